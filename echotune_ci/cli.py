@@ -1,0 +1,96 @@
+"""The ``echotune-ci`` command line: a click group of thin wrappers.
+
+Sub-commands live in ``echotune_ci.commands`` and are imported only when
+called, so ``echotune-ci --help`` stays quick whatever the phases import.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import click
+
+from . import __version__
+from .console import set_verbosity
+from .errors import EchoTuneError
+
+# name -> (module, one-line help). Help is listed here so that --help does not
+# import every command module.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("echotune_ci.commands.run", "Start the app, run the configured phases, report and gate."),
+    "security": ("echotune_ci.commands.security", "Security gate: bandit, pip-audit, secrets, headers, auth probes."),
+    "load": ("echotune_ci.commands.load", "Backend gate: a headless locust load test."),
+    "frontend": ("echotune_ci.commands.frontend", "Frontend gate: web vitals and accessibility in Chromium."),
+    "bundle": ("echotune_ci.commands.bundle", "Bundle size of build output against a base."),
+    "report": ("echotune_ci.commands.report", "Render results as PR comment, job summary, annotations, SARIF or JSON."),
+    "gate": ("echotune_ci.commands.gate", "Exit 0 when every budget holds, 1 when one breaks."),
+    "compare": ("echotune_ci.commands.compare", "Compare head results with base results, with statistics."),
+    "comment": ("echotune_ci.commands.comment", "Create or update the sticky PR comment."),
+    "checks": ("echotune_ci.commands.checks", "Publish a check run per phase."),
+    "research": ("echotune_ci.commands.research", "Ask a research API about best practice for this stack."),
+    "propose": ("echotune_ci.commands.propose", "Turn fixes into pull requests, idempotently."),
+    "init": ("echotune_ci.commands.init", "Write echotune.toml and caller workflows into a repository."),
+    "schema": ("echotune_ci.commands.schema", "Print the JSON Schema of result files."),
+}
+
+
+def _available(name: str) -> bool:
+    return importlib.util.find_spec(COMMANDS[name][0]) is not None
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if _available(name)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS or not _available(cmd_name):
+            return None
+        module = importlib.import_module(COMMANDS[cmd_name][0])
+        return module.command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="echotune-ci")
+@click.option("-v", "--verbose", count=True, help="More detail (repeatable).")
+@click.option("-q", "--quiet", count=True, help="Less output (repeatable).")
+def cli(verbose: int, quiet: int) -> None:
+    """EchoTune CI: research, propose, gate and report for web projects.
+
+    Every command reads options from ECHOTUNE_<COMMAND>_<OPTION> environment
+    variables too (for example ECHOTUNE_RUN_OUTPUT_DIR), and the config file
+    from ECHOTUNE_CONFIG. Exit codes: 0 gates pass, 1 a gate failed, 2 usage or
+    configuration error, 3 a phase could not run.
+    """
+    set_verbosity(verbose - quiet)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        rv = cli.main(args=argv, prog_name="echotune-ci", standalone_mode=False, auto_envvar_prefix="ECHOTUNE")
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("echotune-ci: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+    except EchoTuneError as exc:
+        click.echo(f"echotune-ci: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("echotune-ci: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,60 @@
+"""Options and endings shared by the sub-commands (no phase logic here)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from ..config import Config, load_config
+from ..errors import EXIT_COULD_NOT_RUN, EXIT_GATE_FAILED, EXIT_OK
+from ..results import PhaseResult
+
+EXIT_BY_STATUS = {"pass": EXIT_OK, "warn": EXIT_OK, "fail": EXIT_GATE_FAILED, "error": EXIT_COULD_NOT_RUN}
+
+
+def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="ECHOTUNE_CONFIG",
+        help="echotune.toml or pyproject.toml with [tool.echotune] (default: discovered from the working folder).",
+    )(func)
+
+
+def output_option(default_name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=f"Write the result JSON here (e.g. results/{default_name}.json).",
+    )
+
+
+def get_config(config_path: Path | None) -> Config:
+    return load_config(config_path)
+
+
+def print_result_table(result: PhaseResult) -> None:
+    """A short human summary on stdout."""
+    from ..report.render import render_text
+
+    click.echo(render_text([result]), nl=False)
+
+
+def finish_phase(result: PhaseResult, output: Path | None) -> int:
+    """Write the result (if asked), print its summary, and map status to an exit code."""
+    if output is not None:
+        result.write(output)
+    print_result_table(result)
+    for err in result.errors:
+        click.echo(f"echotune-ci: {result.phase}: {err}", err=True)
+    return EXIT_BY_STATUS[result.status]
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,142 @@
+"""Jinja2 environment and the small formatting filters every template shares.
+
+Renderers only format what phases measured; they never measure.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any, Iterable
+
+import jinja2
+
+from ..results import SEVERITIES, Metric, PhaseResult, severity_rank
+
+STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "💥"}
+STATUS_WORD = {"pass": "pass", "warn": "warn", "fail": "FAIL", "error": "ERROR"}
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+_ISSUE_REF = re.compile(r"#(?=\d)")
+
+
+def md_escape(text: Any) -> str:
+    """Make untrusted text inert in GitHub markdown.
+
+    Escapes markdown syntax and breaks @mentions and #123 references with a
+    zero-width space (a backslash does not stop a mention on GitHub).
+    """
+    s = str(text)
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = _MENTION.sub("@\u200b", s)
+    s = _ISSUE_REF.sub("#\u200b", s)
+    return s.replace("\r", " ").replace("\n", " ")
+
+
+def md_code(text: Any) -> str:
+    """Inline code that survives backticks inside the text."""
+    s = str(text).replace("\n", " ")
+    fence = "``" if "`" in s else "`"
+    return f"{fence} {s} {fence}" if fence == "``" else f"`{s}`"
+
+
+def fmt_number(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if unit == "bytes":
+        return fmt_bytes(value)
+    if unit in ("%", "pct"):
+        return f"{value:.2f} %" if abs(value) < 10 else f"{value:.1f} %"
+    if unit == "ms":
+        return f"{value:,.0f} ms" if abs(value) >= 10 else f"{value:.1f} ms"
+    if unit == "s":
+        return f"{value:.2f} s"
+    if float(value).is_integer() and abs(value) >= 1:
+        text = f"{int(value):,}"
+    elif abs(value) >= 100:
+        text = f"{value:,.0f}"
+    elif abs(value) >= 1:
+        text = f"{value:.2f}"
+    else:
+        text = f"{value:.3f}"
+    return f"{text} {unit}".strip()
+
+
+def fmt_bytes(value: float) -> str:
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(size) < 1024 or unit == "GiB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"  # pragma: no cover
+
+
+def fmt_metric(m: Metric) -> str:
+    return fmt_number(m.value, m.unit)
+
+
+def fmt_budget(m: Metric) -> str:
+    if m.budget is None:
+        return ""
+    op = "≤" if m.better == "lower" else "≥"
+    return f"{op} {fmt_number(m.budget, m.unit)}"
+
+
+def fmt_delta(m: Metric) -> str:
+    if m.baseline is None or m.value is None:
+        return ""
+    diff = m.value - m.baseline
+    if m.baseline == 0:
+        return f"{'+' if diff >= 0 else ''}{fmt_number(diff, m.unit)}"
+    pct = diff / abs(m.baseline) * 100
+    worse = (diff > 0) if m.better == "lower" else (diff < 0)
+    arrow = "" if abs(pct) < 0.05 else (" 🔺" if worse else " 🔽")
+    return f"{pct:+.1f} %{arrow}"
+
+
+def sort_findings(findings: Iterable[Any]) -> list[Any]:
+    return sorted(findings, key=lambda f: (-severity_rank(f.severity), f.rule_id, f.location.path if f.location else ""))
+
+
+def severity_counts(results: Iterable[PhaseResult]) -> dict[str, int]:
+    counts = {s: 0 for s in reversed(SEVERITIES)}
+    for r in results:
+        for f in r.findings:
+            counts[f.severity] += 1
+    return counts
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("echotune_ci.templates", ""),
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(
+        md=md_escape,
+        code=md_code,
+        num=fmt_number,
+        bytes=fmt_bytes,
+        metric=fmt_metric,
+        budget=fmt_budget,
+        delta=fmt_delta,
+        icon=lambda s: STATUS_ICON.get(s, s),
+        word=lambda s: STATUS_WORD.get(s, s),
+        sort_findings=sort_findings,
+    )
+    env.globals.update(STATUS_ICON=STATUS_ICON)
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def render_text(results: list[PhaseResult]) -> str:
+    """The short terminal table printed by phase commands and ``gate``."""
+    return render("text.txt.j2", results=results)

@@ -1,0 +1,11 @@
+// Only in the regress build: a promo banner that arrives late and pushes the
+// page down (layout shift), and synchronous "analytics" work that blocks the
+// main thread (total blocking time).
+function busy(ms) { const end = performance.now() + ms; let x = 0; while (performance.now() < end) { x += Math.sqrt(x + 1); } return x; }
+setTimeout(() => {
+  busy(350);
+  const banner = document.createElement('div');
+  banner.className = 'promo-banner';
+  banner.textContent = 'Try EchoTune Premium';
+  document.body.insertBefore(banner, document.body.firstChild);
+}, 250);

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Idempotent set-up shared by the README commands: Debian packages the real
+# checks need, a virtualenv in .venv and the package with every extra.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quiet() { if [ -t 1 ]; then "$@"; else "$@" >/dev/null; fi; }
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v git >/dev/null 2>&1 || missing+=(git)
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "bootstrap: installing Debian packages: ${missing[*]}"
+  quiet $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive quiet $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "bootstrap: creating .venv"
+  "$python" -m venv .venv
+fi
+
+# Reinstall only when the dependency list changed.
+stamp=.venv/.echotune-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "bootstrap: installing echotune-ci and its dependencies into .venv"
+  quiet .venv/bin/python -m pip install -q --upgrade pip
+  quiet .venv/bin/python -m pip install -q -e '.[all,test]'
+  echo "$want" > "$stamp"
+fi

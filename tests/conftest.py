@@ -1,0 +1,111 @@
+"""Shared fixtures: the real example app, a real redis-server, free ports."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.serve import App, ServeSpec, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+MUSICAPP = ROOT / "examples" / "musicapp"
+ADVISORY_DB = ROOT.parent / "shared" / "advisory-db"
+SERVE_COMMAND = "python build.py && gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} --log-level warning app:app"
+
+
+def start_musicapp(dist: Path, *, regress: bool = False, env: dict[str, str] | None = None) -> App:
+    """Start the example app on a free port with its own build folder."""
+    app_env = {"MUSICAPP_DIST": str(dist), "ECHOTUNE_REGRESS": "1" if regress else "0"}
+    app_env.update(env or {})
+    spec = ServeSpec(
+        command=SERVE_COMMAND,
+        ready_url="http://127.0.0.1:{port}/health",
+        cwd=MUSICAPP,
+        env=app_env,
+        timeout=30,
+    )
+    return App(spec).start()
+
+
+@pytest.fixture(scope="session")
+def musicapp(tmp_path_factory):
+    """The example app in normal mode (session-wide; do not make it regress)."""
+    app = start_musicapp(tmp_path_factory.mktemp("dist-normal"))
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope="session")
+def musicapp_regress(tmp_path_factory):
+    """The example app with ECHOTUNE_REGRESS=1."""
+    app = start_musicapp(tmp_path_factory.mktemp("dist-regress"), regress=True)
+    yield app
+    app.stop()
+
+
+class RedisServer:
+    def __init__(self, tmp: Path):
+        exe = shutil.which("redis-server")
+        if exe is None:
+            raise RuntimeError("redis-server is not installed: run ./scripts/bootstrap.sh")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc = subprocess.Popen(
+            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(tmp)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis-server did not come up")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture()
+def redis_server(tmp_path):
+    """A fresh real redis-server on a free loopback port."""
+    server = RedisServer(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def cli_env(tmp_path):
+    """Environment for running the echotune-ci console script in a subprocess."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    env.pop("GITHUB_OUTPUT", None)
+    env.pop("GITHUB_ACTIONS", None)
+    return env
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 300,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``echotune-ci`` as a user would, in a subprocess."""
+    exe = Path(sys.executable).parent / "echotune-ci"
+    return subprocess.run(
+        [str(exe), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, input=input
+    )
