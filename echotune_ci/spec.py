@@ -85,7 +85,7 @@ def validate_table(table: Table, data: Any, where: str, source: str) -> dict[str
     *where* is the dotted key path (``load.endpoints[1]``), *source* the file.
     """
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: {where or 'the configuration'} must be a table, got {_describe(data)}")
+        raise ConfigError(f"{source}: '{where}' must be a table, got {_describe(data)}" if where else f"{source}: the configuration must be a table")
     out: dict[str, Any] = {}
     for key, value in data.items():
         path = f"{where}.{key}" if where else key

@@ -4,7 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-quiet() { if [ -t 1 ]; then "$@"; else "$@" >/dev/null; fi; }
+# On a terminal show what happens; in CI logs only the output of a failure.
+quiet() {
+  if [ -t 1 ]; then "$@"; return; fi
+  local log; log=$(mktemp)
+  if ! "$@" >"$log" 2>&1; then cat "$log" >&2; rm -f "$log"; return 1; fi
+  rm -f "$log"
+}
+export DEBIAN_FRONTEND=noninteractive
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -15,7 +22,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "bootstrap: installing Debian packages: ${missing[*]}"
   quiet $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive quiet $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  quiet $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 python=${PYTHON:-python3}

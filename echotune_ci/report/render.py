@@ -16,7 +16,7 @@ from ..results import SEVERITIES, Metric, PhaseResult, severity_rank
 STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "💥"}
 STATUS_WORD = {"pass": "pass", "warn": "warn", "fail": "FAIL", "error": "ERROR"}
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 _ISSUE_REF = re.compile(r"#(?=\d)")
 
@@ -27,7 +27,7 @@ def md_escape(text: Any) -> str:
     Escapes markdown syntax and breaks @mentions and #123 references with a
     zero-width space (a backslash does not stop a mention on GitHub).
     """
-    s = str(text)
+    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = _MD_SPECIAL.sub(r"\\\1", s)
     s = _MENTION.sub("@\u200b", s)
     s = _ISSUE_REF.sub("#\u200b", s)

@@ -1,0 +1,379 @@
+"""The locust side of the load phase, run as a child process.
+
+    python -m echotune_ci.phases.load_worker JOB.json
+
+``import locust`` monkey-patches the whole interpreter with gevent, so it
+happens only here, never in the CLI process. The job file (written by
+``load_runner``) says the role (local, master or worker), the scenario and
+where to write the statistics; the result is a JSON file that the CLI turns
+into a PhaseResult. Exit codes: 0 done, 2 the scenario or locustfile is
+unusable (the message is in the output file), 3 the test could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+_INT_SLOT = re.compile(r"\{int:(-?\d+)-(-?\d+)\}")
+
+
+class JobError(Exception):
+    """The job cannot run; ``exit_code`` 2 for the user's scenario, 3 otherwise."""
+
+    def __init__(self, message: str, exit_code: int = 3):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def fill_path(template: str) -> str:
+    """Replace each ``{int:LOW-HIGH}`` slot by a random integer."""
+    return _INT_SLOT.sub(lambda m: str(random.randint(int(m.group(1)), int(m.group(2)))), template)
+
+
+def host_allowed(host: str | None, allow: list[str]) -> bool:
+    from fnmatch import fnmatch
+    from urllib.parse import urlsplit
+
+    if not host:
+        return False
+    name = (urlsplit(host).hostname or "").lower()
+    return any(fnmatch(name, pattern.lower()) for pattern in allow)
+
+
+# --------------------------------------------------------------------------- users
+
+
+def scenario_user_class(plan: dict[str, Any]):
+    """A FastHttpUser (or HttpUser) class built from the [load] endpoints."""
+    from locust import FastHttpUser, HttpUser, between, constant
+
+    base = FastHttpUser if plan["user_class"] == "fast" else HttpUser
+    login = plan.get("login")
+    timeout = plan["request_timeout"]
+
+    def send(user, spec: dict[str, Any], path: str, name: str) -> Any:
+        headers = {**spec.get("headers", {}), **getattr(user, "auth_headers", {})}
+        kwargs: dict[str, Any] = {"name": name, "headers": headers, "catch_response": True}
+        if spec.get("json") is not None:
+            kwargs["json"] = spec["json"]
+        if base is HttpUser:
+            kwargs["timeout"] = timeout
+        return user.client.request(spec["method"], path, **kwargs)
+
+    def judge(resp, expected: list[int]) -> bool:
+        if not resp.status_code:
+            resp.failure(resp.error or "no response")
+            return False
+        if resp.status_code not in expected:
+            wanted = " or ".join(str(c) for c in expected)
+            resp.failure(f"HTTP {resp.status_code} (expected {wanted})")
+            return False
+        resp.success()
+        return True
+
+    def make_task(spec: dict[str, Any]):
+        expected = spec["status"]
+
+        def request(user) -> None:
+            with send(user, spec, fill_path(spec["path"]), spec["name"]) as resp:
+                judge(resp, expected)
+
+        request.__name__ = f"{spec['method'].lower()}_{re.sub(r'[^a-z0-9]+', '_', spec['name'].lower()).strip('_')}"
+        return request
+
+    def on_start(user) -> None:
+        user.auth_headers = {}
+        if not login:
+            return
+        with send(user, login, login["path"], login["path"]) as resp:
+            if not judge(resp, login["status"]):
+                return
+            try:
+                token = resp.json()[login["token_field"]]
+            except Exception:  # noqa: BLE001 - any unusable answer is one failure kind
+                resp.failure(f"login answer has no JSON field {login['token_field']!r}")
+                return
+            value = f"{login['scheme']} {token}".strip()
+            user.auth_headers = {login["header"]: value}
+
+    wait_min, wait_max = plan["wait"]
+    attrs: dict[str, Any] = {
+        "host": plan.get("host") or None,
+        "tasks": {make_task(ep): ep["weight"] for ep in plan["endpoints"]},
+        "wait_time": constant(wait_min) if wait_max <= wait_min else between(wait_min, wait_max),
+        "on_start": on_start,
+        "__module__": __name__,
+    }
+    if base is FastHttpUser:
+        attrs.update(network_timeout=timeout, connection_timeout=timeout, insecure=False)
+    return type("ScenarioUser", (base,), attrs)
+
+
+def locustfile_user_classes(path: str) -> list[type]:
+    from locust.util.load_locustfile import load_locustfile
+
+    if not os.path.isfile(path):
+        raise JobError(f"{path}: locustfile not found", 2)
+    try:
+        classes, _shapes = load_locustfile(path)
+    except SystemExit as exc:
+        raise JobError(f"{path}: the locustfile exited while importing (code {exc.code})", 2) from None
+    except BaseException as exc:  # noqa: BLE001 - the user's file may raise anything
+        where = _user_frame(exc, path)
+        raise JobError(f"{path}{where}: cannot import the locustfile: {type(exc).__name__}: {exc}", 2) from None
+    users = [cls for cls in classes.values() if not getattr(cls, "abstract", False)]
+    if not users:
+        raise JobError(f"{path}: the locustfile defines no User class", 2)
+    return users
+
+
+def _user_frame(exc: BaseException, path: str) -> str:
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        return f":{exc.lineno}"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) == os.path.abspath(path)]
+    return f":{frames[-1].lineno}" if frames else ""
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def _entry(e) -> dict[str, Any]:
+    n = e.num_requests
+    return {
+        "method": e.method or "",
+        "name": e.name,
+        "requests": n,
+        "failures": e.num_failures,
+        "p50": e.get_response_time_percentile(0.5) if n else None,
+        "p95": e.get_response_time_percentile(0.95) if n else None,
+        "p99": e.get_response_time_percentile(0.99) if n else None,
+        "max": e.max_response_time if n else None,
+        "avg": e.avg_response_time if n else None,
+        "rps": e.total_rps,
+    }
+
+
+def collect(env, label: str, host: str, started: float, stopped_by: str, workers: int) -> dict[str, Any]:
+    from locust.stats import sort_stats
+
+    stats = env.runner.stats
+    return {
+        "label": label,
+        "host": host,
+        "wall_s": round(time.monotonic() - started, 3),
+        "stopped_by": stopped_by,
+        "workers": workers,
+        "users": env.runner.user_count if hasattr(env.runner, "user_count") else 0,
+        "entries": [_entry(e) for e in sort_stats(stats.entries)],
+        "total": _entry(stats.total),
+        "errors": [
+            {"method": err.method or "", "name": err.name, "error": err.parse_error(err.error), "occurrences": err.occurrences}
+            for err in sort_stats(stats.errors)
+        ],
+        "exceptions": [{"count": x["count"], "msg": x["msg"], "traceback": x["traceback"]} for x in env.runner.exceptions.values()],
+        "cpu_warning": bool(env.runner.cpu_warning_emitted),
+    }
+
+
+def write_reports(env, prefix: str, html: bool) -> list[str]:
+    """Locust's own CSV files and HTML report, as locust --csv/--html write them."""
+    import csv
+
+    from locust.html import get_html_report
+    from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
+
+    writer = StatsCSV(env, PERCENTILES_TO_REPORT)
+    written = []
+    for suffix, method in (("stats", writer.requests_csv), ("failures", writer.failures_csv),
+                           ("exceptions", writer.exceptions_csv)):
+        path = f"{prefix}_{suffix}.csv"
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            method(csv.writer(fh))
+        written.append(path)
+    if html:
+        path = f"{prefix}_report.html"
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(get_html_report(env, show_download_link=False))
+        written.append(path)
+    return written
+
+
+# --------------------------------------------------------------------------- one run
+
+
+class Stopper:
+    """Ends a run for the first reason that comes: time, request count, SIGTERM, parent gone."""
+
+    def __init__(self, runner, max_requests: int | None):
+        import gevent
+        import gevent.event
+
+        self.runner = runner
+        self.reason = ""
+        self.done = gevent.event.Event()
+        self.max_requests = max_requests
+        self._parent = os.getppid()
+        self._watch = gevent.spawn(self._watch_loop)
+
+    def stop(self, reason: str) -> None:
+        if self.reason:
+            return
+        self.reason = reason
+        self.runner.quit()
+        self.done.set()
+
+    def _watch_loop(self) -> None:
+        import gevent
+
+        while not self.done.is_set():
+            if os.getppid() != self._parent:
+                self.stop("parent-gone")
+                return
+            if self.max_requests and self.runner.stats.total.num_requests >= self.max_requests:
+                self.stop("max-requests")
+                return
+            gevent.sleep(0.2)
+
+    def close(self) -> None:
+        self._watch.kill(block=False)
+
+
+def run_round(user_classes: list[type], job: dict[str, Any], rnd: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    import gevent
+    from locust.env import Environment
+    from locust.stats import stats_history
+
+    plan = job["plan"]
+    role = job["role"]
+    for cls in user_classes:
+        cls.host = rnd["host"]
+    env = Environment(user_classes=user_classes, host=rnd["host"], catch_exceptions=True)
+    started = time.monotonic()
+    workers = 0
+    if role == "master":
+        runner = env.create_master_runner(master_bind_host=job["bind_host"], master_bind_port=job["port"])
+        state["stopper"] = stopper = Stopper(runner, plan["max_requests"])
+        workers = _wait_for_workers(runner, job, stopper)
+    else:
+        runner = env.create_local_runner()
+        state["stopper"] = stopper = Stopper(runner, plan["max_requests"])
+    history = gevent.spawn(stats_history, runner)
+    if not stopper.reason:
+        # The master's start() blocks while it dispatches users: the clock starts now either way.
+        gevent.spawn(runner.start, plan["users"], plan["spawn_rate"])
+        gevent.spawn_later(rnd["duration"], stopper.stop, "duration")
+        stopper.done.wait()
+    history.kill(block=False)
+    stopper.close()
+    out = collect(env, rnd["label"], rnd["host"], started, stopper.reason, workers)
+    out["artifacts"] = write_reports(env, os.path.join(job["artifacts_dir"], rnd["prefix"]), rnd.get("html", False))
+    return out
+
+
+def _wait_for_workers(runner, job: dict[str, Any], stopper: Stopper) -> int:
+    import gevent
+
+    deadline = time.monotonic() + job["expect_timeout"]
+    while len(runner.clients.ready) < job["expect_workers"]:
+        if stopper.reason:
+            return len(runner.clients.ready)
+        if time.monotonic() > deadline:
+            got = len(runner.clients.ready)
+            stopper.stop("no-workers")
+            raise JobError(
+                f"only {got} of {job['expect_workers']} locust workers connected to the master on port "
+                f"{job['port']} within {job['expect_timeout']:g}s"
+            )
+        gevent.sleep(0.2)
+    return len(runner.clients.ready)
+
+
+def run_worker(user_classes: list[type], job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    """A worker obeys the master; it checks the host it is sent against allow_hosts."""
+    import gevent
+    from locust.env import Environment
+
+    plan = job["plan"]
+    env = Environment(user_classes=user_classes, catch_exceptions=True)
+    runner = env.create_worker_runner(job["master_host"], job["port"])
+    state["stopper"] = stopper = Stopper(runner, None)
+    refused: list[str] = []
+
+    @env.events.test_start.add_listener
+    def _check_host(environment, **_kw) -> None:
+        if not host_allowed(environment.host, plan["allow_hosts"]):
+            refused.append(str(environment.host))
+            gevent.spawn(stopper.stop, "host-refused")
+
+    # A worker never outlives the longest test its config allows.
+    gevent.spawn_later(plan["max_duration"] + job["expect_timeout"] + 60, stopper.stop, "max-duration")
+    runner_done = gevent.spawn(runner.greenlet.join)
+    gevent.joinall([runner_done, gevent.spawn(stopper.done.wait)], count=1)
+    stopper.close()
+    if refused:
+        raise JobError(f"the master asked for {refused[0]}, which is not in this worker's allow_hosts", 2)
+    return {"role": "worker", "stopped_by": stopper.reason or "master-quit"}
+
+
+def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    import gevent
+    import locust
+
+    plan = job["plan"]
+    if plan.get("locustfile"):
+        user_classes = locustfile_user_classes(plan["locustfile"])
+    else:
+        user_classes = [scenario_user_class(plan)]
+
+    def on_term() -> None:
+        stopper = state.get("stopper")
+        state["interrupted"] = True
+        if stopper is not None:
+            stopper.stop("signal")
+
+    import signal
+
+    gevent.signal_handler(signal.SIGTERM, on_term)
+    out: dict[str, Any] = {"locust_version": locust.__version__}
+    if job["role"] == "worker":
+        out.update(run_worker(user_classes, job, state))
+        return out
+    rounds = []
+    for rnd in job["rounds"]:
+        rounds.append(run_round(user_classes, job, rnd, state))
+        if state.get("interrupted"):
+            break
+    out["rounds"] = rounds
+    out["interrupted"] = bool(state.get("interrupted"))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    job_path = Path(argv[0])
+    job = json.loads(job_path.read_text(encoding="utf-8"))
+    out_path = Path(job["out"])
+    state: dict[str, Any] = {}
+    try:
+        result = run_job(job, state)
+        code = 0
+    except JobError as exc:
+        result, code = {"error": str(exc)}, exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, with the traceback in the log
+        traceback.print_exc()
+        result, code = {"error": f"locust failed: {type(exc).__name__}: {exc}"}, 3
+    tmp = out_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result), encoding="utf-8")
+    os.replace(tmp, out_path)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

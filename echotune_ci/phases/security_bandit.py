@@ -1,0 +1,98 @@
+"""Static analysis of Python sources with bandit, driven as a library."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import RunError
+from ..results import Finding, Location
+from .security_files import collect_files, relative_to_root
+
+# bandit's levels are three; ours are five. A bandit HIGH is worth failing a
+# build for (the default gate), so it maps to high, not critical.
+SEVERITY = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high", "UNDEFINED": "info"}
+
+
+@dataclass
+class BanditReport:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    nosec: int = 0
+    version: str = ""
+
+
+def scan(root: Path, paths: list[str], *, exclude: list[str], severity: str = "low", confidence: str = "low",
+         skip: list[str] = (), tests: list[str] = ()) -> BanditReport:
+    """Run bandit's tests on the Python files under *paths* (default: *root*)."""
+    import bandit
+    from bandit.core import config as b_config
+    from bandit.core import docs_utils
+    from bandit.core import manager as b_manager
+
+    files = collect_files(root, paths, exclude, suffixes=(".py", ".pyw"))
+    report = BanditReport(files=len(files), version=bandit.__version__)
+    if not files:
+        return report
+    profile = {"include": set(tests), "exclude": set(skip)}
+    # bandit logs every skipped file and its own progress at WARNING/INFO on
+    # the root logger; our report carries the same facts.
+    logging.getLogger("bandit").setLevel(logging.ERROR)
+    try:
+        mgr = b_manager.BanditManager(b_config.BanditConfig(), "file", profile=profile, quiet=True)
+    except Exception as exc:  # bandit raises its own errors for unknown test ids
+        raise RunError(f"bandit could not start: {exc}") from None
+    mgr.files_list = [str(f) for f in files]
+    mgr.run_tests()
+    report.skipped = [(relative_to_root(Path(name), root), reason) for name, reason in mgr.get_skipped()]
+    totals = mgr.metrics.data.get("_totals", {})
+    # bare "# nosec" and "# nosec B602" are counted apart by bandit
+    report.nosec = int(totals.get("nosec", 0)) + int(totals.get("skipped_tests", 0))
+    for issue in mgr.get_issue_list(sev_level=severity.upper(), conf_level=confidence.upper()):
+        rel = relative_to_root(Path(issue.fname), root)
+        code_line = _line(issue.fname, issue.lineno)
+        text = issue.text
+        if issue.test_id in _PASSWORD_TESTS:
+            text, code_line = _mask_password(text, code_line)
+        report.findings.append(
+            Finding(
+                rule_id=issue.test_id,
+                severity=SEVERITY.get(issue.severity, "medium"),
+                message=f"{text} ({issue.test}, confidence {issue.confidence.lower()})",
+                source_tool="bandit",
+                location=Location(rel, issue.lineno, (issue.col_offset or 0) + 1),
+                help_url=docs_utils.get_url(issue.test_id),
+                context=code_line or text,
+                properties={"confidence": issue.confidence.lower(), "bandit_severity": issue.severity.lower(),
+                            "cwe": issue.cwe.id if issue.cwe else None, "test_name": issue.test},
+            )
+        )
+    return report
+
+
+_PASSWORD_TESTS = {"B105", "B106", "B107"}
+_QUOTED_VALUE = re.compile(r": '(.*)'$")
+
+
+def _mask_password(text: str, code_line: str) -> tuple[str, str]:
+    """B105-B107 quote the password they found; it must not reach a report."""
+    from .security_secrets import mask_in_text
+
+    m = _QUOTED_VALUE.search(text)
+    if not m:
+        return text, code_line
+    return mask_in_text(text, m.group(1)), mask_in_text(code_line, m.group(1))
+
+
+def _line(fname: str, lineno: int) -> str:
+    try:
+        with open(fname, encoding="utf-8", errors="replace") as fh:
+            for i, line in enumerate(fh, 1):
+                if i == lineno:
+                    return line.strip()
+    except OSError:
+        return ""
+    return ""

@@ -1,0 +1,194 @@
+"""Secrets in the tree: known token formats plus high-entropy assignments.
+
+A secret's value never leaves this module: findings carry a masked prefix,
+its length and a short SHA-256 (what the allow-list matches), nothing more.
+Inline ``pragma: allowlist secret`` (detect-secrets' spelling) is honoured.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..results import Finding, Location
+from .security_files import collect_files, relative_to_root
+
+HELP = "https://github.com/echotune/echotune-ci/blob/main/docs/security.md#secrets"
+
+
+@dataclass(frozen=True)
+class Detector:
+    rule_id: str
+    name: str
+    severity: str
+    pattern: re.Pattern[str]
+    group: int = 0  # which group holds the secret
+
+
+DETECTORS: tuple[Detector, ...] = (
+    Detector("secrets.github-token", "GitHub token", "critical",
+             re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})\b"), 1),
+    Detector("secrets.aws-access-key-id", "AWS access key id", "high",
+             re.compile(r"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b"), 1),
+    Detector("secrets.aws-secret-access-key", "AWS secret access key", "critical",
+             re.compile(r"(?i)aws_?secret_?access_?key\s*[:=]\s*[\"']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"), 1),
+    Detector("secrets.perplexity-api-key", "Perplexity API key", "critical",
+             re.compile(r"\b(pplx-[A-Za-z0-9]{32,})\b"), 1),
+    Detector("secrets.openai-api-key", "OpenAI-style API key", "critical",
+             re.compile(r"(?<![A-Za-z0-9_-])(sk-(?:proj-|svcacct-|admin-|ant-[a-z0-9]+-)?[A-Za-z0-9_-]{32,})"), 1),
+    Detector("secrets.private-key", "private key", "critical",
+             re.compile(r"(-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----)"), 1),
+    Detector("secrets.jwt", "JSON Web Token", "medium",
+             re.compile(r"\b(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"), 1),
+)
+
+_NAME = r"[A-Za-z0-9_.-]*(?:secret|passw(?:or)?d|passwd|pwd|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|credential)[A-Za-z0-9_.-]*"
+# name = "value" / name: 'value' / "name": "value" in code and config files.
+_QUOTED = re.compile(r"(?i)[\"']?\b(" + _NAME + r")[\"']?\s*(?::=|=|:|=>)\s*([\"'])([^\"'\s]+)\2")
+# NAME=value in .env files and shell scripts (unquoted values).
+_ENV = re.compile(r"(?i)^\s*(?:export\s+)?(" + _NAME + r")\s*=\s*([^\s\"'#]+)\s*$")
+_PLACEHOLDER = re.compile(r"(?i)\$\{|\{\{|%\(|<[a-z_-]+>|example|changeme|placeholder|your[_-]|x{6,}|\*{4,}|dummy|redacted")
+GENERIC_RULE = "secrets.generic-high-entropy"
+_PRAGMA = "pragma: allowlist secret"
+_PRAGMA_NEXT = "pragma: allowlist nextline secret"
+
+
+def mask_secret(value: str) -> str:
+    """A prefix short enough to say nothing: at most 4 characters and a quarter."""
+    shown = min(4, len(value) // 4)
+    return f"{value[:shown]}…({len(value)} chars)"
+
+
+def secret_hash(value: str) -> str:
+    return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
+
+
+def shannon_entropy(value: str) -> float:
+    counts = Counter(value)
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values()) if n else 0.0
+
+
+@dataclass
+class Allowlist:
+    paths: list[str] = field(default_factory=list)
+    rules: set[str] = field(default_factory=set)
+    hashes: set[str] = field(default_factory=set)
+
+    def allows_path(self, rel: str) -> bool:
+        return any(fnmatch.fnmatchcase(rel, g) for g in self.paths)
+
+    def allows(self, rule_id: str, value_hash: str) -> bool:
+        return rule_id in self.rules or any(value_hash.startswith(h) for h in self.hashes)
+
+
+def load_allowlist(path: Path | None) -> Allowlist:
+    """``path:GLOB``, ``rule:RULE_ID`` or ``sha256:HEX`` (the hash a finding shows), one a line."""
+    allow = Allowlist()
+    if path is None or not path.is_file():
+        return allow
+    for n, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        kind, _, value = line.partition(":")
+        if kind == "path" and value:
+            allow.paths.append(value.strip())
+        elif kind == "rule" and value:
+            allow.rules.add(value.strip())
+        elif kind == "sha256" and re.fullmatch(r"[0-9a-f]{12,64}", value.strip()):
+            allow.hashes.add("sha256:" + value.strip())
+        else:
+            raise ConfigError(f"{path}:{n}: expected 'path:GLOB', 'rule:RULE_ID' or 'sha256:HEX', got {raw.strip()!r}")
+    return allow
+
+
+@dataclass
+class SecretsReport:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    skipped_binary: list[str] = field(default_factory=list)
+    skipped_large: list[str] = field(default_factory=list)
+    allowed: int = 0
+
+
+def scan(root: Path, paths: list[str], *, exclude: list[str], allowlist: Allowlist, max_file_bytes: int,
+         entropy: float, min_length: int) -> SecretsReport:
+    report = SecretsReport()
+    for path in collect_files(root, paths, exclude):
+        rel = relative_to_root(path, root)
+        if allowlist.allows_path(rel):
+            continue
+        try:
+            size = path.stat().st_size
+            if size > max_file_bytes:
+                report.skipped_large.append(rel)
+                continue
+            data = path.read_bytes()
+        except OSError:
+            report.skipped_binary.append(rel)
+            continue
+        if b"\0" in data[:8192]:
+            report.skipped_binary.append(rel)
+            continue
+        report.files += 1
+        text = data.decode("utf-8", errors="replace")
+        for finding in scan_text(text, rel, entropy=entropy, min_length=min_length):
+            if allowlist.allows(finding.rule_id, finding.properties["hash"]):
+                report.allowed += 1
+            else:
+                report.findings.append(finding)
+    return report
+
+
+def scan_text(text: str, rel: str, *, entropy: float, min_length: int) -> list[Finding]:
+    found: list[Finding] = []
+    allow_next = False
+    for lineno, line in enumerate(text.splitlines(), 1):
+        skip, allow_next = allow_next or _PRAGMA in line, _PRAGMA_NEXT in line
+        if skip:
+            continue
+        taken: list[tuple[int, int]] = []
+        for det in DETECTORS:
+            for m in det.pattern.finditer(line):
+                taken.append(m.span(det.group))
+                found.append(_finding(det.rule_id, det.name, det.severity, m.group(det.group), rel, lineno,
+                                      m.start(det.group) + 1))
+        for pattern, name_group, value_group in ((_QUOTED, 1, 3), (_ENV, 1, 2)):
+            for m in pattern.finditer(line):
+                value = m.group(value_group)
+                start = m.start(value_group)
+                if any(a <= start < b for a, b in taken):
+                    continue
+                if len(value) < min_length or _PLACEHOLDER.search(value) or shannon_entropy(value) < entropy:
+                    continue
+                taken.append(m.span(value_group))
+                found.append(_finding(GENERIC_RULE, f"high-entropy value assigned to {m.group(name_group)}",
+                                      "high", value, rel, lineno, start + 1))
+    return found
+
+
+def _finding(rule_id: str, name: str, severity: str, value: str, rel: str, line: int, column: int) -> Finding:
+    digest = secret_hash(value)
+    masked = mask_secret(value)
+    return Finding(
+        rule_id=rule_id,
+        severity=severity,
+        message=f"{name} {masked}; allow-list it with 'sha256:{digest[7:]}' if it is not a secret",
+        source_tool="secrets",
+        location=Location(rel, line, column),
+        help_url=HELP,
+        context=f"{rule_id} {digest}",
+        properties={"masked": masked, "hash": digest, "length": len(value)},
+    )
+
+
+def mask_in_text(text: str, value: str) -> str:
+    """Replace every occurrence of *value* in *text* by its mask."""
+    return text.replace(value, mask_secret(value)) if value else text

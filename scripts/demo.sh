@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The main job: set up (idempotent), then run the full EchoTune CI check
+# against the bundled example app. ECHOTUNE_REGRESS=1 makes the app regress
+# on purpose so you can see a failing gate. Extra arguments go to `run`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/bootstrap.sh
+
+# A throw-away Redis for the app's recommendation cache, so the load phase can
+# report the cache hit ratio. Stopped on exit, whatever happens.
+redis_dir=$(mktemp -d)
+cleanup() {
+  if [ -n "${redis_pid:-}" ]; then kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
+  rm -rf "$redis_dir"
+}
+trap cleanup EXIT
+redis_port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$redis_dir" >/dev/null 2>&1 &
+redis_pid=$!
+for _ in $(seq 50); do
+  redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+  sleep 0.1
+done
+export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+export ECHOTUNE_REDIS_URL="$REDIS_URL"
+
+set +e
+.venv/bin/echotune-ci run --config examples/musicapp/echotune.toml --output-dir results/ "$@"
+status=$?
+set -e
+echo "PR comment preview: results/report/comment.md"
+exit "$status"
