@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "checks": ("echotune_ci.commands.checks", "Publish a check run per phase."),
     "research": ("echotune_ci.commands.research", "Ask a research API about best practice for this stack."),
     "propose": ("echotune_ci.commands.propose", "Turn fixes into pull requests, idempotently."),
+    "history": ("echotune_ci.commands.history", "Keep a bounded history of results; trend charts and alerts."),
     "init": ("echotune_ci.commands.init", "Write echotune.toml and caller workflows into a repository."),
     "schema": ("echotune_ci.commands.schema", "Print the JSON Schema of result files."),
 }

@@ -48,7 +48,8 @@ def set_github_output(**values: str) -> None:
 
 
 def write_report_files(ev: Evaluated, cfg: Config, out_dir: Path) -> list[Path]:
-    """report.md (the PR comment), summary.md and report.json beside the results."""
+    """comment.md (the PR comment), summary.md, report.json and index.html in <out>/report/."""
+    from .report.html import render_html
     from .report.json_report import report_dict
     from .report.markdown import render_comment, render_summary
     import json
@@ -61,4 +62,5 @@ def write_report_files(ev: Evaluated, cfg: Config, out_dir: Path) -> list[Path]:
         write_text_atomic(report_dir / "comment.md", comment),
         write_text_atomic(report_dir / "summary.md", summary),
         write_text_atomic(report_dir / "report.json", json.dumps(report_dict(ev.results, ev.outcome), indent=2) + "\n"),
+        write_text_atomic(report_dir / "index.html", render_html(ev.results, ev.outcome, title=rep["title"])),
     ]

@@ -78,7 +78,18 @@ def _run_phase(name: str, cfg: Config, ctx: PhaseContext) -> PhaseResult:
         result = PhaseResult(phase=name, status="error", errors=[f"internal error: {type(exc).__name__}: {exc}"])
     if not result.duration_s:
         result.duration_s = time.monotonic() - started
+    result.artifacts = [_relative_artifact(a, ctx.artifacts_dir.parent.parent) for a in result.artifacts]
     return result
+
+
+def _relative_artifact(path: str, output_dir: Path) -> str:
+    """Artifacts inside the output folder are kept relative to it, so the
+    folder can be uploaded and downloaded elsewhere with links intact."""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(output_dir.resolve()).as_posix() if p.is_absolute() else path
+    except ValueError:
+        return path
 
 
 def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (), extra_env: dict[str, str] | None = None,

@@ -131,3 +131,15 @@ def test_report_on_bad_file_is_one_line_exit_2(tmp_path, cli_env, content, messa
     assert proc.returncode == 2
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+def test_html_report_escapes_text_and_links_screenshots():
+    from echotune_ci.report.html import render_html
+
+    evil = Finding("X1", "high", "<script>alert(1)</script>", "tool", Location("a.py", 1), context="evil")
+    r = PhaseResult("frontend", findings=assign_fingerprints([evil]),
+                    artifacts=["artifacts/frontend/home-desktop.png", "artifacts/frontend/trace.json"])
+    page = render_html([r.finalize(fail_on="high")], evaluate([r], defaults()))
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert '<img src="../artifacts/frontend/home-desktop.png"' in page
+    assert 'href="../artifacts/frontend/trace.json"' in page

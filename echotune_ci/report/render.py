@@ -107,11 +107,12 @@ def severity_counts(results: Iterable[PhaseResult]) -> dict[str, int]:
     return counts
 
 
-@functools.lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
+@functools.lru_cache(maxsize=2)
+def environment(autoescape: bool = False) -> jinja2.Environment:
+    """The shared environment; ``autoescape=True`` for HTML templates."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("echotune_ci.templates", ""),
-        autoescape=False,
+        autoescape=autoescape,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

@@ -1,0 +1,110 @@
+"""A bounded history of results on the default branch, with trends and alerts.
+
+Each entry keeps only metric values (no findings, no samples), so a history
+of a few hundred runs stays small enough to live in an Actions cache or a
+branch. An alert is raised when the newest value is worse than the median of
+the previous window by more than the [gate] regression threshold of that
+metric (or ``min_effect_pct`` when it has none).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .fsutil import write_text_atomic
+from .results import PhaseResult, median, now_iso
+
+HISTORY_VERSION = 1
+
+
+@dataclass
+class Series:
+    phase: str
+    key: str
+    name: str
+    unit: str
+    better: str
+    points: list[tuple[str, float]]  # (label, value)
+
+
+@dataclass
+class Alert:
+    series: Series
+    latest: float
+    reference: float
+    change_pct: float
+    limit_pct: float
+
+
+def load_history(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {"version": HISTORY_VERSION, "entries": []}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a history file ({exc})") from None
+    if not isinstance(data, dict) or data.get("version") != HISTORY_VERSION or not isinstance(data.get("entries"), list):
+        raise InputError(f"{path}: not an EchoTune history file (version {HISTORY_VERSION})")
+    return data
+
+
+def add_entry(path: Path, results: list[PhaseResult], *, ref: str = "", max_entries: int = 200) -> dict[str, Any]:
+    history = load_history(path)
+    entry = {
+        "at": now_iso(),
+        "ref": ref,
+        "status": {r.phase: r.status for r in results},
+        "metrics": [
+            {"phase": r.phase, "key": m.key, "name": m.name, "unit": m.unit, "better": m.better, "value": m.value}
+            for r in results
+            for m in r.metrics
+            if m.value is not None
+        ],
+    }
+    history["entries"] = (history["entries"] + [entry])[-max_entries:]
+    write_text_atomic(path, json.dumps(history, indent=1) + "\n")
+    return history
+
+
+def series(history: dict[str, Any]) -> list[Series]:
+    out: dict[tuple[str, str], Series] = {}
+    for i, entry in enumerate(history["entries"]):
+        label = entry.get("ref") or entry.get("at") or str(i)
+        for m in entry["metrics"]:
+            s = out.setdefault(
+                (m["phase"], m["key"]), Series(m["phase"], m["key"], m["name"], m["unit"], m["better"], [])
+            )
+            s.points.append((label[:12], float(m["value"])))
+    return list(out.values())
+
+
+def alerts(all_series: list[Series], thresholds: dict[str, float], default_pct: float, window: int = 10) -> list[Alert]:
+    found = []
+    for s in all_series:
+        if len(s.points) < 3:
+            continue
+        previous = [v for _, v in s.points[-window - 1 : -1]]
+        reference = median(previous)
+        latest = s.points[-1][1]
+        if reference == 0:
+            continue
+        change = (latest - reference) / abs(reference) * 100
+        worse = change if s.better == "lower" else -change
+        limit = thresholds.get(s.name, default_pct)
+        if worse > limit:
+            found.append(Alert(s, latest, reference, change, limit))
+    return found
+
+
+def sparkline(points: list[float], width: int = 240, height: int = 40) -> str:
+    """SVG polyline points for a small trend chart."""
+    if not points:
+        return ""
+    lo, hi = min(points), max(points)
+    span = (hi - lo) or 1.0
+    step = width / max(len(points) - 1, 1)
+    return " ".join(f"{i * step:.1f},{height - (v - lo) / span * (height - 4) - 2:.1f}" for i, v in enumerate(points))
