@@ -24,7 +24,9 @@ from .reporting import Evaluated, write_report_files
 from .results import PhaseResult, load_results
 from .serve import App, ServeSpec
 
-NEEDS_APP = {"load", "frontend", "security"}
+# These phases measure the running app; others (bundle) only need what the
+# serve command builds, so the app is started for them too when configured.
+NEEDS_APP = {"load", "frontend"}
 
 
 @dataclass
@@ -97,7 +99,7 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (), extra_env:
     phases = _phase_list(cfg, only)
     base = load_results(baseline) if baseline else None
     output_dir.mkdir(parents=True, exist_ok=True)
-    needs_app = any(p in NEEDS_APP for p in phases)
+    needs_app = any(p in NEEDS_APP for p in phases) or bool(cfg.section("serve")["command"])
     spec = ServeSpec.from_config(cfg) if needs_app else None
     results: list[PhaseResult] = []
     with _sigterm_as_interrupt():

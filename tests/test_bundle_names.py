@@ -49,6 +49,15 @@ def test_pairing_prefers_exact_names_and_refuses_ambiguous_hashes():
     assert by_name["main.ffff6666.js"].kind == "removed" and by_name["main.ffff6666.js"].delta == -40
 
 
+def test_pairing_follows_a_file_into_another_folder_when_unambiguous():
+    head = [sizes("static/dist/app.js", 60), sizes("static/dist/a/util.js", 5), sizes("static/dist/b/util.js", 6)]
+    base = {"dist/app.1234abcd.js": {"gzip": 50}, "dist/util.js": {"gzip": 5}}
+    by_name = {c.name: c for c in pair_files(head, base)}
+    assert by_name["static/dist/app.js"].renamed_from == "dist/app.1234abcd.js"
+    assert by_name["static/dist/app.js"].delta == 10
+    assert by_name["static/dist/a/util.js"].kind == "added" and by_name["dist/util.js"].kind == "removed"
+
+
 def test_globs_recurse_dedupe_and_report_empty_ones(tmp_path):
     (tmp_path / "dist" / "a" / "b").mkdir(parents=True)
     for rel in ("dist/top.js", "dist/a/mid.js", "dist/a/b/deep.js", "dist/a/b/style.css"):

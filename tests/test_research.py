@@ -15,7 +15,7 @@ from echotune_ci.errors import ConfigError
 from echotune_ci.phases.research import ResearchOptions, research
 from echotune_ci.phases.research_cache import AnswerCache, cache_key
 from echotune_ci.phases.research_providers import (
-    Answer, ChatClient, ProviderError, ProviderSettings, find_api_key, parse_retry_after,
+    Answer, ChatClient, ProviderError, ProviderSettings, find_api_key, parse_retry_after, scrub_url_credentials,
 )
 from echotune_ci.phases.research_stack import concerns_from_results, detect_stack
 from echotune_ci.results import Finding, Location, Metric, PhaseResult, assign_fingerprints
@@ -179,6 +179,7 @@ def test_key_variables(monkeypatch):
     remote = ProviderSettings("openai", "https://api.openai.com/v1", "gpt-4o-mini", key_variable="MY_KEY")
     with pytest.raises(ConfigError, match="set MY_KEY"):
         find_api_key(remote, {})
+    assert scrub_url_credentials("fatal: https://x-access-token:s3cr3t@github.com/o/r") == "fatal: https://***@github.com/o/r"
 
 
 def test_cache_expires_after_its_ttl(tmp_path):
@@ -225,11 +226,15 @@ def test_cli_writes_cited_brief_and_never_the_key(tmp_path, cli_env):
         Finding("PYSEC-2022-1", "high", "pyjwt 2.3.0: algorithm confusion", "pip-audit", Location("requirements.txt"))
     ])).write(results / "security.json")
     with FakeResearchAPI() as api:
+        api.script(("429", 1))  # the first request is told to come back in a second
+        started = time.monotonic()
         proc = run_cli("research", "--config", str(cfg), "--results", str(results), "--base-url", api.base_url,
                        "--output", str(tmp_path / "research"), "--result", str(tmp_path / "research.json"),
                        env=env, cwd=tmp_path / "repo")
+        elapsed = time.monotonic() - started
         prompts = [r["messages"][-1]["content"] for r in api.requests]
     assert proc.returncode == 0, proc.stderr
+    assert len(prompts) == 3 and elapsed >= 1.0
     assert any("PYSEC-2022-1" in p and "Flask ==2.2.5" in p for p in prompts)
     md = (tmp_path / "research" / "brief.md").read_text()
     assert "## 2. Security" in md and "(https://example.org/releases) (2025-06-12)" in md
@@ -283,3 +288,17 @@ def test_cli_errors_missing_key_provider_failure_and_offline(tmp_path, cli_env):
     proc = run_cli(*common, "--offline", env=env, cwd=tmp_path / "repo")
     assert proc.returncode == 0, proc.stderr
     assert "security: not in the cache (offline)" in proc.stdout
+
+
+def test_expired_answers_are_asked_again(tmp_path, monkeypatch):
+    sample_repo(tmp_path / "repo")
+    cfg = load_config(config_for(tmp_path, 'areas = ["security"]\ncache_ttl = "0.5s"\n'))
+    monkeypatch.setenv("PERPLEXITY_API_KEY", KEY)
+    with FakeResearchAPI() as api:
+        opts = ResearchOptions(base_url=api.base_url, output_dir=tmp_path / "out", root=tmp_path / "repo")
+        research(cfg, opts)
+        assert research(cfg, opts).metric("research.cache_hits").value == 1
+        time.sleep(0.6)
+        again = research(cfg, opts)
+        assert len(api.requests) == 2
+    assert again.metric("research.cache_hits").value == 0 and again.metric("research.answered").value == 1

@@ -9,14 +9,15 @@ import click
 
 from .common import config_option, get_config
 
-FORMATS = ("markdown", "summary", "json", "annotations", "sarif")
+FORMATS = ("markdown", "summary", "json", "annotations", "sarif", "html")
 
 
 @click.command(name="report")
 @click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(FORMATS), envvar="ECHOTUNE_REPORT_FORMAT", default="markdown", show_default=True,
               help="markdown: the PR comment; summary: the job summary (appended to $GITHUB_STEP_SUMMARY when set); "
-                   "annotations: workflow commands; json: everything in one document; sarif: findings for code scanning.")
+                   "annotations: workflow commands; json: everything in one document; sarif: findings for code scanning; "
+                   "html: a self-contained page with screenshots linked.")
 @click.option("--baseline", type=click.Path(path_type=Path), multiple=True,
               help="Base-branch results (folder or files): adds deltas and regression verdicts.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
@@ -52,6 +53,10 @@ def command(results: tuple[Path, ...], output_format: str, baseline: tuple[Path,
         from ..report.sarif import to_sarif
 
         text = json.dumps(to_sarif(ev.results), indent=2) + "\n"
+    elif output_format == "html":
+        from ..report.html import render_html
+
+        text = render_html(ev.results, ev.outcome, title=rep["title"])
     else:
         from ..report.json_report import report_dict
 

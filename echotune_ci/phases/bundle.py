@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..errors import ConfigError, InputError
 from ..results import Metric, PhaseResult
 from ..settings.bundle import parse_size
-from .bundle_baseline import REMOVED, Baseline, Change, file_metric, load_baseline, most_changed, pair_files, total_metric
+from .bundle_baseline import (REMOVED, Baseline, Change, file_metric, load_baseline, most_changed, pair_files,
+                              total_metric)
 from .bundle_files import BundleFile, expand_globs
 from .bundle_sizes import KINDS, FileSize, measure, tool_versions
 

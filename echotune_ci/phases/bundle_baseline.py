@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..errors import InputError
 from .bundle_files import stable_name
@@ -99,27 +100,29 @@ class Change:
 
 def pair_files(head: list[FileSize], base: dict[str, dict[str, float]]) -> list[Change]:
     """Match head files to base files: same name first, then the same name
-    without content hashes when that is unambiguous on both sides."""
+    without content hashes, then the same file name without hashes in another
+    folder (measured from another root, or moved), each only when that is
+    unambiguous on both sides."""
     changes: list[Change] = []
     head_left = {f.name: f for f in head}
     base_left = dict(base)
     for name in [n for n in head_left if n in base_left]:
         changes.append(Change(head_left.pop(name), name, base_left.pop(name)))
-    head_by_stable = _group(head_left)
-    base_by_stable = _group(base_left)
-    for stable, names in head_by_stable.items():
-        base_names = base_by_stable.get(stable, [])
-        if len(names) == 1 and len(base_names) == 1:
-            changes.append(Change(head_left.pop(names[0]), base_names[0], base_left.pop(base_names[0])))
+    for key in (stable_name, lambda n: stable_name(n).rsplit("/", 1)[-1]):
+        base_by_key = _group(base_left, key)
+        for k, names in _group(head_left, key).items():
+            base_names = base_by_key.get(k, [])
+            if len(names) == 1 and len(base_names) == 1:
+                changes.append(Change(head_left.pop(names[0]), base_names[0], base_left.pop(base_names[0])))
     changes += [Change(f, None, None) for f in head_left.values()]
     changes += [Change(None, name, sizes) for name, sizes in base_left.items()]
     return changes
 
 
-def _group(names: dict[str, object]) -> dict[str, list[str]]:
+def _group(names: dict[str, object], key: Callable[[str], str]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for name in names:
-        groups.setdefault(stable_name(name), []).append(name)
+        groups.setdefault(key(name), []).append(name)
     return groups
 
 

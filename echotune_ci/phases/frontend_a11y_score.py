@@ -89,7 +89,7 @@ def accessibility_score(
     skip = set(inapplicable) | set(errored) | set(excluded)
     total = weight_sum = 0.0
     for rule, weight in WEIGHTS.items():
-        if rule in skip and rule not in failed:
+        if rule in skip:
             continue
         weight_sum += weight
         total += 0 if rule in failed else weight

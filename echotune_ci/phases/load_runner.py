@@ -55,9 +55,6 @@ def run_jobs(jobs: list[Job], artifacts_dir: Path, *, timeout: float,
             for i, job in enumerate(jobs):
                 children.append(_start(job, Path(tmp), artifacts_dir, i))
             _wait(children, timeout, tick)
-        except BaseException:
-            stop_children(children)
-            raise
         finally:
             stop_children(children)
         return [_read_output(c) for c in children]

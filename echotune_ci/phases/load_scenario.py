@@ -119,11 +119,17 @@ def build_plan(cfg, opts: LoadOptions, *, base_url: str | None = None,
     return plan
 
 
+def host_allowed(url: str | None, allow: list[str]) -> bool:
+    """True when the URL's host matches one of the allow_hosts patterns (fnmatch)."""
+    name = (urlsplit(url or "").hostname or "").lower()
+    return bool(name) and any(fnmatch(name, pattern.lower()) for pattern in allow)
+
+
 def check_target(url: str, allow: list[str]) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{url}: not an http(s) URL with a host (e.g. http://127.0.0.1:8000)")
-    if not any(fnmatch(parts.hostname.lower(), p.lower()) for p in allow):
+    if not host_allowed(url, allow):
         raise ConfigError(
             f"{url}: host {parts.hostname} is not in load.allow_hosts ({', '.join(allow)}); "
             "add it there or with --allow-host if you may load it"

@@ -22,6 +22,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from echotune_ci.phases.load_scenario import host_allowed
+
 _INT_SLOT = re.compile(r"\{int:(-?\d+)-(-?\d+)\}")
 
 
@@ -36,16 +38,6 @@ class JobError(Exception):
 def fill_path(template: str) -> str:
     """Replace each ``{int:LOW-HIGH}`` slot by a random integer."""
     return _INT_SLOT.sub(lambda m: str(random.randint(int(m.group(1)), int(m.group(2)))), template)
-
-
-def host_allowed(host: str | None, allow: list[str]) -> bool:
-    from fnmatch import fnmatch
-    from urllib.parse import urlsplit
-
-    if not host:
-        return False
-    name = (urlsplit(host).hostname or "").lower()
-    return any(fnmatch(name, pattern.lower()) for pattern in allow)
 
 
 # --------------------------------------------------------------------------- users
@@ -267,14 +259,26 @@ def run_round(user_classes: list[type], job: dict[str, Any], rnd: dict[str, Any]
         state["stopper"] = stopper = Stopper(runner, plan["max_requests"])
     history = gevent.spawn(stats_history, runner)
     if not stopper.reason:
-        # The master's start() blocks while it dispatches users: the clock starts now either way.
+        def start_clock(**_kw) -> None:
+            if rnd.get("warmup"):
+                runner.stats.reset_all()
+            # The loop's clock is stale after blocking set-up; timers would fire early.
+            gevent.get_hub().loop.update_now()
+            gevent.spawn_later(rnd["duration"], stopper.stop, "duration")
+
+        if rnd.get("warmup"):
+            # Comparison rounds measure all users running, not the ramp-up (logins, cold connections).
+            env.events.spawning_complete.add_listener(start_clock)
+        else:
+            start_clock()
+        # The master's start() blocks while it dispatches users, so it runs beside the clock.
         gevent.spawn(runner.start, plan["users"], plan["spawn_rate"])
-        gevent.spawn_later(rnd["duration"], stopper.stop, "duration")
         stopper.done.wait()
     history.kill(block=False)
     stopper.close()
     out = collect(env, rnd["label"], rnd["host"], started, stopper.reason, workers)
-    out["artifacts"] = write_reports(env, os.path.join(job["artifacts_dir"], rnd["prefix"]), rnd.get("html", False))
+    out["artifacts"] = (write_reports(env, os.path.join(job["artifacts_dir"], rnd["prefix"]), rnd.get("html", False))
+                        if rnd.get("artifacts", True) else [])
     return out
 
 
@@ -357,6 +361,7 @@ def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
+    import locust  # noqa: F401 - gevent's monkey-patching first, before any socket is opened
     job_path = Path(argv[0])
     job = json.loads(job_path.read_text(encoding="utf-8"))
     out_path = Path(job["out"])

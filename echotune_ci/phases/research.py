@@ -15,13 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from ..errors import ConfigError
 from ..fsutil import write_json_atomic, write_text_atomic
 from ..results import Metric, PhaseResult, load_results, now_iso
 from .research_cache import AnswerCache, cache_key
-from .research_providers import Answer, ChatClient, ProviderError, ProviderSettings, find_api_key, provider_settings
+from .research_providers import (Answer, ChatClient, ProviderError, ProviderSettings, clean_citations, find_api_key,
+                                 provider_settings, scrub_url_credentials)
 from .research_stack import Concern, Stack, concerns_from_results, detect_stack
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -114,25 +114,6 @@ def build_questions(stack: Stack, concerns: list[Concern], section: dict[str, An
     return questions
 
 
-def _safe_url(url: str) -> str | None:
-    """Citation URLs go into markdown links: http(s) only, no characters that end a link."""
-    if not re.match(r"^https?://[^\s]+$", url):
-        return None
-    return quote(url, safe=":/?#[]@!$&'*+,;=%-._~")
-
-
-def _clean_citations(answer: Answer) -> Answer:
-    kept = []
-    for c in answer.citations:
-        url = _safe_url(c.url)
-        if url:
-            c.url = url
-            c.title = " ".join(c.title.split())[:200]
-            kept.append(c)
-    answer.citations = kept
-    return answer
-
-
 def answer_questions(questions: list[Question], settings: ProviderSettings, cache: AnswerCache, *,
                      offline: bool, concurrency: int, api_key: str | None,
                      progress=lambda _m: None) -> None:
@@ -157,7 +138,7 @@ def answer_questions(questions: list[Question], settings: ProviderSettings, cach
             q, key = item
             progress(f"asking about {q.area}")
             try:
-                answer = _clean_citations(client.ask(q.system, q.prompt))
+                answer = clean_citations(client.ask(q.system, q.prompt))
             except ProviderError as exc:
                 q.status, q.error = "failed", str(exc)
                 return
@@ -175,7 +156,7 @@ def brief_data(questions: list[Question], stack: Stack, concerns: list[Concern],
         "generated_at": now_iso(),
         "project": project,
         "provider": settings.provider,
-        "base_url": settings.base_url,
+        "base_url": scrub_url_credentials(settings.base_url),
         "model": settings.model,
         "stack": stack.to_dict(),
         "concerns": [c.__dict__ for c in concerns],

@@ -13,10 +13,11 @@ from __future__ import annotations
 import email.utils
 import os
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from ..errors import ConfigError
 
@@ -78,9 +79,14 @@ class ProviderSettings:
 
     @property
     def cache_identity(self) -> str:
-        # The base URL is part of the identity: the same model name on two
-        # servers is not the same model.
-        return f"{self.provider}|{self.base_url.rstrip('/')}|{self.model}"
+        # Provider and model, not the URL: --offline and a proxy in front of the
+        # same provider reuse the answers.
+        return f"{self.provider}|{self.model}"
+
+
+def scrub_url_credentials(text: str) -> str:
+    """``https://user:SECRET@host`` -> ``https://***@host`` in anything shown to people."""
+    return re.sub(r"(?<=://)[^/\s@]+@", "***@", text)
 
 
 def provider_settings(section: dict[str, Any], *, provider: str | None = None, base_url: str | None = None,
@@ -135,6 +141,25 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def safe_url(url: str) -> str | None:
+    """URLs from answers go into markdown links: http(s) only, nothing that ends a link."""
+    if not re.match(r"^https?://[^\s]+$", url):
+        return None
+    return quote(url, safe=":/?#[]@!$&'*+,;=%-._~")
+
+
+def clean_citations(answer: Answer) -> Answer:
+    kept = []
+    for c in answer.citations:
+        url = safe_url(c.url)
+        if url:
+            c.url = url
+            c.title = " ".join(c.title.split())[:200]
+            kept.append(c)
+    answer.citations = kept
+    return answer
 
 
 def parse_answer(data: Any) -> Answer:
@@ -219,13 +244,14 @@ class ChatClient:
 
     def _ask_once(self, system: str, prompt: str) -> Answer:
         httpx = self._httpx
-        where = f"{self.settings.provider} at {self.settings.base_url}"
+        where = f"{self.settings.provider} at {scrub_url_credentials(self.settings.base_url)}"
         try:
             response = self._client.post("/chat/completions", json=self.body(system, prompt))
         except httpx.TimeoutException:
             raise ProviderError(f"{where}: no answer within {self.settings.timeout:g}s", retryable=True) from None
         except httpx.HTTPError as exc:
-            raise ProviderError(f"{where}: {type(exc).__name__}: {exc}", retryable=True) from None
+            raise ProviderError(f"{where}: {type(exc).__name__}: {scrub_url_credentials(str(exc))}",
+                                retryable=True) from None
         status = response.status_code
         if status == 429 or status >= 500:
             raise ProviderError(f"{where}: HTTP {status}{_error_text(response)}", retryable=True,

@@ -79,12 +79,12 @@ _QUOTED_VALUE = re.compile(r": '(.*)'$")
 
 def _mask_password(text: str, code_line: str) -> tuple[str, str]:
     """B105-B107 quote the password they found; it must not reach a report."""
-    from .security_secrets import mask_in_text
+    from .security_secrets import mask_quoted
 
     m = _QUOTED_VALUE.search(text)
     if not m:
         return text, code_line
-    return mask_in_text(text, m.group(1)), mask_in_text(code_line, m.group(1))
+    return mask_quoted(text, m.group(1)), mask_quoted(code_line, m.group(1))
 
 
 def _line(fname: str, lineno: int) -> str:

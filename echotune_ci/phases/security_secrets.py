@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..errors import ConfigError
 from ..results import Finding, Location
@@ -54,6 +54,10 @@ _QUOTED = re.compile(r"(?i)[\"']?\b(" + _NAME + r")[\"']?\s*(?::=|=|:|=>)\s*([\"
 # NAME=value in .env files and shell scripts (unquoted values).
 _ENV = re.compile(r"(?i)^\s*(?:export\s+)?(" + _NAME + r")\s*=\s*([^\s\"'#]+)\s*$")
 _PLACEHOLDER = re.compile(r"(?i)\$\{|\{\{|%\(|<[a-z_-]+>|example|changeme|placeholder|your[_-]|x{6,}|\*{4,}|dummy|redacted")
+# Names that hold where a secret lives, not the secret: token_env = "GITHUB_TOKEN".
+_REFERENCE_NAME = re.compile(r"(?i)[_.-](env|var|name|file|path|url|field|header|type|id|selector|label)$")
+_ENV_VAR_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_ENV_SUFFIXES = (".env", ".envrc", ".sh", ".bash", ".zsh", ".ini", ".cfg", ".conf", ".properties")
 GENERIC_RULE = "secrets.generic-high-entropy"
 _PRAGMA = "pragma: allowlist secret"
 _PRAGMA_NEXT = "pragma: allowlist nextline secret"
@@ -147,8 +151,15 @@ def scan(root: Path, paths: list[str], *, exclude: list[str], allowlist: Allowli
     return report
 
 
+def _env_style(rel: str) -> bool:
+    """Files where NAME=value (unquoted) assigns a value rather than calling code."""
+    name = PurePosixPath(rel).name.lower()
+    return name.startswith(".env") or name.endswith(_ENV_SUFFIXES) or name in ("dockerfile", "procfile")
+
+
 def scan_text(text: str, rel: str, *, entropy: float, min_length: int) -> list[Finding]:
     found: list[Finding] = []
+    generic = ((_QUOTED, 1, 3), (_ENV, 1, 2)) if _env_style(rel) else ((_QUOTED, 1, 3),)
     allow_next = False
     for lineno, line in enumerate(text.splitlines(), 1):
         skip, allow_next = allow_next or _PRAGMA in line, _PRAGMA_NEXT in line
@@ -160,13 +171,14 @@ def scan_text(text: str, rel: str, *, entropy: float, min_length: int) -> list[F
                 taken.append(m.span(det.group))
                 found.append(_finding(det.rule_id, det.name, det.severity, m.group(det.group), rel, lineno,
                                       m.start(det.group) + 1))
-        for pattern, name_group, value_group in ((_QUOTED, 1, 3), (_ENV, 1, 2)):
+        for pattern, name_group, value_group in generic:
             for m in pattern.finditer(line):
                 value = m.group(value_group)
                 start = m.start(value_group)
                 if any(a <= start < b for a, b in taken):
                     continue
-                if len(value) < min_length or _PLACEHOLDER.search(value) or shannon_entropy(value) < entropy:
+                if len(value) < min_length or _PLACEHOLDER.search(value) or shannon_entropy(value) < entropy \
+                        or _REFERENCE_NAME.search(m.group(name_group)) or _ENV_VAR_NAME.match(value):
                     continue
                 taken.append(m.span(value_group))
                 found.append(_finding(GENERIC_RULE, f"high-entropy value assigned to {m.group(name_group)}",
@@ -189,6 +201,11 @@ def _finding(rule_id: str, name: str, severity: str, value: str, rel: str, line:
     )
 
 
-def mask_in_text(text: str, value: str) -> str:
-    """Replace every occurrence of *value* in *text* by its mask."""
-    return text.replace(value, mask_secret(value)) if value else text
+def mask_quoted(text: str, value: str) -> str:
+    """Mask *value* where it stands quoted in *text* (a message or a source line)."""
+    if not value:
+        return text
+    masked = mask_secret(value)
+    for quote in ("'", '"'):
+        text = text.replace(f"{quote}{value}{quote}", f"{quote}{masked}{quote}")
+    return text

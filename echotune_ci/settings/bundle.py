@@ -14,23 +14,15 @@ from ..errors import ConfigError
 from ..spec import Field, Table
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib)?\s*$", re.I)
-_SIZE_SCALE = {None: 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2}
+_SIZE_SCALE = {"b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2}
 
 
 def parse_size(value: Any, where: str = "size") -> int:
     """``250KB``, ``"1.5 MiB"``, ``"900B"`` or a number of bytes -> bytes."""
-    if isinstance(value, bool):
-        raise ConfigError(f"{where}: expected a size like '250KB', got {value!r}")
-    if isinstance(value, (int, float)):
-        size = float(value)
-    else:
-        m = _SIZE.match(str(value))
-        if not m:
-            raise ConfigError(f"{where}: expected a size like '250KB', '1.5MB' or '900B', got {value!r}")
-        size = float(m.group(1)) * _SIZE_SCALE[(m.group(2) or "").lower() or None]
-    if size < 0:
-        raise ConfigError(f"{where}: a size cannot be negative")
-    return int(round(size))
+    m = None if isinstance(value, bool) else _SIZE.match(str(value))
+    if m is None:
+        raise ConfigError(f"{where}: expected a size like '250KB', '1.5MB' or '900B', got {value!r}")
+    return int(round(float(m.group(1)) * _SIZE_SCALE[(m.group(2) or "b").lower()]))
 
 
 def _size_problem(value: Any) -> str | None:

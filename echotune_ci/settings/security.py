@@ -69,6 +69,8 @@ AUTH = Table(
         "jwt_secret_env": Field(str, "", doc="Env var with the HS* signing key, to forge a validly signed expired token."),
         "rate_limit_attempts": Field(int, 10, min=0, max=50,
                                      doc="Failed logins sent to find a rate limit (0 skips the probe)."),
+        "probe_source_address": Field(str, "", doc="Local address the rate-limit probe connects from, e.g. "
+                                      "127.0.0.2, so the lockout it trips does not hit other phases' logins."),
     }
 )
 

@@ -177,16 +177,24 @@ class FakeGitHub:
         return repo.pulls[number]
 
     def fail(self, method: str, path_regex: str, status: int, *, times: int = 1, retry_after: int | None = None,
-             secondary: bool = False, after_acting: bool = False, body: dict[str, Any] | None = None) -> None:
+             secondary: bool = False, primary: bool = False, reset_in: int = 1, after_acting: bool = False,
+             body: dict[str, Any] | None = None) -> None:
         """Answer the next *times* matching requests with *status*.
 
-        ``secondary`` gives GitHub's secondary-rate-limit body; ``after_acting``
+        ``secondary`` gives GitHub's secondary-rate-limit body, ``primary`` a spent
+        hourly quota (X-RateLimit-Remaining: 0, reset in *reset_in* s); ``after_acting``
         performs the request first, then answers with the error (a write that
         happened although the client saw a failure).
         """
         headers = {}
         if retry_after is not None:
             headers["Retry-After"] = str(retry_after)
+        if primary:
+            # The hourly quota is spent: no Retry-After, the reset time says when to come back.
+            headers.update({"X-RateLimit-Remaining": "0", "X-RateLimit-Used": "5000",
+                            "X-RateLimit-Reset": str(int(dt.datetime.now().timestamp()) + reset_in)})
+            body = body or {"message": "API rate limit exceeded for user ID 1.",
+                            "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}
         if body is None:
             if secondary:
                 body = {"message": SECONDARY_LIMIT_MESSAGE,
@@ -657,6 +665,7 @@ class _Request:
             repo.statuses.append(status)
         return 201, {k: v for k, v in status.items() if k != "sha"}, {}
 
+    @route("GET", "/repos/{owner}/{name}/statuses/{ref}")  # the older spelling, still served
     @route("GET", "/repos/{owner}/{name}/commits/{ref}/statuses")
     def list_statuses(self, owner: str, name: str, ref: str) -> tuple[int, Any, dict[str, str]]:
         repo = self.repository(owner, name)
@@ -679,15 +688,18 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         status, extra, body = self.api.handle(self.command, self.path, self.headers, raw)
         payload = b"" if body is None else json.dumps(body).encode("utf-8")
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-GitHub-Media-Type": "github.v3; format=json",
+            "X-GitHub-Request-Id": uuid.uuid4().hex[:16].upper(),
+            "X-RateLimit-Limit": "5000",
+            "X-RateLimit-Remaining": "4999",
+            "X-RateLimit-Reset": str(int(dt.datetime.now().timestamp()) + 3600),
+            "X-RateLimit-Resource": "core",
+        }
+        headers.update(extra)
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
-        self.send_header("X-GitHub-Request-Id", uuid.uuid4().hex[:16].upper())
-        self.send_header("X-RateLimit-Limit", "5000")
-        self.send_header("X-RateLimit-Remaining", "4999")
-        self.send_header("X-RateLimit-Reset", str(int(dt.datetime.now().timestamp()) + 3600))
-        self.send_header("X-RateLimit-Resource", "core")
-        for key, value in extra.items():
+        for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -695,3 +707,38 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
+
+
+# ---------------------------------------------------------------------- a ready-made world for tests
+
+USER_TOKEN = "ghp_user_token_0123456789abcdefABCDEF01"
+APP_TOKEN = "ghs_actions_token_0123456789abcdefABCDEF"
+READONLY_TOKEN = "ghs_readonly_token_0123456789abcdefABCD"
+REPO = "octo/musicapp"
+PR = 7
+HEAD_SHA = "1" * 40
+
+
+def standard_world() -> FakeGitHub:
+    """Tokens (a user's, the Actions app token, a read-only app token), one repo, PR #7 (not started)."""
+    gh = FakeGitHub()
+    gh.add_token(USER_TOKEN, login="octo-bot")
+    gh.add_token(APP_TOKEN, login="github-actions[bot]", app=True)
+    gh.add_token(READONLY_TOKEN, login="github-actions[bot]", app=True,
+                 permissions={"contents": "read", "issues": "read", "pull_requests": "read", "checks": "read",
+                              "statuses": "read", "metadata": "read"})
+    gh.add_repo(REPO)
+    gh.add_pull(REPO, PR, head_sha=HEAD_SHA)
+    return gh
+
+
+def github_cli_env(cli_env: dict[str, str], tmp_path: Any, token: str) -> dict[str, str]:
+    """The CLI's environment outside Actions, with *token* and a config that retries quickly."""
+    for name in list(cli_env):
+        if name.startswith("GITHUB_") or name == "GH_TOKEN":
+            cli_env.pop(name)
+    cli_env["GITHUB_TOKEN"] = token
+    config = tmp_path / "echotune.toml"
+    config.write_text('[github]\nbackoff = "20ms"\nmax_attempts = 3\nmax_wait = "5s"\n')
+    cli_env["ECHOTUNE_CONFIG"] = str(config)
+    return cli_env

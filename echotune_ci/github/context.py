@@ -1,0 +1,110 @@
+"""What GitHub Actions tells a step through its environment and event file."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+
+@dataclass(frozen=True)
+class ActionsContext:
+    in_actions: bool = False
+    repository: str | None = None
+    event_name: str | None = None
+    event: dict[str, Any] = field(default_factory=dict)
+    sha: str | None = None
+    server_url: str = "https://github.com"
+    api_url: str | None = None
+    run_id: str | None = None
+    run_attempt: str | None = None
+
+    @property
+    def pr_number(self) -> int | None:
+        """The pull request of this event; for workflow_run only same-repository PRs are listed
+        (GitHub leaves ``pull_requests`` empty for forks: pass --pr from the artifact then)."""
+        ev = self.event
+        if isinstance(ev.get("pull_request"), dict):
+            return _int(ev["pull_request"].get("number"))
+        issue = ev.get("issue")
+        if isinstance(issue, dict) and "pull_request" in issue:
+            return _int(issue.get("number"))
+        run = ev.get("workflow_run")
+        if isinstance(run, dict) and run.get("pull_requests"):
+            first = run["pull_requests"][0]
+            return _int(first.get("number")) if isinstance(first, dict) else None
+        return None
+
+    @property
+    def head_sha(self) -> str | None:
+        """The commit the results belong to (GITHUB_SHA is a merge commit on pull_request events)."""
+        ev = self.event
+        pr = ev.get("pull_request")
+        if isinstance(pr, dict) and isinstance(pr.get("head"), dict) and pr["head"].get("sha"):
+            return str(pr["head"]["sha"])
+        run = ev.get("workflow_run")
+        if isinstance(run, dict) and run.get("head_sha"):
+            return str(run["head_sha"])
+        return self.sha
+
+    @property
+    def trusted_head_sha(self) -> str | None:
+        """In the workflow_run stage the PR number may come from an untrusted artifact; the
+        event's head SHA (set by GitHub) is what a pull request must match to receive the comment."""
+        run = self.event.get("workflow_run")
+        if self.event_name == "workflow_run" and isinstance(run, dict) and run.get("head_sha"):
+            return str(run["head_sha"])
+        return None
+
+    @property
+    def run_url(self) -> str:
+        if not (self.repository and self.run_id):
+            return ""
+        return f"{self.server_url.rstrip('/')}/{self.repository}/actions/runs/{self.run_id}"
+
+    @property
+    def run_key(self) -> str:
+        """Distinguishes this run (and re-run attempt) from others."""
+        if self.run_id:
+            return f"{self.run_id}.{self.run_attempt or '1'}"
+        return ""
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def load_context(env: dict[str, str] | None = None) -> ActionsContext:
+    env = dict(os.environ if env is None else env)
+    event: dict[str, Any] = {}
+    event_path = env.get("GITHUB_EVENT_PATH")
+    if event_path:
+        try:
+            loaded = json.loads(Path(event_path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"GITHUB_EVENT_PATH: {event_path}: no such file") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"GITHUB_EVENT_PATH: {event_path}: not a readable JSON event ({exc})") from None
+        if isinstance(loaded, dict):
+            event = loaded
+    return ActionsContext(
+        in_actions=env.get("GITHUB_ACTIONS") == "true",
+        repository=env.get("GITHUB_REPOSITORY") or None,
+        event_name=env.get("GITHUB_EVENT_NAME") or None,
+        event=event,
+        sha=env.get("GITHUB_SHA") or None,
+        server_url=env.get("GITHUB_SERVER_URL") or "https://github.com",
+        api_url=env.get("GITHUB_API_URL") or None,
+        run_id=env.get("GITHUB_RUN_ID") or None,
+        run_attempt=env.get("GITHUB_RUN_ATTEMPT") or None,
+    )

@@ -1,0 +1,275 @@
+"""Dependency vulnerabilities with pip-audit, driven as a library.
+
+Sources: pinned requirements files (pip-audit's RequirementSource with
+``no_deps`` + ``disable_pip``: no virtualenv, no index), a pyproject.toml's
+``[project] dependencies`` (pins as written, ranges resolved to what is
+installed here) and the running environment (pip-audit's PipSource).
+Services: pip-audit's default (PyPI, online), any OSV API (``osv_url``) or an
+offline advisory folder (``advisory_db``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, RunError
+from ..results import Finding, Location
+from .security_files import relative_to_root
+from .security_osv import service_classes, severity_from_record
+
+NPM_SEVERITY = {"critical": "critical", "high": "high", "moderate": "medium", "low": "low", "info": "info"}
+
+
+@dataclass
+class AuditReport:
+    findings: list[Finding] = field(default_factory=list)
+    packages: int = 0
+    skipped: list[str] = field(default_factory=list)
+    not_in_db: list[str] = field(default_factory=list)
+    service: str = ""
+    version: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AuditTarget:
+    label: str  # what a finding's location says: a repo-relative file, or "" for the environment
+    deps: list[Any]
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+def audit(root: Path, *, requirements: list[Path], pyproject: Path | None, environment: bool,
+          advisory_db: Path | None, osv_url: str, timeout: float, default_severity: str,
+          ignore: list[str], npm: bool = False) -> AuditReport:
+    from importlib.metadata import version as dist_version
+
+    targets = [_requirements_target(root, p) for p in requirements]
+    if pyproject is not None:
+        targets.append(_pyproject_target(root, pyproject))
+    if environment:
+        targets.append(_environment_target())
+    service, label = _service(advisory_db, osv_url, timeout)
+    report = AuditReport(service=label, version=dist_version("pip-audit"))
+    for target in targets:
+        _audit_target(service, target, report, default_severity, set(ignore))
+    report.not_in_db = sorted(set(getattr(service, "not_in_db", [])))
+    if npm:
+        _npm_audit(root, report)
+    return report
+
+
+def _service(advisory_db: Path | None, osv_url: str, timeout: float):
+    classes = service_classes()
+    if advisory_db is not None:
+        return classes["dir"](advisory_db), f"offline advisory data {advisory_db}"
+    if osv_url:
+        if not re.match(r"^https?://", osv_url):
+            raise InputError(f"--osv-url {osv_url!r}: expected an http(s) URL")
+        return classes["osv"](osv_url, timeout), f"OSV API {osv_url}"
+    from pip_audit._service.pypi import PyPIService
+
+    return PyPIService(timeout=timeout), "PyPI vulnerability data (online)"
+
+
+def _requirements_target(root: Path, path: Path) -> AuditTarget:
+    from pip_audit._dependency_source import DependencySourceError, RequirementSource
+
+    if not path.is_file():
+        raise InputError(f"{path}: requirements file not found")
+    source = RequirementSource([path], no_deps=True, disable_pip=True)
+    try:
+        deps = list(source.collect())
+    except DependencySourceError as exc:
+        raise InputError(f"{path}: cannot audit: {' '.join(str(exc).split())}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{path}: unreadable requirements file ({exc})") from None
+    return AuditTarget(relative_to_root(path, root), deps, _pin_lines(path))
+
+
+def _pin_lines(path: Path) -> dict[str, int]:
+    from packaging.utils import canonicalize_name
+
+    lines: dict[str, int] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
+        if m:
+            lines.setdefault(canonicalize_name(m.group(1)), n)
+    return lines
+
+
+def _pyproject_target(root: Path, path: Path) -> AuditTarget:
+    """Exact pins as written; ranges audit the version installed here, when it fits."""
+    import tomllib
+    from importlib.metadata import PackageNotFoundError, version as installed
+
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.version import Version
+    from pip_audit._service.interface import ResolvedDependency, SkippedDependency
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: pyproject.toml not found") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path}: not a readable pyproject.toml ({exc})") from None
+    deps = []
+    lines = {}
+    text_lines = path.read_text(encoding="utf-8").splitlines()
+    for raw in (data.get("project") or {}).get("dependencies") or []:
+        try:
+            req = Requirement(raw)
+        except InvalidRequirement as exc:
+            raise InputError(f"{path}: [project] dependencies: {raw!r} is not a requirement ({exc})") from None
+        if req.marker is not None and not req.marker.evaluate():
+            continue
+        pins = [s.version for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
+        try:
+            have = Version(pins[0]) if pins else Version(installed(req.name))
+        except PackageNotFoundError:
+            deps.append(SkippedDependency(name=req.name, skip_reason="not pinned and not installed here"))
+            continue
+        if not pins and not req.specifier.contains(have, prereleases=True):
+            deps.append(SkippedDependency(name=req.name, skip_reason=f"installed {have} is outside {req.specifier}"))
+            continue
+        deps.append(ResolvedDependency(name=req.name, version=have))
+        lines[req.name.lower()] = next((i for i, t in enumerate(text_lines, 1) if raw in t), 0) or None
+    from packaging.utils import canonicalize_name
+
+    return AuditTarget(relative_to_root(path, root), deps,
+                       {canonicalize_name(k): v for k, v in lines.items() if v})
+
+
+def _environment_target() -> AuditTarget:
+    from pip_audit._dependency_source import PipSource, PipSourceError
+
+    try:
+        deps = list(PipSource(local=True).collect())
+    except PipSourceError as exc:
+        raise RunError(f"cannot list the installed packages: {exc}") from None
+    return AuditTarget("", deps)
+
+
+def _audit_target(service, target: AuditTarget, report: AuditReport, default_severity: str,
+                  ignore: set[str]) -> None:
+    import requests
+    from pip_audit._audit import Auditor
+    from pip_audit._dependency_source import DependencySource
+    from pip_audit._service.interface import ConnectionError as AuditConnectionError
+    from pip_audit._service.interface import ServiceError
+
+    class Listed(DependencySource):
+        def collect(self):
+            return iter(target.deps)
+
+        def fix(self, fix_version):  # pragma: no cover - never asked to fix
+            raise NotImplementedError
+
+    where = target.label or "installed packages"
+    try:
+        results = list(Auditor(service).audit(Listed()))
+    except (AuditConnectionError, requests.ConnectionError, requests.Timeout) as exc:
+        raise RunError(f"{report.service}: unreachable while auditing {where} ({_reason(exc)})") from None
+    except ServiceError as exc:
+        raise RunError(f"{report.service}: failed while auditing {where} ({_reason(exc)})") from None
+    except requests.RequestException as exc:
+        raise RunError(f"{report.service}: {_reason(exc)}") from None
+    except ValueError as exc:  # a body that is not JSON
+        raise RunError(f"{report.service}: answered something that is not OSV JSON ({exc})") from None
+    records = getattr(service, "records", {})
+    for dep, vulns in results:
+        if dep.is_skipped():
+            report.skipped.append(f"{dep.name} ({dep.skip_reason})")
+            continue
+        report.packages += 1
+        for vuln in vulns:
+            if vuln.has_any_id(ignore):
+                continue
+            record = records.get(vuln.id) or next((records[a] for a in vuln.aliases if a in records), {})
+            severity, score, basis = severity_from_record(record, default_severity)
+            report.findings.append(_finding(dep, vuln, target, severity, score, basis))
+
+
+def _reason(exc: BaseException) -> str:
+    inner = exc.__cause__ or exc.__context__ or exc
+    response = getattr(inner, "response", None)
+    if response is not None:
+        return f"HTTP {response.status_code} from {response.url}: {response.text[:200].strip()}"
+    return str(inner).splitlines()[0] if str(inner) else type(inner).__name__
+
+
+def _finding(dep, vuln, target: AuditTarget, severity: str, score: float | None, basis: str) -> Finding:
+    aliases = sorted(vuln.aliases)
+    fixed = [str(v) for v in vuln.fix_versions]
+    fix_text = f"fixed in {', '.join(fixed)}" if fixed else "no fixed version yet"
+    also = f" ({', '.join(aliases)})" if aliases else ""
+    line = target.lines.get(dep.canonical_name)
+    return Finding(
+        rule_id=vuln.id,
+        severity=severity,
+        message=f"{dep.name} {dep.version}: {vuln.id}{also}, {fix_text}. {vuln.description[:240]}",
+        source_tool="pip-audit",
+        location=Location(target.label, line) if target.label else None,
+        help_url=f"https://osv.dev/vulnerability/{vuln.id}",
+        context=f"{dep.canonical_name} {vuln.id}",
+        properties={
+            "package": dep.name,
+            "version": str(dep.version),
+            "fixed_versions": fixed,
+            "aliases": aliases,
+            "requirements_file": target.label,
+            "cvss_score": score,
+            "severity_basis": basis,
+        },
+    )
+
+
+def _npm_audit(root: Path, report: AuditReport) -> None:
+    lock = root / "package-lock.json"
+    if not lock.is_file():
+        report.notes.append("npm audit not run: no package-lock.json")
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        report.notes.append("npm audit not run: npm is not installed")
+        return
+    try:
+        proc = subprocess.run([npm, "audit", "--json"], cwd=root, capture_output=True, text=True, timeout=120)
+        data = json.loads(proc.stdout or "{}")
+    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
+        report.notes.append(f"npm audit not run: {type(exc).__name__}")
+        return
+    if "error" in data:
+        report.notes.append(f"npm audit not run: {str(data['error'].get('summary', 'npm error'))[:200]}")
+        return
+    report.findings.extend(npm_findings(data, "package-lock.json"))
+
+
+def npm_findings(data: dict[str, Any], lock_label: str) -> list[Finding]:
+    """Findings from ``npm audit --json`` (npm 7+ report format)."""
+    out = []
+    for name, vuln in sorted((data.get("vulnerabilities") or {}).items()):
+        advisories = [v for v in vuln.get("via") or [] if isinstance(v, dict)]
+        if not advisories:
+            continue  # only vulnerable through another package, which has its own entry
+        for adv in advisories:
+            ident = str(adv.get("url", "")).rsplit("/", 1)[-1] or f"npm-{adv.get('source')}"
+            fix = vuln.get("fixAvailable")
+            out.append(Finding(
+                rule_id=ident,
+                severity=NPM_SEVERITY.get(str(adv.get("severity", vuln.get("severity"))), "medium"),
+                message=f"{name} {adv.get('range', vuln.get('range', ''))}: {adv.get('title', ident)}",
+                source_tool="npm-audit",
+                location=Location(lock_label),
+                help_url=adv.get("url") or None,
+                context=f"{name} {ident}",
+                properties={"package": name, "version": vuln.get("range", ""), "fixed_versions": [],
+                            "aliases": [], "requirements_file": lock_label,
+                            "fix_available": bool(fix), "cvss_score": (adv.get("cvss") or {}).get("score")},
+            ))
+    return out

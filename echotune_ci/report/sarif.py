@@ -1,0 +1,140 @@
+"""SARIF 2.1.0 for every finding of every phase, ready for GitHub code scanning.
+
+One run, driver ``echotune-ci``; each finding's tool is named in the rule's
+properties. GitHub shows only results with a file location, so a finding
+without one (a header or auth probe, a package in the environment) points at
+``fallback_uri`` (the config file by default) and keeps its URL or endpoint
+as a logical location. ``partialFingerprints`` carries our line-independent
+fingerprint, so alerts survive moved code just like baselines do. Only what
+phases put in findings is written: secrets arrive masked.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+from urllib.parse import quote
+
+from .. import __version__
+from ..results import Finding, PhaseResult
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+INFORMATION_URI = "https://github.com/echotune/echotune-ci"
+
+LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+# GitHub ranks alerts by "security-severity": critical > 9.0, high 7.0-8.9,
+# medium 4.0-6.9, low 0.1-3.9.
+SECURITY_SEVERITY = {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 2.0, "info": 0.0}
+SECURITY_TOOLS = {"bandit", "pip-audit", "npm-audit", "secrets", "http-headers", "auth-probe"}
+
+
+def _artifact(path: str) -> dict[str, str]:
+    """Repo-relative paths resolve against %SRCROOT%; others become file:// URIs."""
+    p = path.replace("\\", "/")
+    if p.startswith("/"):
+        return {"uri": "file://" + quote(p, safe="/:@-._~")}
+    return {"uri": quote(p[2:] if p.startswith("./") else p, safe="/:@-._~"), "uriBaseId": "%SRCROOT%"}
+
+
+def _rule_id(f: Finding, clashing: set[str]) -> str:
+    return f"{f.source_tool}/{f.rule_id}" if f.rule_id in clashing else f.rule_id
+
+
+def _first_line(text: str) -> str:
+    return text.split(". ")[0].split("\n")[0][:200]
+
+
+def _rule(rule_id: str, f: Finding, phase: str) -> dict[str, Any]:
+    security = ["security"] if f.source_tool in SECURITY_TOOLS or phase == "security" else []
+    tags = list(dict.fromkeys([*security, phase, f.source_tool]))  # SARIF wants unique tags
+    score = f.properties.get("cvss_score")
+    rule: dict[str, Any] = {
+        "id": rule_id,
+        "name": rule_id.replace("/", "_").replace(".", "_").replace("-", "_"),
+        "shortDescription": {"text": _first_line(f.message)},
+        "defaultConfiguration": {"level": LEVEL[f.severity]},
+        "properties": {
+            "tags": tags,
+            "security-severity": f"{float(score) if isinstance(score, (int, float)) else SECURITY_SEVERITY[f.severity]:.1f}",
+            "precision": "high" if f.properties.get("confidence") in (None, "high") else "medium",
+        },
+    }
+    if f.help_url:
+        rule["helpUri"] = f.help_url
+        rule["help"] = {"text": f"See {f.help_url}"}
+    return rule
+
+
+def _location(f: Finding, fallback_uri: str) -> dict[str, Any]:
+    if f.location is not None and f.location.path:
+        physical: dict[str, Any] = {"artifactLocation": _artifact(f.location.path)}
+        if f.location.line:
+            region: dict[str, Any] = {"startLine": int(f.location.line)}
+            if f.location.column:
+                region["startColumn"] = int(f.location.column)
+            physical["region"] = region
+        return {"physicalLocation": physical}
+    loc: dict[str, Any] = {
+        "physicalLocation": {"artifactLocation": _artifact(fallback_uri),
+                             "region": {"startLine": 1}},
+    }
+    logical = f.properties.get("url") or f.properties.get("endpoint") or f.properties.get("package")
+    if logical:
+        loc["logicalLocations"] = [{"fullyQualifiedName": str(logical), "kind": "resource"}]
+    return loc
+
+
+def to_sarif(results: Iterable[PhaseResult], *, fallback_uri: str = "echotune.toml") -> dict[str, Any]:
+    """A SARIF 2.1.0 log (as a dict) with one result per finding of *results*."""
+    results = list(results)
+    tools_by_rule: dict[str, set[str]] = {}
+    for r in results:
+        for f in r.findings:
+            tools_by_rule.setdefault(f.rule_id, set()).add(f.source_tool)
+    clashing = {rid for rid, tools in tools_by_rule.items() if len(tools) > 1}
+    rules: dict[str, dict[str, Any]] = {}
+    index: dict[str, int] = {}
+    sarif_results = []
+    for r in results:
+        for f in r.findings:
+            rid = _rule_id(f, clashing)
+            if rid not in rules:
+                index[rid] = len(rules)
+                rules[rid] = _rule(rid, f, r.phase)
+            entry: dict[str, Any] = {
+                "ruleId": rid,
+                "ruleIndex": index[rid],
+                "level": LEVEL[f.severity],
+                "message": {"text": f.message},
+                "locations": [_location(f, fallback_uri)],
+                "properties": {"severity": f.severity, "phase": r.phase, "tool": f.source_tool},
+            }
+            if f.fingerprint:
+                entry["partialFingerprints"] = {"echotuneFingerprint/v1": f.fingerprint}
+            sarif_results.append(entry)
+    versions = {k: v for r in results for k, v in r.tool_versions.items()}
+    invocations = [{
+        "executionSuccessful": not any(r.errors for r in results),
+        "toolExecutionNotifications": [
+            {"level": "error", "message": {"text": f"{r.phase}: {e}"}} for r in results for e in r.errors
+        ],
+    }]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [{
+            "tool": {"driver": {
+                "name": "echotune-ci",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": list(rules.values()),
+                "properties": {"toolVersions": versions},
+            }},
+            "automationDetails": {"id": "echotune-ci/" + "+".join(sorted({r.phase for r in results})) + "/"},
+            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
+            "invocations": invocations,
+            "results": sarif_results,
+            "columnKind": "unicodeCodePoints",
+        }],
+    }

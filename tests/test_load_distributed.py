@@ -1,0 +1,65 @@
+"""Distributed mode as on several machines: one master and two workers, here on loopback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import MUSICAPP
+from support.load_support import load, load_env, total  # noqa: F401 (fixture)
+
+from echotune_ci.serve import free_port
+
+pytestmark = pytest.mark.slow
+CONFIG = MUSICAPP / "echotune.toml"
+
+
+def test_master_with_two_workers(musicapp, tmp_path, load_env):
+    port = str(free_port())
+    exe = str(Path(sys.executable).parent / "echotune-ci")
+    # Workers may start first (a CI matrix does not order its jobs): they wait for the master.
+    workers = [
+        subprocess.Popen([exe, "load", "--config", str(CONFIG), "--worker", "--master-host", "127.0.0.1",
+                          "--master-port", port], env=load_env, cwd=tmp_path, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    try:
+        proc, result = load(load_env, tmp_path, "--config", str(CONFIG), "--master", "--expect-workers", "2",
+                            "--master-bind-host", "127.0.0.1", "--master-port", port, "--host", musicapp.base_url,
+                            "--users", "6", "--spawn-rate", "20", "--duration", "2s")
+        outs = [w.communicate(timeout=30) for w in workers]
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for w, (out, err) in zip(workers, outs):
+        assert w.returncode == 0, out + err
+        assert "load worker: done (master-quit)" in err
+    assert "6 users on 2 worker processes" in " ".join(result.notes)
+    # the master aggregates what both workers measured: one login per user, spread over the workers
+    logins = next(m for m in result.metrics if m.name == "requests" and m.labels.get("endpoint") == "POST /api/login")
+    assert logins.value == 6
+    assert total(result, "requests").value > 20 and result.status == "pass"
+
+
+def test_processes_option_spreads_users_over_local_workers(musicapp, tmp_path, load_env):
+    proc, result = load(load_env, tmp_path, "--host", musicapp.base_url, "--processes", "2", "--users", "4",
+                        "--spawn-rate", "40", "--duration", "1s")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "4 users on 2 worker processes" in result.notes[-1]
+    assert {"artifacts/load/locust-worker-1.log", "artifacts/load/locust-worker-2.log"} <= set(result.artifacts)
+
+
+def test_worker_without_a_master_gives_up_with_exit_3(tmp_path, load_env):
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "echotune-ci"), "load", "--worker", "--master-host", "127.0.0.1",
+         "--master-port", str(free_port()), "--expect-timeout", "1s"],
+        env=load_env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 3
+    assert "cannot reach the locust master within 1s" in proc.stderr and "Traceback" not in proc.stderr

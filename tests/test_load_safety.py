@@ -1,0 +1,145 @@
+"""Bad input gets a clear answer, the test is bounded, and Ctrl-C leaves nothing running."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from conftest import MUSICAPP
+from support.load_support import load, load_env, processes_with_mark, total, write_config  # noqa: F401
+
+from echotune_ci.config import load_config
+from echotune_ci.phases import PhaseContext
+from echotune_ci.phases.load_worker import fill_path
+from echotune_ci.serve import free_port
+
+pytestmark = pytest.mark.slow
+EXE = str(Path(sys.executable).parent / "echotune-ci")
+
+
+def test_unreachable_target_is_exit_3_before_any_user(tmp_path, load_env):
+    url = f"http://127.0.0.1:{free_port()}"
+    proc, result = load(load_env, tmp_path, "--host", url, "--duration", "5s")
+    assert proc.returncode == 3 and result is None
+    assert proc.stderr.startswith(f"echotune-ci: error: {url}: the load target cannot be reached (")
+    assert "Connection refused" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "results" / "artifacts").exists()  # no locust process was started
+
+
+@pytest.mark.parametrize(
+    ("config", "args", "message"),
+    [
+        ("", ("--host", "http://192.0.2.10:8000"),
+         "http://192.0.2.10:8000: host 192.0.2.10 is not in load.allow_hosts"),
+        ("", ("--host", "ftp://127.0.0.1/"), "not an http(s) URL"),
+        ('[[load.endpoints]]\nmethod = "FETCH"\npath = "/"\n', (),
+         "'load.endpoints[0].method' must be one of 'GET'"),
+        ("[load]\nendpoints = []\n", (), "'load.endpoints' names no endpoint"),
+        ('[[load.endpoints]]\npath = "api/tracks"\n', (), "'load.endpoints[0].path' must start with '/'"),
+        ('[load]\nmax_duration = "30s"\n', ("--duration", "2m"), "duration 120s is longer than load.max_duration (30s)"),
+        ("", ("--locustfile", "missing.py"), "--locustfile: "),
+    ],
+)
+def test_usage_errors_are_exit_2(config, args, message, musicapp, tmp_path, load_env):
+    write_config(tmp_path, config)
+    proc, result = load(load_env, tmp_path, "--host", musicapp.base_url, *args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert result is None
+
+
+def test_allow_host_opens_another_host(tmp_path, load_env):
+    # 127.0.0.2 is loopback too, but not allowed by default; allowed, it fails only as unreachable.
+    url = f"http://127.0.0.2:{free_port()}"
+    proc, _ = load(load_env, tmp_path, "--host", url, "--allow-host", "127.0.0.*", "--duration", "1s")
+    assert proc.returncode == 3 and "cannot be reached" in proc.stderr
+
+
+def test_locustfile_that_fails_to_import_shows_its_error(musicapp, tmp_path, load_env):
+    (tmp_path / "locustfile.py").write_text("from locust import HttpUser\n\nimport no_such_module_here\n")
+    proc, result = load(load_env, tmp_path, "--host", musicapp.base_url, "--locustfile", "locustfile.py")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "locustfile.py:3: cannot import the locustfile: ModuleNotFoundError: No module named " \
+           "'no_such_module_here'" in proc.stderr
+    assert "Traceback" not in proc.stderr and result is None
+
+
+def test_every_request_failing_fails_the_gate_with_a_summary(musicapp, tmp_path, load_env):
+    write_config(tmp_path, """
+[load]
+users = 3
+wait_min = "0.05s"
+wait_max = "0.05s"
+
+[[load.endpoints]]
+name = "/api/tracks/{id}"
+path = "/api/tracks/{int:500000-600000}"
+
+[[load.endpoints]]
+path = "/health"
+status = [201, 204]
+""")
+    proc, result = load(load_env, tmp_path, "--host", musicapp.base_url, "--duration", "2s")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert total(result, "error_rate_pct").value == 100 and result.status == "fail"
+    messages = sorted(f.message for f in result.findings)
+    assert len(messages) == 2, messages
+    assert messages[0].startswith("GET /api/tracks/{id}: ") and "HTTP 404 (expected 200)" in messages[0]
+    assert messages[1].startswith("GET /health: ") and "HTTP 200 (expected 201 or 204)" in messages[1]
+    assert sum(f.properties["occurrences"] for f in result.findings) == total(result, "requests").value
+    assert "findings: 2" in proc.stdout
+
+
+def test_request_cap_stops_the_test(musicapp, tmp_path, load_env):
+    write_config(tmp_path, '[load]\nmax_requests = 40\nwait_min = "0s"\nwait_max = "0s"\n')
+    started = time.monotonic()
+    proc, result = load(load_env, tmp_path, "--host", musicapp.base_url, "--users", "4", "--duration", "60s")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert time.monotonic() - started < 20
+    assert 40 <= total(result, "requests").value < 400
+    assert "stopped by max requests" in result.notes[-1]
+
+
+def test_ctrl_c_stops_every_locust_process(musicapp, tmp_path, load_env):
+    proc = subprocess.Popen([EXE, "load", "--host", musicapp.base_url, "--duration", "60s", "--processes", "2",
+                             "--output", "results/load.json"], env=load_env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while len(processes_with_mark(load_env["ECHOTUNE_LOAD_TEST_MARK"])) < 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    children = psutil.Process(proc.pid).children(recursive=True)
+    assert len(children) == 3  # master and two workers
+    time.sleep(1.5)  # users are running now
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err
+    assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
+    assert not (tmp_path / "results" / "load.json").exists()
+
+
+def test_phase_uses_the_app_that_run_started(musicapp, tmp_path):
+    from echotune_ci.phases.load import run
+
+    cfg = load_config(MUSICAPP / "echotune.toml")
+    cfg.data["load"].update(users=5, spawn_rate=50, duration=1.5)
+    ctx = PhaseContext(artifacts_dir=tmp_path / "artifacts" / "load", base_url=musicapp.base_url,
+                       app_pid=musicapp.pid, allow_hosts=("127.0.0.1",))
+    result = run(cfg, ctx)
+    assert result.status == "pass", (result.errors, [m.key for m in result.metrics if m.status != "pass"])
+    assert result.target == musicapp.base_url
+    assert result.metric("app_rss_mb").value > 10 and result.metric("app_cpu_pct") is not None
+    assert all(Path(a).is_absolute() and Path(a).exists() for a in result.artifacts)
+    # locust (and its gevent monkey-patching) never entered this process
+    assert "locust" not in sys.modules and "gevent.monkey" not in sys.modules
+
+
+def test_int_slots_fill_paths():
+    paths = {fill_path("/api/tracks/{int:1-3}?page={int:7-7}") for _ in range(200)}
+    assert paths == {"/api/tracks/1?page=7", "/api/tracks/2?page=7", "/api/tracks/3?page=7"}
+    assert fill_path("/plain") == "/plain"

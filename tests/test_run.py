@@ -1,0 +1,91 @@
+"""`run` against the real example app: exit 0 normally, 1 when it regresses,
+and the app is stopped whatever happens."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from conftest import MUSICAPP, run_cli
+
+CONFIG = MUSICAPP / "echotune.toml"
+
+
+def configured_phases() -> list[str]:
+    import tomllib
+
+    return tomllib.loads(CONFIG.read_text())["run"]["phases"]
+
+
+def app_pid(stderr: str) -> int:
+    m = re.search(r"app ready at http://127\.0\.0\.1:\d+ \(pid (\d+)\)", stderr)
+    assert m, stderr
+    return int(m.group(1))
+
+
+def assert_stopped(pid: int) -> None:
+    deadline = time.monotonic() + 5
+    while psutil.pid_exists(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    leftovers = [p for p in psutil.process_iter(["cmdline"]) if "app:app" in " ".join(p.info["cmdline"] or [])
+                 and str(MUSICAPP) in (p.cwd() if p.is_running() else "")]
+    assert not leftovers
+
+
+def test_run_example_app_passes_then_regress_fails(tmp_path, cli_env):
+    out = tmp_path / "results"
+    proc = run_cli("run", "--config", str(CONFIG), "--output-dir", str(out), env=cli_env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    phases = configured_phases()
+    assert sorted(p.stem for p in out.glob("*.json")) == sorted(phases)
+    for phase in phases:
+        data = json.loads((out / f"{phase}.json").read_text())
+        assert data["status"] in ("pass", "warn"), (phase, data["errors"], data["metrics"])
+    comment = (out / "report" / "comment.md").read_text()
+    assert comment.startswith("<!-- echotune-ci:report -->")
+    assert "all gates pass" in comment or "with warnings" in comment
+    assert_stopped(app_pid(proc.stderr))
+
+    summary = tmp_path / "step-summary.md"
+    gh_output = tmp_path / "gh-output"
+    env = dict(cli_env, ECHOTUNE_REGRESS="1", GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(gh_output),
+               GITHUB_ACTIONS="true")
+    bad = run_cli("run", "--config", str(CONFIG), "--output-dir", str(tmp_path / "regress"), env=env)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "gate: FAIL" in bad.stdout
+    assert "::error " in bad.stdout  # annotations inside Actions
+    assert "gate(s) failed" in summary.read_text()
+    assert "status=fail" in gh_output.read_text()
+    assert_stopped(app_pid(bad.stderr))
+
+
+def test_ctrl_c_stops_the_app_and_exits_130(tmp_path, cli_env):
+    cfg = tmp_path / "echotune.toml"
+    text = CONFIG.read_text().replace('duration = "10s"', 'duration = "60s"')
+    # The copy lives elsewhere: serve from the example app's folder all the same.
+    cfg.write_text(text.replace("[serve]\n", f"[serve]\ncwd = {str(MUSICAPP)!r}\n", 1))
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "echotune-ci"), "run", "--config", str(cfg), "--phase", "load",
+         "--output-dir", str(tmp_path / "out")],
+        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    seen = ""
+    deadline = time.monotonic() + 30
+    while "app ready" not in seen and time.monotonic() < deadline:
+        seen += proc.stderr.readline()
+    pid = app_pid(seen)
+    time.sleep(2)  # inside the load phase now
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err
+    assert_stopped(pid)
+    assert not (tmp_path / "out" / "load.json").exists()
