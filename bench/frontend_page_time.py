@@ -1,7 +1,7 @@
 """How long the frontend phase takes per page: N loads plus axe-core.
 
 Starts the example app (normal build) on a free loopback port and audits its
-home page with the example config (3 interactions) several times, printing
+home page with the example config (3 interactions; --bare: none) several times, printing
 the wall time of the whole phase, the share of browser start-up, and the
 time per page. A single Lighthouse run on a page typically takes 10-20 s
 (it waits for a 5 s quiet window and gathers a trace); compare with
@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="how many times to time the phase")
     parser.add_argument("--preset", choices=("desktop", "mobile"), default="desktop")
     parser.add_argument("--pages", type=int, default=1, help="audit the home page this many times in one phase")
+    parser.add_argument("--bare", action="store_true", help="without the example config's interactions")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -51,7 +52,7 @@ def main() -> None:
                             env={"MUSICAPP_DIST": str(Path(tmp) / "dist"), "ECHOTUNE_REGRESS": "0"}, timeout=30))
         app.start()
         try:
-            cfg = load_config(MUSICAPP / "echotune.toml")
+            cfg = load_config(None, discover=False) if args.bare else load_config(MUSICAPP / "echotune.toml")
             urls = tuple(f"{app.base_url}/?copy={i}" if i else f"{app.base_url}/" for i in range(args.pages))
             startup = statistics.median(browser_start() for _ in range(args.repeat))
             totals = []
@@ -70,7 +71,8 @@ def main() -> None:
 
     total = statistics.median(totals)
     per_page = (total - startup) / args.pages
-    print(f"preset {args.preset}, {args.runs} loads + axe-core per page, {args.pages} page(s), "
+    what = "no interactions" if args.bare else "3 interactions per load"
+    print(f"preset {args.preset}, {args.runs} loads ({what}) + axe-core per page, {args.pages} page(s), "
           f"median of {args.repeat} (gate: {', '.join(statuses)})")
     print(f"  phase wall time     {total:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in totals)})")
     print(f"  browser start/stop  {startup:6.2f} s")

@@ -95,11 +95,19 @@ def _relative_artifact(path: str, output_dir: Path) -> str:
 
 
 def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (), extra_env: dict[str, str] | None = None,
-        baseline: list[Path] | None = None) -> RunOutcome:
+        baseline: list[Path] | None = None, serve_command: str | None = None, url: str | None = None) -> RunOutcome:
+    """Run the phases. ``serve_command`` replaces [serve] command; ``url`` points
+    the phases at an app that is already running (nothing is started)."""
     phases = _phase_list(cfg, only)
     base = load_results(baseline) if baseline else None
+    if serve_command:
+        cfg.section("serve")["command"] = serve_command
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"--url: expected an http(s) URL, got {url!r}")
     output_dir.mkdir(parents=True, exist_ok=True)
-    needs_app = any(p in NEEDS_APP for p in phases) or bool(cfg.section("serve")["command"])
+    needs_app = url is None and (any(p in NEEDS_APP for p in phases) or bool(cfg.section("serve")["command"]))
     spec = ServeSpec.from_config(cfg) if needs_app else None
     results: list[PhaseResult] = []
     with _sigterm_as_interrupt():
@@ -110,11 +118,12 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (), extra_env:
                     p.update(spec.command if spec else "")
                     app.start()
                 console.info(f"app ready at {app.base_url} (pid {app.pid})")
-            host = urlsplit(app.base_url).hostname if app else None
+            base_url = app.base_url if app else (url.rstrip("/") if url else None)
+            host = urlsplit(base_url).hostname if base_url else None
             contexts = {
                 name: PhaseContext(
                     artifacts_dir=output_dir / "artifacts" / name,
-                    base_url=app.base_url if app else None,
+                    base_url=base_url,
                     app_pid=app.pid if app else None,
                     allow_hosts=tuple(h for h in ("127.0.0.1", "localhost", "::1", host) if h),
                 )

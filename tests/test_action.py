@@ -13,7 +13,6 @@ and there is no network).
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,91 +23,28 @@ import yaml
 
 from conftest import MUSICAPP
 from support.fake_github import APP_TOKEN, HEAD_SHA, PR, REPO, standard_world
+from support.step_runner import StepRunner
 
 from echotune_ci.report.markdown import COMMENT_MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
-_EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
-def _parse_outputs(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    lines = iter(text.splitlines())
-    for line in lines:
-        if "<<" in line and "=" not in line.split("<<")[0]:
-            key, delimiter = line.split("<<", 1)
-            out[key] = "\n".join(iter(lambda: next(lines), delimiter))
-        elif "=" in line:
-            key, value = line.split("=", 1)
-            out[key] = value
-    return out
+class ActionRun(StepRunner):
+    """action.yml's steps with its input defaults; the install step is skipped (see the module doc)."""
 
-
-class ActionRun:
     def __init__(self, workspace: Path, inputs: dict[str, str], env: dict[str, str], event: dict[str, Any]):
-        self.workspace = workspace
-        self.inputs = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
-        unknown = set(inputs) - set(self.inputs)
+        declared = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
+        unknown = set(inputs) - set(declared)
         assert not unknown, f"not inputs of action.yml: {unknown}"
-        self.inputs.update(inputs)
-        self.env = env
-        self.event = event
-        self.github = {"token": env["GITHUB_TOKEN_FOR_ACTION"], "action_path": str(ROOT),
-                       "workspace": str(workspace), "event_name": env["GITHUB_EVENT_NAME"]}
-        self.outputs: dict[str, dict[str, str]] = {}
-        self.logs: list[str] = []
-        self.tmp = workspace.parent / "runner"
-        self.tmp.mkdir(exist_ok=True)
-
-    def lookup(self, expr: str) -> str:
-        parts = expr.split(".")
-        if parts[0] == "inputs" and len(parts) == 2:
-            return self.resolve(self.inputs[parts[1]])
-        if parts[:2] == ["github", "event"]:
-            value: Any = self.event
-            for key in parts[2:]:
-                value = value.get(key, "") if isinstance(value, dict) else ""
-            return "" if value is None else str(value)
-        if parts[0] == "github" and len(parts) == 2:
-            return self.github[parts[1]]
-        if parts[0] == "steps" and len(parts) == 4 and parts[2] == "outputs":
-            return self.outputs.get(parts[1], {}).get(parts[3], "")
-        raise AssertionError(f"action.yml uses an expression this test cannot evaluate: {expr}")
-
-    def resolve(self, text: str) -> str:
-        return _EXPRESSION.sub(lambda m: self.lookup(m.group(1)), str(text))
-
-    def run_step(self, index: int, step: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-        output = self.tmp / f"output-{index}"
-        output.write_text("")
-        script = self.tmp / f"step-{index}.sh"
-        script.write_text(step["run"])
-        env = dict(self.env)
-        env.pop("GITHUB_TOKEN_FOR_ACTION")
-        env.update({k: self.resolve(v) for k, v in (step.get("env") or {}).items()})
-        env["GITHUB_OUTPUT"] = str(output)
-        cwd = self.workspace / self.resolve(step.get("working-directory", "."))
-        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=cwd, env=env,
-                              capture_output=True, text=True, timeout=180)
-        self.logs.append(proc.stdout + proc.stderr)
-        if step.get("id"):
-            self.outputs[step["id"]] = _parse_outputs(output.read_text())
-        return proc
+        token = env.pop("GITHUB_TOKEN_FOR_ACTION")
+        super().__init__(workspace, inputs={**declared, **inputs}, env=env, event=event,
+                         github={"token": token, "action_path": str(ROOT), "workspace": str(workspace),
+                                 "event_name": env["GITHUB_EVENT_NAME"]})
 
     def run(self) -> list[subprocess.CompletedProcess[str]]:
-        """Run the steps in order; like the runner, stop at the first failing step."""
-        done = []
-        for i, step in enumerate(ACTION["runs"]["steps"]):
-            if "uses" in step:
-                continue
-            if step.get("id") == "install":
-                continue
-            proc = self.run_step(i, step)
-            done.append(proc)
-            if proc.returncode != 0:
-                break
-        return done
+        return self.run_steps(ACTION["runs"]["steps"], skip_ids=("install",))
 
     def action_output(self, name: str) -> str:
         return self.resolve(ACTION["outputs"][name]["value"])

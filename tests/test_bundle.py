@@ -197,11 +197,22 @@ def test_phase_run_reads_the_bundle_section(builds, cli_env, tmp_path):
     assert sum(1 for n in result.notes if n.startswith("  ")) == 1
 
 
-def test_run_command_gates_the_example_config(builds, cli_env, tmp_path):
-    normal = run_cli("run", "--config", str(builds["normal"] / "echotune.toml"), "--phase", "bundle",
+def served_from_example(root: Path, *, regress: bool) -> Path:
+    """The copied config, serving (and so building) the example app into root/static/dist."""
+    cfg = root / "echotune.toml"
+    extra = (f"cwd = {str(MUSICAPP)!r}\n"
+             f"env = {{ MUSICAPP_DIST = {str(root / 'static' / 'dist')!r}, ECHOTUNE_REGRESS = '{int(regress)}' }}\n")
+    cfg.write_text(cfg.read_text().replace("[serve]\n", "[serve]\n" + extra, 1))
+    return cfg
+
+
+def test_run_command_gates_the_example_config(cli_env, tmp_path):
+    normal_cfg = served_from_example(project_with_build(tmp_path / "p-normal", regress=True), regress=False)
+    normal = run_cli("run", "--config", str(normal_cfg), "--phase", "bundle",
                      "--output-dir", str(tmp_path / "normal"), env=cli_env)
     assert normal.returncode == 0, normal.stdout + normal.stderr
-    regress = run_cli("run", "--config", str(builds["regress"] / "echotune.toml"), "--phase", "bundle",
+    regress_cfg = served_from_example(project_with_build(tmp_path / "p-regress", regress=False), regress=True)
+    regress = run_cli("run", "--config", str(regress_cfg), "--phase", "bundle",
                       "--output-dir", str(tmp_path / "regress"), env=cli_env)
     assert regress.returncode == 1, regress.stdout + regress.stderr
     assert load_result(tmp_path / "regress" / "bundle.json").status == "fail"

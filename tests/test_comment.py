@@ -211,3 +211,11 @@ def test_workflow_run_stage_refuses_a_pr_whose_head_moved(gh, results, env, tmp_
     assert proc.returncode == 0
     assert "not commenting" in proc.stderr
     assert gh.comments(REPO, PR) == []
+
+
+def test_disabled_in_config_publishes_nothing(gh, results, env, tmp_path):
+    config = tmp_path / "off.toml"
+    config.write_text("[github]\nenabled = false\n")
+    proc = comment(gh, results, env, "--config", str(config))
+    assert proc.returncode == 0 and "[github] enabled = false: nothing published" in proc.stderr
+    assert gh.calls == []

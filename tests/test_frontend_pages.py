@@ -13,7 +13,9 @@ from conftest import run_cli
 from support.frontend_server import PASSWORD, USERNAME, FixtureSite
 
 from echotune_ci.config import load_config
+from echotune_ci.errors import ConfigError
 from echotune_ci.phases.frontend import audit, options_from_config
+from echotune_ci.phases.frontend_speed_index import png_histogram
 
 pytestmark = pytest.mark.slow
 
@@ -72,8 +74,15 @@ def test_axe_reports_known_defects_and_nothing_on_a_clean_page(site, tmp_path):
     assert result.metric("dom_size", url=clean).value >= 10
     assert 0 <= result.metric("performance_score", url=clean).value <= 100
 
+    si = result.metric("speed_index_ms", url=clean)
+    assert 0 < si.value < 3000 and si.budget is None
+
     shots = tmp_path / "artifacts" / "frontend"
-    assert (shots / "pages-defects-html.png").read_bytes()[:4] == b"\x89PNG"
+    # Chromium's own PNG encoding, decoded by the Speed Index code: the 40x40 purple
+    # image (and the purple button) are there, the white background is not counted.
+    hist = png_histogram((shots / "pages-clean-html.png").read_bytes())
+    assert hist[0][0x3B] >= 1600 and hist[2][0x8F] >= 1600
+    assert sum(hist[0]) < 1350 * 940 / 4
     assert "artifacts/frontend/pages-clean-html.png" in result.artifacts
     assert "artifacts/frontend/frontend.md" in result.artifacts
     assert "pages-defects-html.png" in (shots / "frontend.md").read_text()
@@ -177,6 +186,9 @@ password_env = "FIXTURE_PASS"
     assert not [n for n in result.notes if "ended at" in n]
     assert result.metric("http_status", url=account).value == 200
     assert PASSWORD not in result.to_json()
+    monkeypatch.delenv("FIXTURE_PASS")
+    with pytest.raises(ConfigError, match=r"^\[frontend.login\]: environment variable FIXTURE_PASS is not set"):
+        _audit(tmp_path / "again", [account], config)
 
 
 def test_cli_without_any_browser_says_what_it_tried(tmp_path, cli_env, site):

@@ -24,6 +24,17 @@ def test_control_points_score_90_and_50(form_factor, metric):
     assert metric_score(metric, 0, form_factor) == 1.0
 
 
+@pytest.mark.parametrize("metric, value, score", [
+    ("fcp_ms", 6795.362, 0.02),
+    ("lcp_ms", 10884.681, 0.0),
+    ("speed_index_ms", 8296, 0.19),
+])
+def test_scores_match_lighthouse_sample_report(metric, value, score):
+    # Lighthouse's own mobile sample report (core/test/results/sample_v2.json):
+    # numericValue and score of these audits.
+    assert metric_score(metric, value, "mobile") == score
+
+
 def test_scores_fall_as_values_grow_and_near_zero_reaches_one():
     values = [50, 300, 900, 1500, 2500, 4000, 8000]
     scores = [metric_score("lcp_ms", v, "desktop") for v in values]
@@ -36,7 +47,7 @@ def test_mobile_curves_are_more_lenient_than_desktop():
     assert metric_score("fcp_ms", 1600, "mobile") > metric_score("fcp_ms", 1600, "desktop")
 
 
-def test_performance_score_is_the_weighted_mean_without_speed_index():
+def test_performance_score_is_the_weighted_mean_of_metric_scores():
     p10 = {k: v[0] for k, v in CONTROL_POINTS["desktop"].items()}
     median = {k: v[1] for k, v in CONTROL_POINTS["desktop"].items()}
     assert performance_score(p10, "desktop") == 90
@@ -45,6 +56,9 @@ def test_performance_score_is_the_weighted_mean_without_speed_index():
     # (10*1 + 25*1 + 30*0.5 + 25*0.9) / 90 = 0.806 -> 81
     assert performance_score(mixed, "desktop") == 81
     assert performance_score({"fcp_ms": 100, "lcp_ms": None, "tbt_ms": 0, "cls": 0}, "desktop") is None
+    # With Speed Index all five weights count: (10 + 25 + 30*0.5 + 25 + 10*0.5) / 100.
+    with_si = {"fcp_ms": 0, "lcp_ms": 0, "tbt_ms": median["tbt_ms"], "cls": 0, "speed_index_ms": median["speed_index_ms"]}
+    assert performance_score(with_si, "desktop") == 80
 
 
 def test_accessibility_score_uses_lighthouse_weights_over_applicable_rules():
@@ -123,3 +137,62 @@ def test_config_mistakes_name_the_key(tmp_path, section, message):
     with pytest.raises(ConfigError, match=message):
         cfg = _config(tmp_path, section)
         options_from_config(cfg, artifacts_dir=tmp_path, base_url="http://127.0.0.1:1")
+
+
+def _png(rows: list[list[tuple[int, int, int]]], filters: list[int]) -> bytes:
+    """Encode RGB rows as a PNG, each row with the given filter type (0-4)."""
+    import struct
+    import zlib
+
+    def paeth(a, b, c):
+        p = a + b - c
+        pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+        return a if pa <= pb and pa <= pc else b if pb <= pc else c
+
+    raw = bytearray()
+    prev = bytes(len(rows[0]) * 3)
+    for row, kind in zip(rows, filters):
+        line = bytes(v for px in row for v in px)
+        out = bytearray()
+        for i, x in enumerate(line):
+            a = line[i - 3] if i >= 3 else 0
+            b = prev[i]
+            c = prev[i - 3] if i >= 3 else 0
+            pred = [0, a, b, (a + b) // 2, paeth(a, b, c)][kind]
+            out.append((x - pred) & 0xFF)
+        raw += bytes([kind]) + out
+        prev = line
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", len(rows[0]), len(rows), 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(raw))) + chunk(b"IEND", b"")
+
+
+def test_png_histograms_survive_every_filter_and_skip_white():
+    from echotune_ci.phases.frontend_speed_index import png_histogram
+
+    purple, white, grey = (59, 42, 143), (255, 255, 255), (120, 120, 121)
+    rows = [[purple, white, grey, purple], [grey, grey, white, purple], [purple] * 4,
+            [white, purple, grey, grey], [grey, purple, purple, white]]
+    hist = png_histogram(_png(rows, [0, 1, 2, 3, 4]))
+    flat = [px for row in rows for px in row]
+    assert hist[0][59] == flat.count(purple) == 10 and hist[2][143] == 10
+    assert hist[0][120] == flat.count(grey) == 6 and hist[2][121] == 6
+    assert sum(hist[1]) == 16  # the 4 white pixels are background
+
+
+def test_speed_index_sums_the_time_not_yet_visually_complete():
+    from echotune_ci.phases.frontend_speed_index import frame_progress, speed_index
+
+    def hist(count):  # `count` purple pixels
+        h = [[0] * 256 for _ in range(3)]
+        h[0][59] = h[1][42] = h[2][143] = count
+        return h
+
+    blank = hist(0)
+    assert frame_progress(hist(50), blank, hist(100)) == 0.5
+    # Blank until 100 ms, half drawn until 300 ms, then complete: 100 + 200 * 0.5.
+    assert speed_index([(300, hist(100)), (100, hist(50))]) == 200
+    assert speed_index([]) is None

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import psutil
@@ -30,19 +31,35 @@ def app_pid(stderr: str) -> int:
     return int(m.group(1))
 
 
-def assert_stopped(pid: int) -> None:
+def marked_env(env: dict[str, str]) -> tuple[dict[str, str], str]:
+    """Tag every process this run starts, so leftovers can be found by the tag."""
+    mark = uuid.uuid4().hex
+    return dict(env, ECHOTUNE_TEST_MARK=mark), mark
+
+
+def processes_with(mark: str) -> list[psutil.Process]:
+    found = []
+    for p in psutil.process_iter():
+        try:
+            if p.environ().get("ECHOTUNE_TEST_MARK") == mark and p.status() != psutil.STATUS_ZOMBIE:
+                found.append(p)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
+def assert_stopped(pid: int, mark: str) -> None:
     deadline = time.monotonic() + 5
-    while psutil.pid_exists(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    while processes_with(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not processes_with(mark)
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    leftovers = [p for p in psutil.process_iter(["cmdline"]) if "app:app" in " ".join(p.info["cmdline"] or [])
-                 and str(MUSICAPP) in (p.cwd() if p.is_running() else "")]
-    assert not leftovers
 
 
 def test_run_example_app_passes_then_regress_fails(tmp_path, cli_env):
     out = tmp_path / "results"
-    proc = run_cli("run", "--config", str(CONFIG), "--output-dir", str(out), env=cli_env)
+    env, mark = marked_env(cli_env)
+    proc = run_cli("run", "--config", str(CONFIG), "--output-dir", str(out), env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     phases = configured_phases()
     assert sorted(p.stem for p in out.glob("*.json")) == sorted(phases)
@@ -52,11 +69,12 @@ def test_run_example_app_passes_then_regress_fails(tmp_path, cli_env):
     comment = (out / "report" / "comment.md").read_text()
     assert comment.startswith("<!-- echotune-ci:report -->")
     assert "all gates pass" in comment or "with warnings" in comment
-    assert_stopped(app_pid(proc.stderr))
+    assert_stopped(app_pid(proc.stderr), mark)
 
     summary = tmp_path / "step-summary.md"
     gh_output = tmp_path / "gh-output"
-    env = dict(cli_env, ECHOTUNE_REGRESS="1", GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(gh_output),
+    env, mark = marked_env(cli_env)
+    env = dict(env, ECHOTUNE_REGRESS="1", GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(gh_output),
                GITHUB_ACTIONS="true")
     bad = run_cli("run", "--config", str(CONFIG), "--output-dir", str(tmp_path / "regress"), env=env)
     assert bad.returncode == 1, bad.stdout + bad.stderr
@@ -64,7 +82,7 @@ def test_run_example_app_passes_then_regress_fails(tmp_path, cli_env):
     assert "::error " in bad.stdout  # annotations inside Actions
     assert "gate(s) failed" in summary.read_text()
     assert "status=fail" in gh_output.read_text()
-    assert_stopped(app_pid(bad.stderr))
+    assert_stopped(app_pid(bad.stderr), mark)
 
 
 def test_ctrl_c_stops_the_app_and_exits_130(tmp_path, cli_env):
@@ -72,10 +90,11 @@ def test_ctrl_c_stops_the_app_and_exits_130(tmp_path, cli_env):
     text = CONFIG.read_text().replace('duration = "10s"', 'duration = "60s"')
     # The copy lives elsewhere: serve from the example app's folder all the same.
     cfg.write_text(text.replace("[serve]\n", f"[serve]\ncwd = {str(MUSICAPP)!r}\n", 1))
+    env, mark = marked_env(cli_env)
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "echotune-ci"), "run", "--config", str(cfg), "--phase", "load",
          "--output-dir", str(tmp_path / "out")],
-        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     seen = ""
     deadline = time.monotonic() + 30
@@ -87,5 +106,17 @@ def test_ctrl_c_stops_the_app_and_exits_130(tmp_path, cli_env):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, out + err
     assert "Traceback" not in err
-    assert_stopped(pid)
+    assert_stopped(pid, mark)
     assert not (tmp_path / "out" / "load.json").exists()
+
+
+def test_run_against_an_app_already_running(musicapp, tmp_path, cli_env):
+    out = tmp_path / "out"
+    proc = run_cli("run", "--config", str(CONFIG), "--phase", "security", "--url", musicapp.base_url + "/",
+                   "--output-dir", str(out), env=cli_env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "app ready" not in proc.stderr  # nothing was started
+    data = json.loads((out / "security.json").read_text())
+    assert musicapp.base_url in json.dumps(data)
+    bad = run_cli("run", "--config", str(CONFIG), "--phase", "security", "--url", "ftp://x", env=cli_env)
+    assert bad.returncode == 2 and "--url: expected an http(s) URL" in bad.stderr

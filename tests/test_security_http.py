@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import httpx
-import pytest
 
 from conftest import run_cli, start_musicapp
 from echotune_ci.phases.security_http import PROBE_ORIGIN, score_response

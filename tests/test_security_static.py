@@ -39,7 +39,8 @@ OPENAI = "sk-proj-" + "Hj5Kl9Mn3Pq7Rs1Tv5Wx9Yz3Ab7Cd1Ef5Gh9Jk3Lm"
 JWT = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJkZW1vIiwiZXhwIjoxOTAwMDAwMDAwfQ."
        "u7Xq3K9Lm2Np5Rs8Tv1Wx4Yz7Ab0Cd3Ef6Gh9Jk2Lm")
 GENERIC = "9fK2#xQ7!mL4$wR8@pT1"
-SECRETS = [GITHUB, AWS_ID, AWS_SECRET, PPLX, OPENAI, JWT, GENERIC]
+YAML_SECRET = "Qm9vVzR2eTZ4TjNyWjFwSzhi"  # pragma: allowlist secret
+SECRETS = [GITHUB, AWS_ID, AWS_SECRET, PPLX, OPENAI, JWT, GENERIC, YAML_SECRET]
 
 
 @pytest.fixture()
@@ -58,6 +59,8 @@ def project(tmp_path: Path) -> Path:
         'api_key = "changeme-changeme-changeme"\n'
         f'allowed = "{OPENAI[:-1]}X"  # pragma: allowlist secret\n'
     )
+    (tmp_path / "app" / "config.yml").write_text(
+        "database:\n  host: db.internal\n  password: Qm9vVzR2eTZ4TjNyWjFwSzhi\n  password_env: DB_PASSWORD\n")
     (tmp_path / "deploy_key").write_text(
         "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"  # pragma: allowlist secret
         "-----END OPENSSH PRIVATE KEY-----\n")
@@ -124,6 +127,7 @@ def test_secrets_found_masked_everywhere_and_skips_counted(project, cli_env):
         ("app/settings.py", "secrets.openai-api-key"),
         ("app/settings.py", "secrets.jwt"),
         ("app/settings.py", "secrets.generic-high-entropy"),
+        ("app/config.yml", "secrets.generic-high-entropy"),
         ("deploy_key", "secrets.private-key"),
     ])
     github = next(f for f in data["findings"] if f["rule_id"] == "secrets.github-token")

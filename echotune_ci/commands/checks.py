@@ -32,6 +32,9 @@ def command(results: tuple[Path, ...], repo: str | None, sha: str | None, api_ur
 
     got = gather(results, baseline, config_path, details_url)
     ev, ctx, url, gh_cfg = got.evaluated, got.context, got.details_url, got.github
+    if not gh_cfg["enabled"]:
+        info(f"{got.cfg.source}: [github] enabled = false: nothing published")
+        return 0
     repo = repo or ctx.repository
     sha = sha or ctx.head_sha
     if not repo or not sha:

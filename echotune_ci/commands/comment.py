@@ -39,6 +39,9 @@ def command(results: tuple[Path, ...], repo: str | None, pr_number: int | None, 
         click.echo(body, nl=False)
         return 0
 
+    if not gh_cfg["enabled"]:
+        info(f"{got.cfg.source}: [github] enabled = false: nothing published")
+        return 0
     repo = repo or ctx.repository
     pr_number = pr_number or ctx.pr_number
     if not repo or not pr_number:

@@ -16,8 +16,10 @@ from .common import config_option, get_config
 @click.option("--phase", "phases", multiple=True, help="Run only this phase (repeatable; default: [run] phases).")
 @click.option("--baseline", type=click.Path(path_type=Path), multiple=True,
               help="Base-branch results for deltas and relative rules.")
+@click.option("--serve-command", default=None, help="Start the app with this command instead of [serve] command.")
+@click.option("--url", default=None, help="Measure an app that is already running at this URL (nothing is started).")
 def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str, ...],
-            baseline: tuple[Path, ...]) -> int:
+            baseline: tuple[Path, ...], serve_command: str | None, url: str | None) -> int:
     """Start the app with [serve], run the configured phases, write every
     result to the output folder, then report and gate (exit 0 pass, 1 fail)."""
     import os
@@ -29,7 +31,7 @@ def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str
 
     cfg = get_config(config_path)
     out = output_dir or Path(cfg.section("run")["output_dir"])
-    outcome = run(cfg, out, only=phases, baseline=list(baseline) or None)
+    outcome = run(cfg, out, only=phases, baseline=list(baseline) or None, serve_command=serve_command, url=url)
     ev = outcome.evaluated
     click.echo(render("text.txt.j2", results=ev.results), nl=False)
     click.echo(render("gate.txt.j2", outcome=ev.outcome), nl=False)

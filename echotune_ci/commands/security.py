@@ -9,9 +9,9 @@ import click
 
 from ..errors import ConfigError
 from ..results import SEVERITIES
+from ..settings.security import CHECKS
 from .common import EXIT_BY_STATUS, config_option, finish_phase, get_config, output_option
 
-CHECK_NAMES = ("bandit", "audit", "secrets", "http")
 
 
 @click.command(name="security")
@@ -25,7 +25,7 @@ CHECK_NAMES = ("bandit", "audit", "secrets", "http")
               help="Offline: a PyPA advisory-database folder (vulns/<package>/*.yaml).")
 @click.option("--osv-url", help="An OSV API (mirror): base URL or its /v1/query URL.")
 @click.option("--url", help="Check security headers and auth probes of the app at this URL.")
-@click.option("--only", multiple=True, type=click.Choice(CHECK_NAMES),
+@click.option("--only", multiple=True, type=click.Choice(CHECKS),
               help="Run only these checks (repeatable); default: what the arguments or [security] ask.")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Report only findings that are not in this baseline file.")
@@ -54,8 +54,11 @@ def command(paths, requirements, pyproject, installed, advisory_db, osv_url, url
     ov = Overrides(paths=[str(p) for p in paths], requirements=list(requirements), pyproject=pyproject,
                    environment=installed, advisory_db=advisory_db, osv_url=osv_url, url=url, only=list(only),
                    baseline=baseline, update_baseline=update_baseline, sarif=sarif, fail_on=fail_on)
-    ctx = PhaseContext(artifacts_dir=output.parent if output else Path("results"))
-    result = run_security(cfg, ctx, ov)
+    from ..console import progress
+
+    with progress("security") as spinner:
+        ctx = PhaseContext(artifacts_dir=output.parent if output else Path("results"), progress=spinner.update)
+        result = run_security(cfg, ctx, ov)
     if fmt == "table":
         return finish_phase(result, output)
     from ..report.render import render

@@ -7,13 +7,14 @@ create is retried only after re-reading state shows it did not happen.
 
 API (small on purpose; ``propose`` uses it too)::
 
-    client = GitHubClient.from_env(api_url=None, settings=cfg.section("github"))
-    repo = client.repo("owner/name")                   # PyGithub Repository, lazy (no request)
-    pull = client.call(lambda: repo.get_pull(7).head.sha and ..., what="read pull request #7")
-    client.call(fn, what=..., missing_ok=True)         # None instead of an error on 404
-    made = client.create(lambda: pull.create_issue_comment(body), find=lambda: existing_or_none,
-                         what="comment on pull request #7")
-    client.login                                       # whose token this is (GET /user, cached)
+    client = GitHubClient.from_env(api_url=None, settings=cfg.section("github"))  # token: GITHUB_TOKEN
+    repo = client.repo("owner/name")          # a PyGithub Repository; lazy, no request yet
+    sha = client.call(lambda: repo.get_pull(7).head.sha, what="read pull request #7")
+    gone = client.call(comment.delete, what="delete comment", missing_ok=True)   # 404 -> None
+    made = client.create(lambda: pull.create_issue_comment(body),
+                         find=lambda: existing_comment_or_none(), what="comment on pull request #7")
+    client.login                              # whose token this is (GET /user, cached)
+    client.gh                                 # the PyGithub Github object itself
 
 ``call`` and ``create`` retry 403 secondary rate limits, 429 and 5xx (and
 connection errors) with exponential backoff that honours ``Retry-After`` and
@@ -37,6 +38,7 @@ from ..errors import ConfigError, EchoTuneError, InputError, RunError
 T = TypeVar("T")
 
 DEFAULT_API_URL = "https://api.github.com"
+API_VERSION = "2022-11-28"  # the REST API version whose behaviour this client was written against
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 # The login of the Actions GITHUB_TOKEN, which may not read GET /user.
 ACTIONS_BOT = "github-actions[bot]"
@@ -115,6 +117,7 @@ class GitHubClient:
                 seconds_between_requests=None,
                 seconds_between_writes=None,
                 lazy=True,
+                api_version=API_VERSION,
             )
         return self._gh
 

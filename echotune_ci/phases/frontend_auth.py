@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, InputError, RunError
+from .frontend_page import error_line
 
 
 @dataclass
@@ -57,7 +58,10 @@ def log_in(browser: Any, step: LoginStep, context_options: dict[str, Any],
             raise ConfigError(f"[frontend.login]: environment variable {var} is not set (it holds the login credentials)")
         credentials.append(value)
     timeout_ms = step.timeout_s * 1000
-    context = browser.new_context(storage_state=state, **context_options)
+    try:
+        context = browser.new_context(storage_state=state, **context_options)
+    except PlaywrightError as exc:
+        raise RunError(f"login: cannot open a browser context: {error_line(exc)}") from None
     try:
         page = context.new_page()
         action = f"opening {step.url}"
@@ -78,8 +82,7 @@ def log_in(browser: Any, step: LoginStep, context_options: dict[str, Any],
         except PlaywrightTimeout:
             raise RunError(f"login at {step.url} failed: timed out {action} ({step.timeout_s:g}s)") from None
         except PlaywrightError as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise RunError(f"login at {step.url} failed while {action}: {first}") from None
+            raise RunError(f"login at {step.url} failed while {action}: {error_line(exc)}") from None
         return context.storage_state()
     finally:
         context.close()

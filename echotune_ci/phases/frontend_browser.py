@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RunError
+from .frontend_page import error_line
 
 # Quiet, reproducible runs: no GPU in CI, no background traffic skewing network figures.
 LAUNCH_ARGS = [
@@ -65,5 +66,4 @@ def launch(playwright: Any, executable: str) -> Any:
     try:
         return playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS, headless=True)
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise RunError(f"{executable}: Chromium did not start ({first})") from None
+        raise RunError(f"{executable}: Chromium did not start ({error_line(exc)})") from None

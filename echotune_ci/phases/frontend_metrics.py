@@ -24,6 +24,7 @@ class LoadTimings:
     cls: float
     tbt_ms: float | None
     tti_ms: float | None
+    speed_index_ms: float | None = None
 
 
 def cls_from_shifts(shifts: Iterable[tuple[float, float]]) -> float:
@@ -60,6 +61,7 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "cls": ("", "lower", "Cumulative Layout Shift (largest session window)"),
     "tbt_ms": ("ms", "lower", "Total Blocking Time (long tasks between FCP and TTI)"),
     "tti_ms": ("ms", "lower", "Time to Interactive (legacy; end of the last long task before quiet)"),
+    "speed_index_ms": ("ms", "lower", "Speed Index (how quickly the viewport fills in)"),
     "performance_score": ("", "higher", "Lighthouse-comparable performance score (0-100)"),
     "accessibility_score": ("", "higher", "Lighthouse-comparable accessibility score from axe-core (0-100)"),
     "interaction_ms": ("ms", "lower", "Input to next paint"),
@@ -75,7 +77,7 @@ def page_budgets(global_budgets: dict, overrides: dict) -> dict[str, float | Non
     names = ("fcp_ms", "lcp_ms", "tti_ms", "tbt_ms", "cls", "interaction_ms", "accessibility_score",
              "performance_score")
     out: dict[str, float | None] = {n: global_budgets.get(n) for n in names}
-    out["ttfb_ms"] = None
+    out["ttfb_ms"] = out["speed_index_ms"] = None
     out.update(overrides)
     if not out.get("performance_score"):
         out["performance_score"] = None

@@ -8,12 +8,15 @@ network log (transfer sizes, requests in flight for the quiet window).
 
 from __future__ import annotations
 
+import base64
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from .frontend_metrics import LoadTimings, cls_from_shifts, total_blocking_time, time_to_interactive
 from .frontend_presets import Throttle
+from .frontend_speed_index import FRAME_SIZE, png_histogram, speed_index
 
 PROBE = r"""(() => {
   if (window.__echotune) return;
@@ -43,7 +46,7 @@ _SNAPSHOT = """() => {
   return {ttfb: nav ? nav.responseStart - (nav.activationStart || 0) : null,
           dcl: nav ? nav.domContentLoadedEventEnd : null, load: nav ? nav.loadEventEnd : null,
           fcp: fcp ? fcp.startTime : null, lcp: s.lcp, shifts: s.shifts, longtasks: s.longtasks,
-          dom: document.getElementsByTagName('*').length, now: performance.now()};
+          dom: document.getElementsByTagName('*').length, now: performance.now(), origin: performance.timeOrigin};
 }"""
 
 _QUIET_STATE = """() => {
@@ -136,6 +139,37 @@ class NetworkLog:
         return max(0.0, (time.monotonic() - self.quiet_since) * 1000) if self.quiet_since != float("inf") else 0.0
 
 
+class Screencast:
+    """Small frames of the viewport while the page loads, for Speed Index."""
+
+    def __init__(self, cdp: Any):
+        self.cdp = cdp
+        self.frames: list[tuple[float, str]] = []
+        cdp.on("Page.screencastFrame", self._frame)
+        cdp.send("Page.startScreencast", {"format": "png", "maxWidth": FRAME_SIZE, "maxHeight": FRAME_SIZE})
+
+    def _frame(self, e: dict[str, Any]) -> None:
+        from playwright.sync_api import Error as PlaywrightError
+
+        stamp = e.get("metadata", {}).get("timestamp")
+        if stamp:
+            self.frames.append((float(stamp), e["data"]))
+        try:
+            self.cdp.send("Page.screencastFrameAck", {"sessionId": e["sessionId"]})
+        except PlaywrightError:  # the page is closing: no more frames wanted
+            pass
+
+    def speed_index(self, time_origin_ms: float) -> float | None:
+        """Stop recording; Speed Index of the document that started at *time_origin_ms* (epoch)."""
+        self.cdp.send("Page.stopScreencast")
+        try:
+            frames = [(stamp * 1000 - time_origin_ms, png_histogram(base64.b64decode(data)))
+                      for stamp, data in self.frames if stamp * 1000 >= time_origin_ms]
+        except ValueError:  # a frame we cannot decode: no Speed Index rather than a wrong one
+            return None
+        return speed_index(frames)
+
+
 @dataclass
 class LoadSettings:
     throttle: Throttle
@@ -144,7 +178,17 @@ class LoadSettings:
     settle_timeout_s: float
 
 
-def open_page(context: Any, throttle: Throttle) -> tuple[Any, Any, NetworkLog]:
+@dataclass
+class Probe:
+    """A page and what watches it over the DevTools protocol."""
+
+    page: Any
+    cdp: Any
+    net: NetworkLog
+    screencast: Screencast
+
+
+def open_page(context: Any, throttle: Throttle) -> Probe:
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -154,13 +198,15 @@ def open_page(context: Any, throttle: Throttle) -> tuple[Any, Any, NetworkLog]:
     if throttle.network:
         cdp.send("Network.emulateNetworkConditions", throttle.network_conditions())
     page.add_init_script(PROBE)
-    return page, cdp, net
+    return Probe(page, cdp, net, Screencast(cdp))
 
 
-def load(page: Any, net: NetworkLog, url: str, settings: LoadSettings) -> RunSample:
+def load(probe: Probe, url: str, settings: LoadSettings) -> RunSample:
     """Navigate, wait for load and a quiet window, and read the load metrics."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page, net = probe.page, probe.net
 
     timeout_ms = settings.navigation_timeout_s * 1000
     started = time.monotonic()
@@ -169,7 +215,7 @@ def load(page: Any, net: NetworkLog, url: str, settings: LoadSettings) -> RunSam
     except PlaywrightTimeout:
         raise PageError(f"no response within {settings.navigation_timeout_s:g}s (navigation timeout)") from None
     except PlaywrightError as exc:
-        raise PageError(f"cannot load it ({_first_line(exc)})") from None
+        raise PageError(f"cannot load it ({error_line(exc)})") from None
     status = response.status if response is not None else None
     if status is not None and status >= 400:
         return RunSample(status=status, final_url=page.url)
@@ -182,10 +228,12 @@ def load(page: Any, net: NetworkLog, url: str, settings: LoadSettings) -> RunSam
             f"(a resource still loading?)"
         ) from None
     settled, snap = _settle(page, net, settings)
+    timings = _timings(snap)
+    timings.speed_index_ms = probe.screencast.speed_index(snap["origin"])
     return RunSample(
         status=status,
         final_url=page.url,
-        timings=_timings(snap),
+        timings=timings,
         transfer=dict(net.bytes),
         requests=net.requests,
         dom_size=int(snap["dom"]),
@@ -204,7 +252,7 @@ def _settle(page: Any, net: NetworkLog, settings: LoadSettings) -> tuple[bool, d
             return settled, page.evaluate(_SNAPSHOT)
         except PlaywrightError as exc:
             if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
-                raise PageError(f"the page broke while being measured ({_first_line(exc)})") from None
+                raise PageError(f"the page broke while being measured ({error_line(exc)})") from None
             page.wait_for_load_state("load", timeout=settings.navigation_timeout_s * 1000)
     raise PageError("kept navigating after load (more than 5 redirects by script)")
 
@@ -247,7 +295,7 @@ def interact(page: Any, ix: Interaction) -> float:
         if "context was destroyed" in str(exc):
             raise PageError(f"interaction '{ix.name}': the {ix.action} on {ix.selector!r} left the page; "
                             f"interactions are measured within one page") from None
-        raise PageError(f"interaction '{ix.name}': {_first_line(exc)}") from None
+        raise PageError(f"interaction '{ix.name}': {error_line(exc)}") from None
 
 
 def _interact(page: Any, ix: Interaction) -> float:
@@ -285,7 +333,8 @@ def _interact(page: Any, ix: Interaction) -> float:
     return float(max(latencies))
 
 
-def _first_line(exc: BaseException) -> str:
+def error_line(exc: BaseException) -> str:
+    """The first line of a Playwright error, without its API-call prefix and call log."""
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
-    return first.split(" at ", 1)[0].removeprefix("Page.goto: ")
+    return re.sub(r"^\w+\.\w+: ", "", first.split(" at ", 1)[0])

@@ -4,8 +4,9 @@ The constants are Lighthouse 12's (see docs/frontend.md for the files they
 come from): each metric maps to a 0-1 score on a log-normal curve fixed by two
 control points (the value scoring 0.9, ``p10``, and the one scoring 0.5,
 ``median``); the category score is the weighted mean of the metric scores.
-Speed Index is not measured, so its weight is left out and the others are
-renormalised; INP and TTI carry weight 0 in Lighthouse and none here.
+When Speed Index could not be measured (no screencast frame), its weight is
+left out and the others are renormalised; INP and TTI carry weight 0 in
+Lighthouse and none here.
 """
 
 from __future__ import annotations

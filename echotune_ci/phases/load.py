@@ -168,7 +168,8 @@ def _fill(result: PhaseResult, plan: LoadPlan, cfg, rounds: list[dict[str, Any]]
     for label in dict.fromkeys(r["label"] for r in rounds if r["label"] in ("head", "base")):
         mine = [r for r in rounds if r["label"] == label]
         result.notes.append(_note(
-            "summary", label=label if plan.base_host else "", users=max(r["users"] for r in mine) or plan.users, workers=mine[0]["workers"],
+            "summary", label=label if plan.base_host else "", users=max(r["users"] for r in mine),
+            workers=mine[0]["workers"],
             requests=sum(r["total"]["requests"] for r in mine), wall_s=sum(r["wall_s"] for r in mine),
             host=mine[0]["host"], stopped_by=mine[-1]["stopped_by"],
         ))

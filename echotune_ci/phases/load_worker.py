@@ -153,7 +153,8 @@ def _entry(e) -> dict[str, Any]:
     }
 
 
-def collect(env, label: str, host: str, started: float, stopped_by: str, workers: int) -> dict[str, Any]:
+def collect(env, label: str, host: str, started: float, stopped_by: str, workers: int,
+            peak_users: int) -> dict[str, Any]:
     from locust.stats import sort_stats
 
     stats = env.runner.stats
@@ -163,7 +164,7 @@ def collect(env, label: str, host: str, started: float, stopped_by: str, workers
         "wall_s": round(time.monotonic() - started, 3),
         "stopped_by": stopped_by,
         "workers": workers,
-        "users": env.runner.user_count if hasattr(env.runner, "user_count") else 0,
+        "users": peak_users,
         "entries": [_entry(e) for e in sort_stats(stats.entries)],
         "total": _entry(stats.total),
         "errors": [
@@ -171,7 +172,7 @@ def collect(env, label: str, host: str, started: float, stopped_by: str, workers
             for err in sort_stats(stats.errors)
         ],
         "exceptions": [{"count": x["count"], "msg": x["msg"], "traceback": x["traceback"]} for x in env.runner.exceptions.values()],
-        "cpu_warning": bool(env.runner.cpu_warning_emitted),
+        "cpu_warning": bool(env.runner.cpu_warning_emitted or getattr(env.runner, "worker_cpu_warning_emitted", False)),
     }
 
 
@@ -212,6 +213,7 @@ class Stopper:
         self.reason = ""
         self.done = gevent.event.Event()
         self.max_requests = max_requests
+        self.peak_users = 0
         self._parent = os.getppid()
         self._watch = gevent.spawn(self._watch_loop)
 
@@ -229,6 +231,7 @@ class Stopper:
             if os.getppid() != self._parent:
                 self.stop("parent-gone")
                 return
+            self.peak_users = max(self.peak_users, self.runner.user_count)
             if self.max_requests and self.runner.stats.total.num_requests >= self.max_requests:
                 self.stop("max-requests")
                 return
@@ -276,7 +279,7 @@ def run_round(user_classes: list[type], job: dict[str, Any], rnd: dict[str, Any]
         stopper.done.wait()
     history.kill(block=False)
     stopper.close()
-    out = collect(env, rnd["label"], rnd["host"], started, stopper.reason, workers)
+    out = collect(env, rnd["label"], rnd["host"], started, stopper.reason, workers, stopper.peak_users)
     out["artifacts"] = (write_reports(env, os.path.join(job["artifacts_dir"], rnd["prefix"]), rnd.get("html", False))
                         if rnd.get("artifacts", True) else [])
     return out
@@ -341,7 +344,8 @@ def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
         stopper = state.get("stopper")
         state["interrupted"] = True
         if stopper is not None:
-            stopper.stop("signal")
+            # Signal handlers run in the hub, which must not block: stop from a greenlet.
+            gevent.spawn(stopper.stop, "signal")
 
     import signal
 

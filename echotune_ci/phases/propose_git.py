@@ -153,7 +153,8 @@ def run_command(command: str, cwd: Path, timeout: float) -> tuple[int, str]:
     It runs in its own process group so that a timeout ends the whole tree.
     """
     env = {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
-    proc = subprocess.Popen(command, shell=True, cwd=cwd, env=env, stdout=subprocess.PIPE,
+    # A shell command by design: the user writes it in the config, like `serve.command`.
+    proc = subprocess.Popen(command, shell=True, cwd=cwd, env=env, stdout=subprocess.PIPE,  # nosec B602
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         out, _ = proc.communicate(timeout=timeout)

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..errors import ConfigError, RunError
 from ..results import SEVERITIES, Metric, PhaseResult, assign_fingerprints
+from ..settings.security import CHECKS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
     from . import PhaseContext
 
-CHECKS = ("bandit", "audit", "secrets", "http")
 
 
 @dataclass
@@ -72,7 +72,7 @@ def run_security(cfg: "Config", ctx: "PhaseContext", ov: Overrides) -> PhaseResu
         raise ConfigError("--update-baseline needs --baseline FILE (or [security] baseline)")
     runners = {"bandit": _bandit, "audit": _audit, "secrets": _secrets, "http": _http}
     for check in select_checks(sec, ov):
-        ctx.progress(f"security: {check}")
+        ctx.progress(check)
         try:
             runners[check](cfg, sec, ov, ctx, result)
         except RunError as exc:
@@ -90,7 +90,10 @@ def run_security(cfg: "Config", ctx: "PhaseContext", ov: Overrides) -> PhaseResu
 
 
 def _paths(cfg: "Config", configured: list[str], ov: Overrides) -> list[str]:
-    return list(ov.paths) if ov.paths else [str(cfg.resolve(p)) for p in configured]
+    """Command-line paths are relative to the working folder, configured ones to the config file."""
+    if ov.paths:
+        return [str(Path(p).absolute()) for p in ov.paths]
+    return [str(cfg.resolve(p)) for p in configured]
 
 
 def _bandit(cfg, sec, ov, ctx, result: PhaseResult) -> None:
@@ -113,9 +116,12 @@ def _audit(cfg, sec, ov, ctx, result: PhaseResult) -> None:
     from .security_audit import audit
 
     opts = sec["audit"]
-    requirements = list(ov.requirements) or [cfg.resolve(p) for p in opts["requirements"]]
-    pyproject = ov.pyproject or (cfg.resolve(opts["pyproject"]) if opts["pyproject"] else None)
-    environment = ov.environment or (opts["environment"] and not ov.requirements and not ov.pyproject)
+    if ov.requirements or ov.pyproject or ov.environment:  # the command line replaces [security.audit]
+        requirements, pyproject, environment = list(ov.requirements), ov.pyproject, ov.environment
+    else:
+        requirements = [cfg.resolve(p) for p in opts["requirements"]]
+        pyproject = cfg.resolve(opts["pyproject"]) if opts["pyproject"] else None
+        environment = opts["environment"]
     if not (requirements or pyproject or environment):
         for default in (cfg.root / "requirements.txt", cfg.root / "pyproject.toml"):
             if default.is_file():

@@ -47,8 +47,12 @@ class AuditTarget:
 def audit(root: Path, *, requirements: list[Path], pyproject: Path | None, environment: bool,
           advisory_db: Path | None, osv_url: str, timeout: float, default_severity: str,
           ignore: list[str], npm: bool = False) -> AuditReport:
+    import logging
     from importlib.metadata import version as dist_version
 
+    # pip-audit logs through the root logger's last-resort handler; what it
+    # says (skipped packages, services) reaches the result's notes instead.
+    logging.getLogger("pip_audit").setLevel(logging.ERROR)
     targets = [_requirements_target(root, p) for p in requirements]
     if pyproject is not None:
         targets.append(_pyproject_target(root, pyproject))
@@ -109,18 +113,19 @@ def _pyproject_target(root: Path, path: Path) -> AuditTarget:
     from importlib.metadata import PackageNotFoundError, version as installed
 
     from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
     from packaging.version import Version
     from pip_audit._service.interface import ResolvedDependency, SkippedDependency
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise InputError(f"{path}: pyproject.toml not found") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"{path}: not a readable pyproject.toml ({exc})") from None
-    deps = []
-    lines = {}
-    text_lines = path.read_text(encoding="utf-8").splitlines()
+    text_lines = text.splitlines()
+    target = AuditTarget(relative_to_root(path, root), [])
     for raw in (data.get("project") or {}).get("dependencies") or []:
         try:
             req = Requirement(raw)
@@ -132,17 +137,17 @@ def _pyproject_target(root: Path, path: Path) -> AuditTarget:
         try:
             have = Version(pins[0]) if pins else Version(installed(req.name))
         except PackageNotFoundError:
-            deps.append(SkippedDependency(name=req.name, skip_reason="not pinned and not installed here"))
+            target.deps.append(SkippedDependency(name=req.name, skip_reason="not pinned and not installed here"))
             continue
         if not pins and not req.specifier.contains(have, prereleases=True):
-            deps.append(SkippedDependency(name=req.name, skip_reason=f"installed {have} is outside {req.specifier}"))
+            target.deps.append(SkippedDependency(name=req.name,
+                                                 skip_reason=f"installed {have} is outside {req.specifier}"))
             continue
-        deps.append(ResolvedDependency(name=req.name, version=have))
-        lines[req.name.lower()] = next((i for i, t in enumerate(text_lines, 1) if raw in t), 0) or None
-    from packaging.utils import canonicalize_name
-
-    return AuditTarget(relative_to_root(path, root), deps,
-                       {canonicalize_name(k): v for k, v in lines.items() if v})
+        target.deps.append(ResolvedDependency(name=req.name, version=have))
+        line = next((i for i, t in enumerate(text_lines, 1) if raw in t), None)
+        if line:
+            target.lines[canonicalize_name(req.name)] = line
+    return target
 
 
 def _environment_target() -> AuditTarget:
@@ -245,9 +250,13 @@ def _npm_audit(root: Path, report: AuditReport) -> None:
         report.notes.append(f"npm audit not run: {type(exc).__name__}")
         return
     if "error" in data:
-        report.notes.append(f"npm audit not run: {str(data['error'].get('summary', 'npm error'))[:200]}")
+        error = data["error"] if isinstance(data["error"], dict) else {}
+        why = error.get("summary") or data.get("message") or error.get("detail") or "npm reported an error"
+        report.notes.append(f"npm audit not run: {' '.join(str(why).split())[:200]}")
         return
-    report.findings.extend(npm_findings(data, "package-lock.json"))
+    found = npm_findings(data, "package-lock.json")
+    report.findings.extend(found)
+    report.notes.append(f"npm audit: {len(found)} advisories in package-lock.json")
 
 
 def npm_findings(data: dict[str, Any], lock_label: str) -> list[Finding]:

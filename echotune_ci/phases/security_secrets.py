@@ -53,6 +53,8 @@ _NAME = r"[A-Za-z0-9_.-]*(?:secret|passw(?:or)?d|passwd|pwd|token|api[_-]?key|ap
 _QUOTED = re.compile(r"(?i)[\"']?\b(" + _NAME + r")[\"']?\s*(?::=|=|:|=>)\s*([\"'])([^\"'\s]+)\2")
 # NAME=value in .env files and shell scripts (unquoted values).
 _ENV = re.compile(r"(?i)^\s*(?:export\s+)?(" + _NAME + r")\s*=\s*([^\s\"'#]+)\s*$")
+# name: value in YAML (unquoted values; quoted ones are _QUOTED's).
+_YAML = re.compile(r"(?i)^\s*(" + _NAME + r")\s*:\s*([^\s\"'#{}\[\]&*!|>]+)\s*$")
 _PLACEHOLDER = re.compile(r"(?i)\$\{|\{\{|%\(|<[a-z_-]+>|example|changeme|placeholder|your[_-]|x{6,}|\*{4,}|dummy|redacted")
 # Names that hold where a secret lives, not the secret: token_env = "GITHUB_TOKEN".
 _REFERENCE_NAME = re.compile(r"(?i)[_.-](env|var|name|file|path|url|field|header|type|id|selector|label)$")
@@ -159,7 +161,11 @@ def _env_style(rel: str) -> bool:
 
 def scan_text(text: str, rel: str, *, entropy: float, min_length: int) -> list[Finding]:
     found: list[Finding] = []
-    generic = ((_QUOTED, 1, 3), (_ENV, 1, 2)) if _env_style(rel) else ((_QUOTED, 1, 3),)
+    generic: tuple[tuple[re.Pattern[str], int, int], ...] = ((_QUOTED, 1, 3),)
+    if _env_style(rel):
+        generic += ((_ENV, 1, 2),)
+    elif rel.endswith((".yml", ".yaml")):
+        generic += ((_YAML, 1, 2),)
     allow_next = False
     for lineno, line in enumerate(text.splitlines(), 1):
         skip, allow_next = allow_next or _PRAGMA in line, _PRAGMA_NEXT in line

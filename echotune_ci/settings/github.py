@@ -4,7 +4,7 @@ from ..spec import Field, Table
 
 SPEC = Table(
     {
-        "enabled": Field(bool, True, doc="Publish to GitHub from `run` when a token is present."),
+        "enabled": Field(bool, True, doc="false: `comment` and `checks` publish nothing (and say so)."),
         "api_url": Field(str, "", doc="REST API root; empty: $GITHUB_API_URL, else https://api.github.com."),
         "comment_author": Field(str, "", doc="Login whose marked comment is ours; empty: the token's own user."),
         "checks": Field(str, "auto", choices=("auto", "check-run", "status"),

@@ -1,9 +1,9 @@
 """Configuration of the [security] section (owned by the security phase)."""
 
+from ..results import SEVERITIES as SEVERITY
 from ..spec import Field, Table
 
 CHECKS = ("bandit", "audit", "secrets", "http")
-SEVERITY = ("info", "low", "medium", "high", "critical")
 _LEVELS = ("low", "medium", "high")
 
 

@@ -44,6 +44,7 @@ CONCLUSIONS = ("action_required", "cancelled", "failure", "neutral", "success", 
 CHECK_STATUSES = ("queued", "in_progress", "completed", "waiting", "requested", "pending")
 ANNOTATION_LEVELS = ("notice", "warning", "failure")
 STATUS_STATES = ("error", "failure", "pending", "success")
+API_VERSIONS = ("2022-11-28", "2026-03-10")
 SECONDARY_LIMIT_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out "
     "to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000."
@@ -275,6 +276,12 @@ class FakeGitHub:
 
     def _dispatch(self, call: Call, headers: Any, raw_body: bytes) -> tuple[int, dict[str, str], Any]:
         try:
+            if not headers.get("User-Agent"):
+                raise ApiError(403, "Request forbidden by administrative rules. Please make sure your request has "
+                                    "a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).")
+            version = headers.get("X-GitHub-Api-Version")
+            if version is not None and version not in API_VERSIONS:
+                raise ApiError(400, f"The '{version}' API version is not supported.")
             token = self._authenticate(headers)
             call.login = token.login
             if raw_body:
