@@ -109,14 +109,16 @@ def evaluate(
                 outcome.checks.append(Check(r.phase, m.key, m.status, f"{m.name} reported {m.status}", m))
         new = [f for f in r.findings if f.fingerprint not in known]
         outcome.known_findings += len(r.findings) - len(new)
-        blocking = [f for f in new if severity_at_least(f.severity, fail_on)]
+        threshold = r.fail_on or fail_on
+        blocking = [f for f in new if threshold != "none" and severity_at_least(f.severity, threshold)]
         if r.findings:
             status = "fail" if blocking else ("warn" if new else "pass")
-            detail = (
-                f"{len(blocking)} new finding(s) at or above '{fail_on}'"
-                if blocking
-                else f"{len(new)} new finding(s) below '{fail_on}'"
-            )
+            if blocking:
+                detail = f"{len(blocking)} new finding(s) at or above '{threshold}'"
+            elif threshold == "none":
+                detail = f"{len(new)} new finding(s), which inform and do not fail this phase"
+            else:
+                detail = f"{len(new)} new finding(s) below '{threshold}'"
             if len(new) < len(r.findings):
                 detail += f", {len(r.findings) - len(new)} known from the baseline"
             outcome.checks.append(Check(r.phase, "findings", status, detail))

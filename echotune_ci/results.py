@@ -249,6 +249,10 @@ class PhaseResult:
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     target: str = ""
+    # The lowest finding severity that fails this phase, "none" when findings
+    # only inform (accessibility violations gate through the score instead);
+    # None lets the gate use budgets.security_fail_on.
+    fail_on: str | None = None
 
     def metric(self, name: str, **labels: str) -> Metric | None:
         for m in self.metrics:
@@ -262,6 +266,7 @@ class PhaseResult:
         ``fail_on`` is the lowest finding severity that fails the phase.
         """
         statuses = [m.status for m in self.metrics]
+        self.fail_on = fail_on or "none"
         if fail_on is not None:
             for f in self.findings:
                 statuses.append("fail" if severity_at_least(f.severity, fail_on) else "warn")
@@ -284,6 +289,7 @@ class PhaseResult:
             "artifacts": list(self.artifacts),
             "errors": list(self.errors),
             "notes": list(self.notes),
+            **({"fail_on": self.fail_on} if self.fail_on is not None else {}),
         }
 
     def to_json(self) -> str:
@@ -303,6 +309,7 @@ class PhaseResult:
             artifacts=list(data.get("artifacts", [])),
             errors=list(data.get("errors", [])),
             notes=list(data.get("notes", [])),
+            fail_on=data.get("fail_on"),
         )
 
     def write(self, path: str | Path) -> Path:

@@ -22,6 +22,13 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+# The example app's demo account, for the auth probes of the security phase.
+export ECHOTUNE_AUTH_USERNAME=demo ECHOTUNE_AUTH_PASSWORD=demo-password
+# Audit offline when a PyPA advisory-database copy sits beside the checkout;
+# otherwise pip-audit asks PyPI.
+if [ -z "${ECHOTUNE_ADVISORY_DB:-}" ] && [ -d ../shared/advisory-db/vulns ]; then
+  export ECHOTUNE_ADVISORY_DB="$PWD/../shared/advisory-db"
+fi
 export ECHOTUNE_REDIS_URL="$REDIS_URL"
 
 set +e

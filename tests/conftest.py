@@ -17,6 +17,8 @@ from echotune_ci.serve import App, ServeSpec, free_port
 ROOT = Path(__file__).resolve().parents[1]
 MUSICAPP = ROOT / "examples" / "musicapp"
 ADVISORY_DB = ROOT.parent / "shared" / "advisory-db"
+# Audits in tests are offline, against the advisory-database snapshot.
+os.environ.setdefault("ECHOTUNE_ADVISORY_DB", str(ADVISORY_DB))
 SERVE_COMMAND = "python build.py && gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} --log-level warning app:app"
 
 

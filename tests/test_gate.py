@@ -64,3 +64,17 @@ def test_missing_results_folder_is_exit_2(tmp_path, cli_env):
     proc = run_cli("gate", str(tmp_path / "nowhere"), env=cli_env)
     assert proc.returncode == 2
     assert "nowhere: no such file or folder" in proc.stderr
+
+
+def test_phase_decides_whether_its_findings_fail(tmp_path, cli_env):
+    from echotune_ci.results import Finding, Location, assign_fingerprints
+
+    axe = Finding("image-alt", "critical", "Images must have alternate text", "axe-core", Location("/"), context="img")
+    informs = PhaseResult("frontend", findings=assign_fingerprints([axe])).finalize(fail_on=None)
+    assert informs.fail_on == "none"
+    d = write_all(tmp_path / "r", [informs])
+    proc = run_cli("gate", str(d), env=cli_env)
+    assert proc.returncode == 0 and "inform and do not fail" in proc.stdout
+    strict = PhaseResult("frontend", findings=assign_fingerprints([axe])).finalize(fail_on="high")
+    write_all(tmp_path / "r", [strict])
+    assert run_cli("gate", str(d), env=cli_env).returncode == 1

@@ -63,3 +63,27 @@ def test_worker_without_a_master_gives_up_with_exit_3(tmp_path, load_env):
     )
     assert proc.returncode == 3
     assert "cannot reach the locust master within 1s" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_worker_refuses_a_host_its_config_does_not_allow(musicapp, tmp_path, load_env):
+    port = str(free_port())
+    exe = str(Path(sys.executable).parent / "echotune-ci")
+    worker_dir = tmp_path / "worker"
+    worker_dir.mkdir()
+    (worker_dir / "echotune.toml").write_text('[load]\nallow_hosts = ["127.0.0.1"]\n')
+    worker = subprocess.Popen([exe, "load", "--worker", "--master-host", "127.0.0.1", "--master-port", port],
+                              env=load_env, cwd=worker_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # the master allows "localhost" (its default); this worker allows only 127.0.0.1
+        target = musicapp.base_url.replace("127.0.0.1", "localhost")
+        proc, result = load(load_env, tmp_path, "--master", "--master-bind-host", "127.0.0.1", "--master-port", port,
+                            "--host", target, "--users", "3", "--duration", "1.5s")
+        _, err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert worker.returncode == 2
+    assert f"the master asked for {target}, which is not in this worker's allow_hosts" in err
+    assert proc.returncode == 3 and result.status == "error"
+    assert not result.metrics and "no request completed" in result.errors[0]

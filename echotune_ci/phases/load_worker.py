@@ -214,6 +214,7 @@ class Stopper:
         self.done = gevent.event.Event()
         self.max_requests = max_requests
         self.peak_users = 0
+        self.seen = 0
         self._parent = os.getppid()
         self._watch = gevent.spawn(self._watch_loop)
 
@@ -223,6 +224,14 @@ class Stopper:
         self.reason = reason
         self.runner.quit()
         self.done.set()
+
+    def count(self, **_kw) -> None:
+        """Request hook of a local runner: stops right at the cap, not at the next poll."""
+        import gevent
+
+        self.seen += 1
+        if self.max_requests and self.seen == self.max_requests:
+            gevent.spawn(self.stop, "max-requests")
 
     def _watch_loop(self) -> None:
         import gevent
@@ -260,6 +269,7 @@ def run_round(user_classes: list[type], job: dict[str, Any], rnd: dict[str, Any]
     else:
         runner = env.create_local_runner()
         state["stopper"] = stopper = Stopper(runner, plan["max_requests"])
+        env.events.request.add_listener(stopper.count)
     history = gevent.spawn(stats_history, runner)
     if not stopper.reason:
         def start_clock(**_kw) -> None:
@@ -309,6 +319,7 @@ def run_worker(user_classes: list[type], job: dict[str, Any], state: dict[str, A
     from locust.env import Environment
 
     plan = job["plan"]
+    guard_hosts(user_classes, plan["allow_hosts"])
     env = Environment(user_classes=user_classes, catch_exceptions=True)
     runner = env.create_worker_runner(job["master_host"], job["port"])
     state["stopper"] = stopper = Stopper(runner, None)
@@ -330,10 +341,25 @@ def run_worker(user_classes: list[type], job: dict[str, Any], state: dict[str, A
     return {"role": "worker", "stopped_by": stopper.reason or "master-quit"}
 
 
+def guard_hosts(user_classes: list[type], allow: list[str]) -> None:
+    """The host comes from the master: a user whose host this worker does not allow stops before its first request."""
+    from locust.exception import StopUser
+
+    for cls in user_classes:
+        def on_start(user, _own=cls.on_start) -> None:
+            if not host_allowed(user.host, allow):
+                raise StopUser()
+            _own(user)
+
+        cls.on_start = on_start
+
+
 def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     import gevent
     import locust
+    from locust.log import setup_logging
 
+    setup_logging("INFO")  # locust's own log lines go to locust.log, an artifact
     plan = job["plan"]
     if plan.get("locustfile"):
         user_classes = locustfile_user_classes(plan["locustfile"])

@@ -9,6 +9,8 @@ input or configuration raises (exit 2).
 
 from __future__ import annotations
 
+import os
+
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,7 +132,10 @@ def _audit(cfg, sec, ov, ctx, result: PhaseResult) -> None:
         else:
             result.notes.append("audit not run: no requirements file, pyproject.toml or environment to audit")
             return
-    advisory_db = ov.advisory_db or (cfg.resolve(opts["advisory_db"]) if opts["advisory_db"] else None)
+    # ECHOTUNE_ADVISORY_DB lets a runner with a local advisory mirror go offline
+    # without editing the project's config.
+    configured = opts["advisory_db"] or os.environ.get("ECHOTUNE_ADVISORY_DB", "")
+    advisory_db = ov.advisory_db or (cfg.resolve(configured) if configured else None)
     advisory_db = advisory_db.resolve() if advisory_db is not None else None
     osv_url = ov.osv_url if ov.osv_url is not None else opts["osv_url"]
     report = audit(cfg.root, requirements=requirements, pyproject=pyproject, environment=environment,

@@ -28,15 +28,20 @@ USERS = {"demo": os.environ.get("MUSICAPP_DEMO_PASSWORD", "demo-password")}
 
 # Built assets (build.py); a separate folder per instance lets a base and a
 # head build run side by side.
-DIST = os.environ.get("MUSICAPP_DIST") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "static", "dist")
+STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+DIST = os.environ.get("MUSICAPP_DIST") or os.path.join(STATIC, "dist")
 
-app = Flask(__name__)
+# Flask's own static route would always serve static/dist; this one serves
+# the build this instance was started with.
+app = Flask(__name__, static_folder=None)
 app.json.sort_keys = False
 
 
-@app.get("/static/dist/<path:name>")
-def dist(name: str):
-    return send_from_directory(DIST, name, max_age=3600)
+@app.get("/static/<path:filename>", endpoint="static")
+def static_files(filename: str):
+    if filename.startswith("dist/"):
+        return send_from_directory(DIST, filename[len("dist/"):], max_age=3600)
+    return send_from_directory(STATIC, filename, max_age=3600)
 
 
 class Cache:
@@ -169,7 +174,7 @@ def login():
         return jsonify(error="invalid credentials"), 401
     now = int(time.time())
     token = jwt.encode({"sub": username, "iat": now, "exp": now + TOKEN_TTL_S}, SECRET, algorithm="HS256")
-    return jsonify(access_token=token, token_type="Bearer", expires_in=TOKEN_TTL_S)
+    return jsonify(access_token=token, token_type="Bearer", expires_in=TOKEN_TTL_S)  # nosec B106: a token type, not a password
 
 
 def require_token(view):

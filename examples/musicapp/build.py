@@ -35,7 +35,7 @@ def as_iife(modules: list[str]) -> str:
 
 def vendor_module(size_kb: int = 120) -> str:
     """A deterministic, poorly compressible blob standing in for a heavy dependency."""
-    rng = random.Random(1234)
+    rng = random.Random(1234)  # nosec B311: filler bytes, not security
     words = [f"v{rng.getrandbits(40):x}" for _ in range(size_kb * 1024 // 24)]
     return "const __vendorTable = [" + ",".join(f'"{w}"' for w in words) + "];\nvoid __vendorTable.length;\n"
 

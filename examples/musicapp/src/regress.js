@@ -3,7 +3,7 @@
 // main thread (total blocking time).
 function busy(ms) { const end = performance.now() + ms; let x = 0; while (performance.now() < end) { x += Math.sqrt(x + 1); } return x; }
 setTimeout(() => {
-  busy(350);
+  busy(450);
   const banner = document.createElement('div');
   banner.className = 'promo-banner';
   banner.textContent = 'Try EchoTune Premium';
