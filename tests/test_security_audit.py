@@ -142,7 +142,7 @@ def test_fake_osv_is_strict(tmp_path):
 
 @pytest.mark.parametrize("content, expected", [
     ("jinja2==\n", "requirements.txt: cannot audit: requirement file"),
-    ("jinja2>=2.10\n", "requirements.txt: cannot audit: requirement jinja2 is not pinned"),
+    ("jinja2>=2.10\n", "requirements.txt:1: cannot audit: requirement jinja2 is not pinned"),
 ])
 def test_bad_requirements_files_are_usage_errors(tmp_path, cli_env, content, expected):
     (tmp_path / "requirements.txt").write_text(content)

@@ -8,6 +8,7 @@ resources around the test, and turns locust's statistics into metrics.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -77,8 +78,6 @@ def serve_as_worker(cfg, opts: LoadOptions) -> dict[str, Any]:
     check_master(opts.master_host or "", opts.master_port, opts.expect_timeout)
     job = Job("worker", plan.for_worker(), master_host=opts.master_host or "", port=opts.master_port,
               expect_timeout=opts.expect_timeout)
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="echotune-load-worker-") as tmp:
         return run_jobs([job], Path(tmp), timeout=plan.max_duration + opts.expect_timeout + OVERHEAD_S)[0]
 

@@ -6,6 +6,7 @@ path) is checked here, in the CLI process, before any process starts.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
@@ -105,7 +106,8 @@ def build_plan(cfg, opts: LoadOptions, *, base_url: str | None = None,
         max_duration=sec["max_duration"],
         allow_hosts=[h for h in dict.fromkeys(allow) if h],
         processes=opts.processes if opts.processes is not None else sec["processes"],
-        redis_url=opts.redis_url if opts.redis_url is not None else sec["redis_url"],
+        # ECHOTUNE_REDIS_URL: a CI job that starts Redis beside the app need not edit the config.
+        redis_url=opts.redis_url if opts.redis_url is not None else (sec["redis_url"] or os.environ.get("ECHOTUNE_REDIS_URL", "")),
         sample_interval=sec["sample_interval"],
         base_host=(opts.base_host or cmp["base_host"]).rstrip("/"),
         rounds=opts.rounds if opts.rounds is not None else cmp["rounds"],

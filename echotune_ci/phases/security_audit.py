@@ -90,7 +90,11 @@ def _requirements_target(root: Path, path: Path) -> AuditTarget:
     try:
         deps = list(source.collect())
     except DependencySourceError as exc:
-        raise InputError(f"{path}: cannot audit: {' '.join(str(exc).split())}") from None
+        text = " ".join(str(exc).split())
+        # pip-audit appends the repr of its RequirementLine: keep only the line number.
+        line = re.search(r" \(from RequirementLine\(line_number=(\d+),.*$", text)
+        where = f"{path}:{line.group(1)}" if line else f"{path}"
+        raise InputError(f"{where}: cannot audit: {text[:line.start()] if line else text}") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"{path}: unreadable requirements file ({exc})") from None
     return AuditTarget(relative_to_root(path, root), deps, _pin_lines(path))
