@@ -136,12 +136,17 @@ def evaluate(
             if regressed is not None:
                 regressed.status = "fail"
             how = f"p = {c.p_value:.3g}" if c.p_value is not None else "no samples: relative change"
+            worse = f"got worse by {abs(c.effect_pct or 0):.1f} %"
+            if not c.base:  # a percentage of zero means nothing: say what it became
+                from .report.render import fmt_number
+
+                worse = f"got worse from 0 to {fmt_number(c.head, c.unit)}"
             outcome.checks.append(
                 Check(
                     c.phase,
                     f"regression of {c.key}",
                     "fail",
-                    f"{c.key} got worse by {abs(c.effect_pct or 0):.1f} % against the base "
+                    f"{c.key} {worse} against the base "
                     f"(limit {thresholds[c.name]:g} %, {how})",
                     regressed,
                 )

@@ -100,6 +100,13 @@ def test_annotations_are_capped_escaped_and_most_severe_first():
     assert "%25%0Asecond line" in errors[1]
 
 
+def test_a_page_finding_is_annotated_without_a_file():
+    page = Finding("image-alt", "critical", "Images must have alternative text", "axe-core", Location("/"),
+                   properties={"url": "/"})
+    r = PhaseResult("frontend", findings=assign_fingerprints([page])).finalize()
+    assert annotations([r]) == ["::error title=axe-core image-alt::Images must have alternative text"]
+
+
 def test_report_command_formats(tmp_path, cli_env):
     head, base = sample_sets()
     for r in head:

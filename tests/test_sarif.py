@@ -41,8 +41,8 @@ def frontend_result() -> PhaseResult:
     result = PhaseResult(phase="frontend", tool_versions={"axe-core": "4.10.0"})
     result.findings = assign_fingerprints([
         Finding("image-alt", "high", "Images must have alternate text", "axe-core",
-                help_url="https://dequeuniversity.com/rules/axe/4.10/image-alt", context="img.cover",
-                properties={"url": "/"}),
+                location=Location("/"), help_url="https://dequeuniversity.com/rules/axe/4.10/image-alt",
+                context="img.cover", properties={"url": "/"}),  # as the frontend phase writes it
         Finding("B602", "low", "a rule id that clashes with bandit's", "made-up-tool", Location("web/x.py", 3)),
     ])
     return result

@@ -46,12 +46,23 @@ def fill_path(template: str) -> str:
 def scenario_user_class(plan: dict[str, Any]):
     """A FastHttpUser (or HttpUser) class built from the [load] endpoints."""
     from locust import FastHttpUser, HttpUser, between, constant
+    from locust.exception import StopUser
 
     base = FastHttpUser if plan["user_class"] == "fast" else HttpUser
     login = plan.get("login")
     timeout = plan["request_timeout"]
 
+    cap = plan.get("max_requests") or 0
+    issued = [0]
+
     def send(user, spec: dict[str, Any], path: str, name: str) -> Any:
+        # The cap holds for what is sent, not only for what has come back:
+        # with no think time users would otherwise overshoot while the
+        # runner stops.
+        if cap:
+            if issued[0] >= cap:
+                raise StopUser()
+            issued[0] += 1
         headers = {**spec.get("headers", {}), **getattr(user, "auth_headers", {})}
         kwargs: dict[str, Any] = {"name": name, "headers": headers, "catch_response": True}
         if spec.get("json") is not None:

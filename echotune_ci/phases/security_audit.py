@@ -209,7 +209,10 @@ def _reason(exc: BaseException) -> str:
     response = getattr(inner, "response", None)
     if response is not None:
         return f"HTTP {response.status_code} from {response.url}: {response.text[:200].strip()}"
-    return str(inner).splitlines()[0] if str(inner) else type(inner).__name__
+    text = str(inner).splitlines()[0] if str(inner) else type(inner).__name__
+    # urllib3 wraps the socket error in reprs of its pools and connections: keep the socket error.
+    errno = re.search(r"\[Errno -?\d+\] [^'\")]+", text)
+    return errno.group(0).strip() if errno else text
 
 
 def _finding(dep, vuln, target: AuditTarget, severity: str, score: float | None, basis: str) -> Finding:

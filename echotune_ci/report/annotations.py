@@ -43,6 +43,8 @@ def annotations(results: list[PhaseResult], outcome: GateOutcome | None = None, 
             level = "error" if severity_rank(f.severity) >= severity_rank("high") else (
                 "warning" if severity_rank(f.severity) >= severity_rank("low") else "notice")
             loc = f.location
+            if loc is not None and loc.path == f.properties.get("url"):
+                loc = None  # a page (frontend), not a file GitHub could annotate
             entries.append((
                 severity_rank(f.severity),
                 level,

@@ -41,6 +41,7 @@ def _context(
     tools: dict[str, str] = {}
     for r in results:
         tools.update(r.tool_versions)
+    tools.pop("echotune-ci", None)  # the footer names our own version first
     return {
         "budgeted": budgeted,
         "tool_versions": tools,

@@ -66,7 +66,8 @@ def _rule(rule_id: str, f: Finding, phase: str) -> dict[str, Any]:
 
 
 def _location(f: Finding, fallback_uri: str) -> dict[str, Any]:
-    if f.location is not None and f.location.path:
+    # A page's finding (location.path == its url property) has no file to point at.
+    if f.location is not None and f.location.path and f.location.path != f.properties.get("url"):
         physical: dict[str, Any] = {"artifactLocation": _artifact(f.location.path)}
         if f.location.line:
             region: dict[str, Any] = {"startLine": int(f.location.line)}
