@@ -105,7 +105,7 @@ def evaluate(
             if m.budget is not None and m.value is not None:
                 m.evaluate()
                 outcome.checks.append(Check(r.phase, m.key, m.status, _describe_budget(m), m))
-            elif m.status in ("fail", "error"):
+            elif m.status in ("warn", "fail", "error"):
                 outcome.checks.append(Check(r.phase, m.key, m.status, f"{m.name} reported {m.status}", m))
         new = [f for f in r.findings if f.fingerprint not in known]
         outcome.known_findings += len(r.findings) - len(new)

@@ -263,5 +263,6 @@ def write_files(root: Path, files: dict[str, str], *, force: bool = False) -> li
     targets = {rel: root / rel for rel in files}
     existing = [rel for rel, path in targets.items() if path.exists()]
     if existing and not force:
-        raise InputError(f"{root}: {', '.join(existing)} already exist(s); nothing written (use --force to overwrite)")
+        verb = "exists" if len(existing) == 1 else "exist"
+        raise InputError(f"{root}: {', '.join(existing)} already {verb}; nothing written (use --force to overwrite)")
     return [write_text_atomic(targets[rel], text) for rel, text in files.items()]

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from . import console
 from .config import Config
 from .errors import ConfigError, EchoTuneError, RunError
-from .phases import PHASES, PhaseContext, get_phase
+from .phases import PHASES, PhaseContext, get_phase, preflight
 from .reporting import Evaluated, write_report_files
 from .results import PhaseResult, load_results
 from .serve import App, ServeSpec
@@ -106,6 +106,8 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (), extra_env:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"--url: expected an http(s) URL, got {url!r}")
+    for name in phases:
+        preflight(name, cfg)
     output_dir.mkdir(parents=True, exist_ok=True)
     needs_app = url is None and (any(p in NEEDS_APP for p in phases) or bool(cfg.section("serve")["command"]))
     spec = ServeSpec.from_config(cfg) if needs_app else None

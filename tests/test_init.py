@@ -81,7 +81,7 @@ def test_never_overwrites_without_force(tmp_path, cli_env):
     (root / "echotune.toml").write_text("# mine\n")
     proc = run_cli("init", "--dir", str(root), "--ref", REF, env=cli_env)
     assert proc.returncode == 2
-    assert "echotune.toml already exist(s); nothing written (use --force to overwrite)" in proc.stderr
+    assert "echotune.toml already exists; nothing written (use --force to overwrite)" in proc.stderr
     assert (root / "echotune.toml").read_text() == "# mine\n"
     assert not (root / ".github").exists()
     forced = run_cli("init", "--dir", str(root), "--ref", REF, "--force", env=cli_env)

@@ -84,7 +84,7 @@ def test_failing_and_regressed_gates_become_concerns():
     concerns = concerns_from_results([load, frontend, security])
     assert [(c.area, c.subject) for c in concerns] == [
         ("performance", "api_p95_ms"), ("accessibility", "accessibility_score"), ("security", "PYSEC-1")]
-    assert "was 180.0 on the base branch" in concerns[0].detail
+    assert concerns[0].detail == "420 ms (budget <= 200 ms), was 180 ms on the base branch"
 
 
 def settings_for(api: FakeResearchAPI, **kw) -> ProviderSettings:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import textwrap
 import subprocess
 import sys
 import time
@@ -120,3 +121,18 @@ def test_run_against_an_app_already_running(musicapp, tmp_path, cli_env):
     assert musicapp.base_url in json.dumps(data)
     bad = run_cli("run", "--config", str(CONFIG), "--phase", "security", "--url", "ftp://x", env=cli_env)
     assert bad.returncode == 2 and "--url: expected an http(s) URL" in bad.stderr
+
+
+def test_config_errors_of_any_phase_stop_run_before_the_app_starts(tmp_path, cli_env):
+    cfg = tmp_path / "echotune.toml"
+    cfg.write_text(textwrap.dedent("""
+        [serve]
+        command = "python -m http.server {port}"
+        ready_url = "http://127.0.0.1:{port}/"
+        [run]
+        phases = ["load", "frontend"]
+    """))
+    proc = run_cli("run", "--config", str(cfg), "--output-dir", str(tmp_path / "out"), env=cli_env)
+    assert proc.returncode == 2
+    assert "no pages to audit" in proc.stderr and "app ready" not in proc.stderr
+    assert not (tmp_path / "out").exists()

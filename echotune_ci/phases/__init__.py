@@ -1,7 +1,8 @@
 """Phases: pure "config in, PhaseResult out" functions.
 
 Each phase module exposes ``run(config: Config, ctx: PhaseContext) -> PhaseResult``
-and imports its heavy libraries inside that function. Phases never talk to
+(and optionally ``check(config)``, see ``preflight``) and imports its heavy
+libraries inside those functions. Phases never talk to
 GitHub and never render reports.
 """
 
@@ -46,3 +47,16 @@ class PhaseContext:
 def get_phase(name: str) -> Callable[["Config", PhaseContext], "PhaseResult"]:
     module = importlib.import_module(PHASES[name])
     return module.run
+
+
+def preflight(name: str, cfg: "Config") -> None:
+    """Raise ConfigError now for what the phase would reject later.
+
+    A phase module may define ``check(cfg)``; ``run`` calls it for every
+    phase before it starts the app, so a typo in the last phase does not
+    surface after minutes of measuring the first ones.
+    """
+    module = importlib.import_module(PHASES[name])
+    check = getattr(module, "check", None)
+    if check is not None:
+        check(cfg)

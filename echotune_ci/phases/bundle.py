@@ -224,6 +224,11 @@ def _notes(**context: Any) -> list[str]:
     return [line for line in render("bundle_notes.txt.j2", **context).splitlines() if line.strip()]
 
 
+def check(cfg: "Config") -> None:
+    """Configuration errors (no globs, bad sizes) before `run` starts the app."""
+    options_from_config(cfg)
+
+
 def run(cfg: "Config", ctx: "PhaseContext") -> PhaseResult:
     """The phase as ``echotune-ci run`` drives it: everything from [bundle]."""
     return measure_bundle(options_from_config(cfg), progress=ctx.progress)

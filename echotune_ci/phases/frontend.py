@@ -39,6 +39,12 @@ def run(cfg: "Config", ctx: "PhaseContext") -> PhaseResult:
     return audit(opts, ctx.progress)
 
 
+def check(cfg: "Config") -> None:
+    """Configuration errors (no pages, bad page entries) before `run` starts the app."""
+    if cfg.section(PHASE)["enabled"]:
+        options_from_config(cfg, artifacts_dir=Path("."), base_url="http://127.0.0.1")
+
+
 def audit(opts: FrontendOptions, progress: Callable[[str], None] = lambda _m: None) -> PhaseResult:
     started = time.monotonic()
     result = PhaseResult(phase=PHASE, target=", ".join(p.url for p in opts.pages))

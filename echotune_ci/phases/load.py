@@ -31,6 +31,12 @@ def run(cfg, ctx: PhaseContext) -> PhaseResult:
     return run_load(cfg, ctx, LoadOptions())
 
 
+def check(cfg) -> None:
+    """Configuration errors (endpoints, bounds, locustfile path) before `run` starts the app."""
+    if cfg.section("load")["enabled"]:
+        build_plan(cfg, LoadOptions(), base_url="http://127.0.0.1", extra_allow=("127.0.0.1",))
+
+
 def run_load(cfg, ctx: PhaseContext, opts: LoadOptions) -> PhaseResult:
     started = time.monotonic()
     result = PhaseResult(phase="load", tool_versions=_versions())

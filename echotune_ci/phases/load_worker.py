@@ -150,14 +150,20 @@ def _user_frame(exc: BaseException, path: str) -> str:
 
 def _entry(e) -> dict[str, Any]:
     n = e.num_requests
+
+    def percentile(q: float) -> float | None:
+        # Locust keeps response times rounded into buckets (21.8 ms counts as
+        # 22 ms); no percentile can exceed the exact maximum.
+        return min(e.get_response_time_percentile(q), e.max_response_time) if n else None
+
     return {
         "method": e.method or "",
         "name": e.name,
         "requests": n,
         "failures": e.num_failures,
-        "p50": e.get_response_time_percentile(0.5) if n else None,
-        "p95": e.get_response_time_percentile(0.95) if n else None,
-        "p99": e.get_response_time_percentile(0.99) if n else None,
+        "p50": percentile(0.5),
+        "p95": percentile(0.95),
+        "p99": percentile(0.99),
         "max": e.max_response_time if n else None,
         "avg": e.avg_response_time if n else None,
         "rps": e.total_rps,

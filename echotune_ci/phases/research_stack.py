@@ -273,11 +273,13 @@ def concerns_from_results(results: Iterable[PhaseResult], min_severity: str = "m
                 m.value > m.baseline if m.better == "lower" else m.value < m.baseline)
             if m.status not in ("fail", "warn") and not (m.status == "error"):
                 continue
-            detail = f"{m.value}{(' ' + m.unit) if m.unit else ''}"
+            from ..report.render import fmt_number  # as the report shows them: 35.1 KiB, not 35977 bytes
+
+            detail = fmt_number(m.value, m.unit)
             if m.budget is not None:
-                detail += f" (budget {'<=' if m.better == 'lower' else '>='} {m.budget})"
+                detail += f" (budget {'<=' if m.better == 'lower' else '>='} {fmt_number(m.budget, m.unit)})"
             if regressed:
-                detail += f", was {m.baseline} on the base branch"
+                detail += f", was {fmt_number(m.baseline, m.unit)} on the base branch"
             subject = m.name + (f" [{m.scope}]" if m.labels else "")
             out.append(Concern(_area_of(r.phase, m.name), r.phase, "metric", subject, detail, m.status))
         for f in r.findings:

@@ -149,6 +149,8 @@ def _audit(cfg, sec, ov, ctx, result: PhaseResult) -> None:
     if opts["strict"]:
         skipped.budget = 0
         skipped.evaluate()
+    elif report.skipped:
+        skipped.status = "warn"  # an audit that checked nothing must not read as clean
     result.metrics += [
         Metric("audit.packages", report.packages, "packages", description=f"Audited against {report.service}"),
         Metric("audit.vulnerable_packages", len(vulnerable), "packages"),
@@ -230,7 +232,11 @@ def _gate(cfg, sec, ov, result: PhaseResult) -> None:
             known, result.findings = result.findings, []
         else:
             result.findings, known = split_known(result.findings, load_baseline(baseline_path))
-            result.notes.append(f"baseline {baseline_path}: {len(known)} known findings not reported")
+            if Path(baseline_path).exists():
+                result.notes.append(f"baseline {baseline_path}: {len(known)} known findings not reported")
+            else:  # a typo in the path must not pass silently for "nothing known"
+                result.notes.append(f"baseline {baseline_path} does not exist: every finding is new "
+                                    "(write it with --update-baseline)")
     counts = {s: 0 for s in SEVERITIES}
     for f in result.findings:
         counts[f.severity] += 1
