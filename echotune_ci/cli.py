@@ -81,9 +81,13 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("echotune-ci: aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "echotune-ci"
+        click.echo(f"echotune-ci: error: {exc.format_message()} (see '{where} --help')", err=True)
+        sys.exit(2)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+        click.echo(f"echotune-ci: error: {exc.format_message()}", err=True)
+        sys.exit(2)
     except EchoTuneError as exc:
         click.echo(f"echotune-ci: error: {exc}", err=True)
         sys.exit(exc.exit_code)

@@ -82,10 +82,11 @@ def series(history: dict[str, Any]) -> list[Series]:
     return list(out.values())
 
 
-def alerts(all_series: list[Series], thresholds: dict[str, float], default_pct: float, window: int = 10) -> list[Alert]:
+def alerts(all_series: list[Series], thresholds: dict[str, float], default_pct: float | None, window: int = 10) -> list[Alert]:
+    """Alerts for metrics named in ``thresholds``; others only when ``default_pct`` is given."""
     found = []
     for s in all_series:
-        if len(s.points) < 3:
+        if len(s.points) < 3 or (s.name not in thresholds and default_pct is None):
             continue
         previous = [v for _, v in s.points[-window - 1 : -1]]
         reference = median(previous)
@@ -94,7 +95,7 @@ def alerts(all_series: list[Series], thresholds: dict[str, float], default_pct: 
             continue
         change = (latest - reference) / abs(reference) * 100
         worse = change if s.better == "lower" else -change
-        limit = thresholds.get(s.name, default_pct)
+        limit = thresholds.get(s.name, default_pct or 0.0)
         if worse > limit:
             found.append(Alert(s, latest, reference, change, limit))
     return found

@@ -33,16 +33,17 @@ def command(base: Path, head: Path, output_format: str, alpha: float | None, min
 
     cfg = get_config(config_path)
     gate_cfg = cfg.section("gate")
+    alpha = alpha if alpha is not None else gate_cfg["alpha"]
     comps = compare_results(
         load_results([base]),
         load_results([head]),
         thresholds=gate_cfg["regression"],
-        alpha=alpha if alpha is not None else gate_cfg["alpha"],
+        alpha=alpha,
         min_effect_pct=min_effect if min_effect is not None else gate_cfg["min_effect_pct"],
     )
     if output_format == "json":
         click.echo(json.dumps([c.to_dict() for c in comps], indent=2))
     else:
-        click.echo(render("compare.txt.j2", comparisons=comps), nl=False)
+        click.echo(render("compare.txt.j2", comparisons=comps, alpha=alpha), nl=False)
     regressed = any(c.verdict == "regressed" for c in comps)
     return 1 if (regressed and fail_on_regression) else 0

@@ -38,9 +38,11 @@ def add(results: tuple[Path, ...], history_file: Path, ref: str, max_entries: in
 @click.option("--window", type=click.IntRange(2, 1000), default=10, show_default=True,
               help="Entries the newest value is compared with (their median).")
 @click.option("--fail-on-alert", is_flag=True, help="Exit 1 when a metric regressed against its recent history.")
+@click.option("--all-metrics", is_flag=True,
+              help="Alert on every metric (threshold [gate] min_effect_pct), not only those in [gate] regression.")
 @config_option
 def show(history_file: Path, output_format: str, output: Path | None, window: int, fail_on_alert: bool,
-         config_path: Path | None) -> int:
+         all_metrics: bool, config_path: Path | None) -> int:
     """Render trend charts and regression alerts from the history file."""
     from ..errors import InputError
     from ..fsutil import write_text_atomic
@@ -52,7 +54,7 @@ def show(history_file: Path, output_format: str, output: Path | None, window: in
     cfg = get_config(config_path)
     gate_cfg = cfg.section("gate")
     all_series = series(load_history(history_file))
-    found = alerts(all_series, gate_cfg["regression"], gate_cfg["min_effect_pct"], window)
+    found = alerts(all_series, gate_cfg["regression"], gate_cfg["min_effect_pct"] if all_metrics else None, window)
     env = environment(autoescape=output_format == "html")
     text = env.get_template(f"history.{ 'html' if output_format == 'html' else 'md' }.j2").render(
         series=all_series, alerts=found, sparkline=sparkline, source=str(history_file)
