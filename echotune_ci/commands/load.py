@@ -36,13 +36,15 @@ def _duration(_ctx, param, value):
 @click.option("--rounds", type=click.IntRange(2, 50), help="Rounds per build with --base-host.")
 @click.option("--round-duration", callback=_duration, help="Length of each round with --base-host, e.g. 5s.")
 @click.option("--master", is_flag=True, help="Distributed: be the master and wait for --expect-workers.")
-@click.option("--expect-workers", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--expect-workers", type=click.IntRange(1, 1000), default=1, show_default=True,
+              help="Distributed: how many workers the master waits for before users start.")
 @click.option("--expect-timeout", callback=_duration, default="60s", show_default=True,
               help="How long the master waits for its workers.")
 @click.option("--master-bind-host", default="*", show_default=True, help="Interface the master listens on.")
 @click.option("--worker", is_flag=True, help="Distributed: run users for the master at --master-host.")
 @click.option("--master-host", help="The master a --worker connects to.")
-@click.option("--master-port", type=click.IntRange(1, 65535), default=5557, show_default=True)
+@click.option("--master-port", type=click.IntRange(1, 65535), default=5557, show_default=True,
+              help="Distributed: the port the master listens on and workers connect to.")
 @click.option("--artifacts-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where locust's CSV, HTML report and log go (default: artifacts/load/ beside --output).")
 @output_option("load")
