@@ -22,8 +22,11 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 export REDIS_URL="redis://127.0.0.1:$redis_port/0"
-# The example app's demo account, for the auth probes of the security phase.
+# The example app's demo account, for the auth probes of the security phase,
+# and a signing key shared by the app and the expired-token probe (fresh each run).
 export ECHOTUNE_AUTH_USERNAME=demo ECHOTUNE_AUTH_PASSWORD=demo-password
+MUSICAPP_JWT_SECRET=$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')
+export MUSICAPP_JWT_SECRET
 # Audit offline when a PyPA advisory-database copy sits beside the checkout;
 # otherwise pip-audit asks PyPI.
 if [ -z "${ECHOTUNE_ADVISORY_DB:-}" ] && [ -d ../shared/advisory-db/vulns ]; then
