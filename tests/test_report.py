@@ -147,3 +147,11 @@ def test_html_report_escapes_text_and_links_screenshots():
     assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert '<img src="../artifacts/frontend/home-desktop.png"' in page
     assert 'href="../artifacts/frontend/trace.json"' in page
+
+
+def test_findings_about_the_running_app_say_which_endpoint():
+    probe = Finding("auth.jwt-alg-none-accepted", "critical", "GET /api/me with alg=none answered HTTP 200",
+                    "auth-probe", None, context="/api/me alg-none", properties={"endpoint": "GET /api/me"})
+    r = PhaseResult("security", findings=assign_fingerprints([probe])).finalize(fail_on="high")
+    body = render_comment([r], outcome=evaluate([r], defaults()))
+    assert "| `GET /api/me` |" in body

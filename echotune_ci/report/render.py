@@ -95,6 +95,14 @@ def fmt_delta(m: Metric) -> str:
     return f"{pct:+.1f} %{arrow}"
 
 
+def finding_where(f: Any) -> str:
+    """A file and line, or for findings about a running app the page or endpoint."""
+    if f.location is not None and f.location.path:
+        return f"{f.location.path}:{f.location.line}" if f.location.line else f.location.path
+    props = f.properties or {}
+    return str(props.get("endpoint") or props.get("url") or props.get("package") or "")
+
+
 def sort_findings(findings: Iterable[Any]) -> list[Any]:
     return sorted(findings, key=lambda f: (-severity_rank(f.severity), f.rule_id, f.location.path if f.location else ""))
 
@@ -131,6 +139,7 @@ def environment(autoescape: bool = False) -> jinja2.Environment:
         icon=lambda s: STATUS_ICON.get(s, s),
         word=lambda s: STATUS_WORD.get(s, s),
         sort_findings=sort_findings,
+        where=finding_where,
     )
     env.globals.update(STATUS_ICON=STATUS_ICON)
     return env
