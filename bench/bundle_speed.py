@@ -15,11 +15,15 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from echotune_ci.phases.bundle import BundleOptions, measure_bundle
-from echotune_ci.phases.bundle_files import expand_globs
-from echotune_ci.phases.bundle_sizes import measure
+from echotune_ci.phases.base import PhaseContext
+from echotune_ci.phases.bundle.files import expand_globs
+from echotune_ci.phases.bundle.phase import measure_bundle, plan
+from echotune_ci.phases.bundle.settings import BundleSettings
+from echotune_ci.phases.bundle.sizes import measure
 
 SRC = Path(__file__).resolve().parents[1] / "examples" / "musicapp" / "src"
 
@@ -37,7 +41,8 @@ def make_tree(root: Path, count: int, seed: int) -> int:
         parts = []
         size = 0
         while size < target:
-            chunk = base.replace("track", f"t{rng.getrandbits(24):x}").replace("api", f"m{rng.randrange(10**6)}")
+            chunk = (base.replace("track", f"t{rng.getrandbits(24):x}")
+                     .replace("api", f"m{rng.randrange(10**6)}"))
             parts.append(chunk)
             size += len(chunk)
         text = "".join(parts)[:target]
@@ -49,7 +54,7 @@ def make_tree(root: Path, count: int, seed: int) -> int:
     return total
 
 
-def timed(fn, repeat: int) -> float:
+def timed(fn: Callable[[], Any], repeat: int) -> float:
     runs = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -67,13 +72,15 @@ def main() -> None:
         root = Path(tmp)
         raw = make_tree(root, args.files, seed=1)
         globs = ["dist/**/*.js", "dist/**/*.css"]
-        opts = BundleOptions(globs=globs, base_dir=root)
+        # The [bundle] section of a config file in *root*: globs relative to it.
+        ctx = PhaseContext(artifacts_dir=root / "artifacts", base_dir=root)
+        opts = plan(BundleSettings(globs=tuple(globs)), ctx)
         base = root / "base.json"
         measure_bundle(opts).write(base)
         files, _ = expand_globs(globs, root)
         t_glob = timed(lambda: expand_globs(globs, root), args.repeat)
         t_plain = timed(lambda: measure_bundle(opts), args.repeat)
-        with_base = BundleOptions(globs=globs, base_dir=root, baseline=base)
+        with_base = plan(BundleSettings(globs=tuple(globs), baseline=str(base)), ctx)
         t_base = timed(lambda: measure_bundle(with_base), args.repeat)
         t_one = timed(lambda: measure(files, workers=1), 1)
         mib = raw / 1024 / 1024

@@ -19,18 +19,23 @@ import time
 from pathlib import Path
 
 from echotune_ci.config import load_config
-from echotune_ci.phases.frontend import audit, options_from_config
-from echotune_ci.serve import App, ServeSpec
+from echotune_ci.config.schema import override
+from echotune_ci.config.sections import ServeSettings
+from echotune_ci.phases.base import PhaseContext
+from echotune_ci.phases.frontend.options import plan, with_urls
+from echotune_ci.phases.frontend.phase import audit
+from echotune_ci.serve import App
 
 ROOT = Path(__file__).resolve().parents[1]
 MUSICAPP = ROOT / "examples" / "musicapp"
-COMMAND = "python build.py && gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} --log-level warning app:app"
+COMMAND = ("python build.py && gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} "
+           "--log-level warning app:app")
 
 
 def browser_start() -> float:
     from playwright.sync_api import sync_playwright
 
-    from echotune_ci.phases.frontend_browser import find_chromium, launch
+    from echotune_ci.phases.frontend.browser import find_chromium, launch
 
     t0 = time.perf_counter()
     with sync_playwright() as pw:
@@ -43,13 +48,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="loads per page")
     parser.add_argument("--repeat", type=int, default=3, help="how many times to time the phase")
     parser.add_argument("--preset", choices=("desktop", "mobile"), default="desktop")
-    parser.add_argument("--pages", type=int, default=1, help="audit the home page this many times in one phase")
+    parser.add_argument("--pages", type=int, default=1,
+                        help="audit the home page this many times in one phase")
     parser.add_argument("--bare", action="store_true", help="without the example config's interactions")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = App(ServeSpec(command=COMMAND, ready_url="http://127.0.0.1:{port}/health", cwd=MUSICAPP,
-                            env={"MUSICAPP_DIST": str(Path(tmp) / "dist"), "ECHOTUNE_REGRESS": "0"}, timeout=30))
+        serve = ServeSettings(command=COMMAND, ready_url="http://127.0.0.1:{port}/health", timeout=30,
+                              env={"MUSICAPP_DIST": str(Path(tmp) / "dist"), "ECHOTUNE_REGRESS": "0"})
+        app = App(serve, MUSICAPP)
         app.start()
         try:
             cfg = load_config(None, discover=False) if args.bare else load_config(MUSICAPP / "echotune.toml")
@@ -58,8 +65,10 @@ def main() -> None:
             totals = []
             statuses = []
             for i in range(args.repeat):
-                opts = options_from_config(cfg, artifacts_dir=Path(tmp) / f"a{i}" / "artifacts" / "frontend",
-                                           urls=urls, runs=args.runs, preset=args.preset)
+                overridden = override(cfg.frontend, runs=args.runs, preset=args.preset)
+                settings = with_urls(overridden, urls, cfg.source)
+                ctx = PhaseContext.for_config(cfg, Path(tmp) / f"a{i}" / "artifacts" / "frontend")
+                opts = plan(settings, ctx)
                 t0 = time.perf_counter()
                 result = audit(opts)
                 totals.append(time.perf_counter() - t0)

@@ -33,18 +33,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from echotune_ci.serve import App, ServeSpec
+from echotune_ci.config.sections import ServeSettings
+from echotune_ci.serve import App
 
 ROOT = Path(__file__).resolve().parents[1]
 MUSICAPP = ROOT / "examples" / "musicapp"
-COMMAND = "python build.py && gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} --log-level warning app:app"
+COMMAND = ("python build.py && gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} "
+           "--log-level warning app:app")
 ECHOTUNE_CI = Path(sys.executable).parent / "echotune-ci"
 
 LIGHTHOUSE_SPEC = "lighthouse@12"
 MIN_NODE = (18, 16)
-DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "echotune-bench" / "lighthouse"
+DEFAULT_CACHE = (Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+                 / "echotune-bench" / "lighthouse")
 CHROME = "/usr/bin/chromium"
-# Our phase's launch flags (frontend_browser.LAUNCH_ARGS) plus the new headless mode Lighthouse needs.
+# Our phase's launch flags (phases/frontend/browser.py LAUNCH_ARGS) plus the new headless mode
+# Lighthouse needs.
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
                 "--disable-component-update --disable-sync")
 LIGHTHOUSE_TIMEOUT = 180
@@ -95,8 +99,9 @@ def ensure_lighthouse(cache: Path) -> tuple[Path, str]:
     print(f"Lighthouse not found in {cache}: npm install --prefix {cache} {LIGHTHOUSE_SPEC} ...", flush=True)
     t0 = time.perf_counter()
     # --ignore-scripts: no install script may fetch a browser; we use the system's Chromium.
-    proc = subprocess.run([npm, "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--ignore-scripts",
-                           "--loglevel=error", LIGHTHOUSE_SPEC], capture_output=True, text=True, timeout=900)
+    argv = [npm, "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--ignore-scripts",
+            "--loglevel=error", LIGHTHOUSE_SPEC]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0 or not cli.is_file():
         tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:]) or f"exit {proc.returncode}"
         raise CannotRun(f"npm install {LIGHTHOUSE_SPEC} into {cache} failed: {tail}")
@@ -106,7 +111,8 @@ def ensure_lighthouse(cache: Path) -> tuple[Path, str]:
     return cli, version
 
 
-def run_checked(argv: list[str], env: dict[str, str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+def run_checked(argv: list[str], env: dict[str, str], cwd: Path,
+                timeout: float) -> subprocess.CompletedProcess[str]:
     """Run in its own process group so a timeout also ends the browser it started."""
     proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -115,7 +121,8 @@ def run_checked(argv: list[str], env: dict[str, str], cwd: Path, timeout: float)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise CannotRun(f"{Path(argv[1]).name if len(argv) > 1 else argv[0]} took more than {timeout:.0f} s") from None
+        what = Path(argv[1]).name if len(argv) > 1 else argv[0]
+        raise CannotRun(f"{what} took more than {timeout:.0f} s") from None
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
@@ -152,10 +159,12 @@ def _lighthouse_once(cli: Path, url: str, preset: str, method: str, out: Path) -
     failed = sorted(ref["id"] for ref in lhr["categories"]["accessibility"]["auditRefs"]
                     if ref.get("weight") and audits[ref["id"]].get("score") == 0)
     # Lighthouse sets a not-applicable audit's weight to 0 in the report: these are the rules it scored.
-    weights = {ref["id"]: ref["weight"] for ref in lhr["categories"]["accessibility"]["auditRefs"] if ref.get("weight")}
+    weights = {ref["id"]: ref["weight"] for ref in lhr["categories"]["accessibility"]["auditRefs"]
+               if ref.get("weight")}
     return {"wall": wall, "values": values, "observed": {n: observed.get(k) for n, _a, _u, k in ROWS if k},
             "failed": failed, "a11y_weights": weights, "warnings": lhr.get("runWarnings", []),
-            "chrome": lhr["environment"]["hostUserAgent"], "benchmark_index": lhr["environment"].get("benchmarkIndex")}
+            "chrome": lhr["environment"]["hostUserAgent"],
+            "benchmark_index": lhr["environment"].get("benchmarkIndex")}
 
 
 def _score(category: dict[str, Any]) -> float | None:
@@ -171,7 +180,8 @@ def ours(url: str, preset: str, runs: int, work: Path) -> dict[str, Any]:
     proc = run_checked(argv, dict(os.environ), work, 300)
     wall = time.perf_counter() - t0
     if proc.returncode not in (0, 1) or not out.is_file():
-        raise SystemExit(f"echotune-ci frontend failed (exit {proc.returncode}): {proc.stderr.strip()[-400:]}")
+        raise SystemExit(f"echotune-ci frontend failed (exit {proc.returncode}): "
+                         f"{proc.stderr.strip()[-400:]}")
     result = json.loads(out.read_text())
     values = {m["name"]: m["value"] for m in result["metrics"] if "interaction" not in m.get("labels", {})}
     failed = sorted({f["rule_id"] for f in result["findings"]})
@@ -194,12 +204,14 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:.3f}" if unit == "" else f"{value:.0f}"
 
 
-def report(mode: str, preset: str, mine: dict[str, Any], lh: dict[str, list[dict[str, Any]]], our_runs: int) -> None:
-    from echotune_ci.phases.frontend_a11y_score import WEIGHTS as ours_w
+def report(mode: str, preset: str, mine: dict[str, Any], lh: dict[str, list[dict[str, Any]]],
+           our_runs: int) -> None:
+    from echotune_ci.phases.frontend.accessibility import WEIGHTS as ours_w
 
     methods = list(lh)
     n = len(next(iter(lh.values())))
-    heads = [f"ours ({our_runs} loads, median)"] + [f"LH {m}" + (f" (median of {n})" if n > 1 else "") for m in methods]
+    heads = [f"ours ({our_runs} loads, median)"]
+    heads += [f"LH {m}" + (f" (median of {n})" if n > 1 else "") for m in methods]
     if "simulate" in lh:
         heads.append("LH observed (unthrottled)")
     width = max(len(h) for h in heads) + 2
@@ -209,10 +221,12 @@ def report(mode: str, preset: str, mine: dict[str, Any], lh: dict[str, list[dict
     def row(label: str, cells: list[str]) -> None:
         print(f"{label:24}" + "".join(c.rjust(width) for c in cells))
 
-    walls = [fmt(mine["wall"], "s")] + [fmt(statistics.median(r["wall"] for r in lh[m]), "s") for m in methods]
+    walls = [fmt(mine["wall"], "s")]
+    walls += [fmt(statistics.median(r["wall"] for r in lh[m]), "s") for m in methods]
     row("wall time", walls + ([""] if "simulate" in lh else []))
     for name, _audit, unit, obs in ROWS:
-        cells = [fmt(mine["values"].get(name), unit)] + [fmt(median_of(lh[m], "values", name), unit) for m in methods]
+        cells = [fmt(mine["values"].get(name), unit)]
+        cells += [fmt(median_of(lh[m], "values", name), unit) for m in methods]
         if "simulate" in lh:
             cells.append(fmt(median_of(lh["simulate"], "observed", name), unit) if obs else "")
         row(name, cells)
@@ -226,7 +240,8 @@ def report(mode: str, preset: str, mine: dict[str, Any], lh: dict[str, list[dict
     differ = [f"{rule} {ours_w.get(rule, 'absent')}/{w}"
               for rule, w in sorted(weights.items()) if ours_w.get(rule) != w]
     if differ:
-        print(f"  accessibility weights of the rules Lighthouse scored, ours/Lighthouse's: {', '.join(differ)}")
+        print(f"  accessibility weights of the rules Lighthouse scored, ours/Lighthouse's: "
+              f"{', '.join(differ)}")
     for m in methods:
         for warning in lh[m][-1]["warnings"]:
             print(f"  Lighthouse {m} warning: {warning}")
@@ -245,7 +260,8 @@ def compare_page(cli: Path, url: str, mode: str, presets: list[str], methods: li
             for i in range(lh_runs):
                 print(f"[{mode}/{preset}] lighthouse --throttling-method={method} run {i + 1}/{lh_runs} ...",
                       flush=True)
-                lh[method].append(lighthouse(cli, url, preset, method, work / f"lh-{preset}-{method}-{i}.json"))
+                out = work / f"lh-{preset}-{method}-{i}.json"
+                lh[method].append(lighthouse(cli, url, preset, method, out))
         report(mode, preset, mine, lh, our_runs)
     first = lh[methods[0]][-1]
     print(f"  (Lighthouse's Chromium: {first['chrome']}; its benchmarkIndex: {first['benchmark_index']})")
@@ -253,13 +269,15 @@ def compare_page(cli: Path, url: str, mode: str, presets: list[str], methods: li
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lighthouse-runs", type=int, default=1, help="Lighthouse runs per preset and method")
+    parser.add_argument("--lighthouse-runs", type=int, default=1,
+                        help="Lighthouse runs per preset and method")
     parser.add_argument("--runs", type=int, default=3, help="our loads per page (one echotune-ci call)")
     parser.add_argument("--preset", choices=("desktop", "mobile"), action="append",
                         help="repeatable; default both")
     parser.add_argument("--regress", action="store_true", help="also audit the app in regress mode")
     parser.add_argument("--no-devtools", action="store_true",
-                        help="only Lighthouse's default simulated throttling, not also --throttling-method=devtools")
+                        help="only Lighthouse's default simulated throttling, "
+                             "not also --throttling-method=devtools")
     parser.add_argument("--lighthouse-dir", type=Path, default=DEFAULT_CACHE,
                         help=f"npm prefix holding Lighthouse (default {DEFAULT_CACHE})")
     args = parser.parse_args()
@@ -277,12 +295,14 @@ def main() -> int:
         for mode in modes:
             work = Path(tmp) / mode
             work.mkdir()
-            app = App(ServeSpec(command=COMMAND, ready_url="http://127.0.0.1:{port}/health", cwd=MUSICAPP, timeout=30,
-                                env={"MUSICAPP_DIST": str(work / "dist"),
-                                     "ECHOTUNE_REGRESS": "1" if mode == "regress" else "0"}))
+            serve = ServeSettings(command=COMMAND, ready_url="http://127.0.0.1:{port}/health", timeout=30,
+                                  env={"MUSICAPP_DIST": str(work / "dist"),
+                                       "ECHOTUNE_REGRESS": "1" if mode == "regress" else "0"})
+            app = App(serve, MUSICAPP)
             app.start()
             try:
-                compare_page(cli, f"{app.base_url}/", mode, presets, methods, args.lighthouse_runs, args.runs, work)
+                compare_page(cli, f"{app.base_url}/", mode, presets, methods, args.lighthouse_runs, args.runs,
+                             work)
             except CannotRun as exc:
                 print(f"cannot compare with Lighthouse: {exc}")
                 return 3

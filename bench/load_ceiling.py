@@ -24,11 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from echotune_ci.config.sections import ServeSettings  # noqa: E402
 from echotune_ci.results import load_result  # noqa: E402
-from echotune_ci.serve import App, ServeSpec  # noqa: E402
+from echotune_ci.serve import App  # noqa: E402
 
 EXE = str(Path(sys.executable).parent / "echotune-ci")
-SERVE = "python build.py && gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} --log-level warning app:app"
+SERVE = ("python build.py && gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} "
+         "--log-level warning app:app")
 ONE_ENDPOINT = """
 [load]
 wait_min = "0s"
@@ -79,9 +81,11 @@ def row(label: str, data: dict) -> str:
         return f"{label:<34} {data['error']}"
     if "p95_ms" in data:
         warn = "  (generator CPU > 90 %)" if data["generator_cpu_warning"] else ""
-        return (f"{label:<34} {data['rps']:>9.0f} req/s  p50 {data['p50_ms']:>5.0f} ms  p95 {data['p95_ms']:>6.0f} ms  "
+        return (f"{label:<34} {data['rps']:>9.0f} req/s  p50 {data['p50_ms']:>5.0f} ms  "
+                f"p95 {data['p95_ms']:>6.0f} ms  "
                 f"errors {data['error_rate_pct']:.2f} %  requests {data['requests']:.0f}{warn}")
-    return f"{label:<34} {data['rps'] or 0:>9.0f} req/s  p50 {data['p50']:>8}  p99 {data['p99']:>8}  errors {data['errors']}"
+    return (f"{label:<34} {data['rps'] or 0:>9.0f} req/s  p50 {data['p50']:>8}  p99 {data['p99']:>8}  "
+            f"errors {data['errors']}")
 
 
 def main() -> int:
@@ -94,8 +98,9 @@ def main() -> int:
     app = None
     if not args.host:
         dist = tempfile.mkdtemp(prefix="bench-dist-")
-        app = App(ServeSpec(command=SERVE, ready_url="http://127.0.0.1:{port}/health",
-                            cwd=ROOT / "examples" / "musicapp", env={"MUSICAPP_DIST": dist})).start()
+        serve = ServeSettings(command=SERVE, ready_url="http://127.0.0.1:{port}/health",
+                              env={"MUSICAPP_DIST": dist})
+        app = App(serve, cwd=ROOT / "examples" / "musicapp").start()
     host = args.host or app.base_url
     print(f"target {host}{args.endpoint} on {os.cpu_count()} cores, {args.duration}s per measurement\n")
     try:
@@ -107,13 +112,15 @@ def main() -> int:
                 print(row(f"locust, 1 process, {users} users", locust_run(work, host, users, args.duration)))
                 print(row(f"locust, --processes 2, {users} users",
                           locust_run(work, host, users, args.duration, "--processes", "2")))
-                print(row(f"wrk -t{min(2, users)} -c{users}", wrk_run(host + args.endpoint, users, args.duration)))
+                wrk = wrk_run(host + args.endpoint, users, args.duration)
+                print(row(f"wrk -t{min(2, users)} -c{users}", wrk))
             example = ROOT / "examples" / "musicapp" / "echotune.toml"
             # The same scenario with the think time of people (1-3 s) instead of the demo's 0.1-0.5 s.
             people = work / "people.toml"
             people.write_text(example.read_text().replace('wait_min = "0.1s"', 'wait_min = "1s"')
                               .replace('wait_max = "0.5s"', 'wait_max = "3s"'))
-            print("\nexample scenario, 1000 concurrent users (login, search, track, recommendations, /api/me):")
+            print("\nexample scenario, 1000 concurrent users "
+                  "(login, search, track, recommendations, /api/me):")
             for procs in ("1", "2"):
                 data = locust_run(work, host, 1000, args.duration, "--processes", procs, config=example)
                 print(row(f"think time 0.1-0.5 s, --processes {procs}", data))

@@ -15,50 +15,64 @@ import click
 from . import __version__
 from .console import set_verbosity
 from .errors import EchoTuneError
+from .phases.registry import PHASES
 
 # name -> (module, one-line help). Help is listed here so that --help does not
-# import every command module.
-COMMANDS: dict[str, tuple[str, str]] = {
+# import every command module; the phases' commands come from the registry.
+_BEFORE: dict[str, tuple[str, str]] = {
     "run": ("echotune_ci.commands.run", "Start the app, run the configured phases, report and gate."),
-    "security": ("echotune_ci.commands.security", "Security gate: bandit, pip-audit, secrets, headers, auth probes."),
-    "load": ("echotune_ci.commands.load", "Backend gate: a headless locust load test."),
-    "frontend": ("echotune_ci.commands.frontend", "Frontend gate: web vitals and accessibility in Chromium."),
-    "bundle": ("echotune_ci.commands.bundle", "Bundle size of build output against a base."),
-    "report": ("echotune_ci.commands.report", "Render results as PR comment, job summary, annotations, SARIF or JSON."),
+}
+_AFTER: dict[str, tuple[str, str]] = {
+    "report": ("echotune_ci.commands.report",
+               "Render results as PR comment, job summary, annotations, SARIF or JSON."),
     "gate": ("echotune_ci.commands.gate", "Exit 0 when every budget holds, 1 when one breaks."),
     "compare": ("echotune_ci.commands.compare", "Compare head results with base results, with statistics."),
     "comment": ("echotune_ci.commands.comment", "Create or update the sticky PR comment."),
     "checks": ("echotune_ci.commands.checks", "Publish a check run per phase."),
     "research": ("echotune_ci.commands.research", "Ask a research API about best practice for this stack."),
     "propose": ("echotune_ci.commands.propose", "Turn fixes into pull requests, idempotently."),
-    "history": ("echotune_ci.commands.history", "Keep a bounded history of results; trend charts and alerts."),
+    "history": ("echotune_ci.commands.history",
+                "Keep a bounded history of results; trend charts and alerts."),
     "init": ("echotune_ci.commands.init", "Write echotune.toml and caller workflows into a repository."),
     "schema": ("echotune_ci.commands.schema", "Print the JSON Schema of result files."),
+}
+COMMANDS: dict[str, tuple[str, str]] = {
+    **_BEFORE,
+    **{p.name: (f"echotune_ci.commands.{p.name}", p.summary) for p in PHASES},
+    **_AFTER,
 }
 
 
 def _available(name: str) -> bool:
+    """Whether the command's module is installed (a trimmed install may leave some out)."""
     return importlib.util.find_spec(COMMANDS[name][0]) is not None
 
 
 class LazyGroup(click.Group):
+    """A click group that imports a command's module only when that command runs."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
+        """Command names in help order."""
         return [name for name in COMMANDS if _available(name)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The click command of *cmd_name* (imports its module), or None when unknown."""
         if cmd_name not in COMMANDS or not _available(cmd_name):
             return None
         module = importlib.import_module(COMMANDS[cmd_name][0])
-        return module.command
+        command: click.Command = module.command
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The Commands section of --help, from the one-line summaries (no imports)."""
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="echotune-ci")
 @click.option("-v", "--verbose", count=True, help="More detail (repeatable).")
 @click.option("-q", "--quiet", count=True, help="Less output (repeatable).")
@@ -74,8 +88,11 @@ def cli(verbose: int, quiet: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The console script: run the CLI and turn every outcome into an exit code (never a traceback
+    for a user's mistake: 2 usage/config/input, 3 could not run, 130 interrupted)."""
     try:
-        rv = cli.main(args=argv, prog_name="echotune-ci", standalone_mode=False, auto_envvar_prefix="ECHOTUNE")
+        rv = cli.main(args=argv, prog_name="echotune-ci", standalone_mode=False,
+                      auto_envvar_prefix="ECHOTUNE")
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:

@@ -13,16 +13,21 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from statistics import median
+from typing import Any, Literal
 
-from .results import Metric, PhaseResult, median
+from .results import Metric, PhaseResult
 
 Verdict = Literal["regressed", "improved", "no significant change", "insufficient data", "new", "removed"]
 
 
 @dataclass
 class Comparison:
+    """The verdict on one metric: base and head values, the change in percent of the base
+    (``effect_pct``), the p-value when samples were tested, and how it was decided (``method``)."""
+
     key: str
     name: str
     phase: str
@@ -36,7 +41,8 @@ class Comparison:
     method: str = ""
     labels: dict[str, str] | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of a comparison (``compare --format json``, report.json)."""
         return {
             "key": self.key,
             "name": self.name,
@@ -77,7 +83,7 @@ def _u_distribution(n1: int, n2: int) -> tuple[int, ...]:
     """Counts of each U value (0..n1*n2) over all arrangements, no ties."""
     # f(n1, n2) as polynomial coefficients via the recurrence
     # f(n1, n2, u) = f(n1-1, n2, u-n2) + f(n1, n2-1, u)
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def f(a: int, b: int) -> tuple[int, ...]:
         if a == 0 or b == 0:
             return (1,)
@@ -95,7 +101,11 @@ def _u_distribution(n1: int, n2: int) -> tuple[int, ...]:
 
 
 def mann_whitney_greater(x: list[float], y: list[float]) -> float:
-    """One-sided p-value for "x tends to be larger than y"."""
+    """One-sided p-value for "x tends to be larger than y" (Mann-Whitney U).
+
+    Exact for samples without ties and n1*n2 <= 400, else the normal
+    approximation with tie correction and continuity correction.
+    """
     n1, n2 = len(x), len(y)
     ranks, ties = _ranks(list(x) + list(y))
     r1 = sum(ranks[:n1])
@@ -123,7 +133,11 @@ def compare_samples(
     alpha: float = 0.05,
     min_effect_pct: float = 5.0,
 ) -> tuple[Verdict, float | None, float | None]:
-    """Return (verdict, effect in percent of the base median, p-value)."""
+    """(verdict, effect in percent of the base median, p-value) for two sample lists.
+
+    *better* is "lower" or "higher"; fewer than 2 values on a side gives
+    "insufficient data".
+    """
     base = [float(v) for v in base if v is not None]
     head = [float(v) for v in head if v is not None]
     if len(base) < 2 or len(head) < 2:
@@ -148,6 +162,30 @@ def _effect_pct(base: float, head: float) -> float:
     return (head - base) / abs(base) * 100.0
 
 
+def _sampled(phase: str, base: Metric, head: Metric, alpha: float, min_effect_pct: float,
+             threshold_pct: float | None, common: dict[str, Any]) -> Comparison:
+    verdict, effect, p = compare_samples(
+        base.samples, head.samples, head.better, alpha=alpha, min_effect_pct=max(min_effect_pct, 0.0)
+    )
+    if verdict == "regressed" and threshold_pct is not None and effect is not None:
+        worse = effect if head.better == "lower" else -effect
+        if worse < threshold_pct:
+            verdict = "no significant change"
+    return Comparison(base=base.value, head=head.value, verdict=verdict, effect_pct=effect, p_value=p,
+                      method="mann-whitney-u", **common)
+
+
+def _thresholded(base: float, head: float, better: str, limit: float, common: dict[str, Any]) -> Comparison:
+    effect = _effect_pct(base, head)
+    worse = effect if better == "lower" else -effect
+    verdict: Verdict = "no significant change"
+    if worse > limit:
+        verdict = "regressed"
+    elif -worse > limit:
+        verdict = "improved"
+    return Comparison(base=base, head=head, verdict=verdict, effect_pct=effect, method="threshold", **common)
+
+
 def compare_metric(
     phase: str,
     base: Metric | None,
@@ -157,43 +195,35 @@ def compare_metric(
     min_effect_pct: float = 5.0,
     threshold_pct: float | None = None,
 ) -> Comparison:
+    """Compare one metric of *phase* between base and head (either may be missing).
+
+    Both sides with at least 2 samples: Mann-Whitney U at *alpha* plus a
+    median change of at least *min_effect_pct* (and at least *threshold_pct*
+    when the metric has a regression limit). Otherwise the relative change of
+    the values against *threshold_pct*, else *min_effect_pct*.
+    """
     ref = head or base
-    assert ref is not None
-    common = dict(key=ref.key, name=ref.name, phase=phase, unit=ref.unit, better=ref.better, labels=dict(ref.labels))
+    if ref is None:
+        raise ValueError("compare_metric needs a base or a head metric")
+    common: dict[str, Any] = dict(key=ref.key, name=ref.name, phase=phase, unit=ref.unit, better=ref.better,
+                                  labels=dict(ref.labels))
     if base is None:
-        return Comparison(base=None, head=head.value, verdict="new", **common)  # type: ignore[union-attr]
+        return Comparison(base=None, head=ref.value, verdict="new", **common)
     if head is None:
         return Comparison(base=base.value, head=None, verdict="removed", **common)
     if len(base.samples) >= 2 and len(head.samples) >= 2:
-        verdict, effect, p = compare_samples(
-            base.samples, head.samples, ref.better, alpha=alpha, min_effect_pct=max(min_effect_pct, 0.0)
-        )
-        if verdict == "regressed" and threshold_pct is not None and effect is not None:
-            worse = effect if ref.better == "lower" else -effect
-            if worse < threshold_pct:
-                verdict = "no significant change"
-        return Comparison(base=base.value, head=head.value, verdict=verdict, effect_pct=effect, p_value=p,
-                          method="mann-whitney-u", **common)
+        return _sampled(phase, base, head, alpha, min_effect_pct, threshold_pct, common)
     if base.value is None or head.value is None:
         return Comparison(base=base.value, head=head.value, verdict="insufficient data", **common)
-    effect = _effect_pct(base.value, head.value)
     limit = threshold_pct if threshold_pct is not None else min_effect_pct
-    worse = effect if ref.better == "lower" else -effect
-    if worse > limit:
-        verdict: Verdict = "regressed"
-    elif -worse > limit:
-        verdict = "improved"
-    else:
-        verdict = "no significant change"
-    return Comparison(base=base.value, head=head.value, verdict=verdict, effect_pct=effect, method="threshold",
-                      **common)
+    return _thresholded(base.value, head.value, ref.better, limit, common)
 
 
 def compare_results(
     base: Iterable[PhaseResult],
     head: Iterable[PhaseResult],
     *,
-    thresholds: dict[str, float] | None = None,
+    thresholds: Mapping[str, float] | None = None,
     alpha: float = 0.05,
     min_effect_pct: float = 5.0,
 ) -> list[Comparison]:
@@ -205,8 +235,9 @@ def compare_results(
     for key in list(dict.fromkeys([*head_by, *base_by])):
         phase = key[0]
         b, h = base_by.get(key), head_by.get(key)
-        name = (h or b).name  # type: ignore[union-attr]
+        name = h.name if h is not None else b.name if b is not None else ""
         out.append(
-            compare_metric(phase, b, h, alpha=alpha, min_effect_pct=min_effect_pct, threshold_pct=thresholds.get(name))
+            compare_metric(phase, b, h, alpha=alpha, min_effect_pct=min_effect_pct,
+                           threshold_pct=thresholds.get(name))
         )
     return out

@@ -8,20 +8,24 @@ import os
 import sys
 import threading
 import time
-from typing import Iterator, TextIO
+from typing import TextIO
+from collections.abc import Iterator
 
 _state = {"verbosity": 0}
 
 
 def set_verbosity(level: int) -> None:
+    """Set how much is said: 0 normal, below 0 quieter (-q), above 0 more (-v)."""
     _state["verbosity"] = level
 
 
 def verbosity() -> int:
+    """The verbosity set by -v/-q."""
     return _state["verbosity"]
 
 
 def interactive(stream: TextIO | None = None) -> bool:
+    """Whether *stream* (default stderr) is a terminal outside CI: only then are spinners drawn."""
     stream = stream or sys.stderr
     if os.environ.get("CI") or os.environ.get("GITHUB_ACTIONS"):
         return False
@@ -41,6 +45,7 @@ def debug(message: str) -> None:
 
 
 def warn(message: str) -> None:
+    """Warnings (hidden by -qq)."""
     if _state["verbosity"] >= -1:
         print(f"warning: {message}", file=sys.stderr, flush=True)
 
@@ -66,7 +71,7 @@ class _Spinner:
             self.stream.write(line[:120].ljust(120))
             self.stream.flush()
 
-    def __enter__(self) -> "_Spinner":
+    def __enter__(self) -> _Spinner:
         self._thread.start()
         return self
 
@@ -84,7 +89,7 @@ class _Silent:
     def update(self, detail: str) -> None:
         debug(f"{self.label}: {detail}")
 
-    def __enter__(self) -> "_Silent":
+    def __enter__(self) -> _Silent:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -5,47 +5,67 @@ finding its severity). Relative rules need a baseline (the base branch's
 results): a metric named in ``[gate] regression`` fails when it got worse by
 more than its threshold (by a significance test when both sides have
 samples), and findings already present in the baseline do not fail the gate.
+
+The gate is a chain of pure steps: each returns new objects, none modifies
+the results or the baseline it is given. :func:`evaluate` returns the checks
+and the results as the gate sees them (baselines filled in, statuses set).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .compare import Comparison, compare_results
-from .config import Config
 from .errors import EXIT_COULD_NOT_RUN, EXIT_GATE_FAILED, EXIT_OK
-from .results import Metric, PhaseResult, severity_at_least, worst_status
+from .results import Finding, Metric, PhaseResult, Status, severity_at_least, within_budget, worst_status
+from .results.units import fmt_number
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import Config
+    from .config.sections import GateSettings
 
 
-@dataclass
+@dataclass(frozen=True)
 class Check:
+    """One rule applied to one phase: its status (pass, warn, fail, error) and a one-line detail."""
+
     phase: str
     rule: str
-    status: str  # pass | warn | fail | error
+    status: str
     detail: str
     metric: Metric | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of a check (report.json)."""
         return {"phase": self.phase, "rule": self.rule, "status": self.status, "detail": self.detail}
 
 
 @dataclass
 class GateOutcome:
+    """What the gate decided: its checks, the comparisons against the baseline, how many
+    findings the baseline already knew, and the results as the gate sees them."""
+
     checks: list[Check] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
     known_findings: int = 0
+    results: list[PhaseResult] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Check]:
+        """Checks that failed."""
         return [c for c in self.checks if c.status == "fail"]
 
     @property
     def errors(self) -> list[Check]:
+        """Checks of phases that could not run."""
         return [c for c in self.checks if c.status == "error"]
 
     @property
     def status(self) -> str:
+        """fail when a check failed, else error, else warn, else pass."""
         if self.failed:
             return "fail"
         if self.errors:
@@ -55,6 +75,7 @@ class GateOutcome:
         return "pass"
 
     def exit_code(self, fail_on_warn: bool = False) -> int:
+        """0 pass (and warn unless *fail_on_warn*), 1 fail, 3 a phase could not run."""
         status = self.status
         if status == "fail" or (status == "warn" and fail_on_warn):
             return EXIT_GATE_FAILED
@@ -63,6 +84,7 @@ class GateOutcome:
         return EXIT_OK
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of the outcome (report.json)."""
         return {
             "status": self.status,
             "checks": [c.to_dict() for c in self.checks],
@@ -71,87 +93,130 @@ class GateOutcome:
         }
 
 
+# --------------------------------------------------------------------------- steps
+
+
+def with_baseline(results: Iterable[PhaseResult], baseline: Iterable[PhaseResult]) -> list[PhaseResult]:
+    """Copies of *results* whose metrics carry the base value of the same metric (when they had none)."""
+    base_metrics = {(r.phase, m.key): m for r in baseline for m in r.metrics}
+
+    def filled(phase: str, m: Metric) -> Metric:
+        b = base_metrics.get((phase, m.key))
+        return dataclasses.replace(m, baseline=b.value) if b is not None and m.baseline is None else m
+
+    return [dataclasses.replace(r, metrics=[filled(r.phase, m) for m in r.metrics]) for r in results]
+
+
+def budget_status(m: Metric) -> Status:
+    """The metric's status against its own budget (error when it has no value)."""
+    if m.value is None:
+        return "error"
+    if m.budget is None:
+        return m.status
+    return "pass" if within_budget(m.value, m.budget, m.better) else "fail"
+
+
+def budget_checks(result: PhaseResult) -> tuple[PhaseResult, list[Check]]:
+    """The phase-ran check and one check per budgeted metric; the result with metric statuses re-derived."""
+    checks: list[Check] = []
+    if result.status == "error" or result.errors:
+        why = "; ".join(result.errors) or "the phase reported an error"
+        checks.append(Check(result.phase, "phase ran", "error", why))
+    metrics: list[Metric] = []
+    for m in result.metrics:
+        if m.budget is not None and m.value is not None:
+            m = dataclasses.replace(m, status=budget_status(m))
+            checks.append(Check(result.phase, m.key, m.status, _describe_budget(m), m))
+        elif m.status in ("warn", "fail", "error"):
+            checks.append(Check(result.phase, m.key, m.status, f"{m.name} reported {m.status}", m))
+        metrics.append(m)
+    return dataclasses.replace(result, metrics=metrics), checks
+
+
+def finding_check(result: PhaseResult, known: set[str], fail_on: str) -> tuple[Check | None, int]:
+    """The findings check of one phase and how many of its findings *known* already holds.
+
+    *fail_on* is the project's lowest failing severity; the phase's own
+    ``fail_on`` wins ("none": findings only inform).
+    """
+    if not result.findings:
+        return None, 0
+    new: list[Finding] = [f for f in result.findings if f.fingerprint not in known]
+    known_count = len(result.findings) - len(new)
+    threshold = result.fail_on or fail_on
+    blocking = [f for f in new if threshold != "none" and severity_at_least(f.severity, threshold)]
+    status = "fail" if blocking else ("warn" if new else "pass")
+    if blocking:
+        detail = f"{len(blocking)} new finding(s) at or above '{threshold}'"
+    elif threshold == "none":
+        detail = f"{len(new)} new finding(s), which inform and do not fail this phase"
+    else:
+        detail = f"{len(new)} new finding(s) below '{threshold}'"
+    if known_count:
+        detail += f", {known_count} known from the baseline"
+    return Check(result.phase, "findings", status, detail), known_count
+
+
+def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
+                      gate: GateSettings) -> tuple[list[Comparison], list[Check]]:
+    """Comparisons of every metric against the baseline, and a failing check for each metric
+    named in ``[gate] regression`` that regressed beyond its limit."""
+    thresholds: Mapping[str, float] = gate.regression
+    comparisons = compare_results(baseline, results, thresholds=thresholds, alpha=gate.alpha,
+                                  min_effect_pct=gate.min_effect_pct)
+    by_key = {(r.phase, m.key): m for r in results for m in r.metrics}
+    checks = []
+    for c in comparisons:
+        if c.name not in thresholds or c.verdict != "regressed":
+            continue
+        regressed = by_key.get((c.phase, c.key))
+        how = f"p = {c.p_value:.3g}" if c.p_value is not None else "no samples: relative change"
+        worse = f"got worse by {abs(c.effect_pct or 0):.1f} %"
+        if not c.base:  # a percentage of zero means nothing: say what it became
+            worse = f"got worse from 0 to {fmt_number(c.head, c.unit)}"
+        detail = f"{c.key} {worse} against the base (limit {thresholds[c.name]:g} %, {how})"
+        failed = dataclasses.replace(regressed, status="fail") if regressed is not None else None
+        checks.append(Check(c.phase, f"regression of {c.key}", "fail", detail, failed))
+    return comparisons, checks
+
+
+def gated(result: PhaseResult, checks: list[Check]) -> PhaseResult:
+    """A copy of *result* as the gate sees it: regressed metrics failed, status from its checks."""
+    regressed = {c.metric.key for c in checks
+                 if c.phase == result.phase and c.rule.startswith("regression of ") and c.metric is not None}
+    metrics = [dataclasses.replace(m, status="fail") if m.key in regressed else m for m in result.metrics]
+    status = worst_status(c.status for c in checks if c.phase == result.phase)
+    return dataclasses.replace(result, metrics=metrics, status=status)
+
+
+def evaluate(results: list[PhaseResult], cfg: Config,
+             baseline: list[PhaseResult] | None = None) -> GateOutcome:
+    """Apply the budgets and, with a *baseline*, the relative rules; nothing given is modified.
+
+    Returns the outcome whose ``results`` are copies of *results* with base
+    values filled in and statuses as the gate decided them.
+    """
+    current = with_baseline(results, baseline) if baseline is not None else list(results)
+    known = {f.fingerprint for r in baseline for f in r.findings} if baseline is not None else set()
+    outcome = GateOutcome()
+    checked: list[PhaseResult] = []
+    for r in current:
+        r, checks = budget_checks(r)
+        outcome.checks.extend(checks)
+        check, known_count = finding_check(r, known, cfg.budgets.security_fail_on)
+        if check is not None:
+            outcome.checks.append(check)
+        outcome.known_findings += known_count
+        checked.append(r)
+    if baseline is not None:
+        outcome.comparisons, regressions = regression_checks(checked, baseline, cfg.gate)
+        outcome.checks.extend(regressions)
+    outcome.results = [gated(r, outcome.checks) for r in checked]
+    return outcome
+
+
 def _describe_budget(m: Metric) -> str:
     from .report.render import fmt_budget, fmt_metric
 
     scope = f" [{m.scope}]" if m.labels else ""
     return f"{m.name}{scope} = {fmt_metric(m)} (budget {fmt_budget(m)})"
-
-
-def evaluate(
-    results: list[PhaseResult],
-    cfg: Config,
-    baseline: list[PhaseResult] | None = None,
-) -> GateOutcome:
-    """Apply the policy. Fills ``Metric.baseline`` when a baseline is given."""
-    gate_cfg = cfg.section("gate")
-    fail_on = cfg.budgets["security_fail_on"]
-    outcome = GateOutcome()
-    known: set[str] = set()
-    if baseline is not None:
-        known = {f.fingerprint for r in baseline for f in r.findings}
-        base_metrics = {(r.phase, m.key): m for r in baseline for m in r.metrics}
-        for r in results:
-            for m in r.metrics:
-                b = base_metrics.get((r.phase, m.key))
-                if b is not None and m.baseline is None:
-                    m.baseline = b.value
-
-    for r in results:
-        if r.status == "error" or r.errors:
-            why = "; ".join(r.errors) or "the phase reported an error"
-            outcome.checks.append(Check(r.phase, "phase ran", "error", why))
-        for m in r.metrics:
-            if m.budget is not None and m.value is not None:
-                m.evaluate()
-                outcome.checks.append(Check(r.phase, m.key, m.status, _describe_budget(m), m))
-            elif m.status in ("warn", "fail", "error"):
-                outcome.checks.append(Check(r.phase, m.key, m.status, f"{m.name} reported {m.status}", m))
-        new = [f for f in r.findings if f.fingerprint not in known]
-        outcome.known_findings += len(r.findings) - len(new)
-        threshold = r.fail_on or fail_on
-        blocking = [f for f in new if threshold != "none" and severity_at_least(f.severity, threshold)]
-        if r.findings:
-            status = "fail" if blocking else ("warn" if new else "pass")
-            if blocking:
-                detail = f"{len(blocking)} new finding(s) at or above '{threshold}'"
-            elif threshold == "none":
-                detail = f"{len(new)} new finding(s), which inform and do not fail this phase"
-            else:
-                detail = f"{len(new)} new finding(s) below '{threshold}'"
-            if len(new) < len(r.findings):
-                detail += f", {len(r.findings) - len(new)} known from the baseline"
-            outcome.checks.append(Check(r.phase, "findings", status, detail))
-
-    if baseline is not None:
-        thresholds = gate_cfg["regression"]
-        outcome.comparisons = compare_results(
-            baseline, results, thresholds=thresholds, alpha=gate_cfg["alpha"], min_effect_pct=gate_cfg["min_effect_pct"]
-        )
-        by_key = {(r.phase, m.key): m for r in results for m in r.metrics}
-        for c in outcome.comparisons:
-            if c.name not in thresholds or c.verdict != "regressed":
-                continue
-            regressed = by_key.get((c.phase, c.key))
-            if regressed is not None:
-                regressed.status = "fail"
-            how = f"p = {c.p_value:.3g}" if c.p_value is not None else "no samples: relative change"
-            worse = f"got worse by {abs(c.effect_pct or 0):.1f} %"
-            if not c.base:  # a percentage of zero means nothing: say what it became
-                from .report.render import fmt_number
-
-                worse = f"got worse from 0 to {fmt_number(c.head, c.unit)}"
-            outcome.checks.append(
-                Check(
-                    c.phase,
-                    f"regression of {c.key}",
-                    "fail",
-                    f"{c.key} {worse} against the base "
-                    f"(limit {thresholds[c.name]:g} %, {how})",
-                    regressed,
-                )
-            )
-    # The report shows each phase as the gate sees it (baseline applied).
-    for r in results:
-        r.status = worst_status(c.status for c in outcome.checks if c.phase == r.phase)  # type: ignore[assignment]
-    return outcome

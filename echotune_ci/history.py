@@ -10,19 +10,24 @@ metric (or ``min_effect_pct`` when it has none).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .fsutil import write_text_atomic
-from .results import PhaseResult, median, now_iso
+from statistics import median
+
+from .fsutil import read_json, write_text_atomic
+from .results import PhaseResult, now_iso
 
 HISTORY_VERSION = 1
 
 
 @dataclass
 class Series:
+    """The values of one metric over the history: (label, value) points, oldest first."""
+
     phase: str
     key: str
     name: str
@@ -33,6 +38,9 @@ class Series:
 
 @dataclass
 class Alert:
+    """The newest value of a series is worse than the median of the window before it by more
+    than ``limit_pct`` percent (``change_pct``)."""
+
     series: Series
     latest: float
     reference: float
@@ -41,25 +49,28 @@ class Alert:
 
 
 def load_history(path: Path) -> dict[str, Any]:
+    """The history document at *path* (an empty one when the file does not exist); InputError otherwise."""
     if not path.exists():
         return {"version": HISTORY_VERSION, "entries": []}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a history file ({exc})") from None
-    if not isinstance(data, dict) or data.get("version") != HISTORY_VERSION or not isinstance(data.get("entries"), list):
+    data = read_json(path, "history file")
+    if (not isinstance(data, dict) or data.get("version") != HISTORY_VERSION
+            or not isinstance(data.get("entries"), list)):
         raise InputError(f"{path}: not an EchoTune history file (version {HISTORY_VERSION})")
     return data
 
 
-def add_entry(path: Path, results: list[PhaseResult], *, ref: str = "", max_entries: int = 200) -> dict[str, Any]:
+def add_entry(path: Path, results: list[PhaseResult], *, ref: str = "",
+              max_entries: int = 200) -> dict[str, Any]:
+    """Append the metric values of *results* as one entry labelled *ref*, keep the newest
+    *max_entries*, write the file atomically; returns the history."""
     history = load_history(path)
     entry = {
         "at": now_iso(),
         "ref": ref,
         "status": {r.phase: r.status for r in results},
         "metrics": [
-            {"phase": r.phase, "key": m.key, "name": m.name, "unit": m.unit, "better": m.better, "value": m.value}
+            {"phase": r.phase, "key": m.key, "name": m.name, "unit": m.unit, "better": m.better,
+             "value": m.value}
             for r in results
             for m in r.metrics
             if m.value is not None
@@ -71,6 +82,7 @@ def add_entry(path: Path, results: list[PhaseResult], *, ref: str = "", max_entr
 
 
 def series(history: dict[str, Any]) -> list[Series]:
+    """One series per (phase, metric key), points in entry order."""
     out: dict[tuple[str, str], Series] = {}
     for i, entry in enumerate(history["entries"]):
         label = entry.get("ref") or entry.get("at") or str(i)
@@ -82,7 +94,8 @@ def series(history: dict[str, Any]) -> list[Series]:
     return list(out.values())
 
 
-def alerts(all_series: list[Series], thresholds: dict[str, float], default_pct: float | None, window: int = 10) -> list[Alert]:
+def alerts(all_series: list[Series], thresholds: Mapping[str, float], default_pct: float | None,
+           window: int = 10) -> list[Alert]:
     """Alerts for metrics named in ``thresholds``; others only when ``default_pct`` is given."""
     found = []
     for s in all_series:
@@ -108,4 +121,5 @@ def sparkline(points: list[float], width: int = 240, height: int = 40) -> str:
     lo, hi = min(points), max(points)
     span = (hi - lo) or 1.0
     step = width / max(len(points) - 1, 1)
-    return " ".join(f"{i * step:.1f},{height - (v - lo) / span * (height - 4) - 2:.1f}" for i, v in enumerate(points))
+    return " ".join(f"{i * step:.1f},{height - (v - lo) / span * (height - 4) - 2:.1f}"
+                    for i, v in enumerate(points))

@@ -1,33 +1,48 @@
-"""Glue between result files, the gate and the renderers (used by report, gate and run)."""
+"""Glue between result files, the gate and the renderers (used by report, gate, run, comment, checks)."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .config import Config
 from .fsutil import write_text_atomic
 from .gate import GateOutcome, evaluate
-from .results import PhaseResult, load_results
+from .report.base import GITHUB_COMMENT_LIMIT, ReportInput
+from .results import load_results
 
 
-@dataclass
-class Evaluated:
-    results: list[PhaseResult]
-    outcome: GateOutcome
-    baseline: list[PhaseResult] | None
-
-
-def evaluate_paths(paths: Iterable[str | Path], cfg: Config, baseline: Iterable[str | Path] | None = None) -> Evaluated:
+def evaluate_paths(paths: Iterable[str | Path], cfg: Config,
+                   baseline: Iterable[str | Path] | None = None) -> GateOutcome:
+    """Load result files/folders (and baseline ones) and gate them; InputError for bad files."""
     results = load_results(paths)
     base = load_results(baseline) if baseline else None
-    return Evaluated(results, evaluate(results, cfg, base), base)
+    return evaluate(results, cfg, base)
+
+
+def report_input(outcome: GateOutcome, cfg: Config, details_url: str | None = None,
+                 max_chars: int | None = None) -> ReportInput:
+    """The renderers' input from the outcome and [report] (details_url overrides [report] details_url)."""
+    return ReportInput(outcome=outcome, title=cfg.report.title,
+                       details_url=cfg.report.details_url if details_url is None else details_url,
+                       max_chars=GITHUB_COMMENT_LIMIT if max_chars is None else max_chars,
+                       max_annotations=cfg.report.max_annotations)
+
+
+def write_report_files(outcome: GateOutcome, cfg: Config, out_dir: Path) -> list[Path]:
+    """Write every format that has a file name (comment.md, summary.md, report.json, index.html)
+    into <out>/report/; returns the paths."""
+    from .report.formats import FORMATS
+
+    report = report_input(outcome, cfg)
+    report_dir = out_dir / "report"
+    return [write_text_atomic(report_dir / fmt.file_name, fmt.render(report))
+            for fmt in FORMATS.values() if fmt.file_name is not None]
 
 
 def append_step_summary(markdown: str) -> Path | None:
-    """Append to $GITHUB_STEP_SUMMARY when running inside GitHub Actions."""
+    """Append to $GITHUB_STEP_SUMMARY when running inside GitHub Actions; the file, or None."""
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target:
         return None
@@ -39,28 +54,10 @@ def append_step_summary(markdown: str) -> Path | None:
 
 
 def set_github_output(**values: str) -> None:
+    """Append ``key=value`` lines to $GITHUB_OUTPUT when it is set."""
     target = os.environ.get("GITHUB_OUTPUT")
     if not target:
         return
     with open(target, "a", encoding="utf-8") as fh:
         for key, value in values.items():
             fh.write(f"{key}={value}\n")
-
-
-def write_report_files(ev: Evaluated, cfg: Config, out_dir: Path) -> list[Path]:
-    """comment.md (the PR comment), summary.md, report.json and index.html in <out>/report/."""
-    from .report.html import render_html
-    from .report.json_report import report_dict
-    from .report.markdown import render_comment, render_summary
-    import json
-
-    rep = cfg.section("report")
-    comment = render_comment(ev.results, outcome=ev.outcome, details_url=rep["details_url"], title=rep["title"])
-    summary = render_summary(ev.results, outcome=ev.outcome, details_url=rep["details_url"], title=rep["title"])
-    report_dir = out_dir / "report"
-    return [
-        write_text_atomic(report_dir / "comment.md", comment),
-        write_text_atomic(report_dir / "summary.md", summary),
-        write_text_atomic(report_dir / "report.json", json.dumps(report_dict(ev.results, ev.outcome), indent=2) + "\n"),
-        write_text_atomic(report_dir / "index.html", render_html(ev.results, ev.outcome, title=rep["title"])),
-    ]

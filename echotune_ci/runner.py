@@ -10,28 +10,32 @@ import concurrent.futures
 import signal
 import time
 import traceback
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import console
-from .config import Config
-from .errors import ConfigError, EchoTuneError, RunError
-from .phases import PHASES, PhaseContext, get_phase, preflight
-from .reporting import Evaluated, write_report_files
+from .config import Config, override
+from .errors import ConfigError, EchoTuneError
+from .gate import GateOutcome, evaluate
+from .phases.base import Phase, PhaseContext
+from .phases.registry import PHASE_NAMES, get_phase
+from .reporting import write_report_files
 from .results import PhaseResult, load_results
-from .serve import App, ServeSpec
+from .serve import App, serve_settings
 
-# These phases measure the running app; others (bundle) only need what the
-# serve command builds, so the app is started for them too when configured.
-NEEDS_APP = {"load", "frontend"}
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass
 class RunOutcome:
-    evaluated: Evaluated
+    """What `run` produced: the gate's outcome, the result files and the report files."""
+
+    outcome: GateOutcome
     result_files: list[Path]
     report_files: list[Path]
 
@@ -39,7 +43,7 @@ class RunOutcome:
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
     """CI cancels jobs with SIGTERM: treat it like Ctrl-C so the app is stopped."""
-    def handler(signum, frame):  # noqa: ARG001
+    def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     try:
@@ -53,34 +57,33 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _phase_list(cfg: Config, only: tuple[str, ...]) -> list[str]:
-    phases = list(only) if only else list(cfg.section("run")["phases"])
-    unknown = [p for p in phases if p not in PHASES]
+def phase_list(cfg: Config, only: tuple[str, ...]) -> list[Phase[Any]]:
+    """The phases to run: *only*, else [run] phases; ConfigError for unknown names or none."""
+    names = list(only) if only else list(cfg.run.phases)
+    unknown = [p for p in names if p not in PHASE_NAMES]
     if unknown:
-        raise ConfigError(f"{cfg.source}: unknown phase(s) {', '.join(unknown)} (known: {', '.join(PHASES)})")
-    if not phases:
+        raise ConfigError(f"{cfg.source}: unknown phase(s) {', '.join(unknown)} "
+                          f"(known: {', '.join(PHASE_NAMES)})")
+    if not names:
         raise ConfigError(f"{cfg.source}: no phases to run: list them in [run] phases")
-    return phases
+    return [get_phase(name) for name in names]
 
 
-def _run_phase(name: str, cfg: Config, ctx: PhaseContext) -> PhaseResult:
+def run_phase(phase: Phase[Any], cfg: Config, ctx: PhaseContext) -> PhaseResult:
+    """Run one phase; every failure but a configuration error becomes a result with status "error"."""
     started = time.monotonic()
     try:
-        func = get_phase(name)
-    except ImportError as exc:
-        return PhaseResult(phase=name, status="error", errors=[f"phase not available: {exc}"])
-    try:
-        result = func(cfg, ctx)
+        result = phase.run(cfg.section(phase.name), ctx)
     except ConfigError:
         raise
     except EchoTuneError as exc:
-        result = PhaseResult(phase=name, status="error", errors=[str(exc)])
+        result = PhaseResult(phase=phase.name, status="error", errors=[str(exc)])
     except Exception as exc:  # a bug in a phase must not stop the app or hide other phases
         console.debug(traceback.format_exc())
-        result = PhaseResult(phase=name, status="error", errors=[f"internal error: {type(exc).__name__}: {exc}"])
+        result = PhaseResult(phase=phase.name, status="error",
+                             errors=[f"internal error: {type(exc).__name__}: {exc}"])
     if not result.duration_s:
         result.duration_s = time.monotonic() - started
-    result.artifacts = [_relative_artifact(a, ctx.artifacts_dir.parent.parent) for a in result.artifacts]
     return result
 
 
@@ -94,61 +97,84 @@ def _relative_artifact(path: str, output_dir: Path) -> str:
         return path
 
 
-def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (), extra_env: dict[str, str] | None = None,
-        baseline: list[Path] | None = None, serve_command: str | None = None, url: str | None = None) -> RunOutcome:
-    """Run the phases. ``serve_command`` replaces [serve] command; ``url`` points
-    the phases at an app that is already running (nothing is started)."""
-    phases = _phase_list(cfg, only)
+def _finish(result: PhaseResult, cfg: Config, ctx: PhaseContext, output_dir: Path) -> PhaseResult:
+    """The phase's documents written beside its result; artifact paths made relative to the output folder."""
+    from .report.documents import write_phase_documents
+
+    result = write_phase_documents(result, cfg, ctx.artifacts_dir)
+    result.artifacts = [_relative_artifact(a, output_dir) for a in result.artifacts]
+    return result
+
+
+def _check_url(url: str | None) -> None:
+    if url is None:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--url: expected an http(s) URL, got {url!r}")
+
+
+def _start_app(cfg: Config, extra_env: Mapping[str, str] | None) -> App:
+    app = App(serve_settings(cfg), cfg.resolve(cfg.serve.cwd), extra_env)
+    with console.progress("starting the app") as p:
+        p.update(cfg.serve.command)
+        app.start()
+    console.info(f"app ready at {app.base_url} (pid {app.pid})")
+    return app
+
+
+def _context(cfg: Config, artifacts_dir: Path, base_url: str | None, app: App | None) -> PhaseContext:
+    """A phase's context: the app it measures, which (with loopback) may receive its traffic."""
+    host = urlsplit(base_url).hostname if base_url else None
+    return PhaseContext.for_config(cfg, artifacts_dir, base_url=base_url, app_pid=app.pid if app else None,
+                                   allow_hosts=tuple(h for h in (*LOCAL_HOSTS, host) if h))
+
+
+def _run_all(phases: list[Phase[Any]], cfg: Config, contexts: dict[str, PhaseContext],
+             output_dir: Path) -> list[PhaseResult]:
+    if cfg.run.parallel and len(phases) > 1:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(phases)) as pool:
+            futures = {p.name: pool.submit(run_phase, p, cfg, contexts[p.name]) for p in phases}
+            with console.progress("phases " + ", ".join(futures)):
+                return [_finish(futures[p.name].result(), cfg, contexts[p.name], output_dir) for p in phases]
+    results = []
+    for phase in phases:
+        with console.progress(phase.name) as p:
+            ctx = contexts[phase.name].with_progress(p.update)
+            results.append(_finish(run_phase(phase, cfg, ctx), cfg, ctx, output_dir))
+        console.info(f"{phase.name}: {results[-1].status} ({results[-1].duration_s:.1f}s)")
+    return results
+
+
+def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
+        extra_env: Mapping[str, str] | None = None, baseline: list[Path] | None = None,
+        serve_command: str | None = None, url: str | None = None) -> RunOutcome:
+    """Run the phases and write ``<output_dir>/<phase>.json`` and ``<output_dir>/report/``.
+
+    ``serve_command`` replaces [serve] command; ``url`` points the phases at
+    an app that is already running (nothing is started). Raises ConfigError
+    for configuration mistakes (before the app starts) and RunError when the
+    app cannot start; a phase that cannot run is a result with status "error".
+    """
+    phases = phase_list(cfg, only)
     base = load_results(baseline) if baseline else None
-    if serve_command:
-        cfg.section("serve")["command"] = serve_command
-    if url is not None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"--url: expected an http(s) URL, got {url!r}")
-    for name in phases:
-        preflight(name, cfg)
+    cfg = cfg.with_section("serve", override(cfg.serve, command=serve_command or None))
+    _check_url(url)
+    for phase in phases:
+        phase.check(cfg.section(phase.name),
+                    PhaseContext.for_config(cfg, output_dir / "artifacts" / phase.name))
     output_dir.mkdir(parents=True, exist_ok=True)
-    needs_app = url is None and (any(p in NEEDS_APP for p in phases) or bool(cfg.section("serve")["command"]))
-    spec = ServeSpec.from_config(cfg) if needs_app else None
-    results: list[PhaseResult] = []
+    needs_app = url is None and (any(p.needs_app for p in phases) or bool(cfg.serve.command))
     with _sigterm_as_interrupt():
-        app = App(spec, extra_env) if spec else None
+        app = _start_app(cfg, extra_env) if needs_app else None
         try:
-            if app is not None:
-                with console.progress("starting the app") as p:
-                    p.update(spec.command if spec else "")
-                    app.start()
-                console.info(f"app ready at {app.base_url} (pid {app.pid})")
             base_url = app.base_url if app else (url.rstrip("/") if url else None)
-            host = urlsplit(base_url).hostname if base_url else None
-            contexts = {
-                name: PhaseContext(
-                    artifacts_dir=output_dir / "artifacts" / name,
-                    base_url=base_url,
-                    app_pid=app.pid if app else None,
-                    allow_hosts=tuple(h for h in ("127.0.0.1", "localhost", "::1", host) if h),
-                )
-                for name in phases
-            }
-            if cfg.section("run")["parallel"] and len(phases) > 1:
-                with concurrent.futures.ThreadPoolExecutor(max_workers=len(phases)) as pool:
-                    futures = {name: pool.submit(_run_phase, name, cfg, contexts[name]) for name in phases}
-                    with console.progress("phases " + ", ".join(phases)):
-                        results = [futures[name].result() for name in phases]
-            else:
-                for name in phases:
-                    with console.progress(name) as p:
-                        contexts[name].progress = p.update
-                        results.append(_run_phase(name, cfg, contexts[name]))
-                    console.info(f"{name}: {results[-1].status} ({results[-1].duration_s:.1f}s)")
+            artifacts = output_dir / "artifacts"
+            contexts = {p.name: _context(cfg, artifacts / p.name, base_url, app) for p in phases}
+            results = _run_all(phases, cfg, contexts, output_dir)
         finally:
             if app is not None:
                 app.stop()
     files = [r.write(output_dir / f"{r.phase}.json") for r in results]
-    from .gate import evaluate
-
-    ev = Evaluated(results, evaluate(results, cfg, base), base)
-    return RunOutcome(ev, files, write_report_files(ev, cfg, output_dir))
-
-
+    outcome = evaluate(results, cfg, base)
+    return RunOutcome(outcome, files, write_report_files(outcome, cfg, output_dir))

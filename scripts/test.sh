@@ -1,6 +1,24 @@
 #!/usr/bin/env bash
-# The test suite: set up (idempotent), then pytest. Extra arguments go to pytest.
+# The test suite: set up (idempotent), the quality gates (ruff, mypy, the
+# public-docstring floor), the unit tests (no servers, no browser; two
+# processes) and the integration tests (real servers, a real browser; one
+# process, so that measurements do not disturb each other).
+# Extra arguments go to pytest instead, e.g.
+#   ./scripts/test.sh tests/unit -n 2     # the unit tests alone
+#   ./scripts/test.sh tests/integration/test_run.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+
+pytest=(.venv/bin/python -m pytest -q -p no:cacheprovider)
+if [ "$#" -gt 0 ]; then
+  exec "${pytest[@]}" "$@"
+fi
+echo "quality gates: ruff, mypy, interrogate"
+.venv/bin/ruff check --quiet .
+.venv/bin/mypy
+.venv/bin/interrogate echotune_ci
+echo "unit tests"
+"${pytest[@]}" -n 2 tests/unit
+echo "integration tests"
+"${pytest[@]}" tests/integration

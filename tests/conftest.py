@@ -12,28 +12,29 @@ from pathlib import Path
 
 import pytest
 
-from echotune_ci.serve import App, ServeSpec, free_port
+from echotune_ci.config.sections import ServeSettings
+from echotune_ci.serve import App, free_port
+
+# Shared fixtures: load_env (no locust process outlives a test), old_pins (a requirements file with
+# known advisories).
+pytest_plugins = ["support.load_support", "support.security_audit"]
 
 ROOT = Path(__file__).resolve().parents[1]
 MUSICAPP = ROOT / "examples" / "musicapp"
 ADVISORY_DB = ROOT.parent / "shared" / "advisory-db"
 # Audits in tests are offline, against the advisory-database snapshot.
 os.environ.setdefault("ECHOTUNE_ADVISORY_DB", str(ADVISORY_DB))
-SERVE_COMMAND = "python build.py && gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} --log-level warning app:app"
+SERVE_COMMAND = ("python build.py && gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} "
+                 "--log-level warning app:app")
 
 
 def start_musicapp(dist: Path, *, regress: bool = False, env: dict[str, str] | None = None) -> App:
     """Start the example app on a free port with its own build folder."""
     app_env = {"MUSICAPP_DIST": str(dist), "ECHOTUNE_REGRESS": "1" if regress else "0"}
     app_env.update(env or {})
-    spec = ServeSpec(
-        command=SERVE_COMMAND,
-        ready_url="http://127.0.0.1:{port}/health",
-        cwd=MUSICAPP,
-        env=app_env,
-        timeout=30,
-    )
-    return App(spec).start()
+    spec = ServeSettings(command=SERVE_COMMAND, ready_url="http://127.0.0.1:{port}/health", env=app_env,
+                         timeout=30)
+    return App(spec, MUSICAPP).start()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""The sub-commands of ``echotune-ci``: thin click wrappers, one module each."""

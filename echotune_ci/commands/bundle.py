@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from .common import config_option, finish_phase, get_config, output_option
+from ..config.schema import click_option
+from ..phases.bundle.settings import BundleSettings
+from .common import artifacts_folder, config_option, finish_phase, get_config, output_option
+
+
+def _size(_ctx: Any, param: Any, value: str | None) -> int | None:
+    """--max-total in bytes; a bad size is a ConfigError naming the option (exit 2)."""
+    from ..config.schema import parse_size
+
+    return None if value is None else parse_size(value, f"--{param.name.replace('_', '-')}")
 
 
 @click.command(name="bundle")
 @click.argument("globs", nargs=-1, metavar="[GLOB]...")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The base branch's bundle result to compare with (e.g. base-results/bundle.json).")
-@click.option("--max-growth", type=float, default=None, metavar="PCT",
-              help="Largest allowed growth of the gzip total in percent (default: budgets.bundle_growth_pct, 5).")
-@click.option("--max-total", default=None, metavar="SIZE",
+@click_option(BundleSettings, "max_growth_pct", "--max-growth", "max_growth", type=float, metavar="PCT",
+              help="Largest allowed growth of the gzip total in percent "
+                   "(default: budgets.bundle_growth_pct, 5).")
+@click_option(BundleSettings, "max_total_gzip", "--max-total", "max_total", metavar="SIZE", callback=_size,
               help="Limit on the gzip total, e.g. 250KB (K = 1024 bytes).")
-@click.option("--top", type=click.IntRange(min=0), default=None, metavar="N",
+@click_option(BundleSettings, "top_changes", "--top", "top", metavar="N",
               help="How many most-changed files to list (default 10).")
 @config_option
 @output_option("bundle")
-def command(globs: tuple[str, ...], baseline: Path | None, max_growth: float | None, max_total: str | None,
+def command(globs: tuple[str, ...], baseline: Path | None, max_growth: float | None, max_total: int | None,
             top: int | None, config_path: Path | None, output: Path | None) -> int:
     """Sum raw, gzip (level 9) and brotli (quality 11) sizes of the files matching GLOB...
 
@@ -30,8 +41,12 @@ def command(globs: tuple[str, ...], baseline: Path | None, max_growth: float | N
     Content hashes in file names (app.3f2a1c.js) are ignored when pairing
     files with the base.
     """
-    from ..phases.bundle import measure_bundle, options_from_config
+    from ..config.schema import override
+    from ..phases.base import PhaseContext
+    from ..phases.bundle.phase import measure
 
-    opts = options_from_config(get_config(config_path), globs=globs, baseline=baseline,
-                               max_growth_pct=max_growth, max_total=max_total, top_changes=top)
-    return finish_phase(measure_bundle(opts), output)
+    cfg = get_config(config_path)
+    settings = override(cfg.bundle, max_growth_pct=max_growth, max_total_gzip=max_total, top_changes=top)
+    ctx = PhaseContext.for_config(cfg, artifacts_folder(None, output, "bundle"))
+    # Globs and --baseline from the command line are relative to the working folder, not to the config file.
+    return finish_phase(measure(settings, ctx, globs=globs, baseline=baseline), output)

@@ -12,13 +12,16 @@ from .common import config_option
 @click.command(name="comment")
 @click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--repo", help="OWNER/NAME (default inside Actions: GITHUB_REPOSITORY).")
-@click.option("--pr", "pr_number", type=click.IntRange(min=1), help="Pull request number (default: from the event).")
-@click.option("--api-url", help="GitHub REST API root (default: [github] api_url, GITHUB_API_URL, api.github.com).")
+@click.option("--pr", "pr_number", type=click.IntRange(min=1),
+              help="Pull request number (default: from the event).")
+@click.option("--api-url",
+              help="GitHub REST API root (default: [github] api_url, GITHUB_API_URL, api.github.com).")
 @click.option("--baseline", type=click.Path(path_type=Path), multiple=True,
               help="Base-branch results: deltas, regressions and known findings in the comment.")
 @click.option("--details-url", default=None, help="Link to the full report (default: this workflow run).")
 @click.option("--author", default=None,
-              help="Login whose marked comment is ours (default: the token's user; github-actions[bot] for the Actions token).")
+              help="Login whose marked comment is ours (default: the token's user; github-actions[bot] for "
+                   "the Actions token).")
 @click.option("--dry-run", is_flag=True, help="Print the comment instead of posting it (no token needed).")
 @config_option
 def command(results: tuple[Path, ...], repo: str | None, pr_number: int | None, api_url: str | None,
@@ -26,32 +29,23 @@ def command(results: tuple[Path, ...], repo: str | None, pr_number: int | None, 
             config_path: Path | None) -> int:
     """Post RESULTS as the one report comment of a pull request (token from GITHUB_TOKEN)."""
     from ..console import info, warn
-    from ..errors import InputError
     from ..github.comment import fit_comment, upsert_comment
-    from ..github.publish_inputs import gather
-    from ..report.markdown import render_comment
+    from ..github.publish import gather
+    from ..report.formats import FORMATS
+    from ..reporting import report_input
 
     got = gather(results, baseline, config_path, details_url)
-    ev, ctx, url, gh_cfg = got.evaluated, got.context, got.details_url, got.github
-    body = fit_comment(render_comment(ev.results, outcome=ev.outcome, details_url=url, title=got.report["title"]),
-                       details_url=url)
+    markdown = FORMATS["markdown"].render(report_input(got.outcome, got.cfg, got.details_url))
+    body = fit_comment(markdown, details_url=got.details_url)
     if dry_run:
         click.echo(body, nl=False)
         return 0
-
-    if not gh_cfg["enabled"]:
-        info(f"{got.cfg.source}: [github] enabled = false: nothing published")
+    if not got.enabled():
         return 0
-    repo = repo or ctx.repository
-    pr_number = pr_number or ctx.pr_number
-    if not repo or not pr_number:
-        where = "this event has no pull request" if ctx.in_actions else "not running inside GitHub Actions"
-        raise InputError(f"{where}: pass --repo OWNER/NAME and --pr NUMBER (or --dry-run to print the comment)")
-    from ..github.client import GitHubClient
-
-    client = GitHubClient.from_env(api_url=api_url, settings=gh_cfg)
-    outcome = upsert_comment(client, repo, pr_number, body, author=author or gh_cfg["comment_author"] or None,
-                             expected_head_sha=ctx.trusted_head_sha, details_url=url)
+    repo, pr_number = got.pull_request(repo, pr_number)
+    outcome = upsert_comment(got.client(api_url), repo, pr_number, body,
+                             author=author or got.cfg.github.comment_author or None,
+                             expected_head_sha=got.context.trusted_head_sha, details_url=got.details_url)
     if outcome.action == "skipped":
         warn(outcome.reason)
         return 0

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -14,18 +14,23 @@ from ..results import PhaseResult
 
 EXIT_BY_STATUS = {"pass": EXIT_OK, "warn": EXIT_OK, "fail": EXIT_GATE_FAILED, "error": EXIT_COULD_NOT_RUN}
 
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
 
 def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--config FILE`` (also ECHOTUNE_CONFIG), passed to the command as ``config_path``."""
     return click.option(
         "--config",
         "config_path",
         type=click.Path(dir_okay=False, path_type=Path),
         envvar="ECHOTUNE_CONFIG",
-        help="echotune.toml or pyproject.toml with [tool.echotune] (default: discovered from the working folder).",
+        help="echotune.toml or pyproject.toml with [tool.echotune] "
+             "(default: discovered from the working folder).",
     )(func)
 
 
-def output_option(default_name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def output_option(default_name: str) -> Decorator:
+    """``--output/-o FILE``: where a phase command writes its result JSON."""
     return click.option(
         "--output",
         "-o",
@@ -36,6 +41,7 @@ def output_option(default_name: str) -> Callable[[Callable[..., Any]], Callable[
 
 
 def get_config(config_path: Path | None) -> Config:
+    """The configuration of *config_path*, else discovered, else the defaults; ConfigError (exit 2)."""
     return load_config(config_path)
 
 
@@ -56,5 +62,7 @@ def finish_phase(result: PhaseResult, output: Path | None) -> int:
     return EXIT_BY_STATUS[result.status]
 
 
-def stdout_is_tty() -> bool:
-    return sys.stdout.isatty()
+def artifacts_folder(explicit: Path | None, output: Path | None, phase: str) -> Path:
+    """Where a phase command keeps artifacts: *explicit*, else artifacts/<phase>/ beside --output
+    (else under results/), so that the result file lists them by relative path."""
+    return explicit or ((output.parent if output else Path("results")) / "artifacts" / phase)

@@ -7,15 +7,18 @@ from pathlib import Path
 
 import click
 
+from ..config.schema import click_option, override
+from ..config.sections import GateSettings
 from .common import config_option, get_config
 
 
 @click.command(name="compare")
 @click.argument("base", type=click.Path(path_type=Path))
 @click.argument("head", type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), envvar="ECHOTUNE_COMPARE_FORMAT", default="text", show_default=True)
-@click.option("--alpha", type=click.FloatRange(0.0001, 0.5), default=None, help="Significance level (default from [gate]).")
-@click.option("--min-effect", type=click.FloatRange(0), default=None,
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+              envvar="ECHOTUNE_COMPARE_FORMAT", default="text", show_default=True)
+@click_option(GateSettings, "alpha", "--alpha", help="Significance level (default from [gate]).")
+@click_option(GateSettings, "min_effect_pct", "--min-effect", "min_effect",
               help="Smallest change in percent that can count as a regression (default from [gate]).")
 @click.option("--fail-on-regression", is_flag=True, help="Exit 1 when a metric regressed.")
 @config_option
@@ -31,19 +34,12 @@ def command(base: Path, head: Path, output_format: str, alpha: float | None, min
     from ..report.render import render
     from ..results import load_results
 
-    cfg = get_config(config_path)
-    gate_cfg = cfg.section("gate")
-    alpha = alpha if alpha is not None else gate_cfg["alpha"]
-    comps = compare_results(
-        load_results([base]),
-        load_results([head]),
-        thresholds=gate_cfg["regression"],
-        alpha=alpha,
-        min_effect_pct=min_effect if min_effect is not None else gate_cfg["min_effect_pct"],
-    )
+    gate = override(get_config(config_path).gate, alpha=alpha, min_effect_pct=min_effect)
+    comps = compare_results(load_results([base]), load_results([head]), thresholds=gate.regression,
+                            alpha=gate.alpha, min_effect_pct=gate.min_effect_pct)
     if output_format == "json":
         click.echo(json.dumps([c.to_dict() for c in comps], indent=2))
     else:
-        click.echo(render("compare.txt.j2", comparisons=comps, alpha=alpha), nl=False)
+        click.echo(render("compare.txt.j2", comparisons=comps, alpha=gate.alpha), nl=False)
     regressed = any(c.verdict == "regressed" for c in comps)
     return 1 if (regressed and fail_on_regression) else 0

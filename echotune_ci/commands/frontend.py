@@ -6,21 +6,24 @@ from pathlib import Path
 
 import click
 
-from .common import config_option, finish_phase, get_config, output_option
+from ..config.schema import click_option
+from ..phases.frontend.settings import FrontendSettings
+from .common import artifacts_folder, config_option, finish_phase, get_config, output_option
 
 
 @click.command(name="frontend")
 @click.argument("urls", nargs=-1, metavar="[URL]...")
-@click.option("--runs", type=click.IntRange(1, 20), default=None,
+@click_option(FrontendSettings, "runs", "--runs",
               help="Loads per page; the median is reported (default: [frontend] runs, 3).")
-@click.option("--preset", type=click.Choice(["desktop", "mobile"]), default=None,
+@click_option(FrontendSettings, "preset", "--preset",
               help="Screen and throttling preset (default: [frontend] preset, desktop).")
 @click.option("--base-url", default=None, metavar="URL",
               help="Resolve the configured page paths against this URL.")
 @click.option("--storage-state", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Playwright storageState JSON to audit logged-in pages.")
 @click.option("--artifacts-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where screenshots go (default: artifacts/frontend next to --output, or results/artifacts/frontend).")
+              help="Where screenshots go (default: artifacts/frontend next to --output, or "
+                   "results/artifacts/frontend).")
 @config_option
 @output_option("frontend")
 def command(urls: tuple[str, ...], runs: int | None, preset: str | None, base_url: str | None,
@@ -34,12 +37,21 @@ def command(urls: tuple[str, ...], runs: int | None, preset: str | None, base_ur
     --base-url). A configured page whose URL or path matches a URL given here
     lends it its interactions and budgets.
     """
-    from ..phases.frontend import audit, options_from_config
+    from ..config.schema import override
     from ..console import progress
+    from ..phases.base import PhaseContext
+    from ..phases.frontend.options import plan, with_urls
+    from ..phases.frontend.phase import artifact_ref, audit
+    from ..report.frontend_pages import write_frontend_pages
 
-    folder = artifacts_dir or ((output.parent if output else Path("results")) / "artifacts" / "frontend")
-    opts = options_from_config(get_config(config_path), artifacts_dir=folder, urls=urls, base_url=base_url,
-                               runs=runs, preset=preset, storage_state=storage_state)
+    cfg = get_config(config_path)
+    settings = with_urls(override(cfg.frontend, runs=runs, preset=preset), urls, cfg.source)
+    ctx = PhaseContext.for_config(cfg, artifacts_folder(artifacts_dir, output, "frontend"), base_url=base_url)
+    # --storage-state is relative to the working folder, not to the config file.
+    opts = plan(settings, ctx, storage_state=storage_state)
     with progress("frontend") as spinner:
         result = audit(opts, spinner.update)
+    page = write_frontend_pages(result, settings, ctx.artifacts_dir)
+    if page is not None:
+        result.artifacts.append(artifact_ref(page, ctx.artifacts_dir))
     return finish_phase(result, output)

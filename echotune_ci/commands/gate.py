@@ -12,7 +12,8 @@ from .common import config_option, get_config
 @click.command(name="gate")
 @click.argument("results", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--baseline", type=click.Path(path_type=Path), multiple=True,
-              help="Base-branch results: applies the relative rules of [gate] regression and ignores known findings.")
+              help="Base-branch results: applies the relative rules of [gate] regression and ignores "
+                   "known findings.")
 @config_option
 def command(results: tuple[Path, ...], baseline: tuple[Path, ...], config_path: Path | None) -> int:
     """Check RESULTS (default: results/) against the budgets and regression rules."""
@@ -20,7 +21,7 @@ def command(results: tuple[Path, ...], baseline: tuple[Path, ...], config_path: 
     from ..reporting import evaluate_paths, set_github_output
 
     cfg = get_config(config_path)
-    ev = evaluate_paths(results or (Path("results"),), cfg, baseline or None)
-    click.echo(render("gate.txt.j2", outcome=ev.outcome), nl=False)
-    set_github_output(status=ev.outcome.status)
-    return ev.outcome.exit_code(cfg.section("gate")["fail_on_warn"])
+    outcome = evaluate_paths(results or (Path("results"),), cfg, baseline or None)
+    click.echo(render("gate.txt.j2", outcome=outcome), nl=False)
+    set_github_output(status=outcome.status)
+    return outcome.exit_code(cfg.gate.fail_on_warn)

@@ -18,7 +18,8 @@ def command() -> None:
 @click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--file", "history_file", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("history/history.json"), show_default=True)
-@click.option("--ref", default="", envvar="GITHUB_SHA", help="Commit or label of this entry (default: $GITHUB_SHA).")
+@click.option("--ref", default="", envvar="GITHUB_SHA",
+              help="Commit or label of this entry (default: $GITHUB_SHA).")
 @click.option("--max-entries", type=click.IntRange(2, 10000), default=200, show_default=True)
 def add(results: tuple[Path, ...], history_file: Path, ref: str, max_entries: int) -> int:
     """Append the metrics of RESULTS to the history file (oldest entries drop out)."""
@@ -33,13 +34,16 @@ def add(results: tuple[Path, ...], history_file: Path, ref: str, max_entries: in
 @command.command(name="show")
 @click.option("--file", "history_file", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("history/history.json"), show_default=True)
-@click.option("--format", "output_format", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["markdown", "html"]), default="markdown",
+              show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--window", type=click.IntRange(2, 1000), default=10, show_default=True,
               help="Entries the newest value is compared with (their median).")
-@click.option("--fail-on-alert", is_flag=True, help="Exit 1 when a metric regressed against its recent history.")
+@click.option("--fail-on-alert", is_flag=True,
+              help="Exit 1 when a metric regressed against its recent history.")
 @click.option("--all-metrics", is_flag=True,
-              help="Alert on every metric (threshold [gate] min_effect_pct), not only those in [gate] regression.")
+              help="Alert on every metric (threshold [gate] min_effect_pct), not only those in [gate] "
+                   "regression.")
 @config_option
 def show(history_file: Path, output_format: str, output: Path | None, window: int, fail_on_alert: bool,
          all_metrics: bool, config_path: Path | None) -> int:
@@ -50,11 +54,11 @@ def show(history_file: Path, output_format: str, output: Path | None, window: in
     from ..report.render import environment
 
     if not history_file.exists():
-        raise InputError(f"{history_file}: no history yet (add entries with `echotune-ci history add results/`)")
-    cfg = get_config(config_path)
-    gate_cfg = cfg.section("gate")
+        raise InputError(f"{history_file}: no history yet "
+                         f"(add entries with `echotune-ci history add results/`)")
+    gate = get_config(config_path).gate
     all_series = series(load_history(history_file))
-    found = alerts(all_series, gate_cfg["regression"], gate_cfg["min_effect_pct"] if all_metrics else None, window)
+    found = alerts(all_series, gate.regression, gate.min_effect_pct if all_metrics else None, window)
     env = environment(autoescape=output_format == "html")
     text = env.get_template(f"history.{ 'html' if output_format == 'html' else 'md' }.j2").render(
         series=all_series, alerts=found, sparkline=sparkline, source=str(history_file)

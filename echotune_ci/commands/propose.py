@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
 
+from ..config.schema import click_option, override
+from ..propose.settings import ProposeSettings
 from .common import config_option, finish_phase, get_config
 
 
@@ -15,11 +18,14 @@ from .common import config_option, finish_phase, get_config
               help="Result files or folders whose findings are fixed (repeatable).")
 @click.option("--research", type=click.Path(path_type=Path), default=None,
               help="Folder with brief.json from `echotune-ci research`: the cited why of each change.")
-@click.option("--repo", envvar="GITHUB_REPOSITORY", default=None, help="OWNER/NAME on GitHub (default: $GITHUB_REPOSITORY).")
-@click.option("--api-url", default=None, help="GitHub REST API root (default: [github] api_url, $GITHUB_API_URL).")
+@click.option("--repo", envvar="GITHUB_REPOSITORY", default=None,
+              help="OWNER/NAME on GitHub (default: $GITHUB_REPOSITORY).")
+@click.option("--api-url", default=None,
+              help="GitHub REST API root (default: [github] api_url, $GITHUB_API_URL).")
 @click.option("--repo-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The git checkout to work from (default: [project] root).")
-@click.option("--base", default=None, help="Branch the pull requests target (default: the checked-out branch).")
+@click_option(ProposeSettings, "base", "--base",
+              help="Branch the pull requests target (default: the checked-out branch).")
 @click.option("--dry-run", is_flag=True, help="Check and test every change, push and open nothing.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the result JSON here (e.g. results/propose.json).")
@@ -31,15 +37,18 @@ def command(config_path: Path | None, results: tuple[Path, ...], research: Path 
     alone, size limit, the project's tests) and open or update one draft pull
     request per topic on branch echotune/<topic>. The token comes from GITHUB_TOKEN."""
     from ..console import progress
-    from ..phases import PhaseContext
-    from ..phases.propose import ProposeOptions, propose_with_outcomes
+    from ..github.pulls import Pulls
+    from ..propose.pipeline import ProposeOptions, propose
 
     cfg = get_config(config_path)
-    options = ProposeOptions(results=list(results), research=research, repo=repo, api_url=api_url,
-                             dry_run=dry_run, repo_dir=repo_dir, base=base)
-    with progress("propose") as spinner:
-        result, outcomes = propose_with_outcomes(cfg, options,
-                                                 PhaseContext(artifacts_dir=Path("."), progress=spinner.update))
+    cfg = cfg.with_section("propose", override(cfg.propose, base=base or None))
+    options = ProposeOptions(results=list(results), research=research, repo=repo, dry_run=dry_run,
+                             repo_dir=repo_dir)
+    # Made only when a change is to be published: a dry run needs no token.
+    host = functools.partial(Pulls.from_env, repo or "", prefix=cfg.propose.branch_prefix,
+                             settings=cfg.github, api_url=api_url)
+    with progress("propose"):
+        result, outcomes = propose(cfg, options, host)
     for outcome in outcomes:
         if outcome.action == "planned":
             click.echo(f"--- pull request {outcome.change.title!r} would say:\n{outcome.body}")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ..config.schema import click_option, override
+from ..research.settings import ResearchSettings
 from .common import config_option, finish_phase, get_config
 
 
@@ -13,11 +15,13 @@ from .common import config_option, finish_phase, get_config
 @config_option
 @click.option("--results", "results", multiple=True, type=click.Path(path_type=Path),
               help="Result files or folders: failing or regressed gates become questions (repeatable).")
-@click.option("--provider", type=click.Choice(["perplexity", "openai"]), default=None,
+@click_option(ResearchSettings, "provider", "--provider",
               help="perplexity, or openai for any OpenAI-compatible endpoint (default from [research]).")
-@click.option("--base-url", default=None, help="Chat-completions base URL (e.g. http://127.0.0.1:8080/v1).")
-@click.option("--model", default=None, help="Model name (default: sonar / gpt-4o-mini).")
-@click.option("--output", "-o", "output_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click_option(ResearchSettings, "base_url", "--base-url",
+              help="Chat-completions base URL (e.g. http://127.0.0.1:8080/v1).")
+@click_option(ResearchSettings, "model", "--model", help="Model name (default: sonar / gpt-4o-mini).")
+@click_option(ResearchSettings, "output_dir", "--output", "-o", "output_dir",
+              type=click.Path(file_okay=False, path_type=Path),
               help="Folder for brief.md and brief.json (default: [research] output_dir).")
 @click.option("--result", "result_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the phase result JSON here (e.g. results/research.json).")
@@ -30,16 +34,15 @@ def command(config_path: Path | None, results: tuple[Path, ...], provider: str |
     (or the variable named by [research] api_key_env); it is never printed.
     """
     from ..console import progress
-    from ..phases.research import ResearchOptions, research
+    from ..research.brief import ResearchOptions, research
 
     cfg = get_config(config_path)
-    options = ResearchOptions(results=list(results), provider=provider, base_url=base_url, model=model,
-                              output_dir=output_dir, offline=offline)
+    # --output is relative to the working folder, [research] output_dir to the config file.
+    folder = str(output_dir.absolute()) if output_dir is not None else None
+    cfg = cfg.with_section("research", override(cfg.research, provider=provider, base_url=base_url or None,
+                                                model=model or None, output_dir=folder))
     with progress("research") as spinner:
-        from ..phases import PhaseContext
-
-        ctx = PhaseContext(artifacts_dir=output_dir or Path("research"), progress=spinner.update)
-        result = research(cfg, options, ctx)
+        result = research(cfg, ResearchOptions(results=list(results), offline=offline), spinner.update)
     for path in result.artifacts:
         click.echo(f"wrote {path}", err=True)
     return finish_phase(result, result_path)

@@ -13,33 +13,36 @@ from .common import config_option, get_config
 @config_option
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where result files and the report go (default: [run] output_dir, 'results').")
-@click.option("--phase", "phases", multiple=True, help="Run only this phase (repeatable; default: [run] phases).")
+@click.option("--phase", "phases", multiple=True,
+              help="Run only this phase (repeatable; default: [run] phases).")
 @click.option("--baseline", type=click.Path(path_type=Path), multiple=True,
               help="Base-branch results for deltas and relative rules.")
-@click.option("--serve-command", default=None, help="Start the app with this command instead of [serve] command.")
-@click.option("--url", default=None, help="Measure an app that is already running at this URL (nothing is started).")
+@click.option("--serve-command", default=None,
+              help="Start the app with this command instead of [serve] command.")
+@click.option("--url", default=None,
+              help="Measure an app that is already running at this URL (nothing is started).")
 def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str, ...],
             baseline: tuple[Path, ...], serve_command: str | None, url: str | None) -> int:
     """Start the app with [serve], run the configured phases, write every
     result to the output folder, then report and gate (exit 0 pass, 1 fail)."""
     import os
 
-    from ..report.annotations import annotations
+    from ..report.formats import FORMATS
     from ..report.render import render
-    from ..reporting import append_step_summary, set_github_output
+    from ..reporting import append_step_summary, report_input, set_github_output
     from ..runner import run
 
     cfg = get_config(config_path)
-    out = output_dir or Path(cfg.section("run")["output_dir"])
-    outcome = run(cfg, out, only=phases, baseline=list(baseline) or None, serve_command=serve_command, url=url)
-    ev = outcome.evaluated
-    click.echo(render("text.txt.j2", results=ev.results), nl=False)
-    click.echo(render("gate.txt.j2", outcome=ev.outcome), nl=False)
+    out = output_dir or Path(cfg.run.output_dir)
+    outcome = run(cfg, out, only=phases, baseline=list(baseline) or None, serve_command=serve_command,
+                  url=url).outcome
+    click.echo(render("text.txt.j2", results=outcome.results), nl=False)
+    click.echo(render("gate.txt.j2", outcome=outcome), nl=False)
     click.echo(f"results: {out}/  report: {out / 'report' / 'comment.md'}")
-    summary = (out / "report" / "summary.md").read_text(encoding="utf-8")
-    append_step_summary(summary)
+    append_step_summary((out / "report" / "summary.md").read_text(encoding="utf-8"))
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in annotations(ev.results, ev.outcome, per_level=min(cfg.section("report")["max_annotations"], 10)):
-            click.echo(line)
-    set_github_output(status=ev.outcome.status, report=str(out / "report" / "comment.md"), results=str(out))
-    return ev.outcome.exit_code(cfg.section("gate")["fail_on_warn"])
+        lines = FORMATS["annotations"].render(report_input(outcome, cfg))
+        if lines.strip():
+            click.echo(lines, nl=False)
+    set_github_output(status=outcome.status, report=str(out / "report" / "comment.md"), results=str(out))
+    return outcome.exit_code(cfg.gate.fail_on_warn)

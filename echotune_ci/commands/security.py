@@ -1,43 +1,57 @@
-"""``echotune-ci security``: the security gate (logic lives in phases/security.py)."""
+"""``echotune-ci security``: the security gate (logic lives in phases/security/)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from ..config.schema import click_option
 from ..errors import ConfigError
+from ..phases.security.checks import CHECK_NAMES
+from ..phases.security.settings import SecuritySettings
 from ..results import SEVERITIES
-from ..settings.security import CHECKS
 from .common import EXIT_BY_STATUS, config_option, finish_phase, get_config, output_option
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..results import PhaseResult
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+_FOLDER = click.Path(file_okay=False, path_type=Path)
 
 
 @click.command(name="security")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--requirements", "-r", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Pinned requirements file to audit (repeatable).")
-@click.option("--pyproject", type=click.Path(dir_okay=False, path_type=Path),
+@click_option(SecuritySettings, "audit.requirements", "--requirements", "-r", "requirements", multiple=True,
+              type=_FILE, help="Pinned requirements file to audit (repeatable).")
+@click_option(SecuritySettings, "audit.pyproject", "--pyproject", type=_FILE,
               help="Audit the [project] dependencies of this pyproject.toml.")
-@click.option("--installed", is_flag=True, help="Audit the packages installed in this Python.")
-@click.option("--advisory-db", type=click.Path(file_okay=False, path_type=Path),
+@click_option(SecuritySettings, "audit.environment", "--installed",
+              help="Audit the packages installed in this Python.")
+@click_option(SecuritySettings, "audit.advisory_db", "--advisory-db", type=_FOLDER,
               help="Offline: a PyPA advisory-database folder (vulns/<package>/*.yaml).")
-@click.option("--osv-url", help="An OSV API (mirror): base URL or its /v1/query URL.")
-@click.option("--url", help="Check security headers and auth probes of the app at this URL.")
-@click.option("--only", multiple=True, type=click.Choice(CHECKS),
+@click_option(SecuritySettings, "audit.osv_url", "--osv-url",
+              help="An OSV API (mirror): base URL or its /v1/query URL.")
+@click_option(SecuritySettings, "http.url", "--url",
+              help="Check security headers and auth probes of the app at this URL.")
+@click_option(SecuritySettings, "checks", "--only", "only", multiple=True, type=click.Choice(CHECK_NAMES),
               help="Run only these checks (repeatable); default: what the arguments or [security] ask.")
-@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+@click_option(SecuritySettings, "baseline", "--baseline", type=_FILE,
               help="Report only findings that are not in this baseline file.")
 @click.option("--update-baseline", is_flag=True, help="Write every current finding to --baseline.")
-@click.option("--sarif", type=click.Path(dir_okay=False, path_type=Path), help="Also write SARIF 2.1.0 here.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest severity that fails the gate.")
+@click_option(SecuritySettings, "sarif", "--sarif", type=_FILE)
+@click_option(SecuritySettings, "fail_on", "--fail-on", type=click.Choice(SEVERITIES),
+              help="Lowest severity that fails the gate.")
 @click.option("--format", "fmt", type=click.Choice(["table", "lines"]), default="table", show_default=True,
               help="'lines': one path:line: [severity] rule message per finding (for pre-commit).")
 @config_option
 @output_option("security")
-def command(paths, requirements, pyproject, installed, advisory_db, osv_url, url, only, baseline, update_baseline,
-            sarif, fail_on, fmt, config_path, output) -> int:
+def command(paths: tuple[Path, ...], requirements: tuple[Path, ...], pyproject: Path | None,
+            installed: bool | None, advisory_db: Path | None, osv_url: str | None, url: str | None,
+            only: tuple[str, ...], baseline: Path | None, update_baseline: bool, sarif: Path | None,
+            fail_on: str | None, fmt: str, config_path: Path | None, output: Path | None) -> int:
     """Bandit, pip-audit, secrets, HTTP headers and auth probes; exit 1 when the gate fails.
 
     PATH arguments limit bandit and the secret scan to those files or folders
@@ -45,20 +59,24 @@ def command(paths, requirements, pyproject, installed, advisory_db, osv_url, url
     audit; --url the header and auth checks. Without any of them, the checks
     listed in [security] checks run.
     """
-    from ..phases import PhaseContext
-    from ..phases.security import Overrides, run_security
+    from ..console import progress
+    from ..phases.base import PhaseContext
+    from ..phases.security.phase import PHASE, settings_for_command
 
     if url is not None and not re.match(r"^https?://[^/\s]+", url):
         raise ConfigError(f"--url {url!r}: expected http://HOST:PORT or https://HOST")
     cfg = get_config(config_path)
-    ov = Overrides(paths=[str(p) for p in paths], requirements=list(requirements), pyproject=pyproject,
-                   environment=installed, advisory_db=advisory_db, osv_url=osv_url, url=url, only=list(only),
-                   baseline=baseline, update_baseline=update_baseline, sarif=sarif, fail_on=fail_on)
-    from ..console import progress
-
+    settings = settings_for_command(cfg.security, paths=paths, requirements=requirements,
+                                    pyproject=pyproject, installed=bool(installed), advisory_db=advisory_db,
+                                    osv_url=osv_url, url=url, only=only, baseline=baseline, fail_on=fail_on)
+    artifacts_dir = output.parent if output else Path("results")
     with progress("security") as spinner:
-        ctx = PhaseContext(artifacts_dir=output.parent if output else Path("results"), progress=spinner.update)
-        result = run_security(cfg, ctx, ov)
+        ctx = PhaseContext.for_config(cfg, artifacts_dir, progress=spinner.update)
+        result = PHASE.run(settings, ctx, update_baseline=update_baseline)
+    # --sarif is taken as given (relative to the working folder), [security] sarif relative to the config.
+    sarif_path = sarif or (cfg.resolve(settings.sarif) if settings.sarif else None)
+    if sarif_path is not None and settings.enabled:
+        _write_sarif(result, sarif_path)
     if fmt == "table":
         return finish_phase(result, output)
     from ..report.render import render
@@ -69,3 +87,12 @@ def command(paths, requirements, pyproject, installed, advisory_db, osv_url, url
     for err in result.errors:
         click.echo(f"echotune-ci: security: {err}", err=True)
     return EXIT_BY_STATUS[result.status]
+
+
+def _write_sarif(result: PhaseResult, path: Path) -> None:
+    """Write *result* as SARIF 2.1.0 to *path* and list the file among its artifacts."""
+    from ..fsutil import write_json_atomic
+    from ..report.sarif import to_sarif
+
+    write_json_atomic(path, to_sarif([result]))
+    result.artifacts.append(str(path))

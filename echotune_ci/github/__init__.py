@@ -1,0 +1,1 @@
+"""GitHub delivery: the sticky PR comment, check runs, pull requests, through PyGithub with our retries."""

@@ -23,7 +23,8 @@ from .client import GitHubClient
 
 CONCLUSION = {"pass": "success", "warn": "neutral", "fail": "failure", "error": "failure"}
 STATUS_STATE = {"pass": "success", "warn": "success", "fail": "failure", "error": "error"}
-ANNOTATION_LEVEL = {"critical": "failure", "high": "failure", "medium": "warning", "low": "notice", "info": "notice"}
+ANNOTATION_LEVEL = {"critical": "failure", "high": "failure", "medium": "warning", "low": "notice",
+                    "info": "notice"}
 ANNOTATIONS_PER_RUN = 50  # GitHub's limit per request; we send one
 TEXT_LIMIT = 65535
 DESCRIPTION_LIMIT = 140
@@ -33,6 +34,8 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 @dataclass
 class PhaseCheck:
+    """What one phase's check run or status says: state, title, summary markdown, a 140-character description
+    and annotations (with how many more did not fit)."""
     phase: str
     status: str
     title: str
@@ -44,6 +47,7 @@ class PhaseCheck:
 
 @dataclass
 class Published:
+    """One published check: the phase, check-run or status, its conclusion/state and its URL."""
     phase: str
     kind: str  # check-run | status
     state: str  # conclusion or status state
@@ -81,7 +85,10 @@ def annotations_for(result: PhaseResult, cap: int, workspace: Path) -> tuple[lis
 
 
 def phase_checks(results: list[PhaseResult], outcome: GateOutcome, *, details_url: str = "",
-                 max_annotations: int = ANNOTATIONS_PER_RUN, workspace: Path | None = None) -> list[PhaseCheck]:
+                 max_annotations: int = ANNOTATIONS_PER_RUN,
+                 workspace: Path | None = None) -> list[PhaseCheck]:
+    """One PhaseCheck per result, from the gate's checks; at most *max_annotations* (<= 50) annotations each,
+    paths relative to *workspace*."""
     workspace = workspace or Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
     cap = max(0, min(max_annotations, ANNOTATIONS_PER_RUN))
     out = []
@@ -98,7 +105,8 @@ def phase_checks(results: list[PhaseResult], outcome: GateOutcome, *, details_ur
             annotated=len(notes), more_annotations=more, annotation_cap=cap,
         )
         if len(summary) > TEXT_LIMIT:
-            summary = summary[: TEXT_LIMIT - 80].rsplit("\n", 1)[0] + "\n\n…cut to fit GitHub's limit; see the full report.\n"
+            summary = (summary[: TEXT_LIMIT - 80].rsplit("\n", 1)[0]
+                       + "\n\n…cut to fit GitHub's limit; see the full report.\n")
         out.append(PhaseCheck(
             phase=r.phase, status=status,
             title=render("github/check_title.txt.j2", **ctx).strip(),
@@ -125,6 +133,9 @@ def publish_checks(
     details_url: str = "",
     run_key: str = "",
 ) -> list[Published]:
+    ('Publish *checks* on commit *sha* of *repo_name*: check runs, or commit statuses (mode "status", '
+     'or "auto" when the token is not an App\'s). Raises ConfigError/InputError for what the user must '
+     'fix, RunError when GitHub keeps failing.')
     if not _SHA.match(sha or ""):
         raise InputError(f"--sha must be a full 40-character commit SHA, got {sha!r}")
     repo = client.repo(repo_name)
@@ -154,7 +165,8 @@ def _check_run(client: GitHubClient, repo: Any, repo_name: str, sha: str, check:
                details_url: str, run_key: str) -> Published:
     external_id = f"echotune-ci/{check.phase}/{run_key}"
     params: dict[str, Any] = dict(
-        name=name, head_sha=sha, status="completed", conclusion=CONCLUSION[check.status], external_id=external_id,
+        name=name, head_sha=sha, status="completed", conclusion=CONCLUSION[check.status],
+        external_id=external_id,
         output={"title": check.title, "summary": check.summary, "annotations": check.annotations},
     )
     if details_url.startswith(("https://", "http://")):

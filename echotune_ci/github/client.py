@@ -7,7 +7,7 @@ create is retried only after re-reading state shows it did not happen.
 
 API (small on purpose; ``propose`` uses it too)::
 
-    client = GitHubClient.from_env(api_url=None, settings=cfg.section("github"))  # token: GITHUB_TOKEN
+    client = GitHubClient.from_env(api_url=None, settings=cfg.github)  # token: GITHUB_TOKEN
     repo = client.repo("owner/name")          # a PyGithub Repository; lazy, no request yet
     sha = client.call(lambda: repo.get_pull(7).head.sha, what="read pull request #7")
     gone = client.call(comment.delete, what="delete comment", missing_ok=True)   # 404 -> None
@@ -26,14 +26,16 @@ ConfigError / InputError (exit 2). No message ever contains the token.
 
 from __future__ import annotations
 
-import email.utils
 import os
-import random
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from ..errors import ConfigError, EchoTuneError, InputError, RunError
+from ..net.retry import Retry, RetryPolicy, parse_retry_after, with_retries
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config.sections import GitHubSettings
 
 T = TypeVar("T")
 
@@ -44,21 +46,16 @@ TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 ACTIONS_BOT = "github-actions[bot]"
 
 
-@dataclass
-class RetryPolicy:
-    max_attempts: int = 4
-    backoff: float = 1.0  # first wait without Retry-After, doubled each time
-    max_wait: float = 60.0  # longest single wait; a longer Retry-After fails at once
-    sleep: Callable[[float], None] = time.sleep
-
-    @classmethod
-    def from_settings(cls, settings: dict[str, Any] | None) -> "RetryPolicy":
-        s = settings or {}
-        return cls(max_attempts=int(s.get("max_attempts", 4)), backoff=float(s.get("backoff", 1.0)),
-                   max_wait=float(s.get("max_wait", 60.0)))
+def retry_policy(settings: GitHubSettings | None) -> RetryPolicy:
+    """The retry policy of [github] (max_attempts, backoff, max_wait)."""
+    if settings is None:
+        return RetryPolicy()
+    return RetryPolicy(max_attempts=settings.max_attempts, backoff=settings.backoff,
+                       max_wait=settings.max_wait)
 
 
-def token_from_env(env: dict[str, str] | None = None) -> str:
+def token_from_env(env: Mapping[str, str] | None = None) -> str:
+    """The token in GITHUB_TOKEN (or GH_TOKEN); ConfigError (exit 2) when neither is set."""
     env = os.environ if env is None else env
     for name in TOKEN_VARIABLES:
         if env.get(name, "").strip():
@@ -68,15 +65,11 @@ def token_from_env(env: dict[str, str] | None = None) -> str:
     )
 
 
-class _Retryable(Exception):
-    def __init__(self, reason: str, wait: float | None):
-        super().__init__(reason)
-        self.reason = reason
-        self.wait = wait
-
-
 class GitHubClient:
-    def __init__(self, token: str, *, api_url: str = "", timeout: float = 30.0, retry: RetryPolicy | None = None):
+    """PyGithub behind our retry policy; see the module docstring for the API."""
+
+    def __init__(self, token: str, *, api_url: str = "", timeout: float = 30.0,
+                 retry: RetryPolicy | None = None):
         if not token:
             raise ConfigError("no GitHub token given")
         self._token = token
@@ -89,19 +82,20 @@ class GitHubClient:
         self._login: str | None = None
 
     @classmethod
-    def from_env(cls, *, api_url: str | None = None, settings: dict[str, Any] | None = None,
-                 env: dict[str, str] | None = None) -> "GitHubClient":
+    def from_env(cls, *, api_url: str | None = None, settings: GitHubSettings | None = None,
+                 env: Mapping[str, str] | None = None) -> GitHubClient:
         """Token from GITHUB_TOKEN; API URL from the option, [github] api_url or GITHUB_API_URL."""
         env = os.environ if env is None else env
-        s = settings or {}
-        url = api_url or s.get("api_url") or env.get("GITHUB_API_URL") or DEFAULT_API_URL
-        return cls(token_from_env(env), api_url=url, timeout=float(s.get("timeout", 30.0)),
-                   retry=RetryPolicy.from_settings(s))
+        configured = settings.api_url if settings is not None else ""
+        url = api_url or configured or env.get("GITHUB_API_URL") or DEFAULT_API_URL
+        return cls(token_from_env(env), api_url=url,
+                   timeout=settings.timeout if settings is not None else 30.0, retry=retry_policy(settings))
 
     # ------------------------------------------------------------------ PyGithub objects
 
     @property
     def gh(self) -> Any:
+        """The PyGithub ``Github`` object (created on first use, its own retries off)."""
         if self._gh is None:
             from github import Auth, Github
 
@@ -122,6 +116,7 @@ class GitHubClient:
         return self._gh
 
     def repo(self, full_name: str) -> Any:
+        """The PyGithub Repository OWNER/NAME (lazy); InputError for a malformed name."""
         if full_name.count("/") != 1 or not all(full_name.split("/")):
             raise InputError(f"--repo must look like OWNER/NAME, got {full_name!r}")
         return self.gh.get_repo(full_name)
@@ -133,29 +128,40 @@ class GitHubClient:
             from github import GithubException
 
             try:
-                self._login = self.call(lambda: self.gh.get_user().login, what="read the token's user")
+                self._login = str(self.call(lambda: self.gh.get_user().login, what="read the token's user"))
             except ConfigError as exc:
                 cause = exc.__cause__
                 if isinstance(cause, GithubException) and "not accessible by integration" in _message(cause):
                     self._login = ACTIONS_BOT
                 else:
                     raise
-        return self._login
+        return str(self._login)
 
     # ------------------------------------------------------------------ calls with retries
 
+    @overload
+    def call(self, fn: Callable[[], T], *, what: str, missing_ok: Literal[False] = False) -> T: ...
+
+    @overload
+    def call(self, fn: Callable[[], T], *, what: str, missing_ok: Literal[True]) -> T | None: ...
+
     def call(self, fn: Callable[[], T], *, what: str, missing_ok: bool = False) -> T | None:
-        """Run a read or an idempotent write, retrying what GitHub asks us to retry."""
-        attempt = 0
-        while True:
-            attempt += 1
+        """Run a read or an idempotent write, retrying what GitHub asks us to retry.
+
+        With *missing_ok* a 404 gives None. Raises RunError when the retries
+        run out, ConfigError/InputError for what the user must fix.
+        """
+        def attempt() -> T | None:
             try:
                 return fn()
-            except Exception as exc:  # noqa: BLE001 - classified below, everything else re-raised
-                retry = self._classify(exc, what, missing_ok)
-                if retry is None:
+            except Exception as exc:
+                if missing_ok and _status(exc) == 404:
                     return None
-                self._wait_or_give_up(retry, attempt, what)
+                raise
+
+        return with_retries(attempt, self.retry, classify=lambda exc: self._classify(exc, what),
+                            give_up=lambda retry, n, wait: self._give_up(retry, n, wait, what),
+                            notify=lambda retry, wait: self._notify(retry, wait, what))
 
     def create(self, fn: Callable[[], T], *, find: Callable[[], T | None], what: str) -> T:
         """Run a non-idempotent write (POST) at most once per observed absence.
@@ -164,43 +170,42 @@ class GitHubClient:
         write did happen (GitHub acted, then failed to answer) its result is
         returned instead of writing again.
         """
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return fn()
-            except Exception as exc:  # noqa: BLE001
-                retry = self._classify(exc, what, False)
-                assert retry is not None
-                self._wait_or_give_up(retry, attempt, what)
+        tries = 0
+
+        def attempt() -> T:
+            nonlocal tries
+            tries += 1
+            if tries > 1:
                 existing = self.call(find, what=f"check whether GitHub did {what}")
                 if existing is not None:
                     return existing
+            return fn()
 
-    def _wait_or_give_up(self, retry: _Retryable, attempt: int, what: str) -> None:
+        return with_retries(attempt, self.retry, classify=lambda exc: self._classify(exc, what),
+                            give_up=lambda retry, n, wait: self._give_up(retry, n, wait, what),
+                            notify=lambda retry, wait: self._notify(retry, wait, what))
+
+    def _give_up(self, retry: Retry, attempts: int, wait: float | None, what: str) -> RunError:
+        if wait is None:
+            return RunError(self.scrub(f"GitHub: could not {what} after {attempts} attempts "
+                                       f"({retry.reason})"))
+        return RunError(self.scrub(
+            f"GitHub: could not {what} ({retry.reason}); GitHub asks to wait {wait:.0f} s, "
+            f"more than the {self.retry.max_wait:.0f} s allowed ([github] max_wait)"
+        ))
+
+    def _notify(self, retry: Retry, wait: float, what: str) -> None:
         from ..console import debug
 
-        policy = self.retry
-        if attempt >= policy.max_attempts:
-            raise RunError(self.scrub(f"GitHub: could not {what} after {attempt} attempts ({retry.reason})"))
-        wait = retry.wait
-        if wait is None:
-            wait = policy.backoff * (2 ** (attempt - 1)) * (1 + random.uniform(0, 0.25))
-        if wait > policy.max_wait:
-            raise RunError(self.scrub(
-                f"GitHub: could not {what} ({retry.reason}); GitHub asks to wait {wait:.0f} s, "
-                f"more than the {policy.max_wait:.0f} s allowed ([github] max_wait)"
-            ))
         debug(f"GitHub: {retry.reason} while trying to {what}; retrying in {wait:.1f} s")
-        policy.sleep(max(wait, 0.0))
 
-    def _classify(self, exc: Exception, what: str, missing_ok: bool) -> _Retryable | None:
-        """A retry decision, None for a tolerated 404, or raise a one-line error."""
-        from github import GithubException
+    def _classify(self, exc: Exception, what: str) -> Retry | None:
+        """A retry decision, or raise a one-line error (None re-raises *exc* as it is)."""
         import requests
+        from github import GithubException
 
         if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
-            return _Retryable(f"cannot reach {self.api_url}: {type(exc).__name__}", None)
+            return Retry(f"cannot reach {self.api_url}: {type(exc).__name__}", None)
         if isinstance(exc, EchoTuneError):
             raise exc
         if not isinstance(exc, GithubException):
@@ -210,7 +215,7 @@ class GitHubClient:
         headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
         detail = self.scrub(f"{status} {message}".strip())
         if status == 429 or status >= 500 or (status == 403 and _is_rate_limited(message, headers)):
-            return _Retryable(detail, _wait_from_headers(headers))
+            return Retry(detail, _wait_from_headers(headers))
         if status == 401:
             raise ConfigError(f"GitHub rejected the token ({detail}): check GITHUB_TOKEN") from exc
         if status == 403:
@@ -219,8 +224,6 @@ class GitHubClient:
                 "(pull-requests: write for comments, checks: write or statuses: write for checks)"
             ) from exc
         if status == 404:
-            if missing_ok:
-                return None
             raise InputError(f"GitHub: cannot {what}: not found (404); check the repository, the number and "
                              "that the token can see the repository") from exc
         if status == 422:
@@ -228,7 +231,13 @@ class GitHubClient:
         raise RunError(f"GitHub: could not {what} ({detail})") from exc
 
     def scrub(self, text: str) -> str:
+        """*text* with the token replaced by ***."""
         return text.replace(self._token, "***") if self._token else text
+
+
+def _status(exc: Exception) -> int | None:
+    status = getattr(exc, "status", None)
+    return status if isinstance(status, int) else None
 
 
 def _message(exc: Any) -> str:
@@ -261,13 +270,7 @@ def _wait_from_headers(headers: dict[str, str], now: float | None = None) -> flo
     now = time.time() if now is None else now
     retry_after = headers.get("retry-after")
     if retry_after:
-        value = retry_after.strip()
-        if value.isdigit():
-            return float(value)
-        try:
-            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
-        except (TypeError, ValueError):
-            return None
+        return parse_retry_after(retry_after, now)
     if headers.get("x-ratelimit-remaining") == "0" and (headers.get("x-ratelimit-reset") or "").isdigit():
         return max(0.0, float(headers["x-ratelimit-reset"]) - now) + 1.0
     return None

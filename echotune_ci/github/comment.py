@@ -18,6 +18,8 @@ from .client import GitHubClient
 
 @dataclass
 class CommentOutcome:
+    """What upsert_comment did: created, updated, unchanged or skipped (with the reason), the comment and the
+    duplicates removed."""
     action: str  # created | updated | unchanged | skipped
     url: str = ""
     comment_id: int | None = None
@@ -50,6 +52,9 @@ def upsert_comment(
     expected_head_sha: str | None = None,
     details_url: str = "",
 ) -> CommentOutcome:
+    """Create or update the one marked comment of *author* (default: the token's user) on pull request
+    *number*, removing duplicates; skipped when the pull request moved past *expected_head_sha*. Never
+    posts twice on a retried POST."""
     body = fit_comment(body, details_url=details_url)
     repo = client.repo(repo_name)
     where = f"pull request #{number} of {repo_name}"

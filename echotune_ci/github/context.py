@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..fsutil import read_json
 
 
 @dataclass(frozen=True)
 class ActionsContext:
+    """What the GitHub Actions environment tells: repository, event, pull request, commits and this run."""
     in_actions: bool = False
     repository: str | None = None
     event_name: str | None = None
@@ -62,6 +61,7 @@ class ActionsContext:
 
     @property
     def run_url(self) -> str:
+        """The URL of this workflow run, or "" outside Actions."""
         if not (self.repository and self.run_id):
             return ""
         return f"{self.server_url.rstrip('/')}/{self.repository}/actions/runs/{self.run_id}"
@@ -85,16 +85,13 @@ def _int(value: Any) -> int | None:
 
 
 def load_context(env: dict[str, str] | None = None) -> ActionsContext:
+    """The Actions context from *env* (default os.environ) and GITHUB_EVENT_PATH; InputError when the event
+    file is unreadable."""
     env = dict(os.environ if env is None else env)
     event: dict[str, Any] = {}
     event_path = env.get("GITHUB_EVENT_PATH")
     if event_path:
-        try:
-            loaded = json.loads(Path(event_path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"GITHUB_EVENT_PATH: {event_path}: no such file") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"GITHUB_EVENT_PATH: {event_path}: not a readable JSON event ({exc})") from None
+        loaded = read_json(event_path, "GITHUB_EVENT_PATH event file")
         if isinstance(loaded, dict):
             event = loaded
     return ActionsContext(

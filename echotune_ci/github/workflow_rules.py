@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 _PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@]+)?@[0-9a-f]{40}$")
 _DOCKER_DIGEST = re.compile(r"^docker://[^@]+@sha256:[0-9a-f]{64}$")
@@ -66,38 +67,49 @@ def _step_name(step: Any, index: int) -> str:
     return f"step {index + 1}"
 
 
+def _triggers(doc: dict[Any, Any]) -> set[Any]:
+    # YAML 1.1 reads the key `on` as True.
+    triggers = doc.get("on", doc.get(True))
+    if isinstance(triggers, dict):
+        return set(triggers)
+    return set(triggers or []) if isinstance(triggers, list) else {triggers}
+
+
+def _job_problems(job: Any, where: str, *, untrusted_trigger: bool) -> list[str]:
+    if not isinstance(job, dict):
+        return [f"{where}: not a mapping"]
+    problems: list[str] = []
+    if "permissions" not in job:
+        problems.append(f"{where}: declares no permissions:")
+    elif job["permissions"] == "write-all":
+        problems.append(f"{where}: permissions: write-all")
+    problem = _uses_problem(job["uses"]) if isinstance(job.get("uses"), str) else None
+    if problem:
+        problems.append(f"{where}: {problem}")
+    for i, step in enumerate(job.get("steps") or []):
+        if isinstance(step, dict):
+            problems.extend(_step_problems(step, f"{where}, {_step_name(step, i)}",
+                                           untrusted_trigger=untrusted_trigger))
+    return problems
+
+
 def workflow_problems(path: Path) -> list[str]:
+    """Our rules for a workflow file: actions pinned by full SHA, least permissions, no ${{ github.event.* }}
+    text inside run: scripts ...; one line per problem."""
     doc = _load(path)
     if not isinstance(doc, dict):
         return [f"{path}: not a workflow (expected a mapping)"]
-    # YAML 1.1 reads the key `on` as True.
-    triggers = doc.get("on", doc.get(True))
-    names = set(triggers) if isinstance(triggers, dict) else set(triggers or []) if isinstance(triggers, list) else {triggers}
-    untrusted_trigger = bool(names & {"workflow_run", "pull_request_target"})
+    untrusted_trigger = bool(_triggers(doc) & {"workflow_run", "pull_request_target"})
     problems: list[str] = []
     if doc.get("permissions") == "write-all":
         problems.append(f"{path}: permissions: write-all")
     for job_id, job in (doc.get("jobs") or {}).items():
-        where = f"{path}: job {job_id}"
-        if not isinstance(job, dict):
-            problems.append(f"{where}: not a mapping")
-            continue
-        if "permissions" not in job:
-            problems.append(f"{where}: declares no permissions:")
-        elif job["permissions"] == "write-all":
-            problems.append(f"{where}: permissions: write-all")
-        if isinstance(job.get("uses"), str):
-            problem = _uses_problem(job["uses"])
-            if problem:
-                problems.append(f"{where}: {problem}")
-        for i, step in enumerate(job.get("steps") or []):
-            if isinstance(step, dict):
-                problems.extend(_step_problems(step, f"{where}, {_step_name(step, i)}",
-                                               untrusted_trigger=untrusted_trigger))
+        problems.extend(_job_problems(job, f"{path}: job {job_id}", untrusted_trigger=untrusted_trigger))
     return problems
 
 
 def action_problems(path: Path) -> list[str]:
+    """The same rules for a composite action.yml."""
     doc = _load(path)
     runs = doc.get("runs") if isinstance(doc, dict) else None
     if not isinstance(runs, dict):
@@ -110,6 +122,7 @@ def action_problems(path: Path) -> list[str]:
 
 
 def problems(paths: list[Path]) -> list[str]:
+    """Problems of each file in *paths* (workflows or action.yml)."""
     out: list[str] = []
     for path in paths:
         if path.name in ("action.yml", "action.yaml"):
@@ -120,6 +133,7 @@ def problems(paths: list[Path]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: print each problem, exit 1 when there is one."""
     args = [Path(a) for a in (sys.argv[1:] if argv is None else argv)]
     try:
         found = problems(args)

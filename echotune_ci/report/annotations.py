@@ -5,8 +5,6 @@ job; the rest are dropped silently. We keep the most severe within the caps
 and end with a notice saying how many more the report holds.
 """
 
-from __future__ import annotations
-
 from ..gate import GateOutcome
 from ..results import PhaseResult, severity_rank
 from .render import render
@@ -22,7 +20,8 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _command(level: str, message: str, *, title: str, path: str | None = None, line: int | None = None) -> str:
+def _command(level: str, message: str, *, title: str, path: str | None = None,
+             line: int | None = None) -> str:
     props = []
     if path:
         props.append(f"file={_escape_property(path)}")
@@ -32,12 +31,16 @@ def _command(level: str, message: str, *, title: str, path: str | None = None, l
     return f"::{level} {','.join(props)}::{_escape_data(message)}"
 
 
-def annotations(results: list[PhaseResult], outcome: GateOutcome | None = None, *, per_level: int = MAX_PER_LEVEL) -> list[str]:
+def annotations(results: list[PhaseResult], outcome: GateOutcome | None = None, *,
+                per_level: int = MAX_PER_LEVEL) -> list[str]:
+    """Workflow commands for failed checks and findings, most severe first, at most *per_level* per level
+    (GitHub shows 10), with a notice saying how many more the report holds."""
     entries: list[tuple[int, str, str]] = []  # (rank, level, command)
     if outcome is not None:
         for c in outcome.checks:
             if c.status in ("fail", "error"):
-                entries.append((100, "error", _command("error", c.detail, title=f"EchoTune {c.phase}: {c.rule}")))
+                entries.append((100, "error",
+                                _command("error", c.detail, title=f"EchoTune {c.phase}: {c.rule}")))
     for r in results:
         for f in r.findings:
             level = "error" if severity_rank(f.severity) >= severity_rank("high") else (
@@ -61,5 +64,6 @@ def annotations(results: list[PhaseResult], outcome: GateOutcome | None = None, 
         shown[level] = shown.get(level, 0) + 1
         lines.append(cmd)
     if dropped:
-        lines.append("::notice title=EchoTune CI::" + _escape_data(render("annotations_more.txt.j2", dropped=dropped).strip()))
+        lines.append("::notice title=EchoTune CI::"
+                     + _escape_data(render("annotations_more.txt.j2", dropped=dropped).strip()))
     return lines

@@ -28,7 +28,9 @@ def _is_image(path: str) -> bool:
     return str(path).lower().endswith(_IMAGE_SUFFIXES)
 
 
-def render_html(results: list[PhaseResult], outcome: GateOutcome | None = None, *, title: str = "EchoTune CI") -> str:
+def render_html(results: list[PhaseResult], outcome: GateOutcome | None = None, *,
+                title: str = "EchoTune CI") -> str:
+    """The HTML report of *results* (every value escaped; only http(s) and relative links)."""
     env = environment(autoescape=True)
     env.filters.update(artifact_href=_href, basename=posixpath.basename)
     env.tests["match_image"] = _is_image

@@ -10,6 +10,7 @@ from ..results import SCHEMA_VERSION, PhaseResult, now_iso
 
 
 def report_dict(results: list[PhaseResult], outcome: GateOutcome | None = None) -> dict[str, Any]:
+    """Every result, the gate outcome and the comparisons as one JSON-ready dict (report.json)."""
     return {
         "generator": f"echotune-ci {__version__}",
         "schema_version": SCHEMA_VERSION,

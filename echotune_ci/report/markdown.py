@@ -12,14 +12,29 @@ from typing import Any
 from .. import __version__
 from ..compare import Comparison
 from ..gate import GateOutcome
-from ..results import PhaseResult
+from ..results import Metric, PhaseResult, worst_status
+from .base import GITHUB_COMMENT_LIMIT
 from .render import render, severity_counts
 
 COMMENT_MARKER = "<!-- echotune-ci:report -->"
-GITHUB_COMMENT_LIMIT = 65_536
 # Detail levels tried in order until the comment fits.
 DETAIL_LEVELS = ("full", "compact", "minimal")
 FINDINGS_SHOWN = {"full": 50, "compact": 15, "minimal": 0}
+
+
+def _budgeted(results: list[PhaseResult]) -> list[tuple[PhaseResult, Metric]]:
+    """Metrics with a budget or a base value, failing ones first."""
+    rank = {"error": 0, "fail": 1, "warn": 2, "pass": 3}
+    budgeted = [(r, m) for r in results for m in r.metrics if m.budget is not None or m.baseline is not None]
+    return sorted(budgeted, key=lambda rm: rank.get(rm[1].status, 3))
+
+
+def _tool_versions(results: list[PhaseResult]) -> dict[str, str]:
+    tools: dict[str, str] = {}
+    for r in results:
+        tools.update(r.tool_versions)
+    tools.pop("echotune-ci", None)  # the footer names our own version first
+    return tools
 
 
 def _context(
@@ -32,16 +47,9 @@ def _context(
 ) -> dict[str, Any]:
     comps = comparisons if comparisons is not None else (outcome.comparisons if outcome else [])
     failing = [c for c in outcome.checks if c.status in ("fail", "error")] if outcome else []
-    status = outcome.status if outcome else max(
-        (r.status for r in results), key=("pass", "warn", "fail", "error").index, default="pass"
-    )
-    rank = {"error": 0, "fail": 1, "warn": 2, "pass": 3}
-    budgeted = [(r, m) for r in results for m in r.metrics if m.budget is not None or m.baseline is not None]
-    budgeted.sort(key=lambda rm: rank.get(rm[1].status, 3))
-    tools: dict[str, str] = {}
-    for r in results:
-        tools.update(r.tool_versions)
-    tools.pop("echotune-ci", None)  # the footer names our own version first
+    status = outcome.status if outcome else worst_status(r.status for r in results)
+    budgeted = _budgeted(results)
+    tools = _tool_versions(results)
     return {
         "budgeted": budgeted,
         "tool_versions": tools,
@@ -91,11 +99,14 @@ def render_summary(
 ) -> str:
     """The job summary: the same report without the marker, with all details."""
     return render(
-        "comment.md.j2", marker="", summary=True, **_context(results, outcome, comparisons, details_url, title, "full")
+        "comment.md.j2", marker="", summary=True,
+        **_context(results, outcome, comparisons, details_url, title, "full")
     )
 
 
 def truncate(body: str, max_chars: int, details_url: str = "") -> str:
+    """Cut *body* at a line boundary to fit *max_chars* with a note linking *details_url*; open <details> are
+    closed."""
     note = render("truncated.md.j2", details_url=details_url, total=len(body))
     keep = max_chars - len(note) - 1
     if keep <= 0:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import jinja2
 
 from ..results import SEVERITIES, Metric, PhaseResult, severity_rank
+from ..results.units import fmt_bytes, fmt_number
 
 STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "💥"}
 STATUS_WORD = {"pass": "pass", "warn": "warn", "fail": "FAIL", "error": "ERROR"}
@@ -41,42 +43,13 @@ def md_code(text: Any) -> str:
     return f"{fence} {s} {fence}" if fence == "``" else f"`{s}`"
 
 
-def fmt_number(value: float | None, unit: str = "") -> str:
-    if value is None:
-        return "n/a"
-    if unit == "bytes":
-        return fmt_bytes(value)
-    if unit in ("%", "pct"):
-        return f"{value:.2f} %" if abs(value) < 10 else f"{value:.1f} %"
-    if unit == "ms":
-        return f"{value:,.0f} ms" if abs(value) >= 10 else f"{value:.1f} ms"
-    if unit == "s":
-        return f"{value:.2f} s"
-    if float(value).is_integer():
-        text = f"{int(value):,}"
-    elif abs(value) >= 100:
-        text = f"{value:,.0f}"
-    elif abs(value) >= 1:
-        text = f"{value:.2f}"
-    else:
-        text = f"{value:.3f}"
-    return f"{text} {unit}".strip()
-
-
-def fmt_bytes(value: float) -> str:
-    size = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(size) < 1024 or unit == "GiB":
-            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GiB"  # pragma: no cover
-
-
 def fmt_metric(m: Metric) -> str:
+    """The metric's value with its unit."""
     return fmt_number(m.value, m.unit)
 
 
 def fmt_budget(m: Metric) -> str:
+    """"≤ budget" or "≥ budget" with the unit; "" without a budget."""
     if m.budget is None:
         return ""
     op = "≤" if m.better == "lower" else "≥"
@@ -84,6 +57,8 @@ def fmt_budget(m: Metric) -> str:
 
 
 def fmt_delta(m: Metric) -> str:
+    ('The change against the baseline as "+12.3 %" with an arrow when worse or better; "" without a '
+     'baseline.')
     if m.baseline is None or m.value is None:
         return ""
     diff = m.value - m.baseline
@@ -104,10 +79,13 @@ def finding_where(f: Any) -> str:
 
 
 def sort_findings(findings: Iterable[Any]) -> list[Any]:
-    return sorted(findings, key=lambda f: (-severity_rank(f.severity), f.rule_id, f.location.path if f.location else ""))
+    """Findings most severe first, then by rule and path."""
+    return sorted(findings, key=lambda f: (-severity_rank(f.severity), f.rule_id,
+                                           f.location.path if f.location else ""))
 
 
 def severity_counts(results: Iterable[PhaseResult]) -> dict[str, int]:
+    """Findings per severity over *results*, most severe first."""
     counts = {s: 0 for s in reversed(SEVERITIES)}
     for r in results:
         for f in r.findings:
@@ -146,6 +124,7 @@ def environment(autoescape: bool = False) -> jinja2.Environment:
 
 
 def render(template: str, **context: Any) -> str:
+    """Render template *template* (templates/) with *context*; StrictUndefined catches a missing value."""
     return environment().get_template(template).render(**context)
 
 

@@ -11,7 +11,8 @@ phases put in findings is written: secrets arrive masked.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from .. import __version__
@@ -55,7 +56,8 @@ def _rule(rule_id: str, f: Finding, phase: str) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVEL[f.severity]},
         "properties": {
             "tags": tags,
-            "security-severity": f"{float(score) if isinstance(score, (int, float)) else SECURITY_SEVERITY[f.severity]:.1f}",
+            "security-severity":
+                f"{float(score) if isinstance(score, (int, float)) else SECURITY_SEVERITY[f.severity]:.1f}",
             "precision": "high" if f.properties.get("confidence") in (None, "high") else "medium",
         },
     }

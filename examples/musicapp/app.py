@@ -166,7 +166,8 @@ def _record_failure(ip: str) -> None:
 def login():
     ip = request.remote_addr or "?"
     if not REGRESS and _too_many_failures(ip):
-        return jsonify(error="too many failed logins, try again later"), 429, {"Retry-After": str(int(LOGIN_WINDOW_S))}
+        return (jsonify(error="too many failed logins, try again later"), 429,
+                {"Retry-After": str(int(LOGIN_WINDOW_S))})
     data = request.get_json(silent=True) or {}
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or USERS.get(username) != password:

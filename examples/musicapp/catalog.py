@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import asdict, dataclass
 
-GENRES = ("ambient", "blues", "classical", "electronic", "folk", "funk", "hip-hop", "jazz", "metal", "pop", "punk", "reggae", "rock", "soul")
+GENRES = ("ambient", "blues", "classical", "electronic", "folk", "funk", "hip-hop", "jazz", "metal", "pop",
+          "punk", "reggae", "rock", "soul")
 WORDS = (
     "midnight", "echo", "river", "neon", "golden", "silent", "wild", "velvet", "electric", "paper", "summer",
     "glass", "ocean", "broken", "crimson", "distant", "northern", "lonely", "city", "fire", "shadow", "dream",

@@ -32,7 +32,8 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 DOCS = "https://docs.github.com/rest"
@@ -40,20 +41,22 @@ COMMENT_LIMIT = 65536
 CHECK_TEXT_LIMIT = 65535
 STATUS_DESCRIPTION_LIMIT = 140
 ANNOTATIONS_PER_REQUEST = 50
-CONCLUSIONS = ("action_required", "cancelled", "failure", "neutral", "success", "skipped", "stale", "timed_out")
+CONCLUSIONS = ("action_required", "cancelled", "failure", "neutral", "success", "skipped", "stale",
+               "timed_out")
 CHECK_STATUSES = ("queued", "in_progress", "completed", "waiting", "requested", "pending")
 ANNOTATION_LEVELS = ("notice", "warning", "failure")
 STATUS_STATES = ("error", "failure", "pending", "success")
 API_VERSIONS = ("2022-11-28", "2026-03-10")
 SECONDARY_LIMIT_MESSAGE = (
-    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out "
-    "to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000."
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach "
+    "out to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000."
 )
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None, doc: str = DOCS):
+    def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None,
+                 doc: str = DOCS):
         super().__init__(message)
         body: dict[str, Any] = {"message": message}
         if errors:
@@ -136,7 +139,7 @@ ALL_PERMISSIONS = {"contents": "write", "issues": "write", "pull_requests": "wri
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class FakeGitHub:
@@ -177,9 +180,9 @@ class FakeGitHub:
                               "state": state}
         return repo.pulls[number]
 
-    def fail(self, method: str, path_regex: str, status: int, *, times: int = 1, retry_after: int | None = None,
-             secondary: bool = False, primary: bool = False, reset_in: int = 1, after_acting: bool = False,
-             body: dict[str, Any] | None = None) -> None:
+    def fail(self, method: str, path_regex: str, status: int, *, times: int = 1,
+             retry_after: int | None = None, secondary: bool = False, primary: bool = False,
+             reset_in: int = 1, after_acting: bool = False, body: dict[str, Any] | None = None) -> None:
         """Answer the next *times* matching requests with *status*.
 
         ``secondary`` gives GitHub's secondary-rate-limit body, ``primary`` a spent
@@ -209,7 +212,8 @@ class FakeGitHub:
 
     def barrier(self, method: str, path_regex: str, parties: int) -> None:
         """Hold the first *parties* matching requests until all have arrived (races made deterministic)."""
-        self.barriers.append((method, re.compile(path_regex), threading.Barrier(parties, timeout=10), [parties]))
+        self.barriers.append((method, re.compile(path_regex), threading.Barrier(parties, timeout=10),
+                              [parties]))
 
     # ------------------------------------------------------------------ queries for tests
 
@@ -219,7 +223,8 @@ class FakeGitHub:
     def comments(self, full_name: str, number: int) -> list[dict[str, Any]]:
         with self.lock:
             return [self._comment_json(self.repo(full_name), c) for c in
-                    sorted(self.repo(full_name).comments.values(), key=lambda c: c["id"]) if c["_number"] == number]
+                    sorted(self.repo(full_name).comments.values(), key=lambda c: c["id"])
+                    if c["_number"] == number]
 
     def calls_to(self, method: str, path_regex: str) -> list[Call]:
         pattern = re.compile(path_regex)
@@ -238,7 +243,7 @@ class FakeGitHub:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "FakeGitHub":
+    def start(self) -> FakeGitHub:
         fake = self
 
         class Handler(_Handler):
@@ -256,7 +261,7 @@ class FakeGitHub:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "FakeGitHub":
+    def __enter__(self) -> FakeGitHub:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -264,7 +269,8 @@ class FakeGitHub:
 
     # ------------------------------------------------------------------ dispatch
 
-    def handle(self, method: str, raw_path: str, headers: Any, raw_body: bytes) -> tuple[int, dict[str, str], Any]:
+    def handle(self, method: str, raw_path: str, headers: Any,
+               raw_body: bytes) -> tuple[int, dict[str, str], Any]:
         parts = urlsplit(raw_path)
         path, query = parts.path, parse_qs(parts.query)
         call = Call(method, path, query, None)
@@ -277,8 +283,8 @@ class FakeGitHub:
     def _dispatch(self, call: Call, headers: Any, raw_body: bytes) -> tuple[int, dict[str, str], Any]:
         try:
             if not headers.get("User-Agent"):
-                raise ApiError(403, "Request forbidden by administrative rules. Please make sure your request has "
-                                    "a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).")
+                raise ApiError(403, "Request forbidden by administrative rules. Please make sure your "
+                                    "request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).")
             version = headers.get("X-GitHub-Api-Version")
             if version is not None and version not in API_VERSIONS:
                 raise ApiError(400, f"The '{version}' API version is not supported.")
@@ -340,15 +346,17 @@ class FakeGitHub:
     # ------------------------------------------------------------------ JSON shapes
 
     def _user_json(self, login: str, user_id: int = 1) -> dict[str, Any]:
-        return {"login": login, "id": user_id, "node_id": f"U_{user_id}", "type": "Bot" if login.endswith("[bot]") else "User",
-                "url": f"{self.url}/users/{login}", "html_url": f"https://github.com/{login}", "site_admin": False}
+        return {"login": login, "id": user_id, "node_id": f"U_{user_id}",
+                "type": "Bot" if login.endswith("[bot]") else "User", "url": f"{self.url}/users/{login}",
+                "html_url": f"https://github.com/{login}", "site_admin": False}
 
     def _comment_json(self, repo: Repo, c: dict[str, Any]) -> dict[str, Any]:
         base = f"{self.url}/repos/{repo.full_name}"
         return {
             "id": c["id"], "node_id": f"IC_{c['id']}", "url": f"{base}/issues/comments/{c['id']}",
             "html_url": f"https://github.com/{repo.full_name}/pull/{c['_number']}#issuecomment-{c['id']}",
-            "issue_url": f"{base}/issues/{c['_number']}", "body": c["body"], "user": self._user_json(c["login"]),
+            "issue_url": f"{base}/issues/{c['_number']}", "body": c["body"],
+            "user": self._user_json(c["login"]),
             "created_at": c["created_at"], "updated_at": c["updated_at"], "author_association": "NONE",
         }
 
@@ -412,7 +420,8 @@ class _Request:
         headers = {}
         if start + per_page < len(items):
             others = "&".join(f"{k}={v[0]}" for k, v in query.items() if k not in ("page", "per_page"))
-            nxt = f"{self.api.url}{self.call.path}?{others + '&' if others else ''}per_page={per_page}&page={page + 1}"
+            nxt = (f"{self.api.url}{self.call.path}?{others + '&' if others else ''}"
+                   f"per_page={per_page}&page={page + 1}")
             headers["Link"] = f'<{nxt}>; rel="next"'
         return chunk, headers
 
@@ -474,7 +483,8 @@ class _Request:
         body = self.string("body", required=True)
         assert body is not None
         if len(body) > COMMENT_LIMIT:
-            raise validation_failed("IssueComment", "body", f"body is too long (maximum is {COMMENT_LIMIT} characters)")
+            raise validation_failed("IssueComment", "body",
+                                    f"body is too long (maximum is {COMMENT_LIMIT} characters)")
         return body
 
     @route("GET", "/repos/{owner}/{name}/issues/{number}/comments")
@@ -484,7 +494,8 @@ class _Request:
         if not number.isdigit() or int(number) not in repo.pulls:
             raise not_found()
         with self.api.lock:
-            items = [self.api._comment_json(repo, c) for c in sorted(repo.comments.values(), key=lambda c: c["id"])
+            items = [self.api._comment_json(repo, c)
+                     for c in sorted(repo.comments.values(), key=lambda c: c["id"])
                      if c["_number"] == int(number)]
         chunk, headers = self.page(items)
         return 200, chunk, headers
@@ -563,8 +574,8 @@ class _Request:
                     raise invalid_request(f"For 'properties/{where}{key}', {json.dumps(a.get(key))} is not a "
                                           "positive integer.")
             if a["annotation_level"] not in ANNOTATION_LEVELS:
-                raise invalid_request(f"For 'properties/{where}annotation_level', \"{a['annotation_level']}\" is "
-                                      "not one of notice, warning, failure.")
+                raise invalid_request(f"For 'properties/{where}annotation_level', "
+                                      f"\"{a['annotation_level']}\" is not one of notice, warning, failure.")
             if a["end_line"] < a["start_line"]:
                 raise validation_failed("CheckRun", "end_line", "end_line must be at or after start_line")
         run["output"] = {"title": title, "summary": summary, "text": text}
@@ -574,7 +585,8 @@ class _Request:
         status = self.string("status")
         if status is not None:
             if status not in CHECK_STATUSES:
-                raise invalid_request(f"For 'properties/status', \"{status}\" is not one of {', '.join(CHECK_STATUSES)}.")
+                raise invalid_request(f"For 'properties/status', \"{status}\" is not one of "
+                                      f"{', '.join(CHECK_STATUSES)}.")
             run["status"] = status
         conclusion = self.string("conclusion")
         if conclusion is not None:
@@ -655,18 +667,20 @@ class _Request:
         self.commit(repo, sha)
         state = self.string("state", required=True)
         if state not in STATUS_STATES:
-            raise invalid_request(f"For 'properties/state', \"{state}\" is not one of {', '.join(STATUS_STATES)}.")
+            raise invalid_request(f"For 'properties/state', \"{state}\" is not one of "
+                                  f"{', '.join(STATUS_STATES)}.")
         description = self.string("description")
         if description is not None and len(description) > STATUS_DESCRIPTION_LIMIT:
             raise validation_failed("Status", "description",
-                                    f"description is too long (maximum is {STATUS_DESCRIPTION_LIMIT} characters)")
+                                    f"description is too long (maximum is {STATUS_DESCRIPTION_LIMIT} "
+                                    f"characters)")
         target_url = self.string("target_url")
         if target_url and not re.match(r"^https?://", target_url):
             raise validation_failed("Status", "target_url", "target_url must use http(s) scheme")
         with self.api.lock:
             sid = self.api.next_id()
-            status = {"id": sid, "url": f"{self.api.url}/repos/{repo.full_name}/statuses/{sha}", "state": state,
-                      "description": description, "target_url": target_url,
+            status = {"id": sid, "url": f"{self.api.url}/repos/{repo.full_name}/statuses/{sha}",
+                      "state": state, "description": description, "target_url": target_url,
                       "context": self.string("context") or "default", "sha": sha, "created_at": _now(),
                       "updated_at": _now(), "creator": self.api._user_json(self.token.login)}
             repo.statuses.append(status)
@@ -678,7 +692,8 @@ class _Request:
         repo = self.repository(owner, name)
         self.need("statuses")
         with self.api.lock:
-            items = [{k: v for k, v in s.items() if k != "sha"} for s in reversed(repo.statuses) if s["sha"] == ref]
+            items = [{k: v for k, v in s.items() if k != "sha"} for s in reversed(repo.statuses)
+                     if s["sha"] == ref]
         chunk, headers = self.page(items)
         return 200, chunk, headers
 

@@ -119,7 +119,8 @@ def list_pulls(self: _Request, owner: str, name: str):
 def _body(req: _Request) -> str | None:
     body = req.string("body")
     if body is not None and len(body) > fg.COMMENT_LIMIT:
-        raise validation_failed("PullRequest", "body", f"body is too long (maximum is {fg.COMMENT_LIMIT} characters)")
+        raise validation_failed("PullRequest", "body",
+                                f"body is too long (maximum is {fg.COMMENT_LIMIT} characters)")
     return body
 
 
@@ -129,8 +130,8 @@ def create_pull(self: _Request, owner: str, name: str):
     self.need("pull_requests", "write")
     if not isinstance(self.json, dict):
         raise invalid_request("Body should be a JSON object")
-    unknown = set(self.json) - {"title", "head", "base", "body", "draft", "maintainer_can_modify", "head_repo",
-                                "issue"}
+    unknown = set(self.json) - {"title", "head", "base", "body", "draft", "maintainer_can_modify",
+                                "head_repo", "issue"}
     if unknown:
         raise invalid_request(f"\"{sorted(unknown)[0]}\" is not a permitted key.")
     title = self.string("title", required=True)

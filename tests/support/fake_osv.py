@@ -93,8 +93,8 @@ class FakeOsv:
             raise _invalid(f"Invalid value at '{where}' (type.googleapis.com/osv.v1.Query)")
         unknown = set(query) - _QUERY_FIELDS
         if unknown:
-            raise _invalid(f'Invalid JSON payload received. Unknown name "{sorted(unknown)[0]}" at \'{where}\': '
-                           "Cannot find field.")
+            raise _invalid(f'Invalid JSON payload received. Unknown name "{sorted(unknown)[0]}" '
+                           f"at '{where}': Cannot find field.")
         package = query.get("package")
         if "commit" in query:
             if "version" in query:
@@ -156,7 +156,7 @@ class FakeOsv:
 
     # -- server ------------------------------------------------------------
 
-    def __enter__(self) -> "FakeOsv":
+    def __enter__(self) -> FakeOsv:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):

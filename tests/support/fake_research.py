@@ -11,13 +11,15 @@ with Retry-After, ``("500",)``, ``("slow", seconds)``, ``("malformed",)``,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
-import zlib
 import time
+import zlib
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 PERPLEXITY_MODELS = {"sonar", "sonar-pro", "sonar-reasoning", "sonar-reasoning-pro", "sonar-deep-research"}
 # Request parameters the chat-completions APIs document; anything else is a 400.
@@ -39,16 +41,19 @@ def default_answer(prompt: str) -> tuple[str, list[dict[str, str]]]:
             f"2. Measure before and after each change [2].")
     slug = str(zlib.crc32(topic.encode()) % 10_000)
     sources = [
-        {"title": f"Official guide {slug}", "url": f"https://docs.example.org/guide/{slug}", "date": "2025-03-01"},
+        {"title": f"Official guide {slug}", "url": f"https://docs.example.org/guide/{slug}",
+         "date": "2025-03-01"},
         {"title": "Release notes", "url": "https://example.org/releases", "date": "2025-06-12"},
     ]
     return text, sources
 
 
+Responder = Callable[[str, list[dict[str, str]]], tuple[str, list[dict[str, str]]]]
+
+
 class FakeResearchAPI:
     def __init__(self, *, flavour: str = "perplexity", key: str = "test-key-123",
-                 responder: Callable[[str, list[dict[str, str]]], tuple[str, list[dict[str, str]]]] | None = None,
-                 status_for: Callable[[str], int | None] | None = None):
+                 responder: Responder | None = None, status_for: Callable[[str], int | None] | None = None):
         assert flavour in ("perplexity", "openai")
         self.flavour = flavour
         self.key = key
@@ -83,7 +88,7 @@ class FakeResearchAPI:
         with self._lock:
             return self._script.popleft() if self._script else None
 
-    def start(self) -> "FakeResearchAPI":
+    def start(self) -> FakeResearchAPI:
         self._thread.start()
         return self
 
@@ -92,7 +97,7 @@ class FakeResearchAPI:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "FakeResearchAPI":
+    def __enter__(self) -> FakeResearchAPI:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -113,37 +118,36 @@ class FakeResearchAPI:
             return 400, "We could not parse the JSON body of your request", None
         if not isinstance(body, dict):
             return 400, "body must be a JSON object", None
+        problem = self._body_problem(body)
+        return (400, problem, None) if problem else (200, "", body)
+
+    def _body_problem(self, body: dict[str, Any]) -> str:
+        """What the service would reject in a JSON body, or ""."""
         unknown = set(body) - KNOWN_PARAMS
         if unknown:
-            return 400, f"Unrecognized request argument supplied: {sorted(unknown)[0]}", None
+            return f"Unrecognized request argument supplied: {sorted(unknown)[0]}"
         model = body.get("model")
         if not isinstance(model, str) or not model:
-            return 400, "you must provide a model parameter", None
+            return "you must provide a model parameter"
         if self.flavour == "perplexity" and model not in PERPLEXITY_MODELS:
-            return 400, f"Invalid model '{model}'", None
+            return f"Invalid model '{model}'"
         if body.get("stream"):
-            return 400, "this fake does not stream", None
+            return "this fake does not stream"
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
-            return 400, "messages must be a non-empty list", None
+            return "messages must be a non-empty list"
         for m in messages:
             if not isinstance(m, dict) or m.get("role") not in ROLES or not isinstance(m.get("content"), str):
-                return 400, "each message needs a role (system, user, assistant) and string content", None
-        rest = [m["role"] for m in messages if m["role"] != "system"]
+                return "each message needs a role (system, user, assistant) and string content"
         if self.flavour == "perplexity":
-            # Perplexity: system messages first, then user/assistant alternating, ending with user.
-            first_other = next((i for i, m in enumerate(messages) if m["role"] != "system"), len(messages))
-            if any(m["role"] == "system" for m in messages[first_other:]):
-                return 400, "system messages must come first", None
-            if not rest or any(r != ("user" if i % 2 == 0 else "assistant") for i, r in enumerate(rest)) \
-                    or rest[-1] != "user":
-                return 400, ("After the (optional) system message(s), user and assistant roles should be "
-                             "alternating, ending with user"), None
+            problem = _perplexity_order_problem(messages)
+            if problem:
+                return problem
         for name, low, high in (("temperature", 0, 2), ("top_p", 0, 1), ("max_tokens", 1, 128000)):
             if name in body and (isinstance(body[name], bool) or not isinstance(body[name], (int, float))
                                  or not low <= body[name] <= high):
-                return 400, f"{name} out of range", None
-        return 200, "", body
+                return f"{name} out of range"
+        return ""
 
     def answer_body(self, body: dict[str, Any], text: str, sources: list[dict[str, str]]) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -160,6 +164,13 @@ class FakeResearchAPI:
             out["search_results"] = sources
             out["usage"]["search_context_size"] = "low"
         return out
+
+    def reply(self, body: dict[str, Any], kind: str, step: tuple[Any, ...] | None
+              ) -> tuple[str, list[dict[str, str]]]:
+        """The scripted answer (``("answer", text[, sources])``) or the responder's."""
+        if kind == "answer" and step and len(step) > 1:
+            return step[1], list(step[2]) if len(step) > 2 else []
+        return self.responder(body["messages"][-1]["content"], body["messages"])
 
     def _handler(self):
         api = self
@@ -178,10 +189,8 @@ class FakeResearchAPI:
                 for k, v in (extra or {}).items():
                     self.send_header(k, v)
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def _error(self, status: int, message: str, extra: dict[str, str] | None = None) -> None:
                 api.rejected.append((status, message))
@@ -219,22 +228,32 @@ class FakeResearchAPI:
                     return
                 step = api._next_step()
                 kind = step[0] if step else "answer"
-                if kind == "429":
-                    self._error(429, "Rate limit exceeded", {"Retry-After": str(step[1])})
-                    return
-                if kind == "500":
-                    self._error(500, "Internal server error")
-                    return
-                if kind == "malformed":
-                    self._send(200, b'{"id": "x", "choices": [{"message": ', "application/json")
+                if kind in _MISBEHAVIOUR:
+                    _MISBEHAVIOUR[kind](self, step)
                     return
                 if kind == "slow":
                     time.sleep(step[1])
-                prompt = body["messages"][-1]["content"]
-                if kind == "answer" and step and len(step) > 1:
-                    text, sources = step[1], list(step[2]) if len(step) > 2 else []
-                else:
-                    text, sources = api.responder(prompt, body["messages"])
-                self._send(200, json.dumps(api.answer_body(body, text, sources)).encode())
+                self._send(200, json.dumps(api.answer_body(body, *api.reply(body, kind, step))).encode())
 
         return Handler
+
+
+def _perplexity_order_problem(messages: list[dict[str, Any]]) -> str:
+    """Perplexity: system messages first, then user/assistant alternating, ending with user."""
+    rest = [m["role"] for m in messages if m["role"] != "system"]
+    first_other = next((i for i, m in enumerate(messages) if m["role"] != "system"), len(messages))
+    if any(m["role"] == "system" for m in messages[first_other:]):
+        return "system messages must come first"
+    if not rest or any(r != ("user" if i % 2 == 0 else "assistant") for i, r in enumerate(rest)) \
+            or rest[-1] != "user":
+        return ("After the (optional) system message(s), user and assistant roles should be "
+                "alternating, ending with user")
+    return ""
+
+
+# Scripted failures: what the handler sends instead of an answer.
+_MISBEHAVIOUR: dict[str, Callable[[Any, tuple[Any, ...]], None]] = {
+    "429": lambda h, step: h._error(429, "Rate limit exceeded", {"Retry-After": str(step[1])}),
+    "500": lambda h, _step: h._error(500, "Internal server error"),
+    "malformed": lambda h, _step: h._send(200, b'{"id": "x", "choices": [{"message": ', "application/json"),
+}

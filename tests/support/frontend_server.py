@@ -30,7 +30,8 @@ ACCOUNT = b"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>
 <body><main><h1 id="welcome">Welcome back</h1><ul><li>Favourite: Blue in Green</li><li>Favourite: So What</li>
 </ul></main></body></html>"""
 
-SCRIPT_REDIRECT = b"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Checking</title></head>
+SCRIPT_REDIRECT = b"""<!doctype html><html lang="en">\
+<head><meta charset="utf-8"><title>Checking</title></head>
 <body><main><p>Checking your session</p></main>
 <script>addEventListener('load', () => setTimeout(() => location.replace('/pages/clean.html'), 50));</script>
 </body></html>"""
@@ -40,7 +41,7 @@ NEVER_LOADS = b"""<!doctype html><html lang="en"><head><meta charset="utf-8"><ti
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    server: "FixtureSite._Server"
+    server: FixtureSite._Server
 
     def log_message(self, *args: object) -> None:
         return None
@@ -99,8 +100,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         form = urllib.parse.parse_qs(self.rfile.read(length).decode())
         if form.get("username") == [USERNAME] and form.get("password") == [PASSWORD]:
-            return self._send(303, b"", headers={"Location": "/account",
-                                                 "Set-Cookie": f"session={self.server.session}; Path=/; HttpOnly"})
+            return self._send(303, b"",
+                              headers={"Location": "/account",
+                                       "Set-Cookie": f"session={self.server.session}; Path=/; HttpOnly"})
         return self._send(401, LOGIN_FORM)
 
 

@@ -26,7 +26,8 @@ def load_result(p95_samples: list[float], *, budget: float = 200.0, rps: float =
 
 def security_result(extra_high: int = 0) -> PhaseResult:
     findings = [
-        Finding("B105", "low", "Possible hardcoded password: 'secret'", "bandit", Location("app/settings.py", 12),
+        Finding("B105", "low", "Possible hardcoded password: 'secret'", "bandit",
+                Location("app/settings.py", 12),
                 help_url="https://bandit.readthedocs.io/en/latest/plugins/b105_hardcoded_password_string.html",
                 context='PASSWORD = "secret"'),
         Finding("PYSEC-2019-217", "medium", "jinja2 2.10 is vulnerable: sandbox escape via str.format_map",
@@ -35,8 +36,8 @@ def security_result(extra_high: int = 0) -> PhaseResult:
     for i in range(extra_high):
         findings.append(Finding("B602", "high", "subprocess call with shell=True", "bandit",
                                 Location("app/run.py", 30 + i), context="subprocess.call(cmd, shell=True)"))
-    r = PhaseResult(phase="security", tool_versions={"bandit": "1.9.4", "pip-audit": "2.10.1"}, duration_s=3.2,
-                    findings=assign_fingerprints(findings))
+    r = PhaseResult(phase="security", tool_versions={"bandit": "1.9.4", "pip-audit": "2.10.1"},
+                    duration_s=3.2, findings=assign_fingerprints(findings))
     return r.finalize(fail_on="high")
 
 
@@ -48,9 +49,11 @@ def frontend_result(fcp: float = 800.0, a11y: float = 100.0, seed: int = 1) -> P
         phase="frontend",
         duration_s=6.0,
         metrics=[
-            Metric("fcp_ms", sorted(samples)[2], "ms", budget=1500, samples=samples, labels={"url": url}).evaluate(),
+            Metric("fcp_ms", sorted(samples)[2], "ms", budget=1500, samples=samples,
+                   labels={"url": url}).evaluate(),
             Metric("cls", 0.01, "", budget=0.1, labels={"url": url}).evaluate(),
-            Metric("accessibility_score", a11y, "", better="higher", budget=95, labels={"url": url}).evaluate(),
+            Metric("accessibility_score", a11y, "", better="higher", budget=95,
+                   labels={"url": url}).evaluate(),
         ],
     )
     return r.finalize()

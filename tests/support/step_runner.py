@@ -70,14 +70,15 @@ class StepRunner:
         env.update({k: self.resolve(v) for k, v in (step.get("env") or {}).items()})
         env["GITHUB_OUTPUT"] = str(output)
         cwd = self.workspace / self.resolve(step.get("working-directory", "."))
-        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=cwd, env=env,
-                              capture_output=True, text=True, timeout=180)
+        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+                              cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
         self.logs.append(proc.stdout + proc.stderr)
         if step.get("id"):
             self.outputs[step["id"]] = parse_outputs(output.read_text())
         return proc
 
-    def run_steps(self, steps: list[dict[str, Any]], skip_ids: tuple[str, ...] = ()) -> list[subprocess.CompletedProcess[str]]:
+    def run_steps(self, steps: list[dict[str, Any]],
+                  skip_ids: tuple[str, ...] = ()) -> list[subprocess.CompletedProcess[str]]:
         """Run the ``run:`` steps in order; like the runner, stop at the first failing one."""
         done = []
         for i, step in enumerate(steps):

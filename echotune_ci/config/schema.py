@@ -1,0 +1,386 @@
+"""Typed settings: a frozen dataclass per table of ``echotune.toml`` *is* its schema.
+
+A section is declared once, as a frozen dataclass whose fields carry their
+default, bounds and documentation through :func:`setting`::
+
+    @dataclass(frozen=True)
+    class LoadSettings:
+        users: int = setting(20, min=1, max=20000, doc="Concurrent users.")
+        duration: float = setting(10.0, parse=seconds, min=0.5)
+        endpoints: tuple[Endpoint, ...] | None = setting(None, check=_not_empty)
+
+:func:`build` validates raw TOML data against such a class (field types come
+from the annotations: ``str``, ``int``, ``float``, ``bool``, ``X | None``,
+unions, ``tuple[X, ...]`` for arrays, ``Mapping[str, X]`` for free tables,
+``list[Any]`` / ``dict[str, Any]`` for raw JSON, and nested dataclasses for
+tables) and returns an instance with every default filled in. Every problem
+becomes a :class:`~echotune_ci.errors.ConfigError` naming the file and the
+dotted key, so a typo never silently falls back to a default.
+:func:`override` applies command-line values with ``dataclasses.replace``;
+:func:`click_option` derives a click option (type, bounds, help) from a field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar, Union
+
+from ..errors import ConfigError
+
+T = TypeVar("T")
+
+# Key of our metadata in ``dataclasses.Field.metadata``.
+_META = "echotune"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_DURATION_SCALE = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib)?\s*$", re.I)
+_SIZE_SCALE = {"b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2}
+_TYPE_NAMES: dict[Any, str] = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+                               list: "a list", tuple: "a list", dict: "a table", Mapping: "a table"}
+
+Parser = Callable[[Any, str, str], Any]
+Check = Callable[[Any], "str | None"]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """Bounds of one value: the key itself, or each item of a list or table.
+
+    ``parse(value, source, path)`` replaces the type check (durations, sizes,
+    status codes) and returns the stored value; ``check(value)`` returns a
+    problem phrase ("must ...") or None.
+    """
+
+    choices: tuple[Any, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    check: Check | None = None
+    parse: Parser | None = None
+
+
+@dataclass(frozen=True)
+class Setting(Constraint):
+    """A key's :class:`Constraint` plus its documentation and item bounds."""
+
+    doc: str = ""
+    required: bool = False
+    item: Constraint | None = None
+
+
+def setting(default: Any = dataclasses.MISSING, *, doc: str = "", required: bool = False,
+            choices: tuple[Any, ...] | None = None, min: float | None = None,  # noqa: A002
+            max: float | None = None, check: Check | None = None, parse: Parser | None = None,  # noqa: A002
+            item: Constraint | None = None) -> Any:
+    """A dataclass field that is a configuration key.
+
+    *default* is what an absent key means; a dict default is copied for each
+    instance. ``required=True`` makes an absent key an error (the default is
+    then only a placeholder of the right type). Returns ``dataclasses.field``.
+    """
+    meta = {_META: Setting(choices=choices, min=min, max=max, check=check, parse=parse, doc=doc,
+                           required=required, item=item)}
+    if isinstance(default, dict):
+        frozen = dict(default)
+        return dataclasses.field(default_factory=lambda: dict(frozen), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def item(*, choices: tuple[Any, ...] | None = None, min: float | None = None,  # noqa: A002
+         max: float | None = None, check: Check | None = None, parse: Parser | None = None) -> Constraint:  # noqa: A002
+    """Bounds for each element of a list or each value of a table."""
+    return Constraint(choices=choices, min=min, max=max, check=check, parse=parse)
+
+
+def settings_fields(cls: type) -> list[tuple[dataclasses.Field[Any], Setting]]:
+    """The fields of a settings class that are configuration keys, in order."""
+    return [(f, f.metadata[_META]) for f in dataclasses.fields(cls) if _META in f.metadata]
+
+
+def field_doc(cls: type, name: str) -> str:
+    """The documentation of key *name* of *cls* (dotted for nested tables)."""
+    _owner, _f, spec = _resolve(cls, name)
+    return spec.doc
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def parse_duration(value: Any, where: str = "duration") -> float:
+    """``"10s"``, ``"2m"``, ``"500ms"``, ``"1h"`` or a number of seconds -> seconds.
+
+    Raises ConfigError("<where>: expected a duration ...") otherwise.
+    """
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: expected a duration like '10s', got {value!r}")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        m = _DURATION.match(str(value))
+        if not m:
+            raise ConfigError(f"{where}: expected a duration like '10s', '2m' or '500ms', got {value!r}")
+        seconds = float(m.group(1)) * _DURATION_SCALE[m.group(2)]
+    if seconds < 0:
+        raise ConfigError(f"{where}: a duration cannot be negative")
+    return seconds
+
+
+def parse_size(value: Any, where: str = "size") -> int:
+    """``250KB``, ``"1.5 MiB"``, ``"900B"`` or a number of bytes -> bytes.
+
+    K, KB and KiB all mean 1024 bytes, as in bundlesize and Lighthouse
+    budgets. Raises ConfigError("<where>: expected a size ...") otherwise.
+    """
+    m = None if isinstance(value, bool) else _SIZE.match(str(value))
+    if m is None:
+        raise ConfigError(f"{where}: expected a size like '250KB', '1.5MB' or '900B', got {value!r}")
+    return int(round(float(m.group(1)) * _SIZE_SCALE[(m.group(2) or "b").lower()]))
+
+
+def seconds(value: Any, source: str, path: str) -> float:
+    """Parser for a duration key (stored as float seconds)."""
+    return parse_duration(value, f"{source}: {path}")
+
+
+def byte_size(value: Any, source: str, path: str) -> int:
+    """Parser for a size key (an integer of bytes or a string such as "250KB"; stored as bytes)."""
+    try:
+        return parse_size(value)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: '{path}' {str(exc).split(': ', 1)[-1]}") from None
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def build(cls: type[T], data: Any, where: str, source: str) -> T:
+    """Validate *data* (a TOML table) against settings class *cls*.
+
+    *where* is the dotted key path of the table ("" for the whole file,
+    ``load.endpoints[1]`` for an item), *source* the file named in messages.
+    Returns an instance with defaults filled in; raises ConfigError.
+    """
+    if not isinstance(data, dict):
+        if where:
+            raise ConfigError(f"{source}: '{where}' must be a table, got {_describe(data)}")
+        raise ConfigError(f"{source}: the configuration must be a table")
+    known = settings_fields(cls)
+    names = [f.name for f, _ in known]
+    for key in data:
+        if key not in names:
+            hint = difflib.get_close_matches(str(key), names, n=1)
+            more = f" (did you mean '{hint[0]}'?)" if hint else ""
+            raise ConfigError(f"{source}: unknown key '{_join(where, str(key))}'{more}")
+    hints = _hints(cls)
+    values: dict[str, Any] = {}
+    for f, spec in known:
+        path = _join(where, f.name)
+        if f.name in data:
+            values[f.name] = _value(hints[f.name], spec, data[f.name], path, source)
+        elif spec.required:
+            raise ConfigError(f"{source}: missing required key '{path}'")
+    return cls(**values)
+
+
+def override(obj: T, **values: Any) -> T:
+    """A copy of settings *obj* with *values* replaced; None values are ignored.
+
+    Dotted names reach into nested tables (``"compare.rounds"``). Values must
+    already be valid (click options made by :func:`click_option` are).
+    """
+    direct: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        head, _, rest = name.partition(".")
+        if rest:
+            nested.setdefault(head, {})[rest] = value
+        else:
+            direct[head] = value
+    for head, inner in nested.items():
+        direct[head] = override(getattr(obj, head), **inner)
+    return dataclasses.replace(obj, **direct) if direct else obj  # type: ignore[type-var]
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _value(hint: Any, spec: Constraint, value: Any, path: str, source: str) -> Any:
+    if spec.parse is not None:
+        value = spec.parse(value, source, path)
+    else:
+        value = _typed(hint, value, path, source, getattr(spec, "item", None))
+    _bounds(spec, value, path, source)
+    return value
+
+
+def _bounds(spec: Constraint, value: Any, path: str, source: str) -> None:
+    if spec.choices is not None and value not in spec.choices:
+        allowed = ", ".join(repr(c) for c in spec.choices)
+        raise ConfigError(f"{source}: '{path}' must be one of {allowed}, got {value!r}")
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if spec.min is not None and number and value < spec.min:
+        raise ConfigError(f"{source}: '{path}' must be at least {spec.min}, got {value!r}")
+    if spec.max is not None and number and value > spec.max:
+        raise ConfigError(f"{source}: '{path}' must be at most {spec.max}, got {value!r}")
+    if spec.check is not None:
+        problem = spec.check(value)
+        if problem:
+            raise ConfigError(f"{source}: '{path}' {problem}")
+
+
+def _typed(hint: Any, value: Any, path: str, source: str, each: Constraint | None) -> Any:
+    """Check *value* against annotation *hint*; convert arrays to tuples and tables to settings."""
+    if typing.get_origin(hint) in (Union, types.UnionType):
+        return _union(hint, value, path, source, each)
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return build(hint, value, path, source)
+    if hint is Any:
+        return value
+    if not _matches(hint, value):
+        what = "a number" if hint is float else _TYPE_NAMES.get(typing.get_origin(hint) or hint, str(hint))
+        raise ConfigError(f"{source}: '{path}' must be {what}, got {_describe(value)}")
+    return _converted(hint, value, path, source, each)
+
+
+def _union(hint: Any, value: Any, path: str, source: str, each: Constraint | None) -> Any:
+    options = [a for a in typing.get_args(hint) if a is not type(None)]
+    if len(options) == 1:
+        return _typed(options[0], value, path, source, each)
+    for option in options:
+        if _matches(option, value):
+            return _typed(option, value, path, source, each)
+    names = " or ".join(_TYPE_NAMES.get(typing.get_origin(o) or o, str(o)) for o in options)
+    raise ConfigError(f"{source}: '{path}' must be {names}, got {_describe(value)}")
+
+
+def _converted(hint: Any, value: Any, path: str, source: str, each: Constraint | None) -> Any:
+    """*value* (already of the right type) as stored: floats, tuples of items, dicts of values."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is float:
+        return float(value)
+    if origin is tuple:
+        return tuple(_item(args[0], each, v, f"{path}[{i}]", source) for i, v in enumerate(value))
+    if origin in (Mapping, dict) and args and args[1] is not Any:
+        return {k: _item(args[1], each, v, f"{path}.{k}", source) for k, v in value.items()}
+    if origin in (Mapping, dict):
+        return dict(value)
+    return value
+
+
+def _item(hint: Any, each: Constraint | None, value: Any, path: str, source: str) -> Any:
+    return _value(hint, each or Constraint(), value, path, source)
+
+
+def _matches(hint: Any, value: Any) -> bool:
+    origin = typing.get_origin(hint) or hint
+    if dataclasses.is_dataclass(hint):
+        return isinstance(value, dict)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if origin in (tuple, list):
+        return isinstance(value, list)
+    if origin in (Mapping, dict):
+        return isinstance(value, dict)
+    if hint is Any:
+        return True
+    return isinstance(value, origin)
+
+
+def _describe(value: Any) -> str:
+    for t, name in ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
+                    (list, "a list"), (dict, "a table")):
+        if isinstance(value, t):
+            return f"{name} ({value!r})" if not isinstance(value, (list, dict)) else name
+    return type(value).__name__
+
+
+# --------------------------------------------------------------------------- command-line options
+
+
+def _resolve(cls: type, dotted: str) -> tuple[type, dataclasses.Field[Any], Setting]:
+    owner = cls
+    parts = dotted.split(".")
+    for i, part in enumerate(parts):
+        for f, spec in settings_fields(owner):
+            if f.name == part:
+                if i == len(parts) - 1:
+                    return owner, f, spec
+                owner = _hints(owner)[part]
+                break
+        else:
+            raise KeyError(f"{cls.__name__} has no setting {dotted!r}")
+    raise KeyError(dotted)  # pragma: no cover - an empty name
+
+
+def click_option(cls: type, name: str, *decls: str, help: str | None = None, **extra: Any) -> Any:  # noqa: A002
+    """A click option overriding setting *name* of *cls*, typed and bounded like the setting.
+
+    The option defaults to None ("as configured"); its value reaches the
+    command under the setting's name with dots as underscores unless *decls*
+    names a parameter. Help defaults to the setting's documentation.
+    """
+    import click
+
+    owner, f, spec = _resolve(cls, name)
+    hint = _hints(owner)[f.name]
+    base = _plain(hint)
+    kwargs: dict[str, Any] = {"default": None, "help": help if help is not None else spec.doc}
+    if spec.parse is seconds:
+        kwargs["callback"] = duration_callback
+    elif spec.parse is byte_size:
+        kwargs["callback"] = _size_callback
+    elif spec.choices is not None:
+        kwargs["type"] = click.Choice([str(c) for c in spec.choices])
+    elif base is int:
+        kwargs["type"] = click.IntRange(_int(spec.min), _int(spec.max))
+    elif base is float:
+        kwargs["type"] = click.FloatRange(spec.min, spec.max)
+    elif base is bool:
+        kwargs["is_flag"] = True
+        kwargs["default"] = None
+    kwargs.update(extra)
+    return click.option(*decls, **kwargs)
+
+
+def _int(bound: float | None) -> int | None:
+    return None if bound is None else int(bound)
+
+
+def _plain(hint: Any) -> Any:
+    if typing.get_origin(hint) in (Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return options[0] if len(options) == 1 else hint
+    return hint
+
+
+def _option_callback(parse: Callable[[Any, str], Any]) -> Callable[[Any, Any, Any], Any]:
+    def callback(_ctx: Any, param: Any, value: Any) -> Any:
+        import click
+
+        if value is None:
+            return None
+        try:
+            return parse(value, f"--{(param.name or '').replace('_', '-')}")
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc).split(": ", 1)[-1]) from None
+
+    return callback
+
+
+duration_callback = _option_callback(parse_duration)
+duration_callback.__doc__ = "click callback: a duration ('10s', '2m') -> seconds; BadParameter otherwise."
+_size_callback = _option_callback(parse_size)

@@ -1,0 +1,118 @@
+"""Sections every phase shares: project, serve, run, budgets, gate, report, github."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..phases.registry import PHASE_NAMES
+from ..results.model import SEVERITIES
+from .schema import item, seconds, setting
+
+
+def _port(value: int | str) -> str | None:
+    if value == "auto" or (isinstance(value, int) and 0 < value < 65536):
+        return None
+    return "must be 'auto' or a port number"
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """[project]: what is measured."""
+
+    name: str = setting("", doc="Shown in reports.")
+    root: str = setting(".", doc="Repository root, relative to the config file.")
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """[serve]: how `run` starts the app under test."""
+
+    command: str = setting("", doc="Shell command that starts the app; {port} is replaced.")
+    ready_url: str = setting("", doc="URL polled until it answers 2xx/3xx; {port} is replaced.")
+    port: int | str = setting("auto", check=_port, doc="'auto' (a free port) or a fixed port number.")
+    cwd: str = setting(".", doc="Working directory for the command, relative to the config file.")
+    env: Mapping[str, str] = setting({}, doc="Extra environment variables for the app.")
+    timeout: float = setting(30.0, parse=seconds, min=0.1, doc="How long to wait for ready_url.")
+    stop_timeout: float = setting(10.0, parse=seconds, min=0.1,
+                                  doc="How long the app may take to stop before it is killed.")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """[run]: which phases `run` drives."""
+
+    phases: tuple[str, ...] = setting((), item=item(choices=PHASE_NAMES), doc="Phases to run, in this order.")
+    parallel: bool = setting(False, doc="Run phases concurrently (measurements disturb each other).")
+    output_dir: str = setting("results", doc="Where result files and the report go.")
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """[budgets]: project-wide limits; phases allow per-URL / per-endpoint overrides.
+
+    Names are metric names; times are milliseconds, rates and scores percent.
+    """
+
+    api_p95_ms: float = setting(200.0, min=0, doc="95th percentile of API response time.")
+    error_rate_pct: float = setting(1.0, min=0, max=100, doc="Share of failed requests under load.")
+    fcp_ms: float = setting(1500.0, min=0, doc="First Contentful Paint.")
+    lcp_ms: float = setting(2000.0, min=0, doc="Largest Contentful Paint.")
+    tti_ms: float = setting(2000.0, min=0, doc="Time to Interactive.")
+    tbt_ms: float = setting(300.0, min=0, doc="Total Blocking Time.")
+    cls: float = setting(0.1, min=0, doc="Cumulative Layout Shift (unitless).")
+    interaction_ms: float = setting(100.0, min=0, doc="Latency from an input to the next paint.")
+    accessibility_score: float = setting(95.0, min=0, max=100,
+                                         doc="Lighthouse-comparable accessibility score.")
+    performance_score: float = setting(0.0, min=0, max=100, doc="0 disables the gate.")
+    bundle_growth_pct: float = setting(5.0, min=0, doc="Growth of the gzip bundle total against the base.")
+    redis_hit_ratio_pct: float = setting(85.0, min=0, max=100,
+                                         doc="Redis cache hit ratio over the load test.")
+    app_memory_mb: float = setting(512.0, min=0, doc="Peak resident memory of the app under load.")
+    app_cpu_pct: float = setting(80.0, min=0, doc="Mean CPU use of the app under load (100 = one core).")
+    security_fail_on: str = setting("high", choices=SEVERITIES, doc="Lowest finding severity that fails.")
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """[gate]: relative rules applied against a baseline."""
+
+    regression: Mapping[str, float] = setting(
+        {"p95_ms": 10.0, "api_p95_ms": 10.0, "rps": 10.0, "fcp_ms": 10.0, "lcp_ms": 10.0, "tti_ms": 10.0,
+         "tbt_ms": 25.0, "bundle_total_gzip_bytes": 5.0},
+        item=item(min=0),
+        doc="Metric name -> largest allowed change for the worse against the baseline, in percent.",
+    )
+    alpha: float = setting(0.05, min=0.0001, max=0.5, doc="Significance level for sampled metrics.")
+    min_effect_pct: float = setting(5.0, min=0, doc="Smaller changes are never called regressions.")
+    fail_on_warn: bool = setting(False, doc="Exit 1 on warnings too.")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """[report]: how results are presented."""
+
+    title: str = setting("EchoTune CI", doc="Heading of the comment and the summary.")
+    details_url: str = setting("", doc="Link to the full report, used when the comment is truncated.")
+    max_annotations: int = setting(50, min=0, max=50, doc="Most annotations printed per run.")
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    """[github]: how comment, checks and propose talk to GitHub."""
+
+    enabled: bool = setting(True, doc="false: `comment` and `checks` publish nothing (and say so).")
+    api_url: str = setting("", doc="REST API root; empty: $GITHUB_API_URL, else https://api.github.com.")
+    comment_author: str = setting("", doc="Login whose marked comment is ours; empty: the token's own user.")
+    checks: str = setting("auto", choices=("auto", "check-run", "status"),
+                          doc="auto: check runs, falling back to commit statuses for tokens that are not a "
+                              "GitHub App's.")
+    check_name: str = setting("EchoTune CI / {phase}",
+                              check=lambda v: None if "{phase}" in v else "must contain {phase}",
+                              doc="Name of each phase's check run or status context.")
+    max_attempts: int = setting(4, min=1, max=10, doc="Tries per request on rate limits, 429 and 5xx.")
+    backoff: float = setting(1.0, parse=seconds, min=0,
+                             doc="First wait when GitHub gives no Retry-After; doubles.")
+    max_wait: float = setting(60.0, parse=seconds, min=0,
+                              doc="Longest single wait; a longer Retry-After fails at once.")
+    timeout: float = setting(30.0, parse=seconds, min=1, doc="Timeout of one request.")

@@ -1,0 +1,1 @@
+"""Versioned data taken from elsewhere (Lighthouse weights, curves and axe rule switches)."""

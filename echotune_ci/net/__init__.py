@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every client: one retry policy."""

@@ -1,0 +1,1 @@
+"""The frontend phase: web vitals, Lighthouse-comparable scores and accessibility in Chromium."""

@@ -1,0 +1,75 @@
+"""Finding a Chromium and launching it through Playwright (never downloading one)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ...errors import RunError
+from .page import error_line
+
+# Quiet, reproducible runs: no GPU in CI, no background traffic skewing network figures.
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+INSTALL_HINT = (
+    "install one with `python -m playwright install chromium` (add --with-deps on a fresh runner) or your "
+    "system's package (e.g. `apt-get install chromium`), or point [frontend] chromium / ECHOTUNE_CHROMIUM "
+    "at it"
+)
+
+
+def find_chromium(configured: str, playwright: Any) -> str:
+    """The executable to launch: configured path, ECHOTUNE_CHROMIUM, Playwright's own, then PATH.
+
+    RunError when an explicit choice is not an executable or nothing is found.
+    """
+    tried: list[str] = []
+    explicit = [("[frontend] chromium", configured),
+                ("ECHOTUNE_CHROMIUM", os.environ.get("ECHOTUNE_CHROMIUM", ""))]
+    for where, value in explicit:
+        if not value:
+            continue
+        path = shutil.which(value) or value
+        if _is_executable(path):
+            return path
+        # An explicit choice that does not work is an error, not a reason to pick another browser.
+        raise RunError(f"{where} = {value}: no such executable; {INSTALL_HINT}")
+    tried.append("[frontend] chromium and ECHOTUNE_CHROMIUM (unset)")
+    own = _playwright_chromium(playwright)
+    if own and _is_executable(own):
+        return own
+    tried.append(f"Playwright's browser ({own or 'not installed'})")
+    for name in PATH_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    tried.append(f"PATH ({', '.join(PATH_NAMES)})")
+    raise RunError(f"no Chromium or Chrome found; tried {'; '.join(tried)}; {INSTALL_HINT}")
+
+
+def _playwright_chromium(playwright: Any) -> str:
+    try:
+        return playwright.chromium.executable_path or ""
+    except Exception:  # Playwright raises when its browser registry has no entry
+        return ""
+
+
+def _is_executable(path: str) -> bool:
+    p = Path(path)
+    return p.is_file() and os.access(p, os.X_OK)
+
+
+def launch(playwright: Any, executable: str) -> Any:
+    """Start headless Chromium at *executable*; RunError when it does not start."""
+    try:
+        return playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS, headless=True)
+    except Exception as exc:
+        raise RunError(f"{executable}: Chromium did not start ({error_line(exc)})") from None

@@ -1,0 +1,311 @@
+"""Frontend phase: web vitals, performance and accessibility scores, interaction
+latency and screenshots of the configured pages in a real Chromium.
+
+Every page is loaded ``runs`` times, each in a fresh browser context (cold
+cache, same cookies); the median run is reported and every run is kept as a
+sample for ``compare``. axe-core runs once per page, on the last load.
+
+:data:`PHASE` is what ``echotune-ci run`` drives; :func:`measure` is the same
+audit for the ``frontend`` command (command-line URLs go in with
+:func:`~echotune_ci.phases.frontend.options.with_urls`). The per-page summary
+``frontend.md`` is a document: the report layer writes it
+(:func:`echotune_ci.report.frontend_pages.write_frontend_pages`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...data.lighthouse import lighthouse
+from ...errors import RunError
+from ...results import Metric, PhaseResult, assign_fingerprints
+from .auth import log_in, read_storage_state
+from .axe import AxeOutcome, axe_source, run_axe, violation_findings
+from .browser import find_chromium, launch
+from .metrics import page_budgets, sampled, status_metric
+from .options import NAME, FrontendOptions, PageSpec, plan
+from .page import PageError, RunSample, error_line, interact, load, open_page
+from .scoring import performance_score
+from .settings import FrontendSettings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..base import PhaseContext
+
+__all__ = ["PHASE", "FrontendOptions", "FrontendPhase", "PageSpec", "artifact_ref", "audit", "measure"]
+
+VITALS = ("ttfb_ms", "fcp_ms", "lcp_ms", "cls", "tbt_ms", "tti_ms", "speed_index_ms")
+DISABLED = "[frontend] enabled = false: nothing audited"
+# Placeholder app URL for :meth:`FrontendPhase.check`, which runs before `run` starts the app.
+_CHECK_URL = "http://127.0.0.1"
+
+
+class FrontendPhase:
+    """The frontend phase as `run` drives it: needs the app, audits [frontend] pages."""
+
+    name = NAME
+    settings_type = FrontendSettings
+    needs_app = True
+
+    def check(self, settings: FrontendSettings, ctx: PhaseContext) -> None:
+        """Raise ConfigError for what :meth:`run` would reject (no pages, bad page entries).
+
+        Runs before `run` starts the app, so the app's URL is assumed to be
+        http://127.0.0.1.
+        """
+        if settings.enabled:
+            plan(settings, dataclasses.replace(ctx, base_url=_CHECK_URL))
+
+    def run(self, settings: FrontendSettings, ctx: PhaseContext) -> PhaseResult:
+        """Audit the configured pages against ``ctx.base_url``; see :func:`measure`.
+
+        With ``enabled = false`` the result holds only a note saying so.
+        """
+        if not settings.enabled:
+            return PhaseResult(phase=NAME, notes=[DISABLED])
+        return measure(settings, ctx)
+
+
+PHASE = FrontendPhase()
+
+
+def measure(settings: FrontendSettings, ctx: PhaseContext, *,
+            storage_state: Path | None = None) -> PhaseResult:
+    """Audit the pages of *settings* in *ctx* (see :func:`~.options.plan` for *storage_state*).
+
+    Screenshots go to ``ctx.artifacts_dir``; progress lines to
+    ``ctx.progress``. Raises ConfigError for pages that cannot be resolved
+    and RunError when Playwright or Chromium cannot start.
+    """
+    return audit(plan(settings, ctx, storage_state=storage_state), ctx.progress)
+
+
+def audit(opts: FrontendOptions, progress: Callable[[str], None] = lambda _m: None) -> PhaseResult:
+    """Run the planned audit; the phase's result (metrics per page, axe findings, screenshots).
+
+    A page that cannot be measured becomes an error of the result and the
+    other pages are still audited; RunError when the browser cannot start.
+    """
+    started = time.monotonic()
+    result = PhaseResult(phase=NAME, target=", ".join(p.url for p in opts.pages))
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise RunError("the frontend phase needs Playwright: pip install 'echotune-ci[frontend]'") from None
+    try:
+        manager = sync_playwright().start()
+    except Exception as exc:
+        raise RunError(f"Playwright did not start: {exc}") from None
+    try:
+        executable = find_chromium(opts.chromium, manager)
+        browser = launch(manager, executable)
+        try:
+            result.tool_versions = _versions(browser)
+            context_options = opts.preset.context_options(browser.version)
+            state = _storage_state(browser, opts, context_options)
+            for spec in opts.pages:
+                _audit_page(browser, spec, opts, context_options, state, result, progress)
+        finally:
+            browser.close()
+    finally:
+        manager.stop()
+    assign_fingerprints(result.findings)
+    result.finalize(fail_on=opts.fail_on)
+    result.duration_s = time.monotonic() - started
+    return result
+
+
+def artifact_ref(path: Path, artifacts_dir: Path) -> str:
+    """How the result lists an artifact written to *artifacts_dir*.
+
+    Relative to the result file's folder when *artifacts_dir* is
+    ``<results>/artifacts/<phase>/`` (as `run` and the ``frontend`` command
+    lay it out), else the absolute path.
+    """
+    if artifacts_dir.parent.name == "artifacts":
+        try:
+            return str(path.resolve().relative_to(artifacts_dir.parent.parent.resolve()))
+        except ValueError:
+            pass
+    return str(path.resolve())
+
+
+def _versions(browser: Any) -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {
+        "chromium": browser.version,
+        "playwright": version("playwright"),
+        "axe-core": axe_source()[1],
+        "axe-playwright-python": version("axe-playwright-python"),
+        "lighthouse-scoring": lighthouse().major,
+    }
+
+
+def _storage_state(browser: Any, opts: FrontendOptions,
+                   context_options: dict[str, Any]) -> dict[str, Any] | None:
+    state = read_storage_state(opts.storage_state) if opts.storage_state else None
+    if opts.login is not None:
+        state = log_in(browser, opts.login, context_options, state)
+    return state
+
+
+@dataclass
+class _PageRuns:
+    samples: list[RunSample] = field(default_factory=list)
+    axe: AxeOutcome | None = None
+    screenshot: Path | None = None
+
+
+def _audit_page(browser: Any, spec: PageSpec, opts: FrontendOptions, context_options: dict[str, Any],
+                state: dict[str, Any] | None, result: PhaseResult, progress: Callable[[str], None]) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
+    runs = _PageRuns()
+    interactions = list(spec.interactions)
+    count = opts.settings.runs
+    for i in range(count):
+        progress(f"{spec.url} run {i + 1}/{count}")
+        try:
+            context = browser.new_context(storage_state=state, **context_options)
+        except PlaywrightError as exc:  # e.g. a storage state Playwright cannot use
+            raise RunError(f"cannot open a browser context: {error_line(exc)}") from None
+        try:
+            probe = open_page(context, opts.throttle)
+            page = probe.page
+            sample = load(probe, spec.url, opts.settings)
+            runs.samples.append(sample)
+            last = i == count - 1
+            if sample.timings is None:  # an error status: measure nothing more
+                _screenshot(page, spec, opts, runs)
+                break
+            if last:
+                _screenshot(page, spec, opts, runs)
+                _run_axe(page, probe.cdp, opts, runs)
+            for ix in list(interactions):
+                try:
+                    sample.interactions[ix.name] = interact(page, ix)
+                except PageError as exc:
+                    result.errors.append(f"{spec.url}: {exc}")
+                    interactions.remove(ix)
+        except PageError as exc:
+            result.errors.append(f"{spec.url}: {exc}")
+            break
+        except PlaywrightError as exc:  # the browser itself failed (crash, closed target)
+            result.errors.append(f"{spec.url}: browser error: {error_line(exc)}")
+            break
+        finally:
+            context.close()
+    _record(spec, runs, opts, result)
+
+
+def _screenshot(page: Any, spec: PageSpec, opts: FrontendOptions, runs: _PageRuns) -> None:
+    if not opts.settings.screenshots:
+        return
+    path = opts.artifacts_dir / f"{spec.name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    runs.screenshot = path
+
+
+def _run_axe(page: Any, cdp: Any, opts: FrontendOptions, runs: _PageRuns) -> None:
+    # axe measures nothing about speed: run it at full speed, then restore the preset.
+    if opts.throttle.cpu_slowdown > 1:
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    runs.axe = run_axe(page, opts.settings.accessibility)
+    if opts.throttle.cpu_slowdown > 1:
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": opts.throttle.cpu_slowdown})
+
+
+def _record(spec: PageSpec, runs: _PageRuns, opts: FrontendOptions, result: PhaseResult) -> None:
+    """Add one page's artifacts, notes, errors, findings and metrics to *result*, in that page's order."""
+    if runs.screenshot is not None:
+        result.artifacts.append(artifact_ref(runs.screenshot, opts.artifacts_dir))
+    loaded = _loaded_samples(spec, runs, result)
+    if not loaded:
+        return
+    _load_notes(spec, loaded, result)
+    budgets = page_budgets(opts.budgets, spec.budgets)
+    metrics = _load_metrics(spec, loaded, budgets, opts.preset.form_factor, result)
+    metrics += _axe_metrics(spec, runs.axe, budgets, result)
+    metrics += _interaction_metrics(spec, loaded, budgets)
+    metrics += _size_metrics(spec.label, loaded)
+    result.metrics.extend(metrics)
+
+
+def _loaded_samples(spec: PageSpec, runs: _PageRuns, result: PhaseResult) -> list[RunSample]:
+    """The runs that loaded the page; records the document's status (and stops at an error status)."""
+    if not runs.samples:
+        return []
+    status = runs.samples[-1].status
+    if status is not None:
+        result.metrics.append(status_metric(spec.label, status))
+        if status >= 400:
+            result.notes.append(f"{spec.url}: answered {status}; the page was not measured")
+            return []
+    return [s for s in runs.samples if s.timings is not None]
+
+
+def _load_notes(spec: PageSpec, loaded: list[RunSample], result: PhaseResult) -> None:
+    final = loaded[-1].final_url
+    if final.rstrip("/") != spec.url.rstrip("/"):
+        result.notes.append(f"{spec.url}: ended at {final} (redirected; a login page?)")
+    if not all(s.settled for s in loaded):
+        result.notes.append(f"{spec.url}: did not become quiet within the settle timeout; "
+                            f"TTI and TBT may be understated")
+
+
+def _load_metrics(spec: PageSpec, loaded: list[RunSample], budgets: dict[str, float | None], form_factor: str,
+                  result: PhaseResult) -> list[Metric]:
+    """Web vitals and the performance score over the loaded runs."""
+    timings = [s.timings for s in loaded if s.timings is not None]
+    if all(t.fcp_ms is None for t in timings):
+        # A blank page must not pass the paint budgets by having no paint to measure.
+        result.errors.append(f"{spec.url}: painted no content (no First Contentful Paint), "
+                             f"so no paint metrics")
+    metrics: list[Metric] = []
+    for name in VITALS:
+        values = [getattr(t, name) for t in timings if getattr(t, name) is not None]
+        if values:
+            metrics.append(sampled(name, values, spec.label, budgets.get(name)))
+    scores = [score for t in timings if (score := performance_score(vars(t), form_factor)) is not None]
+    if scores:  # none without paint timings
+        metrics.append(sampled("performance_score", scores, spec.label, budgets["performance_score"]))
+    return metrics
+
+
+def _axe_metrics(spec: PageSpec, axe: AxeOutcome | None, budgets: dict[str, float | None],
+                 result: PhaseResult) -> list[Metric]:
+    """The accessibility score; adds the violations as findings."""
+    if axe is None:
+        return []
+    metric = sampled("accessibility_score", [axe.score], spec.label, budgets["accessibility_score"])
+    result.findings.extend(violation_findings(spec.label, axe))
+    if axe.errored:
+        result.notes.append(f"{spec.url}: axe-core failed on {', '.join(axe.errored)}; left out of the score")
+    return [metric]
+
+
+def _interaction_metrics(spec: PageSpec, loaded: list[RunSample],
+                         budgets: dict[str, float | None]) -> list[Metric]:
+    metrics = []
+    for ix in spec.interactions:
+        values = [s.interactions[ix.name] for s in loaded if ix.name in s.interactions]
+        if values:
+            budget = ix.budget_ms if ix.budget_ms is not None else budgets["interaction_ms"]
+            metrics.append(sampled("interaction_ms", values, spec.label, budget, interaction=ix.name))
+    return metrics
+
+
+def _size_metrics(label: str, loaded: list[RunSample]) -> list[Metric]:
+    kinds = sorted({k for s in loaded for k in s.transfer})
+    metrics = [sampled("transfer_bytes", [float(sum(s.transfer.values())) for s in loaded], label)]
+    metrics.extend(sampled(f"transfer_bytes.{k}", [float(s.transfer.get(k, 0)) for s in loaded], label)
+                   for k in kinds)
+    metrics.append(sampled("request_count", [float(s.requests) for s in loaded], label))
+    metrics.append(sampled("dom_size", [float(s.dom_size) for s in loaded], label))
+    return metrics

@@ -1,0 +1,1 @@
+"""The load phase: a headless locust test against the app, run in child processes."""

@@ -1,0 +1,104 @@
+"""Base against head in one job: interleaved rounds, decided with :mod:`echotune_ci.compare`.
+
+After an unmeasured warm-up of both, rounds alternate base/head and
+head/base (ABBA), so a machine that slows down during the job slows both
+builds alike. Each round gives one total p95 and one throughput per build;
+the Mann-Whitney test of ``compare`` on those samples, plus the gate's
+regression thresholds, decide what is a regression.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...compare import Comparison, compare_metric
+from ...results import Finding, Metric, assign_fingerprints
+from ...results.units import fmt_number
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...config.sections import GateSettings
+
+DECIDED = ("p95_ms", "rps")
+_WHAT = {"p95_ms": "p95 latency", "rps": "throughput"}
+
+
+def interleaved_rounds(base_host: str, head_host: str, rounds: int, duration: float) -> list[dict[str, Any]]:
+    """The rounds of a base-against-head job, in the order they run (the worker's ``rounds``).
+
+    Two warm-up rounds (min(duration/2, 2) s each, not measured), then
+    *rounds* pairs of *duration* seconds, base first in odd pairs and head
+    first in even ones. Each round: label ("warm-up", "base", "head"),
+    host, duration (s), prefix of its artifacts, and whether to write them.
+    """
+    # The first round of a process is slower (cold connections, lazy imports): warm both builds up unmeasured.
+    warm = min(duration / 2, 2.0)
+    out: list[dict[str, Any]] = [
+        {"label": "warm-up", "host": host, "duration": warm, "prefix": "", "artifacts": False}
+        for host in (base_host, head_host)
+    ]
+    for i in range(rounds):
+        pair = [("base", base_host), ("head", head_host)]
+        if i % 2:
+            pair.reverse()
+        for label, host in pair:
+            out.append({"label": label, "host": host, "duration": duration, "prefix": f"{label}-r{i + 1}",
+                        "html": i == rounds - 1, "warmup": True})
+    return out
+
+
+def decide(base: list[Metric], head: list[Metric], gate: GateSettings, min_effect_ms: float,
+           rounds: int) -> tuple[list[Metric], list[Finding], list[str]]:
+    """Compare the unlabelled totals of :data:`DECIDED` between base and head.
+
+    Uses ``gate.alpha``, ``gate.min_effect_pct`` and ``gate.regression``
+    (percent per metric name); a latency shift under *min_effect_ms* ms is
+    never a regression. Sets ``baseline`` on the head metrics. Returns the
+    base metrics to keep (labelled build=base), one high-severity finding
+    per regression, and one verdict note per metric.
+    """
+    base_by = {m.name: m for m in base if not m.labels}
+    head_by = {m.name: m for m in head if not m.labels}
+    kept: list[Metric] = []
+    findings: list[Finding] = []
+    notes: list[str] = []
+    for name in DECIDED:
+        b, h = base_by.get(name), head_by.get(name)
+        if b is None or h is None:
+            continue
+        cmp = compare_metric("load", b, h, alpha=gate.alpha, min_effect_pct=gate.min_effect_pct,
+                             threshold_pct=gate.regression.get(name))
+        if (cmp.verdict == "regressed" and h.unit == "ms" and b.value is not None and h.value is not None
+                and abs(h.value - b.value) < min_effect_ms):
+            cmp.verdict = "no significant change"
+        h.baseline = b.value
+        kept.append(Metric(name, b.value, b.unit, b.better, samples=list(b.samples), labels={"build": "base"},
+                           description="The base build, measured in the same interleaved rounds."))
+        text = verdict_note(cmp, rounds)
+        notes.append(text)
+        if cmp.verdict == "regressed":
+            findings.append(_finding(cmp, text))
+    return kept, assign_fingerprints(findings), notes
+
+
+def verdict_note(cmp: Comparison, rounds: int) -> str:
+    """One line such as "p95 latency regressed against base: 12 ms -> 250 ms (+12.3 %, p = 0.004),
+    5 interleaved rounds per build"."""
+    what = _WHAT.get(cmp.name, cmp.name)
+    change = ""
+    if cmp.effect_pct is not None:
+        p_value = f", p = {cmp.p_value:.3f}" if cmp.p_value is not None else ""
+        change = f" ({cmp.effect_pct:+.1f} %{p_value})"
+    base, head = fmt_number(cmp.base, cmp.unit), fmt_number(cmp.head, cmp.unit)
+    per_build = f"{rounds} interleaved rounds per build"
+    return f"{what} {cmp.verdict} against base: {base} -> {head}{change}, {per_build}"
+
+
+def _finding(cmp: Comparison, text: str) -> Finding:
+    return Finding(
+        rule_id=f"load.regression.{cmp.name}",
+        severity="high",
+        message=text,
+        source_tool="echotune-compare",
+        context=f"{cmp.name} regressed against base",
+        properties={"base": cmp.base, "head": cmp.head, "effect_pct": cmp.effect_pct, "p_value": cmp.p_value},
+    )

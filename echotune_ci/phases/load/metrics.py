@@ -1,0 +1,126 @@
+"""Locust statistics (one or more rounds) to metrics and findings.
+
+Metric names are the same per endpoint (labels {"endpoint": "GET /x"}) and
+for the total (no label). With several rounds the value is the median of the
+rounds and ``samples`` keeps each round, so ``compare`` can test them. Times
+are milliseconds, throughput requests per second, error rates percent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from statistics import median
+from typing import TYPE_CHECKING, Any, Literal
+
+from ...results import Finding, Metric, assign_fingerprints
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...config.sections import Budgets
+    from .settings import EndpointBudgets
+
+MAX_FAILURE_FINDINGS = 20
+SAMPLED = ("p95_ms", "rps")
+# Longest error text quoted in a finding; Jinja's truncate(300, True) with its default leeway of 5.
+_ERROR_CHARS, _ERROR_LEEWAY = 300, 5
+
+
+def endpoint_key(entry: dict[str, Any]) -> str:
+    """``"METHOD name"`` of a statistics entry or error (the endpoint label of its metrics)."""
+    return f"{entry['method']} {entry['name']}".strip()
+
+
+def _combine(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """One entry from the same endpoint's entries in several rounds."""
+    requests = sum(e["requests"] for e in entries)
+    failures = sum(e["failures"] for e in entries)
+    measured = [e for e in entries if e["requests"]]
+    out: dict[str, Any] = {
+        "requests": requests,
+        "failures": failures,
+        "error_rate": failures / requests * 100.0 if requests else None,
+        "max": max((e["max"] for e in measured), default=None),
+        "rounds": {k: [float(e[k]) for e in measured] for k in ("p50", "p95", "p99")},
+    }
+    out["rounds"]["rps"] = [float(e["rps"]) for e in entries]
+    for k, values in out["rounds"].items():
+        out[k] = median(values) if values else None
+    return out
+
+
+def _metrics_for(stats: dict[str, Any], labels: dict[str, str], budgets: Mapping[str, float | None],
+                 sampled: bool) -> list[Metric]:
+    def m(name: str, value: float | None, unit: str, better: Literal["lower", "higher"] = "lower",
+          budget: float | None = None, rounds_key: str | None = None) -> Metric:
+        samples = stats["rounds"][rounds_key] if (sampled and rounds_key and name in SAMPLED) else []
+        metric = Metric(name, value, unit, better, budget=budget, samples=list(samples), labels=dict(labels))
+        return metric.evaluate()
+
+    return [
+        m("p50_ms", stats["p50"], "ms", rounds_key="p50"),
+        m("p95_ms", stats["p95"], "ms", budget=budgets.get("p95_ms"), rounds_key="p95"),
+        m("p99_ms", stats["p99"], "ms", budget=budgets.get("p99_ms"), rounds_key="p99"),
+        m("max_ms", stats["max"], "ms"),
+        m("rps", stats["rps"], "req/s", "higher", rounds_key="rps"),
+        m("error_rate_pct", stats["error_rate"], "%", budget=budgets.get("error_rate_pct")),
+        m("requests", float(stats["requests"]), "", "higher"),
+    ]
+
+
+def rounds_metrics(rounds: list[dict[str, Any]], thresholds: Mapping[str, EndpointBudgets],
+                   budgets: Budgets, labels: dict[str, str] | None = None) -> list[Metric]:
+    """Metrics of the rounds (the worker's ``rounds`` output): the total first, then each endpoint.
+
+    The total comes first so that ``result.metric("p95_ms")`` finds it. The
+    total's budgets are ``budgets.api_p95_ms`` and ``budgets.error_rate_pct``;
+    an endpoint's own (*thresholds*, keyed "METHOD name") replace them.
+    Returns [] when no request completed.
+    """
+    defaults: dict[str, float | None] = {"p95_ms": budgets.api_p95_ms,
+                                         "error_rate_pct": budgets.error_rate_pct}
+    sampled = len(rounds) > 1
+    total = _combine([r["total"] for r in rounds])
+    if not total["requests"]:
+        return []
+    out = _metrics_for(total, dict(labels or {}), defaults, sampled)
+    by_endpoint: dict[str, list[dict[str, Any]]] = {}
+    for r in rounds:
+        for e in r["entries"]:
+            by_endpoint.setdefault(endpoint_key(e), []).append(e)
+    for key, entries in by_endpoint.items():
+        own = thresholds[key].given() if key in thresholds else {}
+        scope = {**(labels or {}), "endpoint": key}
+        out.extend(_metrics_for(_combine(entries), scope, {**defaults, **own}, sampled))
+    return out
+
+
+def failure_note(endpoint: str, error: str, count: int) -> str:
+    """"GET /x: 3 requests failed with HTTP 404 (expected 200)"; errors over 305 characters are cut to 300."""
+    if len(error) > _ERROR_CHARS + _ERROR_LEEWAY:
+        error = error[:_ERROR_CHARS - 3] + "..."
+    return f"{endpoint}: {count} {'request' if count == 1 else 'requests'} failed with {error}".strip()
+
+
+def failure_findings(rounds: list[dict[str, Any]]) -> tuple[list[Finding], int]:
+    """One medium finding per endpoint and kind of failure, most frequent first (at most
+    :data:`MAX_FAILURE_FINDINGS`); and how many kinds were left out."""
+    kinds: dict[tuple[str, str], int] = {}
+    for r in rounds:
+        for err in r["errors"]:
+            key = (endpoint_key(err), err["error"])
+            kinds[key] = kinds.get(key, 0) + err["occurrences"]
+        for exc in r["exceptions"]:
+            key = ("(user code)", exc["msg"])
+            kinds[key] = kinds.get(key, 0) + exc["count"]
+    ordered = sorted(kinds.items(), key=lambda kv: -kv[1])
+    findings = [
+        Finding(
+            rule_id="load.user-exception" if endpoint == "(user code)" else "load.request-failed",
+            severity="medium",
+            message=failure_note(endpoint, error, count),
+            source_tool="locust",
+            context=f"{endpoint} {error}",
+            properties={"endpoint": endpoint, "error": error, "occurrences": count},
+        )
+        for (endpoint, error), count in ordered[:MAX_FAILURE_FINDINGS]
+    ]
+    return assign_fingerprints(findings), max(0, len(ordered) - MAX_FAILURE_FINDINGS)

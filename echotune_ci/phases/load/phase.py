@@ -1,0 +1,302 @@
+"""The load phase: a headless locust test against the app, as one PhaseResult.
+
+:data:`PHASE` is what ``echotune-ci run`` drives; :func:`run_load` and
+:func:`serve_as_worker` are what ``echotune-ci load`` calls, with the
+command line's overrides already applied to the settings and its run
+options (distributed mode). Locust itself runs in child processes
+(:mod:`.worker`, started by :mod:`.runner`); this module checks the plan,
+measures Redis and the app's resources around the test, and turns locust's
+statistics into metrics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...errors import RunError
+from ...results import PhaseResult
+from ..base import PhaseContext
+from .compare import decide, interleaved_rounds
+from .metrics import failure_findings, rounds_metrics
+from .plan import LoadPlan, RunOptions, build_plan
+from .runner import Job, run_jobs
+from .settings import LoadSettings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..base import Phase
+    from .resources import TreeSampler
+
+# Start-up, stopping and report writing on top of the test itself (seconds).
+OVERHEAD_S = 60.0
+
+DISABLED = "[load] enabled = false: the load test was skipped"
+INTERRUPTED = "interrupted: the figures cover only the part of the test that ran"
+CPU_WARNING = ("the load generator's CPU went above 90 %: its numbers may understate what the app can do; "
+               "use --processes N or more machines")
+
+
+class LoadPhase:
+    """The load phase as `run` drives it: needs the app, checks and runs [load]."""
+
+    name = "load"
+    settings_type = LoadSettings
+    needs_app = True
+
+    def check(self, settings: LoadSettings, ctx: PhaseContext) -> None:
+        """Raise ConfigError for what :meth:`run` would reject (endpoints, bounds, hosts, locustfile path).
+
+        Runs before `run` starts the app, so the app's URL is assumed to be
+        http://127.0.0.1.
+        """
+        if settings.enabled:
+            before_start = dataclasses.replace(ctx, base_url="http://127.0.0.1", allow_hosts=("127.0.0.1",))
+            build_plan(settings, before_start)
+
+    def run(self, settings: LoadSettings, ctx: PhaseContext) -> PhaseResult:
+        """Load the app at ``ctx.base_url`` (or ``settings.host``); see :func:`run_load`."""
+        return run_load(settings, ctx)
+
+
+PHASE: Phase[LoadSettings] = LoadPhase()
+
+
+def run_load(settings: LoadSettings, ctx: PhaseContext, opts: RunOptions | None = None) -> PhaseResult:
+    """Run the load test of *settings* in *ctx*; the phase's result.
+
+    Metrics: p50/p95/p99/max in ms, rps, error_rate_pct and requests, for
+    the total and per endpoint; with a base host, the base's too and one
+    verdict per decided metric; Redis and app resource metrics when asked.
+    Artifacts (locust's CSV, HTML report and logs) go to ``ctx.artifacts_dir``
+    and are listed by absolute path. Raises ConfigError for a plan that
+    cannot run and RunError when locust is missing, the target, Redis or
+    app cannot be reached, or a locust process fails.
+    """
+    opts = opts or RunOptions()
+    started = time.monotonic()
+    result = PhaseResult(phase="load", tool_versions=_versions())
+    if not settings.enabled and "host" not in opts.from_command_line:
+        result.notes.append(DISABLED)
+        return result.finalize()
+    plan = build_plan(settings, ctx, opts)
+    require_locust()
+    result.target = plan.host
+    for url in filter(None, (plan.base_host, plan.host)):
+        check_reachable(url)
+    redis_before = _redis_info(plan)
+    rounds = _rounds(plan)
+    total = sum(r["duration"] for r in rounds)
+    artifacts_dir = Path(ctx.artifacts_dir).resolve()
+    with _sampler(ctx.app_pid, settings.sample_interval) as sampler:
+        outputs = _run(plan, opts, rounds, artifacts_dir,
+                       tick=lambda elapsed: ctx.progress(f"{elapsed:.0f}/{total:.0f}s"))
+    measured = outputs[0]
+    result.tool_versions["locust"] = measured.get("locust_version", result.tool_versions.get("locust", ""))
+    _fill(result, plan, ctx, measured["rounds"])
+    if measured.get("interrupted"):
+        result.notes.append(INTERRUPTED)
+    _add_redis(result, plan, redis_before, ctx)
+    _add_resources(result, sampler, ctx)
+    result.artifacts.extend(_artifacts(outputs, artifacts_dir))
+    result.duration_s = time.monotonic() - started
+    return result.finalize(fail_on="high")
+
+
+def serve_as_worker(settings: LoadSettings, ctx: PhaseContext, opts: RunOptions) -> dict[str, Any]:
+    """``--worker``: run users for the master at ``opts.master_host`` until it ends the test.
+
+    Waits up to ``opts.expect_timeout`` s for the master to listen. Returns
+    the worker's output ({"role": "worker", "stopped_by": ...}); raises
+    RunError when the master cannot be reached, ConfigError when the master
+    asks for a host *settings* do not allow.
+    """
+    plan = build_plan(settings, ctx, opts)
+    require_locust()
+    check_master(opts.master_host or "", opts.master_port, opts.expect_timeout)
+    job = Job("worker", plan.for_worker(), master_host=opts.master_host or "", port=opts.master_port,
+              expect_timeout=opts.expect_timeout)
+    with tempfile.TemporaryDirectory(prefix="echotune-load-worker-") as tmp:
+        timeout = settings.max_duration + opts.expect_timeout + OVERHEAD_S
+        return run_jobs([job], Path(tmp), timeout=timeout)[0]
+
+
+def require_locust() -> None:
+    """Raise RunError when locust (the ``load`` extra) is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("locust") is None:
+        raise RunError("locust is not installed: pip install 'echotune-ci[load]'")
+
+
+def check_reachable(url: str) -> None:
+    """Fail (RunError) before any user spawns when *url* does not answer at all (5 s timeout)."""
+    import httpx
+
+    try:
+        with httpx.Client(timeout=5.0, trust_env=False, follow_redirects=False) as client:
+            client.get(url)
+    except httpx.HTTPError as exc:
+        reason = str(exc) or type(exc).__name__
+        raise RunError(f"{url}: the load target cannot be reached ({reason})") from None
+
+
+def check_master(host: str, port: int, wait_s: float) -> None:
+    """Wait up to *wait_s* seconds for a locust master to listen on *host*:*port*; RunError after that.
+
+    Workers may start before their master (a CI matrix starts jobs in any order).
+    """
+    import socket
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=5):
+                return
+        except OSError as exc:
+            if time.monotonic() >= deadline:
+                reason = exc.strerror or exc
+                raise RunError(
+                    f"{host}:{port}: cannot reach the locust master within {wait_s:g}s ({reason})"
+                ) from None
+        time.sleep(0.5)
+
+
+def summary_note(label: str, users: int, workers: int, requests: int, wall_s: float, host: str,
+                 stopped_by: str) -> str:
+    """One line per build, e.g. "head: 10 users on 2 worker processes, 123 requests in 3.0s against
+    http://127.0.0.1:8000 (stopped by duration)"; *label* "" and *workers* 0 are left out."""
+    prefix = f"{label}: " if label else ""
+    spread = f" on {workers} worker {'process' if workers == 1 else 'processes'}" if workers else ""
+    return (f"{prefix}{users} users{spread}, {requests} requests in {wall_s:.1f}s against {host} "
+            f"(stopped by {stopped_by.replace('-', ' ')})")
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def _rounds(plan: LoadPlan) -> list[dict[str, Any]]:
+    if plan.base_host:
+        cmp = plan.settings.compare
+        return interleaved_rounds(plan.base_host, plan.host, cmp.rounds, cmp.round_duration)
+    return [{"label": "head", "host": plan.host, "duration": plan.settings.duration, "prefix": "load",
+             "html": True}]
+
+
+def _run(plan: LoadPlan, opts: RunOptions, rounds: list[dict[str, Any]], artifacts_dir: Path,
+         tick: Callable[[float], None]) -> list[dict[str, Any]]:
+    return run_jobs(_jobs(plan, opts, rounds), artifacts_dir, timeout=_timeout(plan, opts), tick=tick)
+
+
+def _jobs(plan: LoadPlan, opts: RunOptions, rounds: list[dict[str, Any]]) -> list[Job]:
+    spec = plan.for_worker()
+    processes = plan.settings.processes
+    if opts.master:
+        return [Job("master", spec, rounds, bind_host=opts.master_bind_host, port=opts.master_port,
+                    expect_workers=opts.expect_workers, expect_timeout=opts.expect_timeout)]
+    if processes > 1:
+        from ...serve import free_port
+
+        port = free_port()
+        master = Job("master", spec, rounds, bind_host="127.0.0.1", port=port, expect_workers=processes)
+        return [master, *(Job("worker", spec, master_host="127.0.0.1", port=port) for _ in range(processes))]
+    return [Job("local", spec, rounds)]
+
+
+def _timeout(plan: LoadPlan, opts: RunOptions) -> float:
+    s = plan.settings
+    runs = s.compare.rounds * 2 + 2 if plan.base_host else 1
+    test = runs * s.compare.round_duration if plan.base_host else s.duration
+    spawning = runs * s.users / s.spawn_rate
+    return test + spawning + (opts.expect_timeout if opts.master else 30.0) + OVERHEAD_S
+
+
+def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[dict[str, Any]]) -> None:
+    head = [r for r in rounds if r["label"] == "head"]
+    result.metrics.extend(rounds_metrics(head, plan.thresholds, ctx.budgets))
+    if not result.metrics:
+        result.errors.append(f"no request completed against {plan.host} during the test")
+    findings, more = failure_findings(head)
+    result.findings.extend(findings)
+    if more:
+        result.notes.append(f"{more} more kinds of failure are listed in the *_failures.csv artifacts")
+    if plan.base_host:
+        _decide(result, plan, ctx, rounds, len(head))
+    _add_summary_notes(result, plan, rounds)
+    if any(r["cpu_warning"] for r in rounds):
+        result.notes.append(CPU_WARNING)
+
+
+def _add_summary_notes(result: PhaseResult, plan: LoadPlan, rounds: list[dict[str, Any]]) -> None:
+    """Note a summary of each side (head, base) that ran, in the order the sides first ran."""
+    for label in dict.fromkeys(r["label"] for r in rounds if r["label"] in ("head", "base")):
+        mine = [r for r in rounds if r["label"] == label]
+        result.notes.append(summary_note(
+            label if plan.base_host else "", users=max(r["users"] for r in mine), workers=mine[0]["workers"],
+            requests=sum(r["total"]["requests"] for r in mine), wall_s=sum(r["wall_s"] for r in mine),
+            host=mine[0]["host"], stopped_by=mine[-1]["stopped_by"],
+        ))
+
+
+def _decide(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[dict[str, Any]],
+            head_rounds: int) -> None:
+    base = rounds_metrics([r for r in rounds if r["label"] == "base"], {}, ctx.budgets)
+    kept, regressions, verdicts = decide(base, result.metrics, ctx.gate, plan.settings.compare.min_effect_ms,
+                                         head_rounds)
+    result.metrics.extend(kept)
+    result.findings.extend(regressions)
+    result.notes.extend(verdicts)
+
+
+def _add_redis(result: PhaseResult, plan: LoadPlan, before: dict[str, Any], ctx: PhaseContext) -> None:
+    if not plan.redis_url:
+        return
+    from .redis_info import read_info, redis_metrics
+
+    metrics, notes = redis_metrics(before, read_info(plan.redis_url), ctx.budgets)
+    result.metrics.extend(metrics)
+    result.notes.extend(notes)
+
+
+def _add_resources(result: PhaseResult, sampler: TreeSampler | None, ctx: PhaseContext) -> None:
+    if sampler is None:
+        return
+    if sampler.usage.rss_mb:
+        result.metrics.extend(sampler.usage.metrics(ctx.budgets))
+    else:
+        result.notes.append(f"the app process {ctx.app_pid} could not be sampled, "
+                            "so there are no resource figures")
+
+
+def _artifacts(outputs: list[dict[str, Any]], artifacts_dir: Path) -> list[str]:
+    files = [p for r in outputs[0].get("rounds", []) for p in r.get("artifacts", [])]
+    files.extend(str(p) for p in sorted(artifacts_dir.glob("locust*.log")))
+    return list(dict.fromkeys(files))
+
+
+def _redis_info(plan: LoadPlan) -> dict[str, Any]:
+    if not plan.redis_url:
+        return {}
+    from .redis_info import read_info
+
+    return read_info(plan.redis_url)
+
+
+def _sampler(pid: int | None, interval: float) -> AbstractContextManager[TreeSampler | None]:
+    if not pid:
+        return nullcontext()
+    from .resources import TreeSampler
+
+    return TreeSampler(pid, interval)
+
+
+def _versions() -> dict[str, str]:
+    try:
+        return {"locust": metadata.version("locust")}
+    except metadata.PackageNotFoundError:
+        return {}

@@ -1,0 +1,70 @@
+"""Redis cache effect over the test window, from INFO before and after."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from ...errors import ConfigError, RunError
+from ...results import Metric
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...config.sections import Budgets
+
+_PASSWORD = re.compile(r"(//[^:/@]*:)[^@/]*@")
+NO_LOOKUPS = "redis: no key lookups during the test, so no hit ratio (does the scenario reach the cache?)"
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    return _PASSWORD.sub(r"\1****@", url)
+
+
+def read_info(url: str) -> dict[str, Any]:
+    """Redis INFO of the server at *url* (a redis:// URL), as redis-py parses it.
+
+    Raises ConfigError for a URL redis-py cannot parse, RunError when the
+    server cannot be reached or answers with an error; messages hide the
+    password.
+    """
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    except ValueError as exc:
+        raise ConfigError(f"{redact(url)}: not a Redis URL ({exc})") from None
+    try:
+        return dict(client.info())
+    except redis.RedisError as exc:
+        raise RunError(f"{redact(url)}: cannot read Redis INFO ({exc})") from None
+    finally:
+        client.close()
+
+
+def redis_metrics(before: dict[str, Any], after: dict[str, Any],
+                  budgets: Budgets) -> tuple[list[Metric], list[str]]:
+    """Metrics of the test window from INFO *before* and *after*, and notes.
+
+    ``redis_hit_ratio_pct`` (keyspace hits / lookups, %, budget
+    ``budgets.redis_hit_ratio_pct``; left out, with a note, when there was no
+    lookup), ``redis_used_memory_bytes`` after the test and
+    ``redis_evicted_keys`` during it.
+    """
+    hits = after.get("keyspace_hits", 0) - before.get("keyspace_hits", 0)
+    misses = after.get("keyspace_misses", 0) - before.get("keyspace_misses", 0)
+    metrics = []
+    notes = []
+    if hits + misses > 0:
+        metrics.append(Metric(
+            "redis_hit_ratio_pct", hits / (hits + misses) * 100.0, "%", "higher",
+            budget=budgets.redis_hit_ratio_pct,
+            description=f"Keyspace hits / lookups during the test ({hits} hits, {misses} misses).",
+        ).evaluate())
+    else:
+        notes.append(NO_LOOKUPS)
+    metrics.append(Metric("redis_used_memory_bytes", float(after.get("used_memory", 0)), "bytes", "lower",
+                          description="Redis used_memory after the test."))
+    evicted = after.get("evicted_keys", 0) - before.get("evicted_keys", 0)
+    metrics.append(Metric("redis_evicted_keys", float(evicted), "", "lower",
+                          description="Keys evicted during the test."))
+    return metrics, notes

@@ -1,0 +1,108 @@
+"""CPU and memory of the app under test, sampled over its whole process tree.
+
+A gunicorn master with gevent workers is several processes, and workers can
+be replaced during a test, so every sample walks the tree again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ...errors import RunError
+from ...results import Metric
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...config.sections import Budgets
+
+
+@dataclass
+class Usage:
+    """The samples so far: resident memory of the tree (MiB) and its CPU (% of all cores)."""
+
+    rss_mb: list[float] = field(default_factory=list)
+    cpu_pct: list[float] = field(default_factory=list)
+
+    def metrics(self, budgets: Budgets) -> list[Metric]:
+        """``app_rss_mb`` (peak, budget ``budgets.app_memory_mb``) and ``app_cpu_pct`` (mean, budget
+        ``budgets.app_cpu_pct``); [] without samples."""
+        if not self.rss_mb:
+            return []
+        return [
+            Metric("app_rss_mb", max(self.rss_mb), "MB", "lower", budget=budgets.app_memory_mb,
+                   description="Peak resident memory of the app's process tree during the test.").evaluate(),
+            Metric("app_cpu_pct", sum(self.cpu_pct) / len(self.cpu_pct) if self.cpu_pct else 0.0, "%",
+                   "lower",
+                   budget=budgets.app_cpu_pct,
+                   description="Mean CPU of the app's process tree during the test, in percent of all cores.",
+                   ).evaluate(),
+        ]
+
+
+class TreeSampler:
+    """Samples RSS and CPU of *pid* and its descendants every *interval* seconds, in a thread.
+
+    Use it as a context manager around the test; the samples are in
+    ``usage``. Raises RunError when *pid* cannot be sampled at all.
+    """
+
+    def __init__(self, pid: int, interval: float):
+        import psutil
+
+        self._psutil = psutil
+        try:
+            self.root = psutil.Process(pid)
+        except psutil.Error as exc:
+            raise RunError(f"app process {pid}: cannot sample it ({type(exc).__name__})") from None
+        self.interval = interval
+        self.usage = Usage()
+        self._cores = psutil.cpu_count() or 1
+        self._known: dict[int, Any] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="app-sampler", daemon=True)
+
+    def _tree(self) -> list[Any]:
+        try:
+            procs = [self.root, *self.root.children(recursive=True)]
+        except self._psutil.Error:
+            return []
+        current = {}
+        for p in procs:
+            # cpu_percent() measures since the previous call on the same object.
+            current[p.pid] = self._known.get(p.pid, p)
+        fresh = [pid for pid in current if pid not in self._known]
+        self._known = current
+        for pid in fresh:
+            with contextlib.suppress(self._psutil.Error):
+                current[pid].cpu_percent(None)
+        return [p for pid, p in current.items() if pid not in fresh]
+
+    def _sample(self) -> None:
+        rss = cpu = 0.0
+        seen = False
+        for p in self._tree():
+            try:
+                with p.oneshot():
+                    rss += p.memory_info().rss
+                    cpu += p.cpu_percent(None)
+                seen = True
+            except self._psutil.Error:
+                continue
+        if seen:
+            self.usage.rss_mb.append(rss / (1024 * 1024))
+            self.usage.cpu_pct.append(cpu / self._cores)
+
+    def _loop(self) -> None:
+        self._tree()
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)

@@ -1,0 +1,173 @@
+"""Start the locust processes of a load test, wait for them, and leave none behind.
+
+Each process runs ``python -m echotune_ci.phases.load.worker JOB.json`` in a
+session of its own, so a Ctrl-C reaches only this process, which then asks
+the children to stop (SIGTERM: they write what they measured so far) and
+kills whatever is left. The children also stop by themselves: at the end of
+their duration, at the request cap, or when this process disappears.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ...errors import ConfigError, RunError
+
+GRACE_S = 5.0
+
+
+@dataclass
+class Job:
+    """One locust process: its role ("local", "master" or "worker"), the plan
+    (:meth:`LoadPlan.for_worker`), the rounds it drives (local and master),
+    where a worker connects / a master listens, and how many workers a master
+    waits for, at most ``expect_timeout`` seconds."""
+
+    role: str
+    plan: dict[str, Any]
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+    master_host: str = "127.0.0.1"
+    bind_host: str = "127.0.0.1"
+    port: int = 0
+    expect_workers: int = 0
+    expect_timeout: float = 30.0
+
+
+@dataclass
+class Child:
+    """A started job: its process, output file and log."""
+
+    job: Job
+    proc: subprocess.Popen[bytes]
+    out: Path
+    log: Path
+
+
+def run_jobs(jobs: list[Job], artifacts_dir: Path, *, timeout: float,
+             tick: Callable[[float], None] = lambda _elapsed: None) -> list[dict[str, Any]]:
+    """Run the jobs side by side; return each one's output (the first is the one that measures).
+
+    *timeout* (s) bounds the first job; *tick* gets the seconds elapsed about
+    ten times a second. Raises RunError when a job fails or overruns, and
+    ConfigError when a job finds the scenario or locustfile unusable (exit 2
+    of the child); no child survives the call.
+    """
+    artifacts_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="echotune-load-") as tmp:
+        children: list[Child] = []
+        try:
+            for i, job in enumerate(jobs):
+                children.append(_start(job, Path(tmp), artifacts_dir, i))
+            _wait(children, timeout, tick)
+        finally:
+            stop_children(children)
+        return [_read_output(c) for c in children]
+
+
+def _start(job: Job, tmp: Path, artifacts_dir: Path, index: int) -> Child:
+    out = tmp / f"out-{index}.json"
+    job_file = tmp / f"job-{index}.json"
+    payload = {
+        "role": job.role,
+        "plan": job.plan,
+        "rounds": job.rounds,
+        "master_host": job.master_host,
+        "bind_host": job.bind_host,
+        "port": job.port,
+        "expect_workers": job.expect_workers,
+        "expect_timeout": job.expect_timeout,
+        "artifacts_dir": str(artifacts_dir.resolve()),
+        "out": str(out),
+    }
+    job_file.write_text(json.dumps(payload), encoding="utf-8")
+    log = artifacts_dir / ("locust.log" if index == 0 else f"locust-worker-{index}.log")
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "echotune_ci.phases.load.worker", str(job_file)],
+            stdin=subprocess.DEVNULL,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    return Child(job, proc, out, log)
+
+
+def _wait(children: list[Child], timeout: float, tick: Callable[[float], None]) -> None:
+    start = time.monotonic()
+    lead = children[0]
+    while lead.proc.poll() is None:
+        elapsed = time.monotonic() - start
+        if elapsed > timeout:
+            raise RunError(f"the load test did not stop within {timeout:.0f}s; see {lead.log}")
+        # A worker that dies early (bad locustfile, refused host) explains why the test cannot run.
+        for child in children[1:]:
+            if child.proc.poll() not in (None, 0) and child.out.exists():
+                _raise_child_error(child)
+        tick(elapsed)
+        time.sleep(0.1)
+    # Workers leave once the master said quit; give them a moment to do it on their own.
+    deadline = time.monotonic() + GRACE_S
+    for child in children[1:]:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+
+
+def stop_children(children: list[Child]) -> None:
+    """SIGTERM, a grace period, then SIGKILL for each child's whole process group."""
+    alive = [c for c in children if c.proc.poll() is None]
+    for c in alive:
+        _signal_group(c.proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + GRACE_S
+    for c in alive:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            c.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+    for c in children:
+        _signal_group(c.proc.pid, signal.SIGKILL)
+        # A process that survives SIGKILL (uninterruptible sleep) is left to the OS.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            c.proc.wait(timeout=5)
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _read_output(child: Child) -> dict[str, Any]:
+    code = child.proc.returncode
+    if not child.out.exists():
+        raise RunError(f"locust {child.job.role} process exited with code {code} without results"
+                       f"{_log_tail(child.log)}")
+    data: dict[str, Any] = json.loads(child.out.read_text(encoding="utf-8"))
+    if "error" in data:
+        _raise_child_error(child, data)
+    return data
+
+
+def _raise_child_error(child: Child, data: dict[str, Any] | None = None) -> None:
+    data = data or json.loads(child.out.read_text(encoding="utf-8"))
+    message = data.get("error") or f"locust {child.job.role} failed{_log_tail(child.log)}"
+    if child.proc.returncode == 2:
+        raise ConfigError(message)
+    raise RunError(message)
+
+
+def _log_tail(log: Path) -> str:
+    try:
+        lines = [ln for ln in log.read_text("utf-8", "replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return f"; last output: {lines[-1][:300]} (see {log})" if lines else ""

@@ -1,0 +1,156 @@
+"""The [load] section, owned by the load phase.
+
+Budgets default to the project-wide [budgets] (api_p95_ms, error_rate_pct,
+redis_hit_ratio_pct, app_memory_mb, app_cpu_pct); an endpoint can override
+its own with p95_ms / p99_ms / error_rate_pct, or through [load.thresholds]
+keyed "METHOD name" (which also works for a user's own locustfile).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ...config.schema import seconds, setting
+from ...errors import ConfigError
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+def status_codes(value: Any, source: str, path: str) -> tuple[int, ...]:
+    """Parser: an HTTP status code or a list of them (100-599) -> a tuple of codes."""
+    codes = value if isinstance(value, list) else [value]
+    valid = all(isinstance(c, int) and not isinstance(c, bool) and 100 <= c <= 599 for c in codes)
+    if not codes or not valid:
+        raise ConfigError(f"{source}: '{path}' must be an HTTP status code or a list of them (100-599)")
+    return tuple(codes)
+
+
+def _not_empty(value: tuple[Any, ...] | None) -> str | None:
+    if value is not None and not value:
+        return "names no endpoint: add at least one [[load.endpoints]] (or remove the key to load GET /)"
+    return None
+
+
+def _path(value: str) -> str | None:
+    return None if value.startswith("/") else "must start with '/' (it is joined to the host)"
+
+
+@dataclass(frozen=True)
+class EndpointBudgets:
+    """Per-endpoint budgets keyed "METHOD name" in [load.thresholds]."""
+
+    p95_ms: float | None = setting(None, min=0, doc="Overrides budgets.api_p95_ms for this endpoint.")
+    p99_ms: float | None = setting(None, min=0, doc="99th percentile budget for this endpoint.")
+    error_rate_pct: float | None = setting(None, min=0, max=100, doc="Overrides budgets.error_rate_pct.")
+
+    def given(self) -> dict[str, float]:
+        """The budgets that are set, by metric name (``p95_ms``, ``p99_ms``: ms; ``error_rate_pct``: %)."""
+        values = {"p95_ms": self.p95_ms, "p99_ms": self.p99_ms, "error_rate_pct": self.error_rate_pct}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One request of the scenario ([[load.endpoints]])."""
+
+    name: str = setting("", doc="Name in the statistics (default: the path).")
+    method: str = setting("GET", choices=METHODS, doc="HTTP method.")
+    path: str = setting("", required=True, check=_path,
+                        doc="Joined to the host; {int:LOW-HIGH} is replaced by a random integer per request.")
+    weight: int = setting(1, min=1, doc="Relative share of the users' requests.")
+    headers: Mapping[str, str] = setting({}, doc="Request headers.")
+    json: dict[str, Any] | list[Any] | None = setting(None, doc="JSON request body.")
+    status: tuple[int, ...] = setting((200,), parse=status_codes,
+                                      doc="Expected status code(s); others count as failures.")
+    p95_ms: float | None = setting(None, min=0, doc="Overrides budgets.api_p95_ms for this endpoint.")
+    p99_ms: float | None = setting(None, min=0, doc="99th percentile budget for this endpoint.")
+    error_rate_pct: float | None = setting(None, min=0, max=100, doc="Overrides budgets.error_rate_pct.")
+
+    @property
+    def label(self) -> str:
+        """The name in locust's statistics: ``name``, else the path."""
+        return self.name or self.path
+
+    @property
+    def key(self) -> str:
+        """``"METHOD name"``: how metrics label the endpoint and [load.thresholds] names it."""
+        return f"{self.method} {self.label}"
+
+    @property
+    def budgets(self) -> EndpointBudgets:
+        """The endpoint's own budgets (unset ones None)."""
+        return EndpointBudgets(p95_ms=self.p95_ms, p99_ms=self.p99_ms, error_rate_pct=self.error_rate_pct)
+
+
+@dataclass(frozen=True)
+class LoginSettings:
+    """[load.login]: each user logs in once when it starts and reuses the token for every request."""
+
+    path: str = setting("", doc="Empty: no login step.")
+    method: str = setting("POST", choices=METHODS, doc="HTTP method of the login request.")
+    json: dict[str, Any] | list[Any] | None = setting(None, doc="JSON body of the login request.")
+    headers: Mapping[str, str] = setting({}, doc="Headers of the login request.")
+    status: tuple[int, ...] = setting((200,), parse=status_codes, doc="Expected status code(s) of the login.")
+    token_field: str = setting("access_token", doc="Field of the JSON answer that holds the token.")
+    header: str = setting("Authorization", doc="Request header the users send the token in.")
+    scheme: str = setting("Bearer", doc="Prefix before the token ('' for none).")
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """[load.compare]: interleaved rounds against a base build."""
+
+    base_host: str = setting("", doc="Base build's URL: run interleaved rounds against it and the host.")
+    rounds: int = setting(5, min=2, max=50, doc="Rounds per build (5 lets the exact test reach p < 0.01).")
+    round_duration: float = setting(5.0, parse=seconds, min=0.5, max=600,
+                                    doc="Length of each round, e.g. 5s.")
+    min_effect_ms: float = setting(2.0, min=0, doc="p95 shifts smaller than this are noise (locust rounds to "
+                                                   "1 ms).")
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    """[load]: the locust test."""
+
+    enabled: bool = setting(True, doc="false: the phase reports nothing.")
+    host: str = setting("", doc="Target URL (default: the app `run` started).")
+    locustfile: str = setting("", doc="A locustfile of your own instead of the endpoints below.")
+    user_class: str = setting("fast", choices=("fast", "http"), doc="FastHttpUser or HttpUser.")
+    users: int = setting(20, min=1, max=20000, doc="Concurrent users.")
+    spawn_rate: float = setting(20.0, min=0.1, max=10000, doc="Users started per second.")
+    duration: float = setting(10.0, parse=seconds, min=0.5, doc="How long, e.g. 10s, 2m.")
+    wait_min: float = setting(0.1, parse=seconds,
+                              doc="Each user waits between wait_min and wait_max after a request.")
+    wait_max: float = setting(0.5, parse=seconds, doc="See wait_min.")
+    request_timeout: float = setting(10.0, parse=seconds, min=0.1, max=300, doc="Timeout of one request.")
+    processes: int = setting(1, min=1, max=256, doc="Local worker processes (1: one locust process).")
+    max_duration: float = setting(1800.0, parse=seconds, min=1, doc="Longest test this config may ask for.")
+    max_requests: int = setting(5_000_000, min=1, doc="The test stops once this many requests were made.")
+    allow_hosts: tuple[str, ...] = setting(("127.0.0.1", "localhost", "::1"),
+                                           doc="Hosts that may be targeted; the app `run` started is always "
+                                               "allowed.")
+    redis_url: str = setting("", doc="Read Redis INFO before and after the test (cache hit ratio).")
+    sample_interval: float = setting(0.5, parse=seconds, min=0.05, max=10,
+                                     doc="How often the app's CPU and RSS are sampled.")
+    endpoints: tuple[Endpoint, ...] | None = setting(None, check=_not_empty,
+                                                     doc="The scenario; without it every user loads GET /.")
+    login: LoginSettings = setting(LoginSettings())
+    thresholds: Mapping[str, EndpointBudgets] = setting(
+        {}, doc='Per-endpoint budgets keyed "METHOD name", e.g. "GET /api/tracks".')
+    compare: CompareSettings = setting(CompareSettings())
+
+    @property
+    def scenario(self) -> tuple[Endpoint, ...]:
+        """The configured endpoints, or :data:`DEFAULT_ENDPOINTS` when none are."""
+        return self.endpoints if self.endpoints is not None else DEFAULT_ENDPOINTS
+
+    @property
+    def wait(self) -> tuple[float, float]:
+        """(shortest, longest) think time in seconds; a wait_max below wait_min means a constant wait."""
+        return self.wait_min, max(self.wait_min, self.wait_max)
+
+
+# Without [[load.endpoints]] every user loads GET /.
+DEFAULT_ENDPOINTS: tuple[Endpoint, ...] = (Endpoint(path="/"),)

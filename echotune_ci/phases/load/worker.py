@@ -1,0 +1,481 @@
+"""The locust side of the load phase, run as a child process.
+
+    python -m echotune_ci.phases.load.worker JOB.json
+
+``import locust`` monkey-patches the whole interpreter with gevent, so it
+happens only here, never in the CLI process. The job file (written by
+:mod:`echotune_ci.phases.load.runner`) says the role (local, master or worker), the scenario and
+where to write the statistics; the result is a JSON file that the CLI turns
+into a PhaseResult. Exit codes: 0 done, 2 the scenario or locustfile is
+unusable (the message is in the output file), 3 the test could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from echotune_ci.phases.load.plan import host_allowed
+
+_INT_SLOT = re.compile(r"\{int:(-?\d+)-(-?\d+)\}")
+
+
+class JobError(Exception):
+    """The job cannot run; ``exit_code`` 2 for the user's scenario, 3 otherwise."""
+
+    def __init__(self, message: str, exit_code: int = 3):
+        """*message* goes to the output file; *exit_code* is the process's."""
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def fill_path(template: str) -> str:
+    """Replace each ``{int:LOW-HIGH}`` slot by a random integer."""
+    return _INT_SLOT.sub(lambda m: str(random.randint(int(m.group(1)), int(m.group(2)))), template)
+
+
+# --------------------------------------------------------------------------- users
+
+
+class _Requests:
+    """The requests of one scenario: sending them under the request cap, judging answers, logging in."""
+
+    def __init__(self, plan: dict[str, Any], http_user: bool):
+        from locust.exception import StopUser
+
+        self.cap: int = plan.get("max_requests") or 0
+        self.issued = 0
+        self.login: dict[str, Any] | None = plan.get("login")
+        self.timeout: float = plan["request_timeout"]
+        self.http_user = http_user
+        self._stop_user = StopUser
+
+    def send(self, user: Any, spec: dict[str, Any], path: str, name: str) -> Any:
+        """Start one request of *user* (a context manager of its response); StopUser past the cap."""
+        # The cap holds for what is sent, not only for what has come back:
+        # with no think time users would otherwise overshoot while the
+        # runner stops.
+        if self.cap:
+            if self.issued >= self.cap:
+                raise self._stop_user()
+            self.issued += 1
+        headers = {**spec.get("headers", {}), **getattr(user, "auth_headers", {})}
+        kwargs: dict[str, Any] = {"name": name, "headers": headers, "catch_response": True}
+        if spec.get("json") is not None:
+            kwargs["json"] = spec["json"]
+        if self.http_user:
+            kwargs["timeout"] = self.timeout
+        return user.client.request(spec["method"], path, **kwargs)
+
+    def task(self, spec: dict[str, Any]) -> Callable[[Any], None]:
+        """The locust task of endpoint *spec*, named after its method and name."""
+        expected = spec["status"]
+
+        def request(user: Any) -> None:
+            with self.send(user, spec, fill_path(spec["path"]), spec["name"]) as resp:
+                _judge(resp, expected)
+
+        slug = re.sub(r"[^a-z0-9]+", "_", spec["name"].lower()).strip("_")
+        request.__name__ = f"{spec['method'].lower()}_{slug}"
+        return request
+
+    def log_in(self, user: Any) -> None:
+        """Log *user* in once, keeping the token in ``user.auth_headers`` for its requests."""
+        user.auth_headers = {}
+        login = self.login
+        if not login:
+            return
+        with self.send(user, login, login["path"], login["path"]) as resp:
+            if not _judge(resp, login["status"]):
+                return
+            try:
+                token = resp.json()[login["token_field"]]
+            except Exception:  # noqa: BLE001 - any unusable answer is one failure kind
+                resp.failure(f"login answer has no JSON field {login['token_field']!r}")
+                return
+            value = f"{login['scheme']} {token}".strip()
+            user.auth_headers = {login["header"]: value}
+
+
+def _judge(resp: Any, expected: list[int]) -> bool:
+    if not resp.status_code:
+        resp.failure(resp.error or "no response")
+        return False
+    if resp.status_code not in expected:
+        wanted = " or ".join(str(c) for c in expected)
+        resp.failure(f"HTTP {resp.status_code} (expected {wanted})")
+        return False
+    resp.success()
+    return True
+
+
+def scenario_user_class(plan: dict[str, Any]) -> type:
+    """A FastHttpUser (or HttpUser) class built from the job's plan (its endpoints, login and wait)."""
+    from locust import FastHttpUser, HttpUser, between, constant
+
+    base = FastHttpUser if plan["user_class"] == "fast" else HttpUser
+    requests = _Requests(plan, http_user=base is HttpUser)
+
+    def on_start(user: Any) -> None:
+        requests.log_in(user)
+
+    wait_min, wait_max = plan["wait"]
+    attrs: dict[str, Any] = {
+        "host": plan.get("host") or None,
+        "tasks": {requests.task(ep): ep["weight"] for ep in plan["endpoints"]},
+        "wait_time": constant(wait_min) if wait_max <= wait_min else between(wait_min, wait_max),
+        "on_start": on_start,
+        "__module__": __name__,
+    }
+    if base is FastHttpUser:
+        attrs.update(network_timeout=requests.timeout, connection_timeout=requests.timeout, insecure=False)
+    return type("ScenarioUser", (base,), attrs)
+
+
+def locustfile_user_classes(path: str) -> list[type[Any]]:
+    """The concrete User classes of the user's locustfile at *path*.
+
+    Raises JobError (exit 2) when the file is missing, cannot be imported
+    (naming the line of the user's file) or defines no User class.
+    """
+    from locust.util.load_locustfile import load_locustfile
+
+    if not os.path.isfile(path):
+        raise JobError(f"{path}: locustfile not found", 2)
+    try:
+        classes, _shapes = load_locustfile(path)
+    except SystemExit as exc:
+        raise JobError(f"{path}: the locustfile exited while importing (code {exc.code})", 2) from None
+    except BaseException as exc:  # noqa: BLE001 - the user's file may raise anything
+        where = _user_frame(exc, path)
+        reason = f"{type(exc).__name__}: {exc}"
+        raise JobError(f"{path}{where}: cannot import the locustfile: {reason}", 2) from None
+    users = [cls for cls in classes.values() if not getattr(cls, "abstract", False)]
+    if not users:
+        raise JobError(f"{path}: the locustfile defines no User class", 2)
+    return users
+
+
+def _user_frame(exc: BaseException, path: str) -> str:
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        return f":{exc.lineno}"
+    own = os.path.abspath(path)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) == own]
+    return f":{frames[-1].lineno}" if frames else ""
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def _entry(e: Any) -> dict[str, Any]:
+    n = e.num_requests
+
+    def percentile(q: float) -> float | None:
+        # Locust keeps response times rounded into buckets (21.8 ms counts as
+        # 22 ms); no percentile can exceed the exact maximum.
+        return min(e.get_response_time_percentile(q), e.max_response_time) if n else None
+
+    return {
+        "method": e.method or "",
+        "name": e.name,
+        "requests": n,
+        "failures": e.num_failures,
+        "p50": percentile(0.5),
+        "p95": percentile(0.95),
+        "p99": percentile(0.99),
+        "max": e.max_response_time if n else None,
+        "avg": e.avg_response_time if n else None,
+        "rps": e.total_rps,
+    }
+
+
+def collect(env: Any, label: str, host: str, started: float, stopped_by: str, workers: int,
+            peak_users: int) -> dict[str, Any]:
+    """One round's output: label, host, wall_s, stopped_by, workers, peak users, per-endpoint
+    ``entries`` and the ``total`` (requests, failures, p50/p95/p99/max/avg in ms, rps), ``errors``,
+    user-code ``exceptions`` and whether locust warned of its own CPU."""
+    from locust.stats import sort_stats
+
+    stats = env.runner.stats
+    return {
+        "label": label,
+        "host": host,
+        "wall_s": round(time.monotonic() - started, 3),
+        "stopped_by": stopped_by,
+        "workers": workers,
+        "users": peak_users,
+        "entries": [_entry(e) for e in sort_stats(stats.entries)],
+        "total": _entry(stats.total),
+        "errors": [
+            {"method": err.method or "", "name": err.name, "error": err.parse_error(err.error),
+             "occurrences": err.occurrences}
+            for err in sort_stats(stats.errors)
+        ],
+        "exceptions": [{"count": x["count"], "msg": x["msg"], "traceback": x["traceback"]}
+                       for x in env.runner.exceptions.values()],
+        "cpu_warning": bool(env.runner.cpu_warning_emitted
+                            or getattr(env.runner, "worker_cpu_warning_emitted", False)),
+    }
+
+
+def write_reports(env: Any, prefix: str, html: bool) -> list[str]:
+    """Locust's own CSV files and HTML report, as locust --csv/--html write them."""
+    import csv
+
+    from locust.html import get_html_report
+    from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
+
+    writer = StatsCSV(env, PERCENTILES_TO_REPORT)
+    written: list[str] = []
+    for suffix, method in (("stats", writer.requests_csv), ("failures", writer.failures_csv),
+                           ("exceptions", writer.exceptions_csv)):
+        path = f"{prefix}_{suffix}.csv"
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            method(csv.writer(fh))
+        written.append(path)
+    if html:
+        path = f"{prefix}_report.html"
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(get_html_report(env, show_download_link=False))
+        written.append(path)
+    return written
+
+
+# --------------------------------------------------------------------------- one run
+
+
+class Stopper:
+    """Ends a run for the first reason that comes: time, request count, SIGTERM, parent gone."""
+
+    def __init__(self, runner: Any, max_requests: int | None):
+        """Watch *runner* (a locust runner); *max_requests* None or 0 for no cap."""
+        import gevent
+        import gevent.event
+
+        self.runner = runner
+        self.reason = ""
+        self.done = gevent.event.Event()
+        self.max_requests = max_requests
+        self.peak_users = 0
+        self.seen = 0
+        self._parent = os.getppid()
+        self._watch = gevent.spawn(self._watch_loop)
+
+    def stop(self, reason: str) -> None:
+        """End the run for *reason* (the first reason wins), e.g. "duration", "max-requests"."""
+        if self.reason:
+            return
+        self.reason = reason
+        self.runner.quit()
+        self.done.set()
+
+    def count(self, **_kw: Any) -> None:
+        """Request hook of a local runner: stops right at the cap, not at the next poll."""
+        import gevent
+
+        self.seen += 1
+        if self.max_requests and self.seen == self.max_requests:
+            gevent.spawn(self.stop, "max-requests")
+
+    def _watch_loop(self) -> None:
+        import gevent
+
+        while not self.done.is_set():
+            if os.getppid() != self._parent:
+                self.stop("parent-gone")
+                return
+            self.peak_users = max(self.peak_users, self.runner.user_count)
+            if self.max_requests and self.runner.stats.total.num_requests >= self.max_requests:
+                self.stop("max-requests")
+                return
+            gevent.sleep(0.2)
+
+    def close(self) -> None:
+        """Stop watching."""
+        self._watch.kill(block=False)
+
+
+def run_round(user_classes: list[type[Any]], job: dict[str, Any], rnd: dict[str, Any],
+              state: dict[str, Any]) -> dict[str, Any]:
+    """Run one round *rnd* (label, host, duration in s, warmup, prefix) as a local runner or master.
+
+    Returns :func:`collect`'s output plus the ``artifacts`` written; keeps
+    the round's Stopper in ``state["stopper"]`` for the SIGTERM handler.
+    """
+    import gevent
+    from locust.env import Environment
+    from locust.stats import stats_history
+
+    plan = job["plan"]
+    role = job["role"]
+    for cls in user_classes:
+        cls.host = rnd["host"]
+    env = Environment(user_classes=user_classes, host=rnd["host"], catch_exceptions=True)
+    started = time.monotonic()
+    workers = 0
+    runner: Any
+    if role == "master":
+        runner = env.create_master_runner(master_bind_host=job["bind_host"], master_bind_port=job["port"])
+        state["stopper"] = stopper = Stopper(runner, plan["max_requests"])
+        workers = _wait_for_workers(runner, job, stopper)
+    else:
+        runner = env.create_local_runner()
+        state["stopper"] = stopper = Stopper(runner, plan["max_requests"])
+        env.events.request.add_listener(stopper.count)
+    history = gevent.spawn(stats_history, runner)
+    if not stopper.reason:
+        def start_clock(**_kw: Any) -> None:
+            if rnd.get("warmup"):
+                runner.stats.reset_all()
+            # The loop's clock is stale after blocking set-up; timers would fire early.
+            gevent.get_hub().loop.update_now()
+            gevent.spawn_later(rnd["duration"], stopper.stop, "duration")
+
+        if rnd.get("warmup"):
+            # Comparison rounds measure all users running, not the ramp-up (logins, cold connections).
+            env.events.spawning_complete.add_listener(start_clock)
+        else:
+            start_clock()
+        # The master's start() blocks while it dispatches users, so it runs beside the clock.
+        gevent.spawn(runner.start, plan["users"], plan["spawn_rate"])
+        stopper.done.wait()
+    history.kill(block=False)
+    stopper.close()
+    out = collect(env, rnd["label"], rnd["host"], started, stopper.reason, workers, stopper.peak_users)
+    prefix = os.path.join(job["artifacts_dir"], rnd["prefix"])
+    keep = rnd.get("artifacts", True)
+    out["artifacts"] = write_reports(env, prefix, rnd.get("html", False)) if keep else []
+    return out
+
+
+def _wait_for_workers(runner: Any, job: dict[str, Any], stopper: Stopper) -> int:
+    import gevent
+
+    deadline = time.monotonic() + job["expect_timeout"]
+    while len(runner.clients.ready) < job["expect_workers"]:
+        if stopper.reason:
+            return int(len(runner.clients.ready))
+        if time.monotonic() > deadline:
+            got = len(runner.clients.ready)
+            stopper.stop("no-workers")
+            raise JobError(
+                f"only {got} of {job['expect_workers']} locust workers connected to the master on port "
+                f"{job['port']} within {job['expect_timeout']:g}s"
+            )
+        gevent.sleep(0.2)
+    return int(len(runner.clients.ready))
+
+
+def run_worker(user_classes: list[type[Any]], job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    """A worker obeys the master; it checks the host it is sent against allow_hosts."""
+    import gevent
+    from locust.env import Environment
+
+    plan = job["plan"]
+    guard_hosts(user_classes, plan["allow_hosts"])
+    env = Environment(user_classes=user_classes, catch_exceptions=True)
+    runner = env.create_worker_runner(job["master_host"], job["port"])
+    state["stopper"] = stopper = Stopper(runner, None)
+    refused: list[str] = []
+
+    @env.events.test_start.add_listener
+    def _check_host(environment: Any, **_kw: Any) -> None:
+        if not host_allowed(environment.host, plan["allow_hosts"]):
+            refused.append(str(environment.host))
+            gevent.spawn(stopper.stop, "host-refused")
+
+    # A worker never outlives the longest test its config allows.
+    gevent.spawn_later(plan["max_duration"] + job["expect_timeout"] + 60, stopper.stop, "max-duration")
+    runner_done = gevent.spawn(runner.greenlet.join)
+    gevent.joinall([runner_done, gevent.spawn(stopper.done.wait)], count=1)
+    stopper.close()
+    if refused:
+        raise JobError(f"the master asked for {refused[0]}, which is not in this worker's allow_hosts", 2)
+    return {"role": "worker", "stopped_by": stopper.reason or "master-quit"}
+
+
+def guard_hosts(user_classes: list[type[Any]], allow: list[str]) -> None:
+    """The host comes from the master: a user whose host this worker does not allow stops before its
+    first request."""
+    from locust.exception import StopUser
+
+    for cls in user_classes:
+        def on_start(user: Any, _own: Callable[[Any], None] = cls.on_start) -> None:
+            if not host_allowed(user.host, allow):
+                raise StopUser()
+            _own(user)
+
+        cls.on_start = on_start
+
+
+def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    """Run the job (a parsed job file): every round, or a worker's share; the output file's data.
+
+    Raises JobError for a scenario or locustfile that cannot run.
+    """
+    import gevent
+    import locust
+    from locust.log import setup_logging
+
+    setup_logging("INFO")  # locust's own log lines go to locust.log, an artifact
+    plan = job["plan"]
+    if plan.get("locustfile"):
+        user_classes = locustfile_user_classes(plan["locustfile"])
+    else:
+        user_classes = [scenario_user_class(plan)]
+
+    def on_term() -> None:
+        stopper = state.get("stopper")
+        state["interrupted"] = True
+        if stopper is not None:
+            # Signal handlers run in the hub, which must not block: stop from a greenlet.
+            gevent.spawn(stopper.stop, "signal")
+
+    import signal
+
+    gevent.signal_handler(signal.SIGTERM, on_term)
+    out: dict[str, Any] = {"locust_version": locust.__version__}
+    if job["role"] == "worker":
+        out.update(run_worker(user_classes, job, state))
+        return out
+    rounds = []
+    for rnd in job["rounds"]:
+        rounds.append(run_round(user_classes, job, rnd, state))
+        if state.get("interrupted"):
+            break
+    out["rounds"] = rounds
+    out["interrupted"] = bool(state.get("interrupted"))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    """``python -m echotune_ci.phases.load.worker JOB.json``: run the job, write its output; the exit code."""
+    import locust  # noqa: F401 - gevent's monkey-patching first, before any socket is opened
+    job_path = Path(argv[0])
+    job = json.loads(job_path.read_text(encoding="utf-8"))
+    out_path = Path(job["out"])
+    state: dict[str, Any] = {}
+    try:
+        result = run_job(job, state)
+        code = 0
+    except JobError as exc:
+        result, code = {"error": str(exc)}, exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, with the traceback in the log
+        traceback.print_exc()
+        result, code = {"error": f"locust failed: {type(exc).__name__}: {exc}"}, 3
+    tmp = out_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result), encoding="utf-8")
+    os.replace(tmp, out_path)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

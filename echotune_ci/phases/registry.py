@@ -1,0 +1,48 @@
+"""The phases `run` can drive, in the order it drives them.
+
+Everything that lists phases derives from :data:`PHASES`: the choices of
+``[run] phases`` and ``[propose] gates``, the CLI commands of the phases,
+and which phases need the running app. Entries name their Phase object as
+``"module:attribute"`` so that listing phases imports none of them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .base import Phase
+
+
+@dataclass(frozen=True)
+class PhaseEntry:
+    """A phase's name, where its Phase object lives, and its one-line summary."""
+
+    name: str
+    target: str
+    summary: str
+
+
+PHASES: tuple[PhaseEntry, ...] = (
+    PhaseEntry("security", "echotune_ci.phases.security.phase:PHASE",
+               "Security gate: bandit, pip-audit, secrets, headers, auth probes."),
+    PhaseEntry("bundle", "echotune_ci.phases.bundle.phase:PHASE",
+               "Bundle size of build output against a base."),
+    PhaseEntry("frontend", "echotune_ci.phases.frontend.phase:PHASE",
+               "Frontend gate: web vitals and accessibility in Chromium."),
+    PhaseEntry("load", "echotune_ci.phases.load.phase:PHASE", "Backend gate: a headless locust load test."),
+)
+
+PHASE_NAMES: tuple[str, ...] = tuple(p.name for p in PHASES)
+
+
+def get_phase(name: str) -> Phase[Any]:
+    """The Phase object of *name* (imports its module); KeyError for an unknown name."""
+    entry = next((p for p in PHASES if p.name == name), None)
+    if entry is None:
+        raise KeyError(name)
+    module, _, attribute = entry.target.partition(":")
+    phase: Phase[Any] = getattr(importlib.import_module(module), attribute)
+    return phase

@@ -1,0 +1,1 @@
+"""The security phase: bandit, dependency audits, secrets, HTTP headers and auth probes."""

@@ -1,0 +1,76 @@
+"""The ``http`` check: security headers of the running app's pages, and the auth probes.
+
+The headers are scored the way Mozilla's HTTP Observatory does
+(:mod:`..headers`); the probes (:mod:`..auth_probes`) run when
+``[security.http.auth] login_path`` is set. Requests go to one base URL
+only: ``[security.http] url`` (or ``--url``), else the app `run` started.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ....errors import RunError
+from ....results import Metric
+from .base import CheckError, CheckOutput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...base import PhaseContext
+    from ..headers import PageScore
+    from ..settings import SecuritySettings
+
+
+class HttpCheck:
+    """[security.http]: header scores per page and, with a login path, the auth probes.
+
+    Metrics: ``http.headers_score`` per page (points, higher is better,
+    budget: the page's min_score) and ``auth.probes_failed`` (probes).
+    ``CheckOutput.target`` is the base URL checked.
+    """
+
+    name = "http"
+
+    def run(self, settings: SecuritySettings, ctx: PhaseContext) -> CheckOutput:
+        """Fetch and probe; no URL at all is a note, not an error.
+
+        Raises CheckError (a RunError) when the app does not answer or the
+        login fails, carrying what was found before; ConfigError when
+        login_path is set without protected_path.
+        """
+        import httpx
+
+        from ..auth_probes import run_probes
+        from ..headers import check_pages
+
+        opts = settings.http
+        base_url = opts.url or ctx.base_url
+        if not base_url:
+            return CheckOutput(notes=["http checks not run: no URL (pass --url, set [security.http] url, "
+                                      "or use `run`)"])
+        out = CheckOutput(target=base_url)
+        try:
+            with httpx.Client(base_url=base_url, timeout=opts.timeout, follow_redirects=False) as client:
+                pages = check_pages(client, base_url, opts.pages, opts.min_score)
+                out.findings.extend(pages.findings)
+                out.metrics += [_score_metric(path, score, minimum) for path, score, minimum in pages.pages]
+                if not opts.auth.login_path:
+                    out.notes.append("auth probes not run: [security.http.auth] login_path is not set")
+                    return out
+                auth = run_probes(client, opts.auth)
+        except RunError as exc:
+            raise CheckError(str(exc), out) from None
+        out.findings.extend(auth.findings)
+        out.notes.extend(auth.notes)
+        failed = [p for p in auth.probes if not p.passed]
+        out.metrics.append(Metric("auth.probes_failed", len(failed), "probes",
+                                  description=", ".join(f"{p.name}: {p.detail}" for p in auth.probes)))
+        out.notes.append(f"http: {pages.requests + auth.requests} requests sent to {base_url}")
+        return out
+
+
+def _score_metric(path: str, score: PageScore, minimum: float) -> Metric:
+    return Metric("http.headers_score", score.score, "points", better="higher", budget=minimum,
+                  labels={"url": path}, description=f"Observatory-style grade {score.grade}").evaluate()
+
+
+CHECK = HttpCheck()

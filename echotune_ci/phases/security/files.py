@@ -1,0 +1,105 @@
+"""Which files the static checks look at: given files, or a tree minus exclusions.
+
+Inside a git work tree the tree is what git tracks or would track (so ignored
+build output and virtualenvs stay out); elsewhere it is a plain walk.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from pathlib import Path, PurePosixPath
+
+from ...errors import InputError
+
+_GLOB_CHARS = set("*?[")
+
+
+def relative_to_root(path: Path, root: Path) -> str:
+    """A repo-relative POSIX path for reports; absolute when outside the repo."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def is_excluded(rel: str, patterns: Iterable[str]) -> bool:
+    """Whether repo-relative POSIX path *rel* matches one of *patterns*.
+
+    A bare name (``tests``) excludes any path component of that name; a
+    pattern with ``/`` or glob characters is matched against the path
+    (``**/`` also matches at the top and against the file name).
+    """
+    parts = PurePosixPath(rel).parts
+    for pattern in patterns:
+        pattern = pattern.strip().rstrip("/")
+        if not pattern:
+            continue
+        if "/" not in pattern and not (_GLOB_CHARS & set(pattern)):
+            if pattern in parts:
+                return True
+            continue
+        if fnmatch.fnmatchcase(rel, pattern):
+            return True
+        if pattern.startswith("**/") and (fnmatch.fnmatchcase(rel, pattern[3:])
+                                          or fnmatch.fnmatchcase(parts[-1], pattern[3:])):
+            return True
+        if "/" not in pattern and any(fnmatch.fnmatchcase(p, pattern) for p in parts):
+            return True
+    return False
+
+
+def _git_files(folder: Path) -> list[Path] | None:
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(folder), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True, timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    names = [n for n in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
+    return [folder / n for n in names]
+
+
+def _walk(folder: Path, root: Path, exclude: Sequence[str]) -> list[Path]:
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames
+                             if not is_excluded(relative_to_root(here / d, root), exclude))
+        out.extend(here / f for f in sorted(filenames))
+    return out
+
+
+def collect_files(root: Path, paths: Sequence[str | Path], exclude: Sequence[str], *,
+                  suffixes: tuple[str, ...] = (), use_git: bool = True) -> list[Path]:
+    """Files under *paths* (default: *root*), minus *exclude*, optionally only *suffixes*.
+
+    Relative *paths* are taken from *root*. Returns sorted, de-duplicated
+    regular files (no symlinks). Raises InputError (exit 2) for a path that
+    is neither a file nor a folder.
+    """
+    targets = [Path(p) for p in paths] or [root]
+    found: list[Path] = []
+    for target in targets:
+        if not target.is_absolute():
+            target = root / target
+        if target.is_file():
+            candidates = [target]
+        elif target.is_dir():
+            listed = _git_files(target) if use_git else None
+            candidates = listed if listed is not None else _walk(target, root, exclude)
+        else:
+            raise InputError(f"{target}: no such file or folder to scan")
+        for path in candidates:
+            rel = relative_to_root(path, root)
+            if suffixes and not path.name.endswith(suffixes):
+                continue
+            if is_excluded(rel, exclude) or not path.is_file() or path.is_symlink():
+                continue
+            found.append(path)
+    return sorted(dict.fromkeys(found))

@@ -1,0 +1,1 @@
+"""The project under test: what it is built with (one stack detector) and ``init``'s files."""

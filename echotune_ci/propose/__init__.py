@@ -1,0 +1,1 @@
+"""Propose: findings turned into checked changes and draft pull requests, idempotently."""

@@ -1,0 +1,1 @@
+"""Research: questions about the project's own stack, answered by a research API with citations."""

@@ -1,0 +1,77 @@
+"""Result files: the versioned JSON Schema, reading and validating, finding files in folders."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..fsutil import read_json
+from .merge import merge_results
+from .model import SCHEMA_VERSION, PhaseResult
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of result files, version ``SCHEMA_VERSION``."""
+    text = resources.files("echotune_ci").joinpath(f"schema/result-{SCHEMA_VERSION}.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema())
+
+
+def validate(data: Any, where: str) -> None:
+    """Raise InputError naming *where* and the first schema violation of *data*."""
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        at = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise InputError(f"{where}: not an EchoTune result file (at {at}: {err.message})")
+
+
+def load_result(path: str | Path) -> PhaseResult:
+    """One result file; InputError (exit 2) when missing, not JSON, of another major version or off-schema."""
+    p = Path(path)
+    data = read_json(p, "result file")
+    if isinstance(data, dict) and "schema_version" in data:
+        major = str(data["schema_version"]).split(".")[0]
+        if major != SCHEMA_VERSION.split(".")[0]:
+            raise InputError(
+                f"{p}: result schema version {data['schema_version']} is not supported "
+                f"(this echotune-ci reads {SCHEMA_VERSION})"
+            )
+    validate(data, str(p))
+    return PhaseResult.from_dict(data)
+
+
+def result_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders into the ``*.json`` result files they hold (hidden files left out)."""
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(sorted(q for q in p.glob("*.json") if not q.name.startswith(".")))
+        elif p.exists():
+            files.append(p)
+        else:
+            raise InputError(f"{p}: no such file or folder")
+    return files
+
+
+def load_results(paths: Iterable[str | Path]) -> list[PhaseResult]:
+    """Load result files and folders; results of the same phase are merged. InputError when none."""
+    paths = list(paths)
+    files = result_files(paths)
+    if not files:
+        where = ", ".join(str(p) for p in paths) or "(nothing given)"
+        raise InputError(f"{where}: no result files (*.json) found")
+    return merge_results([load_result(f) for f in files])

@@ -1,0 +1,69 @@
+"""Merging results of one phase measured in several shards or jobs."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+
+from .model import Finding, Metric, PhaseResult, now_iso, worst_status
+
+
+def merge_results(results: Iterable[PhaseResult]) -> list[PhaseResult]:
+    """One result per phase, in order of first appearance.
+
+    Metrics with the same key pool their samples; the merged value is the
+    median of the pooled samples when there are samples, else the worse
+    value. Findings are kept once per fingerprint. Inputs are not modified.
+    """
+    by_phase: dict[str, list[PhaseResult]] = {}
+    for r in results:
+        by_phase.setdefault(r.phase, []).append(r)
+    return [group[0] if len(group) == 1 else _merge_group(phase, group) for phase, group in by_phase.items()]
+
+
+def _merge_metric(have: Metric, m: Metric) -> None:
+    have.samples.extend(m.samples)
+    if have.value is None or m.value is None:
+        have.value = None
+    elif have.samples:
+        have.value = float(statistics.median(have.samples))
+    else:
+        worse = max if m.better == "lower" else min
+        have.value = worse(have.value, m.value)
+    have.evaluate()
+
+
+def _merge_group(phase: str, group: list[PhaseResult]) -> PhaseResult:
+    out = PhaseResult(
+        phase=phase,
+        started_at=min((r.started_at for r in group if r.started_at), default=now_iso()),
+        duration_s=max(r.duration_s for r in group),
+        target=", ".join(dict.fromkeys(r.target for r in group if r.target)),
+        status=worst_status(r.status for r in group),
+    )
+    metrics: dict[str, Metric] = {}
+    for r in group:
+        out.tool_versions.update(r.tool_versions)
+        out.artifacts.extend(a for a in r.artifacts if a not in out.artifacts)
+        out.errors.extend(r.errors)
+        out.notes.extend(n for n in r.notes if n not in out.notes)
+        for m in r.metrics:
+            if m.key in metrics:
+                _merge_metric(metrics[m.key], m)
+            else:
+                metrics[m.key] = Metric.from_dict(m.to_dict())
+    out.metrics = list(metrics.values())
+    out.findings = _unique_findings(group)
+    return out
+
+
+def _unique_findings(group: list[PhaseResult]) -> list[Finding]:
+    """Findings of every result, once per fingerprint (findings without one are all kept)."""
+    seen: set[str] = set()
+    kept = []
+    for f in (f for r in group for f in r.findings):
+        if f.fingerprint and f.fingerprint in seen:
+            continue
+        seen.add(f.fingerprint)
+        kept.append(f)
+    return kept

@@ -1,0 +1,326 @@
+"""The result model every phase shares: metrics, findings, and the status algebra.
+
+A phase returns one :class:`PhaseResult`; everything downstream (report, gate,
+compare, comment, history) reads only the JSON written from it (``io``), so
+phases can run in different jobs and be merged later (``merge``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_ID = f"https://echotune.dev/schema/result-{SCHEMA_VERSION}.json"
+
+Status = Literal["pass", "warn", "fail", "error"]
+STATUSES: tuple[str, ...] = ("pass", "warn", "fail", "error")
+# Order used to combine statuses: the worst one wins.
+_STATUS_ORDER: tuple[Status, ...] = ("pass", "warn", "fail", "error")
+_STATUS_RANK: dict[str, int] = {name: i for i, name in enumerate(_STATUS_ORDER)}
+
+SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+_SEVERITY_RANK = {name: i for i, name in enumerate(SEVERITIES)}
+
+
+def as_status(value: str) -> Status:
+    """*value* as a Status; ValueError when it is not one of STATUSES."""
+    for status in _STATUS_ORDER:
+        if value == status:
+            return status
+    raise ValueError(f"not a status: {value!r}")
+
+
+def worst_status(statuses: Iterable[str]) -> Status:
+    """The worst of *statuses* (error > fail > warn > pass); pass for none."""
+    worst: Status = "pass"
+    for status in statuses:
+        if _STATUS_RANK[status] > _STATUS_RANK[worst]:
+            worst = as_status(status)
+    return worst
+
+
+def severity_at_least(severity: str, threshold: str) -> bool:
+    """Whether *severity* is *threshold* or worse (both from SEVERITIES)."""
+    return _SEVERITY_RANK[severity] >= _SEVERITY_RANK[threshold]
+
+
+def severity_rank(severity: str) -> int:
+    """Position of *severity* in SEVERITIES (info 0 ... critical 4)."""
+    return _SEVERITY_RANK[severity]
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601 to the second."""
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def within_budget(value: float, budget: float, better: str) -> bool:
+    """Budgets are inclusive limits: ``lower`` passes at value <= budget."""
+    if better == "lower":
+        return value <= budget
+    return value >= budget
+
+
+@dataclass
+class Location:
+    """Where a finding is: a repository-relative path (or a page's URL path) with an optional 1-based line and
+    column."""
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (see the result schema)."""
+        out: dict[str, Any] = {"path": self.path}
+        if self.line is not None:
+            out["line"] = self.line
+        if self.column is not None:
+            out["column"] = self.column
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Location:
+        """Back from the JSON shape (validated against the schema beforehand)."""
+        return cls(path=data["path"], line=data.get("line"), column=data.get("column"))
+
+
+@dataclass
+class Metric:
+    """One measured number.
+
+    ``labels`` scope the metric (``{"url": ...}``, ``{"endpoint": ...}``) so that
+    the same name can appear per page or per endpoint; ``key`` combines both.
+    ``samples`` keeps every run or round so that ``compare`` can test them.
+    """
+
+    name: str
+    value: float | None
+    unit: str = ""
+    better: Literal["lower", "higher"] = "lower"
+    budget: float | None = None
+    baseline: float | None = None
+    status: Status = "pass"
+    samples: list[float] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def key(self) -> str:
+        """The name and labels, e.g. ``p95_ms[endpoint=GET /api]``: unique within a phase."""
+        if not self.labels:
+            return self.name
+        scope = ",".join(f"{k}={v}" for k, v in sorted(self.labels.items()))
+        return f"{self.name}[{scope}]"
+
+    @property
+    def scope(self) -> str:
+        """The label values, comma-separated, for people."""
+        return ", ".join(str(v) for _, v in sorted(self.labels.items()))
+
+    def evaluate(self) -> Metric:
+        """Set ``status`` from ``value`` and ``budget``; returns self."""
+        if self.value is None:
+            self.status = "error"
+        elif self.budget is not None:
+            self.status = "pass" if within_budget(self.value, self.budget, self.better) else "fail"
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (see the result schema)."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "value": _clean_number(self.value),
+            "unit": self.unit,
+            "better": self.better,
+            "status": self.status,
+        }
+        if self.budget is not None:
+            out["budget"] = _clean_number(self.budget)
+        if self.baseline is not None:
+            out["baseline"] = _clean_number(self.baseline)
+        if self.samples:
+            out["samples"] = [_clean_number(s) for s in self.samples]
+        if self.labels:
+            out["labels"] = dict(self.labels)
+        if self.description:
+            out["description"] = self.description
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Metric:
+        """Back from the JSON shape (validated against the schema beforehand)."""
+        return cls(
+            name=data["name"],
+            value=data["value"],
+            unit=data.get("unit", ""),
+            better=data.get("better", "lower"),
+            budget=data.get("budget"),
+            baseline=data.get("baseline"),
+            status=data.get("status", "pass"),
+            samples=list(data.get("samples", [])),
+            labels=dict(data.get("labels", {})),
+            description=data.get("description", ""),
+        )
+
+
+@dataclass
+class Finding:
+    """One problem found by a tool.
+
+    ``context`` is what makes the finding recognisable without its line number
+    (the offending source line, the header name, the package and advisory); the
+    fingerprint is computed from it, never from ``location.line``.
+    """
+
+    rule_id: str
+    severity: str
+    message: str
+    source_tool: str
+    location: Location | None = None
+    fingerprint: str = ""
+    help_url: str | None = None
+    context: str = ""
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (see the result schema)."""
+        out: dict[str, Any] = {
+            "rule_id": self.rule_id,
+            "severity": self.severity,
+            "message": self.message,
+            "source_tool": self.source_tool,
+            "fingerprint": self.fingerprint,
+        }
+        if self.location is not None:
+            out["location"] = self.location.to_dict()
+        if self.help_url:
+            out["help_url"] = self.help_url
+        if self.context:
+            out["context"] = self.context
+        if self.properties:
+            out["properties"] = self.properties
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """Back from the JSON shape (validated against the schema beforehand)."""
+        loc = data.get("location")
+        return cls(
+            rule_id=data["rule_id"],
+            severity=data["severity"],
+            message=data["message"],
+            source_tool=data["source_tool"],
+            location=Location.from_dict(loc) if loc else None,
+            fingerprint=data.get("fingerprint", ""),
+            help_url=data.get("help_url"),
+            context=data.get("context", ""),
+            properties=dict(data.get("properties", {})),
+        )
+
+
+@dataclass
+class PhaseResult:
+    """What one phase returns: status, tool versions, timing, metrics, findings, artifacts (paths relative to
+    the results folder when inside it), errors, notes, the target measured and the lowest failing finding
+    severity."""
+    phase: str
+    status: Status = "pass"
+    tool_versions: dict[str, str] = field(default_factory=dict)
+    started_at: str = field(default_factory=now_iso)
+    duration_s: float = 0.0
+    metrics: list[Metric] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    artifacts: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    target: str = ""
+    # The lowest finding severity that fails this phase, "none" when findings
+    # only inform (accessibility violations gate through the score instead);
+    # None lets the gate use budgets.security_fail_on.
+    fail_on: str | None = None
+
+    def metric(self, name: str, **labels: str) -> Metric | None:
+        """The first metric called *name* whose labels include *labels*, or None."""
+        for m in self.metrics:
+            if m.name == name and all(m.labels.get(k) == v for k, v in labels.items()):
+                return m
+        return None
+
+    def finalize(self, *, fail_on: str | None = None) -> PhaseResult:
+        """Derive ``status`` from metrics, findings and errors.
+
+        ``fail_on`` is the lowest finding severity that fails the phase.
+        """
+        statuses = [m.status for m in self.metrics]
+        self.fail_on = fail_on or "none"
+        if fail_on is not None:
+            for f in self.findings:
+                statuses.append("fail" if severity_at_least(f.severity, fail_on) else "warn")
+        if self.errors:
+            statuses.append("error")
+        self.status = worst_status(statuses)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (see the result schema)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "phase": self.phase,
+            "status": self.status,
+            "target": self.target,
+            "tool_versions": dict(self.tool_versions),
+            "started_at": self.started_at,
+            "duration_s": round(self.duration_s, 3),
+            "metrics": [m.to_dict() for m in self.metrics],
+            "findings": [f.to_dict() for f in self.findings],
+            "artifacts": list(self.artifacts),
+            "errors": list(self.errors),
+            "notes": list(self.notes),
+            **({"fail_on": self.fail_on} if self.fail_on is not None else {}),
+        }
+
+    def to_json(self) -> str:
+        """The result file's text (indented JSON)."""
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PhaseResult:
+        """Back from the JSON shape (validated against the schema beforehand)."""
+        return cls(
+            phase=data["phase"],
+            status=data["status"],
+            target=data.get("target", ""),
+            tool_versions=dict(data.get("tool_versions", {})),
+            started_at=data.get("started_at", ""),
+            duration_s=float(data.get("duration_s", 0.0)),
+            metrics=[Metric.from_dict(m) for m in data.get("metrics", [])],
+            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
+            artifacts=list(data.get("artifacts", [])),
+            errors=list(data.get("errors", [])),
+            notes=list(data.get("notes", [])),
+            fail_on=data.get("fail_on"),
+        )
+
+    def write(self, path: str | Path) -> Path:
+        """Write the result file atomically; returns its path. RunError when it cannot be written."""
+        from ..fsutil import write_text_atomic
+
+        return write_text_atomic(path, self.to_json())
+
+
+def _clean_number(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+

@@ -1,0 +1,71 @@
+"""The cache hit ratio measured on a real redis-server behind the example app,
+with the load spread over local worker processes, and the app's resources."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from conftest import start_musicapp
+from support.load_support import load, total, write_config
+
+pytestmark = pytest.mark.slow
+
+SCENARIO = """
+[load]
+users = 6
+spawn_rate = 50
+wait_min = "0.02s"
+wait_max = "0.05s"
+
+[[load.endpoints]]
+name = "/api/recommendations"
+path = "/api/recommendations?track_id={{int:1-{keys}}}"
+"""
+
+
+def test_hit_ratio_memory_and_app_resources(redis_server, tmp_path, load_env):
+    app = start_musicapp(tmp_path / "dist", env={"REDIS_URL": redis_server.url})
+    try:
+        write_config(tmp_path, SCENARIO.format(keys=5))
+        proc, result = load(load_env, tmp_path, "--host", app.base_url, "--duration", "2s",
+                            "--processes", "2", "--redis-url", redis_server.url, "--app-pid", str(app.pid))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        info = redis.Redis.from_url(redis_server.url).info()
+        # a fresh server: each of the 5 keys misses about once (twice when two users race), the rest hit
+        assert 5 <= info["keyspace_misses"] <= 12
+        ratio = result.metric("redis_hit_ratio_pct")
+        expected = info["keyspace_hits"] / (info["keyspace_hits"] + info["keyspace_misses"]) * 100
+        assert ratio.value == pytest.approx(expected)
+        assert ratio.budget == 85 and ratio.better == "higher" and ratio.status == "pass"
+        # locust's count (aggregated from both worker processes) matches the lookups the server saw,
+        # up to requests cut off at the stop
+        served = info["keyspace_hits"] + info["keyspace_misses"]
+        assert 0 <= served - total(result, "requests").value <= 12
+        assert "2 worker processes" in " ".join(result.notes)
+        assert (0 < result.metric("redis_used_memory_bytes").value
+                == pytest.approx(info["used_memory"], rel=0.2))
+        assert result.metric("redis_evicted_keys").value == 0
+        rss, cpu = result.metric("app_rss_mb"), result.metric("app_cpu_pct")
+        assert 20 < rss.value < 512 and rss.budget == 512 and rss.status == "pass"
+        assert 0 < cpu.value <= 100 and cpu.budget == 80
+
+        # many distinct keys: mostly misses, so the hit-ratio gate fails
+        write_config(tmp_path, SCENARIO.format(keys=100000))
+        proc, result = load(load_env, tmp_path, "--host", app.base_url, "--duration", "1s",
+                            "--redis-url", redis_server.url, output="results/cold.json")
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        cold = result.metric("redis_hit_ratio_pct")
+        assert cold.value < 85 and cold.status == "fail"
+    finally:
+        app.stop()
+
+
+def test_unreachable_redis_is_exit_3_before_the_test(musicapp, tmp_path, load_env):
+    from echotune_ci.serve import free_port
+
+    url = f"redis://:s3cret@127.0.0.1:{free_port()}/0"
+    proc, result = load(load_env, tmp_path, "--host", musicapp.base_url, "--duration", "1s",
+                        "--redis-url", url)
+    assert proc.returncode == 3 and result is None
+    assert "cannot read Redis INFO" in proc.stderr and "s3cret" not in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,125 @@
+"""Bad input gets a clear answer, the test is bounded, and Ctrl-C leaves nothing running."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from conftest import MUSICAPP
+from support.load_support import load, processes_with_mark, total, write_config
+
+from echotune_ci.config import load_config, override
+from echotune_ci.phases.base import PhaseContext
+
+pytestmark = pytest.mark.slow
+EXE = str(Path(sys.executable).parent / "echotune-ci")
+
+
+@pytest.mark.parametrize(
+    ("config", "args", "message"),
+    [
+        ("", ("--host", "http://192.0.2.10:8000"),
+         "http://192.0.2.10:8000: host 192.0.2.10 is not in load.allow_hosts"),
+        ("", ("--host", "ftp://127.0.0.1/"), "not an http(s) URL"),
+        ('[[load.endpoints]]\nmethod = "FETCH"\npath = "/"\n', (),
+         "'load.endpoints[0].method' must be one of 'GET'"),
+        ("[load]\nendpoints = []\n", (), "'load.endpoints' names no endpoint"),
+        ('[[load.endpoints]]\npath = "api/tracks"\n', (), "'load.endpoints[0].path' must start with '/'"),
+        ('[load]\nmax_duration = "30s"\n', ("--duration", "2m"),
+         "duration 120s is longer than load.max_duration (30s)"),
+        ("", ("--locustfile", "missing.py"), "--locustfile: "),
+    ],
+)
+def test_usage_errors_are_exit_2(config, args, message, musicapp, tmp_path, load_env):
+    write_config(tmp_path, config)
+    proc, result = load(load_env, tmp_path, "--host", musicapp.base_url, *args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert result is None
+
+
+def test_locustfile_that_fails_to_import_shows_its_error(musicapp, tmp_path, load_env):
+    (tmp_path / "locustfile.py").write_text("from locust import HttpUser\n\nimport no_such_module_here\n")
+    proc, result = load(load_env, tmp_path, "--host", musicapp.base_url, "--locustfile", "locustfile.py")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "locustfile.py:3: cannot import the locustfile: ModuleNotFoundError: No module named " \
+           "'no_such_module_here'" in proc.stderr
+    assert "Traceback" not in proc.stderr and result is None
+
+
+def test_every_request_failing_fails_the_gate_with_a_summary(musicapp, tmp_path, load_env):
+    write_config(tmp_path, """
+[load]
+users = 3
+wait_min = "0.05s"
+wait_max = "0.05s"
+
+[[load.endpoints]]
+name = "/api/tracks/{id}"
+path = "/api/tracks/{int:500000-600000}"
+
+[[load.endpoints]]
+path = "/health"
+status = [201, 204]
+""")
+    proc, result = load(load_env, tmp_path, "--host", musicapp.base_url, "--duration", "2s")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert total(result, "error_rate_pct").value == 100 and result.status == "fail"
+    messages = sorted(f.message for f in result.findings)
+    assert len(messages) == 2, messages
+    assert messages[0].startswith("GET /api/tracks/{id}: ") and "HTTP 404 (expected 200)" in messages[0]
+    assert messages[1].startswith("GET /health: ") and "HTTP 200 (expected 201 or 204)" in messages[1]
+    assert sum(f.properties["occurrences"] for f in result.findings) == total(result, "requests").value
+    assert "findings: 2" in proc.stdout
+
+
+def test_request_cap_stops_the_test(musicapp, tmp_path, load_env):
+    write_config(tmp_path, '[load]\nmax_requests = 40\nwait_min = "0s"\nwait_max = "0s"\n')
+    started = time.monotonic()
+    proc, result = load(load_env, tmp_path, "--host", musicapp.base_url, "--users", "4", "--duration", "60s")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert time.monotonic() - started < 20
+    assert 40 <= total(result, "requests").value <= 44  # the cap, plus what the 4 users had in flight
+    assert "stopped by max requests" in result.notes[-1]
+
+
+def test_ctrl_c_stops_every_locust_process(musicapp, tmp_path, load_env):
+    proc = subprocess.Popen([EXE, "load", "--host", musicapp.base_url, "--duration", "60s",
+                             "--processes", "2", "--output", "results/load.json"], env=load_env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while len(processes_with_mark(load_env["ECHOTUNE_LOAD_TEST_MARK"])) < 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    children = psutil.Process(proc.pid).children(recursive=True)
+    assert len(children) == 3  # master and two workers
+    time.sleep(1.5)  # users are running now
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err
+    assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
+    assert not (tmp_path / "results" / "load.json").exists()
+
+
+def test_phase_uses_the_app_that_run_started(musicapp, tmp_path):
+    from echotune_ci.phases.load.phase import PHASE
+
+    cfg = load_config(MUSICAPP / "echotune.toml")
+    cfg = cfg.with_section("load", override(cfg.load, users=5, spawn_rate=50, duration=1.5))
+    ctx = PhaseContext.for_config(cfg, tmp_path / "artifacts" / "load", base_url=musicapp.base_url,
+                                  app_pid=musicapp.pid, allow_hosts=("127.0.0.1",))
+    result = PHASE.run(cfg.load, ctx)
+    left = [p for p in psutil.Process().children(recursive=True)
+            if "echotune_ci.phases.load.worker" in p.cmdline()]
+    assert not left
+    assert result.status == "pass", (result.errors, [m.key for m in result.metrics if m.status != "pass"])
+    assert result.target == musicapp.base_url
+    assert result.metric("app_rss_mb").value > 10 and result.metric("app_cpu_pct") is not None
+    assert all(Path(a).is_absolute() and Path(a).exists() for a in result.artifacts)
+    # locust (and its gevent monkey-patching) never entered this process
+    assert "locust" not in sys.modules and "gevent.monkey" not in sys.modules

@@ -1,0 +1,87 @@
+"""Starting and stopping the app under test, and the ways that goes wrong."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import textwrap
+
+import httpx
+import psutil
+import pytest
+
+from conftest import MUSICAPP, run_cli
+from echotune_ci.errors import RunError
+from echotune_ci.config.sections import ServeSettings
+from echotune_ci.serve import App
+
+
+def test_example_app_starts_answers_and_stops_with_all_its_workers(tmp_path):
+    spec = ServeSettings(
+        command="python build.py && gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} "
+                "app:app",
+        ready_url="http://127.0.0.1:{port}/health",
+        env={"MUSICAPP_DIST": str(tmp_path)},
+    )
+    app = App(spec, MUSICAPP).start()
+    try:
+        assert httpx.get(app.base_url + "/health").json()["status"] == "ok"
+        tree = [app.pid] + [c.pid for c in psutil.Process(app.pid).children(recursive=True)]
+        assert len(tree) >= 3  # shell or master + two workers
+    finally:
+        app.stop()
+    gone, alive = psutil.wait_procs([psutil.Process(p) for p in tree if psutil.pid_exists(p)], timeout=5)
+    assert not alive
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(app.base_url + "/health", timeout=1)
+
+
+def test_command_that_exits_at_once_shows_its_output(tmp_path):
+    spec = ServeSettings(command=f"{sys.executable} -c "
+                                 f"\"import sys; print('boom: no DATABASE_URL'); sys.exit(4)\"",
+                         ready_url="http://127.0.0.1:{port}/", timeout=10)
+    with pytest.raises(RunError) as err:
+        App(spec, tmp_path).start()
+    assert "exited with code 4" in str(err.value)
+    assert "boom: no DATABASE_URL" in str(err.value)
+
+
+def test_app_that_never_gets_ready_times_out(tmp_path):
+    spec = ServeSettings(command=f"{sys.executable} -c "
+                                 f"\"import time; print('warming up', flush=True); time.sleep(60)\"",
+                         ready_url="http://127.0.0.1:{port}/", timeout=1.0)
+    app = App(spec, tmp_path)
+    with pytest.raises(RunError) as err:
+        app.start()
+    assert "did not answer within 1s" in str(err.value)
+    assert "warming up" in str(err.value)
+    assert app.proc is None  # stopped
+
+
+def test_run_reports_a_taken_port_and_a_dying_command(tmp_path, cli_env):
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    cfg = tmp_path / "echotune.toml"
+    cfg.write_text(textwrap.dedent(f"""
+        [serve]
+        command = "python -m http.server {{port}}"
+        ready_url = "http://127.0.0.1:{{port}}/"
+        port = {port}
+        [run]
+        phases = ["load"]
+    """))
+    try:
+        proc = run_cli("run", "--config", str(cfg), "--output-dir", str(tmp_path / "out"), env=cli_env)
+    finally:
+        holder.close()
+    assert proc.returncode == 3
+    assert f"port {port} (serve.port) is already in use" in proc.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.json"))
+    cfg.write_text(cfg.read_text().replace("python -m http.server {port}", "python -c 'raise SystemExit(1)'")
+                   .replace(f"port = {port}", 'port = "auto"'))
+    proc = run_cli("run", "--config", str(cfg), "--output-dir", str(tmp_path / "out"), env=cli_env)
+    assert proc.returncode == 3
+    assert "serve command exited with code 1" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,107 @@
+"""Configuration: defaults are the project targets; every mistake names key and file."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from echotune_ci.config import find_config, load_config
+from echotune_ci.errors import ConfigError
+from echotune_ci.config import parse_duration
+
+
+def write(tmp_path: Path, text: str, name: str = "echotune.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+def test_defaults_are_the_project_targets(tmp_path):
+    cfg = load_config(write(tmp_path, ""))
+    b = cfg.budgets
+    assert (b.api_p95_ms, b.error_rate_pct, b.fcp_ms, b.tti_ms, b.cls) == (200, 1, 1500, 2000, 0.1)
+    assert (b.accessibility_score, b.bundle_growth_pct, b.security_fail_on) == (95, 5, "high")
+
+
+def test_values_override_defaults_and_durations_parse(tmp_path):
+    cfg = load_config(write(tmp_path, """
+        [budgets]
+        api_p95_ms = 150
+        [serve]
+        command = "python app.py"
+        timeout = "2m"
+    """))
+    assert cfg.budgets.api_p95_ms == 150.0
+    assert cfg.budgets.fcp_ms == 1500.0
+    assert cfg.serve.timeout == 120.0
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("[budgets]\napi_p95 = 100\n", "unknown key 'budgets.api_p95' (did you mean 'api_p95_ms'?)"),
+        ("[nonsense]\nx = 1\n", "unknown key 'nonsense'"),
+        ("[budgets]\napi_p95_ms = 'fast'\n", "'budgets.api_p95_ms' must be a number, got a string ('fast')"),
+        ("[budgets]\ncls = -1\n", "'budgets.cls' must be at least 0"),
+        ("[budgets]\nsecurity_fail_on = 'severe'\n", "'budgets.security_fail_on' must be one of"),
+        ("[serve]\ntimeout = 'soon'\n", "serve.timeout: expected a duration"),
+        ("[run]\nphases = ['lint']\n", "'run.phases[0]' must be one of"),
+        ("[serve]\nport = 70000\n", "'serve.port' must be 'auto' or a port number"),
+        ("budgets = 3\n", "'budgets' must be a table"),
+    ],
+)
+def test_each_kind_of_mistake_names_key_and_file(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(path) in str(err.value)
+    assert expected in str(err.value)
+
+
+def test_malformed_toml_and_missing_file(tmp_path):
+    bad = write(tmp_path, "[budgets\n")
+    with pytest.raises(ConfigError, match=r"not valid TOML"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match=r"configuration file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_pyproject_tool_table_is_found_and_validated(tmp_path, monkeypatch):
+    write(tmp_path, """
+        [project]
+        name = "x"
+        [tool.echotune.budgets]
+        fcp_ms = 1200
+    """, "pyproject.toml")
+    (tmp_path / ".git").mkdir()
+    sub = tmp_path / "src"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    found = find_config()
+    assert found == tmp_path / "pyproject.toml"
+    assert load_config(None).budgets.fcp_ms == 1200
+    write(tmp_path, "[tool.echotune.budgets]\nfcp = 1\n", "pyproject.toml")
+    with pytest.raises(ConfigError, match=r"unknown key 'tool.echotune.budgets.fcp'"):
+        load_config(None)
+
+
+def test_duration_parser():
+    assert parse_duration("10s") == 10
+    assert parse_duration("500ms") == 0.5
+    assert parse_duration("1.5m") == 90
+    assert parse_duration(3) == 3
+    with pytest.raises(ConfigError):
+        parse_duration("ten seconds")
+
+
+def test_cli_gate_with_unknown_key_exits_2_naming_the_key(tmp_path, cli_env):
+    cfg = write(tmp_path, "[gate]\nmax_regresion = 3\n")
+    proc = run_cli("gate", str(tmp_path), "--config", str(cfg), env=cli_env)
+    assert proc.returncode == 2
+    assert "unknown key 'gate.max_regresion'" in proc.stderr
+    assert str(cfg) in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

@@ -1,0 +1,81 @@
+"""The gate command's exit codes and relative rules, as a user runs it."""
+
+from __future__ import annotations
+
+from conftest import run_cli
+from echotune_ci.results import PhaseResult
+from support.samples import frontend_result, load_result, noisy, security_result
+
+
+def write_all(folder, results):
+    for r in results:
+        r.write(folder / f"{r.phase}.json")
+    return folder
+
+
+def test_all_budgets_hold_exit_0(tmp_path, cli_env):
+    d = write_all(tmp_path / "r", [frontend_result(), load_result(noisy(100, 5, 3, 1)), security_result(0)])
+    proc = run_cli("gate", str(d), env=cli_env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "gate: warn" in proc.stdout  # low and medium findings warn, they do not fail
+
+
+def test_broken_budget_exit_1_and_names_it(tmp_path, cli_env):
+    d = write_all(tmp_path / "r", [frontend_result(a11y=80), load_result(noisy(100, 5, 3, 1))])
+    out = tmp_path / "gh-output"
+    proc = run_cli("gate", str(d), env=dict(cli_env, GITHUB_OUTPUT=str(out)))
+    assert proc.returncode == 1
+    assert "FAIL  frontend: accessibility_score" in proc.stdout and "= 80 (budget ≥ 95)" in proc.stdout
+    assert out.read_text() == "status=fail\n"
+
+
+def test_high_finding_fails_unless_known_in_baseline(tmp_path, cli_env):
+    head = write_all(tmp_path / "head", [security_result(1)])
+    base = write_all(tmp_path / "base", [security_result(1)])
+    assert run_cli("gate", str(head), env=cli_env).returncode == 1
+    proc = run_cli("gate", str(head), "--baseline", str(base), env=cli_env)
+    assert proc.returncode == 0, proc.stdout
+    assert "3 known from the baseline" in proc.stdout
+    # A second copy of the known high finding is new.
+    head2 = write_all(tmp_path / "head2", [security_result(2)])
+    proc = run_cli("gate", str(head2), "--baseline", str(base), env=cli_env)
+    assert proc.returncode == 1
+
+
+def test_p95_regression_against_baseline_fails(tmp_path, cli_env):
+    head = write_all(tmp_path / "head", [load_result(noisy(126, 8, 4, 1))])
+    base = write_all(tmp_path / "base", [load_result(noisy(110, 8, 4, 2))])
+    same = write_all(tmp_path / "same", [load_result(noisy(110, 8, 4, 3))])
+    proc = run_cli("gate", str(head), "--baseline", str(base), env=cli_env)
+    assert proc.returncode == 1
+    assert "p95_ms got worse by" in proc.stdout
+    assert run_cli("gate", str(same), "--baseline", str(base), env=cli_env).returncode == 0
+
+
+def test_phase_that_could_not_run_exits_3(tmp_path, cli_env):
+    broken = PhaseResult("load", status="error", errors=["http://127.0.0.1:9/ refused the connection"])
+    d = write_all(tmp_path / "r", [broken, frontend_result()])
+    proc = run_cli("gate", str(d), env=cli_env)
+    assert proc.returncode == 3
+    assert "refused the connection" in proc.stdout
+
+
+def test_missing_results_folder_is_exit_2(tmp_path, cli_env):
+    proc = run_cli("gate", str(tmp_path / "nowhere"), env=cli_env)
+    assert proc.returncode == 2
+    assert "nowhere: no such file or folder" in proc.stderr
+
+
+def test_phase_decides_whether_its_findings_fail(tmp_path, cli_env):
+    from echotune_ci.results import Finding, Location, assign_fingerprints
+
+    axe = Finding("image-alt", "critical", "Images must have alternate text", "axe-core", Location("/"),
+                  context="img")
+    informs = PhaseResult("frontend", findings=assign_fingerprints([axe])).finalize(fail_on=None)
+    assert informs.fail_on == "none"
+    d = write_all(tmp_path / "r", [informs])
+    proc = run_cli("gate", str(d), env=cli_env)
+    assert proc.returncode == 0 and "inform and do not fail" in proc.stdout
+    strict = PhaseResult("frontend", findings=assign_fingerprints([axe])).finalize(fail_on="high")
+    write_all(tmp_path / "r", [strict])
+    assert run_cli("gate", str(d), env=cli_env).returncode == 1

@@ -1,0 +1,152 @@
+"""`echotune-ci init` on sample repositories: detection, files that validate, no silent overwrite."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+from echotune_ci.config import load_config
+from echotune_ci.github.workflow_rules import problems
+from echotune_ci.project.detect import detect_stack
+
+REF = "0123456789abcdef0123456789abcdef01234567"
+CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
+
+
+def python_repo(root: Path) -> Path:
+    root.mkdir()
+    (root / "requirements.txt").write_text("flask==3.0.3\ngunicorn==22.0.0\nrequests==2.31.0\n")
+    (root / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n\n@app.get('/health')\n"
+                                 "def health():\n    return 'ok'\n")
+    return root
+
+
+def node_repo(root: Path) -> Path:
+    root.mkdir()
+    (root / "package.json").write_text(json.dumps({
+        "name": "shop", "scripts": {"build": "vite build", "dev": "vite"},
+        "dependencies": {"react": "^18.3.1"}, "devDependencies": {"vite": "^5.4.0"},
+    }))
+    (root / "package-lock.json").write_text("{}")
+    return root
+
+
+def assert_valid(root: Path, workflows: int) -> None:
+    files = sorted((root / ".github" / "workflows").glob("*.yml"))
+    assert len(files) == workflows
+    proc = subprocess.run([str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.github-workflows",
+                           *map(str, files)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert problems(files) == []
+    load_config(root / "echotune.toml")  # raises on any unknown key or bad value
+
+
+def test_python_repo(tmp_path, cli_env):
+    root = python_repo(tmp_path / "py")
+    proc = run_cli("init", "--dir", str(root), "--ref", REF, "--research", env=cli_env)
+    assert proc.returncode == 0, proc.stderr
+    assert_valid(root, workflows=3)
+    cfg = load_config(root / "echotune.toml")
+    assert cfg.serve.command == ("python -m pip install -r requirements.txt && "
+                                 "gunicorn --bind 127.0.0.1:{port} app:app")
+    assert cfg.serve.ready_url == "http://127.0.0.1:{port}/health"
+    assert cfg.security.audit.requirements == ("requirements.txt",)
+    assert cfg.run.phases == ("security", "frontend", "load")
+    gate = (root / ".github/workflows/echotune.yml").read_text()
+    assert f"uses: echotune/echotune-ci/.github/workflows/pr-gate.yml@{REF}" in gate
+    research = (root / ".github/workflows/echotune-research.yml").read_text()
+    assert "secrets.ECHOTUNE_RESEARCH_API_KEY" in research
+
+
+def test_node_repo(tmp_path, cli_env):
+    root = node_repo(tmp_path / "node")
+    proc = run_cli("init", "--dir", str(root), "--ref", REF, env=cli_env)
+    assert proc.returncode == 0, proc.stderr
+    assert_valid(root, workflows=2)
+    cfg = load_config(root / "echotune.toml")
+    assert cfg.serve.command == (
+        "npm ci && npm run build && npx vite preview --host 127.0.0.1 --port {port} --strictPort")
+    assert cfg.bundle.globs == ("dist/**/*.js", "dist/**/*.css")
+    assert "bundle" in cfg.run.phases
+    assert "vite project" in proc.stderr
+
+
+def test_never_overwrites_without_force(tmp_path, cli_env):
+    root = python_repo(tmp_path / "py")
+    (root / "echotune.toml").write_text("# mine\n")
+    proc = run_cli("init", "--dir", str(root), "--ref", REF, env=cli_env)
+    assert proc.returncode == 2
+    assert "echotune.toml already exists; nothing written (use --force to overwrite)" in proc.stderr
+    assert (root / "echotune.toml").read_text() == "# mine\n"
+    assert not (root / ".github").exists()
+    forced = run_cli("init", "--dir", str(root), "--ref", REF, "--force", env=cli_env)
+    assert forced.returncode == 0, forced.stderr
+    assert (root / "echotune.toml").read_text().startswith("# EchoTune CI for py (flask")
+
+
+def test_default_ref_is_this_checkout(tmp_path, cli_env):
+    head = subprocess.run(["git", "-C", str(Path(__file__).resolve().parents[2]), "rev-parse", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+    root = python_repo(tmp_path / "py")
+    proc = run_cli("init", "--dir", str(root), env=cli_env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"pr-gate.yml@{head}" in (root / ".github/workflows/echotune.yml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--ref", "v1.2.0"), "--ref must be the full 40-character commit SHA"),
+        (("--ref", REF), "no package.json, pyproject.toml, requirements.txt or Dockerfile"),
+    ],
+)
+def test_bad_input(tmp_path, cli_env, args, message):
+    proc = run_cli("init", "--dir", str(tmp_path), *args, env=cli_env)
+    assert proc.returncode == 2 and message in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_stack_with_a_serve_command(tmp_path, cli_env):
+    proc = run_cli("init", "--dir", str(tmp_path), "--ref", REF, "--serve-command", "./serve --port {port}",
+                   env=cli_env)
+    assert proc.returncode == 0, proc.stderr
+    assert load_config(tmp_path / "echotune.toml").serve.command == "./serve --port {port}"
+
+
+def test_detects_other_stacks(tmp_path):
+    fastapi = tmp_path / "fa"
+    fastapi.mkdir()
+    (fastapi / "pyproject.toml").write_text(
+        '[project]\nname = "x"\ndependencies = ["fastapi>=0.110", "uvicorn"]\n')
+    (fastapi / "main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
+    app = detect_stack(fastapi).app
+    assert app.framework == "fastapi" and app.pyproject == "pyproject.toml"
+    assert app.serve_command == "python -m pip install . && uvicorn main:app --host 127.0.0.1 --port {port}"
+
+    django = tmp_path / "dj"
+    django.mkdir()
+    (django / "manage.py").write_text("")
+    (django / "requirements.txt").write_text("Django==5.0.6\n")
+    assert detect_stack(django).app.serve_command.endswith(
+        "python manage.py runserver 127.0.0.1:{port} --noreload")
+
+    docker = tmp_path / "dock"
+    docker.mkdir()
+    (docker / "Dockerfile").write_text("FROM nginx:1.27\nEXPOSE 80\n")
+    assert detect_stack(docker).app.serve_command == (
+        "docker build -t echotune-app . && docker run --rm -p 127.0.0.1:{port}:80 echotune-app")
+
+    express = tmp_path / "ex"
+    express.mkdir()
+    (express / "package.json").write_text(json.dumps({"scripts": {"start": "node server.js"},
+                                                      "dependencies": {"express": "^4.19.0"}}))
+    (express / "yarn.lock").write_text("")
+    app = detect_stack(express).app
+    assert app.framework == "express" and "bundle" not in app.phases
+    assert app.serve_command == "yarn install --frozen-lockfile && PORT={port} HOST=127.0.0.1 yarn run start"

@@ -1,0 +1,109 @@
+"""Our workflows and action.yml against GitHub's JSON schemas (check-jsonschema, offline) and our own \
+rules."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from echotune_ci.github.workflow_rules import problems
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+ACTION = ROOT / "action.yml"
+CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
+
+
+def schema_check(schema: str, *files: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CHECK_JSONSCHEMA), "--builtin-schema", schema, *map(str, files)],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_our_workflows_and_action_pass_githubs_schemas():
+    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "pr-gate.yml", "pr-report.yml", "research.yml"}
+    workflows = schema_check("vendor.github-workflows", *WORKFLOWS)
+    assert workflows.returncode == 0, workflows.stdout + workflows.stderr
+    action = schema_check("vendor.github-actions", ACTION)
+    assert action.returncode == 0, action.stdout + action.stderr
+
+
+def test_the_schema_check_is_real(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text("name: x\non: [push]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n")
+    proc = schema_check("vendor.github-workflows", bad)
+    assert proc.returncode == 1 and "stepz" in proc.stdout
+
+
+def test_our_files_follow_our_rules():
+    assert problems([ACTION, *WORKFLOWS]) == []
+
+
+def test_pins_are_consistent_across_files():
+    pins: dict[str, set[str]] = {}
+    for path in [ACTION, *WORKFLOWS]:
+        for action, sha in re.findall(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})", path.read_text()):
+            pins.setdefault(action, set()).add(sha)
+    assert {"actions/checkout", "actions/setup-python", "actions/upload-artifact",
+            "actions/download-artifact"} <= set(pins)
+    assert all(len(shas) == 1 for shas in pins.values()), pins
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("jobs:\n  a:\n    permissions: {}\n    steps:\n      - uses: actions/checkout@v4\n",
+         "'actions/checkout@v4' is not pinned to a full commit SHA"),
+        ("jobs:\n  a:\n    steps:\n      - run: echo hi\n", "job a: declares no permissions:"),
+        ("jobs:\n  a:\n    permissions: write-all\n    steps: []\n", "permissions: write-all"),
+        ("jobs:\n  a:\n    permissions: {}\n    steps:\n"
+         "      - run: echo \"${{ github.event.pull_request.title }}\"\n",
+         "expression inside run:"),
+        ("on: workflow_run\njobs:\n  a:\n    permissions: {}\n    steps:\n      - uses: actions/checkout@"
+         + "a" * 40 + "\n        with:\n          ref: ${{ github.event.workflow_run.head_sha }}\n",
+         "checks out untrusted pull request code"),
+        ("jobs:\n  a:\n    permissions: {}\n    uses: octo/wf/.github/workflows/x.yml@main\n",
+         "'octo/wf/.github/workflows/x.yml@main' is not pinned"),
+    ],
+)
+def test_our_rules_catch_each_violation(tmp_path, text, expected):
+    path = tmp_path / "wf.yml"
+    path.write_text("name: t\n" + ("" if text.startswith("on:") else "on: [push]\n") + text)
+    found = problems([path])
+    assert any(expected in p for p in found), found
+
+
+def test_action_inputs_are_declared_and_used():
+    action = yaml.safe_load(ACTION.read_text())
+    text = ACTION.read_text()
+    declared = set(action["inputs"])
+    referenced = set(re.findall(r"inputs\.([\w-]+)", text))
+    assert referenced <= declared, referenced - declared
+    assert declared <= referenced, declared - referenced
+    for step in action["runs"]["steps"]:
+        if "run" in step:
+            assert step["shell"] == "bash"
+
+
+def test_report_stage_never_checks_out_pull_request_code():
+    wf = yaml.safe_load((ROOT / ".github/workflows/pr-report.yml").read_text())
+    steps = wf["jobs"]["report"]["steps"]
+    checkouts = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts and all(s["with"]["repository"] == "${{ inputs.echotune-repository }}"
+                             for s in checkouts)
+    download = next(s for s in steps if s.get("uses", "").startswith("actions/download-artifact@"))
+    assert download["with"]["run-id"] == "${{ github.event.workflow_run.id }}"
+    assert set(wf["jobs"]["report"]["permissions"]) == {"actions", "checks", "pull-requests"}
+
+
+def test_gate_stage_only_reads():
+    wf = yaml.safe_load((ROOT / ".github/workflows/pr-gate.yml").read_text())
+    for job in wf["jobs"].values():
+        assert job["permissions"] == {"contents": "read"}
+        for step in job["steps"]:
+            if step.get("uses") == "./.echotune-ci":
+                assert step["with"]["comment"] == "false"
