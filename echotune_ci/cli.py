@@ -14,7 +14,7 @@ import click
 
 from . import __version__
 from .console import set_verbosity
-from .errors import EchoTuneError
+from .errors import EXIT_USAGE, EchoTuneError
 from .phases.registry import PHASES
 
 # name -> (module, one-line help). Help is listed here so that --help does not
@@ -101,10 +101,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx is not None else "echotune-ci"
         click.echo(f"echotune-ci: error: {exc.format_message()} (see '{where} --help')", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         click.echo(f"echotune-ci: error: {exc.format_message()}", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
     except EchoTuneError as exc:
         click.echo(f"echotune-ci: error: {exc}", err=True)
         sys.exit(exc.exit_code)

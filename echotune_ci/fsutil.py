@@ -31,6 +31,20 @@ def read_json(path: str | os.PathLike[str], what: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{p}:{exc.lineno}: {what} is not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise InputError(f"{p}: {what} is nested too deeply to read") from None
+
+
+def relative_path(path: str | os.PathLike[str], folder: Path) -> str:
+    """*path* relative to *folder* (POSIX) when it lies inside it, else *path* as given.
+
+    Result files list their artifacts this way, so that a results folder can
+    be uploaded and downloaded elsewhere with its links intact.
+    """
+    try:
+        return Path(path).resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:

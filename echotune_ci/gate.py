@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .compare import Comparison, compare_results
 from .errors import EXIT_COULD_NOT_RUN, EXIT_GATE_FAILED, EXIT_OK
 from .results import Finding, Metric, PhaseResult, Status, severity_at_least, within_budget, worst_status
-from .results.units import fmt_number
+from .results.units import fmt_budget, fmt_metric, fmt_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
@@ -216,7 +216,5 @@ def evaluate(results: list[PhaseResult], cfg: Config,
 
 
 def _describe_budget(m: Metric) -> str:
-    from .report.render import fmt_budget, fmt_metric
-
     scope = f" [{m.scope}]" if m.labels else ""
     return f"{m.name}{scope} = {fmt_metric(m)} (budget {fmt_budget(m)})"

@@ -21,9 +21,10 @@ from urllib.parse import urlsplit
 from . import console
 from .config import Config, override
 from .errors import ConfigError, EchoTuneError
+from .fsutil import relative_path
 from .gate import GateOutcome, evaluate
 from .phases.base import Phase, PhaseContext
-from .phases.registry import PHASE_NAMES, get_phase
+from .phases.registry import PHASE_NAMES, get_phase, phase_settings
 from .reporting import write_report_files
 from .results import PhaseResult, load_results
 from .serve import App, serve_settings
@@ -73,7 +74,7 @@ def run_phase(phase: Phase[Any], cfg: Config, ctx: PhaseContext) -> PhaseResult:
     """Run one phase; every failure but a configuration error becomes a result with status "error"."""
     started = time.monotonic()
     try:
-        result = phase.run(cfg.section(phase.name), ctx)
+        result = phase.run(phase_settings(cfg, phase), ctx)
     except ConfigError:
         raise
     except EchoTuneError as exc:
@@ -87,22 +88,17 @@ def run_phase(phase: Phase[Any], cfg: Config, ctx: PhaseContext) -> PhaseResult:
     return result
 
 
-def _relative_artifact(path: str, output_dir: Path) -> str:
-    """Artifacts inside the output folder are kept relative to it, so the
-    folder can be uploaded and downloaded elsewhere with links intact."""
-    p = Path(path)
-    try:
-        return p.resolve().relative_to(output_dir.resolve()).as_posix() if p.is_absolute() else path
-    except ValueError:
-        return path
-
-
 def _finish(result: PhaseResult, cfg: Config, ctx: PhaseContext, output_dir: Path) -> PhaseResult:
     """The phase's documents written beside its result; artifact paths made relative to the output folder."""
     from .report.documents import write_phase_documents
 
-    result = write_phase_documents(result, cfg, ctx.artifacts_dir)
-    result.artifacts = [_relative_artifact(a, output_dir) for a in result.artifacts]
+    try:
+        result = write_phase_documents(result, cfg, ctx.artifacts_dir)
+    except EchoTuneError as exc:  # like a phase that could not run: the other phases still report
+        result.errors.append(str(exc))
+        result.status = "error"
+    result.artifacts = [relative_path(a, output_dir) if Path(a).is_absolute() else a
+                        for a in result.artifacts]
     return result
 
 
@@ -161,7 +157,7 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
     cfg = cfg.with_section("serve", override(cfg.serve, command=serve_command or None))
     _check_url(url)
     for phase in phases:
-        phase.check(cfg.section(phase.name),
+        phase.check(phase_settings(cfg, phase),
                     PhaseContext.for_config(cfg, output_dir / "artifacts" / phase.name))
     output_dir.mkdir(parents=True, exist_ok=True)
     needs_app = url is None and (any(p.needs_app for p in phases) or bool(cfg.serve.command))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
 import click
 
 from ..config.schema import click_option
@@ -12,21 +10,14 @@ from ..phases.bundle.settings import BundleSettings
 from .common import artifacts_folder, config_option, finish_phase, get_config, output_option
 
 
-def _size(_ctx: Any, param: Any, value: str | None) -> int | None:
-    """--max-total in bytes; a bad size is a ConfigError naming the option (exit 2)."""
-    from ..config.schema import parse_size
-
-    return None if value is None else parse_size(value, f"--{param.name.replace('_', '-')}")
-
-
 @click.command(name="bundle")
 @click.argument("globs", nargs=-1, metavar="[GLOB]...")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The base branch's bundle result to compare with (e.g. base-results/bundle.json).")
-@click_option(BundleSettings, "max_growth_pct", "--max-growth", "max_growth", type=float, metavar="PCT",
+@click_option(BundleSettings, "max_growth_pct", "--max-growth", "max_growth", metavar="PCT",
               help="Largest allowed growth of the gzip total in percent "
                    "(default: budgets.bundle_growth_pct, 5).")
-@click_option(BundleSettings, "max_total_gzip", "--max-total", "max_total", metavar="SIZE", callback=_size,
+@click_option(BundleSettings, "max_total_gzip", "--max-total", "max_total", metavar="SIZE",
               help="Limit on the gzip total, e.g. 250KB (K = 1024 bytes).")
 @click_option(BundleSettings, "top_changes", "--top", "top", metavar="N",
               help="How many most-changed files to list (default 10).")

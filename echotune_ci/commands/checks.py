@@ -16,7 +16,7 @@ from .common import config_option
 @click.option("--repo", help="OWNER/NAME (default inside Actions: GITHUB_REPOSITORY).")
 @click.option("--sha",
               help="Commit to attach the checks to (default: the pull request's head, else GITHUB_SHA).")
-@click.option("--api-url",
+@click_option(GitHubSettings, "api_url", "--api-url",
               help="GitHub REST API root (default: [github] api_url, GITHUB_API_URL, api.github.com).")
 @click_option(GitHubSettings, "checks", "--mode", "mode",
               help="check-run needs a GitHub App token (the Actions token is one); auto falls back to "

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ..config.schema import click_option
+from ..config.sections import GitHubSettings
 from .common import config_option
 
 
@@ -14,12 +16,12 @@ from .common import config_option
 @click.option("--repo", help="OWNER/NAME (default inside Actions: GITHUB_REPOSITORY).")
 @click.option("--pr", "pr_number", type=click.IntRange(min=1),
               help="Pull request number (default: from the event).")
-@click.option("--api-url",
+@click_option(GitHubSettings, "api_url", "--api-url",
               help="GitHub REST API root (default: [github] api_url, GITHUB_API_URL, api.github.com).")
 @click.option("--baseline", type=click.Path(path_type=Path), multiple=True,
               help="Base-branch results: deltas, regressions and known findings in the comment.")
 @click.option("--details-url", default=None, help="Link to the full report (default: this workflow run).")
-@click.option("--author", default=None,
+@click_option(GitHubSettings, "comment_author", "--author", "author",
               help="Login whose marked comment is ours (default: the token's user; github-actions[bot] for "
                    "the Actions token).")
 @click.option("--dry-run", is_flag=True, help="Print the comment instead of posting it (no token needed).")

@@ -9,6 +9,7 @@ import click
 
 from ..config.schema import click_option, duration_callback, override
 from ..phases.load.settings import LoadSettings
+from ..fsutil import relative_path
 from .common import artifacts_folder, config_option, finish_phase, get_config, output_option
 
 
@@ -73,13 +74,5 @@ def command(config_path: Path | None, output: Path | None, artifacts_dir: Path |
     with console.progress("load test") as bar:
         result = run_load(load, ctx.with_progress(bar.update), opts)
     if output is not None:
-        result.artifacts = [_relative(p, output.parent) for p in result.artifacts]
+        result.artifacts = [relative_path(p, output.parent) for p in result.artifacts]
     return finish_phase(result, output)
-
-
-def _relative(path: str, folder: Path) -> str:
-    """Artifacts inside the result file's folder are listed relative to it."""
-    try:
-        return str(Path(path).resolve().relative_to(folder.resolve()))
-    except ValueError:
-        return path

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..config.schema import click_option, override
+from ..config.sections import GitHubSettings
 from ..propose.settings import ProposeSettings
 from .common import config_option, finish_phase, get_config
 
@@ -20,7 +21,7 @@ from .common import config_option, finish_phase, get_config
               help="Folder with brief.json from `echotune-ci research`: the cited why of each change.")
 @click.option("--repo", envvar="GITHUB_REPOSITORY", default=None,
               help="OWNER/NAME on GitHub (default: $GITHUB_REPOSITORY).")
-@click.option("--api-url", default=None,
+@click_option(GitHubSettings, "api_url", "--api-url",
               help="GitHub REST API root (default: [github] api_url, $GITHUB_API_URL).")
 @click.option("--repo-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The git checkout to work from (default: [project] root).")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 import click
 
 from ..config.schema import click_option
@@ -14,9 +12,6 @@ from ..phases.security.checks import CHECK_NAMES
 from ..phases.security.settings import SecuritySettings
 from ..results import SEVERITIES
 from .common import EXIT_BY_STATUS, config_option, finish_phase, get_config, output_option
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..results import PhaseResult
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 _FOLDER = click.Path(file_okay=False, path_type=Path)
@@ -61,7 +56,8 @@ def command(paths: tuple[Path, ...], requirements: tuple[Path, ...], pyproject: 
     """
     from ..console import progress
     from ..phases.base import PhaseContext
-    from ..phases.security.phase import PHASE, settings_for_command
+    from ..phases.security.phase import SECURITY, settings_for_command
+    from ..report.documents import write_sarif
 
     if url is not None and not re.match(r"^https?://[^/\s]+", url):
         raise ConfigError(f"--url {url!r}: expected http://HOST:PORT or https://HOST")
@@ -72,11 +68,11 @@ def command(paths: tuple[Path, ...], requirements: tuple[Path, ...], pyproject: 
     artifacts_dir = output.parent if output else Path("results")
     with progress("security") as spinner:
         ctx = PhaseContext.for_config(cfg, artifacts_dir, progress=spinner.update)
-        result = PHASE.run(settings, ctx, update_baseline=update_baseline)
+        result = SECURITY.run(settings, ctx, update_baseline=update_baseline)
     # --sarif is taken as given (relative to the working folder), [security] sarif relative to the config.
     sarif_path = sarif or (cfg.resolve(settings.sarif) if settings.sarif else None)
     if sarif_path is not None and settings.enabled:
-        _write_sarif(result, sarif_path)
+        result = write_sarif(result, sarif_path)
     if fmt == "table":
         return finish_phase(result, output)
     from ..report.render import render
@@ -87,12 +83,3 @@ def command(paths: tuple[Path, ...], requirements: tuple[Path, ...], pyproject: 
     for err in result.errors:
         click.echo(f"echotune-ci: security: {err}", err=True)
     return EXIT_BY_STATUS[result.status]
-
-
-def _write_sarif(result: PhaseResult, path: Path) -> None:
-    """Write *result* as SARIF 2.1.0 to *path* and list the file among its artifacts."""
-    from ..fsutil import write_json_atomic
-    from ..report.sarif import to_sarif
-
-    write_json_atomic(path, to_sarif([result]))
-    result.artifacts.append(str(path))

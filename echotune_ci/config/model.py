@@ -102,9 +102,15 @@ def find_config(start: Path | None = None) -> Path | None:
 
 def _has_tool_table(pyproject: Path) -> bool:
     try:
-        return "echotune" in read_toml(pyproject).get("tool", {})
+        return _tool_table(read_toml(pyproject)) is not None
     except ConfigError:
         return False
+
+
+def _tool_table(document: dict[str, Any]) -> Any:
+    """``[tool.echotune]`` of a pyproject document, None when absent (or when ``tool`` is no table)."""
+    tool = document.get("tool")
+    return tool.get("echotune") if isinstance(tool, dict) else None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -117,6 +123,10 @@ def read_toml(path: Path) -> dict[str, Any]:
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a folder, expected a TOML file") from None
     except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML (nested too deeply)") from None
+    except ValueError as exc:  # tomllib's own limits, e.g. an integer of thousands of digits
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc})") from None
@@ -145,7 +155,7 @@ def load_config(path: str | os.PathLike[str] | None = None, *, discover: bool = 
     raw: Any = read_toml(cfg_path)
     where = ""
     if cfg_path.name == "pyproject.toml":
-        raw = raw.get("tool", {}).get("echotune")
+        raw = _tool_table(raw)
         if raw is None:
             raise ConfigError(f"{cfg_path}: has no [tool.echotune] table")
         where = "tool.echotune"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 import types
 import typing
@@ -40,6 +41,7 @@ _META = "echotune"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _DURATION_SCALE = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib)?\s*$", re.I)
+_LARGEST_SIZE = 1024**4
 _SIZE_SCALE = {"b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2}
 _TYPE_NAMES: dict[Any, str] = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
                                list: "a list", tuple: "a list", dict: "a table", Mapping: "a table"}
@@ -79,15 +81,15 @@ def setting(default: Any = dataclasses.MISSING, *, doc: str = "", required: bool
             item: Constraint | None = None) -> Any:
     """A dataclass field that is a configuration key.
 
-    *default* is what an absent key means; a dict default is copied for each
-    instance. ``required=True`` makes an absent key an error (the default is
-    then only a placeholder of the right type). Returns ``dataclasses.field``.
+    *default* is what an absent key means (a dict becomes a read-only
+    :class:`FrozenDict`, so one default can be shared). ``required=True``
+    makes an absent key an error (the default is then only a placeholder of
+    the right type). Returns ``dataclasses.field``.
     """
     meta = {_META: Setting(choices=choices, min=min, max=max, check=check, parse=parse, doc=doc,
                            required=required, item=item)}
     if isinstance(default, dict):
-        frozen = dict(default)
-        return dataclasses.field(default_factory=lambda: dict(frozen), metadata=meta)
+        return dataclasses.field(default=FrozenDict(default), metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -102,10 +104,39 @@ def settings_fields(cls: type) -> list[tuple[dataclasses.Field[Any], Setting]]:
     return [(f, f.metadata[_META]) for f in dataclasses.fields(cls) if _META in f.metadata]
 
 
-def field_doc(cls: type, name: str) -> str:
-    """The documentation of key *name* of *cls* (dotted for nested tables)."""
-    _owner, _f, spec = _resolve(cls, name)
-    return spec.doc
+class FrozenDict(dict[Any, Any]):
+    """A dict that refuses changes: settings' tables are shared, so nobody may edit them.
+
+    It is a dict for everything that reads (``json.dumps``, ``dataclasses.asdict``,
+    ``isinstance(x, dict)``); every method that writes raises TypeError.
+    """
+
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> None:
+        raise TypeError("configuration tables are read-only: build a new one with dict(...)")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict:
+        return self
+
+
+def freeze(value: Any) -> Any:
+    """*value* (TOML data) made read-only: tables become FrozenDicts and arrays tuples, recursively."""
+    if isinstance(value, dict):
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
 
 
 # --------------------------------------------------------------------------- parsers
@@ -117,14 +148,19 @@ def parse_duration(value: Any, where: str = "duration") -> float:
     Raises ConfigError("<where>: expected a duration ...") otherwise.
     """
     if isinstance(value, bool):
-        raise ConfigError(f"{where}: expected a duration like '10s', got {value!r}")
+        raise ConfigError(f"{where}: expected a duration like '10s', got {shown(value)}")
     if isinstance(value, (int, float)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            raise ConfigError(f"{where}: expected a duration like '10s', got {shown(value)}") from None
     else:
         m = _DURATION.match(str(value))
         if not m:
-            raise ConfigError(f"{where}: expected a duration like '10s', '2m' or '500ms', got {value!r}")
+            raise ConfigError(f"{where}: expected a duration like '10s', '2m' or '500ms', got {shown(value)}")
         seconds = float(m.group(1)) * _DURATION_SCALE[m.group(2)]
+    if not math.isfinite(seconds):
+        raise ConfigError(f"{where}: expected a finite duration, got {shown(value)}")
     if seconds < 0:
         raise ConfigError(f"{where}: a duration cannot be negative")
     return seconds
@@ -138,8 +174,11 @@ def parse_size(value: Any, where: str = "size") -> int:
     """
     m = None if isinstance(value, bool) else _SIZE.match(str(value))
     if m is None:
-        raise ConfigError(f"{where}: expected a size like '250KB', '1.5MB' or '900B', got {value!r}")
-    return int(round(float(m.group(1)) * _SIZE_SCALE[(m.group(2) or "b").lower()]))
+        raise ConfigError(f"{where}: expected a size like '250KB', '1.5MB' or '900B', got {shown(value)}")
+    number = float(m.group(1)) * _SIZE_SCALE[(m.group(2) or "b").lower()]
+    if not math.isfinite(number) or number > _LARGEST_SIZE:
+        raise ConfigError(f"{where}: expected a size of at most 1 TiB, got {shown(value)}")
+    return int(round(number))
 
 
 def seconds(value: Any, source: str, path: str) -> float:
@@ -149,6 +188,8 @@ def seconds(value: Any, source: str, path: str) -> float:
 
 def byte_size(value: Any, source: str, path: str) -> int:
     """Parser for a size key (an integer of bytes or a string such as "250KB"; stored as bytes)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ConfigError(f"{source}: '{path}' must be an integer or a string, got {describe(value)}")
     try:
         return parse_size(value)
     except ConfigError as exc:
@@ -167,23 +208,22 @@ def build(cls: type[T], data: Any, where: str, source: str) -> T:
     """
     if not isinstance(data, dict):
         if where:
-            raise ConfigError(f"{source}: '{where}' must be a table, got {_describe(data)}")
+            raise ConfigError(f"{source}: '{where}' must be a table, got {describe(data)}")
         raise ConfigError(f"{source}: the configuration must be a table")
-    known = settings_fields(cls)
-    names = [f.name for f, _ in known]
-    for key in data:
-        if key not in names:
-            hint = difflib.get_close_matches(str(key), names, n=1)
-            more = f" (did you mean '{hint[0]}'?)" if hint else ""
-            raise ConfigError(f"{source}: unknown key '{_join(where, str(key))}'{more}")
+    known = {f.name: spec for f, spec in settings_fields(cls)}
     hints = _hints(cls)
     values: dict[str, Any] = {}
-    for f, spec in known:
-        path = _join(where, f.name)
-        if f.name in data:
-            values[f.name] = _value(hints[f.name], spec, data[f.name], path, source)
-        elif spec.required:
-            raise ConfigError(f"{source}: missing required key '{path}'")
+    # In the file's order, so that the first mistake reported is the first one in the file.
+    for key, raw in data.items():
+        spec = known.get(key)
+        if spec is None:
+            hint = difflib.get_close_matches(str(key), list(known), n=1)
+            more = f" (did you mean '{hint[0]}'?)" if hint else ""
+            raise ConfigError(f"{source}: unknown key '{_join(where, str(key))}'{more}")
+        values[key] = _value(hints[key], spec, raw, _join(where, key), source)
+    for name, spec in known.items():
+        if spec.required and name not in values:
+            raise ConfigError(f"{source}: missing required key '{_join(where, name)}'")
     return cls(**values)
 
 
@@ -228,12 +268,14 @@ def _value(hint: Any, spec: Constraint, value: Any, path: str, source: str) -> A
 def _bounds(spec: Constraint, value: Any, path: str, source: str) -> None:
     if spec.choices is not None and value not in spec.choices:
         allowed = ", ".join(repr(c) for c in spec.choices)
-        raise ConfigError(f"{source}: '{path}' must be one of {allowed}, got {value!r}")
+        raise ConfigError(f"{source}: '{path}' must be one of {allowed}, got {shown(value)}")
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{source}: '{path}' must be a finite number, got {shown(value)}")
     if spec.min is not None and number and value < spec.min:
-        raise ConfigError(f"{source}: '{path}' must be at least {spec.min}, got {value!r}")
+        raise ConfigError(f"{source}: '{path}' must be at least {spec.min}, got {shown(value)}")
     if spec.max is not None and number and value > spec.max:
-        raise ConfigError(f"{source}: '{path}' must be at most {spec.max}, got {value!r}")
+        raise ConfigError(f"{source}: '{path}' must be at most {spec.max}, got {shown(value)}")
     if spec.check is not None:
         problem = spec.check(value)
         if problem:
@@ -250,7 +292,7 @@ def _typed(hint: Any, value: Any, path: str, source: str, each: Constraint | Non
         return value
     if not _matches(hint, value):
         what = "a number" if hint is float else _TYPE_NAMES.get(typing.get_origin(hint) or hint, str(hint))
-        raise ConfigError(f"{source}: '{path}' must be {what}, got {_describe(value)}")
+        raise ConfigError(f"{source}: '{path}' must be {what}, got {describe(value)}")
     return _converted(hint, value, path, source, each)
 
 
@@ -262,21 +304,29 @@ def _union(hint: Any, value: Any, path: str, source: str, each: Constraint | Non
         if _matches(option, value):
             return _typed(option, value, path, source, each)
     names = " or ".join(_TYPE_NAMES.get(typing.get_origin(o) or o, str(o)) for o in options)
-    raise ConfigError(f"{source}: '{path}' must be {names}, got {_describe(value)}")
+    raise ConfigError(f"{source}: '{path}' must be {names}, got {describe(value)}")
 
 
 def _converted(hint: Any, value: Any, path: str, source: str, each: Constraint | None) -> Any:
     """*value* (already of the right type) as stored: floats, tuples of items, dicts of values."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if hint is float:
-        return float(value)
+        return _float(value, path, source)
     if origin is tuple:
         return tuple(_item(args[0], each, v, f"{path}[{i}]", source) for i, v in enumerate(value))
     if origin in (Mapping, dict) and args and args[1] is not Any:
-        return {k: _item(args[1], each, v, f"{path}.{k}", source) for k, v in value.items()}
-    if origin in (Mapping, dict):
-        return dict(value)
+        return FrozenDict({k: _item(args[1], each, v, f"{path}.{k}", source) for k, v in value.items()})
+    if origin in (Mapping, dict, list):
+        return freeze(value)
     return value
+
+
+def _float(value: int | float, path: str, source: str) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        raise ConfigError(f"{source}: '{path}' must be a number of a sensible size, got an integer of "
+                          f"{len(str(abs(value)))} digits") from None
 
 
 def _item(hint: Any, each: Constraint | None, value: Any, path: str, source: str) -> Any:
@@ -300,11 +350,20 @@ def _matches(hint: Any, value: Any) -> bool:
     return isinstance(value, origin)
 
 
-def _describe(value: Any) -> str:
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to *limit* characters, for messages about values a user wrote."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**limit:
+        return f"<an integer of {len(str(abs(value)))} digits>"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe(value: Any) -> str:
+    """How a config value is named in messages: "a string ('fast')", "a list", ..."""
     for t, name in ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
                     (list, "a list"), (dict, "a table")):
         if isinstance(value, t):
-            return f"{name} ({value!r})" if not isinstance(value, (list, dict)) else name
+            return f"{name} ({shown(value)})" if not isinstance(value, (list, dict)) else name
     return type(value).__name__
 
 
@@ -340,15 +399,15 @@ def click_option(cls: type, name: str, *decls: str, help: str | None = None, **e
     base = _plain(hint)
     kwargs: dict[str, Any] = {"default": None, "help": help if help is not None else spec.doc}
     if spec.parse is seconds:
-        kwargs["callback"] = duration_callback
+        kwargs["callback"] = _option_callback(parse_duration, spec)
     elif spec.parse is byte_size:
-        kwargs["callback"] = _size_callback
+        kwargs["callback"] = _option_callback(parse_size, spec)
     elif spec.choices is not None:
         kwargs["type"] = click.Choice([str(c) for c in spec.choices])
     elif base is int:
         kwargs["type"] = click.IntRange(_int(spec.min), _int(spec.max))
     elif base is float:
-        kwargs["type"] = click.FloatRange(spec.min, spec.max)
+        kwargs["type"] = _finite_float_range(spec.min, spec.max)
     elif base is bool:
         kwargs["is_flag"] = True
         kwargs["default"] = None
@@ -367,20 +426,40 @@ def _plain(hint: Any) -> Any:
     return hint
 
 
-def _option_callback(parse: Callable[[Any, str], Any]) -> Callable[[Any, Any, Any], Any]:
+def _option_callback(parse: Callable[[Any, str], Any],
+                     spec: Constraint | None = None) -> Callable[[Any, Any, Any], Any]:
+    """A click callback parsing a duration or size option and applying the setting's bounds."""
     def callback(_ctx: Any, param: Any, value: Any) -> Any:
         import click
 
         if value is None:
             return None
         try:
-            return parse(value, f"--{(param.name or '').replace('_', '-')}")
+            parsed = parse(value, f"--{(param.name or '').replace('_', '-')}")
         except ConfigError as exc:
             raise click.BadParameter(str(exc).split(": ", 1)[-1]) from None
+        if spec is not None and spec.min is not None and parsed < spec.min:
+            raise click.BadParameter(f"must be at least {spec.min:g}, got {shown(value)}")
+        if spec is not None and spec.max is not None and parsed > spec.max:
+            raise click.BadParameter(f"must be at most {spec.max:g}, got {shown(value)}")
+        return parsed
 
     return callback
 
 
 duration_callback = _option_callback(parse_duration)
 duration_callback.__doc__ = "click callback: a duration ('10s', '2m') -> seconds; BadParameter otherwise."
-_size_callback = _option_callback(parse_size)
+
+
+def _finite_float_range(low: float | None, high: float | None) -> Any:
+    """click.FloatRange that also refuses nan and inf."""
+    import click
+
+    class FiniteFloatRange(click.FloatRange):
+        def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+            number = super().convert(value, param, ctx)
+            if not math.isfinite(number):
+                self.fail(f"{value!r} is not a finite number", param, ctx)
+            return number
+
+    return FiniteFloatRange(low, high)

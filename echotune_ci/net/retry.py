@@ -38,7 +38,8 @@ class RetryPolicy:
     ``Retry-After`` the n-th wait is ``backoff * 2**(n-1)`` seconds, capped at
     ``max_backoff``, plus up to ``jitter`` of itself so that concurrent
     clients do not retry in lock-step; a server's ``Retry-After`` is honoured
-    as it is. A wait longer than ``max_wait`` seconds gives up at once.
+    as it is. A wait (before jitter) longer than ``max_wait`` seconds gives
+    up at once.
     """
 
     max_attempts: int = 4
@@ -49,11 +50,16 @@ class RetryPolicy:
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Seconds to wait after failed try number *attempt* (1-based)."""
+        """Seconds to wait after failed try number *attempt* (1-based), before jitter."""
         if retry_after is not None:
             return max(0.0, retry_after)
-        base = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
-        return base * (1 + random.uniform(0, self.jitter))  # nosec B311 - jitter, not security
+        return min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
+
+    def jittered(self, wait: float, retry_after: float | None) -> float:
+        """*wait* plus up to ``jitter`` of itself (never past ``max_backoff``); a Retry-After stays exact."""
+        if retry_after is not None:
+            return wait
+        return min(self.max_backoff, wait * (1 + random.uniform(0, self.jitter)))  # nosec B311 - not security
 
 
 def with_retries(fn: Callable[[], T], policy: RetryPolicy, *, classify: Callable[[Exception], Retry | None],
@@ -81,6 +87,7 @@ def with_retries(fn: Callable[[], T], policy: RetryPolicy, *, classify: Callable
             wait = policy.delay(attempt, retry.retry_after)
             if wait > policy.max_wait:
                 raise give_up(retry, attempt, wait) from None
+            wait = policy.jittered(wait, retry.retry_after)
             if notify is not None:
                 notify(retry, wait)
             policy.sleep(wait)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Config
     from .base import Phase
+
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -28,14 +31,23 @@ class PhaseEntry:
 PHASES: tuple[PhaseEntry, ...] = (
     PhaseEntry("security", "echotune_ci.phases.security.phase:PHASE",
                "Security gate: bandit, pip-audit, secrets, headers, auth probes."),
-    PhaseEntry("bundle", "echotune_ci.phases.bundle.phase:PHASE",
-               "Bundle size of build output against a base."),
+    PhaseEntry("load", "echotune_ci.phases.load.phase:PHASE", "Backend gate: a headless locust load test."),
     PhaseEntry("frontend", "echotune_ci.phases.frontend.phase:PHASE",
                "Frontend gate: web vitals and accessibility in Chromium."),
-    PhaseEntry("load", "echotune_ci.phases.load.phase:PHASE", "Backend gate: a headless locust load test."),
+    PhaseEntry("bundle", "echotune_ci.phases.bundle.phase:PHASE",
+               "Bundle size of build output against a base."),
 )
 
 PHASE_NAMES: tuple[str, ...] = tuple(p.name for p in PHASES)
+
+
+def phase_settings(cfg: Config, phase: Phase[S]) -> S:
+    """The section of *cfg* that *phase* reads; TypeError when the registry and Config disagree."""
+    settings = cfg.section(phase.name)
+    if not isinstance(settings, phase.settings_type):
+        raise TypeError(f"[{phase.name}] is a {type(settings).__name__}, the phase reads "
+                        f"{phase.settings_type.__name__}")
+    return settings
 
 
 def get_phase(name: str) -> Phase[Any]:

@@ -30,7 +30,7 @@ def write_phase_documents(result: PhaseResult, cfg: Config, artifacts_dir: Path)
 
     Raises RunError (exit 3) when a file cannot be written.
     """
-    if result.phase == "security" and cfg.security.sarif:
+    if result.phase == "security" and cfg.security.sarif and cfg.security.enabled:
         return write_sarif(result, cfg.resolve(cfg.security.sarif))
     if result.phase == "frontend":
         from .frontend_pages import write_frontend_pages

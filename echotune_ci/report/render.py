@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from ..results import SEVERITIES, Metric, PhaseResult, severity_rank
-from ..results.units import fmt_bytes, fmt_number
+from ..results.units import fmt_budget, fmt_bytes, fmt_metric, fmt_number
 
 STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "💥"}
 STATUS_WORD = {"pass": "pass", "warn": "warn", "fail": "FAIL", "error": "ERROR"}
@@ -41,19 +41,6 @@ def md_code(text: Any) -> str:
     s = str(text).replace("\n", " ")
     fence = "``" if "`" in s else "`"
     return f"{fence} {s} {fence}" if fence == "``" else f"`{s}`"
-
-
-def fmt_metric(m: Metric) -> str:
-    """The metric's value with its unit."""
-    return fmt_number(m.value, m.unit)
-
-
-def fmt_budget(m: Metric) -> str:
-    """"≤ budget" or "≥ budget" with the unit; "" without a budget."""
-    if m.budget is None:
-        return ""
-    op = "≤" if m.better == "lower" else "≥"
-    return f"{op} {fmt_number(m.budget, m.unit)}"
 
 
 def fmt_delta(m: Metric) -> str:

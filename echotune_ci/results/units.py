@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import Metric
+
 
 def fmt_number(value: float | None, unit: str = "") -> str:
     """A value for people: bytes as KiB/MiB, ms, %, s, or a plain number with a sensible number
@@ -35,3 +40,16 @@ def fmt_bytes(value: float) -> str:
             return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GiB"  # pragma: no cover
+
+
+def fmt_metric(m: Metric) -> str:
+    """The metric's value with its unit."""
+    return fmt_number(m.value, m.unit)
+
+
+def fmt_budget(m: Metric) -> str:
+    """"≤ budget" or "≥ budget" with the unit; "" without a budget."""
+    if m.budget is None:
+        return ""
+    op = "≤" if m.better == "lower" else "≥"
+    return f"{op} {fmt_number(m.budget, m.unit)}"

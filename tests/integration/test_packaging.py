@@ -1,4 +1,4 @@
-"""A built wheel carries the templates and the schema (pip install . must find them)."""
+"""A built wheel carries every module, the templates, the schema and the data (pip install . finds them)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ def test_wheel_ships_templates_and_schema_and_they_load(tmp_path):
                if p.is_file() and "__pycache__" not in p.parts}
     assert in_repo <= shipped
     assert "echotune_ci/schema/result-1.0.json" in names
+    # every module and data file of the package (pyproject lists the packages one by one)
+    package = ROOT / "echotune_ci"
+    sources = {p.relative_to(ROOT).as_posix() for p in package.rglob("*")
+               if p.is_file() and p.suffix in (".py", ".json", ".typed") and "__pycache__" not in p.parts}
+    assert sources <= set(names), sorted(sources - set(names))
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
                     str(wheel)], check=True, capture_output=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from conftest import run_cli
 from echotune_ci import __version__
 from echotune_ci.cli import COMMANDS
@@ -60,3 +62,19 @@ def test_unknown_command_and_option_exit_2(cli_env):
     assert run_cli("nonsense", env=cli_env).returncode == 2
     proc = run_cli("gate", "--no-such-flag", env=cli_env)
     assert proc.returncode == 2 and "No such option" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("load", "--duration", "0.1s"), "'--duration' / '-t': must be at least 0.5, got '0.1s'"),
+        (("load", "--round-duration", "700s"), "'--round-duration': must be at most 600, got '700s'"),
+        (("compare", "a", "b", "--alpha", "nan"), "'--alpha': 'nan' is not a finite number"),
+        (("bundle", "x", "--max-growth", "inf"), "'--max-growth': 'inf' is not a finite number"),
+        (("bundle", "x", "--max-total", "lots"), "'--max-total': expected a size like"),
+    ],
+)
+def test_options_are_bounded_like_their_settings(cli_env, args, expected):
+    proc = run_cli(*args, env=cli_env)
+    assert proc.returncode == 2 and expected in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

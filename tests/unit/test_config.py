@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from conftest import run_cli
-from echotune_ci.config import find_config, load_config
+from echotune_ci.config import defaults, find_config, load_config
 from echotune_ci.errors import ConfigError
 from echotune_ci.config import parse_duration
 
@@ -105,3 +106,49 @@ def test_cli_gate_with_unknown_key_exits_2_naming_the_key(tmp_path, cli_env):
     assert str(cfg) in proc.stderr
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("[budgets]\nfcp_ms = " + "9" * 400 + "\n", "'budgets.fcp_ms' must be a number of a sensible size"),
+        ("[budgets]\nfcp_ms = " + "9" * 5000 + "\n", "not valid TOML (Exceeds the limit"),
+        ("[budgets]\nx = " + "[" * 1200 + "]" * 1200 + "\n", "not valid TOML (nested too deeply)"),
+        ("[gate]\nalpha = nan\n", "'gate.alpha' must be a finite number, got nan"),
+        ("[security.http]\nmin_score = inf\n", "'security.http.min_score' must be a finite number, got inf"),
+        ("[load]\nduration = " + "9" * 400 + "\n",
+         "load.duration: expected a duration like '10s', got <an integer"),
+        ("[bundle]\nmax_total_gzip = '" + "9" * 400 + "KB'\n", "expected a size of at most 1 TiB"),
+        ("[bundle]\nmax_total_gzip = 4096.7\n", "'bundle.max_total_gzip' must be an integer or a string"),
+        ('[[load.endpoints]]\npath = "/"\nstatus = "200"\n',
+         "'load.endpoints[0].status' must be an integer or a list"),
+        # the first mistake in the file is the one reported
+        ("[load]\nusers = 0\nzzz = 1\n", "'load.users' must be at least 1, got 0"),
+    ],
+)
+def test_hostile_values_are_one_line_errors(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(path) in str(err.value) and expected in str(err.value)
+    assert len(str(err.value)) < 300 and "\n" not in str(err.value)
+
+
+def test_a_pyproject_whose_tool_is_not_a_table_has_no_config(tmp_path, monkeypatch):
+    write(tmp_path, "tool = 5\n", "pyproject.toml")
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert find_config() is None
+    with pytest.raises(ConfigError, match=r"has no \[tool.echotune\] table"):
+        load_config(tmp_path / "pyproject.toml")
+
+
+def test_tables_in_settings_are_read_only_and_not_shared_by_accident(tmp_path):
+    cfg = load_config(write(tmp_path, '[serve]\nenv = { A = "1" }\n'))
+    for table in (cfg.gate.regression, cfg.serve.env, defaults().serve.env):
+        with pytest.raises(TypeError, match="read-only"):
+            table["SECRET"] = "leak"  # type: ignore[index]
+        with pytest.raises(TypeError):
+            table.clear()  # type: ignore[attr-defined]
+    assert dict(cfg.serve.env) == {"A": "1"} and dict(defaults().serve.env) == {}
+    assert json.loads(json.dumps(cfg.gate.regression))["p95_ms"] == 10.0

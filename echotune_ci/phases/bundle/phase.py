@@ -27,7 +27,7 @@ from .sizes import KINDS, FileSize, tool_versions
 from .sizes import measure as measure_sizes
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..base import PhaseContext
+    from ..base import Phase, PhaseContext
 
 NAME = "bundle"
 GROWTH_METRIC = "bundle_growth_pct"
@@ -49,7 +49,7 @@ class BundlePhase:
         return measure(settings, ctx)
 
 
-PHASE = BundlePhase()
+PHASE: Phase[BundleSettings] = BundlePhase()
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from .scoring import performance_score
 from .settings import FrontendSettings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..base import PhaseContext
+    from ..base import Phase, PhaseContext
 
 __all__ = ["PHASE", "FrontendOptions", "FrontendPhase", "PageSpec", "artifact_ref", "audit", "measure"]
 
@@ -70,7 +70,7 @@ class FrontendPhase:
         return measure(settings, ctx)
 
 
-PHASE = FrontendPhase()
+PHASE: Phase[FrontendSettings] = FrontendPhase()
 
 
 def measure(settings: FrontendSettings, ctx: PhaseContext, *,

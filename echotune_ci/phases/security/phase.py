@@ -28,7 +28,7 @@ from .checks.base import CheckError, CheckOutput
 from .settings import SecuritySettings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..base import PhaseContext
+    from ..base import Phase, PhaseContext
 
 
 class SecurityPhase:
@@ -77,7 +77,8 @@ class SecurityPhase:
         return result
 
 
-PHASE = SecurityPhase()
+SECURITY = SecurityPhase()
+PHASE: Phase[SecuritySettings] = SECURITY
 
 
 def selected_checks(settings: SecuritySettings) -> list[str]:

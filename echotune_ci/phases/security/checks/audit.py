@@ -24,7 +24,7 @@ from ....errors import InputError, RunError
 from ....results import Finding, Location, Metric
 from ..files import relative_to_root
 from ..osv import service_classes, severity_from_record
-from .base import CheckOutput
+from .base import CheckOutput, SecurityCheck
 
 if TYPE_CHECKING:  # pragma: no cover
     from packaging.requirements import Requirement
@@ -418,4 +418,4 @@ def _notes(report: AuditReport) -> list[str]:
     return notes + report.notes
 
 
-CHECK = AuditCheck()
+CHECK: SecurityCheck = AuditCheck()

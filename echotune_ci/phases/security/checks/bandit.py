@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ....errors import RunError
 from ....results import Finding, Location, Metric
 from ..files import collect_files, relative_to_root
-from .base import CheckOutput
+from .base import CheckOutput, SecurityCheck
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...base import PhaseContext
@@ -138,4 +138,4 @@ class BanditCheck:
         return out
 
 
-CHECK = BanditCheck()
+CHECK: SecurityCheck = BanditCheck()

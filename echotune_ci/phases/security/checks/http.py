@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ....errors import RunError
 from ....results import Metric
-from .base import CheckError, CheckOutput
+from .base import CheckError, CheckOutput, SecurityCheck
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...base import PhaseContext
@@ -73,4 +73,4 @@ def _score_metric(path: str, score: PageScore, minimum: float) -> Metric:
                   labels={"url": path}, description=f"Observatory-style grade {score.grade}").evaluate()
 
 
-CHECK = HttpCheck()
+CHECK: SecurityCheck = HttpCheck()

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ....errors import ConfigError
 from ....results import Finding, Location, Metric
 from ..files import collect_files, relative_to_root
-from .base import CheckOutput
+from .base import CheckOutput, SecurityCheck
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...base import PhaseContext
@@ -294,4 +294,4 @@ class SecretsCheck:
         return out
 
 
-CHECK = SecretsCheck()
+CHECK: SecurityCheck = SecretsCheck()
