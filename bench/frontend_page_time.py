@@ -56,6 +56,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         serve = ServeSettings(command=COMMAND, ready_url="http://127.0.0.1:{port}/health", timeout=30,
                               env={"MUSICAPP_DIST": str(Path(tmp) / "dist"), "ECHOTUNE_REGRESS": "0"})
+        # The example runs in its own environment: its [serve] setup makes it (once).
+        App(load_config(MUSICAPP / "echotune.toml").serve, MUSICAPP).prepare()
         app = App(serve, MUSICAPP)
         app.start()
         try:

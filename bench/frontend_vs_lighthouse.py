@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from echotune_ci.config import load_config
 from echotune_ci.config.sections import ServeSettings
 from echotune_ci.serve import App
 
@@ -298,6 +299,8 @@ def main() -> int:
             serve = ServeSettings(command=COMMAND, ready_url="http://127.0.0.1:{port}/health", timeout=30,
                                   env={"MUSICAPP_DIST": str(work / "dist"),
                                        "ECHOTUNE_REGRESS": "1" if mode == "regress" else "0"})
+            # The example runs in its own environment: its [serve] setup makes it (once).
+            App(load_config(MUSICAPP / "echotune.toml").serve, MUSICAPP).prepare()
             app = App(serve, MUSICAPP)
             app.start()
             try:

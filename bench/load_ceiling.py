@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from echotune_ci.config import load_config  # noqa: E402
 from echotune_ci.config.sections import ServeSettings  # noqa: E402
 from echotune_ci.results import load_result  # noqa: E402
 from echotune_ci.serve import App  # noqa: E402
@@ -100,6 +101,9 @@ def main() -> int:
         dist = tempfile.mkdtemp(prefix="bench-dist-")
         serve = ServeSettings(command=SERVE, ready_url="http://127.0.0.1:{port}/health",
                               env={"MUSICAPP_DIST": dist})
+        # The example runs in its own environment: its [serve] setup makes it (once).
+        example = ROOT / "examples" / "musicapp"
+        App(load_config(example / "echotune.toml").serve, example).prepare()
         app = App(serve, cwd=ROOT / "examples" / "musicapp").start()
     host = args.host or app.base_url
     print(f"target {host}{args.endpoint} on {os.cpu_count()} cores, {args.duration}s per measurement\n")

@@ -7,6 +7,7 @@ still run); a configuration error stops everything before the app starts.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import signal
 import time
 import traceback
@@ -110,10 +111,41 @@ def _check_url(url: str | None) -> None:
         raise ConfigError(f"--url: expected an http(s) URL, got {url!r}")
 
 
-def _start_app(cfg: Config, extra_env: Mapping[str, str] | None) -> App:
-    app = App(serve_settings(cfg), cfg.resolve(cfg.serve.cwd), extra_env)
+@dataclass(frozen=True)
+class ServeOptions:
+    """How `run` treats [serve]: skip setup and build (*skip_setup*), re-run setup even when its
+    inputs did not change (*force_setup*), or measure an app already running at *url*."""
+
+    skip_setup: bool = False
+    force_setup: bool = False
+    url: str | None = None
+
+
+def _must_start(cfg: Config, phases: list[Phase[Any]], options: ServeOptions) -> bool:
+    """Whether `run` starts the app: a phase measures it, or [serve] has a command but no build
+    step (an older config whose command also builds); never with --url. ConfigError when [serve]
+    cannot start it."""
+    start = options.url is None and (any(p.needs_app for p in phases)
+                                     or bool(cfg.serve.command and not cfg.serve.build))
+    if start:
+        serve_settings(cfg)
+    return start
+
+
+def _serve(cfg: Config, start: bool, options: ServeOptions,
+           extra_env: Mapping[str, str] | None) -> App | None:
+    """Prepare (setup, build) and start the app; None when nothing is started."""
+    if options.url is not None:
+        return None
+    serve = cfg.serve
+    app = App(serve, cfg.resolve(serve.cwd), extra_env, root=cfg.root)
+    if not options.skip_setup and (serve.setup or serve.build):
+        for note in app.prepare(force=options.force_setup):
+            console.info(note)
+    if not start:
+        return None
     with console.progress("starting the app") as p:
-        p.update(cfg.serve.command)
+        p.update(serve.command)
         app.start()
     console.info(f"app ready at {app.base_url} (pid {app.pid})")
     return app
@@ -144,14 +176,18 @@ def _run_all(phases: list[Phase[Any]], cfg: Config, contexts: dict[str, PhaseCon
 
 def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
         extra_env: Mapping[str, str] | None = None, baseline: list[Path] | None = None,
-        serve_command: str | None = None, url: str | None = None) -> RunOutcome:
+        serve_command: str | None = None, url: str | None = None,
+        serve: ServeOptions | None = None) -> RunOutcome:
     """Run the phases and write ``<output_dir>/<phase>.json`` and ``<output_dir>/report/``.
 
     ``serve_command`` replaces [serve] command; ``url`` points the phases at
-    an app that is already running (nothing is started). Raises ConfigError
-    for configuration mistakes (before the app starts) and RunError when the
-    app cannot start; a phase that cannot run is a result with status "error".
+    an app that is already running (nothing is set up or started); *serve*
+    says whether to skip or force setup. Raises ConfigError for
+    configuration mistakes (before anything runs) and RunError when the app
+    cannot be set up, built or started; a phase that cannot run is a result
+    with status "error".
     """
+    options = dataclasses.replace(serve or ServeOptions(), url=url)
     phases = phase_list(cfg, only)
     base = load_results(baseline) if baseline else None
     cfg = cfg.with_section("serve", override(cfg.serve, command=serve_command or None))
@@ -159,10 +195,10 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
     for phase in phases:
         phase.check(phase_settings(cfg, phase),
                     PhaseContext.for_config(cfg, output_dir / "artifacts" / phase.name))
+    start = _must_start(cfg, phases, options)
     output_dir.mkdir(parents=True, exist_ok=True)
-    needs_app = url is None and (any(p.needs_app for p in phases) or bool(cfg.serve.command))
     with _sigterm_as_interrupt():
-        app = _start_app(cfg, extra_env) if needs_app else None
+        app = _serve(cfg, start, options, extra_env)
         try:
             base_url = app.base_url if app else (url.rstrip("/") if url else None)
             artifacts = output_dir / "artifacts"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up shared by the README commands: Debian packages the real
-# checks need, a virtualenv in .venv and the package with every extra.
+# checks need, a virtualenv in .venv and the package with every extra. The
+# example apps get environments of their own from their [serve] setup, never
+# this one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,9 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v git >/dev/null 2>&1 || missing+=(git)
+# The Node example (examples/musicapp-node) and JavaScript projects' setup steps.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job: set up (idempotent), then run the full EchoTune CI check
-# against the bundled example app. ECHOTUNE_REGRESS=1 makes the app regress
-# on purpose so you can see a failing gate. Extra arguments go to `run`.
+# against a bundled example app: examples/musicapp (Flask) by default,
+# examples/musicapp-node (Express + React/Vite) with ECHOTUNE_EXAMPLE=node.
+# ECHOTUNE_REGRESS=1 makes the app regress on purpose so you can see a failing
+# gate. Extra arguments go to `run`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
@@ -34,8 +36,14 @@ if [ -z "${ECHOTUNE_ADVISORY_DB:-}" ] && [ -d ../shared/advisory-db/vulns ]; the
 fi
 export ECHOTUNE_REDIS_URL="$REDIS_URL"
 
+case "${ECHOTUNE_EXAMPLE:-flask}" in
+  flask) example=examples/musicapp ;;
+  node) example=examples/musicapp-node ;;
+  *) echo "demo: ECHOTUNE_EXAMPLE must be flask or node, not '${ECHOTUNE_EXAMPLE}'" >&2; exit 2 ;;
+esac
+
 set +e
-.venv/bin/echotune-ci run --config examples/musicapp/echotune.toml --output-dir results/ "$@"
+.venv/bin/echotune-ci run --config "$example/echotune.toml" --output-dir results/ "$@"
 status=$?
 set -e
 echo "PR comment preview: results/report/comment.md"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from echotune_ci.config import load_config, override
 from echotune_ci.config.sections import ServeSettings
 from echotune_ci.serve import App, free_port
 
@@ -28,8 +30,18 @@ SERVE_COMMAND = ("python build.py && gunicorn --worker-class gevent --workers 2 
                  "--log-level warning app:app")
 
 
+@functools.cache
+def musicapp_environment() -> Path:
+    """The example app's own environment (examples/musicapp/.venv), made by its [serve] setup once
+    per test session (and only when requirements.txt changed since the last one)."""
+    serve = load_config(MUSICAPP / "echotune.toml").serve
+    App(override(serve, build=""), MUSICAPP).prepare()
+    return MUSICAPP / ".venv"
+
+
 def start_musicapp(dist: Path, *, regress: bool = False, env: dict[str, str] | None = None) -> App:
-    """Start the example app on a free port with its own build folder."""
+    """Start the example app (in its own environment) on a free port with its own build folder."""
+    musicapp_environment()
     app_env = {"MUSICAPP_DIST": str(dist), "ECHOTUNE_REGRESS": "1" if regress else "0"}
     app_env.update(env or {})
     spec = ServeSettings(command=SERVE_COMMAND, ready_url="http://127.0.0.1:{port}/health", env=app_env,

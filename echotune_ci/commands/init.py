@@ -20,14 +20,15 @@ import click
 @click.option("--research", is_flag=True, help="Also write the weekly research-and-propose workflow.")
 def command(root: Path, force: bool, ref: str | None, repository: str, serve_command: str | None,
             research: bool) -> int:
-    """Detect the stack (package.json, pyproject/requirements, Dockerfile) and write the files."""
+    """Read the project's own run instructions (Procfile, package.json scripts, manage.py, Dockerfile...)
+    and write echotune.toml ([serve] setup, build, command, port, ready_url) and the workflows."""
     from ..console import info
-    from ..project.init import init_project
+    from ..project.init import init_project, summary_lines
 
     done = init_project(root, ref=ref, repository=repository, serve_command=serve_command, research=research,
                         force=force)
-    app = done.app
-    info(f"{app.framework} project ({', '.join(app.evidence)}); serve: {app.serve_command}")
+    for line in summary_lines(done.app):
+        info(line)
     for path in done.written:
         click.echo(f"wrote {path}")
     return 0

@@ -20,22 +20,27 @@ from .common import config_option, get_config
 @click.option("--serve-command", default=None,
               help="Start the app with this command instead of [serve] command.")
 @click.option("--url", default=None,
-              help="Measure an app that is already running at this URL (nothing is started).")
+              help="Measure an app that is already running at this URL (nothing is set up or started).")
+@click.option("--no-setup", is_flag=True,
+              help="Skip [serve] setup and build (the app is installed and built already).")
+@click.option("--force-setup", is_flag=True,
+              help="Run [serve] setup even when its inputs did not change since the last one.")
 def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str, ...],
-            baseline: tuple[Path, ...], serve_command: str | None, url: str | None) -> int:
-    """Start the app with [serve], run the configured phases, write every
+            baseline: tuple[Path, ...], serve_command: str | None, url: str | None, no_setup: bool,
+            force_setup: bool) -> int:
+    """Set up, build and start the app with [serve], run the configured phases, write every
     result to the output folder, then report and gate (exit 0 pass, 1 fail)."""
     import os
 
     from ..report.formats import FORMATS
     from ..report.render import render
     from ..reporting import append_step_summary, report_input, set_github_output
-    from ..runner import run
+    from ..runner import ServeOptions, run
 
     cfg = get_config(config_path)
     out = output_dir or Path(cfg.run.output_dir)
     outcome = run(cfg, out, only=phases, baseline=list(baseline) or None, serve_command=serve_command,
-                  url=url).outcome
+                  url=url, serve=ServeOptions(skip_setup=no_setup, force_setup=force_setup)).outcome
     click.echo(render("text.txt.j2", results=outcome.results), nl=False)
     click.echo(render("gate.txt.j2", outcome=outcome), nl=False)
     click.echo(f"results: {out}/  report: {out / 'report' / 'comment.md'}")

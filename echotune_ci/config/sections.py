@@ -28,11 +28,22 @@ class ProjectSettings:
 class ServeSettings:
     """[serve]: how `run` starts the app under test."""
 
-    command: str = setting("", doc="Shell command that starts the app; {port} is replaced.")
+    command: str = setting("", doc="Shell command that starts the app (no installs, no builds); {port} is "
+                                   "replaced, and PORT is set too.")
+    setup: str = setting("", doc="Shell command that installs the app's dependencies, e.g. `npm ci`; runs "
+                                 "before build, and again only when setup_inputs change (`run --no-setup` "
+                                 "skips it).")
+    build: str = setting("", doc="Shell command that builds the app, e.g. `npm run build`; runs after setup "
+                                 "and before command on every `run` (`run --no-setup` skips it).")
+    setup_inputs: tuple[str, ...] = setting((), doc="Files whose change re-runs setup, relative to cwd "
+                                                    "(default: the lockfiles and manifests found there).")
     ready_url: str = setting("", doc="URL polled until it answers 2xx/3xx; {port} is replaced.")
-    port: int | str = setting("auto", check=_port, doc="'auto' (a free port) or a fixed port number.")
-    cwd: str = setting(".", doc="Working directory for the command, relative to the config file.")
-    env: Mapping[str, str] = setting({}, doc="Extra environment variables for the app.")
+    port: int | str = setting("auto", check=_port,
+                              doc="'auto' (a free port, passed as {port} and PORT) or the port the app "
+                                  "always listens on.")
+    cwd: str = setting(".", doc="Working directory of setup, build and command, relative to the config file.")
+    env: Mapping[str, str] = setting({}, doc="Extra environment variables for setup, build and the app.")
+    setup_timeout: float = setting(900.0, parse=seconds, min=1, doc="How long setup and build may take each.")
     timeout: float = setting(30.0, parse=seconds, min=0.1, doc="How long to wait for ready_url.")
     stop_timeout: float = setting(10.0, parse=seconds, min=0.1,
                                   doc="How long the app may take to stop before it is killed.")

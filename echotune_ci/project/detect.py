@@ -6,9 +6,10 @@
 - the languages, dependencies, frameworks and container images that
   ``research`` asks about, read from every manifest (package.json,
   pyproject.toml, requirements*.txt/.in, Dockerfile) and from Python imports;
-- :attr:`Stack.app`, how the app at the top of the repository is installed,
-  started and polled (an :class:`AppSetup`), which ``init`` writes into
-  echotune.toml; None when no manifest at the top tells.
+- :attr:`Stack.app`, how the app of the repository is installed, built,
+  started and polled (an :class:`~echotune_ci.project.appsetup.AppSetup`,
+  from :mod:`echotune_ci.project.app`), which ``init`` writes into
+  echotune.toml.
 
 Only files are read; nothing found here is executed or installed. Versions
 are the specifiers as written (``^18.2.0``, ``>=3``, ``==2.3.2``), because
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..fsutil import read_json
+from .appsetup import AppSetup
 
 # Folders that hold other people's code, caches or generated files; no walker of the project enters them.
 # Hidden folders are skipped as well (only research looks into .github).
@@ -37,10 +38,6 @@ SKIP_DIRS = frozenset({
 })
 MAX_DEPTH = 4
 MAX_FILES = 5000
-# Source files searched for a /health route, and how many of them at most.
-_SOURCE_SUFFIXES = frozenset({".py", ".js", ".mjs", ".cjs", ".ts"})
-_MAX_SOURCES = 200
-_HEALTH = re.compile(r"""["'`]/health["'`]""")
 
 # Dependencies that decide what a question should be about.
 FRAMEWORKS: dict[str, dict[str, str]] = {
@@ -73,7 +70,6 @@ _IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)\s+([A-Za-z_][A-Za-z0-9_]*)", 
 _MAX_IMPORT_SCANS = 200
 _FROM_LINE = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.IGNORECASE)
 _LANGUAGES = ("python", "javascript", "typescript")
-_PHASES = ("security", "frontend", "load")
 
 
 @dataclass
@@ -93,29 +89,6 @@ class Component:
 
 
 @dataclass
-class AppSetup:
-    """How the app at the top of a repository is installed, started and polled: what ``init`` writes.
-
-    ``kind`` is python, node, docker (or custom when given on the command
-    line); ``serve_command`` the shell command with ``{port}``;
-    ``ready_path`` the path polled until the app answers; ``phases`` the
-    phases worth running; ``bundle_globs`` the build output measured by the
-    bundle phase; ``requirements`` and ``pyproject`` the manifests audited;
-    ``evidence`` what the guess rests on, in words.
-    """
-
-    kind: str
-    framework: str
-    serve_command: str
-    ready_path: str = "/"
-    phases: list[str] = field(default_factory=list)
-    bundle_globs: list[str] = field(default_factory=list)
-    requirements: list[str] = field(default_factory=list)
-    pyproject: str = ""
-    evidence: list[str] = field(default_factory=list)
-
-
-@dataclass
 class Stack:
     """What a project is built with.
 
@@ -124,7 +97,7 @@ class Stack:
     ``images`` (Dockerfile base images), ``manifests`` (paths relative to the
     root) and ``has_web_ui`` (templates, scripts or a frontend framework) are
     what research asks about. ``app`` is how ``init`` would serve the app
-    (None when no manifest at the top tells); ``app_error`` says why it could
+    (None only when it could not be read); ``app_error`` says why it could
     not be read (a top-level manifest that is not valid JSON or TOML).
     """
 
@@ -294,7 +267,9 @@ def _pyproject(path: Path, rel: str) -> list[Component]:
         parsed = parse_requirement_line(line)
         if parsed:
             out.append(Component(parsed[0], parsed[1], "pypi", rel))
-    poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    tool: dict[str, Any] = data["tool"] if isinstance(data.get("tool"), dict) else {}
+    poetry_table: dict[str, Any] = tool["poetry"] if isinstance(tool.get("poetry"), dict) else {}
+    poetry = poetry_table.get("dependencies", {})
     if isinstance(poetry, dict):
         for name, spec in poetry.items():
             if name.lower() != "python":
@@ -354,164 +329,8 @@ def _read(path: Path) -> str:
 # ------------------------------------------------------------------ how the app is served (init)
 
 
-def detect_app(root: Path) -> AppSetup | None:
-    """How to serve the app at the top of *root*, from its top-level manifests; None when none tells.
+def detect_app(root: Path) -> AppSetup:
+    """How to serve the app of *root* (see :mod:`echotune_ci.project.app`)."""
+    from .app import detect_app as detect
 
-    Python before Node: a Python app with a JS build is served by Python,
-    and its package.json only adds the bundle phase. A Dockerfile alone
-    serves through docker. Raises InputError for a top-level package.json
-    or pyproject.toml that is not valid JSON or TOML.
-    """
-    has_python = any((root / n).is_file() for n in ("pyproject.toml", "manage.py", "setup.py")) or any(
-        root.glob("requirements*.txt"))
-    has_node = (root / "package.json").is_file()
-    if has_python:
-        app = _python_app(root)
-        if has_node:
-            node = _node_app(root)
-            if node.bundle_globs:
-                app.phases.append("bundle")
-                app.bundle_globs = node.bundle_globs
-                app.evidence.append("package.json (bundle)")
-        return app
-    if has_node:
-        return _node_app(root)
-    if (root / "Dockerfile").is_file():
-        return _docker_app(root)
-    return None
-
-
-def _ready_path(root: Path) -> str:
-    """'/health' when the code routes it (a cheap page to poll), else '/'."""
-    sources = 0
-    for path in walk(root, max_depth=None, max_files=None, keep=frozenset()):
-        if path.suffix not in _SOURCE_SUFFIXES:
-            continue
-        sources += 1
-        if sources > _MAX_SOURCES:
-            break
-        if _HEALTH.search(_read(path)):
-            return "/health"
-    return "/"
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    data = read_json(path, "package.json")
-    return data if isinstance(data, dict) else {}
-
-
-def _node_tools(root: Path) -> tuple[str, str]:
-    """The install command and the script runner the lock file asks for."""
-    if (root / "pnpm-lock.yaml").exists():
-        return "pnpm install --frozen-lockfile", "pnpm run"
-    if (root / "yarn.lock").exists():
-        return "yarn install --frozen-lockfile", "yarn run"
-    return ("npm ci" if (root / "package-lock.json").exists() else "npm install"), "npm run"
-
-
-def _node_start(root: Path, pkg: dict[str, Any], deps: dict[str, Any],
-                run: str) -> tuple[str, str, list[str]]:
-    """(framework, start command, bundle globs) of a package.json."""
-    if "next" in deps:
-        return ("next", "npx next start --hostname 127.0.0.1 --port {port}",
-                [".next/static/**/*.js", ".next/static/**/*.css"])
-    if "vite" in deps:
-        return ("vite", "npx vite preview --host 127.0.0.1 --port {port} --strictPort",
-                ["dist/**/*.js", "dist/**/*.css"])
-    if "react-scripts" in deps:
-        return ("create-react-app", "npx --yes serve -s build -l tcp://127.0.0.1:{port}",
-                ["build/static/**/*.js", "build/static/**/*.css"])
-    framework = next((name for name in ("express", "fastify", "koa", "hono") if name in deps), "node")
-    scripts = pkg.get("scripts") or {}
-    start = "PORT={port} HOST=127.0.0.1 " + (f"{run} start" if "start" in scripts
-                                             else f"node {pkg.get('main') or 'index.js'}")
-    globs = [f"{d}/**/*.js" for d in ("dist", "build", "public") if (root / d).is_dir()][:1]
-    if globs:
-        globs.append(globs[0].replace("*.js", "*.css"))
-    return framework, start, globs
-
-
-def _node_app(root: Path) -> AppSetup:
-    pkg = _read_json(root / "package.json")
-    deps = {**(pkg.get("devDependencies") or {}), **(pkg.get("dependencies") or {})}
-    install, run = _node_tools(root)
-    build = [f"{run} build"] if "build" in (pkg.get("scripts") or {}) else []
-    framework, start, globs = _node_start(root, pkg, deps, run)
-    phases = [*_PHASES, *(["bundle"] if build and globs else [])]
-    return AppSetup(
-        kind="node", framework=framework, serve_command=" && ".join([install, *build, start]),
-        ready_path=_ready_path(root), phases=phases, bundle_globs=globs if build else [],
-        evidence=["package.json"] + ([f"{framework} in dependencies"] if framework != "node" else []),
-    )
-
-
-def _python_deps(root: Path) -> tuple[str, list[str], str]:
-    """All dependency text (lower case), the requirements files, and a pyproject with dependencies."""
-    requirements = sorted(p.name for p in root.glob("requirements*.txt") if p.is_file())
-    text = [(root / name).read_text(encoding="utf-8", errors="ignore") for name in requirements]
-    pyproject = ""
-    if (root / "pyproject.toml").is_file():
-        try:
-            data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"{root / 'pyproject.toml'}: not valid TOML ({exc})") from None
-        deps = (data.get("project") or {}).get("dependencies") or []
-        poetry = ((data.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
-        text.extend(str(d) for d in deps)
-        text.extend(str(d) for d in poetry)
-        if deps:
-            pyproject = "pyproject.toml"
-    return "\n".join(text).lower(), requirements, pyproject
-
-
-def _has(deps: str, name: str) -> bool:
-    return re.search(rf"(^|[\s\"',\[]){re.escape(name)}(\s*[<>=!~;\[]|\s*$|[\"',\]])", deps, re.M) is not None
-
-
-def _python_module(root: Path) -> str:
-    for name in ("app.py", "main.py", "wsgi.py", "asgi.py", "server.py"):
-        if (root / name).is_file():
-            return name[:-3]
-    return "app"
-
-
-def _python_start(root: Path, deps: str) -> tuple[str, str]:
-    """(framework, start command) of a Python app."""
-    module = _python_module(root)
-    if (root / "manage.py").is_file() or _has(deps, "django"):
-        return "django", "python manage.py runserver 127.0.0.1:{port} --noreload"
-    if _has(deps, "fastapi") or _has(deps, "starlette"):
-        return "fastapi", f"uvicorn {module}:app --host 127.0.0.1 --port {{port}}"
-    if _has(deps, "flask"):
-        return "flask", (f"gunicorn --bind 127.0.0.1:{{port}} {module}:app" if _has(deps, "gunicorn")
-                         else f"flask --app {module} run --host 127.0.0.1 --port {{port}}")
-    return "python", f"python {module}.py --port {{port}}"
-
-
-def _python_app(root: Path) -> AppSetup:
-    deps, requirements, pyproject = _python_deps(root)
-    install = ""
-    if "requirements.txt" in requirements:
-        install = "python -m pip install -r requirements.txt"
-    elif pyproject:
-        install = "python -m pip install ."
-    framework, start = _python_start(root, deps)
-    manage = "manage.py" if (root / "manage.py").is_file() else ""
-    evidence = [p for p in (*requirements, pyproject, manage) if p]
-    return AppSetup(
-        kind="python", framework=framework, serve_command=" && ".join(p for p in (install, start) if p),
-        ready_path=_ready_path(root), phases=list(_PHASES), requirements=requirements, pyproject=pyproject,
-        evidence=evidence + ([f"{framework} in dependencies"] if framework != "python" else []),
-    )
-
-
-def _docker_app(root: Path) -> AppSetup:
-    text = (root / "Dockerfile").read_text(encoding="utf-8", errors="ignore")
-    match = re.search(r"^\s*EXPOSE\s+(\d+)", text, re.M | re.I)
-    port = match.group(1) if match else "8080"
-    return AppSetup(
-        kind="docker", framework="docker",
-        serve_command=("docker build -t echotune-app . && "
-                       f"docker run --rm -p 127.0.0.1:{{port}}:{port} echotune-app"),
-        phases=list(_PHASES), evidence=["Dockerfile" + (f" (EXPOSE {port})" if match else "")],
-    )
+    return detect(root)

@@ -20,7 +20,6 @@ from .detect import AppSetup, detect_stack
 
 DEFAULT_REPOSITORY = "echotune/echotune-ci"
 _SHA = re.compile(r"^[0-9a-f]{40}$")
-_DEFAULT_PHASES = ("security", "frontend", "load")
 
 
 @dataclass(frozen=True)
@@ -37,15 +36,29 @@ def init_project(root: Path, *, ref: str | None = None, repository: str = DEFAUL
     """Detect the stack of *root* and write echotune.toml and the workflows pinned to *ref*.
 
     *ref* defaults to the running echotune-ci's commit (:func:`echotune_ref`);
-    *serve_command* replaces the detected one, and is required when nothing
-    is detected. Raises InputError (exit 2) for a ref that is not a full
-    commit SHA, an undetectable stack, a malformed manifest or files that
-    exist (without *force*); ConfigError if the written config would not load.
+    *serve_command* replaces the detected one. When nothing runnable is
+    detected the config is written with its serve command commented out.
+    Raises InputError (exit 2) for a ref that is not a full commit SHA, a
+    malformed manifest or files that exist (without *force*); ConfigError if
+    the written config would not load.
     """
     pinned = check_ref(ref or echotune_ref() or "")
     app = app_setup(root, serve_command)
     files = plan_files(root, app, ref=pinned, repository=repository, research=research)
     return Initialised(app, write_files(root, files, force=force))
+
+
+def summary_lines(app: AppSetup) -> list[str]:
+    """What ``init`` prints: the stack, one line per decision with the file behind it, then the notes."""
+    where = f" in {app.cwd}/" if app.cwd != "." else ""
+    lines = [f"{app.framework} project{where} ({', '.join(app.evidence) or 'no manifest'})"]
+    lines += [f"  {d.line()}" for d in app.decisions]
+    if not app.runnable:
+        lines.append("nothing runnable detected; looked for: " + ", ".join(app.looked_for))
+        lines.append("echotune.toml has [serve] command commented out: say how to start the app, or run "
+                     "init again with --serve-command 'CMD --port {port}'")
+    lines += [f"check: {note}" for note in app.all_checks()]
+    return lines
 
 
 def check_ref(ref: str) -> str:
@@ -59,23 +72,25 @@ def check_ref(ref: str) -> str:
 
 
 def app_setup(root: Path, serve_command: str | None = None) -> AppSetup:
-    """The detected setup of *root* with *serve_command* (if given) in place of the detected command.
+    """The detected setup of *root*, with *serve_command* (if given) in place of the detected command.
 
-    Without a detected stack, *serve_command* makes a custom setup; without
-    either, InputError. A malformed top-level manifest is an InputError too.
+    When nothing runnable is detected the setup has an empty command (init
+    writes it commented out). A malformed top-level manifest is an InputError.
     """
     stack = detect_stack(root)
     if stack.app_error:
         raise InputError(stack.app_error)
-    if stack.app is None:
-        if not serve_command:
-            raise InputError(f"{root}: no package.json, pyproject.toml, requirements.txt or Dockerfile: "
-                             "pass --serve-command 'CMD' (with {port})")
-        return AppSetup(kind="custom", framework="custom", serve_command=serve_command,
-                        phases=list(_DEFAULT_PHASES), evidence=["--serve-command"])
+    app = stack.app or AppSetup(kind="none", framework="unknown")
     if serve_command:
-        stack.app.serve_command = serve_command
-    return stack.app
+        if not app.runnable:
+            app.kind = app.kind if app.kind != "none" else "custom"
+            app.framework = app.framework if app.framework != "unknown" else "custom"
+        app.command = serve_command
+        app.port = None
+        app.checks.pop("command", None)
+        app.checks.pop("port", None)
+        app.decide("command", serve_command, "--serve-command")
+    return app
 
 
 # ---------------------------------------------------------------------------- the ref to pin
@@ -122,7 +137,9 @@ def plan_files(root: Path, app: AppSetup, *, ref: str, repository: str = DEFAULT
     Raises ConfigError when the echotune.toml it would write does not validate.
     """
     ctx: dict[str, Any] = {"app": app, "ref": ref, "repository": repository, "name": root.resolve().name,
-                           "q": json.dumps}
+                           "q": json.dumps, "checks": _security_checks(app), "notes": _notes(app),
+                           "comment": _comment,
+                           "ready_url": ready_url(app)}
     files = {
         "echotune.toml": _render("init/echotune.toml.j2", **ctx),
         ".github/workflows/echotune.yml": _render("init/workflow-gate.yml.j2", **ctx),
@@ -132,6 +149,38 @@ def plan_files(root: Path, app: AppSetup, *, ref: str, repository: str = DEFAULT
         files[".github/workflows/echotune-research.yml"] = _render("init/workflow-research.yml.j2", **ctx)
     _validate_config(files["echotune.toml"], root / "echotune.toml")
     return files
+
+
+def ready_url(app: AppSetup) -> str:
+    """The URL ``run`` polls: on {port}, or on the port the app always listens on."""
+    return f"http://127.0.0.1:{app.port or '{port}'}{app.ready_path}"
+
+
+def _comment(text: str, first: str = "# ", rest: str = "# ") -> str:
+    """*text* as TOML comment lines of at most 113 characters, each ending in a newline."""
+    import textwrap
+
+    lines = textwrap.wrap(" ".join(text.split()), 104, initial_indent=first, subsequent_indent=rest,
+                          break_on_hyphens=False)
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _notes(app: AppSetup) -> Any:
+    """notes(key): the ``# check:`` lines of *key*, wrapped, each line ending in a newline ("" when none)."""
+
+    def notes(key: str) -> str:
+        return "".join(_comment(note, "# check: ", "#   ") for note in app.notes(key))
+
+    return notes
+
+
+def _security_checks(app: AppSetup) -> list[str]:
+    """The security checks to list in echotune.toml: all but the audit when nothing can be audited."""
+    if app.audit:
+        return []
+    from ..phases.security.checks import CHECK_NAMES
+
+    return [c for c in CHECK_NAMES if c != "audit"]
 
 
 def _render(template: str, **context: Any) -> str:

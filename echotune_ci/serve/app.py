@@ -9,11 +9,11 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
+import re
 import shlex
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING
 import httpx
 
 from ..errors import ConfigError, RunError
+from .environment import app_environment, find_project_environment
+from .output import clean_line, missing_tool, summarise
+from .steps import prepare
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
@@ -59,22 +62,31 @@ def serve_settings(cfg: Config) -> ServeSettings:
     return serve
 
 
+# A ready URL answering the same error this long is not warming up: say why, now.
+CLIENT_ERROR_GRACE_S = 3.0
+SERVER_ERROR_GRACE_S = 10.0
+_TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+
+
 class App:
-    """A running app started from [serve] settings, its command run in *cwd*.
+    """A running app started from [serve] settings, its command run in *cwd* with the project's
+    environment (see :mod:`echotune_ci.serve.environment`; *root* bounds the search for it).
 
     Use as a context manager; ``stop()`` is idempotent. ``base_url`` and
     ``pid`` are set once :meth:`start` returned.
     """
 
-    def __init__(self, settings: ServeSettings, cwd: Path, extra_env: Mapping[str, str] | None = None):
+    def __init__(self, settings: ServeSettings, cwd: Path, extra_env: Mapping[str, str] | None = None,
+                 *, root: Path | None = None):
         self.settings = settings
         self.cwd = Path(cwd)
+        self.root = Path(root) if root is not None else self.cwd
         self.extra_env = dict(extra_env or {})
         self.proc: subprocess.Popen[bytes] | None = None
         self.port: int = 0
         self.ready_url = ""
         self.base_url = ""
-        self._tail: collections.deque[str] = collections.deque(maxlen=40)
+        self._tail: collections.deque[str] = collections.deque(maxlen=400)
         self._reader: threading.Thread | None = None
 
     @property
@@ -83,43 +95,53 @@ class App:
         return self.proc.pid if self.proc else None
 
     def output_tail(self) -> str:
-        """The app's last 40 lines of output."""
+        """The app's last 400 lines of output."""
         return "\n".join(self._tail)
+
+    def environment(self, port: int | None = None) -> dict[str, str]:
+        """The environment of the app's commands: the project's tools first, [serve] env (with
+        {port} replaced when the app's port is known), PORT."""
+        configured = {k: v.replace("{port}", str(port)) if port else v for k, v in self.settings.env.items()}
+        extra = {**({"PORT": str(port)} if port else {}), **configured, **self.extra_env}
+        return app_environment(find_project_environment(self.cwd, self.root), extra=extra)
+
+    def prepare(self, *, force: bool = False) -> list[str]:
+        """Run [serve] setup (when its inputs changed, or *force*) and build; notes for people.
+
+        Raises RunError when a step fails, ConfigError when ``cwd`` does not exist.
+        """
+        self._check_cwd()
+        return prepare(self.settings.setup, self.settings.build, cwd=self.cwd, environment=self.environment,
+                       inputs=self.settings.setup_inputs, timeout=self.settings.setup_timeout, force=force)
 
     def start(self) -> App:
         """Start the command on its port and wait for the ready URL.
 
         Raises RunError (exit 3) when the port is taken, the command cannot
-        start, exits early or the URL does not answer in time (with the app's
-        last output), ConfigError when ``cwd`` does not exist.
+        start, needs a tool that is not installed, exits early, answers the
+        ready URL with a steady error or not in time (with the lines of its
+        output that say why); ConfigError when ``cwd`` does not exist.
         """
         spec = self.settings
+        self._check_cwd()
         if spec.port == "auto":
             self.port = free_port()
         else:
             self.port = int(spec.port)
             if port_in_use(self.port):
-                raise RunError(f"port {self.port} (serve.port) is already in use on 127.0.0.1: "
-                               f"stop what holds it or set port = \"auto\"")
+                raise RunError(f"port {self.port} (serve.port) is already in use on 127.0.0.1, and the app "
+                               f"listens there: stop what holds it, or make the app take its port from PORT "
+                               f"and set port = \"auto\"")
         command = spec.command.replace("{port}", str(self.port))
         self.ready_url = spec.ready_url.replace("{port}", str(self.port))
         parsed = httpx.URL(self.ready_url)
         self.base_url = (f"{parsed.scheme}://{parsed.host}:"
                          f"{parsed.port or (443 if parsed.scheme == 'https' else 80)}")
-        if not self.cwd.is_dir():
-            raise ConfigError(f"serve.cwd: folder {self.cwd} does not exist")
-        env = dict(os.environ)
-        # The toolkit's own interpreter comes first, so "python" and console
-        # scripts installed beside it resolve in the serve command.
-        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-        env["PORT"] = str(self.port)
-        env.update(spec.env)
-        env.update(self.extra_env)
         try:
             self.proc = subprocess.Popen(
                 ["/bin/sh", "-c", f"exec {command}" if _simple(command) else command],
                 cwd=self.cwd,
-                env=env,
+                env=self.environment(self.port),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -136,41 +158,51 @@ class App:
             raise
         return self
 
+    def _check_cwd(self) -> None:
+        if not self.cwd.is_dir():
+            raise ConfigError(f"serve.cwd: folder {self.cwd} does not exist")
+
     def _read_output(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
         for raw in self.proc.stdout:
             self._tail.append(raw.decode("utf-8", "replace").rstrip())
 
+    def _exited(self, code: int) -> RunError:
+        if self._reader:
+            self._reader.join(timeout=1)
+        lines = list(self._tail)
+        tool = missing_tool(lines) if code == 127 else None
+        if tool:
+            return RunError(f"serve command needs `{tool}`, which is not installed (not on PATH); install "
+                            f"it, add it to [serve] setup, or fix serve.command")
+        return RunError(f"serve command exited with code {code} before {self.ready_url} answered"
+                        + summarise(lines))
+
     def _wait_ready(self) -> None:
         assert self.proc is not None
         deadline = time.monotonic() + self.settings.timeout
-        last_error = "no answer yet"
+        last_error, failing = "no answer yet", _SteadyError()
         with httpx.Client(timeout=2.0, trust_env=False) as client:
             while time.monotonic() < deadline:
                 code = self.proc.poll()
                 if code is not None:
-                    if self._reader:
-                        self._reader.join(timeout=1)
-                    raise RunError(
-                        f"serve command exited with code {code} before {self.ready_url} answered"
-                        + self._tail_for_error()
-                    )
+                    raise self._exited(code)
                 try:
                     resp = client.get(self.ready_url)
+                except httpx.HTTPError as exc:
+                    last_error = type(exc).__name__
+                    failing.reset()
+                else:
                     if resp.status_code < 400:
                         return
                     last_error = f"HTTP {resp.status_code}"
-                except httpx.HTTPError as exc:
-                    last_error = type(exc).__name__
+                    if failing.seen(resp.status_code):
+                        raise RunError(f"{self.ready_url} answers {answer_summary(resp)} steadily: the app "
+                                       f"is up but refuses the ready URL" + _hint(resp.text))
                 time.sleep(0.1)
-        raise RunError(
-            f"{self.ready_url} did not answer within {self.settings.timeout:g}s (last: {last_error})"
-            + self._tail_for_error()
-        )
-
-    def _tail_for_error(self) -> str:
-        tail = [line for line in self._tail if line.strip()][-5:]
-        return ("; last output: " + " | ".join(tail)) if tail else "; it printed nothing"
+        waited = f"{self.settings.timeout:g}s"
+        raise RunError(f"{self.ready_url} did not answer within {waited} (last: {last_error})"
+                       + summarise(list(self._tail)))
 
     def stop(self) -> None:
         """Stop the app and everything in its process group (TERM, then KILL after stop_timeout)."""
@@ -192,6 +224,39 @@ class App:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _SteadyError:
+    """Tells when the ready URL has answered the same error status for its grace period."""
+
+    def __init__(self) -> None:
+        self.status: int | None = None
+        self.since = 0.0
+
+    def reset(self) -> None:
+        self.status = None
+
+    def seen(self, status: int) -> bool:
+        now = time.monotonic()
+        if status != self.status:
+            self.status, self.since = status, now
+        grace = SERVER_ERROR_GRACE_S if status >= 500 else CLIENT_ERROR_GRACE_S
+        # Too Many Requests and Too Early may pass by themselves.
+        return status not in (408, 425, 429) and now - self.since >= grace
+
+
+def answer_summary(resp: httpx.Response) -> str:
+    """"HTTP 400 Bad Request: <first words of the page>" with markup and control characters removed."""
+    text = " ".join(_TAG.sub(" ", resp.text[:20000]).split())
+    excerpt = clean_line(text, 200)
+    return f"HTTP {resp.status_code} {resp.reason_phrase}" + (f": {excerpt}" if excerpt else "")
+
+
+def _hint(body: str) -> str:
+    if "DisallowedHost" in body or "Invalid HTTP_HOST header" in body:
+        return ("; Django refuses the host: add 127.0.0.1 and localhost to ALLOWED_HOSTS (through the "
+                "environment variable the settings read, in [serve] env)")
+    return ""
 
 
 def _kill_group(pgid: int, sig: int) -> None:

@@ -53,8 +53,8 @@ class ActionRun(StepRunner):
 @pytest.fixture()
 def repo_copy(tmp_path):
     repo = tmp_path / "workspace"
-    shutil.copytree(MUSICAPP, repo,
-                    ignore=shutil.ignore_patterns("dist", "__pycache__", "results", "artifacts"))
+    skip = shutil.ignore_patterns("dist", "__pycache__", "results", "artifacts", ".venv", ".echotune")
+    shutil.copytree(MUSICAPP, repo, ignore=skip)
     return repo
 
 

@@ -10,13 +10,14 @@ import httpx
 import psutil
 import pytest
 
-from conftest import MUSICAPP, run_cli
+from conftest import MUSICAPP, musicapp_environment, run_cli
 from echotune_ci.errors import RunError
 from echotune_ci.config.sections import ServeSettings
 from echotune_ci.serve import App
 
 
 def test_example_app_starts_answers_and_stops_with_all_its_workers(tmp_path):
+    musicapp_environment()
     spec = ServeSettings(
         command="python build.py && gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} "
                 "app:app",

@@ -53,11 +53,11 @@ def test_python_repo(tmp_path, cli_env):
     assert proc.returncode == 0, proc.stderr
     assert_valid(root, workflows=3)
     cfg = load_config(root / "echotune.toml")
-    assert cfg.serve.command == ("python -m pip install -r requirements.txt && "
-                                 "gunicorn --bind 127.0.0.1:{port} app:app")
+    assert cfg.serve.setup == ("python3 -m venv .venv && .venv/bin/python -m pip install -r requirements.txt")
+    assert cfg.serve.command == "gunicorn --bind 127.0.0.1:{port} app:app"
     assert cfg.serve.ready_url == "http://127.0.0.1:{port}/health"
     assert cfg.security.audit.requirements == ("requirements.txt",)
-    assert cfg.run.phases == ("security", "frontend", "load")
+    assert cfg.run.phases == ("security", "load")  # no "/" route: nothing for the frontend phase to audit
     gate = (root / ".github/workflows/echotune.yml").read_text()
     assert f"uses: echotune/echotune-ci/.github/workflows/pr-gate.yml@{REF}" in gate
     research = (root / ".github/workflows/echotune-research.yml").read_text()
@@ -70,8 +70,8 @@ def test_node_repo(tmp_path, cli_env):
     assert proc.returncode == 0, proc.stderr
     assert_valid(root, workflows=2)
     cfg = load_config(root / "echotune.toml")
-    assert cfg.serve.command == (
-        "npm ci && npm run build && npx vite preview --host 127.0.0.1 --port {port} --strictPort")
+    assert (cfg.serve.setup, cfg.serve.build) == ("npm ci", "npm run build")
+    assert cfg.serve.command == "npx vite preview --host 127.0.0.1 --port {port} --strictPort"
     assert cfg.bundle.globs == ("dist/**/*.js", "dist/**/*.css")
     assert "bundle" in cfg.run.phases
     assert "vite project" in proc.stderr
@@ -103,7 +103,7 @@ def test_default_ref_is_this_checkout(tmp_path, cli_env):
     ("args", "message"),
     [
         (("--ref", "v1.2.0"), "--ref must be the full 40-character commit SHA"),
-        (("--ref", REF), "no package.json, pyproject.toml, requirements.txt or Dockerfile"),
+        (("--ref", "0123abc"), "--ref must be the full 40-character commit SHA"),
     ],
 )
 def test_bad_input(tmp_path, cli_env, args, message):
@@ -127,20 +127,23 @@ def test_detects_other_stacks(tmp_path):
     (fastapi / "main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
     app = detect_stack(fastapi).app
     assert app.framework == "fastapi" and app.pyproject == "pyproject.toml"
-    assert app.serve_command == "python -m pip install . && uvicorn main:app --host 127.0.0.1 --port {port}"
+    assert app.setup == "python3 -m venv .venv && .venv/bin/python -m pip install -e ."
+    assert app.command == "uvicorn main:app --host 127.0.0.1 --port {port}"
 
     django = tmp_path / "dj"
     django.mkdir()
     (django / "manage.py").write_text("")
     (django / "requirements.txt").write_text("Django==5.0.6\n")
-    assert detect_stack(django).app.serve_command.endswith(
-        "python manage.py runserver 127.0.0.1:{port} --noreload")
+    app = detect_stack(django).app
+    assert app.command == "python manage.py runserver 127.0.0.1:{port} --noreload"
+    assert app.build == "python manage.py migrate --noinput"
 
     docker = tmp_path / "dock"
     docker.mkdir()
     (docker / "Dockerfile").write_text("FROM nginx:1.27\nEXPOSE 80\n")
-    assert detect_stack(docker).app.serve_command == (
-        "docker build -t echotune-app . && docker run --rm -p 127.0.0.1:{port}:80 echotune-app")
+    app = detect_stack(docker).app
+    assert (app.build, app.command) == ("docker build -t echotune-app .",
+                                        "docker run --rm -p 127.0.0.1:{port}:80 echotune-app")
 
     express = tmp_path / "ex"
     express.mkdir()
@@ -149,4 +152,4 @@ def test_detects_other_stacks(tmp_path):
     (express / "yarn.lock").write_text("")
     app = detect_stack(express).app
     assert app.framework == "express" and "bundle" not in app.phases
-    assert app.serve_command == "yarn install --frozen-lockfile && PORT={port} HOST=127.0.0.1 yarn run start"
+    assert (app.setup, app.command) == ("yarn install --frozen-lockfile", "yarn start")

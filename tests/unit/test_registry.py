@@ -35,7 +35,8 @@ def test_each_phase_is_registered_everywhere_it_must_be(name):
     assert summary == next(p.summary for p in PHASES if p.name == name)
     # the composite action accepts it as a command
     action = (ROOT / "action.yml").read_text()
-    case = re.search(r"^\s*([a-z|]+)\)\n\s*cmd=\(echotune-ci \"\$ECHOTUNE_STEP_COMMAND\"", action, re.M)
+    case = re.search(r'^\s*([a-z|]+)\)\n\s*cmd=\("\$\{ECHOTUNE_CI:-echotune-ci\}" "\$ECHOTUNE_STEP_COMMAND"',
+                     action, re.M)
     assert case is not None and name in case.group(1).split("|")
 
 

@@ -1,0 +1,667 @@
+"""How ``init`` serves a repository's app: :func:`detect_app`, from the project's own run instructions.
+
+Order, most specific first:
+
+1. the deployment files (:mod:`.instructions`): Procfile ``web`` (and
+   ``release``), render.yaml, app.json, then boot/entrypoint scripts,
+   Dockerfile CMD/ENTRYPOINT and docker-compose ``command``;
+2. Node: package.json scripts (``start``, ``serve``/``preview`` that run a
+   server, a framework's start, ``dev`` only as a last resort) and
+   workspaces (:mod:`.nodeapp`);
+3. Python: FLASK_APP (.flaskenv), wsgi.py/asgi.py, the module that creates
+   the app, Django's manage.py (:mod:`.pyapp`, :mod:`.django`);
+4. a Dockerfile alone: served through docker.
+
+Installs go to ``setup``, builds and migrations to ``build``, and ``command``
+only starts the app. Whatever no file confirmed gets a ``# check:`` note.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import commands
+from .appsetup import AppSetup
+from .django import DjangoFacts, allows_loopback, read_django
+from .files import JS_SUFFIXES, join, ready_path, rel, root_route, source_files
+from .instructions import Instructions, Step, read_instructions
+from .nodeapp import (
+    Package,
+    Tools,
+    bundle_globs,
+    node_packages,
+    node_port,
+    server_outputs,
+    server_script,
+    start_command,
+    tools,
+)
+from .pyapp import Target, dotenv, find_target, framework_of, python_port, server_command
+from .pydeps import PythonDeps, audit_files, pip_adds, read_python, setup_command
+
+LOOKED_FOR = (
+    "Procfile",
+    "app.json",
+    "render.yaml",
+    "package.json scripts (start, serve, preview, dev)",
+    ".flaskenv / FLASK_APP",
+    "wsgi.py / asgi.py",
+    "a module creating a Flask/FastAPI/Starlette app",
+    "manage.py",
+    "boot.sh / entrypoint.sh",
+    "Dockerfile CMD/ENTRYPOINT",
+    "docker-compose services",
+)
+_PY_PROGRAMS = (
+    "gunicorn",
+    "uvicorn",
+    "hypercorn",
+    "daphne",
+    "waitress-serve",
+    "granian",
+    "flask",
+    "manage.py",
+    "python",
+)
+_APP_FOLDERS = ("src", "backend", "server", "api", "app", "web", "service")
+PLACEHOLDER_SECRET = "echotune-ci-local-only-not-a-secret"
+# npm packages whose install step downloads a binary from elsewhere, and the variable that skips it.
+_DOWNLOADERS = {
+    "puppeteer": "PUPPETEER_SKIP_DOWNLOAD=true",
+    "cypress": "CYPRESS_INSTALL_BINARY=0",
+    "electron": "ELECTRON_SKIP_BINARY_DOWNLOAD=1",
+}
+
+
+def detect_app(root: Path) -> AppSetup:
+    """How to serve the app of *root*; an AppSetup with an empty command when nothing runnable is found.
+
+    Raises InputError for a top-level package.json or pyproject.toml that
+    is not valid JSON or TOML.
+    """
+    app = _detect_in(root, root)
+    if app is None or not app.runnable or app.kind == "python" and not app.setup:
+        # The app may live in a folder of its own (src/, backend/...) with its own manifest.
+        for name in _APP_FOLDERS:
+            folder = root / name
+            if folder.is_dir() and _has_manifest(folder):
+                inner = _detect_in(root, folder)
+                if inner is not None and inner.runnable and (inner.setup or app is None or not app.runnable):
+                    return _with_dev_dependencies(inner)
+    if app is None:
+        app = AppSetup(kind="none", framework="unknown", looked_for=list(LOOKED_FOR))
+        app.decide("command", "", "nothing runnable found")
+    elif not app.runnable:
+        app.looked_for = list(LOOKED_FOR)
+    return _with_dev_dependencies(app)
+
+
+# With NODE_ENV=production in [serve] env (a deployment's setting), the install step would leave out
+# the devDependencies that the build needs (vite, typescript...): ask for them explicitly.
+_INCLUDE_DEV = {"npm ci": "npm ci --include=dev", "npm install": "npm install --include=dev",
+                "yarn install --frozen-lockfile": "yarn install --frozen-lockfile --production=false",
+                "pnpm install --frozen-lockfile": "pnpm install --frozen-lockfile --prod=false"}
+
+
+def _with_dev_dependencies(app: AppSetup) -> AppSetup:
+    """*app* whose Node install step keeps the devDependencies when NODE_ENV=production is set."""
+    if app.env.get("NODE_ENV") == "production" and app.setup in _INCLUDE_DEV:
+        app.setup = _INCLUDE_DEV[app.setup]
+        app.decide("setup", app.setup, "NODE_ENV=production would leave out the devDependencies of the build")
+    return app
+
+
+def _has_manifest(folder: Path) -> bool:
+    return any(
+        (folder / n).is_file()
+        for n in ("requirements.txt", "pyproject.toml", "manage.py", "Dockerfile", "Procfile", "setup.py")
+    )
+
+
+def _detect_in(root: Path, folder: Path) -> AppSetup | None:
+    ins = read_instructions(folder)
+    deps = read_python(folder)
+    packages = node_packages(folder)
+    web = commands.program(ins.web.command) if ins.web else ""
+    python = bool(framework_of(deps) or (folder / "manage.py").is_file()) or web in _PY_PROGRAMS
+    if web and web not in _PY_PROGRAMS and packages:
+        python = False
+    cwd = rel(folder, root)
+    if python or (deps.found and not packages):
+        app = _python_app(folder, ins, deps)
+    elif packages:
+        app = _node_app(folder, ins, packages)
+    elif ins.docker:
+        app = _docker_app(folder, ins)
+    else:
+        return None
+    app.cwd = cwd
+    if cwd != ".":
+        app.decide("cwd", cwd, f"{cwd}/ holds the app (nothing runnable at the top)")
+        app.requirements = [join(cwd, r) for r in app.requirements]
+        app.pyproject = join(cwd, app.pyproject) if app.pyproject else ""
+        app.bundle_globs = [join(cwd, g) for g in app.bundle_globs]
+    _services(app, ins)
+    return app
+
+
+def _services(app: AppSetup, ins: Instructions) -> None:
+    for service in ins.services:
+        source = next((n for n in ins.read if "compose" in n), "docker-compose.yml")
+        app.decide("service", f"{service.what} ({service.name})", source)
+        app.check("env", service.note(source))
+    for secret in ins.secrets:
+        app.check(
+            "env",
+            f"{secret.source} says {secret.command} must be set (a secret or a setting): "
+            f"add it to [serve] env, from a CI secret",
+        )
+
+
+# ---------------------------------------------------------------------------- Python
+
+
+def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
+    django = read_django(folder)
+    app = AppSetup(kind="python", framework="django" if django else (framework_of(deps) or "python"))
+    setup, inputs, why = setup_command(deps)
+    env = {k: (v.command, v.source) for k, v in ins.env.items()}
+    target = None if django else find_target(folder, deps, env)
+    if target is not None and app.framework == "python":
+        app.framework = target.framework
+    adds = _python_command(app, folder, ins, deps, django, target)
+    app.setup, app.setup_inputs = pip_adds(setup, adds), inputs
+    if setup:
+        app.decide("setup", app.setup, why)
+    if deps.python_version[0]:
+        app.check(
+            "setup",
+            f"{deps.python_version[1]} asks for Python {deps.python_version[0]}: the venv is made "
+            "with python3; use that version's interpreter if python3 is another",
+        )
+    for package in adds:
+        app.check("setup", f"{package} is not in the dependencies: setup installs it to serve the app")
+    _python_build(app, folder, ins, deps, django, target)
+    _python_env(app, folder, ins, deps, django, target)
+    _python_audit(app, deps)
+    _ready(app, ins, list(source_files(folder, (".py",), limit=300)), folder)
+    _python_assets(app, folder)
+    return app
+
+
+def _python_command(
+    app: AppSetup,
+    folder: Path,
+    ins: Instructions,
+    deps: PythonDeps,
+    django: DjangoFacts | None,
+    target: Target | None,
+) -> list[str]:
+    """Set app.command (and port); returns packages setup must add to serve it."""
+    if ins.web and commands.program(ins.web.command) in _PY_PROGRAMS:
+        bound = commands.bind(ins.web.command)
+        app.command = bound.command
+        app.env.update(bound.env)
+        app.decide("command", app.command, ins.web.source)
+        if bound.port != "flag":
+            _python_script_port(app, folder, bound.command)
+        return []
+    if django is not None:
+        return _django_command(app, deps, django)
+    if target is None:
+        app.check("command", "no module creating a web app was found: say how to start the app")
+        return []
+    command, why, adds = server_command(target, deps, folder)
+    app.command = command
+    app.decide("command", command, f"{target.source} creates the app ({target.spec}); {why}")
+    return adds
+
+
+def _python_script_port(app: AppSetup, folder: Path, command: str) -> None:
+    words = commands.unwrap(commands.split_env(commands.tokens(command))[1])
+    script = next((w for w in words[1:] if w.endswith(".py")), "")
+    port, why = python_port(folder / script) if script else (None, "")
+    if port:
+        app.port = port
+        app.decide("port", str(port), why)
+    elif why:
+        app.decide("port", "auto (PORT)", why)
+    else:
+        app.check(
+            "port",
+            f"could not tell which port `{command}` listens on: `run` sets PORT; "
+            "set [serve] port if the app ignores it",
+        )
+
+
+def _django_command(app: AppSetup, deps: PythonDeps, django: DjangoFacts) -> list[str]:
+    wsgi = django.wsgi or "config.wsgi"
+    if deps.has("gunicorn"):
+        app.command = f"gunicorn --bind 127.0.0.1:{{port}} {wsgi}"
+        why = "gunicorn in the dependencies"
+    elif deps.has("uvicorn") and django.asgi:
+        app.command = f"uvicorn {django.asgi}:application --host 127.0.0.1 --port {{port}}"
+        why = "uvicorn in the dependencies"
+    elif deps.has("daphne") and django.asgi:
+        app.command = f"daphne -b 127.0.0.1 -p {{port}} {django.asgi}:application"
+        why = "daphne in the dependencies"
+    else:
+        app.command = "python manage.py runserver 127.0.0.1:{port} --noreload"
+        why = "no gunicorn/uvicorn in the dependencies: Django's own server"
+        app.check(
+            "command",
+            "runserver is Django's development server; add gunicorn to the dependencies for "
+            "numbers close to production",
+        )
+    app.decide("command", app.command, f"manage.py ({django.settings_module or 'settings'}); {why}")
+    return []
+
+
+def _django_static(app: AppSetup, deps: PythonDeps, django: DjangoFacts) -> None:
+    """gunicorn/uvicorn do not serve /static/ (runserver does, with DEBUG on): whitenoise must."""
+    if "runserver" not in app.command and django.static_root and not deps.has("whitenoise"):
+        app.check(
+            "command",
+            "nothing serves /static/ under this server (no whitenoise in the dependencies): pages "
+            "are measured without their CSS and JS",
+        )
+
+
+def _add_build(app: AppSetup, steps: list[str], step: str, source: str, *, unless: str = "") -> None:
+    if unless and any(unless in s for s in steps):
+        return
+    if step not in steps:
+        steps.append(step)
+        app.decide("build", step, source)
+
+
+def _python_build(
+    app: AppSetup,
+    folder: Path,
+    ins: Instructions,
+    deps: PythonDeps,
+    django: DjangoFacts | None,
+    target: Target | None,
+) -> None:
+    steps: list[str] = []
+    for step in ins.pre:
+        if commands.kind(step.command) != "install":
+            _add_build(app, steps, step.command, step.source)
+    if django is not None:
+        _add_build(
+            app,
+            steps,
+            "python manage.py migrate --noinput",
+            "manage.py (Django migrations)",
+            unless="migrate",
+        )
+        if django.static_root:
+            _add_build(
+                app,
+                steps,
+                "python manage.py collectstatic --noinput",
+                f"{django.settings_file} sets STATIC_ROOT",
+                unless="collectstatic",
+            )
+    elif deps.has("flask-migrate") and (folder / "migrations").is_dir():
+        _add_build(
+            app,
+            steps,
+            "flask db upgrade",
+            "Flask-Migrate in the dependencies and migrations/",
+            unless="db upgrade",
+        )
+    elif deps.has("alembic") and (folder / "alembic.ini").is_file():
+        _add_build(app, steps, "alembic upgrade head", "alembic.ini", unless="alembic")
+    app.build = " && ".join(steps)
+
+
+def _python_env(
+    app: AppSetup,
+    folder: Path,
+    ins: Instructions,
+    deps: PythonDeps,
+    django: DjangoFacts | None,
+    target: Target | None,
+) -> None:
+    for name, step in ins.env.items():
+        if name not in app.env and name != "FLASK_DEBUG":
+            app.env[name] = step.command
+            app.decide("env", f"{name}={step.command}", step.source)
+    uses_flask_cli = "flask " in f"{app.command} {app.build}"
+    if target is not None and target.framework == "flask" and uses_flask_cli and "FLASK_APP" not in app.env:
+        value = target.flask_app or (
+            target.module if target.attr in ("app", "application", "create_app()") else target.spec
+        )
+        app.env["FLASK_APP"] = value
+        app.decide("env", f"FLASK_APP={value}", target.source)
+    if uses_flask_cli or dotenv(folder, "FLASK_DEBUG")[0]:
+        app.env["FLASK_DEBUG"] = "0"
+        app.decide("env", "FLASK_DEBUG=0", "measure without the debugger")
+    if django is not None:
+        _django_env(app, django)
+        _django_static(app, deps, django)
+
+
+def _django_env(app: AppSetup, django: DjangoFacts) -> None:
+    where = django.settings_file or "settings.py"
+    if django.debug_var:
+        app.env[django.debug_var] = django.debug_off
+        app.decide(
+            "env", f"{django.debug_var}={django.debug_off}", f"{where} reads DEBUG from {django.debug_var}"
+        )
+    elif django.debug_literal not in ("", "False"):
+        app.check(
+            "env",
+            f"{where} sets DEBUG = {django.debug_literal} and reads no environment variable for it: "
+            "the app is measured with DEBUG on (slower, error pages with details)",
+        )
+    if django.hosts_var:
+        app.env[django.hosts_var] = django.hosts_value
+        app.decide(
+            "env",
+            f"{django.hosts_var}={django.hosts_value}",
+            f"{where} reads ALLOWED_HOSTS from {django.hosts_var}",
+        )
+    elif (
+        allows_loopback(django.hosts_literal)
+        or django.hosts_literal == "[]"
+        and django.debug_literal == "True"
+    ):
+        app.decide(
+            "env", "ALLOWED_HOSTS lets 127.0.0.1 in", f"{where}: ALLOWED_HOSTS = {django.hosts_literal}"
+        )
+    else:
+        app.check(
+            "env",
+            f"{where} sets ALLOWED_HOSTS = {django.hosts_literal or '?'} and reads no environment "
+            "variable for it: add '127.0.0.1' and 'localhost', or the app answers 400 (DisallowedHost)",
+        )
+    if django.secret_var and django.secret_required:
+        app.env[django.secret_var] = PLACEHOLDER_SECRET
+        app.check(
+            "env",
+            f"{where} requires {django.secret_var}: a placeholder is set here; in CI pass a real one "
+            "from a secret",
+        )
+
+
+def _python_audit(app: AppSetup, deps: PythonDeps) -> None:
+    files, unpinned = audit_files(deps)
+    if files:
+        app.requirements = files
+        app.decide("audit", ", ".join(files), "every requirement pinned")
+        return
+    names = ", ".join(unpinned[:5]) + (", ..." if len(unpinned) > 5 else "")
+    if deps.project_deps:
+        app.pyproject = "pyproject.toml"
+        app.decide("audit", "pyproject.toml", "[project] dependencies")
+        app.check(
+            "audit",
+            "pyproject.toml ranges are audited at the versions installed where echotune-ci runs; "
+            "export the lockfile to a pinned requirements file for an exact audit",
+        )
+    elif unpinned:
+        app.audit = False
+        app.decide("audit", "off", f"{deps.install} has unpinned lines ({names})")
+        app.check(
+            "audit",
+            f"{deps.install} has unpinned lines ({names}): they cannot be audited, so the audit is "
+            'off; pin them (pip-compile / uv pip compile) and add "audit" back to checks',
+        )
+
+
+def _python_assets(app: AppSetup, folder: Path) -> None:
+    """A package.json beside the Python app builds its front end: setup and build get the npm steps."""
+    if not (folder / "package.json").is_file():
+        return
+    packages = node_packages(folder)
+    pkg = packages[0]
+    if "build" not in pkg.scripts:
+        return
+    tool = tools(folder, pkg.data)
+    app.setup = " && ".join(s for s in (app.setup, tool.install) if s)
+    app.setup_inputs += ["package.json", tool.lockfile] if tool.lockfile else ["package.json"]
+    app.decide("setup", tool.install, f"package.json ({tool.lockfile or 'no lockfile'})")
+    app.build = " && ".join(s for s in (tool.run("build"), app.build) if s)
+    app.decide("build", tool.run("build"), "package.json (scripts.build)")
+    _bundle(app, packages)
+
+
+def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) -> None:
+    if ins.health is not None:
+        app.ready_path = ins.health.command
+        app.decide("ready_url", app.ready_path, ins.health.source)
+        return
+    path, source = ready_path(sources, folder)
+    has_root, route, where = root_route(sources, folder)
+    if not has_root:
+        app.has_root = False
+        app.phases = [p for p in app.phases if p != "frontend"]
+        app.decide(
+            "phases", ", ".join(app.phases), f'{where}: no "/" route and no pages (an API): no frontend'
+        )
+        if path == "/":
+            path, source = route, where
+    app.ready_path = path
+    app.decide(
+        "ready_url",
+        path,
+        f"{source} defines it"
+        if source
+        else "no /health, /healthz, /ping or /status route found in the code",
+    )
+
+
+# ---------------------------------------------------------------------------- Node
+
+
+def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSetup:
+    top = packages[0]
+    tool = tools(top.path, top.data)
+    app = AppSetup(kind="node", framework=_node_framework(packages))
+    _node_setup(app, packages, tool)
+    for name, step in ins.env.items():
+        app.env[name] = step.command
+        app.decide("env", f"{name}={step.command}", step.source)
+    server = _node_command(app, folder, ins, packages, tool)
+    _node_build(app, ins, packages, tool)
+    if server is not None:
+        client_dirs = frozenset(p.dir.split("/")[-1] for p in packages if p is not server and p.dir != ".")
+        _node_port(app, server, client_dirs, folder)
+        _ready(app, ins, list(source_files(server.path, JS_SUFFIXES, limit=300, skip=client_dirs)), folder)
+    else:
+        _ready(app, ins, [], folder)
+    _bundle(app, packages)
+    unserved = [p.dir for p in packages if p.client and p is not server and p.dir != "."]
+    if not app.has_root and unserved:
+        app.check(
+            "command",
+            f"{', '.join(unserved)} is built but the server does not serve it: its pages are not "
+            "audited (the bundle phase measures its build); serve it too to add frontend pages",
+        )
+    if tool.lockfile != "package-lock.json":
+        app.check(
+            "audit",
+            f"npm audit reads package-lock.json only; {tool.lockfile or 'no lockfile'}: "
+            "the Node dependencies are not audited",
+        )
+    return app
+
+
+def _node_framework(packages: list[Package]) -> str:
+    for name in (
+        "next",
+        "nuxt",
+        "@nestjs/core",
+        "express",
+        "fastify",
+        "koa",
+        "hono",
+        "@hapi/hapi",
+        "vite",
+        "react-scripts",
+        "webpack",
+    ):
+        if any(name in p.deps for p in packages):
+            return {"@nestjs/core": "nestjs", "@hapi/hapi": "hapi", "react-scripts": "create-react-app"}.get(
+                name, name
+            )
+    return "node"
+
+
+def _node_setup(app: AppSetup, packages: list[Package], tool: Tools) -> None:
+    top = packages[0]
+    steps = [tool.install]
+    inputs = [join(top.dir, "package.json")] + ([join(top.dir, tool.lockfile)] if tool.lockfile else [])
+    app.decide("setup", tool.install, join(top.dir, tool.lockfile or "package.json (no lockfile)"))
+    for message in tool.checks:
+        app.check("setup", message)
+    hooks = " ".join(top.scripts.get(k, "") for k in ("postinstall", "install", "prepare"))
+    for pkg in packages[1:]:
+        if pkg.workspace or top.dir != "." or pkg.dir in hooks or not pkg.deps:
+            continue
+        sub = tools(pkg.path, pkg.data)
+        step = {
+            "npm": f"{sub.install} --prefix {pkg.dir}",
+            "yarn": f"yarn --cwd {pkg.dir} install",
+            "pnpm": f"pnpm --dir {pkg.dir} install",
+        }.get(sub.manager, f"cd {pkg.dir} && {sub.install}")
+        steps.append(step)
+        inputs += [join(pkg.dir, "package.json")] + ([join(pkg.dir, sub.lockfile)] if sub.lockfile else [])
+        app.decide("setup", step, join(pkg.dir, "package.json"))
+    app.setup = " && ".join(steps)
+    app.setup_inputs = inputs
+    for name, variable in _DOWNLOADERS.items():
+        if any(name in p.deps for p in packages):
+            app.check(
+                "setup",
+                f"{name} downloads a binary while installing, from a host other than the package "
+                f"registry: where only the registry is reachable, set {variable} in env (when the "
+                "app does not need it to serve)",
+            )
+
+
+def _node_command(
+    app: AppSetup, folder: Path, ins: Instructions, packages: list[Package], tool: Tools
+) -> Package | None:
+    """Set app.command; returns the package that runs the server."""
+    if ins.web is not None:
+        bound = commands.bind(ins.web.command)
+        app.command, app.env = bound.command, {**app.env, **bound.env}
+        app.decide("command", app.command, ins.web.source)
+        return next((p for p in packages if p.server), packages[0])
+    start = server_script(packages)
+    if start is None:
+        return _static_fallback(app, packages)
+    command, pre, env = start_command(start, tool)
+    app.command = command
+    app.env.update(env)
+    app.decide("command", command, start.source)
+    for step in pre:
+        ins.pre.append(Step(step, start.source))
+    if start.warning:
+        app.check("command", start.warning)
+    return start.package
+
+
+def _static_fallback(app: AppSetup, packages: list[Package]) -> Package | None:
+    """A single-page app without any start script: serve its build output, and say so."""
+    for pkg in packages:
+        if pkg.has("vite"):
+            app.command = "npx vite preview --host 127.0.0.1 --port {port} --strictPort"
+        elif pkg.has("react-scripts"):
+            app.command = "npx --yes serve -s build -l tcp://127.0.0.1:{port}"
+        else:
+            continue
+        if pkg.dir != ".":
+            app.command = f"cd {pkg.dir} && {app.command}"
+        app.decide("command", app.command, f"{join(pkg.dir, 'package.json')} (no start script)")
+        app.check(
+            "command",
+            "no server and no start script: the built files are served by a static server, so "
+            "load and header checks measure that server, not your production host",
+        )
+        return None
+    app.check(
+        "command", "no start, serve, preview or dev script and no server file: say how to start the app"
+    )
+    return None
+
+
+def _node_build(app: AppSetup, ins: Instructions, packages: list[Package], tool: Tools) -> None:
+    steps: list[str] = []
+    for step in ins.pre:
+        if commands.kind(step.command) != "install":
+            _add_build(app, steps, step.command, step.source)
+    top = packages[0]
+    script = next((s for s in ("build", "heroku-postbuild", "vercel-build") if s in top.scripts), "")
+    if script:
+        _add_build(
+            app,
+            steps,
+            tool.run(script, top),
+            f"{join(top.dir, 'package.json')} (scripts.{script})",
+            unless="run build" if script == "build" else "",
+        )
+    else:
+        for pkg in packages[1:]:
+            if "build" in pkg.scripts:
+                _add_build(
+                    app, steps, tool.run("build", pkg), f"{join(pkg.dir, 'package.json')} (scripts.build)"
+                )
+    app.build = " && ".join(steps)
+
+
+def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Path) -> None:
+    if "{port}" in app.command:
+        app.decide("port", "auto", "the command takes the port")
+        return
+    port, var, why = node_port(server.path, skip, folder)
+    if port is not None:
+        app.port = port
+        app.decide("port", str(port), why)
+    elif var and var != "PORT":
+        app.command = f"{var}={{port}} {app.command}"
+        app.decide("port", f"auto (through {var})", why)
+    elif var:
+        app.decide("port", "auto (PORT)", why)
+    else:
+        app.check(
+            "port",
+            "could not tell how the server picks its port: `run` sets PORT; set [serve] port "
+            "if the app always listens on one",
+        )
+
+
+def _bundle(app: AppSetup, packages: list[Package]) -> None:
+    server_out = server_outputs(packages)
+    for pkg in packages:
+        if not pkg.client or pkg.server and not pkg.has("vite", "webpack", "next", "nuxt", "react-scripts"):
+            continue
+        found = bundle_globs(pkg, server_out)
+        if found is not None:
+            app.bundle_globs += [g for g in found.globs if g not in app.bundle_globs]
+            app.decide("bundle", ", ".join(found.globs), found.source)
+    if app.bundle_globs and "bundle" not in app.phases:
+        app.phases.append("bundle")
+
+
+# ---------------------------------------------------------------------------- Docker only
+
+
+def _docker_app(folder: Path, ins: Instructions) -> AppSetup:
+    app = AppSetup(kind="docker", framework="docker")
+    port = ins.expose.command if ins.expose else "8080"
+    app.build = "docker build -t echotune-app ."
+    app.command = f"docker run --rm -p 127.0.0.1:{{port}}:{port} echotune-app"
+    app.decide("build", app.build, "Dockerfile")
+    app.decide("command", app.command, ins.expose.source if ins.expose else "Dockerfile (no EXPOSE)")
+    app.check(
+        "command",
+        "served through docker (nothing else tells how to start the app): needs a docker daemon"
+        + ("" if ins.expose else "; the Dockerfile has no EXPOSE, 8080 is a guess"),
+    )
+    _ready(app, ins, list(source_files(folder, (*JS_SUFFIXES, ".py", ".go", ".rb"), limit=300)), folder)
+    app.decide("setup", "", "the image build installs everything")
+    return app

@@ -1,0 +1,97 @@
+"""What ``init`` writes into ``[serve]`` and beside it, and why: :class:`AppSetup`.
+
+Every value comes with a :class:`Decision` (what was decided and the file
+that said so), which ``init`` prints one per line; every guess that no file
+confirmed carries a ``# check:`` note (:attr:`AppSetup.checks`) written above
+its key in echotune.toml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Keys a `# check:` note can stand above, in the order echotune.toml lists them.
+CHECK_KEYS = ("project", "setup", "build", "command", "port", "cwd", "ready_url", "env", "audit", "bundle")
+DEFAULT_PHASES = ("security", "frontend", "load")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One thing ``init`` decided: the setting (``key``), its value and the file (or reason) behind it."""
+
+    key: str
+    value: str
+    source: str
+
+    def line(self) -> str:
+        """``command: gunicorn ... (Procfile web)``."""
+        return f"{self.key}: {self.value or '(none)'}  <- {self.source}"
+
+
+@dataclass
+class AppSetup:
+    """How the app of a repository is installed, built, started and polled: what ``init`` writes.
+
+    ``kind`` is python, node, docker, custom or none; ``framework`` a word
+    for people (flask, django, express, vite...). ``setup`` installs
+    (``npm ci``, a project venv), ``build`` compiles and migrates,
+    ``command`` only starts the app (``{port}`` replaced; empty when nothing
+    runnable was found, and then written commented out). ``port`` is None
+    for "auto" or the port the app always listens on; ``cwd`` is relative to
+    the repository. ``requirements``/``pyproject`` are what the dependency
+    audit reads; ``audit`` False turns the audit check off (nothing
+    auditable). ``has_root`` is False for an API without a "/" route (no
+    page to audit, no "/" to load). ``looked_for`` lists the files searched when nothing ran.
+    """
+
+    kind: str
+    framework: str
+    command: str = ""
+    setup: str = ""
+    build: str = ""
+    setup_inputs: list[str] = field(default_factory=list)
+    port: int | None = None
+    cwd: str = "."
+    env: dict[str, str] = field(default_factory=dict)
+    ready_path: str = "/"
+    has_root: bool = True
+    phases: list[str] = field(default_factory=lambda: list(DEFAULT_PHASES))
+    bundle_globs: list[str] = field(default_factory=list)
+    requirements: list[str] = field(default_factory=list)
+    pyproject: str = ""
+    audit: bool = True
+    evidence: list[str] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    checks: dict[str, list[str]] = field(default_factory=dict)
+    looked_for: list[str] = field(default_factory=list)
+
+    @property
+    def serve_command(self) -> str:
+        """The start command (the name ``init`` used before setup and build were separate)."""
+        return self.command
+
+    @property
+    def runnable(self) -> bool:
+        """Whether a start command was found."""
+        return bool(self.command)
+
+    def decide(self, key: str, value: str, source: str) -> None:
+        """Record a decision (printed by ``init``), and *source* as evidence when it names a file."""
+        self.decisions.append(Decision(key, value, source))
+        name = source.split(" ", 1)[0].rstrip(":,")
+        if ("." in name.strip(".") or name in ("Procfile", "Dockerfile")) and name not in self.evidence:
+            self.evidence.append(name)
+
+    def check(self, key: str, message: str) -> None:
+        """A guess no file confirmed: a ``# check:`` note above *key* (one of :data:`CHECK_KEYS`)."""
+        notes = self.checks.setdefault(key if key in CHECK_KEYS else "project", [])
+        if message not in notes:
+            notes.append(message)
+
+    def notes(self, key: str) -> list[str]:
+        """The ``# check:`` notes of *key*."""
+        return self.checks.get(key, [])
+
+    def all_checks(self) -> list[str]:
+        """Every note, in the order of :data:`CHECK_KEYS`."""
+        return [note for key in CHECK_KEYS for note in self.checks.get(key, [])]

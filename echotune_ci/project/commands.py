@@ -1,0 +1,287 @@
+"""Shell command lines as projects write them (Procfile, scripts, Dockerfile), taken apart for ``init``.
+
+A line such as ``flask db upgrade; gunicorn -b :5000 app:app`` is split into
+segments (:func:`segments`), each classified (:func:`kind`: install, build,
+serve or other), and the server's segment is rewritten to listen on the
+loopback port ``run`` chooses (:func:`bind`).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+PORT = "{port}"
+_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_SAFE = re.compile(r"^[\w@%+=:,./{}$-]+$")
+_PORT_VAR = re.compile(r"\$\{?PORT(?::-?\d+)?\}?")
+_WRAPPERS = (
+    ("exec",),
+    ("poetry", "run"),
+    ("uv", "run"),
+    ("pipenv", "run"),
+    ("pdm", "run"),
+    ("rye", "run"),
+    ("npx",),
+    ("env",),
+    ("cross-env",),
+    ("dotenv", "--"),
+)
+_INSTALLS = re.compile(
+    r"^(?:npm (?:ci|install|i)\b|yarn(?: install)?(?:\s+--\S+)*$|pnpm (?:install|i)\b|bun install\b|"
+    r"(?:\S*python3?(?:\.\d+)? -m )?pip3? install\b|poetry install\b|uv sync\b|uv pip install\b|"
+    r"pdm install\b|pipenv install\b|pipenv sync\b|bundle install\b|\S*python3?(?:\.\d+)? -m venv\b)"
+)
+_BUILDS = re.compile(
+    r"^(?:(?:npm|pnpm|bun) run (?:build|compile|migrate|db:\S+)|yarn (?:run )?(?:build|compile|migrate)|"
+    r"vite build|tsc\b|esbuild\b|webpack\b|next build|nuxt build|nuxi build|ng build|"
+    r"flask db upgrade|flask [\w-]+ compile|alembic upgrade|prisma (?:migrate deploy|generate|db push)|"
+    r"knex migrate|sequelize db:migrate|"
+    r"(?:\S*python3?(?:\.\d+)? )?\S*manage\.py (?:migrate|collectstatic|compilemessages|compress)|"
+    r"django-admin (?:migrate|collectstatic|compilemessages))"
+)
+_PY_SERVERS = ("gunicorn", "uvicorn", "hypercorn", "daphne", "waitress-serve", "granian")
+_NODE_RUNNERS = ("node", "nodemon", "tsx", "ts-node", "bun", "deno", "pm2-runtime")
+
+
+@dataclass
+class Bound:
+    """A server command rewritten for ``run``: the command, its fixed environment, how the port reaches it.
+
+    ``port`` is "flag" when ``{port}`` is in the command, "env" when only
+    the PORT variable can tell the app (``node server.js``), "" when the
+    command is not one ``init`` knows.
+    """
+
+    command: str
+    env: dict[str, str] = field(default_factory=dict)
+    port: str = ""
+    program: str = ""
+
+
+def segments(line: str) -> list[str]:
+    """The commands of a shell line, split at ``&&``, ``;`` and ``||`` outside quotes, stripped."""
+    out: list[str] = []
+    current: list[str] = []
+    quote = ""
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif line.startswith(("&&", "||"), i) or ch in ";\n":
+            out.append("".join(current))
+            current = []
+            i += 1 if ch in ";\n" else 2
+            continue
+        current.append(ch)
+        i += 1
+    out.append("".join(current))
+    return [s.strip() for s in out if s.strip()]
+
+
+def tokens(command: str) -> list[str]:
+    """Shell words of *command* (whitespace split when the quoting is broken)."""
+    try:
+        return shlex.split(command, comments=False)
+    except ValueError:
+        return command.split()
+
+
+def join(words: list[str]) -> str:
+    """Shell words joined, quoting only what needs it ({port} and $VARS stay bare)."""
+    return " ".join(w if w and _SAFE.match(w) else shlex.quote(w) for w in words)
+
+
+def split_env(words: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Leading ``NAME=value`` words (also after env / cross-env) and the rest."""
+    env: dict[str, str] = {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if _ASSIGN.match(word):
+            name, _, value = word.partition("=")
+            env[name] = value
+        elif word not in ("env", "cross-env", "exec"):
+            break
+        i += 1
+    return env, words[i:]
+
+
+def unwrap(words: list[str]) -> list[str]:
+    """*words* without runners in front (exec, poetry run, uv run, npx, ``python -m``)."""
+    changed = True
+    while changed and words:
+        changed = False
+        for wrapper in _WRAPPERS:
+            if tuple(words[: len(wrapper)]) == wrapper and len(words) > len(wrapper):
+                words = words[len(wrapper) :]
+                changed = True
+        if words and words[0] == "--yes":
+            words = words[1:]
+            changed = True
+        if len(words) > 2 and _is_python(words[0]) and words[1] == "-m":
+            words = words[2:]
+            changed = True
+    return words
+
+
+def _is_python(word: str) -> bool:
+    return re.fullmatch(r"(?:\S*/)?python(?:3(?:\.\d+)?)?", word) is not None
+
+
+def program(command: str) -> str:
+    """The program a command runs, after env assignments and runners: gunicorn, node, npm, manage.py..."""
+    _, words = split_env(tokens(command))
+    words = unwrap(words)
+    if not words:
+        return ""
+    if _is_python(words[0]) and len(words) > 1:
+        return "manage.py" if words[1].endswith("manage.py") else "python"
+    return words[0].rsplit("/", 1)[-1]
+
+
+def kind(command: str) -> str:
+    """install, build, serve or other."""
+    _, words = split_env(tokens(command))
+    text = " ".join(unwrap(words) if words and words[0] != "npx" else words[1:])
+    plain = " ".join(words)
+    if _INSTALLS.match(plain) or _INSTALLS.match(text):
+        return "install"
+    if _BUILDS.match(text) or _BUILDS.match(plain):
+        return "build"
+    return "serve" if is_server(command) else "other"
+
+
+def is_server(command: str) -> bool:
+    """Whether *command* starts a long-running app server ``init`` knows how to start."""
+    prog = program(command)
+    _, words = split_env(tokens(command))
+    words = unwrap(words)
+    text = " ".join(words)
+    if prog in _PY_SERVERS or prog in _NODE_RUNNERS:
+        return True
+    if prog == "flask":
+        return " run" in f" {text}"
+    if prog == "manage.py":
+        return "runserver" in words
+    if prog == "python":
+        return len(words) > 1 and words[1].endswith(".py") and "manage.py" not in words[1]
+    if prog in ("npm", "yarn", "pnpm"):
+        return bool(re.search(r"\b(?:start|serve|preview|dev)\b", text)) and "build" not in text
+    if prog in ("next", "nuxt", "nuxi", "remix-serve", "vite", "serve", "http-server"):
+        return prog not in ("next", "nuxt", "nuxi", "vite") or "build" not in text
+    return False
+
+
+def bind(command: str) -> Bound:
+    """*command* rewritten to listen on 127.0.0.1 and ``{port}``; see :class:`Bound`."""
+    env, words = split_env(tokens(_PORT_VAR.sub(PORT, command)))
+    env = {k: v for k, v in env.items() if k != "PORT"}
+    front: list[str] = []
+    while words and words[0] in ("exec", "env", "cross-env"):
+        words = words[1:]
+    for wrapper in _WRAPPERS[1:6]:
+        if tuple(words[: len(wrapper)]) == wrapper:
+            front, words = list(wrapper), words[len(wrapper) :]
+    prog = program(join(words))
+    rewritten = _bind_known(prog, words)
+    out = rewritten if rewritten is not None else _bind_generic(words)
+    text = join(front + out)
+    port = (
+        "flag"
+        if PORT in text
+        else ("env" if prog in (*_NODE_RUNNERS, "npm", "yarn", "pnpm", "python") else "")
+    )
+    return Bound(text, {k: v for k, v in env.items() if PORT not in v}, port, prog)
+
+
+def _drop(words: list[str], options: tuple[str, ...], flags: tuple[str, ...] = ()) -> list[str]:
+    """*words* without *options* (and their values) and without *flags*."""
+    out: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+            continue
+        if word in options:
+            skip = True
+            continue
+        if word in flags or any(word.startswith(o + "=") for o in options if o.startswith("--")):
+            continue
+        out.append(word)
+    return out
+
+
+def _bind_known(prog: str, words: list[str]) -> list[str] | None:
+    """The rewritten words for servers with a known way to pass host and port; None for others."""
+    at = next((i for i, w in enumerate(words) if w.rsplit("/", 1)[-1] == prog or w.endswith(prog)), 0)
+    head, rest = words[: at + 1], words[at + 1 :]
+    if prog == "gunicorn":
+        return [*head, "--bind", f"127.0.0.1:{PORT}", *_drop(rest, ("-b", "--bind"), ("--reload",))]
+    if prog in ("uvicorn", "granian"):
+        return [
+            *head,
+            *_drop(rest, ("--host", "--port", "--uds", "--fd"), ("--reload",)),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            PORT,
+        ]
+    if prog == "hypercorn":
+        return [*head, "--bind", f"127.0.0.1:{PORT}", *_drop(rest, ("-b", "--bind"), ("--reload",))]
+    if prog == "daphne":
+        return [*head, "-b", "127.0.0.1", "-p", PORT, *_drop(rest, ("-b", "--bind", "-p", "--port"))]
+    if prog == "waitress-serve":
+        return [*head, f"--listen=127.0.0.1:{PORT}", *_drop(rest, ("--listen", "--host", "--port"))]
+    if prog == "flask" and "run" in rest:
+        kept = _drop(rest, ("--host", "-h", "--port", "-p"), ("--debug", "--reload", "--debugger"))
+        return [*head, *kept, "--host", "127.0.0.1", "--port", PORT]
+    if prog == "manage.py" and "runserver" in words:
+        i = words.index("runserver")
+        tail = [w for w in words[i + 1 :] if w.startswith("-") and w != "--noreload"]
+        return [*words[: i + 1], f"127.0.0.1:{PORT}", *tail, "--noreload"]
+    if prog == "vite" and "preview" in rest:
+        return [
+            *head,
+            *_drop(rest, ("--port", "--host"), ("--strictPort", "--open")),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            PORT,
+            "--strictPort",
+        ]
+    if prog in ("serve", "http-server"):
+        listen = ["-l", f"tcp://127.0.0.1:{PORT}"] if prog == "serve" else ["-a", "127.0.0.1", "-p", PORT]
+        return [*head, *_drop(rest, ("-l", "--listen", "-p", "--port", "-a")), *listen]
+    if prog in ("next", "nuxt", "nuxi") and "start" in rest:
+        return [
+            *head,
+            *_drop(rest, ("-p", "--port", "-H", "--hostname", "--host")),
+            "--hostname",
+            "127.0.0.1",
+            "--port",
+            PORT,
+        ]
+    return None
+
+
+def _bind_generic(words: list[str]) -> list[str]:
+    """``--port N``, ``-p N``, ``--bind H:N``, ``--host 0.0.0.0`` in any command, pointed at {port}."""
+    out = list(words)
+    for i, word in enumerate(out[:-1]):
+        nxt = out[i + 1]
+        if word in ("--port", "-p", "--listen-port") and nxt.isdigit():
+            out[i + 1] = PORT
+        elif word in ("--bind", "-b", "--listen") and re.fullmatch(r"[\w.\[\]:]*:\d+", nxt):
+            out[i + 1] = f"127.0.0.1:{PORT}"
+        elif word in ("--host", "-H", "--hostname") and nxt in ("0.0.0.0", "::", "localhost"):
+            out[i + 1] = "127.0.0.1"
+    for i, word in enumerate(out):
+        m = re.fullmatch(r"(--port=|--bind=|--listen=)([\w.:]*?)(\d+)", word)
+        if m:
+            out[i] = m.group(1) + ("127.0.0.1:" if m.group(2) else "") + PORT
+    return out

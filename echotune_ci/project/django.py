@@ -1,0 +1,127 @@
+"""What a Django project's settings say about running it outside development, read for ``init``.
+
+:func:`read_django` finds the settings module (from manage.py), the WSGI and
+ASGI modules, and the environment variables the settings read for DEBUG,
+ALLOWED_HOSTS and SECRET_KEY, so ``init`` can turn DEBUG off and allow
+127.0.0.1 through the project's own variables, or say with ``# check:`` that
+the settings read none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .files import read_text
+
+_SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
+# os.environ.get("X"...), os.getenv("X"...), os.environ["X"], env("X"), env.bool("X"), env.list("X"),
+# config("X") (python-decouple), values.Value(environ_name="X") is rare and not read.
+_ENV_READ = re.compile(
+    r"""(?:os\.environ\.get|os\.getenv|environ\.get|getenv|env(?:\.\w+)?|config|os\.environ\[)\s*\(?\s*["'](\w+)["']"""
+)
+_ASSIGN = r"^{name}\s*(?::[^=]+)?=\s*(.+)$"
+
+
+@dataclass
+class DjangoFacts:
+    """The settings' facts: modules, and per setting the variable read (empty when none) and the value."""
+
+    settings_module: str = ""
+    settings_file: str = ""
+    wsgi: str = ""
+    asgi: str = ""
+    debug_var: str = ""
+    debug_literal: str = ""
+    debug_off: str = "False"
+    hosts_var: str = ""
+    hosts_value: str = ""
+    hosts_literal: str = ""
+    secret_var: str = ""
+    secret_required: bool = False
+    static_root: bool = False
+    database_var: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def read_django(folder: Path) -> DjangoFacts | None:
+    """The facts of the Django project whose manage.py is in *folder*; None without manage.py."""
+    manage = read_text(folder / "manage.py")
+    if not manage and not (folder / "manage.py").is_file():
+        return None
+    facts = DjangoFacts()
+    m = _SETTINGS.search(manage)
+    if m:
+        facts.settings_module = m.group(1)
+    settings = _settings_file(folder, facts.settings_module)
+    if settings is not None:
+        facts.settings_file = settings.relative_to(folder).as_posix()
+        _read_settings(read_text(settings), facts)
+    package = facts.settings_module.split(".")[0] if facts.settings_module else ""
+    for kind in ("wsgi", "asgi"):
+        if package and (folder / package / f"{kind}.py").is_file():
+            setattr(facts, kind, f"{package}.{kind}")
+    return facts
+
+
+def _settings_file(folder: Path, module: str) -> Path | None:
+    if module:
+        path = folder / (module.replace(".", "/") + ".py")
+        if path.is_file():
+            return path
+        package = folder / module.replace(".", "/")
+        for name in ("production.py", "prod.py", "base.py", "__init__.py"):
+            if (package / name).is_file():
+                return package / name
+    found = sorted(folder.glob("*/settings.py"))
+    return found[0] if found else None
+
+
+def _statement(text: str, name: str) -> str:
+    """The right-hand side of ``NAME = ...`` (with continuation lines of brackets), or ""."""
+    m = re.search(_ASSIGN.format(name=name), text, re.M)
+    if not m:
+        return ""
+    value = m.group(1)
+    depth = value.count("(") + value.count("[") - value.count(")") - value.count("]")
+    rest = text[m.end() :].splitlines()
+    i = 1
+    while depth > 0 and i < len(rest):
+        value += " " + rest[i].strip()
+        depth += rest[i].count("(") + rest[i].count("[") - rest[i].count(")") - rest[i].count("]")
+        i += 1
+    return value
+
+
+def _read_settings(text: str, facts: DjangoFacts) -> None:
+    debug = _statement(text, "DEBUG")
+    m = _ENV_READ.search(debug)
+    if m:
+        facts.debug_var = m.group(1)
+        facts.debug_off = "0" if "int(" in debug else "False"
+    else:
+        facts.debug_literal = debug.split("#", 1)[0].strip()
+    hosts = _statement(text, "ALLOWED_HOSTS")
+    m = _ENV_READ.search(hosts)
+    if m:
+        facts.hosts_var = m.group(1)
+        separator = " " if re.search(r"\.split\(\s*(?:\)|[\"'] [\"'])", hosts) else ","
+        facts.hosts_value = separator.join(("127.0.0.1", "localhost"))
+    else:
+        facts.hosts_literal = hosts.split("#", 1)[0].strip()
+    secret = _statement(text, "SECRET_KEY")
+    m = _ENV_READ.search(secret)
+    if m:
+        facts.secret_var = m.group(1)
+        facts.secret_required = bool(re.search(r"os\.environ\[|env\(\s*[\"']\w+[\"']\s*\)", secret))
+    facts.static_root = bool(re.search(r"^STATIC_ROOT\s*=\s*(?!None)\S", text, re.M))
+    database = re.search(r"(?:dj_database_url\.(?:config|parse)|env\.db)\(([^)]*)\)", text)
+    if database:
+        named = re.search(r"""["'](\w+_URL)["']""", database.group(1))
+        facts.database_var = named.group(1) if named else "DATABASE_URL"
+
+
+def allows_loopback(literal: str) -> bool:
+    """Whether a literal ALLOWED_HOSTS lets 127.0.0.1 in."""
+    return any(h in literal for h in ("'*'", '"*"', "127.0.0.1"))

@@ -1,0 +1,183 @@
+"""Reading a project's files for ``init``: bounded text, JSON and YAML, its own source files, cheap routes.
+
+Nothing here executes anything; unreadable files read as empty.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+# Folders that never hold the app's own source: dependencies, builds, caches, tests.
+NOT_SOURCE = frozenset(
+    {
+        ".git",
+        "node_modules",
+        ".venv",
+        "venv",
+        "env",
+        "__pycache__",
+        "dist",
+        "build",
+        ".next",
+        ".nuxt",
+        ".output",
+        ".tox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".echotune",
+        "site-packages",
+        "vendor",
+        "coverage",
+        "tests",
+        "test",
+        "__tests__",
+        "migrations",
+        "docs",
+        "static",
+        "public",
+        "staticfiles",
+        "e2e",
+        "cypress",
+        "fixtures",
+    }
+)
+JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx")
+# Cheap routes worth polling, best first; "/" when the code defines none of them.
+READY_PATHS = (
+    "/health",
+    "/healthz",
+    "/api/health",
+    "/api/healthz",
+    "/ping",
+    "/api/ping",
+    "/status",
+    "/api/status",
+    "/_health",
+    "/livez",
+    "/readyz",
+)
+_ROUTE = re.compile(r"""["'`](/(?:api/)?(?:health|healthz|ping|status|_health|livez|readyz))(/?)["'`]""")
+# Django routes have no leading slash: path("health/", ...).
+_DJANGO_ROUTE = re.compile(
+    r"""\b(?:re_)?path\(\s*r?["']\^?((?:api/)?(?:health|healthz|ping|status))(/?)\$?["']"""
+)
+
+
+def read_text(path: Path, limit: int = 400_000) -> str:
+    """At most *limit* characters of a text file; "" when it is missing or unreadable."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            return fh.read(limit)
+    except OSError:
+        return ""
+
+
+def read_json_dict(path: Path, *, strict: bool = False) -> dict[str, Any]:
+    """A JSON object file as a dict ({} when missing or not an object).
+
+    With *strict*, a file that exists but is not valid JSON is an InputError
+    (a top-level package.json that npm could not read either).
+    """
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(read_text(path, 2_000_000))
+    except json.JSONDecodeError as exc:
+        if strict:
+            raise InputError(f"{path}: not valid JSON ({exc})") from None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's data, or None when it is missing, invalid or PyYAML is not installed."""
+    text = read_text(path)
+    if not text:
+        return None
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - PyYAML comes with the security extra
+        return None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+
+
+def source_files(
+    folder: Path, suffixes: tuple[str, ...], *, limit: int = 300, skip: frozenset[str] = frozenset()
+) -> Iterator[Path]:
+    """The app's own source files under *folder* (sorted, top-down), at most *limit* of them."""
+    count = 0
+    for here, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in NOT_SOURCE and d not in skip and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(suffixes) and not name.endswith((".d.ts", ".test.js", ".test.ts", ".spec.ts")):
+                count += 1
+                if count > limit:
+                    return
+                yield Path(here) / name
+
+
+def ready_path(sources: list[Path], root: Path) -> tuple[str, str]:
+    """(path, file that defines it, relative to *root*) of the cheapest route the code defines,
+    else ("/", "")."""
+    found: dict[str, tuple[str, str]] = {}
+    for path in sources:
+        text = read_text(path)
+        for match in [*_ROUTE.finditer(text), *_DJANGO_ROUTE.finditer(text)]:
+            base = "/" + match.group(1).lstrip("/")
+            found.setdefault(base, (base + match.group(2), rel(path, root)))
+    for route in READY_PATHS:
+        if route in found:
+            return found[route]
+    return "/", ""
+
+
+_GET = re.compile(r"""(?:@\w+\.(?:get|route)|\bapp\.get|\brouter\.get|\bpath)\(\s*r?["'`](/?[\w/.-]*)["'`]""")
+_STATIC = re.compile(
+    r"express\.static|sendFile\(|serveStatic|StaticFiles\(|render_template|TemplateResponse|"
+    r"\brender\(|static_folder|fastify-static|@fastify/static"
+)
+
+
+def root_route(sources: list[Path], root: Path) -> tuple[bool, str, str]:
+    """(whether "/" answers, a parameterless GET route to poll instead, its file).
+
+    "/" answers when a route defines it or the code serves pages or static
+    files (it may answer from them); otherwise the first GET route without
+    parameters is the one to poll.
+    """
+    first, where = "", ""
+    for path in sources:
+        text = read_text(path)
+        if _STATIC.search(text):
+            return True, "", ""
+        for match in _GET.finditer(text):
+            route = "/" + match.group(1).strip("/")
+            if route == "/":
+                return True, "", ""
+            if not first and "{" not in route and ":" not in route and "<" not in route:
+                first, where = route + ("/" if match.group(1).endswith("/") else ""), rel(path, root)
+    return not first, first, where
+
+
+def rel(path: Path, root: Path) -> str:
+    """*path* relative to *root*, with forward slashes ("." for the root itself)."""
+    try:
+        out = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+    return out or "."
+
+
+def join(folder: str, name: str) -> str:
+    """``folder/name``, or *name* alone when *folder* is "."."""
+    return name if folder in ("", ".") else f"{folder.rstrip('/')}/{name}"

@@ -1,0 +1,220 @@
+"""How ``init`` serves a Python web app: the module that creates the app, the server, build steps, env.
+
+:func:`find_target` reads FLASK_APP (.flaskenv, .env, the deployment files),
+then wsgi.py / asgi.py, then the modules that create an app (``app =
+Flask(...)``, ``FastAPI()``, ``create_app()`` factories). :func:`server_command`
+picks the production server the dependencies provide (gunicorn, uvicorn,
+hypercorn, waitress), else the framework's own (``flask run``, ``manage.py
+runserver``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .files import read_text, source_files
+from .pydeps import PythonDeps
+
+_ASGI = ("FastAPI", "Starlette", "Quart", "Litestar", "Sanic")
+_CREATE = re.compile(
+    r"^(\w+)\s*(?::\s*[\w.\[\]]+\s*)?=\s*(?:[\w.]+\.)?(Flask|FastAPI|Starlette|Quart|Litestar|"
+    r"Sanic|Bottle|Falcon|App|API|get_wsgi_application|get_asgi_application|create_app|"
+    r"make_app|get_app|build_app|init_app)\(",
+    re.M,
+)
+_FACTORY = re.compile(r"^def (create_app|make_app)\(\s*(?:\w+\s*(?::[^=,)]+)?=[^,)]+\s*,?\s*)*\)", re.M)
+_PREFERRED = (
+    "wsgi.py",
+    "asgi.py",
+    "app.py",
+    "main.py",
+    "server.py",
+    "application.py",
+    "run.py",
+    "api.py",
+    "__init__.py",
+)
+_FRAMEWORK_OF = {
+    "Flask": "flask",
+    "FastAPI": "fastapi",
+    "Starlette": "starlette",
+    "Quart": "quart",
+    "Litestar": "litestar",
+    "Sanic": "sanic",
+    "Bottle": "bottle",
+    "Falcon": "falcon",
+    "get_wsgi_application": "django",
+    "get_asgi_application": "django",
+}
+
+
+@dataclass
+class Target:
+    """The app object a server loads: ``module:attr`` (attr ``create_app()`` for a factory)."""
+
+    module: str
+    attr: str
+    framework: str
+    source: str
+    flask_app: str = ""
+
+    @property
+    def spec(self) -> str:
+        """``module:attr``."""
+        return f"{self.module}:{self.attr}"
+
+    @property
+    def asgi(self) -> bool:
+        """Whether the app is an ASGI app (needs uvicorn or another ASGI server)."""
+        return (
+            self.framework in ("fastapi", "starlette", "quart", "litestar", "sanic")
+            or self.attr.startswith("application")
+            and self.module.endswith(".asgi")
+        )
+
+
+def dotenv(folder: Path, name: str) -> tuple[str, str]:
+    """(value, file) of *name* in .flaskenv or .env, else ("", "")."""
+    for file in (".flaskenv", ".env", ".env.example"):
+        m = re.search(rf"^\s*(?:export\s+)?{name}\s*=\s*[\"']?([^\"'\s#]+)", read_text(folder / file), re.M)
+        if m:
+            return m.group(1), file
+    return "", ""
+
+
+def module_name(path: Path, folder: Path) -> str:
+    """The dotted module of a file under *folder* (a package's __init__.py is the package)."""
+    parts = list(path.relative_to(folder).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    if parts and parts[0] == "src" and not (folder / "src" / "__init__.py").is_file():
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def _from_flask_app(folder: Path, value: str, source: str, framework: str) -> Target:
+    """A Target from a FLASK_APP value: ``microblog.py``, ``app:create_app()``, ``myapp``."""
+    module, _, attr = value.partition(":")
+    module = module[:-3].replace("/", ".") if module.endswith(".py") else module
+    if not attr:
+        text = read_text(folder / (module.replace(".", "/") + ".py")) or read_text(
+            folder / module.replace(".", "/") / "__init__.py"
+        )
+        m = _CREATE.search(text)
+        f = _FACTORY.search(text)
+        attr = m.group(1) if m else (f"{f.group(1)}()" if f else "app")
+    return Target(module, attr, framework or "flask", source, flask_app=value)
+
+
+def find_target(folder: Path, deps: PythonDeps, env: dict[str, tuple[str, str]]) -> Target | None:
+    """The app to serve, most explicit first (FLASK_APP, wsgi/asgi modules, app-creating modules)."""
+    value, source = env.get("FLASK_APP", ("", ""))
+    if not value:
+        value, source = dotenv(folder, "FLASK_APP")
+    if value:
+        return _from_flask_app(folder, value, source, "flask")
+    found: list[tuple[int, Target]] = []
+    for path in source_files(folder, (".py",), limit=400):
+        if len(path.relative_to(folder).parts) > 3:
+            continue
+        target = _target_in(path, folder, deps)
+        if target is not None:
+            rank = _PREFERRED.index(path.name) if path.name in _PREFERRED else len(_PREFERRED)
+            found.append((len(path.relative_to(folder).parts) * 20 + rank, target))
+    return min(found, key=lambda t: t[0])[1] if found else None
+
+
+def _target_in(path: Path, folder: Path, deps: PythonDeps) -> Target | None:
+    text = read_text(path)
+    source = path.relative_to(folder).as_posix()
+    module = module_name(path, folder)
+    for m in _CREATE.finditer(text):
+        maker = m.group(2)
+        framework = _FRAMEWORK_OF.get(maker) or _framework_from_deps(deps, text)
+        if maker in ("App", "API") and framework not in ("falcon", "sanic"):
+            continue
+        return Target(module, m.group(1), framework, source)
+    f = _FACTORY.search(text)
+    if f and "Flask(" in text:
+        return Target(module, f"{f.group(1)}()", "flask", source)
+    return None
+
+
+def _framework_from_deps(deps: PythonDeps, text: str) -> str:
+    for name in ("fastapi", "starlette", "quart", "flask", "django", "falcon", "bottle"):
+        if re.search(rf"^\s*(?:from|import)\s+{name}\b", text, re.M) or deps.has(name):
+            return name
+    return "python"
+
+
+def framework_of(deps: PythonDeps) -> str:
+    """The web framework the dependencies name ("" when none)."""
+    for name in ("django", "fastapi", "starlette", "quart", "litestar", "flask", "falcon", "bottle", "sanic"):
+        if deps.has(name):
+            return name
+    return ""
+
+
+def server_command(target: Target, deps: PythonDeps, folder: Path) -> tuple[str, str, list[str]]:
+    """(command, why, packages setup must add) to serve *target*."""
+    if target.asgi:
+        if deps.has("uvicorn"):
+            return (
+                f"uvicorn {target.spec} --host 127.0.0.1 --port {{port}}",
+                "uvicorn in the dependencies",
+                [],
+            )
+        if deps.has("hypercorn"):
+            return f"hypercorn --bind 127.0.0.1:{{port}} {target.spec}", "hypercorn in the dependencies", []
+        if deps.has("gunicorn") and deps.has("uvicorn-worker"):
+            return (
+                f"gunicorn --bind 127.0.0.1:{{port}} -k uvicorn_worker.UvicornWorker {target.spec}",
+                "gunicorn and uvicorn-worker in the dependencies",
+                [],
+            )
+        return (
+            f"uvicorn {target.spec} --host 127.0.0.1 --port {{port}}",
+            "an ASGI app and no ASGI server in the dependencies",
+            ["uvicorn"],
+        )
+    if deps.has("gunicorn"):
+        spec = f"'{target.spec}'" if "(" in target.spec else target.spec
+        return f"gunicorn --bind 127.0.0.1:{{port}} {spec}", "gunicorn in the dependencies", []
+    if deps.has("waitress"):
+        call = "--call " if target.attr.endswith("()") else ""
+        return (
+            f"waitress-serve --listen=127.0.0.1:{{port}} {call}{target.module}:{target.attr.rstrip('()')}",
+            "waitress in the dependencies",
+            [],
+        )
+    if target.framework == "flask":
+        app = target.flask_app or (
+            target.module if target.attr in ("app", "application", "create_app()") else target.spec
+        )
+        return (
+            f"flask --app {app} run --host 127.0.0.1 --port {{port}}",
+            "Flask's own server (no gunicorn or waitress in the dependencies)",
+            [],
+        )
+    return (
+        f"gunicorn --bind 127.0.0.1:{{port}} {target.spec}",
+        "a WSGI app and no server in the dependencies",
+        ["gunicorn"],
+    )
+
+
+def python_port(script: Path) -> tuple[int | None, str]:
+    """(fixed port, why) of ``python script.py``: None when it reads PORT or takes --port."""
+    text = read_text(script)
+    if re.search(r"""(?:environ(?:\.get)?|getenv)\s*[\(\[]\s*["']PORT["']""", text) or "--port" in text:
+        return None, f"{script.name} reads PORT"
+    m = re.search(r"\.run\([^)]*\bport\s*=\s*(\d{2,5})", text, re.S)
+    if m:
+        return int(m.group(1)), f"{script.name}: port={m.group(1)}"
+    if re.search(r"\bapp\.run\(", text) and "Flask(" in text + read_text(script.parent / "__init__.py"):
+        return 5000, f"{script.name}: app.run() without a port (Flask's 5000)"
+    if "uvicorn.run(" in text:
+        return 8000, f"{script.name}: uvicorn.run() without a port (8000)"
+    return None, ""

@@ -1,0 +1,235 @@
+"""A Python project's dependencies as ``init`` needs them: names, the install command, audit inputs.
+
+:func:`read_python` reads requirements files (following ``-r``), pyproject.toml
+([project] and Poetry), Pipfile and setup.py of one folder; :func:`setup_command`
+turns the lockfile or manifest present into the command that installs them
+into the project's own virtualenv (never the toolkit's).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .files import read_text
+
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_INSTALL_PREFERENCE = (
+    "requirements.txt",
+    "requirements/production.txt",
+    "requirements/prod.txt",
+    "requirements/base.txt",
+    "requirements/common.txt",
+    "requirements-prod.txt",
+)
+_DEV = re.compile(r"dev|test|lint|doc|ci|local", re.I)
+
+
+def normalise(name: str) -> str:
+    """PEP 503 form of a distribution name (Flask_Migrate -> flask-migrate)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass
+class PythonDeps:
+    """The Python manifests of one folder.
+
+    ``names`` are the normalised distribution names of the runtime
+    dependencies; ``files`` the requirements files (relative to the folder)
+    with the names of their unpinned lines in ``unpinned``; ``install`` the
+    requirements file to install from; ``lock`` the lockfile present.
+    """
+
+    names: set[str] = field(default_factory=set)
+    files: list[str] = field(default_factory=list)
+    unpinned: dict[str, list[str]] = field(default_factory=dict)
+    includes: dict[str, list[str]] = field(default_factory=dict)
+    install: str = ""
+    pyproject: dict[str, Any] = field(default_factory=dict)
+    project_deps: bool = False
+    poetry: bool = False
+    lock: str = ""
+    setup_py: bool = False
+    python_version: tuple[str, str] = ("", "")
+
+    def has(self, *names: str) -> bool:
+        """Whether any of *names* is a dependency."""
+        return any(normalise(n) in self.names for n in names)
+
+    @property
+    def found(self) -> bool:
+        """Whether the folder has any Python manifest."""
+        return bool(self.files or self.pyproject or self.setup_py or self.lock)
+
+
+def read_python(folder: Path) -> PythonDeps:
+    """The Python manifests of *folder*; InputError for a pyproject.toml that is not valid TOML."""
+    deps = PythonDeps()
+    files = sorted(
+        p.relative_to(folder).as_posix()
+        for p in [*folder.glob("requirements*.txt"), *folder.glob("requirements/*.txt")]
+        if p.is_file()
+    )
+    for name in files:
+        _requirements(folder, name, deps)
+    deps.files = files
+    deps.install = next((f for f in _INSTALL_PREFERENCE if f in files), "") or next(
+        (f for f in files if not _DEV.search(f)), ""
+    )
+    if deps.install:
+        for name in _included(deps, deps.install):
+            deps.names |= _names(read_text(folder / name))
+    _pyproject(folder, deps)
+    _pipfile(folder, deps)
+    if (folder / "setup.py").is_file():
+        deps.setup_py = True
+        deps.names |= {
+            normalise(n)
+            for n in re.findall(
+                r"""["']([A-Za-z][\w.-]*)\s*(?:[<>=!~][^"']*)?["']""",
+                _install_requires(read_text(folder / "setup.py")),
+            )
+        }
+    deps.lock = next(
+        (n for n in ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock") if (folder / n).is_file()), ""
+    )
+    deps.python_version = _python_version(folder)
+    return deps
+
+
+def _install_requires(text: str) -> str:
+    m = re.search(r"install_requires\s*=\s*\[(.*?)\]", text, re.S)
+    return m.group(1) if m else ""
+
+
+def _names(text: str) -> set[str]:
+    out = set()
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith(("-", "git+", "http:", "https:", "file:", ".")):
+            m = _NAME.match(line)
+            if m:
+                out.add(normalise(m.group(1)))
+            if re.match(r"fastapi\s*\[[^\]]*standard", line, re.I):
+                out.add("uvicorn")  # fastapi[standard] brings uvicorn
+    return out
+
+
+def _requirements(folder: Path, name: str, deps: PythonDeps) -> None:
+    text = read_text(folder / name)
+    unpinned = []
+    includes = []
+    for line in text.splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if line.startswith(("-r ", "--requirement ", "-c ")):
+            target = (Path(name).parent / line.split(None, 1)[1].strip()).as_posix()
+            includes.append(target[2:] if target.startswith("./") else target)
+            continue
+        if not line or line.startswith(("#", "-", "git+", "http", "file:", ".")):
+            continue
+        m = _NAME.match(line)
+        if m and not re.search(r"===?\s*[\w.+!-]+\s*(?:;|$|\\)", line):
+            unpinned.append(m.group(1))
+    deps.unpinned[name] = unpinned
+    deps.includes[name] = includes
+
+
+def _included(deps: PythonDeps, name: str, seen: frozenset[str] = frozenset()) -> list[str]:
+    """*name* and the requirements files it includes with -r, recursively."""
+    out = [name]
+    for inc in deps.includes.get(name, []):
+        if inc not in seen and inc != name:
+            out += _included(deps, inc, seen | {name})
+    return list(dict.fromkeys(out))
+
+
+def audit_files(deps: PythonDeps) -> tuple[list[str], list[str]]:
+    """(requirements files to audit, unpinned names that keep the others out).
+
+    The install file and what it includes, when every line is pinned.
+    """
+    if not deps.install:
+        return [], []
+    chain = [f for f in _included(deps, deps.install) if f in deps.unpinned]
+    unpinned = [n for f in chain for n in deps.unpinned[f]]
+    return ([] if unpinned else chain), unpinned
+
+
+def _pyproject(folder: Path, deps: PythonDeps) -> None:
+    path = folder / "pyproject.toml"
+    if not path.is_file():
+        return
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
+    deps.pyproject = data
+    project: dict[str, Any] = data["project"] if isinstance(data.get("project"), dict) else {}
+    listed = [d for d in project.get("dependencies") or [] if isinstance(d, str)]
+    deps.project_deps = bool(listed)
+    deps.names |= _names("\n".join(listed))
+    tool: dict[str, Any] = data["tool"] if isinstance(data.get("tool"), dict) else {}
+    poetry: dict[str, Any] = tool["poetry"] if isinstance(tool.get("poetry"), dict) else {}
+    poetry_deps = poetry.get("dependencies") if isinstance(poetry, dict) else None
+    if isinstance(poetry_deps, dict):
+        deps.poetry = True
+        deps.names |= {normalise(n) for n in poetry_deps if n.lower() != "python"}
+
+
+def _pipfile(folder: Path, deps: PythonDeps) -> None:
+    text = read_text(folder / "Pipfile")
+    if not text:
+        return
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return
+    packages = data.get("packages")
+    if isinstance(packages, dict):
+        deps.names |= {normalise(n) for n in packages}
+
+
+def _python_version(folder: Path) -> tuple[str, str]:
+    """(version, file) the project asks for: runtime.txt, .python-version."""
+    runtime = read_text(folder / "runtime.txt").strip()
+    m = re.match(r"python-(\d+\.\d+)", runtime)
+    if m:
+        return m.group(1), "runtime.txt"
+    m = re.match(r"(\d+\.\d+)", read_text(folder / ".python-version").strip())
+    return (m.group(1), ".python-version") if m else ("", "")
+
+
+def setup_command(deps: PythonDeps) -> tuple[str, list[str], str]:
+    """(command that installs the dependencies into the project's venv, the files that decide it, why)."""
+    venv = "python3 -m venv .venv && .venv/bin/python -m pip install"
+    if deps.lock == "uv.lock":
+        return "uv sync --frozen", ["pyproject.toml", "uv.lock"], "uv.lock"
+    if deps.lock == "poetry.lock" or (deps.poetry and not deps.install):
+        inputs = ["pyproject.toml"] + (["poetry.lock"] if deps.lock else [])
+        return (
+            "POETRY_VIRTUALENVS_IN_PROJECT=true poetry install --no-root",
+            inputs,
+            deps.lock or "pyproject.toml [tool.poetry]",
+        )
+    if deps.lock == "pdm.lock":
+        return "pdm install --prod", ["pyproject.toml", "pdm.lock"], "pdm.lock"
+    if deps.lock == "Pipfile.lock":
+        return "PIPENV_VENV_IN_PROJECT=1 pipenv sync", ["Pipfile", "Pipfile.lock"], "Pipfile.lock"
+    if deps.install:
+        chain = _included(deps, deps.install)
+        return f"{venv} -r {deps.install}", chain, deps.install
+    if deps.project_deps or deps.setup_py:
+        inputs = ["pyproject.toml"] if deps.pyproject else ["setup.py"]
+        return f"{venv} -e .", inputs, inputs[0]
+    return "", [], ""
+
+
+def pip_adds(setup: str, packages: list[str]) -> str:
+    """*setup* that also installs *packages* into the venv it made (pip-based setups only)."""
+    if not packages or ".venv/bin/python -m pip install" not in setup:
+        return setup
+    return f"{setup} && .venv/bin/python -m pip install {' '.join(packages)}"

@@ -1,0 +1,135 @@
+"""The environment the app under test runs in: the project's, never the toolkit's.
+
+EchoTune CI runs from its own virtualenv. The app's setup, build and start
+commands must find the *project's* tools: its Python virtualenv and its
+``node_modules/.bin``, so that ``pip install`` lands in the project's
+environment and an app that needs another interpreter gets its own. The
+toolkit's interpreter folder is taken off PATH (it is there when the
+toolkit's venv is activated), and the toolkit's own secrets (the GitHub
+token, research API keys, the probe accounts' passwords) are not passed on.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+# Variables only the toolkit needs; the app under test never sees them.
+TOOLKIT_SECRETS = (
+    "GITHUB_TOKEN", "GH_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL", "PERPLEXITY_API_KEY", "OPENAI_API_KEY", "ECHOTUNE_RESEARCH_API_KEY",
+    "ECHOTUNE_AUTH_PASSWORD", "ECHOTUNE_LOGIN_PASSWORD",
+)
+VENV_NAMES = (".venv", "venv")
+
+
+@dataclass(frozen=True)
+class ProjectEnvironment:
+    """Where the project's tools are: its Python virtualenv (or None) and its ``node_modules/.bin``
+    folders (nearest first), and the PATH entries put before the user's own."""
+
+    python_env: Path | None
+    node_bins: tuple[Path, ...]
+    # Where a setup step would create the venv: on PATH even before it exists, so that in
+    # "python3 -m venv .venv && python -m pip install ..." the second python is the new venv's.
+    future_venv: Path | None = None
+
+    @property
+    def path_entries(self) -> list[str]:
+        """Folders searched before the user's PATH: the venv's bin, then node_modules/.bin."""
+        venv = self.python_env or self.future_venv
+        entries = [str(venv / "bin")] if venv is not None else []
+        return entries + [str(p) for p in self.node_bins]
+
+    def describe(self) -> str:
+        """One line for people: which environment the app runs in."""
+        python = f"Python from {self.python_env}" if self.python_env else "Python from PATH"
+        node = f"node_modules/.bin from {self.node_bins[0].parent.parent}" if self.node_bins else ""
+        return ", ".join(p for p in (python, node) if p)
+
+
+def is_venv(folder: Path) -> bool:
+    """Whether *folder* is a Python virtual environment (it has pyvenv.cfg and bin/python)."""
+    return (folder / "pyvenv.cfg").is_file() and (folder / "bin" / "python").exists()
+
+
+def toolkit_prefix() -> Path:
+    """The toolkit's own environment (the venv it runs from)."""
+    return Path(sys.prefix).resolve()
+
+
+def _ancestors(cwd: Path, root: Path) -> list[Path]:
+    """*cwd* and its parents up to *root* (only *cwd* when it is not inside *root*)."""
+    cwd, root = cwd.resolve(), root.resolve()
+    if cwd != root and root not in cwd.parents:
+        return [cwd]
+    out = [cwd]
+    while out[-1] != root:
+        out.append(out[-1].parent)
+    return out
+
+
+def find_python_env(cwd: Path, root: Path, env: Mapping[str, str]) -> Path | None:
+    """The project's virtualenv: ``.venv`` or ``venv`` in *cwd* or a folder above it up to the
+    project *root*, else $VIRTUAL_ENV; None when there is none.
+
+    The toolkit's own venv counts only when it lies inside the project (the
+    user installed echotune-ci into the project's environment on purpose).
+    """
+    for folder in _ancestors(cwd, root):
+        for name in VENV_NAMES:
+            if is_venv(folder / name):
+                return folder / name
+    active = env.get("VIRTUAL_ENV", "")
+    if active and is_venv(Path(active)) and Path(active).resolve() != toolkit_prefix():
+        return Path(active)
+    return None
+
+
+def find_project_environment(cwd: Path, root: Path,
+                             env: Mapping[str, str] | None = None) -> ProjectEnvironment:
+    """The project's tools as found now (a setup step may create them: look again after it)."""
+    env = os.environ if env is None else env
+    bins = tuple(folder / "node_modules" / ".bin" for folder in _ancestors(cwd, root)
+                 if (folder / "node_modules" / ".bin").is_dir())
+    return ProjectEnvironment(find_python_env(cwd, root, env), bins, future_venv=cwd / VENV_NAMES[0])
+
+
+def _without_toolkit(path: str, project: ProjectEnvironment) -> list[str]:
+    toolkit_bin = toolkit_prefix() / "bin"
+    if project.python_env is not None and project.python_env.resolve() == toolkit_prefix():
+        return path.split(os.pathsep)
+    kept = []
+    for entry in path.split(os.pathsep):
+        try:
+            if entry and Path(entry).resolve() == toolkit_bin:
+                continue
+        except OSError:
+            pass
+        kept.append(entry)
+    return kept
+
+
+def app_environment(project: ProjectEnvironment, *, base: Mapping[str, str] | None = None,
+                    extra: Mapping[str, str] | None = None, drop: Iterable[str] = ()) -> dict[str, str]:
+    """The environment of the app's setup, build and command.
+
+    *base* (default os.environ) without the toolkit's secrets and *drop*,
+    without the toolkit's venv on PATH or in VIRTUAL_ENV, with the
+    project's tool folders first on PATH, and *extra* ([serve] env, PORT)
+    on top.
+    """
+    env = dict(os.environ if base is None else base)
+    for name in (*TOOLKIT_SECRETS, *drop):
+        env.pop(name, None)
+    if env.get("VIRTUAL_ENV") and Path(env["VIRTUAL_ENV"]).resolve() == toolkit_prefix():
+        del env["VIRTUAL_ENV"]
+    env.pop("PYTHONHOME", None)
+    env["PATH"] = os.pathsep.join([*project.path_entries, *_without_toolkit(env.get("PATH", ""), project)])
+    if project.python_env is not None:
+        env["VIRTUAL_ENV"] = str(project.python_env)
+    env.update(extra or {})
+    return env

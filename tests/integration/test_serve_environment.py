@@ -1,0 +1,142 @@
+"""The app under test runs in its own environment: its venv, its interpreter, its tools; never
+EchoTune CI's. Setup runs again only when its inputs change; readiness failures say why."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from echotune_ci.config.sections import ServeSettings
+from echotune_ci.errors import RunError
+from echotune_ci.serve import App
+
+TOOLKIT_PIP = [sys.executable, "-m", "pip", "freeze", "--all"]
+# Answers GET with the interpreter that runs it and the variables it was given.
+WHOAMI = textwrap.dedent("""\
+    import http.server, json, os, sys
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            names = ("GITHUB_TOKEN", "VIRTUAL_ENV", "PORT")
+            body = json.dumps({"prefix": sys.prefix, "version": sys.version,
+                               "env": {k: os.environ.get(k) for k in names}})
+            self.send_response(200); self.end_headers(); self.wfile.write(body.encode())
+        def log_message(self, *a): pass
+    http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+    """)
+
+
+def config(folder: Path, **serve: str) -> Path:
+    lines = ["[serve]"] + [f"{k} = {json.dumps(v)}" for k, v in serve.items()]
+    lines += ['ready_url = "http://127.0.0.1:{port}/"', "[run]", 'phases = ["security"]',
+              "[security]", 'checks = ["secrets"]']
+    path = folder / "echotune.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_setup_installs_into_the_project_venv_and_the_toolkit_is_untouched(tmp_path, cli_env):
+    # idna is in the toolkit's venv at another version: under the old serve PATH the app's pin
+    # replaced the toolkit's copy.
+    (tmp_path / "requirements.txt").write_text("idna==3.4\n")
+    (tmp_path / "app.py").write_text(WHOAMI)
+    config(tmp_path, setup="python3 -m venv .venv && python -m pip install -q --disable-pip-version-check "
+                           "-r requirements.txt", command="python app.py")
+    before = subprocess.run(TOOLKIT_PIP, capture_output=True, text=True, check=True).stdout
+    proc = run_cli("run", "-o", "out", cwd=tmp_path, env=cli_env, timeout=600)
+    after = subprocess.run(TOOLKIT_PIP, capture_output=True, text=True, check=True).stdout
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert after == before
+    project = subprocess.run([str(tmp_path / ".venv" / "bin" / "python"), "-m", "pip", "freeze"],
+                             capture_output=True, text=True, check=True).stdout
+    assert "idna==3.4" in project.splitlines()
+    assert "setup: done" in proc.stderr
+
+
+def test_an_app_runs_with_its_own_interpreter_and_without_the_toolkits_secrets(tmp_path, monkeypatch):
+    other = Path("/usr/bin/python3")  # Debian's interpreter, not the one EchoTune CI runs on
+    subprocess.run([str(other), "-m", "venv", "--without-pip", str(tmp_path / ".venv")], check=True)
+    (tmp_path / "app.py").write_text(WHOAMI)
+    settings = ServeSettings(command="python app.py", ready_url="http://127.0.0.1:{port}/")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_must_not_reach_the_app")
+    app = App(settings, tmp_path)
+    with app:
+        import httpx
+
+        seen = httpx.get(app.base_url + "/").json()
+    assert Path(seen["prefix"]).resolve() == (tmp_path / ".venv").resolve()
+    assert seen["version"].split()[0] == subprocess.run(
+        [str(other), "-c", "import platform; print(platform.python_version())"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    assert seen["env"]["GITHUB_TOKEN"] is None
+    assert seen["env"]["VIRTUAL_ENV"] == str(tmp_path / ".venv") and seen["env"]["PORT"] == str(app.port)
+
+
+def test_setup_runs_again_only_when_its_inputs_change(tmp_path, cli_env):
+    (tmp_path / "package.json").write_text('{"name": "x"}\n')
+    (tmp_path / "app.py").write_text(WHOAMI)
+    config(tmp_path, setup="echo once >> setup.log", build="echo b >> build.log", command="python3 app.py")
+    for _ in range(2):
+        assert run_cli("run", "-o", "out", cwd=tmp_path, env=cli_env).returncode == 0
+    assert (tmp_path / "setup.log").read_text().count("once") == 1
+    assert (tmp_path / "build.log").read_text().count("b") == 2
+    (tmp_path / "package.json").write_text('{"name": "x", "version": "2.0.0"}\n')
+    proc = run_cli("run", "-o", "out", cwd=tmp_path, env=cli_env)
+    assert proc.returncode == 0 and (tmp_path / "setup.log").read_text().count("once") == 2
+    assert run_cli("run", "-o", "out", "--force-setup", cwd=tmp_path, env=cli_env).returncode == 0
+    assert run_cli("run", "-o", "out", "--no-setup", cwd=tmp_path, env=cli_env).returncode == 0
+    assert (tmp_path / "setup.log").read_text().count("once") == 3
+    assert (tmp_path / "build.log").read_text().count("b") == 4
+
+
+@pytest.mark.parametrize("step", ["setup", "build", "command"])
+def test_a_missing_tool_is_named_with_exit_3(tmp_path, cli_env, step):
+    # Without a build step, `run` starts the app for any phase (an older config's command also builds).
+    serve = {"setup": "true", "command": "python3 -c 'import time; time.sleep(30)'"}
+    serve[step] = "npmx-not-installed ci"
+    config(tmp_path, **serve)
+    proc = run_cli("run", "-o", "out", cwd=tmp_path, env=cli_env)
+    assert proc.returncode == 3, proc.stderr
+    assert "needs `npmx-not-installed`, which is not installed" in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("echotune-ci: error")]
+    assert len(errors) == 1 and "Traceback" not in proc.stderr
+
+
+def test_a_ready_url_answering_400_fails_fast_with_the_reason(tmp_path):
+    (tmp_path / "app.py").write_text(textwrap.dedent("""\
+        import http.server, os
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = (b"<html><title>DisallowedHost</title>"
+                        b"<h1>Invalid HTTP_HOST header: '127.0.0.1'</h1>\\x1b[31m")
+                self.send_response(400); self.end_headers(); self.wfile.write(body)
+            def log_message(self, *a): pass
+        http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+        """))
+    settings = ServeSettings(command="python3 app.py", ready_url="http://127.0.0.1:{port}/", timeout=120)
+    started = time.monotonic()
+    with pytest.raises(RunError) as err:
+        App(settings, tmp_path).start()
+    assert time.monotonic() - started < 10
+    message = str(err.value)
+    assert "HTTP 400 Bad Request: DisallowedHost Invalid HTTP_HOST header: '127.0.0.1'" in message
+    assert "add 127.0.0.1 and localhost to ALLOWED_HOSTS" in message and "\x1b" not in message
+
+
+def test_an_app_that_dies_shows_its_traceback_not_only_its_last_lines(tmp_path):
+    (tmp_path / "app.py").write_text("import sys\nprint('starting', flush=True)\nimport no_such_module\n")
+    (tmp_path / "run.sh").write_text("python3 app.py; code=$?; echo 'INFO: worker exiting'; "
+                                     "echo 'INFO: shutting down'; exit $code\n")
+    settings = ServeSettings(command="sh run.sh", ready_url="http://127.0.0.1:{port}/", timeout=30)
+    with pytest.raises(RunError) as err:
+        App(settings, tmp_path).start()
+    message = str(err.value)
+    assert "exited with code 1" in message
+    assert "Traceback (most recent call last)" in message
+    assert "ModuleNotFoundError: No module named 'no_such_module'" in message

@@ -1,0 +1,339 @@
+"""`init` on captured project layouts: the serve, setup, build, port, ready, bundle and audit it writes.
+
+Each folder under tests/fixtures/layouts/ recreates the shape of a kind of
+real project (file names, scripts, entry points, config shapes; a few lines
+each, no third-party code): see docs/real-projects.md for the public apps
+they stand for. init reads files only, so nothing here installs or runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+from echotune_ci.config import load_config
+from echotune_ci.project.commands import bind, kind, segments
+from echotune_ci.project.init import init_project
+
+REF = "0123456789abcdef0123456789abcdef01234567"
+LAYOUTS = Path(__file__).resolve().parents[1] / "fixtures" / "layouts"
+VENV = "python3 -m venv .venv && .venv/bin/python -m pip install"
+
+# layout -> expected [serve] and neighbours; "checks" are substrings of `# check:` lines in echotune.toml.
+EXPECTED: dict[str, dict[str, object]] = {
+    "express-vite": {
+        # render.yaml sets NODE_ENV=production, with which a plain `npm ci` leaves out vite (a devDependency)
+        "setup": "npm ci --include=dev",
+        "setup_inputs": ("package.json", "package-lock.json"),
+        "build": "npm run build",
+        "command": "npm start",
+        "port": "auto",
+        "ready_url": "http://127.0.0.1:{port}/api/health",
+        "env": {"NODE_ENV": "production"},
+        "globs": ("dist/public/**/*.js", "dist/public/**/*.css"),
+        "phases": ("security", "frontend", "load", "bundle"),
+    },
+    "django-procfile": {
+        "setup": f"{VENV} -r requirements.txt",
+        "build": "python manage.py migrate && python manage.py collectstatic --no-input",
+        "command": "gunicorn --bind 127.0.0.1:{port} library.wsgi",
+        "ready_url": "http://127.0.0.1:{port}/",
+        "requirements": ("requirements.txt",),
+        "phases": ("security", "frontend", "load"),
+        "checks": ["library/settings.py sets DEBUG = True and reads no environment variable",
+                   "runtime.txt asks for Python 3.10"],
+    },
+    "express-fixed-port": {
+        "setup": "npm ci",
+        "build": "",
+        "command": "npm start",
+        "port": 5000,
+        "ready_url": "http://127.0.0.1:5000/healthz",
+        "globs": (),
+    },
+    "vite-ssr": {
+        "setup": "npm install",
+        "build": "npm run build",
+        "command": "npm run preview",
+        "port": "auto",
+        "ready_url": "http://127.0.0.1:{port}/",
+        "globs": ("dist/client/**/*.js", "dist/client/**/*.css"),
+        "checks": ["no lockfile", "npm audit reads package-lock.json only"],
+    },
+    "workspaces": {
+        "setup": "yarn install --frozen-lockfile",
+        "build": "yarn workspace web build",
+        "command": "yarn workspace api start",
+        "ready_url": "http://127.0.0.1:{port}/api/health",
+        "globs": ("apps/web/build/**/*.js", "apps/web/build/**/*.css"),
+        "phases": ("security", "load", "bundle"),
+        "checks": ["apps/web is built but the server does not serve it"],
+    },
+    "nextjs": {
+        "setup": "pnpm install --frozen-lockfile",
+        "setup_inputs": ("package.json", "pnpm-lock.yaml"),
+        "build": "pnpm build",
+        "command": "npx next start --hostname 127.0.0.1 --port {port}",
+        "globs": (".next/static/**/*.js", ".next/static/**/*.css"),
+    },
+    "flask-migrate": {
+        "setup": f"{VENV} -r requirements.txt",
+        "setup_inputs": ("requirements.txt",),
+        "build": "flask db upgrade && flask translate compile",
+        "command": "gunicorn --bind 127.0.0.1:{port} blog:app",
+        "port": "auto",
+        "env": {"FLASK_APP": "blog.py", "FLASK_DEBUG": "0"},
+        "requirements": ("requirements.txt",),
+        "ready_url": "http://127.0.0.1:{port}/",
+    },
+    "flask-factory": {
+        "setup": f"{VENV} -r requirements.txt",
+        "build": "flask db upgrade",
+        "command": "flask --app app run --host 127.0.0.1 --port {port}",
+        "env": {"FLASK_APP": "app", "FLASK_DEBUG": "0"},
+        "ready_url": "http://127.0.0.1:{port}/ping",
+        "requirements": (),
+        "security_checks": ("bandit", "secrets", "http"),
+        "checks": ["requirements.txt has unpinned lines (Flask, Flask-Migrate)"],
+    },
+    "procfile": {
+        "build": "flask db upgrade && flask seed-data",
+        "command": "gunicorn --bind 127.0.0.1:{port} -w 2 wsgi:app",
+        "env": {"WEB_CONCURRENCY": "2", "FLASK_APP": "wsgi", "FLASK_DEBUG": "0"},
+        "ready_url": "http://127.0.0.1:{port}/health",
+        "checks": ["SECRET_KEY must be set"],
+    },
+    "django-env": {
+        "setup": f"{VENV} -r requirements.txt",
+        "build": "python manage.py migrate --noinput && python manage.py collectstatic --noinput",
+        "command": "gunicorn --bind 127.0.0.1:{port} mysite.wsgi",
+        "env": {
+            "DJANGO_DEBUG": "False",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SECRET_KEY": "echotune-ci-local-only-not-a-secret",
+        },
+        "ready_url": "http://127.0.0.1:{port}/healthz/",
+        "requirements": ("requirements.txt",),
+        "checks": ["requires DJANGO_SECRET_KEY"],
+    },
+    "django-environ": {
+        "setup": "uv sync --frozen",
+        "setup_inputs": ("pyproject.toml", "uv.lock"),
+        "build": "python manage.py migrate --noinput",
+        "command": "python manage.py runserver 127.0.0.1:{port} --noreload",
+        "env": {"DEBUG": "False", "ALLOWED_HOSTS": "127.0.0.1,localhost"},
+        "pyproject": "pyproject.toml",
+        "checks": ["runserver is Django's development server", ".python-version asks for Python 3.12"],
+    },
+    "fastapi-src": {
+        "setup": f"{VENV} -r requirements.txt",
+        "command": "gunicorn --bind 127.0.0.1:{port} api.main:app",
+        "cwd": "src",
+        "ready_url": "http://127.0.0.1:{port}/generate_name",
+        "requirements": ("src/requirements.txt",),
+        "phases": ("security", "load"),
+    },
+    "fastapi-uv": {
+        "setup": "uv sync --frozen",
+        "build": "alembic upgrade head",
+        "command": "uvicorn app.main:app --host 127.0.0.1 --port {port}",
+        "ready_url": "http://127.0.0.1:{port}/api/health",
+        "pyproject": "pyproject.toml",
+    },
+    "fastapi-fixed-port": {
+        "command": "python main.py",
+        "port": 8001,
+        "ready_url": "http://127.0.0.1:8001/",
+        "requirements": ("requirements.txt",),
+    },
+    "dockerfile-only": {
+        "setup": "",
+        "build": "docker build -t echotune-app .",
+        "command": "docker run --rm -p 127.0.0.1:{port}:80 echotune-app",
+        "checks": ["needs a docker daemon"],
+    },
+    "compose-services": {
+        "command": "gunicorn --bind 127.0.0.1:{port} app:app",
+        "requirements": ("requirements.txt",),
+        "checks": [
+            "starts PostgreSQL ('db', postgres:16) for the app, found through DATABASE_URL",
+            "starts Redis ('cache', redis:7-alpine) for the app, found through REDIS_URL",
+        ],
+    },
+    "nothing": {"setup": "", "build": "", "command": "", "globs": ()},
+}
+SERVE_KEYS = ("setup", "build", "command", "port", "cwd", "ready_url", "setup_inputs")
+
+
+def init_layout(name: str, tmp_path: Path) -> Path:
+    root = tmp_path / name
+    shutil.copytree(LAYOUTS / name, root)
+    init_project(root, ref=REF)
+    return root
+
+
+def test_every_layout_has_expectations():
+    assert sorted(p.name for p in LAYOUTS.iterdir() if p.is_dir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_layout(name, tmp_path):
+    expected = EXPECTED[name]
+    root = init_layout(name, tmp_path)
+    text = (root / "echotune.toml").read_text()
+    cfg = load_config(root / "echotune.toml")  # validates: unknown keys and bad values raise
+    for key in SERVE_KEYS:
+        if key in expected:
+            assert getattr(cfg.serve, key) == expected[key], key
+    if "env" in expected:
+        assert dict(cfg.serve.env) == expected["env"]
+    if "globs" in expected:
+        assert cfg.bundle.globs == expected["globs"]
+    if "phases" in expected:
+        assert cfg.run.phases == expected["phases"]
+    if "requirements" in expected:
+        assert cfg.security.audit.requirements == expected["requirements"]
+    if "pyproject" in expected:
+        assert cfg.security.audit.pyproject == expected["pyproject"]
+    if "security_checks" in expected:
+        assert cfg.security.checks == expected["security_checks"]
+    checks = " ".join(" ".join(line[2:].split()) for line in text.splitlines() if line.startswith("#"))
+    for note in expected.get("checks", []):
+        assert note in checks, note
+    # never an install or a build inside the command
+    assert kind(cfg.serve.command) in ("serve", "other") if cfg.serve.command else True
+    assert not any(kind(part) in ("install", "build") for part in segments(cfg.serve.command))
+
+
+def test_nothing_runnable_writes_the_command_commented_out(tmp_path, cli_env):
+    root = tmp_path / "nothing"
+    shutil.copytree(LAYOUTS / "nothing", root)
+    proc = run_cli("init", "--dir", str(root), "--ref", REF, env=cli_env)
+    assert proc.returncode == 0, proc.stderr
+    assert "nothing runnable detected; looked for: Procfile, app.json" in proc.stderr
+    text = (root / "echotune.toml").read_text()
+    assert '# command = "gunicorn --bind 127.0.0.1:{port} app:app"' in text
+    assert "# Nothing runnable was found. Looked for: Procfile" in text
+    assert load_config(root / "echotune.toml").serve.command == ""
+    run = run_cli("run", "--config", str(root / "echotune.toml"), "-o", str(tmp_path / "out"), env=cli_env)
+    assert run.returncode == 2 and "serve.command" in run.stderr  # never measures a wrong server
+
+
+def test_init_prints_each_decision_with_its_file(tmp_path, cli_env):
+    root = tmp_path / "flask-migrate"
+    shutil.copytree(LAYOUTS / "flask-migrate", root)
+    proc = run_cli("init", "--dir", str(root), "--ref", REF, env=cli_env)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "flask project (Procfile, requirements.txt, Dockerfile)"
+    assert "  command: gunicorn --bind 127.0.0.1:{port} blog:app  <- Procfile (web)" in lines
+    assert "  build: flask db upgrade  <- Procfile (web)" in lines
+    assert "  env: FLASK_APP=blog.py  <- Dockerfile (ENV)" in lines
+
+
+def test_check_notes_stand_above_their_key(tmp_path):
+    root = init_layout("django-env", tmp_path)
+    lines = (root / "echotune.toml").read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("env = "))
+    assert lines[at - 2].startswith("# check: mysite/settings.py requires DJANGO_SECRET_KEY")
+    tomllib.loads("\n".join(lines))
+
+
+def test_serve_command_option_replaces_the_detected_one(tmp_path):
+    root = tmp_path / "nothing"
+    shutil.copytree(LAYOUTS / "nothing", root)
+    done = init_project(root, ref=REF, serve_command="./serve --port {port}")
+    assert done.app.runnable and done.app.framework == "custom"
+    assert load_config(root / "echotune.toml").serve.command == "./serve --port {port}"
+
+
+@pytest.mark.parametrize(
+    ("line", "command"),
+    [
+        (
+            "gunicorn -b :5000 --access-logfile - app:app",
+            "gunicorn --bind 127.0.0.1:{port} --access-logfile - app:app",
+        ),
+        ("exec gunicorn --bind=0.0.0.0:$PORT app:app", "gunicorn --bind 127.0.0.1:{port} app:app"),
+        (
+            "uvicorn main:app --host 0.0.0.0 --port 80 --reload",
+            "uvicorn main:app --host 127.0.0.1 --port {port}",
+        ),
+        ("poetry run uvicorn main:app", "poetry run uvicorn main:app --host 127.0.0.1 --port {port}"),
+        ("python manage.py runserver 0.0.0.0:8000", "python manage.py runserver 127.0.0.1:{port} --noreload"),
+        ("flask run --debug -p 5001", "flask run --host 127.0.0.1 --port {port}"),
+        ("next start -p 3000", "next start --hostname 127.0.0.1 --port {port}"),
+        ("vite preview", "vite preview --host 127.0.0.1 --port {port} --strictPort"),
+        (
+            "daphne -b 0.0.0.0 -p 8000 site.asgi:application",
+            "daphne -b 127.0.0.1 -p {port} site.asgi:application",
+        ),
+        ("python run.py --port 5000", "python run.py --port {port}"),
+        ("waitress-serve --port=8080 app:app", "waitress-serve --listen=127.0.0.1:{port} app:app"),
+        ("gunicorn 'app:create_app()'", "gunicorn --bind 127.0.0.1:{port} 'app:create_app()'"),
+    ],
+)
+def test_bind(line, command):
+    assert bind(line).command == command
+
+
+def test_bind_moves_fixed_environment_out():
+    bound = bind("NODE_ENV=production PORT=5000 node dist/index.js")
+    assert bound.command == "node dist/index.js" and bound.env == {"NODE_ENV": "production"}
+    assert bound.port == "env"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("npm ci", "install"),
+        ("yarn", "install"),
+        ("python -m pip install -r requirements.txt", "install"),
+        ("npm run build", "build"),
+        ("flask db upgrade", "build"),
+        ("python manage.py collectstatic --no-input", "build"),
+        ("npx prisma migrate deploy", "build"),
+        ("node server.js", "serve"),
+        ("npm start", "serve"),
+        ("echo hello", "other"),
+    ],
+)
+def test_kind(line, expected):
+    assert kind(line) == expected
+
+
+def test_segments_respect_quotes():
+    assert segments("flask db upgrade; echo 'a && b' && gunicorn app:app") == [
+        "flask db upgrade",
+        "echo 'a && b'",
+        "gunicorn app:app",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("config", "globs"),
+    [
+        # root and outDir anchored at the config's folder through a variable, outDir behind an env fallback
+        ("const HERE = path.dirname(fileURLToPath(import.meta.url));\n"
+         "export default { root: path.join(HERE, 'web'),\n"
+         "  build: { outDir: path.resolve(process.env.APP_DIST || path.join(HERE, 'dist')) } };\n", "dist"),
+        # a relative outDir is relative to Vite's root
+        ("export default { root: 'web', build: { outDir: 'out' } };\n", "web/out"),
+        ("export default { root: 'web' };\n", "web/dist"),
+    ],
+)
+def test_vite_output_folder(tmp_path, config, globs):
+    (tmp_path / "package.json").write_text(
+        '{"scripts": {"build": "vite build", "preview": "vite preview"}, "devDependencies": {"vite": "^5"}}'
+    )
+    (tmp_path / "vite.config.js").write_text(config)
+    done = init_project(tmp_path, ref=REF)
+    assert done.app.bundle_globs == [f"{globs}/**/*.js", f"{globs}/**/*.css"]
+    # a static preview script is rewritten to listen on {port}, and said to be a static server
+    assert done.app.command == "npx vite preview --host 127.0.0.1 --port {port} --strictPort"
+    assert "built files are served by `vite preview`" in " ".join(done.app.notes("command"))
