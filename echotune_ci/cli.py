@@ -14,7 +14,7 @@ import click
 
 from . import __version__
 from .console import set_verbosity
-from .errors import EXIT_USAGE, EchoTuneError
+from .errors import EXIT_USAGE, EchoTuneError, Terminated
 from .phases.registry import PHASES
 
 # name -> (module, one-line help). Help is listed here so that --help does not
@@ -89,15 +89,17 @@ def cli(verbose: int, quiet: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """The console script: run the CLI and turn every outcome into an exit code (never a traceback
-    for a user's mistake: 2 usage/config/input, 3 could not run, 130 interrupted)."""
+    for a user's mistake: 2 usage/config/input, 3 could not run, 130 interrupted, 143 terminated)."""
     try:
         rv = cli.main(args=argv, prog_name="echotune-ci", standalone_mode=False,
                       auto_envvar_prefix="ECHOTUNE")
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("echotune-ci: aborted", err=True)
-        sys.exit(130)
+    except click.exceptions.Abort as exc:
+        # click turns KeyboardInterrupt into Abort; SIGTERM (a cancelled CI job) keeps its own code.
+        terminated = isinstance(exc.__cause__, Terminated)
+        click.echo("echotune-ci: terminated" if terminated else "echotune-ci: aborted", err=True)
+        sys.exit(143 if terminated else 130)
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx is not None else "echotune-ci"
         click.echo(f"echotune-ci: error: {exc.format_message()} (see '{where} --help')", err=True)
@@ -108,6 +110,9 @@ def main(argv: list[str] | None = None) -> None:
     except EchoTuneError as exc:
         click.echo(f"echotune-ci: error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except Terminated:
+        click.echo("echotune-ci: terminated", err=True)
+        sys.exit(143)
     except KeyboardInterrupt:
         click.echo("echotune-ci: interrupted", err=True)
         sys.exit(130)

@@ -32,6 +32,10 @@ class RunError(EchoTuneError):
     exit_code = 3
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (how CI cancels a job), handled like Ctrl-C: the app is stopped, the exit code is 143."""
+
+
 EXIT_OK = 0
 EXIT_GATE_FAILED = 1
 EXIT_USAGE = 2

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from . import console
 from .config import Config, override
-from .errors import ConfigError, EchoTuneError
+from .errors import ConfigError, EchoTuneError, RunError, Terminated
 from .fsutil import relative_path
 from .gate import GateOutcome, evaluate
 from .phases.base import Phase, PhaseContext
@@ -29,6 +29,7 @@ from .phases.registry import PHASE_NAMES, get_phase, phase_settings
 from .reporting import write_report_files
 from .results import PhaseResult, load_results
 from .serve import App, serve_settings
+from .serve.steps import SKIPPED_HINT
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -46,7 +47,7 @@ class RunOutcome:
 def _sigterm_as_interrupt() -> Iterator[None]:
     """CI cancels jobs with SIGTERM: treat it like Ctrl-C so the app is stopped."""
     def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+        raise Terminated
 
     try:
         previous = signal.signal(signal.SIGTERM, handler)
@@ -121,12 +122,18 @@ class ServeOptions:
     url: str | None = None
 
 
+def _secret_names(cfg: Config) -> tuple[str, ...]:
+    """Variables the configuration names as holding our own secrets (research key, probe passwords):
+    the app under test does not get them. (A JWT signing key is the app's own and stays.)"""
+    names = (cfg.research.api_key_env, cfg.security.http.auth.password_env, cfg.frontend.login.password_env)
+    return tuple(n for n in names if n)
+
+
 def _must_start(cfg: Config, phases: list[Phase[Any]], options: ServeOptions) -> bool:
-    """Whether `run` starts the app: a phase measures it, or [serve] has a command but no build
-    step (an older config whose command also builds); never with --url. ConfigError when [serve]
-    cannot start it."""
-    start = options.url is None and (any(p.needs_app for p in phases)
-                                     or bool(cfg.serve.command and not cfg.serve.build))
+    """Whether `run` starts the app: a phase measures it, or [serve] has a command (the security
+    phase's header checks and auth probes use the app when it runs); never with --url.
+    ConfigError when [serve] cannot start it."""
+    start = options.url is None and (any(p.needs_app for p in phases) or bool(cfg.serve.command))
     if start:
         serve_settings(cfg)
     return start
@@ -138,15 +145,21 @@ def _serve(cfg: Config, start: bool, options: ServeOptions,
     if options.url is not None:
         return None
     serve = cfg.serve
-    app = App(serve, cfg.resolve(serve.cwd), extra_env, root=cfg.root)
+    app = App(serve, cfg.resolve(serve.cwd), extra_env, root=cfg.root, drop=_secret_names(cfg))
+    skipped = False
     if not options.skip_setup and (serve.setup or serve.build):
-        for note in app.prepare(force=options.force_setup):
+        prepared = app.prepare(force=options.force_setup)
+        skipped = prepared.setup_skipped
+        for note in prepared.notes:
             console.info(note)
     if not start:
         return None
     with console.progress("starting the app") as p:
         p.update(serve.command)
-        app.start()
+        try:
+            app.start()
+        except RunError as exc:
+            raise RunError(f"{exc}; {SKIPPED_HINT}" if skipped else str(exc)) from None
     console.info(f"app ready at {app.base_url} (pid {app.pid})")
     return app
 

@@ -29,18 +29,18 @@ export REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export ECHOTUNE_AUTH_USERNAME=demo ECHOTUNE_AUTH_PASSWORD=demo-password
 MUSICAPP_JWT_SECRET=$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')
 export MUSICAPP_JWT_SECRET
-# Audit offline when a PyPA advisory-database copy sits beside the checkout;
-# otherwise pip-audit asks PyPI.
-if [ -z "${ECHOTUNE_ADVISORY_DB:-}" ] && [ -d ../shared/advisory-db/vulns ]; then
-  export ECHOTUNE_ADVISORY_DB="$PWD/../shared/advisory-db"
-fi
-export ECHOTUNE_REDIS_URL="$REDIS_URL"
-
 case "${ECHOTUNE_EXAMPLE:-flask}" in
-  flask) example=examples/musicapp ;;
-  node) example=examples/musicapp-node ;;
+  flask) example=examples/musicapp advisories=../shared/advisory-db ;;
+  node) example=examples/musicapp-node advisories=../shared/advisory-db-npm ;;
   *) echo "demo: ECHOTUNE_EXAMPLE must be flask or node, not '${ECHOTUNE_EXAMPLE}'" >&2; exit 2 ;;
 esac
+# Audit offline when an advisory-database copy (OSV records: PyPA's for the
+# Flask example, npm's for the Node one) sits beside the checkout; otherwise
+# the audit asks PyPI or the OSV API online.
+if [ -z "${ECHOTUNE_ADVISORY_DB:-}" ] && [ -d "$advisories/vulns" ]; then
+  export ECHOTUNE_ADVISORY_DB="$PWD/$advisories"
+fi
+export ECHOTUNE_REDIS_URL="$REDIS_URL"
 
 set +e
 .venv/bin/echotune-ci run --config "$example/echotune.toml" --output-dir results/ "$@"

@@ -9,7 +9,9 @@ import click
 
 @click.command(name="init")
 @click.option("--dir", "root", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              default=Path("."), show_default=True, help="The repository to set up.")
+              default=Path("."), show_default=True,
+              help="The project to set up (echotune.toml goes here; the workflows go to the root of the git "
+                   "repository that holds it).")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 @click.option("--ref",
               help="echotune-ci commit SHA the workflows pin (default: the installed one's, when known).")
@@ -23,12 +25,12 @@ def command(root: Path, force: bool, ref: str | None, repository: str, serve_com
     """Read the project's own run instructions (Procfile, package.json scripts, manage.py, Dockerfile...)
     and write echotune.toml ([serve] setup, build, command, port, ready_url) and the workflows."""
     from ..console import info
-    from ..project.init import init_project, summary_lines
+    from ..project.init import init_project, summary_lines, written_lines
 
     done = init_project(root, ref=ref, repository=repository, serve_command=serve_command, research=research,
                         force=force)
     for line in summary_lines(done.app):
         info(line)
-    for path in done.written:
-        click.echo(f"wrote {path}")
+    for line in written_lines(done):
+        click.echo(line)
     return 0

@@ -37,6 +37,8 @@ def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str
     from ..reporting import append_step_summary, report_input, set_github_output
     from ..runner import ServeOptions, run
 
+    if no_setup and force_setup:
+        raise click.UsageError("--no-setup and --force-setup exclude each other")
     cfg = get_config(config_path)
     out = output_dir or Path(cfg.run.output_dir)
     outcome = run(cfg, out, only=phases, baseline=list(baseline) or None, serve_command=serve_command,

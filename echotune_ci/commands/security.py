@@ -26,7 +26,8 @@ _FOLDER = click.Path(file_okay=False, path_type=Path)
 @click_option(SecuritySettings, "audit.environment", "--installed",
               help="Audit the packages installed in this Python.")
 @click_option(SecuritySettings, "audit.advisory_db", "--advisory-db", type=_FOLDER,
-              help="Offline: a PyPA advisory-database folder (vulns/<package>/*.yaml).")
+              help="Offline: an OSV advisory folder (vulns/<package>/*.json or *.yaml), e.g. the PyPA "
+                   "advisory database or an npm one.")
 @click_option(SecuritySettings, "audit.osv_url", "--osv-url",
               help="An OSV API (mirror): base URL or its /v1/query URL.")
 @click_option(SecuritySettings, "http.url", "--url",
@@ -47,11 +48,14 @@ def command(paths: tuple[Path, ...], requirements: tuple[Path, ...], pyproject: 
             installed: bool | None, advisory_db: Path | None, osv_url: str | None, url: str | None,
             only: tuple[str, ...], baseline: Path | None, update_baseline: bool, sarif: Path | None,
             fail_on: str | None, fmt: str, config_path: Path | None, output: Path | None) -> int:
-    """Bandit, pip-audit, secrets, HTTP headers and auth probes; exit 1 when the gate fails.
+    """Bandit, njsscan, the dependency audit, secrets, HTTP headers and auth probes; exit 1 when the
+    gate fails.
 
-    PATH arguments limit bandit and the secret scan to those files or folders
-    (what pre-commit passes); --requirements/--pyproject/--installed select the
-    audit; --url the header and auth checks. Without any of them, the checks
+    PATH arguments limit bandit, the secret scan and the Node.js analysis
+    (njsscan) to those files or folders (what pre-commit passes);
+    --requirements/--pyproject/--installed/--advisory-db/--osv-url select the
+    audit (Python requirements and JavaScript lockfiles); --url the header and
+    auth checks. Without any of them, the checks
     listed in [security] checks run.
     """
     from ..console import progress

@@ -30,7 +30,7 @@ class PhaseEntry:
 
 PHASES: tuple[PhaseEntry, ...] = (
     PhaseEntry("security", "echotune_ci.phases.security.phase:PHASE",
-               "Security gate: bandit, pip-audit, secrets, headers, auth probes."),
+               "Security gate: bandit, njsscan, dependency audit, secrets, headers, auth probes."),
     PhaseEntry("load", "echotune_ci.phases.load.phase:PHASE", "Backend gate: a headless locust load test."),
     PhaseEntry("frontend", "echotune_ci.phases.frontend.phase:PHASE",
                "Frontend gate: web vitals and accessibility in Chromium."),

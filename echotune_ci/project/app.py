@@ -12,20 +12,28 @@ Order, most specific first:
    the app, Django's manage.py (:mod:`.pyapp`, :mod:`.django`);
 4. a Dockerfile alone: served through docker.
 
+A static preview or a dev server is only a stand-in: when the top folder has
+no real server but a folder of its own holds one (a Python ``backend/``
+beside a Vite ``frontend/``), that server is served, and the client packages
+are installed, built and measured with it (:mod:`.clients`).
+
 Installs go to ``setup``, builds and migrations to ``build``, and ``command``
 only starts the app. Whatever no file confirmed gets a ``# check:`` note.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from . import commands
-from .appsetup import AppSetup
+from .appsetup import AppSetup, Decision
+from .clients import attach_clients, node_notes, output_folder
 from .django import DjangoFacts, allows_loopback, read_django
-from .files import JS_SUFFIXES, join, ready_path, rel, root_route, source_files
-from .instructions import Instructions, Step, read_instructions
+from .files import JS_SUFFIXES, join, read_text, ready_path, rel, root_route, source_files
+from .instructions import ONCE, Instructions, Step, read_instructions, readme_steps
 from .nodeapp import (
+    INSTALL_HOOKS,
     Package,
     Tools,
     bundle_globs,
@@ -36,8 +44,10 @@ from .nodeapp import (
     start_command,
     tools,
 )
-from .pyapp import Target, dotenv, find_target, framework_of, python_port, server_command
+from .nodenotes import required_env as node_required_env
+from .pyapp import Target, dotenv, find_target, framework_of, python_port, required_env, server_command
 from .pydeps import PythonDeps, audit_files, pip_adds, read_python, setup_command
+from .runtimes import python_asked, python_note
 
 LOOKED_FOR = (
     "Procfile",
@@ -65,12 +75,19 @@ _PY_PROGRAMS = (
 )
 _APP_FOLDERS = ("src", "backend", "server", "api", "app", "web", "service")
 PLACEHOLDER_SECRET = "echotune-ci-local-only-not-a-secret"
-# npm packages whose install step downloads a binary from elsewhere, and the variable that skips it.
-_DOWNLOADERS = {
-    "puppeteer": "PUPPETEER_SKIP_DOWNLOAD=true",
-    "cypress": "CYPRESS_INSTALL_BINARY=0",
-    "electron": "ELECTRON_SKIP_BINARY_DOWNLOAD=1",
-}
+# Variables whose value is a secret: a required one gets a placeholder (and a note to pass a real one in CI).
+_SECRET_NAME = re.compile(r"SECRET|(?:^|_)KEY$|TOKEN|PASSWORD|PASSWD|SALT|PRIVATE", re.I)
+# The distribution to install for a framework when the project names no dependencies at all.
+_DISTRIBUTIONS = {"fastapi": "fastapi", "flask": "flask", "starlette": "starlette", "quart": "quart",
+                  "litestar": "litestar", "sanic": "sanic", "bottle": "bottle", "falcon": "falcon",
+                  "django": "django"}
+# A build step that prepares the database (migrations, the project's own deploy or init-db command).
+_SETS_UP_DB = re.compile(
+    r"(?<![\w-])(?:deploy|init[-_]?db|create[-_]?db|setup[-_]?db|upgrade|migrate|bootstrap|seed)(?![\w-])"
+)
+# Dependencies that mean the app keeps data in a database whose tables must exist.
+_DATABASES = ("sqlalchemy", "flask-sqlalchemy", "sqlmodel", "peewee", "tortoise-orm", "pony", "databases",
+              "ormar", "piccolo", "mongoengine")
 
 
 def detect_app(root: Path) -> AppSetup:
@@ -80,14 +97,20 @@ def detect_app(root: Path) -> AppSetup:
     is not valid JSON or TOML.
     """
     app = _detect_in(root, root)
-    if app is None or not app.runnable or app.kind == "python" and not app.setup:
-        # The app may live in a folder of its own (src/, backend/...) with its own manifest.
+    if app is None or not app.runnable or app.fallback or app.kind == "python" and not app.setup:
+        # The app may live in a folder of its own (src/, backend/...) with its own manifest, or be a
+        # Python backend beside a front end that only has a static preview at the top.
         for name in _APP_FOLDERS:
             folder = root / name
-            if folder.is_dir() and _has_manifest(folder):
-                inner = _detect_in(root, folder)
-                if inner is not None and inner.runnable and (inner.setup or app is None or not app.runnable):
-                    return _with_dev_dependencies(inner)
+            if not folder.is_dir() or not (_has_manifest(folder) or _creates_python_app(folder)):
+                continue
+            inner = _detect_in(root, folder)
+            if inner is None or not inner.runnable or inner.fallback:
+                continue
+            if app is not None and app.fallback and inner.kind == "python":
+                return _with_dev_dependencies(_with_clients(inner, root, folder, app))
+            if inner.setup or app is None or not app.runnable or app.fallback:
+                return _with_dev_dependencies(inner)
     if app is None:
         app = AppSetup(kind="none", framework="unknown", looked_for=list(LOOKED_FOR))
         app.decide("command", "", "nothing runnable found")
@@ -111,11 +134,37 @@ def _with_dev_dependencies(app: AppSetup) -> AppSetup:
     return app
 
 
+def _with_clients(server: AppSetup, root: Path, folder: Path, top: AppSetup) -> AppSetup:
+    """*server* (a Python backend in *folder*) with the client packages of the top folder, which only had
+    a static preview or a dev server (*top*), installed, built and measured beside it."""
+    inside = folder.resolve()
+    clients = [p for p in node_packages(root) if p.client and not p.path.resolve().is_relative_to(inside)]
+    if not clients:
+        return server
+    where = rel(folder, root)
+    server.decisions = [
+        Decision("cwd", d.value, f"{where}/ runs the server; {', '.join(p.dir + '/' for p in clients)} only "
+                 f"builds a client (the top folder alone would be served by `{top.command}`)")
+        if d.key == "cwd" else d
+        for d in server.decisions
+    ]
+    sources = list(source_files(folder, (".py",), limit=300))
+    attach_clients(server, folder, root, clients, sources)
+    frameworks = {server.framework, top.framework}
+    server.framework = " + ".join(sorted(frameworks, key=lambda f: f != server.framework))
+    return server
+
+
 def _has_manifest(folder: Path) -> bool:
     return any(
         (folder / n).is_file()
         for n in ("requirements.txt", "pyproject.toml", "manage.py", "Dockerfile", "Procfile", "setup.py")
     )
+
+
+def _creates_python_app(folder: Path) -> bool:
+    """Whether a module in *folder* creates a web app (``app = FastAPI()``), manifest or not."""
+    return find_target(folder, PythonDeps(), {}) is not None
 
 
 def _detect_in(root: Path, folder: Path) -> AppSetup | None:
@@ -126,6 +175,8 @@ def _detect_in(root: Path, folder: Path) -> AppSetup | None:
     python = bool(framework_of(deps) or (folder / "manage.py").is_file()) or web in _PY_PROGRAMS
     if web and web not in _PY_PROGRAMS and packages:
         python = False
+    if not python and not packages and not deps.found and not web and _creates_python_app(folder):
+        python = True  # an app module and no manifest at all: setup installs the framework
     cwd = rel(folder, root)
     if python or (deps.found and not packages):
         app = _python_app(folder, ins, deps)
@@ -141,6 +192,7 @@ def _detect_in(root: Path, folder: Path) -> AppSetup | None:
         app.requirements = [join(cwd, r) for r in app.requirements]
         app.pyproject = join(cwd, app.pyproject) if app.pyproject else ""
         app.bundle_globs = [join(cwd, g) for g in app.bundle_globs]
+        app.generated = [join(cwd, g) for g in app.generated]
     _services(app, ins)
     return app
 
@@ -170,23 +222,55 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     if target is not None and app.framework == "python":
         app.framework = target.framework
     adds = _python_command(app, folder, ins, deps, django, target)
+    if not setup and not deps.found and app.framework in _DISTRIBUTIONS:
+        # No manifest at all: install the framework (and the server) into a project venv, and say so.
+        installs = list(dict.fromkeys([_DISTRIBUTIONS[app.framework], *adds]))
+        setup = f"python3 -m venv .venv && .venv/bin/python -m pip install {' '.join(installs)}"
+        why = "no manifest"
+        app.check(
+            "setup",
+            f"no requirements file or pyproject.toml: setup installs {', '.join(installs)} (their latest "
+            "versions) to serve the app, and the dependency audit has nothing to read; commit a pinned "
+            "requirements file",
+        )
+        adds = []
     app.setup, app.setup_inputs = pip_adds(setup, adds), inputs
     if setup:
         app.decide("setup", app.setup, why)
-    if deps.python_version[0]:
-        app.check(
-            "setup",
-            f"{deps.python_version[1]} asks for Python {deps.python_version[0]}: the venv is made "
-            "with python3; use that version's interpreter if python3 is another",
-        )
+    note = python_note(python_asked(folder))
+    if note:
+        app.check("setup", note)
     for package in adds:
         app.check("setup", f"{package} is not in the dependencies: setup installs it to serve the app")
-    _python_build(app, folder, ins, deps, django, target)
+    sources = list(source_files(folder, (".py",), limit=300))
+    _python_build(app, folder, ins, deps, django, target, sources)
     _python_env(app, folder, ins, deps, django, target)
+    _required_env(app, [(r.name, r.where, f"os.environ['{r.name}']") for r in required_env(folder, sources)])
     _python_audit(app, deps)
-    _ready(app, ins, list(source_files(folder, (".py",), limit=300)), folder)
-    _python_assets(app, folder)
+    _ready(app, ins, sources, folder)
+    attach_clients(app, folder, folder, node_packages(folder), sources)
     return app
+
+
+def _required_env(app: AppSetup, found: list[tuple[str, str, str]]) -> None:
+    """Notes (and placeholders for secrets) for variables the app cannot start without."""
+    for name, where, how in found:
+        if name in app.env:
+            continue
+        if _SECRET_NAME.search(name):
+            app.env[name] = PLACEHOLDER_SECRET
+            app.decide("env", f"{name}=(placeholder)", f"{where.rsplit(':', 1)[0]} requires it")
+            app.check(
+                "env",
+                f"{where} requires {name} ({how}, no default): a placeholder is set here; in CI pass a real "
+                "one from a secret",
+            )
+        else:
+            app.check(
+                "env",
+                f"{where} requires {name} ({how}, no default): the app stops without it; add it to "
+                "[serve] env with a value for this machine",
+            )
 
 
 def _python_command(
@@ -282,11 +366,13 @@ def _python_build(
     deps: PythonDeps,
     django: DjangoFacts | None,
     target: Target | None,
+    sources: list[Path],
 ) -> None:
     steps: list[str] = []
     for step in ins.pre:
         if commands.kind(step.command) != "install":
             _add_build(app, steps, step.command, step.source)
+    stated_db = any(_SETS_UP_DB.search(s) for s in steps)
     if django is not None:
         _add_build(
             app,
@@ -303,17 +389,51 @@ def _python_build(
                 f"{django.settings_file} sets STATIC_ROOT",
                 unless="collectstatic",
             )
+        if django.static_root and any("collectstatic" in s for s in steps):
+            app.generated.append(django.static_root_dir)
+    elif stated_db:
+        pass  # the project's own steps prepare the database (`flask deploy`, `flask db upgrade`...)
     elif deps.has("flask-migrate") and (folder / "migrations").is_dir():
-        _add_build(
-            app,
-            steps,
-            "flask db upgrade",
-            "Flask-Migrate in the dependencies and migrations/",
-            unless="db upgrade",
-        )
+        _add_build(app, steps, "flask db upgrade", "Flask-Migrate in the dependencies and migrations/")
     elif deps.has("alembic") and (folder / "alembic.ini").is_file():
         _add_build(app, steps, "alembic upgrade head", "alembic.ini", unless="alembic")
+    if not any(_SETS_UP_DB.search(s) for s in steps):
+        _readme_once(app, folder, steps, ("flask", "manage.py", "python", "alembic"))
+    if django is None and not any(_SETS_UP_DB.search(s) for s in steps):
+        _database_note(app, folder, deps, sources)
     app.build = " && ".join(steps)
+
+
+def _readme_once(app: AppSetup, folder: Path, steps: list[str], clis: tuple[str, ...]) -> None:
+    """The README's "run this once" database command (``flask --app flaskr init-db``) as a build step."""
+    for step in readme_steps(folder):
+        if commands.program(step.command) in clis and ONCE.search(step.command):
+            _add_build(app, steps, step.command, f"{step.source} (run once to set the database up)")
+            app.check(
+                "build",
+                f"{step.source} says to run `{step.command}` once to set the database up: it is a build "
+                "step here, so it runs before every `run`; make sure running it again is safe (it may "
+                "empty the database)",
+            )
+            return
+
+
+def _database_note(app: AppSetup, folder: Path, deps: PythonDeps, sources: list[Path]) -> None:
+    """A note when the app keeps data in a database and nothing says how its tables are made."""
+    used = next((d for d in _DATABASES if deps.has(d)), "")
+    if not used:
+        schema = next(folder.glob("*/schema.sql"), None) or next(folder.glob("schema.sql"), None)
+        if schema is not None:
+            used = rel(schema, folder)
+        elif any("sqlite3.connect(" in read_text(p) for p in sources):
+            used = "sqlite3"
+    if used:
+        app.check(
+            "build",
+            f"the app keeps data in a database ({used}) and no file says how its tables are created: the "
+            "database may need initialising; if pages fail with 'no such table', add the command that "
+            "creates them to build",
+        )
 
 
 def _python_env(
@@ -411,23 +531,6 @@ def _python_audit(app: AppSetup, deps: PythonDeps) -> None:
         )
 
 
-def _python_assets(app: AppSetup, folder: Path) -> None:
-    """A package.json beside the Python app builds its front end: setup and build get the npm steps."""
-    if not (folder / "package.json").is_file():
-        return
-    packages = node_packages(folder)
-    pkg = packages[0]
-    if "build" not in pkg.scripts:
-        return
-    tool = tools(folder, pkg.data)
-    app.setup = " && ".join(s for s in (app.setup, tool.install) if s)
-    app.setup_inputs += ["package.json", tool.lockfile] if tool.lockfile else ["package.json"]
-    app.decide("setup", tool.install, f"package.json ({tool.lockfile or 'no lockfile'})")
-    app.build = " && ".join(s for s in (tool.run("build"), app.build) if s)
-    app.decide("build", tool.run("build"), "package.json (scripts.build)")
-    _bundle(app, packages)
-
-
 def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) -> None:
     if ins.health is not None:
         app.ready_path = ins.health.command
@@ -464,12 +567,15 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
     for name, step in ins.env.items():
         app.env[name] = step.command
         app.decide("env", f"{name}={step.command}", step.source)
-    server = _node_command(app, folder, ins, packages, tool)
+    server, entry = _node_command(app, folder, ins, packages, tool)
     _node_build(app, ins, packages, tool)
     if server is not None:
         client_dirs = frozenset(p.dir.split("/")[-1] for p in packages if p is not server and p.dir != ".")
-        _node_port(app, server, client_dirs, folder)
-        _ready(app, ins, list(source_files(server.path, JS_SUFFIXES, limit=300, skip=client_dirs)), folder)
+        _node_port(app, server, client_dirs, folder, entry)
+        sources = list(source_files(server.path, JS_SUFFIXES, limit=300, skip=client_dirs))
+        _ready(app, ins, sources, folder)
+        required = node_required_env(sources, folder)
+        _required_env(app, [(r.name, r.where, f"process.env.{r.name} checked") for r in required])
     else:
         _ready(app, ins, [], folder)
     _bundle(app, packages)
@@ -486,6 +592,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
             f"npm audit reads package-lock.json only; {tool.lockfile or 'no lockfile'}: "
             "the Node dependencies are not audited",
         )
+    node_notes(app, packages, folder)
     return app
 
 
@@ -512,57 +619,58 @@ def _node_framework(packages: list[Package]) -> str:
 
 def _node_setup(app: AppSetup, packages: list[Package], tool: Tools) -> None:
     top = packages[0]
-    steps = [tool.install]
+    install = tool.install_at(top.dir)
+    steps = [install]
     inputs = [join(top.dir, "package.json")] + ([join(top.dir, tool.lockfile)] if tool.lockfile else [])
-    app.decide("setup", tool.install, join(top.dir, tool.lockfile or "package.json (no lockfile)"))
+    app.decide("setup", install, join(top.dir, tool.lockfile or "package.json (no lockfile)"))
     for message in tool.checks:
         app.check("setup", message)
-    hooks = " ".join(top.scripts.get(k, "") for k in ("postinstall", "install", "prepare"))
+    hooks = " ".join(top.scripts.get(k, "") for k in INSTALL_HOOKS)
     for pkg in packages[1:]:
+        if pkg.installed_by.removeprefix("scripts.") in INSTALL_HOOKS:
+            continue  # npm runs the hook, and with it this install, during setup
+        if pkg.installed_by:
+            app.check(
+                "build",
+                f"package.json {pkg.installed_by} installs {pkg.dir}'s dependencies itself: build runs on "
+                f"every `run`, so they are installed again each time (and npm install may rewrite "
+                f"{pkg.dir}'s lockfile); installing them in setup instead "
+                f"(`{tools(pkg.path, pkg.data).install_at(pkg.dir)}`) would do it once",
+            )
+            continue
         if pkg.workspace or top.dir != "." or pkg.dir in hooks or not pkg.deps:
             continue
         sub = tools(pkg.path, pkg.data)
-        step = {
-            "npm": f"{sub.install} --prefix {pkg.dir}",
-            "yarn": f"yarn --cwd {pkg.dir} install",
-            "pnpm": f"pnpm --dir {pkg.dir} install",
-        }.get(sub.manager, f"cd {pkg.dir} && {sub.install}")
+        step = sub.install_at(pkg.dir)
         steps.append(step)
         inputs += [join(pkg.dir, "package.json")] + ([join(pkg.dir, sub.lockfile)] if sub.lockfile else [])
         app.decide("setup", step, join(pkg.dir, "package.json"))
     app.setup = " && ".join(steps)
     app.setup_inputs = inputs
-    for name, variable in _DOWNLOADERS.items():
-        if any(name in p.deps for p in packages):
-            app.check(
-                "setup",
-                f"{name} downloads a binary while installing, from a host other than the package "
-                f"registry: where only the registry is reachable, set {variable} in env (when the "
-                "app does not need it to serve)",
-            )
 
 
 def _node_command(
     app: AppSetup, folder: Path, ins: Instructions, packages: list[Package], tool: Tools
-) -> Package | None:
-    """Set app.command; returns the package that runs the server."""
+) -> tuple[Package | None, str]:
+    """Set app.command; returns the package that runs the server and its entry file when known."""
     if ins.web is not None:
         bound = commands.bind(ins.web.command)
         app.command, app.env = bound.command, {**app.env, **bound.env}
         app.decide("command", app.command, ins.web.source)
-        return next((p for p in packages if p.server), packages[0])
+        return next((p for p in packages if p.server), packages[0]), ""
     start = server_script(packages)
     if start is None:
-        return _static_fallback(app, packages)
+        return _static_fallback(app, packages), ""
     command, pre, env = start_command(start, tool)
     app.command = command
+    app.fallback = start.fallback
     app.env.update(env)
     app.decide("command", command, start.source)
     for step in pre:
         ins.pre.append(Step(step, start.source))
     if start.warning:
         app.check("command", start.warning)
-    return start.package
+    return start.package, start.entry
 
 
 def _static_fallback(app: AppSetup, packages: list[Package]) -> Package | None:
@@ -576,6 +684,7 @@ def _static_fallback(app: AppSetup, packages: list[Package]) -> Package | None:
             continue
         if pkg.dir != ".":
             app.command = f"cd {pkg.dir} && {app.command}"
+        app.fallback = "static"
         app.decide("command", app.command, f"{join(pkg.dir, 'package.json')} (no start script)")
         app.check(
             "command",
@@ -610,14 +719,16 @@ def _node_build(app: AppSetup, ins: Instructions, packages: list[Package], tool:
                 _add_build(
                     app, steps, tool.run("build", pkg), f"{join(pkg.dir, 'package.json')} (scripts.build)"
                 )
+    if not any(_SETS_UP_DB.search(s) for s in steps):
+        _readme_once(app, top.path, steps, ("npm", "yarn", "pnpm", "npx", "prisma", "knex", "sequelize"))
     app.build = " && ".join(steps)
 
 
-def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Path) -> None:
+def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Path, entry: str = "") -> None:
     if "{port}" in app.command:
         app.decide("port", "auto", "the command takes the port")
         return
-    port, var, why = node_port(server.path, skip, folder)
+    port, var, why = node_port(server.path, skip, folder, entry)
     if port is not None:
         app.port = port
         app.decide("port", str(port), why)
@@ -643,6 +754,8 @@ def _bundle(app: AppSetup, packages: list[Package]) -> None:
         if found is not None:
             app.bundle_globs += [g for g in found.globs if g not in app.bundle_globs]
             app.decide("bundle", ", ".join(found.globs), found.source)
+            outputs = dict.fromkeys(map(output_folder, found.globs))
+            app.generated += [f for f in outputs if f not in app.generated]
     if app.bundle_globs and "bundle" not in app.phases:
         app.phases.append("bundle")
 

@@ -42,6 +42,11 @@ class AppSetup:
     audit reads; ``audit`` False turns the audit check off (nothing
     auditable). ``has_root`` is False for an API without a "/" route (no
     page to audit, no "/" to load). ``looked_for`` lists the files searched when nothing ran.
+    ``fallback`` is "static" or "dev" when the command is a stand-in (a
+    static preview of the build, a dev server) because no real server was
+    found. ``generated`` lists folders (relative to the repository) that
+    ``build`` writes (collectstatic's STATIC_ROOT, a client's build output):
+    the security checks leave them out.
     """
 
     kind: str
@@ -64,6 +69,8 @@ class AppSetup:
     decisions: list[Decision] = field(default_factory=list)
     checks: dict[str, list[str]] = field(default_factory=dict)
     looked_for: list[str] = field(default_factory=list)
+    fallback: str = ""
+    generated: list[str] = field(default_factory=list)
 
     @property
     def serve_command(self) -> str:

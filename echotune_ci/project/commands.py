@@ -1,13 +1,17 @@
 """Shell command lines as projects write them (Procfile, scripts, Dockerfile), taken apart for ``init``.
 
 A line such as ``flask db upgrade; gunicorn -b :5000 app:app`` is split into
-segments (:func:`segments`), each classified (:func:`kind`: install, build,
-serve or other), and the server's segment is rewritten to listen on the
-loopback port ``run`` chooses (:func:`bind`).
+segments (:func:`segments`, shell comments dropped), each classified
+(:func:`kind`: install, build, serve or other), and the server's segment is
+rewritten to listen on the loopback port ``run`` chooses (:func:`bind`). A
+``cd X`` segment is not a step of its own: :func:`with_cd` folds it into the
+commands after it (``cd src && gunicorn app:app``), and :func:`program`,
+:func:`kind` and :func:`bind` look past that prefix.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -60,8 +64,33 @@ class Bound:
     program: str = ""
 
 
+def uncomment(line: str) -> str:
+    """*line* without its shell comments: from a ``#`` that starts a word (outside quotes) to the end of
+    its line (``gunicorn app:app # two workers`` -> ``gunicorn app:app``)."""
+    out: list[str] = []
+    quote = ""
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t;&|()"):
+            end = line.find("\n", i)
+            if end < 0:
+                break
+            i = end
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def segments(line: str) -> list[str]:
-    """The commands of a shell line, split at ``&&``, ``;`` and ``||`` outside quotes, stripped."""
+    """The commands of a shell line, split at ``&&``, ``;`` and ``||`` outside quotes, stripped, without
+    shell comments."""
+    line = uncomment(line)
     out: list[str] = []
     current: list[str] = []
     quote = ""
@@ -84,11 +113,48 @@ def segments(line: str) -> list[str]:
 
 
 def tokens(command: str) -> list[str]:
-    """Shell words of *command* (whitespace split when the quoting is broken)."""
+    """Shell words of *command* without its comments (whitespace split when the quoting is broken)."""
+    command = uncomment(command)
     try:
         return shlex.split(command, comments=False)
     except ValueError:
         return command.split()
+
+
+def cd_folder(segment: str) -> str | None:
+    """The folder a ``cd X`` segment enters (relative, without variables), else None."""
+    words = tokens(segment)
+    if len(words) == 2 and words[0] == "cd" and not words[1].startswith(("/", "$", "~", "-")):
+        return words[1].rstrip("/") or None
+    return None
+
+
+def with_cd(parts: list[str]) -> list[str]:
+    """*parts* with each ``cd X`` folded into the commands after it, so that no step loses its folder:
+    ``["cd src", "gunicorn app:app"]`` -> ``["cd src && gunicorn app:app"]``."""
+    out: list[str] = []
+    folder = ""
+    for part in parts:
+        target = cd_folder(part)
+        if target is not None:
+            folder = posixpath.normpath(posixpath.join(folder, target))
+            folder = "" if folder == "." else folder
+            continue
+        out.append(f"cd {join([folder])} && {part}" if folder else part)
+    return out
+
+
+_CD_PREFIX = re.compile(r"^\s*cd\s+(\S+)\s*&&\s*(.+)$", re.S)
+
+
+def strip_cd(command: str) -> tuple[str, str]:
+    """(folder, the rest) of ``cd X && rest``; ("", *command*) for a command without that prefix."""
+    m = _CD_PREFIX.match(command)
+    if m:
+        folder = cd_folder(f"cd {m.group(1)}")
+        if folder is not None:
+            return folder, m.group(2).strip()
+    return "", command
 
 
 def join(words: list[str]) -> str:
@@ -134,8 +200,9 @@ def _is_python(word: str) -> bool:
 
 
 def program(command: str) -> str:
-    """The program a command runs, after env assignments and runners: gunicorn, node, npm, manage.py..."""
-    _, words = split_env(tokens(command))
+    """The program a command runs, after ``cd X &&``, env assignments and runners: gunicorn, node, npm,
+    manage.py..."""
+    _, words = split_env(tokens(strip_cd(command)[1]))
     words = unwrap(words)
     if not words:
         return ""
@@ -146,6 +213,7 @@ def program(command: str) -> str:
 
 def kind(command: str) -> str:
     """install, build, serve or other."""
+    command = strip_cd(command)[1]
     _, words = split_env(tokens(command))
     text = " ".join(unwrap(words) if words and words[0] != "npx" else words[1:])
     plain = " ".join(words)
@@ -158,6 +226,7 @@ def kind(command: str) -> str:
 
 def is_server(command: str) -> bool:
     """Whether *command* starts a long-running app server ``init`` knows how to start."""
+    command = strip_cd(command)[1]
     prog = program(command)
     _, words = split_env(tokens(command))
     words = unwrap(words)
@@ -178,7 +247,12 @@ def is_server(command: str) -> bool:
 
 
 def bind(command: str) -> Bound:
-    """*command* rewritten to listen on 127.0.0.1 and ``{port}``; see :class:`Bound`."""
+    """*command* rewritten to listen on 127.0.0.1 and ``{port}``; see :class:`Bound`. A ``cd X &&``
+    in front stays in front."""
+    folder, command = strip_cd(command)
+    if folder:
+        inner = bind(command)
+        return Bound(f"cd {join([folder])} && {inner.command}", inner.env, inner.port, inner.program)
     env, words = split_env(tokens(_PORT_VAR.sub(PORT, command)))
     env = {k: v for k, v in env.items() if k != "PORT"}
     front: list[str] = []

@@ -41,6 +41,7 @@ class DjangoFacts:
     secret_var: str = ""
     secret_required: bool = False
     static_root: bool = False
+    static_root_dir: str = ""
     database_var: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -116,6 +117,11 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
         facts.secret_var = m.group(1)
         facts.secret_required = bool(re.search(r"os\.environ\[|env\(\s*[\"']\w+[\"']\s*\)", secret))
     facts.static_root = bool(re.search(r"^STATIC_ROOT\s*=\s*(?!None)\S", text, re.M))
+    if facts.static_root:
+        # BASE_DIR / "staticfiles", os.path.join(BASE_DIR, "static", "root"): the quoted parts, joined.
+        parts = re.findall(r"""["']([^"']+)["']""", _statement(text, "STATIC_ROOT").split("#", 1)[0])
+        folder = "/".join(p.strip("/") for p in parts if p.strip("/."))
+        facts.static_root_dir = folder if folder and not folder.startswith("/") else "staticfiles"
     database = re.search(r"(?:dj_database_url\.(?:config|parse)|env\.db)\(([^)]*)\)", text)
     if database:
         named = re.search(r"""["'](\w+_URL)["']""", database.group(1))

@@ -181,3 +181,21 @@ def rel(path: Path, root: Path) -> str:
 def join(folder: str, name: str) -> str:
     """``folder/name``, or *name* alone when *folder* is "."."""
     return name if folder in ("", ".") else f"{folder.rstrip('/')}/{name}"
+
+
+# Characters a terminal (or a reader) must not get raw from a project's files: C0/C1 controls (escape
+# sequences), bidirectional overrides and isolates (U+202E reverses what follows), zero-width characters,
+# line and paragraph separators.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """*text* safe to print or write in a comment: tabs and newlines become spaces, other control,
+    bidirectional and zero-width characters become visible escapes (``\\x1b``, ``\\u202e``)."""
+    text = text.replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -3,6 +3,14 @@
 The stack comes from :func:`echotune_ci.project.detect.detect_stack` (files
 are read, nothing is installed or run). Existing files are never overwritten
 without ``force``, and either every file is written or none.
+
+echotune.toml goes into the project folder (``--dir``); the workflows go
+into the git repository that holds it (the nearest folder above with a
+``.git``), because GitHub runs workflows only from the repository's own
+``.github/workflows``, and they name the project folder as their
+``working-directory``. Every line printed about the project passes through
+:func:`~echotune_ci.project.files.printable`: a Procfile cannot send escape
+sequences or bidirectional overrides to the terminal.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from typing import Any
 
 from ..errors import InputError
 from .detect import AppSetup, detect_stack
+from .files import join, printable
 
 DEFAULT_REPOSITORY = "echotune/echotune-ci"
 _SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -24,10 +33,22 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 @dataclass(frozen=True)
 class Initialised:
-    """What ``init`` did: the app setup it wrote and the files (absolute or under the root)."""
+    """What ``init`` did: the app setup it wrote, the files (absolute), the project folder (where
+    echotune.toml went) and the repository root (where the workflows went; the project folder itself
+    when it is in no git repository)."""
 
     app: AppSetup
     written: list[Path]
+    project: Path = Path(".")
+    repository: Path = Path(".")
+
+
+def repository_root(folder: Path) -> Path | None:
+    """The git repository holding *folder*: the nearest folder from *folder* up with a ``.git``."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 def init_project(root: Path, *, ref: str | None = None, repository: str = DEFAULT_REPOSITORY,
@@ -38,18 +59,23 @@ def init_project(root: Path, *, ref: str | None = None, repository: str = DEFAUL
     *ref* defaults to the running echotune-ci's commit (:func:`echotune_ref`);
     *serve_command* replaces the detected one. When nothing runnable is
     detected the config is written with its serve command commented out.
+    echotune.toml goes into *root*, the workflows into the root of the git
+    repository that holds it (*root* itself when there is none).
     Raises InputError (exit 2) for a ref that is not a full commit SHA, a
     malformed manifest or files that exist (without *force*); ConfigError if
     the written config would not load.
     """
     pinned = check_ref(ref or echotune_ref() or "")
-    app = app_setup(root, serve_command)
-    files = plan_files(root, app, ref=pinned, repository=repository, research=research)
-    return Initialised(app, write_files(root, files, force=force))
+    project = root.resolve()
+    repo = repository_root(project) or project
+    app = app_setup(project, serve_command)
+    files = plan_files(project, app, ref=pinned, repository=repository, research=research, repo_root=repo)
+    return Initialised(app, write_files(repo, files, force=force), project, repo)
 
 
 def summary_lines(app: AppSetup) -> list[str]:
-    """What ``init`` prints: the stack, one line per decision with the file behind it, then the notes."""
+    """What ``init`` prints: the stack, one line per decision with the file behind it, then the notes;
+    every line printable (see :func:`~echotune_ci.project.files.printable`)."""
     where = f" in {app.cwd}/" if app.cwd != "." else ""
     lines = [f"{app.framework} project{where} ({', '.join(app.evidence) or 'no manifest'})"]
     lines += [f"  {d.line()}" for d in app.decisions]
@@ -58,7 +84,30 @@ def summary_lines(app: AppSetup) -> list[str]:
         lines.append("echotune.toml has [serve] command commented out: say how to start the app, or run "
                      "init again with --serve-command 'CMD --port {port}'")
     lines += [f"check: {note}" for note in app.all_checks()]
-    return lines
+    return [printable(line) for line in lines]
+
+
+def written_lines(done: Initialised) -> list[str]:
+    """One line per file written, saying where it went and why there."""
+    sub = _subfolder(done.project, done.repository)
+    out = []
+    for path in done.written:
+        if path.name == "echotune.toml":
+            out.append(f"wrote {path}")
+        elif sub != ".":
+            out.append(f"wrote {path} (the root of the git repository {done.repository}: GitHub runs "
+                       f"workflows only from there; it measures {sub}/)")
+        else:
+            out.append(f"wrote {path}")
+    return [printable(line) for line in out]
+
+
+def _subfolder(project: Path, repo: Path) -> str:
+    try:
+        sub = project.resolve().relative_to(repo.resolve()).as_posix()
+    except ValueError:
+        return "."
+    return sub or "."
 
 
 def check_ref(ref: str) -> str:
@@ -131,24 +180,44 @@ def _checkout_head(source: Path) -> str | None:
 
 
 def plan_files(root: Path, app: AppSetup, *, ref: str, repository: str = DEFAULT_REPOSITORY,
-               research: bool = False) -> dict[str, str]:
-    """Relative path -> text of every file ``init`` writes (the research workflow only with *research*).
+               research: bool = False, repo_root: Path | None = None) -> dict[str, str]:
+    """Path relative to *repo_root* (default *root*) -> text of every file ``init`` writes (the research
+    workflow only with *research*): echotune.toml in *root*, the workflows in the repository's
+    ``.github/workflows``, pointed at *root*.
 
     Raises ConfigError when the echotune.toml it would write does not validate.
     """
+    sub = _subfolder(root, repo_root or root)
+    config = join(sub, "echotune.toml")
     ctx: dict[str, Any] = {"app": app, "ref": ref, "repository": repository, "name": root.resolve().name,
                            "q": json.dumps, "checks": _security_checks(app), "notes": _notes(app),
-                           "comment": _comment,
+                           "comment": _comment, "excludes": security_excludes(app), "printable": printable,
+                           "working_directory": sub, "config_path": config,
                            "ready_url": ready_url(app)}
     files = {
-        "echotune.toml": _render("init/echotune.toml.j2", **ctx),
+        config: _render("init/echotune.toml.j2", **ctx),
         ".github/workflows/echotune.yml": _render("init/workflow-gate.yml.j2", **ctx),
         ".github/workflows/echotune-report.yml": _render("init/workflow-report.yml.j2", **ctx),
     }
     if research:
         files[".github/workflows/echotune-research.yml"] = _render("init/workflow-research.yml.j2", **ctx)
-    _validate_config(files["echotune.toml"], root / "echotune.toml")
+    _validate_config(files[config], root / "echotune.toml")
     return files
+
+
+def security_excludes(app: AppSetup) -> dict[str, list[str]]:
+    """``[security.secrets]`` / ``[security.bandit]`` exclude lists for folders that build writes
+    (collectstatic's STATIC_ROOT, a client's build output) and the defaults leave in: the defaults
+    plus those folders, since a configured list replaces the default one. Empty when nothing to add."""
+    from ..phases.security.files import is_excluded
+    from ..phases.security.settings import BanditSettings, SecretsSettings
+
+    out: dict[str, list[str]] = {}
+    for table, defaults in (("secrets", SecretsSettings().exclude), ("bandit", BanditSettings().exclude)):
+        extra = [g for g in dict.fromkeys(app.generated) if g and not is_excluded(g, defaults)]
+        if extra:
+            out[table] = [*defaults, *extra]
+    return out
 
 
 def ready_url(app: AppSetup) -> str:
@@ -160,8 +229,8 @@ def _comment(text: str, first: str = "# ", rest: str = "# ") -> str:
     """*text* as TOML comment lines of at most 113 characters, each ending in a newline."""
     import textwrap
 
-    lines = textwrap.wrap(" ".join(text.split()), 104, initial_indent=first, subsequent_indent=rest,
-                          break_on_hyphens=False)
+    lines = textwrap.wrap(printable(" ".join(text.split())), 104, initial_indent=first,
+                          subsequent_indent=rest, break_on_hyphens=False)
     return "".join(f"{line}\n" for line in lines)
 
 

@@ -6,11 +6,17 @@ serves the app with the file that says so (``web``), what runs before it
 (``pre``: release steps, migrations in a boot script), environment the files
 set, a health-check path, the port a container exposes (a hint only) and the
 backing services a compose file starts (Redis, Postgres...). Nothing is run.
+
+A ``cd X &&`` in a line stays with the commands after it (``web: cd src &&
+gunicorn app:app`` serves from src/), and a boot or entrypoint script's steps
+(``flask deploy``) are the build steps whenever the file that names the
+server states none of its own.
 """
 
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +140,7 @@ class Instructions:
     services: list[Service] = field(default_factory=list)
     docker: bool = False
     read: list[str] = field(default_factory=list)
+    boot_pre: list[Step] = field(default_factory=list)
 
 
 def read_instructions(folder: Path) -> Instructions:
@@ -149,12 +156,17 @@ def read_instructions(folder: Path) -> Instructions:
     _compose(folder, out)
     if out.candidates:
         out.web = out.candidates[0]
+    if not out.pre:
+        # The server came from a file that states no steps (Procfile `web: gunicorn app:app`): the boot
+        # script's own steps (`flask deploy`, migrations) are how the project prepares it.
+        out.pre.extend(out.boot_pre)
     return out
 
 
 def _split(line: str, source: str, out: Instructions, *, all_pre: bool = True) -> None:
-    """A line's server segment becomes a candidate; the segments before it go to ``pre``."""
-    parts = commands.segments(line)
+    """A line's server segment becomes a candidate; the segments before it go to ``pre``. A ``cd X``
+    stays with the commands after it."""
+    parts = commands.with_cd(commands.segments(line))
     server = next((i for i in range(len(parts) - 1, -1, -1) if commands.is_server(parts[i])), None)
     if server is None:
         return
@@ -173,7 +185,9 @@ def _procfile(folder: Path, out: Instructions) -> None:
     out.read.append("Procfile")
     lines = dict(re.findall(r"^([\w-]+)\s*:\s*(.+?)\s*$", text, re.M))
     if "release" in lines:
-        out.pre.extend(Step(p, "Procfile (release)") for p in commands.segments(lines["release"]))
+        out.pre.extend(
+            Step(p, "Procfile (release)") for p in commands.with_cd(commands.segments(lines["release"]))
+        )
     web = lines.get("web", "")
     script = _script_of(web, folder)
     if script is not None:
@@ -246,27 +260,46 @@ def _boot_scripts(folder: Path, out: Instructions) -> None:
 
 
 def _script(path: Path, source: str, out: Instructions) -> None:
-    """A shell script's server line (``exec gunicorn ...``) and the build steps before it."""
+    """A shell script's server line (``exec gunicorn ...``) and the build steps before it (kept in
+    ``boot_pre`` when another file already named the server)."""
     out.read.append(path.name)
     steps: list[str] = []
     server = ""
+    folder = ""
     for raw in read_text(path).splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith(("#", "if ", "while ", "until ", "for ", "case ", "elif ")):
+        line = commands.uncomment(raw).strip()
+        if not line or line.startswith(("if ", "while ", "until ", "for ", "case ", "elif ")):
             continue
         for part in commands.segments(line):
+            target = commands.cd_folder(part)
+            if target is not None:
+                folder = posixpath.normpath(posixpath.join(folder or ".", target))
+                folder = "" if folder == "." else folder
+                continue
             words = commands.tokens(part)
             if not words or words[0] in _SCRIPT_NOISE or "=" in words[0].split("/")[0]:
                 continue
+            if folder:
+                part = f"cd {commands.join([folder])} && {part}"
             if commands.is_server(part) and not server:
                 server = part
-            elif not server and (commands.kind(part) != "other" or commands.program(part) == "flask"):
+            elif not server and _is_step(part):
                 steps.append(part)
-    if server:
-        fresh = not out.candidates
+    ordered = [Step(s, source) for s in dict.fromkeys(steps)]
+    if server and not out.candidates:
         out.candidates.append(Step(server, source))
-        if fresh:
-            out.pre.extend(Step(s, source) for s in dict.fromkeys(steps))
+        out.pre.extend(ordered)
+        return
+    if server:
+        out.candidates.append(Step(server, source))
+    if not out.boot_pre:
+        out.boot_pre.extend(ordered)
+
+
+def _is_step(part: str) -> bool:
+    """Whether a boot script's command prepares the app: an install, a build or migration, or the app's
+    own CLI (``flask deploy``, ``python manage.py ...``)."""
+    return commands.kind(part) != "other" or commands.program(part) in ("flask", "manage.py", "alembic")
 
 
 def dockerfile_lines(text: str) -> list[tuple[str, str]]:
@@ -371,3 +404,52 @@ def _compose_env(env: Any) -> dict[str, str]:
     if isinstance(env, list):
         return dict(str(e).partition("=")[::2] for e in env if "=" in str(e))
     return {}
+
+
+# ---------------------------------------------------------------------------- README
+
+
+README_FILES = ("README.md", "README.rst", "README.txt", "README", "readme.md", "Readme.md")
+# Commands a README asks to run once before the app serves: create the tables, apply migrations, seed.
+ONCE = re.compile(
+    r"(?<![\w-])(?:init[-_]?db|create[-_]?db|setup[-_]?db|db\s+upgrade|migrate(?::\w+)?|seed(?:[-_:]\w+)?|"
+    r"db:(?:migrate|seed|setup|push)|db\s+push|migrate\s+deploy)(?![\w-])"
+)
+# ...but not the ones that author migrations or reset data.
+_AUTHORING = re.compile(
+    r"makemigrations|db\s+migrate|migrate\s+(?:dev|reset|create|make)|migrate:make|db\s+init\b"
+)
+_PROMPT = re.compile(r"^\s*(?:\([\w.-]+\)\s*)?[$%>]\s+")
+_APP_CLIS = (
+    "flask", "manage.py", "python", "alembic", "npm", "yarn", "pnpm", "npx", "prisma", "knex", "sequelize"
+)
+
+
+def readme_steps(folder: Path) -> list[Step]:
+    """Commands the README's code blocks ask to run once to set the database up (``flask --app flaskr
+    init-db``, ``python manage.py migrate``, ``npm run db:seed``): lines in a fenced or indented block,
+    or after a ``$`` prompt, that run the app's CLI."""
+    for name in README_FILES:
+        text = read_text(folder / name, 200_000)
+        if not text:
+            continue
+        out: list[Step] = []
+        fenced = False
+        for line in text.splitlines():
+            if line.strip().startswith(("```", "~~~")):
+                fenced = not fenced
+                continue
+            if not (fenced or line.startswith(("    ", "\t")) or _PROMPT.match(line)):
+                continue
+            command = _PROMPT.sub("", line).strip()
+            if (
+                command
+                and not command.startswith("#")
+                and commands.program(command) in _APP_CLIS
+                and ONCE.search(command)
+                and not _AUTHORING.search(command)
+                and command not in {s.command for s in out}
+            ):
+                out.append(Step(command, name))
+        return out
+    return []

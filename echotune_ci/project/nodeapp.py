@@ -1,12 +1,15 @@
 """How ``init`` serves a Node app: packages and workspaces, the package manager, the real server, bundles.
 
 :func:`node_packages` lists the root package.json, its npm/yarn/pnpm
-workspaces and conventional sub-folders (client/, server/...);
-:func:`server_script` finds the script that starts the real server
-(``start``, then ``serve``/``preview`` when they run node, ``dev`` only as a
-last resort); :func:`bundle_globs` follows the client's build tool to its
-output folder and leaves server bundles out; :func:`node_port` reads how the
-server picks its port.
+workspaces, conventional sub-folders (client/, server/...) and folders the
+root's scripts reach (``"build": "cd react-ui && npm install && npm run
+build"``); :func:`server_script` finds what starts the real server
+(``start``, then ``serve``/``preview`` when they run node, then any script
+that runs node/tsx/ts-node on a file creating a server, then such a file
+under server/, api/, backend/; a static preview or ``dev`` only when there is
+no server at all); :func:`bundle_globs` follows the client's build tool to
+its output folder and leaves server bundles out; :func:`node_port` reads how
+the server picks its port.
 """
 
 from __future__ import annotations
@@ -70,12 +73,18 @@ _LOCAL_BINS = (
 
 @dataclass
 class Package:
-    """One package.json: its folder relative to the root ("." for the root), scripts and dependencies."""
+    """One package.json: its folder relative to the root ("." for the root), scripts and dependencies.
+
+    ``reached`` names the root script that enters its folder (``scripts.build``) when that is how it
+    was found, ``installed_by`` the root script that also installs its dependencies.
+    """
 
     dir: str
     path: Path
     data: dict[str, Any]
     workspace: bool = False
+    reached: str = ""
+    installed_by: str = ""
 
     @property
     def scripts(self) -> dict[str, str]:
@@ -146,6 +155,21 @@ class Tools:
             "bun": f"cd {package.dir} && {base}",
         }[self.manager]
 
+    def install_at(self, folder: str) -> str:
+        """The install command run from elsewhere, for the package in *folder* (relative to there)."""
+        if folder in ("", "."):
+            return self.install
+        rest = self.install.split(" ", 2)[2] if self.install.count(" ") >= 2 else ""
+        return {
+            "npm": f"{self.install} --prefix {folder}",
+            "yarn": f"yarn --cwd {folder} install {rest}".rstrip(),
+            "pnpm": f"pnpm --dir {folder} install {rest}".rstrip(),
+        }.get(self.manager, f"cd {folder} && {self.install}")
+
+    def run_at(self, script: str, folder: str) -> str:
+        """The command that runs *script* of the (non-workspace) package in *folder*, from elsewhere."""
+        return self.run(script, Package(folder, Path(folder), {}))
+
 
 def tools(folder: Path, data: dict[str, Any]) -> Tools:
     """The package manager of the package in *folder* (lockfile first, then packageManager)."""
@@ -195,6 +219,47 @@ def node_packages(root: Path) -> list[Package]:
         if folder.resolve() not in seen and (folder / "package.json").is_file():
             seen.add(folder.resolve())
             out.append(Package(name, folder, read_json_dict(folder / "package.json")))
+    for name, (script, installs) in _script_folders(out[0] if out and out[0].dir == "." else None).items():
+        folder = root / name
+        if ".." in Path(name).parts or not (folder / "package.json").is_file():
+            continue
+        if folder.resolve() in seen:
+            pkg = next((p for p in out if p.path.resolve() == folder.resolve()), None)
+            if pkg is not None and installs and not pkg.workspace:
+                pkg.installed_by = pkg.installed_by or script
+            continue
+        seen.add(folder.resolve())
+        out.append(
+            Package(name, folder, read_json_dict(folder / "package.json"), reached=script,
+                    installed_by=script if installs else "")
+        )
+    return out
+
+
+# Scripts init runs as build steps, and the ones npm runs itself while installing.
+BUILD_SCRIPTS = ("build", "heroku-postbuild", "vercel-build")
+INSTALL_HOOKS = ("preinstall", "install", "postinstall", "prepare")
+_FOLDER_FLAG = re.compile(r"(?:--prefix|--cwd|--dir|-C)[ =](\S+)")
+
+
+def _script_folders(top: Package | None) -> dict[str, tuple[str, bool]]:
+    """Folders the root package's build scripts and install hooks work in (``cd X && npm run build``,
+    ``npm run build --prefix X``): folder -> (the script, whether it installs there)."""
+    out: dict[str, tuple[str, bool]] = {}
+    if top is None:
+        return out
+    for name, line in top.scripts.items():
+        if name not in (*BUILD_SCRIPTS, *INSTALL_HOOKS) and not name.startswith("build:"):
+            continue
+        for part in commands.with_cd(commands.segments(line)):
+            folder, rest = commands.strip_cd(part)
+            flag = _FOLDER_FLAG.search(rest)
+            folder = (flag.group(1) if flag else folder).strip("'\"").rstrip("/").removeprefix("./")
+            if not folder or folder == ".":
+                continue
+            installs = commands.kind(rest) == "install"
+            before = out.get(folder, (f"scripts.{name}", False))
+            out[folder] = (before[0], before[1] or installs)
     return out
 
 
@@ -228,25 +293,51 @@ class Start:
     line: str
     source: str
     warning: str = ""
+    fallback: str = ""
+    entry: str = ""
+
+
+# Scripts that start a development server, never what production serves.
+_DEV_SERVERS = re.compile(
+    r"^(?:npx\s+)?(?:react-scripts start|vite(?:\s+dev)?(?:\s|$)|next dev|nuxt dev|nuxi dev|webpack serve|"
+    r"webpack-dev-server|ng serve|vue-cli-service serve|parcel(?:\s+serve)?\s|astro dev)"
+)
 
 
 def server_script(packages: list[Package]) -> Start | None:
     """The real server's start: a server package's ``start``, then ``serve``/``preview`` that run a
-    server, then a framework's own start (Next, Nuxt), a static preview of a single-page app, and
-    ``dev`` only as a last resort."""
+    server, then a framework's own start (Next, Nuxt), then any script running node on a file that
+    creates a server (``"dev:server": "node server/index.js"``), then such a file under server/, api/,
+    backend/ or src/; a static preview of a single-page app only when no server exists, and ``dev``
+    only as a last resort (both marked in ``fallback``)."""
     servers = [p for p in packages if p.server] or [
         p for p in packages if p.has("next", "nuxt", "@remix-run/serve")
     ]
-    servers += [p for p in packages if p not in servers]
-    for pkg in servers:
+    for pkg in servers + [p for p in packages if p not in servers]:
         for script in ("start", "start:prod", "serve", "preview", "prod"):
             line = pkg.scripts.get(script, "")
-            if line and (script in ("start", "start:prod", "prod") or not _STATIC_SERVERS.match(line)):
-                return Start(pkg, script, line, f"{join(pkg.dir, 'package.json')} (scripts.{script})")
-    for pkg in servers:
-        main = _main_file(pkg)
-        if pkg.server and main:
-            return Start(pkg, "", f"node {main}", f"{join(pkg.dir, 'package.json')} (main: {main})")
+            static = bool(_STATIC_SERVERS.match(line))
+            if not line or _DEV_SERVERS.match(line) or static and script in ("serve", "preview"):
+                continue
+            return Start(pkg, script, line, f"{join(pkg.dir, 'package.json')} (scripts.{script})",
+                         fallback="static" if static else "")
+        if pkg in servers:
+            main = _main_file(pkg)
+            if pkg.server and main:
+                return Start(pkg, "", f"node {main}", f"{join(pkg.dir, 'package.json')} (main: {main})")
+    for pkg in packages:
+        found = _server_from_scripts(pkg) if pkg.server else None
+        if found is not None:
+            return found
+    for pkg in packages:
+        found = _server_file(pkg) if pkg.server else None
+        if found is not None:
+            return found
+    return _fallback(packages, servers)
+
+
+def _fallback(packages: list[Package], servers: list[Package]) -> Start | None:
+    """No server: a static preview of the build, else a dev script (both said to be a fallback)."""
     for pkg in packages:
         for script in ("preview", "serve"):
             if pkg.scripts.get(script):
@@ -257,12 +348,13 @@ def server_script(packages: list[Package]) -> Start | None:
                     f"{join(pkg.dir, 'package.json')} (scripts.{script})",
                     "no server in the project: the built files are served by "
                     f"`{pkg.scripts[script]}`, so load and header checks measure that static server",
+                    fallback="static",
                 )
     if any(p.has("vite", "react-scripts") and "build" in p.scripts for p in packages):
         return (
             None  # a single-page app: its build is previewed (see app._static_fallback), not its dev server
         )
-    for pkg in servers:
+    for pkg in servers or packages:
         if pkg.scripts.get("dev"):
             return Start(
                 pkg,
@@ -271,7 +363,108 @@ def server_script(packages: list[Package]) -> Start | None:
                 f"{join(pkg.dir, 'package.json')} (scripts.dev)",
                 "only a dev script starts the app: measured the development server, "
                 "not what production serves",
+                fallback="dev",
             )
+    return None
+
+
+# A file that creates an HTTP server and listens.
+_CREATES_SERVER = re.compile(
+    r"\bexpress\(\s*\)|\bfastify\(|\bFastify\(|new\s+Koa\(|\bcreateServer\(|new\s+Hono\(|\bHapi\.server\(|"
+    r"\bpolka\(\s*\)|\brestify\.createServer\(|NestFactory\.create\(|\bserve\(\s*\{"
+)
+_LISTENS = re.compile(r"\.listen\(|\bserve\(\s*\{|NestFactory\.create\(")
+_RUNNERS = ("node", "nodemon", "tsx", "ts-node", "ts-node-dev", "bun")
+# Options of node (and its wrappers) that take a value and are kept: they change how the file loads.
+_KEPT_OPTIONS = ("-r", "--require", "--import", "--loader", "--experimental-loader", "--env-file")
+_WATCH_OPTIONS = ("--watch", "-w", "--respawn", "--inspect", "--transpile-only", "--clear", "--exitcrash")
+
+
+def creates_server(path: Path) -> bool:
+    """Whether the JS/TS file at *path* creates an HTTP server and listens."""
+    text = read_text(path)
+    return bool(_CREATES_SERVER.search(text) and _LISTENS.search(text))
+
+
+def _entry(pkg: Package, line: str) -> tuple[str, str, list[str]] | None:
+    """(runner, file, kept options) of a script segment that runs node/tsx/ts-node/nodemon on a file
+    of *pkg* that creates a server (``node server`` is ``server/index.js``), else None."""
+    for part in commands.with_cd(commands.segments(line)):
+        folder, rest = commands.strip_cd(part)
+        words = commands.unwrap(commands.split_env(commands.tokens(rest))[1])
+        if not words or words[0] not in _RUNNERS:
+            continue
+        runner, args, kept = words[0], words[1:], []
+        if runner in ("tsx", "bun") and args[:1] in (["watch"], ["run"]):
+            args = args[1:]
+        i = 0
+        while i < len(args) and args[i].startswith("-"):
+            option = args[i].split("=", 1)[0]
+            takes_value = option in _KEPT_OPTIONS and "=" not in args[i]
+            if option in _KEPT_OPTIONS or option.startswith("--experimental"):
+                kept += args[i : i + 1 + takes_value]
+            i += 1 + takes_value
+        if i >= len(args):
+            continue
+        file = _resolve(pkg.path, join(folder, args[i]))
+        if file and creates_server(pkg.path / file):
+            return runner, file, kept
+    return None
+
+
+def _resolve(folder: Path, name: str) -> str:
+    """*name* as node resolves it in *folder*: the file, with an extension, or a folder's index."""
+    for candidate in (name, *(name + s for s in JS_SUFFIXES), *(f"{name}/index{s}" for s in JS_SUFFIXES)):
+        if (folder / candidate).is_file():
+            return Path(candidate).as_posix()
+    return ""
+
+
+def _entry_command(pkg: Package, runner: str, file: str, kept: list[str]) -> str:
+    """How to start *file* as production would: node (tsx / ts-node for TypeScript), no watcher."""
+    typescript = file.endswith((".ts", ".mts", ".cts", ".tsx"))
+    if runner in ("nodemon", "node") and typescript:
+        runner = "tsx" if pkg.has("tsx") or not pkg.has("ts-node") else "ts-node"
+    elif runner == "nodemon":
+        runner = "node"
+    elif runner == "ts-node-dev":
+        runner = "ts-node"
+    words = [runner, *[w for w in kept if w not in _WATCH_OPTIONS], file]
+    if runner in _LOCAL_BINS:
+        words = ["npx", *words]
+    return commands.join(words)
+
+
+def _server_from_scripts(pkg: Package) -> Start | None:
+    """A script of *pkg* (any name; production-looking names first) that runs a file creating a server."""
+    ordered = sorted(pkg.scripts.items(), key=lambda kv: ("dev" in kv[0] or "watch" in kv[0], kv[0]))
+    for name, line in ordered:
+        found = _entry(pkg, line)
+        if found is not None:
+            runner, file, kept = found
+            where = join(pkg.dir, "package.json")
+            return Start(pkg, "", _entry_command(pkg, runner, file, kept),
+                         f"{where} (scripts.{name} runs {join(pkg.dir, file)}, which creates the server)",
+                         entry=file)
+    return None
+
+
+_SERVER_DIRS = ("server", "api", "backend", "src", ".")
+_SERVER_NAMES = ("index", "server", "app", "main")
+
+
+def _server_file(pkg: Package) -> Start | None:
+    """A file under server/, api/, backend/ or src/ of *pkg* (or its top) that creates a server."""
+    for sub in _SERVER_DIRS:
+        for name in _SERVER_NAMES:
+            for suffix in JS_SUFFIXES:
+                file = join(sub, name + suffix)
+                if (pkg.path / file).is_file() and creates_server(pkg.path / file):
+                    command = _entry_command(pkg, "node", file, [])
+                    return Start(pkg, "", command,
+                                 f"{join(pkg.dir, file)} creates the server and listens (no script "
+                                 "starts it)",
+                                 entry=file)
     return None
 
 
@@ -290,19 +483,20 @@ def start_command(start: Start, tools_: Tools) -> tuple[str, list[str], dict[str
     one that also installs or builds (``npm run build && node server.js``)
     is split, and one whose port is fixed by a flag is rewritten to {port}.
     """
-    parts = commands.segments(start.line)
+    parts = commands.with_cd(commands.segments(start.line))
     server = next((i for i in range(len(parts) - 1, -1, -1) if commands.is_server(parts[i])), len(parts) - 1)
     pre = [p for p in parts[:server] if commands.kind(p) != "install"]
-    bound = commands.bind(parts[server]) if parts else commands.Bound("")
-    plain = len(parts) == 1 and bound.command == commands.join(
-        commands.split_env(commands.tokens(parts[0]))[1]
-    )
-    if start.script and plain and not _STATIC_SERVERS.match(start.line):
+    folder, rest = commands.strip_cd(parts[server]) if parts else ("", "")
+    bound = commands.bind(rest) if parts else commands.Bound("")
+    plain = len(parts) == 1 and bound.command == commands.join(commands.split_env(commands.tokens(rest))[1])
+    if start.script and plain and not _STATIC_SERVERS.match(rest):
         return tools_.run(start.script, start.package), [], {}
     words = commands.tokens(bound.command)
     if words and words[0] in _LOCAL_BINS:
         words = ["npx", *words]
     command = commands.join(words)
+    if folder:
+        command = f"cd {commands.join([folder])} && {command}"
     if start.package.dir != ".":
         command = f"cd {start.package.dir} && {command}"
         pre = [f"cd {start.package.dir} && {p}" for p in pre]
@@ -317,11 +511,14 @@ _ENV_PORT = re.compile(r"process\.env\.(\w*PORT\w*)|process\.env\[\s*['\"](\w*PO
 
 
 def node_port(
-    folder: Path, skip: frozenset[str] = frozenset(), root: Path | None = None
+    folder: Path, skip: frozenset[str] = frozenset(), root: Path | None = None, entry: str = ""
 ) -> tuple[int | None, str, str]:
-    """(fixed port, variable the server reads instead, why) from the server's ``listen(...)`` call;
-    the file is named relative to *root* (default *folder*)."""
-    for file in source_files(folder, JS_SUFFIXES, limit=400, skip=skip):
+    """(fixed port, variable the server reads instead, why) from the server's ``listen(...)`` call,
+    in the *entry* file first when known; the file is named relative to *root* (default *folder*)."""
+    files = list(source_files(folder, JS_SUFFIXES, limit=400, skip=skip))
+    if entry and (folder / entry).is_file():
+        files = [folder / entry, *(f for f in files if f.resolve() != (folder / entry).resolve())]
+    for file in files:
         text = read_text(file)
         path = Path(rel(file, root or folder))
         listen = _LISTEN.search(text)

@@ -5,11 +5,14 @@ then wsgi.py / asgi.py, then the modules that create an app (``app =
 Flask(...)``, ``FastAPI()``, ``create_app()`` factories). :func:`server_command`
 picks the production server the dependencies provide (gunicorn, uvicorn,
 hypercorn, waitress), else the framework's own (``flask run``, ``manage.py
-runserver``).
+runserver``). :func:`required_env` finds the variables a module reads when it
+is imported, with no default (``os.environ['SERVER_NAME']`` in a config
+class): without them the app cannot even start.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,3 +221,75 @@ def python_port(script: Path) -> tuple[int | None, str]:
     if "uvicorn.run(" in text:
         return 8000, f"{script.name}: uvicorn.run() without a port (8000)"
     return None, ""
+
+
+@dataclass(frozen=True)
+class Required:
+    """An environment variable read with no default when a module is imported, and where."""
+
+    name: str
+    where: str
+
+
+
+def required_env(folder: Path, sources: list[Path]) -> list[Required]:
+    """Variables the app's modules read at import time without a default: ``os.environ["X"]`` and
+    ``environ["X"]`` at module or class level (not inside functions, which run later or never).
+    ``env("X")`` (django-environ, python-decouple) is left out: a schema or an .env file may give it a
+    default."""
+    found: dict[str, Required] = {}
+    for path in sources:
+        text = read_text(path)
+        if "environ[" not in text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        where = path.relative_to(folder).as_posix()
+        for node in _import_time_nodes(tree):
+            name = _required_name(node)
+            if name and name not in found and name != "PORT":
+                found[name] = Required(name, f"{where}:{getattr(node, 'lineno', 0)}")
+    return list(found.values())
+
+
+def _import_time_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node that runs when the module is imported: not inside a function or lambda body, not
+    inside ``try`` blocks that catch KeyError, nor under an ``if`` that tests the variable."""
+    out: list[ast.AST] = []
+    stack: list[tuple[ast.AST, frozenset[str]]] = [(tree, frozenset())]
+    while stack:
+        node, guarded = stack.pop()
+        if isinstance(node, ast.Try) and any(_catches_key_error(h) for h in node.handlers):
+            continue
+        if isinstance(node, (ast.If, ast.IfExp)):
+            tested = [c.value for c in ast.walk(node.test) if isinstance(c, ast.Constant)]
+            guarded = guarded | {v for v in tested if isinstance(v, str)}
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                stack.extend((d, guarded) for d in child.decorator_list)
+                continue
+            if isinstance(child, ast.Lambda):
+                continue
+            if not (isinstance(child, ast.Subscript) and _required_name(child) in guarded):
+                out.append(child)
+            stack.append((child, guarded))
+    return sorted(out, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+
+
+def _catches_key_error(handler: ast.ExceptHandler) -> bool:
+    names = {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)} if handler.type else {"*"}
+    return bool(names & {"*", "KeyError", "LookupError", "Exception", "BaseException"})
+
+
+def _required_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        target = node.value
+        is_environ = (isinstance(target, ast.Attribute) and target.attr == "environ") or (
+            isinstance(target, ast.Name) and target.id == "environ"
+        )
+        key = node.slice
+        if is_environ and isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return key.value
+    return ""

@@ -54,7 +54,6 @@ class PythonDeps:
     poetry: bool = False
     lock: str = ""
     setup_py: bool = False
-    python_version: tuple[str, str] = ("", "")
 
     def has(self, *names: str) -> bool:
         """Whether any of *names* is a dependency."""
@@ -97,7 +96,6 @@ def read_python(folder: Path) -> PythonDeps:
     deps.lock = next(
         (n for n in ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock") if (folder / n).is_file()), ""
     )
-    deps.python_version = _python_version(folder)
     return deps
 
 
@@ -191,16 +189,6 @@ def _pipfile(folder: Path, deps: PythonDeps) -> None:
     packages = data.get("packages")
     if isinstance(packages, dict):
         deps.names |= {normalise(n) for n in packages}
-
-
-def _python_version(folder: Path) -> tuple[str, str]:
-    """(version, file) the project asks for: runtime.txt, .python-version."""
-    runtime = read_text(folder / "runtime.txt").strip()
-    m = re.match(r"python-(\d+\.\d+)", runtime)
-    if m:
-        return m.group(1), "runtime.txt"
-    m = re.match(r"(\d+\.\d+)", read_text(folder / ".python-version").strip())
-    return (m.group(1), ".python-version") if m else ("", "")
 
 
 def setup_command(deps: PythonDeps) -> tuple[str, list[str], str]:

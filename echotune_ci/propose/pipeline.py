@@ -26,7 +26,7 @@ from ..errors import ConfigError, InputError
 from ..fsutil import read_json
 from ..results import Finding, Metric, PhaseResult, load_results
 from .documents import commit_message, pr_body
-from .fixers import Change, Checkout, pin_fixes
+from .fixers import Change, Checkout, npm_fixes, pin_fixes
 from .git import (Worktree, base_commit, current_branch, ensure_clean, fetch_commit, git, remote_branch_sha,
                   repo_root, run_command, tree_of)
 from .host import HostFactory, PullRequestHost
@@ -214,7 +214,7 @@ def prepare(change: Change, run: _Run, wt: Worktree) -> tuple[str, str] | None:
 
 def collect_changes(cfg: Config, checkout: Checkout, results: list[PhaseResult], brief: dict[str, Any] | None,
                     result: PhaseResult) -> list[Change]:
-    """The pin fixes (and their rejects), then the research-driven patches, as configured.
+    """The pin fixes and npm fixes (and their rejects), then the research-driven patches, as configured.
 
     Notes why research patches were skipped go to *result*.
     """
@@ -228,6 +228,13 @@ def collect_changes(cfg: Config, checkout: Checkout, results: list[PhaseResult],
             change.rationale, change.citations = brief_advice(brief, "security")
             changes.append(change)
         changes.extend(skipped)
+        # vulnerable direct npm dependencies: package.json and package-lock.json, on a branch of their own
+        npm_change, npm_skipped = npm_fixes(findings, checkout, f"{settings.fixer_topic}-npm",
+                                            registry=cfg.security.audit.registry)
+        if npm_change is not None:
+            npm_change.rationale, npm_change.citations = brief_advice(brief, "security")
+            changes.append(npm_change)
+        changes.extend(npm_skipped)
     if settings.research_patches:
         changes.extend(_research_changes(cfg, checkout, findings, brief, result))
     return changes

@@ -26,7 +26,8 @@ LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note
 # GitHub ranks alerts by "security-severity": critical > 9.0, high 7.0-8.9,
 # medium 4.0-6.9, low 0.1-3.9.
 SECURITY_SEVERITY = {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 2.0, "info": 0.0}
-SECURITY_TOOLS = {"bandit", "pip-audit", "npm-audit", "secrets", "http-headers", "auth-probe"}
+SECURITY_TOOLS = {"bandit", "pip-audit", "lockfile-audit", "npm-audit", "njsscan", "secrets", "http-headers",
+                  "auth-probe"}
 
 
 def _artifact(path: str) -> dict[str, str]:
@@ -47,7 +48,10 @@ def _first_line(text: str) -> str:
 
 def _rule(rule_id: str, f: Finding, phase: str) -> dict[str, Any]:
     security = ["security"] if f.source_tool in SECURITY_TOOLS or phase == "security" else []
-    tags = list(dict.fromkeys([*security, phase, f.source_tool]))  # SARIF wants unique tags
+    cwe = f.properties.get("cwe")
+    # GitHub code scanning shows "external/cwe/cwe-N" tags as the weakness of the alert.
+    weakness = [f"external/cwe/cwe-{cwe}"] if isinstance(cwe, int) and not isinstance(cwe, bool) else []
+    tags = list(dict.fromkeys([*security, phase, f.source_tool, *weakness]))  # SARIF wants unique tags
     score = f.properties.get("cvss_score")
     rule: dict[str, Any] = {
         "id": rule_id,

@@ -24,8 +24,8 @@ import httpx
 
 from ..errors import ConfigError, RunError
 from .environment import app_environment, find_project_environment
-from .output import clean_line, missing_tool, summarise
-from .steps import prepare
+from .output import clean_line, important_lines, missing_tool, summarise
+from .steps import Prepared, prepare
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
@@ -64,6 +64,7 @@ def serve_settings(cfg: Config) -> ServeSettings:
 
 # A ready URL answering the same error this long is not warming up: say why, now.
 CLIENT_ERROR_GRACE_S = 3.0
+_REDIRECT_LOOP = 310  # not an HTTP status: stands for "more redirects than we follow" in _SteadyError
 SERVER_ERROR_GRACE_S = 10.0
 _TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 
@@ -77,8 +78,9 @@ class App:
     """
 
     def __init__(self, settings: ServeSettings, cwd: Path, extra_env: Mapping[str, str] | None = None,
-                 *, root: Path | None = None):
+                 *, root: Path | None = None, drop: tuple[str, ...] = ()):
         self.settings = settings
+        self.drop = drop
         self.cwd = Path(cwd)
         self.root = Path(root) if root is not None else self.cwd
         self.extra_env = dict(extra_env or {})
@@ -103,10 +105,10 @@ class App:
         {port} replaced when the app's port is known), PORT."""
         configured = {k: v.replace("{port}", str(port)) if port else v for k, v in self.settings.env.items()}
         extra = {**({"PORT": str(port)} if port else {}), **configured, **self.extra_env}
-        return app_environment(find_project_environment(self.cwd, self.root), extra=extra)
+        return app_environment(find_project_environment(self.cwd, self.root), extra=extra, drop=self.drop)
 
-    def prepare(self, *, force: bool = False) -> list[str]:
-        """Run [serve] setup (when its inputs changed, or *force*) and build; notes for people.
+    def prepare(self, *, force: bool = False) -> Prepared:
+        """Run [serve] setup (when its inputs changed, or *force*) and build; what happened.
 
         Raises RunError when a step fails, ConfigError when ``cwd`` does not exist.
         """
@@ -182,13 +184,19 @@ class App:
         assert self.proc is not None
         deadline = time.monotonic() + self.settings.timeout
         last_error, failing = "no answer yet", _SteadyError()
-        with httpx.Client(timeout=2.0, trust_env=False) as client:
+        # Redirects are followed, as a browser would: a login page that fails is not "ready".
+        with httpx.Client(timeout=2.0, trust_env=False, follow_redirects=True, max_redirects=10) as client:
             while time.monotonic() < deadline:
                 code = self.proc.poll()
                 if code is not None:
                     raise self._exited(code)
                 try:
                     resp = client.get(self.ready_url)
+                except httpx.TooManyRedirects:
+                    last_error = "a redirect loop"
+                    if failing.seen(_REDIRECT_LOOP):
+                        raise RunError(f"{self.ready_url} redirects in a loop (more than 10 redirects): the "
+                                       f"app is up but never answers the ready URL" + self._said()) from None
                 except httpx.HTTPError as exc:
                     last_error = type(exc).__name__
                     failing.reset()
@@ -197,12 +205,21 @@ class App:
                         return
                     last_error = f"HTTP {resp.status_code}"
                     if failing.seen(resp.status_code):
-                        raise RunError(f"{self.ready_url} answers {answer_summary(resp)} steadily: the app "
-                                       f"is up but refuses the ready URL" + _hint(resp.text))
+                        raise self._refused(resp)
                 time.sleep(0.1)
         waited = f"{self.settings.timeout:g}s"
         raise RunError(f"{self.ready_url} did not answer within {waited} (last: {last_error})"
                        + summarise(list(self._tail)))
+
+    def _refused(self, resp: httpx.Response) -> RunError:
+        where = "" if resp.url == self.ready_url else f" (redirected to {resp.url.path})"
+        return RunError(f"{self.ready_url} answers {answer_summary(resp)}{where} steadily: the app is up but "
+                        f"refuses the ready URL" + _hint(resp.text) + self._said())
+
+    def _said(self) -> str:
+        """"; it printed: ..." with the app's lines that name an error (a traceback), else ""."""
+        lines = important_lines(list(self._tail), errors_only=True)
+        return ("; it printed: " + " | ".join(lines)) if lines else ""
 
     def stop(self) -> None:
         """Stop the app and everything in its process group (TERM, then KILL after stop_timeout)."""
@@ -264,6 +281,13 @@ def _kill_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
 def _simple(command: str) -> bool:
-    """True when the command is one program (so ``exec`` keeps the pid)."""
-    return not any(tok in command for tok in ("&&", "||", ";", "|", "\n", "&")) and bool(shlex.split(command))
+    """True when the command is one program, so ``exec`` keeps the pid (not with ``VAR=value``
+    in front: ``exec`` would take the assignment for the program)."""
+    if any(tok in command for tok in ("&&", "||", ";", "|", "\n", "&")):
+        return False
+    words = shlex.split(command)
+    return bool(words) and not _ASSIGNMENT.match(words[0])

@@ -22,9 +22,10 @@ def clean_line(line: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def important_lines(lines: Sequence[str], *, most: int = 12) -> list[str]:
+def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool = False) -> list[str]:
     """The lines that explain a failure: the last traceback (from its header to the exception),
-    else lines naming an error; else the last non-blank lines. At most *most*, cleaned."""
+    else lines naming an error (the first few, where tools say the cause, and the last ones),
+    else the last non-blank lines (none with *errors_only*). At most *most*, cleaned."""
     cleaned = [clean_line(x) for x in lines if x.strip()]
     start = max((i for i, x in enumerate(cleaned) if x.startswith("Traceback (most recent call last)")),
                 default=None)
@@ -32,7 +33,9 @@ def important_lines(lines: Sequence[str], *, most: int = 12) -> list[str]:
         block = _traceback(cleaned[start:])
         return block if len(block) <= most else [block[0], "…", *block[-(most - 2):]]
     flagged = [x for x in cleaned if _IMPORTANT.search(x)]
-    return (flagged or cleaned)[-most:]
+    if len(flagged) > most:
+        return [*flagged[:4], "…", *flagged[-(most - 5):]]
+    return flagged or ([] if errors_only else cleaned[-most:])
 
 
 def _traceback(lines: list[str]) -> list[str]:

@@ -1,19 +1,24 @@
 """The app's setup and build steps: run before its start command, in its own environment.
 
 Setup (installing dependencies) runs again only when its inputs changed:
-a stamp in ``<cwd>/.echotune/setup-stamp.json`` keeps the command and a
-hash of each input file (lockfiles, requirements, manifests) of the last
-setup that succeeded. Build (compiling assets) runs on every `run`, since
-it turns the code under test into what is served.
+a stamp in the user's cache (see :func:`stamp_path`) keeps the command, a
+hash of each input file (lockfiles, requirements, manifests) and which of
+node_modules/.venv existed after the last setup that succeeded. Build
+(compiling assets) runs on every `run`, since it turns the code under test
+into what is served.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import console
@@ -28,7 +33,18 @@ SETUP_INPUTS = (
     "constraints.txt", "pyproject.toml", "poetry.lock", "uv.lock", "Pipfile", "Pipfile.lock", "pdm.lock",
     "setup.py", "setup.cfg", ".python-version",
 )
-STAMP = Path(".echotune") / "setup-stamp.json"
+# What setup leaves behind, by convention: when one of these existed after the last setup and is
+# gone now (someone removed node_modules), the stamp no longer holds.
+SETUP_OUTPUTS = ("node_modules", ".venv", "venv")
+SKIPPED_HINT = "setup was skipped because its inputs did not change: `run --force-setup` runs it again"
+
+
+def stamp_path(cwd: Path) -> Path:
+    """Where the stamp of *cwd*'s setup lives: the user's cache ($XDG_CACHE_HOME, else ~/.cache),
+    so nothing is written into the project."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    key = hashlib.sha256(str(cwd.resolve()).encode("utf-8")).hexdigest()[:24]
+    return cache / "echotune-ci" / "setup-stamps" / f"{key}.json"
 
 
 def setup_inputs(cwd: Path, configured: Sequence[str]) -> list[Path]:
@@ -43,18 +59,37 @@ def setup_inputs(cwd: Path, configured: Sequence[str]) -> list[Path]:
     return [cwd / name for name in SETUP_INPUTS if (cwd / name).is_file()]
 
 
-def setup_fingerprint(command: str, inputs: Sequence[Path]) -> dict[str, object]:
-    """What the stamp records: the command and the SHA-256 of each input file."""
-    hashes = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs}
-    return {"command": command, "inputs": hashes}
+def setup_fingerprint(command: str, cwd: Path, inputs: Sequence[Path]) -> dict[str, object]:
+    """What the stamp records: the folder, the command and the SHA-256 of each input (by path
+    relative to *cwd*)."""
+    hashes = {_relative(p, cwd): hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs}
+    return {"cwd": str(cwd.resolve()), "command": command, "inputs": hashes}
+
+
+def _relative(path: Path, cwd: Path) -> str:
+    try:
+        return path.resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def setup_is_current(cwd: Path, fingerprint: Mapping[str, object]) -> bool:
-    """Whether the last successful setup in *cwd* had the same command and inputs."""
+    """Whether the last successful setup in *cwd* had the same command and inputs, and what it
+    left behind (node_modules, the venv) is still there."""
     try:
-        return bool(json.loads((cwd / STAMP).read_text(encoding="utf-8")) == fingerprint)
+        stamp = json.loads(stamp_path(cwd).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+    if not isinstance(stamp, dict):
+        return False
+    outputs = stamp.pop("outputs", [])
+    return stamp == fingerprint and all((cwd / str(o)).exists() for o in outputs)
+
+
+def record_setup(cwd: Path, fingerprint: Mapping[str, object]) -> None:
+    """Stamp a successful setup, with the setup outputs that exist now."""
+    outputs = [name for name in SETUP_OUTPUTS if (cwd / name).exists()]
+    write_json_atomic(stamp_path(cwd), {**fingerprint, "outputs": outputs})
 
 
 def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout: float) -> float:
@@ -65,13 +100,22 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
     """
     started = time.monotonic()
     try:
-        proc = subprocess.run(["/bin/sh", "-c", command], cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, errors="replace", timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise RunError(f"serve.{name} did not finish within {timeout:g}s ({command})") from None
+        # A session of its own: on a timeout, Ctrl-C or SIGTERM everything the step started
+        # (npm's and pip's children) is stopped with it, not left running.
+        proc = subprocess.Popen(["/bin/sh", "-c", command], cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                                start_new_session=True)
     except OSError as exc:
         raise RunError(f"serve.{name} could not start: {exc}") from None
-    lines = (proc.stdout + proc.stderr).splitlines()
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop_group(proc)
+        raise RunError(f"serve.{name} did not finish within {timeout:g}s ({command})") from None
+    except BaseException:
+        _stop_group(proc)
+        raise
+    lines = output.splitlines()
     if proc.returncode != 0:
         tool = missing_tool(lines) if proc.returncode == 127 else None
         if tool:
@@ -81,27 +125,55 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
     return time.monotonic() - started
 
 
+def _stop_group(proc: subprocess.Popen[str]) -> None:
+    """TERM the step's process group, KILL what is left after 5 s, and reap it."""
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=wait)
+            if sig == signal.SIGTERM:
+                # the leader is gone; its children may not be
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                return
+
+
 def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapping[str, str]],
-            inputs: Sequence[str] = (), timeout: float = 900.0, force: bool = False) -> list[str]:
-    """Run setup (unless its stamp is current, or *force*) and build; one note per step for people.
+            inputs: Sequence[str] = (), timeout: float = 900.0, force: bool = False) -> Prepared:
+    """Run setup (unless its stamp is current, or *force*) and build; what happened, for people.
 
     *environment* gives each step's environment when it starts: setup may
     create the project's virtualenv or node_modules that build then uses.
+    A build that fails after a skipped setup says how to run setup again.
     """
-    notes = []
+    done = Prepared()
     if setup:
-        fingerprint = setup_fingerprint(setup, setup_inputs(cwd, inputs))
+        fingerprint = setup_fingerprint(setup, cwd, setup_inputs(cwd, inputs))
         if not force and setup_is_current(cwd, fingerprint):
-            notes.append(f"setup: skipped, inputs unchanged since the last setup ({cwd / STAMP})")
+            done.setup_skipped = True
+            done.notes.append("setup: skipped, its inputs did not change since the last setup "
+                              "(`run --force-setup` runs it again)")
         else:
             with console.progress("setup") as p:
                 p.update(setup)
                 took = run_step("setup", setup, cwd, environment(), timeout)
-            write_json_atomic(cwd / STAMP, fingerprint)
-            notes.append(f"setup: done in {took:.0f}s")
+            record_setup(cwd, fingerprint)
+            done.notes.append(f"setup: done in {took:.0f}s")
     if build:
         with console.progress("build") as p:
             p.update(build)
-            took = run_step("build", build, cwd, environment(), timeout)
-        notes.append(f"build: done in {took:.1f}s")
-    return notes
+            try:
+                took = run_step("build", build, cwd, environment(), timeout)
+            except RunError as exc:
+                raise RunError(f"{exc}; {SKIPPED_HINT}" if done.setup_skipped else str(exc)) from None
+        done.notes.append(f"build: done in {took:.1f}s")
+    return done
+
+
+@dataclass
+class Prepared:
+    """What :func:`prepare` did: one note per step, and whether setup was skipped by its stamp."""
+
+    notes: list[str] = field(default_factory=list)
+    setup_skipped: bool = False

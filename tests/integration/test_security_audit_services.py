@@ -86,13 +86,13 @@ NPM_AUDIT = {  # npm 7+ `npm audit --json` report (auditReportVersion 2), trimme
 }
 
 
-def test_npm_audit_report_parsing_and_failure_note(tmp_path, cli_env):
+def test_npm_audit_report_parsing_and_failure_is_could_not_run(tmp_path, cli_env):
     from echotune_ci.phases.security.checks.audit import npm_findings
 
     (found,) = npm_findings(NPM_AUDIT, "package-lock.json")
     assert (found.rule_id, found.severity, found.source_tool) == ("GHSA-35jh-r3h4-6jhm", "high", "npm-audit")
     assert found.properties["package"] == "lodash" and found.properties["cvss_score"] == 7.2
-    # a real npm that cannot reach its registry: noted, not a crash and not "no vulnerabilities"
+    # a real npm that cannot reach its registry: the audit could not run (exit 3), never "no vulnerabilities"
     (tmp_path / "requirements.txt").write_text("flask==3.1.3\n")
     lock = {"name": "x", "version": "1.0.0", "lockfileVersion": 3, "requires": True, "packages": {
         "": {"name": "x", "version": "1.0.0", "dependencies": {"lodash": "4.17.15"}},
@@ -101,9 +101,15 @@ def test_npm_audit_report_parsing_and_failure_note(tmp_path, cli_env):
     (tmp_path / "package.json").write_text(json.dumps({"name": "x", "version": "1.0.0",
                                                        "dependencies": {"lodash": "4.17.15"}}))
     (tmp_path / "package-lock.json").write_text(json.dumps(lock))
+    (tmp_path / "echotune.toml").write_text('[security.audit]\nnpm = "npm-audit"\n')
     env = dict(cli_env, npm_config_registry=f"http://127.0.0.1:{free_port()}/", npm_config_fetch_retries="0")
     out = tmp_path / "r.json"
-    security(tmp_path, env, "-r", "requirements.txt", "--advisory-db", str(ADVISORY_DB), "-o", str(out))
-    notes = json.loads(out.read_text())["notes"]
-    assert any(n.startswith("npm audit not run: ") and len(n) > len("npm audit not run: ") + 5
-               for n in notes), notes
+    proc = security(tmp_path, env, "-r", "requirements.txt", "--advisory-db", str(ADVISORY_DB),
+                    "-o", str(out))
+    data = json.loads(out.read_text())
+    assert proc.returncode == 3 and data["status"] == "error", proc.stdout + proc.stderr
+    assert data["errors"][0].startswith("audit: npm audit (package-lock.json): ")
+    assert "Traceback" not in proc.stderr
+    # the Python audit still reported
+    assert any(m["name"] == "audit.packages" and m["labels"] == {"ecosystem": "PyPI"} and m["value"] == 1
+               for m in data["metrics"])

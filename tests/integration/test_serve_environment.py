@@ -140,3 +140,96 @@ def test_an_app_that_dies_shows_its_traceback_not_only_its_last_lines(tmp_path):
     assert "exited with code 1" in message
     assert "Traceback (most recent call last)" in message
     assert "ModuleNotFoundError: No module named 'no_such_module'" in message
+
+
+def test_a_command_with_variables_in_front_and_configured_secrets(tmp_path, cli_env):
+    (tmp_path / "app.py").write_text(WHOAMI.replace('("GITHUB_TOKEN", "VIRTUAL_ENV", "PORT")',
+                                                    '("GREETING", "ACME_PPLX_KEY", "ACME_PROBE_PASS")'))
+    cfg = config(tmp_path, command="GREETING=hello python3 app.py")
+    cfg.write_text(cfg.read_text() + '[research]\napi_key_env = "ACME_PPLX_KEY"\n'
+                   '[security.http.auth]\npassword_env = "ACME_PROBE_PASS"\n')
+    env = dict(cli_env, ACME_PPLX_KEY="pplx-secret", ACME_PROBE_PASS="hunter2")
+    out = tmp_path / "seen.json"
+    proc = run_cli("run", "-o", "out", cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr  # started with the variable in front
+    from echotune_ci.config import load_config
+    from echotune_ci.runner import _secret_names
+
+    settings = ServeSettings(command="GREETING=hello python3 app.py", ready_url="http://127.0.0.1:{port}/")
+    with App(settings, tmp_path, drop=_secret_names(load_config(cfg))) as app:
+        import httpx
+
+        out.write_text(httpx.get(app.base_url + "/").text)
+    seen = json.loads(out.read_text())["env"]
+    assert seen == {"GREETING": "hello", "ACME_PPLX_KEY": None, "ACME_PROBE_PASS": None}
+
+
+def test_sigterm_and_a_timeout_stop_what_setup_started(tmp_path, cli_env):
+    (tmp_path / "app.py").write_text(WHOAMI)
+    marker = f"echotune-setup-{time.monotonic_ns()}"
+    sleeper = f"python3 -c 'import time; time.sleep(300)' {marker}"
+    config(tmp_path, setup=sleeper, command="python3 app.py")
+    exe = str(Path(sys.executable).parent / "echotune-ci")
+    proc = subprocess.Popen([exe, "run", "-o", "out"], cwd=tmp_path, env=cli_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not _running(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _running(marker)
+    proc.terminate()
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143 and "terminated" in err and "Traceback" not in err
+    assert not _running(marker)
+    config(tmp_path, setup=sleeper, command="python3 app.py", setup_timeout="1s")
+    proc2 = run_cli("run", "-o", "out", cwd=tmp_path, env=cli_env)
+    assert proc2.returncode == 3 and "serve.setup did not finish within 1s" in proc2.stderr
+    assert not _running(marker)
+
+
+def _running(marker: str) -> bool:
+    out = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True).stdout
+    return any(marker in line and not line.startswith(("ps ", "/bin/sh")) for line in out.splitlines())
+
+
+def test_a_login_redirect_that_fails_and_a_redirect_loop_are_explained(tmp_path):
+    (tmp_path / "app.py").write_text(textwrap.dedent("""\
+        import http.server, os, sys
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path in ("/", "/loop"):
+                    self.send_response(302)
+                    self.send_header("Location", "/loop" if self.path == "/loop" else "/login")
+                    self.end_headers(); return
+                print("Traceback (most recent call last):", file=sys.stderr)
+                print('  File "app.py", line 9, in login', file=sys.stderr)
+                print("sqlite3.OperationalError: no such table: user", file=sys.stderr, flush=True)
+                self.send_response(500); self.end_headers(); self.wfile.write(b"Internal Server Error")
+            def log_message(self, *a): pass
+        http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+        """))
+    settings = ServeSettings(command="python3 app.py", ready_url="http://127.0.0.1:{port}/", timeout=60)
+    with pytest.raises(RunError) as err:
+        App(settings, tmp_path).start()
+    message = str(err.value)
+    assert "HTTP 500 Internal Server Error: Internal Server Error (redirected to /login)" in message
+    assert "sqlite3.OperationalError: no such table: user" in message
+    loop = ServeSettings(command="python3 app.py", ready_url="http://127.0.0.1:{port}/loop", timeout=60)
+    with pytest.raises(RunError, match="redirects in a loop"):
+        App(loop, tmp_path).start()
+
+
+def test_setup_runs_again_when_what_it_made_is_gone(tmp_path, cli_env):
+    (tmp_path / "package.json").write_text('{"name": "x"}\n')
+    (tmp_path / "app.py").write_text(WHOAMI)
+    config(tmp_path, setup="mkdir -p node_modules/.bin && echo once >> setup.log", command="python3 app.py")
+    assert run_cli("run", "-o", "out", cwd=tmp_path, env=cli_env).returncode == 0
+    assert run_cli("run", "-o", "out", cwd=tmp_path, env=cli_env).returncode == 0
+    assert (tmp_path / "setup.log").read_text().count("once") == 1
+    import shutil
+
+    shutil.rmtree(tmp_path / "node_modules")
+    assert run_cli("run", "-o", "out", cwd=tmp_path, env=cli_env).returncode == 0
+    assert (tmp_path / "setup.log").read_text().count("once") == 2
+    assert not (tmp_path / ".echotune").exists()  # the stamp lives in the user's cache
+    both = run_cli("run", "--no-setup", "--force-setup", cwd=tmp_path, env=cli_env)
+    assert both.returncode == 2 and "--no-setup and --force-setup exclude each other" in both.stderr

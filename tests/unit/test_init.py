@@ -153,3 +153,41 @@ def test_detects_other_stacks(tmp_path):
     app = detect_stack(express).app
     assert app.framework == "express" and "bundle" not in app.phases
     assert (app.setup, app.command) == ("yarn install --frozen-lockfile", "yarn start")
+
+
+def test_project_in_a_subfolder_of_a_git_repository(tmp_path, cli_env):
+    """Workflows go to the repository's root (GitHub runs no others), pointed at the project folder."""
+    repo = tmp_path / "monorepo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, timeout=30)
+    (repo / "examples").mkdir()
+    project = python_repo(repo / "examples" / "blog")
+    proc = run_cli("init", "--dir", str(project), "--ref", REF, "--research", env=cli_env)
+    assert proc.returncode == 0, proc.stderr
+    assert not (project / ".github").exists()
+    assert (project / "echotune.toml").is_file()
+    files = sorted((repo / ".github" / "workflows").glob("*.yml"))
+    assert [f.name for f in files] == ["echotune-report.yml", "echotune-research.yml", "echotune.yml"]
+    check = subprocess.run([str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.github-workflows",
+                            *map(str, files)], capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert problems(files) == []
+    gate = (repo / ".github/workflows/echotune.yml").read_text()
+    assert 'working-directory: "examples/blog"' in gate and "config: echotune.toml" in gate
+    research = (repo / ".github/workflows/echotune-research.yml").read_text()
+    assert 'config: "examples/blog/echotune.toml"' in research  # research.yml has no working-directory
+    out = proc.stdout.splitlines()
+    assert f"wrote {project / 'echotune.toml'}" in out
+    gate_line = f"wrote {repo / '.github/workflows/echotune.yml'} (the root of the git repository"
+    assert any(line.startswith(gate_line) and "it measures examples/blog/" in line for line in out)
+    load_config(project / "echotune.toml")
+
+
+def test_repository_root_is_the_project_without_git(tmp_path):
+    from echotune_ci.project.init import init_project, repository_root
+
+    project = python_repo(tmp_path / "py")
+    assert repository_root(project) is None
+    done = init_project(project, ref=REF)
+    assert done.repository == done.project == project.resolve()
+    assert (project / ".github/workflows/echotune.yml").is_file()

@@ -17,12 +17,17 @@ import pytest
 from conftest import run_cli
 
 from echotune_ci.config import load_config
-from echotune_ci.project.commands import bind, kind, segments
+from echotune_ci.phases.security.checks import CHECK_NAMES
+from echotune_ci.phases.security.settings import BanditSettings, SecretsSettings
+from echotune_ci.project import runtimes
+from echotune_ci.project.commands import bind, kind, segments, with_cd
 from echotune_ci.project.init import init_project
 
 REF = "0123456789abcdef0123456789abcdef01234567"
 LAYOUTS = Path(__file__).resolve().parents[1] / "fixtures" / "layouts"
 VENV = "python3 -m venv .venv && .venv/bin/python -m pip install"
+SECRETS_DEFAULT = SecretsSettings().exclude
+BANDIT_DEFAULT = BanditSettings().exclude
 
 # layout -> expected [serve] and neighbours; "checks" are substrings of `# check:` lines in echotune.toml.
 EXPECTED: dict[str, dict[str, object]] = {
@@ -47,6 +52,8 @@ EXPECTED: dict[str, dict[str, object]] = {
         "phases": ("security", "frontend", "load"),
         "checks": ["library/settings.py sets DEBUG = True and reads no environment variable",
                    "runtime.txt asks for Python 3.10"],
+        "secrets_exclude": (*SECRETS_DEFAULT, "staticfiles"),  # collectstatic writes STATIC_ROOT
+        "bandit_exclude": (*BANDIT_DEFAULT, "staticfiles"),
     },
     "express-fixed-port": {
         "setup": "npm ci",
@@ -80,6 +87,8 @@ EXPECTED: dict[str, dict[str, object]] = {
         "build": "pnpm build",
         "command": "npx next start --hostname 127.0.0.1 --port {port}",
         "globs": (".next/static/**/*.js", ".next/static/**/*.css"),
+        "secrets_exclude": (*SECRETS_DEFAULT, ".next"),
+        "bandit_exclude": (*BANDIT_DEFAULT, ".next"),
     },
     "flask-migrate": {
         "setup": f"{VENV} -r requirements.txt",
@@ -98,7 +107,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "env": {"FLASK_APP": "app", "FLASK_DEBUG": "0"},
         "ready_url": "http://127.0.0.1:{port}/ping",
         "requirements": (),
-        "security_checks": ("bandit", "secrets", "http"),
+        "security_checks": tuple(c for c in CHECK_NAMES if c != "audit"),
         "checks": ["requirements.txt has unpinned lines (Flask, Flask-Migrate)"],
     },
     "procfile": {
@@ -120,6 +129,8 @@ EXPECTED: dict[str, dict[str, object]] = {
         "ready_url": "http://127.0.0.1:{port}/healthz/",
         "requirements": ("requirements.txt",),
         "checks": ["requires DJANGO_SECRET_KEY"],
+        "secrets_exclude": (*SECRETS_DEFAULT, "staticfiles"),
+        "bandit_exclude": (*BANDIT_DEFAULT, "staticfiles"),
     },
     "django-environ": {
         "setup": "uv sync --frozen",
@@ -163,11 +174,137 @@ EXPECTED: dict[str, dict[str, object]] = {
         "checks": [
             "starts PostgreSQL ('db', postgres:16) for the app, found through DATABASE_URL",
             "starts Redis ('cache', redis:7-alpine) for the app, found through REDIS_URL",
+            "app.py:6 requires DATABASE_URL (os.environ['DATABASE_URL'], no default)",
         ],
     },
     "nothing": {"setup": "", "build": "", "command": "", "globs": ()},
+    # --- the reviewer's apps of issue 11 (docs/real-projects.md, "Second round")
+    # testdrivenio/fastapi-react with backend/requirements.txt: the backend is the server, not `vite preview`
+    "backend-frontend": {
+        "setup": f"{VENV} -r requirements.txt && npm ci --prefix ../frontend",
+        "setup_inputs": ("requirements.txt", "../frontend/package.json", "../frontend/package-lock.json"),
+        "build": "npm run build --prefix ../frontend",
+        "command": "uvicorn app.api:app --host 127.0.0.1 --port {port}",
+        "cwd": "backend",
+        "port": "auto",
+        "ready_url": "http://127.0.0.1:{port}/",
+        "requirements": ("backend/requirements.txt",),
+        "globs": ("frontend/dist/**/*.js", "frontend/dist/**/*.css"),
+        "phases": ("security", "frontend", "load", "bundle"),
+        "checks": ["frontend/ is built but the server (backend/) does not serve it",
+                   "the frontend phase measures the server's own pages"],
+        "no_checks": ["vite preview"],
+    },
+    # the same, at the app's HEAD: backend/ has no manifest at all
+    "backend-no-manifest": {
+        "setup": f"{VENV} fastapi uvicorn && npm ci --prefix ../frontend",
+        "command": "uvicorn app.api:app --host 127.0.0.1 --port {port}",
+        "cwd": "backend",
+        "globs": ("frontend/dist/**/*.js", "frontend/dist/**/*.css"),
+        "checks": ["no requirements file or pyproject.toml: setup installs fastapi, uvicorn"],
+    },
+    # a backend that serves the built client (StaticFiles on ../frontend/dist): no note
+    "backend-serves-frontend": {
+        "setup": f"{VENV} -e . && npm ci --prefix ../frontend",
+        "build": "npm run build --prefix ../frontend",
+        "command": "uvicorn app.api:app --host 127.0.0.1 --port {port}",
+        "cwd": "backend",
+        "ready_url": "http://127.0.0.1:{port}/api/health",
+        "pyproject": "backend/pyproject.toml",
+        "phases": ("security", "frontend", "load", "bundle"),
+        "no_checks": ["does not serve it"],
+    },
+    # SecurityPal/demo-todo-app: the Express server runs from "dev:server", on a fixed port
+    "express-server-script": {
+        "setup": "npm ci && npm ci --prefix client",
+        "build": "npm run build --prefix client",
+        "command": "node server/index.js",
+        "port": 3001,
+        "ready_url": "http://127.0.0.1:3001/api/todos",
+        "globs": ("client/dist/**/*.js", "client/dist/**/*.css"),
+        "phases": ("security", "load", "bundle"),
+        "no_checks": ["vite preview", "no server"],
+    },
+    # `web: cd src && gunicorn app:app # two workers`: the folder stays with the command, the comment goes
+    "procfile-cd": {
+        "build": "",
+        "command": "cd src && gunicorn --bind 127.0.0.1:{port} app:app",
+        "cwd": ".",
+        "ready_url": "http://127.0.0.1:{port}/",
+    },
+    # "start": "cd server && node migrate.js && node index.js", and a server that stops without two variables
+    "npm-start-cd": {
+        "setup": "npm ci",
+        "build": "cd server && node migrate.js",
+        "command": "cd server && node index.js",
+        "ready_url": "http://127.0.0.1:{port}/health",
+        "env": {"JWT_SECRET": "echotune-ci-local-only-not-a-secret"},
+        "checks": ["server/index.js:3 requires JWT_SECRET", "a placeholder is set here",
+                   "server/index.js:4 requires NOTES_BUCKET", "the app stops without it"],
+    },
+    # escape sequences and U+202E in the Procfile: the written command keeps them, TOML-escaped
+    "procfile-control-chars": {
+        "command": "gunicorn --bind 127.0.0.1:{port} app:app --name 'x\u202e\x1b[31mred'",
+    },
+    # miguelgrinberg/flasky: boot.sh's `flask deploy` is the build; config.py needs SERVER_NAME; Python 3.6
+    "flask-deploy": {
+        "setup": f"{VENV} -r requirements.txt",
+        "build": "flask deploy",
+        "command": "gunicorn --bind 127.0.0.1:{port} social:app",
+        "env": {"FLASK_APP": "social.py", "FLASK_DEBUG": "0"},
+        "checks": ["config.py:13 requires SERVER_NAME (os.environ['SERVER_NAME'], no default)",
+                   "Dockerfile (FROM python) asks for Python 3.6 and python3 here is 3.11"],
+    },
+    # wsvincent/djangox: collectstatic writes staticfiles/, which the secrets and bandit scans leave out
+    "django-staticfiles": {
+        "build": "python manage.py migrate --noinput && python manage.py collectstatic --noinput",
+        "command": "gunicorn --bind 127.0.0.1:{port} --workers 2 django_project.wsgi",
+        "secrets_exclude": (*SECRETS_DEFAULT, "staticfiles"),
+        "bandit_exclude": (*BANDIT_DEFAULT, "staticfiles"),
+        "checks": ["Dockerfile (FROM python) asks for Python 3.12"],
+    },
+    # mars/heroku-cra-node: the root build script enters react-ui/ (CRA) and installs there; Node 10 asked
+    "cra-node": {
+        "setup": "npm ci",
+        "setup_inputs": ("package.json", "package-lock.json"),
+        "build": "npm run build",
+        "command": "npm start",
+        "ready_url": "http://127.0.0.1:{port}/",
+        "env": {"NODE_OPTIONS": "--openssl-legacy-provider"},
+        "globs": ("react-ui/build/static/**/*.js", "react-ui/build/static/**/*.css"),
+        "phases": ("security", "frontend", "load", "bundle"),
+        "checks": ["package.json engines.node asks for Node 10.x and node here is 20",
+                   "package.json scripts.build installs react-ui's dependencies itself",
+                   "react-scripts 2.1.8 (react-ui/package.json) builds with webpack 4"],
+    },
+    # shadcn-ui/next-template: sharp 0.31 downloads libvips, next/font/google downloads fonts, .nvmrc asks 18
+    "next-sharp": {
+        "setup": "npm install",
+        "build": "npm run build",
+        "command": "npx next start --hostname 127.0.0.1 --port {port}",
+        "globs": (".next/static/**/*.js", ".next/static/**/*.css"),
+        "secrets_exclude": (*SECRETS_DEFAULT, ".next"),
+        "bandit_exclude": (*BANDIT_DEFAULT, ".next"),
+        "checks": ["sharp ^0.31.3 downloads libvips from GitHub", "npm_config_sharp_libvips_binary_host",
+                   "lib/fonts.ts loads fonts through next/font/google", ".nvmrc asks for Node 18"],
+    },
+    # pallets/flask examples/tutorial: the README's `flask --app flaskr init-db` becomes the build
+    "flask-tutorial": {
+        "setup": f"{VENV} -e .",
+        "build": "flask --app flaskr init-db",
+        "command": "flask --app flaskr run --host 127.0.0.1 --port {port}",
+        "env": {"FLASK_APP": "flaskr", "FLASK_DEBUG": "0"},
+        "checks": ["README.rst says to run `flask --app flaskr init-db` once"],
+    },
 }
 SERVE_KEYS = ("setup", "build", "command", "port", "cwd", "ready_url", "setup_inputs")
+MACHINE = {"python": "3.11", "node": "20"}
+
+
+@pytest.fixture(autouse=True)
+def machine(monkeypatch):
+    """This machine's interpreters, fixed: the `# check:` notes about versions must not depend on it."""
+    monkeypatch.setattr(runtimes, "machine", lambda: dict(MACHINE))
 
 
 def init_layout(name: str, tmp_path: Path) -> Path:
@@ -202,9 +339,13 @@ def test_layout(name, tmp_path):
         assert cfg.security.audit.pyproject == expected["pyproject"]
     if "security_checks" in expected:
         assert cfg.security.checks == expected["security_checks"]
+    assert cfg.security.secrets.exclude == expected.get("secrets_exclude", SECRETS_DEFAULT)
+    assert cfg.security.bandit.exclude == expected.get("bandit_exclude", BANDIT_DEFAULT)
     checks = " ".join(" ".join(line[2:].split()) for line in text.splitlines() if line.startswith("#"))
     for note in expected.get("checks", []):
         assert note in checks, note
+    for note in expected.get("no_checks", []):
+        assert note not in checks, note
     # never an install or a build inside the command
     assert kind(cfg.serve.command) in ("serve", "other") if cfg.serve.command else True
     assert not any(kind(part) in ("install", "build") for part in segments(cfg.serve.command))
@@ -276,6 +417,9 @@ def test_serve_command_option_replaces_the_detected_one(tmp_path):
         ("python run.py --port 5000", "python run.py --port {port}"),
         ("waitress-serve --port=8080 app:app", "waitress-serve --listen=127.0.0.1:{port} app:app"),
         ("gunicorn 'app:create_app()'", "gunicorn --bind 127.0.0.1:{port} 'app:create_app()'"),
+        # a folder to enter stays in front; a trailing comment is not an argument
+        ("cd src && gunicorn app:app", "cd src && gunicorn --bind 127.0.0.1:{port} app:app"),
+        ("gunicorn -w 2 app:app # two workers", "gunicorn --bind 127.0.0.1:{port} -w 2 app:app"),
     ],
 )
 def test_bind(line, command):
@@ -305,6 +449,16 @@ def test_bind_moves_fixed_environment_out():
 )
 def test_kind(line, expected):
     assert kind(line) == expected
+
+
+def test_segments_drop_comments_and_keep_folders():
+    assert segments("gunicorn app:app # two workers; not a command") == ["gunicorn app:app"]
+    assert segments("echo '# kept' && gunicorn app:app") == ["echo '# kept'", "gunicorn app:app"]
+    assert with_cd(segments("cd src && flask db upgrade && gunicorn app:app")) == [
+        "cd src && flask db upgrade",
+        "cd src && gunicorn app:app",
+    ]
+    assert with_cd(["cd api", "cd ../web", "npm start"]) == ["cd web && npm start"]
 
 
 def test_segments_respect_quotes():
@@ -337,3 +491,95 @@ def test_vite_output_folder(tmp_path, config, globs):
     # a static preview script is rewritten to listen on {port}, and said to be a static server
     assert done.app.command == "npx vite preview --host 127.0.0.1 --port {port} --strictPort"
     assert "built files are served by `vite preview`" in " ".join(done.app.notes("command"))
+
+
+def test_printed_lines_are_cleaned(tmp_path, cli_env):
+    """Escape sequences and U+202E in a Procfile reach neither the terminal nor a TOML comment raw."""
+    root = tmp_path / "procfile-control-chars"
+    shutil.copytree(LAYOUTS / "procfile-control-chars", root)
+    proc = run_cli("init", "--dir", str(root), "--ref", REF, env=cli_env)
+    assert proc.returncode == 0, proc.stderr
+    for stream in (proc.stdout, proc.stderr):
+        assert "\x1b" not in stream and "\u202e" not in stream
+    printed = ("  command: gunicorn --bind 127.0.0.1:{port} app:app --name 'x\\u202e\\x1b[31mred'"
+               "  <- Procfile (web)")
+    assert printed in proc.stderr.splitlines()
+    text = (root / "echotune.toml").read_text()
+    comments = [line for line in text.splitlines() if line.startswith("#")]
+    assert not any("\x1b" in line or "\u202e" in line for line in comments)
+
+
+def test_database_may_need_initialising(tmp_path):
+    """Without a README command that creates the tables, a database app gets a note instead."""
+    root = tmp_path / "flask-tutorial"
+    shutil.copytree(LAYOUTS / "flask-tutorial", root)
+    (root / "README.rst").write_text("Flaskr\n======\n\nThe tutorial's blog.\n")
+    done = init_project(root, ref=REF)
+    assert done.app.build == ""
+    assert "the database may need initialising" in " ".join(done.app.notes("build"))
+
+
+def test_boot_script_steps_only_when_the_server_line_states_none(tmp_path):
+    """flask-migrate's Procfile states its own steps: boot.sh's are not added on top of them."""
+    migrate = load_config(init_layout("flask-migrate", tmp_path) / "echotune.toml")
+    assert migrate.serve.build == "flask db upgrade && flask translate compile"
+    deploy = load_config(init_layout("flask-deploy", tmp_path) / "echotune.toml")
+    assert deploy.serve.build == "flask deploy"  # no guessed `flask db upgrade` beside the project's deploy
+
+
+def test_required_env_only_at_import(tmp_path):
+    from echotune_ci.project.pyapp import required_env
+
+    (tmp_path / "settings.py").write_text(
+        "import os\n"
+        "A = os.environ['NEEDED']\n"
+        "B = os.environ.get('OPTIONAL')\n"
+        "if 'MAYBE' in os.environ:\n    C = os.environ['MAYBE']\n"
+        "try:\n    D = os.environ['TRIED']\nexcept KeyError:\n    D = None\n"
+        "def later():\n    return os.environ['RUNTIME']\n"
+        "class Production:\n    HOST = os.environ['SERVER_NAME']\n"
+    )
+    found = required_env(tmp_path, [tmp_path / "settings.py"])
+    assert [(r.name, r.where) for r in found] == [("NEEDED", "settings.py:2"),
+                                                  ("SERVER_NAME", "settings.py:13")]
+
+
+@pytest.mark.parametrize(
+    ("spec", "major", "ok"),
+    [("10.x", 20, False), ("10.x", 10, True), (">=18", 20, True), (">=18 <20", 20, False),
+     ("^20.1.0", 20, True), ("16 || 18 || 20", 20, True), ("v18", 20, False), ("lts/*", 20, None),
+     ("18.17.0", 18, True)],
+)
+def test_node_version_specs(spec, major, ok):
+    assert runtimes.node_satisfied(spec, major) is ok
+
+
+def test_downloader_notes_follow_the_lockfile(tmp_path):
+    from echotune_ci.project.nodeapp import node_packages
+    from echotune_ci.project.nodenotes import downloader_notes
+
+    (tmp_path / "package.json").write_text(
+        '{"dependencies": {"sharp": "^0.33.5"}, "devDependencies": {"@sentry/cli": "^2.0.0"}}'
+    )
+    (tmp_path / "package-lock.json").write_text(
+        '{"lockfileVersion": 3, "packages": {"node_modules/sharp": {"version": "0.33.5"}, '
+        '"node_modules/jest/node_modules/puppeteer": {"version": "22.0.0"}}}'
+    )
+    notes = " ".join(downloader_notes(node_packages(tmp_path)))
+    assert "puppeteer (a dependency of a dependency, in the lockfile)" in notes
+    assert "PUPPETEER_SKIP_DOWNLOAD=true" in notes and "SENTRYCLI_SKIP_DOWNLOAD=1" in notes
+    assert "sharp" not in notes  # 0.33+ installs its binaries from the registry
+
+
+def test_readme_once_command_for_node(tmp_path):
+    (tmp_path / "package.json").write_text(
+        '{"scripts": {"start": "node server.js", "db:migrate": "knex migrate:latest"},'
+        ' "dependencies": {"express": "^4.21.0", "knex": "^3.1.0"}}'
+    )
+    (tmp_path / "server.js").write_text("const app = require('express')();\napp.listen(process.env.PORT);\n")
+    (tmp_path / "README.md").write_text(
+        "# shop\n\n```sh\nnpm install\nnpx knex migrate:make add_orders\nnpm run db:migrate\nnpm start\n```\n"
+    )
+    done = init_project(tmp_path, ref=REF)
+    assert done.app.build == "npm run db:migrate"  # not the command that authors a migration
+    assert "README.md says to run `npm run db:migrate` once" in " ".join(done.app.notes("build"))

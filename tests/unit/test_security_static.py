@@ -36,7 +36,7 @@ def trusted(cmd):
 
 # Realistic-looking but made-up values (none of them is a live credential).
 GITHUB = "ghp_" + "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5"
-AWS_ID = "AKIA" + "QX7RZ2LMN4PB8KTW"
+AWS_ID = "AKIA" + "QX7RZ2LMN4PBJKTW"  # base32 (A-Z, 2-7), like every real key id
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8Lm3Nq5T"  # pragma: allowlist secret
 PPLX = "pplx-" + "Zq4Lm8Np2Rs6Tv0Xy3Ab7Cd1Ef5Gh9Jk2Mn6Pq0Rs4Tv8W"
 OPENAI = "sk-proj-" + "Hj5Kl9Mn3Pq7Rs1Tv5Wx9Yz3Ab7Cd1Ef5Gh9Jk3Lm"

@@ -9,6 +9,7 @@ first use.
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,9 @@ def severity_from_record(record: dict[str, Any], default: str) -> tuple[str, flo
     """(severity, CVSS base score or None, where it came from) of an OSV record.
 
     The first CVSS vector that parses decides ("CVSS_V3" ...), else a
-    ``database_specific`` / ``ecosystem_specific`` severity word, else
-    *default* ("default").
+    ``database_specific`` / ``ecosystem_specific`` severity word, else a
+    ``database_specific.cvss_score`` number (the npm advisories' source
+    score), else *default* ("default").
     """
     for entry in record.get("severity") or []:
         kind, vector = str(entry.get("type", "")), str(entry.get("score", ""))
@@ -36,6 +38,9 @@ def severity_from_record(record: dict[str, Any], default: str) -> tuple[str, flo
             word = str(((holder or {}).get(key) or {}).get("severity", "")).lower()
             if word in _WORDS:
                 return _WORDS[word], None, key
+    score = (record.get("database_specific") or {}).get("cvss_score")
+    if isinstance(score, int | float) and not isinstance(score, bool) and 0 <= score <= 10:
+        return severity_from_score(float(score)), float(score), "database_specific.cvss_score"
     return default, None, "default"
 
 
@@ -51,6 +56,16 @@ def cvss_score(kind: str, vector: str) -> float | None:
         return float(cls(vector).base_score)
     except (CVSSError, ValueError, TypeError):
         return None
+
+
+def vector_kind(vector: str) -> str:
+    """The OSV severity type of a CVSS vector by its prefix: ``CVSS:4.0/`` is CVSS_V4, ``CVSS:3.x/``
+    CVSS_V3, a vector without a prefix CVSS_V2."""
+    if vector.startswith("CVSS:4."):
+        return "CVSS_V4"
+    if vector.startswith("CVSS:3."):
+        return "CVSS_V3"
+    return "CVSS_V2"
 
 
 def severity_from_score(score: float) -> str:
@@ -273,3 +288,60 @@ def service_classes() -> dict[str, type]:
                 yield self.query(spec) if spec in flagged else (spec, [])
 
     return {"dir": AdvisoryDirService, "osv": OsvApiService}
+
+
+class OsvFolder:
+    """OSV records on disk, any ecosystem: ``vulns/<package>/*.json`` or ``*.yaml`` (a scoped npm
+    package in ``vulns/@scope/name/``), as the PyPA advisory database and ``advisory-db-npm`` lay them out.
+
+    :meth:`records` gives the records about one package of one ecosystem
+    (read once, cached); ``index`` names the package folders. InputError
+    when the folder has no ``vulns/`` or a record does not parse.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        vulns = folder / "vulns"
+        if not vulns.is_dir():
+            raise InputError(f"{folder}: not an advisory database (no vulns/ folder with <package>/*.json "
+                             "or *.yaml OSV records)")
+        self.index: dict[str, Path] = {}
+        for path in vulns.iterdir():
+            if not path.is_dir():
+                continue
+            if path.name.startswith("@"):
+                self.index.update({f"{path.name}/{sub.name}": sub for sub in path.iterdir() if sub.is_dir()})
+            else:
+                self.index[path.name] = path
+        self._lower = {name.lower(): path for name, path in self.index.items()}
+        self._cache: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def has(self, name: str) -> bool:
+        """Whether the data holds a folder for package *name*."""
+        return name in self.index or name.lower() in self._lower
+
+    def records(self, ecosystem: str, name: str) -> list[dict[str, Any]]:
+        """The records (not withdrawn) with an ``affected`` entry for *name* in *ecosystem*, by file name."""
+        with self._lock:
+            cached = self._cache.get((ecosystem, name))
+            if cached is not None:
+                return cached
+            folder = self.index.get(name) or self._lower.get(name.lower())
+            found = []
+            for path in sorted(folder.iterdir()) if folder is not None else []:
+                if path.suffix not in (".json", ".yaml", ".yml"):
+                    continue
+                record = _load_record(path)
+                if not record.get("withdrawn") and affected_entries(record, ecosystem, name):
+                    found.append(record)
+            self._cache[(ecosystem, name)] = found
+            return found
+
+
+def affected_entries(record: dict[str, Any], ecosystem: str, name: str) -> list[dict[str, Any]]:
+    """The ``affected`` entries of *record* about package *name* of *ecosystem* (names compared exactly,
+    as npm does; OSV ecosystem names are case-sensitive)."""
+    return [a for a in record.get("affected") or [] if isinstance(a, dict)
+            and (a.get("package") or {}).get("ecosystem") == ecosystem
+            and (a.get("package") or {}).get("name") == name]

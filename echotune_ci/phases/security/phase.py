@@ -95,11 +95,11 @@ def settings_for_command(settings: SecuritySettings, *, paths: Sequence[str | Pa
 
     File options are relative to the working folder and become absolute
     (configured paths stay relative to the configuration file). *paths*
-    replace the bandit and secrets paths; *requirements* / *pyproject* /
+    replace the bandit, secrets and node paths; *requirements* / *pyproject* /
     *installed* together replace [security.audit]'s inputs. The checks run
     are *only* when given (even with ``enabled = false``), else the ones the
-    options target (paths: bandit and secrets; audit inputs: audit; *url*:
-    http), else the configured ones. A non-empty *osv_url* beats every
+    options target (paths: bandit, secrets and node; audit inputs, *advisory_db*
+    or *osv_url*: audit; *url*: http), else the configured ones. A non-empty *osv_url* beats every
     offline advisory folder, including ECHOTUNE_ADVISORY_DB; *advisory_db*
     beats the configured OSV URL. None / empty values leave a setting as
     configured. Returns a new object; *settings* is not changed.
@@ -108,9 +108,12 @@ def settings_for_command(settings: SecuritySettings, *, paths: Sequence[str | Pa
     audit = _audit_overrides(audit_inputs, requirements=requirements, pyproject=pyproject,
                              installed=installed, advisory_db=advisory_db, osv_url=osv_url)
     cli_paths = tuple(_absolute(p) for p in paths) or None
-    checks = _command_checks(only, paths=bool(paths), audit_inputs=audit_inputs, url=bool(url))
+    # --advisory-db / --osv-url ask for the audit too (of what the project holds: requirements, lockfiles)
+    audit_asked = audit_inputs or advisory_db is not None or bool(osv_url)
+    checks = _command_checks(only, paths=bool(paths), audit_inputs=audit_asked, url=bool(url))
     return override(settings, **{f"audit.{k}": v for k, v in audit.items()},
-                    **{"bandit.paths": cli_paths, "secrets.paths": cli_paths, "http.url": url or None},
+                    **{"bandit.paths": cli_paths, "secrets.paths": cli_paths, "node.paths": cli_paths,
+                       "http.url": url or None},
                     checks=checks or None, enabled=True if only else None,
                     baseline=_absolute(baseline) if baseline is not None else None, fail_on=fail_on or None)
 
@@ -131,7 +134,7 @@ def _audit_overrides(audit_inputs: bool, *, requirements: Sequence[str | Path], 
 
 def _command_checks(only: Sequence[str], *, paths: bool, audit_inputs: bool, url: bool) -> tuple[str, ...]:
     """The checks *only* names, else the ones the options target, in registry order; () for neither."""
-    targeted = {"bandit", "secrets"} if paths else set()
+    targeted = {"bandit", "secrets", "node"} if paths else set()
     targeted |= {"audit"} if audit_inputs else set()
     targeted |= {"http"} if url else set()
     return tuple(c for c in CHECK_NAMES if c in (only or targeted))

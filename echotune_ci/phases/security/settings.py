@@ -49,7 +49,8 @@ class AuditSettings:
     requirements: tuple[str, ...] = setting((), doc="Pinned requirements files.")
     pyproject: str = setting("", doc="A pyproject.toml whose [project] dependencies are audited.")
     environment: bool = setting(False, doc="Audit the packages installed in the running Python.")
-    advisory_db: str = setting("", doc="Offline: a PyPA advisory-database folder (vulns/<pkg>/*.yaml).")
+    advisory_db: str = setting("", doc="Offline: an OSV advisory folder (vulns/<package>/*.json or *.yaml), "
+                                       "e.g. the PyPA advisory database or an npm one.")
     osv_url: str = setting("", doc="An OSV API (mirror) base URL or its /v1/query URL.")
     timeout: float = setting(15.0, parse=seconds, min=0.1,
                              doc="Timeout of one request to the advisory service.")
@@ -57,7 +58,15 @@ class AuditSettings:
                                     doc="Severity of an advisory whose record has none.")
     ignore: tuple[str, ...] = setting((), doc="Advisory ids or aliases to ignore.")
     strict: bool = setting(False, doc="Packages that could not be audited make the check fail.")
-    npm: bool = setting(True, doc="Parse `npm audit --json` when a package-lock.json is present.")
+    lockfiles: tuple[str, ...] = setting((), doc="JavaScript lockfiles to audit (package-lock.json, "
+                                                 "npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml); empty: "
+                                                 "the ones found in the project.")
+    npm: str = setting("osv", choices=("osv", "npm-audit", "off"),
+                       doc="Where JavaScript packages are checked: osv (advisory_db or the OSV API, as for "
+                           "Python), npm-audit (`npm audit --json` with the project's own npm and "
+                           "registry), off.")
+    registry: str = setting("", doc="npm registry `npm audit` asks (default: npm's own configuration).")
+    production_only: bool = setting(False, doc="Audit production dependencies only, not devDependencies.")
     advisory_db_env: str = "ECHOTUNE_ADVISORY_DB"
 
 
@@ -73,6 +82,33 @@ class SecretsSettings:
     max_file_bytes: int = setting(1_000_000, min=1, doc="Larger files are skipped and counted.")
     entropy: float = setting(3.5, min=0, max=8, doc="Shannon entropy (bits/char) of a generic secret.")
     min_length: int = setting(12, min=4, doc="Shortest value of a generic secret assignment.")
+    placeholders: tuple[str, ...] = setting(
+        ("changeme", "change-me", "change_me", "xxx", "your-", "your_", "<", "${", "{{", "%(", "example",
+         "dummy", "placeholder", "fixme", "todo", "redacted", "secret123", "password123", "*****"),
+        doc="A value containing one of these (case-insensitive) is a placeholder, not a secret.")
+    test_fixtures: tuple[str, ...] = setting(
+        ("tests", "test", "__tests__", "spec", "fixtures", "__fixtures__", "testdata", "**/*.test.*",
+         "**/*.spec.*", "**/test_*.py", "**/*_test.py", "**/*_test.go"),
+        doc="Globs or folder names of test code: secrets found there are not reported (empty: report them).")
+
+
+@dataclass(frozen=True)
+class NodeSettings:
+    """[security.node]: static analysis of server-side JavaScript and TypeScript with njsscan."""
+
+    paths: tuple[str, ...] = setting((), doc="Files or folders; empty: the repo. Only server-side JS/TS "
+                                             "in them is scanned (see docs/security.md).")
+    exclude: tuple[str, ...] = setting(
+        ("node_modules", ".git", "dist", "build", "out", ".next", ".nuxt", ".output", "coverage", "public",
+         "static", "vendor", "tests", "test", "__tests__", "*.min.js", "**/*.test.*", "**/*.spec.*"),
+        doc="Globs or folder names left out (built bundles, dependencies, browser code, tests); inside a "
+            "folder named in paths they match the path below that folder.")
+    server_dirs: tuple[str, ...] = setting(
+        ("server", "api", "routes", "backend", "lib", "controllers", "middleware", "middlewares"),
+        doc="Folder names (any depth) whose JS/TS is server code even when it imports no server module "
+            "(files that import a browser framework such as react stay out).")
+    timeout: float = setting(300.0, parse=seconds, min=0.01, doc="Longest the scan may take; then the "
+                                                                 "check errors and the others still report.")
 
 
 @dataclass(frozen=True)
@@ -134,4 +170,5 @@ class SecuritySettings:
     bandit: BanditSettings = setting(BanditSettings())
     audit: AuditSettings = setting(AuditSettings())
     secrets: SecretsSettings = setting(SecretsSettings())
+    node: NodeSettings = setting(NodeSettings())
     http: HttpSettings = setting(HttpSettings())

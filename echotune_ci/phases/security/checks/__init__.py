@@ -17,6 +17,7 @@ CHECKS: dict[str, str] = {
     "bandit": "echotune_ci.phases.security.checks.bandit:CHECK",
     "audit": "echotune_ci.phases.security.checks.audit:CHECK",
     "secrets": "echotune_ci.phases.security.checks.secrets:CHECK",
+    "node": "echotune_ci.phases.security.checks.node:CHECK",
     "http": "echotune_ci.phases.security.checks.http:CHECK",
 }
 

@@ -1,20 +1,25 @@
-"""The ``audit`` check: dependency vulnerabilities with pip-audit, driven as a library.
+"""The ``audit`` check: known vulnerabilities of the dependencies, Python and JavaScript.
 
-Sources: pinned requirements files (pip-audit's RequirementSource with
-``no_deps`` + ``disable_pip``: no virtualenv, no index), a pyproject.toml's
-``[project] dependencies`` (pins as written, ranges resolved to what is
-installed here) and the running environment (pip-audit's PipSource).
-Services: pip-audit's default (PyPI, online), any OSV API (``osv_url``) or an
-offline advisory folder (``advisory_db``).
+Python (pip-audit, driven as a library): pinned requirements files
+(pip-audit's RequirementSource with ``no_deps`` + ``disable_pip``: no
+virtualenv, no index), a pyproject.toml's ``[project] dependencies`` (pins
+as written, ranges resolved to what is installed here) and the running
+environment (pip-audit's PipSource), against pip-audit's default service
+(PyPI, online), any OSV API (``osv_url``) or an offline advisory folder
+(``advisory_db``).
+
+JavaScript: the lockfiles of the project (package-lock.json,
+npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml; :mod:`..lockfiles`) against
+the same offline folder or OSV API (``https://api.osv.dev`` when neither is
+set; :mod:`..js_audit`), or with ``npm = "npm-audit"`` through the project's
+own ``npm audit`` (:mod:`..npm_audit`). Each ecosystem is audited whenever
+its inputs exist, independently of the other.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,16 +28,17 @@ from typing import TYPE_CHECKING, Any
 from ....errors import InputError, RunError
 from ....results import Finding, Location, Metric
 from ..files import relative_to_root
+from ..npm_audit import NPM_SEVERITY, npm_findings  # noqa: F401 - re-exported: the npm audit report parser
 from ..osv import service_classes, severity_from_record
-from .base import CheckOutput, SecurityCheck
+from .base import CheckError, CheckOutput, SecurityCheck
 
 if TYPE_CHECKING:  # pragma: no cover
     from packaging.requirements import Requirement
 
     from ...base import PhaseContext
+    from ..js_audit import JsAuditReport
+    from ..lockfiles import Found
     from ..settings import AuditSettings, SecuritySettings
-
-NPM_SEVERITY = {"critical": "critical", "high": "high", "moderate": "medium", "low": "low", "info": "info"}
 
 
 @dataclass
@@ -60,7 +66,7 @@ class AuditTarget:
 
 def audit(root: Path, *, requirements: Sequence[Path], pyproject: Path | None, environment: bool,
           advisory_db: Path | None, osv_url: str, timeout: float, default_severity: str,
-          ignore: Sequence[str], npm: bool = False) -> AuditReport:
+          ignore: Sequence[str]) -> AuditReport:
     """Audit the given dependency sources against one vulnerability service.
 
     The service is the advisory folder *advisory_db* when given, else the OSV
@@ -84,8 +90,6 @@ def audit(root: Path, *, requirements: Sequence[Path], pyproject: Path | None, e
     for target in targets:
         _audit_target(service, target, report, default_severity, set(ignore))
     report.not_in_db = sorted(set(getattr(service, "not_in_db", [])))
-    if npm:
-        _npm_audit(root, report)
     return report
 
 
@@ -279,60 +283,6 @@ def _finding(dep: Any, vuln: Any, target: AuditTarget, severity: str, score: flo
     )
 
 
-def _npm_audit(root: Path, report: AuditReport) -> None:
-    lock = root / "package-lock.json"
-    if not lock.is_file():
-        report.notes.append("npm audit not run: no package-lock.json")
-        return
-    npm = shutil.which("npm")
-    if npm is None:
-        report.notes.append("npm audit not run: npm is not installed")
-        return
-    try:
-        proc = subprocess.run([npm, "audit", "--json"], cwd=root, capture_output=True, text=True, timeout=120)
-        data = json.loads(proc.stdout or "{}")
-    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
-        report.notes.append(f"npm audit not run: {type(exc).__name__}")
-        return
-    if "error" in data:
-        error = data["error"] if isinstance(data["error"], dict) else {}
-        why = error.get("summary") or data.get("message") or error.get("detail") or "npm reported an error"
-        report.notes.append(f"npm audit not run: {' '.join(str(why).split())[:200]}")
-        return
-    found = npm_findings(data, "package-lock.json")
-    report.findings.extend(found)
-    report.notes.append(f"npm audit: {len(found)} advisories in package-lock.json")
-
-
-def npm_findings(data: dict[str, Any], lock_label: str) -> list[Finding]:
-    """Findings from ``npm audit --json`` (npm 7+ report format), located at *lock_label*.
-
-    One finding per advisory; packages only vulnerable through another
-    package are left to that package's entry.
-    """
-    out = []
-    for name, vuln in sorted((data.get("vulnerabilities") or {}).items()):
-        advisories = [v for v in vuln.get("via") or [] if isinstance(v, dict)]
-        if not advisories:
-            continue  # only vulnerable through another package, which has its own entry
-        for adv in advisories:
-            ident = str(adv.get("url", "")).rsplit("/", 1)[-1] or f"npm-{adv.get('source')}"
-            fix = vuln.get("fixAvailable")
-            out.append(Finding(
-                rule_id=ident,
-                severity=NPM_SEVERITY.get(str(adv.get("severity", vuln.get("severity"))), "medium"),
-                message=f"{name} {adv.get('range', vuln.get('range', ''))}: {adv.get('title', ident)}",
-                source_tool="npm-audit",
-                location=Location(lock_label),
-                help_url=adv.get("url") or None,
-                context=f"{name} {ident}",
-                properties={"package": name, "version": vuln.get("range", ""), "fixed_versions": [],
-                            "aliases": [], "requirements_file": lock_label,
-                            "fix_available": bool(fix), "cvss_score": (adv.get("cvss") or {}).get("score")},
-            ))
-    return out
-
-
 def _inputs(opts: AuditSettings, ctx: PhaseContext) -> tuple[list[Path], Path | None, bool] | None:
     """(requirements files, pyproject, environment) to audit; None when there is nothing.
 
@@ -360,59 +310,192 @@ def advisory_folder(opts: AuditSettings, ctx: PhaseContext) -> Path | None:
     return ctx.resolve(configured).resolve() if configured else None
 
 
-class AuditCheck:
-    """[security.audit]: known vulnerabilities of the dependencies (pip-audit, npm audit).
+def lockfile_inputs(opts: AuditSettings, ctx: PhaseContext) -> Found:
+    """The JavaScript lockfiles to audit: ``lockfiles`` as configured (each must exist), else the ones
+    found in the project root and its direct subfolders, with the package.json files that have none."""
+    from ..lockfiles import Found, find_lockfiles
 
-    Metrics: ``audit.packages``, ``audit.vulnerable_packages``,
-    ``audit.skipped_packages`` (packages) and ``audit.vulnerabilities``
-    (advisories); skipped packages warn, or fail with ``strict``.
+    if opts.lockfiles:
+        paths = [ctx.resolve(p) for p in opts.lockfiles]
+        for path in paths:
+            if not path.is_file():
+                raise InputError(f"{path}: lockfile not found ([security.audit] lockfiles)")
+        return Found(lockfiles=paths)
+    return find_lockfiles(ctx.root)
+
+
+def js_audit(opts: AuditSettings, ctx: PhaseContext, lockfiles: Sequence[Path]) -> JsAuditReport:
+    """Audit *lockfiles* with the source ``npm`` selects (``osv``: the advisory folder, else the OSV API
+    ``osv_url``, else api.osv.dev; ``npm-audit``: npm's own audit for npm lockfiles, OSV for the others).
+
+    InputError (exit 2) for a lockfile or advisory record that does not parse; RunError when the
+    service or npm fails.
+    """
+    from ..js_audit import ApiAdvisories, FolderAdvisories, JsAuditReport, audit_lockfiles
+    from ..lockfiles import read_lockfile
+    from ..npm_audit import NPM_LOCKFILES
+    from ..osv_api import DEFAULT_URL
+
+    locks = [read_lockfile(p) for p in lockfiles]
+    by_npm = [lock for lock in locks if opts.npm == "npm-audit" and lock.path.name in NPM_LOCKFILES]
+    by_osv = [lock for lock in locks if lock not in by_npm]
+    report = JsAuditReport(service="npm audit")
+    if by_osv:
+        folder = advisory_folder(opts, ctx)
+        source: Any = (FolderAdvisories(folder) if folder is not None
+                       else ApiAdvisories(opts.osv_url or DEFAULT_URL, opts.timeout))
+        report = audit_lockfiles(by_osv, ctx.root, source, production_only=opts.production_only,
+                                 default_severity=opts.default_severity, ignore=opts.ignore)
+    for lock in by_npm:
+        _npm_audit(lock, opts, ctx, report)
+    return report
+
+
+def _npm_audit(lock: Any, opts: AuditSettings, ctx: PhaseContext, report: JsAuditReport) -> None:
+    """Add what ``npm audit`` says about *lock* to *report*."""
+    from ..js_audit import LockfileSummary, candidates
+    from ..npm_audit import run_npm_audit
+
+    summary = LockfileSummary(relative_to_root(lock.path, ctx.root), f"{lock.format}, npm audit")
+    candidates(lock, opts.production_only, summary)
+    found, version = run_npm_audit(lock, summary.label, ctx.root, registry=opts.registry,
+                                   production_only=opts.production_only, timeout=max(opts.timeout, 120.0))
+    ignored = set(opts.ignore)
+    found = [f for f in found if f.rule_id not in ignored]
+    summary.vulnerable = len({(f.properties["package"], f.properties["version"]) for f in found})
+    report.findings.extend(found)
+    report.lockfiles.append(summary)
+    report.notes.extend(lock.notes)
+    report.tool_versions["npm"] = version
+
+
+class AuditCheck:
+    """[security.audit]: known vulnerabilities of the dependencies, per ecosystem (PyPI, npm).
+
+    Metrics, each with the label ``ecosystem``: ``audit.packages``,
+    ``audit.vulnerable_packages``, ``audit.skipped_packages`` (packages) and
+    ``audit.vulnerabilities`` (advisories); packages that could not be
+    audited warn, or fail with ``strict``.
     """
 
     name = "audit"
 
     def run(self, settings: SecuritySettings, ctx: PhaseContext) -> CheckOutput:
-        """Audit; InputError for bad inputs or advisory data, RunError when the service fails."""
+        """Audit every ecosystem that has inputs; InputError for bad inputs or advisory data, CheckError
+        (with what the other ecosystem found) when a service fails."""
         opts = settings.audit
         out = CheckOutput()
         inputs = _inputs(opts, ctx)
-        if inputs is None:
-            out.notes.append("audit not run: no requirements file, pyproject.toml or environment to audit")
+        js = lockfile_inputs(opts, ctx)
+        if inputs is None and not js.lockfiles and not js.unlocked:
+            out.notes.append("audit not run: no requirements file, pyproject.toml, environment or "
+                             "JavaScript lockfile to audit")
             return out
+        errors: list[str] = []
+        counts: list[str] = []
+        if inputs is not None:
+            try:
+                self._python(opts, ctx, inputs, out, counts)
+            except RunError as exc:
+                errors.append(str(exc))
+        if opts.npm == "off":
+            if js.lockfiles or js.unlocked:
+                out.notes.append("audit: JavaScript dependencies not audited "
+                                 "([security.audit] npm = \"off\")")
+        elif js.lockfiles or js.unlocked:
+            try:
+                self._javascript(opts, ctx, js, out, counts)
+            except RunError as exc:
+                errors.append(str(exc))
+        if counts:
+            out.notes.insert(0, "audit: " + "; ".join(counts))
+        if errors:
+            raise CheckError("; ".join(errors), out)
+        return out
+
+    @staticmethod
+    def _python(opts: AuditSettings, ctx: PhaseContext, inputs: tuple[list[Path], Path | None, bool],
+                out: CheckOutput, counts: list[str]) -> None:
         requirements, pyproject, environment = inputs
         report = audit(ctx.root, requirements=requirements, pyproject=pyproject, environment=environment,
                        advisory_db=advisory_folder(opts, ctx), osv_url=opts.osv_url, timeout=opts.timeout,
-                       default_severity=opts.default_severity, ignore=opts.ignore, npm=opts.npm)
+                       default_severity=opts.default_severity, ignore=opts.ignore)
         out.tool_versions["pip-audit"] = report.version
         out.findings.extend(report.findings)
-        out.metrics += _metrics(report, strict=opts.strict)
+        out.metrics += _metrics("PyPI", report.packages, report.findings, len(report.skipped), report.service,
+                                strict=opts.strict)
         out.notes += _notes(report)
-        return out
+        vulnerable = len({(f.properties.get("package"), f.properties.get("version"))
+                          for f in report.findings})
+        counts.append(f"PyPI: {report.packages} packages checked, {vulnerable} vulnerable")
+
+    @staticmethod
+    def _javascript(opts: AuditSettings, ctx: PhaseContext, js: Found, out: CheckOutput,
+                    counts: list[str]) -> None:
+        from ..js_audit import summary_notes
+
+        for manifest in js.unlocked:
+            out.notes.append(f"audit: {relative_to_root(manifest, ctx.root)}: cannot audit without a "
+                             "lockfile; run npm install --package-lock-only")
+        if not js.lockfiles:
+            declared = sum(_declared(m) for m in js.unlocked)
+            out.metrics += _metrics("npm", 0, [], declared, "nothing (no lockfile)", strict=opts.strict,
+                                    warn=True)
+            counts.append(f"npm: not audited, no lockfile ({declared} declared dependencies)")
+            return
+        report = js_audit(opts, ctx, js.lockfiles)
+        out.tool_versions.update(report.tool_versions)
+        out.findings.extend(report.findings)
+        unauditable = len(report.unauditable) + sum(_declared(m) for m in js.unlocked)
+        out.metrics += _metrics("npm", report.packages, report.findings, unauditable, report.service,
+                                strict=opts.strict, warn=bool(js.unlocked))
+        out.notes += summary_notes(report, opts.production_only)
+        vulnerable = sum(s.vulnerable for s in report.lockfiles)
+        more = f", {len(report.unauditable)} not auditable" if report.unauditable else ""
+        counts.append(f"npm: {report.packages} packages checked, {vulnerable} vulnerable{more}")
 
 
-def _metrics(report: AuditReport, *, strict: bool) -> list[Metric]:
-    vulnerable = {(f.properties.get("package"), f.properties.get("version")) for f in report.findings}
-    skipped = Metric("audit.skipped_packages", len(report.skipped), "packages",
-                     description="Packages that could not be audited")
+def _declared(manifest: Path) -> int:
+    """How many dependencies a package.json declares (0 when it cannot be read)."""
+    import json
+
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return 0
+    kinds = ("dependencies", "devDependencies", "optionalDependencies")
+    if not isinstance(data, dict):
+        return 0
+    return sum(len(data[k]) for k in kinds if isinstance(data.get(k), dict))
+
+
+def _metrics(ecosystem: str, packages: int, findings: list[Finding], skipped_count: int, service: str, *,
+             strict: bool, warn: bool = False) -> list[Metric]:
+    """The four audit metrics of one ecosystem (label ``ecosystem``)."""
+    labels = {"ecosystem": ecosystem}
+    vulnerable = {(f.properties.get("package"), f.properties.get("version")) for f in findings}
+    skipped = Metric("audit.skipped_packages", skipped_count, "packages",
+                     description="Packages that could not be audited", labels=dict(labels))
     if strict:
         skipped.budget = 0
         skipped.evaluate()
-    elif report.skipped:
+    elif skipped_count or warn:
         skipped.status = "warn"  # an audit that checked nothing must not read as clean
     return [
-        Metric("audit.packages", report.packages, "packages",
-               description=f"Audited against {report.service}"),
-        Metric("audit.vulnerable_packages", len(vulnerable), "packages"),
-        Metric("audit.vulnerabilities", len(report.findings), "advisories"),
+        Metric("audit.packages", packages, "packages", description=f"Audited against {service}",
+               labels=dict(labels)),
+        Metric("audit.vulnerable_packages", len(vulnerable), "packages", labels=dict(labels)),
+        Metric("audit.vulnerabilities", len(findings), "advisories", labels=dict(labels)),
         skipped,
     ]
 
 
 def _notes(report: AuditReport) -> list[str]:
-    notes = [f"audit: {report.packages} packages checked against {report.service}"]
+    notes = [f"audit: PyPI: {report.packages} packages checked against {report.service}"]
     if report.skipped:
-        notes.append("audit could not check: " + "; ".join(report.skipped))
+        notes.append("audit could not check (PyPI): " + "; ".join(report.skipped))
     if report.not_in_db:
-        notes.append(f"audit: {len(report.not_in_db)} packages have no entry in the advisory data "
+        notes.append(f"audit: {len(report.not_in_db)} PyPI packages have no entry in the advisory data "
                      f"(no known vulnerabilities there): {', '.join(report.not_in_db[:20])}"
                      + (" ..." if len(report.not_in_db) > 20 else ""))
     return notes + report.notes

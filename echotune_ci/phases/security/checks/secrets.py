@@ -1,82 +1,154 @@
-"""The ``secrets`` check: secrets in the tree, known token formats plus high-entropy assignments.
+"""The ``secrets`` check: credentials committed to the tree.
+
+Detectors, in the order a stretch of text is claimed (the first detector to claim
+it reports it, the later ones skip it, see ``_PRIORITY``):
+
+1. gitleaks' published rule set (vendored data, MIT: ``echotune_ci/data/gitleaks-8.30.1.toml``)
+   and our rules in the same format (``echotune_ci/data/secrets-rules.toml``): provider
+   token formats, private keys, JWTs, cloud keys (:mod:`..secret_rules`);
+2. the rules for what surrounds a secret: passwords in URLs, ``.netrc``/``.pgpass``,
+   ``curl -u``/``-H``, Docker's ``auths``;
+3. passwords and secrets assigned to a name, read as the file format writes values
+   (:mod:`..secret_assignments`): ``secrets.generic-high-entropy`` when the value is long and
+   random enough, ``secrets.password`` for a person's password;
+4. gitleaks' ``generic-api-key`` (also ``secrets.generic-high-entropy``).
+
+Placeholders (``changeme``, ``${VAR}``, ``<your-key>``, the configured list),
+references (``process.env.X``, env var names, paths, password hashes), test
+fixtures (configured globs) and allow-listed values are not reported.
 
 A secret's value never leaves this module: findings carry a masked prefix,
-its length and a short SHA-256 (what the allow-list matches), nothing more.
-Inline ``pragma: allowlist secret`` (detect-secrets' spelling) is honoured.
+its length and a short SHA-256 (what the allow-list matches), nothing more;
+worker processes return findings already masked. Inline ``pragma: allowlist
+secret`` (detect-secrets' spelling) and ``gitleaks:allow`` are honoured.
+Text files in UTF-8 (with or without a byte-order mark), UTF-16 and UTF-32
+with a byte-order mark are read; other files with a NUL byte are binary.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import bisect
+import codecs
+import concurrent.futures
 import fnmatch
+import functools
 import hashlib
-import math
+import multiprocessing
+import os
 import re
-from collections import Counter
-from collections.abc import Sequence
+import sys
+import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ....errors import ConfigError
 from ....results import Finding, Location, Metric
-from ..files import collect_files, relative_to_root
+from .. import secret_assignments as assign
+from ..files import collect_files, is_excluded, relative_to_root
+from ..secret_rules import (
+    DATA_FILES,
+    GITLEAKS_VERSION,
+    RULE_BUDGET,
+    RawMatch,
+    RuleSet,
+    default_rules,
+    shannon_entropy,
+)
 from .base import CheckOutput, SecurityCheck
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...base import PhaseContext
     from ..settings import SecuritySettings
 
+__all__ = ["CHECK", "GENERIC_RULE", "PASSWORD_RULE", "RULE_NAMES", "Allowlist", "ScanOptions",
+           "SecretsReport", "decode_text", "load_allowlist", "mask_quoted", "mask_secret", "scan",
+           "scan_text", "secret_hash", "shannon_entropy"]
+
 HELP = "https://github.com/echotune/echotune-ci/blob/main/docs/security.md#secrets"
-
-
-@dataclass(frozen=True)
-class Detector:
-    """A known secret format: rule id, name, severity, and the regex group that holds the secret."""
-
-    rule_id: str
-    name: str
-    severity: str
-    pattern: re.Pattern[str]
-    group: int = 0  # which group holds the secret
-
-
-DETECTORS: tuple[Detector, ...] = (
-    Detector("secrets.github-token", "GitHub token", "critical",
-             re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})\b"), 1),
-    Detector("secrets.aws-access-key-id", "AWS access key id", "high",
-             re.compile(r"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b"), 1),
-    Detector("secrets.aws-secret-access-key", "AWS secret access key", "critical",
-             re.compile(r"(?i)aws_?secret_?access_?key\s*[:=]\s*[\"']?"
-                        r"([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"), 1),
-    Detector("secrets.perplexity-api-key", "Perplexity API key", "critical",
-             re.compile(r"\b(pplx-[A-Za-z0-9]{32,})\b"), 1),
-    Detector("secrets.openai-api-key", "OpenAI-style API key", "critical",
-             re.compile(r"(?<![A-Za-z0-9_-])"
-                        r"(sk-(?:proj-|svcacct-|admin-|ant-[a-z0-9]+-)?[A-Za-z0-9_-]{32,})"), 1),
-    Detector("secrets.private-key", "private key", "critical",
-             re.compile(r"(-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?"
-                        r"PRIVATE KEY(?: BLOCK)?-----)"), 1),
-    Detector("secrets.jwt", "JSON Web Token", "medium",
-             re.compile(r"\b(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"), 1),
-)
-
-_NAME = (r"[A-Za-z0-9_.-]*(?:secret|passw(?:or)?d|passwd|pwd|token|api[_-]?key|apikey|access[_-]?key"
-         r"|auth[_-]?key|credential)[A-Za-z0-9_.-]*")
-# name = "value" / name: 'value' / "name": "value" in code and config files.
-_QUOTED = re.compile(r"(?i)[\"']?\b(" + _NAME + r")[\"']?\s*(?::=|=|:|=>)\s*([\"'])([^\"'\s]+)\2")
-# NAME=value in .env files and shell scripts (unquoted values).
-_ENV = re.compile(r"(?i)^\s*(?:export\s+)?(" + _NAME + r")\s*=\s*([^\s\"'#]+)\s*$")
-# name: value in YAML (unquoted values; quoted ones are _QUOTED's).
-_YAML = re.compile(r"(?i)^\s*(" + _NAME + r")\s*:\s*([^\s\"'#{}\[\]&*!|>]+)\s*$")
-_PLACEHOLDER = re.compile(r"(?i)\$\{|\{\{|%\(|<[a-z_-]+>|example|changeme|placeholder|your[_-]|x{6,}|\*{4,}"
-                          r"|dummy|redacted")
-# Names that hold where a secret lives, not the secret: token_env = "GITHUB_TOKEN".
-_REFERENCE_NAME = re.compile(r"(?i)[_.-](env|var|name|file|path|url|field|header|type|id|selector|label)$")
-_ENV_VAR_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_ENV_SUFFIXES = (".env", ".envrc", ".sh", ".bash", ".zsh", ".ini", ".cfg", ".conf", ".properties")
 GENERIC_RULE = "secrets.generic-high-entropy"
+PASSWORD_RULE = "secrets.password"
 _PRAGMA = "pragma: allowlist secret"
 _PRAGMA_NEXT = "pragma: allowlist nextline secret"
+_GITLEAKS_ALLOW = "gitleaks:allow"
+# Below this many files one process scans them all; above it, a pool of up to _MAX_WORKERS.
+PARALLEL_FROM = 400
+_MAX_WORKERS = 8
+
+#: The default placeholder words (SecretsSettings.placeholders), for callers without settings.
+PLACEHOLDERS: tuple[str, ...] = (
+    "changeme", "change-me", "change_me", "xxx", "your-", "your_", "<", "${", "{{", "%(", "example", "dummy",
+    "placeholder", "fixme", "todo", "redacted", "secret123", "password123", "*****")
+
+# Rule id, name and severity of a finding, by the id of the gitleaks rule (or of ours) that matched.
+# Rules not listed are "secrets.<id>", named after their id, severity high.
+_CRITICAL, _HIGH, _MEDIUM = "critical", "high", "medium"
+RULE_NAMES: dict[str, tuple[str, str, str]] = {
+    **{i: ("secrets.github-token", "GitHub token", _CRITICAL) for i in (
+        "github-pat", "github-oauth", "github-app-token", "github-refresh-token", "github-fine-grained-pat")},
+    "aws-access-token": ("secrets.aws-access-key-id", "AWS access key id", _HIGH),
+    "aws-secret-access-key": ("secrets.aws-secret-access-key", "AWS secret access key", _CRITICAL),
+    "aws-amazon-bedrock-api-key-long-lived": ("secrets.aws-bedrock-api-key", "Amazon Bedrock API key",
+                                              _CRITICAL),
+    "gcp-service-account-key": ("secrets.gcp-service-account-key", "GCP service-account private key",
+                                _CRITICAL),
+    "gcp-api-key": ("secrets.gcp-api-key", "Google Cloud API key", _HIGH),
+    "azure-storage-account-key": ("secrets.azure-storage-key", "Azure storage account key", _CRITICAL),
+    "azure-sas-token": ("secrets.azure-sas-token", "Azure shared access signature", _HIGH),
+    "azure-ad-client-secret": ("secrets.azure-ad-client-secret", "Azure AD client secret", _CRITICAL),
+    **{i: ("secrets.gitlab-token", "GitLab token", _CRITICAL) for i in (
+        "gitlab-pat", "gitlab-pat-routable", "gitlab-ptt", "gitlab-rrt", "gitlab-deploy-token",
+        "gitlab-runner-authentication-token", "gitlab-runner-authentication-token-routable",
+        "gitlab-oauth-app-secret", "gitlab-scim-token", "gitlab-cicd-job-token", "gitlab-feed-token",
+        "gitlab-incoming-mail-token", "gitlab-kubernetes-agent-token", "gitlab-feature-flag-client-token")},
+    "npm-access-token": ("secrets.npm-token", "npm access token", _CRITICAL),
+    "npm-auth-token": ("secrets.npm-token", "npm registry credential", _CRITICAL),
+    "pypi-upload-token": ("secrets.pypi-token", "PyPI upload token", _CRITICAL),
+    "stripe-access-token": ("secrets.stripe-key", "Stripe secret or restricted key", _CRITICAL),
+    **{i: ("secrets.slack-token", "Slack token", _HIGH) for i in (
+        "slack-app-token", "slack-bot-token", "slack-config-access-token", "slack-config-refresh-token",
+        "slack-legacy-bot-token", "slack-legacy-token", "slack-legacy-workspace-token", "slack-user-token")},
+    "slack-webhook-url": ("secrets.slack-webhook", "Slack webhook URL", _HIGH),
+    "twilio-api-key": ("secrets.twilio-api-key", "Twilio API key", _HIGH),
+    "sendgrid-api-token": ("secrets.sendgrid-api-key", "SendGrid API key", _HIGH),
+    **{i: ("secrets.mailgun-key", "Mailgun key", _HIGH) for i in (
+        "mailgun-private-api-token", "mailgun-signing-key")},
+    "openai-api-key": ("secrets.openai-api-key", "OpenAI API key", _CRITICAL),
+    "openai-style-api-key": ("secrets.openai-api-key", "OpenAI-style API key", _CRITICAL),
+    "anthropic-api-key": ("secrets.anthropic-api-key", "Anthropic API key", _CRITICAL),
+    "anthropic-admin-api-key": ("secrets.anthropic-api-key", "Anthropic admin key", _CRITICAL),
+    "anthropic-style-api-key": ("secrets.anthropic-api-key", "Anthropic API key", _CRITICAL),
+    "perplexity-api-key": ("secrets.perplexity-api-key", "Perplexity API key", _CRITICAL),
+    "perplexity-style-api-key": ("secrets.perplexity-api-key", "Perplexity API key", _CRITICAL),
+    "private-key": ("secrets.private-key", "private key", _CRITICAL),
+    "private-key-short": ("secrets.private-key", "private key", _CRITICAL),
+    "jwt": ("secrets.jwt", "JSON Web Token", _MEDIUM),
+    "jwt-base64": ("secrets.jwt", "base64-encoded JSON Web Token", _MEDIUM),
+    "url-credentials": ("secrets.url-credentials", "password in a URL", _HIGH),
+    "netrc-password": ("secrets.credentials-file", "password in .netrc", _HIGH),
+    "pgpass-password": ("secrets.credentials-file", "password in .pgpass", _HIGH),
+    "docker-registry-auth": ("secrets.docker-registry-auth", "Docker registry credential", _HIGH),
+    "generic-api-key": (GENERIC_RULE, "high-entropy value", _HIGH),
+}
+# Which detector claims a stretch of text first (lower first): a service-account key is reported as
+# such, not as the private key inside it; a token's own format before the command or URL around it
+# (curl -H "Authorization: Bearer npm_…", https://user:ghp_…@host); generic detectors last, so that
+# a known format keeps its own name.
+_PRIORITY = {"gcp-service-account-key": 0, "curl-auth-header": 2, "curl-auth-user": 2, "url-credentials": 2,
+             "netrc-password": 2, "pgpass-password": 2, "docker-registry-auth": 2, "assignment": 3,
+             "generic-api-key": 4}
+_PRIORITY_DEFAULT = 1
+# Private-key rules: a match is a key only with key material in it (a base64 run of 32+ characters).
+_KEY_RULES = {"private-key", "private-key-short"}
+_KEY_MATERIAL = re.compile(r"[A-Za-z0-9+/=]{32,}")
+# Rules whose value a person writes (a password), checked against placeholders like an assignment.
+_CREDENTIAL_RULES = {"url-credentials", "npm-auth-token", "netrc-password", "pgpass-password"}
+_NAME_BEFORE = re.compile(r"([\w.$-]{1,80})[\"']?[ \t]*(?::=|=>|\?=|=|:|,|\|\|)[\s\"'`=]{0,5}$")
+_DOCKER_AUTH = re.compile(r'"(auth|identitytoken|registrytoken)"\s*:\s*"([A-Za-z0-9+/=_.-]{8,})"')
 
 
 def mask_secret(value: str) -> str:
@@ -90,11 +162,14 @@ def secret_hash(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
 
 
-def shannon_entropy(value: str) -> float:
-    """Shannon entropy of the characters of *value*, in bits per character (0 for "")."""
-    counts = Counter(value)
-    n = len(value)
-    return -sum(c / n * math.log2(c / n) for c in counts.values()) if n else 0.0
+def mask_quoted(text: str, value: str) -> str:
+    """Mask *value* where it stands quoted in *text* (a message or a source line)."""
+    if not value:
+        return text
+    masked = mask_secret(value)
+    for quote in ("'", '"'):
+        text = text.replace(f"{quote}{value}{quote}", f"{quote}{masked}{quote}")
+    return text
 
 
 @dataclass
@@ -140,6 +215,35 @@ def load_allowlist(path: Path | None) -> Allowlist:
     return allow
 
 
+@dataclass(frozen=True)
+class ScanOptions:
+    """What decides whether a match is reported: the generic detector's bounds and the placeholders."""
+
+    entropy: float = 3.5
+    min_length: int = 12
+    placeholders: tuple[str, ...] = PLACEHOLDERS
+    max_file_bytes: int = 1_000_000
+
+    def is_placeholder(self, value: str) -> bool:
+        """Whether *value* contains a placeholder word (case-insensitive) or is one character repeated."""
+        lowered = value.lower()
+        return any(p.lower() in lowered for p in self.placeholders if p) or len(set(value)) <= 1
+
+    def in_token(self, value: str) -> bool:
+        """Whether a token of a known format (random characters after a fixed prefix) is a placeholder:
+        a placeholder word that starts a word of it (``sk_live_xxxx…``, ``ghp_your_token…``, ``<key>``),
+        not one that random characters happen to spell (``…aBxXx9…``)."""
+        return bool(_placeholder_pattern(self.placeholders).search(value)) or len(set(value)) <= 1
+
+
+@functools.lru_cache(maxsize=8)
+def _placeholder_pattern(placeholders: tuple[str, ...]) -> re.Pattern[str]:
+    words = sorted((re.escape(p) for p in placeholders if p), key=len, reverse=True)
+    if not words:
+        return re.compile(r"(?!)")
+    return re.compile(r"(?i)(?<![A-Za-z0-9])(?:" + "|".join(words) + ")|(?i:x{6,})")
+
+
 @dataclass
 class SecretsReport:
     """What the scan found: findings, text files scanned, binary/large files skipped, allowed matches."""
@@ -148,127 +252,350 @@ class SecretsReport:
     files: int = 0
     skipped_binary: list[str] = field(default_factory=list)
     skipped_large: list[str] = field(default_factory=list)
+    skipped_fixtures: list[str] = field(default_factory=list)
+    skipped_paths: list[str] = field(default_factory=list)  # gitleaks' global allow-list (lockfiles...)
     allowed: int = 0
+    stopped: list[tuple[str, str]] = field(default_factory=list)  # (file, rule) that ran out of time
 
 
-def scan(root: Path, paths: Sequence[str], *, exclude: Sequence[str], allowlist: Allowlist,
-         max_file_bytes: int, entropy: float, min_length: int) -> SecretsReport:
-    """Scan the text files under *paths* (default: *root*) for secrets.
+def decode_text(data: bytes) -> str | None:
+    """The text of a file's bytes, or None for a binary file.
 
-    Files over *max_file_bytes* bytes and binary files are skipped and
-    listed; *entropy* (bits/char) and *min_length* (chars) bound the generic
-    detector. InputError for a path that does not exist.
+    A byte-order mark says UTF-8, UTF-16 or UTF-32 (files written by Windows
+    editors and PowerShell); without one, a NUL byte in the first 8 KiB means
+    binary and anything else is read as UTF-8 (invalid bytes replaced).
     """
-    report = SecretsReport()
-    for path in collect_files(root, paths, exclude):
-        rel = relative_to_root(path, root)
-        if allowlist.allows_path(rel):
-            continue
-        try:
-            size = path.stat().st_size
-            if size > max_file_bytes:
-                report.skipped_large.append(rel)
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", "replace")
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return data.decode("utf-32", "replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "replace")
+    if b"\0" in data[:8192]:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    source_id: str  # the rule's id in its rule file, or the assignment detector's kind
+    rule_id: str
+    name: str
+    severity: str
+    start: int
+    end: int
+    secret: str
+    detector: str
+
+
+def _naming(source_id: str) -> tuple[str, str, str]:
+    if source_id in RULE_NAMES:
+        return RULE_NAMES[source_id]
+    return f"secrets.{source_id}", source_id.replace("-", " "), _HIGH
+
+
+def _from_rule(match: RawMatch) -> _Candidate:
+    rule_id, name, severity = _naming(match.rule.id)
+    if match.rule.id == "stripe-access-token" and "_test_" in match.secret:
+        name, severity = "Stripe test-mode key", _MEDIUM
+    return _Candidate(match.rule.id, rule_id, name, severity, match.start, match.end, match.secret,
+                      f"{match.rule.source}:{match.rule.id}")
+
+
+def _assigned_name(text: str, start: int) -> str:
+    """The name a value at *start* is assigned to (for the message of a generic match)."""
+    m = _NAME_BEFORE.search(text[max(0, start - 120):start])
+    return m.group(1) if m else "a secret-like name"
+
+
+class _Scanner:
+    """Everything one process needs to scan text: the rules and the options."""
+
+    def __init__(self, rules: RuleSet, options: ScanOptions):
+        self.rules = rules
+        self.options = options
+
+    def candidates(self, text: str, rel: str,
+                   stopped: list[str] | None = None) -> list[tuple[int, _Candidate]]:
+        """(priority, candidate) for every detector's matches that survive the filters; the rules that
+        ran out of time on the text are appended to *stopped*."""
+        opts = self.options
+        out: list[tuple[int, _Candidate]] = []
+        lower = text.lower()
+        positions = self.rules.index.positions(lower)
+        for match in self.rules.scan(text, rel, lower, positions, stopped):
+            rid = match.rule.id
+            if rid == "generic-api-key":
+                if opts.is_placeholder(match.secret) or not self._generic_ok(match.secret):
+                    continue
+                name = _assigned_name(text, match.start)
+                cand = _Candidate(rid, GENERIC_RULE, f"high-entropy value assigned to {name}", _HIGH,
+                                  match.start, match.end, match.secret, "gitleaks:generic-api-key")
+                out.append((_PRIORITY["generic-api-key"], cand))
                 continue
-            data = path.read_bytes()
-        except OSError:
-            report.skipped_binary.append(rel)
-            continue
-        if b"\0" in data[:8192]:
-            report.skipped_binary.append(rel)
-            continue
-        report.files += 1
-        text = data.decode("utf-8", errors="replace")
-        for finding in scan_text(text, rel, entropy=entropy, min_length=min_length):
-            if allowlist.allows(finding.rule_id, finding.properties["hash"]):
-                report.allowed += 1
-            else:
-                report.findings.append(finding)
-    return report
+            if opts.is_placeholder(match.secret) if rid in _CREDENTIAL_RULES else opts.in_token(match.secret):
+                continue
+            if rid in _CREDENTIAL_RULES and assign.is_reference(match.secret.strip("'\"")):
+                continue
+            if rid in _KEY_RULES and not _KEY_MATERIAL.search(match.secret):
+                continue  # a header and footer in code that handles keys, or "MIIE...", not a key
+            out.append((_PRIORITY.get(rid, _PRIORITY_DEFAULT), _from_rule(match)))
+        aligned = len(lower) == len(text)
+        anchors = [p for w in assign.ANCHOR_WORDS for p in positions.get(w, ())] if aligned else None
+        out.extend((_PRIORITY["assignment"], c) for c in self._assignments(text, rel, anchors))
+        if '"auths"' in text:
+            out.extend((_PRIORITY["docker-registry-auth"], c) for c in _docker_auths(text))
+        return out
 
+    def _generic_ok(self, value: str) -> bool:
+        opts = self.options
+        return not (len(value) < opts.min_length or shannon_entropy(value) < opts.entropy
+                    or assign.is_reference(value) or assign.is_uuid(value) or assign.has_secret_word(value)
+                    or re.fullmatch(r"[A-Za-z_.-]+", value) or assign.looks_like_identifier(value)
+                    or assign.looks_like_regex(value))
 
-def _env_style(rel: str) -> bool:
-    """Files where NAME=value (unquoted) assigns a value rather than calling code."""
-    name = PurePosixPath(rel).name.lower()
-    return name.startswith(".env") or name.endswith(_ENV_SUFFIXES) or name in ("dockerfile", "procfile")
+    def _assignments(self, text: str, rel: str, anchors: list[int] | None) -> Iterable[_Candidate]:
+        for a in assign.find_assignments(text, rel, anchors):
+            value = a.value
+            if a.raw_string or self.options.is_placeholder(value) or assign.is_reference(value) or any(
+                    c.isspace() for c in value):
+                continue
+            if self._generic_ok(value):
+                name = f"high-entropy value assigned to {a.name}"
+                yield _Candidate("assignment", GENERIC_RULE, name, _HIGH, a.start, a.end, value,
+                                 "echotune:assignment")
+            elif a.kind == "password" and assign.looks_like_password(value):
+                yield _Candidate("assignment", PASSWORD_RULE, f"password assigned to {a.name}", _HIGH,
+                                 a.start, a.end, value, "echotune:assignment")
 
-
-def scan_text(text: str, rel: str, *, entropy: float, min_length: int) -> list[Finding]:
-    """The secrets in *text* of the file *rel* (its name picks the generic patterns), masked."""
-    found: list[Finding] = []
-    generic = _generic_patterns(rel)
-    allow_next = False
-    for lineno, line in enumerate(text.splitlines(), 1):
-        skip, allow_next = allow_next or _PRAGMA in line, _PRAGMA_NEXT in line
-        if skip:
-            continue
+    def scan_text(self, text: str, rel: str, stopped: list[str] | None = None) -> list[Finding]:
+        """The secrets in *text* of the file *rel*, masked, one per stretch of text, in file order
+        (*stopped*: see :meth:`candidates`)."""
+        ranked = sorted(self.candidates(text, rel, stopped), key=lambda pc: (pc[0], pc[1].start))
+        lines = _LineIndex(text)
+        skipped = lines.allowed_lines()
         taken: list[tuple[int, int]] = []
-        for det in DETECTORS:
-            for m in det.pattern.finditer(line):
-                taken.append(m.span(det.group))
-                found.append(_finding(det.rule_id, det.name, det.severity, m.group(det.group), rel, lineno,
-                                      m.start(det.group) + 1))
-        for pattern, name_group, value_group in generic:
-            for m in pattern.finditer(line):
-                value = m.group(value_group)
-                start = m.start(value_group)
-                if any(a <= start < b for a, b in taken):
-                    continue
-                if _not_a_secret(value, m.group(name_group), entropy=entropy, min_length=min_length):
-                    continue
-                taken.append(m.span(value_group))
-                found.append(_finding(GENERIC_RULE, f"high-entropy value assigned to {m.group(name_group)}",
-                                      "high", value, rel, lineno, start + 1))
-    return found
+        findings: list[tuple[int, Finding]] = []
+        for _, cand in ranked:
+            if any(cand.start < end and start < cand.end for start, end in taken):
+                continue
+            taken.append((cand.start, cand.end))
+            line, column = lines.position(cand.start)
+            if line in skipped:
+                continue
+            findings.append((cand.start, _finding(cand, rel, line, column)))
+        return [f for _, f in sorted(findings, key=lambda sf: sf[0])]
 
 
-def _generic_patterns(rel: str) -> tuple[tuple[re.Pattern[str], int, int], ...]:
-    """The (pattern, name group, value group) assignments to look for in the file *rel*: quoted ones
-    everywhere, plus NAME=value in env-style files or key: value in YAML files."""
-    generic: tuple[tuple[re.Pattern[str], int, int], ...] = ((_QUOTED, 1, 3),)
-    if _env_style(rel):
-        generic += ((_ENV, 1, 2),)
-    elif rel.endswith((".yml", ".yaml")):
-        generic += ((_YAML, 1, 2),)
-    return generic
+class _LineIndex:
+    """Line and column of an offset in a text, and the lines a pragma allows."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of *offset*."""
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return index + 1, offset - self.starts[index] + 1
+
+    def allowed_lines(self) -> set[int]:
+        """Lines with ``pragma: allowlist secret`` or ``gitleaks:allow``, and the lines after
+        ``pragma: allowlist nextline secret``."""
+        text = self.text
+        if _PRAGMA not in text and _PRAGMA_NEXT not in text and _GITLEAKS_ALLOW not in text:
+            return set()
+        allowed: set[int] = set()
+        for n, line in enumerate(text.split("\n"), 1):
+            if _PRAGMA in line or _GITLEAKS_ALLOW in line:
+                allowed.add(n)
+            if _PRAGMA_NEXT in line:
+                allowed.add(n + 1)
+        return allowed
 
 
-def _not_a_secret(value: str, name: str, *, entropy: float, min_length: int) -> bool:
-    """Whether a generic match's *value* (assigned to *name*) is short, a placeholder, too regular,
-    a reference by name or an environment variable's name rather than a secret."""
-    return bool(len(value) < min_length or _PLACEHOLDER.search(value) or shannon_entropy(value) < entropy
-                or _REFERENCE_NAME.search(name) or _ENV_VAR_NAME.match(value))
+def _docker_auths(text: str) -> Iterable[_Candidate]:
+    """``auths.<registry>.auth`` (base64 of ``user:password``) and identity tokens in a Docker config."""
+    for m in _DOCKER_AUTH.finditer(text):
+        value = m.group(2)
+        if m.group(1) == "auth":
+            try:
+                decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                continue
+            user, sep, password = decoded.partition(":")
+            if not sep or not password or password == user:
+                continue
+        name, rule_id, severity = "Docker registry credential", "secrets.docker-registry-auth", _HIGH
+        yield _Candidate("docker-registry-auth", rule_id, name, severity, m.start(2), m.end(2), value,
+                         "echotune:docker-registry-auth")
 
 
-def _finding(rule_id: str, name: str, severity: str, value: str, rel: str, line: int, column: int) -> Finding:
-    digest = secret_hash(value)
-    masked = mask_secret(value)
+def _finding(cand: _Candidate, rel: str, line: int, column: int) -> Finding:
+    digest = secret_hash(cand.secret)
+    masked = mask_secret(cand.secret)
     return Finding(
-        rule_id=rule_id,
-        severity=severity,
-        message=f"{name} {masked}; allow-list it with 'sha256:{digest[7:]}' if it is not a secret",
+        rule_id=cand.rule_id,
+        severity=cand.severity,
+        message=f"{cand.name} {masked}; allow-list it with 'sha256:{digest[7:]}' if it is not a secret",
         source_tool="secrets",
         location=Location(rel, line, column),
         help_url=HELP,
-        context=f"{rule_id} {digest}",
-        properties={"masked": masked, "hash": digest, "length": len(value)},
+        context=f"{cand.rule_id} {digest}",
+        properties={"masked": masked, "hash": digest, "length": len(cand.secret), "detector": cand.detector},
     )
 
 
-def mask_quoted(text: str, value: str) -> str:
-    """Mask *value* where it stands quoted in *text* (a message or a source line)."""
-    if not value:
-        return text
-    masked = mask_secret(value)
-    for quote in ("'", '"'):
-        text = text.replace(f"{quote}{value}{quote}", f"{quote}{masked}{quote}")
-    return text
+def scan_text(text: str, rel: str, *, entropy: float = 3.5, min_length: int = 12,
+              placeholders: Sequence[str] = PLACEHOLDERS) -> list[Finding]:
+    """The secrets in *text* of the file *rel* (its name picks the value syntax), masked."""
+    options = ScanOptions(entropy=entropy, min_length=min_length, placeholders=tuple(placeholders))
+    return _Scanner(default_rules(assign.ANCHOR_WORDS), options).scan_text(text, rel)
+
+
+@dataclass
+class _FileResult:
+    rel: str
+    status: str  # "text", "binary", "large", "skipped"
+    findings: list[Finding]
+    stopped: list[str] = field(default_factory=list)  # rules that ran out of time on the file
+
+
+def _relative(path: Path, root: Path) -> str:
+    """*path*'s repo-relative name, without a system call when it was made by joining onto *root*."""
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        return relative_to_root(path, root)
+    return rel.as_posix() if ".." not in rel.parts else relative_to_root(path, root)
+
+
+def _own_data_files() -> set[str]:
+    """The rule files shipped with this package (never scanned: they are patterns, not secrets)."""
+    folder = resources.files("echotune_ci.data")
+    return {str(Path(str(folder.joinpath(name))).resolve()) for name in DATA_FILES}
+
+
+_WORKER: _Scanner | None = None
+
+
+def _scan_files(jobs: Sequence[tuple[str, str]], options: ScanOptions) -> list[_FileResult]:
+    """Scan the (path, rel) files; in a worker process the scanner is built once per process."""
+    global _WORKER
+    if _WORKER is None or _WORKER.options != options:
+        _WORKER = _Scanner(default_rules(assign.ANCHOR_WORDS), options)
+    out: list[_FileResult] = []
+    for path, rel in jobs:
+        try:
+            if os.stat(path).st_size > options.max_file_bytes:
+                out.append(_FileResult(rel, "large", []))
+                continue
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            out.append(_FileResult(rel, "binary", []))
+            continue
+        text = decode_text(data)
+        if text is None:
+            out.append(_FileResult(rel, "binary", []))
+            continue
+        if _WORKER.rules.skips_file(rel):  # gitleaks' global allow-list: lockfiles, vendored code...
+            out.append(_FileResult(rel, "skipped", []))
+            continue
+        stopped: list[str] = []
+        out.append(_FileResult(rel, "text", _WORKER.scan_text(text, rel, stopped), stopped))
+    return out
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """fork where it is safe and cheap (Linux, no other thread that could hold a lock), else spawn."""
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _run_jobs(jobs: list[tuple[str, str]], options: ScanOptions, workers: int) -> list[_FileResult]:
+    if workers <= 1 or len(jobs) < PARALLEL_FROM:
+        return _scan_files(jobs, options)
+    for rule in default_rules(assign.ANCHOR_WORDS).rules:
+        rule.prepare()  # compiled once here, inherited by forked workers
+    # Interleaved chunks: files of one folder (a folder of minified bundles) cost alike, and
+    # contiguous chunks would leave one worker with the expensive folder at the end.
+    count = max(1, min(workers * 16, len(jobs) // 16))
+    chunks = [jobs[i::count] for i in range(count)]
+    parts: list[list[_FileResult]] = []
+    try:
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=_pool_context()) as pool:
+            parts = list(pool.map(_scan_files, chunks, [options] * len(chunks)))
+    except (concurrent.futures.process.BrokenProcessPool, OSError):
+        # a worker could not start (a spawned worker re-imports the program's main module, which an
+        # embedding program may not allow) or died: one process scans the files instead
+        return _scan_files(jobs, options)
+    results: list[_FileResult] = [None] * len(jobs)  # type: ignore[list-item]
+    for i, part in enumerate(parts):
+        results[i::count] = part
+    return results
+
+
+def default_workers() -> int:
+    """Processes the scan uses: the CPUs this process may run on, at most 8."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(_MAX_WORKERS, cpus))
+
+
+def scan(root: Path, paths: Sequence[str], *, exclude: Sequence[str], allowlist: Allowlist,
+         max_file_bytes: int, entropy: float, min_length: int, placeholders: Sequence[str] = PLACEHOLDERS,
+         test_fixtures: Sequence[str] = (), workers: int | None = None) -> SecretsReport:
+    """Scan the text files under *paths* (default: *root*) for secrets.
+
+    Files over *max_file_bytes* bytes and binary files are skipped and
+    listed, and so are test fixtures (files matching *test_fixtures*, globs or
+    folder names); *entropy* (bits/char) and *min_length* (chars) bound the
+    generic detector; a value containing one of *placeholders* is not a
+    secret. *workers* processes share the files (default: the CPUs, at most 8;
+    one below :data:`PARALLEL_FROM` files). InputError for a path that does
+    not exist.
+    """
+    report = SecretsReport()
+    own = _own_data_files()
+    jobs: list[tuple[str, str]] = []
+    for path in collect_files(root, paths, exclude):
+        rel = _relative(path, root)
+        if allowlist.allows_path(rel) or (path.name in DATA_FILES and str(path.resolve()) in own):
+            continue
+        if test_fixtures and is_excluded(rel, test_fixtures):
+            report.skipped_fixtures.append(rel)
+            continue
+        jobs.append((str(path), rel))
+    options = ScanOptions(entropy=entropy, min_length=min_length, placeholders=tuple(placeholders),
+                          max_file_bytes=max_file_bytes)
+    for result in _run_jobs(jobs, options, default_workers() if workers is None else workers):
+        if result.status == "large":
+            report.skipped_large.append(result.rel)
+        elif result.status == "binary":
+            report.skipped_binary.append(result.rel)
+        elif result.status == "skipped":
+            report.skipped_paths.append(result.rel)
+        else:
+            report.files += 1
+            report.stopped += [(result.rel, rule) for rule in result.stopped]
+            for finding in result.findings:
+                if allowlist.allows(finding.rule_id, finding.properties["hash"]):
+                    report.allowed += 1
+                else:
+                    report.findings.append(finding)
+    return report
 
 
 class SecretsCheck:
     """[security.secrets]: the secret scan of the configured (or command-line) paths.
 
     Metrics: ``secrets.files``, ``secrets.skipped_binary``,
-    ``secrets.skipped_large`` (files) and ``secrets.allowed`` (secrets).
+    ``secrets.skipped_large``, ``secrets.skipped_fixtures`` (files) and
+    ``secrets.allowed`` (secrets).
     """
 
     name = "secrets"
@@ -279,18 +606,27 @@ class SecretsCheck:
         allow_path = ctx.resolve(opts.allowlist) if opts.allowlist else None
         report = scan(ctx.root, [str(ctx.resolve(p)) for p in opts.paths], exclude=opts.exclude,
                       allowlist=load_allowlist(allow_path), max_file_bytes=opts.max_file_bytes,
-                      entropy=opts.entropy, min_length=opts.min_length)
+                      entropy=opts.entropy, min_length=opts.min_length, placeholders=opts.placeholders,
+                      test_fixtures=opts.test_fixtures)
         out = CheckOutput(findings=report.findings)
         out.metrics += [
             Metric("secrets.files", report.files, "files", description="Text files scanned for secrets"),
             Metric("secrets.skipped_binary", len(report.skipped_binary), "files"),
             Metric("secrets.skipped_large", len(report.skipped_large), "files",
                    description=f"Files over {opts.max_file_bytes} bytes"),
+            Metric("secrets.skipped_fixtures", len(report.skipped_fixtures), "files",
+                   description="Test files not scanned ([security.secrets] test_fixtures)"),
             Metric("secrets.allowed", report.allowed, "secrets", description="Matches on the allow-list"),
         ]
         if report.skipped_large:
             out.notes.append(f"secrets: skipped {len(report.skipped_large)} files over {opts.max_file_bytes} "
                              f"bytes: {', '.join(report.skipped_large[:10])}")
+        if report.stopped:
+            where = ", ".join(f"{rule} in {rel}" for rel, rule in report.stopped[:10])
+            out.notes.append(f"secrets: {len(report.stopped)} rule(s) gave up on a file after "
+                             f"{RULE_BUDGET:g} CPU s (a text Python's regex engine backtracks on; the rest "
+                             f"of that file may hold unreported secrets of that kind): {where}")
+        out.tool_versions["gitleaks-rules"] = GITLEAKS_VERSION
         return out
 
 

@@ -1,0 +1,426 @@
+"""The ``node`` check: njsscan (semgrep rules for Node.js) on the repository's server-side JS/TS.
+
+Which files: the JS/TS files under ``[security.node] paths`` (default: the
+repository) minus ``exclude``, and of those only server code (see
+:func:`classify`): built bundles, dependencies and browser code are never
+handed to njsscan. njsscan runs in a child process of the toolkit's own
+Python, bounded by ``timeout``, with the ``semgrep`` program installed beside
+that Python first on PATH and semgrep's metrics and version check off.
+njsscan's ``// njsscan-ignore: rule_id`` comments and a ``.njsscan`` file at
+the repository root are honoured; njsscan's own substring path filters
+(which drop any path containing ``example`` or ``fixtures``) are not: this
+module chooses the files.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from ....errors import RunError
+from ....results import Finding, Location, Metric
+from ..files import collect_files, relative_to_root
+from .base import CheckError, CheckOutput, SecurityCheck
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...base import PhaseContext
+    from ..settings import NodeSettings, SecuritySettings
+
+INSTALL_HINT = "njsscan is not installed: pip install 'echotune-ci[security]'"
+
+# The suffixes semgrep's javascript rules (all of njsscan's) take from a file
+# named on its command line; .mts/.cts are not among them.
+SUFFIXES = (".js", ".cjs", ".mjs", ".jsx", ".ts", ".tsx")
+
+# njsscan's three levels. ERROR is what njsscan itself fails a build on, so
+# it meets the default gate (high), as bandit's HIGH does.
+SEVERITY = {"ERROR": "high", "WARNING": "medium", "INFO": "low"}
+
+# Importing one of these makes a file server code, wherever it lives.
+SERVER_MODULES = frozenset({
+    # web frameworks and their middleware
+    "express", "fastify", "koa", "@koa/router", "koa-router", "hapi", "@hapi/hapi", "restify",
+    "@nestjs/core", "@nestjs/common", "body-parser", "cookie-parser", "express-session", "helmet",
+    "passport", "multer", "socket.io", "ws", "react-dom/server",
+    # Node built-ins that do not exist in a browser
+    "http", "https", "http2", "net", "tls", "dgram", "dns", "child_process", "cluster", "fs",
+    "fs/promises", "os", "vm", "worker_threads", "crypto", "zlib", "readline", "v8",
+    # databases, caches and tokens
+    "pg", "mysql", "mysql2", "mssql", "oracledb", "sqlite3", "better-sqlite3", "mongodb", "mongoose",
+    "sequelize", "knex", "typeorm", "@prisma/client", "redis", "ioredis", "jsonwebtoken", "jose", "bcrypt",
+})
+# Importing one of these (and no server module) makes a file browser code.
+CLIENT_MODULES = frozenset({
+    "react", "react-dom", "react-dom/client", "vue", "svelte", "preact", "solid-js", "lit", "@angular/core",
+    "jquery",
+})
+_IMPORT = re.compile(
+    r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+)(["'])([^"'\n]+)\1""", re.M)
+_SOURCE_MAP = "sourceMappingURL="
+_MAX_BYTES = 2_000_000
+
+# Rules whose matched line holds a literal credential: the literal is masked
+# in the finding's context, which is written to the result file.
+_SECRET_RULES = frozenset({"hardcoded_jwt_secret", "jwt_express_hardcoded", "hardcoded_passport_secret",
+                           "node_password", "node_api_key", "node_secret", "node_username"})
+_QUOTED = re.compile(r"""(["'`])([^"'`\n]{4,})\1""")
+_URL = re.compile(r"https?://[^\s)>\]]+")
+_CWE = re.compile(r"cwe-(\d+)", re.I)
+
+
+def module_name(spec: str) -> str:
+    """The package an import specifier names (``@scope/pkg``, ``pkg``, ``fs/promises``); "" if relative."""
+    if spec.startswith((".", "/")):
+        return ""
+    if spec.startswith("node:"):
+        return spec
+    parts = spec.split("/")
+    if spec.startswith("@"):
+        return "/".join(parts[:2])
+    return spec if spec in SERVER_MODULES or spec in CLIENT_MODULES else parts[0]
+
+
+def imports(text: str) -> set[str]:
+    """The modules *text* requires or imports (statically, dynamically, re-exported)."""
+    return {name for m in _IMPORT.finditer(text) if (name := module_name(m.group(2)))}
+
+
+def is_generated(text: str) -> bool:
+    """Build output wherever it lives: a source-map comment, webpack's runtime, or minified lines."""
+    if _SOURCE_MAP in text[-1000:] or "__webpack_require__" in text:
+        return True
+    lines = text.count("\n") + 1
+    return len(text) > 5000 and len(text) / lines > 300
+
+
+def classify(rel: str, text: str, server_dirs: Iterable[str]) -> str:
+    """What a JS/TS file is: "server", "client", "generated" or "other" (only "server" is scanned).
+
+    In order: generated code is never scanned; a file that imports a server
+    module (express, fastify, koa, http, child_process, fs, a database
+    driver, jsonwebtoken, react-dom/server, any ``node:`` built-in, ...) is
+    server code; one that imports a browser framework (react, vue, svelte,
+    ...) or is .jsx / .tsx is client code; one in a *server_dirs* folder
+    (server/, api/, routes/, backend/, lib/, ...) is server code; anything
+    else is not.
+    """
+    if is_generated(text):
+        return "generated"
+    modules = imports(text)
+    if any(m in SERVER_MODULES or m.startswith("node:") for m in modules):
+        return "server"
+    if modules & CLIENT_MODULES or rel.endswith((".jsx", ".tsx")):
+        return "client"
+    folders = set(PurePosixPath(rel).parts[:-1])
+    return "server" if folders & set(server_dirs) else "other"
+
+
+@dataclass
+class Selection:
+    """The JS/TS files found, by what :func:`classify` made of them (absolute paths)."""
+
+    server: list[Path] = field(default_factory=list)
+    skipped: dict[str, list[Path]] = field(default_factory=dict)
+
+
+def select_files(root: Path, targets: Sequence[Path], opts: NodeSettings) -> Selection:
+    """The server-side JS/TS under *targets* (default: *root*), minus ``opts.exclude``.
+
+    Inside a folder target the exclusions match the path below that folder
+    (naming ``tests/fixtures/app`` asks for it, its ``node_modules`` stay
+    out); a file target is matched by its repo-relative path. Raises
+    InputError for a target that does not exist.
+    """
+    found: dict[Path, str] = {}
+    for target in targets or [root]:
+        base = target if target.is_dir() else root
+        for path in collect_files(base, [target], opts.exclude, suffixes=SUFFIXES):
+            found.setdefault(path, _classified_path(path, root, base))
+    selection = Selection()
+    for path, rel in sorted(found.items()):
+        try:
+            if path.stat().st_size > _MAX_BYTES:
+                selection.skipped.setdefault("generated", []).append(path)
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        kind = classify(rel, text, opts.server_dirs)
+        if kind == "server":
+            selection.server.append(path)
+        else:
+            selection.skipped.setdefault(kind, []).append(path)
+    return selection
+
+
+def _classified_path(path: Path, root: Path, base: Path) -> str:
+    """The path :func:`classify` reads: repo-relative, else relative to the named folder's parent."""
+    for start in (root, base.parent):
+        try:
+            return path.resolve().relative_to(start.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+def _tool_env(work: Path) -> dict[str, str]:
+    """The child's environment: semgrep beside this Python first on PATH, no metrics, no home writes."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    # the child imports this module from where this process found it
+    package_parent = str(Path(__file__).resolve().parents[4])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
+    env.update(SEMGREP_SEND_METRICS="off", SEMGREP_ENABLE_VERSION_CHECK="0",
+               SEMGREP_SETTINGS_FILE=str(work / "semgrep-settings.yml"),
+               SEMGREP_LOG_FILE=str(work / "semgrep.log"),
+               SEMGREP_VERSION_CACHE_PATH=str(work / "semgrep-version"))
+    return env
+
+
+def tool_versions() -> dict[str, str]:
+    """njsscan's and semgrep's versions; RunError (the install hint) when either is missing."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    if importlib.util.find_spec("njsscan") is None:
+        raise RunError(INSTALL_HINT)
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    if shutil.which("semgrep", path=path) is None:
+        raise RunError(INSTALL_HINT)
+    try:
+        return {"njsscan": version("njsscan"), "semgrep": version("semgrep")}
+    except PackageNotFoundError:
+        raise RunError(INSTALL_HINT) from None
+
+
+@dataclass
+class NjsscanRun:
+    """What the child process reported: njsscan's ``nodejs`` results and errors, and ignored matches."""
+
+    results: dict[str, Any] = field(default_factory=dict)
+    errors: list[Any] = field(default_factory=list)
+    ignored: int = 0
+
+
+def run_njsscan(files: Sequence[Path], *, timeout: float, config: Path | None) -> NjsscanRun:
+    """njsscan on *files* in a child process (killed with its semgrep after *timeout* seconds).
+
+    Raises RunError when it times out or fails without a report.
+    """
+    with tempfile.TemporaryDirectory(prefix="echotune-njsscan-") as tmp:
+        work = Path(tmp)
+        request = {"files": [str(f) for f in files], "config": str(config) if config else "",
+                   "output": str(work / "result.json")}
+        code = "from echotune_ci.phases.security.checks.node import child_main; child_main()"
+        proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=_tool_env(work), cwd=tmp, start_new_session=True)
+        try:
+            _, stderr = proc.communicate(json.dumps(request).encode(), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            raise RunError(f"njsscan did not finish within {timeout:g}s on {len(files)} files "
+                           "(raise [security.node] timeout)") from None
+        except BaseException:  # Ctrl-C: the child has its own session and would go on alone
+            _kill(proc)
+            raise
+        output = work / "result.json"
+        if proc.returncode != 0 or not output.is_file():
+            last = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
+            raise RunError(f"njsscan failed: {last[0]}")
+        data = json.loads(output.read_text(encoding="utf-8"))
+    return NjsscanRun(results=data["nodejs"], errors=list(data["errors"] or []), ignored=data["ignored"])
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the child and everything it started (semgrep, semgrep-core): its whole process group."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.communicate()
+
+
+def child_main() -> None:
+    """The child process: read the request on stdin, run njsscan, write its results as JSON.
+
+    njsscan's built-in path filters are emptied (the parent chose the files)
+    and its extensions widened to :data:`SUFFIXES` (its template scanner
+    finds no template among them). Suppressed ``njsscan-ignore`` matches are
+    counted.
+    """
+    request = json.loads(sys.stdin.read())
+    from njsscan import settings as njs_settings  # type: ignore[import-untyped]
+    from njsscan.njsscan import NJSScan  # type: ignore[import-untyped]
+
+    njs_settings.IGNORE_PATHS = set()
+
+    class CountingScan(NJSScan):
+        ignored = 0
+
+        def post_ignore_files(self) -> None:
+            before = _matches(self.result["nodejs"])
+            super().post_ignore_files()
+            self.ignored = before - _matches(self.result["nodejs"])
+
+    scan = CountingScan(request["files"], True, False, request["config"] or False)
+    scan.options["sgrep_extensions"] = set(SUFFIXES)
+    result = scan.scan()
+    payload = {"nodejs": result.get("nodejs") or {}, "errors": result.get("errors") or [],
+               "ignored": scan.ignored}
+    Path(request["output"]).write_text(json.dumps(payload, default=str), encoding="utf-8")
+
+
+def _matches(results: dict[str, Any]) -> int:
+    return sum(len(detail.get("files") or []) for detail in results.values())
+
+
+def to_findings(results: dict[str, Any], root: Path) -> list[Finding]:
+    """njsscan's ``nodejs`` results as findings, in file and line order."""
+    findings: list[Finding] = []
+    for rule_id, detail in results.items():
+        meta = detail.get("metadata") or {}
+        for match in detail.get("files") or []:
+            findings.append(_finding(rule_id, meta, match, root))
+    findings.sort(key=lambda f: (f.location.path, f.location.line or 0, f.rule_id) if f.location
+                  else ("", 0, f.rule_id))
+    return findings
+
+
+def _finding(rule_id: str, meta: dict[str, Any], match: dict[str, Any], root: Path) -> Finding:
+    """One match as a finding, at the line njsscan reports (the first of the match)."""
+    path = Path(match["file_path"])
+    start, end = (int(n) for n in match["match_lines"])
+    code = _line(path, start).strip()
+    if rule_id in _SECRET_RULES:
+        code = _mask_literals(code)
+    description = " ".join(str(meta.get("description", "")).split())
+    cwe_text = str(meta.get("cwe", ""))
+    cwe = _CWE.search(cwe_text)
+    # Some rules match from a require() to the call they are about (the
+    # JWT rules): the span says where to look.
+    where = [f"CWE-{cwe.group(1)}"] if cwe else []
+    where += [f"lines {start}-{end}"] if end > start else []
+    return Finding(
+        rule_id=rule_id,
+        severity=SEVERITY.get(str(meta.get("severity", "")).upper(), "medium"),
+        message=_short(description) + (f" ({'; '.join(where)})" if where else ""),
+        source_tool="njsscan",
+        location=Location(relative_to_root(path, root), start, int(match["match_position"][0]) or None),
+        help_url=_help_url(description, cwe.group(1) if cwe else ""),
+        context=code or f"{rule_id} {description}",
+        properties={"cwe": int(cwe.group(1)) if cwe else None, "cwe_name": cwe_text or None,
+                    "owasp_web": meta.get("owasp-web"), "njsscan_severity": meta.get("severity"),
+                    "end_line": end, "description": description},
+    )
+
+
+def _line(path: Path, line: int) -> str:
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            for i, text in enumerate(fh, 1):
+                if i == line:
+                    return text
+    except OSError:
+        return ""
+    return ""
+
+
+def _mask_literals(code: str) -> str:
+    """*code* with its string literals masked, module names (``require('x')``, ``from 'x'``) kept."""
+    def repl(m: re.Match[str]) -> str:
+        before = code[:m.start()].rstrip()
+        if before.endswith(("require(", "import(", "from", "import")):
+            return m.group(0)
+        return f"{m.group(1)}{_mask(m.group(2))}{m.group(1)}"
+
+    return _QUOTED.sub(repl, code)
+
+
+def _mask(value: str) -> str:
+    """At most 4 characters, never more than a quarter, then the length."""
+    keep = min(4, len(value) // 4)
+    return f"{value[:keep]}…({len(value)} chars)"
+
+
+def _short(description: str, limit: int = 240) -> str:
+    """The description, cut at a sentence end before *limit* characters when it is longer."""
+    if len(description) <= limit:
+        return description
+    cut = description.rfind(". ", 0, limit)
+    return description[:cut + 1] if cut > 0 else description[:limit].rstrip() + "…"
+
+
+def _help_url(description: str, cwe: str) -> str | None:
+    """A link the description gives, else the CWE entry njsscan names."""
+    m = _URL.search(description)
+    if m:
+        return m.group(0).rstrip(".,;")
+    return f"https://cwe.mitre.org/data/definitions/{cwe}.html" if cwe else None
+
+
+def error_notes(errors: Sequence[Any], root: Path) -> tuple[list[str], list[str]]:
+    """(notes about files semgrep could not fully read, messages of failures of the whole scan)."""
+    notes: list[str] = []
+    failures: list[str] = []
+    for err in errors:
+        if isinstance(err, dict) and err.get("path"):
+            rel = relative_to_root(Path(str(err["path"])), root)
+            first = " ".join(str(err.get("message", err.get("type", ""))).split())[:200]
+            notes.append(f"njsscan could not fully analyse {rel}: {first}")
+        elif isinstance(err, dict):
+            text = " ".join(str(err.get("message", err)).split())[:300]
+            (failures if err.get("level", "error") == "error" else notes).append(text)
+        elif str(err).strip():
+            failures.append(" ".join(str(err).split())[:300])
+    return notes, failures
+
+
+class NodeCheck:
+    """[security.node]: njsscan on the repository's server-side JavaScript and TypeScript.
+
+    Metrics: ``node.files`` (files analysed), ``node.skipped`` (JS/TS files
+    left out as browser code, generated code or not server code, labelled
+    by ``kind``) and ``node.ignored`` (matches silenced with
+    ``njsscan-ignore``). No server-side file: a note, and the check passes
+    without needing njsscan.
+    """
+
+    name = "node"
+
+    def run(self, settings: SecuritySettings, ctx: PhaseContext) -> CheckOutput:
+        """Select, scan, report; RunError when njsscan is missing, times out or fails."""
+        opts = settings.node
+        selection = select_files(ctx.root, [ctx.resolve(p) for p in opts.paths], opts)
+        out = CheckOutput()
+        for kind, paths in sorted(selection.skipped.items()):
+            out.metrics.append(Metric("node.skipped", len(paths), "files", labels={"kind": kind},
+                                      description=f"JS/TS files not scanned: {kind} code"))
+        out.metrics.append(Metric("node.files", len(selection.server), "files",
+                                  description="Server-side JS/TS files njsscan analysed"))
+        if not selection.server:
+            out.notes.append("node: no server-side JavaScript/TypeScript found; njsscan not run")
+            return out
+        out.tool_versions.update(tool_versions())
+        config = ctx.root / ".njsscan"
+        run = run_njsscan(selection.server, timeout=opts.timeout, config=config if config.is_file() else None)
+        out.findings = to_findings(run.results, ctx.root)
+        out.metrics.append(Metric("node.ignored", run.ignored, "matches",
+                                  description="Matches silenced with // njsscan-ignore"))
+        notes, failures = error_notes(run.errors, ctx.root)
+        out.notes += notes
+        if failures:
+            raise CheckError(f"njsscan/semgrep failed: {failures[0]}", out)
+        return out
+
+
+CHECK: SecurityCheck = NodeCheck()

@@ -1,0 +1,118 @@
+"""Front ends built beside a server, for ``init``: a Python backend next to a Vite/CRA ``frontend/``.
+
+:func:`attach_clients` adds each client package (a package.json with a
+``build`` script, beside the server's folder, under it or next to it) to the
+server's setup: setup installs it (``npm ci --prefix ../frontend``), build
+builds it, the bundle phase measures its output, and the folders the build
+writes are remembered so the security checks leave them out. When the
+server's code does not serve the built files (no static route names the
+folder), a ``# check:`` note says so: the frontend phase then measures the
+server's own pages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from .appsetup import AppSetup
+from .files import JS_SUFFIXES, join, read_text, rel, source_files
+from .nodeapp import Package, bundle_globs, server_outputs, tools
+from .nodenotes import build_download_notes, downloader_notes, legacy_openssl
+from .runtimes import Asked, node_asked, node_note
+
+# Code that serves files from a folder, in the stacks init knows.
+_SERVES_FILES = re.compile(
+    r"StaticFiles\(|static_folder|send_from_directory|send_file\(|FileResponse\(|STATICFILES_DIRS|"
+    r"whitenoise|WHITENOISE|express\.static|sendFile\(|serveStatic|serve-static|@fastify/static|"
+    r"fastify-static|koa-static"
+)
+
+
+def serves(sources: list[Path], folder: str) -> bool:
+    """Whether any of *sources* serves files from a path naming *folder* (``frontend/dist``)."""
+    name = re.escape(folder.rstrip("/").split("/")[-1])
+    named = re.compile(rf"""["'`][^"'`\n]*(?<![\w-]){name}(?![\w-])[^"'`\n]*["'`]""")
+    return any(_SERVES_FILES.search(t) and named.search(t) for t in map(read_text, sources))
+
+
+def output_folder(glob: str) -> str:
+    """The folder a bundle glob lives in (``frontend/dist/**/*.js`` -> ``frontend/dist``; ``.next``)."""
+    parts = glob.split("/**", 1)[0].split("/*", 1)[0].split("/")
+    return "/".join(parts[: parts.index(".next") + 1] if ".next" in parts else parts)
+
+
+def attach_clients(
+    app: AppSetup, server: Path, root: Path, packages: list[Package], sources: list[Path]
+) -> None:
+    """Add the client packages of *packages* (found from *root*) to *app*, which is served from the folder
+    *server*: setup installs them, build builds them, bundle globs follow their output (relative to
+    *root*)."""
+    for pkg in packages:
+        if "build" not in pkg.scripts or not (pkg.client or pkg.path.resolve() == server.resolve()):
+            continue
+        where = Path(os.path.relpath(pkg.path.resolve(), server.resolve())).as_posix()
+        pkg_dir = rel(pkg.path, root)
+        tool = tools(pkg.path, pkg.data)
+        install = tool.install_at(where)
+        app.setup = " && ".join(s for s in (app.setup, install) if s)
+        app.setup_inputs += [join(where, "package.json")] + (
+            [join(where, tool.lockfile)] if tool.lockfile else []
+        )
+        app.decide("setup", install, f"{join(pkg_dir, 'package.json')} ({tool.lockfile or 'no lockfile'})")
+        build = tool.run_at("build", where)
+        app.build = " && ".join(s for s in (build, app.build) if s)
+        app.decide("build", build, f"{join(pkg_dir, 'package.json')} (scripts.build)")
+        for message in tool.checks:
+            app.check("setup", message)
+        found = bundle_globs(
+            Package(pkg_dir, pkg.path, pkg.data), {join(pkg_dir, s) for s in server_outputs([pkg])}
+        )
+        if found is not None:
+            app.bundle_globs += [g for g in found.globs if g not in app.bundle_globs]
+            app.decide("bundle", ", ".join(found.globs), found.source)
+            app.generated += [
+                f for f in dict.fromkeys(map(output_folder, found.globs)) if f not in app.generated
+            ]
+            if "bundle" not in app.phases:
+                app.phases.append("bundle")
+        if pkg_dir != rel(server, root) and not serves(sources, pkg_dir):
+            server_dir = rel(server, root)
+            app.check(
+                "command",
+                f"{pkg_dir}/ is built but the server "
+                f"({'the top folder' if server_dir == '.' else server_dir + '/'})"
+                " does not serve it (no static route names it): the frontend phase measures the server's own "
+                "pages and the bundle phase the build; serve the build from the server to audit its pages",
+            )
+        node_notes(app, [pkg], root)
+
+
+def node_notes(app: AppSetup, packages: list[Package], root: Path) -> None:
+    """The ``# check:`` notes a Node package brings: the Node version it asks for, binaries downloaded
+    while installing, network fetches during the build, a webpack 4 build on Node 17+."""
+    for pkg in packages:
+        asked = node_asked(pkg.path, pkg.data)
+        where = rel(pkg.path, root)
+        if asked is not None and where != ".":
+            asked = Asked(asked.version, f"{where}/{asked.source}")
+        note = node_note(asked)
+        if note:
+            app.check("setup", note)
+    for note in downloader_notes(packages):
+        app.check("setup", note)
+    for pkg in packages:
+        if pkg.has("next"):
+            for note in build_download_notes(list(source_files(pkg.path, JS_SUFFIXES, limit=400)), root):
+                app.check("build", note)
+    legacy = legacy_openssl(packages)
+    if legacy and "NODE_OPTIONS" not in app.env:
+        app.env["NODE_OPTIONS"] = "--openssl-legacy-provider"
+        app.decide("env", "NODE_OPTIONS=--openssl-legacy-provider", f"{legacy} builds with webpack 4")
+        app.check(
+            "env",
+            f"{legacy} builds with webpack 4, which fails on Node 17+ (error:0308010C digital envelope "
+            "routines::unsupported); node here is newer, so NODE_OPTIONS=--openssl-legacy-provider is set "
+            "(remove it where the build runs on Node 16 or older, which rejects the option)",
+        )

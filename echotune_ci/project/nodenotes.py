@@ -1,0 +1,166 @@
+"""What a Node project needs beyond its scripts, read for ``init``'s ``# check:`` notes.
+
+- :func:`downloader_notes`: packages whose install step downloads a binary
+  from a host other than the npm registry (puppeteer's Chrome, sharp's
+  libvips before 0.33, cypress, electron...), direct or in the lockfile, with
+  the variable that skips the download;
+- :func:`build_download_notes`: builds that fetch from the network
+  (``next/font/google`` downloads fonts during ``next build``);
+- :func:`legacy_openssl`: webpack 4 builds (react-scripts before 5) that fail
+  on Node 17+ without ``--openssl-legacy-provider``;
+- :func:`required_env`: variables the server stops without (``if
+  (!process.env.X) throw``, TypeScript's ``process.env.X!``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .files import read_text, rel
+from .nodeapp import Package
+from .runtimes import node_major
+
+# package -> (what it downloads, the variable that skips or redirects the download)
+DOWNLOADERS: dict[str, tuple[str, str]] = {
+    "puppeteer": ("Chrome", "PUPPETEER_SKIP_DOWNLOAD=true"),
+    "playwright": ("browsers", "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1"),
+    "cypress": ("the Cypress binary", "CYPRESS_INSTALL_BINARY=0"),
+    "electron": ("the Electron binary", "ELECTRON_SKIP_BINARY_DOWNLOAD=1"),
+    "chromedriver": ("chromedriver", "CHROMEDRIVER_SKIP_DOWNLOAD=true"),
+    "@sentry/cli": ("the sentry-cli binary", "SENTRYCLI_SKIP_DOWNLOAD=1"),
+}
+_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml")
+
+
+def _locks(pkg: Package) -> str:
+    return "\n".join(read_text(pkg.path / name, 8_000_000) for name in _LOCKFILES)
+
+
+def locked_version(pkg: Package, name: str) -> str:
+    """The version of *name* a lockfile of *pkg* resolves ("" when none says)."""
+    text = _locks(pkg)
+    quoted = re.escape(name)
+    for pattern in (
+        rf'"node_modules/{quoted}"\s*:\s*\{{\s*"version"\s*:\s*"([^"]+)"',  # package-lock v2/v3
+        rf'(?m)^"?{quoted}@[^\n]*:\n\s+version:?\s+"?([\w.+-]+)',  # yarn.lock
+        rf"(?:^|[\s/'\"]){quoted}@(\d+\.\d+\.\d+)",  # pnpm-lock.yaml
+        rf'"{quoted}"\s*:\s*\{{\s*"version"\s*:\s*"([^"]+)"',  # package-lock v1
+    ):
+        m = re.search(pattern, text)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def _in_lockfile(pkg: Package, name: str) -> bool:
+    text = _locks(pkg)
+    quoted = re.escape(name)
+    return bool(
+        re.search(rf'"(?:[^"]*/)?node_modules/{quoted}"', text)
+        or re.search(rf"(?m)^\s*['\"]?/?{quoted}@", text)
+    )
+
+
+def _version(pkg: Package, name: str) -> tuple[int, int] | None:
+    """(major, minor) of *name* in *pkg*: the locked version, else the lowest its range allows."""
+    found = locked_version(pkg, name) or pkg.deps.get(name, "")
+    m = re.search(r"(\d+)\.(\d+)", found) or re.search(r"(\d+)", found)
+    if not m:
+        return None
+    return int(m.group(1)), int(m.group(2)) if m.lastindex and m.lastindex > 1 else 0
+
+
+def downloader_notes(packages: list[Package]) -> list[str]:
+    """A note per package whose install downloads a binary from outside the npm registry."""
+    notes: list[str] = []
+    for name, (what, variable) in DOWNLOADERS.items():
+        direct = [p for p in packages if name in p.deps]
+        locked = [p for p in packages if p not in direct and _in_lockfile(p, name)]
+        if not direct and not locked:
+            continue
+        how = "" if direct else " (a dependency of a dependency, in the lockfile)"
+        notes.append(
+            f"{name}{how} downloads {what} while installing, from a host other than the package registry: "
+            f"where only the registry is reachable, set {variable} in env (when the app does not need it "
+            "to serve)"
+        )
+    for pkg in packages:
+        if "sharp" not in pkg.deps and not _in_lockfile(pkg, "sharp"):
+            continue
+        version = _version(pkg, "sharp")
+        if version is not None and version >= (0, 33):
+            continue  # 0.33+ installs its binaries as npm packages, from the registry
+        shown = locked_version(pkg, "sharp") or pkg.deps.get("sharp", "")
+        notes.append(
+            f"sharp {shown or '(before 0.33)'} downloads libvips from GitHub while installing: where only "
+            "the "
+            "package registry is reachable, point npm_config_sharp_binary_host and "
+            "npm_config_sharp_libvips_binary_host at a mirror in env (SHARP_IGNORE_GLOBAL_LIBVIPS=1 keeps "
+            "a system libvips out of it), or upgrade to sharp 0.33+, whose binaries come from the registry"
+        )
+        break
+    return notes
+
+
+_NEXT_FONT = re.compile(r"""from\s+["'](?:@next|next)/font/google["']""")
+
+
+def build_download_notes(sources: list[Path], root: Path) -> list[str]:
+    """Notes for builds that download from the network (next/font/google)."""
+    for path in sources:
+        if _NEXT_FONT.search(read_text(path)):
+            return [
+                f"{rel(path, root)} loads fonts through next/font/google: `next build` downloads them from "
+                "fonts.googleapis.com, so where only the package registry is reachable the build fails "
+                "(NEXT_FONT_GOOGLE_MOCKED_RESPONSES can point it at a file of local answers)"
+            ]
+    return []
+
+
+def legacy_openssl(packages: list[Package]) -> str:
+    """The package (``react-scripts ^2.1.8``) whose webpack 4 build needs --openssl-legacy-provider on
+    this machine's Node 17+, or ""."""
+    major = node_major()
+    if major is None or major < 17:
+        return ""
+    for pkg in packages:
+        for name in ("react-scripts", "webpack"):
+            version = _version(pkg, name) if name in pkg.deps else None
+            if version is not None and version[0] < 5:
+                manifest = "package.json" if pkg.dir in ("", ".") else f"{pkg.dir}/package.json"
+                return f"{name} {locked_version(pkg, name) or pkg.deps[name]} ({manifest})"
+    return ""
+
+
+@dataclass(frozen=True)
+class Required:
+    """A variable the server stops without, and where that is said."""
+
+    name: str
+    where: str
+
+
+_THROWS = re.compile(
+    r"if\s*\(\s*!\s*process\.env\.(\w+)\s*\)\s*\{?\s*(?:throw\b|process\.exit\(|console\.error\([^;]*;\s*process\.exit\()"
+)
+_ASSERTED = re.compile(r"process\.env\.(\w+)!(?!=)")
+_NOT_REQUIRED = frozenset({"PORT", "NODE_ENV", "HOST", "DEBUG"})
+
+
+def required_env(sources: list[Path], root: Path) -> list[Required]:
+    """Variables the server code stops without: ``if (!process.env.X) throw ...`` (or exits), and
+    TypeScript's ``process.env.X!``."""
+    found: dict[str, Required] = {}
+    for path in sources:
+        text = read_text(path)
+        if "process.env" not in text:
+            continue
+        for pattern in (_THROWS, _ASSERTED):
+            for m in pattern.finditer(text):
+                name = m.group(1)
+                if name not in _NOT_REQUIRED and name not in found:
+                    line = text.count("\n", 0, m.start()) + 1
+                    found[name] = Required(name, f"{rel(path, root)}:{line}")
+    return list(found.values())

@@ -1,0 +1,103 @@
+"""The node check with the real njsscan and semgrep on tests/fixtures/node-vulnerable (~30 s in all).
+
+The expected rule ids and lines are what njsscan 1.0.2 reports on the
+fixture; its README says which line is which vulnerability.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+FIXTURE = ROOT / "tests" / "fixtures" / "node-vulnerable"
+PREFIX = "tests/fixtures/node-vulnerable/"
+
+EXPECTED = {
+    ("server/app.js", 10, "generic_os_command_exec", "high"),   # exec('ping ' + req.query.host)
+    ("server/app.js", 16, "express_xss", "high"),               # res.send('<h1>' + req.query.name)
+    ("server/app.js", 20, "eval_nodejs", "high"),               # eval(req.query.expr)
+    ("server/app.js", 25, "express_open_redirect", "high"),     # res.redirect(req.query.next)
+    ("server/auth.js", 2, "hardcoded_jwt_secret", "high"),      # require ... jwt.sign(.., 'literal') on 16
+    ("server/auth.js", 2, "node_jwt_none_algorithm", "high"),   # require ... algorithms: [.., 'none'] on 21
+    ("server/auth.js", 8, "node_md5", "medium"),                # createHash('md5') of a password
+    ("server/db.js", 7, "node_sqli_injection", "high"),         # 'SELECT ...' + req.query.genre
+}
+
+
+@pytest.fixture()
+def env(cli_env):
+    """No virtualenv on PATH: semgrep must be found beside the toolkit's Python."""
+    env = dict(cli_env)
+    venv_bin = str(Path(os.sys.executable).parent)
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != venv_bin)
+    assert shutil.which("semgrep", path=env["PATH"]) is None
+    return env
+
+
+def _metrics(data: dict) -> dict[str, float]:
+    return {m["name"] + (f"[{m['labels']['kind']}]" if m.get("labels") else ""): m["value"]
+            for m in data["metrics"]}
+
+
+def test_vulnerable_fixture_from_the_command_line(tmp_path, env):
+    out = tmp_path / "security.json"
+    proc = run_cli("security", "tests/fixtures/node-vulnerable", "--only", "node", "-o", str(out),
+                   cwd=ROOT, env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    data = json.loads(out.read_text())
+    assert data["errors"] == [] and data["status"] == "fail"
+    found = {(f["location"]["path"].removeprefix(PREFIX), f["location"]["line"], f["rule_id"], f["severity"])
+             for f in data["findings"]}
+    # exactly these: nothing from dist/, node_modules/, public/, web/src/, clean.js or the ignored line 29
+    assert found == EXPECTED
+    metrics = _metrics(data)
+    assert metrics["node.files"] == 4 and metrics["node.ignored"] == 1
+    assert metrics["node.skipped[other]"] == 1  # web/src/main.js
+    assert metrics["findings.high"] == 7 and metrics["findings.medium"] == 1
+    assert data["tool_versions"]["njsscan"] == "1.0.2" and data["tool_versions"]["semgrep"]
+    by_rule = {f["rule_id"]: f for f in data["findings"]}
+    exec_ = by_rule["generic_os_command_exec"]
+    assert exec_["source_tool"] == "njsscan"
+    assert exec_["message"].startswith("User controlled data in 'child_process.exec()'")
+    assert exec_["help_url"] == "https://cwe.mitre.org/data/definitions/78.html"
+    assert exec_["properties"]["cwe"] == 78 and exec_["properties"]["owasp_web"] == "A1: Injection"
+    assert exec_["context"] == "childProcess.exec('ping -c 1 ' + req.query.host, function (err, out) {"
+    assert all(f["fingerprint"].endswith(":1") for f in data["findings"])
+    assert by_rule["hardcoded_jwt_secret"]["properties"]["end_line"] == 18
+    assert "musicapp-signing-key-2024" not in out.read_text()
+
+
+def test_the_clean_file_gives_nothing(tmp_path, env):
+    out = tmp_path / "security.json"
+    proc = run_cli("security", "server/clean.js", "--only", "node", "-o", str(out), cwd=FIXTURE, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(out.read_text())
+    assert data["findings"] == [] and data["errors"] == []
+    assert _metrics(data)["node.files"] == 1
+
+
+def test_a_timeout_is_an_error_of_the_node_check_only(tmp_path, env):
+    app = tmp_path / "app"
+    shutil.copytree(FIXTURE / "server", app / "server")
+    (app / "tool.py").write_text("import subprocess\n\n\ndef run(cmd):\n"
+                                 "    return subprocess.call(cmd, shell=True)\n")
+    token = "ghp_" + "Zq7Lm2Xw9Rt4Vb8Nc1Kd6Hf3Js5Pg0Ay2Ue7"  # pragma: allowlist secret
+    (app / "deploy.sh").write_text(f"export GITHUB_TOKEN={token}\n")  # pragma: allowlist secret
+    (app / "echotune.toml").write_text('[security]\nchecks = ["bandit", "secrets", "node"]\n\n'
+                                       '[security.node]\ntimeout = "0.01s"\n')
+    out = tmp_path / "security.json"
+    proc = run_cli("security", "--config", str(app / "echotune.toml"), "-o", str(out), cwd=app, env=env)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    data = json.loads(out.read_text())
+    assert data["status"] == "error"
+    assert len(data["errors"]) == 1
+    assert data["errors"][0].startswith("node: njsscan did not finish within 0.01s on 4 files")
+    tools = {f["source_tool"] for f in data["findings"]}
+    assert {"bandit", "secrets"} <= tools and "njsscan" not in tools
+    assert token not in out.read_text()

@@ -1,0 +1,216 @@
+"""Lockfile readers (npm v1-v3, shrinkwrap, Yarn 1 and Berry, pnpm 5/6/9) and the offline lockfile audit.
+
+The fixtures in tests/fixtures/lockfiles were written by the real tools (make_fixtures.py) for one
+project: body-parser 1.0.0 (> qs 0.6.6, raw-body > bytes), jsonwebtoken 4.2.1 (> jws > base64url),
+lodash 4.17.21, my-lodash = npm:lodash@4.17.15, ws 1.1.5, a file: folder and a git dependency;
+devDependencies marked 0.3.5, debug 2.0.0 (> ms 0.6.2) and ms 2.0.0.
+"""
+
+from __future__ import annotations
+
+import json
+import pytest
+
+from conftest import ROOT
+from echotune_ci.errors import InputError
+from echotune_ci.phases.security.js_audit import FolderAdvisories, audit_lockfiles, dependency_path
+from echotune_ci.phases.security.lockfiles import LockfileError, find_lockfiles, read_lockfile
+from echotune_ci.phases.security.lockfiles.model import safe_url
+
+FIXTURES = ROOT / "tests" / "fixtures" / "lockfiles"
+NPM_DB = ROOT.parent / "shared" / "advisory-db-npm"
+FORMATS = {
+    "npm-v1": "package-lock.json", "npm-v2": "package-lock.json", "npm-v3": "package-lock.json",
+    "npm-shrinkwrap": "npm-shrinkwrap.json", "yarn-v1": "yarn.lock", "yarn-berry": "yarn.lock",
+    "pnpm-v5": "pnpm-lock.yaml", "pnpm-v6": "pnpm-lock.yaml", "pnpm-v9": "pnpm-lock.yaml",
+}
+AUDITED = {("base64url", "3.0.0", False), ("body-parser", "1.0.0", False), ("bytes", "0.2.1", False),
+           ("debug", "2.0.0", True), ("jsonwebtoken", "4.2.1", False), ("jws", "3.0.0", False),
+           ("lodash", "4.17.21", False), ("lodash", "4.17.15", False), ("marked", "0.3.5", True),
+           ("ms", "0.6.2", True), ("ms", "2.0.0", True), ("qs", "0.6.6", False), ("raw-body", "1.1.2", False),
+           ("ws", "1.1.5", False)}
+VULNERABLE = {("jsonwebtoken", "4.2.1", "NSWG-ECO-17"), ("qs", "0.6.6", "NSWG-ECO-28"),
+              ("qs", "0.6.6", "NSWG-ECO-29"), ("lodash", "4.17.15", "NSWG-ECO-516"),
+              ("marked", "0.3.5", "NSWG-ECO-101"), ("ms", "0.6.2", "NSWG-ECO-46")}
+
+
+def lock_of(fixture: str):
+    return read_lockfile(FIXTURES / fixture / FORMATS[fixture])
+
+
+@pytest.mark.parametrize("fixture", FORMATS)
+def test_every_format_gives_the_same_packages_dev_flags_and_paths(fixture):
+    lock = lock_of(fixture)
+    audited = {(p.name, p.version, p.dev) for p in lock.packages.values()
+               if not p.own and not p.not_auditable}
+    assert audited == AUDITED
+    by_name = {(p.name, p.version): k for k, p in lock.packages.items() if not p.not_auditable}
+    assert lock.path_of(by_name[("qs", "0.6.6")]) == ["body-parser", "qs"]
+    assert lock.path_of(by_name[("base64url", "3.0.0")]) == ["jsonwebtoken", "jws", "base64url"]
+    assert lock.path_of(by_name[("ms", "0.6.2")]) == ["debug", "ms"]
+    alias = lock.packages[by_name[("lodash", "4.17.15")]]
+    assert alias.alias == "my-lodash" and lock.path_of(alias.key) == ["my-lodash"]
+    # git and file: dependencies are listed with why, never dropped
+    reasons = {p.name: p.not_auditable for p in lock.packages.values() if p.not_auditable}
+    assert reasons["left-pad"].startswith("git dependency (") and "example/left-pad" in reasons["left-pad"]
+    assert "local" in reasons["local-lib"] and "local-lib" in reasons["local-lib"]
+    # each line points at the package's own entry
+    text = lock.path.read_text().splitlines()
+    for key, pkg in lock.packages.items():
+        if pkg.line is not None and not pkg.own:
+            line = text[pkg.line - 1]
+            assert pkg.name in line or (pkg.alias and pkg.alias in line), (key, pkg)
+    assert lock.packages[by_name[("qs", "0.6.6")]].line is not None
+
+
+def test_nested_node_modules_paths_resolve_like_node():
+    lock = lock_of("npm-v3")
+    assert lock.packages["node_modules/debug/node_modules/ms"].version == "0.6.2"
+    assert lock.packages["node_modules/ms"].version == "2.0.0"
+    assert lock.packages["node_modules/debug"].deps == ["node_modules/debug/node_modules/ms"]
+    assert lock.format == "package-lock.json v3" and lock_of("npm-v1").format == "package-lock.json v1"
+
+
+def test_workspaces_are_importers_with_their_own_dev_dependencies():
+    lock = read_lockfile(FIXTURES / "npm-workspaces" / "package-lock.json")
+    assert set(lock.importers) == {"", "packages/api", "packages/web"}
+    assert lock.packages["node_modules/api"].own and lock.packages["node_modules/web"].own
+    assert dependency_path(lock, "node_modules/qs") == "packages/api: body-parser > qs"
+    assert lock.packages["node_modules/debug"].dev and not lock.packages["node_modules/lodash"].dev
+    web = lock.importers["packages/web"]
+    assert web.manifest == FIXTURES / "npm-workspaces" / "packages/web/package.json"
+
+
+@pytest.mark.parametrize("fixture", FORMATS)
+def test_offline_audit_finds_the_vulnerable_versions_and_not_the_fixed_ones(fixture):
+    lock = lock_of(fixture)
+    report = audit_lockfiles([lock], lock.path.parent, FolderAdvisories(NPM_DB), production_only=False,
+                             default_severity="high", ignore=())
+    found = {(f.properties["package"], f.properties["version"], f.rule_id) for f in report.findings}
+    assert found == VULNERABLE
+    summary = report.lockfiles[0]
+    assert (summary.packages, summary.vulnerable, len(summary.unauditable)) == (14, 5, 2)
+    qs = next(f for f in report.findings if f.rule_id == "NSWG-ECO-29")
+    assert qs.severity == "high" and qs.properties["cvss_score"] == 7.5  # CVSS:3.0 vector scored
+    assert qs.properties["dependency_path"] == ["body-parser", "qs"] and not qs.properties["direct"]
+    assert qs.properties["first_fixed"] == "1.0.0" and "via body-parser > qs" in qs.message
+    assert qs.location.path == FORMATS[fixture] and qs.location.line == lock.packages[
+        next(k for k, p in lock.packages.items() if p.name == "qs")].line
+    jwt = next(f for f in report.findings if f.rule_id == "NSWG-ECO-17")
+    assert jwt.properties["direct"] and jwt.properties["first_fixed"] == "4.2.2"
+    assert jwt.properties["manifest"] == "package.json"
+    lodash = next(f for f in report.findings if f.rule_id == "NSWG-ECO-516")
+    assert lodash.properties["installed_as"] == "my-lodash" and "(installed as my-lodash)" in lodash.message
+    assert {"body-parser", "bytes", "raw-body"} <= set(report.not_in_db)
+    # production only: the dev-only marked and ms are left out and counted
+    prod = audit_lockfiles([lock], lock.path.parent, FolderAdvisories(NPM_DB), production_only=True,
+                           default_severity="high", ignore=("CVE-2014-7191",))
+    assert {f.rule_id for f in prod.findings} == {"NSWG-ECO-17", "NSWG-ECO-28", "NSWG-ECO-516"}
+    assert prod.lockfiles[0].dev_skipped == 4
+
+
+def test_fingerprint_context_has_no_line_and_the_same_package_is_one_finding_per_advisory():
+    lock = lock_of("npm-v2")
+    report = audit_lockfiles([lock], lock.path.parent, FolderAdvisories(NPM_DB), production_only=False,
+                             default_severity="high", ignore=())
+    contexts = [f.context for f in report.findings]
+    assert "npm qs NSWG-ECO-29" in contexts and len(contexts) == len(set(contexts))
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("package-lock.json", '{\n  "lockfileVersion": 3,\n  "packages": {\n    "": {,}\n',
+     "package-lock.json:4: not valid JSON"),
+    ("package-lock.json", '{\n  "name": "x",\n  "lockfileVersion": 4,\n  "packages": {}\n}\n',
+     "package-lock.json:3: lockfileVersion 4 is not supported (supported: 1, 2, 3"),
+    ("package-lock.json", '[1, 2]', "not a package-lock.json"),
+    ("yarn.lock", '# yarn lockfile v1\n\nlodash@^4:\n   version "4.17.21"\n', "yarn.lock:4: bad indentation"),
+    ("yarn.lock", '# yarn lockfile v1\n\nlodash@^4:\n  resolved "x"\n',
+     "yarn.lock:3: entry 'lodash@^4' has no version"),
+    ("yarn.lock", '# yarn lockfile v1\n\nlodash@^4:\n  version "4.17.21\n', "yarn.lock:4: bad string value"),
+    ("yarn.lock", '__metadata:\n  version: 3\n\n"a@npm:1.0.0":\n  resolution: "a@npm:1.0.0"\n',
+     "yarn.lock:1: __metadata version 3 is not supported (supported: Yarn 1 and Yarn 2+ lockfiles of "
+     "version 4 to 8)"),
+    ("yarn.lock", '__metadata:\n  version: 8\n\n"a@npm:1.0.0":\n  resolution: [\n',
+     "yarn.lock:6: not valid YAML"),
+    ("pnpm-lock.yaml", "lockfileVersion: '4.0'\n", "pnpm-lock.yaml:1: lockfileVersion '4.0' is not supported "
+                                                   "(supported: 5.x, 6.x and 9.x"),
+    ("pnpm-lock.yaml", "lockfileVersion: '9.0'\nimporters:\n  .: {\n", "pnpm-lock.yaml:4: not valid YAML"),
+])
+def test_bad_lockfiles_name_the_file_and_line(tmp_path, name, text, expected):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(LockfileError) as err:
+        read_lockfile(path)
+    assert str(err.value).startswith(f"{path}") and expected in str(err.value), str(err.value)
+    assert err.value.exit_code == 2
+
+
+def test_finding_lockfiles_and_package_json_without_one(tmp_path):
+    (tmp_path / "package.json").write_text("{}")
+    assert find_lockfiles(tmp_path).unlocked == [tmp_path / "package.json"]
+    (tmp_path / "package-lock.json").write_text("{}")
+    for folder in ("web", "node_modules", ".git"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "yarn.lock").write_text("")
+    (tmp_path / "packages").mkdir()
+    (tmp_path / "packages" / "package.json").write_text("{}")  # a workspace of the root's lockfile
+    (tmp_path / "npm-shrinkwrap.json").write_text("{}")  # npm ignores package-lock.json beside it
+    found = find_lockfiles(tmp_path)
+    assert found.lockfiles == [tmp_path / "npm-shrinkwrap.json", tmp_path / "web" / "yarn.lock"]
+    assert found.unlocked == []
+    with pytest.raises(InputError, match="lockfile not found"):
+        read_lockfile(tmp_path / "nope" / "yarn.lock")
+
+
+def test_credentials_never_appear_in_reasons(tmp_path):
+    assert safe_url("git+https://user:s3cret@github.com/a/b.git#1") == "git+https://github.com/a/b.git#1"
+    lock = {"lockfileVersion": 3, "packages": {"": {"dependencies": {"x": "1"}}, "node_modules/x": {
+        "version": "1.0.0", "resolved": "https://deploy:tok3n@files.example.com/x.tgz"}}}
+    (tmp_path / "package-lock.json").write_text(json.dumps(lock, indent=2))
+    pkg = read_lockfile(tmp_path / "package-lock.json").packages["node_modules/x"]
+    assert pkg.not_auditable == "tarball URL (https://files.example.com/x.tgz)"
+
+
+def test_a_lockfile_without_package_json_still_has_paths(tmp_path):
+    for fixture in ("yarn-v1", "npm-v1"):
+        folder = tmp_path / fixture
+        folder.mkdir()
+        name = FORMATS[fixture]
+        (folder / name).write_text((FIXTURES / fixture / name).read_text())
+        lock = read_lockfile(folder / name)
+        qs = next(k for k, p in lock.packages.items() if p.name == "qs")
+        assert lock.path_of(qs) == ["body-parser", "qs"] and any("no package.json" in n for n in lock.notes)
+
+
+
+def test_any_osv_folder_scoped_packages_yaml_and_other_ecosystems(tmp_path):
+    db = tmp_path / "db" / "vulns"
+    (db / "@acme" / "widget").mkdir(parents=True)
+    (db / "left-pad").mkdir(parents=True)
+    (db / "@acme" / "widget" / "GHSA-aaaa-bbbb-cccc.yaml").write_text(
+        "id: GHSA-aaaa-bbbb-cccc\naliases: [CVE-2024-1]\nsummary: bad widget\n"
+        "database_specific: {cvss_score: 9.1}\n"
+        "affected:\n- package: {ecosystem: npm, name: '@acme/widget'}\n"
+        "  ranges:\n  - type: SEMVER\n    events: [{introduced: '0'}, {fixed: 2.0.0}]\n")
+    (db / "left-pad" / "PYSEC-1.json").write_text(json.dumps({  # same name, another ecosystem
+        "id": "PYSEC-1", "affected": [{"package": {"ecosystem": "PyPI", "name": "left-pad"},
+                                       "versions": ["1.3.0"]}]}))
+    lock = {"lockfileVersion": 3, "packages": {
+        "": {"dependencies": {"@acme/widget": "^1.0.0", "left-pad": "1.3.0"}},
+        "node_modules/@acme/widget": {"version": "1.9.0"}, "node_modules/left-pad": {"version": "1.3.0"}}}
+    (tmp_path / "package-lock.json").write_text(json.dumps(lock, indent=2))
+    report = audit_lockfiles([read_lockfile(tmp_path / "package-lock.json")], tmp_path,
+                             FolderAdvisories(tmp_path / "db"), production_only=False, default_severity="low",
+                             ignore=())
+    (finding,) = report.findings
+    assert (finding.rule_id, finding.severity, finding.properties["cvss_score"]) == ("GHSA-aaaa-bbbb-cccc",
+                                                                                     "critical", 9.1)
+    assert finding.properties["severity_basis"] == "database_specific.cvss_score"
+    assert finding.location.line == 10 and finding.properties["first_fixed"] == "2.0.0"
+    assert report.not_in_db == ["left-pad"]  # a PyPI record is no npm advisory
+    ignored = audit_lockfiles([read_lockfile(tmp_path / "package-lock.json")], tmp_path,
+                              FolderAdvisories(tmp_path / "db"), production_only=False,
+                              default_severity="low", ignore=("CVE-2024-1",))
+    assert ignored.findings == []
+    with pytest.raises(InputError, match="not an advisory database"):
+        FolderAdvisories(tmp_path)

@@ -1,0 +1,136 @@
+"""The node check without semgrep: which files are server code, njsscan's results as findings, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.config.schema import override
+from echotune_ci.errors import RunError
+from echotune_ci.phases.base import PhaseContext
+from echotune_ci.phases.security.checks import node
+from echotune_ci.phases.security.settings import NodeSettings, SecuritySettings
+
+from conftest import ROOT
+
+FIXTURE = ROOT / "tests" / "fixtures" / "node-vulnerable"
+DIRS = NodeSettings().server_dirs
+
+
+@pytest.mark.parametrize("rel, text, kind", [
+    ("index.js", "const express = require('express');\n", "server"),
+    ("src/server.ts", "import Fastify from 'fastify';\n", "server"),
+    ("app.mjs", "import { readFile } from 'node:fs/promises';\n", "server"),
+    ("jobs/run.js", "const { exec } = require(\"child_process\");\n", "server"),
+    ("web/src/ssr.jsx", "import { renderToString } from 'react-dom/server';\n", "server"),
+    ("server/util.js", "export const add = (a, b) => a + b;\n", "server"),
+    ("src/lib/format.ts", "export const money = (n: number) => n.toFixed(2);\n", "server"),
+    ("src/lib/Button.tsx", "export const B = () => null;\n", "client"),
+    ("server/views/Page.js", "import React from 'react';\n", "client"),
+    ("web/src/main.js", "document.body.innerHTML = location.hash;\n", "other"),
+    ("web/src/api.js", "export const get = (u) => fetch(u);\n", "other"),
+    ("server/app.js", "var a=1;\n//# sourceMappingURL=app.js.map\n", "generated"),
+    ("lib/chunk.js", "x" * 6000, "generated"),
+    ("api/w.js", "(()=>{var __webpack_require__={};})();\n", "generated"),
+])
+def test_what_is_server_code(rel, text, kind):
+    assert node.classify(rel, text, DIRS) == kind
+
+
+def test_imports_are_read_in_every_form():
+    text = ("import a from 'express';\nimport 'dotenv/config';\nconst b = require( \"pg\" );\n"
+            "export { c } from '@hapi/hapi/lib';\nconst d = await import('node:http');\n"
+            "import './local.js';\n")
+    assert node.imports(text) == {"express", "dotenv", "pg", "@hapi/hapi", "node:http"}
+
+
+def test_the_fixture_selection_leaves_out_bundles_dependencies_and_browser_code():
+    sel = node.select_files(ROOT, [FIXTURE], NodeSettings())
+    rel = sorted(p.relative_to(FIXTURE).as_posix() for p in sel.server)
+    assert rel == ["server/app.js", "server/auth.js", "server/clean.js", "server/db.js"]
+    assert [p.relative_to(FIXTURE).as_posix() for p in sel.skipped["other"]] == ["web/src/main.js"]
+    # a file named on its own is matched by its repo-relative path: under tests/, excluded
+    assert node.select_files(ROOT, [FIXTURE / "server" / "db.js"], NodeSettings()).server == []
+    # the same file under a folder that is not excluded is scanned
+    sel = node.select_files(FIXTURE, [FIXTURE / "server" / "db.js"], NodeSettings())
+    assert sel.server == [FIXTURE / "server" / "db.js"]
+
+
+def _match(path: Path, start: int, end: int, col: int = 3) -> dict:
+    return {"file_path": str(path), "match_lines": [start, end], "match_position": [col, 40],
+            "match_string": "requires login"}
+
+
+def test_njsscan_results_become_findings(tmp_path):
+    src = tmp_path / "server" / "auth.js"
+    src.parent.mkdir()
+    src.write_text("const jwt = require('jsonwebtoken');\nconst KEY = 'abcdefghijklmnopqrstuvwx';\n"
+                   "jwt.sign({}, KEY);\n")
+    results = {
+        "hardcoded_jwt_secret": {"files": [_match(src, 1, 3, 1)], "metadata": {
+            "cwe": "CWE-798: Use of Hard-coded Credentials", "owasp-web": "A3: Sensitive Data Exposure",
+            "description": "Hardcoded JWT secret was found.", "severity": "ERROR"}},
+        "node_secret": {"files": [_match(src, 2, 2, 1)], "metadata": {
+            "cwe": "CWE-798: Use of Hard-coded Credentials", "severity": "INFO",
+            "description": "A hardcoded secret. More info: https://example.org/secrets."}},
+        "regex_dos": {"files": [_match(src, 3, 3)], "metadata": {"severity": "WARNING",
+                                                                  "description": "x " * 200}},
+    }
+    found = {f.rule_id: f for f in node.to_findings(results, tmp_path)}
+    jwt = found["hardcoded_jwt_secret"]
+    assert (jwt.severity, jwt.source_tool, jwt.location.path, jwt.location.line) == (
+        "high", "njsscan", "server/auth.js", 1)
+    assert jwt.message == "Hardcoded JWT secret was found. (CWE-798; lines 1-3)"
+    assert jwt.help_url == "https://cwe.mitre.org/data/definitions/798.html"
+    assert jwt.context == "const jwt = require('jsonwebtoken');"  # a module name is not masked
+    assert jwt.properties["cwe"] == 798 and jwt.properties["owasp_web"] == "A3: Sensitive Data Exposure"
+    assert jwt.properties["end_line"] == 3 and jwt.properties["njsscan_severity"] == "ERROR"
+    secret = found["node_secret"]
+    assert secret.severity == "low" and secret.help_url == "https://example.org/secrets"
+    assert "abcdefghijklmnop" not in secret.context and "(24 chars)" in secret.context
+    long = found["regex_dos"]
+    assert long.severity == "medium" and len(long.message) <= 241 and long.help_url is None
+
+
+def test_semgrep_errors_are_notes_per_file_or_a_failure(tmp_path):
+    notes, failures = node.error_notes([
+        {"code": 3, "level": "warn", "type": "Syntax error", "path": str(tmp_path / "a.js"),
+         "message": "Syntax error at line a.js:1:\n `((` was unexpected"},
+        {"code": 2, "level": "error", "type": "SemgrepError", "message": "Invalid scanning root: x.js"},
+        "semgrep not found. Install with: pip install semgrep",
+    ], tmp_path)
+    assert notes == ["njsscan could not fully analyse a.js: Syntax error at line a.js:1: `((` was "
+                     "unexpected"]
+    assert failures == ["Invalid scanning root: x.js", "semgrep not found. Install with: pip install semgrep"]
+
+
+def _ctx(root: Path) -> PhaseContext:
+    return PhaseContext(artifacts_dir=root / "artifacts", base_dir=root, root=root)
+
+
+def test_no_server_code_passes_with_a_note_without_njsscan(tmp_path, monkeypatch):
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "main.jsx").write_text("import React from 'react';\n")
+    monkeypatch.setattr(node.importlib.util, "find_spec", lambda name: None)
+    out = node.CHECK.run(SecuritySettings(), _ctx(tmp_path))
+    assert out.findings == [] and out.tool_versions == {}
+    assert out.notes == ["node: no server-side JavaScript/TypeScript found; njsscan not run"]
+    assert {(m.name, m.labels.get("kind"), m.value) for m in out.metrics} == {
+        ("node.skipped", "client", 1), ("node.files", None, 0)}
+
+
+def test_missing_njsscan_is_a_run_error_with_the_install_hint(tmp_path, monkeypatch):
+    (tmp_path / "server.js").write_text("require('express')\n")
+    monkeypatch.setattr(node.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(RunError, match=r"^njsscan is not installed: pip install 'echotune-ci\[security\]'$"):
+        node.CHECK.run(SecuritySettings(), _ctx(tmp_path))
+
+
+def test_command_line_paths_target_the_node_check_too():
+    from echotune_ci.phases.security.phase import settings_for_command
+
+    settings = settings_for_command(SecuritySettings(), paths=["src"])
+    assert settings.checks == ("bandit", "secrets", "node")
+    assert settings.node.paths == (str(Path("src").absolute()),)
+    assert override(SecuritySettings(), **{"node.timeout": 0.01}).node.timeout == 0.01
