@@ -1,9 +1,10 @@
 """Our frontend phase next to a real Lighthouse run on the example app's home page.
 
-Installs Lighthouse 12 with npm into a cache folder outside the repository
-when it is not there yet (Lighthouse 13 needs Node 22; 12 runs on Node 18.16+),
-starts the example app on a free loopback port (normal build; with --regress
-also the regress build), and for each preset runs
+Installs the Lighthouse release the data file names (13.5.0) with npm into a
+cache folder outside the repository when it is not there yet (it declares
+Node >= 22.19 but runs on Node 20 here), starts the example app on a free
+loopback port (normal build; with --regress also the regress build), and for
+each preset runs
 
 * ``echotune-ci frontend URL --runs 3 --preset P`` (3 loads + axe-core, no
   interactions: Lighthouse does none either), timed as a user would see it;
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from echotune_ci.config import load_config
+from echotune_ci.data.lighthouse import lighthouse as lighthouse_data
 from echotune_ci.config.sections import ServeSettings
 from echotune_ci.serve import App
 
@@ -43,10 +45,10 @@ COMMAND = ("python build.py && gunicorn --worker-class gevent --workers 2 --bind
            "--log-level warning app:app")
 ECHOTUNE_CI = Path(sys.executable).parent / "echotune-ci"
 
-LIGHTHOUSE_SPEC = "lighthouse@12"
-MIN_NODE = (18, 16)
+LIGHTHOUSE_SPEC = f"lighthouse@{lighthouse_data().version}"
+MIN_NODE = (20, 0)
 DEFAULT_CACHE = (Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-                 / "echotune-bench" / "lighthouse")
+                 / "echotune-bench" / f"lighthouse-{lighthouse_data().version}")
 CHROME = "/usr/bin/chromium"
 # Our phase's launch flags (phases/frontend/browser.py LAUNCH_ARGS) plus the new headless mode
 # Lighthouse needs.
@@ -86,7 +88,7 @@ def ensure_lighthouse(cache: Path) -> tuple[Path, str]:
         raise CannotRun(f"{cache}: inside the repository; node_modules must stay out of it")
     node = node_version()
     if node[:2] < MIN_NODE:
-        raise CannotRun(f"Node {'.'.join(map(str, node))} is too old for {LIGHTHOUSE_SPEC} (needs >= 18.16)")
+        raise CannotRun(f"Node {'.'.join(map(str, node))} is too old for {LIGHTHOUSE_SPEC} (needs >= 20)")
     cli = cache / "node_modules" / "lighthouse" / "cli" / "index.js"
     package = cache / "node_modules" / "lighthouse" / "package.json"
     if cli.is_file() and package.is_file():

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import signal
 import sys
+from types import FrameType
+from typing import Any
 
 import click
 
 from . import __version__
 from .console import set_verbosity
-from .errors import EXIT_USAGE, EchoTuneError, Terminated
+from .errors import EXIT_COULD_NOT_RUN, EXIT_USAGE, EchoTuneError, Terminated
 from .phases.registry import PHASES
 
 # name -> (module, one-line help). Help is listed here so that --help does not
@@ -90,6 +93,11 @@ def cli(verbose: int, quiet: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     """The console script: run the CLI and turn every outcome into an exit code (never a traceback
     for a user's mistake: 2 usage/config/input, 3 could not run, 130 interrupted, 143 terminated)."""
+    from . import masking
+
+    # Before anything runs: every secret in the environment is masked on stdout and stderr.
+    masking.install()
+    previous = _sigterm_unwinds()
     try:
         rv = cli.main(args=argv, prog_name="echotune-ci", standalone_mode=False,
                       auto_envvar_prefix="ECHOTUNE")
@@ -102,13 +110,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(143 if terminated else 130)
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx is not None else "echotune-ci"
-        click.echo(f"echotune-ci: error: {exc.format_message()} (see '{where} --help')", err=True)
+        _error(f"{exc.format_message()} (see '{where} --help')")
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
-        click.echo(f"echotune-ci: error: {exc.format_message()}", err=True)
+        _error(exc.format_message())
         sys.exit(EXIT_USAGE)
     except EchoTuneError as exc:
-        click.echo(f"echotune-ci: error: {exc}", err=True)
+        _error(str(exc))
         sys.exit(exc.exit_code)
     except Terminated:
         click.echo("echotune-ci: terminated", err=True)
@@ -116,7 +124,79 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("echotune-ci: interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # the last line of defence: exit 3 and one line, never a traceback
+        if bad_url(exc):  # a URL from an option or the config that no URL parser accepts: the user's input
+            _error(unexpected(exc))
+            sys.exit(EXIT_USAGE)
+        _error(unexpected(exc))
+        sys.exit(EXIT_COULD_NOT_RUN)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _sigterm_unwinds() -> Any:
+    """Make SIGTERM (how CI cancels a job) raise :class:`Terminated` in every command, as Ctrl-C raises
+    KeyboardInterrupt: ``finally`` blocks then run (staged output is discarded, propose puts the
+    credentials it lifted back into .git/config, locks are released) instead of the process dying
+    where it stands. Returns the previous handler, None outside the main thread."""
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Terminated
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: Python runs handlers in the main thread only
+        return None
+
+
+def _error(message: str) -> None:
+    """Print the one ``echotune-ci: error: ...`` line. Messages quote file names, keys and values that
+    may hold newlines, escape sequences or bidi overrides (a result file named ``a\n::error::x.json``
+    in a fork's artifact): they are flattened to one clean line, so the error stays one line and no
+    part of it becomes a workflow command or moves the terminal's cursor."""
+    from .report.escape import clean_text
+
+    click.echo(f"echotune-ci: error: {' '.join(clean_text(message).split())}", err=True)
+
+
+_URL_ERRORS = ("Invalid IPv6 URL", "Port out of range", "Port could not be cast", "Invalid port")
+
+
+def bad_url(exc: BaseException) -> bool:
+    """Whether *exc* is a URL parser refusing a URL (urllib's ``Invalid IPv6 URL`` or port errors,
+    httpx's and http.client's ``InvalidURL``): the URLs come from options and the configuration,
+    so this is a usage error (exit 2), whichever code first parsed the URL."""
+    if type(exc).__name__ == "InvalidURL":
+        return True
+    return isinstance(exc, ValueError) and str(exc).startswith(_URL_ERRORS)
+
+
+def unexpected(exc: BaseException) -> str:
+    """One line for an exception nobody mapped to ConfigError/InputError/RunError: the file and
+    reason of an OSError ("cannot write results/x.json: No space left on device"), else "internal
+    error: <type>: <message>". With -v the traceback goes to stderr first, for a bug report."""
+    import traceback
+
+    from .console import debug
+
+    debug("".join(traceback.format_exception(exc)).rstrip())
+    if isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else ""
+        reason = exc.strerror or type(exc).__name__
+        return f"{where}: {reason}" if where else f"{reason} ({type(exc).__name__})"
+    if isinstance(exc, RecursionError):
+        return "input nested too deeply to process (RecursionError)"
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    if bad_url(exc):
+        reason = " ".join(str(exc).split())[:200]
+        return f"not a valid URL ({reason}): check the URLs given as options and in the configuration"
+    text = " ".join(str(exc).split())
+    if len(text) > 200:
+        text = text[:199] + "…"
+    name = type(exc).__name__
+    return f"internal error: {name}: {text}" if text else f"internal error: {name}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,24 +1,32 @@
-"""Head against base: is a change real, or CI noise?
+"""Head against base: is a change real, or CI noise, and how large is it?
 
 For metrics with samples (several page loads, several load-test rounds) the
 decision needs both a statistically significant difference (one-sided
-Mann-Whitney U test: exact distribution for small samples, normal
-approximation with tie correction otherwise) and a change of the medians at
-least ``min_effect_pct`` large. Noise alone rarely passes the first test, and
-a significant but tiny shift never passes the second. Metrics without samples
-fall back to the relative change against a threshold.
+Mann-Whitney U test at ``alpha``: exact distribution for small samples,
+normal approximation with tie correction otherwise) and an estimated shift at
+least ``min_effect_pct`` large (or the metric's ``[gate] regression`` limit).
+The shift is the Hodges-Lehmann estimate (the median of every head − base
+difference) with its distribution-free confidence interval (Moses / Bauer; R's
+``wilcox.test(conf.int = TRUE)``), both expressed in percent of the base's
+median. Noise alone rarely passes the test, and a significant but tiny shift
+never passes the effect rule. Metrics without samples fall back to the
+relative change against a threshold. docs/verdicts.md explains the choices.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from statistics import median
-from typing import Any, Literal
+from statistics import NormalDist, median
+from typing import TYPE_CHECKING, Any, Literal
 
 from .results import Metric, PhaseResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config.sections import GateSettings
 
 Verdict = Literal["regressed", "improved", "no significant change", "insufficient data", "new", "removed"]
 
@@ -26,7 +34,13 @@ Verdict = Literal["regressed", "improved", "no significant change", "insufficien
 @dataclass
 class Comparison:
     """The verdict on one metric: base and head values, the change in percent of the base
-    (``effect_pct``), the p-value when samples were tested, and how it was decided (``method``)."""
+    (``effect_pct``), the p-value when samples were tested, and how it was decided (``method``).
+
+    With samples on both sides, ``effect_pct`` is the Hodges-Lehmann shift in percent of the base's
+    median and ``ci_low_pct`` .. ``ci_high_pct`` its ``confidence`` interval (``shift``, ``ci_low``,
+    ``ci_high``: the same in the metric's unit; ``n_base``, ``n_head``: the samples used; ``ci_method``:
+    "exact" or "normal"); ``limit_pct`` is the smallest change for the worse that counts.
+    """
 
     key: str
     name: str
@@ -40,6 +54,67 @@ class Comparison:
     p_value: float | None = None
     method: str = ""
     labels: dict[str, str] | None = None
+    shift: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_low_pct: float | None = None
+    ci_high_pct: float | None = None
+    confidence: float | None = None
+    ci_method: str = ""
+    n_base: int = 0
+    n_head: int = 0
+    limit_pct: float | None = None
+
+    @property
+    def has_interval(self) -> bool:
+        """Whether a confidence interval in percent of the base comes with the verdict."""
+        return self.ci_low_pct is not None and self.ci_high_pct is not None
+
+    def interval_range(self) -> str:
+        """The confidence interval in percent of the base: "+7 % … +18 %"; "" without one."""
+        if self.ci_low_pct is None or self.ci_high_pct is None:
+            return ""
+        return f"{signed_pct(self.ci_low_pct)} … {signed_pct(self.ci_high_pct)}"
+
+    def interval_text(self, level: bool = True) -> str:
+        """"95 % CI +7 % … +18 %" (without *level*: "CI +7 % … +18 %"); "" without an interval."""
+        if not self.has_interval:
+            return ""
+        head = f"{self.confidence * 100:g} % CI" if level and self.confidence is not None else "CI"
+        return f"{head} {self.interval_range()}"
+
+    def effect_text(self) -> str:
+        """The estimated change alone: "+12 %", "−3.2 %", "from 0" (a single value that was 0) or ""."""
+        if self.effect_pct is None:
+            return ""
+        if self.base == 0 and self.head not in (0, None) and not self.has_interval:
+            return "from 0"
+        return signed_pct(self.effect_pct)
+
+    def change_text(self) -> str:
+        """The change for a table cell: "+12 % (95 % CI +7 % … +18 %)", "+3.2 %", "from 0" or ""."""
+        interval = self.interval_text()
+        return f"{self.effect_text()} ({interval})" if interval and self.effect_text() else self.effect_text()
+
+    def verdict_text(self) -> str:
+        """The verdict in one phrase: "+12 % (95 % CI +7 % … +18 %), regressed", "no significant change
+        (CI −3 % … +4 %)", "+12 %, regressed", "new", "insufficient data"."""
+        if self.verdict in ("regressed", "improved") and self.effect_pct is not None:
+            return f"{self.change_text()}, {self.verdict}"
+        if self.verdict == "no significant change" and self.has_interval:
+            return f"no significant change ({self.interval_text(level=False)})"
+        if self.verdict == "no significant change" and self.effect_pct is not None:
+            return f"no significant change ({self.change_text()})"
+        return self.verdict
+
+    def short_key(self, width: int = 60) -> str:
+        """The name and label values in about *width* characters, for a text column: a long label
+        (a bundle file's path) loses folders from its middle first, so the file name stays
+        (``bundle_file_gzip_bytes[_next/…/index-0123456789abcdef.js]``)."""
+        if not self.labels:
+            return self.name
+        room = max(width - len(self.name) - 2, 16) // len(self.labels)
+        return f"{self.name}[{', '.join(short_path(str(v), room) for v in self.labels.values())}]"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of a comparison (``compare --format json``, report.json)."""
@@ -49,14 +124,39 @@ class Comparison:
             "phase": self.phase,
             "unit": self.unit,
             "better": self.better,
-            "base": self.base,
-            "head": self.head,
+            "base": self.base if _finite(self.base) else None,
+            "head": self.head if _finite(self.head) else None,
             "verdict": self.verdict,
             "effect_pct": None if self.effect_pct is None else round(self.effect_pct, 3),
             "p_value": None if self.p_value is None else round(self.p_value, 6),
             "method": self.method,
             "labels": self.labels or {},
+            "shift": _rounded(self.shift),
+            "ci_low": _rounded(self.ci_low),
+            "ci_high": _rounded(self.ci_high),
+            "ci_low_pct": _rounded(self.ci_low_pct, 3),
+            "ci_high_pct": _rounded(self.ci_high_pct, 3),
+            "confidence": self.confidence,
+            "ci_method": self.ci_method,
+            "n_base": self.n_base,
+            "n_head": self.n_head,
+            "limit_pct": self.limit_pct,
+            "text": self.verdict_text(),
         }
+
+
+def signed_pct(value: float) -> str:
+    """A change in percent as people write it: "+12 %", "−3 %" (a real minus sign), "+0.4 %"; whole
+    percent from 10 % on, one decimal below."""
+    digits = 0 if abs(value) >= 9.95 else 1
+    text = f"{abs(value):.{digits}f}".removesuffix(".0")
+    if text in ("0", "0.0"):
+        return "0 %"
+    return f"{'−' if value < 0 else '+'}{text} %"
+
+
+def _rounded(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(value, digits)
 
 
 def _ranks(values: list[float]) -> tuple[list[float], list[int]]:
@@ -78,28 +178,6 @@ def _ranks(values: list[float]) -> tuple[list[float], list[int]]:
     return ranks, ties
 
 
-@functools.lru_cache(maxsize=256)
-def _u_distribution(n1: int, n2: int) -> tuple[int, ...]:
-    """Counts of each U value (0..n1*n2) over all arrangements, no ties."""
-    # f(n1, n2) as polynomial coefficients via the recurrence
-    # f(n1, n2, u) = f(n1-1, n2, u-n2) + f(n1, n2-1, u)
-    @functools.cache
-    def f(a: int, b: int) -> tuple[int, ...]:
-        if a == 0 or b == 0:
-            return (1,)
-        left = f(a - 1, b)
-        right = f(a, b - 1)
-        size = a * b + 1
-        out = [0] * size
-        for u, c in enumerate(left):
-            out[u + b] += c
-        for u, c in enumerate(right):
-            out[u] += c
-        return tuple(out)
-
-    return f(n1, n2)
-
-
 def mann_whitney_greater(x: list[float], y: list[float]) -> float:
     """One-sided p-value for "x tends to be larger than y" (Mann-Whitney U).
 
@@ -111,7 +189,7 @@ def mann_whitney_greater(x: list[float], y: list[float]) -> float:
     r1 = sum(ranks[:n1])
     u1 = r1 - n1 * (n1 + 1) / 2.0
     if not ties and n1 * n2 <= 400:
-        dist = _u_distribution(n1, n2)
+        dist = u_distribution(n1, n2)
         total = sum(dist)
         k = math.ceil(u1 - 1e-9)
         return sum(dist[k:]) / total
@@ -125,6 +203,222 @@ def mann_whitney_greater(x: list[float], y: list[float]) -> float:
     return 0.5 * math.erfc(z / math.sqrt(2))
 
 
+@dataclass(frozen=True)
+class Shift:
+    """The Hodges-Lehmann estimate of the shift head − base with its distribution-free confidence interval.
+
+    ``estimate`` is the median of the ``n_head * n_base`` pairwise differences head_j − base_i, ``low`` and
+    ``high`` the interval's ends (all in the metric's unit); ``confidence`` is the nominal two-sided level
+    (the exact interval's achieved level is at least that); ``method`` says how the ranks were found:
+    "exact" (the Mann-Whitney U distribution) or "normal" (its normal approximation with tie and
+    continuity corrections).
+    """
+
+    estimate: float
+    low: float
+    high: float
+    confidence: float
+    method: str
+    n_base: int
+    n_head: int
+
+
+@functools.lru_cache(maxsize=256)
+def u_distribution(n1: int, n2: int) -> tuple[int, ...]:
+    """Counts of each value 0..n1*n2 of the Mann-Whitney U statistic over the C(n1+n2, n1) equally likely
+    arrangements of two samples without ties.
+
+    The generating function of U is the Gaussian binomial coefficient
+    ``prod_{i=1..n1} (1 - q^(n2+i)) / (1 - q^i)`` (Mann & Whitney 1947; Andrews, *The Theory of
+    Partitions*, 3.4), computed here with integers in O(n1 * n1 * n2) steps.
+    """
+    size = n1 * n2 + 1
+    coef = [0] * size
+    coef[0] = 1
+    for i in range(1, n1 + 1):
+        # The partial product is the polynomial [n2+i choose i]_q at every step, so both loops are exact.
+        step = n2 + i
+        for u in range(size - 1, step - 1, -1):
+            coef[u] -= coef[u - step]
+        for u in range(i, size):
+            coef[u] += coef[u - i]
+    return tuple(coef)
+
+
+def _wilcox_quantile(p: float, n1: int, n2: int) -> int:
+    """R's ``qwilcox(p, n1, n2)``: the smallest u with P(U <= u) >= p, U without ties."""
+    dist = u_distribution(n1, n2)
+    total = sum(dist)
+    # R lowers p by 10 machine epsilons so that p = P(U <= u) computed in floating point still hits u.
+    target = (p - 10 * sys.float_info.epsilon) * total
+    cumulative = 0
+    for u, count in enumerate(dist):
+        cumulative += count
+        if cumulative >= target:
+            return u
+    return len(dist) - 1
+
+
+def _rank_statistic(head: list[float], base: list[float], d: float) -> tuple[float, float]:
+    """For the head shifted by −d: W − E[W] (W the head's rank sum minus its minimum) and the tie-corrected
+    standard deviation of W, as R's ``wilcox.test`` computes them for its asymptotic interval."""
+    n1, n2 = len(head), len(base)
+    ranks, ties = _ranks([v - d for v in head] + base)
+    dz = sum(ranks[:n1]) - n1 * (n1 + 1) / 2.0 - n1 * n2 / 2.0
+    n = n1 + n2
+    tie_term = sum(t**3 - t for t in ties) / (n * (n - 1))
+    return dz, math.sqrt(max(n1 * n2 / 12.0 * ((n + 1) - tie_term), 0.0))
+
+
+def _normal_bound(head: list[float], base: list[float], shifts: list[float], zq: float) -> float:
+    """The d where the continuity-corrected, standardised rank statistic of head − d against base crosses
+    *zq*: R's ``uniroot`` on ``wdiff(d, zq)``, found exactly. The statistic is a step function of d that
+    only jumps at a pairwise difference (*shifts*: the sorted distinct ones) and is constant between two,
+    so the crossing is the difference at the jump, found by bisection over the gaps."""
+
+    def f(d: float) -> float:
+        dz, sigma = _rank_statistic(head, base, d)
+        if sigma == 0:
+            return -zq
+        correction = math.copysign(0.5, dz) if dz else 0.0
+        return (dz - correction) / sigma - zq
+
+    low, high = shifts[0], shifts[-1]
+    if f(low) <= 0:
+        return low
+    if f(high) >= 0:
+        return high
+    # f at the middle of gap k (between shifts[k] and shifts[k+1]) is non-increasing in k; the first
+    # gap where it is negative starts at the crossing, and with none the crossing is the largest shift.
+    lo, hi = 0, len(shifts) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if f((shifts[mid] + shifts[mid + 1]) / 2) < 0:
+            hi = mid
+        else:
+            lo = mid + 1
+    return shifts[lo]
+
+
+# Beyond this many pairwise differences the interval uses the normal approximation even without ties
+# (R switches at 50 values per side, 2,401 differences at most).
+EXACT_LIMIT = 50
+
+
+def hodges_lehmann(base: list[float], head: list[float], confidence: float = 0.95) -> Shift | None:
+    """The Hodges-Lehmann shift of *head* against *base* with its two-sided *confidence* interval
+    (the Moses / Mann-Whitney interval); None when a side has fewer than 2 finite values.
+
+    The interval's ends are order statistics of the sorted pairwise differences D(1) <= ... <= D(mn):
+    [D(k), D(mn + 1 − k)] with k = qwilcox((1 − confidence) / 2, m, n) (at least 1) when both sides have
+    fewer than 50 values and no value occurs twice (exact: the achieved level is
+    1 − 2 P(U <= k − 1) >= *confidence*); otherwise the d where the tie-corrected normal approximation of
+    the rank-sum statistic, with continuity correction, crosses ±z. Both are what R's
+    ``wilcox.test(head, base, conf.int = TRUE, conf.level = confidence)`` returns (R documentation of
+    wilcox.test; Hollander, Wolfe & Chicken, *Nonparametric Statistical Methods*, 3rd ed., 2014,
+    section 4.3; Bauer 1972, JASA 67:687). The estimate is the median of the differences (in the
+    approximate case R reports the root of the uncorrected statistic instead, which lies within one
+    difference of it). Sizes: O(mn log mn) time and O(mn) memory.
+    """
+    base = [float(v) for v in base if _finite(v)]
+    head = [float(v) for v in head if _finite(v)]
+    if len(base) < 2 or len(head) < 2:
+        return None
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
+    m, n = len(head), len(base)
+    diffs = sorted(h - b for h in head for b in base)
+    estimate = median(diffs)
+    alpha = 1.0 - confidence
+    tied = len(set(head + base)) < m + n
+    if not tied and m < EXACT_LIMIT and n < EXACT_LIMIT:
+        k = max(_wilcox_quantile(alpha / 2, m, n), 1)
+        return Shift(estimate, diffs[k - 1], diffs[m * n - k], confidence, "exact", n, m)
+    shifts = sorted(set(diffs))
+    z = NormalDist().inv_cdf(1 - alpha / 2)
+    low = _normal_bound(head, base, shifts, z)
+    high = _normal_bound(head, base, shifts, -z)
+    return Shift(estimate, low, high, confidence, "normal", n, m)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What decides a metric: the direction that is *better* ("lower" or "higher"), the one-sided
+    significance level *alpha*, the smallest change that counts (*min_effect_pct*, and the metric's own
+    regression limit *threshold_pct* when it has one, in percent of the base) and the level of the
+    confidence interval shown (*confidence*)."""
+
+    better: str = "lower"
+    alpha: float = 0.05
+    min_effect_pct: float = 5.0
+    threshold_pct: float | None = None
+    confidence: float = 0.95
+
+    @property
+    def limit_pct(self) -> float:
+        """The decision threshold: the smallest change for the worse, in percent, that is a regression."""
+        return max(self.min_effect_pct, self.threshold_pct or 0.0, 0.0)
+
+    @classmethod
+    def for_metric(cls, gate: GateSettings, name: str, better: str) -> Rule:
+        """The rule of metric *name* under ``[gate]`` (alpha, min_effect_pct, regression.<name>,
+        confidence)."""
+        return cls(better=better, alpha=gate.alpha, min_effect_pct=gate.min_effect_pct,
+                   threshold_pct=gate.regression.get(name), confidence=gate.confidence)
+
+
+@dataclass(frozen=True)
+class SampleVerdict:
+    """What :func:`test_samples` decided: verdict, p-value, the shift with its interval, and the base's
+    median that percentages refer to."""
+
+    verdict: Verdict
+    p_value: float | None
+    shift: Shift | None
+    base_median: float | None
+
+    def pct(self, value: float | None) -> float | None:
+        """*value* (a shift in the metric's unit) in percent of the base's median."""
+        if value is None or self.base_median is None:
+            return None
+        return _shift_pct(self.base_median, value)
+
+    @property
+    def effect_pct(self) -> float | None:
+        """The estimated shift in percent of the base's median."""
+        return self.pct(self.shift.estimate if self.shift else None)
+
+
+def test_samples(base: Sequence[float], head: Sequence[float], rule: Rule) -> SampleVerdict:
+    """Decide two sample lists under *rule*.
+
+    "regressed" when the one-sided Mann-Whitney U test finds the head worse at ``rule.alpha`` and the
+    Hodges-Lehmann shift is at least ``rule.limit_pct`` percent of the base's median for the worse;
+    "improved" symmetrically; "insufficient data" with fewer than 2 finite values on a side.
+    """
+    b = [float(v) for v in base if _finite(v)]
+    h = [float(v) for v in head if _finite(v)]
+    if len(b) < 2 or len(h) < 2:
+        return SampleVerdict("insufficient data", None, None, None)
+    shift = hodges_lehmann(b, h, rule.confidence)
+    assert shift is not None
+    out = SampleVerdict("no significant change", None, shift, median(b))
+    effect = out.effect_pct or 0.0
+    worse_if_higher = rule.better == "lower"
+    # p-value that head is worse, and that it is better
+    p_worse = mann_whitney_greater(h, b) if worse_if_higher else mann_whitney_greater(b, h)
+    p_better = mann_whitney_greater(b, h) if worse_if_higher else mann_whitney_greater(h, b)
+    worse_effect = effect if worse_if_higher else -effect
+    if p_worse <= rule.alpha and worse_effect >= rule.limit_pct:
+        return SampleVerdict("regressed", p_worse, shift, out.base_median)
+    if p_better <= rule.alpha and -worse_effect >= rule.limit_pct:
+        return SampleVerdict("improved", p_better, shift, out.base_median)
+    return SampleVerdict("no significant change", min(p_worse, p_better), shift, out.base_median)
+
+
+test_samples.__test__ = False  # type: ignore[attr-defined]  # a function of the library, not a pytest test
+
+
 def compare_samples(
     base: list[float],
     head: list[float],
@@ -133,27 +427,38 @@ def compare_samples(
     alpha: float = 0.05,
     min_effect_pct: float = 5.0,
 ) -> tuple[Verdict, float | None, float | None]:
-    """(verdict, effect in percent of the base median, p-value) for two sample lists.
+    """(verdict, Hodges-Lehmann shift in percent of the base median, p-value) for two sample lists.
 
     *better* is "lower" or "higher"; fewer than 2 values on a side gives
-    "insufficient data".
+    "insufficient data". See :func:`test_samples`.
     """
-    base = [float(v) for v in base if v is not None]
-    head = [float(v) for v in head if v is not None]
-    if len(base) < 2 or len(head) < 2:
-        return "insufficient data", None, None
-    mb, mh = median(base), median(head)
-    effect = _effect_pct(mb, mh)
-    worse_if_higher = better == "lower"
-    # p-value that head is worse, and that it is better
-    p_worse = mann_whitney_greater(head, base) if worse_if_higher else mann_whitney_greater(base, head)
-    p_better = mann_whitney_greater(base, head) if worse_if_higher else mann_whitney_greater(head, base)
-    worse_effect = effect if worse_if_higher else -effect
-    if p_worse <= alpha and worse_effect >= min_effect_pct:
-        return "regressed", effect, p_worse
-    if p_better <= alpha and -worse_effect >= min_effect_pct:
-        return "improved", effect, p_better
-    return "no significant change", effect, min(p_worse, p_better)
+    out = test_samples(base, head, Rule(better=better, alpha=alpha, min_effect_pct=min_effect_pct))
+    return out.verdict, out.effect_pct, out.p_value
+
+
+def needs_more_samples(base: Sequence[float], head: Sequence[float], rule: Rule) -> bool:
+    """Whether more samples could change the verdict on a metric: its ``rule.confidence`` interval for the
+    shift, in percent of the base's median and turned so that positive is worse, has the decision
+    threshold ``rule.limit_pct`` strictly inside (for "higher is better" metrics the threshold is a drop
+    of that size).
+
+    True also when a side has fewer than 2 finite samples (nothing can be decided yet). False when the
+    base's median is 0 (no percentage exists). Pure: the caller (``run --base-ref``) adds rounds while
+    this holds, up to ``[gate] max_runs``.
+    """
+    out = test_samples(base, head, rule)
+    if out.shift is None:
+        return True
+    low, high = out.pct(out.shift.low), out.pct(out.shift.high)
+    if low is None or high is None or out.base_median == 0:
+        return False
+    if rule.better != "lower":
+        low, high = -high, -low
+    return low < rule.limit_pct < high
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(float(value))
 
 
 def _effect_pct(base: float, head: float) -> float:
@@ -162,17 +467,23 @@ def _effect_pct(base: float, head: float) -> float:
     return (head - base) / abs(base) * 100.0
 
 
-def _sampled(phase: str, base: Metric, head: Metric, alpha: float, min_effect_pct: float,
-             threshold_pct: float | None, common: dict[str, Any]) -> Comparison:
-    verdict, effect, p = compare_samples(
-        base.samples, head.samples, head.better, alpha=alpha, min_effect_pct=max(min_effect_pct, 0.0)
-    )
-    if verdict == "regressed" and threshold_pct is not None and effect is not None:
-        worse = effect if head.better == "lower" else -effect
-        if worse < threshold_pct:
-            verdict = "no significant change"
-    return Comparison(base=base.value, head=head.value, verdict=verdict, effect_pct=effect, p_value=p,
-                      method="mann-whitney-u", **common)
+def _shift_pct(base: float, shift: float) -> float:
+    """A shift in percent of *base* (±100 % for any shift from a base of 0, as :func:`_effect_pct`)."""
+    if base == 0:
+        return 0.0 if shift == 0 else math.copysign(100.0, shift)
+    return shift / abs(base) * 100.0
+
+
+def _sampled(base: Metric, head: Metric, rule: Rule, common: dict[str, Any]) -> Comparison:
+    out = test_samples(base.samples, head.samples, rule)
+    shift = out.shift
+    return Comparison(
+        base=base.value, head=head.value, verdict=out.verdict, effect_pct=out.effect_pct, p_value=out.p_value,
+        method="mann-whitney-u", shift=shift.estimate if shift else None, ci_low=shift.low if shift else None,
+        ci_high=shift.high if shift else None, ci_low_pct=out.pct(shift.low) if shift else None,
+        ci_high_pct=out.pct(shift.high) if shift else None, confidence=rule.confidence if shift else None,
+        ci_method=shift.method if shift else "", n_base=shift.n_base if shift else len(base.samples),
+        n_head=shift.n_head if shift else len(head.samples), limit_pct=rule.limit_pct, **common)
 
 
 def _thresholded(base: float, head: float, better: str, limit: float, common: dict[str, Any]) -> Comparison:
@@ -183,7 +494,8 @@ def _thresholded(base: float, head: float, better: str, limit: float, common: di
         verdict = "regressed"
     elif -worse > limit:
         verdict = "improved"
-    return Comparison(base=base, head=head, verdict=verdict, effect_pct=effect, method="threshold", **common)
+    return Comparison(base=base, head=head, verdict=verdict, effect_pct=effect, method="threshold",
+                      limit_pct=limit, **common)
 
 
 def compare_metric(
@@ -194,13 +506,15 @@ def compare_metric(
     alpha: float = 0.05,
     min_effect_pct: float = 5.0,
     threshold_pct: float | None = None,
+    confidence: float = 0.95,
 ) -> Comparison:
     """Compare one metric of *phase* between base and head (either may be missing).
 
     Both sides with at least 2 samples: Mann-Whitney U at *alpha* plus a
-    median change of at least *min_effect_pct* (and at least *threshold_pct*
-    when the metric has a regression limit). Otherwise the relative change of
-    the values against *threshold_pct*, else *min_effect_pct*.
+    Hodges-Lehmann shift of at least *min_effect_pct* (and at least
+    *threshold_pct* when the metric has a regression limit) with its
+    *confidence* interval (:func:`test_samples`). Otherwise the relative
+    change of the values against *threshold_pct*, else *min_effect_pct*.
     """
     ref = head or base
     if ref is None:
@@ -212,11 +526,33 @@ def compare_metric(
     if head is None:
         return Comparison(base=base.value, head=None, verdict="removed", **common)
     if len(base.samples) >= 2 and len(head.samples) >= 2:
-        return _sampled(phase, base, head, alpha, min_effect_pct, threshold_pct, common)
-    if base.value is None or head.value is None:
+        rule = Rule(better=ref.better, alpha=alpha, min_effect_pct=max(min_effect_pct, 0.0),
+                    threshold_pct=threshold_pct, confidence=confidence)
+        return _sampled(base, head, rule, common)
+    if not (_finite(base.value) and _finite(head.value)):
+        # None or NaN on a side: no percentage can be computed, and "no change" would let it pass.
         return Comparison(base=base.value, head=head.value, verdict="insufficient data", **common)
+    assert base.value is not None and head.value is not None
     limit = threshold_pct if threshold_pct is not None else min_effect_pct
     return _thresholded(base.value, head.value, ref.better, limit, common)
+
+
+def check_rules(thresholds: Mapping[str, float], alpha: float, min_effect_pct: float,
+                confidence: float = 0.95) -> None:
+    """ConfigError naming the rule that is not a usable number (see :func:`compare_results`)."""
+    from .errors import ConfigError
+
+    if not (_finite(confidence) and 0 < confidence < 1):
+        raise ConfigError(f"[gate] confidence must be a number between 0 and 1, got {confidence!r}")
+    if not (_finite(alpha) and 0 < alpha < 1):
+        raise ConfigError(f"[gate] alpha must be a number between 0 and 1, got {alpha!r}")
+    if not (_finite(min_effect_pct) and min_effect_pct >= 0):
+        raise ConfigError(f"[gate] min_effect_pct must be a finite number of at least 0, "
+                          f"got {min_effect_pct!r}")
+    for name, limit in thresholds.items():
+        if not (_finite(limit) and limit >= 0):
+            raise ConfigError(f"[gate] regression.{name} must be a finite number of at least 0, "
+                              f"got {limit!r}")
 
 
 def compare_results(
@@ -226,11 +562,20 @@ def compare_results(
     thresholds: Mapping[str, float] | None = None,
     alpha: float = 0.05,
     min_effect_pct: float = 5.0,
+    confidence: float = 0.95,
 ) -> list[Comparison]:
-    """Compare every metric of every phase present on either side."""
+    """Compare every metric of every phase present on either side (:func:`compare_metric`).
+
+    ConfigError when *alpha* or *confidence* is not in (0, 1) or *min_effect_pct* or a threshold is
+    not a finite number of at least 0 (a NaN there would silently turn every regression into "no
+    change").
+    """
     thresholds = thresholds or {}
-    base_by = {(r.phase, m.key): m for r in base for m in r.metrics}
-    head_by = {(r.phase, m.key): m for r in head for m in r.metrics}
+    check_rules(thresholds, alpha, min_effect_pct, confidence)
+    base, head = list(base), list(head)
+    renames = bundle_renames(base, head)
+    base_by = {(r.phase, _base_key(r.phase, m, renames)): m for r in base for m in r.metrics}
+    head_by = {(r.phase, m.key): m for r in head for m in r.metrics if not _listed_as_removed(r.phase, m)}
     out = []
     for key in list(dict.fromkeys([*head_by, *base_by])):
         phase = key[0]
@@ -238,6 +583,62 @@ def compare_results(
         name = h.name if h is not None else b.name if b is not None else ""
         out.append(
             compare_metric(phase, b, h, alpha=alpha, min_effect_pct=min_effect_pct,
-                           threshold_pct=thresholds.get(name))
+                           threshold_pct=thresholds.get(name), confidence=confidence)
         )
     return out
+
+
+# -- bundle files: paired the way the bundle phase pairs them ----------------------------------------
+
+
+def bundle_renames(base: Iterable[PhaseResult], head: Iterable[PhaseResult]) -> dict[str, str]:
+    """Base file name -> head file name for the bundle files that changed name (content hashes), paired
+    by the bundle phase's own :func:`~echotune_ci.phases.bundle.baseline.pair_files`."""
+    from .phases.bundle.baseline import file_sizes, renamed_files
+
+    base_files: dict[str, dict[str, float]] = {}
+    head_files: dict[str, dict[str, float]] = {}
+    for results, files in ((base, base_files), (head, head_files)):
+        for r in results:
+            if r.phase == "bundle":
+                files.update(file_sizes(r))
+    if not base_files or not head_files:
+        return {}
+    return renamed_files(head_files, base_files)
+
+
+def _base_key(phase: str, metric: Metric, renames: Mapping[str, str]) -> str:
+    """The key a base metric is compared under: a bundle file's metric under its head name."""
+    name = metric.labels.get("file") if phase == "bundle" else None
+    if name is None or name not in renames:
+        return metric.key
+    return Metric(name=metric.name, value=None, labels={**metric.labels, "file": renames[name]}).key
+
+
+def _listed_as_removed(phase: str, metric: Metric) -> bool:
+    """A head bundle result lists the files its own base had and it lacks as zero-sized metrics: they are
+    not measurements of the head."""
+    from .phases.bundle.baseline import REMOVED
+
+    return phase == "bundle" and "file" in metric.labels and metric.description == REMOVED
+
+
+def short_path(path: str, width: int) -> str:
+    """*path* in at most *width* characters (at least 5), keeping what tells files apart: the file name
+    whole and the first folder, then as many folders next to the file as fit, ``…`` for the rest; a file
+    name that alone is too long keeps its start and its end."""
+    width = max(width, 5)
+    if len(path) <= width:
+        return path
+    parts = path.split("/")
+    if len(parts) > 1:
+        tail = [parts[-1]]
+        for part in reversed(parts[1:-1]):
+            if len("/".join([parts[0], "…", part, *tail])) > width:
+                break
+            tail.insert(0, part)
+        for short in ("/".join([parts[0], "…", *tail]), "…/" + parts[-1]):
+            if len(short) <= width:
+                return short
+    keep = width - 1
+    return path[: keep // 2] + "…" + path[len(path) - (keep - keep // 2):]

@@ -11,6 +11,8 @@ import time
 from typing import TextIO
 from collections.abc import Iterator
 
+from .masking import mask
+
 _state = {"verbosity": 0}
 
 
@@ -32,22 +34,37 @@ def interactive(stream: TextIO | None = None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+def terminal_text(text: str) -> str:
+    """*text* as it may reach a terminal or a CI log: control characters, escape sequences and bidi
+    overrides removed (newlines kept), and no line that the Actions runner would run as a workflow
+    command (``::add-mask::``, ``::error``): messages quote result files, app output and tool output."""
+    from .report.escape import terminal
+
+    return terminal(text)
+
+
+def _one_line(text: str) -> str:
+    from .report.escape import term_text
+
+    return term_text(text)
+
+
 def info(message: str) -> None:
     """Normal progress messages (hidden by -q)."""
     if _state["verbosity"] >= 0:
-        print(message, file=sys.stderr, flush=True)
+        print(terminal_text(mask(message)), file=sys.stderr, flush=True)
 
 
 def debug(message: str) -> None:
     """Details shown with -v."""
     if _state["verbosity"] >= 1:
-        print(message, file=sys.stderr, flush=True)
+        print(terminal_text(mask(message)), file=sys.stderr, flush=True)
 
 
 def warn(message: str) -> None:
     """Warnings (hidden by -qq)."""
     if _state["verbosity"] >= -1:
-        print(f"warning: {message}", file=sys.stderr, flush=True)
+        print(f"warning: {terminal_text(mask(message))}", file=sys.stderr, flush=True)
 
 
 class _Spinner:
@@ -67,8 +84,9 @@ class _Spinner:
             if self._stop.wait(0.2):
                 break
             elapsed = time.monotonic() - self._start
-            line = f"\r{frame} {self.label} {elapsed:5.1f}s {self.detail}"
-            self.stream.write(line[:120].ljust(120))
+            # Only the "\r" is ours: the label and detail may quote an app's or a tool's output.
+            line = f"\r{frame} {_one_line(self.label)} {elapsed:5.1f}s {_one_line(self.detail)}"
+            self.stream.write(mask(line)[:120].ljust(120))
             self.stream.flush()
 
     def __enter__(self) -> _Spinner:

@@ -1,38 +1,135 @@
-"""Files: reading JSON with one-line errors, writing without leaving half-written output."""
+"""Files: reading JSON with one-line errors, writing without leaving half-written output.
+
+Every file the toolkit writes goes through :func:`write_text_atomic` (or
+:func:`write_json_atomic`): a temporary file beside the target, then a
+rename, with the mode a plain ``open()`` would give (the umask) or the mode
+of the file it replaces. Inside :func:`staged`, writes are held back in a
+temporary folder and moved into place together at the end, so that a
+command that fails half-way leaves the previous files, never some new ones
+beside their stale partners.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
+import math
 import os
+import shutil
+import stat
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, RunError
+from .masking import mask
+
+# Integers beyond this many digits are no measurement (and Python refuses > 4300 digits anyway).
+MAX_INT_DIGITS = 30
+_STAGING_PREFIX = ".echotune-staging-"
+
+
+class _Rejected(ValueError):
+    """A JSON number that is no number a person or tool meant: NaN, Infinity, overflowing, huge."""
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Rejected(f"the number {_cut(text)} is too large")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _Rejected(f"an integer of {len(text.lstrip('-'))} digits")
+    return int(text)
+
+
+def _parse_constant(name: str) -> float:
+    raise _Rejected(f"{name} is not a JSON number")
+
+
+def _cut(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def loads_strict(text: str) -> Any:
+    """JSON as RFC 8259 allows it: NaN, Infinity, non-finite floats (``1e400``) and integers of
+    more than MAX_INT_DIGITS digits raise ValueError (json.JSONDecodeError for syntax,
+    RecursionError for nesting deeper than the interpreter's limit)."""
+    return json.loads(text, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_parse_constant)
+
+
+# Largest input file read whole (result, baseline, history, brief, config): far beyond any real one, small
+# enough that a mistaken path (a disk image, a core dump) ends in one line instead of exhausting memory.
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+
+
+def read_input_bytes(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of the regular file at *path*, at most *limit* of them.
+
+    A FIFO, socket or device (``/dev/zero``, ``/dev/stdin``, a named pipe in
+    a results folder) is refused before anything is read: a pipe nobody
+    writes to would block for ever and a device may never end. Opening with
+    ``O_NONBLOCK`` keeps even the open of a FIFO from blocking. Raises
+    FileNotFoundError, IsADirectoryError, and OSError (EINVAL, strerror
+    "not a regular file" or "larger than N bytes") for the caller to word.
+    """
+    fd = os.open(os.fspath(path), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(21, "Is a directory", os.fspath(path))
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(22, "not a regular file (a pipe, socket or device)", os.fspath(path))
+        if st.st_size > limit:
+            raise OSError(27, f"larger than {limit} bytes", os.fspath(path))
+        chunks = []
+        size = 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:  # the file grew while it was read
+                raise OSError(27, f"larger than {limit} bytes", os.fspath(path))
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def read_json(path: str | os.PathLike[str], what: str) -> Any:
-    """The JSON document at *path*.
+    """The JSON document at *path*, numbers checked by :func:`loads_strict`.
 
     *what* names the file's role in messages ("result file", "baseline").
     Raises InputError (exit 2): "<path>: <what> not found", "<path>: cannot
-    read <what> (<reason>)" or "<path>:<line>: <what> is not JSON (<reason>)".
+    read <what> (<reason>)", "<path>:<line>: <what> is not JSON (<reason>)",
+    "<path>: <what> is nested too deeply to read" or "<path>: <what> holds an
+    impossible number (<which>)".
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_input_bytes(p).decode("utf-8")
     except FileNotFoundError:
         raise InputError(f"{p}: {what} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise InputError(f"{p}: cannot read {what} ({reason})") from None
     try:
-        return json.loads(text)
+        return loads_strict(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{p}:{exc.lineno}: {what} is not JSON ({exc.msg})") from None
     except RecursionError:
         raise InputError(f"{p}: {what} is nested too deeply to read") from None
+    except _Rejected as exc:
+        raise InputError(f"{p}: {what} holds an impossible number ({exc})") from None
+    except (ValueError, OverflowError) as exc:  # the interpreter's own limits on numbers
+        raise InputError(f"{p}: {what} holds an impossible number ({_cut(str(exc), 80)})") from None
 
 
 def relative_path(path: str | os.PathLike[str], folder: Path) -> str:
@@ -47,25 +144,204 @@ def relative_path(path: str | os.PathLike[str], folder: Path) -> str:
         return str(path)
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write *text* to *path* via a temporary file and a rename; RunError (exit 3) when it cannot."""
-    target = Path(path)
+# --------------------------------------------------------------------------- writing
+
+
+def current_umask() -> int:
+    """The process's umask (from /proc without changing it; else set and restored at once)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(target: Path) -> int:
+    """The mode *target* should get: that of the file it replaces, else 0666 less the umask."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        return 0o666 & ~current_umask()
+
+
+def cannot_write(target: str | os.PathLike[str], exc: OSError) -> RunError:
+    """RunError (exit 3) "cannot write <path>: <reason>" for an OSError (no space, read-only, ...)."""
+    return RunError(f"cannot write {target}: {exc.strerror or exc}")
+
+
+def _write_beside(target: Path, text: str, folder: Path | None = None) -> str:
+    """Write *text* to a new temporary file in *folder* (default: *target*'s folder) with the mode
+    *target* should have; returns its path. RunError when it cannot (nothing is left behind)."""
+    where = folder or target.parent
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        where.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=where)
     except OSError as exc:
-        raise RunError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise cannot_write(target, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), _mode_for(target))
             fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise cannot_write(target, exc) from None
         raise
+    return tmp
+
+
+def _move(tmp: str, target: Path) -> None:
+    try:
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise cannot_write(target, exc) from None
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write *text* to *path* via a temporary file and a rename; returns *path*.
+
+    A new file gets 0666 less the umask (0644 under umask 022), a replaced
+    file keeps its mode. Inside :func:`staged` the file appears only when
+    the staged block ends without an error. RunError (exit 3) naming the
+    path when it cannot be written (read-only folder, no space left ...).
+    """
+    target = Path(path)
+    text = mask(text)  # no secret value reaches a file (see echotune_ci.masking)
+    if _write_special(target, text):
+        return target
+    stage = _STAGE.get()
+    if stage is not None:
+        return stage.add(target, text)
+    _move(_write_beside(target, text), target)
     return target
 
 
+def _write_special(target: Path, text: str) -> bool:
+    """Write *text* straight into *target* when it is a character device or a FIFO (``-o /dev/stdout``,
+    ``/dev/null``, a named pipe), and say so; False for anything else.
+
+    A rename onto such a path would replace the device node itself (as root, ``-o /dev/null`` would
+    leave a regular file in its place for every later process), and "half-written" means nothing
+    for a stream. RunError (exit 3) for a directory, a block device or a socket, and when the
+    write fails.
+    """
+    try:
+        st = os.stat(target)
+    except OSError:
+        return False  # absent (or unreadable): the ordinary path creates it or reports why not
+    if stat.S_ISREG(st.st_mode):
+        return False
+    if stat.S_ISDIR(st.st_mode):
+        raise RunError(f"cannot write {target}: it is a folder")
+    if not (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        raise RunError(f"cannot write {target}: not a regular file, character device or pipe")
+    try:
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise cannot_write(target, exc) from None
+    return True
+
+
 def write_json_atomic(path: str | os.PathLike[str], data: Any) -> Path:
-    """:func:`write_text_atomic` of *data* as indented JSON."""
-    return write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+    """:func:`write_text_atomic` of *data* as indented JSON (NaN and Infinity refused: ValueError)."""
+    return write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n")
+
+
+# --------------------------------------------------------------------------- staging
+
+
+@dataclass
+class Staging:
+    """Files written inside :func:`staged`: temporary copies waiting for their targets. The staging
+    folder inside *root* is made on the first write there (a block that writes nothing leaves no trace)."""
+
+    root: Path
+    folder: Path | None = None
+    pending: dict[Path, str] = field(default_factory=dict)  # target -> temporary file
+
+    def add(self, target: Path, text: str) -> Path:
+        """Hold *text* for *target* (inside the root: in the staging folder; elsewhere: beside it)."""
+        inside = _is_inside(target, self.root)
+        tmp = _write_beside(target, text, self._folder() if inside else None)
+        old = self.pending.pop(target, None)
+        if old is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(old)
+        self.pending[target] = tmp
+        return target
+
+    def _folder(self) -> Path:
+        if self.folder is None:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                self.folder = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=self.root))
+            except OSError as exc:
+                raise cannot_write(self.root, exc) from None
+        return self.folder
+
+    def commit(self) -> None:
+        """Move every held file into place, in the order written; RunError when one cannot be."""
+        while self.pending:
+            target = next(iter(self.pending))
+            _move(self.pending.pop(target), target)
+
+    def discard(self) -> None:
+        """Remove every held file (the targets stay as they were)."""
+        for tmp in self.pending.values():
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        self.pending.clear()
+
+
+_STAGE: contextvars.ContextVar[Staging | None] = contextvars.ContextVar("echotune_staging", default=None)
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def staged(root: str | os.PathLike[str]) -> Iterator[Staging]:
+    """Hold back every :func:`write_text_atomic` of this thread until the block ends.
+
+    Files under *root* are written into a hidden temporary folder inside
+    *root* (same file system, so the final renames are atomic), others into
+    temporary files beside their targets. When the block ends without an
+    exception they are all moved into place, in the order written (write
+    the file that others refer to last); otherwise none is, and the
+    temporaries are removed. RunError (exit 3) naming the path when a file
+    cannot be written. Blocks nest: an inner block joins the outer one.
+    """
+    outer = _STAGE.get()
+    if outer is not None:
+        yield outer
+        return
+    from .serve.process import deferred_signals
+
+    stage = Staging(Path(root))
+    token = _STAGE.set(stage)
+    try:
+        yield stage
+        _STAGE.reset(token)
+        # Ctrl-C or a cancel (SIGTERM) between two renames would leave some new files beside old ones.
+        with deferred_signals():
+            stage.commit()
+    except BaseException:
+        stage.discard()
+        raise
+    finally:
+        if _STAGE.get() is stage:
+            _STAGE.reset(token)
+        if stage.folder is not None:
+            shutil.rmtree(stage.folder, ignore_errors=True)

@@ -4,7 +4,10 @@ Absolute rules come with the results (each metric carries its budget, each
 finding its severity). Relative rules need a baseline (the base branch's
 results): a metric named in ``[gate] regression`` fails when it got worse by
 more than its threshold (by a significance test when both sides have
-samples), and findings already present in the baseline do not fail the gate.
+samples), findings already present in the baseline do not fail the gate, and
+a budget the base already breaks is a known breach (the ratchet,
+:func:`ratchet`): a warning that fails only when the head is significantly
+worse than the base or past the metric's hard limit (``[budgets.hard]``).
 
 The gate is a chain of pure steps: each returns new objects, none modifies
 the results or the baseline it is given. :func:`evaluate` returns the checks
@@ -14,9 +17,10 @@ and the results as the gate sees them (baselines filled in, statuses set).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .compare import Comparison, compare_results
 from .errors import EXIT_COULD_NOT_RUN, EXIT_GATE_FAILED, EXIT_OK
@@ -25,7 +29,7 @@ from .results.units import fmt_budget, fmt_metric, fmt_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
-    from .config.sections import GateSettings
+    from .config.sections import Budgets, GateSettings
 
 
 @dataclass(frozen=True)
@@ -43,15 +47,57 @@ class Check:
         return {"phase": self.phase, "rule": self.rule, "status": self.status, "detail": self.detail}
 
 
+BreachState = Literal["known", "worse", "past hard limit", "fixed"]
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A budget the base already broke, as the ratchet judged the head.
+
+    ``state``: "known" (the head breaks it too, not significantly worse: a warning), "worse" (the head
+    is significantly worse than the base: fails), "past hard limit" (the head is beyond ``hard``:
+    fails) or "fixed" (the head holds the budget: an improvement). Values in the metric's ``unit``;
+    ``verdict`` is compare's verdict on the metric (:meth:`~echotune_ci.compare.Comparison.verdict_text`).
+    """
+
+    phase: str
+    key: str
+    name: str
+    unit: str
+    better: str
+    budget: float
+    base: float
+    head: float
+    state: BreachState
+    detail: str
+    hard: float | None = None
+    verdict: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """The check status of this state: warn (known), fail (worse, past hard limit), pass (fixed)."""
+        return {"known": "warn", "fixed": "pass"}.get(self.state, "fail")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of a breach (report.json ``breaches``)."""
+        return {"phase": self.phase, "key": self.key, "name": self.name, "unit": self.unit,
+                "better": self.better, "budget": self.budget, "base": self.base, "head": self.head,
+                "hard": self.hard, "state": self.state, "status": self.status, "detail": self.detail,
+                "verdict": self.verdict, "labels": dict(self.labels)}
+
+
 @dataclass
 class GateOutcome:
     """What the gate decided: its checks, the comparisons against the baseline, how many
-    findings the baseline already knew, and the results as the gate sees them."""
+    findings the baseline already knew, the budgets the base already broke (``breaches``) and the
+    results as the gate sees them."""
 
     checks: list[Check] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
     known_findings: int = 0
     results: list[PhaseResult] = field(default_factory=list)
+    breaches: list[Breach] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Check]:
@@ -90,6 +136,7 @@ class GateOutcome:
             "checks": [c.to_dict() for c in self.checks],
             "comparisons": [c.to_dict() for c in self.comparisons],
             "known_findings": self.known_findings,
+            "breaches": [b.to_dict() for b in self.breaches],
         }
 
 
@@ -109,8 +156,8 @@ def with_baseline(results: Iterable[PhaseResult], baseline: Iterable[PhaseResult
 
 def budget_status(m: Metric) -> Status:
     """The metric's status against its own budget (error when it has no value)."""
-    if m.value is None:
-        return "error"
+    if m.value is None or not math.isfinite(m.value):
+        return "error"  # NaN is neither within nor beyond a budget: the measurement failed
     if m.budget is None:
         return m.status
     return "pass" if within_budget(m.value, m.budget, m.better) else "fail"
@@ -128,7 +175,8 @@ def budget_checks(result: PhaseResult) -> tuple[PhaseResult, list[Check]]:
             m = dataclasses.replace(m, status=budget_status(m))
             checks.append(Check(result.phase, m.key, m.status, _describe_budget(m), m))
         elif m.status in ("warn", "fail", "error"):
-            checks.append(Check(result.phase, m.key, m.status, f"{m.name} reported {m.status}", m))
+            why = f": {m.description}" if m.value is None and m.description else ""
+            checks.append(Check(result.phase, m.key, m.status, f"{m.name} reported {m.status}{why}", m))
         metrics.append(m)
     return dataclasses.replace(result, metrics=metrics), checks
 
@@ -163,14 +211,20 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
     named in ``[gate] regression`` that regressed beyond its limit."""
     thresholds: Mapping[str, float] = gate.regression
     comparisons = compare_results(baseline, results, thresholds=thresholds, alpha=gate.alpha,
-                                  min_effect_pct=gate.min_effect_pct)
+                                  min_effect_pct=gate.min_effect_pct, confidence=gate.confidence)
     by_key = {(r.phase, m.key): m for r in results for m in r.metrics}
     checks = []
     for c in comparisons:
+        if c.name in thresholds and not_a_number(c):
+            checks.append(Check(c.phase, f"regression of {c.key}", "error",
+                                f"{c.key} cannot be compared with the base: a value is not a number"))
+            continue
         if c.name not in thresholds or c.verdict != "regressed":
             continue
         regressed = by_key.get((c.phase, c.key))
         how = f"p = {c.p_value:.3g}" if c.p_value is not None else "no samples: relative change"
+        if c.has_interval:
+            how = f"{c.interval_text()}, {how}"
         worse = f"got worse by {abs(c.effect_pct or 0):.1f} %"
         if not c.base:  # a percentage of zero means nothing: say what it became
             worse = f"got worse from 0 to {fmt_number(c.head, c.unit)}"
@@ -178,6 +232,105 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
         failed = dataclasses.replace(regressed, status="fail") if regressed is not None else None
         checks.append(Check(c.phase, f"regression of {c.key}", "fail", detail, failed))
     return comparisons, checks
+
+
+def not_a_number(c: Comparison) -> bool:
+    """Whether a side of *c* holds a value that is not a finite number (NaN, infinity)."""
+    return any(v is not None and not math.isfinite(v) for v in (c.base, c.head))
+
+
+# The [budgets] names whose metric has another name; every other [budgets.hard] key is a metric name.
+BUDGET_METRICS = {"api_p95_ms": "p95_ms", "app_memory_mb": "app_rss_mb"}
+
+
+def hard_limit(budgets: Budgets, name: str) -> float | None:
+    """The ``[budgets.hard]`` limit of metric *name* (its own key, else the [budgets] name that stands
+    for it), or None."""
+    if name in budgets.hard:
+        return budgets.hard[name]
+    for budget_name, metric_name in BUDGET_METRICS.items():
+        if metric_name == name and budget_name in budgets.hard:
+            return budgets.hard[budget_name]
+    return None
+
+
+def ratchet_applies(gate: GateSettings, name: str) -> bool:
+    """Whether the ratchet covers the budgets of metric *name*: ``[gate.ratchet_metrics]``, else
+    ``[gate] ratchet``."""
+    return bool(gate.ratchet_metrics.get(name, gate.ratchet))
+
+
+def judge_breach(head: Metric, base: Metric, phase: str, comparison: Comparison | None,
+                 hard: float | None) -> Breach | None:
+    """The ratchet's verdict on *head*'s budget when *base* (the same metric on the base) already broke
+    it, or None when the base held it (or a value is missing).
+
+    Fixed when the head holds the budget; else past the hard limit when there is one and the head
+    breaks it; else worse when *comparison* (compare's verdict: the significance test with samples, the
+    relative change against the minimum effect without) says regressed; else known.
+    """
+    if head.budget is None or head.value is None or base.value is None:
+        return None
+    if not (math.isfinite(head.value) and math.isfinite(base.value)):
+        return None
+    if within_budget(base.value, head.budget, head.better):
+        return None
+    budget = fmt_budget(head)
+    was = f"{fmt_number(base.value, head.unit)} vs {budget}"
+    what = f"{head.name}{f' [{head.scope}]' if head.labels else ''} = {fmt_metric(head)}"
+    verdict = comparison.verdict_text() if comparison is not None else ""
+    common: dict[str, Any] = dict(phase=phase, key=head.key, name=head.name, unit=head.unit,
+                                  better=head.better, budget=head.budget, base=base.value, head=head.value,
+                                  hard=hard, verdict=verdict, labels=dict(head.labels))
+    if within_budget(head.value, head.budget, head.better):
+        fixed = f"{what} (budget {budget}): fixed, the base was over budget: {was}"
+        return Breach(state="fixed", detail=fixed, **common)
+    if hard is not None and not within_budget(head.value, hard, head.better):
+        limit = f"{'≤' if head.better == 'lower' else '≥'} {fmt_number(hard, head.unit)}"
+        past = f"{what} is past the hard limit {limit} (already over budget on the base: {was})"
+        return Breach(state="past hard limit", detail=past, **common)
+    if comparison is not None and comparison.verdict == "regressed":
+        return Breach(state="worse", detail=f"{what} is significantly worse than the base, which was already "
+                                            f"over budget: {was}; {verdict}", **common)
+    return Breach(state="known", detail=f"{what}: already over budget on the base: {was}", **common)
+
+
+def ratchet(results: list[PhaseResult], baseline: list[PhaseResult], checks: list[Check],
+            comparisons: list[Comparison],
+            cfg: Config) -> tuple[list[PhaseResult], list[Check], list[Breach]]:
+    """Budgets the base already breaks become known breaches (:func:`judge_breach`).
+
+    Returns copies of *results* (a known breach's metric warns, and its phase lists the warning),
+    the checks with each ratcheted budget check replaced by the breach's status and detail, and the
+    breaches (fixed ones too). Metrics the ratchet does not cover (``[gate] ratchet``,
+    ``[gate.ratchet_metrics]``) keep their failing checks; a fixed breach is reported whatever the
+    setting.
+    """
+    base_by = {(r.phase, m.key): m for r in baseline for m in r.metrics}
+    compared = {(c.phase, c.key): c for c in comparisons}
+    breaches: dict[tuple[str, str], Breach] = {}
+    out_checks: list[Check] = []
+    for check in checks:
+        m = check.metric
+        base = base_by.get((check.phase, m.key)) if m is not None else None
+        breach = None
+        if m is not None and base is not None and check.rule == m.key and check.status in ("pass", "fail"):
+            breach = judge_breach(m, base, check.phase, compared.get((check.phase, m.key)),
+                                  hard_limit(cfg.budgets, m.name))
+        if breach is not None and (breach.state == "fixed" or ratchet_applies(cfg.gate, m.name if m else "")):
+            breaches[(check.phase, breach.key)] = breach
+            check = dataclasses.replace(check, status=breach.status, detail=breach.detail)
+        out_checks.append(check)
+    out = []
+    for r in results:
+        known = {k: b for (phase, k), b in breaches.items() if phase == r.phase and b.state == "known"}
+        if not known:
+            out.append(r)
+            continue
+        metrics = [dataclasses.replace(m, status="warn") if m.key in known else m for m in r.metrics]
+        warnings = [*r.warnings, *(b.detail for b in known.values())]
+        out.append(dataclasses.replace(r, metrics=metrics, warnings=warnings))
+    return out, out_checks, list(breaches.values())
 
 
 def gated(result: PhaseResult, checks: list[Check]) -> PhaseResult:
@@ -191,7 +344,8 @@ def gated(result: PhaseResult, checks: list[Check]) -> PhaseResult:
 
 def evaluate(results: list[PhaseResult], cfg: Config,
              baseline: list[PhaseResult] | None = None) -> GateOutcome:
-    """Apply the budgets and, with a *baseline*, the relative rules; nothing given is modified.
+    """Apply the budgets and, with a *baseline*, the relative rules and the ratchet; nothing given is
+    modified.
 
     Returns the outcome whose ``results`` are copies of *results* with base
     values filled in and statuses as the gate decided them.
@@ -211,6 +365,8 @@ def evaluate(results: list[PhaseResult], cfg: Config,
     if baseline is not None:
         outcome.comparisons, regressions = regression_checks(checked, baseline, cfg.gate)
         outcome.checks.extend(regressions)
+        checked, outcome.checks, outcome.breaches = ratchet(checked, baseline, outcome.checks,
+                                                            outcome.comparisons, cfg)
     outcome.results = [gated(r, outcome.checks) for r in checked]
     return outcome
 

@@ -13,13 +13,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from .errors import InputError
-from statistics import median
-
 from .fsutil import read_json, write_text_atomic
 from .results import PhaseResult, now_iso
+from .results.model import MAX_MAGNITUDE
 
 HISTORY_VERSION = 1
 
@@ -56,7 +56,35 @@ def load_history(path: Path) -> dict[str, Any]:
     if (not isinstance(data, dict) or data.get("version") != HISTORY_VERSION
             or not isinstance(data.get("entries"), list)):
         raise InputError(f"{path}: not an EchoTune history file (version {HISTORY_VERSION})")
+    for i, entry in enumerate(data["entries"]):
+        problem = _entry_problem(entry)
+        if problem:
+            raise InputError(f"{path}: not an EchoTune history file (entries[{i}]: {problem})")
     return data
+
+
+_METRIC_TEXT = ("phase", "key", "name", "unit", "better")
+
+
+def _entry_problem(entry: Any) -> str | None:
+    """What is wrong with one history entry, or None: the shape add_entry writes, values finite."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("metrics"), list):
+        return "expected a table with a list of metrics"
+    for key in ("ref", "at"):
+        if not isinstance(entry.get(key, ""), str):
+            return f"'{key}' must be a string"
+    for j, m in enumerate(entry["metrics"]):
+        if not isinstance(m, dict) or not all(isinstance(m.get(k), str) for k in _METRIC_TEXT):
+            return f"metrics[{j}] must have the strings {', '.join(_METRIC_TEXT)}"
+        if not _usable(m.get("value")):
+            return f"metrics[{j}].value must be a finite number, got {str(m.get('value'))[:24]}"
+    return None
+
+
+def _usable(value: Any) -> bool:
+    """A finite number of at most MAX_MAGNITUDE (what a measurement can be)."""
+    # NaN and infinity fail the comparison too (and an int never overflows it, unlike math.isfinite).
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= MAX_MAGNITUDE
 
 
 def add_entry(path: Path, results: list[PhaseResult], *, ref: str = "",
@@ -73,7 +101,7 @@ def add_entry(path: Path, results: list[PhaseResult], *, ref: str = "",
              "value": m.value}
             for r in results
             for m in r.metrics
-            if m.value is not None
+            if m.value is not None and _usable(m.value)
         ],
     }
     history["entries"] = (history["entries"] + [entry])[-max_entries:]

@@ -11,7 +11,7 @@ import dataclasses
 import signal
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 from . import console
 from .config import Config, override
 from .errors import ConfigError, EchoTuneError, RunError, Terminated
-from .fsutil import relative_path
+from .fsutil import cannot_write, relative_path, staged
 from .gate import GateOutcome, evaluate
+from .output_lock import output_lock
 from .phases.base import Phase, PhaseContext
 from .phases.registry import PHASE_NAMES, get_phase, phase_settings
 from .reporting import write_report_files
@@ -104,6 +105,73 @@ def _finish(result: PhaseResult, cfg: Config, ctx: PhaseContext, output_dir: Pat
     return result
 
 
+class _AppExited(BaseException):
+    """Raised from a phase's progress callback once the app has exited: measuring a dead app only wastes
+    the job's time. A BaseException, so that no phase takes it for its own failure."""
+
+
+def _watching(progress: Callable[[str], None], app: App | None) -> Callable[[str], None]:
+    """*progress*, which first checks that the app still runs (raises _AppExited otherwise).
+
+    Phases report progress from their main loop (the load test ten times a
+    second), at points where they can stop cleanly, as on Ctrl-C.
+    """
+    if app is None:
+        return progress
+
+    def update(message: str) -> None:
+        if app.exit_code() is not None:
+            raise _AppExited
+        progress(message)
+
+    return update
+
+
+def _run_watched(phase: Phase[Any], cfg: Config, ctx: PhaseContext) -> PhaseResult:
+    """:func:`run_phase`; when the app exits meanwhile, the phase is stopped and its result is empty but for
+    the artifacts it wrote (:func:`app_exited` then says why)."""
+    started = time.monotonic()
+    try:
+        return run_phase(phase, cfg, ctx)
+    except _AppExited:
+        result = PhaseResult(phase=phase.name, status="error", duration_s=time.monotonic() - started,
+                             notes=["the phase was stopped when the app exited"])
+        found = sorted(ctx.artifacts_dir.rglob("*")) if ctx.artifacts_dir.is_dir() else []
+        result.artifacts = [str(f.resolve()) for f in found if f.is_file()]
+        return result
+
+
+def not_run(phase: Phase[Any], app: App | None) -> PhaseResult | None:
+    """An error result for a phase that measures the app when the app has exited already; else None."""
+    code = app.exit_code() if app is not None else None
+    if app is None or code is None or not phase.needs_app:
+        return None
+    return PhaseResult(phase=phase.name, status="error",
+                       errors=[f"not run: {app.exit_message(code, 'before this phase')}"])
+
+
+def app_exited(result: PhaseResult, phase: Phase[Any], app: App | None) -> PhaseResult:
+    """*result*, or, when the app exited while a phase that measures it (``needs_app``) ran, an error
+    result that says so (exit 3) with the exit code and the lines of the app's output that say why.
+
+    The figures of a crashed app are not its performance: the phase keeps its
+    artifacts and notes but not its metrics and findings (a failing error
+    rate would blame the app's speed). Phases that do not measure the app are
+    left alone (the security phase's HTTP checks say themselves when the app
+    does not answer).
+    """
+    code = app.exit_code() if app is not None else None
+    if code is None or app is None or not phase.needs_app:
+        return result
+    if result.metrics or result.findings:
+        result.notes.append(f"{len(result.metrics)} metric(s) and {len(result.findings)} finding(s) measured "
+                            f"while the app was down are left out")
+        result.metrics, result.findings = [], []
+    result.errors.insert(0, app.exit_message(code, f"during the {phase.name} phase"))
+    result.status = "error"
+    return result
+
+
 def _check_url(url: str | None) -> None:
     if url is None:
         return
@@ -125,8 +193,9 @@ class ServeOptions:
 def _secret_names(cfg: Config) -> tuple[str, ...]:
     """Variables the configuration names as holding our own secrets (research key, probe passwords):
     the app under test does not get them. (A JWT signing key is the app's own and stays.)"""
-    names = (cfg.research.api_key_env, cfg.security.http.auth.password_env, cfg.frontend.login.password_env)
-    return tuple(n for n in names if n)
+    from .masking import secret_env_names
+
+    return secret_env_names(cfg)
 
 
 def _must_start(cfg: Config, phases: list[Phase[Any]], options: ServeOptions) -> bool:
@@ -165,26 +234,50 @@ def _serve(cfg: Config, start: bool, options: ServeOptions,
 
 
 def _context(cfg: Config, artifacts_dir: Path, base_url: str | None, app: App | None) -> PhaseContext:
-    """A phase's context: the app it measures, which (with loopback) may receive its traffic."""
-    host = urlsplit(base_url).hostname if base_url else None
+    """A phase's context: the app it measures; loopback may receive its traffic, any other host only
+    when the phase's own allow-list names it (the app's URL is not allowed just for being the target)."""
     return PhaseContext.for_config(cfg, artifacts_dir, base_url=base_url, app_pid=app.pid if app else None,
-                                   allow_hosts=tuple(h for h in (*LOCAL_HOSTS, host) if h))
+                                   allow_hosts=LOCAL_HOSTS)
+
+
+def _planned_url(cfg: Config, url: str | None) -> str | None:
+    """The URL the phases will measure, known before the app starts: ``--url``, or ``serve.ready_url``
+    (its ``{port}`` stands for any port) when [serve] starts an app; None otherwise."""
+    if url is not None:
+        return url.rstrip("/")
+    if cfg.serve.command and cfg.serve.ready_url:
+        return cfg.serve.ready_url.replace("{port}", "1")
+    return None
 
 
 def _run_all(phases: list[Phase[Any]], cfg: Config, contexts: dict[str, PhaseContext],
-             output_dir: Path) -> list[PhaseResult]:
+             output_dir: Path, app: App | None = None) -> list[PhaseResult]:
     if cfg.run.parallel and len(phases) > 1:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=len(phases)) as pool:
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(phases))
+        try:
             futures = {p.name: pool.submit(run_phase, p, cfg, contexts[p.name]) for p in phases}
             with console.progress("phases " + ", ".join(futures)):
-                return [_finish(futures[p.name].result(), cfg, contexts[p.name], output_dir) for p in phases]
+                return [app_exited(futures[p.name].result(), p, app) for p in phases]
+        finally:
+            # On Ctrl-C or SIGTERM, stop the app now rather than after the phases' full durations.
+            pool.shutdown(wait=False, cancel_futures=True)
     results = []
     for phase in phases:
         with console.progress(phase.name) as p:
-            ctx = contexts[phase.name].with_progress(p.update)
-            results.append(_finish(run_phase(phase, cfg, ctx), cfg, ctx, output_dir))
+            ctx = contexts[phase.name].with_progress(_watching(p.update, app))
+            results.append(not_run(phase, app) or app_exited(_run_watched(phase, cfg, ctx), phase, app))
         console.info(f"{phase.name}: {results[-1].status} ({results[-1].duration_s:.1f}s)")
     return results
+
+
+def preflight(cfg: Config, phases: list[Phase[Any]], output_dir: Path, url: str | None) -> None:
+    """Every phase's check against the URL it will measure (ConfigError), before any app is started."""
+    _check_url(url)
+    for phase in phases:
+        # The planned URL: a target outside an allow-list is refused before the app is started or polled.
+        phase.check(phase_settings(cfg, phase),
+                    PhaseContext.for_config(cfg, output_dir / "artifacts" / phase.name,
+                                            base_url=_planned_url(cfg, url), allow_hosts=LOCAL_HOSTS))
 
 
 def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
@@ -200,26 +293,35 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
     cannot be set up, built or started; a phase that cannot run is a result
     with status "error".
     """
+    from .masking import register_config
+
+    register_config(cfg)  # the secrets the configuration points at are masked in every output
     options = dataclasses.replace(serve or ServeOptions(), url=url)
     phases = phase_list(cfg, only)
     base = load_results(baseline) if baseline else None
     cfg = cfg.with_section("serve", override(cfg.serve, command=serve_command or None))
-    _check_url(url)
-    for phase in phases:
-        phase.check(phase_settings(cfg, phase),
-                    PhaseContext.for_config(cfg, output_dir / "artifacts" / phase.name))
+    preflight(cfg, phases, output_dir, url)
     start = _must_start(cfg, phases, options)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    with _sigterm_as_interrupt():
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise cannot_write(output_dir, exc) from None
+    # One run per output folder, from before the app starts until its files are in place.
+    with output_lock(output_dir), _sigterm_as_interrupt():
         app = _serve(cfg, start, options, extra_env)
         try:
             base_url = app.base_url if app else (url.rstrip("/") if url else None)
             artifacts = output_dir / "artifacts"
             contexts = {p.name: _context(cfg, artifacts / p.name, base_url, app) for p in phases}
-            results = _run_all(phases, cfg, contexts, output_dir)
+            results = _run_all(phases, cfg, contexts, output_dir, app)
         finally:
             if app is not None:
                 app.stop()
-    files = [r.write(output_dir / f"{r.phase}.json") for r in results]
-    outcome = evaluate(results, cfg, base)
-    return RunOutcome(outcome, files, write_report_files(outcome, cfg, output_dir))
+        # Nothing half-written: documents, reports and result files appear together at the end or not at
+        # all; they move into place in this order, so a result file never stands without its report.
+        with staged(output_dir):
+            results = [_finish(r, cfg, contexts[r.phase], output_dir) for r in results]
+            outcome = evaluate(results, cfg, base)
+            reports = write_report_files(outcome, cfg, output_dir)
+            files = [r.write(output_dir / f"{r.phase}.json") for r in results]
+    return RunOutcome(outcome, files, reports)

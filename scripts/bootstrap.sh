@@ -18,6 +18,8 @@ export DEBIAN_FRONTEND=noninteractive
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# PostgreSQL for the database tests ([load.database]: pg_stat_statements ships in the server package).
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v git >/dev/null 2>&1 || missing+=(git)
 # The Node example (examples/musicapp-node) and JavaScript projects' setup steps.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)

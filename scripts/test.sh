@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test suite: set up (idempotent), the quality gates (ruff, mypy, the
 # public-docstring floor), the unit tests (no servers, no browser; two
-# processes) and the integration tests (real servers, a real browser; one
-# process, so that measurements do not disturb each other).
+# processes) and the integration tests (real servers, a real browser; two
+# processes, where the files that build the examples in place or gate latency
+# run one after another in one of them: see MEASURING in tests/conftest.py).
 # Extra arguments go to pytest instead, e.g.
 #   ./scripts/test.sh tests/unit -n 2     # the unit tests alone
 #   ./scripts/test.sh tests/integration/test_run.py
@@ -21,4 +22,4 @@ echo "quality gates: ruff, mypy, interrogate"
 echo "unit tests"
 "${pytest[@]}" -n 2 tests/unit
 echo "integration tests"
-"${pytest[@]}" tests/integration
+"${pytest[@]}" -n 2 --dist loadgroup tests/integration

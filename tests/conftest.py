@@ -124,3 +124,26 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     return subprocess.run(
         [str(exe), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, input=input
     )
+
+
+
+# Under pytest-xdist (scripts/test.sh runs the integration tests with `-n 2 --dist loadgroup`), these
+# files run one after another in one worker: they build or serve the bundled examples in place
+# (examples/*/static/dist, dist/, node_modules, .venv) or gate latency, which the other worker's load
+# would distort. Every other file runs whole in either worker, beside them.
+MEASURING = frozenset({
+    "test_action.py", "test_api_examples.py", "test_base_ref.py", "test_budget_names_locust.py",
+    "test_bundle_run.py", "test_bundle_vite.py", "test_database_postgres.py", "test_frontend_musicapp.py",
+    "test_frontend_pages.py", "test_lifecycle_redis.py", "test_load_allowlist.py", "test_load_compare.py",
+    "test_load_distributed.py", "test_load_musicapp.py", "test_load_redis.py", "test_load_safety.py",
+    "test_node_example.py", "test_realtime_node.py", "test_realtime_socketio.py", "test_run.py",
+    "test_secrets_never_leave.py", "test_security_http.py", "test_serve.py", "test_serve_smoke.py",
+})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give each integration test its xdist group: "measuring" for the files above, else its file."""
+    for item in items:
+        path = Path(item.path)
+        if "integration" in path.parts:
+            item.add_marker(pytest.mark.xdist_group("measuring" if path.name in MEASURING else path.name))

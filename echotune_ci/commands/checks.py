@@ -39,7 +39,7 @@ def command(results: tuple[Path, ...], repo: str | None, sha: str | None, api_ur
     repo, sha = got.commit(repo, sha)
     gh = got.cfg.github
     checks = phase_checks(got.outcome.results, got.outcome, details_url=got.details_url,
-                          max_annotations=got.cfg.report.max_annotations)
+                          max_annotations=got.cfg.report.max_annotations, untrusted=got.untrusted)
     published = publish_checks(got.client(api_url), repo, sha, checks, mode=mode or gh.checks,
                                name_format=gh.check_name, details_url=got.details_url,
                                run_key=got.context.run_key)

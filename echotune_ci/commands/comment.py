@@ -37,7 +37,8 @@ def command(results: tuple[Path, ...], repo: str | None, pr_number: int | None, 
     from ..reporting import report_input
 
     got = gather(results, baseline, config_path, details_url)
-    markdown = FORMATS["markdown"].render(report_input(got.outcome, got.cfg, got.details_url))
+    markdown = FORMATS["markdown"].render(report_input(got.outcome, got.cfg, got.details_url,
+                                                       untrusted=got.untrusted))
     body = fit_comment(markdown, details_url=got.details_url)
     if dry_run:
         click.echo(body, nl=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,14 @@ def output_option(default_name: str) -> Decorator:
 
 
 def get_config(config_path: Path | None) -> Config:
-    """The configuration of *config_path*, else discovered, else the defaults; ConfigError (exit 2)."""
-    return load_config(config_path)
+    """The configuration of *config_path*, else discovered, else the defaults; ConfigError (exit 2).
+
+    The secrets it points at are registered for masking (:func:`echotune_ci.masking.register_config`)."""
+    from ..masking import register_config
+
+    cfg = load_config(config_path)
+    register_config(cfg)
+    return cfg
 
 
 def print_result_table(result: PhaseResult) -> None:
@@ -52,10 +59,19 @@ def print_result_table(result: PhaseResult) -> None:
     click.echo(render_text([result]), nl=False)
 
 
+def staged_output(output: Path | None) -> contextlib.AbstractContextManager[Any]:
+    """Hold back every file a phase command writes (its documents, then its result) until the block
+    ends: staged in the --output folder (else the working folder), moved into place together."""
+    from ..fsutil import staged
+
+    return staged(output.parent if output is not None else Path("."))
+
+
 def finish_phase(result: PhaseResult, output: Path | None) -> int:
     """Write the result (if asked), print its summary, and map status to an exit code."""
     if output is not None:
-        result.write(output)
+        with staged_output(output):
+            result.write(output)
     print_result_table(result)
     for err in result.errors:
         click.echo(f"echotune-ci: {result.phase}: {err}", err=True)

@@ -15,31 +15,38 @@ from .common import config_option, get_config
 @click.command(name="compare")
 @click.argument("base", type=click.Path(path_type=Path))
 @click.argument("head", type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]),
               envvar="ECHOTUNE_COMPARE_FORMAT", default="text", show_default=True)
 @click_option(GateSettings, "alpha", "--alpha", help="Significance level (default from [gate]).")
 @click_option(GateSettings, "min_effect_pct", "--min-effect", "min_effect",
               help="Smallest change in percent that can count as a regression (default from [gate]).")
+@click_option(GateSettings, "confidence", "--confidence",
+              help="Level of the confidence intervals of the shifts (default from [gate]).")
 @click.option("--fail-on-regression", is_flag=True, help="Exit 1 when a metric regressed.")
 @config_option
 def command(base: Path, head: Path, output_format: str, alpha: float | None, min_effect: float | None,
-            fail_on_regression: bool, config_path: Path | None) -> int:
+            confidence: float | None, fail_on_regression: bool, config_path: Path | None) -> int:
     """Compare HEAD results with BASE results (files or folders).
 
     Metrics with samples (several runs or rounds) are tested with a one-sided
     Mann-Whitney U test and must also move by at least the minimum effect;
-    single values are compared against the [gate] regression thresholds.
+    their change is the Hodges-Lehmann shift with its confidence interval
+    (docs/verdicts.md). Single values are compared against the [gate]
+    regression thresholds.
     """
     from ..compare import compare_results
     from ..report.render import render
     from ..results import load_results
 
-    gate = override(get_config(config_path).gate, alpha=alpha, min_effect_pct=min_effect)
+    gate = override(get_config(config_path).gate, alpha=alpha, min_effect_pct=min_effect,
+                    confidence=confidence)
     comps = compare_results(load_results([base]), load_results([head]), thresholds=gate.regression,
-                            alpha=gate.alpha, min_effect_pct=gate.min_effect_pct)
+                            alpha=gate.alpha, min_effect_pct=gate.min_effect_pct, confidence=gate.confidence)
     if output_format == "json":
         click.echo(json.dumps([c.to_dict() for c in comps], indent=2))
     else:
-        click.echo(render("compare.txt.j2", comparisons=comps, alpha=gate.alpha), nl=False)
+        template = "compare.md.j2" if output_format == "markdown" else "compare.txt.j2"
+        click.echo(render(template, comparisons=comps, alpha=gate.alpha, min_effect=gate.min_effect_pct,
+                          ci_header=f"{gate.confidence * 100:g} % CI"), nl=False)
     regressed = any(c.verdict == "regressed" for c in comps)
     return 1 if (regressed and fail_on_regression) else 0

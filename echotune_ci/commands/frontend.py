@@ -8,7 +8,7 @@ import click
 
 from ..config.schema import click_option
 from ..phases.frontend.settings import FrontendSettings
-from .common import artifacts_folder, config_option, finish_phase, get_config, output_option
+from .common import artifacts_folder, config_option, finish_phase, get_config, output_option, staged_output
 
 
 @click.command(name="frontend")
@@ -51,7 +51,8 @@ def command(urls: tuple[str, ...], runs: int | None, preset: str | None, base_ur
     opts = plan(settings, ctx, storage_state=storage_state)
     with progress("frontend") as spinner:
         result = audit(opts, spinner.update)
-    page = write_frontend_pages(result, settings, ctx.artifacts_dir)
-    if page is not None:
-        result.artifacts.append(artifact_ref(page, ctx.artifacts_dir))
-    return finish_phase(result, output)
+    with staged_output(output):  # the page and the result file appear together
+        page = write_frontend_pages(result, settings, ctx.artifacts_dir)
+        if page is not None:
+            result.artifacts.append(artifact_ref(page, ctx.artifacts_dir))
+        return finish_phase(result, output)

@@ -51,7 +51,7 @@ def show(history_file: Path, output_format: str, output: Path | None, window: in
     from ..errors import InputError
     from ..fsutil import write_text_atomic
     from ..history import alerts, load_history, series, sparkline
-    from ..report.render import environment
+    from ..report.render import report_environment
 
     if not history_file.exists():
         raise InputError(f"{history_file}: no history yet "
@@ -59,7 +59,7 @@ def show(history_file: Path, output_format: str, output: Path | None, window: in
     gate = get_config(config_path).gate
     all_series = series(load_history(history_file))
     found = alerts(all_series, gate.regression, gate.min_effect_pct if all_metrics else None, window)
-    env = environment(autoescape=output_format == "html")
+    env = report_environment("html" if output_format == "html" else "markdown")
     text = env.get_template(f"history.{ 'html' if output_format == 'html' else 'md' }.j2").render(
         series=all_series, alerts=found, sparkline=sparkline, source=str(history_file)
     )

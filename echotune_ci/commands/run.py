@@ -21,13 +21,18 @@ from .common import config_option, get_config
               help="Start the app with this command instead of [serve] command.")
 @click.option("--url", default=None,
               help="Measure an app that is already running at this URL (nothing is set up or started).")
+@click.option("--base-ref", default=None, metavar="REF",
+              help="Also build and serve this git ref (in a temporary worktree) and measure base and head "
+                   "side by side, interleaved; the base's results are the baseline.")
+@click.option("--base-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Like --base-ref, for a checkout of the base prepared in this folder.")
 @click.option("--no-setup", is_flag=True,
               help="Skip [serve] setup and build (the app is installed and built already).")
 @click.option("--force-setup", is_flag=True,
               help="Run [serve] setup even when its inputs did not change since the last one.")
 def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str, ...],
-            baseline: tuple[Path, ...], serve_command: str | None, url: str | None, no_setup: bool,
-            force_setup: bool) -> int:
+            baseline: tuple[Path, ...], serve_command: str | None, url: str | None, base_ref: str | None,
+            base_dir: Path | None, no_setup: bool, force_setup: bool) -> int:
     """Set up, build and start the app with [serve], run the configured phases, write every
     result to the output folder, then report and gate (exit 0 pass, 1 fail)."""
     import os
@@ -39,10 +44,22 @@ def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str
 
     if no_setup and force_setup:
         raise click.UsageError("--no-setup and --force-setup exclude each other")
+    side_by_side = base_ref is not None or base_dir is not None
+    if base_ref is not None and base_dir is not None:
+        raise click.UsageError("--base-ref and --base-dir exclude each other")
+    if side_by_side and (baseline or url or serve_command):
+        raise click.UsageError("--base-ref/--base-dir measure the base themselves: "
+                               "drop --baseline, --url and --serve-command")
     cfg = get_config(config_path)
     out = output_dir or Path(cfg.run.output_dir)
-    outcome = run(cfg, out, only=phases, baseline=list(baseline) or None, serve_command=serve_command,
-                  url=url, serve=ServeOptions(skip_setup=no_setup, force_setup=force_setup)).outcome
+    if side_by_side:
+        from ..baseref.sidebyside import BaseOptions, run_side_by_side
+
+        outcome = run_side_by_side(cfg, out, BaseOptions(ref=base_ref, folder=base_dir), only=phases,
+                                   skip_setup=no_setup, force_setup=force_setup).outcome
+    else:
+        outcome = run(cfg, out, only=phases, baseline=list(baseline) or None, serve_command=serve_command,
+                      url=url, serve=ServeOptions(skip_setup=no_setup, force_setup=force_setup)).outcome
     click.echo(render("text.txt.j2", results=outcome.results), nl=False)
     click.echo(render("gate.txt.j2", outcome=outcome), nl=False)
     click.echo(f"results: {out}/  report: {out / 'report' / 'comment.md'}")

@@ -11,7 +11,7 @@ from ..errors import ConfigError
 from ..phases.security.checks import CHECK_NAMES
 from ..phases.security.settings import SecuritySettings
 from ..results import SEVERITIES
-from .common import EXIT_BY_STATUS, config_option, finish_phase, get_config, output_option
+from .common import EXIT_BY_STATUS, config_option, finish_phase, get_config, output_option, staged_output
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 _FOLDER = click.Path(file_okay=False, path_type=Path)
@@ -52,7 +52,8 @@ def command(paths: tuple[Path, ...], requirements: tuple[Path, ...], pyproject: 
     gate fails.
 
     PATH arguments limit bandit, the secret scan and the Node.js analysis
-    (njsscan) to those files or folders (what pre-commit passes);
+    (njsscan) to those files or folders (what pre-commit passes), and say
+    where the audit looks for JavaScript lockfiles;
     --requirements/--pyproject/--installed/--advisory-db/--osv-url select the
     audit (Python requirements and JavaScript lockfiles); --url the header and
     auth checks. Without any of them, the checks
@@ -75,14 +76,15 @@ def command(paths: tuple[Path, ...], requirements: tuple[Path, ...], pyproject: 
         result = SECURITY.run(settings, ctx, update_baseline=update_baseline)
     # --sarif is taken as given (relative to the working folder), [security] sarif relative to the config.
     sarif_path = sarif or (cfg.resolve(settings.sarif) if settings.sarif else None)
-    if sarif_path is not None and settings.enabled:
-        result = write_sarif(result, sarif_path)
-    if fmt == "table":
-        return finish_phase(result, output)
+    with staged_output(output):  # the SARIF file and the result file appear together
+        if sarif_path is not None and settings.enabled:
+            result = write_sarif(result, sarif_path)
+        if fmt == "table":
+            return finish_phase(result, output)
+        if output is not None:
+            result.write(output)
     from ..report.render import render
 
-    if output is not None:
-        result.write(output)
     click.echo(render("security_lines.txt.j2", result=result), nl=False)
     for err in result.errors:
         click.echo(f"echotune-ci: security: {err}", err=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..phases.api.settings import ApiSettings
 from ..phases.bundle.settings import BundleSettings
 from ..phases.frontend.settings import FrontendSettings
 from ..phases.load.settings import LoadSettings
@@ -41,6 +42,7 @@ class Config:
     load: LoadSettings = setting(LoadSettings())
     frontend: FrontendSettings = setting(FrontendSettings())
     bundle: BundleSettings = setting(BundleSettings())
+    api: ApiSettings = setting(ApiSettings())
     github: GitHubSettings = setting(GitHubSettings())
     research: ResearchSettings = setting(ResearchSettings())
     propose: ProposeSettings = setting(ProposeSettings())
@@ -115,9 +117,10 @@ def _tool_table(document: dict[str, Any]) -> Any:
 
 def read_toml(path: Path) -> dict[str, Any]:
     """The TOML document at *path*; ConfigError (exit 2) naming the file when it cannot be read."""
+    from ..fsutil import read_input_bytes
+
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(read_input_bytes(path, limit=16 * 1024 * 1024).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: configuration file not found") from None
     except IsADirectoryError:
@@ -129,7 +132,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     except ValueError as exc:  # tomllib's own limits, e.g. an integer of thousands of digits
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"{path}: cannot read ({reason})") from None
 
 
 def parse_config(raw: Any, where: str, source: str, *, path: Path | None = None,

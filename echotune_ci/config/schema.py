@@ -42,6 +42,9 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _DURATION_SCALE = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib)?\s*$", re.I)
 _LARGEST_SIZE = 1024**4
+_LONGEST_DURATION = 366 * 86400.0
+# Largest integer a setting may hold: counts and bytes beyond 2**53 are typos (and lose precision as floats).
+_LARGEST_INT = 2**53
 _SIZE_SCALE = {"b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2}
 _TYPE_NAMES: dict[Any, str] = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
                                list: "a list", tuple: "a list", dict: "a table", Mapping: "a table"}
@@ -163,6 +166,9 @@ def parse_duration(value: Any, where: str = "duration") -> float:
         raise ConfigError(f"{where}: expected a finite duration, got {shown(value)}")
     if seconds < 0:
         raise ConfigError(f"{where}: a duration cannot be negative")
+    if seconds > _LONGEST_DURATION:
+        # Beyond this, timers overflow (threading's TIMEOUT_MAX) or never end: no CI job waits a year.
+        raise ConfigError(f"{where}: expected a duration of at most a year, got {shown(value)}")
     return seconds
 
 
@@ -272,6 +278,8 @@ def _bounds(spec: Constraint, value: Any, path: str, source: str) -> None:
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{source}: '{path}' must be a finite number, got {shown(value)}")
+    if number and abs(value) > _LARGEST_INT:
+        raise ConfigError(f"{source}: '{path}' must be a number of a sensible size, got {shown(value)}")
     if spec.min is not None and number and value < spec.min:
         raise ConfigError(f"{source}: '{path}' must be at least {spec.min}, got {shown(value)}")
     if spec.max is not None and number and value > spec.max:

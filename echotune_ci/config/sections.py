@@ -81,7 +81,17 @@ class Budgets:
                                          doc="Redis cache hit ratio over the load test.")
     app_memory_mb: float = setting(512.0, min=0, doc="Peak resident memory of the app under load.")
     app_cpu_pct: float = setting(80.0, min=0, doc="Mean CPU use of the app under load (100 = one core).")
+    realtime_p95_ms: float = setting(100.0, min=0, doc="95th percentile of a WebSocket/Socket.IO message's "
+                                                       "round trip under load ([load.realtime]).")
+    db_query_mean_ms: float = setting(50.0, min=0, doc="Mean execution time of each normalised database "
+                                                       "statement under load ([load.database]).")
     security_fail_on: str = setting("high", choices=SEVERITIES, doc="Lowest finding severity that fails.")
+    hard: Mapping[str, float] = setting(
+        {}, item=item(min=0),
+        doc="[budgets.hard]: metric name -> a second, looser limit in the metric's unit and direction (e.g. "
+            "accessibility_score = 80). With a baseline, a budget the base already breaks only warns (the "
+            "ratchet, [gate] ratchet); the head still fails past its hard limit. The [budgets] names "
+            "api_p95_ms and app_memory_mb stand for the metrics p95_ms and app_rss_mb.")
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,20 @@ class GateSettings:
     )
     alpha: float = setting(0.05, min=0.0001, max=0.5, doc="Significance level for sampled metrics.")
     min_effect_pct: float = setting(5.0, min=0, doc="Smaller changes are never called regressions.")
+    confidence: float = setting(0.95, min=0.5, max=0.999,
+                                doc="Level of the two-sided confidence interval of each sampled metric's "
+                                    "shift (Hodges-Lehmann), shown with the verdict and used to decide "
+                                    "whether more samples are needed.")
+    max_runs: int = setting(10, min=2, max=100,
+                            doc="Most samples per build when `run --base-ref` adds rounds because a metric's "
+                                "confidence interval straddles its decision threshold (no rounds are added "
+                                "when the configured runs already reach it).")
+    ratchet: bool = setting(True, doc="With a baseline, a budget the base already breaks is a known breach: "
+                                      "a warning, failing only when the head is significantly worse than "
+                                      "the base or past its [budgets.hard] limit.")
+    ratchet_metrics: Mapping[str, bool] = setting(
+        {}, doc="Metric name -> whether the ratchet applies to its budgets (overrides ratchet), e.g. "
+                "error_rate_pct = false to fail every breach of it.")
     fail_on_warn: bool = setting(False, doc="Exit 1 on warnings too.")
 
 

@@ -9,12 +9,15 @@ npm package it was taken from:
   factor (``core/audits/metrics/<audit>.js`` ``defaultOptions``) and the
   constants of ``shared/statistics.js``;
 - accessibility: the category weights (``core/config/default-config.js``, less
-  informative audits) and the axe-core ``runOnly`` tags and rule switches
-  (``core/gather/gatherers/accessibility.js``);
-- deviations: axe rule switches where EchoTune differs from that table.
+  informative audits), the axe-core ``runOnly`` tags, rule switches and
+  ``resultTypes`` (``core/gather/gatherers/accessibility.js``) and the
+  axe-core version that Lighthouse install ran;
+- deviations: axe rule switches where EchoTune differs from that table (none
+  in a file the script writes).
 
-``scripts/check_lighthouse_data.py`` compares the file with an installed
-Lighthouse and prints the differences.
+There is exactly one such file; ``scripts/check_lighthouse_data.py`` compares
+it with an installed Lighthouse and prints the differences, and with
+``--write`` replaces it by the figures of another Lighthouse release.
 """
 
 from __future__ import annotations
@@ -26,7 +29,16 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-DATA_FILE = "lighthouse-12.8.2.json"
+
+def _data_file() -> str:
+    """The name of the one ``lighthouse-<version>.json`` shipped in this package."""
+    names = sorted(p.name for p in resources.files(__package__).iterdir()
+                   if p.name.startswith("lighthouse-") and p.name.endswith(".json"))
+    if len(names) != 1:
+        raise DataError(f"echotune_ci/data: expected one lighthouse-<version>.json, found {names or 'none'}")
+    return names[0]
+
+
 FORM_FACTORS = ("desktop", "mobile")
 STATISTICS = ("INVERSE_ERFC_ONE_FIFTH", "MIN_PASSING_SCORE", "MAX_AVERAGE_SCORE", "MIN_AVERAGE_SCORE",
               "MAX_FAILING_SCORE")
@@ -34,6 +46,9 @@ STATISTICS = ("INVERSE_ERFC_ONE_FIFTH", "MIN_PASSING_SCORE", "MAX_AVERAGE_SCORE"
 
 class DataError(ValueError):
     """The data file is not shaped as this module expects (a packaging or editing mistake)."""
+
+
+DATA_FILE = _data_file()
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,9 @@ class LighthouseData:
     ``statistics``: constant name in ``shared/statistics.js`` -> value.
     ``accessibility_weights``: axe rule id -> weight (scored audits only).
     ``axe_tags`` and ``axe_rules``: Lighthouse's ``axe.run`` ``runOnly``
-    tags and rule switches (rule id -> enabled). ``axe_deviations``: rule id
+    tags and rule switches (rule id -> enabled); ``axe_result_types``: its
+    ``resultTypes``; ``axe_core``: the axe-core version that Lighthouse
+    release ran when the file was written. ``axe_deviations``: rule id
     -> the switch EchoTune applies instead (None: no switch at all).
     ``sources``: table name -> :class:`Source`.
     """
@@ -69,12 +86,14 @@ class LighthouseData:
     accessibility_weights: Mapping[str, int]
     axe_tags: tuple[str, ...]
     axe_rules: Mapping[str, bool]
+    axe_result_types: tuple[str, ...]
+    axe_core: str
     axe_deviations: Mapping[str, bool | None]
     sources: Mapping[str, Source]
 
     @property
     def major(self) -> str:
-        """The major version ("12"), as result files name the scoring they follow."""
+        """The major version ("13"), as result files name the scoring they follow."""
         return self.version.split(".", 1)[0]
 
     def applied_axe_rules(self) -> dict[str, bool]:
@@ -122,6 +141,9 @@ def parse(raw: Any, where: str = "data") -> LighthouseData:
             accessibility_weights=_numbers(tables["accessibility.weights"], int),
             axe_tags=tuple(str(t) for t in axe["tags"]),
             axe_rules={str(k): bool(v) for k, v in _table(axe, "rules", where).items()},
+            # Absent from files written before they were recorded (12.8.2): the checker reports that.
+            axe_result_types=tuple(str(t) for t in axe.get("result_types", ())),
+            axe_core=str(axe.get("axe_core", "")),
             axe_deviations={str(k): None if v is None else bool(v) for k, v in deviations.items()},
             sources={name: Source(str(t["source"]), str(t["where"])) for name, t in tables.items()},
         )

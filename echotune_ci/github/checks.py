@@ -4,6 +4,12 @@ Check runs carry a summary and line annotations but need a GitHub App's token
 (the Actions GITHUB_TOKEN is one); personal tokens get commit statuses, which
 carry a 140-character description and a link. ``auto`` tries check runs and
 falls back to statuses when GitHub says the token is not an App's.
+
+Results from an untrusted run (the workflow_run stage of a fork's pull
+request) never make a check say success: what would pass is published as a
+``neutral`` check run whose title and summary say the numbers came from an
+untrusted run, and as no commit status at all (statuses have no neutral
+state). Failures stay failures: a fork can only fail its own commit.
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ from typing import Any
 
 from ..errors import ConfigError, InputError
 from ..gate import Check, GateOutcome
+from ..masking import mask, mask_data
+from ..report.escape import clean_text
 from ..report.render import render, severity_counts, sort_findings
+from ..report.untrusted import UNTRUSTED_NOTE
 from ..results import PhaseResult, worst_status
 from .client import GitHubClient
 
@@ -43,6 +52,19 @@ class PhaseCheck:
     description: str
     annotations: list[dict[str, Any]] = field(default_factory=list)
     more_annotations: int = 0
+    untrusted: bool = False
+
+    @property
+    def conclusion(self) -> str:
+        """The check run's conclusion; never ``success`` for an untrusted run's results (``neutral``)."""
+        conclusion = CONCLUSION[self.status]
+        return "neutral" if self.untrusted and conclusion == "success" else conclusion
+
+    @property
+    def state(self) -> str | None:
+        """The commit status state; None when an untrusted run's results would say success."""
+        state = STATUS_STATE[self.status]
+        return None if self.untrusted and state == "success" else state
 
 
 @dataclass
@@ -75,20 +97,22 @@ def annotations_for(result: PhaseResult, cap: int, workspace: Path) -> tuple[lis
         if path is None:
             continue
         line = max(f.location.line or 1, 1)
+        # GitHub shows these as plain text: no control characters, escape sequences or bidi overrides.
         located.append({
-            "path": path, "start_line": line, "end_line": line,
+            "path": clean_text(path), "start_line": line, "end_line": line,
             "annotation_level": ANNOTATION_LEVEL[f.severity],
-            "title": f"{f.source_tool} {f.rule_id}"[:255],
-            "message": f.message[:4000],
+            "title": clean_text(f"{f.source_tool} {f.rule_id}")[:255],
+            "message": clean_text(f.message, keep_newlines=True)[:4000],
         })
     return located[:cap], max(len(located) - cap, 0)
 
 
 def phase_checks(results: list[PhaseResult], outcome: GateOutcome, *, details_url: str = "",
                  max_annotations: int = ANNOTATIONS_PER_RUN,
-                 workspace: Path | None = None) -> list[PhaseCheck]:
+                 workspace: Path | None = None, untrusted: bool = False) -> list[PhaseCheck]:
     """One PhaseCheck per result, from the gate's checks; at most *max_annotations* (<= 50) annotations each,
-    paths relative to *workspace*."""
+    paths relative to *workspace*. *untrusted*: the results came from an untrusted run (never success;
+    the title and summary say so)."""
     workspace = workspace or Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
     cap = max(0, min(max_annotations, ANNOTATIONS_PER_RUN))
     out = []
@@ -98,9 +122,10 @@ def phase_checks(results: list[PhaseResult], outcome: GateOutcome, *, details_ur
         if r.status == "error":
             status = "error"
         notes, more = annotations_for(r, cap, workspace)
-        ctx = dict(phase=r.phase, result=r, status=status, checks=checks)
+        ctx = dict(phase=r.phase, result=r, status=status, checks=checks, untrusted=untrusted)
         summary = render(
             "github/check_summary.md.j2", **ctx, counts=severity_counts([r]), details_url=details_url,
+            untrusted_note=UNTRUSTED_NOTE if untrusted else "",
             has_baseline=any(m.baseline is not None for m in r.metrics), max_rows=SUMMARY_ROWS,
             annotated=len(notes), more_annotations=more, annotation_cap=cap,
         )
@@ -112,7 +137,7 @@ def phase_checks(results: list[PhaseResult], outcome: GateOutcome, *, details_ur
             title=render("github/check_title.txt.j2", **ctx).strip(),
             summary=summary,
             description=_one_line(render("github/status_description.txt.j2", **ctx), DESCRIPTION_LIMIT),
-            annotations=notes, more_annotations=more,
+            annotations=notes, more_annotations=more, untrusted=untrusted,
         ))
     return out
 
@@ -165,9 +190,9 @@ def _check_run(client: GitHubClient, repo: Any, repo_name: str, sha: str, check:
                details_url: str, run_key: str) -> Published:
     external_id = f"echotune-ci/{check.phase}/{run_key}"
     params: dict[str, Any] = dict(
-        name=name, head_sha=sha, status="completed", conclusion=CONCLUSION[check.status],
+        name=name, head_sha=sha, status="completed", conclusion=check.conclusion,
         external_id=external_id,
-        output={"title": check.title, "summary": check.summary, "annotations": check.annotations},
+        output=mask_data({"title": check.title, "summary": check.summary, "annotations": check.annotations}),
     )
     if details_url.startswith(("https://", "http://")):
         params["details_url"] = details_url
@@ -178,13 +203,15 @@ def _check_run(client: GitHubClient, repo: Any, repo_name: str, sha: str, check:
 
     run = client.create(lambda: repo.create_check_run(**params), find=find,
                         what=f"create check run '{name}' on {sha[:12]} in {repo_name}")
-    return Published(check.phase, "check-run", CONCLUSION[check.status], run.html_url or "")
+    return Published(check.phase, "check-run", check.conclusion, run.html_url or "")
 
 
 def _status(client: GitHubClient, repo: Any, repo_name: str, sha: str, check: PhaseCheck, name: str,
             details_url: str) -> Published:
-    state = STATUS_STATE[check.status]
-    params: dict[str, Any] = dict(state=state, description=check.description, context=name)
+    state = check.state
+    if state is None:
+        return Published(check.phase, "status", "not published (an untrusted run is never a success)")
+    params: dict[str, Any] = dict(state=state, description=mask(check.description), context=name)
     if details_url.startswith(("https://", "http://")):
         params["target_url"] = details_url
     commit = repo.get_commit(sha)
@@ -193,7 +220,7 @@ def _status(client: GitHubClient, repo: Any, repo_name: str, sha: str, check: Ph
         for s in commit.get_statuses():
             if s.context == name:
                 # The newest status of this context: ours when it says what we meant to say.
-                return s if (s.state, s.description) == (state, check.description) else None
+                return s if (s.state, s.description) == (state, params["description"]) else None
         return None
 
     client.create(lambda: commit.create_status(**params), find=find,

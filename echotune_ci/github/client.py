@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from ..errors import ConfigError, EchoTuneError, InputError, RunError
+from ..masking import mask, register
 from ..net.retry import Retry, RetryPolicy, parse_retry_after, with_retries
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,6 +74,7 @@ class GitHubClient:
         if not token:
             raise ConfigError("no GitHub token given")
         self._token = token
+        register(token)  # masked in every output from now on
         self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
         if not self.api_url.startswith(("http://", "https://")):
             raise ConfigError(f"GitHub API URL must start with https:// (got {self.api_url!r})")
@@ -206,8 +208,13 @@ class GitHubClient:
 
         if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
             return Retry(f"cannot reach {self.api_url}: {type(exc).__name__}", None)
+        if isinstance(exc, requests.RequestException):  # e.g. a body cut off mid-transfer
+            return Retry(f"broken answer from {self.api_url}: {type(exc).__name__}", None)
         if isinstance(exc, EchoTuneError):
             raise exc
+        if isinstance(exc, ValueError):  # PyGithub's json.loads of a 200 whose body is cut off or not JSON
+            raise RunError(f"GitHub: could not {what}: the answer was not valid JSON "
+                           f"(truncated or not from the GitHub API at {self.api_url})") from exc
         if not isinstance(exc, GithubException):
             raise exc
         status = exc.status
@@ -231,8 +238,8 @@ class GitHubClient:
         raise RunError(f"GitHub: could not {what} ({detail})") from exc
 
     def scrub(self, text: str) -> str:
-        """*text* with the token replaced by ***."""
-        return text.replace(self._token, "***") if self._token else text
+        """*text* with the token (and every other registered secret) replaced by ***."""
+        return mask(text.replace(self._token, "***") if self._token else text)
 
 
 def _status(exc: Exception) -> int | None:

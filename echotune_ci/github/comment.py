@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..report.markdown import COMMENT_MARKER, GITHUB_COMMENT_LIMIT, truncate
+from ..masking import mask
 from .client import GitHubClient
 
 
@@ -55,7 +56,7 @@ def upsert_comment(
     """Create or update the one marked comment of *author* (default: the token's user) on pull request
     *number*, removing duplicates; skipped when the pull request moved past *expected_head_sha*. Never
     posts twice on a retried POST."""
-    body = fit_comment(body, details_url=details_url)
+    body = mask(fit_comment(body, details_url=details_url))  # no secret value is ever posted
     repo = client.repo(repo_name)
     where = f"pull request #{number} of {repo_name}"
 

@@ -21,6 +21,7 @@ class ActionsContext:
     api_url: str | None = None
     run_id: str | None = None
     run_attempt: str | None = None
+    untrusted_flag: bool = False
 
     @property
     def pr_number(self) -> int | None:
@@ -58,6 +59,42 @@ class ActionsContext:
         if self.event_name == "workflow_run" and isinstance(run, dict) and run.get("head_sha"):
             return str(run["head_sha"])
         return None
+
+    @property
+    def results_from(self) -> str | None:
+        """The repository whose code produced the results, as GitHub tells: in the workflow_run stage
+        ``workflow_run.head_repository.full_name``, in a pull_request(_target) event the head's
+        repository; None when the event does not say."""
+        if self.event_name == "workflow_run":
+            run = self.event.get("workflow_run")
+            head = run.get("head_repository") if isinstance(run, dict) else None
+        elif self.event_name in ("pull_request", "pull_request_target"):
+            pr = self.event.get("pull_request")
+            head = pr.get("head") if isinstance(pr, dict) else None
+            head = head.get("repo") if isinstance(head, dict) else None
+        else:
+            return None
+        name = head.get("full_name") if isinstance(head, dict) else None
+        return name if isinstance(name, str) and name else None
+
+    @property
+    def untrusted_results(self) -> bool:
+        """Whether the results to publish may have been written by someone without write access.
+
+        True when ECHOTUNE_UNTRUSTED_RESULTS=true; in the workflow_run stage
+        unless GitHub says the run that uploaded the artifact ran this
+        repository's own code (a fork's pull request, or an event that does
+        not say, is untrusted); in a pull_request(_target) event when the
+        head is a fork's. Then the comment and checks are rendered from
+        validated numbers only and no check says success (docs/github.md).
+        """
+        if self.untrusted_flag:
+            return True
+        origin = self.results_from
+        same = bool(origin and self.repository and origin.lower() == self.repository.lower())
+        if self.event_name == "workflow_run":
+            return not same
+        return origin is not None and not same
 
     @property
     def run_url(self) -> str:
@@ -104,4 +141,5 @@ def load_context(env: dict[str, str] | None = None) -> ActionsContext:
         api_url=env.get("GITHUB_API_URL") or None,
         run_id=env.get("GITHUB_RUN_ID") or None,
         run_attempt=env.get("GITHUB_RUN_ATTEMPT") or None,
+        untrusted_flag=env.get("ECHOTUNE_UNTRUSTED_RESULTS", "").strip().lower() in ("1", "true", "yes"),
     )

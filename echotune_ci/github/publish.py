@@ -25,6 +25,7 @@ class PublishInputs:
     outcome: GateOutcome
     context: ActionsContext
     details_url: str
+    untrusted: bool = False
 
     def enabled(self) -> bool:
         """False (and says so) when [github] enabled = false."""
@@ -63,9 +64,16 @@ class PublishInputs:
 
 def gather(results: tuple[Path, ...], baseline: tuple[Path, ...], config_path: Path | None,
            details_url: str | None) -> PublishInputs:
-    """Load and gate the results; the report link defaults to [report] details_url, then this run's page."""
+    """Load and gate the results; the report link defaults to [report] details_url, then this run's page.
+
+    When the results come from an untrusted run (:attr:`ActionsContext.untrusted_results`: the
+    workflow_run stage of a fork's pull request), they are reduced to validated numbers and fixed words
+    before the gate sees them (:func:`~echotune_ci.report.untrusted.restrict_untrusted`), so no text of
+    theirs reaches the comment or the checks. InputError for unreadable result files.
+    """
     cfg = load_config(config_path)
-    outcome = evaluate_paths(results, cfg, baseline or None)
     ctx = load_context()
+    untrusted = ctx.untrusted_results
+    outcome = evaluate_paths(results, cfg, baseline or None, untrusted=untrusted)
     url = details_url if details_url is not None else (cfg.report.details_url or ctx.run_url)
-    return PublishInputs(cfg, outcome, ctx, url)
+    return PublishInputs(cfg, outcome, ctx, url, untrusted)

@@ -93,6 +93,9 @@ class Pulls:
     def publish(self, *, branch: str, base: str, title: str, body: str, draft: bool, labels: Sequence[str],
                 existing: Any | None) -> Published:
         """Update *existing* ("updated" or "unchanged"), else open a pull request ("created"); label it."""
+        from ..masking import mask
+
+        title, body = mask(title), mask(body)  # no secret value is ever posted
         if existing is not None:
             changed = self.update(existing, title=title, body=body)
             self.label(existing, labels)

@@ -37,7 +37,8 @@ class PhaseContext:
     URL of its own); ``app_pid`` its process, for resource sampling;
     ``artifacts_dir`` where the phase may write screenshots, CSV and logs;
     ``allow_hosts`` hosts that may receive load or probe traffic besides the
-    configured ones; ``progress`` a callback for one-line progress messages.
+    configured ones (`run` gives loopback; ``base_url``'s host is not allowed
+    just for being the target); ``progress`` a callback for one-line progress messages.
     """
 
     artifacts_dir: Path

@@ -36,6 +36,8 @@ PHASES: tuple[PhaseEntry, ...] = (
                "Frontend gate: web vitals and accessibility in Chromium."),
     PhaseEntry("bundle", "echotune_ci.phases.bundle.phase:PHASE",
                "Bundle size of build output against a base."),
+    PhaseEntry("api", "echotune_ci.phases.api.phase:PHASE",
+               "API gate: the OpenAPI contract (schemathesis) and integration flows."),
 )
 
 PHASE_NAMES: tuple[str, ...] = tuple(p.name for p in PHASES)
@@ -47,7 +49,9 @@ def phase_settings(cfg: Config, phase: Phase[S]) -> S:
     if not isinstance(settings, phase.settings_type):
         raise TypeError(f"[{phase.name}] is a {type(settings).__name__}, the phase reads "
                         f"{phase.settings_type.__name__}")
-    return settings
+    # A section that reuses another one's values (the api phase reuses [load.login]) completes itself here.
+    from_config = getattr(settings, "from_config", None)
+    return from_config(cfg) if callable(from_config) else settings
 
 
 def get_phase(name: str) -> Phase[Any]:

@@ -191,6 +191,7 @@ def _detect_in(root: Path, folder: Path) -> AppSetup | None:
         app.decide("cwd", cwd, f"{cwd}/ holds the app (nothing runnable at the top)")
         app.requirements = [join(cwd, r) for r in app.requirements]
         app.pyproject = join(cwd, app.pyproject) if app.pyproject else ""
+        app.lockfiles = [join(cwd, r) for r in app.lockfiles]
         app.bundle_globs = [join(cwd, g) for g in app.bundle_globs]
         app.generated = [join(cwd, g) for g in app.generated]
     _services(app, ins)
@@ -507,27 +508,32 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
 
 
 def _python_audit(app: AppSetup, deps: PythonDeps) -> None:
+    """What the dependency audit reads: the lockfiles, else the install requirements file (its includes
+    followed), else the pyproject.toml's exact pins."""
+    if deps.locks:
+        app.lockfiles = list(deps.locks)
+        app.decide("audit", ", ".join(deps.locks), "the locked versions")
+        return
     files, unpinned = audit_files(deps)
+    names = ", ".join(unpinned[:5]) + (", ..." if len(unpinned) > 5 else "")
     if files:
         app.requirements = files
-        app.decide("audit", ", ".join(files), "every requirement pinned")
+        why = "unpinned lines listed" if unpinned else "every requirement pinned"
+        app.decide("audit", ", ".join(files), why)
+        if unpinned:
+            app.check(
+                "audit",
+                f"{deps.install} has unpinned lines ({names}): they are listed as not auditable and the "
+                "audit warns; pin them (pip-compile / uv pip compile)",
+            )
         return
-    names = ", ".join(unpinned[:5]) + (", ..." if len(unpinned) > 5 else "")
-    if deps.project_deps:
+    if deps.project_deps or deps.poetry:
         app.pyproject = "pyproject.toml"
-        app.decide("audit", "pyproject.toml", "[project] dependencies")
+        app.decide("audit", "pyproject.toml", "its exact pins (no lockfile)")
         app.check(
             "audit",
-            "pyproject.toml ranges are audited at the versions installed where echotune-ci runs; "
-            "export the lockfile to a pinned requirements file for an exact audit",
-        )
-    elif unpinned:
-        app.audit = False
-        app.decide("audit", "off", f"{deps.install} has unpinned lines ({names})")
-        app.check(
-            "audit",
-            f"{deps.install} has unpinned lines ({names}): they cannot be audited, so the audit is "
-            'off; pin them (pip-compile / uv pip compile) and add "audit" back to checks',
+            "only exact pins of pyproject.toml are audited, ranges are listed as not auditable; commit a "
+            "lockfile (uv lock, poetry lock, pdm lock) for an exact audit",
         )
 
 

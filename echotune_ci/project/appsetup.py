@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Keys a `# check:` note can stand above, in the order echotune.toml lists them.
-CHECK_KEYS = ("project", "setup", "build", "command", "port", "cwd", "ready_url", "env", "audit", "bundle")
+CHECK_KEYS = ("project", "setup", "build", "command", "port", "cwd", "ready_url", "env", "audit", "bundle",
+              "realtime")
 DEFAULT_PHASES = ("security", "frontend", "load")
 
 
@@ -64,6 +65,7 @@ class AppSetup:
     bundle_globs: list[str] = field(default_factory=list)
     requirements: list[str] = field(default_factory=list)
     pyproject: str = ""
+    lockfiles: list[str] = field(default_factory=list)  # Python lockfiles the audit reads
     audit: bool = True
     evidence: list[str] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
@@ -71,6 +73,8 @@ class AppSetup:
     looked_for: list[str] = field(default_factory=list)
     fallback: str = ""
     generated: list[str] = field(default_factory=list)
+    # [load.realtime] when the app has a WebSocket/Socket.IO dependency (project/realtime.py): protocol, path.
+    realtime: dict[str, str] = field(default_factory=dict)
 
     @property
     def serve_command(self) -> str:

@@ -139,7 +139,21 @@ def app_setup(root: Path, serve_command: str | None = None) -> AppSetup:
         app.checks.pop("command", None)
         app.checks.pop("port", None)
         app.decide("command", serve_command, "--serve-command")
+    _detect_realtime(root, app)
     return app
+
+
+def _detect_realtime(root: Path, app: AppSetup) -> None:
+    from .realtime import detect_realtime
+
+    found = detect_realtime(root / app.cwd)
+    if not found:
+        return
+    app.realtime = {"protocol": found["protocol"], "path": found["path"]}
+    app.decide("load.realtime", f"{found['protocol']} {found['path']}", found["source"])
+    if found["guess"]:
+        app.check("realtime", f"the WebSocket path {found['path']} is a guess: set the path your server "
+                              "upgrades")
 
 
 # ---------------------------------------------------------------------------- the ref to pin
@@ -193,7 +207,7 @@ def plan_files(root: Path, app: AppSetup, *, ref: str, repository: str = DEFAULT
                            "q": json.dumps, "checks": _security_checks(app), "notes": _notes(app),
                            "comment": _comment, "excludes": security_excludes(app), "printable": printable,
                            "working_directory": sub, "config_path": config,
-                           "ready_url": ready_url(app)}
+                           "ready_url": ready_url(app), "login_flow": _login_flow(root, app)}
     files = {
         config: _render("init/echotune.toml.j2", **ctx),
         ".github/workflows/echotune.yml": _render("init/workflow-gate.yml.j2", **ctx),
@@ -203,6 +217,13 @@ def plan_files(root: Path, app: AppSetup, *, ref: str, repository: str = DEFAULT
         files[".github/workflows/echotune-research.yml"] = _render("init/workflow-research.yml.j2", **ctx)
     _validate_config(files[config], root / "echotune.toml")
     return files
+
+
+def _login_flow(root: Path, app: AppSetup) -> dict[str, str]:
+    """The login and protected routes of the app's sources (a first [[api.flows]]), or {}."""
+    from .routes import detect_login_flow
+
+    return detect_login_flow(root / app.cwd)
 
 
 def security_excludes(app: AppSetup) -> dict[str, list[str]]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..phases.security.pymanifests import find_manifests, is_lockfile
 from .files import read_text
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -53,6 +54,7 @@ class PythonDeps:
     project_deps: bool = False
     poetry: bool = False
     lock: str = ""
+    locks: list[str] = field(default_factory=list)  # every Python lockfile, what the audit reads first
     setup_py: bool = False
 
     def has(self, *names: str) -> bool:
@@ -96,6 +98,7 @@ def read_python(folder: Path) -> PythonDeps:
     deps.lock = next(
         (n for n in ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock") if (folder / n).is_file()), ""
     )
+    deps.locks = [p.name for p in find_manifests(folder) if is_lockfile(p)]
     return deps
 
 
@@ -146,15 +149,15 @@ def _included(deps: PythonDeps, name: str, seen: frozenset[str] = frozenset()) -
 
 
 def audit_files(deps: PythonDeps) -> tuple[list[str], list[str]]:
-    """(requirements files to audit, unpinned names that keep the others out).
+    """(requirements file to audit, the names of its unpinned lines and of the files it includes).
 
-    The install file and what it includes, when every line is pinned.
+    The install file: the audit follows its -r/-c includes itself, as pip does, and lists the
+    unpinned lines as not auditable (they no longer keep the pinned ones out).
     """
     if not deps.install:
         return [], []
     chain = [f for f in _included(deps, deps.install) if f in deps.unpinned]
-    unpinned = [n for f in chain for n in deps.unpinned[f]]
-    return ([] if unpinned else chain), unpinned
+    return [deps.install], [n for f in chain for n in deps.unpinned[f]]
 
 
 def _pyproject(folder: Path, deps: PythonDeps) -> None:

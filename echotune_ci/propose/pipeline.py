@@ -27,11 +27,11 @@ from ..fsutil import read_json
 from ..results import Finding, Metric, PhaseResult, load_results
 from .documents import commit_message, pr_body
 from .fixers import Change, Checkout, npm_fixes, pin_fixes
-from .git import (Worktree, base_commit, current_branch, ensure_clean, fetch_commit, git, remote_branch_sha,
-                  repo_root, run_command, tree_of)
+from .git import (TestClone, Worktree, base_commit, current_branch, ensure_clean, fetch_commit, git,
+                  lifted_credentials, remote_branch_sha, repo_root, run_command, tree_of)
 from .host import HostFactory, PullRequestHost
 from .research_patches import brief_advice
-from .validate import Rejected, check_patch, git_apply_check
+from .validate import Rejected, check_changes, check_patch, commit_changes, git_apply_check, worktree_changes
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
@@ -189,22 +189,29 @@ def prepare(change: Change, run: _Run, wt: Worktree) -> tuple[str, str] | None:
     Raises Rejected with the reason a person needs.
     """
     settings = run.cfg.propose
-    files = check_patch(change.diff, wt.folder, settings)
+    check_patch(change.diff, wt.folder, settings)
     git_apply_check(change.diff, wt.folder)
     wt.apply(change.diff)
-    project_dir = wt.folder / project_prefix(run.cfg, run.root)
-    tests = None
-    if settings.test_command:
-        code, output = run_command(settings.test_command, project_dir, settings.test_timeout)
-        if code != 0:
-            last = " | ".join(line.strip() for line in output.strip().splitlines()[-3:] if line.strip())
-            raise Rejected(f"the project's tests fail with this change (exit {code}): {last[:300]}")
-        tests = {"command": settings.test_command, "status": "pass"}
+    # The path policy is decided on what git wrote, not on what the diff text spells (-p1, "//" ...).
+    files = check_changes(worktree_changes(wt.folder), wt.folder, settings)
     commit = wt.commit_all(commit_message(change), settings.author)
     if tree_of(run.root, commit) == tree_of(run.root, run.base_sha):
         return None
-    gates = run_gates(run.cfg, run.root, wt.folder, project_dir, settings.gates, settings.gate_timeout,
-                      run.before)
+    # What would be pushed, checked again on the commit itself.
+    check_changes(commit_changes(run.root, run.base_sha, commit), wt.folder, settings)
+    # The change's code runs in a clone with its own .git, never in the worktree: it cannot plant a hook or
+    # a config entry where the push (which holds the credentials) would find it, nor change the commit.
+    with TestClone(run.root, commit) as clone:
+        project_dir = clone.folder / project_prefix(run.cfg, run.root)
+        tests = None
+        if settings.test_command:
+            code, output = run_command(settings.test_command, project_dir, settings.test_timeout)
+            if code != 0:
+                last = " | ".join(line.strip() for line in output.strip().splitlines()[-3:] if line.strip())
+                raise Rejected(f"the project's tests fail with this change (exit {code}): {last[:300]}")
+            tests = {"command": settings.test_command, "status": "pass"}
+        gates = run_gates(run.cfg, run.root, clone.folder, project_dir, settings.gates, settings.gate_timeout,
+                          run.before)
     return commit, pr_body(change, files=files, gates=gates, tests=tests, base=run.base,
                            max_bytes=settings.max_patch_bytes)
 
@@ -270,12 +277,20 @@ def propose(cfg: Config, options: ProposeOptions,
     remote; InputError for a dirty checkout, a missing base or bad inputs.
     """
     started = time.monotonic()
-    settings = cfg.propose
-    result = PhaseResult(phase="propose")
     if not options.dry_run and not options.repo:
         raise ConfigError("--repo OWNER/NAME is required (or set GITHUB_REPOSITORY), unless --dry-run")
     root = repo_root((options.repo_dir or cfg.root).resolve())
     ensure_clean(root)
+    # The change's tests must not reach the push token that actions/checkout left in .git/config.
+    with lifted_credentials(root):
+        return _propose(cfg, options, host, root, started)
+
+
+def _propose(cfg: Config, options: ProposeOptions, host: HostFactory | None, root: Path,
+             started: float) -> tuple[PhaseResult, list[Outcome]]:
+    """:func:`propose` once the repository's credentials are lifted."""
+    settings = cfg.propose
+    result = PhaseResult(phase="propose")
     if git("remote", "get-url", settings.remote, cwd=root, check=False).returncode != 0:
         raise ConfigError(f"{root}: no git remote {settings.remote!r} ([propose] remote)")
     base = settings.base or current_branch(root)

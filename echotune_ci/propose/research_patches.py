@@ -2,7 +2,9 @@
 
 The prompt carries the finding and an excerpt of the file it points at. The
 answer is untrusted: only a unified diff is taken from it, and that diff goes
-through every check in :mod:`echotune_ci.propose.validate` before anything is applied.
+through every check in :mod:`echotune_ci.propose.validate` before anything is
+committed: the checks of its text, then the path policy on the paths ``git
+apply`` really touched in a throw-away worktree (which is what decides).
 """
 
 from __future__ import annotations

@@ -8,16 +8,29 @@ from ..config.schema import item, seconds, setting
 from ..phases.registry import PHASE_NAMES
 from ..results.model import SEVERITIES
 
-# Paths a proposed change may not touch unless listed in allow_paths: CI
-# definitions (a change there runs with the repository's secrets) and files
-# that usually hold secrets.
+# Paths a proposed change may not touch unless listed in allow_paths, in .gitignore syntax (a
+# pattern without a slash matches at any depth, "dir/" a folder and all below it). CI and hook
+# definitions run with the repository's secrets or on every developer's machine; .gitattributes and
+# .gitmodules change what git itself does (filters, submodule URLs); the rest usually holds secrets.
 PROTECTED_PATHS = (
-    ".github/workflows/**", ".github/actions/**", ".github/CODEOWNERS", ".gitlab-ci.yml", ".circleci/**",
-    ".travis.yml", "Jenkinsfile", "azure-pipelines.yml", "bitbucket-pipelines.yml", ".ci/**",
-    ".pre-commit-config.yaml", ".gitmodules", ".gitattributes",
-    ".env", ".env.*", "**/.env", "**/.env.*", "*.pem", "**/*.pem", "*.key", "**/*.key", "**/id_rsa*",
-    "**/id_ed25519*", "**/.npmrc", "**/.pypirc", "**/.netrc", "**/secrets.*", "**/credentials*",
+    ".git/", ".github/", "CODEOWNERS", ".gitattributes", ".gitmodules",
+    ".gitlab-ci.yml", ".gitlab/", ".circleci/", ".buildkite/", ".travis.yml", "Jenkinsfile",
+    "azure-pipelines.yml", ".azure-pipelines/", "bitbucket-pipelines.yml", ".drone.yml", ".woodpecker.yml",
+    ".woodpecker/", "appveyor.yml", ".appveyor.yml", ".cirrus.yml", ".semaphore/", ".teamcity/", ".ci/",
+    ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", ".husky/", ".githooks/", ".hooks/", "lefthook.yml",
+    ".lefthook.yml", "lefthook-local.yml",
+    ".env", ".env.*", "*.pem", "*.key", "id_rsa*", "id_ed25519*", ".npmrc", ".yarnrc.yml", ".pypirc",
+    ".netrc", "secrets.*", "credentials*",
 )
+
+
+def _patterns(value: tuple[str, ...]) -> str | None:
+    """Every pattern is one .gitignore line that selects something (negation goes to allow_paths)."""
+    for pattern in value:
+        if not pattern.strip() or pattern.startswith(("!", "#")):
+            return (f"must hold .gitignore-style patterns that select paths, got {pattern!r} "
+                    "(list exceptions in [propose] allow_paths instead of '!')")
+    return None
 
 
 def _branch_prefix(value: str) -> str | None:
@@ -49,8 +62,14 @@ class ProposeSettings:
     context_lines: int = setting(40, min=0, max=400, doc="Lines of file excerpt around a finding.")
     max_patch_bytes: int = setting(64 * 1024, min=1, doc="Largest diff accepted.")
     max_files: int = setting(20, min=1, doc="Most files one change may touch.")
-    protected_paths: tuple[str, ...] = setting(PROTECTED_PATHS, doc="Globs a change may not touch.")
-    allow_paths: tuple[str, ...] = setting((), doc="Globs that may be changed despite protected_paths.")
+    protected_paths: tuple[str, ...] = setting(PROTECTED_PATHS, check=_patterns,
+                                               doc=".gitignore-style patterns of paths a change may "
+                                                   "not touch (compared case-insensitively).")
+    allow_paths: tuple[str, ...] = setting((), check=_patterns,
+                                           doc="Patterns that may be changed despite protected_paths.")
+    allow_executable: bool = setting(False, doc="Let a change set or clear a file's executable bit.")
+    allow_symlinks: bool = setting(False, doc="Let a change add or retarget a symbolic link (it must still "
+                                              "point inside the repository, at no protected path).")
     test_command: str = setting("", doc="Shell command run on the proposal branch; a change that fails it is "
                                         "rejected.")
     test_timeout: float = setting(600.0, parse=seconds, min=1, doc="Longest the test command may take.")

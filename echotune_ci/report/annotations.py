@@ -1,5 +1,11 @@
 """GitHub workflow-command annotations (``::error file=…,line=…::message``).
 
+Every field (message, title, path) is untrusted: control characters,
+terminal escape sequences and bidi overrides are removed
+(:func:`~echotune_ci.report.escape.clean_text`), then the runner's own
+escaping is applied (``%``, CR, LF in data; also ``:`` and ``,`` in
+properties), so a field can neither end the command nor start another line.
+
 GitHub shows at most 10 error and 10 warning annotations per step and 50 per
 job; the rest are dropped silently. We keep the most severe within the caps
 and end with a notice saying how many more the report holds.
@@ -7,17 +13,19 @@ and end with a notice saying how many more the report holds.
 
 from ..gate import GateOutcome
 from ..results import PhaseResult, severity_rank
+from .escape import clean_text
 from .render import render
 
 MAX_PER_LEVEL = 10
 
 
 def _escape_data(text: str) -> str:
+    text = clean_text(text, keep_newlines=True)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    return _escape_data(clean_text(text)).replace(":", "%3A").replace(",", "%2C")
 
 
 def _command(level: str, message: str, *, title: str, path: str | None = None,

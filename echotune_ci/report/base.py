@@ -19,13 +19,15 @@ GITHUB_COMMENT_LIMIT = 65_536
 class ReportInput:
     """Everything a renderer may use: the gate's outcome (whose ``results`` are the results as
     the gate sees them), the report title, the link to the full report, the largest comment
-    (characters) and the most annotations per level."""
+    (characters), the most annotations per level and whether the results came from an untrusted
+    run (restricted to numbers by :func:`~echotune_ci.report.untrusted.restrict_untrusted`)."""
 
     outcome: GateOutcome
     title: str = "EchoTune CI"
     details_url: str = ""
     max_chars: int = GITHUB_COMMENT_LIMIT
     max_annotations: int = 10
+    untrusted: bool = False
 
 
 class ReportFormat(Protocol):

@@ -32,14 +32,14 @@ def _markdown(report: ReportInput) -> str:
     from .markdown import render_comment
 
     return render_comment(report.outcome.results, outcome=report.outcome, details_url=report.details_url,
-                          title=report.title, max_chars=report.max_chars)
+                          title=report.title, max_chars=report.max_chars, untrusted=report.untrusted)
 
 
 def _summary(report: ReportInput) -> str:
     from .markdown import render_summary
 
     return render_summary(report.outcome.results, outcome=report.outcome, details_url=report.details_url,
-                          title=report.title)
+                          title=report.title, untrusted=report.untrusted)
 
 
 def _json(report: ReportInput) -> str:

@@ -6,36 +6,25 @@ relative to the results folder, hence the ``../`` prefix.
 
 from __future__ import annotations
 
-import posixpath
-
 import jinja2
 
 from .. import __version__
 from ..gate import GateOutcome
 from ..results import PhaseResult, now_iso
-from .render import environment
-
-_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg")
-
-
-def _href(path: str) -> str:
-    if "://" in path or path.startswith("/"):
-        return path if "://" in path else "file://" + path
-    return posixpath.join("..", path)
-
-
-def _is_image(path: str) -> bool:
-    return str(path).lower().endswith(_IMAGE_SUFFIXES)
+from .layout import Places, collect_warnings
+from .render import report_environment
 
 
 def render_html(results: list[PhaseResult], outcome: GateOutcome | None = None, *,
-                title: str = "EchoTune CI") -> str:
-    """The HTML report of *results* (every value escaped; only http(s) and relative links)."""
-    env = environment(autoescape=True)
-    env.filters.update(artifact_href=_href, basename=posixpath.basename)
-    env.tests["match_image"] = _is_image
+                title: str = "EchoTune CI", roots: tuple[str, ...] | None = None) -> str:
+    """The HTML report of *results*: every value HTML-escaped with control characters and bidi overrides
+    removed; links and images only http(s) or relative (``url`` and ``artifact_href`` filters of
+    :func:`~echotune_ci.report.render.report_environment`). The Warnings of the PR comment, all of
+    them, come first; places are shown relative to the app and *roots* (:class:`~.layout.Places`)."""
+    env = report_environment("html")
     failing = [c for c in outcome.checks if c.status in ("fail", "error")] if outcome else []
     status = outcome.status if outcome else "pass"
+    places = Places.of(results, roots)
     template: jinja2.Template = env.get_template("report.html.j2")
     return template.render(results=results, failing=failing, status=status, title=title, version=__version__,
-                           generated_at=now_iso())
+                           generated_at=now_iso(), places=places, warnings=collect_warnings(results, places))

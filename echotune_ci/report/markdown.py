@@ -9,17 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
+
 from .. import __version__
 from ..compare import Comparison
 from ..gate import GateOutcome
 from ..results import Metric, PhaseResult, worst_status
 from .base import GITHUB_COMMENT_LIMIT
+from .layout import Places, collect_warnings, finding_rows
 from .render import render, severity_counts
+from .untrusted import UNTRUSTED_NOTE
 
 COMMENT_MARKER = "<!-- echotune-ci:report -->"
 # Detail levels tried in order until the comment fits.
 DETAIL_LEVELS = ("full", "compact", "minimal")
 FINDINGS_SHOWN = {"full": 50, "compact": 15, "minimal": 0}
+# Lines of the comment's Warnings section (every detail level); the job summary lists them all.
+WARNINGS_SHOWN = 8
+# A note longer than this is cut in the comment (an audit's list of 190 package names is not a note).
+NOTE_CHARS = 300
 
 
 def _budgeted(results: list[PhaseResult]) -> list[tuple[PhaseResult, Metric]]:
@@ -37,6 +45,19 @@ def _tool_versions(results: list[PhaseResult]) -> dict[str, str]:
     return tools
 
 
+def _notes(results: list[PhaseResult], places: Places,
+           warned: set[tuple[str, str]]) -> list[tuple[PhaseResult, list[str]]]:
+    """Each phase with notes and its notes as shown: places relative, those that became a warning left
+    out (a Warnings line says it already, whole: a note cut in the Warnings stays here)."""
+    out = []
+    for r in results:
+        shown = (places.text(note) for note in r.notes)
+        notes = [n for n in shown if (r.phase, " ".join(n.split())) not in warned]
+        if notes:
+            out.append((r, notes))
+    return out
+
+
 def _context(
     results: list[PhaseResult],
     outcome: GateOutcome | None,
@@ -44,13 +65,24 @@ def _context(
     details_url: str,
     title: str,
     detail: str,
+    untrusted: bool = False,
+    roots: tuple[str, ...] | None = None,
+    summary: bool = False,
 ) -> dict[str, Any]:
     comps = comparisons if comparisons is not None else (outcome.comparisons if outcome else [])
     failing = [c for c in outcome.checks if c.status in ("fail", "error")] if outcome else []
     status = outcome.status if outcome else worst_status(r.status for r in results)
     budgeted = _budgeted(results)
     tools = _tool_versions(results)
+    places = Places.of(results, roots)
+    warnings = collect_warnings(results, places)
     return {
+        "places": places,
+        "warnings": warnings,
+        "warnings_shown": len(warnings) if summary else _warning_lines(len(warnings)),
+        "phase_notes": _notes(results, places, {(w.phase, w.text) for w in warnings}),
+        "phase_rows": [(r, finding_rows(r.findings, places)) for r in results if r.findings],
+        "note_chars": NOTE_CHARS if not summary else 1_000_000,
         "budgeted": budgeted,
         "tool_versions": tools,
         "results": results,
@@ -65,7 +97,14 @@ def _context(
         "detail": detail,
         "findings_shown": FINDINGS_SHOWN[detail],
         "version": __version__,
+        "untrusted_note": UNTRUSTED_NOTE if untrusted else "",
     }
+
+
+def _warning_lines(total: int) -> int:
+    """How many warnings the comment lists: all up to WARNINGS_SHOWN, else one line less for "…and N
+    more"."""
+    return total if total <= WARNINGS_SHOWN else WARNINGS_SHOWN - 1
 
 
 def render_comment(
@@ -76,17 +115,25 @@ def render_comment(
     details_url: str = "",
     title: str = "EchoTune CI",
     max_chars: int = GITHUB_COMMENT_LIMIT,
+    untrusted: bool = False,
+    roots: tuple[str, ...] | None = None,
 ) -> str:
-    """The sticky PR comment (starts with COMMENT_MARKER), never over max_chars."""
+    """The sticky PR comment (starts with COMMENT_MARKER), never over max_chars; *untrusted* says the
+    results came from an untrusted run.
+
+    Detail decreases (DETAIL_LEVELS) until it fits; the Warnings section is
+    kept at every level, even when the last resort cuts the body. *roots* are
+    the folders whose files are shown relative (default
+    :func:`~echotune_ci.report.layout.local_roots`).
+    """
     body = ""
+    context: dict[str, Any] = {}
     for detail in DETAIL_LEVELS:
-        body = render(
-            "comment.md.j2", marker=COMMENT_MARKER, summary=False,
-            **_context(results, outcome, comparisons, details_url, title, detail),
-        )
+        context = _context(results, outcome, comparisons, details_url, title, detail, untrusted, roots)
+        body = render("comment.md.j2", marker=Markup(COMMENT_MARKER), summary=False, **context)
         if len(body) <= max_chars:
             return body
-    return truncate(body, max_chars, details_url)
+    return truncate(body, max_chars, details_url, keep=render("comment_warnings.md.j2", **context))
 
 
 def render_summary(
@@ -96,26 +143,50 @@ def render_summary(
     comparisons: list[Comparison] | None = None,
     details_url: str = "",
     title: str = "EchoTune CI",
+    untrusted: bool = False,
+    roots: tuple[str, ...] | None = None,
 ) -> str:
-    """The job summary: the same report without the marker, with all details."""
+    """The job summary: the same report without the marker, with all details and every warning."""
     return render(
         "comment.md.j2", marker="", summary=True,
-        **_context(results, outcome, comparisons, details_url, title, "full")
+        **_context(results, outcome, comparisons, details_url, title, "full", untrusted, roots, summary=True)
     )
 
 
-def truncate(body: str, max_chars: int, details_url: str = "") -> str:
+def _cut_at_line(body: str, limit: int) -> str:
+    cut = body.rfind("\n", 0, limit)
+    return body[: cut if cut > 0 else limit]
+
+
+def truncate(body: str, max_chars: int, details_url: str = "", keep: str = "") -> str:
     """Cut *body* at a line boundary to fit *max_chars* with a note linking *details_url*; open <details> are
-    closed."""
+    closed. *keep* (a block of *body*: the Warnings) stays whole: where it was when that is inside what
+    is kept, else right under the heading; it is dropped only when it alone does not fit."""
     note = render("truncated.md.j2", details_url=details_url, total=len(body))
-    keep = max_chars - len(note) - 1
-    if keep <= 0:
+    block = keep if keep and keep.strip() and keep in body else ""
+    if block and max_chars - len(note) - len(block) - 2 <= 0:
+        block = ""
+    pos = body.index(block) if block else 0
+    rest = body[:pos] + body[pos + len(block):] if block else body
+    room = max_chars - len(note) - 1 - (len(block) + 1 if block else 0)
+    if room <= 0:
         return note[:max_chars]
-    cut = body.rfind("\n", 0, keep)
-    head = body[: cut if cut > 0 else keep]
+    head = _cut_at_line(rest, room)
     # An unclosed <details> would swallow the note.
     opened = head.count("<details>") - head.count("</details>")
     closing = "\n</details>" * max(opened, 0)
-    if len(head) + len(closing) + 1 + len(note) > max_chars:
-        head = head[: max_chars - len(closing) - len(note) - 1]
+    if len(head) + len(closing) + 1 + len(note) + (len(block) + 1 if block else 0) > max_chars:
+        head = head[: max_chars - len(closing) - len(note) - 1 - (len(block) + 1 if block else 0)]
+    if block:
+        at = pos if pos <= len(head) else _after_heading(head)
+        head = head[:at] + ("" if at == pos else "\n") + block + head[at:]
     return head + closing + "\n" + note
+
+
+def _after_heading(text: str) -> int:
+    """Where the line after the comment's "## " heading starts (0 without one)."""
+    start = text.find("## ")
+    if start < 0:
+        return 0
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end + 1

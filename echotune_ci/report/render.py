@@ -6,11 +6,13 @@ Renderers only format what phases measured; they never measure.
 from __future__ import annotations
 
 import functools
-import re
-from collections.abc import Iterable
+import posixpath
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import jinja2
+import markupsafe
+from markupsafe import Markup
 
 from ..results import SEVERITIES, Metric, PhaseResult, severity_rank
 from ..results.units import fmt_budget, fmt_bytes, fmt_metric, fmt_number
@@ -18,29 +20,19 @@ from ..results.units import fmt_budget, fmt_bytes, fmt_metric, fmt_number
 STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "💥"}
 STATUS_WORD = {"pass": "pass", "warn": "warn", "fail": "FAIL", "error": "ERROR"}
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
-_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
-_ISSUE_REF = re.compile(r"#(?=\d)")
-
 
 def md_escape(text: Any) -> str:
-    """Make untrusted text inert in GitHub markdown.
+    """Make untrusted text inert in GitHub markdown (one line; see :func:`.escape.md_text`)."""
+    from .escape import md_text
 
-    Escapes markdown syntax and breaks @mentions and #123 references with a
-    zero-width space (a backslash does not stop a mention on GitHub).
-    """
-    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = _MD_SPECIAL.sub(r"\\\1", s)
-    s = _MENTION.sub("@\u200b", s)
-    s = _ISSUE_REF.sub("#\u200b", s)
-    return s.replace("\r", " ").replace("\n", " ")
+    return md_text(text)
 
 
 def md_code(text: Any) -> str:
-    """Inline code that survives backticks inside the text."""
-    s = str(text).replace("\n", " ")
-    fence = "``" if "`" in s else "`"
-    return f"{fence} {s} {fence}" if fence == "``" else f"`{s}`"
+    """Inline code that survives backticks inside the text (see :func:`.escape.md_code`)."""
+    from .escape import md_code as code
+
+    return str(code(text))
 
 
 def fmt_delta(m: Metric) -> str:
@@ -80,22 +72,8 @@ def severity_counts(results: Iterable[PhaseResult]) -> dict[str, int]:
     return counts
 
 
-@functools.lru_cache(maxsize=2)
-def environment(autoescape: bool = False) -> jinja2.Environment:
-    """The shared environment; ``autoescape=True`` for HTML templates."""
-    # Markdown and text templates are not HTML: untrusted text in them goes
-    # through the md/code filters instead of HTML autoescaping.
-    env = jinja2.Environment(  # nosec B701
-        loader=jinja2.PackageLoader("echotune_ci.templates", ""),
-        autoescape=autoescape,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
+def _common_filters(env: jinja2.Environment) -> None:
     env.filters.update(
-        md=md_escape,
-        code=md_code,
         num=fmt_number,
         bytes=fmt_bytes,
         metric=fmt_metric,
@@ -107,12 +85,116 @@ def environment(autoescape: bool = False) -> jinja2.Environment:
         where=finding_where,
     )
     env.globals.update(STATUS_ICON=STATUS_ICON)
+
+
+@functools.lru_cache(maxsize=2)
+def environment(autoescape: bool = False) -> jinja2.Environment:
+    """The plain environment for generated files (echotune.toml, workflows, commit messages, prompts):
+    nothing is escaped unless a template asks (``| md``, ``| code``). Reports use
+    :func:`report_environment`."""
+    env = jinja2.Environment(  # nosec B701 - TOML/YAML/text, not HTML; reports use report_environment
+        loader=jinja2.PackageLoader("echotune_ci.templates", ""),
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    _common_filters(env)
+    from . import escape
+
+    env.filters.update(md=md_escape, code=md_code, md_link=escape.md_link, md_image=escape.md_image,
+                       url=escape.html_url)
     return env
 
 
+REPORT_KINDS = ("markdown", "html", "text")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg")
+
+
+class _ReportTemplate(jinja2.Template):
+    """A template whose output has no line the Actions runner would run as a workflow command
+    (reports are printed to CI logs: ``report --format html``, ``history show``, ``gate``)."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        """The rendered text with workflow-command lines neutralised (:func:`.escape.neutralise_commands`)."""
+        from .escape import neutralise_commands
+
+        return neutralise_commands(super().render(*args, **kwargs))
+
+
+def _finalizer(escape_text: Callable[[Any], str]) -> Callable[[Any], Any]:
+    def finalize(value: Any) -> Any:
+        # Markup comes only from our filters and macros, which escaped what they wrap.
+        if hasattr(value, "__html__"):
+            return value
+        return Markup(escape_text(value))
+
+    return finalize
+
+
+@functools.lru_cache(maxsize=len(REPORT_KINDS))
+def report_environment(kind: str) -> jinja2.Environment:
+    """The environment of one report kind, where every ``{{ value }}`` is escaped for that kind.
+
+    *kind* is ``markdown`` (comment, job summary, check-run summary,
+    frontend.md: :func:`.escape.md_text`), ``html`` (HTML escaping with
+    control characters removed; ``url`` and ``artifact_href`` check link
+    schemes) or ``text`` (terminal, annotations, check titles:
+    :func:`.escape.term_text`). Autoescaping is on in all three, so macros
+    return markup and a value is escaped exactly once: ``finalize`` escapes it
+    for the kind and marks it safe; filters that build markup (``code``,
+    ``md_link``, ``md_image``, ``md``) return Markup. ValueError for another
+    kind.
+    """
+    from . import escape
+
+    if kind not in REPORT_KINDS:
+        raise ValueError(f"unknown report kind {kind!r} (expected one of {', '.join(REPORT_KINDS)})")
+    finalize = {
+        "markdown": escape.md_text,
+        "html": lambda v: str(markupsafe.escape(escape.clean_text(v, keep_newlines=True))),
+        "text": escape.term_text,
+    }[kind]
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("echotune_ci.templates", ""),
+        autoescape=True,
+        finalize=_finalizer(finalize),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.template_class = _ReportTemplate
+    _common_filters(env)
+    env.filters.update(
+        md=lambda s: Markup(escape.md_text(s)),
+        in_html=escape.md_in_html,
+        code=escape.md_code,
+        md_link=escape.md_link,
+        md_image=escape.md_image,
+        url=escape.html_url,
+        artifact_href=escape.artifact_href,
+        basename=lambda p: posixpath.basename(str(p)),
+    )
+    env.tests["match_image"] = lambda p: str(p).lower().endswith(IMAGE_SUFFIXES)
+    return env
+
+
+def template_kind(template: str) -> str:
+    """The report kind of a template from its name: ``*.md.j2`` markdown, ``*.html.j2`` html, else text."""
+    if template.endswith(".md.j2"):
+        return "markdown"
+    if template.endswith(".html.j2"):
+        return "html"
+    return "text"
+
+
 def render(template: str, **context: Any) -> str:
-    """Render template *template* (templates/) with *context*; StrictUndefined catches a missing value."""
-    return environment().get_template(template).render(**context)
+    """Render report template *template* (templates/) with *context*, every value escaped for the
+    template's kind (:func:`template_kind`); no line of the result can run as a workflow command.
+    StrictUndefined catches a missing value."""
+    return report_environment(template_kind(template)).get_template(template).render(**context)
 
 
 def render_text(results: list[PhaseResult]) -> str:

@@ -6,7 +6,9 @@ without one (a header or auth probe, a package in the environment) points at
 ``fallback_uri`` (the config file by default) and keeps its URL or endpoint
 as a logical location. ``partialFingerprints`` carries our line-independent
 fingerprint, so alerts survive moved code just like baselines do. Only what
-phases put in findings is written: secrets arrive masked.
+phases put in findings is written: secrets arrive masked. Every string is
+cleaned of control characters and bidi overrides, and ``helpUri`` is kept only
+for http(s) URLs (:mod:`~echotune_ci.report.escape`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..results import Finding, PhaseResult
+from .escape import clean_tree, safe_url
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -56,7 +59,8 @@ def _rule(rule_id: str, f: Finding, phase: str) -> dict[str, Any]:
     rule: dict[str, Any] = {
         "id": rule_id,
         "name": rule_id.replace("/", "_").replace(".", "_").replace("-", "_"),
-        "shortDescription": {"text": _first_line(f.message)},
+        # a finding may say what its rule is about (its message names one instance)
+        "shortDescription": {"text": _first_line(str(f.properties.get("rule_description") or f.message))},
         "defaultConfiguration": {"level": LEVEL[f.severity]},
         "properties": {
             "tags": tags,
@@ -65,9 +69,10 @@ def _rule(rule_id: str, f: Finding, phase: str) -> dict[str, Any]:
             "precision": "high" if f.properties.get("confidence") in (None, "high") else "medium",
         },
     }
-    if f.help_url:
-        rule["helpUri"] = f.help_url
-        rule["help"] = {"text": f"See {f.help_url}"}
+    help_url = safe_url(f.help_url) if f.help_url else ""
+    if help_url:  # only http(s): code scanning shows it as a link
+        rule["helpUri"] = help_url
+        rule["help"] = {"text": f"See {help_url}"}
     return rule
 
 
@@ -126,7 +131,8 @@ def to_sarif(results: Iterable[PhaseResult], *, fallback_uri: str = "echotune.to
             {"level": "error", "message": {"text": f"{r.phase}: {e}"}} for r in results for e in r.errors
         ],
     }]
-    return {
+    # Every string (keys too) without control characters or bidi overrides: code scanning shows them.
+    return clean_tree({
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
         "runs": [{
@@ -144,4 +150,4 @@ def to_sarif(results: Iterable[PhaseResult], *, fallback_uri: str = "echotune.to
             "results": sarif_results,
             "columnKind": "unicodeCodePoints",
         }],
-    }
+    })

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..fsutil import write_json_atomic
-from .providers import Answer
+from ..fsutil import read_input_bytes, write_json_atomic
+from .providers import Answer, clean_citations
 
 CACHE_FORMAT = 1
 
@@ -43,13 +43,15 @@ class AnswerCache:
     def get(self, key: str) -> tuple[Answer, float] | None:
         """The answer and its age in seconds, or None when missing, expired or unreadable."""
         try:
-            data: dict[str, Any] = json.loads(self._path(key).read_text(encoding="utf-8"))
+            # A regular file only (a FIFO planted in a restored cache would block for ever).
+            data: dict[str, Any] = json.loads(read_input_bytes(self._path(key)).decode("utf-8"))
             stored_at = float(data["stored_at"])
-            answer = Answer.from_dict(data["answer"])
-        except (OSError, ValueError, KeyError, TypeError):
+            # A restored cache is no more trusted than the provider: its citations are checked again.
+            answer = clean_citations(Answer.from_dict(data["answer"]))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None
         age = self._clock() - stored_at
-        if age < 0 or age > self.ttl_s:
+        if not 0 <= age <= self.ttl_s:  # also refuses a NaN "stored_at" (every comparison false)
             return None
         return answer, age
 

@@ -6,7 +6,10 @@ OpenAI-compatible server (OpenAI, llama.cpp, Ollama, vLLM) answers without
 them. Retries (:mod:`echotune_ci.net.retry`) cover 429, 5xx, timeouts and
 answers that are not the JSON we expect, with exponential backoff that
 honours ``Retry-After``. The key is sent only in the Authorization header and
-never appears in an error message.
+never appears in an error message: it is registered with
+:mod:`echotune_ci.masking` as soon as it is read, and a provider's error text
+is quoted only after header-like parts (``Authorization: ...``, ``Bearer ...``,
+``x-api-key ...``) are cut out of it, since some servers echo the request.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ..errors import ConfigError
+from ..masking import mask, register
 from ..net.retry import Retry, RetryPolicy, parse_retry_after, with_retries
 from .settings import ResearchSettings
 
@@ -95,6 +99,7 @@ def find_api_key(settings: ResearchSettings, environ: Mapping[str, str] | None =
         names = ("ECHOTUNE_RESEARCH_API_KEY", "OPENAI_API_KEY")
     for name in names:
         if env.get(name):
+            register(env[name])
             return env[name]
     if settings.provider == "openai" and urlsplit(settings.base_url).hostname in _LOOPBACK:
         return None
@@ -171,10 +176,14 @@ class ChatClient:
         self._policy = RetryPolicy(max_attempts=settings.retries + 1, backoff=_BACKOFF_S,
                                    max_backoff=_MAX_BACKOFF_S, max_wait=settings.max_retry_wait, sleep=sleep)
         headers = {"Accept": "application/json", "User-Agent": "echotune-ci"}
+        register(api_key)
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-        self._client = httpx.Client(
-            base_url=settings.base_url,
+        from ..net import loopback
+
+        # A local server (llama.cpp, Ollama) gets the key directly, never through HTTP_PROXY.
+        self._client = loopback.client(
+            settings.base_url,
             headers=headers,
             timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
             follow_redirects=False,
@@ -258,12 +267,27 @@ def _tries(attempts: int) -> str:
     return f" after {attempts} attempts" if attempts > 1 else ""
 
 
+# What a server echoing the request puts in its error text: a header line or a credential.
+_ECHOED = re.compile(
+    r"(?i)\b(authorization|proxy-authorization|x-api-key|api[-_]?key|cookie|bearer|basic)\b"
+    r"(\W{0,4})(?:(?:bearer|basic|token)\s+)?[^\s,;\"'}\])]+")
+
+
+def without_credentials(text: str) -> str:
+    """*text* with header-like credentials (``Authorization: Bearer X``, ``x-api-key=X``) replaced by
+    ``***`` and every registered secret masked: what a provider's error text may be quoted as."""
+    return mask(_ECHOED.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text))
+
+
 def _error_text(response: Any) -> str:
-    """The provider's own error message, short; never echoes request headers."""
+    """The provider's own error message, short, without credentials; never the request headers."""
     try:
         data = response.json()
         error = data.get("error")
         message = error.get("message") if isinstance(error, dict) else error
     except (ValueError, AttributeError):
         message = None
-    return f" ({str(message)[:200]})" if message else ""
+    if not message:
+        return ""
+    text = without_credentials(" ".join(str(message).split()))
+    return f" ({text[:200]})"

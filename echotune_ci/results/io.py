@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -12,7 +12,10 @@ from typing import Any
 from ..errors import InputError
 from ..fsutil import read_json
 from .merge import merge_results
-from .model import SCHEMA_VERSION, PhaseResult
+from .model import SCHEMA_VERSION, PhaseResult, number_problem
+
+# Longest line or column a finding may name (a source file of a billion lines is no source file).
+MAX_LINE = 10**9
 
 
 def schema() -> dict[str, Any]:
@@ -30,12 +33,49 @@ def _validator() -> Any:
 
 
 def validate(data: Any, where: str) -> None:
-    """Raise InputError naming *where* and the first schema violation of *data*."""
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    """Raise InputError naming *where* and the first problem of *data*: a schema violation, or a
+    number no measurement can have (see :func:`number_problems`)."""
+    try:
+        errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    except RecursionError:
+        raise InputError(f"{where}: not an EchoTune result file (nested too deeply)") from None
     if errors:
         err = errors[0]
         at = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise InputError(f"{where}: not an EchoTune result file (at {at}: {err.message})")
+        raise InputError(f"{where}: not an EchoTune result file (at {at}: {_short(err.message)})")
+    for at, problem in number_problems(data):
+        raise InputError(f"{where}: impossible number at {at}: {problem}")
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def number_problems(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(JSON path, problem) for each number of a schema-valid result that cannot be what it claims:
+    not finite, beyond ±1e15, or out of its metric's range (a negative p95, an error rate of -50 %
+    or 150 %); also a duration or a line number that is too large. The first one is the error."""
+    duration = data.get("duration_s", 0)
+    if number_problem(duration, "duration_s", "s"):
+        yield "duration_s", f"{_shown(duration)} {number_problem(duration, 'duration_s', 's')}"
+    for i, m in enumerate(data.get("metrics", [])):
+        fields = [(k, m.get(k)) for k in ("value", "budget", "baseline")]
+        fields += [(f"samples/{j}", v) for j, v in enumerate(m.get("samples", []))]
+        for key, value in fields:
+            problem = None if value is None else number_problem(value, m["name"], m.get("unit", ""))
+            if problem:
+                yield f"metrics/{i}/{key}", f"{m['name']} = {_shown(value)} {problem}"
+    for i, f in enumerate(data.get("findings", [])):
+        for key in ("line", "column"):
+            value = (f.get("location") or {}).get(key)
+            if isinstance(value, int) and value > MAX_LINE:
+                yield f"findings/{i}/location/{key}", f"{_shown(value)} is too large"
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:20]}… ({len(text)} characters)"
 
 
 def load_result(path: str | Path) -> PhaseResult:

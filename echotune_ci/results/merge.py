@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable
 
@@ -22,7 +23,8 @@ def merge_results(results: Iterable[PhaseResult]) -> list[PhaseResult]:
 
 
 def _merge_metric(have: Metric, m: Metric) -> None:
-    have.samples.extend(m.samples)
+    # Only numbers pool: a null or NaN sample (never in a validated file) must not poison the median.
+    have.samples[:] = [s for s in (*have.samples, *m.samples) if _is_number(s)]
     if have.value is None or m.value is None:
         have.value = None
     elif have.samples:
@@ -31,6 +33,10 @@ def _merge_metric(have: Metric, m: Metric) -> None:
         worse = max if m.better == "lower" else min
         have.value = worse(have.value, m.value)
     have.evaluate()
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _merge_group(phase: str, group: list[PhaseResult]) -> PhaseResult:
@@ -47,6 +53,7 @@ def _merge_group(phase: str, group: list[PhaseResult]) -> PhaseResult:
         out.artifacts.extend(a for a in r.artifacts if a not in out.artifacts)
         out.errors.extend(r.errors)
         out.notes.extend(n for n in r.notes if n not in out.notes)
+        out.warnings.extend(w for w in r.warnings if w not in out.warnings)
         for m in r.metrics:
             if m.key in metrics:
                 _merge_metric(metrics[m.key], m)

@@ -61,10 +61,67 @@ def now_iso() -> str:
 
 
 def within_budget(value: float, budget: float, better: str) -> bool:
-    """Budgets are inclusive limits: ``lower`` passes at value <= budget."""
+    """Budgets are inclusive limits: ``lower`` passes at value <= budget. A value or budget that is
+    not a finite number never passes (NaN compares false both ways, so test it)."""
+    if not (math.isfinite(value) and math.isfinite(budget)):
+        return False
     if better == "lower":
         return value <= budget
     return value >= budget
+
+
+# Largest magnitude of any number in a result: beyond it a value is a forgery or a bug, not a measurement
+# (1e15 ms is 31,000 years; 1e15 bytes a petabyte).
+MAX_MAGNITUDE = 1e15
+# Units of quantities that cannot be negative: times, sizes, rates, counts.
+NON_NEGATIVE_UNITS = frozenset({
+    "ms", "s", "bytes", "MB", "req/s", "requests", "elements", "files", "findings", "packages",
+    "advisories", "lines", "secrets", "probes", "matches", "points",
+})
+# Metrics with a known range whatever their unit: shares and scores in percent, layout shift, counts.
+NAMED_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "error_rate_pct": (0.0, 100.0),
+    "redis_hit_ratio_pct": (0.0, 100.0),
+    "accessibility_score": (0.0, 100.0),
+    "performance_score": (0.0, 100.0),
+    "app_cpu_pct": (0.0, None),
+    "cls": (0.0, None),
+    "http_status": (100.0, 599.0),
+    "requests": (0.0, None),
+    "redis_evicted_keys": (0.0, None),
+}
+
+
+def value_range(name: str, unit: str) -> tuple[float | None, float | None]:
+    """The (lowest, highest) value metric *name* in *unit* can take; None: unbounded on that side
+    (within ±MAX_MAGNITUDE). An error rate of -50 % or a negative p95 is impossible; a bundle's
+    growth in percent can be negative."""
+    if name in NAMED_RANGES:
+        return NAMED_RANGES[name]
+    if unit in NON_NEGATIVE_UNITS or name.endswith(("_ms", "_bytes")):
+        return 0.0, None
+    return None, None
+
+
+def number_problem(value: float, name: str, unit: str) -> str | None:
+    """Why *value* cannot be a value (or budget, baseline, sample) of metric *name* in *unit*, or None:
+    "is not a finite number", "is out of range (at least 0)", "is too large"."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "is not a number"
+    try:
+        number = float(value)
+    except OverflowError:
+        return "is too large"
+    if not math.isfinite(number):
+        return "is not a finite number"
+    if abs(number) > MAX_MAGNITUDE:
+        return "is too large"
+    low, high = value_range(name, unit)
+    if low is not None and number < low:
+        return f"is out of range (at least {low:g})"
+    if high is not None and number > high:
+        return f"is out of range (at most {high:g})"
+    return None
 
 
 @dataclass
@@ -144,8 +201,10 @@ class Metric:
             out["budget"] = _clean_number(self.budget)
         if self.baseline is not None:
             out["baseline"] = _clean_number(self.baseline)
-        if self.samples:
-            out["samples"] = [_clean_number(s) for s in self.samples]
+        samples = [c for c in (_clean_number(s) for s in self.samples) if c is not None]
+        if samples:
+            # A sample that was not a number is left out (null is not a sample; the value says error).
+            out["samples"] = samples
         if self.labels:
             out["labels"] = dict(self.labels)
         if self.description:
@@ -239,6 +298,9 @@ class PhaseResult:
     artifacts: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # What a reviewer must not miss although no gate failed (a check that could not run, an audit of 0
+    # packages, a saturated load generator): the comment lists these above the details.
+    warnings: list[str] = field(default_factory=list)
     target: str = ""
     # The lowest finding severity that fails this phase, "none" when findings
     # only inform (accessibility violations gate through the score instead);
@@ -282,6 +344,7 @@ class PhaseResult:
             "artifacts": list(self.artifacts),
             "errors": list(self.errors),
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
             **({"fail_on": self.fail_on} if self.fail_on is not None else {}),
         }
 
@@ -304,6 +367,7 @@ class PhaseResult:
             artifacts=list(data.get("artifacts", [])),
             errors=list(data.get("errors", [])),
             notes=list(data.get("notes", [])),
+            warnings=list(data.get("warnings", [])),
             fail_on=data.get("fail_on"),
         )
 

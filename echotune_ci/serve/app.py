@@ -6,9 +6,6 @@ its serve command started (gunicorn workers, a build step's children).
 
 from __future__ import annotations
 
-import collections
-import contextlib
-import os
 import re
 import shlex
 import signal
@@ -24,7 +21,8 @@ import httpx
 
 from ..errors import ConfigError, RunError
 from .environment import app_environment, find_project_environment
-from .output import clean_line, important_lines, missing_tool, summarise
+from .output import OutputBuffer, clean_line, important_lines, missing_tool, read_into, summarise
+from .process import stop_group
 from .steps import Prepared, prepare
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -88,7 +86,7 @@ class App:
         self.port: int = 0
         self.ready_url = ""
         self.base_url = ""
-        self._tail: collections.deque[str] = collections.deque(maxlen=400)
+        self._output = OutputBuffer()
         self._reader: threading.Thread | None = None
 
     @property
@@ -97,8 +95,22 @@ class App:
         return self.proc.pid if self.proc else None
 
     def output_tail(self) -> str:
-        """The app's last 400 lines of output."""
-        return "\n".join(self._tail)
+        """The app's output as kept (see :class:`~echotune_ci.serve.output.OutputBuffer`): its last
+        lines, at most 400 and 512 KiB, after the first lines that named an error."""
+        return "\n".join(self._output.lines())
+
+    def exit_code(self) -> int | None:
+        """The app's exit code when it has exited on its own (it crashed), None while it runs or once
+        :meth:`stop` stopped it (a negative code: killed by that signal)."""
+        return self.proc.poll() if self.proc is not None else None
+
+    def exit_message(self, code: int, when: str) -> str:
+        """For people: "the app (pid N) exited with code 3 <when>; it printed: ..." with the lines of its
+        output that say why (see :func:`~echotune_ci.serve.output.important_lines`)."""
+        if self._reader:
+            self._reader.join(timeout=1)
+        how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with code {code}"
+        return f"the app (pid {self.pid}) {how} {when}" + summarise(self._output.lines())
 
     def environment(self, port: int | None = None) -> dict[str, str]:
         """The environment of the app's commands: the project's tools first, [serve] env (with
@@ -166,13 +178,12 @@ class App:
 
     def _read_output(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            self._tail.append(raw.decode("utf-8", "replace").rstrip())
+        read_into(self.proc.stdout, self._output)
 
     def _exited(self, code: int) -> RunError:
         if self._reader:
             self._reader.join(timeout=1)
-        lines = list(self._tail)
+        lines = self._output.lines()
         tool = missing_tool(lines) if code == 127 else None
         if tool:
             return RunError(f"serve command needs `{tool}`, which is not installed (not on PATH); install "
@@ -209,7 +220,7 @@ class App:
                 time.sleep(0.1)
         waited = f"{self.settings.timeout:g}s"
         raise RunError(f"{self.ready_url} did not answer within {waited} (last: {last_error})"
-                       + summarise(list(self._tail)))
+                       + summarise(self._output.lines()))
 
     def _refused(self, resp: httpx.Response) -> RunError:
         where = "" if resp.url == self.ready_url else f" (redirected to {resp.url.path})"
@@ -218,23 +229,16 @@ class App:
 
     def _said(self) -> str:
         """"; it printed: ..." with the app's lines that name an error (a traceback), else ""."""
-        lines = important_lines(list(self._tail), errors_only=True)
+        lines = important_lines(self._output.lines(), errors_only=True)
         return ("; it printed: " + " | ".join(lines)) if lines else ""
 
     def stop(self) -> None:
-        """Stop the app and everything in its process group (TERM, then KILL after stop_timeout)."""
+        """Stop the app and everything in its process group: SIGTERM, up to stop_timeout for all of them
+        to exit, then SIGKILL. A Ctrl-C or SIGTERM that arrives meanwhile kills the group at once and
+        is raised again afterwards (see :func:`~echotune_ci.serve.process.stop_group`)."""
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            if proc is not None:
-                _kill_group(proc.pid, signal.SIGKILL)
-            return
-        _kill_group(proc.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=self.settings.stop_timeout)
-        # Anything left in the group (workers that ignored TERM) goes now.
-        _kill_group(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
+        if proc is not None:
+            stop_group(proc, self.settings.stop_timeout)
 
     def __enter__(self) -> App:
         return self.start()
@@ -276,9 +280,11 @@ def _hint(body: str) -> str:
     return ""
 
 
-def _kill_group(pgid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")

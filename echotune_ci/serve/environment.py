@@ -7,6 +7,24 @@ environment and an app that needs another interpreter gets its own. The
 toolkit's interpreter folder is taken off PATH (it is there when the
 toolkit's venv is activated), and the toolkit's own secrets (the GitHub
 token, research API keys, the probe accounts' passwords) are not passed on.
+
+The policy (:func:`child_environment`, used for the app, its setup and build,
+the locust workers, the browser and propose's test command) is a deny list
+on top of the inherited environment, so the app keeps what it needs of its
+own (``DATABASE_URL``, ``DJANGO_SECRET_KEY``, ``PATH``, ``HOME``):
+
+* denied: the toolkit's credentials (:data:`TOOLKIT_SECRETS`: GITHUB_TOKEN,
+  GH_TOKEN, the research API keys, ECHOTUNE_AUTH_PASSWORD,
+  ECHOTUNE_LOGIN_PASSWORD ...); the Actions runtime (every name starting
+  with one of :data:`DENIED_PREFIXES`: ACTIONS_RUNTIME_*, ACTIONS_ID_TOKEN_*,
+  ACTIONS_CACHE_*, ACTIONS_RESULTS_*); credential-named variables of the
+  toolkit and of CI (ECHOTUNE_*, GITHUB_*, GH_*, INPUT_*, PERPLEXITY_*,
+  OPENAI_* whose name ends in TOKEN, KEY, SECRET, PASSWORD ...); and the
+  variables the configuration names as ours (``drop``: [research]
+  api_key_env, [security.http.auth] password_env, [frontend.login]
+  password_env);
+* allowed: everything else, and always what [serve] env sets explicitly
+  (it is applied last, so a project can hand its app a value on purpose).
 """
 
 from __future__ import annotations
@@ -17,12 +35,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..masking import SECRET_VARIABLES, configured_secret_names, is_secret_name
+
 # Variables only the toolkit needs; the app under test never sees them.
-TOOLKIT_SECRETS = (
-    "GITHUB_TOKEN", "GH_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_URL", "PERPLEXITY_API_KEY", "OPENAI_API_KEY", "ECHOTUNE_RESEARCH_API_KEY",
-    "ECHOTUNE_AUTH_PASSWORD", "ECHOTUNE_LOGIN_PASSWORD",
-)
+TOOLKIT_SECRETS = (*SECRET_VARIABLES, "ACTIONS_ID_TOKEN_REQUEST_URL")
+# The Actions runtime's services (cache, artifacts, OIDC): their URLs and tokens are the job's.
+DENIED_PREFIXES = ("ACTIONS_RUNTIME_", "ACTIONS_ID_TOKEN_", "ACTIONS_CACHE_", "ACTIONS_RESULTS_")
+# Credential-named variables with these prefixes belong to the toolkit or to CI, not to the app.
+_TOOLKIT_PREFIXES = ("ECHOTUNE_", "GITHUB_", "GH_", "INPUT_", "PERPLEXITY_", "OPENAI_")
 VENV_NAMES = (".venv", "venv")
 
 
@@ -122,9 +142,7 @@ def app_environment(project: ProjectEnvironment, *, base: Mapping[str, str] | No
     project's tool folders first on PATH, and *extra* ([serve] env, PORT)
     on top.
     """
-    env = dict(os.environ if base is None else base)
-    for name in (*TOOLKIT_SECRETS, *drop):
-        env.pop(name, None)
+    env = child_environment(base, drop)
     if env.get("VIRTUAL_ENV") and Path(env["VIRTUAL_ENV"]).resolve() == toolkit_prefix():
         del env["VIRTUAL_ENV"]
     env.pop("PYTHONHOME", None)
@@ -133,3 +151,19 @@ def app_environment(project: ProjectEnvironment, *, base: Mapping[str, str] | No
         env["VIRTUAL_ENV"] = str(project.python_env)
     env.update(extra or {})
     return env
+
+
+def denied(name: str, drop: Iterable[str] = ()) -> bool:
+    """Whether variable *name* is kept from children by the policy in the module docstring."""
+    if name in TOOLKIT_SECRETS or name in set(drop) or name.startswith(DENIED_PREFIXES):
+        return True
+    if name in configured_secret_names():  # [research] api_key_env ... of the config this process read
+        return True
+    return name.upper().startswith(_TOOLKIT_PREFIXES) and is_secret_name(name)
+
+
+def child_environment(base: Mapping[str, str] | None = None, drop: Iterable[str] = ()) -> dict[str, str]:
+    """*base* (default os.environ) without what :func:`denied` keeps from children (the toolkit's
+    credentials, the Actions runtime's tokens, the configured secret variables *drop*)."""
+    dropped = set(drop)
+    return {k: v for k, v in (os.environ if base is None else base).items() if not denied(k, dropped)}

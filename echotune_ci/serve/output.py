@@ -1,9 +1,17 @@
-"""What an app's output says when it fails: the lines that matter, not only the last ones."""
+"""What an app's output says when it fails: the lines that matter, not only the last ones.
+
+An app or a setup step may print without end (or without a newline: a
+progress bar, a minified bundle dumped to stdout), so its output is kept in
+an :class:`OutputBuffer` of bounded size, not read line by line into memory.
+"""
 
 from __future__ import annotations
 
+import collections
 import re
+import threading
 from collections.abc import Sequence
+from typing import IO
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
@@ -17,8 +25,11 @@ _NOT_FOUND = re.compile(r"(?:^|:\s)([\w.+-]+): (?:command )?not found\s*$")
 
 
 def clean_line(line: str, limit: int = 300) -> str:
-    """*line* without colour codes or control characters, cut to *limit* characters."""
-    text = _CONTROL.sub("", _ANSI.sub("", line)).rstrip()
+    """*line* without colour codes or control characters, secrets masked (an app may print its test
+    password), cut to *limit* characters."""
+    from ..masking import mask
+
+    text = mask(_CONTROL.sub("", _ANSI.sub("", line)).rstrip())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -59,3 +70,115 @@ def summarise(lines: Sequence[str]) -> str:
     """The important lines joined for a one-line error: "; last output: a | b", or that it printed nothing."""
     shown = important_lines(lines)
     return ("; it printed: " + " | ".join(shown)) if shown else "; it printed nothing"
+
+
+# Bounds of what is kept of a process's output (bytes): a line longer than LINE_BYTES is split
+# into pieces of that size, the tail holds at most TAIL_LINES lines and TAIL_BYTES bytes.
+LINE_BYTES = 4096
+TAIL_LINES = 400
+TAIL_BYTES = 512 * 1024
+READ_BYTES = 65536
+# Every pattern of _IMPORTANT contains one of these: a quick test first (output can be huge).
+_HINTS = ("E", "FATAL", "fatal", "panic", "npm", "not found", "Cannot", "Traceback", "Address", "Disallowed",
+          "denied")
+
+
+class OutputBuffer:
+    """A process's output, bounded: its last lines, and the first lines that name an error.
+
+    :meth:`feed` takes raw bytes as they come (from one reader thread);
+    lines end at LF, CR or CRLF and one longer than *line_bytes* is split.
+    The tail keeps at most *max_lines* lines and *max_bytes* bytes; the first
+    *first* lines that name an error (where tools say the cause, see
+    :func:`important_lines`) are kept even when the tail has moved past
+    them. Memory stays under about ``max_bytes + (first + 1) * line_bytes``
+    whatever the process prints. Safe to read from another thread.
+    """
+
+    def __init__(self, *, max_lines: int = TAIL_LINES, max_bytes: int = TAIL_BYTES,
+                 line_bytes: int = LINE_BYTES, first: int = 4):
+        self.max_lines, self.max_bytes, self.line_bytes, self.first = max_lines, max_bytes, line_bytes, first
+        self.received = 0
+        self.count = 0
+        self._tail: collections.deque[tuple[int, str, int]] = collections.deque()
+        self._tail_bytes = 0
+        self._early: list[tuple[int, str]] = []
+        self._partial = b""
+        self._lock = threading.Lock()
+
+    def feed(self, data: bytes) -> None:
+        """Take the next *data* the process wrote."""
+        with self._lock:
+            self.received += len(data)
+            text = self._partial + data
+            if b"\r" in text:
+                text = text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            pieces = text.split(b"\n")
+            self._partial = pieces.pop()
+            for piece in pieces:
+                self._add_split(piece)
+            if len(self._partial) > self.line_bytes:
+                # Whole pieces go now; the rest (at most line_bytes) may still be continued.
+                cut = (len(self._partial) - 1) // self.line_bytes * self.line_bytes
+                self._add_split(self._partial[:cut])
+                self._partial = self._partial[cut:]
+
+    def close(self) -> None:
+        """The process closed its output: an unfinished last line counts as a line."""
+        with self._lock:
+            if self._partial:
+                self._add_split(self._partial)
+                self._partial = b""
+
+    def lines(self) -> list[str]:
+        """The lines kept, oldest first: the early error lines the tail no longer holds, "…", then the
+        tail (with the unfinished last line, if any). Blank lines are left out."""
+        with self._lock:
+            tail = [text for _, text, _ in self._tail]
+            oldest = self._tail[0][0] if self._tail else self.count + 1
+            if self._partial.strip():
+                tail.append(_decode(self._partial))
+            early = [text for index, text in self._early if index < oldest]
+        return [*early, "…", *tail] if early else tail
+
+    def _add_split(self, raw: bytes) -> None:
+        for start in range(0, max(len(raw), 1), self.line_bytes):
+            self._add(raw[start: start + self.line_bytes])
+
+    def _add(self, raw: bytes) -> None:
+        text = _decode(raw)
+        if not text.strip():
+            return
+        self.count += 1
+        # A traceback's header without its body says nothing: the tail keeps whole tracebacks.
+        if len(self._early) < self.first and _names_error(text[:300]) and (
+                not text.startswith("Traceback (most recent call last)")):
+            self._early.append((self.count, text))
+        self._tail.append((self.count, text, len(raw)))
+        self._tail_bytes += len(raw)
+        while self._tail and (len(self._tail) > self.max_lines or self._tail_bytes > self.max_bytes):
+            self._tail_bytes -= self._tail.popleft()[2]
+
+
+def _names_error(start: str) -> bool:
+    """Whether the start of a line (what :func:`important_lines` shows of it) names an error."""
+    return any(hint in start for hint in _HINTS) and _IMPORTANT.search(start) is not None
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace").rstrip()
+
+
+def read_into(stream: IO[bytes], buffer: OutputBuffer) -> None:
+    """Feed *buffer* from *stream* until end of file, in chunks (never a whole line at once), then close
+    it. Run in a thread of its own; a read error ends it like end of file."""
+    try:
+        while True:
+            chunk = stream.read1(READ_BYTES) if hasattr(stream, "read1") else stream.read(READ_BYTES)
+            if not chunk:
+                break
+            buffer.feed(chunk)
+    except (OSError, ValueError):  # closed under us while stopping
+        pass
+    finally:
+        buffer.close()

@@ -10,12 +10,11 @@ into what is served.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,8 @@ from pathlib import Path
 from .. import console
 from ..errors import ConfigError, RunError
 from ..fsutil import write_json_atomic
-from .output import missing_tool, summarise
+from .output import OutputBuffer, missing_tool, read_into, summarise
+from .process import stop_group
 
 # What decides an install, by ecosystem; the ones present in cwd are the default setup_inputs.
 SETUP_INPUTS = (
@@ -37,6 +37,10 @@ SETUP_INPUTS = (
 # gone now (someone removed node_modules), the stamp no longer holds.
 SETUP_OUTPUTS = ("node_modules", ".venv", "venv")
 SKIPPED_HINT = "setup was skipped because its inputs did not change: `run --force-setup` runs it again"
+# How long a step's processes may take to stop after SIGTERM (timeout, Ctrl-C) before they are killed.
+STEP_STOP_S = 5.0
+# After the step exited, how long its output may still flow (a child it left holding the pipe).
+OUTPUT_DRAIN_S = 5.0
 
 
 def stamp_path(cwd: Path) -> Path:
@@ -96,26 +100,32 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
     """Run one shell step (setup or build) in *cwd* with *env*; its duration in seconds.
 
     Raises RunError (exit 3) when it fails, naming a tool the shell could not
-    find, or showing the lines of its output that say why.
+    find, or showing the lines of its output that say why. Its output is kept
+    bounded (:class:`~echotune_ci.serve.output.OutputBuffer`), however much
+    it prints.
     """
     started = time.monotonic()
     try:
         # A session of its own: on a timeout, Ctrl-C or SIGTERM everything the step started
         # (npm's and pip's children) is stopped with it, not left running.
         proc = subprocess.Popen(["/bin/sh", "-c", command], cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-                                start_new_session=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     except OSError as exc:
         raise RunError(f"serve.{name} could not start: {exc}") from None
+    output = OutputBuffer()
+    assert proc.stdout is not None
+    reader = threading.Thread(target=read_into, args=(proc.stdout, output), daemon=True)
+    reader.start()
     try:
-        output, _ = proc.communicate(timeout=timeout)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _stop_group(proc)
+        stop_group(proc, STEP_STOP_S)
         raise RunError(f"serve.{name} did not finish within {timeout:g}s ({command})") from None
     except BaseException:
-        _stop_group(proc)
+        stop_group(proc, STEP_STOP_S)
         raise
-    lines = output.splitlines()
+    reader.join(timeout=OUTPUT_DRAIN_S)
+    lines = output.lines()
     if proc.returncode != 0:
         tool = missing_tool(lines) if proc.returncode == 127 else None
         if tool:
@@ -123,20 +133,6 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
                            f"or fix the command ({command})")
         raise RunError(f"serve.{name} failed with exit code {proc.returncode} ({command})" + summarise(lines))
     return time.monotonic() - started
-
-
-def _stop_group(proc: subprocess.Popen[str]) -> None:
-    """TERM the step's process group, KILL what is left after 5 s, and reap it."""
-    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=wait)
-            if sig == signal.SIGTERM:
-                # the leader is gone; its children may not be
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                return
 
 
 def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapping[str, str]],

@@ -1,8 +1,10 @@
 """EchoTune Music: a small music-discovery app to run every EchoTune CI phase against.
 
 Set ECHOTUNE_REGRESS=1 to make it regress on purpose: a slow search endpoint,
-accessibility defects, a larger bundle (see build.py), no security headers and
-a login that accepts unsigned tokens.
+accessibility defects, a larger bundle (see build.py), no security headers,
+a login that accepts unsigned tokens, and two breaks of its API contract
+(openapi.json): an unknown track id answers 500, and recommendations name
+their track_id as a string.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import jwt
 from flask import Flask, g, jsonify, render_template, request, send_from_directory
 
 import catalog
+from store import open_store
 
 REGRESS = os.environ.get("ECHOTUNE_REGRESS", "") not in ("", "0", "false")
 SECRET = os.environ.get("MUSICAPP_JWT_SECRET", "dev-only-secret-change-me-0123456789abcdef")
@@ -25,6 +28,9 @@ TOKEN_TTL_S = 900
 LOGIN_LIMIT = int(os.environ.get("MUSICAPP_LOGIN_LIMIT", "5"))
 LOGIN_WINDOW_S = 60.0
 USERS = {"demo": os.environ.get("MUSICAPP_DEMO_PASSWORD", "demo-password")}
+# A planted slowdown for measuring the gate (bench/verdicts.py): this many ms are added to every API
+# answer and to the page itself (so to its first render).
+SLOWDOWN_S = max(float(os.environ.get("MUSICAPP_SLOWDOWN_MS", "0") or 0), 0.0) / 1000.0
 
 # Built assets (build.py); a separate folder per instance lets a base and a
 # head build run side by side.
@@ -78,6 +84,8 @@ class Cache:
 
 
 cache = Cache(os.environ.get("REDIS_URL"))
+# DATABASE_URL (optional): searches are answered from PostgreSQL (store.py), else from memory.
+store = open_store(REGRESS)
 failed_logins: dict[str, deque[float]] = {}
 failed_lock = threading.Lock()
 
@@ -101,6 +109,12 @@ def security_headers(response):
     return response
 
 
+@app.before_request
+def planted_slowdown():
+    if SLOWDOWN_S and (request.path == "/" or request.path.startswith("/api/")):
+        time.sleep(SLOWDOWN_S)
+
+
 @app.get("/")
 def index():
     return render_template("index.html", regress=REGRESS)
@@ -113,18 +127,30 @@ def health():
 
 @app.get("/api/tracks")
 def tracks():
-    if REGRESS:
-        time.sleep(0.25)  # the deliberate regression: an N+1 query, say
+    if REGRESS and store is None:
+        time.sleep(0.25)  # the deliberate regression: an N+1 query, say (with DATABASE_URL: a missing index)
     q = request.args.get("q", "")
     try:
         limit = max(1, min(int(request.args.get("limit", "20")), 100))
     except ValueError:
         return jsonify(error="limit must be an integer"), 400
+    if store is not None:
+        return jsonify(query=q, results=store.search(q, limit))
     return jsonify(query=q, results=[t.to_dict() for t in catalog.search(q, limit)])
+
+
+@app.get("/openapi.json")
+def openapi():
+    # The hand-written contract of the JSON API (echotune-ci api tests the app against it).
+    return send_from_directory(os.path.dirname(os.path.abspath(__file__)), "openapi.json",
+                               mimetype="application/json")
 
 
 @app.get("/api/tracks/<int:track_id>")
 def track(track_id: int):
+    if REGRESS:
+        # The deliberate regression: a missing None check, so an unknown id is a KeyError (500).
+        return jsonify(catalog.BY_ID[track_id].to_dict())
     found = catalog.BY_ID.get(track_id)
     if found is None:
         return jsonify(error="no such track"), 404
@@ -139,11 +165,14 @@ def recommendations():
         return jsonify(error="track_id must be an integer"), 400
     if track_id not in catalog.BY_ID:
         return jsonify(error="no such track"), 404
-    key = f"musicapp:recs:{track_id}"
+    # A regress build's answers (track_id as a string) never reach a normal build sharing the cache.
+    key = f"musicapp:recs{':regress' if REGRESS else ''}:{track_id}"
     cached = cache.get(key)
     if cached is not None:
         return app.response_class(cached, mimetype="application/json", headers={"X-Cache": "hit"})
-    body = json.dumps({"track_id": track_id, "results": [t.to_dict() for t in catalog.recommend(track_id)]})
+    # The deliberate regression: the id as a string, against the documented integer.
+    shown = str(track_id) if REGRESS else track_id
+    body = json.dumps({"track_id": shown, "results": [t.to_dict() for t in catalog.recommend(track_id)]})
     cache.set(key, body)
     return app.response_class(body, mimetype="application/json", headers={"X-Cache": "miss"})
 

@@ -118,6 +118,11 @@ def test_run_passes_every_gate_in_normal_mode(normal_run, node_copy):
     assert not [f for f in files if "regress" in f or "vendor" in f]
     (hit_ratio,) = normal_run.metrics("load", "redis_hit_ratio_pct")
     assert hit_ratio["status"] == "pass" and hit_ratio["value"] >= 85
+    # [load.realtime]: 5 of the 25 users ping /ws/now-playing every second (the other 20 use the API)
+    (rtt,) = normal_run.metrics("load", "realtime_rtt_p95_ms")
+    assert rtt["status"] == "pass" and rtt["value"] <= 100 and rtt["labels"] == {"channel": "/ws/now-playing"}
+    assert [m["value"] for m in normal_run.metrics("load", "realtime_connects")] == [5]
+    assert [m["value"] for m in normal_run.metrics("load", "realtime_error_rate_pct")] == [0]
     assert [m["value"] for m in normal_run.metrics("frontend", "accessibility_score")] == [100]
 
 
@@ -134,7 +139,7 @@ def test_run_fails_the_same_gates_as_the_flask_example_in_regress_mode(normal_ru
     assert {"accessibility_score", "cls", "tbt_ms"} <= bad.failed("frontend")
     a11y = {f["rule_id"] for f in bad.result("frontend")["findings"]}
     assert {"image-alt", "label", "color-contrast"} <= a11y
-    assert "p95_ms" in bad.failed("load")
+    assert {"p95_ms", "realtime_rtt_p95_ms"} <= bad.failed("load")
 
 
 # -- the endpoints, against servers started from the installed copy ----------------------------------

@@ -248,7 +248,7 @@ def test_research_patches_checked_before_anything_is_pushed(tmp_path, cli_env, g
     assert proc.returncode == 0, proc.stderr
     assert len(prompts) == 5 and "def greet(name):" in prompts[0]  # the file excerpt is the context
     notes = "\n".join(json.loads((tmp_path / "propose.json").read_text())["notes"])
-    assert "is protected (.github/workflows/**)" in notes
+    assert "is protected (.github/)" in notes
     assert "does not apply" in notes
     assert "R-PROSE in app.py): rejected: the answer is not a unified diff" in notes and not pwned.exists()
     assert "the project's tests fail with this change (exit 1)" in notes and "answer changed" in notes

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 
 from conftest import ROOT, run_cli
 from echotune_ci.phases.security.js_audit import FolderAdvisories, audit_lockfiles
@@ -26,8 +24,6 @@ MANIFEST = {"name": "shop", "version": "1.0.0", "private": True,
 CHECK = ("node -e \"const l = require('./package-lock.json').packages; "
          "if (l['node_modules/jsonwebtoken'].version !== '4.2.2') process.exit(1)\"")
 
-pytestmark = pytest.mark.skipif(shutil.which("npm") is None or not NPM_DB.is_dir(),
-                                reason="needs npm and ../shared/advisory-db-npm")
 
 
 def sh(*args: str, cwd: Path) -> str:
@@ -62,11 +58,12 @@ def test_direct_dependencies_are_raised_and_the_lockfile_regenerated(tmp_path):
         lock = read_lockfile(project / "package-lock.json")
         report = audit_lockfiles([lock], project, FolderAdvisories(NPM_DB), production_only=False,
                                  default_severity="high", ignore=())
-        registry.packages = published(("jsonwebtoken", "4.2.2"), ("lodash", "4.17.19"))  # the fixes appear
+        # the fixes appear (marked's advisory ends at last_affected 0.3.5; npm's patched_versions ">=0.3.6")
+        registry.packages = published(("jsonwebtoken", "4.2.2"), ("lodash", "4.17.19"), ("marked", "0.3.6"))
         change, rejected = npm_fixes(report.findings, Checkout(project, project), "pins-npm",
                                      registry=registry.url)
     assert change is not None and change.title == ("Raise vulnerable npm dependencies: jsonwebtoken ^4.2.2, "
-                                                   "my-lodash npm:lodash@4.17.19")
+                                                   "my-lodash npm:lodash@4.17.19, marked ~0.3.6")
     assert '-    "jsonwebtoken": "^4.2.1",' in change.diff and '+    "jsonwebtoken": "^4.2.2",' in change.diff
     assert '+    "my-lodash": "npm:lodash@4.17.19"' in change.diff
     assert '-      "version": "4.2.1",' in change.diff and '+      "version": "4.2.2",' in change.diff
@@ -75,13 +72,13 @@ def test_direct_dependencies_are_raised_and_the_lockfile_regenerated(tmp_path):
     reasons = {c.title: c.reason for c in rejected}
     assert reasons["qs 0.6.6 (NSWG-ECO-29)"].startswith("not a direct dependency (dependency path: "
                                                         "body-parser > qs)")
-    assert reasons["marked 0.3.5 (NSWG-ECO-101)"] == "no fixed version is known yet"
+    assert '+    "marked": "~0.3.6"' in change.diff and "marked 0.3.5 (NSWG-ECO-101)" not in reasons
     # the diff applies, and the raised lockfile audits clean for what was raised
     sh("git", "init", "--quiet", cwd=project)
     subprocess.run(["git", "apply", "-"], cwd=project, input=change.diff, text=True, check=True)
     again = audit_lockfiles([read_lockfile(project / "package-lock.json")], project, FolderAdvisories(NPM_DB),
                             production_only=False, default_severity="high", ignore=())
-    assert {f.properties["package"] for f in again.findings} == {"qs", "marked"}
+    assert {f.properties["package"] for f in again.findings} == {"qs"}
 
 
 def test_npm_failures_and_other_lockfiles_are_rejected_with_the_reason(tmp_path):
@@ -127,7 +124,7 @@ def test_propose_dry_run_plans_the_npm_change_and_its_tests_see_the_new_lockfile
         proc = run_cli("-q", "run", "--phase", "security", "--output-dir", str(repo / "results"), env=env,
                        cwd=repo)
         assert proc.returncode == 1, proc.stdout + proc.stderr
-        registry.packages = published(("jsonwebtoken", "4.2.2"), ("lodash", "4.17.19"))
+        registry.packages = published(("jsonwebtoken", "4.2.2"), ("lodash", "4.17.19"), ("marked", "0.3.6"))
         proc = run_cli("propose", "--results", str(repo / "results"), "--dry-run", env=env, cwd=repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "security-pins-npm: planned" in proc.stdout, proc.stdout

@@ -6,11 +6,18 @@ Perplexity model) and answers in their documented shape. Perplexity answers
 carry ``citations`` and ``search_results``; OpenAI-compatible ones do not.
 ``script()`` queues misbehaviour for the next requests: ``("429", seconds)``
 with Retry-After, ``("500",)``, ``("slow", seconds)``, ``("malformed",)``,
-``("answer", text)``.
+``("answer", text)``, ``("echo", status)``.
+
+Echoing servers exist (debug proxies, misconfigured gateways): with
+``echo_status=401`` or ``500`` (or the ``("echo", status)`` step) every error
+body repeats the request's headers, ``Authorization`` included, in its
+message, in a ``headers`` object and base64-encoded, the way such servers
+leak a key into whatever quotes their error.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import threading
@@ -53,8 +60,12 @@ Responder = Callable[[str, list[dict[str, str]]], tuple[str, list[dict[str, str]
 
 class FakeResearchAPI:
     def __init__(self, *, flavour: str = "perplexity", key: str = "test-key-123",
-                 responder: Responder | None = None, status_for: Callable[[str], int | None] | None = None):
+                 responder: Responder | None = None, status_for: Callable[[str], int | None] | None = None,
+                 echo_status: int | None = None):
         assert flavour in ("perplexity", "openai")
+        assert echo_status in (None, 401, 403, 429, 500, 502, 503)
+        # Answer every request with this status, echoing the request's headers (see the module doc).
+        self.echo_status = echo_status
         self.flavour = flavour
         self.key = key
         self.responder = responder or (lambda prompt, _messages: default_answer(prompt))
@@ -173,10 +184,11 @@ class FakeResearchAPI:
         return self.responder(body["messages"][-1]["content"], body["messages"])
 
     def _handler(self):
-        api = self
+        api = self_api = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            api = self_api
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -217,6 +229,9 @@ class FakeResearchAPI:
 
             def _answer(self, raw: bytes) -> None:
                 api.headers_seen.append(dict(self.headers.items()))
+                if api.echo_status is not None:
+                    _echo(self, api, api.echo_status)
+                    return
                 status, message, body = api.validate(self.headers, raw)
                 if body is None:
                     self._error(status, message)
@@ -251,9 +266,23 @@ def _perplexity_order_problem(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
+def _echo(handler: Any, api: FakeResearchAPI, status: int) -> None:
+    """An error answer that repeats the request's headers (Authorization first, as such servers do)."""
+    seen = dict(handler.headers.items())
+    auth = seen.get("Authorization", "")
+    ordered = {"Authorization": auth, **{k: v for k, v in seen.items() if k != "Authorization"}}
+    lines = "; ".join(f"{k}: {v}" for k, v in ordered.items())
+    body = {"error": {"message": f"request rejected ({lines})", "type": "echo", "code": status,
+                      "authorization": auth, "headers": seen,
+                      "raw": base64.b64encode(lines.encode()).decode()}}
+    api.rejected.append((status, "echo"))
+    handler._send(status, json.dumps(body).encode(), extra={"Retry-After": "0"} if status == 429 else None)
+
+
 # Scripted failures: what the handler sends instead of an answer.
 _MISBEHAVIOUR: dict[str, Callable[[Any, tuple[Any, ...]], None]] = {
     "429": lambda h, step: h._error(429, "Rate limit exceeded", {"Retry-After": str(step[1])}),
     "500": lambda h, _step: h._error(500, "Internal server error"),
+    "echo": lambda h, step: _echo(h, h.api, int(step[1])),
     "malformed": lambda h, _step: h._send(200, b'{"id": "x", "choices": [{"message": ', "application/json"),
 }

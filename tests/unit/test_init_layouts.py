@@ -17,7 +17,6 @@ import pytest
 from conftest import run_cli
 
 from echotune_ci.config import load_config
-from echotune_ci.phases.security.checks import CHECK_NAMES
 from echotune_ci.phases.security.settings import BanditSettings, SecretsSettings
 from echotune_ci.project import runtimes
 from echotune_ci.project.commands import bind, kind, segments, with_cd
@@ -106,9 +105,10 @@ EXPECTED: dict[str, dict[str, object]] = {
         "command": "flask --app app run --host 127.0.0.1 --port {port}",
         "env": {"FLASK_APP": "app", "FLASK_DEBUG": "0"},
         "ready_url": "http://127.0.0.1:{port}/ping",
-        "requirements": (),
-        "security_checks": tuple(c for c in CHECK_NAMES if c != "audit"),
-        "checks": ["requirements.txt has unpinned lines (Flask, Flask-Migrate)"],
+        # issue 14: unpinned lines are listed as not auditable; they no longer turn the audit off
+        "requirements": ("requirements.txt",),
+        "checks": ["requirements.txt has unpinned lines (Flask, Flask-Migrate): they are listed as not "
+                   "auditable"],
     },
     "procfile": {
         "build": "flask db upgrade && flask seed-data",
@@ -138,7 +138,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "build": "python manage.py migrate --noinput",
         "command": "python manage.py runserver 127.0.0.1:{port} --noreload",
         "env": {"DEBUG": "False", "ALLOWED_HOSTS": "127.0.0.1,localhost"},
-        "pyproject": "pyproject.toml",
+        "lockfiles": ("uv.lock",),  # issue 14: the locked versions, not the pyproject's ranges
         "checks": ["runserver is Django's development server", ".python-version asks for Python 3.12"],
     },
     "fastapi-src": {
@@ -154,7 +154,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "build": "alembic upgrade head",
         "command": "uvicorn app.main:app --host 127.0.0.1 --port {port}",
         "ready_url": "http://127.0.0.1:{port}/api/health",
-        "pyproject": "pyproject.toml",
+        "lockfiles": ("uv.lock",),
     },
     "fastapi-fixed-port": {
         "command": "python main.py",
@@ -337,6 +337,8 @@ def test_layout(name, tmp_path):
         assert cfg.security.audit.requirements == expected["requirements"]
     if "pyproject" in expected:
         assert cfg.security.audit.pyproject == expected["pyproject"]
+    if "lockfiles" in expected:
+        assert cfg.security.audit.lockfiles == expected["lockfiles"]
     if "security_checks" in expected:
         assert cfg.security.checks == expected["security_checks"]
     assert cfg.security.secrets.exclude == expected.get("secrets_exclude", SECRETS_DEFAULT)

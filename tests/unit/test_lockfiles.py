@@ -14,7 +14,8 @@ import pytest
 from conftest import ROOT
 from echotune_ci.errors import InputError
 from echotune_ci.phases.security.js_audit import FolderAdvisories, audit_lockfiles, dependency_path
-from echotune_ci.phases.security.lockfiles import LockfileError, find_lockfiles, read_lockfile
+from echotune_ci.phases.security.lockfiles import (LockfileError, find_lockfiles, find_lockfiles_in,
+                                                   read_lockfile)
 from echotune_ci.phases.security.lockfiles.model import safe_url
 
 FIXTURES = ROOT / "tests" / "fixtures" / "lockfiles"
@@ -129,7 +130,10 @@ def test_fingerprint_context_has_no_line_and_the_same_package_is_one_finding_per
     ("yarn.lock", '# yarn lockfile v1\n\nlodash@^4:\n  version "4.17.21\n', "yarn.lock:4: bad string value"),
     ("yarn.lock", '__metadata:\n  version: 3\n\n"a@npm:1.0.0":\n  resolution: "a@npm:1.0.0"\n',
      "yarn.lock:1: __metadata version 3 is not supported (supported: Yarn 1 and Yarn 2+ lockfiles of "
-     "version 4 to 8)"),
+     "version 4 to 10)"),
+    ("yarn.lock", '__metadata:\n  version: 11\n\n"a@npm:1.0.0":\n  resolution: "a@npm:1.0.0"\n',
+     "yarn.lock:1: __metadata version 11 is not supported (supported: Yarn 1 and Yarn 2+ lockfiles of "
+     "version 4 to 10)"),
     ("yarn.lock", '__metadata:\n  version: 8\n\n"a@npm:1.0.0":\n  resolution: [\n',
      "yarn.lock:6: not valid YAML"),
     ("pnpm-lock.yaml", "lockfileVersion: '4.0'\n", "pnpm-lock.yaml:1: lockfileVersion '4.0' is not supported "
@@ -152,8 +156,9 @@ def test_finding_lockfiles_and_package_json_without_one(tmp_path):
     for folder in ("web", "node_modules", ".git"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "yarn.lock").write_text("")
+    (tmp_path / "package.json").write_text('{"workspaces": ["packages"]}')
     (tmp_path / "packages").mkdir()
-    (tmp_path / "packages" / "package.json").write_text("{}")  # a workspace of the root's lockfile
+    (tmp_path / "packages" / "package.json").write_text('{"dependencies": {"qs": "1"}}')  # a workspace
     (tmp_path / "npm-shrinkwrap.json").write_text("{}")  # npm ignores package-lock.json beside it
     found = find_lockfiles(tmp_path)
     assert found.lockfiles == [tmp_path / "npm-shrinkwrap.json", tmp_path / "web" / "yarn.lock"]
@@ -214,3 +219,93 @@ def test_any_osv_folder_scoped_packages_yaml_and_other_ecosystems(tmp_path):
     assert ignored.findings == []
     with pytest.raises(InputError, match="not an advisory database"):
         FolderAdvisories(tmp_path)
+
+
+def test_yarn_4_14_and_later_lockfiles_are_read(tmp_path):
+    # Yarn 4.17.1 writes "__metadata: version: 10" (prettier/prettier's yarn.lock) with the entries of
+    # version 8 unchanged: resolution, dependencies, checksum, languageName, linkType.
+    folder = tmp_path / "app"
+    folder.mkdir()
+    (folder / "package.json").write_text((FIXTURES / "yarn-berry" / "package.json").read_text())
+    text = (FIXTURES / "yarn-berry" / "yarn.lock").read_text()
+    assert "__metadata:\n  version: 8\n" in text
+    (folder / "yarn.lock").write_text(text.replace("__metadata:\n  version: 8\n",
+                                                   "__metadata:\n  version: 10\n"))
+    lock = read_lockfile(folder / "yarn.lock")
+    assert lock.format == "yarn.lock (Berry, __metadata 10)"
+    assert {(p.name, p.version, p.dev) for p in lock.packages.values()
+            if not p.own and not p.not_auditable} == AUDITED
+
+
+def _manifest(folder, data):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "package.json").write_text(json.dumps(data))
+
+
+def test_a_subfolder_package_json_is_covered_by_the_root_lockfile_only_when_it_is_a_workspace(tmp_path):
+    # proshop_mern's layout: a root package-lock.json (the server) and frontend/ with its own package.json
+    _manifest(tmp_path, {"dependencies": {"express": "^4.17.1"}})
+    (tmp_path / "package-lock.json").write_text("{}")
+    _manifest(tmp_path / "frontend", {"dependencies": {"react": "^16.13.1"}})
+    _manifest(tmp_path / "docs", {"private": True})  # declares no dependency: nothing to lock
+    assert find_lockfiles(tmp_path).unlocked == [tmp_path / "frontend" / "package.json"]
+    _manifest(tmp_path, {"workspaces": {"packages": ["front*"]}})  # Yarn 1's object form
+    assert find_lockfiles(tmp_path).unlocked == []
+    _manifest(tmp_path, {"dependencies": {"front": "file:./frontend/"}})  # a file: dependency's folder
+    assert find_lockfiles(tmp_path).unlocked == []
+    _manifest(tmp_path, {})
+    (tmp_path / "pnpm-workspace.yaml").write_text("packages:\n  - 'frontend'\n  - '!**/test/**'\n")
+    assert find_lockfiles(tmp_path).unlocked == []
+    for fixture in FORMATS:  # each fixture's local-lib/ is its file: dependency
+        assert find_lockfiles(FIXTURES / fixture).unlocked == [], fixture
+
+
+def test_command_line_paths_choose_the_lockfiles(tmp_path):
+    # echotune-ci security app1 run from the folder that holds app1 and app2
+    for app in ("app1", "app2"):
+        _manifest(tmp_path / app, {"dependencies": {"qs": "1"}})
+        (tmp_path / app / "package-lock.json").write_text("{}")
+        (tmp_path / app / "server").mkdir()
+        (tmp_path / app / "server" / "index.js").write_text("require('qs')\n")
+    tmp_path = tmp_path.resolve()
+    app1, app2 = tmp_path / "app1" / "package-lock.json", tmp_path / "app2" / "package-lock.json"
+    assert find_lockfiles_in([tmp_path / "app1"], tmp_path).lockfiles == [app1]
+    # a folder or file of a project (no package.json of its own): the project's lockfile above it
+    assert find_lockfiles_in([tmp_path / "app2" / "server"], tmp_path).lockfiles == [app2]
+    index = tmp_path / "app2" / "server" / "index.js"
+    assert find_lockfiles_in([index, app1], tmp_path).lockfiles == [app2, app1]
+    # never above the project root
+    assert find_lockfiles_in([tmp_path / "app2" / "server"], tmp_path / "app2" / "server").lockfiles == []
+    # a workspace named on its own is audited with the lockfile of its project; a package.json that is
+    # no workspace of the project above it is warned about
+    _manifest(tmp_path / "app1", {"workspaces": ["packages/*"]})
+    _manifest(tmp_path / "app1" / "packages" / "api", {"dependencies": {"qs": "1"}})
+    _manifest(tmp_path / "app1" / "tools", {"dependencies": {"qs": "1"}})
+    found = find_lockfiles_in([tmp_path / "app1" / "packages" / "api"], tmp_path)
+    assert (found.lockfiles, found.unlocked) == ([app1], [])
+    found = find_lockfiles_in([tmp_path / "app1" / "tools"], tmp_path)
+    assert (found.lockfiles, found.unlocked) == ([], [tmp_path / "app1" / "tools" / "package.json"])
+    with pytest.raises(InputError, match="no such file or folder"):
+        find_lockfiles_in([tmp_path / "app3"], tmp_path)
+
+
+def test_advisory_data_without_npm_records_checks_no_npm_package(tmp_path):
+    # ECHOTUNE_ADVISORY_DB pointing at the PyPA database (Python only) must not read as "npm: 0 vulnerable"
+    db = tmp_path / "db" / "vulns" / "jinja2"
+    db.mkdir(parents=True)
+    (db / "PYSEC-2019-217.yaml").write_text("id: PYSEC-2019-217\naffected:\n- package: {ecosystem: PyPI, "
+                                            "name: jinja2}\n  versions: ['2.10']\n")
+    lock = lock_of("npm-v3")
+    report = audit_lockfiles([lock], FIXTURES, FolderAdvisories(tmp_path / "db"), production_only=False,
+                             default_severity="high", ignore=())
+    (summary,) = report.lockfiles
+    assert (summary.packages, summary.unchecked, report.findings) == (0, 14, [])
+    assert report.unchecked == f"offline advisory data {tmp_path / 'db'} holds no npm advisories"
+    # one npm record anywhere in the folder, even for another package: the lookups stand
+    (tmp_path / "db" / "vulns" / "left-pad").mkdir()
+    (tmp_path / "db" / "vulns" / "left-pad" / "X-1.json").write_text(json.dumps(
+        {"id": "X-1", "affected": [{"package": {"ecosystem": "npm", "name": "left-pad"},
+                                    "versions": ["0.0.1"]}]}))
+    report = audit_lockfiles([lock], FIXTURES, FolderAdvisories(tmp_path / "db"), production_only=False,
+                             default_severity="high", ignore=())
+    assert (report.lockfiles[0].packages, report.lockfiles[0].unchecked, report.unchecked) == (14, 0, "")

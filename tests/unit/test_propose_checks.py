@@ -47,7 +47,7 @@ def patch(path: str, old: str = "a", new: str = "b", header: str = "") -> str:
 @pytest.mark.parametrize("diff, reason", [
     (patch("../../etc/passwd"), "leaves the repository"),
     ("--- /etc/passwd\n+++ /etc/passwd\n@@ -1 +1 @@\n-a\n+b\n", "leaves the repository"),
-    (patch(".github/workflows/ci.yml"), "is protected (.github/workflows/**)"),
+    (patch(".github/workflows/ci.yml"), "is protected (.github/)"),
     (patch(".GitHub/Workflows/ci.yml"), "is protected"),
     (patch("config/.env"), "is protected"),
     (patch(".git/hooks/pre-commit"), "inside .git"),

@@ -595,3 +595,46 @@ def test_names_and_defaults_agree_with_the_rules_and_settings():
     assert SecretsSettings().placeholders == PLACEHOLDERS
     assert all(rule_id.startswith("secrets.") and severity in ("critical", "high", "medium")
                for rule_id, _, severity in RULE_NAMES.values())
+
+
+def test_redis_urls_without_a_user_name_are_found():
+    # Redis before ACLs has no user name: its URLs are redis://:password@host (redis-py, ioredis, node-redis
+    # document that form), rediss:// with TLS. Only the password part is the secret.
+    password = rand(ALNUM, 18)
+    lines = (f'const redis = new Redis("redis://:{password}@cache.internal:6379/0");\n'
+             f"REDIS_URL=rediss://:{password}x@cache.internal:6380\n")
+    found = scan_text(lines, "server/cache.js")
+    assert [(f.rule_id, f.location.line) for f in found] == [("secrets.url-credentials", 1),
+                                                           ("secrets.url-credentials", 2)]
+    assert all(password not in json.dumps(f.to_dict()) for f in found)
+    # the placeholders stay silent
+    assert scan_text("url: redis://:${REDIS_PASSWORD}@redis:6379\nREDIS_URL=redis://:changeme@redis\n",
+                     "docker-compose.yml") == []
+
+
+def test_sarif_rule_metadata_names_the_rule_not_one_secret():
+    from echotune_ci.report.sarif import to_sarif
+    from echotune_ci.results import PhaseResult
+
+    token = "ghp_" + rand(ALNUM, 36)
+    found = scan_text(f"GITHUB_TOKEN={token}\nDB_PASSWORD=Tr0ub4dor&3x\n", ".env")
+    rules = to_sarif([PhaseResult(phase="security", findings=found)])["runs"][0]["tool"]["driver"]["rules"]
+    described = {r["id"]: r["shortDescription"]["text"] for r in rules}
+    assert described == {"secrets.github-token": "Committed secret: GitHub token",
+                         "secrets.password": "Committed secret: password assigned to a password-like name"}
+
+
+def test_quoted_passwords_with_spaces_in_configuration_files_are_found():
+    # dotenv, ini, TOML and YAML keep a quoted value whole, " #" and spaces included; code and sentences
+    # (messages under a password-like name) stay out
+    value = "Qu0ted #pw" + rand(ALNUM, 4) + "!"
+    for rel, line in ((".env", f'ADMIN_PASSWORD="{value}"'), ("config/app.ini", f'password = "{value}"'),
+                      ("app.toml", f'password = "{value}"'), ("values.yaml", f"  password: '{value}'")):
+        found = scan_text(line + "\n", rel)
+        assert [(f.rule_id, f.properties["length"]) for f in found] == [("secrets.password", len(value))], rel
+        assert value not in json.dumps(found[0].to_dict())
+    for rel, line in ((".env", 'ERROR_PASSWORD="Must be 8+ chars"'),
+                      ("en.yml", 'password: "is too short (min 8)"'),
+                      ("app.js", f'const cfg = {{ password: "{value}" }}'),
+                      (".env", 'DB_PASSWORD="set me later"')):
+        assert scan_text(line + "\n", rel) == [], rel

@@ -93,15 +93,14 @@ def test_njsscan_results_become_findings(tmp_path):
     assert long.severity == "medium" and len(long.message) <= 241 and long.help_url is None
 
 
-def test_semgrep_errors_are_notes_per_file_or_a_failure(tmp_path):
-    notes, failures = node.error_notes([
+def test_semgrep_errors_are_skipped_files_or_a_failure(tmp_path):
+    skipped, failures = node.scan_errors([
         {"code": 3, "level": "warn", "type": "Syntax error", "path": str(tmp_path / "a.js"),
          "message": "Syntax error at line a.js:1:\n `((` was unexpected"},
         {"code": 2, "level": "error", "type": "SemgrepError", "message": "Invalid scanning root: x.js"},
         "semgrep not found. Install with: pip install semgrep",
     ], tmp_path)
-    assert notes == ["njsscan could not fully analyse a.js: Syntax error at line a.js:1: `((` was "
-                     "unexpected"]
+    assert skipped == [("a.js", "Syntax error: Syntax error at line a.js:1: `((` was unexpected")]
     assert failures == ["Invalid scanning root: x.js", "semgrep not found. Install with: pip install semgrep"]
 
 

@@ -122,7 +122,7 @@ def test_secrets_found_masked_everywhere_and_skips_counted(project, cli_env):
     out = project / "results" / "security.json"
     sarif = project / "results" / "security.sarif"
     proc = security(project, "--only", "secrets", "--output", str(out), "--sarif", str(sarif), env=cli_env)
-    assert proc.returncode == 1, proc.stderr
+    assert proc.returncode == 3, proc.stderr  # dump.sql is over max_file_bytes: a skipped file is an error
     data = json.loads(out.read_text())
     rules = sorted((f["location"]["path"], f["rule_id"]) for f in data["findings"])
     assert rules == sorted([
@@ -140,7 +140,7 @@ def test_secrets_found_masked_everywhere_and_skips_counted(project, cli_env):
     assert github["properties"]["masked"] == "ghp_…(40 chars)"
     assert github["properties"]["hash"] == secret_hash(GITHUB)
     metrics = {m["name"]: m["value"] for m in data["metrics"]}
-    assert metrics["secrets.skipped_binary"] == 1 and metrics["secrets.skipped_large"] == 1
+    assert metrics["secrets.not_text"] == 1 and metrics["secrets.skipped_files"] == 1  # logo.png, dump.sql
     everything = out.read_text() + sarif.read_text() + proc.stdout + proc.stderr
     for value in SECRETS:
         assert value not in everything

@@ -101,3 +101,19 @@ def test_every_npm_advisory_matches_exactly_what_npm_audit_matches():
     wrong = [(e["package"]["name"], v, rng) for (e, v, rng), want in zip(cases, expected, strict=True)
              if sr.affects(e, v) != want]
     assert len(cases) > 5000 and wrong == []
+
+
+def test_first_fixed_falls_back_to_npms_patched_versions():
+    # advisory-db-npm closes "<=0.3.5" with last_affected: the release that fixes it is only in npm's
+    # patched_versions (">=0.3.6"), which npm audit offers as the fix; ">0.7.0" names no release.
+    marked = {"package": {"ecosystem": "npm", "name": "marked"},
+              "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"last_affected": "0.3.5"}]}],
+              "database_specific": {"vulnerable_versions": "<=0.3.5", "patched_versions": ">=0.3.6"}}
+    ms = {"package": {"ecosystem": "npm", "name": "ms"},
+          "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"last_affected": "0.7.0"}]}],
+          "database_specific": {"vulnerable_versions": "<=0.7.0", "patched_versions": ">0.7.0"}}
+    assert sr.first_fixed([marked], "0.3.5") is None and sr.first_patched([marked], "0.3.5") == "0.3.6"
+    assert sr.first_patched([ms], "0.6.2") is None
+    both = dict(marked, database_specific={"patched_versions": ">=2.0.0 <3.0.0 || >= 1.4.2 || ^0.2.9"})
+    assert sr.first_patched([both], "0.3.5") == "1.4.2"  # ^0.2.9 is below, and 0.2.9 is affected anyway
+    assert sr.first_patched([both], "not-semver") is None

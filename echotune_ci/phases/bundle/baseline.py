@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import InputError
-from ...results import load_result
-from .files import stable_name
+from ...results import PhaseResult, load_result
+from .files import rest_of_name, stable_name
 from .sizes import KINDS, FileSize
 
 # Description of the zero-sized metric kept for a file that the head build no
@@ -47,6 +47,11 @@ def load_baseline(path: Path) -> Baseline:
             totals[kind] = float(m.value)
     if totals.get("gzip", 0) <= 0:
         raise InputError(f"{path}: has no {total_metric('gzip')} above 0 to compare with")
+    return Baseline(str(path), totals, file_sizes(result))
+
+
+def file_sizes(result: PhaseResult) -> dict[str, dict[str, float]]:
+    """A bundle result's per-file sizes: name -> {kind: bytes}; files it lists as removed are left out."""
     files: dict[str, dict[str, float]] = {}
     wanted = {file_metric(kind): kind for kind in KINDS}
     for m in result.metrics:
@@ -54,7 +59,7 @@ def load_baseline(path: Path) -> Baseline:
         if found is None or "file" not in m.labels or m.value is None or m.description == REMOVED:
             continue
         files.setdefault(m.labels["file"], {})[found] = float(m.value)
-    return Baseline(str(path), totals, files)
+    return files
 
 
 @dataclass
@@ -108,11 +113,22 @@ class Change:
         return "shrunk" if self.delta < 0 else "unchanged"
 
 
+# Two files whose names differ only by hashes (and numeric chunk ids) are paired by size only when their
+# sizes are within this fraction of the larger one: a changed file rarely grows or shrinks by more.
+SIZE_TOLERANCE = 0.25
+
+
 def pair_files(head: list[FileSize], base: dict[str, dict[str, float]]) -> list[Change]:
-    """Match head files to base files: same name first, then the same name
-    without content hashes, then the same file name without hashes in another
-    folder (measured from another root, or moved), each only when that is
-    unambiguous on both sides."""
+    """Match head files to base files; every file appears in exactly one change.
+
+    In order, each step only among the files still unpaired: the same name; the same name without
+    content hashes (:func:`~.files.stable_name`, every common bundler's pattern); the same file name
+    without hashes in another folder (measured from another root, or moved) -- these two only when
+    unambiguous on both sides; then, among files with the same :func:`~.files.rest_of_name` (hashes and
+    numeric ids as wildcards: ``chunk-ABCD1234.js``, ``css/0a1b2c3d.css``), the pairs whose raw sizes
+    (gzip when the base has no raw size) are each other's closest, without a tie, and within
+    :data:`SIZE_TOLERANCE`. What is left is added (head) or removed (base).
+    """
     changes: list[Change] = []
     head_left = {f.name: f for f in head}
     base_left = dict(base)
@@ -124,9 +140,47 @@ def pair_files(head: list[FileSize], base: dict[str, dict[str, float]]) -> list[
             base_names = base_by_key.get(k, [])
             if len(names) == 1 and len(base_names) == 1:
                 changes.append(Change(head_left.pop(names[0]), base_names[0], base_left.pop(base_names[0])))
+    base_by_rest = _group(base_left, rest_of_name)
+    for rest, names in _group(head_left, rest_of_name).items():
+        for head_name, base_name in _pair_by_size(names, base_by_rest.get(rest, []), head_left, base_left):
+            changes.append(Change(head_left.pop(head_name), base_name, base_left.pop(base_name)))
     changes += [Change(f, None, None) for f in head_left.values()]
     changes += [Change(None, name, sizes) for name, sizes in base_left.items()]
     return changes
+
+
+def _pair_by_size(head_names: list[str], base_names: list[str], head: dict[str, FileSize],
+                  base: dict[str, dict[str, float]]) -> list[tuple[str, str]]:
+    """(head, base) pairs that are each other's unique closest size, within :data:`SIZE_TOLERANCE`,
+    repeated until no such pair is left."""
+    def size_pair(h: str, b: str) -> tuple[float, float]:
+        kind = "raw" if "raw" in base[b] else "gzip"
+        return float(head[h].get(kind)), base[b].get(kind, 0.0)
+
+    def distance(h: str, b: str) -> float:
+        hs, bs = size_pair(h, b)
+        return abs(hs - bs) / max(hs, bs, 1.0)
+
+    pairs: list[tuple[str, str]] = []
+    heads, bases = list(head_names), list(base_names)
+    while heads and bases:
+        found = [(h, b) for h in heads for b in bases
+                 if distance(h, b) <= SIZE_TOLERANCE and _unique_closest(h, b, bases, distance)
+                 and _unique_closest(b, h, heads, lambda x, y: distance(y, x))]
+        if not found:
+            break
+        for h, b in found:
+            pairs.append((h, b))
+            heads.remove(h)
+            bases.remove(b)
+    return pairs
+
+
+def _unique_closest(one: str, other: str, candidates: list[str],
+                    distance: Callable[[str, str], float]) -> bool:
+    """Whether *other* is strictly closer to *one* than every other candidate."""
+    mine = distance(one, other)
+    return all(distance(one, c) > mine for c in candidates if c != other)
 
 
 def _group(names: Iterable[str], key: Callable[[str], str]) -> dict[str, list[str]]:
@@ -134,6 +188,16 @@ def _group(names: Iterable[str], key: Callable[[str], str]) -> dict[str, list[st
     for name in names:
         groups.setdefault(key(name), []).append(name)
     return groups
+
+
+def renamed_files(head: dict[str, dict[str, float]], base: dict[str, dict[str, float]]) -> dict[str, str]:
+    """Base file name -> head file name for the files :func:`pair_files` pairs under another name.
+
+    *head* and *base* map file names to sizes ({kind: bytes}, see :func:`file_sizes`); ``compare``
+    uses this so that it pairs files exactly as the bundle phase does.
+    """
+    sizes = [FileSize(name, *(int(s.get(kind, 0.0)) for kind in KINDS)) for name, s in head.items()]
+    return {c.base_name: c.name for c in pair_files(sizes, base) if c.renamed_from and c.base_name}
 
 
 def most_changed(changes: list[Change], top: int) -> list[Change]:

@@ -3,7 +3,8 @@
 Names are what pairs a head file with its base counterpart, so they must not
 depend on where the checkout lives (paths are relative) nor on content hashes
 that bundlers put into file names (``app.3f2a1c.js`` pairs with ``app.js``
-and with ``app.9b8d7e.js``).
+and with ``app.9b8d7e.js``; ``assets/index-Dx7kQ2pa.js`` with
+``assets/index-B-s3Xq1l.js``). See :func:`looks_like_hash` for the patterns.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from pathlib import Path
 _WILDCARD = re.compile(r"[*?\[]")
 _HEX = re.compile(r"^[0-9a-f]+$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_]+$")
+_BASE32 = re.compile(r"^[A-Z2-7]{8}$")
+_B64URL = re.compile(r"^[A-Za-z0-9_-]{8}$")
+_B64URL_ANY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 @dataclass(frozen=True)
@@ -74,33 +78,86 @@ def _literal_root(pattern: str, base_dir: Path) -> Path:
 
 
 def looks_like_hash(token: str) -> bool:
-    """Content hashes of webpack/parcel (hex), Rollup/Vite (base64url) and
-    Next.js build ids; words such as ``vendor``, ``es2015`` or ``facade`` are
-    not hashes."""
-    if not 6 <= len(token) <= 64 or not _TOKEN.match(token):
-        return False
-    has_digit = any(c.isdigit() for c in token)
-    if has_digit and _HEX.match(token):
+    """Whether *token* (a part of a file name between ``.``, ``-`` or ``/``) is a bundler's content hash.
+
+    - webpack ``[contenthash]``/``[chunkhash]``, Parcel, Next.js chunks: hex, 6 to 64 characters, at
+      least one digit (``facade`` or ``decade`` are words);
+    - esbuild: 8 characters of upper-case base32 (``ABCD1234``, ``QWERTYUI``);
+    - Rollup 4 / Vite 5+: 8 characters of base64url (``Dx7kQ2pa``, ``B-s3Xq1l``, ``DiwrgTda``) with a
+      digit and a letter, or upper case after the first character; one holding ``-`` or ``_`` needs an
+      upper-case letter (so that ``bar-baz1`` stays a name);
+    - other tools (``[hash:10]``, build ids): 8 to 64 of ``A-Za-z0-9_`` with a digit and a letter.
+
+    Words such as ``vendor``, ``es2015``, ``settings`` or ``LICENSE`` are not hashes.
+    """
+    if _HEX.match(token):
+        return 6 <= len(token) <= 64 and any(c.isdigit() for c in token)
+    if len(token) == 8:
+        if _BASE32.match(token):
+            return True
+        if _B64URL.match(token):
+            return _hashy(token) if ("-" in token or "_" in token) else _mixed(token)
+    return 8 <= len(token) <= 64 and bool(_TOKEN.match(token)) and _has_digit_and_letter(token)
+
+
+def _has_digit_and_letter(token: str) -> bool:
+    return any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+
+
+def _mixed(token: str) -> bool:
+    """A digit and a letter, or an upper-case letter after the first character next to a lower-case one."""
+    return _has_digit_and_letter(token) or (any(c.isupper() for c in token[1:])
+                                            and any(c.islower() for c in token))
+
+
+def _hashy(token: str) -> bool:
+    return any(c.isupper() for c in token) and any(c.isdigit() or c.islower() for c in token)
+
+
+def _folder_is_hash(folder: str) -> bool:
+    """A folder named by a build: a hash, or a Next.js build id (nanoid: 21 of ``A-Za-z0-9_-``)."""
+    if len(folder) >= 8 and looks_like_hash(folder):
         return True
-    if len(token) >= 8 and has_digit and any(c.isalpha() for c in token):
-        return True
-    # Vite's 8-character base64url hashes may hold no digit: mixed case inside.
-    return len(token) == 8 and any(c.isupper() for c in token[1:]) and any(c.islower() for c in token)
+    return len(folder) == 21 and bool(_B64URL_ANY.match(folder)) and _mixed(folder)
+
+
+def _strip_stem(stem: str) -> str:
+    """*stem* without a trailing ``-HASH``: the token after the last ``-``, else the last 8 characters when
+    the hash itself holds a ``-`` (Rollup's base64url: ``index-B-s3Xq1l``)."""
+    head, sep, tail = stem.rpartition("-")
+    if sep and head and looks_like_hash(tail):
+        return head
+    if len(stem) > 9 and stem[-9] == "-" and looks_like_hash(stem[-8:]):
+        return stem[:-9]
+    return stem
 
 
 def stable_name(name: str) -> str:
     """*name* without content hashes: ``js/app.3f2a1c.js`` -> ``js/app.js``,
-    ``assets/index-BwJ3kL9a.js`` -> ``assets/index.js``."""
+    ``assets/index-B-s3Xq1l.js`` -> ``assets/index.js``, ``chunk-ABCD1234.js`` -> ``chunk.js``,
+    ``_next/static/<build id>/_buildManifest.js`` -> ``_next/static/[hash]/_buildManifest.js``.
+    A name that is nothing but a hash (``css/0123456789abcdef.css``) is returned as it is."""
     *folders, filename = name.split("/")
-    folders = ["[hash]" if len(f) >= 8 and looks_like_hash(f) else f for f in folders]
+    folders = ["[hash]" if _folder_is_hash(f) else f for f in folders]
     stem, *rest = filename.split(".")
     if not rest:
         return "/".join([*folders, filename])
     *middle, ext = rest
-    head, sep, tail = stem.rpartition("-")
-    if sep and head and looks_like_hash(tail):
-        stem = head
+    stem = _strip_stem(stem)
     middle = [m for m in middle if not looks_like_hash(m)]
     if stem == "" or (looks_like_hash(stem) and not middle):
         return name  # the hash is the whole name: nothing stable to pair by
     return "/".join([*folders, ".".join([stem, *middle, ext])])
+
+
+def rest_of_name(name: str) -> str:
+    """What is left of *name* once hashes and numeric chunk ids are wildcards: the key under which
+    files that :func:`stable_name` cannot tell apart are paired by size (``css/0123abcd.css`` ->
+    ``css/*.css``, ``chunks/123-0a1b2c3d.js`` -> ``chunks/*.js``)."""
+    stable = stable_name(name)
+    *folders, filename = stable.split("/")
+    folders = ["*" if f == "[hash]" else f for f in folders]
+    stem, dot, rest = filename.partition(".")
+    parts = [_strip_stem(p) for p in [stem, *rest.split(".")]] if dot else [_strip_stem(stem)]
+    parts = ["*" if (p.isdigit() or looks_like_hash(p)) else p for p in parts]
+    return "/".join([*folders, ".".join(parts)])

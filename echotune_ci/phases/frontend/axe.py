@@ -1,9 +1,17 @@
 """axe-core in the page: Lighthouse's rule selection, violations as Findings.
 
 axe-core itself ships in the axe-playwright-python package (axe.min.js); we
-inject that file and call ``axe.run`` with the options Lighthouse uses
-(core/gather/gatherers/accessibility.js, from the data file; see
+inject that file into the top document, as Lighthouse does, and call
+``axe.run`` with the options Lighthouse uses (core/gather/gatherers/accessibility.js:
+tags, rule switches and resultTypes, from the data file; see
 :mod:`echotune_ci.data.lighthouse`), adjusted by [frontend.accessibility].
+The axe-core version can differ from the one that Lighthouse release ran
+(the data file records it; the result's tool versions name ours).
+
+An element's place is axe's target path: one entry per document (the top
+one, then each iframe's), each entry a CSS selector or, inside shadow DOM, a
+list of selectors from the outermost shadow host down. :func:`target_selector`
+renders it as one readable chain.
 """
 
 from __future__ import annotations
@@ -22,10 +30,16 @@ SOURCE_TOOL = "axe-core"
 IMPACT_SEVERITY = {"minor": "low", "moderate": "medium", "serious": "high", "critical": "critical"}
 MAX_SELECTORS = 20
 
-# Lighthouse's axe.run options (core/gather/gatherers/accessibility.js, Lighthouse 12.8.2): WCAG 2 A/AA
-# plus rule switches, with EchoTune's recorded deviations (echotune_ci/data/lighthouse-12.8.2.json).
+# Lighthouse's axe.run options (core/gather/gatherers/accessibility.js of the release the data file names):
+# WCAG 2 A/AA plus rule switches, with EchoTune's recorded deviations (none in a written file).
 LIGHTHOUSE_TAGS: tuple[str, ...] = lighthouse().axe_tags
 LIGHTHOUSE_RULES: Mapping[str, bool] = lighthouse().applied_axe_rules()
+LIGHTHOUSE_RESULT_TYPES: tuple[str, ...] = lighthouse().axe_result_types
+
+#: Joins the selectors of one shadow path (host, then the element in its shadow root): the deep
+#: combinator of Puppeteer and Chrome DevTools. FRAME_SEPARATOR joins documents (iframe, then inside it).
+SHADOW_SEPARATOR = " >>> "
+FRAME_SEPARATOR = " >> (frame) "
 
 _RUN = """async ([context, options]) => {
   const results = await window.axe.run(context || document, options);
@@ -54,7 +68,7 @@ def axe_context(settings: AccessibilitySettings) -> dict[str, Any] | None:
 def axe_options(settings: AccessibilitySettings) -> dict[str, Any]:
     """The ``options`` argument of ``axe.run``: Lighthouse's selection, or only ``rules_include``,
     less ``rules_exclude``."""
-    opts: dict[str, Any] = {"resultTypes": ["violations", "inapplicable"]}
+    opts: dict[str, Any] = {"resultTypes": list(LIGHTHOUSE_RESULT_TYPES)}
     rules: dict[str, dict[str, bool]]
     if settings.rules_include:
         opts["runOnly"] = {"type": "rule", "values": list(settings.rules_include)}
@@ -112,11 +126,33 @@ def run_axe(page: Any, settings: AccessibilitySettings) -> AxeOutcome:
     return AxeOutcome(raw["version"], raw["violations"], raw["inapplicable"], errored, score)
 
 
+def target_selector(target: Any) -> str:
+    """axe's target path of one element as one readable selector chain.
+
+    *target* is axe's ``node.target``: a list with one entry per document
+    (top document first, then each iframe's); an entry is a CSS selector, or
+    inside shadow DOM a list of selectors (shadow host first). Examples:
+    ``["#main img"]`` -> ``#main img``; ``[["fancy-card", "button"]]`` ->
+    ``fancy-card >>> button``; ``["#pay", "input"]`` -> ``#pay >> (frame) input``.
+    """
+    if isinstance(target, str):
+        return target
+    return FRAME_SEPARATOR.join(
+        SHADOW_SEPARATOR.join(str(part) for part in entry) if isinstance(entry, list) else str(entry)
+        for entry in target
+    )
+
+
 def violation_findings(url: str, outcome: AxeOutcome) -> list[Finding]:
-    """One finding per violated rule and page, naming the failing elements."""
+    """One finding per violated rule and page, naming the failing elements.
+
+    ``properties.selectors`` holds the readable chains (:func:`target_selector`),
+    ``properties.targets`` axe's own target paths (JSON lists), both up to
+    MAX_SELECTORS.
+    """
     findings = []
     for v in outcome.violations:
-        selectors = [" ".join(str(t) for t in node["target"]) for node in v["nodes"]]
+        selectors = [target_selector(node["target"]) for node in v["nodes"]]
         shown = ", ".join(selectors[:3]) + (f" and {len(selectors) - 3} more" if len(selectors) > 3 else "")
         impact = v.get("impact") or "moderate"
         plural = "s" if len(selectors) != 1 else ""
@@ -133,6 +169,7 @@ def violation_findings(url: str, outcome: AxeOutcome) -> list[Finding]:
                 properties={
                     "impact": impact,
                     "selectors": selectors[:MAX_SELECTORS],
+                    "targets": [node["target"] for node in v["nodes"][:MAX_SELECTORS]],
                     "elements": len(selectors),
                     "html": [node.get("html", "")[:200] for node in v["nodes"][:3]],
                     "failure_summary": summary,

@@ -18,12 +18,22 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Chromium bypasses loopback by default; say so explicitly (and for the 127/8 block the probes use).
+PROXY_BYPASS = "--proxy-bypass-list=127.0.0.1;localhost;[::1];127.0.0.0/8"
 PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 INSTALL_HINT = (
     "install one with `python -m playwright install chromium` (add --with-deps on a fresh runner) or your "
     "system's package (e.g. `apt-get install chromium`), or point [frontend] chromium / ECHOTUNE_CHROMIUM "
     "at it"
 )
+
+
+def browser_environment() -> dict[str, str]:
+    """The browser's environment: ours without toolkit credentials, NO_PROXY listing loopback."""
+    from ...net.loopback import without_proxy_for_loopback
+    from ...serve.environment import child_environment
+
+    return without_proxy_for_loopback(child_environment())
 
 
 def find_chromium(configured: str, playwright: Any) -> str:
@@ -70,6 +80,8 @@ def _is_executable(path: str) -> bool:
 def launch(playwright: Any, executable: str) -> Any:
     """Start headless Chromium at *executable*; RunError when it does not start."""
     try:
-        return playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS, headless=True)
+        # Loopback pages never through a proxy, and the browser holds no toolkit credential.
+        return playwright.chromium.launch(executable_path=executable, args=[*LAUNCH_ARGS, PROXY_BYPASS],
+                                          headless=True, env=browser_environment())
     except Exception as exc:
         raise RunError(f"{executable}: Chromium did not start ({error_line(exc)})") from None

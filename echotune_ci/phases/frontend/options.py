@@ -22,7 +22,7 @@ from ...errors import ConfigError
 from .auth import LoginStep
 from .axe import IMPACT_SEVERITY
 from .presets import PRESETS, Preset, Throttle, throttle_for
-from .settings import FrontendSettings, InteractionSettings, PageSettings
+from .settings import FrontendSettings, InteractionSettings, PageSettings, check_page_budgets
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...config.sections import Budgets
@@ -157,6 +157,7 @@ def _check_configured(pages: Sequence[PageSettings], source: str) -> None:
     for i, page in enumerate(pages):
         if bool(page.path) == bool(page.url):
             raise ConfigError(f"{source}: 'frontend.pages[{i}]' needs exactly one of 'path' or 'url'")
+    check_page_budgets(pages, source)
 
 
 def _check_url(url: str, where: str) -> None:

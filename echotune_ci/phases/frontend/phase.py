@@ -142,7 +142,7 @@ def _versions(browser: Any) -> dict[str, str]:
         "playwright": version("playwright"),
         "axe-core": axe_source()[1],
         "axe-playwright-python": version("axe-playwright-python"),
-        "lighthouse-scoring": lighthouse().major,
+        "lighthouse-scoring": lighthouse().version,
     }
 
 
@@ -159,48 +159,57 @@ class _PageRuns:
     samples: list[RunSample] = field(default_factory=list)
     axe: AxeOutcome | None = None
     screenshot: Path | None = None
+    interactions: list[Any] = field(default_factory=list)
 
 
 def _audit_page(browser: Any, spec: PageSpec, opts: FrontendOptions, context_options: dict[str, Any],
                 state: dict[str, Any] | None, result: PhaseResult, progress: Callable[[str], None]) -> None:
-    from playwright.sync_api import Error as PlaywrightError
-
-    runs = _PageRuns()
-    interactions = list(spec.interactions)
+    runs = _PageRuns(interactions=list(spec.interactions))
     count = opts.settings.runs
     for i in range(count):
         progress(f"{spec.url} run {i + 1}/{count}")
-        try:
-            context = browser.new_context(storage_state=state, **context_options)
-        except PlaywrightError as exc:  # e.g. a storage state Playwright cannot use
-            raise RunError(f"cannot open a browser context: {error_line(exc)}") from None
-        try:
-            probe = open_page(context, opts.throttle)
-            page = probe.page
-            sample = load(probe, spec.url, opts.settings)
-            runs.samples.append(sample)
-            last = i == count - 1
-            if sample.timings is None:  # an error status: measure nothing more
-                _screenshot(page, spec, opts, runs)
-                break
-            if last:
-                _screenshot(page, spec, opts, runs)
-                _run_axe(page, probe.cdp, opts, runs)
-            for ix in list(interactions):
-                try:
-                    sample.interactions[ix.name] = interact(page, ix)
-                except PageError as exc:
-                    result.errors.append(f"{spec.url}: {exc}")
-                    interactions.remove(ix)
-        except PageError as exc:
-            result.errors.append(f"{spec.url}: {exc}")
+        if not load_once(browser, spec, opts, context_options, state, result, runs, last=i == count - 1):
             break
-        except PlaywrightError as exc:  # the browser itself failed (crash, closed target)
-            result.errors.append(f"{spec.url}: browser error: {error_line(exc)}")
-            break
-        finally:
-            context.close()
     _record(spec, runs, opts, result)
+
+
+def load_once(browser: Any, spec: PageSpec, opts: FrontendOptions, context_options: dict[str, Any],
+              state: dict[str, Any] | None, result: PhaseResult, runs: _PageRuns, *, last: bool) -> bool:
+    """One load of *spec* in a fresh browser context, added to *runs* (screenshot and axe when *last*);
+    False when the page cannot be measured further (an error status, a page or browser error, which
+    go to *result*). The unit that side-by-side runs interleave (:mod:`.paired`)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        context = browser.new_context(storage_state=state, **context_options)
+    except PlaywrightError as exc:  # e.g. a storage state Playwright cannot use
+        raise RunError(f"cannot open a browser context: {error_line(exc)}") from None
+    try:
+        probe = open_page(context, opts.throttle)
+        page = probe.page
+        sample = load(probe, spec.url, opts.settings)
+        runs.samples.append(sample)
+        if sample.timings is None:  # an error status: measure nothing more
+            _screenshot(page, spec, opts, runs)
+            return False
+        if last:
+            _screenshot(page, spec, opts, runs)
+            _run_axe(page, probe.cdp, opts, runs)
+        for ix in list(runs.interactions):
+            try:
+                sample.interactions[ix.name] = interact(page, ix)
+            except PageError as exc:
+                result.errors.append(f"{spec.url}: {exc}")
+                runs.interactions.remove(ix)
+    except PageError as exc:
+        result.errors.append(f"{spec.url}: {exc}")
+        return False
+    except PlaywrightError as exc:  # the browser itself failed (crash, closed target)
+        result.errors.append(f"{spec.url}: browser error: {error_line(exc)}")
+        return False
+    finally:
+        context.close()
+    return True
 
 
 def _screenshot(page: Any, spec: PageSpec, opts: FrontendOptions, runs: _PageRuns) -> None:
@@ -286,7 +295,8 @@ def _axe_metrics(spec: PageSpec, axe: AxeOutcome | None, budgets: dict[str, floa
     metric = sampled("accessibility_score", [axe.score], spec.label, budgets["accessibility_score"])
     result.findings.extend(violation_findings(spec.label, axe))
     if axe.errored:
-        result.notes.append(f"{spec.url}: axe-core failed on {', '.join(axe.errored)}; left out of the score")
+        result.notes.append(f"{spec.url}: axe-core failed on {', '.join(axe.errored)}; left out of the score "
+                            f"(Lighthouse would show no accessibility score)")
     return [metric]
 
 

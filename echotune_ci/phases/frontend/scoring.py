@@ -3,8 +3,8 @@
 Each metric maps to a 0-1 score on a log-normal curve fixed by two control
 points (the value scoring 0.9, ``p10``, and the one scoring 0.5, ``median``);
 the category score is the weighted mean of the metric scores. The control
-points, weights and statistics constants are Lighthouse 12.8.2's, read from
-``echotune_ci/data/lighthouse-12.8.2.json`` (which names the Lighthouse file
+points, weights and statistics constants are those of the Lighthouse release
+``echotune_ci/data/lighthouse-<version>.json`` names (13.5.0; it names the Lighthouse file
 of each table; see :mod:`echotune_ci.data.lighthouse`). When Speed Index could
 not be measured (no screencast frame), its weight is left out and the others
 are renormalised; INP and TTI carry weight 0 in Lighthouse and none here.

@@ -7,10 +7,12 @@ that page only, and an interaction's ``budget_ms`` overrides
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ...config.schema import item, seconds, setting
+from ...errors import ConfigError
 
 # Page budgets a page may override; the names are the metric names.
 PAGE_BUDGETS = ("fcp_ms", "lcp_ms", "tti_ms", "tbt_ms", "cls", "ttfb_ms", "speed_index_ms", "interaction_ms",
@@ -23,10 +25,24 @@ def _not_blank(value: str) -> str | None:
 
 
 def _unknown_budget(budgets: Mapping[str, float]) -> str | None:
-    unknown = sorted(set(budgets) - set(PAGE_BUDGETS))
+    unknown = [name for name in budgets if name not in PAGE_BUDGETS]
     if unknown:
-        return f"has unknown budget '{unknown[0]}' (known: {', '.join(PAGE_BUDGETS)})"
+        # like the config engine's unknown keys: the closest name, else every known one
+        hint = difflib.get_close_matches(unknown[0], PAGE_BUDGETS, n=1)
+        more = f"did you mean '{hint[0]}'?" if hint else f"known: {', '.join(PAGE_BUDGETS)}"
+        return f"has unknown budget '{unknown[0]}' ({more})"
     return None
+
+
+def check_page_budgets(pages: Sequence[PageSettings], source: str) -> None:
+    """ConfigError for a page budget that no metric of its page would carry: ``interaction_ms`` on a
+    page without interactions (the budget would be silently dropped). *pages* are the configured
+    ``[[frontend.pages]]``; the message names the key."""
+    for i, page in enumerate(pages):
+        if "interaction_ms" in page.budgets and not page.interactions:
+            raise ConfigError(f"{source}: 'frontend.pages[{i}].budgets.interaction_ms' applies to nothing: "
+                              f"the page has no [[frontend.pages.interactions]] (add one, or remove the "
+                              f"budget)")
 
 
 @dataclass(frozen=True)

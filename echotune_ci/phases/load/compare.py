@@ -4,7 +4,8 @@ After an unmeasured warm-up of both, rounds alternate base/head and
 head/base (ABBA), so a machine that slows down during the job slows both
 builds alike. Each round gives one total p95 and one throughput per build;
 the Mann-Whitney test of ``compare`` on those samples, plus the gate's
-regression thresholds, decide what is a regression.
+regression thresholds, decide what is a regression, and the note gives the
+Hodges-Lehmann shift with its ``[gate] confidence`` interval.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def decide(base: list[Metric], head: list[Metric], gate: GateSettings, min_effec
         if b is None or h is None:
             continue
         cmp = compare_metric("load", b, h, alpha=gate.alpha, min_effect_pct=gate.min_effect_pct,
-                             threshold_pct=gate.regression.get(name))
+                             threshold_pct=gate.regression.get(name), confidence=gate.confidence)
         if (cmp.verdict == "regressed" and h.unit == "ms" and b.value is not None and h.value is not None
                 and abs(h.value - b.value) < min_effect_ms):
             cmp.verdict = "no significant change"
@@ -81,13 +82,14 @@ def decide(base: list[Metric], head: list[Metric], gate: GateSettings, min_effec
 
 
 def verdict_note(cmp: Comparison, rounds: int) -> str:
-    """One line such as "p95 latency regressed against base: 12 ms -> 250 ms (+12.3 %, p = 0.004),
-    5 interleaved rounds per build"."""
+    """One line such as "p95 latency regressed against base: 200 ms -> 226 ms (+12 %, 95 % CI +7 % …
+    +18 %, p = 0.004), 5 interleaved rounds per build"."""
     what = _WHAT.get(cmp.name, cmp.name)
     change = ""
     if cmp.effect_pct is not None:
+        interval = f", {cmp.interval_text()}" if cmp.has_interval else ""
         p_value = f", p = {cmp.p_value:.3f}" if cmp.p_value is not None else ""
-        change = f" ({cmp.effect_pct:+.1f} %{p_value})"
+        change = f" ({cmp.effect_text()}{interval}{p_value})"
     base, head = fmt_number(cmp.base, cmp.unit), fmt_number(cmp.head, cmp.unit)
     per_build = f"{rounds} interleaved rounds per build"
     return f"{what} {cmp.verdict} against base: {base} -> {head}{change}, {per_build}"
@@ -100,5 +102,7 @@ def _finding(cmp: Comparison, text: str) -> Finding:
         message=text,
         source_tool="echotune-compare",
         context=f"{cmp.name} regressed against base",
-        properties={"base": cmp.base, "head": cmp.head, "effect_pct": cmp.effect_pct, "p_value": cmp.p_value},
+        properties={"base": cmp.base, "head": cmp.head, "effect_pct": cmp.effect_pct, "p_value": cmp.p_value,
+                    "ci_low_pct": cmp.ci_low_pct, "ci_high_pct": cmp.ci_high_pct,
+                    "confidence": cmp.confidence},
     )

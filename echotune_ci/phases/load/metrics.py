@@ -124,3 +124,25 @@ def failure_findings(rounds: list[dict[str, Any]]) -> tuple[list[Finding], int]:
         for (endpoint, error), count in ordered[:MAX_FAILURE_FINDINGS]
     ]
     return assign_fingerprints(findings), max(0, len(ordered) - MAX_FAILURE_FINDINGS)
+
+
+def unmatched_thresholds(metrics: list[Metric], thresholds: Mapping[str, EndpointBudgets]) -> list[Metric]:
+    """A failed metric per budget of each threshold that matched no measured endpoint (value None).
+
+    For a locustfile, whose request names are known only once it ran: a threshold keyed
+    ``"GET /catalogue"`` when the file names its requests ``GET /catalog`` would otherwise never be
+    checked. Each metric's description says so and names the closest measured endpoint.
+    """
+    from .settings import closest_endpoint
+
+    measured = [m.labels["endpoint"] for m in metrics if "endpoint" in m.labels]
+    units = {"p95_ms": "ms", "p99_ms": "ms", "error_rate_pct": "%"}
+    out = []
+    for key, budgets in thresholds.items():
+        if key in measured:
+            continue
+        why = (f"[load.thresholds] \"{key}\" matched no endpoint the locustfile requested, so its budgets "
+               f"were not checked{closest_endpoint(key, measured)}")
+        out += [Metric(name=name, value=None, unit=units[name], budget=budget, labels={"endpoint": key},
+                       status="fail", description=why) for name, budget in budgets.given().items()]
+    return out

@@ -24,13 +24,14 @@ from ...errors import RunError
 from ...results import PhaseResult
 from ..base import PhaseContext
 from .compare import decide, interleaved_rounds
-from .metrics import failure_findings, rounds_metrics
+from .metrics import failure_findings, rounds_metrics, unmatched_thresholds
 from .plan import LoadPlan, RunOptions, build_plan
 from .runner import Job, run_jobs
 from .settings import LoadSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base import Phase
+    from .database import Window
     from .resources import TreeSampler
 
 # Start-up, stopping and report writing on top of the test itself (seconds).
@@ -52,11 +53,14 @@ class LoadPhase:
     def check(self, settings: LoadSettings, ctx: PhaseContext) -> None:
         """Raise ConfigError for what :meth:`run` would reject (endpoints, bounds, hosts, locustfile path).
 
-        Runs before `run` starts the app, so the app's URL is assumed to be
-        http://127.0.0.1.
+        Runs before `run` starts the app: ``ctx.base_url`` is the URL the app
+        will answer on (``--url``, or ``serve.ready_url`` with any port), or
+        None, and then http://127.0.0.1 is assumed. A target outside the
+        allow-list is refused here, before the app is started or polled.
         """
         if settings.enabled:
-            before_start = dataclasses.replace(ctx, base_url="http://127.0.0.1", allow_hosts=("127.0.0.1",))
+            before_start = dataclasses.replace(ctx, base_url=ctx.base_url or "http://127.0.0.1",
+                                               allow_hosts=ctx.allow_hosts or ("127.0.0.1",))
             build_plan(settings, before_start)
 
     def run(self, settings: LoadSettings, ctx: PhaseContext) -> PhaseResult:
@@ -72,9 +76,12 @@ def run_load(settings: LoadSettings, ctx: PhaseContext, opts: RunOptions | None 
 
     Metrics: p50/p95/p99/max in ms, rps, error_rate_pct and requests, for
     the total and per endpoint; with a base host, the base's too and one
-    verdict per decided metric; Redis and app resource metrics when asked.
-    Artifacts (locust's CSV, HTML report and logs) go to ``ctx.artifacts_dir``
-    and are listed by absolute path. Raises ConfigError for a plan that
+    verdict per decided metric; Redis and app resource metrics when asked;
+    ``realtime_*`` metrics of the [load.realtime] clients (:mod:`.realtime`)
+    and ``db_*`` metrics of [load.database] (:mod:`.database`: a database that
+    cannot be read is a metric without a value, never a RunError).
+    Artifacts (locust's CSV, HTML report and logs) go to
+    ``ctx.artifacts_dir`` and are listed by absolute path. Raises ConfigError for a plan that
     cannot run and RunError when locust is missing, the target, Redis or
     app cannot be reached, or a locust process fails.
     """
@@ -90,6 +97,7 @@ def run_load(settings: LoadSettings, ctx: PhaseContext, opts: RunOptions | None 
     for url in filter(None, (plan.base_host, plan.host)):
         check_reachable(url)
     redis_before = _redis_info(plan)
+    database = _database_window(settings)
     rounds = _rounds(plan)
     total = sum(r["duration"] for r in rounds)
     artifacts_dir = Path(ctx.artifacts_dir).resolve()
@@ -102,6 +110,8 @@ def run_load(settings: LoadSettings, ctx: PhaseContext, opts: RunOptions | None 
     if measured.get("interrupted"):
         result.notes.append(INTERRUPTED)
     _add_redis(result, plan, redis_before, ctx)
+    _add_realtime(result, plan, ctx, measured["rounds"])
+    _add_database(result, settings, database, ctx)
     _add_resources(result, sampler, ctx)
     result.artifacts.extend(_artifacts(outputs, artifacts_dir))
     result.duration_s = time.monotonic() - started
@@ -219,8 +229,12 @@ def _timeout(plan: LoadPlan, opts: RunOptions) -> float:
 def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[dict[str, Any]]) -> None:
     head = [r for r in rounds if r["label"] == "head"]
     result.metrics.extend(rounds_metrics(head, plan.thresholds, ctx.budgets))
-    if not result.metrics:
+    if not result.metrics and not any(r.get("realtime") for r in head):
         result.errors.append(f"no request completed against {plan.host} during the test")
+    elif plan.locustfile:
+        unmatched = unmatched_thresholds(result.metrics, plan.thresholds)
+        result.metrics.extend(unmatched)
+        result.notes.extend(dict.fromkeys(m.description for m in unmatched))
     findings, more = failure_findings(head)
     result.findings.extend(findings)
     if more:
@@ -229,7 +243,7 @@ def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[d
         _decide(result, plan, ctx, rounds, len(head))
     _add_summary_notes(result, plan, rounds)
     if any(r["cpu_warning"] for r in rounds):
-        result.notes.append(CPU_WARNING)
+        result.warnings.append(CPU_WARNING)
 
 
 def _add_summary_notes(result: PhaseResult, plan: LoadPlan, rounds: list[dict[str, Any]]) -> None:
@@ -256,11 +270,48 @@ def _decide(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list
 def _add_redis(result: PhaseResult, plan: LoadPlan, before: dict[str, Any], ctx: PhaseContext) -> None:
     if not plan.redis_url:
         return
-    from .redis_info import read_info, redis_metrics
+    from .redis_info import window_metrics
 
-    metrics, notes = redis_metrics(before, read_info(plan.redis_url), ctx.budgets)
+    # Redis going away during the test costs its own metrics only, not the load measurement.
+    metrics, notes = window_metrics(plan.redis_url, before, ctx.budgets)
     result.metrics.extend(metrics)
     result.notes.extend(notes)
+
+
+def _add_realtime(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext,
+                  rounds: list[dict[str, Any]]) -> None:
+    if not plan.for_worker()["realtime"]:
+        return
+    from .realtime import realtime_metrics
+
+    metrics, notes = realtime_metrics([r for r in rounds if r["label"] == "head"], plan.settings.realtime,
+                                      ctx.budgets)
+    result.metrics.extend(metrics)
+    result.notes.extend(notes)
+
+
+def _database_window(settings: LoadSettings) -> Window | None:
+    if not settings.database.url_env:
+        return None
+    from .database import open_window
+
+    return open_window(settings.database)
+
+
+def _add_database(result: PhaseResult, settings: LoadSettings, window: Window | None,
+                  ctx: PhaseContext) -> None:
+    if window is None:
+        return
+    from .database import close_window
+
+    # A database that cannot be read costs its own metric (no value: exit 3 for that check), never the load
+    # measurement.
+    metrics, notes, versions = close_window(window, settings.database, ctx.budgets)
+    result.metrics.extend(metrics)
+    result.notes.extend(notes)
+    result.tool_versions.update(versions)
+    if window.error:
+        result.warnings.append(notes[0])
 
 
 def _add_resources(result: PhaseResult, sampler: TreeSampler | None, ctx: PhaseContext) -> None:

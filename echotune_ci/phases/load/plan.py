@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ...errors import ConfigError
+from .realtime import plan_part as realtime_plan
+from .settings import check_threshold_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base import PhaseContext
@@ -56,8 +58,9 @@ class LoadPlan:
     ``host``: the target URL without a trailing slash ("" only for a worker,
     which gets its host from the master); ``locustfile``: an absolute path or
     "" for the configured endpoints; ``allow_hosts``: host patterns (fnmatch)
-    that may receive load; ``thresholds``: per-endpoint budgets keyed
-    "METHOD name" ([load.thresholds] with each endpoint's own budgets on top);
+    that may receive load (every request is checked, redirects included);
+    ``thresholds``: per-endpoint budgets keyed "METHOD name" ([load.thresholds]
+    with each endpoint's own budgets on top);
     ``redis_url``: "" when no Redis is measured.
     """
 
@@ -80,7 +83,8 @@ class LoadPlan:
         request_timeout (s), user_class, locustfile, endpoints (name, method,
         path, weight, headers, json, status list), login (None or the
         [load.login] table with a status list), max_requests, max_duration
-        (s), allow_hosts (list).
+        (s), allow_hosts (list), realtime (None or the [load.realtime] table: see
+        :func:`.realtime.plan_part`).
         """
         s = self.settings
         return {
@@ -96,6 +100,7 @@ class LoadPlan:
             "max_requests": s.max_requests,
             "max_duration": s.max_duration,
             "allow_hosts": list(self.allow_hosts),
+            "realtime": realtime_plan(s.realtime),
         }
 
 
@@ -103,20 +108,21 @@ def build_plan(settings: LoadSettings, ctx: PhaseContext, opts: RunOptions | Non
     """Check *settings* for a run in *ctx* and resolve what the test needs.
 
     The target is ``settings.host``, else ``ctx.base_url``; the allowed hosts
-    are ``settings.allow_hosts``, ``ctx.allow_hosts`` and the host of
-    ``ctx.base_url``. Raises ConfigError for a missing or disallowed target,
+    are ``settings.allow_hosts`` and ``ctx.allow_hosts`` (``--allow-host``,
+    loopback in `run`). The target's own host is never allowed just because
+    it is the target: a ``--url`` or a ``serve.ready_url`` elsewhere must be
+    allow-listed. Raises ConfigError for a missing or disallowed target,
     a duration beyond ``max_duration``, a missing locustfile, bounds the
     base-against-head rounds or distributed mode cannot honour.
     """
     opts = opts or RunOptions()
     where = f"{ctx.source}: load"
     allow = [*settings.allow_hosts, *ctx.allow_hosts]
-    if ctx.base_url:
-        allow.append(urlsplit(ctx.base_url).hostname or "")
     host = settings.host or ctx.base_url or ""
     if not host and not opts.worker:
         raise ConfigError(f"{ctx.source}: no load target: pass --host URL or set load.host")
     _check_duration(settings, where)
+    check_threshold_names(settings, ctx.source)
     plan = LoadPlan(
         settings=settings,
         host=host.rstrip("/"),
@@ -132,9 +138,24 @@ def build_plan(settings: LoadSettings, ctx: PhaseContext, opts: RunOptions | Non
 
 
 def host_allowed(url: str | None, allow: Iterable[str]) -> bool:
-    """True when the URL's host matches one of the *allow* patterns (fnmatch, case-insensitive)."""
-    name = (urlsplit(url or "").hostname or "").lower()
-    return bool(name) and any(fnmatch(name, pattern.lower()) for pattern in allow)
+    """True when the URL's host matches one of the *allow* patterns (fnmatch, case-insensitive).
+
+    An IPv6 pattern in URL brackets (``[::1]``) is the address, not an fnmatch character class (which
+    would have allowed the one-character hosts ``:`` and ``1`` instead); a fully qualified name's
+    trailing dot (``localhost.``) is the same host as without it.
+    """
+    try:
+        name = (urlsplit(url or "").hostname or "").lower()
+    except ValueError:  # an unbalanced "[" in the host
+        return False
+    name = name[:-1] if name.endswith(".") and not name.endswith("..") else name
+    return bool(name) and any(_host_matches(name, pattern.lower()) for pattern in allow)
+
+
+def _host_matches(name: str, pattern: str) -> bool:
+    if pattern.startswith("[") and pattern.endswith("]") and ":" in pattern:
+        return name == pattern[1:-1]
+    return fnmatch(name, pattern.rstrip(".") if pattern.endswith(".") else pattern)
 
 
 def check_target(url: str, allow: Iterable[str]) -> None:

@@ -1,4 +1,11 @@
-"""Redis cache effect over the test window, from INFO before and after."""
+"""Redis cache effect over the test window, from INFO before and after.
+
+Redis is read before the test (a Redis that cannot be read then stops the
+phase: exit 3 before any load is sent) and after it. When it cannot be read
+after the test (it went away, or restarted and lost its counters), the load
+measurement stands and the Redis metrics are reported as not measured, with
+a note that says why.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _PASSWORD = re.compile(r"(//[^:/@]*:)[^@/]*@")
 NO_LOOKUPS = "redis: no key lookups during the test, so no hit ratio (does the scenario reach the cache?)"
+NOT_MEASURED = "not measured"
 
 
 def redact(url: str) -> str:
@@ -68,3 +76,36 @@ def redis_metrics(before: dict[str, Any], after: dict[str, Any],
     metrics.append(Metric("redis_evicted_keys", float(evicted), "", "lower",
                           description="Keys evicted during the test."))
     return metrics, notes
+
+
+def window_metrics(url: str, before: dict[str, Any], budgets: Budgets) -> tuple[list[Metric], list[str]]:
+    """:func:`redis_metrics` of the test window, reading INFO of *url* now (after the test).
+
+    When Redis cannot be read now, or restarted during the test (its
+    ``run_id`` changed, so its counters began again), the metrics are
+    :func:`not_measured` instead: the load test's own figures are kept.
+    Raises nothing for Redis going away; messages hide the password.
+    """
+    try:
+        after = read_info(url)
+    except RunError as exc:
+        return not_measured(budgets, f"{exc} after the test")
+    if before.get("run_id") and after.get("run_id") != before.get("run_id"):
+        return not_measured(budgets, f"{redact(url)}: Redis restarted during the test, so its counters "
+                                     f"do not cover it")
+    return redis_metrics(before, after, budgets)
+
+
+def not_measured(budgets: Budgets, why: str) -> tuple[list[Metric], list[str]]:
+    """The Redis metrics without values (status "warn": a budget that could not be checked) and the note
+    "redis: metrics not measured: <why>"."""
+    metrics = [
+        Metric("redis_hit_ratio_pct", None, "%", "higher", budget=budgets.redis_hit_ratio_pct,
+               status="warn", description=f"Keyspace hits / lookups during the test: {NOT_MEASURED}."),
+        Metric("redis_used_memory_bytes", None, "bytes", "lower", status="warn",
+               description=f"Redis used_memory after the test: {NOT_MEASURED}."),
+        Metric("redis_evicted_keys", None, "", "lower", status="warn",
+               description=f"Keys evicted during the test: {NOT_MEASURED}."),
+    ]
+    names = ", ".join(m.name for m in metrics)
+    return metrics, [f"redis: {names} not measured: {why}"]

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import ConfigError, RunError
+from ...net.loopback import without_proxy_for_loopback
+from ...serve.environment import child_environment
 
 GRACE_S = 5.0
 
@@ -92,7 +94,9 @@ def _start(job: Job, tmp: Path, artifacts_dir: Path, index: int) -> Child:
     }
     job_file.write_text(json.dumps(payload), encoding="utf-8")
     log = artifacts_dir / ("locust.log" if index == 0 else f"locust-worker-{index}.log")
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # The locustfile may come from the change under test: no toolkit credential, and no proxy for
+    # the loopback app (its login carries the test password).
+    env = without_proxy_for_loopback(child_environment(dict(os.environ, PYTHONUNBUFFERED="1")))
     with log.open("wb") as fh:
         proc = subprocess.Popen(
             [sys.executable, "-m", "echotune_ci.phases.load.worker", str(job_file)],

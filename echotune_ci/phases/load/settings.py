@@ -8,7 +8,8 @@ keyed "METHOD name" (which also works for a user's own locustfile).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,6 +113,47 @@ class CompareSettings:
                                                    "1 ms).")
 
 
+def _realtime_path(value: str) -> str | None:
+    return None if not value or value.startswith("/") else "must start with '/' (it is joined to the host)"
+
+
+@dataclass(frozen=True)
+class RealtimeSettings:
+    """[load.realtime]: WebSocket or Socket.IO clients among the load test's users (load/realtime.py)."""
+
+    path: str = setting("", check=_realtime_path,
+                        doc="Channel path, e.g. /ws/now-playing (Socket.IO: its path, e.g. /socket.io); "
+                            "empty: no real-time clients.")
+    protocol: str = setting("ws", choices=("ws", "socketio"),
+                            doc="ws: a plain WebSocket; socketio: Socket.IO.")
+    share: float = setting(0.25, min=0.0, max=1.0,
+                           doc="Share of the users that are real-time clients (at least one client).")
+    message: str = setting('{"type": "ping", "id": "{id}"}',
+                           doc="Text each client sends ({id}: a token unique per message); Socket.IO: the "
+                               "event's data.")
+    reply: str = setting("{id}", doc="ws: the reply is the first message containing this text ({id} as in "
+                                     "message); other messages (pushes) are skipped.")
+    event: str = setting("ping",
+                         doc="socketio: the event emitted; the server's acknowledgement is the reply.")
+    interval: float = setting(1.0, parse=seconds, min=0.01, max=60,
+                              doc="Each client's wait between messages.")
+    timeout: float = setting(5.0, parse=seconds, min=0.1, max=120,
+                             doc="Longest wait for a connection or a reply; longer counts as an error.")
+    error_rate_pct: float | None = setting(None, min=0, max=100,
+                                           doc="Failed connects, replies and unexpected disconnects per "
+                                               "connect or message, in %; default budgets.error_rate_pct.")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """[load.database]: the database's own statistics over the load test (phases/load/database.py)."""
+
+    url_env: str = setting("", doc="Environment variable holding the database URL (postgresql://...), e.g. "
+                                   "DATABASE_URL; empty: not measured. The URL is never printed.")
+    slowest: int = setting(5, min=1, max=50, doc="How many statements (slowest mean first) are listed.")
+    mean_ms: float | None = setting(None, min=0, doc="Overrides budgets.db_query_mean_ms.")
+
+
 @dataclass(frozen=True)
 class LoadSettings:
     """[load]: the locust test."""
@@ -129,10 +171,13 @@ class LoadSettings:
     request_timeout: float = setting(10.0, parse=seconds, min=0.1, max=300, doc="Timeout of one request.")
     processes: int = setting(1, min=1, max=256, doc="Local worker processes (1: one locust process).")
     max_duration: float = setting(1800.0, parse=seconds, min=1, doc="Longest test this config may ask for.")
-    max_requests: int = setting(5_000_000, min=1, doc="The test stops once this many requests were made.")
+    max_requests: int = setting(5_000_000, min=1,
+                                doc="The test stops once this many requests were sent, redirects included, "
+                                    "by all locust processes together.")
     allow_hosts: tuple[str, ...] = setting(("127.0.0.1", "localhost", "::1"),
-                                           doc="Hosts that may be targeted; the app `run` started is always "
-                                               "allowed.")
+                                           doc="Hosts (fnmatch patterns) that may receive any request, "
+                                               "redirects included; `run` always allows loopback, never "
+                                               "another host just because --url or serve.ready_url names it.")
     redis_url: str = setting("", doc="Read Redis INFO before and after the test (cache hit ratio).")
     sample_interval: float = setting(0.5, parse=seconds, min=0.05, max=10,
                                      doc="How often the app's CPU and RSS are sampled.")
@@ -142,6 +187,8 @@ class LoadSettings:
     thresholds: Mapping[str, EndpointBudgets] = setting(
         {}, doc='Per-endpoint budgets keyed "METHOD name", e.g. "GET /api/tracks".')
     compare: CompareSettings = setting(CompareSettings())
+    realtime: RealtimeSettings = setting(RealtimeSettings())
+    database: DatabaseSettings = setting(DatabaseSettings())
 
     @property
     def scenario(self) -> tuple[Endpoint, ...]:
@@ -156,3 +203,30 @@ class LoadSettings:
 
 # Without [[load.endpoints]] every user loads GET /.
 DEFAULT_ENDPOINTS: tuple[Endpoint, ...] = (Endpoint(path="/"),)
+
+
+def closest_endpoint(key: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'GET /catalog'?)`` for the known endpoint closest to *key* (as the config engine
+    suggests keys, difflib's ratio >= 0.6), else the known endpoints listed; "" when none is known."""
+    names = list(dict.fromkeys(known))
+    hint = difflib.get_close_matches(key, names, n=1)
+    if hint:
+        return f" (did you mean '{hint[0]}'?)"
+    return f" (endpoints: {', '.join(names[:10])}{' ...' if len(names) > 10 else ''})" if names else ""
+
+
+def check_threshold_names(settings: LoadSettings, source: str) -> None:
+    """ConfigError when a [load.thresholds] key names no endpoint of the scenario the config defines.
+
+    Only without a locustfile: then the endpoints are known before the test ([[load.endpoints]], else
+    ``GET /``), and a key such as ``"GET /catalogue"`` beside an endpoint ``GET /catalog`` is a typo whose
+    budget would never be applied. The message names the key and the closest endpoint. (With a
+    locustfile the load phase fails the threshold's check after the test instead.)
+    """
+    if settings.locustfile:
+        return
+    known = [ep.key for ep in settings.scenario]
+    for key in settings.thresholds:
+        if key not in known:
+            raise ConfigError(f"{source}: 'load.thresholds.\"{key}\"' names no endpoint of the load test"
+                              f"{closest_endpoint(key, known)}")

@@ -21,9 +21,12 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from echotune_ci.phases.load.plan import host_allowed
+
+if TYPE_CHECKING:  # pragma: no cover
+    from echotune_ci.phases.load.guard import RequestGuard
 
 _INT_SLOT = re.compile(r"\{int:(-?\d+)-(-?\d+)\}")
 
@@ -46,27 +49,19 @@ def fill_path(template: str) -> str:
 
 
 class _Requests:
-    """The requests of one scenario: sending them under the request cap, judging answers, logging in."""
+    """The requests of one scenario: sending them, judging answers, logging in.
+
+    The allow-list and the request cap are not checked here but on every
+    request the process sends (:mod:`.guard`), redirects included.
+    """
 
     def __init__(self, plan: dict[str, Any], http_user: bool):
-        from locust.exception import StopUser
-
-        self.cap: int = plan.get("max_requests") or 0
-        self.issued = 0
         self.login: dict[str, Any] | None = plan.get("login")
         self.timeout: float = plan["request_timeout"]
         self.http_user = http_user
-        self._stop_user = StopUser
 
     def send(self, user: Any, spec: dict[str, Any], path: str, name: str) -> Any:
         """Start one request of *user* (a context manager of its response); StopUser past the cap."""
-        # The cap holds for what is sent, not only for what has come back:
-        # with no think time users would otherwise overshoot while the
-        # runner stops.
-        if self.cap:
-            if self.issued >= self.cap:
-                raise self._stop_user()
-            self.issued += 1
         headers = {**spec.get("headers", {}), **getattr(user, "auth_headers", {})}
         kwargs: dict[str, Any] = {"name": name, "headers": headers, "catch_response": True}
         if spec.get("json") is not None:
@@ -200,11 +195,16 @@ def _entry(e: Any) -> dict[str, Any]:
 def collect(env: Any, label: str, host: str, started: float, stopped_by: str, workers: int,
             peak_users: int) -> dict[str, Any]:
     """One round's output: label, host, wall_s, stopped_by, workers, peak users, per-endpoint
-    ``entries`` and the ``total`` (requests, failures, p50/p95/p99/max/avg in ms, rps), ``errors``,
-    user-code ``exceptions`` and whether locust warned of its own CPU."""
+    ``entries`` and the ``total`` (requests, failures, p50/p95/p99/max/avg in ms, rps) of the HTTP
+    requests, the ``realtime`` entries (request type WS), ``errors``, user-code ``exceptions`` and
+    whether locust warned of its own CPU."""
     from locust.stats import sort_stats
 
+    from echotune_ci.phases.load.realtime import REQUEST_TYPE
+
     stats = env.runner.stats
+    entries = sort_stats(stats.entries)
+    http = [e for e in entries if e.method != REQUEST_TYPE]
     return {
         "label": label,
         "host": host,
@@ -212,8 +212,10 @@ def collect(env: Any, label: str, host: str, started: float, stopped_by: str, wo
         "stopped_by": stopped_by,
         "workers": workers,
         "users": peak_users,
-        "entries": [_entry(e) for e in sort_stats(stats.entries)],
-        "total": _entry(stats.total),
+        "entries": [_entry(e) for e in http],
+        # Real-time connects and round trips have budgets of their own: the HTTP total leaves them out.
+        "total": _entry(stats.total if len(http) == len(entries) else _aggregate(stats, http)),
+        "realtime": [_entry(e) for e in entries if e.method == REQUEST_TYPE],
         "errors": [
             {"method": err.method or "", "name": err.name, "error": err.parse_error(err.error),
              "occurrences": err.occurrences}
@@ -224,6 +226,16 @@ def collect(env: Any, label: str, host: str, started: float, stopped_by: str, wo
         "cpu_warning": bool(env.runner.cpu_warning_emitted
                             or getattr(env.runner, "worker_cpu_warning_emitted", False)),
     }
+
+
+def _aggregate(stats: Any, entries: list[Any]) -> Any:
+    """One locust StatsEntry holding *entries* together, as locust's own total does."""
+    from locust.stats import StatsEntry
+
+    total = StatsEntry(stats, "Aggregated", "")
+    for e in entries:
+        total.extend(e)
+    return total
 
 
 def write_reports(env: Any, prefix: str, html: bool) -> list[str]:
@@ -325,11 +337,15 @@ def run_round(user_classes: list[type[Any]], job: dict[str, Any], rnd: dict[str,
     if role == "master":
         runner = env.create_master_runner(master_bind_host=job["bind_host"], master_bind_port=job["port"])
         state["stopper"] = stopper = Stopper(runner, plan["max_requests"])
+        share_budget(env, runner, plan["max_requests"], stopper)
         workers = _wait_for_workers(runner, job, stopper)
     else:
         runner = env.create_local_runner()
         state["stopper"] = stopper = Stopper(runner, plan["max_requests"])
         env.events.request.add_listener(stopper.count)
+        guard = state.get("guard")
+        if guard is not None and guard.capped and guard.left == 0:
+            stopper.stop("max-requests")  # an earlier round spent the whole cap
     history = gevent.spawn(stats_history, runner)
     if not stopper.reason:
         def start_clock(**_kw: Any) -> None:
@@ -354,6 +370,44 @@ def run_round(user_classes: list[type[Any]], job: dict[str, Any], rnd: dict[str,
     keep = rnd.get("artifacts", True)
     out["artifacts"] = write_reports(env, prefix, rnd.get("html", False)) if keep else []
     return out
+
+
+BUDGET_MESSAGE = "echotune_budget"
+SPENT_MESSAGE = "echotune_budget_spent"
+
+
+def shares(total: int, workers: int) -> list[int]:
+    """*total* requests split over *workers*: equal shares, the first ``total % workers`` one more."""
+    base, extra = divmod(total, workers)
+    return [base + (1 if i < extra else 0) for i in range(workers)]
+
+
+def share_budget(env: Any, runner: Any, cap: int | None, stopper: Stopper) -> None:
+    """The master's side of a global cap: when the test starts, each worker gets its share of *cap*
+    (in the order of their ids, so the split is deterministic); when every worker has spent its share,
+    the test stops once their last statistics had time to arrive."""
+    if not cap:
+        return
+    import gevent
+    from locust.runners import WORKER_REPORT_INTERVAL
+
+    given: set[str] = set()
+    spent: set[str] = set()
+
+    def send_shares(**_kw: Any) -> None:
+        ids = sorted(w.id for w in (*runner.clients.ready, *runner.clients.running, *runner.clients.spawning))
+        for worker_id, share in zip(ids, shares(cap, len(ids)) if ids else [], strict=True):
+            # Sent before the spawn messages, on the same connection: a worker knows its share first.
+            runner.send_message(BUDGET_MESSAGE, {"requests": share}, client_id=worker_id)
+            given.add(worker_id)
+
+    def on_spent(msg: Any, **_kw: Any) -> None:
+        spent.add(msg.node_id)
+        if given and given <= spent:
+            gevent.spawn_later(WORKER_REPORT_INTERVAL + 1.0, stopper.stop, "max-requests")
+
+    env.events.test_start.add_listener(send_shares)
+    runner.register_message(SPENT_MESSAGE, on_spent)
 
 
 def _wait_for_workers(runner: Any, job: dict[str, Any], stopper: Stopper) -> int:
@@ -385,6 +439,10 @@ def run_worker(user_classes: list[type[Any]], job: dict[str, Any], state: dict[s
     runner = env.create_worker_runner(job["master_host"], job["port"])
     state["stopper"] = stopper = Stopper(runner, None)
     refused: list[str] = []
+    guard = state["guard"]
+    # This worker's own config caps it too; the master's share only lowers that.
+    guard.on_spent = lambda: runner.send_message(SPENT_MESSAGE, {"sent": guard.sent})
+    runner.register_message(BUDGET_MESSAGE, lambda msg, **_kw: guard.limit(int(msg.data["requests"])))
 
     @env.events.test_start.add_listener
     def _check_host(environment: Any, **_kw: Any) -> None:
@@ -431,6 +489,11 @@ def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
         user_classes = locustfile_user_classes(plan["locustfile"])
     else:
         user_classes = [scenario_user_class(plan)]
+    from echotune_ci.phases.load.realtime import realtime_user_class
+
+    realtime = realtime_user_class(plan)
+    if realtime is not None:
+        user_classes.append(realtime)
 
     def on_term() -> None:
         stopper = state.get("stopper")
@@ -442,6 +505,8 @@ def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     import signal
 
     gevent.signal_handler(signal.SIGTERM, on_term)
+    if job["role"] != "master":
+        state["guard"] = _guard(plan, state)
     out: dict[str, Any] = {"locust_version": locust.__version__}
     if job["role"] == "worker":
         out.update(run_worker(user_classes, job, state))
@@ -454,6 +519,23 @@ def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     out["rounds"] = rounds
     out["interrupted"] = bool(state.get("interrupted"))
     return out
+
+
+def _guard(plan: dict[str, Any], state: dict[str, Any]) -> RequestGuard:
+    """The allow-list and this process's request budget, on every request it sends from now on."""
+    import gevent
+
+    from echotune_ci.phases.load.guard import RequestGuard, install
+
+    def spent() -> None:
+        stopper = state.get("stopper")
+        if stopper is not None:
+            # Requests already sent may still be answered; they count, so wait for them briefly.
+            gevent.spawn_later(min(plan["request_timeout"], 2.0), stopper.stop, "max-requests")
+
+    guard = RequestGuard(plan["allow_hosts"], plan.get("max_requests"), on_spent=spent)
+    install(guard)
+    return guard
 
 
 def main(argv: list[str]) -> int:

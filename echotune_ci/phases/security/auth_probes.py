@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...errors import ConfigError, RunError
+from ...masking import register
 from ...results import Finding
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,6 +88,7 @@ def run_probes(client: Any, cfg: AuthSettings) -> AuthReport:
     prober = _Prober(client, cfg)
     prober.expect_refused("no-token", "auth.protected-without-token", "critical", "no token", None)
     user, password = os.environ.get(cfg.username_env), os.environ.get(cfg.password_env)
+    register(password)
     if user and password:
         prober.probe_tokens(prober.login(user, password))
     else:
@@ -138,6 +140,7 @@ class _Prober:
         credentials = {cfg.username_field: user, cfg.password_field: password}
         response = self.send("POST", self.login_path, json=credentials)
         token = _token(response, cfg.token_field)
+        register(token)  # the JWT and the copies forged from it are credentials too
         if token is None:
             raise RunError(f"login at {self.login_path} failed (HTTP {response.status_code}); check "
                            f"{cfg.username_env}/{cfg.password_env} and login_path")
@@ -181,6 +184,8 @@ class _Prober:
     def probe_rate_limit(self, user: str) -> None:
         import httpx
 
+        from ...net import loopback
+
         attempts = self.cfg.rate_limit_attempts
         if attempts == 0:
             self.report.notes.append("auth: login rate-limit probe disabled (rate_limit_attempts = 0)")
@@ -191,8 +196,9 @@ class _Prober:
             if self.cfg.probe_source_address:
                 # A working limit locks out the address that tripped it; probing
                 # from another loopback address keeps other phases' logins working.
-                client = stack.enter_context(httpx.Client(
-                    base_url=self.client.base_url, timeout=self.client.timeout,
+                # Its own transport: no proxy from the environment (see echotune_ci.net.loopback).
+                client = stack.enter_context(loopback.client(
+                    str(self.client.base_url), timeout=self.client.timeout,
                     transport=httpx.HTTPTransport(local_address=self.cfg.probe_source_address)))
             for n in range(1, attempts + 1):
                 answer = self.send("POST", self.login_path, client, json=body)

@@ -26,6 +26,28 @@ from .osv import OsvFolder, affected_entries, severity_from_record
 ECOSYSTEM = "npm"
 SOURCE_TOOL = "lockfile-audit"
 _SHOWN = 20
+# Id prefixes of the databases osv.dev serves a page for; other ids (a local folder's NSWG-ECO-…) link
+# to the record's own advisory or source.
+OSV_DEV_PREFIXES = ("GHSA-", "PYSEC-", "OSV-", "RUSTSEC-", "GO-", "CVE-", "MAL-", "GSD-", "PSF-", "DSA-",
+                    "DLA-", "USN-", "UBUNTU-", "DEBIAN-", "RHSA-", "ALSA-", "BIT-", "CURL-", "HSEC-", "CGA-")
+
+
+def advisory_url(record: dict[str, Any]) -> str:
+    """Where a person reads the OSV *record*: its osv.dev page for ids osv.dev serves, else its
+    ``ADVISORY`` reference, else ``database_specific.source``, else its first reference, else osv.dev."""
+    ident = str(record.get("id") or "")
+    osv_page = f"https://osv.dev/vulnerability/{ident}"
+    if ident.startswith(OSV_DEV_PREFIXES):
+        return osv_page
+    refs = [r for r in record.get("references") or [] if isinstance(r, dict)
+            and str(r.get("url") or "").startswith(("https://", "http://"))]
+    advisory = [str(r["url"]) for r in refs if r.get("type") == "ADVISORY"]
+    source = (record.get("database_specific") or {}).get("source")
+    if advisory:
+        return advisory[0]
+    if isinstance(source, str) and source.startswith(("https://", "http://")):
+        return source
+    return str(refs[0]["url"]) if refs else osv_page
 
 
 class Advisories(Protocol):
@@ -46,6 +68,10 @@ class FolderAdvisories:
         self.data = OsvFolder(folder)
         self.label = f"offline advisory data {folder}"
         self.not_in_db: set[str] = set()
+
+    def holds_ecosystem(self) -> bool:
+        """Whether any record of the folder is about an npm package (see OsvFolder.holds_ecosystem)."""
+        return self.data.holds_ecosystem(ECOSYSTEM)
 
     def lookup(self, packages: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
         """Records whose npm ``affected`` entries cover each version."""
@@ -92,6 +118,7 @@ class LockfileSummary:
     vulnerable: int = 0
     unauditable: list[str] = field(default_factory=list)
     dev_skipped: int = 0
+    unchecked: int = 0  # auditable packages the advisory data could not answer for (it has no npm records)
 
 
 @dataclass
@@ -104,6 +131,7 @@ class JsAuditReport:
     not_in_db: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     tool_versions: dict[str, str] = field(default_factory=dict)
+    unchecked: str = ""  # why no package was checked, though there were some
 
     @property
     def packages(self) -> int:
@@ -152,6 +180,11 @@ def audit_lockfiles(locks: Sequence[Lockfile], root: Path, advisories: Advisorie
         report.notes.extend(lock.notes)
     wanted = sorted({nv for _, _, audited in plans for nv in audited})
     hits = advisories.lookup(wanted)
+    if wanted and not hits and isinstance(advisories, FolderAdvisories) and not advisories.holds_ecosystem():
+        report.unchecked = f"{advisories.label} holds no {ECOSYSTEM} advisories"
+        for _, summary, _ in plans:
+            summary.unchecked, summary.packages = summary.packages, 0
+        return report
     for lock, summary, audited in plans:
         vulnerable = set()
         for (name, version), keys in sorted(audited.items()):
@@ -182,7 +215,8 @@ def _finding(lock: Lockfile, label: str, key: str, instances: int, record: dict[
     aliases = sorted(str(a) for a in record.get("aliases") or [])
     entries = affected_entries(record, ECOSYSTEM, pkg.name)
     fixed = semver_ranges.fixed_versions(entries)
-    first = semver_ranges.first_fixed(entries, pkg.version)
+    first = (semver_ranges.first_fixed(entries, pkg.version)
+             or semver_ranges.first_patched(entries, pkg.version))
     severity, score, basis = severity_from_record(record, default_severity)
     path = lock.path_of(key)
     direct = len(path) == 1 and key in {k for i in lock.importers.values() for k in i.direct}
@@ -199,7 +233,7 @@ def _finding(lock: Lockfile, label: str, key: str, instances: int, record: dict[
         message=f"{pkg.name} {pkg.version}{as_alias}: {ident}{also}, {fix_text}; {where}. {summary}".strip(),
         source_tool=SOURCE_TOOL,
         location=Location(label, pkg.line),
-        help_url=f"https://osv.dev/vulnerability/{ident}",
+        help_url=advisory_url(record),
         context=f"{ECOSYSTEM} {pkg.name} {ident}",
         properties={
             "ecosystem": ECOSYSTEM,
@@ -218,6 +252,7 @@ def _finding(lock: Lockfile, label: str, key: str, instances: int, record: dict[
             "instances": instances,
             "cvss_score": score,
             "severity_basis": basis,
+            "rule_description": f"{pkg.name}: {summary or ident}",
         },
     )
 
@@ -228,6 +263,7 @@ def summary_notes(report: JsAuditReport, production_only: bool) -> list[str]:
     for s in report.lockfiles:
         notes.append(f"audit: {ECOSYSTEM}: {s.label} ({s.format}): {s.packages} packages checked against "
                      f"{report.service}, {s.vulnerable} vulnerable, {len(s.unauditable)} not auditable"
+                     + (f", {s.unchecked} not checked: {report.unchecked}" if s.unchecked else "")
                      + (f", {s.dev_skipped} dev-only left out (production_only)" if production_only else ""))
         if s.unauditable:
             notes.append(f"audit could not check ({ECOSYSTEM}, {s.label}): " + "; ".join(s.unauditable))

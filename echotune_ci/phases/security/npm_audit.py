@@ -154,7 +154,8 @@ def npm_findings(data: dict[str, Any], lock_label: str, lock: Lockfile | None = 
                                 "dependency_path": path, "direct": bool(vuln.get("isDirect")),
                                 "dev": bool(pkg.dev) if pkg is not None else False,
                                 "fix_available": bool(vuln.get("fixAvailable")), "cvss_score": score,
-                                "severity_basis": basis},
+                                "severity_basis": basis,
+                                "rule_description": f"{name}: {adv.get('title') or ident}"},
                 ))
     return out
 

@@ -9,6 +9,7 @@ first use.
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -320,6 +321,25 @@ class OsvFolder:
     def has(self, name: str) -> bool:
         """Whether the data holds a folder for package *name*."""
         return name in self.index or name.lower() in self._lower
+
+    def holds_ecosystem(self, ecosystem: str) -> bool:
+        """Whether any record of the folder has an ``affected`` entry of *ecosystem* (``npm``, ``PyPI``).
+
+        The PyPA database holds no npm record and advisory-db-npm no PyPI one: an audit against the
+        wrong one would read as clean without having checked anything. Record files are searched as
+        text, folder by folder, until one names the ecosystem (the first file of the right database).
+        """
+        named = re.compile(rb"""ecosystem["']?\s*:\s*["']?""" + re.escape(ecosystem.encode())
+                           + rb"""(?:["'\s,}]|$)""", re.MULTILINE)
+        for folder in self.index.values():
+            for path in folder.iterdir():
+                if path.suffix in (".json", ".yaml", ".yml"):
+                    try:
+                        if named.search(path.read_bytes()):
+                            return True
+                    except OSError:
+                        continue
+        return False
 
     def records(self, ecosystem: str, name: str) -> list[dict[str, Any]]:
         """The records (not withdrawn) with an ``affected`` entry for *name* in *ecosystem*, by file name."""

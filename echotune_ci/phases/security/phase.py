@@ -6,22 +6,28 @@
 baseline, ``findings.<severity>`` counts and the status. The ``security``
 command turns its options into settings with :func:`settings_for_command`.
 
-A check that cannot run (service down, app down) is recorded as an error of
-the result, so the other checks still report and the exit code says 3; a
-user's mistake in input or configuration raises (exit 2). The phase writes
-no SARIF: ``[security] sarif`` and ``--sarif`` are written by the caller.
+Every check's failure stays inside that check: whatever a check raises while
+it runs (a service down, the app down, a requirements line it cannot audit, a
+lockfile that does not parse, a bug) becomes ``"<check>: <reason>"`` in the
+result's errors and a ``<check>.could_not_run`` metric with status error,
+and the other checks still run and report; the exit code says 3. Mistakes
+in the configuration or the command line itself (a path that does not
+exist, a bad allow-list or baseline) are found by every selected check's
+``preflight`` before any check runs and raise (exit 2). The phase writes no
+SARIF: ``[security] sarif`` and ``--sarif`` are written by the caller.
 """
 
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ... import __version__
 from ...config.schema import override
-from ...errors import ConfigError, RunError
+from ...errors import ConfigError, EchoTuneError
 from ...results import SEVERITIES, Finding, Metric, PhaseResult, assign_fingerprints
 from .checks import CHECK_NAMES, get_check
 from .checks.base import CheckError, CheckOutput
@@ -29,6 +35,7 @@ from .settings import SecuritySettings
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base import Phase, PhaseContext
+    from .baseline import Baseline
 
 
 class SecurityPhase:
@@ -43,17 +50,22 @@ class SecurityPhase:
     needs_app = False
 
     def check(self, settings: SecuritySettings, ctx: PhaseContext) -> None:
-        """Nothing to check beyond what loading [security] validated (never raises)."""
+        """Every selected check's preflight, and the baseline read: ConfigError / InputError (exit 2) for
+        a mistake in the configuration (a path that does not exist, a bad allow-list or baseline)."""
+        if settings.enabled:
+            _preflight(settings, ctx)
 
     def run(self, settings: SecuritySettings, ctx: PhaseContext, *,
             update_baseline: bool = False) -> PhaseResult:
         """Run the selected checks and gate their findings; return the phase's result.
 
         *update_baseline* writes every current finding to ``settings.baseline``
-        (then none is reported). Raises ConfigError when it is asked for
-        without a baseline, InputError / ConfigError for a user's mistake a
-        check meets; a check's RunError becomes ``"<check>: <message>"`` in
-        ``errors`` (status "error") and the other checks still run.
+        (then none is reported). Before any check runs, raises ConfigError
+        when that is asked for without a baseline, and ConfigError /
+        InputError for a mistake in the configuration (see :meth:`check`).
+        After that nothing a check raises stops the phase: it becomes
+        ``"<check>: <message>"`` in ``errors`` (status "error", exit 3) and
+        the other checks still run.
         """
         result = PhaseResult(phase="security", target=str(ctx.root))
         result.tool_versions["echotune-ci"] = __version__
@@ -63,18 +75,34 @@ class SecurityPhase:
             return result.finalize()
         if update_baseline and not settings.baseline:
             raise ConfigError("--update-baseline needs --baseline FILE (or [security] baseline)")
+        baseline = _preflight(settings, ctx, read_baseline=not update_baseline)
         for name in selected_checks(settings):
             ctx.progress(name)
-            try:
-                _add(result, get_check(name).run(settings, ctx))
-            except CheckError as exc:
-                _add(result, exc.output)
-                result.errors.append(f"{name}: {exc}")
-            except RunError as exc:
-                result.errors.append(f"{name}: {exc}")
-        _gate(settings, ctx, result, update_baseline=update_baseline)
+            _add(result, name, *run_check(name, settings, ctx))
+        _gate(settings, ctx, result, baseline, update_baseline=update_baseline)
         result.duration_s = time.monotonic() - start
         return result
+
+
+def run_check(name: str, settings: SecuritySettings, ctx: PhaseContext) -> tuple[CheckOutput, str]:
+    """Run check *name*: (what it found, "" or why it could not finish).
+
+    Never raises for the check's own failure: RunError, CheckError (its
+    partial output is kept), ConfigError / InputError about its inputs and
+    any other exception (a bug, named ``internal error``) become the reason.
+    KeyboardInterrupt and other BaseExceptions pass.
+    """
+    try:
+        return get_check(name).run(settings, ctx), ""
+    except CheckError as exc:
+        return exc.output, str(exc)
+    except EchoTuneError as exc:
+        return CheckOutput(), str(exc)
+    except Exception as exc:  # a bug in one check must not hide what the others find
+        from ... import console
+
+        console.debug(traceback.format_exc())
+        return CheckOutput(), f"internal error: {type(exc).__name__}: {exc}"
 
 
 SECURITY = SecurityPhase()
@@ -95,8 +123,9 @@ def settings_for_command(settings: SecuritySettings, *, paths: Sequence[str | Pa
 
     File options are relative to the working folder and become absolute
     (configured paths stay relative to the configuration file). *paths*
-    replace the bandit, secrets and node paths; *requirements* / *pyproject* /
-    *installed* together replace [security.audit]'s inputs. The checks run
+    replace the bandit, secrets and node paths and say where the audit looks
+    for lockfiles; *requirements* / *pyproject* / *installed* together
+    replace [security.audit]'s inputs. The checks run
     are *only* when given (even with ``enabled = false``), else the ones the
     options target (paths: bandit, secrets and node; audit inputs, *advisory_db*
     or *osv_url*: audit; *url*: http), else the configured ones. A non-empty *osv_url* beats every
@@ -113,7 +142,7 @@ def settings_for_command(settings: SecuritySettings, *, paths: Sequence[str | Pa
     checks = _command_checks(only, paths=bool(paths), audit_inputs=audit_asked, url=bool(url))
     return override(settings, **{f"audit.{k}": v for k, v in audit.items()},
                     **{"bandit.paths": cli_paths, "secrets.paths": cli_paths, "node.paths": cli_paths,
-                       "http.url": url or None},
+                       "audit.paths": cli_paths, "http.url": url or None},
                     checks=checks or None, enabled=True if only else None,
                     baseline=_absolute(baseline) if baseline is not None else None, fail_on=fail_on or None)
 
@@ -144,19 +173,39 @@ def _absolute(path: str | Path) -> str:
     return str(Path(path).absolute())
 
 
-def _add(result: PhaseResult, output: CheckOutput) -> None:
+def _preflight(settings: SecuritySettings, ctx: PhaseContext, *,
+               read_baseline: bool = True) -> Baseline | None:
+    """Each selected check's ``preflight`` (in registry order), then the baseline (None when there is
+    none or it is about to be written). ConfigError / InputError for the first mistake found."""
+    from .baseline import load_baseline
+
+    for name in selected_checks(settings):
+        get_check(name).preflight(settings, ctx)
+    if settings.baseline and read_baseline:
+        return load_baseline(ctx.resolve(settings.baseline))
+    return None
+
+
+def _add(result: PhaseResult, name: str, output: CheckOutput, failure: str) -> None:
+    """Merge check *name*'s output into *result*; *failure* ("" if none) is why it could not finish."""
     result.tool_versions.update(output.tool_versions)
     result.findings.extend(output.findings)
     result.metrics.extend(output.metrics)
     result.notes.extend(output.notes)
+    result.warnings.extend(output.warnings)
+    result.errors.extend(f"{name}: {e}" for e in output.errors)
     if output.target:
         result.target = output.target
+    if failure:
+        # errors only: the comment's Warnings section lists them (a warning as well would repeat it)
+        result.errors.append(f"{name}: {failure}")
+        result.metrics.append(Metric(f"{name}.could_not_run", None, status="error", description=failure))
 
 
-def _gate(settings: SecuritySettings, ctx: PhaseContext, result: PhaseResult, *,
+def _gate(settings: SecuritySettings, ctx: PhaseContext, result: PhaseResult, baseline: Baseline | None, *,
           update_baseline: bool) -> None:
-    """Fingerprint the findings, set the known ones aside, count by severity, finalize."""
-    from .baseline import load_baseline, split_known, write_baseline
+    """Fingerprint the findings, set the ones *baseline* knows aside, count by severity, finalize."""
+    from .baseline import Baseline, split_known, write_baseline
 
     assign_fingerprints(result.findings)
     known: list[Finding] = []
@@ -167,7 +216,8 @@ def _gate(settings: SecuritySettings, ctx: PhaseContext, result: PhaseResult, *,
             result.notes.append(f"baseline {baseline_path} updated with {len(result.findings)} findings")
             known, result.findings = result.findings, []
         else:
-            result.findings, known = split_known(result.findings, load_baseline(baseline_path))
+            known_set = baseline if baseline is not None else Baseline()
+            result.findings, known = split_known(result.findings, known_set)
             if baseline_path.exists():
                 result.notes.append(f"baseline {baseline_path}: {len(known)} known findings not reported")
             else:  # a typo in the path must not pass silently for "nothing known"

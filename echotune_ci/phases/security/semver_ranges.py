@@ -156,6 +156,30 @@ def first_fixed(entries: Sequence[dict[str, Any]], version: str) -> str | None:
     return None
 
 
+_PATCHED_FLOOR = re.compile(r"^\s*(?:>=|\^|~)\s*v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)(?:\s|$)")
+
+
+def first_patched(entries: Sequence[dict[str, Any]], version: str) -> str | None:
+    """The lowest version above *version* that an alternative of the entries' npm
+    ``database_specific.patched_versions`` starts at (``>=0.3.6``, ``^1.2.0``, ``>=2.0.0 <3.0.0``) and
+    that none of *entries* affects; None when there is none. npm advisories converted to OSV
+    (advisory-db-npm) close ``<=X`` ranges with ``last_affected``, so the first fixed release is
+    written only there; ``>X`` names no version and gives none."""
+    current = parse(version)
+    if current is None:
+        return None
+    found: list[tuple[semver.Version, str]] = []
+    for affected in entries:
+        patched = (affected.get("database_specific") or {}).get("patched_versions")
+        for alternative in str(patched or "").split("||"):
+            m = _PATCHED_FLOOR.match(alternative)
+            text = m.group(1) if m else ""
+            candidate = parse(text) if text else None
+            if candidate is not None and candidate > current and not any(affects(a, text) for a in entries):
+                found.append((candidate, text))
+    return min(found)[1] if found else None
+
+
 def compare(a: str, b: str) -> int:
     """-1, 0 or 1 as *a* precedes, equals or follows *b* in SemVer order (text order when either
     is not SemVer)."""

@@ -19,6 +19,14 @@ def _optional_path(value: str) -> str | None:
     return None if value == "" else _http_path(value)
 
 
+def _skipped() -> str:
+    """The ``skipped`` key, one shape for every scanner (bandit, secrets, node): what files the scanner
+    could not scan make of the check."""
+    return setting("error", choices=("error", "warn"),
+                   doc="Files the scanner could not scan (unparseable, unreadable, too large, timed out): "
+                       "\"error\" makes the check an error (exit 3), \"warn\" a warning; listed either way.")
+
+
 @dataclass(frozen=True)
 class BanditSettings:
     """[security.bandit]: static analysis of Python sources."""
@@ -33,6 +41,7 @@ class BanditSettings:
     confidence: str = setting("low", choices=_LEVELS, doc="Lowest bandit confidence reported.")
     skip: tuple[str, ...] = setting((), doc="Bandit test ids never run, e.g. B101.")
     tests: tuple[str, ...] = setting((), doc="Run only these bandit test ids.")
+    skipped: str = _skipped()
 
 
 @dataclass(frozen=True)
@@ -46,8 +55,11 @@ class AuditSettings:
     The offline folder wins over ``osv_url`` either way.
     """
 
-    requirements: tuple[str, ...] = setting((), doc="Pinned requirements files.")
-    pyproject: str = setting("", doc="A pyproject.toml whose [project] dependencies are audited.")
+    requirements: tuple[str, ...] = setting((), doc="Requirements files, read as pip reads them (-r/-c "
+                                                    "followed); lines without an exact pin are listed as "
+                                                    "not auditable.")
+    pyproject: str = setting("", doc="A pyproject.toml whose exact pins are audited ([project], "
+                                     "[dependency-groups], [tool.poetry]).")
     environment: bool = setting(False, doc="Audit the packages installed in the running Python.")
     advisory_db: str = setting("", doc="Offline: an OSV advisory folder (vulns/<package>/*.json or *.yaml), "
                                        "e.g. the PyPA advisory database or an npm one.")
@@ -58,15 +70,25 @@ class AuditSettings:
                                     doc="Severity of an advisory whose record has none.")
     ignore: tuple[str, ...] = setting((), doc="Advisory ids or aliases to ignore.")
     strict: bool = setting(False, doc="Packages that could not be audited make the check fail.")
-    lockfiles: tuple[str, ...] = setting((), doc="JavaScript lockfiles to audit (package-lock.json, "
-                                                 "npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml); empty: "
-                                                 "the ones found in the project.")
+    lockfiles: tuple[str, ...] = setting((), doc="Lockfiles to audit: JavaScript (package-lock.json, "
+                                                 "npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml) and Python "
+                                                 "(poetry.lock, pdm.lock, uv.lock, Pipfile.lock, "
+                                                 "pylock.toml); empty: the ones found in the project.")
+    paths: tuple[str, ...] = setting((), doc="Folders (or lockfiles) whose JavaScript lockfiles are audited, "
+                                             "each with its direct subfolders; empty: the project root. "
+                                             "PATH arguments of the security command set it.")
     npm: str = setting("osv", choices=("osv", "npm-audit", "off"),
                        doc="Where JavaScript packages are checked: osv (advisory_db or the OSV API, as for "
                            "Python), npm-audit (`npm audit --json` with the project's own npm and "
                            "registry), off.")
     registry: str = setting("", doc="npm registry `npm audit` asks (default: npm's own configuration).")
-    production_only: bool = setting(False, doc="Audit production dependencies only, not devDependencies.")
+    production_only: bool = setting(False, doc="Audit production dependencies only, not devDependencies "
+                                               "(npm) or development groups (Python lockfiles, "
+                                               "[dependency-groups]).")
+    python_version: str = setting("", doc="Python version whose environment markers decide which "
+                                          "requirement lines apply (\"3.12\"); empty: the running Python's.")
+    platform: str = setting("", choices=("", "linux", "win32", "darwin", "cygwin", "aix", "emscripten"),
+                            doc="sys_platform for environment markers; empty: the running platform.")
     advisory_db_env: str = "ECHOTUNE_ADVISORY_DB"
 
 
@@ -90,6 +112,7 @@ class SecretsSettings:
         ("tests", "test", "__tests__", "spec", "fixtures", "__fixtures__", "testdata", "**/*.test.*",
          "**/*.spec.*", "**/test_*.py", "**/*_test.py", "**/*_test.go"),
         doc="Globs or folder names of test code: secrets found there are not reported (empty: report them).")
+    skipped: str = _skipped()
 
 
 @dataclass(frozen=True)
@@ -109,6 +132,7 @@ class NodeSettings:
             "(files that import a browser framework such as react stay out).")
     timeout: float = setting(300.0, parse=seconds, min=0.01, doc="Longest the scan may take; then the "
                                                                  "check errors and the others still report.")
+    skipped: str = _skipped()
 
 
 @dataclass(frozen=True)

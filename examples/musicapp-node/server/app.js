@@ -1,10 +1,12 @@
 // EchoTune Music on Node.js: the Express app, the WebSocket channel and the HTTP server.
 //
 // ECHOTUNE_REGRESS=1 makes it regress on purpose: a slow search endpoint, no
-// security headers, no login rate limit and a token check that accepts
-// unsigned tokens (the page's defects and the larger bundle come from the
-// build, see vite.config.js).
-import { existsSync } from 'node:fs';
+// security headers, no login rate limit, a token check that accepts
+// unsigned tokens, a slow answer to the WebSocket ping, and two breaks of the API
+// contract (openapi.json): an unknown track id answers 500, and recommendations
+// name their track_id as a string
+// (the page's defects and the larger bundle come from the build, see vite.config.js).
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +19,8 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
   + "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 const INTEGER = /^\s*[+-]?\d+\s*$/;
 const NOW_PLAYING_PATH = '/ws/now-playing';
+// The hand-written contract of the JSON API (echotune-ci api tests the app against it).
+const OPENAPI = readFileSync(new URL('./openapi.json', import.meta.url), 'utf8');
 
 function securityHeaders(req, res, next) {
   res.set({
@@ -63,9 +67,15 @@ export function createApp(options) {
     return res.json({ query: q, results: search(q, limit) });
   });
 
+  app.get('/openapi.json', (req, res) => {
+    res.type('application/json').send(OPENAPI);
+  });
+
   app.get('/api/tracks/:id', (req, res) => {
     // An anchored single-class pattern cannot backtrack, so the ReDoS rule is silenced.
     const found = /^\d+$/.test(req.params.id) ? BY_ID.get(Number(req.params.id)) : undefined; // njsscan-ignore: regex_dos
+    // The deliberate regression: a missing check, so an unknown id throws (500).
+    if (!found && regress) throw new TypeError(`track ${req.params.id} has no title`);
     if (!found) return res.status(404).json({ error: 'no such track' });
     return res.json(found);
   });
@@ -74,7 +84,8 @@ export function createApp(options) {
     const trackId = parseInteger(req.query.track_id);
     if (trackId === null) return res.status(400).json({ error: 'track_id must be an integer' });
     if (!BY_ID.has(trackId)) return res.status(404).json({ error: 'no such track' });
-    const key = `musicapp:recs:${trackId}`;
+    // A regress build's answers (track_id as a string) never reach a normal build sharing the cache.
+    const key = `musicapp:recs${regress ? ':regress' : ''}:${trackId}`;
     let cached = null;
     // A cache failure goes to the server log only, never to the client: silenced below.
     try {
@@ -84,7 +95,8 @@ export function createApp(options) {
     }
     res.type('application/json');
     if (cached !== null) return res.set('X-Cache', 'hit').send(cached);
-    const body = JSON.stringify({ track_id: trackId, results: recommend(trackId) });
+    // The deliberate regression: the id as a string, against the documented integer.
+    const body = JSON.stringify({ track_id: regress ? String(trackId) : trackId, results: recommend(trackId) });
     try {
       await cache.set(key, body);
     } catch (err) {
@@ -196,6 +208,22 @@ function sameOrigin(req) {
   }
 }
 
+// A client's keep-alive on the channel: the text "ping", or {"type": "ping", "id": ...}
+// whose id comes back in the pong (clients time their round trip with it). Anything
+// else gets no answer.
+export function pong(text) {
+  if (text === 'ping') return JSON.stringify({ type: 'pong' });
+  let message;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (message === null || typeof message !== 'object' || message.type !== 'ping') return null;
+  const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : null;
+  return JSON.stringify({ type: 'pong', id });
+}
+
 // The HTTP server: the app plus the WebSocket channel on NOW_PLAYING_PATH.
 export function createServer(options) {
   const app = createApp(options);
@@ -204,8 +232,11 @@ export function createServer(options) {
   const nowPlaying = new NowPlaying(wss, options.nowPlayingIntervalMs ?? 5000);
   wss.on('connection', (socket) => {
     socket.on('error', () => socket.terminate());
-    socket.on('message', (data) => {
-      if (String(data) === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
+    socket.on('message', async (data) => {
+      const reply = pong(String(data));
+      if (reply === null) return;
+      if (options.regress) await sleep(150); // the deliberate regression: a slow lookup per message
+      if (socket.readyState === socket.OPEN) socket.send(reply);
     });
     socket.send(nowPlaying.message());
   });

@@ -1,12 +1,13 @@
 """The ``audit`` check: known vulnerabilities of the dependencies, Python and JavaScript.
 
-Python (pip-audit, driven as a library): pinned requirements files
-(pip-audit's RequirementSource with ``no_deps`` + ``disable_pip``: no
-virtualenv, no index), a pyproject.toml's ``[project] dependencies`` (pins
-as written, ranges resolved to what is installed here) and the running
-environment (pip-audit's PipSource), against pip-audit's default service
-(PyPI, online), any OSV API (``osv_url``) or an offline advisory folder
-(``advisory_db``).
+Python: the manifests :mod:`..pymanifests` reads — requirements files as pip
+reads them (includes, constraints, markers, ``${VAR}``), poetry.lock, pdm.lock,
+uv.lock, Pipfile.lock, pylock.toml, and the exact pins of a pyproject.toml —
+and the running environment (pip-audit's PipSource). Each exact (package,
+version) is looked up once through pip-audit's Auditor against pip-audit's
+default service (PyPI, online), any OSV API (``osv_url``) or an offline
+advisory folder (``advisory_db``); what has no exact version is listed as not
+auditable, and an audit that checked 0 packages warns.
 
 JavaScript: the lockfiles of the project (package-lock.json,
 npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml; :mod:`..lockfiles`) against
@@ -30,11 +31,10 @@ from ....results import Finding, Location, Metric
 from ..files import relative_to_root
 from ..npm_audit import NPM_SEVERITY, npm_findings  # noqa: F401 - re-exported: the npm audit report parser
 from ..osv import service_classes, severity_from_record
+from ..pymanifests.model import PyManifest, PyPackage
 from .base import CheckError, CheckOutput, SecurityCheck
 
 if TYPE_CHECKING:  # pragma: no cover
-    from packaging.requirements import Requirement
-
     from ...base import PhaseContext
     from ..js_audit import JsAuditReport
     from ..lockfiles import Found
@@ -43,36 +43,49 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass
 class AuditReport:
-    """What the audit found: findings, packages audited, packages skipped ("name (reason)"),
-    packages the advisory data does not know, the service's label, pip-audit's version, notes."""
+    """What the Python audit found: findings, distinct (package, version) pairs audited, packages that
+    could not be ("file:line: name (reason)"), lines whose marker does not apply, dev packages left out,
+    packages the advisory data does not know, the service's label, pip-audit's version, one summary
+    line per manifest, notes."""
 
     findings: list[Finding] = field(default_factory=list)
     packages: int = 0
     skipped: list[str] = field(default_factory=list)
+    not_applicable: list[str] = field(default_factory=list)
+    dev_skipped: int = 0
     not_in_db: list[str] = field(default_factory=list)
     service: str = ""
     version: str = ""
+    summaries: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unchecked: str = ""  # why the packages were not checked at all (advisory data without PyPI records)
 
 
 @dataclass
 class AuditTarget:
-    """One source of dependencies: its label, the dependencies, and the line of each package's pin."""
+    """One source of dependencies: its label (a repo-relative file, "" for the environment), what it
+    is (``poetry.lock 2.1``), the dependencies for pip-audit, and the manifest entry of each
+    (canonical name, version) that says where it is pinned."""
 
-    label: str  # what a finding's location says: a repo-relative file, or "" for the environment
+    label: str
+    format: str
     deps: list[Any]
-    lines: dict[str, int] = field(default_factory=dict)
+    root: Path | None = None
+    unauditable: int = 0
+    entries: dict[tuple[str, str], PyPackage] = field(default_factory=dict)
 
 
-def audit(root: Path, *, requirements: Sequence[Path], pyproject: Path | None, environment: bool,
-          advisory_db: Path | None, osv_url: str, timeout: float, default_severity: str,
-          ignore: Sequence[str]) -> AuditReport:
-    """Audit the given dependency sources against one vulnerability service.
+def audit(root: Path, manifests: Sequence[PyManifest], *, environment: bool, advisory_db: Path | None,
+          osv_url: str, timeout: float, default_severity: str, ignore: Sequence[str],
+          production_only: bool = False) -> AuditReport:
+    """Audit the packages of *manifests* (and, with *environment*, the running Python's) against one
+    vulnerability service.
 
     The service is the advisory folder *advisory_db* when given, else the OSV
     API at *osv_url*, else PyPI (online); *timeout* is seconds per request.
-    Raises InputError (exit 2) for unreadable or unpinned inputs and bad
-    advisory data, RunError (exit 3) when the service fails.
+    With *production_only* dev packages are left out and counted. Raises
+    InputError (exit 2) for bad advisory data, RunError (exit 3) when the
+    service fails.
     """
     import logging
     from importlib.metadata import version as dist_version
@@ -80,16 +93,25 @@ def audit(root: Path, *, requirements: Sequence[Path], pyproject: Path | None, e
     # pip-audit logs through the root logger's last-resort handler; what it
     # says (skipped packages, services) reaches the result's notes instead.
     logging.getLogger("pip_audit").setLevel(logging.ERROR)
-    targets = [_requirements_target(root, p) for p in requirements]
-    if pyproject is not None:
-        targets.append(_pyproject_target(root, pyproject))
+    report = AuditReport()
+    targets = [_manifest_target(root, m, report, production_only) for m in manifests]
     if environment:
         targets.append(_environment_target())
-    service, label = _service(advisory_db, osv_url, timeout)
-    report = AuditReport(service=label, version=dist_version("pip-audit"))
+    service, report.service = _service(advisory_db, osv_url, timeout)
+    report.version = dist_version("pip-audit")
+    audited: set[tuple[str, str]] = set()
     for target in targets:
-        _audit_target(service, target, report, default_severity, set(ignore))
+        vulnerable, count = _audit_target(service, target, report, default_severity, set(ignore), audited)
+        more = f", {target.unauditable} not auditable" if target.unauditable else ""
+        report.summaries.append(f"{target.label or 'installed packages'} ({target.format}): {count} packages "
+                                f"checked, {vulnerable} vulnerable{more}")
+    report.packages = len(audited)
     report.not_in_db = sorted(set(getattr(service, "not_in_db", [])))
+    if advisory_db is not None and report.packages and not report.findings:
+        from ..osv import OsvFolder
+
+        if not OsvFolder(advisory_db).holds_ecosystem("PyPI"):  # advisory-db-npm: it cannot say "clean"
+            report.unchecked, report.not_in_db = f"{report.service} holds no PyPI advisories", []
     return report
 
 
@@ -106,92 +128,34 @@ def _service(advisory_db: Path | None, osv_url: str, timeout: float) -> tuple[An
     return PyPIService(timeout=timeout), "PyPI vulnerability data (online)"
 
 
-def _requirements_target(root: Path, path: Path) -> AuditTarget:
-    from pip_audit._dependency_source import DependencySourceError, RequirementSource
+def _manifest_target(root: Path, manifest: PyManifest, report: AuditReport,
+                     production_only: bool) -> AuditTarget:
+    """The pip-audit dependencies of *manifest*; what cannot be audited goes to *report*."""
+    from packaging.version import InvalidVersion, Version
+    from pip_audit._service.interface import ResolvedDependency
 
-    if not path.is_file():
-        raise InputError(f"{path}: requirements file not found")
-    source = RequirementSource([path], no_deps=True, disable_pip=True)
-    try:
-        deps = list(source.collect())
-    except DependencySourceError as exc:
-        text = " ".join(str(exc).split())
-        # pip-audit appends the repr of its RequirementLine: keep only the line number.
-        line = re.search(r" \(from RequirementLine\(line_number=(\d+),.*$", text)
-        where = f"{path}:{line.group(1)}" if line else f"{path}"
-        raise InputError(f"{where}: cannot audit: {text[:line.start()] if line else text}") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{path}: unreadable requirements file ({exc})") from None
-    return AuditTarget(relative_to_root(path, root), deps, _pin_lines(path))
-
-
-def _pin_lines(path: Path) -> dict[str, int]:
-    from packaging.utils import canonicalize_name
-
-    lines: dict[str, int] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-        m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
-        if m:
-            lines.setdefault(canonicalize_name(m.group(1)), n)
-    return lines
-
-
-def _pyproject_target(root: Path, path: Path) -> AuditTarget:
-    """Exact pins as written; ranges audit the version installed here, when it fits."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    text, data = _read_pyproject(path)
-    text_lines = text.splitlines()
-    target = AuditTarget(relative_to_root(path, root), [])
-    for raw in (data.get("project") or {}).get("dependencies") or []:
+    target = AuditTarget(relative_to_root(manifest.path, root), manifest.format, [], root)
+    for pkg in manifest.packages:
+        where = f"{relative_to_root(pkg.path, root) if pkg.path else target.label}:{pkg.line or '?'}"
+        if production_only and pkg.dev:
+            report.dev_skipped += 1
+            continue
+        if pkg.not_auditable:
+            report.skipped.append(f"{where}: {pkg.name} ({pkg.not_auditable})")
+            target.unauditable += 1
+            continue
         try:
-            req = Requirement(raw)
-        except InvalidRequirement as exc:
-            raise InputError(f"{path}: [project] dependencies: {raw!r} is not a requirement "
-                             f"({exc})") from None
-        if req.marker is not None and not req.marker.evaluate():
+            version = Version(pkg.version)
+        except InvalidVersion:
+            report.skipped.append(f"{where}: {pkg.name} ({pkg.version!r} is not a PEP 440 version)")
             continue
-        dep = _pyproject_dependency(req)
-        target.deps.append(dep)
-        if dep.is_skipped():
-            continue
-        line = next((i for i, t in enumerate(text_lines, 1) if raw in t), None)
-        if line:
-            target.lines[canonicalize_name(req.name)] = line
+        key = (pkg.key, str(version))
+        if key not in target.entries:
+            target.entries[key] = pkg
+            target.deps.append(ResolvedDependency(name=pkg.name, version=version))
+    report.not_applicable += manifest.not_applicable
+    report.notes += manifest.notes
     return target
-
-
-def _read_pyproject(path: Path) -> tuple[str, dict[str, Any]]:
-    """The text of the pyproject.toml *path* and its TOML data; InputError when it cannot be read."""
-    import tomllib
-
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except FileNotFoundError:
-        raise InputError(f"{path}: pyproject.toml not found") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path}: not a readable pyproject.toml ({exc})") from None
-    return text, data
-
-
-def _pyproject_dependency(req: Requirement) -> Any:
-    """What to audit for the requirement *req*: its exact pin, else the version installed here when
-    the range allows it, else a SkippedDependency saying why not."""
-    from importlib.metadata import PackageNotFoundError, version as installed
-
-    from packaging.version import Version
-    from pip_audit._service.interface import ResolvedDependency, SkippedDependency
-
-    pins = [s.version for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
-    try:
-        have = Version(pins[0]) if pins else Version(installed(req.name))
-    except PackageNotFoundError:
-        return SkippedDependency(name=req.name, skip_reason="not pinned and not installed here")
-    if not pins and not req.specifier.contains(have, prereleases=True):
-        return SkippedDependency(name=req.name, skip_reason=f"installed {have} is outside {req.specifier}")
-    return ResolvedDependency(name=req.name, version=have)
 
 
 def _environment_target() -> AuditTarget:
@@ -201,11 +165,13 @@ def _environment_target() -> AuditTarget:
         deps = list(PipSource(local=True).collect())
     except PipSourceError as exc:
         raise RunError(f"cannot list the installed packages: {exc}") from None
-    return AuditTarget("", deps)
+    return AuditTarget("", "the running Python", deps)
 
 
 def _audit_target(service: Any, target: AuditTarget, report: AuditReport, default_severity: str,
-                  ignore: set[str]) -> None:
+                  ignore: set[str], audited: set[tuple[str, str]]) -> tuple[int, int]:
+    """Audit one target; findings and skipped packages go to *report*, each (name, version) checked to
+    *audited*. Returns (vulnerable packages, packages checked) of the target."""
     import requests
     from pip_audit._audit import Auditor
     from pip_audit._dependency_source import DependencySource
@@ -219,6 +185,8 @@ def _audit_target(service: Any, target: AuditTarget, report: AuditReport, defaul
         def fix(self, fix_version: Any) -> None:  # pragma: no cover - never asked to fix
             raise NotImplementedError
 
+    if not target.deps:
+        return 0, 0
     where = target.label or "installed packages"
     try:
         results = list(Auditor(service).audit(Listed()))
@@ -231,18 +199,21 @@ def _audit_target(service: Any, target: AuditTarget, report: AuditReport, defaul
     except ValueError as exc:  # a body that is not JSON
         raise RunError(f"{report.service}: answered something that is not OSV JSON ({exc})") from None
     records = getattr(service, "records", {})
+    vulnerable = checked = 0
     for dep, vulns in results:
         if dep.is_skipped():
-            report.skipped.append(f"{dep.name} ({dep.skip_reason})")
+            report.skipped.append(f"{where}: {dep.name} ({dep.skip_reason})")
             continue
-        report.packages += 1
-        for vuln in vulns:
-            if vuln.has_any_id(ignore):
-                continue
+        checked += 1
+        audited.add((dep.canonical_name, str(dep.version)))
+        kept = [v for v in vulns if not v.has_any_id(ignore)]
+        vulnerable += bool(kept)
+        for vuln in kept:
             record: dict[str, Any] = (records.get(vuln.id)
                                       or next((records[a] for a in vuln.aliases if a in records), {}))
             severity, score, basis = severity_from_record(record, default_severity)
             report.findings.append(_finding(dep, vuln, target, severity, score, basis))
+    return vulnerable, checked
 
 
 def _reason(exc: BaseException) -> str:
@@ -262,41 +233,84 @@ def _finding(dep: Any, vuln: Any, target: AuditTarget, severity: str, score: flo
     fixed = [str(v) for v in vuln.fix_versions]
     fix_text = f"fixed in {', '.join(fixed)}" if fixed else "no fixed version yet"
     also = f" ({', '.join(aliases)})" if aliases else ""
-    line = target.lines.get(dep.canonical_name)
+    pkg = target.entries.get((dep.canonical_name, str(dep.version)))
+    label = target.label
+    if pkg is not None and pkg.path is not None and target.root is not None:
+        label = relative_to_root(pkg.path, target.root)  # an included file or a constraint pins it
+    how = f" ({pkg.note})" if pkg is not None and pkg.note else ""
     return Finding(
         rule_id=vuln.id,
         severity=severity,
-        message=f"{dep.name} {dep.version}: {vuln.id}{also}, {fix_text}. {vuln.description[:240]}",
+        message=f"{dep.name} {dep.version}{how}: {vuln.id}{also}, {fix_text}. {vuln.description[:240]}",
         source_tool="pip-audit",
-        location=Location(target.label, line) if target.label else None,
+        location=Location(label, pkg.line if pkg is not None else None) if label else None,
         help_url=f"https://osv.dev/vulnerability/{vuln.id}",
         context=f"{dep.canonical_name} {vuln.id}",
         properties={
+            "ecosystem": "PyPI",
             "package": dep.name,
             "version": str(dep.version),
             "fixed_versions": fixed,
             "aliases": aliases,
-            "requirements_file": target.label,
+            "requirements_file": label,
+            "manifest": target.label,
+            "format": target.format,
+            "dev": bool(pkg.dev) if pkg is not None else False,
             "cvss_score": score,
             "severity_basis": basis,
+            "rule_description": f"{dep.name}: {vuln.description.split(chr(10))[0][:200] or vuln.id}",
         },
     )
 
 
-def _inputs(opts: AuditSettings, ctx: PhaseContext) -> tuple[list[Path], Path | None, bool] | None:
-    """(requirements files, pyproject, environment) to audit; None when there is nothing.
+def python_inputs(opts: AuditSettings, ctx: PhaseContext) -> tuple[list[Path], bool] | None:
+    """(manifests, environment) to audit; None when there is nothing.
 
-    Without configured inputs, the repository's requirements.txt (else its
-    pyproject.toml) is audited.
+    Configured ``requirements``, ``pyproject`` and Python entries of
+    ``lockfiles`` win; else what :func:`..pymanifests.find_manifests` picks in
+    the project root (lockfiles and requirements.txt, else pyproject.toml).
     """
-    requirements = [ctx.resolve(p) for p in opts.requirements]
-    pyproject = ctx.resolve(opts.pyproject) if opts.pyproject else None
-    if requirements or pyproject or opts.environment:
-        return requirements, pyproject, opts.environment
-    for default in (ctx.root / "requirements.txt", ctx.root / "pyproject.toml"):
-        if default.is_file():
-            return ([default], None, False) if default.suffix == ".txt" else ([], default, False)
-    return None
+    from ..pymanifests import find_manifests, is_lockfile
+
+    configured = [ctx.resolve(p) for p in opts.requirements]
+    configured += [ctx.resolve(opts.pyproject)] if opts.pyproject else []
+    configured += [ctx.resolve(p) for p in opts.lockfiles if is_lockfile(Path(p))]
+    if configured or opts.environment:
+        return configured, opts.environment
+    found = find_manifests(ctx.root)
+    return (found, False) if found else None
+
+
+def _check_python_inputs(opts: AuditSettings, ctx: PhaseContext) -> None:
+    """InputError (exit 2) for a configured Python lockfile that does not exist, and for requirements
+    files whose -r/-c includes are missing or form a cycle: pip refuses such a file before it installs
+    anything, so the configuration is wrong, not the run."""
+    from ..pymanifests import is_lockfile, marker_environment
+    from ..pymanifests.requirements import read_requirements
+
+    for path in (ctx.resolve(p) for p in opts.lockfiles if is_lockfile(Path(p))):
+        if not path.is_file():
+            raise InputError(f"{path}: lockfile not found ([security.audit] lockfiles)")
+    inputs = python_inputs(opts, ctx)
+    env = marker_environment(opts.python_version, opts.platform)
+    for path in (inputs or ([], False))[0]:
+        if path.is_file() and not is_lockfile(path) and path.name != "pyproject.toml":
+            read_requirements(path, env=env, label=lambda q: relative_to_root(q, ctx.root))
+
+
+def _parse_lockfiles(opts: AuditSettings, ctx: PhaseContext) -> None:
+    """Parse every lockfile the audit will read: one that does not parse, or of a version no reader
+    supports, is the user's input error (exit 2 naming the file and line) found before any check runs
+    and before anything is written, like a requirements file whose includes are missing."""
+    from ..lockfiles import read_lockfile
+    from ..pymanifests import is_lockfile
+    from ..pymanifests.locks import read_lock
+
+    for path in lockfile_inputs(opts, ctx).lockfiles:
+        read_lockfile(path)
+    for path in (python_inputs(opts, ctx) or ([], False))[0]:
+        if path.is_file() and is_lockfile(path):
+            read_lock(path)
 
 
 def advisory_folder(opts: AuditSettings, ctx: PhaseContext) -> Path | None:
@@ -312,15 +326,23 @@ def advisory_folder(opts: AuditSettings, ctx: PhaseContext) -> Path | None:
 
 def lockfile_inputs(opts: AuditSettings, ctx: PhaseContext) -> Found:
     """The JavaScript lockfiles to audit: ``lockfiles`` as configured (each must exist), else the ones
-    found in the project root and its direct subfolders, with the package.json files that have none."""
-    from ..lockfiles import Found, find_lockfiles
+    found in ``paths`` (the PATH arguments of the command), else in the project root and its direct
+    subfolders, with the package.json files that have none."""
+    from ..lockfiles import Found, find_lockfiles, find_lockfiles_in
 
-    if opts.lockfiles:
-        paths = [ctx.resolve(p) for p in opts.lockfiles]
+    from ..pymanifests import is_lockfile
+
+    js_lockfiles = [p for p in opts.lockfiles if not is_lockfile(Path(p))]
+    if js_lockfiles:
+        paths = [ctx.resolve(p) for p in js_lockfiles]
         for path in paths:
             if not path.is_file():
                 raise InputError(f"{path}: lockfile not found ([security.audit] lockfiles)")
         return Found(lockfiles=paths)
+    if opts.lockfiles:  # Python lockfiles only: no JavaScript one is configured
+        return Found()
+    if opts.paths:
+        return find_lockfiles_in([ctx.resolve(p) for p in opts.paths], ctx.root)
     return find_lockfiles(ctx.root)
 
 
@@ -380,16 +402,40 @@ class AuditCheck:
 
     name = "audit"
 
+    def preflight(self, settings: SecuritySettings, ctx: PhaseContext) -> None:
+        """InputError for a file, folder or URL the configuration names that does not exist or cannot be
+        one (requirements, pyproject, lockfiles, paths, advisory folder, OSV URL): what the content of
+        the files says is the run's business (an error of this check only)."""
+        opts = settings.audit
+        for path in (ctx.resolve(p) for p in opts.requirements):
+            if not path.is_file():
+                raise InputError(f"{path}: requirements file not found")
+        if opts.pyproject and not ctx.resolve(opts.pyproject).is_file():
+            raise InputError(f"{ctx.resolve(opts.pyproject)}: pyproject.toml not found")
+        _check_python_inputs(opts, ctx)
+        if opts.osv_url and not re.match(r"^https?://", opts.osv_url):
+            raise InputError(f"--osv-url {opts.osv_url!r}: expected an http(s) URL")
+        _parse_lockfiles(opts, ctx)
+        folder = advisory_folder(opts, ctx)
+        if folder is not None:
+            from ..osv import OsvFolder
+
+            OsvFolder(folder)
+
     def run(self, settings: SecuritySettings, ctx: PhaseContext) -> CheckOutput:
         """Audit every ecosystem that has inputs; InputError for bad inputs or advisory data, CheckError
         (with what the other ecosystem found) when a service fails."""
         opts = settings.audit
         out = CheckOutput()
-        inputs = _inputs(opts, ctx)
+        inputs = python_inputs(opts, ctx)
         js = lockfile_inputs(opts, ctx)
         if inputs is None and not js.lockfiles and not js.unlocked:
-            out.notes.append("audit not run: no requirements file, pyproject.toml, environment or "
-                             "JavaScript lockfile to audit")
+            nothing = ("no requirements file, Python lockfile (poetry.lock, pdm.lock, uv.lock, Pipfile.lock, "
+                       "pylock.toml), pyproject.toml, environment or JavaScript lockfile to audit")
+            out.notes.append(f"audit not run: {nothing}")
+            out.warnings.append(f"audit: 0 packages checked: {nothing} in {ctx.root}")
+            out.metrics.append(Metric("audit.packages", 0, "packages", status="warn",
+                                      description="Nothing to audit"))
             return out
         errors: list[str] = []
         counts: list[str] = []
@@ -409,25 +455,35 @@ class AuditCheck:
                 errors.append(str(exc))
         if counts:
             out.notes.insert(0, "audit: " + "; ".join(counts))
+        if not errors:
+            out.warnings += _nothing_checked(out.metrics, counts)
         if errors:
             raise CheckError("; ".join(errors), out)
         return out
 
     @staticmethod
-    def _python(opts: AuditSettings, ctx: PhaseContext, inputs: tuple[list[Path], Path | None, bool],
-                out: CheckOutput, counts: list[str]) -> None:
-        requirements, pyproject, environment = inputs
-        report = audit(ctx.root, requirements=requirements, pyproject=pyproject, environment=environment,
-                       advisory_db=advisory_folder(opts, ctx), osv_url=opts.osv_url, timeout=opts.timeout,
-                       default_severity=opts.default_severity, ignore=opts.ignore)
+    def _python(opts: AuditSettings, ctx: PhaseContext, inputs: tuple[list[Path], bool], out: CheckOutput,
+                counts: list[str]) -> None:
+        from ..pymanifests import marker_environment, read_manifest
+
+        paths, environment = inputs
+        env = marker_environment(opts.python_version, opts.platform)
+        manifests = [read_manifest(p, env=env, label=lambda q: relative_to_root(q, ctx.root)) for p in paths]
+        report = audit(ctx.root, manifests, environment=environment, advisory_db=advisory_folder(opts, ctx),
+                       osv_url=opts.osv_url, timeout=opts.timeout, default_severity=opts.default_severity,
+                       ignore=opts.ignore, production_only=opts.production_only)
         out.tool_versions["pip-audit"] = report.version
         out.findings.extend(report.findings)
-        out.metrics += _metrics("PyPI", report.packages, report.findings, len(report.skipped), report.service,
-                                strict=opts.strict)
-        out.notes += _notes(report)
+        unchecked = report.packages if report.unchecked else 0
+        out.metrics += _metrics("PyPI", report.packages - unchecked, report.findings,
+                                len(report.skipped) + unchecked, report.service, strict=opts.strict,
+                                warn=bool(unchecked) or report.packages == 0)
+        out.notes += _notes(report, opts.production_only)
         vulnerable = len({(f.properties.get("package"), f.properties.get("version"))
                           for f in report.findings})
-        counts.append(f"PyPI: {report.packages} packages checked, {vulnerable} vulnerable")
+        more = f", {len(report.skipped)} not auditable" if report.skipped else ""
+        more += f", {unchecked} not checked ({report.unchecked})" if unchecked else ""
+        counts.append(f"PyPI: {report.packages - unchecked} packages checked, {vulnerable} vulnerable{more}")
 
     @staticmethod
     def _javascript(opts: AuditSettings, ctx: PhaseContext, js: Found, out: CheckOutput,
@@ -446,13 +502,29 @@ class AuditCheck:
         report = js_audit(opts, ctx, js.lockfiles)
         out.tool_versions.update(report.tool_versions)
         out.findings.extend(report.findings)
-        unauditable = len(report.unauditable) + sum(_declared(m) for m in js.unlocked)
+        unchecked = sum(s.unchecked for s in report.lockfiles)
+        unauditable = len(report.unauditable) + sum(_declared(m) for m in js.unlocked) + unchecked
         out.metrics += _metrics("npm", report.packages, report.findings, unauditable, report.service,
-                                strict=opts.strict, warn=bool(js.unlocked))
+                                strict=opts.strict, warn=bool(js.unlocked or unchecked))
         out.notes += summary_notes(report, opts.production_only)
         vulnerable = sum(s.vulnerable for s in report.lockfiles)
         more = f", {len(report.unauditable)} not auditable" if report.unauditable else ""
+        more += f", {unchecked} not checked ({report.unchecked})" if unchecked else ""
         counts.append(f"npm: {report.packages} packages checked, {vulnerable} vulnerable{more}")
+
+
+def _nothing_checked(metrics: list[Metric], counts: list[str]) -> list[str]:
+    """A warning per ecosystem whose inputs were read but whose audit checked 0 packages (every line
+    unpinned, only git/path sources, no lockfile): such an audit must not read as a clean pass."""
+    warnings = []
+    for m in metrics:
+        ecosystem = m.labels.get("ecosystem", "")
+        if m.name == "audit.packages" and ecosystem and not m.value:
+            said = next((c for c in counts if c.startswith(f"{ecosystem}: ")), ecosystem)
+            warnings.append(f"audit: 0 packages checked for {ecosystem} ({said}): the dependency audit "
+                            "checked nothing there, so it cannot say those dependencies are free of known "
+                            "vulnerabilities")
+    return warnings
 
 
 def _declared(manifest: Path) -> int:
@@ -490,10 +562,17 @@ def _metrics(ecosystem: str, packages: int, findings: list[Finding], skipped_cou
     ]
 
 
-def _notes(report: AuditReport) -> list[str]:
-    notes = [f"audit: PyPI: {report.packages} packages checked against {report.service}"]
+def _notes(report: AuditReport, production_only: bool) -> list[str]:
+    """Notes for people: per manifest what was checked, then what could not be and why."""
+    head = (f"audit: PyPI: {report.packages} packages not checked: {report.unchecked}" if report.unchecked
+            else f"audit: PyPI: {report.packages} packages checked against {report.service}")
+    notes = [head] + [f"audit: PyPI: {s}" for s in report.summaries]
+    if production_only:
+        notes.append(f"audit: PyPI: {report.dev_skipped} dev-only packages left out (production_only)")
     if report.skipped:
         notes.append("audit could not check (PyPI): " + "; ".join(report.skipped))
+    if report.not_applicable:
+        notes.append("audit: PyPI: skipped, marker does not apply: " + "; ".join(report.not_applicable))
     if report.not_in_db:
         notes.append(f"audit: {len(report.not_in_db)} PyPI packages have no entry in the advisory data "
                      f"(no known vulnerabilities there): {', '.join(report.not_in_db[:20])}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ....errors import RunError
+from ....errors import ConfigError, RunError
 from ....results import Metric
 from .base import CheckError, CheckOutput, SecurityCheck
 
@@ -30,6 +30,12 @@ class HttpCheck:
 
     name = "http"
 
+    def preflight(self, settings: SecuritySettings, ctx: PhaseContext) -> None:
+        """ConfigError when [security.http.auth] login_path is set without protected_path."""
+        auth = settings.http.auth
+        if auth.login_path and not auth.protected_path:
+            raise ConfigError("[security.http.auth] login_path is set but protected_path is not")
+
     def run(self, settings: SecuritySettings, ctx: PhaseContext) -> CheckOutput:
         """Fetch and probe; no URL at all is a note, not an error.
 
@@ -37,8 +43,7 @@ class HttpCheck:
         login fails, carrying what was found before; ConfigError when
         login_path is set without protected_path.
         """
-        import httpx
-
+        from ....net import loopback
         from ..auth_probes import run_probes
         from ..headers import check_pages
 
@@ -49,7 +54,8 @@ class HttpCheck:
                                       "or use `run`)"])
         out = CheckOutput(target=base_url)
         try:
-            with httpx.Client(base_url=base_url, timeout=opts.timeout, follow_redirects=False) as client:
+            # Never through HTTP_PROXY to a loopback app: the probes carry the test password and its JWT.
+            with loopback.client(base_url, timeout=opts.timeout, follow_redirects=False) as client:
                 pages = check_pages(client, base_url, opts.pages, opts.min_score)
                 out.findings.extend(pages.findings)
                 out.metrics += [_score_metric(path, score, minimum) for path, score, minimum in pages.pages]

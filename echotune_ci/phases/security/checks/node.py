@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ....errors import RunError
 from ....results import Finding, Location, Metric
 from ..files import collect_files, relative_to_root
-from .base import CheckError, CheckOutput, SecurityCheck
+from .base import CheckError, CheckOutput, SecurityCheck, require_paths, skipped_files
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...base import PhaseContext
@@ -368,34 +368,64 @@ def _help_url(description: str, cwe: str) -> str | None:
     return f"https://cwe.mitre.org/data/definitions/{cwe}.html" if cwe else None
 
 
-def error_notes(errors: Sequence[Any], root: Path) -> tuple[list[str], list[str]]:
-    """(notes about files semgrep could not fully read, messages of failures of the whole scan)."""
-    notes: list[str] = []
+def scan_errors(errors: Sequence[Any], root: Path) -> tuple[list[tuple[str, str]], list[str]]:
+    """(files semgrep could not fully scan, each (repo-relative path, why), messages of failures of
+    the whole scan).
+
+    An error naming a file (semgrep's "Syntax error" and "Lexical error": the file was not analysed;
+    "PartialParsing": the spans it could not parse were not; "Timeout" and "OutOfMemory" of a rule
+    on a file) makes that file skipped; reasons of one file are joined with "; ". An error without
+    a path at level "error", or a bare message, is a failure; a warning without a path is dropped.
+    """
+    skipped: dict[str, list[str]] = {}
     failures: list[str] = []
     for err in errors:
         if isinstance(err, dict) and err.get("path"):
-            rel = relative_to_root(Path(str(err["path"])), root)
-            first = " ".join(str(err.get("message", err.get("type", ""))).split())[:200]
-            notes.append(f"njsscan could not fully analyse {rel}: {first}")
+            path = Path(str(err["path"]))
+            rel = relative_to_root(path, root)
+            skipped.setdefault(rel, []).append(_why_not_scanned(err, str(path), rel))
         elif isinstance(err, dict):
-            text = " ".join(str(err.get("message", err)).split())[:300]
-            (failures if err.get("level", "error") == "error" else notes).append(text)
+            if err.get("level", "error") == "error":
+                failures.append(" ".join(str(err.get("message", err)).split())[:300])
         elif str(err).strip():
             failures.append(" ".join(str(err).split())[:300])
-    return notes, failures
+    return [(rel, "; ".join(dict.fromkeys(whys))) for rel, whys in skipped.items()], failures
+
+
+def _why_not_scanned(err: dict[str, Any], path: str, rel: str) -> str:
+    """One semgrep error about a file, in a line: its kind, where, and the rule for a timeout."""
+    kind = err.get("type")
+    if isinstance(kind, list):  # ["PartialParsing", [spans]]
+        kind = kind[0] if kind else ""
+    kind = str(kind or "error")
+    spans = err.get("spans") or []
+    lines = sorted({int(s["start"]["line"]) for s in spans if isinstance(s, dict) and "start" in s})
+    message = " ".join(str(err.get("message", "")).replace(path, rel).split())
+    if kind == "PartialParsing":
+        where = ", ".join(str(n) for n in lines[:5]) or "?"
+        return f"partly parsed: the code at line(s) {where} was not analysed ({message[:160]})"
+    rule = err.get("rule_id") or err.get("rule")
+    return f"{kind}{f' (rule {rule})' if rule else ''}: {message[:200]}" if message else kind
 
 
 class NodeCheck:
     """[security.node]: njsscan on the repository's server-side JavaScript and TypeScript.
 
-    Metrics: ``node.files`` (files analysed), ``node.skipped`` (JS/TS files
-    left out as browser code, generated code or not server code, labelled
-    by ``kind``) and ``node.ignored`` (matches silenced with
+    Metrics: ``node.files`` (files analysed in full), ``node.skipped`` (JS/TS
+    files left out as browser code, generated code or not server code,
+    labelled by ``kind``: not server code, so not a gap), and once njsscan
+    ran ``node.skipped_files`` (server files semgrep could not parse in
+    full or timed out on: error, or warn with ``skipped = "warn"``; each
+    named with why in a note) and ``node.ignored`` (matches silenced with
     ``njsscan-ignore``). No server-side file: a note, and the check passes
     without needing njsscan.
     """
 
     name = "node"
+
+    def preflight(self, settings: SecuritySettings, ctx: PhaseContext) -> None:
+        """InputError for a path that does not exist."""
+        require_paths(ctx, settings.node.paths)
 
     def run(self, settings: SecuritySettings, ctx: PhaseContext) -> CheckOutput:
         """Select, scan, report; RunError when njsscan is missing, times out or fails."""
@@ -416,8 +446,12 @@ class NodeCheck:
         out.findings = to_findings(run.results, ctx.root)
         out.metrics.append(Metric("node.ignored", run.ignored, "matches",
                                   description="Matches silenced with // njsscan-ignore"))
-        notes, failures = error_notes(run.errors, ctx.root)
-        out.notes += notes
+        skipped_pairs, failures = scan_errors(run.errors, ctx.root)
+        skipped, out.notes, out.warnings, out.errors = skipped_files(
+            "node", skipped_pairs, opts.skipped, scanner="njsscan/semgrep", what="server-side JS/TS files")
+        files = next(m for m in out.metrics if m.name == "node.files")
+        files.value = len(selection.server) - len(skipped_pairs)
+        out.metrics.insert(out.metrics.index(files) + 1, skipped)
         if failures:
             raise CheckError(f"njsscan/semgrep failed: {failures[0]}", out)
         return out

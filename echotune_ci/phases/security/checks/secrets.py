@@ -23,6 +23,18 @@ worker processes return findings already masked. Inline ``pragma: allowlist
 secret`` (detect-secrets' spelling) and ``gitleaks:allow`` are honoured.
 Text files in UTF-8 (with or without a byte-order mark), UTF-16 and UTF-32
 with a byte-order mark are read; other files with a NUL byte are binary.
+
+What is not scanned, and how it counts (gitleaks' and detect-secrets' rules,
+see docs/security.md "Files not scanned"): binary files are not text
+(``secrets.not_text``, as gitleaks skips binary types and detect-secrets files
+it cannot decode), not a gap; bytes that are not UTF-8 in a text file do not
+make it binary (it is read with replacement characters, so the ASCII secrets
+around them are still found, where detect-secrets drops the whole file);
+test fixtures, allow-listed paths and gitleaks' global allow-list
+(lockfiles, vendored code) are left out on purpose. Files over
+``max_file_bytes``, files that cannot be read, and files a rule gave up on
+are skipped: ``secrets.skipped_files``, an error of the check (exit 3)
+unless ``[security.secrets] skipped = "warn"``.
 """
 
 from __future__ import annotations
@@ -59,7 +71,7 @@ from ..secret_rules import (
     default_rules,
     shannon_entropy,
 )
-from .base import CheckOutput, SecurityCheck
+from .base import CheckOutput, SecurityCheck, require_paths, skipped_files
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...base import PhaseContext
@@ -246,12 +258,19 @@ def _placeholder_pattern(placeholders: tuple[str, ...]) -> re.Pattern[str]:
 
 @dataclass
 class SecretsReport:
-    """What the scan found: findings, text files scanned, binary/large files skipped, allowed matches."""
+    """What the scan found: findings, text files scanned (fully), binary files (not text), files skipped,
+    left out or allowed.
+
+    ``skipped`` holds (file, why) of the files not (fully) scanned: over
+    ``max_file_bytes``, unreadable, or a rule that gave up on it (also in
+    ``stopped`` as (file, rule)); ``skipped_large`` names the large ones.
+    """
 
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     skipped_binary: list[str] = field(default_factory=list)
     skipped_large: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
     skipped_fixtures: list[str] = field(default_factory=list)
     skipped_paths: list[str] = field(default_factory=list)  # gitleaks' global allow-list (lockfiles...)
     allowed: int = 0
@@ -354,11 +373,25 @@ class _Scanner:
                     or re.fullmatch(r"[A-Za-z_.-]+", value) or assign.looks_like_identifier(value)
                     or assign.looks_like_regex(value))
 
+    @staticmethod
+    def _quoted_passphrase(a: assign.Assignment, rel: str) -> bool:
+        """A quoted password with spaces in a configuration file (``.env``, ini, TOML, YAML):
+        ``DB_PASSWORD="Qu0ted #pw!"`` is one value there, where code would hold prose."""
+        words = a.value.split()
+        config = assign.file_style(rel) in ("env", "ini", "yaml") or rel.lower().endswith(".toml")
+        # at most three words: a sentence of four or more is a message ("Must be 8+ chars")
+        return (a.kind == "password" and a.quoted and config and "\n" not in a.value and len(words) <= 3
+                and assign.looks_like_password("".join(words)))
+
     def _assignments(self, text: str, rel: str, anchors: list[int] | None) -> Iterable[_Candidate]:
         for a in assign.find_assignments(text, rel, anchors):
             value = a.value
-            if a.raw_string or self.options.is_placeholder(value) or assign.is_reference(value) or any(
-                    c.isspace() for c in value):
+            if a.raw_string or self.options.is_placeholder(value) or assign.is_reference(value):
+                continue
+            if any(c.isspace() for c in value):
+                if self._quoted_passphrase(a, rel):
+                    yield _Candidate("assignment", PASSWORD_RULE, f"password assigned to {a.name}", _HIGH,
+                                     a.start, a.end, value, "echotune:assignment")
                 continue
             if self._generic_ok(value):
                 name = f"high-entropy value assigned to {a.name}"
@@ -431,6 +464,15 @@ def _docker_auths(text: str) -> Iterable[_Candidate]:
                          "echotune:docker-registry-auth")
 
 
+# What each rule finds, for rule metadata (SARIF): a finding's own name may hold the variable it is
+# assigned to.
+_RULE_TITLES = {
+    **{rule_id: name for rule_id, name, _ in reversed(list(RULE_NAMES.values()))},
+    PASSWORD_RULE: "password assigned to a password-like name",
+    GENERIC_RULE: "high-entropy value assigned to a secret-like name",
+}
+
+
 def _finding(cand: _Candidate, rel: str, line: int, column: int) -> Finding:
     digest = secret_hash(cand.secret)
     masked = mask_secret(cand.secret)
@@ -442,7 +484,8 @@ def _finding(cand: _Candidate, rel: str, line: int, column: int) -> Finding:
         location=Location(rel, line, column),
         help_url=HELP,
         context=f"{cand.rule_id} {digest}",
-        properties={"masked": masked, "hash": digest, "length": len(cand.secret), "detector": cand.detector},
+        properties={"masked": masked, "hash": digest, "length": len(cand.secret), "detector": cand.detector,
+                    "rule_description": f"Committed secret: {_RULE_TITLES.get(cand.rule_id, cand.name)}"},
     )
 
 
@@ -456,9 +499,10 @@ def scan_text(text: str, rel: str, *, entropy: float = 3.5, min_length: int = 12
 @dataclass
 class _FileResult:
     rel: str
-    status: str  # "text", "binary", "large", "skipped"
+    status: str  # "text", "binary", "large", "unreadable", "skipped"
     findings: list[Finding]
     stopped: list[str] = field(default_factory=list)  # rules that ran out of time on the file
+    detail: str = ""  # why a large or unreadable file was not scanned
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -487,13 +531,15 @@ def _scan_files(jobs: Sequence[tuple[str, str]], options: ScanOptions) -> list[_
     out: list[_FileResult] = []
     for path, rel in jobs:
         try:
-            if os.stat(path).st_size > options.max_file_bytes:
-                out.append(_FileResult(rel, "large", []))
+            size = os.stat(path).st_size
+            if size > options.max_file_bytes:
+                why = f"{size:,} bytes, over [security.secrets] max_file_bytes ({options.max_file_bytes:,})"
+                out.append(_FileResult(rel, "large", [], detail=why))
                 continue
             with open(path, "rb") as fh:
                 data = fh.read()
-        except OSError:
-            out.append(_FileResult(rel, "binary", []))
+        except OSError as exc:  # gitleaks: "skipping file: permission denied" (a warning, not binary)
+            out.append(_FileResult(rel, "unreadable", [], detail=f"cannot be read ({exc.strerror or exc})"))
             continue
         text = decode_text(data)
         if text is None:
@@ -551,9 +597,10 @@ def scan(root: Path, paths: Sequence[str], *, exclude: Sequence[str], allowlist:
          test_fixtures: Sequence[str] = (), workers: int | None = None) -> SecretsReport:
     """Scan the text files under *paths* (default: *root*) for secrets.
 
-    Files over *max_file_bytes* bytes and binary files are skipped and
-    listed, and so are test fixtures (files matching *test_fixtures*, globs or
-    folder names); *entropy* (bits/char) and *min_length* (chars) bound the
+    Files over *max_file_bytes* bytes, unreadable files and files a rule
+    gave up on are skipped (``skipped``, with why); binary files are not text
+    (``skipped_binary``); test fixtures (files matching *test_fixtures*,
+    globs or folder names) are left out and listed; *entropy* (bits/char) and *min_length* (chars) bound the
     generic detector; a value containing one of *placeholders* is not a
     secret. *workers* processes share the files (default: the CPUs, at most 8;
     one below :data:`PARALLEL_FROM` files). InputError for a path that does
@@ -573,32 +620,52 @@ def scan(root: Path, paths: Sequence[str], *, exclude: Sequence[str], allowlist:
     options = ScanOptions(entropy=entropy, min_length=min_length, placeholders=tuple(placeholders),
                           max_file_bytes=max_file_bytes)
     for result in _run_jobs(jobs, options, default_workers() if workers is None else workers):
-        if result.status == "large":
-            report.skipped_large.append(result.rel)
+        if result.status in ("large", "unreadable"):
+            report.skipped.append((result.rel, result.detail))
+            if result.status == "large":
+                report.skipped_large.append(result.rel)
         elif result.status == "binary":
             report.skipped_binary.append(result.rel)
         elif result.status == "skipped":
             report.skipped_paths.append(result.rel)
+        elif result.stopped:  # partly scanned: not counted as scanned
+            report.stopped += [(result.rel, rule) for rule in result.stopped]
+            report.skipped.append((result.rel, f"rule(s) {', '.join(result.stopped)} gave up after "
+                                               f"{RULE_BUDGET:g} CPU s (Python's regex engine backtracks on "
+                                               "this text); the rest of the file was not searched by them"))
+            _keep(report, result.findings, allowlist)
         else:
             report.files += 1
-            report.stopped += [(result.rel, rule) for rule in result.stopped]
-            for finding in result.findings:
-                if allowlist.allows(finding.rule_id, finding.properties["hash"]):
-                    report.allowed += 1
-                else:
-                    report.findings.append(finding)
+            _keep(report, result.findings, allowlist)
     return report
+
+
+def _keep(report: SecretsReport, findings: list[Finding], allowlist: Allowlist) -> None:
+    """Add *findings* to *report*, counting the allow-listed ones instead."""
+    for finding in findings:
+        if allowlist.allows(finding.rule_id, finding.properties["hash"]):
+            report.allowed += 1
+        else:
+            report.findings.append(finding)
 
 
 class SecretsCheck:
     """[security.secrets]: the secret scan of the configured (or command-line) paths.
 
-    Metrics: ``secrets.files``, ``secrets.skipped_binary``,
-    ``secrets.skipped_large``, ``secrets.skipped_fixtures`` (files) and
-    ``secrets.allowed`` (secrets).
+    Metrics: ``secrets.files`` (text files scanned), ``secrets.skipped_files``
+    (too large, unreadable, or given up on: error, or warn with ``skipped =
+    "warn"``; each named with why in a note), ``secrets.not_text`` (binary
+    files), ``secrets.skipped_fixtures`` (files) and ``secrets.allowed``
+    (secrets).
     """
 
     name = "secrets"
+
+    def preflight(self, settings: SecuritySettings, ctx: PhaseContext) -> None:
+        """InputError for a path that does not exist, ConfigError for an allow-list line it cannot read."""
+        opts = settings.secrets
+        require_paths(ctx, opts.paths)
+        load_allowlist(ctx.resolve(opts.allowlist) if opts.allowlist else None)
 
     def run(self, settings: SecuritySettings, ctx: PhaseContext) -> CheckOutput:
         """Scan; ConfigError for a bad allow-list line, InputError for a missing path."""
@@ -609,23 +676,17 @@ class SecretsCheck:
                       entropy=opts.entropy, min_length=opts.min_length, placeholders=opts.placeholders,
                       test_fixtures=opts.test_fixtures)
         out = CheckOutput(findings=report.findings)
+        skipped, out.notes, out.warnings, out.errors = skipped_files(
+            "secrets", report.skipped, opts.skipped, scanner="the secret scan")
         out.metrics += [
             Metric("secrets.files", report.files, "files", description="Text files scanned for secrets"),
-            Metric("secrets.skipped_binary", len(report.skipped_binary), "files"),
-            Metric("secrets.skipped_large", len(report.skipped_large), "files",
-                   description=f"Files over {opts.max_file_bytes} bytes"),
+            skipped,
+            Metric("secrets.not_text", len(report.skipped_binary), "files",
+                   description="Binary files (a NUL byte, no text byte-order mark): not text, not scanned"),
             Metric("secrets.skipped_fixtures", len(report.skipped_fixtures), "files",
                    description="Test files not scanned ([security.secrets] test_fixtures)"),
             Metric("secrets.allowed", report.allowed, "secrets", description="Matches on the allow-list"),
         ]
-        if report.skipped_large:
-            out.notes.append(f"secrets: skipped {len(report.skipped_large)} files over {opts.max_file_bytes} "
-                             f"bytes: {', '.join(report.skipped_large[:10])}")
-        if report.stopped:
-            where = ", ".join(f"{rule} in {rel}" for rel, rule in report.stopped[:10])
-            out.notes.append(f"secrets: {len(report.stopped)} rule(s) gave up on a file after "
-                             f"{RULE_BUDGET:g} CPU s (a text Python's regex engine backtracks on; the rest "
-                             f"of that file may hold unreported secrets of that kind): {where}")
         out.tool_versions["gitleaks-rules"] = GITLEAKS_VERSION
         return out
 

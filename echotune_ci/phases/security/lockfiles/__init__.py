@@ -10,14 +10,19 @@ package.json files that have none. Every reader raises
 from __future__ import annotations
 
 import contextlib
+import fnmatch
+import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ....errors import InputError
 from .model import DEV, Importer, LockedPackage, Lockfile, LockfileError
 
 __all__ = ["DEV", "Importer", "LockedPackage", "Lockfile", "LockfileError", "LOCKFILE_NAMES", "Found",
-           "find_lockfiles", "read_lockfile"]
+           "find_lockfiles", "find_lockfiles_in", "read_lockfile"]
 
 # In the order npm, Yarn and pnpm prefer them; npm ignores package-lock.json beside npm-shrinkwrap.json.
 LOCKFILE_NAMES = ("npm-shrinkwrap.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml")
@@ -60,19 +65,114 @@ def _folder_lockfiles(folder: Path) -> list[Path]:
     return present
 
 
+def _workspace_globs(root: Path) -> list[str]:
+    """The folders the lockfile of the project at *root* covers, as globs: package.json ``workspaces``
+    (npm, Yarn; a list or ``{"packages": [...]}``), pnpm-workspace.yaml ``packages`` (negated globs left
+    out), and the local folders its dependencies name (``file:./lib``, ``link:``, ``portal:``)."""
+    globs: list[Any] = []
+    with contextlib.suppress(OSError, ValueError):
+        manifest = json.loads((root / "package.json").read_text(encoding="utf-8-sig"))
+        manifest = manifest if isinstance(manifest, dict) else {}
+        spaces = manifest.get("workspaces")
+        globs += spaces.get("packages") or [] if isinstance(spaces, dict) else spaces or []
+        for kind in ("dependencies", "devDependencies", "optionalDependencies"):
+            specs = manifest.get(kind)
+            for spec in specs.values() if isinstance(specs, dict) else ():
+                local = re.match(r"^(?:file|link|portal):(.+)$", str(spec))
+                if local:
+                    globs.append(local.group(1))
+    pnpm = root / "pnpm-workspace.yaml"
+    if pnpm.is_file():
+        import yaml
+
+        with contextlib.suppress(OSError, ValueError, yaml.YAMLError):
+            data = yaml.safe_load(pnpm.read_text(encoding="utf-8-sig"))
+            globs += (data.get("packages") or []) if isinstance(data, dict) else []
+    out = []
+    for glob in globs:
+        if isinstance(glob, str) and not glob.startswith("!"):
+            glob = glob.strip().removeprefix("./").rstrip("/")
+            out.append(glob)
+    return out
+
+
+def _declares_dependencies(manifest: Path) -> bool:
+    """Whether the package.json *manifest* declares any dependency (True when it cannot be read: then
+    the audit says so rather than stay silent)."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return True
+    kinds = ("dependencies", "devDependencies", "optionalDependencies")
+    return not isinstance(data, dict) or any(data.get(k) for k in kinds)
+
+
 def find_lockfiles(root: Path) -> Found:
     """The lockfiles in *root* and in its direct subfolders (``client/``, ``server/`` ...; not
     dependencies, builds or hidden folders), and the package.json files of those folders that have no
-    lockfile (a subfolder of a project whose root has a lockfile is taken for a workspace)."""
+    lockfile. A subfolder without a lockfile is covered by the root's lockfile only when the root
+    declares it a workspace (package.json ``workspaces``, pnpm-workspace.yaml); a subfolder's
+    package.json that declares no dependency needs no lockfile."""
     found = Found()
     folders = [root]
     with contextlib.suppress(OSError):
         folders += sorted(p for p in root.iterdir() if p.is_dir() and p.name not in _SKIP
                           and not p.name.startswith("."))
     root_locked = bool(_folder_lockfiles(root))
+    globs = _workspace_globs(root) if root_locked else []
     for folder in folders:
         present = _folder_lockfiles(folder)
         found.lockfiles += present
-        if not present and (folder / "package.json").is_file() and (folder == root or not root_locked):
-            found.unlocked.append(folder / "package.json")
+        manifest = folder / "package.json"
+        if present or not manifest.is_file():
+            continue
+        workspace = any(fnmatch.fnmatchcase(folder.name, g) for g in globs)
+        if folder == root or (not workspace and _declares_dependencies(manifest)):
+            found.unlocked.append(manifest)
+    return found
+
+
+def _enclosing_lockfiles(folder: Path, root: Path) -> tuple[Path | None, list[Path]]:
+    """The nearest folder above *folder*, up to *root*, that has lockfiles, and those lockfiles
+    ((None, []) when *folder* is not below *root* or none has)."""
+    folder, top = folder.resolve(), root.resolve()
+    if top not in folder.parents:
+        return None, []
+    for above in folder.parents:
+        present = _folder_lockfiles(above)
+        if present:
+            return above, present
+        if above == top:
+            break
+    return None, []
+
+
+def _covers(project: Path, folder: Path) -> bool:
+    """Whether the lockfile of *project* covers *folder* below it: a workspace or a file: dependency."""
+    rel = folder.resolve().relative_to(project).as_posix()
+    return any(fnmatch.fnmatchcase(rel, g) for g in _workspace_globs(project))
+
+
+def find_lockfiles_in(targets: Sequence[Path], root: Path) -> Found:
+    """The lockfiles of the paths named on a command line: a lockfile itself; a folder's lockfiles as
+    :func:`find_lockfiles` finds them; for a folder (or a file's folder) without a lockfile of its own,
+    the lockfiles of the nearest folder above it inside *root* when that project holds it (no
+    package.json of its own, as ``server/``; or one of its workspaces). InputError for a path that
+    does not exist."""
+    found = Found()
+    for target in (t.resolve() for t in targets):
+        if not target.exists():
+            raise InputError(f"{target}: no such file or folder")
+        if target.is_file() and target.name in LOCKFILE_NAMES:
+            here = Found(lockfiles=[target])
+        else:
+            folder = target if target.is_dir() else target.parent
+            here = find_lockfiles(folder)
+            if not here.lockfiles:
+                project, above = _enclosing_lockfiles(folder, root)
+                own = folder / "package.json"
+                if project is not None and (not own.is_file() or _covers(project, folder)):
+                    here = Found(lockfiles=above, unlocked=[m for m in here.unlocked if m != own])
+        found.lockfiles += [p for p in here.lockfiles if p not in found.lockfiles]
+        found.unlocked += [p for p in here.unlocked if p not in found.unlocked]
     return found

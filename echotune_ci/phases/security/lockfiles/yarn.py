@@ -27,7 +27,7 @@ from ..semver_ranges import is_semver
 from .model import DEP_KINDS, DEV, PROD, Importer, LockedPackage, Lockfile, LockfileError, safe_url
 from .npm import load_json, source_problem
 
-BERRY_SUPPORTED = (4, 5, 6, 7, 8)  # __metadata.version of Yarn 2.0 to 4.x
+BERRY_SUPPORTED = (4, 5, 6, 7, 8, 9, 10)  # __metadata.version of Yarn 2.0 to 4.17 (4.14+ writes 10)
 _KEY_TOKEN = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([^,"\s][^,]*?))\s*(,|$)')
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 
@@ -105,7 +105,7 @@ def parse_v1(path: Path, text: str) -> list[tuple[list[str], int, dict[str, Any]
 
 
 def read(path: Path, text: str) -> Lockfile:
-    """A yarn.lock of Yarn 1 or Berry (``__metadata`` version 4 to 8). LockfileError for a file
+    """A yarn.lock of Yarn 1 or Berry (``__metadata`` version 4 to 10). LockfileError for a file
     that does not parse (with its line) or an unsupported Berry version."""
     if re.search(r"^__metadata:", text, re.MULTILINE):
         return _read_berry(path, text)

@@ -1,0 +1,103 @@
+"""The base build's source: a git worktree of a ref in a temporary folder, or a prepared folder.
+
+The head is always the working tree as it is (uncommitted edits included);
+the base never touches it: ``git worktree add --detach`` checks the ref out
+beside it and ``git worktree remove`` takes it away again, whatever happens.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError, RunError
+
+GIT_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class BaseSource:
+    """Where the base's code is: *root* (the repository root of the base), the *ref* asked for and the
+    commit it named (*sha*, "" for ``--base-dir``); *label* says it for people."""
+
+    root: Path
+    ref: str
+    sha: str
+
+    @property
+    def label(self) -> str:
+        """``HEAD~1 (abc1234)``, or the folder for ``--base-dir``."""
+        return f"{self.ref} ({self.sha[:10]})" if self.sha else str(self.root)
+
+
+def _git(repo: Path, *args: str, timeout: float = GIT_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+    except FileNotFoundError:
+        raise RunError("--base-ref needs git, which is not installed (not on PATH)") from None
+    except subprocess.TimeoutExpired:
+        raise RunError(f"git {' '.join(args)} did not finish within {timeout:g}s") from None
+
+
+def repository_root(folder: Path) -> Path:
+    """The top of the git checkout holding *folder*; InputError when it is not in one."""
+    done = _git(folder, "rev-parse", "--show-toplevel")
+    if done.returncode != 0:
+        raise InputError(f"--base-ref: {folder} is not in a git checkout")
+    return Path(done.stdout.strip()).resolve()
+
+
+def resolve_ref(repo: Path, ref: str) -> str:
+    """The commit *ref* names in *repo*; InputError (exit 2) naming *ref* when it names none."""
+    if not ref or ref.startswith("-"):
+        raise InputError(f"--base-ref {ref!r}: not a git ref")
+    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    if done.returncode != 0 or not done.stdout.strip():
+        raise InputError(f"--base-ref {ref}: no such commit, branch or tag in {repo} "
+                         f"(in CI, fetch it first: git fetch origin {ref})")
+    return done.stdout.strip()
+
+
+def dirty_paths(repo: Path) -> list[str]:
+    """Tracked files of *repo* whose working-tree content differs from HEAD (staged or not)."""
+    done = _git(repo, "status", "--porcelain", "--untracked-files=no")
+    if done.returncode != 0:
+        return []
+    return [line[3:] for line in done.stdout.splitlines() if line.strip()]
+
+
+@contextmanager
+def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
+    """A detached worktree of *ref* in a temporary folder, removed afterwards.
+
+    InputError when *ref* names no commit; RunError when git cannot create
+    the worktree.
+    """
+    sha = resolve_ref(repo, ref)
+    parent = Path(tempfile.mkdtemp(prefix="echotune-base-"))
+    where = parent / "base"
+    done = _git(repo, "worktree", "add", "--detach", "--quiet", str(where), sha)
+    if done.returncode != 0:
+        shutil.rmtree(parent, ignore_errors=True)
+        why = (done.stderr.strip().splitlines() or ["git worktree add failed"])[-1]
+        raise RunError(f"--base-ref {ref}: cannot check it out: {why}")
+    try:
+        yield BaseSource(where, ref, sha)
+    finally:
+        _git(repo, "worktree", "remove", "--force", str(where))
+        shutil.rmtree(parent, ignore_errors=True)
+        _git(repo, "worktree", "prune")
+
+
+@contextmanager
+def prepared_folder(folder: Path) -> Iterator[BaseSource]:
+    """``--base-dir``: a checkout someone prepared; InputError when it is not a folder."""
+    if not folder.is_dir():
+        raise InputError(f"--base-dir {folder}: no such folder")
+    yield BaseSource(folder.resolve(), "", "")

@@ -1,0 +1,368 @@
+"""``run --base-ref REF`` / ``--base-dir DIR``: base and head served at once and measured side by side.
+
+1. The head is the working tree as it is (a note says so when it has
+   uncommitted changes); the base is a worktree of REF in a temporary folder
+   (or DIR, prepared by someone else).
+2. The head is set up, built and started as `run` does; the base is built
+   with its own [serve] (or the head's, see :mod:`.configs`), reusing the
+   head's installed dependencies when they would be the same
+   (:mod:`.environment`), and started on a second port.
+3. The phases measure both (:mod:`.measure`): frontend loads and load rounds
+   interleaved, the other phases once per build. When a gated metric is
+   still undecided, more interleaved rounds are added, up to ``[gate]
+   max_runs`` (:func:`extend`).
+4. The gate decides with the base's results as the baseline. When the base
+   cannot be checked out, built or started, the head is measured alone and
+   every result's warnings say the comparison could not be made and why.
+
+Head results go to ``<output>/<phase>.json`` as in a normal run, the base's
+to ``<output>/base/<phase>.json`` (where `report`, `gate` and `comment` find it:
+:func:`~echotune_ci.baseref.paired_baseline`), and what ran in which order to
+``<output>/artifacts/side-by-side.json``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import console
+from ..config import Config, override
+from ..errors import EchoTuneError
+from ..fsutil import cannot_write, staged, write_text_atomic
+from ..output_lock import output_lock
+from ..phases.base import Phase, PhaseContext
+from ..results import PhaseResult
+from ..serve import App
+from . import BASE_FOLDER
+from .checkout import BaseSource, dirty_paths, prepared_folder, repository_root, resolve_ref, worktree
+from .configs import base_config
+from .environment import reuse_environment
+from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..runner import RunOutcome
+
+ORDER_FILE = "side-by-side.json"
+PAIRED_PHASES = ("frontend", "load")
+
+
+@dataclass(frozen=True)
+class BaseOptions:
+    """Which base to measure: a git *ref* or a prepared *folder* (exactly one), and extra environment
+    for each side's app (*base_env*, *head_env*: the benchmark plants a slowdown in one side)."""
+
+    ref: str | None = None
+    folder: Path | None = None
+    base_env: Mapping[str, str] = field(default_factory=dict)
+    head_env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def asked(self) -> str:
+        """How the base was named on the command line."""
+        return f"--base-ref {self.ref}" if self.ref else f"--base-dir {self.folder}"
+
+
+@dataclass
+class SideBySide:
+    """What happened to the base: its source, why it could not be compared (*failure*), notes for
+    people, the measuring order per phase and the samples used per phase."""
+
+    source: BaseSource | None = None
+    failure: str = ""
+    notes: list[str] = field(default_factory=list)
+    order: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    samples: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``side-by-side.json``."""
+        src = self.source
+        return {"base_ref": src.ref if src else "", "base_sha": src.sha if src else "",
+                "base_dir": str(src.root) if src else "", "compared": not self.failure,
+                "failure": self.failure, "notes": self.notes, "order": self.order,
+                "samples_per_build": self.samples}
+
+
+def _checked_source(base: BaseOptions, repo: Path) -> None:
+    """Fail with exit 2 before anything starts when the base cannot exist."""
+    if base.ref is not None:
+        resolve_ref(repo, base.ref)
+    elif base.folder is not None and not base.folder.is_dir():
+        from ..errors import InputError
+
+        raise InputError(f"--base-dir {base.folder}: no such folder")
+
+
+def _source(base: BaseOptions, repo: Path) -> contextlib.AbstractContextManager[BaseSource]:
+    if base.ref is not None:
+        return worktree(repo, base.ref)
+    assert base.folder is not None
+    return prepared_folder(base.folder)
+
+
+def _start_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, env: Mapping[str, str],
+                report: SideBySide, temporary: bool) -> App | None:
+    """Build and start the base: its setup only when its dependencies differ from the head's (and not
+    with *skip_setup*), its build always (a fresh checkout has built nothing). A *temporary* checkout's
+    setup stamp is removed afterwards: nothing would ever read it again."""
+    from ..runner import ServeOptions, _serve
+    from ..serve.steps import stamp_path
+
+    head_cwd, base_cwd = head_cfg.resolve(head_cfg.serve.cwd), cfg.resolve(cfg.serve.cwd)
+    linked = reuse_environment(head_cfg.serve, head_cwd, cfg.serve, base_cwd)
+    if linked:
+        report.notes.append(linked)
+    elif cfg.serve.setup and not skip_setup:
+        report.notes.append("the base's dependencies differ from the head's: the base ran its own setup")
+    if linked or skip_setup:
+        cfg = cfg.with_section("serve", override(cfg.serve, setup=""))
+    try:
+        return _serve(cfg, start, ServeOptions(), env)
+    finally:
+        if temporary:
+            stamp_path(base_cwd).unlink(missing_ok=True)
+
+
+def _contexts(cfg: Config, phases: list[Phase[Any]], artifacts: Path,
+              app: App | None) -> dict[str, PhaseContext]:
+    from ..runner import _context
+
+    base_url = app.base_url if app else None
+    return {p.name: _context(cfg, artifacts / p.name, base_url, app) for p in phases}
+
+
+def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tuple[App | None, App | None],
+             report: SideBySide) -> list[Pair]:
+    from ..runner import app_exited, not_run
+
+    head_app, base_app = apps
+    pairs: list[Pair] = []
+    for phase in phases:
+        with console.progress(phase.name) as p:
+            head = dataclasses.replace(head, contexts={**head.contexts, phase.name:
+                                                       head.contexts[phase.name].with_progress(p.update)})
+            skipped = not_run(phase, head_app)
+            if skipped is not None:
+                pairs.append(Pair(skipped))
+                continue
+            base_down = not_run(phase, base_app) if base is not None else None
+            if base is None or base_down is not None:
+                from ..runner import run_phase
+
+                pair = Pair(run_phase(phase, head.cfg, head.contexts[phase.name]))
+                if base_down is not None:  # the base crashed during an earlier phase
+                    pair.head.warnings.append(f"no comparison with the base: {base_down.errors[0]}")
+            else:
+                pair = measure_pair(phase, head, base)
+            pair.head = app_exited(pair.head, phase, head_app)
+            if pair.base is not None:
+                pair.base = app_exited(pair.base, phase, base_app)
+                if pair.base.errors and not pair.base.metrics:
+                    pair.head.warnings.append(f"no comparison with the base: its {phase.name} phase "
+                                              f"could not run: {pair.base.errors[0]}")
+            if pair.order:
+                report.order[phase.name] = pair.order
+                report.samples[phase.name] = pair.samples
+            pairs.append(pair)
+        console.info(f"{phase.name}: {pair.head.status} ({pair.head.duration_s:.1f}s)")
+    return pairs
+
+
+def undecided(cfg: Config, pair: Pair) -> list[str]:
+    """The keys of gated metrics (named in ``[gate] regression``, with samples on both sides) whose
+    confidence interval still straddles the decision threshold
+    (:func:`echotune_ci.compare.needs_more_samples`): more samples could change their verdict."""
+    from ..compare import Rule, needs_more_samples
+
+    if pair.base is None:
+        return []
+    base_by = {m.key: m for m in pair.base.metrics}
+    keys = []
+    for m in pair.head.metrics:
+        b = base_by.get(m.key)
+        if b is None or m.name not in cfg.gate.regression or len(m.samples) < 2 or len(b.samples) < 2:
+            continue
+        if needs_more_samples(b.samples, m.samples, Rule.for_metric(cfg.gate, m.name, m.better)):
+            keys.append(m.key)
+    return keys
+
+
+def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBySide) -> Pair:
+    """More interleaved rounds for *phase* while :func:`undecided` names a metric, up to ``[gate]
+    max_runs`` samples per build; the samples used are noted on the head's result."""
+    cap = head.cfg.gate.max_runs
+    if phase.name not in PAIRED_PHASES or pair.base is None or pair.base.errors or pair.head.errors:
+        return pair
+    used = pair.samples
+    while used < cap:
+        keys = undecided(head.cfg, pair)
+        if not keys:
+            break
+        more = min(max(2, used // 2), cap - used)
+        if phase.name == "load":
+            # Each extra load pass starts with the base: an even number of rounds keeps it ABBA-balanced
+            # (and `[load.compare] rounds` is at least 2).
+            more -= more % 2
+            if more < 2:
+                break
+        console.info(f"{phase.name}: {len(keys)} metric(s) undecided ({keys[0]} ...): {more} more per build")
+        if phase.name == "frontend":
+            extra = measure_frontend(phase, head, base, first_pair=used, runs=more)
+        else:
+            extra = measure_load(phase, head, base, rounds=more)
+        if extra.base is None:
+            break
+        medians = phase.name == "frontend"
+        pair.head = merge_samples(pair.head, extra.head, medians=medians)
+        pair.base = merge_samples(pair.base, extra.base, medians=medians)
+        for unit, order in extra.order.items():
+            pair.order.setdefault(unit, []).extend(order)
+        used += more
+    if used != pair.samples:
+        pair.head.notes.append(f"{used} samples per build ({pair.samples} configured, "
+                               f"{used - pair.samples} added while a gated metric was undecided; "
+                               f"[gate] max_runs = {cap})")
+    report.samples[phase.name] = pair.samples = used
+    if pair.order:
+        report.order[phase.name] = pair.order
+    return pair
+
+
+def _order_notes(report: SideBySide, label: str) -> dict[str, str]:
+    """One note per paired phase saying how its measurements were interleaved."""
+    notes = {}
+    for phase, orders in report.order.items():
+        parts = [f"{unit}: {' '.join('B' if s == 'base' else 'H' for s in seq)}"
+                 for unit, seq in orders.items()]
+        what = "page loads" if phase == "frontend" else "load rounds"
+        notes[phase] = (f"measured side by side with the base {label}: {what} interleaved in ABBA order "
+                        f"(B base, H head; {'; '.join(parts)})")
+    return notes
+
+
+def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: tuple[str, ...] = (),
+                     extra_env: Mapping[str, str] | None = None, skip_setup: bool = False,
+                     force_setup: bool = False) -> RunOutcome:
+    """Measure the head (the working tree of *cfg*) and the base named by *base* side by side; write
+    ``<output_dir>/<phase>.json``, ``<output_dir>/base/<phase>.json`` and the report; the
+    :class:`~echotune_ci.runner.RunOutcome`, gated against the base's results (against nothing when
+    the base could not be measured: then each result's warnings say why).
+
+    Raises InputError (exit 2) for a REF that names no commit, a DIR that is
+    not a folder or a configuration outside a git checkout; ConfigError for
+    configuration mistakes (before anything starts); RunError when the head
+    cannot be set up, built or started. A base that cannot be checked out,
+    built or started is not an error: the head is measured alone.
+    """
+    from ..gate import evaluate
+    from ..masking import register_config
+    from ..reporting import write_report_files
+    from ..runner import RunOutcome as Outcome
+    from ..runner import ServeOptions, _finish, _must_start, _serve, _sigterm_as_interrupt
+    from ..runner import phase_list, preflight
+
+    register_config(cfg)
+    phases = phase_list(cfg, only)
+    preflight(cfg, phases, output_dir, None)
+    repo = repository_root(cfg.base_dir)
+    _checked_source(base, repo)
+    report = SideBySide()
+    dirty = dirty_paths(repo)
+    if dirty:
+        report.notes.append(f"the head is the working tree as it is, with {len(dirty)} uncommitted change(s) "
+                            f"(e.g. {dirty[0]})")
+    options = ServeOptions(skip_setup=skip_setup, force_setup=force_setup)
+    start = _must_start(cfg, phases, options)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise cannot_write(output_dir, exc) from None
+    artifacts = output_dir / "artifacts"
+    started = time.monotonic()
+    with output_lock(output_dir), _sigterm_as_interrupt(), contextlib.ExitStack() as stack:
+        apps: list[App] = []
+        head_app = _serve(cfg, start, options, {**(extra_env or {}), **base.head_env})
+        if head_app is not None:
+            apps.append(head_app)
+            stack.callback(head_app.stop)
+        head = Side(cfg, _contexts(cfg, phases, artifacts, head_app))
+        base_side, base_app = None, None
+        try:
+            report.source = stack.enter_context(_source(base, repo))
+            base_cfg, notes = base_config(cfg, repo, report.source.root)
+            report.notes.extend(notes)
+            base_app = _start_base(base_cfg, cfg, start, skip_setup, {**(extra_env or {}), **base.base_env},
+                                   report, temporary=base.ref is not None)
+            if base_app is not None:
+                apps.append(base_app)
+                stack.callback(base_app.stop)  # stopped before its worktree is removed
+                console.info(f"base ready at {base_app.base_url} (pid {base_app.pid})")
+            base_side = Side(base_cfg, _contexts(base_cfg, phases, artifacts / "base", base_app))
+        except (EchoTuneError, OSError) as exc:
+            report.failure = f"the base ({base.asked}) could not be measured: {exc}"
+            console.warn(report.failure)
+        pairs = _measure(phases, head, base_side, (head_app, base_app), report)
+        if base_side is not None:
+            pairs = [extend(phase, pair, head, base_side, report)
+                     for phase, pair in zip(phases, pairs, strict=True)]
+        for app in apps:  # before the files are written: a report never waits on a running app
+            app.stop()
+        with staged(output_dir):
+            results = _annotate(pairs, report, base)
+            results = [_finish(r, cfg, head.contexts[r.phase], output_dir) for r in results]
+            baseline = _base_results(pairs, base_side, output_dir)
+            report.notes.append(f"side-by-side run took {time.monotonic() - started:.0f}s")
+            outcome = evaluate(results, cfg, baseline)
+            reports = write_report_files(outcome, cfg, output_dir)
+            write_text_atomic(artifacts / ORDER_FILE, json.dumps(report.to_dict(), indent=2) + "\n")
+            files = [r.write(output_dir / f"{r.phase}.json") for r in results]
+        _prune_base(output_dir, baseline or [])
+    return Outcome(outcome, files, reports)
+
+
+def _prune_base(output_dir: Path, written: list[PhaseResult]) -> None:
+    """Remove base results an earlier run left in ``<output>/base/`` that this run did not write: `report`
+    on the folder would otherwise compare against a stale base (or one this run could not measure)."""
+    keep = {f"{r.phase}.json" for r in written}
+    folder = output_dir / BASE_FOLDER
+    for stale in folder.glob("*.json") if folder.is_dir() else []:
+        if stale.name not in keep:
+            stale.unlink(missing_ok=True)
+
+
+def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions) -> list[PhaseResult]:
+    """The head results with the side-by-side notes (the order of each paired phase, the run's own notes
+    on the first result) and, when the base was not measured, a warning on each saying why."""
+    label = report.source.label if report.source else base.asked
+    order = _order_notes(report, label)
+    results = []
+    for i, pair in enumerate(pairs):
+        r = pair.head
+        notes = [*(report.notes if i == 0 else []), *([order[r.phase]] if r.phase in order else [])]
+        warnings = [f"no comparison with the base: {report.failure}"] if report.failure else []
+        if i == 0:
+            r = dataclasses.replace(r, artifacts=[*r.artifacts, f"artifacts/{ORDER_FILE}"])
+        results.append(dataclasses.replace(r, notes=[*notes, *r.notes], warnings=[*warnings, *r.warnings]))
+    return results
+
+
+def _base_results(pairs: list[Pair], base_side: Side | None, output_dir: Path) -> list[PhaseResult] | None:
+    """The base's results (written to ``<output>/base/``), the gate's baseline; None without a base."""
+    if base_side is None:
+        return None
+    from ..runner import _finish
+
+    out = []
+    for pair in pairs:
+        if pair.base is None:
+            continue
+        r = _finish(pair.base, base_side.cfg, base_side.contexts[pair.base.phase], output_dir / BASE_FOLDER)
+        r.write(output_dir / BASE_FOLDER / f"{r.phase}.json")
+        out.append(r)
+    return out

@@ -1,0 +1,243 @@
+"""The contract test: schemathesis generates requests from the OpenAPI document and checks each answer.
+
+Positive examples only (requests the document allows), so that every
+finding is a broken promise of the app, not an argument about invalid
+input: server errors (5xx), answers that do not match the documented
+schema, status codes and content types the document does not list. Each
+operation gets at most ``max_examples`` requests (hypothesis, derandomised:
+the same document gives the same requests on every run), the whole test at
+most ``max_time``; redirects are never followed, and the requests go only
+to the app's URL (whatever the document's ``servers`` say, only their path
+is kept). One finding per operation and check, with the shortest request
+that showed it as a ``curl`` command.
+"""
+
+from __future__ import annotations
+
+import shlex
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from ...errors import InputError, RunError
+from .settings import ApiSettings
+
+SEVERITY = {"not_a_server_error": "high", "response_schema_conformance": "medium",
+            "status_code_conformance": "medium", "content_type_conformance": "medium"}
+RULES = {"not_a_server_error": "api/server-error", "response_schema_conformance": "api/schema-mismatch",
+         "status_code_conformance": "api/undocumented-status", "content_type_conformance": "api/content-type"}
+# Headers every request carries on its own: left out of the reproducing command.
+_IMPLICIT_HEADERS = frozenset({"user-agent", "accept-encoding", "accept", "connection", "content-length",
+                               "x-schemathesis-testcaseid"})
+
+
+# Fewer generated requests than this (an operation without parameters has one possible request): the last
+# one is sent again until there are this many response times, so a p95 never rests on one sample.
+MIN_TIMING_SAMPLES = 5
+
+
+class _TimeUp(BaseException):  # noqa: N818 - a signal, not an error
+    """Raised inside the hypothesis test to stop it at the time cap (BaseException: hypothesis lets it
+    through instead of shrinking it as a failure)."""
+
+
+@dataclass
+class Problem:
+    """One (operation, check) that failed: the shortest reproducing request and what the check said."""
+
+    operation: str
+    path: str
+    check: str
+    message: str
+    curl: str
+    status: int | None
+
+
+@dataclass
+class ContractOutcome:
+    """What the contract test saw: response times per operation (ms), problems, operations not reached
+    before the time cap, operations the document defines but schemathesis could not use."""
+
+    timings: dict[str, list[float]] = field(default_factory=dict)
+    problems: dict[tuple[str, str], Problem] = field(default_factory=dict)
+    not_reached: list[str] = field(default_factory=list)
+    unusable: list[str] = field(default_factory=list)
+    requests: int = 0
+
+
+def curl_command(request: Any, secret_headers: Mapping[str, str]) -> str:
+    """A shell-safe ``curl`` command repeating *request* (a requests.PreparedRequest); the values of
+    *secret_headers* (the login's header) are written as ``***``."""
+    parts = ["curl", "-X", str(request.method), shlex.quote(str(request.url))]
+    secret = {name.lower() for name in secret_headers}
+    for name, value in request.headers.items():
+        if name.lower() in _IMPLICIT_HEADERS:
+            continue
+        shown = "***" if name.lower() in secret else value
+        parts += ["-H", shlex.quote(f"{name}: {shown}")]
+    body = request.body
+    if body:
+        text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else str(body)
+        parts += ["-d", shlex.quote(text)]
+    return " ".join(parts)
+
+
+def target_url(document: Mapping[str, Any], app_url: str) -> str:
+    """The app's URL plus the path of the document's first server (``/api/v1`` of
+    ``https://example.com/api/v1``): requests go to the app under test, never to the document's host."""
+    servers = document.get("servers")
+    path = ""
+    if isinstance(servers, list) and servers and isinstance(servers[0], dict):
+        url = str(servers[0].get("url", ""))
+        path = urlsplit(url).path if "://" in url else url
+    if "{" in path:  # a templated server path cannot be filled in: use the app's root
+        path = ""
+    return app_url.rstrip("/") + "/" + path.strip("/") if path.strip("/") else app_url.rstrip("/")
+
+
+def _load(document: dict[str, Any], where: str) -> Any:
+    try:
+        import schemathesis
+    except ImportError:
+        raise RunError("api: schemathesis is not installed: pip install 'echotune-ci[api]'") from None
+
+    try:
+        return schemathesis.openapi.from_dict(document, config=schemathesis.Config())
+    except Exception as exc:  # schemathesis raises its own loader errors; each is the document's fault
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{where}: not a usable OpenAPI document: {first}") from None
+
+
+def _check_functions(names: tuple[str, ...]) -> list[tuple[str, Callable[..., Any]]]:
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
+                                                   status_code_conformance)
+
+    known = {"not_a_server_error": not_a_server_error,
+             "response_schema_conformance": response_schema_conformance,
+             "status_code_conformance": status_code_conformance,
+             "content_type_conformance": content_type_conformance}
+    return [(name, known[name]) for name in names]
+
+
+@dataclass
+class _Run:
+    """The state one contract test shares between its operations."""
+
+    settings: ApiSettings
+    base_url: str
+    session: Any
+    headers: dict[str, str]
+    deadline: float
+    checks: list[tuple[str, Callable[..., Any]]]
+    outcome: ContractOutcome = field(default_factory=ContractOutcome)
+    last: Any = None
+
+    def probe(self, label: str, path: str, case: Any) -> None:
+        """Send one generated request, time it, and run every check on the answer."""
+        import requests
+        from schemathesis.errors import FailureGroup
+
+        if time.monotonic() > self.deadline:
+            raise _TimeUp
+        self.last = case
+        try:
+            response = case.call(base_url=self.base_url, session=self.session, headers=self.headers,
+                                 timeout=self.settings.request_timeout, allow_redirects=False)
+        except requests.RequestException as exc:
+            raise RunError(f"{label}: the request failed ({type(exc).__name__}): is the app at "
+                           f"{self.base_url} still running?") from None
+        # The server's time (request sent to answer's headers read), not the client's own overhead.
+        self.outcome.timings.setdefault(label, []).append(response.elapsed * 1000)
+        self.outcome.requests += 1
+        for name, check in self.checks:
+            try:
+                case.validate_response(response, checks=[check], headers=self.headers)
+            except FailureGroup as group:
+                failure = group.exceptions[0]
+                lines = (line.strip() for line in str(failure.message).splitlines())
+                detail = next((line for line in lines if line), "")
+                message = f"{failure.title}: {detail[:200]}" if detail else str(failure.title)
+                self._record(Problem(label, path, name, message,
+                                     curl_command(response.request, self.headers), response.status_code))
+
+    def _record(self, problem: Problem) -> None:
+        key = (problem.operation, problem.check)
+        known = self.outcome.problems.get(key)
+        if known is None or len(problem.curl) < len(known.curl):
+            self.outcome.problems[key] = problem
+
+
+def _bounded_test(run: _Run, label: str, operation: Any) -> Callable[[], None]:
+    """A hypothesis test sending at most ``max_examples`` requests for *operation*."""
+    from hypothesis import HealthCheck, Phase, given
+    from hypothesis import settings as hypothesis_settings
+    from schemathesis import GenerationMode
+
+    @hypothesis_settings(max_examples=run.settings.max_examples, deadline=None, database=None,
+                         derandomize=True, phases=[Phase.explicit, Phase.generate],
+                         suppress_health_check=list(HealthCheck), print_blob=False)
+    @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    def test(case: Any) -> None:
+        run.probe(label, operation.path, case)
+
+    return test
+
+
+def run_contract(document: dict[str, Any], where: str, app_url: str, settings: ApiSettings,
+                 headers: Mapping[str, str], progress: Callable[[str], None]) -> ContractOutcome:
+    """Test the app at *app_url* against *document* (read from *where*) with schemathesis.
+
+    *headers* go with every request (the login's token). Raises InputError when schemathesis cannot
+    use the document, RunError when a request cannot be sent (the app went away).
+    """
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    schema = _load(document, where)
+    # hypothesis keeps caches in <working folder>/.hypothesis: never in the user's repository.
+    with tempfile.TemporaryDirectory(prefix="echotune-api-") as home:
+        set_hypothesis_home_dir(home)
+        try:
+            return _run_operations(schema, document, app_url, settings, headers, progress)
+        finally:
+            set_hypothesis_home_dir(None)
+
+
+def _run_operations(schema: Any, document: dict[str, Any], app_url: str, settings: ApiSettings,
+                    headers: Mapping[str, str], progress: Callable[[str], None]) -> ContractOutcome:
+    import requests
+
+    from ...net.loopback import is_loopback_url
+
+    with requests.Session() as session:
+        # Loopback traffic never goes through the environment's proxy (net/loopback.py).
+        session.trust_env = not is_loopback_url(app_url)
+        run = _Run(settings, target_url(document, app_url), session, dict(headers),
+                   time.monotonic() + settings.max_time, _check_functions(settings.checks))
+        operations = []
+        for result in schema.get_all_operations():
+            try:
+                operations.append(result.ok())
+            except Exception as exc:  # an operation schemathesis cannot use: the document's problem, named
+                run.outcome.unusable.append(str(exc).strip().splitlines()[0] if str(exc).strip() else "?")
+        excluded = set(settings.exclude)
+        for operation in operations:
+            label = f"{operation.method.upper()} {operation.path}"
+            if label in excluded:
+                continue
+            if time.monotonic() > run.deadline:
+                run.outcome.not_reached.append(label)
+                continue
+            progress(f"{label}: up to {settings.max_examples} requests")
+
+            run.last = None
+            try:
+                _bounded_test(run, label, operation)()
+                while run.last is not None and len(run.outcome.timings.get(label, [])) < MIN_TIMING_SAMPLES:
+                    run.probe(label, operation.path, run.last)
+            except _TimeUp:
+                run.outcome.not_reached.append(label)
+        return run.outcome

@@ -1,0 +1,248 @@
+"""Integration flows: ``[[api.flows]]`` requests checked in order, with values carried between steps.
+
+A step sends its request (``{name}`` replaced by an earlier capture), must
+get one of its ``status`` codes, and captures values from the JSON answer
+with a JSONPath-lite expression (``$.a.b[0].c``). ``refuse_without`` first
+sends the step without that capture (its header dropped, elsewhere an empty
+string): the app must refuse it (401/403). ``json_error`` steps must get a
+4xx with a JSON body. No answer may carry a stack trace. The first step that
+fails ends its flow; the finding quotes the answer (masked, escaped,
+shortened).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...errors import ConfigError
+from ...results import Finding, Location
+from .settings import Flow, FlowStep
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_JSONPATH = re.compile(r"\$((?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])*)")
+_TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]")
+# What a framework's stack trace looks like in a body: Python, Node/JavaScript, Java, Ruby, PHP, .NET.
+STACK_TRACE = re.compile(
+    r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|\n\s+at [\w$.<>]+ \(?[^\s()]+:\d+:\d+\)?"
+    r"|\n\s+at [\w$.]+\([\w$]+\.java:\d+\)|\.rb:\d+:in `|Stack trace:\s*\n#0 "
+    r"|   at [\w.]+\(.*\) in .*:line \d+")
+EXCERPT_CHARS = 200
+_JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
+_SECRET_KEY = re.compile(r"token|secret|passw|api[-_]?key|authorization|cookie|session", re.I)
+SOURCE = "echotune-api"
+_MISSING = object()
+
+
+def placeholders(step: FlowStep) -> set[str]:
+    """The capture names *step* uses in its path, headers and JSON body."""
+    names = set(PLACEHOLDER.findall(step.path)) | set(PLACEHOLDER.findall(step.body))
+    for value in step.headers.values():
+        names |= set(PLACEHOLDER.findall(value))
+    names |= set(PLACEHOLDER.findall(json.dumps(step.json))) if step.json is not None else set()
+    return names
+
+
+def check_flows(flows: tuple[Flow, ...], source: str) -> None:
+    """ConfigError for a flow without steps, a JSONPath-lite capture that is not one, a ``{name}`` no
+    earlier step captures, or a ``refuse_without`` naming no earlier capture."""
+    for i, flow in enumerate(flows):
+        where = f"{source}: 'api.flows[{i}]' ({flow.name})"
+        if not flow.steps:
+            raise ConfigError(f"{where} has no steps")
+        captured: set[str] = set()
+        for j, step in enumerate(flow.steps):
+            at = f"{where}: steps[{j}]"
+            missing = sorted(placeholders(step) - captured)
+            if missing:
+                raise ConfigError(f"{at} uses {{{missing[0]}}}, which no earlier step captures")
+            if step.refuse_without and step.refuse_without not in captured:
+                raise ConfigError(f"{at}: refuse_without = '{step.refuse_without}' is no earlier capture")
+            if step.json is not None and step.body:
+                raise ConfigError(f"{at} has both json and body: keep one")
+            for name, path in step.capture.items():
+                if not _JSONPATH.fullmatch(path):
+                    raise ConfigError(f"{at}: capture {name} = '{path}' is not a path such as '$.token' "
+                                      f"or '$.items[0].id'")
+            captured |= set(step.capture)
+
+
+def select(data: Any, path: str) -> Any:
+    """The value at JSONPath-lite *path* (``$``, ``.name``, ``[index]``) in *data*, or :data:`_MISSING`."""
+    value = data
+    for name, index in _TOKEN.findall(path[1:]):
+        if name and isinstance(value, dict) and name in value:
+            value = value[name]
+        elif index and isinstance(value, list) and int(index) < len(value):
+            value = value[int(index)]
+        else:
+            return _MISSING
+    return value
+
+
+def _hide_secrets(text: str) -> str:
+    """*text* with JWTs and the values of JSON fields named like secrets replaced by ``***`` (a token
+    the flow did not capture was never registered for masking)."""
+    text = _JWT.sub("***", text)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(data, (dict, list)):
+        return text
+
+    def hide(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: "***" if _SECRET_KEY.search(str(k)) and isinstance(v, str) else hide(v)
+                    for k, v in value.items()}
+        if isinstance(value, list):
+            return [hide(v) for v in value]
+        return value
+
+    return json.dumps(hide(data), separators=(",", ":"))
+
+
+def excerpt(text: str) -> str:
+    """The start of an answer for a message: secrets masked, control characters escaped, at most
+    :data:`EXCERPT_CHARS` characters."""
+    from ...masking import mask
+
+    text = _hide_secrets(text)
+    short = text[:EXCERPT_CHARS]
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in short)
+    return mask(shown) + (" ..." if len(text) > EXCERPT_CHARS else "")
+
+
+def _fill(value: Any, captures: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return PLACEHOLDER.sub(lambda m: captures.get(m.group(1), m.group(0)), value)
+    if isinstance(value, list):
+        return [_fill(v, captures) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, captures) for k, v in value.items()}
+    return value
+
+
+@dataclass
+class FlowOutcome:
+    """One flow's findings, how many of its steps passed, and a note for the report."""
+
+    findings: list[Finding] = field(default_factory=list)
+    passed: int = 0
+    note: str = ""
+
+
+@dataclass
+class _Step:
+    flow: Flow
+    index: int
+    step: FlowStep
+
+    def finding(self, rule: str, severity: str, message: str) -> Finding:
+        return Finding(rule_id=rule, severity=severity, source_tool=SOURCE,
+                       message=f"flow '{self.flow.name}', step {self.index + 1} ({self.step.label}): "
+                               f"{message}",
+                       location=Location(path=self.step.path.split("?")[0]),
+                       context=f"flow {self.flow.name} step {self.index + 1} {rule}",
+                       properties={"flow": self.flow.name, "step": self.index + 1})
+
+
+def _send(client: Any, step: FlowStep, captures: Mapping[str, str], drop: str = "") -> Any:
+    """Send *step* with *captures* filled in; *drop*: a capture left out (headers using it dropped,
+    elsewhere an empty string)."""
+    headers = {}
+    for name, value in step.headers.items():
+        if drop and f"{{{drop}}}" in value:
+            continue
+        headers[name] = _fill(value, captures)
+    if drop:
+        captures = {**captures, drop: ""}
+    kwargs: dict[str, Any] = {"headers": headers}
+    if step.json is not None:
+        kwargs["json"] = _fill(step.json, captures)
+    elif step.body:
+        kwargs["content"] = _fill(step.body, captures).encode("utf-8")
+    return client.request(step.method, _fill(step.path, captures), **kwargs)
+
+
+def _check_answer(at: _Step, response: Any) -> Finding | None:
+    step = at.step
+    text = response.text
+    if STACK_TRACE.search(text):
+        return at.finding("api/flow-stack-trace", "high",
+                          f"the answer ({response.status_code}) shows a stack trace: {excerpt(text)}")
+    if response.status_code not in step.status:
+        return at.finding("api/flow-status", "high" if response.status_code >= 500 else "medium",
+                          f"expected {' or '.join(map(str, step.status))}, got {response.status_code}: "
+                          f"{excerpt(text)}")
+    if step.json_error:
+        if not 400 <= response.status_code < 500:
+            return at.finding("api/flow-error-handling", "high",
+                              f"malformed input answered {response.status_code}, not a 4xx: {excerpt(text)}")
+        try:
+            json.loads(text)
+        except ValueError:
+            return at.finding("api/flow-error-handling", "medium",
+                              f"the error answer is not JSON: {excerpt(text)}")
+    return None
+
+
+def _capture(at: _Step, response: Any, captures: dict[str, str]) -> Finding | None:
+    from ...masking import is_secret_name, register
+
+    if not at.step.capture:
+        return None
+    try:
+        data = json.loads(response.text)
+    except ValueError:
+        return at.finding("api/flow-capture", "medium",
+                          f"the answer is not JSON, nothing to capture: {excerpt(response.text)}")
+    for name, path in at.step.capture.items():
+        value = select(data, path)
+        if value is _MISSING or value is None:
+            return at.finding("api/flow-capture", "medium",
+                              f"capture {name} = '{path}' found nothing in the answer: "
+                              f"{excerpt(response.text)}")
+        text = value if isinstance(value, str) else json.dumps(value)
+        if is_secret_name(name.upper()):
+            register(text)
+        captures[name] = text
+    return None
+
+
+def run_flow(flow: Flow, client: Any, progress: Callable[[str], None]) -> FlowOutcome:
+    """Check *flow* with *client* (an httpx client on the app's URL, redirects not followed). A flow is
+    self-contained: it logs in with a step of its own, [api.login] is not sent. The first failing step
+    ends the flow."""
+    import httpx
+
+    outcome = FlowOutcome()
+    captures: dict[str, str] = {}
+    for i, step in enumerate(flow.steps):
+        at = _Step(flow, i, step)
+        progress(f"flow {flow.name}: {step.label}")
+        try:
+            if step.refuse_without:
+                refused = _send(client, step, captures, drop=step.refuse_without)
+                if refused.status_code not in (401, 403):
+                    outcome.findings.append(at.finding(
+                        "api/flow-auth", "high", f"sent without {{{step.refuse_without}}} it was not refused "
+                        f"(got {refused.status_code}, expected 401 or 403): {excerpt(refused.text)}"))
+                    break
+            response = _send(client, step, captures)
+        except httpx.HTTPError as exc:
+            outcome.findings.append(at.finding("api/flow-status", "high",
+                                               f"the request failed ({type(exc).__name__})"))
+            break
+        problem = _check_answer(at, response) or _capture(at, response, captures)
+        if problem is not None:
+            outcome.findings.append(problem)
+            break
+        outcome.passed += 1
+    total = len(flow.steps)
+    outcome.note = f"flow '{flow.name}': {outcome.passed}/{total} steps passed" + (
+        "" if outcome.passed == total else f", stopped at step {outcome.passed + 1}")
+    return outcome

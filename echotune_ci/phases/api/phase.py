@@ -1,0 +1,221 @@
+"""Api phase: the running app against its OpenAPI contract (schemathesis) and ``[[api.flows]]``.
+
+:data:`PHASE` is what ``echotune-ci run`` drives; :func:`run_api` is the same
+for the ``api`` command, whose URL may come from the command line. Findings:
+one per (operation, check) of the contract test with a reproducing ``curl``
+command, and one per failing flow step; metrics: each operation's p95
+response time (``p95_ms``, labelled ``operation``), gated by ``[api] p95_ms``
+else ``budgets.api_p95_ms``. No OpenAPI document found: the contract test is
+skipped with a warning naming every place looked at (status ``warn``, never
+``pass`` on its own).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from fnmatch import fnmatch
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from ...errors import ConfigError, RunError
+from ...results import Finding, Location, Metric, PhaseResult
+from ...results.fingerprint import assign_fingerprints
+from .flows import check_flows, run_flow
+from .settings import ApiSettings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..base import Phase, PhaseContext
+    from .contract import ContractOutcome
+
+NAME = "api"
+# Contract and flow findings at this severity or above fail the phase (all of them: medium and high).
+FAIL_ON = "medium"
+
+
+class ApiPhase:
+    """The api phase as `run` drives it: needs the running app."""
+
+    name = NAME
+    settings_type = ApiSettings
+    needs_app = True
+
+    def check(self, settings: ApiSettings, ctx: PhaseContext) -> None:
+        """Raise ConfigError for flows that cannot run (unknown captures, bad paths) and a URL whose host
+        is not allowed."""
+        check_flows(settings.flows, ctx.source)
+        if settings.url:
+            check_host(settings.url, allowed_hosts(settings, ctx))
+
+    def run(self, settings: ApiSettings, ctx: PhaseContext) -> PhaseResult:
+        """Test the app `run` started (or ``[api] url``); see :func:`run_api`."""
+        return run_api(settings, ctx)
+
+
+PHASE: Phase[ApiSettings] = ApiPhase()
+
+
+def allowed_hosts(settings: ApiSettings, ctx: PhaseContext) -> tuple[str, ...]:
+    """``[api] allow_hosts`` and the context's (`run` adds loopback, --allow-host adds more)."""
+    return tuple(dict.fromkeys((*settings.allow_hosts, *ctx.allow_hosts)))
+
+
+def host_allowed(url: str, allow: Iterable[str]) -> bool:
+    """Whether *url*'s host matches one of the *allow* patterns (fnmatch, case-insensitive)."""
+    name = (urlsplit(url).hostname or "").lower()
+    return bool(name) and any(fnmatch(name, pattern.lower()) for pattern in allow)
+
+
+def check_host(url: str, allow: tuple[str, ...]) -> None:
+    """ConfigError unless *url* is an http(s) URL on an allowed host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{url}: not an http(s) URL with a host (e.g. http://127.0.0.1:8000)")
+    if not host_allowed(url, allow):
+        raise ConfigError(f"{url}: host {parts.hostname} is not in api.allow_hosts ({', '.join(allow)}); "
+                          f"add it there or with --allow-host if you may test it")
+
+
+def p95(samples: list[float]) -> float:
+    """The 95th percentile of *samples* (nearest rank, as locust reports it); ms in, ms out."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
+    """The header the login gives (``{"Authorization": "Bearer <token>"}``), {} without [api.login] /
+    [load.login]. The token is registered for masking. RunError when the login fails."""
+    import httpx
+
+    from ...masking import register
+
+    login = settings.login
+    if not login.path:
+        return {}
+    where = f"login {login.method} {login.path}"
+    try:
+        response = client.request(login.method, login.path, json=login.json, headers=dict(login.headers))
+    except httpx.HTTPError as exc:
+        raise RunError(f"{where}: the request failed ({type(exc).__name__})") from None
+    if response.status_code not in login.status:
+        raise RunError(f"{where} answered {response.status_code}, expected "
+                       f"{' or '.join(map(str, login.status))}")
+    try:
+        token = response.json().get(login.token_field)
+    except (ValueError, AttributeError):
+        token = None
+    if not isinstance(token, str) or not token:
+        raise RunError(f"{where}: the answer has no '{login.token_field}' field (api.login.token_field)")
+    register(token)
+    return {login.header: f"{login.scheme} {token}".strip()}
+
+
+def contract_findings(outcome: ContractOutcome) -> list[Finding]:
+    """One finding per (operation, check) with its reproducing request; the context (and so the
+    fingerprint) is the operation and the check, never the random example."""
+    from .contract import RULES, SEVERITY
+
+    findings = []
+    for problem in outcome.problems.values():
+        status = f" (answered {problem.status})" if problem.status is not None else ""
+        findings.append(Finding(
+            rule_id=RULES[problem.check], severity=SEVERITY[problem.check], source_tool="schemathesis",
+            message=f"{problem.operation}{status}: {problem.message}. Reproduce: {problem.curl}",
+            location=Location(path=problem.path), context=f"{problem.operation} {problem.check}",
+            help_url="https://schemathesis.readthedocs.io/en/stable/reference/checks/",
+            properties={"operation": problem.operation, "check": problem.check, "curl": problem.curl}))
+    return findings
+
+
+def timing_metrics(outcome: ContractOutcome, budget: float) -> list[Metric]:
+    """``p95_ms`` per operation (ms, budget *budget*), with every response time as samples."""
+    return [Metric(name="p95_ms", value=round(p95(samples), 3), unit="ms", better="lower", budget=budget,
+                   samples=[round(s, 3) for s in samples], labels={"operation": label},
+                   description=f"p95 response time of {label} over {len(samples)} generated requests"
+                   ).evaluate() for label, samples in outcome.timings.items()]
+
+
+def _contract(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: Any,
+              headers: dict[str, str], result: PhaseResult) -> None:
+    from .contract import run_contract
+    from .discover import find_document
+
+    allow = allowed_hosts(settings, ctx)
+    search = find_document(settings, ctx, base_url, client, lambda url: host_allowed(url, allow))
+    if search.document is None:
+        result.warnings.append("api: no OpenAPI document found, the contract test was skipped; looked at "
+                               + ", ".join(search.tried) + " (set [api] openapi)")
+        return
+    document = search.document
+    result.notes.append(f"OpenAPI document: {document.where}")
+    outcome = run_contract(document.data, document.where, base_url, settings, headers, ctx.progress)
+    budget = settings.p95_ms if settings.p95_ms is not None else ctx.budgets.api_p95_ms
+    result.metrics.extend(timing_metrics(outcome, budget))
+    result.findings.extend(contract_findings(outcome))
+    result.notes.append(f"contract: {outcome.requests} generated requests over {len(outcome.timings)} "
+                        f"operations (at most {settings.max_examples} each, {settings.max_time:g}s in all)")
+    if outcome.not_reached:
+        result.warnings.append(f"api: the time cap ({settings.max_time:g}s) stopped the contract test before "
+                               f"{', '.join(outcome.not_reached)}")
+    for problem in outcome.unusable:
+        result.warnings.append(f"api: an operation of {document.where} could not be tested: {problem}")
+
+
+def run_api(settings: ApiSettings, ctx: PhaseContext, url: str | None = None) -> PhaseResult:
+    """Run the contract test and the flows against *url* (else ``[api] url``, else the app `run` started).
+
+    Raises ConfigError without a URL or for a host not allowed, InputError for an OpenAPI document that
+    does not parse (its file or URL and line), RunError when the login fails or the app stops answering.
+    """
+    from ...net.loopback import client as loopback_client
+
+    started = time.monotonic()
+    base_url = (url or settings.url or ctx.base_url or "").rstrip("/")
+    if not base_url:
+        raise ConfigError("api: no app to test: pass --url, set [api] url, or let `echotune-ci run` start it")
+    check_host(base_url, allowed_hosts(settings, ctx))
+    check_flows(settings.flows, ctx.source)
+    result = PhaseResult(phase=NAME, target=base_url, tool_versions=_versions())
+    if not settings.enabled:
+        result.notes.append("[api] enabled = false: nothing tested")
+        return result
+    with loopback_client(base_url, timeout=settings.request_timeout, follow_redirects=False) as client:
+        _reachable(client, base_url)
+        headers = log_in(settings, client)
+        if settings.contract:
+            _contract(settings, ctx, base_url, client, headers, result)
+        for flow in settings.flows:
+            outcome = run_flow(flow, client, ctx.progress)
+            result.findings.extend(outcome.findings)
+            result.notes.append(outcome.note)
+    assign_fingerprints(result.findings)
+    result.duration_s = time.monotonic() - started
+    result.finalize(fail_on=FAIL_ON)
+    if result.status == "pass" and not result.metrics and not settings.flows:
+        # Nothing was tested: never a pass on its own.
+        result.status = "warn"
+    return result
+
+
+def _reachable(client: Any, base_url: str) -> None:
+    """RunError when nothing answers at *base_url* (else a down app would read as "no document found")."""
+    import httpx
+
+    try:
+        client.get("/")
+    except httpx.HTTPError as exc:
+        raise RunError(f"api: cannot reach the app at {base_url} ({type(exc).__name__})") from None
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("schemathesis", "hypothesis"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
+

@@ -1,0 +1,109 @@
+"""The [api] section, owned by the api phase.
+
+The contract test reads the app's OpenAPI document (``openapi``, else the
+first of :data:`DISCOVER_PATHS` the app answers, else the first of
+:data:`REPOSITORY_FILES` in the repository) and lets schemathesis generate
+``max_examples`` requests per operation within ``max_time`` in all. Each
+operation's p95 response time is gated by ``budgets.api_p95_ms`` unless
+``p95_ms`` says otherwise. ``[[api.flows]]`` are request sequences checked
+in order. Login: ``[api.login]`` (the keys of ``[load.login]``); without a
+path of its own the phase reuses ``[load.login]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from ...config.schema import seconds, setting
+from ..load.settings import METHODS, LoginSettings, status_codes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...config import Config
+
+# Where apps commonly publish their document (FastAPI, Express/Flask generators, Spring, Django REST).
+DISCOVER_PATHS = ("/openapi.json", "/swagger.json", "/api/docs/openapi.json", "/api/openapi.json")
+# Repository files tried (relative to the config file's folder) when the app publishes none.
+REPOSITORY_FILES = ("openapi.json", "openapi.yaml", "openapi.yml", "swagger.json", "swagger.yaml",
+                    "api/openapi.json", "api/openapi.yaml", "docs/openapi.json", "docs/openapi.yaml",
+                    "server/openapi.json")
+CHECKS = ("not_a_server_error", "response_schema_conformance", "status_code_conformance",
+          "content_type_conformance")
+
+
+def _path(value: str) -> str | None:
+    return None if value.startswith("/") else "must start with '/' (it is joined to the app's URL)"
+
+
+def _operation(value: tuple[str, ...]) -> str | None:
+    for item in value:
+        method, _, path = item.partition(" ")
+        if method not in METHODS or not path.startswith("/"):
+            return f"'{item}' is not an operation such as 'POST /api/login'"
+    return None
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """One request of a flow ([[api.flows.steps]])."""
+
+    name: str = setting("", doc="Name in messages (default: METHOD path).")
+    method: str = setting("GET", choices=METHODS, doc="HTTP method.")
+    path: str = setting("", required=True, check=_path,
+                        doc="Joined to the app's URL; {name} is replaced by an earlier step's capture.")
+    json: dict[str, Any] | list[Any] | None = setting(None, doc="JSON body ({name} replaced in strings).")
+    body: str = setting("", doc="Raw body, sent as it is (e.g. malformed JSON for an error-handling step).")
+    headers: Mapping[str, str] = setting({}, doc="Request headers ({name} replaced).")
+    status: tuple[int, ...] = setting((200,), parse=status_codes, doc="Expected status code(s).")
+    capture: Mapping[str, str] = setting({}, doc='Values taken from the JSON answer, e.g. { token = '
+                                                 '"$.access_token" }; usable as {token} in later steps.')
+    refuse_without: str = setting("", doc="A capture this step needs: the step is first sent without it "
+                                          "and must be refused (401 or 403).")
+    json_error: bool = setting(False, doc="The answer must be a JSON error (a 4xx with a JSON body, no "
+                                          "stack trace): for malformed-input steps.")
+
+    @property
+    def label(self) -> str:
+        """``name``, else ``METHOD path``."""
+        return self.name or f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """[[api.flows]]: steps checked in order; the first one that fails ends the flow."""
+
+    name: str = setting("", required=True, doc="Name in findings and messages.")
+    steps: tuple[FlowStep, ...] = setting((), doc="The requests, in order.")
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """[api]: the OpenAPI contract test and the integration flows."""
+
+    enabled: bool = setting(True, doc="false: the phase reports nothing.")
+    url: str = setting("", doc="The app's URL (default: the app `run` started).")
+    openapi: str = setting("", doc="The OpenAPI document: a path on the app (/openapi.json), a URL on the "
+                                   "app's host, or a file (relative to the config file); empty: discover.")
+    contract: bool = setting(True, doc="false: run only the flows.")
+    max_examples: int = setting(20, min=1, max=10000, doc="Generated requests per operation (at most).")
+    max_time: float = setting(25.0, parse=seconds, min=1, max=3600,
+                              doc="Time cap of the whole contract test, e.g. 25s; operations not "
+                                  "reached are named in a warning.")
+    request_timeout: float = setting(5.0, parse=seconds, min=0.1, max=300, doc="Timeout of one request.")
+    checks: tuple[str, ...] = setting(CHECKS, choices=CHECKS, doc="schemathesis checks run on each answer.")
+    exclude: tuple[str, ...] = setting((), check=_operation,
+                                       doc='Operations not generated, e.g. ["POST /api/login"] (a login '
+                                           'with a rate limit would lock the account out).')
+    p95_ms: float | None = setting(None, min=0, doc="Per-operation p95 budget (default budgets.api_p95_ms).")
+    allow_hosts: tuple[str, ...] = setting(("127.0.0.1", "localhost", "::1"),
+                                           doc="Hosts (fnmatch patterns) that may receive requests; "
+                                               "redirects are never followed.")
+    login: LoginSettings = setting(LoginSettings(), doc="Same keys as [load.login]; empty path: reuse it.")
+    flows: tuple[Flow, ...] = setting((), doc="Integration flows, checked in order.")
+
+    def from_config(self, cfg: Config) -> ApiSettings:
+        """These settings with ``[load.login]`` as the login when ``[api.login]`` names no path."""
+        if self.login.path or not cfg.load.login.path:
+            return self
+        return replace(self, login=cfg.load.login)

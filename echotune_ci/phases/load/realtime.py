@@ -1,0 +1,333 @@
+"""Real-time latency: WebSocket or Socket.IO clients among the load test's users, and their metrics.
+
+The clients are locust users of the load test ([load.realtime]), so they run
+in the same worker processes, share the user count, the duration, the
+request cap and the allow-list. Each client connects once (the connect time
+is measured), then sends a message every ``interval`` and waits for its reply
+(the round trip is measured), reconnecting when the server dropped it. Every
+connect and round trip fires locust's request event with request_type
+``"WS"`` (:data:`REQUEST_TYPE`), so locust keeps their statistics, CSV rows
+and failures beside the HTTP requests; the worker keeps them out of the HTTP
+total (:func:`split_entries`) and this module turns them into the
+``realtime_*`` metrics.
+
+Clients: the maintained ``websockets`` library (its synchronous client,
+which runs on gevent's monkey-patched threads and sockets) for ``ws``, and
+``python-socketio``'s client (websocket transport, the server's
+acknowledgement is the reply) for ``socketio``. Both are imported only in the
+locust process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import uuid
+from statistics import median
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ...results import Metric
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...config.sections import Budgets
+    from .settings import RealtimeSettings
+
+REQUEST_TYPE = "WS"
+CONNECT = "connect"
+ROUND_TRIP = "round trip"
+
+
+class RealtimeError(Exception):
+    """A real-time exchange that failed: no reply in time, or the server closed the connection."""
+
+
+def entry_name(path: str, kind: str) -> str:
+    """The name in locust's statistics of a channel's connects or round trips: ``/ws/x (connect)``."""
+    return f"{path} ({kind})"
+
+
+def client_count(users: int, share: float) -> int:
+    """How many of *users* are real-time clients: ``round(users * share)``, at least 1 (share > 0), at most
+    *users*; 0 for share 0."""
+    if share <= 0 or users <= 0:
+        return 0
+    return min(users, max(1, round(users * share)))
+
+
+def channel_url(host: str, path: str, protocol: str) -> str:
+    """The URL a client connects to: ``ws://host/path`` (``wss`` for https) for ws; the http(s) host for
+    socketio (its path is passed separately)."""
+    parts = urlsplit(host)
+    if protocol == "socketio":
+        return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+def split_entries(entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(HTTP entries, real-time entries) of a round's statistics entries (dicts with a ``method``)."""
+    http = [e for e in entries if e.get("method") != REQUEST_TYPE]
+    return http, [e for e in entries if e.get("method") == REQUEST_TYPE]
+
+
+# --------------------------------------------------------------------------- the locust side
+
+
+class _Channel:
+    """One client's connection and its exchanges; reports each through *fire*."""
+
+    def __init__(self, spec: dict[str, Any], url: str, fire: Any, admit: Any):
+        self.spec = spec
+        self.url = url
+        self.fire = fire
+        self.admit = admit
+        self.prefix = uuid.uuid4().hex[:12]
+        self.seq = 0
+        self.conn: Any = None
+
+    def next_token(self) -> str:
+        self.seq += 1
+        return f"{self.prefix}-{self.seq}"
+
+    def connect(self) -> bool:
+        """Open the connection, reporting the connect; False when it failed."""
+        self.admit(self.url)
+        started = time.perf_counter()
+        try:
+            self.conn = self._open()
+        except Exception as exc:  # noqa: BLE001 - every way a connect fails is one failed connect
+            self.conn = None
+            self.fire(CONNECT, started, _error(exc, "connect"))
+            return False
+        self.fire(CONNECT, started, None)
+        return True
+
+    def exchange(self) -> None:
+        """One message and its reply (connecting first when needed), reported as a round trip."""
+        if self.conn is None and not self.connect():
+            return
+        token = self.next_token()
+        self.admit(self.url)
+        started = time.perf_counter()
+        try:
+            size = self._round_trip(token)
+        except Exception as exc:  # noqa: BLE001 - a failed round trip is a statistic, not a crash
+            if self._closed(exc):
+                self.close()
+            self.fire(ROUND_TRIP, started, _error(exc, "reply"))
+            return
+        self.fire(ROUND_TRIP, started, None, size)
+
+    def _open(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _round_trip(self, token: str) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _closed(self, exc: BaseException) -> bool:
+        return isinstance(exc, RealtimeError) and "closed" in str(exc)
+
+    def close(self) -> None:
+        """Close the connection (quietly)."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            # Closing a broken connection may fail; there is nothing to report then.
+            with contextlib.suppress(Exception):
+                conn.close() if hasattr(conn, "close") else conn.disconnect()
+
+
+class _WebSocket(_Channel):
+    def _open(self) -> Any:
+        from websockets.sync.client import connect
+
+        # proxy=None: the target is allow-listed by host, never reached through a proxy.
+        return connect(self.url, open_timeout=self.spec["timeout"], close_timeout=1, proxy=None,
+                       max_size=2**20)
+
+    def _round_trip(self, token: str) -> int:
+        from websockets.exceptions import ConnectionClosed
+
+        text = self.spec["message"].replace("{id}", token)
+        wanted = self.spec["reply"].replace("{id}", token)
+        deadline = time.monotonic() + self.spec["timeout"]
+        try:
+            self.conn.send(text)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RealtimeError(f"no reply within {self.spec['timeout']:g}s")
+                try:
+                    message = self.conn.recv(timeout=left)
+                except TimeoutError:
+                    raise RealtimeError(f"no reply within {self.spec['timeout']:g}s") from None
+                data = message if isinstance(message, str) else message.decode("utf-8", "replace")
+                if wanted in data:  # other messages are the server's pushes
+                    return len(data)
+        except ConnectionClosed as exc:
+            code = exc.rcvd.code if exc.rcvd is not None else 1006
+            raise RealtimeError(f"connection closed by the server (code {code})") from None
+
+
+class _SocketIO(_Channel):
+    def _open(self) -> Any:
+        import socketio  # type: ignore[import-untyped]
+
+        client = socketio.Client(reconnection=False, request_timeout=self.spec["timeout"])
+        client.connect(self.url, socketio_path=self.spec["path"].strip("/") or "socket.io",
+                       transports=["websocket"], wait_timeout=self.spec["timeout"])
+        return client
+
+    def _round_trip(self, token: str) -> int:
+        import socketio
+
+        if not self.conn.connected:
+            raise RealtimeError("connection closed by the server")
+        text = self.spec["message"].replace("{id}", token)
+        try:
+            data: Any = json.loads(text)
+        except ValueError:
+            data = text
+        try:
+            answer = self.conn.call(self.spec["event"], data, timeout=self.spec["timeout"])
+        except socketio.exceptions.TimeoutError:
+            raise RealtimeError(f"no acknowledgement within {self.spec['timeout']:g}s") from None
+        except socketio.exceptions.BadNamespaceError:
+            raise RealtimeError("connection closed by the server") from None
+        return len(json.dumps(answer, default=str))
+
+
+def _error(exc: BaseException, what: str) -> Exception:
+    if isinstance(exc, RealtimeError):
+        return exc
+    reason = str(exc) or type(exc).__name__
+    return RealtimeError(f"{what} failed: {type(exc).__name__}: {reason}"[:300])
+
+
+def realtime_user_class(plan: dict[str, Any]) -> type | None:
+    """The locust User class of the plan's ``realtime`` part (None when there is none or no client).
+
+    ``fixed_count`` is :func:`client_count` of the plan's users, so locust
+    starts exactly that many clients whatever the other classes' weights. The
+    allow-list and the request cap of :mod:`.guard` are taken for every
+    connect and every message (a refused host is a failed connect).
+    """
+    spec = plan.get("realtime")
+    if not spec:
+        return None
+    count = client_count(plan["users"], spec["share"])
+    if not count:
+        return None
+    from locust import User, constant, task
+
+    from .guard import HostRefusedError, admit
+
+    channel_type = _SocketIO if spec["protocol"] == "socketio" else _WebSocket
+
+    def on_start(user: Any) -> None:
+        url = channel_url(user.host or plan.get("host") or "", spec["path"], spec["protocol"])
+        names = {kind: entry_name(spec["path"], kind) for kind in (CONNECT, ROUND_TRIP)}
+
+        def fire(kind: str, started: float, exc: Exception | None, size: int = 0) -> None:
+            user.environment.events.request.fire(
+                request_type=REQUEST_TYPE, name=names[kind],
+                response_time=(time.perf_counter() - started) * 1000, response_length=size, exception=exc,
+                context={})
+
+        user.channel = channel_type(spec, url, fire, lambda target: admit(target, HostRefusedError))
+
+    def exchange(user: Any) -> None:
+        user.channel.exchange()
+
+    def on_stop(user: Any) -> None:
+        channel = getattr(user, "channel", None)
+        if channel is not None:
+            channel.close()
+
+    return type("RealtimeUser", (User,), {
+        "fixed_count": count,
+        "host": plan.get("host") or None,
+        "wait_time": constant(spec["interval"]),
+        "tasks": [task(exchange)],
+        "on_start": on_start,
+        "on_stop": on_stop,
+        "__module__": __name__,
+    })
+
+
+# --------------------------------------------------------------------------- the CLI side
+
+
+def plan_part(settings: RealtimeSettings) -> dict[str, Any] | None:
+    """The ``realtime`` part of a job's plan (JSON data), or None without a channel path."""
+    if not settings.path:
+        return None
+    return {"path": settings.path, "protocol": settings.protocol, "share": settings.share,
+            "message": settings.message, "reply": settings.reply, "event": settings.event,
+            "interval": settings.interval, "timeout": settings.timeout}
+
+
+def _combine(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """One figure set from a kind's entries over rounds: counts summed, percentiles the rounds' median."""
+    measured = [e for e in entries if e["requests"]]
+
+    def mid(key: str) -> float | None:
+        values = [float(e[key]) for e in measured if e.get(key) is not None]
+        return median(values) if values else None
+
+    return {"requests": sum(e["requests"] for e in entries), "failures": sum(e["failures"] for e in entries),
+            "p50": mid("p50"), "p95": mid("p95"), "max": max((e["max"] for e in measured), default=None)}
+
+
+def realtime_metrics(rounds: list[dict[str, Any]], settings: RealtimeSettings,
+                     budgets: Budgets) -> tuple[list[Metric], list[str]]:
+    """The ``realtime_*`` metrics of the rounds' real-time entries (``round["realtime"]``), and notes.
+
+    Connect time p50/p95 (ms), message round trip p50/p95/max (ms; p95
+    gated by ``budgets.realtime_p95_ms``), connects and messages (counts) and
+    the error rate (failed connects and round trips, unexpected disconnects
+    included, per connect or message, %; gated by ``settings.error_rate_pct``,
+    else ``budgets.error_rate_pct``). Labelled ``{"channel": path}``. Without
+    any completed round trip the p95 has no value (status error).
+    """
+    path = settings.path
+    by_kind: dict[str, list[dict[str, Any]]] = {CONNECT: [], ROUND_TRIP: []}
+    for rnd in rounds:
+        for e in rnd.get("realtime", []):
+            for kind in by_kind:
+                if e["name"] == entry_name(path, kind):
+                    by_kind[kind].append(e)
+    connect, trip = _combine(by_kind[CONNECT]), _combine(by_kind[ROUND_TRIP])
+    labels = {"channel": path}
+    attempts = connect["requests"] + trip["requests"]
+    failures = connect["failures"] + trip["failures"]
+    error_budget = settings.error_rate_pct if settings.error_rate_pct is not None else budgets.error_rate_pct
+    ok_trips = trip["requests"] - trip["failures"]
+
+    def m(name: str, value: float | None, unit: str, budget: float | None = None, better: Any = "lower",
+          description: str = "") -> Metric:
+        return Metric(name, value, unit, better, budget=budget, labels=dict(labels),
+                      description=description).evaluate()
+
+    no_trip = "" if ok_trips else "no message round trip completed during the test"
+    metrics = [
+        m("realtime_connect_p50_ms", connect["p50"], "ms", description="Time to open the connection."),
+        m("realtime_connect_p95_ms", connect["p95"], "ms", description="Time to open the connection."),
+        m("realtime_rtt_p50_ms", trip["p50"] if ok_trips else None, "ms",
+          description=no_trip or "Message sent to its reply received."),
+        m("realtime_rtt_p95_ms", trip["p95"] if ok_trips else None, "ms", budget=budgets.realtime_p95_ms,
+          description=no_trip or "Message sent to its reply received."),
+        m("realtime_rtt_max_ms", trip["max"] if ok_trips else None, "ms",
+          description=no_trip or "Message sent to its reply received."),
+        m("realtime_connects", float(connect["requests"]), "", better="higher"),
+        m("realtime_messages", float(trip["requests"]), "", better="higher"),
+        m("realtime_error_rate_pct", failures / attempts * 100.0 if attempts else None, "%",
+          budget=error_budget,
+          description="Failed connects, replies and disconnects per connect or message."
+          if attempts else "no client connected during the test"),
+    ]
+    notes = [f"realtime: {connect['requests']} connects and {trip['requests']} messages on {path} "
+             f"({settings.protocol}), {failures} failed"]
+    return metrics, notes
+

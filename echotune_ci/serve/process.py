@@ -1,0 +1,146 @@
+"""Stopping a process group for sure, even while CI's cancel signals keep arriving.
+
+GitHub Actions cancels a job with SIGINT, then SIGTERM about 7.5 s later,
+then SIGKILL. The first signal unwinds to the code that stops the app (as
+KeyboardInterrupt or :class:`~echotune_ci.errors.Terminated`); a second one
+must not abort that cleanup half-way, or the app (slow to stop) and its
+children keep running after the job. So while a group is being stopped,
+SIGINT and SIGTERM only say "hurry": the grace period ends, the group is
+killed at once, and the signal is delivered again once the group is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+_DEFERRED = (signal.SIGINT, signal.SIGTERM)
+_POLL_S = 0.05
+# After SIGKILL: how long to wait for the kernel to take the group down.
+KILL_WAIT_S = 5.0
+
+_hurry = threading.Event()
+_pending: list[int] = []
+_depth = 0
+
+
+def _record(signum: int, frame: FrameType | None) -> None:
+    _pending.append(signum)
+    _hurry.set()
+
+
+@contextlib.contextmanager
+def deferred_signals() -> Iterator[threading.Event]:
+    """Within the block SIGINT and SIGTERM are recorded, not raised; the event yielded is set when one came.
+
+    On leaving, the previous handlers are restored and each recorded signal
+    is delivered again (``signal.raise_signal``), so it ends the program as
+    it would have (KeyboardInterrupt, Terminated, or the default action).
+    Nested blocks defer to the outermost one. Outside the main thread (where
+    Python never runs signal handlers) the block only yields the event.
+    """
+    global _depth
+    if threading.current_thread() is not threading.main_thread():
+        yield _hurry
+        return
+    if _depth:
+        _depth += 1
+        try:
+            yield _hurry
+        finally:
+            _depth -= 1
+        return
+    # An ignored signal stays ignored (a job started in the background ignores SIGINT).
+    previous = {sig: signal.signal(sig, _record) for sig in _DEFERRED
+                if signal.getsignal(sig) is not signal.SIG_IGN}
+    _depth = 1
+    _hurry.clear()
+    try:
+        yield _hurry
+    finally:
+        _depth = 0
+        for sig, handler in previous.items():
+            if handler is not None:  # None: installed from C, cannot be put back
+                signal.signal(sig, handler)
+        # SIGTERM first: the stronger request decides how the program ends (exit 143).
+        received = sorted(set(_pending), key=lambda s: s != int(signal.SIGTERM))
+        _pending.clear()
+        _hurry.clear()
+        for signum in received:
+            signal.raise_signal(signum)
+
+
+def group_members(pgid: int) -> list[int]:
+    """The live (not zombie) processes of process group *pgid*, from /proc.
+
+    Orphans that nobody reaps stay zombies (an init that does not reap, as in
+    some containers), so "the group still exists" is not "something runs".
+    Where /proc is missing, the group's leader id stands for the group while
+    ``killpg(pgid, 0)`` says it exists.
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return []
+        except PermissionError:
+            pass
+        return [pgid]
+    members = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 2 and fields[0] != "Z" and fields[2] == str(pgid):
+            members.append(int(entry.name))
+    return members
+
+
+def signal_group(pgid: int, sig: int) -> None:
+    """Send *sig* to process group *pgid*; nothing when it is gone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def stop_group(proc: subprocess.Popen[Any], grace: float) -> None:
+    """Stop *proc* and every process in its group (*proc* leads it: started with ``start_new_session``).
+
+    SIGTERM to the group, up to *grace* seconds for every member to exit,
+    then SIGKILL to what is left; *proc* is reaped. When *proc* has exited
+    already (the app crashed), what is left of its group is killed at once:
+    there is nothing left to shut down cleanly. A SIGINT or SIGTERM that
+    arrives meanwhile ends the grace period at once and is delivered again
+    afterwards (see :func:`deferred_signals`), so the cleanup always ends
+    with the group gone. A process stuck in uninterruptible sleep is left to
+    the OS after :data:`KILL_WAIT_S`.
+    """
+    pgid = proc.pid
+    with deferred_signals() as hurry:
+        if proc.poll() is None:
+            signal_group(pgid, signal.SIGTERM)
+            _wait_group(proc, pgid, grace, hurry)
+        signal_group(pgid, signal.SIGKILL)
+        _wait_group(proc, pgid, KILL_WAIT_S, None)
+
+
+def _wait_group(proc: subprocess.Popen[Any], pgid: int, timeout: float,
+                hurry: threading.Event | None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not (hurry is not None and hurry.is_set()):
+        if proc.poll() is not None and not group_members(pgid):
+            return
+        time.sleep(_POLL_S)

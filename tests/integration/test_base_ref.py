@@ -1,0 +1,206 @@
+"""`run --base-ref`: base and head of a real git repository (a copy of the example app) built, served at
+the same time and measured side by side.
+
+The repository is made per test in a temporary folder: a commit is the base,
+the working tree the head. The example's own environment (its .venv) is
+linked in, so `[serve] setup` only checks that it is there.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import MUSICAPP, musicapp_environment, run_cli
+
+SKIP = shutil.ignore_patterns(".venv", "dist", "__pycache__", "node_modules", "echotune.toml", "*.db")
+
+SERVE = """\
+[serve]
+setup = "test -x .venv/bin/python"
+build = "{build}"
+command = "gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{{port}} --log-level warning app:app"
+ready_url = "http://127.0.0.1:{{port}}/health"
+timeout = "30s"
+{env}
+"""
+
+MEASURE = """\
+[run]
+phases = ["bundle", "frontend", "load"]
+
+[gate]
+# As many samples as configured: no adaptive rounds, so the recorded order is known in advance.
+max_runs = 5
+
+[bundle]
+globs = ["static/dist/*.js", "static/dist/*.css"]
+
+[frontend]
+runs = 5
+preset = "desktop"
+
+[[frontend.pages]]
+path = "/"
+name = "home"
+
+[load]
+users = 10
+spawn_rate = 10
+wait_min = "0.05s"
+wait_max = "0.2s"
+
+[load.compare]
+rounds = 4
+round_duration = "2s"
+
+[[load.endpoints]]
+name = "/api/tracks"
+path = "/api/tracks?q=jazz&limit=20"
+"""
+
+
+def config(build: str = "python build.py", env: str = "") -> str:
+    """An echotune.toml for the copied app: its [serve] and the short measurement plan above."""
+    return SERVE.format(build=build, env=env) + "\n" + MEASURE
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def make_repo(tmp_path: Path, base_config: str | None) -> tuple[Path, Path]:
+    """A git repository holding the example app under app/ (and *base_config* as app/echotune.toml
+    when given) in one commit; the repository and the app folder."""
+    repo = tmp_path / "repo"
+    app = repo / "app"
+    app.mkdir(parents=True)
+    shutil.copytree(MUSICAPP, app, ignore=SKIP, dirs_exist_ok=True)
+    (repo / ".gitignore").write_text(".venv\n__pycache__/\nstatic/dist/\n")
+    if base_config is not None:
+        (app / "echotune.toml").write_text(base_config)
+    (app / ".venv").symlink_to(musicapp_environment().resolve(), target_is_directory=True)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "base")
+    return repo, app
+
+
+def side_by_side(out: Path) -> dict:
+    return json.loads((out / "artifacts" / "side-by-side.json").read_text())
+
+
+def comparisons(out: Path) -> dict[str, dict]:
+    report = json.loads((out / "report" / "report.json").read_text())
+    return {f"{c['phase']}:{c['key']}": c for c in report["gate"]["comparisons"]}
+
+
+def test_bad_ref_exits_2_naming_it(tmp_path, cli_env):
+    repo, app = make_repo(tmp_path, config())
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "no-such-branch",
+                   "--output-dir", str(tmp_path / "out"), env=cli_env, cwd=repo, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "no-such-branch" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out" / "bundle.json").exists()
+    assert git(repo, "worktree", "list").count("\n") == 1  # no worktree left behind
+
+
+def test_base_build_fails_head_measured_alone(tmp_path, cli_env):
+    # The base's own [serve] build fails; the head (the working tree) fixed it.
+    repo, app = make_repo(tmp_path, config(build="python -c 'raise SystemExit(7)'"))
+    (app / "echotune.toml").write_text(config())
+    out = tmp_path / "out"
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
+                   "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
+    assert done.returncode == 0, done.stderr  # per the head's budgets, which hold
+    bundle = json.loads((out / "bundle.json").read_text())
+    warning = " ".join(bundle["warnings"])
+    assert "no comparison with the base" in warning
+    assert "serve.build failed with exit code 7" in warning
+    assert not (out / "base").exists()
+    assert "no comparison with the base" in (out / "report" / "comment.md").read_text()
+    assert side_by_side(out)["compared"] is False
+    assert "uncommitted change" in " ".join(bundle["notes"])  # the head is the working tree as it is
+    assert git(repo, "worktree", "list").count("\n") == 1
+
+
+def test_base_without_config_uses_the_heads(tmp_path, cli_env):
+    # The PR that adopts EchoTune: the base has no echotune.toml.
+    repo, app = make_repo(tmp_path, None)
+    (app / "echotune.toml").write_text(config())
+    out = tmp_path / "out"
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
+                   "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
+    assert done.returncode == 0, done.stderr
+    notes = " ".join(json.loads((out / "bundle.json").read_text())["notes"])
+    assert "the base has no app/echotune.toml" in notes
+    assert "linked .venv instead of installing them again" in notes
+    base = json.loads((out / "base" / "bundle.json").read_text())
+    assert {m["name"] for m in base["metrics"]} >= {"bundle_total_gzip_bytes"}
+    found = comparisons(out)
+    assert found["bundle:bundle_total_gzip_bytes"]["verdict"] == "no significant change"
+
+
+@pytest.mark.parametrize("slowdown_ms", [0, 600])
+def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_env, slowdown_ms):
+    repo, app = make_repo(tmp_path, config())
+    if slowdown_ms:
+        # The head plants the slowdown; the base's own [serve] (the committed config) does not.
+        (app / "echotune.toml").write_text(config(env=f'env = {{ MUSICAPP_SLOWDOWN_MS = "{slowdown_ms}" }}'))
+    out = tmp_path / "out"
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD",
+                   "--output-dir", str(out), env=cli_env, cwd=repo, timeout=300)
+    assert (out / "report" / "report.json").is_file(), done.stderr
+    found = comparisons(out)
+    lcp, p95 = found["frontend:lcp_ms[url=/]"], found["load:p95_ms"]
+    if slowdown_ms:
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert lcp["verdict"] == "regressed" and lcp["effect_pct"] > 10
+        assert p95["verdict"] == "regressed"
+    else:
+        regressed = [k for k, c in found.items() if c["verdict"] == "regressed"]
+        assert done.returncode == 0, (regressed, done.stdout, done.stderr)
+        assert regressed == []
+    # The interleaving order is recorded: in the result's notes and in side-by-side.json.
+    order = side_by_side(out)["order"]
+    assert order["frontend"]["home"] == ["base", "head", "head", "base", "base", "head", "head", "base",
+                                         "base", "head"]
+    assert order["load"]["rounds"] == ["base", "head", "head", "base", "base", "head", "head", "base"]
+    frontend = json.loads((out / "frontend.json").read_text())
+    assert any("home: B H H B B H H B B H" in n for n in frontend["notes"])
+    base = json.loads((out / "base" / "frontend.json").read_text())
+    lcp_base = next(m for m in base["metrics"] if m["name"] == "lcp_ms")
+    assert len(lcp_base["samples"]) == 5
+    load = json.loads((out / "load.json").read_text())
+    assert not [m for m in load["metrics"] if m.get("labels", {}).get("build") == "base"]
+
+
+def test_base_dir_is_a_prepared_checkout(tmp_path, cli_env):
+    repo, app = make_repo(tmp_path, config())
+    prepared = tmp_path / "prepared"
+    shutil.copytree(repo, prepared, symlinks=True)
+    # The base in the prepared folder has a larger bundle: bundle compares both builds' output.
+    with (prepared / "app" / "src" / "main.js").open("a") as js:
+        js.write("\n" + "".join(f"console.log('filler line {i} {i * 7919}');\n" for i in range(400)))
+    out = tmp_path / "out"
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-dir", str(prepared),
+                   "--phase", "bundle", "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
+    assert done.returncode == 0, done.stderr
+    found = comparisons(out)
+    assert found["bundle:bundle_total_gzip_bytes"]["verdict"] == "improved"
+    assert side_by_side(out)["base_dir"] == str(prepared.resolve())
+    assert (prepared / "app" / "static" / "dist" / "app.js").is_file()  # built in the prepared folder
+
+
+def test_base_ref_and_baseline_exclude_each_other(tmp_path, cli_env):
+    repo, app = make_repo(tmp_path, config())
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--baseline",
+                   str(tmp_path), "--output-dir", str(tmp_path / "out"), env=cli_env, cwd=repo, timeout=60)
+    assert done.returncode == 2
+    assert "--baseline" in done.stderr

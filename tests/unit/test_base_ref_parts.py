@@ -1,0 +1,187 @@
+"""The pure parts of `run --base-ref`: ABBA order, splitting a paired load result, adding samples,
+which configuration measures the base, reusing the head's environment, refs that name nothing."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.baseref.checkout import dirty_paths, resolve_ref, worktree
+from echotune_ci.baseref.configs import base_config
+from echotune_ci.baseref.environment import reuse_environment, same_dependencies
+from echotune_ci.baseref.measure import merge_samples, split_load
+from echotune_ci.config import load_config
+from echotune_ci.config.sections import ServeSettings
+from echotune_ci.errors import InputError
+from echotune_ci.phases.frontend.paired import pair_order
+from echotune_ci.results import Finding, Metric, PhaseResult
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "requirements.txt").write_text("flask==3.0.0\n")
+    (root / "app" / "echotune.toml").write_text('[serve]\nsetup = "pip install -r requirements.txt"\n'
+                                                 'command = "serve {port}"\nready_url = "http://127.0.0.1:{port}/"\n')
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one")
+    return root
+
+
+def test_pairs_alternate_which_build_goes_first():
+    order = [side for i in range(4) for side in pair_order(i)]
+    assert order == ["base", "head", "head", "base", "base", "head", "head", "base"]
+    # An extra round continues the pattern where the first pass stopped.
+    assert pair_order(3) == ("head", "base")
+
+
+def test_a_paired_load_result_splits_into_head_and_base():
+    result = PhaseResult(phase="load", metrics=[
+        Metric("p95_ms", 20.0, "ms", budget=200.0, baseline=10.0, samples=[19.0, 21.0]),
+        Metric("p95_ms", 10.0, "ms", samples=[9.0, 11.0], labels={"build": "base"}),
+        Metric("rps", 50.0, "req/s", "higher", samples=[49.0, 51.0], labels={"build": "base"}),
+    ], findings=[Finding("load.regression.p95_ms", "high", "p95 regressed", "echotune-compare"),
+                 Finding("load.http.500", "high", "500s", "locust")],
+        notes=["p95 latency regressed against base: 10 ms -> 20 ms (+100.0 %, p = 0.014), "
+               "4 interleaved rounds per build",
+               "head: 10 users, 400 requests in 8.0s against http://127.0.0.1:1 (stopped by duration)"])
+    head, base = split_load(result)
+    assert [(m.name, m.labels, m.baseline) for m in head.metrics] == [("p95_ms", {}, None)]
+    assert base is not None
+    assert [(m.name, m.value, m.labels, m.budget) for m in base.metrics] == [
+        ("p95_ms", 10.0, {}, None), ("rps", 50.0, {}, None)]
+    # The gate decides regressions; the phase's own verdict finding is not counted twice.
+    assert [f.rule_id for f in head.findings] == ["load.http.500"]
+    assert [n[:5] for n in head.notes] == ["head:"]
+
+
+def test_a_load_result_without_base_metrics_has_no_base():
+    head, base = split_load(PhaseResult(phase="load", metrics=[Metric("p95_ms", 1.0, "ms")]))
+    assert base is None and len(head.metrics) == 1
+
+
+def test_extra_samples_are_appended_and_medians_recomputed():
+    into = PhaseResult(phase="frontend", metrics=[
+        Metric("lcp_ms", 20.0, "ms", samples=[10.0, 20.0, 30.0], labels={"page": "/"}),
+        Metric("accessibility_score", 90.0, "", "higher", samples=[90.0]),
+    ])
+    extra = PhaseResult(phase="frontend", metrics=[
+        Metric("lcp_ms", 45.0, "ms", samples=[40.0, 50.0], labels={"page": "/"}),
+        Metric("accessibility_score", 80.0, "", "higher", samples=[80.0]),
+    ])
+    merged = {m.name: m for m in merge_samples(into, extra, medians=True).metrics}
+    assert merged["lcp_ms"].samples == [10.0, 20.0, 30.0, 40.0, 50.0]
+    assert merged["lcp_ms"].value == 30.0
+    assert merged["accessibility_score"].samples == [90.0]
+
+
+def test_extra_load_rounds_keep_the_measured_value():
+    into = PhaseResult(phase="load", metrics=[Metric("p95_ms", 99.0, "ms", samples=[10.0, 20.0])])
+    extra = PhaseResult(phase="load", metrics=[Metric("p95_ms", 1.0, "ms", samples=[1.0, 2.0])])
+    (m,) = merge_samples(into, extra, medians=False).metrics
+    assert m.samples == [10.0, 20.0, 1.0, 2.0] and m.value == 99.0
+
+
+def test_bad_ref_names_itself(repo):
+    with pytest.raises(InputError, match="no-such-ref"):
+        resolve_ref(repo, "no-such-ref")
+    with pytest.raises(InputError, match="not a git ref"):
+        resolve_ref(repo, "--output=/tmp/x")
+    assert len(resolve_ref(repo, "HEAD")) == 40
+
+
+def test_worktree_is_removed_afterwards_and_head_stays_as_it_is(repo):
+    (repo / "app" / "requirements.txt").write_text("flask==3.1.0\n")
+    assert dirty_paths(repo) == ["app/requirements.txt"]
+    with worktree(repo, "HEAD") as source:
+        assert (source.root / "app" / "requirements.txt").read_text() == "flask==3.0.0\n"
+        where = source.root
+    assert not where.exists()
+    assert git(repo, "worktree", "list").count("\n") == 1
+    assert (repo / "app" / "requirements.txt").read_text() == "flask==3.1.0\n"
+
+
+def test_base_config_is_the_heads_plan_with_the_bases_serve(repo, tmp_path):
+    head = load_config(repo / "app" / "echotune.toml")
+    with worktree(repo, "HEAD") as source:
+        cfg, notes = base_config(head, repo.resolve(), source.root)
+        assert cfg.base_dir == source.root / "app"
+        assert cfg.serve == head.serve and notes == []
+        (source.root / "app" / "echotune.toml").unlink()
+        cfg, notes = base_config(head, repo.resolve(), source.root)
+        assert notes == ["the base has no app/echotune.toml: it is built and started with the head's [serve]"]
+        (source.root / "app" / "echotune.toml").write_text("[nonsense]\n")
+        cfg, notes = base_config(head, repo.resolve(), source.root)
+        assert "could not be read" in notes[0] and cfg.serve == head.serve
+
+
+def test_the_heads_environment_is_linked_only_when_dependencies_are_the_same(tmp_path):
+    head_cwd, base_cwd = tmp_path / "head", tmp_path / "base"
+    for cwd in (head_cwd, base_cwd):
+        cwd.mkdir()
+        (cwd / "package-lock.json").write_text('{"lockfileVersion": 3}')
+    (head_cwd / "node_modules").mkdir()
+    serve = ServeSettings(setup="npm ci", command="node server.js")
+    assert same_dependencies(serve, head_cwd, serve, base_cwd)
+    assert not same_dependencies(serve, head_cwd, ServeSettings(setup="npm install"), base_cwd)
+    (base_cwd / "package-lock.json").write_text('{"lockfileVersion": 2}')
+    assert reuse_environment(serve, head_cwd, serve, base_cwd) is None
+    assert not (base_cwd / "node_modules").exists()
+    (base_cwd / "package-lock.json").write_text('{"lockfileVersion": 3}')
+    note = reuse_environment(serve, head_cwd, serve, base_cwd)
+    assert note is not None and "node_modules" in note
+    assert (base_cwd / "node_modules").resolve() == (head_cwd / "node_modules").resolve()
+
+
+def test_rounds_are_added_while_a_gated_metric_is_undecided(monkeypatch):
+    from echotune_ci.baseref import sidebyside
+    from echotune_ci.baseref.measure import Pair, Side
+    from echotune_ci.compare import Rule, needs_more_samples
+    from echotune_ci.config import defaults, override
+    from echotune_ci.phases.registry import get_phase
+
+    cfg = defaults()
+    cfg = cfg.with_section("gate", override(cfg.gate, max_runs=7))
+
+    def result(samples: list[float]) -> PhaseResult:
+        return PhaseResult(phase="frontend", metrics=[Metric("lcp_ms", 0.0, "ms", samples=samples,
+                                                            labels={"url": "/"})])
+
+    base, head = [400.0, 404.0, 396.0], [420.0, 450.0, 400.0]
+    # The interval of +5 % straddles the 10 % limit: undecided.
+    assert needs_more_samples(base, head, Rule.for_metric(cfg.gate, "lcp_ms", "lower"))
+    calls = []
+
+    def more(phase, head_side, base_side, first_pair=0, runs=None):
+        calls.append((first_pair, runs))
+        order = [s for i in range(runs) for s in (("base", "head") if (first_pair + i) % 2 == 0
+                                                  else ("head", "base"))]
+        return Pair(result([480.0] * runs), result([400.0] * runs), {"home": order}, runs)
+
+    monkeypatch.setattr(sidebyside, "measure_frontend", more)
+    side = Side(cfg, {})
+    pair = Pair(result(head), result(base), {"home": ["base", "head", "head", "base", "base", "head"]}, 3)
+    report = sidebyside.SideBySide()
+    out = sidebyside.extend(get_phase("frontend"), pair, side, side, report)
+    # 3 configured, 2 more, still undecided, 2 more: the cap of 7 per build is reached.
+    assert calls == [(3, 2), (5, 2)]
+    assert report.samples["frontend"] == 7 and out.samples == 7
+    assert len(out.head.metrics[0].samples) == 7 and out.head.metrics[0].value == 480.0
+    assert report.order["frontend"]["home"] == ["base", "head", "head", "base", "base", "head", "head",
+                                                "base", "base", "head", "head", "base", "base", "head"]
+    assert "7 samples per build (3 configured, 4 added while a gated metric was undecided; " \
+           "[gate] max_runs = 7)" in out.head.notes
+
+    # A clear case stays fast: no rounds are added.
+    calls.clear()
+    clear = Pair(result([600.0, 610.0, 620.0]), result(base), {"home": []}, 3)
+    out = sidebyside.extend(get_phase("frontend"), clear, side, side, sidebyside.SideBySide())
+    assert calls == [] and out.samples == 3 and not out.head.notes

@@ -1,0 +1,256 @@
+"""compare's effect size: the Hodges-Lehmann shift with its distribution-free confidence interval (issue 15).
+
+Expected intervals come from R 4.2.2 (Debian r-base-core 4.2.2.20221110-2), run outside the tests:
+
+    wilcox.test(head, base, conf.int = TRUE, conf.level = L)$conf.int
+
+(R's documented behaviour: the exact interval of Bauer (1972) from the Wilcoxon rank-sum distribution when
+both samples have fewer than 50 values and no ties, else the normal approximation with tie and continuity
+correction, found by root finding). The same comparison on 400 random cases (sizes 2..60, continuous,
+whole-millisecond and coarse values, levels 0.90/0.95/0.99) agreed to 1e-3 in every case.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import re
+
+import pytest
+
+from conftest import run_cli
+from echotune_ci.compare import (Comparison, Rule, compare_metric, hodges_lehmann, mann_whitney_greater,
+                                 needs_more_samples, signed_pct, test_samples, u_distribution)
+from echotune_ci.results import Metric
+from support.samples import frontend_result, load_result, noisy
+
+# (name, head, base, conf.level, R's conf.int, R's estimate or None where R's asymptotic estimate is the
+# root of the rank statistic rather than the median of the differences)
+R_CASES = [
+    ("exact 5 vs 4", [1.1, 2.3, 3.7, 4.2, 5.9], [0.2, 0.9, 1.5, 2.8], 0.95, (-0.5, 5.0), 2.15),
+    ("exact 3 vs 3", [4.0, 5.5, 6.1], [1.2, 2.4, 3.3], 0.95, (0.7, 4.9), 2.8),
+    ("exact 10 vs 10 lognormal",
+     [132.906, 116.802, 108.646, 125.817, 104.169, 108.288, 113.779, 112.048, 126.15, 104.853],
+     [104.926, 122.668, 93.477, 105.09, 94.872, 106.795, 116.085, 91.885, 98.519, 101.749],
+     0.95, (3.104, 21.06), 11.034),
+    ("exact 10 vs 10 lognormal, 90 %",
+     [132.906, 116.802, 108.646, 125.817, 104.169, 108.288, 113.779, 112.048, 126.15, 104.853],
+     [104.926, 122.668, 93.477, 105.09, 94.872, 106.795, 116.085, 91.885, 98.519, 101.749],
+     0.90, (3.482, 20.163), 11.034),
+    ("ties: whole milliseconds 8 vs 8", None, None, 0.95, (-3.99991642763203, 10.9999820802048), None),
+    ("ties: scores 25 vs 20", None, None, 0.95, (1.99996300220806, 7.99999724589487), None),
+    ("normal: 60 vs 55 without ties", None, None, 0.95, (1.33776657162918, 15.6041358301637), None),
+    ("ties: accessibility scores 4 vs 4", [86.0, 86.0, 86.0, 87.0], [90.0, 91.0, 91.0, 92.0], 0.95,
+     (-6.0, -3.00008579688966), None),
+]
+
+
+def _generated(name: str) -> tuple[list[float], list[float]]:
+    """The larger R cases, drawn exactly as they were when R computed them (random.Random(15))."""
+    r = random.Random(15)
+    [round(100 * r.lognormvariate(0, 0.1), 3) for _ in range(10)]
+    [round(112 * r.lognormvariate(0, 0.1), 3) for _ in range(10)]
+    b8 = [float(round(50 * r.lognormvariate(0, 0.2))) for _ in range(8)]
+    h8 = [float(round(55 * r.lognormvariate(0, 0.2))) for _ in range(8)]
+    b20 = [float(r.randint(80, 95)) for _ in range(20)]
+    h25 = [float(r.randint(82, 99)) for _ in range(25)]
+    b55 = [round(r.gauss(200, 20), 4) for _ in range(55)]
+    h60 = [round(r.gauss(210, 20), 4) for _ in range(60)]
+    return {"ties: whole milliseconds 8 vs 8": (h8, b8), "ties: scores 25 vs 20": (h25, b20),
+            "normal: 60 vs 55 without ties": (h60, b55)}[name]
+
+
+@pytest.mark.parametrize(("name", "head", "base", "level", "r_interval", "r_estimate"), R_CASES,
+                         ids=[c[0] for c in R_CASES])
+def test_interval_matches_r_wilcox_test(name, head, base, level, r_interval, r_estimate):
+    if head is None:
+        head, base = _generated(name)
+    shift = hodges_lehmann(base, head, level)
+    assert shift is not None
+    assert shift.low == pytest.approx(r_interval[0], abs=1e-3)
+    assert shift.high == pytest.approx(r_interval[1], abs=1e-3)
+    assert shift.method == ("exact" if name.startswith("exact") else "normal")
+    if r_estimate is not None:
+        assert shift.estimate == pytest.approx(r_estimate, abs=1e-9)
+    # The estimate is the median of the pairwise differences, worked out by brute force.
+    diffs = sorted(h - b for h in head for b in base)
+    mid = len(diffs) // 2
+    middle = diffs[mid] if len(diffs) % 2 else (diffs[mid - 1] + diffs[mid]) / 2
+    assert shift.estimate == pytest.approx(middle)
+
+
+@pytest.mark.parametrize(("n1", "n2"), [(1, 1), (2, 3), (3, 3), (4, 5), (5, 4), (6, 6)])
+def test_u_distribution_counts_every_arrangement(n1, n2):
+    counts = [0] * (n1 * n2 + 1)
+    values = list(range(n1 + n2))
+    for chosen in itertools.combinations(values, n1):
+        rest = [v for v in values if v not in chosen]
+        counts[sum(1 for x in chosen for y in rest if x > y)] += 1
+    assert u_distribution(n1, n2) == tuple(counts)
+
+
+def test_exact_p_values_keep_their_known_values():
+    # Complete separation of 5 vs 5: 1 / C(10, 5); of 10 vs 10: 1 / C(20, 10).
+    assert mann_whitney_greater([6, 7, 8, 9, 10], [1, 2, 3, 4, 5]) == pytest.approx(1 / 252, abs=1e-15)
+    assert mann_whitney_greater(list(range(11, 21)), list(range(1, 11))) == pytest.approx(1 / 184756)
+
+
+def _lognormal(r, n, shift):  # latency-like, continuous: the exact interval
+    return [100 * r.lognormvariate(0, 0.25) + shift for _ in range(n)]
+
+
+def _whole_ms(r, n, shift):  # latencies in whole milliseconds: ties, the normal approximation
+    return [float(round(60 * r.lognormvariate(0, 0.3))) + shift for _ in range(n)]
+
+
+def _scores(r, n, shift):  # a score with few distinct values: many ties
+    return [float(r.choice([84, 86, 86, 88, 90, 90, 90, 92])) + shift for _ in range(n)]
+
+
+def _heavy_tail(r, n, shift):  # pauses: a Pareto tail
+    return [50 + r.paretovariate(2.5) * 10 + shift for _ in range(n)]
+
+
+@pytest.mark.parametrize(("draw", "shift", "n"), [
+    (_lognormal, 10.0, 5), (_lognormal, 10.0, 10), (_whole_ms, 6.0, 5), (_whole_ms, 6.0, 20),
+    (_scores, 2.0, 10), (_heavy_tail, 5.0, 20),
+], ids=lambda v: getattr(v, "__name__", str(v)))
+def test_interval_covers_the_true_shift_in_at_least_90_percent_of_200_seeds(draw, shift, n):
+    covered = 0
+    methods = set()
+    for seed in range(200):
+        r = random.Random(seed * 7919 + n)
+        base, head = draw(r, n, 0.0), draw(r, n, shift)
+        s = hodges_lehmann(base, head, 0.95)
+        assert s is not None
+        methods.add(s.method)
+        covered += s.low <= shift <= s.high
+    assert covered >= 180, f"{draw.__name__}, n = {n}: {covered} of 200"
+    # Continuous values never tie (the exact interval); whole milliseconds mostly do (the approximation).
+    assert methods == {"exact"} if draw in (_lognormal, _heavy_tail) else "normal" in methods
+
+
+def test_the_interval_at_1_minus_2_alpha_agrees_with_the_one_sided_test():
+    # Each end of a (1 - 2 alpha) interval is a one-sided (1 - alpha) bound: its lower end is above 0 when
+    # the one-sided test at alpha finds the head larger (boundary cases aside: p exactly alpha).
+    for seed in range(300):
+        r = random.Random(seed)
+        base = [100 * r.lognormvariate(0, 0.2) for _ in range(r.randint(3, 12))]
+        head = [100 * r.lognormvariate(0, 0.2) + r.uniform(-5, 25) for _ in range(r.randint(3, 12))]
+        s = hodges_lehmann(base, head, 0.90)
+        p = mann_whitney_greater(head, base)
+        if abs(p - 0.05) > 1e-9:
+            assert (p < 0.05) == (s.low > 0), (seed, p, s)
+
+
+def test_too_few_or_non_finite_samples_have_no_interval():
+    assert hodges_lehmann([1.0], [2.0, 3.0]) is None
+    assert hodges_lehmann([1.0, float("nan")], [2.0, 3.0]) is None
+    # Every value the same: no error, a shift of exactly 0.
+    same = hodges_lehmann([5.0, 5.0], [5.0, 5.0])
+    assert same is not None and (same.low, same.estimate, same.high) == (0.0, 0.0, 0.0)
+
+
+def test_verdict_texts_read_as_in_the_issue():
+    base = dict(key="p95_ms", name="p95_ms", phase="load", unit="ms", better="lower", base=200.0, head=224.0)
+    regressed = Comparison(**base, verdict="regressed", effect_pct=12.0, ci_low_pct=7.0, ci_high_pct=18.0,
+                           confidence=0.95)
+    assert regressed.verdict_text() == "+12 % (95 % CI +7 % … +18 %), regressed"
+    unchanged = Comparison(**base, verdict="no significant change", effect_pct=0.4, ci_low_pct=-3.0,
+                           ci_high_pct=4.0, confidence=0.95)
+    assert unchanged.verdict_text() == "no significant change (CI −3 % … +4 %)"
+    assert [signed_pct(v) for v in (12.3, -3.04, 0.44, 0.0, -0.01, 9.96)] == [
+        "+12 %", "−3 %", "+0.4 %", "0 %", "0 %", "+10 %"]
+
+
+def test_a_real_shift_gets_an_interval_in_percent_of_the_base_median():
+    base = Metric("p95_ms", 200.0, "ms", samples=noisy(200, 10, 8, 1))
+    head = Metric("p95_ms", 226.0, "ms", samples=noisy(226, 10, 8, 2))
+    c = compare_metric("load", base, head, threshold_pct=10.0)
+    assert c.verdict == "regressed" and c.ci_method == "exact" and (c.n_base, c.n_head) == (10, 10)
+    assert c.ci_low_pct is not None and c.ci_high_pct is not None
+    assert 0 < c.ci_low_pct < c.effect_pct < c.ci_high_pct
+    shift = hodges_lehmann(base.samples, head.samples)
+    from statistics import median
+    assert c.effect_pct == pytest.approx(shift.estimate / median(base.samples) * 100)
+    assert re.fullmatch(r"\+\d+ % \(95 % CI \+\d+(\.\d)? % … \+\d+ %\), regressed", c.verdict_text())
+
+
+def test_the_effect_rule_uses_the_hodges_lehmann_shift():
+    # Shifted by exactly 1 %: significant, but below the 5 % minimum effect.
+    base = [100 + i * 0.01 for i in range(20)]
+    head = [101 + i * 0.01 for i in range(20)]
+    out = test_samples(base, head, Rule())
+    assert out.verdict == "no significant change" and out.p_value < 0.001
+    assert out.effect_pct == pytest.approx(1.0, abs=0.01)
+
+
+# -- adaptive sampling: when does a confidence interval straddle the decision threshold? ----------------
+
+
+def test_needs_more_samples_only_when_the_interval_straddles_the_threshold():
+    rule = Rule(better="lower", min_effect_pct=5.0, threshold_pct=10.0)
+    assert rule.limit_pct == 10.0
+    clear_regression = ([100.0, 101, 99, 100.5, 99.5], [140.0, 141, 139, 140.5, 139.5])
+    clear_noise = ([100.0, 101, 99, 100.5, 99.5], [100.2, 100.8, 99.3, 100.1, 99.9])
+    borderline = ([100.0, 104, 96, 102, 98], [110.0, 118, 102, 114, 106])
+    for base, head in (clear_regression, clear_noise):
+        s = test_samples(base, head, rule)
+        low, high = s.pct(s.shift.low), s.pct(s.shift.high)
+        assert not low < 10 < high
+        assert needs_more_samples(base, head, rule) is False
+    s = test_samples(*borderline, rule)
+    assert s.pct(s.shift.low) < 10 < s.pct(s.shift.high)
+    assert needs_more_samples(*borderline, rule) is True
+
+
+def test_needs_more_samples_turns_for_higher_is_better_and_wants_two_samples():
+    throughput = Rule(better="higher", threshold_pct=10.0)
+    base = [1000.0, 1040, 960, 1020, 980]
+    assert needs_more_samples(base, [900.0, 980, 820, 940, 860], throughput) is True   # about −10 %
+    assert needs_more_samples(base, [600.0, 610, 590, 605, 595], throughput) is False  # −40 %: clear
+    assert needs_more_samples(base, [1001.0, 1039, 961, 1021, 979], throughput) is False
+    assert needs_more_samples(base, [900.0], throughput) is True
+    assert needs_more_samples([0.0, 0.0, 0.0], [1.0, 2.0, 3.0], throughput) is False  # no percentage of 0
+
+
+def test_rule_for_metric_reads_the_gate_settings():
+    from echotune_ci.config import defaults
+    from echotune_ci.config.schema import override
+
+    gate = override(defaults().gate, confidence=0.9, min_effect_pct=3.0)
+    rule = Rule.for_metric(gate, "tbt_ms", "lower")
+    assert (rule.alpha, rule.confidence, rule.min_effect_pct, rule.threshold_pct) == (0.05, 0.9, 3.0, 25.0)
+    assert Rule.for_metric(gate, "unknown", "higher").limit_pct == 3.0
+    assert defaults().gate.max_runs == 10 and defaults().gate.confidence == 0.95
+
+
+# -- the compare command carries the estimates in every format ------------------------------------------
+
+
+def test_compare_command_shows_estimates_with_intervals(tmp_path, cli_env):
+    load_result(noisy(100, 8, 6, 1)).write(tmp_path / "base" / "load.json")  # 8 rounds, sd 6 ms
+    load_result(noisy(112, 8, 6, 2)).write(tmp_path / "head" / "load.json")
+    frontend_result(a11y=86).write(tmp_path / "base" / "frontend.json")
+    frontend_result(fcp=790, a11y=88, seed=3).write(tmp_path / "head" / "frontend.json")
+    args = ("compare", str(tmp_path / "base"), str(tmp_path / "head"))
+
+    md = run_cli(*args, "--format", "markdown", env=cli_env)
+    assert md.returncode == 0, md.stderr
+    assert "| Metric | Phase | Base | Head | Change | 95 % CI | Samples | Verdict |" in md.stdout
+    p95 = next(line for line in md.stdout.splitlines() if line.startswith("| `p95_ms` |"))
+    assert re.search(r"\| \+\d+ % \| \+[\d.]+ % … \+\d+ % \| 8 / 8 \| 🔺 regressed \(p = ", p95), p95
+    fcp = next(line for line in md.stdout.splitlines() if "fcp_ms" in line)
+    assert re.search(r"\| −[\d.]+ % … \+[\d.]+ % \| 5 / 5 \| no significant change", fcp), fcp
+
+    rows = {r["key"]: r for r in json.loads(run_cli(*args, "--format", "json", env=cli_env).stdout)}
+    row = rows["p95_ms"]
+    assert row["confidence"] == 0.95 and row["ci_method"] == "exact" and row["n_base"] == 8
+    assert row["ci_low_pct"] < row["effect_pct"] < row["ci_high_pct"]
+    assert row["text"].endswith(", regressed") and "95 % CI" in row["text"]
+
+    text = run_cli(*args, "--confidence", "0.9", env=cli_env)
+    assert text.returncode == 0 and "90 % CI" in text.stdout.splitlines()[0]
+    row = r"p95_ms\s+100 ms\s+11\d ms\s+\+\d+ % \+[\d.]+ % … \+\d+ %\s+8/8\s+regressed"
+    assert re.search(row, text.stdout), text.stdout

@@ -1,0 +1,135 @@
+"""Python lockfiles and pyproject.toml pins (issue 14, kind 2): what each format locks, dev marking,
+what cannot be audited.
+
+The fixtures under tests/fixtures/pymanifests/ are small hand-written files in
+each tool's documented format (Poetry lock 1.1 ``category``, 2.0 without
+groups, 2.1 ``groups``; PDM 4.5 ``groups``; uv.lock 1 ``source``/
+``dev-dependencies``; Pipfile.lock spec 6 ``default``/``develop``; PEP 751
+pylock.toml ``packages``/``dependency_groups`` markers). Expected values are
+what each file says, read by eye; Poetry's bare ``"2.10"`` is exact (Poetry's
+docs, "Version constraints": ``1.2.3`` is the same as ``==1.2.3``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.phases.security.pymanifests import (
+    ManifestError,
+    find_manifests,
+    marker_environment,
+    read_manifest,
+)
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pymanifests"
+LINUX = marker_environment("3.11", "linux")
+
+
+def read(path: Path):
+    return read_manifest(path, env=LINUX, environ={})
+
+
+def summary(manifest) -> dict[str, tuple[str, bool]]:
+    """name -> (version, dev) of the auditable packages."""
+    return {p.key: (p.version, p.dev) for p in manifest.packages if not p.not_auditable}
+
+
+def reasons(manifest) -> dict[str, str]:
+    return {p.key: p.not_auditable for p in manifest.unauditable}
+
+
+def test_poetry_lock_2_1_groups():
+    m = read(FIXTURES / "poetry" / "poetry.lock")
+    assert m.format == "poetry.lock 2.1"
+    assert summary(m) == {"iniconfig": ("2.0.0", True), "jinja2": ("2.10", False),
+                          "markupsafe": ("1.0", False), "pytest": ("7.0.0", True)}
+    assert reasons(m)["mylib"].startswith("installed from a git checkout (https://git.example.invalid/")
+    jinja2 = next(p for p in m.packages if p.key == "jinja2")
+    assert jinja2.line == 14  # its [[package]] line (grep -n)
+
+
+def test_poetry_lock_1_1_category_and_2_0_from_the_pyproject():
+    old = read(FIXTURES / "poetry-1.1" / "poetry.lock")
+    assert summary(old) == {"jinja2": ("2.10", False), "markupsafe": ("1.0", False), "pyyaml": ("5.3", True)}
+    # lock 2.0 records neither groups nor category: the edges from [tool.poetry] groups decide;
+    # markupsafe is needed by jinja2 (main) and pytest (test): production wins
+    two = read(FIXTURES / "poetry-2.0" / "poetry.lock")
+    assert summary(two) == {"iniconfig": ("2.0.0", True), "jinja2": ("2.10", False),
+                            "markupsafe": ("1.0", False), "pytest": ("7.0.0", True)}
+    assert [f.name for f in two.files] == ["pyproject.toml"]
+
+
+def test_pdm_lock_groups_extras_are_production():
+    m = read(FIXTURES / "pdm" / "pdm.lock")
+    assert m.format == "pdm.lock 4.5.0"
+    assert summary(m) == {"jinja2": ("2.10", False), "markupsafe": ("1.0", False),
+                          "pytest": ("7.0.0", True), "pyyaml": ("5.3", False)}
+    assert reasons(m)["linter"].startswith("installed from an editable checkout")
+
+
+def test_uv_lock_the_project_is_not_a_package_and_dev_groups_are_dev():
+    m = read(FIXTURES / "uv" / "uv.lock")
+    assert summary(m) == {"iniconfig": ("2.0.0", True), "jinja2": ("2.10", False),
+                          "markupsafe": ("1.0", False), "pytest": ("7.0.0", True)}
+    assert "web" not in {p.key for p in m.packages}  # source = { editable = "." }: the project's own code
+
+
+def test_pipfile_lock_default_and_develop():
+    m = read(FIXTURES / "pipenv" / "Pipfile.lock")
+    # jinja2 is in both sections: it is production, and listed once
+    assert summary(m) == {"jinja2": ("2.10", False), "markupsafe": ("1.0", False),
+                          "iniconfig": ("2.0.0", True), "pytest": ("7.0.0", True)}
+    assert reasons(m)["tool"].startswith("installed from a git checkout")
+    assert [p.line for p in m.packages if p.key == "jinja2"] == [19]  # in "default" (grep -n)
+
+
+def test_pylock_toml_every_locked_package_and_dependency_group_markers():
+    m = read(FIXTURES / "pylock" / "pylock.toml")
+    assert m.format == "pylock.toml 1.0"
+    # colorama's marker is for Windows: a lockfile serves every environment it lists, so it is audited
+    assert summary(m) == {"jinja2": ("2.10", False), "colorama": ("0.4.6", False), "pytest": ("7.0.0", True)}
+    assert reasons(m)["tool"].startswith("installed from a git checkout")
+
+
+def test_pyproject_exact_pins_and_ranges_listed():
+    m = read(FIXTURES / "pep621" / "pyproject.toml")
+    assert summary(m) == {"jinja2": ("2.10", False), "pyyaml": ("5.3", False), "pytest": ("7.0.0", True)}
+    assert reasons(m) == {"click": "not pinned (click>=8): no exact version to audit",
+                          "ruff": "not pinned (ruff~=0.5): no exact version to audit"}
+    assert m.not_applicable == ["pyproject.toml:7: winonly (marker sys_platform == \"win32\" does not hold "
+                                "for python 3.11, linux)"]
+
+
+def test_poetry_pyproject_without_a_lockfile():
+    m = read(FIXTURES / "poetry-nolock" / "pyproject.toml")
+    assert summary(m) == {"jinja2": ("2.10", False), "pyyaml": ("5.3", False),
+                          "requests": ("2.19.0", False), "pytest": ("7.0.0", True)}
+    why = reasons(m)
+    assert why["flask"] == 'not pinned (flask = "^2.0"): no exact version to audit'
+    assert why["localpkg"].startswith("installed from path ../localpkg")
+    assert next(p.line for p in m.packages if p.key == "jinja2") == 9
+
+
+@pytest.mark.parametrize("folder, expected", [
+    ("poetry", ["poetry.lock"]),
+    ("poetry-nolock", ["pyproject.toml"]),
+    ("pipenv", ["Pipfile.lock"]),
+    ("requirements", ["requirements.txt"]),
+    ("cycle", []),
+])
+def test_what_a_folder_is_audited_by(folder, expected):
+    assert [p.name for p in find_manifests(FIXTURES / folder)] == expected
+
+
+def test_broken_lockfiles_name_the_file(tmp_path):
+    (tmp_path / "poetry.lock").write_text("[[package]]\nname = \n")
+    with pytest.raises(ManifestError, match=r"poetry.lock: not valid TOML"):
+        read(tmp_path / "poetry.lock")
+    (tmp_path / "Pipfile.lock").write_text("{")
+    with pytest.raises(ManifestError, match=r"Pipfile.lock: not valid JSON"):
+        read(tmp_path / "Pipfile.lock")
+    (tmp_path / "uv.lock").write_text('version = 1\n[[package]]\nversion = "1.0"\n')
+    with pytest.raises(ManifestError, match=r"uv.lock:2: a package entry without a name"):
+        read(tmp_path / "uv.lock")

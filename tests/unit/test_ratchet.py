@@ -1,0 +1,211 @@
+"""The ratchet (issue 15): with a baseline, a budget the base already breaks is a known breach.
+
+It warns ("already over budget on the base: 86 vs ≥ 95"), fails only when the head is significantly worse
+than the base or past an explicit hard limit ([budgets.hard]), and a head that fixes it shows as an
+improvement. Without a baseline, or with the ratchet off, every breach fails as before.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import run_cli
+from echotune_ci.config import defaults
+from echotune_ci.config.model import load_config
+from echotune_ci.config.schema import override
+from echotune_ci.gate import evaluate, hard_limit
+from echotune_ci.report.markdown import render_comment
+from support.samples import frontend_result, load_result, noisy, security_result
+
+URL = "http://127.0.0.1:8000/"
+
+
+def a11y(outcome):
+    return next(c for c in outcome.checks if c.rule.startswith("accessibility_score"))
+
+
+def config(tmp_path, text: str = ""):
+    path = tmp_path / "echotune.toml"
+    path.write_text(text)
+    return load_config(path)
+
+
+def test_a_known_breach_warns_and_does_not_fail():
+    outcome = evaluate([frontend_result(a11y=87)], defaults(), [frontend_result(a11y=86)])
+    check = a11y(outcome)
+    assert check.status == "warn"
+    assert check.detail == (f"accessibility_score [{URL}] = 87: already over budget on the base: 86 vs ≥ 95")
+    assert outcome.status == "warn" and outcome.exit_code() == 0
+    [breach] = outcome.breaches
+    assert (breach.state, breach.base, breach.head, breach.budget) == ("known", 86, 87, 95)
+    # The gated copy warns where the reviewer looks: the metric's status and the phase's warnings.
+    gated = outcome.results[0]
+    assert gated.metric("accessibility_score").status == "warn"
+    assert gated.warnings == [check.detail]
+    # ... and without a baseline the same head fails, as before.
+    assert a11y(evaluate([frontend_result(a11y=87)], defaults())).status == "fail"
+
+
+def test_a_head_slightly_worse_than_a_known_breach_still_only_warns():
+    # 86 -> 85 is -1.2 %: below [gate] min_effect_pct (5 %), so not significantly worse.
+    outcome = evaluate([frontend_result(a11y=85)], defaults(), [frontend_result(a11y=86)])
+    assert a11y(outcome).status == "warn" and outcome.breaches[0].state == "known"
+
+
+def test_a_head_significantly_worse_than_a_known_breach_fails():
+    # 86 -> 80 is -7 %: beyond the 5 % minimum effect of a single value.
+    outcome = evaluate([frontend_result(a11y=80)], defaults(), [frontend_result(a11y=86)])
+    check = a11y(outcome)
+    assert check.status == "fail" and outcome.exit_code() == 1
+    assert check.detail.startswith(f"accessibility_score [{URL}] = 80 is significantly worse than the base, "
+                                   "which was already over budget: 86 vs ≥ 95; −7 %")
+    assert outcome.breaches[0].state == "worse"
+    assert outcome.results[0].metric("accessibility_score").status == "fail"
+
+
+def test_sampled_metrics_use_compares_test():
+    # p95 budget 200 ms; the base is at ~250 ms with 8 rounds.
+    base = [load_result(noisy(250, 8, 5, 1))]
+    same = evaluate([load_result(noisy(252, 8, 5, 2))], defaults(), base)
+    p95 = next(c for c in same.checks if c.rule == "p95_ms")
+    assert p95.status == "warn" and "already over budget on the base: 25" in p95.detail
+    worse = evaluate([load_result(noisy(300, 8, 5, 3))], defaults(), base)
+    p95 = next(c for c in worse.checks if c.rule == "p95_ms")
+    assert p95.status == "fail" and "significantly worse than the base" in p95.detail
+    assert "95 % CI +" in p95.detail and ", regressed" in p95.detail
+    assert worse.breaches[0].state == "worse"
+
+
+def test_a_hard_limit_fails_a_known_breach_that_is_not_significantly_worse(tmp_path):
+    cfg = config(tmp_path, "[budgets.hard]\naccessibility_score = 86\n")
+    outcome = evaluate([frontend_result(a11y=85)], cfg, [frontend_result(a11y=86)])
+    check = a11y(outcome)
+    assert check.status == "fail"
+    assert check.detail == (f"accessibility_score [{URL}] = 85 is past the hard limit ≥ 86 "
+                            "(already over budget on the base: 86 vs ≥ 95)")
+    assert outcome.breaches[0].state == "past hard limit" and outcome.breaches[0].hard == 86
+    assert a11y(evaluate([frontend_result(a11y=86)], cfg, [frontend_result(a11y=86)])).status == "warn"
+
+
+def test_budget_names_stand_for_their_metrics_in_hard_limits(tmp_path):
+    cfg = config(tmp_path, "[budgets.hard]\napi_p95_ms = 300\napp_rss_mb = 900\n")
+    assert hard_limit(cfg.budgets, "p95_ms") == 300 and hard_limit(cfg.budgets, "app_rss_mb") == 900
+    assert hard_limit(cfg.budgets, "fcp_ms") is None
+    outcome = evaluate([load_result(noisy(310, 8, 5, 2))], cfg, [load_result(noisy(305, 8, 5, 1))])
+    p95 = next(c for c in outcome.checks if c.rule == "p95_ms")
+    assert p95.status == "fail" and "past the hard limit ≤ 300 ms" in p95.detail
+
+
+def test_a_fixed_breach_shows_as_an_improvement():
+    outcome = evaluate([frontend_result(a11y=97)], defaults(), [frontend_result(a11y=86)])
+    check = a11y(outcome)
+    assert check.status == "pass" and outcome.status == "pass"
+    assert check.detail == (f"accessibility_score [{URL}] = 97 (budget ≥ 95): fixed, the base was over "
+                            "budget: 86 vs ≥ 95")
+    [breach] = outcome.breaches
+    assert breach.state == "fixed" and breach.status == "pass"
+    comment = render_comment(outcome.results, outcome=outcome)
+    assert "Budgets the base already broke" in comment
+    assert "🔽 fixed" in comment and "86 on the base" in comment
+
+
+def test_the_ratchet_can_be_turned_off_and_on_per_metric(tmp_path):
+    head, base = [frontend_result(a11y=87)], [frontend_result(a11y=86)]
+    off = config(tmp_path, "[gate]\nratchet = false\n")
+    assert a11y(evaluate(head, off, base)).status == "fail"
+    assert evaluate(head, off, base).breaches == []
+    one_off = config(tmp_path, "[gate.ratchet_metrics]\naccessibility_score = false\n")
+    assert a11y(evaluate(head, one_off, base)).status == "fail"
+    only_on = config(tmp_path, "[gate]\nratchet = false\n\n"
+                               "[gate.ratchet_metrics]\naccessibility_score = true\n")
+    assert a11y(evaluate(head, only_on, base)).status == "warn"
+    # A fix is reported whatever the setting: it is news, not a judgement.
+    assert evaluate([frontend_result(a11y=97)], off, base).breaches[0].state == "fixed"
+
+
+def test_a_budget_the_base_held_fails_as_before():
+    outcome = evaluate([frontend_result(a11y=87)], defaults(), [frontend_result(a11y=96)])
+    assert a11y(outcome).status == "fail" and outcome.breaches == []
+
+
+def test_the_ratchet_modifies_nothing_it_is_given():
+    head, base = [frontend_result(a11y=87)], [frontend_result(a11y=86)]
+    before = [r.to_dict() for r in head], [r.to_dict() for r in base]
+    outcome = evaluate(head, defaults(), base)
+    assert ([r.to_dict() for r in head], [r.to_dict() for r in base]) == before
+    assert head[0].warnings == [] and outcome.results[0].warnings
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[budgets.hard]\naccessibility_score = -1\n", "budgets.hard.accessibility_score"),
+    ('[budgets.hard]\naccessibility_score = "80"\n', "budgets.hard.accessibility_score"),
+    ('[gate]\nratchet = "yes"\n', "gate.ratchet"),
+    ("[gate.ratchet_metrics]\naccessibility_score = 1\n", "gate.ratchet_metrics.accessibility_score"),
+    ("[gate]\nconfidence = 1.5\n", "gate.confidence"),
+    ("[gate]\nmax_runs = 1\n", "gate.max_runs"),
+])
+def test_bad_settings_are_configuration_errors(tmp_path, text, message):
+    from echotune_ci.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        config(tmp_path, text)
+
+
+def test_a_bad_hard_limit_is_exit_2_with_one_line(tmp_path, cli_env):
+    (tmp_path / "echotune.toml").write_text("[budgets.hard]\naccessibility_score = -1\n")
+    write(tmp_path / "r", [frontend_result()])
+    proc = run_cli("gate", str(tmp_path / "r"), "--config", str(tmp_path / "echotune.toml"), env=cli_env)
+    assert proc.returncode == 2 and "budgets.hard.accessibility_score" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def write(folder, results):
+    for r in results:
+        r.write(folder / f"{r.phase}.json")
+    return folder
+
+
+def test_gate_with_baseline_end_to_end(tmp_path, cli_env):
+    base = write(tmp_path / "base", [frontend_result(a11y=86), security_result(1)])
+    known = write(tmp_path / "known", [frontend_result(a11y=87), security_result(1)])
+    worse = write(tmp_path / "worse", [frontend_result(a11y=80), security_result(1)])
+    fixed = write(tmp_path / "fixed", [frontend_result(a11y=97), security_result(1)])
+
+    proc = run_cli("gate", str(known), "--baseline", str(base), env=cli_env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "already over budget on the base: 86 vs ≥ 95" in proc.stdout
+    assert "3 known from the baseline" in proc.stdout  # findings already in the base stay known
+    assert "gate: warn" in proc.stdout
+    assert run_cli("gate", str(known), env=cli_env).returncode == 1  # no baseline: a breach is a breach
+
+    proc = run_cli("gate", str(worse), "--baseline", str(base), env=cli_env)
+    assert proc.returncode == 1 and "significantly worse than the base" in proc.stdout
+
+    proc = run_cli("gate", str(fixed), "--baseline", str(base), env=cli_env)
+    assert proc.returncode == 0 and "fixed, the base was over budget: 86 vs ≥ 95" in proc.stdout
+
+    (tmp_path / "echotune.toml").write_text("[budgets.hard]\naccessibility_score = 87\n")
+    slightly = write(tmp_path / "slightly", [frontend_result(a11y=85), security_result(1)])
+    proc = run_cli("gate", str(slightly), "--baseline", str(base),
+                   "--config", str(tmp_path / "echotune.toml"), env=cli_env)
+    assert proc.returncode == 1 and "past the hard limit ≥ 87" in proc.stdout
+
+    report = run_cli("report", str(known), "--baseline", str(base), "--format", "json", env=cli_env)
+    assert report.returncode == 0, report.stderr
+    [breach] = json.loads(report.stdout)["gate"]["breaches"]
+    assert (breach["state"], breach["status"], breach["base"], breach["head"]) == ("known", "warn", 86, 87)
+
+
+def test_the_comment_warns_about_a_known_breach():
+    outcome = evaluate([frontend_result(a11y=87)], override_gate(), [frontend_result(a11y=86)])
+    comment = render_comment(outcome.results, outcome=outcome)
+    assert "already over budget on the base: 86 vs ≥ 95" in comment
+    assert "⚠️ known" in comment
+
+
+def override_gate():
+    cfg = defaults()
+    return cfg.with_section("gate", override(cfg.gate, ratchet=True))

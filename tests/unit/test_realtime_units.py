@@ -1,0 +1,183 @@
+"""[load.realtime] and [load.database] without servers: settings, plan, guard, metrics, messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from echotune_ci import masking
+from echotune_ci.config import parse_config
+from echotune_ci.config.sections import Budgets
+from echotune_ci.errors import ConfigError
+from echotune_ci.phases.load import database, realtime
+from echotune_ci.phases.load.database import Statement, Window, describe_url, open_window, statement_metrics
+from echotune_ci.phases.load.settings import DatabaseSettings, RealtimeSettings
+
+
+def test_realtime_settings_parse_and_reach_the_worker_plan(tmp_path):
+    from echotune_ci.phases.base import PhaseContext
+    from echotune_ci.phases.load.plan import build_plan
+
+    table = {"users": 10, "realtime": {"path": "/ws/x", "share": 0.3, "interval": "250ms"}}
+    cfg = parse_config({"load": table}, "", "echotune.toml")
+    rt = cfg.load.realtime
+    assert (rt.path, rt.protocol, rt.share, rt.interval, rt.timeout) == ("/ws/x", "ws", 0.3, 0.25, 5.0)
+    assert cfg.budgets.realtime_p95_ms == 100 and cfg.budgets.db_query_mean_ms == 50
+    plan = build_plan(cfg.load, PhaseContext(base_url="http://127.0.0.1:8000", source="echotune.toml",
+                                             artifacts_dir=tmp_path))
+    assert plan.for_worker()["realtime"] == {
+        "path": "/ws/x", "protocol": "ws", "share": 0.3, "message": '{"type": "ping", "id": "{id}"}',
+        "reply": "{id}", "event": "ping", "interval": 0.25, "timeout": 5.0}
+    assert build_plan(parse_config({}, "", "x.toml").load,
+                      PhaseContext(base_url="http://127.0.0.1:1", source="x.toml",
+                                   artifacts_dir=tmp_path)).for_worker()["realtime"] is None
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ({"path": "ws/x"}, "load.realtime.path' must start with '/'"),
+    ({"path": "/ws", "protocol": "mqtt"}, "load.realtime.protocol"),
+    ({"path": "/ws", "share": 1.5}, "load.realtime.share"),
+])
+def test_realtime_settings_refuse_bad_values(table, message):
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("'", ".?")):
+        parse_config({"load": {"realtime": table}}, "", "echotune.toml")
+
+
+def test_client_count_channel_url_and_entry_split():
+    assert [realtime.client_count(u, 0.25) for u in (1, 3, 20, 1000)] == [1, 1, 5, 250]
+    assert realtime.client_count(20, 0) == 0 and realtime.client_count(4, 1.0) == 4
+    assert realtime.channel_url("http://127.0.0.1:8000", "/ws/now", "ws") == "ws://127.0.0.1:8000/ws/now"
+    assert realtime.channel_url("https://app.test", "/ws", "ws") == "wss://app.test/ws"
+    assert realtime.channel_url("http://127.0.0.1:8000/", "/socket.io", "socketio") == "http://127.0.0.1:8000"
+    http, ws = realtime.split_entries([{"method": "GET"}, {"method": "WS"}, {"method": ""}])
+    assert [e["method"] for e in http] == ["GET", ""] and [e["method"] for e in ws] == ["WS"]
+
+
+def test_the_guard_checks_websocket_targets_too():
+    from echotune_ci.phases.load import guard
+
+    g = guard.RequestGuard(["127.0.0.1"], budget=2)
+    g.admit("ws://127.0.0.1:8000/ws", guard.HostRefusedError)
+    with pytest.raises(guard.HostRefusedError, match="not sent to ws://10.0.0.5:80: host 10.0.0.5 is not"):
+        g.admit("ws://10.0.0.5/ws", guard.HostRefusedError)
+    assert guard.origin("wss://Example.test/x") == ("wss", "example.test", 443)
+    previous = guard._installed.get("guard")
+    guard._installed["guard"] = g
+    try:
+        with pytest.raises(guard.HostRefusedError):
+            guard.admit("wss://elsewhere.test/ws", guard.HostRefusedError)
+        guard.admit("ws://127.0.0.1:1/ws", guard.HostRefusedError)
+        assert g.sent == 2 and g.left == 0  # each connect and message takes one unit of the cap
+    finally:
+        guard._installed["guard"] = previous
+
+
+def _entry(name, requests, failures, p50, p95, most):
+    return {"method": "WS", "name": name, "requests": requests, "failures": failures, "p50": p50, "p95": p95,
+            "p99": p95, "max": most, "avg": p50, "rps": 1.0}
+
+
+def test_realtime_metrics_gate_the_round_trip_and_the_error_rate():
+    settings = RealtimeSettings(path="/ws/np")
+    rounds = [{"label": "head", "realtime": [_entry("/ws/np (connect)", 5, 1, 10, 30, 31),
+                                             _entry("/ws/np (round trip)", 95, 1, 4, 120, 180)]}]
+    metrics, notes = realtime.realtime_metrics(rounds, settings, Budgets())
+    by = {m.name: m for m in metrics}
+    assert all(m.labels == {"channel": "/ws/np"} for m in metrics)
+    assert (by["realtime_rtt_p95_ms"].value, by["realtime_rtt_p95_ms"].budget) == (120, 100)
+    assert by["realtime_rtt_p95_ms"].status == "fail"
+    rate = by["realtime_error_rate_pct"]
+    assert rate.value == pytest.approx(2.0) and rate.status == "fail"
+    assert (by["realtime_connects"].value, by["realtime_messages"].value) == (5, 95)
+    assert notes == ["realtime: 5 connects and 95 messages on /ws/np (ws), 2 failed"]
+    loose = RealtimeSettings(path="/ws/np", error_rate_pct=5)
+    by = {m.name: m for m in realtime.realtime_metrics(rounds, loose, Budgets(realtime_p95_ms=150))[0]}
+    assert by["realtime_rtt_p95_ms"].status == "pass" and by["realtime_error_rate_pct"].status == "pass"
+
+
+def test_no_completed_round_trip_is_an_error_not_a_pass():
+    rounds = [{"label": "head", "realtime": [_entry("/ws (connect)", 3, 3, 5, 5, 5)]}]
+    by = {m.name: m for m in realtime.realtime_metrics(rounds, RealtimeSettings(path="/ws"), Budgets())[0]}
+    assert by["realtime_rtt_p95_ms"].value is None and by["realtime_rtt_p95_ms"].status == "error"
+    assert "no message round trip completed" in by["realtime_rtt_p95_ms"].description
+    assert by["realtime_error_rate_pct"].value == 100
+
+
+def test_database_settings_and_url_description():
+    cfg = parse_config({"load": {"database": {"url_env": "DATABASE_URL", "slowest": 3}}}, "", "echotune.toml")
+    assert (cfg.load.database.url_env, cfg.load.database.slowest, cfg.load.database.mean_ms) == (
+        "DATABASE_URL", 3, None)
+    url = "postgresql://app:s3cret-pw-123@db.internal:5433/music?sslmode=require"  # pragma: allowlist secret
+    assert describe_url(url, "DATABASE_URL") == "$DATABASE_URL (db.internal:5433/music)"
+
+
+def test_database_not_measured_without_the_variable_or_for_another_kind():
+    unset = open_window(DatabaseSettings(url_env="DATABASE_URL"), env={})
+    assert unset.error == "$DATABASE_URL is not set, so there is no database to read"
+    metrics, notes, _ = database.close_window(unset, DatabaseSettings(url_env="DATABASE_URL"), Budgets())
+    assert metrics[0].value is None and metrics[0].status == "error" and metrics[0].budget == 50
+    assert notes == ["database: db_query_mean_ms not measured: $DATABASE_URL is not set, so there is no "
+                     "database to read"]
+    mongo = open_window(DatabaseSettings(url_env="DB"), env={"DB": "mongodb://u:mongo-pass-987@127.0.0.1/x"})
+    assert "only PostgreSQL is measured" in mongo.error and "mongo-pass-987" not in mongo.error
+    try:
+        assert masking.mask("x mongo-pass-987 y") == "x *** y"  # the password is registered
+    finally:
+        masking.clear()
+
+
+def test_statement_metrics_name_the_slowest_and_gate_its_mean():
+    window = Window(where="$DATABASE_URL (127.0.0.1:5432/m)", reset=True)
+    slow = Statement(7, "SELECT count(*)\n  FROM plays WHERE track_id = $1", 10, 1200.0, 310.0, 40.0)
+    fast = Statement(3, "SELECT * FROM tracks WHERE id = $1", 400, 80.0, 2.0, 0.1)
+    metrics, notes = statement_metrics([fast, slow], window, slowest=5, budget=50)
+    worst = metrics[0]
+    assert (worst.name, worst.value, worst.status, worst.labels) == ("db_query_mean_ms", 120.0, "fail", {})
+    assert worst.description.endswith("SELECT count(*) FROM plays WHERE track_id = $1")
+    listed = [m.labels["statement"] for m in metrics if m.name == "db_query_mean_ms" and m.labels]
+    assert listed == ["SELECT count(*) FROM plays WHERE track_id = $1", "SELECT * FROM tracks WHERE id = $1"]
+    assert notes[1] == ("database: 120.0 ms mean (max 310.0 ms, stddev 40.0 ms, 10 calls): "
+                        "SELECT count(*) FROM plays WHERE track_id = $1")
+    assert {m.name: m.value for m in metrics if not m.labels}["db_calls"] == 410
+    empty, why = statement_metrics([], window, slowest=5, budget=50)
+    assert empty[0].value is None and empty[0].status == "warn" and "no statement reached" in why[0]
+
+
+def test_only_data_statements_are_listed():
+    assert database._DML.match("SELECT 1") and database._DML.match("  with x as (select 1) select * from x")
+    assert not database._DML.match("ALTER ROLE app PASSWORD 'x'")
+    assert not database._DML.match("SET search_path")
+
+
+def _project(root, deps, files):
+    import json
+
+    (root / "package.json").write_text(json.dumps({"name": "x", "scripts": {"start": "node server.js"},
+                                                   "dependencies": deps}))
+    for name, text in files.items():
+        (root / name).write_text(text)
+    return root
+
+
+def test_init_detects_the_realtime_channel(tmp_path):
+    from echotune_ci.project.init import app_setup, plan_files
+    from echotune_ci.project.realtime import detect_realtime
+
+    server = ("import http from 'node:http';\nconst LIVE = '/live/scores';\n"
+              "http.createServer().listen(process.env.PORT);\n")
+    (tmp_path / "ws").mkdir()
+    ws = _project(tmp_path / "ws", {"express": "5", "ws": "8"}, {"server.js": server})
+    assert detect_realtime(ws) == {"protocol": "ws", "path": "/live/scores",
+                                   "source": "package.json: ws, server.js:2", "guess": ""}
+    text = plan_files(ws, app_setup(ws), ref="main")["echotune.toml"]
+    assert '[load.realtime]\npath = "/live/scores"\nprotocol = "ws"\n' in text
+    (tmp_path / "sio").mkdir()
+    sio = _project(tmp_path / "sio", {"socket.io": "4"}, {"server.js": server})
+    assert detect_realtime(sio)["path"] == "/socket.io" and detect_realtime(sio)["protocol"] == "socketio"
+    (tmp_path / "guess").mkdir()
+    guess = _project(tmp_path / "guess", {"ws": "8"}, {"server.js": "require('http').createServer()\n"})
+    text = plan_files(guess, app_setup(guess), ref="main")["echotune.toml"]
+    assert "# check: the WebSocket path /ws is a guess" in text and 'path = "/ws"' in text
+    (tmp_path / "none").mkdir()
+    none = _project(tmp_path / "none", {"express": "5"}, {"server.js": server})
+    assert detect_realtime(none) == {}
+    assert "[load.realtime]" not in plan_files(none, app_setup(none), ref="main")["echotune.toml"]
