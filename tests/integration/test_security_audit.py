@@ -143,5 +143,5 @@ def test_npm_advisory_data_does_not_pass_python_pins_as_clean(tmp_path, old_pins
     assert metrics["audit.packages"]["value"] == 0 and metrics["audit.skipped_packages"]["value"] == 3
     assert metrics["audit.skipped_packages"]["status"] == "warn"
     assert data["notes"][0] == (f"audit: PyPI: 0 packages checked, 0 vulnerable, 3 not checked (offline "
-                                f"advisory data {npm_db} holds no PyPI advisories)")
+                                f"advisory data {npm_db.resolve()} holds no PyPI advisories)")
     assert not any("no entry in the advisory data" in n for n in data["notes"])
