@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
+from support.node_fixture import ensure_generated
 
-FIXTURE = ROOT / "tests" / "fixtures" / "node-vulnerable"
+FIXTURE = ensure_generated()  # node_modules/ and dist/ are written at test time, never tracked
 PREFIX = "tests/fixtures/node-vulnerable/"
 
 EXPECTED = {

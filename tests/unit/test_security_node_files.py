@@ -13,8 +13,9 @@ from echotune_ci.phases.security.checks import node
 from echotune_ci.phases.security.settings import NodeSettings, SecuritySettings
 
 from conftest import ROOT
+from support.node_fixture import ensure_generated
 
-FIXTURE = ROOT / "tests" / "fixtures" / "node-vulnerable"
+FIXTURE = ensure_generated()  # node_modules/ and dist/ are written at test time, never tracked
 DIRS = NodeSettings().server_dirs
 
 
