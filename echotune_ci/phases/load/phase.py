@@ -11,6 +11,7 @@ statistics into metrics.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import tempfile
 import time
@@ -96,20 +97,21 @@ def run_load(settings: LoadSettings, ctx: PhaseContext, opts: RunOptions | None 
     result.target = plan.host
     for url in filter(None, (plan.base_host, plan.host)):
         check_reachable(url)
-    redis_before = _redis_info(plan)
+    redis = _RedisWindow(plan)
     database = _database_window(settings)
     rounds = _rounds(plan)
     total = sum(r["duration"] for r in rounds)
     artifacts_dir = Path(ctx.artifacts_dir).resolve()
     with _sampler(ctx.app_pid, settings.sample_interval) as sampler:
         outputs = _run(plan, opts, rounds, artifacts_dir,
-                       tick=lambda elapsed: ctx.progress(f"{elapsed:.0f}/{total:.0f}s"))
+                       tick=lambda elapsed: ctx.progress(f"{elapsed:.0f}/{total:.0f}s"),
+                       on_event=redis.on_event)
     measured = outputs[0]
     result.tool_versions["locust"] = measured.get("locust_version", result.tool_versions.get("locust", ""))
     _fill(result, plan, ctx, measured["rounds"])
     if measured.get("interrupted"):
         result.notes.append(INTERRUPTED)
-    _add_redis(result, plan, redis_before, ctx)
+    _add_redis(result, plan, redis, ctx)
     _add_realtime(result, plan, ctx, measured["rounds"])
     _add_database(result, settings, database, ctx)
     _add_resources(result, sampler, ctx)
@@ -199,8 +201,10 @@ def _rounds(plan: LoadPlan) -> list[dict[str, Any]]:
 
 
 def _run(plan: LoadPlan, opts: RunOptions, rounds: list[dict[str, Any]], artifacts_dir: Path,
-         tick: Callable[[float], None]) -> list[dict[str, Any]]:
-    return run_jobs(_jobs(plan, opts, rounds), artifacts_dir, timeout=_timeout(plan, opts), tick=tick)
+         tick: Callable[[float], None],
+         on_event: Callable[[dict[str, Any]], None] = lambda _event: None) -> list[dict[str, Any]]:
+    return run_jobs(_jobs(plan, opts, rounds), artifacts_dir, timeout=_timeout(plan, opts), tick=tick,
+                    on_event=on_event)
 
 
 def _jobs(plan: LoadPlan, opts: RunOptions, rounds: list[dict[str, Any]]) -> list[Job]:
@@ -267,13 +271,42 @@ def _decide(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list
     result.notes.extend(verdicts)
 
 
-def _add_redis(result: PhaseResult, plan: LoadPlan, before: dict[str, Any], ctx: PhaseContext) -> None:
+class _RedisWindow:
+    """Redis INFO at the start of the window the hit ratio covers.
+
+    Read before the test (a Redis that cannot be read stops the phase), then
+    again once all users of a single-run test have started: a cache that fills
+    while users arrive is its cold start, not the hit ratio the budget is about
+    (as locust's ``--reset-stats`` leaves the ramp-up out). Interleaved
+    base/head tests keep the whole test as the window, since both builds share
+    the cache.
+    """
+
+    def __init__(self, plan: LoadPlan) -> None:
+        self.plan = plan
+        self.before = _redis_info(plan)
+        self.after_ramp_up = False
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        """Restart the window when the head round of a single-run test has all its users."""
+        if (not self.plan.redis_url or self.plan.base_host or self.after_ramp_up
+                or event.get("event") != "spawned" or event.get("label") != "head"):
+            return
+        from .redis_info import read_info
+
+        with contextlib.suppress(RunError):  # read again after the test, which says what went wrong
+            self.before = read_info(self.plan.redis_url)
+            self.after_ramp_up = True
+
+
+def _add_redis(result: PhaseResult, plan: LoadPlan, redis: _RedisWindow, ctx: PhaseContext) -> None:
     if not plan.redis_url:
         return
     from .redis_info import window_metrics
 
     # Redis going away during the test costs its own metrics only, not the load measurement.
-    metrics, notes = window_metrics(plan.redis_url, before, ctx.budgets)
+    metrics, notes = window_metrics(plan.redis_url, redis.before, ctx.budgets,
+                                    since="all users had started" if redis.after_ramp_up else "")
     result.metrics.extend(metrics)
     result.notes.extend(notes)
 

@@ -1,7 +1,9 @@
 """Redis cache effect over the test window, from INFO before and after.
 
 Redis is read before the test (a Redis that cannot be read then stops the
-phase: exit 3 before any load is sent) and after it. When it cannot be read
+phase: exit 3 before any load is sent), once all users have started (the
+window of a single-run test begins there, so the cache's cold start during
+the ramp-up is left out) and after it. When it cannot be read
 after the test (it went away, or restarted and lost its counters), the load
 measurement stands and the Redis metrics are reported as not measured, with
 a note that says why.
@@ -50,10 +52,11 @@ def read_info(url: str) -> dict[str, Any]:
 
 
 def redis_metrics(before: dict[str, Any], after: dict[str, Any],
-                  budgets: Budgets) -> tuple[list[Metric], list[str]]:
+                  budgets: Budgets, since: str = "") -> tuple[list[Metric], list[str]]:
     """Metrics of the test window from INFO *before* and *after*, and notes.
 
-    ``redis_hit_ratio_pct`` (keyspace hits / lookups, %, budget
+    *since* says when the window began, when not at the start of the test
+    (e.g. "all users had started"). ``redis_hit_ratio_pct`` (keyspace hits / lookups, %, budget
     ``budgets.redis_hit_ratio_pct``; left out, with a note, when there was no
     lookup), ``redis_used_memory_bytes`` after the test and
     ``redis_evicted_keys`` during it.
@@ -66,7 +69,8 @@ def redis_metrics(before: dict[str, Any], after: dict[str, Any],
         metrics.append(Metric(
             "redis_hit_ratio_pct", hits / (hits + misses) * 100.0, "%", "higher",
             budget=budgets.redis_hit_ratio_pct,
-            description=f"Keyspace hits / lookups during the test ({hits} hits, {misses} misses).",
+            description=f"Keyspace hits / lookups {f'after {since}' if since else 'during the test'} "
+                        f"({hits} hits, {misses} misses).",
         ).evaluate())
     else:
         notes.append(NO_LOOKUPS)
@@ -78,8 +82,9 @@ def redis_metrics(before: dict[str, Any], after: dict[str, Any],
     return metrics, notes
 
 
-def window_metrics(url: str, before: dict[str, Any], budgets: Budgets) -> tuple[list[Metric], list[str]]:
-    """:func:`redis_metrics` of the test window, reading INFO of *url* now (after the test).
+def window_metrics(url: str, before: dict[str, Any], budgets: Budgets,
+                   since: str = "") -> tuple[list[Metric], list[str]]:
+    """:func:`redis_metrics` of the window since *before*, reading INFO of *url* now (after the test).
 
     When Redis cannot be read now, or restarted during the test (its
     ``run_id`` changed, so its counters began again), the metrics are
@@ -93,7 +98,7 @@ def window_metrics(url: str, before: dict[str, Any], budgets: Budgets) -> tuple[
     if before.get("run_id") and after.get("run_id") != before.get("run_id"):
         return not_measured(budgets, f"{redact(url)}: Redis restarted during the test, so its counters "
                                      f"do not cover it")
-    return redis_metrics(before, after, budgets)
+    return redis_metrics(before, after, budgets, since)
 
 
 def not_measured(budgets: Budgets, why: str) -> tuple[list[Metric], list[str]]:

@@ -54,16 +54,22 @@ class Child:
     proc: subprocess.Popen[bytes]
     out: Path
     log: Path
+    events: Path
+    events_read: int = 0
 
 
 def run_jobs(jobs: list[Job], artifacts_dir: Path, *, timeout: float,
-             tick: Callable[[float], None] = lambda _elapsed: None) -> list[dict[str, Any]]:
+             tick: Callable[[float], None] = lambda _elapsed: None,
+             on_event: Callable[[dict[str, Any]], None] = lambda _event: None) -> list[dict[str, Any]]:
     """Run the jobs side by side; return each one's output (the first is the one that measures).
 
     *timeout* (s) bounds the first job; *tick* gets the seconds elapsed about
-    ten times a second. Raises RunError when a job fails or overruns, and
-    ConfigError when a job finds the scenario or locustfile unusable (exit 2
-    of the child); no child survives the call.
+    ten times a second; *on_event* gets, within a tenth of a second, each
+    event the first job reports while it runs (``{"event": "spawned",
+    "label": round label}`` when all users of a round have started).
+    Raises RunError when a job fails or overruns, and ConfigError when a
+    job finds the scenario or locustfile unusable (exit 2 of the child); no
+    child survives the call.
     """
     artifacts_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="echotune-load-") as tmp:
@@ -71,7 +77,7 @@ def run_jobs(jobs: list[Job], artifacts_dir: Path, *, timeout: float,
         try:
             for i, job in enumerate(jobs):
                 children.append(_start(job, Path(tmp), artifacts_dir, i))
-            _wait(children, timeout, tick)
+            _wait(children, timeout, tick, on_event)
         finally:
             stop_children(children)
         return [_read_output(c) for c in children]
@@ -79,6 +85,7 @@ def run_jobs(jobs: list[Job], artifacts_dir: Path, *, timeout: float,
 
 def _start(job: Job, tmp: Path, artifacts_dir: Path, index: int) -> Child:
     out = tmp / f"out-{index}.json"
+    events = tmp / f"events-{index}.jsonl"
     job_file = tmp / f"job-{index}.json"
     payload = {
         "role": job.role,
@@ -91,6 +98,7 @@ def _start(job: Job, tmp: Path, artifacts_dir: Path, index: int) -> Child:
         "expect_timeout": job.expect_timeout,
         "artifacts_dir": str(artifacts_dir.resolve()),
         "out": str(out),
+        "events": str(events),
     }
     job_file.write_text(json.dumps(payload), encoding="utf-8")
     log = artifacts_dir / ("locust.log" if index == 0 else f"locust-worker-{index}.log")
@@ -106,13 +114,16 @@ def _start(job: Job, tmp: Path, artifacts_dir: Path, index: int) -> Child:
             env=env,
             start_new_session=True,
         )
-    return Child(job, proc, out, log)
+    return Child(job, proc, out, log, events)
 
 
-def _wait(children: list[Child], timeout: float, tick: Callable[[float], None]) -> None:
+def _wait(children: list[Child], timeout: float, tick: Callable[[float], None],
+          on_event: Callable[[dict[str, Any]], None]) -> None:
     start = time.monotonic()
     lead = children[0]
     while lead.proc.poll() is None:
+        for event in _new_events(lead):
+            on_event(event)
         elapsed = time.monotonic() - start
         if elapsed > timeout:
             raise RunError(f"the load test did not stop within {timeout:.0f}s; see {lead.log}")
@@ -127,6 +138,25 @@ def _wait(children: list[Child], timeout: float, tick: Callable[[float], None]) 
     for child in children[1:]:
         with contextlib.suppress(subprocess.TimeoutExpired):
             child.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+
+
+def _new_events(child: Child) -> list[dict[str, Any]]:
+    """The complete lines *child* appended to its events file since the last call, parsed."""
+    try:
+        with child.events.open("rb") as fh:
+            fh.seek(child.events_read)
+            data = fh.read()
+    except FileNotFoundError:
+        return []
+    complete = data[:data.rfind(b"\n") + 1]
+    child.events_read += len(complete)
+    events = []
+    for line in complete.splitlines():
+        with contextlib.suppress(ValueError):
+            event = json.loads(line)
+            if isinstance(event, dict):
+                events.append(event)
+    return events
 
 
 def stop_children(children: list[Child]) -> None:

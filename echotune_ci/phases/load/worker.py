@@ -348,6 +348,9 @@ def run_round(user_classes: list[type[Any]], job: dict[str, Any], rnd: dict[str,
             stopper.stop("max-requests")  # an earlier round spent the whole cap
     history = gevent.spawn(stats_history, runner)
     if not stopper.reason:
+        env.events.spawning_complete.add_listener(lambda **_kw: _tell(job, {"event": "spawned",
+                                                                            "label": rnd["label"]}))
+
         def start_clock(**_kw: Any) -> None:
             if rnd.get("warmup"):
                 runner.stats.reset_all()
@@ -370,6 +373,13 @@ def run_round(user_classes: list[type[Any]], job: dict[str, Any], rnd: dict[str,
     keep = rnd.get("artifacts", True)
     out["artifacts"] = write_reports(env, prefix, rnd.get("html", False)) if keep else []
     return out
+
+
+def _tell(job: dict[str, Any], event: dict[str, Any]) -> None:
+    """Append *event* as one JSON line to the job's events file (the parent reads it while the test runs)."""
+    if job.get("events"):
+        with open(job["events"], "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(event) + "\n")
 
 
 BUDGET_MESSAGE = "echotune_budget"
