@@ -180,3 +180,25 @@ def test_the_time_cap_stops_the_contract_test_and_says_what_was_not_reached(musi
     assert "GET /api/me" in warning
     tracks = next(m for m in result["metrics"] if m["labels"]["operation"] == "GET /api/tracks")
     assert 1 <= len(tracks["samples"]) < 20
+
+
+def test_flows_run_before_generated_requests_can_trip_the_login_rate_limit(tmp_path, cli_env):
+    # The contract test sends up to 20 generated logins (wrong passwords) to POST /api/login; the example
+    # answers 429 after 5 failures a minute. A flow run after them could not log in.
+    from conftest import start_musicapp
+
+    app = start_musicapp(tmp_path / "dist")
+    try:
+        config = tmp_path / "echotune.toml"
+        config.write_text(FLOWS.split("[[api.flows]]\nname = \"breaks")[0]
+                          .replace("[api]\ncontract = false\n", "[api]\n"))
+        code, result, output = _api(app.base_url, tmp_path / "api.json", cli_env, config)
+        assert "flow 'passes': 2/2 steps passed" in result["notes"], output
+        assert any(m["labels"].get("operation") == "POST /api/login" for m in result["metrics"]), output
+        # the generated requests did trip the limit: a correct login is refused now
+        import httpx
+
+        late = httpx.post(f"{app.base_url}/api/login", json={"username": "demo", "password": "demo-password"})
+        assert late.status_code == 429
+    finally:
+        app.stop()

@@ -57,6 +57,8 @@ def test_init_writes_a_login_flow_for_a_flask_app(tmp_path, cli_env):
     assert dict(login.capture) == {"token": "$.access_token"}
     assert (me.method, me.path, me.refuse_without) == ("GET", "/auth/me", "token")
     assert dict(me.headers) == {"Authorization": "Bearer {token}"}
+    # generated requests would trip a login rate limit (flask-limiter, express-rate-limit) and lock the account
+    assert cfg.api.exclude == ("POST /auth/login",)
     check_flows(cfg.api.flows, cfg.source)  # the flow can run as written
 
 
@@ -68,8 +70,10 @@ def test_init_writes_a_login_flow_for_an_express_app(tmp_path, cli_env):
     (root / "package-lock.json").write_text("{}")
     (root / "server.js").write_text(EXPRESS_APP)
     _init(root, cli_env)
-    (flow,) = load_config(root / "echotune.toml").api.flows
+    cfg = load_config(root / "echotune.toml")
+    (flow,) = cfg.api.flows
     assert [(s.method, s.path) for s in flow.steps] == [("POST", "/api/sessions"), ("GET", "/api/profile")]
+    assert cfg.api.exclude == ("POST /api/sessions",)
     assert dict(flow.steps[0].capture) == {"token": "$.token"}
 
 
