@@ -13,13 +13,18 @@ then runs ``echotune-ci run --base-ref HEAD`` on it, as a pull request would:
   run that flags ``frontend:lcp_ms[url=/]`` detects it.
 
 The knob adds the same milliseconds to API answers and to the page, so each
-A/B kind is sized for its own metric. Prints the false-alarm rate, the
-detection rates and the wall time per run (each run: build both, serve both,
-frontend loads and load rounds interleaved, compare, with adaptive rounds up
-to ``--max-runs``).
+A/B kind is sized for its own metric. Prints the false-alarm rate (A/A runs
+with any "regressed" verdict, and those whose gate failed), the detection
+rates (+10 % p95, +10 % LCP), the wall time per run (each run: build both,
+serve both, frontend loads and load rounds interleaved, compare, with
+adaptive rounds up to ``--max-runs`` as a sequential test) and the machine's
+load average around each run (the machine may be shared: say so with the
+figures). ``--json`` is rewritten after every run, so a stopped bench keeps
+what it measured.
 
     .venv/bin/python bench/verdicts.py [--runs 40] [--kinds aa,ab-p95,ab-lcp] [--frontend-runs 5]
         [--load-rounds 5] [--round-duration 2s] [--max-runs 10] [--json out.json]
+    .venv/bin/python bench/verdicts.py --summary-of out.json
 """
 
 from __future__ import annotations
@@ -114,7 +119,8 @@ def side_by_side(repo: Path, app: Path, out: Path) -> tuple[int, dict[str, dict[
         sys.stderr.write(done.stderr[-3000:])
         raise
     found = {f"{c['phase']}:{c['key']}": c for c in report["gate"]["comparisons"]}
-    return done.returncode, found, took, sbs
+    failed = [c["rule"] for c in report["gate"]["checks"] if c["status"] == "fail"]
+    return done.returncode, found, took, {**sbs, "failed_checks": failed}
 
 
 def calibrate(work: Path, args: argparse.Namespace) -> tuple[float, float]:
@@ -135,18 +141,23 @@ def one_run(work: Path, i: int, kind: str, slowdown_ms: float, args: argparse.Na
     if slowdown_ms:
         planted = f'env = {{ MUSICAPP_SLOWDOWN_MS = "{slowdown_ms:.2f}" }}'
         (app / "echotune.toml").write_text(_config(args, planted))
+    load_before = os.getloadavg()[0]
     code, found, took, sbs = side_by_side(repo, app, repo / "out")
     regressed = sorted(k for k, c in found.items() if c["verdict"] == "regressed")
     shutil.rmtree(repo, ignore_errors=True)
+    levels = {phase: round(plan["alpha"], 5) for phase, plan in sbs.get("sequential", {}).items()}
     return {"kind": kind, "run": i, "exit": code, "seconds": round(took, 1), "regressed": regressed,
-            "samples": sbs.get("samples_per_build", {}), "slowdown_ms": slowdown_ms,
+            "failed_checks": sbs["failed_checks"], "samples": sbs.get("samples_per_build", {}),
+            "alpha": levels, "slowdown_ms": slowdown_ms, "compared": len(found),
+            "load_avg": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             "p95": _brief(found.get("load:p95_ms")), "lcp": _brief(found.get("frontend:lcp_ms[url=/]"))}
 
 
 def _brief(c: dict[str, Any] | None) -> dict[str, Any]:
     if c is None:
         return {}
-    keys = ("base", "head", "verdict", "effect_pct", "p_value", "ci_low_pct", "ci_high_pct")
+    keys = ("base", "head", "verdict", "effect_pct", "p_value", "ci_low_pct", "ci_high_pct", "confidence",
+            "n_base", "n_head")
     return {k: c.get(k) for k in keys if k in c}
 
 
@@ -161,7 +172,12 @@ def main() -> int:
     parser.add_argument("--shift-pct", type=float, default=10.0,
                         help="Planted slowdown, percent of the metric.")
     parser.add_argument("--json", type=Path, default=None, help="Write every run's outcome here.")
+    parser.add_argument("--summary-of", type=Path, default=None,
+                        help="Only print the summary of a --json file an earlier (or stopped) bench wrote.")
     args = parser.parse_args()
+    if args.summary_of:
+        summarise(json.loads(args.summary_of.read_text())["runs"])
+        return 0
     kinds = [k for k in args.kinds.split(",") if k]
     work = Path(tempfile.mkdtemp(prefix="echotune-verdicts-"))
     rows: list[dict[str, Any]] = []
@@ -176,27 +192,34 @@ def main() -> int:
                 row = one_run(work, i, kind, slowdown[kind], args)
                 rows.append(row)
                 print(json.dumps(row), flush=True)
+                if args.json:
+                    args.json.write_text(json.dumps({"calibration": {"p95_ms": p95, "lcp_ms": lcp},
+                                                     "cpus": os.cpu_count(), "runs": rows}, indent=2) + "\n")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        if args.json:
-            args.json.write_text(json.dumps(rows, indent=2) + "\n")
     summarise(rows)
     return 0
 
 
 def summarise(rows: list[dict[str, Any]]) -> None:
-    """Print false alarms, detection and time per run, per kind."""
+    """Print false alarms, detection, time per run and load average, per kind."""
     target = {"ab-p95": "load:p95_ms", "ab-lcp": "frontend:lcp_ms[url=/]"}
     for kind in dict.fromkeys(r["kind"] for r in rows):
         mine = [r for r in rows if r["kind"] == kind]
         times = [r["seconds"] for r in mine]
-        timing = (f"per run {statistics.median(times):.0f} s median, {min(times):.0f}–{max(times):.0f} s")
+        loads = [v for r in mine for v in r.get("load_avg", [])]
+        timing = (f"per run {statistics.median(times):.0f} s median, {min(times):.0f}–{max(times):.0f} s; "
+                  f"1-min load average {min(loads, default=0):.1f}–{max(loads, default=0):.1f}")
+        gate_failed = sum(1 for r in mine if r["exit"] == 1)
         if kind == "aa":
-            alarms = sum(1 for r in mine if r["regressed"])
-            print(f"A/A: false alarms {alarms}/{len(mine)} (runs with any 'regressed' verdict); {timing}")
+            alarms = [r for r in mine if r["regressed"]]
+            which = "; ".join(", ".join(r["regressed"]) for r in alarms)
+            print(f"A/A: false alarms {len(alarms)}/{len(mine)} (runs with any 'regressed' verdict"
+                  f"{': ' + which if which else ''}); gate failed (exit 1) in {gate_failed}; {timing}")
         else:
             hits = sum(1 for r in mine if target[kind] in r["regressed"])
-            print(f"{kind}: detected {hits}/{len(mine)} ({target[kind]} 'regressed'); {timing}")
+            print(f"{kind}: detected {hits}/{len(mine)} ({target[kind]} 'regressed'); gate failed (exit 1) "
+                  f"in {gate_failed}; {timing}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ relative change against a threshold. docs/verdicts.md explains the choices.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import sys
@@ -39,7 +40,10 @@ class Comparison:
     With samples on both sides, ``effect_pct`` is the Hodges-Lehmann shift in percent of the base's
     median and ``ci_low_pct`` .. ``ci_high_pct`` its ``confidence`` interval (``shift``, ``ci_low``,
     ``ci_high``: the same in the metric's unit; ``n_base``, ``n_head``: the samples used; ``ci_method``:
-    "exact" or "normal"); ``limit_pct`` is the smallest change for the worse that counts.
+    "exact" or "normal"); ``limit_pct`` is the smallest change for the worse that counts; ``alpha`` is the
+    one-sided level the samples were tested at, below ``[gate] alpha`` (and ``confidence`` above
+    ``[gate] confidence``, *sequential* True) when the run that took them looked at them more than once
+    (:func:`sequential_levels`).
     """
 
     key: str
@@ -64,6 +68,8 @@ class Comparison:
     n_base: int = 0
     n_head: int = 0
     limit_pct: float | None = None
+    alpha: float | None = None
+    sequential: bool = False
 
     @property
     def has_interval(self) -> bool:
@@ -71,17 +77,24 @@ class Comparison:
         return self.ci_low_pct is not None and self.ci_high_pct is not None
 
     def interval_range(self) -> str:
-        """The confidence interval in percent of the base: "+7 % … +18 %"; "" without one."""
-        if self.ci_low_pct is None or self.ci_high_pct is None:
-            return ""
-        return f"{signed_pct(self.ci_low_pct)} … {signed_pct(self.ci_high_pct)}"
+        """The confidence interval in percent of the base: "+7 % … +18 %"; "" without one. A sequential
+        comparison's interval is wider than a table's heading says, so it names its own level:
+        "+7 % … +18 % (96.9 %)"."""
+        if self.sequential and self.confidence is not None and self.has_interval:
+            return f"{self._interval()} ({level_pct(self.confidence)} %)"
+        return self._interval()
 
     def interval_text(self, level: bool = True) -> str:
         """"95 % CI +7 % … +18 %" (without *level*: "CI +7 % … +18 %"); "" without an interval."""
         if not self.has_interval:
             return ""
-        head = f"{self.confidence * 100:g} % CI" if level and self.confidence is not None else "CI"
-        return f"{head} {self.interval_range()}"
+        head = f"{level_pct(self.confidence)} % CI" if level and self.confidence is not None else "CI"
+        return f"{head} {self._interval()}"
+
+    def _interval(self) -> str:
+        if self.ci_low_pct is None or self.ci_high_pct is None:
+            return ""
+        return f"{signed_pct(self.ci_low_pct)} … {signed_pct(self.ci_high_pct)}"
 
     def effect_text(self) -> str:
         """The estimated change alone: "+12 %", "−3.2 %", "from 0" (a single value that was 0) or ""."""
@@ -141,6 +154,8 @@ class Comparison:
             "n_base": self.n_base,
             "n_head": self.n_head,
             "limit_pct": self.limit_pct,
+            "alpha": _rounded(self.alpha),
+            "sequential": self.sequential,
             "text": self.verdict_text(),
         }
 
@@ -153,6 +168,12 @@ def signed_pct(value: float) -> str:
     if text in ("0", "0.0"):
         return "0 %"
     return f"{'−' if value < 0 else '+'}{text} %"
+
+
+def level_pct(confidence: float) -> str:
+    """A confidence level in percent as people write it: 0.95 -> "95", 0.96915 -> "96.9", 0.9944 ->
+    "99.4" (one decimal at most)."""
+    return f"{round(confidence * 100, 1):g}"
 
 
 def _rounded(value: float | None, digits: int = 6) -> float | None:
@@ -345,26 +366,41 @@ def hodges_lehmann(base: list[float], head: list[float], confidence: float = 0.9
 class Rule:
     """What decides a metric: the direction that is *better* ("lower" or "higher"), the one-sided
     significance level *alpha*, the smallest change that counts (*min_effect_pct*, and the metric's own
-    regression limit *threshold_pct* when it has one, in percent of the base) and the level of the
-    confidence interval shown (*confidence*)."""
+    regression limit *threshold_pct* when it has one, in percent of the base; *min_effect_abs* in the
+    metric's unit) and the level of the confidence interval shown (*confidence*)."""
 
     better: str = "lower"
     alpha: float = 0.05
     min_effect_pct: float = 5.0
     threshold_pct: float | None = None
     confidence: float = 0.95
+    min_effect_abs: float = 0.0
 
     @property
     def limit_pct(self) -> float:
         """The decision threshold: the smallest change for the worse, in percent, that is a regression."""
         return max(self.min_effect_pct, self.threshold_pct or 0.0, 0.0)
 
+    def at_level(self, level: float | None) -> Rule:
+        """This rule judged at the one-sided significance *level* instead of ``alpha`` (a sequential
+        look's share of it, :func:`sequential_levels`), its interval widened alike: the two-sided error
+        ``1 − confidence`` shrinks by the same factor ``level / alpha``, so the interval shown and the test
+        keep the relation they have at ``alpha`` (docs/verdicts.md). A *level* of None or at least
+        ``alpha`` leaves the rule as it is."""
+        if level is None or level >= self.alpha:
+            return self
+        if not level > 0:
+            raise ValueError(f"a significance level must be above 0, got {level!r}")
+        share = level / self.alpha
+        return dataclasses.replace(self, alpha=level, confidence=1.0 - (1.0 - self.confidence) * share)
+
     @classmethod
-    def for_metric(cls, gate: GateSettings, name: str, better: str) -> Rule:
-        """The rule of metric *name* under ``[gate]`` (alpha, min_effect_pct, regression.<name>,
-        confidence)."""
+    def for_metric(cls, gate: GateSettings, name: str, better: str, unit: str = "") -> Rule:
+        """The rule of metric *name* (in *unit*) under ``[gate]`` (alpha, min_effect_pct,
+        regression.<name>, confidence, and min_effect_ms for a time in ms)."""
         return cls(better=better, alpha=gate.alpha, min_effect_pct=gate.min_effect_pct,
-                   threshold_pct=gate.regression.get(name), confidence=gate.confidence)
+                   threshold_pct=gate.regression.get(name), confidence=gate.confidence,
+                   min_effect_abs=gate.min_effect_ms if unit == "ms" else 0.0)
 
 
 @dataclass(frozen=True)
@@ -393,8 +429,9 @@ def test_samples(base: Sequence[float], head: Sequence[float], rule: Rule) -> Sa
     """Decide two sample lists under *rule*.
 
     "regressed" when the one-sided Mann-Whitney U test finds the head worse at ``rule.alpha`` and the
-    Hodges-Lehmann shift is at least ``rule.limit_pct`` percent of the base's median for the worse;
-    "improved" symmetrically; "insufficient data" with fewer than 2 finite values on a side.
+    Hodges-Lehmann shift is at least ``rule.limit_pct`` percent of the base's median for the worse (and
+    at least ``rule.min_effect_abs`` in the metric's unit); "improved" symmetrically; "insufficient
+    data" with fewer than 2 finite values on a side.
     """
     b = [float(v) for v in base if _finite(v)]
     h = [float(v) for v in head if _finite(v)]
@@ -409,6 +446,8 @@ def test_samples(base: Sequence[float], head: Sequence[float], rule: Rule) -> Sa
     p_worse = mann_whitney_greater(h, b) if worse_if_higher else mann_whitney_greater(b, h)
     p_better = mann_whitney_greater(b, h) if worse_if_higher else mann_whitney_greater(h, b)
     worse_effect = effect if worse_if_higher else -effect
+    if abs(shift.estimate) < rule.min_effect_abs:  # below the measurement's resolution: never a verdict
+        return SampleVerdict("no significant change", min(p_worse, p_better), shift, out.base_median)
     if p_worse <= rule.alpha and worse_effect >= rule.limit_pct:
         return SampleVerdict("regressed", p_worse, shift, out.base_median)
     if p_better <= rule.alpha and -worse_effect >= rule.limit_pct:
@@ -442,9 +481,13 @@ def needs_more_samples(base: Sequence[float], head: Sequence[float], rule: Rule)
     threshold ``rule.limit_pct`` strictly inside (for "higher is better" metrics the threshold is a drop
     of that size).
 
-    True also when a side has fewer than 2 finite samples (nothing can be decided yet). False when the
-    base's median is 0 (no percentage exists). Pure: the caller (``run --base-ref``) adds rounds while
-    this holds, up to ``[gate] max_runs``.
+    True also when a side has fewer than 2 finite samples (nothing can be decided yet), and when the
+    interval lies wholly beyond the threshold but the test at ``rule.alpha`` does not find a regression:
+    with few samples and a small level no arrangement of the ranks reaches it (3 against 3 at alpha =
+    0.003: the smallest one-sided p-value is 1/20), and the exact interval then falls back to the widest
+    one that exists, which is narrower than asked. False when the base's median is 0 (no percentage
+    exists). Pure: the caller (``run --base-ref``) adds rounds while this holds, up to ``[gate]
+    max_runs``.
     """
     out = test_samples(base, head, rule)
     if out.shift is None:
@@ -454,7 +497,61 @@ def needs_more_samples(base: Sequence[float], head: Sequence[float], rule: Rule)
         return False
     if rule.better != "lower":
         low, high = -high, -low
+    if low >= rule.limit_pct:
+        return out.verdict != "regressed"
     return low < rule.limit_pct < high
+
+
+# -- sequential testing: more samples while a verdict is open ----------------------------------------
+
+SPENDING_FUNCTIONS = ("obrien-fleming", "pocock", "bonferroni")
+# The spending function run --base-ref uses (docs/verdicts.md, "Enough samples, adaptively").
+SPENDING = "obrien-fleming"
+
+
+def spent_alpha(t: float, alpha: float, spending: str = SPENDING) -> float:
+    """The one-sided type-I error spent by information fraction *t* (0..1) of a sequential test whose
+    whole error is *alpha*: a Lan-DeMets spending function (Lan & DeMets, "Discrete sequential boundaries
+    for clinical trials", Biometrika 70 (1983) 659-663).
+
+    "obrien-fleming": ``2 − 2 Φ(z(1 − alpha/2) / sqrt(t))``, which spends almost nothing early and close
+    to *alpha* at the end (the form of R gsDesign's ``sfLDOF``); "pocock": ``alpha · ln(1 + (e − 1) t)``,
+    which spends evenly. Both give 0 at t = 0 and *alpha* at t = 1. ValueError for another name.
+    """
+    if t <= 0:
+        return 0.0
+    t = min(t, 1.0)
+    if spending == "obrien-fleming":
+        normal = NormalDist()
+        return 2.0 * (1.0 - normal.cdf(normal.inv_cdf(1.0 - alpha / 2.0) / math.sqrt(t)))
+    if spending == "pocock":
+        return alpha * math.log(1.0 + (math.e - 1.0) * t)
+    raise ValueError(f"unknown spending function {spending!r} (one of {', '.join(SPENDING_FUNCTIONS)})")
+
+
+def sequential_levels(looks: Sequence[int], alpha: float, spending: str = SPENDING) -> list[float]:
+    """The one-sided significance level of each look of a test that may look at its samples at the sample
+    counts *looks* (increasing, samples per side, the last one the cap), so that the chance of a false
+    "regressed" over all looks together stays at most *alpha* whatever decides when to stop.
+
+    Look k gets what the spending function (:func:`spent_alpha`, information fraction t = n_k / n_last:
+    the Mann-Whitney statistic's information grows with the samples) spends between looks k − 1 and k;
+    "bonferroni" gives each look ``alpha / len(looks)``. The levels add up to *alpha*, so by Bonferroni's
+    inequality P(some look rejects) <= sum of the levels <= *alpha* under the null, with no assumption on
+    how the looks' statistics depend on each other (a conservative form of the spending-function
+    boundaries; Jennison & Turnbull, *Group Sequential Methods with Applications to Clinical Trials*,
+    2000, sections 7.2 and 2.5). One look (or none): *alpha* itself. ValueError when *looks* do not
+    increase.
+    """
+    looks = list(looks)
+    if len(looks) <= 1:
+        return [alpha] * len(looks)
+    if any(b <= a for a, b in zip(looks, looks[1:], strict=False)) or looks[0] <= 0:
+        raise ValueError(f"looks must be increasing positive sample counts, got {looks!r}")
+    if spending == "bonferroni":
+        return [alpha / len(looks)] * len(looks)
+    spent = [spent_alpha(n / looks[-1], alpha, spending) for n in looks]
+    return [now - before for before, now in zip([0.0, *spent[:-1]], spent, strict=True)]
 
 
 def _finite(value: Any) -> bool:
@@ -475,6 +572,9 @@ def _shift_pct(base: float, shift: float) -> float:
 
 
 def _sampled(base: Metric, head: Metric, rule: Rule, common: dict[str, Any]) -> Comparison:
+    recorded = [m.alpha for m in (base, head) if m.alpha is not None and _finite(m.alpha) and m.alpha > 0]
+    sequential = bool(recorded) and min(recorded) < rule.alpha
+    rule = rule.at_level(min(recorded) if recorded else None)
     out = test_samples(base.samples, head.samples, rule)
     shift = out.shift
     return Comparison(
@@ -483,14 +583,18 @@ def _sampled(base: Metric, head: Metric, rule: Rule, common: dict[str, Any]) -> 
         ci_high=shift.high if shift else None, ci_low_pct=out.pct(shift.low) if shift else None,
         ci_high_pct=out.pct(shift.high) if shift else None, confidence=rule.confidence if shift else None,
         ci_method=shift.method if shift else "", n_base=shift.n_base if shift else len(base.samples),
-        n_head=shift.n_head if shift else len(head.samples), limit_pct=rule.limit_pct, **common)
+        n_head=shift.n_head if shift else len(head.samples), limit_pct=rule.limit_pct, alpha=rule.alpha,
+        sequential=sequential, **common)
 
 
-def _thresholded(base: float, head: float, better: str, limit: float, common: dict[str, Any]) -> Comparison:
+def _thresholded(base: float, head: float, better: str, limit: float, common: dict[str, Any],
+                 min_abs: float = 0.0) -> Comparison:
     effect = _effect_pct(base, head)
     worse = effect if better == "lower" else -effect
     verdict: Verdict = "no significant change"
-    if worse > limit:
+    if abs(head - base) < min_abs:
+        pass
+    elif worse > limit:
         verdict = "regressed"
     elif -worse > limit:
         verdict = "improved"
@@ -507,14 +611,21 @@ def compare_metric(
     min_effect_pct: float = 5.0,
     threshold_pct: float | None = None,
     confidence: float = 0.95,
+    min_effect_ms: float = 0.0,
 ) -> Comparison:
     """Compare one metric of *phase* between base and head (either may be missing).
+
+    A time (unit "ms") that moved by less than *min_effect_ms* is never
+    regressed nor improved, whatever the test or the percentage says.
 
     Both sides with at least 2 samples: Mann-Whitney U at *alpha* plus a
     Hodges-Lehmann shift of at least *min_effect_pct* (and at least
     *threshold_pct* when the metric has a regression limit) with its
-    *confidence* interval (:func:`test_samples`). Otherwise the relative
-    change of the values against *threshold_pct*, else *min_effect_pct*.
+    *confidence* interval (:func:`test_samples`); when a side's metric records
+    a lower ``alpha`` (samples taken by a sequential procedure), the test runs
+    at that level and the interval is widened alike (:meth:`Rule.at_level`).
+    Otherwise the relative change of the values against *threshold_pct*, else
+    *min_effect_pct*.
     """
     ref = head or base
     if ref is None:
@@ -526,15 +637,17 @@ def compare_metric(
     if head is None:
         return Comparison(base=base.value, head=None, verdict="removed", **common)
     if len(base.samples) >= 2 and len(head.samples) >= 2:
+        floor = min_effect_ms if ref.unit == "ms" else 0.0
         rule = Rule(better=ref.better, alpha=alpha, min_effect_pct=max(min_effect_pct, 0.0),
-                    threshold_pct=threshold_pct, confidence=confidence)
+                    threshold_pct=threshold_pct, confidence=confidence, min_effect_abs=floor)
         return _sampled(base, head, rule, common)
     if not (_finite(base.value) and _finite(head.value)):
         # None or NaN on a side: no percentage can be computed, and "no change" would let it pass.
         return Comparison(base=base.value, head=head.value, verdict="insufficient data", **common)
     assert base.value is not None and head.value is not None
     limit = threshold_pct if threshold_pct is not None else min_effect_pct
-    return _thresholded(base.value, head.value, ref.better, limit, common)
+    return _thresholded(base.value, head.value, ref.better, limit, common,
+                        min_effect_ms if ref.unit == "ms" else 0.0)
 
 
 def check_rules(thresholds: Mapping[str, float], alpha: float, min_effect_pct: float,
@@ -563,6 +676,7 @@ def compare_results(
     alpha: float = 0.05,
     min_effect_pct: float = 5.0,
     confidence: float = 0.95,
+    min_effect_ms: float = 0.0,
 ) -> list[Comparison]:
     """Compare every metric of every phase present on either side (:func:`compare_metric`).
 
@@ -583,7 +697,8 @@ def compare_results(
         name = h.name if h is not None else b.name if b is not None else ""
         out.append(
             compare_metric(phase, b, h, alpha=alpha, min_effect_pct=min_effect_pct,
-                           threshold_pct=thresholds.get(name), confidence=confidence)
+                           threshold_pct=thresholds.get(name), confidence=confidence,
+                           min_effect_ms=min_effect_ms)
         )
     return out
 

@@ -211,7 +211,8 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
     named in ``[gate] regression`` that regressed beyond its limit."""
     thresholds: Mapping[str, float] = gate.regression
     comparisons = compare_results(baseline, results, thresholds=thresholds, alpha=gate.alpha,
-                                  min_effect_pct=gate.min_effect_pct, confidence=gate.confidence)
+                                  min_effect_pct=gate.min_effect_pct, confidence=gate.confidence,
+                                  min_effect_ms=gate.min_effect_ms)
     by_key = {(r.phase, m.key): m for r in results for m in r.metrics}
     checks = []
     for c in comparisons:
@@ -223,6 +224,8 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
             continue
         regressed = by_key.get((c.phase, c.key))
         how = f"p = {c.p_value:.3g}" if c.p_value is not None else "no samples: relative change"
+        if c.sequential and c.alpha is not None:  # a look of a sequential test: its share of [gate] alpha
+            how = f"{how} <= {c.alpha:.3g}, the level of the sequential look it stopped at"
         if c.has_interval:
             how = f"{c.interval_text()}, {how}"
         worse = f"got worse by {abs(c.effect_pct or 0):.1f} %"

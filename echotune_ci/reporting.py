@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .config import Config
-from .fsutil import write_text_atomic
+from .fsutil import cannot_write, write_text_atomic
 from .gate import GateOutcome, evaluate
 from .masking import mask
 from .report.base import GITHUB_COMMENT_LIMIT, ReportInput
 from .results import load_results
+
+# GitHub's limit for one step's job summary (the whole $GITHUB_STEP_SUMMARY file), in bytes.
+STEP_SUMMARY_LIMIT = 1024 * 1024
 
 
 def evaluate_paths(paths: Iterable[str | Path], cfg: Config,
@@ -56,24 +60,72 @@ def write_report_files(outcome: GateOutcome, cfg: Config, out_dir: Path) -> list
             for fmt in FORMATS.values() if fmt.file_name is not None]
 
 
-def append_step_summary(markdown: str) -> Path | None:
-    """Append to $GITHUB_STEP_SUMMARY when running inside GitHub Actions; the file, or None."""
+def append_step_summary(markdown: str, full: str | Path | None = None) -> Path | None:
+    """Append *markdown* to $GITHUB_STEP_SUMMARY when it is set (inside GitHub Actions); the file, or None.
+
+    GitHub keeps a step's summary only while the whole file stays within
+    :data:`STEP_SUMMARY_LIMIT` (1 MiB; over it the runner drops all of it:
+    "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of
+    1024k"), so what does not fit beside what the step wrote already is cut
+    at a line end, with a note saying so and where the whole text is
+    (*full*). The text goes in with one append, or not at all. RunError
+    (exit 3, one line) when the file cannot be written (a missing folder, a
+    read-only file, no space left).
+    """
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target:
         return None
     markdown = mask(markdown)  # the job summary is public to whoever reads the run
-    with open(target, "a", encoding="utf-8") as fh:
-        fh.write(markdown)
-        if not markdown.endswith("\n"):
-            fh.write("\n")
+    if not markdown.endswith("\n"):
+        markdown += "\n"
+    _append(target, lambda used: _fit(markdown.encode("utf-8"), STEP_SUMMARY_LIMIT - used, full))
     return Path(target)
 
 
 def set_github_output(**values: str) -> None:
-    """Append ``key=value`` lines to $GITHUB_OUTPUT when it is set."""
+    """Append ``key=value`` lines to $GITHUB_OUTPUT when it is set: all of them with one append, or none.
+    RunError (exit 3, one line) when the file cannot be written."""
     target = os.environ.get("GITHUB_OUTPUT")
     if not target:
         return
-    with open(target, "a", encoding="utf-8") as fh:
-        for key, value in values.items():
-            fh.write(mask(f"{key}={value}\n"))
+    data = "".join(mask(f"{key}={value}\n") for key, value in values.items()).encode("utf-8")
+    _append(target, lambda _used: data)
+
+
+def _fit(data: bytes, room: int, full: str | Path | None) -> bytes:
+    """*data*, or as many of its whole lines as fit in *room* bytes with a note that the rest was cut
+    (b"" when not even the note fits)."""
+    if len(data) <= room:
+        return data
+
+    def note(shown: int) -> bytes:
+        where = f"; the whole summary is in {full}" if full else ""
+        return (f"\n> **Summary truncated:** GitHub keeps at most {STEP_SUMMARY_LIMIT // 1024} KiB per step; "
+                f"{shown:,} of {len(data):,} bytes shown{where}.\n").encode()
+
+    keep = room - len(note(len(data)))  # the note's figure never gets longer than the total's
+    cut = data.rfind(b"\n", 0, keep) if keep > 0 else -1
+    head = data[:cut + 1]
+    tail = note(len(head))
+    return head + tail if len(head) + len(tail) <= room else b""
+
+
+def _append(target: str, content: Callable[[int], bytes]) -> None:
+    """Append ``content(size the file has now)`` to *target* with one write; on a failure the file is cut
+    back to its size before (nothing half-written) and RunError names it."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise cannot_write(target, exc) from None
+    try:
+        before = os.fstat(fd).st_size
+        data = memoryview(content(before))
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, before)
+            raise cannot_write(target, exc) from None
+    finally:
+        os.close(fd)

@@ -24,6 +24,8 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 # The Node example (examples/musicapp-node) and JavaScript projects' setup steps.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# The deploy phase lints the deployment scripts with shellcheck (hadolint comes as a wheel).
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -38,7 +38,7 @@ from ..errors import EchoTuneError
 from ..fsutil import cannot_write, staged, write_text_atomic
 from ..output_lock import output_lock
 from ..phases.base import Phase, PhaseContext
-from ..results import PhaseResult
+from ..results import Metric, PhaseResult
 from ..serve import App
 from . import BASE_FOLDER
 from .checkout import BaseSource, dirty_paths, prepared_folder, repository_root, resolve_ref, worktree
@@ -72,13 +72,15 @@ class BaseOptions:
 @dataclass
 class SideBySide:
     """What happened to the base: its source, why it could not be compared (*failure*), notes for
-    people, the measuring order per phase and the samples used per phase."""
+    people, the measuring order per phase, the samples used per phase and, per phase that could add
+    rounds, its sequential plan (*levels*: looks, where it stopped, the level its verdicts use)."""
 
     source: BaseSource | None = None
     failure: str = ""
     notes: list[str] = field(default_factory=list)
     order: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     samples: dict[str, int] = field(default_factory=dict)
+    levels: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``side-by-side.json``."""
@@ -86,7 +88,7 @@ class SideBySide:
         return {"base_ref": src.ref if src else "", "base_sha": src.sha if src else "",
                 "base_dir": str(src.root) if src else "", "compared": not self.failure,
                 "failure": self.failure, "notes": self.notes, "order": self.order,
-                "samples_per_build": self.samples}
+                "samples_per_build": self.samples, "sequential": self.levels}
 
 
 def _checked_source(base: BaseOptions, repo: Path) -> None:
@@ -174,47 +176,90 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
     return pairs
 
 
-def undecided(cfg: Config, pair: Pair) -> list[str]:
+def undecided(cfg: Config, pair: Pair, level: float | None = None) -> list[str]:
     """The keys of gated metrics (named in ``[gate] regression``, with samples on both sides) whose
     confidence interval still straddles the decision threshold
-    (:func:`echotune_ci.compare.needs_more_samples`): more samples could change their verdict."""
+    (:func:`echotune_ci.compare.needs_more_samples`): more samples could change their verdict. *level*:
+    the one-sided significance level of this look (:func:`echotune_ci.compare.sequential_levels`); the
+    interval is the one the verdict at that level would show (:meth:`~echotune_ci.compare.Rule.at_level`)."""
     from ..compare import Rule, needs_more_samples
 
-    if pair.base is None:
-        return []
-    base_by = {m.key: m for m in pair.base.metrics}
     keys = []
-    for m in pair.head.metrics:
-        b = base_by.get(m.key)
-        if b is None or m.name not in cfg.gate.regression or len(m.samples) < 2 or len(b.samples) < 2:
-            continue
-        if needs_more_samples(b.samples, m.samples, Rule.for_metric(cfg.gate, m.name, m.better)):
+    for b, m in _gated(cfg, pair):
+        rule = Rule.for_metric(cfg.gate, m.name, m.better, m.unit).at_level(level)
+        if needs_more_samples(b.samples, m.samples, rule):
             keys.append(m.key)
     return keys
 
 
-def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBySide) -> Pair:
-    """More interleaved rounds for *phase* while :func:`undecided` names a metric, up to ``[gate]
-    max_runs`` samples per build; the samples used are noted on the head's result."""
-    cap = head.cfg.gate.max_runs
-    if phase.name not in PAIRED_PHASES or pair.base is None or pair.base.errors or pair.head.errors:
-        return pair
-    used = pair.samples
+def _gated(cfg: Config, pair: Pair) -> list[tuple[Metric, Metric]]:
+    """(base, head) of each metric named in ``[gate] regression`` with samples on both sides."""
+    if pair.base is None:
+        return []
+    base_by = {m.key: m for m in pair.base.metrics}
+    out = []
+    for m in pair.head.metrics:
+        b = base_by.get(m.key)
+        if b is not None and m.name in cfg.gate.regression and len(m.samples) >= 2 and len(b.samples) >= 2:
+            out.append((b, m))
+    return out
+
+
+def planned_looks(start: int, cap: int, *, even: bool = False) -> list[int]:
+    """The sample counts per build at which :func:`extend` may look at a paired phase's samples: the
+    configured *start*, then about half as many again each time (at least 2) up to *cap* (``[gate]
+    max_runs``); *even*: only even additions (load rounds, which must stay ABBA-balanced), stopping
+    below the cap when fewer than 2 would be left. ``[start]`` when *start* already reaches *cap*.
+    Fixed before any sample is seen, as a sequential test's looks must be."""
+    looks = [start]
+    used = start
     while used < cap:
-        keys = undecided(head.cfg, pair)
-        if not keys:
-            break
         more = min(max(2, used // 2), cap - used)
-        if phase.name == "load":
-            # Each extra load pass starts with the base: an even number of rounds keeps it ABBA-balanced
-            # (and `[load.compare] rounds` is at least 2).
+        if even:
             more -= more % 2
             if more < 2:
                 break
+        used += more
+        looks.append(used)
+    return looks
+
+
+def with_level(result: PhaseResult, level: float) -> PhaseResult:
+    """*result* whose sampled metrics record the significance *level* their samples must be judged at
+    (``Metric.alpha``), so the gate, ``compare`` and ``report`` on the files decide as this run did."""
+    metrics = [dataclasses.replace(m, alpha=level) if len(m.samples) >= 2 else m for m in result.metrics]
+    return dataclasses.replace(result, metrics=metrics)
+
+
+def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBySide) -> Pair:
+    """More interleaved rounds for *phase* while :func:`undecided` names a metric, up to ``[gate]
+    max_runs`` samples per build; the samples used are noted on the head's result.
+
+    A sequential test (docs/verdicts.md): the looks are :func:`planned_looks`, each with its share of
+    ``[gate] alpha`` (:func:`echotune_ci.compare.sequential_levels`, O'Brien-Fleming-type alpha spending),
+    and both builds' sampled metrics record the level of the look the phase stopped at, which decides
+    their verdict and widens their interval. Repeated looks at ``[gate] alpha`` itself would raise the
+    chance of a false "regressed" above it (optional stopping)."""
+    from ..compare import SPENDING, sequential_levels
+
+    cap = head.cfg.gate.max_runs
+    if phase.name not in PAIRED_PHASES or pair.base is None or pair.base.errors or pair.head.errors:
+        return pair
+    if pair.samples < 1 or not _gated(head.cfg, pair):
+        return pair  # nothing could ever add rounds: one look, at the whole alpha
+    looks = planned_looks(pair.samples, cap, even=phase.name == "load")
+    levels = sequential_levels(looks, head.cfg.gate.alpha)
+    look = 0
+    while look + 1 < len(looks):
+        keys = undecided(head.cfg, pair, levels[look])
+        if not keys:
+            break
+        used, more = looks[look], looks[look + 1] - looks[look]
         console.info(f"{phase.name}: {len(keys)} metric(s) undecided ({keys[0]} ...): {more} more per build")
         if phase.name == "frontend":
             extra = measure_frontend(phase, head, base, first_pair=used, runs=more)
         else:
+            # Each extra load pass starts with the base: an even number of rounds keeps it ABBA-balanced.
             extra = measure_load(phase, head, base, rounds=more)
         if extra.base is None:
             break
@@ -223,15 +268,30 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
         pair.base = merge_samples(pair.base, extra.base, medians=medians)
         for unit, order in extra.order.items():
             pair.order.setdefault(unit, []).extend(order)
-        used += more
+        look += 1
+    used = looks[look]
     if used != pair.samples:
         pair.head.notes.append(f"{used} samples per build ({pair.samples} configured, "
                                f"{used - pair.samples} added while a gated metric was undecided; "
                                f"[gate] max_runs = {cap})")
+    if len(looks) > 1:
+        level = levels[look]
+        pair.head, pair.base = with_level(pair.head, level), with_level(pair.base, level)
+        pair.head.notes.append(sequential_note(looks, look, level, head.cfg.gate.alpha))
+        report.levels[phase.name] = {"looks": looks, "stopped_at": used, "alpha": level, "spending": SPENDING}
     report.samples[phase.name] = pair.samples = used
     if pair.order:
         report.order[phase.name] = pair.order
     return pair
+
+
+def sequential_note(looks: list[int], look: int, level: float, alpha: float) -> str:
+    """"sequential test: looked at 5, 7 of the planned 5, 7, 10 samples per build, so the verdicts use
+    alpha = 0.01358 (of [gate] alpha = 0.05; O'Brien-Fleming-type alpha spending) and wider intervals"."""
+    shown = ", ".join(map(str, looks[: look + 1]))
+    return (f"sequential test: looked at {shown} of the planned {', '.join(map(str, looks))} samples per "
+            f"build, so the verdicts use alpha = {level:.4g} (of [gate] alpha = {alpha:g}; O'Brien-Fleming-"
+            f"type alpha spending) and wider intervals")
 
 
 def _order_notes(report: SideBySide, label: str) -> dict[str, str]:

@@ -41,7 +41,8 @@ def command(base: Path, head: Path, output_format: str, alpha: float | None, min
     gate = override(get_config(config_path).gate, alpha=alpha, min_effect_pct=min_effect,
                     confidence=confidence)
     comps = compare_results(load_results([base]), load_results([head]), thresholds=gate.regression,
-                            alpha=gate.alpha, min_effect_pct=gate.min_effect_pct, confidence=gate.confidence)
+                            alpha=gate.alpha, min_effect_pct=gate.min_effect_pct, confidence=gate.confidence,
+                            min_effect_ms=gate.min_effect_ms)
     if output_format == "json":
         click.echo(json.dumps([c.to_dict() for c in comps], indent=2))
     else:

@@ -63,7 +63,8 @@ def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str
     click.echo(render("text.txt.j2", results=outcome.results), nl=False)
     click.echo(render("gate.txt.j2", outcome=outcome), nl=False)
     click.echo(f"results: {out}/  report: {out / 'report' / 'comment.md'}")
-    append_step_summary((out / "report" / "summary.md").read_text(encoding="utf-8"))
+    summary = out / "report" / "summary.md"
+    append_step_summary(summary.read_text(encoding="utf-8"), full=summary)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         lines = FORMATS["annotations"].render(report_input(outcome, cfg))
         if lines.strip():

@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..phases.api.settings import ApiSettings
 from ..phases.bundle.settings import BundleSettings
+from ..phases.deploy.settings import DeploySettings
 from ..phases.frontend.settings import FrontendSettings
 from ..phases.load.settings import LoadSettings
 from ..phases.security.settings import SecuritySettings
@@ -43,6 +44,7 @@ class Config:
     frontend: FrontendSettings = setting(FrontendSettings())
     bundle: BundleSettings = setting(BundleSettings())
     api: ApiSettings = setting(ApiSettings())
+    deploy: DeploySettings = setting(DeploySettings())
     github: GitHubSettings = setting(GitHubSettings())
     research: ResearchSettings = setting(ResearchSettings())
     propose: ProposeSettings = setting(ProposeSettings())

@@ -106,6 +106,10 @@ class GateSettings:
     )
     alpha: float = setting(0.05, min=0.0001, max=0.5, doc="Significance level for sampled metrics.")
     min_effect_pct: float = setting(5.0, min=0, doc="Smaller changes are never called regressions.")
+    min_effect_ms: float = setting(2.0, min=0,
+                                   doc="Shifts of a time (unit ms) smaller than this are never called "
+                                       "regressions: locust reports whole milliseconds, so on a 10 ms p95 "
+                                       "one step of its resolution is 10 %.")
     confidence: float = setting(0.95, min=0.5, max=0.999,
                                 doc="Level of the two-sided confidence interval of each sampled metric's "
                                     "shift (Hodges-Lehmann), shown with the verdict and used to decide "

@@ -38,6 +38,8 @@ PHASES: tuple[PhaseEntry, ...] = (
                "Bundle size of build output against a base."),
     PhaseEntry("api", "echotune_ci.phases.api.phase:PHASE",
                "API gate: the OpenAPI contract (schemathesis) and integration flows."),
+    PhaseEntry("deploy", "echotune_ci.phases.deploy.phase:PHASE",
+               "Deployment files without Docker: hadolint, the Compose schema, shellcheck, health-check.sh."),
 )
 
 PHASE_NAMES: tuple[str, ...] = tuple(p.name for p in PHASES)

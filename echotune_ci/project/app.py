@@ -23,13 +23,15 @@ only starts the app. Whatever no file confirmed gets a ``# check:`` note.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from . import commands
 from .appsetup import AppSetup, Decision
 from .clients import attach_clients, node_notes, output_folder
 from .django import DjangoFacts, allows_loopback, read_django
+from .health import find_health
 from .files import JS_SUFFIXES, join, read_text, ready_path, rel, root_route, source_files
 from .instructions import ONCE, Instructions, Step, read_instructions, readme_steps
 from .nodeapp import (
@@ -37,6 +39,8 @@ from .nodeapp import (
     Package,
     Tools,
     bundle_globs,
+    install_dir,
+    install_source,
     node_packages,
     node_port,
     server_outputs,
@@ -48,6 +52,7 @@ from .nodenotes import required_env as node_required_env
 from .pyapp import Target, dotenv, find_target, framework_of, python_port, required_env, server_command
 from .pydeps import PythonDeps, audit_files, pip_adds, read_python, setup_command
 from .runtimes import python_asked, python_note
+from .workspaces import INSTALL_HINTS, missing_tool_note
 
 LOOKED_FOR = (
     "Procfile",
@@ -108,15 +113,89 @@ def detect_app(root: Path) -> AppSetup:
             if inner is None or not inner.runnable or inner.fallback:
                 continue
             if app is not None and app.fallback and inner.kind == "python":
-                return _with_dev_dependencies(_with_clients(inner, root, folder, app))
+                return _finish(_with_clients(inner, root, folder, app), root)
             if inner.setup or app is None or not app.runnable or app.fallback:
-                return _with_dev_dependencies(inner)
+                return _finish(inner, root)
     if app is None:
         app = AppSetup(kind="none", framework="unknown", looked_for=list(LOOKED_FOR))
         app.decide("command", "", "nothing runnable found")
     elif not app.runnable:
         app.looked_for = list(LOOKED_FOR)
-    return _with_dev_dependencies(app)
+    return _finish(app, root)
+
+
+def _finish(app: AppSetup, root: Path) -> AppSetup:
+    """*app* with its install step keeping dev dependencies when needed, its lockfiles in the audit
+    entries, and no bundle glob outside the repository."""
+    app = _with_dev_dependencies(app)
+    audit_entries(app)
+    _outputs_inside(app, root)
+    _uv_environment(app, root)
+    return app
+
+
+def _uv_environment(app: AppSetup, root: Path) -> None:
+    """A uv workspace whose root is above the project: ``uv sync`` would make the venv there, where
+    ``run`` does not look (it looks from cwd up to the project); UV_PROJECT_ENVIRONMENT, which uv
+    resolves from the workspace root, puts it in the app's folder instead."""
+    lock = next((f for f in app.lockfiles if PurePosixPath(f).name == "uv.lock"), "")
+    if "uv sync" not in app.setup or not lock.startswith("../") or "UV_PROJECT_ENVIRONMENT" in app.env:
+        return
+    workspace = (root / lock).parent.resolve()
+    venv = Path(os.path.relpath((root / app.cwd / ".venv").resolve(), workspace)).as_posix()
+    app.env["UV_PROJECT_ENVIRONMENT"] = venv
+    app.decide("env", f"UV_PROJECT_ENVIRONMENT={venv}", f"{lock} is above the project: uv would make the "
+               "venv at the workspace root, outside it")
+
+
+def audit_entries(app: AppSetup) -> None:
+    """Put the JavaScript lockfiles setup installs from into ``[security.audit] lockfiles`` when the audit
+    would not find them itself (a Python lockfile is listed, which turns its search off, or the lockfile
+    is above the project or deeper than its direct subfolders), and say which cannot be audited."""
+    from ..phases.security.lockfiles import LOCKFILE_NAMES
+
+    locks = list(dict.fromkeys(app.js_lockfiles))
+    auditable = [lock for lock in locks if PurePosixPath(lock).name in LOCKFILE_NAMES]
+    for lock in locks:
+        if lock in auditable:
+            continue
+        app.decide("audit", f"{lock} not audited", f"the JavaScript audit reads {', '.join(LOCKFILE_NAMES)}; "
+                   f"not {PurePosixPath(lock).name}")
+        app.check(
+            "audit",
+            f"{lock} is a lockfile the JavaScript audit cannot read (it reads {', '.join(LOCKFILE_NAMES)}): "
+            "the JavaScript packages it locks are not audited",
+        )
+    unseen = [lock for lock in auditable if lock.startswith("../") or len(PurePosixPath(lock).parts) > 2]
+    if auditable and (app.lockfiles or unseen):
+        why = ("listed because a Python lockfile is listed too" if app.lockfiles and not unseen else
+               "listed because the audit only looks in the project folder and its direct subfolders")
+        app.lockfiles += [lock for lock in auditable if lock not in app.lockfiles]
+        app.decide("audit", ", ".join(auditable), f"the locked versions of the JavaScript packages ({why})")
+
+
+def _outputs_inside(app: AppSetup, root: Path) -> None:
+    """Drop bundle globs (and build outputs) outside the git repository holding *root*, with a note."""
+    top = root.resolve()
+    repo = next((f for f in (top, *top.parents) if (f / ".git").exists()), top)
+    folders = {output_folder(g) for g in app.bundle_globs}
+    outside = sorted(f for f in folders if not _inside(top / f, repo))
+    if not outside:
+        return
+    app.bundle_globs = [g for g in app.bundle_globs if output_folder(g) not in outside]
+    app.generated = [g for g in app.generated if g not in outside]
+    if not app.bundle_globs and "bundle" in app.phases:
+        app.phases.remove("bundle")
+    app.check(  # above build: [bundle] is not written when no glob is left
+        "build",
+        f"the client build writes to {', '.join(outside)}, outside the repository ({repo}): the bundle phase "
+        "does not measure files there; build into a folder of the repository to measure the bundle",
+    )
+
+
+def _inside(path: Path, repo: Path) -> bool:
+    resolved = path.resolve()
+    return resolved == repo or repo in resolved.parents
 
 
 # With NODE_ENV=production in [serve] env (a deployment's setting), the install step would leave out
@@ -192,6 +271,7 @@ def _detect_in(root: Path, folder: Path) -> AppSetup | None:
         app.requirements = [join(cwd, r) for r in app.requirements]
         app.pyproject = join(cwd, app.pyproject) if app.pyproject else ""
         app.lockfiles = [join(cwd, r) for r in app.lockfiles]
+        app.js_lockfiles = [join(cwd, r) for r in app.js_lockfiles]
         app.bundle_globs = [join(cwd, g) for g in app.bundle_globs]
         app.generated = [join(cwd, g) for g in app.generated]
     _services(app, ins)
@@ -238,7 +318,11 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     app.setup, app.setup_inputs = pip_adds(setup, adds), inputs
     if setup:
         app.decide("setup", app.setup, why)
-    note = python_note(python_asked(folder))
+        tool = commands.program(setup)
+        missing = missing_tool_note(tool, why.split(" ", 1)[0]) if tool in INSTALL_HINTS else ""
+        if missing:
+            app.check("setup", missing)
+    note = python_note(python_asked(folder), commands.program(setup) if setup else "")
     if note:
         app.check("setup", note)
     for package in adds:
@@ -512,7 +596,9 @@ def _python_audit(app: AppSetup, deps: PythonDeps) -> None:
     followed), else the pyproject.toml's exact pins."""
     if deps.locks:
         app.lockfiles = list(deps.locks)
-        app.decide("audit", ", ".join(deps.locks), "the locked versions")
+        app.decide("audit", ", ".join(deps.locks), "the locked versions" + (
+            f" (the uv workspace's lockfile: the packages of every member are audited, not only "
+            f"{deps.package or 'this one'}'s)" if deps.workspace else ""))
         return
     files, unpinned = audit_files(deps)
     names = ", ".join(unpinned[:5]) + (", ..." if len(unpinned) > 5 else "")
@@ -542,7 +628,10 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
         app.ready_path = ins.health.command
         app.decide("ready_url", app.ready_path, ins.health.source)
         return
-    path, source = ready_path(sources, folder)
+    health = find_health(sources, folder)
+    path, source = (health.path, health.source) if health.path else ("/", "")
+    if not health.path and not health.unresolved:
+        path, source = ready_path(sources, folder)  # literal routes find_health does not read (Django's)
     has_root, route, where = root_route(sources, folder)
     if not has_root:
         app.has_root = False
@@ -553,13 +642,16 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
         if path == "/":
             path, source = route, where
     app.ready_path = path
-    app.decide(
-        "ready_url",
-        path,
-        f"{source} defines it"
-        if source
-        else "no /health, /healthz, /ping or /status route found in the code",
-    )
+    if health.path:
+        app.decide("ready_url", path, f"{source} defines {health.route} {health.how}" if health.how else
+                   f"{source} defines it")
+    elif health.unresolved:
+        app.decide("ready_url", path, f"{health.unresolved}: polling {path} instead")
+        app.check("ready_url", f"{health.unresolved}; set ready_url to the health route's full path")
+    else:
+        app.decide("ready_url", path, f"{source} defines it" if source else
+                   "no health route found in the code (/health, /healthz, /health-check, /healthcheck, "
+                   "/livez, /readyz, /ping, /status, also under router prefixes)")
 
 
 # ---------------------------------------------------------------------------- Node
@@ -592,12 +684,6 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
             f"{', '.join(unserved)} is built but the server does not serve it: its pages are not "
             "audited (the bundle phase measures its build); serve it too to add frontend pages",
         )
-    if tool.lockfile != "package-lock.json":
-        app.check(
-            "audit",
-            f"npm audit reads package-lock.json only; {tool.lockfile or 'no lockfile'}: "
-            "the Node dependencies are not audited",
-        )
     node_notes(app, packages, folder)
     return app
 
@@ -625,10 +711,15 @@ def _node_framework(packages: list[Package]) -> str:
 
 def _node_setup(app: AppSetup, packages: list[Package], tool: Tools) -> None:
     top = packages[0]
-    install = tool.install_at(top.dir)
+    where = install_dir(tool, top)
+    install = tool.install_at(where)
     steps = [install]
-    inputs = [join(top.dir, "package.json")] + ([join(top.dir, tool.lockfile)] if tool.lockfile else [])
-    app.decide("setup", install, join(top.dir, tool.lockfile or "package.json (no lockfile)"))
+    inputs = [join(where, "package.json")] + ([join(where, tool.lockfile)] if tool.lockfile else [])
+    if where != top.dir:
+        inputs.append(join(top.dir, "package.json"))
+    app.decide("setup", install, install_source(tool, where, top.dir))
+    if tool.lockfile:
+        app.js_lockfiles.append(join(where, tool.lockfile))
     for message in tool.checks:
         app.check("setup", message)
     hooks = " ".join(top.scripts.get(k, "") for k in INSTALL_HOOKS)
@@ -647,12 +738,20 @@ def _node_setup(app: AppSetup, packages: list[Package], tool: Tools) -> None:
         if pkg.workspace or top.dir != "." or pkg.dir in hooks or not pkg.deps:
             continue
         sub = tools(pkg.path, pkg.data)
-        step = sub.install_at(pkg.dir)
+        sub_dir = install_dir(sub, pkg)
+        step = sub.install_at(sub_dir)
+        if step in steps:
+            continue  # another member of the same workspace: one install at its root covers both
         steps.append(step)
-        inputs += [join(pkg.dir, "package.json")] + ([join(pkg.dir, sub.lockfile)] if sub.lockfile else [])
-        app.decide("setup", step, join(pkg.dir, "package.json"))
+        inputs += [join(sub_dir, "package.json")] + ([join(sub_dir, sub.lockfile)] if sub.lockfile else [])
+        if sub.lockfile:
+            app.js_lockfiles.append(join(sub_dir, sub.lockfile))
+        app.decide("setup", step, install_source(sub, sub_dir, pkg.dir) if sub.root else
+                   join(pkg.dir, "package.json"))
+        for message in sub.checks:
+            app.check("setup", message)
     app.setup = " && ".join(steps)
-    app.setup_inputs = inputs
+    app.setup_inputs = list(dict.fromkeys(inputs))
 
 
 def _node_command(

@@ -65,7 +65,11 @@ class AppSetup:
     bundle_globs: list[str] = field(default_factory=list)
     requirements: list[str] = field(default_factory=list)
     pyproject: str = ""
-    lockfiles: list[str] = field(default_factory=list)  # Python lockfiles the audit reads
+    # Lockfiles [security.audit] lists: the Python ones, and the JavaScript ones when the audit would not
+    # find them itself (see app.audit_entries).
+    lockfiles: list[str] = field(default_factory=list)
+    # JavaScript lockfiles that setup installs from (their own folder's or a workspace root's).
+    js_lockfiles: list[str] = field(default_factory=list)
     audit: bool = True
     evidence: list[str] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)

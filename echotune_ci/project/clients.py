@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .appsetup import AppSetup
 from .files import JS_SUFFIXES, join, read_text, rel, source_files
-from .nodeapp import Package, bundle_globs, server_outputs, tools
+from .nodeapp import Package, bundle_globs, install_dir, install_source, server_outputs, tools
 from .nodenotes import build_download_notes, downloader_notes, legacy_openssl
 from .runtimes import Asked, node_asked, node_note
 
@@ -26,7 +26,9 @@ from .runtimes import Asked, node_asked, node_note
 _SERVES_FILES = re.compile(
     r"StaticFiles\(|static_folder|send_from_directory|send_file\(|FileResponse\(|STATICFILES_DIRS|"
     r"whitenoise|WHITENOISE|express\.static|sendFile\(|serveStatic|serve-static|@fastify/static|"
-    r"fastify-static|koa-static"
+    r"fastify-static|koa-static|"
+    # FastAPI's own single-page-app mount: app.frontend("/", directory=...)
+    r"\.frontend\(\s*['\"]/"
 )
 
 
@@ -55,12 +57,20 @@ def attach_clients(
         where = Path(os.path.relpath(pkg.path.resolve(), server.resolve())).as_posix()
         pkg_dir = rel(pkg.path, root)
         tool = tools(pkg.path, pkg.data)
-        install = tool.install_at(where)
-        app.setup = " && ".join(s for s in (app.setup, install) if s)
-        app.setup_inputs += [join(where, "package.json")] + (
-            [join(where, tool.lockfile)] if tool.lockfile else []
-        )
-        app.decide("setup", install, f"{join(pkg_dir, 'package.json')} ({tool.lockfile or 'no lockfile'})")
+        # A workspace member installs at the workspace root, whose lockfile covers it.
+        install_at = install_dir(tool, Package(where, pkg.path, pkg.data))
+        lock_dir = install_dir(tool, Package(pkg_dir, pkg.path, pkg.data))
+        install = tool.install_at(install_at)
+        inputs = [join(install_at, "package.json")]
+        inputs += [join(install_at, tool.lockfile)] if tool.lockfile else []
+        inputs += [join(where, "package.json")] if install_at != where else []
+        app.setup_inputs += [i for i in inputs if i not in app.setup_inputs]
+        if tool.lockfile:
+            app.js_lockfiles.append(join(lock_dir, tool.lockfile))
+        if install not in app.setup.split(" && "):
+            app.setup = " && ".join(s for s in (app.setup, install) if s)
+            app.decide("setup", install, install_source(tool, lock_dir, pkg_dir) if tool.root else
+                       f"{join(pkg_dir, 'package.json')} ({tool.lockfile or 'no lockfile'})")
         build = tool.run_at("build", where)
         app.build = " && ".join(s for s in (build, app.build) if s)
         app.decide("build", build, f"{join(pkg_dir, 'package.json')} (scripts.build)")

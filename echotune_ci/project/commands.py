@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 PORT = "{port}"
@@ -64,12 +65,20 @@ class Bound:
     program: str = ""
 
 
-def uncomment(line: str) -> str:
-    """*line* without its shell comments: from a ``#`` that starts a word (outside quotes) to the end of
-    its line (``gunicorn app:app # two workers`` -> ``gunicorn app:app``)."""
-    out: list[str] = []
+_SEPARATORS = ("&&", "||", ";", "\n")
+
+
+def _pieces(line: str) -> Iterator[tuple[bool, str]]:
+    """A shell line as runs of ``(is_separator, text)`` in order, shell comments left out.
+
+    Separators are ``&&``, ``||``, ``;`` and newlines outside quotes; a
+    comment runs from a ``#`` that starts a word (outside quotes) to the end
+    of its line. The one scanner of quotes and comments behind
+    :func:`uncomment` and :func:`segments` (``shlex`` cannot give back the
+    text between separators as written).
+    """
     quote = ""
-    i = 0
+    start = i = 0
     while i < len(line):
         ch = line[i]
         if quote:
@@ -77,38 +86,34 @@ def uncomment(line: str) -> str:
         elif ch in "'\"":
             quote = ch
         elif ch == "#" and (i == 0 or line[i - 1] in " \t;&|()"):
+            yield False, line[start:i]
             end = line.find("\n", i)
-            if end < 0:
-                break
-            i = end
+            i = start = len(line) if end < 0 else end
             continue
-        out.append(ch)
+        elif sep := next((s for s in _SEPARATORS if line.startswith(s, i)), ""):
+            yield False, line[start:i]
+            yield True, sep
+            i = start = i + len(sep)
+            continue
         i += 1
-    return "".join(out)
+    yield False, line[start:]
+
+
+def uncomment(line: str) -> str:
+    """*line* without its shell comments: from a ``#`` that starts a word (outside quotes) to the end of
+    its line (``gunicorn app:app # two workers`` -> ``gunicorn app:app``)."""
+    return "".join(text for _, text in _pieces(line))
 
 
 def segments(line: str) -> list[str]:
     """The commands of a shell line, split at ``&&``, ``;`` and ``||`` outside quotes, stripped, without
     shell comments."""
-    line = uncomment(line)
-    out: list[str] = []
-    current: list[str] = []
-    quote = ""
-    i = 0
-    while i < len(line):
-        ch = line[i]
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif line.startswith(("&&", "||"), i) or ch in ";\n":
-            out.append("".join(current))
-            current = []
-            i += 1 if ch in ";\n" else 2
-            continue
-        current.append(ch)
-        i += 1
-    out.append("".join(current))
+    out: list[str] = [""]
+    for separator, text in _pieces(line):
+        if separator:
+            out.append("")
+        else:
+            out[-1] += text
     return [s.strip() for s in out if s.strip()]
 
 

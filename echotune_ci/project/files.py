@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,7 +145,7 @@ def ready_path(sources: list[Path], root: Path) -> tuple[str, str]:
 _GET = re.compile(r"""(?:@\w+\.(?:get|route)|\bapp\.get|\brouter\.get|\bpath)\(\s*r?["'`](/?[\w/.-]*)["'`]""")
 _STATIC = re.compile(
     r"express\.static|sendFile\(|serveStatic|StaticFiles\(|render_template|TemplateResponse|"
-    r"\brender\(|static_folder|fastify-static|@fastify/static"
+    r"\brender\(|static_folder|fastify-static|@fastify/static|\.frontend\(\s*['\"]/"
 )
 
 
@@ -179,8 +180,10 @@ def rel(path: Path, root: Path) -> str:
 
 
 def join(folder: str, name: str) -> str:
-    """``folder/name``, or *name* alone when *folder* is "."."""
-    return name if folder in ("", ".") else f"{folder.rstrip('/')}/{name}"
+    """``folder/name`` normalised (``frontend/../backend/x`` -> ``backend/x``, ``./dist`` -> ``dist``), or
+    *name* alone when *folder* is "."; a path that leaves *folder*'s root keeps its leading ``..``."""
+    joined = name if folder in ("", ".") else f"{folder.rstrip('/')}/{name}"
+    return posixpath.normpath(joined) if joined else joined
 
 
 # Characters a terminal (or a reader) must not get raw from a project's files: C0/C1 controls (escape

@@ -19,13 +19,16 @@ import json
 import re
 import subprocess
 import tomllib
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from .detect import AppSetup, detect_stack
 from .files import join, printable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .deploy import DeployPlan
 
 DEFAULT_REPOSITORY = "echotune/echotune-ci"
 _SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -41,6 +44,9 @@ class Initialised:
     written: list[Path]
     project: Path = Path(".")
     repository: Path = Path(".")
+    # With --deploy: the deployment plan, and the files left as they were (they existed; no --force).
+    deploy: DeployPlan | None = None
+    skipped: list[Path] = field(default_factory=list)
 
 
 def repository_root(folder: Path) -> Path | None:
@@ -53,7 +59,7 @@ def repository_root(folder: Path) -> Path | None:
 
 def init_project(root: Path, *, ref: str | None = None, repository: str = DEFAULT_REPOSITORY,
                  serve_command: str | None = None, research: bool = False,
-                 force: bool = False) -> Initialised:
+                 force: bool = False, deploy: bool = False) -> Initialised:
     """Detect the stack of *root* and write echotune.toml and the workflows pinned to *ref*.
 
     *ref* defaults to the running echotune-ci's commit (:func:`echotune_ref`);
@@ -61,16 +67,44 @@ def init_project(root: Path, *, ref: str | None = None, repository: str = DEFAUL
     detected the config is written with its serve command commented out.
     echotune.toml goes into *root*, the workflows into the root of the git
     repository that holds it (*root* itself when there is none).
+    With *deploy* the production deployment files are written too
+    (:mod:`echotune_ci.project.deploy`: into the app's folder) and "deploy"
+    joins ``[run] phases``; then files that exist are skipped and named in
+    ``skipped`` instead of stopping everything (*force* overwrites them).
     Raises InputError (exit 2) for a ref that is not a full commit SHA, a
-    malformed manifest or files that exist (without *force*); ConfigError if
-    the written config would not load.
+    malformed manifest or files that exist (without *force* and *deploy*);
+    ConfigError if the written config would not load. Every file is
+    written, or none.
     """
     pinned = check_ref(ref or echotune_ref() or "")
     project = root.resolve()
     repo = repository_root(project) or project
     app = app_setup(project, serve_command)
-    files = plan_files(project, app, ref=pinned, repository=repository, research=research, repo_root=repo)
-    return Initialised(app, write_files(repo, files, force=force), project, repo)
+    plan = None
+    if deploy:
+        from .deploy import plan_deploy
+
+        plan = plan_deploy(project, app, project.name)
+        if "deploy" not in app.phases:
+            app.phases.append("deploy")
+    files = plan_files(project, app, ref=pinned, repository=repository, research=research, repo_root=repo,
+                       deploy=plan)
+    if plan is None:
+        return Initialised(app, write_files(repo, files, force=force), project, repo)
+    from .deploy import DOCKERIGNORE, EXECUTABLE, render_deploy_files
+
+    folder = PurePosixPath(_subfolder(project, repo), app.cwd).as_posix()
+    rendered = render_deploy_files(plan, project / app.cwd)
+    deploy_files = {join(folder, rel): text for rel, text in rendered.items()}
+    files.update(deploy_files)
+    skipped = [] if force else [repo / rel for rel in files if (repo / rel).exists()]
+    todo = {rel: text for rel, text in files.items() if repo / rel not in skipped}
+    executable = {rel for rel in deploy_files if rel.rsplit("/", 1)[-1] in EXECUTABLE}
+    written = write_files(repo, todo, force=True, executable=executable)
+    own_ignore = project / app.cwd / DOCKERIGNORE
+    if plan.stack != "docker" and DOCKERIGNORE not in rendered and own_ignore.exists():
+        skipped.append(own_ignore.resolve())
+    return Initialised(app, written, project, repo, deploy=plan, skipped=skipped)
 
 
 def summary_lines(app: AppSetup) -> list[str]:
@@ -87,12 +121,44 @@ def summary_lines(app: AppSetup) -> list[str]:
     return [printable(line) for line in lines]
 
 
+def deploy_lines(done: Initialised) -> list[str]:
+    """What ``init --deploy`` decided for the deployment files, one line each; every line printable."""
+    if done.deploy is None:
+        return []
+    lines = [f"deploy ({done.deploy.stack}):"] + [f"  {d}" for d in done.deploy.decisions]
+    lines += [f"  check: {note}" for note in done.deploy.command_notes]
+    return [printable(line) for line in lines]
+
+
+def skipped_lines(done: Initialised) -> list[str]:
+    """One line per file ``init --deploy`` left alone because it exists, with what to do about it."""
+    lines = []
+    for path in done.skipped:
+        if path.name == ".dockerignore":
+            lines.append(f"kept {path}: the project's own list (--force keeps it too; the deploy phase "
+                         "checks that it keeps .env out of the image)")
+            continue
+        lines.append(f"skipped {path}: it exists (--force overwrites it)")
+        if path.name == "echotune.toml" and "deploy" not in _run_phases(path):
+            lines.append(f'  add "deploy" to [run] phases in {path} to validate the deployment files')
+    return [printable(line) for line in lines]
+
+
+def _run_phases(config: Path) -> list[str]:
+    """``[run] phases`` of an existing echotune.toml ([] when it cannot be read)."""
+    try:
+        phases = tomllib.loads(config.read_text(encoding="utf-8")).get("run", {}).get("phases", [])
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        return []
+    return list(phases) if isinstance(phases, list) else []
+
+
 def written_lines(done: Initialised) -> list[str]:
     """One line per file written, saying where it went and why there."""
     sub = _subfolder(done.project, done.repository)
     out = []
     for path in done.written:
-        if path.name == "echotune.toml":
+        if path.name == "echotune.toml" or path.parent.name != "workflows":
             out.append(f"wrote {path}")
         elif sub != ".":
             out.append(f"wrote {path} (the root of the git repository {done.repository}: GitHub runs "
@@ -194,10 +260,11 @@ def _checkout_head(source: Path) -> str | None:
 
 
 def plan_files(root: Path, app: AppSetup, *, ref: str, repository: str = DEFAULT_REPOSITORY,
-               research: bool = False, repo_root: Path | None = None) -> dict[str, str]:
+               research: bool = False, repo_root: Path | None = None,
+               deploy: DeployPlan | None = None) -> dict[str, str]:
     """Path relative to *repo_root* (default *root*) -> text of every file ``init`` writes (the research
     workflow only with *research*): echotune.toml in *root*, the workflows in the repository's
-    ``.github/workflows``, pointed at *root*.
+    ``.github/workflows``, pointed at *root*; *deploy* (``init --deploy``'s plan) shapes its [deploy] table.
 
     Raises ConfigError when the echotune.toml it would write does not validate.
     """
@@ -207,7 +274,8 @@ def plan_files(root: Path, app: AppSetup, *, ref: str, repository: str = DEFAULT
                            "q": json.dumps, "checks": _security_checks(app), "notes": _notes(app),
                            "comment": _comment, "excludes": security_excludes(app), "printable": printable,
                            "working_directory": sub, "config_path": config,
-                           "ready_url": ready_url(app), "login_flow": _login_flow(root, app)}
+                           "ready_url": ready_url(app), "login_flow": _login_flow(root, app),
+                           "deploy": deploy}
     files = {
         config: _render("init/echotune.toml.j2", **ctx),
         ".github/workflows/echotune.yml": _render("init/workflow-gate.yml.j2", **ctx),
@@ -286,12 +354,14 @@ def _validate_config(text: str, where: Path) -> None:
     parse_config(tomllib.loads(text), "", str(where))
 
 
-def write_files(root: Path, files: dict[str, str], *, force: bool = False) -> list[Path]:
-    """Write *files* (relative path -> text) under *root*, atomically each; returns the paths.
+def write_files(root: Path, files: dict[str, str], *, force: bool = False,
+                executable: set[str] | frozenset[str] = frozenset()) -> list[Path]:
+    """Write *files* (relative path -> text) under *root*, all or none (:func:`~echotune_ci.fsutil.staged`);
+    returns the paths. The files named in *executable* get the execute bits their read bits have.
 
     Raises InputError, writing nothing, when one exists already and *force* is false.
     """
-    from ..fsutil import write_text_atomic
+    from ..fsutil import staged, write_text_atomic
 
     targets = {rel: root / rel for rel in files}
     existing = [rel for rel, path in targets.items() if path.exists()]
@@ -299,4 +369,20 @@ def write_files(root: Path, files: dict[str, str], *, force: bool = False) -> li
         verb = "exists" if len(existing) == 1 else "exist"
         raise InputError(f"{root}: {', '.join(existing)} already {verb}; nothing written "
                          "(use --force to overwrite)")
-    return [write_text_atomic(targets[rel], text) for rel, text in files.items()]
+    with staged(root):
+        written = [write_text_atomic(targets[rel], text) for rel, text in files.items()]
+    for rel in executable:
+        if rel in targets:
+            _make_executable(targets[rel])
+    return written
+
+
+def _make_executable(path: Path) -> None:
+    """Add the execute bit wherever the read bit is (0644 -> 0755), as ``chmod +x`` under the umask."""
+    from ..fsutil import cannot_write
+
+    try:
+        mode = path.stat().st_mode & 0o7777
+        path.chmod(mode | ((mode & 0o444) >> 2))
+    except OSError as exc:
+        raise cannot_write(path, exc) from None

@@ -14,6 +14,7 @@ the server picks its port.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 
 from . import commands
 from .files import JS_SUFFIXES, join, read_json_dict, read_text, read_yaml, rel, source_files
+from .workspaces import js_lockfile, js_workspace, matches, missing_tool_note
 
 SERVER_DEPS = (
     "express",
@@ -130,6 +132,10 @@ class Tools:
     install: str
     lockfile: str
     checks: list[str] = field(default_factory=list)
+    # The workspace root holding the lockfile when it is not the package's own folder (absolute), and
+    # the file that names the package a member there.
+    root: Path | None = None
+    source: str = ""
 
     def run(self, script: str, package: Package | None = None) -> str:
         """The command that runs *script* of *package* (the root when None or ".")."""
@@ -152,7 +158,7 @@ class Tools:
             "npm": f"{base} --prefix {package.dir}",
             "yarn": f"yarn --cwd {package.dir} {script}",
             "pnpm": f"pnpm --dir {package.dir} {script}",
-            "bun": f"cd {package.dir} && {base}",
+            "bun": f"bun --cwd={package.dir} run {script}",
         }[self.manager]
 
     def install_at(self, folder: str) -> str:
@@ -164,6 +170,8 @@ class Tools:
             "npm": f"{self.install} --prefix {folder}",
             "yarn": f"yarn --cwd {folder} install {rest}".rstrip(),
             "pnpm": f"pnpm --dir {folder} install {rest}".rstrip(),
+            # bun's own --cwd, not `cd X &&`: the steps joined after this one keep their folder
+            "bun": f"bun --cwd={folder} {self.install.removeprefix('bun ')}",
         }.get(self.manager, f"cd {folder} && {self.install}")
 
     def run_at(self, script: str, folder: str) -> str:
@@ -172,29 +180,67 @@ class Tools:
 
 
 def tools(folder: Path, data: dict[str, Any]) -> Tools:
-    """The package manager of the package in *folder* (lockfile first, then packageManager)."""
-    if (folder / "pnpm-lock.yaml").is_file():
-        return Tools("pnpm", "pnpm install --frozen-lockfile", "pnpm-lock.yaml")
-    if (folder / "yarn.lock").is_file():
+    """The package manager of the package in *folder*: its own lockfile, else the lockfile of the
+    workspace root above that names it a member (:func:`~.workspaces.js_workspace`; then ``root`` is that
+    folder and installs run there), else ``packageManager``. A manager missing on this machine gets a
+    ``# check:`` note with how to install it."""
+    lockfile, manager = js_lockfile(folder, data)
+    root: Path | None = None
+    source = ""
+    if not lockfile:
+        space = js_workspace(folder)
+        if space is not None:
+            root, lockfile, manager, source = space.root, space.lockfile, space.manager, space.source
+    found = _tools(manager, lockfile, data if root is None else read_json_dict(root / "package.json"),
+                   (root or folder))
+    found.root, found.source = root, source
+    if manager != "npm":
+        where = lockfile or "package.json packageManager"
+        note = missing_tool_note(manager, where)
+        if note:
+            found.checks.append(note)
+    return found
+
+
+def _tools(manager: str, lockfile: str, data: dict[str, Any], folder: Path) -> Tools:
+    if lockfile == "pnpm-lock.yaml":
+        return Tools("pnpm", "pnpm install --frozen-lockfile", lockfile)
+    if lockfile == "yarn.lock":
         berry = (folder / ".yarnrc.yml").is_file() or str(data.get("packageManager", "")).startswith(
             ("yarn@2", "yarn@3", "yarn@4")
         )
         return Tools(
             "yarn", "yarn install --immutable" if berry else "yarn install --frozen-lockfile", "yarn.lock"
         )
-    if (folder / "package-lock.json").is_file() or (folder / "npm-shrinkwrap.json").is_file():
-        return Tools("npm", "npm ci", "package-lock.json")
-    for name in ("bun.lockb", "bun.lock"):
-        if (folder / name).is_file():
-            return Tools("bun", "bun install --frozen-lockfile", name)
-    manager = str(data.get("packageManager", "npm")).split("@", 1)[0]
-    manager = manager if manager in ("npm", "yarn", "pnpm") else "npm"
+    if lockfile in ("package-lock.json", "npm-shrinkwrap.json"):
+        return Tools("npm", "npm ci", lockfile)
+    if lockfile in ("bun.lock", "bun.lockb"):
+        return Tools("bun", "bun install --frozen-lockfile", lockfile)
     return Tools(
         manager,
         f"{manager} install",
         "",
-        [f"no lockfile: `{manager} install` resolves versions anew on every setup; commit one"],
+        [f"no lockfile: `{manager} install` resolves versions anew on every setup and the JavaScript "
+         "audit has no locked versions to check; commit one"],
     )
+
+
+def install_dir(tool: Tools, pkg: Package) -> str:
+    """Where *pkg*'s install runs, relative to the folder its ``dir`` is relative to: its own folder, or
+    the workspace root whose lockfile covers it (``frontend`` -> ``.`` for a root ``bun.lock``)."""
+    if tool.root is None:
+        return pkg.dir
+    return join(pkg.dir, Path(os.path.relpath(tool.root, pkg.path.resolve())).as_posix())
+
+
+def install_source(tool: Tools, where: str, member: str) -> str:
+    """Why an install is what it is: the lockfile (at the workspace root naming *member*, when so)."""
+    if not tool.lockfile:
+        return join(where, "package.json (no lockfile)")
+    if tool.root is None:
+        return join(where, tool.lockfile)
+    named = "this folder" if member in ("", ".") else f"{member}/"
+    return f"{join(where, tool.lockfile)} (the workspace root: {join(where, tool.source)} names {named})"
 
 
 def node_packages(root: Path) -> list[Package]:
@@ -276,7 +322,10 @@ def _workspace_folders(root: Path, data: dict[str, Any]) -> list[Path]:
         if pattern.startswith(("!", "/")) or ".." in pattern or not pattern.strip("/"):
             continue
         out += sorted(
-            p for p in root.glob(pattern.rstrip("/")) if p.is_dir() and "node_modules" not in p.parts
+            p for p in root.glob(pattern.strip().removeprefix("./").rstrip("/"))
+            if p.is_dir() and "node_modules" not in p.parts
+            # a "!apps/legacy" glob leaves a folder out, as npm, pnpm and bun do
+            and matches(p.relative_to(root).as_posix(), globs)
         )
     return out
 

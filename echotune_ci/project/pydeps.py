@@ -8,6 +8,7 @@ into the project's own virtualenv (never the toolkit's).
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from typing import Any
 
 from ..errors import InputError
 from ..phases.security.pymanifests import find_manifests, is_lockfile
-from .files import read_text
+from .files import join, read_text
+from .workspaces import uv_workspace
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _INSTALL_PREFERENCE = (
@@ -56,6 +58,10 @@ class PythonDeps:
     lock: str = ""
     locks: list[str] = field(default_factory=list)  # every Python lockfile, what the audit reads first
     setup_py: bool = False
+    # A uv workspace member whose uv.lock is at the workspace root: that root (relative to the folder, as
+    # ".."), the member's [project] name (what `uv sync --package` takes).
+    workspace: str = ""
+    package: str = ""
 
     def has(self, *names: str) -> bool:
         """Whether any of *names* is a dependency."""
@@ -99,7 +105,21 @@ def read_python(folder: Path) -> PythonDeps:
         (n for n in ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock") if (folder / n).is_file()), ""
     )
     deps.locks = [p.name for p in find_manifests(folder) if is_lockfile(p)]
+    if not deps.lock:
+        _uv_member(folder, deps)
     return deps
+
+
+def _uv_member(folder: Path, deps: PythonDeps) -> None:
+    """The uv.lock of the workspace root that names *folder* a member, as *folder*'s lockfile."""
+    space = uv_workspace(folder)
+    if space is None or not space.lockfile:
+        return
+    deps.workspace = Path(os.path.relpath(space.root, folder.resolve())).as_posix()
+    deps.lock = "uv.lock"
+    deps.locks = [join(deps.workspace, "uv.lock")]
+    project = deps.pyproject.get("project")
+    deps.package = str(project.get("name") or "") if isinstance(project, dict) else ""
 
 
 def _install_requires(text: str) -> str:
@@ -197,6 +217,15 @@ def _pipfile(folder: Path, deps: PythonDeps) -> None:
 def setup_command(deps: PythonDeps) -> tuple[str, list[str], str]:
     """(command that installs the dependencies into the project's venv, the files that decide it, why)."""
     venv = "python3 -m venv .venv && .venv/bin/python -m pip install"
+    if deps.lock == "uv.lock" and deps.workspace:
+        root = deps.workspace
+        package = f" --package {deps.package}" if deps.package else ""
+        return (
+            f"uv sync --frozen{package}",
+            ["pyproject.toml", join(root, "pyproject.toml"), join(root, "uv.lock")],
+            f"{join(root, 'uv.lock')} (the workspace root: {join(root, 'pyproject.toml')} "
+            "[tool.uv.workspace] members names this folder)",
+        )
     if deps.lock == "uv.lock":
         return "uv sync --frozen", ["pyproject.toml", "uv.lock"], "uv.lock"
     if deps.lock == "poetry.lock" or (deps.poetry and not deps.install):

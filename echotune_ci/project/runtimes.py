@@ -88,14 +88,20 @@ def python_asked(folder: Path) -> Asked | None:
     return Asked(m.group(1), "Dockerfile (FROM python)") if m else None
 
 
-def python_note(asked: Asked | None) -> str:
-    """A ``# check:`` note when *asked* is not this machine's python3 ("" when it is)."""
+def python_note(asked: Asked | None, installer: str = "") -> str:
+    """A ``# check:`` note when *asked* is not this machine's python3 ("" when it is); *installer* is the
+    program of the setup command (``uv`` picks or downloads a matching Python itself)."""
     if asked is None:
         return ""
     have = machine()["python"]
     if have == asked.version:
         return ""
     here = f"python3 here is {have}" if have else "python3 is not installed here"
+    if installer == "uv":
+        return (
+            f"{asked.source} asks for Python {asked.version} and {here}: `uv sync` uses a matching Python "
+            "and downloads one when none is installed, which needs the network on the first setup"
+        )
     other = f"python{asked.version}"
     hint = (
         f"{other} runs here: `{other} -m venv .venv` in setup uses it"

@@ -153,7 +153,9 @@ class Metric:
 
     ``labels`` scope the metric (``{"url": ...}``, ``{"endpoint": ...}``) so that
     the same name can appear per page or per endpoint; ``key`` combines both.
-    ``samples`` keeps every run or round so that ``compare`` can test them.
+    ``samples`` keeps every run or round so that ``compare`` can test them; ``alpha``, when set, is the
+    one-sided significance level they must be judged at because the run that took them looked at them
+    more than once before it stopped (``run --base-ref`` adding rounds: docs/verdicts.md).
     """
 
     name: str
@@ -166,6 +168,7 @@ class Metric:
     samples: list[float] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    alpha: float | None = None
 
     @property
     def key(self) -> str:
@@ -209,6 +212,8 @@ class Metric:
             out["labels"] = dict(self.labels)
         if self.description:
             out["description"] = self.description
+        if self.alpha is not None:
+            out["alpha"] = _clean_number(self.alpha)
         return out
 
     @classmethod
@@ -225,6 +230,7 @@ class Metric:
             samples=list(data.get("samples", [])),
             labels=dict(data.get("labels", {})),
             description=data.get("description", ""),
+            alpha=data.get("alpha"),
         )
 
 

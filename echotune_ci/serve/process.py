@@ -7,6 +7,13 @@ must not abort that cleanup half-way, or the app (slow to stop) and its
 children keep running after the job. So while a group is being stopped,
 SIGINT and SIGTERM only say "hurry": the grace period ends, the group is
 killed at once, and the signal is delivered again once the group is gone.
+
+A stop that is part of unwinding from Ctrl-C or SIGTERM (see
+:func:`interrupted`) gets at most :data:`INTERRUPTED_GRACE_S`, whatever the
+normal grace: a user who pressed Ctrl-C expects a prompt stop, and the grace
+periods of the load test's processes and of the app used to add up to 30 s
+(an app like gunicorn waits up to its own 30 s graceful timeout for open
+connections, so it always spent the whole ``stop_timeout``).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +34,8 @@ _DEFERRED = (signal.SIGINT, signal.SIGTERM)
 _POLL_S = 0.05
 # After SIGKILL: how long to wait for the kernel to take the group down.
 KILL_WAIT_S = 5.0
+# The grace of every stop made while unwinding from Ctrl-C / SIGTERM: Ctrl-C exits within seconds.
+INTERRUPTED_GRACE_S = 3.0
 
 _hurry = threading.Event()
 _pending: list[int] = []
@@ -78,6 +88,19 @@ def deferred_signals() -> Iterator[threading.Event]:
             signal.raise_signal(signum)
 
 
+def interrupted() -> bool:
+    """Whether the caller runs while a Ctrl-C or SIGTERM unwinds the program: in a ``finally`` block or an
+    ``__exit__`` that a KeyboardInterrupt (or :class:`~echotune_ci.errors.Terminated`, its subclass) is
+    passing through, or with such a signal received inside :func:`deferred_signals`."""
+    return isinstance(sys.exc_info()[1], KeyboardInterrupt) or _hurry.is_set()
+
+
+def stop_grace(grace: float) -> float:
+    """*grace* (s), or at most :data:`INTERRUPTED_GRACE_S` when the stop is part of an interrupt
+    (:func:`interrupted`)."""
+    return min(grace, INTERRUPTED_GRACE_S) if interrupted() else grace
+
+
 def group_members(pgid: int) -> list[int]:
     """The live (not zombie) processes of process group *pgid*, from /proc.
 
@@ -120,7 +143,9 @@ def stop_group(proc: subprocess.Popen[Any], grace: float) -> None:
     """Stop *proc* and every process in its group (*proc* leads it: started with ``start_new_session``).
 
     SIGTERM to the group, up to *grace* seconds for every member to exit,
-    then SIGKILL to what is left; *proc* is reaped. When *proc* has exited
+    then SIGKILL to what is left; *proc* is reaped. While a Ctrl-C or SIGTERM
+    unwinds the program the grace is at most :data:`INTERRUPTED_GRACE_S`
+    (:func:`stop_grace`). When *proc* has exited
     already (the app crashed), what is left of its group is killed at once:
     there is nothing left to shut down cleanly. A SIGINT or SIGTERM that
     arrives meanwhile ends the grace period at once and is delivered again
@@ -129,6 +154,7 @@ def stop_group(proc: subprocess.Popen[Any], grace: float) -> None:
     the OS after :data:`KILL_WAIT_S`.
     """
     pgid = proc.pid
+    grace = stop_grace(grace)
     with deferred_signals() as hurry:
         if proc.poll() is None:
             signal_group(pgid, signal.SIGTERM)

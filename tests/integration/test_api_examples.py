@@ -183,11 +183,12 @@ def test_the_time_cap_stops_the_contract_test_and_says_what_was_not_reached(musi
 
 
 def test_flows_run_before_generated_requests_can_trip_the_login_rate_limit(tmp_path, cli_env):
-    # The contract test sends up to 20 generated logins (wrong passwords) to POST /api/login; the example
-    # answers 429 after 5 failures a minute. A flow run after them could not log in.
+    # The contract test sends generated logins (wrong credentials) to POST /api/login; with
+    # MUSICAPP_LOGIN_LIMIT=1 the example answers 429 after one failure a minute. A flow run after them
+    # could not log in.
     from conftest import start_musicapp
 
-    app = start_musicapp(tmp_path / "dist")
+    app = start_musicapp(tmp_path / "dist", env={"MUSICAPP_LOGIN_LIMIT": "1"})
     try:
         config = tmp_path / "echotune.toml"
         config.write_text(FLOWS.split("[[api.flows]]\nname = \"breaks")[0]

@@ -179,6 +179,20 @@ def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_en
     assert len(lcp_base["samples"]) == 5
     load = json.loads((out / "load.json").read_text())
     assert not [m for m in load["metrics"] if m.get("labels", {}).get("build") == "base"]
+    # The base carries every load metric the head carries (total and per endpoint), each with its rounds,
+    # and the comparisons show them all.
+    base_load = json.loads((out / "base" / "load.json").read_text())
+    keys = {(m["name"], m.get("labels", {}).get("endpoint", "")) for m in base_load["metrics"]}
+    names = ("p50_ms", "p95_ms", "p99_ms", "max_ms", "rps", "error_rate_pct", "requests")
+    assert keys == {(m["name"], m.get("labels", {}).get("endpoint", "")) for m in load["metrics"]
+                    if m["name"] in names}
+    for name in names:
+        for scope in ("", "GET /api/tracks"):
+            assert (name, scope) in keys
+            key = f"load:{name}[endpoint={scope}]" if scope else f"load:{name}"
+            assert found[key]["n_base"] == found[key]["n_head"] == 4, key
+    # max_runs = 5 is what is configured: one look, so the whole alpha and no recorded level.
+    assert all("alpha" not in m for m in base_load["metrics"]) and side_by_side(out)["sequential"] == {}
 
 
 def test_base_dir_is_a_prepared_checkout(tmp_path, cli_env):

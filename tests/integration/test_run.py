@@ -57,6 +57,16 @@ def assert_stopped(pid: int, mark: str) -> None:
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
+def sigint_as_in_a_terminal() -> None:
+    """Run in the child before it starts: SIGINT at its default, as a terminal's foreground job has it.
+
+    A suite started in the background (``cmd &`` in a script, nohup, a CI agent that detaches its
+    jobs) ignores SIGINT, and an ignored signal is inherited: the Ctrl-C below then never reached
+    ``run``, which went on for its whole 60 s load test (communicate(timeout=30) expired, every time).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_run_example_app_passes_then_regress_fails(tmp_path, cli_env):
     out = tmp_path / "results"
     env, mark = marked_env(cli_env)
@@ -86,29 +96,95 @@ def test_run_example_app_passes_then_regress_fails(tmp_path, cli_env):
     assert_stopped(app_pid(bad.stderr), mark)
 
 
-def test_ctrl_c_stops_the_app_and_exits_130(tmp_path, cli_env):
-    cfg = tmp_path / "echotune.toml"
-    text = CONFIG.read_text().replace('duration = "10s"', 'duration = "60s"')
-    # The copy lives elsewhere: serve from the example app's folder all the same.
-    cfg.write_text(text.replace("[serve]\n", f"[serve]\ncwd = {str(MUSICAPP)!r}\n", 1))
+def start_run(cli_env: dict[str, str], *args: str, cwd: Path | None = None
+              ) -> tuple[subprocess.Popen[str], int, str]:
+    """``echotune-ci run ARGS`` started as a terminal's foreground job; the process, its app's pid
+    (once "app ready" was printed) and the mark of everything it starts."""
     env, mark = marked_env(cli_env)
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "echotune-ci"), "run", "--config", str(cfg), "--phase", "load",
-         "--output-dir", str(tmp_path / "out")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [str(Path(sys.executable).parent / "echotune-ci"), "run", *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
+        preexec_fn=sigint_as_in_a_terminal,
     )
     seen = ""
     deadline = time.monotonic() + 30
     while "app ready" not in seen and time.monotonic() < deadline:
         seen += proc.stderr.readline()
-    pid = app_pid(seen)
-    time.sleep(2)  # inside the load phase now
+    return proc, app_pid(seen), mark
+
+
+def assert_ctrl_c_stops_it_promptly(proc: subprocess.Popen[str], pid: int, mark: str) -> None:
+    """Ctrl-C: exit 130 within 15 s, one line and no traceback, the app and its children gone."""
+    sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    out, err = proc.communicate(timeout=60)
+    took = time.monotonic() - sent
     assert proc.returncode == 130, out + err
+    assert took < 15, f"Ctrl-C took {took:.1f}s"
     assert "Traceback" not in err
     assert_stopped(pid, mark)
+
+
+def test_ctrl_c_stops_the_app_and_exits_130(tmp_path, cli_env):
+    cfg = tmp_path / "echotune.toml"
+    text = CONFIG.read_text().replace('duration = "10s"', 'duration = "60s"')
+    # The copy lives elsewhere: serve from the example app's folder all the same.
+    cfg.write_text(text.replace("[serve]\n", f"[serve]\ncwd = {str(MUSICAPP)!r}\n", 1))
+    proc, pid, mark = start_run(cli_env, "--config", str(cfg), "--phase", "load",
+                                "--output-dir", str(tmp_path / "out"))
+    time.sleep(2)  # inside the load phase now
+    assert_ctrl_c_stops_it_promptly(proc, pid, mark)
     assert not (tmp_path / "out" / "load.json").exists()
+
+
+# An app that takes its time to stop, as gunicorn does while clients keep connections open (its graceful
+# timeout is 30 s): it ignores SIGTERM.
+SLOW_TO_STOP_APP = """
+import signal, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+def test_ctrl_c_exits_promptly_although_the_app_is_slow_to_stop(tmp_path, cli_env):
+    """The shutdown after Ctrl-C is bounded as a whole: before, the load test's 5 s grace and the app's
+    whole stop_timeout (30 s here) added up, and the test above timed out once on a loaded machine."""
+    (tmp_path / "app.py").write_text(SLOW_TO_STOP_APP)
+    cfg = tmp_path / "echotune.toml"
+    cfg.write_text(textwrap.dedent("""
+        [serve]
+        command = "python app.py {port}"
+        ready_url = "http://127.0.0.1:{port}/"
+        stop_timeout = "30s"
+        [run]
+        phases = ["load"]
+        [load]
+        users = 5
+        spawn_rate = 5
+        duration = "60s"
+        [[load.endpoints]]
+        path = "/"
+    """))
+    proc, pid, mark = start_run(cli_env, "--config", str(cfg), "--output-dir", str(tmp_path / "out"),
+                                cwd=tmp_path)
+    locust_log = tmp_path / "out" / "artifacts" / "load" / "locust.log"
+    deadline = time.monotonic() + 30
+    while not locust_log.exists() and time.monotonic() < deadline:  # the load test has started
+        time.sleep(0.1)
+    time.sleep(1)
+    assert_ctrl_c_stops_it_promptly(proc, pid, mark)
 
 
 def test_run_against_an_app_already_running(musicapp, tmp_path, cli_env):

@@ -57,7 +57,7 @@ def test_init_writes_a_login_flow_for_a_flask_app(tmp_path, cli_env):
     assert dict(login.capture) == {"token": "$.access_token"}
     assert (me.method, me.path, me.refuse_without) == ("GET", "/auth/me", "token")
     assert dict(me.headers) == {"Authorization": "Bearer {token}"}
-    # generated requests would trip a login rate limit (flask-limiter, express-rate-limit) and lock the account
+    # generated requests would trip a login rate limit (flask-limiter, express-rate-limit)
     assert cfg.api.exclude == ("POST /auth/login",)
     check_flows(cfg.api.flows, cfg.source)  # the flow can run as written
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,51 @@ def test_a_paired_load_result_splits_into_head_and_base():
     # The gate decides regressions; the phase's own verdict finding is not counted twice.
     assert [f.rule_id for f in head.findings] == ["load.http.500"]
     assert [n[:5] for n in head.notes] == ["head:"]
+
+
+def _round(label: str, scale: float, failures: int = 0) -> dict[str, Any]:
+    """One interleaved load round as the locust worker reports it (total and two endpoints)."""
+    def entry(method: str, name: str, requests: int, p50: float, p95: float, p99: float,
+              top: float) -> dict[str, Any]:
+        return {"method": method, "name": name, "requests": requests, "failures": failures,
+                "p50": p50 * scale, "p95": p95 * scale, "p99": p99 * scale, "max": top * scale,
+                "rps": requests / 2.0}
+    tracks = entry("GET", "/api/tracks", 120, 8.0, 20.0, 31.0, 44.0)
+    track = entry("GET", "/api/tracks/{id}", 80, 5.0, 12.0, 19.0, 25.0)
+    total = entry("", "Aggregated", 200, 7.0, 18.0, 29.0, 44.0)
+    return {"label": label, "total": total, "entries": [tracks, track]}
+
+
+def test_the_base_of_a_paired_load_test_carries_every_metric_the_head_carries() -> None:
+    from echotune_ci.compare import compare_results
+    from echotune_ci.config import defaults
+    from echotune_ci.phases.load.compare import decide
+    from echotune_ci.phases.load.metrics import rounds_metrics
+
+    budgets = defaults().budgets
+    base_rounds = [_round("base", 1.0 + i / 100) for i in range(4)]
+    head_rounds = [_round("head", 1.02 + i / 100, failures=i % 2) for i in range(4)]
+    head = rounds_metrics(head_rounds, {}, budgets)
+    kept, _, notes = decide(rounds_metrics(base_rounds, {}, budgets), head, defaults().gate, 0.0, 4)
+    assert len(notes) == 2  # the verdicts stay on the decided totals, p95 and rps
+    head_part, base_part = split_load(PhaseResult(phase="load", metrics=[*head, *kept]))
+    assert base_part is not None
+    names = {"p50_ms", "p95_ms", "p99_ms", "max_ms", "rps", "error_rate_pct", "requests"}
+    assert {m.key for m in base_part.metrics} == {m.key for m in head_part.metrics}
+    scopes = {m.labels.get("endpoint", "") for m in base_part.metrics}
+    assert scopes == {"", "GET /api/tracks", "GET /api/tracks/{id}"}
+    assert {m.name for m in base_part.metrics if m.labels == {"endpoint": "GET /api/tracks"}} == names
+    # Every one of them has its 4 rounds on both sides, so compare tests each with its interval.
+    assert all(len(m.samples) == 4 for m in [*base_part.metrics, *head_part.metrics])
+    p99 = next(m for m in base_part.metrics if m.key == "p99_ms[endpoint=GET /api/tracks]")
+    assert p99.samples == [31.0, 31.31, 31.62, 31.93] and p99.value == pytest.approx(31.465)
+    errors = next(m for m in head_part.metrics if m.key == "error_rate_pct")
+    assert errors.samples == [0.0, 0.5, 0.0, 0.5] and errors.value == pytest.approx(0.25)
+    found = {c.key: c for c in compare_results([base_part], [head_part])}
+    assert set(found) == {m.key for m in head_part.metrics}
+    assert all(c.n_base == c.n_head == 4 and c.method == "mann-whitney-u" for c in found.values())
+    assert found["max_ms[endpoint=GET /api/tracks/{id}]"].has_interval
+    assert found["max_ms"].base == 44.0 * 1.03  # the largest of the rounds, not their median
 
 
 def test_a_load_result_without_base_metrics_has_no_base():
@@ -180,8 +226,41 @@ def test_rounds_are_added_while_a_gated_metric_is_undecided(monkeypatch):
     assert "7 samples per build (3 configured, 4 added while a gated metric was undecided; " \
            "[gate] max_runs = 7)" in out.head.notes
 
-    # A clear case stays fast: no rounds are added.
+    # A clear case stays fast: no rounds are added (5 against 5 at its look's level, 0.0204).
     calls.clear()
-    clear = Pair(result([600.0, 610.0, 620.0]), result(base), {"home": []}, 3)
-    out = sidebyside.extend(get_phase("frontend"), clear, side, side, sidebyside.SideBySide())
-    assert calls == [] and out.samples == 3 and not out.head.notes
+    five = [400.0, 404.0, 396.0, 402.0, 398.0]
+    clear = Pair(result([600.0, 610.0, 620.0, 615.0, 605.0]), result(five), {"home": []}, 5)
+    report = sidebyside.SideBySide()
+    out = sidebyside.extend(get_phase("frontend"), clear, side, side, report)
+    assert calls == [] and out.samples == 5
+    # R: 2 * (1 - pnorm(qnorm(0.975) / sqrt(5/7))) = 0.02039174741 (the Lan-DeMets O'Brien-Fleming form)
+    assert out.head.metrics[0].alpha == out.base.metrics[0].alpha == pytest.approx(0.0203917474, abs=1e-9)
+    assert report.levels["frontend"]["looks"] == [5, 7] and report.levels["frontend"]["stopped_at"] == 5
+    assert out.head.notes == ["sequential test: looked at 5 of the planned 5, 7 samples per build, so the "
+                              "verdicts use alpha = 0.02039 (of [gate] alpha = 0.05; O'Brien-Fleming-type "
+                              "alpha spending) and wider intervals"]
+
+    # 3 against 3 at its look's level (0.00275) cannot be significant (the smallest p is 1/20), so even
+    # an interval wholly above the limit asks for more samples.
+    calls.clear()
+    three = Pair(result([600.0, 610.0, 620.0]), result(base), {"home": []}, 3)
+    out = sidebyside.extend(get_phase("frontend"), three, side, side, sidebyside.SideBySide())
+    assert calls == [(3, 2)] and out.samples == 5
+
+
+def test_a_phase_without_gated_samples_has_one_look_at_the_whole_alpha(monkeypatch) -> None:
+    from echotune_ci.baseref import sidebyside
+    from echotune_ci.baseref.measure import Pair, Side
+    from echotune_ci.config import defaults
+    from echotune_ci.phases.registry import get_phase
+
+    def result(samples: list[float]) -> PhaseResult:
+        # Not named in [gate] regression: its interval could never ask for more rounds.
+        return PhaseResult(phase="frontend", metrics=[Metric("speed_index_ms", 0.0, "ms", samples=samples)])
+
+    monkeypatch.setattr(sidebyside, "measure_frontend", lambda *a, **k: pytest.fail("no rounds to add"))
+    report = sidebyside.SideBySide()
+    pair = Pair(result([500.0, 700.0, 300.0]), result([400.0, 410.0, 390.0]), {}, 3)
+    out = sidebyside.extend(get_phase("frontend"), pair, Side(defaults(), {}), Side(defaults(), {}), report)
+    assert out.samples == 3 and out.head.metrics[0].alpha is None and report.levels == {}
+    assert not out.head.notes

@@ -18,7 +18,7 @@ from conftest import run_cli
 
 from echotune_ci.config import load_config
 from echotune_ci.phases.security.settings import BanditSettings, SecretsSettings
-from echotune_ci.project import runtimes
+from echotune_ci.project import runtimes, workspaces
 from echotune_ci.project.commands import bind, kind, segments, with_cd
 from echotune_ci.project.init import init_project
 
@@ -69,7 +69,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "port": "auto",
         "ready_url": "http://127.0.0.1:{port}/",
         "globs": ("dist/client/**/*.js", "dist/client/**/*.css"),
-        "checks": ["no lockfile", "npm audit reads package-lock.json only"],
+        "checks": ["no lockfile", "the JavaScript audit has no locked versions to check"],
     },
     "workspaces": {
         "setup": "yarn install --frozen-lockfile",
@@ -296,6 +296,52 @@ EXPECTED: dict[str, dict[str, object]] = {
         "env": {"FLASK_APP": "flaskr", "FLASK_DEBUG": "0"},
         "checks": ["README.rst says to run `flask --app flaskr init-db` once"],
     },
+    # fastapi/full-stack-fastapi-template: a uv workspace (uv.lock at the root, backend/ its member) and a
+    # bun workspace (bun.lock at the root, frontend/ a member); the health route under two router prefixes,
+    # one a settings default; vite's outDir points from frontend/ into backend/
+    "uv-bun-workspace": {
+        "setup": "uv sync --frozen --package app && bun --cwd=.. install --frozen-lockfile",
+        "setup_inputs": ("pyproject.toml", "../pyproject.toml", "../uv.lock", "../package.json",
+                         "../bun.lock", "../frontend/package.json"),
+        "build": "bun --cwd=../frontend run build && alembic upgrade head",
+        "command": "uvicorn app.main:app --host 127.0.0.1 --port {port}",
+        "cwd": "backend",
+        "ready_url": "http://127.0.0.1:{port}/api/v1/utils/health-check/",
+        "lockfiles": ("uv.lock",),
+        "globs": ("backend/app/frontend/**/*.js", "backend/app/frontend/**/*.css"),
+        "phases": ("security", "frontend", "load", "bundle"),
+        "secrets_exclude": (*SECRETS_DEFAULT, "backend/app/frontend"),
+        "bandit_exclude": (*BANDIT_DEFAULT, "backend/app/frontend"),
+        "checks": ["bun.lock is a lockfile the JavaScript audit cannot read",
+                   "bun.lock asks for bun, which is not installed here", "npm install -g bun",
+                   "../uv.lock asks for uv, which is not installed here"],
+        "no_checks": ["commit a lockfile", "commit one", "frontend/../", "does not serve it"],
+    },
+    # a Flask backend beside an npm workspace whose package-lock.json is at the root; the health route on a
+    # blueprint whose url_prefix register_blueprint replaces with a constant + literal
+    "flask-npm-workspace": {
+        "setup": f"{VENV} -r requirements.txt && npm ci --prefix ..",
+        "setup_inputs": ("requirements.txt", "../package.json", "../package-lock.json",
+                         "../frontend/package.json"),
+        "build": "npm run build --prefix ../frontend",
+        "command": "gunicorn --bind 127.0.0.1:{port} 'api:create_app()'",
+        "cwd": "backend",
+        "ready_url": "http://127.0.0.1:{port}/api/monitoring/healthcheck",
+        "requirements": ("backend/requirements.txt",),
+        "globs": ("frontend/dist/**/*.js", "frontend/dist/**/*.css"),
+        "no_checks": ["commit one", "no lockfile", "not audited"],
+    },
+    # a pnpm workspace (pnpm-workspace.yaml with a negated glob) with an Express API whose health router
+    # is mounted under a constant prefix; /tracks/status is the app's own endpoint, not its health
+    "pnpm-express-member": {
+        "setup": "pnpm install --frozen-lockfile",
+        "build": "pnpm build",
+        "command": "pnpm --filter radio-api start",
+        "ready_url": "http://127.0.0.1:{port}/api/v2/livez",
+        "globs": ("apps/web/dist/**/*.js", "apps/web/dist/**/*.css"),
+        "phases": ("security", "load", "bundle"),
+        "checks": ["pnpm-lock.yaml asks for pnpm, which is not installed here", "corepack enable pnpm"],
+    },
 }
 SERVE_KEYS = ("setup", "build", "command", "port", "cwd", "ready_url", "setup_inputs")
 MACHINE = {"python": "3.11", "node": "20"}
@@ -303,8 +349,10 @@ MACHINE = {"python": "3.11", "node": "20"}
 
 @pytest.fixture(autouse=True)
 def machine(monkeypatch):
-    """This machine's interpreters, fixed: the `# check:` notes about versions must not depend on it."""
+    """This machine's interpreters and package managers, fixed: the `# check:` notes about versions and
+    missing tools must not depend on it (npm comes with node; uv, bun, pnpm and yarn are not installed)."""
     monkeypatch.setattr(runtimes, "machine", lambda: dict(MACHINE))
+    monkeypatch.setattr(workspaces, "installed", lambda program: program in ("npm", "node", "python3"))
 
 
 def init_layout(name: str, tmp_path: Path) -> Path:

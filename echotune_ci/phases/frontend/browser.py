@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +87,26 @@ def launch(playwright: Any, executable: str) -> Any:
                                           headless=True, env=browser_environment())
     except Exception as exc:
         raise RunError(f"{executable}: Chromium did not start ({error_line(exc)})") from None
+
+
+@contextlib.contextmanager
+def chromium(configured: str) -> Iterator[Any]:
+    """Playwright started and a headless Chromium launched (:func:`find_chromium` with *configured*,
+    :func:`launch`) for the block, both closed after it. RunError when Playwright is not installed or
+    does not start, or no Chromium can be launched."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise RunError("the frontend phase needs Playwright: pip install 'echotune-ci[frontend]'") from None
+    try:
+        manager = sync_playwright().start()
+    except Exception as exc:
+        raise RunError(f"Playwright did not start: {exc}") from None
+    try:
+        browser = launch(manager, find_chromium(configured, manager))
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        manager.stop()

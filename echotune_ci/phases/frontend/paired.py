@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 from ...errors import RunError
 from ...results import PhaseResult, assign_fingerprints
-from .browser import find_chromium, launch
+from .browser import chromium
 from .options import NAME, FrontendOptions
-from .phase import _PageRuns, _record, _storage_state, _versions, load_once
+from .phase import PageRuns, _storage_state, _versions, load_once, record
 
 SIDES = ("base", "head")
 
@@ -53,22 +53,8 @@ def audit_pair(base: FrontendOptions, head: FrontendOptions,
     started = time.monotonic()
     out = PairedAudit(PhaseResult(phase=NAME, target=", ".join(p.url for p in base.pages)),
                       PhaseResult(phase=NAME, target=", ".join(p.url for p in head.pages)))
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise RunError("the frontend phase needs Playwright: pip install 'echotune-ci[frontend]'") from None
-    try:
-        manager = sync_playwright().start()
-    except Exception as exc:
-        raise RunError(f"Playwright did not start: {exc}") from None
-    try:
-        browser = launch(manager, find_chromium(head.chromium, manager))
-        try:
-            _audit_pages(browser, {"base": base, "head": head}, out, progress, first_pair)
-        finally:
-            browser.close()
-    finally:
-        manager.stop()
+    with chromium(head.chromium) as browser:
+        _audit_pages(browser, {"base": base, "head": head}, out, progress, first_pair)
     took = time.monotonic() - started
     for side, opts in (("base", base), ("head", head)):
         result = getattr(out, side)
@@ -88,7 +74,7 @@ def _audit_pages(browser: object, opts: dict[str, FrontendOptions], out: PairedA
     count = opts["head"].settings.runs
     for index, head_spec in enumerate(opts["head"].pages):
         specs = {"base": opts["base"].pages[index], "head": head_spec}
-        runs = {s: _PageRuns(interactions=list(specs[s].interactions)) for s in SIDES}
+        runs = {s: PageRuns(interactions=list(specs[s].interactions)) for s in SIDES}
         alive = dict.fromkeys(SIDES, True)
         order = out.order.setdefault(head_spec.name, [])
         for i in range(count):
@@ -100,4 +86,4 @@ def _audit_pages(browser: object, opts: dict[str, FrontendOptions], out: PairedA
                 alive[side] = load_once(browser, specs[side], opts[side], context_options[side], states[side],
                                         results[side], runs[side], last=i == count - 1)
         for side in SIDES:
-            _record(specs[side], runs[side], opts[side], results[side])
+            record(specs[side], runs[side], opts[side], results[side])

@@ -14,6 +14,7 @@ audit for the ``frontend`` command (command-line URLs go in with
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from ...errors import RunError
 from ...results import Metric, PhaseResult, assign_fingerprints
 from .auth import log_in, read_storage_state
 from .axe import AxeOutcome, axe_source, run_axe, violation_findings
-from .browser import find_chromium, launch
+from .browser import chromium
 from .metrics import page_budgets, sampled, status_metric
 from .options import NAME, FrontendOptions, PageSpec, plan
 from .page import PageError, RunSample, error_line, interact, load, open_page
@@ -36,7 +37,8 @@ from .settings import FrontendSettings
 if TYPE_CHECKING:  # pragma: no cover
     from ..base import Phase, PhaseContext
 
-__all__ = ["PHASE", "FrontendOptions", "FrontendPhase", "PageSpec", "artifact_ref", "audit", "measure"]
+__all__ = ["PHASE", "FrontendOptions", "FrontendPhase", "PageRuns", "PageSpec", "artifact_ref", "audit",
+           "load_once", "measure", "record"]
 
 VITALS = ("ttfb_ms", "fcp_ms", "lcp_ms", "cls", "tbt_ms", "tti_ms", "speed_index_ms")
 DISABLED = "[frontend] enabled = false: nothing audited"
@@ -92,27 +94,12 @@ def audit(opts: FrontendOptions, progress: Callable[[str], None] = lambda _m: No
     """
     started = time.monotonic()
     result = PhaseResult(phase=NAME, target=", ".join(p.url for p in opts.pages))
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise RunError("the frontend phase needs Playwright: pip install 'echotune-ci[frontend]'") from None
-    try:
-        manager = sync_playwright().start()
-    except Exception as exc:
-        raise RunError(f"Playwright did not start: {exc}") from None
-    try:
-        executable = find_chromium(opts.chromium, manager)
-        browser = launch(manager, executable)
-        try:
-            result.tool_versions = _versions(browser)
-            context_options = opts.preset.context_options(browser.version)
-            state = _storage_state(browser, opts, context_options)
-            for spec in opts.pages:
-                _audit_page(browser, spec, opts, context_options, state, result, progress)
-        finally:
-            browser.close()
-    finally:
-        manager.stop()
+    with chromium(opts.chromium) as browser:
+        result.tool_versions = _versions(browser)
+        context_options = opts.preset.context_options(browser.version)
+        state = _storage_state(browser, opts, context_options)
+        for spec in opts.pages:
+            _audit_page(browser, spec, opts, context_options, state, result, progress)
     assign_fingerprints(result.findings)
     result.finalize(fail_on=opts.fail_on)
     result.duration_s = time.monotonic() - started
@@ -155,26 +142,39 @@ def _storage_state(browser: Any, opts: FrontendOptions,
 
 
 @dataclass
-class _PageRuns:
+class PageRuns:
+    """What the loads of one page gathered: samples, axe's outcome, the screenshot, the interactions
+    still to perform, and why the page could not be measured (``failure``, "" while it could)."""
+
     samples: list[RunSample] = field(default_factory=list)
     axe: AxeOutcome | None = None
     screenshot: Path | None = None
     interactions: list[Any] = field(default_factory=list)
+    failure: str = ""
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for what stopped a page: a PageError's own words, else the exception's type and text (a
+    page's own script can leave the probe's data in a shape nothing expects)."""
+    if isinstance(exc, PageError):
+        return str(exc)
+    text = str(exc).strip().splitlines()
+    return f"could not be measured ({type(exc).__name__}{': ' + text[0][:300] if text else ''})"
 
 
 def _audit_page(browser: Any, spec: PageSpec, opts: FrontendOptions, context_options: dict[str, Any],
                 state: dict[str, Any] | None, result: PhaseResult, progress: Callable[[str], None]) -> None:
-    runs = _PageRuns(interactions=list(spec.interactions))
+    runs = PageRuns(interactions=list(spec.interactions))
     count = opts.settings.runs
     for i in range(count):
         progress(f"{spec.url} run {i + 1}/{count}")
         if not load_once(browser, spec, opts, context_options, state, result, runs, last=i == count - 1):
             break
-    _record(spec, runs, opts, result)
+    record(spec, runs, opts, result)
 
 
 def load_once(browser: Any, spec: PageSpec, opts: FrontendOptions, context_options: dict[str, Any],
-              state: dict[str, Any] | None, result: PhaseResult, runs: _PageRuns, *, last: bool) -> bool:
+              state: dict[str, Any] | None, result: PhaseResult, runs: PageRuns, *, last: bool) -> bool:
     """One load of *spec* in a fresh browser context, added to *runs* (screenshot and axe when *last*);
     False when the page cannot be measured further (an error status, a page or browser error, which
     go to *result*). The unit that side-by-side runs interleave (:mod:`.paired`)."""
@@ -195,24 +195,37 @@ def load_once(browser: Any, spec: PageSpec, opts: FrontendOptions, context_optio
         if last:
             _screenshot(page, spec, opts, runs)
             _run_axe(page, probe.cdp, opts, runs)
-        for ix in list(runs.interactions):
-            try:
-                sample.interactions[ix.name] = interact(page, ix)
-            except PageError as exc:
-                result.errors.append(f"{spec.url}: {exc}")
-                runs.interactions.remove(ix)
-    except PageError as exc:
-        result.errors.append(f"{spec.url}: {exc}")
-        return False
+        _interactions(page, spec, runs, sample, result)
     except PlaywrightError as exc:  # the browser itself failed (crash, closed target)
-        result.errors.append(f"{spec.url}: browser error: {error_line(exc)}")
+        _failed(spec, runs, result, f"browser error: {error_line(exc)}")
+        return False
+    except Exception as exc:  # noqa: BLE001 - whatever one page provokes costs that page only
+        _failed(spec, runs, result, _reason(exc))
         return False
     finally:
-        context.close()
+        with contextlib.suppress(PlaywrightError):  # a crashed page's context may be gone already
+            context.close()
     return True
 
 
-def _screenshot(page: Any, spec: PageSpec, opts: FrontendOptions, runs: _PageRuns) -> None:
+def _interactions(page: Any, spec: PageSpec, runs: PageRuns, sample: RunSample, result: PhaseResult) -> None:
+    """Perform the page's interactions into *sample*; one that fails is named in the errors and left out of
+    the later loads, the others still run."""
+    for ix in list(runs.interactions):
+        try:
+            sample.interactions[ix.name] = interact(page, ix)
+        except Exception as exc:  # noqa: BLE001 - one interaction's fault costs that interaction only
+            reason = str(exc) if isinstance(exc, PageError) else f"interaction '{ix.name}': {_reason(exc)}"
+            result.errors.append(f"{spec.url}: {reason}")
+            runs.interactions.remove(ix)
+
+
+def _failed(spec: PageSpec, runs: PageRuns, result: PhaseResult, reason: str) -> None:
+    runs.failure = reason
+    result.errors.append(f"{spec.url}: {reason}")
+
+
+def _screenshot(page: Any, spec: PageSpec, opts: FrontendOptions, runs: PageRuns) -> None:
     if not opts.settings.screenshots:
         return
     path = opts.artifacts_dir / f"{spec.name}.png"
@@ -221,7 +234,7 @@ def _screenshot(page: Any, spec: PageSpec, opts: FrontendOptions, runs: _PageRun
     runs.screenshot = path
 
 
-def _run_axe(page: Any, cdp: Any, opts: FrontendOptions, runs: _PageRuns) -> None:
+def _run_axe(page: Any, cdp: Any, opts: FrontendOptions, runs: PageRuns) -> None:
     # axe measures nothing about speed: run it at full speed, then restore the preset.
     if opts.throttle.cpu_slowdown > 1:
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
@@ -230,23 +243,50 @@ def _run_axe(page: Any, cdp: Any, opts: FrontendOptions, runs: _PageRuns) -> Non
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": opts.throttle.cpu_slowdown})
 
 
-def _record(spec: PageSpec, runs: _PageRuns, opts: FrontendOptions, result: PhaseResult) -> None:
-    """Add one page's artifacts, notes, errors, findings and metrics to *result*, in that page's order."""
+def record(spec: PageSpec, runs: PageRuns, opts: FrontendOptions, result: PhaseResult) -> None:
+    """Add one page's artifacts, notes, errors, findings and metrics to *result*, in that page's order.
+
+    A page that could not be measured at all (``runs.failure``: a timeout, a
+    crash, a script that broke the probe) gets its budgeted metrics without
+    values (status "error", "not measured: <why>"), so a reader sees which
+    budgets went unchecked; an error while its figures are worked out stays
+    that page's error too.
+    """
     if runs.screenshot is not None:
         result.artifacts.append(artifact_ref(runs.screenshot, opts.artifacts_dir))
-    loaded = _loaded_samples(spec, runs, result)
-    if not loaded:
-        return
-    _load_notes(spec, loaded, result)
     budgets = page_budgets(opts.budgets, spec.budgets)
-    metrics = _load_metrics(spec, loaded, budgets, opts.preset.form_factor, result)
-    metrics += _axe_metrics(spec, runs.axe, budgets, result)
-    metrics += _interaction_metrics(spec, loaded, budgets)
-    metrics += _size_metrics(spec.label, loaded)
+    findings = len(result.findings)
+    try:
+        loaded = _loaded_samples(spec, runs, result)
+        if not loaded:
+            if runs.failure:
+                result.metrics.extend(_not_measured(spec, budgets, runs.failure))
+            return
+        _load_notes(spec, loaded, result)
+        metrics = _load_metrics(spec, loaded, budgets, opts.preset.form_factor, result)
+        metrics += _axe_metrics(spec, runs.axe, budgets, result)
+        metrics += _interaction_metrics(spec, loaded, budgets)
+        metrics += _size_metrics(spec.label, loaded)
+    except Exception as exc:  # noqa: BLE001 - figures a page's script left in an odd shape: that page only
+        del result.findings[findings:]
+        _failed(spec, runs, result, _reason(exc))
+        result.metrics.extend(_not_measured(spec, budgets, runs.failure))
+        return
     result.metrics.extend(metrics)
 
 
-def _loaded_samples(spec: PageSpec, runs: _PageRuns, result: PhaseResult) -> list[RunSample]:
+def _not_measured(spec: PageSpec, budgets: dict[str, float | None], why: str) -> list[Metric]:
+    """The page's metrics that have a budget, without values (status "error")."""
+    metrics = []
+    for name in (*VITALS, "performance_score", "accessibility_score"):
+        if budgets.get(name) is not None:
+            metric = sampled(name, [], spec.label, budgets[name])
+            metric.description = f"{metric.description}: not measured: {why}"
+            metrics.append(metric)
+    return metrics
+
+
+def _loaded_samples(spec: PageSpec, runs: PageRuns, result: PhaseResult) -> list[RunSample]:
     """The runs that loaded the page; records the document's status (and stops at an error status)."""
     if not runs.samples:
         return []

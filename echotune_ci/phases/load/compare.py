@@ -53,13 +53,20 @@ def decide(base: list[Metric], head: list[Metric], gate: GateSettings, min_effec
 
     Uses ``gate.alpha``, ``gate.min_effect_pct`` and ``gate.regression``
     (percent per metric name); a latency shift under *min_effect_ms* ms is
-    never a regression. Sets ``baseline`` on the head metrics. Returns the
-    base metrics to keep (labelled build=base), one high-severity finding
-    per regression, and one verdict note per metric.
+    never a regression. Returns every base metric (the total and each
+    endpoint's p50/p95/p99/max, rps, error rate and requests, with their
+    samples) labelled build=base, so the base carries what the head carries;
+    one high-severity finding per regression; one verdict note per decided
+    metric. Sets ``baseline`` on each head metric the base measured too.
     """
-    base_by = {m.name: m for m in base if not m.labels}
-    head_by = {m.name: m for m in head if not m.labels}
-    kept: list[Metric] = []
+    base_by = {m.key: m for m in base}
+    head_by = {m.key: m for m in head}
+    kept = [Metric(b.name, b.value, b.unit, b.better, samples=list(b.samples),
+                   labels={**b.labels, "build": "base"},
+                   description="The base build, measured in the same interleaved rounds.") for b in base]
+    for m in head:
+        if m.key in base_by:
+            m.baseline = base_by[m.key].value
     findings: list[Finding] = []
     notes: list[str] = []
     for name in DECIDED:
@@ -71,9 +78,6 @@ def decide(base: list[Metric], head: list[Metric], gate: GateSettings, min_effec
         if (cmp.verdict == "regressed" and h.unit == "ms" and b.value is not None and h.value is not None
                 and abs(h.value - b.value) < min_effect_ms):
             cmp.verdict = "no significant change"
-        h.baseline = b.value
-        kept.append(Metric(name, b.value, b.unit, b.better, samples=list(b.samples), labels={"build": "base"},
-                           description="The base build, measured in the same interleaved rounds."))
         text = verdict_note(cmp, rounds)
         notes.append(text)
         if cmp.verdict == "regressed":

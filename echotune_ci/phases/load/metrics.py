@@ -1,9 +1,11 @@
 """Locust statistics (one or more rounds) to metrics and findings.
 
 Metric names are the same per endpoint (labels {"endpoint": "GET /x"}) and
-for the total (no label). With several rounds the value is the median of the
-rounds and ``samples`` keeps each round, so ``compare`` can test them. Times
-are milliseconds, throughput requests per second, error rates percent.
+for the total (no label). With several rounds ``samples`` keeps each round's
+value, so ``compare`` can test them; the value is the median of the rounds
+(percentiles, throughput) or taken over all of them (max, error rate,
+requests). Times are milliseconds, throughput requests per second, error
+rates percent.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .settings import EndpointBudgets
 
 MAX_FAILURE_FINDINGS = 20
-SAMPLED = ("p95_ms", "rps")
+# Every metric of interleaved rounds keeps its per-round values, so a side-by-side comparison tests each
+# one (a single max or p99 against another is noise at any threshold).
+SAMPLED = ("p50_ms", "p95_ms", "p99_ms", "max_ms", "rps", "error_rate_pct", "requests")
 # Longest error text quoted in a finding; Jinja's truncate(300, True) with its default leeway of 5.
 _ERROR_CHARS, _ERROR_LEEWAY = 300, 5
 
@@ -44,6 +48,10 @@ def _combine(entries: list[dict[str, Any]]) -> dict[str, Any]:
     out["rounds"]["rps"] = [float(e["rps"]) for e in entries]
     for k, values in out["rounds"].items():
         out[k] = median(values) if values else None
+    # Per-round values of the metrics whose value is not a median of rounds (added after the medians).
+    out["rounds"]["max"] = [float(e["max"]) for e in measured if e["max"] is not None]
+    out["rounds"]["error_rate"] = [e["failures"] / e["requests"] * 100.0 for e in measured]
+    out["rounds"]["requests"] = [float(e["requests"]) for e in entries]
     return out
 
 
@@ -59,10 +67,11 @@ def _metrics_for(stats: dict[str, Any], labels: dict[str, str], budgets: Mapping
         m("p50_ms", stats["p50"], "ms", rounds_key="p50"),
         m("p95_ms", stats["p95"], "ms", budget=budgets.get("p95_ms"), rounds_key="p95"),
         m("p99_ms", stats["p99"], "ms", budget=budgets.get("p99_ms"), rounds_key="p99"),
-        m("max_ms", stats["max"], "ms"),
+        m("max_ms", stats["max"], "ms", rounds_key="max"),
         m("rps", stats["rps"], "req/s", "higher", rounds_key="rps"),
-        m("error_rate_pct", stats["error_rate"], "%", budget=budgets.get("error_rate_pct")),
-        m("requests", float(stats["requests"]), "", "higher"),
+        m("error_rate_pct", stats["error_rate"], "%", budget=budgets.get("error_rate_pct"),
+          rounds_key="error_rate"),
+        m("requests", float(stats["requests"]), "", "higher", rounds_key="requests"),
     ]
 
 

@@ -25,8 +25,11 @@ from typing import Any
 from ...errors import ConfigError, RunError
 from ...net.loopback import without_proxy_for_loopback
 from ...serve.environment import child_environment
+from ...serve.process import KILL_WAIT_S, deferred_signals, interrupted
 
 GRACE_S = 5.0
+# After Ctrl-C / SIGTERM nobody reads what the children write: a moment to close their connections.
+INTERRUPTED_GRACE_S = 1.0
 
 
 @dataclass
@@ -160,19 +163,29 @@ def _new_events(child: Child) -> list[dict[str, Any]]:
 
 
 def stop_children(children: list[Child]) -> None:
-    """SIGTERM, a grace period, then SIGKILL for each child's whole process group."""
-    alive = [c for c in children if c.proc.poll() is None]
-    for c in alive:
-        _signal_group(c.proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + GRACE_S
-    for c in alive:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            c.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-    for c in children:
-        _signal_group(c.proc.pid, signal.SIGKILL)
-        # A process that survives SIGKILL (uninterruptible sleep) is left to the OS.
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            c.proc.wait(timeout=5)
+    """SIGTERM, a grace period (:data:`GRACE_S`), then SIGKILL for each child's whole process group.
+
+    While a Ctrl-C or SIGTERM unwinds the run, nobody reads what the children
+    would write, so the grace is :data:`INTERRUPTED_GRACE_S` (it used to add
+    its 5 s to the app's stop time); a further Ctrl-C or SIGTERM meanwhile ends the
+    grace at once and is delivered again afterwards, so no child survives
+    (:func:`~echotune_ci.serve.process.deferred_signals`).
+    """
+    grace = INTERRUPTED_GRACE_S if interrupted() else GRACE_S
+    with deferred_signals() as hurry:
+        alive = [c for c in children if c.proc.poll() is None]
+        for c in alive:
+            _signal_group(c.proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while any(c.proc.poll() is None for c in alive) and time.monotonic() < deadline \
+                and not hurry.is_set():
+            time.sleep(0.05)
+        for c in children:
+            _signal_group(c.proc.pid, signal.SIGKILL)
+        for c in children:
+            # A process that survives SIGKILL (uninterruptible sleep) is left to the OS.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                c.proc.wait(timeout=KILL_WAIT_S)
 
 
 def _signal_group(pgid: int, sig: int) -> None:

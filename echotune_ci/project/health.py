@@ -1,0 +1,484 @@
+"""The app's health route with its full path, for ``init``'s ready URL: :func:`find_health`.
+
+A health route is a GET route whose last path segment is a health word
+(:data:`HEALTH_WORDS`: ``/health``, ``/healthz``, ``/health-check/``,
+``/healthcheck``, ``/livez``, ``/readyz``, ``/ping``, ``/status``...). Real
+apps declare it on a router mounted under a prefix, so the prefixes are
+followed as far as static reading can:
+
+- Python (read with :mod:`ast`, nothing imported): FastAPI ``APIRouter(prefix=...)``
+  and ``include_router(router, prefix=...)``, ``app.mount("/x", sub)``, Flask
+  ``Blueprint(..., url_prefix=...)`` and ``register_blueprint(bp,
+  url_prefix=...)`` (which replaces the blueprint's own). A prefix resolves
+  when it is a literal, a module constant (``API_PREFIX = "/api"``), an
+  f-string or ``+`` of those, or one level of settings default
+  (``settings.API_V1_STR`` where ``settings = Settings()`` and the class
+  declares ``API_V1_STR: str = "/api/v1"``), across the app's own imports.
+- JavaScript (regular expressions): Express ``app.use('/api', router)`` with the
+  router a variable of the file, ``require('./routes/health')`` or an import of
+  a file whose ``module.exports`` / ``export default`` is that router; a prefix
+  held in a literal constant of the file resolves too.
+
+When a health route is found but a prefix cannot be resolved, the answer says
+which route, where it is mounted and why the prefix could not be read.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .files import JS_SUFFIXES, read_text, rel
+
+# Best first. "ping" and "status" are health routes only at the top or under api/, version, utils...
+HEALTH_WORDS = ("health", "healthz", "health-check", "healthcheck", "health_check", "_health", "livez",
+                "readyz", "livenessz", "readinessz", "liveness", "readiness", "alive", "ping", "status")
+_GENERIC = ("ping", "status")
+_NEUTRAL_SEGMENT = re.compile(
+    r"^(?:api|v\d+(?:\.\d+)?|utils?|internal|system|meta|monitoring|_?health)$", re.I
+)
+_PY_APPS = {"FastAPI": "app", "Starlette": "app", "Flask": "app", "Quart": "app", "APIRouter": "fastapi",
+            "Blueprint": "flask"}
+_PY_ROUTE_VERBS = ("get", "route", "api_route", "head")
+_PY_ADD_ROUTE = ("add_api_route", "add_url_rule")
+
+
+def health_rank(path: str) -> int | None:
+    """The rank of *path* among health routes (0 best), or None when it is no health route."""
+    segments = [s for s in path.split("/") if s]
+    if not segments or segments[-1].lower() not in HEALTH_WORDS:
+        return None
+    word = segments[-1].lower()
+    if word in _GENERIC and not all(_NEUTRAL_SEGMENT.match(s) for s in segments[:-1]):
+        return None  # /orders/status is an endpoint of the app, not its health
+    return HEALTH_WORDS.index(word)
+
+
+@dataclass(frozen=True)
+class Health:
+    """What :func:`find_health` found: the full ``path`` (empty when none or unresolved), the file
+    defining the route, how its prefixes resolved (``how``) or why they could not (``unresolved``)."""
+
+    path: str = ""
+    source: str = ""
+    how: str = ""
+    unresolved: str = ""
+    route: str = ""  # the path as the route declares it, before the prefixes
+
+
+@dataclass
+class _Router:
+    kind: str  # app, fastapi, flask, express
+    prefix: str | None
+    text: str  # the prefix as written (for reasons)
+    where: str
+
+
+@dataclass
+class _Mount:
+    parent: tuple[str, str]
+    prefix: str | None
+    text: str
+    where: str
+
+
+@dataclass
+class _Route:
+    router: tuple[str, str]
+    path: str
+    where: str
+
+
+@dataclass
+class _Graph:
+    routers: dict[tuple[str, str], _Router] = field(default_factory=dict)
+    mounts: dict[tuple[str, str], list[_Mount]] = field(default_factory=dict)
+    routes: list[_Route] = field(default_factory=list)
+
+    def base(self, key: tuple[str, str], seen: frozenset[tuple[str, str]] = frozenset()) -> tuple[
+            str | None, list[str], str]:
+        """(full prefix of router *key*, the steps that made it, why it could not be resolved)."""
+        router = self.routers.get(key)
+        mounts = self.mounts.get(key, [])
+        if router is None or router.kind == "app" and not mounts:
+            return "", [], ""
+        if router.prefix is None:
+            return None, [], (f"{router.where} declares its prefix as {router.text}, which static reading "
+                              "cannot resolve")
+        if not mounts:
+            if router.kind == "express":
+                return "", [], ""  # used without a prefix (app.use(router)) or mounted where we cannot see
+            return None, [], (f"{router.where} declares the router but no include_router/register_blueprint "
+                              "of it was found")
+        mount = mounts[0]
+        if key in seen:
+            return None, [], f"{mount.where} includes routers in a cycle"
+        above, steps, why = self.base(mount.parent, seen | {key})
+        if above is None:
+            return None, steps, why
+        if mount.prefix is None:
+            return None, steps, f"{mount.where} mounts it with prefix {mount.text}, which static reading " \
+                                "cannot resolve"
+        if router.kind == "flask" and mount.text:  # register_blueprint(url_prefix=...) replaces the own one
+            parts = [(mount.prefix, mount.text, mount.where)]
+        else:
+            parts = [(mount.prefix, mount.text, mount.where), (router.prefix, router.text, router.where)]
+        out = above
+        for value, text, where in parts:
+            if value:
+                out = _concat(out, value)
+                label = f"{text}, " if text and text.strip("'\"`") != value else ""
+                steps.append(f"{value} ({label}{where})")
+        return out, steps, ""
+
+
+def _concat(prefix: str, path: str) -> str:
+    if not path:
+        return prefix
+    return prefix.rstrip("/") + "/" + path.lstrip("/")
+
+
+def find_health(sources: list[Path], root: Path) -> Health:
+    """The best health route of the app whose source files are *sources* (file names relative to *root*).
+
+    Never raises for a file's content: a file that does not parse contributes nothing.
+    """
+    graph = _Graph()
+    python = [p for p in sources if p.suffix == ".py"]
+    if python:
+        _PythonReader(python, root, graph).read()
+    scripts = [p for p in sources if p.suffix in JS_SUFFIXES]
+    if scripts:
+        _read_js(scripts, root, graph)
+    candidates = sorted(
+        ((rank, route) for route in graph.routes if (rank := health_rank(route.path)) is not None),
+        key=lambda item: item[0],
+    )
+    first_unresolved = ""
+    resolved: list[tuple[int, int, Health]] = []
+    for _, route in candidates:
+        prefix, steps, why = graph.base(route.router)
+        if prefix is None:
+            first_unresolved = first_unresolved or f"{route.where} defines {route.path}, but {why}"
+            continue
+        full = _concat(prefix, route.path) if prefix else route.path
+        full_rank = health_rank(full)
+        if full_rank is None:
+            continue  # /status under /orders: the app's own endpoint
+        how = f"under {' + '.join(steps)}" if steps else ""
+        resolved.append((full_rank, len(resolved), Health(full, route.where.rsplit(":", 1)[0], how,
+                                                          route=route.path)))
+    if resolved:
+        return min(resolved, key=lambda item: (item[0], item[1]))[2]
+    return Health(unresolved=first_unresolved)
+
+
+# ---------------------------------------------------------------------------- Python
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(Path(rel(path, root)).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+class _PythonReader:
+    """One pass over the Python sources: constants, settings classes and instances, imports, routers,
+    mounts and routes; names are resolved across modules through the imports."""
+
+    def __init__(self, sources: list[Path], root: Path, graph: _Graph) -> None:
+        self.root, self.graph = root, graph
+        self.trees: dict[str, tuple[ast.Module, str]] = {}
+        for path in sources:
+            try:
+                tree = ast.parse(read_text(path))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            self.trees[_module_name(path, root)] = (tree, rel(path, root))
+        self.consts: dict[tuple[str, str], ast.expr] = {}
+        self.classes: dict[tuple[str, str], dict[str, ast.expr]] = {}
+        self.instances: dict[tuple[str, str], str] = {}  # (module, name) -> class name as written
+        self.imports: dict[tuple[str, str], tuple[str, str]] = {}  # local -> (module, name or "")
+
+    def read(self) -> None:
+        """Fill the graph."""
+        for module, (tree, _) in self.trees.items():
+            self._declarations(module, tree)
+        for module, (tree, where) in self.trees.items():
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Assign | ast.AnnAssign):
+                    self._router(module, where, node)
+                elif isinstance(node, ast.Call):
+                    self._mount(module, where, node)
+                elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    for decorator in node.decorator_list:
+                        if isinstance(decorator, ast.Call):
+                            self._route(module, where, decorator, _PY_ROUTE_VERBS)
+
+    def _declarations(self, module: str, tree: ast.Module) -> None:
+        is_package = self.trees[module][1].endswith("__init__.py")
+        # Imports anywhere in the module: a Flask factory imports its blueprints inside create_app().
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = self._absolute(module, node.module or "", node.level, is_package)
+                for alias in node.names:
+                    self.imports.setdefault((module, alias.asname or alias.name), (base, alias.name))
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    self.imports.setdefault((module, alias.asname or alias.name.split(".")[0]), (
+                        alias.name if alias.asname else alias.name.split(".")[0], ""))
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                attrs: dict[str, ast.expr] = {}
+                for item in node.body:
+                    target, value = _assigned(item)
+                    if target and value is not None:
+                        attrs[target] = value
+                self.classes[(module, node.name)] = attrs
+            else:
+                target, value = _assigned(node)
+                if target and value is not None:
+                    self.consts[(module, target)] = value
+                    if isinstance(value, ast.Call):
+                        name = _callee(value)
+                        if name:
+                            self.instances[(module, target)] = name
+
+    def _absolute(self, module: str, name: str, level: int, is_package: bool) -> str:
+        if not level:
+            return name
+        parts = module.split(".") if module else []
+        keep = len(parts) - level + (1 if is_package else 0)
+        base = parts[: max(keep, 0)]
+        return ".".join([*base, name] if name else base)
+
+    def _module(self, name: str) -> str | None:
+        """A module of the sources named *name* (also when the sources' root is above the package root)."""
+        if name in self.trees:
+            return name
+        ends = [m for m in self.trees if m.endswith("." + name)]
+        return ends[0] if len(ends) == 1 else None
+
+    def _symbol(self, module: str, name: str, depth: int = 0) -> tuple[str, str]:
+        """Where *name* as seen in *module* is defined: (module, name), or (module, "") for a module."""
+        found = self.imports.get((module, name))
+        if found is None or depth > 6:
+            return module, name
+        target, attr = found
+        if not attr:
+            resolved = self._module(target)
+            return (resolved or target), ""
+        as_module = self._module(f"{target}.{attr}")
+        if as_module is not None:
+            return as_module, ""
+        source = self._module(target)
+        return self._symbol(source, attr, depth + 1) if source else (target, attr)
+
+    def _key(self, module: str, expr: ast.expr) -> tuple[str, str] | None:
+        """The (module, name) an expression naming a router refers to: ``router``, ``utils.router``."""
+        if isinstance(expr, ast.Name):
+            return self._symbol(module, expr.id)
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            owner, name = self._symbol(module, expr.value.id)
+            if not name:
+                return self._symbol(owner, expr.attr)
+        return None
+
+    def value(self, module: str, expr: ast.expr | None, depth: int = 0) -> str | None:
+        """The string *expr* holds when static reading can tell, else None."""
+        if expr is None or depth > 8:
+            return None
+        if isinstance(expr, ast.Constant):
+            return expr.value if isinstance(expr.value, str) else None
+        if isinstance(expr, ast.JoinedStr):
+            parts = [self.value(module, v.value if isinstance(v, ast.FormattedValue) else v, depth + 1)
+                     for v in expr.values]
+            return None if any(p is None for p in parts) else "".join(p or "" for p in parts)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left, right = self.value(module, expr.left, depth + 1), self.value(module, expr.right, depth + 1)
+            return left + right if left is not None and right is not None else None
+        if isinstance(expr, ast.Name):
+            owner, name = self._symbol(module, expr.id)
+            return self.value(owner, self.consts.get((owner, name)), depth + 1) if name else None
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            return self._attribute(module, expr.value.id, expr.attr, depth)
+        return None
+
+    def _attribute(self, module: str, owner_name: str, attr: str, depth: int) -> str | None:
+        """``settings.API_V1_STR``: a module constant, a class attribute, or an instance's class default."""
+        owner, name = self._symbol(module, owner_name)
+        if not name:  # a module
+            return self.value(owner, self.consts.get((owner, attr)), depth + 1)
+        class_name = self.instances.get((owner, name))
+        klass = self._symbol(owner, class_name) if class_name else (owner, name)
+        attrs = self.classes.get(klass)
+        return self.value(klass[0], attrs.get(attr), depth + 1) if attrs else None
+
+    def _router(self, module: str, where: str, node: ast.Assign | ast.AnnAssign) -> None:
+        target, value = _assigned(node)
+        if not target or not isinstance(value, ast.Call):
+            return
+        kind = _PY_APPS.get(_callee(value) or "")
+        if kind is None:
+            return
+        keyword = {"fastapi": "prefix", "flask": "url_prefix"}.get(kind, "")
+        given = next((k.value for k in value.keywords if k.arg == keyword), None) if keyword else None
+        prefix = "" if given is None else self.value(module, given)
+        text = ast.unparse(given) if given is not None else ""
+        key = (module, target)
+        if key not in self.graph.routers:
+            self.graph.routers[key] = _Router(kind, prefix, text, f"{where}:{node.lineno}")
+
+    def _mount(self, module: str, where: str, call: ast.Call) -> None:
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            return
+        if func.attr in _PY_ADD_ROUTE:
+            self._route(module, where, call, _PY_ADD_ROUTE)
+            return
+        if func.attr not in ("include_router", "register_blueprint", "mount") or not call.args:
+            return
+        parent = self._key(module, func.value)
+        if func.attr == "mount":
+            child_expr: ast.expr | None = call.args[1] if len(call.args) > 1 else next(
+                (k.value for k in call.keywords if k.arg == "app"), None)
+            given: ast.expr | None = call.args[0]
+        else:
+            child_expr = call.args[0]
+            keyword = "prefix" if func.attr == "include_router" else "url_prefix"
+            given = next((k.value for k in call.keywords if k.arg == keyword), None)
+        child = self._key(module, child_expr) if child_expr is not None else None
+        if parent is None or child is None:
+            return
+        prefix = "" if given is None else self.value(module, given)
+        text = ast.unparse(given) if given is not None else ""
+        self.graph.mounts.setdefault(child, []).append(_Mount(parent, prefix, text, f"{where}:{call.lineno}"))
+
+    def _route(self, module: str, where: str, call: ast.Call, verbs: tuple[str, ...]) -> None:
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr not in verbs:
+            return
+        named = (k.value for k in call.keywords if k.arg in ("path", "rule"))
+        given = call.args[0] if call.args else next(named, None)
+        path = self.value(module, given)
+        if func.attr == "route" or func.attr == "add_url_rule":
+            methods = next((k.value for k in call.keywords if k.arg == "methods"), None)
+            if methods is not None and "GET" not in ast.unparse(methods).upper():
+                return
+        key = self._key(module, func.value)
+        if path is not None and path.startswith("/") and key is not None:
+            self.graph.routes.append(_Route(key, path, f"{where}:{call.lineno}"))
+
+
+def _assigned(node: ast.AST) -> tuple[str, ast.expr | None]:
+    """(name, value) of ``name = value`` / ``name: T = value``; ("", None) otherwise."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id, node.value
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id, node.value
+    return "", None
+
+
+def _callee(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else ""
+
+
+# ---------------------------------------------------------------------------- JavaScript
+
+_JS_APP = re.compile(
+    r"\b(?:const|let|var)\s+(\w+)\s*=\s*(?:express|fastify|Fastify|polka|new\s+Koa|new\s+Hono)\("
+)
+_JS_ROUTER = re.compile(
+    r"\b(?:const|let|var)\s+(\w+)\s*=\s*(?:express\.Router|require\(\s*['\"]express['\"]\s*\)\.Router|Router|"
+    r"new\s+Router|new\s+Hono)\(\s*"
+    r"(?:\{[^}]*?\bprefix\s*:\s*['\"`]([^'\"`]*)['\"`][^}]*\})?"
+)
+_JS_REQUIRE = re.compile(r"""\b(?:const|let|var)\s+(\w+)\s*=\s*require\(\s*['"](\.[^'"]+)['"]\s*\)""")
+_JS_IMPORT = re.compile(r"""\bimport\s+(\w+)\s+from\s+['"](\.[^'"]+)['"]""")
+# import { healthRouter, api as apiRouter } from './routes' / const { healthRouter } = require('./routes')
+_JS_NAMED = re.compile(
+    r"""\b(?:import\s*\{([^}]*)\}\s*from\s*|(?:const|let|var)\s*\{([^}]*)\}\s*=\s*require\(\s*)['"](\.[^'"]+)['"]"""
+)
+_JS_EXPORT = re.compile(r"\bmodule\.exports\s*=\s*(\w+)|\bexport\s+default\s+(\w+)")
+_JS_CONST = re.compile(r"""\b(?:const|let|var)\s+(\w+)\s*=\s*['"`](/[^'"`$]*)['"`]""")
+# Bounded repeats: a long minified line must not make the search quadratic.
+_JS_USE = re.compile(
+    r"""\b(\w+)\.(?:use|route)\(\s*(?:(['"`])(/[^'"`\n]{0,200})\2|([A-Za-z_]\w{0,80}(?:\.\w{1,80}){0,4}))\s*,\s*"""
+    r"""(?:[^;\n]{0,200}?,\s*)?(require\(\s*['"](\.[^'"\n]{1,200})['"]\s*\)|\w+)\s*\)"""
+)
+_JS_ROUTE = re.compile(r"""\b(\w+)\.(?:get|all|head)\(\s*(['"`])(/[^'"`\n]{0,200})\2""")
+
+
+def _resolve_js(folder: Path, spec: str) -> Path | None:
+    base = (folder / spec).resolve()
+    for candidate in (base, *(Path(f"{base}{s}") for s in JS_SUFFIXES),
+                      *(base / f"index{s}" for s in JS_SUFFIXES)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_js(sources: list[Path], root: Path, graph: _Graph) -> None:
+    texts = {p.resolve(): read_text(p) for p in sources}
+    exported: dict[str, str] = {}
+    for path, text in texts.items():
+        file, where = str(path), rel(path, root)
+        match = _JS_EXPORT.search(text)
+        if match:
+            exported[file] = match.group(1) or match.group(2)
+        for m in _JS_APP.finditer(text):
+            graph.routers.setdefault((file, m.group(1)), _Router("app", "", "", where))
+        for m in _JS_ROUTER.finditer(text):
+            graph.routers.setdefault((file, m.group(1)), _Router("express", m.group(2) or "", "",
+                                                                 f"{where}:{_line(text, m.start())}"))
+    for path, text in texts.items():
+        _js_mounts(path, text, root, graph, exported)
+        for m in _JS_ROUTE.finditer(text):
+            graph.routes.append(_Route((str(path), m.group(1)), m.group(3),
+                                       f"{rel(path, root)}:{_line(text, m.start())}"))
+
+
+_PREFIX_NAME = re.compile(r"prefix|path|base|api|url|route|mount", re.I)
+
+
+def _js_mounts(path: Path, text: str, root: Path, graph: _Graph, exported: dict[str, str]) -> None:
+    """``app.use('/api', router)`` of one file: a mount of the router (a variable of the file, or the
+    router another file exports) under the prefix (a literal, or a literal constant of the file)."""
+    file, where = str(path), rel(path, root)
+    imported = {m.group(1): m.group(2) for m in [*_JS_REQUIRE.finditer(text), *_JS_IMPORT.finditer(text)]}
+    named: dict[str, tuple[str, str]] = {}  # local name -> (module, exported name)
+    for m in _JS_NAMED.finditer(text):
+        for item in (m.group(1) or m.group(2) or "").split(","):
+            parts = re.split(r"\s+as\s+|\s*:\s*", item.strip())
+            if parts[0]:
+                named[parts[-1]] = (m.group(3), parts[0])
+    consts = {m.group(1): m.group(2) for m in _JS_CONST.finditer(text)}
+    for m in _JS_USE.finditer(text):
+        parent = (file, m.group(1))
+        name = m.group(4)
+        if parent not in graph.routers or name and name not in consts and not _PREFIX_NAME.search(name):
+            continue  # app.use(middleware, router): no prefix
+        spec = m.group(6) or imported.get(m.group(5), "")
+        target = _resolve_js(path.parent, spec) if spec else None
+        exported_as = named.get(m.group(5) or "")
+        named_target = _resolve_js(path.parent, exported_as[0]) if exported_as else None
+        if named_target is not None and exported_as is not None:
+            child = (str(named_target), exported_as[1])
+        elif target is None:
+            child = (file, m.group(5))
+        else:
+            own = [k[1] for k in graph.routers if k[0] == str(target)]
+            child = (str(target), exported.get(str(target)) or (own[0] if len(own) == 1 else ""))
+        prefix = m.group(3) if m.group(3) is not None else consts.get(name or "")
+        graph.mounts.setdefault(child, []).append(
+            _Mount(parent, prefix, name or repr(m.group(3)), f"{where}:{_line(text, m.start())}"))
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1

@@ -1,0 +1,85 @@
+"""One page's fault costs that page only: a page whose own script breaks the measurement, or that hangs,
+is named with the reason and reported without values; the other pages are still measured (real
+Chromium against a local server)."""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+from conftest import run_cli
+from support import local_server
+
+pytestmark = pytest.mark.slow
+
+GOOD = b"""<!doctype html><html lang="en"><head><title>Fine</title></head>
+<body><main><h1>A fine page</h1><p>Measured as usual.</p></main></body></html>"""
+# The page's own script replaces what the measuring probe collects with something of another shape
+# (as a page that reuses a global name might): reading it raised, and the whole phase was lost.
+CLOBBERS_PROBE = b"""<!doctype html><html lang="en"><head><title>Clobbers</title></head>
+<body><main><h1>Clobbers the probe</h1></main>
+<script>window.__echotune.shifts = [["a moment", "a lot"]];</script></body></html>"""
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server API)
+        if self.path == "/hangs":
+            self.rfile.read(1)  # never answers: the client gives up first
+            return
+        body = {"/good": GOOD, "/clobbers": CLOBBERS_PROBE}.get(self.path)
+        status = 200 if body is not None else 404
+        body = body or b"<!doctype html><title>Not found</title><p>No such page.</p>"
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture()
+def site():
+    server = local_server.start(Handler)
+    yield local_server.url(server)
+    local_server.stop(server)
+
+
+def _run(tmp_path, cli_env, *urls: str):
+    (tmp_path / "echotune.toml").write_text('[frontend]\nnavigation_timeout = "2s"\n')
+    out = tmp_path / "results" / "frontend.json"
+    proc = run_cli("frontend", *urls, "--runs", "1", "--output", str(out), env=cli_env, cwd=tmp_path)
+    assert "Traceback" not in proc.stderr
+    return proc, json.loads(out.read_text())
+
+
+def _metric(data: dict, name: str, url: str) -> dict | None:
+    return next((m for m in data["metrics"] if m["name"] == name and m["labels"].get("url") == url), None)
+
+
+def test_a_page_whose_script_breaks_the_measurement_costs_that_page_only(site, tmp_path, cli_env):
+    broken, good = f"{site}/clobbers", f"{site}/good"
+    proc, data = _run(tmp_path, cli_env, broken, good)
+    assert proc.returncode == 3, proc.stdout + proc.stderr  # a page could not be measured
+    assert data["status"] == "error"
+    [error] = [e for e in data["errors"] if e.startswith(broken)]
+    assert "could not be measured" in error and "ValueError" in error
+    assert _metric(data, "lcp_ms", good)["value"] > 0
+    assert _metric(data, "accessibility_score", good)["value"] == 100
+    # The broken page's budgets are reported, without values, rather than left out.
+    fcp = _metric(data, "fcp_ms", broken)
+    assert fcp is not None and fcp["value"] is None and fcp["status"] == "error"
+    assert "not measured" in fcp["description"]
+
+
+def test_a_page_that_hangs_or_is_missing_leaves_the_other_measured(site, tmp_path, cli_env):
+    hangs, missing, good = f"{site}/hangs", f"{site}/missing", f"{site}/good"
+    proc, data = _run(tmp_path, cli_env, hangs, missing, good)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert f"{hangs}: no response within 2s (navigation timeout)" in data["errors"]
+    assert _metric(data, "lcp_ms", hangs)["value"] is None
+    assert _metric(data, "http_status", missing)["value"] == 404
+    assert _metric(data, "http_status", missing)["status"] == "fail"
+    assert _metric(data, "lcp_ms", good)["value"] > 0
