@@ -52,12 +52,9 @@ SERVICE_DEPENDENCIES: dict[str, dict[str, frozenset[str]]] = {
                 "npm": frozenset({"mongodb", "mongoose"})},
 }
 SERVICES = tuple(SERVICE_DEPENDENCIES)
-# Images in a compose file that mean the same services.
-_SERVICE_IMAGES = {"redis": re.compile(r"^(?:[\w.-]+/)*(?:redis|valkey|redis-stack)(?:[:@]|$)"),
-                   "postgres": re.compile(r"^(?:[\w.-]+/)*(?:postgres|postgis|postgresql)(?:[:@]|$)"),
-                   "mongodb": re.compile(r"^(?:[\w.-]+/)*(?:mongo|mongodb)(?:[:@]|$)")}
-COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
-_IMAGE_LINE = re.compile(r"""^\s*image:\s*["']?([^\s"'#]+)""", re.M)
+# The compose services (project/instructions.py kinds) that are the same services.
+_SERVICE_KINDS = {"redis": "redis", "valkey": "redis", "postgres": "postgres", "postgis": "postgres",
+                  "mongo": "mongodb"}
 # Build steps that need the database: never run while the image is built.
 _RELEASE_STEP = re.compile(r"\b(migrate|db upgrade|alembic|loaddata|createsuperuser|seed"
                            r"|init-db|initdb|init_db|create_all|db create)\b")
@@ -166,9 +163,11 @@ def detect_services(root: Path, dependencies: list[Any]) -> dict[str, str]:
 
     From the dependencies (components with ``ecosystem``, ``name``, ``source``
     as :func:`~echotune_ci.project.detect.detect_stack` returns them) and the
-    ``image:`` lines of the compose files in *root*.
+    services of the compose file in *root* as ``init`` reads it
+    (:func:`~echotune_ci.project.instructions.read_instructions`).
     """
     from .detect import normalise_name
+    from .instructions import read_instructions
 
     found: dict[str, str] = {}
     for comp in dependencies:
@@ -176,11 +175,12 @@ def detect_services(root: Path, dependencies: list[Any]) -> dict[str, str]:
         for service, by_ecosystem in SERVICE_DEPENDENCIES.items():
             if service not in found and name in by_ecosystem.get(comp.ecosystem, frozenset()):
                 found[service] = f"{comp.source}: {comp.name}"
-    for compose in COMPOSE_FILES:
-        for image in _IMAGE_LINE.findall(read_text(root / compose)):
-            for service, pattern in _SERVICE_IMAGES.items():
-                if service not in found and pattern.match(image.lower()):
-                    found[service] = f"{compose}: image {image}"
+    ins = read_instructions(root)
+    compose = next((n for n in ins.read if "compose" in n), "")
+    for svc in ins.services:
+        service = _SERVICE_KINDS.get(svc.kind, "")
+        if service and service not in found:
+            found[service] = f"{compose}: image {svc.image}"
     return {s: found[s] for s in SERVICES if s in found}
 
 

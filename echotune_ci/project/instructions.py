@@ -97,6 +97,13 @@ SERVICES = {
     "elasticsearch": ("Elasticsearch", ("ELASTICSEARCH_URL",)),
     "memcached": ("Memcached", ("MEMCACHED_URL", "MEMCACHE_SERVERS")),
 }
+# Image names (the last path part, without tag or digest) of those services, official and common
+# vendor builds; an image that only starts like one (mongo-express, redis-commander) is a tool, not it.
+IMAGE_KINDS = {
+    **{k: k for k in SERVICES},
+    "redis-stack": "redis", "redis-stack-server": "redis", "postgresql": "postgres",
+    "mongodb": "mongo", "mongodb-community-server": "mongo", "mongodb-enterprise-server": "mongo",
+}
 
 
 @dataclass(frozen=True)
@@ -110,12 +117,13 @@ class Step:
 @dataclass(frozen=True)
 class Service:
     """A backing service from a compose file: its name there, image, what it is and the variables the
-    app reads to find it (``REDIS_URL=redis://redis:6379``)."""
+    app reads to find it (``REDIS_URL=redis://redis:6379``), and its kind (a key of :data:`SERVICES`)."""
 
     name: str
     image: str
     what: str
     variables: tuple[str, ...]
+    kind: str = ""
 
     def note(self, source: str) -> str:
         """One sentence for the output and a ``# check:`` note."""
@@ -384,7 +392,7 @@ def _compose(folder: Path, out: Instructions) -> None:
     for service, spec in services.items():
         image = str(spec.get("image") or "")
         base = image.split("/")[-1].split(":")[0].split("@")[0].lower()
-        kind = next((k for k in SERVICES if base.startswith(k)), "")
+        kind = IMAGE_KINDS.get(base, "")
         if not kind:
             continue
         what, usual = SERVICES[kind]
@@ -394,7 +402,7 @@ def _compose(folder: Path, out: Instructions) -> None:
             if re.search(rf"(?:^|[/@:]){re.escape(service)}(?:[:/]|$)", v) or k == service
         )
         out.services.append(
-            Service(service, image, what, pointing or tuple(v for v in usual if v in app_env))
+            Service(service, image, what, pointing or tuple(v for v in usual if v in app_env), kind)
         )
 
 

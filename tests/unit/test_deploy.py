@@ -488,3 +488,16 @@ def test_deploy_script_gates_on_health_and_rolls_back(tmp_path):
     assert calls[3:5] == ["build --file Dockerfile.production --tag registry.example/acme/flask:bad .",
                           "push registry.example/acme/flask:bad"]
     assert calls[5:] == ["compose -f compose.production.yaml up -d --no-build --remove-orphans"] * 2
+
+
+def test_services_come_from_the_compose_file_as_init_reads_it(tmp_path):
+    # mongo-express is MongoDB's admin UI, not a MongoDB
+    from echotune_ci.project.deploy import detect_services
+
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  web:\n    build: .\n  cache:\n    image: bitnami/redis:7.2\n"
+        "  db:\n    image: postgis/postgis:16-3.4\n  docs:\n    image: mongo-express:1\n"
+        "  store:\n    image: mongo:7\n")
+    assert detect_services(tmp_path, []) == {"redis": "docker-compose.yml: image bitnami/redis:7.2",
+                                             "postgres": "docker-compose.yml: image postgis/postgis:16-3.4",
+                                             "mongodb": "docker-compose.yml: image mongo:7"}
