@@ -43,3 +43,15 @@ def test_single_values_and_the_gate_default():
     assert plain.verdict == "regressed"  # +15 % of one value
     (floored,) = compare_results(base, head, thresholds={"p95_ms": 10.0}, min_effect_ms=2.0)
     assert floored.verdict == "no significant change"
+
+
+def test_the_load_phase_side_by_side_verdict_uses_the_same_floor():
+    from echotune_ci.phases.load.compare import decide
+
+    def sides() -> tuple[list[Metric], list[Metric]]:
+        return [_p95(BASE)], [_p95(HEAD)]
+
+    _, findings, (note,) = decide(*sides(), GateSettings(), 0.0, 8)
+    assert len(findings) == 1 and "p95 latency regressed" in note
+    _, findings, (note,) = decide(*sides(), GateSettings(), 2.0, 8)
+    assert findings == [] and "no significant change" in note

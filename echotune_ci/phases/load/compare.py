@@ -53,8 +53,8 @@ def decide(base: list[Metric], head: list[Metric], gate: GateSettings, min_effec
 
     Uses ``gate.alpha``, ``gate.min_effect_pct`` and ``gate.regression``
     (percent per metric name); a latency shift under *min_effect_ms* ms is
-    never a regression. Returns every base metric (the total and each
-    endpoint's p50/p95/p99/max, rps, error rate and requests, with their
+    never a verdict (:func:`~echotune_ci.compare.compare_metric`). Returns
+    every base metric (the total and each endpoint's p50/p95/p99/max, rps, error rate and requests, with their
     samples) labelled build=base, so the base carries what the head carries;
     one high-severity finding per regression; one verdict note per decided
     metric. Sets ``baseline`` on each head metric the base measured too.
@@ -74,10 +74,8 @@ def decide(base: list[Metric], head: list[Metric], gate: GateSettings, min_effec
         if b is None or h is None:
             continue
         cmp = compare_metric("load", b, h, alpha=gate.alpha, min_effect_pct=gate.min_effect_pct,
-                             threshold_pct=gate.regression.get(name), confidence=gate.confidence)
-        if (cmp.verdict == "regressed" and h.unit == "ms" and b.value is not None and h.value is not None
-                and abs(h.value - b.value) < min_effect_ms):
-            cmp.verdict = "no significant change"
+                             threshold_pct=gate.regression.get(name), confidence=gate.confidence,
+                             min_effect_ms=min_effect_ms)
         text = verdict_note(cmp, rounds)
         notes.append(text)
         if cmp.verdict == "regressed":
