@@ -19,7 +19,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,6 +169,28 @@ def _mode_for(target: Path) -> int:
 def cannot_write(target: str | os.PathLike[str], exc: OSError) -> RunError:
     """RunError (exit 3) "cannot write <path>: <reason>" for an OSError (no space, read-only, ...)."""
     return RunError(f"cannot write {target}: {exc.strerror or exc}")
+
+
+def append_all_or_nothing(target: str | os.PathLike[str], content: Callable[[int], bytes]) -> None:
+    """Append ``content(size the file has now, in bytes)`` to *target* (created if missing); on a failure
+    the file is cut back to its size before (nothing half-written) and RunError (:func:`cannot_write`)
+    names it. For files other processes append to as well, such as GitHub's $GITHUB_STEP_SUMMARY."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise cannot_write(target, exc) from None
+    try:
+        before = os.fstat(fd).st_size
+        data = memoryview(content(before))
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, before)
+            raise cannot_write(target, exc) from None
+    finally:
+        os.close(fd)
 
 
 def _write_beside(target: Path, text: str, folder: Path | None = None) -> str:

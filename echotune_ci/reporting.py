@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from .config import Config
-from .fsutil import cannot_write, write_text_atomic
+from .fsutil import append_all_or_nothing, write_text_atomic
 from .gate import GateOutcome, evaluate
 from .masking import mask
 from .report.base import GITHUB_COMMENT_LIMIT, ReportInput
@@ -78,7 +77,8 @@ def append_step_summary(markdown: str, full: str | Path | None = None) -> Path |
     markdown = mask(markdown)  # the job summary is public to whoever reads the run
     if not markdown.endswith("\n"):
         markdown += "\n"
-    _append(target, lambda used: _fit(markdown.encode("utf-8"), STEP_SUMMARY_LIMIT - used, full))
+    data = markdown.encode("utf-8")
+    append_all_or_nothing(target, lambda used: _fit(data, STEP_SUMMARY_LIMIT - used, full))
     return Path(target)
 
 
@@ -89,7 +89,7 @@ def set_github_output(**values: str) -> None:
     if not target:
         return
     data = "".join(mask(f"{key}={value}\n") for key, value in values.items()).encode("utf-8")
-    _append(target, lambda _used: data)
+    append_all_or_nothing(target, lambda _used: data)
 
 
 def _fit(data: bytes, room: int, full: str | Path | None) -> bytes:
@@ -108,24 +108,3 @@ def _fit(data: bytes, room: int, full: str | Path | None) -> bytes:
     head = data[:cut + 1]
     tail = note(len(head))
     return head + tail if len(head) + len(tail) <= room else b""
-
-
-def _append(target: str, content: Callable[[int], bytes]) -> None:
-    """Append ``content(size the file has now)`` to *target* with one write; on a failure the file is cut
-    back to its size before (nothing half-written) and RunError names it."""
-    try:
-        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-    except OSError as exc:
-        raise cannot_write(target, exc) from None
-    try:
-        before = os.fstat(fd).st_size
-        data = memoryview(content(before))
-        try:
-            while data:
-                data = data[os.write(fd, data):]
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, before)
-            raise cannot_write(target, exc) from None
-    finally:
-        os.close(fd)
