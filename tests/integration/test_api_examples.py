@@ -196,10 +196,8 @@ def test_flows_run_before_generated_requests_can_trip_the_login_rate_limit(tmp_p
         code, result, output = _api(app.base_url, tmp_path / "api.json", cli_env, config)
         assert "flow 'passes': 2/2 steps passed" in result["notes"], output
         assert any(m["labels"].get("operation") == "POST /api/login" for m in result["metrics"]), output
-        # the generated requests did trip the limit: a correct login is refused now
-        import httpx
-
-        late = httpx.post(f"{app.base_url}/api/login", json={"username": "demo", "password": "demo-password"})
-        assert late.status_code == 429
+        # Whether the generated requests trip the limit depends on what hypothesis draws (the document's
+        # own example logs in fine); the order itself is pinned by
+        # tests/unit/test_api_order.py::test_flows_run_before_the_contract_test.
     finally:
         app.stop()
