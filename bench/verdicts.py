@@ -157,7 +157,7 @@ def _brief(c: dict[str, Any] | None) -> dict[str, Any]:
     if c is None:
         return {}
     keys = ("base", "head", "verdict", "effect_pct", "p_value", "ci_low_pct", "ci_high_pct", "confidence",
-            "n_base", "n_head")
+            "n_base", "n_head", "alpha", "family_size", "family_alpha")
     return {k: c.get(k) for k in keys if k in c}
 
 
@@ -211,6 +211,11 @@ def summarise(rows: list[dict[str, Any]]) -> None:
         timing = (f"per run {statistics.median(times):.0f} s median, {min(times):.0f}–{max(times):.0f} s; "
                   f"1-min load average {min(loads, default=0):.1f}–{max(loads, default=0):.1f}")
         gate_failed = sum(1 for r in mine if r["exit"] == 1)
+        widths = {m: [r[m]["ci_high_pct"] - r[m]["ci_low_pct"] for r in mine
+                      if r.get(m, {}).get("ci_high_pct") is not None and r[m].get("ci_low_pct") is not None]
+                  for m in ("p95", "lcp")}
+        timing += "; median interval width " + ", ".join(
+            f"{m} {statistics.median(w):.0f} points" for m, w in widths.items() if w)
         if kind == "aa":
             alarms = [r for r in mine if r["regressed"]]
             which = "; ".join(", ".join(r["regressed"]) for r in alarms)

@@ -3,8 +3,12 @@
 For metrics with samples (several page loads, several load-test rounds) the
 decision needs both a statistically significant difference (one-sided
 Mann-Whitney U test at ``alpha``: exact distribution for small samples,
-normal approximation with tie correction otherwise) and an estimated shift at
-least ``min_effect_pct`` large (or the metric's ``[gate] regression`` limit).
+normal approximation with tie correction otherwise; the metrics of a phase
+tested together are one family, corrected with Holm's step-down and
+Tarone's rule for discrete tests) and an estimated shift at least
+``min_effect_pct`` large; the metric's ``[gate] regression`` limit is the
+shift the gate is built to catch (adaptive rounds continue while one that
+large is still inside the interval).
 The shift is the Hodges-Lehmann estimate (the median of every head − base
 difference) with its distribution-free confidence interval (Moses / Bauer; R's
 ``wilcox.test(conf.int = TRUE)``), both expressed in percent of the base's
@@ -40,10 +44,13 @@ class Comparison:
     With samples on both sides, ``effect_pct`` is the Hodges-Lehmann shift in percent of the base's
     median and ``ci_low_pct`` .. ``ci_high_pct`` its ``confidence`` interval (``shift``, ``ci_low``,
     ``ci_high``: the same in the metric's unit; ``n_base``, ``n_head``: the samples used; ``ci_method``:
-    "exact" or "normal"); ``limit_pct`` is the smallest change for the worse that counts; ``alpha`` is the
+    "exact" or "normal"); ``limit_pct`` is the metric's regression limit (the shift the gate is built to
+    catch; for a metric without samples, the largest change that passes); ``alpha`` is the
     one-sided level the samples were tested at, below ``[gate] alpha`` (and ``confidence`` above
     ``[gate] confidence``, *sequential* True) when the run that took them looked at them more than once
-    (:func:`sequential_levels`).
+    (:func:`sequential_levels`). ``family_size`` is the number of the phase's metrics the multiple-testing
+    correction counted (Tarone's K, :func:`holm_tarone`) and ``family_alpha`` the level this metric's
+    p-value had to reach after it (0 and None before the correction ran).
     """
 
     key: str
@@ -70,6 +77,13 @@ class Comparison:
     limit_pct: float | None = None
     alpha: float | None = None
     sequential: bool = False
+    family_size: int = 0
+    family_alpha: float | None = None
+    # One-sided p-values for "worse" and "better", and the smallest p-value the samples' values could give
+    # in either direction (Tarone's rule needs it); only for sampled comparisons, not part of the JSON.
+    p_worse: float | None = dataclasses.field(default=None, repr=False)
+    p_better: float | None = dataclasses.field(default=None, repr=False)
+    p_floor: tuple[float, float] | None = dataclasses.field(default=None, repr=False)
 
     @property
     def has_interval(self) -> bool:
@@ -156,6 +170,8 @@ class Comparison:
             "limit_pct": self.limit_pct,
             "alpha": _rounded(self.alpha),
             "sequential": self.sequential,
+            "family_size": self.family_size,
+            "family_alpha": _rounded(self.family_alpha),
             "text": self.verdict_text(),
         }
 
@@ -365,9 +381,9 @@ def hodges_lehmann(base: list[float], head: list[float], confidence: float = 0.9
 @dataclass(frozen=True)
 class Rule:
     """What decides a metric: the direction that is *better* ("lower" or "higher"), the one-sided
-    significance level *alpha*, the smallest change that counts (*min_effect_pct*, and the metric's own
-    regression limit *threshold_pct* when it has one, in percent of the base; *min_effect_abs* in the
-    metric's unit) and the level of the confidence interval shown (*confidence*)."""
+    significance level *alpha*, the smallest change that counts (*min_effect_pct* in percent of the base,
+    *min_effect_abs* in the metric's unit), the metric's own regression limit *threshold_pct* (the shift
+    the gate must catch) and the level of the confidence interval shown (*confidence*)."""
 
     better: str = "lower"
     alpha: float = 0.05
@@ -378,8 +394,18 @@ class Rule:
 
     @property
     def limit_pct(self) -> float:
-        """The decision threshold: the smallest change for the worse, in percent, that is a regression."""
+        """The regression the gate is built to catch, in percent (the metric's limit, at least
+        ``min_effect_pct``): adaptive rounds continue while a shift this large is still inside the
+        interval (:func:`needs_more_samples`)."""
         return max(self.min_effect_pct, self.threshold_pct or 0.0, 0.0)
+
+    @property
+    def floor_pct(self) -> float:
+        """The smallest estimated shift, in percent, that a significant test may call a regression (or an
+        improvement): ``min_effect_pct``. Not the regression limit: an estimate of a true shift of exactly
+        the limit falls below the limit half of the time, so a gate that needed the estimate to reach the
+        limit would miss half the regressions it exists to catch."""
+        return max(self.min_effect_pct, 0.0)
 
     def at_level(self, level: float | None) -> Rule:
         """This rule judged at the one-sided significance *level* instead of ``alpha`` (a sequential
@@ -412,6 +438,9 @@ class SampleVerdict:
     p_value: float | None
     shift: Shift | None
     base_median: float | None
+    p_worse: float | None = None
+    p_better: float | None = None
+    p_floor: tuple[float, float] | None = None
 
     def pct(self, value: float | None) -> float | None:
         """*value* (a shift in the metric's unit) in percent of the base's median."""
@@ -426,12 +455,14 @@ class SampleVerdict:
 
 
 def test_samples(base: Sequence[float], head: Sequence[float], rule: Rule) -> SampleVerdict:
-    """Decide two sample lists under *rule*.
+    """Decide two sample lists under *rule*, as one test on its own.
 
     "regressed" when the one-sided Mann-Whitney U test finds the head worse at ``rule.alpha`` and the
-    Hodges-Lehmann shift is at least ``rule.limit_pct`` percent of the base's median for the worse (and
+    Hodges-Lehmann shift is at least ``rule.floor_pct`` percent of the base's median for the worse (and
     at least ``rule.min_effect_abs`` in the metric's unit); "improved" symmetrically; "insufficient
-    data" with fewer than 2 finite values on a side.
+    data" with fewer than 2 finite values on a side. The verdict also carries both one-sided p-values
+    and the smallest ones the pooled values allow (:func:`smallest_p`), which :func:`holm_tarone` needs
+    when several metrics are tested together.
     """
     b = [float(v) for v in base if _finite(v)]
     h = [float(v) for v in head if _finite(v)]
@@ -439,20 +470,74 @@ def test_samples(base: Sequence[float], head: Sequence[float], rule: Rule) -> Sa
         return SampleVerdict("insufficient data", None, None, None)
     shift = hodges_lehmann(b, h, rule.confidence)
     assert shift is not None
-    out = SampleVerdict("no significant change", None, shift, median(b))
-    effect = out.effect_pct or 0.0
     worse_if_higher = rule.better == "lower"
     # p-value that head is worse, and that it is better
     p_worse = mann_whitney_greater(h, b) if worse_if_higher else mann_whitney_greater(b, h)
     p_better = mann_whitney_greater(b, h) if worse_if_higher else mann_whitney_greater(h, b)
+    floors = (smallest_p(h, b), smallest_p(b, h))
+    floor = floors if worse_if_higher else (floors[1], floors[0])
+    base_median = median(b)
+    out = SampleVerdict("no significant change", min(p_worse, p_better), shift, base_median, p_worse,
+                        p_better, floor)
+    effect = out.effect_pct or 0.0
     worse_effect = effect if worse_if_higher else -effect
     if abs(shift.estimate) < rule.min_effect_abs:  # below the measurement's resolution: never a verdict
-        return SampleVerdict("no significant change", min(p_worse, p_better), shift, out.base_median)
-    if p_worse <= rule.alpha and worse_effect >= rule.limit_pct:
-        return SampleVerdict("regressed", p_worse, shift, out.base_median)
-    if p_better <= rule.alpha and -worse_effect >= rule.limit_pct:
-        return SampleVerdict("improved", p_better, shift, out.base_median)
-    return SampleVerdict("no significant change", min(p_worse, p_better), shift, out.base_median)
+        return out
+    if p_worse <= rule.alpha and worse_effect >= rule.floor_pct:
+        return dataclasses.replace(out, verdict="regressed", p_value=p_worse)
+    if p_better <= rule.alpha and -worse_effect >= rule.floor_pct:
+        return dataclasses.replace(out, verdict="improved", p_value=p_better)
+    return out
+
+
+def smallest_p(x: Sequence[float], y: Sequence[float]) -> float:
+    """The smallest one-sided p-value :func:`mann_whitney_greater` can give for "x larger than y" with these
+    pooled values: the arrangement that puts the ``len(x)`` largest values in *x*. Under the null
+    hypothesis every arrangement of the pooled values is equally likely, so this bound depends on the
+    values only, not on which side they came from (the condition of Tarone's rule, :func:`holm_tarone`).
+    Values that are mostly ties (bytes of an unchanged page, a score of 100) cannot reach a small
+    p-value at all: 20 equal values give 0.5."""
+    pooled = sorted([*x, *y])
+    n = len(x)
+    return mann_whitney_greater(pooled[len(pooled) - n:], pooled[: len(pooled) - n])
+
+
+def tarone_k(floors: Sequence[float], level: float) -> int:
+    """Tarone's K for tests whose smallest attainable p-values are *floors*: the smallest K >= 1 such
+    that at most K of them are at or below ``level / K`` (Tarone, "A modified Bonferroni method for
+    discrete data", Biometrics 46 (1990) 515-522). A test whose floor is above ``level / K`` can never
+    reject at that level, so it costs the others nothing; at most len(*floors*)."""
+    for k in range(1, len(floors) + 1):
+        if sum(1 for f in floors if f <= level / k) <= k:
+            return k
+    return max(len(floors), 1)
+
+
+def holm_tarone(p_values: Sequence[float], floors: Sequence[float],
+                level: float) -> tuple[set[int], list[float]]:
+    """Holm's step-down procedure with Tarone's K at every step: which of the tests (indices into
+    *p_values*) reject, so that the chance of any false rejection among them stays at most *level*
+    whatever their dependence, and the level each test's p-value was compared with (the step it was
+    rejected at, else the step the procedure stopped at).
+
+    At each step the remaining tests' K (:func:`tarone_k`) sets the threshold ``level / K`` for the
+    smallest remaining p-value; the procedure stops at the first that does not reach it. This is the
+    closed test of Tarone-Bonferroni intersection tests (Hommel & Krummenauer, "Improvements and
+    modifications of Tarone's multiple test procedure for discrete data", Biometrics 54 (1998) 673-681;
+    Holm, "A simple sequentially rejective multiple test procedure", Scand. J. Statist. 6 (1979) 65-70).
+    With every floor at 0 it is Holm's procedure. *floors* pairs with *p_values*.
+    """
+    remaining = sorted(range(len(p_values)), key=lambda i: (p_values[i], i))
+    thresholds = [level] * len(p_values)
+    rejected: set[int] = set()
+    while remaining:
+        cut = level / tarone_k([floors[i] for i in remaining], level)
+        for i in remaining:
+            thresholds[i] = cut
+        if p_values[remaining[0]] > cut:
+            break
+        rejected.add(remaining.pop(0))
+    return rejected, thresholds
 
 
 test_samples.__test__ = False  # type: ignore[attr-defined]  # a function of the library, not a pytest test
@@ -476,18 +561,18 @@ def compare_samples(
 
 
 def needs_more_samples(base: Sequence[float], head: Sequence[float], rule: Rule) -> bool:
-    """Whether more samples could change the verdict on a metric: its ``rule.confidence`` interval for the
-    shift, in percent of the base's median and turned so that positive is worse, has the decision
-    threshold ``rule.limit_pct`` strictly inside (for "higher is better" metrics the threshold is a drop
-    of that size).
+    """Whether more samples could still change the verdict on a metric: it is not "regressed" yet and its
+    ``rule.confidence`` interval for the shift, in percent of the base's median and turned so that positive
+    is worse, still reaches the regression limit ``rule.limit_pct`` (a regression of the size the gate
+    must catch is still plausible). Once the interval lies below the limit, more samples would only
+    sharpen a change smaller than what the gate is built for.
 
     True also when a side has fewer than 2 finite samples (nothing can be decided yet), and when the
-    interval lies wholly beyond the threshold but the test at ``rule.alpha`` does not find a regression:
+    interval lies wholly beyond the limit but the test at ``rule.alpha`` does not find a regression:
     with few samples and a small level no arrangement of the ranks reaches it (3 against 3 at alpha =
-    0.003: the smallest one-sided p-value is 1/20), and the exact interval then falls back to the widest
-    one that exists, which is narrower than asked. False when the base's median is 0 (no percentage
+    0.003: the smallest one-sided p-value is 1/20). False when the base's median is 0 (no percentage
     exists). Pure: the caller (``run --base-ref``) adds rounds while this holds, up to ``[gate]
-    max_runs``.
+    max_runs``, with *rule* at the look's level shared among the phase's metrics (:func:`family_level`).
     """
     out = test_samples(base, head, rule)
     if out.shift is None:
@@ -497,9 +582,20 @@ def needs_more_samples(base: Sequence[float], head: Sequence[float], rule: Rule)
         return False
     if rule.better != "lower":
         low, high = -high, -low
-    if low >= rule.limit_pct:
-        return out.verdict != "regressed"
-    return low < rule.limit_pct < high
+    return out.verdict != "regressed" and high > rule.limit_pct
+
+
+def family_level(pairs: Sequence[tuple[Sequence[float], Sequence[float]]], level: float) -> float:
+    """The level one metric of a family gets when the family's *pairs* (base samples, head samples) are
+    tested together at *level*: ``level / K`` with Tarone's K over the metrics (:func:`tarone_k`), the
+    first threshold of :func:`holm_tarone` and a lower bound of every later one. Identical pairs are one
+    test (the total and the only endpoint of a load test)."""
+    floors = []
+    for b, h in dict.fromkeys((tuple(b), tuple(h)) for b, h in pairs):
+        bs, hs = [float(v) for v in b if _finite(v)], [float(v) for v in h if _finite(v)]
+        if len(bs) >= 2 and len(hs) >= 2:
+            floors.append(min(smallest_p(hs, bs), smallest_p(bs, hs)))
+    return level / tarone_k(floors, level) if floors else level
 
 
 # -- sequential testing: more samples while a verdict is open ----------------------------------------
@@ -584,7 +680,7 @@ def _sampled(base: Metric, head: Metric, rule: Rule, common: dict[str, Any]) -> 
         ci_high_pct=out.pct(shift.high) if shift else None, confidence=rule.confidence if shift else None,
         ci_method=shift.method if shift else "", n_base=shift.n_base if shift else len(base.samples),
         n_head=shift.n_head if shift else len(head.samples), limit_pct=rule.limit_pct, alpha=rule.alpha,
-        sequential=sequential, **common)
+        sequential=sequential, p_worse=out.p_worse, p_better=out.p_better, p_floor=out.p_floor, **common)
 
 
 def _thresholded(base: float, head: float, better: str, limit: float, common: dict[str, Any],
@@ -691,6 +787,7 @@ def compare_results(
     base_by = {(r.phase, _base_key(r.phase, m, renames)): m for r in base for m in r.metrics}
     head_by = {(r.phase, m.key): m for r in head for m in r.metrics if not _listed_as_removed(r.phase, m)}
     out = []
+    samples: list[tuple[Sequence[float], Sequence[float]] | None] = []
     for key in list(dict.fromkeys([*head_by, *base_by])):
         phase = key[0]
         b, h = base_by.get(key), head_by.get(key)
@@ -700,6 +797,49 @@ def compare_results(
                            threshold_pct=thresholds.get(name), confidence=confidence,
                            min_effect_ms=min_effect_ms)
         )
+        samples.append((b.samples, h.samples) if b is not None and h is not None else None)
+    return correct_families(out, samples)
+
+
+def correct_families(comparisons: list[Comparison],
+                     samples: Sequence[tuple[Sequence[float], Sequence[float]] | None]) -> list[Comparison]:
+    """*comparisons* with the sampled ones of each phase decided as one family: a "regressed" verdict
+    stands only when :func:`holm_tarone` rejects its test among the phase's regression tests at the
+    phase's level (the smallest ``alpha`` its comparisons were tested at), and likewise "improved"
+    among the improvement tests; others become "no significant change". So the chance that a phase
+    with no real change shows any "regressed" verdict stays at most its level, however many metrics it
+    compares (a load test compares p50, p95, p99, max, throughput ... of the total and of each endpoint).
+    Comparisons of identical sample lists count as one test. *samples* pairs with *comparisons* ((base
+    samples, head samples), or None); every sampled comparison gets ``family_size`` and
+    ``family_alpha``. Returns a new list; the correction can only turn verdicts into "no significant
+    change", never the other way round (its thresholds are at most the level)."""
+    out = list(comparisons)
+    phases: dict[str, list[int]] = {}
+    for i, c in enumerate(out):
+        if c.p_worse is not None and c.p_better is not None and c.p_floor is not None and samples[i]:
+            phases.setdefault(c.phase, []).append(i)
+    for members in phases.values():
+        level = min(out[i].alpha or 0.05 for i in members)
+        tests: dict[tuple[Any, ...], int] = {}
+        test_of = {}
+        for i in members:
+            b, h = samples[i] or ((), ())
+            test_of[i] = tests.setdefault((tuple(b), tuple(h), out[i].better), len(tests))
+        first = {t: i for i, t in reversed(list(test_of.items()))}
+        reps = [first[t] for t in range(len(tests))]
+        worse, worse_cut = holm_tarone([out[i].p_worse or 1.0 for i in reps],
+                                       [(out[i].p_floor or (1.0, 1.0))[0] for i in reps], level)
+        better, _ = holm_tarone([out[i].p_better or 1.0 for i in reps],
+                                [(out[i].p_floor or (1.0, 1.0))[1] for i in reps], level)
+        size = tarone_k([(out[i].p_floor or (1.0, 1.0))[0] for i in reps], level)
+        for i in members:
+            c, t = out[i], test_of[i]
+            verdict = c.verdict
+            if (verdict == "regressed" and t not in worse) or (verdict == "improved" and t not in better):
+                verdict = "no significant change"
+            p_value = c.p_value if verdict == c.verdict else min(c.p_worse or 1.0, c.p_better or 1.0)
+            out[i] = dataclasses.replace(c, verdict=verdict, p_value=p_value, family_size=size,
+                                         family_alpha=worse_cut[t])
     return out
 
 

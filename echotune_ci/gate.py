@@ -226,6 +226,9 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
         how = f"p = {c.p_value:.3g}" if c.p_value is not None else "no samples: relative change"
         if c.sequential and c.alpha is not None:  # a look of a sequential test: its share of [gate] alpha
             how = f"{how} <= {c.alpha:.3g}, the level of the sequential look it stopped at"
+        if c.family_size > 1 and c.family_alpha is not None:  # its share among the phase's sampled metrics
+            how = (f"{how}; <= {c.family_alpha:.3g} as one of {c.family_size} metrics tested together "
+                   "(Holm-Tarone)")
         if c.has_interval:
             how = f"{c.interval_text()}, {how}"
         worse = f"got worse by {abs(c.effect_pct or 0):.1f} %"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,9 +35,14 @@ SERVE_COMMAND = ("python build.py && gunicorn --worker-class gevent --workers 2 
 @functools.cache
 def musicapp_environment() -> Path:
     """The example app's own environment (examples/musicapp/.venv), made by its [serve] setup once
-    per test session (and only when requirements.txt changed since the last one)."""
+    per test session (and only when requirements.txt changed since the last one).
+
+    Under a lock: files of both xdist workers start the example, and on a fresh clone two setups at
+    once would install into the same .venv; the second one waits, then finds the setup stamp current."""
     serve = load_config(MUSICAPP / "echotune.toml").serve
-    App(override(serve, build=""), MUSICAPP).prepare()
+    with (Path(tempfile.gettempdir()) / "echotune-tests-musicapp-setup.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        App(override(serve, build=""), MUSICAPP).prepare()
     return MUSICAPP / ".venv"
 
 
@@ -131,19 +138,56 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 # files run one after another in one worker: they build or serve the bundled examples in place
 # (examples/*/static/dist, dist/, node_modules, .venv) or gate latency, which the other worker's load
 # would distort. Every other file runs whole in either worker, beside them.
+# Left out on purpose (they run beside the group): test_frontend_pages.py (fixture pages on a local
+# site; its only timings are sanity bounds of 1-3 s), test_load_allowlist.py (its own recording servers;
+# where requests go, under a 10 s p95 budget), test_secrets_never_leave.py (its run serves the example
+# from a copy of the config with the build in a temporary folder and no setup, and accepts exit 0 or 1:
+# what it checks is what leaks), test_security_http.py and test_serve_smoke.py (headers, probes and
+# answers of apps with their own build folders, no timing).
 MEASURING = frozenset({
     "test_action.py", "test_api_examples.py", "test_base_ref.py", "test_budget_names_locust.py",
     "test_bundle_run.py", "test_bundle_vite.py", "test_database_postgres.py", "test_frontend_musicapp.py",
-    "test_frontend_pages.py", "test_lifecycle_redis.py", "test_load_allowlist.py", "test_load_compare.py",
-    "test_load_distributed.py", "test_load_musicapp.py", "test_load_redis.py", "test_load_safety.py",
-    "test_node_example.py", "test_realtime_node.py", "test_realtime_socketio.py", "test_run.py",
-    "test_secrets_never_leave.py", "test_security_http.py", "test_serve.py", "test_serve_smoke.py",
+    "test_lifecycle_redis.py", "test_load_compare.py", "test_load_distributed.py", "test_load_musicapp.py",
+    "test_load_redis.py", "test_load_safety.py", "test_node_example.py", "test_realtime_node.py",
+    "test_realtime_socketio.py", "test_run.py", "test_serve.py",
 })
+
+
+def xdist_group(path: Path) -> str | None:
+    """The xdist group of a test file: "measuring" for the files above, its own name for the other
+    integration tests, None outside tests/integration."""
+    if "integration" not in path.parts:
+        return None
+    return "measuring" if path.name in MEASURING else path.name
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Give each integration test its xdist group: "measuring" for the files above, else its file."""
     for item in items:
-        path = Path(item.path)
-        if "integration" in path.parts:
-            item.add_marker(pytest.mark.xdist_group("measuring" if path.name in MEASURING else path.name))
+        group = xdist_group(Path(item.path))
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`--dist loadgroup` that keeps the groups above whatever pytest version runs it.
+
+    pytest-xdist 3.8 puts a test in its group by rewriting ``item._nodeid`` in the worker, which
+    pytest 9.2 no longer reads (nodes keep their id in ``_id``): every test was then scheduled on its
+    own, the "measuring" files ran in both workers at the same time, and each worker set up the
+    session fixtures (the Node example's install and run) again. Here the controller decides the
+    group from the test's file instead; a group suffix that xdist did add ("...@name") still counts.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class FileGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if "@" not in nodeid:
+                group = xdist_group(Path(nodeid.split("::", 1)[0]))
+                if group is not None:
+                    return group
+            return super()._split_scope(nodeid)
+
+    return FileGroupScheduling(config, log)

@@ -177,19 +177,30 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
 
 
 def undecided(cfg: Config, pair: Pair, level: float | None = None) -> list[str]:
-    """The keys of gated metrics (named in ``[gate] regression``, with samples on both sides) whose
-    confidence interval still straddles the decision threshold
+    """The keys of gated metrics (named in ``[gate] regression``, with samples on both sides) that are not
+    "regressed" while their confidence interval still reaches the regression limit
     (:func:`echotune_ci.compare.needs_more_samples`): more samples could change their verdict. *level*:
-    the one-sided significance level of this look (:func:`echotune_ci.compare.sequential_levels`); the
-    interval is the one the verdict at that level would show (:meth:`~echotune_ci.compare.Rule.at_level`)."""
-    from ..compare import Rule, needs_more_samples
+    the one-sided significance level of this look (:func:`echotune_ci.compare.sequential_levels`), shared
+    among the phase's sampled metrics (:func:`echotune_ci.compare.family_level`); the interval is the one
+    the verdict at that level would show (:meth:`~echotune_ci.compare.Rule.at_level`)."""
+    from ..compare import Rule, family_level, needs_more_samples
 
+    # The verdicts will be decided as one family per phase (compare.correct_families): a metric's test
+    # gets at least level / K, Tarone's K over the phase's sampled metrics, so the look asks that of it.
+    each = family_level(_sampled_pairs(pair), level if level is not None else cfg.gate.alpha)
     keys = []
     for b, m in _gated(cfg, pair):
-        rule = Rule.for_metric(cfg.gate, m.name, m.better, m.unit).at_level(level)
+        rule = Rule.for_metric(cfg.gate, m.name, m.better, m.unit).at_level(each)
         if needs_more_samples(b.samples, m.samples, rule):
             keys.append(m.key)
     return keys
+
+
+def _sampled_pairs(pair: Pair) -> list[tuple[list[float], list[float]]]:
+    """(base samples, head samples) of every metric with samples on both sides."""
+    base_by = {m.key: m for m in pair.base.metrics} if pair.base is not None else {}
+    return [(base_by[m.key].samples, m.samples) for m in pair.head.metrics
+            if m.key in base_by and len(m.samples) >= 2 and len(base_by[m.key].samples) >= 2]
 
 
 def _gated(cfg: Config, pair: Pair) -> list[tuple[Metric, Metric]]:
@@ -231,24 +242,35 @@ def with_level(result: PhaseResult, level: float) -> PhaseResult:
     return dataclasses.replace(result, metrics=metrics)
 
 
-def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBySide) -> Pair:
+def comparable(pair: Pair, phase: Phase[Any]) -> bool:
+    """Whether *pair* is a paired phase whose base and head were both measured without errors."""
+    return (phase.name in PAIRED_PHASES and pair.base is not None and not pair.base.errors
+            and not pair.head.errors)
+
+
+def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBySide,
+           alpha: float | None = None) -> Pair:
     """More interleaved rounds for *phase* while :func:`undecided` names a metric, up to ``[gate]
     max_runs`` samples per build; the samples used are noted on the head's result.
 
     A sequential test (docs/verdicts.md): the looks are :func:`planned_looks`, each with its share of
-    ``[gate] alpha`` (:func:`echotune_ci.compare.sequential_levels`, O'Brien-Fleming-type alpha spending),
-    and both builds' sampled metrics record the level of the look the phase stopped at, which decides
-    their verdict and widens their interval. Repeated looks at ``[gate] alpha`` itself would raise the
-    chance of a false "regressed" above it (optional stopping)."""
+    *alpha* (default ``[gate] alpha``; the run gives each paired phase an equal part of it, so the chance
+    of a false "regressed" anywhere in the run stays at most ``[gate] alpha``) by
+    :func:`echotune_ci.compare.sequential_levels` (O'Brien-Fleming-type alpha spending), and both builds'
+    sampled metrics record the level of the look the phase stopped at, which decides their verdict and
+    widens their interval. Repeated looks at ``[gate] alpha`` itself would raise the chance of a false
+    "regressed" above it (optional stopping)."""
     from ..compare import SPENDING, sequential_levels
 
     cap = head.cfg.gate.max_runs
-    if phase.name not in PAIRED_PHASES or pair.base is None or pair.base.errors or pair.head.errors:
+    alpha = head.cfg.gate.alpha if alpha is None else alpha
+    if not comparable(pair, phase) or pair.base is None:
         return pair
     if pair.samples < 1 or not _gated(head.cfg, pair):
-        return pair  # nothing could ever add rounds: one look, at the whole alpha
-    looks = planned_looks(pair.samples, cap, even=phase.name == "load")
-    levels = sequential_levels(looks, head.cfg.gate.alpha)
+        looks = [pair.samples]  # nothing could ever add rounds: one look, at the phase's whole share
+    else:
+        looks = planned_looks(pair.samples, cap, even=phase.name == "load")
+    levels = sequential_levels(looks, alpha)
     look = 0
     while look + 1 < len(looks):
         keys = undecided(head.cfg, pair, levels[look])
@@ -274,23 +296,35 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
         pair.head.notes.append(f"{used} samples per build ({pair.samples} configured, "
                                f"{used - pair.samples} added while a gated metric was undecided; "
                                f"[gate] max_runs = {cap})")
-    if len(looks) > 1:
-        level = levels[look]
+    level = levels[look]
+    if len(looks) > 1 or level < head.cfg.gate.alpha:
         pair.head, pair.base = with_level(pair.head, level), with_level(pair.base, level)
-        pair.head.notes.append(sequential_note(looks, look, level, head.cfg.gate.alpha))
-        report.levels[phase.name] = {"looks": looks, "stopped_at": used, "alpha": level, "spending": SPENDING}
+        pair.head.notes.append(sequential_note(looks, look, level, head.cfg.gate.alpha, alpha))
+        report.levels[phase.name] = {"looks": looks, "stopped_at": used, "alpha": level, "spending": SPENDING,
+                                     "phase_alpha": alpha}
     report.samples[phase.name] = pair.samples = used
     if pair.order:
         report.order[phase.name] = pair.order
     return pair
 
 
-def sequential_note(looks: list[int], look: int, level: float, alpha: float) -> str:
+def sequential_note(looks: list[int], look: int, level: float, alpha: float,
+                    share: float | None = None) -> str:
     """"sequential test: looked at 5, 7 of the planned 5, 7, 10 samples per build, so the verdicts use
-    alpha = 0.01358 (of [gate] alpha = 0.05; O'Brien-Fleming-type alpha spending) and wider intervals"."""
+    alpha = 0.00679 (of this phase's 0.025, half of [gate] alpha = 0.05 shared by the run's 2 paired
+    phases; O'Brien-Fleming-type alpha spending) and wider intervals". *share*: the phase's part of
+    *alpha* (default all of it)."""
+    share = alpha if share is None else share
     shown = ", ".join(map(str, looks[: look + 1]))
+    part = f"[gate] alpha = {alpha:g}"
+    if share < alpha:
+        part = (f"this phase's {share:.4g}, its part of {part} shared by the run's {round(alpha / share)} "
+                "paired phases")
+    if len(looks) == 1:  # no adaptive rounds: only the share between the phases
+        return (f"one look at {looks[0]} samples per build: the verdicts use alpha = {level:.4g} ({part}) "
+                "and wider intervals")
     return (f"sequential test: looked at {shown} of the planned {', '.join(map(str, looks))} samples per "
-            f"build, so the verdicts use alpha = {level:.4g} (of [gate] alpha = {alpha:g}; O'Brien-Fleming-"
+            f"build, so the verdicts use alpha = {level:.4g} (of {part}; O'Brien-Fleming-"
             f"type alpha spending) and wider intervals")
 
 
@@ -369,7 +403,11 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             console.warn(report.failure)
         pairs = _measure(phases, head, base_side, (head_app, base_app), report)
         if base_side is not None:
-            pairs = [extend(phase, pair, head, base_side, report)
+            # Each paired phase tests its metrics as one family at its part of [gate] alpha, so the run's
+            # chance of any false "regressed" stays at most alpha (compare.correct_families).
+            shared = max(1, sum(comparable(pair, phase) and bool(_sampled_pairs(pair))
+                                for phase, pair in zip(phases, pairs, strict=True)))
+            pairs = [extend(phase, pair, head, base_side, report, cfg.gate.alpha / shared)
                      for phase, pair in zip(phases, pairs, strict=True)]
         for app in apps:  # before the files are written: a report never waits on a running app
             app.stop()

@@ -102,22 +102,27 @@ class GateSettings:
         {"p95_ms": 10.0, "api_p95_ms": 10.0, "rps": 10.0, "fcp_ms": 10.0, "lcp_ms": 10.0, "tti_ms": 10.0,
          "tbt_ms": 25.0, "bundle_total_gzip_bytes": 5.0},
         item=item(min=0),
-        doc="Metric name -> largest allowed change for the worse against the baseline, in percent.",
+        doc="Metric name -> percent: for sampled metrics the regression the gate is built to catch "
+            "(rounds are added while one this large is plausible), for single values the largest allowed "
+            "change for the worse against the baseline. These metrics fail the gate when they regress.",
     )
-    alpha: float = setting(0.05, min=0.0001, max=0.5, doc="Significance level for sampled metrics.")
+    alpha: float = setting(0.05, min=0.0001, max=0.5,
+                           doc="Significance level for sampled metrics, shared by the sampled metrics of a "
+                               "phase (Holm-Tarone) and, in run --base-ref, by the paired phases and looks.")
     min_effect_pct: float = setting(5.0, min=0, doc="Smaller changes are never called regressions.")
-    min_effect_ms: float = setting(2.0, min=0,
+    min_effect_ms: float = setting(0.5, min=0,
                                    doc="Shifts of a time (unit ms) smaller than this are never called "
-                                       "regressions: locust reports whole milliseconds, so on a 10 ms p95 "
-                                       "one step of its resolution is 10 %.")
+                                       "regressions: below timer and scheduler jitter. Local load rounds "
+                                       "report exact percentiles; a distributed load test reports locust's "
+                                       "whole milliseconds, so raise this to 2 when you compare those.")
     confidence: float = setting(0.95, min=0.5, max=0.999,
                                 doc="Level of the two-sided confidence interval of each sampled metric's "
                                     "shift (Hodges-Lehmann), shown with the verdict and used to decide "
                                     "whether more samples are needed.")
     max_runs: int = setting(10, min=2, max=100,
                             doc="Most samples per build when `run --base-ref` adds rounds because a metric's "
-                                "confidence interval straddles its decision threshold (no rounds are added "
-                                "when the configured runs already reach it).")
+                                "confidence interval still reaches its regression limit (no rounds are "
+                                "added when the configured runs already reach it).")
     ratchet: bool = setting(True, doc="With a baseline, a budget the base already breaks is a known breach: "
                                       "a warning, failing only when the head is significantly worse than "
                                       "the base or past its [budgets.hard] limit.")

@@ -50,12 +50,28 @@ class ActionRun(StepRunner):
         return self.resolve(ACTION["outputs"][name]["value"])
 
 
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    """Where the copy of the example lives for the whole module: the first run's [serve] setup makes its
+    .venv (pip install), and the setup stamp lets the later runs skip it, as on a runner that keeps
+    its workspace; installing the same requirements again in each test took ~12 s."""
+    return tmp_path_factory.mktemp("action") / "workspace"
+
+
 @pytest.fixture()
-def repo_copy(tmp_path):
-    repo = tmp_path / "workspace"
+def repo_copy(workspace):
+    """The example as checked out, made again for each test; only the copy's .venv is kept."""
+    if workspace.exists():
+        for child in workspace.iterdir():
+            if child.name == ".venv":
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
     skip = shutil.ignore_patterns("dist", "__pycache__", "results", "artifacts", ".venv", ".echotune")
-    shutil.copytree(MUSICAPP, repo, ignore=skip)
-    return repo
+    shutil.copytree(MUSICAPP, workspace, ignore=skip, dirs_exist_ok=True)
+    return workspace
 
 
 def make_run(repo: Path, gh, cli_env: dict[str, str], tmp_path: Path, extra_env: dict[str, str] | None = None,

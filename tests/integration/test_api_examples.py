@@ -3,7 +3,6 @@ regress mode and nothing in normal mode; flows pass, and fail at the step that b
 
 from __future__ import annotations
 
-import functools
 import json
 import shlex
 from collections.abc import Iterator
@@ -11,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from conftest import MUSICAPP, run_cli
+from support.node_example import node_example_installed
 
-from echotune_ci.config import load_config, override
 from echotune_ci.config.sections import ServeSettings
 from echotune_ci.serve import App
 
@@ -21,16 +20,8 @@ OPERATIONS = {"GET /health", "GET /api/tracks", "GET /api/tracks/{id}", "GET /ap
               "GET /api/me"}
 
 
-@functools.cache
-def node_installed() -> Path:
-    """The Node example's node_modules, installed by its own [serve] setup when missing."""
-    serve = load_config(NODE / "echotune.toml").serve
-    App(override(serve, build=""), NODE).prepare()
-    return NODE / "node_modules"
-
-
 def _node(regress: bool) -> Iterator[App]:
-    node_installed()
+    node_example_installed()
     spec = ServeSettings(command="node server/index.js", ready_url="http://127.0.0.1:{port}/health",
                          env={"ECHOTUNE_REGRESS": "1" if regress else "0"}, timeout=30)
     app = App(spec, NODE).start()

@@ -16,26 +16,17 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
+from support.node_example import node_example_installed
 
 EXAMPLE = ROOT / "examples" / "musicapp-node"
 
 
 @pytest.fixture(scope="module")
-def node_modules(tmp_path_factory) -> Path:
-    """The example's installed packages (``npm ci`` into a copy when the checkout has none)."""
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-    if missing:
-        pytest.fail(f"{' and '.join(missing)} not installed: ./scripts/bootstrap.sh installs them")
-    installed = EXAMPLE / "node_modules"
-    if (installed / ".bin" / "vite").exists() and (installed / ".bin" / "esbuild").exists():
-        return installed
-    copy = tmp_path_factory.mktemp("npm") / "app"
-    copy.mkdir()
-    for name in ("package.json", "package-lock.json"):
-        shutil.copy(EXAMPLE / name, copy / name)
-    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=copy, check=True, capture_output=True,
-                   timeout=600)
-    return copy / "node_modules"
+def node_modules() -> Path:
+    """The example's installed packages (its own `npm ci`, shared with the other measuring files)."""
+    installed = node_example_installed()
+    assert (installed / ".bin" / "vite").exists() and (installed / ".bin" / "esbuild").exists()
+    return installed
 
 
 def _bundle(cwd: Path, out: Path, env: dict[str, str], *extra: str) -> dict:

@@ -87,8 +87,16 @@ def test_run_example_app_passes_then_regress_fails(tmp_path, cli_env):
     env, mark = marked_env(cli_env)
     env = dict(env, ECHOTUNE_REGRESS="1", GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(gh_output),
                GITHUB_ACTIONS="true")
-    bad = run_cli("run", "--config", str(CONFIG), "--output-dir", str(tmp_path / "regress"), env=env)
+    # The regressed app through the gates that fail fastest (its bundle and its headers): what this
+    # checks is how `run` ends and reports a failing gate. Every phase's own regress verdict has its
+    # test (test_frontend_musicapp, test_load_musicapp, test_api_examples, test_security_http), and
+    # test_node_example runs them all together.
+    bad = run_cli("run", "--config", str(CONFIG), "--phase", "bundle", "--phase", "security",
+                  "--output-dir", str(tmp_path / "regress"), env=env)
     assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert {p.stem for p in (tmp_path / "regress").glob("*.json")} == {"bundle", "security"}
+    for phase in ("bundle", "security"):
+        assert json.loads((tmp_path / "regress" / f"{phase}.json").read_text())["status"] == "fail", phase
     assert "gate: FAIL" in bad.stdout
     assert "::error " in bad.stdout  # annotations inside Actions
     assert "gate(s) failed" in summary.read_text()

@@ -264,3 +264,50 @@ def test_a_phase_without_gated_samples_has_one_look_at_the_whole_alpha(monkeypat
     out = sidebyside.extend(get_phase("frontend"), pair, Side(defaults(), {}), Side(defaults(), {}), report)
     assert out.samples == 3 and out.head.metrics[0].alpha is None and report.levels == {}
     assert not out.head.notes
+
+
+def test_paired_phases_share_the_gate_alpha_even_with_one_look(monkeypatch) -> None:
+    from echotune_ci.baseref import sidebyside
+    from echotune_ci.baseref.measure import Pair, Side
+    from echotune_ci.config import defaults
+    from echotune_ci.phases.registry import get_phase
+
+    def result(samples: list[float]) -> PhaseResult:
+        return PhaseResult(phase="frontend", metrics=[Metric("speed_index_ms", 0.0, "ms", samples=samples)])
+
+    monkeypatch.setattr(sidebyside, "measure_frontend", lambda *a, **k: pytest.fail("no rounds to add"))
+    report = sidebyside.SideBySide()
+    pair = Pair(result([500.0, 700.0, 300.0]), result([400.0, 410.0, 390.0]), {}, 3)
+    side = Side(defaults(), {})
+    # The run's two paired phases (frontend and load) each get half of [gate] alpha = 0.05.
+    out = sidebyside.extend(get_phase("frontend"), pair, side, side, report, 0.025)
+    assert out.samples == 3 and out.head.metrics[0].alpha == out.base.metrics[0].alpha == 0.025
+    assert report.levels["frontend"] == {"looks": [3], "stopped_at": 3, "alpha": 0.025,
+                                         "spending": "obrien-fleming", "phase_alpha": 0.025}
+    assert out.head.notes == ["one look at 3 samples per build: the verdicts use alpha = 0.025 (this "
+                              "phase's 0.025, its part of [gate] alpha = 0.05 shared by the run's 2 paired "
+                              "phases) and wider intervals"]
+
+
+def test_a_look_asks_each_metric_for_its_share_of_the_family_level() -> None:
+    from echotune_ci.baseref import sidebyside
+    from echotune_ci.baseref.measure import Pair
+    from echotune_ci.config import defaults
+
+    def result(lcp: list[float], others: list[float]) -> PhaseResult:
+        metrics = [Metric("lcp_ms", 0.0, "ms", samples=lcp, labels={"url": "/"})]
+        metrics += [Metric(f"m{i}_ms", 0.0, "ms", samples=[v + i for v in others]) for i in range(3)]
+        return PhaseResult(phase="frontend", metrics=metrics)
+
+    base = [100.0, 104, 96, 102, 98, 101, 99, 103]
+    head = [110.0, 118, 102, 114, 106, 97, 104, 109]  # +7 %, p = 0.0119: a regression at 0.05 on its own
+    cfg = defaults()
+    flat = [5.0] * 8
+    alone = Pair(result(head, flat), result(base, flat), {}, 8)
+    assert sidebyside.undecided(cfg, alone, 0.05) == []  # the others cannot reject: lcp keeps 0.05
+    moving = [1.0, 9, 3, 7, 5, 2, 8, 4]
+    family = Pair(result(head, moving), result(base, moving[::-1]), {}, 8)
+    # Four metrics that move: lcp's look is at 0.05 / 4 = 0.0125 > 0.0119, still a regression there...
+    assert sidebyside.undecided(cfg, family, 0.05) == []
+    # ...but at a look's level of 0.04 it gets 0.01 < 0.0119: not yet, and its interval reaches 10 %.
+    assert sidebyside.undecided(cfg, family, 0.04) == ["lcp_ms[url=/]"]

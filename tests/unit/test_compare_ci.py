@@ -189,27 +189,36 @@ def test_the_effect_rule_uses_the_hodges_lehmann_shift():
 # -- adaptive sampling: when does a confidence interval straddle the decision threshold? ----------------
 
 
-def test_needs_more_samples_only_when_the_interval_straddles_the_threshold():
+def test_needs_more_samples_until_a_limit_sized_regression_is_found_or_ruled_out():
     rule = Rule(better="lower", min_effect_pct=5.0, threshold_pct=10.0)
-    assert rule.limit_pct == 10.0
-    clear_regression = ([100.0, 101, 99, 100.5, 99.5], [140.0, 141, 139, 140.5, 139.5])
-    clear_noise = ([100.0, 101, 99, 100.5, 99.5], [100.2, 100.8, 99.3, 100.1, 99.9])
-    borderline = ([100.0, 104, 96, 102, 98], [110.0, 118, 102, 114, 106])
-    for base, head in (clear_regression, clear_noise):
-        s = test_samples(base, head, rule)
-        low, high = s.pct(s.shift.low), s.pct(s.shift.high)
-        assert not low < 10 < high
-        assert needs_more_samples(base, head, rule) is False
+    assert rule.limit_pct == 10.0 and rule.floor_pct == 5.0
+    base = [100.0, 104, 96, 102, 98]
+    clear_regression = (base, [140.0, 141, 139, 140.5, 139.5])
+    clear_noise = (base, [101.0, 105, 97, 103, 99])           # +1 %, interval −5 % … +7 %: below the limit
+    borderline = (base, [110.0, 118, 102, 114, 106])           # +10 %, interval +2 % … +18 %, p = 0.014
+    undecided = (base, [104.0, 112, 96, 108, 100])             # +4 %, interval −4 % … +12 %, p = 0.17
+    for case in (clear_regression, clear_noise):
+        assert needs_more_samples(*case, rule) is False
+    s = test_samples(*clear_noise, rule)
+    assert s.pct(s.shift.high) < 10
+    # A shift the size of the limit, significant and estimated above the 5 % floor: a regression now,
+    # although its interval reaches below the limit (under the old rule, estimate >= limit, half of the
+    # true +10 % shifts were missed by construction).
     s = test_samples(*borderline, rule)
-    assert s.pct(s.shift.low) < 10 < s.pct(s.shift.high)
-    assert needs_more_samples(*borderline, rule) is True
+    assert s.verdict == "regressed" and s.pct(s.shift.low) < 10 < s.pct(s.shift.high)
+    assert needs_more_samples(*borderline, rule) is False
+    s = test_samples(*undecided, rule)
+    assert s.verdict == "no significant change" and s.pct(s.shift.high) > 10
+    assert needs_more_samples(*undecided, rule) is True
 
 
 def test_needs_more_samples_turns_for_higher_is_better_and_wants_two_samples():
     throughput = Rule(better="higher", threshold_pct=10.0)
     base = [1000.0, 1040, 960, 1020, 980]
-    assert needs_more_samples(base, [900.0, 980, 820, 940, 860], throughput) is True   # about −10 %
-    assert needs_more_samples(base, [600.0, 610, 590, 605, 595], throughput) is False  # −40 %: clear
+    assert needs_more_samples(base, [960.0, 1040, 880, 1000, 950], throughput) is True   # −3 %, CI to −12 %
+    assert needs_more_samples(base, [940.0, 1030, 900, 1000, 960], throughput) is False  # CI −10 % … +4 %
+    assert needs_more_samples(base, [900.0, 980, 820, 940, 860], throughput) is False   # −10 %: regressed
+    assert needs_more_samples(base, [600.0, 610, 590, 605, 595], throughput) is False   # −40 %: clear
     assert needs_more_samples(base, [1001.0, 1039, 961, 1021, 979], throughput) is False
     assert needs_more_samples(base, [900.0], throughput) is True
     assert needs_more_samples([0.0, 0.0, 0.0], [1.0, 2.0, 3.0], throughput) is False  # no percentage of 0

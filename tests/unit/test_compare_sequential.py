@@ -165,11 +165,12 @@ def test_detection_stays_high_with_the_correction() -> None:
     corrected = rate(trials, 17, sigma=0.1, shift_pct=20.0, start=5, corrected=True)
     uncorrected = rate(trials, 17, sigma=0.1, shift_pct=20.0, start=5, corrected=False)
     assert corrected >= 0.95 and uncorrected - corrected <= 0.03, (corrected, uncorrected)
-    # A shift of exactly the 10 % limit is a regression only when its estimate lands above the limit:
-    # about half of the time with or without the correction, which costs a few points there.
+    # A shift of exactly the 10 % limit: the estimate must reach the 5 % floor, not the limit, so it is
+    # found more often than the half of the time an estimate-above-the-limit rule allows; the correction
+    # costs some of it (at 10 samples per build, about 10 % noise: 59.5 % against 71.5 % uncorrected).
     at_limit = rate(trials, 18, sigma=0.1, shift_pct=10.0, start=5, corrected=True)
     at_limit_uncorrected = rate(trials, 18, sigma=0.1, shift_pct=10.0, start=5, corrected=False)
-    assert 0.3 <= at_limit <= at_limit_uncorrected <= 0.6, (at_limit, at_limit_uncorrected)
+    assert 0.5 < at_limit <= at_limit_uncorrected, (at_limit, at_limit_uncorrected)
 
 
 def test_the_gate_and_a_later_report_judge_at_the_recorded_level() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...compare import Comparison, compare_metric
+from ...compare import Comparison, compare_metric, correct_families
 from ...results import Finding, Metric, assign_fingerprints
 from ...results.units import fmt_number
 
@@ -69,13 +69,14 @@ def decide(base: list[Metric], head: list[Metric], gate: GateSettings, min_effec
             m.baseline = base_by[m.key].value
     findings: list[Finding] = []
     notes: list[str] = []
-    for name in DECIDED:
-        b, h = base_by.get(name), head_by.get(name)
-        if b is None or h is None:
-            continue
-        cmp = compare_metric("load", b, h, alpha=gate.alpha, min_effect_pct=gate.min_effect_pct,
-                             threshold_pct=gate.regression.get(name), confidence=gate.confidence,
-                             min_effect_ms=min_effect_ms)
+    decided = [(base_by[n], head_by[n]) for n in DECIDED if n in base_by and n in head_by]
+    # One family, as the gate decides the same samples (compare.correct_families).
+    cmps = correct_families(
+        [compare_metric("load", b, h, alpha=gate.alpha, min_effect_pct=gate.min_effect_pct,
+                        threshold_pct=gate.regression.get(h.name), confidence=gate.confidence,
+                        min_effect_ms=min_effect_ms) for b, h in decided],
+        [(b.samples, h.samples) for b, h in decided])
+    for cmp in cmps:
         text = verdict_note(cmp, rounds)
         notes.append(text)
         if cmp.verdict == "regressed":

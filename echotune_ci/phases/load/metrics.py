@@ -6,11 +6,18 @@ value, so ``compare`` can test them; the value is the median of the rounds
 (percentiles, throughput) or taken over all of them (max, error rate,
 requests). Times are milliseconds, throughput requests per second, error
 rates percent.
+
+A round's p50/p95/p99 are exact (:func:`percentile` of every response time,
+as k6 computes them) when one local locust process measured it; rounds of
+distributed (master/worker) tests, and local rounds past the worker's cap
+on kept response times, carry locust's rounded histogram figures instead
+(``"percentiles": "histogram"`` in the round, and a note, :func:`percentile_notes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from statistics import median
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,6 +33,42 @@ MAX_FAILURE_FINDINGS = 20
 SAMPLED = ("p50_ms", "p95_ms", "p99_ms", "max_ms", "rps", "error_rate_pct", "requests")
 # Longest error text quoted in a finding; Jinja's truncate(300, True) with its default leeway of 5.
 _ERROR_CHARS, _ERROR_LEEWAY = 300, 5
+
+
+HISTOGRAM_NOTE = ("p50/p95/p99 are locust's histogram figures for the {what} (response times rounded to "
+                  "whole ms below 100 ms, 10 ms steps below 1 s and 100 ms steps above), not exact")
+
+
+def percentile(ordered: Sequence[float], q: float) -> float:
+    """The *q*-th percentile (0 <= q <= 1) of *ordered* (ascending, at least one value), in its unit.
+
+    k6's Trend method (grafana/k6 v2.2.0, ``metrics/sink.go``, ``TrendSink.P``): the rank
+    ``i = q * (n - 1)`` of the sorted values, linearly interpolated between the values at
+    ``floor(i)`` and ``ceil(i)``; one value is its own percentile. E.g. p95 of 1..100 is 95.05.
+    Raises ValueError for an empty sequence or q outside [0, 1].
+    """
+    if not ordered:
+        raise ValueError("percentile of no values")
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"percentile rank {q} is outside [0, 1]")
+    rank = q * (len(ordered) - 1)
+    low = math.floor(rank)
+    below, above = ordered[low], ordered[math.ceil(rank)]
+    return below + (above - below) * (rank - low)
+
+
+def percentile_notes(rounds: list[dict[str, Any]]) -> list[str]:
+    """Notes for the rounds whose p50/p95/p99 are not exact: each round's own note (a local round past
+    the cap on kept response times) and one for distributed rounds; [] when every round is exact.
+
+    Rounds without a ``"percentiles"`` field (output of an older worker) count as histogram rounds.
+    """
+    notes = [r["percentiles_note"] for r in rounds if r.get("percentiles_note")]
+    plain = [r for r in rounds if r.get("percentiles") != "exact" and not r.get("percentiles_note")]
+    if plain:
+        distributed = all(r.get("workers") for r in plain)
+        notes.append(HISTOGRAM_NOTE.format(what="master/worker rounds" if distributed else "rounds"))
+    return list(dict.fromkeys(notes))
 
 
 def endpoint_key(entry: dict[str, Any]) -> str:

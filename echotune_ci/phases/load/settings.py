@@ -109,8 +109,9 @@ class CompareSettings:
     rounds: int = setting(5, min=2, max=50, doc="Rounds per build (5 lets the exact test reach p < 0.01).")
     round_duration: float = setting(5.0, parse=seconds, min=0.5, max=600,
                                     doc="Length of each round, e.g. 5s.")
-    min_effect_ms: float = setting(2.0, min=0, doc="p95 shifts smaller than this are noise (locust rounds to "
-                                                   "1 ms).")
+    min_effect_ms: float = setting(0.5, min=0, doc="p95 shifts smaller than this are noise (timer and "
+                                                   "scheduler jitter; comparison rounds report exact "
+                                                   "percentiles).")
 
 
 def _realtime_path(value: str) -> str | None:

@@ -12,6 +12,7 @@ unusable (the message is in the output file), 3 the test could not run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -19,10 +20,13 @@ import re
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from echotune_ci.phases.load.metrics import percentile
 from echotune_ci.phases.load.plan import host_allowed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -169,11 +173,82 @@ def _user_frame(exc: BaseException, path: str) -> str:
 
 # --------------------------------------------------------------------------- statistics
 
+# Response times a local round keeps for exact percentiles. Each one is stored twice (its endpoint's
+# array and the total's, 8 bytes each), so a round holds at most about 16 MB; past the cap it drops
+# them and reports locust's histogram figures, with a note.
+EXACT_CAP = 1_000_000
+_QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 
-def _entry(e: Any) -> dict[str, Any]:
+
+class ExactTimes:
+    """Every HTTP response time (float ms) of one local round, per endpoint and in total.
+
+    Locust's statistics keep response times rounded into histogram buckets; these arrays keep them
+    as its ``events.request`` hook gives them, successes and failures alike (as locust counts them),
+    except requests of *skip_type* (the real-time clients' ``WS``) and requests without a time.
+    """
+
+    def __init__(self, cap: int = EXACT_CAP, skip_type: str = "") -> None:
+        """Keep at most *cap* response times (then :attr:`overflowed`); leave out *skip_type*."""
+        self.cap = cap
+        self.skip_type = skip_type
+        self.total: array[float] = array("d")
+        self.entries: dict[tuple[str, str], array[float]] = {}
+        self.overflowed = False
+
+    def record(self, request_type: str, name: str, response_time: float | None, **_kw: Any) -> None:
+        """Locust's ``events.request`` hook: keep one response time (ms) under (request_type, name)."""
+        if response_time is None or request_type == self.skip_type or self.overflowed:
+            return
+        if len(self.total) >= self.cap:
+            # Free the memory at once: the round falls back to locust's histogram.
+            self.overflowed = True
+            self.total, self.entries = array("d"), {}
+            return
+        self.total.append(response_time)
+        key = (request_type or "", name)
+        values = self.entries.get(key)
+        if values is None:
+            values = self.entries[key] = array("d")
+        values.append(response_time)
+
+    def reset(self) -> None:
+        """Forget every time kept so far (and a past overflow), as locust's reset_all does its statistics."""
+        self.total, self.entries, self.overflowed = array("d"), {}, False
+
+    def follow_resets(self, stats: Any) -> None:
+        """Reset with locust's *stats* (a RequestStats): its ``reset_all`` and ``clear_all`` reset these
+        times too, so the warm-up (and anything else locust forgets) is left out of both alike."""
+        for method in ("reset_all", "clear_all"):
+            own = getattr(stats, method)
+
+            def both(*args: Any, _own: Callable[..., Any] = own, **kwargs: Any) -> Any:
+                self.reset()
+                return _own(*args, **kwargs)
+
+            setattr(stats, method, both)
+
+    def percentiles(self, key: tuple[str, str] | None) -> dict[str, float] | None:
+        """p50/p95/p99 (ms, 3 decimals) of endpoint *key* (method, name) or, for None, of all HTTP
+        requests; None when past the cap or no time was kept (the caller uses locust's figures)."""
+        values = self.total if key is None else self.entries.get(key)
+        if self.overflowed or not values:
+            return None
+        ordered = sorted(values)
+        return {name: round(percentile(ordered, q), 3) for name, q in _QUANTILES.items()}
+
+    def note(self, label: str) -> str:
+        """The round's note when past the cap, else ""."""
+        if not self.overflowed:
+            return ""
+        return (f"the {label} round sent more than {self.cap:,} requests: its p50/p95/p99 are locust's "
+                f"histogram figures (rounded), not exact")
+
+
+def _entry(e: Any, exact: dict[str, float] | None = None) -> dict[str, Any]:
     n = e.num_requests
 
-    def percentile(q: float) -> float | None:
+    def histogram(q: float) -> float | None:
         # Locust keeps response times rounded into buckets (21.8 ms counts as
         # 22 ms); no percentile can exceed the exact maximum.
         return min(e.get_response_time_percentile(q), e.max_response_time) if n else None
@@ -183,9 +258,7 @@ def _entry(e: Any) -> dict[str, Any]:
         "name": e.name,
         "requests": n,
         "failures": e.num_failures,
-        "p50": percentile(0.5),
-        "p95": percentile(0.95),
-        "p99": percentile(0.99),
+        **{name: exact[name] if exact and n else histogram(q) for name, q in _QUANTILES.items()},
         "max": e.max_response_time if n else None,
         "avg": e.avg_response_time if n else None,
         "rps": e.total_rps,
@@ -193,11 +266,17 @@ def _entry(e: Any) -> dict[str, Any]:
 
 
 def collect(env: Any, label: str, host: str, started: float, stopped_by: str, workers: int,
-            peak_users: int) -> dict[str, Any]:
+            peak_users: int, times: ExactTimes | None = None) -> dict[str, Any]:
     """One round's output: label, host, wall_s, stopped_by, workers, peak users, per-endpoint
     ``entries`` and the ``total`` (requests, failures, p50/p95/p99/max/avg in ms, rps) of the HTTP
     requests, the ``realtime`` entries (request type WS), ``errors``, user-code ``exceptions`` and
-    whether locust warned of its own CPU."""
+    whether locust warned of its own CPU.
+
+    ``percentiles`` says where the HTTP p50/p95/p99 come from: "exact" (every response time kept in
+    *times*, a local round within its cap) or "histogram" (locust's rounded figures: distributed rounds,
+    or past the cap, when ``percentiles_note`` says so). Max and avg are locust's, exact either way;
+    the real-time entries always have locust's histogram percentiles.
+    """
     from locust.stats import sort_stats
 
     from echotune_ci.phases.load.realtime import REQUEST_TYPE
@@ -205,6 +284,11 @@ def collect(env: Any, label: str, host: str, started: float, stopped_by: str, wo
     stats = env.runner.stats
     entries = sort_stats(stats.entries)
     http = [e for e in entries if e.method != REQUEST_TYPE]
+    exact = times is not None and not times.overflowed
+
+    def own(key: tuple[str, str] | None) -> dict[str, float] | None:
+        return times.percentiles(key) if times is not None else None
+
     return {
         "label": label,
         "host": host,
@@ -212,9 +296,11 @@ def collect(env: Any, label: str, host: str, started: float, stopped_by: str, wo
         "stopped_by": stopped_by,
         "workers": workers,
         "users": peak_users,
-        "entries": [_entry(e) for e in http],
+        "percentiles": "exact" if exact else "histogram",
+        "percentiles_note": times.note(label) if times is not None else "",
+        "entries": [_entry(e, own((e.method or "", e.name))) for e in http],
         # Real-time connects and round trips have budgets of their own: the HTTP total leaves them out.
-        "total": _entry(stats.total if len(http) == len(entries) else _aggregate(stats, http)),
+        "total": _entry(stats.total if len(http) == len(entries) else _aggregate(stats, http), own(None)),
         "realtime": [_entry(e) for e in entries if e.method == REQUEST_TYPE],
         "errors": [
             {"method": err.method or "", "name": err.name, "error": err.parse_error(err.error),
@@ -315,64 +401,164 @@ class Stopper:
         self._watch.kill(block=False)
 
 
+class RoundListeners:
+    """The listeners one round adds to the process's event hooks, removed again when it ends.
+
+    Every round's Environment shares locust's global ``locust.events`` (where a locustfile's
+    module-level listeners are), as ``locust -f`` does, so what a round adds there (locust's runner
+    adds its statistics hooks, this module its Stopper, ExactTimes and clock) would otherwise stay
+    and fire in every later round of the process. Listeners the locustfile adds itself (at import, in
+    ``init``, in ``on_start``) are not the round's: they stay, as in locust.
+    """
+
+    def __init__(self, events: Any) -> None:
+        """Track additions to *events* (a ``locust.event.Events``)."""
+        self.events = events
+        self.added: list[tuple[Any, Any]] = []
+
+    def _hooks(self) -> list[Any]:
+        from locust.event import EventHook
+
+        return [hook for hook in vars(self.events).values() if isinstance(hook, EventHook)]
+
+    @contextmanager
+    def adopting(self) -> Iterator[None]:
+        """Every listener added inside the block belongs to the round (the block must not yield to
+        other greenlets, which could add the locustfile's own)."""
+        # EventHook has no public list of its listeners; _handlers is the one it fires.
+        before = {id(hook): {id(h) for h in hook._handlers} for hook in self._hooks()}
+        try:
+            yield
+        finally:
+            for hook in self._hooks():
+                old = before.get(id(hook), set())
+                self.added.extend((hook, h) for h in hook._handlers if id(h) not in old)
+
+    def remove(self) -> None:
+        """Take the round's listeners off their hooks (one removal per addition)."""
+        for hook, handler in reversed(self.added):
+            with contextlib.suppress(ValueError):
+                hook.remove_listener(handler)
+        self.added.clear()
+
+
+def fire_init(env: Any, runner: Any, state: dict[str, Any], locustfile: str | None) -> None:
+    """Fire locust's ``init`` event once per process, as ``locust`` does after creating its runner.
+
+    The first round's (or the worker's) *env* and *runner* are the ones its listeners get. Raises
+    JobError (exit 2) when a listener fails, which locust also treats as fatal.
+    """
+    if state.get("init_fired"):
+        return
+    from locust import log
+
+    state["init_fired"] = True
+    failed_before = log.unhandled_greenlet_exception
+    log.unhandled_greenlet_exception = False
+    env.events.init.fire(environment=env, runner=runner, web_ui=None)
+    failed = log.unhandled_greenlet_exception
+    log.unhandled_greenlet_exception = failed_before or failed
+    if failed:
+        where = f"{locustfile}: " if locustfile else ""
+        raise JobError(f"{where}a listener of locust's init event raised an exception (see locust.log)", 2)
+
+
 def run_round(user_classes: list[type[Any]], job: dict[str, Any], rnd: dict[str, Any],
               state: dict[str, Any]) -> dict[str, Any]:
     """Run one round *rnd* (label, host, duration in s, warmup, prefix) as a local runner or master.
 
     Returns :func:`collect`'s output plus the ``artifacts`` written; keeps
-    the round's Stopper in ``state["stopper"]`` for the SIGTERM handler.
+    the round's Stopper in ``state["stopper"]`` for the SIGTERM handler and
+    its Environment in ``state["environment"]``. As with ``locust -f``, the
+    Environment fires locust's global ``locust.events``, so the locustfile's
+    module-level listeners hear it: ``init`` once per process (first round),
+    ``test_start``/``test_stop`` and ``request`` in every round. The listeners
+    the round adds itself are removed when it ends (:class:`RoundListeners`).
     """
-    import gevent
+    import locust
     from locust.env import Environment
+
+    for cls in user_classes:
+        cls.host = rnd["host"]
+    env = Environment(user_classes=user_classes, host=rnd["host"], catch_exceptions=True,
+                      events=locust.events)
+    state["environment"] = env
+    listeners = RoundListeners(env.events)
+    try:
+        return _measure_round(env, listeners, job, rnd, state)
+    finally:
+        listeners.remove()
+
+
+def _measure_round(env: Any, listeners: RoundListeners, job: dict[str, Any], rnd: dict[str, Any],
+                   state: dict[str, Any]) -> dict[str, Any]:
+    import gevent
     from locust.stats import stats_history
 
     plan = job["plan"]
-    role = job["role"]
-    for cls in user_classes:
-        cls.host = rnd["host"]
-    env = Environment(user_classes=user_classes, host=rnd["host"], catch_exceptions=True)
+    master = job["role"] == "master"
     started = time.monotonic()
     workers = 0
+    times: ExactTimes | None = None
     runner: Any
-    if role == "master":
-        runner = env.create_master_runner(master_bind_host=job["bind_host"], master_bind_port=job["port"])
-        state["stopper"] = stopper = Stopper(runner, plan["max_requests"])
-        share_budget(env, runner, plan["max_requests"], stopper)
+    with listeners.adopting():
+        if master:
+            runner = env.create_master_runner(master_bind_host=job["bind_host"], master_bind_port=job["port"])
+        else:
+            runner = env.create_local_runner()
+    state["stopper"] = stopper = Stopper(runner, plan["max_requests"])
+    fire_init(env, runner, state, plan.get("locustfile"))
+    if master:
+        with listeners.adopting():
+            share_budget(env, runner, plan["max_requests"], stopper)
         workers = _wait_for_workers(runner, job, stopper)
     else:
-        runner = env.create_local_runner()
-        state["stopper"] = stopper = Stopper(runner, plan["max_requests"])
-        env.events.request.add_listener(stopper.count)
+        # Only a local runner sees every request; a master gets its workers' histograms.
+        from echotune_ci.phases.load.realtime import REQUEST_TYPE
+
+        times = ExactTimes(skip_type=REQUEST_TYPE)
+        times.follow_resets(runner.stats)
+        with listeners.adopting():
+            env.events.request.add_listener(stopper.count)
+            env.events.request.add_listener(times.record)
         guard = state.get("guard")
         if guard is not None and guard.capped and guard.left == 0:
             stopper.stop("max-requests")  # an earlier round spent the whole cap
     history = gevent.spawn(stats_history, runner)
     if not stopper.reason:
-        env.events.spawning_complete.add_listener(lambda **_kw: _tell(job, {"event": "spawned",
-                                                                            "label": rnd["label"]}))
-
-        def start_clock(**_kw: Any) -> None:
-            if rnd.get("warmup"):
-                runner.stats.reset_all()
-            # The loop's clock is stale after blocking set-up; timers would fire early.
-            gevent.get_hub().loop.update_now()
-            gevent.spawn_later(rnd["duration"], stopper.stop, "duration")
-
-        if rnd.get("warmup"):
-            # Comparison rounds measure all users running, not the ramp-up (logins, cold connections).
-            env.events.spawning_complete.add_listener(start_clock)
-        else:
-            start_clock()
+        with listeners.adopting():
+            _start_clock(env, runner, stopper, job, rnd)
         # The master's start() blocks while it dispatches users, so it runs beside the clock.
         gevent.spawn(runner.start, plan["users"], plan["spawn_rate"])
         stopper.done.wait()
     history.kill(block=False)
     stopper.close()
-    out = collect(env, rnd["label"], rnd["host"], started, stopper.reason, workers, stopper.peak_users)
+    out = collect(env, rnd["label"], rnd["host"], started, stopper.reason, workers, stopper.peak_users, times)
     prefix = os.path.join(job["artifacts_dir"], rnd["prefix"])
     keep = rnd.get("artifacts", True)
     out["artifacts"] = write_reports(env, prefix, rnd.get("html", False)) if keep else []
     return out
+
+
+def _start_clock(env: Any, runner: Any, stopper: Stopper, job: dict[str, Any], rnd: dict[str, Any]) -> None:
+    """Stop the round *rnd*'s duration after its start, or after all its users run when it has a warm-up."""
+    import gevent
+
+    env.events.spawning_complete.add_listener(lambda **_kw: _tell(job, {"event": "spawned",
+                                                                        "label": rnd["label"]}))
+
+    def start_clock(**_kw: Any) -> None:
+        if rnd.get("warmup"):
+            runner.stats.reset_all()
+        # The loop's clock is stale after blocking set-up; timers would fire early.
+        gevent.get_hub().loop.update_now()
+        gevent.spawn_later(rnd["duration"], stopper.stop, "duration")
+
+    if rnd.get("warmup"):
+        # Comparison rounds measure all users running, not the ramp-up (logins, cold connections).
+        env.events.spawning_complete.add_listener(start_clock)
+    else:
+        start_clock()
 
 
 def _tell(job: dict[str, Any], event: dict[str, Any]) -> None:
@@ -439,15 +625,23 @@ def _wait_for_workers(runner: Any, job: dict[str, Any], stopper: Stopper) -> int
 
 
 def run_worker(user_classes: list[type[Any]], job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    """A worker obeys the master; it checks the host it is sent against allow_hosts."""
+    """A worker obeys the master; it checks the host it is sent against allow_hosts.
+
+    Like ``locust -f F --worker``, its one Environment fires locust's global ``locust.events``:
+    ``init`` after its runner exists, ``test_start``/``test_stop`` when the master starts and stops
+    the test, ``request`` for each request it sends.
+    """
     import gevent
+    import locust
     from locust.env import Environment
 
     plan = job["plan"]
     guard_hosts(user_classes, plan["allow_hosts"])
-    env = Environment(user_classes=user_classes, catch_exceptions=True)
+    env = Environment(user_classes=user_classes, catch_exceptions=True, events=locust.events)
+    state["environment"] = env
     runner = env.create_worker_runner(job["master_host"], job["port"])
     state["stopper"] = stopper = Stopper(runner, None)
+    fire_init(env, runner, state, plan.get("locustfile"))
     refused: list[str] = []
     guard = state["guard"]
     # This worker's own config caps it too; the master's share only lowers that.
@@ -520,15 +714,25 @@ def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"locust_version": locust.__version__}
     if job["role"] == "worker":
         out.update(run_worker(user_classes, job, state))
+        fire_quitting(state)
         return out
     rounds = []
     for rnd in job["rounds"]:
         rounds.append(run_round(user_classes, job, rnd, state))
         if state.get("interrupted"):
             break
+    fire_quitting(state)
     out["rounds"] = rounds
     out["interrupted"] = bool(state.get("interrupted"))
     return out
+
+
+def fire_quitting(state: dict[str, Any]) -> None:
+    """Fire locust's ``quitting`` event (listeners in reverse order, as locust does) with the last
+    Environment of the process, once its rounds or its worker's share are done."""
+    env = state.get("environment")
+    if env is not None:
+        env.events.quitting.fire(environment=env, reverse=True)
 
 
 def _guard(plan: dict[str, Any], state: dict[str, Any]) -> RequestGuard:

@@ -1,0 +1,224 @@
+"""A locustfile's own module-level listeners on ``locust.events`` fire as under ``locust -f F --headless``.
+
+The locustfile below registers, at import, listeners of init, test_start, spawning_complete, request,
+test_stop and quitting that append one JSON line per event to a file. Locust's own behaviour
+(locust/main.py, runners.py) is the reference: ``init`` once per process after its runner exists
+(a master and each worker alike), ``test_start`` and ``test_stop`` around each test, ``request`` for each
+request a process sends, ``quitting`` once at the end. Two loopback servers count the requests they get.
+
+Each round's count from the locustfile's request listener, taken after spawning_complete (it fires
+right before the round's statistics reset, in the same call), equals the round's reported ``requests``,
+and the listener's whole count (ramp-up too) equals what the server received, less at most one request
+per round cut off by the end of the round (one user: its requests go one after another). At each
+test_start the locustfile also writes how many listeners every hook of ``locust.events`` has: the same in
+every round, or the toolkit's own per-round listeners piled up on the process's global events.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from support import local_server
+from support.load_support import load, total, write_config
+
+pytestmark = pytest.mark.slow
+
+LOCUSTFILE = """
+import json
+import os
+
+from locust import FastHttpUser, constant, events, task
+from locust.event import EventHook
+
+OUT = {out!r}
+_round = {{"all": 0, "after_spawn": 0, "spawned": False}}
+
+
+def _write(**fields):
+    with open(OUT, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({{"pid": os.getpid(), **fields}}) + "\\n")
+
+
+@events.init.add_listener
+def on_init(environment, runner, **_kw):
+    _write(event="init", runner=type(runner).__name__, same=environment.events is events)
+
+
+@events.test_start.add_listener
+def on_test_start(environment, **_kw):
+    _round.update(all=0, after_spawn=0, spawned=False)
+    listeners = {{name: len(hook._handlers) for name, hook in vars(events).items()
+                 if isinstance(hook, EventHook)}}
+    _write(event="test_start", host=environment.host, runner=type(environment.runner).__name__,
+           listeners=listeners)
+
+
+@events.spawning_complete.add_listener
+def on_spawning_complete(user_count, **_kw):
+    _round["spawned"] = True
+
+
+@events.request.add_listener
+def on_request(request_type, name, response_time, exception, **_kw):
+    _round["all"] += 1
+    if _round["spawned"]:
+        _round["after_spawn"] += 1
+
+
+@events.test_stop.add_listener
+def on_test_stop(environment, **_kw):
+    _write(event="test_stop", host=environment.host, runner=type(environment.runner).__name__,
+           requests=_round["all"], after_spawn=_round["after_spawn"])
+
+
+@events.quitting.add_listener
+def on_quitting(environment, **_kw):
+    _write(event="quitting", runner=type(environment.runner).__name__)
+
+
+class Hitter(FastHttpUser):
+    wait_time = constant(0.01)
+
+    @task
+    def hit(self):
+        self.client.get("/hit", name="/hit")
+"""
+
+CONFIG = """
+[load]
+users = {users}
+spawn_rate = 50
+duration = "1s"
+"""
+
+
+def _counting_server():
+    """A keep-alive server answering every GET; ``handler.hits`` counts those of /hit (the toolkit's own
+    reachability check of the host asks for another path)."""
+
+    class Counter(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive: no connect per request
+        wbufsize = 65536  # headers and body in one segment: no delayed ACK (40 ms) between them
+        disable_nagle_algorithm = True
+        hits = 0
+        lock = threading.Lock()
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if self.path == "/hit":
+                with self.lock:
+                    type(self).hits += 1
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    return local_server.start(Counter), Counter
+
+
+@pytest.fixture()
+def servers():
+    started = [_counting_server() for _ in range(2)]
+    yield started
+    for server, _handler in started:
+        local_server.stop(server)
+
+
+def _events(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _setup(tmp_path: Path, users: int) -> Path:
+    logged = tmp_path / "events.jsonl"
+    (tmp_path / "locustfile.py").write_text(LOCUSTFILE.format(out=str(logged)), encoding="utf-8")
+    write_config(tmp_path, CONFIG.format(users=users))
+    return logged
+
+
+def test_listeners_fire_in_every_comparison_round_without_piling_up(servers, tmp_path, load_env):
+    (base, base_handler), (head, head_handler) = servers
+    logged = _setup(tmp_path, users=1)
+    base_url, head_url = local_server.url(base), local_server.url(head)
+    proc, result = load(load_env, tmp_path, "--locustfile", "locustfile.py", "--host", head_url,
+                        "--base-host", base_url, "--rounds", "2", "--round-duration", "0.5s")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    events = _events(logged)
+    assert len({e["pid"] for e in events}) == 1  # one local locust process runs every round
+    # init first and once, quitting last and once; a test_start and a test_stop around each round.
+    assert events[0] == {"pid": events[0]["pid"], "event": "init", "runner": "LocalRunner", "same": True}
+    assert events[-1]["event"] == "quitting" and [e["event"] for e in events[1:-1]] == \
+        ["test_start", "test_stop"] * 6
+    starts = [e for e in events if e["event"] == "test_start"]
+    stops = [e for e in events if e["event"] == "test_stop"]
+    # Two warm-ups, then base/head pairs in alternating order.
+    assert [e["host"] for e in starts] == [base_url, head_url, base_url, head_url, head_url, base_url]
+    assert [e["host"] for e in stops] == [e["host"] for e in starts]
+    # The round's own listeners (locust's runner's, the Stopper's, the exact times', the clock's) are gone
+    # before the next round adds its own: every round of a kind starts with as many listeners on every
+    # hook (a measured round has one more on spawning_complete, the clock that starts after the ramp-up).
+    counts = [e["listeners"] for e in starts]
+    assert counts[0] == counts[1] and all(c == counts[2] for c in counts[2:]), counts
+    assert len({c["request"] for c in counts}) == 1, counts
+    measured = stops[2:]
+    assert all(e["after_spawn"] >= 5 for e in measured), measured
+    # Reported per round: exactly what the locustfile saw after all users were spawned.
+    def seen(url: str) -> list[float]:
+        return [float(e["after_spawn"]) for e in measured if e["host"] == url]
+
+    assert total(result, "requests").samples == seen(head_url)
+    assert result.metric("requests", build="base").samples == seen(base_url)
+    assert total(result, "error_rate_pct").value == 0
+    # Every request the servers answered was heard once by the request listener (warm-ups included),
+    # but for at most one request per round that the end of the round cut off.
+    for url, handler in ((base_url, base_handler), (head_url, head_handler)):
+        heard = sum(e["requests"] for e in stops if e["host"] == url)
+        assert heard <= handler.hits <= heard + 3, (url, heard, handler.hits)
+
+
+def test_master_and_workers_fire_the_locustfiles_listeners(servers, tmp_path, load_env):
+    (server, handler), _unused = servers
+    logged = _setup(tmp_path, users=2)
+    proc, result = load(load_env, tmp_path, "--locustfile", "locustfile.py",
+                        "--host", local_server.url(server), "--processes", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    events = _events(logged)
+    by_pid: dict[int, list[dict]] = {}
+    for e in events:
+        by_pid.setdefault(e["pid"], []).append(e)
+    runners = sorted(e["runner"] for e in events if e["event"] == "init")
+    assert runners == ["MasterRunner", "WorkerRunner", "WorkerRunner"]  # once per process
+    for mine in by_pid.values():
+        # Each process: init, the test's start and stop, then quitting.
+        assert [e["event"] for e in mine] == ["init", "test_start", "test_stop", "quitting"], mine
+    workers = [e for e in events if e["event"] == "test_stop" and e["runner"] == "WorkerRunner"]
+    assert all(e["requests"] > 0 for e in workers), workers  # each worker sent some, and heard them
+    heard = sum(e["requests"] for e in workers)
+    # The master counts what its workers reported; the servers got what they sent (less any cut off).
+    assert 0 < total(result, "requests").value <= heard <= handler.hits <= heard + 2
+
+
+def test_a_failing_init_listener_stops_the_test_as_locust_does(servers, tmp_path, load_env):
+    (server, handler), _unused = servers
+    (tmp_path / "locustfile.py").write_text(
+        "from locust import FastHttpUser, events, task\n\n\n"
+        "@events.init.add_listener\n"
+        "def seed(environment, **_kw):\n"
+        "    raise RuntimeError('no seed data')\n\n\n"
+        "class Hitter(FastHttpUser):\n"
+        "    @task\n"
+        "    def hit(self):\n"
+        "        self.client.get('/hit')\n", encoding="utf-8")
+    write_config(tmp_path, CONFIG.format(users=1))
+    proc, _result = load(load_env, tmp_path, "--locustfile", "locustfile.py",
+                         "--host", local_server.url(server))
+    # locust -f exits at once when an init listener raises; here that is the locustfile's error (exit 2).
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert ("locustfile.py: a listener of locust's init event raised an exception (see locust.log)"
+            in proc.stderr), proc.stderr
+    assert handler.hits == 0

@@ -1,0 +1,157 @@
+"""The metrics of a phase are one family: Holm's step-down with Tarone's rule keeps "any regressed
+verdict" in a run with no real change at alpha, however many metrics a phase compares (issue 15)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import random
+
+import pytest
+from conftest import run_cli
+
+from echotune_ci.compare import (Rule, compare_results, correct_families, family_level, holm_tarone,
+                                 smallest_p, tarone_k, test_samples)
+from echotune_ci.results import Metric, PhaseResult
+
+
+def test_holm_without_floors_rejects_what_r_p_adjust_holm_rejects() -> None:
+    # R 4.2.2: p.adjust(c(0.01, 0.04, 0.03, 0.002, 0.2), "holm") = 0.04 0.09 0.09 0.01 0.20
+    p = [0.01, 0.04, 0.03, 0.002, 0.2]
+    rejected, cut = holm_tarone(p, [0.0] * 5, 0.05)
+    assert rejected == {0, 3}
+    # 0.002 against 0.05/5, 0.01 against 0.05/4, then 0.03 fails 0.05/3: the procedure stops there.
+    assert cut[3] == pytest.approx(0.01) and cut[0] == pytest.approx(0.0125)
+    assert cut[1] == cut[2] == cut[4] == pytest.approx(0.05 / 3)
+
+
+def test_tarone_k_by_hand() -> None:
+    floors = [0.001, 0.004, 0.02, 0.02, 0.5]
+    # K = 1: four floors <= 0.05; K = 2: four <= 0.025; K = 3: two <= 0.0167, and 2 <= 3.
+    assert tarone_k(floors, 0.05) == 3
+    assert tarone_k([0.5, 0.5, 1.0], 0.05) == 1   # nothing can reject: one test's worth of level
+    assert tarone_k([], 0.05) == 1
+
+
+def test_tests_that_cannot_reject_cost_the_others_nothing() -> None:
+    # One metric that moved (p = 0.01) beside two whose values are all ties (bytes of an unchanged page):
+    # Holm alone would ask 0.05/3 and keep 0.01 at 0.0167; with Tarone the tied ones do not count.
+    rejected, cut = holm_tarone([0.01, 0.5, 0.5], [0.001, 0.5, 0.5], 0.05)
+    assert rejected == {0} and cut[0] == pytest.approx(0.05)
+
+
+def test_smallest_p_is_the_p_value_of_the_most_extreme_arrangement() -> None:
+    # R: wilcox.test(c(4, 5, 6), c(1, 2, 3), alternative = "greater")$p.value = 0.05 (exact, 1/20)
+    assert smallest_p([1.0, 2, 3], [4.0, 5, 6]) == pytest.approx(0.05)
+    # R: wilcox.test(c(5,5,5,5,5,6), c(5,5,5,5,5,5), alternative = "greater", exact = FALSE)$p.value
+    assert smallest_p([5.0] * 6, [5.0] * 5 + [6.0]) == pytest.approx(0.2023284, abs=1e-6)
+    assert smallest_p([3.0] * 4, [3.0] * 4) == 1.0
+
+
+def frontend(samples: dict[str, list[float]]) -> list[PhaseResult]:
+    return [PhaseResult(phase="frontend", metrics=[Metric(name, v[0], "ms", samples=v, labels={"url": "/"})
+                                                   for name, v in samples.items()])]
+
+
+BASE = [100.0, 104, 96, 102, 98, 101, 99, 103]
+HEAD = [110.0, 118, 102, 114, 106, 97, 104, 109]  # +7 %, one-sided p = 0.0119
+
+
+def test_a_verdict_that_stands_alone_yields_to_its_family() -> None:
+    alone = test_samples(BASE, HEAD, Rule(better="lower", threshold_pct=10.0))
+    assert alone.verdict == "regressed" and alone.p_worse == pytest.approx(0.0119, abs=1e-4)
+    noisy = {f"m{i}": [100.0 + ((i * 7 + k * 13) % 11) for k in range(8)] for i in range(4)}
+    base = frontend({"lcp_ms": BASE, **noisy})
+    head = frontend({"lcp_ms": HEAD, **{k: list(reversed(v)) for k, v in noisy.items()}})
+    lcp = next(c for c in compare_results(base, head, thresholds={"lcp_ms": 10.0}) if c.name == "lcp_ms")
+    assert lcp.family_size == 5 and lcp.family_alpha == pytest.approx(0.01)
+    assert lcp.verdict == "no significant change"
+    # The same with the other metrics' values all equal: they cannot reject, so lcp keeps the whole level.
+    flat = {f"m{i}": [100.0] * 8 for i in range(4)}
+    out = compare_results(frontend({"lcp_ms": BASE, **flat}), frontend({"lcp_ms": HEAD, **flat}),
+                          thresholds={"lcp_ms": 10.0})
+    lcp = next(c for c in out if c.name == "lcp_ms")
+    assert lcp.family_size == 1 and lcp.verdict == "regressed" and lcp.to_dict()["family_alpha"] == 0.05
+
+
+def test_identical_samples_are_one_test() -> None:
+    # A load test with one endpoint: its p95 and the total's p95 are the same numbers, one hypothesis.
+    def load(samples: list[float]) -> list[PhaseResult]:
+        return [PhaseResult(phase="load", metrics=[
+            Metric("p95_ms", samples[0], "ms", samples=samples),
+            Metric("p95_ms", samples[0], "ms", samples=samples, labels={"endpoint": "GET /api"})])]
+
+    out = compare_results(load(BASE), load(HEAD), thresholds={"p95_ms": 10.0})
+    assert [c.verdict for c in out] == ["regressed", "regressed"] and {c.family_size for c in out} == {1}
+
+
+def test_the_family_only_ever_withdraws_a_verdict() -> None:
+    rng = random.Random(5)
+    for _ in range(50):
+        comps, samples = [], []
+        for i in range(6):
+            b = [rng.lognormvariate(0, 0.2) * 100 for _ in range(6)]
+            h = [rng.lognormvariate(0, 0.2) * 100 * (1.3 if i == 0 else 1.0) for _ in range(6)]
+            metrics = frontend({"x": b}), frontend({"x": h})
+            comps += compare_results(*metrics)
+            samples.append((b, h))
+        one_phase = [dataclasses.replace(c, key=f"x{i}") for i, c in enumerate(comps)]
+        corrected = correct_families(one_phase, samples)
+        for before, after in zip(comps, corrected, strict=True):
+            assert after.verdict == before.verdict or after.verdict == "no significant change"
+
+
+def a_phase(rng: random.Random, metrics: int, flat: int, sigma: float) -> tuple[list[PhaseResult], ...]:
+    """Base and head of one phase with no real change: *metrics* noisy ones, *flat* all-equal ones."""
+    sides = []
+    for _ in range(2):
+        values = {f"noisy{i}": [100 * rng.lognormvariate(0, sigma) for _ in range(10)]
+                  for i in range(metrics)}
+        values.update({f"flat{i}": [1747.0] * 10 for i in range(flat)})
+        sides.append(frontend(values))
+    return tuple(sides)
+
+
+TRIALS = 1000
+
+
+def test_false_alarms_per_run_stay_at_alpha_with_the_family_and_not_without() -> None:
+    # A/A: 8 independent noisy metrics and 10 that never change (a frontend phase: timings beside bytes,
+    # request counts and scores). Without the correction, any of 8 tests at 0.05 fires in about
+    # 1 - 0.95^8 = 34 % of runs (less with the effect floor); with it, at most alpha.
+    rng = random.Random(15)
+    corrected = uncorrected = 0
+    for _ in range(TRIALS):
+        base, head = a_phase(rng, 8, 10, 0.3)
+        out = compare_results(base, head)
+        corrected += any(c.verdict == "regressed" for c in out)
+        uncorrected += any(c.p_worse is not None and c.p_worse <= 0.05 and (c.effect_pct or 0) >= 5
+                           for c in out)
+    margin = 2.33 * math.sqrt(0.05 * 0.95 / TRIALS)
+    assert corrected / TRIALS <= 0.05 + margin, corrected
+    assert uncorrected / TRIALS > 0.15, uncorrected
+
+
+def test_family_level_is_the_first_holm_tarone_threshold() -> None:
+    pairs = [(BASE, HEAD), (BASE, HEAD), ([1.0] * 5, [1.0] * 5), ([1.0, 2, 3], [4.0, 5, 6])]
+    # The first two pairs are one test (floor 0.00008), the flat one cannot reject (floor 1), and 3
+    # against 3 can reach 0.05 at best: two floors <= 0.05 but only one <= 0.025, so Tarone's K is 2.
+    assert family_level(pairs, 0.05) == pytest.approx(0.025)
+    assert family_level([], 0.05) == 0.05
+
+
+def test_the_compare_command_says_why_a_significant_metric_is_not_a_regression(tmp_path, cli_env) -> None:
+    noisy = {f"m{i}": [100.0 + ((i * 7 + k * 13) % 11) for k in range(8)] for i in range(4)}
+    for side, lcp, values in (("base", BASE, noisy), ("head", HEAD, {k: v[::-1] for k, v in noisy.items()})):
+        frontend({"lcp_ms": lcp, **values})[0].write(tmp_path / side / "frontend.json")
+    args = ("compare", str(tmp_path / "base"), str(tmp_path / "head"))
+    text = run_cli(*args, env=cli_env)
+    assert text.returncode == 0, text.stderr
+    line = next(x for x in text.stdout.splitlines() if "lcp_ms" in x)
+    assert "no significant change (significant alone, not among the phase's 5 metrics)" in line, line
+    row = next(r for r in json.loads(run_cli(*args, "--format", "json", env=cli_env).stdout)
+               if r["name"] == "lcp_ms")
+    assert (row["verdict"], row["family_size"], row["family_alpha"]) == ("no significant change", 5, 0.01)
+    markdown = run_cli(*args, "--format", "markdown", env=cli_env).stdout
+    assert "for the sampled metrics of a phase together, Holm-Tarone" in markdown

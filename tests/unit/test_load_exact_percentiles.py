@@ -1,0 +1,173 @@
+"""Exact load percentiles: k6's interpolation, the warm-up reset, the memory cap and the round's marker.
+
+Expected values are worked out by hand from k6's documented method (grafana/k6 ``metrics/sink.go``,
+``TrendSink.P``: rank i = q * (n - 1) in the sorted values, linear interpolation between floor(i) and
+ceil(i)) and, for random data, checked against Python's ``statistics.quantiles(method="inclusive")``,
+which documents the same rule. No locust import here: it would monkey-patch the test process.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections import defaultdict
+
+import pytest
+
+from echotune_ci.config.sections import Budgets
+from echotune_ci.phases.load.metrics import percentile, percentile_notes, rounds_metrics
+from echotune_ci.phases.load.worker import EXACT_CAP, ExactTimes, _entry
+
+
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [
+        (list(range(1, 101)), 0.95, 95.05),  # i = 94.05: 95 + 0.05 * (96 - 95)
+        (list(range(1, 101)), 0.50, 50.5),  # i = 49.5: 50 + 0.5 * 1
+        (list(range(1, 101)), 0.99, 99.01),  # i = 98.01
+        ([7.3], 0.95, 7.3),  # one value is every percentile
+        ([10.0, 20.0], 0.95, 19.5),  # i = 0.95: 10 + 0.95 * 10
+        ([10.0, 20.0], 0.50, 15.0),
+        ([5.0, 5.0, 5.0, 9.0], 0.50, 5.0),  # ties: i = 1.5 between two 5s
+        ([5.0, 5.0, 5.0, 9.0], 0.95, 8.4),  # i = 2.85: 5 + 0.85 * 4
+        ([6.5, 6.5, 6.5], 0.99, 6.5),
+        ([1.0, 2.0, 4.0, 8.0], 0.0, 1.0),  # q = 0 and q = 1 are the extremes
+        ([1.0, 2.0, 4.0, 8.0], 1.0, 8.0),
+    ],
+)
+def test_percentile_interpolates_between_closest_ranks(values, q, expected):
+    assert percentile(values, q) == pytest.approx(expected, abs=1e-9)
+
+
+def test_percentile_matches_the_inclusive_quantiles_of_random_data():
+    rng = random.Random(15)
+    for n in (2, 3, 17, 101, 1000):
+        values = sorted(rng.uniform(1.0, 40.0) for _ in range(n))
+        cuts = statistics.quantiles(values, n=100, method="inclusive")
+        for q in (50, 95, 99):
+            assert percentile(values, q / 100) == pytest.approx(cuts[q - 1], rel=1e-12)
+
+
+def test_percentile_refuses_no_values_and_ranks_outside_zero_to_one():
+    with pytest.raises(ValueError, match="no values"):
+        percentile([], 0.95)
+    with pytest.raises(ValueError, match="outside"):
+        percentile([1.0], 95)
+
+
+def test_a_ten_percent_shift_of_p95_is_visible_at_7_ms():
+    # What issue 15 needs: locust's histogram counts 7.0-7.49 ms as 7 ms, the exact p95 moves by 10 %.
+    rng = random.Random(3)
+    base = sorted(rng.uniform(5.0, 7.4) for _ in range(2000))
+    head = [v * 1.1 for v in base]
+    assert percentile(head, 0.95) / percentile(base, 0.95) == pytest.approx(1.1)
+
+
+def test_times_are_kept_per_endpoint_and_in_total_leaving_out_realtime_and_missing_times():
+    times = ExactTimes(skip_type="WS")
+    for ms in (4.25, 6.5, 9.0):
+        times.record(request_type="GET", name="/a", response_time=ms, response_length=10, exception=None)
+    times.record(request_type="POST", name="/login", response_time=30.125, response_length=0,
+                 exception=RuntimeError("HTTP 500"))  # failures count, as locust counts them
+    times.record(request_type="WS", name="/ws (round trip)", response_time=500.0, response_length=0)
+    times.record(request_type="GET", name="/a", response_time=None, response_length=0)
+    assert list(times.entries[("GET", "/a")]) == [4.25, 6.5, 9.0]
+    assert list(times.entries[("POST", "/login")]) == [30.125]
+    assert ("WS", "/ws (round trip)") not in times.entries
+    assert times.percentiles(("GET", "/a")) == {"p50": 6.5, "p95": 8.75, "p99": 8.95}
+    # total 4.25, 6.5, 9, 30.125: p95 i = 2.85 -> 9 + 0.85 * 21.125 = 26.95625,
+    # p99 i = 2.97 -> 9 + 0.97 * 21.125 = 29.49125 (3 decimals kept)
+    assert times.percentiles(None) == {"p50": 7.75, "p95": 26.956, "p99": 29.491}
+    assert times.percentiles(("GET", "/nothing")) is None
+
+
+class _Stats:
+    """Stands in for locust's RequestStats: counts the resets it was asked for."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, int] = defaultdict(int)
+
+    def reset_all(self) -> None:
+        self.calls["reset_all"] += 1
+
+    def clear_all(self) -> None:
+        self.calls["clear_all"] += 1
+
+
+def test_times_before_the_warm_up_reset_are_dropped_with_locusts_statistics():
+    stats = _Stats()
+    times = ExactTimes()
+    times.follow_resets(stats)
+    for ms in (900.0, 800.0, 700.0):  # ramp-up: cold connections, logins
+        times.record("GET", "/a", ms)
+    stats.reset_all()  # what the worker's start_clock calls when all users run
+    for ms in (1.0, 2.0, 3.0):
+        times.record("GET", "/a", ms)
+    assert stats.calls["reset_all"] == 1
+    assert times.percentiles(("GET", "/a")) == {"p50": 2.0, "p95": 2.9, "p99": 2.98}
+    assert list(times.total) == [1.0, 2.0, 3.0]
+    stats.clear_all()
+    assert stats.calls["clear_all"] == 1 and times.percentiles(None) is None
+
+
+def test_past_the_cap_the_round_falls_back_to_the_histogram_with_a_note():
+    assert EXACT_CAP == 1_000_000
+    times = ExactTimes(cap=5)
+    for ms in (1.0, 2.0, 3.0, 4.0, 5.0):
+        times.record("GET", "/a", ms)
+    assert not times.overflowed and times.percentiles(None) is not None and times.note("head") == ""
+    times.record("GET", "/a", 6.0)
+    assert times.overflowed and len(times.total) == 0 and times.entries == {}
+    times.record("GET", "/a", 7.0)
+    assert len(times.total) == 0
+    assert times.percentiles(None) is None and times.percentiles(("GET", "/a")) is None
+    assert times.note("head") == ("the head round sent more than 5 requests: its p50/p95/p99 are locust's "
+                                  "histogram figures (rounded), not exact")
+    stats = _Stats()
+    times.follow_resets(stats)
+    stats.reset_all()  # an overflow during the warm-up does not cost the measured round its exact figures
+    times.record("GET", "/a", 2.5)
+    assert not times.overflowed and times.percentiles(None) == {"p50": 2.5, "p95": 2.5, "p99": 2.5}
+
+
+class _Entry:
+    """Stands in for a locust StatsEntry: histogram percentiles rounded to whole ms, exact max and avg."""
+
+    method, name, num_requests, num_failures = "GET", "/a", 3, 1
+    max_response_time, avg_response_time, total_rps = 7.4, 6.8, 2.5
+
+    def get_response_time_percentile(self, q: float) -> int:
+        return 7
+
+
+def test_a_round_entry_uses_exact_percentiles_when_given_and_locusts_otherwise():
+    exact = _entry(_Entry(), {"p50": 6.625, "p95": 7.31, "p99": 7.382})
+    assert (exact["p50"], exact["p95"], exact["p99"]) == (6.625, 7.31, 7.382)
+    assert (exact["max"], exact["avg"], exact["requests"], exact["failures"]) == (7.4, 6.8, 3, 1)
+    histogram = _entry(_Entry())
+    assert (histogram["p50"], histogram["p95"], histogram["p99"]) == (7, 7, 7)
+
+
+def _round(p95: float, percentiles: str = "exact", workers: int = 0, note: str = "") -> dict:
+    entry = {"method": "GET", "name": "/a", "requests": 100, "failures": 0, "p50": p95 - 1.5, "p95": p95,
+             "p99": p95 + 0.5, "max": p95 + 1.0, "avg": p95 - 1.0, "rps": 20.0}
+    return {"label": "head", "workers": workers, "percentiles": percentiles, "percentiles_note": note,
+            "total": dict(entry, method="", name="Aggregated"), "entries": [entry], "errors": [],
+            "exceptions": []}
+
+
+def test_fractional_percentiles_flow_into_the_metrics_and_their_samples():
+    rounds = [_round(7.125), _round(7.5), _round(6.875)]
+    metrics = rounds_metrics(rounds, {}, Budgets())
+    p95 = next(m for m in metrics if m.name == "p95_ms" and not m.labels)
+    assert p95.value == 7.125 and p95.samples == [7.125, 7.5, 6.875] and p95.unit == "ms"
+    assert percentile_notes(rounds) == []
+
+
+def test_histogram_rounds_are_noted_once():
+    distributed = [_round(7.0, "histogram", workers=2), _round(8.0, "histogram", workers=2)]
+    assert percentile_notes(distributed) == [
+        "p50/p95/p99 are locust's histogram figures for the master/worker rounds (response times rounded "
+        "to whole ms below 100 ms, 10 ms steps below 1 s and 100 ms steps above), not exact"]
+    capped = "the head round sent more than 1,000,000 requests: its p50/p95/p99 are locust's histogram"
+    assert percentile_notes([_round(7.0), _round(7.0, "histogram", note=capped)]) == [capped]
