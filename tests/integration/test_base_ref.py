@@ -34,14 +34,16 @@ MEASURE = """\
 phases = ["bundle", "frontend", "load"]
 
 [gate]
-# As many samples as configured: no adaptive rounds, so the recorded order is known in advance.
-max_runs = 5
+# As many samples as configured: no adaptive rounds, so the recorded order is known in advance. Six per
+# build: the sampled metrics of a phase are one family at half of alpha (0.025 / K, K about 6), which
+# 5 against 5 (smallest p 1/252) can barely reach and 4 against 4 (1/70) never; 6 against 6: 1/924.
+max_runs = 6
 
 [bundle]
 globs = ["static/dist/*.js", "static/dist/*.css"]
 
 [frontend]
-runs = 5
+runs = 6
 preset = "desktop"
 
 [[frontend.pages]]
@@ -55,7 +57,7 @@ wait_min = "0.05s"
 wait_max = "0.2s"
 
 [load.compare]
-rounds = 4
+rounds = 6
 round_duration = "2s"
 
 [[load.endpoints]]
@@ -170,13 +172,14 @@ def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_en
     # The interleaving order is recorded: in the result's notes and in side-by-side.json.
     order = side_by_side(out)["order"]
     assert order["frontend"]["home"] == ["base", "head", "head", "base", "base", "head", "head", "base",
-                                         "base", "head"]
-    assert order["load"]["rounds"] == ["base", "head", "head", "base", "base", "head", "head", "base"]
+                                         "base", "head", "head", "base"]
+    assert order["load"]["rounds"] == ["base", "head", "head", "base", "base", "head", "head", "base",
+                                       "base", "head", "head", "base"]
     frontend = json.loads((out / "frontend.json").read_text())
     assert any("home: B H H B B H H B B H" in n for n in frontend["notes"])
     base = json.loads((out / "base" / "frontend.json").read_text())
     lcp_base = next(m for m in base["metrics"] if m["name"] == "lcp_ms")
-    assert len(lcp_base["samples"]) == 5
+    assert len(lcp_base["samples"]) == 6
     load = json.loads((out / "load.json").read_text())
     assert not [m for m in load["metrics"] if m.get("labels", {}).get("build") == "base"]
     # The base carries every load metric the head carries (total and per endpoint), each with its rounds,
@@ -190,12 +193,12 @@ def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_en
         for scope in ("", "GET /api/tracks"):
             assert (name, scope) in keys
             key = f"load:{name}[endpoint={scope}]" if scope else f"load:{name}"
-            assert found[key]["n_base"] == found[key]["n_head"] == 4, key
-    # max_runs = 5 is what is configured: one look per phase, and the two paired phases share [gate] alpha,
+            assert found[key]["n_base"] == found[key]["n_head"] == 6, key
+    # max_runs = 6 is what is configured: one look per phase, and the two paired phases share [gate] alpha,
     # so each records half of it on its sampled metrics (the run's false-alarm chance stays at most alpha).
     levels = side_by_side(out)["sequential"]
-    assert {p: (v["looks"], v["alpha"]) for p, v in levels.items()} == {"frontend": ([5], 0.025),
-                                                                          "load": ([4], 0.025)}
+    assert {p: (v["looks"], v["alpha"]) for p, v in levels.items()} == {"frontend": ([6], 0.025),
+                                                                          "load": ([6], 0.025)}
     assert {m.get("alpha") for m in base_load["metrics"] if len(m.get("samples", [])) >= 2} == {0.025}
 
 
