@@ -822,11 +822,14 @@ def correct_families(comparisons: list[Comparison],
         level = min(out[i].alpha or 0.05 for i in members)
         tests: dict[tuple[Any, ...], int] = {}
         test_of = {}
+        reps: list[int] = []  # the first comparison of each distinct test
         for i in members:
             b, h = samples[i] or ((), ())
-            test_of[i] = tests.setdefault((tuple(b), tuple(h), out[i].better), len(tests))
-        first = {t: i for i, t in reversed(list(test_of.items()))}
-        reps = [first[t] for t in range(len(tests))]
+            key = (tuple(b), tuple(h), out[i].better)
+            if key not in tests:
+                tests[key] = len(reps)
+                reps.append(i)
+            test_of[i] = tests[key]
         worse, worse_cut = holm_tarone([out[i].p_worse or 1.0 for i in reps],
                                        [(out[i].p_floor or (1.0, 1.0))[0] for i in reps], level)
         better, _ = holm_tarone([out[i].p_better or 1.0 for i in reps],
