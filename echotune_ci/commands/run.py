@@ -38,7 +38,7 @@ def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str
     import os
 
     from ..report.formats import FORMATS
-    from ..report.render import render
+    from ..report.render import render, render_text
     from ..reporting import append_step_summary, report_input, set_github_output
     from ..runner import ServeOptions, run
 
@@ -60,7 +60,7 @@ def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str
     else:
         outcome = run(cfg, out, only=phases, baseline=list(baseline) or None, serve_command=serve_command,
                       url=url, serve=ServeOptions(skip_setup=no_setup, force_setup=force_setup)).outcome
-    click.echo(render("text.txt.j2", results=outcome.results), nl=False)
+    click.echo(render_text(outcome.results, outcome.comparisons), nl=False)
     click.echo(render("gate.txt.j2", outcome=outcome), nl=False)
     click.echo(f"results: {out}/  report: {out / 'report' / 'comment.md'}")
     summary = out / "report" / "summary.md"

@@ -25,7 +25,7 @@ from ..errors import ConfigError, InputError
 from ..gate import Check, GateOutcome
 from ..masking import mask, mask_data
 from ..report.escape import clean_text
-from ..report.render import render, severity_counts, sort_findings
+from ..report.render import comparison_map, render, severity_counts, sort_findings
 from ..report.untrusted import UNTRUSTED_NOTE
 from ..results import PhaseResult, worst_status
 from .client import GitHubClient
@@ -122,7 +122,8 @@ def phase_checks(results: list[PhaseResult], outcome: GateOutcome, *, details_ur
         if r.status == "error":
             status = "error"
         notes, more = annotations_for(r, cap, workspace)
-        ctx = dict(phase=r.phase, result=r, status=status, checks=checks, untrusted=untrusted)
+        ctx = dict(phase=r.phase, result=r, status=status, checks=checks, untrusted=untrusted,
+                   compared=comparison_map(outcome.comparisons))
         summary = render(
             "github/check_summary.md.j2", **ctx, counts=severity_counts([r]), details_url=details_url,
             untrusted_note=UNTRUSTED_NOTE if untrusted else "",

@@ -12,7 +12,7 @@ from .. import __version__
 from ..gate import GateOutcome
 from ..results import PhaseResult, now_iso
 from .layout import Places, collect_warnings
-from .render import report_environment
+from .render import comparison_map, report_environment
 
 
 def render_html(results: list[PhaseResult], outcome: GateOutcome | None = None, *,
@@ -27,4 +27,6 @@ def render_html(results: list[PhaseResult], outcome: GateOutcome | None = None, 
     places = Places.of(results, roots)
     template: jinja2.Template = env.get_template("report.html.j2")
     return template.render(results=results, failing=failing, status=status, title=title, version=__version__,
-                           generated_at=now_iso(), places=places, warnings=collect_warnings(results, places))
+                           generated_at=now_iso(), places=places,
+                           compared=comparison_map(outcome.comparisons if outcome else None),
+                           warnings=collect_warnings(results, places))

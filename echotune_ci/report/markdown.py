@@ -17,7 +17,7 @@ from ..gate import GateOutcome
 from ..results import Metric, PhaseResult, worst_status
 from .base import GITHUB_COMMENT_LIMIT
 from .layout import Places, collect_warnings, finding_rows
-from .render import render, severity_counts
+from .render import comparison_map, render, severity_counts
 from .untrusted import UNTRUSTED_NOTE
 
 COMMENT_MARKER = "<!-- echotune-ci:report -->"
@@ -90,6 +90,7 @@ def _context(
         "status": status,
         "failing": failing,
         "comparisons": [c for c in comps if c.verdict in ("regressed", "improved")],
+        "compared": comparison_map(comps),
         "has_baseline": any(m.baseline is not None for r in results for m in r.metrics),
         "severity_counts": severity_counts(results),
         "details_url": details_url,

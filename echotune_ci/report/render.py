@@ -14,6 +14,7 @@ import jinja2
 import markupsafe
 from markupsafe import Markup
 
+from ..compare import Comparison, signed_pct
 from ..results import SEVERITIES, Metric, PhaseResult, severity_rank
 from ..results.units import fmt_budget, fmt_bytes, fmt_metric, fmt_number
 
@@ -35,18 +36,31 @@ def md_code(text: Any) -> str:
     return str(code(text))
 
 
-def fmt_delta(m: Metric) -> str:
-    ('The change against the baseline as "+12.3 %" with an arrow when worse or better; "" without a '
-     'baseline.')
+def fmt_delta(m: Metric, comparison: Comparison | None = None) -> str:
+    """The change against the base for a table's Δ cell; "" without a baseline.
+
+    With the gate's *comparison* of the metric the cell shows its estimate
+    (for sampled metrics the Hodges-Lehmann shift of all samples, not the
+    first pass's difference) and an arrow only for its verdict: "+12 % 🔺"
+    regressed, "−8 % 🔽" improved, "+3 % (n.s.)" no significant change.
+    Without one it is the plain difference in percent of the base, with no
+    arrow, since a single difference says nothing about noise.
+    """
+    if comparison is not None and comparison.effect_text():
+        text = comparison.effect_text()
+        arrow = {"regressed": " 🔺", "improved": " 🔽", "no significant change": " (n.s.)"}
+        return text if text == "0 %" else text + arrow.get(comparison.verdict, "")
     if m.baseline is None or m.value is None:
         return ""
     diff = m.value - m.baseline
     if m.baseline == 0:
         return f"{'+' if diff >= 0 else ''}{fmt_number(diff, m.unit)}"
-    pct = diff / abs(m.baseline) * 100
-    worse = (diff > 0) if m.better == "lower" else (diff < 0)
-    arrow = "" if abs(pct) < 0.05 else (" 🔺" if worse else " 🔽")
-    return f"{pct:+.1f} %{arrow}"
+    return signed_pct(diff / abs(m.baseline) * 100)
+
+
+def comparison_map(comparisons: Iterable[Comparison] | None) -> dict[tuple[str, str], Comparison]:
+    """The gate's comparisons by (phase, metric key), for the ``delta`` filter of report tables."""
+    return {(c.phase, c.key): c for c in comparisons or ()}
 
 
 def finding_where(f: Any) -> str:
@@ -197,6 +211,7 @@ def render(template: str, **context: Any) -> str:
     return report_environment(template_kind(template)).get_template(template).render(**context)
 
 
-def render_text(results: list[PhaseResult]) -> str:
-    """The short terminal table printed by phase commands and ``gate``."""
-    return render("text.txt.j2", results=results)
+def render_text(results: list[PhaseResult], comparisons: Iterable[Comparison] | None = None) -> str:
+    """The short terminal table printed by phase commands, ``run`` and ``gate``; *comparisons* (the
+    gate's) give the "vs base" change its estimate and verdict (:func:`fmt_delta`)."""
+    return render("text.txt.j2", results=results, compared=comparison_map(comparisons))

@@ -1,0 +1,78 @@
+"""The Δ column of report tables: the gate's estimate and verdict, not the first pass's difference.
+
+The case behind it: on a real app a load p95 whose first round was slow showed "+81.8 % 🔺" in
+the comment while the gate, looking at every round, found no significant change.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from echotune_ci.config import defaults
+from echotune_ci.gate import evaluate
+from echotune_ci.github.checks import phase_checks
+from echotune_ci.report.html import render_html
+from echotune_ci.report.markdown import render_comment
+from echotune_ci.report.render import fmt_delta, render_text
+from echotune_ci.results import Metric, PhaseResult
+
+BASE = [10.0, 14.0, 9.0, 12.0, 16.0, 11.0, 13.0, 10.5]
+# The same spread as the base; only the first pass (the value) is slow.
+HEAD = [18.2, 9.5, 13.5, 10.0, 15.0, 11.5, 12.5, 9.8]
+
+
+def load(samples: list[float], value: float) -> PhaseResult:
+    return PhaseResult("load", metrics=[Metric("p95_ms", value, "ms", budget=200.0,
+                                               samples=list(samples)).evaluate()]).finalize()
+
+
+def hodges_lehmann_pct(base: list[float], head: list[float]) -> float:
+    """Worked out here, not by the product: the median of all head-minus-base differences, in percent
+    of the base's median."""
+    return statistics.median(h - b for h in head for b in base) / statistics.median(base) * 100
+
+
+def delta_cell(body: str) -> str:
+    row = next(line for line in body.splitlines() if "`p95_ms`" in line and "ms |" in line)
+    return row.rstrip(" |").rsplit("|", 1)[1].strip()
+
+
+def test_a_slow_first_pass_without_a_significant_change_is_not_marked_worse():
+    outcome = evaluate([load(HEAD, 18.2)], defaults(), [load(BASE, 10.0)])
+    (cmp,) = [c for c in outcome.comparisons if c.name == "p95_ms"]
+    assert cmp.verdict == "no significant change"
+    expected = hodges_lehmann_pct(BASE, HEAD)
+    assert abs(cmp.effect_pct - expected) < 1e-9
+    cell = delta_cell(render_comment(outcome.results, outcome=outcome))
+    # markdown escapes the parentheses; the first pass's +82 % is nowhere
+    assert cell == rf"{cmp.effect_text()} \(n.s.\)"
+    assert "🔺" not in cell and "82" not in cell
+    text = render_text(outcome.results, outcome.comparisons)
+    assert f"vs base {cmp.effect_text()} (n.s.)" in text
+    assert f">{cmp.effect_text()} (n.s.)<" in render_html(outcome.results, outcome)
+    (check,) = phase_checks(outcome.results, outcome)
+    assert "🔺" not in check.summary and f"{cmp.effect_text()} \\(n.s.\\)" in check.summary
+
+
+def test_a_significant_shift_carries_the_arrow_of_its_verdict():
+    slower = [x * 1.5 for x in BASE]
+    outcome = evaluate([load(slower, 15.0)], defaults(), [load(BASE, 10.0)])
+    (cmp,) = outcome.comparisons
+    assert cmp.verdict == "regressed"
+    assert round(cmp.effect_pct) == round(hodges_lehmann_pct(BASE, slower))
+    assert delta_cell(render_comment(outcome.results, outcome=outcome)) == f"{cmp.effect_text()} 🔺"
+
+    faster = [x * 0.6 for x in BASE]
+    outcome = evaluate([load(faster, 6.0)], defaults(), [load(BASE, 10.0)])
+    assert outcome.comparisons[0].verdict == "improved"
+    assert delta_cell(render_comment(outcome.results, outcome=outcome)).endswith(" 🔽")
+
+
+def test_without_a_comparison_the_plain_difference_has_no_arrow():
+    m = Metric("p95_ms", 18.2, "ms", baseline=10.0)
+    assert fmt_delta(m) == "+82 %"
+    assert fmt_delta(Metric("rps", 9.0, "req/s", better="higher", baseline=10.0)) == "−10 %"
+    assert fmt_delta(Metric("p95_ms", 3.0, "ms", baseline=0.0)) == "+3.0 ms"
+    assert fmt_delta(Metric("p95_ms", 3.0, "ms")) == ""
+    # a phase command prints its own table without the gate's comparisons
+    assert "vs base +82 %\n" in render_text([PhaseResult("load", metrics=[m]).finalize()])
