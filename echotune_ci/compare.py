@@ -774,7 +774,9 @@ def compare_results(
     confidence: float = 0.95,
     min_effect_ms: float = 0.0,
 ) -> list[Comparison]:
-    """Compare every metric of every phase present on either side (:func:`compare_metric`).
+    """Compare every metric of every phase present on either side (:func:`compare_metric`), except
+    those whose ``compared`` is False on a side (figures of one run alone, such as the api phase's
+    response times).
 
     ConfigError when *alpha* or *confidence* is not in (0, 1) or *min_effect_pct* or a threshold is
     not a finite number of at least 0 (a NaN there would silently turn every regression into "no
@@ -786,9 +788,11 @@ def compare_results(
     renames = bundle_renames(base, head)
     base_by = {(r.phase, _base_key(r.phase, m, renames)): m for r in base for m in r.metrics}
     head_by = {(r.phase, m.key): m for r in head for m in r.metrics if not _listed_as_removed(r.phase, m)}
+    # A base from an older version may lack the flag: either side saying so is enough.
+    alone = {k for side in (base_by, head_by) for k, m in side.items() if not m.compared}
     out = []
     samples: list[tuple[Sequence[float], Sequence[float]] | None] = []
-    for key in list(dict.fromkeys([*head_by, *base_by])):
+    for key in [k for k in dict.fromkeys([*head_by, *base_by]) if k not in alone]:
         phase = key[0]
         b, h = base_by.get(key), head_by.get(key)
         name = h.name if h is not None else b.name if b is not None else ""

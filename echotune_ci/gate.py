@@ -144,12 +144,15 @@ class GateOutcome:
 
 
 def with_baseline(results: Iterable[PhaseResult], baseline: Iterable[PhaseResult]) -> list[PhaseResult]:
-    """Copies of *results* whose metrics carry the base value of the same metric (when they had none)."""
+    """Copies of *results* whose metrics carry the base value of the same metric (when they had none and
+    both sides are ``compared``)."""
     base_metrics = {(r.phase, m.key): m for r in baseline for m in r.metrics}
 
     def filled(phase: str, m: Metric) -> Metric:
         b = base_metrics.get((phase, m.key))
-        return dataclasses.replace(m, baseline=b.value) if b is not None and m.baseline is None else m
+        if b is None or m.baseline is not None or not (m.compared and b.compared):
+            return m
+        return dataclasses.replace(m, baseline=b.value)
 
     return [dataclasses.replace(r, metrics=[filled(r.phase, m) for m in r.metrics]) for r in results]
 

@@ -22,4 +22,4 @@ echo "quality gates: ruff, mypy, interrogate"
 echo "unit tests"
 "${pytest[@]}" -n 2 tests/unit
 echo "integration tests"
-"${pytest[@]}" -n 2 --dist loadgroup tests/integration
+"${pytest[@]}" -n 2 --dist loadgroup --durations=15 tests/integration

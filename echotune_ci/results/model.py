@@ -155,7 +155,10 @@ class Metric:
     the same name can appear per page or per endpoint; ``key`` combines both.
     ``samples`` keeps every run or round so that ``compare`` can test them; ``alpha``, when set, is the
     one-sided significance level they must be judged at because the run that took them looked at them
-    more than once before it stopped (``run --base-ref`` adding rounds: docs/verdicts.md).
+    more than once before it stopped (``run --base-ref`` adding rounds: docs/verdicts.md). ``compared``
+    False: a figure of this run alone, never compared with a base (the api phase's response times: one
+    contract run's requests, whose times are neither repeated measurements of the build nor taken beside
+    the base's), so no verdict, no regression rule and no base value; its budget still applies.
     """
 
     name: str
@@ -169,6 +172,7 @@ class Metric:
     labels: dict[str, str] = field(default_factory=dict)
     description: str = ""
     alpha: float | None = None
+    compared: bool = True
 
     @property
     def key(self) -> str:
@@ -214,6 +218,8 @@ class Metric:
             out["description"] = self.description
         if self.alpha is not None:
             out["alpha"] = _clean_number(self.alpha)
+        if not self.compared:
+            out["compared"] = False
         return out
 
     @classmethod
@@ -231,6 +237,7 @@ class Metric:
             labels=dict(data.get("labels", {})),
             description=data.get("description", ""),
             alpha=data.get("alpha"),
+            compared=data.get("compared", True),
         )
 
 

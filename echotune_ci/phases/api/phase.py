@@ -129,9 +129,14 @@ def contract_findings(outcome: ContractOutcome) -> list[Finding]:
 
 
 def timing_metrics(outcome: ContractOutcome, budget: float) -> list[Metric]:
-    """``p95_ms`` per operation (ms, budget *budget*), with every response time as samples."""
+    """``p95_ms`` per operation (ms, budget *budget*), with every response time as samples.
+
+    Not ``compared`` with a base: the times are one contract run's requests, taken one after another
+    and apart from the base's run, not repeated measurements of the build; a test across them
+    mistakes the run's moment for the build (an A/A side-by-side run once gave "+115 %, p = 0.0015").
+    Latency against the base is the load phase's, measured in interleaved rounds."""
     return [Metric(name="p95_ms", value=round(p95(samples), 3), unit="ms", better="lower", budget=budget,
-                   samples=[round(s, 3) for s in samples], labels={"operation": label},
+                   samples=[round(s, 3) for s in samples], labels={"operation": label}, compared=False,
                    description=f"p95 response time of {label} over {len(samples)} generated requests"
                    ).evaluate() for label, samples in outcome.timings.items()]
 
