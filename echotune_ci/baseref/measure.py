@@ -82,9 +82,11 @@ def measure_frontend(phase: Phase[Any], head: Side, base: Side, first_pair: int 
     return Pair(paired.head, paired.base, paired.order, settings.runs)
 
 
-def measure_load(phase: Phase[Any], head: Side, base: Side, rounds: int | None = None) -> Pair:
+def measure_load(phase: Phase[Any], head: Side, base: Side, rounds: int | None = None,
+                 first_round: int = 1) -> Pair:
     """The load phase of both builds in interleaved rounds (``[load.compare]``; *rounds* per build
-    replaces its ``rounds``), split into one result per build."""
+    replaces its ``rounds``; a pass that adds rounds numbers them from *first_round*), split into one
+    result per build."""
     from ..phases.load.compare import interleaved_rounds
 
     settings = phase_settings(head.cfg, phase)
@@ -92,7 +94,8 @@ def measure_load(phase: Phase[Any], head: Side, base: Side, rounds: int | None =
     if not settings.enabled or not base_url:
         return Pair(_run(phase, head.cfg, head.contexts[phase.name]))
     count = rounds or settings.compare.rounds
-    paired = override(settings, **{"compare.base_host": base_url, "compare.rounds": count})
+    paired = override(settings, **{"compare.base_host": base_url, "compare.rounds": count,
+                                   "compare.first_round": first_round})
     result = _run(phase, head.cfg.with_section(phase.name, paired), head.contexts[phase.name])
     order = [r["label"] for r in interleaved_rounds("b", "h", count, settings.compare.round_duration)
              if r["label"] != "warm-up"]
@@ -141,11 +144,17 @@ def merge_samples(into: PhaseResult, extra: PhaseResult, *, medians: bool) -> Ph
 
     *medians*: the phase's values are the medians of their samples (the
     frontend's), so they become the median of all samples; otherwise (the
-    load test's p95 over every request of the configured rounds) the values
-    stay as measured. Metrics with fewer than 2 samples are left as they are
-    (a single score is no sample to add to).
+    load test's) each value becomes what one test of all the rounds would
+    report (:func:`echotune_ci.phases.load.metrics.merged_value`: medians of
+    the rounds for percentiles and throughput, the larger max, the sum of
+    requests, the weighted error rate). Metrics with fewer than 2 samples are
+    left as they are (a single score is no sample to add to).
     """
+    from ..phases.load.metrics import merged_value
+
     more = {m.key: m for m in extra.metrics if len(m.samples) >= 2}
+    requests_in = {tuple(sorted(m.labels.items())): m for m in into.metrics if m.name == "requests"}
+    requests_extra = {tuple(sorted(m.labels.items())): m for m in extra.metrics if m.name == "requests"}
     merged: list[Metric] = []
     for m in into.metrics:
         other = more.get(m.key)
@@ -153,7 +162,9 @@ def merge_samples(into: PhaseResult, extra: PhaseResult, *, medians: bool) -> Ph
             merged.append(m)
             continue
         samples = [*m.samples, *other.samples]
-        value = float(statistics.median(samples)) if medians else m.value
+        scope = tuple(sorted(m.labels.items()))
+        value = (float(statistics.median(samples)) if medians
+                 else merged_value(m, other, (requests_in.get(scope), requests_extra.get(scope))))
         merged.append(dataclasses.replace(m, samples=samples, value=value))
     return dataclasses.replace(into, metrics=merged, errors=[*into.errors, *extra.errors],
                                duration_s=into.duration_s + extra.duration_s)

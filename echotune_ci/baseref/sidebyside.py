@@ -200,7 +200,7 @@ def _sampled_pairs(pair: Pair) -> list[tuple[list[float], list[float]]]:
     """(base samples, head samples) of every metric with samples on both sides."""
     base_by = {m.key: m for m in pair.base.metrics} if pair.base is not None else {}
     return [(base_by[m.key].samples, m.samples) for m in pair.head.metrics
-            if m.key in base_by and len(m.samples) >= 2 and len(base_by[m.key].samples) >= 2]
+            if m.key in base_by and m.compared and len(m.samples) >= 2 and len(base_by[m.key].samples) >= 2]
 
 
 def _gated(cfg: Config, pair: Pair) -> list[tuple[Metric, Metric]]:
@@ -211,7 +211,8 @@ def _gated(cfg: Config, pair: Pair) -> list[tuple[Metric, Metric]]:
     out = []
     for m in pair.head.metrics:
         b = base_by.get(m.key)
-        if b is not None and m.name in cfg.gate.regression and len(m.samples) >= 2 and len(b.samples) >= 2:
+        if (b is not None and m.compared and m.name in cfg.gate.regression and len(m.samples) >= 2
+                and len(b.samples) >= 2):
             out.append((b, m))
     return out
 
@@ -282,7 +283,7 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
             extra = measure_frontend(phase, head, base, first_pair=used, runs=more)
         else:
             # Each extra load pass starts with the base: an even number of rounds keeps it ABBA-balanced.
-            extra = measure_load(phase, head, base, rounds=more)
+            extra = measure_load(phase, head, base, rounds=more, first_round=used + 1)
         if extra.base is None:
             break
         medians = phase.name == "frontend"

@@ -129,11 +129,26 @@ def test_extra_samples_are_appended_and_medians_recomputed():
     assert merged["accessibility_score"].samples == [90.0]
 
 
-def test_extra_load_rounds_keep_the_measured_value():
-    into = PhaseResult(phase="load", metrics=[Metric("p95_ms", 99.0, "ms", samples=[10.0, 20.0])])
-    extra = PhaseResult(phase="load", metrics=[Metric("p95_ms", 1.0, "ms", samples=[1.0, 2.0])])
-    (m,) = merge_samples(into, extra, medians=False).metrics
-    assert m.samples == [10.0, 20.0, 1.0, 2.0] and m.value == 99.0
+def test_extra_load_rounds_give_the_values_one_test_of_all_rounds_would():
+    # A first pass of 2 rounds and a second of 2, as run --base-ref adds them (values worked out by hand).
+    def load(p95: list[float], max_ms: float, requests: list[float], error_pct: float) -> PhaseResult:
+        return PhaseResult(phase="load", metrics=[
+            Metric("p95_ms", sorted(p95)[len(p95) // 2], "ms", samples=p95),
+            Metric("max_ms", max_ms, "ms", samples=[max_ms, max_ms / 2]),
+            Metric("requests", sum(requests), "", "higher", samples=requests),
+            Metric("error_rate_pct", error_pct, "%", samples=[error_pct, error_pct]),
+            Metric("p95_ms", 5.0, "ms", samples=[5.0, 6.0], labels={"endpoint": "GET /a"}),
+        ])
+    merged = merge_samples(load([10.0, 20.0], 80.0, [100.0, 100.0], 1.0),
+                           load([1.0, 30.0], 40.0, [50.0, 50.0], 4.0), medians=False)
+    total = {m.name: m for m in merged.metrics if not m.labels}
+    assert total["p95_ms"].samples == [10.0, 20.0, 1.0, 30.0]
+    assert total["p95_ms"].value == 15.0  # median of 1, 10, 20, 30
+    assert total["max_ms"].value == 80.0
+    assert total["requests"].value == 300.0
+    assert total["error_rate_pct"].value == 2.0  # (1 % of 200 + 4 % of 100) / 300 requests
+    (endpoint,) = [m for m in merged.metrics if m.labels]
+    assert endpoint.value == 5.5 and endpoint.samples == [5.0, 6.0, 5.0, 6.0]
 
 
 def test_bad_ref_names_itself(repo):

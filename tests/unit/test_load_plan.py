@@ -22,6 +22,13 @@ def test_rounds_alternate_so_drift_hits_both_builds():
                      ("base", "base-r3"), ("head", "head-r3")]
 
 
+def test_a_later_pass_numbers_its_rounds_after_the_first_ones():
+    # run --base-ref adding 2 rounds per build after 5: its artifacts must not overwrite base-r1 ...
+    rounds = interleaved_rounds("http://b", "http://h", 2, 1.0, first=6)
+    assert [r["prefix"] for r in rounds if r["label"] != "warm-up"] == ["base-r6", "head-r6", "head-r7",
+                                                                        "base-r7"]
+
+
 def test_int_slots_fill_paths():
     paths = {fill_path("/api/tracks/{int:1-3}?page={int:7-7}") for _ in range(200)}
     assert paths == {"/api/tracks/1?page=7", "/api/tracks/2?page=7", "/api/tracks/3?page=7"}

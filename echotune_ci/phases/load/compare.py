@@ -23,13 +23,16 @@ DECIDED = ("p95_ms", "rps")
 _WHAT = {"p95_ms": "p95 latency", "rps": "throughput"}
 
 
-def interleaved_rounds(base_host: str, head_host: str, rounds: int, duration: float) -> list[dict[str, Any]]:
+def interleaved_rounds(base_host: str, head_host: str, rounds: int, duration: float,
+                       first: int = 1) -> list[dict[str, Any]]:
     """The rounds of a base-against-head job, in the order they run (the worker's ``rounds``).
 
     Two warm-up rounds (min(duration/2, 2) s each, not measured), then
     *rounds* pairs of *duration* seconds, base first in odd pairs and head
     first in even ones. Each round: label ("warm-up", "base", "head"),
-    host, duration (s), prefix of its artifacts, and whether to write them.
+    host, duration (s), prefix of its artifacts (``base-r<n>``, n from
+    *first*, so a later pass does not overwrite an earlier one's), and
+    whether to write them.
     """
     # The first round of a process is slower (cold connections, lazy imports): warm both builds up unmeasured.
     warm = min(duration / 2, 2.0)
@@ -42,7 +45,7 @@ def interleaved_rounds(base_host: str, head_host: str, rounds: int, duration: fl
         if i % 2:
             pair.reverse()
         for label, host in pair:
-            out.append({"label": label, "host": host, "duration": duration, "prefix": f"{label}-r{i + 1}",
+            out.append({"label": label, "host": host, "duration": duration, "prefix": f"{label}-r{first + i}",
                         "html": i == rounds - 1, "warmup": True})
     return out
 

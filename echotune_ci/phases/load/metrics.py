@@ -118,6 +118,34 @@ def _metrics_for(stats: dict[str, Any], labels: dict[str, str], budgets: Mapping
     ]
 
 
+# The metrics whose value is the median of their rounds (the others are taken over all rounds).
+ROUND_MEDIANS = ("p50_ms", "p95_ms", "p99_ms", "rps")
+
+
+def merged_value(metric: Metric, extra: Metric,
+                 requests: tuple[Metric | None, Metric | None]) -> float | None:
+    """The value of *metric* once the rounds of *extra* (a later pass of the same test, same key) join
+    its own, as one test of all the rounds would give it: the median of every round for
+    :data:`ROUND_MEDIANS`, the larger max, the sum of requests, and the error rate weighted by each
+    pass's ``requests`` (*requests*: the two passes' requests metric of the same labels, None when
+    missing: the value then stays *metric*'s). Values are None when a side has none."""
+    if metric.name in ROUND_MEDIANS:
+        rounds = [*metric.samples, *extra.samples]
+        return float(median(rounds)) if rounds else metric.value
+    if metric.value is None or extra.value is None:
+        return metric.value
+    if metric.name == "max_ms":
+        return max(metric.value, extra.value)
+    if metric.name == "requests":
+        return metric.value + extra.value
+    mine, theirs = requests
+    if metric.name == "error_rate_pct" and mine is not None and theirs is not None and mine.value \
+            and theirs.value:
+        total = mine.value + theirs.value
+        return (metric.value * mine.value + extra.value * theirs.value) / total
+    return metric.value
+
+
 def rounds_metrics(rounds: list[dict[str, Any]], thresholds: Mapping[str, EndpointBudgets],
                    budgets: Budgets, labels: dict[str, str] | None = None) -> list[Metric]:
     """Metrics of the rounds (the worker's ``rounds`` output): the total first, then each endpoint.

@@ -195,7 +195,7 @@ def summary_note(label: str, users: int, workers: int, requests: int, wall_s: fl
 def _rounds(plan: LoadPlan) -> list[dict[str, Any]]:
     if plan.base_host:
         cmp = plan.settings.compare
-        return interleaved_rounds(plan.base_host, plan.host, cmp.rounds, cmp.round_duration)
+        return interleaved_rounds(plan.base_host, plan.host, cmp.rounds, cmp.round_duration, cmp.first_round)
     return [{"label": "head", "host": plan.host, "duration": plan.settings.duration, "prefix": "load",
              "html": True}]
 

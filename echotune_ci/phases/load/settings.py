@@ -112,6 +112,9 @@ class CompareSettings:
     min_effect_ms: float = setting(0.5, min=0, doc="p95 shifts smaller than this are noise (timer and "
                                                    "scheduler jitter; comparison rounds report exact "
                                                    "percentiles).")
+    first_round: int = setting(1, min=1, max=10000,
+                               doc="Number of the first round in artifact names (base-r1_stats.csv ...); "
+                                   "run --base-ref numbers the rounds it adds after the first ones.")
 
 
 def _realtime_path(value: str) -> str | None:
