@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -100,10 +99,7 @@ def _counting_server():
     """A keep-alive server answering every GET; ``handler.hits`` counts those of /hit (the toolkit's own
     reachability check of the host asks for another path)."""
 
-    class Counter(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive: no connect per request
-        wbufsize = 65536  # headers and body in one segment: no delayed ACK (40 ms) between them
-        disable_nagle_algorithm = True
+    class Counter(local_server.KeepAliveOk):
         hits = 0
         lock = threading.Lock()
 
@@ -111,13 +107,7 @@ def _counting_server():
             if self.path == "/hit":
                 with self.lock:
                     type(self).hits += 1
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *_args: object) -> None:
-            pass
+            self.answer_ok()
 
     return local_server.start(Counter), Counter
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from support import local_server
@@ -34,14 +33,9 @@ pytestmark = pytest.mark.slow
 OVERHEAD_MS = 8.0
 
 
-class _Sleeper(BaseHTTPRequestHandler):
+class _Sleeper(local_server.KeepAliveOk):
     """Sleeps 2-40 ms (uniform, seeded) per request and records the measured sleep in ms."""
 
-    protocol_version = "HTTP/1.1"  # keep-alive: no connect or new server thread per request
-    # One write per answer, sent at once: headers and body in separate small segments would wait for
-    # a delayed ACK (40 ms) on a kept-alive connection.
-    wbufsize = 65536
-    disable_nagle_algorithm = True
     slept: list[float] = []
     lock = threading.Lock()
     rng = random.Random(15)
@@ -55,13 +49,7 @@ class _Sleeper(BaseHTTPRequestHandler):
         if self.path.startswith("/sleep/"):  # not the phase's reachability check of the host
             with self.lock:
                 self.slept.append(took)
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *_args: object) -> None:
-        pass
+        self.answer_ok()
 
 
 @pytest.fixture()

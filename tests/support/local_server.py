@@ -6,6 +6,26 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class KeepAliveOk(BaseHTTPRequestHandler):
+    """A quiet keep-alive handler whose :meth:`answer_ok` sends "ok" in one segment: a load test's
+    target that adds no delay of its own (subclasses decide what a GET does before answering)."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive: no connect or new server thread per request
+    # Headers and body in one write: separate small segments would wait for a delayed ACK (40 ms).
+    wbufsize = 65536
+    disable_nagle_algorithm = True
+
+    def answer_ok(self) -> None:
+        """200 with the body "ok"."""
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *_args: object) -> None:
+        """Quiet: the test output is not a request log."""
+
+
 def start(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
     """A server on a free loopback port, answering from a daemon thread until :func:`stop`."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
