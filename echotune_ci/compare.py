@@ -721,7 +721,10 @@ def compare_metric(
     a lower ``alpha`` (samples taken by a sequential procedure), the test runs
     at that level and the interval is widened alike (:meth:`Rule.at_level`).
     Otherwise the relative change of the values against *threshold_pct*, else
-    *min_effect_pct*.
+    *min_effect_pct*. A count of what the security checks looked at (files
+    scanned, packages audited: :func:`_size_count`) without a *threshold_pct*
+    is "no significant change" whatever it did, with its change in
+    ``effect_pct``.
     """
     ref = head or base
     if ref is None:
@@ -732,6 +735,12 @@ def compare_metric(
         return Comparison(base=None, head=ref.value, verdict="new", **common)
     if head is None:
         return Comparison(base=base.value, head=None, verdict="removed", **common)
+    if threshold_pct is None and _size_count(phase, ref.name):
+        effect = None
+        if base.value is not None and head.value is not None and _finite(base.value) and _finite(head.value):
+            effect = _effect_pct(base.value, head.value)
+        return Comparison(base=base.value, head=head.value, verdict="no significant change",
+                          effect_pct=effect, method="size count", **common)
     if len(base.samples) >= 2 and len(head.samples) >= 2:
         floor = min_effect_ms if ref.unit == "ms" else 0.0
         rule = Rule(better=ref.better, alpha=alpha, min_effect_pct=max(min_effect_pct, 0.0),
@@ -744,6 +753,17 @@ def compare_metric(
     limit = threshold_pct if threshold_pct is not None else min_effect_pct
     return _thresholded(base.value, head.value, ref.better, limit, common,
                         min_effect_ms if ref.unit == "ms" else 0.0)
+
+
+def _size_count(phase: str, name: str) -> bool:
+    """Whether metric *name* of *phase* counts how much of the project a check looked at (the security
+    phase's files scanned, packages audited: :data:`~echotune_ci.phases.security.phase.SIZE_COUNTS`),
+    which changes with the project's size and is never regressed nor improved."""
+    if phase != "security":
+        return False
+    from .phases.security.phase import SIZE_COUNTS
+
+    return name in SIZE_COUNTS
 
 
 def check_rules(thresholds: Mapping[str, float], alpha: float, min_effect_pct: float,

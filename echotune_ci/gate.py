@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .compare import Comparison, compare_results
+from .compare import Comparison, _base_key, bundle_renames, compare_results
 from .errors import EXIT_COULD_NOT_RUN, EXIT_GATE_FAILED, EXIT_OK
 from .results import Finding, Metric, PhaseResult, Status, severity_at_least, within_budget, worst_status
 from .results.units import fmt_budget, fmt_metric, fmt_number
@@ -145,8 +145,11 @@ class GateOutcome:
 
 def with_baseline(results: Iterable[PhaseResult], baseline: Iterable[PhaseResult]) -> list[PhaseResult]:
     """Copies of *results* whose metrics carry the base value of the same metric (when they had none and
-    both sides are ``compared``)."""
-    base_metrics = {(r.phase, m.key): m for r in baseline for m in r.metrics}
+    both sides are ``compared``); a bundle file whose content hash changed its name is the same metric, as
+    ``compare`` pairs it (:func:`~echotune_ci.compare.bundle_renames`)."""
+    results, baseline = list(results), list(baseline)
+    renames = bundle_renames(baseline, results)
+    base_metrics = {(r.phase, _base_key(r.phase, m, renames)): m for r in baseline for m in r.metrics}
 
     def filled(phase: str, m: Metric) -> Metric:
         b = base_metrics.get((phase, m.key))

@@ -209,8 +209,9 @@ def _must_start(cfg: Config, phases: list[Phase[Any]], options: ServeOptions) ->
 
 
 def _serve(cfg: Config, start: bool, options: ServeOptions,
-           extra_env: Mapping[str, str] | None) -> App | None:
-    """Prepare (setup, build) and start the app; None when nothing is started."""
+           extra_env: Mapping[str, str] | None, label: str = "") -> App | None:
+    """Prepare (setup, build) and start the app; None when nothing is started. *label* ("base" in
+    ``run --base-ref``) starts each progress line, so two builds' "build: done" are told apart."""
     if options.url is not None:
         return None
     serve = cfg.serve
@@ -220,7 +221,7 @@ def _serve(cfg: Config, start: bool, options: ServeOptions,
         prepared = app.prepare(force=options.force_setup)
         skipped = prepared.setup_skipped
         for note in prepared.notes:
-            console.info(note)
+            console.info(f"{label} {note}" if label else note)
     if not start:
         return None
     with console.progress("starting the app") as p:
@@ -229,7 +230,7 @@ def _serve(cfg: Config, start: bool, options: ServeOptions,
             app.start()
         except RunError as exc:
             raise RunError(f"{exc}; {SKIPPED_HINT}" if skipped else str(exc)) from None
-    console.info(f"app ready at {app.base_url} (pid {app.pid})")
+    console.info(f"{label or 'app'} ready at {app.base_url} (pid {app.pid})")
     return app
 
 

@@ -4,20 +4,33 @@ the same.
 When the base's setup command and its setup inputs (``[serve] setup_inputs``,
 else the lockfiles and manifests :data:`~echotune_ci.serve.steps.SETUP_INPUTS`
 lists) are byte for byte the head's, what the head's setup left behind
-(``.venv``, ``venv``, ``node_modules``) is linked into the base's folder and
+(``.venv``, ``venv``, ``node_modules``) is linked into the base's folders and
 the base runs only its build. Links, not copies: the base only reads them,
 and a link costs nothing however large node_modules is.
+
+Where setup installs is not only the serving folder: ``npm ci --prefix
+client`` fills ``client/node_modules``, an npm workspace's lockfile may
+install into a member's ``node_modules``. So every folder that holds a setup
+input, and every folder an npm lockfile installs into, gets its outputs
+linked. A ``node_modules`` that links to the project's own packages (npm,
+Yarn and pnpm workspaces: ``node_modules/@app/shared -> ../../packages/shared``)
+is not linked whole, or the base would run the head's version of those
+packages: it becomes a folder of links to the head's entries, with each link
+into the checkout pointing at the base's copy of its target instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..config.sections import ServeSettings
 from ..errors import ConfigError
 from ..serve.steps import SETUP_OUTPUTS, setup_inputs
+
+NPM_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 
 
 def _hashes(cwd: Path, configured: tuple[str, ...]) -> dict[str, str] | None:
@@ -37,15 +50,189 @@ def same_dependencies(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
     return mine is not None and mine == theirs
 
 
-def reuse_environment(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> str | None:
-    """Link the head's installed dependencies into *base_cwd* when :func:`same_dependencies`; a note
-    saying what was linked, or None when the base needs its own setup (nothing is linked then)."""
-    if not base_cwd.is_dir() or not same_dependencies(head, head_cwd, base, base_cwd):
+def _lockfile_folders(lockfile: Path) -> set[str]:
+    """The folders (relative to the lockfile's) that an npm lockfile (v2/v3 ``packages``) installs a
+    ``node_modules`` into besides its own: workspace members with packages of their own versions."""
+    try:
+        packages = json.loads(lockfile.read_text(encoding="utf-8")).get("packages", {})
+    except (OSError, ValueError, AttributeError):
+        return set()
+    folders = set()
+    for key in packages if isinstance(packages, dict) else ():
+        prefix, sep, _ = str(key).partition("node_modules/")
+        prefix = prefix.rstrip("/")
+        if sep and prefix and "node_modules" not in prefix:
+            folders.add(prefix)
+    return folders
+
+
+def install_folders(cwd: Path, configured: tuple[str, ...]) -> list[str]:
+    """The folders, relative to *cwd* (``"."`` first, ``".."`` allowed), where setup may have installed
+    dependencies: *cwd*, each folder holding a setup input (*configured*, else the default ones) and the
+    members an npm lockfile among them installs into. [] when a configured input is missing."""
+    try:
+        files = setup_inputs(cwd, configured)
+    except ConfigError:
+        return []
+    folders = ["."]
+    for path in files:
+        folder = os.path.normpath(os.path.relpath(path.parent, cwd))
+        found = [folder]
+        if path.name in NPM_LOCKFILES:
+            found += [os.path.normpath(PurePosixPath(folder, member).as_posix())
+                      for member in sorted(_lockfile_folders(path))]
+        folders += [f for f in found if f not in folders]
+    return folders
+
+
+def _inside(path: Path, root: Path) -> Path | None:
+    """*path* relative to *root* when it lies inside it, else None."""
+    try:
+        return path.relative_to(root)
+    except ValueError:
         return None
-    outputs = [name for name in SETUP_OUTPUTS if (head_cwd / name).exists()]
-    if not outputs or any(os.path.lexists(base_cwd / name) for name in outputs):
+
+
+def _mirror_link(link: Path, head_root: Path, base_root: Path) -> str:
+    """Where the base's copy of the symlink *link* (inside the head's node_modules) must point: the base's
+    copy of its target when that lies in the head's checkout, else the target itself."""
+    target = link.resolve()
+    inside = _inside(target, head_root)
+    return str(base_root / inside) if inside is not None else str(target)
+
+
+def _overlay(head_dir: Path, base_dir: Path, head_root: Path, base_root: Path) -> None:
+    """*base_dir* as a folder of links to *head_dir*'s entries, links into the head's checkout re-aimed at
+    the base's (see :func:`_mirror_link`); scope folders (``@org``) and ``.bin`` are overlaid in turn,
+    since that is where workspace packages and their commands are linked."""
+    base_dir.mkdir()
+    for entry in sorted(head_dir.iterdir()):
+        mine = base_dir / entry.name
+        if entry.is_symlink():
+            mine.symlink_to(_mirror_link(entry, head_root, base_root))
+        elif entry.is_dir() and (entry.name.startswith("@") or entry.name == ".bin"):
+            _overlay(entry, mine, head_root, base_root)
+        else:
+            mine.symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
+
+
+def _links_into(node_modules: Path, head_root: Path) -> bool:
+    """Whether *node_modules* (top level or a scope folder) links to a package in the head's checkout
+    outside itself: a workspace member the base has its own version of."""
+    own = node_modules.resolve()
+    scopes = [top for top in node_modules.iterdir()
+              if top.name.startswith("@") and top.is_dir() and not top.is_symlink()]
+    entries = [*node_modules.iterdir(), *(e for scope in scopes for e in scope.iterdir())]
+    for entry in entries:
+        if entry.is_symlink():
+            target = entry.resolve()
+            if _inside(target, head_root) is not None and _inside(target, own) is None:
+                return True
+    return False
+
+
+def reuse_environment(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path,
+                      roots: tuple[Path, Path] | None = None, *, installs: bool = True) -> str | None:
+    """Link the head's installed dependencies into the base's folders when :func:`same_dependencies`; a
+    note saying what was linked, or None when the base needs its own setup (nothing is linked then).
+    *installs* False (the base has no setup it would run: no ``[serve] setup``, or ``--no-setup``):
+    linked whatever the inputs, since the head's environment is the only one the base could run in.
+
+    *roots*: the head's and the base's checkouts (default: *head_cwd* and *base_cwd*); nothing is linked
+    outside the base's, and workspace links are re-aimed from the one to the other. The folders are
+    :func:`install_folders`; in each, every ``.venv``, ``venv``, ``node_modules`` the head has is linked
+    (a ``node_modules`` with workspace links as an overlay, see the module).
+    """
+    if not base_cwd.is_dir():
         return None
-    for name in outputs:
-        (base_cwd / name).symlink_to((head_cwd / name).resolve(), target_is_directory=True)
-    return (f"the base's dependencies are the head's (same setup and inputs): linked {', '.join(outputs)} "
-            f"instead of installing them again")
+    same = same_dependencies(head, head_cwd, base, base_cwd)
+    if not same and installs:
+        return None
+    head_root, base_root = (p.resolve() for p in (roots or (head_cwd, base_cwd)))
+    plan: list[tuple[Path, Path, str]] = []
+    for folder in install_folders(head_cwd, head.setup_inputs):
+        mine, theirs = (head_cwd / folder).resolve(), (base_cwd / folder).resolve()
+        if _inside(theirs, base_root) is None or not theirs.is_dir() or mine == theirs:
+            continue
+        for name in SETUP_OUTPUTS:
+            if (mine / name).is_dir():
+                shown = PurePosixPath(folder, name).as_posix()
+                plan.append((mine / name, theirs / name, shown))
+    if not plan or any(os.path.lexists(target) for _, target, _ in plan):
+        return None
+    overlaid = []
+    for source, target, shown in plan:
+        if source.name == "node_modules" and _links_into(source, head_root):
+            _overlay(source, target, head_root, base_root)
+            overlaid.append(shown)
+        else:
+            target.symlink_to(source, target_is_directory=True)
+    note = (f"the base's dependencies are the head's (same setup and inputs): linked "
+            f"{', '.join(shown for _, _, shown in plan)} instead of installing them again")
+    if not same:
+        note = (f"the base has no setup to run (no [serve] setup, or --no-setup): linked the head's "
+                f"{', '.join(shown for _, _, shown in plan)}, the only environment it could run in")
+    if overlaid:
+        note += (f" ({', '.join(overlaid)}: package by package, its links to the project's own packages "
+                 f"pointing at the base's)")
+    return note
+
+
+def _installed_paths(site: Path) -> list[tuple[Path, str]]:
+    """(file, path it names) for what *site* (a site-packages folder) imports from elsewhere: the
+    ``file:`` URL of pip's ``direct_url.json`` (an editable or local install), each path line of a
+    ``.pth`` file (relative ones against *site*, ``import`` lines skipped) and of an ``.egg-link``."""
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    out: list[tuple[Path, str]] = []
+    for meta in sorted(site.glob("*.dist-info/direct_url.json")):
+        try:
+            url = json.loads(meta.read_text(encoding="utf-8")).get("url", "")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(url, str) and url.startswith("file:"):
+            out.append((meta, url2pathname(urlsplit(url).path)))
+    for listing in sorted([*site.glob("*.pth"), *site.glob("*.egg-link")]):
+        try:
+            lines = listing.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        out += [(listing, line.strip()) for line in lines
+                if line.strip() and not line.startswith(("#", "import ", "import\t"))]
+    return out
+
+
+def installed_checkout_code(venv: Path, head_root: Path) -> str | None:
+    """The file of the Python environment *venv* (relative to it) that installs code from the checkout
+    *head_root* — the project installed into its own environment (``pip install -e .``, ``pip install
+    .``, ``poetry install``, ``uv sync``: a ``direct_url.json``, ``.pth`` or ``.egg-link`` naming a path
+    in the checkout, outside *venv*) — or None. A base given this environment would import the head's
+    code wherever its server does not put the base's own folder first on ``sys.path`` (a ``src/``
+    layout, an app started by a console script)."""
+    root, own = head_root.resolve(), venv.resolve()
+    for site in sorted(p for p in venv.glob("lib*/python*/site-packages") if p.is_dir()):
+        for listing, text in _installed_paths(site):
+            try:
+                named = (site / text).resolve()  # an absolute text replaces site
+            except (OSError, ValueError):  # not a path (a NUL byte, a symlink loop): imports nothing
+                continue
+            if _inside(named, root) is not None and _inside(named, own) is None:
+                return listing.relative_to(venv).as_posix()
+    return None
+
+
+def head_code(head: ServeSettings, head_cwd: Path, head_root: Path) -> str | None:
+    """Where the head's own Python environment (a ``.venv``/``venv`` its setup made, in the folders of
+    :func:`install_folders`) installs the head's code (:func:`installed_checkout_code`), relative to
+    *head_cwd* ("" folders as "."); None when no such environment does."""
+    from ..serve.environment import VENV_NAMES, is_venv
+
+    for folder in install_folders(head_cwd, head.setup_inputs) or ["."]:
+        for name in VENV_NAMES:
+            venv = head_cwd / folder / name
+            if is_venv(venv):
+                found = installed_checkout_code(venv, head_root)
+                if found is not None:
+                    return PurePosixPath(folder, name, found).as_posix()
+    return None

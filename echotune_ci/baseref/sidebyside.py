@@ -43,7 +43,7 @@ from ..serve import App
 from . import BASE_FOLDER
 from .checkout import BaseSource, dirty_paths, prepared_folder, repository_root, resolve_ref, worktree
 from .configs import base_config
-from .environment import reuse_environment
+from .environment import head_code, reuse_environment
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -109,26 +109,53 @@ def _source(base: BaseOptions, repo: Path) -> contextlib.AbstractContextManager[
 
 
 def _start_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, env: Mapping[str, str],
-                report: SideBySide, temporary: bool) -> App | None:
+                report: SideBySide, temporary: bool, repo: Path, serves: bool = True) -> App | None:
     """Build and start the base: its setup only when its dependencies differ from the head's (and not
     with *skip_setup*), its build always (a fresh checkout has built nothing). A *temporary* checkout's
-    setup stamp is removed afterwards: nothing would ever read it again."""
+    setup stamp is removed afterwards: nothing would ever read it again. *repo*: the head's checkout.
+    *serves*: whether a selected phase uses the running app; without one, a base with a fixed ``port``
+    (which the head holds) is built and not started. RunError when it must be started on that port."""
     from ..runner import ServeOptions, _serve
     from ..serve.steps import stamp_path
 
+    if start and cfg.serve.command and cfg.serve.port != "auto" and not serves:
+        start = False  # `--phase bundle` measures the build alone
+    if start and cfg.serve.command and cfg.serve.port != "auto":
+        # Checked before the base's build: the head already listens there, so the base could never start.
+        from ..errors import RunError
+
+        raise RunError(f"[serve] port = {cfg.serve.port} is fixed and the head is served there, so the base "
+                       "cannot be: make the app take its port from PORT and set port = \"auto\" to measure "
+                       "both")
     head_cwd, base_cwd = head_cfg.resolve(head_cfg.serve.cwd), cfg.resolve(cfg.serve.cwd)
-    linked = reuse_environment(head_cfg.serve, head_cwd, cfg.serve, base_cwd)
+    roots = (repo, report.source.root) if report.source is not None else None
+    installs = bool(cfg.serve.setup) and not skip_setup
+    # An environment that installs the head's own code (pip install -e .) would run it as the base.
+    own_code = head_code(head_cfg.serve, head_cwd, repo)
+    linked = None
+    if not (own_code and installs):
+        linked = reuse_environment(head_cfg.serve, head_cwd, cfg.serve, base_cwd, roots, installs=installs)
+    after = []  # true only once the base's own setup has run
     if linked:
         report.notes.append(linked)
-    elif cfg.serve.setup and not skip_setup:
-        report.notes.append("the base's dependencies differ from the head's: the base ran its own setup")
+        if own_code:
+            report.notes.append(f"the head's {own_code} installs the head's own code: where the base's "
+                                f"server does not import its code from its own folder first, the base runs "
+                                f"the head's")
+    elif own_code and installs:
+        after.append(f"the head's {own_code} installs the head's own code, so the base ran its own setup "
+                     f"(with that environment linked it would have run the head's code)")
+    elif installs:
+        after.append("the base's dependencies differ from the head's: the base ran its own setup")
     if linked or skip_setup:
         cfg = cfg.with_section("serve", override(cfg.serve, setup=""))
     try:
-        return _serve(cfg, start, ServeOptions(), env)
+        app = _serve(cfg, start, ServeOptions(), env, label="base")
     finally:
         if temporary:
             stamp_path(base_cwd).unlink(missing_ok=True)
+    report.notes.extend(after)
+    return app
 
 
 def _contexts(cfg: Config, phases: list[Phase[Any]], artifacts: Path,
@@ -172,7 +199,12 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
                 report.order[phase.name] = pair.order
                 report.samples[phase.name] = pair.samples
             pairs.append(pair)
-        console.info(f"{phase.name}: {pair.head.status} ({pair.head.duration_s:.1f}s)")
+        status: str = pair.head.status
+        if pair.base is not None and status != "error":
+            # The phase's status holds its budgets alone; against the base the gate may ratchet a fail into a
+            # warning or fail a pass on a regression, so only the gate's lines at the end say which.
+            status = "head and base measured"
+        console.info(f"{phase.name}: {status} ({pair.head.duration_s:.1f}s)")
     return pairs
 
 
@@ -329,6 +361,20 @@ def sequential_note(looks: list[int], look: int, level: float, alpha: float,
             f"type alpha spending) and wider intervals")
 
 
+def failure_text(asked: str, why: str) -> str:
+    """"the base (--base-ref REF) could not be measured (RuntimeError: boom): <why>": *why* is the error's
+    one line; the exception line of a Python traceback it quotes ("; it printed: Traceback ... | RuntimeError:
+    boom") comes first too, since the comment cuts each warning to its first 200 characters, which the
+    traceback's frames would otherwise fill."""
+    _, quoted, printed = why.partition("; it printed: ")
+    lines = printed.split(" | ") if quoted else []
+    last = lines[-1] if lines else ""
+    traceback = bool(lines) and lines[0].startswith("Traceback (most recent call last)")
+    if traceback and last[:1] not in ("", " ", "…"):
+        return f"the base ({asked}) could not be measured ({last}): {why}"
+    return f"the base ({asked}) could not be measured: {why}"
+
+
 def _order_notes(report: SideBySide, label: str) -> dict[str, str]:
     """One note per paired phase saying how its measurements were interleaved."""
     notes = {}
@@ -393,14 +439,15 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             base_cfg, notes = base_config(cfg, repo, report.source.root)
             report.notes.extend(notes)
             base_app = _start_base(base_cfg, cfg, start, skip_setup, {**(extra_env or {}), **base.base_env},
-                                   report, temporary=base.ref is not None)
+                                   report, temporary=base.ref is not None, repo=repo,
+                                   # security scores the headers of the app when it runs
+                                   serves=any(p.needs_app or p.name == "security" for p in phases))
             if base_app is not None:
                 apps.append(base_app)
                 stack.callback(base_app.stop)  # stopped before its worktree is removed
-                console.info(f"base ready at {base_app.base_url} (pid {base_app.pid})")
             base_side = Side(base_cfg, _contexts(base_cfg, phases, artifacts / "base", base_app))
         except (EchoTuneError, OSError) as exc:
-            report.failure = f"the base ({base.asked}) could not be measured: {exc}"
+            report.failure = failure_text(base.asked, str(exc))
             console.warn(report.failure)
         pairs = _measure(phases, head, base_side, (head_app, base_app), report)
         if base_side is not None:

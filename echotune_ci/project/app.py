@@ -48,6 +48,7 @@ from .nodeapp import (
     start_command,
     tools,
 )
+from .nodenotes import production_only
 from .nodenotes import required_env as node_required_env
 from .pyapp import Target, dotenv, find_target, framework_of, python_port, required_env, server_command
 from .pydeps import PythonDeps, audit_files, pip_adds, read_python, setup_command
@@ -674,6 +675,13 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _ready(app, ins, sources, folder)
         required = node_required_env(sources, folder)
         _required_env(app, [(r.name, r.where, f"process.env.{r.name} checked") for r in required])
+        production = production_only(sources, folder)
+        if production and "NODE_ENV" not in app.env:
+            # Without it such a server answers 404 on "/" (npm-monorepo, proshop): nothing to measure.
+            app.env["NODE_ENV"] = "production"
+            file, line = production.rsplit(":", 1)
+            app.decide("env", "NODE_ENV=production", f"{file} serves the built client only when NODE_ENV is "
+                       f"production (line {line})")
     else:
         _ready(app, ins, [], folder)
     _bundle(app, packages)

@@ -164,3 +164,24 @@ def required_env(sources: list[Path], root: Path) -> list[Required]:
                     line = text.count("\n", 0, m.start()) + 1
                     found[name] = Required(name, f"{rel(path, root)}:{line}")
     return list(found.values())
+
+
+_PRODUCTION = re.compile(
+    r"""process\.env\.NODE_ENV\s*[!=]==?\s*["'`]production["'`]|["'`]production["'`]\s*[!=]==?\s*process\.env\.NODE_ENV"""
+)
+# Serving the built client: express.static and its kin, or the single-page app's index.html.
+_SERVES_CLIENT = re.compile(r"express\.static|serveStatic|serve-static|koa-static|@fastify/static|"
+                            r"fastify-static|sendFile\(|index\.html")
+
+
+def production_only(sources: list[Path], root: Path) -> str:
+    """Where (``file:line``) a server file that serves the built client compares ``process.env.NODE_ENV``
+    with "production" (``if (process.env.NODE_ENV === "production") app.use(express.static(...))``): the
+    client is then served only in production, so the app must be measured with NODE_ENV=production. ""
+    when no such file is among *sources*."""
+    for path in sources:
+        text = read_text(path)
+        match = _PRODUCTION.search(text) if "NODE_ENV" in text else None
+        if match is not None and _SERVES_CLIENT.search(text):
+            return f"{rel(path, root)}:{text.count(chr(10), 0, match.start()) + 1}"
+    return ""

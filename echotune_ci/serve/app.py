@@ -22,7 +22,7 @@ import httpx
 from ..errors import ConfigError, RunError
 from .environment import app_environment, find_project_environment
 from .output import OutputBuffer, clean_line, important_lines, missing_tool, read_into, summarise
-from .process import stop_group
+from .process import group_members, listening_ports, stop_group
 from .steps import Prepared, prepare
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,6 +64,8 @@ def serve_settings(cfg: Config) -> ServeSettings:
 CLIENT_ERROR_GRACE_S = 3.0
 _REDIRECT_LOOP = 310  # not an HTTP status: stands for "more redirects than we follow" in _SteadyError
 SERVER_ERROR_GRACE_S = 10.0
+# An app that listens on other ports and not the ready URL's this long ignores the port it was given.
+ELSEWHERE_GRACE_S = 10.0
 _TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 
 
@@ -195,6 +197,7 @@ class App:
         assert self.proc is not None
         deadline = time.monotonic() + self.settings.timeout
         last_error, failing = "no answer yet", _SteadyError()
+        elsewhere = _Elsewhere(httpx.URL(self.ready_url).port or 80)
         # Redirects are followed, as a browser would: a login page that fails is not "ready".
         with httpx.Client(timeout=2.0, trust_env=False, follow_redirects=True, max_redirects=10) as client:
             while time.monotonic() < deadline:
@@ -211,6 +214,8 @@ class App:
                 except httpx.HTTPError as exc:
                     last_error = type(exc).__name__
                     failing.reset()
+                    if isinstance(exc, httpx.ConnectError) and elsewhere.seen(self.proc.pid):
+                        raise self._elsewhere(elsewhere.ports) from None
                 else:
                     if resp.status_code < 400:
                         return
@@ -221,6 +226,18 @@ class App:
         waited = f"{self.settings.timeout:g}s"
         raise RunError(f"{self.ready_url} did not answer within {waited} (last: {last_error})"
                        + summarise(self._output.lines()))
+
+    def _elsewhere(self, ports: set[int]) -> RunError:
+        """The app listens on *ports*, not on the ready URL's: why, and what to change."""
+        listens = ", ".join(map(str, sorted(ports)))
+        if self.settings.port == "auto":
+            where = "PORT and the command" if "{port}" in self.settings.command else "PORT"
+            why = (f"it was given port {self.port} in {where}; make it take its port from PORT, or set "
+                   f"[serve] port = {min(ports)} if it always listens there")
+        else:
+            why = f"[serve] port = {self.port}; set port and ready_url to the port it listens on"
+        return RunError(f"{self.ready_url} did not answer: the app listens on port {listens} instead ({why})"
+                        + summarise(self._output.lines()))
 
     def _refused(self, resp: httpx.Response) -> RunError:
         where = "" if resp.url == self.ready_url else f" (redirected to {resp.url.path})"
@@ -264,6 +281,31 @@ class _SteadyError:
         grace = SERVER_ERROR_GRACE_S if status >= 500 else CLIENT_ERROR_GRACE_S
         # Too Many Requests and Too Early may pass by themselves.
         return status not in (408, 425, 429) and now - self.since >= grace
+
+
+class _Elsewhere:
+    """Tells when the app's processes have listened on TCP ports, none of them *port* (the ready URL's),
+    for :data:`ELSEWHERE_GRACE_S`: it ignores the port it was given. Looks at most once a second."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.ports: set[int] = set()
+        self.since: float | None = None
+        self.looked = 0.0
+
+    def seen(self, pgid: int) -> bool:
+        now = time.monotonic()
+        if now - self.looked < 1.0:
+            return self.since is not None and now - self.since >= ELSEWHERE_GRACE_S
+        self.looked = now
+        ports = listening_ports(group_members(pgid))
+        if not ports or self.port in ports:
+            self.since = None
+            return False
+        if self.since is None or ports != self.ports:
+            self.since = now
+        self.ports = ports
+        return now - self.since >= ELSEWHERE_GRACE_S
 
 
 def answer_summary(resp: httpx.Response) -> str:

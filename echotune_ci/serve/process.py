@@ -133,6 +133,33 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
+def listening_ports(pids: list[int]) -> set[int] | None:
+    """The TCP ports processes *pids* listen on (IPv4 and IPv6), from /proc; None where /proc cannot
+    tell (another system, no permission to read a process's descriptors)."""
+    proc = Path("/proc")
+    inodes: set[str] = set()
+    try:
+        for pid in pids:
+            with contextlib.suppress(FileNotFoundError):  # a process that exited meanwhile has none
+                for fd in (proc / str(pid) / "fd").iterdir():
+                    with contextlib.suppress(OSError):
+                        target = os.readlink(fd)
+                        if target.startswith("socket:["):
+                            inodes.add(target[8:-1])
+        tables = [(proc / "net" / name).read_text(encoding="ascii") for name in ("tcp", "tcp6")
+                  if (proc / "net" / name).exists()]
+    except OSError:
+        return None
+    ports = set()
+    for table in tables:
+        for line in table.splitlines()[1:]:
+            # "sl local_address rem_address st ... uid timeout inode": local "0100007F:0BB9", st 0A = LISTEN
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == "0A" and fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
 def signal_group(pgid: int, sig: int) -> None:
     """Send *sig* to process group *pgid*; nothing when it is gone."""
     with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -342,6 +342,19 @@ EXPECTED: dict[str, dict[str, object]] = {
         "phases": ("security", "load", "bundle"),
         "checks": ["pnpm-lock.yaml asks for pnpm, which is not installed here", "corepack enable pnpm"],
     },
+    # devaijaz/npm-monorepo: an npm workspace whose Express backend serves the Vite client's build (written
+    # into backend/dist/public) only `if (isProd)`, isProd = process.env.NODE_ENV === "production"; without
+    # NODE_ENV "/" answers 404 and `run` stops at the ready URL
+    "npm-workspace-prod-static": {
+        "setup": "npm ci --include=dev",  # NODE_ENV=production alone would leave out vite and typescript
+        "setup_inputs": ("package.json", "package-lock.json"),
+        "build": "npm run build",
+        "command": "npm start --workspace=backend",
+        "ready_url": "http://127.0.0.1:{port}/",
+        "env": {"NODE_ENV": "production"},
+        "globs": ("backend/dist/public/**/*.js", "backend/dist/public/**/*.css"),
+        "phases": ("security", "frontend", "load", "bundle"),
+    },
 }
 SERVE_KEYS = ("setup", "build", "command", "port", "cwd", "ready_url", "setup_inputs")
 MACHINE = {"python": "3.11", "node": "20"}
@@ -575,6 +588,22 @@ def test_boot_script_steps_only_when_the_server_line_states_none(tmp_path):
     assert migrate.serve.build == "flask db upgrade && flask translate compile"
     deploy = load_config(init_layout("flask-deploy", tmp_path) / "echotune.toml")
     assert deploy.serve.build == "flask deploy"  # no guessed `flask db upgrade` beside the project's deploy
+
+
+def test_production_only_needs_the_comparison_in_a_file_that_serves_the_client(tmp_path):
+    from echotune_ci.project.nodenotes import production_only
+
+    served = tmp_path / "served.js"
+    served.write_text("const app = express();\n"
+                      "if ('production' !== process.env.NODE_ENV) app.use(morgan());\n"
+                      "app.use(express.static('dist'));\n")
+    logs = tmp_path / "logs.js"
+    logs.write_text("if (process.env.NODE_ENV === 'production') console.log = () => {};\n")
+    other = tmp_path / "other.js"
+    other.write_text("app.use(express.static('dist'));\n"
+                     "const mode = process.env.NODE_ENV || 'development';\n")
+    assert production_only([logs, other], tmp_path) == ""
+    assert production_only([logs, served], tmp_path) == "served.js:2"
 
 
 def test_required_env_only_at_import(tmp_path):

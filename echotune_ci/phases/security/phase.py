@@ -37,6 +37,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..base import Phase, PhaseContext
     from .baseline import Baseline
 
+# Metrics that count what the checks looked at: they grow and shrink with the project (a PR that adds
+# three files scans three more), so against a base they are no regression nor improvement
+# (compare.compare_metric), unless [gate] regression names them. What could not be scanned
+# (*.skipped_files) and suppressions (bandit.nosec, secrets.allowed) keep their direction: more is worse.
+SIZE_COUNTS = frozenset({"secrets.files", "secrets.not_text", "secrets.skipped_fixtures", "bandit.files",
+                         "node.files", "node.skipped", "audit.packages", "findings.baseline_known"})
+
 
 class SecurityPhase:
     """The ``security`` phase: static checks of the repository and, given a URL, of the running app.

@@ -1,0 +1,162 @@
+"""`run --base-ref` reuses the head's installed dependencies for the base: every folder setup installs
+into is linked (not only the serving folder), workspace packages stay the base's own, nothing is linked
+outside the base's checkout, and a fixed port is refused before the base is built."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.baseref.environment import install_folders, reuse_environment
+from echotune_ci.config.sections import ServeSettings
+from echotune_ci.errors import RunError
+
+PACKAGES: dict[str, dict[str, object]] = {"": {"name": "todo"}, "node_modules/express": {"version": "4.21.2"}}
+LOCK = {"name": "todo", "lockfileVersion": 3, "requires": True, "packages": PACKAGES}
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def checkout(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        write(root / name, text)
+    return root
+
+
+def test_a_client_installed_with_prefix_gets_its_node_modules_linked_too(tmp_path: Path) -> None:
+    # SecurityPal/demo-todo-app as `init` writes it: the server's packages at the top, the Vite client's
+    # in client/ (`npm ci --prefix client`), whose build needs client/node_modules/.bin/vite.
+    files = {"package.json": '{"name": "todo"}', "package-lock.json": json.dumps(LOCK),
+             "client/package.json": '{"name": "todo-client"}',
+             "client/package-lock.json": '{"name": "todo-client", "lockfileVersion": 3}'}
+    head, base = checkout(tmp_path / "head", files), checkout(tmp_path / "base", files)
+    write(head / "node_modules" / "express" / "index.js", "module.exports = 1\n")
+    write(head / "client" / "node_modules" / "vite" / "bin" / "vite.js", "// vite\n")
+    serve = ServeSettings(setup="npm ci && npm ci --prefix client", command="node server/index.js",
+                          setup_inputs=("package.json", "package-lock.json", "client/package.json",
+                                        "client/package-lock.json"))
+    note = reuse_environment(serve, head, serve, base)
+    assert (base / "client" / "node_modules" / "vite" / "bin" / "vite.js").read_text() == "// vite\n"
+    assert (base / "node_modules").resolve() == (head / "node_modules").resolve()
+    assert note == ("the base's dependencies are the head's (same setup and inputs): linked node_modules, "
+                    "client/node_modules instead of installing them again")
+
+
+def test_workspace_packages_in_node_modules_stay_the_bases_own(tmp_path: Path) -> None:
+    # devaijaz/npm-monorepo after `npm ci`: node_modules/@monorepo/libs -> ../../packages/libs. A base
+    # that linked the head's node_modules whole would require the head's libs.
+    files = {"package.json": '{"workspaces": ["backend", "packages/*"]}',
+             "package-lock.json": json.dumps(LOCK)}
+    head, base = checkout(tmp_path / "head", files), checkout(tmp_path / "base", files)
+    write(head / "packages" / "libs" / "index.js", "module.exports = 'head'\n")
+    write(base / "packages" / "libs" / "index.js", "module.exports = 'base'\n")
+    write(head / "node_modules" / "express" / "index.js", "module.exports = 1\n")
+    write(head / "node_modules" / "typescript" / "bin" / "tsc", "#!/usr/bin/env node\n")
+    (head / "node_modules" / "@monorepo").mkdir()
+    (head / "node_modules" / "@monorepo" / "libs").symlink_to("../../packages/libs")
+    (head / "node_modules" / ".bin").mkdir()
+    (head / "node_modules" / ".bin" / "tsc").symlink_to("../typescript/bin/tsc")
+    write(head / "node_modules" / ".package-lock.json", "{}")
+    before = sorted(p.name for p in (head / "node_modules").rglob("*"))
+    serve = ServeSettings(setup="npm ci", command="npm start --workspace=backend")
+
+    note = reuse_environment(serve, head, serve, base, (head, base))
+
+    modules = base / "node_modules"
+    assert (modules / "@monorepo" / "libs" / "index.js").read_text() == "module.exports = 'base'\n"
+    assert (modules / "@monorepo" / "libs").resolve() == (base / "packages" / "libs").resolve()
+    assert (modules / "express").resolve() == (head / "node_modules" / "express").resolve()
+    assert (modules / ".bin" / "tsc").read_text() == "#!/usr/bin/env node\n"
+    lock = head / "node_modules" / ".package-lock.json"
+    assert (modules / ".package-lock.json").resolve() == lock.resolve()
+    assert not modules.is_symlink()
+    assert sorted(p.name for p in (head / "node_modules").rglob("*")) == before  # the head's is untouched
+    assert note is not None and note.endswith("(node_modules: package by package, its links to the project's "
+                                              "own packages pointing at the base's)")
+
+
+def test_a_workspace_members_own_node_modules_named_by_the_lockfile_is_linked(tmp_path: Path) -> None:
+    # npm installs a member's conflicting versions into <member>/node_modules; the lockfile names them.
+    lock = {**LOCK, "packages": {**PACKAGES, "client": {"name": "client"},
+                                 "client/node_modules/vite": {"version": "6.0.3"},
+                                 "node_modules/client": {"link": True, "resolved": "client"}}}
+    files = {"package.json": '{"workspaces": ["client"]}', "package-lock.json": json.dumps(lock),
+             "client/package.json": '{"name": "client"}'}
+    head, base = checkout(tmp_path / "head", files), checkout(tmp_path / "base", files)
+    assert install_folders(head, ()) == [".", "client"]
+    (head / "node_modules").mkdir()
+    write(head / "client" / "node_modules" / "vite" / "package.json", '{"version": "6.0.3"}')
+    serve = ServeSettings(setup="npm ci", command="node server.js")
+    assert reuse_environment(serve, head, serve, base) is not None
+    assert (base / "client" / "node_modules").resolve() == (head / "client" / "node_modules").resolve()
+
+
+def test_nothing_is_linked_outside_the_bases_checkout(tmp_path: Path) -> None:
+    files = {"package.json": "{}", "package-lock.json": json.dumps(LOCK)}
+    head = checkout(tmp_path / "h" / "repo", files)
+    base = checkout(tmp_path / "b" / "repo", files)
+    for side in ("h", "b"):
+        write(tmp_path / side / "shared" / "package.json", '{"name": "shared"}')
+    (tmp_path / "h" / "shared" / "node_modules").mkdir()
+    (head / "node_modules").mkdir()
+    serve = ServeSettings(setup="npm ci && npm ci --prefix ../shared", command="node server.js",
+                          setup_inputs=("package.json", "package-lock.json", "../shared/package.json"))
+    assert install_folders(head, serve.setup_inputs) == [".", "../shared"]
+    note = reuse_environment(serve, head, serve, base, (head, base))
+    assert note is not None and "../shared" not in note
+    assert (base / "node_modules").is_symlink()
+    assert not (tmp_path / "b" / "shared" / "node_modules").exists()
+
+
+def test_a_fixed_port_leaves_the_base_unmeasured_before_it_is_built(tmp_path: Path) -> None:
+    from echotune_ci.baseref.sidebyside import SideBySide, _start_base
+    from echotune_ci.config import load_config
+
+    toml = ('[serve]\nbuild = "touch built && exit 7"\ncommand = "node server/index.js"\nport = 3001\n'
+            'ready_url = "http://127.0.0.1:3001/api/todos"\n')
+    head = load_config(write(tmp_path / "head" / "echotune.toml", toml))
+    base = load_config(write(tmp_path / "base" / "echotune.toml", toml))
+    with pytest.raises(RunError) as caught:
+        _start_base(base, head, True, False, {}, SideBySide(), temporary=False, repo=tmp_path / "head")
+    assert str(caught.value) == ('[serve] port = 3001 is fixed and the head is served there, so the base '
+                                 'cannot be: make the app take its port from PORT and set port = "auto" to '
+                                 'measure both')
+    assert not (tmp_path / "base" / "built").exists()
+
+
+def test_listening_ports_are_read_from_the_processes_sockets() -> None:
+    import os
+    import socket
+
+    from echotune_ci.serve.process import listening_ports
+
+    with socket.socket() as listening, socket.socket(socket.AF_INET6) as six, socket.socket() as bound:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        six.bind(("::1", 0))
+        six.listen()
+        bound.bind(("127.0.0.1", 0))  # bound but not listening: no server
+        ports = listening_ports([os.getpid()])
+        assert ports is not None
+        assert {listening.getsockname()[1], six.getsockname()[1]} <= ports
+        assert bound.getsockname()[1] not in ports
+
+
+def test_a_fixed_port_base_is_built_but_not_started_when_no_phase_uses_the_app(tmp_path: Path) -> None:
+    # `run --base-ref HEAD --phase bundle` on demo-todo-app as `init` wrote it (port = 3001).
+    from echotune_ci.baseref.sidebyside import SideBySide, _start_base
+    from echotune_ci.config import load_config
+
+    toml = ('[serve]\nbuild = "touch built"\ncommand = "node server/index.js"\nport = 3001\n'
+            'ready_url = "http://127.0.0.1:3001/api/todos"\n')
+    head = load_config(write(tmp_path / "head" / "echotune.toml", toml))
+    base = load_config(write(tmp_path / "base" / "echotune.toml", toml))
+    app = _start_base(base, head, True, False, {}, SideBySide(), temporary=False, repo=tmp_path / "head",
+                      serves=False)
+    assert app is None and (tmp_path / "base" / "built").exists()

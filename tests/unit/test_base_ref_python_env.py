@@ -1,0 +1,210 @@
+"""`run --base-ref` and the project's Python environment: the base never runs the head's code through a
+linked environment that installs the project itself (``pip install -e .``), and a project whose
+environment no setup makes (no ``[serve] setup``, or ``--no-setup``) still gets its base measured.
+
+The environments are laid out as pip 24 / setuptools 75 wrote them for a src-layout project installed
+with ``pip install -e .`` (``/tmp/pytrial/srcapp``, a Flask app served by gunicorn): an
+``__editable__.tinyapp-0.1.0.pth`` whose one line is ``<checkout>/src``, and a ``direct_url.json`` of
+``{"dir_info": {"editable": true}, "url": "file://<checkout>"}``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.baseref.environment import head_code, installed_checkout_code
+from echotune_ci.baseref.sidebyside import SideBySide, _start_base
+from echotune_ci.config import load_config
+from echotune_ci.errors import EchoTuneError
+
+SITE = "lib/python3.11/site-packages"
+DISTUTILS_PTH = ("import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "
+                 "'local'; enabled and __import__('_distutils_hack').add_shim(); \n")
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def make_venv(venv: Path) -> Path:
+    """A virtualenv's shape (what is_venv looks at) with pip's and setuptools' own .pth file."""
+    write(venv / "pyvenv.cfg", "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.7\n")
+    write(venv / "bin" / "python", "")
+    write(venv / SITE / "distutils-precedence.pth", DISTUTILS_PTH)
+    write(venv / SITE / "flask-3.1.0.dist-info" / "METADATA", "Name: Flask\n")
+    return venv
+
+
+def install_editable(venv: Path, checkout: Path) -> None:
+    write(venv / SITE / "__editable__.tinyapp-0.1.0.pth", f"{checkout / 'src'}\n")
+    write(venv / SITE / "tinyapp-0.1.0.dist-info" / "direct_url.json",
+          json.dumps({"dir_info": {"editable": True}, "url": f"file://{checkout}"}))
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # setup stamps stay in the test's folder
+
+
+def test_an_editable_install_of_the_project_is_the_heads_code(tmp_path: Path) -> None:
+    head = tmp_path / "head"
+    venv = make_venv(head / ".venv")
+    assert installed_checkout_code(venv, head) is None  # third-party packages only
+    install_editable(venv, head)
+    assert installed_checkout_code(venv, head) == f"{SITE}/tinyapp-0.1.0.dist-info/direct_url.json"
+    (venv / SITE / "tinyapp-0.1.0.dist-info" / "direct_url.json").unlink()
+    assert installed_checkout_code(venv, head) == f"{SITE}/__editable__.tinyapp-0.1.0.pth"
+
+
+def test_paths_outside_the_checkout_or_inside_the_venv_are_not_the_heads_code(tmp_path: Path) -> None:
+    head = tmp_path / "head"
+    venv = make_venv(head / ".venv")
+    # A wheel installed from pip's cache, a .pth naming a shared folder and one naming the venv itself.
+    write(venv / SITE / "gunicorn-23.0.0.dist-info" / "direct_url.json",
+          json.dumps({"archive_info": {}, "url": f"file://{tmp_path / 'wheels' / 'gunicorn.whl'}"}))
+    write(venv / SITE / "shared.pth", f"{tmp_path / 'shared'}\n# a comment\n")
+    write(venv / SITE / "inside.pth", "./extra\n")
+    write(venv / SITE / "odd.pth", "/tmp/not\x00a path\n")  # a NUL byte: Path.resolve raises ValueError
+    assert installed_checkout_code(venv, head) is None
+    assert head_code(load_config(write(head / "echotune.toml", "")).serve, head, head) is None
+
+
+def serve_toml(setup: str, build: str) -> str:
+    return (f'[serve]\nsetup = "{setup}"\nbuild = "{build}"\ncommand = "gunicorn tinyapp.app:app"\n'
+            'ready_url = "http://127.0.0.1:{port}/"\n')
+
+
+def test_a_base_whose_environment_would_hold_the_heads_code_runs_its_own_setup(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The setup and its inputs are the same on both sides, which alone would link the head's .venv.
+    toml = serve_toml("touch own-setup", "true")
+    head = tmp_path / "head"
+    base = tmp_path / "base"
+    head_cfg = load_config(write(head / "echotune.toml", toml))
+    base_cfg = load_config(write(base / "echotune.toml", toml))
+    for side in (head, base):
+        write(side / "pyproject.toml", '[project]\nname = "tinyapp"\n')
+    install_editable(make_venv(head / ".venv"), head)
+    report = SideBySide()
+
+    assert _start_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head) is None
+
+    assert (base / "own-setup").exists()
+    assert not (base / ".venv").exists()
+    # The base's steps say they are the base's (before, two bare "build: done" lines, one per build).
+    err = capsys.readouterr().err
+    assert "base setup: done in" in err and "base build: done in" in err
+    assert report.notes == [f"the head's .venv/{SITE}/tinyapp-0.1.0.dist-info/direct_url.json installs the "
+                            "head's own code, so the base ran its own setup (with that environment linked it "
+                            "would have run the head's code)"]
+
+
+def test_without_a_setup_the_base_runs_in_the_heads_environment(tmp_path: Path) -> None:
+    # wsvincent/djangox with `setup` left out: the user made .venv by hand. Before, the base's build
+    # stopped with "ImportError: Couldn't import Django" and the head was measured alone.
+    toml = ('[serve]\nbuild = "test -x .venv/bin/python"\ncommand = "gunicorn django_project.wsgi"\n'
+            'ready_url = "http://127.0.0.1:{port}/"\n')
+    head, base = tmp_path / "head", tmp_path / "base"
+    head_cfg = load_config(write(head / "echotune.toml", toml))
+    base_cfg = load_config(write(base / "echotune.toml", toml))
+    write(head / "requirements.txt", "Django==5.1.2\n")
+    write(base / "requirements.txt", "Django==5.1.1\n")
+    make_venv(head / ".venv").joinpath("bin", "python").chmod(0o755)
+    report = SideBySide()
+
+    _start_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
+
+    assert (base / ".venv").resolve() == (head / ".venv").resolve()
+    assert report.notes == ["the base has no setup to run (no [serve] setup, or --no-setup): linked the "
+                            "head's .venv, the only environment it could run in"]
+
+
+def test_no_setup_links_the_heads_environment_whatever_the_inputs(tmp_path: Path) -> None:
+    toml = serve_toml("exit 9", "test -x .venv/bin/python")
+    head, base = tmp_path / "head", tmp_path / "base"
+    head_cfg = load_config(write(head / "echotune.toml", toml))
+    base_cfg = load_config(write(base / "echotune.toml", toml))
+    write(head / "requirements.txt", "Django==5.1.2\n")
+    write(base / "requirements.txt", "Django==5.1.1\n")
+    make_venv(head / ".venv").joinpath("bin", "python").chmod(0o755)
+    report = SideBySide()
+
+    _start_base(base_cfg, head_cfg, False, True, {}, report, temporary=False, repo=head)
+
+    assert (base / ".venv").resolve() == (head / ".venv").resolve()
+    assert report.notes[0].startswith("the base has no setup to run (no [serve] setup, or --no-setup)")
+
+
+def test_a_base_that_fails_before_its_setup_runs_is_not_said_to_have_run_it(tmp_path: Path) -> None:
+    # djangox at HEAD~99 has no requirements.txt: setup never started, so no note may say it ran.
+    toml = serve_toml("touch own-setup", "true").replace("[serve]\n",
+                                                         '[serve]\nsetup_inputs = ["requirements.txt"]\n')
+    head, base = tmp_path / "head", tmp_path / "base"
+    head_cfg = load_config(write(head / "echotune.toml", toml))
+    base_cfg = load_config(write(base / "echotune.toml", toml))
+    write(head / "requirements.txt", "Django==5.1.2\n")
+    make_venv(head / ".venv")
+    report = SideBySide()
+
+    with pytest.raises(EchoTuneError, match="requirements.txt"):
+        _start_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
+
+    assert not (base / "own-setup").exists()
+    assert report.notes == []
+
+
+def test_the_base_failure_leads_with_the_exception_line_the_comment_would_cut(tmp_path: Path) -> None:
+    from echotune_ci.baseref.sidebyside import failure_text
+    from echotune_ci.report.layout import one_line
+
+    # As `run --base-ref HEAD` printed it on wsvincent/djangox whose base's wsgi.py raised.
+    frames = " | ".join(f'  File "<frozen importlib._bootstrap>", line {n}, in _find_and_load'
+                        for n in range(6))
+    why = ("serve command exited with code 3 before http://127.0.0.1:41553/ answered; it printed: Traceback "
+           f"(most recent call last): | … | {frames} | "
+           '  File "/tmp/echotune-base-ne76qno6/base/django_project/wsgi.py", line 8, in <module> | '
+           '    raise RuntimeError("broken on purpose") | RuntimeError: broken on purpose')
+    text = failure_text("--base-ref HEAD", why)
+    assert text == ("the base (--base-ref HEAD) could not be measured (RuntimeError: broken on purpose): "
+                    f"{why}")
+    assert "RuntimeError: broken on purpose" in one_line(f"no comparison with the base: {text}")
+    # No traceback, or one cut before its exception line: the error's own line as it is.
+    plain = "serve.build failed with exit code 7 (npm run build); it printed: npm ERR! missing script: build"
+    assert failure_text("--base-ref HEAD~1", plain) == ("the base (--base-ref HEAD~1) could not be measured: "
+                                                        f"{plain}")
+    cut = ("serve.build failed with exit code 1; it printed: Traceback (most recent call last): | "
+           '  File "x.py"')
+    assert failure_text("--base-dir b", cut) == f"the base (--base-dir b) could not be measured: {cut}"
+
+
+def test_a_phase_measured_with_the_base_is_not_called_failed_before_the_gate(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # djangox: "security: fail (2.1s)" while measuring, then "gate: warn": the base already broke the budget.
+    from echotune_ci.baseref import sidebyside
+    from echotune_ci.baseref.measure import Pair, Side
+    from echotune_ci.config import defaults
+    from echotune_ci.results import PhaseResult
+
+    class Stub:
+        name, needs_app = "security", False
+
+        def with_progress(self, _update: object) -> Stub:
+            return self
+
+    def measured(phase: object, head: Side, base: Side) -> Pair:
+        return Pair(PhaseResult(phase="security", status="fail", duration_s=2.1),
+                    PhaseResult(phase="security", status="fail"))
+
+    monkeypatch.setattr(sidebyside, "measure_pair", measured)
+    side = Side(defaults(), {"security": Stub()})  # type: ignore[dict-item]
+    sidebyside._measure([Stub()], side, side, (None, None), SideBySide())  # type: ignore[list-item]
+    assert "security: head and base measured (2.1s)" in capsys.readouterr().err
+    errored = Pair(PhaseResult(phase="security", status="error"))
+    monkeypatch.setattr(sidebyside, "measure_pair", lambda *a: errored)
+    sidebyside._measure([Stub()], side, side, (None, None), SideBySide())  # type: ignore[list-item]
+    assert "security: error (0.0s)" in capsys.readouterr().err
