@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,17 +105,24 @@ def test_a_base_whose_environment_would_hold_the_heads_code_runs_its_own_setup(
                             "would have run the head's code)"]
 
 
-def test_without_a_setup_the_base_runs_in_the_heads_environment(tmp_path: Path) -> None:
-    # wsvincent/djangox with `setup` left out: the user made .venv by hand. Before, the base's build
-    # stopped with "ImportError: Couldn't import Django" and the head was measured alone.
-    toml = ('[serve]\nbuild = "test -x .venv/bin/python"\ncommand = "gunicorn django_project.wsgi"\n'
-            'ready_url = "http://127.0.0.1:{port}/"\n')
+def django_checkouts(tmp_path: Path, toml: str) -> tuple[Path, Path, Any, Any]:
+    """Head and base checkouts with *toml*, different requirements, and a hand-made .venv in the head
+    only: (head, base, head config, base config)."""
     head, base = tmp_path / "head", tmp_path / "base"
     head_cfg = load_config(write(head / "echotune.toml", toml))
     base_cfg = load_config(write(base / "echotune.toml", toml))
     write(head / "requirements.txt", "Django==5.1.2\n")
     write(base / "requirements.txt", "Django==5.1.1\n")
     make_venv(head / ".venv").joinpath("bin", "python").chmod(0o755)
+    return head, base, head_cfg, base_cfg
+
+
+def test_without_a_setup_the_base_runs_in_the_heads_environment(tmp_path: Path) -> None:
+    # wsvincent/djangox with `setup` left out: the user made .venv by hand. Before, the base's build
+    # stopped with "ImportError: Couldn't import Django" and the head was measured alone.
+    toml = ('[serve]\nbuild = "test -x .venv/bin/python"\ncommand = "gunicorn django_project.wsgi"\n'
+            'ready_url = "http://127.0.0.1:{port}/"\n')
+    head, base, head_cfg, base_cfg = django_checkouts(tmp_path, toml)
     report = SideBySide()
 
     _start_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
@@ -126,12 +134,7 @@ def test_without_a_setup_the_base_runs_in_the_heads_environment(tmp_path: Path) 
 
 def test_no_setup_links_the_heads_environment_whatever_the_inputs(tmp_path: Path) -> None:
     toml = serve_toml("exit 9", "test -x .venv/bin/python")
-    head, base = tmp_path / "head", tmp_path / "base"
-    head_cfg = load_config(write(head / "echotune.toml", toml))
-    base_cfg = load_config(write(base / "echotune.toml", toml))
-    write(head / "requirements.txt", "Django==5.1.2\n")
-    write(base / "requirements.txt", "Django==5.1.1\n")
-    make_venv(head / ".venv").joinpath("bin", "python").chmod(0o755)
+    head, base, head_cfg, base_cfg = django_checkouts(tmp_path, toml)
     report = SideBySide()
 
     _start_base(base_cfg, head_cfg, False, True, {}, report, temporary=False, repo=head)
