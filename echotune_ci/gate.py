@@ -47,6 +47,23 @@ class Check:
         return {"phase": self.phase, "rule": self.rule, "status": self.status, "detail": self.detail}
 
 
+def failed_gates(checks: list[Check]) -> list[Check]:
+    """The failed *checks*, one per gate: a metric that breaks its budget and also regressed against the
+    base fails two checks (two rules) but is one gate that failed, which the headlines count ("1 gate(s)
+    failed"). Keeps the first failed check of each (phase, metric key), and every failed check about no
+    metric (findings), in order."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for c in checks:
+        if c.status != "fail":
+            continue
+        key = (c.phase, c.metric.key if c.metric is not None else f"rule:{c.rule}")
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
 BreachState = Literal["known", "worse", "past hard limit", "fixed"]
 
 

@@ -144,17 +144,22 @@ def merge_samples(into: PhaseResult, extra: PhaseResult, *, medians: bool) -> Ph
 
     *medians*: the phase's values are the medians of their samples (the
     frontend's), so they become the median of all samples; otherwise (the
-    load test's) each value becomes what one test of all the rounds would
-    report (:func:`echotune_ci.phases.load.metrics.merged_value`: medians of
-    the rounds for percentiles and throughput, the larger max, the sum of
-    requests, the weighted error rate). Metrics with fewer than 2 samples are
-    left as they are (a single score is no sample to add to).
+    load test's) the metrics and the per-build summary notes become what one
+    test of all the rounds would report
+    (:func:`echotune_ci.phases.load.metrics.merge_passes`,
+    :func:`echotune_ci.phases.load.phase.merge_summary_notes`). Metrics with
+    fewer than 2 samples are left as they are (a single score is no sample
+    to add to).
     """
-    from ..phases.load.metrics import merged_value
+    if not medians:
+        from ..phases.load.metrics import merge_passes
+        from ..phases.load.phase import merge_summary_notes
 
+        return dataclasses.replace(into, metrics=merge_passes(into.metrics, extra.metrics),
+                                   notes=merge_summary_notes(into.notes, extra.notes),
+                                   errors=[*into.errors, *extra.errors],
+                                   duration_s=into.duration_s + extra.duration_s)
     more = {m.key: m for m in extra.metrics if len(m.samples) >= 2}
-    requests_in = {tuple(sorted(m.labels.items())): m for m in into.metrics if m.name == "requests"}
-    requests_extra = {tuple(sorted(m.labels.items())): m for m in extra.metrics if m.name == "requests"}
     merged: list[Metric] = []
     for m in into.metrics:
         other = more.get(m.key)
@@ -162,9 +167,6 @@ def merge_samples(into: PhaseResult, extra: PhaseResult, *, medians: bool) -> Ph
             merged.append(m)
             continue
         samples = [*m.samples, *other.samples]
-        scope = tuple(sorted(m.labels.items()))
-        value = (float(statistics.median(samples)) if medians
-                 else merged_value(m, other, (requests_in.get(scope), requests_extra.get(scope))))
-        merged.append(dataclasses.replace(m, samples=samples, value=value))
+        merged.append(dataclasses.replace(m, samples=samples, value=float(statistics.median(samples))))
     return dataclasses.replace(into, metrics=merged, errors=[*into.errors, *extra.errors],
                                duration_s=into.duration_s + extra.duration_s)

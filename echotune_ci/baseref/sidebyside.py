@@ -219,7 +219,7 @@ def undecided(cfg: Config, pair: Pair, level: float | None = None) -> list[str]:
 
     # The verdicts will be decided as one family per phase (compare.correct_families): a metric's test
     # gets at least level / K, Tarone's K over the phase's sampled metrics, so the look asks that of it.
-    each = family_level(_sampled_pairs(pair), level if level is not None else cfg.gate.alpha)
+    each = family_level(_sampled_pairs(cfg, pair), level if level is not None else cfg.gate.alpha)
     keys = []
     for b, m in _gated(cfg, pair):
         rule = Rule.for_metric(cfg.gate, m.name, m.better, m.unit).at_level(each)
@@ -228,11 +228,15 @@ def undecided(cfg: Config, pair: Pair, level: float | None = None) -> list[str]:
     return keys
 
 
-def _sampled_pairs(pair: Pair) -> list[tuple[list[float], list[float]]]:
-    """(base samples, head samples) of every metric with samples on both sides."""
+def _sampled_pairs(cfg: Config, pair: Pair) -> list[tuple[list[float], list[float]]]:
+    """(base samples, head samples) of every metric with samples on both sides that gets a verdict (the
+    family the gate will decide them in: :func:`echotune_ci.compare.directed`)."""
+    from ..compare import directed
+
     base_by = {m.key: m for m in pair.base.metrics} if pair.base is not None else {}
     return [(base_by[m.key].samples, m.samples) for m in pair.head.metrics
-            if m.key in base_by and m.compared and len(m.samples) >= 2 and len(base_by[m.key].samples) >= 2]
+            if m.key in base_by and m.compared and len(m.samples) >= 2 and len(base_by[m.key].samples) >= 2
+            and (m.name in cfg.gate.regression or directed(pair.head.phase, m))]
 
 
 def _gated(cfg: Config, pair: Pair) -> list[tuple[Metric, Metric]]:
@@ -453,7 +457,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         if base_side is not None:
             # Each paired phase tests its metrics as one family at its part of [gate] alpha, so the run's
             # chance of any false "regressed" stays at most alpha (compare.correct_families).
-            shared = max(1, sum(comparable(pair, phase) and bool(_sampled_pairs(pair))
+            shared = max(1, sum(comparable(pair, phase) and bool(_sampled_pairs(cfg, pair))
                                 for phase, pair in zip(phases, pairs, strict=True)))
             pairs = [extend(phase, pair, head, base_side, report, cfg.gate.alpha / shared)
                      for phase, pair in zip(phases, pairs, strict=True)]

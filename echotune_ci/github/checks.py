@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, InputError
-from ..gate import Check, GateOutcome
+from ..gate import Check, GateOutcome, failed_gates
 from ..masking import mask, mask_data
 from ..report.escape import clean_text
 from ..report.render import comparison_map, render, severity_counts, sort_findings
@@ -123,7 +123,7 @@ def phase_checks(results: list[PhaseResult], outcome: GateOutcome, *, details_ur
             status = "error"
         notes, more = annotations_for(r, cap, workspace)
         ctx = dict(phase=r.phase, result=r, status=status, checks=checks, untrusted=untrusted,
-                   compared=comparison_map(outcome.comparisons))
+                   compared=comparison_map(outcome.comparisons), failed=failed_gates(checks))
         summary = render(
             "github/check_summary.md.j2", **ctx, counts=severity_counts([r]), details_url=details_url,
             untrusted_note=UNTRUSTED_NOTE if untrusted else "",

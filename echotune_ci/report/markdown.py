@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..compare import Comparison
-from ..gate import GateOutcome
+from ..gate import GateOutcome, failed_gates
 from ..results import Metric, PhaseResult, worst_status
 from .base import GITHUB_COMMENT_LIMIT
 from .layout import Places, collect_warnings, finding_rows
@@ -89,6 +89,7 @@ def _context(
         "outcome": outcome,
         "status": status,
         "failing": failing,
+        "failed_gates": len(failed_gates(failing)),
         "comparisons": [c for c in comps if c.verdict in ("regressed", "improved")],
         "compared": comparison_map(comps),
         "has_baseline": any(m.baseline is not None for r in results for m in r.metrics),

@@ -104,7 +104,14 @@ def test_the_base_of_a_paired_load_test_carries_every_metric_the_head_carries() 
     assert errors.samples == [0.0, 0.5, 0.0, 0.5] and errors.value == pytest.approx(0.25)
     found = {c.key: c for c in compare_results([base_part], [head_part])}
     assert set(found) == {m.key for m in head_part.metrics}
-    assert all(c.n_base == c.n_head == 4 and c.method == "mann-whitney-u" for c in found.values())
+    # ... except the counts the load model sets (requests, an endpoint's throughput): no verdict.
+    mix = {k for k in found if k.startswith("requests") or k.startswith("rps[")}
+    assert mix == {"requests", *(f"{name}[endpoint=GET /api/tracks{tail}]"
+                                 for name in ("requests", "rps") for tail in ("", "/{id}"))}
+    assert all(c.n_base == c.n_head == 4 and c.method == "mann-whitney-u" for k, c in found.items()
+               if k not in mix)
+    assert all(c.method == "count" and c.verdict == "no significant change"
+               for k, c in found.items() if k in mix)
     assert found["max_ms[endpoint=GET /api/tracks/{id}]"].has_interval
     assert found["max_ms"].base == 44.0 * 1.03  # the largest of the rounds, not their median
 
@@ -149,6 +156,24 @@ def test_extra_load_rounds_give_the_values_one_test_of_all_rounds_would():
     assert total["error_rate_pct"].value == 2.0  # (1 % of 200 + 4 % of 100) / 300 requests
     (endpoint,) = [m for m in merged.metrics if m.labels]
     assert endpoint.value == 5.5 and endpoint.samples == [5.0, 6.0, 5.0, 6.0]
+
+
+def test_extra_load_rounds_are_counted_in_each_builds_summary_note():
+    # The run of 2026-12-01: the notes said "base: 20 users, 1819 requests in 25.0s" (the first pass of 5
+    # rounds of 5 s) while load.json's base requests were 3285 over 9 rounds; two later passes of 2 rounds.
+    def note(label: str, requests: int, seconds: float, port: int, stopped: str = "duration") -> str:
+        return f"{label}: 20 users, {requests} requests in {seconds:.1f}s against http://127.0.0.1:{port} " \
+               f"(stopped by {stopped})"
+
+    def notes(base: int, head: int, seconds: float, stopped: str = "duration") -> PhaseResult:
+        return PhaseResult(phase="load", notes=["measured side by side with the base HEAD",
+                                                note("base", base, seconds, 35551, stopped),
+                                                note("head", head, seconds, 42023, stopped)])
+    merged = merge_samples(notes(1819, 1796, 25.0), notes(733, 716, 10.0), medians=False)
+    merged = merge_samples(merged, notes(733, 722, 10.0, "request cap"), medians=False)
+    assert merged.notes == ["measured side by side with the base HEAD",
+                            note("base", 3285, 45.0, 35551, "request cap"),
+                            note("head", 3234, 45.0, 42023, "request cap")]
 
 
 def test_bad_ref_names_itself(repo):

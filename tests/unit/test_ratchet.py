@@ -204,6 +204,16 @@ def test_the_comment_warns_about_a_known_breach():
     comment = render_comment(outcome.results, outcome=outcome)
     assert "already over budget on the base: 86 vs ≥ 95" in comment
     assert "⚠️ known" in comment
+    # Its row sits under a heading that says what it is: a warning, not a failure.
+    assert "\n### Metrics with a warning\n\n| | Phase | Metric |" in comment
+    assert "Metrics that failed" not in comment
+
+
+def test_the_comment_heads_failed_and_warned_rows_together():
+    worse = [frontend_result(a11y=87), load_result(noisy(400.0, 7, 5.0, 1))]
+    outcome = evaluate(worse, override_gate(), [frontend_result(a11y=86), load_result(noisy(100.0, 7, 5.0, 2))])
+    comment = render_comment(outcome.results, outcome=outcome)
+    assert "\n### Metrics that failed or warn\n\n| | Phase | Metric |" in comment
 
 
 def override_gate():

@@ -16,6 +16,7 @@ on kept response times, carry locust's rounded histogram figures instead
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from statistics import median
@@ -118,6 +119,16 @@ def _metrics_for(stats: dict[str, Any], labels: dict[str, str], budgets: Mapping
     ]
 
 
+def mix_count(metric: Metric) -> bool:
+    """Whether *metric* counts what the load model sent rather than how the app answered: ``requests``
+    (the total's is its throughput times the round's length) and an endpoint's ``rps`` (its share of the
+    throughput is the users' random choice of tasks by weight: about ±7 % from round to round for a task
+    of weight 4 in 11 at 350 requests, binomial). Against a base they get no verdict
+    (:func:`echotune_ci.compare.compare_metric`) unless ``[gate] regression`` names them; the total
+    ``rps`` and every latency and error rate keep theirs."""
+    return metric.name == "requests" or (metric.name == "rps" and "endpoint" in metric.labels)
+
+
 # The metrics whose value is the median of their rounds (the others are taken over all rounds).
 ROUND_MEDIANS = ("p50_ms", "p95_ms", "p99_ms", "rps")
 
@@ -144,6 +155,28 @@ def merged_value(metric: Metric, extra: Metric,
         total = mine.value + theirs.value
         return (metric.value * mine.value + extra.value * theirs.value) / total
     return metric.value
+
+
+def merge_passes(into: list[Metric], extra: list[Metric]) -> list[Metric]:
+    """*into* with the rounds of *extra* (a later pass of the same side-by-side test: more rounds) joined
+    to its metrics of the same key, each value what one test of all the rounds would report
+    (:func:`merged_value`). Metrics with fewer than 2 samples on either side are left as they are."""
+    more = {m.key: m for m in extra if len(m.samples) >= 2}
+    requests_in = {_scope(m): m for m in into if m.name == "requests"}
+    requests_extra = {_scope(m): m for m in extra if m.name == "requests"}
+    merged: list[Metric] = []
+    for m in into:
+        other = more.get(m.key)
+        if other is None or len(m.samples) < 2:
+            merged.append(m)
+            continue
+        value = merged_value(m, other, (requests_in.get(_scope(m)), requests_extra.get(_scope(m))))
+        merged.append(dataclasses.replace(m, samples=[*m.samples, *other.samples], value=value))
+    return merged
+
+
+def _scope(m: Metric) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(m.labels.items()))
 
 
 def rounds_metrics(rounds: list[dict[str, Any]], thresholds: Mapping[str, EndpointBudgets],

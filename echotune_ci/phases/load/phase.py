@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -187,6 +188,32 @@ def summary_note(label: str, users: int, workers: int, requests: int, wall_s: fl
     spread = f" on {workers} worker {'process' if workers == 1 else 'processes'}" if workers else ""
     return (f"{prefix}{users} users{spread}, {requests} requests in {wall_s:.1f}s against {host} "
             f"(stopped by {stopped_by.replace('-', ' ')})")
+
+
+_SUMMARY = re.compile(r"(?P<label>base|head): (?P<users>\d+) users"
+                      r"(?P<spread> on \d+ worker process(?:es)?)?, "
+                      r"(?P<requests>\d+) requests in (?P<wall>[\d.]+)s against (?P<host>\S+) "
+                      r"\(stopped by (?P<stopped>[^)]*)\)")
+
+
+def merge_summary_notes(into: list[str], extra: list[str]) -> list[str]:
+    """*into* (a side-by-side result's notes) with each build's :func:`summary_note` counting the rounds of
+    *extra* (a later pass's notes) too: requests and time added, the larger user count, the later pass's
+    reason to stop. Other notes are kept as they are; *extra*'s are not added."""
+    later = {m["label"]: m for m in map(_SUMMARY.fullmatch, extra) if m}
+    out = []
+    for note in into:
+        mine = _SUMMARY.fullmatch(note)
+        theirs = later.get(mine["label"]) if mine else None
+        if mine is None or theirs is None:
+            out.append(note)
+            continue
+        workers = mine["spread"].split()[1] if mine["spread"] else "0"
+        out.append(summary_note(mine["label"], max(int(mine["users"]), int(theirs["users"])), int(workers),
+                                int(mine["requests"]) + int(theirs["requests"]),
+                                float(mine["wall"]) + float(theirs["wall"]), mine["host"],
+                                theirs["stopped"].replace(" ", "-")))
+    return out
 
 
 # --------------------------------------------------------------------------- pieces

@@ -1,0 +1,46 @@
+"""A p95 that breaks its budget and also regressed against the base fails two rules but is one failing
+gate: a helper's djangox run headed its comment "6 gate(s) failed" for 5 failing metrics, the total p95
+counted twice (its budget and its regression)."""
+
+from __future__ import annotations
+
+from echotune_ci.config import defaults
+from echotune_ci.gate import evaluate, failed_gates
+from echotune_ci.github.checks import phase_checks
+from echotune_ci.report.markdown import render_comment
+from echotune_ci.results import Finding, Metric, PhaseResult
+
+
+def load(p95: list[float], p50: list[float], *, high_findings: int = 0) -> PhaseResult:
+    result = PhaseResult(phase="load", metrics=[
+        Metric("p95_ms", sorted(p95)[len(p95) // 2], "ms", "lower", budget=200, samples=p95).evaluate(),
+        Metric("p50_ms", sorted(p50)[len(p50) // 2], "ms", "lower", budget=100, samples=p50).evaluate(),
+    ], findings=[Finding(f"load.rule{i}", "high", f"finding {i}", source_tool="echotune")
+                 for i in range(high_findings)])
+    result.finalize(fail_on="high")
+    return result
+
+
+BASE_P95 = [100.0, 101, 102, 103, 104, 105, 106]
+SLOW_P95 = [300.0, 301, 302, 303, 304, 305, 306]  # over the 200 ms budget and +194 % against the base
+P50 = [50.0, 51, 52, 53, 54, 55, 56]
+
+
+def test_a_metric_failing_its_budget_and_its_regression_is_one_failed_gate() -> None:
+    outcome = evaluate([load(SLOW_P95, P50)], defaults(), [load(BASE_P95, P50)])
+    assert [c.rule for c in outcome.failed] == ["p95_ms", "regression of p95_ms"]  # two rules broken
+    assert len(failed_gates(outcome.failed)) == 1
+    comment = render_comment(outcome.results, outcome=outcome)
+    assert "## ❌ EchoTune CI: 1 gate(s) failed" in comment
+    [check] = phase_checks(outcome.results, outcome)
+    assert check.title == "load: 1 gate(s) failed"
+    assert check.description.startswith("1 gate(s) failed: p95_ms")
+
+
+def test_each_failing_metric_and_the_findings_count_once() -> None:
+    slow_p50 = [v * 3 for v in P50]  # 159 ms: over the p50's 100 ms budget (the p50 has no regression rule)
+    outcome = evaluate([load(SLOW_P95, slow_p50, high_findings=2)], defaults(), [load(BASE_P95, P50)])
+    assert sorted(c.rule for c in outcome.failed) == ["findings", "p50_ms", "p95_ms", "regression of p95_ms"]
+    # p95 (budget + regression), p50 (budget), the new high findings: three gates.
+    assert len(failed_gates(outcome.failed)) == 3
+    assert "## ❌ EchoTune CI: 3 gate(s) failed" in render_comment(outcome.results, outcome=outcome)
