@@ -43,6 +43,7 @@ from ..serve import App
 from . import BASE_FOLDER
 from .checkout import BaseSource, dirty_paths, prepared_folder, repository_root, resolve_ref, worktree
 from .configs import base_config
+from .data import data_warnings, local_databases
 from .environment import head_code, reuse_environment
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -78,6 +79,7 @@ class SideBySide:
     source: BaseSource | None = None
     failure: str = ""
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     order: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     samples: dict[str, int] = field(default_factory=dict)
     levels: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -87,7 +89,7 @@ class SideBySide:
         src = self.source
         return {"base_ref": src.ref if src else "", "base_sha": src.sha if src else "",
                 "base_dir": str(src.root) if src else "", "compared": not self.failure,
-                "failure": self.failure, "notes": self.notes, "order": self.order,
+                "failure": self.failure, "notes": self.notes, "warnings": self.warnings, "order": self.order,
                 "samples_per_build": self.samples, "sequential": self.levels}
 
 
@@ -424,6 +426,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                             f"(e.g. {dirty[0]})")
     options = ServeOptions(skip_setup=skip_setup, force_setup=force_setup)
     start = _must_start(cfg, phases, options)
+    databases = local_databases(cfg.base_dir)  # before the head's setup makes its own
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -446,6 +449,9 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                                    report, temporary=base.ref is not None, repo=repo,
                                    # security scores the headers of the app when it runs
                                    serves=any(p.needs_app or p.name == "security" for p in phases))
+            report.warnings.extend(data_warnings(databases, base_cfg.base_dir))
+            for warning in report.warnings:
+                console.warn(warning)
             if base_app is not None:
                 apps.append(base_app)
                 stack.callback(base_app.stop)  # stopped before its worktree is removed
@@ -496,6 +502,7 @@ def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions) -> list[
         r = pair.head
         notes = [*(report.notes if i == 0 else []), *([order[r.phase]] if r.phase in order else [])]
         warnings = [f"no comparison with the base: {report.failure}"] if report.failure else []
+        warnings += report.warnings if i == 0 else []
         if i == 0:
             r = dataclasses.replace(r, artifacts=[*r.artifacts, f"artifacts/{ORDER_FILE}"])
         results.append(dataclasses.replace(r, notes=[*notes, *r.notes], warnings=[*warnings, *r.warnings]))

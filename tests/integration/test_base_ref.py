@@ -149,6 +149,28 @@ def test_base_without_config_uses_the_heads(tmp_path, cli_env):
     assert found["bundle:bundle_total_gzip_bytes"]["verdict"] == "no significant change"
 
 
+def test_a_local_database_only_the_head_has_is_a_warning(tmp_path, cli_env):
+    import sqlite3
+
+    repo, app = make_repo(tmp_path, config())
+    with sqlite3.connect(app / "db.sqlite3") as db:  # untracked: a developer's data, not the base's
+        db.execute("create table favourites (track_id integer)")
+    db.close()
+    out = tmp_path / "out"
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
+                   "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
+    assert done.returncode == 0, done.stderr
+    said = ("the head has db.sqlite3, a SQLite database git does not track, and the base has none: the "
+            "builds may serve different data (make it in [serve] setup, or remove the file)")
+    assert said in done.stderr
+    assert said in json.loads((out / "bundle.json").read_text())["warnings"]
+    assert side_by_side(out)["warnings"] == [said]
+    comment = (out / "report" / "comment.md").read_text()
+    assert "- ⚠️ **bundle**: the head has db.sqlite3, a SQLite database git does not track, and the base " \
+           "has none: the builds may serve different data \\(make it in \\[serve\\] setup, or remove the " \
+           "file\\)\n" in comment
+
+
 @pytest.mark.parametrize("slowdown_ms", [0, 600])
 def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_env, slowdown_ms):
     repo, app = make_repo(tmp_path, config())

@@ -211,7 +211,8 @@ def test_the_comment_warns_about_a_known_breach():
 
 def test_the_comment_heads_failed_and_warned_rows_together():
     worse = [frontend_result(a11y=87), load_result(noisy(400.0, 7, 5.0, 1))]
-    outcome = evaluate(worse, override_gate(), [frontend_result(a11y=86), load_result(noisy(100.0, 7, 5.0, 2))])
+    base = [frontend_result(a11y=86), load_result(noisy(100.0, 7, 5.0, 2))]
+    outcome = evaluate(worse, override_gate(), base)
     comment = render_comment(outcome.results, outcome=outcome)
     assert "\n### Metrics that failed or warn\n\n| | Phase | Metric |" in comment
 
