@@ -722,9 +722,9 @@ def compare_metric(
     at that level and the interval is widened alike (:meth:`Rule.at_level`).
     Otherwise the relative change of the values against *threshold_pct*, else
     *min_effect_pct*. A count of what a phase looked at or sent (files
-    scanned, packages audited, requests: :func:`directed`) without a
-    *threshold_pct* is "no significant change" whatever it did, with its
-    change in ``effect_pct``.
+    scanned, packages audited, requests: :func:`directed`, given whether
+    *threshold_pct* is set) is "no significant change" whatever it did, with
+    its change in ``effect_pct``.
     """
     ref = head or base
     if ref is None:
@@ -735,12 +735,13 @@ def compare_metric(
         return Comparison(base=None, head=ref.value, verdict="new", **common)
     if head is None:
         return Comparison(base=base.value, head=None, verdict="removed", **common)
-    if threshold_pct is None and not directed(phase, ref):
+    if not directed(phase, ref, named=threshold_pct is not None):
         effect = None
         if base.value is not None and head.value is not None and _finite(base.value) and _finite(head.value):
             effect = _effect_pct(base.value, head.value)
         return Comparison(base=base.value, head=head.value, verdict="no significant change",
-                          effect_pct=effect, method="count", **common)
+                          effect_pct=effect, method="count", n_base=len(base.samples),
+                          n_head=len(head.samples), **common)
     if len(base.samples) >= 2 and len(head.samples) >= 2:
         floor = min_effect_ms if ref.unit == "ms" else 0.0
         rule = Rule(better=ref.better, alpha=alpha, min_effect_pct=max(min_effect_pct, 0.0),
@@ -755,17 +756,18 @@ def compare_metric(
                         min_effect_ms if ref.unit == "ms" else 0.0)
 
 
-def directed(phase: str, metric: Metric) -> bool:
+def directed(phase: str, metric: Metric, *, named: bool = False) -> bool:
     """False for a count that measures what a phase looked at or sent rather than the app, so that more or
-    less of it is neither worse nor better: the security phase's files scanned and packages audited
-    (:data:`~echotune_ci.phases.security.phase.SIZE_COUNTS`: they change with the project's size), and the
-    load phase's requests and per-endpoint throughput (:func:`~echotune_ci.phases.load.metrics.mix_count`:
-    set by the load model's random choice of tasks). Such a metric gets no verdict and no place in its
-    phase's family of tests unless ``[gate] regression`` names it."""
+    less of it is neither worse nor better. The security phase's files scanned and packages audited
+    (:data:`~echotune_ci.phases.security.phase.SIZE_COUNTS`: they change with the project's size) unless
+    *named* (``[gate] regression`` names the metric); the load phase's requests and per-endpoint
+    throughput (:func:`~echotune_ci.phases.load.metrics.mix_count`: set by the load model's random choice
+    of tasks) whatever ``[gate] regression`` says, since its ``rps`` (a default) is meant for the total.
+    Such a metric gets no verdict and no place in its phase's family of tests."""
     if phase == "security":
         from .phases.security.phase import SIZE_COUNTS
 
-        return metric.name not in SIZE_COUNTS
+        return named or metric.name not in SIZE_COUNTS
     if phase == "load":
         from .phases.load.metrics import mix_count
 

@@ -122,6 +122,11 @@ class GateOutcome:
         return [c for c in self.checks if c.status == "fail"]
 
     @property
+    def failed_gates(self) -> list[Check]:
+        """The failed checks, one per gate (:func:`failed_gates`)."""
+        return failed_gates(self.checks)
+
+    @property
     def errors(self) -> list[Check]:
         """Checks of phases that could not run."""
         return [c for c in self.checks if c.status == "error"]

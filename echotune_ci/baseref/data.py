@@ -1,49 +1,77 @@
-"""The data each build serves: a local SQLite database the head has and the base's checkout lacks.
+"""The data each build serves: a local SQLite database of the head's that the base's lacks or holds
+other rows in.
 
 The base is a fresh checkout of its ref, so files git does not track are not
 in it. A Django or Flask project on a developer's machine usually has one
 that matters: ``db.sqlite3`` or ``instance/app.db``, filled by using the
 app. The head then serves its rows and the base an empty database made by
-its setup (or none at all), and the comparison measures the data, not the
-change. A fresh CI clone has no such file, so there is nothing to say there.
+its own setup or build (``migrate``, ``flask init-db``), or none at all, and
+the comparison measures the data, not the change. Once both builds are
+built, each such database of the head's is compared with the base's at the
+same path, table by table (row counts, read-only): a fresh CI clone, where
+both builds made theirs the same way, has nothing to say.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
+import stat
 import subprocess
+import time
+from collections import deque
 from pathlib import Path
 
 SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database file
 DB_SUFFIXES = (".sqlite", ".sqlite3", ".db", ".db3")
 # Installed packages and caches hold no data of the app's, and walking node_modules would cost seconds.
-SKIPPED_FOLDERS = frozenset({".git", "node_modules", ".venv", "venv", "env", "__pycache__", ".tox", ".nox",
+SKIPPED_FOLDERS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
                              ".mypy_cache", ".pytest_cache", ".ruff_cache", ".next", ".cache"})
 MAX_FILES = 50_000
+COUNT_SECONDS = 2.0  # at most this long counting one database's rows; then its size decides
 
 
 def local_databases(folder: Path) -> list[str]:
     """Paths (relative to *folder*, ``/``-separated, sorted) of the SQLite database files under *folder*
-    that git does not track, looked for by name (:data:`DB_SUFFIXES`) and recognised by their header;
-    installed packages and caches (:data:`SKIPPED_FOLDERS`, any virtualenv) are not searched, and the
-    search stops after :data:`MAX_FILES` files. Never raises: an unreadable file or folder is skipped."""
+    that git does not track, looked for by name (:data:`DB_SUFFIXES`, any case) and recognised by their
+    header. Regular files only (a named pipe would block); installed packages and caches
+    (:data:`SKIPPED_FOLDERS`, any folder with a ``pyvenv.cfg``) and symlinked folders are not searched.
+    Folders are searched breadth first, so the shallow ones (``instance/``) come before a large upload
+    folder fills :data:`MAX_FILES`, where the search stops. Never raises: what cannot be read is skipped.
+    """
     found: list[str] = []
     seen = 0
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs
-                   if d not in SKIPPED_FOLDERS and not (Path(root, d) / "pyvenv.cfg").exists()]
-        seen += len(files)
-        for name in files:
-            if name.endswith(DB_SUFFIXES) and _is_sqlite(Path(root, name)):
-                found.append(Path(root, name).relative_to(folder).as_posix())
-        if seen > MAX_FILES:
-            break
+    todo = deque([folder])
+    while todo and seen <= MAX_FILES:
+        current = todo.popleft()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    # os.path.exists never raises (Path.exists does on EACCES and ENAMETOOLONG in 3.11).
+                    if entry.name not in SKIPPED_FOLDERS and \
+                            not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                        todo.append(Path(entry.path))
+                    continue
+                seen += 1
+                if entry.name.lower().endswith(DB_SUFFIXES) and entry.is_file(follow_symlinks=False) \
+                        and _is_sqlite(Path(entry.path)):
+                    found.append(Path(entry.path).relative_to(folder).as_posix())
+            except OSError:
+                continue
     tracked = _tracked(folder, found)
     return sorted(p for p in found if p not in tracked)
 
 
 def _is_sqlite(path: Path) -> bool:
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return False
         with path.open("rb") as f:
             return f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
     except OSError:
@@ -54,26 +82,63 @@ def _tracked(folder: Path, paths: list[str]) -> set[str]:
     if not paths:
         return set()
     try:
-        done = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--", *paths], capture_output=True,
-                              timeout=30, stdin=subprocess.DEVNULL, check=False)
+        args = ["git", "--literal-pathspecs", "-C", str(folder), "ls-files", "-z", "--", *paths]
+        done = subprocess.run(args, capture_output=True, timeout=30, stdin=subprocess.DEVNULL, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return set()
     if done.returncode != 0:
         return set()
-    return {p for p in done.stdout.decode("utf-8", "replace").split("\0") if p}
+    return {p for p in os.fsdecode(done.stdout).split("\0") if p}
 
 
-def data_warnings(before: list[str], base_folder: Path) -> list[str]:
-    """One warning per database of the head that was there before the run (*before*:
-    :func:`local_databases` of the head's folder, taken before its setup ran), saying whether the base
-    (its folder after its own setup: *base_folder*) has one at that path. Empty when *before* is."""
-    advice = "the builds may serve different data (make it in [serve] setup, or remove the file)"
+def table_rows(path: Path) -> dict[str, int] | None:
+    """Rows per table of the SQLite database at *path*, opened read-only; None when it cannot be read or
+    counting takes longer than :data:`COUNT_SECONDS`."""
+    deadline = time.monotonic() + COUNT_SECONDS
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1.0)
+    except (sqlite3.Error, OSError, ValueError):
+        return None
+    try:
+        db.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                          "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        quoted = {n: '"' + n.replace('"', '""') + '"' for n in names}
+        return {n: int(db.execute(f"SELECT count(*) FROM {quoted[n]}").fetchone()[0]) for n in names}
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+
+
+def data_warnings(head_folder: Path, base_folder: Path) -> list[str]:
+    """One warning per SQLite database of the head's (:func:`local_databases` of *head_folder*, both
+    builds set up and built) that the base (*base_folder*) has none of at the same path, or holds other
+    rows in (:func:`table_rows`; the file sizes when the rows cannot be counted). [] when they agree."""
+    advice = "the comparison may measure the data, not the change; make the data in [serve] setup or build"
     out = []
-    for rel in before:
-        if (base_folder / rel).exists():
-            out.append(f"the head's {rel}, a SQLite database git does not track, predates this run and may "
-                       f"hold data the base's lacks: {advice}")
-        else:
-            out.append(f"the head has {rel}, a SQLite database git does not track, and the base has none: "
-                       f"{advice}")
+    for rel in local_databases(head_folder):
+        theirs = base_folder / rel
+        if not theirs.exists():
+            out.append(f"the head has an untracked SQLite database, {rel}, that the base lacks: {advice}")
+            continue
+        mine = head_folder / rel
+        rows, base_rows = table_rows(mine), table_rows(theirs)
+        if rows is None or base_rows is None:
+            with contextlib.suppress(OSError):
+                if mine.stat().st_size != theirs.stat().st_size:
+                    out.append(f"the head's untracked SQLite database {rel} differs from the base's: "
+                               f"{advice}")
+            continue
+        differ = [t for t in sorted(set(rows) | set(base_rows)) if rows.get(t) != base_rows.get(t)]
+        if differ:
+            shown = "; ".join(f"{t}: {_count(rows.get(t))} here, {_count(base_rows.get(t))} in the base"
+                              for t in differ[:3])
+            more = f"; {len(differ) - 3} more tables" if len(differ) > 3 else ""
+            out.append(f"the head's untracked SQLite database {rel} holds other rows than the base's "
+                       f"({shown}{more}): {advice}")
     return out
+
+
+def _count(rows: int | None) -> str:
+    return "no table" if rows is None else f"{rows} row{'s' if rows != 1 else ''}"

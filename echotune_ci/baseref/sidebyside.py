@@ -43,7 +43,7 @@ from ..serve import App
 from . import BASE_FOLDER
 from .checkout import BaseSource, dirty_paths, prepared_folder, repository_root, resolve_ref, worktree
 from .configs import base_config
-from .data import data_warnings, local_databases
+from .data import data_warnings
 from .environment import head_code, reuse_environment
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -238,11 +238,15 @@ def _sampled_pairs(cfg: Config, pair: Pair) -> list[tuple[list[float], list[floa
     base_by = {m.key: m for m in pair.base.metrics} if pair.base is not None else {}
     return [(base_by[m.key].samples, m.samples) for m in pair.head.metrics
             if m.key in base_by and m.compared and len(m.samples) >= 2 and len(base_by[m.key].samples) >= 2
-            and (m.name in cfg.gate.regression or directed(pair.head.phase, m))]
+            and directed(pair.head.phase, m, named=m.name in cfg.gate.regression)]
 
 
 def _gated(cfg: Config, pair: Pair) -> list[tuple[Metric, Metric]]:
-    """(base, head) of each metric named in ``[gate] regression`` with samples on both sides."""
+    """(base, head) of each metric named in ``[gate] regression`` with samples on both sides that gets a
+    verdict (:func:`echotune_ci.compare.directed`: not an endpoint's throughput, which the default ``rps``
+    limit does not mean)."""
+    from ..compare import directed
+
     if pair.base is None:
         return []
     base_by = {m.key: m for m in pair.base.metrics}
@@ -250,7 +254,7 @@ def _gated(cfg: Config, pair: Pair) -> list[tuple[Metric, Metric]]:
     for m in pair.head.metrics:
         b = base_by.get(m.key)
         if (b is not None and m.compared and m.name in cfg.gate.regression and len(m.samples) >= 2
-                and len(b.samples) >= 2):
+                and len(b.samples) >= 2 and directed(pair.head.phase, m, named=True)):
             out.append((b, m))
     return out
 
@@ -426,7 +430,6 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                             f"(e.g. {dirty[0]})")
     options = ServeOptions(skip_setup=skip_setup, force_setup=force_setup)
     start = _must_start(cfg, phases, options)
-    databases = local_databases(cfg.base_dir)  # before the head's setup makes its own
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -449,7 +452,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                                    report, temporary=base.ref is not None, repo=repo,
                                    # security scores the headers of the app when it runs
                                    serves=any(p.needs_app or p.name == "security" for p in phases))
-            report.warnings.extend(data_warnings(databases, base_cfg.base_dir))
+            report.warnings.extend(data_warnings(cfg.base_dir, base_cfg.base_dir))
             for warning in report.warnings:
                 console.warn(warning)
             if base_app is not None:

@@ -42,14 +42,20 @@ def fmt_delta(m: Metric, comparison: Comparison | None = None) -> str:
     With the gate's *comparison* of the metric the cell shows its estimate
     (for sampled metrics the Hodges-Lehmann shift of all samples, not the
     first pass's difference) and an arrow only for its verdict: "+12 % 🔺"
-    regressed, "−8 % 🔽" improved, "+3 % (n.s.)" no significant change.
-    Without one it is the plain difference in percent of the base, with no
-    arrow, since a single difference says nothing about noise.
+    regressed, "−8 % 🔽" improved, "+3 % (n.s.)" no significant change,
+    "+6 % (not tested)" a count that gets no verdict (compare's method
+    "count": files scanned, requests sent). Without one it is the plain
+    difference in percent of the base, with no arrow, since a single
+    difference says nothing about noise.
     """
     if comparison is not None and comparison.effect_text():
         text = comparison.effect_text()
+        if text == "0 %":
+            return text
+        if comparison.method == "count":
+            return text + " (not tested)"
         arrow = {"regressed": " 🔺", "improved": " 🔽", "no significant change": " (n.s.)"}
-        return text if text == "0 %" else text + arrow.get(comparison.verdict, "")
+        return text + arrow.get(comparison.verdict, "")
     if m.baseline is None or m.value is None:
         return ""
     diff = m.value - m.baseline

@@ -160,15 +160,15 @@ def test_a_local_database_only_the_head_has_is_a_warning(tmp_path, cli_env):
     done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
                    "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
     assert done.returncode == 0, done.stderr
-    said = ("the head has db.sqlite3, a SQLite database git does not track, and the base has none: the "
-            "builds may serve different data (make it in [serve] setup, or remove the file)")
+    said = ("the head has an untracked SQLite database, db.sqlite3, that the base lacks: the comparison may "
+            "measure the data, not the change; make the data in [serve] setup or build")
     assert said in done.stderr
     assert said in json.loads((out / "bundle.json").read_text())["warnings"]
     assert side_by_side(out)["warnings"] == [said]
     comment = (out / "report" / "comment.md").read_text()
-    assert "- ⚠️ **bundle**: the head has db.sqlite3, a SQLite database git does not track, and the base " \
-           "has none: the builds may serve different data \\(make it in \\[serve\\] setup, or remove the " \
-           "file\\)\n" in comment
+    assert "- ⚠️ **bundle**: the head has an untracked SQLite database, db.sqlite3, that the base lacks: " \
+           "the comparison may measure the data, not the change; make the data in \\[serve\\] setup or " \
+           "build\n" in comment
 
 
 @pytest.mark.parametrize("slowdown_ms", [0, 600])

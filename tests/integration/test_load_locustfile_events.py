@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,68 @@ def test_a_failing_init_listener_stops_the_test_as_locust_does(servers, tmp_path
     assert ("locustfile.py: a listener of locust's init event raised an exception (see locust.log)"
             in proc.stderr), proc.stderr
     assert handler.hits == 0
+
+
+LOGIN_CONFIG = """
+[load]
+users = 4
+spawn_rate = 100
+wait_min = "0.01s"
+wait_max = "0.02s"
+
+[load.login]
+path = "/login"
+json = { username = "u", password = "p" }
+
+[[load.endpoints]]
+path = "/hit"
+"""
+
+
+def _login_server(login_s: float):
+    """A keep-alive server whose POST /login takes *login_s* seconds and answers a token; GET answers at
+    once. ``handler.logins`` counts the logins."""
+
+    class Slow(local_server.KeepAliveOk):
+        logins = 0
+        lock = threading.Lock()
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            self.answer_ok()
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with self.lock:
+                type(self).logins += 1
+            time.sleep(login_s)
+            self.answer(b'{"access_token": "t"}', "application/json")
+
+    return local_server.start(Slow), Slow
+
+
+def test_comparison_rounds_measure_after_every_users_login(tmp_path, load_env):
+    # Every user logs in when it starts (locust's on_start), after locust's spawning_complete. A round that
+    # measured from spawning_complete counted each round's burst of slow logins (4 of a few hundred
+    # requests, each 150 ms where /hit takes under 10): the round's p99 was theirs. (4 users: 8 connecting
+    # at once to both servers overflowed http.server's listen backlog of 5, and a dropped SYN waits 1 s.)
+    servers = [_login_server(0.15) for _ in range(2)]
+    try:
+        (base, base_handler), (head, head_handler) = servers
+        write_config(tmp_path, LOGIN_CONFIG)
+        proc, result = load(load_env, tmp_path, "--host", local_server.url(head), "--base-host",
+                            local_server.url(base), "--rounds", "2", "--round-duration", "1s")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert result is not None
+        # Every user of every round (2 warm-ups, 2 measured rounds per build) logged in ...
+        assert base_handler.logins == head_handler.logins == 4 * 3
+        # ... and no measured round of either build has a login in it: only /hit has figures.
+        endpoints = {m.labels.get("endpoint") for m in result.metrics if "endpoint" in m.labels}
+        assert endpoints == {"GET /hit"}
+        requests = [m for m in result.metrics if m.name == "requests" and "endpoint" not in m.labels]
+        assert [m.labels for m in requests] == [{}, {"build": "base"}]
+        assert all(len(m.samples) == 2 and min(m.samples) > 0 for m in requests)
+        assert "POST /login: sent only as users started (their on_start), before each round began to " \
+               "measure, so it has no figures" in result.notes
+    finally:
+        for server, _handler in servers:
+            local_server.stop(server)

@@ -17,10 +17,16 @@ class KeepAliveOk(BaseHTTPRequestHandler):
 
     def answer_ok(self) -> None:
         """200 with the body "ok"."""
+        self.answer(b"ok")
+
+    def answer(self, body: bytes, content_type: str = "") -> None:
+        """200 with *body* (and a Content-Type when given)."""
         self.send_response(200)
-        self.send_header("Content-Length", "2")
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(b"ok")
+        self.wfile.write(body)
 
     def log_message(self, *_args: object) -> None:
         """Quiet: the test output is not a request log."""

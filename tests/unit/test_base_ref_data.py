@@ -1,21 +1,28 @@
-"""A local SQLite database the head has and the base's fresh checkout lacks (a helper's djangox run: the
-head's db.sqlite3, filled by using the app, against the empty one the base's `migrate` made) is named in
-a warning, so nobody takes the data's cost for the change's."""
+"""A local SQLite database of the head's that the base lacks or holds other rows in (a helper's djangox
+run: the head's db.sqlite3, filled by using the app, against the empty one the base's `migrate` made) is
+named in a warning, so nobody takes the data's cost for the change's. Where both builds made theirs
+alike (a fresh CI clone, flaskr's `init-db` emptying the head's too) nothing is said."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
 
-from echotune_ci.baseref.data import data_warnings, local_databases
+import pytest
+
+from echotune_ci.baseref import data
+from echotune_ci.baseref.data import data_warnings, local_databases, table_rows
+
+ADVICE = "the comparison may measure the data, not the change; make the data in [serve] setup or build"
 
 
-def database(path: Path, rows: int = 1) -> None:
+def database(path: Path, rows: int = 1, table: str = "t") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(path) as db:
-        db.execute("create table t (x)")
-        db.executemany("insert into t values (?)", [(i,) for i in range(rows)])
+        db.execute(f"create table if not exists {table} (x)")
+        db.executemany(f"insert into {table} values (?)", [(i,) for i in range(rows)])
     db.close()
 
 
@@ -26,6 +33,7 @@ def git(repo: Path, *args: str) -> None:
 def project(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     database(repo / "fixtures" / "seed.db")  # committed: the base's checkout has it too
+    database(repo / "fixtures" / "-dash [x].db")  # committed, with a name git would read as a pathspec
     (repo / "notes.db").write_text("not a database, only named like one\n")
     (repo / ".gitignore").write_text("instance/\n*.sqlite3\n")
     git(repo, "init", "--quiet")
@@ -33,16 +41,18 @@ def project(tmp_path: Path) -> Path:
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "base")
     database(repo / "db.sqlite3", rows=500)  # ignored, filled by using the app
     database(repo / "instance" / "app.db")  # in an ignored folder (Flask's instance folder)
-    database(repo / "data.sqlite")  # untracked, not ignored
+    database(repo / "Data.SQLITE")  # untracked, not ignored, upper case
     database(repo / ".venv" / "lib" / "cache.db")  # installed packages are not the app's data
     database(repo / "node_modules" / "pkg" / "test.db")
-    (repo / "env").mkdir()
-    (repo / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    database(repo / "py312" / "lib" / "x.db")
+    (repo / "py312" / "pyvenv.cfg").write_text("home = /usr/bin\n")  # a virtualenv by another name
+    os.mkfifo(repo / "pipe.db")  # opening it would block the run
+    (repo / "loop").symlink_to(repo, target_is_directory=True)
     return repo
 
 
 def test_the_heads_untracked_sqlite_databases_are_found(tmp_path):
-    assert local_databases(project(tmp_path)) == ["data.sqlite", "db.sqlite3", "instance/app.db"]
+    assert local_databases(project(tmp_path)) == ["Data.SQLITE", "db.sqlite3", "instance/app.db"]
 
 
 def test_a_folder_without_databases_or_outside_git_has_none(tmp_path):
@@ -51,15 +61,47 @@ def test_a_folder_without_databases_or_outside_git_has_none(tmp_path):
     assert local_databases(tmp_path) == ["x.db"]  # no git: nothing is tracked
 
 
-def test_each_database_the_base_lacks_or_made_anew_is_a_warning(tmp_path):
-    base = tmp_path / "base"
-    database(base / "db.sqlite3")  # the base's setup ran migrate
-    warnings = data_warnings(["db.sqlite3", "instance/app.db"], base)
-    assert len(warnings) == 2
-    assert warnings == [
-        "the head's db.sqlite3, a SQLite database git does not track, predates this run and may hold "
-        "data the base's lacks: the builds may serve different data (make it in [serve] setup, or remove "
-        "the file)",
-        "the head has instance/app.db, a SQLite database git does not track, and the base has none: the "
-        "builds may serve different data (make it in [serve] setup, or remove the file)"]
-    assert data_warnings([], base) == []
+def test_shallow_folders_are_searched_before_the_file_cap_stops_the_search(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "MAX_FILES", 50)
+    uploads = tmp_path / "media" / "uploads"  # listed before instance/, and deeper
+    uploads.mkdir(parents=True)
+    for i in range(200):
+        (uploads / f"{i}.jpg").write_bytes(b"")
+    database(tmp_path / "instance" / "app.db")
+    assert local_databases(tmp_path) == ["instance/app.db"]
+
+
+def test_counting_rows_reads_without_writing(tmp_path):
+    database(tmp_path / "a.db", rows=3)
+    database(tmp_path / "a.db", rows=2, table='"odd name"')
+    before = (tmp_path / "a.db").read_bytes()
+    assert table_rows(tmp_path / "a.db") == {"odd name": 2, "t": 3}
+    assert (tmp_path / "a.db").read_bytes() == before
+    (tmp_path / "broken.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 200)
+    assert table_rows(tmp_path / "broken.db") is None
+
+
+@pytest.mark.parametrize(("head_rows", "base_rows", "expected"), [
+    (0, 0, []),  # both made by the builds' migrate (a fresh clone): nothing to say
+    (7, 7, []),
+    (500, 0, ["the head's untracked SQLite database db.sqlite3 holds other rows than the base's (t: 500 rows "
+              f"here, 0 rows in the base): {ADVICE}"]),
+    (1, None, [f"the head has an untracked SQLite database, db.sqlite3, that the base lacks: {ADVICE}"]),
+])
+def test_a_database_the_base_lacks_or_holds_other_rows_in_is_a_warning(tmp_path, head_rows, base_rows,
+                                                                         expected):
+    head, base = tmp_path / "head", tmp_path / "base"
+    database(head / "db.sqlite3", rows=head_rows)
+    base.mkdir()
+    if base_rows is not None:
+        database(base / "db.sqlite3", rows=base_rows)
+    assert data_warnings(head, base) == expected
+
+
+def test_tables_only_one_side_has_are_named(tmp_path):
+    head, base = tmp_path / "head", tmp_path / "base"
+    database(head / "app.db", rows=2, table="users")
+    database(base / "app.db", rows=2, table="accounts")
+    assert data_warnings(head, base) == [
+        "the head's untracked SQLite database app.db holds other rows than the base's (accounts: no table "
+        f"here, 2 rows in the base; users: 2 rows here, no table in the base): {ADVICE}"]

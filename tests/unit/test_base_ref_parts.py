@@ -351,3 +351,24 @@ def test_a_look_asks_each_metric_for_its_share_of_the_family_level() -> None:
     assert sidebyside.undecided(cfg, family, 0.05) == []
     # ...but at a look's level of 0.04 it gets 0.01 < 0.0119: not yet, and its interval reaches 10 %.
     assert sidebyside.undecided(cfg, family, 0.04) == ["lcp_ms[url=/]"]
+
+
+def test_an_endpoints_throughput_neither_asks_for_rounds_nor_counts_in_the_family() -> None:
+    # The default [gate] regression names rps (10 %), which matched every endpoint's rps too: the djangox
+    # run of a helper added rounds for its three rps[endpoint=...] and tested them in the family of 20.
+    from echotune_ci.baseref import sidebyside
+    from echotune_ci.baseref.measure import Pair
+    from echotune_ci.config import defaults
+
+    wide = [20.0, 30, 22, 28, 25]  # an interval far wider than 10 %: undecided, if it were asked
+    def result(rps: list[float]) -> PhaseResult:
+        return PhaseResult(phase="load", metrics=[
+            Metric("rps", 70.0, "req/s", "higher", samples=[70.0, 70.5, 71.0, 69.5, 70.2]),
+            Metric("rps", 25.0, "req/s", "higher", samples=rps, labels={"endpoint": "GET /a"}),
+            Metric("requests", 350.0, "", "higher", samples=[350.0, 340, 360, 355, 345]),
+        ])
+
+    pair = Pair(result(wide), result(wide[::-1]), {}, 5)
+    cfg = defaults()
+    assert [m.key for _b, m in sidebyside._gated(cfg, pair)] == ["rps"]
+    assert len(sidebyside._sampled_pairs(cfg, pair)) == 1

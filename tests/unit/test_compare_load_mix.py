@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from echotune_ci.compare import Comparison, compare_results
+from echotune_ci.config import defaults
 from echotune_ci.results import Metric, PhaseResult
 
 TRACKS = "GET /api/tracks"
@@ -46,7 +47,10 @@ def load(rounds: dict[tuple[str, str], list[float]], alpha: float) -> PhaseResul
 
 
 def compared(alpha: float = 0.014, **rules: float) -> dict[str, Comparison]:
-    return {c.key: c for c in compare_results([load(BASE, alpha)], [load(HEAD, alpha)], thresholds=rules)}
+    """The comparisons under the default [gate] regression rules (which name rps and p95_ms) and *rules*."""
+    thresholds = {**defaults().gate.regression, **rules}
+    return {c.key: c for c in compare_results([load(BASE, alpha)], [load(HEAD, alpha)],
+                                              thresholds=thresholds)}
 
 
 def test_an_endpoints_throughput_and_the_request_counts_get_no_verdict() -> None:
@@ -67,13 +71,23 @@ def test_the_total_throughput_and_the_latencies_keep_their_test_in_a_smaller_fam
     assert all(found[k].verdict == "no significant change" for k in tested)
 
 
-def test_named_in_gate_regression_an_endpoints_throughput_is_tested_again() -> None:
-    # One-sided Mann-Whitney of these 9 against 9 rounds (rounded, so 25.2 and 22.8 occur twice): U = 4.5 of
-    # 81 for "head higher"; the normal approximation with the tie and continuity corrections gives z = -3.14,
-    # p = 0.00085 (worked out by hand from the formula, not with this code). The family of four tests (three
-    # above and this one) at 0.014 has its first threshold at 0.014 / 4 = 0.0035.
-    found = compared(rps=5.0)
-    c = found[f"rps[endpoint={TRACKS}]"]
-    assert c.method == "mann-whitney-u" and c.verdict == "regressed"
-    assert c.p_value is not None and abs(c.p_value - 0.000846) < 1e-6
-    assert c.family_size == 4 and c.family_alpha == 0.0035
+def test_the_default_rps_limit_tests_the_total_only_and_requests_stay_untested_when_named() -> None:
+    # The default [gate] regression names "rps" (10 %): meant for the total throughput, which it tests.
+    assert defaults().gate.regression["rps"] == 10.0
+    found = compared(requests=5.0)
+    assert found["rps"].method == "mann-whitney-u" and found["rps"].limit_pct == 10.0
+    assert found[f"rps[endpoint={TRACKS}]"].method == "count"
+    assert found["requests"].method == "count" and found["requests"].verdict == "no significant change"
+
+
+def test_the_test_the_endpoints_throughput_would_get_rejects_here() -> None:
+    # Why it matters: one-sided Mann-Whitney of these 9 against 9 rounds (rounded, so 25.2 and 22.8 occur
+    # twice): U = 4.5 of 81 for "head higher"; the normal approximation with the tie and continuity
+    # corrections gives z = -3.14, p = 0.00085 (worked out by hand from the formula, not with this code),
+    # under the 0.014 / 4 = 0.0035 a family of four tests would ask of it: an A/A "regression".
+    from echotune_ci.compare import test_samples, Rule
+
+    rule = Rule(better="higher", alpha=0.014 / 4, min_effect_pct=5.0, threshold_pct=10.0)
+    out = test_samples(BASE[("rps", TRACKS)], HEAD[("rps", TRACKS)], rule)
+    assert out.p_value is not None and abs(out.p_value - 0.000846) < 1e-6
+    assert out.verdict == "regressed"

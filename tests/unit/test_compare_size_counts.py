@@ -53,5 +53,5 @@ def test_the_adoption_comment_lists_no_scanned_file_count_against_the_base() -> 
     comment = render_comment(outcome.results, outcome=outcome)
     assert "### Against the base branch" not in comment
     assert "regressed" not in comment
-    # The change is still shown, marked as no verdict ("n.s."), neither 🔺 nor 🔽.
-    assert "| `secrets.files` |  | 52 files |  | 49 files | +6.1 % \\(n.s.\\) |" in comment
+    # The change is still shown, marked as not tested, neither 🔺 nor 🔽 nor "n.s." (no test ran).
+    assert "| `secrets.files` |  | 52 files |  | 49 files | +6.1 % \\(not tested\\) |" in comment

@@ -8,6 +8,7 @@ from echotune_ci.config import defaults
 from echotune_ci.gate import evaluate, failed_gates
 from echotune_ci.github.checks import phase_checks
 from echotune_ci.report.markdown import render_comment
+from echotune_ci.report.render import render
 from echotune_ci.results import Finding, Metric, PhaseResult
 
 
@@ -35,6 +36,9 @@ def test_a_metric_failing_its_budget_and_its_regression_is_one_failed_gate() -> 
     [check] = phase_checks(outcome.results, outcome)
     assert check.title == "load: 1 gate(s) failed"
     assert check.description.startswith("1 gate(s) failed: p95_ms")
+    # The terminal's last line counts the same way (it listed "2 failed" beside "1 gate(s) failed").
+    assert render("gate.txt.j2", outcome=outcome).splitlines()[-1] == \
+        "gate: FAIL (1 failed, 0 could not run, 3 checked)"  # p95 twice, p50 once
 
 
 def test_each_failing_metric_and_the_findings_count_once() -> None:

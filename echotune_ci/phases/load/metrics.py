@@ -124,7 +124,7 @@ def mix_count(metric: Metric) -> bool:
     (the total's is its throughput times the round's length) and an endpoint's ``rps`` (its share of the
     throughput is the users' random choice of tasks by weight: about ±7 % from round to round for a task
     of weight 4 in 11 at 350 requests, binomial). Against a base they get no verdict
-    (:func:`echotune_ci.compare.compare_metric`) unless ``[gate] regression`` names them; the total
+    (:func:`echotune_ci.compare.compare_metric`), whatever ``[gate] regression`` says; the total
     ``rps`` and every latency and error rate keep theirs."""
     return metric.name == "requests" or (metric.name == "rps" and "endpoint" in metric.labels)
 
@@ -200,10 +200,23 @@ def rounds_metrics(rounds: list[dict[str, Any]], thresholds: Mapping[str, Endpoi
         for e in r["entries"]:
             by_endpoint.setdefault(endpoint_key(e), []).append(e)
     for key, entries in by_endpoint.items():
+        if key in ramp_only(rounds):
+            continue
         own = thresholds[key].given() if key in thresholds else {}
         scope = {**(labels or {}), "endpoint": key}
         out.extend(_metrics_for(_combine(entries), scope, {**defaults, **own}, sampled))
     return out
+
+
+def ramp_only(rounds: list[dict[str, Any]]) -> list[str]:
+    """Endpoints ("METHOD name") with statistics entries but no request in any of *rounds*: in comparison
+    rounds, which measure once every user is past its ``on_start``, the requests users send only as they
+    start (a login). They have no figures to report."""
+    seen: dict[str, int] = {}
+    for r in rounds:
+        for e in r["entries"]:
+            seen[endpoint_key(e)] = seen.get(endpoint_key(e), 0) + e["requests"]
+    return [key for key, requests in seen.items() if not requests]
 
 
 def failure_note(endpoint: str, error: str, count: int) -> str:

@@ -26,7 +26,7 @@ from ...errors import RunError
 from ...results import PhaseResult
 from ..base import PhaseContext
 from .compare import decide, interleaved_rounds
-from .metrics import failure_findings, percentile_notes, rounds_metrics, unmatched_thresholds
+from .metrics import failure_findings, percentile_notes, ramp_only, rounds_metrics, unmatched_thresholds
 from .plan import LoadPlan, RunOptions, build_plan
 from .runner import Job, run_jobs
 from .settings import LoadSettings
@@ -272,6 +272,8 @@ def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[d
         result.notes.append(f"{more} more kinds of failure are listed in the *_failures.csv artifacts")
     if plan.base_host:
         _decide(result, plan, ctx, rounds, len(head))
+        result.notes.extend(f"{key}: sent only as users started (their on_start), before each round began "
+                            f"to measure, so it has no figures" for key in ramp_only(head))
     result.notes.extend(percentile_notes(rounds))
     _add_summary_notes(result, plan, rounds)
     if any(r["cpu_warning"] for r in rounds):

@@ -527,7 +527,10 @@ def _measure_round(env: Any, listeners: RoundListeners, job: dict[str, Any], rnd
     history = gevent.spawn(stats_history, runner)
     if not stopper.reason:
         with listeners.adopting():
-            _start_clock(env, runner, stopper, job, rnd)
+            past_start: StartedUsers | None = state.get("started_users")
+            if past_start is not None:
+                past_start.reset()
+            _start_clock(env, runner, stopper, job, rnd, past_start)
         # The master's start() blocks while it dispatches users, so it runs beside the clock.
         gevent.spawn(runner.start, plan["users"], plan["spawn_rate"])
         stopper.done.wait()
@@ -540,23 +543,69 @@ def _measure_round(env: Any, listeners: RoundListeners, job: dict[str, Any], rnd
     return out
 
 
-def _start_clock(env: Any, runner: Any, stopper: Stopper, job: dict[str, Any], rnd: dict[str, Any]) -> None:
-    """Stop the round *rnd*'s duration after its start, or after all its users run when it has a warm-up."""
+class StartedUsers:
+    """Counts the users whose ``on_start`` (a scenario's login, a locustfile's own set-up) has returned
+    or raised, so that a comparison round can start measuring once every user is past it: locust's
+    ``spawning_complete`` fires when the users are created, before their ``on_start`` has run."""
+
+    def __init__(self) -> None:
+        """No user started yet."""
+        import gevent.event
+
+        self.count = 0
+        self.changed = gevent.event.Event()
+
+    def wrap(self, user_classes: list[type[Any]]) -> None:
+        """Count each of *user_classes*' ``on_start`` calls when they end (once per process)."""
+        for cls in user_classes:
+            def on_start(user: Any, _own: Callable[[Any], None] = cls.on_start) -> None:
+                try:
+                    _own(user)
+                finally:
+                    self.count += 1
+                    self.changed.set()
+
+            cls.on_start = on_start
+
+    def wait_for(self, users: int, timeout: float) -> None:
+        """Block (this greenlet) until *users* more users than at the last :meth:`reset` have started, or
+        *timeout* seconds have passed."""
+        import gevent
+
+        deadline = time.monotonic() + timeout
+        while self.count < users and time.monotonic() < deadline:
+            self.changed.clear()
+            with gevent.Timeout(max(0.0, deadline - time.monotonic()), False):
+                self.changed.wait()
+
+    def reset(self) -> None:
+        """Count from 0 again (a new round's users)."""
+        self.count = 0
+
+
+def _start_clock(env: Any, runner: Any, stopper: Stopper, job: dict[str, Any], rnd: dict[str, Any],
+                 started: StartedUsers | None = None) -> None:
+    """Stop the round *rnd*'s duration after its start, or, when it has a warm-up, after all its users run
+    and are past their ``on_start`` (*started*; at most the round's duration is waited for it)."""
     import gevent
 
     env.events.spawning_complete.add_listener(lambda **_kw: _tell(job, {"event": "spawned",
                                                                         "label": rnd["label"]}))
 
-    def start_clock(**_kw: Any) -> None:
+    def start_clock(**kw: Any) -> None:
         if rnd.get("warmup"):
+            if started is not None:
+                started.wait_for(int(kw.get("user_count") or 0), rnd["duration"])
             runner.stats.reset_all()
         # The loop's clock is stale after blocking set-up; timers would fire early.
         gevent.get_hub().loop.update_now()
         gevent.spawn_later(rnd["duration"], stopper.stop, "duration")
 
     if rnd.get("warmup"):
-        # Comparison rounds measure all users running, not the ramp-up (logins, cold connections).
-        env.events.spawning_complete.add_listener(start_clock)
+        # Comparison rounds measure all users running, not the ramp-up: neither the burst of logins every
+        # user starts with (5 % of a 2-s round's requests, and its slowest: the round's p95 would be theirs)
+        # nor cold connections.
+        env.events.spawning_complete.add_listener(lambda **kw: gevent.spawn(start_clock, **kw))
     else:
         start_clock()
 
@@ -716,6 +765,9 @@ def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
         out.update(run_worker(user_classes, job, state))
         fire_quitting(state)
         return out
+    if job["role"] == "local":
+        state["started_users"] = started = StartedUsers()
+        started.wrap(user_classes)
     rounds = []
     for rnd in job["rounds"]:
         rounds.append(run_round(user_classes, job, rnd, state))
