@@ -102,7 +102,7 @@ def table_rows(path: Path) -> dict[str, int] | None:
     try:
         db.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
         names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                          "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+                                          "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")]
         quoted = {n: '"' + n.replace('"', '""') + '"' for n in names}
         return {n: int(db.execute(f"SELECT count(*) FROM {quoted[n]}").fetchone()[0]) for n in names}
     except sqlite3.Error:
@@ -111,16 +111,21 @@ def table_rows(path: Path) -> dict[str, int] | None:
         db.close()
 
 
-def data_warnings(head_folder: Path, base_folder: Path) -> list[str]:
+def data_warnings(head_folder: Path, base_folder: Path, only: list[str] | None = None) -> list[str]:
     """One warning per SQLite database of the head's (:func:`local_databases` of *head_folder*, both
     builds set up and built) that the base (*base_folder*) has none of at the same path, or holds other
     rows in (:func:`table_rows`; the file sizes when the rows cannot be counted). [] when they agree."""
     advice = "the comparison may measure the data, not the change; make the data in [serve] setup or build"
     out = []
     for rel in local_databases(head_folder):
+        if only is not None and rel not in only:
+            continue  # made by this run's setup or build, as the base's was: a fresh clone's migrate
         theirs = base_folder / rel
-        if not theirs.exists():
+        if not os.path.lexists(theirs):  # os.path never raises (Path.exists does on EACCES)
             out.append(f"the head has an untracked SQLite database, {rel}, that the base lacks: {advice}")
+            continue
+        if not _is_sqlite(theirs):  # a named pipe would block the open; a folder is no database
+            out.append(f"the head's untracked SQLite database {rel} differs from the base's: {advice}")
             continue
         mine = head_folder / rel
         rows, base_rows = table_rows(mine), table_rows(theirs)
@@ -134,7 +139,8 @@ def data_warnings(head_folder: Path, base_folder: Path) -> list[str]:
         if differ:
             shown = "; ".join(f"{t}: {_count(rows.get(t))} here, {_count(base_rows.get(t))} in the base"
                               for t in differ[:3])
-            more = f"; {len(differ) - 3} more tables" if len(differ) > 3 else ""
+            left = len(differ) - 3
+            more = f"; {left} more table{'s' if left != 1 else ''}" if left > 0 else ""
             out.append(f"the head's untracked SQLite database {rel} holds other rows than the base's "
                        f"({shown}{more}): {advice}")
     return out

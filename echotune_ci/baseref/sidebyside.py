@@ -43,7 +43,7 @@ from ..serve import App
 from . import BASE_FOLDER
 from .checkout import BaseSource, dirty_paths, prepared_folder, repository_root, resolve_ref, worktree
 from .configs import base_config
-from .data import data_warnings
+from .data import data_warnings, local_databases
 from .environment import head_code, reuse_environment
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -438,6 +438,8 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
     started = time.monotonic()
     with output_lock(output_dir), _sigterm_as_interrupt(), contextlib.ExitStack() as stack:
         apps: list[App] = []
+        # The head's untracked databases before its setup and build: those the run makes are not data.
+        had = local_databases(cfg.base_dir)
         head_app = _serve(cfg, start, options, {**(extra_env or {}), **base.head_env})
         if head_app is not None:
             apps.append(head_app)
@@ -452,12 +454,12 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                                    report, temporary=base.ref is not None, repo=repo,
                                    # security scores the headers of the app when it runs
                                    serves=any(p.needs_app or p.name == "security" for p in phases))
-            report.warnings.extend(data_warnings(cfg.base_dir, base_cfg.base_dir))
-            for warning in report.warnings:
-                console.warn(warning)
             if base_app is not None:
                 apps.append(base_app)
                 stack.callback(base_app.stop)  # stopped before its worktree is removed
+            report.warnings.extend(data_warnings(cfg.base_dir, base_cfg.base_dir, only=had))
+            for warning in report.warnings:
+                console.warn(warning)
             base_side = Side(base_cfg, _contexts(base_cfg, phases, artifacts / "base", base_app))
         except (EchoTuneError, OSError) as exc:
             report.failure = failure_text(base.asked, str(exc))

@@ -278,3 +278,42 @@ def test_comparison_rounds_measure_after_every_users_login(tmp_path, load_env):
     finally:
         for server, _handler in servers:
             local_server.stop(server)
+
+
+LOGIN_LOCUSTFILE = """
+from locust import FastHttpUser, constant, task
+
+
+class Member(FastHttpUser):
+    wait_time = constant(0.02)
+
+    def on_start(self):
+        self.client.post("/login", json={"username": "u"}, name="/login")
+
+    @task
+    def hit(self):
+        self.client.get("/hit", name="/hit")
+"""
+
+
+def test_a_threshold_on_what_users_send_only_in_on_start_is_not_called_unmatched(tmp_path, load_env):
+    # A locustfile's threshold on its login: comparison rounds have no figures for it (it is sent only
+    # while users start), which is noted; it matched an endpoint all right, so no "matched no endpoint"
+    # failure (the gate failed with `p95_ms [POST /login] n/a` and "did you mean 'GET /hit'?").
+    servers = [_login_server(0.01) for _ in range(2)]
+    try:
+        (base, _), (head, _) = servers
+        (tmp_path / "locustfile.py").write_text(LOGIN_LOCUSTFILE, encoding="utf-8")
+        write_config(tmp_path, '[load]\nusers = 3\nspawn_rate = 100\n\n[load.thresholds."POST /login"]\n'
+                               'p95_ms = 1000\n')
+        proc, result = load(load_env, tmp_path, "--locustfile", "locustfile.py", "--host",
+                            local_server.url(head), "--base-host", local_server.url(base), "--rounds", "2",
+                            "--round-duration", "1s")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert result is not None
+        assert not [n for n in result.notes if "matched no endpoint" in n]
+        assert "POST /login: sent only as users started (their on_start), before each round began to " \
+               "measure, so it has no figures" in result.notes
+    finally:
+        for server, _handler in servers:
+            local_server.stop(server)

@@ -74,8 +74,9 @@ def test_shallow_folders_are_searched_before_the_file_cap_stops_the_search(tmp_p
 def test_counting_rows_reads_without_writing(tmp_path):
     database(tmp_path / "a.db", rows=3)
     database(tmp_path / "a.db", rows=2, table='"odd name"')
+    database(tmp_path / "a.db", rows=1, table="sqliteX")  # only sqlite_ names are SQLite's own tables
     before = (tmp_path / "a.db").read_bytes()
-    assert table_rows(tmp_path / "a.db") == {"odd name": 2, "t": 3}
+    assert table_rows(tmp_path / "a.db") == {"odd name": 2, "sqliteX": 1, "t": 3}
     assert (tmp_path / "a.db").read_bytes() == before
     (tmp_path / "broken.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 200)
     assert table_rows(tmp_path / "broken.db") is None
@@ -105,3 +106,22 @@ def test_tables_only_one_side_has_are_named(tmp_path):
     assert data_warnings(head, base) == [
         "the head's untracked SQLite database app.db holds other rows than the base's (accounts: no table "
         f"here, 2 rows in the base; users: 2 rows here, no table in the base): {ADVICE}"]
+
+
+def test_only_the_databases_the_head_had_before_the_run_are_compared(tmp_path):
+    # A PR adding a migration: both builds' migrate made a fresh db.sqlite3 in this run, with the head's
+    # one migration more (django_migrations 19 rows here, 18 in the base). Not data someone brought.
+    head, base = tmp_path / "head", tmp_path / "base"
+    database(head / "db.sqlite3", rows=19, table="django_migrations")
+    database(base / "db.sqlite3", rows=18, table="django_migrations")
+    assert data_warnings(head, base, only=[]) == []
+    assert len(data_warnings(head, base, only=["db.sqlite3"])) == 1
+
+
+def test_a_base_path_that_is_no_regular_file_is_not_opened(tmp_path):
+    head, base = tmp_path / "head", tmp_path / "base"
+    database(head / "db.sqlite3")
+    base.mkdir()
+    os.mkfifo(base / "db.sqlite3")  # opening it to count rows would block the run
+    assert data_warnings(head, base) == [
+        f"the head's untracked SQLite database db.sqlite3 differs from the base's: {ADVICE}"]

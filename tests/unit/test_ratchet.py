@@ -217,6 +217,16 @@ def test_the_comment_heads_failed_and_warned_rows_together():
     assert "\n### Metrics that failed or warn\n\n| | Phase | Metric |" in comment
 
 
+def test_a_metric_that_could_not_be_measured_is_not_headed_as_a_warning():
+    from echotune_ci.results import Metric, PhaseResult
+
+    broken = PhaseResult(phase="load", metrics=[Metric("p95_ms", None, "ms", budget=200.0, status="error")])
+    outcome = evaluate([broken], defaults())
+    comment = render_comment(outcome.results, outcome=outcome)
+    assert "\n### Metrics that failed\n\n| | Phase | Metric |" in comment
+    assert "Metrics with a warning" not in comment
+
+
 def override_gate():
     cfg = defaults()
     return cfg.with_section("gate", override(cfg.gate, ratchet=True))

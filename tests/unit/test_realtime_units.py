@@ -181,3 +181,16 @@ def test_init_detects_the_realtime_channel(tmp_path):
     none = _project(tmp_path / "none", {"express": "5"}, {"server.js": server})
     assert detect_realtime(none) == {}
     assert "[load.realtime]" not in plan_files(none, app_setup(none), ref="main")["echotune.toml"]
+
+
+def test_rounds_whose_clients_connected_before_measuring_have_no_connect_figures_not_errors():
+    # Comparison rounds measure once every user is past its on_start; the realtime clients connect in
+    # their first task, before the HTTP users' logins end, so a round can hold round trips and no connect.
+    rounds = [{"label": "head", "realtime": [_entry("/ws (connect)", 0, 0, None, None, None),
+                                             _entry("/ws (round trip)", 40, 0, 3, 9, 12)]}]
+    metrics, notes = realtime.realtime_metrics(rounds, RealtimeSettings(path="/ws"), Budgets())
+    names = {m.name for m in metrics}
+    assert "realtime_connect_p95_ms" not in names and "realtime_connect_p50_ms" not in names
+    assert all(m.status != "error" for m in metrics)
+    assert "realtime: the clients connected to /ws before the rounds began to measure, so the connect time " \
+           "has no figures" in notes

@@ -559,11 +559,17 @@ class StartedUsers:
         """Count each of *user_classes*' ``on_start`` calls when they end (once per process)."""
         for cls in user_classes:
             def on_start(user: Any, _own: Callable[[Any], None] = cls.on_start) -> None:
+                # A class that inherits a wrapped on_start (class B(A), or super().on_start()) nests the
+                # wrappers: only the outermost counts the user, once its whole on_start has ended.
+                depth = user.__dict__.get("_echotune_on_start_depth", 0)
+                user._echotune_on_start_depth = depth + 1
                 try:
                     _own(user)
                 finally:
-                    self.count += 1
-                    self.changed.set()
+                    user._echotune_on_start_depth = depth
+                    if not depth:
+                        self.count += 1
+                        self.changed.set()
 
             cls.on_start = on_start
 
@@ -596,6 +602,8 @@ def _start_clock(env: Any, runner: Any, stopper: Stopper, job: dict[str, Any], r
         if rnd.get("warmup"):
             if started is not None:
                 started.wait_for(int(kw.get("user_count") or 0), rnd["duration"])
+                if stopper.reason:
+                    return  # stopped while users started (cap, signal): keep what the round measured
             runner.stats.reset_all()
         # The loop's clock is stale after blocking set-up; timers would fire early.
         gevent.get_hub().loop.update_now()
