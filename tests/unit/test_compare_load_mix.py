@@ -91,3 +91,20 @@ def test_the_test_the_endpoints_throughput_would_get_rejects_here() -> None:
     out = test_samples(BASE[("rps", TRACKS)], HEAD[("rps", TRACKS)], rule)
     assert out.p_value is not None and abs(out.p_value - 0.000846) < 1e-6
     assert out.verdict == "regressed"
+
+
+def test_the_real_time_clients_counts_get_no_verdict_either() -> None:
+    # 3 clients sending every 0.2 s: about 45 messages in a 3-s test, fewer when the rounds are shorter.
+    def realtime(connects: float, messages: float) -> PhaseResult:
+        labels = {"channel": "/ws"}
+        return PhaseResult(phase="load", metrics=[
+            Metric("realtime_connects", connects, "", "higher", labels=dict(labels)),
+            Metric("realtime_messages", messages, "", "higher", labels=dict(labels)),
+            Metric("realtime_rtt_p95_ms", 9.0 if messages > 40 else 30.0, "ms", labels=dict(labels))])
+
+    found = {c.key: c for c in compare_results([realtime(3, 45)], [realtime(2, 30)],
+                                               thresholds=dict(defaults().gate.regression))}
+    assert found["realtime_connects[channel=/ws]"].method == "count"
+    assert found["realtime_messages[channel=/ws]"].method == "count"
+    assert found["realtime_messages[channel=/ws]"].verdict == "no significant change"
+    assert found["realtime_rtt_p95_ms[channel=/ws]"].verdict == "regressed"  # 9 -> 30 ms: the app's answer

@@ -119,14 +119,19 @@ def _metrics_for(stats: dict[str, Any], labels: dict[str, str], budgets: Mapping
     ]
 
 
+# Counts of what the load model sent: its real-time clients' connects and messages (as many as the
+# clients and their send interval make), and every requests count.
+MIX_COUNTS = frozenset({"requests", "realtime_connects", "realtime_messages"})
+
+
 def mix_count(metric: Metric) -> bool:
-    """Whether *metric* counts what the load model sent rather than how the app answered: ``requests``
-    (the total's is its throughput times the round's length) and an endpoint's ``rps`` (its share of the
-    throughput is the users' random choice of tasks by weight: about ±7 % from round to round for a task
-    of weight 4 in 11 at 350 requests, binomial). Against a base they get no verdict
-    (:func:`echotune_ci.compare.compare_metric`), whatever ``[gate] regression`` says; the total
-    ``rps`` and every latency and error rate keep theirs."""
-    return metric.name == "requests" or (metric.name == "rps" and "endpoint" in metric.labels)
+    """Whether *metric* counts what the load model sent rather than how the app answered:
+    :data:`MIX_COUNTS` (the total's ``requests`` is its throughput times the round's length) and an
+    endpoint's ``rps`` (its share of the throughput is the users' random choice of tasks by weight: about
+    ±7 % from round to round for a task of weight 4 in 11 at 350 requests, binomial). Against a base they
+    get no verdict (:func:`echotune_ci.compare.compare_metric`), whatever ``[gate] regression`` says;
+    the total ``rps`` and every latency and error rate keep theirs."""
+    return metric.name in MIX_COUNTS or (metric.name == "rps" and "endpoint" in metric.labels)
 
 
 # The metrics whose value is the median of their rounds (the others are taken over all rounds).

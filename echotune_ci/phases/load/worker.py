@@ -611,8 +611,8 @@ def _start_clock(env: Any, runner: Any, stopper: Stopper, job: dict[str, Any], r
 
     if rnd.get("warmup"):
         # Comparison rounds measure all users running, not the ramp-up: neither the burst of logins every
-        # user starts with (5 % of a 2-s round's requests, and its slowest: the round's p95 would be theirs)
-        # nor cold connections.
+        # user starts with (the example's 20 were 5 % of a 5-s round's requests, and its slowest: the
+        # round's p95 was theirs) nor cold connections.
         env.events.spawning_complete.add_listener(lambda **kw: gevent.spawn(start_clock, **kw))
     else:
         start_clock()
