@@ -111,15 +111,17 @@ def table_rows(path: Path) -> dict[str, int] | None:
         db.close()
 
 
-def data_warnings(head_folder: Path, base_folder: Path, only: list[str] | None = None) -> list[str]:
-    """One warning per SQLite database of the head's (:func:`local_databases` of *head_folder*, both
-    builds set up and built) that the base (*base_folder*) has none of at the same path, or holds other
-    rows in (:func:`table_rows`; the file sizes when the rows cannot be counted). [] when they agree."""
+def data_warnings(head_folder: Path, base_folder: Path, databases: list[str]) -> list[str]:
+    """One warning per SQLite database of the head's, *databases* (:func:`local_databases` of
+    *head_folder* before the run: those its setup or build made, as the base's did, are no data someone
+    brought, whatever a new migration changed), that the head still has once both builds are set up and
+    built and the base (*base_folder*) has none of at the same path, or holds other rows in
+    (:func:`table_rows`; the file sizes when the rows cannot be counted). [] when they agree."""
     advice = "the comparison may measure the data, not the change; make the data in [serve] setup or build"
     out = []
-    for rel in local_databases(head_folder):
-        if only is not None and rel not in only:
-            continue  # made by this run's setup or build, as the base's was: a fresh clone's migrate
+    for rel in databases:
+        if not _is_sqlite(head_folder / rel):  # the head's build removed or replaced it
+            continue
         theirs = base_folder / rel
         if not os.path.lexists(theirs):  # os.path never raises (Path.exists does on EACCES)
             out.append(f"the head has an untracked SQLite database, {rel}, that the base lacks: {advice}")

@@ -230,33 +230,26 @@ def undecided(cfg: Config, pair: Pair, level: float | None = None) -> list[str]:
     return keys
 
 
-def _sampled_pairs(cfg: Config, pair: Pair) -> list[tuple[list[float], list[float]]]:
-    """(base samples, head samples) of every metric with samples on both sides that gets a verdict (the
-    family the gate will decide them in: :func:`echotune_ci.compare.directed`)."""
+def _tested(cfg: Config, pair: Pair) -> list[tuple[Metric, Metric]]:
+    """(base, head) of every metric with samples on both sides that gets a verdict: the family the gate
+    will decide them in (:func:`echotune_ci.compare.directed`: not an endpoint's throughput, which the
+    default ``rps`` limit does not mean)."""
     from ..compare import directed
 
     base_by = {m.key: m for m in pair.base.metrics} if pair.base is not None else {}
-    return [(base_by[m.key].samples, m.samples) for m in pair.head.metrics
+    return [(base_by[m.key], m) for m in pair.head.metrics
             if m.key in base_by and m.compared and len(m.samples) >= 2 and len(base_by[m.key].samples) >= 2
             and directed(pair.head.phase, m, named=m.name in cfg.gate.regression)]
 
 
-def _gated(cfg: Config, pair: Pair) -> list[tuple[Metric, Metric]]:
-    """(base, head) of each metric named in ``[gate] regression`` with samples on both sides that gets a
-    verdict (:func:`echotune_ci.compare.directed`: not an endpoint's throughput, which the default ``rps``
-    limit does not mean)."""
-    from ..compare import directed
+def _sampled_pairs(cfg: Config, pair: Pair) -> list[tuple[list[float], list[float]]]:
+    """(base samples, head samples) of each of :func:`_tested`."""
+    return [(b.samples, m.samples) for b, m in _tested(cfg, pair)]
 
-    if pair.base is None:
-        return []
-    base_by = {m.key: m for m in pair.base.metrics}
-    out = []
-    for m in pair.head.metrics:
-        b = base_by.get(m.key)
-        if (b is not None and m.compared and m.name in cfg.gate.regression and len(m.samples) >= 2
-                and len(b.samples) >= 2 and directed(pair.head.phase, m, named=True)):
-            out.append((b, m))
-    return out
+
+def _gated(cfg: Config, pair: Pair) -> list[tuple[Metric, Metric]]:
+    """(base, head) of each of :func:`_tested` named in ``[gate] regression``."""
+    return [(b, m) for b, m in _tested(cfg, pair) if m.name in cfg.gate.regression]
 
 
 def planned_looks(start: int, cap: int, *, even: bool = False) -> list[int]:
@@ -457,7 +450,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             if base_app is not None:
                 apps.append(base_app)
                 stack.callback(base_app.stop)  # stopped before its worktree is removed
-            report.warnings.extend(data_warnings(cfg.base_dir, base_cfg.base_dir, only=had))
+            report.warnings.extend(data_warnings(cfg.base_dir, base_cfg.base_dir, had))
             for warning in report.warnings:
                 console.warn(warning)
             base_side = Side(base_cfg, _contexts(base_cfg, phases, artifacts / "base", base_app))

@@ -96,14 +96,14 @@ def test_a_database_the_base_lacks_or_holds_other_rows_in_is_a_warning(tmp_path,
     base.mkdir()
     if base_rows is not None:
         database(base / "db.sqlite3", rows=base_rows)
-    assert data_warnings(head, base) == expected
+    assert data_warnings(head, base, ["db.sqlite3"]) == expected
 
 
 def test_tables_only_one_side_has_are_named(tmp_path):
     head, base = tmp_path / "head", tmp_path / "base"
     database(head / "app.db", rows=2, table="users")
     database(base / "app.db", rows=2, table="accounts")
-    assert data_warnings(head, base) == [
+    assert data_warnings(head, base, ["app.db"]) == [
         "the head's untracked SQLite database app.db holds other rows than the base's (accounts: no table "
         f"here, 2 rows in the base; users: 2 rows here, no table in the base): {ADVICE}"]
 
@@ -114,8 +114,8 @@ def test_only_the_databases_the_head_had_before_the_run_are_compared(tmp_path):
     head, base = tmp_path / "head", tmp_path / "base"
     database(head / "db.sqlite3", rows=19, table="django_migrations")
     database(base / "db.sqlite3", rows=18, table="django_migrations")
-    assert data_warnings(head, base, only=[]) == []
-    assert len(data_warnings(head, base, only=["db.sqlite3"])) == 1
+    assert data_warnings(head, base, []) == []
+    assert len(data_warnings(head, base, ["db.sqlite3"])) == 1
 
 
 def test_a_base_path_that_is_no_regular_file_is_not_opened(tmp_path):
@@ -123,5 +123,5 @@ def test_a_base_path_that_is_no_regular_file_is_not_opened(tmp_path):
     database(head / "db.sqlite3")
     base.mkdir()
     os.mkfifo(base / "db.sqlite3")  # opening it to count rows would block the run
-    assert data_warnings(head, base) == [
+    assert data_warnings(head, base, ["db.sqlite3"]) == [
         f"the head's untracked SQLite database db.sqlite3 differs from the base's: {ADVICE}"]
