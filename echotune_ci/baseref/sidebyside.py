@@ -468,7 +468,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         for app in apps:  # before the files are written: a report never waits on a running app
             app.stop()
         with staged(output_dir):
-            results = _annotate(pairs, report, base)
+            results = _annotate(pairs, report, base, [phase.needs_app for phase in phases])
             results = [_finish(r, cfg, head.contexts[r.phase], output_dir) for r in results]
             baseline = _base_results(pairs, base_side, output_dir)
             report.notes.append(f"side-by-side run took {time.monotonic() - started:.0f}s")
@@ -490,17 +490,21 @@ def _prune_base(output_dir: Path, written: list[PhaseResult]) -> None:
             stale.unlink(missing_ok=True)
 
 
-def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions) -> list[PhaseResult]:
+def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions,
+              served: list[bool]) -> list[PhaseResult]:
     """The head results with the side-by-side notes (the order of each paired phase, the run's own notes
-    on the first result) and, when the base was not measured, a warning on each saying why."""
+    on the first result), when the base was not measured a warning on each saying why, and the run's own
+    warnings (the apps' local data differ) on each phase that measured the running apps (*served*, one
+    flag per pair; on every phase when none did). The report shows a warning shared by phases once."""
     label = report.source.label if report.source else base.asked
     order = _order_notes(report, label)
+    concerned = served if any(served) else [True] * len(pairs)
     results = []
-    for i, pair in enumerate(pairs):
+    for i, (pair, measured_app) in enumerate(zip(pairs, concerned, strict=True)):
         r = pair.head
         notes = [*(report.notes if i == 0 else []), *([order[r.phase]] if r.phase in order else [])]
         warnings = [f"no comparison with the base: {report.failure}"] if report.failure else []
-        warnings += report.warnings if i == 0 else []
+        warnings += report.warnings if measured_app else []
         if i == 0:
             r = dataclasses.replace(r, artifacts=[*r.artifacts, f"artifacts/{ORDER_FILE}"])
         results.append(dataclasses.replace(r, notes=[*notes, *r.notes], warnings=[*warnings, *r.warnings]))

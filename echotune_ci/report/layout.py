@@ -333,8 +333,11 @@ def collect_warnings(results: Sequence[PhaseResult], places: Places | None = Non
        checked (a warn without a budget, e.g. packages that could not be
        audited).
 
-    URLs of the app and repository paths are shown relative (*places*);
-    repeated lines are dropped.
+    URLs of the app and repository paths are shown relative (*places*).
+    The same line from several phases is one warning naming them all
+    ("frontend, load"), at its first place: a run-level warning (the base
+    could not be measured, the base's local data differ) reaches every
+    phase it concerns and is read once.
     """
     places = places or Places.of(results)
     out: list[ReportWarning] = []
@@ -349,11 +352,9 @@ def collect_warnings(results: Sequence[PhaseResult], places: Places | None = Non
         out.extend(ReportWarning(r.phase, line) for line in _empty_audits(r, places))
     for r in results:
         out.extend(ReportWarning(r.phase, line) for line in _not_checked(r, places, " ".join(r.warnings)))
-    seen: set[tuple[str, str]] = set()
-    unique = []
+    phases: dict[tuple[str, str], list[str]] = {}
     for w in out:
-        w = ReportWarning(w.phase, one_line(w.text), w.level)
-        if (w.phase, w.text) not in seen:
-            seen.add((w.phase, w.text))
-            unique.append(w)
-    return unique
+        named = phases.setdefault((one_line(w.text), w.level), [])
+        if w.phase not in named:
+            named.append(w.phase)
+    return [ReportWarning(", ".join(named), text, level) for (text, level), named in phases.items()]

@@ -372,3 +372,22 @@ def test_an_endpoints_throughput_neither_asks_for_rounds_nor_counts_in_the_famil
     cfg = defaults()
     assert [m.key for _b, m in sidebyside._gated(cfg, pair)] == ["rps"]
     assert len(sidebyside._sampled_pairs(cfg, pair)) == 1
+
+
+def test_the_runs_own_warnings_go_to_the_phases_that_measured_the_apps() -> None:
+    from echotune_ci.baseref import sidebyside
+    from echotune_ci.baseref.measure import Pair
+    from echotune_ci.report.layout import Places, collect_warnings
+
+    said = "the head has an untracked SQLite database, db.sqlite3, that the base lacks"
+    report = sidebyside.SideBySide(warnings=[said])
+    pairs = [Pair(PhaseResult(phase=name)) for name in ("security", "bundle", "frontend", "load")]
+    results = sidebyside._annotate(pairs, report, sidebyside.BaseOptions(ref="HEAD"),
+                                   [False, False, True, True])
+    assert [said in r.warnings for r in results] == [False, False, True, True]
+    # One line in the report, naming both phases, not one per phase and not under "security".
+    shown = collect_warnings(results, Places.of(results))
+    assert [(w.phase, w.text) for w in shown] == [("frontend, load", said)]
+    # No phase measured the apps (`--phase bundle`): the warning is still said, on every result.
+    results = sidebyside._annotate(pairs[1:2], report, sidebyside.BaseOptions(ref="HEAD"), [False])
+    assert results[0].warnings == [said]

@@ -318,3 +318,16 @@ def test_warnings_are_escaped_like_every_other_field():
     assert "\n## not" not in body and "](https" not in body
     page = render_html([r], evaluate([r], defaults()), roots=ROOTS)
     assert "<img src=x" not in page and "&lt;img src=x" in page
+
+
+def test_a_warning_several_phases_give_is_one_line_naming_them():
+    failure = "no comparison with the base: --base-ref main: its build failed (exit 1)"
+    results = [PhaseResult(name, target=APP, warnings=[failure]) for name in ("security", "frontend", "load")]
+    results[2].warnings.append(CPU)
+    results[1].errors.append(failure)  # the same text as an error stays an error line of its own
+    shown = [(w.phase, w.level, w.text) for w in collect_warnings(results, Places.of(results, roots=ROOTS))]
+    assert shown == [("frontend", "error", failure), ("security, frontend, load", "warn", failure),
+                     ("load", "warn", CPU)]
+    body = comment(results)
+    assert body.count("no comparison with the base") == 2
+    assert "- ⚠️ **security, frontend, load**: no comparison with the base: " in body
