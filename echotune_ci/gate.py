@@ -52,11 +52,16 @@ def failed_gates(checks: list[Check]) -> list[Check]:
     base fails two checks (two rules) but is one gate that failed, which the headlines count ("1 gate(s)
     failed"). Keeps the first failed check of each (phase, metric key), and every failed check about no
     metric (findings), in order."""
+    return gates([c for c in checks if c.status == "fail"])
+
+
+def gates(checks: list[Check]) -> list[Check]:
+    """The first of *checks* for each gate (a phase's metric, whatever rules judged it, or a rule about no
+    metric), in order: what the terminal's last line counts as checked, in the unit its failures are
+    counted in (:func:`failed_gates`)."""
     seen: set[tuple[str, str]] = set()
     out = []
     for c in checks:
-        if c.status != "fail":
-            continue
         key = (c.phase, c.metric.key if c.metric is not None else f"rule:{c.rule}")
         if key not in seen:
             seen.add(key)
@@ -125,6 +130,11 @@ class GateOutcome:
     def failed_gates(self) -> list[Check]:
         """The failed checks, one per gate (:func:`failed_gates`)."""
         return failed_gates(self.checks)
+
+    @property
+    def gates(self) -> list[Check]:
+        """One check per gate checked (:func:`gates`)."""
+        return gates(self.checks)
 
     @property
     def errors(self) -> list[Check]:

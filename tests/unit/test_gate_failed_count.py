@@ -37,8 +37,10 @@ def test_a_metric_failing_its_budget_and_its_regression_is_one_failed_gate() -> 
     assert check.title == "load: 1 gate(s) failed"
     assert check.description.startswith("1 gate(s) failed: p95_ms")
     # The terminal's last line counts the same way (it listed "2 failed" beside "1 gate(s) failed").
+    # And checks gates, not rules: p95 (budget and regression) and p50, not "3 checked".
+    assert [c.rule for c in outcome.checks] == ["p95_ms", "p50_ms", "regression of p95_ms"]
     assert render("gate.txt.j2", outcome=outcome).splitlines()[-1] == \
-        "gate: FAIL (1 failed, 0 could not run, 3 checked)"  # p95 twice, p50 once
+        "gate: FAIL (1 failed, 0 could not run, 2 checked)"
 
 
 def test_each_failing_metric_and_the_findings_count_once() -> None:
