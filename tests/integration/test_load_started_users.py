@@ -45,6 +45,26 @@ class Editor(Member):
         fire(self, "GET", "/profile", 600)
 '''
 
+TASKSETS = HEADER + '''
+from locust import TaskSet
+
+
+class Behaviour(TaskSet):
+    # the classic locustfile: the login is the TaskSet's on_start, run in the user's first task
+    def on_start(self):
+        gevent.sleep(0.3)
+        fire(self.user, "POST", "/login", 300)
+
+    @task
+    def browse(self):
+        fire(self.user, "GET", "/x", 1)
+
+
+class Member(User):
+    wait_time = constant(0.05)
+    tasks = [Behaviour]
+'''
+
 CAPPED = HEADER + '''
 
 class Quick(User):
@@ -106,3 +126,11 @@ def test_a_round_stopped_while_users_start_keeps_what_it_measured(tmp_path):
     assert round_["stopped_by"] == "max-requests"
     assert round_["total"]["requests"] >= 100
     assert requests_by_name(out)["/x"] >= 100
+
+
+def test_a_users_first_taskset_on_start_is_part_of_its_start(tmp_path):
+    # Counted at the user's own (empty) on_start, the round began measuring at once and its logins,
+    # run 0.3 s later in the TaskSet's on_start, were measured (10 of them).
+    seen = requests_by_name(run_worker(tmp_path, TASKSETS, users=10, max_requests=None))
+    assert seen.get("/login", 0) == 0
+    assert seen["/x"] > 0

@@ -546,7 +546,12 @@ def _measure_round(env: Any, listeners: RoundListeners, job: dict[str, Any], rnd
 class StartedUsers:
     """Counts the users whose ``on_start`` (a scenario's login, a locustfile's own set-up) has returned
     or raised, so that a comparison round can start measuring once every user is past it: locust's
-    ``spawning_complete`` fires when the users are created, before their ``on_start`` has run."""
+    ``spawning_complete`` fires when the users are created, before their ``on_start`` has run.
+
+    A user class whose tasks are all ``TaskSet`` classes (the classic ``tasks = [Behaviour]``) starts
+    in its first TaskSet's ``on_start`` too (where such files log in): its users count once the first
+    top-level TaskSet's ``on_start`` has ended. A class that mixes task functions and TaskSets counts at
+    its own ``on_start``, since its first task may be a function."""
 
     def __init__(self) -> None:
         """No user started yet."""
@@ -554,24 +559,42 @@ class StartedUsers:
 
         self.count = 0
         self.changed = gevent.event.Event()
+        self._deferred: set[type[Any]] = set()
+        self._wrapped: set[type[Any]] = set()
 
     def wrap(self, user_classes: list[type[Any]]) -> None:
-        """Count each of *user_classes*' ``on_start`` calls when they end (once per process)."""
+        """Count each of *user_classes*' users once its set-up ends (once per process)."""
         for cls in user_classes:
-            def on_start(user: Any, _own: Callable[[Any], None] = cls.on_start) -> None:
-                # A class that inherits a wrapped on_start (class B(A), or super().on_start()) nests the
-                # wrappers: only the outermost counts the user, once its whole on_start has ended.
-                depth = user.__dict__.get("_echotune_on_start_depth", 0)
-                user._echotune_on_start_depth = depth + 1
-                try:
-                    _own(user)
-                finally:
-                    user._echotune_on_start_depth = depth
-                    if not depth:
-                        self.count += 1
-                        self.changed.set()
+            entries = _taskset_entries(cls)
+            if entries:
+                self._deferred.add(cls)
+            self._wrap(cls, lambda user: user if type(user) not in self._deferred else None)
+            for taskset in entries:
+                # Only a top-level TaskSet (its parent is the user) ends a set-up; nested ones run later.
+                self._wrap(taskset, lambda ts: ts.user if ts.parent is ts.user else None)
 
-            cls.on_start = on_start
+    def _wrap(self, cls: type[Any], started: Callable[[Any], Any]) -> None:
+        """Wrap *cls*'s ``on_start`` to count the user ``started(instance)`` names (None: not this one)."""
+        if cls in self._wrapped:
+            return
+        self._wrapped.add(cls)
+
+        def on_start(obj: Any, _own: Callable[[Any], None] = cls.on_start) -> None:
+            # A class that inherits a wrapped on_start (class B(A), or super().on_start()) nests the
+            # wrappers: only the outermost counts the user, once its whole on_start has ended.
+            depth = obj.__dict__.get("_echotune_on_start_depth", 0)
+            obj._echotune_on_start_depth = depth + 1
+            try:
+                _own(obj)
+            finally:
+                obj._echotune_on_start_depth = depth
+                user = None if depth else started(obj)
+                if user is not None and not user.__dict__.get("_echotune_started"):
+                    user._echotune_started = True
+                    self.count += 1
+                    self.changed.set()
+
+        cls.on_start = on_start
 
     def wait_for(self, users: int, timeout: float) -> None:
         """Block (this greenlet) until *users* more users than at the last :meth:`reset` have started, or
@@ -587,6 +610,15 @@ class StartedUsers:
     def reset(self) -> None:
         """Count from 0 again (a new round's users)."""
         self.count = 0
+
+
+def _taskset_entries(user_class: type[Any]) -> list[type[Any]]:
+    """The TaskSet classes a user class runs at its top level when all its tasks are TaskSets, else []."""
+    from locust import TaskSet
+
+    tasks = list(getattr(user_class, "tasks", None) or [])
+    sets = [t for t in tasks if isinstance(t, type) and issubclass(t, TaskSet)]
+    return list(dict.fromkeys(sets)) if sets and len(sets) == len(tasks) else []
 
 
 def _start_clock(env: Any, runner: Any, stopper: Stopper, job: dict[str, Any], rnd: dict[str, Any],
