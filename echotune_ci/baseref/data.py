@@ -30,6 +30,9 @@ SKIPPED_FOLDERS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache
                              ".mypy_cache", ".pytest_cache", ".ruff_cache", ".next", ".cache"})
 MAX_FILES = 50_000
 COUNT_SECONDS = 2.0  # at most this long counting one database's rows; then its size decides
+# At most this long counting rows in all (a folder of test fixtures may hold hundreds); then sizes decide.
+COUNT_TOTAL_SECONDS = 10.0
+NAMED_DATABASES = 5  # warnings naming a database; the rest are counted in one more line
 
 
 def local_databases(folder: Path) -> list[str]:
@@ -91,10 +94,12 @@ def _tracked(folder: Path, paths: list[str]) -> set[str]:
     return {p for p in os.fsdecode(done.stdout).split("\0") if p}
 
 
-def table_rows(path: Path) -> dict[str, int] | None:
+def table_rows(path: Path, seconds: float = COUNT_SECONDS) -> dict[str, int] | None:
     """Rows per table of the SQLite database at *path*, opened read-only; None when it cannot be read or
-    counting takes longer than :data:`COUNT_SECONDS`."""
-    deadline = time.monotonic() + COUNT_SECONDS
+    counting takes longer than *seconds* (none left: None at once)."""
+    if seconds <= 0:
+        return None
+    deadline = time.monotonic() + seconds
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1.0)
     except (sqlite3.Error, OSError, ValueError):
@@ -116,8 +121,24 @@ def data_warnings(head_folder: Path, base_folder: Path, databases: list[str]) ->
     *head_folder* before the run: those its setup or build made, as the base's did, are no data someone
     brought, whatever a new migration changed), that the head still has once both builds are set up and
     built and the base (*base_folder*) has none of at the same path, or holds other rows in
-    (:func:`table_rows`; the file sizes when the rows cannot be counted). [] when they agree."""
-    advice = "the comparison may measure the data, not the change; make the data in [serve] setup or build"
+    (:func:`table_rows`, :data:`COUNT_TOTAL_SECONDS` in all; then, or when the rows cannot be counted,
+    the file sizes). [] when they agree. The first :data:`NAMED_DATABASES` are named, one line says how
+    many more differ."""
+    out = _differences(head_folder, base_folder, databases)
+    if len(out) <= NAMED_DATABASES:
+        return out
+    left = len(out) - NAMED_DATABASES
+    return [*out[:NAMED_DATABASES], f"{left} more of the head's untracked SQLite databases differ from the "
+                                    f"base's or are not in it: {ADVICE}"]
+
+
+ADVICE = "the comparison may measure the data, not the change; make the data in [serve] setup or build"
+
+
+def _differences(head_folder: Path, base_folder: Path, databases: list[str]) -> list[str]:
+    """Every warning of :func:`data_warnings`, in the order of *databases*."""
+    advice = ADVICE
+    deadline = time.monotonic() + COUNT_TOTAL_SECONDS
     out = []
     for rel in databases:
         if not _is_sqlite(head_folder / rel):  # the head's build removed or replaced it
@@ -130,7 +151,9 @@ def data_warnings(head_folder: Path, base_folder: Path, databases: list[str]) ->
             out.append(f"the head's untracked SQLite database {rel} differs from the base's: {advice}")
             continue
         mine = head_folder / rel
-        rows, base_rows = table_rows(mine), table_rows(theirs)
+        rows = table_rows(mine, min(COUNT_SECONDS, deadline - time.monotonic()))
+        base_rows = (table_rows(theirs, min(COUNT_SECONDS, deadline - time.monotonic()))
+                     if rows is not None else None)
         if rows is None or base_rows is None:
             with contextlib.suppress(OSError):
                 if mine.stat().st_size != theirs.stat().st_size:

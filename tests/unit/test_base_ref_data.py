@@ -6,6 +6,7 @@ alike (a fresh CI clone, flaskr's `init-db` emptying the head's too) nothing is 
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -125,3 +126,24 @@ def test_a_base_path_that_is_no_regular_file_is_not_opened(tmp_path):
     os.mkfifo(base / "db.sqlite3")  # opening it to count rows would block the run
     assert data_warnings(head, base, ["db.sqlite3"]) == [
         f"the head's untracked SQLite database db.sqlite3 differs from the base's: {ADVICE}"]
+
+
+def test_many_databases_cost_bounded_time_and_lines(tmp_path, monkeypatch):
+    # Fixtures by the dozen: counting stops at the total budget (then sizes decide, here equal: silent),
+    # and 12 databases the base lacks are 5 named lines and one counting the other 7.
+    head, base = tmp_path / "head", tmp_path / "base"
+    names = [f"fixtures/f{i:02}.db" for i in range(12)]
+    for name in names:
+        database(head / name, rows=3)
+    monkeypatch.setattr(data, "COUNT_TOTAL_SECONDS", 0.0)
+    shutil.copytree(head, base)
+    database(base / names[0], rows=4)  # other rows, the same size: only counting could tell
+    assert data_warnings(head, base, names) == []
+    shutil.rmtree(base)
+    base.mkdir()
+    said = data_warnings(head, base, names)
+    assert said[:5] == [f"the head has an untracked SQLite database, {n}, that the base lacks: {ADVICE}"
+                        for n in names[:5]]
+    assert said[5:] == [f"7 more of the head's untracked SQLite databases differ from the base's or are not "
+                        f"in it: {ADVICE}"]
+    assert table_rows(head / names[0], 0.0) is None and table_rows(head / names[0]) == {"t": 3}
