@@ -142,6 +142,11 @@ class GateOutcome:
         return [c for c in self.checks if c.status == "error"]
 
     @property
+    def error_gates(self) -> list[Check]:
+        """The checks that could not run, one per gate (:func:`gates`)."""
+        return gates(self.errors)
+
+    @property
     def status(self) -> str:
         """fail when a check failed, else error, else warn, else pass."""
         if self.failed:
@@ -255,8 +260,10 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
     checks = []
     for c in comparisons:
         if c.name in thresholds and not_a_number(c):
+            broken = by_key.get((c.phase, c.key))
             checks.append(Check(c.phase, f"regression of {c.key}", "error",
-                                f"{c.key} cannot be compared with the base: a value is not a number"))
+                                f"{c.key} cannot be compared with the base: a value is not a number",
+                                dataclasses.replace(broken, status="error") if broken is not None else None))
             continue
         if c.name not in thresholds or c.verdict != "regressed":
             continue

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from ..results import Finding, Metric, PhaseResult, severity_rank
 from ..results.units import fmt_metric
 from .render import sort_findings
+from .untrusted import withheld
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0")  # nosec B104 - a host name, not a bind
 MAX_WARNING_CHARS = 200
@@ -273,12 +274,17 @@ def finding_rows(findings: Iterable[Finding], places: Places) -> list[FindingRow
 
 @dataclass(frozen=True)
 class ReportWarning:
-    """One line of the Warnings section: the phase, the text and whether it is a check that could not
-    run (``error``) or something to look at (``warn``)."""
+    """One line of the Warnings section: the phases that give it, the text and whether it is a check that
+    could not run (``error``) or something to look at (``warn``)."""
 
-    phase: str
+    phases: tuple[str, ...]
     text: str
     level: str = "warn"
+
+    @property
+    def phase(self) -> str:
+        """The phases as the line names them ("frontend, load")."""
+        return ", ".join(self.phases)
 
 
 def one_line(text: str, limit: int = MAX_WARNING_CHARS) -> str:
@@ -337,24 +343,31 @@ def collect_warnings(results: Sequence[PhaseResult], places: Places | None = Non
     The same line from several phases is one warning naming them all
     ("frontend, load"), at its first place: a run-level warning (the base
     could not be measured, the base's local data differ) reaches every
-    phase it concerns and is read once.
+    phase it concerns and is read once. A phase's warning that is also its
+    error is said once, as the error; an untrusted run's placeholders
+    ("2 warning(s) withheld") count one phase's lines each and stay apart.
     """
     places = places or Places.of(results)
-    out: list[ReportWarning] = []
+    out: list[tuple[str, str, str]] = []  # (phase, text, level)
     for r in results:
-        for e in r.errors:
-            out.append(ReportWarning(r.phase, places.text(e), "error"))
+        out.extend((r.phase, places.text(e), "error") for e in r.errors)
         if r.status == "error" and not r.errors:
-            out.append(ReportWarning(r.phase, "could not run (the phase reported an error)", "error"))
+            out.append((r.phase, "could not run (the phase reported an error)", "error"))
     for r in results:
-        out.extend(ReportWarning(r.phase, places.text(w)) for w in r.warnings)
+        out.extend((r.phase, places.text(w), "warn") for w in r.warnings)
     for r in results:
-        out.extend(ReportWarning(r.phase, line) for line in _empty_audits(r, places))
+        out.extend((r.phase, line, "warn") for line in _empty_audits(r, places))
     for r in results:
-        out.extend(ReportWarning(r.phase, line) for line in _not_checked(r, places, " ".join(r.warnings)))
-    phases: dict[tuple[str, str], list[str]] = {}
-    for w in out:
-        named = phases.setdefault((one_line(w.text), w.level), [])
-        if w.phase not in named:
-            named.append(w.phase)
-    return [ReportWarning(", ".join(named), text, level) for (text, level), named in phases.items()]
+        out.extend((r.phase, line, "warn") for line in _not_checked(r, places, " ".join(r.warnings)))
+    lines: dict[tuple[str, str, str], list[str]] = {}
+    errors: set[tuple[str, str]] = set()
+    for phase, text, level in out:
+        text = one_line(text)
+        if level == "error":
+            errors.add((phase, text))
+        elif (phase, text) in errors:
+            continue
+        named = lines.setdefault((text, level, phase if withheld(text) else ""), [])
+        if phase not in named:
+            named.append(phase)
+    return [ReportWarning(tuple(named), text, level) for (text, level, _), named in lines.items()]

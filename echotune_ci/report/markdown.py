@@ -80,7 +80,7 @@ def _context(
         "places": places,
         "warnings": warnings,
         "warnings_shown": len(warnings) if summary else _warning_lines(len(warnings)),
-        "phase_notes": _notes(results, places, {(w.phase, w.text) for w in warnings}),
+        "phase_notes": _notes(results, places, {(p, w.text) for w in warnings for p in w.phases}),
         "phase_rows": [(r, finding_rows(r.findings, places)) for r in results if r.findings],
         "note_chars": NOTE_CHARS if not summary else 1_000_000,
         "budgeted": budgeted,

@@ -32,6 +32,13 @@ WITHHELD_MESSAGE = "message withheld (untrusted run)"
 WITHHELD_ERRORS = "{n} error message(s) withheld (untrusted run): see the gate's workflow run"
 WITHHELD_NOTES = "{n} note(s) withheld (untrusted run)"
 WITHHELD_WARNINGS = "{n} warning(s) withheld (untrusted run): see the gate's workflow run"
+_WITHHELD_COUNT = re.compile(r"\d+ (?:warning|error message)\(s\) withheld \(untrusted run\)")
+
+
+def withheld(text: str) -> bool:
+    """Whether *text* is the placeholder of one phase's withheld warnings or errors (a count of its own,
+    which a line naming several phases would misstate)."""
+    return _WITHHELD_COUNT.match(text) is not None
 
 _PHASE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _METRIC = re.compile(r"^[a-z][a-z0-9_.]{0,79}$")

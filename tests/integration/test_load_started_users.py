@@ -65,6 +65,38 @@ class Member(User):
     tasks = [Behaviour]
 '''
 
+POOL = HEADER + '''
+import time
+
+from locust import TaskSet
+from locust.exception import StopUser
+
+SEATS = list(range(9))  # 10 users, 9 accounts: the 10th stops in its own on_start and runs no TaskSet
+
+
+class Behaviour(TaskSet):
+    def on_start(self):
+        gevent.sleep(0.1)
+        fire(self.user, "POST", "/login", 100)
+        self.began = time.monotonic()
+
+    @task
+    def browse(self):
+        # "/early" for 0.6 s after the login: measured only when the round begins once the logins ended,
+        # not after waiting the whole round (1 s) for the 10th user
+        fire(self.user, "GET", "/early" if time.monotonic() - self.began < 0.6 else "/late", 1)
+
+
+class Member(User):
+    wait_time = constant(0.05)
+    tasks = [Behaviour]
+
+    def on_start(self):
+        if not SEATS:
+            raise StopUser()
+        SEATS.pop()
+'''
+
 CAPPED = HEADER + '''
 
 class Quick(User):
@@ -134,3 +166,11 @@ def test_a_users_first_taskset_on_start_is_part_of_its_start(tmp_path):
     seen = requests_by_name(run_worker(tmp_path, TASKSETS, users=10, max_requests=None))
     assert seen.get("/login", 0) == 0
     assert seen["/x"] > 0
+
+
+def test_a_user_that_stops_in_its_own_on_start_is_past_its_start(tmp_path):
+    # A user class whose tasks are TaskSets is counted at its first TaskSet's on_start; one that stopped in
+    # its own on_start (an empty pool of accounts) never runs one, and the round waited for it.
+    seen = requests_by_name(run_worker(tmp_path, POOL, users=10, max_requests=None))
+    assert seen.get("/login", 0) == 0
+    assert seen.get("/early", 0) > 0

@@ -324,10 +324,29 @@ def test_a_warning_several_phases_give_is_one_line_naming_them():
     failure = "no comparison with the base: --base-ref main: its build failed (exit 1)"
     results = [PhaseResult(name, target=APP, warnings=[failure]) for name in ("security", "frontend", "load")]
     results[2].warnings.append(CPU)
-    results[1].errors.append(failure)  # the same text as an error stays an error line of its own
+    results[1].errors.append(failure)  # frontend says it as an error: its warning is not said again
     shown = [(w.phase, w.level, w.text) for w in collect_warnings(results, Places.of(results, roots=ROOTS))]
-    assert shown == [("frontend", "error", failure), ("security, frontend, load", "warn", failure),
+    assert shown == [("frontend", "error", failure), ("security, load", "warn", failure),
                      ("load", "warn", CPU)]
     body = comment(results)
     assert body.count("no comparison with the base") == 2
-    assert "- ⚠️ **security, frontend, load**: no comparison with the base: " in body
+    assert "- ⚠️ **security, load**: no comparison with the base: " in body
+
+
+def test_a_note_two_phases_turn_into_one_warning_is_not_repeated_under_either():
+    why = "redis_hit_ratio_pct not measured: the Redis server restarted during the run"
+    results = [PhaseResult(name, target=APP, notes=[why],
+                           metrics=[Metric("redis_hit_ratio_pct", None, "%", "higher", status="warn")])
+               for name in ("frontend", "load")]
+    body = comment(results).replace("\\_", "_")
+    assert body.count(why) == 1  # twice more, once under each phase's notes, when phases were compared
+    assert f"- ⚠️ **frontend, load**: {why}" in body
+
+
+def test_an_untrusted_runs_withheld_counts_stay_one_line_per_phase():
+    results = [PhaseResult(name, target=APP, warnings=[f"{name} saw something"])
+               for name in ("security", "frontend", "load")]
+    body = comment(restrict_untrusted(results))
+    assert body.splitlines()[1].endswith("· 3 warnings")
+    assert warnings_block(body) == [f"- ⚠️ **{name}**: 1 warning\\(s\\) withheld \\(untrusted run\\): see the "
+                                    "gate's workflow run" for name in ("security", "frontend", "load")]

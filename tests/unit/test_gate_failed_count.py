@@ -50,3 +50,17 @@ def test_each_failing_metric_and_the_findings_count_once() -> None:
     # p95 (budget + regression), p50 (budget), the new high findings: three gates.
     assert len(failed_gates(outcome.failed)) == 3
     assert "## ❌ EchoTune CI: 3 gate(s) failed" in render_comment(outcome.results, outcome=outcome)
+
+
+def test_a_metric_that_is_not_a_number_is_one_gate_that_could_not_run() -> None:
+    # Its budget check and its regression check both could not run: one gate ("2 could not run, 2
+    # checked" for one metric, its regression check not knowing its metric).
+    nan = float("nan")
+    head = PhaseResult(phase="load", metrics=[Metric("p95_ms", nan, "ms", "lower", budget=200).evaluate()])
+    head.finalize(fail_on="high")
+    base = PhaseResult(phase="load", metrics=[Metric("p95_ms", 100.0, "ms", "lower", budget=200).evaluate()])
+    outcome = evaluate([head], defaults(), [base])
+    assert [(c.rule, c.status) for c in outcome.checks if c.rule != "phase"] == \
+        [("p95_ms", "error"), ("regression of p95_ms", "error")]
+    assert render("gate.txt.j2", outcome=outcome).splitlines()[-1] == \
+        "gate: ERROR (0 failed, 1 could not run, 1 checked)"

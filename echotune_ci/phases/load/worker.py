@@ -568,13 +568,15 @@ class StartedUsers:
             entries = _taskset_entries(cls)
             if entries:
                 self._deferred.add(cls)
-            self._wrap(cls, lambda user: user if type(user) not in self._deferred else None)
+            # A user whose own on_start raised (StopUser from an empty credentials pool) runs no TaskSet.
+            self._wrap(cls, lambda user, raised: user if raised or type(user) not in self._deferred else None)
             for taskset in entries:
                 # Only a top-level TaskSet (its parent is the user) ends a set-up; nested ones run later.
-                self._wrap(taskset, lambda ts: ts.user if ts.parent is ts.user else None)
+                self._wrap(taskset, lambda ts, _raised: ts.user if ts.parent is ts.user else None)
 
-    def _wrap(self, cls: type[Any], started: Callable[[Any], Any]) -> None:
-        """Wrap *cls*'s ``on_start`` to count the user ``started(instance)`` names (None: not this one)."""
+    def _wrap(self, cls: type[Any], started: Callable[[Any, bool], Any]) -> None:
+        """Wrap *cls*'s ``on_start`` to count the user ``started(instance, raised)`` names (None: not this
+        one; *raised*: whether the ``on_start`` raised)."""
         if cls in self._wrapped:
             return
         self._wrapped.add(cls)
@@ -584,11 +586,13 @@ class StartedUsers:
             # wrappers: only the outermost counts the user, once its whole on_start has ended.
             depth = obj.__dict__.get("_echotune_on_start_depth", 0)
             obj._echotune_on_start_depth = depth + 1
+            raised = True
             try:
                 _own(obj)
+                raised = False
             finally:
                 obj._echotune_on_start_depth = depth
-                user = None if depth else started(obj)
+                user = None if depth else started(obj, raised)
                 if user is not None and not user.__dict__.get("_echotune_started"):
                     user._echotune_started = True
                     self.count += 1
