@@ -33,6 +33,7 @@ COUNT_SECONDS = 2.0  # at most this long counting one database's rows; then its 
 # At most this long counting rows in all (a folder of test fixtures may hold hundreds); then sizes decide.
 COUNT_TOTAL_SECONDS = 10.0
 NAMED_DATABASES = 5  # warnings naming a database; the rest are counted in one more line
+ADVICE = "the comparison may measure the data, not the change; make the data in [serve] setup or build"
 
 
 def local_databases(folder: Path) -> list[str]:
@@ -132,12 +133,8 @@ def data_warnings(head_folder: Path, base_folder: Path, databases: list[str]) ->
                                     f"base's or are not in it: {ADVICE}"]
 
 
-ADVICE = "the comparison may measure the data, not the change; make the data in [serve] setup or build"
-
-
 def _differences(head_folder: Path, base_folder: Path, databases: list[str]) -> list[str]:
     """Every warning of :func:`data_warnings`, in the order of *databases*."""
-    advice = ADVICE
     deadline = time.monotonic() + COUNT_TOTAL_SECONDS
     out = []
     for rel in databases:
@@ -145,10 +142,10 @@ def _differences(head_folder: Path, base_folder: Path, databases: list[str]) -> 
             continue
         theirs = base_folder / rel
         if not os.path.lexists(theirs):  # os.path never raises (Path.exists does on EACCES)
-            out.append(f"the head has an untracked SQLite database, {rel}, that the base lacks: {advice}")
+            out.append(f"the head has an untracked SQLite database, {rel}, that the base lacks: {ADVICE}")
             continue
         if not _is_sqlite(theirs):  # a named pipe would block the open; a folder is no database
-            out.append(f"the head's untracked SQLite database {rel} differs from the base's: {advice}")
+            out.append(f"the head's untracked SQLite database {rel} differs from the base's: {ADVICE}")
             continue
         mine = head_folder / rel
         rows = table_rows(mine, min(COUNT_SECONDS, deadline - time.monotonic()))
@@ -158,7 +155,7 @@ def _differences(head_folder: Path, base_folder: Path, databases: list[str]) -> 
             with contextlib.suppress(OSError):
                 if mine.stat().st_size != theirs.stat().st_size:
                     out.append(f"the head's untracked SQLite database {rel} differs from the base's: "
-                               f"{advice}")
+                               f"{ADVICE}")
             continue
         differ = [t for t in sorted(set(rows) | set(base_rows)) if rows.get(t) != base_rows.get(t)]
         if differ:
@@ -167,7 +164,7 @@ def _differences(head_folder: Path, base_folder: Path, databases: list[str]) -> 
             left = len(differ) - 3
             more = f"; {left} more table{'s' if left != 1 else ''}" if left > 0 else ""
             out.append(f"the head's untracked SQLite database {rel} holds other rows than the base's "
-                       f"({shown}{more}): {advice}")
+                       f"({shown}{more}): {ADVICE}")
     return out
 
 
