@@ -585,6 +585,54 @@ def needs_more_samples(base: Sequence[float], head: Sequence[float], rule: Rule)
     return out.verdict != "regressed" and high > rule.limit_pct
 
 
+def conditional_power(base: Sequence[float], head: Sequence[float], rule: Rule, final_n: int,
+                      final_alpha: float) -> float | None:
+    """The chance, 0..1, that the last planned look (*final_n* samples per build, one-sided level
+    *final_alpha*) calls the head "regressed" if, from now on, the head is worse by the regression limit
+    ``rule.limit_pct``, given the samples so far: the conditional power of stochastic curtailment (Lan,
+    Simon & Halperin, "Stochastically curtailed tests in long-term clinical trials", Communications in
+    Statistics C 1 (1982) 207; Jennison & Turnbull, *Group Sequential Methods with Applications to
+    Clinical Trials*, 2000, section 10.2).
+
+    On the normal approximation of the shift in percent of the base's median (turned so that positive
+    is worse): the estimate is the Hodges-Lehmann shift, its standard error ``100 σ sqrt(1/n_base +
+    1/n_head) / |base median|`` with σ the pooled scale of both sides around their own medians
+    (1.4826 × their median absolute deviation; their pooled standard deviation when that is 0, which
+    ties make common). With information fraction t (now against the last look), the statistic B(t) =
+    Z sqrt(t) and θ the limit over the last look's standard error, the answer is
+    ``1 − Φ((c − B(t) − θ (1 − t)) / sqrt(1 − t))``, where c is the last look's critical value, raised
+    where the effect floor (``rule.floor_pct``, ``rule.min_effect_abs``) asks for more.
+
+    None when it cannot be worked out: fewer than 2 finite samples on a side, a base median of 0, no
+    spread at all, or no look left (*final_n* not above the samples there are).
+    """
+    b = [float(v) for v in base if _finite(v)]
+    h = [float(v) for v in head if _finite(v)]
+    if len(b) < 2 or len(h) < 2 or not 0 < final_alpha < 1:
+        return None
+    now = 1.0 / (1.0 / len(b) + 1.0 / len(h))  # information, in samples per build of a balanced design
+    t = now / (final_n / 2.0)
+    centre = median(b)
+    if t >= 1.0 or centre == 0:
+        return None
+    residuals = [v - median(b) for v in b] + [v - median(h) for v in h]
+    sigma = 1.4826 * median(abs(r) for r in residuals)
+    if sigma == 0:
+        sigma = math.sqrt(math.fsum(r * r for r in residuals) / (len(residuals) - 2))
+    if sigma == 0:
+        return None
+    se_now = 100.0 * sigma * math.sqrt(1.0 / len(b) + 1.0 / len(h)) / abs(centre)
+    se_final = se_now * math.sqrt(t)
+    estimate = _shift_pct(centre, median([y - x for x in b for y in h]))
+    if rule.better != "lower":
+        estimate = -estimate
+    floor = max(rule.floor_pct, _shift_pct(centre, rule.min_effect_abs))
+    critical = max(NormalDist().inv_cdf(1.0 - final_alpha), floor / se_final)
+    drift = rule.limit_pct / se_final
+    z = (critical - estimate / se_now * math.sqrt(t) - drift * (1.0 - t)) / math.sqrt(1.0 - t)
+    return 1.0 - NormalDist().cdf(z)
+
+
 def family_level(pairs: Sequence[tuple[Sequence[float], Sequence[float]]], level: float) -> float:
     """The level one metric of a family gets when the family's *pairs* (base samples, head samples) are
     tested together at *level*: ``level / K`` with Tarone's K over the metrics (:func:`tarone_k`), the

@@ -210,24 +210,51 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
     return pairs
 
 
-def undecided(cfg: Config, pair: Pair, level: float | None = None) -> list[str]:
-    """The keys of gated metrics (named in ``[gate] regression``, with samples on both sides) that are not
+@dataclass
+class Look:
+    """What one look of :func:`extend` found: the keys of *undecided* metrics (more samples could change
+    their verdict) and, per key, the conditional power of each metric left undecided that more samples
+    would most likely not decide (*futile*: below ``[gate] futility``)."""
+
+    undecided: list[str] = field(default_factory=list)
+    futile: dict[str, float] = field(default_factory=dict)
+
+
+def undecided(cfg: Config, pair: Pair, level: float | None = None,
+              final: tuple[int, float] | None = None) -> Look:
+    """The gated metrics (named in ``[gate] regression``, with samples on both sides) that are not
     "regressed" while their confidence interval still reaches the regression limit
     (:func:`echotune_ci.compare.needs_more_samples`): more samples could change their verdict. *level*:
     the one-sided significance level of this look (:func:`echotune_ci.compare.sequential_levels`), shared
     among the phase's sampled metrics (:func:`echotune_ci.compare.family_level`); the interval is the one
-    the verdict at that level would show (:meth:`~echotune_ci.compare.Rule.at_level`)."""
-    from ..compare import Rule, family_level, needs_more_samples
+    the verdict at that level would show (:meth:`~echotune_ci.compare.Rule.at_level`).
+
+    *final*: (samples per build, level) of the last planned look. A metric whose conditional power
+    there (:func:`echotune_ci.compare.conditional_power`: the chance of a "regressed" verdict at the
+    last look if the head is worse by the limit from now on) is below ``[gate] futility`` goes to
+    ``futile`` instead: the samples left could most likely not show a regression of the limit's size,
+    so a phase with no other undecided metric stops (stopping for futility never adds a verdict, so
+    the false-alarm rate stays within the looks' levels)."""
+    from ..compare import Rule, conditional_power, family_level, needs_more_samples
 
     # The verdicts will be decided as one family per phase (compare.correct_families): a metric's test
     # gets at least level / K, Tarone's K over the phase's sampled metrics, so the look asks that of it.
-    each = family_level(_sampled_pairs(cfg, pair), level if level is not None else cfg.gate.alpha)
-    keys = []
+    pairs = _sampled_pairs(cfg, pair)
+    each = family_level(pairs, level if level is not None else cfg.gate.alpha)
+    last = family_level(pairs, final[1]) if final is not None else None
+    out = Look()
     for b, m in _gated(cfg, pair):
-        rule = Rule.for_metric(cfg.gate, m.name, m.better, m.unit).at_level(each)
-        if needs_more_samples(b.samples, m.samples, rule):
-            keys.append(m.key)
-    return keys
+        rule = Rule.for_metric(cfg.gate, m.name, m.better, m.unit)
+        if not needs_more_samples(b.samples, m.samples, rule.at_level(each)):
+            continue
+        power = None
+        if final is not None and last is not None and cfg.gate.futility > 0:
+            power = conditional_power(b.samples, m.samples, rule, final[0], last)
+        if power is not None and power < cfg.gate.futility:
+            out.futile[m.key] = power
+        else:
+            out.undecided.append(m.key)
+    return out
 
 
 def _tested(cfg: Config, pair: Pair) -> list[tuple[Metric, Metric]]:
@@ -308,8 +335,10 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
         looks = planned_looks(pair.samples, cap, even=phase.name == "load")
     levels = sequential_levels(looks, alpha)
     look = 0
+    futile: dict[str, float] = {}
     while look + 1 < len(looks):
-        keys = undecided(head.cfg, pair, levels[look])
+        seen = undecided(head.cfg, pair, levels[look], final=(looks[-1], levels[-1]))
+        keys, futile = seen.undecided, seen.futile
         if not keys:
             break
         used, more = looks[look], looks[look + 1] - looks[look]
@@ -332,6 +361,8 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
         pair.head.notes.append(f"{used} samples per build ({pair.samples} configured, "
                                f"{used - pair.samples} added while a gated metric was undecided; "
                                f"[gate] max_runs = {cap})")
+    if futile and used < looks[-1]:
+        pair.head.notes.append(futility_note(futile, used, looks[-1], head.cfg.gate.futility))
     level = levels[look]
     if len(looks) > 1 or level < head.cfg.gate.alpha:
         pair.head, pair.base = with_level(pair.head, level), with_level(pair.base, level)
@@ -342,6 +373,18 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
     if pair.order:
         report.order[phase.name] = pair.order
     return pair
+
+
+def futility_note(futile: Mapping[str, float], used: int, cap: int, threshold: float) -> str:
+    """"stopped at 5 of at most 10 samples per build: with the rest, a regression of its limit's size would
+    be found with a chance below [gate] futility = 0.1 (lcp_ms[url=/] 2 %, ...)": why a phase stopped
+    before its last look with gated metrics still undecided (the lowest conditional powers first)."""
+    shown = sorted(futile.items(), key=lambda kv: (kv[1], kv[0]))
+    named = ", ".join(f"{key} {power * 100:.0f} %" for key, power in shown[:3])
+    more = f", {len(shown) - 3} more" if len(shown) > 3 else ""
+    return (f"stopped at {used} of at most {cap} samples per build: the samples left would find a regression "
+            f"of the limit's size with a chance below [gate] futility = {threshold:g} ({named}{more}); the "
+            f"noise, not the sample count, decides what this run can see")
 
 
 def sequential_note(looks: list[int], look: int, level: float, alpha: float,

@@ -123,6 +123,11 @@ class GateSettings:
                             doc="Most samples per build when `run --base-ref` adds rounds because a metric's "
                                 "confidence interval still reaches its regression limit (no rounds are "
                                 "added when the configured runs already reach it).")
+    futility: float = setting(0.1, min=0, max=0.5,
+                              doc="`run --base-ref` adds no rounds for a metric whose chance of showing a "
+                                  "regression of its limit's size by max_runs (its conditional power) is "
+                                  "below this; 0: sample up to max_runs while the interval reaches the "
+                                  "limit.")
     ratchet: bool = setting(True, doc="With a baseline, a budget the base already breaks is a known breach: "
                                       "a warning, failing only when the head is significantly worse than "
                                       "the base or past its [budgets.hard] limit.")

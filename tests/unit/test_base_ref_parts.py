@@ -288,6 +288,49 @@ def test_rounds_are_added_while_a_gated_metric_is_undecided(monkeypatch):
     assert calls == [(3, 2)] and out.samples == 5
 
 
+def test_a_phase_stops_for_futility_when_no_planned_sample_could_show_the_limit(monkeypatch) -> None:
+    from echotune_ci.baseref import sidebyside
+    from echotune_ci.baseref.measure import Pair, Side
+    from echotune_ci.compare import Rule, conditional_power, needs_more_samples
+    from echotune_ci.config import defaults, override
+    from echotune_ci.phases.registry import get_phase
+
+    def result(samples: list[float]) -> PhaseResult:
+        return PhaseResult(phase="frontend", metrics=[Metric("lcp_ms", 0.0, "ms", samples=samples,
+                                                            labels={"url": "/"})])
+
+    def more(phase, head_side, base_side, first_pair=0, runs=None):
+        calls.append((first_pair, runs))
+        return Pair(result([250.0] * runs),
+                    result([250.0] * runs), {"home": []}, runs)
+
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(sidebyside, "measure_frontend", more)
+    # A/A on a noisy runner: LCP spread about 25 % and no shift, 5 loads per build (looks 5, 7, 10).
+    base, head = [250.0, 180.0, 330.0, 210.0, 290.0], [200.0, 310.0, 240.0, 170.0, 280.0]
+    cfg = defaults()
+    rule = Rule.for_metric(cfg.gate, "lcp_ms", "lower", "ms")
+    assert needs_more_samples(base, head, rule)  # the interval still reaches the 10 % limit
+    # Even a 10 % regression from now on would hardly be found by the 10th load (the last look's level,
+    # 0.0309 with the default alpha): worked out by compare.conditional_power.
+    power = conditional_power(base, head, rule, 10, 0.030850356614)
+    assert power is not None and power < 0.1
+    pair = Pair(result(head), result(base), {"home": []}, 5)
+    report = sidebyside.SideBySide()
+    out = sidebyside.extend(get_phase("frontend"), pair, Side(cfg, {}), Side(cfg, {}), report)
+    assert calls == [] and out.samples == 5 and report.levels["frontend"]["stopped_at"] == 5
+    assert out.head.notes[0] == (
+        f"stopped at 5 of at most 10 samples per build: the samples left would find a regression of the "
+        f"limit's size with a chance below [gate] futility = 0.1 (lcp_ms[url=/] {power * 100:.0f} %); the "
+        f"noise, not the sample count, decides what this run can see")
+    # With futility = 0 the same samples are taken to the cap, as before.
+    plain = cfg.with_section("gate", override(cfg.gate, futility=0.0))
+    pair = Pair(result(head), result(base), {"home": []}, 5)
+    out = sidebyside.extend(get_phase("frontend"), pair, Side(plain, {}), Side(plain, {}),
+                            sidebyside.SideBySide())
+    assert calls == [(5, 2), (7, 3)] and out.samples == 10
+
+
 def test_a_phase_without_gated_samples_has_one_look_at_the_whole_alpha(monkeypatch) -> None:
     from echotune_ci.baseref import sidebyside
     from echotune_ci.baseref.measure import Pair, Side
@@ -344,13 +387,13 @@ def test_a_look_asks_each_metric_for_its_share_of_the_family_level() -> None:
     cfg = defaults()
     flat = [5.0] * 8
     alone = Pair(result(head, flat), result(base, flat), {}, 8)
-    assert sidebyside.undecided(cfg, alone, 0.05) == []  # the others cannot reject: lcp keeps 0.05
+    assert sidebyside.undecided(cfg, alone, 0.05).undecided == []  # the others cannot reject: lcp keeps 0.05
     moving = [1.0, 9, 3, 7, 5, 2, 8, 4]
     family = Pair(result(head, moving), result(base, moving[::-1]), {}, 8)
     # Four metrics that move: lcp's look is at 0.05 / 4 = 0.0125 > 0.0119, still a regression there...
-    assert sidebyside.undecided(cfg, family, 0.05) == []
+    assert sidebyside.undecided(cfg, family, 0.05).undecided == []
     # ...but at a look's level of 0.04 it gets 0.01 < 0.0119: not yet, and its interval reaches 10 %.
-    assert sidebyside.undecided(cfg, family, 0.04) == ["lcp_ms[url=/]"]
+    assert sidebyside.undecided(cfg, family, 0.04).undecided == ["lcp_ms[url=/]"]
 
 
 def test_an_endpoints_throughput_neither_asks_for_rounds_nor_counts_in_the_family() -> None:
