@@ -615,7 +615,7 @@ def conditional_power(base: Sequence[float], head: Sequence[float], rule: Rule, 
     centre = median(b)
     if t >= 1.0 or centre == 0:
         return None
-    residuals = [v - median(b) for v in b] + [v - median(h) for v in h]
+    residuals = [v - centre for v in b] + [v - median(h) for v in h]
     sigma = 1.4826 * median(abs(r) for r in residuals)
     if sigma == 0:
         sigma = math.sqrt(math.fsum(r * r for r in residuals) / (len(residuals) - 2))

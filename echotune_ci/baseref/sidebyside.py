@@ -361,7 +361,8 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
         pair.head.notes.append(f"{used} samples per build ({pair.samples} configured, "
                                f"{used - pair.samples} added while a gated metric was undecided; "
                                f"[gate] max_runs = {cap})")
-    if futile and used < looks[-1]:
+    futile = futile if used < looks[-1] else {}
+    if futile:
         pair.head.notes.append(futility_note(futile, used, looks[-1], head.cfg.gate.futility))
     level = levels[look]
     if len(looks) > 1 or level < head.cfg.gate.alpha:
@@ -369,6 +370,9 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
         pair.head.notes.append(sequential_note(looks, look, level, head.cfg.gate.alpha, alpha))
         report.levels[phase.name] = {"looks": looks, "stopped_at": used, "alpha": level, "spending": SPENDING,
                                      "phase_alpha": alpha}
+        if futile:  # the conditional power of each metric that stopped the sampling, 0..1
+            report.levels[phase.name]["futile"] = {key: round(power, 6)
+                                                   for key, power in sorted(futile.items())}
     report.samples[phase.name] = pair.samples = used
     if pair.order:
         report.order[phase.name] = pair.order
@@ -376,9 +380,10 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
 
 
 def futility_note(futile: Mapping[str, float], used: int, cap: int, threshold: float) -> str:
-    """"stopped at 5 of at most 10 samples per build: with the rest, a regression of its limit's size would
-    be found with a chance below [gate] futility = 0.1 (lcp_ms[url=/] 2 %, ...)": why a phase stopped
-    before its last look with gated metrics still undecided (the lowest conditional powers first)."""
+    """"stopped at 5 of at most 10 samples per build: the samples left would find a regression of the
+    limit's size with a chance below [gate] futility = 0.1 (lcp_ms[url=/] 2 %, ...); ...": why a phase
+    stopped before its last look while gated metrics' intervals still reached their limits (*futile*:
+    key → conditional power, 0..1; the lowest first, three named)."""
     shown = sorted(futile.items(), key=lambda kv: (kv[1], kv[0]))
     named = ", ".join(f"{key} {power * 100:.0f} %" for key, power in shown[:3])
     more = f", {len(shown) - 3} more" if len(shown) > 3 else ""

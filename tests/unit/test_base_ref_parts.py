@@ -319,6 +319,7 @@ def test_a_phase_stops_for_futility_when_no_planned_sample_could_show_the_limit(
     report = sidebyside.SideBySide()
     out = sidebyside.extend(get_phase("frontend"), pair, Side(cfg, {}), Side(cfg, {}), report)
     assert calls == [] and out.samples == 5 and report.levels["frontend"]["stopped_at"] == 5
+    assert report.levels["frontend"]["futile"] == {"lcp_ms[url=/]": pytest.approx(power, abs=1e-6)}
     assert out.head.notes[0] == (
         f"stopped at 5 of at most 10 samples per build: the samples left would find a regression of the "
         f"limit's size with a chance below [gate] futility = 0.1 (lcp_ms[url=/] {power * 100:.0f} %); the "
