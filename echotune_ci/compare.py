@@ -604,11 +604,12 @@ def conditional_power(base: Sequence[float], head: Sequence[float], rule: Rule, 
     where the effect floor (``rule.floor_pct``, ``rule.min_effect_abs``) asks for more.
 
     None when it cannot be worked out: fewer than 2 finite samples on a side, a base median of 0, no
-    spread at all, or no look left (*final_n* not above the samples there are).
+    spread at all, no look left (*final_n* not above the samples there are), or values so large that
+    the arithmetic overflows.
     """
     b = [float(v) for v in base if _finite(v)]
     h = [float(v) for v in head if _finite(v)]
-    if len(b) < 2 or len(h) < 2 or not 0 < final_alpha < 1:
+    if len(b) < 2 or len(h) < 2 or final_n < 2 or not 0 < final_alpha < 1:
         return None
     now = 1.0 / (1.0 / len(b) + 1.0 / len(h))  # information, in samples per build of a balanced design
     t = now / (final_n / 2.0)
@@ -627,10 +628,10 @@ def conditional_power(base: Sequence[float], head: Sequence[float], rule: Rule, 
     if rule.better != "lower":
         estimate = -estimate
     floor = max(rule.floor_pct, _shift_pct(centre, rule.min_effect_abs))
-    critical = max(NormalDist().inv_cdf(1.0 - final_alpha), floor / se_final)
+    critical = max(-NormalDist().inv_cdf(final_alpha), floor / se_final)
     drift = rule.limit_pct / se_final
     z = (critical - estimate / se_now * math.sqrt(t) - drift * (1.0 - t)) / math.sqrt(1.0 - t)
-    return 1.0 - NormalDist().cdf(z)
+    return NormalDist().cdf(-z) if math.isfinite(z) else None
 
 
 def family_level(pairs: Sequence[tuple[Sequence[float], Sequence[float]]], level: float) -> float:

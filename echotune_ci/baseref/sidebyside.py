@@ -233,8 +233,9 @@ def undecided(cfg: Config, pair: Pair, level: float | None = None,
     there (:func:`echotune_ci.compare.conditional_power`: the chance of a "regressed" verdict at the
     last look if the head is worse by the limit from now on) is below ``[gate] futility`` goes to
     ``futile`` instead: the samples left could most likely not show a regression of the limit's size,
-    so a phase with no other undecided metric stops (stopping for futility never adds a verdict, so
-    the false-alarm rate stays within the looks' levels)."""
+    so a phase with no other undecided metric stops. The false-alarm bound still holds: the levels of
+    the planned looks add up to the phase's alpha, which bounds a false "regressed" at whichever look
+    any stopping rule, this one included, stops at."""
     from ..compare import Rule, conditional_power, family_level, needs_more_samples
 
     # The verdicts will be decided as one family per phase (compare.correct_families): a metric's test
@@ -349,6 +350,7 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
             # Each extra load pass starts with the base: an even number of rounds keeps it ABBA-balanced.
             extra = measure_load(phase, head, base, rounds=more, first_round=used + 1)
         if extra.base is None:
+            futile = {}  # the base stopped the sampling, not the noise
             break
         medians = phase.name == "frontend"
         pair.head = merge_samples(pair.head, extra.head, medians=medians)

@@ -324,6 +324,20 @@ def test_a_phase_stops_for_futility_when_no_planned_sample_could_show_the_limit(
         f"stopped at 5 of at most 10 samples per build: the samples left would find a regression of the "
         f"limit's size with a chance below [gate] futility = 0.1 (lcp_ms[url=/] {power * 100:.0f} %); the "
         f"noise, not the sample count, decides what this run can see")
+    # A base that stops answering ends the sampling too; that is not futility, whatever a look found.
+    calls.clear()
+    gone = Pair(result(head), result(base), {"home": []}, 5)
+    report = sidebyside.SideBySide()
+    monkeypatch.setattr(sidebyside, "measure_frontend",
+                        lambda *a, **k: calls.append(k) or Pair(result([250.0] * 2), None, {}, 2))
+    monkeypatch.setattr(sidebyside, "undecided", lambda *a, **k: sidebyside.Look(["fcp_ms[url=/]"],
+                                                                                 {"lcp_ms[url=/]": 0.004}))
+    out = sidebyside.extend(get_phase("frontend"), gone, Side(cfg, {}), Side(cfg, {}), report)
+    assert len(calls) == 1 and out.samples == 5 and "futile" not in report.levels["frontend"]
+    assert not any("futility" in n for n in out.head.notes)
+    monkeypatch.undo()  # the real undecided again
+    monkeypatch.setattr(sidebyside, "measure_frontend", more)
+    calls.clear()
     # With futility = 0 the same samples are taken to the cap, as before.
     plain = cfg.with_section("gate", override(cfg.gate, futility=0.0))
     pair = Pair(result(head), result(base), {"home": []}, 5)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 
 import pytest
 
@@ -153,7 +152,6 @@ MARGIN = 2.33 * math.sqrt(ALPHA * (1 - ALPHA) / TRIALS)
 
 
 def test_adaptive_rounds_keep_false_alarms_at_alpha_and_uncorrected_ones_exceed_it() -> None:
-    started = time.perf_counter()
     # A/A: base and head from one distribution (spread 0.3: page loads on a busy runner), 3 samples to
     # start, looks at 3, 5, 7, 10. Seeded: these figures are docs/verdicts.md's.
     uncorrected = rate(TRIALS, 15, sigma=0.3, shift_pct=0.0, start=3, corrected=False)
@@ -164,7 +162,6 @@ def test_adaptive_rounds_keep_false_alarms_at_alpha_and_uncorrected_ones_exceed_
     # The default start (5 per build; looks 5, 7, 10): the same.
     corrected5 = rate(TRIALS, 16, sigma=0.3, shift_pct=0.0, start=5, corrected=True)
     assert corrected5 <= ALPHA, corrected5
-    assert time.perf_counter() - started < 3.0 * 2  # fast, with room for a busy machine
 
 
 def test_detection_stays_high_with_the_correction() -> None:
@@ -199,6 +196,14 @@ def test_conditional_power_worked_by_hand() -> None:
     assert conditional_power(base, base, rule, 5, 0.025) is None
     assert conditional_power(base[:1], base, rule, 10, 0.025) is None
     assert conditional_power([5.0] * 4, [5.0] * 4, rule, 10, 0.025) is None
+    assert conditional_power(base, base, rule, 0, 0.025) is None
+    assert conditional_power(base, base, rule, -1, 0.025) is None
+    # A level too small for 1 − level to differ from 1 still has a critical value: no chance at all.
+    assert conditional_power(base, base, rule, 10, 1e-300) == pytest.approx(0.0, abs=1e-12)
+    # Values that overflow the arithmetic: nothing to say rather than NaN.
+    huge = [1.7e308, 1.6e308, 1.5e308]
+    power = conditional_power(huge, [-v for v in huge], rule, 10, 0.025)
+    assert power is None or 0.0 <= power <= 1.0
 
 
 def test_stopping_for_futility_saves_samples_without_false_alarms_or_much_detection() -> None:
