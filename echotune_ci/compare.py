@@ -589,7 +589,8 @@ def conditional_power(base: Sequence[float], head: Sequence[float], rule: Rule, 
                       final_alpha: float) -> float | None:
     """The chance, 0..1, that the last planned look (*final_n* samples per build, one-sided level
     *final_alpha*) calls the head "regressed" if, from now on, the head is worse by the regression limit
-    ``rule.limit_pct``, given the samples so far: the conditional power of stochastic curtailment (Lan,
+    ``rule.limit_pct`` (or by the shift estimated so far, when that is larger), given the samples so
+    far: the conditional power of stochastic curtailment (Lan,
     Simon & Halperin, "Stochastically curtailed tests in long-term clinical trials", Communications in
     Statistics C 1 (1982) 207; Jennison & Turnbull, *Group Sequential Methods with Applications to
     Clinical Trials*, 2000, section 10.2).
@@ -599,7 +600,8 @@ def conditional_power(base: Sequence[float], head: Sequence[float], rule: Rule, 
     1/n_head) / |base median|`` with σ the pooled scale of both sides around their own medians
     (1.4826 × their median absolute deviation; their pooled standard deviation when that is 0, which
     ties make common). With information fraction t (now against the last look), the statistic B(t) =
-    Z sqrt(t) and θ the limit over the last look's standard error, the answer is
+    Z sqrt(t) and θ the larger of the limit and the estimate over the last look's standard error, the
+    answer is
     ``1 − Φ((c − B(t) − θ (1 − t)) / sqrt(1 − t))``, where c is the last look's critical value, raised
     where the effect floor (``rule.floor_pct``, ``rule.min_effect_abs``) asks for more.
 
@@ -629,7 +631,9 @@ def conditional_power(base: Sequence[float], head: Sequence[float], rule: Rule, 
         estimate = -estimate
     floor = max(rule.floor_pct, _shift_pct(centre, rule.min_effect_abs))
     critical = max(-NormalDist().inv_cdf(final_alpha), floor / se_final)
-    drift = rule.limit_pct / se_final
+    # The trend so far, when it is worse than the limit: a head that looks 23 % worse is not given up on
+    # because a 10 % regression could not be shown.
+    drift = max(rule.limit_pct, estimate) / se_final
     z = (critical - estimate / se_now * math.sqrt(t) - drift * (1.0 - t)) / math.sqrt(1.0 - t)
     return NormalDist().cdf(-z) if math.isfinite(z) else None
 
