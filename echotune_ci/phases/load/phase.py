@@ -319,7 +319,7 @@ class _RedisWindow:
 
     def __init__(self, plan: LoadPlan) -> None:
         self.plan = plan
-        self.before = _redis_info(plan)
+        self.before = self.start = _redis_info(plan)
         self.after_ramp_up = False
 
     def on_event(self, event: dict[str, Any]) -> None:
@@ -341,7 +341,8 @@ def _add_redis(result: PhaseResult, plan: LoadPlan, redis: _RedisWindow, ctx: Ph
 
     # Redis going away during the test costs its own metrics only, not the load measurement.
     metrics, notes = window_metrics(plan.redis_url, redis.before, ctx.budgets,
-                                    since="all users had started" if redis.after_ramp_up else "")
+                                    since="all users had started" if redis.after_ramp_up else "",
+                                    start=redis.start if redis.after_ramp_up else None)
     result.metrics.extend(metrics)
     result.notes.extend(notes)
 

@@ -83,22 +83,36 @@ def redis_metrics(before: dict[str, Any], after: dict[str, Any],
 
 
 def window_metrics(url: str, before: dict[str, Any], budgets: Budgets,
-                   since: str = "") -> tuple[list[Metric], list[str]]:
+                   since: str = "", start: dict[str, Any] | None = None) -> tuple[list[Metric], list[str]]:
     """:func:`redis_metrics` of the window since *before*, reading INFO of *url* now (after the test).
 
-    When Redis cannot be read now, or restarted during the test (its
-    ``run_id`` changed, so its counters began again), the metrics are
-    :func:`not_measured` instead: the load test's own figures are kept.
-    Raises nothing for Redis going away; messages hide the password.
+    *start*: INFO at the start of the test, when *before* was read later (*since* says when). A window
+    without a key lookup whose whole test had some (a short test that ended about when its last user
+    started) gets the whole test's figures instead, ramp-up included, with a note saying so: the
+    cache was reached, so "no lookups" would be wrong. When Redis cannot be read now, or restarted
+    during the test (its ``run_id`` changed, so its counters began again), the metrics are
+    :func:`not_measured` instead: the load test's own figures are kept. Raises nothing for Redis
+    going away; messages hide the password.
     """
     try:
         after = read_info(url)
     except RunError as exc:
         return not_measured(budgets, f"{exc} after the test")
-    if before.get("run_id") and after.get("run_id") != before.get("run_id"):
+    first = start if start is not None else before
+    if first.get("run_id") and after.get("run_id") != first.get("run_id"):
         return not_measured(budgets, f"{redact(url)}: Redis restarted during the test, so its counters "
                                      f"do not cover it")
+    if start is not None and since and _lookups(before, after) == 0 < _lookups(start, after):
+        metrics, notes = redis_metrics(start, after, budgets)
+        return metrics, [f"redis: no key lookups after {since} (the test ended first), so the hit ratio "
+                         f"covers the whole test, ramp-up included", *notes]
     return redis_metrics(before, after, budgets, since)
+
+
+def _lookups(before: dict[str, Any], after: dict[str, Any]) -> int:
+    """Keyspace hits and misses between two INFO readings."""
+    return int(after.get("keyspace_hits", 0) - before.get("keyspace_hits", 0)
+               + after.get("keyspace_misses", 0) - before.get("keyspace_misses", 0))
 
 
 def not_measured(budgets: Budgets, why: str) -> tuple[list[Metric], list[str]]:
