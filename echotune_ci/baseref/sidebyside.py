@@ -242,14 +242,14 @@ def undecided(cfg: Config, pair: Pair, level: float | None = None,
     # gets at least level / K, Tarone's K over the phase's sampled metrics, so the look asks that of it.
     pairs = _sampled_pairs(cfg, pair)
     each = family_level(pairs, level if level is not None else cfg.gate.alpha)
-    last = family_level(pairs, final[1]) if final is not None else None
+    last = family_level(pairs, final[1]) if final is not None and cfg.gate.futility > 0 else None
     out = Look()
     for b, m in _gated(cfg, pair):
         rule = Rule.for_metric(cfg.gate, m.name, m.better, m.unit)
         if not needs_more_samples(b.samples, m.samples, rule.at_level(each)):
             continue
         power = None
-        if final is not None and last is not None and cfg.gate.futility > 0:
+        if final is not None and last is not None:
             power = conditional_power(b.samples, m.samples, rule, final[0], last)
         if power is not None and power < cfg.gate.futility:
             out.futile[m.key] = power
@@ -336,11 +336,12 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
         looks = planned_looks(pair.samples, cap, even=phase.name == "load")
     levels = sequential_levels(looks, alpha)
     look = 0
-    futile: dict[str, float] = {}
+    futile: dict[str, float] = {}  # set only when the look that ends the sampling found futile metrics
     while look + 1 < len(looks):
         seen = undecided(head.cfg, pair, levels[look], final=(looks[-1], levels[-1]))
-        keys, futile = seen.undecided, seen.futile
+        keys = seen.undecided
         if not keys:
+            futile = seen.futile
             break
         used, more = looks[look], looks[look + 1] - looks[look]
         console.info(f"{phase.name}: {len(keys)} metric(s) undecided ({keys[0]} ...): {more} more per build")
@@ -350,7 +351,6 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
             # Each extra load pass starts with the base: an even number of rounds keeps it ABBA-balanced.
             extra = measure_load(phase, head, base, rounds=more, first_round=used + 1)
         if extra.base is None:
-            futile = {}  # the base stopped the sampling, not the noise
             break
         medians = phase.name == "frontend"
         pair.head = merge_samples(pair.head, extra.head, medians=medians)
@@ -363,7 +363,6 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
         pair.head.notes.append(f"{used} samples per build ({pair.samples} configured, "
                                f"{used - pair.samples} added while a gated metric was undecided; "
                                f"[gate] max_runs = {cap})")
-    futile = futile if used < looks[-1] else {}
     if futile:
         pair.head.notes.append(futility_note(futile, used, looks[-1], head.cfg.gate.futility))
     level = levels[look]
