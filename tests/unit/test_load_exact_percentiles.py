@@ -15,7 +15,8 @@ from collections import defaultdict
 import pytest
 
 from echotune_ci.config.sections import Budgets
-from echotune_ci.phases.load.metrics import percentile, percentile_notes, rounds_metrics
+from echotune_ci.phases.load.metrics import percentile, percentile_notes, rounds_metrics, thin_tail_notes
+from echotune_ci.results import Metric
 from echotune_ci.phases.load.worker import EXACT_CAP, ExactTimes, _entry
 
 
@@ -63,7 +64,7 @@ def test_a_ten_percent_shift_of_p95_is_visible_at_7_ms():
     assert percentile(head, 0.95) / percentile(base, 0.95) == pytest.approx(1.1)
 
 
-def test_times_are_kept_per_endpoint_and_in_total_leaving_out_realtime_and_missing_times():
+def test_times_are_kept_per_endpoint_and_in_total_leaving_realtime_out_of_the_total():
     times = ExactTimes(skip_type="WS")
     for ms in (4.25, 6.5, 9.0):
         times.record(request_type="GET", name="/a", response_time=ms, response_length=10, exception=None)
@@ -73,7 +74,10 @@ def test_times_are_kept_per_endpoint_and_in_total_leaving_out_realtime_and_missi
     times.record(request_type="GET", name="/a", response_time=None, response_length=0)
     assert list(times.entries[("GET", "/a")]) == [4.25, 6.5, 9.0]
     assert list(times.entries[("POST", "/login")]) == [30.125]
-    assert ("WS", "/ws (round trip)") not in times.entries
+    # the real-time round trips get exact figures of their own, but are no HTTP request of the total
+    times.record(request_type="WS", name="/ws (round trip)", response_time=2.0, response_length=0)
+    assert list(times.entries[("WS", "/ws (round trip)")]) == [500.0, 2.0]
+    assert times.percentiles(("WS", "/ws (round trip)")) == {"p50": 251.0, "p95": 475.1, "p99": 495.02}
     assert times.percentiles(("GET", "/a")) == {"p50": 6.5, "p95": 8.75, "p99": 8.95}
     # total 4.25, 6.5, 9, 30.125: p95 i = 2.85 -> 9 + 0.85 * 21.125 = 26.95625,
     # p99 i = 2.97 -> 9 + 0.97 * 21.125 = 29.49125 (3 decimals kept)
@@ -112,9 +116,10 @@ def test_times_before_the_warm_up_reset_are_dropped_with_locusts_statistics():
 
 def test_past_the_cap_the_round_falls_back_to_the_histogram_with_a_note():
     assert EXACT_CAP == 1_000_000
-    times = ExactTimes(cap=5)
-    for ms in (1.0, 2.0, 3.0, 4.0, 5.0):
+    times = ExactTimes(cap=5, skip_type="WS")
+    for ms in (1.0, 2.0, 3.0, 4.0):
         times.record("GET", "/a", ms)
+    times.record("WS", "/ws (round trip)", 5.0)  # real-time times count towards the cap too
     assert not times.overflowed and times.percentiles(None) is not None and times.note("head") == ""
     times.record("GET", "/a", 6.0)
     assert times.overflowed and len(times.total) == 0 and times.entries == {}
@@ -171,3 +176,45 @@ def test_histogram_rounds_are_noted_once():
         "to whole ms below 100 ms, 10 ms steps below 1 s and 100 ms steps above), not exact"]
     capped = "the head round sent more than 1,000,000 requests: its p50/p95/p99 are locust's histogram"
     assert percentile_notes([_round(7.0), _round(7.0, "histogram", note=capped)]) == [capped]
+
+
+def test_a_gated_percentile_of_too_few_values_is_noted_as_resting_on_the_slowest():
+    # p95 of n values by k6's rule has rank 0.95 (n - 1): 19 of 0..20 for n = 21 (the second slowest
+    # itself), 19.95 for n = 22 (between the third and second slowest): 21 is the last count noted.
+    assert percentile([float(v) for v in range(1, 22)], 0.95) == 20.0
+    assert percentile([float(v) for v in range(1, 23)], 0.95) == pytest.approx(20.95)
+    ws = {"channel": "/ws"}
+    metrics = [
+        Metric("p95_ms", 12.0, "ms", budget=200.0),
+        Metric("requests", 294.0, "", "higher"),
+        Metric("p95_ms", 38.0, "ms", budget=200.0, labels={"endpoint": "POST /api/login"}),
+        Metric("requests", 21.0, "", "higher", labels={"endpoint": "POST /api/login"}),
+        Metric("p95_ms", 5.0, "ms", budget=200.0, labels={"endpoint": "GET /api/me"}),
+        Metric("requests", 22.0, "", "higher", labels={"endpoint": "GET /api/me"}),
+        Metric("p95_ms", 9.0, "ms", labels={"endpoint": "GET /ungated"}),  # no budget: nothing to decide
+        Metric("requests", 3.0, "", "higher", labels={"endpoint": "GET /ungated"}),
+        Metric("p99_ms", 30.0, "ms", budget=300.0),  # p99 of 294: rank 290.07, past the 2 slowest
+        Metric("realtime_rtt_p95_ms", 126.0, "ms", budget=100.0, labels=ws),
+        Metric("realtime_messages", 25.0, "", "higher", labels=ws),
+    ]
+    notes = thin_tail_notes(metrics)
+    assert notes == [
+        "p95_ms [POST /api/login] rests on 21 requests: a p95 of 21 or fewer lies between the two slowest, "
+        "so one slow answer decides it (a longer duration or more users gives it more)",
+    ]
+    # over 2 rounds each count is shared (21 logins are 10 a round); a p99 of 101 requests is still the
+    # two slowest (rank 99 of 0..100)
+    metrics[1].value = 101.0
+    notes = thin_tail_notes(metrics, rounds=2)
+    assert [n.split(":")[0] for n in notes] == [
+        "p95_ms [POST /api/login] rests on 10 requests per round",
+        "p95_ms [GET /api/me] rests on 11 requests per round",
+        "p99_ms rests on 50 requests per round",
+        "realtime_rtt_p95_ms [/ws] rests on 12 round trips per round",
+    ]
+    assert notes[2].endswith("a p99 of 101 or fewer lies between the two slowest, so one slow answer decides "
+                             "it (a longer duration or more users gives it more)")
+    assert notes[3].endswith("(a shorter [load.realtime] interval or a longer duration gives it more)")
+    # per-round samples, when kept, count each round: the fewest decide
+    metrics[3].samples = [30.0, 18.0]
+    assert thin_tail_notes(metrics, rounds=2)[0].startswith("p95_ms [POST /api/login] rests on 18 requests")

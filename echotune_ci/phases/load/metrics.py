@@ -72,6 +72,41 @@ def percentile_notes(rounds: list[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(notes))
 
 
+# Gated tail figures and the count each one is taken from: (quantile, count metric, what is counted).
+_TAILS = {"p95_ms": (0.95, "requests", "requests"), "p99_ms": (0.99, "requests", "requests"),
+          "realtime_rtt_p95_ms": (0.95, "realtime_messages", "round trips")}
+
+
+def thin_tail_notes(metrics: Sequence[Metric], rounds: int = 1) -> list[str]:
+    """A note for each gated percentile (p95_ms, p99_ms, realtime_rtt_p95_ms with a budget) taken from
+    so few values per round that it lies between the two slowest of them, so that one slow answer
+    decides the gate: at most (2 − q) / (1 − q) values, 21 for a p95 and 101 for a p99 (its rank
+    ``q × (n − 1)`` of :func:`percentile` is then at least n − 2).
+
+    The count per round is the smallest of the count metric's per-round ``samples`` (its sibling with
+    the same labels: ``requests``, ``realtime_messages``), else its value shared over *rounds*.
+    """
+    counts = {(m.name, _scope(m)): m for m in metrics}
+    notes = []
+    for m in metrics:
+        if m.name not in _TAILS or m.budget is None or m.value is None:
+            continue
+        q, count_name, counted = _TAILS[m.name]
+        count = counts.get((count_name, _scope(m)))
+        if count is None or count.value is None:
+            continue
+        n = int(min(count.samples)) if count.samples else int(count.value) // max(rounds, 1)
+        most = math.floor((2 - q) / (1 - q) + 1e-9)
+        if 0 < n <= most:
+            where = f"{m.name} [{m.scope}]" if m.labels else m.name
+            more = ("a shorter [load.realtime] interval or a longer duration" if counted == "round trips"
+                    else "a longer duration or more users")
+            notes.append(f"{where} rests on {n} {counted}{' per round' if rounds > 1 else ''}: a "
+                         f"p{round(q * 100)} of {most} or fewer lies between the two slowest, so one slow "
+                         f"answer decides it ({more} gives it more)")
+    return notes
+
+
 def endpoint_key(entry: dict[str, Any]) -> str:
     """``"METHOD name"`` of a statistics entry or error (the endpoint label of its metrics)."""
     return f"{entry['method']} {entry['name']}".strip()

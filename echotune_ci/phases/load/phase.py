@@ -26,7 +26,8 @@ from ...errors import RunError
 from ...results import PhaseResult
 from ..base import PhaseContext
 from .compare import decide, interleaved_rounds
-from .metrics import failure_findings, percentile_notes, ramp_only, rounds_metrics, unmatched_thresholds
+from .metrics import (failure_findings, percentile_notes, ramp_only, rounds_metrics, thin_tail_notes,
+                      unmatched_thresholds)
 from .plan import LoadPlan, RunOptions, build_plan
 from .runner import Job, run_jobs
 from .settings import LoadSettings
@@ -279,6 +280,7 @@ def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[d
         _decide(result, plan, ctx, rounds, len(head))
         result.notes.extend(f"{key}: sent only as users started (their on_start), before each round began "
                             f"to measure, so it has no figures" for key in ramp_only(head))
+    result.notes.extend(thin_tail_notes(result.metrics, len(head)))
     result.notes.extend(percentile_notes(rounds))
     _add_summary_notes(result, plan, rounds)
     if any(r["cpu_warning"] for r in rounds):
@@ -353,9 +355,10 @@ def _add_realtime(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext,
         return
     from .realtime import realtime_metrics
 
-    metrics, notes = realtime_metrics([r for r in rounds if r["label"] == "head"], plan.settings.realtime,
-                                      ctx.budgets)
+    head = [r for r in rounds if r["label"] == "head"]
+    metrics, notes = realtime_metrics(head, plan.settings.realtime, ctx.budgets)
     result.metrics.extend(metrics)
+    result.notes.extend(thin_tail_notes(metrics, len(head)))
     result.notes.extend(notes)
 
 

@@ -185,27 +185,31 @@ class ExactTimes:
 
     Locust's statistics keep response times rounded into histogram buckets; these arrays keep them
     as its ``events.request`` hook gives them, successes and failures alike (as locust counts them),
-    except requests of *skip_type* (the real-time clients' ``WS``) and requests without a time.
+    except requests without a time. Requests of *skip_type* (the real-time clients' ``WS``) are kept
+    under their own entry but left out of the total, which is the HTTP requests'.
     """
 
     def __init__(self, cap: int = EXACT_CAP, skip_type: str = "") -> None:
-        """Keep at most *cap* response times (then :attr:`overflowed`); leave out *skip_type*."""
+        """Keep at most *cap* times in all (then :attr:`overflowed`); keep *skip_type* out of the total."""
         self.cap = cap
         self.skip_type = skip_type
         self.total: array[float] = array("d")
         self.entries: dict[tuple[str, str], array[float]] = {}
+        self.kept = 0
         self.overflowed = False
 
     def record(self, request_type: str, name: str, response_time: float | None, **_kw: Any) -> None:
         """Locust's ``events.request`` hook: keep one response time (ms) under (request_type, name)."""
-        if response_time is None or request_type == self.skip_type or self.overflowed:
+        if response_time is None or self.overflowed:
             return
-        if len(self.total) >= self.cap:
+        if self.kept >= self.cap:
             # Free the memory at once: the round falls back to locust's histogram.
             self.overflowed = True
-            self.total, self.entries = array("d"), {}
+            self.total, self.entries, self.kept = array("d"), {}, 0
             return
-        self.total.append(response_time)
+        self.kept += 1
+        if request_type != self.skip_type:
+            self.total.append(response_time)
         key = (request_type or "", name)
         values = self.entries.get(key)
         if values is None:
@@ -214,7 +218,7 @@ class ExactTimes:
 
     def reset(self) -> None:
         """Forget every time kept so far (and a past overflow), as locust's reset_all does its statistics."""
-        self.total, self.entries, self.overflowed = array("d"), {}, False
+        self.total, self.entries, self.kept, self.overflowed = array("d"), {}, 0, False
 
     def follow_resets(self, stats: Any) -> None:
         """Reset with locust's *stats* (a RequestStats): its ``reset_all`` and ``clear_all`` reset these
@@ -274,8 +278,8 @@ def collect(env: Any, label: str, host: str, started: float, stopped_by: str, wo
 
     ``percentiles`` says where the HTTP p50/p95/p99 come from: "exact" (every response time kept in
     *times*, a local round within its cap) or "histogram" (locust's rounded figures: distributed rounds,
-    or past the cap, when ``percentiles_note`` says so). Max and avg are locust's, exact either way;
-    the real-time entries always have locust's histogram percentiles.
+    or past the cap, when ``percentiles_note`` says so), and so do the real-time entries'. Max and avg
+    are locust's, exact either way.
     """
     from locust.stats import sort_stats
 
@@ -301,7 +305,7 @@ def collect(env: Any, label: str, host: str, started: float, stopped_by: str, wo
         "entries": [_entry(e, own((e.method or "", e.name))) for e in http],
         # Real-time connects and round trips have budgets of their own: the HTTP total leaves them out.
         "total": _entry(stats.total if len(http) == len(entries) else _aggregate(stats, http), own(None)),
-        "realtime": [_entry(e) for e in entries if e.method == REQUEST_TYPE],
+        "realtime": [_entry(e, own((e.method, e.name))) for e in entries if e.method == REQUEST_TYPE],
         "errors": [
             {"method": err.method or "", "name": err.name, "error": err.parse_error(err.error),
              "occurrences": err.occurrences}
