@@ -58,7 +58,7 @@ wait_max = "0.2s"
 
 [load.compare]
 rounds = 6
-round_duration = "2s"
+round_duration = "1s"
 
 [[load.endpoints]]
 name = "/api/tracks"
