@@ -218,3 +218,6 @@ def test_a_gated_percentile_of_too_few_values_is_noted_as_resting_on_the_slowest
     # per-round samples, when kept, count each round: the fewest decide
     metrics[3].samples = [30.0, 18.0]
     assert thin_tail_notes(metrics, rounds=2)[0].startswith("p95_ms [POST /api/login] rests on 18 requests")
+    # a login is sent once per user: a longer test would not add to it
+    login = thin_tail_notes(metrics, per_user={"POST /api/login"})[0]
+    assert login.endswith("so one slow answer decides it (each user sends it once: more users gives it more)")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from statistics import median
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -77,7 +77,7 @@ _TAILS = {"p95_ms": (0.95, "requests", "requests"), "p99_ms": (0.99, "requests",
           "realtime_rtt_p95_ms": (0.95, "realtime_messages", "round trips")}
 
 
-def thin_tail_notes(metrics: Sequence[Metric], rounds: int = 1) -> list[str]:
+def thin_tail_notes(metrics: Sequence[Metric], rounds: int = 1, per_user: Collection[str] = ()) -> list[str]:
     """A note for each gated percentile (p95_ms, p99_ms, realtime_rtt_p95_ms with a budget) taken from
     so few values per round that it lies between the two slowest of them, so that one slow answer
     decides the gate: at most (2 − q) / (1 − q) values, 21 for a p95 and 101 for a p99 (its rank
@@ -85,6 +85,8 @@ def thin_tail_notes(metrics: Sequence[Metric], rounds: int = 1) -> list[str]:
 
     The count per round is the smallest of the count metric's per-round ``samples`` (its sibling with
     the same labels: ``requests``, ``realtime_messages``), else its value shared over *rounds*.
+    *per_user* names the endpoints ("METHOD path") each user sends once (the [load.login]), which only
+    more users make more of.
     """
     counts = {(m.name, _scope(m)): m for m in metrics}
     notes = []
@@ -99,8 +101,12 @@ def thin_tail_notes(metrics: Sequence[Metric], rounds: int = 1) -> list[str]:
         most = math.floor((2 - q) / (1 - q) + 1e-9)
         if 0 < n <= most:
             where = f"{m.name} [{m.scope}]" if m.labels else m.name
-            more = ("a shorter [load.realtime] interval or a longer duration" if counted == "round trips"
-                    else "a longer duration or more users")
+            if counted == "round trips":
+                more = "a shorter [load.realtime] interval or a longer duration"
+            elif m.labels.get("endpoint") in per_user:
+                more = "each user sends it once: more users"
+            else:
+                more = "a longer duration or more users"
             notes.append(f"{where} rests on {n} {counted}{' per round' if rounds > 1 else ''}: a "
                          f"p{round(q * 100)} of {most} or fewer lies between the two slowest, so one slow "
                          f"answer decides it ({more} gives it more)")

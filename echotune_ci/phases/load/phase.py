@@ -280,7 +280,9 @@ def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[d
         _decide(result, plan, ctx, rounds, len(head))
         result.notes.extend(f"{key}: sent only as users started (their on_start), before each round began "
                             f"to measure, so it has no figures" for key in ramp_only(head))
-    result.notes.extend(thin_tail_notes(result.metrics, len(head)))
+    login = plan.settings.login
+    result.notes.extend(thin_tail_notes(result.metrics, len(head),
+                                        per_user={f"{login.method} {login.path}"} if login.path else ()))
     result.notes.extend(percentile_notes(rounds))
     _add_summary_notes(result, plan, rounds)
     if any(r["cpu_warning"] for r in rounds):
