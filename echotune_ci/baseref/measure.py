@@ -147,16 +147,17 @@ def merge_samples(into: PhaseResult, extra: PhaseResult, *, medians: bool) -> Ph
     load test's) the metrics and the per-build summary notes become what one
     test of all the rounds would report
     (:func:`echotune_ci.phases.load.metrics.merge_passes`,
-    :func:`echotune_ci.phases.load.phase.merge_summary_notes`). Metrics with
+    :func:`echotune_ci.phases.load.phase.merge_summary_notes`,
+    :func:`echotune_ci.phases.load.metrics.merge_thin_tail_notes`). Metrics with
     fewer than 2 samples are left as they are (a single score is no sample
     to add to).
     """
     if not medians:
-        from ..phases.load.metrics import merge_passes
+        from ..phases.load.metrics import merge_passes, merge_thin_tail_notes
         from ..phases.load.phase import merge_summary_notes
 
-        return dataclasses.replace(into, metrics=merge_passes(into.metrics, extra.metrics),
-                                   notes=merge_summary_notes(into.notes, extra.notes),
+        notes = merge_thin_tail_notes(merge_summary_notes(into.notes, extra.notes), extra.notes)
+        return dataclasses.replace(into, metrics=merge_passes(into.metrics, extra.metrics), notes=notes,
                                    errors=[*into.errors, *extra.errors],
                                    duration_s=into.duration_s + extra.duration_s)
     more = {m.key: m for m in extra.metrics if len(m.samples) >= 2}

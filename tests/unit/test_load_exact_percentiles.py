@@ -11,11 +11,13 @@ from __future__ import annotations
 import random
 import statistics
 from collections import defaultdict
+from fractions import Fraction
 
 import pytest
 
 from echotune_ci.config.sections import Budgets
-from echotune_ci.phases.load.metrics import percentile, percentile_notes, rounds_metrics, thin_tail_notes
+from echotune_ci.phases.load.metrics import (deciding_values, merge_thin_tail_notes, percentile,
+                                             percentile_notes, rounds_metrics, thin_tail_notes)
 from echotune_ci.results import Metric
 from echotune_ci.phases.load.worker import EXACT_CAP, ExactTimes, _entry
 
@@ -178,46 +180,65 @@ def test_histogram_rounds_are_noted_once():
     assert percentile_notes([_round(7.0), _round(7.0, "histogram", note=capped)]) == [capped]
 
 
-def test_a_gated_percentile_of_too_few_values_is_noted_as_resting_on_the_slowest():
-    # p95 of n values by k6's rule has rank 0.95 (n - 1): 19 of 0..20 for n = 21 (the second slowest
-    # itself), 19.95 for n = 22 (between the third and second slowest): 21 is the last count noted.
-    assert percentile([float(v) for v in range(1, 22)], 0.95) == 20.0
-    assert percentile([float(v) for v in range(1, 23)], 0.95) == pytest.approx(20.95)
+def test_a_gated_percentile_that_its_two_slowest_values_decide_is_noted():
+    # p95 by k6's rule has rank 0.95 (n - 1). 20 values: rank 18.05, the slowest weighs 0.05 and moves it
+    # alone; 40 values: rank 37.05, the two slowest (one stall slowing two answers in flight) move it;
+    # 41 values: rank 38, the third slowest itself, and two slow answers leave it where it was.
+    slow = 10_000.0
+    assert percentile([10.0] * 19 + [slow], 0.95) == pytest.approx(509.5)
+    assert percentile([10.0] * 38 + [slow] * 2, 0.95) == pytest.approx(509.5)
+    assert percentile([10.0] * 39 + [slow] * 2, 0.95) == 10.0
+    assert [deciding_values(n, Fraction(95, 100)) for n in (1, 2, 20, 21, 40, 41)] == [1, 1, 1, 2, 2, 3]
+    assert [deciding_values(n, Fraction(99, 100)) for n in (100, 101, 200, 201)] == [1, 2, 2, 3]
     ws = {"channel": "/ws"}
     metrics = [
         Metric("p95_ms", 12.0, "ms", budget=200.0),
         Metric("requests", 294.0, "", "higher"),
         Metric("p95_ms", 38.0, "ms", budget=200.0, labels={"endpoint": "POST /api/login"}),
-        Metric("requests", 21.0, "", "higher", labels={"endpoint": "POST /api/login"}),
+        Metric("requests", 20.0, "", "higher", labels={"endpoint": "POST /api/login"}),
         Metric("p95_ms", 5.0, "ms", budget=200.0, labels={"endpoint": "GET /api/me"}),
-        Metric("requests", 22.0, "", "higher", labels={"endpoint": "GET /api/me"}),
+        Metric("requests", 41.0, "", "higher", labels={"endpoint": "GET /api/me"}),
         Metric("p95_ms", 9.0, "ms", labels={"endpoint": "GET /ungated"}),  # no budget: nothing to decide
         Metric("requests", 3.0, "", "higher", labels={"endpoint": "GET /ungated"}),
-        Metric("p99_ms", 30.0, "ms", budget=300.0),  # p99 of 294: rank 290.07, past the 2 slowest
+        Metric("p99_ms", 30.0, "ms", budget=300.0),  # p99 of 294: its 3 slowest
         Metric("realtime_rtt_p95_ms", 126.0, "ms", budget=100.0, labels=ws),
         Metric("realtime_messages", 25.0, "", "higher", labels=ws),
     ]
-    notes = thin_tail_notes(metrics)
-    assert notes == [
-        "p95_ms [POST /api/login] rests on 21 requests: a p95 of 21 or fewer lies between the two slowest, "
-        "so one slow answer decides it (a longer duration or more users gives it more)",
+    assert thin_tail_notes(metrics, per_user={"POST /api/login"}) == [
+        "p95_ms [POST /api/login] rests on 20 requests: its slowest decides it (a p95 of 40 values or fewer "
+        "rests on its 2 slowest), so one stall of the app or the runner can fail the gate; more come from "
+        "more users (each sends it once)",
+        "realtime_rtt_p95_ms [/ws] rests on 25 round trips: its 2 slowest decide it (a p95 of 40 values or "
+        "fewer rests on its 2 slowest), so one stall of the app or the runner can fail the gate; more come "
+        "from a shorter [load.realtime] interval or a longer duration",
     ]
-    # over 2 rounds each count is shared (21 logins are 10 a round); a p99 of 101 requests is still the
-    # two slowest (rank 99 of 0..100)
-    metrics[1].value = 101.0
+    # Over 2 rounds each count is shared (41 GET /api/me are 20 a round) and the rounds are what to
+    # lengthen; a p99 of 200 requests a round rests on its 2 slowest (rank 197.01).
+    metrics[1].value = 400.0
     notes = thin_tail_notes(metrics, rounds=2)
     assert [n.split(":")[0] for n in notes] == [
         "p95_ms [POST /api/login] rests on 10 requests per round",
-        "p95_ms [GET /api/me] rests on 11 requests per round",
-        "p99_ms rests on 50 requests per round",
+        "p95_ms [GET /api/me] rests on 20 requests per round",
+        "p99_ms rests on 200 requests per round",
         "realtime_rtt_p95_ms [/ws] rests on 12 round trips per round",
     ]
-    assert notes[2].endswith("a p99 of 101 or fewer lies between the two slowest, so one slow answer decides "
-                             "it (a longer duration or more users gives it more)")
-    assert notes[3].endswith("(a shorter [load.realtime] interval or a longer duration gives it more)")
-    # per-round samples, when kept, count each round: the fewest decide
-    metrics[3].samples = [30.0, 18.0]
-    assert thin_tail_notes(metrics, rounds=2)[0].startswith("p95_ms [POST /api/login] rests on 18 requests")
-    # a login is sent once per user: a longer test would not add to it
-    login = thin_tail_notes(metrics, per_user={"POST /api/login"})[0]
-    assert login.endswith("so one slow answer decides it (each user sends it once: more users gives it more)")
+    assert notes[1].endswith("more come from longer [load.compare] rounds or more users")
+    assert "(a p99 of 200 values or fewer rests on its 2 slowest)" in notes[2]
+    assert notes[3].endswith("a shorter [load.realtime] interval or longer [load.compare] rounds")
+    # Kept per-round counts decide: the fewest among the rounds that had any (a round without one adds no
+    # figure to the percentile)
+    metrics[3].samples = [30.0, 0.0, 18.0]
+    assert thin_tail_notes(metrics, rounds=3)[0].startswith("p95_ms [POST /api/login] rests on 18 requests")
+
+
+def test_a_later_pass_keeps_each_metrics_thinnest_note():
+    me = ("p95_ms [GET /api/me] rests on {} requests per round: its 2 slowest decide it (a p95 of 40 values "
+          "or fewer rests on its 2 slowest), so one stall of the app or the runner can fail the gate; more "
+          "come from longer [load.compare] rounds or more users")
+    rare = me.replace("GET /api/me", "GET /rare").format(3)
+    into = ["measured side by side", me.format(30), "head: 10 users, 500 requests in 6.0s against x "
+            "(stopped by duration)"]
+    assert merge_thin_tail_notes(into, [me.format(25), rare, "head: ..."]) == [
+        "measured side by side", me.format(25), rare, into[2]]
+    assert merge_thin_tail_notes(into, [me.format(35)]) == into
+    assert merge_thin_tail_notes(["a note"], [rare]) == [rare, "a note"]

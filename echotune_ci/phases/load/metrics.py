@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Collection, Mapping, Sequence
+from fractions import Fraction
 from statistics import median
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -73,20 +75,32 @@ def percentile_notes(rounds: list[dict[str, Any]]) -> list[str]:
 
 
 # Gated tail figures and the count each one is taken from: (quantile, count metric, what is counted).
-_TAILS = {"p95_ms": (0.95, "requests", "requests"), "p99_ms": (0.99, "requests", "requests"),
-          "realtime_rtt_p95_ms": (0.95, "realtime_messages", "round trips")}
+_TAILS = {"p95_ms": (Fraction(95, 100), "requests", "requests"),
+          "p99_ms": (Fraction(99, 100), "requests", "requests"),
+          "realtime_rtt_p95_ms": (Fraction(95, 100), "realtime_messages", "round trips")}
+# A gated percentile that as few as this many slow values can move is noted: one stall of the app or
+# the runner slows the answers in flight together, so more than one slow value is the usual fault.
+THIN_TAIL = 2
+THIN_NOTE = re.compile(r"(?P<where>.+?) rests on (?P<n>\d+) (?:requests|round trips)(?: per round)?: .*")
+
+
+def deciding_values(n: int, q: Fraction) -> int:
+    """How many of the slowest of *n* values (n >= 1) can move their *q*-th :func:`percentile` on their
+    own: ``n − ceil(q × (n − 1))``. E.g. 1 for a p95 of 20 values (rank 18.05: the slowest has a weight of
+    0.05), 2 for 21 (rank 19, the second slowest itself) up to 40, 3 from 41."""
+    return n - math.ceil(q * (n - 1))
 
 
 def thin_tail_notes(metrics: Sequence[Metric], rounds: int = 1, per_user: Collection[str] = ()) -> list[str]:
     """A note for each gated percentile (p95_ms, p99_ms, realtime_rtt_p95_ms with a budget) taken from
-    so few values per round that it lies between the two slowest of them, so that one slow answer
-    decides the gate: at most (2 − q) / (1 − q) values, 21 for a p95 and 101 for a p99 (its rank
-    ``q × (n − 1)`` of :func:`percentile` is then at least n − 2).
+    so few values per round that its :data:`THIN_TAIL` slowest or fewer decide it
+    (:func:`deciding_values`): a p95 of 40 values or fewer, a p99 of 200 or fewer.
 
     The count per round is the smallest of the count metric's per-round ``samples`` (its sibling with
-    the same labels: ``requests``, ``realtime_messages``), else its value shared over *rounds*.
-    *per_user* names the endpoints ("METHOD path") each user sends once (the [load.login]), which only
-    more users make more of.
+    the same labels: ``requests``, ``realtime_messages``) among the rounds that had any (a round without
+    a request adds no figure to the percentile), else its value shared over *rounds*. *per_user* names
+    the endpoints ("METHOD path") each user sends once (the [load.login]), which only more users make
+    more of. Each note starts "<metric> [<labels>] rests on <n> requests" (:data:`THIN_NOTE`).
     """
     counts = {(m.name, _scope(m)): m for m in metrics}
     notes = []
@@ -97,20 +111,45 @@ def thin_tail_notes(metrics: Sequence[Metric], rounds: int = 1, per_user: Collec
         count = counts.get((count_name, _scope(m)))
         if count is None or count.value is None:
             continue
-        n = int(min(count.samples)) if count.samples else int(count.value) // max(rounds, 1)
-        most = math.floor((2 - q) / (1 - q) + 1e-9)
-        if 0 < n <= most:
-            where = f"{m.name} [{m.scope}]" if m.labels else m.name
-            if counted == "round trips":
-                more = "a shorter [load.realtime] interval or a longer duration"
-            elif m.labels.get("endpoint") in per_user:
-                more = "each user sends it once: more users"
-            else:
-                more = "a longer duration or more users"
-            notes.append(f"{where} rests on {n} {counted}{' per round' if rounds > 1 else ''}: a "
-                         f"p{round(q * 100)} of {most} or fewer lies between the two slowest, so one slow "
-                         f"answer decides it ({more} gives it more)")
+        had = [v for v in count.samples if v > 0]
+        n = int(min(had)) if had else int(count.value) // max(rounds, 1)
+        if n < 1 or deciding_values(n, q) > THIN_TAIL:
+            continue
+        slowest = deciding_values(n, q)
+        most = max(k for k in range(1, int(3 / (1 - q)) + 1) if deciding_values(k, q) <= THIN_TAIL)
+        longer = "longer [load.compare] rounds" if rounds > 1 else "a longer duration"
+        if counted == "round trips":
+            more = f"a shorter [load.realtime] interval or {longer}"
+        elif m.labels.get("endpoint") in per_user:
+            more = "more users (each sends it once)"
+        else:
+            more = f"{longer} or more users"
+        where = f"{m.name} [{m.scope}]" if m.labels else m.name
+        decide = "its slowest decides it" if slowest == 1 else f"its {slowest} slowest decide it"
+        notes.append(f"{where} rests on {n} {counted}{' per round' if rounds > 1 else ''}: {decide} (a "
+                     f"p{round(q * 100)} of {most} values or fewer rests on its {THIN_TAIL} slowest), so one "
+                     f"stall of the app or the runner can fail the gate; more come from {more}")
     return notes
+
+
+def merge_thin_tail_notes(into: Sequence[str], extra: Sequence[str]) -> list[str]:
+    """*into*'s notes with the :func:`thin_tail_notes` of a later pass (*extra*) merged in: for each metric
+    the note with the fewest values per round; a metric only *extra* notes is added after *into*'s last
+    thin-tail note (or at the start). Other notes of *extra* are not added."""
+    later = {m["where"]: (int(m["n"]), note) for note in extra if (m := THIN_NOTE.fullmatch(note))}
+    out: list[str] = []
+    seen: set[str] = set()
+    for note in into:
+        mine = THIN_NOTE.fullmatch(note)
+        if mine is None:
+            out.append(note)
+            continue
+        seen.add(mine["where"])
+        theirs = later.get(mine["where"])
+        out.append(theirs[1] if theirs and theirs[0] < int(mine["n"]) else note)
+    last = max((i for i, note in enumerate(out) if THIN_NOTE.fullmatch(note)), default=-1)
+    added = [note for where, (_, note) in later.items() if where not in seen]
+    return out[:last + 1] + added + out[last + 1:]
 
 
 def endpoint_key(entry: dict[str, Any]) -> str:
