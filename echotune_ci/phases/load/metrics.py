@@ -91,10 +91,17 @@ def deciding_values(n: int, q: Fraction) -> int:
     return n - math.ceil(q * (n - 1))
 
 
+def most_thin_values(q: Fraction) -> int:
+    """The largest count of values whose :data:`THIN_TAIL` slowest or fewer decide their *q*-th percentile
+    (:func:`deciding_values`): n − ceil(q(n − 1)) <= T holds while n < (T + 1 − q) / (1 − q). 40 for a p95,
+    200 for a p99."""
+    return math.ceil((THIN_TAIL + 1 - q) / (1 - q)) - 1
+
+
 def thin_tail_notes(metrics: Sequence[Metric], rounds: int = 1, per_user: Collection[str] = ()) -> list[str]:
     """A note for each gated percentile (p95_ms, p99_ms, realtime_rtt_p95_ms with a budget) taken from
     so few values per round that its :data:`THIN_TAIL` slowest or fewer decide it
-    (:func:`deciding_values`): a p95 of 40 values or fewer, a p99 of 200 or fewer.
+    (:func:`deciding_values`): a p95 of 40 values or fewer, a p99 of 200 or fewer (:func:`most_thin_values`).
 
     The count per round is the smallest of the count metric's per-round ``samples`` (its sibling with
     the same labels: ``requests``, ``realtime_messages``) among the rounds that had any (a round without
@@ -113,10 +120,9 @@ def thin_tail_notes(metrics: Sequence[Metric], rounds: int = 1, per_user: Collec
             continue
         had = [v for v in count.samples if v > 0]
         n = int(min(had)) if had else int(count.value) // max(rounds, 1)
-        if n < 1 or deciding_values(n, q) > THIN_TAIL:
+        slowest = deciding_values(n, q) if n >= 1 else THIN_TAIL + 1
+        if slowest > THIN_TAIL:
             continue
-        slowest = deciding_values(n, q)
-        most = max(k for k in range(1, int(3 / (1 - q)) + 1) if deciding_values(k, q) <= THIN_TAIL)
         longer = "longer [load.compare] rounds" if rounds > 1 else "a longer duration"
         if counted == "round trips":
             more = f"a shorter [load.realtime] interval or {longer}"
@@ -127,8 +133,9 @@ def thin_tail_notes(metrics: Sequence[Metric], rounds: int = 1, per_user: Collec
         where = f"{m.name} [{m.scope}]" if m.labels else m.name
         decide = "its slowest decides it" if slowest == 1 else f"its {slowest} slowest decide it"
         notes.append(f"{where} rests on {n} {counted}{' per round' if rounds > 1 else ''}: {decide} (a "
-                     f"p{round(q * 100)} of {most} values or fewer rests on its {THIN_TAIL} slowest), so one "
-                     f"stall of the app or the runner can fail the gate; more come from {more}")
+                     f"p{round(q * 100)} of {most_thin_values(q)} values or fewer rests on its {THIN_TAIL} "
+                     f"slowest), so one stall of the app or the runner can fail the gate; more come from "
+                     f"{more}")
     return notes
 
 
