@@ -130,7 +130,7 @@ def test_run_passes_every_gate_in_normal_mode(normal_run, node_copy):
     (rtt,) = normal_run.metrics("load", "realtime_rtt_p95_ms")
     assert rtt["status"] == "pass" and rtt["value"] <= 100 and rtt["labels"] == {"channel": "/ws/now-playing"}
     (messages,) = normal_run.metrics("load", "realtime_messages")
-    assert messages["value"] > 21
+    assert messages["value"] > 40  # p95 rank 0.95 × 40 = 38: the third slowest is in it from 41 on
     notes = normal_run.result("load")["notes"]
     thin = [n.split(":")[0] for n in notes if "can fail the gate" in n]
     assert "p95_ms [POST /api/login] rests on 20 requests" in thin
