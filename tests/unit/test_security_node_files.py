@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -134,3 +137,33 @@ def test_command_line_paths_target_the_node_check_too():
     assert settings.checks == ("bandit", "secrets", "node")
     assert settings.node.paths == (str(Path("src").absolute()),)
     assert override(SecuritySettings(), **{"node.timeout": 0.01}).node.timeout == 0.01
+
+
+def _fake_semgrep(folder: Path) -> Path:
+    """A stand-in for the semgrep program that prints the arguments it got, one per line."""
+    folder.mkdir(parents=True)
+    program = folder / "sem grep's"
+    program.write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n', encoding="utf-8")
+    program.chmod(0o755)
+    return program
+
+
+def test_the_wrapper_runs_scans_in_semgreps_native_cli_and_passes_the_rest_through(tmp_path):
+    real = _fake_semgrep(tmp_path / "real dir")
+    folder = node.native_semgrep(tmp_path / "bin", real)
+    wrapper = folder / "semgrep"
+    scan = ["scan", "--json", "--config", "/rules", "--", "--output=x.js", "a b.js"]
+    out = subprocess.run([str(wrapper), *scan], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["scan", "--experimental", "--json", "--config", "/rules", "--",
+                                "--output=x.js", "a b.js"]
+    out = subprocess.run([str(wrapper), "--version"], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["--version"]
+
+
+def test_the_childs_path_finds_the_wrapper_before_the_real_semgrep(tmp_path):
+    env = node._tool_env(tmp_path)
+    first = Path(env["PATH"].split(os.pathsep)[0])
+    assert first == tmp_path / "bin"
+    text = (first / "semgrep").read_text(encoding="utf-8")
+    real = shutil.which("semgrep", path=os.pathsep.join(env["PATH"].split(os.pathsep)[1:]))
+    assert real is not None and real in text and "--experimental" in text
