@@ -16,6 +16,7 @@ from conftest import run_cli
 from echotune_ci.config.sections import ServeSettings
 from echotune_ci.errors import RunError
 from echotune_ci.serve import App
+from echotune_ci.serve import app as serve_app
 
 TOOLKIT_PIP = [sys.executable, "-m", "pip", "freeze", "--all"]
 # Answers GET with the interpreter that runs it and the variables it was given.
@@ -191,7 +192,7 @@ def _running(marker: str) -> bool:
     return any(marker in line and not line.startswith(("ps ", "/bin/sh")) for line in out.splitlines())
 
 
-def test_a_login_redirect_that_fails_and_a_redirect_loop_are_explained(tmp_path):
+def test_a_login_redirect_that_fails_and_a_redirect_loop_are_explained(tmp_path, monkeypatch):
     (tmp_path / "app.py").write_text(textwrap.dedent("""\
         import http.server, os, sys
         class H(http.server.BaseHTTPRequestHandler):
@@ -207,6 +208,9 @@ def test_a_login_redirect_that_fails_and_a_redirect_loop_are_explained(tmp_path)
             def log_message(self, *a): pass
         http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
         """))
+    # The same 500 for 1 s instead of the 10 s given to an app that may still be warming up: the message
+    # is what is tested here.
+    monkeypatch.setattr(serve_app, "SERVER_ERROR_GRACE_S", 1.0)
     settings = ServeSettings(command="python3 app.py", ready_url="http://127.0.0.1:{port}/", timeout=60)
     with pytest.raises(RunError) as err:
         App(settings, tmp_path).start()
