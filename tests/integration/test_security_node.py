@@ -102,3 +102,32 @@ def test_a_timeout_is_an_error_of_the_node_check_only(tmp_path, env):
     tools = {f["source_tool"] for f in data["findings"]}
     assert {"bandit", "secrets"} <= tools and "njsscan" not in tools
     assert token not in out.read_text()
+
+
+def test_unusual_files_and_the_users_semgrep_settings_change_nothing(tmp_path, env):
+    """What semgrep's Python CLI did, which its native CLI (the one the check runs) does differently unless
+    told: a UTF-16 file is a skipped file and the other files' findings stand (osemgrep wrote its bytes into
+    the report raw, which lost every finding); .d.ts files are scanned when named (osemgrep leaves them out);
+    SEMGREP_* variables of the user's environment do not reach semgrep (SEMGREP_BASELINE_COMMIT made both
+    CLIs fail the scan; SEMGREP_TIMEOUT was read by one of them only)."""
+    app = tmp_path / "app"
+    (app / "server").mkdir(parents=True)
+    (app / "types").mkdir()
+    (app / "server" / "app.js").write_text('const express = require("express");\nconst app = express();\n'
+                                           'app.get("/a", (req, res) => { eval(req.query.x); });\n')
+    (app / "server" / "legacy.js").write_bytes(
+        "module.exports = function (a) { return a + 1; };\n".encode("utf-16"))
+    (app / "types" / "express.d.ts").write_text('import express from "express";\n'
+                                                'export declare const password = "hunter2hunter2";\n')
+    (app / "echotune.toml").write_text('[security.node]\nskipped = "warn"\n')
+    out = tmp_path / "security.json"
+    users = dict(env, SEMGREP_BASELINE_COMMIT="HEAD", SEMGREP_TIMEOUT="1")
+    proc = run_cli("security", "--only", "node", "--config", str(app / "echotune.toml"), "-o", str(out),
+                   cwd=app, env=users)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    data = json.loads(out.read_text())
+    found = {(f["location"]["path"], f["location"]["line"], f["rule_id"]) for f in data["findings"]}
+    assert found == {("server/app.js", 3, "eval_nodejs"), ("types/express.d.ts", 2, "node_password")}
+    metrics = _metrics(data)
+    assert metrics["node.files"] == 2 and metrics["node.skipped_files"] == 1
+    assert any("server/legacy.js" in w for w in data["warnings"]), data["warnings"]

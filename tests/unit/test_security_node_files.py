@@ -140,30 +140,55 @@ def test_command_line_paths_target_the_node_check_too():
 
 
 def _fake_semgrep(folder: Path) -> Path:
-    """A stand-in for the semgrep program that prints the arguments it got, one per line."""
-    folder.mkdir(parents=True)
+    """A stand-in for the semgrep program: prints the arguments it got, one per line, or with `report`
+    first, a JSON report holding a byte that is not UTF-8 (as osemgrep writes a Latin-1 file's)."""
+    folder.mkdir(parents=True, exist_ok=True)
     program = folder / "sem grep's"
-    program.write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n', encoding="utf-8")
+    report = '{"results": [{"extra": {"lines": "caf\\351"}}]}'
+    program.write_text('#!/bin/sh\n'
+                       f'if [ "$3" = report ]; then printf \'{report}\'; exit 1; fi\n'
+                       'for a in "$@"; do printf "%s\\n" "$a"; done\n', encoding="utf-8")
     program.chmod(0o755)
     return program
 
 
+def _wrapped(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    folder = node.native_semgrep(tmp_path / "bin", _fake_semgrep(tmp_path / "real dir"))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([str(folder / "semgrep"), *args], capture_output=True, env=env, check=False)
+
+
 def test_the_wrapper_runs_scans_in_semgreps_native_cli_and_passes_the_rest_through(tmp_path):
-    real = _fake_semgrep(tmp_path / "real dir")
-    folder = node.native_semgrep(tmp_path / "bin", real)
-    wrapper = folder / "semgrep"
     scan = ["scan", "--json", "--config", "/rules", "--", "--output=x.js", "a b.js"]
-    out = subprocess.run([str(wrapper), *scan], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["scan", "--experimental", "--json", "--config", "/rules", "--",
-                                "--output=x.js", "a b.js"]
-    out = subprocess.run([str(wrapper), "--version"], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["--version"]
+    done = _wrapped(tmp_path, *scan)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().splitlines() == [
+        "scan", "--experimental", "--json", "--config", "/rules", "--", "--output=x.js", "a b.js"]
+    done = _wrapped(tmp_path, "--version")
+    assert done.stdout.decode().splitlines() == ["--version"]
 
 
-def test_the_childs_path_finds_the_wrapper_before_the_real_semgrep(tmp_path):
+@pytest.mark.parametrize("name", ["types/express.d.ts", "server/app.min.js"])
+def test_a_file_osemgrep_would_leave_out_gets_scanned_as_named(tmp_path, name):
+    done = _wrapped(tmp_path, "scan", "--json", "--", "server/app.js", name)
+    assert done.stdout.decode().splitlines()[:3] == ["scan", "--experimental", "--scan-unknown-extensions"]
+
+
+def test_a_report_with_bytes_that_are_not_utf8_is_written_again_in_ascii(tmp_path):
+    done = _wrapped(tmp_path, "scan", "report", "--json")
+    assert done.returncode == 1  # semgrep's own status
+    assert done.stdout.decode("ascii") == '{"results": [{"extra": {"lines": "caf\\ufffd"}}]}'
+    assert node.ascii_report(b"not json \xff") == b"not json \xff"
+
+
+def test_the_childs_path_finds_the_wrapper_before_the_real_semgrep(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEMGREP_TIMEOUT", "60")
+    monkeypatch.setenv("SEMGREP_APP_TOKEN", "not-for-the-child")
     env = node._tool_env(tmp_path)
+    assert "SEMGREP_TIMEOUT" not in env and "SEMGREP_APP_TOKEN" not in env
+    assert env["SEMGREP_SEND_METRICS"] == "off"
     first = Path(env["PATH"].split(os.pathsep)[0])
     assert first == tmp_path / "bin"
     text = (first / "semgrep").read_text(encoding="utf-8")
     real = shutil.which("semgrep", path=os.pathsep.join(env["PATH"].split(os.pathsep)[1:]))
-    assert real is not None and real in text and "--experimental" in text
+    assert real is not None and real in text and "semgrep_main" in text

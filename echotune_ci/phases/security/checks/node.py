@@ -178,8 +178,10 @@ def _classified_path(path: Path, root: Path, base: Path) -> str:
 
 def _tool_env(work: Path) -> dict[str, str]:
     """The child's environment: :func:`native_semgrep`'s wrapper, then semgrep beside this Python,
-    first on PATH; no metrics, no home writes."""
-    env = dict(os.environ)
+    first on PATH; none of the user's ``SEMGREP_*`` variables; no metrics, no home writes."""
+    # The user's SEMGREP_* settings (SEMGREP_TIMEOUT, SEMGREP_BASELINE_COMMIT, a SEMGREP_APP_TOKEN)
+    # would change or break the scan, and the two semgrep CLIs read different sets of them.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEMGREP_")}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     real = shutil.which("semgrep", path=env["PATH"])
     if real:
@@ -194,26 +196,65 @@ def _tool_env(work: Path) -> dict[str, str]:
     return env
 
 
+# What makes semgrep 1.172.0's `scan` run in its native CLI (osemgrep).
+NATIVE_SCAN = ("--experimental",)
+# osemgrep leaves out files named like these even when they are named on its command line (its Python
+# CLI scans them); --scan-unknown-extensions brings them back, at three times the time of a scan
+# (75 Juice Shop files: 7.2 -> 24.8 s), so only a scan that names one gets it.
+_LEFT_OUT = (".d.ts", ".min.js")
+
+
 def native_semgrep(folder: Path, real: Path) -> Path:
-    """Write *folder*/semgrep: *real* semgrep, with ``--experimental`` after ``scan``; returns *folder*.
+    """Write *folder*/semgrep, which runs :func:`semgrep_main` with *real*; returns *folder*.
 
     libsast (njsscan's engine) runs ``semgrep scan ... --config <njsscan's rules> -- <files>``
     from PATH. semgrep 1.172.0 (the version njsscan 1.0.2 pins) hands ``scan`` back to its Python
     CLI, which spends about 8 s loading and validating njsscan's 70 rule files before every scan;
-    ``--experimental`` keeps the scan in its native CLI (osemgrep, the same semgrep-core engine),
-    which loads them in well under a second. Same findings, skipped files and errors on the
-    tests' fixtures, OWASP NodeGoat and OWASP Juice Shop; ``echotune-ci security --only node`` on
-    2 cores: NodeGoat 14.2 → 2.0 s, Juice Shop 41.9 → 28.7 s, one file (:func:`run_njsscan`) 10.3 →
-    1.5 s. Any other command line passes through unchanged.
+    its native CLI (osemgrep, the same semgrep-core engine) loads them in well under a second.
+    ``echotune-ci security --only node`` on 2 cores: OWASP NodeGoat 14.2 → 2.7 s, OWASP Juice
+    Shop 42 → 23 s, one file (:func:`run_njsscan`) 10.3 → 2.2 s, with the same findings, skipped
+    files and errors there and on the tests' fixtures.
     """
     folder.mkdir(parents=True, exist_ok=True)
     wrapper = folder / "semgrep"
-    program = shlex.quote(str(real))
-    wrapper.write_text("#!/bin/sh\n"
-                       f'if [ "$1" = scan ]; then shift; exec {program} scan --experimental "$@"; fi\n'
-                       f'exec {program} "$@"\n', encoding="utf-8")
+    code = "from echotune_ci.phases.security.checks.node import semgrep_main; semgrep_main()"
+    command = " ".join(shlex.quote(word) for word in (sys.executable, "-c", code, str(real)))
+    wrapper.write_text(f'#!/bin/sh\nexec {command} "$@"\n', encoding="utf-8")
     wrapper.chmod(0o755)
     return folder
+
+
+def semgrep_main() -> None:
+    """The wrapper's process: ``sys.argv[1]`` is the real semgrep, the rest its arguments.
+
+    ``scan`` gets :data:`NATIVE_SCAN` (and ``--scan-unknown-extensions`` when it names a ``.d.ts``
+    or ``.min.js`` file, which osemgrep would leave out) and its JSON report is written again in
+    ASCII: osemgrep writes a file's bytes that are not UTF-8 (a UTF-16 or Latin-1 file, a file name) into its
+    report as they are, where the Python CLI escaped them, and libsast reads the report as strict
+    text, so one such file lost every finding of the scan; here they become U+FFFD. Any other
+    command runs unchanged. semgrep's exit status is the wrapper's.
+    """
+    real, args = sys.argv[1], sys.argv[2:]
+    if args[:1] != ["scan"]:
+        os.execv(real, [real, *args])
+    targets = args[args.index("--") + 1:] if "--" in args else []
+    flags = list(NATIVE_SCAN)
+    if any(t.endswith(_LEFT_OUT) for t in targets):
+        flags.append("--scan-unknown-extensions")
+    done = subprocess.run([real, "scan", *flags, *args[1:]], stdout=subprocess.PIPE, check=False)
+    sys.stdout.buffer.write(ascii_report(done.stdout))
+    sys.stdout.flush()
+    raise SystemExit(done.returncode)
+
+
+def ascii_report(raw: bytes) -> bytes:
+    """semgrep's JSON report *raw* as ASCII JSON (bytes that are not UTF-8 read as U+FFFD);
+    anything that is not JSON comes back as it is."""
+    try:
+        report = json.loads(raw.decode("utf-8", "replace"))
+    except ValueError:
+        return raw
+    return json.dumps(report).encode("ascii")
 
 
 def tool_versions() -> dict[str, str]:
