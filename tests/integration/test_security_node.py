@@ -107,14 +107,18 @@ def test_a_timeout_is_an_error_of_the_node_check_only(tmp_path, env):
 def test_unusual_files_and_the_users_semgrep_settings_change_nothing(tmp_path, env):
     """What semgrep's Python CLI did, which its native CLI (the one the check runs) does differently unless
     told: a UTF-16 file is a skipped file and the other files' findings stand (osemgrep wrote its bytes into
-    the report raw, which lost every finding); .d.ts files are scanned when named (osemgrep leaves them out);
+    the report raw, which lost every finding); .d.ts files are scanned when named (osemgrep leaves them out,
+    and the flag that keeps them made the JSX in a .js file a syntax error);
     SEMGREP_* variables of the user's environment do not reach semgrep (SEMGREP_BASELINE_COMMIT made both
     CLIs fail the scan; SEMGREP_TIMEOUT was read by one of them only)."""
     app = tmp_path / "app"
     (app / "server").mkdir(parents=True)
     (app / "types").mkdir()
-    (app / "server" / "app.js").write_text('const express = require("express");\nconst app = express();\n'
-                                           'app.get("/a", (req, res) => { eval(req.query.x); });\n')
+    # JSX in a .js file parses unless the whole scan is told to scan unknown extensions
+    (app / "server" / "app.js").write_text(
+        'const express = require("express"); const app = express();\n'
+        'const el = <div onClick={() => eval(req.query.a)}>{req.query.b}</div>;\n'
+        'app.get("/a", (req, res) => { res.send(<b>{req.query.a}</b>); eval(req.query.a); });\n')
     (app / "server" / "legacy.js").write_bytes(
         "module.exports = function (a) { return a + 1; };\n".encode("utf-16"))
     (app / "types" / "express.d.ts").write_text('import express from "express";\n'
@@ -127,7 +131,8 @@ def test_unusual_files_and_the_users_semgrep_settings_change_nothing(tmp_path, e
     assert proc.returncode == 1, proc.stdout + proc.stderr
     data = json.loads(out.read_text())
     found = {(f["location"]["path"], f["location"]["line"], f["rule_id"]) for f in data["findings"]}
-    assert found == {("server/app.js", 3, "eval_nodejs"), ("types/express.d.ts", 2, "node_password")}
+    assert found == {("server/app.js", 3, "eval_nodejs"), ("server/app.js", 3, "express_xss"),
+                     ("types/express.d.ts", 2, "node_password")}
     metrics = _metrics(data)
     assert metrics["node.files"] == 2 and metrics["node.skipped_files"] == 1
     assert any("server/legacy.js" in w for w in data["warnings"]), data["warnings"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -139,15 +141,22 @@ def test_command_line_paths_target_the_node_check_too():
     assert override(SecuritySettings(), **{"node.timeout": 0.01}).node.timeout == 0.01
 
 
+FAKE_SEMGREP = """\
+import json, sys
+args = sys.argv[1:]
+if "report" in args:  # a report holding a byte that is not UTF-8, as osemgrep writes a Latin-1 file's
+    sys.stdout.buffer.write(b'{"results": [{"extra": {"lines": "caf\\xe9"}}]}')
+    sys.exit(1)
+targets = args[args.index("--") + 1:] if "--" in args else []
+print(json.dumps({"results": [{"argv": args}], "errors": [], "paths": {"scanned": targets}}))
+"""
+
+
 def _fake_semgrep(folder: Path) -> Path:
-    """A stand-in for the semgrep program: prints the arguments it got, one per line, or with `report`
-    first, a JSON report holding a byte that is not UTF-8 (as osemgrep writes a Latin-1 file's)."""
+    """A stand-in for the semgrep program: reports the arguments it got as its one result."""
     folder.mkdir(parents=True, exist_ok=True)
     program = folder / "sem grep's"
-    report = '{"results": [{"extra": {"lines": "caf\\351"}}]}'
-    program.write_text('#!/bin/sh\n'
-                       f'if [ "$3" = report ]; then printf \'{report}\'; exit 1; fi\n'
-                       'for a in "$@"; do printf "%s\\n" "$a"; done\n', encoding="utf-8")
+    program.write_text(f"#!{sys.executable}\n{FAKE_SEMGREP}", encoding="utf-8")
     program.chmod(0o755)
     return program
 
@@ -158,27 +167,34 @@ def _wrapped(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([str(folder / "semgrep"), *args], capture_output=True, env=env, check=False)
 
 
+def _runs(done: subprocess.CompletedProcess[bytes]) -> list[list[str]]:
+    assert done.returncode == 0, done.stderr
+    return [r["argv"] for r in json.loads(done.stdout)["results"]]
+
+
 def test_the_wrapper_runs_scans_in_semgreps_native_cli_and_passes_the_rest_through(tmp_path):
     scan = ["scan", "--json", "--config", "/rules", "--", "--output=x.js", "a b.js"]
-    done = _wrapped(tmp_path, *scan)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.decode().splitlines() == [
-        "scan", "--experimental", "--json", "--config", "/rules", "--", "--output=x.js", "a b.js"]
-    done = _wrapped(tmp_path, "--version")
-    assert done.stdout.decode().splitlines() == ["--version"]
+    assert _runs(_wrapped(tmp_path, *scan)) == [
+        ["scan", "--experimental", "--json", "--config", "/rules", "--", "--output=x.js", "a b.js"]]
+    assert _runs(_wrapped(tmp_path, "--version")) == [["--version"]]
 
 
 @pytest.mark.parametrize("name", ["types/express.d.ts", "server/app.min.js"])
-def test_a_file_osemgrep_would_leave_out_gets_scanned_as_named(tmp_path, name):
+def test_a_file_osemgrep_would_leave_out_is_scanned_apart_with_the_flag_that_keeps_it(tmp_path, name):
     done = _wrapped(tmp_path, "scan", "--json", "--", "server/app.js", name)
-    assert done.stdout.decode().splitlines()[:3] == ["scan", "--experimental", "--scan-unknown-extensions"]
+    assert _runs(done) == [["scan", "--experimental", "--json", "--", "server/app.js"],
+                           ["scan", "--experimental", "--scan-unknown-extensions", "--json", "--", name]]
+    assert json.loads(done.stdout)["paths"]["scanned"] == ["server/app.js", name]
+    alone = _wrapped(tmp_path, "scan", "--json", "--", name)
+    assert _runs(alone) == [["scan", "--experimental", "--scan-unknown-extensions", "--json", "--", name]]
 
 
 def test_a_report_with_bytes_that_are_not_utf8_is_written_again_in_ascii(tmp_path):
     done = _wrapped(tmp_path, "scan", "report", "--json")
     assert done.returncode == 1  # semgrep's own status
-    assert done.stdout.decode("ascii") == '{"results": [{"extra": {"lines": "caf\\ufffd"}}]}'
+    assert done.stdout.decode("ascii") == '{"results": [{"extra": {"lines": "caf\\udce9"}}]}'
     assert node.ascii_report(b"not json \xff") == b"not json \xff"
+    assert node.shown("caf\udce9.js") == "caf\ufffd.js"
 
 
 def test_the_childs_path_finds_the_wrapper_before_the_real_semgrep(tmp_path, monkeypatch):

@@ -227,34 +227,65 @@ def native_semgrep(folder: Path, real: Path) -> Path:
 def semgrep_main() -> None:
     """The wrapper's process: ``sys.argv[1]`` is the real semgrep, the rest its arguments.
 
-    ``scan`` gets :data:`NATIVE_SCAN` (and ``--scan-unknown-extensions`` when it names a ``.d.ts``
-    or ``.min.js`` file, which osemgrep would leave out) and its JSON report is written again in
-    ASCII: osemgrep writes a file's bytes that are not UTF-8 (a UTF-16 or Latin-1 file, a file name) into its
-    report as they are, where the Python CLI escaped them, and libsast reads the report as strict
-    text, so one such file lost every finding of the scan; here they become U+FFFD. Any other
-    command runs unchanged. semgrep's exit status is the wrapper's.
+    ``scan`` gets :data:`NATIVE_SCAN`; the ``.d.ts`` and ``.min.js`` files it names, which osemgrep
+    would leave out, are scanned in a second run with ``--scan-unknown-extensions`` (on the others
+    that flag also changes how a .js file with JSX parses), and the two reports are merged. The
+    report is written again in ASCII (:func:`ascii_report`). Any other command runs unchanged.
+    semgrep's exit status (the larger of two) is the wrapper's.
     """
     real, args = sys.argv[1], sys.argv[2:]
     if args[:1] != ["scan"]:
         os.execv(real, [real, *args])
-    targets = args[args.index("--") + 1:] if "--" in args else []
-    flags = list(NATIVE_SCAN)
-    if any(t.endswith(_LEFT_OUT) for t in targets):
-        flags.append("--scan-unknown-extensions")
-    done = subprocess.run([real, "scan", *flags, *args[1:]], stdout=subprocess.PIPE, check=False)
-    sys.stdout.buffer.write(ascii_report(done.stdout))
+    cut = args.index("--") + 1 if "--" in args else len(args)
+    options, targets = args[1:cut], args[cut:]
+    named = [t for t in targets if not t.endswith(_LEFT_OUT)]
+    left_out = [t for t in targets if t.endswith(_LEFT_OUT)]
+    runs = [(list(NATIVE_SCAN), named)]
+    if left_out:
+        runs = [run for run in runs if run[1]] + [([*NATIVE_SCAN, "--scan-unknown-extensions"], left_out)]
+    outputs: list[bytes] = []
+    status = 0
+    for flags, files in runs:
+        done = subprocess.run([real, "scan", *flags, *options, *files], stdout=subprocess.PIPE, check=False)
+        outputs.append(done.stdout)
+        status = max(status, done.returncode)
+    sys.stdout.buffer.write(ascii_report(*outputs))
     sys.stdout.flush()
-    raise SystemExit(done.returncode)
+    raise SystemExit(status)
 
 
-def ascii_report(raw: bytes) -> bytes:
-    """semgrep's JSON report *raw* as ASCII JSON (bytes that are not UTF-8 read as U+FFFD);
-    anything that is not JSON comes back as it is."""
-    try:
-        report = json.loads(raw.decode("utf-8", "replace"))
-    except ValueError:
-        return raw
-    return json.dumps(report).encode("ascii")
+def ascii_report(*raw: bytes) -> bytes:
+    """semgrep's JSON report(s) as one ASCII JSON report; anything that is not JSON comes back as it is.
+
+    osemgrep writes a file's bytes that are not UTF-8 (a UTF-16 or Latin-1 file, a file name) into
+    its report as they are, where the Python CLI escaped them, and libsast reads the report as
+    strict text: one such file lost every finding of the scan. Here they are kept as Python keeps
+    such bytes of a file name (``surrogateescape``, written ``\\udcXX``), so libsast still finds the
+    file (its ``njsscan-ignore`` comments count). Several reports merge their ``results``,
+    ``errors`` and ``paths`` lists.
+    """
+    reports = []
+    for one in raw:
+        try:
+            reports.append(json.loads(one.decode("utf-8", "surrogateescape")))
+        except ValueError:
+            return one
+    if not reports:
+        return b""
+    merged = reports[0]
+    for other in reports[1:]:
+        for key in ("results", "errors"):
+            merged[key] = [*(merged.get(key) or []), *(other.get(key) or [])]
+        paths = merged.setdefault("paths", {})
+        for key, value in (other.get("paths") or {}).items():
+            if isinstance(value, list):
+                paths[key] = [*(paths.get(key) or []), *value]
+    return json.dumps(merged).encode("ascii")
+
+
+def shown(text: str) -> str:
+    """*text* (a path) with the bytes a file name had that are not UTF-8 shown as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def tool_versions() -> dict[str, str]:
@@ -384,7 +415,8 @@ def _finding(rule_id: str, meta: dict[str, Any], match: dict[str, Any], root: Pa
         severity=SEVERITY.get(str(meta.get("severity", "")).upper(), "medium"),
         message=_short(description) + (f" ({'; '.join(where)})" if where else ""),
         source_tool="njsscan",
-        location=Location(relative_to_root(path, root), start, int(match["match_position"][0]) or None),
+        location=Location(shown(relative_to_root(path, root)), start,
+                          int(match["match_position"][0]) or None),
         help_url=_help_url(description, cwe.group(1) if cwe else ""),
         context=code or f"{rule_id} {description}",
         properties={"cwe": int(cwe.group(1)) if cwe else None, "cwe_name": cwe_text or None,
@@ -458,7 +490,7 @@ def scan_errors(errors: Sequence[Any], root: Path) -> tuple[list[tuple[str, str]
                 failures.append(" ".join(str(err.get("message", err)).split())[:300])
         elif str(err).strip():
             failures.append(" ".join(str(err).split())[:300])
-    return [(rel, "; ".join(dict.fromkeys(whys))) for rel, whys in skipped.items()], failures
+    return [(shown(rel), shown("; ".join(dict.fromkeys(whys)))) for rel, whys in skipped.items()], failures
 
 
 def _why_not_scanned(err: dict[str, Any], path: str, rel: str) -> str:
