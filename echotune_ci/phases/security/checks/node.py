@@ -212,7 +212,7 @@ def native_semgrep(folder: Path, real: Path) -> Path:
     CLI, which spends about 8 s loading and validating njsscan's 70 rule files before every scan;
     its native CLI (osemgrep, the same semgrep-core engine) loads them in well under a second.
     ``echotune-ci security --only node`` on 2 cores: OWASP NodeGoat 14.2 → 2.7 s, OWASP Juice
-    Shop 42 → 23 s, one file (:func:`run_njsscan`) 10.3 → 2.2 s, with the same findings, skipped
+    Shop 42 → 23–35 s, one file (:func:`run_njsscan`) 10.3 → 1.5–3 s, with the same findings, skipped
     files and errors there and on the tests' fixtures.
     """
     folder.mkdir(parents=True, exist_ok=True)
