@@ -240,9 +240,9 @@ def semgrep_main() -> None:
     options, targets = args[1:cut], args[cut:]
     named = [t for t in targets if not t.endswith(_LEFT_OUT)]
     left_out = [t for t in targets if t.endswith(_LEFT_OUT)]
-    runs = [(list(NATIVE_SCAN), named)]
+    runs: list[tuple[tuple[str, ...], list[str]]] = [(NATIVE_SCAN, named)] if named or not left_out else []
     if left_out:
-        runs = [run for run in runs if run[1]] + [([*NATIVE_SCAN, "--scan-unknown-extensions"], left_out)]
+        runs.append(((*NATIVE_SCAN, "--scan-unknown-extensions"), left_out))
     outputs: list[bytes] = []
     status = 0
     for flags, files in runs:
