@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 
+import pytest
+
 from conftest import run_cli
-from echotune_ci.compare import compare_samples, mann_whitney_greater
+from echotune_ci.compare import Rule, _ranks, compare_samples, mann_whitney_greater, test_samples
 from support.samples import load_result, noisy
 
 
@@ -16,6 +19,55 @@ def test_exact_p_values_match_known_values():
     # 5 vs 5 complete separation: 1 / C(10,5).
     assert abs(mann_whitney_greater([6, 7, 8, 9, 10], [1, 2, 3, 4, 5]) - 1 / 252) < 1e-12
     assert mann_whitney_greater([1, 2, 3], [4, 5, 6]) == 1.0
+
+
+
+# (head, base, the exact one-sided p-value) from scipy 1.17.1, run outside the tests:
+# scipy.stats.permutation_test((head, base), <Mann-Whitney U>, permutation_type="independent",
+# alternative="greater", n_resamples=numpy.inf), which enumerates every arrangement.
+TIED_CASES = [
+    # LCP (ms) of the head and the base in a CI run of the side-by-side test with a planted 600 ms: Chromium
+    # reports LCP in steps of 4 ms, so two pairs tie. Completely separated: 1/924, where the normal
+    # approximation said 0.0024, above the family's level of about 0.004 once one more base load overlaps.
+    ([804, 820, 784, 784, 792, 804], [428, 300, 384, 384, 304, 284], 1 / 924),
+    # One differing value among twelve: the 6 is on the head's side in half of all arrangements
+    # (the normal approximation: 0.2023).
+    ([5.0] * 5 + [6.0], [5.0] * 6, 0.5),
+    ([12, 14, 14, 15, 18, 18], [11, 12, 14, 14, 16, 13], 0.09848484848484848),
+    # Here the normal approximation (0.0632) was below the true 0.0952: a false alarm at 0.07.
+    ([3, 3, 4, 4, 5], [1, 2, 3, 3, 4], 0.09523809523809523),
+]
+
+
+@pytest.mark.parametrize(("head", "base", "expected"), TIED_CASES)
+def test_p_values_with_ties_are_exact_for_small_samples(head, base, expected):
+    assert mann_whitney_greater(head, base) == pytest.approx(expected, rel=1e-12)
+
+
+def _every_arrangement(x, y):
+    """The share of all ways to split the pooled values into groups of len(x) and len(y) whose first group's
+    mid-rank sum is at least the observed one: the definition of the exact p-value, counted."""
+    pooled = list(x) + list(y)
+    ranks, _ = _ranks(pooled)
+    observed = sum(ranks[: len(x)])
+    splits = list(itertools.combinations(range(len(pooled)), len(x)))
+    return sum(sum(ranks[i] for i in chosen) >= observed - 1e-9 for chosen in splits) / len(splits)
+
+
+def test_p_values_with_ties_count_every_arrangement():
+    r = random.Random(7)
+    for _ in range(150):
+        top = r.choice([1, 2, 4, 30])  # from mostly ties to almost none
+        x = [r.randint(0, top) + r.choice([0, 1]) for _ in range(r.randint(1, 7))]
+        y = [r.randint(0, top) for _ in range(r.randint(1, 7))]
+        assert mann_whitney_greater(x, y) == pytest.approx(_every_arrangement(x, y), abs=1e-12), (x, y)
+
+
+def test_a_large_slowdown_measured_in_steps_is_a_regression_at_a_family_level():
+    # The LCP case above at the level one of ten metrics gets (0.025 / 6 at the last run's Tarone K).
+    out = test_samples([428, 300, 384, 384, 304, 284], [804, 820, 784, 784, 792, 804],
+                       Rule(better="lower", alpha=0.025 / 6))
+    assert out.verdict == "regressed" and out.p_value == pytest.approx(1 / 924)
 
 
 def test_real_ten_percent_shift_is_detected_most_of_the_time():

@@ -82,14 +82,14 @@ def test_the_default_rps_limit_tests_the_total_only_and_requests_stay_untested_w
 
 def test_the_test_the_endpoints_throughput_would_get_rejects_here() -> None:
     # Why it matters: one-sided Mann-Whitney of these 9 against 9 rounds (rounded, so 25.2 and 22.8 occur
-    # twice): U = 4.5 of 81 for "head higher"; the normal approximation with the tie and continuity
-    # corrections gives z = -3.14, p = 0.00085 (worked out by hand from the formula, not with this code),
-    # under the 0.014 / 4 = 0.0035 a family of four tests would ask of it: an A/A "regression".
+    # twice): U = 4.5 of 81 for "head higher", exact p = 0.000288 given the ties (scipy 1.17.1's exhaustive
+    # permutation_test of the U statistic; the normal approximation said 0.00085), under the 0.014 / 4 =
+    # 0.0035 a family of four tests would ask of it: an A/A "regression".
     from echotune_ci.compare import test_samples, Rule
 
     rule = Rule(better="higher", alpha=0.014 / 4, min_effect_pct=5.0, threshold_pct=10.0)
     out = test_samples(BASE[("rps", TRACKS)], HEAD[("rps", TRACKS)], rule)
-    assert out.p_value is not None and abs(out.p_value - 0.000846) < 1e-6
+    assert out.p_value is not None and abs(out.p_value - 0.00028794734677) < 1e-12
     assert out.verdict == "regressed"
 
 
