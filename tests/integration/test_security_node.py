@@ -136,3 +136,32 @@ def test_unusual_files_and_the_users_semgrep_settings_change_nothing(tmp_path, e
     metrics = _metrics(data)
     assert metrics["node.files"] == 2 and metrics["node.skipped_files"] == 1
     assert any("server/legacy.js" in w for w in data["warnings"]), data["warnings"]
+
+
+def test_a_server_file_over_semgreps_size_limit_is_a_skipped_file_not_a_clean_pass(tmp_path, env):
+    """semgrep leaves out a file over 1,000,000 bytes (its DEFAULT_MAX_TARGET_SIZE, semgrep 1.172.0) without
+    an error, even one named on its command line, and njsscan then reported it as scanned with nothing
+    found: here an eval of the query string, written at the top of a 1,000,001-byte route file."""
+    app = tmp_path / "app"
+    (app / "server").mkdir(parents=True)
+    route = 'const express = require("express");\nconst app = express();\n' \
+            'app.get("/run", (req, res) => { eval(req.query.code); res.send("ok"); });\n'
+    (app / "server" / "small.js").write_text(route)
+    padding = "".join(f"function f{i}(a) {{ return a + {i}; }}\n" for i in range(40_000))
+    big = (route + padding)[:1_000_001]
+    (app / "server" / "big.js").write_text(big[: big.rindex("\n") + 1].ljust(1_000_001, "\n"))
+    assert (app / "server" / "big.js").stat().st_size == 1_000_001
+    out = tmp_path / "security.json"
+    proc = run_cli("security", "--only", "node", "-o", str(out), str(app), cwd=app, env=env)
+    # A gap is an error by default ([security.node] skipped).
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    data = json.loads(out.read_text())
+    found = {(f["location"]["path"], f["rule_id"]) for f in data["findings"]}
+    assert found == {("server/small.js", "eval_nodejs")}
+    metrics = _metrics(data)
+    assert metrics["node.files"] == 1 and metrics["node.skipped_files"] == 1
+    assert "node: not scanned: server/big.js: Too large: 1,000,001 bytes, over semgrep's limit of 1,000,000" \
+        in data["notes"], data["notes"]
+    assert data["errors"] == ['node: 1 server-side JS/TS files not scanned (njsscan/semgrep could not scan '
+                              'them): server/big.js; fix or exclude them, or set [security.node] skipped = '
+                              '"warn"']

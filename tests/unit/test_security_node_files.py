@@ -208,3 +208,22 @@ def test_the_childs_path_finds_the_wrapper_before_the_real_semgrep(tmp_path, mon
     text = (first / "semgrep").read_text(encoding="utf-8")
     real = shutil.which("semgrep", path=os.pathsep.join(env["PATH"].split(os.pathsep)[1:]))
     assert real is not None and real in text and "semgrep_main" in text
+
+
+def test_a_named_file_the_report_neither_scanned_nor_erred_on_becomes_an_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with open("big.js", "wb") as f:  # sparse: one byte over semgrep's default --max-target-bytes
+        f.truncate(1_000_001)
+    Path("quiet.js").write_text("x\n")
+    Path("broken.js").write_text("(\n")
+    report = {"results": [], "errors": [{"type": "Syntax error", "path": "broken.js", "level": "warn"}],
+              "paths": {"scanned": [str(tmp_path / "ok.js")]}}
+    targets = ["./ok.js", "big.js", "quiet.js", "broken.js", "big.js"]
+    merged = json.loads(node.ascii_report(json.dumps(report).encode(), targets=targets))
+    assert merged["errors"][1:] == [
+        {"type": "Too large", "level": "warn", "path": "big.js",
+         "message": "1,000,001 bytes, over semgrep's limit of 1,000,000"},
+        {"type": "Left out", "level": "warn", "path": "quiet.js", "message": "semgrep did not scan it"}]
+    # A report that does not list what it scanned (semgrep failed) is left as it is.
+    failed = json.dumps({"results": [], "errors": [{"level": "error", "message": "bad rules"}]}).encode()
+    assert json.loads(node.ascii_report(failed, targets=targets)) == json.loads(failed)

@@ -249,12 +249,18 @@ def semgrep_main() -> None:
         done = subprocess.run([real, "scan", *flags, *options, *files], stdout=subprocess.PIPE, check=False)
         outputs.append(done.stdout)
         status = max(status, done.returncode)
-    sys.stdout.buffer.write(ascii_report(*outputs))
+    sys.stdout.buffer.write(ascii_report(*outputs, targets=targets))
     sys.stdout.flush()
     raise SystemExit(status)
 
 
-def ascii_report(*raw: bytes) -> bytes:
+# semgrep's default --max-target-bytes (DEFAULT_MAX_TARGET_SIZE in semgrep/constants.py, 1.172.0, shared with
+# osemgrep's Find_targets.ml): larger files are left out of a scan without an error, even when named on the
+# command line.
+SEMGREP_MAX_TARGET_BYTES = 1_000_000
+
+
+def ascii_report(*raw: bytes, targets: Sequence[str] = ()) -> bytes:
     """semgrep's JSON report(s) as one ASCII JSON report; anything that is not JSON comes back as it is.
 
     osemgrep writes a file's bytes that are not UTF-8 (a UTF-16 or Latin-1 file, a file name) into
@@ -263,6 +269,11 @@ def ascii_report(*raw: bytes) -> bytes:
     such bytes of a file name (``surrogateescape``, written ``\\udcXX``), so libsast still finds the
     file (its ``njsscan-ignore`` comments count). Several reports merge their ``results``,
     ``errors`` and ``paths`` lists.
+
+    Each of *targets* (the files the scan named) that a report listing its scanned paths neither
+    scanned nor gave an error for gets an error saying why (:func:`left_out`):
+    semgrep leaves out a file over its size limit without a word, both CLIs alike, and njsscan
+    passed that on as a file scanned with nothing found.
     """
     reports = []
     for one in raw:
@@ -280,7 +291,34 @@ def ascii_report(*raw: bytes) -> bytes:
         for key, value in (other.get("paths") or {}).items():
             if isinstance(value, list):
                 paths[key] = [*(paths.get(key) or []), *value]
+    if isinstance(merged, dict) and isinstance((merged.get("paths") or {}).get("scanned"), list):
+        merged["errors"] = [*(merged.get("errors") or []), *left_out(targets, merged)]
     return json.dumps(merged).encode("ascii")
+
+
+def left_out(targets: Sequence[str], report: dict[str, Any]) -> list[dict[str, str]]:
+    """semgrep errors (``{"type": "Too large" or "Left out", "level": "warn", "path", "message"}``) for
+    each of *targets* that *report* neither lists in ``paths.scanned`` nor names in an error; paths compare as
+    absolute paths from the current folder, where semgrep ran."""
+    def key(path: object) -> str:
+        return os.path.normpath(os.path.abspath(str(path)))
+
+    seen = {key(p) for p in report["paths"]["scanned"]}
+    seen |= {key(e["path"]) for e in report.get("errors") or [] if isinstance(e, dict) and e.get("path")}
+    out = []
+    for target in dict.fromkeys(targets):
+        if key(target) in seen:
+            continue
+        try:
+            size = os.path.getsize(target)
+        except OSError:
+            size = 0
+        if size > SEMGREP_MAX_TARGET_BYTES:
+            kind, why = "Too large", f"{size:,} bytes, over semgrep's limit of {SEMGREP_MAX_TARGET_BYTES:,}"
+        else:
+            kind, why = "Left out", "semgrep did not scan it"
+        out.append({"type": kind, "level": "warn", "path": target, "message": why})
+    return out
 
 
 def shown(text: str) -> str:
@@ -516,7 +554,8 @@ class NodeCheck:
     files left out as browser code, generated code or not server code,
     labelled by ``kind``: not server code, so not a gap), and once njsscan
     ran ``node.skipped_files`` (server files semgrep could not parse in
-    full or timed out on: error, or warn with ``skipped = "warn"``; each
+    full, timed out on or left out, such as a file over its 1,000,000-byte limit: error, or warn with
+    ``skipped = "warn"``; each
     named with why in a note) and ``node.ignored`` (matches silenced with
     ``njsscan-ignore``). No server-side file: a note, and the check passes
     without needing njsscan.
