@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import random
 
 import pytest
@@ -61,6 +62,19 @@ def test_p_values_with_ties_count_every_arrangement():
         x = [r.randint(0, top) + r.choice([0, 1]) for _ in range(r.randint(1, 7))]
         y = [r.randint(0, top) for _ in range(r.randint(1, 7))]
         assert mann_whitney_greater(x, y) == pytest.approx(_every_arrangement(x, y), abs=1e-12), (x, y)
+
+
+
+def test_p_values_with_ties_stay_exact_for_unequal_sides_beyond_400_pairs():
+    # Worked out by hand: under the null every way to split the pooled values is as likely, so the p-value
+    # is the chance that the larger values land on x's side. Two 6s among 203 values, both drawn into x's 2:
+    # 1 / C(203, 2) (the normal approximation said 6e-46).
+    assert mann_whitney_greater([6.0, 6.0], [5.0] * 201) == pytest.approx(1 / math.comb(203, 2), rel=1e-12)
+    assert mann_whitney_greater([5.0] * 201, [6.0, 6.0]) == 1.0
+    # 20 against 21 (420 pairs): the one 6 is on x's side in 20 of 41 equally likely places (approximated:
+    # 0.165).
+    assert mann_whitney_greater([5.0] * 19 + [6.0], [5.0] * 21) == pytest.approx(20 / 41, rel=1e-12)
+    assert mann_whitney_greater([5.0] * 21, [5.0] * 19 + [6.0]) == pytest.approx(1.0)
 
 
 def test_a_large_slowdown_measured_in_steps_is_a_regression_at_a_family_level():
