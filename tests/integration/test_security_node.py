@@ -165,3 +165,28 @@ def test_a_server_file_over_semgreps_size_limit_is_a_skipped_file_not_a_clean_pa
     assert data["errors"] == ['node: 1 server-side JS/TS files not scanned (njsscan/semgrep could not scan '
                               'them): server/big.js; fix or exclude them, or set [security.node] skipped = '
                               '"warn"']
+
+
+def test_server_files_named_like_libraries_are_scanned_and_the_projects_njsscan_ignores_are_counted(tmp_path,
+                                                                                                    env):
+    """njsscan 1.0.2 drops files named like browser libraries (its settings.IGNORE_FILENAMES: axios.js,
+    bootstrap.js, react.js, ...) before semgrep, and the check counted them as scanned; a server's own
+    bootstrap.js is server code. What the project's .njsscan leaves out (its documented ignore-filenames)
+    is the user's choice: not scanned, not a gap, and not counted as scanned."""
+    app = tmp_path / "app"
+    (app / "server").mkdir(parents=True)
+    route = 'const express = require("express");\nconst app = express();\n' \
+            'app.get("/run", (req, res) => { eval(req.query.code); res.send("ok"); });\n'
+    for name in ("bootstrap.js", "axios.js", "legacy.js"):
+        (app / "server" / name).write_text(route)
+    (app / ".njsscan").write_text("---\nignore-filenames:\n  - legacy.js\n")
+    out = tmp_path / "security.json"
+    proc = run_cli("security", "--only", "node", "-o", str(out), str(app), cwd=app, env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # the two findings; nothing skipped
+    data = json.loads(out.read_text())
+    assert {f["location"]["path"] for f in data["findings"]} == {"server/bootstrap.js", "server/axios.js"}
+    metrics = _metrics(data)
+    assert metrics["node.files"] == 2 and metrics["node.skipped_files"] == 0
+    assert metrics["node.skipped[njsscan-config]"] == 1
+    assert data["notes"] == ["node: left out by .njsscan (ignore-paths, ignore-filenames or "
+                             "ignore-extensions): server/legacy.js"]

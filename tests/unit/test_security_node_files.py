@@ -15,6 +15,7 @@ from echotune_ci.config.schema import override
 from echotune_ci.errors import RunError
 from echotune_ci.phases.base import PhaseContext
 from echotune_ci.phases.security.checks import node
+from echotune_ci.phases.security.checks.base import CheckError
 from echotune_ci.phases.security.settings import NodeSettings, SecuritySettings
 
 from conftest import ROOT
@@ -142,8 +143,10 @@ def test_command_line_paths_target_the_node_check_too():
 
 
 FAKE_SEMGREP = """\
-import json, sys
+import json, os, signal, sys
 args = sys.argv[1:]
+if "die" in args or ("die-split" in args and "--scan-unknown-extensions" in args):
+    os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would: no output at all
 if "report" in args:  # a report holding a byte that is not UTF-8, as osemgrep writes a Latin-1 file's
     sys.stdout.buffer.write(b'{"results": [{"extra": {"lines": "caf\\xe9"}}]}')
     sys.exit(1)
@@ -161,9 +164,9 @@ def _fake_semgrep(folder: Path) -> Path:
     return program
 
 
-def _wrapped(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+def _wrapped(tmp_path: Path, *args: str, **env_vars: str) -> subprocess.CompletedProcess[bytes]:
     folder = node.native_semgrep(tmp_path / "bin", _fake_semgrep(tmp_path / "real dir"))
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **env_vars)
     return subprocess.run([str(folder / "semgrep"), *args], capture_output=True, env=env, check=False)
 
 
@@ -227,3 +230,50 @@ def test_a_named_file_the_report_neither_scanned_nor_erred_on_becomes_an_error(t
     # A report that does not list what it scanned (semgrep failed) is left as it is.
     failed = json.dumps({"results": [], "errors": [{"level": "error", "message": "bad rules"}]}).encode()
     assert json.loads(node.ascii_report(failed, targets=targets)) == json.loads(failed)
+
+
+def test_a_semgrep_run_killed_without_a_report_is_a_failure_not_a_clean_scan(tmp_path):
+    done = _wrapped(tmp_path, "scan", "--json", "die", "--", "a.js")
+    assert done.returncode == 128 + 9
+    report = json.loads(done.stdout)
+    assert report["results"] == []
+    assert report["errors"] == [
+        {"level": "error", "type": "SemgrepFailed",
+         "message": "semgrep was killed by signal 9 without a report"},
+        {"type": "Left out", "level": "warn", "path": "a.js", "message": "semgrep did not scan it"}]
+    # The run for .d.ts files dies; the other run's report still counts.
+    split = _wrapped(tmp_path, "scan", "--json", "die-split", "--", "a.js", "t.d.ts")
+    report = json.loads(split.stdout)
+    assert [r["argv"] for r in report["results"]] == [["scan", "--experimental", "--json", "die-split", "--",
+                                                       "a.js"]]
+    assert [(e["type"], e.get("path")) for e in report["errors"]] == [("SemgrepFailed", None),
+                                                                     ("Left out", "t.d.ts")]
+    assert split.returncode == 137
+
+
+def test_the_wrapper_records_the_files_each_scan_named(tmp_path):
+    record = tmp_path / "targets.jsonl"
+    _wrapped(tmp_path, "scan", "--json", "--", "a.js", "t.d.ts", **{node.TARGETS_VAR: str(record)})
+    _wrapped(tmp_path, "--version", **{node.TARGETS_VAR: str(record)})  # not a scan: nothing recorded
+    assert [json.loads(line) for line in record.read_text().splitlines()] == [["a.js", "t.d.ts"]]
+
+
+def test_njsscan_with_a_semgrep_that_is_killed_is_an_error_of_the_check(tmp_path, monkeypatch):
+    # The real njsscan and libsast, with a semgrep that the kernel kills (no output, as the OOM killer
+    # leaves it): libsast reads that as a scan that found nothing; the check must not.
+    (tmp_path / "server").mkdir()
+    (tmp_path / "server" / "app.js").write_text('const express = require("express");\n'
+                                                'eval(process.argv[2]);\n')
+    fake = tmp_path / "bin" / "semgrep-killed"
+    fake.parent.mkdir()
+    fake.write_text(f"#!{sys.executable}\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(node.shutil, "which", lambda name, path=None: str(fake))
+    monkeypatch.setattr(node, "tool_versions", lambda: {"njsscan": "1.0.2", "semgrep": "killed"})
+    with pytest.raises(CheckError, match="^njsscan/semgrep failed: semgrep was killed by signal 9 without "
+                                         "a report$") as raised:
+        node.CHECK.run(SecuritySettings(), _ctx(tmp_path))
+    metrics = {(m.name, m.labels.get("kind")): m.value for m in raised.value.output.metrics}
+    assert metrics[("node.files", None)] == 0 and metrics[("node.skipped_files", None)] == 1
+    assert raised.value.output.notes == [
+        "node: not scanned: server/app.js: Left out: semgrep did not scan it"]

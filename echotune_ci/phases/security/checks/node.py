@@ -189,6 +189,7 @@ def _tool_env(work: Path) -> dict[str, str]:
     # the child imports this module from where this process found it
     package_parent = str(Path(__file__).resolve().parents[4])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
+    env[TARGETS_VAR] = str(work / "targets.jsonl")
     env.update(SEMGREP_SEND_METRICS="off", SEMGREP_ENABLE_VERSION_CHECK="0",
                SEMGREP_SETTINGS_FILE=str(work / "semgrep-settings.yml"),
                SEMGREP_LOG_FILE=str(work / "semgrep.log"),
@@ -198,6 +199,9 @@ def _tool_env(work: Path) -> dict[str, str]:
 
 # What makes semgrep 1.172.0's `scan` run in its native CLI (osemgrep).
 NATIVE_SCAN = ("--experimental",)
+# The file the wrapper appends each scan's named files to (a JSON list a line): what reached semgrep.
+TARGETS_VAR = "ECHOTUNE_SEMGREP_TARGETS"
+
 # osemgrep leaves out files named like these even when they are named on its command line (its Python
 # CLI scans them); --scan-unknown-extensions brings them back, at three times the time of a scan
 # (75 Juice Shop files: 7.2 -> 24.8 s), so only a scan that names one gets it.
@@ -230,14 +234,20 @@ def semgrep_main() -> None:
     ``scan`` gets :data:`NATIVE_SCAN`; the ``.d.ts`` and ``.min.js`` files it names, which osemgrep
     would leave out, are scanned in a second run with ``--scan-unknown-extensions`` (on the others
     that flag also changes how a .js file with JSX parses), and the two reports are merged. The
-    report is written again in ASCII (:func:`ascii_report`). Any other command runs unchanged.
-    semgrep's exit status (the larger of two) is the wrapper's.
+    report is written again in ASCII (:func:`ascii_report`). A run that gives no JSON report (semgrep
+    killed, or crashed) is a failed run (:func:`failed_report`), and the other run's report still counts.
+    Any other command runs unchanged. semgrep's exit status (the larger of two; 128 + N when killed by
+    signal N) is the wrapper's.
     """
     real, args = sys.argv[1], sys.argv[2:]
     if args[:1] != ["scan"]:
         os.execv(real, [real, *args])
     cut = args.index("--") + 1 if "--" in args else len(args)
     options, targets = args[1:cut], args[cut:]
+    record = os.environ.get(TARGETS_VAR)
+    if record:
+        with open(record, "a", encoding="ascii") as f:
+            f.write(json.dumps(targets) + "\n")
     named = [t for t in targets if not t.endswith(_LEFT_OUT)]
     left_out = [t for t in targets if t.endswith(_LEFT_OUT)]
     runs: list[tuple[tuple[str, ...], list[str]]] = [(NATIVE_SCAN, named)] if named or not left_out else []
@@ -247,11 +257,31 @@ def semgrep_main() -> None:
     status = 0
     for flags, files in runs:
         done = subprocess.run([real, "scan", *flags, *options, *files], stdout=subprocess.PIPE, check=False)
-        outputs.append(done.stdout)
-        status = max(status, done.returncode)
+        report = done.stdout if _is_report(done.stdout) else failed_report(done.returncode, done.stdout)
+        outputs.append(report)
+        status = max(status, done.returncode if done.returncode >= 0 else 128 - done.returncode)
     sys.stdout.buffer.write(ascii_report(*outputs, targets=targets))
     sys.stdout.flush()
     raise SystemExit(status)
+
+
+def _is_report(raw: bytes) -> bool:
+    try:
+        return isinstance(json.loads(raw.decode("utf-8", "surrogateescape")), dict)
+    except ValueError:
+        return False
+
+
+def failed_report(returncode: int, raw: bytes) -> bytes:
+    """A semgrep JSON report (bytes) for a run that gave none: one error at level "error" saying how semgrep
+    ended (killed by a signal, as the kernel's out-of-memory killer does, or its exit code) and the first
+    line it printed, and nothing scanned. libsast reads an empty output as a scan that found nothing, and
+    njsscan then counted every file as scanned."""
+    how = f"was killed by signal {-returncode}" if returncode < 0 else f"exited with code {returncode}"
+    first = raw.decode("utf-8", "replace").strip().splitlines()[:1]
+    message = f"semgrep {how} without a report" + (f": {first[0][:200]}" if first else "")
+    error = {"level": "error", "type": "SemgrepFailed", "message": message}
+    return json.dumps({"results": [], "errors": [error], "paths": {"scanned": []}}).encode("ascii")
 
 
 # semgrep's default --max-target-bytes (DEFAULT_MAX_TARGET_SIZE in semgrep/constants.py, 1.172.0, shared with
@@ -300,14 +330,12 @@ def left_out(targets: Sequence[str], report: dict[str, Any]) -> list[dict[str, s
     """semgrep errors (``{"type": "Too large" or "Left out", "level": "warn", "path", "message"}``) for
     each of *targets* that *report* neither lists in ``paths.scanned`` nor names in an error; paths compare as
     absolute paths from the current folder, where semgrep ran."""
-    def key(path: object) -> str:
-        return os.path.normpath(os.path.abspath(str(path)))
-
-    seen = {key(p) for p in report["paths"]["scanned"]}
-    seen |= {key(e["path"]) for e in report.get("errors") or [] if isinstance(e, dict) and e.get("path")}
+    seen = {_path_key(p) for p in report["paths"]["scanned"]}
+    seen |= {_path_key(e["path"]) for e in report.get("errors") or []
+             if isinstance(e, dict) and e.get("path")}
     out = []
     for target in dict.fromkeys(targets):
-        if key(target) in seen:
+        if _path_key(target) in seen:
             continue
         try:
             size = os.path.getsize(target)
@@ -348,6 +376,8 @@ class NjsscanRun:
     results: dict[str, Any] = field(default_factory=dict)
     errors: list[Any] = field(default_factory=list)
     ignored: int = 0
+    # The files njsscan passed on to semgrep (normalised absolute paths); None: not recorded.
+    reached: set[str] | None = None
 
 
 def run_njsscan(files: Sequence[Path], *, timeout: float, config: Path | None) -> NjsscanRun:
@@ -376,7 +406,16 @@ def run_njsscan(files: Sequence[Path], *, timeout: float, config: Path | None) -
             last = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
             raise RunError(f"njsscan failed: {last[0]}")
         data = json.loads(output.read_text(encoding="utf-8"))
-    return NjsscanRun(results=data["nodejs"], errors=list(data["errors"] or []), ignored=data["ignored"])
+        record = work / "targets.jsonl"
+        named = record.read_text(encoding="ascii").splitlines() if record.is_file() else []
+        reached = {_path_key(t) for line in named for t in json.loads(line)}
+    return NjsscanRun(results=data["nodejs"], errors=list(data["errors"] or []), ignored=data["ignored"],
+                      reached=reached)
+
+
+def _path_key(path: object) -> str:
+    """A path as the child saw it, comparable however it was spelled: absolute and normalised."""
+    return os.path.normpath(os.path.abspath(str(path)))
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -391,7 +430,7 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 def child_main() -> None:
     """The child process: read the request on stdin, run njsscan, write its results as JSON.
 
-    njsscan's built-in path filters are emptied (the parent chose the files)
+    njsscan's built-in path and file-name filters are emptied (the parent chose the files)
     and its extensions widened to :data:`SUFFIXES` (its template scanner
     finds no template among them). Suppressed ``njsscan-ignore`` matches are
     counted.
@@ -401,6 +440,8 @@ def child_main() -> None:
     from njsscan.njsscan import NJSScan  # type: ignore[import-untyped]
 
     njs_settings.IGNORE_PATHS = set()
+    # Library names (axios.js, react.js, bootstrap.js, ...): a server's own bootstrap.js is server code.
+    njs_settings.IGNORE_FILENAMES = set()
 
     class CountingScan(NJSScan):
         ignored = 0
@@ -590,11 +631,28 @@ class NodeCheck:
         skipped, out.notes, out.warnings, out.errors = skipped_files(
             "node", skipped_pairs, opts.skipped, scanner="njsscan/semgrep", what="server-side JS/TS files")
         files = next(m for m in out.metrics if m.name == "node.files")
-        files.value = len(selection.server) - len(skipped_pairs)
+        reached = run.reached
+        held_back = [p for p in selection.server if reached is not None and _path_key(p) not in reached]
+        if held_back:
+            out.metrics.insert(out.metrics.index(files), Metric(
+                "node.skipped", len(held_back), "files", labels={"kind": "njsscan-config"},
+                description="Server-side JS/TS files the project's .njsscan left out"))
+            out.notes.append(held_back_note(held_back, ctx.root))
+        files.value = len(selection.server) - len(skipped_pairs) - len(held_back)
         out.metrics.insert(out.metrics.index(files) + 1, skipped)
         if failures:
             raise CheckError(f"njsscan/semgrep failed: {failures[0]}", out)
         return out
+
+
+def held_back_note(paths: Sequence[Path], root: Path) -> str:
+    """The note for server files njsscan never passed to semgrep: with its own filters emptied
+    (:func:`child_main`), what is left is the project's ``.njsscan`` (``ignore-paths``,
+    ``ignore-filenames``, ``ignore-extensions``), the user's choice: not a gap, and not scanned."""
+    names = [shown(relative_to_root(p, root)) for p in paths]
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return f"node: left out by .njsscan (ignore-paths, ignore-filenames or ignore-extensions): " \
+           f"{', '.join(names[:5])}{more}"
 
 
 CHECK: SecurityCheck = NodeCheck()
