@@ -277,3 +277,28 @@ def test_njsscan_with_a_semgrep_that_is_killed_is_an_error_of_the_check(tmp_path
     assert metrics[("node.files", None)] == 0 and metrics[("node.skipped_files", None)] == 1
     assert raised.value.output.notes == [
         "node: not scanned: server/app.js: Left out: semgrep did not scan it"]
+
+
+def test_only_what_the_projects_njsscan_ignores_is_left_out_without_a_gap(tmp_path, monkeypatch):
+    # The real njsscan and libsast, with a semgrep that scans whatever it is given and finds nothing.
+    # libsast filters files by suffix, and a file named just ".js" has none (Path(".js").suffix == ""):
+    # it never reaches semgrep and no .njsscan rule says why, so it is a gap; other.js is the user's choice.
+    (tmp_path / "server").mkdir()
+    for name in ("app.js", ".js", "other.js"):
+        (tmp_path / "server" / name).write_text('const express = require("express");\n')
+    (tmp_path / ".njsscan").write_text("---\nignore-filenames:\n  - other.js\n")
+    fake = tmp_path / "bin" / "semgrep-clean"
+    fake.parent.mkdir()
+    fake.write_text(f"#!{sys.executable}\nimport json, sys\nargs = sys.argv[1:]\n"
+                    "print(json.dumps({'results': [], 'errors': [],\n"
+                    "                  'paths': {'scanned': args[args.index('--') + 1:]}}))\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(node.shutil, "which", lambda name, path=None: str(fake))
+    monkeypatch.setattr(node, "tool_versions", lambda: {"njsscan": "1.0.2", "semgrep": "clean"})
+    out = node.CHECK.run(SecuritySettings(node=NodeSettings(skipped="warn")), _ctx(tmp_path))
+    metrics = {(m.name, m.labels.get("kind")): m.value for m in out.metrics}
+    assert metrics[("node.files", None)] == 1 and metrics[("node.skipped_files", None)] == 1
+    assert metrics[("node.skipped", "njsscan-config")] == 1
+    assert out.notes == ["node: not scanned: server/.js: Left out: njsscan did not pass it to semgrep",
+                         "node: left out by .njsscan (ignore-paths, ignore-filenames or ignore-extensions): "
+                         "server/other.js"]

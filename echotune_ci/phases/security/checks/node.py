@@ -376,8 +376,10 @@ class NjsscanRun:
     results: dict[str, Any] = field(default_factory=dict)
     errors: list[Any] = field(default_factory=list)
     ignored: int = 0
-    # The files njsscan passed on to semgrep (normalised absolute paths); None: not recorded.
+    # The files njsscan passed on to semgrep (normalised absolute paths; empty when semgrep never ran) and
+    # those the project's .njsscan left out; None: not known (every file counts as passed on).
     reached: set[str] | None = None
+    config_ignored: set[str] = field(default_factory=set)
 
 
 def run_njsscan(files: Sequence[Path], *, timeout: float, config: Path | None) -> NjsscanRun:
@@ -410,7 +412,7 @@ def run_njsscan(files: Sequence[Path], *, timeout: float, config: Path | None) -
         named = record.read_text(encoding="ascii").splitlines() if record.is_file() else []
         reached = {_path_key(t) for line in named for t in json.loads(line)}
     return NjsscanRun(results=data["nodejs"], errors=list(data["errors"] or []), ignored=data["ignored"],
-                      reached=reached)
+                      reached=reached, config_ignored={_path_key(f) for f in data["config_ignored"]})
 
 
 def _path_key(path: object) -> str:
@@ -453,9 +455,14 @@ def child_main() -> None:
 
     scan = CountingScan(request["files"], True, False, request["config"] or False)
     scan.options["sgrep_extensions"] = set(SUFFIXES)
+    # With its own filters emptied, what libsast's file filter still drops is the project's .njsscan.
+    from libsast import Scanner  # type: ignore[import-untyped]
+
+    keeps = Scanner(scan.options, request["files"]).validate_file
+    config_ignored = [f for f in request["files"] if not keeps(Path(f))]
     result = scan.scan()
     payload = {"nodejs": result.get("nodejs") or {}, "errors": result.get("errors") or [],
-               "ignored": scan.ignored}
+               "ignored": scan.ignored, "config_ignored": config_ignored}
     Path(request["output"]).write_text(json.dumps(payload, default=str), encoding="utf-8")
 
 
@@ -628,11 +635,17 @@ class NodeCheck:
         out.metrics.append(Metric("node.ignored", run.ignored, "matches",
                                   description="Matches silenced with // njsscan-ignore"))
         skipped_pairs, failures = scan_errors(run.errors, ctx.root)
+        reached = run.reached
+        held_back = [p for p in selection.server if reached is not None and _path_key(p) not in reached]
+        # Only what the project's .njsscan names is the user's choice; anything else njsscan did not pass
+        # on (a file named just ".js" has no suffix for libsast's extension filter) is a gap.
+        why = "Left out: njsscan did not pass it to semgrep"
+        skipped_pairs += [(shown(relative_to_root(p, ctx.root)), why)
+                          for p in held_back if _path_key(p) not in run.config_ignored]
+        held_back = [p for p in held_back if _path_key(p) in run.config_ignored]
         skipped, out.notes, out.warnings, out.errors = skipped_files(
             "node", skipped_pairs, opts.skipped, scanner="njsscan/semgrep", what="server-side JS/TS files")
         files = next(m for m in out.metrics if m.name == "node.files")
-        reached = run.reached
-        held_back = [p for p in selection.server if reached is not None and _path_key(p) not in reached]
         if held_back:
             out.metrics.insert(out.metrics.index(files), Metric(
                 "node.skipped", len(held_back), "files", labels={"kind": "njsscan-config"},
