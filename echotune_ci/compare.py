@@ -197,10 +197,11 @@ def _rounded(value: float | None, digits: int = 6) -> float | None:
 
 
 def _ranks(values: list[float]) -> tuple[list[float], list[int]]:
-    """Average ranks (1-based) and the sizes of tie groups."""
+    """Average ranks (1-based), and how many values share each distinct value in increasing order of the
+    value (the tie pattern: all 1 without ties)."""
     order = sorted(range(len(values)), key=values.__getitem__)
     ranks = [0.0] * len(values)
-    ties: list[int] = []
+    groups: list[int] = []
     i = 0
     while i < len(order):
         j = i
@@ -209,10 +210,9 @@ def _ranks(values: list[float]) -> tuple[list[float], list[int]]:
         avg = (i + j) / 2.0 + 1.0
         for k in range(i, j + 1):
             ranks[order[k]] = avg
-        if j > i:
-            ties.append(j - i + 1)
+        groups.append(j - i + 1)
         i = j + 1
-    return ranks, ties
+    return ranks, groups
 
 
 # Up to this many head-base pairs (n1 * n2) a p-value without ties comes from the exact distribution of U;
@@ -237,45 +237,31 @@ def mann_whitney_greater(x: list[float], y: list[float]) -> float:
     against six 5s) is 0.5 exactly but 0.20 approximated.
     """
     n1, n2 = len(x), len(y)
-    ranks, ties = _ranks(list(x) + list(y))
+    n = n1 + n2
+    ranks, groups = _ranks(list(x) + list(y))
     r1 = sum(ranks[:n1])
     u1 = r1 - n1 * (n1 + 1) / 2.0
-    if n1 and n2 and (n1 * n2 <= EXACT_MAX_PAIRS if not ties else min(n1, n2) * (n1 + n2) <= EXACT_MAX_TIED):
-        if not ties:
-            dist = u_distribution(n1, n2)
-            k = math.ceil(u1 - 1e-9)
-        else:
-            # Mid-ranks are whole or half numbers: twice the rank sum is a whole number. The distribution
-            # is built for the smaller side (its cost grows with that side's size): y's doubled sum is
-            # the total n(n+1) minus x's.
-            groups, doubled = _tie_groups(list(x) + list(y)), round(2 * r1)
-            if n1 <= n2:
-                dist = tied_rank_sums(n1, groups)
-                return sum(dist[doubled:]) / sum(dist)
-            dist = tied_rank_sums(n2, groups)
-            n = n1 + n2
-            return sum(dist[: n * (n + 1) - doubled + 1]) / sum(dist)
-        return sum(dist[k:]) / sum(dist)
-    n = n1 + n2
+    tied = len(groups) < n
+    if not tied and n1 * n2 <= EXACT_MAX_PAIRS:
+        dist = u_distribution(n1, n2)
+        return sum(dist[math.ceil(u1 - 1e-9):]) / sum(dist)
+    if tied and n1 and n2 and min(n1, n2) * n <= EXACT_MAX_TIED:
+        # Mid-ranks are whole or half numbers: twice the rank sum is a whole number. The distribution is
+        # built for the smaller side (its cost grows with that side's size): y's doubled sum is the
+        # total n(n+1) minus x's.
+        doubled = round(2 * r1)
+        if n1 <= n2:
+            dist = tied_rank_sums(n1, tuple(groups))
+            return sum(dist[doubled:]) / sum(dist)
+        dist = tied_rank_sums(n2, tuple(groups))
+        return sum(dist[: n * (n + 1) - doubled + 1]) / sum(dist)
     mu = n1 * n2 / 2.0
-    tie_term = sum(t**3 - t for t in ties) / (n * (n - 1)) if n > 1 else 0.0
+    tie_term = sum(t**3 - t for t in groups) / (n * (n - 1)) if n > 1 else 0.0
     sigma = math.sqrt(n1 * n2 / 12.0 * ((n + 1) - tie_term))
     if sigma == 0:
         return 1.0
     z = (u1 - mu - 0.5) / sigma  # continuity correction
     return 0.5 * math.erfc(z / math.sqrt(2))
-
-
-def _tie_groups(values: list[float]) -> tuple[int, ...]:
-    """How many values share each distinct value, in increasing order of the value: the tie pattern."""
-    pooled = sorted(values)
-    groups: list[int] = []
-    for i, v in enumerate(pooled):
-        if i and v == pooled[i - 1]:
-            groups[-1] += 1
-        else:
-            groups.append(1)
-    return tuple(groups)
 
 
 @functools.lru_cache(maxsize=256)
@@ -373,10 +359,10 @@ def _rank_statistic(head: list[float], base: list[float], d: float) -> tuple[flo
     """For the head shifted by −d: W − E[W] (W the head's rank sum minus its minimum) and the tie-corrected
     standard deviation of W, as R's ``wilcox.test`` computes them for its asymptotic interval."""
     n1, n2 = len(head), len(base)
-    ranks, ties = _ranks([v - d for v in head] + base)
+    ranks, groups = _ranks([v - d for v in head] + base)
     dz = sum(ranks[:n1]) - n1 * (n1 + 1) / 2.0 - n1 * n2 / 2.0
     n = n1 + n2
-    tie_term = sum(t**3 - t for t in ties) / (n * (n - 1))
+    tie_term = sum(t**3 - t for t in groups) / (n * (n - 1))  # a group of one adds 0
     return dz, math.sqrt(max(n1 * n2 / 12.0 * ((n + 1) - tie_term), 0.0))
 
 
