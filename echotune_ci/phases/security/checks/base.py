@@ -83,6 +83,12 @@ class SecurityCheck(Protocol):
         """Run the check; return what it found."""
 
 
+def first_named(names: Sequence[str]) -> str:
+    """The first :data:`NAMED_IN_SUMMARY` of *names*, comma-separated, then "and N more" for the rest."""
+    more = f" and {len(names) - NAMED_IN_SUMMARY} more" if len(names) > NAMED_IN_SUMMARY else ""
+    return ", ".join(names[:NAMED_IN_SUMMARY]) + more
+
+
 def skipped_files(check: str, skipped: Sequence[tuple[str, str]], policy: str, *, scanner: str,
                   what: str = "files") -> tuple[Metric, list[str], list[str], list[str]]:
     """The ``<check>.skipped_files`` metric and the (notes, warnings, errors) for *skipped*.
@@ -99,9 +105,8 @@ def skipped_files(check: str, skipped: Sequence[tuple[str, str]], policy: str, *
         return metric, [], [], []
     metric.status = "warn" if policy == "warn" else "error"
     notes = [f"{check}: not scanned: {path}: {why}" for path, why in skipped]
-    names = ", ".join(path for path, _ in skipped[:NAMED_IN_SUMMARY])
-    more = f" and {len(skipped) - NAMED_IN_SUMMARY} more" if len(skipped) > NAMED_IN_SUMMARY else ""
-    summary = f"{len(skipped)} {what} not scanned ({scanner} could not scan them): {names}{more}"
+    summary = f"{len(skipped)} {what} not scanned ({scanner} could not scan them): " \
+              f"{first_named([path for path, _ in skipped])}"
     if policy == "warn":
         return metric, notes, [f"{check}: {summary}; [security.{check}] skipped = \"warn\""], []
     hint = f"fix or exclude them, or set [security.{check}] skipped = \"warn\""

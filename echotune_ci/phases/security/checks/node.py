@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ....errors import RunError
 from ....results import Finding, Location, Metric
 from ..files import collect_files, relative_to_root
-from .base import CheckError, CheckOutput, SecurityCheck, require_paths, skipped_files
+from .base import CheckError, CheckOutput, SecurityCheck, first_named, require_paths, skipped_files
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...base import PhaseContext
@@ -663,9 +663,8 @@ def held_back_note(paths: Sequence[Path], root: Path) -> str:
     (:func:`child_main`), what is left is the project's ``.njsscan`` (``ignore-paths``,
     ``ignore-filenames``, ``ignore-extensions``), the user's choice: not a gap, and not scanned."""
     names = [shown(relative_to_root(p, root)) for p in paths]
-    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
     return f"node: left out by .njsscan (ignore-paths, ignore-filenames or ignore-extensions): " \
-           f"{', '.join(names[:5])}{more}"
+           f"{first_named(names)}"
 
 
 CHECK: SecurityCheck = NodeCheck()
