@@ -155,13 +155,23 @@ print(json.dumps({"results": [{"argv": args}], "errors": [], "paths": {"scanned"
 """
 
 
+def _program(path: Path, body: str) -> Path:
+    """*path* made a Python program running *body*."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!{sys.executable}\n{body}", encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
 def _fake_semgrep(folder: Path) -> Path:
     """A stand-in for the semgrep program: reports the arguments it got as its one result."""
-    folder.mkdir(parents=True, exist_ok=True)
-    program = folder / "sem grep's"
-    program.write_text(f"#!{sys.executable}\n{FAKE_SEMGREP}", encoding="utf-8")
-    program.chmod(0o755)
-    return program
+    return _program(folder / "sem grep's", FAKE_SEMGREP)
+
+
+def _semgrep_of_the_check(monkeypatch, program: Path) -> None:
+    """The node check (its real njsscan child) finds *program* as semgrep."""
+    monkeypatch.setattr(node.shutil, "which", lambda name, path=None: str(program))
+    monkeypatch.setattr(node, "tool_versions", lambda: {"njsscan": "1.0.2", "semgrep": program.name})
 
 
 def _wrapped(tmp_path: Path, *args: str, **env_vars: str) -> subprocess.CompletedProcess[bytes]:
@@ -264,12 +274,8 @@ def test_njsscan_with_a_semgrep_that_is_killed_is_an_error_of_the_check(tmp_path
     (tmp_path / "server").mkdir()
     (tmp_path / "server" / "app.js").write_text('const express = require("express");\n'
                                                 'eval(process.argv[2]);\n')
-    fake = tmp_path / "bin" / "semgrep-killed"
-    fake.parent.mkdir()
-    fake.write_text(f"#!{sys.executable}\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
-    fake.chmod(0o755)
-    monkeypatch.setattr(node.shutil, "which", lambda name, path=None: str(fake))
-    monkeypatch.setattr(node, "tool_versions", lambda: {"njsscan": "1.0.2", "semgrep": "killed"})
+    _semgrep_of_the_check(monkeypatch, _program(tmp_path / "bin" / "semgrep-killed",
+                                                "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"))
     with pytest.raises(CheckError, match="^njsscan/semgrep failed: semgrep was killed by signal 9 without "
                                          "a report$") as raised:
         node.CHECK.run(SecuritySettings(), _ctx(tmp_path))
@@ -287,14 +293,10 @@ def test_only_what_the_projects_njsscan_ignores_is_left_out_without_a_gap(tmp_pa
     for name in ("app.js", ".js", "other.js"):
         (tmp_path / "server" / name).write_text('const express = require("express");\n')
     (tmp_path / ".njsscan").write_text("---\nignore-filenames:\n  - other.js\n")
-    fake = tmp_path / "bin" / "semgrep-clean"
-    fake.parent.mkdir()
-    fake.write_text(f"#!{sys.executable}\nimport json, sys\nargs = sys.argv[1:]\n"
-                    "print(json.dumps({'results': [], 'errors': [],\n"
-                    "                  'paths': {'scanned': args[args.index('--') + 1:]}}))\n")
-    fake.chmod(0o755)
-    monkeypatch.setattr(node.shutil, "which", lambda name, path=None: str(fake))
-    monkeypatch.setattr(node, "tool_versions", lambda: {"njsscan": "1.0.2", "semgrep": "clean"})
+    _semgrep_of_the_check(monkeypatch, _program(
+        tmp_path / "bin" / "semgrep-clean",
+        "import json, sys\nargs = sys.argv[1:]\nscanned = args[args.index('--') + 1:]\n"
+        "print(json.dumps({'results': [], 'errors': [], 'paths': {'scanned': scanned}}))\n"))
     out = node.CHECK.run(SecuritySettings(node=NodeSettings(skipped="warn")), _ctx(tmp_path))
     metrics = {(m.name, m.labels.get("kind")): m.value for m in out.metrics}
     assert metrics[("node.files", None)] == 1 and metrics[("node.skipped_files", None)] == 1
