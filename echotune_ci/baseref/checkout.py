@@ -7,6 +7,7 @@ beside it and ``git worktree remove`` takes it away again, whatever happens.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
@@ -35,10 +36,14 @@ class BaseSource:
         return f"{self.ref} ({self.sha[:10]})" if self.sha else str(self.root)
 
 
-def _git(repo: Path, *args: str, timeout: float = GIT_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+def _git(repo: Path, *args: str, timeout: float = GIT_TIMEOUT_S,
+         detached: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run git in *repo*; *detached*: in a session of its own, so that the Ctrl-C which is ending the
+    run does not also kill the git that is cleaning up after it."""
     try:
         return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+                              timeout=timeout, stdin=subprocess.DEVNULL, check=False,
+                              start_new_session=detached)
     except FileNotFoundError:
         raise RunError("--base-ref needs git, which is not installed (not on PATH)") from None
     except subprocess.TimeoutExpired:
@@ -79,20 +84,27 @@ def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
     InputError when *ref* names no commit; RunError when git cannot create
     the worktree.
     """
+    from ..serve.process import deferred_signals
+
     sha = resolve_ref(repo, ref)
     parent = Path(tempfile.mkdtemp(prefix="echotune-base-"))
     where = parent / "base"
-    done = _git(repo, "worktree", "add", "--detach", "--quiet", str(where), sha)
-    if done.returncode != 0:
-        shutil.rmtree(parent, ignore_errors=True)
-        why = (done.stderr.strip().splitlines() or ["git worktree add failed"])[-1]
-        raise RunError(f"--base-ref {ref}: cannot check it out: {why}")
     try:
+        done = _git(repo, "worktree", "add", "--detach", "--quiet", str(where), sha)
+        if done.returncode != 0:
+            why = (done.stderr.strip().splitlines() or ["git worktree add failed"])[-1]
+            raise RunError(f"--base-ref {ref}: cannot check it out: {why}")
         yield BaseSource(where, ref, sha)
     finally:
-        _git(repo, "worktree", "remove", "--force", str(where))
-        shutil.rmtree(parent, ignore_errors=True)
-        _git(repo, "worktree", "prune")
+        # A second Ctrl-C (or a cancel's SIGTERM after its SIGINT) must not leave a half-removed
+        # checkout registered in the repository. A `worktree add` that was interrupted leaves its
+        # worktree locked ("initializing"): --force twice removes a locked one.
+        with deferred_signals(), contextlib.suppress(RunError):
+            try:
+                _git(repo, "worktree", "remove", "--force", "--force", str(where), detached=True)
+            finally:
+                shutil.rmtree(parent, ignore_errors=True)
+                _git(repo, "worktree", "prune", detached=True)
 
 
 @contextmanager

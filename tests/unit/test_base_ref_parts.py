@@ -3,12 +3,15 @@ which configuration measures the base, reusing the head's environment, refs that
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from echotune_ci.baseref import checkout
 from echotune_ci.baseref.checkout import dirty_paths, resolve_ref, worktree
 from echotune_ci.baseref.configs import base_config
 from echotune_ci.baseref.environment import reuse_environment, same_dependencies
@@ -193,6 +196,50 @@ def test_worktree_is_removed_afterwards_and_head_stays_as_it_is(repo):
     assert not where.exists()
     assert git(repo, "worktree", "list").count("\n") == 1
     assert (repo / "app" / "requirements.txt").read_text() == "flask==3.1.0\n"
+
+
+def _only_the_main_worktree(repo: Path) -> bool:
+    return git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+def test_a_checkout_interrupted_while_git_creates_it_is_removed_too(repo, monkeypatch):
+    """Ctrl-C during `git worktree add` kills git, which leaves the worktree registered and locked
+    ("initializing"); `git worktree prune` keeps a locked one. Made here as git leaves it."""
+    real = checkout._git
+    made: list[Path] = []
+
+    def interrupted_add(where: Path, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+        if args[:2] == ("worktree", "add"):
+            made.append(Path(args[-2]))
+            real(where, "worktree", "add", "--detach", "--lock", "--reason", "initializing", *args[-2:])
+            raise KeyboardInterrupt
+        return real(where, *args, **kw)
+
+    monkeypatch.setattr(checkout, "_git", interrupted_add)
+    with pytest.raises(KeyboardInterrupt), worktree(repo, "HEAD"):
+        pass
+    assert made and not made[0].parent.exists()
+    assert _only_the_main_worktree(repo), git(repo, "worktree", "list")
+
+
+def test_a_second_signal_while_the_checkout_is_removed_waits_for_the_removal(repo, monkeypatch):
+    real = checkout._git
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def signalled_remove(where: Path, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+        if args[:2] == ("worktree", "remove"):
+            os.kill(os.getpid(), signal.SIGINT)  # the cancel's second signal, as the removal starts
+        return real(where, *args, **kw)
+
+    monkeypatch.setattr(checkout, "_git", signalled_remove)
+    try:
+        with pytest.raises(KeyboardInterrupt), worktree(repo, "HEAD") as source:
+            where = source.root
+            raise KeyboardInterrupt  # the first one
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert not where.parent.exists()
+    assert _only_the_main_worktree(repo), git(repo, "worktree", "list")
 
 
 def test_base_config_is_the_heads_plan_with_the_bases_serve(repo, tmp_path):
