@@ -431,10 +431,15 @@ def hodges_lehmann(base: list[float], head: list[float], confidence: float = 0.9
         k = max(_wilcox_quantile(alpha / 2, m, n), 1)
         return Shift(estimate, diffs[k - 1], diffs[m * n - k], confidence, "exact", n, m)
     shifts = sorted(set(diffs))
-    z = NormalDist().inv_cdf(1 - alpha / 2)
+    z = -NormalDist().inv_cdf(alpha / 2)
     low = _normal_bound(head, base, shifts, z)
     high = _normal_bound(head, base, shifts, -z)
     return Shift(estimate, low, high, confidence, "normal", n, m)
+
+
+# The smallest two-sided error (1 − confidence) an interval is computed at: 1 − 1e-15 is still below 1.0
+# as a float, where 1 − 1e-17 is 1.0.
+SMALLEST_ERROR = 1e-15
 
 
 @dataclass(frozen=True)
@@ -477,7 +482,10 @@ class Rule:
         if not level > 0:
             raise ValueError(f"a significance level must be above 0, got {level!r}")
         share = level / self.alpha
-        return dataclasses.replace(self, alpha=level, confidence=1.0 - (1.0 - self.confidence) * share)
+        # A level from a results file can be tiny (1e-17): 1 − error would round to a confidence of 1.0,
+        # an interval no level has. The widest interval a float can tell apart from 1 does.
+        error = max((1.0 - self.confidence) * share, SMALLEST_ERROR)
+        return dataclasses.replace(self, alpha=level, confidence=1.0 - error)
 
     @classmethod
     def for_metric(cls, gate: GateSettings, name: str, better: str, unit: str = "") -> Rule:

@@ -152,6 +152,21 @@ def test_too_few_or_non_finite_samples_have_no_interval():
     assert same is not None and (same.low, same.estimate, same.high) == (0.0, 0.0, 0.0)
 
 
+def test_a_tiny_recorded_level_widens_the_interval_instead_of_failing():
+    """A results file may record any level above 0; at 1e-17, 1 − (1 − 0.95)·level/alpha rounded to a
+    confidence of 1.0 and compare, gate and report stopped with "confidence must be between 0 and 1"."""
+    base = Metric("p95_ms", 100.0, "ms", samples=noisy(100, 8, 6, 1))
+    head = Metric("p95_ms", 112.0, "ms", samples=noisy(112, 8, 6, 2), alpha=1e-17)
+    c = compare_metric("load", base, head)
+    assert c.alpha == 1e-17 and c.verdict == "no significant change"  # no p-value of 8 vs 8 is that small
+    assert c.confidence is not None and 0.999 < c.confidence < 1.0
+    # As wide as the samples allow: the extreme differences of the exact interval.
+    widest = (min(head.samples) - max(base.samples), max(head.samples) - min(base.samples))
+    assert (c.ci_low, c.ci_high) == widest
+    ties = hodges_lehmann([1.0, 2.0, 2.0, 3.0], [2.0, 3.0, 3.0, 4.0], confidence=1.0 - 1e-15)
+    assert ties is not None and ties.method == "normal" and ties.low <= 1.0 <= ties.high
+
+
 def test_verdict_texts_read_as_in_the_issue():
     base = dict(key="p95_ms", name="p95_ms", phase="load", unit="ms", better="lower", base=200.0, head=224.0)
     regressed = Comparison(**base, verdict="regressed", effect_pct=12.0, ci_low_pct=7.0, ci_high_pct=18.0,
