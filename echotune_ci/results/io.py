@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import InputError
 from ..fsutil import read_json
 from .merge import merge_results
-from .model import SCHEMA_VERSION, PhaseResult, number_problem
+from .model import SCHEMA_VERSION, PhaseResult, metric_key, number_problem
 
 # Longest line or column a finding may name (a source file of a billion lines is no source file).
 MAX_LINE = 10**9
@@ -33,8 +33,8 @@ def _validator() -> Any:
 
 
 def validate(data: Any, where: str) -> None:
-    """Raise InputError naming *where* and the first problem of *data*: a schema violation, or a
-    number no measurement can have (see :func:`number_problems`)."""
+    """Raise InputError naming *where* and the first problem of *data*: a schema violation, a number no
+    measurement can have (see :func:`number_problems`), or a metric named twice (same name and labels)."""
     try:
         errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     except RecursionError:
@@ -45,6 +45,14 @@ def validate(data: Any, where: str) -> None:
         raise InputError(f"{where}: not an EchoTune result file (at {at}: {_short(err.message)})")
     for at, problem in number_problems(data):
         raise InputError(f"{where}: impossible number at {at}: {problem}")
+    seen: dict[str, int] = {}
+    for i, m in enumerate(data.get("metrics", [])):
+        key = metric_key(m["name"], m.get("labels") or {})
+        if key in seen:
+            # compare, the gate and the report would each pick a different one of the two
+            raise InputError(f"{where}: metric {_short(key, 80)} is at metrics/{seen[key]} and again at "
+                             f"metrics/{i} (a result names each metric once)")
+        seen[key] = i
 
 
 def _short(text: str, limit: int = 160) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -147,6 +147,14 @@ class Location:
         return cls(path=data["path"], line=data.get("line"), column=data.get("column"))
 
 
+def metric_key(name: str, labels: Mapping[str, object]) -> str:
+    """A metric's key: *name* alone, or with its labels sorted, e.g. ``p95_ms[endpoint=GET /api]``."""
+    if not labels:
+        return name
+    scope = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    return f"{name}[{scope}]"
+
+
 @dataclass
 class Metric:
     """One measured number.
@@ -177,10 +185,7 @@ class Metric:
     @property
     def key(self) -> str:
         """The name and labels, e.g. ``p95_ms[endpoint=GET /api]``: unique within a phase."""
-        if not self.labels:
-            return self.name
-        scope = ",".join(f"{k}={v}" for k, v in sorted(self.labels.items()))
-        return f"{self.name}[{scope}]"
+        return metric_key(self.name, self.labels)
 
     @property
     def scope(self) -> str:

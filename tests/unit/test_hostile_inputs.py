@@ -48,6 +48,24 @@ def test_result_with_a_5000_digit_integer_is_exit_2(tmp_path, capsys):
     assert_one_line_error(code, err, 2, "load.json", "impossible number", "5000 digits")
 
 
+@pytest.mark.parametrize("command", ["gate", "report", "compare"])
+def test_a_metric_named_twice_in_one_result_is_exit_2(tmp_path, capsys, command):
+    """With two copies of p95_ms (the first 900 ms), compare used the last, the gate failed the first on
+    its budget, and the report showed the first's value beside the last's change."""
+    doc = load_doc(samples=[118.0, 120.0, 122.0])
+    copy = {**doc["metrics"][0], "value": 900.0, "samples": [900.0] * 3}
+    doc["metrics"].insert(0, copy)
+    write_doc(tmp_path / "head" / "load.json", doc)
+    write_doc(tmp_path / "base" / "load.json", load_doc(samples=[119.0, 121.0, 123.0]))
+    args = ("compare", "base", "head") if command == "compare" else (command, "head", "--baseline", "base")
+    code, _, err = cli(capsys, *args)
+    assert_one_line_error(code, err, 2, "load.json", "metric p95_ms is at metrics/0 and again at metrics/1")
+    # The same name with other labels is another metric.
+    doc["metrics"][0]["labels"] = {"endpoint": "GET /api"}
+    write_doc(tmp_path / "head" / "load.json", doc)
+    assert cli(capsys, "compare", "base", "head")[0] == 0
+
+
 @pytest.mark.parametrize("number", ["9" * 400, "1" + "0" * 399 + ".5", "1e400"])
 def test_result_with_a_400_digit_number_is_exit_2(tmp_path, capsys, number):
     text = json.dumps(load_doc()).replace('"value": 120.0', f'"value": {number}')
