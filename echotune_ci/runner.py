@@ -209,9 +209,11 @@ def _must_start(cfg: Config, phases: list[Phase[Any]], options: ServeOptions) ->
 
 
 def _serve(cfg: Config, start: bool, options: ServeOptions,
-           extra_env: Mapping[str, str] | None, label: str = "") -> App | None:
+           extra_env: Mapping[str, str] | None, label: str = "",
+           prepared_notes: list[str] | None = None) -> App | None:
     """Prepare (setup, build) and start the app; None when nothing is started. *label* ("base" in
-    ``run --base-ref``) starts each progress line, so two builds' "build: done" are told apart."""
+    ``run --base-ref``) starts each progress line, so two builds' "build: done" are told apart.
+    *prepared_notes* gets what setup and build did ("setup: skipped, ...", "setup: done in 12s")."""
     if options.url is not None:
         return None
     serve = cfg.serve
@@ -220,6 +222,8 @@ def _serve(cfg: Config, start: bool, options: ServeOptions,
     if not options.skip_setup and (serve.setup or serve.build):
         prepared = app.prepare(force=options.force_setup)
         skipped = prepared.setup_skipped
+        if prepared_notes is not None:
+            prepared_notes.extend(prepared.notes)
         for note in prepared.notes:
             console.info(f"{label} {note}" if label else note)
     if not start:

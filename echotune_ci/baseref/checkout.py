@@ -50,23 +50,44 @@ def _git(repo: Path, *args: str, timeout: float = GIT_TIMEOUT_S,
         raise RunError(f"git {' '.join(args)} did not finish within {timeout:g}s") from None
 
 
-def repository_root(folder: Path) -> Path:
-    """The top of the git checkout holding *folder*; InputError when it is not in one."""
+def repository_root(folder: Path, option: str = "--base-ref") -> Path:
+    """The top of the git checkout holding *folder*; InputError naming *option* when it is not in one."""
     done = _git(folder, "rev-parse", "--show-toplevel")
     if done.returncode != 0:
-        raise InputError(f"--base-ref: {folder} is not in a git checkout")
+        raise InputError(f"{option}: {folder} is not in a git checkout")
     return Path(done.stdout.strip()).resolve()
 
 
+def _shown(ref: str) -> str:
+    """*ref* as typed when that reads unambiguously, else quoted (" HEAD" must not read as "HEAD")."""
+    return ref if ref.isprintable() and not any(c.isspace() for c in ref) else repr(ref)
+
+
 def resolve_ref(repo: Path, ref: str) -> str:
-    """The commit *ref* names in *repo*; InputError (exit 2) naming *ref* when it names none."""
+    """The commit *ref* names in *repo*; InputError (exit 2) naming *ref* when it names none: nothing,
+    an object that is no commit (a tree, a blob), or a commit a shallow clone does not have."""
     if not ref or ref.startswith("-"):
-        raise InputError(f"--base-ref {ref!r}: not a git ref")
-    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
-    if done.returncode != 0 or not done.stdout.strip():
-        raise InputError(f"--base-ref {ref}: no such commit, branch or tag in {repo} "
-                         f"(in CI, fetch it first: git fetch origin {ref})")
-    return done.stdout.strip()
+        raise InputError(f"--base-ref {_shown(ref)}: not a git ref")
+    if ".." in ref and not ref.startswith(":/"):  # git ref names never hold "..": a range
+        raise InputError(f"--base-ref {_shown(ref)}: a range of commits; give the base's one commit "
+                         f"(e.g. main)")
+    # Resolved first as written: `^{commit}` appended to `:/message` would become part of the message.
+    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", ref)
+    named = done.stdout.strip() if done.returncode == 0 and len(done.stdout.split()) == 1 else ""
+    if named:
+        done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{named}^{{commit}}")
+        if done.returncode == 0 and done.stdout.strip():
+            return done.stdout.strip()
+        kind = _git(repo, "cat-file", "-t", named).stdout.strip() or "object"
+        raise InputError(f"--base-ref {_shown(ref)}: names a {kind} in {repo}, not a commit")
+    if all(c.isalnum() or c in "/._-" for c in ref):  # a branch or tag: fetching it brings it
+        hint = f" (in CI, fetch it first: git fetch origin {ref})"
+    elif _git(repo, "rev-parse", "--is-shallow-repository").stdout.strip() == "true":  # HEAD~1 and the like
+        hint = (" (this clone is shallow: fetch the history it needs, git fetch --deepen=100 or --unshallow; "
+                "in GitHub Actions, actions/checkout with fetch-depth: 0)")
+    else:
+        hint = ""
+    raise InputError(f"--base-ref {_shown(ref)}: no such commit, branch or tag in {repo}{hint}")
 
 
 def dirty_paths(repo: Path) -> list[str]:

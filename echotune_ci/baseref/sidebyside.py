@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -93,14 +94,21 @@ class SideBySide:
                 "samples_per_build": self.samples, "sequential": self.levels}
 
 
-def _checked_source(base: BaseOptions, repo: Path) -> None:
-    """Fail with exit 2 before anything starts when the base cannot exist."""
+def _checked_source(base: BaseOptions, repo: Path, head_dir: Path) -> None:
+    """Fail with exit 2 before anything starts when the base cannot exist, or would be the head's own
+    checkout (*repo*, holding the head's configuration folder *head_dir*): its setup and build would then
+    overwrite what the head serves, and every metric would be compared with itself."""
+    from ..errors import InputError
+
     if base.ref is not None:
         resolve_ref(repo, base.ref)
     elif base.folder is not None and not base.folder.is_dir():
-        from ..errors import InputError
-
         raise InputError(f"--base-dir {base.folder}: no such folder")
+    elif base.folder is not None:
+        folder = base.folder.resolve()
+        if head_dir.resolve().is_relative_to(folder) or repo.resolve().is_relative_to(folder):
+            raise InputError(f"--base-dir {base.folder}: that is the head's own checkout ({repo}); give "
+                             f"a separate checkout of the base (git worktree add ../base REF), or --base-ref")
 
 
 def _source(base: BaseOptions, repo: Path) -> contextlib.AbstractContextManager[BaseSource]:
@@ -137,7 +145,7 @@ def _start_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, en
     linked = None
     if not (own_code and installs):
         linked = reuse_environment(head_cfg.serve, head_cwd, cfg.serve, base_cwd, roots, installs=installs)
-    after = []  # true only once the base's own setup has run
+    own_setup = ""  # why the base runs its own setup; said once it has run (or its stamp skipped it)
     if linked:
         report.notes.append(linked)
         if own_code:
@@ -145,19 +153,41 @@ def _start_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, en
                                 f"server does not import its code from its own folder first, the base runs "
                                 f"the head's")
     elif own_code and installs:
-        after.append(f"the head's {own_code} installs the head's own code, so the base ran its own setup "
+        own_setup = (f"the head's {own_code} installs the head's own code, so the base ran its own setup "
                      f"(with that environment linked it would have run the head's code)")
     elif installs:
-        after.append("the base's dependencies differ from the head's: the base ran its own setup")
+        own_setup = _own_setup_reason(head_cfg, head_cwd, cfg, base_cwd)
     if linked or skip_setup:
         cfg = cfg.with_section("serve", override(cfg.serve, setup=""))
+    prepared: list[str] = []
     try:
-        app = _serve(cfg, start, ServeOptions(), env, label="base")
+        app = _serve(cfg, start, ServeOptions(), env, label="base", prepared_notes=prepared)
     finally:
         if temporary:
             stamp_path(base_cwd).unlink(missing_ok=True)
-    report.notes.extend(after)
+    if own_setup and any(note.startswith("setup: skipped") for note in prepared):
+        own_setup = own_setup.replace("the base ran its own setup", "the base's own setup was skipped (its "
+                                      "inputs did not change since it last ran there)")
+    if own_setup:
+        report.notes.append(own_setup)
     return app
+
+
+def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: Path) -> str:
+    """Why the base runs its own setup although nothing installs the head's own code: its dependencies
+    differ, or its folder already has an environment (a prepared ``--base-dir``), or the head has none
+    to link."""
+    from ..serve.steps import SETUP_OUTPUTS
+    from .environment import same_dependencies
+
+    if not same_dependencies(head_cfg.serve, head_cwd, cfg.serve, base_cwd):
+        return "the base's dependencies differ from the head's: the base ran its own setup"
+    own = [name for name in SETUP_OUTPUTS if (base_cwd / name).exists() or (base_cwd / name).is_symlink()]
+    if own:
+        return (f"the base's dependencies are the head's, but its folder has its own {', '.join(own)}: "
+                f"the base ran its own setup")
+    return ("the base's dependencies are the head's, but the head's setup left no "
+            f"{', '.join(SETUP_OUTPUTS)} to link: the base ran its own setup")
 
 
 def _contexts(cfg: Config, phases: list[Phase[Any]], artifacts: Path,
@@ -413,6 +443,10 @@ def sequential_note(looks: list[int], look: int, level: float, alpha: float,
             f"type alpha spending) and wider intervals")
 
 
+# "RuntimeError: boom", "django.core.exceptions.ImproperlyConfigured: ...", "KeyboardInterrupt"
+_EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::|$)")
+
+
 def failure_text(asked: str, why: str) -> str:
     """"the base (--base-ref REF) could not be measured (RuntimeError: boom): <why>": *why* is the error's
     one line; the exception line of a Python traceback it quotes ("; it printed: Traceback ... | RuntimeError:
@@ -420,7 +454,12 @@ def failure_text(asked: str, why: str) -> str:
     traceback's frames would otherwise fill."""
     _, quoted, printed = why.partition("; it printed: ")
     lines = printed.split(" | ") if quoted else []
-    last = lines[-1] if lines else ""
+    # The exception line is the first after the last frame that starts with a class name; the code line
+    # and the message may hold " | " too, which splits them.
+    frames = [i for i, line in enumerate(lines) if line.startswith("  File ")]
+    after = lines[frames[-1] + 1:] if frames else []
+    start = next((i for i, line in enumerate(after) if _EXCEPTION_LINE.match(line)), None)
+    last = " | ".join(after[start:]) if start is not None else (lines[-1] if lines else "")
     traceback = bool(lines) and lines[0].startswith("Traceback (most recent call last)")
     if traceback and last[:1] not in ("", " ", "…"):
         return f"the base ({asked}) could not be measured ({last}): {why}"
@@ -463,8 +502,8 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
     register_config(cfg)
     phases = phase_list(cfg, only)
     preflight(cfg, phases, output_dir, None)
-    repo = repository_root(cfg.base_dir)
-    _checked_source(base, repo)
+    repo = repository_root(cfg.base_dir, "--base-ref" if base.ref is not None else "--base-dir")
+    _checked_source(base, repo, cfg.base_dir)
     report = SideBySide()
     dirty = dirty_paths(repo)
     if dirty:

@@ -16,6 +16,7 @@ from echotune_ci.baseref.checkout import dirty_paths, resolve_ref, worktree
 from echotune_ci.baseref.configs import base_config
 from echotune_ci.baseref.environment import reuse_environment, same_dependencies
 from echotune_ci.baseref.measure import merge_samples, split_load
+from echotune_ci.baseref.sidebyside import BaseOptions, _checked_source
 from echotune_ci.config import load_config
 from echotune_ci.config.sections import ServeSettings
 from echotune_ci.errors import InputError
@@ -196,6 +197,45 @@ def test_worktree_is_removed_afterwards_and_head_stays_as_it_is(repo):
     assert not where.exists()
     assert git(repo, "worktree", "list").count("\n") == 1
     assert (repo / "app" / "requirements.txt").read_text() == "flask==3.1.0\n"
+
+
+def test_the_heads_own_checkout_is_no_base_dir(repo, tmp_path, monkeypatch):
+    """Given as --base-dir, the head's checkout was set up and built again in place while the head was
+    served from it, and every metric was "vs base 0 %"."""
+    app = repo / "app"
+    monkeypatch.chdir(app)
+    for folder in (repo, app, Path("."), Path(""), Path(".."), tmp_path):  # Path("") is --base-dir=
+        with pytest.raises(InputError, match="that is the head's own checkout"):
+            _checked_source(BaseOptions(folder=folder), repo, app)
+    other = tmp_path / "base-checkout"
+    git(repo, "worktree", "add", "--quiet", "--detach", str(other), "HEAD")
+    _checked_source(BaseOptions(folder=other), repo, app)
+    _checked_source(BaseOptions(folder=Path("../../base-checkout")), repo, app)
+    with pytest.raises(InputError, match="no such folder"):
+        _checked_source(BaseOptions(folder=tmp_path / "nowhere"), repo, app)
+
+
+def test_a_ref_that_names_no_single_commit_says_what_it_names(repo, tmp_path):
+    head = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--allow-empty",
+        "-m", "two")
+    # The commit whose message says "one"; it was looked up as the message "one^{commit}".
+    assert resolve_ref(repo, ":/one") == head
+    cases = {
+        " HEAD": "--base-ref ' HEAD': no such commit",  # a stray space shows
+        "HEAD^{tree}": r"--base-ref HEAD\^\{tree\}: names a tree in .*, not a commit",
+        "HEAD:app/requirements.txt": "names a blob in .*, not a commit",
+        "main..HEAD": "a range of commits; give the base's one commit",
+        "HEAD~7": r"no such commit, branch or tag in \S+$",
+        "release/1.2": r"\(in CI, fetch it first: git fetch origin release/1.2\)",
+    }
+    for ref, says in cases.items():
+        with pytest.raises(InputError, match=says):
+            resolve_ref(repo, ref)
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{repo}", str(shallow)], check=True)
+    with pytest.raises(InputError, match="this clone is shallow: .* fetch-depth: 0"):
+        resolve_ref(shallow, "HEAD~1")
 
 
 def _only_the_main_worktree(repo: Path) -> bool:

@@ -105,6 +105,34 @@ def test_a_base_whose_environment_would_hold_the_heads_code_runs_its_own_setup(
                             "would have run the head's code)"]
 
 
+def test_a_prepared_base_with_its_own_environment_is_not_said_to_have_other_dependencies(
+        tmp_path: Path) -> None:
+    """`--base-dir` a checkout with its own .venv and the head's requirements: nothing is linked over it.
+    The note said "the base's dependencies differ from the head's: the base ran its own setup", also when
+    the setup stamp had skipped it."""
+    toml = serve_toml("touch own-setup", "true")
+    head, base = tmp_path / "head", tmp_path / "base"
+    head_cfg = load_config(write(head / "echotune.toml", toml))
+    base_cfg = load_config(write(base / "echotune.toml", toml))
+    for side in (head, base):
+        write(side / "requirements.txt", "Flask==3.1.0\n")
+        make_venv(side / ".venv")
+    notes = []
+    for _ in range(2):
+        report = SideBySide()
+        assert _start_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head) is None
+        notes.append(report.notes)
+    said = "the base's dependencies are the head's, but its folder has its own .venv: "
+    skipped = "the base's own setup was skipped (its inputs did not change since it last ran there)"
+    assert notes == [[said + "the base ran its own setup"], [said + skipped]]
+    assert not (base / ".venv").is_symlink()
+    # Other requirements: said as before.
+    write(base / "requirements.txt", "Flask==3.0.0\n")
+    report = SideBySide()
+    _start_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
+    assert report.notes == ["the base's dependencies differ from the head's: the base ran its own setup"]
+
+
 def django_checkouts(tmp_path: Path, toml: str) -> tuple[Path, Path, Any, Any]:
     """Head and base checkouts with *toml*, different requirements, and a hand-made .venv in the head
     only: (head, base, head config, base config)."""
@@ -183,6 +211,12 @@ def test_the_base_failure_leads_with_the_exception_line_the_comment_would_cut(tm
     cut = ("serve.build failed with exit code 1; it printed: Traceback (most recent call last): | "
            '  File "x.py"')
     assert failure_text("--base-dir b", cut) == f"the base (--base-dir b) could not be measured: {cut}"
+    # An exception whose own text holds " | " (the separator of the quoted lines) is led with whole.
+    piped = ('serve.build failed with exit code 1 (python build.py); it printed: Traceback (most recent call '
+             'last): |   File "build.py", line 1, in <module> |     raise RuntimeError("disk full | retry '
+             'later") | RuntimeError: disk full | retry later')
+    assert failure_text("--base-ref x", piped).startswith(
+        "the base (--base-ref x) could not be measured (RuntimeError: disk full | retry later): serve.build")
 
 
 def test_a_phase_measured_with_the_base_is_not_called_failed_before_the_gate(
