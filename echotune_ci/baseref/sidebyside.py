@@ -342,6 +342,60 @@ def comparable(pair: Pair, phase: Phase[Any]) -> bool:
             and not pair.head.errors)
 
 
+def unserved_endpoints(pair: Pair) -> Pair:
+    """*pair* (the load test's) without the base's figures of each endpoint the base failed every request
+    of while the head served some: an endpoint the pull request adds answers 404 on the base, and those
+    errors' response times are no baseline for the head's answers (its metrics are new in the head). The
+    test's totals hold those errors on the base's side only, so they get ``compared`` False on both sides,
+    and the base's total error rate is recomputed without them (else the gate would call the head's error
+    rate a fixed breach). The head's result says so in a warning. Other pairs are returned as they are."""
+    if pair.base is None or pair.head.phase != "load":
+        return pair
+
+    def failed(r: PhaseResult) -> dict[str, float]:
+        return {m.labels["endpoint"]: m.value for m in r.metrics
+                if m.name == "error_rate_pct" and "endpoint" in m.labels and m.value is not None}
+
+    head_rates = failed(pair.head)
+    gone = sorted(e for e, rate in failed(pair.base).items() if rate >= 100 and head_rates.get(e, 100) < 100)
+    if not gone:
+        return pair
+    rate = _served_error_rate(pair.base.metrics, gone)
+
+    def apart(m: Metric, served_rate: float | None = None) -> Metric:
+        if "endpoint" in m.labels:
+            return m
+        if m.name == "error_rate_pct" and served_rate is not None:
+            return dataclasses.replace(m, compared=False, value=served_rate, samples=[])
+        return dataclasses.replace(m, compared=False)
+
+    said = (f"{', '.join(gone)}: every request to the base failed (an endpoint the base does not have?), so "
+            f"{'it is' if len(gone) == 1 else 'they are'} new in the head and the load test's totals are not "
+            f"compared with the base's")
+    warnings = pair.head.warnings if said in pair.head.warnings else [*pair.head.warnings, said]
+    head = [apart(m) for m in pair.head.metrics]
+    base = [apart(m, rate) for m in pair.base.metrics if m.labels.get("endpoint") not in gone]
+    return dataclasses.replace(pair, head=dataclasses.replace(pair.head, metrics=head, warnings=warnings),
+                               base=dataclasses.replace(pair.base, metrics=base))
+
+
+def _served_error_rate(metrics: list[Metric], gone: list[str]) -> float | None:
+    """The load test's total error rate (%) without the requests to the endpoints *gone*, from the
+    totals' and their ``requests`` and ``error_rate_pct``; None when a figure is missing."""
+    by = {(m.name, m.labels.get("endpoint")): m.value for m in metrics if set(m.labels) <= {"endpoint"}}
+    total_rate, total_requests = by.get(("error_rate_pct", None)), by.get(("requests", None))
+    if total_rate is None or total_requests is None:
+        return None
+    failures, requests = total_rate * total_requests / 100.0, total_requests
+    for endpoint in gone:
+        rate, count = by.get(("error_rate_pct", endpoint)), by.get(("requests", endpoint))
+        if rate is None or count is None:
+            return None
+        failures -= rate * count / 100.0
+        requests -= count
+    return max(failures, 0.0) / requests * 100.0 if requests > 0 else None
+
+
 def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBySide,
            alpha: float | None = None) -> Pair:
     """More interleaved rounds for *phase* while :func:`undecided` names a metric, up to ``[gate]
@@ -551,7 +605,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             # chance of any false "regressed" stays at most alpha (compare.correct_families).
             shared = max(1, sum(comparable(pair, phase) and bool(_sampled_pairs(cfg, pair))
                                 for phase, pair in zip(phases, pairs, strict=True)))
-            pairs = [extend(phase, pair, head, base_side, report, cfg.gate.alpha / shared)
+            pairs = [unserved_endpoints(extend(phase, pair, head, base_side, report, cfg.gate.alpha / shared))
                      for phase, pair in zip(phases, pairs, strict=True)]
         for app in apps:  # before the files are written: a report never waits on a running app
             app.stop()

@@ -536,3 +536,48 @@ def test_the_runs_own_warnings_go_to_the_phases_that_measured_the_apps() -> None
     # No phase measured the apps (`--phase bundle`): the warning is still said, on every result.
     results = sidebyside._annotate(pairs[1:2], report, sidebyside.BaseOptions(ref="HEAD"), [False])
     assert results[0].warnings == [said]
+
+
+def _load(rates: dict[str, float], p95: float) -> PhaseResult:
+    """A load result: the totals and each endpoint's p95, error rate and requests (100 each)."""
+    failures = sum(rates.values())  # 100 requests per endpoint: the rate is the count
+    metrics = [Metric("p95_ms", p95, "ms", samples=[p95] * 3),
+               Metric("error_rate_pct", failures / len(rates), "%", samples=[failures / len(rates)] * 3),
+               Metric("requests", 100.0 * len(rates), "")]
+    for endpoint, rate in rates.items():
+        metrics += [Metric("p95_ms", p95, "ms", samples=[p95] * 3, labels={"endpoint": endpoint}),
+                    Metric("error_rate_pct", rate, "%", labels={"endpoint": endpoint}),
+                    Metric("requests", 100.0, "", labels={"endpoint": endpoint})]
+    return PhaseResult(phase="load", metrics=metrics)
+
+
+def test_an_endpoint_the_base_does_not_serve_is_new_and_the_totals_are_not_compared() -> None:
+    """A pull request that adds GET /api/new: the base answered it 404 every time. Its 404s' response
+    times were compared with the head's answers (p95 +6.3 %, n.s.) and the base's total error rate
+    (16.7 %) made the gate call the error-rate budget "fixed"."""
+    from echotune_ci.baseref.measure import Pair
+    from echotune_ci.baseref.sidebyside import unserved_endpoints
+    from echotune_ci.compare import compare_results
+
+    head = _load({"GET /api/tracks": 0.0, "GET /api/new": 0.0, "GET /api/other": 0.0}, 8.0)
+    base = _load({"GET /api/tracks": 3.0, "GET /api/new": 100.0, "GET /api/other": 100.0}, 2.0)
+    pair = unserved_endpoints(Pair(head, base))
+    assert pair.head.warnings == [
+        "GET /api/new, GET /api/other: every request to the base failed (an endpoint the base does not "
+        "have?), so they are new in the head and the load test's totals are not compared with the base's"]
+    verdicts = {c.key: c.verdict for c in compare_results([pair.base], [pair.head])}
+    new = {f"{name}[endpoint={e}]" for name in ("p95_ms", "error_rate_pct", "requests")
+           for e in ("GET /api/new", "GET /api/other")}
+    assert {k for k, v in verdicts.items() if v == "new"} == new
+    assert set(verdicts) - new == {f"{name}[endpoint=GET /api/tracks]"
+                                   for name in ("p95_ms", "error_rate_pct", "requests")}  # no totals
+    # The base's total error rate without the endpoints it lacks: 3 failures in 100 requests.
+    total = next(m for m in pair.base.metrics if m.key == "error_rate_pct")
+    assert (total.value, total.compared) == (3.0, False)
+    assert unserved_endpoints(pair).head.warnings == pair.head.warnings  # said once, however often asked
+    # Failing on both builds, or on the head only (a regression the error rate shows), stays compared.
+    for head_rate, base_rate in ((100.0, 100.0), (100.0, 0.0)):
+        same = Pair(_load({"GET /api/new": head_rate}, 8.0), _load({"GET /api/new": base_rate}, 2.0))
+        assert unserved_endpoints(same) == same
+    frontend = Pair(PhaseResult(phase="frontend"), PhaseResult(phase="frontend"))
+    assert unserved_endpoints(frontend) is frontend
