@@ -307,7 +307,10 @@ class Shift:
     ``high`` the interval's ends (all in the metric's unit); ``confidence`` is the nominal two-sided level
     (the exact interval's achieved level is at least that); ``method`` says how the ranks were found:
     "exact" (the Mann-Whitney U distribution) or "normal" (its normal approximation with tie and
-    continuity corrections).
+    continuity corrections). ``reached`` is False when so few samples cannot give that level (3 against
+    3 at 99.99 %: no arrangement of ranks is that rare, R's "requested conf.level not achievable"): the
+    interval is then the range of all differences, and ``confidence`` what that range achieves when it is
+    known exactly (1 − 2 / C(m + n, m)).
     """
 
     estimate: float
@@ -317,6 +320,7 @@ class Shift:
     method: str
     n_base: int
     n_head: int
+    reached: bool = True
 
 
 @functools.lru_cache(maxsize=256)
@@ -433,14 +437,15 @@ class _Differences:
         return (self.kth(half) + self.kth(half + 1)) / 2.0
 
 
-def _normal_bound(head: list[float], base: list[float], diffs: _Differences, zq: float) -> float:
+def _normal_bound(head: list[float], base: list[float], diffs: _Differences, zq: float) -> tuple[float, bool]:
     """The d where the continuity-corrected, standardised rank statistic of head − d against base crosses
     *zq*: R's ``uniroot`` on ``wdiff(d, zq)``, found exactly. The statistic is a step function of d that
     only jumps at a pairwise difference and is constant between two, so the crossing is the difference
     at the jump. Between two differences no head value minus d ties a base value: the statistic there is
     (g − mn/2 ∓ 1/2) / σ with g the number of differences above d and σ from the ties within each side
     alone, so the first gap where it is below *zq* starts at the order statistic D(mn − G), G the largest
-    such g."""
+    such g. With it, whether the statistic crosses at all: at the extreme difference it may not reach
+    *zq* (too few samples for the level), and that extreme is then returned with False."""
 
     def f(d: float) -> float:
         dz, sigma = _rank_statistic(head, base, d)
@@ -450,10 +455,11 @@ def _normal_bound(head: list[float], base: list[float], diffs: _Differences, zq:
         return (dz - correction) / sigma - zq
 
     low, high = diffs.kth(1), diffs.kth(diffs.size)
+    # Every value alike (no spread): the shift is exactly the one difference, nothing left to reach.
     if f(low) <= 0:
-        return low
+        return low, zq < 0 or _rank_statistic(head, base, low)[1] == 0
     if f(high) >= 0:
-        return high
+        return high, zq > 0 or _rank_statistic(head, base, high)[1] == 0
     n1, n2, size = len(head), len(base), diffs.size
     n = n1 + n2
     ties = sum(t**3 - t for side in (head, base) for t in _ranks(side)[1]) / (n * (n - 1))
@@ -473,7 +479,7 @@ def _normal_bound(head: list[float], base: list[float], diffs: _Differences, zq:
             lo = mid
         else:
             hi = mid - 1
-    return diffs.kth(min(max(size - lo, 1), size))
+    return diffs.kth(min(max(size - lo, 1), size)), True
 
 
 # Beyond this many pairwise differences the interval uses the normal approximation even without ties
@@ -509,11 +515,15 @@ def hodges_lehmann(base: list[float], head: list[float], confidence: float = 0.9
     tied = len(set(head + base)) < m + n
     if not tied and m < EXACT_LIMIT and n < EXACT_LIMIT:
         k = max(_wilcox_quantile(alpha / 2, m, n), 1)
+        outside = 2.0 / math.comb(m + n, m)  # what even the range of all differences leaves out
+        if k == 1 and outside > alpha * (1 + 1e-9):
+            widest = (diffs.kth(1), diffs.kth(m * n))
+            return Shift(estimate, *widest, 1.0 - outside, "exact", n, m, reached=False)
         return Shift(estimate, diffs.kth(k), diffs.kth(m * n + 1 - k), confidence, "exact", n, m)
     z = -NormalDist().inv_cdf(alpha / 2)
-    low = _normal_bound(head, base, diffs, z)
-    high = _normal_bound(head, base, diffs, -z)
-    return Shift(estimate, low, high, confidence, "normal", n, m)
+    low, reached_low = _normal_bound(head, base, diffs, z)
+    high, reached_high = _normal_bound(head, base, diffs, -z)
+    return Shift(estimate, low, high, confidence, "normal", n, m, reached=reached_low and reached_high)
 
 
 # The smallest two-sided error (1 − confidence) an interval is computed at: 1 − 1e-15 is still below 1.0
@@ -713,7 +723,9 @@ def needs_more_samples(base: Sequence[float], head: Sequence[float], rule: Rule)
     must catch is still plausible). Once the interval lies below the limit, more samples would only
     sharpen a change smaller than what the gate is built for.
 
-    True also when a side has fewer than 2 finite samples (nothing can be decided yet), and when the
+    True also when a side has fewer than 2 finite samples (nothing can be decided yet), when so few
+    samples cannot give an interval at ``rule.confidence`` (``Shift.reached``: 3 against 3 at a look's
+    99.996 %, where the range of all differences covers 90 %), and when the
     interval lies wholly beyond the limit but the test at ``rule.alpha`` does not find a regression:
     with few samples and a small level no arrangement of the ranks reaches it (3 against 3 at alpha =
     0.003: the smallest one-sided p-value is 1/20). False when the base's median is 0 (no percentage
@@ -726,6 +738,8 @@ def needs_more_samples(base: Sequence[float], head: Sequence[float], rule: Rule)
     low, high = out.pct(out.shift.low), out.pct(out.shift.high)
     if low is None or high is None or out.base_median == 0:
         return False
+    if not out.shift.reached:  # the range of the samples is no interval at the look's level yet
+        return out.verdict != "regressed"
     if rule.better != "lower":
         low, high = -high, -low
     return out.verdict != "regressed" and high > rule.limit_pct
@@ -849,6 +863,29 @@ def sequential_levels(looks: Sequence[int], alpha: float, spending: str = SPENDI
     return [now - before for before, now in zip([0.0, *spent[:-1]], spent, strict=True)]
 
 
+def carried_levels(looks: Sequence[int], levels: Sequence[float]) -> list[float]:
+    """*levels* (:func:`sequential_levels` of the looks at *looks* samples per build) with the level of a
+    look that no two samples of its size could reach carried to the next look: with n against n samples
+    and no ties the smallest one-sided Mann-Whitney p-value is 1 / C(2n, n) (1/252 at 5 against 5; ties
+    only raise it), so a look whose level is below that can never find a regression, and what it would
+    spend is given to the next look instead (Lan & DeMets, Biometrika 70 (1983) 659: a look that is not
+    made spends nothing, the next spends up to its information fraction). Decided from the plan alone,
+    before any sample, so the levels of the looks that can reject still add up to the same total. Such a
+    look keeps its own level (for its interval and for deciding whether to add samples); the last look's
+    level is never moved."""
+    out = list(levels)
+    carry = 0.0
+    for i in range(len(out) - 1):
+        if out[i] + carry < 1.0 / math.comb(2 * looks[i], looks[i]):
+            carry += out[i]
+        else:
+            out[i] += carry
+            carry = 0.0
+    if out:
+        out[-1] += carry
+    return out
+
+
 def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(float(value))
 
@@ -876,7 +913,7 @@ def _sampled(base: Metric, head: Metric, rule: Rule, common: dict[str, Any]) -> 
         base=base.value, head=head.value, verdict=out.verdict, effect_pct=out.effect_pct, p_value=out.p_value,
         method="mann-whitney-u", shift=shift.estimate if shift else None, ci_low=shift.low if shift else None,
         ci_high=shift.high if shift else None, ci_low_pct=out.pct(shift.low) if shift else None,
-        ci_high_pct=out.pct(shift.high) if shift else None, confidence=rule.confidence if shift else None,
+        ci_high_pct=out.pct(shift.high) if shift else None, confidence=shift.confidence if shift else None,
         ci_method=shift.method if shift else "", n_base=shift.n_base if shift else len(base.samples),
         n_head=shift.n_head if shift else len(head.samples), limit_pct=rule.limit_pct, alpha=rule.alpha,
         sequential=sequential, p_worse=out.p_worse, p_better=out.p_better, p_floor=out.p_floor, **common)

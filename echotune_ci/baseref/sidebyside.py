@@ -408,7 +408,7 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
     sampled metrics record the level of the look the phase stopped at, which decides their verdict and
     widens their interval. Repeated looks at ``[gate] alpha`` itself would raise the chance of a false
     "regressed" above it (optional stopping)."""
-    from ..compare import SPENDING, sequential_levels
+    from ..compare import SPENDING, carried_levels, sequential_levels
 
     cap = head.cfg.gate.max_runs
     alpha = head.cfg.gate.alpha if alpha is None else alpha
@@ -418,7 +418,7 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
         looks = [pair.samples]  # nothing could ever add rounds: one look, at the phase's whole share
     else:
         looks = planned_looks(pair.samples, cap, even=phase.name == "load")
-    levels = sequential_levels(looks, alpha)
+    levels = carried_levels(looks, sequential_levels(looks, alpha))
     look = 0
     futile: dict[str, float] = {}  # set only when the look that ends the sampling found futile metrics
     while look + 1 < len(looks):

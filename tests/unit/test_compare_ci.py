@@ -274,6 +274,30 @@ def test_needs_more_samples_turns_for_higher_is_better_and_wants_two_samples():
     assert needs_more_samples([0.0, 0.0, 0.0], [1.0, 2.0, 3.0], throughput) is False  # no percentage of 0
 
 
+def test_an_interval_the_samples_cannot_give_asks_for_more_samples():
+    """A look at 3 loads a build with the level 4.27e-5 (run --base-ref's first frontend look): no
+    arrangement of 3 against 3 is rarer than 1/20, so the "99.996 %" interval was the range of all
+    differences, which covers 90 % (R: "requested conf.level not achievable", conf.level 1 − 2/20), and
+    it made the run stop sampling a head with a planted 50-ms sleep."""
+    base, head = [460.0, 400, 376], [564.0, 444, 448]
+    rule = Rule(threshold_pct=10.0).at_level(4.27e-05)
+    shift = hodges_lehmann(base, head, rule.confidence)
+    assert shift is not None and not shift.reached
+    assert (shift.low, shift.high, shift.confidence) == (-16.0, 188.0, 0.9)
+    assert needs_more_samples(base, head, rule) is True  # was False: "decided" on a 90 % interval
+    # At 90 % the range is exactly that interval (R: qwilcox(0.05, 3, 3) = 0, taken as 1; no warning).
+    at_90 = hodges_lehmann(base, head, 0.90)
+    assert at_90 is not None and at_90.reached and (at_90.low, at_90.high) == (-16.0, 188.0)
+    # With ties (the normal approximation) alike; with no spread at all nothing is missing.
+    tied = hodges_lehmann([1.0, 1.0, 2.0], [1.0, 2.0, 2.0], 0.9999)
+    assert tied is not None and tied.method == "normal" and not tied.reached
+    same = hodges_lehmann([5.0, 5.0], [5.0, 5.0], 0.9999)
+    assert same is not None and same.reached
+    c = compare_metric("frontend", Metric("fcp_ms", 400.0, "ms", samples=base),
+                       Metric("fcp_ms", 448.0, "ms", samples=head, alpha=4.27e-05))
+    assert c.confidence == 0.9  # the interval shown says what it covers
+
+
 def test_rule_for_metric_reads_the_gate_settings():
     from echotune_ci.config import defaults
     from echotune_ci.config.schema import override

@@ -14,8 +14,9 @@ import random
 import pytest
 
 from echotune_ci.baseref.sidebyside import planned_looks
-from echotune_ci.compare import (Rule, compare_metric, conditional_power, needs_more_samples,
-                                 sequential_levels, spent_alpha, test_samples)
+from echotune_ci.compare import (Rule, carried_levels, compare_metric, conditional_power,
+                                 mann_whitney_greater, needs_more_samples, sequential_levels, spent_alpha,
+                                 test_samples)
 from echotune_ci.results import Metric, PhaseResult
 from echotune_ci.results.io import validate
 
@@ -30,6 +31,24 @@ def test_obrien_fleming_spending_matches_r() -> None:
     assert sequential_levels([3, 5, 7], ALPHA) == pytest.approx(
         [0.002754412229, 0.017637335185, 0.029608252586], abs=1e-11)
     assert spent_alpha(0.0, ALPHA) == 0.0 and spent_alpha(1.0, ALPHA) == pytest.approx(ALPHA, abs=1e-15)
+
+
+def test_a_look_no_samples_of_its_size_could_pass_gives_its_level_to_the_next() -> None:
+    """The load phase's first look with half of alpha: 0.00264 at 5 rounds a build, where the smallest
+    p-value 5 against 5 can give is 1/252 = 0.00397, so that share of alpha could never be used."""
+    levels = sequential_levels([5, 7, 9], 0.025)
+    carried = carried_levels([5, 7, 9], levels)
+    assert levels[0] < 1 / math.comb(10, 5) and carried[0] == levels[0]  # it still looks (more samples?)
+    assert carried[1] == pytest.approx(levels[0] + levels[1]) and carried[2] == levels[2]
+    # What the looks that can reject spend adds up to alpha, as before.
+    assert carried[1] + carried[2] == pytest.approx(0.025)
+    # 2 and 4 a build can never reach their levels: the last look gets all of alpha.
+    assert carried_levels([2, 4, 6], sequential_levels([2, 4, 6], 0.025))[-1] == pytest.approx(0.025)
+    # The default frontend plan at the whole alpha is left as it is (5 against 5 can reach 0.00557).
+    frontend = sequential_levels([5, 7, 10], ALPHA)
+    assert carried_levels([5, 7, 10], frontend) == frontend
+    samples_5 = ([100.0 + i for i in range(5)], [200.0 + i for i in range(5)])
+    assert mann_whitney_greater(samples_5[1], samples_5[0]) == pytest.approx(1 / 252)  # the smallest there is
 
 
 def test_pocock_and_bonferroni_spending() -> None:
