@@ -108,3 +108,23 @@ def test_the_real_time_clients_counts_get_no_verdict_either() -> None:
     assert found["realtime_messages[channel=/ws]"].method == "count"
     assert found["realtime_messages[channel=/ws]"].verdict == "no significant change"
     assert found["realtime_rtt_p95_ms[channel=/ws]"].verdict == "regressed"  # 9 -> 30 ms: the app's answer
+
+
+def test_the_compare_command_says_the_counts_are_not_tested(tmp_path, cli_env) -> None:
+    """`run` and `report` showed "(not tested)" for these counts; `compare` said "no significant change"
+    for the same −4 % of requests, as if a test had found nothing."""
+    from conftest import run_cli
+
+    load(BASE, 0.014).write(tmp_path / "base" / "load.json")
+    load(HEAD, 0.014).write(tmp_path / "head" / "load.json")
+    args = ("compare", str(tmp_path / "base"), str(tmp_path / "head"))
+    md = run_cli(*args, "--format", "markdown", env=cli_env)
+    assert md.returncode == 0, md.stderr
+    lines = [line for line in md.stdout.splitlines() if line.startswith("| `")]
+    rows = {line.split(" | ")[0].strip("| `"): line for line in lines}
+    assert rows["requests"].endswith("| not tested |"), rows["requests"]
+    assert rows[f"rps[{TRACKS}]"].endswith("| not tested |")
+    assert "no significant change" in rows["p95_ms"]  # a tested metric keeps its verdict
+    text = run_cli(*args, env=cli_env).stdout.splitlines()
+    requests = next(line for line in text if line.split()[1:2] == ["requests"])
+    assert requests.endswith("  not tested"), requests
