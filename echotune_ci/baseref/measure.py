@@ -96,7 +96,8 @@ def measure_load(phase: Phase[Any], head: Side, base: Side, rounds: int | None =
     count = rounds or settings.compare.rounds
     paired = override(settings, **{"compare.base_host": base_url, "compare.rounds": count,
                                    "compare.first_round": first_round})
-    result = _run(phase, head.cfg.with_section(phase.name, paired), head.contexts[phase.name])
+    ctx = dataclasses.replace(head.contexts[phase.name], base_app_pid=base.contexts[phase.name].app_pid)
+    result = _run(phase, head.cfg.with_section(phase.name, paired), ctx)
     order = [r["label"] for r in interleaved_rounds("b", "h", count, settings.compare.round_duration)
              if r["label"] != "warm-up"]
     head_result, base_result = split_load(result)

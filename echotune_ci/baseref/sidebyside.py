@@ -361,9 +361,11 @@ def unserved_endpoints(pair: Pair) -> Pair:
     if not gone:
         return pair
     rate = _served_error_rate(pair.base.metrics, gone)
+    # The totals are the figures every endpoint also has; the app's CPU and memory are no sum of them.
+    totals = {m.name for m in pair.head.metrics if "endpoint" in m.labels}
 
     def apart(m: Metric, served_rate: float | None = None) -> Metric:
-        if "endpoint" in m.labels:
+        if "endpoint" in m.labels or m.name not in totals:
             return m
         if m.name == "error_rate_pct" and served_rate is not None:
             return dataclasses.replace(m, compared=False, value=served_rate, samples=[])

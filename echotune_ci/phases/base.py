@@ -34,7 +34,8 @@ class PhaseContext:
     the configuration file in messages and ``base_dir`` is its folder
     (configured paths resolve against it); ``root`` is the repository root.
     ``base_url`` is the app `run` started (None when a phase is pointed at a
-    URL of its own); ``app_pid`` its process, for resource sampling;
+    URL of its own); ``app_pid`` its process, for resource sampling (``base_app_pid`` the base's, in a
+    side-by-side load test);
     ``artifacts_dir`` where the phase may write screenshots, CSV and logs;
     ``allow_hosts`` hosts that may receive load or probe traffic besides the
     configured ones (`run` gives loopback; ``base_url``'s host is not allowed
@@ -49,6 +50,7 @@ class PhaseContext:
     root: Path = field(default_factory=Path.cwd)
     base_url: str | None = None
     app_pid: int | None = None
+    base_app_pid: int | None = None
     allow_hosts: tuple[str, ...] = ()
     progress: Callable[[str], None] = field(default=_quiet)
 

@@ -212,13 +212,16 @@ def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_en
     base_load = json.loads((out / "base" / "load.json").read_text())
     keys = {(m["name"], m.get("labels", {}).get("endpoint", "")) for m in base_load["metrics"]}
     names = ("p50_ms", "p95_ms", "p99_ms", "max_ms", "rps", "error_rate_pct", "requests")
+    apps = ("app_rss_mb", "app_cpu_pct")  # each build's app, sampled over its own rounds
     assert keys == {(m["name"], m.get("labels", {}).get("endpoint", "")) for m in load["metrics"]
-                    if m["name"] in names}
+                    if m["name"] in names + apps}
     for name in names:
         for scope in ("", "GET /api/tracks"):
             assert (name, scope) in keys
             key = f"load:{name}[endpoint={scope}]" if scope else f"load:{name}"
             assert found[key]["n_base"] == found[key]["n_head"] == 6, key
+    for name in apps:
+        assert found[f"load:{name}"]["n_base"] == found[f"load:{name}"]["n_head"] == 6, name
     # max_runs = 6 is what is configured: one look per phase, and the two paired phases share [gate] alpha,
     # so each records half of it on its sampled metrics (the run's false-alarm chance stays at most alpha).
     levels = side_by_side(out)["sequential"]

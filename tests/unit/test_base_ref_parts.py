@@ -548,7 +548,8 @@ def _load(rates: dict[str, float], p95: float) -> PhaseResult:
     failures = sum(rates.values())  # 100 requests per endpoint: the rate is the count
     metrics = [Metric("p95_ms", p95, "ms", samples=[p95] * 3),
                Metric("error_rate_pct", failures / len(rates), "%", samples=[failures / len(rates)] * 3),
-               Metric("requests", 100.0 * len(rates), "")]
+               Metric("requests", 100.0 * len(rates), ""),
+               Metric("app_rss_mb", 100.0 + p95, "MB", samples=[100.0 + p95] * 3)]
     for endpoint, rate in rates.items():
         metrics += [Metric("p95_ms", p95, "ms", samples=[p95] * 3, labels={"endpoint": endpoint}),
                     Metric("error_rate_pct", rate, "%", labels={"endpoint": endpoint}),
@@ -574,8 +575,9 @@ def test_an_endpoint_the_base_does_not_serve_is_new_and_the_totals_are_not_compa
     new = {f"{name}[endpoint={e}]" for name in ("p95_ms", "error_rate_pct", "requests")
            for e in ("GET /api/new", "GET /api/other")}
     assert {k for k, v in verdicts.items() if v == "new"} == new
-    assert set(verdicts) - new == {f"{name}[endpoint=GET /api/tracks]"
-                                   for name in ("p95_ms", "error_rate_pct", "requests")}  # no totals
+    assert set(verdicts) - new == {*(f"{name}[endpoint=GET /api/tracks]"
+                                     for name in ("p95_ms", "error_rate_pct", "requests")),
+                                   "app_rss_mb"}  # no totals; the app's memory is no total
     # The base's total error rate without the endpoints it lacks: 3 failures in 100 requests.
     total = next(m for m in pair.base.metrics if m.key == "error_rate_pct")
     assert (total.value, total.compared) == (3.0, False)

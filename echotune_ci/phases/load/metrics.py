@@ -229,7 +229,8 @@ def merged_value(metric: Metric, extra: Metric,
                  requests: tuple[Metric | None, Metric | None]) -> float | None:
     """The value of *metric* once the rounds of *extra* (a later pass of the same test, same key) join
     its own, as one test of all the rounds would give it: the median of every round for
-    :data:`ROUND_MEDIANS`, the larger max, the sum of requests, and the error rate weighted by each
+    :data:`ROUND_MEDIANS`, the larger max (and peak memory), the mean of the rounds' CPU, the sum of
+    requests, and the error rate weighted by each
     pass's ``requests`` (*requests*: the two passes' requests metric of the same labels, None when
     missing: the value then stays *metric*'s). Values are None when a side has none."""
     if metric.name in ROUND_MEDIANS:
@@ -237,8 +238,11 @@ def merged_value(metric: Metric, extra: Metric,
         return float(median(rounds)) if rounds else metric.value
     if metric.value is None or extra.value is None:
         return metric.value
-    if metric.name == "max_ms":
+    if metric.name in ("max_ms", "app_rss_mb"):
         return max(metric.value, extra.value)
+    if metric.name == "app_cpu_pct":  # the mean over the rounds, which last alike
+        rounds = [*metric.samples, *extra.samples]
+        return sum(rounds) / len(rounds)
     if metric.name == "requests":
         return metric.value + extra.value
     mine, theirs = requests

@@ -104,7 +104,10 @@ def run_load(settings: LoadSettings, ctx: PhaseContext, opts: RunOptions | None 
     rounds = _rounds(plan)
     total = sum(r["duration"] for r in rounds)
     artifacts_dir = Path(ctx.artifacts_dir).resolve()
-    with _sampler(ctx.app_pid, settings.sample_interval) as sampler:
+    # Side by side, the base's app is sampled too: each build's figures come from its own rounds.
+    base_pid = ctx.base_app_pid if plan.base_host else None
+    with _sampler(ctx.app_pid, settings.sample_interval) as sampler, \
+            _sampler(base_pid, settings.sample_interval, required=False) as base_sampler:
         outputs = _run(plan, opts, rounds, artifacts_dir,
                        tick=lambda elapsed: ctx.progress(f"{elapsed:.0f}/{total:.0f}s"),
                        on_event=redis.on_event)
@@ -116,7 +119,7 @@ def run_load(settings: LoadSettings, ctx: PhaseContext, opts: RunOptions | None 
     _add_redis(result, plan, redis, ctx)
     _add_realtime(result, plan, ctx, measured["rounds"])
     _add_database(result, settings, database, ctx)
-    _add_resources(result, sampler, ctx)
+    _add_resources(result, sampler, ctx, measured["rounds"] if plan.base_host else None, base_sampler)
     result.artifacts.extend(_artifacts(outputs, artifacts_dir))
     result.duration_s = time.monotonic() - started
     return result.finalize(fail_on="high")
@@ -388,14 +391,25 @@ def _add_database(result: PhaseResult, settings: LoadSettings, window: Window | 
         result.warnings.append(notes[0])
 
 
-def _add_resources(result: PhaseResult, sampler: TreeSampler | None, ctx: PhaseContext) -> None:
+def _add_resources(result: PhaseResult, sampler: TreeSampler | None, ctx: PhaseContext,
+                   rounds: list[dict[str, Any]] | None = None,
+                   base_sampler: TreeSampler | None = None) -> None:
+    """The app's CPU and memory: over the whole test, or with *rounds* (a side-by-side test) over the
+    head's rounds only, and the base's (*base_sampler*, labelled ``build=base``) over the base's."""
+    from .resources import rounds_usage
+
     if sampler is None:
         return
-    if sampler.usage.rss_mb:
-        result.metrics.extend(sampler.usage.metrics(ctx.budgets))
-    else:
+    if not sampler.usage.rss_mb:
         result.notes.append(f"the app process {ctx.app_pid} could not be sampled, "
                             "so there are no resource figures")
+    elif rounds is None:
+        result.metrics.extend(sampler.usage.metrics(ctx.budgets))
+    else:
+        result.metrics.extend(rounds_usage(sampler.usage, rounds, "head", ctx.budgets))
+        if base_sampler is not None:
+            result.metrics.extend(rounds_usage(base_sampler.usage, rounds, "base", ctx.budgets,
+                                               {"build": "base"}))
 
 
 def _artifacts(outputs: list[dict[str, Any]], artifacts_dir: Path) -> list[str]:
@@ -412,12 +426,20 @@ def _redis_info(plan: LoadPlan) -> dict[str, Any]:
     return read_info(plan.redis_url)
 
 
-def _sampler(pid: int | None, interval: float) -> AbstractContextManager[TreeSampler | None]:
+def _sampler(pid: int | None, interval: float,
+             required: bool = True) -> AbstractContextManager[TreeSampler | None]:
+    """A sampler of *pid*'s process tree; None without a pid, or (not *required*: the base's app) when
+    it cannot be sampled, where the head's app stops the test with RunError."""
     if not pid:
         return nullcontext()
     from .resources import TreeSampler
 
-    return TreeSampler(pid, interval)
+    try:
+        return TreeSampler(pid, interval)
+    except RunError:
+        if required:
+            raise
+        return nullcontext()
 
 
 def _versions() -> dict[str, str]:

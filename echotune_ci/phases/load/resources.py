@@ -7,7 +7,9 @@ be replaced during a test, so every sample walks the tree again.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +22,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass
 class Usage:
-    """The samples so far: resident memory of the tree (MiB) and its CPU (% of all cores)."""
+    """The samples so far: resident memory of the tree (MiB), its CPU (% of all cores) and when each was
+    taken (epoch seconds)."""
 
     rss_mb: list[float] = field(default_factory=list)
     cpu_pct: list[float] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+
+    def between(self, start: float, end: float) -> Usage:
+        """The samples taken from *start* to *end* (epoch seconds)."""
+        keep = [i for i, t in enumerate(self.times) if start <= t <= end]
+        return Usage([self.rss_mb[i] for i in keep], [self.cpu_pct[i] for i in keep],
+                     [self.times[i] for i in keep])
 
     def metrics(self, budgets: Budgets) -> list[Metric]:
         """``app_rss_mb`` (peak, budget ``budgets.app_memory_mb``) and ``app_cpu_pct`` (mean, budget
@@ -39,6 +49,33 @@ class Usage:
                    description="Mean CPU of the app's process tree during the test, in percent of all cores.",
                    ).evaluate(),
         ]
+
+
+def rounds_usage(usage: Usage, rounds: list[dict[str, Any]], label: str, budgets: Budgets,
+                 labels: dict[str, str] | None = None) -> list[Metric]:
+    """``app_rss_mb`` and ``app_cpu_pct`` of one build in a side-by-side load test: only the samples
+    taken while its own rounds (``label``: "head" or "base") were measured (each round's
+    ``measured_from`` .. ``measured_to``), so the other build's rounds neither dilute its CPU nor hide its
+    memory. Each round's peak memory and mean CPU are the metric's samples (one per round, so the builds
+    can be compared); the value is the peak of all and the mean of all. [] when no round of *label* has
+    a sample (rounds shorter than the sampling interval). *labels*: the metrics' labels (the base's
+    ``build``)."""
+    peaks, means = [], []
+    for r in rounds:
+        if r.get("label") != label or "measured_from" not in r:
+            continue
+        mine = usage.between(r["measured_from"], r["measured_to"])
+        if mine.rss_mb:
+            peaks.append(max(mine.rss_mb))
+            means.append(sum(mine.cpu_pct) / len(mine.cpu_pct))
+    if not peaks:
+        return []
+    whole = Usage(rss_mb=peaks, cpu_pct=means).metrics(budgets)
+    rounded = {"app_rss_mb": [round(v, 3) for v in peaks], "app_cpu_pct": [round(v, 3) for v in means]}
+    return [dataclasses.replace(m, samples=rounded[m.name], labels={**m.labels, **(labels or {})},
+                                description=m.description.replace("during the test", f"during the {label}'s "
+                                                                  "rounds"))
+            for m in whole]
 
 
 class TreeSampler:
@@ -93,6 +130,7 @@ class TreeSampler:
         if seen:
             self.usage.rss_mb.append(rss / (1024 * 1024))
             self.usage.cpu_pct.append(cpu / self._cores)
+            self.usage.times.append(time.time())
 
     def _loop(self) -> None:
         self._tree()

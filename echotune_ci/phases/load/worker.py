@@ -529,18 +529,21 @@ def _measure_round(env: Any, listeners: RoundListeners, job: dict[str, Any], rnd
         if guard is not None and guard.capped and guard.left == 0:
             stopper.stop("max-requests")  # an earlier round spent the whole cap
     history = gevent.spawn(stats_history, runner)
+    clock: dict[str, float] = {}  # when the round's measured part began (epoch seconds), once it has
     if not stopper.reason:
         with listeners.adopting():
             past_start: StartedUsers | None = state.get("started_users")
             if past_start is not None:
                 past_start.reset()
-            _start_clock(env, runner, stopper, job, rnd, past_start)
+            _start_clock(env, runner, stopper, job, rnd, past_start, clock)
         # The master's start() blocks while it dispatches users, so it runs beside the clock.
         gevent.spawn(runner.start, plan["users"], plan["spawn_rate"])
         stopper.done.wait()
     history.kill(block=False)
     stopper.close()
     out = collect(env, rnd["label"], rnd["host"], started, stopper.reason, workers, stopper.peak_users, times)
+    # The parent's samplers of the apps' CPU and memory tell each build's rounds apart by these.
+    out["measured_from"], out["measured_to"] = clock.get("from", time.time()), time.time()
     prefix = os.path.join(job["artifacts_dir"], rnd["prefix"])
     keep = rnd.get("artifacts", True)
     out["artifacts"] = write_reports(env, prefix, rnd.get("html", False)) if keep else []
@@ -630,9 +633,10 @@ def _taskset_entries(user_class: type[Any]) -> list[type[Any]]:
 
 
 def _start_clock(env: Any, runner: Any, stopper: Stopper, job: dict[str, Any], rnd: dict[str, Any],
-                 started: StartedUsers | None = None) -> None:
+                 started: StartedUsers | None = None, clock: dict[str, float] | None = None) -> None:
     """Stop the round *rnd*'s duration after its start, or, when it has a warm-up, after all its users run
-    and are past their ``on_start`` (*started*; at most the round's duration is waited for it)."""
+    and are past their ``on_start`` (*started*; at most the round's duration is waited for it). *clock*
+    gets ``"from"``: when the measured part began (epoch seconds)."""
     import gevent
 
     env.events.spawning_complete.add_listener(lambda **_kw: _tell(job, {"event": "spawned",
@@ -645,6 +649,8 @@ def _start_clock(env: Any, runner: Any, stopper: Stopper, job: dict[str, Any], r
                 if stopper.reason:
                     return  # stopped while users started (cap, signal): keep what the round measured
             runner.stats.reset_all()
+        if clock is not None:
+            clock["from"] = time.time()
         # The loop's clock is stale after blocking set-up; timers would fire early.
         gevent.get_hub().loop.update_now()
         gevent.spawn_later(rnd["duration"], stopper.stop, "duration")
