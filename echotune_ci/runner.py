@@ -238,11 +238,13 @@ def _serve(cfg: Config, start: bool, options: ServeOptions,
     return app
 
 
-def _context(cfg: Config, artifacts_dir: Path, base_url: str | None, app: App | None) -> PhaseContext:
+def _context(cfg: Config, artifacts_dir: Path, base_url: str | None, app: App | None,
+             output_dir: Path | None = None) -> PhaseContext:
     """A phase's context: the app it measures; loopback may receive its traffic, any other host only
-    when the phase's own allow-list names it (the app's URL is not allowed just for being the target)."""
+    when the phase's own allow-list names it (the app's URL is not allowed just for being the target);
+    *output_dir* the run's output folder."""
     return PhaseContext.for_config(cfg, artifacts_dir, base_url=base_url, app_pid=app.pid if app else None,
-                                   allow_hosts=LOCAL_HOSTS)
+                                   allow_hosts=LOCAL_HOSTS, output_dir=output_dir)
 
 
 def _planned_url(cfg: Config, url: str | None) -> str | None:
@@ -317,7 +319,7 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
         try:
             base_url = app.base_url if app else (url.rstrip("/") if url else None)
             artifacts = output_dir / "artifacts"
-            contexts = {p.name: _context(cfg, artifacts / p.name, base_url, app) for p in phases}
+            contexts = {p.name: _context(cfg, artifacts / p.name, base_url, app, output_dir) for p in phases}
             results = _run_all(phases, cfg, contexts, output_dir, app)
         finally:
             if app is not None:

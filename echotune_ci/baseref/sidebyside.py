@@ -190,12 +190,12 @@ def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: P
             f"{', '.join(SETUP_OUTPUTS)} to link: the base ran its own setup")
 
 
-def _contexts(cfg: Config, phases: list[Phase[Any]], artifacts: Path,
+def _contexts(cfg: Config, phases: list[Phase[Any]], artifacts: Path, output_dir: Path,
               app: App | None) -> dict[str, PhaseContext]:
     from ..runner import _context
 
     base_url = app.base_url if app else None
-    return {p.name: _context(cfg, artifacts / p.name, base_url, app) for p in phases}
+    return {p.name: _context(cfg, artifacts / p.name, base_url, app, output_dir) for p in phases}
 
 
 def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tuple[App | None, App | None],
@@ -581,7 +581,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         if head_app is not None:
             apps.append(head_app)
             stack.callback(head_app.stop)
-        head = Side(cfg, _contexts(cfg, phases, artifacts, head_app))
+        head = Side(cfg, _contexts(cfg, phases, artifacts, output_dir, head_app))
         base_side, base_app = None, None
         try:
             report.source = stack.enter_context(_source(base, repo))
@@ -597,7 +597,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             report.warnings.extend(data_warnings(cfg.base_dir, base_cfg.base_dir, had))
             for warning in report.warnings:
                 console.warn(warning)
-            base_side = Side(base_cfg, _contexts(base_cfg, phases, artifacts / "base", base_app))
+            base_side = Side(base_cfg, _contexts(base_cfg, phases, artifacts / "base", output_dir, base_app))
         except (EchoTuneError, OSError) as exc:
             report.failure = failure_text(base.asked, str(exc))
             console.warn(report.failure)

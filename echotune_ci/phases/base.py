@@ -35,7 +35,8 @@ class PhaseContext:
     (configured paths resolve against it); ``root`` is the repository root.
     ``base_url`` is the app `run` started (None when a phase is pointed at a
     URL of its own); ``app_pid`` its process, for resource sampling (``base_app_pid`` the base's, in a
-    side-by-side load test);
+    side-by-side load test); ``output_dir`` the run's output folder (a scan of the project leaves it out:
+    it holds this run's and earlier runs' results, not the project's files);
     ``artifacts_dir`` where the phase may write screenshots, CSV and logs;
     ``allow_hosts`` hosts that may receive load or probe traffic besides the
     configured ones (`run` gives loopback; ``base_url``'s host is not allowed
@@ -51,6 +52,7 @@ class PhaseContext:
     base_url: str | None = None
     app_pid: int | None = None
     base_app_pid: int | None = None
+    output_dir: Path | None = None
     allow_hosts: tuple[str, ...] = ()
     progress: Callable[[str], None] = field(default=_quiet)
 

@@ -638,3 +638,18 @@ def test_quoted_passwords_with_spaces_in_configuration_files_are_found():
                       ("app.js", f'const cfg = {{ password: "{value}" }}'),
                       (".env", 'DB_PASSWORD="set me later"')):
         assert scan_text(line + "\n", rel) == [], rel
+
+
+def test_the_runs_output_folder_is_not_scanned(tmp_path):
+    """`run --output-dir results/` in a project that does not ignore results/: the next run scanned the
+    last one's results and screenshots (secrets.files 95 against the base's 39; not_text +200 %)."""
+    (tmp_path / "app.py").write_text(f"GITHUB_TOKEN = '{GITHUB}'\n")
+    for name in ("results/load.json", "results/base/security.json", "results/report/comment.md"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(f'{{"token": "{GITHUB}"}}\n')  # as a finding's context would quote it
+    (tmp_path / "results-of-my-app").mkdir()
+    (tmp_path / "results-of-my-app" / "notes.txt").write_text("nothing\n")
+    kwargs = dict(exclude=[], allowlist=Allowlist(), max_file_bytes=1_000_000, entropy=3.5, min_length=12)
+    report = scan(tmp_path, [], leave_out=[tmp_path / "results"], **kwargs)
+    assert report.files == 2 and [f.location.path for f in report.findings] == ["app.py"]
+    assert scan(tmp_path, [], **kwargs).files == 5  # without it, as before

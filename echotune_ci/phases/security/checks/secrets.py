@@ -594,7 +594,8 @@ def default_workers() -> int:
 
 def scan(root: Path, paths: Sequence[str], *, exclude: Sequence[str], allowlist: Allowlist,
          max_file_bytes: int, entropy: float, min_length: int, placeholders: Sequence[str] = PLACEHOLDERS,
-         test_fixtures: Sequence[str] = (), workers: int | None = None) -> SecretsReport:
+         test_fixtures: Sequence[str] = (), workers: int | None = None,
+         leave_out: Sequence[Path] = ()) -> SecretsReport:
     """Scan the text files under *paths* (default: *root*) for secrets.
 
     Files over *max_file_bytes* bytes, unreadable files and files a rule
@@ -603,15 +604,19 @@ def scan(root: Path, paths: Sequence[str], *, exclude: Sequence[str], allowlist:
     globs or folder names) are left out and listed; *entropy* (bits/char) and *min_length* (chars) bound the
     generic detector; a value containing one of *placeholders* is not a
     secret. *workers* processes share the files (default: the CPUs, at most 8;
-    one below :data:`PARALLEL_FROM` files). InputError for a path that does
+    one below :data:`PARALLEL_FROM` files). Files under a folder of *leave_out* (the run's output folder:
+    its results and screenshots are no project files) are not scanned. InputError for a path that does
     not exist.
     """
     report = SecretsReport()
     own = _own_data_files()
+    outputs = [p.resolve() for p in leave_out]
     jobs: list[tuple[str, str]] = []
     for path in collect_files(root, paths, exclude):
         rel = _relative(path, root)
         if allowlist.allows_path(rel) or (path.name in DATA_FILES and str(path.resolve()) in own):
+            continue
+        if outputs and any(path.resolve().is_relative_to(out) for out in outputs):
             continue
         if test_fixtures and is_excluded(rel, test_fixtures):
             report.skipped_fixtures.append(rel)
@@ -674,7 +679,8 @@ class SecretsCheck:
         report = scan(ctx.root, [str(ctx.resolve(p)) for p in opts.paths], exclude=opts.exclude,
                       allowlist=load_allowlist(allow_path), max_file_bytes=opts.max_file_bytes,
                       entropy=opts.entropy, min_length=opts.min_length, placeholders=opts.placeholders,
-                      test_fixtures=opts.test_fixtures)
+                      test_fixtures=opts.test_fixtures,
+                      leave_out=[ctx.output_dir] if ctx.output_dir is not None else [])
         out = CheckOutput(findings=report.findings)
         skipped, out.notes, out.warnings, out.errors = skipped_files(
             "secrets", report.skipped, opts.skipped, scanner="the secret scan")
