@@ -1,5 +1,5 @@
 """The data each build serves: a local SQLite database of the head's that the base's lacks or holds
-other rows in.
+other rows in, and the head's untracked dotenv files, which a fresh checkout of the base lacks.
 
 The base is a fresh checkout of its ref, so files git does not track are not
 in it. A Django or Flask project on a developer's machine usually has one
@@ -170,3 +170,38 @@ def _differences(head_folder: Path, base_folder: Path, databases: list[str]) -> 
 
 def _count(rows: int | None) -> str:
     return "no table" if rows is None else f"{rows} row{'s' if rows != 1 else ''}"
+
+
+# Files python-dotenv, Flask and Node's dotenv read settings from; templates of them are no settings.
+DOTENV = (".env", ".flaskenv")
+DOTENV_TEMPLATES = (".example", ".sample", ".template", ".dist", ".defaults")
+
+
+def copy_dotenv(head_root: Path, base_root: Path, folders: list[Path]) -> list[str]:
+    """Copy each dotenv file (``.env``, ``.env.*``, ``.flaskenv``; not ``.env.example`` and the like) that
+    git does not track in one of *folders* of the head's checkout *head_root* into the same place in the
+    base's fresh checkout *base_root*, where it is missing: an app that reads its settings from it (a
+    secret key, where to log, DEBUG) would otherwise run the base with other settings, and the comparison
+    would measure them. Paths copied, relative to *head_root*; never raises (what cannot be read or
+    written is left as it is)."""
+    copied: list[str] = []
+    for folder in dict.fromkeys(f.resolve() for f in folders):
+        try:
+            rel = folder.relative_to(head_root.resolve())
+            names = sorted(e.name for e in os.scandir(folder)
+                           if (e.name in DOTENV or e.name.startswith(".env."))
+                           and not e.name.endswith(DOTENV_TEMPLATES) and e.is_file(follow_symlinks=False))
+        except (OSError, ValueError):
+            continue
+        tracked = _tracked(folder, names)
+        for name in names:
+            target = base_root / rel / name
+            if name in tracked or os.path.lexists(target) or not target.parent.is_dir():
+                continue
+            try:
+                target.write_bytes((folder / name).read_bytes())
+                target.chmod(0o600)
+            except OSError:
+                continue
+            copied.append((rel / name).as_posix())
+    return copied

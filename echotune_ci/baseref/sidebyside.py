@@ -44,7 +44,7 @@ from ..serve import App
 from . import BASE_FOLDER
 from .checkout import BaseSource, dirty_paths, prepared_folder, repository_root, resolve_ref, worktree
 from .configs import base_config
-from .data import data_warnings, local_databases
+from .data import copy_dotenv, data_warnings, local_databases
 from .environment import head_code, reuse_environment
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -587,6 +587,12 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             report.source = stack.enter_context(_source(base, repo))
             base_cfg, notes = base_config(cfg, repo, report.source.root)
             report.notes.extend(notes)
+            if base.ref is not None:  # a fresh checkout has only what its commit tracks
+                copied = copy_dotenv(repo, report.source.root,
+                                     [repo, cfg.base_dir, cfg.resolve(cfg.serve.cwd)])
+                if copied:
+                    report.notes.append(f"copied the head's untracked {', '.join(copied)} into the base's "
+                                        f"checkout: both builds read the same settings")
             base_app = _start_base(base_cfg, cfg, start, skip_setup, {**(extra_env or {}), **base.base_env},
                                    report, temporary=base.ref is not None, repo=repo,
                                    # security scores the headers of the app when it runs

@@ -147,3 +147,31 @@ def test_many_databases_cost_bounded_time_and_lines(tmp_path, monkeypatch):
     assert said[5:] == [f"7 more of the head's untracked SQLite databases differ from the base's or are not "
                         f"in it: {ADVICE}"]
     assert table_rows(head / names[0], 0.0) is None and table_rows(head / names[0]) == {"t": 3}
+
+
+def test_the_heads_untracked_dotenv_files_are_copied_into_the_bases_checkout(tmp_path: Path) -> None:
+    """microblog and django-locallibrary read a .env with python-dotenv (SECRET_KEY, LOG_TO_STDOUT): git
+    does not track it, so the base ran with other settings (logging to a file, not to stdout) and
+    nothing said so."""
+    repo, base = tmp_path / "repo", tmp_path / "base"
+    (repo / "app").mkdir(parents=True)
+    (repo / ".env.example").write_text("SECRET_KEY=\n")  # tracked: the base has it
+    (repo / ".gitignore").write_text(".env\n.env.*\n!.env.example\n.flaskenv\n")
+    git(repo, "init", "--quiet")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one")
+    git(repo, "worktree", "add", "--quiet", "--detach", str(base), "HEAD")
+    (repo / ".env").write_text("SECRET_KEY=x\nLOG_TO_STDOUT=1\n")
+    (repo / "app" / ".flaskenv").write_text("FLASK_APP=microblog.py\n")
+    (repo / "app" / ".env.local").write_text("DEBUG=0\n")
+    (repo / "app" / ".env.sample").write_text("DEBUG=\n")  # a template: no settings
+    (repo / ".envrc").write_text("layout python\n")  # direnv's, not dotenv's
+    (base / "app").mkdir()
+    (base / "app" / ".env.local").write_text("DEBUG=1\n")  # the base has its own: kept
+    copied = data.copy_dotenv(repo, base, [repo, repo / "app", repo / "app", tmp_path / "elsewhere"])
+    assert copied == [".env", "app/.flaskenv"]
+    assert (base / ".env").read_text() == "SECRET_KEY=x\nLOG_TO_STDOUT=1\n"
+    assert oct((base / ".env").stat().st_mode & 0o777) == "0o600"
+    assert (base / "app" / ".env.local").read_text() == "DEBUG=1\n"
+    assert not (base / "app" / ".env.sample").exists() and not (base / ".envrc").exists()
+    assert data.copy_dotenv(repo, base, [repo]) == []  # there now: never overwritten
