@@ -220,12 +220,11 @@ def _serve(cfg: Config, start: bool, options: ServeOptions,
     app = App(serve, cfg.resolve(serve.cwd), extra_env, root=cfg.root, drop=_secret_names(cfg))
     skipped = False
     if not options.skip_setup and (serve.setup or serve.build):
-        prepared = app.prepare(force=options.force_setup)
+        prepared = app.prepare(force=options.force_setup,
+                               said=lambda note: console.info(f"{label} {note}" if label else note))
         skipped = prepared.setup_skipped
         if prepared_notes is not None:
             prepared_notes.extend(prepared.notes)
-        for note in prepared.notes:
-            console.info(f"{label} {note}" if label else note)
     if not start:
         return None
     with console.progress("starting the app") as p:

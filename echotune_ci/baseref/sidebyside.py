@@ -190,6 +190,14 @@ def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: P
             f"{', '.join(SETUP_OUTPUTS)} to link: the base ran its own setup")
 
 
+def _in_checkout(text: str, source: BaseSource | None) -> str:
+    """*text* with the path of the base's temporary checkout, gone once the run ends, written as
+    ``<base checkout>``: "serve.cwd: folder <base checkout>/src does not exist" says where to look."""
+    if source is None or not source.sha:  # --base-dir: the user's own folder, which stays
+        return text
+    return text.replace(str(source.root), "<base checkout>")
+
+
 def _contexts(cfg: Config, phases: list[Phase[Any]], artifacts: Path, output_dir: Path,
               app: App | None) -> dict[str, PhaseContext]:
     from ..runner import _context
@@ -586,7 +594,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         try:
             report.source = stack.enter_context(_source(base, repo))
             base_cfg, notes = base_config(cfg, repo, report.source.root)
-            report.notes.extend(notes)
+            report.notes.extend(_in_checkout(n, report.source) for n in notes)
             if base.ref is not None:  # a fresh checkout has only what its commit tracks
                 copied = copy_dotenv(repo, report.source.root,
                                      [repo, cfg.base_dir, cfg.resolve(cfg.serve.cwd)])
@@ -605,7 +613,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                 console.warn(warning)
             base_side = Side(base_cfg, _contexts(base_cfg, phases, artifacts / "base", output_dir, base_app))
         except (EchoTuneError, OSError) as exc:
-            report.failure = failure_text(base.asked, str(exc))
+            report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source))
             console.warn(report.failure)
         pairs = _measure(phases, head, base_side, (head_app, base_app), report)
         if base_side is not None:

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -121,14 +121,17 @@ class App:
         extra = {**({"PORT": str(port)} if port else {}), **configured, **self.extra_env}
         return app_environment(find_project_environment(self.cwd, self.root), extra=extra, drop=self.drop)
 
-    def prepare(self, *, force: bool = False) -> Prepared:
-        """Run [serve] setup (when its inputs changed, or *force*) and build; what happened.
+    def prepare(self, *, force: bool = False,
+                said: Callable[[str], None] = lambda _note: None) -> Prepared:
+        """Run [serve] setup (when its inputs changed, or *force*) and build; what happened (each note
+        also given to *said* as it happens).
 
         Raises RunError when a step fails, ConfigError when ``cwd`` does not exist.
         """
         self._check_cwd()
         return prepare(self.settings.setup, self.settings.build, cwd=self.cwd, environment=self.environment,
-                       inputs=self.settings.setup_inputs, timeout=self.settings.setup_timeout, force=force)
+                       inputs=self.settings.setup_inputs, timeout=self.settings.setup_timeout, force=force,
+                       said=said)
 
     def start(self) -> App:
         """Start the command on its port and wait for the ready URL.

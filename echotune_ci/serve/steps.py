@@ -136,8 +136,10 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
 
 
 def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapping[str, str]],
-            inputs: Sequence[str] = (), timeout: float = 900.0, force: bool = False) -> Prepared:
-    """Run setup (unless its stamp is current, or *force*) and build; what happened, for people.
+            inputs: Sequence[str] = (), timeout: float = 900.0, force: bool = False,
+            said: Callable[[str], None] = lambda _note: None) -> Prepared:
+    """Run setup (unless its stamp is current, or *force*) and build; what happened, for people (each
+    note also given to *said* as it happens: a setup that ran is said before a build that fails).
 
     *environment* gives each step's environment when it starts: setup may
     create the project's virtualenv or node_modules that build then uses.
@@ -150,12 +152,14 @@ def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapp
             done.setup_skipped = True
             done.notes.append("setup: skipped, its inputs did not change since the last setup "
                               "(`run --force-setup` runs it again)")
+            said(done.notes[-1])
         else:
             with console.progress("setup") as p:
                 p.update(setup)
                 took = run_step("setup", setup, cwd, environment(), timeout)
             record_setup(cwd, fingerprint)
             done.notes.append(f"setup: done in {took:.0f}s")
+            said(done.notes[-1])
     if build:
         with console.progress("build") as p:
             p.update(build)
@@ -164,6 +168,7 @@ def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapp
             except RunError as exc:
                 raise RunError(f"{exc}; {SKIPPED_HINT}" if done.setup_skipped else str(exc)) from None
         done.notes.append(f"build: done in {took:.1f}s")
+        said(done.notes[-1])
     return done
 
 

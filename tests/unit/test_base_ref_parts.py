@@ -588,3 +588,18 @@ def test_an_endpoint_the_base_does_not_serve_is_new_and_the_totals_are_not_compa
         assert unserved_endpoints(same) == same
     frontend = Pair(PhaseResult(phase="frontend"), PhaseResult(phase="frontend"))
     assert unserved_endpoints(frontend) is frontend
+
+
+def test_the_bases_temporary_checkout_is_named_as_such_in_what_the_run_says() -> None:
+    """"serve.cwd: folder /tmp/echotune-base-k2x/base/src does not exist" named a folder gone once the
+    run ended (fastapi-container's 9e53a5e has no src/)."""
+    from echotune_ci.baseref.checkout import BaseSource
+    from echotune_ci.baseref.sidebyside import _in_checkout
+
+    temporary = BaseSource(Path("/tmp/echotune-base-k2x/base"), "9e53a5e", "9e53a5e" + "0" * 33)
+    said = "serve.cwd: folder /tmp/echotune-base-k2x/base/src does not exist"
+    assert _in_checkout(said, temporary) == "serve.cwd: folder <base checkout>/src does not exist"
+    prepared = BaseSource(Path("/srv/base"), "", "")  # --base-dir: the user's folder, which stays
+    assert _in_checkout("serve.cwd: folder /srv/base/src does not exist", prepared).endswith("/srv/base/src "
+                                                                                             "does not exist")
+    assert _in_checkout(said, None) == said

@@ -245,3 +245,18 @@ def test_a_phase_measured_with_the_base_is_not_called_failed_before_the_gate(
     monkeypatch.setattr(sidebyside, "measure_pair", lambda *a: errored)
     sidebyside._measure([Stub()], side, side, (None, None), SideBySide())  # type: ignore[list-item]
     assert "security: error (0.0s)" in capsys.readouterr().err
+
+
+def test_a_setup_that_ran_is_said_before_a_build_that_fails(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """django-locallibrary at 6118f08: the base's setup ran (24 s), its build failed, and no "base setup:
+    done" line was printed: the steps' notes were printed only once both had succeeded."""
+    toml = serve_toml("touch own-setup", "exit 7")
+    head, base = tmp_path / "head", tmp_path / "base"
+    head_cfg = load_config(write(head / "echotune.toml", toml))
+    base_cfg = load_config(write(base / "echotune.toml", toml))
+    write(head / "requirements.txt", "Flask==3.1.0\n")
+    write(base / "requirements.txt", "Flask==3.0.0\n")
+    with pytest.raises(EchoTuneError, match="serve.build failed with exit code 7"):
+        _start_base(base_cfg, head_cfg, False, False, {}, SideBySide(), temporary=False, repo=head)
+    assert "base setup: done in" in capsys.readouterr().err
