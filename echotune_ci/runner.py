@@ -299,6 +299,7 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
     cannot be set up, built or started; a phase that cannot run is a result
     with status "error".
     """
+    from .baseref.data import brought_databases, remember_databases
     from .masking import register_config
 
     register_config(cfg)  # the secrets the configuration points at are masked in every output
@@ -314,6 +315,8 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
         raise cannot_write(output_dir, exc) from None
     # One run per output folder, from before the app starts until its files are in place.
     with output_lock(output_dir), _sigterm_as_interrupt():
+        # A later `run --base-ref` takes the databases this run's app makes or fills for no one's data.
+        had = brought_databases(cfg.base_dir) if start and options.url is None else None
         app = _serve(cfg, start, options, extra_env)
         try:
             base_url = app.base_url if app else (url.rstrip("/") if url else None)
@@ -323,6 +326,8 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
         finally:
             if app is not None:
                 app.stop()
+        if had is not None:
+            remember_databases(cfg.base_dir, had)
         # Nothing half-written: documents, reports and result files appear together at the end or not at
         # all; they move into place in this order, so a result file never stands without its report.
         with staged(output_dir):

@@ -15,6 +15,8 @@ both builds made theirs the same way, has nothing to say.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import sqlite3
 import stat
@@ -205,3 +207,50 @@ def copy_dotenv(head_root: Path, base_root: Path, folders: list[Path]) -> list[s
                 continue
             copied.append((rel / name).as_posix())
     return copied
+
+
+def _record(path: Path) -> Path:
+    """Where a run remembers the database at *path* it made or used (the user's cache, as setup stamps)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    key = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:24]
+    return cache / "echotune-ci" / "run-databases" / f"{key}.json"
+
+
+def _state(path: Path) -> dict[str, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def brought_databases(folder: Path) -> list[str]:
+    """:func:`local_databases` of *folder* less those an earlier run left as they are now (same size and
+    modification time as :func:`remember_databases` recorded): the rows a run's setup and page loads put
+    there (django_session's, one per visit) are no data someone brought. A database used since then is
+    counted again."""
+    out = []
+    for rel in local_databases(folder):
+        try:
+            left = json.loads(_record(folder / rel).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            left = None
+        if left is None or left != _state(folder / rel):
+            out.append(rel)
+    return out
+
+
+def remember_databases(folder: Path, brought: list[str]) -> None:
+    """After a run: record the size and modification time of each untracked SQLite database under *folder*
+    that is not in *brought* (:func:`brought_databases` before the run: the others the run's own setup,
+    build or app made, or an earlier run's, unused since). Never raises: a record that cannot be written
+    only means a warning the next run could have left out."""
+    for rel in local_databases(folder):
+        if rel in brought:
+            continue
+        state = _state(folder / rel)
+        record = _record(folder / rel)
+        with contextlib.suppress(OSError):
+            if state is not None:
+                record.parent.mkdir(parents=True, exist_ok=True)
+                record.write_text(json.dumps(state), encoding="utf-8")

@@ -44,7 +44,7 @@ from ..serve import App
 from . import BASE_FOLDER
 from .checkout import BaseSource, dirty_paths, prepared_folder, repository_root, resolve_ref, worktree
 from .configs import base_config
-from .data import copy_dotenv, data_warnings, local_databases
+from .data import brought_databases, copy_dotenv, data_warnings, remember_databases
 from .environment import head_code, reuse_environment
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -583,8 +583,9 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
     started = time.monotonic()
     with output_lock(output_dir), _sigterm_as_interrupt(), contextlib.ExitStack() as stack:
         apps: list[App] = []
-        # The head's untracked databases before its setup and build: those the run makes are not data.
-        had = local_databases(cfg.base_dir)
+        # The head's untracked databases before its setup and build: those the run makes are not data,
+        # nor those an earlier run made or used and nobody used since.
+        had = brought_databases(cfg.base_dir)
         head_app = _serve(cfg, start, options, {**(extra_env or {}), **base.head_env})
         if head_app is not None:
             apps.append(head_app)
@@ -625,6 +626,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                      for phase, pair in zip(phases, pairs, strict=True)]
         for app in apps:  # before the files are written: a report never waits on a running app
             app.stop()
+        remember_databases(cfg.base_dir, had)
         with staged(output_dir):
             results = _annotate(pairs, report, base, [phase.name in PAIRED_PHASES for phase in phases])
             results = [_finish(r, cfg, head.contexts[r.phase], output_dir) for r in results]

@@ -175,3 +175,28 @@ def test_the_heads_untracked_dotenv_files_are_copied_into_the_bases_checkout(tmp
     assert (base / "app" / ".env.local").read_text() == "DEBUG=1\n"
     assert not (base / "app" / ".env.sample").exists() and not (base / ".envrc").exists()
     assert data.copy_dotenv(repo, base, [repo]) == []  # there now: never overwritten
+
+
+def test_a_database_an_earlier_run_made_and_nobody_used_since_is_no_data(tmp_path: Path, monkeypatch) -> None:
+    """django-locallibrary: a first `run --base-ref` made db.sqlite3 (its setup's migrate) and its page
+    loads stored sessions; the second run warned "db.sqlite3 holds other rows than the base's
+    (django_session: 12 rows here, 1 row in the base)", rows the first run had put there."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    app = tmp_path / "app"
+    database(app / "brought.sqlite3", rows=50)  # someone's data, there before any run
+    assert data.brought_databases(app) == ["brought.sqlite3"]
+    had = data.brought_databases(app)
+    database(app / "db.sqlite3", rows=1, table="django_session")  # the first run's setup and page loads
+    database(app / "db.sqlite3", rows=11, table="django_session")
+    data.remember_databases(app, had)
+    assert data.brought_databases(app) == ["brought.sqlite3"]  # the run's own: not data
+    # The second run starts from there, fills it again, and leaves it as nobody's data still.
+    had = data.brought_databases(app)
+    database(app / "db.sqlite3", rows=12, table="django_session")
+    data.remember_databases(app, had)
+    assert data.brought_databases(app) == ["brought.sqlite3"]
+    # Used since (the developer's own visits): it holds data again.
+    os.utime(app / "db.sqlite3", ns=(1, 1))
+    assert data.brought_databases(app) == ["brought.sqlite3", "db.sqlite3"]
+    data.remember_databases(app, data.brought_databases(app))
+    assert data.brought_databases(app) == ["brought.sqlite3", "db.sqlite3"]  # brought: never recorded
