@@ -80,8 +80,13 @@ def resolve_ref(repo: Path, ref: str) -> str:
             return done.stdout.strip()
         kind = _git(repo, "cat-file", "-t", named).stdout.strip() or "object"
         raise InputError(f"--base-ref {_shown(ref)}: names a {kind} in {repo}, not a commit")
-    if all(c.isalnum() or c in "/._-" for c in ref):  # a branch or tag: fetching it brings it
+    if len(ref) >= 7 and all(c in "0123456789abcdef" for c in ref):  # a commit fetched by its sha
         hint = f" (in CI, fetch it first: git fetch origin {ref})"
+    elif all(c.isalnum() or c in "/._-" for c in ref):
+        # A plain `git fetch origin main` only fills FETCH_HEAD, and origin/main is no branch on origin.
+        name = ref.removeprefix("origin/")
+        into = f"refs/remotes/{ref}" if name != ref else ref
+        hint = f" (in CI, fetch it first: git fetch origin {name}:{into})"
     elif _git(repo, "rev-parse", "--is-shallow-repository").stdout.strip() == "true":  # HEAD~1 and the like
         hint = (" (this clone is shallow: fetch the history it needs, git fetch --deepen=100 or --unshallow; "
                 "in GitHub Actions, actions/checkout with fetch-depth: 0)")

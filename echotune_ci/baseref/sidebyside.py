@@ -105,8 +105,12 @@ def _checked_source(base: BaseOptions, repo: Path, head_dir: Path) -> None:
     elif base.folder is not None and not base.folder.is_dir():
         raise InputError(f"--base-dir {base.folder}: no such folder")
     elif base.folder is not None:
-        folder = base.folder.resolve()
-        if head_dir.resolve().is_relative_to(folder) or repo.resolve().is_relative_to(folder):
+        folder, top = base.folder.resolve(), repo.resolve()
+        if top != folder and top.is_relative_to(folder):
+            raise InputError(f"--base-dir {base.folder}: holds the head's checkout ({repo}), so it is no "
+                             f"checkout of the base; give the folder of one (git worktree add ../base REF), "
+                             f"or --base-ref")
+        if head_dir.resolve().is_relative_to(folder):
             raise InputError(f"--base-dir {base.folder}: that is the head's own checkout ({repo}); give "
                              f"a separate checkout of the base (git worktree add ../base REF), or --base-ref")
 
@@ -304,7 +308,8 @@ def _tested(cfg: Config, pair: Pair) -> list[tuple[Metric, Metric]]:
 
     base_by = {m.key: m for m in pair.base.metrics} if pair.base is not None else {}
     return [(base_by[m.key], m) for m in pair.head.metrics
-            if m.key in base_by and m.compared and len(m.samples) >= 2 and len(base_by[m.key].samples) >= 2
+            if m.key in base_by and m.compared and base_by[m.key].compared and len(m.samples) >= 2
+            and len(base_by[m.key].samples) >= 2
             and directed(pair.head.phase, m, named=m.name in cfg.gate.regression)]
 
 
@@ -350,13 +355,17 @@ def comparable(pair: Pair, phase: Phase[Any]) -> bool:
             and not pair.head.errors)
 
 
-def unserved_endpoints(pair: Pair) -> Pair:
+def unserved_endpoints(pair: Pair, *, final: bool = True) -> Pair:
     """*pair* (the load test's) without the base's figures of each endpoint the base failed every request
     of while the head served some: an endpoint the pull request adds answers 404 on the base, and those
     errors' response times are no baseline for the head's answers (its metrics are new in the head). The
     test's totals hold those errors on the base's side only, so they get ``compared`` False on both sides,
     and the base's total error rate is recomputed without them (else the gate would call the head's error
-    rate a fixed breach). The head's result says so in a warning. Other pairs are returned as they are."""
+    rate a fixed breach). The head's result says so in a warning. Other pairs are returned as they are.
+
+    Not *final* (before rounds are added): the same metrics only get ``compared`` False (the totals on
+    both sides, the endpoint's on the base's), so they neither ask for rounds nor count in the family,
+    and the rounds still add up for the final pass."""
     if pair.base is None or pair.head.phase != "load":
         return pair
 
@@ -379,6 +388,12 @@ def unserved_endpoints(pair: Pair) -> Pair:
             return dataclasses.replace(m, compared=False, value=served_rate, samples=[])
         return dataclasses.replace(m, compared=False)
 
+    if not final:
+        head = [apart(m) for m in pair.head.metrics]
+        base = [dataclasses.replace(m, compared=False) if m.labels.get("endpoint") in gone else apart(m)
+                for m in pair.base.metrics]
+        return dataclasses.replace(pair, head=dataclasses.replace(pair.head, metrics=head),
+                                   base=dataclasses.replace(pair.base, metrics=base))
     said = (f"{', '.join(gone)}: every request to the base failed (an endpoint the base does not have?), so "
             f"{'it is' if len(gone) == 1 else 'they are'} new in the head and the load test's totals are not "
             f"compared with the base's")
@@ -622,6 +637,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             # chance of any false "regressed" stays at most alpha (compare.correct_families).
             shared = max(1, sum(comparable(pair, phase) and bool(_sampled_pairs(cfg, pair))
                                 for phase, pair in zip(phases, pairs, strict=True)))
+            pairs = [unserved_endpoints(pair, final=False) for pair in pairs]
             pairs = [unserved_endpoints(extend(phase, pair, head, base_side, report, cfg.gate.alpha / shared))
                      for phase, pair in zip(phases, pairs, strict=True)]
         for app in apps:  # before the files are written: a report never waits on a running app

@@ -9,6 +9,17 @@ import click
 from .common import config_option, get_config
 
 
+def _folder(value: str | None) -> Path | None:
+    """--base-dir as a Path; an empty value (``--base-dir=``, an unset variable in CI) is a usage error,
+    where pathlib would read it as the current folder."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("is empty: give the folder of a checkout of the base",
+                                 param_hint="--base-dir")
+    return Path(value)
+
+
 @click.command(name="run")
 @config_option
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -24,7 +35,8 @@ from .common import config_option, get_config
 @click.option("--base-ref", default=None, metavar="REF",
               help="Also build and serve this git ref (in a temporary worktree) and measure base and head "
                    "side by side, interleaved; the base's results are the baseline.")
-@click.option("--base-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--base-dir", type=click.Path(file_okay=False), default=None,
+              callback=lambda _ctx, _param, value: _folder(value),
               help="Like --base-ref, for a checkout of the base prepared in this folder.")
 @click.option("--no-setup", is_flag=True,
               help="Skip [serve] setup and build (the app is installed and built already).")

@@ -204,15 +204,27 @@ def test_the_heads_own_checkout_is_no_base_dir(repo, tmp_path, monkeypatch):
     served from it, and every metric was "vs base 0 %"."""
     app = repo / "app"
     monkeypatch.chdir(app)
-    for folder in (repo, app, Path("."), Path(""), Path(".."), tmp_path):  # Path("") is --base-dir=
+    for folder in (repo, app, Path("."), Path("..")):
         with pytest.raises(InputError, match="that is the head's own checkout"):
             _checked_source(BaseOptions(folder=folder), repo, app)
+    above = r"--base-dir .*: holds the head's checkout \(.*\), so it is no checkout"
+    with pytest.raises(InputError, match=above):
+        _checked_source(BaseOptions(folder=tmp_path), repo, app)  # a folder above it (/tmp)
     other = tmp_path / "base-checkout"
     git(repo, "worktree", "add", "--quiet", "--detach", str(other), "HEAD")
     _checked_source(BaseOptions(folder=other), repo, app)
     _checked_source(BaseOptions(folder=Path("../../base-checkout")), repo, app)
     with pytest.raises(InputError, match="no such folder"):
         _checked_source(BaseOptions(folder=tmp_path / "nowhere"), repo, app)
+
+
+def test_an_empty_base_dir_is_a_usage_error(capsys, tmp_path, monkeypatch):
+    """`--base-dir=` (an unset variable in a workflow) was read as the current folder."""
+    from support.hostile import assert_one_line_error, cli
+
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli(capsys, "run", "--base-dir=", "--phase", "bundle")
+    assert_one_line_error(code, err, 2, "--base-dir", "is empty")
 
 
 def test_a_ref_that_names_no_single_commit_says_what_it_names(repo, tmp_path):
@@ -227,7 +239,9 @@ def test_a_ref_that_names_no_single_commit_says_what_it_names(repo, tmp_path):
         "HEAD:app/requirements.txt": "names a blob in .*, not a commit",
         "main..HEAD": "a range of commits; give the base's one commit",
         "HEAD~7": r"no such commit, branch or tag in \S+$",
-        "release/1.2": r"\(in CI, fetch it first: git fetch origin release/1.2\)",
+        "release/1.2": r"\(in CI, fetch it first: git fetch origin release/1.2:release/1.2\)",
+        "origin/big": r"\(in CI, fetch it first: git fetch origin big:refs/remotes/origin/big\)",
+        "0123abcd": r"\(in CI, fetch it first: git fetch origin 0123abcd\)",
     }
     for ref, says in cases.items():
         with pytest.raises(InputError, match=says):
@@ -588,6 +602,24 @@ def test_an_endpoint_the_base_does_not_serve_is_new_and_the_totals_are_not_compa
         assert unserved_endpoints(same) == same
     frontend = Pair(PhaseResult(phase="frontend"), PhaseResult(phase="frontend"))
     assert unserved_endpoints(frontend) is frontend
+
+
+def test_before_rounds_are_added_an_unserved_endpoint_and_the_totals_ask_for_none() -> None:
+    """Its total rps asked for 4 more rounds a build ("1 metric(s) undecided (rps ...)") and the totals
+    counted in the family ("not among the phase's 18 metrics"), all dropped from the comparison after."""
+    from echotune_ci.baseref.measure import Pair
+    from echotune_ci.baseref.sidebyside import _tested, unserved_endpoints
+    from echotune_ci.config import defaults
+
+    head = _load({"GET /api/tracks": 0.0, "GET /api/new": 0.0}, 8.0)
+    base = _load({"GET /api/tracks": 0.0, "GET /api/new": 100.0}, 2.0)
+    marked = unserved_endpoints(Pair(head, base), final=False)
+    assert marked.head.warnings == [] and len(marked.base.metrics) == len(base.metrics)  # rounds still add up
+    assert {m.key for _, m in _tested(defaults(), marked)} == {"p95_ms[endpoint=GET /api/tracks]",
+                                                                "app_rss_mb"}
+    unmarked = {m.key for _, m in _tested(defaults(), Pair(head, base))}
+    assert unmarked >= {"p95_ms", "p95_ms[endpoint=GET /api/new]"}
+    assert unserved_endpoints(marked) == unserved_endpoints(Pair(head, base))
 
 
 def test_the_bases_temporary_checkout_is_named_as_such_in_what_the_run_says() -> None:
