@@ -309,8 +309,8 @@ class Shift:
     "exact" (the Mann-Whitney U distribution) or "normal" (its normal approximation with tie and
     continuity corrections). ``reached`` is False when so few samples cannot give that level (3 against
     3 at 99.99 %: no arrangement of ranks is that rare, R's "requested conf.level not achievable"): the
-    interval is then the range of all differences, and ``confidence`` what that range achieves when it is
-    known exactly (1 − 2 / C(m + n, m)).
+    interval is then the range of all differences, and ``confidence`` what that range achieves (exactly
+    1 − 2 / C(m + n, m) without ties, else under the normal approximation).
     """
 
     estimate: float
@@ -437,15 +437,24 @@ class _Differences:
         return (self.kth(half) + self.kth(half + 1)) / 2.0
 
 
+def _within_sigma(head: list[float], base: list[float]) -> float:
+    """The tie-corrected standard deviation of the rank statistic between two pairwise differences, where
+    only the ties within each side remain."""
+    n1, n2 = len(head), len(base)
+    n = n1 + n2
+    ties = sum(t**3 - t for side in (head, base) for t in _ranks(side)[1]) / (n * (n - 1))
+    return math.sqrt(max(n1 * n2 / 12.0 * ((n + 1) - ties), 0.0))
+
+
 def _normal_bound(head: list[float], base: list[float], diffs: _Differences, zq: float) -> tuple[float, bool]:
     """The d where the continuity-corrected, standardised rank statistic of head − d against base crosses
-    *zq*: R's ``uniroot`` on ``wdiff(d, zq)``, found exactly. The statistic is a step function of d that
-    only jumps at a pairwise difference and is constant between two, so the crossing is the difference
-    at the jump. Between two differences no head value minus d ties a base value: the statistic there is
-    (g − mn/2 ∓ 1/2) / σ with g the number of differences above d and σ from the ties within each side
-    alone, so the first gap where it is below *zq* starts at the order statistic D(mn − G), G the largest
-    such g. With it, whether the statistic crosses at all: at the extreme difference it may not reach
-    *zq* (too few samples for the level), and that extreme is then returned with False."""
+    *zq*: R's ``uniroot`` on ``wdiff(d, zq)``, found exactly, and whether it crosses at all. The statistic
+    is a step function of d that only jumps at a pairwise difference and is constant between two, so the
+    crossing is the difference at the jump. Between two differences no head value minus d ties a base
+    value: the statistic there is (g − mn/2 ∓ 1/2) / σ with g the number of differences above d and σ
+    from the ties within each side alone, so the first gap where it is below *zq* starts at the order
+    statistic D(mn − G), G the largest such g. When even the gap beyond the extreme difference is on the
+    wrong side of *zq* (too few samples for the level), the extreme is returned with False."""
 
     def f(d: float) -> float:
         dz, sigma = _rank_statistic(head, base, d)
@@ -454,16 +463,8 @@ def _normal_bound(head: list[float], base: list[float], diffs: _Differences, zq:
         correction = math.copysign(0.5, dz) if dz else 0.0
         return (dz - correction) / sigma - zq
 
-    low, high = diffs.kth(1), diffs.kth(diffs.size)
-    # Every value alike (no spread): the shift is exactly the one difference, nothing left to reach.
-    if f(low) <= 0:
-        return low, zq < 0 or _rank_statistic(head, base, low)[1] == 0
-    if f(high) >= 0:
-        return high, zq > 0 or _rank_statistic(head, base, high)[1] == 0
-    n1, n2, size = len(head), len(base), diffs.size
-    n = n1 + n2
-    ties = sum(t**3 - t for side in (head, base) for t in _ranks(side)[1]) / (n * (n - 1))
-    sigma = math.sqrt(max(size / 12.0 * ((n + 1) - ties), 0.0))
+    size = diffs.size
+    sigma = _within_sigma(head, base)
 
     def below(g: int) -> bool:  # the statistic in a gap with g differences above it is below zq
         dz = g - size / 2.0
@@ -471,6 +472,13 @@ def _normal_bound(head: list[float], base: list[float], diffs: _Differences, zq:
             return -zq < 0
         return (dz - (math.copysign(0.5, dz) if dz else 0.0)) / sigma - zq < 0
 
+    # Beyond the lowest difference every difference is above (g = mn), beyond the highest none (g = 0).
+    reached = not below(size) if zq > 0 else below(0)
+    low, high = diffs.kth(1), diffs.kth(size)
+    if f(low) <= 0:
+        return low, reached
+    if f(high) >= 0:
+        return high, reached
     # below(g) holds for g = 0 .. G: find G (−1 when it never holds); the statistic grows with g.
     lo, hi = -1, size
     while lo < hi:
@@ -479,7 +487,16 @@ def _normal_bound(head: list[float], base: list[float], diffs: _Differences, zq:
             lo = mid
         else:
             hi = mid - 1
-    return diffs.kth(min(max(size - lo, 1), size)), True
+    return diffs.kth(min(max(size - lo, 1), size)), reached
+
+
+def _range_coverage(head: list[float], base: list[float]) -> float:
+    """What the range of all pairwise differences covers under the normal approximation: 2 Φ(s) − 1, s
+    the continuity-corrected statistic just beyond the extreme difference ((mn/2 − 1/2) / σ)."""
+    sigma = _within_sigma(head, base)
+    if sigma == 0:
+        return 0.0
+    return 2.0 * NormalDist().cdf((len(head) * len(base) / 2.0 - 0.5) / sigma) - 1.0
 
 
 # Beyond this many pairwise differences the interval uses the normal approximation even without ties
@@ -523,7 +540,12 @@ def hodges_lehmann(base: list[float], head: list[float], confidence: float = 0.9
     z = -NormalDist().inv_cdf(alpha / 2)
     low, reached_low = _normal_bound(head, base, diffs, z)
     high, reached_high = _normal_bound(head, base, diffs, -z)
-    return Shift(estimate, low, high, confidence, "normal", n, m, reached=reached_low and reached_high)
+    if len(set(head + base)) == 1:  # every value alike: a shift of exactly 0, nothing more to learn
+        return Shift(estimate, low, high, confidence, "normal", n, m)
+    if not (reached_low and reached_high):  # the range of all differences, which covers less
+        return Shift(estimate, low, high, min(confidence, _range_coverage(head, base)), "normal", n, m,
+                     reached=False)
+    return Shift(estimate, low, high, confidence, "normal", n, m)
 
 
 # The smallest two-sided error (1 − confidence) an interval is computed at: 1 − 1e-15 is still below 1.0

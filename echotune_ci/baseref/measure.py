@@ -48,6 +48,8 @@ class Pair:
     base: PhaseResult | None = None
     order: dict[str, list[str]] = field(default_factory=dict)
     samples: int = 0
+    # Keys of metrics set aside while rounds were added (an endpoint the base seemed not to serve)
+    set_aside: tuple[str, ...] = ()
 
 
 def _run(phase: Phase[Any], cfg: Config, ctx: PhaseContext) -> PhaseResult:

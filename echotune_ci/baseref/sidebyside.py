@@ -375,8 +375,16 @@ def unserved_endpoints(pair: Pair, *, final: bool = True) -> Pair:
 
     head_rates = failed(pair.head)
     gone = sorted(e for e, rate in failed(pair.base).items() if rate >= 100 and head_rates.get(e, 100) < 100)
-    if not gone:
-        return pair
+    if not gone:  # the base served it in the rounds added since: compared again
+        if not pair.set_aside:
+            return pair
+        back = set(pair.set_aside)
+
+        def restored(r: PhaseResult) -> PhaseResult:
+            return dataclasses.replace(r, metrics=[dataclasses.replace(m, compared=True) if m.key in back
+                                                   else m for m in r.metrics])
+
+        return dataclasses.replace(pair, head=restored(pair.head), base=restored(pair.base), set_aside=())
     rate = _served_error_rate(pair.base.metrics, gone)
     # The totals are the figures every endpoint also has; the app's CPU and memory are no sum of them.
     totals = {m.name for m in pair.head.metrics if "endpoint" in m.labels}
@@ -392,8 +400,9 @@ def unserved_endpoints(pair: Pair, *, final: bool = True) -> Pair:
         head = [apart(m) for m in pair.head.metrics]
         base = [dataclasses.replace(m, compared=False) if m.labels.get("endpoint") in gone else apart(m)
                 for m in pair.base.metrics]
+        aside = tuple(m.key for m in (*head, *base) if not m.compared)
         return dataclasses.replace(pair, head=dataclasses.replace(pair.head, metrics=head),
-                                   base=dataclasses.replace(pair.base, metrics=base))
+                                   base=dataclasses.replace(pair.base, metrics=base), set_aside=aside)
     said = (f"{', '.join(gone)}: every request to the base failed (an endpoint the base does not have?), so "
             f"{'it is' if len(gone) == 1 else 'they are'} new in the head and the load test's totals are not "
             f"compared with the base's")

@@ -293,6 +293,21 @@ def test_an_interval_the_samples_cannot_give_asks_for_more_samples():
     assert tied is not None and tied.method == "normal" and not tied.reached
     same = hodges_lehmann([5.0, 5.0], [5.0, 5.0], 0.9999)
     assert same is not None and same.reached
+    # Each side constant but the two apart: 3 against 3 still cannot reach 99.996 % (R: "all
+    # observations are tied" within each side; the smallest exact p is 1/20). It was "reached".
+    apart = hodges_lehmann([100.0] * 3, [110.0] * 3, 0.99996)
+    assert apart is not None and not apart.reached and apart.confidence < 0.96
+    assert needs_more_samples([100.0] * 3, [110.0] * 3, Rule(threshold_pct=20.0).at_level(4.27e-05))
+    # A crossing at the extreme difference itself is reached (the gap beyond it is at ±2.24 against
+    # z = 1.96; R gives the same interval): it was "not reached", and asked for rounds for an interval of
+    # ±1 % against a 10 % limit.
+    edge = hodges_lehmann([100.0, 100, 100, 100, 101], [100.0, 101, 101], 0.95)
+    assert edge is not None and edge.reached and (edge.low, edge.high) == (-1.0, 1.0)
+    assert not needs_more_samples([100.0, 100, 100, 100, 101], [100.0, 101, 101], Rule(threshold_pct=10.0))
+    # With ties the level shown is what the range of all differences covers (normal approximation).
+    tied_c = compare_metric("frontend", Metric("fcp_ms", 400.0, "ms", samples=[400.0, 400, 376]),
+                            Metric("fcp_ms", 448.0, "ms", samples=[448.0, 448, 444], alpha=4.27e-05))
+    assert tied_c.confidence is not None and 0.9 < tied_c.confidence < 0.95
     c = compare_metric("frontend", Metric("fcp_ms", 400.0, "ms", samples=base),
                        Metric("fcp_ms", 448.0, "ms", samples=head, alpha=4.27e-05))
     assert c.confidence == 0.9  # the interval shown says what it covers

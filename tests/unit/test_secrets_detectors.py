@@ -653,3 +653,25 @@ def test_the_runs_output_folder_is_not_scanned(tmp_path):
     report = scan(tmp_path, [], leave_out=[tmp_path / "results"], **kwargs)
     assert report.files == 2 and [f.location.path for f in report.findings] == ["app.py"]
     assert scan(tmp_path, [], **kwargs).files == 5  # without it, as before
+
+
+def test_an_output_folder_that_is_the_project_leaves_out_only_the_runs_own_files(tmp_path):
+    """`run -o .` (or a folder above the project) made the scan leave out every file: 0 files, 0
+    findings, silently."""
+    from echotune_ci.phases.base import PhaseContext
+    from echotune_ci.phases.security.checks.secrets import _own_output
+
+    inside = PhaseContext(artifacts_dir=tmp_path / "results" / "artifacts", root=tmp_path,
+                          output_dir=tmp_path / "results")
+    assert _own_output(inside) == [tmp_path / "results"]
+    for out in (tmp_path, tmp_path.parent):
+        ctx = PhaseContext(artifacts_dir=out / "artifacts", root=tmp_path, output_dir=out)
+        assert _own_output(ctx) == [out / "artifacts", out / "report", out / "base"]
+    (tmp_path / "app.py").write_text(f"GITHUB_TOKEN = '{GITHUB}'\n")
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "comment.md").write_text(f"`{GITHUB}`\n")
+    kwargs = dict(exclude=[], allowlist=Allowlist(), max_file_bytes=1_000_000, entropy=3.5, min_length=12)
+    here = PhaseContext(artifacts_dir=tmp_path / "artifacts", root=tmp_path, output_dir=tmp_path)
+    report = scan(tmp_path, [], leave_out=_own_output(here), **kwargs)
+    assert [f.location.path for f in report.findings] == ["app.py"]
+    assert PhaseContext(artifacts_dir=tmp_path, root=tmp_path).output_dir is None

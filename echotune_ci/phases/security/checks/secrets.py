@@ -592,6 +592,18 @@ def default_workers() -> int:
     return max(1, min(_MAX_WORKERS, cpus))
 
 
+def _own_output(ctx: PhaseContext) -> list[Path]:
+    """What the run writes, left out of the scan: its output folder when that lies inside the project,
+    else (``-o .``: the project itself, or a folder above it) only the run's own subfolders."""
+    out = ctx.output_dir
+    if out is None:
+        return []
+    root, folder = ctx.root.resolve(), out.resolve()
+    if folder != root and folder.is_relative_to(root):
+        return [out]
+    return [out / "artifacts", out / "report", out / "base"]
+
+
 def scan(root: Path, paths: Sequence[str], *, exclude: Sequence[str], allowlist: Allowlist,
          max_file_bytes: int, entropy: float, min_length: int, placeholders: Sequence[str] = PLACEHOLDERS,
          test_fixtures: Sequence[str] = (), workers: int | None = None,
@@ -679,8 +691,7 @@ class SecretsCheck:
         report = scan(ctx.root, [str(ctx.resolve(p)) for p in opts.paths], exclude=opts.exclude,
                       allowlist=load_allowlist(allow_path), max_file_bytes=opts.max_file_bytes,
                       entropy=opts.entropy, min_length=opts.min_length, placeholders=opts.placeholders,
-                      test_fixtures=opts.test_fixtures,
-                      leave_out=[ctx.output_dir] if ctx.output_dir is not None else [])
+                      test_fixtures=opts.test_fixtures, leave_out=_own_output(ctx))
         out = CheckOutput(findings=report.findings)
         skipped, out.notes, out.warnings, out.errors = skipped_files(
             "secrets", report.skipped, opts.skipped, scanner="the secret scan")
