@@ -51,3 +51,14 @@ def test_extra_rounds_keep_the_peak_and_average_the_cpu() -> None:
     assert merged["app_rss_mb"].value == 160.0
     assert merged["app_rss_mb"].samples == [151.0, 153.0, 158.0, 160.0]
     assert merged["app_cpu_pct"].value == 25.0
+
+
+def test_a_samples_cpu_is_the_interval_before_it_so_the_first_of_a_round_is_left_out() -> None:
+    """psutil's cpu_percent covers the interval before the sample: the one taken 0.5 s into the head's
+    round at 1 s intervals half measures the base's round, when the head's app idled."""
+    # Samples at 1000.5, 1001.5, ...: the one at 1002.5 (in the head's first round) holds 0.5 s of the base's.
+    head = _usage([100.0] * 8, [1, 1, 1, 40, 1, 40, 1, 1])
+    whole = {m.name: m for m in rounds_usage(head, _rounds(), "head", Budgets())}
+    lagged = {m.name: m for m in rounds_usage(head, _rounds(), "head", Budgets(), interval=1.0)}
+    assert whole["app_cpu_pct"].samples == [20.5, 20.5]
+    assert lagged["app_cpu_pct"].samples == [40.0, 40.0]

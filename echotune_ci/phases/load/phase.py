@@ -406,10 +406,11 @@ def _add_resources(result: PhaseResult, sampler: TreeSampler | None, ctx: PhaseC
     elif rounds is None:
         result.metrics.extend(sampler.usage.metrics(ctx.budgets))
     else:
-        result.metrics.extend(rounds_usage(sampler.usage, rounds, "head", ctx.budgets))
+        result.metrics.extend(rounds_usage(sampler.usage, rounds, "head", ctx.budgets,
+                                           interval=sampler.interval))
         if base_sampler is not None:
             result.metrics.extend(rounds_usage(base_sampler.usage, rounds, "base", ctx.budgets,
-                                               {"build": "base"}))
+                                               {"build": "base"}, interval=base_sampler.interval))
 
 
 def _artifacts(outputs: list[dict[str, Any]], artifacts_dir: Path) -> list[str]:

@@ -52,19 +52,20 @@ class Usage:
 
 
 def rounds_usage(usage: Usage, rounds: list[dict[str, Any]], label: str, budgets: Budgets,
-                 labels: dict[str, str] | None = None) -> list[Metric]:
+                 labels: dict[str, str] | None = None, interval: float = 0.0) -> list[Metric]:
     """``app_rss_mb`` and ``app_cpu_pct`` of one build in a side-by-side load test: only the samples
     taken while its own rounds (``label``: "head" or "base") were measured (each round's
     ``measured_from`` .. ``measured_to``), so the other build's rounds neither dilute its CPU nor hide its
     memory. Each round's peak memory and mean CPU are the metric's samples (one per round, so the builds
     can be compared); the value is the peak of all and the mean of all. [] when no round of *label* has
     a sample (rounds shorter than the sampling interval). *labels*: the metrics' labels (the base's
-    ``build``)."""
+    ``build``). A sample's CPU is the *interval* (s) before it was taken, so only samples at least that
+    long after a round began count (the first would hold the other build's round)."""
     peaks, means = [], []
     for r in rounds:
         if r.get("label") != label or "measured_from" not in r:
             continue
-        mine = usage.between(r["measured_from"], r["measured_to"])
+        mine = usage.between(r["measured_from"] + interval, r["measured_to"])
         if mine.rss_mb:
             peaks.append(max(mine.rss_mb))
             means.append(sum(mine.cpu_pct) / len(mine.cpu_pct))
