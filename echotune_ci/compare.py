@@ -1020,16 +1020,20 @@ def directed(phase: str, metric: Metric, *, named: bool = False) -> bool:
     (:data:`~echotune_ci.phases.security.phase.SIZE_COUNTS`: they change with the project's size) unless
     *named* (``[gate] regression`` names the metric); the load phase's requests and per-endpoint
     throughput (:func:`~echotune_ci.phases.load.metrics.mix_count`: set by the load model's random choice
-    of tasks) whatever ``[gate] regression`` says, since its ``rps`` (a default) is meant for the total.
-    Such a metric gets no verdict and no place in its phase's family of tests."""
+    of tasks) whatever ``[gate] regression`` says, since its ``rps`` (a default) is meant for the total;
+    and the app's CPU and memory under load unless *named* (a side-by-side run samples them per round;
+    testing them is opt-in: each adds a test to the load phase's family, and in an A/A run of the example
+    the CPU of identical builds came out "regressed"). Such a metric gets no verdict and no place in its
+    phase's family of tests."""
     if phase == "security":
         from .phases.security.phase import SIZE_COUNTS
 
         return named or metric.name not in SIZE_COUNTS
     if phase == "load":
         from .phases.load.metrics import mix_count
+        from .phases.load.resources import APP_RESOURCES
 
-        return not mix_count(metric)
+        return not mix_count(metric) and (named or metric.name not in APP_RESOURCES)
     return True
 
 

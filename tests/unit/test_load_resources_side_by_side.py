@@ -62,3 +62,16 @@ def test_a_samples_cpu_is_the_interval_before_it_so_the_first_of_a_round_is_left
     lagged = {m.name: m for m in rounds_usage(head, _rounds(), "head", Budgets(), interval=1.0)}
     assert whole["app_cpu_pct"].samples == [20.5, 20.5]
     assert lagged["app_cpu_pct"].samples == [40.0, 40.0]
+
+
+def test_the_apps_figures_are_tested_against_the_base_only_where_named() -> None:
+    """An A/A side-by-side run of the example in CI called app_cpu_pct "regressed" (identical builds):
+    by default the change is shown, "not tested", outside the load phase's family."""
+    from echotune_ci.compare import compare_metric
+
+    base = Metric("app_cpu_pct", 9.4, "%", samples=[8.9, 7.9, 7.9, 8.0, 8.1, 7.8])
+    head = Metric("app_cpu_pct", 10.2, "%", samples=[10.9, 10.9, 9.9, 9.8, 9.6, 9.9])
+    shown = compare_metric("load", base, head)
+    assert shown.method == "count" and shown.verdict == "no significant change" and shown.effect_pct
+    named = compare_metric("load", base, head, threshold_pct=10.0)
+    assert named.method == "mann-whitney-u" and named.verdict == "regressed"

@@ -20,6 +20,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from ...config.sections import Budgets
 
 
+# The app's own figures under load: tested against the base only where [gate] regression names them.
+APP_RESOURCES = frozenset({"app_rss_mb", "app_cpu_pct"})
+
+
 @dataclass
 class Usage:
     """The samples so far: resident memory of the tree (MiB), its CPU (% of all cores) and when each was
