@@ -256,8 +256,7 @@ def mann_whitney_greater(x: list[float], y: list[float]) -> float:
         dist = tied_rank_sums(n2, tuple(groups))
         return sum(dist[: n * (n + 1) - doubled + 1]) / sum(dist)
     mu = n1 * n2 / 2.0
-    tie_term = sum(t**3 - t for t in groups) / (n * (n - 1)) if n > 1 else 0.0
-    sigma = math.sqrt(n1 * n2 / 12.0 * ((n + 1) - tie_term))
+    sigma = _tie_corrected_sigma(n1, n2, groups)
     if sigma == 0:
         return 1.0
     z = (u1 - mu - 0.5) / sigma  # continuity correction
@@ -365,9 +364,15 @@ def _rank_statistic(head: list[float], base: list[float], d: float) -> tuple[flo
     n1, n2 = len(head), len(base)
     ranks, groups = _ranks([v - d for v in head] + base)
     dz = sum(ranks[:n1]) - n1 * (n1 + 1) / 2.0 - n1 * n2 / 2.0
+    return dz, _tie_corrected_sigma(n1, n2, groups)
+
+
+def _tie_corrected_sigma(n1: int, n2: int, groups: Iterable[int]) -> float:
+    """The standard deviation of the Mann-Whitney statistic of n1 against n2 values whose ties come in
+    *groups* (how many values share each value; a group of one adds nothing)."""
     n = n1 + n2
-    tie_term = sum(t**3 - t for t in groups) / (n * (n - 1))  # a group of one adds 0
-    return dz, math.sqrt(max(n1 * n2 / 12.0 * ((n + 1) - tie_term), 0.0))
+    tie_term = sum(t**3 - t for t in groups) / (n * (n - 1)) if n > 1 else 0.0
+    return math.sqrt(max(n1 * n2 / 12.0 * ((n + 1) - tie_term), 0.0))
 
 
 class _Differences:
@@ -440,10 +445,7 @@ class _Differences:
 def _within_sigma(head: list[float], base: list[float]) -> float:
     """The tie-corrected standard deviation of the rank statistic between two pairwise differences, where
     only the ties within each side remain."""
-    n1, n2 = len(head), len(base)
-    n = n1 + n2
-    ties = sum(t**3 - t for side in (head, base) for t in _ranks(side)[1]) / (n * (n - 1))
-    return math.sqrt(max(n1 * n2 / 12.0 * ((n + 1) - ties), 0.0))
+    return _tie_corrected_sigma(len(head), len(base), [*_ranks(head)[1], *_ranks(base)[1]])
 
 
 def _normal_bound(head: list[float], base: list[float], diffs: _Differences, zq: float) -> tuple[float, bool]:
