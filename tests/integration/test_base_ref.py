@@ -47,7 +47,7 @@ runs = 6
 preset = "desktop"
 # TTI's quiet window, waited out after each of the 12 loads: half of the default 1 s (the example's page is
 # quiet within 0.1 s of its load; what is tested here is the verdict).
-quiet_window = "0.5s"
+quiet_window = "{quiet}"
 
 [[frontend.pages]]
 path = "/"
@@ -58,6 +58,9 @@ users = 10
 spawn_rate = 10
 wait_min = "0.05s"
 wait_max = "0.2s"
+# The app's CPU counts for a round only from its second sample in that round: a few per 1 s round even
+# when the machine is busy and the sampler lags.
+sample_interval = "0.2s"
 
 [load.compare]
 rounds = 6
@@ -69,9 +72,10 @@ path = "/api/tracks?q=jazz&limit=20"
 """
 
 
-def config(build: str = "python build.py", env: str = "") -> str:
-    """An echotune.toml for the copied app: its [serve] and the short measurement plan above."""
-    return SERVE.format(build=build, env=env) + "\n" + MEASURE
+def config(build: str = "python build.py", env: str = "", quiet: str = "0.5s") -> str:
+    """An echotune.toml for the copied app: its [serve] and the short measurement plan above (TTI's quiet
+    window *quiet*)."""
+    return SERVE.format(build=build, env=env) + "\n" + MEASURE.format(quiet=quiet)
 
 
 def git(repo: Path, *args: str) -> str:
@@ -174,12 +178,28 @@ def test_a_local_database_only_the_head_has_is_a_warning(tmp_path, cli_env):
            "build\n" in comment
 
 
+def samples(out: Path, phase: str, name: str) -> dict[str, list[float]]:
+    """The samples of *phase*'s first metric named *name*, per build (None where it has none)."""
+    found = {}
+    for build, path in (("base", out / "base" / f"{phase}.json"), ("head", out / f"{phase}.json")):
+        metrics = json.loads(path.read_text())["metrics"]
+        found[build] = next((m.get("samples") for m in metrics if m["name"] == name), None)
+    return found
+
+
+# The planted slowdown delays the page's document and its API answers by 600 ms. With the short quiet
+# window the head's load was judged quiet while its tracks' fetch was still under way, so its LCP was its
+# first paint, 150 ms after the base's slowest LCP (the tracks' render) on a quiet machine: a fresh clone's
+# CI, with the other worker loading the machine, once called it "no significant change". With TTI's
+# default 1 s window the head's tracks render too, about a second after the base's. (A longer slowdown
+# outlasts the load test's 1 s rounds: no request of the head completes in one.)
 @pytest.mark.parametrize("slowdown_ms", [0, 600])
 def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_env, slowdown_ms):
     repo, app = make_repo(tmp_path, config())
     if slowdown_ms:
         # The head plants the slowdown; the base's own [serve] (the committed config) does not.
-        (app / "echotune.toml").write_text(config(env=f'env = {{ MUSICAPP_SLOWDOWN_MS = "{slowdown_ms}" }}'))
+        (app / "echotune.toml").write_text(config(env=f'env = {{ MUSICAPP_SLOWDOWN_MS = "{slowdown_ms}" }}',
+                                                  quiet="1s"))
     out = tmp_path / "out"
     done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD",
                    "--output-dir", str(out), env=cli_env, cwd=repo, timeout=300)
@@ -188,8 +208,9 @@ def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_en
     lcp, p95 = found["frontend:lcp_ms[url=/]"], found["load:p95_ms"]
     if slowdown_ms:
         assert done.returncode == 1, done.stdout + done.stderr
-        assert lcp["verdict"] == "regressed" and lcp["effect_pct"] > 10
-        assert p95["verdict"] == "regressed"
+        lcp_samples = samples(out, "frontend", "lcp_ms")
+        assert lcp["verdict"] == "regressed" and lcp["effect_pct"] > 10, (lcp, lcp_samples)
+        assert p95["verdict"] == "regressed", p95
     else:
         regressed = [k for k, c in found.items() if c["verdict"] == "regressed"]
         assert done.returncode == 0, (regressed, done.stdout, done.stderr)

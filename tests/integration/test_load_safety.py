@@ -149,3 +149,52 @@ def test_locust_never_enters_the_process_that_runs_the_phase(musicapp, tmp_path)
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout
+
+
+@pytest.fixture()
+def slow_site():
+    """A local site whose every answer takes 3 s: slower than the tests below run."""
+    import http.server
+    import threading
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            time.sleep(3)
+            try:
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+            except OSError:
+                pass  # locust stopped waiting: what the test is about
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("compare", [False, True])
+def test_answers_slower_than_the_test_are_explained(compare, musicapp, slow_site, tmp_path, load_env):
+    """Locust stops a user mid-request and never counts that request: an app slower than the test (or a
+    comparison's round) had "no request completed" and nothing to say why."""
+    write_config(tmp_path, "[load]\nusers = 2\nspawn_rate = 2\n")
+    side = ("--base-host", musicapp.base_url, "--rounds", "2", "--round-duration", "1s") if compare else ()
+    proc, result = load(load_env, tmp_path, "--host", slow_site, "--duration", "1s", *side)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    # Only the base's figures (standalone `load --base-host` keeps them, labelled): none of the head's.
+    assert result.status == "error"
+    assert [m.labels.get("build") for m in result.metrics] == (["base"] * len(result.metrics))
+    assert bool(result.metrics) == compare
+    span, setting = ("each of its 2 rounds of 1s", "[load.compare] round_duration") if compare else \
+        ("1s", "[load] duration")
+    assert result.errors == [f"no request completed against {slow_site} during the test: 2 users ran for "
+                             f"{span}, and an answer that takes longer is never counted (its user is "
+                             f"stopped while waiting); if the app is that slow, a longer {setting} "
+                             "measures it"]
+    assert "Traceback" not in proc.stderr

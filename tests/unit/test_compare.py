@@ -132,3 +132,24 @@ def test_compare_command_json(tmp_path, cli_env):
     text = run_cli("compare", str(tmp_path / "base"), str(tmp_path / "head"), "--fail-on-regression",
                    env=cli_env)
     assert text.returncode == 1 and "1 regressed" in text.stdout
+
+
+def test_a_phase_that_could_not_run_in_the_head_removes_nothing():
+    """A head whose app answered no request within a round (slower than the round) has a load phase with
+    an error and no figures: every base metric of it read "removed", 16 rows that said the PR took the
+    metrics away. Its error is what the gate reports; the phases that ran are still compared."""
+    from echotune_ci.compare import compare_results
+    from echotune_ci.results import Metric, PhaseResult
+
+    p95 = Metric("p95_ms", 17.7, "ms", samples=[24.7, 20.0, 16.1, 16.8, 14.1, 18.6])
+    lcp = Metric("lcp_ms", 300.0, "ms", samples=[300.0, 310.0, 320.0, 305.0, 295.0, 315.0])
+    base = [PhaseResult("load", metrics=[p95]).finalize(), PhaseResult("frontend", metrics=[lcp]).finalize()]
+    failed = PhaseResult("load", errors=["no request completed against http://127.0.0.1:1 during the test"])
+    head = [failed.finalize(), PhaseResult("frontend", metrics=[lcp]).finalize()]
+    assert failed.status == "error"
+    assert [(c.phase, c.key, c.verdict) for c in compare_results(base, head)] == [
+        ("frontend", "lcp_ms", "no significant change")]
+    # A phase that ran in the head without a metric the base had: that one was removed.
+    ran = PhaseResult("load", metrics=[Metric("rps", 50.0, "1/s")]).finalize()
+    verdicts = {(c.phase, c.key): c.verdict for c in compare_results(base, [ran])}
+    assert verdicts[("load", "p95_ms")] == "removed"

@@ -53,15 +53,25 @@ def test_extra_rounds_keep_the_peak_and_average_the_cpu() -> None:
     assert merged["app_cpu_pct"].value == 25.0
 
 
-def test_a_samples_cpu_is_the_interval_before_it_so_the_first_of_a_round_is_left_out() -> None:
-    """psutil's cpu_percent covers the interval before the sample: the one taken 0.5 s into the head's
+def test_a_samples_cpu_is_the_time_since_the_sample_before_so_the_first_of_a_round_is_left_out() -> None:
+    """psutil's cpu_percent covers the time since the sample before: the one taken 0.5 s into the head's
     round at 1 s intervals half measures the base's round, when the head's app idled."""
     # Samples at 1000.5, 1001.5, ...: the one at 1002.5 (in the head's first round) holds 0.5 s of the base's.
     head = _usage([100.0] * 8, [1, 1, 1, 40, 1, 40, 1, 1])
-    whole = {m.name: m for m in rounds_usage(head, _rounds(), "head", Budgets())}
+    assert Usage(head.rss_mb, head.cpu_pct, head.times).covering(1002.0, 1004.0, first=1.0).times == [1003.5]
     lagged = {m.name: m for m in rounds_usage(head, _rounds(), "head", Budgets(), interval=1.0)}
-    assert whole["app_cpu_pct"].samples == [20.5, 20.5]
     assert lagged["app_cpu_pct"].samples == [40.0, 40.0]
+
+
+def test_a_busy_sampler_is_judged_by_its_real_gaps_not_its_nominal_interval() -> None:
+    """On a loaded 2-core machine the sampler (0.5 s nominal) fell behind: a sample 0.6 s into a round
+    after a gap of 0.9 s still held 0.3 s of the other build's round. Only gaps within the round count."""
+    usage = Usage(rss_mb=[100.0] * 4, cpu_pct=[1.0, 25.0, 40.0, 40.0], times=[1001.7, 1002.6, 1003.2, 1003.8])
+    # 1002.6 covers 1001.7 .. 1002.6 (0.3 s of the base's round): out, though it is 0.6 s into the round.
+    assert usage.covering(1002.0, 1004.0, first=0.5).cpu_pct == [40.0, 40.0]
+    # The very first sample covers the nominal interval before it.
+    assert usage.covering(1001.0, 1004.0, first=0.5).cpu_pct == [1.0, 25.0, 40.0, 40.0]
+    assert usage.covering(1001.5, 1004.0, first=0.5).cpu_pct == [25.0, 40.0, 40.0]
 
 
 def test_the_apps_figures_are_tested_against_the_base_only_where_named() -> None:

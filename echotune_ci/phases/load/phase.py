@@ -267,7 +267,7 @@ def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[d
     head = [r for r in rounds if r["label"] == "head"]
     result.metrics.extend(rounds_metrics(head, plan.thresholds, ctx.budgets))
     if not result.metrics and not any(r.get("realtime") for r in head):
-        result.errors.append(f"no request completed against {plan.host} during the test")
+        result.errors.append(_none_completed(plan, head))
     elif plan.locustfile:
         # A comparison has no figures of what users send only in on_start (noted below): not "unmatched".
         skipped = set(ramp_only(head)) if plan.base_host else set()
@@ -290,6 +290,25 @@ def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[d
     _add_summary_notes(result, plan, rounds)
     if any(r["cpu_warning"] for r in rounds):
         result.warnings.append(CPU_WARNING)
+
+
+def _none_completed(plan: LoadPlan, head: list[dict[str, Any]]) -> str:
+    """Why the head has no figures: no request completed. When users ran until the clock stopped them,
+    the likely cause is answers slower than the test (locust stops a user mid-request and never counts
+    that request, where k6 waits out a graceful stop)."""
+    said = f"no request completed against {plan.host} during the test"
+    users = max((int(r.get("users") or 0) for r in head), default=0)
+    if not users or not all(r.get("stopped_by") == "duration" for r in head):
+        return said
+    s = plan.settings
+    if plan.base_host:
+        span, setting = f"each of its {len(head)} rounds of {s.compare.round_duration:g}s", \
+            "[load.compare] round_duration"
+    else:
+        span, setting = f"{s.duration:g}s", "[load] duration"
+    return (f"{said}: {users} users ran for {span}, and an answer that takes longer is never "
+            f"counted (its user is stopped while waiting); if the app is that slow, a longer {setting} "
+            "measures it")
 
 
 def _add_summary_notes(result: PhaseResult, plan: LoadPlan, rounds: list[dict[str, Any]]) -> None:

@@ -33,9 +33,13 @@ class Usage:
     cpu_pct: list[float] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
 
-    def between(self, start: float, end: float) -> Usage:
-        """The samples taken from *start* to *end* (epoch seconds)."""
-        keep = [i for i, t in enumerate(self.times) if start <= t <= end]
+    def covering(self, start: float, end: float, first: float) -> Usage:
+        """The samples whose CPU was measured within *start* .. *end* (epoch seconds): a sample's CPU
+        covers the time since the sample before it (psutil's ``cpu_percent``), or *first* seconds before
+        it for the first sample. The gap between samples is what the sampler managed, not its nominal
+        interval: on a busy machine it grows."""
+        keep = [i for i, t in enumerate(self.times)
+                if start <= (self.times[i - 1] if i else t - first) and t <= end]
         return Usage([self.rss_mb[i] for i in keep], [self.cpu_pct[i] for i in keep],
                      [self.times[i] for i in keep])
 
@@ -63,13 +67,14 @@ def rounds_usage(usage: Usage, rounds: list[dict[str, Any]], label: str, budgets
     memory. Each round's peak memory and mean CPU are the metric's samples (one per round, so the builds
     can be compared); the value is the peak of all and the mean of all. [] when no round of *label* has
     a sample (rounds shorter than the sampling interval). *labels*: the metrics' labels (the base's
-    ``build``). A sample's CPU is the *interval* (s) before it was taken, so only samples at least that
-    long after a round began count (the first would hold the other build's round)."""
+    ``build``). A sample's CPU covers the time since the sample before it, so only samples taken after
+    another in the same round count (the first of a round would hold the other build's round);
+    *interval*: the sampler's interval (s), the span of the very first sample."""
     peaks, means = [], []
     for r in rounds:
         if r.get("label") != label or "measured_from" not in r:
             continue
-        mine = usage.between(r["measured_from"] + interval, r["measured_to"])
+        mine = usage.covering(r["measured_from"], r["measured_to"], first=interval)
         if mine.rss_mb:
             peaks.append(max(mine.rss_mb))
             means.append(sum(mine.cpu_pct) / len(mine.cpu_pct))
