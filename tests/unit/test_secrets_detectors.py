@@ -13,6 +13,7 @@ import importlib
 import json
 import random
 import re
+import shutil
 import string
 from pathlib import Path
 
@@ -675,3 +676,31 @@ def test_an_output_folder_that_is_the_project_leaves_out_only_the_runs_own_files
     report = scan(tmp_path, [], leave_out=_own_output(here), **kwargs)
     assert [f.location.path for f in report.findings] == ["app.py"]
     assert PhaseContext(artifacts_dir=tmp_path, root=tmp_path).output_dir is None
+
+
+def test_an_earlier_runs_untracked_output_folder_is_not_scanned_but_a_committed_one_is(tmp_path):
+    """microblog: a run into /tmp scanned an earlier `--output-dir results/` left in the working tree
+    (secrets.files 136 against the base's 76). A report only counts where git tracks none of its folder:
+    a pull request must not hide a committed secret behind a report.json of its own."""
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    report_json = json.dumps({"generator": "echotune-ci 0.1.0", "schema_version": "1.0"})
+    for folder in ("results", "committed", "not-ours"):
+        (tmp_path / folder / "report").mkdir(parents=True)
+        (tmp_path / folder / "report" / "report.json").write_text(
+            report_json if folder != "not-ours" else json.dumps({"generator": "other 1.0"}))
+        (tmp_path / folder / "load.json").write_text(f'{{"token": "{GITHUB}"}}\n')
+    (tmp_path / "app.py").write_text("print('hello')\n")
+    git("init", "-q")
+    git("add", "app.py", "committed")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "c")
+    kwargs = dict(exclude=[], allowlist=Allowlist(), max_file_bytes=1_000_000, entropy=3.5, min_length=12)
+    report = scan(tmp_path, [], **kwargs)
+    assert sorted(f.location.path for f in report.findings) == ["committed/load.json", "not-ours/load.json"]
+    assert report.earlier_outputs == {"results": 2} and report.files == 5
+    # Outside a git work tree nothing tells an earlier run's folder from the project's own files.
+    shutil.rmtree(tmp_path / ".git")
+    assert len(scan(tmp_path, [], **kwargs).findings) == 3

@@ -7,6 +7,7 @@ build output and virtualenvs stay out); elsewhere it is a plain walk.
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -103,3 +104,30 @@ def collect_files(root: Path, paths: Sequence[str | Path], exclude: Sequence[str
                 continue
             found.append(path)
     return sorted(dict.fromkeys(found))
+
+
+def earlier_outputs(files: Iterable[Path]) -> list[Path]:
+    """The folders among *files* that an earlier ``echotune-ci run`` wrote and git does not track:
+    each holds ``report/report.json`` whose ``generator`` is echotune-ci, and none of its files is
+    tracked (a run's ``--output-dir results/`` left in the working tree). Committed folders never
+    count, so a pull request cannot hide a file from the scans behind a report of its own; outside a
+    git work tree nothing counts."""
+    found = []
+    for path in files:
+        if path.name != "report.json" or path.parent.name != "report":
+            continue
+        folder = path.parent.parent
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            continue
+        if not (isinstance(data, dict) and str(data.get("generator", "")).startswith("echotune-ci ")):
+            continue
+        try:
+            proc = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--cached", "--", "."],
+                                  capture_output=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if proc.returncode == 0 and not proc.stdout:
+            found.append(folder)
+    return found

@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING
 from ....errors import ConfigError
 from ....results import Finding, Location, Metric
 from .. import secret_assignments as assign
-from ..files import collect_files, is_excluded, relative_to_root
+from ..files import collect_files, earlier_outputs, is_excluded, relative_to_root
 from ..secret_rules import (
     DATA_FILES,
     GITLEAKS_VERSION,
@@ -275,6 +275,7 @@ class SecretsReport:
     skipped_paths: list[str] = field(default_factory=list)  # gitleaks' global allow-list (lockfiles...)
     allowed: int = 0
     stopped: list[tuple[str, str]] = field(default_factory=list)  # (file, rule) that ran out of time
+    earlier_outputs: dict[str, int] = field(default_factory=dict)  # folder -> files left out
 
 
 def decode_text(data: bytes) -> str | None:
@@ -617,18 +618,25 @@ def scan(root: Path, paths: Sequence[str], *, exclude: Sequence[str], allowlist:
     generic detector; a value containing one of *placeholders* is not a
     secret. *workers* processes share the files (default: the CPUs, at most 8;
     one below :data:`PARALLEL_FROM` files). Files under a folder of *leave_out* (the run's output folder:
-    its results and screenshots are no project files) are not scanned. InputError for a path that does
-    not exist.
+    its results and screenshots are no project files) are not scanned, nor those of an earlier run's
+    untracked output folder (:func:`earlier_outputs`; counted per folder in ``earlier_outputs``).
+    InputError for a path that does not exist.
     """
     report = SecretsReport()
     own = _own_data_files()
     outputs = [p.resolve() for p in leave_out]
+    files = collect_files(root, paths, exclude)
+    earlier = {p.resolve(): _relative(p, root) for p in earlier_outputs(files)}
     jobs: list[tuple[str, str]] = []
-    for path in collect_files(root, paths, exclude):
+    for path in files:
         rel = _relative(path, root)
         if allowlist.allows_path(rel) or (path.name in DATA_FILES and str(path.resolve()) in own):
             continue
         if outputs and any(path.resolve().is_relative_to(out) for out in outputs):
+            continue
+        folder = next((f for f in earlier if path.resolve().is_relative_to(f)), None)
+        if folder is not None:
+            report.earlier_outputs[earlier[folder]] = report.earlier_outputs.get(earlier[folder], 0) + 1
             continue
         if test_fixtures and is_excluded(rel, test_fixtures):
             report.skipped_fixtures.append(rel)
@@ -695,6 +703,9 @@ class SecretsCheck:
         out = CheckOutput(findings=report.findings)
         skipped, out.notes, out.warnings, out.errors = skipped_files(
             "secrets", report.skipped, opts.skipped, scanner="the secret scan")
+        out.notes += [f"secrets: left out {folder}/ ({count} files): an earlier run's output, not tracked "
+                      "by git"
+                      for folder, count in report.earlier_outputs.items()]
         out.metrics += [
             Metric("secrets.files", report.files, "files", description="Text files scanned for secrets"),
             skipped,
