@@ -367,3 +367,48 @@ def staged(root: str | os.PathLike[str]) -> Iterator[Staging]:
             _STAGE.reset(token)
         if stage.folder is not None:
             shutil.rmtree(stage.folder, ignore_errors=True)
+
+
+PREVIOUS_PREFIX = ".echotune-previous-"
+
+
+@contextlib.contextmanager
+def previous_kept(*folders: str | os.PathLike[str]) -> Iterator[None]:
+    """Keep each of *folders*' contents (a run's artifact folders, which its tools write in place while
+    measuring) until the block ends without an exception.
+
+    At the start each folder is moved aside to a hidden sibling (``.echotune-previous-<name>``, same file
+    system: a rename); when the block ends without an exception the old contents are removed; otherwise
+    (Ctrl-C, SIGTERM, an error) what the block wrote there is removed and the old contents move back, so
+    an interrupted run leaves the last complete run's artifacts beside that run's results. A sibling
+    found at the start is a killed run's leftover: its partial folder goes and the sibling moves back
+    first. RunError (exit 3) when a folder cannot be moved aside.
+    """
+    from .serve.process import deferred_signals
+
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for folder in folders:
+            target = Path(folder)
+            aside = target.with_name(PREVIOUS_PREFIX + target.name)
+            try:
+                if aside.exists():
+                    shutil.rmtree(target, ignore_errors=True)
+                    os.replace(aside, target)
+                if target.exists():
+                    shutil.rmtree(aside, ignore_errors=True)
+                    os.replace(target, aside)
+            except OSError as exc:
+                raise cannot_write(target, exc) from None
+            moved.append((target, aside))
+        yield
+    except BaseException:
+        with deferred_signals():
+            for target, aside in moved:
+                shutil.rmtree(target, ignore_errors=True)
+                if aside.exists() and not target.exists():
+                    with contextlib.suppress(OSError):
+                        os.replace(aside, target)
+        raise
+    for _target, aside in moved:
+        shutil.rmtree(aside, ignore_errors=True)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from . import console
 from .config import Config, override
 from .errors import ConfigError, EchoTuneError, RunError, Terminated
-from .fsutil import cannot_write, relative_path, staged
+from .fsutil import cannot_write, previous_kept, relative_path, staged
 from .gate import GateOutcome, evaluate
 from .output_lock import output_lock
 from .phases.base import Phase, PhaseContext
@@ -314,7 +314,11 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
     except OSError as exc:
         raise cannot_write(output_dir, exc) from None
     # One run per output folder, from before the app starts until its files are in place.
-    with output_lock(output_dir), _sigterm_as_interrupt():
+    # The phases' tools write their artifacts in place while measuring: until the run's files are in
+    # place, the last complete run's artifacts of these phases are kept aside (an interrupted run puts
+    # them back).
+    with output_lock(output_dir), _sigterm_as_interrupt(), \
+            previous_kept(*(output_dir / "artifacts" / p.name for p in phases)):
         # A later `run --base-ref` takes the databases this run's app makes or fills for no one's data.
         had = brought_databases(cfg.base_dir) if start and options.url is None else None
         app = _serve(cfg, start, options, extra_env)

@@ -138,11 +138,19 @@ def test_ctrl_c_stops_the_app_and_exits_130(tmp_path, cli_env):
     text = CONFIG.read_text().replace('duration = "10s"', 'duration = "60s"')
     # The copy lives elsewhere: serve from the example app's folder all the same.
     cfg.write_text(text.replace("[serve]\n", f"[serve]\ncwd = {str(MUSICAPP)!r}\n", 1))
+    # A previous run's files: its locust CSVs must not be overwritten by an interrupted run's (they were,
+    # beside the previous run's load.json and report, which then described other figures).
+    previous = tmp_path / "out" / "artifacts" / "load"
+    previous.mkdir(parents=True)
+    (previous / "stats.csv").write_text("the previous run's\n")
     proc, pid, mark = start_run(cli_env, "--config", str(cfg), "--phase", "load",
                                 "--output-dir", str(tmp_path / "out"))
     time.sleep(2)  # inside the load phase now
+    assert (tmp_path / "out" / "artifacts" / "load" / "locust.log").exists()  # written in place
     assert_ctrl_c_stops_it_promptly(proc, pid, mark)
     assert not (tmp_path / "out" / "load.json").exists()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["artifacts"]
+    assert sorted(p.name for p in previous.iterdir()) == ["stats.csv"]
 
 
 # An app that takes its time to stop, as gunicorn does while clients keep connections open (its graceful

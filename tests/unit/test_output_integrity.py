@@ -235,3 +235,38 @@ def test_write_errors_are_run_errors_naming_the_file(tmp_path, monkeypatch):
     with pytest.raises(RunError, match=r"cannot write .*x\.json: No space left on device"):
         write_text_atomic(tmp_path / "x.json", "{}")
     assert list(tmp_path.iterdir()) == []
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_artifacts_written_in_place_replace_the_previous_ones_only_when_the_run_completes(tmp_path):
+    """The phases' tools (locust's CSVs, screenshots) write their artifacts while measuring: an
+    interrupted run overwrote the last complete run's, which its results and report still described."""
+    from echotune_ci.fsutil import previous_kept
+
+    load, frontend = tmp_path / "artifacts" / "load", tmp_path / "artifacts" / "frontend"
+    load.mkdir(parents=True)
+    (load / "stats.csv").write_text("previous")
+    (tmp_path / "artifacts" / "bundle.txt").write_text("another phase's")
+    aside = tmp_path / "artifacts" / ".echotune-previous-load"
+    with pytest.raises(KeyboardInterrupt), previous_kept(load, frontend):
+        assert _tree(aside) == {"stats.csv": "previous"} and not load.exists()
+        load.mkdir()
+        (load / "stats.csv").write_text("partial")
+        frontend.mkdir()
+        (frontend / "home.png").write_text("partial")
+        raise KeyboardInterrupt
+    assert _tree(tmp_path / "artifacts") == {"bundle.txt": "another phase's", "load/stats.csv": "previous"}
+    with previous_kept(load, frontend):
+        load.mkdir()
+        (load / "stats.csv").write_text("new")
+    assert _tree(tmp_path / "artifacts") == {"bundle.txt": "another phase's", "load/stats.csv": "new"}
+    # A run killed (SIGKILL) mid-way leaves the sibling: the next run starts from the last complete one's.
+    os.rename(load, aside)
+    load.mkdir()
+    (load / "stats.csv").write_text("killed")
+    with pytest.raises(RuntimeError), previous_kept(load):
+        raise RuntimeError
+    assert _tree(load) == {"stats.csv": "new"} and not aside.exists()
