@@ -1069,8 +1069,8 @@ def compare_results(
 ) -> list[Comparison]:
     """Compare every metric of every phase present on either side (:func:`compare_metric`), except
     those whose ``compared`` is False on a side (figures of one run alone, such as the api phase's
-    response times) and the base's metrics of a phase that could not run in the head (status "error":
-    its error is the finding, and nothing there was removed).
+    response times) and the base's metrics of a phase that could not run in the head (status "error"
+    and no metric at all: its error is the finding, and nothing there was removed).
 
     ConfigError when *alpha* or *confidence* is not in (0, 1) or *min_effect_pct* or a threshold is
     not a finite number of at least 0 (a NaN there would silently turn every regression into "no
@@ -1084,7 +1084,7 @@ def compare_results(
     head_by = {(r.phase, m.key): m for r in head for m in r.metrics if not _listed_as_removed(r.phase, m)}
     # A base from an older version may lack the flag: either side saying so is enough.
     alone = {k for side in (base_by, head_by) for k, m in side.items() if not m.compared}
-    broken = {r.phase for r in head if r.status == "error"}
+    broken = {r.phase for r in head if r.status == "error" and not r.metrics}
     alone |= {k for k in base_by if k[0] in broken and k not in head_by}
     out = []
     samples: list[tuple[Sequence[float], Sequence[float]] | None] = []

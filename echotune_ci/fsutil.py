@@ -19,7 +19,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -370,6 +370,22 @@ def staged(root: str | os.PathLike[str]) -> Iterator[Staging]:
 
 
 PREVIOUS_PREFIX = ".echotune-previous-"
+_DISCARD_PREFIX = ".echotune-discard-"
+
+
+def _discard(folder: Path) -> None:
+    """Remove *folder*: first renamed to a unique hidden name, so that a removal that stops half-way
+    (a read-only subfolder, a kill) never leaves it under a name that means something."""
+    gone = folder.with_name(f"{_DISCARD_PREFIX}{folder.name}-{os.getpid()}-{id(folder):x}")
+    try:
+        os.replace(folder, gone)
+    except OSError:
+        gone = folder
+    shutil.rmtree(gone, ignore_errors=True)
+
+
+def _real_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
 
 
 @contextlib.contextmanager
@@ -382,7 +398,9 @@ def previous_kept(*folders: str | os.PathLike[str]) -> Iterator[None]:
     (Ctrl-C, SIGTERM, an error) what the block wrote there is removed and the old contents move back, so
     an interrupted run leaves the last complete run's artifacts beside that run's results. A sibling
     found at the start is a killed run's leftover: its partial folder goes and the sibling moves back
-    first. RunError (exit 3) when a folder cannot be moved aside.
+    first. A symbolic link (to a folder kept elsewhere) is left as it is, unguarded. The caller passes
+    only folders that are its own (:func:`own_artifact_folders`). RunError (exit 3) when a folder cannot
+    be moved aside.
     """
     from .serve.process import deferred_signals
 
@@ -391,12 +409,15 @@ def previous_kept(*folders: str | os.PathLike[str]) -> Iterator[None]:
         for folder in folders:
             target = Path(folder)
             aside = target.with_name(PREVIOUS_PREFIX + target.name)
+            if target.is_symlink() or (os.path.lexists(target) and not target.is_dir()) or \
+                    (os.path.lexists(aside) and not _real_folder(aside)):
+                continue
             try:
                 if aside.exists():
-                    shutil.rmtree(target, ignore_errors=True)
+                    if target.exists():
+                        _discard(target)
                     os.replace(aside, target)
                 if target.exists():
-                    shutil.rmtree(aside, ignore_errors=True)
                     os.replace(target, aside)
             except OSError as exc:
                 raise cannot_write(target, exc) from None
@@ -405,10 +426,37 @@ def previous_kept(*folders: str | os.PathLike[str]) -> Iterator[None]:
     except BaseException:
         with deferred_signals():
             for target, aside in moved:
-                shutil.rmtree(target, ignore_errors=True)
-                if aside.exists() and not target.exists():
+                if os.path.lexists(target):
+                    _discard(target)
+                if aside.exists() and not os.path.lexists(target):
                     with contextlib.suppress(OSError):
                         os.replace(aside, target)
         raise
     for _target, aside in moved:
-        shutil.rmtree(aside, ignore_errors=True)
+        if aside.exists():
+            _discard(aside)
+
+
+def own_artifact_folders(output_dir: Path, project: Path, names: Iterable[str]) -> list[Path]:
+    """The folders ``<output_dir>/artifacts/<name>`` that a run may move aside and replace whole
+    (:func:`previous_kept`): none when *output_dir* is the *project* folder or one above it (``-o .``:
+    an ``artifacts/`` there may be the project's own), else each that git tracks no file of."""
+    out, root = output_dir.resolve(), project.resolve()
+    if root.is_relative_to(out):
+        return []
+    folders = [output_dir / "artifacts" / name for name in names]
+    return [f for f in folders if not _tracked(f)]
+
+
+def _tracked(folder: Path) -> bool:
+    """Whether git tracks a file under *folder* (False outside a work tree or without git)."""
+    import subprocess
+
+    if not folder.is_dir():
+        return False
+    try:
+        proc = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--cached", "--", "."],
+                              capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return True  # cannot tell: leave it as it is
+    return proc.returncode == 0 and bool(proc.stdout)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from . import console
 from .config import Config, override
 from .errors import ConfigError, EchoTuneError, RunError, Terminated
-from .fsutil import cannot_write, previous_kept, relative_path, staged
+from .fsutil import cannot_write, own_artifact_folders, previous_kept, relative_path, staged
 from .gate import GateOutcome, evaluate
 from .output_lock import output_lock
 from .phases.base import Phase, PhaseContext
@@ -318,7 +318,7 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
     # place, the last complete run's artifacts of these phases are kept aside (an interrupted run puts
     # them back).
     with output_lock(output_dir), _sigterm_as_interrupt(), \
-            previous_kept(*(output_dir / "artifacts" / p.name for p in phases)):
+            previous_kept(*own_artifact_folders(output_dir, cfg.base_dir, [p.name for p in phases])):
         # A later `run --base-ref` takes the databases this run's app makes or fills for no one's data.
         had = brought_databases(cfg.base_dir) if start and options.url is None else None
         app = _serve(cfg, start, options, extra_env)

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from .. import console
 from ..config import Config, override
 from ..errors import EchoTuneError
-from ..fsutil import cannot_write, previous_kept, staged, write_text_atomic
+from ..fsutil import cannot_write, own_artifact_folders, previous_kept, staged, write_text_atomic
 from ..output_lock import output_lock
 from ..phases.base import Phase, PhaseContext
 from ..results import Metric, PhaseResult
@@ -605,8 +605,8 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         raise cannot_write(output_dir, exc) from None
     artifacts = output_dir / "artifacts"
     started = time.monotonic()
-    with output_lock(output_dir), _sigterm_as_interrupt(), \
-            previous_kept(*(artifacts / p.name for p in phases), artifacts / "base"), \
+    kept = own_artifact_folders(output_dir, cfg.base_dir, [*(p.name for p in phases), "base"])
+    with output_lock(output_dir), _sigterm_as_interrupt(), previous_kept(*kept), \
             contextlib.ExitStack() as stack:
         apps: list[App] = []
         # The head's untracked databases before its setup and build: those the run makes are not data,

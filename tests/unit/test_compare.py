@@ -149,7 +149,12 @@ def test_a_phase_that_could_not_run_in_the_head_removes_nothing():
     assert failed.status == "error"
     assert [(c.phase, c.key, c.verdict) for c in compare_results(base, head)] == [
         ("frontend", "lcp_ms", "no significant change")]
-    # A phase that ran in the head without a metric the base had: that one was removed.
+    # A phase that ran in the head without a metric the base had: that one was removed, also when one of
+    # the phase's checks failed (an error beside figures is no phase that could not run).
     ran = PhaseResult("load", metrics=[Metric("rps", 50.0, "1/s")]).finalize()
     verdicts = {(c.phase, c.key): c.verdict for c in compare_results(base, [ran])}
+    assert verdicts[("load", "p95_ms")] == "removed"
+    partly = PhaseResult("load", metrics=[Metric("rps", 50.0, "1/s")], errors=["one check failed"]).finalize()
+    assert partly.status == "error"
+    verdicts = {(c.phase, c.key): c.verdict for c in compare_results(base, [partly])}
     assert verdicts[("load", "p95_ms")] == "removed"

@@ -270,3 +270,63 @@ def test_artifacts_written_in_place_replace_the_previous_ones_only_when_the_run_
     with pytest.raises(RuntimeError), previous_kept(load):
         raise RuntimeError
     assert _tree(load) == {"stats.csv": "new"} and not aside.exists()
+
+
+def test_a_run_into_the_project_itself_never_moves_the_projects_artifacts_folder(project, capsys):
+    """`run -o .` with a committed artifacts/security/NOTES.md: the run moved the folder aside and, having
+    succeeded, deleted it (a reviewer's reproduction). An artifacts/ there may be the project's own."""
+    import subprocess
+
+    notes = project / "artifacts" / "security" / "NOTES.md"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("ours\n")
+    untracked = project / "artifacts" / "load" / "keep.txt"
+    untracked.parent.mkdir(parents=True)
+    untracked.write_text("ours too\n")
+    code, _, err = cli(capsys, "run", "-o", ".")
+    assert code == 0, err
+    assert notes.read_text() == "ours\n"
+    # Inside a dedicated output folder, a phase's folder holding a file git tracks is not moved either.
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "add", "artifacts"], cwd=project, check=True)
+    tracked = project / "results" / "artifacts" / "security" / "NOTES.md"
+    tracked.parent.mkdir(parents=True)
+    tracked.write_text("committed\n")
+    subprocess.run(["git", "add", "-f", str(tracked)], cwd=project, check=True)
+    code, _, err = cli(capsys, "run", "-o", "results")
+    assert code == 0, err
+    assert tracked.read_text() == "committed\n" and untracked.read_text() == "ours too\n"
+    from echotune_ci.fsutil import own_artifact_folders
+
+    assert own_artifact_folders(project, project, ["security"]) == []
+    assert own_artifact_folders(project / "results", project, ["security", "load"]) == [
+        project / "results" / "artifacts" / "load"]
+
+
+def test_a_removal_that_stops_half_way_never_leaves_a_folder_under_the_kept_name(tmp_path, monkeypatch):
+    """A read-only subfolder (or a kill) stopped the removal of the kept copy after a run that completed;
+    the next run took the remains for a killed run's last complete artifacts and put them back."""
+    from echotune_ci import fsutil
+
+    load = tmp_path / "artifacts" / "load"
+    load.mkdir(parents=True)
+    (load / "stats.csv").write_text("run 1")
+    monkeypatch.setattr(fsutil.shutil, "rmtree", lambda *a, **k: None)  # removes nothing
+    with fsutil.previous_kept(load):
+        load.mkdir()
+        (load / "stats.csv").write_text("run 2")
+    monkeypatch.undo()
+    assert _tree(load) == {"stats.csv": "run 2"}
+    assert not (tmp_path / "artifacts" / ".echotune-previous-load").exists()
+    with pytest.raises(KeyboardInterrupt), fsutil.previous_kept(load):
+        raise KeyboardInterrupt
+    assert _tree(load) == {"stats.csv": "run 2"}
+    # A folder kept elsewhere through a symbolic link is left as it is (its target is never moved).
+    elsewhere = tmp_path / "volume"
+    elsewhere.mkdir()
+    (elsewhere / "stats.csv").write_text("kept")
+    link = tmp_path / "artifacts" / "frontend"
+    link.symlink_to(elsewhere, target_is_directory=True)
+    with fsutil.previous_kept(link):
+        pass
+    assert link.is_symlink() and _tree(elsewhere) == {"stats.csv": "kept"}

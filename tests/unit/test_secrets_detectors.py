@@ -704,3 +704,23 @@ def test_an_earlier_runs_untracked_output_folder_is_not_scanned_but_a_committed_
     # Outside a git work tree nothing tells an earlier run's folder from the project's own files.
     shutil.rmtree(tmp_path / ".git")
     assert len(scan(tmp_path, [], **kwargs).findings) == 3
+
+
+def test_an_earlier_run_into_the_project_itself_leaves_nothing_out(tmp_path):
+    """`run -o .` in a repository with nothing committed yet (or a project untracked inside an outer
+    repository) wrote report/report.json into the project: the next scan left the whole project out
+    (secrets.files 0, gate pass) and a committed token went unreported."""
+    import subprocess
+
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "report.json").write_text(json.dumps({"generator": "echotune-ci 0.1.0"}))
+    (tmp_path / "app.py").write_text(f"GITHUB_TOKEN = '{GITHUB}'\n")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    kwargs = dict(exclude=[], allowlist=Allowlist(), max_file_bytes=1_000_000, entropy=3.5, min_length=12)
+    report = scan(tmp_path, [], **kwargs)
+    assert [f.location.path for f in report.findings] == ["app.py"] and report.earlier_outputs == {}
+    # Nor a folder the scan was asked for by name.
+    (tmp_path / "src" / "report").mkdir(parents=True)
+    (tmp_path / "src" / "report" / "report.json").write_text(json.dumps({"generator": "echotune-ci 0.1.0"}))
+    (tmp_path / "src" / "config.py").write_text(f"GITHUB_TOKEN = '{GITHUB}'\n")
+    assert [f.location.path for f in scan(tmp_path, ["src"], **kwargs).findings] == ["src/config.py"]

@@ -63,6 +63,21 @@ _QUIET_STATE = """() => {
 _NEXT_FRAME = ("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => "
                "setTimeout(r, 30))))")
 
+# The quiet window can end before Chromium has presented the first frame (a busy machine; software
+# compositing): the paint timing entries come with that frame. Waited for frame by frame, at most *limit*
+# ms (a page that never paints content waits the whole of it). Lighthouse waits up to 30 s for FCP
+# (maxWaitForFcp in core/config/constants.js, Lighthouse 12) and fails the run without one.
+_FIRST_PAINT = """(limit) => new Promise(resolve => {
+  const start = performance.now();
+  const tick = () => {
+    if (performance.getEntriesByName('first-contentful-paint').length) return resolve(true);
+    if (performance.now() - start >= limit) return resolve(false);
+    requestAnimationFrame(() => setTimeout(tick, 16));
+  };
+  tick();
+})"""
+FIRST_PAINT_WAIT_S = 2.0
+
 _INPUT_LATENCY = """(since) => {
   const s = window.__echotune;
   const timed = s.events.filter(([t]) => t >= since).map(([, d]) => d);
@@ -244,6 +259,7 @@ def _settle(page: Any, net: NetworkLog, settings: FrontendSettings) -> tuple[boo
     for _ in range(5):
         try:
             settled = _wait_for_quiet(page, net, settings)
+            page.evaluate(_FIRST_PAINT, FIRST_PAINT_WAIT_S * 1000)
             return settled, page.evaluate(_SNAPSHOT)
         except PlaywrightError as exc:
             if "context was destroyed" not in str(exc) and "navigat" not in str(exc):

@@ -106,17 +106,21 @@ def collect_files(root: Path, paths: Sequence[str | Path], exclude: Sequence[str
     return sorted(dict.fromkeys(found))
 
 
-def earlier_outputs(files: Iterable[Path]) -> list[Path]:
+def earlier_outputs(files: Iterable[Path], targets: Iterable[Path]) -> list[Path]:
     """The folders among *files* that an earlier ``echotune-ci run`` wrote and git does not track:
     each holds ``report/report.json`` whose ``generator`` is echotune-ci, and none of its files is
     tracked (a run's ``--output-dir results/`` left in the working tree). Committed folders never
     count, so a pull request cannot hide a file from the scans behind a report of its own; outside a
-    git work tree nothing counts."""
+    git work tree nothing counts; nor does a folder that is one of the scan's *targets* or holds one
+    (``-o .`` wrote a report into the project itself)."""
+    asked = [t.resolve() for t in targets]
     found = []
     for path in files:
         if path.name != "report.json" or path.parent.name != "report":
             continue
         folder = path.parent.parent
+        if any(t.is_relative_to(folder.resolve()) for t in asked):
+            continue
         try:
             data = json.loads(path.read_bytes())
         except (OSError, ValueError):

@@ -626,7 +626,8 @@ def scan(root: Path, paths: Sequence[str], *, exclude: Sequence[str], allowlist:
     own = _own_data_files()
     outputs = [p.resolve() for p in leave_out]
     files = collect_files(root, paths, exclude)
-    earlier = {p.resolve(): _relative(p, root) for p in earlier_outputs(files)}
+    targets = [Path(p) if Path(p).is_absolute() else root / p for p in paths] or [root]
+    earlier = {p.resolve(): _relative(p, root) for p in earlier_outputs(files, targets)}
     jobs: list[tuple[str, str]] = []
     for path in files:
         rel = _relative(path, root)
