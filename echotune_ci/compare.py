@@ -1069,8 +1069,9 @@ def compare_results(
 ) -> list[Comparison]:
     """Compare every metric of every phase present on either side (:func:`compare_metric`), except
     those whose ``compared`` is False on a side (figures of one run alone, such as the api phase's
-    response times) and the base's metrics of a phase that could not run in the head (status "error"
-    and no metric at all: its error is the finding, and nothing there was removed).
+    response times) and the base's metrics of a phase or check that could not run in the head (status
+    "error" and no metric at all; a ``<check>.could_not_run`` metric for the check's ``<check>.*``): its
+    error is the finding, and nothing there was removed.
 
     ConfigError when *alpha* or *confidence* is not in (0, 1) or *min_effect_pct* or a threshold is
     not a finite number of at least 0 (a NaN there would silently turn every regression into "no
@@ -1085,7 +1086,11 @@ def compare_results(
     # A base from an older version may lack the flag: either side saying so is enough.
     alone = {k for side in (base_by, head_by) for k, m in side.items() if not m.compared}
     broken = {r.phase for r in head if r.status == "error" and not r.metrics}
-    alone |= {k for k in base_by if k[0] in broken and k not in head_by}
+    # A check that could not run (security, deploy: "<check>.could_not_run") measured none of its figures.
+    failed = {(r.phase, m.name.removesuffix("could_not_run")) for r in head for m in r.metrics
+              if m.name.endswith(".could_not_run")}
+    alone |= {k for k, m in base_by.items() if k not in head_by and
+              (k[0] in broken or any(k[0] == ph and m.name.startswith(prefix) for ph, prefix in failed))}
     out = []
     samples: list[tuple[Sequence[float], Sequence[float]] | None] = []
     for key in [k for k in dict.fromkeys([*head_by, *base_by]) if k not in alone]:

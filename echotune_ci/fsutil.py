@@ -376,7 +376,7 @@ _DISCARD_PREFIX = ".echotune-discard-"
 def _discard(folder: Path) -> None:
     """Remove *folder*: first renamed to a unique hidden name, so that a removal that stops half-way
     (a read-only subfolder, a kill) never leaves it under a name that means something."""
-    gone = folder.with_name(f"{_DISCARD_PREFIX}{folder.name}-{os.getpid()}-{id(folder):x}")
+    gone = folder.with_name(f"{_DISCARD_PREFIX}{folder.name}-{os.urandom(6).hex()}")
     try:
         os.replace(folder, gone)
     except OSError:
@@ -409,6 +409,8 @@ def previous_kept(*folders: str | os.PathLike[str]) -> Iterator[None]:
         for folder in folders:
             target = Path(folder)
             aside = target.with_name(PREVIOUS_PREFIX + target.name)
+            for stale in target.parent.glob(f"{_DISCARD_PREFIX}*") if target.parent.is_dir() else []:
+                shutil.rmtree(stale, ignore_errors=True)  # what an earlier removal could not finish
             if target.is_symlink() or (os.path.lexists(target) and not target.is_dir()) or \
                     (os.path.lexists(aside) and not _real_folder(aside)):
                 continue
@@ -432,9 +434,11 @@ def previous_kept(*folders: str | os.PathLike[str]) -> Iterator[None]:
                     with contextlib.suppress(OSError):
                         os.replace(aside, target)
         raise
-    for _target, aside in moved:
-        if aside.exists():
-            _discard(aside)
+    # Ctrl-C between two removals would leave a kept copy a later failed run could put back.
+    with deferred_signals():
+        for _target, aside in moved:
+            if aside.exists():
+                _discard(aside)
 
 
 def own_artifact_folders(output_dir: Path, project: Path, names: Iterable[str]) -> list[Path]:

@@ -158,3 +158,11 @@ def test_a_phase_that_could_not_run_in_the_head_removes_nothing():
     assert partly.status == "error"
     verdicts = {(c.phase, c.key): c.verdict for c in compare_results(base, [partly])}
     assert verdicts[("load", "p95_ms")] == "removed"
+    # A security check that could not run (its "<check>.could_not_run") measured none of its figures.
+    files = Metric("secrets.files", 13.0, "files")
+    base_security = PhaseResult("security", metrics=[files, Metric("findings.total", 0.0, "")]).finalize()
+    crashed = PhaseResult("security", metrics=[Metric("findings.total", 0.0, ""),
+                                               Metric("secrets.could_not_run", None, status="error")],
+                          errors=["secrets: boom"]).finalize()
+    verdicts = {c.key: c.verdict for c in compare_results([base_security], [crashed])}
+    assert "secrets.files" not in verdicts and verdicts["findings.total"] == "no significant change"

@@ -330,3 +330,35 @@ def test_a_removal_that_stops_half_way_never_leaves_a_folder_under_the_kept_name
     with fsutil.previous_kept(link):
         pass
     assert link.is_symlink() and _tree(elsewhere) == {"stats.csv": "kept"}
+
+
+def test_an_interrupt_while_kept_copies_are_removed_leaves_none_to_be_put_back(tmp_path, monkeypatch):
+    """Ctrl-C while the first of two kept copies was removed left the second under its kept name; the next
+    run that failed put those stale files back beside newer results."""
+    import signal
+
+    from echotune_ci import fsutil
+
+    frontend, load = tmp_path / "artifacts" / "frontend", tmp_path / "artifacts" / "load"
+    for folder in (frontend, load):
+        folder.mkdir(parents=True)
+        (folder / "data.txt").write_text("run 1")
+    real = fsutil.shutil.rmtree
+    interrupted = []
+
+    def rmtree(path, *args, **kwargs):
+        if not interrupted:
+            interrupted.append(path)
+            signal.raise_signal(signal.SIGINT)  # arrives while the first copy goes
+        return real(path, *args, **kwargs)
+
+    with pytest.raises(KeyboardInterrupt), fsutil.previous_kept(frontend, load):
+        for folder in (frontend, load):
+            folder.mkdir()
+            (folder / "data.txt").write_text("run 2")
+        monkeypatch.setattr(fsutil.shutil, "rmtree", rmtree)
+    monkeypatch.undo()
+    assert interrupted and not list((tmp_path / "artifacts").glob(".echotune-previous-*"))
+    with pytest.raises(RuntimeError), fsutil.previous_kept(frontend, load):
+        raise RuntimeError
+    assert _tree(tmp_path / "artifacts") == {"frontend/data.txt": "run 2", "load/data.txt": "run 2"}

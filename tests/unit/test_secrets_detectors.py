@@ -667,7 +667,8 @@ def test_an_output_folder_that_is_the_project_leaves_out_only_the_runs_own_files
     assert _own_output(inside) == [tmp_path / "results"]
     for out in (tmp_path, tmp_path.parent):
         ctx = PhaseContext(artifacts_dir=out / "artifacts", root=tmp_path, output_dir=out)
-        assert _own_output(ctx) == [out / "artifacts", out / "report", out / "base"]
+        assert _own_output(ctx)[:3] == [out / "artifacts", out / "report", out / "base"]
+        assert out / "security.json" in _own_output(ctx) and out / "package.json" not in _own_output(ctx)
     (tmp_path / "app.py").write_text(f"GITHUB_TOKEN = '{GITHUB}'\n")
     (tmp_path / "report").mkdir()
     (tmp_path / "report" / "comment.md").write_text(f"`{GITHUB}`\n")
@@ -724,3 +725,10 @@ def test_an_earlier_run_into_the_project_itself_leaves_nothing_out(tmp_path):
     (tmp_path / "src" / "report" / "report.json").write_text(json.dumps({"generator": "echotune-ci 0.1.0"}))
     (tmp_path / "src" / "config.py").write_text(f"GITHUB_TOKEN = '{GITHUB}'\n")
     assert [f.location.path for f in scan(tmp_path, ["src"], **kwargs).findings] == ["src/config.py"]
+    # Nor a subproject (untracked) where `cd web && run -o .` wrote a report beside its own files.
+    (tmp_path / "web" / "report").mkdir(parents=True)
+    (tmp_path / "web" / "report" / "report.json").write_text(json.dumps({"generator": "echotune-ci 0.1.0"}))
+    (tmp_path / "web" / "security.json").write_text("{}")
+    (tmp_path / "web" / "app.py").write_text(f"GITHUB_TOKEN = '{GITHUB}'\n")
+    found = scan(tmp_path, [], **kwargs)
+    assert "web/app.py" in [f.location.path for f in found.findings] and found.earlier_outputs == {}

@@ -111,15 +111,15 @@ def earlier_outputs(files: Iterable[Path], targets: Iterable[Path]) -> list[Path
     each holds ``report/report.json`` whose ``generator`` is echotune-ci, and none of its files is
     tracked (a run's ``--output-dir results/`` left in the working tree). Committed folders never
     count, so a pull request cannot hide a file from the scans behind a report of its own; outside a
-    git work tree nothing counts; nor does a folder that is one of the scan's *targets* or holds one
-    (``-o .`` wrote a report into the project itself)."""
+    git work tree nothing counts; nor does a folder that is one of the scan's *targets* or holds one,
+    or that holds anything a run does not write (``-o .`` wrote a report into a project itself)."""
     asked = [t.resolve() for t in targets]
     found = []
     for path in files:
         if path.name != "report.json" or path.parent.name != "report":
             continue
         folder = path.parent.parent
-        if any(t.is_relative_to(folder.resolve()) for t in asked):
+        if any(t.is_relative_to(folder.resolve()) for t in asked) or not _only_output(folder):
             continue
         try:
             data = json.loads(path.read_bytes())
@@ -135,3 +135,25 @@ def earlier_outputs(files: Iterable[Path], targets: Iterable[Path]) -> list[Path
         if proc.returncode == 0 and not proc.stdout:
             found.append(folder)
     return found
+
+
+# What `run` writes at the top of its output folder: result files (<phase>.json), the report, the
+# artifacts, the base's results, and its hidden lock and staging files.
+_OUTPUT_FOLDERS = frozenset({"report", "artifacts", "base"})
+
+
+def _only_output(folder: Path) -> bool:
+    """Whether *folder* holds nothing but what a run writes (a project's own files rule it out)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return False
+    for entry in entries:
+        if entry.name.startswith(".echotune"):
+            continue
+        if entry.is_dir(follow_symlinks=False) and entry.name in _OUTPUT_FOLDERS:
+            continue
+        if entry.is_file(follow_symlinks=False) and entry.name.endswith(".json"):
+            continue
+        return False
+    return True

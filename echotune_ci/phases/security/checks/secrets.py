@@ -595,14 +595,17 @@ def default_workers() -> int:
 
 def _own_output(ctx: PhaseContext) -> list[Path]:
     """What the run writes, left out of the scan: its output folder when that lies inside the project,
-    else (``-o .``: the project itself, or a folder above it) only the run's own subfolders."""
+    else (``-o .``: the project itself, or a folder above it) only the run's own subfolders and result
+    files."""
     out = ctx.output_dir
     if out is None:
         return []
     root, folder = ctx.root.resolve(), out.resolve()
     if folder != root and folder.is_relative_to(root):
         return [out]
-    return [out / "artifacts", out / "report", out / "base"]
+    from ...registry import PHASE_NAMES
+
+    return [out / "artifacts", out / "report", out / "base", *(out / f"{name}.json" for name in PHASE_NAMES)]
 
 
 def scan(root: Path, paths: Sequence[str], *, exclude: Sequence[str], allowlist: Allowlist,
