@@ -19,7 +19,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -405,12 +405,13 @@ def previous_kept(*folders: str | os.PathLike[str]) -> Iterator[None]:
     from .serve.process import deferred_signals
 
     moved: list[tuple[Path, Path]] = []
+    for parent in dict.fromkeys(Path(f).parent for f in folders):
+        for stale in parent.glob(f"{_DISCARD_PREFIX}*") if parent.is_dir() else []:
+            shutil.rmtree(stale, ignore_errors=True)  # what an earlier removal could not finish
     try:
         for folder in folders:
             target = Path(folder)
             aside = target.with_name(PREVIOUS_PREFIX + target.name)
-            for stale in target.parent.glob(f"{_DISCARD_PREFIX}*") if target.parent.is_dir() else []:
-                shutil.rmtree(stale, ignore_errors=True)  # what an earlier removal could not finish
             if target.is_symlink() or (os.path.lexists(target) and not target.is_dir()) or \
                     (os.path.lexists(aside) and not _real_folder(aside)):
                 continue
@@ -453,14 +454,25 @@ def own_artifact_folders(output_dir: Path, project: Path, names: Iterable[str]) 
 
 
 def _tracked(folder: Path) -> bool:
-    """Whether git tracks a file under *folder* (False outside a work tree or without git)."""
+    """Whether git tracks a file under *folder* (False outside a work tree; True when git cannot be run)."""
     import subprocess
 
     if not folder.is_dir():
         return False
     try:
-        proc = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--cached", "--", "."],
-                              capture_output=True, timeout=30)
+        return bool(tracked_files(folder))
     except (OSError, subprocess.TimeoutExpired):
         return True  # cannot tell: leave it as it is
-    return proc.returncode == 0 and bool(proc.stdout)
+
+
+def tracked_files(folder: Path, paths: Sequence[str] = (".",)) -> list[str] | None:
+    """The files git tracks among *paths* (literal, relative to *folder*; default: everything under it),
+    as ``git ls-files`` names them; None outside a git work tree. OSError or
+    ``subprocess.TimeoutExpired`` (after 30 s) when git cannot be run."""
+    import subprocess
+
+    done = subprocess.run(["git", "--literal-pathspecs", "-C", str(folder), "ls-files", "-z", "--", *paths],
+                          capture_output=True, timeout=30, stdin=subprocess.DEVNULL, check=False)
+    if done.returncode != 0:
+        return None
+    return [p for p in os.fsdecode(done.stdout).split("\0") if p]

@@ -25,6 +25,8 @@ import time
 from collections import deque
 from pathlib import Path
 
+from ..fsutil import tracked_files
+
 SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database file
 DB_SUFFIXES = (".sqlite", ".sqlite3", ".db", ".db3")
 # Installed packages and caches hold no data of the app's, and walking node_modules would cost seconds.
@@ -88,13 +90,9 @@ def _tracked(folder: Path, paths: list[str]) -> set[str]:
     if not paths:
         return set()
     try:
-        args = ["git", "--literal-pathspecs", "-C", str(folder), "ls-files", "-z", "--", *paths]
-        done = subprocess.run(args, capture_output=True, timeout=30, stdin=subprocess.DEVNULL, check=False)
+        return set(tracked_files(folder, paths) or ())
     except (OSError, subprocess.TimeoutExpired):
         return set()
-    if done.returncode != 0:
-        return set()
-    return {p for p in os.fsdecode(done.stdout).split("\0") if p}
 
 
 def table_rows(path: Path, seconds: float = COUNT_SECONDS) -> dict[str, int] | None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from ...errors import InputError
+from ...fsutil import tracked_files
 
 _GLOB_CHARS = set("*?[")
 
@@ -128,11 +129,10 @@ def earlier_outputs(files: Iterable[Path], targets: Iterable[Path]) -> list[Path
         if not (isinstance(data, dict) and str(data.get("generator", "")).startswith("echotune-ci ")):
             continue
         try:
-            proc = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--cached", "--", "."],
-                                  capture_output=True, timeout=30)
+            tracked = tracked_files(folder)
         except (OSError, subprocess.TimeoutExpired):
             continue
-        if proc.returncode == 0 and not proc.stdout:
+        if tracked == []:
             found.append(folder)
     return found
 

@@ -636,9 +636,10 @@ def scan(root: Path, paths: Sequence[str], *, exclude: Sequence[str], allowlist:
         rel = _relative(path, root)
         if allowlist.allows_path(rel) or (path.name in DATA_FILES and str(path.resolve()) in own):
             continue
-        if outputs and any(path.resolve().is_relative_to(out) for out in outputs):
+        resolved = path.resolve() if outputs or earlier else path
+        if outputs and any(resolved.is_relative_to(out) for out in outputs):
             continue
-        folder = next((f for f in earlier if path.resolve().is_relative_to(f)), None)
+        folder = next((f for f in earlier if resolved.is_relative_to(f)), None)
         if folder is not None:
             report.earlier_outputs[earlier[folder]] = report.earlier_outputs.get(earlier[folder], 0) + 1
             continue
