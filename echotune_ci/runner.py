@@ -30,6 +30,7 @@ from .phases.registry import PHASE_NAMES, get_phase, phase_settings
 from .reporting import write_report_files
 from .results import PhaseResult, load_results
 from .serve import App, serve_settings
+from .serve.app import AppExited
 from .serve.steps import SKIPPED_HINT
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -231,7 +232,7 @@ def _serve(cfg: Config, start: bool, options: ServeOptions,
         p.update(serve.command)
         try:
             app.start()
-        except RunError as exc:
+        except AppExited as exc:  # an app that runs but answers elsewhere is no matter of setup
             raise RunError(f"{exc}; {SKIPPED_HINT}" if skipped else str(exc)) from None
     console.info(f"{label or 'app'} ready at {app.base_url} (pid {app.pid})")
     return app

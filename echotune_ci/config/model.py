@@ -53,8 +53,11 @@ class Config:
 
     @property
     def source(self) -> str:
-        """The file name used in messages, or "(defaults)"."""
-        return str(self.path) if self.path else "(defaults)"
+        """The file name used in messages; without one, that none was found and how to make one (a
+        newcomer's first run outside the project, or before `init`)."""
+        if self.path:
+            return str(self.path)
+        return f"no echotune.toml in {self.base_dir} or above (`echotune-ci init` writes one)"
 
     def resolve(self, relative: str | os.PathLike[str]) -> Path:
         """*relative* against the config file's folder (absolute paths stay as they are)."""

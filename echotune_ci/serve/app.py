@@ -185,16 +185,16 @@ class App:
         assert self.proc is not None and self.proc.stdout is not None
         read_into(self.proc.stdout, self._output)
 
-    def _exited(self, code: int) -> RunError:
+    def _exited(self, code: int) -> AppExited:
         if self._reader:
             self._reader.join(timeout=1)
         lines = self._output.lines()
         tool = missing_tool(lines) if code == 127 else None
         if tool:
-            return RunError(f"serve command needs `{tool}`, which is not installed (not on PATH); install "
-                            f"it, add it to [serve] setup, or fix serve.command")
-        return RunError(f"serve command exited with code {code} before {self.ready_url} answered"
-                        + summarise(lines))
+            return AppExited(f"serve command needs `{tool}`, which is not installed (not on PATH); install "
+                             f"it, add it to [serve] setup, or fix serve.command")
+        return AppExited(f"serve command exited with code {code} before {self.ready_url} answered"
+                         + summarise(lines))
 
     def _wait_ready(self) -> None:
         assert self.proc is not None
@@ -265,6 +265,11 @@ class App:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class AppExited(RunError):
+    """The serve command exited before the app was ready: what setup installs may be missing (unlike an
+    app that runs but answers elsewhere, refuses the ready URL or never answers)."""
 
 
 class _SteadyError:

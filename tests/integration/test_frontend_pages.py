@@ -244,3 +244,22 @@ def test_a_page_that_paints_after_it_is_quiet_is_measured_at_its_first_paint(sit
     fcp, lcp = result.metric("fcp_ms", url=late), result.metric("lcp_ms", url=late)
     assert len(fcp.samples) == 2 and min(fcp.samples) >= 600
     assert lcp.samples == fcp.samples  # the text is the largest content too
+
+
+def test_requests_that_fail_and_script_errors_while_a_page_loads_are_named(site, tmp_path):
+    """A page whose script 404s, whose data fetch the browser blocks (CORS: the app fetches localhost while
+    it is opened at 127.0.0.1) and whose script throws was measured as it was, every budget passed, and
+    nothing said so. The browser's own /favicon.ico request (404 here) is not the page's."""
+    broken, clean = site.url("/pages/broken-parts.html"), site.url("/pages/clean.html")
+    result = _audit(tmp_path, [broken, clean], runs=2)
+    assert not result.errors, result.errors
+    port = broken.split(":")[2].split("/")[0]
+    requests, errors = (w for w in result.warnings if w.startswith(broken))
+    said = f"{broken}: 2 requests failed while it loaded, so it was measured without what they bring: "
+    assert requests.startswith(said), requests
+    assert f"GET {site.url('/pages/missing-bundle.js')} (404)" in requests
+    assert f"GET http://localhost:{port}/pages/clean.html (CORS: MissingAllowOriginHeader)" in requests
+    assert errors == (f"{broken}: 1 uncaught script error while it loaded, so it was measured as far as its "
+                      f"script got: TypeError: tracks is undefined")
+    assert [w for w in result.warnings if clean in w] == []
+    assert result.metric("fcp_ms", url=broken).value is not None  # still measured

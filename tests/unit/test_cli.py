@@ -78,3 +78,15 @@ def test_options_are_bounded_like_their_settings(cli_env, args, expected):
     proc = run_cli(*args, env=cli_env)
     assert proc.returncode == 2 and expected in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [("run", "-o", "out"), ("bundle",)])
+def test_no_config_found_says_so_and_how_to_make_one(tmp_path, cli_env, args):
+    """A newcomer's first command outside the project (or before `init`) was told "(defaults): no phases
+    to run": the defaults' name, where the missing file is what to say."""
+    (tmp_path / ".git").mkdir()  # the search for a config stops at the repository's root
+    done = run_cli(*args, env=cli_env, cwd=tmp_path, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "(defaults)" not in done.stderr
+    assert f"no echotune.toml in {tmp_path} or above (`echotune-ci init` writes one): " in done.stderr
+    assert done.stderr.count("\n") == 1

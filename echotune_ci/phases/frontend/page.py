@@ -18,6 +18,7 @@ from typing import Any
 from .metrics import LoadTimings, cls_from_shifts, time_to_interactive, total_blocking_time
 from .presets import Throttle
 from .settings import FrontendSettings, InteractionSettings
+from ...serve.output import clean_line
 from .speed_index import FRAME_SIZE, png_histogram, speed_index
 
 PROBE = r"""(() => {
@@ -107,18 +108,24 @@ class RunSample:
     dom_size: int = 0
     settled: bool = True
     interactions: dict[str, float] = field(default_factory=dict)
+    failed_requests: list[str] = field(default_factory=list)
+    script_errors: list[str] = field(default_factory=list)
 
 
 class NetworkLog:
-    """Requests, bytes per resource type, and how long the network has been quiet."""
+    """Requests, bytes per resource type, how long the network has been quiet, and the requests that
+    failed (``failures``: "GET <url> (404)", "GET <url> (CORS: <why>)", in the order they failed)."""
 
     def __init__(self, cdp: Any) -> None:
         self.inflight: set[str] = set()
         self.types: dict[str, str] = {}
+        self.names: dict[str, str] = {}
         self.bytes: dict[str, int] = {}
         self.requests = 0
+        self.failures: list[str] = []
         self.quiet_since = time.monotonic()
         cdp.on("Network.requestWillBeSent", self._sent)
+        cdp.on("Network.responseReceived", self._response)
         cdp.on("Network.loadingFinished", self._finished)
         cdp.on("Network.loadingFailed", self._failed)
 
@@ -127,7 +134,20 @@ class NetworkLog:
             self.requests += 1
         self.inflight.add(e["requestId"])
         self.types[e["requestId"]] = RESOURCE_TYPES.get(e.get("type", "Other"), "other")
+        request = e.get("request") or {}
+        self.names[e["requestId"]] = f"{request.get('method', 'GET')} {request.get('url', '?')}"
         self._update()
+
+    def _response(self, e: dict[str, Any]) -> None:
+        # The document's own status is the page's (an error page is not measured); the browser's own
+        # favicon request is not the page's (Chromium asks for /favicon.ico whatever the page links).
+        status = int((e.get("response") or {}).get("status") or 0)
+        url = str((e.get("response") or {}).get("url") or "")
+        if status >= 400 and e.get("type") != "Document" and not _browser_favicon(e.get("type"), url):
+            self.failures.append(f"{self._name(e)} ({status})")
+
+    def _name(self, e: dict[str, Any]) -> str:
+        return clean_line(self.names.get(e["requestId"], "GET ?"), 200)
 
     def _finished(self, e: dict[str, Any]) -> None:
         kind = self.types.get(e["requestId"], "other")
@@ -135,6 +155,11 @@ class NetworkLog:
         self._done(e)
 
     def _failed(self, e: dict[str, Any]) -> None:
+        if not e.get("canceled"):  # the page (or its navigation) dropped it: no failure of the app
+            cors = (e.get("corsErrorStatus") or {}).get("corsError")
+            why = (f"CORS: {cors}" if cors else f"blocked: {e['blockedReason']}" if e.get("blockedReason")
+                   else str(e.get("errorText") or "failed"))
+            self.failures.append(f"{self._name(e)} ({clean_line(why, 100)})")
         self._done(e)
 
     def _done(self, e: dict[str, Any]) -> None:
@@ -153,6 +178,10 @@ class NetworkLog:
         if self.quiet_since == float("inf"):
             return 0.0
         return max(0.0, (time.monotonic() - self.quiet_since) * 1000)
+
+
+def _browser_favicon(kind: Any, url: str) -> bool:
+    return kind == "Other" and url.split("?", 1)[0].endswith("/favicon.ico")
 
 
 class Screencast:
@@ -192,6 +221,7 @@ class Probe:
     cdp: Any
     net: NetworkLog
     screencast: Screencast
+    errors: list[str] = field(default_factory=list)
 
 
 def open_page(context: Any, throttle: Throttle) -> Probe:
@@ -205,7 +235,16 @@ def open_page(context: Any, throttle: Throttle) -> Probe:
     if throttle.network:
         cdp.send("Network.emulateNetworkConditions", throttle.network_conditions())
     page.add_init_script(PROBE)
-    return Probe(page, cdp, net, Screencast(cdp))
+    probe = Probe(page, cdp, net, Screencast(cdp))
+    page.on("pageerror", lambda error: probe.errors.append(_script_error(error)))
+    return probe
+
+
+def _script_error(error: Any) -> str:
+    """An uncaught error of the page's script as one line: "TypeError: x is undefined"."""
+    name, message = getattr(error, "name", "") or "Error", getattr(error, "message", "") or str(error)
+    lines = str(message).strip().splitlines()
+    return clean_line(f"{name}: {lines[0] if lines else ''}".rstrip(": "), 200)
 
 
 def load(probe: Probe, url: str, settings: FrontendSettings) -> RunSample:
@@ -248,6 +287,8 @@ def load(probe: Probe, url: str, settings: FrontendSettings) -> RunSample:
         requests=net.requests,
         dom_size=int(snap["dom"]),
         settled=settled,
+        failed_requests=list(net.failures),
+        script_errors=list(probe.errors),
     )
 
 

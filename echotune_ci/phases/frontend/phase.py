@@ -299,6 +299,10 @@ def _loaded_samples(spec: PageSpec, runs: PageRuns, result: PhaseResult) -> list
     return [s for s in runs.samples if s.timings is not None]
 
 
+# The failures a warning names; the rest are counted.
+MAX_FAILURES_SHOWN = 3
+
+
 def _load_notes(spec: PageSpec, loaded: list[RunSample], result: PhaseResult) -> None:
     final = loaded[-1].final_url
     if final.rstrip("/") != spec.url.rstrip("/"):
@@ -306,6 +310,26 @@ def _load_notes(spec: PageSpec, loaded: list[RunSample], result: PhaseResult) ->
     if not all(s.settled for s in loaded):
         result.notes.append(f"{spec.url}: did not become quiet within the settle timeout; "
                             f"TTI and TBT may be understated")
+    requests = [f for s in loaded for f in s.failed_requests]
+    if requests:
+        result.warnings.append(_failures(spec.url, requests, "request failed", "requests failed",
+                                         "it was measured without what they bring"))
+    errors = [e for s in loaded for e in s.script_errors]
+    if errors:
+        result.warnings.append(_failures(spec.url, errors, "uncaught script error", "uncaught script errors",
+                                         "it was measured as far as its script got"))
+
+
+def _failures(url: str, found: list[str], one: str, many: str, meaning: str) -> str:
+    """One warning for what failed while the page at *url* loaded (each kind once, the first few named):
+    a page whose data or script did not arrive is measured as it is, which nothing else would say.
+    Lighthouse's errors-in-console audit (Best Practices) lists the same failures."""
+    distinct = list(dict.fromkeys(found))
+    shown = "; ".join(distinct[:MAX_FAILURES_SHOWN])
+    if len(distinct) > MAX_FAILURES_SHOWN:
+        shown += f"; and {len(distinct) - MAX_FAILURES_SHOWN} more"
+    what = one if len(distinct) == 1 else many
+    return f"{url}: {len(distinct)} {what} while it loaded, so {meaning}: {shown}"
 
 
 def _load_metrics(spec: PageSpec, loaded: list[RunSample], budgets: dict[str, float | None], form_factor: str,
