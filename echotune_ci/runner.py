@@ -232,8 +232,9 @@ def _serve(cfg: Config, start: bool, options: ServeOptions,
         p.update(serve.command)
         try:
             app.start()
-        except AppExited as exc:  # an app that runs but answers elsewhere is no matter of setup
-            raise RunError(f"{exc}; {SKIPPED_HINT}" if skipped else str(exc)) from None
+        except AppExited as exc:  # only a missing module or tool may be a matter of the skipped setup
+            hint = skipped and exc.missing_dependency
+            raise RunError(f"{exc}; {SKIPPED_HINT}" if hint else str(exc)) from None
     console.info(f"{label or 'app'} ready at {app.base_url} (pid {app.pid})")
     return app
 
@@ -340,4 +341,23 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
             outcome = evaluate(results, cfg, base)
             reports = write_report_files(outcome, cfg, output_dir)
             files = [r.write(output_dir / f"{r.phase}.json") for r in results]
+        _unpair_earlier_base(output_dir, [r.phase for r in results])
     return RunOutcome(outcome, files, reports)
+
+
+def _unpair_earlier_base(output_dir: Path, written: list[str]) -> None:
+    """Remove ``<output>/base/<phase>.json`` of the phases this run (without a base) wrote: an earlier
+    `run --base-ref` left them as the base of head results this run replaced, and `gate` or `report` on
+    the folder compared the new head against that old base (a p95 "+153 %" that was another run's).
+    Say which results of an earlier run the folder still holds: `gate` on the folder reads them too."""
+    from .baseref import BASE_FOLDER
+
+    for phase in written:
+        (output_dir / BASE_FOLDER / f"{phase}.json").unlink(missing_ok=True)
+    earlier = [f"{name}.json" for name in PHASE_NAMES
+               if name not in written and (output_dir / f"{name}.json").is_file()]
+    paired = sorted(p.name for p in (output_dir / BASE_FOLDER).glob("*.json"))
+    if earlier or paired:
+        held = ", ".join([*earlier, *(f"{BASE_FOLDER}/{name}" for name in paired)])
+        console.info(f"note: {output_dir} also holds {held} of an earlier run, which "
+                     f"`gate`, `report` and `comment` on the folder read too")

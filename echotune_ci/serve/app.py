@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 import httpx
 
 from ..errors import ConfigError, RunError
-from .environment import app_environment, find_project_environment
-from .output import OutputBuffer, clean_line, important_lines, missing_tool, read_into, summarise
+from .environment import app_environment, find_project_environment, not_installed
+from .output import (OutputBuffer, clean_line, important_lines, lacks_a_dependency, missing_tool, read_into,
+                     summarise)
 from .process import group_members, listening_ports, stop_group
 from .steps import Prepared, prepare
 
@@ -191,10 +192,10 @@ class App:
         lines = self._output.lines()
         tool = missing_tool(lines) if code == 127 else None
         if tool:
-            return AppExited(f"serve command needs `{tool}`, which is not installed (not on PATH); install "
-                             f"it, add it to [serve] setup, or fix serve.command")
+            return AppExited(f"serve command needs `{tool}`{not_installed(tool)}; install it, add it to "
+                             f"[serve] setup, or fix serve.command", missing_dependency=True)
         return AppExited(f"serve command exited with code {code} before {self.ready_url} answered"
-                         + summarise(lines))
+                         + summarise(lines), missing_dependency=lacks_a_dependency(lines))
 
     def _wait_ready(self) -> None:
         assert self.proc is not None
@@ -268,8 +269,12 @@ class App:
 
 
 class AppExited(RunError):
-    """The serve command exited before the app was ready: what setup installs may be missing (unlike an
-    app that runs but answers elsewhere, refuses the ready URL or never answers)."""
+    """The serve command exited before the app was ready; ``missing_dependency`` when a tool, module or
+    package it needs was not found: what a setup that was skipped may have left out."""
+
+    def __init__(self, message: str, *, missing_dependency: bool) -> None:
+        super().__init__(message)
+        self.missing_dependency = missing_dependency
 
 
 class _SteadyError:

@@ -81,6 +81,16 @@ def toolkit_prefix() -> Path:
     return Path(sys.prefix).resolve()
 
 
+def not_installed(tool: str) -> str:
+    """How to say that the shell of an app's step could not find *tool*: ", which is not installed (not
+    on PATH)", or, when only the toolkit's own environment has it (a user who activated EchoTune CI's
+    venv and installed the app's tools there), where it is and why the app does not get it."""
+    own = toolkit_prefix() / "bin" / tool
+    if own.is_file() and os.access(own, os.X_OK):
+        return f", which only EchoTune CI's own environment has ({own}), where the app never runs"
+    return ", which is not installed (not on PATH)"
+
+
 def _ancestors(cwd: Path, root: Path) -> list[Path]:
     """*cwd* and its parents up to *root* (only *cwd* when it is not inside *root*)."""
     cwd, root = cwd.resolve(), root.resolve()

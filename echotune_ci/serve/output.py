@@ -57,6 +57,16 @@ def _traceback(lines: list[str]) -> list[str]:
     return lines
 
 
+_MISSING_DEPENDENCY = re.compile(r"ModuleNotFoundError|No module named|ImportError|Cannot find module"
+                                 r"|ERR_MODULE_NOT_FOUND|Cannot find package")
+
+
+def lacks_a_dependency(lines: Sequence[str]) -> bool:
+    """Whether a process's output says a module or package it imports is missing (what a setup that was
+    skipped may have left out: ``ModuleNotFoundError``, Node's ``Cannot find module``)."""
+    return any(_MISSING_DEPENDENCY.search(line) for line in lines)
+
+
 def missing_tool(lines: Sequence[str]) -> str | None:
     """The program a shell could not find ("sh: 1: npm: not found"), or None."""
     for line in reversed(lines):

@@ -23,6 +23,7 @@ from pathlib import Path
 from .. import console
 from ..errors import ConfigError, RunError
 from ..fsutil import write_json_atomic
+from .environment import not_installed
 from .output import OutputBuffer, missing_tool, read_into, summarise
 from .process import stop_group
 
@@ -129,8 +130,8 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
     if proc.returncode != 0:
         tool = missing_tool(lines) if proc.returncode == 127 else None
         if tool:
-            raise RunError(f"serve.{name} needs `{tool}`, which is not installed (not on PATH); install it "
-                           f"or fix the command ({command})")
+            raise RunError(f"serve.{name} needs `{tool}`{not_installed(tool)}; install it or fix the command "
+                           f"({command})")
         raise RunError(f"serve.{name} failed with exit code {proc.returncode} ({command})" + summarise(lines))
     return time.monotonic() - started
 

@@ -373,3 +373,26 @@ def test_an_interrupt_while_kept_copies_are_removed_leaves_none_to_be_put_back(t
     with pytest.raises(RuntimeError), fsutil.previous_kept(frontend, load):
         raise RuntimeError
     assert _tree(tmp_path / "artifacts") == {"frontend/data.txt": "run 2", "load/data.txt": "run 2"}
+
+
+def test_a_run_without_a_base_unpairs_the_base_an_earlier_side_by_side_run_left(project, capsys):
+    """`run --base-ref` then `run --phase load` into one folder: the new head result stood beside the old
+    run's base/load.json, and `gate` on the folder compared them (a p95 "+153 %" from another run)."""
+    from echotune_ci.results import Metric, PhaseResult
+
+    out = project / "results"
+    code, _, err = cli(capsys, "run", "-o", "results")
+    assert code == 0, err
+    # What an earlier side-by-side run of security and load would have left: both builds' results.
+    (out / "base").mkdir()
+    (out / "base" / "security.json").write_bytes((out / "security.json").read_bytes())
+    p95 = Metric(name="p95_ms", value=10.0, unit="ms", better="lower")
+    old_load = PhaseResult(phase="load", metrics=[p95])
+    old_load.write(out / "load.json")
+    old_load.write(out / "base" / "load.json")
+    code, _, err = cli(capsys, "run", "-o", "results")
+    assert code == 0, err
+    assert not (out / "base" / "security.json").exists()  # its head is this run's: unpaired
+    assert (out / "base" / "load.json").is_file() and (out / "load.json").is_file()  # still a pair
+    assert ("note: results also holds load.json, base/load.json of an earlier run, which `gate`, `report` "
+            "and `comment` on the folder read too") in err
