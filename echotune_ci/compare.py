@@ -186,6 +186,15 @@ def signed_pct(value: float) -> str:
     return f"{'−' if value < 0 else '+'}{text} %"
 
 
+def interval_heading(comparisons: Sequence[Comparison], confidence: float) -> str:
+    """The heading of a table's interval column: "95 % CI" at ``[gate] confidence``, or "CI" when a row
+    names its own, wider level (a sequential run's looks; a heading of 95 % above cells at 99.3 % read as
+    a contradiction)."""
+    if any(c.sequential and c.has_interval for c in comparisons):
+        return "CI"
+    return f"{level_pct(confidence)} % CI"
+
+
 def level_pct(confidence: float) -> str:
     """A confidence level in percent as people write it: 0.95 -> "95", 0.96915 -> "96.9", 0.9944 ->
     "99.4" (one decimal at most)."""

@@ -279,7 +279,13 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
         worse = f"got worse by {abs(c.effect_pct or 0):.1f} %"
         if not c.base:  # a percentage of zero means nothing: say what it became
             worse = f"got worse from 0 to {fmt_number(c.head, c.unit)}"
-        detail = f"{c.key} {worse} against the base (limit {thresholds[c.name]:g} %, {how})"
+        if c.p_value is not None:
+            # With samples the limit is the size the gate is built to catch, not a floor (docs/verdicts.md):
+            # "by 9.9 % (limit 10 %)" read as a failure below its own threshold.
+            detail = (f"{c.key} {worse} against the base, a significant change (the gate watches for "
+                      f"{thresholds[c.name]:g} %; {how})")
+        else:
+            detail = f"{c.key} {worse} against the base (limit {thresholds[c.name]:g} %, {how})"
         failed = dataclasses.replace(regressed, status="fail") if regressed is not None else None
         checks.append(Check(c.phase, f"regression of {c.key}", "fail", detail, failed))
     return comparisons, checks

@@ -34,7 +34,7 @@ def command(base: Path, head: Path, output_format: str, alpha: float | None, min
     (docs/verdicts.md). Single values are compared against the [gate]
     regression thresholds.
     """
-    from ..compare import compare_results
+    from ..compare import compare_results, interval_heading, level_pct
     from ..report.render import render
     from ..results import load_results
 
@@ -47,7 +47,8 @@ def command(base: Path, head: Path, output_format: str, alpha: float | None, min
         click.echo(json.dumps([c.to_dict() for c in comps], indent=2))
     else:
         template = "compare.md.j2" if output_format == "markdown" else "compare.txt.j2"
-        click.echo(render(template, comparisons=comps, alpha=gate.alpha, min_effect=gate.min_effect_pct,
-                          ci_header=f"{gate.confidence * 100:g} % CI"), nl=False)
+        text = render(template, comparisons=comps, alpha=gate.alpha, min_effect=gate.min_effect_pct,
+                      ci_header=interval_heading(comps, gate.confidence), level=level_pct(gate.confidence))
+        click.echo(text, nl=False)
     regressed = any(c.verdict == "regressed" for c in comps)
     return 1 if (regressed and fail_on_regression) else 0

@@ -237,6 +237,10 @@ def test_osv_endpoint_down_is_could_not_run(tmp_path, cli_env):
     assert data["status"] == "error"
     assert not [f for f in data["findings"] if f["source_tool"] == "lockfile-audit"]
     assert "unreachable" in data["errors"][0] and "echotune-ci: security: audit: OSV API" in proc.stderr
+    # The way forward on a runner without network (two newcomers found none in the message).
+    hint = ("; without network, set [security.audit] advisory_db (or ECHOTUNE_ADVISORY_DB) to a local "
+            "advisory database folder (docs/security.md)")
+    assert data["errors"][0].endswith(hint)
 
 
 def test_npm_audit_against_a_fake_registry(tmp_path, cli_env):

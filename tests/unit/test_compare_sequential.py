@@ -14,7 +14,7 @@ import random
 import pytest
 
 from echotune_ci.baseref.sidebyside import planned_looks
-from echotune_ci.compare import (Rule, carried_levels, compare_metric, conditional_power,
+from echotune_ci.compare import (Rule, carried_levels, compare_metric, conditional_power, interval_heading,
                                  mann_whitney_greater, needs_more_samples, sequential_levels, spent_alpha,
                                  test_samples)
 from echotune_ci.results import Metric, PhaseResult
@@ -115,6 +115,17 @@ def test_a_recorded_level_decides_the_verdict_and_the_interval() -> None:
     assert seq.interval_range().endswith("(99.4 %)") and plain.interval_range().endswith("%")
     assert seq.interval_text().startswith("99.4 % CI ")
     assert seq.to_dict()["alpha"] == round(level, 6) and seq.to_dict()["sequential"] is True
+    # A table whose rows name their own levels is not headed "95 % CI" (two newcomers read it as a
+    # contradiction): the heading says "CI", and the footnote the configured level and why rows differ.
+    assert interval_heading([plain], 0.95) == "95 % CI"
+    assert interval_heading([plain, seq], 0.95) == "CI"
+    from echotune_ci.report.render import render
+
+    table = render("compare.md.j2", comparisons=[plain, seq], alpha=0.05, min_effect=5.0,
+                   ci_header=interval_heading([plain, seq], 0.95), level="95")
+    assert "| Change | CI | Samples |" in table and "99.4 %" in table
+    assert "with their CI (95 %, or the level a row names: a run that looked at its samples more than once " \
+           "tests each look at a stricter level)" in table
 
 
 def test_the_level_survives_the_result_file() -> None:

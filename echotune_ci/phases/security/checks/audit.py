@@ -216,6 +216,12 @@ def _audit_target(service: Any, target: AuditTarget, report: AuditReport, defaul
     return vulnerable, checked
 
 
+# A service that could not be reached (not one that answered an error): the way to audit without it.
+_UNREACHABLE = re.compile(r"unreachable|no answer from")
+OFFLINE_HINT = ("without network, set [security.audit] advisory_db (or ECHOTUNE_ADVISORY_DB) to a local "
+                "advisory database folder (docs/security.md)")
+
+
 def _reason(exc: BaseException) -> str:
     inner = exc.__cause__ or exc.__context__ or exc
     response = getattr(inner, "response", None)
@@ -458,7 +464,8 @@ class AuditCheck:
         if not errors:
             out.warnings += _nothing_checked(out.metrics, counts)
         if errors:
-            raise CheckError("; ".join(errors), out)
+            offline = advisory_folder(opts, ctx) is None and any(_UNREACHABLE.search(e) for e in errors)
+            raise CheckError("; ".join(errors) + (f"; {OFFLINE_HINT}" if offline else ""), out)
         return out
 
     @staticmethod
