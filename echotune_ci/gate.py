@@ -217,11 +217,19 @@ def budget_checks(result: PhaseResult) -> tuple[PhaseResult, list[Check]]:
         if m.budget is not None and m.value is not None:
             m = dataclasses.replace(m, status=budget_status(m))
             checks.append(Check(result.phase, m.key, m.status, _describe_budget(m), m))
-        elif m.status in ("warn", "fail", "error"):
+        elif m.status in ("warn", "fail", "error") and not _said_by_phase_error(m, result.errors):
             why = f": {m.description}" if m.value is None and m.description else ""
             checks.append(Check(result.phase, m.key, m.status, f"{m.name} reported {m.status}{why}", m))
         metrics.append(m)
     return dataclasses.replace(result, metrics=metrics), checks
+
+
+def _said_by_phase_error(m: Metric, errors: list[str]) -> bool:
+    """Whether *m* is an error without a value that one of the phase's *errors* already says (a check's
+    ``<check>.could_not_run`` beside "audit: OSV API ...: unreachable"): one failure, one check, where
+    the gate counted it twice ("2 could not run")."""
+    return m.status == "error" and m.value is None and bool(m.description) and any(
+        m.description in e for e in errors)
 
 
 def finding_check(result: PhaseResult, known: set[str], fail_on: str) -> tuple[Check | None, int]:

@@ -64,3 +64,17 @@ def test_a_metric_that_is_not_a_number_is_one_gate_that_could_not_run() -> None:
         [("p95_ms", "error"), ("regression of p95_ms", "error")]
     assert render("gate.txt.j2", outcome=outcome).splitlines()[-1] == \
         "gate: ERROR (0 failed, 1 could not run, 1 checked)"
+
+
+def test_a_check_that_could_not_run_is_one_gate_not_its_error_and_its_metric() -> None:
+    # The security phase's audit could not reach its service: the phase's error and the check's
+    # audit.could_not_run metric (no value, the same words) were counted as two ("2 could not run").
+    said = "OSV API https://api.osv.dev: unreachable (ConnectError) (3 attempts)"
+    result = PhaseResult(phase="security", status="error", errors=[f"audit: {said}"], metrics=[
+        Metric("audit.could_not_run", None, "", status="error", description=said),
+        Metric("secrets.could_not_run", None, "", status="error", description="gitleaks crashed"),
+    ])
+    outcome = evaluate([result], defaults())
+    assert [c.rule for c in outcome.checks] == ["phase ran", "secrets.could_not_run"]
+    assert render("gate.txt.j2", outcome=outcome).splitlines()[-1] == \
+        "gate: ERROR (0 failed, 2 could not run, 2 checked)"
