@@ -129,6 +129,7 @@ def _start_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, en
     setup stamp is removed afterwards: nothing would ever read it again. *repo*: the head's checkout.
     *serves*: whether a selected phase uses the running app; without one, a base with a fixed ``port``
     (which the head holds) is built and not started. RunError when it must be started on that port."""
+    from ..errors import RunError
     from ..runner import ServeOptions, _serve
     from ..serve.steps import stamp_path
 
@@ -136,8 +137,6 @@ def _start_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, en
         start = False  # `--phase bundle` measures the build alone
     if start and cfg.serve.command and cfg.serve.port != "auto":
         # Checked before the base's build: the head already listens there, so the base could never start.
-        from ..errors import RunError
-
         raise RunError(f"[serve] port = {cfg.serve.port} is fixed and the head is served there, so the base "
                        "cannot be: make the app take its port from PORT and set port = \"auto\" to measure "
                        "both")
@@ -161,11 +160,20 @@ def _start_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, en
                      f"(with that environment linked it would have run the head's code)")
     elif installs:
         own_setup = _own_setup_reason(head_cfg, head_cwd, cfg, base_cwd)
+    skipped_setup = cfg.serve.setup if linked else ""
     if linked or skip_setup:
         cfg = cfg.with_section("serve", override(cfg.serve, setup=""))
     prepared: list[str] = []
     try:
         app = _serve(cfg, start, ServeOptions(), env, label="base", prepared_notes=prepared)
+    except RunError as exc:
+        if not skipped_setup:
+            raise
+        # A setup that also migrates or seeds a database did not run for the base, whose environment is the
+        # head's: its start fails with nothing that says why (a Django base answering 500 on a new model).
+        raise RunError(f"{exc}; the base did not run its setup ({skipped_setup}): it uses the head's "
+                       f"installed dependencies; a step besides installing (migrations, data) belongs in "
+                       f"[serve] build, which runs for both") from None
     finally:
         if temporary:
             stamp_path(base_cwd).unlink(missing_ok=True)

@@ -274,3 +274,23 @@ def test_base_ref_and_baseline_exclude_each_other(tmp_path, cli_env):
                    str(tmp_path), "--output-dir", str(tmp_path / "out"), env=cli_env, cwd=repo, timeout=60)
     assert done.returncode == 2
     assert "--baseline" in done.stderr
+
+
+def test_a_setup_that_migrates_is_named_when_the_linked_base_cannot_start(tmp_path, cli_env):
+    """The base links the head's environment and skips its setup; a setup that also migrated a database
+    (here: makes the file the server needs) then left the base unable to start, and the warning said only
+    that it answered 500. It now says the base did not run its setup and where such a step belongs."""
+    migrating = config().replace('setup = "test -x .venv/bin/python"',
+                                 'setup = "test -x .venv/bin/python && touch .migrated"').replace(
+        'command = "gunicorn', 'command = "test -f .migrated && exec gunicorn')
+    repo, app = make_repo(tmp_path, migrating)
+    (repo / ".gitignore").write_text(".venv\n__pycache__/\nstatic/dist/\n.migrated\n")
+    out = tmp_path / "out"
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
+                   "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
+    assert done.returncode == 0, done.stderr  # the head, measured alone, holds its budgets
+    warning = " ".join(json.loads((out / "bundle.json").read_text())["warnings"])
+    assert "no comparison with the base" in warning and "serve command exited with code 1" in warning
+    assert ("the base did not run its setup (test -x .venv/bin/python && touch .migrated): it uses the "
+            "head's installed dependencies; a step besides installing (migrations, data) belongs in [serve] "
+            "build, which runs for both") in warning
