@@ -68,6 +68,7 @@ SERVER_ERROR_GRACE_S = 10.0
 # An app that listens on other ports and not the ready URL's this long ignores the port it was given.
 ELSEWHERE_GRACE_S = 10.0
 _TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+_HEAD = re.compile(r"<head\b.*?</head\s*>", re.S | re.I)
 
 
 class App:
@@ -322,9 +323,14 @@ class _Elsewhere:
 
 
 def answer_summary(resp: httpx.Response) -> str:
-    """"HTTP 400 Bad Request: <first words of the page>" with markup and control characters removed."""
-    text = " ".join(_TAG.sub(" ", resp.text[:20000]).split())
-    excerpt = clean_line(text, 200)
+    """"HTTP 400 Bad Request: <first words of the page>" with markup and control characters removed, the
+    characters its entities stand for ("&#x27;" as "'"), and from the page's body when it has one (a
+    head's title repeats its heading: "Server Error (500) Server Error (500)")."""
+    import html
+
+    page = resp.text[:20000]
+    text = " ".join(_TAG.sub(" ", _HEAD.sub(" ", page)).split()) or " ".join(_TAG.sub(" ", page).split())
+    excerpt = clean_line(html.unescape(text), 200)
     return f"HTTP {resp.status_code} {resp.reason_phrase}" + (f": {excerpt}" if excerpt else "")
 
 
@@ -332,6 +338,10 @@ def _hint(body: str) -> str:
     if "DisallowedHost" in body or "Invalid HTTP_HOST header" in body:
         return ("; Django refuses the host: add 127.0.0.1 and localhost to ALLOWED_HOSTS (through the "
                 "environment variable the settings read, in [serve] env)")
+    if "<h1>Bad Request (400)</h1>" in body:  # Django's own 400 page, which says no more with DEBUG off
+        return ("; that is Django's 400 page, which it answers to a host not in ALLOWED_HOSTS without saying "
+                "so when DEBUG is off: add 127.0.0.1 and localhost to ALLOWED_HOSTS (through the environment "
+                "variable the settings read, in [serve] env)")
     return ""
 
 

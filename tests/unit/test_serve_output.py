@@ -42,3 +42,29 @@ def test_the_tool_a_shell_could_not_find():
     assert missing_tool(["/bin/sh: 1: exec: gunicorn: not found"]) == "gunicorn"
     assert missing_tool(["bash: vite: command not found"]) == "vite"
     assert missing_tool(["Error: Cannot find module 'express'"]) is None
+
+
+def test_a_refused_ready_url_is_quoted_from_the_body_with_its_entities_read():
+    """Django with DEBUG on quoted "Invalid HTTP_HOST header: &#x27;127.0.0.1:44905&#x27;"; its 500 page
+    read "Server Error (500) Server Error (500)" (title and heading); with DEBUG off its 400 page said
+    nothing of ALLOWED_HOSTS, and neither did the message. (Page texts: Django 5.1's own templates.)"""
+    import httpx
+
+    from echotune_ci.serve.app import _hint, answer_summary
+
+    def answer(status: int, body: str) -> httpx.Response:
+        return httpx.Response(status, text=body, request=httpx.Request("GET", "http://127.0.0.1:1/"))
+
+    debug = ("<!DOCTYPE html><html lang=\"en\"><head><title>DisallowedHost at /</title></head><body>"
+             "<h1>DisallowedHost at /</h1><pre>Invalid HTTP_HOST header: &#x27;127.0.0.1:44905&#x27;.</pre>")
+    assert answer_summary(answer(400, debug)) == ("HTTP 400 Bad Request: DisallowedHost at / Invalid "
+                                                 "HTTP_HOST header: '127.0.0.1:44905'.")
+    server_error = ("<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Server Error (500)</title>\n"
+                    "</head>\n<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n")
+    assert answer_summary(answer(500, server_error)) == "HTTP 500 Internal Server Error: Server Error (500)"
+    bad_request = server_error.replace("Server Error (500)", "Bad Request (400)")
+    assert answer_summary(answer(400, bad_request)) == "HTTP 400 Bad Request: Bad Request (400)"
+    assert "add 127.0.0.1 and localhost to ALLOWED_HOSTS" in _hint(bad_request)
+    assert _hint("<title>400 Bad Request</title><h1>Bad Request</h1>") == ""  # Werkzeug's: no Django hint
+    # A page that is all head still says something.
+    assert answer_summary(answer(404, "<head><title>Gone</title></head>")) == "HTTP 404 Not Found: Gone"
