@@ -490,6 +490,12 @@ class AuditCheck:
                           for f in report.findings})
         more = f", {len(report.skipped)} not auditable" if report.skipped else ""
         more += f", {unchecked} not checked ({report.unchecked})" if unchecked else ""
+        if (not report.packages and report.skipped and advisory_folder(opts, ctx) is None
+                and all("not found on PyPI" in s for s in report.skipped)):
+            # pip-audit's PyPI service says so of every package when PyPI's JSON API cannot be reached (a
+            # proxy that answers 404): not a fact about the packages.
+            more += (f" (\"not found on PyPI\" for every one: PyPI's JSON API is out of reach here?; "
+                     f"{OFFLINE_HINT})")
         counts.append(f"PyPI: {report.packages - unchecked} packages checked, {vulnerable} vulnerable{more}")
 
     @staticmethod
