@@ -454,16 +454,13 @@ def own_artifact_folders(output_dir: Path, project: Path, names: Iterable[str]) 
 
 
 def _tracked(folder: Path) -> bool:
-    """Whether git tracks a file under *folder* (False outside a work tree or without git; True when
-    git is there but cannot answer)."""
+    """Whether git tracks a file under *folder* (False outside a work tree; True when git cannot be run)."""
     import subprocess
 
     if not folder.is_dir():
         return False
     try:
         return bool(tracked_files(folder))
-    except FileNotFoundError:
-        return False  # no git on this machine: nothing can be tracked
     except (OSError, subprocess.TimeoutExpired):
         return True  # cannot tell: leave it as it is
 
