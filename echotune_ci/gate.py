@@ -210,26 +210,25 @@ def budget_checks(result: PhaseResult) -> tuple[PhaseResult, list[Check]]:
     """The phase-ran check and one check per budgeted metric; the result with metric statuses re-derived."""
     checks: list[Check] = []
     if result.status == "error" or result.errors:
-        why = "; ".join(result.errors) or "the phase reported an error"
-        checks.append(Check(result.phase, "phase ran", "error", why))
+        # A check that could not run says so twice: "<check>: <why>" in the errors and a metric
+        # <check>.could_not_run with <why>. One failure, one check: the metric's ("2 could not run" for one
+        # unreachable audit service); the phase's own check only for errors no such metric says.
+        said = {f"{m.name.removesuffix('.could_not_run')}: {m.description}" for m in result.metrics
+                if m.name.endswith(".could_not_run") and m.value is None and m.status == "error"}
+        unsaid = [e for e in result.errors if e not in said]
+        if unsaid or not result.errors:
+            why = "; ".join(unsaid) or "the phase reported an error"
+            checks.append(Check(result.phase, "phase ran", "error", why))
     metrics: list[Metric] = []
     for m in result.metrics:
         if m.budget is not None and m.value is not None:
             m = dataclasses.replace(m, status=budget_status(m))
             checks.append(Check(result.phase, m.key, m.status, _describe_budget(m), m))
-        elif m.status in ("warn", "fail", "error") and not _said_by_phase_error(m, result.errors):
+        elif m.status in ("warn", "fail", "error"):
             why = f": {m.description}" if m.value is None and m.description else ""
             checks.append(Check(result.phase, m.key, m.status, f"{m.name} reported {m.status}{why}", m))
         metrics.append(m)
     return dataclasses.replace(result, metrics=metrics), checks
-
-
-def _said_by_phase_error(m: Metric, errors: list[str]) -> bool:
-    """Whether *m* is an error without a value that one of the phase's *errors* already says (a check's
-    ``<check>.could_not_run`` beside "audit: OSV API ...: unreachable"): one failure, one check, where
-    the gate counted it twice ("2 could not run")."""
-    return m.status == "error" and m.value is None and bool(m.description) and any(
-        m.description in e for e in errors)
 
 
 def finding_check(result: PhaseResult, known: set[str], fail_on: str) -> tuple[Check | None, int]:

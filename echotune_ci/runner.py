@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import signal
+import subprocess
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -341,19 +342,33 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
             outcome = evaluate(results, cfg, base)
             reports = write_report_files(outcome, cfg, output_dir)
             files = [r.write(output_dir / f"{r.phase}.json") for r in results]
-        _unpair_earlier_base(output_dir, [r.phase for r in results])
+        if not baseline:  # a base given on purpose is the user's, wherever it lies
+            _unpair_earlier_base(output_dir, [r.phase for r in results])
     return RunOutcome(outcome, files, reports)
 
 
 def _unpair_earlier_base(output_dir: Path, written: list[str]) -> None:
-    """Remove ``<output>/base/<phase>.json`` of the phases this run (without a base) wrote: an earlier
-    `run --base-ref` left them as the base of head results this run replaced, and `gate` or `report` on
+    """Remove ``<output>/base/<phase>.json`` of the phases this run (without a base or ``--baseline``)
+    wrote when an earlier `run --base-ref` left them (its ``artifacts/side-by-side.json`` is there) and git
+    tracks none of them: they were the base of head results this run replaced, and `gate` or `report` on
     the folder compared the new head against that old base (a p95 "+153 %" that was another run's).
     Say which results of an earlier run the folder still holds: `gate` on the folder reads them too."""
     from .baseref import BASE_FOLDER
+    from .baseref.sidebyside import ORDER_FILE
+    from .fsutil import tracked_files
 
-    for phase in written:
-        (output_dir / BASE_FOLDER / f"{phase}.json").unlink(missing_ok=True)
+    base = output_dir / BASE_FOLDER
+    stale = [base / f"{phase}.json" for phase in written if (base / f"{phase}.json").is_file()]
+    # Only what a side-by-side run left (it writes artifacts/side-by-side.json beside its base), and never a
+    # file git tracks: a base/ folder of the project's own (`-o .`) is not an earlier run's.
+    if stale and (output_dir / "artifacts" / ORDER_FILE).is_file():
+        try:
+            tracked = set(tracked_files(base, [p.name for p in stale]) or [])
+        except (OSError, subprocess.TimeoutExpired):
+            tracked = {p.name for p in stale}  # cannot tell: leave them
+        for path in stale:
+            if path.name not in tracked:
+                path.unlink(missing_ok=True)
     earlier = [f"{name}.json" for name in PHASE_NAMES
                if name not in written and (output_dir / f"{name}.json").is_file()]
     paired = sorted(p.name for p in (output_dir / BASE_FOLDER).glob("*.json"))

@@ -195,8 +195,9 @@ class App:
         if tool:
             return AppExited(f"serve command needs `{tool}`{not_installed(tool)}; install it, add it to "
                              f"[serve] setup, or fix serve.command", missing_dependency=True)
+        # 127: the shell found no such program (one given by its path, ./.venv/bin/gunicorn, too)
         return AppExited(f"serve command exited with code {code} before {self.ready_url} answered"
-                         + summarise(lines), missing_dependency=lacks_a_dependency(lines))
+                         + summarise(lines), missing_dependency=code == 127 or lacks_a_dependency(lines))
 
     def _wait_ready(self) -> None:
         assert self.proc is not None

@@ -58,7 +58,8 @@ def _traceback(lines: list[str]) -> list[str]:
 
 
 _MISSING_DEPENDENCY = re.compile(r"ModuleNotFoundError|No module named|ImportError|Cannot find module"
-                                 r"|ERR_MODULE_NOT_FOUND|Cannot find package")
+                                 r"|ERR_MODULE_NOT_FOUND|Cannot find package|cannot load such file|LoadError"
+                                 r"|command not found")
 
 
 def lacks_a_dependency(lines: Sequence[str]) -> bool:

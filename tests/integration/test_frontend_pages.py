@@ -255,8 +255,9 @@ def test_requests_that_fail_and_script_errors_while_a_page_loads_are_named(site,
     assert not result.errors, result.errors
     port = broken.split(":")[2].split("/")[0]
     requests, errors = (w for w in result.warnings if w.startswith(broken))
-    said = f"{broken}: 2 requests failed while it loaded, so it was measured without what they bring: "
+    said = f"{broken}: 3 requests failed while it loaded, so it was measured without what they bring: "
     assert requests.startswith(said), requests
+    assert requests.count("/pages/missing-data.json?_=") == 1  # the same request in both loads
     assert f"GET {site.url('/pages/missing-bundle.js')} (404)" in requests
     assert f"GET http://localhost:{port}/pages/clean.html (CORS: MissingAllowOriginHeader)" in requests
     assert errors == (f"{broken}: 1 uncaught script error while it loaded, so it was measured as far as its "

@@ -70,11 +70,19 @@ def test_a_check_that_could_not_run_is_one_gate_not_its_error_and_its_metric() -
     # The security phase's audit could not reach its service: the phase's error and the check's
     # audit.could_not_run metric (no value, the same words) were counted as two ("2 could not run").
     said = "OSV API https://api.osv.dev: unreachable (ConnectError) (3 attempts)"
-    result = PhaseResult(phase="security", status="error", errors=[f"audit: {said}"], metrics=[
-        Metric("audit.could_not_run", None, "", status="error", description=said),
-        Metric("secrets.could_not_run", None, "", status="error", description="gitleaks crashed"),
-    ])
+    audit = Metric("audit.could_not_run", None, "", status="error", description=said)
+    result = PhaseResult(phase="security", status="error", errors=[f"audit: {said}"], metrics=[audit])
     outcome = evaluate([result], defaults())
-    assert [c.rule for c in outcome.checks] == ["phase ran", "secrets.could_not_run"]
+    assert [c.rule for c in outcome.checks] == ["audit.could_not_run"]
     assert render("gate.txt.j2", outcome=outcome).splitlines()[-1] == \
-        "gate: ERROR (0 failed, 2 could not run, 2 checked)"
+        "gate: ERROR (0 failed, 1 could not run, 1 checked)"
+    # Two checks that could not run are two (a reviewer's case: each error is said by its metric), and an
+    # error no metric says (the phase's own) is a third.
+    secrets = Metric("secrets.could_not_run", None, "", status="error", description="gitleaks crashed")
+    result = PhaseResult(phase="security", status="error", metrics=[audit, secrets],
+                         errors=[f"audit: {said}", "secrets: gitleaks crashed", "the app stopped answering"])
+    outcome = evaluate([result], defaults())
+    assert [c.rule for c in outcome.checks] == ["phase ran", "audit.could_not_run", "secrets.could_not_run"]
+    assert outcome.checks[0].detail == "the app stopped answering"
+    assert render("gate.txt.j2", outcome=outcome).splitlines()[-1] == \
+        "gate: ERROR (0 failed, 3 could not run, 3 checked)"

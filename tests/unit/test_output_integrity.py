@@ -379,9 +379,26 @@ def test_a_run_without_a_base_unpairs_the_base_an_earlier_side_by_side_run_left(
     old_load = PhaseResult(phase="load", metrics=[p95])
     old_load.write(out / "load.json")
     old_load.write(out / "base" / "load.json")
+    # A base given with --baseline is the user's, even in <out>/base (a reviewer lost one so).
+    code, _, err = cli(capsys, "run", "-o", "results", "--baseline", "results/base")
+    assert code == 0, err
+    assert (out / "base" / "security.json").is_file()
+    # A base/ that no side-by-side run left (no artifacts/side-by-side.json beside it) is not touched.
+    code, _, err = cli(capsys, "run", "-o", "results")
+    assert code == 0, err
+    assert (out / "base" / "security.json").is_file()
+    (out / "artifacts").mkdir(exist_ok=True)
+    (out / "artifacts" / "side-by-side.json").write_text("{}")
     code, _, err = cli(capsys, "run", "-o", "results")
     assert code == 0, err
     assert not (out / "base" / "security.json").exists()  # its head is this run's: unpaired
     assert (out / "base" / "load.json").is_file() and (out / "load.json").is_file()  # still a pair
     assert ("note: results also holds load.json, base/load.json of an earlier run, which `gate`, `report` "
             "and `comment` on the folder read too") in err
+    # A base file git tracks is never an earlier run's leftover.
+    (out / "base" / "security.json").write_bytes((out / "security.json").read_bytes())
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "add", "-f", "results/base/security.json"], cwd=project, check=True)
+    code, _, err = cli(capsys, "run", "-o", "results")
+    assert code == 0, err
+    assert (out / "base" / "security.json").is_file()

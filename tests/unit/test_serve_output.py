@@ -68,3 +68,15 @@ def test_a_refused_ready_url_is_quoted_from_the_body_with_its_entities_read():
     assert _hint("<title>400 Bad Request</title><h1>Bad Request</h1>") == ""  # Werkzeug's: no Django hint
     # A page that is all head still says something.
     assert answer_summary(answer(404, "<head><title>Gone</title></head>")) == "HTTP 404 Not Found: Gone"
+
+
+def test_a_script_error_is_one_line_whatever_its_name_holds():
+    """The page names its own errors: a name with a newline put one in frontend.json's warnings."""
+    from types import SimpleNamespace
+
+    from echotune_ci.phases.frontend.page import _script_error
+
+    thrown = SimpleNamespace(name="TypeError", message="x is undefined\n    at f (app.js:1)")
+    assert _script_error(thrown) == "TypeError: x is undefined"
+    assert _script_error(SimpleNamespace(name="X\n::warning::n", message="boom")) == "X"
+    assert _script_error(SimpleNamespace(name="", message="")) == "Error"

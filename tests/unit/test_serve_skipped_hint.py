@@ -24,6 +24,8 @@ def _config(command: str) -> str:
 
 @pytest.mark.parametrize(("command", "said", "hinted"), [
     (LACKS, "it printed: Error: Cannot find module express", True),
+    # A program given by its path that setup would have made (the shell's 127; a reviewer's case).
+    ("./.venv/bin/gunicorn app:app", "serve command exited with code 127 before", True),
     (EXITS, "serve command exited with code 4 before", False),  # e.g. a setting it lacks: no setup matter
     (SERVES_404, "answers HTTP 404", False),
 ])

@@ -242,9 +242,11 @@ def open_page(context: Any, throttle: Throttle) -> Probe:
 
 def _script_error(error: Any) -> str:
     """An uncaught error of the page's script as one line: "TypeError: x is undefined"."""
-    name, message = getattr(error, "name", "") or "Error", getattr(error, "message", "") or str(error)
-    lines = str(message).strip().splitlines()
-    return clean_line(f"{name}: {lines[0] if lines else ''}".rstrip(": "), 200)
+    name, message = getattr(error, "name", "") or "Error", getattr(error, "message", None)
+    if message is None:
+        message = str(error)
+    lines = f"{name}: {message}".strip().splitlines()  # both are the page's: a name may hold a newline too
+    return clean_line(lines[0].rstrip(": ") if lines else "Error", 200)
 
 
 def load(probe: Probe, url: str, settings: FrontendSettings) -> RunSample:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -312,19 +313,29 @@ def _load_notes(spec: PageSpec, loaded: list[RunSample], result: PhaseResult) ->
                             f"TTI and TBT may be understated")
     requests = [f for s in loaded for f in s.failed_requests]
     if requests:
+        # Once per request whatever its query: a cache-busting "?_=<time>" differs in every load.
         result.warnings.append(_failures(spec.url, requests, "request failed", "requests failed",
-                                         "it was measured without what they bring"))
+                                         "it was measured without what they bring", key=_without_query))
     errors = [e for s in loaded for e in s.script_errors]
     if errors:
         result.warnings.append(_failures(spec.url, errors, "uncaught script error", "uncaught script errors",
                                          "it was measured as far as its script got"))
 
 
-def _failures(url: str, found: list[str], one: str, many: str, meaning: str) -> str:
-    """One warning for what failed while the page at *url* loaded (each kind once, the first few named):
+def _without_query(failure: str) -> str:
+    """"GET http://h/a?_=1 (404)" -> "GET http://h/a (404)": what tells two failed requests apart."""
+    return re.sub(r"\?[^\s#]*", "", failure, count=1)
+
+
+def _failures(url: str, found: list[str], one: str, many: str, meaning: str,
+              key: Callable[[str], str] = lambda failure: failure) -> str:
+    """One warning for what failed while the page at *url* loaded (each once by *key*, the first few named):
     a page whose data or script did not arrive is measured as it is, which nothing else would say.
     Lighthouse's errors-in-console audit (Best Practices) lists the same failures."""
-    distinct = list(dict.fromkeys(found))
+    first: dict[str, str] = {}
+    for failure in found:
+        first.setdefault(key(failure), failure)
+    distinct = list(first.values())
     shown = "; ".join(distinct[:MAX_FAILURES_SHOWN])
     if len(distinct) > MAX_FAILURES_SHOWN:
         shown += f"; and {len(distinct) - MAX_FAILURES_SHOWN} more"
