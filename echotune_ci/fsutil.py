@@ -454,15 +454,23 @@ def own_artifact_folders(output_dir: Path, project: Path, names: Iterable[str]) 
 
 
 def _tracked(folder: Path) -> bool:
-    """Whether git tracks a file under *folder* (False outside a work tree; True when git cannot be run)."""
+    """Whether git tracks a file under *folder* (False outside a work tree; True when git cannot tell)."""
     import subprocess
 
     if not folder.is_dir():
         return False
     try:
-        return bool(tracked_files(folder))
+        found = tracked_files(folder)
     except (OSError, subprocess.TimeoutExpired):
         return True  # cannot tell: leave it as it is
+    # git failing inside a checkout (another user's repository, a broken index) cannot tell either
+    return in_checkout(folder) if found is None else bool(found)
+
+
+def in_checkout(folder: Path) -> bool:
+    """Whether *folder* or a folder above it holds a ``.git`` (a work tree, whether git can read it)."""
+    here = folder.resolve()
+    return any((d / ".git").exists() for d in (here, *here.parents))
 
 
 def tracked_files(folder: Path, paths: Sequence[str] = (".",)) -> list[str] | None:

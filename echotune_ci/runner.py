@@ -7,6 +7,7 @@ still run); a configuration error stops everything before the app starts.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import signal
 import subprocess
@@ -342,37 +343,51 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
             outcome = evaluate(results, cfg, base)
             reports = write_report_files(outcome, cfg, output_dir)
             files = [r.write(output_dir / f"{r.phase}.json") for r in results]
-        if not baseline:  # a base given on purpose is the user's, wherever it lies
-            _unpair_earlier_base(output_dir, [r.phase for r in results])
+        _unpair_earlier_base(output_dir, [r.phase for r in results], baseline or [])
     return RunOutcome(outcome, files, reports)
 
 
-def _unpair_earlier_base(output_dir: Path, written: list[str]) -> None:
-    """Remove ``<output>/base/<phase>.json`` of the phases this run (without a base or ``--baseline``)
-    wrote when an earlier `run --base-ref` left them (its ``artifacts/side-by-side.json`` is there) and git
-    tracks none of them: they were the base of head results this run replaced, and `gate` or `report` on
-    the folder compared the new head against that old base (a p95 "+153 %" that was another run's).
+def _untracked(folder: Path, paths: list[Path]) -> list[Path]:
+    """The *paths* (files in *folder*) git tracks none of; none when git cannot tell (not installed, timing
+    out, or failing in a checkout: another user's repository, a broken index)."""
+    from .fsutil import in_checkout, tracked_files
+
+    try:
+        tracked = tracked_files(folder, [p.name for p in paths])
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if tracked is None and in_checkout(folder):
+        return []  # git failed inside a checkout: it may track them
+    return [p for p in paths if p.name not in set(tracked or [])]
+
+
+def _unpair_earlier_base(output_dir: Path, written: list[str], baseline: list[Path]) -> None:
+    """Remove ``<output>/base/<phase>.json`` of the phases this run (without a base) wrote when an earlier
+    `run --base-ref` left them (its ``artifacts/side-by-side.json`` is there): they were the base of head
+    results this run replaced, and `gate` or `report` on the folder compared the new head against that
+    old base (a p95 "+153 %" that was another run's). Never a file *baseline* names (the user's base), nor
+    one git tracks or may track (git cannot answer in a checkout); a file that cannot be removed stays.
     Say which results of an earlier run the folder still holds: `gate` on the folder reads them too."""
     from .baseref import BASE_FOLDER
     from .baseref.sidebyside import ORDER_FILE
-    from .fsutil import tracked_files
+    from .serve.process import deferred_signals
 
     base = output_dir / BASE_FOLDER
+    given = {f.resolve() for b in baseline for f in ([*b.glob("*.json")] if b.is_dir() else [b])}
     stale = [base / f"{phase}.json" for phase in written if (base / f"{phase}.json").is_file()]
-    # Only what a side-by-side run left (it writes artifacts/side-by-side.json beside its base), and never a
-    # file git tracks: a base/ folder of the project's own (`-o .`) is not an earlier run's.
-    if stale and (output_dir / "artifacts" / ORDER_FILE).is_file():
-        try:
-            tracked = set(tracked_files(base, [p.name for p in stale]) or [])
-        except (OSError, subprocess.TimeoutExpired):
-            tracked = {p.name for p in stale}  # cannot tell: leave them
-        for path in stale:
-            if path.name not in tracked:
-                path.unlink(missing_ok=True)
+    stale = [path for path in stale if path.resolve() not in given]
+    # Only what a side-by-side run left (it writes artifacts/side-by-side.json beside its base): a base/
+    # folder of the project's own (`-o .`) is not an earlier run's. Decided and done whole (Ctrl-C waits):
+    # stopped half way, the new results would stand beside the old base.
+    with deferred_signals():
+        if stale and (output_dir / "artifacts" / ORDER_FILE).is_file():
+            for path in _untracked(base, stale):
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
     earlier = [f"{name}.json" for name in PHASE_NAMES
                if name not in written and (output_dir / f"{name}.json").is_file()]
-    paired = sorted(p.name for p in (output_dir / BASE_FOLDER).glob("*.json"))
-    if earlier or paired:
-        held = ", ".join([*earlier, *(f"{BASE_FOLDER}/{name}" for name in paired)])
+    earlier += [f"{BASE_FOLDER}/{p.name}" for p in sorted(base.glob("*.json")) if p.resolve() not in given]
+    if earlier:
+        held = ", ".join(earlier)
         console.info(f"note: {output_dir} also holds {held} of an earlier run, which "
                      f"`gate`, `report` and `comment` on the folder read too")

@@ -301,6 +301,13 @@ def test_a_run_into_the_project_itself_never_moves_the_projects_artifacts_folder
     assert own_artifact_folders(project, project, ["security"]) == []
     assert own_artifact_folders(project / "results", project, ["security", "load"]) == [
         project / "results" / "artifacts" / "load"]
+    # git failing in the checkout (a broken index; another user's repository) cannot tell: nothing moves.
+    (project / "results" / "artifacts" / "load").mkdir(parents=True, exist_ok=True)
+    (project / "results" / "artifacts" / "load" / "stats.csv").write_text("an earlier run's\n")
+    assert own_artifact_folders(project / "results", project, ["load"]) == [
+        project / "results" / "artifacts" / "load"]
+    (project / ".git" / "index").write_bytes(b"garbage")
+    assert own_artifact_folders(project / "results", project, ["security", "load"]) == []
 
 
 def test_a_removal_that_stops_half_way_never_leaves_a_folder_under_the_kept_name(tmp_path, monkeypatch):
@@ -395,10 +402,23 @@ def test_a_run_without_a_base_unpairs_the_base_an_earlier_side_by_side_run_left(
     assert (out / "base" / "load.json").is_file() and (out / "load.json").is_file()  # still a pair
     assert ("note: results also holds load.json, base/load.json of an earlier run, which `gate`, `report` "
             "and `comment` on the folder read too") in err
-    # A base file git tracks is never an earlier run's leftover.
+    # A --baseline elsewhere leaves the stale pair as stale as without one (a reviewer's case).
+    (out / "base" / "security.json").write_bytes((out / "security.json").read_bytes())
+    elsewhere = project / "other"
+    elsewhere.mkdir()
+    (elsewhere / "security.json").write_bytes((out / "security.json").read_bytes())
+    code, _, err = cli(capsys, "run", "-o", "results", "--baseline", "other")
+    assert code == 0, err
+    assert not (out / "base" / "security.json").exists()
+    # A base file git tracks is never an earlier run's leftover; nor one git cannot answer for in a
+    # checkout (another user's repository, a broken index).
     (out / "base" / "security.json").write_bytes((out / "security.json").read_bytes())
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     subprocess.run(["git", "add", "-f", "results/base/security.json"], cwd=project, check=True)
+    code, _, err = cli(capsys, "run", "-o", "results")
+    assert code == 0, err
+    assert (out / "base" / "security.json").is_file()
+    (project / ".git" / "index").write_bytes(b"garbage")
     code, _, err = cli(capsys, "run", "-o", "results")
     assert code == 0, err
     assert (out / "base" / "security.json").is_file()

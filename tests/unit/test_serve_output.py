@@ -78,5 +78,6 @@ def test_a_script_error_is_one_line_whatever_its_name_holds():
 
     thrown = SimpleNamespace(name="TypeError", message="x is undefined\n    at f (app.js:1)")
     assert _script_error(thrown) == "TypeError: x is undefined"
-    assert _script_error(SimpleNamespace(name="X\n::warning::n", message="boom")) == "X"
+    assert _script_error(SimpleNamespace(name="X\n::warning::n", message="boom")) == "X: boom"
     assert _script_error(SimpleNamespace(name="", message="")) == "Error"
+    assert _script_error(SimpleNamespace(name="Error", message="\nboom")) == "Error: boom"

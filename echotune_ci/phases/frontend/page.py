@@ -242,11 +242,15 @@ def open_page(context: Any, throttle: Throttle) -> Probe:
 
 def _script_error(error: Any) -> str:
     """An uncaught error of the page's script as one line: "TypeError: x is undefined"."""
-    name, message = getattr(error, "name", "") or "Error", getattr(error, "message", None)
-    if message is None:
-        message = str(error)
-    lines = f"{name}: {message}".strip().splitlines()  # both are the page's: a name may hold a newline too
-    return clean_line(lines[0].rstrip(": ") if lines else "Error", 200)
+    message = getattr(error, "message", None)
+    # Both are the page's: the first line that says something of each (a name may hold a newline too).
+    name, text = _first_line(getattr(error, "name", "")) or "Error", _first_line(
+        str(error) if message is None else message)
+    return clean_line(f"{name}: {text}" if text else name, 200)
+
+
+def _first_line(text: Any) -> str:
+    return next((line.strip() for line in str(text or "").splitlines() if line.strip()), "")
 
 
 def load(probe: Probe, url: str, settings: FrontendSettings) -> RunSample:
