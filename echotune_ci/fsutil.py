@@ -455,22 +455,26 @@ def own_artifact_folders(output_dir: Path, project: Path, names: Iterable[str]) 
 
 def _tracked(folder: Path) -> bool:
     """Whether git tracks a file under *folder* (False outside a work tree; True when git cannot tell)."""
-    import subprocess
-
     if not folder.is_dir():
         return False
+    found = tracked_or_unknown(folder)
+    return found is None or bool(found)  # cannot tell: leave it as it is
+
+
+def tracked_or_unknown(folder: Path, paths: Sequence[str] = (".",)) -> set[str] | None:
+    """What :func:`tracked_files` says of *paths* in *folder* (nothing outside a work tree), or None when
+    git cannot tell: not installed, timing out, or failing inside a checkout (another user's repository,
+    a broken index), where it may track them. Who removes or moves files keeps them on None."""
+    import subprocess
+
     try:
-        found = tracked_files(folder)
+        found = tracked_files(folder, paths)
     except (OSError, subprocess.TimeoutExpired):
-        return True  # cannot tell: leave it as it is
-    # git failing inside a checkout (another user's repository, a broken index) cannot tell either
-    return in_checkout(folder) if found is None else bool(found)
-
-
-def in_checkout(folder: Path) -> bool:
-    """Whether *folder* or a folder above it holds a ``.git`` (a work tree, whether git can read it)."""
-    here = folder.resolve()
-    return any((d / ".git").exists() for d in (here, *here.parents))
+        return None
+    if found is None:
+        here = folder.resolve()
+        return None if any((d / ".git").exists() for d in (here, *here.parents)) else set()
+    return set(found)
 
 
 def tracked_files(folder: Path, paths: Sequence[str] = (".",)) -> list[str] | None:

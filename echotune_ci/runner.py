@@ -10,7 +10,6 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import signal
-import subprocess
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -347,20 +346,6 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
     return RunOutcome(outcome, files, reports)
 
 
-def _untracked(folder: Path, paths: list[Path]) -> list[Path]:
-    """The *paths* (files in *folder*) git tracks none of; none when git cannot tell (not installed, timing
-    out, or failing in a checkout: another user's repository, a broken index)."""
-    from .fsutil import in_checkout, tracked_files
-
-    try:
-        tracked = tracked_files(folder, [p.name for p in paths])
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    if tracked is None and in_checkout(folder):
-        return []  # git failed inside a checkout: it may track them
-    return [p for p in paths if p.name not in set(tracked or [])]
-
-
 def _unpair_earlier_base(output_dir: Path, written: list[str], baseline: list[Path]) -> None:
     """Remove ``<output>/base/<phase>.json`` of the phases this run (without a base) wrote when an earlier
     `run --base-ref` left them (its ``artifacts/side-by-side.json`` is there): they were the base of head
@@ -370,6 +355,7 @@ def _unpair_earlier_base(output_dir: Path, written: list[str], baseline: list[Pa
     Say which results of an earlier run the folder still holds: `gate` on the folder reads them too."""
     from .baseref import BASE_FOLDER
     from .baseref.sidebyside import ORDER_FILE
+    from .fsutil import tracked_or_unknown
     from .serve.process import deferred_signals
 
     base = output_dir / BASE_FOLDER
@@ -381,9 +367,11 @@ def _unpair_earlier_base(output_dir: Path, written: list[str], baseline: list[Pa
     # stopped half way, the new results would stand beside the old base.
     with deferred_signals():
         if stale and (output_dir / "artifacts" / ORDER_FILE).is_file():
-            for path in _untracked(base, stale):
-                with contextlib.suppress(OSError):
-                    path.unlink(missing_ok=True)
+            tracked = tracked_or_unknown(base, [p.name for p in stale])
+            for path in stale:
+                if tracked is not None and path.name not in tracked:  # None: git cannot tell, leave them
+                    with contextlib.suppress(OSError):
+                        path.unlink(missing_ok=True)
     earlier = [f"{name}.json" for name in PHASE_NAMES
                if name not in written and (output_dir / f"{name}.json").is_file()]
     earlier += [f"{BASE_FOLDER}/{p.name}" for p in sorted(base.glob("*.json")) if p.resolve() not in given]

@@ -24,26 +24,31 @@ class NothingOnPyPI:
                 f"Dependency not found on PyPI and could not be audited: {spec.name} ({spec.version})")), []
 
 
-def test_every_package_not_found_on_pypi_says_how_to_audit_offline(tmp_path, monkeypatch, capsys):
+def _audit(tmp_path, monkeypatch, capsys, service: type, requirements: str) -> tuple[int, str]:
+    """`echotune-ci security` auditing *requirements* with pip-audit's PyPI service replaced by *service*;
+    the exit code and everything printed."""
     import pip_audit._service.pypi as pypi
 
     for name in CLEARED:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(pypi, "PyPIService", NothingOnPyPI)
-    (tmp_path / "requirements.txt").write_text("flask==3.0.0\nrequests==2.31.0\n")
+    monkeypatch.setattr(pypi, "PyPIService", service)
+    (tmp_path / "requirements.txt").write_text(requirements)
     (tmp_path / "echotune.toml").write_text('[security]\nchecks = ["audit"]\n\n[security.audit]\n'
                                             'requirements = ["requirements.txt"]\nnpm = "off"\n')
     monkeypatch.chdir(tmp_path)
     code, out, err = cli(capsys, "security", "-o", "r.json")
-    assert code in (0, 1), err
+    return code, out + err
+
+
+def test_every_package_not_found_on_pypi_says_how_to_audit_offline(tmp_path, monkeypatch, capsys):
+    code, said = _audit(tmp_path, monkeypatch, capsys, NothingOnPyPI, "flask==3.0.0\nrequests==2.31.0\n")
+    assert code in (0, 1), said
     assert ("PyPI: 0 packages checked, 0 vulnerable, 2 not auditable (\"not found on PyPI\" for every one: "
             "PyPI's JSON API is out of reach here?; without network, set [security.audit] advisory_db (or "
-            "ECHOTUNE_ADVISORY_DB) to a local advisory database folder (docs/security.md))") in out + err
+            "ECHOTUNE_ADVISORY_DB) to a local advisory database folder (docs/security.md))") in said
 
 
 def test_a_package_pypi_does_know_gets_no_such_hint(tmp_path, monkeypatch, capsys):
-    import pip_audit._service.pypi as pypi
-
     class KnowsFlask(NothingOnPyPI):
         def query_all(self, specs):
             from pip_audit._service.interface import ResolvedDependency
@@ -51,13 +56,6 @@ def test_a_package_pypi_does_know_gets_no_such_hint(tmp_path, monkeypatch, capsy
             for spec in specs:
                 yield ResolvedDependency(name=spec.name, version=spec.version), []
 
-    for name in CLEARED:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(pypi, "PyPIService", KnowsFlask)
-    (tmp_path / "requirements.txt").write_text("flask==3.0.0\n")
-    (tmp_path / "echotune.toml").write_text('[security]\nchecks = ["audit"]\n\n[security.audit]\n'
-                                            'requirements = ["requirements.txt"]\nnpm = "off"\n')
-    monkeypatch.chdir(tmp_path)
-    code, out, err = cli(capsys, "security", "-o", "r.json")
-    assert code == 0, err
-    assert "PyPI: 1 packages checked, 0 vulnerable" in out + err and "out of reach" not in out + err
+    code, said = _audit(tmp_path, monkeypatch, capsys, KnowsFlask, "flask==3.0.0\n")
+    assert code == 0, said
+    assert "PyPI: 1 packages checked, 0 vulnerable" in said and "out of reach" not in said
