@@ -612,10 +612,10 @@ class Rule:
     @classmethod
     def for_metric(cls, gate: GateSettings, name: str, better: str, unit: str = "") -> Rule:
         """The rule of metric *name* (in *unit*) under ``[gate]`` (alpha, min_effect_pct,
-        regression.<name>, confidence, and min_effect_ms for a time in ms)."""
+        regression.<name>, confidence, and the smallest change that counts: :func:`effect_floor`)."""
         return cls(better=better, alpha=gate.alpha, min_effect_pct=gate.min_effect_pct,
                    threshold_pct=gate.regression.get(name), confidence=gate.confidence,
-                   min_effect_abs=gate.min_effect_ms if unit == "ms" else 0.0)
+                   min_effect_abs=effect_floor(name, unit, gate.min_effect_ms, gate.min_effect_cls))
 
 
 @dataclass(frozen=True)
@@ -977,11 +977,13 @@ def compare_metric(
     threshold_pct: float | None = None,
     confidence: float = 0.95,
     min_effect_ms: float = 0.0,
+    min_effect_cls: float = 0.0,
 ) -> Comparison:
     """Compare one metric of *phase* between base and head (either may be missing).
 
-    A time (unit "ms") that moved by less than *min_effect_ms* is never
-    regressed nor improved, whatever the test or the percentage says.
+    A time (unit "ms") that moved by less than *min_effect_ms*, and CLS by
+    less than *min_effect_cls*, is never regressed nor improved, whatever the
+    test or the percentage says (:func:`effect_floor`).
 
     Both sides with at least 2 samples: Mann-Whitney U at *alpha* plus a
     Hodges-Lehmann shift of at least *min_effect_pct* (and at least
@@ -1012,7 +1014,7 @@ def compare_metric(
                           effect_pct=effect, method="count", n_base=len(base.samples),
                           n_head=len(head.samples), **common)
     if len(base.samples) >= 2 and len(head.samples) >= 2:
-        floor = min_effect_ms if ref.unit == "ms" else 0.0
+        floor = effect_floor(ref.name, ref.unit, min_effect_ms, min_effect_cls)
         rule = Rule(better=ref.better, alpha=alpha, min_effect_pct=max(min_effect_pct, 0.0),
                     threshold_pct=threshold_pct, confidence=confidence, min_effect_abs=floor)
         return _sampled(base, head, rule, common)
@@ -1022,7 +1024,16 @@ def compare_metric(
     assert base.value is not None and head.value is not None
     limit = threshold_pct if threshold_pct is not None else min_effect_pct
     return _thresholded(base.value, head.value, ref.better, limit, common,
-                        min_effect_ms if ref.unit == "ms" else 0.0)
+                        effect_floor(ref.name, ref.unit, min_effect_ms, min_effect_cls))
+
+
+def effect_floor(name: str, unit: str, min_effect_ms: float, min_effect_cls: float) -> float:
+    """The smallest change of metric *name* (in *unit*) that can be a verdict, in its unit: *min_effect_ms*
+    for a time (unit "ms"), *min_effect_cls* for CLS (unitless: against a base of 0 any shift is +100 %),
+    else 0 (the relative ``min_effect_pct`` decides)."""
+    if unit == "ms":
+        return min_effect_ms
+    return min_effect_cls if name == "cls" else 0.0
 
 
 def directed(phase: str, metric: Metric, *, named: bool = False) -> bool:
@@ -1075,6 +1086,7 @@ def compare_results(
     min_effect_pct: float = 5.0,
     confidence: float = 0.95,
     min_effect_ms: float = 0.0,
+    min_effect_cls: float = 0.0,
 ) -> list[Comparison]:
     """Compare every metric of every phase present on either side (:func:`compare_metric`), except
     those whose ``compared`` is False on a side (figures of one run alone, such as the api phase's
@@ -1109,7 +1121,7 @@ def compare_results(
         out.append(
             compare_metric(phase, b, h, alpha=alpha, min_effect_pct=min_effect_pct,
                            threshold_pct=thresholds.get(name), confidence=confidence,
-                           min_effect_ms=min_effect_ms)
+                           min_effect_ms=min_effect_ms, min_effect_cls=min_effect_cls)
         )
         samples.append((b.samples, h.samples) if b is not None and h is not None else None)
     return correct_families(out, samples)

@@ -115,6 +115,11 @@ class GateSettings:
                                        "regressions: below timer and scheduler jitter. Local load rounds "
                                        "report exact percentiles; a distributed load test reports locust's "
                                        "whole milliseconds, so raise this to 2 when you compare those.")
+    min_effect_cls: float = setting(0.01, min=0,
+                                    doc="Changes of CLS (Cumulative Layout Shift) smaller than this are "
+                                        "never called regressions: 0 against 0.002 is +100 % and no shift "
+                                        "anyone sees (Lighthouse scores both 100; its CLS score stays 100 "
+                                        "below about 0.03).")
     confidence: float = setting(0.95, min=0.5, max=0.999,
                                 doc="Level of the two-sided confidence interval of each sampled metric's "
                                     "shift (Hodges-Lehmann), shown with the verdict and used to decide "

@@ -187,14 +187,10 @@ def samples(out: Path, phase: str, name: str) -> dict[str, list[float]]:
     return found
 
 
-# The planted slowdown delays the page's document and its API answers by 600 ms. With the short quiet
-# window the head's load was judged quiet while its tracks' fetch was still under way, so its LCP was its
-# first paint, 150 ms after the base's slowest LCP (the tracks' render) on a quiet machine: a fresh clone's
-# CI, with the other worker loading the machine, once called it "no significant change". With TTI's
-# default 1 s window the head's tracks render too, about a second after the base's. (A longer slowdown
-# outlasts the load test's 1 s rounds: no request of the head completes in one.)
-@pytest.mark.parametrize("slowdown_ms", [0, 600])
-def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_env, slowdown_ms):
+def side_by_side_run(tmp_path: Path, cli_env: dict[str, str], slowdown_ms: int) \
+        -> tuple[subprocess.CompletedProcess[str], Path]:
+    """`run --base-ref HEAD` of a fresh copy of the example in *tmp_path*, the head planting *slowdown_ms*
+    (0: A/A); the finished process and the output folder."""
     repo, app = make_repo(tmp_path, config())
     if slowdown_ms:
         # The head plants the slowdown; the base's own [serve] (the committed config) does not.
@@ -204,6 +200,22 @@ def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_en
     done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD",
                    "--output-dir", str(out), env=cli_env, cwd=repo, timeout=300)
     assert (out / "report" / "report.json").is_file(), done.stderr
+    return done, out
+
+
+def regressed(out: Path) -> list[str]:
+    return [k for k, c in comparisons(out).items() if c["verdict"] == "regressed"]
+
+
+# The planted slowdown delays the page's document and its API answers by 600 ms. With the short quiet
+# window the head's load was judged quiet while its tracks' fetch was still under way, so its LCP was its
+# first paint, 150 ms after the base's slowest LCP (the tracks' render) on a quiet machine: a fresh clone's
+# CI, with the other worker loading the machine, once called it "no significant change". With TTI's
+# default 1 s window the head's tracks render too, about a second after the base's. (A longer slowdown
+# outlasts the load test's 1 s rounds: no request of the head completes in one.)
+@pytest.mark.parametrize("slowdown_ms", [0, 600])
+def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_env, slowdown_ms):
+    done, out = side_by_side_run(tmp_path, cli_env, slowdown_ms)
     found = comparisons(out)
     lcp, p95 = found["frontend:lcp_ms[url=/]"], found["load:p95_ms"]
     if slowdown_ms:
@@ -212,9 +224,17 @@ def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_en
         assert lcp["verdict"] == "regressed" and lcp["effect_pct"] > 10, (lcp, lcp_samples)
         assert p95["verdict"] == "regressed", p95
     else:
-        regressed = [k for k, c in found.items() if c["verdict"] == "regressed"]
-        assert done.returncode == 0, (regressed, done.stdout, done.stderr)
-        assert regressed == []
+        if regressed(out):
+            # An A/A run may false-alarm: up to [gate] alpha (5 %) by design, and more on a machine this busy,
+            # where one app instance's tail stays slower than the other's for a whole run, which its rounds
+            # cannot average out (with the other lane's tests running, 1 A/A run in 14 here flagged max +43 %,
+            # p99 and p95 with p50 equal; docs/verdicts.md). One false alarm is repeated on fresh instances;
+            # two in a row (about 1 in 200 at that rate) fail, as would a bias towards either build.
+            first = regressed(out)
+            done, out = side_by_side_run(tmp_path / "again", cli_env, slowdown_ms)
+            assert regressed(out) == [], (first, regressed(out))
+        assert done.returncode == 0, (regressed(out), done.stdout, done.stderr)
+        found = comparisons(out)
     # The interleaving order is recorded: in the result's notes and in side-by-side.json.
     order = side_by_side(out)["order"]
     assert order["frontend"]["home"] == ["base", "head", "head", "base", "base", "head", "head", "base",

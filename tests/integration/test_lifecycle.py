@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from conftest import run_cli
+from support.signals import sigint_as_in_a_terminal
 from echotune_ci.output_lock import LOCK_NAME
 
 pytestmark = pytest.mark.slow
@@ -130,7 +131,18 @@ def group_alive(pgid: int) -> list[str]:
 def wait_for(path: Path, proc: subprocess.Popen[str] | None = None, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
-        assert time.monotonic() < deadline, f"{path} did not appear"
+        if time.monotonic() >= deadline:
+            said = ""
+            if proc is not None:
+                try:
+                    status = Path(f"/proc/{proc.pid}/status").read_text()
+                    said = " ".join(x for x in status.splitlines() if x.startswith(("Sig", "Shd", "State")))
+                except OSError:
+                    pass
+                proc.kill()
+                out, err = proc.communicate()
+                said += f"; the run said: {out}{err}"
+            raise AssertionError(f"{path} did not appear{said}")
         if proc is not None and proc.poll() is not None:
             out, err = proc.communicate()
             raise AssertionError(f"the run ended (exit {proc.returncode}) before {path} appeared: {out}{err}")
@@ -139,7 +151,8 @@ def wait_for(path: Path, proc: subprocess.Popen[str] | None = None, timeout: flo
 
 def start_run(cfg: Path, out: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([EXE, "run", "--config", str(cfg), "--output-dir", str(out), *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=sigint_as_in_a_terminal)
 
 
 @pytest.mark.parametrize("stage", ["setup", "start", "load"])

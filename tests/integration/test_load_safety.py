@@ -12,6 +12,7 @@ import psutil
 import pytest
 from conftest import MUSICAPP
 from support.load_support import load, processes_with_mark, total, write_config
+from support.signals import sigint_as_in_a_terminal
 
 from echotune_ci.config import load_config, override
 from echotune_ci.phases.base import PhaseContext
@@ -91,7 +92,8 @@ def test_request_cap_stops_the_test(musicapp, tmp_path, load_env):
 def test_ctrl_c_stops_every_locust_process(musicapp, tmp_path, load_env):
     proc = subprocess.Popen([EXE, "load", "--host", musicapp.base_url, "--duration", "60s",
                              "--processes", "2", "--output", "results/load.json"], env=load_env, cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=sigint_as_in_a_terminal)
     deadline = time.monotonic() + 20
     while len(processes_with_mark(load_env["ECHOTUNE_LOAD_TEST_MARK"])) < 4 and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -16,6 +16,7 @@ from pathlib import Path
 import psutil
 
 from conftest import MUSICAPP, run_cli
+from support.signals import sigint_as_in_a_terminal
 
 CONFIG = MUSICAPP / "echotune.toml"
 
@@ -55,16 +56,6 @@ def assert_stopped(pid: int, mark: str) -> None:
         time.sleep(0.1)
     assert not processes_with(mark)
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-
-
-def sigint_as_in_a_terminal() -> None:
-    """Run in the child before it starts: SIGINT at its default, as a terminal's foreground job has it.
-
-    A suite started in the background (``cmd &`` in a script, nohup, a CI agent that detaches its
-    jobs) ignores SIGINT, and an ignored signal is inherited: the Ctrl-C below then never reached
-    ``run``, which went on for its whole 60 s load test (communicate(timeout=30) expired, every time).
-    """
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_run_example_app_passes_then_regress_fails(tmp_path, cli_env):

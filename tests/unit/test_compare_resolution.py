@@ -64,3 +64,64 @@ def test_the_load_phase_side_by_side_verdict_uses_the_same_floor():
     assert len(findings) == 1 and "p95 latency regressed" in note
     _, findings, (note,) = decide(*sides(), GateSettings(), 0.5, 8)
     assert findings == [] and "no significant change" in note
+
+
+def _cls(samples: list[float]) -> Metric:
+    return Metric("cls", sorted(samples)[len(samples) // 2], "", "lower", samples=samples)
+
+
+def test_cls_that_barely_moved_from_zero_is_no_verdict():
+    # A page without layout shift on the base and a tiny one on the head: every head sample above every
+    # base sample (p = 1/924) and "+100 %", yet Lighthouse scores both 100.
+    base, head = _cls([0.0] * 6), _cls([0.001, 0.002, 0.002, 0.003, 0.002, 0.002])
+    assert compare_metric("frontend", base, head).verdict == "regressed"  # no floor: what it said before
+    gate = GateSettings()
+    assert gate.min_effect_cls == 0.01
+    floored = compare_metric("frontend", base, head, min_effect_cls=gate.min_effect_cls)
+    assert floored.verdict == "no significant change" and floored.effect_pct == 100.0
+    # one value a side (a baseline of one run): the same floor
+    one = compare_results([PhaseResult(phase="frontend", metrics=[Metric("cls", 0.0, "", "lower")])],
+                          [PhaseResult(phase="frontend", metrics=[Metric("cls", 0.004, "", "lower")])],
+                          min_effect_cls=0.01)
+    assert [c.verdict for c in one] == ["no significant change"]
+    # a shift anyone sees is still one: 0.02 -> 0.15 crosses web-vitals' "good" (0.1)
+    seen = compare_metric("frontend", _cls([0.02] * 6), _cls([0.15, 0.16, 0.14, 0.15, 0.15, 0.17]),
+                          min_effect_cls=gate.min_effect_cls)
+    assert seen.verdict == "regressed"
+    # the floor is CLS's: another unitless metric that moves by 0.004 keeps its verdict
+    score = compare_results([PhaseResult(phase="frontend", metrics=[Metric("ratio", 0.1, "", "lower")])],
+                            [PhaseResult(phase="frontend", metrics=[Metric("ratio", 0.104, "", "lower")])],
+                            thresholds={"ratio": 1.0}, min_effect_cls=0.01)
+    assert [c.verdict for c in score] == ["regressed"]
+
+
+def test_the_gate_and_compare_read_the_cls_floor_from_the_config(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from echotune_ci.commands.compare import command
+    from echotune_ci.config.model import load_config
+    from echotune_ci.gate import regression_checks
+
+    base = [PhaseResult(phase="frontend", metrics=[Metric("cls", 0.0, "", "lower", labels={"url": "/"})])]
+    head = [PhaseResult(phase="frontend", metrics=[Metric("cls", 0.008, "", "lower", labels={"url": "/"})])]
+    (default,), _ = regression_checks(head, base, GateSettings())
+    assert default.verdict == "no significant change"
+    strict_cfg = tmp_path / "strict" / "echotune.toml"
+    strict_cfg.parent.mkdir()
+    strict_cfg.write_text("[gate]\nmin_effect_cls = 0\n")
+    (strict,), _ = regression_checks(head, base, load_config(strict_cfg).gate)
+    assert strict.verdict == "regressed"
+    for side, results in (("base", base), ("head", head)):
+        (tmp_path / side).mkdir()
+        results[0].write(tmp_path / side / "frontend.json")
+    monkeypatch.chdir(tmp_path / "base")  # no echotune.toml here or above: [gate]'s defaults
+    runner = CliRunner()
+    verdicts = {}
+    for name, args in (("default", []), ("strict", ["--config", str(strict_cfg)])):
+        done = runner.invoke(command, [str(tmp_path / "base"), str(tmp_path / "head"), "--format", "json",
+                                       *args])
+        assert done.exit_code == 0, done.output
+        verdicts[name] = [c["verdict"] for c in json.loads(done.output)]
+    assert verdicts == {"default": ["no significant change"], "strict": ["regressed"]}
