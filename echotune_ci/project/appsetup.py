@@ -60,6 +60,8 @@ class AppSetup:
     cwd: str = "."
     env: dict[str, str] = field(default_factory=dict)
     ready_path: str = "/"
+    # GET routes of the app's code worth a load test besides "/" and the ready path: (path, file:line)
+    load_routes: list[tuple[str, str]] = field(default_factory=list)
     has_root: bool = True
     phases: list[str] = field(default_factory=lambda: list(DEFAULT_PHASES))
     bundle_globs: list[str] = field(default_factory=list)

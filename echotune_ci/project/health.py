@@ -42,6 +42,11 @@ _NEUTRAL_SEGMENT = re.compile(
 _PY_APPS = {"FastAPI": "app", "Starlette": "app", "Flask": "app", "Quart": "app", "APIRouter": "fastapi",
             "Blueprint": "flask"}
 _PY_ROUTE_VERBS = ("get", "route", "api_route", "head")
+# What asks for a login on a route, a router or a mount: @login_required, Depends(get_current_user),
+# isLoggedIn, requireAuth, auth('getUsers'), express-jwt's jwt(...). Too wide rather than too narrow: a
+# route taken for guarded is only left out of the load test.
+_LOGIN = re.compile(r"auth|login|logged|jwt|token|permission|protect|guard|current_user|verify|admin|deny",
+                    re.I)
 _PY_ADD_ROUTE = ("add_api_route", "add_url_rule")
 
 
@@ -74,6 +79,8 @@ class _Router:
     prefix: str | None
     text: str  # the prefix as written (for reasons)
     where: str
+    # its routes need a login: APIRouter(dependencies=[Depends(auth)]), router.use(auth)
+    guarded: bool = False
 
 
 @dataclass
@@ -82,6 +89,7 @@ class _Mount:
     prefix: str | None
     text: str
     where: str
+    guarded: bool = False  # app.use('/api', requireAuth, router)
 
 
 @dataclass
@@ -89,6 +97,7 @@ class _Route:
     router: tuple[str, str]
     path: str
     where: str
+    guarded: bool = False  # a login decorator, an auth dependency or middleware on the route itself
 
 
 @dataclass
@@ -96,6 +105,7 @@ class _Graph:
     routers: dict[tuple[str, str], _Router] = field(default_factory=dict)
     mounts: dict[tuple[str, str], list[_Mount]] = field(default_factory=dict)
     routes: list[_Route] = field(default_factory=list)
+    guarded_paths: list[str] = field(default_factory=list)  # app.use('/api/admin', requireAuth)
 
     def base(self, key: tuple[str, str], seen: frozenset[tuple[str, str]] = frozenset()) -> tuple[
             str | None, list[str], str]:
@@ -134,17 +144,27 @@ class _Graph:
         return out, steps, ""
 
 
+    def guarded(self, key: tuple[str, str], seen: frozenset[tuple[str, str]] = frozenset()) -> bool:
+        """Whether router *key*, or a router or mount above it, asks for a login."""
+        router = self.routers.get(key)
+        if router is not None and router.guarded:
+            return True
+        return any(m.guarded or (m.parent not in seen and self.guarded(m.parent, seen | {key}))
+                   for m in self.mounts.get(key, []))
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
 def _concat(prefix: str, path: str) -> str:
     if not path:
         return prefix
     return prefix.rstrip("/") + "/" + path.lstrip("/")
 
 
-def find_health(sources: list[Path], root: Path) -> Health:
-    """The best health route of the app whose source files are *sources* (file names relative to *root*).
-
-    Never raises for a file's content: a file that does not parse contributes nothing.
-    """
+def _read_graph(sources: list[Path], root: Path) -> _Graph:
+    """The routers, mounts and routes of the app's Python and JavaScript *sources*."""
     graph = _Graph()
     python = [p for p in sources if p.suffix == ".py"]
     if python:
@@ -152,6 +172,15 @@ def find_health(sources: list[Path], root: Path) -> Health:
     scripts = [p for p in sources if p.suffix in JS_SUFFIXES]
     if scripts:
         _read_js(scripts, root, graph)
+    return graph
+
+
+def find_health(sources: list[Path], root: Path) -> Health:
+    """The best health route of the app whose source files are *sources* (file names relative to *root*).
+
+    Never raises for a file's content: a file that does not parse contributes nothing.
+    """
+    graph = _read_graph(sources, root)
     candidates = sorted(
         ((rank, route) for route in graph.routes if (rank := health_rank(route.path)) is not None),
         key=lambda item: item[0],
@@ -173,6 +202,52 @@ def find_health(sources: list[Path], root: Path) -> Health:
     if resolved:
         return min(resolved, key=lambda item: (item[0], item[1]))[2]
     return Health(unresolved=first_unresolved)
+
+
+# Segments of a GET route that is no endpoint to load: it logs in or out, changes state, serves docs,
+# files or streams, or is an operator's.
+_NOT_LOADED = frozenset({
+    "login", "logout", "signin", "signout", "sign-in", "sign-out", "signup", "register", "auth", "oauth",
+    "callback", "token", "refresh", "verify", "reset", "seed", "delete", "remove", "clear", "admin", "debug",
+    "metrics", "docs", "redoc", "swagger", "openapi.json", "favicon.ico", "robots.txt", "static", "assets",
+    "ws", "socket.io", "events", "stream", "sse", "export", "download", "upload", "me", "whoami",
+})
+_PARAMETER = re.compile(r"[:{<*$(]")
+_STATEFUL = re.compile(r"password|passwd|log-?out|sign-?out|delete|remove|reset|docs\b|swagger|redoc", re.I)
+
+
+@dataclass(frozen=True)
+class LoadRoute:
+    """A GET route to load: its full ``path`` and where it is declared (``file:line``)."""
+
+    path: str
+    where: str
+
+
+def find_load_routes(sources: list[Path], root: Path, limit: int = 3) -> list[LoadRoute]:
+    """At most *limit* GET routes of the app (files *sources*, names relative to *root*) worth a load
+    test: full paths as far as the prefixes resolve, without parameters, not "/", not health routes
+    (:func:`find_health`), none that asks for a login (a decorator, a dependency or middleware that
+    names one) or whose path logs in, changes state or serves docs, files or streams; routes under an
+    ``api`` segment first, then in the order the files declare them. Never raises for a file's content.
+    """
+    graph = _read_graph(sources, root)
+    found: dict[str, LoadRoute] = {}
+    for route in graph.routes:
+        prefix, _, _ = graph.base(route.router)
+        if prefix is None or route.guarded or graph.guarded(route.router):
+            continue
+        full = _concat(prefix, route.path) if prefix else route.path
+        if prefix and route.path == "/" and Path(route.where.rsplit(":", 1)[0]).suffix in JS_SUFFIXES:
+            full = prefix  # Express routes ignore a trailing slash; FastAPI's "/" under a prefix keeps it
+        segments = [s.lower() for s in full.split("/") if s]
+        if (not segments or _PARAMETER.search(full) or health_rank(full) is not None
+                or _NOT_LOADED.intersection(segments) or _STATEFUL.search(full)
+                or any(_under(full, guard) for guard in graph.guarded_paths)):
+            continue
+        found.setdefault(full, LoadRoute(full, route.where))
+    ranked = sorted(found.values(), key=lambda r: "api" not in r.path.lower().split("/"))
+    return ranked[:limit]
 
 
 # ---------------------------------------------------------------------------- Python
@@ -214,9 +289,10 @@ class _PythonReader:
                 elif isinstance(node, ast.Call):
                     self._mount(module, where, node)
                 elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    guarded = _view_asks_login(node)
                     for decorator in node.decorator_list:
                         if isinstance(decorator, ast.Call):
-                            self._route(module, where, decorator, _PY_ROUTE_VERBS)
+                            self._route(module, where, decorator, _PY_ROUTE_VERBS, guarded)
 
     def _declarations(self, module: str, tree: ast.Module) -> None:
         is_package = self.trees[module][1].endswith("__init__.py")
@@ -330,7 +406,8 @@ class _PythonReader:
         text = ast.unparse(given) if given is not None else ""
         key = (module, target)
         if key not in self.graph.routers:
-            self.graph.routers[key] = _Router(kind, prefix, text, f"{where}:{node.lineno}")
+            self.graph.routers[key] = _Router(kind, prefix, text, f"{where}:{node.lineno}",
+                                              guarded=_asks_login(value.keywords))
 
     def _mount(self, module: str, where: str, call: ast.Call) -> None:
         func = call.func
@@ -355,9 +432,11 @@ class _PythonReader:
             return
         prefix = "" if given is None else self.value(module, given)
         text = ast.unparse(given) if given is not None else ""
-        self.graph.mounts.setdefault(child, []).append(_Mount(parent, prefix, text, f"{where}:{call.lineno}"))
+        self.graph.mounts.setdefault(child, []).append(_Mount(parent, prefix, text, f"{where}:{call.lineno}",
+                                                              guarded=_asks_login(call.keywords)))
 
-    def _route(self, module: str, where: str, call: ast.Call, verbs: tuple[str, ...]) -> None:
+    def _route(self, module: str, where: str, call: ast.Call, verbs: tuple[str, ...],
+               guarded: bool = False) -> None:
         func = call.func
         if not isinstance(func, ast.Attribute) or func.attr not in verbs:
             return
@@ -370,7 +449,32 @@ class _PythonReader:
                 return
         key = self._key(module, func.value)
         if path is not None and path.startswith("/") and key is not None:
-            self.graph.routes.append(_Route(key, path, f"{where}:{call.lineno}"))
+            self.graph.routes.append(_Route(key, path, f"{where}:{call.lineno}",
+                                            guarded or _asks_login(call.keywords)))
+
+
+def _asks_login(keywords: list[ast.keyword]) -> bool:
+    """Whether a route's, router's or mount's ``dependencies=[Depends(...)]`` names a login."""
+    return any(k.arg == "dependencies" and _LOGIN.search(ast.unparse(k.value)) for k in keywords)
+
+
+def _view_asks_login(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a view asks for a login: a decorator that is not a route (``@login_required``,
+    ``@token_auth.login_required``, ``@jwt_required()``) or a parameter ``Depends(get_current_user)``."""
+    for decorator in node.decorator_list:
+        called = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(called, ast.Attribute) and called.attr in (*_PY_ROUTE_VERBS, "post", "put", "delete"):
+            continue
+        if _LOGIN.search(ast.unparse(decorator)):
+            return True
+    defaults = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+    for default in defaults:
+        text = ast.unparse(default)
+        if text.startswith(("Depends(", "Security(")) and _LOGIN.search(text):
+            return True
+    # Annotated[User, Depends(get_current_user)]
+    annotations = [a.annotation for a in [*node.args.args, *node.args.kwonlyargs] if a.annotation is not None]
+    return any("Depends(" in (text := ast.unparse(a)) and _LOGIN.search(text) for a in annotations)
 
 
 def _assigned(node: ast.AST) -> tuple[str, ast.expr | None]:
@@ -413,6 +517,14 @@ _JS_USE = re.compile(
     r"""(?:[^;\n]{0,200}?,\s*)?(require\(\s*['"](\.[^'"\n]{1,200})['"]\s*\)|\w+)\s*\)"""
 )
 _JS_ROUTE = re.compile(r"""\b(\w+)\.(?:get|all|head)\(\s*(['"`])(/[^'"`\n]{0,200})\2""")
+# A router's middleware for all its routes: router.use(auth) (not app.use('/api', router): a mount)
+_JS_USE_ALL = re.compile(r"""\b(\w+)\.use\(\s*([A-Za-z_][^;\n]{0,200})""")
+# app.use('/api/admin', requireAuth): every route under the path needs a login
+_JS_USE_GUARD = re.compile(r"""\b(\w+)\.use\(\s*(['"`])(/[^'"`\n]{0,200})\2\s*,([^;\n]{0,200})""")
+# app.use(authRouter): a router mounted without a prefix, not a guard
+_JS_ROUTER_NAME = re.compile(r"\w*(?:router|routes|api)\s*\)", re.I)
+# Where a route's handler starts, ending its middleware arguments
+_JS_HANDLER = re.compile(r"=>|\bfunction\b|\{|\n|;")
 
 
 def _resolve_js(folder: Path, spec: str) -> Path | None:
@@ -439,9 +551,24 @@ def _read_js(sources: list[Path], root: Path, graph: _Graph) -> None:
                                                                  f"{where}:{_line(text, m.start())}"))
     for path, text in texts.items():
         _js_mounts(path, text, root, graph, exported)
+        # router.use(requireAuth): every route of the router. Not the app's own middleware, which is mostly
+        # not a login (helmet.frameguard(), updateAuthenticatedUsers()) and would hide every route.
+        for m in _JS_USE_ALL.finditer(text):
+            router = graph.routers.get((str(path), m.group(1)))
+            used = m.group(2)
+            if (router is not None and router.kind == "express" and _LOGIN.search(used)
+                    and not _JS_ROUTER_NAME.match(used)):
+                router.guarded = True
+        for m in _JS_USE_GUARD.finditer(text):
+            if (str(path), m.group(1)) in graph.routers and _LOGIN.search(m.group(4)) \
+                    and not _JS_ROUTER_NAME.match(m.group(4).strip()):
+                graph.guarded_paths.append(m.group(3))
         for m in _JS_ROUTE.finditer(text):
+            # The arguments before the handler: app.get('/dashboard', isLoggedIn, handler)
+            middle = _JS_HANDLER.split(text[m.end():m.end() + 300], maxsplit=1)[0]
             graph.routes.append(_Route((str(path), m.group(1)), m.group(3),
-                                       f"{rel(path, root)}:{_line(text, m.start())}"))
+                                       f"{rel(path, root)}:{_line(text, m.start())}",
+                                       guarded=bool(_LOGIN.search(middle))))
 
 
 _PREFIX_NAME = re.compile(r"prefix|path|base|api|url|route|mount", re.I)
@@ -476,8 +603,11 @@ def _js_mounts(path: Path, text: str, root: Path, graph: _Graph, exported: dict[
             own = [k[1] for k in graph.routers if k[0] == str(target)]
             child = (str(target), exported.get(str(target)) or (own[0] if len(own) == 1 else ""))
         prefix = m.group(3) if m.group(3) is not None else consts.get(name or "")
+        # app.use('/api', requireAuth, router): what stands between the prefix and the router
+        middle = text[m.end(3) + 1 if m.group(3) is not None else m.end(4):m.start(5)]
         graph.mounts.setdefault(child, []).append(
-            _Mount(parent, prefix, name or repr(m.group(3)), f"{where}:{_line(text, m.start())}"))
+            _Mount(parent, prefix, name or repr(m.group(3)), f"{where}:{_line(text, m.start())}",
+                   guarded=bool(_LOGIN.search(middle))))
 
 
 def _line(text: str, offset: int) -> int:
