@@ -31,7 +31,7 @@ from . import commands
 from .appsetup import AppSetup, Decision
 from .clients import attach_clients, node_notes, output_folder
 from .django import DjangoFacts, allows_loopback, read_django
-from .health import find_health, find_load_routes
+from .health import Graph, find_health, find_load_routes, read_graph
 from .files import JS_SUFFIXES, join, read_text, ready_path, rel, root_route, source_files
 from .instructions import ONCE, Instructions, Step, read_instructions, readme_steps
 from .nodeapp import (
@@ -629,7 +629,8 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
         app.ready_path = ins.health.command
         app.decide("ready_url", app.ready_path, ins.health.source)
         return
-    health = find_health(sources, folder)
+    graph = read_graph(sources, folder)  # read once: the health route and the routes to load
+    health = find_health(sources, folder, graph)
     path, source = (health.path, health.source) if health.path else ("/", "")
     if not health.path and not health.unresolved:
         path, source = ready_path(sources, folder)  # literal routes find_health does not read (Django's)
@@ -643,7 +644,7 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
         if path == "/":
             path, source = route, where
     app.ready_path = path
-    _load_routes(app, sources, folder)
+    _load_routes(app, sources, folder, graph)
     if health.path:
         app.decide("ready_url", path, f"{source} defines {health.route} {health.how}" if health.how else
                    f"{source} defines it")
@@ -656,12 +657,12 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
                    "/livez, /readyz, /ping, /status, also under router prefixes)")
 
 
-def _load_routes(app: AppSetup, sources: list[Path], folder: Path) -> None:
+def _load_routes(app: AppSetup, sources: list[Path], folder: Path, graph: Graph) -> None:
     """The app's own GET routes (without parameters or a login), suggested as [[load.endpoints]] besides "/"
     and the ready path: what a load test of "/" alone leaves out is the app's API. Suggested, not written:
     a route may need a query (musicapp's /api/recommendations answers 400 without track_id), and a first
     run must not fail on errors init made."""
-    routes = [r for r in find_load_routes(sources, folder) if r.path != app.ready_path]
+    routes = [r for r in find_load_routes(sources, folder, graph=graph) if r.path != app.ready_path]
     app.load_routes = [(r.path, r.where) for r in routes]
     if routes:
         app.decide("load", "suggests " + ", ".join(r.path for r in routes) + " (commented out)",

@@ -45,9 +45,11 @@ _PY_ROUTE_VERBS = ("get", "route", "api_route", "head")
 # What asks for a login on a route, a router or a mount: @login_required, Depends(get_current_user),
 # isLoggedIn, requireAuth, auth('getUsers'), express-jwt's jwt(...). Too wide rather than too narrow: a
 # route taken for guarded is only left out of the load test.
-_LOGIN = re.compile(r"auth|login|logged|jwt|token|permission|protect|guard|current_user|verify|admin|deny",
-                    re.I)
+_LOGIN = re.compile(r"auth|login|logged|jwt|token|permission|protect|guard|current_\w*user|superuser|verify|"
+                    r"admin|deny|bearer|api_?key|sign_?in|signed_?in|require_?user|ensure_?user|get_\w*user|"
+                    r"is_?authenticated", re.I)
 _PY_ADD_ROUTE = ("add_api_route", "add_url_rule")
+_PY_BEFORE = ("before_request", "before_app_request")
 
 
 def health_rank(path: str) -> int | None:
@@ -98,14 +100,17 @@ class _Route:
     path: str
     where: str
     guarded: bool = False  # a login decorator, an auth dependency or middleware on the route itself
+    needs_input: bool = False  # a view parameter without a default: a query or body it requires
 
 
 @dataclass
-class _Graph:
+class Graph:
     routers: dict[tuple[str, str], _Router] = field(default_factory=dict)
     mounts: dict[tuple[str, str], list[_Mount]] = field(default_factory=dict)
     routes: list[_Route] = field(default_factory=list)
-    guarded_paths: list[str] = field(default_factory=list)  # app.use('/api/admin', requireAuth)
+    # app.use('/api/admin', requireAuth): the router and the path under it that needs a login
+    guarded_paths: list[tuple[tuple[str, str], str]] = field(default_factory=list)
+    _guarded: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def base(self, key: tuple[str, str], seen: frozenset[tuple[str, str]] = frozenset()) -> tuple[
             str | None, list[str], str]:
@@ -145,12 +150,16 @@ class _Graph:
 
 
     def guarded(self, key: tuple[str, str], seen: frozenset[tuple[str, str]] = frozenset()) -> bool:
-        """Whether router *key*, or a router or mount above it, asks for a login."""
+        """Whether router *key*, or a router or mount above it, asks for a login (remembered per router:
+        routers included under several parents are asked once)."""
+        if key in self._guarded:
+            return self._guarded[key]
         router = self.routers.get(key)
-        if router is not None and router.guarded:
-            return True
-        return any(m.guarded or (m.parent not in seen and self.guarded(m.parent, seen | {key}))
-                   for m in self.mounts.get(key, []))
+        found = router is not None and router.guarded or any(
+            m.guarded or (m.parent not in seen and self.guarded(m.parent, seen | {key}))
+            for m in self.mounts.get(key, []))
+        self._guarded[key] = found
+        return found
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -163,9 +172,10 @@ def _concat(prefix: str, path: str) -> str:
     return prefix.rstrip("/") + "/" + path.lstrip("/")
 
 
-def _read_graph(sources: list[Path], root: Path) -> _Graph:
-    """The routers, mounts and routes of the app's Python and JavaScript *sources*."""
-    graph = _Graph()
+def read_graph(sources: list[Path], root: Path) -> Graph:
+    """The routers, mounts and routes of the app's Python and JavaScript *sources* (names relative to
+    *root*), for :func:`find_health` and :func:`find_load_routes`. Never raises for a file's content."""
+    graph = Graph()
     python = [p for p in sources if p.suffix == ".py"]
     if python:
         _PythonReader(python, root, graph).read()
@@ -175,12 +185,12 @@ def _read_graph(sources: list[Path], root: Path) -> _Graph:
     return graph
 
 
-def find_health(sources: list[Path], root: Path) -> Health:
+def find_health(sources: list[Path], root: Path, graph: Graph | None = None) -> Health:
     """The best health route of the app whose source files are *sources* (file names relative to *root*).
 
     Never raises for a file's content: a file that does not parse contributes nothing.
     """
-    graph = _read_graph(sources, root)
+    graph = graph or read_graph(sources, root)
     candidates = sorted(
         ((rank, route) for route in graph.routes if (rank := health_rank(route.path)) is not None),
         key=lambda item: item[0],
@@ -213,7 +223,9 @@ _NOT_LOADED = frozenset({
     "ws", "socket.io", "events", "stream", "sse", "export", "download", "upload", "me", "whoami",
 })
 _PARAMETER = re.compile(r"[:{<*$(]")
-_STATEFUL = re.compile(r"password|passwd|log-?out|sign-?out|delete|remove|reset|docs\b|swagger|redoc", re.I)
+# ... and words within a segment (change-password, api-docs; not /presets)
+_STATEFUL = re.compile(r"(?:^|[-_.])(?:password|passwd|log-?out|sign-?out|delete|remove|reset|docs|swagger|"
+                       r"redoc)(?:$|[-_.])", re.I)
 
 
 @dataclass(frozen=True)
@@ -224,30 +236,49 @@ class LoadRoute:
     where: str
 
 
-def find_load_routes(sources: list[Path], root: Path, limit: int = 3) -> list[LoadRoute]:
+def find_load_routes(sources: list[Path], root: Path, limit: int = 3,
+                     graph: Graph | None = None) -> list[LoadRoute]:
     """At most *limit* GET routes of the app (files *sources*, names relative to *root*) worth a load
     test: full paths as far as the prefixes resolve, without parameters, not "/", not health routes
     (:func:`find_health`), none that asks for a login (a decorator, a dependency or middleware that
     names one) or whose path logs in, changes state or serves docs, files or streams; routes under an
-    ``api`` segment first, then in the order the files declare them. Never raises for a file's content.
+    ``api`` segment first, then by file and line. Never raises for a file's content.
     """
-    graph = _read_graph(sources, root)
+    graph = graph or read_graph(sources, root)
     found: dict[str, LoadRoute] = {}
     for route in graph.routes:
+        router = graph.routers.get(route.router)
+        if router is None or router.kind == "express" and not graph.mounts.get(route.router):
+            continue  # cache.get('/key'), axios.get('/api'); a router mounted where static reading cannot see
         prefix, _, _ = graph.base(route.router)
-        if prefix is None or route.guarded or graph.guarded(route.router):
+        if prefix is None or route.guarded or route.needs_input or graph.guarded(route.router):
             continue
         full = _concat(prefix, route.path) if prefix else route.path
         if prefix and route.path == "/" and Path(route.where.rsplit(":", 1)[0]).suffix in JS_SUFFIXES:
             full = prefix  # Express routes ignore a trailing slash; FastAPI's "/" under a prefix keeps it
         segments = [s.lower() for s in full.split("/") if s]
-        if (not segments or _PARAMETER.search(full) or health_rank(full) is not None
-                or _NOT_LOADED.intersection(segments) or _STATEFUL.search(full)
-                or any(_under(full, guard) for guard in graph.guarded_paths)):
+        if (not segments or _PARAMETER.search(full) or "\ufffd" in full or health_rank(full) is not None
+                or _NOT_LOADED.intersection(segments) or any(_STATEFUL.search(s) for s in segments)
+                or any(_under(full, guarded) for guarded in _guarded_paths(graph))):
             continue
         found.setdefault(full, LoadRoute(full, route.where))
-    ranked = sorted(found.values(), key=lambda r: "api" not in r.path.lower().split("/"))
+    def rank(r: LoadRoute) -> tuple[bool, str, int]:
+        file, _, line = r.where.rpartition(":")
+        return "api" not in r.path.lower().split("/"), file, int(line) if line.isdigit() else 0
+
+    ranked = sorted(found.values(), key=rank)
     return ranked[:limit]
+
+
+def _guarded_paths(graph: Graph) -> list[str]:
+    """The full paths under which every route needs a login (``app.use('/admin', requireAuth)``, a
+    router's ``router.use('/account', requireAuth)`` under the router's prefix)."""
+    paths = []
+    for key, path in graph.guarded_paths:
+        prefix, _, _ = graph.base(key)
+        if prefix is not None:
+            paths.append(_concat(prefix, path) if prefix else path)
+    return paths
 
 
 # ---------------------------------------------------------------------------- Python
@@ -264,7 +295,7 @@ class _PythonReader:
     """One pass over the Python sources: constants, settings classes and instances, imports, routers,
     mounts and routes; names are resolved across modules through the imports."""
 
-    def __init__(self, sources: list[Path], root: Path, graph: _Graph) -> None:
+    def __init__(self, sources: list[Path], root: Path, graph: Graph) -> None:
         self.root, self.graph = root, graph
         self.trees: dict[str, tuple[ast.Module, str]] = {}
         for path in sources:
@@ -277,22 +308,43 @@ class _PythonReader:
         self.classes: dict[tuple[str, str], dict[str, ast.expr]] = {}
         self.instances: dict[tuple[str, str], str] = {}  # (module, name) -> class name as written
         self.imports: dict[tuple[str, str], tuple[str, str]] = {}  # local -> (module, name or "")
+        self.aliases: dict[str, str] = {}  # module-level name -> its Annotated[..., Depends(...)] as written
+        self.guards: list[tuple[str, str]] = []  # blueprints whose before_request asks for a login
 
     def read(self) -> None:
         """Fill the graph."""
         for module, (tree, _) in self.trees.items():
             self._declarations(module, tree)
+        # CurrentUser = Annotated[User, Depends(get_current_user)]: a parameter typed so asks for a login;
+        # SessionDep = Annotated[Session, Depends(get_db)] is injected, no query.
+        self.aliases = {name: _text(value) for (_, name), value in self.consts.items()
+                        if "Depends(" in _text(value)}
         for module, (tree, where) in self.trees.items():
             for node in ast.walk(tree):
                 if isinstance(node, ast.Assign | ast.AnnAssign):
                     self._router(module, where, node)
                 elif isinstance(node, ast.Call):
                     self._mount(module, where, node)
-                elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                    guarded = _view_asks_login(node)
-                    for decorator in node.decorator_list:
-                        if isinstance(decorator, ast.Call):
-                            self._route(module, where, decorator, _PY_ROUTE_VERBS, guarded)
+                elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list:
+                    self._function(module, where, node)
+        for key in self.guards:  # after the walk: the blueprint may be declared below its guard
+            if key in self.graph.routers:
+                self.graph.routers[key].guarded = True
+
+    def _function(self, module: str, where: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """A view's routes; or a Flask ``@bp.before_request`` that asks for a login (a login decorator, or
+        a body that answers 401 or checks ``is_authenticated``): every route of the blueprint then does."""
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Attribute) and decorator.attr in _PY_BEFORE:
+                if _LOGIN.search(_text(node)) or "401" in _text(node):
+                    key = self._key(module, decorator.value)
+                    if key is not None:
+                        self.guards.append(key)
+                return
+        view = _View(node, self.aliases)
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call):
+                self._route(module, where, decorator, _PY_ROUTE_VERBS, view)
 
     def _declarations(self, module: str, tree: ast.Module) -> None:
         is_package = self.trees[module][1].endswith("__init__.py")
@@ -436,45 +488,75 @@ class _PythonReader:
                                                               guarded=_asks_login(call.keywords)))
 
     def _route(self, module: str, where: str, call: ast.Call, verbs: tuple[str, ...],
-               guarded: bool = False) -> None:
+               view: _View | None = None) -> None:
         func = call.func
         if not isinstance(func, ast.Attribute) or func.attr not in verbs:
             return
         named = (k.value for k in call.keywords if k.arg in ("path", "rule"))
         given = call.args[0] if call.args else next(named, None)
         path = self.value(module, given)
-        if func.attr == "route" or func.attr == "add_url_rule":
+        if func.attr in ("route", "add_url_rule", "api_route"):
             methods = next((k.value for k in call.keywords if k.arg == "methods"), None)
             if methods is not None and "GET" not in ast.unparse(methods).upper():
                 return
         key = self._key(module, func.value)
-        if path is not None and path.startswith("/") and key is not None:
-            self.graph.routes.append(_Route(key, path, f"{where}:{call.lineno}",
-                                            guarded or _asks_login(call.keywords)))
+        # @router.get("") under prefix="/api/items" answers at the prefix itself
+        if path is not None and (path.startswith("/") or path == "") and key is not None:
+            login = view is not None and view.asks_login or _asks_login(call.keywords) or any(
+                k.arg == "view_func" and _LOGIN.search(_text(k.value)) for k in call.keywords)
+            self.graph.routes.append(_Route(key, path, f"{where}:{call.lineno}", login,
+                                            view is not None and view.needs_input))
+
+
+def _text(node: ast.AST) -> str:
+    """*node* as written; "" for an expression too deep to write back (a default of 500 terms)."""
+    try:
+        return ast.unparse(node)
+    except (RecursionError, ValueError):
+        return ""
 
 
 def _asks_login(keywords: list[ast.keyword]) -> bool:
     """Whether a route's, router's or mount's ``dependencies=[Depends(...)]`` names a login."""
-    return any(k.arg == "dependencies" and _LOGIN.search(ast.unparse(k.value)) for k in keywords)
+    return any(k.arg == "dependencies" and _LOGIN.search(_text(k.value)) for k in keywords)
 
 
-def _view_asks_login(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Whether a view asks for a login: a decorator that is not a route (``@login_required``,
-    ``@token_auth.login_required``, ``@jwt_required()``) or a parameter ``Depends(get_current_user)``."""
-    for decorator in node.decorator_list:
-        called = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if isinstance(called, ast.Attribute) and called.attr in (*_PY_ROUTE_VERBS, "post", "put", "delete"):
-            continue
-        if _LOGIN.search(ast.unparse(decorator)):
-            return True
-    defaults = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
-    for default in defaults:
-        text = ast.unparse(default)
-        if text.startswith(("Depends(", "Security(")) and _LOGIN.search(text):
-            return True
-    # Annotated[User, Depends(get_current_user)]
-    annotations = [a.annotation for a in [*node.args.args, *node.args.kwonlyargs] if a.annotation is not None]
-    return any("Depends(" in (text := ast.unparse(a)) and _LOGIN.search(text) for a in annotations)
+# Parameters a framework fills in itself (FastAPI, Starlette): a view taking only these needs no query.
+_INJECTED = frozenset({"Request", "Response", "WebSocket", "BackgroundTasks", "HTTPConnection", "Session",
+                       "AsyncSession", "SecurityScopes"})
+
+
+class _View:
+    """What a route's function says about a request to it: whether it asks for a login (a decorator that
+    is not a route, ``@login_required``, ``@token_auth.login_required``, ``@jwt_required()``; a parameter
+    ``Depends(get_current_user)``, also through an alias, ``user: CurrentUser``) and whether it needs
+    input (a parameter without a default that nothing injects: FastAPI's required query, or a body)."""
+
+    def __init__(self, node: ast.FunctionDef | ast.AsyncFunctionDef, aliases: dict[str, str]) -> None:
+        self.asks_login = False
+        for decorator in node.decorator_list:
+            called = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if isinstance(called, ast.Attribute) and called.attr in (*_PY_ROUTE_VERBS, "post", "put"):
+                continue
+            self.asks_login = self.asks_login or bool(_LOGIN.search(_text(decorator)))
+        args = [*node.args.posonlyargs, *node.args.args]
+        defaults = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+        for default in defaults:
+            text = _text(default)
+            if text.startswith(("Depends(", "Security(")) and _LOGIN.search(text):
+                self.asks_login = True
+        self.needs_input = False
+        bare = args[:len(args) - len(node.args.defaults)] + [
+            a for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True) if d is None]
+        for arg in [*args, *node.args.kwonlyargs]:
+            annotation = _text(arg.annotation) if arg.annotation is not None else ""
+            written = aliases.get(annotation, annotation)
+            if "Depends(" in written and _LOGIN.search(written):
+                self.asks_login = True
+            injected = "Depends(" in written or annotation.rsplit(".", 1)[-1] in _INJECTED
+            if arg in bare and arg.arg not in ("self", "cls", "request", "req") and not injected:
+                self.needs_input = True
+
 
 
 def _assigned(node: ast.AST) -> tuple[str, ast.expr | None]:
@@ -516,15 +598,23 @@ _JS_USE = re.compile(
     r"""\b(\w+)\.(?:use|route)\(\s*(?:(['"`])(/[^'"`\n]{0,200})\2|([A-Za-z_]\w{0,80}(?:\.\w{1,80}){0,4}))\s*,\s*"""
     r"""(?:[^;\n]{0,200}?,\s*)?(require\(\s*['"](\.[^'"\n]{1,200})['"]\s*\)|\w+)\s*\)"""
 )
-_JS_ROUTE = re.compile(r"""\b(\w+)\.(?:get|all|head)\(\s*(['"`])(/[^'"`\n]{0,200})\2""")
+# router.get('/x', ...), router.get<Params, Body>('/x', ...) in TypeScript
+_JS_ROUTE = re.compile(r"""\b(\w+)\.(?:get|all|head)(?:<[^>(\n]{0,200}>)?\(\s*(['"`])(/[^'"`\n]{0,200})\2""")
+# router.route('/items').get(list).post(create)
+_JS_CHAIN = re.compile(r"""\b(\w+)\.route\(\s*(['"`])(/[^'"`\n]{0,200})\2\s*\)""")
+_JS_CHAINED_CALL = re.compile(r"\s*\.(\w+)\(")
 # A router's middleware for all its routes: router.use(auth) (not app.use('/api', router): a mount)
 _JS_USE_ALL = re.compile(r"""\b(\w+)\.use\(\s*([A-Za-z_][^;\n]{0,200})""")
 # app.use('/api/admin', requireAuth): every route under the path needs a login
-_JS_USE_GUARD = re.compile(r"""\b(\w+)\.use\(\s*(['"`])(/[^'"`\n]{0,200})\2\s*,([^;\n]{0,200})""")
+_JS_USE_GUARD = re.compile(r"""\b(\w+)\.(?:use|all)\(\s*(['"`])(/[^'"`\n]{0,200})\2\s*,([^;\n]{0,200})""")
+# The app's own middleware that makes every route below it ask for a login: passport.authenticate(...),
+# express-jwt's jwt({...}), requireAuth, isAuthenticated, verifyToken.
+_JS_APP_GUARD = re.compile(r"\s*(?:passport\.authenticate|(?:express)?[jJ]wt\(|require_?[aA]uth|"
+                           r"is_?[aA]uthenticated|ensure_?[aA]uthenticated|verify_?[tT]oken|authenticate\b)")
 # app.use(authRouter): a router mounted without a prefix, not a guard
-_JS_ROUTER_NAME = re.compile(r"\w*(?:router|routes|api)\s*\)", re.I)
+_JS_ROUTER_NAME = re.compile(r"\s*(?:require\(|\w*(?:router|routes|api|controller)\s*\))", re.I)
 # Where a route's handler starts, ending its middleware arguments
-_JS_HANDLER = re.compile(r"=>|\bfunction\b|\{|\n|;")
+_JS_HANDLER = re.compile(r"=>|\bfunction\b")
 
 
 def _resolve_js(folder: Path, spec: str) -> Path | None:
@@ -536,7 +626,7 @@ def _resolve_js(folder: Path, spec: str) -> Path | None:
     return None
 
 
-def _read_js(sources: list[Path], root: Path, graph: _Graph) -> None:
+def _read_js(sources: list[Path], root: Path, graph: Graph) -> None:
     texts = {p.resolve(): read_text(p) for p in sources}
     exported: dict[str, str] = {}
     for path, text in texts.items():
@@ -551,30 +641,88 @@ def _read_js(sources: list[Path], root: Path, graph: _Graph) -> None:
                                                                  f"{where}:{_line(text, m.start())}"))
     for path, text in texts.items():
         _js_mounts(path, text, root, graph, exported)
-        # router.use(requireAuth): every route of the router. Not the app's own middleware, which is mostly
-        # not a login (helmet.frameguard(), updateAuthenticatedUsers()) and would hide every route.
-        for m in _JS_USE_ALL.finditer(text):
-            router = graph.routers.get((str(path), m.group(1)))
-            used = m.group(2)
-            if (router is not None and router.kind == "express" and _LOGIN.search(used)
-                    and not _JS_ROUTER_NAME.match(used)):
-                router.guarded = True
-        for m in _JS_USE_GUARD.finditer(text):
-            if (str(path), m.group(1)) in graph.routers and _LOGIN.search(m.group(4)) \
-                    and not _JS_ROUTER_NAME.match(m.group(4).strip()):
-                graph.guarded_paths.append(m.group(3))
-        for m in _JS_ROUTE.finditer(text):
+        _js_routes(path, text, root, graph)
+
+
+def _js_routes(path: Path, text: str, root: Path, graph: Graph) -> None:
+    """The GET routes of one file (``app.get``, ``router.route('/x').get``), each with whether it needs
+    a login, and the guards of its routers (``router.use(auth)``) and paths (``app.use('/x', auth)``)."""
+    # router.use(requireAuth): every route of the router. Not the app's own middleware, which is mostly
+    # not a login (helmet.frameguard(), updateAuthenticatedUsers()) and would hide every route.
+    after: dict[str, int] = {}  # app -> where app.use(passport.authenticate(...)) guards the routes below it
+    for m in _JS_USE_ALL.finditer(text):
+        router = graph.routers.get((str(path), m.group(1)))
+        used = m.group(2)
+        if router is None or not _LOGIN.search(used) or _JS_ROUTER_NAME.match(used):
+            continue
+        if router.kind == "express":
+            router.guarded = True
+        elif _JS_APP_GUARD.match(used):
+            after.setdefault(m.group(1), m.start())
+    for m in _JS_USE_GUARD.finditer(text):
+        if (str(path), m.group(1)) in graph.routers and _LOGIN.search(m.group(4)) \
+                and not _JS_ROUTER_NAME.match(m.group(4)) and not _commented(text, m.start()):
+            # app.all('/api/*', requireAuth): the path before its wildcard
+            guarded = re.sub(r"/?(?:\*|\(\.\*\))$", "", m.group(3)) or "/"
+            graph.guarded_paths.append(((str(path), m.group(1)), guarded))
+    for m in _JS_ROUTE.finditer(text):
+        if not _commented(text, m.start()):
             # The arguments before the handler: app.get('/dashboard', isLoggedIn, handler)
-            middle = _JS_HANDLER.split(text[m.end():m.end() + 300], maxsplit=1)[0]
+            below = m.start() > after.get(m.group(1), len(text))
             graph.routes.append(_Route((str(path), m.group(1)), m.group(3),
                                        f"{rel(path, root)}:{_line(text, m.start())}",
-                                       guarded=bool(_LOGIN.search(middle))))
+                                       guarded=below or bool(_LOGIN.search(_arguments(text, m.end())))))
+    for m in _JS_CHAIN.finditer(text):
+        if _commented(text, m.start()):
+            continue
+        at = m.end()
+        while (call := _JS_CHAINED_CALL.match(text, at)) is not None:
+            given = _arguments(text, call.end(), whole=True)
+            if call.group(1) in ("get", "all"):
+                graph.routes.append(_Route((str(path), m.group(1)), m.group(3),
+                                           f"{rel(path, root)}:{_line(text, call.start(1))}",
+                                           guarded=bool(_LOGIN.search(_JS_HANDLER.split(given)[0]))))
+            at = call.end() + len(given) + 1
+
+
+def _commented(text: str, offset: int) -> bool:
+    """Whether *offset* is on a line that a ``//`` comment (or a ``/* */`` block's ``*`` line) starts."""
+    line = text[text.rfind("\n", 0, offset) + 1:offset].lstrip()
+    return line.startswith(("//", "/*", "*"))
+
+
+def _arguments(text: str, start: int, whole: bool = False, limit: int = 2000) -> str:
+    """The text of a call's arguments from *start* (inside its parentheses) to the one that closes it,
+    across lines; without *whole*, only up to where the handler starts (``=>``, ``function``) at the
+    call's own level. Strings are skipped over, so a ``)`` in one does not end the call."""
+    depth, quote, i = 0, "", start
+    end = min(len(text), start + limit)
+    while i < end:
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 2
+                continue
+            if c == quote:
+                quote = ""
+        elif c in "'\"`":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif not whole and depth == 0 and _JS_HANDLER.match(text, i):
+            break
+        i += 1
+    return text[start:i]
 
 
 _PREFIX_NAME = re.compile(r"prefix|path|base|api|url|route|mount", re.I)
 
 
-def _js_mounts(path: Path, text: str, root: Path, graph: _Graph, exported: dict[str, str]) -> None:
+def _js_mounts(path: Path, text: str, root: Path, graph: Graph, exported: dict[str, str]) -> None:
     """``app.use('/api', router)`` of one file: a mount of the router (a variable of the file, or the
     router another file exports) under the prefix (a literal, or a literal constant of the file)."""
     file, where = str(path), rel(path, root)

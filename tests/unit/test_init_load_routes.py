@@ -9,6 +9,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from echotune_ci.config import load_config
 from echotune_ci.project.files import JS_SUFFIXES, source_files
 from echotune_ci.project.health import find_load_routes
@@ -118,8 +120,8 @@ def test_init_suggests_them_as_load_endpoints(tmp_path):
     # Suggested, not loaded: a route may need a query, and a first run must not fail on init's guess.
     assert [e["path"] for e in tomllib.loads(text)["load"]["endpoints"]] == ["/", "/health"]
     assert [e.path for e in load_config(root / "echotune.toml").load.endpoints] == ["/", "/health"]
-    assert "# GET routes of the code without parameters or a login (routes/items.js:2, routes/items.js:3, " \
-           "server.js:9):" in text
+    assert "# GET routes of the code without parameters or a login: uncomment those your users call" in text
+    assert "# [[load.endpoints]]  # routes/items.js:2\n# path = \"/api/items\"\n" in text
     # Uncommented, the suggestions are valid endpoints.
     block = text[text.index("# [[load.endpoints]]"):].split("\n\n")[0]
     uncommented = "\n".join(line.removeprefix("# ") for line in block.splitlines() if line != "#")
@@ -137,3 +139,71 @@ def test_an_app_with_no_such_route_keeps_what_init_wrote_before(tmp_path):
     text = (root / "echotune.toml").read_text()
     assert [e["path"] for e in tomllib.loads(text)["load"]["endpoints"]] == ["/"]
     assert "GET routes of the code" not in text
+
+
+EXPRESS_HEAD = "const express = require('express');\nconst app = express();\n"
+FASTAPI_HEAD = ("from typing import Annotated\nfrom fastapi import FastAPI, APIRouter, Depends\n"
+                "app = FastAPI()\n")
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    # Prettier puts a route's arguments on lines of their own: the guard is on the second
+    ({"s.js": EXPRESS_HEAD + "app.get(\n  '/api/orders',\n  requireAuth,\n  (req, res) => res.json([]));\n"
+              "app.get(\n  '/api/open',\n  (req, res) => res.json([]));\n"}, ["/api/open"]),
+    # Fastify's options object, a validator before the guard
+    ({"s.js": "const fastify = require('fastify');\nconst app = fastify();\n"
+              "app.get('/api/me2', { onRequest: [app.authenticate] }, async () => []);\n"
+              "app.get('/api/list', validate({query: s}), requireAuth, async () => []);\n"
+              "app.get('/api/free', async () => []);\n"}, ["/api/free"]),
+    # router.route('/x').get(...), a TypeScript generic, the guard of one verb only
+    ({"s.ts": EXPRESS_HEAD + "const r = express.Router();\n"
+              "r.route('/items').post(auth('manage'), create).get(list);\n"
+              "r.route('/carts').get(auth('read'), list);\n"
+              "r.get<{}, Item[]>('/tags', (req, res) => res.json([]));\napp.use('/api', r);\n"},
+     ["/api/items", "/api/tags"]),
+    # not routes: a comment, a Map, a client call, a router no mount names
+    ({"s.js": EXPRESS_HEAD + "// app.get('/api/old', (q, s) => s.json([]));\nconst cache = new Map();\n"
+              "cache.get('/api/key');\naxios.get('/api/orders/mine');\n"
+              "module.exports = (router) => { router.get('/items', list); };\n"
+              "app.get('/api/real', (q, s) => s.json([]));\n"}, ["/api/real"]),
+    # guards on paths: app.all with a wildcard, router.use under the router's prefix; not a required file
+    ({"s.js": EXPRESS_HEAD + "const r = express.Router();\napp.all('/api/private/*', requireAuth);\n"
+              "app.get('/api/private/stats', (q, s) => s.json({}));\nr.use('/account', requireAuth);\n"
+              "r.get('/account/orders', (q, s) => s.json([]));\nr.get('/catalog', (q, s) => s.json([]));\n"
+              "app.use('/shop', r);\napp.use('/auth', require('./routes/auth'));\n"}, ["/shop/catalog"]),
+    # the app's own passport.authenticate guards the routes declared after it
+    ({"s.js": EXPRESS_HEAD + "app.get('/api/public', (q, s) => s.json({}));\n"
+              "app.use(passport.authenticate('jwt', { session: false }));\n"
+              "app.get('/api/orders', (q, s) => s.json([]));\n"}, ["/api/public"]),
+    # FastAPI: a login through an alias, other names for the current user, a required query, a path of ""
+    ({"m.py": FASTAPI_HEAD + "CurrentUser = Annotated[dict, Depends(get_current_user)]\n"
+              "SessionDep = Annotated[object, Depends(get_db)]\nitems = APIRouter(prefix='/api/items')\n"
+              "@app.get('/api/orders')\ndef orders(user: CurrentUser):\n    return []\n"
+              "@app.get('/api/users', dependencies=[Depends(get_current_active_superuser)])\n"
+              "def users():\n    return []\n"
+              "@app.get('/api/cart')\ndef cart(user=Depends(get_user)):\n    return []\n"
+              "@app.get('/api/search')\ndef search(q: str, session: SessionDep):\n    return []\n"
+              "@app.get('/api/presets')\ndef presets(session: SessionDep, limit: int = 10):\n    return []\n"
+              "@items.get('')\ndef listing():\n    return []\n"
+              "@app.api_route('/api/hook', methods=['POST'])\ndef hook():\n    return []\n"
+              "app.include_router(items)\n"}, ["/api/presets", "/api/items"]),
+    # Flask: a blueprint whose before_request asks for a login, a view_func wrapped in one
+    ({"a.py": "from flask import Flask, Blueprint\napp = Flask(__name__)\n"
+              "bp = Blueprint('account', __name__, url_prefix='/account')\n"
+              "@bp.before_request\n@login_required\ndef guard():\n    pass\n"
+              "@bp.route('/orders')\ndef orders():\n    return '[]'\n"
+              "def items():\n    return '[]'\n"
+              "app.add_url_rule('/api/items', view_func=items)\n"
+              "app.add_url_rule('/api/secret', view_func=login_required(V.as_view('s')))\n"
+              "app.register_blueprint(bp)\n"}, ["/api/items"]),
+])
+def test_what_a_route_needs_decides_whether_it_is_suggested(tmp_path, files, expected):
+    write(tmp_path, files)
+    assert [path for path, _ in routes(tmp_path)] == expected
+
+
+def test_a_default_too_deep_to_write_back_is_no_crash(tmp_path):
+    # A 900-term default: ast.unparse of it raises RecursionError; the parent commit's init read it fine.
+    write(tmp_path, {"main.py": FASTAPI_HEAD + "@app.get('/api/a')\ndef a(x=" + "+".join(["1"] * 900)
+                                 + "):\n    return []\n@app.get('/api/b')\ndef b():\n    return []\n"})
+    assert [path for path, _ in routes(tmp_path)] == ["/api/a", "/api/b"]
