@@ -1089,8 +1089,9 @@ def compare_results(
     min_effect_cls: float = 0.0,
 ) -> list[Comparison]:
     """Compare every metric of every phase present on either side (:func:`compare_metric`), except
-    those whose ``compared`` is False on a side (figures of one run alone, such as the api phase's
-    response times) and the base's metrics of a phase or check that could not run in the head (status
+    those of a phase only one side has results of, those whose ``compared`` is False on a side (figures
+    of one run alone, such as the api phase's response times) and the base's metrics of a phase or check
+    that could not run in the head (status
     "error" and no metric at all; a ``<check>.could_not_run`` metric for the check's ``<check>.*``): its
     error is the finding, and nothing there was removed.
 
@@ -1112,6 +1113,10 @@ def compare_results(
               if m.name.endswith(".could_not_run")}
     alone |= {k for k, m in base_by.items() if k not in head_by and
               (k[0] in broken or any(k[0] == ph and m.name.startswith(prefix) for ph, prefix in failed))}
+    # A phase one side did not run at all (a base built but not served, a run of fewer phases than the
+    # baseline's) has nothing to compare: its metrics are neither new nor removed.
+    both = {r.phase for r in base} & {r.phase for r in head}
+    alone |= {k for k in [*base_by, *head_by] if k[0] not in both}
     out = []
     samples: list[tuple[Sequence[float], Sequence[float]] | None] = []
     for key in [k for k in dict.fromkeys([*head_by, *base_by]) if k not in alone]:

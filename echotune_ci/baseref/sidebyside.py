@@ -79,6 +79,9 @@ class SideBySide:
 
     source: BaseSource | None = None
     failure: str = ""
+    # Why the base was built but not served (a fixed port the head holds): phases that measure the running
+    # app measure the head alone, the others (bundle) compare both builds.
+    unserved: str = ""
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     order: dict[str, dict[str, list[str]]] = field(default_factory=dict)
@@ -90,7 +93,8 @@ class SideBySide:
         src = self.source
         return {"base_ref": src.ref if src else "", "base_sha": src.sha if src else "",
                 "base_dir": str(src.root) if src else "", "compared": not self.failure,
-                "failure": self.failure, "notes": self.notes, "warnings": self.warnings, "order": self.order,
+                "failure": self.failure, "not_served": self.unserved, "notes": self.notes,
+                "warnings": self.warnings, "order": self.order,
                 "samples_per_build": self.samples, "sequential": self.levels}
 
 
@@ -127,19 +131,20 @@ def _start_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, en
     """Build and start the base: its setup only when its dependencies differ from the head's (and not
     with *skip_setup*), its build always (a fresh checkout has built nothing). A *temporary* checkout's
     setup stamp is removed afterwards: nothing would ever read it again. *repo*: the head's checkout.
-    *serves*: whether a selected phase uses the running app; without one, a base with a fixed ``port``
-    (which the head holds) is built and not started. RunError when it must be started on that port."""
+    *serves*: whether a selected phase uses the running app. A base with a fixed ``port`` (which the head
+    holds) is built and not started; with *serves*, ``report.unserved`` says why the phases that use the
+    running app measure the head alone."""
     from ..errors import RunError
     from ..runner import ServeOptions, _serve
     from ..serve.steps import stamp_path
 
-    if start and cfg.serve.command and cfg.serve.port != "auto" and not serves:
-        start = False  # `--phase bundle` measures the build alone
     if start and cfg.serve.command and cfg.serve.port != "auto":
-        # Checked before the base's build: the head already listens there, so the base could never start.
-        raise RunError(f"[serve] port = {cfg.serve.port} is fixed and the head is served there, so the base "
-                       "cannot be: make the app take its port from PORT and set port = \"auto\" to measure "
-                       "both")
+        # The head already listens there, so the base could never start; its build still gives the bundle.
+        start = False
+        if serves:
+            report.unserved = (f"[serve] port = {cfg.serve.port} is fixed and the head is served there, so "
+                               "the base was built but not served: make the app take its port from PORT and "
+                               "set port = \"auto\" to measure both")
     head_cwd, base_cwd = head_cfg.resolve(head_cfg.serve.cwd), cfg.resolve(cfg.serve.cwd)
     roots = (repo, report.source.root) if report.source is not None else None
     installs = bool(cfg.serve.setup) and not skip_setup
@@ -233,12 +238,14 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
                 pairs.append(Pair(skipped))
                 continue
             base_down = not_run(phase, base_app) if base is not None else None
-            if base is None or base_down is not None:
+            unserved = report.unserved if phase.needs_app or phase.name == "security" else ""
+            if base is None or base_down is not None or unserved:
                 from ..runner import run_phase
 
                 pair = Pair(run_phase(phase, head.cfg, head.contexts[phase.name]))
-                if base_down is not None:  # the base crashed during an earlier phase
-                    pair.head.warnings.append(f"no comparison with the base: {base_down.errors[0]}")
+                if base_down is not None or unserved:  # the base crashed in an earlier phase, or never ran
+                    why = base_down.errors[0] if base_down is not None else unserved
+                    pair.head.warnings.append(f"no comparison with the base: {why}")
             else:
                 pair = measure_pair(phase, head, base)
             pair.head = app_exited(pair.head, phase, head_app)

@@ -271,6 +271,40 @@ def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_en
     assert {m.get("alpha") for m in base_load["metrics"] if len(m.get("samples", [])) >= 2} == {0.025}
 
 
+def test_a_fixed_port_compares_the_bundles_and_loads_the_head_alone(tmp_path, cli_env):
+    # An app that always listens on one port (app.listen(3000)): the head holds it, so the base is built
+    # and not started; bundle still compares the two builds, load measures the head alone and says why.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    fixed = config().replace("{port}", str(port))
+    fixed = fixed.replace('timeout = "30s"', f'timeout = "30s"\nport = {port}')
+    fixed = fixed.replace('phases = ["bundle", "frontend", "load"]', 'phases = ["bundle", "load"]')
+    fixed = fixed.replace("[load]\n", '[load]\nduration = "2s"\n')
+    repo, app = make_repo(tmp_path, fixed)
+    out = tmp_path / "out"
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD",
+                   "--output-dir", str(out), env=cli_env, cwd=repo, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr  # per the head's budgets, which hold
+    said = (f"no comparison with the base: [serve] port = {port} is fixed and the head is served there, so "
+            f"the base was built but not served: make the app take its port from PORT and set "
+            f'port = "auto" to measure both')
+    load = json.loads((out / "load.json").read_text())
+    assert said in load["warnings"]
+    assert any(m["name"] == "p95_ms" for m in load["metrics"])
+    assert not (out / "base" / "load.json").exists()
+    base_bundle = json.loads((out / "base" / "bundle.json").read_text())
+    assert {m["name"] for m in base_bundle["metrics"]} >= {"bundle_total_gzip_bytes"}
+    assert not [w for w in json.loads((out / "bundle.json").read_text())["warnings"] if "no comparison" in w]
+    found = comparisons(out)
+    assert found["bundle:bundle_total_gzip_bytes"]["verdict"] == "no significant change"
+    assert not [k for k in found if k.startswith("load:")]
+    assert side_by_side(out)["not_served"] == said.removeprefix("no comparison with the base: ")
+    assert git(repo, "worktree", "list").count("\n") == 1
+
+
 def test_base_dir_is_a_prepared_checkout(tmp_path, cli_env):
     repo, app = make_repo(tmp_path, config())
     prepared = tmp_path / "prepared"

@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
 from echotune_ci.baseref.environment import install_folders, reuse_environment
 from echotune_ci.config.sections import ServeSettings
-from echotune_ci.errors import RunError
 
 PACKAGES: dict[str, dict[str, object]] = {"": {"name": "todo"}, "node_modules/express": {"version": "4.21.2"}}
 LOCK = {"name": "todo", "lockfileVersion": 3, "requires": True, "packages": PACKAGES}
@@ -114,20 +112,22 @@ def test_nothing_is_linked_outside_the_bases_checkout(tmp_path: Path) -> None:
     assert not (tmp_path / "b" / "shared" / "node_modules").exists()
 
 
-def test_a_fixed_port_leaves_the_base_unmeasured_before_it_is_built(tmp_path: Path) -> None:
+def test_a_fixed_port_base_is_built_not_served_and_says_why(tmp_path: Path) -> None:
+    # The head holds port 3001: the base could never start there, but its build still gives the bundle.
     from echotune_ci.baseref.sidebyside import SideBySide, _start_base
     from echotune_ci.config import load_config
 
-    toml = ('[serve]\nbuild = "touch built && exit 7"\ncommand = "node server/index.js"\nport = 3001\n'
+    toml = ('[serve]\nbuild = "touch built"\ncommand = "node server/index.js"\nport = 3001\n'
             'ready_url = "http://127.0.0.1:3001/api/todos"\n')
     head = load_config(write(tmp_path / "head" / "echotune.toml", toml))
     base = load_config(write(tmp_path / "base" / "echotune.toml", toml))
-    with pytest.raises(RunError) as caught:
-        _start_base(base, head, True, False, {}, SideBySide(), temporary=False, repo=tmp_path / "head")
-    assert str(caught.value) == ('[serve] port = 3001 is fixed and the head is served there, so the base '
-                                 'cannot be: make the app take its port from PORT and set port = "auto" to '
-                                 'measure both')
-    assert not (tmp_path / "base" / "built").exists()
+    report = SideBySide()
+    assert _start_base(base, head, True, False, {}, report, temporary=False, repo=tmp_path / "head") is None
+    assert (tmp_path / "base" / "built").exists()
+    assert report.unserved == ('[serve] port = 3001 is fixed and the head is served there, so the base was '
+                               'built but not served: make the app take its port from PORT and set '
+                               'port = "auto" to measure both')
+    assert report.to_dict()["not_served"] == report.unserved and report.to_dict()["compared"] is True
 
 
 def test_listening_ports_are_read_from_the_processes_sockets() -> None:
@@ -157,6 +157,8 @@ def test_a_fixed_port_base_is_built_but_not_started_when_no_phase_uses_the_app(t
             'ready_url = "http://127.0.0.1:3001/api/todos"\n')
     head = load_config(write(tmp_path / "head" / "echotune.toml", toml))
     base = load_config(write(tmp_path / "base" / "echotune.toml", toml))
-    app = _start_base(base, head, True, False, {}, SideBySide(), temporary=False, repo=tmp_path / "head",
+    report = SideBySide()
+    app = _start_base(base, head, True, False, {}, report, temporary=False, repo=tmp_path / "head",
                       serves=False)
     assert app is None and (tmp_path / "base" / "built").exists()
+    assert report.unserved == ""  # no phase misses the running base

@@ -134,6 +134,24 @@ def test_compare_command_json(tmp_path, cli_env):
     assert text.returncode == 1 and "1 regressed" in text.stdout
 
 
+def test_a_phase_only_one_side_ran_is_neither_new_nor_removed():
+    """A base built but not served (a fixed port the head holds) has bundle results and no load: the
+    head's 25 load metrics read "new", as if the PR had added a load test. A run of fewer phases than its
+    baseline's reads no "removed" either."""
+    from echotune_ci.compare import compare_results
+    from echotune_ci.results import Metric, PhaseResult
+
+    bundle = PhaseResult("bundle", metrics=[Metric("bundle_total_gzip_bytes", 1000.0, "B")]).finalize()
+    load = PhaseResult("load", metrics=[Metric("p95_ms", 17.7, "ms")]).finalize()
+    assert [(c.phase, c.verdict) for c in compare_results([bundle], [bundle, load])] == [
+        ("bundle", "no significant change")]
+    assert [(c.phase, c.verdict) for c in compare_results([bundle, load], [bundle])] == [
+        ("bundle", "no significant change")]
+    # within a phase both ran, a metric one side lacks is still new or removed
+    rps = PhaseResult("load", metrics=[Metric("p95_ms", 17.7, "ms"), Metric("rps", 50.0, "1/s")]).finalize()
+    assert {c.key: c.verdict for c in compare_results([load], [rps])}["rps"] == "new"
+
+
 def test_a_phase_that_could_not_run_in_the_head_removes_nothing():
     """A head whose app answered no request within a round (slower than the round) has a load phase with
     an error and no figures: every base metric of it read "removed", 16 rows that said the PR took the
