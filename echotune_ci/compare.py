@@ -1093,7 +1093,8 @@ def compare_results(
     of one run alone, such as the api phase's response times) and the base's metrics of a phase or check
     that could not run in the head (status
     "error" and no metric at all; a ``<check>.could_not_run`` metric for the check's ``<check>.*``): its
-    error is the finding, and nothing there was removed.
+    error is the finding, and nothing there was removed. A phase with a check that could not run on
+    either side has no verdict on its counts over all checks (``findings.*``): they lack that check's.
 
     ConfigError when *alpha* or *confidence* is not in (0, 1) or *min_effect_pct* or a threshold is
     not a finite number of at least 0 (a NaN there would silently turn every regression into "no
@@ -1113,6 +1114,12 @@ def compare_results(
               if m.name.endswith(".could_not_run")}
     alone |= {k for k, m in base_by.items() if k not in head_by and
               (k[0] in broken or any(k[0] == ph and m.name.startswith(prefix) for ph, prefix in failed))}
+    # The counts over all checks (findings.low) lack what a check that could not run (on either side)
+    # would have found: fewer findings there are no improvement, more are no regression.
+    partial = {r.phase for side in (base, head) for r in side for m in r.metrics
+               if m.name.endswith(".could_not_run")}
+    alone |= {k for side in (base_by, head_by) for k, m in side.items()
+              if k[0] in partial and m.name.startswith("findings.")}
     # A phase one side did not run at all (a base built but not served, a run of fewer phases than the
     # baseline's) has nothing to compare: its metrics are neither new nor removed.
     both = {r.phase for r in base} & {r.phase for r in head}

@@ -248,8 +248,10 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str) -> tuple[C
         detail = f"{len(blocking)} new finding(s) at or above '{threshold}'"
     elif threshold == "none":
         detail = f"{len(new)} new finding(s), which inform and do not fail this phase"
-    else:
-        detail = f"{len(new)} new finding(s) below '{threshold}'"
+    elif new:
+        detail = f"{len(new)} new finding(s), none at or above '{threshold}'"
+    else:  # "0 new finding(s) below 'medium'" read as a count of the findings below medium
+        detail = "no new finding"
     if known_count:
         detail += f", {known_count} known from the baseline"
     return Check(result.phase, "findings", status, detail), known_count

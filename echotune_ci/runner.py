@@ -274,7 +274,8 @@ def _run_all(phases: list[Phase[Any]], cfg: Config, contexts: dict[str, PhaseCon
     results = []
     for phase in phases:
         with console.progress(phase.name) as p:
-            ctx = contexts[phase.name].with_progress(_watching(p.update, app))
+            # A phase that does not measure the app (bundle reads the build) goes on when it exits.
+            ctx = contexts[phase.name].with_progress(_watching(p.update, app if phase.needs_app else None))
             results.append(not_run(phase, app) or app_exited(_run_watched(phase, cfg, ctx), phase, app))
         console.info(f"{phase.name}: {results[-1].status} ({results[-1].duration_s:.1f}s)")
     return results

@@ -48,6 +48,18 @@ def test_every_package_not_found_on_pypi_says_how_to_audit_offline(tmp_path, mon
             "ECHOTUNE_ADVISORY_DB) to a local advisory database folder (docs/security.md))") in said
 
 
+def test_many_packages_with_one_reason_are_one_short_note(tmp_path, monkeypatch, capsys):
+    # 25 packages "not found on PyPI" made one note of every package and its reason (89: 9,000 characters)
+    import json
+
+    names = [f"pkg{i:02d}" for i in range(25)]
+    _audit(tmp_path, monkeypatch, capsys, NothingOnPyPI, "".join(f"{n}==1.0\n" for n in names))
+    notes = json.loads((tmp_path / "r.json").read_text())["notes"]
+    (note,) = [n for n in notes if n.startswith("audit could not check (PyPI)")]
+    assert note == ("audit could not check (PyPI): requirements.txt: " + ", ".join(names[:10]) +
+                    " and 15 more (Dependency not found on PyPI and could not be audited)")
+
+
 def test_a_package_pypi_does_know_gets_no_such_hint(tmp_path, monkeypatch, capsys):
     class KnowsFlask(NothingOnPyPI):
         def query_all(self, specs):
@@ -59,3 +71,24 @@ def test_a_package_pypi_does_know_gets_no_such_hint(tmp_path, monkeypatch, capsy
     code, said = _audit(tmp_path, monkeypatch, capsys, KnowsFlask, "flask==3.0.0\n")
     assert code == 0, said
     assert "PyPI: 1 packages checked, 0 vulnerable" in said and "out of reach" not in said
+
+
+def test_npm_audit_says_what_the_registry_answered():
+    """npm 10 against a registry without the advisory endpoint (a mirror, or a proxy that allows GET only)
+    prints its JSON with an empty summary and detail: the reason is in the top-level message."""
+    import subprocess
+
+    from echotune_ci.phases.security.npm_audit import _npm_error
+
+    url = "https://registry.npmjs.org/-/npm/v1/security/advisories/bulk"
+    data = {"message": f"405 Method Not Allowed - POST {url}", "method": "POST", "uri": url,
+            "statusCode": 405, "body": "", "error": {"summary": "", "detail": ""}}
+    proc = subprocess.CompletedProcess(["npm", "audit", "--json"], 1, "",
+                                       "npm error audit endpoint returned an error")
+    said = _npm_error(data, proc)
+    assert said.startswith(f"405 Method Not Allowed - POST {url}; the registry (a mirror or proxy) does "
+                           "not offer npm's advisory endpoint: set [security.audit] npm = \"osv\" with "
+                           "advisory_db")
+    # an error npm did describe keeps its own words, with no hint
+    described = {"error": {"code": "ENOLOCK", "summary": "This command requires an existing lockfile."}}
+    assert _npm_error(described, proc) == "This command requires an existing lockfile."

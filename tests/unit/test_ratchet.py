@@ -178,6 +178,8 @@ def test_gate_with_baseline_end_to_end(tmp_path, cli_env):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "already over budget on the base: 86 vs ≥ 95" in proc.stdout
     assert "3 known from the baseline" in proc.stdout  # findings already in the base stay known
+    # none new: said as such (it read "0 new finding(s) below 'high'", a count of the findings below high)
+    assert "security: no new finding, 3 known from the baseline" in proc.stdout
     assert "gate: warn" in proc.stdout
     assert run_cli("gate", str(known), env=cli_env).returncode == 1  # no baseline: a breach is a breach
 

@@ -73,11 +73,17 @@ def run_npm_audit(lock: Lockfile, label: str, root: Path, *, registry: str, prod
 def _npm_error(data: Any, proc: subprocess.CompletedProcess[str]) -> str:
     error = data.get("error") if isinstance(data, dict) else None
     if isinstance(error, dict):
-        why = error.get("summary") or error.get("detail") or error.get("code") or "npm reported an error"
+        # npm 10 leaves summary and detail empty for an HTTP error and says it in the top-level message:
+        # "405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk".
+        why = (error.get("summary") or error.get("detail") or data.get("message") or error.get("code")
+               or "npm reported an error")
+        if data.get("statusCode") in (404, 405, 501):
+            why = (f"{why}; the registry (a mirror or proxy) does not offer npm's advisory endpoint: set "
+                   f'[security.audit] npm = "osv" with advisory_db to audit offline (docs/security.md)')
     else:
         lines = [line for line in (proc.stderr or "").splitlines() if line.strip()]
         why = lines[-1] if lines else f"exit {proc.returncode} without a report"
-    return " ".join(str(why).split())[:300]
+    return " ".join(str(why).split())[:400]
 
 
 def _severity(adv: dict[str, Any], vuln: dict[str, Any]) -> tuple[str, float | None, str]:

@@ -575,6 +575,32 @@ def _metrics(ecosystem: str, packages: int, findings: list[Finding], skipped_cou
     ]
 
 
+_SKIPPED = re.compile(r"^(.*?): (\S+) \((.*)\)$", re.S)
+SHOWN_PER_REASON = 10
+
+
+def _grouped(skipped: list[str]) -> list[str]:
+    """``where: name (reason)`` lines grouped by file and reason, at most :data:`SHOWN_PER_REASON` names
+    each: 89 packages "not found on PyPI" made one line of thousands of characters."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    loose = []
+    for line in skipped:
+        match = _SKIPPED.match(line)
+        if match is None:
+            loose.append(line)
+            continue
+        name = match.group(2)
+        # pip-audit names the package again in its reason: "... could not be audited: flask (3.0.0)"
+        reason = re.sub(rf":\s*{re.escape(name)} \([^()]*\)$", "", match.group(3), flags=re.I)
+        groups.setdefault((match.group(1), reason), []).append(name)
+    out = []
+    for (where, reason), names in groups.items():
+        shown = ", ".join(names[:SHOWN_PER_REASON])
+        more = f" and {len(names) - SHOWN_PER_REASON} more" if len(names) > SHOWN_PER_REASON else ""
+        out.append(f"{where}: {shown}{more} ({reason})")
+    return out + loose
+
+
 def _notes(report: AuditReport, production_only: bool) -> list[str]:
     """Notes for people: per manifest what was checked, then what could not be and why."""
     head = (f"audit: PyPI: {report.packages} packages not checked: {report.unchecked}" if report.unchecked
@@ -583,7 +609,7 @@ def _notes(report: AuditReport, production_only: bool) -> list[str]:
     if production_only:
         notes.append(f"audit: PyPI: {report.dev_skipped} dev-only packages left out (production_only)")
     if report.skipped:
-        notes.append("audit could not check (PyPI): " + "; ".join(report.skipped))
+        notes.append("audit could not check (PyPI): " + "; ".join(_grouped(report.skipped)))
     if report.not_applicable:
         notes.append("audit: PyPI: skipped, marker does not apply: " + "; ".join(report.not_applicable))
     if report.not_in_db:
