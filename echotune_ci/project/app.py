@@ -276,7 +276,54 @@ def _detect_in(root: Path, folder: Path) -> AppSetup | None:
         app.bundle_globs = [join(cwd, g) for g in app.bundle_globs]
         app.generated = [join(cwd, g) for g in app.generated]
     _services(app, ins)
+    _databases(app, folder, deps, packages, ins)
     return app
+
+
+# Database clients by what they connect to (a key of instructions.SERVICES), in package.json or the Python
+# dependencies: an app that needs one exits at its first query, or at start (proshop: mongoose.connect of
+# an undefined MONGO_URI, then process.exit(1)), with nothing in init's output that said so.
+DATABASE_CLIENTS = {
+    "mongo": ("mongoose", "mongodb", "pymongo", "motor", "mongoengine", "beanie"),
+    "postgres": ("pg", "pg-promise", "postgres", "psycopg", "psycopg2", "psycopg2-binary", "asyncpg"),
+    "mysql": ("mysql", "mysql2", "mysqlclient", "pymysql", "aiomysql"),
+}
+# Where the code reads the setting that points at it: process.env.X, os.environ["X"], os.getenv("X"),
+# or a pydantic settings field (POSTGRES_SERVER: str).
+_DB_VARIABLE = r"(?:MONGO\w*|\w*DATABASE_URL\w*|POSTGRES_\w+|PG(?:HOST|DATABASE|USER|PASSWORD|PORT)|DB_\w+|" \
+               r"MYSQL_\w+)"
+_READS = re.compile(rf"""(?:process\.env\.|process\.env\[\s*['"]|environ(?:\.get)?[\[(]\s*['"]|"""
+                    rf"""getenv\(\s*['"]|^\s+)({_DB_VARIABLE})\b""", re.M)
+
+
+def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Package],
+               ins: Instructions) -> None:
+    """A ``# check:`` for each database the app's dependencies connect to that no compose file starts:
+    which client says so and the variables the code reads to find it."""
+    from .instructions import SERVICES
+
+    node = {n for p in packages if isinstance(p.data.get("dependencies"), dict)
+            for n in p.data["dependencies"]}
+    names = set(deps.names) | node
+    started = {s.kind for s in ins.services}
+    sources: list[Path] | None = None
+    for kind, clients in DATABASE_CLIENTS.items():
+        client = next((c for c in clients if c in names), None)
+        if client is None or kind in started:
+            continue
+        if sources is None:
+            sources = list(source_files(folder, (".py", *JS_SUFFIXES), limit=300))
+        found: dict[str, None] = {}
+        for path in sources:
+            for match in _READS.finditer(read_text(path)):
+                if kind != "mongo" or "MONGO" in match.group(1) or "DATABASE" in match.group(1):
+                    found.setdefault(match.group(1))
+        what = SERVICES[kind][0]
+        via = f", found through {', '.join(list(found)[:4])}" if found else ""
+        manifest = "package.json" if client in node else "the dependencies"
+        app.check("env", f"{client} in {manifest}: the app connects to {what}{via}, which nothing here "
+                         f"starts; where it needs one to serve, start one and point the app at 127.0.0.1 in "
+                         f"[serve] env")
 
 
 def _services(app: AppSetup, ins: Instructions) -> None:

@@ -207,3 +207,38 @@ def test_a_default_too_deep_to_write_back_is_no_crash(tmp_path):
     write(tmp_path, {"main.py": FASTAPI_HEAD + "@app.get('/api/a')\ndef a(x=" + "+".join(["1"] * 900)
                                  + "):\n    return []\n@app.get('/api/b')\ndef b():\n    return []\n"})
     assert [path for path, _ in routes(tmp_path)] == ["/api/a", "/api/b"]
+
+
+def test_a_database_the_dependencies_connect_to_gets_a_check(tmp_path):
+    # proshop: mongoose.connect(process.env.MONGO_URI) and process.exit(1) on failure; init said nothing,
+    # and the first run spent 2m42s on setup and build before the app exited.
+    root = write(tmp_path / "mern", {
+        "package.json": '{"name": "shop", "scripts": {"start": "node backend/server.js"},'
+                        ' "dependencies": {"express": "^4.17.1", "mongoose": "^5.10.6"}}',
+        "package-lock.json": '{"name": "shop", "lockfileVersion": 3, "packages": {}}',
+        "backend/server.js": "const express = require('express');\nconst app = express();\n"
+                             "mongoose.connect(process.env.MONGO_URI);\n"
+                             "app.listen(process.env.PORT || 5000);\n",
+    })
+    done = init_project(root, ref=REF)
+    assert ("mongoose in package.json: the app connects to MongoDB, found through MONGO_URI, which nothing "
+            "here starts; where it needs one to serve, start one and point the app at 127.0.0.1 in "
+            "[serve] env") in done.app.checks["env"]
+    # full-stack-fastapi-template: psycopg, and pydantic settings fields that read the environment
+    api = write(tmp_path / "api", {
+        "requirements.txt": "fastapi==0.110.0\nuvicorn==0.29.0\npsycopg[binary]==3.1.18\n",
+        "main.py": "from fastapi import FastAPI\nfrom pydantic_settings import BaseSettings\n"
+                   "class Settings(BaseSettings):\n    POSTGRES_SERVER: str\n    POSTGRES_PORT: int = 5432\n"
+                   "app = FastAPI()\n@app.get('/health')\ndef h():\n    return {}\n",
+    })
+    checks = " ".join(init_project(api, ref=REF).app.checks["env"])
+    assert "psycopg in the dependencies: the app connects to PostgreSQL, found through POSTGRES_SERVER, " \
+           "POSTGRES_PORT, which nothing here starts" in checks
+    # a compose file that starts it says so itself, once
+    write(root, {"docker-compose.yml": "services:\n  web:\n    build: .\n    environment:\n"
+                                       "      MONGO_URI: mongodb://db:27017/shop\n"
+                                       "  db:\n    image: mongo:7\n"})
+    checks = init_project(root, ref=REF, force=True).app.checks["env"]
+    assert [c for c in checks if "MongoDB" in c] == [
+        "docker-compose.yml starts MongoDB ('db', mongo:7) for the app, found through MONGO_URI: start one "
+        "and point the app at 127.0.0.1 in [serve] env"]
