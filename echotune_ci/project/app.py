@@ -31,7 +31,7 @@ from . import commands
 from .appsetup import AppSetup, Decision
 from .clients import attach_clients, node_notes, output_folder
 from .django import DjangoFacts, allows_loopback, read_django
-from .health import Graph, find_health, find_load_routes, read_graph
+from .health import Graph, find_health, find_load_routes, read_graph, root_answers
 from .files import JS_SUFFIXES, join, read_text, ready_path, rel, root_route, source_files
 from .instructions import ONCE, Instructions, Step, read_instructions, readme_steps
 from .nodeapp import (
@@ -681,7 +681,7 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
     path, source = (health.path, health.source) if health.path else ("/", "")
     if not health.path and not health.unresolved:
         path, source = ready_path(sources, folder)  # literal routes find_health does not read (Django's)
-    has_root, route, where = root_route(sources, folder)
+    has_root, route, where = root_route(sources, folder, root_answers(graph))
     if not has_root:
         app.has_root = False
         app.phases = [p for p in app.phases if p != "frontend"]
@@ -689,7 +689,11 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
             "phases", ", ".join(app.phases), f'{where}: no "/" route and no pages (an API): no frontend'
         )
         if path == "/":
-            path, source = route, where
+            # A route that answers without a login or a query, with its router's prefix; else the first GET
+            # route the code declares, as written.
+            answering = find_load_routes(sources, folder, 1, graph)
+            path, source = ((answering[0].path, answering[0].where.rsplit(":", 1)[0]) if answering
+                            else (route, where))
     app.ready_path = path
     _load_routes(app, sources, folder, graph)
     if health.path:

@@ -145,16 +145,20 @@ def ready_path(sources: list[Path], root: Path) -> tuple[str, str]:
 _GET = re.compile(r"""(?:@\w+\.(?:get|route)|\bapp\.get|\brouter\.get|\bpath)\(\s*r?["'`](/?[\w/.-]*)["'`]""")
 _STATIC = re.compile(
     r"express\.static|sendFile\(|serveStatic|StaticFiles\(|render_template|TemplateResponse|"
-    r"\brender\(|static_folder|fastify-static|@fastify/static|\.frontend\(\s*['\"]/"
+    # Django's render(request, ...), not a Jinja template's .render() (an email's body)
+    r"(?<![.\w])render\(|static_folder|fastify-static|@fastify/static|\.frontend\(\s*['\"]/"
 )
 
 
-def root_route(sources: list[Path], root: Path) -> tuple[bool, str, str]:
+def root_route(sources: list[Path], root: Path, routed: bool | None = None) -> tuple[bool, str, str]:
     """(whether "/" answers, a parameterless GET route to poll instead, its file).
 
     "/" answers when a route defines it or the code serves pages or static
     files (it may answer from them); otherwise the first GET route without
-    parameters is the one to poll.
+    parameters is the one to poll. *routed*: whether the routes read with
+    their router prefixes (:func:`~echotune_ci.project.health.root_answers`)
+    put one at "/", None when they could not tell; a router's own "/"
+    (``@router.get("/")`` under ``/api/v1/items``) is then no root.
     """
     first, where = "", ""
     for path in sources:
@@ -163,11 +167,13 @@ def root_route(sources: list[Path], root: Path) -> tuple[bool, str, str]:
             return True, "", ""
         for match in _GET.finditer(text):
             route = "/" + match.group(1).strip("/")
-            if route == "/":
+            if route == "/" and (routed is None or match.group(0).startswith("path")):
                 return True, "", ""
+            if route == "/":
+                continue
             if not first and "{" not in route and ":" not in route and "<" not in route:
                 first, where = route + ("/" if match.group(1).endswith("/") else ""), rel(path, root)
-    return not first, first, where
+    return (not first) if routed is None else routed, first, where
 
 
 def rel(path: Path, root: Path) -> str:

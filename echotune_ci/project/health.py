@@ -270,6 +270,24 @@ def find_load_routes(sources: list[Path], root: Path, limit: int = 3,
     return ranked[:limit]
 
 
+def root_answers(graph: Graph) -> bool | None:
+    """Whether a GET route of *graph* answers at "/" once its prefixes are applied: True when one resolves
+    there or a "/" route's prefix cannot be read, False when routes were read and none does (the "/" of
+    routers mounted under ``/api/v1/items``), None when no route was read (Django's, say)."""
+    if not graph.routes:
+        return None
+    for route in graph.routes:
+        prefix, _, _ = graph.base(route.router)
+        if prefix is None:
+            if route.path in ("/", ""):
+                return True
+            continue
+        full = _concat(prefix, route.path) if prefix else route.path
+        if not full.strip("/"):
+            return True
+    return False
+
+
 def _guarded_paths(graph: Graph) -> list[str]:
     """The full paths under which every route needs a login (``app.use('/admin', requireAuth)``, a
     router's ``router.use('/account', requireAuth)`` under the router's prefix)."""

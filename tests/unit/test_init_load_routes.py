@@ -242,3 +242,39 @@ def test_a_database_the_dependencies_connect_to_gets_a_check(tmp_path):
     assert [c for c in checks if "MongoDB" in c] == [
         "docker-compose.yml starts MongoDB ('db', mongo:7) for the app, found through MONGO_URI: start one "
         "and point the app at 127.0.0.1 in [serve] env"]
+
+
+FSFT = {  # full-stack-fastapi-template's backend, in small: routers under /api/v1, emails rendered by Jinja
+    "requirements.txt": "fastapi==0.110.0\nuvicorn==0.29.0\njinja2==3.1.3\n",
+    "app/__init__.py": "",
+    "app/main.py": "from fastapi import FastAPI\nfrom app.api import api_router\n"
+                   "app = FastAPI()\napp.include_router(api_router, prefix='/api/v1')\n",
+    "app/api.py": "from fastapi import APIRouter\nfrom app import items\napi_router = APIRouter()\n"
+                  "api_router.include_router(items.router)\n",
+    "app/items.py": "from fastapi import APIRouter\nrouter = APIRouter(prefix='/items')\n"
+                    "@router.get('/')\ndef read_items():\n    return []\n",
+    "app/emails.py": "from jinja2 import Template\n"
+                     "def body(text):\n    return Template(text).render(project='x')\n",
+}
+
+
+def test_an_api_whose_routers_have_their_own_slash_has_no_frontend(tmp_path):
+    # A router's "/" under /api/v1/items is no root, and an email's Template.render() serves no page: init
+    # measured "/" (404) as a page and a load endpoint, and failed the first run.
+    root = write(tmp_path / "api", {**FSFT, "app/utils.py": "from fastapi import APIRouter\n"
+                                    "router = APIRouter(prefix='/utils')\n"
+                                    "@router.get('/health-check/')\ndef h():\n    return True\n",
+                                    "app/api.py": FSFT["app/api.py"] + "from app import utils\n"
+                                                  "api_router.include_router(utils.router)\n"})
+    done = init_project(root, ref=REF)
+    assert "frontend" not in done.app.phases and not done.app.has_root
+    assert done.app.ready_path == "/api/v1/utils/health-check/"
+    assert [e["path"] for e in tomllib.loads((root / "echotune.toml").read_text())["load"]["endpoints"]] == [
+        "/api/v1/utils/health-check/"]
+    # without a health route the ready URL is a route that answers without a login, with its prefixes
+    bare = init_project(write(tmp_path / "bare", FSFT), ref=REF)
+    assert bare.app.ready_path == "/api/v1/items/" and not bare.app.has_root
+    # a router mounted at the top still answers at "/"
+    top = dict(FSFT, **{"app/main.py": FSFT["app/main.py"].replace("prefix='/api/v1'", "prefix=''"),
+                        "app/items.py": FSFT["app/items.py"].replace("prefix='/items'", "")})
+    assert init_project(write(tmp_path / "top", top), ref=REF).app.has_root
