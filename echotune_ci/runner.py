@@ -201,11 +201,10 @@ def _secret_names(cfg: Config) -> tuple[str, ...]:
 
 
 def _must_start(cfg: Config, phases: list[Phase[Any]], options: ServeOptions) -> bool:
-    """Whether `run` starts the app: a phase measures it, or the security phase runs and [serve] has a
-    command (its header checks and auth probes use the app when it runs); never with --url. A run of
-    bundle alone builds the app and does not start it. ConfigError when [serve] cannot start it."""
-    probed = bool(cfg.serve.command) and any(p.name == "security" for p in phases)
-    start = options.url is None and (any(p.needs_app for p in phases) or probed)
+    """Whether `run` starts the app: a phase measures it, or [serve] has a command (the security
+    phase's header checks and auth probes use the app when it runs); never with --url.
+    ConfigError when [serve] cannot start it."""
+    start = options.url is None and (any(p.needs_app for p in phases) or bool(cfg.serve.command))
     if start:
         serve_settings(cfg)
     return start
