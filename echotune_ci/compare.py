@@ -1093,8 +1093,9 @@ def compare_results(
     of one run alone, such as the api phase's response times) and the base's metrics of a phase or check
     that could not run in the head (status
     "error" and no metric at all; a ``<check>.could_not_run`` metric for the check's ``<check>.*``): its
-    error is the finding, and nothing there was removed. A phase with a check that could not run on
-    either side has no verdict on its counts over all checks (``findings.*``): they lack that check's.
+    error is the finding, and nothing there was removed (nor is the head's figure of a check that could
+    not run in the base new). A phase with a check that could not run on either side has no verdict on
+    its counts over all checks (``findings.*``): they lack that check's.
 
     ConfigError when *alpha* or *confidence* is not in (0, 1) or *min_effect_pct* or a threshold is
     not a finite number of at least 0 (a NaN there would silently turn every regression into "no
@@ -1112,6 +1113,13 @@ def compare_results(
     # A check that could not run (security, deploy: "<check>.could_not_run") measured none of its figures.
     failed = {(r.phase, m.name.removesuffix("could_not_run")) for r in head for m in r.metrics
               if m.name.endswith(".could_not_run")}
+    # ... and one that could not run in the base measured none of the base's: the head's are not new
+    failed_base = {(r.phase, m.name.removesuffix("could_not_run")) for r in base for m in r.metrics
+                   if m.name.endswith(".could_not_run")}
+    alone |= {k for k, m in head_by.items() if k not in base_by and
+              any(k[0] == ph and m.name.startswith(prefix) for ph, prefix in failed_base)}
+    # the marker of a check that could not run is its error, not a figure that came or went
+    alone |= {k for side in (base_by, head_by) for k, m in side.items() if m.name.endswith(".could_not_run")}
     alone |= {k for k, m in base_by.items() if k not in head_by and
               (k[0] in broken or any(k[0] == ph and m.name.startswith(prefix) for ph, prefix in failed))}
     # The counts over all checks (findings.low) lack what a check that could not run (on either side)
@@ -1122,7 +1130,7 @@ def compare_results(
               if k[0] in partial and m.name.startswith("findings.")}
     # A phase one side did not run at all (a base built but not served, a run of fewer phases than the
     # baseline's) has nothing to compare: its metrics are neither new nor removed.
-    both = {r.phase for r in base} & {r.phase for r in head}
+    both = {r.phase for r in base if r.metrics} & {r.phase for r in head}
     alone |= {k for k in [*base_by, *head_by] if k[0] not in both}
     out = []
     samples: list[tuple[Sequence[float], Sequence[float]] | None] = []

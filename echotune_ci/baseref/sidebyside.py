@@ -127,24 +127,28 @@ def _source(base: BaseOptions, repo: Path) -> contextlib.AbstractContextManager[
 
 
 def _start_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, env: Mapping[str, str],
-                report: SideBySide, temporary: bool, repo: Path, serves: bool = True) -> App | None:
+                report: SideBySide, temporary: bool, repo: Path, serves: bool = True,
+                built: bool = True) -> App | None:
     """Build and start the base: its setup only when its dependencies differ from the head's (and not
     with *skip_setup*), its build always (a fresh checkout has built nothing). A *temporary* checkout's
     setup stamp is removed afterwards: nothing would ever read it again. *repo*: the head's checkout.
-    *serves*: whether a selected phase uses the running app. A base with a fixed ``port`` (which the head
-    holds) is built and not started; with *serves*, ``report.unserved`` says why the phases that use the
-    running app measure the head alone."""
+    *serves*: whether a selected phase uses the running app; *built*: whether one compares the builds
+    without it (bundle). A base on the head's fixed ``port`` is built and not started; with *serves*,
+    ``report.unserved`` says why the phases that use the running app measure the head alone. RunError,
+    before the base's build, when nothing could use that build."""
     from ..errors import RunError
     from ..runner import ServeOptions, _serve
     from ..serve.steps import stamp_path
 
-    if start and cfg.serve.command and cfg.serve.port != "auto":
+    if start and cfg.serve.command and cfg.serve.port != "auto" and cfg.serve.port == head_cfg.serve.port:
         # The head already listens there, so the base could never start; its build still gives the bundle.
         start = False
+        held = (f"[serve] port = {cfg.serve.port} is fixed and the head is served there, so the base "
+                f"{{}}: make the app take its port from PORT and set port = \"auto\" to measure both")
+        if serves and not built:
+            raise RunError(held.format("cannot be"))  # a setup and build nothing would use
         if serves:
-            report.unserved = (f"[serve] port = {cfg.serve.port} is fixed and the head is served there, so "
-                               "the base was built but not served: make the app take its port from PORT and "
-                               "set port = \"auto\" to measure both")
+            report.unserved = held.format("was built but not served")
     head_cwd, base_cwd = head_cfg.resolve(head_cfg.serve.cwd), cfg.resolve(cfg.serve.cwd)
     roots = (repo, report.source.root) if report.source is not None else None
     installs = bool(cfg.serve.setup) and not skip_setup
@@ -646,7 +650,8 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             base_app = _start_base(base_cfg, cfg, start, skip_setup, {**(extra_env or {}), **base.base_env},
                                    report, temporary=base.ref is not None, repo=repo,
                                    # security scores the headers of the app when it runs
-                                   serves=any(p.needs_app or p.name == "security" for p in phases))
+                                   serves=any(p.needs_app or p.name == "security" for p in phases),
+                                   built=any(not p.needs_app and p.name != "security" for p in phases))
             if base_app is not None:
                 apps.append(base_app)
                 stack.callback(base_app.stop)  # stopped before its worktree is removed

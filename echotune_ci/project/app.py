@@ -305,7 +305,9 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
     node = {n for p in packages if isinstance(p.data.get("dependencies"), dict)
             for n in p.data["dependencies"]}
     names = set(deps.names) | node
-    started = {s.kind for s in ins.services}
+    # postgis and mariadb images are the postgres and mysql the clients connect to
+    started = {{"postgis": "postgres", "mariadb": "mysql"}.get(s.kind, s.kind) for s in ins.services}
+    started |= _composed_above(folder)
     sources: list[Path] | None = None
     for kind, clients in DATABASE_CLIENTS.items():
         client = next((c for c in clients if c in names), None)
@@ -324,6 +326,24 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
         app.check("env", f"{client} in {manifest}: the app connects to {what}{via}, which nothing here "
                          f"starts; where it needs one to serve, start one and point the app at 127.0.0.1 in "
                          f"[serve] env")
+
+
+def _composed_above(folder: Path) -> set[str]:
+    """The database kinds a compose file in a folder above *folder* starts, up to the repository's top
+    (full-stack-fastapi-template: backend/ with the top's compose.yml starting postgres)."""
+    from .instructions import COMPOSE_FILES, IMAGE_KINDS
+
+    kinds: set[str] = set()
+    here = folder.resolve()
+    for above in list(here.parents)[:3]:
+        for name in COMPOSE_FILES:
+            if (above / name).is_file():
+                for image in re.findall(r"(?m)^\s*image:\s*['\"]?([^\s'\"]+)", read_text(above / name)):
+                    kind = IMAGE_KINDS.get(image.split("/")[-1].split(":")[0].split("@")[0].lower(), "")
+                    kinds.add({"postgis": "postgres", "mariadb": "mysql"}.get(kind, kind))
+        if (above / ".git").exists():
+            break
+    return kinds
 
 
 def _services(app: AppSetup, ins: Instructions) -> None:
@@ -682,16 +702,17 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
     if not health.path and not health.unresolved:
         path, source = ready_path(sources, folder)  # literal routes find_health does not read (Django's)
     has_root, route, where = root_route(sources, folder, root_answers(graph))
+    # A route that answers without a login or a query, with its router's prefix
+    answering = find_load_routes(sources, folder, 1, graph)
+    if not has_root and not answering and not route:
+        has_root = True  # nothing reading finds answers elsewhere: "/" it is, as before
     if not has_root:
         app.has_root = False
         app.phases = [p for p in app.phases if p != "frontend"]
         app.decide(
             "phases", ", ".join(app.phases), f'{where}: no "/" route and no pages (an API): no frontend'
         )
-        if path == "/":
-            # A route that answers without a login or a query, with its router's prefix; else the first GET
-            # route the code declares, as written.
-            answering = find_load_routes(sources, folder, 1, graph)
+        if path == "/":  # else the first GET route the code declares, as written
             path, source = ((answering[0].path, answering[0].where.rsplit(":", 1)[0]) if answering
                             else (route, where))
     app.ready_path = path

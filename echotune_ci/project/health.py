@@ -302,7 +302,9 @@ def _guarded_paths(graph: Graph) -> list[str]:
 # ---------------------------------------------------------------------------- Python
 
 
-def _module_name(path: Path, root: Path) -> str:
+def module_name(path: Path, root: Path) -> str:
+    """The dotted module name of Python file *path* under *root* (a package's ``__init__.py``: the
+    package), the key :class:`Graph` files its routers under."""
     parts = list(Path(rel(path, root)).with_suffix("").parts)
     if parts and parts[-1] == "__init__":
         parts = parts[:-1]
@@ -321,7 +323,7 @@ class _PythonReader:
                 tree = ast.parse(read_text(path))
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
-            self.trees[_module_name(path, root)] = (tree, rel(path, root))
+            self.trees[module_name(path, root)] = (tree, rel(path, root))
         self.consts: dict[tuple[str, str], ast.expr] = {}
         self.classes: dict[tuple[str, str], dict[str, ast.expr]] = {}
         self.instances: dict[tuple[str, str], str] = {}  # (module, name) -> class name as written
@@ -619,7 +621,7 @@ _JS_USE = re.compile(
 # router.get('/x', ...), router.get<Params, Body>('/x', ...) in TypeScript
 _JS_ROUTE = re.compile(r"""\b(\w+)\.(?:get|all|head)(?:<[^>(\n]{0,200}>)?\(\s*(['"`])(/[^'"`\n]{0,200})\2""")
 # router.route('/items').get(list).post(create)
-_JS_CHAIN = re.compile(r"""\b(\w+)\.route\(\s*(['"`])(/[^'"`\n]{0,200})\2\s*\)""")
+_JS_CHAIN = re.compile(r"""\b(\w+)\s*\.route\(\s*(['"`])(/[^'"`\n]{0,200})\2\s*\)""")
 _JS_CHAINED_CALL = re.compile(r"\s*\.(\w+)\(")
 # A router's middleware for all its routes: router.use(auth) (not app.use('/api', router): a mount)
 _JS_USE_ALL = re.compile(r"""\b(\w+)\.use\(\s*([A-Za-z_][^;\n]{0,200})""")

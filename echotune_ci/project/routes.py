@@ -19,7 +19,12 @@ _SOURCES = (".py", ".js", ".mjs", ".cjs", ".ts")
 _SKIP = {"node_modules", ".venv", "venv", "dist", "build", ".git", "static", "public", "tests", "test",
          "__pycache__"}
 MAX_FILES = 300
-_ROUTE = re.compile(r"""\.(get|post|route)\(\s*['"](/[\w/.{}:-]*)['"]([^)\n]*)""", re.I)
+# router.post('/login', ...), and across lines: router\n  .route('/profile')\n  .get(protect, ...)
+_ROUTE = re.compile(r"""(?:\b(\w+)\s*)?\.(get|post|route)\(\s*['"](/[\w/.{}:-]*)['"]([^)\n]*)""", re.I)
+# The account's name read from a login's body as "email": { email, password } = req.body, req.body.email,
+# request.json["email"], data.get("email")
+_EMAIL_FIELD = re.compile(r"""\{\s*email\s*,[^}]*\}\s*=\s*req\.body|req\.body\.email\b|"""
+                          r"""(?:json|data|body|form)(?:\.get\(|\[)\s*['"]email['"]""")
 _LOGIN = re.compile(r"/(?:login|signin|sign-in|token|sessions?)/?$", re.I)
 _PROTECTED = re.compile(r"/(?:me|profile|account|user|whoami)/?$", re.I)
 
@@ -36,28 +41,40 @@ def _sources(folder: Path) -> list[Path]:
 
 
 def detect_login_flow(folder: Path) -> dict[str, str]:
-    """{"login": path, "protected": path, "token": JSONPath-lite of the token, "source": file names} for
-    the app in *folder*, or {} when its sources do not declare both routes."""
+    """{"login": path, "protected": path, "token": JSONPath-lite of the token, "user_field": the body field
+    of the account's name, "source": file names} for the app in *folder*, or {} when its sources do not
+    declare both routes. Paths carry their routers' prefixes as far as :mod:`.health` reads them
+    (proshop: ``router.post('/login')`` under ``app.use('/api/users', userRoutes)`` is
+    ``/api/users/login``); the field is ``email`` when the code reads one from the body
+    (``const { email, password } = req.body``), else ``username``."""
+    from .health import JS_SUFFIXES, module_name, read_graph
+
+    files = _sources(folder)
+    graph = read_graph(files, folder)
     login = protected = ""
     sources: list[str] = []
-    mentions_access_token = False
-    for path in _sources(folder):
+    mentions_access_token = reads_email = False
+    for path in files:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
         mentions_access_token = mentions_access_token or "access_token" in text
-        for verb, route, rest in _ROUTE.findall(text):
+        reads_email = reads_email or bool(_EMAIL_FIELD.search(text))
+        key = str(path.resolve()) if path.suffix in JS_SUFFIXES else module_name(path, folder)
+        for receiver, verb, route, rest in _ROUTE.findall(text):
             verb = verb.lower()
             is_post = verb == "post" or (verb == "route" and "POST" in rest.upper())
+            prefix, _, _ = graph.base((key, receiver))
+            full = (prefix.rstrip("/") + "/" + route.lstrip("/")) if prefix else route
             if not login and is_post and _LOGIN.search(route):
-                login = route
+                login = full
                 sources.append(str(path.relative_to(folder)))
             elif not protected and verb in ("get", "route") and not is_post and _PROTECTED.search(route):
-                protected = route
+                protected = full
                 sources.append(str(path.relative_to(folder)))
     if not (login and protected):
         return {}
     token = "$.access_token" if mentions_access_token else "$.token"
     return {"login": login, "protected": protected, "token": token,
-            "source": ", ".join(dict.fromkeys(sources))}
+            "user_field": "email" if reads_email else "username", "source": ", ".join(dict.fromkeys(sources))}

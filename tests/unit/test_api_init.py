@@ -85,3 +85,32 @@ def test_no_flow_without_a_login_route(tmp_path, cli_env):
     text = _init(root, cli_env)
     assert "[[api.flows]]" not in text
     assert load_config(root / "echotune.toml").api.flows == ()
+
+
+def test_the_flow_carries_the_routers_prefix_and_the_body_field_the_login_reads(tmp_path, cli_env):
+    # proshop: router.post('/login') and router\n  .route('/profile')\n  .get(protect, ...) in a router
+    # mounted at /api/users, a login that reads { email, password } from the body. The flow said /login,
+    # /profile and a username.
+    root = tmp_path / "shop"
+    (root / "backend" / "routes").mkdir(parents=True)
+    (root / "package.json").write_text(json.dumps({"name": "shop",
+                                                   "scripts": {"start": "node backend/server.js"},
+                                                   "dependencies": {"express": "^4.17.1"}}))
+    (root / "package-lock.json").write_text("{}")
+    (root / "backend" / "server.js").write_text(
+        "const express = require('express');\nconst userRoutes = require('./routes/userRoutes');\n"
+        "const app = express();\napp.use('/api/users', userRoutes);\napp.listen(process.env.PORT);\n")
+    (root / "backend" / "routes" / "userRoutes.js").write_text(
+        "const express = require('express');\nconst router = express.Router();\n"
+        "const authUser = (req, res) => {\n  const { email, password } = req.body;\n"
+        "  res.json({ token: 't' });\n};\n"
+        "router.post('/login', authUser);\nrouter\n  .route('/profile')\n  .get(protect, getUserProfile)\n"
+        "  .put(protect, updateUserProfile);\nmodule.exports = router;\n")
+    _init(root, cli_env)
+    cfg = load_config(root / "echotune.toml")
+    (flow,) = cfg.api.flows
+    assert [(s.method, s.path) for s in flow.steps] == [("POST", "/api/users/login"),
+                                                        ("GET", "/api/users/profile")]
+    assert dict(flow.steps[0].json) == {"email": "demo@example.com", "password": "change-me"}
+    assert cfg.api.exclude == ("POST /api/users/login",)
+    check_flows(cfg.api.flows, cfg.source)

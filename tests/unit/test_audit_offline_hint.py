@@ -49,15 +49,26 @@ def test_every_package_not_found_on_pypi_says_how_to_audit_offline(tmp_path, mon
 
 
 def test_many_packages_with_one_reason_are_one_short_note(tmp_path, monkeypatch, capsys):
-    # 25 packages "not found on PyPI" made one note of every package and its reason (89: 9,000 characters)
+    # 25 packages "not found on PyPI" made one note of every package and its reason (89: 9,000 characters).
+    # pip-audit names each again in its reason in canonical form (typing_extensions: typing-extensions).
     import json
 
-    names = [f"pkg{i:02d}" for i in range(25)]
-    _audit(tmp_path, monkeypatch, capsys, NothingOnPyPI, "".join(f"{n}==1.0\n" for n in names))
+    class Canonical(NothingOnPyPI):
+        def query_all(self, specs):
+            from pip_audit._service.interface import SkippedDependency
+
+            for spec in specs:
+                canonical = spec.name.lower().replace("_", "-").replace(".", "-")
+                said = f"Dependency not found on PyPI and could not be audited: {canonical} ({spec.version})"
+                yield SkippedDependency(name=spec.name, skip_reason=said), []
+
+    names = [f"pkg{i:02d}" for i in range(23)] + ["typing_extensions", "zope.interface"]
+    _audit(tmp_path, monkeypatch, capsys, Canonical, "".join(f"{n}==1.0\n" for n in names))
     notes = json.loads((tmp_path / "r.json").read_text())["notes"]
     (note,) = [n for n in notes if n.startswith("audit could not check (PyPI)")]
-    assert note == ("audit could not check (PyPI): requirements.txt: " + ", ".join(names[:10]) +
-                    " and 15 more (Dependency not found on PyPI and could not be audited)")
+    # every package is still named (docs/security.md), the reason once
+    assert note == ("audit could not check (PyPI): requirements.txt: " + ", ".join(names) +
+                    " (Dependency not found on PyPI and could not be audited)")
 
 
 def test_a_package_pypi_does_know_gets_no_such_hint(tmp_path, monkeypatch, capsys):

@@ -130,6 +130,40 @@ def test_a_fixed_port_base_is_built_not_served_and_says_why(tmp_path: Path) -> N
     assert report.to_dict()["not_served"] == report.unserved and report.to_dict()["compared"] is True
 
 
+
+def test_a_fixed_port_base_nothing_would_use_is_not_built(tmp_path: Path, monkeypatch) -> None:
+    # `--phase security` (or load, frontend): no phase compares the builds without serving them, so the
+    # base's setup and build would cost minutes for nothing.
+    import pytest
+
+    from echotune_ci.baseref.sidebyside import SideBySide, _start_base
+    from echotune_ci.config import load_config
+    from echotune_ci.errors import RunError
+
+    toml = ('[serve]\nbuild = "touch built"\ncommand = "node server/index.js"\nport = 3001\n'
+            'ready_url = "http://127.0.0.1:3001/api/todos"\n')
+    head = load_config(write(tmp_path / "head" / "echotune.toml", toml))
+    base = load_config(write(tmp_path / "base" / "echotune.toml", toml))
+    with pytest.raises(RunError) as caught:
+        _start_base(base, head, True, False, {}, SideBySide(), temporary=False, repo=tmp_path / "head",
+                    built=False)
+    assert str(caught.value) == ('[serve] port = 3001 is fixed and the head is served there, so the base '
+                                 'cannot be: make the app take its port from PORT and set port = "auto" to '
+                                 'measure both')
+    assert not (tmp_path / "base" / "built").exists()
+    # the pull request that follows that advice: the head takes any port, the base keeps its own, and
+    # nothing holds it
+    auto = load_config(write(tmp_path / "auto" / "echotune.toml",
+                             toml.replace("port = 3001", 'port = "auto"')))
+    report = SideBySide()
+    started: list[bool] = []
+    import echotune_ci.runner as runner
+
+    monkeypatch.setattr(runner, "_serve", lambda cfg, start, *a, **k: started.append(start))
+    _start_base(base, auto, True, False, {}, report, temporary=False, repo=tmp_path / "auto", built=False)
+    assert started == [True] and report.unserved == ""
+
+
 def test_listening_ports_are_read_from_the_processes_sockets() -> None:
     import os
     import socket

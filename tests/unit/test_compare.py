@@ -147,6 +147,15 @@ def test_a_phase_only_one_side_ran_is_neither_new_nor_removed():
         ("bundle", "no significant change")]
     assert [(c.phase, c.verdict) for c in compare_results([bundle, load], [bundle])] == [
         ("bundle", "no significant change")]
+    # a base phase that ran and measured nothing (its app crashed during it) gives nothing to compare either
+    crashed = PhaseResult("load", errors=["the app exited"]).finalize()
+    assert [(c.phase, c.verdict) for c in compare_results([bundle, crashed], [bundle, load])] == [
+        ("bundle", "no significant change")]
+    # a check that could not run in the base: the head's figures of it are not new, its marker not removed
+    ran = PhaseResult("security", metrics=[Metric("headers.score", 60.0, "")]).finalize()
+    unrun = PhaseResult("security", metrics=[Metric("headers.could_not_run", None, status="error")],
+                        errors=["headers: the app did not answer"]).finalize()
+    assert compare_results([unrun], [ran]) == [] and compare_results([ran], [unrun]) == []
     # within a phase both ran, a metric one side lacks is still new or removed
     rps = PhaseResult("load", metrics=[Metric("p95_ms", 17.7, "ms"), Metric("rps", 50.0, "1/s")]).finalize()
     assert {c.key: c.verdict for c in compare_results([load], [rps])}["rps"] == "new"

@@ -234,6 +234,12 @@ def test_a_database_the_dependencies_connect_to_gets_a_check(tmp_path):
     checks = " ".join(init_project(api, ref=REF).app.checks["env"])
     assert "psycopg in the dependencies: the app connects to PostgreSQL, found through POSTGRES_SERVER, " \
            "POSTGRES_PORT, which nothing here starts" in checks
+    # a compose file above the app's folder starts it (full-stack-fastapi-template: backend/ and the top's
+    # compose.yml), as does a postgis image: no note
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {"compose.yml": "services:\n  db:\n    image: postgis/postgis:16-3.4\n"})
+    checks = " ".join(init_project(api, ref=REF, force=True).app.checks.get("env", []))
+    assert "PostgreSQL" not in checks
     # a compose file that starts it says so itself, once
     write(root, {"docker-compose.yml": "services:\n  web:\n    build: .\n    environment:\n"
                                        "      MONGO_URI: mongodb://db:27017/shop\n"

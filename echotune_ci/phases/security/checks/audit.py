@@ -576,12 +576,11 @@ def _metrics(ecosystem: str, packages: int, findings: list[Finding], skipped_cou
 
 
 _SKIPPED = re.compile(r"^(.*?): (\S+) \((.*)\)$", re.S)
-SHOWN_PER_REASON = 10
 
 
 def _grouped(skipped: list[str]) -> list[str]:
-    """``where: name (reason)`` lines grouped by file and reason, at most :data:`SHOWN_PER_REASON` names
-    each: 89 packages "not found on PyPI" made one line of thousands of characters."""
+    """``where: name (reason)`` lines grouped by file and reason, every name kept and the reason said once
+    per group: 89 packages "not found on PyPI" made one line of 9,000 characters."""
     groups: dict[tuple[str, str], list[str]] = {}
     loose = []
     for line in skipped:
@@ -589,16 +588,11 @@ def _grouped(skipped: list[str]) -> list[str]:
         if match is None:
             loose.append(line)
             continue
-        name = match.group(2)
-        # pip-audit names the package again in its reason: "... could not be audited: flask (3.0.0)"
-        reason = re.sub(rf":\s*{re.escape(name)} \([^()]*\)$", "", match.group(3), flags=re.I)
-        groups.setdefault((match.group(1), reason), []).append(name)
-    out = []
-    for (where, reason), names in groups.items():
-        shown = ", ".join(names[:SHOWN_PER_REASON])
-        more = f" and {len(names) - SHOWN_PER_REASON} more" if len(names) > SHOWN_PER_REASON else ""
-        out.append(f"{where}: {shown}{more} ({reason})")
-    return out + loose
+        # pip-audit names the package again in its reason, in its canonical spelling: "... could not be
+        # audited: typing-extensions (4.9.0)" for typing_extensions
+        reason = re.sub(r":\s*[\w.\-\[\]]+ \([^()]*\)$", "", match.group(3))
+        groups.setdefault((match.group(1), reason), []).append(match.group(2))
+    return [f"{where}: {', '.join(names)} ({reason})" for (where, reason), names in groups.items()] + loose
 
 
 def _notes(report: AuditReport, production_only: bool) -> list[str]:
