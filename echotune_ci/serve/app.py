@@ -31,6 +31,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..config.sections import ServeSettings
 
 
+def _unread(stream: object) -> int:
+    """Bytes waiting in the pipe *stream* reads (FIONREAD); 0 when that cannot be told (closed)."""
+    import fcntl
+    import struct
+    import termios
+
+    try:
+        got = fcntl.ioctl(stream.fileno(), termios.FIONREAD, b"\0\0\0\0")  # type: ignore[attr-defined]
+    except (OSError, ValueError, AttributeError):
+        return 0
+    return int(struct.unpack("i", got)[0])
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port that is free on *host* right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -92,6 +105,7 @@ class App:
         self.base_url = ""
         self._output = OutputBuffer()
         self._reader: threading.Thread | None = None
+        self._waiting = threading.Event()  # the reader has taken in all it read and waits for more
 
     @property
     def pid(self) -> int | None:
@@ -111,8 +125,7 @@ class App:
     def exit_message(self, code: int, when: str) -> str:
         """For people: "the app (pid N) exited with code 3 <when>; it printed: ..." with the lines of its
         output that say why (see :func:`~echotune_ci.serve.output.important_lines`)."""
-        if self._reader:
-            self._reader.join(timeout=1)
+        self._drain_output()
         how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with code {code}"
         return f"the app (pid {self.pid}) {how} {when}" + summarise(self._output.lines())
 
@@ -185,11 +198,25 @@ class App:
 
     def _read_output(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
-        read_into(self.proc.stdout, self._output)
+        read_into(self.proc.stdout, self._output, self._waiting)
+
+    def _drain_output(self, limit: float = 3.0) -> None:
+        """Wait until the reader has taken in what the app wrote before it exited, at most *limit* s.
+
+        End of file may never come: a child of the app that still runs holds the pipe open. And on a busy
+        machine the reader thread can lag behind for more than a second (the lines that said why the app
+        exited were then missing from the message). So: until nothing is left unread in the pipe.
+        """
+        if self._reader is None or self.proc is None or self.proc.stdout is None:
+            return
+        deadline = time.monotonic() + limit
+        settled = 0  # the reader waits with nothing unread, twice 20 ms apart (not a chunk just taken in)
+        while self._reader.is_alive() and time.monotonic() < deadline and settled < 2:
+            settled = settled + 1 if self._waiting.is_set() and _unread(self.proc.stdout) == 0 else 0
+            self._reader.join(timeout=0.02)
 
     def _exited(self, code: int) -> AppExited:
-        if self._reader:
-            self._reader.join(timeout=1)
+        self._drain_output()
         lines = self._output.lines()
         tool = missing_tool(lines) if code == 127 else None
         if tool:

@@ -180,12 +180,17 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "replace").rstrip()
 
 
-def read_into(stream: IO[bytes], buffer: OutputBuffer) -> None:
+def read_into(stream: IO[bytes], buffer: OutputBuffer, waiting: threading.Event | None = None) -> None:
     """Feed *buffer* from *stream* until end of file, in chunks (never a whole line at once), then close
-    it. Run in a thread of its own; a read error ends it like end of file."""
+    it. Run in a thread of its own; a read error ends it like end of file. *waiting* is set while it
+    waits for more (all it read is in *buffer*), cleared while it takes a chunk in."""
     try:
         while True:
+            if waiting is not None:
+                waiting.set()
             chunk = stream.read1(READ_BYTES) if hasattr(stream, "read1") else stream.read(READ_BYTES)
+            if waiting is not None:
+                waiting.clear()
             if not chunk:
                 break
             buffer.feed(chunk)
