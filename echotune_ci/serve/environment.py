@@ -84,11 +84,24 @@ def toolkit_prefix() -> Path:
 def not_installed(tool: str) -> str:
     """How to say that the shell of an app's step could not find *tool*: ", which is not installed (not
     on PATH)", or, when only the toolkit's own environment has it (a user who activated EchoTune CI's
-    venv and installed the app's tools there), where it is and why the app does not get it."""
+    venv and installed the app's tools there), where it is and why the app does not get it; or, when a
+    per-user install put it in a folder PATH lacks (``pip install --user uv``: ``~/.local/bin``), how to
+    add that folder."""
     own = toolkit_prefix() / "bin" / tool
     if own.is_file() and os.access(own, os.X_OK):
         return f", which only EchoTune CI's own environment has ({own}), where the app never runs"
+    for folder in _USER_BINS:
+        found = Path(os.path.expanduser(folder)) / tool
+        if found.is_file() and os.access(found, os.X_OK):
+            # `pip install --user uv`, uv's and bun's own installers: a folder a login shell may add, CI's not
+            return (f", which is installed in {folder} ({found}), a folder not on PATH: add it "
+                    f"(export PATH=\"{folder.replace('~', '$HOME', 1)}:$PATH\"; on GitHub Actions, "
+                    f"echo it to $GITHUB_PATH)")
     return ", which is not installed (not on PATH)"
+
+
+# Where per-user installs put their programs: pip --user and pipx, cargo, bun's and Deno's installers.
+_USER_BINS = ("~/.local/bin", "~/.cargo/bin", "~/.bun/bin", "~/.deno/bin")
 
 
 def _ancestors(cwd: Path, root: Path) -> list[Path]:

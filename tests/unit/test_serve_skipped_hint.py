@@ -64,3 +64,25 @@ def test_a_tool_only_the_toolkits_environment_has_is_named_there(tmp_path, monke
     assert str(raised.value) == (
         f"serve.setup needs `echotune-test-pipenv`, which only EchoTune CI's own environment has ({tool}), "
         f"where the app never runs; install it or fix the command (echotune-test-pipenv install)")
+
+
+def test_a_tool_a_per_user_install_put_off_path_is_named_there(tmp_path, monkeypatch):
+    """init suggests `python3 -m pip install --user uv`; pip puts it in ~/.local/bin, which a CI job's PATH
+    lacks, and the next run said only "uv, which is not installed (not on PATH)"."""
+    from echotune_ci.errors import RunError
+    from echotune_ci.serve import environment
+    from echotune_ci.serve.steps import run_step
+
+    home = tmp_path / "home"
+    (home / ".local" / "bin").mkdir(parents=True)
+    tool = home / ".local" / "bin" / "echotune-test-uv"
+    tool.write_text("#!/bin/sh\nexit 0\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(environment, "toolkit_prefix", lambda: tmp_path / "toolkit")
+    with pytest.raises(RunError) as raised:
+        run_step("setup", "echotune-test-uv sync", tmp_path, {"PATH": "/usr/bin:/bin"}, 30)
+    assert str(raised.value) == (
+        f"serve.setup needs `echotune-test-uv`, which is installed in ~/.local/bin ({tool}), a folder not on "
+        f"PATH: add it (export PATH=\"$HOME/.local/bin:$PATH\"; on GitHub Actions, echo it to $GITHUB_PATH); "
+        f"install it or fix the command (echotune-test-uv sync)")
