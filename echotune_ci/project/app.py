@@ -288,6 +288,8 @@ DATABASE_CLIENTS = {
     "postgres": ("pg", "pg-promise", "postgres", "psycopg", "psycopg2", "psycopg2-binary", "asyncpg"),
     "mysql": ("mysql", "mysql2", "mysqlclient", "pymysql", "aiomysql"),
 }
+# postgis and mariadb images are the postgres and mysql the clients connect to
+_CLIENT_KIND = {"postgis": "postgres", "mariadb": "mysql"}
 # Where the code reads the setting that points at it: process.env.X, os.environ["X"], os.getenv("X"),
 # or a pydantic settings field (POSTGRES_SERVER: str).
 _DB_VARIABLE = r"(?:MONGO\w*|\w*DATABASE_URL\w*|POSTGRES_\w+|PG(?:HOST|DATABASE|USER|PASSWORD|PORT)|DB_\w+|" \
@@ -305,8 +307,7 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
     node = {n for p in packages if isinstance(p.data.get("dependencies"), dict)
             for n in p.data["dependencies"]}
     names = set(deps.names) | node
-    # postgis and mariadb images are the postgres and mysql the clients connect to
-    started = {{"postgis": "postgres", "mariadb": "mysql"}.get(s.kind, s.kind) for s in ins.services}
+    started = {_CLIENT_KIND.get(s.kind, s.kind) for s in ins.services}
     started |= _composed_above(folder)
     sources: list[Path] | None = None
     for kind, clients in DATABASE_CLIENTS.items():
@@ -340,7 +341,7 @@ def _composed_above(folder: Path) -> set[str]:
             if (above / name).is_file():
                 for image in re.findall(r"(?m)^\s*image:\s*['\"]?([^\s'\"]+)", read_text(above / name)):
                     kind = IMAGE_KINDS.get(image.split("/")[-1].split(":")[0].split("@")[0].lower(), "")
-                    kinds.add({"postgis": "postgres", "mariadb": "mysql"}.get(kind, kind))
+                    kinds.add(_CLIENT_KIND.get(kind, kind))
         if (above / ".git").exists():
             break
     return kinds

@@ -166,6 +166,11 @@ def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
+def full_path(prefix: str, path: str) -> str:
+    """*path* as a router declares it under the router's full *prefix* ("" for none)."""
+    return _concat(prefix, path) if prefix else path
+
+
 def _concat(prefix: str, path: str) -> str:
     if not path:
         return prefix
@@ -202,7 +207,7 @@ def find_health(sources: list[Path], root: Path, graph: Graph | None = None) -> 
         if prefix is None:
             first_unresolved = first_unresolved or f"{route.where} defines {route.path}, but {why}"
             continue
-        full = _concat(prefix, route.path) if prefix else route.path
+        full = full_path(prefix, route.path)
         full_rank = health_rank(full)
         if full_rank is None:
             continue  # /status under /orders: the app's own endpoint
@@ -246,6 +251,7 @@ def find_load_routes(sources: list[Path], root: Path, limit: int = 3,
     """
     graph = graph or read_graph(sources, root)
     found: dict[str, LoadRoute] = {}
+    guarded_paths = _guarded_paths(graph)
     for route in graph.routes:
         router = graph.routers.get(route.router)
         if router is None or router.kind == "express" and not graph.mounts.get(route.router):
@@ -253,13 +259,13 @@ def find_load_routes(sources: list[Path], root: Path, limit: int = 3,
         prefix, _, _ = graph.base(route.router)
         if prefix is None or route.guarded or route.needs_input or graph.guarded(route.router):
             continue
-        full = _concat(prefix, route.path) if prefix else route.path
+        full = full_path(prefix, route.path)
         if prefix and route.path == "/" and Path(route.where.rsplit(":", 1)[0]).suffix in JS_SUFFIXES:
             full = prefix  # Express routes ignore a trailing slash; FastAPI's "/" under a prefix keeps it
         segments = [s.lower() for s in full.split("/") if s]
         if (not segments or _PARAMETER.search(full) or "\ufffd" in full or health_rank(full) is not None
                 or _NOT_LOADED.intersection(segments) or any(_STATEFUL.search(s) for s in segments)
-                or any(_under(full, guarded) for guarded in _guarded_paths(graph))):
+                or any(_under(full, guarded) for guarded in guarded_paths)):
             continue
         found.setdefault(full, LoadRoute(full, route.where))
     def rank(r: LoadRoute) -> tuple[bool, str, int]:
@@ -282,7 +288,7 @@ def root_answers(graph: Graph) -> bool | None:
             if route.path in ("/", ""):
                 return True
             continue
-        full = _concat(prefix, route.path) if prefix else route.path
+        full = full_path(prefix, route.path)
         if not full.strip("/"):
             return True
     return False
@@ -295,7 +301,7 @@ def _guarded_paths(graph: Graph) -> list[str]:
     for key, path in graph.guarded_paths:
         prefix, _, _ = graph.base(key)
         if prefix is not None:
-            paths.append(_concat(prefix, path) if prefix else path)
+            paths.append(full_path(prefix, path))
     return paths
 
 
@@ -337,8 +343,8 @@ class _PythonReader:
             self._declarations(module, tree)
         # CurrentUser = Annotated[User, Depends(get_current_user)]: a parameter typed so asks for a login;
         # SessionDep = Annotated[Session, Depends(get_db)] is injected, no query.
-        self.aliases = {name: _text(value) for (_, name), value in self.consts.items()
-                        if "Depends(" in _text(value)}
+        written = {name: _text(value) for (_, name), value in self.consts.items()}
+        self.aliases = {name: text for name, text in written.items() if "Depends(" in text}
         for module, (tree, where) in self.trees.items():
             for node in ast.walk(tree):
                 if isinstance(node, ast.Assign | ast.AnnAssign):
@@ -356,7 +362,8 @@ class _PythonReader:
         a body that answers 401 or checks ``is_authenticated``): every route of the blueprint then does."""
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Attribute) and decorator.attr in _PY_BEFORE:
-                if _LOGIN.search(_text(node)) or "401" in _text(node):
+                body = _text(node)
+                if _LOGIN.search(body) or "401" in body:
                     key = self._key(module, decorator.value)
                     if key is not None:
                         self.guards.append(key)

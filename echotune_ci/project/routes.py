@@ -47,7 +47,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     (proshop: ``router.post('/login')`` under ``app.use('/api/users', userRoutes)`` is
     ``/api/users/login``); the field is ``email`` when the code reads one from the body
     (``const { email, password } = req.body``), else ``username``."""
-    from .health import JS_SUFFIXES, module_name, read_graph
+    from .health import JS_SUFFIXES, full_path, module_name, read_graph
 
     files = _sources(folder)
     graph = read_graph(files, folder)
@@ -66,7 +66,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             verb = verb.lower()
             is_post = verb == "post" or (verb == "route" and "POST" in rest.upper())
             prefix, _, _ = graph.base((key, receiver))
-            full = (prefix.rstrip("/") + "/" + route.lstrip("/")) if prefix else route
+            full = full_path(prefix or "", route)
             if not login and is_post and _LOGIN.search(route):
                 login = full
                 sources.append(str(path.relative_to(folder)))

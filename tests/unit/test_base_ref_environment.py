@@ -112,15 +112,24 @@ def test_nothing_is_linked_outside_the_bases_checkout(tmp_path: Path) -> None:
     assert not (tmp_path / "b" / "shared" / "node_modules").exists()
 
 
+# demo-todo-app as `init` wrote it: a server that always listens on 3001
+FIXED_PORT = ('[serve]\nbuild = "touch built"\ncommand = "node server/index.js"\nport = 3001\n'
+              'ready_url = "http://127.0.0.1:3001/api/todos"\n')
+
+
+def fixed_port_configs(tmp_path: Path):
+    """(head, base) configurations of :data:`FIXED_PORT`, in tmp_path/head and tmp_path/base."""
+    from echotune_ci.config import load_config
+
+    head = load_config(write(tmp_path / "head" / "echotune.toml", FIXED_PORT))
+    return head, load_config(write(tmp_path / "base" / "echotune.toml", FIXED_PORT))
+
+
 def test_a_fixed_port_base_is_built_not_served_and_says_why(tmp_path: Path) -> None:
     # The head holds port 3001: the base could never start there, but its build still gives the bundle.
     from echotune_ci.baseref.sidebyside import SideBySide, _start_base
-    from echotune_ci.config import load_config
 
-    toml = ('[serve]\nbuild = "touch built"\ncommand = "node server/index.js"\nport = 3001\n'
-            'ready_url = "http://127.0.0.1:3001/api/todos"\n')
-    head = load_config(write(tmp_path / "head" / "echotune.toml", toml))
-    base = load_config(write(tmp_path / "base" / "echotune.toml", toml))
+    head, base = fixed_port_configs(tmp_path)
     report = SideBySide()
     assert _start_base(base, head, True, False, {}, report, temporary=False, repo=tmp_path / "head") is None
     assert (tmp_path / "base" / "built").exists()
@@ -140,10 +149,7 @@ def test_a_fixed_port_base_nothing_would_use_is_not_built(tmp_path: Path, monkey
     from echotune_ci.config import load_config
     from echotune_ci.errors import RunError
 
-    toml = ('[serve]\nbuild = "touch built"\ncommand = "node server/index.js"\nport = 3001\n'
-            'ready_url = "http://127.0.0.1:3001/api/todos"\n')
-    head = load_config(write(tmp_path / "head" / "echotune.toml", toml))
-    base = load_config(write(tmp_path / "base" / "echotune.toml", toml))
+    head, base = fixed_port_configs(tmp_path)
     with pytest.raises(RunError) as caught:
         _start_base(base, head, True, False, {}, SideBySide(), temporary=False, repo=tmp_path / "head",
                     built=False)
@@ -154,7 +160,7 @@ def test_a_fixed_port_base_nothing_would_use_is_not_built(tmp_path: Path, monkey
     # the pull request that follows that advice: the head takes any port, the base keeps its own, and
     # nothing holds it
     auto = load_config(write(tmp_path / "auto" / "echotune.toml",
-                             toml.replace("port = 3001", 'port = "auto"')))
+                             FIXED_PORT.replace("port = 3001", 'port = "auto"')))
     report = SideBySide()
     started: list[bool] = []
     import echotune_ci.runner as runner
@@ -185,12 +191,8 @@ def test_listening_ports_are_read_from_the_processes_sockets() -> None:
 def test_a_fixed_port_base_is_built_but_not_started_when_no_phase_uses_the_app(tmp_path: Path) -> None:
     # `run --base-ref HEAD --phase bundle` on demo-todo-app as `init` wrote it (port = 3001).
     from echotune_ci.baseref.sidebyside import SideBySide, _start_base
-    from echotune_ci.config import load_config
 
-    toml = ('[serve]\nbuild = "touch built"\ncommand = "node server/index.js"\nport = 3001\n'
-            'ready_url = "http://127.0.0.1:3001/api/todos"\n')
-    head = load_config(write(tmp_path / "head" / "echotune.toml", toml))
-    base = load_config(write(tmp_path / "base" / "echotune.toml", toml))
+    head, base = fixed_port_configs(tmp_path)
     report = SideBySide()
     app = _start_base(base, head, True, False, {}, report, temporary=False, repo=tmp_path / "head",
                       serves=False)
