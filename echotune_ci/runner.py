@@ -210,12 +210,42 @@ def _must_start(cfg: Config, phases: list[Phase[Any]], options: ServeOptions) ->
     return start
 
 
-def _serve(cfg: Config, start: bool, options: ServeOptions,
-           extra_env: Mapping[str, str] | None, label: str = "",
-           prepared_notes: list[str] | None = None) -> App | None:
-    """Prepare (setup, build) and start the app; None when nothing is started. *label* ("base" in
-    ``run --base-ref``) starts each progress line, so two builds' "build: done" are told apart.
-    *prepared_notes* gets what setup and build did ("setup: skipped, ...", "setup: done in 12s")."""
+@dataclass
+class PreparedApp:
+    """An app whose setup and build have run, not started yet: :meth:`start` starts it. *label* starts
+    its progress lines; *setup_skipped*: its setup was skipped (a missing module may be why it fails);
+    *hint*: added to the error when it cannot start (the base says which setup it did not run)."""
+
+    app: App
+    label: str = ""
+    setup_skipped: bool = False
+    hint: str = ""
+
+    def start(self) -> App:
+        """Start the app and wait until it is ready; RunError (exit 3) when it cannot start."""
+        app = self.app
+        with console.progress(f"starting the {self.label or 'app'}") as p:
+            p.update(app.settings.command)
+            try:
+                app.start()
+            except AppExited as exc:  # only a missing module or tool may be a matter of the skipped setup
+                hint = self.hint or (SKIPPED_HINT if self.setup_skipped and exc.missing_dependency else "")
+                raise RunError(f"{exc}; {hint}" if hint else str(exc)) from None
+            except RunError as exc:
+                if not self.hint:
+                    raise
+                raise RunError(f"{exc}; {self.hint}") from None
+        console.info(f"{self.label or 'app'} ready at {app.base_url} (pid {app.pid})")
+        return app
+
+
+def _prepare(cfg: Config, start: bool, options: ServeOptions,
+             extra_env: Mapping[str, str] | None, label: str = "",
+             prepared_notes: list[str] | None = None) -> PreparedApp | None:
+    """Run the app's setup and build; the app ready to start, None when nothing is to be started
+    (*start* false, or ``--url``). *label* ("base" in ``run --base-ref``) starts each progress line, so
+    two builds' "build: done" are told apart. *prepared_notes* gets what setup and build did ("setup:
+    skipped, ...", "setup: done in 12s"). RunError when a step fails."""
     if options.url is not None:
         return None
     serve = cfg.serve
@@ -227,17 +257,14 @@ def _serve(cfg: Config, start: bool, options: ServeOptions,
         skipped = prepared.setup_skipped
         if prepared_notes is not None:
             prepared_notes.extend(prepared.notes)
-    if not start:
-        return None
-    with console.progress("starting the app") as p:
-        p.update(serve.command)
-        try:
-            app.start()
-        except AppExited as exc:  # only a missing module or tool may be a matter of the skipped setup
-            hint = skipped and exc.missing_dependency
-            raise RunError(f"{exc}; {SKIPPED_HINT}" if hint else str(exc)) from None
-    console.info(f"{label or 'app'} ready at {app.base_url} (pid {app.pid})")
-    return app
+    return PreparedApp(app, label, skipped) if start else None
+
+
+def _serve(cfg: Config, start: bool, options: ServeOptions,
+           extra_env: Mapping[str, str] | None) -> App | None:
+    """Prepare (setup, build) and start the app; None when nothing is started."""
+    prepared = _prepare(cfg, start, options, extra_env)
+    return prepared.start() if prepared is not None else None
 
 
 def _context(cfg: Config, artifacts_dir: Path, base_url: str | None, app: App | None,

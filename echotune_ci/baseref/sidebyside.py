@@ -3,10 +3,10 @@
 1. The head is the working tree as it is (a note says so when it has
    uncommitted changes); the base is a worktree of REF in a temporary folder
    (or DIR, prepared by someone else).
-2. The head is set up, built and started as `run` does; the base is built
-   with its own [serve] (or the head's, see :mod:`.configs`), reusing the
-   head's installed dependencies when they would be the same
-   (:mod:`.environment`), and started on a second port.
+2. The head is set up and built as `run` does; the base is built with its
+   own [serve] (or the head's, see :mod:`.configs`), reusing the head's
+   installed dependencies when they would be the same (:mod:`.environment`).
+   Then the head starts, and the base on a second port.
 3. The phases measure both (:mod:`.measure`): frontend loads and load rounds
    interleaved, the other phases once per build. When a gated metric is
    still undecided, more interleaved rounds are added, up to ``[gate]
@@ -49,7 +49,7 @@ from .environment import head_code, reuse_environment
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..runner import RunOutcome
+    from ..runner import PreparedApp, RunOutcome
 
 ORDER_FILE = "side-by-side.json"
 PAIRED_PHASES = ("frontend", "load")
@@ -126,18 +126,19 @@ def _source(base: BaseOptions, repo: Path) -> contextlib.AbstractContextManager[
     return prepared_folder(base.folder)
 
 
-def _start_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, env: Mapping[str, str],
-                report: SideBySide, temporary: bool, repo: Path, serves: bool = True,
-                built: bool = True) -> App | None:
-    """Build and start the base: its setup only when its dependencies differ from the head's (and not
-    with *skip_setup*), its build always (a fresh checkout has built nothing). A *temporary* checkout's
+def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, env: Mapping[str, str],
+                  report: SideBySide, temporary: bool, repo: Path, serves: bool = True,
+                  built: bool = True) -> PreparedApp | None:
+    """Build the base, ready to start (None when it is not to be started): its setup only when its
+    dependencies differ from the head's (and not with *skip_setup*), its build always (a fresh checkout
+    has built nothing). A *temporary* checkout's
     setup stamp is removed afterwards: nothing would ever read it again. *repo*: the head's checkout.
     *serves*: whether a selected phase uses the running app; *built*: whether one compares the builds
     without it (bundle). A base on the head's fixed ``port`` is built and not started; with *serves*,
     ``report.unserved`` says why the phases that use the running app measure the head alone. RunError,
     before the base's build, when nothing could use that build."""
     from ..errors import RunError
-    from ..runner import ServeOptions, _serve
+    from ..runner import ServeOptions, _prepare
     from ..serve.steps import stamp_path
 
     if start and cfg.serve.command and cfg.serve.port != "auto" and cfg.serve.port == head_cfg.serve.port:
@@ -173,16 +174,18 @@ def _start_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, en
     if linked or skip_setup:
         cfg = cfg.with_section("serve", override(cfg.serve, setup=""))
     prepared: list[str] = []
+    # A setup that also migrates or seeds a database did not run for the base, whose environment is the
+    # head's: its build or start fails with nothing that says why (a Django base answering 500 on a new
+    # model).
+    hint = (f"the base did not run its setup ({skipped_setup}): it uses the head's installed dependencies; "
+            f"a step besides installing (migrations, data) belongs in [serve] build, which runs for both"
+            if skipped_setup else "")
     try:
-        app = _serve(cfg, start, ServeOptions(), env, label="base", prepared_notes=prepared)
+        app = _prepare(cfg, start, ServeOptions(), env, label="base", prepared_notes=prepared)
     except RunError as exc:
-        if not skipped_setup:
+        if not hint:
             raise
-        # A setup that also migrates or seeds a database did not run for the base, whose environment is the
-        # head's: its start fails with nothing that says why (a Django base answering 500 on a new model).
-        raise RunError(f"{exc}; the base did not run its setup ({skipped_setup}): it uses the head's "
-                       f"installed dependencies; a step besides installing (migrations, data) belongs in "
-                       f"[serve] build, which runs for both") from None
+        raise RunError(f"{exc}; {hint}") from None
     finally:
         if temporary:
             stamp_path(base_cwd).unlink(missing_ok=True)
@@ -191,7 +194,7 @@ def _start_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, en
                                       "inputs did not change since it last ran there)")
     if own_setup:
         report.notes.append(own_setup)
-    return app
+    return dataclasses.replace(app, hint=hint) if app is not None else None
 
 
 def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: Path) -> str:
@@ -585,6 +588,30 @@ def _order_notes(report: SideBySide, label: str) -> dict[str, str]:
     return notes
 
 
+def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, stack: contextlib.ExitStack,
+                phases: list[Phase[Any]], start: bool, skip_setup: bool,
+                env: Mapping[str, str]) -> tuple[Config, PreparedApp | None]:
+    """Check the base out (removed when *stack* closes), read its configuration and build it: the base's
+    configuration and its app ready to start (None when it is not started), the app stopped when *stack*
+    closes. EchoTuneError or OSError when the base cannot be checked out, configured or built."""
+    report.source = stack.enter_context(_source(base, repo))
+    base_cfg, notes = base_config(cfg, repo, report.source.root)
+    report.notes.extend(_in_checkout(n, report.source) for n in notes)
+    if base.ref is not None:  # a fresh checkout has only what its commit tracks
+        copied = copy_dotenv(repo, report.source.root, [repo, cfg.base_dir, cfg.resolve(cfg.serve.cwd)])
+        if copied:
+            report.notes.append(f"copied the head's untracked {', '.join(copied)} into the base's "
+                                f"checkout: both builds read the same settings")
+    ready = _prepare_base(base_cfg, cfg, start, skip_setup, env, report, temporary=base.ref is not None,
+                          repo=repo,
+                          # security scores the headers of the app when it runs
+                          serves=any(p.needs_app or p.name == "security" for p in phases),
+                          built=any(not p.needs_app and p.name != "security" for p in phases))
+    if ready is not None:
+        stack.callback(ready.app.stop)  # stopped before its worktree is removed
+    return base_cfg, ready
+
+
 def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: tuple[str, ...] = (),
                      extra_env: Mapping[str, str] | None = None, skip_setup: bool = False,
                      force_setup: bool = False) -> RunOutcome:
@@ -603,7 +630,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
     from ..masking import register_config
     from ..reporting import write_report_files
     from ..runner import RunOutcome as Outcome
-    from ..runner import ServeOptions, _finish, _must_start, _serve, _sigterm_as_interrupt
+    from ..runner import ServeOptions, _finish, _must_start, _prepare, _sigterm_as_interrupt
     from ..runner import phase_list, preflight
 
     register_config(cfg)
@@ -631,36 +658,36 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         # The head's untracked databases before its setup and build: those the run makes are not data,
         # nor those an earlier run made or used and nobody used since.
         had = brought_databases(cfg.base_dir)
-        head_app = _serve(cfg, start, options, {**(extra_env or {}), **base.head_env})
+        # Both builds are made before either app starts: an app left idle through the other's build (a
+        # few minutes of npm ci) can lose its database connection, and would share the CPU with it.
+        head_ready = _prepare(cfg, start, options, {**(extra_env or {}), **base.head_env})
+        if head_ready is not None:
+            stack.callback(head_ready.app.stop)
+        base_cfg, base_ready = None, None
+        try:
+            base_cfg, base_ready = _build_base(cfg, base, repo, report, stack, phases, start, skip_setup,
+                                               {**(extra_env or {}), **base.base_env})
+        except (EchoTuneError, OSError) as exc:
+            base_cfg = None
+            report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source))
+        head_app = head_ready.start() if head_ready is not None else None
         if head_app is not None:
             apps.append(head_app)
-            stack.callback(head_app.stop)
         head = Side(cfg, _contexts(cfg, phases, artifacts, output_dir, head_app))
         base_side, base_app = None, None
-        try:
-            report.source = stack.enter_context(_source(base, repo))
-            base_cfg, notes = base_config(cfg, repo, report.source.root)
-            report.notes.extend(_in_checkout(n, report.source) for n in notes)
-            if base.ref is not None:  # a fresh checkout has only what its commit tracks
-                copied = copy_dotenv(repo, report.source.root,
-                                     [repo, cfg.base_dir, cfg.resolve(cfg.serve.cwd)])
-                if copied:
-                    report.notes.append(f"copied the head's untracked {', '.join(copied)} into the base's "
-                                        f"checkout: both builds read the same settings")
-            base_app = _start_base(base_cfg, cfg, start, skip_setup, {**(extra_env or {}), **base.base_env},
-                                   report, temporary=base.ref is not None, repo=repo,
-                                   # security scores the headers of the app when it runs
-                                   serves=any(p.needs_app or p.name == "security" for p in phases),
-                                   built=any(not p.needs_app and p.name != "security" for p in phases))
-            if base_app is not None:
-                apps.append(base_app)
-                stack.callback(base_app.stop)  # stopped before its worktree is removed
-            report.warnings.extend(data_warnings(cfg.base_dir, base_cfg.base_dir, had))
-            for warning in report.warnings:
-                console.warn(warning)
-            base_side = Side(base_cfg, _contexts(base_cfg, phases, artifacts / "base", output_dir, base_app))
-        except (EchoTuneError, OSError) as exc:
-            report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source))
+        if base_cfg is not None:
+            try:
+                base_app = base_ready.start() if base_ready is not None else None
+                if base_app is not None:
+                    apps.append(base_app)
+                report.warnings.extend(data_warnings(cfg.base_dir, base_cfg.base_dir, had))
+                for warning in report.warnings:
+                    console.warn(warning)
+                base_side = Side(base_cfg, _contexts(base_cfg, phases, artifacts / "base", output_dir,
+                                                     base_app))
+            except (EchoTuneError, OSError) as exc:
+                report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source))
+        if report.failure:
             console.warn(report.failure)
         pairs = _measure(phases, head, base_side, (head_app, base_app), report)
         if base_side is not None:

@@ -156,6 +156,22 @@ def test_base_without_config_uses_the_heads(tmp_path, cli_env):
     assert found["bundle:bundle_total_gzip_bytes"]["verdict"] == "no significant change"
 
 
+def test_both_builds_are_made_before_either_app_starts(tmp_path, cli_env):
+    # The head's app used to start before the base's checkout and build, and idle through it: an app that
+    # drops an idle database connection (a few minutes of `npm ci` for the base) then crashed mid-run.
+    events = tmp_path / "events"
+    logged = config(build=f"python build.py && echo build >> {events}").replace(
+        'command = "gunicorn', f'command = "echo start >> {events} && exec gunicorn')
+    repo, app = make_repo(tmp_path, logged)
+    out = tmp_path / "out"
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
+                   "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert events.read_text().split() == ["build", "build", "start", "start"]
+    assert side_by_side(out)["compared"] is True
+    assert "base ready at http://127.0.0.1:" in done.stderr
+
+
 def test_a_local_database_only_the_head_has_is_a_warning(tmp_path, cli_env):
     import sqlite3
 

@@ -127,11 +127,11 @@ def fixed_port_configs(tmp_path: Path):
 
 def test_a_fixed_port_base_is_built_not_served_and_says_why(tmp_path: Path) -> None:
     # The head holds port 3001: the base could never start there, but its build still gives the bundle.
-    from echotune_ci.baseref.sidebyside import SideBySide, _start_base
+    from echotune_ci.baseref.sidebyside import SideBySide, _prepare_base
 
     head, base = fixed_port_configs(tmp_path)
     report = SideBySide()
-    assert _start_base(base, head, True, False, {}, report, temporary=False, repo=tmp_path / "head") is None
+    assert _prepare_base(base, head, True, False, {}, report, temporary=False, repo=tmp_path / "head") is None
     assert (tmp_path / "base" / "built").exists()
     assert report.unserved == ('[serve] port = 3001 is fixed and the head is served there, so the base was '
                                'built but not served: make the app take its port from PORT and set '
@@ -145,13 +145,13 @@ def test_a_fixed_port_base_nothing_would_use_is_not_built(tmp_path: Path, monkey
     # base's setup and build would cost minutes for nothing.
     import pytest
 
-    from echotune_ci.baseref.sidebyside import SideBySide, _start_base
+    from echotune_ci.baseref.sidebyside import SideBySide, _prepare_base
     from echotune_ci.config import load_config
     from echotune_ci.errors import RunError
 
     head, base = fixed_port_configs(tmp_path)
     with pytest.raises(RunError) as caught:
-        _start_base(base, head, True, False, {}, SideBySide(), temporary=False, repo=tmp_path / "head",
+        _prepare_base(base, head, True, False, {}, SideBySide(), temporary=False, repo=tmp_path / "head",
                     built=False)
     assert str(caught.value) == ('[serve] port = 3001 is fixed and the head is served there, so the base '
                                  'cannot be: make the app take its port from PORT and set port = "auto" to '
@@ -165,8 +165,8 @@ def test_a_fixed_port_base_nothing_would_use_is_not_built(tmp_path: Path, monkey
     started: list[bool] = []
     import echotune_ci.runner as runner
 
-    monkeypatch.setattr(runner, "_serve", lambda cfg, start, *a, **k: started.append(start))
-    _start_base(base, auto, True, False, {}, report, temporary=False, repo=tmp_path / "auto", built=False)
+    monkeypatch.setattr(runner, "_prepare", lambda cfg, start, *a, **k: started.append(start))
+    _prepare_base(base, auto, True, False, {}, report, temporary=False, repo=tmp_path / "auto", built=False)
     assert started == [True] and report.unserved == ""
 
 
@@ -190,11 +190,11 @@ def test_listening_ports_are_read_from_the_processes_sockets() -> None:
 
 def test_a_fixed_port_base_is_built_but_not_started_when_no_phase_uses_the_app(tmp_path: Path) -> None:
     # `run --base-ref HEAD --phase bundle` on demo-todo-app as `init` wrote it (port = 3001).
-    from echotune_ci.baseref.sidebyside import SideBySide, _start_base
+    from echotune_ci.baseref.sidebyside import SideBySide, _prepare_base
 
     head, base = fixed_port_configs(tmp_path)
     report = SideBySide()
-    app = _start_base(base, head, True, False, {}, report, temporary=False, repo=tmp_path / "head",
+    app = _prepare_base(base, head, True, False, {}, report, temporary=False, repo=tmp_path / "head",
                       serves=False)
     assert app is None and (tmp_path / "base" / "built").exists()
     assert report.unserved == ""  # no phase misses the running base

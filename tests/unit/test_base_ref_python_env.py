@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from echotune_ci.baseref.environment import head_code, installed_checkout_code
-from echotune_ci.baseref.sidebyside import SideBySide, _start_base
+from echotune_ci.baseref.sidebyside import SideBySide, _prepare_base
 from echotune_ci.config import load_config
 from echotune_ci.errors import EchoTuneError
 
@@ -93,7 +93,7 @@ def test_a_base_whose_environment_would_hold_the_heads_code_runs_its_own_setup(
     install_editable(make_venv(head / ".venv"), head)
     report = SideBySide()
 
-    assert _start_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head) is None
+    assert _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head) is None
 
     assert (base / "own-setup").exists()
     assert not (base / ".venv").exists()
@@ -120,7 +120,7 @@ def test_a_prepared_base_with_its_own_environment_is_not_said_to_have_other_depe
     notes = []
     for _ in range(2):
         report = SideBySide()
-        assert _start_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head) is None
+        assert _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head) is None
         notes.append(report.notes)
     said = "the base's dependencies are the head's, but its folder has its own .venv: "
     skipped = "the base's own setup was skipped (its inputs did not change since it last ran there)"
@@ -129,7 +129,7 @@ def test_a_prepared_base_with_its_own_environment_is_not_said_to_have_other_depe
     # Other requirements: said as before.
     write(base / "requirements.txt", "Flask==3.0.0\n")
     report = SideBySide()
-    _start_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
+    _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
     assert report.notes == ["the base's dependencies differ from the head's: the base ran its own setup"]
 
 
@@ -153,7 +153,7 @@ def test_without_a_setup_the_base_runs_in_the_heads_environment(tmp_path: Path) 
     head, base, head_cfg, base_cfg = django_checkouts(tmp_path, toml)
     report = SideBySide()
 
-    _start_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
+    _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
 
     assert (base / ".venv").resolve() == (head / ".venv").resolve()
     assert report.notes == ["the base has no setup to run (no [serve] setup, or --no-setup): linked the "
@@ -165,7 +165,7 @@ def test_no_setup_links_the_heads_environment_whatever_the_inputs(tmp_path: Path
     head, base, head_cfg, base_cfg = django_checkouts(tmp_path, toml)
     report = SideBySide()
 
-    _start_base(base_cfg, head_cfg, False, True, {}, report, temporary=False, repo=head)
+    _prepare_base(base_cfg, head_cfg, False, True, {}, report, temporary=False, repo=head)
 
     assert (base / ".venv").resolve() == (head / ".venv").resolve()
     assert report.notes[0].startswith("the base has no setup to run (no [serve] setup, or --no-setup)")
@@ -183,7 +183,7 @@ def test_a_base_that_fails_before_its_setup_runs_is_not_said_to_have_run_it(tmp_
     report = SideBySide()
 
     with pytest.raises(EchoTuneError, match="requirements.txt"):
-        _start_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
+        _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
 
     assert not (base / "own-setup").exists()
     assert report.notes == []
@@ -258,5 +258,5 @@ def test_a_setup_that_ran_is_said_before_a_build_that_fails(tmp_path: Path,
     write(head / "requirements.txt", "Flask==3.1.0\n")
     write(base / "requirements.txt", "Flask==3.0.0\n")
     with pytest.raises(EchoTuneError, match="serve.build failed with exit code 7"):
-        _start_base(base_cfg, head_cfg, False, False, {}, SideBySide(), temporary=False, repo=head)
+        _prepare_base(base_cfg, head_cfg, False, False, {}, SideBySide(), temporary=False, repo=head)
     assert "base setup: done in" in capsys.readouterr().err
