@@ -15,7 +15,7 @@ import markupsafe
 from markupsafe import Markup
 
 from ..compare import Comparison, signed_pct
-from ..results import SEVERITIES, Metric, PhaseResult, severity_rank
+from ..results import SEVERITIES, Metric, PhaseResult, severity_rank, within_budget
 from ..results.units import fmt_budget, fmt_bytes, fmt_metric, fmt_number
 
 STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "💥"}
@@ -92,12 +92,20 @@ def severity_counts(results: Iterable[PhaseResult]) -> dict[str, int]:
     return counts
 
 
+def _budget_met(m: Any) -> bool:
+    """Whether a metric that did not pass still holds its budget: it failed (or warns) for another reason,
+    a regression against the base, which the row must not read as a broken budget."""
+    held = m.budget is not None and m.value is not None and within_budget(m.value, m.budget, m.better)
+    return m.status in ("fail", "warn") and held
+
+
 def _common_filters(env: jinja2.Environment) -> None:
     env.filters.update(
         num=fmt_number,
         bytes=fmt_bytes,
         metric=fmt_metric,
         budget=fmt_budget,
+        budget_met=_budget_met,
         delta=fmt_delta,
         icon=lambda s: STATUS_ICON.get(s, s),
         word=lambda s: STATUS_WORD.get(s, s),

@@ -76,3 +76,25 @@ def test_without_a_comparison_the_plain_difference_has_no_arrow():
     assert fmt_delta(Metric("p95_ms", 3.0, "ms")) == ""
     # a phase command prints its own table without the gate's comparisons
     assert "vs base +82 %\n" in render_text([PhaseResult("load", metrics=[m]).finalize()])
+
+
+def budget_cell(body: str) -> str:
+    row = next(line for line in body.splitlines() if "`p95_ms`" in line and "ms |" in line)
+    return [cell.strip() for cell in row.split("|")][-4]
+
+
+def test_a_regression_within_its_budget_says_the_budget_was_met():
+    # A p95 of 15 ms failing as "regressed" read "FAIL p95_ms 15 ms budget ≤ 200 ms" beside the gate's
+    # "pass p95_ms = 15 ms (budget ≤ 200 ms)": as if the budget were broken.
+    slower = [x * 1.5 for x in BASE]
+    outcome = evaluate([load(slower, 15.0)], defaults(), [load(BASE, 10.0)])
+    assert outcome.results[0].metrics[0].status == "fail"
+    assert budget_cell(render_comment(outcome.results, outcome=outcome)) == "≤ 200 ms (met)"
+    assert "budget ≤ 200 ms (met)  vs base" in render_text(outcome.results, outcome.comparisons)
+    assert ">≤ 200 ms (met)<" in render_html(outcome.results, outcome)
+    (check,) = phase_checks(outcome.results, outcome)
+    assert "≤ 200 ms (met)" in check.summary
+    # A broken budget is not "met", with or without a regression.
+    over = evaluate([load([x * 30 for x in BASE], 300.0)], defaults(), [load(BASE, 10.0)])
+    assert budget_cell(render_comment(over.results, outcome=over)) == "≤ 200 ms"
+    assert "(met)" not in render_text(over.results, over.comparisons)
