@@ -485,11 +485,15 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
             break
         used, more = looks[look], looks[look + 1] - looks[look]
         console.info(f"{phase.name}: {len(keys)} metric(s) undecided ({keys[0]} ...): {more} more per build")
-        if phase.name == "frontend":
-            extra = measure_frontend(phase, head, base, first_pair=used, runs=more)
-        else:
-            # Each extra load pass starts with the base: an even number of rounds keeps it ABBA-balanced.
-            extra = measure_load(phase, head, base, rounds=more, first_round=used + 1)
+        with console.progress(f"{phase.name}: {more} more per build") as p:
+            ctx = head.contexts.get(phase.name)
+            shown = head if ctx is None else dataclasses.replace(
+                head, contexts={**head.contexts, phase.name: ctx.with_progress(p.update)})
+            if phase.name == "frontend":
+                extra = measure_frontend(phase, shown, base, first_pair=used, runs=more)
+            else:
+                # Each extra load pass starts with the base: an even number of rounds keeps it ABBA-balanced.
+                extra = measure_load(phase, shown, base, rounds=more, first_round=used + 1)
         if extra.base is None:
             break
         medians = phase.name == "frontend"
@@ -500,6 +504,7 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
         look += 1
     used = looks[look]
     if used != pair.samples:
+        console.info(f"{phase.name}: {used} samples per build ({pair.head.duration_s:.1f}s in all)")
         pair.head.notes.append(f"{used} samples per build ({pair.samples} configured, "
                                f"{used - pair.samples} added while a gated metric was undecided; "
                                f"[gate] max_runs = {cap})")

@@ -329,7 +329,7 @@ def test_the_heads_environment_is_linked_only_when_dependencies_are_the_same(tmp
     assert (base_cwd / "node_modules").resolve() == (head_cwd / "node_modules").resolve()
 
 
-def test_rounds_are_added_while_a_gated_metric_is_undecided(monkeypatch):
+def test_rounds_are_added_while_a_gated_metric_is_undecided(monkeypatch, capsys):
     from echotune_ci.baseref import sidebyside
     from echotune_ci.baseref.measure import Pair, Side
     from echotune_ci.compare import Rule, needs_more_samples
@@ -371,6 +371,10 @@ def test_rounds_are_added_while_a_gated_metric_is_undecided(monkeypatch):
                                                 "base", "base", "head", "head", "base", "base", "head"]
     assert "7 samples per build (3 configured, 4 added while a gated metric was undecided; " \
            "[gate] max_runs = 7)" in out.head.notes
+    # The phase's line ("frontend: head and base measured (12.0s)") came before the added rounds: the
+    # run says what it ended with, in all.
+    said = capsys.readouterr().err
+    assert "frontend: 7 samples per build (0.0s in all)" in said
 
     # A clear case stays fast: no rounds are added (5 against 5 at its look's level, 0.0204).
     calls.clear()
