@@ -649,3 +649,27 @@ def test_the_bases_temporary_checkout_is_named_as_such_in_what_the_run_says() ->
     assert _in_checkout("serve.cwd: folder /srv/base/src does not exist", prepared).endswith("/srv/base/src "
                                                                                              "does not exist")
     assert _in_checkout(said, None) == said
+
+
+def test_an_earlier_runs_base_results_are_removed_and_nothing_else(tmp_path):
+    # `report` on the folder would compare against a base this run did not measure; but the base/ folder
+    # of `run --base-ref ... -o .` is the project's own, where its JSON files and what git tracks stay.
+    import subprocess
+
+    from echotune_ci.baseref.sidebyside import _prune_base
+
+    base = tmp_path / "base"
+    base.mkdir()
+    for name in ("bundle.json", "load.json", "api.json", "settings.json"):
+        (base / name).write_text("{}")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "add", "base/api.json"], check=True)
+    _prune_base(tmp_path, [PhaseResult("bundle")])
+    assert sorted(p.name for p in base.iterdir()) == ["api.json", "bundle.json", "settings.json"]
+
+    # Not in a git work tree: nothing is tracked, the stale result goes.
+    plain = tmp_path.parent / f"{tmp_path.name}-plain"
+    (plain / "base").mkdir(parents=True)
+    (plain / "base" / "load.json").write_text("{}")
+    _prune_base(plain, [])
+    assert not (plain / "base" / "load.json").exists()
