@@ -182,15 +182,16 @@ def copy_dotenv(head_root: Path, base_root: Path, folders: list[Path]) -> list[s
     git does not track in one of *folders* of the head's checkout *head_root* into the same place in the
     base's fresh checkout *base_root*, where it is missing: an app that reads its settings from it (a
     secret key, where to log, DEBUG) would otherwise run the base with other settings, and the comparison
-    would measure them. Paths copied, relative to *head_root*; never raises (what cannot be read or
-    written is left as it is)."""
+    would measure them. A dotenv file that is a symbolic link to a file (``.env -> ~/secrets/app.env``)
+    becomes a link to the same file, so both builds read it. Paths copied, relative to *head_root*;
+    never raises (what cannot be read or written is left as it is)."""
     copied: list[str] = []
     for folder in dict.fromkeys(f.resolve() for f in folders):
         try:
             rel = folder.relative_to(head_root.resolve())
             names = sorted(e.name for e in os.scandir(folder)
                            if (e.name in DOTENV or e.name.startswith(".env."))
-                           and not e.name.endswith(DOTENV_TEMPLATES) and e.is_file(follow_symlinks=False))
+                           and not e.name.endswith(DOTENV_TEMPLATES) and e.is_file())
         except (OSError, ValueError):
             continue
         tracked = _tracked(folder, names)
@@ -199,8 +200,14 @@ def copy_dotenv(head_root: Path, base_root: Path, folders: list[Path]) -> list[s
             if name in tracked or os.path.lexists(target) or not target.parent.is_dir():
                 continue
             try:
-                target.write_bytes((folder / name).read_bytes())
-                target.chmod(0o600)
+                if (folder / name).is_symlink():  # the file it names, read where it is: nothing is copied
+                    named = (folder / name).resolve(strict=True)
+                    # One in the checkout (.env -> .env.production) is the base's own, at the same place.
+                    inside = named.is_relative_to(head_root.resolve())
+                    target.symlink_to(os.readlink(folder / name) if inside else named)
+                else:
+                    target.write_bytes((folder / name).read_bytes())
+                    target.chmod(0o600)
             except OSError:
                 continue
             copied.append((rel / name).as_posix())

@@ -175,6 +175,23 @@ def test_the_heads_untracked_dotenv_files_are_copied_into_the_bases_checkout(tmp
     assert (base / "app" / ".env.local").read_text() == "DEBUG=1\n"
     assert not (base / "app" / ".env.sample").exists() and not (base / ".envrc").exists()
     assert data.copy_dotenv(repo, base, [repo]) == []  # there now: never overwritten
+    # A dotenv file linked from elsewhere (kept out of the checkout on purpose) was left out: the base ran
+    # without its settings. The base now links the same file.
+    (tmp_path / "secrets.env").write_text("SECRET_KEY=kept-elsewhere\n")
+    (repo / "app" / ".env").symlink_to(tmp_path / "secrets.env")
+    (repo / "app" / ".env.dangling").symlink_to(tmp_path / "gone.env")
+    assert data.copy_dotenv(repo, base, [repo / "app"]) == ["app/.env"]
+    assert (base / "app" / ".env").is_symlink()
+    assert (base / "app" / ".env").read_text() == "SECRET_KEY=kept-elsewhere\n"
+    assert not os.path.lexists(base / "app" / ".env.dangling")
+    # One naming a file of the checkout names the base's own copy of it.
+    (repo / "settings").mkdir()
+    (repo / "settings" / "production.env").write_text("DEBUG=0\n")
+    (base / "settings").mkdir()
+    (base / "settings" / "production.env").write_text("DEBUG=0 # the base's\n")
+    (repo / ".env.production").symlink_to("settings/production.env")
+    assert data.copy_dotenv(repo, base, [repo]) == [".env.production"]
+    assert (base / ".env.production").read_text() == "DEBUG=0 # the base's\n"
 
 
 def test_a_database_an_earlier_run_made_and_nobody_used_since_is_no_data(tmp_path: Path, monkeypatch) -> None:
