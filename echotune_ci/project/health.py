@@ -48,6 +48,18 @@ _PY_ROUTE_VERBS = ("get", "route", "api_route", "head")
 _LOGIN = re.compile(r"auth|login|logged|jwt|token|permission|protect|guard|current_\w*user|superuser|verify|"
                     r"admin|deny|bearer|api_?key|sign_?in|signed_?in|require_?user|ensure_?user|get_\w*user|"
                     r"is_?authenticated", re.I)
+# A login a route may do without: the RealWorld apps' auth.optional, get_current_user_optional, passport's
+# 'anonymous' strategy; the route answers a visitor too.
+_OPTIONAL_LOGIN = re.compile(r"optional|anonymous", re.I)
+_NAME = re.compile(r"[\w.$]+")
+
+
+def _names_login(text: str) -> bool:
+    """Whether code naming a route's middleware or dependencies (``auth.required``, ``Depends(get_user)``)
+    names a login the route cannot do without: a name that says login but not that it is optional."""
+    return any(_LOGIN.search(name) and not _OPTIONAL_LOGIN.search(name) for name in _NAME.findall(text))
+
+
 _PY_ADD_ROUTE = ("add_api_route", "add_url_rule")
 _PY_BEFORE = ("before_request", "before_app_request")
 
@@ -530,7 +542,7 @@ class _PythonReader:
         # @router.get("") under prefix="/api/items" answers at the prefix itself
         if path is not None and (path.startswith("/") or path == "") and key is not None:
             login = view is not None and view.asks_login or _asks_login(call.keywords) or any(
-                k.arg == "view_func" and _LOGIN.search(_text(k.value)) for k in call.keywords)
+                k.arg == "view_func" and _names_login(_text(k.value)) for k in call.keywords)
             self.graph.routes.append(_Route(key, path, f"{where}:{call.lineno}", login,
                                             view is not None and view.needs_input))
 
@@ -545,7 +557,7 @@ def _text(node: ast.AST) -> str:
 
 def _asks_login(keywords: list[ast.keyword]) -> bool:
     """Whether a route's, router's or mount's ``dependencies=[Depends(...)]`` names a login."""
-    return any(k.arg == "dependencies" and _LOGIN.search(_text(k.value)) for k in keywords)
+    return any(k.arg == "dependencies" and _names_login(_text(k.value)) for k in keywords)
 
 
 # Parameters a framework fills in itself (FastAPI, Starlette): a view taking only these needs no query.
@@ -565,12 +577,12 @@ class _View:
             called = decorator.func if isinstance(decorator, ast.Call) else decorator
             if isinstance(called, ast.Attribute) and called.attr in (*_PY_ROUTE_VERBS, "post", "put"):
                 continue
-            self.asks_login = self.asks_login or bool(_LOGIN.search(_text(decorator)))
+            self.asks_login = self.asks_login or bool(_names_login(_text(decorator)))
         args = [*node.args.posonlyargs, *node.args.args]
         defaults = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
         for default in defaults:
             text = _text(default)
-            if text.startswith(("Depends(", "Security(")) and _LOGIN.search(text):
+            if text.startswith(("Depends(", "Security(")) and _names_login(text):
                 self.asks_login = True
         self.needs_input = False
         bare = args[:len(args) - len(node.args.defaults)] + [
@@ -578,7 +590,7 @@ class _View:
         for arg in [*args, *node.args.kwonlyargs]:
             annotation = _text(arg.annotation) if arg.annotation is not None else ""
             written = aliases.get(annotation, annotation)
-            if "Depends(" in written and _LOGIN.search(written):
+            if "Depends(" in written and _names_login(written):
                 self.asks_login = True
             injected = "Depends(" in written or annotation.rsplit(".", 1)[-1] in _INJECTED
             if arg in bare and arg.arg not in ("self", "cls", "request", "req") and not injected:
@@ -680,14 +692,14 @@ def _js_routes(path: Path, text: str, root: Path, graph: Graph) -> None:
     for m in _JS_USE_ALL.finditer(text):
         router = graph.routers.get((str(path), m.group(1)))
         used = m.group(2)
-        if router is None or not _LOGIN.search(used) or _JS_ROUTER_NAME.match(used):
+        if router is None or not _names_login(used) or _JS_ROUTER_NAME.match(used):
             continue
         if router.kind == "express":
             router.guarded = True
         elif _JS_APP_GUARD.match(used):
             after.setdefault(m.group(1), m.start())
     for m in _JS_USE_GUARD.finditer(text):
-        if (str(path), m.group(1)) in graph.routers and _LOGIN.search(m.group(4)) \
+        if (str(path), m.group(1)) in graph.routers and _names_login(m.group(4)) \
                 and not _JS_ROUTER_NAME.match(m.group(4)) and not _commented(text, m.start()):
             # app.all('/api/*', requireAuth): the path before its wildcard
             guarded = re.sub(r"/?(?:\*|\(\.\*\))$", "", m.group(3)) or "/"
@@ -698,7 +710,7 @@ def _js_routes(path: Path, text: str, root: Path, graph: Graph) -> None:
             below = m.start() > after.get(m.group(1), len(text))
             graph.routes.append(_Route((str(path), m.group(1)), m.group(3),
                                        f"{rel(path, root)}:{_line(text, m.start())}",
-                                       guarded=below or bool(_LOGIN.search(_arguments(text, m.end())))))
+                                       guarded=below or bool(_names_login(_arguments(text, m.end())))))
     for m in _JS_CHAIN.finditer(text):
         if _commented(text, m.start()):
             continue
@@ -708,7 +720,7 @@ def _js_routes(path: Path, text: str, root: Path, graph: Graph) -> None:
             if call.group(1) in ("get", "all"):
                 graph.routes.append(_Route((str(path), m.group(1)), m.group(3),
                                            f"{rel(path, root)}:{_line(text, call.start(1))}",
-                                           guarded=bool(_LOGIN.search(_JS_HANDLER.split(given)[0]))))
+                                           guarded=bool(_names_login(_JS_HANDLER.split(given)[0]))))
             at = call.end() + len(given) + 1
 
 
@@ -782,7 +794,7 @@ def _js_mounts(path: Path, text: str, root: Path, graph: Graph, exported: dict[s
         middle = text[m.end(3) + 1 if m.group(3) is not None else m.end(4):m.start(5)]
         graph.mounts.setdefault(child, []).append(
             _Mount(parent, prefix, name or repr(m.group(3)), f"{where}:{_line(text, m.start())}",
-                   guarded=bool(_LOGIN.search(middle))))
+                   guarded=bool(_names_login(middle))))
 
 
 def _line(text: str, offset: int) -> int:

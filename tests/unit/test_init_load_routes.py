@@ -196,6 +196,15 @@ FASTAPI_HEAD = ("from typing import Annotated\nfrom fastapi import FastAPI, APIR
               "app.add_url_rule('/api/items', view_func=items)\n"
               "app.add_url_rule('/api/secret', view_func=login_required(V.as_view('s')))\n"
               "app.register_blueprint(bp)\n"}, ["/api/items"]),
+    # A login the route can do without (the RealWorld apps' auth.optional) is no guard; auth.required is
+    ({"s.js": EXPRESS_HEAD + "const router = require('express').Router();\n"
+              "router.get('/articles', auth.optional, function (req, res) { res.json([]); });\n"
+              "router.get('/user', auth.required, function (req, res) { res.json({}); });\n"
+              "router.get('/tags', optionalAuth, (req, res) => res.json([]));\n"
+              "app.use('/api', router);\n"}, ["/api/articles", "/api/tags"]),
+    ({"m.py": FASTAPI_HEAD + "@app.get('/api/feed')\ndef feed(user=Depends(get_current_user_optional)):\n"
+              "    return []\n@app.get('/api/me')\ndef me(user=Depends(get_current_user)):\n    return []\n"},
+     ["/api/feed"]),
 ])
 def test_what_a_route_needs_decides_whether_it_is_suggested(tmp_path, files, expected):
     write(tmp_path, files)
