@@ -19,6 +19,7 @@ relative change against a threshold. docs/verdicts.md explains the choices.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import math
@@ -696,8 +697,13 @@ def tarone_k(floors: Sequence[float], level: float) -> int:
     that at most K of them are at or below ``level / K`` (Tarone, "A modified Bonferroni method for
     discrete data", Biometrics 46 (1990) 515-522). A test whose floor is above ``level / K`` can never
     reject at that level, so it costs the others nothing; at most len(*floors*)."""
+    return _tarone_k_sorted(sorted(floors), level)
+
+
+def _tarone_k_sorted(floors: Sequence[float], level: float) -> int:
+    """:func:`tarone_k` of *floors* sorted ascending: O(K log n), not O(K n)."""
     for k in range(1, len(floors) + 1):
-        if sum(1 for f in floors if f <= level / k) <= k:
+        if bisect.bisect_right(floors, level / k) <= k:
             return k
     return max(len(floors), 1)
 
@@ -716,16 +722,19 @@ def holm_tarone(p_values: Sequence[float], floors: Sequence[float],
     Holm, "A simple sequentially rejective multiple test procedure", Scand. J. Statist. 6 (1979) 65-70).
     With every floor at 0 it is Holm's procedure. *floors* pairs with *p_values*.
     """
-    remaining = sorted(range(len(p_values)), key=lambda i: (p_values[i], i))
+    order = sorted(range(len(p_values)), key=lambda i: (p_values[i], i))
     thresholds = [level] * len(p_values)
     rejected: set[int] = set()
-    while remaining:
-        cut = level / tarone_k([floors[i] for i in remaining], level)
-        for i in remaining:
-            thresholds[i] = cut
-        if p_values[remaining[0]] > cut:
+    left = sorted(floors[i] for i in order)  # the remaining tests' floors, kept sorted
+    for step, i in enumerate(order):
+        cut = level / _tarone_k_sorted(left, level)
+        if p_values[i] > cut:
+            for j in order[step:]:  # the step the procedure stopped at
+                thresholds[j] = cut
             break
-        rejected.add(remaining.pop(0))
+        thresholds[i] = cut
+        rejected.add(i)
+        del left[bisect.bisect_left(left, floors[i])]
     return rejected, thresholds
 
 
@@ -1147,6 +1156,11 @@ def compare_results(
     return correct_families(out, samples)
 
 
+def _or_one(p: float | None) -> float:
+    """A p-value, 1 when there is none (the test was not made)."""
+    return 1.0 if p is None else p
+
+
 def correct_families(comparisons: list[Comparison],
                      samples: Sequence[tuple[Sequence[float], Sequence[float]] | None]) -> list[Comparison]:
     """*comparisons* with the sampled ones of each phase decided as one family: a "regressed" verdict
@@ -1176,11 +1190,14 @@ def correct_families(comparisons: list[Comparison],
                 tests[key] = len(reps)
                 reps.append(i)
             test_of[i] = tests[key]
-        worse, worse_cut = holm_tarone([out[i].p_worse or 1.0 for i in reps],
-                                       [(out[i].p_floor or (1.0, 1.0))[0] for i in reps], level)
-        better, _ = holm_tarone([out[i].p_better or 1.0 for i in reps],
-                                [(out[i].p_floor or (1.0, 1.0))[1] for i in reps], level)
-        size = tarone_k([(out[i].p_floor or (1.0, 1.0))[0] for i in reps], level)
+        # "is None", not "or": a p-value of 0.0 (the normal approximation underflows for thousands of
+        # values wholly apart) is the strongest evidence, not none.
+        none, floor = (1.0, 1.0), [out[i].p_floor for i in reps]
+        worse, worse_cut = holm_tarone([_or_one(out[i].p_worse) for i in reps],
+                                       [(f if f is not None else none)[0] for f in floor], level)
+        better, _ = holm_tarone([_or_one(out[i].p_better) for i in reps],
+                                [(f if f is not None else none)[1] for f in floor], level)
+        size = tarone_k([(f if f is not None else none)[0] for f in floor], level)
         for i in members:
             c, t = out[i], test_of[i]
             verdict = c.verdict

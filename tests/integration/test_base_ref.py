@@ -307,6 +307,9 @@ def test_a_fixed_port_compares_the_bundles_and_loads_the_head_alone(tmp_path, cl
     fixed = fixed.replace('timeout = "30s"', f'timeout = "30s"\nport = {port}')
     fixed = fixed.replace('phases = ["bundle", "frontend", "load"]', 'phases = ["bundle", "load"]')
     fixed = fixed.replace("[load]\n", '[load]\nduration = "2s"\n')
+    # What is tested is which builds are measured; a 2-s load on a machine busy with the other lane's tests
+    # once had a p95 of 254 ms.
+    fixed += "\n[budgets]\napi_p95_ms = 5000\n"
     repo, app = make_repo(tmp_path, fixed)
     out = tmp_path / "out"
     done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD",

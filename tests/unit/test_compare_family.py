@@ -158,3 +158,43 @@ def test_the_compare_command_says_why_a_significant_metric_is_not_a_regression(t
     assert (row["verdict"], row["family_size"], row["family_alpha"]) == ("no significant change", 5, 0.01)
     markdown = run_cli(*args, "--format", "markdown", env=cli_env).stdout
     assert "for the sampled metrics of a phase together, Holm-Tarone" in markdown
+
+
+def _holm_tarone_by_definition(p_values, floors, level):
+    """Holm's step-down with Tarone's K counted afresh over the remaining tests at every step, written
+    straight from Hommel & Krummenauer (1998): the reference for the product's sorted bookkeeping."""
+    remaining = sorted(range(len(p_values)), key=lambda i: (p_values[i], i))
+    thresholds, rejected = [level] * len(p_values), set()
+    while remaining:
+        left = [floors[i] for i in remaining]
+        k = next((k for k in range(1, len(left) + 1) if sum(f <= level / k for f in left) <= k), len(left))
+        for i in remaining:
+            thresholds[i] = level / k
+        if p_values[remaining[0]] > level / k:
+            break
+        rejected.add(remaining.pop(0))
+    return rejected, thresholds
+
+
+def test_holm_tarone_decides_as_its_definition_on_random_families() -> None:
+    rng = random.Random(7)
+    for _ in range(500):
+        n = rng.randint(1, 40)
+        choices = [0.0, 1e-6, 1 / 924, 1 / 252, 0.05, 0.5, 1.0, rng.random() * 0.01]
+        floors = [rng.choice(choices) for _ in range(n)]
+        p_values = [max(f, rng.random() ** rng.choice([1, 4, 12])) for f in floors]
+        level = rng.choice([0.05, 0.025, 0.0031])
+        assert holm_tarone(p_values, floors, level) == _holm_tarone_by_definition(p_values, floors, level)
+
+
+def test_a_p_value_of_zero_is_the_strongest_evidence_not_none() -> None:
+    # 3,000 requests a side, wholly apart: the normal approximation's p-value underflows to 0.0, which the
+    # family correction read as "no p-value" (1.0) and withdrew a doubled p95 as "no significant change".
+    rng = random.Random(1)
+    base = [rng.gauss(100, 1) for _ in range(3000)]
+    head = [rng.gauss(200, 1) for _ in range(3000)]
+    (c,) = compare_results([PhaseResult("load", metrics=[Metric("p95_ms", 100.0, "ms", samples=base)])],
+                           [PhaseResult("load", metrics=[Metric("p95_ms", 200.0, "ms", samples=head)])],
+                           thresholds={"p95_ms": 10})
+    assert c.p_value == 0.0
+    assert c.verdict == "regressed"
