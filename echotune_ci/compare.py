@@ -30,6 +30,7 @@ from statistics import NormalDist, median
 from typing import TYPE_CHECKING, Any, Literal
 
 from .results import Metric, PhaseResult
+from .results.merge import unlike
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config.sections import GateSettings
@@ -1146,6 +1147,12 @@ def compare_results(
     for key in [k for k in dict.fromkeys([*head_by, *base_by]) if k not in alone]:
         phase = key[0]
         b, h = base_by.get(key), head_by.get(key)
+        mismatch = unlike(b, h).replace(" and ", " in the base, ") if b is not None and h is not None else ""
+        if mismatch:
+            from .errors import InputError
+
+            raise InputError(f"{phase}: {key[1]}: {mismatch} in the head: results of different versions or "
+                             f"edited files cannot be compared; measure the base again")
         name = h.name if h is not None else b.name if b is not None else ""
         out.append(
             compare_metric(phase, b, h, alpha=alpha, min_effect_pct=min_effect_pct,

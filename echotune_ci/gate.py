@@ -221,7 +221,14 @@ def budget_checks(result: PhaseResult) -> tuple[PhaseResult, list[Check]]:
             checks.append(Check(result.phase, "phase ran", "error", why))
     metrics: list[Metric] = []
     for m in result.metrics:
-        if m.budget is not None and m.value is not None:
+        if m.budget is not None and m.value is None and m.status == "pass":
+            # A budget nothing was measured against cannot pass: the phases give such a metric the status
+            # that says why (warn: not measured; fail: a threshold that matched nothing).
+            m = dataclasses.replace(m, status="error")
+            why = f": {m.description}" if m.description else ""
+            checks.append(Check(result.phase, m.key, "error",
+                                f"{m.key} has no value to hold against its budget {fmt_budget(m)}{why}", m))
+        elif m.budget is not None and m.value is not None:
             m = dataclasses.replace(m, status=budget_status(m))
             checks.append(Check(result.phase, m.key, m.status, _describe_budget(m), m))
         elif m.status in ("warn", "fail", "error"):
@@ -409,6 +416,19 @@ def gated(result: PhaseResult, checks: list[Check]) -> PhaseResult:
     return dataclasses.replace(result, metrics=metrics, status=status)
 
 
+def unbased_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> list[Check]:
+    """A warning per phase of *results* the *baseline* has no results of: nothing of it was compared
+    with the base, and without one a `gate --baseline` whose base lacked the load phase passed with no
+    sign that its regressions went unchecked. Not for a phase that could not run, nor one whose result
+    already says why it has no comparison (``run --base-ref``: "no comparison with the base: ...")."""
+    based = {r.phase for r in baseline if r.metrics or r.findings}
+    return [Check(r.phase, "compared with the base", "warn",
+                  f"the base has no {r.phase} results, so nothing of this phase was compared with the base")
+            for r in results
+            if r.phase not in based and r.status != "error" and (r.metrics or r.findings)
+            and not any(w.startswith("no comparison with the base") for w in r.warnings)]
+
+
 def evaluate(results: list[PhaseResult], cfg: Config,
              baseline: list[PhaseResult] | None = None) -> GateOutcome:
     """Apply the budgets and, with a *baseline*, the relative rules and the ratchet; nothing given is
@@ -432,6 +452,7 @@ def evaluate(results: list[PhaseResult], cfg: Config,
     if baseline is not None:
         outcome.comparisons, regressions = regression_checks(checked, baseline, cfg.gate)
         outcome.checks.extend(regressions)
+        outcome.checks.extend(unbased_checks(checked, baseline))
         checked, outcome.checks, outcome.breaches = ratchet(checked, baseline, outcome.checks,
                                                             outcome.comparisons, cfg)
     outcome.results = [gated(r, outcome.checks) for r in checked]

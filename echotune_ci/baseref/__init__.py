@@ -8,6 +8,7 @@ measures it, :mod:`.environment` reuses the head's installed dependencies,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,11 +16,45 @@ BASE_FOLDER = "base"
 
 
 def paired_baseline(paths: Iterable[str | Path]) -> list[Path] | None:
-    """The base's results a side-by-side run left beside the head's (``<results>/base/*.json``) when
-    every folder in *paths* is such a run's output; None otherwise. So `report`, `gate`, `comment` and
-    `checks` on a side-by-side run's folder compare against its own base without ``--baseline``."""
+    """The base's results side-by-side runs left beside the head's (``<results>/base/*.json``) of the
+    folders in *paths* that have them; None when none has. So `report`, `gate`, `comment` and `checks` on
+    a side-by-side run's folder compare against its own base without ``--baseline``.
+
+    InputError (exit 2) for a folder whose results a side-by-side run measured against a base
+    (``artifacts/side-by-side.json`` says it compared them, a result names that file) while ``base/``
+    holds none: a workflow that kept ``results/*.json`` alone would pass every regression check
+    unseen."""
+    from ..errors import InputError
+
     given = [Path(p) for p in paths]
-    folders = [p / BASE_FOLDER for p in given]
-    if not folders or not all(f.is_dir() and any(f.glob("*.json")) for f in folders):
-        return None
-    return folders
+    found = []
+    for folder in given:
+        base = folder / BASE_FOLDER
+        if base.is_dir() and any(base.glob("*.json")):
+            found.append(base)
+        elif folder.is_dir() and _measured_with_a_base(folder):
+            raise InputError(f"{folder}: its results were measured side by side with a base "
+                             f"({folder / 'artifacts' / 'side-by-side.json'}), but {base} holds no base "
+                             f"results: keep {BASE_FOLDER}/ beside the results (upload it too), or pass "
+                             f"--baseline")
+    return found or None
+
+
+def _measured_with_a_base(folder: Path) -> bool:
+    """Whether *folder*'s results come from a side-by-side run that measured the base: its
+    ``artifacts/side-by-side.json`` says ``compared`` and one of its result files lists that file among
+    its artifacts (a later `run` into the folder writes results that do not)."""
+    try:
+        order = json.loads((folder / "artifacts" / "side-by-side.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(order, dict) or order.get("compared") is not True:
+        return False
+    for file in folder.glob("*.json"):
+        try:
+            result = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(result, dict) and "artifacts/side-by-side.json" in (result.get("artifacts") or []):
+            return True
+    return False

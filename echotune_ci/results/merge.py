@@ -14,15 +14,31 @@ def merge_results(results: Iterable[PhaseResult]) -> list[PhaseResult]:
 
     Metrics with the same key pool their samples; the merged value is the
     median of the pooled samples when there are samples, else the worse
-    value. Findings are kept once per fingerprint. Inputs are not modified.
+    value. Findings are kept once per fingerprint. A result identical to
+    one already taken (a copy of a file: ``load (1).json``) is taken once:
+    its samples would count twice. Inputs are not modified.
+
+    InputError when two results give one metric in different units or
+    directions (``ms`` and ``s``): their samples cannot be pooled.
     """
     by_phase: dict[str, list[PhaseResult]] = {}
+    seen: list[dict[str, object]] = []
     for r in results:
+        as_written = r.to_dict()
+        if as_written in seen:
+            continue
+        seen.append(as_written)
         by_phase.setdefault(r.phase, []).append(r)
     return [group[0] if len(group) == 1 else _merge_group(phase, group) for phase, group in by_phase.items()]
 
 
 def _merge_metric(have: Metric, m: Metric) -> None:
+    mismatch = unlike(have, m)
+    if mismatch:
+        from ..errors import InputError
+
+        raise InputError(f"{have.key}: {mismatch} in two results of one phase: their samples cannot be "
+                         f"pooled")
     # Only numbers pool: a null or NaN sample (never in a validated file) must not poison the median.
     have.samples[:] = [s for s in (*have.samples, *m.samples) if _is_number(s)]
     if have.value is None or m.value is None:
@@ -74,3 +90,13 @@ def _unique_findings(group: list[PhaseResult]) -> list[Finding]:
         seen.add(f.fingerprint)
         kept.append(f)
     return kept
+
+
+def unlike(a: Metric, b: Metric) -> str:
+    """Why two figures of one metric cannot be compared or pooled: "unit ms and s", "better lower and
+    higher"; "" when they can."""
+    if a.unit != b.unit:
+        return f"unit {a.unit or '(none)'} and {b.unit or '(none)'}"
+    if a.better != b.better:
+        return f"better {a.better} and {b.better}"
+    return ""

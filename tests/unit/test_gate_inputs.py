@@ -1,0 +1,137 @@
+"""Result folders and files that would gate the wrong thing without a word: a side-by-side run's results
+without their base, a baseline that lacks a phase, a copy of a result file, figures in other units or
+directions, a budget with nothing measured against it. Each case was found by a reviewer's hostile-input
+run against the commands as a user calls them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from echotune_ci.baseref import paired_baseline
+from echotune_ci.compare import compare_results
+from echotune_ci.config import defaults
+from echotune_ci.errors import InputError
+from echotune_ci.gate import evaluate
+from echotune_ci.results import Metric, PhaseResult, load_results
+
+BASE = [20.0, 22.0, 21.0, 23.0, 20.5, 21.5]
+
+
+def load(samples: list[float], unit: str = "ms", better: str = "lower", **extra: object) -> PhaseResult:
+    metric = Metric("p95_ms", sorted(samples)[len(samples) // 2], unit, better=better, samples=list(samples),
+                    budget=200.0)
+    return PhaseResult("load", metrics=[metric.evaluate()], **extra).finalize()
+
+
+def side_by_side_folder(root: Path) -> Path:
+    """What `run --base-ref` leaves: head results (the first naming the order file), base/ and the order
+    file saying the base was compared."""
+    out = root / "results"
+    (out / "base").mkdir(parents=True)
+    (out / "artifacts").mkdir()
+    load([x * 3 for x in BASE], artifacts=["artifacts/side-by-side.json"]).write(out / "load.json")
+    load(BASE).write(out / "base" / "load.json")
+    (out / "artifacts" / "side-by-side.json").write_text(json.dumps({"compared": True, "order": {}}))
+    return out
+
+
+def test_a_side_by_side_folder_without_its_base_is_an_input_error(tmp_path, cli_env):
+    out = side_by_side_folder(tmp_path)
+    done = run_cli("gate", str(out), env=cli_env)
+    assert done.returncode == 1, done.stdout  # p95 three times the base's: regressed
+    shutil.rmtree(out / "base")  # a workflow that uploaded results/*.json alone
+    done = run_cli("gate", str(out), env=cli_env)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"echotune-ci: error: {out}: its results were measured side by side with a base "
+        f"({out}/artifacts/side-by-side.json), but {out}/base holds no base results: keep base/ beside the "
+        f"results (upload it too), or pass --baseline")
+    assert "Traceback" not in done.stderr
+
+
+def test_a_later_run_into_the_folder_or_a_base_that_could_not_be_measured_needs_none(tmp_path):
+    out = side_by_side_folder(tmp_path)
+    shutil.rmtree(out / "base")
+    load(BASE).write(out / "load.json")  # a plain `run` replaced the head's results: they name no order file
+    assert paired_baseline([out]) is None
+    (out / "artifacts" / "side-by-side.json").write_text(json.dumps({"compared": False}))
+    load(BASE, artifacts=["artifacts/side-by-side.json"]).write(out / "load.json")
+    assert paired_baseline([out]) is None
+
+
+def test_folders_with_a_base_lend_it_when_others_have_none(tmp_path):
+    # `gate results/ extra/`: results/ holds a side-by-side run with its base, extra/ plain results. The
+    # base used to be dropped unless every folder had one.
+    out = side_by_side_folder(tmp_path)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    bundle = PhaseResult("bundle", metrics=[Metric("bundle_total_gzip_bytes", 1000.0, "bytes")])
+    bundle.write(extra / "b.json")
+    assert paired_baseline([out, extra]) == [out / "base"]
+
+
+def test_a_phase_the_baseline_lacks_is_a_warning_not_silence():
+    bundle = PhaseResult("bundle", metrics=[Metric("bundle_total_gzip_bytes", 1000.0, "bytes")]).finalize()
+    outcome = evaluate([bundle, load([x * 3 for x in BASE])], defaults(), [bundle])
+    (warned,) = [c for c in outcome.checks if c.rule == "compared with the base"]
+    assert (warned.phase, warned.status) == ("load", "warn")
+    assert warned.detail == ("the base has no load results, so nothing of this phase was compared with the "
+                             "base")
+    assert outcome.status == "warn"
+    # A result that already says why it has no comparison (run --base-ref, a fixed port) is not told again.
+    said = load(BASE)
+    said.warnings.append("no comparison with the base: [serve] port = 3000 is fixed ...")
+    assert not [c for c in evaluate([bundle, said], defaults(), [bundle]).checks
+                if c.rule == "compared with the base"]
+
+
+def test_a_copy_of_a_result_file_counts_once(tmp_path):
+    load([x * 1.12 for x in BASE]).write(tmp_path / "load.json")
+    shutil.copy(tmp_path / "load.json", tmp_path / "load (1).json")
+    (merged,) = load_results([tmp_path])
+    (alone,) = load_results([tmp_path / "load.json"])
+    assert merged.metrics[0].samples == alone.metrics[0].samples and len(alone.metrics[0].samples) == 6
+    # Two runs of one phase (a matrix of jobs) still pool.
+    load([x * 1.2 for x in BASE]).write(tmp_path / "load-second-job.json")
+    (pooled,) = load_results([tmp_path])
+    assert len(pooled.metrics[0].samples) == 2 * len(BASE)
+
+
+@pytest.mark.parametrize(("base", "head", "said"), [
+    # 410 ms in the base, 0.81 s in the head (twice as slow) was "improved"
+    (load(BASE, unit="s"), load(BASE), "load: p95_ms: unit s in the base, ms in the head"),
+    (load(BASE, better="higher"), load(BASE), "load: p95_ms: better higher in the base, lower in the head"),
+])
+def test_figures_in_other_units_or_directions_are_not_compared(base, head, said):
+    with pytest.raises(InputError) as caught:
+        compare_results([base], [head])
+    assert str(caught.value) == (f"{said}: results of different versions or edited files cannot be compared; "
+                                 "measure the base again")
+
+
+def test_figures_in_other_units_are_not_pooled(tmp_path):
+    load(BASE).write(tmp_path / "a.json")
+    load(BASE, unit="s").write(tmp_path / "b.json")
+    with pytest.raises(InputError, match=r"^p95_ms: unit ms and s in two results of one phase: their samples "
+                                         r"cannot be pooled$"):
+        load_results([tmp_path])
+
+
+def test_a_budget_nothing_was_measured_against_cannot_pass():
+    result = PhaseResult("load", metrics=[Metric("p95_ms", None, "ms", budget=200.0, status="pass")])
+    outcome = evaluate([result], defaults())
+    (check,) = outcome.checks
+    assert check.status == "error"
+    assert check.detail == "p95_ms has no value to hold against its budget ≤ 200 ms"
+    assert outcome.status == "error"
+    # One the phase marked as not measured keeps its own status and says why.
+    skipped = PhaseResult("load", metrics=[Metric("evicted_keys", None, "", budget=0.0, status="warn",
+                                                  description="not measured: Redis restarted")])
+    (check,) = evaluate([skipped], defaults()).checks
+    assert check.status == "warn"
+    assert check.detail == "evicted_keys reported warn: not measured: Redis restarted"
