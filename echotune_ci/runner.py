@@ -351,18 +351,23 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
     with output_lock(output_dir), _sigterm_as_interrupt(), \
             previous_kept(*own_artifact_folders(output_dir, cfg.base_dir, [p.name for p in phases])):
         # A later `run --base-ref` takes the databases this run's app makes or fills for no one's data.
+        # A run that fails (an app that does not start) made them too: the next run's warning would blame
+        # the data for what the failed run left.
         had = brought_databases(cfg.base_dir) if start and options.url is None else None
-        app = _serve(cfg, start, options, extra_env)
         try:
-            base_url = app.base_url if app else (url.rstrip("/") if url else None)
-            artifacts = output_dir / "artifacts"
-            contexts = {p.name: _context(cfg, artifacts / p.name, base_url, app, output_dir) for p in phases}
-            results = _run_all(phases, cfg, contexts, output_dir, app)
+            app = _serve(cfg, start, options, extra_env)
+            try:
+                base_url = app.base_url if app else (url.rstrip("/") if url else None)
+                artifacts = output_dir / "artifacts"
+                contexts = {p.name: _context(cfg, artifacts / p.name, base_url, app, output_dir)
+                            for p in phases}
+                results = _run_all(phases, cfg, contexts, output_dir, app)
+            finally:
+                if app is not None:
+                    app.stop()
         finally:
-            if app is not None:
-                app.stop()
-        if had is not None:
-            remember_databases(cfg.base_dir, had)
+            if had is not None:
+                remember_databases(cfg.base_dir, had)
         # Nothing half-written: documents, reports and result files appear together at the end or not at
         # all; they move into place in this order, so a result file never stands without its report.
         with staged(output_dir):

@@ -95,12 +95,28 @@ def resolve_ref(repo: Path, ref: str) -> str:
     raise InputError(f"--base-ref {_shown(ref)}: no such commit, branch or tag in {repo}{hint}")
 
 
-def dirty_paths(repo: Path) -> list[str]:
-    """Tracked files of *repo* whose working-tree content differs from HEAD (staged or not)."""
-    done = _git(repo, "status", "--porcelain", "--untracked-files=no")
+def dirty_paths(repo: Path, leave_out: tuple[Path, ...] = ()) -> tuple[list[str], list[str]]:
+    """What the head's working tree has that HEAD has not: (tracked files whose content differs from HEAD,
+    staged or not; files and folders git does not track nor ignore, as ``git status`` names them). Not
+    the folders *leave_out* (the run's output), nor installed environments (node_modules, .venv, venv)
+    or bytecode caches a project forgot to ignore: they are no change to the code."""
+    from ..serve.steps import SETUP_OUTPUTS
+
+    done = _git(repo, "status", "--porcelain", "--untracked-files=normal")
     if done.returncode != 0:
-        return []
-    return [line[3:] for line in done.stdout.splitlines() if line.strip()]
+        return [], []
+    top = repo.resolve()
+    skipped = {f"{p.resolve().relative_to(top).as_posix()}/" for p in leave_out
+               if p.resolve().is_relative_to(top)}
+    changed, untracked = [], []
+    for line in done.stdout.splitlines():
+        path = line[3:]
+        if not line.startswith("??"):
+            changed.append(path)
+        elif not (path in skipped or any(path.startswith(s) for s in skipped)
+                  or Path(path.rstrip("/")).name in (*SETUP_OUTPUTS, "__pycache__")):
+            untracked.append(path)
+    return changed, untracked
 
 
 @contextmanager

@@ -644,10 +644,11 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
     repo = repository_root(cfg.base_dir, "--base-ref" if base.ref is not None else "--base-dir")
     _checked_source(base, repo, cfg.base_dir)
     report = SideBySide()
-    dirty = dirty_paths(repo)
-    if dirty:
-        report.notes.append(f"the head is the working tree as it is, with {len(dirty)} uncommitted change(s) "
-                            f"(e.g. {dirty[0]})")
+    changed, untracked = dirty_paths(repo, (output_dir,))
+    if changed or untracked:
+        kinds = ((changed, "uncommitted change(s)"), (untracked, "untracked file(s)"))
+        parts = [f"{len(found)} {what} (e.g. {found[0]})" for found, what in kinds if found]
+        report.notes.append(f"the head is the working tree as it is, with {' and '.join(parts)}")
     options = ServeOptions(skip_setup=skip_setup, force_setup=force_setup)
     start = _must_start(cfg, phases, options)
     try:
@@ -663,6 +664,9 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         # The head's untracked databases before its setup and build: those the run makes are not data,
         # nor those an earlier run made or used and nobody used since.
         had = brought_databases(cfg.base_dir)
+        # Recorded once the apps have stopped (callbacks run last first), also when the run fails: the next
+        # run's warning would otherwise blame the data for what a failed run's setup or app made.
+        stack.callback(remember_databases, cfg.base_dir, had)
         # Both builds are made before either app starts: an app left idle through the other's build (a
         # few minutes of npm ci) can lose its database connection, and would share the CPU with it.
         head_ready = _prepare(cfg, start, options, {**(extra_env or {}), **base.head_env})
@@ -705,7 +709,6 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                      for phase, pair in zip(phases, pairs, strict=True)]
         for app in apps:  # before the files are written: a report never waits on a running app
             app.stop()
-        remember_databases(cfg.base_dir, had)
         with staged(output_dir):
             results = _annotate(pairs, report, base, [phase.name in PAIRED_PHASES for phase in phases])
             results = [_finish(r, cfg, head.contexts[r.phase], output_dir) for r in results]

@@ -383,10 +383,16 @@ def _signal_name(number: int) -> str:
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
+# POSIX special builtins and the keywords a command can start with (not programs on PATH)
+_SHELL_BUILTINS = frozenset({"exit", "cd", "export", "set", "unset", ".", "source", "eval", "exec", "trap",
+                             "wait", "return", "shift", "if", "for", "while", "until", "case", "{", "("})
+
+
 def _simple(command: str) -> bool:
     """True when the command is one program, so ``exec`` keeps the pid (not with ``VAR=value``
     in front: ``exec`` would take the assignment for the program)."""
     if any(tok in command for tok in ("&&", "||", ";", "|", "\n", "&")):
         return False
     words = shlex.split(command)
-    return bool(words) and not _ASSIGNMENT.match(words[0])
+    # `exec exit 1` looks for a program named exit: a builtin of the shell is run by the shell
+    return bool(words) and not _ASSIGNMENT.match(words[0]) and words[0] not in _SHELL_BUILTINS

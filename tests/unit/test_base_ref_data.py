@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,29 @@ def test_a_database_an_earlier_run_made_and_nobody_used_since_is_no_data(tmp_pat
     assert data.brought_databases(app) == ["brought.sqlite3", "db.sqlite3"]
     data.remember_databases(app, data.brought_databases(app))
     assert data.brought_databases(app) == ["brought.sqlite3", "db.sqlite3"]  # brought: never recorded
+
+
+def test_a_database_a_failed_run_made_is_no_data_either(tmp_path: Path, monkeypatch) -> None:
+    """to_do_app: a first run's build made models/database.db and its server then failed to start (exit
+    3); the next run warned "the head has an untracked SQLite database, models/database.db, that the base
+    lacks", two empty tables that run had made."""
+    from echotune_ci.config import load_config
+    from echotune_ci.errors import RunError
+    from echotune_ci.runner import run
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    app = tmp_path / "app"
+    make = ("import sqlite3; sqlite3.connect('models/database.db')"
+            ".execute('create table if not exists tasks (id integer)')")
+    toml = (f'[serve]\nbuild = "mkdir -p models && {sys.executable} -c \\"{make}\\""\n'
+            'command = "false"\nready_url = "http://127.0.0.1:{port}/"\n[run]\nphases = ["load"]\n')
+    app.mkdir()
+    (app / "echotune.toml").write_text(toml)
+    with pytest.raises(RunError, match="exited with code 1"):
+        run(load_config(app / "echotune.toml"), tmp_path / "out")
+    assert (app / "models" / "database.db").exists()
+    assert data.brought_databases(app) == []
+    # A command the shell runs itself (`exit 1`) is no program `exec` could look for.
+    (app / "echotune.toml").write_text(toml.replace('command = "false"', 'command = "exit 4"'))
+    with pytest.raises(RunError, match="exited with code 4"):
+        run(load_config(app / "echotune.toml"), tmp_path / "out")

@@ -191,7 +191,15 @@ def test_bad_ref_names_itself(repo):
 
 def test_worktree_is_removed_afterwards_and_head_stays_as_it_is(repo):
     (repo / "app" / "requirements.txt").write_text("flask==3.1.0\n")
-    assert dirty_paths(repo) == ["app/requirements.txt"]
+    assert dirty_paths(repo) == (["app/requirements.txt"], [])
+    # Files git does not track are the head's too (an extra.py the app imports); not the run's output,
+    # an environment or a cache a project forgot to ignore.
+    (repo / "app" / "extra.py").write_text("X = 1\n")
+    for folder in ("results", "app/node_modules", "app/__pycache__"):
+        (repo / folder).mkdir()
+        (repo / folder / "f").write_text("")
+    assert dirty_paths(repo, (repo / "results",)) == (["app/requirements.txt"], ["app/extra.py"])
+    assert dirty_paths(repo) == (["app/requirements.txt"], ["app/extra.py", "results/"])
     with worktree(repo, "HEAD") as source:
         assert (source.root / "app" / "requirements.txt").read_text() == "flask==3.0.0\n"
         where = source.root
