@@ -31,7 +31,7 @@ from . import commands
 from .appsetup import AppSetup, Decision
 from .clients import attach_clients, node_notes, output_folder
 from .django import DjangoFacts, allows_loopback, read_django
-from .health import Graph, find_health, find_load_routes, read_graph, root_answers
+from .health import Graph, asks_login, find_health, find_load_routes, read_graph, root_answers
 from .files import JS_SUFFIXES, join, read_text, ready_path, rel, root_route, source_files
 from .instructions import ONCE, Instructions, Step, read_instructions, readme_steps
 from .nodeapp import (
@@ -402,6 +402,7 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     _required_env(app, [(r.name, r.where, f"os.environ['{r.name}']") for r in required_env(folder, sources)])
     _python_audit(app, deps)
     _ready(app, ins, sources, folder)
+    _openapi(app, sources)
     attach_clients(app, folder, folder, node_packages(folder), sources)
     return app
 
@@ -705,7 +706,10 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
     has_root, route, where = root_route(sources, folder, root_answers(graph))
     # A route that answers without a login or a query, with its router's prefix
     answering = find_load_routes(sources, folder, 1, graph)
-    if not has_root and not answering and not route:
+    if route and asks_login(graph, route):
+        route, where = "", ""  # it answers 401 or redirects to the login: no ready URL
+    guessed = not has_root and not answering and not route
+    if guessed:
         has_root = True  # nothing reading finds answers elsewhere: "/" it is, as before
     if not has_root:
         app.has_root = False
@@ -728,6 +732,25 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
         app.decide("ready_url", path, f"{source} defines it" if source else
                    "no health route found in the code (/health, /healthz, /health-check, /healthcheck, "
                    "/livez, /readyz, /ping, /status, also under router prefixes)")
+        if guessed and path == "/":
+            # An Express API whose only GET route asks for a login answered 404 there, and `run` stopped.
+            app.check("ready_url", "no route of the code answers GET / or another GET without a login: if "
+                                   "/ answers 404, set ready_url (and the pages and endpoints below) to a "
+                                   "URL that answers once the app is up")
+
+
+def _openapi(app: AppSetup, sources: list[Path]) -> None:
+    """FastAPI serves its OpenAPI document at /openapi.json unless told not to (``openapi_url=None``): the
+    api phase tests the running app against it, so it joins ``[run] phases``."""
+    if app.framework != "fastapi" or "api" in app.phases:
+        return
+    for path in sources:
+        if path.suffix == ".py" and re.search(r"openapi_url\s*=\s*None", read_text(path)):
+            return
+    app.phases.append("api")
+    app.decide("phases", ", ".join(app.phases),
+               "FastAPI serves its OpenAPI document at /openapi.json: the api phase tests the app against it "
+               "(schemathesis)")
 
 
 def _load_routes(app: AppSetup, sources: list[Path], folder: Path, graph: Graph) -> None:

@@ -288,6 +288,20 @@ def find_load_routes(sources: list[Path], root: Path, limit: int = 3,
     return ranked[:limit]
 
 
+def asks_login(graph: Graph, path: str) -> bool:
+    """Whether a GET route of *graph* at full *path* asks for a login (its own middleware or dependency,
+    its router's or a guarded path above it): such a route answers 401 or a redirect to the login, no
+    ready URL."""
+    guarded_paths = _guarded_paths(graph)
+    for route in graph.routes:
+        prefix, _, _ = graph.base(route.router)
+        if prefix is None or full_path(prefix, route.path).rstrip("/") != path.rstrip("/"):
+            continue
+        if route.guarded or graph.guarded(route.router) or any(_under(path, g) for g in guarded_paths):
+            return True
+    return False
+
+
 def root_answers(graph: Graph) -> bool | None:
     """Whether a GET route of *graph* answers at "/" once its prefixes are applied: True when one resolves
     there or a "/" route's prefix cannot be read, False when routes were read and none does (the "/" of

@@ -293,3 +293,38 @@ def test_an_api_whose_routers_have_their_own_slash_has_no_frontend(tmp_path):
     top = dict(FSFT, **{"app/main.py": FSFT["app/main.py"].replace("prefix='/api/v1'", "prefix=''"),
                         "app/items.py": FSFT["app/items.py"].replace("prefix='/items'", "")})
     assert init_project(write(tmp_path / "top", top), ref=REF).app.has_root
+
+
+def test_a_fastapi_app_gets_the_api_phase_unless_it_serves_no_openapi_document(tmp_path):
+    # FastAPI serves /openapi.json by itself: simple-fastapi-container's `run --phase api` found a 500 on
+    # GET /generate_name?starts_with=~ in 3 s, and init had left the phase out.
+    done = init_project(write(tmp_path / "api", FSFT), ref=REF)
+    assert done.app.phases[-1] == "api"
+    assert tomllib.loads((tmp_path / "api" / "echotune.toml").read_text())["run"]["phases"][-1] == "api"
+    main = FSFT["app/main.py"].replace("FastAPI()", "FastAPI(openapi_url=None)")
+    hidden = dict(FSFT, **{"app/main.py": main})
+    assert "api" not in init_project(write(tmp_path / "hidden", hidden), ref=REF).app.phases
+    flask = {"requirements.txt": "flask==3.0.0\n",
+             "app.py": "from flask import Flask\napp = Flask(__name__)\n@app.route('/')\ndef index():\n"
+                       "    return 'hi'\n"}
+    assert "api" not in init_project(write(tmp_path / "flask", flask), ref=REF).app.phases
+
+
+def test_an_app_with_no_route_init_can_read_gets_a_check_on_its_ready_url(tmp_path):
+    # to_do_app: POST /signup, /login, /upload and GET /tasks behind a login; init polled "/" (404) and said
+    # nothing, and `run` stopped: "answers HTTP 404 Not Found: Cannot GET / steadily".
+    server = (EXPRESS_HEAD + "app.post('/login', (req, res) => res.json({}));\n"
+              "app.get('/tasks', authenticateToken, (req, res) => res.json([]));\n"
+              "app.listen(process.env.PORT || 3000);\n")
+    package = '{"name": "t", "scripts": {"start": "node server.js"}, "dependencies": {"express": "^4.18.2"}}'
+    root = write(tmp_path / "todo", {"package.json": package, "server.js": server})
+    done = init_project(root, ref=REF)
+    assert done.app.ready_path == "/"
+    assert done.app.notes("ready_url") == [
+        "no route of the code answers GET / or another GET without a login: if / answers 404, set ready_url "
+        "(and the pages and endpoints below) to a URL that answers once the app is up"]
+    assert "# check: no route of the code answers GET /" in (root / "echotune.toml").read_text()
+    # An app whose / answers has no such note.
+    plain = write(tmp_path / "plain", {"package.json": package,
+                                       "server.js": EXPRESS_HEAD + "app.get('/', (q, s) => s.send('hi'));\n"})
+    assert init_project(plain, ref=REF).app.notes("ready_url") == []
