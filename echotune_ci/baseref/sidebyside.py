@@ -28,7 +28,7 @@ import dataclasses
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -593,6 +593,18 @@ def _order_notes(report: SideBySide, label: str) -> dict[str, str]:
     return notes
 
 
+@contextlib.contextmanager
+def _said_of_the_head() -> Iterator[None]:
+    """A RunError of the head's setup, build or start names the head: beside the base's steps, "serve
+    command exited with code 1" did not say which build failed."""
+    from ..errors import RunError
+
+    try:
+        yield
+    except RunError as exc:
+        raise RunError(f"the head (the working tree): {exc}") from None
+
+
 def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, stack: contextlib.ExitStack,
                 phases: list[Phase[Any]], start: bool, skip_setup: bool,
                 env: Mapping[str, str]) -> tuple[Config, PreparedApp | None]:
@@ -669,7 +681,8 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         stack.callback(remember_databases, cfg.base_dir, had)
         # Both builds are made before either app starts: an app left idle through the other's build (a
         # few minutes of npm ci) can lose its database connection, and would share the CPU with it.
-        head_ready = _prepare(cfg, start, options, {**(extra_env or {}), **base.head_env})
+        with _said_of_the_head():
+            head_ready = _prepare(cfg, start, options, {**(extra_env or {}), **base.head_env}, label="head")
         if head_ready is not None:
             stack.callback(head_ready.app.stop)
         base_cfg, base_ready = None, None
@@ -679,7 +692,8 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         except (EchoTuneError, OSError) as exc:
             base_cfg = None
             report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source))
-        head_app = head_ready.start() if head_ready is not None else None
+        with _said_of_the_head():
+            head_app = head_ready.start() if head_ready is not None else None
         if head_app is not None:
             apps.append(head_app)
         head = Side(cfg, _contexts(cfg, phases, artifacts, output_dir, head_app))

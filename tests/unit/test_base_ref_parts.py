@@ -681,3 +681,24 @@ def test_an_earlier_runs_base_results_are_removed_and_nothing_else(tmp_path):
     (plain / "base" / "load.json").write_text("{}")
     _prune_base(plain, [])
     assert not (plain / "base" / "load.json").exists()
+
+
+def test_a_head_that_cannot_start_is_named_as_the_head(tmp_path):
+    # Beside the base's own steps, "serve command exited with code 1 before ... answered" did not say which
+    # build failed (it was the head). The base was built first, then the head's start failed.
+    from echotune_ci.baseref.sidebyside import run_side_by_side
+    from echotune_ci.errors import RunError
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "echotune.toml").write_text('[serve]\nbuild = "touch built"\ncommand = "false"\n'
+                                        'ready_url = "http://127.0.0.1:{port}/"\n[run]\nphases = ["load"]\n')
+    (root / ".gitignore").write_text("built\nout/\n")
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one")
+    with pytest.raises(RunError) as caught:
+        run_side_by_side(load_config(root / "echotune.toml"), root / "out", BaseOptions(ref="HEAD"))
+    said = "the head (the working tree): serve command exited with code 1 before http://127.0.0.1:"
+    assert str(caught.value).startswith(said)
+    assert git(root, "worktree", "list").count("\n") == 1  # the base's checkout is gone
