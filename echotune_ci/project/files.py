@@ -5,6 +5,8 @@ Nothing here executes anything; unreadable files read as empty.
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import os
 import posixpath
@@ -71,11 +73,23 @@ _DJANGO_ROUTE = re.compile(
 )
 
 
+# UTF-32 before UTF-16: the UTF-32-LE mark starts with the UTF-16-LE one
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF32_LE, "utf-32-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF16_LE, "utf-16-le"))
+
+
 def read_text(path: Path, limit: int = 400_000) -> str:
-    """At most *limit* characters of a text file; "" when it is missing or unreadable."""
+    """At most *limit* characters of a text file, decoded as its byte order mark says (a requirements.txt
+    saved as UTF-16 by Windows' editors, which pip reads), else as UTF-8; "" when it is missing or
+    unreadable."""
     try:
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            return fh.read(limit)
+        with path.open("rb") as fh:
+            head = fh.read(4)
+            found = [(enc, len(bom)) for bom, enc in _BOMS if head.startswith(bom)]
+            encoding, skip = found[0] if found else ("utf-8", 0)
+            fh.seek(skip)
+            with io.TextIOWrapper(fh, encoding=encoding, errors="replace") as text:
+                return text.read(limit)
     except OSError:
         return ""
 

@@ -328,3 +328,17 @@ def test_an_app_with_no_route_init_can_read_gets_a_check_on_its_ready_url(tmp_pa
     plain = write(tmp_path / "plain", {"package.json": package,
                                        "server.js": EXPRESS_HEAD + "app.get('/', (q, s) => s.send('hi'));\n"})
     assert init_project(plain, ref=REF).app.notes("ready_url") == []
+
+
+def test_a_requirements_file_saved_as_utf16_is_read_as_pip_reads_it(tmp_path):
+    # fastapi-basic-example's requirements.txt is UTF-16 with a byte order mark (Windows' editors): init
+    # read it as UTF-8, found no uvicorn and added `pip install uvicorn` with a false "# check:".
+    root = tmp_path / "u16"
+    root.mkdir()
+    (root / "requirements.txt").write_bytes("fastapi==0.110.0\nuvicorn==0.18.2\n".encode("utf-16"))
+    (root / "main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n"
+                                  "@app.get('/info')\ndef info():\n    return {}\n")
+    done = init_project(root, ref=REF)
+    assert done.app.serve_command.startswith("uvicorn main:app")
+    assert not [n for n in done.app.all_checks() if "uvicorn" in n]
+    assert "pip install uvicorn" not in (root / "echotune.toml").read_text()
