@@ -28,7 +28,7 @@ import dataclasses
 import json
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,6 +82,8 @@ class SideBySide:
     # Why the base was built but not served (a fixed port the head holds): phases that measure the running
     # app measure the head alone, the others (bundle) compare both builds.
     unserved: str = ""
+    # which of the base's own [serve] steps differ from the head's: named when the base fails
+    own_serve: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     order: dict[str, dict[str, list[str]]] = field(default_factory=dict)
@@ -562,11 +564,19 @@ def sequential_note(looks: list[int], look: int, level: float, alpha: float,
 _EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::|$)")
 
 
-def failure_text(asked: str, why: str) -> str:
+def failure_text(asked: str, why: str, own: Sequence[str] = ()) -> str:
     """"the base (--base-ref REF) could not be measured (RuntimeError: boom): <why>": *why* is the error's
     one line; the exception line of a Python traceback it quotes ("; it printed: Traceback ... | RuntimeError:
     boom") comes first too, since the comment cuts each warning to its first 200 characters, which the
-    traceback's frames would otherwise fill."""
+    traceback's frames would otherwise fill. *own*: the base's own [serve] keys that differ from the
+    head's, said up front ("the base (...), built with its own [serve] setup, could not ...") and with
+    what to do at the end: a fix of the head's configuration does not reach such a base."""
+    after_all = ""
+    if own:
+        keys = ", ".join(f"[serve] {key}" for key in own)
+        asked = f"{asked}, built with its own {keys}, not the head's"
+        after_all = ("; a fix in the head's configuration does not reach the base: commit it to the base "
+                     "branch, or prepare a base with --base-dir")
     _, quoted, printed = why.partition("; it printed: ")
     lines = printed.split(" | ") if quoted else []
     # The exception line is the first after the last frame that starts with a class name; the code line
@@ -577,8 +587,8 @@ def failure_text(asked: str, why: str) -> str:
     last = " | ".join(after[start:]) if start is not None else (lines[-1] if lines else "")
     traceback = bool(lines) and lines[0].startswith("Traceback (most recent call last)")
     if traceback and last[:1] not in ("", " ", "…"):
-        return f"the base ({asked}) could not be measured ({last}): {why}"
-    return f"the base ({asked}) could not be measured: {why}"
+        return f"the base ({asked}) could not be measured ({last}): {why}{after_all}"
+    return f"the base ({asked}) could not be measured: {why}{after_all}"
 
 
 def _order_notes(report: SideBySide, label: str) -> dict[str, str]:
@@ -614,6 +624,8 @@ def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, 
     report.source = stack.enter_context(_source(base, repo))
     base_cfg, notes = base_config(cfg, repo, report.source.root)
     report.notes.extend(_in_checkout(n, report.source) for n in notes)
+    report.own_serve = [key for key in ("setup", "build", "command", "cwd", "env")
+                        if getattr(base_cfg.serve, key) != getattr(cfg.serve, key)]
     if base.ref is not None:  # a fresh checkout has only what its commit tracks
         copied = copy_dotenv(repo, report.source.root, [repo, cfg.base_dir, cfg.resolve(cfg.serve.cwd)])
         if copied:
@@ -691,7 +703,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                                                {**(extra_env or {}), **base.base_env})
         except (EchoTuneError, OSError) as exc:
             base_cfg = None
-            report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source))
+            report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source), report.own_serve)
         with _said_of_the_head():
             head_app = head_ready.start() if head_ready is not None else None
         if head_app is not None:
@@ -709,7 +721,8 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                 base_side = Side(base_cfg, _contexts(base_cfg, phases, artifacts / "base", output_dir,
                                                      base_app))
             except (EchoTuneError, OSError) as exc:
-                report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source))
+                report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source),
+                                              report.own_serve)
         if report.failure:
             console.warn(report.failure)
         pairs = _measure(phases, head, base_side, (head_app, base_app), report)

@@ -132,6 +132,7 @@ def test_base_build_fails_head_measured_alone(tmp_path, cli_env):
     warning = " ".join(bundle["warnings"])
     assert "no comparison with the base" in warning
     assert "serve.build failed with exit code 7" in warning
+    assert "built with its own [serve] build, not the head's" in warning  # the head fixed it
     assert not (out / "base").exists()
     assert "no comparison with the base" in (out / "report" / "comment.md").read_text()
     assert side_by_side(out)["compared"] is False

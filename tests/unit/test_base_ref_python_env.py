@@ -217,6 +217,12 @@ def test_the_base_failure_leads_with_the_exception_line_the_comment_would_cut(tm
              'later") | RuntimeError: disk full | retry later')
     assert failure_text("--base-ref x", piped).startswith(
         "the base (--base-ref x) could not be measured (RuntimeError: disk full | retry later): serve.build")
+    # A base built from its own, older [serve] (fastapi-basic-example: the head fixed its setup): up front
+    # it says so, at the end what to do; the exception line still leads the cut comment.
+    assert failure_text("--base-ref HEAD~1", why, ["setup"]) == (
+        "the base (--base-ref HEAD~1, built with its own [serve] setup, not the head's) could not be "
+        f"measured (RuntimeError: broken on purpose): {why}; a fix in the head's configuration does not "
+        "reach the base: commit it to the base branch, or prepare a base with --base-dir")
 
 
 def test_a_phase_measured_with_the_base_is_not_called_failed_before_the_gate(
