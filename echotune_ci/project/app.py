@@ -514,6 +514,18 @@ def _add_build(app: AppSetup, steps: list[str], step: str, source: str, *, unles
         app.decide("build", step, source)
 
 
+def _once_only(app: AppSetup, step: Step) -> None:
+    """A ``# check:`` for a step Heroku runs once (app.json's ``postdeploy``, after a review app's first
+    deploy) that is no migration: as part of build it runs on every run (microblog-api's ``flask fake posts
+    100`` had put 200 posts in the head's database after two runs, against the base's fresh 100)."""
+    migrates = _SETS_UP_DB.search(step.command)
+    once = step.source.startswith("app.json (scripts.postdeploy)")
+    if once and (not migrates or migrates.group(0) == "seed"):
+        app.check("build", f"{step.command} comes from app.json's postdeploy, which Heroku runs once; build "
+                           f"runs on every run: a step that adds rows adds them again each time (start "
+                           f"from a fresh database in build, or drop the step)")
+
+
 def _python_build(
     app: AppSetup,
     folder: Path,
@@ -527,6 +539,7 @@ def _python_build(
     for step in ins.pre:
         if commands.kind(step.command) != "install":
             _add_build(app, steps, step.command, step.source)
+            _once_only(app, step)
     stated_db = any(_SETS_UP_DB.search(s) for s in steps)
     if django is not None:
         _add_build(
@@ -927,6 +940,7 @@ def _node_build(app: AppSetup, ins: Instructions, packages: list[Package], tool:
     for step in ins.pre:
         if commands.kind(step.command) != "install":
             _add_build(app, steps, step.command, step.source)
+            _once_only(app, step)
     top = packages[0]
     script = next((s for s in ("build", "heroku-postbuild", "vercel-build") if s in top.scripts), "")
     if script:

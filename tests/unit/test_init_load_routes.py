@@ -342,3 +342,19 @@ def test_a_requirements_file_saved_as_utf16_is_read_as_pip_reads_it(tmp_path):
     assert done.app.serve_command.startswith("uvicorn main:app")
     assert not [n for n in done.app.all_checks() if "uvicorn" in n]
     assert "pip install uvicorn" not in (root / "echotune.toml").read_text()
+
+
+def test_a_step_heroku_runs_once_gets_a_check_when_it_is_no_migration(tmp_path):
+    # microblog-api's app.json: postdeploy "flask db upgrade && flask fake users 10 && flask fake posts 100".
+    # In build the fake data ran on every run: 200 posts in the head's database after two, 100 in the base.
+    root = write(tmp_path / "mba", {
+        "requirements.txt": "flask==3.0.0\nflask-migrate==4.0.0\n",
+        "app.json": '{"scripts": {"postdeploy": "flask db upgrade && flask fake users 10 && flask seed"},'
+                    ' "env": {}}',
+        "app.py": "from flask import Flask\napp = Flask(__name__)\n@app.route('/')\ndef index():\n"
+                  "    return ''\n",
+    })
+    done = init_project(root, ref=REF)
+    assert done.app.build == "flask db upgrade && flask fake users 10 && flask seed"
+    assert [n.split(" comes from")[0] for n in done.app.notes("build") if "postdeploy" in n] == [
+        "flask fake users 10", "flask seed"]  # a migration runs again harmlessly; a seed adds rows again
