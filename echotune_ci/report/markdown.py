@@ -7,6 +7,7 @@ boundary with a note and a link to the full report as a last resort.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from markupsafe import Markup
@@ -160,6 +161,10 @@ def _cut_at_line(body: str, limit: int) -> str:
     return body[: cut if cut > 0 else limit]
 
 
+_OPENS = re.compile(r"(?m)^<details[ >]")
+_CLOSES = re.compile(r"(?m)^</details>")
+
+
 def truncate(body: str, max_chars: int, details_url: str = "", keep: str = "") -> str:
     """Cut *body* at a line boundary to fit *max_chars* with a note linking *details_url*; open <details> are
     closed. *keep* (a block of *body*: the Warnings) stays whole: where it was when that is inside what
@@ -174,8 +179,9 @@ def truncate(body: str, max_chars: int, details_url: str = "", keep: str = "") -
     if room <= 0:
         return note[:max_chars]
     head = _cut_at_line(rest, room)
-    # An unclosed <details> would swallow the note.
-    opened = head.count("<details>") - head.count("</details>")
+    # An unclosed <details> would swallow the note. Only the report's own tags count, at the start of a line
+    # (`<details open>` too): a "<details>" in a label inside a code span is text.
+    opened = len(_OPENS.findall(head)) - len(_CLOSES.findall(head))
     closing = "\n</details>" * max(opened, 0)
     if len(head) + len(closing) + 1 + len(note) + (len(block) + 1 if block else 0) > max_chars:
         head = head[: max_chars - len(closing) - len(note) - 1 - (len(block) + 1 if block else 0)]

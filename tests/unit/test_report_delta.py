@@ -98,3 +98,16 @@ def test_a_regression_within_its_budget_says_the_budget_was_met():
     over = evaluate([load([x * 30 for x in BASE], 300.0)], defaults(), [load(BASE, 10.0)])
     assert budget_cell(render_comment(over.results, outcome=over)) == "≤ 200 ms"
     assert "(met)" not in render_text(over.results, over.comparisons)
+
+
+def test_a_cut_comment_closes_the_reports_own_details_and_no_others():
+    # A reviewer's labels held "<details>" inside code spans: each counted as open, and the cut comment ended
+    # with 33 stray </details>. The report's own "<details open>" (the job summary) was not counted at all.
+    from echotune_ci.report.markdown import truncate
+
+    labels = "".join(f"| `p95_ms` | `GET /a<details>{i}` | 1 ms |\n" for i in range(40))
+    body = "## title\n\n<details open><summary>metrics</summary>\n\n" + labels + "\n</details>\n"
+    cut = truncate(body, 900, "https://example.invalid/run")
+    assert len(cut) <= 900
+    assert cut.count("\n</details>") == 1  # the one it opened, closed before the note
+    assert cut.index("\n</details>") < cut.index("https://example.invalid/run")
