@@ -723,6 +723,9 @@ def holm_tarone(p_values: Sequence[float], floors: Sequence[float],
     Holm, "A simple sequentially rejective multiple test procedure", Scand. J. Statist. 6 (1979) 65-70).
     With every floor at 0 it is Holm's procedure. *floors* pairs with *p_values*.
     """
+    # A floor that is not a number could never be compared: such a test cannot reject (and kept sorted,
+    # the floors must be numbers).
+    floors = [f if f == f else 1.0 for f in floors]
     order = sorted(range(len(p_values)), key=lambda i: (p_values[i], i))
     thresholds = [level] * len(p_values)
     rejected: set[int] = set()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 BASE_FOLDER = "base"
 
@@ -43,7 +44,8 @@ def paired_baseline(paths: Iterable[str | Path]) -> list[Path] | None:
 def _measured_with_a_base(folder: Path) -> bool:
     """Whether *folder*'s results come from a side-by-side run that measured the base: its
     ``artifacts/side-by-side.json`` says ``compared`` and one of its result files lists that file among
-    its artifacts (a later `run` into the folder writes results that do not)."""
+    its artifacts or says in its notes how it was interleaved with the base (a later `run` into the folder
+    writes results that do neither)."""
     try:
         order = json.loads((folder / "artifacts" / "side-by-side.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -55,6 +57,11 @@ def _measured_with_a_base(folder: Path) -> bool:
             result = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if isinstance(result, dict) and "artifacts/side-by-side.json" in (result.get("artifacts") or []):
+        if not isinstance(result, dict):
+            continue
+        # The first result lists the order file; each paired phase's notes say how it was interleaved.
+        notes: list[Any] = result["notes"] if isinstance(result.get("notes"), list) else []
+        if "artifacts/side-by-side.json" in (result.get("artifacts") or []) or any(
+                isinstance(n, str) and n.startswith("measured side by side with the base") for n in notes):
             return True
     return False

@@ -98,23 +98,40 @@ def resolve_ref(repo: Path, ref: str) -> str:
 def dirty_paths(repo: Path, leave_out: tuple[Path, ...] = ()) -> tuple[list[str], list[str]]:
     """What the head's working tree has that HEAD has not: (tracked files whose content differs from HEAD,
     staged or not; files and folders git does not track nor ignore, as ``git status`` names them). Not
-    the folders *leave_out* (the run's output), nor installed environments (node_modules, .venv, venv)
-    or bytecode caches a project forgot to ignore: they are no change to the code."""
+    the run's output folders *leave_out* (with ``-o .``, what a run writes there: result files, base/,
+    artifacts/, report/; an untracked folder that holds one, ``out/`` for ``out/results``), nor installed
+    environments (node_modules, .venv, venv) or bytecode caches a project forgot to ignore: they are no
+    change to the code."""
+    from ..phases.registry import PHASE_NAMES
     from ..serve.steps import SETUP_OUTPUTS
 
-    done = _git(repo, "status", "--porcelain", "--untracked-files=normal")
+    done = _git(repo, "status", "--porcelain", "-z", "--untracked-files=normal")
     if done.returncode != 0:
         return [], []
     top = repo.resolve()
-    skipped = {f"{p.resolve().relative_to(top).as_posix()}/" for p in leave_out
-               if p.resolve().is_relative_to(top)}
+    outputs = [p.resolve().relative_to(top).as_posix() for p in leave_out if p.resolve().is_relative_to(top)]
+    written = {f"{name}.json" for name in PHASE_NAMES} | {"base/", "artifacts/", "report/"}
+
+    def output(path: str) -> bool:
+        for out in outputs:
+            if out == ".":
+                if path in written:
+                    return True
+            elif path.endswith("/") and f"{out}/".startswith(path) or path.startswith(f"{out}/"):
+                return True
+        return False
+
     changed, untracked = [], []
-    for line in done.stdout.splitlines():
-        path = line[3:]
-        if not line.startswith("??"):
+    entries = iter(done.stdout.split("\0"))
+    for entry in entries:
+        if len(entry) < 4:
+            continue
+        status, path = entry[:2], entry[3:]
+        if status[0] in "RC":
+            next(entries, None)  # -z gives a rename's source as an entry of its own
+        if status != "??":
             changed.append(path)
-        elif not (path in skipped or any(path.startswith(s) for s in skipped)
-                  or Path(path.rstrip("/")).name in (*SETUP_OUTPUTS, "__pycache__")):
+        elif not (output(path) or Path(path.rstrip("/")).name in (*SETUP_OUTPUTS, "__pycache__")):
             untracked.append(path)
     return changed, untracked
 

@@ -202,9 +202,11 @@ def copy_dotenv(head_root: Path, base_root: Path, folders: list[Path]) -> list[s
             try:
                 if (folder / name).is_symlink():  # the file it names, read where it is: nothing is copied
                     named = (folder / name).resolve(strict=True)
-                    # One in the checkout (.env -> .env.production) is the base's own, at the same place.
-                    inside = named.is_relative_to(head_root.resolve())
-                    target.symlink_to(os.readlink(folder / name) if inside else named)
+                    # One naming a file git tracks (.env -> .env.production) names the base's own, at the
+                    # same place; an untracked one the base lacks is the head's file, linked where it is.
+                    own = (named.is_relative_to(head_root.resolve())
+                           and bool(_tracked(named.parent, [named.name])))
+                    target.symlink_to(os.readlink(folder / name) if own else named)
                 else:
                     target.write_bytes((folder / name).read_bytes())
                     target.chmod(0o600)

@@ -758,7 +758,10 @@ def _openapi(app: AppSetup, sources: list[Path]) -> None:
     if app.framework != "fastapi" or "api" in app.phases:
         return
     for path in sources:
-        if path.suffix == ".py" and re.search(r"openapi_url\s*=\s*None", read_text(path)):
+        # None or "" turns it off; another path (full-stack-fastapi-template's f"{API_V1_STR}/openapi.json")
+        # is one the api phase would not look at: the phase is left for the user to add with [api] openapi.
+        found = re.search(r"openapi_url\s*=\s*([^,)\n]+)", read_text(path)) if path.suffix == ".py" else None
+        if found and found.group(1).strip() not in ('"/openapi.json"', "'/openapi.json'"):
             return
     app.phases.append("api")
     app.decide("phases", ", ".join(app.phases),

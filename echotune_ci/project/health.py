@@ -52,11 +52,15 @@ _LOGIN = re.compile(r"auth|login|logged|jwt|token|permission|protect|guard|curre
 # 'anonymous' strategy; the route answers a visitor too.
 _OPTIONAL_LOGIN = re.compile(r"optional|anonymous", re.I)
 _NAME = re.compile(r"[\w.$]+")
+_ANONYMOUS = re.compile(r"""['"`]anonymous['"`]""")
 
 
 def _names_login(text: str) -> bool:
     """Whether code naming a route's middleware or dependencies (``auth.required``, ``Depends(get_user)``)
-    names a login the route cannot do without: a name that says login but not that it is optional."""
+    names a login the route cannot do without: a name that says login but not that it is optional, and
+    no passport 'anonymous' strategy beside it (``passport.authenticate(['jwt', 'anonymous'])``)."""
+    if _ANONYMOUS.search(text):
+        return False
     return any(_LOGIN.search(name) and not _OPTIONAL_LOGIN.search(name) for name in _NAME.findall(text))
 
 

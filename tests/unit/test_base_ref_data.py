@@ -191,8 +191,15 @@ def test_the_heads_untracked_dotenv_files_are_copied_into_the_bases_checkout(tmp
     (base / "settings").mkdir()
     (base / "settings" / "production.env").write_text("DEBUG=0 # the base's\n")
     (repo / ".env.production").symlink_to("settings/production.env")
+    git(repo, "add", "settings/production.env")
     assert data.copy_dotenv(repo, base, [repo]) == [".env.production"]
     assert (base / ".env.production").read_text() == "DEBUG=0 # the base's\n"
+    # ... but one naming a file git does not track, which the base's checkout lacks, names the head's file
+    (repo / "config").mkdir()
+    (repo / "config" / "app.env").write_text("SECRET_KEY=untracked\n")
+    (repo / "app" / ".env.test").symlink_to("../config/app.env")
+    assert data.copy_dotenv(repo, base, [repo / "app"]) == ["app/.env.test"]
+    assert (base / "app" / ".env.test").read_text() == "SECRET_KEY=untracked\n"
 
 
 def test_a_database_an_earlier_run_made_and_nobody_used_since_is_no_data(tmp_path: Path, monkeypatch) -> None:

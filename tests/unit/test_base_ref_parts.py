@@ -200,6 +200,14 @@ def test_worktree_is_removed_afterwards_and_head_stays_as_it_is(repo):
         (repo / folder / "f").write_text("")
     assert dirty_paths(repo, (repo / "results",)) == (["app/requirements.txt"], ["app/extra.py"])
     assert dirty_paths(repo) == (["app/requirements.txt"], ["app/extra.py", "results/"])
+    # -o . : what a run writes at the top, not the project's own files; an untracked folder holding the output
+    for name in ("load.json", "base/x.json", "report/comment.md", "my notes.txt"):
+        (repo / name).parent.mkdir(exist_ok=True)
+        (repo / name).write_text("")
+    assert dirty_paths(repo, (repo,)) == (["app/requirements.txt"], ["app/extra.py", "my notes.txt",
+                                                                      "results/"])
+    (repo / "results" / "run1").mkdir()
+    assert "results/" not in dirty_paths(repo, (repo / "results" / "run1",))[1]
     with worktree(repo, "HEAD") as source:
         assert (source.root / "app" / "requirements.txt").read_text() == "flask==3.0.0\n"
         where = source.root

@@ -185,6 +185,8 @@ def test_holm_tarone_decides_as_its_definition_on_random_families() -> None:
         p_values = [max(f, rng.random() ** rng.choice([1, 4, 12])) for f in floors]
         level = rng.choice([0.05, 0.025, 0.0031])
         assert holm_tarone(p_values, floors, level) == _holm_tarone_by_definition(p_values, floors, level)
+    # A floor that is not a number (none is made so, but a guard costs nothing) is a test that cannot reject.
+    assert holm_tarone([0.001, 0.01], [math.nan, 0.0], 0.05) == holm_tarone([0.001, 0.01], [1.0, 0.0], 0.05)
 
 
 def test_a_p_value_of_zero_is_the_strongest_evidence_not_none() -> None:

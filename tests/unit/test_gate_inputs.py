@@ -52,6 +52,12 @@ def test_a_side_by_side_folder_without_its_base_is_an_input_error(tmp_path, cli_
         f"({out}/artifacts/side-by-side.json), but {out}/base holds no base results: keep base/ beside the "
         f"results (upload it too), or pass --baseline")
     assert "Traceback" not in done.stderr
+    # A workflow that kept only load.json: its notes say it was measured with the base.
+    (out / "load.json").unlink()
+    paired = load([x * 3 for x in BASE])
+    paired.notes.append("measured side by side with the base HEAD (0123456789): load rounds interleaved ...")
+    paired.write(out / "load.json")
+    assert run_cli("gate", str(out), env=cli_env).returncode == 2
 
 
 def test_a_later_run_into_the_folder_or_a_base_that_could_not_be_measured_needs_none(tmp_path):

@@ -201,7 +201,8 @@ FASTAPI_HEAD = ("from typing import Annotated\nfrom fastapi import FastAPI, APIR
               "router.get('/articles', auth.optional, function (req, res) { res.json([]); });\n"
               "router.get('/user', auth.required, function (req, res) { res.json({}); });\n"
               "router.get('/tags', optionalAuth, (req, res) => res.json([]));\n"
-              "app.use('/api', router);\n"}, ["/api/articles", "/api/tags"]),
+              "router.get('/feed', passport.authenticate(['jwt', 'anonymous']), (q, s) => s.json([]));\n"
+              "app.use('/api', router);\n"}, ["/api/articles", "/api/tags", "/api/feed"]),
     ({"m.py": FASTAPI_HEAD + "@app.get('/api/feed')\ndef feed(user=Depends(get_current_user_optional)):\n"
               "    return []\n@app.get('/api/me')\ndef me(user=Depends(get_current_user)):\n    return []\n"},
      ["/api/feed"]),
@@ -304,6 +305,15 @@ def test_a_fastapi_app_gets_the_api_phase_unless_it_serves_no_openapi_document(t
     main = FSFT["app/main.py"].replace("FastAPI()", "FastAPI(openapi_url=None)")
     hidden = dict(FSFT, **{"app/main.py": main})
     assert "api" not in init_project(write(tmp_path / "hidden", hidden), ref=REF).app.phases
+    # elsewhere (full-stack-fastapi-template: f"{settings.API_V1_STR}/openapi.json"), or "": not where the api
+    # phase looks, which only warned "no OpenAPI document found" on every run
+    for i, url in enumerate(('f"{API}/openapi.json"', '"/api/v1/openapi.json"', '""')):
+        main = FSFT["app/main.py"].replace("FastAPI()", f"FastAPI(openapi_url={url})")
+        moved = dict(FSFT, **{"app/main.py": main})
+        assert "api" not in init_project(write(tmp_path / f"moved{i}", moved), ref=REF).app.phases
+    main = FSFT["app/main.py"].replace("FastAPI()", "FastAPI(openapi_url='/openapi.json')")
+    same = dict(FSFT, **{"app/main.py": main})
+    assert "api" in init_project(write(tmp_path / "same", same), ref=REF).app.phases
     flask = {"requirements.txt": "flask==3.0.0\n",
              "app.py": "from flask import Flask\napp = Flask(__name__)\n@app.route('/')\ndef index():\n"
                        "    return 'hi'\n"}

@@ -493,10 +493,9 @@ class AuditCheck:
         if (not report.packages and report.skipped and advisory_folder(opts, ctx) is None
                 and all("not found on PyPI" in s for s in report.skipped)):
             # pip-audit's PyPI service says so of every package when PyPI's JSON API cannot be reached (a
-            # proxy that answers 404): not a fact about the packages, and an audit that checked nothing could
-            # not run, as an npm audit whose OSV API is unreachable (pip-audit itself fails then too).
-            raise RunError(f"PyPI: \"not found on PyPI\" for every one of {len(report.skipped)} packages: "
-                           f"PyPI's JSON API is out of reach here?; {OFFLINE_HINT}")
+            # proxy that answers 404): not a fact about the packages.
+            more += (f" (\"not found on PyPI\" for every one: PyPI's JSON API is out of reach here?; "
+                     f"{OFFLINE_HINT})")
         counts.append(f"PyPI: {report.packages - unchecked} packages checked, {vulnerable} vulnerable{more}")
 
     @staticmethod
