@@ -799,6 +799,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         client_dirs = frozenset(p.dir.split("/")[-1] for p in packages if p is not server and p.dir != ".")
         _node_port(app, server, client_dirs, folder, entry)
         sources = list(source_files(server.path, JS_SUFFIXES, limit=300, skip=client_dirs))
+        _sqlite_folders(app, sources, folder)
         _ready(app, ins, sources, folder)
         required = node_required_env(sources, folder)
         _required_env(app, [(r.name, r.where, f"process.env.{r.name} checked") for r in required])
@@ -936,6 +937,30 @@ def _static_fallback(app: AppSetup, packages: list[Package]) -> Package | None:
         "command", "no start, serve, preview or dev script and no server file: say how to start the app"
     )
     return None
+
+
+# new sqlite3.Database('db/todos.sqlite'), new Database('data/app.db') (better-sqlite3), {filename: '...'}
+_NODE_SQLITE = re.compile(r"""(?:new\s+(?:sqlite3\.(?:cached\.)?)?Database\(|\bfilename\s*:)\s*['"`]"""
+                          r"""((?:\./)?[\w.-]+(?:/[\w.-]+)*)/[\w.-]+['"`]""")
+
+
+def _sqlite_folders(app: AppSetup, sources: list[Path], folder: Path) -> None:
+    """``mkdir -p`` the folder of a SQLite file a Node server opens when the checkout lacks it (git keeps
+    no empty folder): IanKulin/todo's ``new sqlite3.Database('db/todos.sqlite')`` and to_do_app's
+    ``models/database.db`` stopped the first run with SQLITE_CANTOPEN. The path is the server's working
+    folder's ([serve] cwd)."""
+    cwd = folder / app.cwd
+    for path in sources:
+        text = read_text(path)
+        for m in _NODE_SQLITE.finditer(text):
+            needed = m.group(1).removeprefix("./")
+            if needed.startswith("..") or (cwd / needed).is_dir() or f"mkdir -p {needed}" in app.build:
+                continue
+            step = f"mkdir -p {needed}"
+            app.build = f"{step} && {app.build}" if app.build else step
+            line = text.count("\n", 0, m.start()) + 1
+            app.decide("build", step, f"{rel(path, folder)}:{line} opens a SQLite database in {needed}/, "
+                                      f"which the checkout lacks")
 
 
 def _node_build(app: AppSetup, ins: Instructions, packages: list[Package], tool: Tools) -> None:

@@ -368,3 +368,19 @@ def test_a_step_heroku_runs_once_gets_a_check_when_it_is_no_migration(tmp_path):
     assert done.app.build == "flask db upgrade && flask fake users 10 && flask seed"
     assert [n.split(" comes from")[0] for n in done.app.notes("build") if "postdeploy" in n] == [
         "flask fake users 10", "flask seed"]  # a migration runs again harmlessly; a seed adds rows again
+
+
+def test_the_folder_of_a_node_servers_sqlite_file_is_made_in_build(tmp_path):
+    # IanKulin/todo: new sqlite3.Database('db/todos.sqlite'), and git keeps no empty db/: the first run
+    # stopped with "SQLITE_CANTOPEN: unable to open database file".
+    package = '{"name": "t", "scripts": {"start": "node server.cjs"}, "dependencies": {"express": "^4.18.2"}}'
+    server = (EXPRESS_HEAD + "const sqlite3 = require('sqlite3').verbose();\n"
+              "const db = new sqlite3.Database('db/todos.sqlite');\n"
+              "const kept = new Database('./data/app.db');\n"  # better-sqlite3, a folder the checkout has
+              "app.get('/todos', (q, s) => s.json([]));\n")
+    root = write(tmp_path / "todo", {"package.json": package, "server.cjs": server, "data/.gitkeep": ""})
+    done = init_project(root, ref=REF)
+    assert done.app.build == "mkdir -p db"
+    assert tomllib.loads((root / "echotune.toml").read_text())["serve"]["build"] == "mkdir -p db"
+    assert any(d.key == "build" and d.source == "server.cjs:4 opens a SQLite database in db/, which the "
+               "checkout lacks" for d in done.app.decisions)
