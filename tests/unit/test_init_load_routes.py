@@ -359,15 +359,16 @@ def test_a_step_heroku_runs_once_gets_a_check_when_it_is_no_migration(tmp_path):
     # In build the fake data ran on every run: 200 posts in the head's database after two, 100 in the base.
     root = write(tmp_path / "mba", {
         "requirements.txt": "flask==3.0.0\nflask-migrate==4.0.0\n",
-        "app.json": '{"scripts": {"postdeploy": "flask db upgrade && flask fake users 10 && flask seed"},'
+        "app.json": '{"scripts": {"postdeploy": "flask db upgrade && flask fake users 10 && flask seed'
+                    ' && node db-reset.js"},'
                     ' "env": {}}',
         "app.py": "from flask import Flask\napp = Flask(__name__)\n@app.route('/')\ndef index():\n"
                   "    return ''\n",
     })
     done = init_project(root, ref=REF)
-    assert done.app.build == "flask db upgrade && flask fake users 10 && flask seed"
+    assert done.app.build == "flask db upgrade && flask fake users 10 && flask seed && node db-reset.js"
     assert [n.split(" comes from")[0] for n in done.app.notes("build") if "postdeploy" in n] == [
-        "flask fake users 10", "flask seed"]  # a migration runs again harmlessly; a seed adds rows again
+        "flask fake users 10", "flask seed"]  # a migration or a reset runs again harmlessly; a seed adds rows
 
 
 def test_the_folder_of_a_node_servers_sqlite_file_is_made_in_build(tmp_path):
