@@ -169,7 +169,7 @@ def truncate(body: str, max_chars: int, details_url: str = "", keep: str = "") -
     """Cut *body* at a line boundary to fit *max_chars* with a note linking *details_url*; open <details> are
     closed. *keep* (a block of *body*: the Warnings) stays whole: where it was when that is inside what
     is kept, else right under the heading; it is dropped only when it alone does not fit."""
-    note = render("truncated.md.j2", details_url=details_url, total=len(body))
+    note = render("truncated.md.j2", details_url=details_url, total=len(body), limit=max_chars)
     block = keep if keep and keep.strip() and keep in body else ""
     if block and max_chars - len(note) - len(block) - 2 <= 0:
         block = ""

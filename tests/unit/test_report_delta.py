@@ -111,3 +111,5 @@ def test_a_cut_comment_closes_the_reports_own_details_and_no_others():
     assert len(cut) <= 900
     assert cut.count("\n</details>") == 1  # the one it opened, closed before the note
     assert cut.index("\n</details>") < cut.index("https://example.invalid/run")
+    # the limit it was cut to, not GitHub's, which it is far below
+    assert "cut to fit a limit of 900 characters" in cut and "65,536" not in cut
