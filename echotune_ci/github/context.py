@@ -112,11 +112,13 @@ class ActionsContext:
 
 
 def _int(value: Any) -> int | None:
+    """A positive whole number from the event (a PR or issue number), else None: GitHub numbers from 1, and
+    -3 in a crafted event file named an API path that does not exist."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
+        return value if value > 0 else None
+    if isinstance(value, str) and value.isdigit() and int(value) > 0:
         return int(value)
     return None
 

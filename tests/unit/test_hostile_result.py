@@ -214,3 +214,16 @@ def test_an_untrusted_check_is_never_a_success(results_dir):
     assert (untrusted.conclusion, untrusted.state) == ("neutral", None)
     assert untrusted.title == "load: all gates pass (untrusted run)"
     assert "untrusted run" in untrusted.summary and "required check" in untrusted.summary
+
+
+def test_a_pull_request_number_below_one_is_no_number(tmp_path):
+    # A crafted event file's "number": -3 was used as the PR to comment on (GitHub numbers from 1).
+    import json
+
+    from echotune_ci.github.context import load_context
+
+    event = tmp_path / "event.json"
+    for number, expected in ((-3, None), (0, None), ("0", None), (True, None), ("12", 12), (12, 12)):
+        event.write_text(json.dumps({"pull_request": {"number": number}}))
+        env = {"GITHUB_EVENT_PATH": str(event), "GITHUB_EVENT_NAME": "pull_request"}
+        assert load_context(env).pr_number == expected, number
