@@ -204,3 +204,35 @@ def test_a_phase_that_could_not_run_in_the_head_removes_nothing():
     for before, after in ((ran, unrun), (unrun, ran)):
         keys = {c.key for c in compare_results([before], [after])}
         assert not keys & {"findings.low", "findings.total"}, keys
+
+
+def test_three_values_against_842_tied_ones_get_the_exact_p_value():
+    # A reviewer's case: the normal approximation gave 0.0125 ("regressed" at 0.05) where the permutation
+    # p-value given the ties is 0.0595. Worked out here by enumerating how many of the head's 3 values come
+    # from each group of equal values (weights C(t, j)), not by the product's generating function.
+    import itertools
+    from math import comb
+
+    from echotune_ci.compare import mann_whitney_greater
+
+    sizes = {100.0: 711, 105.0: 47, 110.0: 42, 115.0: 45}  # pooled: base 710/46/41/45 plus the head's
+    head, base = [105.0, 100.0, 110.0], [100.0] * 710 + [105.0] * 46 + [110.0] * 41 + [115.0] * 45
+    below, midrank = 0, {}
+    for value, t in sizes.items():
+        midrank[value] = below + (t + 1) / 2
+        below += t
+    observed = sum(midrank[v] for v in head)
+    ways = at_least = 0
+    for counts in itertools.product(range(4), repeat=4):
+        if sum(counts) != 3:
+            continue
+        w = 1
+        for t, j in zip(sizes.values(), counts, strict=True):
+            w *= comb(t, j)
+        ways += w
+        if sum(j * midrank[v] for v, j in zip(sizes, counts, strict=True)) >= observed - 1e-9:
+            at_least += w
+    assert ways == comb(845, 3)
+    expected = at_least / ways
+    assert abs(expected - 0.0595) < 0.0005
+    assert abs(mann_whitney_greater(head, base) - expected) < 1e-12
