@@ -57,11 +57,26 @@ def _cut(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
+class _Duplicate(ValueError):
+    """An object that names one key twice: RFC 8259 leaves the meaning open, and Python keeps the last
+    ("phase": "frontend", "phase": "load" read as load, its metrics "new")."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Duplicate(key)
+        out[key] = value
+    return out
+
+
 def loads_strict(text: str) -> Any:
     """JSON as RFC 8259 allows it: NaN, Infinity, non-finite floats (``1e400``) and integers of
-    more than MAX_INT_DIGITS digits raise ValueError (json.JSONDecodeError for syntax,
-    RecursionError for nesting deeper than the interpreter's limit)."""
-    return json.loads(text, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_parse_constant)
+    more than MAX_INT_DIGITS digits raise ValueError, as does a key named twice in one object
+    (json.JSONDecodeError for syntax, RecursionError for nesting deeper than the interpreter's limit)."""
+    return json.loads(text, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_parse_constant,
+                      object_pairs_hook=_unique_keys)
 
 
 # Largest input file read whole (result, baseline, history, brief, config): far beyond any real one, small
@@ -109,8 +124,8 @@ def read_json(path: str | os.PathLike[str], what: str) -> Any:
     *what* names the file's role in messages ("result file", "baseline").
     Raises InputError (exit 2): "<path>: <what> not found", "<path>: cannot
     read <what> (<reason>)", "<path>:<line>: <what> is not JSON (<reason>)",
-    "<path>: <what> is nested too deeply to read" or "<path>: <what> holds an
-    impossible number (<which>)".
+    "<path>: <what> is nested too deeply to read", "<path>: <what> holds an
+    impossible number (<which>)" or "<path>: <what> names the key '<key>' twice in one object".
     """
     p = Path(path)
     try:
@@ -128,6 +143,8 @@ def read_json(path: str | os.PathLike[str], what: str) -> Any:
         raise InputError(f"{p}: {what} is nested too deeply to read") from None
     except _Rejected as exc:
         raise InputError(f"{p}: {what} holds an impossible number ({exc})") from None
+    except _Duplicate as exc:
+        raise InputError(f"{p}: {what} names the key {_cut(str(exc), 80)!r} twice in one object") from None
     except (ValueError, OverflowError) as exc:  # the interpreter's own limits on numbers
         raise InputError(f"{p}: {what} holds an impossible number ({_cut(str(exc), 80)})") from None
 

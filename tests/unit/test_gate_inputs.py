@@ -141,3 +141,15 @@ def test_a_budget_nothing_was_measured_against_cannot_pass():
     (check,) = evaluate([skipped], defaults()).checks
     assert check.status == "warn"
     assert check.detail == "evicted_keys reported warn: not measured: Redis restarted"
+
+
+def test_a_key_named_twice_is_an_input_error(tmp_path):
+    # "phase": "frontend", "phase": "load": Python kept the last, and the frontend's metrics showed as new
+    # load metrics.
+    text = json.dumps(load(BASE).to_dict())
+    twice = text.replace('"phase": "load"', '"phase": "frontend", "phase": "load"')
+    (tmp_path / "load.json").write_text(twice)
+    with pytest.raises(InputError) as caught:
+        load_results([tmp_path])
+    said = "result file names the key 'phase' twice in one object"
+    assert str(caught.value) == f"{tmp_path / 'load.json'}: {said}"
