@@ -494,6 +494,18 @@ def tracked_or_unknown(folder: Path, paths: Sequence[str] = (".",)) -> set[str] 
     return set(found)
 
 
+def remove_untracked(folder: Path, names: Sequence[str]) -> None:
+    """Remove the files *names* of *folder* that git does not track; none of them when git cannot tell
+    (:func:`tracked_or_unknown`). Never raises: a file that cannot be removed stays."""
+    tracked = tracked_or_unknown(folder, names) if names else set()
+    if tracked is None:
+        return
+    for name in names:
+        if name not in tracked:
+            with contextlib.suppress(OSError):
+                (folder / name).unlink(missing_ok=True)
+
+
 def tracked_files(folder: Path, paths: Sequence[str] = (".",)) -> list[str] | None:
     """The files git tracks among *paths* (literal, relative to *folder*; default: everything under it),
     as ``git ls-files`` names them; None outside a git work tree. OSError or

@@ -7,7 +7,6 @@ still run); a configuration error stops everything before the app starts.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import dataclasses
 import signal
 import time
@@ -228,13 +227,13 @@ class PreparedApp:
             p.update(app.settings.command)
             try:
                 app.start()
-            except AppExited as exc:  # only a missing module or tool may be a matter of the skipped setup
-                hint = self.hint or (SKIPPED_HINT if self.setup_skipped and exc.missing_dependency else "")
-                raise RunError(f"{exc}; {hint}" if hint else str(exc)) from None
             except RunError as exc:
-                if not self.hint:
+                # only a missing module or tool may be a matter of the skipped setup
+                missing = self.setup_skipped and isinstance(exc, AppExited) and exc.missing_dependency
+                hint = self.hint or (SKIPPED_HINT if missing else "")
+                if not hint:
                     raise
-                raise RunError(f"{exc}; {self.hint}") from None
+                raise RunError(f"{exc}; {hint}") from None
         console.info(f"{self.label or 'app'} ready at {app.base_url} (pid {app.pid})")
         return app
 
@@ -388,7 +387,7 @@ def _unpair_earlier_base(output_dir: Path, written: list[str], baseline: list[Pa
     Say which results of an earlier run the folder still holds: `gate` on the folder reads them too."""
     from .baseref import BASE_FOLDER
     from .baseref.sidebyside import ORDER_FILE
-    from .fsutil import tracked_or_unknown
+    from .fsutil import remove_untracked
     from .serve.process import deferred_signals
 
     base = output_dir / BASE_FOLDER
@@ -400,11 +399,7 @@ def _unpair_earlier_base(output_dir: Path, written: list[str], baseline: list[Pa
     # stopped half way, the new results would stand beside the old base.
     with deferred_signals():
         if stale and (output_dir / "artifacts" / ORDER_FILE).is_file():
-            tracked = tracked_or_unknown(base, [p.name for p in stale])
-            for path in stale:
-                if tracked is not None and path.name not in tracked:  # None: git cannot tell, leave them
-                    with contextlib.suppress(OSError):
-                        path.unlink(missing_ok=True)
+            remove_untracked(base, [p.name for p in stale])
     earlier = [f"{name}.json" for name in PHASE_NAMES
                if name not in written and (output_dir / f"{name}.json").is_file()]
     earlier += [f"{BASE_FOLDER}/{p.name}" for p in sorted(base.glob("*.json")) if p.resolve() not in given]

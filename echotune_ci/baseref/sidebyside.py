@@ -752,21 +752,15 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
 def _prune_base(output_dir: Path, written: list[PhaseResult]) -> None:
     """Remove base results an earlier run left in ``<output>/base/`` that this run did not write: `report`
     on the folder would otherwise compare against a stale base (or one this run could not measure)."""
-    from ..fsutil import tracked_or_unknown
+    from ..fsutil import remove_untracked
     from ..phases.registry import PHASE_NAMES
 
     keep = {f"{r.phase}.json" for r in written}
     folder = output_dir / BASE_FOLDER
     # Only a phase's result file, and never one git tracks or may track: with `-o .` the base/ folder may be
     # the project's own, holding its own JSON.
-    stale = [f"{name}.json" for name in PHASE_NAMES
-             if f"{name}.json" not in keep and (folder / f"{name}.json").is_file()]
-    tracked = tracked_or_unknown(folder, stale) if stale else set()
-    if tracked is None:  # git cannot tell: leave them
-        return
-    for name in stale:
-        if name not in tracked:
-            (folder / name).unlink(missing_ok=True)
+    remove_untracked(folder, [f"{name}.json" for name in PHASE_NAMES
+                              if f"{name}.json" not in keep and (folder / f"{name}.json").is_file()])
 
 
 def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions,
