@@ -755,8 +755,9 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
 
 
 def _openapi(app: AppSetup, sources: list[Path]) -> None:
-    """FastAPI serves its OpenAPI document at /openapi.json unless told not to (``openapi_url=None``): the
-    api phase tests the running app against it, so it joins ``[run] phases``."""
+    """FastAPI serves its OpenAPI document at /openapi.json unless ``openapi_url`` says otherwise: the api
+    phase tests the running app against it there, so it joins ``[run] phases``; not when the document is
+    off (``None``, ``""``) or elsewhere, where the phase would not look."""
     if app.framework != "fastapi" or "api" in app.phases:
         return
     for path in sources:
