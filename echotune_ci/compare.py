@@ -1093,6 +1093,12 @@ def check_rules(thresholds: Mapping[str, float], alpha: float, min_effect_pct: f
                               f"got {limit!r}")
 
 
+# Samples a side of one compared metric: one a page load or load round, and [gate] max_runs is at most 100,
+# so this leaves room for 20 merged runs at the cap. The interval's cost grows faster than the count
+# (0.1 s at 1,000 a side, 2.5 s at 10,000, 16 s at 30,000), and result files can come from a fork.
+MAX_COMPARED_SAMPLES = 2_000
+
+
 def compare_results(
     base: Iterable[PhaseResult],
     head: Iterable[PhaseResult],
@@ -1115,7 +1121,8 @@ def compare_results(
 
     ConfigError when *alpha* or *confidence* is not in (0, 1) or *min_effect_pct* or a threshold is
     not a finite number of at least 0 (a NaN there would silently turn every regression into "no
-    change").
+    change"). InputError when a compared metric's units or directions differ between the sides, or it
+    has more than :data:`MAX_COMPARED_SAMPLES` samples on a side.
     """
     thresholds = thresholds or {}
     check_rules(thresholds, alpha, min_effect_pct, confidence)
@@ -1159,6 +1166,13 @@ def compare_results(
 
             raise InputError(f"{phase}: {key[1]}: {mismatch} in the head: results of different versions or "
                              f"edited files cannot be compared; measure the base again")
+        for side, m in (("base", b), ("head", h)):
+            if m is not None and len(m.samples) > MAX_COMPARED_SAMPLES:
+                from .errors import InputError
+
+                raise InputError(f"{phase}: {key[1]}: {len(m.samples):,} samples in the {side}, where at "
+                                 f"most {MAX_COMPARED_SAMPLES:,} a side are compared (one a page load or "
+                                 f"load round; [gate] max_runs is at most 100)")
         name = h.name if h is not None else b.name if b is not None else ""
         out.append(
             compare_metric(phase, b, h, alpha=alpha, min_effect_pct=min_effect_pct,
@@ -1167,6 +1181,19 @@ def compare_results(
         )
         samples.append((b.samples, h.samples) if b is not None and h is not None else None)
     return correct_families(out, samples)
+
+
+def same_runs(base: Iterable[PhaseResult], head: Iterable[PhaseResult]) -> list[str]:
+    """The phases whose head result is the base's own run: the same start (``started_at``, to the
+    second), duration and metrics, times among them. Two runs do not time anything alike to the last
+    digit, so this is the mistake of handing one folder (or a copy of it) as both sides, say a workflow
+    that downloads the head's artifact twice, where every verdict is "no significant change" and nothing
+    was compared at all. Without times (a bundle's bytes) two runs of one build can agree in everything:
+    no phase is named then."""
+    own = {(r.phase, r.started_at, r.duration_s): r.metrics for r in base if r.metrics}
+    return [r.phase for r in head
+            if any(m.unit in ("ms", "s") and m.value for m in r.metrics)
+            and own.get((r.phase, r.started_at, r.duration_s)) == r.metrics]
 
 
 def _or_one(p: float | None) -> float:

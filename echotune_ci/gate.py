@@ -431,6 +431,17 @@ def unbased_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> l
             and not any(w.startswith("no comparison with the base") for w in r.warnings)]
 
 
+def same_run_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> list[Check]:
+    """A warning per phase whose baseline is the head's own result (:func:`~echotune_ci.compare.same_runs`):
+    its regression checks pass without anything having been compared."""
+    from .compare import same_runs
+
+    return [Check(phase, "compared with the base", "warn",
+                  "the base's results are the head's own (the same run): nothing of this phase was compared "
+                  "with a base; does --baseline name the head's folder, or a copy of it?")
+            for phase in same_runs(baseline, results)]
+
+
 def evaluate(results: list[PhaseResult], cfg: Config,
              baseline: list[PhaseResult] | None = None) -> GateOutcome:
     """Apply the budgets and, with a *baseline*, the relative rules and the ratchet; nothing given is
@@ -455,6 +466,7 @@ def evaluate(results: list[PhaseResult], cfg: Config,
         outcome.comparisons, regressions = regression_checks(checked, baseline, cfg.gate)
         outcome.checks.extend(regressions)
         outcome.checks.extend(unbased_checks(checked, baseline))
+        outcome.checks.extend(same_run_checks(results, baseline))
         checked, outcome.checks, outcome.breaches = ratchet(checked, baseline, outcome.checks,
                                                             outcome.comparisons, cfg)
     outcome.results = [gated(r, outcome.checks) for r in checked]

@@ -567,10 +567,10 @@ _EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::|$)")
 def failure_text(asked: str, why: str, own: Sequence[str] = ()) -> str:
     """"the base (--base-ref REF) could not be measured (RuntimeError: boom): <why>": *why* is the error's
     one line; the exception line of a Python traceback it quotes ("; it printed: Traceback ... | RuntimeError:
-    boom") comes first too, since the comment cuts each warning to its first 200 characters, which the
-    traceback's frames would otherwise fill. *own*: the base's own [serve] keys that differ from the
-    head's, said up front ("the base (...), built with its own [serve] setup, could not ...") and with
-    what to do at the end: a fix of the head's configuration does not reach such a base."""
+    boom") comes first too, since the comment keeps a warning's start and end (320 characters in all),
+    and the traceback's frames would otherwise fill the start. *own*: the base's own [serve] keys that
+    differ from the head's, said up front ("the base (...), built with its own [serve] setup, could not
+    ...") and with what to do at the end: a fix of the head's configuration does not reach such a base."""
     after_all = ""
     if own:
         keys = ", ".join(f"[serve] {key}" for key in own)

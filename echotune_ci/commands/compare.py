@@ -34,13 +34,17 @@ def command(base: Path, head: Path, output_format: str, alpha: float | None, min
     (docs/verdicts.md). Single values are compared against the [gate]
     regression thresholds.
     """
-    from ..compare import compare_results, interval_heading, level_pct
+    from .. import console
+    from ..compare import compare_results, interval_heading, level_pct, same_runs
     from ..report.render import render
     from ..results import load_results
 
     gate = override(get_config(config_path).gate, alpha=alpha, min_effect_pct=min_effect,
                     confidence=confidence)
-    comps = compare_results(load_results([base]), load_results([head]), thresholds=gate.regression,
+    base_results, head_results = load_results([base]), load_results([head])
+    for phase in same_runs(base_results, head_results):
+        console.warn(f"{head}: its {phase} results are those of {base} (the same run): nothing was compared")
+    comps = compare_results(base_results, head_results, thresholds=gate.regression,
                             alpha=gate.alpha, min_effect_pct=gate.min_effect_pct, confidence=gate.confidence,
                             min_effect_ms=gate.min_effect_ms,
                             min_effect_cls=gate.min_effect_cls)

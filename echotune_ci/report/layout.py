@@ -34,7 +34,7 @@ from .render import sort_findings
 from .untrusted import withheld
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0")  # nosec B104 - a host name, not a bind
-MAX_WARNING_CHARS = 200
+MAX_WARNING_CHARS = 320
 # Pages listed in a grouped finding row before "+N more".
 PAGES_SHOWN = 4
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -288,9 +288,22 @@ class ReportWarning:
 
 
 def one_line(text: str, limit: int = MAX_WARNING_CHARS) -> str:
-    """*text* on one line (runs of white space as one space), cut to *limit* characters with "…"."""
+    """*text* on one line (runs of white space as one space), at most *limit* characters: a longer one
+    loses its middle to " … ", at spaces where there are some. The end stays because it is often what
+    to do ("...: commit it to the base branch, or prepare a base with --base-dir", "set port = "auto"
+    to measure both") or an app's last words, where its error is."""
     flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    if len(flat) <= limit:
+        return flat
+    room = limit - len(" … ")
+    tail_room = room * 2 // 5
+    head = flat[:room - tail_room]
+    space = head.rfind(" ")
+    head = head[:space] if space > len(head) * 3 // 4 else head
+    tail = flat[len(flat) - tail_room:]
+    space = tail.find(" ")
+    tail = tail[space + 1:] if 0 <= space < len(tail) // 4 else tail
+    return f"{head} … {tail}"
 
 
 def _not_checked(r: PhaseResult, places: Places, explicit: str) -> list[str]:

@@ -237,7 +237,10 @@ def test_at_most_eight_one_line_warnings():
     lines = warnings_block(body)
     assert len(lines) == WARNINGS_SHOWN
     assert lines[-1] == "- …and 13 more in the full report"
-    assert all(len(line) < 260 for line in lines) and lines[0].endswith("…")
+    assert all(len(line) < 380 for line in lines)
+    # The middle gives way, not the end: an error's last words are where it says what went wrong.
+    assert lines[0].startswith("- 💥 **shard-0**: worker 0 lost: xxx") and " … xxx" in lines[0]
+    assert lines[0].endswith("x")
     summary = render_summary(results, outcome=evaluate(results, defaults()), roots=ROOTS)
     assert len(warnings_block(summary)) == 20  # the job summary lists every one
 
@@ -258,6 +261,28 @@ def test_warnings_survive_every_detail_level_and_the_cut(max_chars):
     assert body.count("<details>") == body.count("</details>")
     details = body.find("<details")
     assert details == -1 or body.index("### ⚠️ Warnings") < details
+
+
+def test_a_long_warning_keeps_what_to_do_at_its_end():
+    from echotune_ci.baseref.sidebyside import failure_text
+
+    printed = " | ".join(["Traceback (most recent call last):",
+                          *[f'  File "/srv/app/mod{i}.py", line {i}, in f{i}' for i in range(12)],
+                          "ModuleNotFoundError: No module named 'flask_limiter'"])
+    why = failure_text("--base-ref HEAD~1", f"serve command exited with code 1; it printed: {printed}",
+                       ["setup"])
+    port = ('no comparison with the base: [serve] port = 3000 is fixed and the head is served there, so the '
+            'base was built but not served: make the app take its port from PORT and set port = "auto" to '
+            'measure both')
+    said = [f"no comparison with the base: {why}", port]
+    lines = warnings_block(comment([PhaseResult("frontend", warnings=said)]))
+    assert len(why) > 600 and len(lines) == 2
+    base, fixed = (line.removeprefix("- ⚠️ **frontend**: ") for line in lines)
+    assert base.startswith("no comparison with the base: the base \\(--base-ref HEAD\\~1, built with its own "
+                           "\\[serve\\] setup, not the head's\\) could not be measured "
+                           "\\(ModuleNotFoundError: No module named 'flask\\_limiter'\\)")
+    assert base.endswith("commit it to the base branch, or prepare a base with --base-dir") and " … " in base
+    assert fixed.endswith('set port = "auto" to measure both') and "…" not in fixed
 
 
 def test_the_job_summary_and_the_html_report_show_the_same_warnings():

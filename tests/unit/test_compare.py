@@ -134,6 +134,46 @@ def test_compare_command_json(tmp_path, cli_env):
     assert text.returncode == 1 and "1 regressed" in text.stdout
 
 
+def test_one_run_given_as_both_sides_is_said(tmp_path, cli_env):
+    """`compare X X` (or a copy of X, a workflow that downloads the head's artifact twice) compared
+    nothing, and every verdict read "no significant change" with no word of it."""
+    import shutil
+
+    load_result(noisy(100, 8, 3, 1)).write(tmp_path / "head" / "load.json")
+    shutil.copytree(tmp_path / "head", tmp_path / "copy")
+    for base in ("head", "copy"):
+        proc = run_cli("compare", str(tmp_path / base), str(tmp_path / "head"), env=cli_env)
+        assert proc.returncode == 0 and "no significant change" in proc.stdout
+        assert proc.stderr.count("warning: ") == 1, proc.stderr
+        assert f"its load results are those of {tmp_path / base} (the same run)" in proc.stderr
+        gate = run_cli("gate", str(tmp_path / "head"), "--baseline", str(tmp_path / base), env=cli_env)
+        assert "warn  load: the base's results are the head's own" in gate.stdout
+    # Another run that measured the very same figures in the same second is another run: it took its own time.
+    again = load_result(noisy(100, 8, 3, 1))
+    again.duration_s = 12.43
+    again.write(tmp_path / "again" / "load.json")
+    proc = run_cli("compare", str(tmp_path / "again"), str(tmp_path / "head"), env=cli_env)
+    assert proc.returncode == 0 and "warning" not in proc.stderr
+    gate = run_cli("gate", str(tmp_path / "head"), "--baseline", str(tmp_path / "again"), env=cli_env)
+    assert "the head's own" not in gate.stdout
+
+
+def test_a_metric_with_more_samples_than_runs_can_give_is_an_input_error(tmp_path, cli_env):
+    """30,000 samples a side took 16 s to compare, and a fork's result files can hold any number; one
+    a page load or load round, 2,000 leaves room for 20 merged runs at [gate] max_runs = 100."""
+    from support.hostile import assert_one_line_error
+
+    load_result(noisy(100, 2_000, 3, 1)).write(tmp_path / "base" / "load.json")
+    load_result(noisy(100, 2_000, 3, 2)).write(tmp_path / "head" / "load.json")
+    assert run_cli("compare", str(tmp_path / "base"), str(tmp_path / "head"), env=cli_env).returncode == 0
+    load_result(noisy(100, 2_001, 3, 2)).write(tmp_path / "head" / "load.json")
+    for args in (("compare", str(tmp_path / "base"), str(tmp_path / "head")),
+                 ("gate", str(tmp_path / "head"), "--baseline", str(tmp_path / "base"))):
+        proc = run_cli(*args, env=cli_env)
+        assert_one_line_error(proc.returncode, proc.stderr, 2, "load: p95_ms: 2,001 samples in the head",
+                              "at most 2,000 a side")
+
+
 def test_a_phase_only_one_side_ran_is_neither_new_nor_removed():
     """A base built but not served (a fixed port the head holds) has bundle results and no load: the
     head's 25 load metrics read "new", as if the PR had added a load test. A run of fewer phases than its
