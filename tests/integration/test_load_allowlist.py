@@ -198,7 +198,12 @@ ready_url = "http://127.0.0.2:{{port}}/"
 @pytest.mark.parametrize("processes", [1, 4])
 def test_max_requests_is_one_cap_for_all_processes(processes, servers, tmp_path, load_env):
     app, _, _ = servers
+    # Not how fast either: 8 users without a pause on one recording server had a p95 of 287 ms (the
+    # default budget's 200 ms) while two other test processes shared the 2 cores.
     write_config(tmp_path, """
+[budgets]
+api_p95_ms = 10000
+
 [load]
 users = 8
 spawn_rate = 100
