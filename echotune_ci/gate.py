@@ -410,12 +410,21 @@ def ratchet(results: list[PhaseResult], baseline: list[PhaseResult], checks: lis
 
 
 def gated(result: PhaseResult, checks: list[Check]) -> PhaseResult:
-    """A copy of *result* as the gate sees it: regressed metrics failed, status from its checks."""
+    """A copy of *result* as the gate sees it: regressed metrics failed, status from its checks, and
+    the warnings of its comparison with the base (:data:`BASE_CHECK`) among its own, since the reports
+    show a result's warnings: a phase marked "warn" for them said nowhere why."""
     regressed = {c.metric.key for c in checks
                  if c.phase == result.phase and c.rule.startswith("regression of ") and c.metric is not None}
     metrics = [dataclasses.replace(m, status="fail") if m.key in regressed else m for m in result.metrics]
     status = worst_status(c.status for c in checks if c.phase == result.phase)
-    return dataclasses.replace(result, metrics=metrics, status=status)
+    said = [c.detail for c in checks
+            if c.phase == result.phase and c.rule == BASE_CHECK and c.status == "warn"
+            and c.detail not in result.warnings]
+    return dataclasses.replace(result, metrics=metrics, status=status, warnings=[*result.warnings, *said])
+
+
+# The rule of the warnings that a phase was not compared with the base as it seems to have been.
+BASE_CHECK = "compared with the base"
 
 
 def unbased_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> list[Check]:
@@ -424,7 +433,7 @@ def unbased_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> l
     sign that its regressions went unchecked. Not for a phase that could not run, nor one whose result
     already says why it has no comparison (``run --base-ref``: "no comparison with the base: ...")."""
     based = {r.phase for r in baseline if r.metrics or r.findings}
-    return [Check(r.phase, "compared with the base", "warn",
+    return [Check(r.phase, BASE_CHECK, "warn",
                   f"the base has no {r.phase} results, so nothing of this phase was compared with the base")
             for r in results
             if r.phase not in based and r.status != "error" and (r.metrics or r.findings)
@@ -436,7 +445,7 @@ def same_run_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> 
     its regression checks pass without anything having been compared."""
     from .compare import same_runs
 
-    return [Check(phase, "compared with the base", "warn",
+    return [Check(phase, BASE_CHECK, "warn",
                   "the base's results are the head's own (the same run): nothing of this phase was compared "
                   "with a base; does --baseline name the head's folder, or a copy of it?")
             for phase in same_runs(baseline, results)]

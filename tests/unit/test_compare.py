@@ -148,6 +148,9 @@ def test_one_run_given_as_both_sides_is_said(tmp_path, cli_env):
         assert f"its load results are those of {tmp_path / base} (the same run)" in proc.stderr
         gate = run_cli("gate", str(tmp_path / "head"), "--baseline", str(tmp_path / base), env=cli_env)
         assert "warn  load: the base's results are the head's own" in gate.stdout
+        # The comment says why its load phase is "warn", not only that it is.
+        comment = run_cli("report", str(tmp_path / "head"), "--baseline", str(tmp_path / base), env=cli_env)
+        assert "- ⚠️ **load**: the base's results are the head's own" in comment.stdout
     # Another run that measured the very same figures in the same second is another run: it took its own time.
     again = load_result(noisy(100, 8, 3, 1))
     again.duration_s = 12.43
