@@ -17,7 +17,10 @@ followed as far as static reading can:
 - JavaScript (regular expressions): Express ``app.use('/api', router)`` with the
   router a variable of the file, ``require('./routes/health')`` or an import of
   a file whose ``module.exports`` / ``export default`` is that router; a prefix
-  held in a literal constant of the file resolves too.
+  held in a literal constant of the file resolves too. Mounts chain as Express
+  lets them: ``Router().use(tags).use(articles)``, ``router.use('/api',
+  Router().use(x))``, ``export default Router().use('/api', api)`` and a
+  router mounted with no prefix (``app.use(routes)``) are followed as well.
 
 When a health route is found but a prefix cannot be resolved, the answer says
 which route, where it is mounted and why the prefix could not be read.
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,6 +168,13 @@ class Graph:
                 steps.append(f"{value} ({label}{where})")
         return out, steps, ""
 
+    def top(self, key: tuple[str, str]) -> tuple[str, str]:
+        """The router that router *key*'s first mounts lead up to: the app, or a router nothing mounts."""
+        seen = {key}
+        while (mounts := self.mounts.get(key)) and mounts[0].parent not in seen:
+            key = mounts[0].parent
+            seen.add(key)
+        return key
 
     def guarded(self, key: tuple[str, str], seen: frozenset[tuple[str, str]] = frozenset()) -> bool:
         """Whether router *key*, or a router or mount above it, asks for a login (remembered per router:
@@ -269,9 +280,11 @@ def find_load_routes(sources: list[Path], root: Path, limit: int = 3,
     found: dict[str, LoadRoute] = {}
     guarded_paths = _guarded_paths(graph)
     for route in graph.routes:
-        router = graph.routers.get(route.router)
-        if router is None or router.kind == "express" and not graph.mounts.get(route.router):
-            continue  # cache.get('/key'), axios.get('/api'); a router mounted where static reading cannot see
+        top = graph.routers.get(graph.top(route.router))
+        if route.router not in graph.routers or top is not None and top.kind == "express":
+            # cache.get('/key'), axios.get('/api'); a router mounted where static reading cannot see, or
+            # in one that is (Router().use(admin) that nothing mounts)
+            continue
         prefix, _, _ = graph.base(route.router)
         if prefix is None or route.guarded or route.needs_input or graph.guarded(route.router):
             continue
@@ -634,14 +647,13 @@ def _callee(call: ast.Call) -> str:
 
 # ---------------------------------------------------------------------------- JavaScript
 
-_JS_APP = re.compile(
-    r"\b(?:const|let|var)\s+(\w+)\s*=\s*(?:express|fastify|Fastify|polka|new\s+Koa|new\s+Hono)\("
+# What makes an app (express(), new Koa(), new Hono()) or a router (express.Router(), koa-router's
+# new Router({prefix})), assigned to a name or not: Router().use(tags).use(articles) is a router too.
+_JS_MAKE = re.compile(
+    r"(?:\b(?:const|let|var)\s+(\w+)\s*=\s*)?(?<![\w$.])(?:(express|fastify|Fastify|polka|new\s+Koa|new\s+Hono)|"
+    r"(express\s*\.\s*Router|require\(\s*['\"]express['\"]\s*\)\s*\.\s*Router|Router|new\s+Router))\s*\("
 )
-_JS_ROUTER = re.compile(
-    r"\b(?:const|let|var)\s+(\w+)\s*=\s*(?:express\.Router|require\(\s*['\"]express['\"]\s*\)\.Router|Router|"
-    r"new\s+Router|new\s+Hono)\(\s*"
-    r"(?:\{[^}]*?\bprefix\s*:\s*['\"`]([^'\"`]*)['\"`][^}]*\})?"
-)
+_JS_PREFIX_OPTION = re.compile(r"""\s*\{[^}]*?\bprefix\s*:\s*['"`]([^'"`]*)['"`]""")
 _JS_REQUIRE = re.compile(r"""\b(?:const|let|var)\s+(\w+)\s*=\s*require\(\s*['"](\.[^'"]+)['"]\s*\)""")
 _JS_IMPORT = re.compile(r"""\bimport\s+(\w+)\s+from\s+['"](\.[^'"]+)['"]""")
 # import { healthRouter, api as apiRouter } from './routes' / const { healthRouter } = require('./routes')
@@ -650,11 +662,26 @@ _JS_NAMED = re.compile(
 )
 _JS_EXPORT = re.compile(r"\bmodule\.exports\s*=\s*(\w+)|\bexport\s+default\s+(\w+)")
 _JS_CONST = re.compile(r"""\b(?:const|let|var)\s+(\w+)\s*=\s*['"`](/[^'"`$]*)['"`]""")
-# Bounded repeats: a long minified line must not make the search quadratic.
-_JS_USE = re.compile(
-    r"""\b(\w+)\.(?:use|route)\(\s*(?:(['"`])(/[^'"`\n]{0,200})\2|([A-Za-z_]\w{0,80}(?:\.\w{1,80}){0,4}))\s*,\s*"""
-    r"""(?:[^;\n]{0,200}?,\s*)?(require\(\s*['"](\.[^'"\n]{1,200})['"]\s*\)|\w+)\s*\)"""
+# A name followed by a router method: where a chain of mounts and routes may start (app.use, router\n.get,
+# app\n  // comment\n  .use)
+_JS_RECEIVER = re.compile(
+    r"\b(\w+)(?=(?:\s|//[^\n]{0,500}\n)*\.\s*(?:use|route|get|all|head|post|put|patch|delete|options)\s*[(<])"
 )
+# The next call of a chain: .use(, .get<Params>(, across lines and // comments
+_JS_CALLED = re.compile(r"(?:\s|//[^\n]{0,500}\n)*\.\s*(\w+)\s*(?:<[^>(\n]{0,200}>)?\s*\(")
+# The methods of a router that return it, so that a chain goes on after them
+_JS_VERBS = frozenset({"use", "get", "all", "head", "post", "put", "patch", "delete", "del", "options"})
+# What a mount may name as the router: require('./x'), a name, koa-router's router.routes()
+_JS_REQUIRED = re.compile(r"""require\(\s*['"](\.[^'"\n]{1,200})['"]\s*\)""")
+_JS_MOUNTED = re.compile(r"(\w+)(?:\s*\.\s*routes\s*\(\s*\))?")
+_JS_PREFIX_TEXT = re.compile(r"[A-Za-z_$][\w$]{0,80}(?:\.[\w$]{1,80}){0,4}")
+_JS_PLACEHOLDER = re.compile(r"\$\{\s*(\w+)\s*\}")
+_JS_LEADING = re.compile(r"(?:\s|//[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
+_JS_PLAIN = re.compile(r"[^'\"`()\[\]{},]+")
+# Strings as a call's arguments hold them: quotes do not cross a line (an apostrophe in a // comment
+# is no string), template literals do.
+_JS_STRING = {"'": re.compile(r"'(?:[^'\\\n]|\\.)*'"), '"': re.compile(r'"(?:[^"\\\n]|\\.)*"'),
+              "`": re.compile(r"`(?:[^`\\]|\\.)*`", re.S)}
 # router.get('/x', ...), router.get<Params, Body>('/x', ...) in TypeScript
 _JS_ROUTE = re.compile(r"""\b(\w+)\.(?:get|all|head)(?:<[^>(\n]{0,200}>)?\(\s*(['"`])(/[^'"`\n]{0,200})\2""")
 # router.route('/items').get(list).post(create)
@@ -686,19 +713,55 @@ def _resolve_js(folder: Path, spec: str) -> Path | None:
 def _read_js(sources: list[Path], root: Path, graph: Graph) -> None:
     texts = {p.resolve(): read_text(p) for p in sources}
     exported: dict[str, str] = {}
+    made: dict[str, dict[int, tuple[str, int]]] = {}
     for path, text in texts.items():
-        file, where = str(path), rel(path, root)
+        file = str(path)
+        made[file] = _js_makers(text, _Lines(text), file, rel(path, root), graph)
         match = _JS_EXPORT.search(text)
         if match:
-            exported[file] = match.group(1) or match.group(2)
-        for m in _JS_APP.finditer(text):
-            graph.routers.setdefault((file, m.group(1)), _Router("app", "", "", where))
-        for m in _JS_ROUTER.finditer(text):
-            graph.routers.setdefault((file, m.group(1)), _Router("express", m.group(2) or "", "",
-                                                                 f"{where}:{_line(text, m.start())}"))
+            # export default Router().use('/api', api): the router that call makes, not "Router"
+            at = match.start(1) if match.group(1) else match.start(2)
+            exported[file] = made[file][at][0] if at in made[file] else match.group(1) or match.group(2)
     for path, text in texts.items():
-        _js_mounts(path, text, root, graph, exported)
+        _JsMounts(path, text, root, graph, exported, made[str(path)]).read()
         _js_routes(path, text, root, graph)
+
+
+def _js_makers(text: str, lines: _Lines, file: str, where: str, graph: Graph) -> dict[int, tuple[str, int]]:
+    """The apps and routers one file makes, added to *graph*: {offset of the call: (its name, the offset
+    after its opening parenthesis)}. One not assigned to a name (``Router().use(tags)``,
+    ``export default Router().use('/api', api)``) is named after its offset, ``<123>``."""
+    found: dict[int, tuple[str, int]] = {}
+    for m in _JS_MAKE.finditer(text):
+        start = m.start(2) if m.group(2) else m.start(3)
+        name = m.group(1) or f"<{start}>"
+        found[start] = (name, m.end())
+        if m.group(2):
+            graph.routers.setdefault((file, name), _Router("app", "", "", where))
+        else:
+            option = _JS_PREFIX_OPTION.match(text, m.end())
+            graph.routers.setdefault((file, name), _Router("express", option.group(1) if option else "", "",
+                                                           f"{where}:{lines.line(start)}"))
+    return found
+
+
+class _Lines:
+    """The line of an offset of *text*, and whether a comment starts that line, found in logarithmic
+    time: a minified file is one long line, and counting to every call on it would take quadratic time."""
+
+    _COMMENT = re.compile(r"[ \t\r\f\v]*(?://|/\*|\*)")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def line(self, offset: int) -> int:
+        """The 1-based line number of *offset*."""
+        return bisect_right(self.starts, offset)
+
+    def commented(self, offset: int) -> bool:
+        """Whether a ``//`` comment (or a ``/* */`` block's ``*`` line) starts the line before *offset*."""
+        return self._COMMENT.match(self.text, self.starts[self.line(offset) - 1], offset) is not None
 
 
 def _js_routes(path: Path, text: str, root: Path, graph: Graph) -> None:
@@ -779,40 +842,226 @@ def _arguments(text: str, start: int, whole: bool = False, limit: int = 2000) ->
 _PREFIX_NAME = re.compile(r"prefix|path|base|api|url|route|mount", re.I)
 
 
-def _js_mounts(path: Path, text: str, root: Path, graph: Graph, exported: dict[str, str]) -> None:
-    """``app.use('/api', router)`` of one file: a mount of the router (a variable of the file, or the
-    router another file exports) under the prefix (a literal, or a literal constant of the file)."""
-    file, where = str(path), rel(path, root)
-    imported = {m.group(1): m.group(2) for m in [*_JS_REQUIRE.finditer(text), *_JS_IMPORT.finditer(text)]}
-    named: dict[str, tuple[str, str]] = {}  # local name -> (module, exported name)
-    for m in _JS_NAMED.finditer(text):
-        for item in (m.group(1) or m.group(2) or "").split(","):
-            parts = re.split(r"\s+as\s+|\s*:\s*", item.strip())
-            if parts[0]:
-                named[parts[-1]] = (m.group(3), parts[0])
-    consts = {m.group(1): m.group(2) for m in _JS_CONST.finditer(text)}
-    for m in _JS_USE.finditer(text):
-        parent = (file, m.group(1))
-        name = m.group(4)
-        if parent not in graph.routers or name and name not in consts and not _PREFIX_NAME.search(name):
-            continue  # app.use(middleware, router): no prefix
-        spec = m.group(6) or imported.get(m.group(5), "")
-        target = _resolve_js(path.parent, spec) if spec else None
-        exported_as = named.get(m.group(5) or "")
-        named_target = _resolve_js(path.parent, exported_as[0]) if exported_as else None
-        if named_target is not None and exported_as is not None:
-            child = (str(named_target), exported_as[1])
-        elif target is None:
-            child = (file, m.group(5))
-        else:
-            own = [k[1] for k in graph.routers if k[0] == str(target)]
-            child = (str(target), exported.get(str(target)) or (own[0] if len(own) == 1 else ""))
-        prefix = m.group(3) if m.group(3) is not None else consts.get(name or "")
-        # app.use('/api', requireAuth, router): what stands between the prefix and the router
-        middle = text[m.end(3) + 1 if m.group(3) is not None else m.end(4):m.start(5)]
-        graph.mounts.setdefault(child, []).append(
-            _Mount(parent, prefix, name or repr(m.group(3)), f"{where}:{_line(text, m.start())}",
-                   guarded=bool(_names_login(middle))))
+def _js_closings(text: str) -> dict[int, int]:
+    """{offset after each ``(`` of *text*: the offset of the ``)`` that closes it, -1 when none does within
+    2,000 characters}. Found from the last parenthesis to the first, so that reading a call steps over
+    the calls inside it at once: a long minified line of unclosed ``app.use(`` takes linear time."""
+    ends: dict[int, int] = {}
+    for offset in reversed([m.end() for m in re.finditer(r"\(", text)]):
+        ends[offset] = _js_scan(text, offset, ends)[0]
+    return ends
+
+
+def _js_scan(text: str, start: int, ends: dict[int, int], limit: int = 2000) -> tuple[int, list[int]]:
+    """(offset of the ``)`` closing the call whose arguments start at *start*, or -1; the offsets of the
+    commas between its arguments). Strings are stepped over; *ends* answers for the calls inside."""
+    depth, i, commas = 0, start, list[int]()
+    end = min(len(text), start + limit)
+    while i < end:
+        plain = _JS_PLAIN.match(text, i, end)
+        if plain is not None:
+            i = plain.end()
+            continue
+        c = text[i]
+        if c in _JS_STRING:
+            string = _JS_STRING[c].match(text, i, end)
+            if string is None and c == "`":
+                break
+            i = string.end() if string is not None else i + 1  # an apostrophe in a comment
+            continue
+        if c == "(" and i + 1 in ends:
+            if ends[i + 1] < 0:
+                break
+            i = ends[i + 1] + 1
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            if depth == 0:
+                return (i if c == ")" else -1), commas
+            depth -= 1
+        elif depth == 0:
+            commas.append(i)
+        i += 1
+    return -1, commas
+
+
+class _JsMounts:
+    """The mounts of one file, ``app.use('/api', router)`` and the chains that mount routers too:
+    ``Router().use(tags).use(articles)``, ``router.use('/api', Router().use(x))``,
+    ``app.use(require('./routes'))``, koa's ``app.use(router.routes())``; and the routes and guards of a
+    chain (``Router().use(auth).get('/x', ...)``) that :func:`_js_routes` does not read.
+
+    A mount's router is a variable of the file, the router another file exports (``require``, a default
+    or named import), or one made in place; its prefix a literal, a literal constant of the file or a
+    template of those. Without a prefix, only an argument known as a router is mounted: the others are
+    middleware (``app.use(cors())``)."""
+
+    def __init__(self, path: Path, text: str, root: Path, graph: Graph, exported: dict[str, str],
+                 made: dict[int, tuple[str, int]]) -> None:
+        self.path, self.text, self.graph, self.exported, self.made = path, text, graph, exported, made
+        self.file, self.where = str(path), rel(path, root)
+        self.imported = {m.group(1): m.group(2)
+                         for m in [*_JS_REQUIRE.finditer(text), *_JS_IMPORT.finditer(text)]}
+        self.named: dict[str, tuple[str, str]] = {}  # local name -> (module, exported name)
+        for m in _JS_NAMED.finditer(text):
+            for item in (m.group(1) or m.group(2) or "").split(","):
+                parts = re.split(r"\s+as\s+|\s*:\s*", item.strip())
+                if parts[0]:
+                    self.named[parts[-1]] = (m.group(3), parts[0])
+        self.consts = {m.group(1): m.group(2) for m in _JS_CONST.finditer(text)}
+        self.ends: dict[int, int] = {}
+        self.lines = _Lines(text)
+
+    def read(self) -> None:
+        """Add the file's mounts, and its chains' routes and guards, to the graph."""
+        names = {name for file, name in self.graph.routers if file == self.file}
+        if not names:
+            return
+        self.ends = _js_closings(self.text)
+        for m in _JS_RECEIVER.finditer(self.text):
+            if m.group(1) in names and not self.lines.commented(m.start()):
+                # router.get('/x') right after the name is _js_routes' (with the app's guards above it)
+                self._chain((self.file, m.group(1)), m.end(), first_read=self.text[m.end()] == ".")
+        for start, (name, opened) in self.made.items():
+            close = self.ends.get(opened, -1)
+            if close >= 0 and not self.lines.commented(start):
+                self._chain((self.file, name), close + 1, first_read=False)
+
+    def _chain(self, key: tuple[str, str], at: int, first_read: bool) -> None:
+        """The calls chained on router *key* from offset *at*: every mount, and the routes and guards of
+        the calls after the first (or of the first too, unless *first_read*)."""
+        index = 0
+        while (call := _JS_CALLED.match(self.text, at)) is not None:
+            method, opened = call.group(1), call.end()
+            close = self.ends.get(opened, -1)
+            if close < 0:
+                return
+            args = self._args(opened, close)
+            later = index > 0 or not first_read
+            if method == "use" or method == "route" and len(args) > 1:  # Hono: app.route('/api', api)
+                self._use(key, call.start(1), args, later)
+            elif method not in _JS_VERBS:
+                return  # router.route('/items').get(...): the route's own chain, read by _js_routes
+            elif later and method in ("get", "all", "head") and args:
+                self._route(key, call.start(1), args[0])
+            at = close + 1
+            index += 1
+
+    def _args(self, opened: int, close: int) -> list[tuple[int, str]]:
+        """(offset, text) of each argument of the call between *opened* and *close*, comments left out."""
+        _, commas = _js_scan(self.text, opened, self.ends)
+        found = []
+        for start, end in zip([opened, *(c + 1 for c in commas)], [*commas, close], strict=True):
+            leading = _JS_LEADING.match(self.text, start, end)
+            start = leading.end() if leading is not None else start
+            argument = self.text[start:end].rstrip()
+            if argument:
+                found.append((start, argument))
+        return found
+
+    def _route(self, key: tuple[str, str], at: int, first: tuple[int, str]) -> None:
+        offset, argument = first
+        path = _js_literal(argument)
+        if path is None or not path[0].startswith("/") or "${" in path[0]:
+            return
+        before_handler = _arguments(self.text, offset + len(argument))
+        self.graph.routes.append(_Route(key, path[0], f"{self.where}:{self.lines.line(at)}",
+                                        guarded=bool(_names_login(before_handler))))
+
+    def _use(self, parent: tuple[str, str], at: int, args: list[tuple[int, str]], later: bool) -> None:
+        """One ``.use(...)`` of router *parent*: a mount of each router among its arguments, under the
+        prefix it starts with; else (on a chain) a guard when the middleware names a login."""
+        if not args:
+            return
+        where = f"{self.where}:{self.lines.line(at)}"
+        prefix: str | None = ""
+        label, rest, has_prefix = "", args, False
+        first = args[0][1]
+        literal = _js_literal(first)
+        if literal is not None:
+            value, quote = literal
+            prefix = self._template(value) if quote == "`" else value
+            if prefix is not None and not prefix.startswith("/"):
+                return  # app.use('*', ...)
+            label, rest, has_prefix = repr(value), args[1:], True
+        elif len(args) > 1 and (first[:1] in "'\"`[" or _JS_PREFIX_TEXT.fullmatch(first) and (
+                first in self.consts or _PREFIX_NAME.search(first))
+                and self._router(*args[0]) not in self.graph.routers):
+            # app.use(API_PREFIX, router); config.apiPath, '/v' + n or ['/a', '/b'] cannot be read, and
+            # the routes under them say so rather than take no prefix
+            prefix, label, rest, has_prefix = self.consts.get(first), first, args[1:], True
+        middle: list[str] = []
+        mounted = False
+        for offset, argument in rest:
+            child = self._router(offset, argument)
+            if child is not None and child in self.graph.routers:
+                self._mount(child, parent, prefix, label, where, " ".join(middle))
+                mounted = True
+            else:
+                middle.append(argument)
+        if mounted or not rest:
+            return
+        child = self._router(*rest[-1]) if has_prefix else None
+        if child is not None:
+            # app.use('/v1', api) where api is no router static reading can see: mounted all the same, so
+            # that a prefix it cannot resolve is said
+            self._mount(child, parent, prefix, label, where, ", ".join(middle[:-1]))
+        used = ", ".join(middle)
+        if not later or not _names_login(used) or _JS_ROUTER_NAME.match(used + ")"):
+            return  # on the first call of a name, _js_routes reads the guards
+        if has_prefix and prefix is not None:  # .use('/admin', requireAuth)
+            self.graph.guarded_paths.append((parent, prefix))
+        elif not has_prefix and self.graph.routers[parent].kind == "express":  # .use(requireAuth)
+            self.graph.routers[parent].guarded = True
+
+    def _mount(self, child: tuple[str, str], parent: tuple[str, str], prefix: str | None, label: str,
+               where: str, middle: str) -> None:
+        self.graph.mounts.setdefault(child, []).append(
+            _Mount(parent, prefix, label, where, guarded=bool(_names_login(middle))))
+
+    def _router(self, offset: int, argument: str) -> tuple[str, str] | None:
+        """The key of the router that argument *argument* (at *offset*) names, known to the graph or not;
+        None when it names none (a call, a function)."""
+        if offset in self.made:
+            return self.file, self.made[offset][0]
+        required = _JS_REQUIRED.fullmatch(argument)
+        if required is not None:
+            return self._default(required.group(1))
+        mounted = _JS_MOUNTED.fullmatch(argument)
+        if mounted is None:
+            return None
+        name = mounted.group(1)
+        if name in self.named:
+            module, exported_as = self.named[name]
+            target = _resolve_js(self.path.parent, module)
+            if target is not None:
+                return str(target), exported_as
+        if name in self.imported:
+            return self._default(self.imported[name]) or (self.file, name)
+        return self.file, name
+
+    def _default(self, spec: str) -> tuple[str, str] | None:
+        """The router module *spec* exports: its ``module.exports``/``export default``, else its only one."""
+        target = _resolve_js(self.path.parent, spec)
+        if target is None:
+            return None
+        own = [name for file, name in self.graph.routers if file == str(target)]
+        return str(target), self.exported.get(str(target)) or (own[0] if len(own) == 1 else "")
+
+    def _template(self, value: str) -> str | None:
+        """`${API}/users` with API a literal constant of the file; None when a placeholder is not one."""
+        names = _JS_PLACEHOLDER.findall(value)
+        if any(name not in self.consts for name in names):
+            return None
+        return _JS_PLACEHOLDER.sub(lambda m: self.consts[m.group(1)], value)
+
+
+def _js_literal(argument: str) -> tuple[str, str] | None:
+    """(content, quote) of an argument that is one string literal, else None."""
+    quote = argument[:1]
+    string = _JS_STRING[quote].fullmatch(argument) if quote in _JS_STRING else None
+    return (argument[1:-1], quote) if string is not None else None
 
 
 def _line(text: str, offset: int) -> int:
