@@ -31,6 +31,7 @@ from . import commands
 from .appsetup import AppSetup, Decision
 from .clients import attach_clients, node_notes, output_folder
 from .django import DjangoFacts, allows_loopback, read_django
+from .envdefaults import defaulted_env
 from .health import Graph, asks_login, find_health, find_load_routes, read_graph, root_answers
 from .files import JS_SUFFIXES, join, read_text, ready_path, rel, root_route, source_files
 from .instructions import ONCE, Instructions, Step, read_instructions, readme_steps
@@ -275,7 +276,7 @@ def _detect_in(root: Path, folder: Path) -> AppSetup | None:
         app.js_lockfiles = [join(cwd, r) for r in app.js_lockfiles]
         app.bundle_globs = [join(cwd, g) for g in app.bundle_globs]
         app.generated = [join(cwd, g) for g in app.generated]
-    _services(app, ins)
+    _services(app, ins, folder)
     _databases(app, folder, deps, packages, ins)
     return app
 
@@ -347,12 +348,19 @@ def _composed_above(folder: Path) -> set[str]:
     return kinds
 
 
-def _services(app: AppSetup, ins: Instructions) -> None:
+def _services(app: AppSetup, ins: Instructions, folder: Path) -> None:
     for service in ins.services:
         source = next((n for n in ins.read if "compose" in n), "docker-compose.yml")
         app.decide("service", f"{service.what} ({service.name})", source)
         app.check("env", service.note(source))
+    # app.json's "generator": "secret" asks for a value when deployed; the app's own default serves here
+    defaulted = defaulted_env(folder, [s.command for s in ins.secrets])
     for secret in ins.secrets:
+        if secret.command in defaulted:
+            file, _, line = defaulted[secret.command].rpartition(":")
+            app.decide("env", f"{secret.command} not set", f"{file} reads it with a default (line {line}); "
+                       f"{secret.source} asks for one when deployed")
+            continue
         app.check(
             "env",
             f"{secret.source} says {secret.command} must be set (a secret or a setting): "

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .envdefaults import read_without_default
 from .files import read_text
 
 _SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
@@ -115,7 +116,7 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
     m = _ENV_READ.search(secret)
     if m:
         facts.secret_var = m.group(1)
-        facts.secret_required = bool(re.search(r"os\.environ\[|env\(\s*[\"']\w+[\"']\s*\)", secret))
+        facts.secret_required = read_without_default(f"SECRET_KEY = {secret}")
     facts.static_root = bool(re.search(r"^STATIC_ROOT\s*=\s*(?!None)\S", text, re.M))
     if facts.static_root:
         # BASE_DIR / "staticfiles", os.path.join(BASE_DIR, "static", "root"): the quoted parts, joined.

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .envdefaults import env_default
 from .files import read_text, source_files
 from .pydeps import PythonDeps
 
@@ -236,11 +237,13 @@ def required_env(folder: Path, sources: list[Path]) -> list[Required]:
     """Variables the app's modules read at import time without a default: ``os.environ["X"]`` and
     ``environ["X"]`` at module or class level (not inside functions, which run later or never).
     ``env("X")`` (django-environ, python-decouple) is left out: a schema or an .env file may give it a
-    default."""
+    default. Nor is a variable the code gives a value of its own with ``os.environ.setdefault("X", "dev")``
+    (in any module: a wsgi.py or config package sets it before the settings read it)."""
     found: dict[str, Required] = {}
+    given: set[str] = set()
     for path in sources:
         text = read_text(path)
-        if "environ[" not in text:
+        if "environ[" not in text and "setdefault" not in text:
             continue
         try:
             tree = ast.parse(text)
@@ -251,7 +254,11 @@ def required_env(folder: Path, sources: list[Path]) -> list[Required]:
             name = _required_name(node)
             if name and name not in found and name != "PORT":
                 found[name] = Required(name, f"{where}:{getattr(node, 'lineno', 0)}")
-    return list(found.values())
+            read = env_default(node)
+            if read is not None and read[1] and isinstance(node, ast.Call) \
+                    and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault":
+                given.add(read[0])
+    return [r for r in found.values() if r.name not in given]
 
 
 def _import_time_nodes(tree: ast.AST) -> list[ast.AST]:

@@ -1,0 +1,243 @@
+"""Which environment variables the app's own code reads with a default: :func:`defaulted_env`.
+
+A deployment file may list a variable to set (app.json's ``"generator":
+"secret"``, render.yaml's ``generateValue``) that the code reads with a
+fallback: ``os.environ.get('SECRET_KEY') or 'dev-key'``,
+``os.getenv("SECRET_KEY", "x")``, ``env("X", default=...)``, a pydantic
+settings field with a value, ``process.env.JWT_SECRET || 'dev'``. The app
+starts without it then, and ``init`` need not ask for it.
+
+A variable counts as defaulted only when some read gives it a default and no
+read takes its value without one: ``os.environ['X']`` (outside a ``try``
+that catches KeyError), ``X = os.environ.get('X')``, a settings field with no
+value, ``jwt.sign(payload, process.env.X)``. A read that only tests the
+variable (``if os.environ.get('X'):``, ``process.env.X === 'on'``) says
+neither. A default of None or "" is none: an empty SECRET_KEY fails like a
+missing one.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .files import JS_SUFFIXES, read_text, rel, source_files
+
+MAX_FILES = 300
+# env("X"), config("X"): django-environ and python-decouple, whose second argument is a cast, not a default
+_SCHEMA_READERS = ("env", "config")
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_DEFAULT_KEYWORDS = ("default", "default_factory")
+_STOPS = ("exit", "abort")
+
+
+def defaulted_env(folder: Path, names: Iterable[str]) -> dict[str, str]:
+    """{name: ``file:line`` of a read with a default} for each of *names* that the Python and JavaScript
+    sources under *folder* (tests, dependencies and build output left out) read with a default and
+    never without one. Never raises for a file's content: a file that does not parse says nothing."""
+    wanted = set(names)
+    defaulted: dict[str, str] = {}
+    bare: set[str] = set()
+    if not wanted:
+        return {}
+    lowered = {name.lower() for name in wanted}
+    for path in source_files(folder, (".py", *JS_SUFFIXES), limit=MAX_FILES):
+        text = read_text(path)
+        # a settings field is written in any case (secret_key: str = ...), its prefix apart
+        folded = text.lower()
+        if not any(name in folded for name in lowered) and "BaseSettings" not in text:
+            continue
+        reads = _python_reads(text) if path.suffix == ".py" else _js_reads(text, wanted)
+        for name, has_default, line in reads:
+            if name not in wanted or has_default is None:
+                continue
+            if has_default:
+                defaulted.setdefault(name, f"{rel(path, folder)}:{line}")
+            else:
+                bare.add(name)
+    return {name: where for name, where in defaulted.items() if name not in bare}
+
+
+def read_without_default(statement: str) -> bool:
+    """Whether Python *statement* (``SECRET_KEY = os.environ.get("X")``) takes an environment variable's
+    value without a default: Django then stops ("The SECRET_KEY setting must not be empty"), where
+    ``os.environ.get("X") or "dev"`` or ``env("X", default="dev")`` starts. False for a statement that
+    does not parse."""
+    return any(has_default is False for _, has_default, _ in _python_reads(statement))
+
+
+def env_default(node: ast.AST) -> tuple[str, bool] | None:
+    """(variable, whether the read itself gives a default) when *node* reads an environment variable:
+    ``os.environ['X']`` and ``os.environ.get('X')`` / ``os.getenv('X')`` / ``env('X')`` without one,
+    ``os.environ.get('X', 'd')``, ``os.environ.setdefault('X', 'd')``, ``env('X', default='d')`` with one.
+    None for any other node. An ``or`` after the read is the caller's to see."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _is_environ(node.value):
+        name = _string(node.slice)
+        return (name, False) if name else None
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    name = _string(node.args[0])
+    func = node.func
+    if not name:
+        return None
+    defaults = [*node.args[1:2], *(k.value for k in node.keywords if k.arg in _DEFAULT_KEYWORDS)]
+    given = any(_gives_value(d) for d in defaults)
+    if isinstance(func, ast.Attribute) and func.attr in ("get", "setdefault") and _is_environ(func.value):
+        return name, given
+    if (isinstance(func, ast.Attribute) and func.attr == "getenv" or isinstance(func, ast.Name)
+            and func.id == "getenv"):
+        return name, given
+    # env("X"), env.str("X") (django-environ), config("X") (python-decouple)
+    schema = isinstance(func, ast.Name) and func.id in _SCHEMA_READERS or isinstance(func, ast.Attribute) \
+        and isinstance(func.value, ast.Name) and func.value.id == "env"
+    if schema and _ENV_NAME.fullmatch(name):
+        keyword = [k.value for k in node.keywords if k.arg in _DEFAULT_KEYWORDS]
+        return name, any(_gives_value(d) for d in keyword)
+    return None
+
+
+def _text_name(node: ast.AST) -> str:
+    """The last name of ``Name`` / ``a.b.Name``, else ""."""
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
+def _is_environ(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
+        isinstance(node, ast.Name) and node.id == "environ")
+
+
+def _string(node: ast.AST) -> str:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
+
+
+def _gives_value(node: ast.AST) -> bool:
+    """Whether a default is a value: anything but None and ""."""
+    return not (isinstance(node, ast.Constant) and node.value in (None, ""))
+
+
+def _falls_back(node: ast.AST) -> bool:
+    """Whether *node*, after an ``or``, gives a value: not None or "", nor another variable read
+    without a default (``os.environ.get('A') or os.environ.get('B')``)."""
+    read = env_default(node)
+    return _gives_value(node) and (read is None or read[1])
+
+
+def _python_reads(text: str) -> Iterator[tuple[str, bool | None, int]]:
+    """(variable, True with a default / False taken as a value without one / None only tested, line) of
+    each read of one Python module."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    # caught: under a try whose KeyError handler gives a value (True) or stops the app (False)
+    stack: list[tuple[ast.AST, ast.AST | None, bool | None]] = [(tree, None, None)]
+    while stack:
+        node, parent, caught = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            yield from _settings_fields(node)
+        read = env_default(node)
+        if read is not None:
+            name, given = read
+            yield name, _how(node, parent, given, caught), getattr(node, "lineno", 0)
+        handlers = [h for h in node.handlers if _catches_key_error(h)] if isinstance(node, ast.Try) else []
+        body = node.body if isinstance(node, ast.Try) and handlers else []
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, node, _handled(handlers) if child in body else caught))
+
+
+def _handled(handlers: list[ast.ExceptHandler]) -> bool:
+    """Whether KeyError handlers give a value (``except KeyError: SECRET_KEY = "dev"``) rather than
+    stop the app (``raise``, ``sys.exit(...)``)."""
+    return not any(isinstance(n, ast.Raise) or isinstance(n, ast.Call) and _text_name(n.func) in _STOPS
+                   for h in handlers for n in ast.walk(h))
+
+
+def _how(node: ast.AST, parent: ast.AST | None, given: bool, caught: bool | None) -> bool | None:
+    """True when the read has a default, False when its value is taken without one, None when it is
+    only tested."""
+    if given:
+        return True
+    if isinstance(node, ast.Subscript) and caught is not None:
+        return caught  # try: os.environ['X'] except KeyError: ...
+    if isinstance(parent, ast.BoolOp) and isinstance(parent.op, ast.Or):
+        at = next(i for i, value in enumerate(parent.values) if value is node)
+        if any(_falls_back(v) for v in parent.values[at + 1:]):
+            return True  # os.environ.get('SECRET_KEY') or 'dev-key'
+    tested = isinstance(parent, ast.If | ast.While | ast.IfExp | ast.Assert) and parent.test is node
+    if tested or isinstance(parent, ast.Compare | ast.BoolOp) or (
+            isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not)):
+        return None
+    return False
+
+
+def _catches_key_error(handler: ast.ExceptHandler) -> bool:
+    names = {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)} if handler.type else {"*"}
+    return bool(names & {"*", "KeyError", "LookupError", "Exception", "BaseException"})
+
+
+def _settings_fields(node: ast.ClassDef) -> Iterator[tuple[str, bool | None, int]]:
+    """The fields of a pydantic ``BaseSettings`` class as reads of their variables (the field's name in
+    capitals, after the class's ``env_prefix``): with a value, a default; without, none."""
+    bases = [_text_name(b) for b in node.bases]
+    if "BaseSettings" not in bases:
+        return
+    prefix = ""
+    for child in ast.walk(node):
+        # SettingsConfigDict(env_prefix=...), class Config: env_prefix = ..., {"env_prefix": ...}
+        written: list[ast.expr] = []
+        if isinstance(child, ast.keyword) and child.arg == "env_prefix" or isinstance(child, ast.Assign) \
+                and any(_text_name(t) == "env_prefix" for t in child.targets):
+            written = [child.value]
+        elif isinstance(child, ast.Dict):
+            written = [v for k, v in zip(child.keys, child.values, strict=True)
+                       if k is not None and _string(k) == "env_prefix"]
+        prefix = next((_string(w) for w in written), prefix)
+    for statement in node.body:
+        if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.target, ast.Name):
+            continue
+        value = statement.value
+        if isinstance(value, ast.Call) and _text_name(value.func) == "Field":
+            given = [*value.args[:1], *(k.value for k in value.keywords if k.arg in _DEFAULT_KEYWORDS)]
+            # Field(...) is pydantic's "required"
+            has = any(not (isinstance(g, ast.Constant) and g.value is Ellipsis) and _gives_value(g)
+                      for g in given)
+        else:
+            has = value is not None and _gives_value(value)
+        yield (prefix + statement.target.id).upper(), has, statement.lineno
+
+
+# process.env.X, process.env['X']
+_JS_READ = re.compile(r"""\bprocess\.env(?:\.(\w+)|\[\s*['"`](\w+)['"`]\s*\])""")
+# const { JWT_SECRET = 'dev', PORT } = process.env
+_JS_DESTRUCTURED = re.compile(r"\{([^{}]{1,2000})\}\s*=\s*process\.env\b")
+# process.env.X || 'dev', process.env.X ?? 'dev' (not || '', ?? undefined)
+_JS_FALLBACK = re.compile(r"""\s*(?:\|\||\?\?)(?!\s*(?:(['"`])\1|undefined\b|null\b))""")
+# Where the value is only tested: if (process.env.X), process.env.X === 'on', !process.env.X, x && ...
+_JS_TESTED_AFTER = re.compile(r"\s*(?:[!=]==?|&&|\?(?!\?)|\)\s*\{|\)\s*(?:&&|\|\|)|\)\s*return\b)")
+_JS_TESTED_BEFORE = re.compile(r"(?:!|&&|\|\||[!=]==?|\b(?:if|while)\s*\(|typeof\s)\s*$")
+
+
+def _js_reads(text: str, wanted: set[str]) -> Iterator[tuple[str, bool | None, int]]:
+    """(variable, True with a default / False taken as a value without one / None only tested, line) of
+    each ``process.env`` read of *wanted* variables in one JavaScript or TypeScript file."""
+    for m in _JS_READ.finditer(text):
+        name = m.group(1) or m.group(2)
+        if name not in wanted:
+            continue
+        line = text.count("\n", 0, m.start()) + 1
+        before = text[max(0, m.start() - 40):m.start()]
+        if _JS_FALLBACK.match(text, m.end()):
+            yield name, True, line
+        elif _JS_TESTED_AFTER.match(text, m.end()) or _JS_TESTED_BEFORE.search(before):
+            yield name, None, line
+        else:
+            yield name, False, line
+    for m in _JS_DESTRUCTURED.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        for item in m.group(1).split(","):
+            parts = item.split("=", 1)
+            name = parts[0].split(":")[0].strip()
+            if _ENV_NAME.fullmatch(name):
+                yield name, len(parts) > 1 and parts[1].strip() not in ("''", '""', "undefined", "null"), line

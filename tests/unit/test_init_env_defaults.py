@@ -1,0 +1,161 @@
+"""`init` asks for a variable a deployment file lists (app.json's `"generator": "secret"`, render.yaml's
+`generateValue`) only when the app's code cannot do without it. miguelgrinberg/microblog-api lists
+SECRET_KEY in app.json and its config.py reads `os.environ.get('SECRET_KEY', 'top-secret!')`: init said
+"app.json (env) says SECRET_KEY must be set" although the app starts without it. A read without a default
+(`os.environ['SECRET_KEY']`, `SECRET_KEY = os.environ.get('SECRET_KEY')`, `jwt.sign(p, process.env.X)`)
+keeps the check; Django's settings, which stop on an empty SECRET_KEY, get a placeholder for a `.get`
+without a default too."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.project.envdefaults import defaulted_env, read_without_default
+from echotune_ci.project.init import init_project
+from echotune_ci.project.pyapp import required_env
+from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
+
+REF = "0123456789abcdef0123456789abcdef01234567"
+PLACEHOLDER = "echotune-ci-local-only-not-a-secret"
+
+APP_JSON = json.dumps({"name": "notes", "env": {"SECRET_KEY": {"description": "Signs tokens",
+                                                               "generator": "secret"}}})
+FLASK_APP = ("from flask import Flask\nfrom config import Config\napp = Flask(__name__)\n"
+             "app.config.from_object(Config)\n\n@app.get('/')\ndef index():\n    return 'notes'\n")
+
+
+def flask_app(root: Path, config: str) -> Path:
+    return write(root, {"requirements.txt": "flask==3.0.3\ngunicorn==22.0.0\n",
+                        "Procfile": "web: gunicorn app:app\n", "app.json": APP_JSON,
+                        "app.py": FLASK_APP, "config.py": "import os\n\n\nclass Config:\n" + config})
+
+
+def secret_notes(done) -> list[str]:
+    return [n for n in done.app.all_checks() if "SECRET_KEY" in n]
+
+
+@pytest.mark.parametrize("config", [
+    "    SECRET_KEY = os.environ.get('SECRET_KEY') or 'dev-key'\n",
+    "    SECRET_KEY = os.getenv(\"SECRET_KEY\", \"x\")\n",
+    "    SECRET_KEY = os.environ.get(\"SECRET_KEY\", \"x\")\n",
+])
+def test_a_default_in_the_config_asks_for_nothing(tmp_path, config):
+    done = init_project(flask_app(tmp_path, config), ref=REF)
+    assert secret_notes(done) == []
+    assert "SECRET_KEY" not in done.app.env
+    decided = [d.line() for d in done.app.decisions if d.value == "SECRET_KEY not set"]
+    assert decided == ["env: SECRET_KEY not set  <- config.py reads it with a default (line 5); "
+                       "app.json (env) asks for one when deployed"]
+
+
+@pytest.mark.parametrize("config", [
+    "    SECRET_KEY = os.environ['SECRET_KEY']\n",
+    "    SECRET_KEY = os.environ.get('SECRET_KEY')\n",
+    "    SECRET_KEY = os.environ.get('SECRET_KEY', '')\n",
+    # a default here, but a read elsewhere that fails without the variable
+    "    SECRET_KEY = os.environ.get('SECRET_KEY') or 'dev-key'\n\n\n"
+    "def sign(data):\n    return hmac.new(os.environ['SECRET_KEY'].encode(), data, 'sha256')\n",
+])
+def test_a_read_without_a_default_keeps_the_check(tmp_path, config):
+    done = init_project(flask_app(tmp_path, config), ref=REF)
+    assert ("app.json (env) says SECRET_KEY must be set (a secret or a setting): add it to [serve] env, "
+            "from a CI secret") in secret_notes(done)
+
+
+def test_the_code_not_reading_it_keeps_the_check(tmp_path):
+    # a library may read it: what app.json asks for stands
+    root = flask_app(tmp_path, "    DEBUG = False\n")
+    notes = secret_notes(init_project(root, ref=REF))
+    assert any("app.json (env) says SECRET_KEY must be set" in n for n in notes)
+
+
+def test_render_yaml_and_a_node_default(tmp_path):
+    root = write(tmp_path, {
+        "package.json": '{"name": "api", "scripts": {"start": "node server.js"},'
+                        ' "dependencies": {"express": "^4.19.0", "jsonwebtoken": "^9.0.0"}}',
+        "package-lock.json": '{"name": "api", "lockfileVersion": 3, "packages": {}}',
+        "render.yaml": "services:\n  - type: web\n    name: api\n    startCommand: node server.js\n"
+                       "    envVars:\n      - key: JWT_SECRET\n        generateValue: true\n"
+                       "      - key: SESSION_SECRET\n        generateValue: true\n",
+        "server.js": "const express = require('express');\nconst jwt = require('jsonwebtoken');\n"
+                     "const app = express();\nconst secret = process.env.JWT_SECRET || 'dev-secret';\n"
+                     "if (process.env.JWT_SECRET) console.log('using the given secret');\n"
+                     "app.get('/', (req, res) => res.json({ token: jwt.sign({}, secret) }));\n"
+                     "app.get('/s', (req, res) => res.json({ s: sign(process.env.SESSION_SECRET) }));\n"
+                     "app.listen(process.env.PORT || 3000);\n",
+    })
+    notes = init_project(root, ref=REF).app.all_checks()
+    assert not any("JWT_SECRET" in n for n in notes)
+    assert any("render.yaml (envVars) says SESSION_SECRET must be set" in n for n in notes)
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"settings.py": "from pydantic_settings import BaseSettings\nimport secrets\n\n\n"
+                     "class Settings(BaseSettings):\n    SECRET_KEY: str = secrets.token_urlsafe(32)\n"},
+     {"SECRET_KEY": "settings.py:6"}),
+    ({"settings.py": "from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n"
+                     "    secret_key: str\n"}, {}),
+    ({"settings.py": "from pydantic import Field\nfrom pydantic_settings import BaseSettings\n\n\n"
+                     "class Settings(BaseSettings):\n    secret_key: str = Field(...)\n"}, {}),
+    ({"settings.py": "from decouple import config\nSECRET_KEY = config('SECRET_KEY', default='x')\n"},
+     {"SECRET_KEY": "settings.py:2"}),
+    ({"settings.py": "import environ\nenv = environ.Env()\nSECRET_KEY = env.str('SECRET_KEY')\n"}, {}),
+    ({"config.py": "import os\ntry:\n    KEY = os.environ['SECRET_KEY']\nexcept KeyError:\n"
+                   "    KEY = 'dev'\n"}, {"SECRET_KEY": "config.py:3"}),
+    ({"config.py": "import os\ntry:\n    KEY = os.environ['SECRET_KEY']\nexcept KeyError:\n"
+                   "    raise SystemExit('set SECRET_KEY')\n"}, {}),
+    # only tested, then read with a default
+    ({"config.py": "import os\nif not os.environ.get('SECRET_KEY'):\n    print('a development key')\n"
+                   "KEY = os.environ.get('SECRET_KEY') or 'dev'\n"}, {"SECRET_KEY": "config.py:4"}),
+    ({"config.py": "import os\nKEY = os.environ.get('SECRET_KEY') or os.environ.get('FLASK_SECRET')\n"}, {}),
+    ({"src/auth.ts": "export const { SECRET_KEY = 'dev' } = process.env;\n"},
+     {"SECRET_KEY": "src/auth.ts:1"}),
+    ({"src/auth.ts": "export const key = process.env['SECRET_KEY'] ?? 'dev';\n"},
+     {"SECRET_KEY": "src/auth.ts:1"}),
+    ({"src/auth.js": "const key = process.env.SECRET_KEY || '';\n"}, {}),
+    ({"src/auth.js": "const { SECRET_KEY } = process.env;\n"}, {}),
+    # tests and dependencies are not the app's code
+    ({"config.py": "import os\nKEY = os.getenv('SECRET_KEY', 'x')\n",
+      "tests/test_config.py": "import os\nKEY = os.environ['SECRET_KEY']\n"}, {"SECRET_KEY": "config.py:2"}),
+])
+def test_which_reads_give_a_default(tmp_path, files, expected):
+    assert defaulted_env(write(tmp_path, files), ["SECRET_KEY"]) == expected
+
+
+@pytest.mark.parametrize(("statement", "required"), [
+    ("SECRET_KEY = os.environ.get('DJANGO_SECRET_KEY')", True),
+    ("SECRET_KEY = os.environ['DJANGO_SECRET_KEY']", True),
+    ("SECRET_KEY = env('DJANGO_SECRET_KEY')", True),
+    ("SECRET_KEY = config('DJANGO_SECRET_KEY')", True),
+    ("SECRET_KEY = os.environ.get('DJANGO_SECRET_KEY') or 'django-insecure-dev'", False),
+    ("SECRET_KEY = os.getenv('DJANGO_SECRET_KEY', 'django-insecure-dev')  # development only", False),
+    ("SECRET_KEY = env('DJANGO_SECRET_KEY', default='django-insecure-dev')", False),
+])
+def test_what_a_django_secret_key_statement_requires(statement, required):
+    assert read_without_default(statement) is required
+
+
+@pytest.mark.parametrize(("secret", "placeholder"), [
+    ("os.environ.get('DJANGO_SECRET_KEY')", True),  # Django stops: "The SECRET_KEY setting must not be empty"
+    ("os.environ.get('DJANGO_SECRET_KEY') or 'django-insecure-dev'", False),
+])
+def test_django_gets_a_placeholder_when_its_key_has_no_default(tmp_path, secret, placeholder):
+    root = write(tmp_path, {
+        "requirements.txt": "Django==5.0.6\ngunicorn==22.0.0\n",
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+        "site/__init__.py": "", "site/wsgi.py": "application = None\n",
+        "site/settings.py": f"import os\nSECRET_KEY = {secret}\nDEBUG = False\nALLOWED_HOSTS = ['*']\n",
+    })
+    app = init_project(root, ref=REF).app
+    assert (app.env.get("DJANGO_SECRET_KEY") == PLACEHOLDER) is placeholder
+    assert any("requires DJANGO_SECRET_KEY" in n for n in app.all_checks()) is placeholder
+
+
+def test_a_variable_the_code_sets_a_default_for_is_not_required(tmp_path):
+    root = write(tmp_path, {"config/__init__.py": "import os\nos.environ.setdefault('SECRET_KEY', 'dev')\n",
+                            "config/settings.py": "import os\nSECRET_KEY = os.environ['SECRET_KEY']\n"
+                                                  "MAIL_SERVER = os.environ['MAIL_SERVER']\n"})
+    assert [r.name for r in required_env(root, sorted(root.rglob("*.py")))] == ["MAIL_SERVER"]
