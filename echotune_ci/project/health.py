@@ -649,9 +649,11 @@ def _callee(call: ast.Call) -> str:
 
 # What makes an app (express(), new Koa(), new Hono()) or a router (express.Router(), koa-router's
 # new Router({prefix})), assigned to a name or not: Router().use(tags).use(articles) is a router too.
+# TypeScript's type arguments may stand before the call: new Hono<{ Bindings: Env }>(), Router<Ctx>().
 _JS_MAKE = re.compile(
     r"(?:\b(?:const|let|var)\s+(\w+)\s*=\s*)?(?<![\w$.])(?:(express|fastify|Fastify|polka|new\s+Koa|new\s+Hono)|"
-    r"(express\s*\.\s*Router|require\(\s*['\"]express['\"]\s*\)\s*\.\s*Router|Router|new\s+Router))\s*\("
+    r"(express\s*\.\s*Router|require\(\s*['\"]express['\"]\s*\)\s*\.\s*Router|Router|new\s+Router))"
+    r"\s*(?:<[^()\n]{0,200}?>\s*)?\("
 )
 _JS_PREFIX_OPTION = re.compile(r"""\s*\{[^}]*?\bprefix\s*:\s*['"`]([^'"`]*)['"`]""")
 _JS_REQUIRE = re.compile(r"""\b(?:const|let|var)\s+(\w+)\s*=\s*require\(\s*['"](\.[^'"]+)['"]\s*\)""")

@@ -176,6 +176,17 @@ def test_koa_routers_mounted_with_routes(tmp_path):
     assert routes(root) == [("/api/books", "server.js:5"), ("/api/shelves", "server.js:6")]
 
 
+def test_typescript_type_arguments_before_the_call(tmp_path):
+    # Hono's examples make their apps with type arguments; `api` was no router, so /api/posts went unseen
+    root = write(tmp_path, {"src/api.ts": "import { Hono } from 'hono';\n"
+                                          "const api = new Hono<{ Bindings: Env<{ DB: D1 }> }>();\n"
+                                          "api.get('/posts', (c) => c.json([]));\nexport default api;\n",
+                            "src/index.ts": "import { Hono } from 'hono';\nimport api from './api';\n"
+                                            "const app = new Hono<{ Bindings: Env }>();\n"
+                                            "app.route('/api', api);\n"})
+    assert routes(root) == [("/api/posts", "src/api.ts:3")]
+
+
 @pytest.mark.parametrize("line", [
     "Router().use(" * 20000,
     "app.use(" + "Router().use(" * 20000 + ")" * 20001,
