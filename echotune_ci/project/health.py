@@ -131,6 +131,25 @@ class Graph:
     # app.use('/api/admin', requireAuth): the router and the path under it that needs a login
     guarded_paths: list[tuple[tuple[str, str], str]] = field(default_factory=list)
     _guarded: dict[tuple[str, str], bool] = field(default_factory=dict)
+    _served: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+    def served(self, key: tuple[str, str]) -> bool:
+        """Whether router *key* is the app or mounted, through some chain of mounts, in the app."""
+        if key in self._served:
+            return self._served[key]
+        self._served[key] = False  # a cycle of mounts leads to no app
+        router, mounts = self.routers.get(key), self.mounts.get(key, [])
+        found = router is not None and (any(self.served(m.parent) for m in mounts) if mounts
+                                        else router.kind == "app")
+        self._served[key] = found
+        return found
+
+    def mount(self, key: tuple[str, str]) -> _Mount:
+        """The mount of router *key* (it has one) that prefixes its routes: the first in the app, since a
+        router can also be mounted in another that nothing mounts (``legacy.use('/old', items)`` beside
+        ``app.use('/api', items)``), which Express never serves."""
+        mounts = self.mounts[key]
+        return next((m for m in mounts if self.served(m.parent)), mounts[0])
 
     def base(self, key: tuple[str, str], seen: frozenset[tuple[str, str]] = frozenset()) -> tuple[
             str | None, list[str], str]:
@@ -147,7 +166,7 @@ class Graph:
                 return "", [], ""  # used without a prefix (app.use(router)) or mounted where we cannot see
             return None, [], (f"{router.where} declares the router but no include_router/register_blueprint "
                               "of it was found")
-        mount = mounts[0]
+        mount = self.mount(key)
         if key in seen:
             return None, [], f"{mount.where} includes routers in a cycle"
         above, steps, why = self.base(mount.parent, seen | {key})
@@ -169,10 +188,11 @@ class Graph:
         return out, steps, ""
 
     def top(self, key: tuple[str, str]) -> tuple[str, str]:
-        """The router that router *key*'s first mounts lead up to: the app, or a router nothing mounts."""
+        """The router that router *key*'s mounts (:meth:`mount`) lead up to: the app, or a router nothing
+        mounts."""
         seen = {key}
-        while (mounts := self.mounts.get(key)) and mounts[0].parent not in seen:
-            key = mounts[0].parent
+        while self.mounts.get(key) and (parent := self.mount(key).parent) not in seen:
+            key = parent
             seen.add(key)
         return key
 

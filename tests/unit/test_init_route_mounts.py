@@ -149,6 +149,20 @@ def test_a_chain_nothing_mounts_is_no_route_to_load(tmp_path):
     assert routes(root) == [("/open", "server.js:4")]
 
 
+def test_of_two_mounts_the_one_in_the_app_gives_the_prefix(tmp_path):
+    # items is mounted twice: in a router nothing mounts (which Express never serves) and in the app
+    root = write(tmp_path, {"server.js": "const express = require('express');\nconst app = express();\n"
+                                         "const legacy = express.Router();\n"
+                                         "legacy.use('/old', require('./routes/items'));\n"
+                                         "app.use('/api', require('./routes/items'));\n",
+                            "routes/items.js": "const router = require('express').Router();\n"
+                                               "router.get('/healthz', (q, s) => s.send('ok'));\n"
+                                               "router.get('/items', (q, s) => s.json([]));\n"
+                                               "module.exports = router;\n"})
+    assert routes(root) == [("/api/items", "routes/items.js:3")]
+    assert find_health(sources(root), root).path == "/api/healthz"
+
+
 @pytest.mark.parametrize(("mount", "why"), [
     ("app.use('/v' + VERSION, require('./routes/ops'));", "with prefix '/v' + VERSION"),
     ("app.use(`/${version}`, require('./routes/ops'));", "with prefix '/${version}'"),
