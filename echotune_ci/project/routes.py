@@ -6,8 +6,14 @@ Fastify/Koa routers share (``@app.post("/api/login")``,
 ``@app.route("/login", methods=["POST"])``, ``router.post('/login', ...)``):
 a POST whose path ends in login, signin, token or sessions logs in; a GET
 whose path ends in me, profile, account, user or whoami needs the token. The
-token's field is ``access_token`` when the sources mention it, else
-``token``. Nothing found: no flow (init writes none).
+token's field is ``access_token`` when the sources mention it, ``access``
+with djangorestframework-simplejwt, else ``token``. A login that reads its
+account from a ``user`` object of the body (``req.body.user``,
+``request.data.get('user')``: the RealWorld API, ``{"user": {"email",
+"password"}}``, answered with ``{"user": {"token"}}``) gets that shape, and an
+app that reads its tokens after the word ``Token`` (``split(' ')[0] ===
+'Token'``, DRF's TokenAuthentication) that scheme. Nothing found: no flow
+(init writes none).
 """
 
 from __future__ import annotations
@@ -25,6 +31,14 @@ _ROUTE = re.compile(r"""(?:\b(\w+)\s*)?\.(get|post|route)\(\s*['"](/[\w/.{}:-]*)
 # request.json["email"], data.get("email")
 _EMAIL_FIELD = re.compile(r"""\{\s*email\s*,[^}]*\}\s*=\s*req\.body|req\.body\.email\b|"""
                           r"""(?:json|data|body|form)(?:\.get\(|\[)\s*['"]email['"]""")
+# The account sent inside a "user" object of the body: req.body.user, ctx.request.body.user, body.user.email,
+# request.data.get('user', {}), request.json["user"]
+_USER_OBJECT = re.compile(r"""\bbody\.user\b|(?:json|data|body|form)(?:\.get\(|\[)\s*['"]user['"]""")
+_EMAIL_PROPERTY = re.compile(r"""\.email\b|['"]email['"]""")
+# Tokens read after the word "Token" (the RealWorld API's "Authorization: Token jwt"), not only "Bearer"
+_TOKEN_SCHEME = re.compile(r"""[=!]==?\s*['"]Token['"]|['"]Token['"]\s*[=!]==?|"""
+                           r"""header_prefix\s*=\s*['"]Token['"]|\bTokenAuthentication\b""")
+_BEARER_SCHEME = re.compile(r"""['"]Bearer['"]|\bJWTAuthentication\b""")
 _LOGIN = re.compile(r"/(?:login|signin|sign-in|token|sessions?)/?$", re.I)
 _PROTECTED = re.compile(r"/(?:me|profile|account|user|whoami)/?$", re.I)
 
@@ -42,10 +56,11 @@ def _sources(folder: Path) -> list[Path]:
 
 def detect_login_flow(folder: Path) -> dict[str, str]:
     """{"login": path, "protected": path, "token": JSONPath-lite of the token, "user_field": the body field
-    of the account's name, "source": file names} for the app in *folder*, or {} when its sources do not
-    declare both routes. Paths carry their routers' prefixes as far as :mod:`.health` reads them
-    (proshop: ``router.post('/login')`` under ``app.use('/api/users', userRoutes)`` is
-    ``/api/users/login``); the field is ``email`` when the code reads one from the body
+    of the account's name, "user_object": "user" when the body holds the account in such an object, else
+    "", "scheme": the Authorization scheme ("Bearer" or "Token"), "source": file names} for the app in
+    *folder*, or {} when its sources do not declare both routes. Paths carry their routers' prefixes as
+    far as :mod:`.health` reads them (proshop: ``router.post('/login')`` under ``app.use('/api/users',
+    userRoutes)`` is ``/api/users/login``); the field is ``email`` when the code reads one from the body
     (``const { email, password } = req.body``), else ``username``."""
     from .health import JS_SUFFIXES, full_path, module_name, read_graph
 
@@ -53,7 +68,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     graph = read_graph(files, folder)
     login = protected = ""
     sources: list[str] = []
-    mentions_access_token = reads_email = False
+    mentions_access_token = reads_email = user_object = mentions_email = simplejwt = False
+    token_scheme = bearer_scheme = False
     for path in files:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -61,6 +77,11 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             continue
         mentions_access_token = mentions_access_token or "access_token" in text
         reads_email = reads_email or bool(_EMAIL_FIELD.search(text))
+        user_object = user_object or bool(_USER_OBJECT.search(text))
+        mentions_email = mentions_email or bool(_EMAIL_PROPERTY.search(text))
+        simplejwt = simplejwt or "rest_framework_simplejwt" in text
+        token_scheme = token_scheme or bool(_TOKEN_SCHEME.search(text))
+        bearer_scheme = bearer_scheme or bool(_BEARER_SCHEME.search(text))
         key = str(path.resolve()) if path.suffix in JS_SUFFIXES else module_name(path, folder)
         for receiver, verb, route, rest in _ROUTE.findall(text):
             verb = verb.lower()
@@ -75,6 +96,13 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
                 sources.append(str(path.relative_to(folder)))
     if not (login and protected):
         return {}
-    token = "$.access_token" if mentions_access_token else "$.token"
+    # The RealWorld API answers a login with the account and its token: {"user": {"token": ...}}
+    token = ("$.access_token" if mentions_access_token else "$.access" if simplejwt
+             else "$.user.token" if user_object else "$.token")
+    # Its account is read from the object by a service the login hands it to (login(req.body.user)),
+    # where userPayload.email is no "req.body.email": the email is what it logs in with.
+    email = reads_email or user_object and mentions_email
     return {"login": login, "protected": protected, "token": token,
-            "user_field": "email" if reads_email else "username", "source": ", ".join(dict.fromkeys(sources))}
+            "user_field": "email" if email else "username", "user_object": "user" if user_object else "",
+            "scheme": "Token" if token_scheme and not bearer_scheme else "Bearer",
+            "source": ", ".join(dict.fromkeys(sources))}

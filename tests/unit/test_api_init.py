@@ -114,3 +114,74 @@ def test_the_flow_carries_the_routers_prefix_and_the_body_field_the_login_reads(
     assert dict(flow.steps[0].json) == {"email": "demo@example.com", "password": "change-me"}
     assert cfg.api.exclude == ("POST /api/users/login",)
     check_flows(cfg.api.flows, cfg.source)
+
+
+def _express(root: Path, files: dict[str, str]) -> None:
+    root.mkdir()
+    (root / "package.json").write_text(json.dumps({"name": "conduit", "scripts": {"start": "node app.js"},
+                                                   "dependencies": {"express": "^4.21.0"}}))
+    (root / "package-lock.json").write_text("{}")
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+CONDUIT = {
+    "app.js": "const express = require('express');\nconst app = express();\n"
+              "app.use('/api', require('./routes/users'));\napp.listen(process.env.PORT);\n",
+    # the RealWorld API: POST /users/login takes {"user": {"email", "password"}} and answers
+    # {"user": {..., "token"}}; GET /user wants "Authorization: Token jwt"
+    "routes/users.js": "const router = require('express').Router();\n"
+                       "router.post('/users/login', (req, res) => {\n"
+                       "  const user = login(req.body.user);\n  res.json({ user: user.toAuthJSON() });\n});\n"
+                       "router.get('/user', auth.required, (req, res) => res.json({ user: req.auth }));\n"
+                       "module.exports = router;\n",
+    "routes/auth.js": "function getToken(req) {\n"
+                      "  const [scheme, token] = req.headers.authorization.split(' ');\n"
+                      "  if (scheme === 'Token') return token;\n  return null;\n}\n",
+    "models/user.js": "function login(payload) { return find({ email: payload.email }); }\n",
+}
+
+
+def test_a_login_of_the_realworld_api_sends_the_user_object_and_the_token_scheme(tmp_path, cli_env):
+    # gothinkster's Express and Koa RealWorld apps: the flow sent { username, password }, captured $.token
+    # and sent "Bearer", where the API wants {"user": {"email", "password"}}, answers {"user": {"token"}}
+    # and, in the older apps, reads tokens after "Token" only.
+    root = tmp_path / "conduit"
+    _express(root, CONDUIT)
+    _init(root, cli_env)
+    cfg = load_config(root / "echotune.toml")
+    (flow,) = cfg.api.flows
+    login, me = flow.steps
+    assert (login.path, me.path) == ("/api/users/login", "/api/user")
+    assert login.json == {"user": {"email": "demo@example.com", "password": "change-me"}}
+    assert dict(login.capture) == {"token": "$.user.token"}
+    assert dict(me.headers) == {"Authorization": "Token {token}"}
+    check_flows(cfg.api.flows, cfg.source)
+    # An app that takes both words (the TypeScript RealWorld app) keeps the usual one.
+    both = dict(CONDUIT, **{"routes/auth.js": CONDUIT["routes/auth.js"].replace(
+        "if (scheme === 'Token')", "if (scheme === 'Token' || scheme === 'Bearer')")})
+    _express(tmp_path / "both", both)
+    _init(tmp_path / "both", cli_env)
+    (flow,) = load_config(tmp_path / "both" / "echotune.toml").api.flows
+    assert dict(flow.steps[1].headers) == {"Authorization": "Bearer {token}"}
+
+
+def test_django_rest_framework_logins_capture_what_they_answer(tmp_path, cli_env):
+    from echotune_ci.project.routes import detect_login_flow
+
+    root = tmp_path / "drf"
+    root.mkdir()
+    views = ("@api_view(['POST'])\ndef login(request):\n    return Response({})\n"
+             "@app.post('/api/login')\ndef login2():\n    pass\n@app.get('/api/me')\ndef me():\n    pass\n")
+    (root / "views.py").write_text(views)
+    # djangorestframework-simplejwt answers {"access": ..., "refresh": ...}
+    (root / "settings.py").write_text("REST_FRAMEWORK = {'DEFAULT_AUTHENTICATION_CLASSES': "
+                                      "('rest_framework_simplejwt.authentication.JWTAuthentication',)}\n")
+    flow = detect_login_flow(root)
+    assert (flow["token"], flow["scheme"]) == ("$.access", "Bearer")
+    # DRF's TokenAuthentication reads "Authorization: Token <key>" and obtain_auth_token answers {"token"}
+    (root / "settings.py").write_text("REST_FRAMEWORK = {'DEFAULT_AUTHENTICATION_CLASSES': "
+                                      "['rest_framework.authentication.TokenAuthentication']}\n")
+    flow = detect_login_flow(root)
+    assert (flow["token"], flow["scheme"], flow["user_object"]) == ("$.token", "Token", "")
