@@ -231,12 +231,21 @@ class App:
         deadline = time.monotonic() + self.settings.timeout
         last_error, failing = "no answer yet", _SteadyError()
         elsewhere = _Elsewhere(httpx.URL(self.ready_url).port or 80)
+        to_https: list[str] = []  # where the last attempt was redirected to HTTPS, if it was
+
+        def redirected(resp: httpx.Response) -> None:
+            location = resp.headers.get("location", "") if resp.is_redirect else ""
+            if location and resp.url.scheme == "http" and resp.url.join(location).scheme == "https":
+                to_https.append(str(resp.url.join(location)))
+
         # Redirects are followed, as a browser would: a login page that fails is not "ready".
-        with httpx.Client(timeout=2.0, trust_env=False, follow_redirects=True, max_redirects=10) as client:
+        with httpx.Client(timeout=2.0, trust_env=False, follow_redirects=True, max_redirects=10,
+                          event_hooks={"response": [redirected]}) as client:
             while time.monotonic() < deadline:
                 code = self.proc.poll()
                 if code is not None:
                     raise self._exited(code)
+                to_https.clear()
                 try:
                     resp = client.get(self.ready_url)
                 except httpx.TooManyRedirects:
@@ -245,6 +254,8 @@ class App:
                         raise RunError(f"{self.ready_url} redirects in a loop (more than 10 redirects): the "
                                        f"app is up but never answers the ready URL" + self._said()) from None
                 except httpx.HTTPError as exc:
+                    if to_https:
+                        raise self._https(to_https[-1], exc) from None
                     last_error = type(exc).__name__
                     failing.reset()
                     if isinstance(exc, httpx.ConnectError) and elsewhere.seen(self.proc.pid):
@@ -271,6 +282,15 @@ class App:
             why = f"[serve] port = {self.port}; set port and ready_url to the port it listens on"
         return RunError(f"{self.ready_url} did not answer: the app listens on port {listens} instead ({why})"
                         + summarise(self._output.lines()))
+
+    def _https(self, location: str, exc: httpx.HTTPError) -> RunError:
+        """The app answered by redirecting to HTTPS (*location*), where nothing answers (*exc*): it is served
+        over plain HTTP here, and every phase would meet the same redirect."""
+        return RunError(f"{self.ready_url} redirects to {location}, which does not answer "
+                        f"({type(exc).__name__}): the app is served over plain HTTP here and sends every "
+                        f"request to HTTPS; turn that redirect off for this run (Django: SECURE_SSL_REDIRECT "
+                        f"= False, often set by a production setting such as ENVIRONMENT; Flask-Talisman: "
+                        f"force_https=False; Express: the middleware that redirects to https)" + self._said())
 
     def _refused(self, resp: httpx.Response) -> RunError:
         where = "" if resp.url == self.ready_url else f" (redirected to {resp.url.path})"

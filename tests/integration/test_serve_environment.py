@@ -222,6 +222,29 @@ def test_a_login_redirect_that_fails_and_a_redirect_loop_are_explained(tmp_path,
         App(loop, tmp_path).start()
 
 
+def test_a_redirect_to_https_is_explained_at_once(tmp_path):
+    # Django with SECURE_SSL_REDIRECT (ENVIRONMENT=production from app.json in a DRF tutorial app) answers
+    # every request with "301 Location: https://127.0.0.1:PORT/": the wait followed it into a TLS handshake
+    # with the plain-HTTP server and said "did not answer within 120s (last: ConnectTimeout)".
+    (tmp_path / "app.py").write_text(textwrap.dedent("""\
+        import http.server, os
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(301)
+                self.send_header("Location", f"https://127.0.0.1:{os.environ['PORT']}{self.path}")
+                self.end_headers()
+            def log_message(self, *a): pass
+        http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+        """))
+    settings = ServeSettings(command="python3 app.py", ready_url="http://127.0.0.1:{port}/health", timeout=60)
+    with pytest.raises(RunError) as err:
+        App(settings, tmp_path).start()
+    message = str(err.value)
+    assert "/health redirects to https://127.0.0.1:" in message
+    assert "/health, which does not answer" in message
+    assert "SECURE_SSL_REDIRECT = False" in message and "did not answer within" not in message
+
+
 def test_setup_runs_again_when_what_it_made_is_gone(tmp_path, cli_env):
     (tmp_path / "package.json").write_text('{"name": "x"}\n')
     (tmp_path / "app.py").write_text(WHOAMI)
