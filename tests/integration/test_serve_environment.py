@@ -130,14 +130,19 @@ def test_a_ready_url_answering_400_fails_fast_with_the_reason(tmp_path):
     assert "add 127.0.0.1 and localhost to ALLOWED_HOSTS" in message and "\x1b" not in message
 
 
+def _start_error(settings: ServeSettings, folder: Path) -> str:
+    """The one line of the RunError with which the app of *settings* in *folder* fails to start."""
+    with pytest.raises(RunError) as err:
+        App(settings, folder).start()
+    return str(err.value)
+
+
 def test_an_app_that_dies_shows_its_traceback_not_only_its_last_lines(tmp_path):
     (tmp_path / "app.py").write_text("import sys\nprint('starting', flush=True)\nimport no_such_module\n")
     (tmp_path / "run.sh").write_text("python3 app.py; code=$?; echo 'INFO: worker exiting'; "
                                      "echo 'INFO: shutting down'; exit $code\n")
     settings = ServeSettings(command="sh run.sh", ready_url="http://127.0.0.1:{port}/", timeout=30)
-    with pytest.raises(RunError) as err:
-        App(settings, tmp_path).start()
-    message = str(err.value)
+    message = _start_error(settings, tmp_path)
     assert "exited with code 1" in message
     assert "Traceback (most recent call last)" in message
     assert "ModuleNotFoundError: No module named 'no_such_module'" in message
@@ -212,9 +217,7 @@ def test_a_login_redirect_that_fails_and_a_redirect_loop_are_explained(tmp_path,
     # is what is tested here.
     monkeypatch.setattr(serve_app, "SERVER_ERROR_GRACE_S", 1.0)
     settings = ServeSettings(command="python3 app.py", ready_url="http://127.0.0.1:{port}/", timeout=60)
-    with pytest.raises(RunError) as err:
-        App(settings, tmp_path).start()
-    message = str(err.value)
+    message = _start_error(settings, tmp_path)
     assert "HTTP 500 Internal Server Error: Internal Server Error (redirected to /login)" in message
     assert "sqlite3.OperationalError: no such table: user" in message
     loop = ServeSettings(command="python3 app.py", ready_url="http://127.0.0.1:{port}/loop", timeout=60)
@@ -237,9 +240,7 @@ def test_a_redirect_to_https_is_explained_at_once(tmp_path):
         http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
         """))
     settings = ServeSettings(command="python3 app.py", ready_url="http://127.0.0.1:{port}/health", timeout=60)
-    with pytest.raises(RunError) as err:
-        App(settings, tmp_path).start()
-    message = str(err.value)
+    message = _start_error(settings, tmp_path)
     assert "/health redirects to https://127.0.0.1:" in message
     assert "/health, which does not answer" in message
     assert "SECURE_SSL_REDIRECT = False" in message and "did not answer within" not in message
