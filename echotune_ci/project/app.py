@@ -605,7 +605,12 @@ def _database_note(app: AppSetup, folder: Path, deps: PythonDeps, sources: list[
             used = rel(schema, folder)
         elif any("sqlite3.connect(" in read_text(p) for p in sources):
             used = "sqlite3"
-    if used:
+    # SQLAlchemy's Base.metadata.create_all(engine), Flask-SQLAlchemy's db.create_all(), SQLModel's: the app
+    # makes its tables itself (on start, as msgs08/fastapi-example's main.py does)
+    creates = next((p for p in sources if re.search(r"\.create_all\(", read_text(p))), None) if used else None
+    if creates is not None:
+        app.decide("build", "no step for the tables", f"{rel(creates, folder)} creates them (create_all)")
+    elif used:
         app.check(
             "build",
             f"the app keeps data in a database ({used}) and no file says how its tables are created: the "
@@ -737,9 +742,10 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
     if not has_root:
         app.has_root = False
         app.phases = [p for p in app.phases if p != "frontend"]
-        app.decide(
-            "phases", ", ".join(app.phases), f'{where}: no "/" route and no pages (an API): no frontend'
-        )
+        # The file of the route that answers instead (none when a login cleared it): "<- : no ..." read badly
+        said = where or (answering[0].where.rsplit(":", 1)[0] if answering else "")
+        app.decide("phases", ", ".join(app.phases),
+                   f'{said + ": " if said else ""}no "/" route and no pages (an API): no frontend')
         if path == "/":  # else the first GET route the code declares, as written
             path, source = ((answering[0].path, answering[0].where.rsplit(":", 1)[0]) if answering
                             else (route, where))

@@ -5,7 +5,11 @@ Evidence is a runtime dependency: Socket.IO (``socket.io`` in package.json,
 (``ws``, ``express-ws``, ``websockets``, ``flask-sock``, ``channels``). The
 Socket.IO path is the library's default ``/socket.io``; a WebSocket path is
 the first string literal in the app's own sources that looks like one
-(``'/ws/now-playing'``), else ``/ws`` with a ``# check:`` note.
+(``'/ws/now-playing'``), else ``/ws`` with a ``# check:`` note. ``websockets``
+and ``simple-websocket`` count only with code that serves a WebSocket
+(``@app.websocket(...)``, ``WebSocketRoute``, ``websockets.serve``): uvicorn's
+``[standard]`` extra and flask-sock bring them along, and a frozen
+requirements file lists them for every FastAPI app.
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ SOCKETIO_PY = ("python-socketio", "flask-socketio")
 WS_PY = ("websockets", "flask-sock", "channels", "simple-websocket")
 _SOURCES = (".js", ".mjs", ".cjs", ".ts", ".py")
 _SKIP = {"node_modules", ".venv", "venv", "dist", "build", ".git", "static", "public", "tests", "test"}
+# Dependencies other packages bring along: evidence only beside code that serves a WebSocket
+WS_PY_TRANSITIVE = ("websockets", "simple-websocket")
+_PY_WS_CODE = re.compile(r"\.websocket(?:_route)?\(|\bWebSocketRoute\(|\bWebSocketEndpoint\b|"
+                         r"add_websocket_route|\bwebsockets\.(?:serve|server)\b|\bWebsocketConsumer\b|"
+                         r"@sock\.route\(")
 _WS_PATH = re.compile(r"""['"](/(?:[\w.-]+/)*(?:ws|websocket|socket|realtime|live)(?:/[\w.-]+)*/?)['"]""")
 MAX_FILES = 300
 
@@ -43,11 +52,18 @@ def detect_realtime(folder: Path) -> dict[str, str]:
         return {"protocol": "socketio", "path": "/socket.io", "source": f"Python dependency {found}",
                 "guess": ""}
     source = next((f"package.json: {n}" for n in WS_NODE if n in node), "")
+    served = ""  # where the code serves a WebSocket, when only such a dependency says it may
     if not source and py is not None and py.has(*WS_PY):
-        source = f"Python dependency {next(n for n in WS_PY if py.has(n))}"
+        found = next(n for n in WS_PY if py.has(n))
+        if found in WS_PY_TRANSITIVE and not any(py.has(n) for n in WS_PY if n not in WS_PY_TRANSITIVE):
+            served = _first_match(folder, _PY_WS_CODE, (".py",))[1]
+            if not served:
+                return {}
+        source = f"Python dependency {found}"
     if not source:
         return {}
     path, where = ws_path(folder)
+    where = where or served
     return {"protocol": "ws", "path": path or "/ws", "source": source if not where else f"{source}, {where}",
             "guess": "" if path else "yes"}
 
@@ -63,11 +79,17 @@ def _node_deps(folder: Path) -> set[str]:
 
 def ws_path(folder: Path) -> tuple[str, str]:
     """(the first WebSocket-looking path literal in the app's sources, "file:line"), or ("", "")."""
+    return _first_match(folder, _WS_PATH, _SOURCES)
+
+
+def _first_match(folder: Path, pattern: re.Pattern[str], suffixes: tuple[str, ...]) -> tuple[str, str]:
+    """(the first match of *pattern*'s group 1, else the whole match, in the app's source files ending in
+    *suffixes*, "file:line"), or ("", "")."""
     seen = 0
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
         hidden = any(part in _SKIP or part.startswith(".") for part in rel.parts[:-1])
-        if hidden or path.suffix not in _SOURCES:
+        if hidden or path.suffix not in suffixes:
             continue
         seen += 1
         if seen > MAX_FILES:
@@ -76,7 +98,8 @@ def ws_path(folder: Path) -> tuple[str, str]:
             text = path.read_text(encoding="utf-8", errors="replace")[:200_000]
         except OSError:
             continue
-        match = _WS_PATH.search(text)
+        match = pattern.search(text)
         if match:
-            return match.group(1), f"{rel.as_posix()}:{text.count(chr(10), 0, match.start()) + 1}"
+            found = match.group(1) if pattern.groups else match.group(0)
+            return found, f"{rel.as_posix()}:{text.count(chr(10), 0, match.start()) + 1}"
     return "", ""

@@ -191,3 +191,43 @@ def test_repository_root_is_the_project_without_git(tmp_path):
     done = init_project(project, ref=REF)
     assert done.repository == done.project == project.resolve()
     assert (project / ".github/workflows/echotune.yml").is_file()
+
+
+def test_an_app_that_creates_its_tables_gets_no_check_for_them(tmp_path):
+    # msgs08/fastapi-example's main.py calls Base.metadata.create_all(bind=engine) on start; init still said
+    # "no file says how its tables are created" (on the terminal only: with no build step, the checks of
+    # build were left out of echotune.toml)
+    from echotune_ci.project.init import app_setup, plan_files
+
+    (tmp_path / "requirements.txt").write_text("fastapi==0.79.0\nuvicorn==0.18.2\nSQLAlchemy==1.4.40\n")
+    main = ("from fastapi import FastAPI\nfrom .database import Base, engine\n\n{}app = FastAPI()\n\n"
+            "@app.get('/items/')\ndef items():\n    return []\n")
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "__init__.py").write_text("")
+    (tmp_path / "api" / "main.py").write_text(main.format(""))
+    text = plan_files(tmp_path, app_setup(tmp_path), ref="main")["echotune.toml"]
+    assert "no file says how its tables are created" in text
+    (tmp_path / "api" / "main.py").write_text(main.format("Base.metadata.create_all(bind=engine)\n"))
+    app = app_setup(tmp_path)
+    text = plan_files(tmp_path, app, ref="main")["echotune.toml"]
+    assert "no file says how its tables are created" not in text
+    assert ("build", "no step for the tables", "api/main.py creates them (create_all)") in [
+        (d.key, d.value, d.source) for d in app.decisions]
+
+
+def test_the_phases_reason_names_the_file_of_the_route_that_answers(tmp_path):
+    # msgs08/fastapi-example: the only routes are a router's own "/" under prefix="/items"; the reason read
+    # "phases: security, load  <- : no "/" route ..." with no file before the colon
+    from echotune_ci.project.init import app_setup
+
+    (tmp_path / "requirements.txt").write_text("fastapi==0.79.0\nuvicorn==0.18.2\n")
+    (tmp_path / "api" / "routers").mkdir(parents=True)
+    (tmp_path / "api" / "__init__.py").write_text("")
+    (tmp_path / "api" / "routers" / "__init__.py").write_text("")
+    (tmp_path / "api" / "main.py").write_text("from fastapi import FastAPI\nfrom api.routers import items\n"
+                                              "app = FastAPI()\napp.include_router(items.router)\n")
+    (tmp_path / "api" / "routers" / "items.py").write_text(
+        "from fastapi import APIRouter\nrouter = APIRouter(prefix='/items')\n\n"
+        "@router.get('/')\nasync def read_items():\n    return []\n")
+    (phases, *_) = [d for d in app_setup(tmp_path).decisions if d.key == "phases"]
+    assert phases.source == 'api/routers/items.py: no "/" route and no pages (an API): no frontend'

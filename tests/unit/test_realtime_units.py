@@ -194,3 +194,20 @@ def test_rounds_whose_clients_connected_before_measuring_have_no_connect_figures
     assert all(m.status != "error" for m in metrics)
     assert "realtime: the clients connected to /ws before the rounds began to measure, so the connect time " \
            "has no figures" in notes
+
+
+def test_a_websockets_package_others_bring_along_is_no_websocket(tmp_path):
+    # msgs08/fastapi-example: a frozen requirements.txt lists websockets (uvicorn[standard] brings it) and
+    # the app serves no WebSocket; init wrote [load.realtime] ws /ws and a check to remove it.
+    from echotune_ci.project.realtime import detect_realtime
+
+    api = ("from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/items/')\n"
+           "def items():\n    return []\n")
+    (tmp_path / "requirements.txt").write_text("fastapi==0.79.0\nuvicorn==0.18.2\nwebsockets==10.3\n")
+    (tmp_path / "main.py").write_text(api)
+    assert detect_realtime(tmp_path) == {}
+    # the same app with a WebSocket route has one
+    (tmp_path / "main.py").write_text(api + "\n@app.websocket('/ws/feed')\nasync def feed(ws):\n"
+                                            "    await ws.accept()\n")
+    assert detect_realtime(tmp_path) == {"protocol": "ws", "path": "/ws/feed", "guess": "",
+                                         "source": "Python dependency websockets, main.py:8"}
