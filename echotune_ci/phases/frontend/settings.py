@@ -109,6 +109,10 @@ class FrontendSettings:
     enabled: bool = setting(True, doc="false: the phase reports nothing.")
     pages: tuple[PageSettings, ...] = setting((), doc="Pages to audit.")
     runs: int = setting(3, min=1, max=20, doc="Loads per page; the median is reported, all kept as samples.")
+    warmup: int = setting(1, min=0, max=5,
+                          doc="Unmeasured loads of each page per build before a side-by-side run's measured "
+                              "ones (`run --base-ref`): a fresh app's first answers are slower (lazy "
+                              "imports, cold caches).")
     preset: str = setting("desktop", choices=("desktop", "mobile"), doc="Screen and throttling preset.")
     cpu_slowdown: float | None = setting(None, min=1, max=20, doc="CPU throttling factor (default from the "
                                                                   "preset).")
