@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -166,6 +167,32 @@ def _differences(head_folder: Path, base_folder: Path, databases: list[str]) -> 
             out.append(f"the head's untracked SQLite database {rel} holds other rows than the base's "
                        f"({shown}{more}): {ADVICE}")
     return out
+
+
+def share_earlier_databases(head_folder: Path, base_folder: Path, earlier: list[str]) -> list[str]:
+    """Copy each of *earlier*, the head's untracked SQLite databases that earlier runs made and nobody used
+    since (:func:`local_databases` less :func:`brought_databases`, before this run's setup), to the same
+    path in *base_folder* where the base's setup and build made none; one note per copy. Such a database
+    holds what those runs' apps wrote (40 items an api phase's requests had posted), which the base's
+    fresh one lacks: an unchanged head failed on a finding about those rows and moved its p95 by +39 %.
+    Its ``-wal`` and ``-journal`` files go along; a copy that fails is left out (the data warning says the
+    rest). Call before either app starts."""
+    notes = []
+    for rel in earlier:
+        mine, theirs = head_folder / rel, base_folder / rel
+        if not _is_sqlite(mine) or os.path.lexists(theirs):
+            continue
+        try:
+            theirs.parent.mkdir(parents=True, exist_ok=True)
+            for suffix in ("", "-wal", "-journal"):
+                source = mine.parent / f"{mine.name}{suffix}"
+                if source.is_file():
+                    shutil.copyfile(source, theirs.parent / f"{theirs.name}{suffix}")
+        except OSError:
+            continue
+        notes.append(f"the head's untracked SQLite database {rel}, which earlier runs' app filled, was "
+                     f"copied to the base so that both builds serve the same rows")
+    return notes
 
 
 def _count(rows: int | None) -> str:

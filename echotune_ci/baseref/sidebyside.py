@@ -44,7 +44,8 @@ from ..serve import App
 from . import BASE_FOLDER
 from .checkout import BaseSource, dirty_paths, prepared_folder, repository_root, resolve_ref, worktree
 from .configs import base_config
-from .data import brought_databases, copy_dotenv, data_warnings, remember_databases
+from .data import (brought_databases, copy_dotenv, data_warnings, local_databases, remember_databases,
+                   share_earlier_databases)
 from .environment import head_code, reuse_environment
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -688,6 +689,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         # The head's untracked databases before its setup and build: those the run makes are not data,
         # nor those an earlier run made or used and nobody used since.
         had = brought_databases(cfg.base_dir)
+        earlier = [rel for rel in local_databases(cfg.base_dir) if rel not in had]
         # Recorded once the apps have stopped (callbacks run last first), also when the run fails: the next
         # run's warning would otherwise blame the data for what a failed run's setup or app made.
         stack.callback(remember_databases, cfg.base_dir, had)
@@ -704,6 +706,8 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         except (EchoTuneError, OSError) as exc:
             base_cfg = None
             report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source), report.own_serve)
+        if base_cfg is not None:
+            report.notes.extend(share_earlier_databases(cfg.base_dir, base_cfg.base_dir, earlier))
         with _said_of_the_head():
             head_app = head_ready.start() if head_ready is not None else None
         if head_app is not None:

@@ -193,6 +193,17 @@ def test_a_local_database_only_the_head_has_is_a_warning(tmp_path, cli_env):
     assert "- ⚠️ **bundle**: the head has an untracked SQLite database, db.sqlite3, that the base lacks: " \
            "the comparison may measure the data, not the change; make the data in \\[serve\\] setup or " \
            "build\n" in comment
+    # The same file as earlier runs' app left it (what `run` remembers of the databases it made): the
+    # base gets a copy, and both builds serve the same rows.
+    from echotune_ci.baseref.data import remember_databases
+
+    remember_databases(app, [])
+    again = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
+                    "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
+    assert again.returncode == 0, again.stderr
+    assert "SQLite" not in again.stderr and side_by_side(out)["warnings"] == []
+    assert ("the head's untracked SQLite database db.sqlite3, which earlier runs' app filled, was copied to "
+            "the base so that both builds serve the same rows") in side_by_side(out)["notes"]
 
 
 def samples(out: Path, phase: str, name: str) -> dict[str, list[float]]:

@@ -251,3 +251,21 @@ def test_a_database_a_failed_run_made_is_no_data_either(tmp_path: Path, monkeypa
     (app / "echotune.toml").write_text(toml.replace('command = "false"', 'command = "exit 4"'))
     with pytest.raises(RunError, match="exited with code 4"):
         run(load_config(app / "echotune.toml"), tmp_path / "out")
+
+
+def test_a_database_earlier_runs_filled_is_copied_to_a_base_that_made_none(tmp_path: Path) -> None:
+    """msgs08/fastapi-example: its app makes echotune.db on start (create_all); a `run` had posted 40 items
+    into the head's (the api phase), and the next `run --base-ref HEAD` served them against the base's
+    fresh, empty one: "FAIL api: 1 new finding(s)" about a row of theirs, p95 +39 %, in an A/A run."""
+    head, base = tmp_path / "head", tmp_path / "base"
+    database(head / "echotune.db", rows=40, table="items")
+    (head / "echotune.db-wal").write_bytes(b"")
+    database(head / "instance" / "app.db", rows=3)
+    database(base / "instance" / "app.db", rows=0)  # the base's build made its own: left as it is
+    database(head / "kept.db", rows=7)  # someone's data, not an earlier run's: the data warning's business
+    notes = data.share_earlier_databases(head, base, ["echotune.db", "instance/app.db", "gone.db"])
+    assert notes == ["the head's untracked SQLite database echotune.db, which earlier runs' app filled, was "
+                     "copied to the base so that both builds serve the same rows"]
+    assert table_rows(base / "echotune.db") == {"items": 40} and (base / "echotune.db-wal").is_file()
+    assert table_rows(base / "instance" / "app.db") == {"t": 0} and not (base / "kept.db").exists()
+    assert data_warnings(head, base, ["echotune.db"]) == []
