@@ -356,6 +356,8 @@ def _services(app: AppSetup, ins: Instructions, folder: Path) -> None:
     # app.json's "generator": "secret" asks for a value when deployed; the app's own default serves here
     defaulted = defaulted_env(folder, [s.command for s in ins.secrets])
     for secret in ins.secrets:
+        if secret.command in app.env:
+            continue  # the code requires it too: a placeholder is set, and its own check says so
         if secret.command in defaulted:
             file, _, line = defaulted[secret.command].rpartition(":")
             app.decide("env", f"{secret.command} not set", f"{file} reads it with a default (line {line}); "
@@ -363,8 +365,9 @@ def _services(app: AppSetup, ins: Instructions, folder: Path) -> None:
             continue
         app.check(
             "env",
-            f"{secret.source} says {secret.command} must be set (a secret or a setting): "
-            f"add it to [serve] env, from a CI secret",
+            f"{secret.source} says {secret.command} must be set (a secret or a setting): set it in the "
+            f"job's environment, which the app inherits (a workflow step's env: {secret.command}: "
+            f"${{{{ secrets.{secret.command} }}}}), or a value that is no secret in [serve] env",
         )
 
 
