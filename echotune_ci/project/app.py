@@ -656,12 +656,22 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
         app.decide(
             "env", f"{django.debug_var}={django.debug_off}", f"{where} reads DEBUG from {django.debug_var}"
         )
+    elif django.debug_literal not in ("", "False") and django.conditional.get("DEBUG", ("",))[0] == "False":
+        _, line, condition = django.conditional["DEBUG"]
+        app.check("env", f"{where} sets DEBUG = {django.debug_literal}, and False under `{condition}` "
+                         f"({line}){_set_here(app, condition)}: the app is measured with DEBUG on unless "
+                         f"that holds in this run's environment")
     elif django.debug_literal not in ("", "False"):
         app.check(
             "env",
             f"{where} sets DEBUG = {django.debug_literal} and reads no environment variable for it: "
             "the app is measured with DEBUG on (slower, error pages with details)",
         )
+    if django.conditional.get("SECURE_SSL_REDIRECT", ("",))[0] == "True":
+        _, line, condition = django.conditional["SECURE_SSL_REDIRECT"]
+        when = f" under `{condition}` ({line}){_set_here(app, condition)}" if condition else ""
+        app.check("env", f"{where} sets SECURE_SSL_REDIRECT = True{when}: the app then sends every request "
+                         f"to HTTPS, which it is not served over here; keep it off for the run")
     if django.hosts_var:
         app.env[django.hosts_var] = django.hosts_value
         app.decide(
@@ -690,6 +700,12 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
             f"{where} requires {django.secret_var}: a placeholder is set here; in CI pass a real one "
             "from a secret",
         )
+
+
+def _set_here(app: AppSetup, condition: str) -> str:
+    """", where [serve] env sets ENVIRONMENT=production" for the variables of *condition* init sets."""
+    named = [f"{k}={v}" for k, v in app.env.items() if re.search(rf"\b{re.escape(k)}\b", condition)]
+    return f", where [serve] env sets {', '.join(named)}" if named else ""
 
 
 def _python_audit(app: AppSetup, deps: PythonDeps) -> None:

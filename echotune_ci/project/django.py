@@ -44,6 +44,9 @@ class DjangoFacts:
     static_root: bool = False
     static_root_dir: str = ""
     database_var: str = ""
+    # Settings given a value only under a condition of the file (`if ENVIRONMENT == 'production':`):
+    # {setting: (value, "line N", the condition as written)}
+    conditional: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -96,7 +99,28 @@ def _statement(text: str, name: str) -> str:
     return value
 
 
+_CONDITIONAL = re.compile(r"^([ \t]+)(DEBUG|SECURE_SSL_REDIRECT)\s*=\s*(True|False)\b", re.M)
+
+
+def _conditions(text: str) -> dict[str, tuple[str, str, str]]:
+    """DEBUG and SECURE_SSL_REDIRECT set inside an ``if`` block: {setting: (value, "line N", condition)}."""
+    found: dict[str, tuple[str, str, str]] = {}
+    lines = text.splitlines()
+    for m in _CONDITIONAL.finditer(text):
+        number = text.count("\n", 0, m.start())
+        # The nearest line above with less indentation opens the block the assignment is in.
+        opener = next((line.strip() for line in reversed(lines[:number])
+                       if line.strip() and len(line) - len(line.lstrip()) < len(m.group(1))), "")
+        if opener.startswith(("if ", "elif ")) and opener.endswith(":"):
+            found.setdefault(m.group(2), (m.group(3), f"line {number + 1}", opener.rstrip(":")))
+    return found
+
+
 def _read_settings(text: str, facts: DjangoFacts) -> None:
+    facts.conditional = _conditions(text)
+    ssl = _statement(text, "SECURE_SSL_REDIRECT").split("#", 1)[0].strip()
+    if ssl == "True":
+        facts.conditional.setdefault("SECURE_SSL_REDIRECT", ("True", "", ""))
     debug = _statement(text, "DEBUG")
     m = _ENV_READ.search(debug)
     if m:

@@ -231,3 +231,36 @@ def test_the_phases_reason_names_the_file_of_the_route_that_answers(tmp_path):
         "@router.get('/')\nasync def read_items():\n    return []\n")
     (phases, *_) = [d for d in app_setup(tmp_path).decisions if d.key == "phases"]
     assert phases.source == 'api/routers/items.py: no "/" route and no pages (an API): no frontend'
+
+
+def test_django_settings_switched_by_a_condition_are_said_with_it(tmp_path):
+    # encode/rest-framework-tutorial: DEBUG = True, then under `if ENVIRONMENT == 'production':` DEBUG =
+    # False and SECURE_SSL_REDIRECT = True; app.json sets ENVIRONMENT=production, which init copies. It
+    # said "sets DEBUG = True and reads no environment variable for it" and nothing of the redirect,
+    # after which every request went to HTTPS and the run waited its whole timeout.
+    from echotune_ci.project.init import app_setup
+
+    (tmp_path / "manage.py").write_text("import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+                                        "'tutorial.settings')\n")
+    (tmp_path / "requirements.txt").write_text("Django==5.0.6\n")
+    (tmp_path / "app.json").write_text(json.dumps({"env": {"ENVIRONMENT": "production"}}))
+    (tmp_path / "tutorial").mkdir()
+    settings = ("import os\nENVIRONMENT = os.getenv('ENVIRONMENT', 'development')\nDEBUG = True\n"
+                "ALLOWED_HOSTS = ['*']\n\nif ENVIRONMENT == 'production':\n    DEBUG = False\n"
+                "    SECURE_SSL_REDIRECT = True\n")
+    (tmp_path / "tutorial" / "settings.py").write_text(settings)
+    checks = app_setup(tmp_path).checks["env"]
+    condition = "under `if ENVIRONMENT == 'production'`"
+    assert (f"tutorial/settings.py sets DEBUG = True, and False {condition} (line 7), where [serve] env sets "
+            f"ENVIRONMENT=production: the app is measured with DEBUG on unless that holds in this run's "
+            f"environment") in checks
+    assert (f"tutorial/settings.py sets SECURE_SSL_REDIRECT = True {condition} (line 8), where [serve] env "
+            f"sets ENVIRONMENT=production: the app then sends every request to HTTPS, which it is not served "
+            f"over here; keep it off for the run") in checks
+    assert not [c for c in checks if "reads no environment variable" in c]
+    # Set for good at the top level: said without a condition
+    (tmp_path / "tutorial" / "settings.py").write_text("DEBUG = False\nALLOWED_HOSTS = ['*']\n"
+                                                       "SECURE_SSL_REDIRECT = True\n")
+    checks = app_setup(tmp_path).checks["env"]
+    assert ("tutorial/settings.py sets SECURE_SSL_REDIRECT = True: the app then sends every request to "
+            "HTTPS, which it is not served over here; keep it off for the run") in checks
