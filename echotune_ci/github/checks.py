@@ -25,6 +25,8 @@ from ..errors import ConfigError, InputError
 from ..gate import Check, GateOutcome, failed_gates
 from ..masking import mask, mask_data
 from ..report.escape import clean_text
+from ..report.layout import Places, collect_warnings
+from ..report.markdown import WARNINGS_SHOWN
 from ..report.render import comparison_map, render, severity_counts, sort_findings
 from ..report.untrusted import UNTRUSTED_NOTE
 from ..results import PhaseResult, worst_status
@@ -122,8 +124,11 @@ def phase_checks(results: list[PhaseResult], outcome: GateOutcome, *, details_ur
         if r.status == "error":
             status = "error"
         notes, more = annotations_for(r, cap, workspace)
+        # What the comment lists under Warnings for this phase, so that a "warn" check run says why too
+        warnings = collect_warnings([r], Places.of([r]))
         ctx = dict(phase=r.phase, result=r, status=status, checks=checks, untrusted=untrusted,
-                   compared=comparison_map(outcome.comparisons), failed=failed_gates(checks))
+                   compared=comparison_map(outcome.comparisons), failed=failed_gates(checks),
+                   warnings=warnings, warnings_shown=min(len(warnings), WARNINGS_SHOWN))
         summary = render(
             "github/check_summary.md.j2", **ctx, counts=severity_counts([r]), details_url=details_url,
             untrusted_note=UNTRUSTED_NOTE if untrusted else "",

@@ -23,6 +23,7 @@ only starts the app. Whatever no file confirmed gets a ``# check:`` note.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from pathlib import Path, PurePosixPath
@@ -599,6 +600,42 @@ def _readme_once(app: AppSetup, folder: Path, steps: list[str], clis: tuple[str,
             return
 
 
+# Functions that run when the app starts: a Flask factory, a FastAPI lifespan, startup hooks
+_STARTS = frozenset({"create_app", "make_app", "lifespan"})
+_STARTUP_HOOK = re.compile(r"on_event\(\s*['\"]startup|before_first_request|before_serving|on_startup")
+
+
+def _creates_tables(sources: list[Path]) -> Path | None:
+    """The first source file that creates the tables when the app starts (SQLAlchemy's
+    ``Base.metadata.create_all(engine)``, Flask-SQLAlchemy's ``db.create_all()``, SQLModel's): at module
+    level (``with app.app_context():`` too), in ``create_app`` or a lifespan, or in a startup hook. Not in
+    tests, nor in a CLI command (``flask init-db``), which nothing runs on start."""
+    for path in sources:
+        if path.name.startswith("test_") or path.name.endswith("_test.py") or path.name == "conftest.py":
+            continue
+        text = read_text(path)
+        if ".create_all(" not in text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        if any(_runs_create_all(stmt) for stmt in tree.body):
+            return path
+    return None
+
+
+def _runs_create_all(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, ast.ClassDef):
+        return False
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+        hooked = any(_STARTUP_HOOK.search(ast.unparse(d)) for d in stmt.decorator_list)
+        if stmt.name not in _STARTS and not hooked:
+            return False
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "create_all"
+               for n in ast.walk(stmt))
+
+
 def _database_note(app: AppSetup, folder: Path, deps: PythonDeps, sources: list[Path]) -> None:
     """A note when the app keeps data in a database and nothing says how its tables are made."""
     used = next((d for d in _DATABASES if deps.has(d)), "")
@@ -608,9 +645,7 @@ def _database_note(app: AppSetup, folder: Path, deps: PythonDeps, sources: list[
             used = rel(schema, folder)
         elif any("sqlite3.connect(" in read_text(p) for p in sources):
             used = "sqlite3"
-    # SQLAlchemy's Base.metadata.create_all(engine), Flask-SQLAlchemy's db.create_all(), SQLModel's: the app
-    # makes its tables itself (on start, as msgs08/fastapi-example's main.py does)
-    creates = next((p for p in sources if re.search(r"\.create_all\(", read_text(p))), None) if used else None
+    creates = _creates_tables(sources) if used else None
     if creates is not None:
         app.decide("build", "no step for the tables", f"{rel(creates, folder)} creates them (create_all)")
     elif used:

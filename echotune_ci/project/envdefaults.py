@@ -214,6 +214,8 @@ _JS_READ = re.compile(r"""\bprocess\.env(?:\.(\w+)|\[\s*['"`](\w+)['"`]\s*\])"""
 _JS_DESTRUCTURED = re.compile(r"\{([^{}]{1,2000})\}\s*=\s*process\.env\b")
 # process.env.X || 'dev', process.env.X ?? 'dev' (not || '', ?? undefined)
 _JS_FALLBACK = re.compile(r"""\s*(?:\|\||\?\?)(?!\s*(?:(['"`])\1|undefined\b|null\b))""")
+# process.env.A || process.env.B: another variable, no value; as os.environ.get('A') or os.environ.get('B')
+_JS_OR_ANOTHER = re.compile(r"\s*(?:\|\||\?\?)\s*process\.env\b")
 # Where the value is only tested: if (process.env.X), process.env.X === 'on', !process.env.X, x && ...
 _JS_TESTED_AFTER = re.compile(r"\s*(?:[!=]==?|&&|\?(?!\?)|\)\s*\{|\)\s*(?:&&|\|\|)|\)\s*return\b)")
 _JS_TESTED_BEFORE = re.compile(r"(?:!|&&|\|\||[!=]==?|\b(?:if|while)\s*\(|typeof\s)\s*$")
@@ -228,7 +230,9 @@ def _js_reads(text: str, wanted: set[str]) -> Iterator[tuple[str, bool | None, i
             continue
         line = text.count("\n", 0, m.start()) + 1
         before = text[max(0, m.start() - 40):m.start()]
-        if _JS_FALLBACK.match(text, m.end()):
+        if _JS_OR_ANOTHER.match(text, m.end()):
+            yield name, None, line
+        elif _JS_FALLBACK.match(text, m.end()):
             yield name, True, line
         elif _JS_TESTED_AFTER.match(text, m.end()) or _JS_TESTED_BEFORE.search(before):
             yield name, None, line

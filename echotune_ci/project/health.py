@@ -671,7 +671,9 @@ def _callee(call: ast.Call) -> str:
 # new Router({prefix})), assigned to a name or not: Router().use(tags).use(articles) is a router too.
 # TypeScript's type arguments may stand before the call: new Hono<{ Bindings: Env }>(), Router<Ctx>().
 _JS_MAKE = re.compile(
-    r"(?:\b(?:const|let|var)\s+(\w+)\s*=\s*)?(?<![\w$.])(?:(express|fastify|Fastify|polka|new\s+Koa|new\s+Hono)|"
+    # const router: Router = Router(): a type annotation may stand between the name and "="
+    r"(?:\b(?:const|let|var)\s+(\w+)\s*(?::\s*[\w$.<>\[\], |]{1,200}?)?=\s*)?(?<![\w$.])"
+    r"(?:(express|fastify|Fastify|polka|new\s+Koa|new\s+Hono)|"
     r"(express\s*\.\s*Router|require\(\s*['\"]express['\"]\s*\)\s*\.\s*Router|Router|new\s+Router))"
     r"\s*(?:<[^()\n]{0,200}?>\s*)?\("
 )

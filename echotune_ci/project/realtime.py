@@ -18,12 +18,15 @@ import json
 import re
 from pathlib import Path
 
+from .files import NOT_SOURCE
+
 SOCKETIO_NODE = ("socket.io",)
 WS_NODE = ("ws", "express-ws", "@fastify/websocket", "uWebSockets.js")
 SOCKETIO_PY = ("python-socketio", "flask-socketio")
 WS_PY = ("websockets", "flask-sock", "channels", "simple-websocket")
 _SOURCES = (".js", ".mjs", ".cjs", ".ts", ".py")
-_SKIP = {"node_modules", ".venv", "venv", "dist", "build", ".git", "static", "public", "tests", "test"}
+# Dependencies (a virtualenv by any name: env/, site-packages), builds and tests hold no code of the app's
+_SKIP = NOT_SOURCE | {"static", "public", "tests", "test", "site-packages"}
 # Dependencies other packages bring along: evidence only beside code that serves a WebSocket
 WS_PY_TRANSITIVE = ("websockets", "simple-websocket")
 _PY_WS_CODE = re.compile(r"\.websocket(?:_route)?\(|\bWebSocketRoute\(|\bWebSocketEndpoint\b|"

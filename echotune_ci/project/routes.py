@@ -31,9 +31,12 @@ _ROUTE = re.compile(r"""(?:\b(\w+)\s*)?\.(get|post|route)\(\s*['"](/[\w/.{}:-]*)
 # request.json["email"], data.get("email")
 _EMAIL_FIELD = re.compile(r"""\{\s*email\s*,[^}]*\}\s*=\s*req\.body|req\.body\.email\b|"""
                           r"""(?:json|data|body|form)(?:\.get\(|\[)\s*['"]email['"]""")
-# The account sent inside a "user" object of the body: req.body.user, ctx.request.body.user, body.user.email,
-# request.data.get('user', {}), request.json["user"]
-_USER_OBJECT = re.compile(r"""\bbody\.user\b|(?:json|data|body|form)(?:\.get\(|\[)\s*['"]user['"]""")
+# The account read from a "user" object of the request's body: req.body.user, ctx.request.body.user,
+# body.user.email (koa: const { body } = ctx.request), request.data.get('user', {}), request.json["user"].
+# Only reads of the request: data["user"] = user.username in a serializer, or a client's body.user, is none.
+_USER_OBJECT = re.compile(r"""\b(?:req|request|ctx\.request)\.body\.user\b|"""
+                          r"""\bbody\.user\.(?:email|username|password)\b|"""
+                          r"""\brequest\.(?:data|json|get_json\(\))\s*(?:\.get\(|\[)\s*['"]user['"]""")
 _EMAIL_PROPERTY = re.compile(r"""\.email\b|['"]email['"]""")
 # Tokens read after the word "Token" (the RealWorld API's "Authorization: Token jwt"), not only "Bearer"
 _TOKEN_SCHEME = re.compile(r"""[=!]==?\s*['"]Token['"]|['"]Token['"]\s*[=!]==?|"""

@@ -235,8 +235,12 @@ class App:
 
         def redirected(resp: httpx.Response) -> None:
             location = resp.headers.get("location", "") if resp.is_redirect else ""
-            if location and resp.url.scheme == "http" and resp.url.join(location).scheme == "https":
-                to_https.append(str(resp.url.join(location)))
+            try:
+                target = resp.url.join(location) if location else None
+            except httpx.InvalidURL:  # httpx itself says so, as a protocol error of this attempt
+                return
+            if target is not None and resp.url.scheme == "http" and target.scheme == "https":
+                to_https.append(str(target))
 
         # Redirects are followed, as a browser would: a login page that fails is not "ready".
         with httpx.Client(timeout=2.0, trust_env=False, follow_redirects=True, max_redirects=10,

@@ -244,6 +244,11 @@ def test_a_redirect_to_https_is_explained_at_once(tmp_path):
     assert "/health redirects to https://127.0.0.1:" in message
     assert "/health, which does not answer" in message
     assert "SECURE_SSL_REDIRECT = False" in message and "did not answer within" not in message
+    # A Location httpx cannot read is the app's fault, said as the wait's last error, not a usage error
+    (tmp_path / "app.py").write_text((tmp_path / "app.py").read_text().replace(
+        'f"https://127.0.0.1:{os.environ[\'PORT\']}{self.path}"', '"https://[::1"'))
+    broken = ServeSettings(command="python3 app.py", ready_url="http://127.0.0.1:{port}/health", timeout=2)
+    assert "/health did not answer within 2s (last: RemoteProtocolError)" in _start_error(broken, tmp_path)
 
 
 def test_setup_runs_again_when_what_it_made_is_gone(tmp_path, cli_env):

@@ -185,3 +185,19 @@ def test_django_rest_framework_logins_capture_what_they_answer(tmp_path, cli_env
                                       "['rest_framework.authentication.TokenAuthentication']}\n")
     flow = detect_login_flow(root)
     assert (flow["token"], flow["scheme"], flow["user_object"]) == ("$.token", "Token", "")
+
+
+def test_a_user_object_elsewhere_than_a_request_body_is_no_login_shape(tmp_path, cli_env):
+    # a serializer's data["user"] = ..., or a client's request body, said nothing of what the login reads
+    root = tmp_path / "py"
+    root.mkdir()
+    (root / "requirements.txt").write_text("flask==3.0.3\ngunicorn==22.0.0\n")
+    (root / "app.py").write_text(FLASK_APP.replace('access_token="t"', 'token="t"'))
+    (root / "serializers.py").write_text("def dump(user):\n    data = {}\n    data['user'] = user.name\n"
+                                         "    return data\n")
+    (root / "client").mkdir()
+    (root / "client" / "api.js").write_text("export const go = (b) => post('/auth/login', b.body.user);\n")
+    _init(root, cli_env)
+    (flow,) = load_config(root / "echotune.toml").api.flows
+    assert flow.steps[0].json == {"username": "demo", "password": "change-me"}
+    assert dict(flow.steps[0].capture) == {"token": "$.token"}

@@ -89,9 +89,14 @@ def test_a_phase_the_baseline_lacks_is_a_warning_not_silence():
     assert warned.detail == ("the base has no load results, so nothing of this phase was compared with the "
                              "base")
     assert outcome.status == "warn"
-    # Every report says why the phase is "warn": the results' warnings are what they show.
+    # Every report says why the phase is "warn": the results' warnings are what they show, the check runs too.
     (shown,) = [r for r in outcome.results if r.phase == "load"]
     assert (shown.status, shown.warnings) == ("warn", [warned.detail])
+    from echotune_ci.github.checks import phase_checks
+
+    (check,) = [c for c in phase_checks(outcome.results, outcome) if c.phase == "load"]
+    assert check.status == "warn"
+    assert "- ⚠️ **load**: the base has no load results, so nothing" in check.summary
     # A result that already says why it has no comparison (run --base-ref, a fixed port) is not told again.
     said = load(BASE)
     said.warnings.append("no comparison with the base: [serve] port = 3000 is fixed ...")

@@ -213,6 +213,17 @@ def test_an_app_that_creates_its_tables_gets_no_check_for_them(tmp_path):
     assert "no file says how its tables are created" not in text
     assert ("build", "no step for the tables", "api/main.py creates them (create_all)") in [
         (d.key, d.value, d.source) for d in app.decisions]
+    # Not a test's setup nor a CLI command (flask init-db): nothing runs those when the app starts
+    (tmp_path / "api" / "main.py").write_text(main.format("@cli.command()\ndef init_db():\n"
+                                                          "    Base.metadata.create_all(bind=engine)\n"))
+    (tmp_path / "test_app.py").write_text("def setup_module():\n    db.create_all()\ndb.create_all()\n")
+    text = plan_files(tmp_path, app_setup(tmp_path), ref="main")["echotune.toml"]
+    assert "no file says how its tables are created" in text
+    # a Flask factory or a FastAPI startup hook does run them
+    for code in ("def create_app():\n    db.create_all()\n    return app\n",
+                 "@app.on_event('startup')\nasync def start():\n    Base.metadata.create_all(bind=engine)\n"):
+        (tmp_path / "api" / "main.py").write_text(main.format(code))
+        assert "no file says" not in plan_files(tmp_path, app_setup(tmp_path), ref="main")["echotune.toml"]
 
 
 def test_the_phases_reason_names_the_file_of_the_route_that_answers(tmp_path):

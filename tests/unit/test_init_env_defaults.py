@@ -166,3 +166,11 @@ def test_a_variable_the_code_sets_a_default_for_is_not_required(tmp_path):
                             "config/settings.py": "import os\nSECRET_KEY = os.environ['SECRET_KEY']\n"
                                                   "MAIL_SERVER = os.environ['MAIL_SERVER']\n"})
     assert [r.name for r in required_env(root, sorted(root.rglob("*.py")))] == ["MAIL_SERVER"]
+
+
+def test_a_javascript_read_that_falls_back_to_another_variable_has_no_default(tmp_path):
+    # process.env.A || process.env.B gives no value when neither is set, as os.environ.get('A') or
+    # os.environ.get('B') does not
+    (tmp_path / "server.js").write_text("const secret = process.env.JWT_SECRET || process.env.SECRET;\n"
+                                        "const level = process.env.LOG_LEVEL || 'info';\n")
+    assert defaulted_env(tmp_path, ["JWT_SECRET", "SECRET", "LOG_LEVEL"]) == {"LOG_LEVEL": "server.js:2"}

@@ -212,3 +212,17 @@ def test_long_minified_chains_are_read_in_linear_time(tmp_path, line):
     find_health(sources(tmp_path), tmp_path)
     assert routes(tmp_path) == []
     assert time.monotonic() - started < 10
+
+
+def test_a_router_with_a_type_annotation_is_one(tmp_path):
+    # const router: Router = Router() in TypeScript: its health route went without the app's /api prefix
+    root = write(tmp_path, {"src/main.ts": "import express from 'express';\nimport health from './health';\n"
+                                           "const app: express.Express = express();\n"
+                                           "app.use('/api', health);\n",
+                            "src/health.ts": "import { Router } from 'express';\n"
+                                             "const router: Router = Router();\n"
+                                             "router.get('/healthz', (req, res) => res.send('ok'));\n"
+                                             "router.get('/items', (req, res) => res.json([]));\n"
+                                             "export default router;\n"})
+    assert find_health(sources(root), root).path == "/api/healthz"
+    assert routes(root) == [("/api/items", "src/health.ts:4")]

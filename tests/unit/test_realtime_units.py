@@ -206,6 +206,11 @@ def test_a_websockets_package_others_bring_along_is_no_websocket(tmp_path):
     (tmp_path / "requirements.txt").write_text("fastapi==0.79.0\nuvicorn==0.18.2\nwebsockets==10.3\n")
     (tmp_path / "main.py").write_text(api)
     assert detect_realtime(tmp_path) == {}
+    # a virtualenv by another name holds starlette's WebSocketRoute: no code of the app's
+    (tmp_path / "env" / "lib" / "python3.11" / "site-packages" / "starlette").mkdir(parents=True)
+    (tmp_path / "env" / "lib" / "python3.11" / "site-packages" / "starlette" / "routing.py").write_text(
+        "class WebSocketRoute(BaseRoute):\n    pass\n")
+    assert detect_realtime(tmp_path) == {}
     # the same app with a WebSocket route has one
     (tmp_path / "main.py").write_text(api + "\n@app.websocket('/ws/feed')\nasync def feed(ws):\n"
                                             "    await ws.accept()\n")
