@@ -220,8 +220,9 @@ class App:
         lines = self._output.lines()
         tool = missing_tool(lines) if code == 127 else None
         if tool:
-            return AppExited(f"serve command needs `{tool}`{not_installed(tool)}; install it, add it to "
-                             f"[serve] setup, or fix serve.command", missing_dependency=True)
+            why = not_installed(tool, self.environment(self.port).get("PATH"), lines)
+            return AppExited(f"serve command needs `{tool}`{why}; install it, add it to [serve] setup, or "
+                             f"fix serve.command", missing_dependency=True)
         # 127: the shell found no such program (one given by its path, ./.venv/bin/gunicorn, too)
         return AppExited(f"serve command exited with code {code} before {self.ready_url} answered"
                          + summarise(lines), missing_dependency=code == 127 or lacks_a_dependency(lines))

@@ -30,8 +30,9 @@ own (``DATABASE_URL``, ``DJANGO_SECRET_KEY``, ``PATH``, ``HOME``):
 from __future__ import annotations
 
 import os
+import shutil
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,12 +82,22 @@ def toolkit_prefix() -> Path:
     return Path(sys.prefix).resolve()
 
 
-def not_installed(tool: str) -> str:
+def not_installed(tool: str, path: str | None = None, said: Sequence[str] = ()) -> str:
     """How to say that the shell of an app's step could not find *tool*: ", which is not installed (not
     on PATH)", or, when only the toolkit's own environment has it (a user who activated EchoTune CI's
     venv and installed the app's tools there), where it is and why the app does not get it; or, when a
     per-user install put it in a folder PATH lacks (``pip install --user uv``: ``~/.local/bin``), how to
-    add that folder."""
+    add that folder; or, when the step's PATH (*path*) has it after all, that it did not start, with the
+    lines it *said*: a version manager's shim (pyenv's ``python3.8`` for a version not selected) answers
+    "command not found" itself."""
+    on_path = shutil.which(tool, path=path) if path is not None else None
+    if on_path:
+        from .output import clean_line
+
+        # A shim says little, and all of it counts: pyenv names the versions that have the command
+        shown = [clean_line(line) for line in said if line.strip()][-5:]
+        return (f", which is on PATH ({on_path}) but did not start (a version manager's shim for a version "
+                f"not selected here?); it printed: " + " | ".join(shown or ["nothing"]))
     own = toolkit_prefix() / "bin" / tool
     if own.is_file() and os.access(own, os.X_OK):
         return f", which only EchoTune CI's own environment has ({own}), where the app never runs"

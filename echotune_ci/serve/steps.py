@@ -130,8 +130,8 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
     if proc.returncode != 0:
         tool = missing_tool(lines) if proc.returncode == 127 else None
         if tool:
-            raise RunError(f"serve.{name} needs `{tool}`{not_installed(tool)}; install it or fix the command "
-                           f"({command})")
+            why = not_installed(tool, env.get("PATH"), lines)
+            raise RunError(f"serve.{name} needs `{tool}`{why}; install it or fix the command ({command})")
         raise RunError(f"serve.{name} failed with exit code {proc.returncode} ({command})" + summarise(lines))
     return time.monotonic() - started
 

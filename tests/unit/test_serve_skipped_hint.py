@@ -86,3 +86,29 @@ def test_a_tool_a_per_user_install_put_off_path_is_named_there(tmp_path, monkeyp
         f"serve.setup needs `echotune-test-uv`, which is installed in ~/.local/bin ({tool}), a folder not on "
         f"PATH: add it (export PATH=\"$HOME/.local/bin:$PATH\"; on GitHub Actions, echo it to $GITHUB_PATH); "
         f"install it or fix the command (echotune-test-uv sync)")
+
+
+def test_a_shim_on_path_that_answers_not_found_is_said_with_what_it_said(tmp_path, monkeypatch):
+    """pyenv's shim for python3.8 is on PATH; with 3.8 installed but not selected it prints "pyenv:
+    python3.8: command not found" and exits 127, and the step said "`python3.8`, which is not installed
+    (not on PATH)", the opposite of where the user had to look."""
+    from echotune_ci.errors import RunError
+    from echotune_ci.serve import environment
+    from echotune_ci.serve.steps import run_step
+
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    shim = shims / "echotune-test-python3.8"
+    shim.write_text("#!/bin/sh\necho 'pyenv: echotune-test-python3.8: command not found' >&2\n"
+                    "echo 'The command exists in these Python versions: 3.8.18' >&2\nexit 127\n")
+    shim.chmod(0o755)
+    monkeypatch.setattr(environment, "toolkit_prefix", lambda: tmp_path / "toolkit")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    with pytest.raises(RunError) as raised:
+        run_step("setup", "echotune-test-python3.8 -m venv .venv", tmp_path,
+                 {"PATH": f"{shims}:/usr/bin:/bin"}, 30)
+    message = str(raised.value)
+    assert message.startswith(f"serve.setup needs `echotune-test-python3.8`, which is on PATH ({shim}) but "
+                              f"did not start (a version manager's shim for a version not selected here?); "
+                              f"it printed: ")
+    assert "exists in these Python versions: 3.8.18" in message and "not installed" not in message
