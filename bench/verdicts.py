@@ -23,6 +23,7 @@ figures). ``--json`` is rewritten after every run, so a stopped bench keeps
 what it measured.
 
     .venv/bin/python bench/verdicts.py [--runs 40] [--kinds aa,ab-p95,ab-lcp] [--frontend-runs 5]
+        [--frontend-warmup 1]
         [--load-rounds 5] [--round-duration 2s] [--max-runs 10] [--json out.json]
     .venv/bin/python bench/verdicts.py --summary-of out.json
 """
@@ -62,6 +63,7 @@ max_runs = {max_runs}
 
 [frontend]
 runs = {frontend_runs}
+warmup = {frontend_warmup}
 preset = "desktop"
 
 [[frontend.pages]]
@@ -132,6 +134,7 @@ def calibrate(work: Path, args: argparse.Namespace) -> tuple[float, float]:
 
 def _config(args: argparse.Namespace, env: str) -> str:
     return CONFIG.format(env=env, max_runs=args.max_runs, frontend_runs=args.frontend_runs,
+                         frontend_warmup=args.frontend_warmup,
                          load_rounds=args.load_rounds, round_duration=args.round_duration)
 
 
@@ -166,6 +169,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=40, help="Runs of each kind.")
     parser.add_argument("--kinds", default="aa,ab-p95,ab-lcp")
     parser.add_argument("--frontend-runs", type=int, default=5)
+    parser.add_argument("--frontend-warmup", type=int, default=1,
+                        help="Unmeasured page loads per build first ([frontend] warmup).")
     parser.add_argument("--load-rounds", type=int, default=5)
     parser.add_argument("--round-duration", default="2s")
     parser.add_argument("--max-runs", type=int, default=10)
