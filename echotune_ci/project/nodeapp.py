@@ -346,6 +346,10 @@ class Start:
     entry: str = ""
 
 
+# A start script that restarts its server when files change: nodemon, ts-node-dev, node --watch, tsx watch
+_WATCHES = re.compile(r"\b(?:nodemon|ts-node-dev)\b|\bnode\s+(?:\S+\s+)*--watch\b|\btsx\s+watch\b")
+
+
 # Scripts that start a development server, never what production serves.
 _DEV_SERVERS = re.compile(
     r"^(?:npx\s+)?(?:react-scripts start|vite(?:\s+dev)?(?:\s|$)|next dev|nuxt dev|nuxi dev|webpack serve|"
@@ -368,6 +372,15 @@ def server_script(packages: list[Package]) -> Start | None:
             static = bool(_STATIC_SERVERS.match(line))
             if not line or _DEV_SERVERS.match(line) or static and script in ("serve", "preview"):
                 continue
+            entry = _entry(pkg, line) if _WATCHES.search(line) else None
+            if entry is not None:
+                # "start": "npx nodemon index.js": a watcher restarts the app when a file changes (the
+                # run's results, the app's own SQLite file) in the middle of a measurement
+                runner, file, kept = entry
+                return Start(pkg, "", _entry_command(pkg, runner, file, kept),
+                             f"{join(pkg.dir, 'package.json')} (scripts.{script} runs {join(pkg.dir, file)} "
+                             f"under {runner}, which restarts it when files change: started without it)",
+                             entry=file)
             return Start(pkg, script, line, f"{join(pkg.dir, 'package.json')} (scripts.{script})",
                          fallback="static" if static else "")
         if pkg in servers:

@@ -275,3 +275,27 @@ def test_django_settings_switched_by_a_condition_are_said_with_it(tmp_path):
     checks = app_setup(tmp_path).checks["env"]
     assert ("tutorial/settings.py sets SECURE_SSL_REDIRECT = True: the app then sends every request to "
             "HTTPS, which it is not served over here; keep it off for the run") in checks
+
+
+@pytest.mark.parametrize(("start", "command"), [
+    ("npx nodemon index.js", "cd backend && node index.js"),
+    ("node --watch index.js", "cd backend && node index.js"),
+    ("node index.js", "npm start --prefix backend"),
+])
+def test_a_start_script_under_a_file_watcher_is_started_without_it(tmp_path, start, command):
+    # Trip1eLift/template-viteReact-express-sqlite3: backend's "start": "npx nodemon index.js"; nodemon
+    # restarts the server when a file changes (the app's own SQLite file, the run's results) mid-run
+    from echotune_ci.project.init import app_setup
+
+    (tmp_path / "package.json").write_text(json.dumps({"name": "t", "scripts": {
+        "backend": "cd ./backend && npm start"}}))
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "backend" / "package.json").write_text(json.dumps({
+        "name": "backend", "type": "module", "scripts": {"start": start},
+        "dependencies": {"express": "^4.18.1"}, "devDependencies": {"nodemon": "^2.0.16"}}))
+    (tmp_path / "backend" / "package-lock.json").write_text("{}")
+    (tmp_path / "backend" / "index.js").write_text(
+        "import express from 'express';\nconst app = express();\n"
+        "app.get('/health', (q, s) => s.send('ok'));\napp.listen(process.env.PORT || 8080);\n")
+    app = app_setup(tmp_path)
+    assert app.command == command
