@@ -258,13 +258,14 @@ def _state(path: Path) -> dict[str, int] | None:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def brought_databases(folder: Path) -> list[str]:
-    """:func:`local_databases` of *folder* less those an earlier run left as they are now (same size and
+def brought_databases(folder: Path, found: list[str] | None = None) -> list[str]:
+    """:func:`local_databases` of *folder* (or *found*, when the caller has them already: the walk reads
+    up to :data:`MAX_FILES` entries) less those an earlier run left as they are now (same size and
     modification time as :func:`remember_databases` recorded): the rows a run's setup and page loads put
     there (django_session's, one per visit) are no data someone brought. A database used since then is
     counted again."""
     out = []
-    for rel in local_databases(folder):
+    for rel in local_databases(folder) if found is None else found:
         try:
             left = json.loads(_record(folder / rel).read_text(encoding="utf-8"))
         except (OSError, ValueError):

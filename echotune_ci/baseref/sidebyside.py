@@ -688,8 +688,9 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         apps: list[App] = []
         # The head's untracked databases before its setup and build: those the run makes are not data,
         # nor those an earlier run made or used and nobody used since.
-        had = brought_databases(cfg.base_dir)
-        earlier = [rel for rel in local_databases(cfg.base_dir) if rel not in had]
+        found = local_databases(cfg.base_dir)
+        had = brought_databases(cfg.base_dir, found)
+        earlier = [rel for rel in found if rel not in had]
         # Recorded once the apps have stopped (callbacks run last first), also when the run fails: the next
         # run's warning would otherwise blame the data for what a failed run's setup or app made.
         stack.callback(remember_databases, cfg.base_dir, had)
