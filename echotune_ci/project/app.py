@@ -53,7 +53,7 @@ from .nodeapp import (
 from .nodenotes import production_only
 from .nodenotes import required_env as node_required_env
 from .pyapp import Target, dotenv, find_target, framework_of, python_port, required_env, server_command
-from .pydeps import PythonDeps, audit_files, pip_adds, read_python, setup_command
+from .pydeps import PythonDeps, audit_files, pip_adds, read_python, requirements_above, setup_command
 from .runtimes import python_asked, python_note
 from .workspaces import INSTALL_HINTS, missing_tool_note
 
@@ -253,6 +253,9 @@ def _detect_in(root: Path, folder: Path) -> AppSetup | None:
     ins = read_instructions(folder)
     deps = read_python(folder)
     packages = node_packages(folder)
+    if not deps.found and not packages and ((folder / "manage.py").is_file() or _creates_python_app(folder)):
+        above = requirements_above(folder)
+        deps = above if above.found else deps
     web = commands.program(ins.web.command) if ins.web else ""
     python = bool(framework_of(deps) or (folder / "manage.py").is_file()) or web in _PY_PROGRAMS
     if web and web not in _PY_PROGRAMS and packages:
@@ -289,13 +292,14 @@ DATABASE_CLIENTS = {
     "mongo": ("mongoose", "mongodb", "pymongo", "motor", "mongoengine", "beanie"),
     "postgres": ("pg", "pg-promise", "postgres", "psycopg", "psycopg2", "psycopg2-binary", "asyncpg"),
     "mysql": ("mysql", "mysql2", "mysqlclient", "pymysql", "aiomysql"),
+    "redis": ("redis", "ioredis", "django-redis", "aioredis"),
 }
 # postgis and mariadb images are the postgres and mysql the clients connect to
 _CLIENT_KIND = {"postgis": "postgres", "mariadb": "mysql"}
 # Where the code reads the setting that points at it: process.env.X, os.environ["X"], os.getenv("X"),
 # or a pydantic settings field (POSTGRES_SERVER: str).
 _DB_VARIABLE = r"(?:MONGO\w*|\w*DATABASE_URL\w*|POSTGRES_\w+|PG(?:HOST|DATABASE|USER|PASSWORD|PORT)|DB_\w+|" \
-               r"MYSQL_\w+)"
+               r"MYSQL_\w+|REDIS_\w+)"
 _READS = re.compile(rf"""(?:process\.env\.|process\.env\[\s*['"]|environ(?:\.get)?[\[(]\s*['"]|"""
                     rf"""getenv\(\s*['"]|^\s+)({_DB_VARIABLE})\b""", re.M)
 
@@ -321,7 +325,7 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
         found: dict[str, None] = {}
         for path in sources:
             for match in _READS.finditer(read_text(path)):
-                if kind != "mongo" or "MONGO" in match.group(1) or "DATABASE" in match.group(1):
+                if _names_kind(match.group(1), kind):
                     found.setdefault(match.group(1))
         what = SERVICES[kind][0]
         via = f", found through {', '.join(list(found)[:4])}" if found else ""
@@ -329,6 +333,14 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
         app.check("env", f"{client} in {manifest}: the app connects to {what}{via}, which nothing here "
                          f"starts; where it needs one to serve, start one and point the app at 127.0.0.1 in "
                          f"[serve] env")
+
+
+def _names_kind(variable: str, kind: str) -> bool:
+    """Whether *variable* can point at a database of *kind*: REDIS_* only at Redis, and a Mongo client's
+    variable names Mongo or a database (DB_HOST is Postgres' or MySQL's as much as Mongo's)."""
+    if kind == "redis" or "REDIS" in variable:
+        return kind == "redis" and "REDIS" in variable
+    return kind != "mongo" or "MONGO" in variable or "DATABASE" in variable
 
 
 def _composed_above(folder: Path) -> set[str]:
@@ -411,6 +423,7 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     sources = list(source_files(folder, (".py",), limit=300))
     _python_build(app, folder, ins, deps, django, target, sources)
     _python_env(app, folder, ins, deps, django, target)
+    _sqlite_elsewhere(app, folder, sources)
     _required_env(app, [(r.name, r.where, f"os.environ['{r.name}']") for r in required_env(folder, sources)])
     _python_audit(app, deps)
     _ready(app, ins, sources, folder)
@@ -465,6 +478,13 @@ def _python_command(
     command, why, adds = server_command(target, deps, folder)
     app.command = command
     app.decide("command", command, f"{target.source} creates the app ({target.spec}); {why}")
+    if target.siblings:
+        folders = [PurePosixPath(s).parts[0] for s in target.siblings]
+        listed = ", ".join(f"{f}/" for f in folders[:6]) + (", ..." if len(folders) > 6 else "")
+        first = PurePosixPath(target.source).parts[0]
+        app.check("command", f"{len(folders) + 1} folders hold an app: {first}/ (measured here) and "
+                             f"{listed}; to measure another, run `echotune-ci init --dir {folders[-1]}` "
+                             "(--force to rewrite the workflows)")
     return adds
 
 
@@ -608,32 +628,46 @@ _STARTUP_HOOK = re.compile(r"on_event\(\s*['\"]startup|before_first_request|befo
 def _creates_tables(sources: list[Path]) -> Path | None:
     """The first source file that creates the tables when the app starts (SQLAlchemy's
     ``Base.metadata.create_all(engine)``, Flask-SQLAlchemy's ``db.create_all()``, SQLModel's): at module
-    level (``with app.app_context():`` too), in ``create_app`` or a lifespan, or in a startup hook. Not in
-    tests, nor in a CLI command (``flask init-db``), which nothing runs on start."""
-    for path in sources:
-        if path.name.startswith("test_") or path.name.endswith("_test.py") or path.name == "conftest.py":
-            continue
-        text = read_text(path)
-        if ".create_all(" not in text:
-            continue
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
-            continue
-        if any(_runs_create_all(stmt) for stmt in tree.body):
+    level (``with app.app_context():`` too), in ``create_app`` or a lifespan, or in a startup hook, itself
+    or through a function of the app's that does (``create_db_and_tables()`` in a lifespan, a Flask
+    factory's ``create_database(app)``; one call deep). Not in tests, nor in a CLI command (``flask
+    init-db``), which nothing runs on start."""
+    texts = [(path, read_text(path)) for path in sources if not (
+        path.name.startswith("test_") or path.name.endswith("_test.py") or path.name == "conftest.py")]
+    trees = {path: tree for path, text in texts if "create_all(" in text and (tree := _parsed(text))}
+    # the app's own functions that call create_all, wherever they are defined
+    makers = {stmt.name for tree in trees.values() for stmt in tree.body
+              if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and _calls(stmt, {"create_all"})}
+    for path, text in texts:
+        if path not in trees and any(f"{name}(" in text for name in makers):
+            trees[path] = _parsed(text) or ast.Module(body=[], type_ignores=[])
+    for path, tree in trees.items():
+        if any(_runs_create_all(stmt, makers) for stmt in tree.body):
             return path
     return None
 
 
-def _runs_create_all(stmt: ast.stmt) -> bool:
+def _parsed(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+
+
+def _calls(node: ast.AST, names: set[str]) -> bool:
+    """Whether *node* calls one of *names*, as ``name(...)`` or ``x.name(...)``."""
+    return any(isinstance(n, ast.Call) and (n.func.attr if isinstance(n.func, ast.Attribute) else
+                                            getattr(n.func, "id", "")) in names for n in ast.walk(node))
+
+
+def _runs_create_all(stmt: ast.stmt, makers: set[str]) -> bool:
     if isinstance(stmt, ast.ClassDef):
         return False
     if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
         hooked = any(_STARTUP_HOOK.search(ast.unparse(d)) for d in stmt.decorator_list)
         if stmt.name not in _STARTS and not hooked:
             return False
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "create_all"
-               for n in ast.walk(stmt))
+    return _calls(stmt, {"create_all"} | (makers - {getattr(stmt, "name", "")}))
 
 
 def _database_note(app: AppSetup, folder: Path, deps: PythonDeps, sources: list[Path]) -> None:
@@ -682,6 +716,39 @@ def _python_env(
     if django is not None:
         _django_env(app, django)
         _django_static(app, deps, django)
+
+
+# sqlite:////Users/anth/dev/app/database.db: an absolute path (four slashes), as a settings field's value
+# (DATABASE_URI: str = "..."), a getenv/environ.get default, or a plain literal
+_SQLITE_ABSOLUTE = re.compile(
+    r"""(?:^[ \t]*(?P<field>[A-Za-z_]\w*)\s*:\s*[\w.\[\]| ]+=\s*|(?:getenv|environ\.get)\(\s*['"]"""
+    r"""(?P<read>[A-Za-z_]\w*)['"]\s*,\s*)?['"](?P<url>sqlite(?:\+\w+)?:///(?P<path>/[^'"\s]+))['"]""", re.M)
+
+
+def _sqlite_elsewhere(app: AppSetup, folder: Path, sources: list[Path]) -> None:
+    """A SQLite database the code points at by an absolute path whose folder this machine lacks (the
+    author's: fastapi-sqlmodel's ``DATABASE_URI: str = "sqlite:////Users/anth/dev/..."``): the app stops
+    at its first query with "unable to open database file". Where the path is a variable's default, the
+    variable is set to the same file name in the app's folder; else a check says so."""
+    for path in sources:
+        text = read_text(path)
+        if "sqlite" not in text:
+            continue
+        for m in _SQLITE_ABSOLUTE.finditer(text):
+            if Path(m["path"]).parent.is_dir():
+                continue
+            where = f"{rel(path, folder)}:{text.count(chr(10), 0, m.start('url')) + 1}"
+            name = m["field"] or m["read"]
+            if name and name not in app.env:
+                local = f"{m['url'].split(':///', 1)[0]}:///{PurePosixPath(m['path']).name}"
+                app.env[name] = local
+                app.decide("env", f"{name}={local}", f"{where}: its default {m['url']} is in a folder this "
+                                                     "machine does not have")
+            elif not name:
+                app.check("env", f"{where} opens {m['url']}, in a folder this machine does not have: the "
+                                 "app stops at its first query; make the path relative or read it from the "
+                                 "environment")
+            return
 
 
 def _django_env(app: AppSetup, django: DjangoFacts) -> None:

@@ -13,7 +13,9 @@ that catches KeyError), ``X = os.environ.get('X')``, a settings field with no
 value, ``jwt.sign(payload, process.env.X)``. A read that only tests the
 variable (``if os.environ.get('X'):``, ``process.env.X === 'on'``) says
 neither. A default of None or "" is none: an empty SECRET_KEY fails like a
-missing one.
+missing one. In JavaScript an explicit ``|| null`` or ``?? undefined`` is one:
+the code says it does without the variable (``process.env.REDIS_PASSWORD ||
+null``, then no AUTH when it is null).
 """
 
 from __future__ import annotations
@@ -212,8 +214,10 @@ def _settings_fields(node: ast.ClassDef) -> Iterator[tuple[str, bool | None, int
 _JS_READ = re.compile(r"""\bprocess\.env(?:\.(\w+)|\[\s*['"`](\w+)['"`]\s*\])""")
 # const { JWT_SECRET = 'dev', PORT } = process.env
 _JS_DESTRUCTURED = re.compile(r"\{([^{}]{1,2000})\}\s*=\s*process\.env\b")
-# process.env.X || 'dev', process.env.X ?? 'dev' (not || '', ?? undefined)
-_JS_FALLBACK = re.compile(r"""\s*(?:\|\||\?\?)(?!\s*(?:(['"`])\1|undefined\b|null\b))""")
+# process.env.X || 'dev', process.env.X ?? 'dev', and || null / ?? undefined: the code says it does
+# without one (redis-developer's chat demo: `process.env.REDIS_PASSWORD || null`, then no AUTH when null);
+# not || '', an empty value where one is expected (an empty secret fails like a missing one)
+_JS_FALLBACK = re.compile(r"""\s*(?:\|\||\?\?)(?!\s*(['"`])\1)""")
 # process.env.A || process.env.B: another variable, no value; as os.environ.get('A') or os.environ.get('B')
 _JS_OR_ANOTHER = re.compile(r"\s*(?:\|\||\?\?)\s*process\.env\b")
 # Where the value is only tested: if (process.env.X), process.env.X === 'on', !process.env.X, x && ...

@@ -215,8 +215,20 @@ def _detect_realtime(root: Path, app: AppSetup) -> None:
     found = detect_realtime(root / app.cwd)
     if not found:
         return
+    if found["protocol"] == "socketio" and not found["event"]:
+        # The round trip is an emit and its acknowledgement: without a handler that acknowledges, every
+        # message would time out (a chat app's `message` handler that broadcasts and never calls back)
+        app.check("realtime", f"{found['source']}: no Socket.IO handler of the app acknowledges an event "
+                              "(socket.on('ping', (data, ack) => ack(data)), or a python-socketio handler "
+                              "that returns a value), and the load test times a message by its "
+                              "acknowledgement: [load.realtime] is left out; add it with an event that "
+                              "does (docs/load.md)")
+        return
     app.realtime = {"protocol": found["protocol"], "path": found["path"]}
     app.decide("load.realtime", f"{found['protocol']} {found['path']}", found["source"])
+    if found.get("event"):
+        app.realtime["event"] = found["event"]
+        app.decide("load.realtime", f"event {found['event']}", f"{found['event_source']} acknowledges it")
     if found["guess"]:
         app.check("realtime", f"the WebSocket path {found['path']} is a guess: set the path your server "
                               "upgrades")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .envdefaults import env_default
 from .files import read_text, source_files
@@ -63,6 +63,9 @@ class Target:
     framework: str
     source: str
     flask_app: str = ""
+    # Apps as likely in other top-level folders (tutorial1/ ... tutorial5/ of a repository of several):
+    # their sources, for a note that init measured the first
+    siblings: tuple[str, ...] = ()
 
     @property
     def spec(self) -> str:
@@ -127,7 +130,20 @@ def find_target(folder: Path, deps: PythonDeps, env: dict[str, tuple[str, str]])
         if target is not None:
             rank = _PREFERRED.index(path.name) if path.name in _PREFERRED else len(_PREFERRED)
             found.append((len(path.relative_to(folder).parts) * 20 + rank, target))
-    return min(found, key=lambda t: t[0])[1] if found else None
+    if not found:
+        return None
+    best_rank, best = min(found, key=lambda t: t[0])
+    if len(PurePosixPath(best.source).parts) == 1:
+        return best
+    top = PurePosixPath(best.source).parts[0]
+    # the best of each other top-level folder, as deep and as named as the one chosen
+    firsts: dict[str, str] = {}
+    for rank, target in sorted(found, key=lambda t: t[0]):
+        first = PurePosixPath(target.source).parts[0]
+        if rank == best_rank and first != top:
+            firsts.setdefault(first, target.source)
+    best.siblings = tuple(firsts.values())
+    return best
 
 
 def _target_in(path: Path, folder: Path, deps: PythonDeps) -> Target | None:

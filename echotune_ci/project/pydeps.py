@@ -110,6 +110,34 @@ def read_python(folder: Path) -> PythonDeps:
     return deps
 
 
+def requirements_above(folder: Path, levels: int = 3) -> PythonDeps:
+    """The requirements files of the nearest folder above *folder* that has them, up to the top of its git
+    repository and at most *levels* up, read as *folder*'s own, their names relative to it
+    (``../requirements.txt``): a repository of several apps (tutorial1/ ... tutorial5/) with one
+    requirements.txt at its top. Empty :class:`PythonDeps` when there is none. Only requirements files:
+    a pyproject.toml or a lockfile above belongs to a project of its own, whose tool installs into its
+    own folder."""
+    here = folder.resolve()
+    if (here / ".git").exists():
+        return PythonDeps()
+    for above in list(here.parents)[:levels]:
+        try:
+            found = read_python(above)
+        except InputError:  # another project's broken pyproject.toml is not this folder's to report
+            return PythonDeps()
+        if found.install and not found.lock and not found.pyproject:
+            up = Path(os.path.relpath(above, here)).as_posix()
+            found.files = [join(up, f) for f in found.files]
+            found.install = join(up, found.install)
+            found.unpinned = {join(up, f): names for f, names in found.unpinned.items()}
+            found.includes = {join(up, f): [join(up, i) for i in inc] for f, inc in found.includes.items()}
+            found.locks = []
+            return found
+        if (above / ".git").exists():
+            break
+    return PythonDeps()
+
+
 def _uv_member(folder: Path, deps: PythonDeps) -> None:
     """The uv.lock of the workspace root that names *folder* a member, as *folder*'s lockfile."""
     space = uv_workspace(folder)
