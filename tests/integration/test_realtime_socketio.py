@@ -2,17 +2,24 @@
 
 The server (threading mode, served by werkzeug with its WebSocket support) acknowledges the "ping" event
 with the data it got; "slow-ping" waits 150 ms first. The acknowledgement is the reply the clients time.
+"message" is never acknowledged (as redis-developer/basic-redis-chat-app-demo-nodejs's handler, which
+takes no callback); the server counts the ones it received.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 
 from support.load_support import load, write_config
+
+RECEIVED: Counter[str] = Counter()  # event name -> messages the server received
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +38,28 @@ def socketio_url() -> Iterator[str]:
         time.sleep(0.15)
         return {"pong": data}
 
-    server = make_server("127.0.0.1", 0, socketio.WSGIApp(sio), threaded=True)
+    @sio.on("message")
+    def message(sid, data):
+        RECEIVED["message"] += 1
+        # python-socketio acknowledges whatever a handler returns, None included, unless it is the server's
+        # "no handler" marker: this handler counts the message and sends no acknowledgement.
+        return sio.not_handled
+
+    app = socketio.WSGIApp(sio)
+
+    def closing(environ, start_response):
+        # Once a WebSocket ends, werkzeug reads the client's close frame as a new HTTP request and keeps the
+        # TCP connection, so websocket-client's close waits its whole 3 s for the server's close frame at
+        # every client's end (every round's). Servers such as Node's ws or uvicorn close the connection.
+        try:
+            return app(environ, start_response)
+        finally:
+            sock = environ.get("werkzeug.socket")
+            if sock is not None and environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+                with contextlib.suppress(OSError):  # the client may have closed it first
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    server = make_server("127.0.0.1", 0, closing, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -77,3 +105,53 @@ def test_a_slow_acknowledgement_fails_the_budget(socketio_url, tmp_path, load_en
     assert proc.returncode == 1, proc.stdout + proc.stderr
     p95 = _metric(result, "realtime_rtt_p95_ms")
     assert p95.status == "fail" and p95.value >= 150
+
+
+UNANSWERED = """
+[load]
+users = 2
+spawn_rate = 20
+duration = "3s"
+[load.realtime]
+path = "/socket.io"
+protocol = "socketio"
+share = 1.0
+interval = "0.2s"
+event = "message"
+timeout = "1s"
+message = '{"id": "{id}"}'
+"""
+
+
+def test_a_message_never_acknowledged_counts_failed_at_the_end_of_a_run(socketio_url, tmp_path, load_env):
+    # Each client's last message was still waiting for its acknowledgement when the 3 s ended: locust
+    # killed its user and the message counted nowhere (2 connects, 4 of the 6 messages: 66.7 %). It counts
+    # now, as failed (75 %), like every message the server received.
+    write_config(tmp_path, UNANSWERED)
+    RECEIVED.clear()
+    proc, result = load(load_env, tmp_path, "--host", socketio_url)
+    assert proc.returncode == 3, proc.stdout + proc.stderr  # the rate fails; the p95 has no value (error)
+    messages = _metric(result, "realtime_messages").value
+    assert messages >= 4 and messages == RECEIVED["message"], (messages, RECEIVED, result.notes)
+    rate = _metric(result, "realtime_error_rate_pct")
+    assert rate.status == "fail" and rate.value == pytest.approx(messages / (messages + 2) * 100)
+    assert f"2 connects and {messages:g} messages on /socket.io (socketio), {messages:g} failed" in \
+        " ".join(result.notes)
+
+
+def test_a_message_never_acknowledged_fails_rounds_as_short_as_its_timeout(socketio_url, tmp_path, load_env):
+    # run --base-ref's comparison rounds (here 1 s, the acknowledgement timeout's length): each client's
+    # one message of a round was still waiting when the round ended, so the head had "2 connects and 0
+    # messages, 0 failed" per round and passed realtime_error_rate_pct = 0.00 %. Each round now waits for
+    # the pending acknowledgement (up to the timeout), and the unanswered message fails the rate.
+    write_config(tmp_path, UNANSWERED)
+    started = time.monotonic()
+    proc, result = load(load_env, tmp_path, "--host", socketio_url, "--base-host", socketio_url,
+                        "--rounds", "2", "--round-duration", "1s")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    messages = _metric(result, "realtime_messages").value
+    assert messages >= 4, result.notes  # 2 clients x 2 head rounds, at least one message each
+    rate = _metric(result, "realtime_error_rate_pct")
+    assert rate.value is not None and rate.value >= 50 and rate.status == "fail", rate
+    assert f"{messages:g} messages on /socket.io (socketio), {messages:g} failed" in " ".join(result.notes)
+    assert time.monotonic() - started < 30

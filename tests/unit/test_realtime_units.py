@@ -102,6 +102,51 @@ def test_no_completed_round_trip_is_an_error_not_a_pass():
     assert by["realtime_error_rate_pct"].value == 100
 
 
+def test_an_error_rate_without_a_message_has_no_value():
+    # (connects, failed connects, messages, failed messages)
+    assert realtime.error_rate(25, 0, 0, 0) is None  # every client connected, none sent a message
+    assert realtime.error_rate(0, 0, 0, 0) is None  # no client connected
+    assert realtime.error_rate(3, 3, 0, 0) == 100  # failed connects are measured failures
+    assert realtime.error_rate(4, 1, 0, 0) == 25
+    assert realtime.error_rate(0, 0, 40, 0) == 0  # clients that connected before the rounds measured
+    assert realtime.error_rate(5, 0, 5, 5) == 50
+
+
+def test_rounds_whose_messages_counted_nowhere_do_not_pass_a_zero_rate():
+    # redis-developer/basic-redis-chat-app-demo-nodejs in run --base-ref: 5-s rounds, a 5-s acknowledgement
+    # timeout and a server that never acknowledges: "25 connects and 0 messages ... 0 failed" passed
+    # realtime_error_rate_pct = 0.00 %.
+    from echotune_ci.config import defaults
+    from echotune_ci.gate import evaluate
+    from echotune_ci.report.layout import collect_warnings
+    from echotune_ci.results import PhaseResult
+
+    settings = RealtimeSettings(path="/socket.io", protocol="socketio")
+    rounds = [{"label": "head", "realtime": [_entry("/socket.io (connect)", 5, 0, 9, 12, 13),
+                                             _entry("/socket.io (round trip)", 0, 0, None, None, None)]}
+              for _ in range(5)]
+    metrics, notes = realtime.realtime_metrics(rounds, settings, Budgets(), "in 5 rounds of 5 s")
+    rate = next(m for m in metrics if m.name == "realtime_error_rate_pct")
+    assert (rate.value, rate.status, rate.budget) == (None, "warn", 1.0)
+    why = ("25 connects and 0 messages on /socket.io in 5 rounds of 5 s (a message every 1 s once connected, "
+           "each answered within 5 s or failed)")
+    assert rate.description == f"not measured: {why}"
+    assert notes[-1] == f"realtime: realtime_error_rate_pct not measured: {why}"
+    result = PhaseResult("load", metrics=[rate], notes=notes)
+    (check,) = evaluate([result], defaults()).checks
+    assert check.status == "warn" and "not measured: 25 connects and 0 messages" in check.detail
+    assert [w.text for w in collect_warnings([result])] == [notes[-1]]
+
+
+def test_an_error_rate_without_any_client_says_none_connected():
+    rounds = [{"label": "head", "realtime": []}]
+    metrics, notes = realtime.realtime_metrics(rounds, RealtimeSettings(path="/ws"), Budgets())
+    rate = next(m for m in metrics if m.name == "realtime_error_rate_pct")
+    assert rate.value is None and rate.status == "warn"
+    assert notes[-1] == ("realtime: realtime_error_rate_pct not measured: no client connected to /ws during "
+                         "the test")
+
+
 def test_database_settings_and_url_description():
     cfg = parse_config({"load": {"database": {"url_env": "DATABASE_URL", "slowest": 3}}}, "", "echotune.toml")
     assert (cfg.load.database.url_env, cfg.load.database.slowest, cfg.load.database.mean_ms) == (

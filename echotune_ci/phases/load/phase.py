@@ -259,6 +259,8 @@ def _timeout(plan: LoadPlan, opts: RunOptions) -> float:
     test = runs * s.compare.round_duration if plan.base_host else s.duration
     if plan.base_host:  # each measured round waits up to its length for every user's on_start to end
         test += s.compare.rounds * 2 * s.compare.round_duration
+    if plan.for_worker()["realtime"]:  # each round's real-time clients wait for a connect and reply in flight
+        test += runs * (2 * s.realtime.timeout + 1.0)
     spawning = runs * s.users / s.spawn_rate
     return test + spawning + (opts.expect_timeout if opts.master else 30.0) + OVERHEAD_S
 
@@ -380,7 +382,10 @@ def _add_realtime(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext,
     from .realtime import realtime_metrics
 
     head = [r for r in rounds if r["label"] == "head"]
-    metrics, notes = realtime_metrics(head, plan.settings.realtime, ctx.budgets)
+    s = plan.settings
+    span = (f"in {len(head)} rounds of {s.compare.round_duration:g} s" if plan.base_host
+            else f"in {s.duration:g} s")
+    metrics, notes = realtime_metrics(head, s.realtime, ctx.budgets, span)
     result.metrics.extend(metrics)
     result.notes.extend(thin_tail_notes(metrics, len(head)))
     result.notes.extend(notes)

@@ -11,6 +11,17 @@ and failures beside the HTTP requests; the worker keeps them out of the HTTP
 total (:func:`split_entries`) and this module turns them into the
 ``realtime_*`` metrics.
 
+When a round or the test ends, locust kills every user's greenlet, cutting
+off whatever a client was waiting for: a message sent and not yet answered
+counted nowhere, so a server that never acknowledges measured 0 messages in
+rounds no longer than the timeout, and a 0 % error rate. A client
+therefore runs each exchange in a greenlet of its own
+(:func:`exchange_until_stopped`): stopped at the end of a measured round, it
+lets the exchange in flight finish within its ``timeout`` (its reply counts,
+or it fails as timed out), and an exchange it cannot wait for (interrupted
+run, warm-up round, distributed worker: :func:`wait_for_pending`) counts as
+failed. Every connect and message started has an outcome.
+
 Clients: the maintained ``websockets`` library (its synchronous client,
 which runs on gevent's monkey-patched threads and sockets) for ``ws``, and
 ``python-socketio``'s client (websocket transport, the server's
@@ -37,6 +48,9 @@ if TYPE_CHECKING:  # pragma: no cover
 REQUEST_TYPE = "WS"
 CONNECT = "connect"
 ROUND_TRIP = "round trip"
+# The failures of an exchange that the end of the test cut off (it was not waited for).
+CUT_OFF_CONNECT = "the test ended before the connection opened"
+CUT_OFF_REPLY = "the test ended before the reply came"
 
 
 class RealtimeError(Exception):
@@ -86,17 +100,26 @@ class _Channel:
         self.prefix = uuid.uuid4().hex[:12]
         self.seq = 0
         self.conn: Any = None
+        # Set when the user is being stopped: the exchange in flight may finish, no new message starts.
+        self.ending = False
 
     def next_token(self) -> str:
         self.seq += 1
         return f"{self.prefix}-{self.seq}"
 
     def connect(self) -> bool:
-        """Open the connection, reporting the connect; False when it failed."""
+        """Open the connection, reporting the connect; False when it failed. Killed (GreenletExit) while
+        opening, it reports a failed connect (:data:`CUT_OFF_CONNECT`) and lets the GreenletExit go on."""
+        from gevent import GreenletExit
+
         self.admit(self.url)
         started = time.perf_counter()
         try:
             self.conn = self._open()
+        except GreenletExit:
+            self.conn = None
+            self.fire(CONNECT, started, RealtimeError(CUT_OFF_CONNECT))
+            raise
         except Exception as exc:  # noqa: BLE001 - every way a connect fails is one failed connect
             self.conn = None
             self.fire(CONNECT, started, _error(exc, "connect"))
@@ -105,14 +128,26 @@ class _Channel:
         return True
 
     def exchange(self) -> None:
-        """One message and its reply (connecting first when needed), reported as a round trip."""
+        """One message and its reply (connecting first when needed), reported as a round trip.
+
+        No message is sent once :attr:`ending` is set (connected while the user was being stopped). Killed
+        (GreenletExit) while waiting for the reply, it reports the message failed (:data:`CUT_OFF_REPLY`)
+        and lets the GreenletExit go on: a message sent always counts, answered or not.
+        """
+        from gevent import GreenletExit
+
         if self.conn is None and not self.connect():
+            return
+        if self.ending:
             return
         token = self.next_token()
         self.admit(self.url)
         started = time.perf_counter()
         try:
             size = self._round_trip(token)
+        except GreenletExit:
+            self.fire(ROUND_TRIP, started, RealtimeError(CUT_OFF_REPLY))
+            raise
         except Exception as exc:  # noqa: BLE001 - a failed round trip is a statistic, not a crash
             if self._closed(exc):
                 self.close()
@@ -198,6 +233,82 @@ class _SocketIO(_Channel):
         return len(json.dumps(answer, default=str))
 
 
+_ending: dict[str, Any] = {}  # "cut": the gevent Event of wait_for_pending (set: do not wait)
+
+
+def _cut() -> Any:
+    import gevent.event
+
+    event = _ending.get("cut")
+    if event is None:
+        event = _ending["cut"] = gevent.event.Event()
+    return event
+
+
+def wait_for_pending(wait: bool) -> None:
+    """How clients stopped from now on end the exchange they have in flight (connect or message).
+
+    *wait* True: each waits for it, at most its connect's and reply's
+    timeouts, so its reply counts, or it fails as timed out — the worker asks
+    this at the end of a measured round (duration or request cap). *wait*
+    False: none waits, and those waiting stop now; the exchange counts as
+    failed (:data:`CUT_OFF_REPLY`, :data:`CUT_OFF_CONNECT`) — for a SIGTERM, a
+    warm-up round nobody reads, a distributed worker (its master reads its
+    last figures only 0.5 s after ending the test). Locust process only.
+    """
+    event = _cut()
+    if wait:
+        event.clear()
+    else:
+        event.set()
+
+
+def exchange_until_stopped(channel: _Channel) -> None:
+    """Run ``channel.exchange()`` in a greenlet of its own and wait for it (the real-time user's task).
+
+    Locust stops a user by killing its greenlet (GreenletExit): the end of a
+    round or of the test. Killed here, the user marks the channel ending and
+    waits for the exchange in flight as :func:`wait_for_pending` says, then
+    kills it if it still runs (it reports itself failed), and lets the
+    GreenletExit go on. An exception the exchange raises (StopUser past the
+    request cap, a host outside the allow-list) is raised here, in the
+    user's greenlet, as before.
+    """
+    import gevent
+
+    work = gevent.spawn(_captured, channel.exchange)
+    try:
+        work.join()
+    except gevent.GreenletExit:
+        channel.ending = True
+        try:
+            # Rounds as short as the acknowledgement timeout (run --base-ref's 5 s rounds, a 5 s timeout)
+            # would otherwise never count a message the server leaves unanswered: each round's only
+            # message was still waiting when the round ended. The wait is bounded by the exchange's own
+            # timeouts (a connect, then a reply), so a round ends at most that much later.
+            gevent.wait([work, _cut()], timeout=2 * float(channel.spec["timeout"]) + 1.0, count=1)
+        finally:
+            work.kill(block=True)  # nothing when it finished; else it reports the exchange cut off
+        raise
+    raised = work.value
+    if raised is not None:
+        raise raised
+
+
+def _captured(call: Any) -> BaseException | None:
+    """Run *call* (in its own greenlet); what it raised, returned instead of raised, so that gevent does
+    not print it as a crashed greenlet (GreenletExit goes on)."""
+    from gevent import GreenletExit
+
+    try:
+        call()
+    except GreenletExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - raised again in the user's greenlet, where locust handles it
+        return exc
+    return None
+
+
 def _error(exc: BaseException, what: str) -> Exception:
     if isinstance(exc, RealtimeError):
         return exc
@@ -238,7 +349,7 @@ def realtime_user_class(plan: dict[str, Any]) -> type | None:
         user.channel = channel_type(spec, url, fire, lambda target: admit(target, HostRefusedError))
 
     def exchange(user: Any) -> None:
-        user.channel.exchange()
+        exchange_until_stopped(user.channel)
 
     def on_stop(user: Any) -> None:
         channel = getattr(user, "channel", None)
@@ -280,16 +391,35 @@ def _combine(entries: list[dict[str, Any]]) -> dict[str, Any]:
             "p50": mid("p50"), "p95": mid("p95"), "max": max((e["max"] for e in measured), default=None)}
 
 
+def error_rate(connects: int, connect_failures: int, messages: int, message_failures: int) -> float | None:
+    """The real-time error rate in %: failed connects and messages per connect or message (counts).
+
+    None when it would rest on no message: no message sent and no connect
+    failed (no client connected, or every client connected and none sent a
+    message). A rate over successful connects alone (25 connects, 0 messages:
+    0 %) would pass a channel whose messages were never measured; a failed
+    connect is a measured failure, with or without messages.
+    """
+    if messages <= 0 and connect_failures <= 0:
+        return None
+    return (connect_failures + message_failures) / (connects + messages) * 100.0
+
+
 def realtime_metrics(rounds: list[dict[str, Any]], settings: RealtimeSettings,
-                     budgets: Budgets) -> tuple[list[Metric], list[str]]:
+                     budgets: Budgets, span: str = "during the test") -> tuple[list[Metric], list[str]]:
     """The ``realtime_*`` metrics of the rounds' real-time entries (``round["realtime"]``), and notes.
 
     Connect time p50/p95 (ms), message round trip p50/p95/max (ms; p95
     gated by ``budgets.realtime_p95_ms``), connects and messages (counts) and
     the error rate (failed connects and round trips, unexpected disconnects
-    included, per connect or message, %; gated by ``settings.error_rate_pct``,
-    else ``budgets.error_rate_pct``). Labelled ``{"channel": path}``. Without
-    any completed round trip the p95 has no value (status error).
+    and messages unanswered at the end included, per connect or message, %;
+    gated by ``settings.error_rate_pct``, else ``budgets.error_rate_pct``).
+    Labelled ``{"channel": path}``. Without any completed round trip the p95
+    has no value (status error). An error rate without a message to rest on
+    (:func:`error_rate` None) is not measured: no value, status warn, and a
+    note ``realtime: realtime_error_rate_pct not measured: <why>`` that says
+    how long the test ran (*span*, e.g. "in 5 rounds of 5 s"), the interval
+    and the timeout.
     """
     path = settings.path
     by_kind: dict[str, list[dict[str, Any]]] = {CONNECT: [], ROUND_TRIP: []}
@@ -300,8 +430,8 @@ def realtime_metrics(rounds: list[dict[str, Any]], settings: RealtimeSettings,
                     by_kind[kind].append(e)
     connect, trip = _combine(by_kind[CONNECT]), _combine(by_kind[ROUND_TRIP])
     labels = {"channel": path}
-    attempts = connect["requests"] + trip["requests"]
     failures = connect["failures"] + trip["failures"]
+    rate = error_rate(connect["requests"], connect["failures"], trip["requests"], trip["failures"])
     error_budget = settings.error_rate_pct if settings.error_rate_pct is not None else budgets.error_rate_pct
     ok_trips = trip["requests"] - trip["failures"]
 
@@ -322,13 +452,21 @@ def realtime_metrics(rounds: list[dict[str, Any]], settings: RealtimeSettings,
           description=no_trip or "Message sent to its reply received."),
         m("realtime_connects", float(connect["requests"]), "", better="higher"),
         m("realtime_messages", float(trip["requests"]), "", better="higher"),
-        m("realtime_error_rate_pct", failures / attempts * 100.0 if attempts else None, "%",
-          budget=error_budget,
-          description="Failed connects, replies and disconnects per connect or message."
-          if attempts else "no client connected during the test"),
     ]
     notes = [f"realtime: {connect['requests']} connects and {trip['requests']} messages on {path} "
              f"({settings.protocol}), {failures} failed"]
+    if rate is not None:
+        metrics.append(m("realtime_error_rate_pct", rate, "%", budget=error_budget,
+                         description="Failed connects, replies and disconnects per connect or message."))
+    else:
+        # As redis_info.not_measured and database.statement_metrics: a budget that could not be checked is a
+        # warn without a value, and the note saying why is the report's warning line.
+        why = (f"{connect['requests']} connects and 0 messages on {path} {span} (a message every "
+               f"{settings.interval:g} s once connected, each answered within {settings.timeout:g} s or "
+               "failed)" if connect["requests"] else f"no client connected to {path} {span}")
+        metrics.append(Metric("realtime_error_rate_pct", None, "%", "lower", budget=error_budget,
+                              labels=dict(labels), status="warn", description=f"not measured: {why}"))
+        notes.append(f"realtime: realtime_error_rate_pct not measured: {why}")
     if not connect["requests"] and ok_trips:
         # Comparison rounds measure once every user is past its on_start; clients that connected before
         # (their first exchange) left no connect in the rounds: no figure, not a failed measurement.

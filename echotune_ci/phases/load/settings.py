@@ -142,10 +142,12 @@ class RealtimeSettings:
     interval: float = setting(1.0, parse=seconds, min=0.01, max=60,
                               doc="Each client's wait between messages.")
     timeout: float = setting(5.0, parse=seconds, min=0.1, max=120,
-                             doc="Longest wait for a connection or a reply; longer counts as an error.")
+                             doc="Longest wait for a connection or a reply; longer counts as an error. The "
+                                 "end of a round or test waits up to this for a reply still pending.")
     error_rate_pct: float | None = setting(None, min=0, max=100,
                                            doc="Failed connects, replies and unexpected disconnects per "
-                                               "connect or message, in %; default budgets.error_rate_pct.")
+                                               "connect or message, in %; default budgets.error_rate_pct. "
+                                               "Not measured (warn) without a message or failed connect.")
 
 
 @dataclass(frozen=True)

@@ -354,15 +354,25 @@ def write_reports(env: Any, prefix: str, html: bool) -> list[str]:
 # --------------------------------------------------------------------------- one run
 
 
+# Stop reasons that end a measured round normally: its real-time clients wait for their pending replies.
+DRAINED = frozenset({"duration", "max-requests"})
+# Stop reasons after which nobody waits for the figures (runner.py sends SIGKILL GRACE_S after SIGTERM).
+ABANDONED = frozenset({"signal", "parent-gone"})
+
+
 class Stopper:
     """Ends a run for the first reason that comes: time, request count, SIGTERM, parent gone."""
 
-    def __init__(self, runner: Any, max_requests: int | None):
-        """Watch *runner* (a locust runner); *max_requests* None or 0 for no cap."""
+    def __init__(self, runner: Any, max_requests: int | None, drain: bool = False):
+        """Watch *runner* (a locust runner); *max_requests* None or 0 for no cap. *drain*: a measured
+        round, whose real-time clients, when it ends for a reason in :data:`DRAINED`, wait for the
+        exchange they have in flight (:func:`.realtime.wait_for_pending`)."""
         import gevent
         import gevent.event
 
         self.runner = runner
+        self.drain = drain
+        self.stopped_at = 0.0  # epoch seconds when stop() was first called
         self.reason = ""
         self.done = gevent.event.Event()
         self.max_requests = max_requests
@@ -372,10 +382,23 @@ class Stopper:
         self._watch = gevent.spawn(self._watch_loop)
 
     def stop(self, reason: str) -> None:
-        """End the run for *reason* (the first reason wins), e.g. "duration", "max-requests"."""
+        """End the run for *reason* (the first reason wins), e.g. "duration", "max-requests".
+
+        A round that ends for a reason in :data:`DRAINED` lets its real-time clients finish the exchange in
+        flight (a connect and a reply, each within the [load.realtime] timeout, by which the round's wall
+        time may grow): a message sent and not answered when the round ends counts, as answered or as
+        failed, instead of vanishing with the killed user. SIGTERM or a vanished parent
+        (:data:`ABANDONED`) ends such a wait at once.
+        """
+        from echotune_ci.phases.load.realtime import wait_for_pending
+
         if self.reason:
+            if reason in ABANDONED:
+                wait_for_pending(False)
             return
         self.reason = reason
+        self.stopped_at = time.time()
+        wait_for_pending(self.drain and reason in DRAINED)
         self.runner.quit()
         self.done.set()
 
@@ -510,7 +533,8 @@ def _measure_round(env: Any, listeners: RoundListeners, job: dict[str, Any], rnd
             runner = env.create_master_runner(master_bind_host=job["bind_host"], master_bind_port=job["port"])
         else:
             runner = env.create_local_runner()
-    state["stopper"] = stopper = Stopper(runner, plan["max_requests"])
+    # A warm-up round's figures are thrown away: its clients need not wait for their replies.
+    state["stopper"] = stopper = Stopper(runner, plan["max_requests"], drain=rnd.get("label") != "warm-up")
     fire_init(env, runner, state, plan.get("locustfile"))
     if master:
         with listeners.adopting():
@@ -543,7 +567,10 @@ def _measure_round(env: Any, listeners: RoundListeners, job: dict[str, Any], rnd
     stopper.close()
     out = collect(env, rnd["label"], rnd["host"], started, stopper.reason, workers, stopper.peak_users, times)
     # The parent's samplers of the apps' CPU and memory tell each build's rounds apart by these.
-    out["measured_from"], out["measured_to"] = clock.get("from", time.time()), time.time()
+    # The measured part ends when the round was stopped: the real-time clients' wait for their pending
+    # replies after it (up to their timeout) is near-idle time that would dilute the round's CPU mean.
+    out["measured_from"] = clock.get("from", time.time())
+    out["measured_to"] = stopper.stopped_at or time.time()
     prefix = os.path.join(job["artifacts_dir"], rnd["prefix"])
     keep = rnd.get("artifacts", True)
     out["artifacts"] = write_reports(env, prefix, rnd.get("html", False)) if keep else []
@@ -744,6 +771,12 @@ def run_worker(user_classes: list[type[Any]], job: dict[str, Any], state: dict[s
     state["environment"] = env
     runner = env.create_worker_runner(job["master_host"], job["port"])
     state["stopper"] = stopper = Stopper(runner, None)
+    # The master ends the test (its quit message stops these users) and reads this worker's last figures
+    # 0.5 s later: a real-time client that waited for its pending reply would report it too late, and it
+    # would count nowhere. Unanswered when the master ends the test, the message counts as failed.
+    from echotune_ci.phases.load.realtime import wait_for_pending
+
+    wait_for_pending(False)
     fire_init(env, runner, state, plan.get("locustfile"))
     refused: list[str] = []
     guard = state["guard"]
