@@ -37,6 +37,9 @@ _IMPLICIT_HEADERS = frozenset({"user-agent", "accept-encoding", "accept", "conne
 # Fewer generated requests than this (an operation without parameters has one possible request): the last
 # one is sent again until there are this many response times, so a p95 never rests on one sample.
 MIN_TIMING_SAMPLES = 5
+# Answers an authentication layer gives before the handler runs (FastAPI's router dependencies, a
+# middleware): their times measure the refusal, not the endpoint, so they are counted and never timed.
+REFUSED_STATUSES = frozenset({401, 403})
 
 
 class _TimeUp(BaseException):  # noqa: N818 - a signal, not an error
@@ -59,9 +62,16 @@ class Problem:
 @dataclass
 class ContractOutcome:
     """What the contract test saw: response times per operation (ms), problems, operations not reached
-    before the time cap, operations the document defines but schemathesis could not use."""
+    before the time cap, operations the document defines but schemathesis could not use.
+
+    ``timings`` has a key for every operation that got an answer, with the times of the answers not
+    refused by authentication (an empty list when all were); ``refused`` counts, per operation, the
+    answers that were (:data:`REFUSED_STATUSES`), which are checked like any other but not timed
+    (except the login's own operation's: its 401 or 403 is its handler's answer to generated credentials).
+    ``requests`` counts every request sent, refused or not."""
 
     timings: dict[str, list[float]] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)
     problems: dict[tuple[str, str], Problem] = field(default_factory=dict)
     not_reached: list[str] = field(default_factory=list)
     unusable: list[str] = field(default_factory=list)
@@ -111,6 +121,15 @@ def _load(document: dict[str, Any], where: str) -> Any:
         raise InputError(f"{where}: not a usable OpenAPI document: {first}") from None
 
 
+def is_login(method: str, base_url: str, path: str, settings: ApiSettings) -> bool:
+    """Whether the operation *method* *path* (a path of the document, under *base_url*'s path) is the
+    login's request (``settings.login``: the one whose token the generated requests send)."""
+    login = settings.login
+    if not login.path or method.upper() != login.method:
+        return False
+    return urlsplit(base_url).path.rstrip("/") + path == urlsplit(login.path).path
+
+
 def _check_functions(names: tuple[str, ...]) -> list[tuple[str, Callable[..., Any]]]:
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
@@ -134,25 +153,34 @@ class _Run:
     deadline: float
     checks: list[tuple[str, Callable[..., Any]]]
     outcome: ContractOutcome = field(default_factory=ContractOutcome)
-    last: Any = None
+    # The operation's last request whose answer was timed: the one sent again to reach MIN_TIMING_SAMPLES.
+    last_timed: Any = None
+    # True while the operation under test is the login's own: its 401s and 403s answer generated credentials
+    # from its handler (a password was checked), so they are timed like any other answer.
+    login_operation: bool = False
 
     def probe(self, label: str, path: str, case: Any) -> None:
-        """Send one generated request, time it, and run every check on the answer."""
+        """Send one generated request, time it unless authentication refused it (401/403: counted in
+        ``outcome.refused`` instead), and run every check on the answer."""
         import requests
         from schemathesis.errors import FailureGroup
 
         if time.monotonic() > self.deadline:
             raise _TimeUp
-        self.last = case
         try:
             response = case.call(base_url=self.base_url, session=self.session, headers=self.headers,
                                  timeout=self.settings.request_timeout, allow_redirects=False)
         except requests.RequestException as exc:
             raise RunError(f"{label}: the request failed ({type(exc).__name__}): is the app at "
                            f"{self.base_url} still running?") from None
-        # The server's time (request sent to answer's headers read), not the client's own overhead.
-        self.outcome.timings.setdefault(label, []).append(response.elapsed * 1000)
         self.outcome.requests += 1
+        timings = self.outcome.timings.setdefault(label, [])
+        if response.status_code in REFUSED_STATUSES and not self.login_operation:
+            self.outcome.refused[label] = self.outcome.refused.get(label, 0) + 1
+        else:
+            # The server's time (request sent to answer's headers read), not the client's own overhead.
+            timings.append(response.elapsed * 1000)
+            self.last_timed = case
         for name, check in self.checks:
             try:
                 case.validate_response(response, checks=[check], headers=self.headers)
@@ -233,11 +261,16 @@ def _run_operations(schema: Any, document: dict[str, Any], app_url: str, setting
                 continue
             progress(f"{label}: up to {settings.max_examples} requests")
 
-            run.last = None
+            run.last_timed = None
+            run.login_operation = is_login(operation.method, run.base_url, operation.path, settings)
             try:
                 _bounded_test(run, label, operation)()
-                while run.last is not None and len(run.outcome.timings.get(label, [])) < MIN_TIMING_SAMPLES:
-                    run.probe(label, operation.path, run.last)
+                # Bounded: a request answered once may be refused when sent again (a rate limit, a
+                # one-time id); none got through: nothing to time, and nothing is sent again.
+                for _ in range(MIN_TIMING_SAMPLES):
+                    if run.last_timed is None or len(run.outcome.timings[label]) >= MIN_TIMING_SAMPLES:
+                        break
+                    run.probe(label, operation.path, run.last_timed)
             except _TimeUp:
                 run.outcome.not_reached.append(label)
         return run.outcome

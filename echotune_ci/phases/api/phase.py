@@ -5,9 +5,11 @@ for the ``api`` command, whose URL may come from the command line. Findings:
 one per (operation, check) of the contract test with a reproducing ``curl``
 command, and one per failing flow step; metrics: each operation's p95
 response time (``p95_ms``, labelled ``operation``), gated by ``[api] p95_ms``
-else ``budgets.api_p95_ms``. No OpenAPI document found: the contract test is
-skipped with a warning naming every place looked at (status ``warn``, never
-``pass`` on its own).
+else ``budgets.api_p95_ms``, over the answers not refused by authentication
+(401/403); an operation whose every answer was refused has no value (status
+``warn``) and a warning says to configure the login. No OpenAPI document
+found: the contract test is skipped with a warning naming every place looked
+at (status ``warn``, never ``pass`` on its own).
 """
 
 from __future__ import annotations
@@ -129,16 +131,58 @@ def contract_findings(outcome: ContractOutcome) -> list[Finding]:
 
 
 def timing_metrics(outcome: ContractOutcome, budget: float) -> list[Metric]:
-    """``p95_ms`` per operation (ms, budget *budget*), with every response time as samples.
+    """``p95_ms`` per operation (ms, budget *budget*), with every timed response time as samples.
+
+    Only answers not refused by authentication (401/403) are timed: a refusal's time is the auth
+    layer's, not the endpoint's. A partly refused operation's description gives how many answers were
+    timed and how many refused. An operation whose every answer was refused gets no value and status
+    ``warn`` (its budget could not be checked; description "... not measured: ..."), never a pass.
 
     Not ``compared`` with a base: the times are one contract run's requests, taken one after another
     and apart from the base's run, not repeated measurements of the build; a test across them
     mistakes the run's moment for the build (an A/A side-by-side run once gave "+115 %, p = 0.0015").
     Latency against the base is the load phase's, measured in interleaved rounds."""
-    return [Metric(name="p95_ms", value=round(p95(samples), 3), unit="ms", better="lower", budget=budget,
-                   samples=[round(s, 3) for s in samples], labels={"operation": label}, compared=False,
-                   description=f"p95 response time of {label} over {len(samples)} generated requests"
-                   ).evaluate() for label, samples in outcome.timings.items()]
+    metrics = []
+    for label, samples in outcome.timings.items():
+        refused = outcome.refused.get(label, 0)
+        common: dict[str, Any] = {"name": "p95_ms", "unit": "ms", "better": "lower", "budget": budget,
+                                  "labels": {"operation": label}, "compared": False}
+        if not samples:
+            # "warn" with no value: a budget that could not be checked (as the load phase's Redis metrics);
+            # "error" would say the phase could not run, and it did.
+            answers = "the answer was" if refused == 1 else f"all {refused} answers were"
+            metrics.append(Metric(value=None, status="warn", **common,
+                                  description=f"p95 response time of {label}: not measured: {answers} "
+                                              f"refused (401/403) by authentication"))
+            continue
+        over = (f"over {len(samples)} answers ({refused} more, refused (401/403) by authentication, not "
+                f"timed)" if refused else f"over {len(samples)} generated requests")
+        metrics.append(Metric(value=round(p95(samples), 3), samples=[round(s, 3) for s in samples], **common,
+                              description=f"p95 response time of {label} {over}").evaluate())
+    return metrics
+
+
+def refused_warning(outcome: ContractOutcome, headers: dict[str, str]) -> str | None:
+    """The warning for the operations whose every answer was 401/403 (so no p95 of theirs was measured),
+    with what to change: configure the login, or, when its token was sent (*headers* not empty), check
+    it. None when every operation had an answer that got through."""
+    refused = [label for label, samples in outcome.timings.items()
+               if not samples and outcome.refused.get(label)]
+    if not refused:
+        return None
+    names = (f"all {len(refused)} operations" if len(refused) == len(outcome.timings) > 1
+             else ", ".join(refused))
+    if headers:
+        fix = (f"the login's token was sent in {', '.join(headers)} and refused: check [api.login] (or "
+               f"[load.login]) header, scheme and account")
+    else:
+        # A 401/403 for every request is missing credentials (schemathesis tells its users to pass them
+        # with --auth or -H); the phase's way to send them is the login.
+        fix = ("no login is configured: set [api.login] (or [load.login]) path, json and token_field, the "
+               "login request whose token every generated request then sends (docs/api.md, Authentication; "
+               "HTTP Basic and fixed API keys are not supported yet)")
+    return (f"api: {names}: every answer was refused (401/403), so their response times were not "
+            f"measured (p95_ms has no value): {fix}")
 
 
 def _contract(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: Any,
@@ -158,8 +202,13 @@ def _contract(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: A
     budget = settings.p95_ms if settings.p95_ms is not None else ctx.budgets.api_p95_ms
     result.metrics.extend(timing_metrics(outcome, budget))
     result.findings.extend(contract_findings(outcome))
+    refused = sum(outcome.refused.values())
     result.notes.append(f"contract: {outcome.requests} generated requests over {len(outcome.timings)} "
-                        f"operations (at most {settings.max_examples} each, {settings.max_time:g}s in all)")
+                        f"operations (at most {settings.max_examples} each, {settings.max_time:g}s in all)"
+                        + (f"; {refused} refused (401/403), not timed" if refused else ""))
+    warning = refused_warning(outcome, headers)
+    if warning:
+        result.warnings.append(warning)
     if outcome.not_reached:
         result.warnings.append(f"api: the time cap ({settings.max_time:g}s) stopped the contract test before "
                                f"{', '.join(outcome.not_reached)}")

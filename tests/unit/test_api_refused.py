@@ -1,0 +1,210 @@
+"""Response times of answers an auth layer refused (401/403) say nothing about the endpoints.
+
+The case behind it: anthonycepeda/fastapi-sqlmodel mounts every router with
+``dependencies=[Depends(authent)]`` (HTTP Basic). With no login configured, all 240 generated requests
+got 403, yet the phase printed ``pass p95_ms [POST /heroes] 2.6 ms`` for all 12 operations and no
+warning: a latency pass measured on the auth layer's refusals. The app below is the same shape: a
+document served openly, every operation behind a check that refuses requests without credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from support import local_server
+
+from echotune_ci.phases.api.contract import ContractOutcome
+from echotune_ci.results.io import validate
+
+TOKEN = "s3cret-token"
+_ANSWER = {"type": "object", "properties": {"id": {"type": "integer"}}}
+# Documented, so that the refusals are no finding of their own: what is left to judge is the latency.
+_REFUSED = {"description": "not authenticated",
+            "content": {"application/json": {"schema": {"type": "object",
+                                                        "properties": {"detail": {"type": "string"}}}}}}
+DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {"title": "heroes", "version": "1"},
+    "paths": {
+        "/heroes": {
+            "get": {"responses": {"200": {"description": "the heroes",
+                                          "content": {"application/json": {"schema": _ANSWER}}},
+                                  "403": _REFUSED}},
+            "post": {"requestBody": {"required": True,
+                                     "content": {"application/json": {"schema": _ANSWER}}},
+                     "responses": {"200": {"description": "made",
+                                           "content": {"application/json": {"schema": _ANSWER}}},
+                                   "403": _REFUSED}},
+        },
+        "/login": {
+            "post": {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["username", "password"],
+                "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "a token", "content": {"application/json": {
+                    "schema": {"type": "object", "properties": {"access_token": {"type": "string"}}}}}},
+                    "401": {"description": "wrong credentials"}}},
+        },
+        "/heroes/{id}": {
+            "get": {"parameters": [{"name": "id", "in": "path", "required": True,
+                                    "schema": {"type": "integer"}}],
+                    "responses": {"200": {"description": "one hero",
+                                          "content": {"application/json": {"schema": _ANSWER}}},
+                                   "403": _REFUSED}},
+        },
+    },
+}
+OPERATIONS = ("GET /heroes", "POST /heroes", "POST /login", "GET /heroes/{id}")
+ACCOUNT = {"username": "demo", "password": "demo-password"}
+
+
+class _Guarded(BaseHTTPRequestHandler):
+    """The document for anyone; ``POST /login`` gives the token for :data:`ACCOUNT`, 401 for any other
+    credentials; every other operation answers 403 without ``Authorization: Bearer <TOKEN>`` (FastAPI's
+    HTTPBasic/HTTPBearer answer), except that ``GET /heroes/{id}`` lets odd ids through whatever the
+    credentials (a resource-level rule: some answers refused, some served)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def _send(self, status: int, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _answer(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        path = self.path.split("?")[0]
+        if path == "/openapi.json":
+            return self._send(200, DOCUMENT)
+        if path == "/login":
+            # The login's own refusal (its handler checked the password), not an auth layer's.
+            try:
+                sent = json.loads(body or b"null")
+            except ValueError:
+                sent = None
+            return self._send(200, {"access_token": TOKEN}) if sent == ACCOUNT else self._send(401, {})
+        allowed = self.headers.get("Authorization") == f"Bearer {TOKEN}"
+        if not allowed and path.startswith("/heroes/"):
+            try:
+                allowed = int(path.rsplit("/", 1)[1]) % 2 == 1
+            except ValueError:
+                allowed = False
+        if not allowed:
+            return self._send(403, {"detail": "Not authenticated"})
+        return self._send(200, {"id": 1})
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        self._answer()
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self._answer()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def _run(tmp_path: Path, cli_env: dict[str, str], config: str) -> tuple[int, dict, str]:
+    (tmp_path / "echotune.toml").write_text(config)
+    out = tmp_path / "api.json"
+    server = local_server.start(_Guarded)
+    try:
+        done = run_cli("api", "--config", str(tmp_path / "echotune.toml"), "--url", local_server.url(server),
+                       "--output", str(out), env=cli_env, timeout=120, cwd=tmp_path)
+    finally:
+        local_server.stop(server)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, json.loads(out.read_text()), done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def unconfigured(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, str]:
+    """One run without a login (both tests below read it: each run costs schemathesis's start-up)."""
+    folder = tmp_path_factory.mktemp("unconfigured")
+    # cli_env's environment (a fixture per test, so not usable from a module's fixture)
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT",
+                                                           "GITHUB_ACTIONS")}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return _run(folder, env, "[api]\nmax_examples = 20\n")
+
+
+def _p95(result: dict) -> dict[str, dict]:
+    return {m["labels"]["operation"]: m for m in result["metrics"] if m["name"] == "p95_ms"}
+
+
+def test_operations_whose_every_answer_was_refused_get_no_latency_pass_and_a_warning(unconfigured):
+    code, result, output = unconfigured
+    validate(result, "api.json")  # a metric without a value is a valid result
+    metrics = _p95(result)
+    for operation in ("GET /heroes", "POST /heroes"):
+        metric = metrics[operation]
+        assert metric["value"] is None and metric["status"] == "warn", metric
+        assert "samples" not in metric
+        assert "not measured" in metric["description"] and "refused (401/403)" in metric["description"]
+        assert f"pass p95_ms [{operation}]" not in output
+    refused = [w for w in result["warnings"] if "refused" in w]
+    assert len(refused) == 1, result["warnings"]
+    [warning] = refused
+    assert warning.startswith("api: GET /heroes, POST /heroes, POST /login: every answer was refused "
+                              "(401/403)")
+    assert "{id}" not in warning
+    assert "no login is configured: set [api.login]" in warning  # the fix
+    assert warning in output
+    # never a pass on refusals alone (the 403s are documented: no finding fails the phase either)
+    assert result["findings"] == [] and result["status"] == "warn" and code == 0, output
+    assert any(n.startswith("contract: ") and "refused (401/403), not timed" in n for n in result["notes"])
+
+
+def test_a_partly_refused_operation_is_timed_only_on_the_answers_that_got_through(unconfigured):
+    code, result, output = unconfigured
+    metric = _p95(result)["GET /heroes/{id}"]
+    assert metric["value"] is not None and metric["status"] == "pass", metric
+    timed = len(metric["samples"])
+    assert timed >= 5  # a p95 never rests on fewer (the last answer that got through is sent again)
+    # the refused answers (even ids) are counted, not timed: the description gives both counts
+    assert f"over {timed} answers (" in metric["description"], metric["description"]
+    assert "refused (401/403) by authentication, not timed" in metric["description"]
+    assert "GET /heroes/{id}" not in " ".join(result["warnings"])
+
+
+def test_a_login_whose_token_is_refused_is_named_and_the_right_one_times_everything(tmp_path, cli_env):
+    login = '[api.login]\npath = "/login"\njson = { username = "demo", password = "demo-password" }\n'
+    code, result, output = _run(tmp_path, cli_env, f'[api]\nmax_examples = 6\n{login}scheme = "Token"\n')
+    metrics = _p95(result)
+    assert all(metrics[o]["value"] is None for o in ("GET /heroes", "POST /heroes")), output
+    [warning] = [w for w in result["warnings"] if "refused" in w]
+    assert "the login's token was sent in Authorization and refused: check [api.login]" in warning
+    # the login's own 401s answer the generated credentials from its handler: timed, never "refused"
+    assert "POST /login" not in warning and metrics["POST /login"]["value"] is not None
+    assert TOKEN not in output and TOKEN not in json.dumps(result)
+
+    code, result, output = _run(tmp_path, cli_env, f"[api]\nmax_examples = 6\n{login}")
+    metrics = _p95(result)
+    assert set(metrics) == set(OPERATIONS)
+    for operation in OPERATIONS:
+        assert metrics[operation]["value"] is not None and metrics[operation]["status"] == "pass"
+        assert "refused" not in metrics[operation]["description"]
+    assert not [w for w in result["warnings"] if "refused" in w], result["warnings"]
+    assert result["status"] == "pass" and code == 0, output
+
+
+def test_the_warning_says_all_operations_when_no_answer_got_through():
+    from echotune_ci.phases.api.phase import refused_warning
+
+    outcome = ContractOutcome(timings={f"GET /api/{n}": [] for n in range(12)},
+                              refused={f"GET /api/{n}": 20 for n in range(12)}, requests=240)
+    warning = refused_warning(outcome, {})
+    assert warning is not None and warning.startswith("api: all 12 operations: every answer was refused")
+    assert "no login is configured: set [api.login]" in warning
+    outcome.timings["GET /api/0"] = [1.0]  # one answer got through: that operation is not named
+    warning = refused_warning(outcome, {})
+    assert warning is not None and warning.startswith("api: GET /api/1, GET /api/2,")
+    assert "GET /api/0," not in warning
+    assert refused_warning(ContractOutcome(timings={"GET /a": [1.0]}), {}) is None
