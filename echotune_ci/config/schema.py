@@ -87,8 +87,13 @@ def setting(default: Any = dataclasses.MISSING, *, doc: str = "", required: bool
     *default* is what an absent key means (a dict becomes a read-only
     :class:`FrozenDict`, so one default can be shared). ``required=True``
     makes an absent key an error (the default is then only a placeholder of
-    the right type). Returns ``dataclasses.field``.
+    the right type). Returns ``dataclasses.field``. Raises TypeError for a
+    list default outside *choices*: a list's allowed elements are ``item=item(choices=...)``, and *choices* on
+    the list itself refused every list a config file gave (``[api] checks``).
     """
+    if choices is not None and isinstance(default, tuple | list) and default not in choices:
+        raise TypeError(f"setting default {default!r} is a list outside its choices: for a list's elements "
+                        "use item=item(choices=...)")
     meta = {_META: Setting(choices=choices, min=min, max=max, check=check, parse=parse, doc=doc,
                            required=required, item=item)}
     if isinstance(default, dict):

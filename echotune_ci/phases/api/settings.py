@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ...config.schema import seconds, setting
+from ...config.schema import item, seconds, setting
 from ..load.settings import METHODS, LoginSettings, status_codes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,10 +37,10 @@ def _path(value: str) -> str | None:
 
 
 def _operation(value: tuple[str, ...]) -> str | None:
-    for item in value:
-        method, _, path = item.partition(" ")
+    for operation in value:
+        method, _, path = operation.partition(" ")
         if method not in METHODS or not path.startswith("/"):
-            return f"'{item}' is not an operation such as 'POST /api/login'"
+            return f"'{operation}' is not an operation such as 'POST /api/login'"
     return None
 
 
@@ -91,7 +91,8 @@ class ApiSettings:
                               doc="Time cap of the whole contract test, e.g. 25s; operations not "
                                   "reached are named in a warning.")
     request_timeout: float = setting(5.0, parse=seconds, min=0.1, max=300, doc="Timeout of one request.")
-    checks: tuple[str, ...] = setting(CHECKS, choices=CHECKS, doc="schemathesis checks run on each answer.")
+    checks: tuple[str, ...] = setting(CHECKS, item=item(choices=CHECKS),
+                                      doc="schemathesis checks run on each answer.")
     exclude: tuple[str, ...] = setting((), check=_operation,
                                        doc='Operations not generated, e.g. ["POST /api/login"] (a login '
                                            'with a rate limit would lock the account out).')

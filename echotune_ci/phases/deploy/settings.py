@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ...config.schema import seconds, setting
+from ...config.schema import item, seconds, setting
 from ...results.model import SEVERITIES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,7 +43,7 @@ class DeploySettings:
     scripts: tuple[str, ...] = setting(("deploy-production.sh", "health-check.sh"),
                                        doc="Shell scripts shellcheck reads (relative to dir).")
     health_script: str = setting("health-check.sh", doc="The script run against the app (relative to dir).")
-    checks: tuple[str, ...] = setting(CHECKS, choices=CHECKS, doc="Checks to run.")
+    checks: tuple[str, ...] = setting(CHECKS, item=item(choices=CHECKS), doc="Checks to run.")
     ignore: tuple[str, ...] = setting((), check=_rule,
                                       doc='Rule ids left out, e.g. ["DL3008", "SC2086"].')
     fail_on: str = setting("medium", choices=(*SEVERITIES, "none"),
