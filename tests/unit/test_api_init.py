@@ -113,6 +113,10 @@ def test_the_flow_carries_the_routers_prefix_and_the_body_field_the_login_reads(
                                                         ("GET", "/api/users/profile")]
     assert dict(flow.steps[0].json) == {"email": "demo@example.com", "password": "change-me"}
     assert cfg.api.exclude == ("POST /api/users/login",)
+    # the generated requests log in the same way: without a token their answers (401) would time nothing
+    login = cfg.api.login
+    assert (login.path, login.json, login.token_field, login.scheme) == (
+        "/api/users/login", {"email": "demo@example.com", "password": "change-me"}, "token", "Bearer")
     check_flows(cfg.api.flows, cfg.source)
 
 
@@ -158,6 +162,9 @@ def test_a_login_of_the_realworld_api_sends_the_user_object_and_the_token_scheme
     assert dict(login.capture) == {"token": "$.user.token"}
     assert dict(me.headers) == {"Authorization": "Token {token}"}
     check_flows(cfg.api.flows, cfg.source)
+    assert (cfg.api.login.path, cfg.api.login.json, cfg.api.login.token_field, cfg.api.login.scheme) == (
+        "/api/users/login", {"user": {"email": "demo@example.com", "password": "change-me"}}, "user.token",
+        "Token")
     # An app that takes both words (the TypeScript RealWorld app) keeps the usual one.
     both = dict(CONDUIT, **{"routes/auth.js": CONDUIT["routes/auth.js"].replace(
         "if (scheme === 'Token')", "if (scheme === 'Token' || scheme === 'Bearer')")})
@@ -201,3 +208,14 @@ def test_a_user_object_elsewhere_than_a_request_body_is_no_login_shape(tmp_path,
     (flow,) = load_config(root / "echotune.toml").api.flows
     assert flow.steps[0].json == {"username": "demo", "password": "change-me"}
     assert dict(flow.steps[0].capture) == {"token": "$.token"}
+
+
+def test_a_dotted_token_field_reaches_into_the_login_answer():
+    # the RealWorld API answers {"user": {"token": ...}}: [api.login] / [load.login] token_field "user.token"
+    from echotune_ci.phases.load.settings import token_at
+
+    answer = {"user": {"email": "demo@example.com", "token": "jwt"}, "token.v2": "flat"}
+    assert token_at(answer, "user.token") == "jwt"
+    assert token_at(answer, "user") == {"email": "demo@example.com", "token": "jwt"}
+    assert token_at(answer, "user.missing") is None and token_at(answer, "token") is None
+    assert token_at(["not", "an", "object"], "token") is None

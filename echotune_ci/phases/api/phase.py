@@ -91,6 +91,7 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
     import httpx
 
     from ...masking import register
+    from ..load.settings import token_at
 
     login = settings.login
     if not login.path:
@@ -104,8 +105,8 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
         raise RunError(f"{where} answered {response.status_code}, expected "
                        f"{' or '.join(map(str, login.status))}")
     try:
-        token = response.json().get(login.token_field)
-    except (ValueError, AttributeError):
+        token = token_at(response.json(), login.token_field)
+    except ValueError:
         token = None
     if not isinstance(token, str) or not token:
         raise RunError(f"{where}: the answer has no '{login.token_field}' field (api.login.token_field)")

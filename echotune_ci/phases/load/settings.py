@@ -96,9 +96,22 @@ class LoginSettings:
     json: dict[str, Any] | list[Any] | None = setting(None, doc="JSON body of the login request.")
     headers: Mapping[str, str] = setting({}, doc="Headers of the login request.")
     status: tuple[int, ...] = setting((200,), parse=status_codes, doc="Expected status code(s) of the login.")
-    token_field: str = setting("access_token", doc="Field of the JSON answer that holds the token.")
+    token_field: str = setting("access_token", doc="Field of the JSON answer that holds the token; a dotted "
+                                                   "path reaches into objects (user.token).")
     header: str = setting("Authorization", doc="Request header the users send the token in.")
     scheme: str = setting("Bearer", doc="Prefix before the token ('' for none).")
+
+
+def token_at(answer: Any, field: str) -> Any:
+    """The value of a login answer's JSON (*answer*, parsed) at ``token_field`` *field*: a field name, or a
+    dotted path into objects (``user.token``: the RealWorld API's ``{"user": {"token": ...}}``). None where
+    the answer has nothing there."""
+    value = answer
+    for part in field.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
 
 
 @dataclass(frozen=True)

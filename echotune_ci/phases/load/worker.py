@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from echotune_ci.phases.load.metrics import percentile
 from echotune_ci.phases.load.plan import host_allowed
+from echotune_ci.phases.load.settings import token_at
 
 if TYPE_CHECKING:  # pragma: no cover
     from echotune_ci.phases.load.guard import RequestGuard
@@ -96,8 +97,10 @@ class _Requests:
             if not _judge(resp, login["status"]):
                 return
             try:
-                token = resp.json()[login["token_field"]]
+                token = token_at(resp.json(), login["token_field"])
             except Exception:  # noqa: BLE001 - any unusable answer is one failure kind
+                token = None
+            if token is None:
                 resp.failure(f"login answer has no JSON field {login['token_field']!r}")
                 return
             value = f"{login['scheme']} {token}".strip()
