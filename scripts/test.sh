@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The test suite: set up (idempotent), the quality gates (ruff, mypy, the
-# public-docstring floor), the unit tests (no servers, no browser; three
-# processes: many wait on a child `echotune-ci`, so a third keeps both cores
-# busy, 72 -> 58 s on 2 cores) and the integration tests (real servers, a real browser; two
-# processes, where the files that build the examples in place or gate latency
-# run one after another in one of them: see MEASURING in tests/conftest.py).
+# public-docstring floor), then the unit tests (no servers, no browser) and the
+# integration tests (real servers, a real browser) in one session of three
+# processes. The files that build the examples in place or gate latency run one
+# after another in one of them, at the normal priority; the two others run
+# everything else at a lower one (nice 5) and fill the time the measuring tests
+# leave the CPU idle: see MEASURING and OTHER_LANES_NICENESS in
+# tests/conftest.py. 2026-12-02, 2 cores: 9.6 min, where unit tests first
+# (3 processes) and then integration tests (2) took 1.2 + 9.4 min.
 # Extra arguments go to pytest instead, e.g.
 #   ./scripts/test.sh tests/unit -n 3     # the unit tests alone
 #   ./scripts/test.sh tests/integration/test_run.py
@@ -20,7 +23,5 @@ echo "quality gates: ruff, mypy, interrogate"
 .venv/bin/ruff check --quiet .
 .venv/bin/mypy
 .venv/bin/interrogate echotune_ci
-echo "unit tests"
-"${pytest[@]}" -n 3 tests/unit
-echo "integration tests"
-"${pytest[@]}" -n 2 --dist loadgroup --durations=15 tests/integration
+echo "unit and integration tests"
+"${pytest[@]}" -n 3 --dist loadgroup --durations=15 tests/unit tests/integration

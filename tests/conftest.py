@@ -134,10 +134,10 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 
 
 
-# Under pytest-xdist (scripts/test.sh runs the integration tests with `-n 2 --dist loadgroup`), these
-# files run one after another in one worker: they build or serve the bundled examples in place
-# (examples/*/static/dist, dist/, node_modules, .venv) or gate latency, which the other worker's load
-# would distort. Every other file runs whole in either worker, beside them.
+# Under pytest-xdist (scripts/test.sh runs the tests with `-n 3 --dist loadgroup`), these files run one
+# after another in one worker: they build or serve the bundled examples in place
+# (examples/*/static/dist, dist/, node_modules, .venv) or gate latency, which the other workers' load
+# would distort. Every other file runs whole in any worker, beside them.
 # Left out on purpose (they run beside the group): test_frontend_pages.py (fixture pages on a local
 # site; its only timings are sanity bounds of 1-3 s), test_load_allowlist.py (its own recording servers;
 # where requests go, under a 10 s p95 budget), test_secrets_never_leave.py (its run serves the example
@@ -162,6 +162,28 @@ def xdist_group(path: Path) -> str | None:
     if "integration" not in path.parts:
         return None
     return "measuring" if path.name in MEASURING else path.name
+
+
+# The other workers' niceness (scripts/test.sh runs unit and integration tests in one session with
+# three workers). The measuring group is the largest unit of work, so xdist hands it out first, whole,
+# to one worker: that worker keeps the normal priority and the two others, whose first test is from
+# elsewhere, yield the CPU to it whenever both want it. Their own tests still get about a quarter of a
+# core when contended (nice 5: a CFS weight of 335 against 1024), and all of the time it leaves idle:
+# the measuring group waits on servers and browsers for much of its time. No privilege is needed,
+# since a worker only ever raises its own niceness, once.
+OTHER_LANES_NICENESS = 5
+_lane_chosen = False
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """In an xdist worker, at its first test: give the worker a lower priority unless that test is of
+    the measuring group (whose worker runs it all first). Children inherit it at fork."""
+    global _lane_chosen
+    if _lane_chosen or "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    _lane_chosen = True
+    if xdist_group(Path(item.path)) != "measuring":
+        os.nice(OTHER_LANES_NICENESS)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
