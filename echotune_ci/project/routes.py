@@ -42,6 +42,13 @@ _EMAIL_PROPERTY = re.compile(r"""\.email\b|['"]email['"]""")
 _TOKEN_SCHEME = re.compile(r"""[=!]==?\s*['"]Token['"]|['"]Token['"]\s*[=!]==?|"""
                            r"""header_prefix\s*=\s*['"]Token['"]|\bTokenAuthentication\b""")
 _BEARER_SCHEME = re.compile(r"""['"]Bearer['"]|\bJWTAuthentication\b""")
+# A login that keeps the account in a server-side session (its cookie carries it), and code that issues or
+# reads tokens: an app with the first and none of the second logs in by cookie, not by token
+_SESSION_LOGIN = re.compile(r"""\breq\.session\.\w+\s*=[^=]|\bctx\.session\.\w+\s*=[^=]|"""
+                            r"""\bsession\[\s*['"]\w+['"]\s*\]\s*=[^=]|\blogin_user\(|\bauth_login\(|"""
+                            r"""\blogin\(\s*request\s*,""")
+_ISSUES_TOKENS = re.compile(r"""jsonwebtoken|\bjwt\b|access_token|simplejwt|\bauthtoken\b|"""
+                            r"""TokenAuthentication|\bBearer\b|passport-jwt|\btoken\s*[:=]""", re.I)
 _LOGIN = re.compile(r"/(?:login|signin|sign-in|token|sessions?)/?$", re.I)
 _PROTECTED = re.compile(r"/(?:me|profile|account|user|whoami)/?$", re.I)
 
@@ -61,7 +68,10 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     """{"login": path, "protected": path, "token": JSONPath-lite of the token, "user_field": the body field
     of the account's name, "user_object": "user" when the body holds the account in such an object, else
     "", "scheme": the Authorization scheme ("Bearer" or "Token"), "source": file names} for the app in
-    *folder*, or {} when its sources do not declare both routes. Paths carry their routers' prefixes as
+    *folder* ("token" is "" for a login that keeps the account in a session, whose cookie carries it:
+    ``req.session.user = user``, Flask-Login's ``login_user(user)``, Django's ``login(request, user)``,
+    with no code that issues or reads tokens; "form" is "yes" when such a login reads an HTML form), or {}
+    when its sources do not declare both routes. Paths carry their routers' prefixes as
     far as :mod:`.health` reads them (proshop: ``router.post('/login')`` under ``app.use('/api/users',
     userRoutes)`` is ``/api/users/login``); the field is ``email`` when the code reads one from the body
     (``const { email, password } = req.body``), else ``username``."""
@@ -72,7 +82,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     login = protected = ""
     sources: list[str] = []
     mentions_access_token = reads_email = user_object = mentions_email = simplejwt = False
-    token_scheme = bearer_scheme = False
+    token_scheme = bearer_scheme = session = tokens = form = False
     for path in files:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -85,6 +95,9 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
         simplejwt = simplejwt or "rest_framework_simplejwt" in text
         token_scheme = token_scheme or bool(_TOKEN_SCHEME.search(text))
         bearer_scheme = bearer_scheme or bool(_BEARER_SCHEME.search(text))
+        session = session or bool(_SESSION_LOGIN.search(text))
+        tokens = tokens or bool(_ISSUES_TOKENS.search(text))
+        form = form or "request.form" in text
         key = str(path.resolve()) if path.suffix in JS_SUFFIXES else module_name(path, folder)
         for receiver, verb, route, rest in _ROUTE.findall(text):
             verb = verb.lower()
@@ -105,7 +118,9 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     # Its account is read from the object by a service the login hands it to (login(req.body.user)),
     # where userPayload.email is no "req.body.email": the email is what it logs in with.
     email = reads_email or user_object and mentions_email
-    return {"login": login, "protected": protected, "token": token,
+    return {"login": login, "protected": protected, "token": "" if session and not tokens else token,
             "user_field": "email" if email else "username", "user_object": "user" if user_object else "",
             "scheme": "Token" if token_scheme and not bearer_scheme else "Bearer",
+            # a Flask login reads an HTML form (request.form), not JSON
+            "form": "yes" if form and session and not tokens else "",
             "source": ", ".join(dict.fromkeys(sources))}

@@ -1,0 +1,103 @@
+"""A login that keeps the account in a session gets a flow that logs in and uses the session's cookie,
+not a token flow. redis-developer/basic-redis-chat-app-demo-nodejs sets `req.session.user` in its
+`POST /login` and issues no token: init wrote a Bearer flow (`capture $.token`, `refuse_without`),
+which failed at its first step ("expected 200, got 201") and could never pass."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from http.server import BaseHTTPRequestHandler
+
+import httpx
+from support import local_server
+
+from echotune_ci.config import load_config
+from echotune_ci.phases.api.flows import check_flows, run_flow
+from echotune_ci.project.init import app_setup, plan_files
+from echotune_ci.project.routes import detect_login_flow
+from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
+
+EXPRESS = {
+    "package.json": json.dumps({"name": "chat", "scripts": {"start": "node server.js"},
+                                "dependencies": {"express": "4", "express-session": "1"}}),
+    "package-lock.json": json.dumps({"name": "chat", "lockfileVersion": 3, "packages": {}}),
+    "server.js": "const express = require('express');\nconst session = require('express-session');\n"
+                 "const app = express();\napp.use(express.json());\napp.use(session({ secret: 'x' }));\n"
+                 "app.post('/login', (req, res) => {\n  req.session.user = { name: req.body.username };\n"
+                 "  res.status(201).json(req.session.user);\n});\n"
+                 "app.get('/me', (req, res) => res.json(req.session.user || null));\n"
+                 "app.listen(process.env.PORT || 4000);\n",
+}
+
+
+def written(root) -> dict:
+    return tomllib.loads(plan_files(root, app_setup(root), ref="main")["echotune.toml"])
+
+
+def test_a_session_login_gets_a_flow_that_carries_the_cookie(tmp_path):
+    found = detect_login_flow(write(tmp_path, EXPRESS))
+    assert (found["login"], found["protected"], found["token"], found["form"]) == ("/login", "/me", "", "")
+    api = written(tmp_path)["api"]
+    assert api["exclude"] == ["POST /login"] and "login" not in api
+    (flow,) = api["flows"]
+    assert flow["steps"] == [
+        {"method": "POST", "path": "/login", "json": {"username": "demo", "password": "change-me"},
+         "status": [200, 201, 204, 302, 303]},
+        {"path": "/me"}]
+
+
+def test_a_token_anywhere_keeps_the_token_flow(tmp_path):
+    files = dict(EXPRESS)
+    files["auth.js"] = "const jwt = require('jsonwebtoken');\nmodule.exports = (u) => jwt.sign(u, 'k');\n"
+    assert detect_login_flow(write(tmp_path, files))["token"] == "$.token"
+    assert written(tmp_path)["api"]["flows"][0]["steps"][0]["capture"] == {"token": "$.token"}
+
+
+def test_a_flask_login_form_is_sent_as_a_form(tmp_path):
+    write(tmp_path, {
+        "requirements.txt": "flask==3.0.3\nflask-login==0.6.3\n",
+        "app.py": "from flask import Flask, request, redirect\nfrom flask_login import login_user\n"
+                  "app = Flask(__name__)\n\n\n@app.route('/login', methods=['GET', 'POST'])\ndef login():\n"
+                  "    user = find(request.form.get('email'))\n    login_user(user)\n"
+                  "    return redirect('/')\n\n\n@app.get('/profile')\ndef profile():\n    return 'me'\n",
+    })
+    (flow,) = written(tmp_path)["api"]["flows"]
+    assert flow["steps"][0] == {"method": "POST", "path": "/login",
+                                "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+                                "body": "email=demo%40example.com&password=change-me",
+                                "status": [200, 201, 204, 302, 303]}
+
+
+class _SessionApp(BaseHTTPRequestHandler):
+    """POST /login sets a session cookie (201); GET /me answers 200 with it, else 401."""
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(201)
+        self.send_header("Set-Cookie", "sid=abc123; Path=/; HttpOnly")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_GET(self):  # noqa: N802
+        self.send_response(200 if "sid=abc123" in (self.headers.get("Cookie") or "") else 401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+def test_the_written_session_flow_passes_against_a_session_app(tmp_path):
+    write(tmp_path, EXPRESS)
+    text = plan_files(tmp_path, app_setup(tmp_path), ref="main")["echotune.toml"]
+    (tmp_path / "echotune.toml").write_text(text)
+    cfg = load_config(tmp_path / "echotune.toml")
+    check_flows(cfg.api.flows, cfg.source)
+    server = local_server.start(_SessionApp)
+    try:
+        with httpx.Client(base_url=local_server.url(server), follow_redirects=False) as client:
+            outcome = run_flow(cfg.api.flows[0], client, lambda _: None)
+    finally:
+        local_server.stop(server)
+    assert outcome.findings == [] and outcome.passed == 2
