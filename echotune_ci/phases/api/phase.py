@@ -94,6 +94,11 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
     from ..load.settings import token_at
 
     login = settings.login
+    if login.basic:
+        register(login.basic.split(":", 1)[1])
+        headers = login.basic_headers()
+        register(next(iter(headers.values())).split(" ", 1)[1])
+        return headers
     if not login.path:
         return {}
     where = f"login {login.method} {login.path}"
@@ -173,15 +178,18 @@ def refused_warning(outcome: ContractOutcome, headers: dict[str, str]) -> str | 
         return None
     names = (f"all {len(refused)} operations" if len(refused) == len(outcome.timings) > 1
              else ", ".join(refused))
-    if headers:
+    if any(value.startswith("Basic ") for value in headers.values()):
+        fix = ("HTTP Basic credentials ([api.login] or [load.login] basic) were sent in "
+               f"{', '.join(headers)} and refused: check the account")
+    elif headers:
         fix = (f"the login's token was sent in {', '.join(headers)} and refused: check [api.login] (or "
                f"[load.login]) header, scheme and account")
     else:
         # A 401/403 for every request is missing credentials (schemathesis tells its users to pass them
         # with --auth or -H); the phase's way to send them is the login.
         fix = ("no login is configured: set [api.login] (or [load.login]) path, json and token_field, the "
-               "login request whose token every generated request then sends (docs/api.md, Authentication; "
-               "HTTP Basic and fixed API keys are not supported yet)")
+               "login request whose token every generated request then sends, or basic = \"user:password\" "
+               "for HTTP Basic (docs/api.md, Authentication)")
     return (f"api: {names}: every answer was refused (401/403), so their response times were not "
             f"measured (p95_ms has no value): {fix}")
 

@@ -100,11 +100,12 @@ class ApiSettings:
     allow_hosts: tuple[str, ...] = setting(("127.0.0.1", "localhost", "::1"),
                                            doc="Hosts (fnmatch patterns) that may receive requests; "
                                                "redirects are never followed.")
-    login: LoginSettings = setting(LoginSettings(), doc="Same keys as [load.login]; empty path: reuse it.")
+    login: LoginSettings = setting(LoginSettings(), doc="Same keys as [load.login]; neither path nor basic: "
+                                                        "reuse it.")
     flows: tuple[Flow, ...] = setting((), doc="Integration flows, checked in order.")
 
     def from_config(self, cfg: Config) -> ApiSettings:
         """These settings with ``[load.login]`` as the login when ``[api.login]`` names no path."""
-        if self.login.path or not cfg.load.login.path:
+        if self.login.configured or not cfg.load.login.configured:
             return self
         return replace(self, login=cfg.load.login)

@@ -250,7 +250,7 @@ def _endpoint_json(ep: Endpoint) -> dict[str, Any]:
 
 
 def _login_json(login: LoginSettings) -> dict[str, Any] | None:
-    if not login.path:
+    if not login.configured:
         return None
     out = asdict(login)
     out["headers"] = dict(login.headers)

@@ -87,9 +87,14 @@ class Endpoint:
         return EndpointBudgets(p95_ms=self.p95_ms, p99_ms=self.p99_ms, error_rate_pct=self.error_rate_pct)
 
 
+def _basic(value: str) -> str | None:
+    return None if not value or ":" in value else "must be user:password (HTTP Basic)"
+
+
 @dataclass(frozen=True)
 class LoginSettings:
-    """[load.login]: each user logs in once when it starts and reuses the token for every request."""
+    """[load.login]: each user logs in once when it starts and reuses the token for every request; or,
+    with ``basic``, sends HTTP Basic credentials with every request and no login request."""
 
     path: str = setting("", doc="Empty: no login step.")
     method: str = setting("POST", choices=METHODS, doc="HTTP method of the login request.")
@@ -100,6 +105,22 @@ class LoginSettings:
                                                    "path reaches into objects (user.token).")
     header: str = setting("Authorization", doc="Request header the users send the token in.")
     scheme: str = setting("Bearer", doc="Prefix before the token ('' for none).")
+    basic: str = setting("", check=_basic, doc="user:password of HTTP Basic (FastAPI's HTTPBasic, "
+                                               "express-basic-auth), sent with every request in `header`; "
+                                               "no login request is made, so leave path empty.")
+
+    @property
+    def configured(self) -> bool:
+        """Whether there is a login: a login request (path) or HTTP Basic credentials."""
+        return bool(self.path or self.basic)
+
+    def basic_headers(self) -> dict[str, str]:
+        """``{header: "Basic <base64 of user:password>"}`` (RFC 7617, UTF-8), {} without ``basic``."""
+        if not self.basic:
+            return {}
+        import base64
+
+        return {self.header: "Basic " + base64.b64encode(self.basic.encode("utf-8")).decode("ascii")}
 
 
 def token_at(answer: Any, field: str) -> Any:

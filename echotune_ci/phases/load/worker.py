@@ -93,6 +93,12 @@ class _Requests:
         login = self.login
         if not login:
             return
+        if login.get("basic"):  # HTTP Basic: the credentials go with every request, nothing to log in to
+            import base64
+
+            encoded = base64.b64encode(login["basic"].encode("utf-8")).decode("ascii")
+            user.auth_headers = {login["header"]: f"Basic {encoded}"}
+            return
         with self.send(user, login, login["path"], login["path"]) as resp:
             if not _judge(resp, login["status"]):
                 return
