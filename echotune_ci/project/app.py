@@ -842,6 +842,20 @@ def _python_audit(app: AppSetup, deps: PythonDeps) -> None:
         )
 
 
+# FastAPI(..., docs_url="/") or redoc_url="/": the API's docs page answers "/"
+_DOCS_AT_ROOT = re.compile(
+    r"""\bFastAPI\((?:[^()]|\([^()]*\)){0,2000}?\b(?:docs_url|redoc_url)\s*=\s*['"]/['"]""")
+
+
+def _docs_at_root(sources: list[Path], folder: Path) -> str:
+    """The file (relative to *folder*) whose ``FastAPI(...)`` serves its docs page at "/", else ""."""
+    for path in sources:
+        text = read_text(path)
+        if "FastAPI(" in text and _DOCS_AT_ROOT.search(text):
+            return rel(path, folder)
+    return ""
+
+
 def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) -> None:
     if ins.health is not None:
         app.ready_path = ins.health.command
@@ -860,12 +874,20 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
     guessed = not has_root and not answering and not route
     if guessed:
         has_root = True  # nothing reading finds answers elsewhere: "/" it is, as before
+    docs = _docs_at_root(sources, folder)
+    if docs:
+        # FastAPI(docs_url="/"): "/" is Swagger UI (its script from a CDN, which paints nothing offline),
+        # not a page of the app's; the document itself is the ready URL
+        has_root, where = False, docs
+        if path == "/":
+            path, source = "/openapi.json", f"{docs} (FastAPI's own document)"
     if not has_root:
         app.has_root = False
         app.phases = [p for p in app.phases if p != "frontend"]
         # The file of the route that answers instead (none when a login cleared it): "<- : no ..." read badly
         said = where or (answering[0].where.rsplit(":", 1)[0] if answering else "")
         app.decide("phases", ", ".join(app.phases),
+                   f"{docs}: \"/\" is FastAPI's API docs page, no page of the app's: no frontend" if docs else
                    f'{said + ": " if said else ""}no "/" route and no pages (an API): no frontend')
         if path == "/":  # else the first GET route the code declares, as written
             path, source = ((answering[0].path, answering[0].where.rsplit(":", 1)[0]) if answering

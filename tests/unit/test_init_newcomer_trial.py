@@ -176,3 +176,26 @@ def test_several_apps_side_by_side_are_named(tmp_path):
     assert ("3 folders hold an app: tutorial1/ (measured here) and tutorial2/, tutorial3/; to measure "
             "another, run `echotune-ci init --dir tutorial3` (--force to rewrite the workflows)"
             ) in app.all_checks()
+
+
+def test_fastapi_docs_at_the_root_are_no_page(tmp_path):
+    # fastapi-sqlmodel: FastAPI(..., docs_url="/"): "/" is Swagger UI, whose script comes from a CDN; the
+    # frontend phase measured it ("painted no content") and scored Swagger's accessibility
+    write(tmp_path, {"requirements.txt": "fastapi==0.110.0\nuvicorn==0.29.0\n",
+                     "api/__init__.py": "",
+                     "api/app.py": "from fastapi import FastAPI, APIRouter, Depends\n\n"
+                                   "router = APIRouter()\n\n\n"
+                                   "def create_app():\n    app = FastAPI(\n        title='heroes',\n"
+                                   "        version=str(1),\n        docs_url=\"/\",\n    )\n"
+                                   "    app.include_router(router, dependencies=[Depends(auth)])\n"
+                                   "    return app\n",
+                     "asgi.py": "from api.app import create_app\napi = create_app()\n"})
+    app = app_setup(tmp_path)
+    assert "frontend" not in app.phases and app.ready_path == "/openapi.json"
+    assert ("phases", "security, load", 'api/app.py: "/" is FastAPI\'s API docs page, no page of the app\'s: '
+            "no frontend") in decided(app)
+    # docs elsewhere: "/" is the app's own
+    (tmp_path / "api" / "app.py").write_text("from fastapi import FastAPI\n"
+                                             "app = FastAPI(docs_url='/docs')\n\n"
+                                             "@app.get('/')\ndef home():\n    return {'ok': True}\n")
+    assert "frontend" in app_setup(tmp_path).phases
