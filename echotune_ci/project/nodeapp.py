@@ -568,8 +568,28 @@ def start_command(start: Start, tools_: Tools) -> tuple[str, list[str], dict[str
 # ---------------------------------------------------------------------------- the port
 
 
-_LISTEN = re.compile(r"\.listen\(\s*(?:\{[^}]*?\bport\s*:\s*)?([\w.]+)")
+# server.listen(PORT), listen(+PORT), listen(Number(port)), listen({ port: config.port })
+_LISTEN = re.compile(r"\.listen\(\s*(?:\{[^}]*?\bport\s*:\s*)?(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+)")
+# const { PORT } = require('./config'), import { PORT } from './config.js', const config = require('./config')
+_RELATIVE_IMPORT = re.compile(r"""(?:require\(\s*|\bfrom\s+)['"](\.{1,2}/[^'"]+)['"]""")
 _ENV_PORT = re.compile(r"process\.env\.(\w*PORT\w*)|process\.env\[\s*['\"](\w*PORT\w*)['\"]\s*\]")
+
+
+def _imported_env_port(file: Path, text: str, root: Path) -> tuple[str, str] | None:
+    """(variable, why) when a module *file* imports by a relative path reads the port from the environment
+    (basic-redis-chat-app: index.js listens on PORT from ./config, whose ``PORT = process.env.PORT ||
+    DEFAULT_PORT``); one import deep."""
+    for spec in _RELATIVE_IMPORT.findall(text):
+        base = (file.parent / spec)
+        for candidate in (base, *(base.with_name(base.name + s) for s in JS_SUFFIXES),
+                          *(base / f"index{s}" for s in JS_SUFFIXES)):
+            if candidate.is_file():
+                env = _ENV_PORT.search(read_text(candidate))
+                if env:
+                    var = env.group(1) or env.group(2)
+                    return var, f"{rel(candidate, root)} reads {var}"
+                break
+    return None
 
 
 def node_port(
@@ -599,6 +619,9 @@ def node_port(
         if env:
             var = env.group(1) or env.group(2)
             return None, var, f"{path} reads {var}"
+        imported = _imported_env_port(file, text, root or folder)
+        if imported:
+            return None, imported[0], imported[1]
         digits = re.fullmatch(r"\s*(?:parseInt\(|Number\()?\s*['\"]?(\d{2,5})['\"]?\)?\s*,?\s*", value)
         if digits:
             return int(digits.group(1)), "", f"{path}: {arg} = {digits.group(1)}"

@@ -199,3 +199,20 @@ def test_fastapi_docs_at_the_root_are_no_page(tmp_path):
                                              "app = FastAPI(docs_url='/docs')\n\n"
                                              "@app.get('/')\ndef home():\n    return {'ok': True}\n")
     assert "frontend" in app_setup(tmp_path).phases
+
+
+def test_the_port_read_through_a_unary_plus_or_an_imported_config(tmp_path):
+    from echotune_ci.project.nodeapp import node_port
+
+    # basic-redis-chat-app-demo-nodejs: server.listen(+PORT, ...), PORT from ./config, which reads the env
+    write(tmp_path, {"server/config.js": "let DEFAULT_PORT = 4000;\nconst PORT = process.env.PORT || "
+                                         "DEFAULT_PORT;\nmodule.exports = { PORT };\n",
+                     "server/index.js": "const { PORT } = require('./config');\n"
+                                        "const server = require('http').createServer();\n"
+                                        "server.listen(+PORT, '0.0.0.0');\n"})
+    assert node_port(tmp_path) == (None, "PORT", "server/config.js reads PORT")
+    (tmp_path / "server" / "index.js").write_text("import { PORT } from './config.js';\n"
+                                                  "app.listen(Number(PORT));\n")
+    assert node_port(tmp_path) == (None, "PORT", "server/config.js reads PORT")
+    (tmp_path / "server" / "config.js").write_text("module.exports = { PORT: 4000 };\n")
+    assert node_port(tmp_path) == (None, "", "")
