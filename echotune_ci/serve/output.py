@@ -21,6 +21,11 @@ _IMPORTANT = re.compile(
     r"|\bfatal:|\bpanic:|npm ERR!|npm error|\bE[A-Z]{3,}\b|Cannot find module|ModuleNotFoundError"
     r"|command not found|: not found|Address already in use|EADDRINUSE|\bDisallowedHost\b|Permission denied",
 )
+# Warnings name error codes too ("npm warn old lockfile code: 'ETARGET'"): never the reason a step stopped.
+_WARNING = re.compile(r"^(?:npm warn|npm WARN|yarn warn|warning\b)|(?:^|\s)\S+:\d+(?::\d+)?: warning:")
+# Where a compiler says what it could not do (node-gyp's g++ under "npm error", tsc): the cause, even in
+# the middle of a long failure whose first and last lines are the tool's own boilerplate.
+_CAUSE = re.compile(r"\S:\d+(?::\d+)?: (?:fatal )?error:|\berror TS\d{4}\b|\bSyntaxError:")
 _NOT_FOUND = re.compile(r"(?:^|:\s)([\w.+-]+): (?:command )?not found\s*$")
 
 
@@ -35,18 +40,29 @@ def clean_line(line: str, limit: int = 300) -> str:
 
 def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool = False) -> list[str]:
     """The lines that explain a failure: the last traceback (from its header to the exception),
-    else lines naming an error (the first few, where tools say the cause, and the last ones),
-    else the last non-blank lines (none with *errors_only*). At most *most*, cleaned."""
+    else lines naming an error, warnings left out (the first few, where tools say the cause, the
+    errors a compiler gave in between, and the last ones), else the last non-blank lines (none with
+    *errors_only*). At most *most* lines besides the "…" that mark what is left out, cleaned."""
     cleaned = [clean_line(x) for x in lines if x.strip()]
     start = max((i for i, x in enumerate(cleaned) if x.startswith("Traceback (most recent call last)")),
                 default=None)
     if start is not None:
         block = _traceback(cleaned[start:])
         return block if len(block) <= most else [block[0], "…", *block[-(most - 2):]]
-    flagged = [x for x in cleaned if _IMPORTANT.search(x)]
-    if len(flagged) > most:
+    flagged = [x for x in cleaned if _IMPORTANT.search(x) and not _WARNING.search(x)]
+    if len(flagged) <= most:
+        return flagged or ([] if errors_only else cleaned[-most:])
+    causes = [i for i, x in enumerate(flagged) if _CAUSE.search(x) and 4 <= i < len(flagged) - (most - 5)]
+    if not causes:
         return [*flagged[:4], "…", *flagged[-(most - 5):]]
-    return flagged or ([] if errors_only else cleaned[-most:])
+    # the first lines, the first causes a compiler gave, the last lines: "…" wherever lines are left out
+    keep = sorted({*range(3), *causes[: max(1, most - 9)], *range(len(flagged) - 2, len(flagged))})
+    shown: list[str] = []
+    for before, i in zip([-1, *keep], keep, strict=False):
+        if i != before + 1:
+            shown.append("…")
+        shown.append(flagged[i])
+    return shown
 
 
 def _traceback(lines: list[str]) -> list[str]:
@@ -173,7 +189,8 @@ class OutputBuffer:
 
 def _names_error(start: str) -> bool:
     """Whether the start of a line (what :func:`important_lines` shows of it) names an error."""
-    return any(hint in start for hint in _HINTS) and _IMPORTANT.search(start) is not None
+    return (any(hint in start for hint in _HINTS) and _IMPORTANT.search(start) is not None
+            and not _WARNING.search(start))
 
 
 def _decode(raw: bytes) -> str:

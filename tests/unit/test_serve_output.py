@@ -81,3 +81,25 @@ def test_a_script_error_is_one_line_whatever_its_name_holds():
     assert _script_error(SimpleNamespace(name="X\n::warning::n", message="boom")) == "X: boom"
     assert _script_error(SimpleNamespace(name="", message="")) == "Error"
     assert _script_error(SimpleNamespace(name="Error", message="\nboom")) == "Error: boom"
+
+
+def test_a_compiler_error_in_the_middle_is_kept_and_a_warning_is_no_reason():
+    # WebDevSimplified/Nodejs-Passport-Login's `npm ci` on Node 20: bcrypt 3's native build fails. The
+    # message quoted "npm warn old lockfile code: 'ETARGET'" (an error code in a warning) and hid g++'s
+    # errors under "…" between npm's first lines and node-pre-gyp's last ones.
+    lines = ["npm warn old lockfile code: 'ETARGET',", "npm error code 1",
+             "npm error path /app/node_modules/bcrypt", "npm error command failed",
+             *[f"npm error gyp info spawn args '{i}'" for i in range(30)],
+             "npm error ../node_modules/nan/nan_callbacks.h:55:23: error: 'AccessorSignature' is not a "
+             "member of 'v8'", "npm error   55 | typedef v8::Local<v8::AccessorSignature> Sig;",
+             "npm error ../node_modules/nan/nan.h:2470:19: error: no matching function for call",
+             "npm error ../src/bcrypt.cc:9:1: warning: unused variable 'x'",
+             *[f"npm error node-pre-gyp ERR! line {i}" for i in range(12)],
+             "npm error A complete log of this run can be found in: /root/.npm/_logs/debug-0.log"]
+    shown = important_lines(lines)
+    assert not any("warn" in line for line in shown)
+    assert shown[:3] == ["npm error code 1", "npm error path /app/node_modules/bcrypt",
+                         "npm error command failed"]
+    assert ("npm error ../node_modules/nan/nan_callbacks.h:55:23: error: 'AccessorSignature' is not a member "
+            "of 'v8'") in shown
+    assert shown[-1].startswith("npm error A complete log") and len([x for x in shown if x != "…"]) <= 12
