@@ -68,14 +68,15 @@ def staged_output(output: Path | None) -> contextlib.AbstractContextManager[Any]
 
 
 def finish_phase(result: PhaseResult, output: Path | None) -> int:
-    """Write the result (if asked), print its summary, and map status to an exit code."""
+    """Write the result (if asked), print its summary, and map its status to an exit code (a failure wins
+    over a check that could not run: :meth:`PhaseResult.exit_status`)."""
     if output is not None:
         with staged_output(output):
             result.write(output)
     print_result_table(result)
     for err in result.errors:
         click.echo(f"echotune-ci: {result.phase}: {err}", err=True)
-    return EXIT_BY_STATUS[result.status]
+    return EXIT_BY_STATUS[result.exit_status()]
 
 
 def artifacts_folder(explicit: Path | None, output: Path | None, phase: str) -> Path:

@@ -88,4 +88,4 @@ def command(paths: tuple[Path, ...], requirements: tuple[Path, ...], pyproject: 
     click.echo(render("security_lines.txt.j2", result=result), nl=False)
     for err in result.errors:
         click.echo(f"echotune-ci: security: {err}", err=True)
-    return EXIT_BY_STATUS[result.status]
+    return EXIT_BY_STATUS[result.exit_status()]

@@ -347,6 +347,17 @@ class PhaseResult:
         self.status = worst_status(statuses)
         return self
 
+    def exit_status(self) -> Status:
+        """The status a phase command's exit code follows: "fail" when a metric failed or a finding
+        reaches ``fail_on``, even where a check could not run (``status`` "error"), as the gate of `run`
+        decides; else ``status``. A definite failure must not hide behind "could not run" (exit 3), which
+        a workflow may tolerate as a flaky service."""
+        fail_on = self.fail_on or "none"
+        blocking = fail_on != "none" and any(severity_at_least(f.severity, fail_on) for f in self.findings)
+        if blocking or any(m.status == "fail" for m in self.metrics):
+            return "fail"
+        return self.status
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape (see the result schema)."""
         return {

@@ -39,6 +39,8 @@ def test_a_subfolder_app_installs_the_requirements_at_the_top_of_its_repository(
     assert app.setup == "python3 -m venv .venv && .venv/bin/python -m pip install -r ../requirements.txt"
     assert app.setup_inputs == ["../requirements.txt"]
     assert not any("no requirements file" in n for n in app.all_checks())
+    # served by Werkzeug's development server (no gunicorn or waitress): said (its first run failed p95)
+    assert any(n.startswith("the app is served by Flask's development server") for n in app.all_checks())
     # the helper the factory calls creates the tables
     made = ("build", "no step for the tables", "website/__init__.py creates them (create_all)")
     assert made in decided(app)
