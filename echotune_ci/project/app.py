@@ -494,6 +494,16 @@ def _python_command(
     return adds
 
 
+def _fixed_port(app: AppSetup, port: int, why: str, reading: str) -> None:
+    """The check for a server that always listens on *port*: the pull request workflow runs `run
+    --base-ref`, whose base cannot start beside the head on the same port, so every pull request would
+    be measured without a base and pass on the head's budgets alone (Nodejs-Passport-Login's
+    ``app.listen(3000)``)."""
+    app.check("port", f"the server always listens on {port} ({why}): `run --base-ref`, which the pull "
+                      "request workflow runs, cannot start the base beside it and measures the head alone; "
+                      f"read the port from the environment ({reading}) for base-against-head comparisons")
+
+
 def _python_script_port(app: AppSetup, folder: Path, command: str) -> None:
     words = commands.unwrap(commands.split_env(commands.tokens(command))[1])
     script = next((w for w in words[1:] if w.endswith(".py")), "")
@@ -501,6 +511,7 @@ def _python_script_port(app: AppSetup, folder: Path, command: str) -> None:
     if port:
         app.port = port
         app.decide("port", str(port), why)
+        _fixed_port(app, port, why, f"int(os.environ.get('PORT', {port}))")
     elif why:
         app.decide("port", "auto (PORT)", why)
     else:
@@ -1164,6 +1175,7 @@ def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Pat
     if port is not None:
         app.port = port
         app.decide("port", str(port), why)
+        _fixed_port(app, port, why, f"process.env.PORT || {port}")
     elif var and var != "PORT":
         app.command = f"{var}={{port}} {app.command}"
         app.decide("port", f"auto (through {var})", why)

@@ -386,7 +386,11 @@ def server_script(packages: list[Package]) -> Start | None:
         if pkg in servers:
             main = _main_file(pkg)
             if pkg.server and main:
-                return Start(pkg, "", f"node {main}", f"{join(pkg.dir, 'package.json')} (main: {main})")
+                # "main" names it only when it is that file: Nodejs-Passport-Login's main is index.js,
+                # which does not exist, and server.js was said to be its main
+                why = (f"{join(pkg.dir, 'package.json')} (main: {main})" if pkg.data.get("main") == main
+                       else f"{join(pkg.dir, main)} (a server file; no start script or main)")
+                return Start(pkg, "", f"node {main}", why)
     for pkg in packages:
         found = _server_from_scripts(pkg) if pkg.server else None
         if found is not None:

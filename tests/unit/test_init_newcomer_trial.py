@@ -218,3 +218,21 @@ def test_the_port_read_through_a_unary_plus_or_an_imported_config(tmp_path):
     assert node_port(tmp_path) == (None, "PORT", "server/config.js reads PORT")
     (tmp_path / "server" / "config.js").write_text("module.exports = { PORT: 4000 };\n")
     assert node_port(tmp_path) == (None, "", "")
+
+
+def test_a_fixed_port_is_said_to_leave_pull_requests_without_a_base(tmp_path):
+    # WebDevSimplified/Nodejs-Passport-Login: app.listen(3000); init wrote port = 3000 and the pull request
+    # workflow's run --base-ref measured the head alone and passed, with nothing at init time saying so.
+    # Its package.json's main is index.js, which does not exist: server.js was said to be its main.
+    write(tmp_path, {"package.json": json.dumps({"name": "login", "main": "index.js",
+                                                 "dependencies": {"express": "4", "ejs": "3"}}),
+                     "package-lock.json": json.dumps({"name": "login", "lockfileVersion": 3, "packages": {}}),
+                     "server.js": "const express = require('express');\nconst app = express();\n"
+                                  "app.get('/', (req, res) => res.send('hi'));\napp.listen(3000);\n"})
+    app = app_setup(tmp_path)
+    assert app.port == 3000 and app.command == "node server.js"
+    assert ("command", "node server.js", "server.js (a server file; no start script or main)") in decided(app)
+    assert ("the server always listens on 3000 (server.js: listen(3000)): `run --base-ref`, which the pull "
+            "request workflow runs, cannot start the base beside it and measures the head alone; read the "
+            "port from the environment (process.env.PORT || 3000) for base-against-head comparisons"
+            ) in app.all_checks()
