@@ -91,14 +91,13 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
     import httpx
 
     from ...masking import register
-    from ..load.settings import token_at
+    from ..load.settings import basic_credentials, token_at
 
     login = settings.login
     if login.basic:
-        register(login.basic.split(":", 1)[1])
-        headers = login.basic_headers()
-        register(next(iter(headers.values())).split(" ", 1)[1])
-        return headers
+        register(login.basic.split(":", 1)[1])  # the password, and the credentials that carry it
+        register(basic_credentials(login.basic))
+        return login.basic_headers()
     if not login.path:
         return {}
     where = f"login {login.method} {login.path}"

@@ -116,11 +116,15 @@ class LoginSettings:
 
     def basic_headers(self) -> dict[str, str]:
         """``{header: "Basic <base64 of user:password>"}`` (RFC 7617, UTF-8), {} without ``basic``."""
-        if not self.basic:
-            return {}
-        import base64
+        return {self.header: f"Basic {basic_credentials(self.basic)}"} if self.basic else {}
 
-        return {self.header: "Basic " + base64.b64encode(self.basic.encode("utf-8")).decode("ascii")}
+
+def basic_credentials(user_password: str) -> str:
+    """HTTP Basic's credentials for ``user:password``: its UTF-8 bytes in base64 (RFC 7617), what follows
+    "Basic " in the Authorization header."""
+    import base64
+
+    return base64.b64encode(user_password.encode("utf-8")).decode("ascii")
 
 
 def token_at(answer: Any, field: str) -> Any:

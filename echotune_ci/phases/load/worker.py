@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from echotune_ci.phases.load.metrics import percentile
 from echotune_ci.phases.load.plan import host_allowed
-from echotune_ci.phases.load.settings import token_at
+from echotune_ci.phases.load.settings import basic_credentials, token_at
 
 if TYPE_CHECKING:  # pragma: no cover
     from echotune_ci.phases.load.guard import RequestGuard
@@ -94,10 +94,7 @@ class _Requests:
         if not login:
             return
         if login.get("basic"):  # HTTP Basic: the credentials go with every request, nothing to log in to
-            import base64
-
-            encoded = base64.b64encode(login["basic"].encode("utf-8")).decode("ascii")
-            user.auth_headers = {login["header"]: f"Basic {encoded}"}
+            user.auth_headers = {login["header"]: f"Basic {basic_credentials(login['basic'])}"}
             return
         with self.send(user, login, login["path"], login["path"]) as resp:
             if not _judge(resp, login["status"]):
