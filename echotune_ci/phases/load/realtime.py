@@ -34,6 +34,7 @@ locust process.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import time
 import uuid
@@ -221,16 +222,13 @@ class _SocketIO(_Channel):
         return len(json.dumps(answer, default=str))
 
 
-_ending: dict[str, Any] = {}  # "cut": the gevent Event of wait_for_pending (set: do not wait)
-
-
+@functools.cache
 def _cut() -> Any:
+    """The process's gevent Event of :func:`wait_for_pending` (set: do not wait), made on first use: gevent
+    is imported only in the locust process."""
     import gevent.event
 
-    event = _ending.get("cut")
-    if event is None:
-        event = _ending["cut"] = gevent.event.Event()
-    return event
+    return gevent.event.Event()
 
 
 def wait_for_pending(wait: bool) -> None:
