@@ -32,7 +32,7 @@ from . import commands
 from .appsetup import AppSetup, Decision
 from .clients import attach_clients, node_notes, output_folder
 from .django import DjangoFacts, allows_loopback, read_django
-from .envdefaults import defaulted_env
+from .envdefaults import defaulted_env, taken_without_default
 from .health import Graph, asks_login, find_health, find_load_routes, read_graph, root_answers
 from .files import JS_SUFFIXES, join, read_text, ready_path, rel, root_route, source_files
 from .instructions import ONCE, Instructions, Step, read_instructions, readme_steps
@@ -85,6 +85,10 @@ _APP_FOLDERS = ("src", "backend", "server", "api", "app", "web", "service")
 PLACEHOLDER_SECRET = "echotune-ci-local-only-not-a-secret"
 # Variables whose value is a secret: a required one gets a placeholder (and a note to pass a real one in CI).
 _SECRET_NAME = re.compile(r"SECRET|(?:^|_)KEY$|TOKEN|PASSWORD|PASSWD|SALT|PRIVATE", re.I)
+# Secrets the app makes up its own value of (signing keys): any value serves a measurement. Not passwords
+# or tokens, which must match a database's or a service's (a placeholder would break a local Postgres
+# that trusts a connection without one).
+_OWN_SECRET = re.compile(r"SECRET|(?:^|_)KEY$|SALT|PRIVATE", re.I)
 # The distribution to install for a framework when the project names no dependencies at all.
 _DISTRIBUTIONS = {"fastapi": "fastapi", "flask": "flask", "starlette": "starlette", "quart": "quart",
                   "litestar": "litestar", "sanic": "sanic", "bottle": "bottle", "falcon": "falcon",
@@ -425,6 +429,7 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     _python_env(app, folder, ins, deps, django, target)
     _sqlite_elsewhere(app, folder, sources)
     _required_env(app, [(r.name, r.where, f"os.environ['{r.name}']") for r in required_env(folder, sources)])
+    _secrets_taken(app, folder, sources)
     _python_audit(app, deps)
     _ready(app, ins, sources, folder)
     _openapi(app, sources)
@@ -451,6 +456,14 @@ def _required_env(app: AppSetup, found: list[tuple[str, str, str]]) -> None:
                 f"{where} requires {name} ({how}, no default): the app stops without it; add it to "
                 "[serve] env with a value for this machine",
             )
+
+
+def _secrets_taken(app: AppSetup, folder: Path, sources: list[Path]) -> None:
+    """A placeholder for each signing secret the code takes as a value with no default: express-session
+    fails every request without its ``secret`` ("secret option required for sessions": a .env the
+    repository ignores gave it one on the author's machine), Flask's session without SECRET_KEY."""
+    _required_env(app, [(name, where, "read as a value") for name, where in
+                        taken_without_default(sources, folder, _OWN_SECRET)])
 
 
 def _python_command(
@@ -980,6 +993,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _ready(app, ins, sources, folder)
         required = node_required_env(sources, folder)
         _required_env(app, [(r.name, r.where, f"process.env.{r.name} checked") for r in required])
+        _secrets_taken(app, folder, sources)
         production = production_only(sources, folder)
         if production and "NODE_ENV" not in app.env:
             # Without it such a server answers 404 on "/" (npm-monorepo, proshop): nothing to measure.

@@ -62,6 +62,32 @@ def defaulted_env(folder: Path, names: Iterable[str]) -> dict[str, str]:
     return {name: where for name, where in defaulted.items() if name not in bare}
 
 
+def taken_without_default(
+    sources: Iterable[Path], root: Path, names: re.Pattern[str]
+) -> list[tuple[str, str]]:
+    """[(variable, ``file:line`` of its first read)] for each variable whose name *names* matches that the
+    Python and JavaScript *sources* take as a value with no default (``secret: process.env.SESSION_SECRET``
+    handed to express-session, ``app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY")``), and never
+    read with a default nor only test: ``if (process.env.STRIPE_KEY)`` is an optional feature the code
+    turns on when the variable is set. Never raises for a file's content."""
+    first: dict[str, str] = {}
+    spared: set[str] = set()
+    for path in sources:
+        text = read_text(path)
+        if "environ" not in text and "getenv" not in text and "process.env" not in text and \
+                "BaseSettings" not in text:
+            continue
+        reads = _python_reads(text) if path.suffix == ".py" else _js_reads(text, None)
+        for name, has_default, line in reads:
+            if not names.search(name):
+                continue
+            if has_default is False:
+                first.setdefault(name, f"{rel(path, root)}:{line}")
+            else:
+                spared.add(name)
+    return [(name, where) for name, where in first.items() if name not in spared]
+
+
 def read_without_default(statement: str) -> bool:
     """Whether Python *statement* (``SECRET_KEY = os.environ.get("X")``) takes an environment variable's
     value without a default: Django then stops ("The SECRET_KEY setting must not be empty"), where
@@ -225,12 +251,12 @@ _JS_TESTED_AFTER = re.compile(r"\s*(?:[!=]==?|&&|\?(?!\?)|\)\s*\{|\)\s*(?:&&|\|\
 _JS_TESTED_BEFORE = re.compile(r"(?:!|&&|\|\||[!=]==?|\b(?:if|while)\s*\(|typeof\s)\s*$")
 
 
-def _js_reads(text: str, wanted: set[str]) -> Iterator[tuple[str, bool | None, int]]:
+def _js_reads(text: str, wanted: set[str] | None) -> Iterator[tuple[str, bool | None, int]]:
     """(variable, True with a default / False taken as a value without one / None only tested, line) of
-    each ``process.env`` read of *wanted* variables in one JavaScript or TypeScript file."""
+    each ``process.env`` read of *wanted* variables (None: all) in one JavaScript or TypeScript file."""
     for m in _JS_READ.finditer(text):
         name = m.group(1) or m.group(2)
-        if name not in wanted:
+        if wanted is not None and name not in wanted:
             continue
         line = text.count("\n", 0, m.start()) + 1
         before = text[max(0, m.start() - 40):m.start()]

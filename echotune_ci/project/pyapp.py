@@ -210,11 +210,10 @@ def server_command(target: Target, deps: PythonDeps, folder: Path) -> tuple[str,
             [],
         )
     if target.framework == "flask":
-        app = target.flask_app or (
-            target.module if target.attr in ("app", "application", "create_app()") else target.spec
-        )
+        # The app goes in FLASK_APP ([serve] env, written beside it), not `--app`: Flask added that
+        # option in 2.2, and a project pinned to an older Flask stopped on "No such option: --app".
         return (
-            f"flask --app {app} run --host 127.0.0.1 --port {{port}}",
+            "flask run --host 127.0.0.1 --port {port}",
             "Flask's own server (no gunicorn or waitress in the dependencies)",
             [],
         )

@@ -102,7 +102,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "flask-factory": {
         "setup": f"{VENV} -r requirements.txt",
         "build": "flask db upgrade",
-        "command": "flask --app app run --host 127.0.0.1 --port {port}",
+        "command": "flask run --host 127.0.0.1 --port {port}",
         "env": {"FLASK_APP": "app", "FLASK_DEBUG": "0"},
         "ready_url": "http://127.0.0.1:{port}/ping",
         # issue 14: unpinned lines are listed as not auditable; they no longer turn the audit off
@@ -292,7 +292,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "flask-tutorial": {
         "setup": f"{VENV} -e .",
         "build": "flask --app flaskr init-db",
-        "command": "flask --app flaskr run --host 127.0.0.1 --port {port}",
+        "command": "flask run --host 127.0.0.1 --port {port}",
         "env": {"FLASK_APP": "flaskr", "FLASK_DEBUG": "0"},
         "checks": ["README.rst says to run `flask --app flaskr init-db` once"],
     },

@@ -174,7 +174,8 @@ def test_several_apps_side_by_side_are_named(tmp_path):
         files[f"tutorial{n}/website/__init__.py"] = FACTORY.format(call="")
         files[f"tutorial{n}/main.py"] = "from website import create_app\napp = create_app()\n"
     app = app_setup(write(tmp_path, files))
-    assert "tutorial1" in app.command
+    assert app.command == "flask run --host 127.0.0.1 --port {port}"
+    assert app.env["FLASK_APP"] == "tutorial1.main"
     assert ("3 folders hold an app: tutorial1/ (measured here) and tutorial2/, tutorial3/; to measure "
             "another, run `echotune-ci init --dir tutorial3` (--force to rewrite the workflows)"
             ) in app.all_checks()
