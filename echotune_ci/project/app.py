@@ -52,6 +52,7 @@ from .nodeapp import (
 )
 from .nodenotes import production_only
 from .nodenotes import required_env as node_required_env
+from .openapi import Served, served_document
 from .pyapp import Target, dotenv, find_target, framework_of, python_port, required_env, server_command
 from .pydeps import PythonDeps, audit_files, pip_adds, read_python, requirements_above, setup_command
 from .runtimes import python_asked, python_note
@@ -432,7 +433,7 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     _secrets_taken(app, folder, sources)
     _python_audit(app, deps)
     _ready(app, ins, sources, folder)
-    _openapi(app, sources)
+    _openapi(app, sources, folder)
     attach_clients(app, folder, folder, node_packages(folder), sources)
     return app
 
@@ -873,17 +874,11 @@ def _python_audit(app: AppSetup, deps: PythonDeps) -> None:
 
 
 # FastAPI(..., docs_url="/") or redoc_url="/": the API's docs page answers "/"
-_DOCS_AT_ROOT = re.compile(
-    r"""\bFastAPI\((?:[^()]|\([^()]*\)){0,2000}?\b(?:docs_url|redoc_url)\s*=\s*['"]/['"]""")
-
-
-def _docs_at_root(sources: list[Path], folder: Path) -> str:
-    """The file (relative to *folder*) whose ``FastAPI(...)`` serves its docs page at "/", else ""."""
-    for path in sources:
-        text = read_text(path)
-        if "FastAPI(" in text and _DOCS_AT_ROOT.search(text):
-            return rel(path, folder)
-    return ""
+def _docs_at_root(sources: list[Path], folder: Path) -> Served | None:
+    """The app's OpenAPI document when its docs page (Swagger UI, ReDoc: ``FastAPI(docs_url="/")``,
+    flask-smorest's ``OPENAPI_REDOC_PATH = "/"``) answers at "/", else None."""
+    served = served_document(sources, folder)
+    return served if served is not None and served.docs_at_root else None
 
 
 def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) -> None:
@@ -908,17 +903,17 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
     if docs:
         # FastAPI(docs_url="/"): "/" is Swagger UI (its script from a CDN, which paints nothing offline),
         # not a page of the app's; the document itself is the ready URL
-        has_root, where = False, docs
+        has_root, where = False, docs.where
         if path == "/":
-            path, source = "/openapi.json", f"{docs} (FastAPI's own document)"
+            path, source = docs.path, f"{docs.where} ({docs.framework}'s own document)"
     if not has_root:
         app.has_root = False
         app.phases = [p for p in app.phases if p != "frontend"]
         # The file of the route that answers instead (none when a login cleared it): "<- : no ..." read badly
         said = where or (answering[0].where.rsplit(":", 1)[0] if answering else "")
-        app.decide("phases", ", ".join(app.phases),
-                   f"{docs}: \"/\" is FastAPI's API docs page, no page of the app's: no frontend" if docs else
-                   f'{said + ": " if said else ""}no "/" route and no pages (an API): no frontend')
+        why = (f"{docs.where}: \"/\" is {docs.framework}'s API docs page, no page of the app's" if docs else
+               f'{said + ": " if said else ""}no "/" route and no pages (an API)')
+        app.decide("phases", ", ".join(app.phases), f"{why}: no frontend")
         if path == "/":  # else the first GET route the code declares, as written
             path, source = ((answering[0].path, answering[0].where.rsplit(":", 1)[0]) if answering
                             else (route, where))
@@ -941,22 +936,21 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
                                    "URL that answers once the app is up")
 
 
-def _openapi(app: AppSetup, sources: list[Path]) -> None:
-    """FastAPI serves its OpenAPI document at /openapi.json unless ``openapi_url`` says otherwise: the api
-    phase tests the running app against it there, so it joins ``[run] phases``; not when the document is
-    off (``None``, ``""``) or elsewhere, where the phase would not look."""
-    if app.framework != "fastapi" or "api" in app.phases:
+def _openapi(app: AppSetup, sources: list[Path], folder: Path) -> None:
+    """Where the code serves its OpenAPI document (:func:`.openapi.served_document`: FastAPI's
+    /openapi.json, flask-smorest's prefix ...), the api phase tests the running app against it, so it
+    joins ``[run] phases`` and ``[api] openapi`` names the path; not when the document is off (``None``,
+    ``""``) or at a path the code computes (full-stack-fastapi-template's f"{API_V1_STR}/openapi.json"),
+    which is left for the user to add."""
+    served = served_document(sources, folder)
+    if served is None:
         return
-    for path in sources:
-        # None or "" turns it off; another path (full-stack-fastapi-template's f"{API_V1_STR}/openapi.json")
-        # is one the api phase would not look at: the phase is left for the user to add with [api] openapi.
-        found = re.search(r"openapi_url\s*=\s*([^,)\n]+)", read_text(path)) if path.suffix == ".py" else None
-        if found and found.group(1).strip() not in ('"/openapi.json"', "'/openapi.json'"):
-            return
-    app.phases.append("api")
+    app.openapi = served.path
+    if "api" not in app.phases:
+        app.phases.append("api")
     app.decide("phases", ", ".join(app.phases),
-               "FastAPI serves its OpenAPI document at /openapi.json: the api phase tests the app against it "
-               "(schemathesis)")
+               f"{served.where}: {served.framework} serves its OpenAPI document at {served.path} "
+               f"({served.how}): the api phase tests the app against it (schemathesis)")
 
 
 def _load_routes(app: AppSetup, sources: list[Path], folder: Path, graph: Graph) -> None:
@@ -994,6 +988,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         required = node_required_env(sources, folder)
         _required_env(app, [(r.name, r.where, f"process.env.{r.name} checked") for r in required])
         _secrets_taken(app, folder, sources)
+        _openapi(app, sources, folder)
         production = production_only(sources, folder)
         if production and "NODE_ENV" not in app.env:
             # Without it such a server answers 404 on "/" (npm-monorepo, proshop): nothing to measure.

@@ -63,6 +63,8 @@ class AppSetup:
     # GET routes of the app's code worth a load test besides "/" and the ready path: (path, file:line)
     load_routes: list[tuple[str, str]] = field(default_factory=list)
     has_root: bool = True
+    # Where the running app serves its OpenAPI document ([api] openapi), "" when the code does not say
+    openapi: str = ""
     phases: list[str] = field(default_factory=lambda: list(DEFAULT_PHASES))
     bundle_globs: list[str] = field(default_factory=list)
     requirements: list[str] = field(default_factory=list)

@@ -305,12 +305,17 @@ def test_a_fastapi_app_gets_the_api_phase_unless_it_serves_no_openapi_document(t
     main = FSFT["app/main.py"].replace("FastAPI()", "FastAPI(openapi_url=None)")
     hidden = dict(FSFT, **{"app/main.py": main})
     assert "api" not in init_project(write(tmp_path / "hidden", hidden), ref=REF).app.phases
-    # elsewhere (full-stack-fastapi-template: f"{settings.API_V1_STR}/openapi.json"), or "": not where the api
-    # phase looks, which only warned "no OpenAPI document found" on every run
-    for i, url in enumerate(('f"{API}/openapi.json"', '"/api/v1/openapi.json"', '""')):
+    # computed (full-stack-fastapi-template: f"{settings.API_V1_STR}/openapi.json"), or "": no path to give
+    # the api phase, which only warned "no OpenAPI document found" on every run
+    for i, url in enumerate(('f"{API}/openapi.json"', '""')):
         main = FSFT["app/main.py"].replace("FastAPI()", f"FastAPI(openapi_url={url})")
         moved = dict(FSFT, **{"app/main.py": main})
         assert "api" not in init_project(write(tmp_path / f"moved{i}", moved), ref=REF).app.phases
+    # another path written out: [api] openapi names it
+    main = FSFT["app/main.py"].replace("FastAPI()", 'FastAPI(openapi_url="/api/v1/openapi.json")')
+    init_project(write(tmp_path / "v1", dict(FSFT, **{"app/main.py": main})), ref=REF)
+    written = tomllib.loads((tmp_path / "v1" / "echotune.toml").read_text())
+    assert written["run"]["phases"][-1] == "api" and written["api"]["openapi"] == "/api/v1/openapi.json"
     main = FSFT["app/main.py"].replace("FastAPI()", "FastAPI(openapi_url='/openapi.json')")
     same = dict(FSFT, **{"app/main.py": main})
     assert "api" in init_project(write(tmp_path / "same", same), ref=REF).app.phases

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
+import pytest
+
 from echotune_ci.project.app import PLACEHOLDER_SECRET
-from echotune_ci.project.init import app_setup
+from echotune_ci.project.files import source_files
+from echotune_ci.project.init import app_setup, init_project
+from echotune_ci.project.openapi import served_document
 from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
 
 
@@ -63,3 +68,73 @@ def test_flask_secret_key_taken_from_the_environment_with_no_default_gets_a_plac
     app = app_setup(tmp_path)
     assert app.env["SECRET_KEY"] == PLACEHOLDER_SECRET
     assert "DATABASE_PASSWORD" not in app.env
+
+
+# Where each framework serves its OpenAPI document, from its documentation: flask-smorest ("OPENAPI_JSON_PATH:
+# path to the JSON file, relative to the base path; default 'openapi.json'", served only with
+# OPENAPI_URL_PREFIX), Django Ninja (openapi_url "/openapi.json" relative to where api.urls is mounted),
+# Litestar 2 (OpenAPIConfig path "/schema"), NestJS ("http://localhost:3000/api-json" for
+# SwaggerModule.setup('api', ...)), APIFlask (spec_path "/openapi.json").
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"team/settings.py": "class Config:\n    OPENAPI_VERSION = '3.0.2'\n    OPENAPI_URL_PREFIX = '/'\n"
+                          "    OPENAPI_REDOC_PATH = '/'\n"},
+     ("/openapi.json", "team/settings.py", "flask-smorest", True)),
+    ({"app.py": "app.config['OPENAPI_URL_PREFIX'] = '/api'\napp.config['OPENAPI_JSON_PATH'] = 'spec.json'\n"},
+     ("/api/spec.json", "app.py", "flask-smorest", False)),
+    ({"app.py": "from apiflask import APIFlask\napp = APIFlask(__name__, title='Pets')\n"},
+     ("/openapi.json", "app.py", "APIFlask", False)),
+    ({"shop/api.py": "from ninja import NinjaAPI\napi = NinjaAPI(title='shop')\n",
+      "shop/urls.py": "from .api import api\nurlpatterns = [path('admin/', admin.site.urls), "
+                      "path('api/v1/', api.urls)]\n"},
+     ("/api/v1/openapi.json", "shop/api.py", "Django Ninja", False)),
+    ({"app.py": "from litestar import Litestar\napp = Litestar(route_handlers=[index])\n"},
+     ("/schema/openapi.json", "app.py", "Litestar", False)),
+    ({"app.py": "app = Litestar([index],\n"
+                "    openapi_config=OpenAPIConfig(title='x', version='1', path='/docs'))\n"},
+     ("/docs/openapi.json", "app.py", "Litestar", False)),
+    ({"project/urls.py": "urlpatterns = [\n"
+                         "    path('api/schema/', SpectacularAPIView.as_view(), name='schema'),\n]\n"},
+     ("/api/schema/", "project/urls.py", "drf-spectacular", False)),
+    ({"src/main.ts": "const document = SwaggerModule.createDocument(app, config);\n"
+                     "SwaggerModule.setup('docs', app, document);\n"},
+     ("/docs-json", "src/main.ts", "NestJS", False)),
+    ({"server.js": "app.get('/api-docs/swagger.json', (req, res) => res.json(spec));\n"},
+     ("/api-docs/swagger.json", "server.js", "the app", False)),
+])
+def test_where_the_app_serves_its_openapi_document(tmp_path, files, expected):
+    write(tmp_path, files)
+    served = served_document(source_files(tmp_path, (".py", ".js", ".ts")), tmp_path)
+    assert served is not None
+    assert (served.path, served.where, served.framework, served.docs_at_root) == expected
+
+
+@pytest.mark.parametrize("files", [
+    {"app.py": "app = FastAPI(openapi_url=None)\n"},
+    {"app.py": "app = FastAPI(title=s.NAME, openapi_url=f\"{s.API_V1_STR}/openapi.json\")\n"},
+    {"app.py": "from flask_smorest import Api\napi = Api(app)\n"},  # no OPENAPI_URL_PREFIX: not served
+    {"api.py": "api = NinjaAPI(openapi_url=None)\n", "urls.py": "urlpatterns = [path('api/', api.urls)]\n"},
+    {"app.py": "app = Litestar([index], openapi_config=None)\n"},
+    {"server.js": "app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec));\n"},  # a page, no document
+])
+def test_no_document_or_one_at_a_computed_path_is_not_offered(tmp_path, files):
+    write(tmp_path, files)
+    assert served_document(source_files(tmp_path, (".py", ".js")), tmp_path) is None
+
+
+def test_flask_smorest_gets_the_api_phase_and_no_frontend_for_its_redoc_page(tmp_path):
+    # lafrech/flask-smorest-sqlalchemy-example: OPENAPI_URL_PREFIX = '/', OPENAPI_REDOC_PATH = '/'
+    write(tmp_path, {"requirements.txt": "flask==3.0.3\nflask-smorest==0.44.0\ngunicorn==22.0.0\n",
+                     "team/__init__.py": "from flask import Flask\nfrom flask_smorest import Api\n\n\n"
+                                         "def create_app():\n    app = Flask(__name__)\n"
+                                         "    app.config.from_object('team.settings.Config')\n"
+                                         "    Api(app)\n    return app\n",
+                     "team/settings.py": "class Config:\n    OPENAPI_VERSION = '3.0.2'\n"
+                                         "    OPENAPI_URL_PREFIX = '/'\n    OPENAPI_REDOC_PATH = '/'\n",
+                     "wsgi.py": "from team import create_app\napp = create_app()\n"})
+    done = init_project(tmp_path, ref="0123456789abcdef0123456789abcdef01234567")
+    written = tomllib.loads((tmp_path / "echotune.toml").read_text())
+    assert written["run"]["phases"] == ["security", "load", "api"]
+    assert written["api"]["openapi"] == "/openapi.json"
+    assert written["serve"]["ready_url"] == "http://127.0.0.1:{port}/openapi.json"
+    assert ("phases", "security, load", 'team/settings.py: "/" is flask-smorest\'s API docs page, no page of '
+            "the app's: no frontend") in [(d.key, d.value, d.source) for d in done.app.decisions]

@@ -1,0 +1,186 @@
+"""Where the running app serves its OpenAPI document, read from its sources for ``init``.
+
+The api phase tests the app against that document (schemathesis), so ``init``
+adds the phase and writes ``[api] openapi`` when the code says where it is.
+Each framework's default and the setting that moves it (versions current in
+2026):
+
+- FastAPI: ``/openapi.json``, ``FastAPI(openapi_url=...)``; None or "" turns it off.
+- flask-smorest: served only with ``OPENAPI_URL_PREFIX``, at that prefix
+  joined with ``OPENAPI_JSON_PATH`` (``openapi.json``).
+- APIFlask: ``APIFlask(spec_path=...)``, ``/openapi.json``.
+- Django Ninja: ``openapi.json`` under the prefix ``path("api/", api.urls)``
+  mounts the ``NinjaAPI`` at.
+- Litestar: ``/schema/openapi.json`` (``OpenAPIConfig(path=...)``).
+- drf-spectacular: the path ``SpectacularAPIView`` is routed at (YAML).
+- NestJS: ``SwaggerModule.setup("api", ...)`` serves the JSON at ``/api-json``.
+- Any framework: a route of its own whose literal path ends in
+  ``openapi.json``, ``swagger.json`` (or ``.yaml``).
+
+A document behind a value the code computes (``f"{API_V1_STR}/openapi.json"``)
+is not guessed: :func:`served_document` says nothing then.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .files import read_text, rel
+
+
+@dataclass(frozen=True)
+class Served:
+    """The document's path on the app (``/openapi.json``), the file that says so (relative), what serves
+    it ("FastAPI"), how it is set (one phrase: "its default"), and whether a docs page (Swagger UI, ReDoc)
+    answers at "/"."""
+
+    path: str
+    where: str
+    framework: str
+    how: str
+    docs_at_root: bool = False
+
+
+_STRING = r"""(?:r|f)?(['"])([^'"\n]*)\1"""
+_KWARG = r"\b{name}\s*=\s*([^,)\n]+)"
+# OPENAPI_URL_PREFIX = "/", "OPENAPI_URL_PREFIX": "/", app.config["OPENAPI_URL_PREFIX"] = "/"
+_SETTING = r"""\b{name}['"]?\s*\]?\s*[=:]\s*(?:r)?(['"])([^'"\n]*)\1"""
+_NINJA = re.compile(r"\b(\w+)\s*=\s*NinjaAPI\(")
+_NINJA_MOUNT = r"""\bpath\(\s*r?(['"])([^'"\n]*)\1\s*,\s*{name}\.urls\b"""
+_SPECTACULAR = re.compile(r"""\b(?:re_)?path\(\s*r?(['"])\^?([^'"\n]*?)\$?\1\s*,\s*SpectacularAPIView\b""")
+_NEST = re.compile(r"""\bSwaggerModule\.setup\(\s*(['"`])([^'"`\n]*)\1""")
+# app.get("/openapi.json", ...), @app.route("/swagger.json"), router.get('/api-docs/swagger.yaml', ...)
+_OWN_ROUTE = re.compile(
+    r"""\.(?:get|route|api_route)\(\s*(['"`])(/[\w/.-]*(?:openapi|swagger)[\w-]*\.(?:json|ya?ml))\1""")
+
+
+def served_document(sources: Iterable[Path], folder: Path) -> Served | None:
+    """Where the app's code serves its OpenAPI document (:class:`Served`), else None: no framework that
+    publishes one, the document turned off, or a path the code computes. Never raises for a file's
+    content."""
+    files = list(sources)
+    for path in files:
+        text = read_text(path)
+        where = rel(path, folder)
+        found = (_fastapi(text, where) or _smorest(text, where) or _apiflask(text, where)
+                 or _ninja(text, where, files) or _litestar(text, where) or _spectacular(text, where)
+                 or _nest(text, where) or _own_route(text, where))
+        if found is not None:
+            return found if found.path else None
+    return None
+
+
+def _literal(value: str) -> str | None:
+    """A Python string literal's text; None for anything else (None, a name, an f-string with a field)."""
+    m = re.fullmatch(_STRING, value.strip())
+    if m is None or (value.strip().startswith("f") and "{" in m.group(2)):
+        return None
+    return m.group(2)
+
+
+def _fastapi(text: str, where: str) -> Served | None:
+    found = re.search(r"\bFastAPI\(", text) if "FastAPI(" in text else None
+    if found is None:
+        return None
+    call = _call(text, found.end() - 1)
+    docs = bool(re.search(r"""\b(?:docs_url|redoc_url)\s*=\s*['"]/['"]""", call))
+    value = re.search(_KWARG.format(name="openapi_url"), call)
+    if value is None:
+        return Served("/openapi.json", where, "FastAPI", "its default", docs)
+    path = _literal(value.group(1))
+    # None or "" turns it off; a computed one (f"{API_V1_STR}/openapi.json") is not guessed: Served("")
+    return Served(path if path and path.startswith("/") else "", where, "FastAPI", f"openapi_url = {path!r}",
+                  docs)
+
+
+def _call(text: str, start: int) -> str:
+    """The arguments of the call whose "(" is at *start*, to its matching ")" (at most 5,000 characters)."""
+    depth = 0
+    for i in range(start, min(len(text), start + 5000)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start:i + 1]
+    return text[start:start + 5000]
+
+
+def _setting(text: str, name: str) -> str | None:
+    m = re.search(_SETTING.format(name=name), text)
+    return m.group(2) if m else None
+
+
+def _joined(*parts: str) -> str:
+    return "/" + "/".join(p.strip("/") for p in parts if p.strip("/"))
+
+
+def _smorest(text: str, where: str) -> Served | None:
+    prefix = _setting(text, "OPENAPI_URL_PREFIX") if "OPENAPI_URL_PREFIX" in text else None
+    if prefix is None:
+        return None
+    document = _setting(text, "OPENAPI_JSON_PATH") or "openapi.json"
+    pages = ("OPENAPI_REDOC_PATH", "OPENAPI_SWAGGER_UI_PATH", "OPENAPI_RAPIDOC_PATH")
+    docs = any(_joined(prefix, _setting(text, page) or "-") == "/" for page in pages if page in text)
+    return Served(_joined(prefix, document), where, "flask-smorest", f"OPENAPI_URL_PREFIX = {prefix!r}", docs)
+
+
+def _apiflask(text: str, where: str) -> Served | None:
+    found = re.search(r"\bAPIFlask\(", text) if "APIFlask(" in text else None
+    if found is None:
+        return None
+    call = _call(text, found.end() - 1)
+    value = re.search(_KWARG.format(name="spec_path"), call)
+    path = "/openapi.json" if value is None else _literal(value.group(1))
+    docs = bool(re.search(r"""\bdocs_path\s*=\s*['"]/['"]""", call))
+    return Served(path if path and path.startswith("/") else "", where, "APIFlask",
+                  "its default" if value is None else "spec_path", docs)
+
+
+def _ninja(text: str, where: str, sources: list[Path]) -> Served | None:
+    api = _NINJA.search(text) if "NinjaAPI(" in text else None
+    if api is None:
+        return None
+    call = _call(text, api.end() - 1)
+    value = re.search(_KWARG.format(name="openapi_url"), call)
+    document = "/openapi.json" if value is None else _literal(value.group(1))
+    if not document:  # openapi_url=None turns the document off
+        return Served("", where, "Django Ninja", "openapi_url")
+    mount = re.compile(_NINJA_MOUNT.format(name=re.escape(api.group(1))))
+    for path in sources:
+        m = mount.search(read_text(path))
+        if m is not None:
+            return Served(_joined(m.group(2), document), where, "Django Ninja",
+                          f"mounted at {m.group(2)!r}")
+    return None
+
+
+def _litestar(text: str, where: str) -> Served | None:
+    app = re.search(r"\bLitestar\(", text)
+    if app is None:
+        return None
+    if re.search(r"\bopenapi_config\s*=\s*None\b", _call(text, app.end() - 1)):
+        return Served("", where, "Litestar", "openapi_config=None")
+    config = re.search(r"\bOpenAPIConfig\(", text)
+    value = re.search(_KWARG.format(name="path"), _call(text, config.end() - 1)) if config else None
+    prefix = _literal(value.group(1)) if value else "/schema"
+    return Served(_joined(prefix, "openapi.json") if prefix else "", where, "Litestar",
+                  "its default" if value is None else "OpenAPIConfig(path=...)")
+
+
+def _spectacular(text: str, where: str) -> Served | None:
+    m = _SPECTACULAR.search(text) if "SpectacularAPIView" in text else None
+    if m is None:
+        return None
+    return Served(_joined(m.group(2)) + ("/" if m.group(2).endswith("/") else ""), where, "drf-spectacular",
+                  "SpectacularAPIView's route")
+
+
+def _nest(text: str, where: str) -> Served | None:
+    m = _NEST.search(text) if "SwaggerModule" in text else None
+    return Served(_joined(m.group(2)) + "-json", where, "NestJS", "SwaggerModule.setup") if m else None
+
+
+def _own_route(text: str, where: str) -> Served | None:
+    m = _OWN_ROUTE.search(text)
+    return Served(m.group(2), where, "the app", "a route of its own") if m else None
