@@ -395,7 +395,10 @@ class _PythonReader:
             self.trees[module_name(path, root)] = (tree, rel(path, root))
         self.consts: dict[tuple[str, str], ast.expr] = {}
         self.classes: dict[tuple[str, str], dict[str, ast.expr]] = {}
+        self.bases: dict[tuple[str, str], list[str]] = {}  # class -> its bases as written
         self.instances: dict[tuple[str, str], str] = {}  # (module, name) -> class name as written
+        # function -> the class its return annotation names: settings = get_app_settings() -> AppSettings
+        self.returns: dict[tuple[str, str], str] = {}
         self.imports: dict[tuple[str, str], tuple[str, str]] = {}  # local -> (module, name or "")
         self.aliases: dict[str, str] = {}  # module-level name -> its Annotated[..., Depends(...)] as written
         self.guards: list[tuple[str, str]] = []  # blueprints whose before_request asks for a login
@@ -456,6 +459,10 @@ class _PythonReader:
                     if target and value is not None:
                         attrs[target] = value
                 self.classes[(module, node.name)] = attrs
+                self.bases[(module, node.name)] = [_text(b) for b in node.bases]
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if isinstance(node.returns, ast.Name):
+                    self.returns[(module, node.name)] = node.returns.id
             else:
                 target, value = _assigned(node)
                 if target and value is not None:
@@ -464,6 +471,19 @@ class _PythonReader:
                         name = _callee(value)
                         if name:
                             self.instances[(module, target)] = name
+        self._local_instances(module, tree)
+
+    def _local_instances(self, module: str, tree: ast.Module) -> None:
+        """A factory's local ``settings = get_app_settings()``, whose ``settings.api_prefix`` prefixes the
+        routers (nsidnev/fastapi-realworld-example-app), where the module itself binds no such name."""
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for item in ast.walk(node):
+                if isinstance(item, ast.Assign | ast.AnnAssign):
+                    target, value = _assigned(item)
+                    if target and isinstance(value, ast.Call) and _callee(value):
+                        self.instances.setdefault((module, target), _callee(value))
 
     def _absolute(self, module: str, name: str, level: int, is_package: bool) -> str:
         if not level:
@@ -532,8 +552,23 @@ class _PythonReader:
             return self.value(owner, self.consts.get((owner, attr)), depth + 1)
         class_name = self.instances.get((owner, name))
         klass = self._symbol(owner, class_name) if class_name else (owner, name)
+        returned = self.returns.get(klass)
+        if returned:  # an instance a function returns, annotated with its class
+            klass = self._symbol(klass[0], returned)
+        return self._class_attribute(klass, attr, depth)
+
+    def _class_attribute(self, klass: tuple[str, str], attr: str, depth: int) -> str | None:
+        """*attr* of class *klass* or of its bases (``class AppSettings(BaseAppSettings)``)."""
         attrs = self.classes.get(klass)
-        return self.value(klass[0], attrs.get(attr), depth + 1) if attrs else None
+        if attrs is None or depth > 8:
+            return None
+        if attr in attrs:
+            return self.value(klass[0], attrs[attr], depth + 1)
+        for base in self.bases.get(klass, []):
+            found = self._class_attribute(self._symbol(klass[0], base), attr, depth + 1)
+            if found is not None:
+                return found
+        return None
 
     def _router(self, module: str, where: str, node: ast.Assign | ast.AnnAssign) -> None:
         target, value = _assigned(node)

@@ -30,11 +30,17 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/hangs":
             self.rfile.read(1)  # never answers: the client gives up first
             return
+        if self.path == "/api":  # an Express API's `app.get("/", (req, res) => res.json({message: ...}))`
+            self._send(200, b'{"message": "Welcome."}', "application/json; charset=utf-8")
+            return
         body = {"/good": GOOD, "/clobbers": CLOBBERS_PROBE}.get(self.path)
         status = 200 if body is not None else 404
-        body = body or b"<!doctype html><title>Not found</title><p>No such page.</p>"
+        self._send(status, body or b"<!doctype html><title>Not found</title><p>No such page.</p>",
+                   "text/html; charset=utf-8")
+
+    def _send(self, status: int, body: bytes, media: str) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Type", media)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -84,3 +90,17 @@ def test_a_page_that_hangs_or_is_missing_leaves_the_other_measured(site, tmp_pat
     assert _metric(data, "http_status", missing)["value"] == 404
     assert _metric(data, "http_status", missing)["status"] == "fail"
     assert _metric(data, "lcp_ms", good)["value"] > 0
+
+
+def test_an_api_answer_is_not_audited_as_a_page(site, tmp_path, cli_env):
+    # bezkoder/node-express-sequelize-postgresql: "/" answers JSON; Chromium showed it in its JSON viewer,
+    # whose markup failed accessibility_score 50 (document-title, html-has-lang) as if it were the app's page
+    api, good = f"{site}/api", f"{site}/good"
+    proc, data = _run(tmp_path, cli_env, api, good)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [w for w in data["warnings"] if w.startswith(api)] == [
+        f"{api} answers application/json, not an HTML page: not audited (an API's answer shows in the "
+        "browser's own viewer, whose accessibility and timings are no page of the app's); list pages of the "
+        "app in [[frontend.pages]], or leave the frontend phase out of [run] phases"]
+    assert _metric(data, "accessibility_score", api) is None and _metric(data, "lcp_ms", api) is None
+    assert _metric(data, "accessibility_score", good)["value"] == 100

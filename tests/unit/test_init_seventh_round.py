@@ -138,3 +138,26 @@ def test_flask_smorest_gets_the_api_phase_and_no_frontend_for_its_redoc_page(tmp
     assert written["serve"]["ready_url"] == "http://127.0.0.1:{port}/openapi.json"
     assert ("phases", "security, load", 'team/settings.py: "/" is flask-smorest\'s API docs page, no page of '
             "the app's: no frontend") in [(d.key, d.value, d.source) for d in done.app.decisions]
+
+
+def test_a_prefix_from_a_settings_function_and_a_base_class_is_read(tmp_path):
+    # nsidnev/fastapi-realworld-example-app: get_application() { settings = get_app_settings();
+    # include_router(api_router, prefix=settings.api_prefix) }, get_app_settings() -> AppSettings, whose
+    # api_prefix: str = "/api" ... and AppSettings(BaseAppSettings). Read as "/", run stopped on a 404.
+    write(tmp_path, {
+        "requirements.txt": "fastapi==0.110.0\nuvicorn==0.29.0\npydantic-settings==2.2.1\n",
+        "app/__init__.py": "", "app/core/__init__.py": "",
+        "app/core/base.py": "from pydantic_settings import BaseSettings\n\n\n"
+                            "class BaseAppSettings(BaseSettings):\n    api_prefix: str = '/api'\n",
+        "app/core/config.py": "from app.core.base import BaseAppSettings\n\n\n"
+                              "class AppSettings(BaseAppSettings):\n    title: str = 'realworld'\n\n\n"
+                              "def get_app_settings() -> AppSettings:\n    return AppSettings()\n",
+        "app/routes.py": "from fastapi import APIRouter\nrouter = APIRouter()\n\n\n@router.get('')\n"
+                         "def tags():\n    return {'tags': []}\n",
+        "app/main.py": "from fastapi import FastAPI\nfrom app.core.config import get_app_settings\n"
+                       "from app.routes import router\n\n\ndef get_application():\n"
+                       "    settings = get_app_settings()\n    application = FastAPI()\n"
+                       "    application.include_router(router, prefix=settings.api_prefix)\n"
+                       "    return application\n\n\napp = get_application()\n"})
+    app = app_setup(tmp_path)
+    assert app.ready_path == "/api" and "frontend" not in app.phases

@@ -110,6 +110,8 @@ class RunSample:
     interactions: dict[str, float] = field(default_factory=dict)
     failed_requests: list[str] = field(default_factory=list)
     script_errors: list[str] = field(default_factory=list)
+    # The media type of a document that is no page (application/json): nothing was measured
+    not_page: str = ""
 
 
 class NetworkLog:
@@ -274,6 +276,9 @@ def load(probe: Probe, url: str, settings: FrontendSettings) -> RunSample:
     status = response.status if response is not None else None
     if status is not None and status >= 400:
         return RunSample(status=status, final_url=page.url)
+    media = _media_type(response)
+    if media:  # an API's JSON at "/": Chromium shows it in its own viewer, whose page is no page of the app's
+        return RunSample(status=status, final_url=page.url, not_page=media)
     left = max(100.0, timeout_ms - (time.monotonic() - started) * 1000)
     try:
         page.wait_for_load_state("load", timeout=left)
@@ -296,6 +301,23 @@ def load(probe: Probe, url: str, settings: FrontendSettings) -> RunSample:
         failed_requests=list(net.failures),
         script_errors=list(probe.errors),
     )
+
+
+# What a browser renders as a page of the app's; a document without a Content-Type is taken as one
+_PAGE_TYPES = ("text/html", "application/xhtml+xml", "")
+
+
+def _media_type(response: Any) -> str:
+    """The media type of *response* ("application/json") when it is no HTML page, else "". A response
+    Playwright cannot read the headers of (None, a closed page) counts as a page."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        value = (response.headers.get("content-type", "") if response is not None else "") or ""
+    except PlaywrightError:
+        return ""
+    media = value.split(";", 1)[0].strip().lower()
+    return "" if media in _PAGE_TYPES else clean_line(media, 80)
 
 
 def _settle(page: Any, net: NetworkLog, settings: FrontendSettings) -> tuple[bool, dict[str, Any]]:

@@ -297,6 +297,12 @@ def _loaded_samples(spec: PageSpec, runs: PageRuns, result: PhaseResult) -> list
         if status >= 400:
             result.notes.append(f"{spec.url}: answered {status}; the page was not measured")
             return []
+    if runs.samples[-1].not_page:
+        result.warnings.append(
+            f"{spec.url} answers {runs.samples[-1].not_page}, not an HTML page: not audited (an API's answer "
+            "shows in the browser's own viewer, whose accessibility and timings are no page of the app's); "
+            "list pages of the app in [[frontend.pages]], or leave the frontend phase out of [run] phases")
+        return []
     return [s for s in runs.samples if s.timings is not None]
 
 
