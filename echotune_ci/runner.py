@@ -259,20 +259,30 @@ def _prepare(cfg: Config, start: bool, options: ServeOptions,
     return PreparedApp(app, label, skipped) if start else None
 
 
-def _serve(cfg: Config, start: bool, options: ServeOptions,
-           extra_env: Mapping[str, str] | None) -> App | None:
-    """Prepare (setup, build) and start the app; None when nothing is started."""
+def _serve(cfg: Config, start: bool, options: ServeOptions, extra_env: Mapping[str, str] | None,
+           needed: bool = True) -> tuple[App | None, str]:
+    """Prepare (setup, build) and start the app: (the app or None when nothing is started, why it did not
+    start). RunError when it does not start and a phase *needed* it; when none does (bundle reads the
+    build, security's static checks read the files), the phases run without it and say why."""
     prepared = _prepare(cfg, start, options, extra_env)
-    return prepared.start() if prepared is not None else None
+    if prepared is None:
+        return None, ""
+    try:
+        return prepared.start(), ""
+    except RunError as exc:
+        if needed:
+            raise
+        return None, str(exc)
 
 
 def _context(cfg: Config, artifacts_dir: Path, base_url: str | None, app: App | None,
-             output_dir: Path | None = None) -> PhaseContext:
+             output_dir: Path | None = None, unavailable: str = "") -> PhaseContext:
     """A phase's context: the app it measures; loopback may receive its traffic, any other host only
     when the phase's own allow-list names it (the app's URL is not allowed just for being the target);
-    *output_dir* the run's output folder."""
+    *output_dir* the run's output folder; *unavailable* why the app did not start."""
     return PhaseContext.for_config(cfg, artifacts_dir, base_url=base_url, app_pid=app.pid if app else None,
-                                   allow_hosts=LOCAL_HOSTS, output_dir=output_dir)
+                                   allow_hosts=LOCAL_HOSTS, output_dir=output_dir,
+                                   app_unavailable=unavailable)
 
 
 def _planned_url(cfg: Config, url: str | None) -> str | None:
@@ -354,11 +364,11 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
         # the data for what the failed run left.
         had = brought_databases(cfg.base_dir) if start and options.url is None else None
         try:
-            app = _serve(cfg, start, options, extra_env)
+            app, unavailable = _serve(cfg, start, options, extra_env, any(p.needs_app for p in phases))
             try:
                 base_url = app.base_url if app else (url.rstrip("/") if url else None)
                 artifacts = output_dir / "artifacts"
-                contexts = {p.name: _context(cfg, artifacts / p.name, base_url, app, output_dir)
+                contexts = {p.name: _context(cfg, artifacts / p.name, base_url, app, output_dir, unavailable)
                             for p in phases}
                 results = _run_all(phases, cfg, contexts, output_dir, app)
             finally:

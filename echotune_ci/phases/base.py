@@ -40,7 +40,9 @@ class PhaseContext:
     ``artifacts_dir`` where the phase may write screenshots, CSV and logs;
     ``allow_hosts`` hosts that may receive load or probe traffic besides the
     configured ones (`run` gives loopback; ``base_url``'s host is not allowed
-    just for being the target); ``progress`` a callback for one-line progress messages.
+    just for being the target); ``progress`` a callback for one-line progress messages;
+    ``app_unavailable`` why the app `run` tried to start for checks that use it when it runs (the
+    security phase's headers) did not start, "" when it did or none was asked for.
     """
 
     artifacts_dir: Path
@@ -55,6 +57,7 @@ class PhaseContext:
     output_dir: Path | None = None
     allow_hosts: tuple[str, ...] = ()
     progress: Callable[[str], None] = field(default=_quiet)
+    app_unavailable: str = ""
 
     @classmethod
     def for_config(cls, cfg: Config, artifacts_dir: Path, **runtime: Any) -> PhaseContext:

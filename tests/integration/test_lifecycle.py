@@ -307,3 +307,29 @@ def test_an_app_that_crashes_mid_phase_is_exit_3_not_an_error_rate(parallel, tmp
         assert result["notes"] == ["the phase was stopped when the app exited"]
         assert "artifacts/load/locust.log" in result["artifacts"]
         assert took < 40, took
+
+
+def test_phases_that_need_no_app_run_when_it_does_not_start(tmp_path, cli_env):
+    """proshop-v2 without MongoDB: `run --phase bundle` stopped at the app's exit (exit 3, no result),
+    although bundle reads the build and security's static checks read the files. They run; the header
+    checks say why they could not, and a phase that measures the app still stops the run."""
+    cfg = write_project(tmp_path, mode="flood", flood_mb=0, stop_s=0)  # exits 5 at once
+    (tmp_path / "site.js").write_text("console.log('hi');\n")
+    (tmp_path / "leak.py").write_text('AWS_SECRET = "AKIAQ3EGRHYPNBWNTKHD"\n')
+    cfg.write_text(cfg.read_text().replace('phases = ["load"]', 'phases = ["bundle", "security"]')
+                   + '\n[bundle]\nglobs = ["site.js"]\n\n[security]\nchecks = ["secrets", "http"]\n')
+    out = tmp_path / "out"
+    proc = run_cli("run", "--config", str(cfg), "--output-dir", str(out), env=cli_env, timeout=120)
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # the secret fails the gate; a failure wins
+    assert json.loads((out / "bundle.json").read_text())["status"] == "pass"
+    security = json.loads((out / "security.json").read_text())
+    [said] = [e for e in security["errors"] if e.startswith("http:")]
+    assert said.startswith("http: could not run: the app did not start: serve command exited with code 5")
+    assert any(f["rule_id"].startswith("secrets.") for f in security["findings"])
+    # a phase that measures the app: the run stops, as before
+    cfg.write_text(cfg.read_text().replace('phases = ["bundle", "security"]', 'phases = ["bundle", "load"]'))
+    again = run_cli("run", "--config", str(cfg), "--output-dir", str(tmp_path / "out2"), env=cli_env,
+                    timeout=120)
+    assert again.returncode == 3 and "serve command exited with code 5" in again.stderr
+    assert not (tmp_path / "out2" / "bundle.json").exists()

@@ -49,6 +49,8 @@ class HttpCheck:
 
         opts = settings.http
         base_url = opts.url or ctx.base_url
+        if not base_url and ctx.app_unavailable:
+            return CheckOutput(errors=[f"could not run: the app did not start: {ctx.app_unavailable}"])
         if not base_url:
             return CheckOutput(notes=["http checks not run: no URL (pass --url, set [security.http] url, "
                                       "or use `run`)"])
