@@ -986,7 +986,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _sqlite_folders(app, sources, folder)
         _ready(app, ins, sources, folder)
         required = node_required_env(sources, folder)
-        _required_env(app, [(r.name, r.where, f"process.env.{r.name} checked") for r in required])
+        _required_env(app, [(r.name, r.where, r.how) for r in required])
         _secrets_taken(app, folder, sources)
         _openapi(app, sources, folder)
         production = production_only(sources, folder)

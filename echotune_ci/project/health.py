@@ -758,6 +758,20 @@ _JS_APP_GUARD = re.compile(r"\s*(?:passport\.authenticate|(?:express)?[jJ]wt\(|r
 _JS_ROUTER_NAME = re.compile(r"\s*(?:require\(|\w*(?:router|routes|api|controller)\s*\))", re.I)
 # Where a route's handler starts, ending its middleware arguments
 _JS_HANDLER = re.compile(r"=>|\bfunction\b")
+# A file that registers its routes on the app it is handed: module.exports = app => {...} (or function (app),
+# export default (app: Express) => ...), called as require('./routes/tutorial.routes')(app)
+_JS_TYPE = r"(?:\s*:\s*[\w$.<>\[\]]{1,80})?"
+_JS_EXPORTED_FN = re.compile(
+    r"(?:\bmodule\.exports|\bexport\s+default)\s*=?\s*(?:async\s+)?(?:function\s*[\w$]*\s*\(\s*([\w$]+)"
+    + _JS_TYPE + r"\s*[,)]|\(\s*([\w$]+)" + _JS_TYPE + r"\s*[,)][^=;]{0,200}?=>|([\w$]+)\s*=>)")
+_JS_HANDED = re.compile(r"""require\(\s*['"](\.[^'"\n]{1,200})['"]\s*\)\s*\(\s*([\w$]+)\s*[,)]""")
+_JS_CALLED_WITH = re.compile(r"(?<![\w$.])([\w$]+)\(\s*([\w$]+)\s*[,)]")
+# [{ path: '/auth', route: authRoute }, ...].forEach((route) => { router.use(route.path, route.route) })
+_JS_EACH_USE = re.compile(
+    r"\b([\w$]+)\s*\.\s*forEach\(\s*(?:\(\s*([\w$]+)\s*\)|([\w$]+))\s*=>\s*\{?\s*([\w$]+)\s*\.\s*use\(\s*"
+    r"([\w$]+)\s*\.\s*([\w$]+)\s*,\s*([\w$]+)\s*\.\s*([\w$]+)\s*\)")
+_JS_OBJECT = re.compile(r"\{([^{}]{1,500})\}")
+_JS_FIELD = re.compile(r"""([\w$]+)\s*:\s*(?:(['"`])([^'"`\n]*)\2|([\w$]+))""")
 
 
 def _resolve_js(folder: Path, spec: str) -> Path | None:
@@ -781,9 +795,40 @@ def _read_js(sources: list[Path], root: Path, graph: Graph) -> None:
             # export default Router().use('/api', api): the router that call makes, not "Router"
             at = match.start(1) if match.group(1) else match.start(2)
             exported[file] = made[file][at][0] if at in made[file] else match.group(1) or match.group(2)
+    _js_handed(texts, root, graph)
     for path, text in texts.items():
         _JsMounts(path, text, root, graph, exported, made[str(path)]).read()
         _js_routes(path, text, root, graph)
+
+
+def _js_handed(texts: dict[Path, str], root: Path, graph: Graph) -> None:
+    """A file exporting a function that registers routes on the router it is handed
+    (``module.exports = app => { app.use('/api/tutorials', router) }``, bezkoder's Express tutorials)
+    called with a router of another file (``require('./routes/tutorial.routes')(app)``, or an imported
+    name called so): the parameter is that router, mounted without a prefix. Unread, the file's router
+    was taken as mounted at "/" and its ``router.get('/')`` as the app's root."""
+    params: dict[str, str] = {}
+    for path, text in texts.items():
+        m = _JS_EXPORTED_FN.search(text)
+        if m is not None:
+            params[str(path)] = m.group(1) or m.group(2) or m.group(3)
+    if not params:
+        return
+    for path, text in texts.items():
+        imported = {m.group(1): m.group(2) for m in [*_JS_REQUIRE.finditer(text), *_JS_IMPORT.finditer(text)]}
+        calls = [(m.start(), m.group(1), m.group(2)) for m in _JS_HANDED.finditer(text)]
+        calls += [(m.start(), imported[m.group(1)], m.group(2)) for m in _JS_CALLED_WITH.finditer(text)
+                  if m.group(1) in imported]
+        for at, spec, name in calls:
+            parent = (str(path), name)
+            target = _resolve_js(path.parent, spec)
+            param = params.get(str(target)) if target is not None else None
+            if param is None or target is None or parent not in graph.routers or _commented(text, at):
+                continue
+            child = (str(target), param)
+            where = f"{rel(path, root)}:{_line(text, at)}"
+            graph.routers.setdefault(child, _Router("express", "", "", rel(target, root)))
+            graph.mounts.setdefault(child, []).append(_Mount(parent, "", "", where))
 
 
 def _js_makers(text: str, lines: _Lines, file: str, where: str, graph: Graph) -> dict[int, tuple[str, int]]:
@@ -986,6 +1031,32 @@ class _JsMounts:
             close = self.ends.get(opened, -1)
             if close >= 0 and not self.lines.commented(start):
                 self._chain((self.file, name), close + 1, first_read=False)
+        self._each_mounted(names)
+
+    def _each_mounted(self, names: set[str]) -> None:
+        """Routers mounted in a loop over a list of literal objects: ``const defaultRoutes = [{ path:
+        '/auth', route: authRoute }]; defaultRoutes.forEach((route) => { router.use(route.path,
+        route.route) })`` (hagopj13/node-express-boilerplate): each object's router under its path."""
+        for m in _JS_EACH_USE.finditer(self.text):
+            item = m.group(2) or m.group(3)
+            receiver, prefix_key, router_key = m.group(4), m.group(6), m.group(8)
+            if receiver not in names or m.group(5) != item or m.group(7) != item:
+                continue
+            listed = re.search(rf"\b(?:const|let|var)\s+{re.escape(m.group(1))}\s*=\s*\[", self.text)
+            if listed is None:
+                continue
+            body = self.text[listed.end():listed.end() + 5000]
+            body = body[:body.find("]")] if "]" in body else body  # the list's objects hold no brackets
+            for obj in _JS_OBJECT.finditer(body):
+                fields = {f.group(1): (f.group(3), f.group(4)) for f in _JS_FIELD.finditer(obj.group(1))}
+                prefix, _ = fields.get(prefix_key, (None, None))
+                _, router_name = fields.get(router_key, (None, None))
+                if prefix is None or not router_name or not prefix.startswith("/"):
+                    continue
+                child = self._router(listed.end() + obj.start(), router_name)
+                if child is not None and child in self.graph.routers:
+                    self._mount(child, (self.file, receiver), prefix, repr(prefix),
+                                f"{self.where}:{self.lines.line(m.start())}", "")
 
     def _chain(self, key: tuple[str, str], at: int, first_read: bool) -> None:
         """The calls chained on router *key* from offset *at*: every mount, and the routes and guards of

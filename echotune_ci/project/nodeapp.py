@@ -14,6 +14,7 @@ the server picks its port.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -372,6 +373,14 @@ def server_script(packages: list[Package]) -> Start | None:
             static = bool(_STATIC_SERVERS.match(line))
             if not line or _DEV_SERVERS.match(line) or static and script in ("serve", "preview"):
                 continue
+            pm2 = _pm2_entry(pkg, line) if _PM2.search(line) else None
+            if pm2 is not None:
+                # pm2 restarts a server that exits, forever: an app that cannot start (no database) left
+                # `run` waiting its whole timeout with nothing said (node-express-boilerplate, 120 s)
+                file, line = pm2
+                return Start(pkg, "", line, f"{join(pkg.dir, 'package.json')} (scripts.{script} runs "
+                             f"{join(pkg.dir, file)} under pm2, which restarts it when it exits: started "
+                             "without it)", entry=file)
             entry = _entry(pkg, line) if _WATCHES.search(line) else None
             if entry is not None:
                 # "start": "npx nodemon index.js": a watcher restarts the app when a file changes (the
@@ -499,6 +508,56 @@ def _entry_command(pkg: Package, runner: str, file: str, kept: list[str]) -> str
     if runner in _LOCAL_BINS:
         words = ["npx", *words]
     return commands.join(words)
+
+
+_PM2 = re.compile(r"\bpm2(?:-runtime)?\b")
+# The first app's script and env of a pm2 ecosystem file written in JavaScript
+_PM2_SCRIPT = re.compile(r"""\bscript\s*:\s*['"`]([^'"`\n]+)['"`]""")
+_PM2_NODE_ENV = re.compile(r"""\bNODE_ENV\s*['"]?\s*:\s*['"`](\w+)['"`]""")
+
+
+def _pm2_entry(pkg: Package, line: str) -> tuple[str, str] | None:
+    """(file, command) that start what ``pm2 start ecosystem.config.json --no-daemon`` / ``pm2-runtime
+    app.js`` runs, with node and the ecosystem's NODE_ENV (``NODE_ENV=production node src/index.js``);
+    None when the file cannot be read."""
+    for part in commands.segments(line):
+        words = commands.tokens(part)
+        at = next((i for i, w in enumerate(words) if _PM2.fullmatch(w)), -1)
+        if at < 0:
+            continue
+        args = [w for w in words[at + 1:] if w != "start" and not w.startswith("-")]
+        if not args:
+            return None
+        target, node_env = args[0], ""
+        if re.search(r"(?:ecosystem|\.config)[\w.-]*\.(?:json|c?js)$|\.json$", target):
+            target, node_env = _ecosystem(pkg.path / target)
+        file = _resolve(pkg.path, target) if target else ""
+        if not file:
+            return None
+        words = ["node", file]
+        if re.fullmatch(r"\w+", node_env):
+            words.insert(0, f"NODE_ENV={node_env}")
+        return file, commands.join(words)
+    return None
+
+
+def _ecosystem(path: Path) -> tuple[str, str]:
+    """(script, NODE_ENV) of the first app of a pm2 ecosystem file (JSON, or JavaScript read as text);
+    "" for what it does not say."""
+    text = read_text(path)
+    if path.suffix != ".json":
+        named, node_env = _PM2_SCRIPT.search(text), _PM2_NODE_ENV.search(text)
+        return (named.group(1) if named else ""), (node_env.group(1) if node_env else "")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return "", ""
+    apps = data.get("apps") if isinstance(data, dict) else None
+    first: dict[str, Any] = apps[0] if isinstance(apps, list) and apps and isinstance(apps[0], dict) else {}
+    given = first.get("env")
+    env: dict[str, Any] = given if isinstance(given, dict) else {}
+    script = first.get("script")
+    return (script if isinstance(script, str) else ""), str(env.get("NODE_ENV", ""))
 
 
 def _server_from_scripts(pkg: Package) -> Start | None:

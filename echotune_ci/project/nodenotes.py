@@ -140,29 +140,42 @@ class Required:
 
     name: str
     where: str
+    how: str = ""  # how the code requires it: "process.env.X checked", "Joi's .required()"
 
 
 _THROWS = re.compile(
     r"if\s*\(\s*!\s*process\.env\.(\w+)\s*\)\s*\{?\s*(?:throw\b|process\.exit\(|console\.error\([^;]*;\s*process\.exit\()"
 )
 _ASSERTED = re.compile(r"process\.env\.(\w+)!(?!=)")
+# An environment schema validated at startup: Joi's `JWT_SECRET: Joi.string().required()` (the app stops
+# with '"JWT_SECRET" is required'), envalid's `JWT_SECRET: str()` inside cleanEnv(...) with no default
+_JOI_REQUIRED = re.compile(r"\b([A-Z][A-Z0-9_]{1,80})\s*:\s*Joi\.[^,\n]{0,300}?\.required\(\)")
+_ENVALID = re.compile(r"\b([A-Z][A-Z0-9_]{1,80})\s*:\s*(?:str|num|bool|port|url|email|host|json)\(\s*"
+                      r"(?:\{(?![^{}]*\b(?:default|devDefault)\s*:)[^{}]*\})?\s*\)")
 _NOT_REQUIRED = frozenset({"PORT", "NODE_ENV", "HOST", "DEBUG"})
 
 
 def required_env(sources: list[Path], root: Path) -> list[Required]:
-    """Variables the server code stops without: ``if (!process.env.X) throw ...`` (or exits), and
-    TypeScript's ``process.env.X!``."""
+    """Variables the server code stops without: ``if (!process.env.X) throw ...`` (or exits),
+    TypeScript's ``process.env.X!``, and an environment schema's required keys (Joi's ``.required()``,
+    envalid's validators without a default)."""
     found: dict[str, Required] = {}
     for path in sources:
         text = read_text(path)
         if "process.env" not in text:
             continue
-        for pattern in (_THROWS, _ASSERTED):
+        patterns = [(_THROWS, ""), (_ASSERTED, "")]
+        if "Joi." in text:
+            patterns.append((_JOI_REQUIRED, "a Joi schema's .required()"))
+        if "cleanEnv(" in text:
+            patterns.append((_ENVALID, "an envalid validator without a default"))
+        for pattern, how in patterns:
             for m in pattern.finditer(text):
                 name = m.group(1)
                 if name not in _NOT_REQUIRED and name not in found:
                     line = text.count("\n", 0, m.start()) + 1
-                    found[name] = Required(name, f"{rel(path, root)}:{line}")
+                    found[name] = Required(name, f"{rel(path, root)}:{line}",
+                                           how or f"process.env.{name} checked")
     return list(found.values())
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from echotune_ci.project.app import PLACEHOLDER_SECRET
-from echotune_ci.project.files import source_files
+from echotune_ci.project.files import JS_SUFFIXES, source_files
+from echotune_ci.project.health import find_load_routes
 from echotune_ci.project.init import app_setup, init_project
 from echotune_ci.project.openapi import served_document
 from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
@@ -161,3 +162,83 @@ def test_a_prefix_from_a_settings_function_and_a_base_class_is_read(tmp_path):
                        "    return application\n\n\napp = get_application()\n"})
     app = app_setup(tmp_path)
     assert app.ready_path == "/api" and "frontend" not in app.phases
+
+
+def routes(root: Path) -> list[tuple[str, str]]:
+    found = find_load_routes(list(source_files(root, JS_SUFFIXES)), root, 10)
+    return [(r.path, r.where) for r in found]
+
+
+def test_routes_registered_on_the_app_a_module_is_handed(tmp_path):
+    # bezkoder/node-express-sequelize-postgresql: routes/x.routes.js exports `app => {... app.use("/api/x",
+    # router)}`, server.js calls require("./app/routes/x.routes")(app). Unread, x's router.get("/") was
+    # taken as the site's root and nothing under /api/tutorials was load-tested.
+    write(tmp_path, {
+        "package.json": PACKAGE,
+        "server.js": "const express = require('express')\nconst app = express()\n"
+                     "require('./app/routes/tutorial.routes')(app)\nimport notes from './app/routes/notes'\n"
+                     "notes(app)\napp.listen(process.env.PORT || 8080)\n",
+        "app/routes/tutorial.routes.js": "module.exports = app => {\n"
+                                         "  var router = require('express').Router()\n"
+                                         "  router.get('/', list)\n  router.get('/published', published)\n"
+                                         "  router.get('/:id', one)\n"
+                                         "  app.use('/api/tutorials', router)\n};\n",
+        "app/routes/notes.js": "export default function (app) {\n  const r = express.Router()\n"
+                               "  r.get('/', all)\n  app.use('/api/notes', r)\n}\n"})
+    assert routes(tmp_path) == [("/api/notes", "app/routes/notes.js:3"),
+                                ("/api/tutorials", "app/routes/tutorial.routes.js:3"),
+                                ("/api/tutorials/published", "app/routes/tutorial.routes.js:4")]
+    app = app_setup(tmp_path)
+    assert "frontend" not in app.phases  # no "/" of the app's own
+
+
+def test_routers_mounted_in_a_loop_over_a_list(tmp_path):
+    # hagopj13/node-express-boilerplate: [{ path: '/auth', route: authRoute }, ...].forEach((route) => {
+    # router.use(route.path, route.route) }) under app.use('/v1', routes)
+    write(tmp_path, {
+        "package.json": PACKAGE,
+        "src/app.js": "const express = require('express')\nconst routes = require('./routes/v1')\n"
+                      "const app = express()\napp.use('/v1', routes)\napp.listen(process.env.PORT || 3000)\n",
+        "src/routes/v1/index.js": "const express = require('express')\n"
+                                  "const catalogRoute = require('./catalog.route')\n"
+                                  "const tagRoute = require('./tag.route')\nconst router = express.Router()\n"
+                                  "const defaultRoutes = [\n  {\n    path: '/catalog',\n"
+                                  "    route: catalogRoute,\n  },\n  { path: '/tags', route: tagRoute },\n"
+                                  "];\n"
+                                  "defaultRoutes.forEach((route) => {\n"
+                                  "  router.use(route.path, route.route);\n});\nmodule.exports = router;\n",
+        "src/routes/v1/catalog.route.js": "const router = require('express').Router()\n"
+                                          "router.get('/featured', featured)\nmodule.exports = router\n",
+        "src/routes/v1/tag.route.js": "const router = require('express').Router()\n"
+                                      "router.get('/', tags)\nmodule.exports = router\n"})
+    assert routes(tmp_path) == [("/v1/catalog/featured", "src/routes/v1/catalog.route.js:2"),
+                                ("/v1/tags", "src/routes/v1/tag.route.js:2")]
+    assert "frontend" not in app_setup(tmp_path).phases
+
+
+def test_pm2_is_left_out_and_a_joi_schema_names_what_the_app_stops_without(tmp_path):
+    # hagopj13/node-express-boilerplate: "start": "pm2 start ecosystem.config.json --no-daemon" restarted
+    # the app that could not start, and `run` waited its whole timeout; its Joi schema requires JWT_SECRET
+    # ('"JWT_SECRET" is required', 12 times in the app's output) and MONGODB_URL, which init did not name.
+    write(tmp_path, {
+        "package.json": json.dumps({"name": "boilerplate", "scripts": {
+            "start": "pm2 start ecosystem.config.json --no-daemon", "dev": "nodemon src/index.js"},
+            "dependencies": {"express": "^4.17.1", "joi": "^17.3.0", "pm2": "^5.1.0"}}),
+        "ecosystem.config.json": json.dumps({"apps": [
+            {"name": "app", "script": "src/index.js", "autorestart": True,
+             "env": {"NODE_ENV": "production"}}]}),
+        "src/index.js": "const app = require('./app')\nconst config = require('./config/config')\n"
+                        "app.listen(config.port)\n",
+        "src/app.js": "const express = require('express')\nconst app = express()\nmodule.exports = app\n",
+        "src/config/config.js": "const Joi = require('joi')\nconst envVarsSchema = Joi.object().keys({\n"
+                                "    PORT: Joi.number().default(3000),\n"
+                                "    MONGODB_URL: Joi.string().required().description('Mongo DB url'),\n"
+                                "    JWT_SECRET: Joi.string().required().description('JWT secret key'),\n"
+                                "  }).unknown();\n"
+                                "const { value: envVars } = envVarsSchema.validate(process.env)\n"
+                                "module.exports = { port: envVars.PORT }\n"})
+    app = app_setup(tmp_path)
+    assert app.command == "node src/index.js" and app.env["NODE_ENV"] == "production"
+    assert app.env["JWT_SECRET"] == PLACEHOLDER_SECRET
+    assert ("src/config/config.js:4 requires MONGODB_URL (a Joi schema's .required(), no default): the app "
+            "stops without it; add it to [serve] env with a value for this machine") in app.all_checks()
