@@ -23,7 +23,7 @@ from typing import Any
 
 from . import commands
 from .files import JS_SUFFIXES, join, read_json_dict, read_text, read_yaml, rel, source_files
-from .workspaces import js_lockfile, js_workspace, matches, missing_tool_note
+from .workspaces import js_lockfile, js_workspace, matches, missing_tool_note, other_lockfiles, pnpm_major
 
 SERVER_DEPS = (
     "express",
@@ -195,12 +195,33 @@ def tools(folder: Path, data: dict[str, Any]) -> Tools:
     found = _tools(manager, lockfile, data if root is None else read_json_dict(root / "package.json"),
                    (root or folder))
     found.root, found.source = root, source
-    if manager != "npm":
-        where = lockfile or "package.json packageManager"
-        note = missing_tool_note(manager, where)
-        if note:
-            found.checks.append(note)
+    found.checks += _manager_notes(root or folder, lockfile, manager, data)
     return found
+
+
+def _manager_notes(folder: Path, lockfile: str, manager: str, data: dict[str, Any]) -> list[str]:
+    """``# check:`` notes on the package manager setup uses: other lockfiles beside its own, a manager
+    missing here, a pnpm lockfile that only an older pnpm reads."""
+    notes = []
+    declared = str(data.get("packageManager", "")).split("@", 1)[0] == manager
+    others = other_lockfiles(folder, lockfile) if lockfile else []
+    if others:
+        named = ", which package.json packageManager names" if declared else ""
+        notes.append(f"{', '.join(others)} beside {lockfile}: setup installs from {lockfile} "
+                     f"({manager}{named}); delete the stale one, or set [serve] setup to the other manager's "
+                     "install")
+    if manager == "npm":
+        return notes
+    missing = missing_tool_note(manager, lockfile or "package.json packageManager")
+    major = pnpm_major(folder) if lockfile == "pnpm-lock.yaml" else ""
+    if missing and major and major != "9":  # 9.0: pnpm 9 and 10 read it, the latest will do
+        missing = f"{missing.rsplit(' (', 1)[0]} (pnpm {major} reads this lockfile: " \
+                  f"`npm install -g pnpm@{major}`)"
+    elif major and major != "9" and not declared:
+        missing = (f"pnpm-lock.yaml is a pnpm {major} lockfile, which pnpm 9 and later refuse "
+                   f"(ERR_PNPM_BROKEN_LOCKFILE): setup needs pnpm {major} (`npm install -g pnpm@{major}`, "
+                   f'or "packageManager": "pnpm@{major}.x.y" in package.json with corepack)')
+    return [*notes, missing] if missing else notes
 
 
 def _tools(manager: str, lockfile: str, data: dict[str, Any], folder: Path) -> Tools:

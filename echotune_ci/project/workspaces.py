@@ -22,6 +22,7 @@ filesystem root when there is none. Only files are read.
 from __future__ import annotations
 
 import fnmatch
+import re
 import shutil
 import tomllib
 from dataclasses import dataclass
@@ -169,14 +170,38 @@ def js_workspace_globs(folder: Path) -> tuple[list[str], str]:
 def js_lockfile(folder: Path, data: dict[str, Any]) -> tuple[str, str]:
     """(lockfile name, package manager) of the package in *folder*: the lockfile present, else the
     ``packageManager`` field (pnpm when pnpm-workspace.yaml exists), else npm; ("", manager) with no
-    lockfile."""
-    for name, manager in JS_LOCKFILES:
-        if (folder / name).is_file():
-            return name, manager
+    lockfile. Of several lockfiles, the one of the ``packageManager`` field, else of a manager installed
+    here (npm first, which comes with node): proshop-v2 keeps a stale pnpm-lock.yaml beside the
+    package-lock.json its README installs from (:func:`other_lockfiles` names the others)."""
     declared = str(data.get("packageManager", "")).split("@", 1)[0]
+    present = [(name, manager) for name, manager in JS_LOCKFILES if (folder / name).is_file()]
+    if len(present) > 1:
+        ranked = sorted(present, key=lambda p: (p[1] != declared, not installed(p[1]), p[1] != "npm"))
+        return ranked[0]
+    if present:
+        return present[0]
     if declared in ("npm", "yarn", "pnpm", "bun"):
         return "", declared
     return "", "pnpm" if (folder / "pnpm-workspace.yaml").is_file() else "npm"
+
+
+def other_lockfiles(folder: Path, chosen: str) -> list[str]:
+    """The lockfiles in *folder* besides *chosen* (npm-shrinkwrap.json beside package-lock.json, which
+    npm itself ignores then, is no second one)."""
+    names = [name for name, _ in JS_LOCKFILES if name != chosen and (folder / name).is_file()]
+    return [n for n in names if not (chosen == "npm-shrinkwrap.json" and n == "package-lock.json")]
+
+
+# lockfileVersion of pnpm-lock.yaml -> the pnpm major that writes it (pnpm's docs, "pnpm-lock.yaml"
+# versions: 5.3 by pnpm 6, 5.4 by 7, 6.0 by 8, 9.0 by 9 and 10): a newer pnpm refuses an older file
+# (ERR_PNPM_BROKEN_LOCKFILE: "The lockfileVersion of 6.0 is incompatible with this version of pnpm")
+_PNPM_MAJOR = {"5.3": "6", "5.4": "7", "6.0": "8", "6.1": "8", "9.0": "9"}
+
+
+def pnpm_major(folder: Path) -> str:
+    """The pnpm major version that reads the pnpm-lock.yaml in *folder*, "" when unknown."""
+    m = re.search(r"""^lockfileVersion:\s*['"]?([\d.]+)""", read_text(folder / "pnpm-lock.yaml", 4096), re.M)
+    return _PNPM_MAJOR.get(m.group(1), "") if m else ""
 
 
 def js_workspace(member: Path) -> Workspace | None:

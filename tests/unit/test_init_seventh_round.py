@@ -12,6 +12,7 @@ from echotune_ci.project.app import PLACEHOLDER_SECRET
 from echotune_ci.project.files import JS_SUFFIXES, source_files
 from echotune_ci.project.health import find_load_routes
 from echotune_ci.project.init import app_setup, init_project
+from echotune_ci.project import workspaces
 from echotune_ci.project.openapi import served_document
 from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
 
@@ -242,3 +243,27 @@ def test_pm2_is_left_out_and_a_joi_schema_names_what_the_app_stops_without(tmp_p
     assert app.env["JWT_SECRET"] == PLACEHOLDER_SECRET
     assert ("src/config/config.js:4 requires MONGODB_URL (a Joi schema's .required(), no default): the app "
             "stops without it; add it to [serve] env with a value for this machine") in app.all_checks()
+
+
+def test_a_stale_pnpm_lockfile_beside_package_lock_and_an_old_pnpm_lockfile(tmp_path, monkeypatch):
+    # bradtraversy/proshop-v2: pnpm-lock.yaml (lockfileVersion '6.0') beside package-lock.json, README
+    # says npm install: init chose pnpm, and pnpm 9 refused the file: "ERR_PNPM_BROKEN_LOCKFILE ... The
+    # lockfileVersion of 6.0 is incompatible with this version of pnpm".
+    write(tmp_path, {"package.json": PACKAGE, "package-lock.json": '{"lockfileVersion": 3, "packages": {}}',
+                     "pnpm-lock.yaml": "lockfileVersion: '6.0'\n\ndependencies: {}\n",
+                     "server.js": "const app = require('express')()\napp.listen(process.env.PORT)\n"})
+    app = app_setup(tmp_path)
+    assert app.setup == "npm ci"
+    assert ("pnpm-lock.yaml beside package-lock.json: setup installs from package-lock.json (npm); delete "
+            "the stale one, or set [serve] setup to the other manager's install") in app.all_checks()
+    # pnpm's lockfile alone, pnpm missing: the version that reads it
+    (tmp_path / "package-lock.json").unlink()
+    said = [n for n in app_setup(tmp_path).all_checks() if "pnpm" in n]
+    assert said == ["pnpm-lock.yaml asks for pnpm, which is not installed here: setup fails until it is; "
+                    "install it (pnpm 8 reads this lockfile: `npm install -g pnpm@8`)"]
+    # installed: it may be too new
+    monkeypatch.setattr(workspaces, "installed", lambda program: True)
+    said = [n for n in app_setup(tmp_path).all_checks() if "pnpm" in n]
+    assert said == ["pnpm-lock.yaml is a pnpm 8 lockfile, which pnpm 9 and later refuse "
+                    "(ERR_PNPM_BROKEN_LOCKFILE): setup needs pnpm 8 (`npm install -g pnpm@8`, or "
+                    '"packageManager": "pnpm@8.x.y" in package.json with corepack)']
