@@ -15,17 +15,43 @@ from typing import IO
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-# Lines that say why a program stopped, across the stacks we serve.
+# A Python the project's packages or the installer itself do not support: pip says so without "ERROR"
+# when pipenv runs it under the venv's old Python ("This version of pip does not support python 3.7
+# (requires >=3.10)."), and its resolver names the package ("Package 'x' requires a different Python:
+# 3.11.7 not in '<3.8,>=3.6'"; "versions that require a different python version").
+_PYTHON = r"requires? a different [Pp]ython|does not support [Pp]ython \d"
+# Poetry's note under a failed PEP 517 build names the package that would not build ("... not a problem
+# with poetry but with pyyaml (6.0) not supporting PEP 517 builds"; Poetry 2: "but one of the following
+# issues with pyyaml (6.0)"), where the build's own traceback only says "AttributeError: ... cython_sources".
+_BUILD_NOTE = r"not a problem with \w+ but (?:with|one of the following issues with) "
+# Lines that say why a program stopped, across the stacks we serve. No word boundary before "Error:": an
+# exception's name ends in it ("AttributeError:", "pydantic.error_wrappers.ValidationError:").
 _IMPORTANT = re.compile(
-    r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b|\b(Error|Exception):|\bERROR\b|\bFATAL\b"
+    r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b|(Error|Exception):|\bERROR\b|\bFATAL\b"
     r"|\bfatal:|\bpanic:|npm ERR!|npm error|\bE[A-Z]{3,}\b|Cannot find module|ModuleNotFoundError"
-    r"|command not found|: not found|Address already in use|EADDRINUSE|\bDisallowedHost\b|Permission denied",
+    r"|command not found|: not found|Address already in use|EADDRINUSE|\bDisallowedHost\b|Permission denied|"
+    + _PYTHON + "|" + _BUILD_NOTE,
 )
 # Warnings name error codes too ("npm warn old lockfile code: 'ETARGET'"): never the reason a step stopped.
 _WARNING = re.compile(r"^(?:npm warn|npm WARN|yarn warn|warning\b)|(?:^|\s)\S+:\d+(?::\d+)?: warning:")
-# Where a compiler says what it could not do (node-gyp's g++ under "npm error", tsc): the cause, even in
-# the middle of a long failure whose first and last lines are the tool's own boilerplate.
-_CAUSE = re.compile(r"\S:\d+(?::\d+)?: (?:fatal )?error:|\berror TS\d{4}\b|\bSyntaxError:")
+# Where a compiler or installer says what it could not do (node-gyp's g++ under "npm error", tsc, a Python
+# the packages do not support): the cause, even in the middle of a long failure whose first and last lines
+# are the tool's own boilerplate. ("TemplateSyntaxError:" is one too: no word boundary.)
+_CAUSE = re.compile(r"\S:\d+(?::\d+)?: (?:fatal )?error:|\berror TS\d{4}\b|SyntaxError:|" + _PYTHON + "|"
+                    + _BUILD_NOTE)
+_HEADER = "Traceback (most recent call last)"
+# The line that ends a traceback: the exception's (dotted) class name, then its message if any
+# ("socket.gaierror: ...", "KeyboardInterrupt").
+_EXCEPTION = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?::\s|:$|$)")
+# Output that follows a traceback rather than continues it: a log record ("[2024-05-01 ...] [INFO] ...",
+# "INFO: Shutting down"), whose level word would pass for an exception's name.
+_RECORD = re.compile(r"\[|\d{4}-\d\d-\d\d|(?:DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL)\b")
+# A field's name (or path: "db -> url" in pydantic 1, "db.url" in 2) on a line of its own.
+_FIELD = re.compile(r"[\w.\[\]-]+(?: -> [\w.\[\]-]+)*$")
+# How many lines of an exception's message after its first one are kept (pydantic's field and error lines).
+DETAIL_LINES = 4
+# How many cause lines after the last traceback are kept (Poetry's note naming the package).
+CAUSES_AFTER = 2
 _NOT_FOUND = re.compile(r"(?:^|:\s)([\w.+-]+): (?:command )?not found\s*$")
 
 
@@ -39,16 +65,18 @@ def clean_line(line: str, limit: int = 300) -> str:
 
 
 def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool = False) -> list[str]:
-    """The lines that explain a failure: the last traceback (from its header to the exception),
-    else lines naming an error, warnings left out (the first few, where tools say the cause, the
-    errors a compiler gave in between, and the last ones), else the last non-blank lines (none with
-    *errors_only*). At most *most* lines besides the "…" that mark what is left out, cleaned."""
+    """The lines that explain a failure: the last traceback (see :func:`_traceback`) and the first lines
+    after it that name a cause (Poetry's note naming the package), else lines naming an error, warnings
+    left out (the first few, where tools say the cause, the causes a compiler or installer gave in between,
+    and the last ones), else the last non-blank lines (none with *errors_only*). At most *most* lines
+    besides the "…" that mark what is left out, cleaned."""
     cleaned = [clean_line(x) for x in lines if x.strip()]
-    start = max((i for i, x in enumerate(cleaned) if x.startswith("Traceback (most recent call last)")),
-                default=None)
+    start = max((i for i, x in enumerate(cleaned) if _HEADER in x), default=None)
     if start is not None:
-        block = _traceback(cleaned[start:])
-        return block if len(block) <= most else [block[0], "…", *block[-(most - 2):]]
+        block, end = _traceback(cleaned, start)
+        notes = [x for x in cleaned[end:] if _CAUSE.search(x) and not _WARNING.search(x)][:CAUSES_AFTER]
+        room = max(most - len(notes), 3)
+        return [*(block if len(block) <= room else [block[0], "…", *block[-(room - 2):]]), *notes]
     flagged = [x for x in cleaned if _IMPORTANT.search(x) and not _WARNING.search(x)]
     if len(flagged) <= most:
         return flagged or ([] if errors_only else cleaned[-most:])
@@ -65,12 +93,53 @@ def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool =
     return shown
 
 
-def _traceback(lines: list[str]) -> list[str]:
-    """A traceback from its header through the exception line (the first line not indented)."""
-    for i, line in enumerate(lines[1:], 1):
-        if not line.startswith((" ", "\t")):
-            return lines[: i + 1]
-    return lines
+def _traceback(lines: list[str], start: int) -> tuple[list[str], int]:
+    """The traceback whose header is ``lines[start]``, through its exception line and at most DETAIL_LINES
+    lines of the exception's message after it, and the index in *lines* where what follows it starts.
+
+    A tool that quotes a build's output puts a gutter before each line (Poetry 2: ``"    | "``, Poetry 1:
+    two spaces): the text before the header counts as one when the next line starts with it too, and is
+    left out of the lines returned; the traceback ends where it stops. The exception line is the first one
+    not indented that starts with a class name, not the first one not indented: pipenv prints tracebacks
+    wrapped at 80 columns, which puts a file's path or "line 416, in <module>" at the start of a line."""
+    header = lines[start]
+    gutter = header[: header.index(_HEADER)]
+    if not gutter or not (start + 1 < len(lines) and lines[start + 1].startswith(gutter)):
+        gutter = ""
+    body: list[str] = []
+    where: list[int] = []  # the index in *lines* of each line of body
+    for i in range(start + 1, len(lines)):
+        line = lines[i]
+        if gutter and line == gutter.rstrip():  # a gutter with nothing after it: a blank line
+            continue
+        if not line.startswith(gutter):
+            break
+        body.append(line[len(gutter):])
+        where.append(i)
+    if not body:
+        return [header[len(gutter):]], start + 1
+    unindented = [i for i, line in enumerate(body) if not line[:1].isspace()]
+    last = next((i for i in unindented if _EXCEPTION.match(body[i]) and not _RECORD.match(body[i])), None)
+    if last is None or any(_RECORD.match(body[i]) for i in unindented if i < last):
+        # No exception line (the process was killed while printing it; an exception group's are all
+        # indented): the traceback ends at the first line not indented, unless that is a log record.
+        cut = unindented[0] if unindented else len(body)
+        last = cut if cut < len(body) and not _RECORD.match(body[cut]) else cut - 1
+        if last < 0:
+            return [header[len(gutter):]], where[0]
+    # An exception's message may go on over lines, each indented or a field's name with the error indented
+    # under it (pydantic's ValidationError); anything else is what the program printed next (gunicorn's
+    # log, Poetry 1's "at .../chef.py:164 in _prepare" over its code).
+    detail = last
+    while detail + 1 < len(body) and detail - last < DETAIL_LINES:
+        line = body[detail + 1]
+        then = body[detail + 2] if detail + 2 < len(body) else ""
+        if not (line[:1].isspace() or (_FIELD.match(line) and then[:1].isspace())):
+            break
+        detail += 1
+    if not body[detail][:1].isspace() and detail > last:  # a field cut off from its error says nothing
+        detail -= 1
+    return [header[len(gutter):], *body[: detail + 1]], where[detail] + 1
 
 
 _MISSING_DEPENDENCY = re.compile(r"ModuleNotFoundError|No module named|ImportError|Cannot find module"
@@ -107,7 +176,7 @@ TAIL_BYTES = 512 * 1024
 READ_BYTES = 65536
 # Every pattern of _IMPORTANT contains one of these: a quick test first (output can be huge).
 _HINTS = ("E", "FATAL", "fatal", "panic", "npm", "not found", "Cannot", "Traceback", "Address", "Disallowed",
-          "denied")
+          "denied", "ython", "not a problem with")
 
 
 class OutputBuffer:
@@ -177,9 +246,9 @@ class OutputBuffer:
         if not text.strip():
             return
         self.count += 1
-        # A traceback's header without its body says nothing: the tail keeps whole tracebacks.
-        if len(self._early) < self.first and _names_error(text[:300]) and (
-                not text.startswith("Traceback (most recent call last)")):
+        # A traceback's header without its body says nothing (nor does one behind a gutter: "    | Traceback
+        # ..."): the tail keeps whole tracebacks.
+        if len(self._early) < self.first and _names_error(text[:300]) and _HEADER not in text:
             self._early.append((self.count, text))
         self._tail.append((self.count, text, len(raw)))
         self._tail_bytes += len(raw)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from echotune_ci.serve.output import important_lines, missing_tool, summarise
 
 NPM_CI = [
@@ -103,3 +105,64 @@ def test_a_compiler_error_in_the_middle_is_kept_and_a_warning_is_no_reason():
     assert ("npm error ../node_modules/nan/nan_callbacks.h:55:23: error: 'AccessorSignature' is not a member "
             "of 'v8'") in shown
     assert shown[-1].startswith("npm error A complete log") and len([x for x in shown if x != "…"]) <= 12
+
+
+OUTPUTS = Path(__file__).resolve().parents[1] / "fixtures" / "step-output"
+
+
+def printed(name: str) -> list[str]:
+    """What a real tool printed (see tests/fixtures/step-output/README.md), as the buffer hands it on."""
+    return (OUTPUTS / name).read_text(encoding="utf-8").splitlines()
+
+
+def test_a_python_the_installer_refuses_is_quoted():
+    # The message quoted virtualenv's RuntimeError (pipenv went on with the venv module) and pipenv's
+    # "Couldn't install", not why: pip said it without "ERROR".
+    shown = important_lines(printed("pipenv-sync-python3.7.txt"))
+    assert "This version of pip does not support python 3.7 (requires >=3.10)." in shown
+    assert shown[-1] == "ERROR: Couldn't install package(s): alembic==1.0.0"
+    assert important_lines(printed("pip-requires-python.txt")) == [
+        "ERROR: Package 'legacyapp' requires a different Python: 3.11.7 not in '<3.8,>=3.6'"]
+
+
+def test_a_traceback_behind_a_tools_gutter_is_quoted_to_its_exception_with_the_package_note():
+    # Poetry 2 quotes the build's output behind "    | ", Poetry 1 behind two spaces: the message quoted
+    # "| Traceback (most recent call last):" alone.
+    shown = important_lines(printed("poetry-2.1.3-pyyaml-6.0.txt"))
+    assert shown[:2] == ["Traceback (most recent call last):", "…"] and len(shown) - 1 <= 12
+    assert shown[-2:] == [
+        "AttributeError: 'build_ext' object has no attribute 'cython_sources'",
+        "Note: This error originates from the build backend, and is likely not a problem with poetry but one "
+        "of the following issues with pyyaml (6.0)"]
+    shown = important_lines(printed("poetry-1.8.5-pyyaml-6.0.txt"))
+    assert shown[0] == "Traceback (most recent call last):" and "at " not in " ".join(shown)
+    assert shown[-2] == "AttributeError: 'build_ext' object has no attribute 'cython_sources'"
+    assert "not a problem with poetry but with pyyaml (6.0) not supporting PEP 517 builds" in shown[-1]
+    # pip indents a build's output by six spaces and ends it with "[end of output]"
+    shown = important_lines(printed("pip-setup-py-traceback.txt"))
+    assert shown[0] == "Traceback (most recent call last):"
+    assert shown[-1] == "FileNotFoundError: [Errno 2] No such file or directory: 'no_such_pg_config'"
+    assert summarise(printed("pip-setup-py-traceback.txt")).startswith("; it printed: Traceback (most recent")
+
+
+def test_a_traceback_wrapped_at_80_columns_ends_at_its_exception():
+    # pipenv's rich console wraps lines: "line 416, in <module>" starts a line of its own
+    shown = important_lines(printed("pipenv-install-python3.7.txt"))
+    assert shown[0] == "Error: Traceback (most recent call last):" and shown[1] == "…"
+    assert shown[-3:] == ["    if media_dir := _get_user_dirs_folder(env_var):", "                  ^",
+                          "SyntaxError: invalid syntax"]
+
+
+def test_an_exception_message_over_several_lines_is_kept_bounded():
+    # pydantic 1 under gunicorn: the field's name and its error follow the exception line; gunicorn then
+    # repeats the message and logs. The message stopped at "1 validation error for ProdAppSettings".
+    shown = important_lines(printed("gunicorn-pydantic-1.txt"))
+    assert shown[-3:] == ["pydantic.error_wrappers.ValidationError: 1 validation error for ProdAppSettings",
+                          "secret_key", "  field required (type=value_error.missing)"]
+    assert shown[:2] == ["Traceback (most recent call last):", "…"] and len(shown) - 1 <= 12
+    # pydantic 2, two fields of three lines each: four lines at most, never a name without its error
+    shown = important_lines(printed("pydantic-2.txt"))
+    assert shown[-4:] == [
+        "pydantic_core._pydantic_core.ValidationError: 2 validation errors for ProdAppSettings", "secret_key",
+        "  Field required [type=missing, input_value={}, input_type=dict]",
+        "    For further information visit https://errors.pydantic.dev/2.14/v/missing"]
