@@ -66,6 +66,43 @@ def test_cookies_cors_and_sri():
     assert tests["subresource-integrity"].modifier == 5
 
 
+# Expected results read off the Observatory's source: mdn/mdn-http-observatory 1.6.3 (commit 94042bb),
+# src/analyzer/tests/cors.js and its cases in test/cors.test.js, modifiers in src/grader/charts.js; the
+# same in mozilla/http-observatory 0.9.3 (commit 8b59e6e), httpobs/scanner/analyzer/misc.py
+# cross_origin_resource_sharing and httpobs/scanner/grader/grade.py. "*" (trimmed, lower-cased) is public
+# access before credentials are looked at; universal access is the probe's Origin sent back exactly with
+# Access-Control-Allow-Credentials "true" (trimmed, lower-cased); any other origin is restricted.
+CORS = [
+    ([], "not-implemented", 0),
+    ([("Access-Control-Allow-Origin", "*")], "implemented-with-public-access", 0),
+    ([("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Credentials", "true")],
+     "implemented-with-public-access", 0),
+    ([("Access-Control-Allow-Origin", "https://mozilla.org")], "implemented-with-restricted-access", 0),
+    ([("Access-Control-Allow-Origin", "https://mozilla.org"), ("Access-Control-Allow-Credentials", "true")],
+     "implemented-with-restricted-access", 0),
+    ([("Access-Control-Allow-Origin", PROBE_ORIGIN)], "implemented-with-restricted-access", 0),
+    ([("Access-Control-Allow-Origin", PROBE_ORIGIN), ("Access-Control-Allow-Credentials", "false")],
+     "implemented-with-restricted-access", 0),
+    ([("Access-Control-Allow-Origin", PROBE_ORIGIN), ("Access-Control-Allow-Credentials", "true")],
+     "implemented-with-universal-access", -50),
+    ([("Access-Control-Allow-Origin", PROBE_ORIGIN), ("Access-Control-Allow-Credentials", "TRUE")],
+     "implemented-with-universal-access", -50),
+    ([("Access-Control-Allow-Origin", PROBE_ORIGIN.upper()), ("Access-Control-Allow-Credentials", "true")],
+     "implemented-with-restricted-access", 0),
+]
+
+
+def test_cors_follows_the_observatory():
+    """A wildcard with credentials was reported "[high] ...-universal-access ... (-50)": browsers never
+    send credentials to "*" (Fetch standard, CORS check), and the Observatory calls it public access."""
+    for headers, result, modifier in CORS:
+        page, tests = scored("https://a.example/", headers)
+        cors = tests["cross-origin-resource-sharing"]
+        assert (cors.result, cors.modifier) == (f"cross-origin-resource-sharing-{result}", modifier), headers
+        findings = [f.rule_id for f in page.findings("/") if "cross-origin" in f.rule_id]
+        assert findings == ([f"http.cross-origin-resource-sharing-{result}"] if modifier else []), headers
+
+
 def test_a_url_that_is_down_could_not_run(tmp_path, cli_env):
     out = tmp_path / "r.json"
     proc = run_cli("security", "--url", f"http://127.0.0.1:{free_port()}", "-o", str(out), cwd=tmp_path,

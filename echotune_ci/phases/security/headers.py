@@ -363,19 +363,25 @@ def _cookie_without_secure(name: str, session: bool, hsts: bool) -> TestResult:
 
 
 def test_cors(headers: Any) -> TestResult:
-    """Observatory's CORS test of the answer to a request from :data:`PROBE_ORIGIN`."""
-    origin = headers.get("access-control-allow-origin")
-    credentials = (headers.get("access-control-allow-credentials") or "").lower() == "true"
-    if not origin:
-        return TestResult("cross-origin-resource-sharing", "cross-origin-resource-sharing-not-implemented", 0,
-                          "Content is not visible via cross-origin resource sharing (CORS)")
+    """Observatory's CORS test of the answer to a request from :data:`PROBE_ORIGIN`: ``*`` is public access
+    (0) whatever Access-Control-Allow-Credentials says, since browsers never send credentials to a
+    wildcard; only our own Origin sent back with ``Access-Control-Allow-Credentials: true`` is universal
+    access (-50): the app would let any site read what a signed-in user sees."""
     test = "cross-origin-resource-sharing"
-    if credentials and origin.strip() in ("*", PROBE_ORIGIN):
-        return TestResult(test, f"{test}-implemented-with-universal-access", -50,
-                          f"CORS lets any origin ({origin.strip()}) read responses with credentials")
+    origin = headers.get("access-control-allow-origin")
+    if not origin:
+        return TestResult(test, f"{test}-not-implemented", 0,
+                          "Content is not visible via cross-origin resource sharing (CORS)")
+    credentials = (headers.get("access-control-allow-credentials") or "").strip().lower() == "true"
     if origin.strip() == "*":
+        allowed = " (Access-Control-Allow-Credentials: true has no effect with it)" if credentials else ""
         return TestResult(test, f"{test}-implemented-with-public-access", 0,
-                          "Public content is visible via CORS (Access-Control-Allow-Origin: *)")
+                          f"Public content is visible via CORS (Access-Control-Allow-Origin: *){allowed}")
+    # The Observatory compares the two headers as they are (no case folding, no trimming).
+    if origin == PROBE_ORIGIN and credentials:
+        return TestResult(test, f"{test}-implemented-with-universal-access", -50,
+                          f"CORS reflects the request's Origin ({PROBE_ORIGIN}) and allows credentials: any "
+                          f"site can read responses with the user's cookies")
     return TestResult(test, f"{test}-implemented-with-restricted-access", 0,
                       "Content is visible via CORS to restricted origins")
 
