@@ -6,14 +6,16 @@ Fastify/Koa routers share (``@app.post("/api/login")``,
 ``@app.route("/login", methods=["POST"])``, ``router.post('/login', ...)``):
 a POST whose path ends in login, signin, token or sessions logs in; a GET
 whose path ends in me, profile, account, user or whoami needs the token. The
-token's field is ``access_token`` when the sources mention it, ``access``
-with djangorestframework-simplejwt, else ``token``. A login that reads its
-account from a ``user`` object of the body (``req.body.user``,
-``request.data.get('user')``: the RealWorld API, ``{"user": {"email",
-"password"}}``, answered with ``{"user": {"token"}}``) gets that shape, and an
-app that reads its tokens after the word ``Token`` (``split(' ')[0] ===
-'Token'``, DRF's TokenAuthentication) that scheme. Nothing found: no flow
-(init writes none).
+token's field is ``access_token`` when the sources name such a field
+(``{"access_token": ...}``; not flask-jwt-extended's ``create_access_token``),
+``access`` with djangorestframework-simplejwt, else ``token``. A login that
+reads its account from a ``user`` object of the body (``req.body.user``,
+``request.data.get('user')``, a marshmallow ``@pre_load`` unwrapping
+``data['user']``: the RealWorld API, ``{"user": {"email", "password"}}``,
+answered with ``{"user": {"token"}}``) gets that shape, and an app that reads
+its tokens after the word ``Token`` (``split(' ')[0] === 'Token'``, DRF's
+TokenAuthentication, flask-jwt-extended's ``JWT_HEADER_TYPE = 'Token'``) that
+scheme. Nothing found: no flow (init writes none).
 """
 
 from __future__ import annotations
@@ -34,13 +36,22 @@ _EMAIL_FIELD = re.compile(r"""\{\s*email\s*,[^}]*\}\s*=\s*req\.body|req\.body\.e
 # The account read from a "user" object of the request's body: req.body.user, ctx.request.body.user,
 # body.user.email (koa: const { body } = ctx.request), request.data.get('user', {}), request.json["user"].
 # Only reads of the request: data["user"] = user.username in a serializer, or a client's body.user, is none.
+# A marshmallow schema's @pre_load that unwraps it (data = data['user']: flask-realworld-example-app) too.
 _USER_OBJECT = re.compile(r"""\b(?:req|request|ctx\.request)\.body\.user\b|"""
                           r"""\bbody\.user\.(?:email|username|password)\b|"""
-                          r"""\brequest\.(?:data|json|get_json\(\))\s*(?:\.get\(|\[)\s*['"]user['"]""")
+                          r"""\brequest\.(?:data|json|get_json\(\))\s*(?:\.get\(|\[)\s*['"]user['"]|"""
+                          r"""@pre_load\b[^@]{0,400}?\bdata\s*(?:\[\s*|\.get\(\s*)['"]user['"]""")
 _EMAIL_PROPERTY = re.compile(r"""\.email\b|['"]email['"]""")
 # Tokens read after the word "Token" (the RealWorld API's "Authorization: Token jwt"), not only "Bearer"
+# flask-jwt-extended's JWT_HEADER_TYPE = 'Token', djangorestframework-jwt's JWT_AUTH_HEADER_PREFIX, and a
+# header split on "Token " say so too.
 _TOKEN_SCHEME = re.compile(r"""[=!]==?\s*['"]Token['"]|['"]Token['"]\s*[=!]==?|"""
-                           r"""header_prefix\s*=\s*['"]Token['"]|\bTokenAuthentication\b""")
+                           r"""header_prefix\s*=\s*['"]Token['"]|\bTokenAuthentication\b|"""
+                           r"""\b(?:JWT_HEADER_TYPE|JWT_AUTH_HEADER_PREFIX)['"]?\s*[=:]\s*['"]Token['"]|"""
+                           r"""(?:split|startswith|startsWith)\(\s*['"]Token ['"]""")
+# A response field called access_token ({"access_token": ...}, jsonify(access_token=...)); not
+# flask-jwt-extended's create_access_token(), which names the function, not the answer's field
+_ACCESS_TOKEN = re.compile(r"""['"]access_token['"]|(?<![\w.])access_token\s*=(?!=)""")
 _BEARER_SCHEME = re.compile(r"""['"]Bearer['"]|\bJWTAuthentication\b""")
 # A login that keeps the account in a server-side session (its cookie carries it), and code that issues or
 # reads tokens: an app with the first and none of the second logs in by cookie, not by token
@@ -88,7 +99,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        mentions_access_token = mentions_access_token or "access_token" in text
+        mentions_access_token = mentions_access_token or bool(_ACCESS_TOKEN.search(text))
         reads_email = reads_email or bool(_EMAIL_FIELD.search(text))
         user_object = user_object or bool(_USER_OBJECT.search(text))
         mentions_email = mentions_email or bool(_EMAIL_PROPERTY.search(text))

@@ -267,3 +267,29 @@ def test_a_stale_pnpm_lockfile_beside_package_lock_and_an_old_pnpm_lockfile(tmp_
     assert said == ["pnpm-lock.yaml is a pnpm 8 lockfile, which pnpm 9 and later refuse "
                     "(ERR_PNPM_BROKEN_LOCKFILE): setup needs pnpm 8 (`npm install -g pnpm@8`, or "
                     '"packageManager": "pnpm@8.x.y" in package.json with corepack)']
+
+
+def test_a_realworld_flask_login_is_read_from_its_schema_and_jwt_settings(tmp_path):
+    # gothinkster/flask-realworld-example-app: the login's body is {"user": {...}} (a marshmallow @pre_load
+    # unwraps data['user']), the answer {"user": {..., "token": ...}} (user.token = create_access_token(...)),
+    # and JWT_HEADER_TYPE = 'Token'. init wrote {email, password}, $.access_token (from create_access_token)
+    # and Bearer: three guesses, each wrong.
+    from echotune_ci.project.routes import detect_login_flow
+
+    write(tmp_path, {
+        "conduit/settings.py": "class Config:\n    JWT_HEADER_TYPE = 'Token'\n",
+        "conduit/user/serializers.py": "from marshmallow import Schema, fields, pre_load\n\n\n"
+                                       "class UserSchema(Schema):\n    email = fields.Email()\n\n"
+                                       "    @pre_load\n    def make_user(self, data, **kwargs):\n"
+                                       "        data = data['user']\n        return data\n",
+        "conduit/user/views.py": "from flask import Blueprint\n"
+                                 "from flask_jwt_extended import create_access_token, jwt_required\n"
+                                 "blueprint = Blueprint('user', __name__)\n\n\n"
+                                 "@blueprint.route('/api/users/login', methods=('POST',))\n"
+                                 "def login_user(email, password, **kwargs):\n"
+                                 "    user.token = create_access_token(identity=user)\n    return user\n\n\n"
+                                 "@blueprint.route('/api/user', methods=('GET',))\n@jwt_required\n"
+                                 "def get_user():\n    return current_user\n"})
+    flow = detect_login_flow(tmp_path)
+    assert (flow["login"], flow["protected"], flow["token"], flow["user_object"], flow["scheme"]) == (
+        "/api/users/login", "/api/user", "$.user.token", "user", "Token")
