@@ -637,10 +637,26 @@ def _python_build(
     app.build = " && ".join(steps)
 
 
+def _first_migration(app: AppSetup, steps: list[str], source: str) -> None:
+    """Flask-Migrate with no migrations/ folder in the repository (flask-realworld-example-app's README:
+    ``flask db init``, ``flask db migrate``, ``flask db upgrade``): upgrade alone stops on the missing
+    folder, and init stops on one that exists, so the first run makes it and every run upgrades."""
+    _add_build(app, steps, "(test -d migrations || (flask db init && flask db migrate)) && flask db upgrade",
+               f"{source} (flask db init, migrate and upgrade; no migrations/ in the repository)")
+    app.check("build", f"{source} makes the migrations with flask db init and flask db migrate, and the "
+                       "repository has no migrations/ folder: build makes one on the first run (in the app's "
+                       "folder, untracked) and upgrades on every run; commit the migrations to measure the "
+                       "schema the project ships")
+
+
 def _readme_once(app: AppSetup, folder: Path, steps: list[str], clis: tuple[str, ...]) -> None:
     """The README's "run this once" database command (``flask --app flaskr init-db``) as a build step."""
     for step in readme_steps(folder):
         if commands.program(step.command) in clis and ONCE.search(step.command):
+            upgrade = re.fullmatch(r"flask\s+db\s+upgrade", step.command.strip())
+            if upgrade and not (folder / "migrations").is_dir():
+                _first_migration(app, steps, step.source)
+                return
             _add_build(app, steps, step.command, f"{step.source} (run once to set the database up)")
             app.check(
                 "build",

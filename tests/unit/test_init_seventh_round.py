@@ -293,3 +293,18 @@ def test_a_realworld_flask_login_is_read_from_its_schema_and_jwt_settings(tmp_pa
     flow = detect_login_flow(tmp_path)
     assert (flow["login"], flow["protected"], flow["token"], flow["user_object"], flow["scheme"]) == (
         "/api/users/login", "/api/user", "$.user.token", "user", "Token")
+
+
+def test_flask_migrate_without_a_migrations_folder_makes_it_on_the_first_run(tmp_path):
+    # flask-realworld-example-app: README "flask db init / flask db migrate / flask db upgrade", no
+    # migrations/ in the repository. init kept `flask db upgrade`, which says (Flask-Migrate 4, run here)
+    # "Error: Path doesn't exist: migrations. Please use the 'init' command"; the build written ran twice
+    # in a row here (rc 0 both, one revision, the table made).
+    write(tmp_path, {"requirements.txt": "Flask==3.0.3\nFlask-SQLAlchemy==3.1.1\nFlask-Migrate==4.0.7\n",
+                     "autoapp.py": "from flask import Flask\napp = Flask(__name__)\n",
+                     "README.rst": "Run::\n\n    export FLASK_APP=autoapp.py\n    flask db init\n"
+                                   "    flask db migrate\n    flask db upgrade\n    flask run\n"})
+    app = app_setup(tmp_path)
+    assert app.build == "(test -d migrations || (flask db init && flask db migrate)) && flask db upgrade"
+    (tmp_path / "migrations").mkdir()
+    assert app_setup(tmp_path).build == "flask db upgrade"
