@@ -302,11 +302,12 @@ DATABASE_CLIENTS = {
 # postgis and mariadb images are the postgres and mysql the clients connect to
 _CLIENT_KIND = {"postgis": "postgres", "mariadb": "mysql"}
 # Where the code reads the setting that points at it: process.env.X, os.environ["X"], os.getenv("X"),
-# or a pydantic settings field (POSTGRES_SERVER: str).
+# or a pydantic settings field (POSTGRES_SERVER: str); not a config class's own value (DB_NAME = 'dev.db'
+# in flask-realworld-example-app's DevConfig), which no variable sets.
 _DB_VARIABLE = r"(?:MONGO\w*|\w*DATABASE_URL\w*|POSTGRES_\w+|PG(?:HOST|DATABASE|USER|PASSWORD|PORT)|DB_\w+|" \
                r"MYSQL_\w+|REDIS_\w+)"
 _READS = re.compile(rf"""(?:process\.env\.|process\.env\[\s*['"]|environ(?:\.get)?[\[(]\s*['"]|"""
-                    rf"""getenv\(\s*['"]|^\s+)({_DB_VARIABLE})\b""", re.M)
+                    rf"""getenv\(\s*['"])({_DB_VARIABLE})\b|^\s+({_DB_VARIABLE})\s*:(?!=)""", re.M)
 
 
 def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Package],
@@ -330,8 +331,9 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
         found: dict[str, None] = {}
         for path in sources:
             for match in _READS.finditer(read_text(path)):
-                if _names_kind(match.group(1), kind):
-                    found.setdefault(match.group(1))
+                variable = match.group(1) or match.group(2)
+                if _names_kind(variable, kind):
+                    found.setdefault(variable)
         what = SERVICES[kind][0]
         via = f", found through {', '.join(list(found)[:4])}" if found else ""
         manifest = "package.json" if client in node else "the dependencies"

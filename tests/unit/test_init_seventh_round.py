@@ -308,3 +308,18 @@ def test_flask_migrate_without_a_migrations_folder_makes_it_on_the_first_run(tmp
     assert app.build == "(test -d migrations || (flask db init && flask db migrate)) && flask db upgrade"
     (tmp_path / "migrations").mkdir()
     assert app_setup(tmp_path).build == "flask db upgrade"
+
+
+def test_a_config_class_value_is_no_variable_the_database_is_found_through(tmp_path):
+    # flask-realworld-example-app: "found through DATABASE_URL, DB_NAME, DB_PATH", where DB_NAME and
+    # DB_PATH are DevConfig's own values (DB_NAME = 'dev.db'), which no environment variable sets
+    write(tmp_path, {"requirements.txt": "Flask==3.0.3\npsycopg2-binary==2.9.9\ngunicorn==22.0.0\n",
+                     "app.py": "from flask import Flask\napp = Flask(__name__)\n",
+                     "settings.py": "import os\n\n\nclass Config:\n"
+                                    "    SQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL', 'pg')\n\n\n"
+                                    "class DevConfig(Config):\n    DB_NAME = 'dev.db'\n"
+                                    "    DB_PATH = DB_NAME\n",
+                     "pgsettings.py": "from pydantic_settings import BaseSettings\n\n\n"
+                                      "class S(BaseSettings):\n    POSTGRES_SERVER: str = 'localhost'\n"})
+    [said] = [n for n in app_setup(tmp_path).all_checks() if "PostgreSQL" in n]
+    assert "found through POSTGRES_SERVER, DATABASE_URL, which" in said
