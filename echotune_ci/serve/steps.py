@@ -147,6 +147,7 @@ def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapp
     A build that fails after a skipped setup says how to run setup again.
     """
     done = Prepared()
+    before = changed_tracked_files(cwd) if setup or build else None
     if setup:
         fingerprint = setup_fingerprint(setup, cwd, setup_inputs(cwd, inputs))
         if not force and setup_is_current(cwd, fingerprint):
@@ -170,7 +171,39 @@ def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapp
                 raise RunError(f"{exc}; {SKIPPED_HINT}" if done.setup_skipped else str(exc)) from None
         done.notes.append(f"build: done in {took:.1f}s")
         said(done.notes[-1])
+    after = changed_tracked_files(cwd) if before is not None else None
+    if before is not None and after is not None and after - before:
+        changed = sorted(after - before)
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        # proshop-v2's build script runs `npm install` twice: both lockfiles rewritten, 2,341 lines
+        done.notes.append(f"setup and build changed {len(changed)} file(s) git tracks: {shown} (`git diff` "
+                          "shows how): the app measured is not the commit's; use installs that keep the "
+                          "lockfile (npm ci, --frozen-lockfile) in [serve] setup and build")
+        console.warn(done.notes[-1])
     return done
+
+
+def changed_tracked_files(cwd: Path) -> set[str] | None:
+    """The files git tracks in the work tree holding *cwd* that differ from the index or HEAD (paths as
+    ``git status`` gives them), None outside a git work tree or when git cannot tell in 10 s."""
+    try:
+        # git's own needs only (HOME for safe.directory): nothing of the job's secrets
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+        proc = subprocess.run(["git", "status", "--porcelain", "-z", "--untracked-files=no"], cwd=cwd,
+                              capture_output=True, timeout=10, check=False,
+                              env={**env, "GIT_OPTIONAL_LOCKS": "0"})
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    found: set[str] = set()
+    entries = iter(proc.stdout.decode("utf-8", "replace").split("\0"))
+    for entry in entries:
+        if len(entry) > 3:
+            found.add(entry[3:])
+            if entry[0] in "RC":  # a rename or copy: its source path follows as an entry of its own
+                next(entries, None)
+    return found
 
 
 @dataclass
