@@ -32,6 +32,7 @@ from . import commands
 from .appsetup import AppSetup, Decision
 from .clients import attach_clients, node_notes, output_folder
 from .django import DjangoFacts, allows_loopback, read_django
+from .djangourls import UrlConf, read_urlconf
 from .envdefaults import defaulted_env, taken_without_default
 from .health import Graph, asks_login, find_health, find_load_routes, read_graph, root_answers
 from .files import JS_SUFFIXES, join, read_text, ready_path, rel, root_route, source_files
@@ -434,7 +435,7 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     _required_env(app, [(r.name, r.where, f"os.environ['{r.name}']") for r in required_env(folder, sources)])
     _secrets_taken(app, folder, sources)
     _python_audit(app, deps)
-    _ready(app, ins, sources, folder)
+    _ready(app, ins, sources, folder, read_urlconf(folder, django))
     _openapi(app, sources, folder)
     attach_clients(app, folder, folder, node_packages(folder), sources)
     return app
@@ -899,17 +900,30 @@ def _docs_at_root(sources: list[Path], folder: Path) -> Served | None:
     return served if served is not None and served.docs_at_root else None
 
 
-def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) -> None:
+def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
+           urls: UrlConf | None = None) -> None:
+    """The ready URL, and whether "/" answers (else no frontend phase); *urls*: a Django project's
+    URLconf as :func:`.djangourls.read_urlconf` read it, None when there is none to read."""
     if ins.health is not None:
         app.ready_path = ins.health.command
         app.decide("ready_url", app.ready_path, ins.health.source)
         return
     graph = read_graph(sources, folder)  # read once: the health route and the routes to load
+    routed = root_answers(graph)
+    if urls is not None:
+        # Django's routes with the prefixes of the include()s above them: a path("") in an included
+        # module answers /api/users/, not "/"
+        graph.add_resolved(("django", urls.module), urls.file,
+                           [(r.path, r.where, r.login) for r in urls.routes if r.get])
     health = find_health(sources, folder, graph)
     path, source = (health.path, health.source) if health.path else ("/", "")
-    if not health.path and not health.unresolved:
-        path, source = ready_path(sources, folder)  # literal routes find_health does not read (Django's)
-    has_root, route, where = root_route(sources, folder, root_answers(graph))
+    if not health.path and not health.unresolved and (urls is None or urls.root_unknown):
+        # literal routes find_health does not read (Django's, when its URLconf could not be followed)
+        path, source = ready_path(sources, folder)
+    if urls is not None and urls.root is not None:
+        has_root, (route, where) = urls.root, urls.poll()
+    else:
+        has_root, route, where = root_route(sources, folder, routed)
     # A route that answers without a login or a query, with its router's prefix
     answering = find_load_routes(sources, folder, 1, graph)
     if route and asks_login(graph, route):
@@ -930,6 +944,8 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
         # The file of the route that answers instead (none when a login cleared it): "<- : no ..." read badly
         said = where or (answering[0].where.rsplit(":", 1)[0] if answering else "")
         why = (f"{docs.where}: \"/\" is {docs.framework}'s API docs page, no page of the app's" if docs else
+               f'{urls.file} (ROOT_URLCONF): no view at "/" once the include() prefixes are applied (an API)'
+               if urls is not None and urls.root is False else
                f'{said + ": " if said else ""}no "/" route and no pages (an API)')
         app.decide("phases", ", ".join(app.phases), f"{why}: no frontend")
         if path == "/":  # else the first GET route the code declares, as written
@@ -937,14 +953,16 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path) 
                             else (route, where))
     app.ready_path = path
     _load_routes(app, sources, folder, graph)
+    # where a Django route's path comes from: the include()s above it
+    how = urls.how(path) if urls is not None else ""
     if health.path:
         app.decide("ready_url", path, f"{source} defines {health.route} {health.how}" if health.how else
-                   f"{source} defines it")
+                   f"{source} defines it{how}")
     elif health.unresolved:
         app.decide("ready_url", path, f"{health.unresolved}: polling {path} instead")
         app.check("ready_url", f"{health.unresolved}; set ready_url to the health route's full path")
     else:
-        app.decide("ready_url", path, f"{source} defines it" if source else
+        app.decide("ready_url", path, f"{source} defines it{how}" if source else
                    "no health route found in the code (/health, /healthz, /health-check, /healthcheck, "
                    "/livez, /readyz, /ping, /status, also under router prefixes)")
         if guessed and path == "/":

@@ -44,6 +44,13 @@ class DjangoFacts:
     static_root: bool = False
     static_root_dir: str = ""
     database_var: str = ""
+    # ROOT_URLCONF as written ("config.urls"; "" when no settings file names one as a literal) and the file
+    root_urlconf: str = ""
+    root_urlconf_file: str = ""
+    # REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] as written ("" when unset: DRF's AllowAny)
+    drf_permissions: str = ""
+    # WHITENOISE_ROOT set: WhiteNoise may answer "/" with an index.html the URLconf does not route
+    whitenoise_root: bool = False
     # Settings given a value only under a condition of the file (`if ENVIRONMENT == 'production':`):
     # {setting: (value, "line N", the condition as written)}
     conditional: dict[str, tuple[str, str, str]] = field(default_factory=dict)
@@ -63,6 +70,7 @@ def read_django(folder: Path) -> DjangoFacts | None:
     if settings is not None:
         facts.settings_file = settings.relative_to(folder).as_posix()
         _read_settings(read_text(settings), facts)
+        _read_urlconf_settings(folder, settings, facts)
     package = facts.settings_module.split(".")[0] if facts.settings_module else ""
     for kind in ("wsgi", "asgi"):
         if package and (folder / package / f"{kind}.py").is_file():
@@ -151,6 +159,44 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
     if database:
         named = re.search(r"""["'](\w+_URL)["']""", database.group(1))
         facts.database_var = named.group(1) if named else "DATABASE_URL"
+
+
+_STAR_IMPORT = re.compile(r"^from\s+(\.*)([\w.]*)\s+import\s+\*", re.M)
+_ROOT_URLCONF = re.compile(r"""^ROOT_URLCONF\s*(?::[^=]+)?=\s*["']([\w.]+)["']""", re.M)
+_DRF_PERMISSIONS = re.compile(r"""["']DEFAULT_PERMISSION_CLASSES["']\s*:\s*([(\[][^)\]]*[)\]])""")
+
+
+def _settings_files(folder: Path, settings: Path) -> list[Path]:
+    """*settings*, the modules it star-imports (``from .base import *``; a split settings package keeps
+    ROOT_URLCONF in its base), then the other modules beside it: at most 20 files."""
+    found = [settings]
+    for m in _STAR_IMPORT.finditer(read_text(settings)):
+        dots, name = m.group(1), m.group(2)
+        if dots:
+            base = settings.parent
+            for _ in range(len(dots) - 1):
+                base = base.parent
+        else:
+            base = folder
+        target = base / (name.replace(".", "/") + ".py") if name else base / "__init__.py"
+        if target.is_file() and target not in found:
+            found.append(target)
+    found += [p for p in sorted(settings.parent.glob("*.py")) if p not in found]
+    return found[:20]
+
+
+def _read_urlconf_settings(folder: Path, settings: Path, facts: DjangoFacts) -> None:
+    """ROOT_URLCONF, DRF's default permissions and WHITENOISE_ROOT, from the first of the settings
+    files (:func:`_settings_files`) that sets each."""
+    for path in _settings_files(folder, settings):
+        text = read_text(path)
+        m = _ROOT_URLCONF.search(text)
+        if m and not facts.root_urlconf:
+            facts.root_urlconf, facts.root_urlconf_file = m.group(1), path.relative_to(folder).as_posix()
+        m = _DRF_PERMISSIONS.search(text)
+        if m and not facts.drf_permissions:
+            facts.drf_permissions = m.group(1)
+        facts.whitenoise_root = facts.whitenoise_root or bool(re.search(r"^WHITENOISE_ROOT\s*=", text, re.M))
 
 
 def allows_loopback(literal: str) -> bool:

@@ -21,6 +21,8 @@ followed as far as static reading can:
   lets them: ``Router().use(tags).use(articles)``, ``router.use('/api',
   Router().use(x))``, ``export default Router().use('/api', api)`` and a
   router mounted with no prefix (``app.use(routes)``) are followed as well.
+- Django: the routes of the URLconf :mod:`.djangourls` follows from ROOT_URLCONF through its
+  ``include()``s, added with their full paths (:meth:`Graph.add_resolved`).
 
 When a health route is found but a prefix cannot be resolved, the answer says
 which route, where it is mounted and why the prefix could not be read.
@@ -121,6 +123,7 @@ class _Route:
     where: str
     guarded: bool = False  # a login decorator, an auth dependency or middleware on the route itself
     needs_input: bool = False  # a view parameter without a default: a query or body it requires
+    order: int = 0  # its place in the order the framework tries routes in, when that is no file order
 
 
 @dataclass
@@ -186,6 +189,14 @@ class Graph:
                 label = f"{text}, " if text and text.strip("'\"`") != value else ""
                 steps.append(f"{value} ({label}{where})")
         return out, steps, ""
+
+    def add_resolved(self, key: tuple[str, str], where: str, routes: list[tuple[str, str, bool]]) -> None:
+        """Add GET routes whose full paths are known already (Django's URLconf followed through its
+        include()s, :mod:`.djangourls`), as (path, "file:line", asks for a login) in the order the
+        framework tries them, under an app *key* declared at *where*."""
+        self.routers[key] = _Router("app", "", "", where)
+        for order, (path, at, login) in enumerate(routes, 1):
+            self.routes.append(_Route(key, path, at, guarded=login, order=order))
 
     def top(self, key: tuple[str, str]) -> tuple[str, str]:
         """The router that router *key*'s mounts (:meth:`mount`) lead up to: the app, or a router nothing
@@ -272,7 +283,7 @@ _NOT_LOADED = frozenset({
     "login", "logout", "signin", "signout", "sign-in", "sign-out", "signup", "register", "auth", "oauth",
     "callback", "token", "refresh", "verify", "reset", "seed", "delete", "remove", "clear", "admin", "debug",
     "metrics", "docs", "redoc", "swagger", "openapi.json", "favicon.ico", "robots.txt", "static", "assets",
-    "ws", "socket.io", "events", "stream", "sse", "export", "download", "upload", "me", "whoami",
+    "ws", "socket.io", "events", "stream", "sse", "export", "download", "upload", "me", "whoami", "trigger",
 })
 _PARAMETER = re.compile(r"[:{<*$(]")
 # ... and words within a segment (change-password, api-docs; not /presets)
@@ -297,7 +308,7 @@ def find_load_routes(sources: list[Path], root: Path, limit: int = 3,
     ``api`` segment first, then by file and line. Never raises for a file's content.
     """
     graph = graph or read_graph(sources, root)
-    found: dict[str, LoadRoute] = {}
+    found: dict[str, tuple[LoadRoute, int]] = {}
     guarded_paths = _guarded_paths(graph)
     for route in graph.routes:
         top = graph.routers.get(graph.top(route.router))
@@ -311,18 +322,24 @@ def find_load_routes(sources: list[Path], root: Path, limit: int = 3,
         full = full_path(prefix, route.path)
         if prefix and route.path == "/" and Path(route.where.rsplit(":", 1)[0]).suffix in JS_SUFFIXES:
             full = prefix  # Express routes ignore a trailing slash; FastAPI's "/" under a prefix keeps it
-        segments = [s.lower() for s in full.split("/") if s]
-        if (not segments or _PARAMETER.search(full) or "\ufffd" in full or health_rank(full) is not None
-                or _NOT_LOADED.intersection(segments) or any(_STATEFUL.search(s) for s in segments)
-                or any(_under(full, guarded) for guarded in guarded_paths)):
+        if not loadable(full) or any(_under(full, guarded) for guarded in guarded_paths):
             continue
-        found.setdefault(full, LoadRoute(full, route.where))
-    def rank(r: LoadRoute) -> tuple[bool, str, int]:
+        found.setdefault(full, (LoadRoute(full, route.where), route.order))
+    def rank(item: tuple[LoadRoute, int]) -> tuple[bool, int, str, int]:
+        r, order = item
         file, _, line = r.where.rpartition(":")
-        return "api" not in r.path.lower().split("/"), file, int(line) if line.isdigit() else 0
+        return "api" not in r.path.lower().split("/"), order, file, int(line) if line.isdigit() else 0
 
     ranked = sorted(found.values(), key=rank)
-    return ranked[:limit]
+    return [r for r, _ in ranked[:limit]]
+
+
+def loadable(full: str) -> bool:
+    """Whether a GET route at *full* path is one to load or poll: not "/", no parameter, no health
+    route, nothing that logs in or out, changes state or serves docs, files or streams."""
+    segments = [s.lower() for s in full.split("/") if s]
+    return not (not segments or _PARAMETER.search(full) or "\ufffd" in full or health_rank(full) is not None
+                or _NOT_LOADED.intersection(segments) or any(_STATEFUL.search(s) for s in segments))
 
 
 def asks_login(graph: Graph, path: str) -> bool:

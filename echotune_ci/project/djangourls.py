@@ -1,0 +1,675 @@
+"""Django's URLconf read for ``init``: the full path of every view route, :func:`read_urlconf`.
+
+Django resolves a request from ROOT_URLCONF down: a ``path("api/", include(...))`` strips ``api/`` and
+hands the rest to the included patterns, so a ``path("", UserListApi.as_view())`` in
+``users/urls.py`` included under ``api/`` then ``users/`` answers ``/api/users/``, never ``/``. The
+reading follows, with :mod:`ast` and nothing imported:
+
+- ROOT_URLCONF from the settings (:func:`.django.read_django`);
+- a module's ``urlpatterns`` (``=``, ``+=``, ``+``, ``.append``/``.extend``, ``*other``; the patterns
+  added under ``if settings.DEBUG:`` are left out, since ``init`` turns DEBUG off);
+- ``path()``, ``re_path()`` and Django 1's ``url()``;
+- ``include("dotted.module")``, ``include(("dotted.module", "ns"))``, ``include(module_object)``,
+  ``include(list_variable)``, ``include([...])``, a ``(patterns, app_name)`` tuple, ``admin.site.urls``
+  (its index at the prefix, behind a login) and DRF routers (``DefaultRouter`` serves its API root at
+  its prefix, ``SimpleRouter`` does not; a registered viewset's list and detail routes);
+- per view, whether it answers GET and asks for a login, as far as its class or function says.
+
+Includes are followed 10 deep at most and never twice along one chain; an include that cannot be
+read (a name static reading cannot resolve, a third-party module, Django Ninja's ``api.urls``) is
+listed in :attr:`UrlConf.unread`, and when it may route "/" (its prefix matches the empty path),
+:attr:`UrlConf.root` says it cannot tell. Never raises for a file's content.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .django import DjangoFacts
+from .files import read_text
+from .health import _names_login, loadable
+
+_DEPTH = 10  # include()s nested deeper are not followed
+_FILES = 200
+_ROUTES = 2000
+# Third-party URLconfs known to route nothing at their own root: included at "", "/" stays unrouted.
+_NO_ROOT = frozenset({"django.contrib.auth.urls", "rest_framework.urls", "allauth.urls",
+                      "debug_toolbar.urls"})
+# Django's own converters (django/urls/converters.py); a project's own one is taken as [^/]+.
+_CONVERTERS = {"int": "[0-9]+", "str": "[^/]+", "slug": "[-a-zA-Z0-9_]+", "path": ".+",
+               "uuid": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"}
+_CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<parameter>[^>]+)>")
+# Views whose class serves GET (Django's generic views, DRF's generic ones that read).
+_GET_BASE = re.compile(r"^(?:Template|Redirect|List|Detail|Form|Create|Update|Delete|\w*Archive|Date\w*)"
+                       r"View$|^(?:List|Retrieve|ListCreate|RetrieveUpdate|RetrieveDestroy|RetrieveUpdateDestroy)"
+                       r"APIView$")
+_NO_GET_BASE = frozenset({"View", "APIView", "GenericAPIView", "CreateAPIView", "UpdateAPIView",
+                          "DestroyAPIView", "ViewSet", "GenericViewSet", "ViewSetMixin", "object"})
+# Viewsets' actions behind a router's list route and detail route, and the DRF bases that bring them.
+_ACTION_BASES = {"list": frozenset({"ModelViewSet", "ReadOnlyModelViewSet", "ListModelMixin"}),
+                 "retrieve": frozenset({"ModelViewSet", "ReadOnlyModelViewSet", "RetrieveModelMixin"})}
+_DRF = re.compile(r"APIView$|ViewSet$")
+_DEFS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+_LOGIN_DECORATORS = frozenset({"staff_member_required", "user_passes_test", "superuser_required"})
+
+
+# A pattern of a list, with the module whose names it uses (a list imported from another module)
+_Item = tuple[str, ast.expr]
+
+
+@dataclass(frozen=True)
+class DjangoRoute:
+    """A view route with its full path: ``/api/users/``, ``/`` for the root; parameters as written
+    (``/users/<int:pk>/``, a regex group). ``where`` is ``file:line`` of its ``path()``; ``steps`` the
+    include prefixes above it as ``'api/' (config/urls.py:22)``."""
+
+    path: str
+    where: str
+    parameters: bool = False
+    get: bool = True  # answers GET as far as reading its view tells
+    login: bool = False  # asks for a login as far as reading tells
+    at_root: bool = False  # every pattern on its chain matches the empty path: it answers "/"
+    steps: tuple[str, ...] = ()
+
+
+@dataclass
+class UrlConf:
+    """The routes of ROOT_URLCONF ``module`` (file ``file``), in Django's order of resolution."""
+
+    module: str
+    file: str
+    routes: list[DjangoRoute] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # "file:line: include(x)" not followed
+    root_unknown: bool = False  # an unread include may route "/"
+    whitenoise_root: bool = False
+
+    @property
+    def root(self) -> bool | None:
+        """True when a view answers "/" (a redirect counts), False when none does, None when an
+        include that could not be read (or WhiteNoise's index files) may."""
+        if any(r.at_root and r.get for r in self.routes):
+            return True
+        return None if self.root_unknown or self.whitenoise_root else False
+
+    def poll(self) -> tuple[str, str]:
+        """(full path, file) of the first GET route without parameters, one without a login before one
+        with, one :func:`~.health.loadable` before one that is not; ("", "") when there is none."""
+        candidates = [r for r in self.routes if r.get and not r.parameters and not r.at_root]
+        # a logout or a docs page answers too, but is no route of the app's own to watch
+        best = min(candidates, key=lambda r: (r.login, not loadable(r.path)), default=None)
+        return (best.path, best.where.rsplit(":", 1)[0]) if best else ("", "")
+
+    def how(self, path: str) -> str:
+        """The include() prefixes above the route at full *path*, as `` under 'api/' (config/urls.py:22) +
+        ...``; "" when it has none."""
+        route = next((r for r in self.routes if r.path == path and r.steps), None)
+        return f" under {' + '.join(route.steps)}" if route else ""
+
+
+def read_urlconf(folder: Path, facts: DjangoFacts | None) -> UrlConf | None:
+    """The URLconf of the Django project in *folder*, or None when ROOT_URLCONF is not read from the
+    settings or its module has no ``urlpatterns`` static reading finds."""
+    if facts is None or not facts.root_urlconf:
+        return None
+    reader = _Reader(folder, facts)
+    try:
+        return reader.read(facts.root_urlconf)
+    except (RecursionError, MemoryError):
+        return None
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One pattern on a route's chain: ``path()``'s route or ``re_path()``'s regex, as written."""
+
+    text: str
+    regex: bool
+    where: str
+
+    def shown(self) -> tuple[str, bool]:
+        """(the piece as part of a URL, whether it holds a parameter)."""
+        if not self.regex:
+            return self.text, "<" in self.text
+        body = self.text.removeprefix("^")
+        body = re.sub(r"(?:\$|\\Z)$", "", body)
+        body = re.sub(r"/\?$", "/", body)
+        body = re.sub(r"\\([./_-])", r"\1", body)
+        return body, bool(re.search(r"[()\[\]{}*+?|\\^$]", body))
+
+    def matches_empty(self, endpoint: bool) -> bool:
+        """Whether the piece matches the empty path (Django's own pattern: a path() endpoint is
+        anchored at the end, a regex as written)."""
+        pattern = self.text
+        if not self.regex:
+            # Django's _route_to_regex: the literal parts escaped, each <converter:name> its regex
+            pattern, at = "^", 0
+            for m in _CONVERTER.finditer(self.text):
+                pattern += re.escape(self.text[at:m.start()]) + _CONVERTERS.get(m.group("converter") or "str",
+                                                                                "[^/]+")
+                at = m.end()
+            pattern += re.escape(self.text[at:]) + (r"\Z" if endpoint else "")
+        try:
+            return re.match(pattern, "") is not None
+        except (re.error, RecursionError, OverflowError):
+            return False
+
+
+@dataclass
+class _Class:
+    """What a view class and its bases in the project say: methods, permission_classes as written
+    (None when unset), whether a mixin or decorator asks for a login, its bases outside the project."""
+
+    methods: set[str] = field(default_factory=set)
+    permissions: str | None = None
+    login: bool = False
+    outside: list[str] = field(default_factory=list)
+    http_methods: str | None = None
+
+
+class _Reader:
+    def __init__(self, folder: Path, facts: DjangoFacts) -> None:
+        self.folder = folder
+        self.default_login = _permission_login(facts.drf_permissions) if facts.drf_permissions else False
+        self.whitenoise = facts.whitenoise_root
+        self.trees: dict[str, tuple[ast.Module, str, bool] | None] = {}
+        self.imports: dict[str, dict[str, tuple[str, str]]] = {}
+        self.routes: list[DjangoRoute] = []
+        self.unread: list[str] = []
+        self.root_unknown = False
+
+    # ------------------------------------------------------------------ modules and names
+
+    def read(self, module: str) -> UrlConf | None:
+        loaded = self.module(module)
+        if loaded is None or not self._assigns(loaded[0], "urlpatterns"):
+            return None
+        self._walk(module, self._patterns(module, "urlpatterns", frozenset()), (), 0, frozenset({module}))
+        return UrlConf(module, loaded[1], self.routes, self.unread, self.root_unknown, self.whitenoise)
+
+    def module(self, name: str) -> tuple[ast.Module, str, bool] | None:
+        """(tree, file relative to the folder, whether a package) of the project's module *name*."""
+        if name in self.trees:
+            return self.trees[name]
+        found: tuple[ast.Module, str, bool] | None = None
+        if len(self.trees) < _FILES and re.fullmatch(r"\w+(?:\.\w+)*", name):
+            base = name.replace(".", "/")
+            for path, package in ((self.folder / f"{base}.py", False),
+                                  (self.folder / base / "__init__.py", True)):
+                if path.is_file():
+                    try:
+                        tree = ast.parse(read_text(path))
+                    except (SyntaxError, ValueError, RecursionError, MemoryError):
+                        break
+                    found = (tree, path.relative_to(self.folder).as_posix(), package)
+                    break
+        self.trees[name] = found
+        return found
+
+    def _imports(self, module: str) -> dict[str, tuple[str, str]]:
+        """{local name: (module, attribute or "" for the module itself)} of *module*'s imports."""
+        if module in self.imports:
+            return self.imports[module]
+        found: dict[str, tuple[str, str]] = {}
+        loaded = self.module(module)
+        if loaded is not None:
+            tree, _, package = loaded
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom):
+                    base = _absolute(module, node.module or "", node.level, package)
+                    for alias in node.names:
+                        found.setdefault(alias.asname or alias.name, (base, alias.name))
+                elif isinstance(node, ast.Import):
+                    for alias in node.names:
+                        if alias.asname:
+                            found.setdefault(alias.asname, (alias.name, ""))
+                        else:
+                            top = alias.name.split(".")[0]
+                            found.setdefault(top, (top, ""))
+        self.imports[module] = found
+        return found
+
+    def resolve(self, module: str, name: str, depth: int = 0) -> tuple[str, str, str]:
+        """What *name* is in *module*: ("module", dotted, ""), ("def", module, name) for a name a module
+        of the project binds, ("outside", dotted, name) for one from elsewhere, ("", "", "") if unknown."""
+        loaded = self.module(module)
+        if loaded is None or depth > 8:
+            return "", "", ""
+        if _binds(loaded[0], name):
+            return "def", module, name
+        target, attr = self._imports(module).get(name, ("", ""))
+        if not target:
+            return "", "", ""
+        if not attr:
+            return ("module", target, "") if self.module(target) else ("outside", target, "")
+        if self.module(f"{target}.{attr}") is not None:
+            return "module", f"{target}.{attr}", ""
+        if self.module(target) is not None:
+            return self.resolve(target, attr, depth + 1)
+        return "outside", target, attr
+
+    def resolve_expr(self, module: str, expr: ast.expr) -> tuple[str, str, str]:
+        """:meth:`resolve` for a name or a dotted attribute (``views.home``, ``apps.users.urls``)."""
+        if isinstance(expr, ast.Name):
+            return self.resolve(module, expr.id)
+        if isinstance(expr, ast.Attribute):
+            kind, owner, name = self.resolve_expr(module, expr.value)
+            if kind == "module":
+                if self.module(f"{owner}.{expr.attr}") is not None:
+                    return "module", f"{owner}.{expr.attr}", ""
+                return self.resolve(owner, expr.attr)
+            if kind == "outside":
+                return "outside", f"{owner}.{name}" if name else owner, expr.attr
+        return "", "", ""
+
+    def definition(self, module: str, name: str) -> ast.stmt | None:
+        """The last top-level class, function or assignment binding *name* in *module*."""
+        loaded = self.module(module)
+        found: ast.stmt | None = None
+        for node in _statements(loaded[0].body) if loaded else []:
+            named = node.name if isinstance(node, _DEFS) else ""
+            if name in (named, _assigned_name(node)):
+                found = node
+        return found
+
+    def string(self, module: str, expr: ast.expr | None, depth: int = 0) -> str | None:
+        """The string *expr* holds (a literal, a module constant, ``+`` or an f-string of those)."""
+        if expr is None or depth > 6:
+            return None
+        if isinstance(expr, ast.Constant):
+            return expr.value if isinstance(expr.value, str) else None
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left = self.string(module, expr.left, depth + 1)
+            right = self.string(module, expr.right, depth + 1)
+            return left + right if left is not None and right is not None else None
+        if isinstance(expr, ast.JoinedStr):
+            parts = [self.string(module, v.value if isinstance(v, ast.FormattedValue) else v, depth + 1)
+                     for v in expr.values]
+            return None if None in parts else "".join(p or "" for p in parts)
+        if isinstance(expr, ast.Name):
+            kind, owner, name = self.resolve(module, expr.id)
+            node = self.definition(owner, name) if kind == "def" else None
+            value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+            return self.string(owner, value, depth + 1)
+        return None
+
+    # ------------------------------------------------------------------ pattern lists
+
+    def _assigns(self, tree: ast.Module, name: str) -> bool:
+        return any(_assigned_name(node) == name for node in _statements(tree.body))
+
+    def _patterns(self, module: str, name: str, seen: frozenset[tuple[str, str]]) -> list[_Item]:
+        """The items of list *name* of *module* as its statements build it, each with the module whose
+        names it uses."""
+        loaded = self.module(module)
+        if loaded is None or (module, name) in seen or len(seen) > _DEPTH:
+            return []
+        seen = seen | {(module, name)}
+        items: list[_Item] = []
+        for node in _statements(loaded[0].body):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and _assigned_name(node) == name and node.value:
+                if not _passes(node.value, name):  # urlpatterns = DebugToolbarSetup.do_urls(urlpatterns)
+                    items = self._items(module, node.value, seen)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) \
+                    and node.target.id == name:
+                items += self._items(module, node.value, seen)
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+                items += self._changed(module, node.value, name, seen)
+        return items
+
+    def _changed(self, module: str, call: ast.Call, name: str,
+                 seen: frozenset[tuple[str, str]]) -> list[_Item]:
+        """The items ``name.append(x)``, ``.insert(i, x)`` or ``.extend(xs)`` adds."""
+        func = call.func
+        if not isinstance(func, ast.Attribute) or _text(func.value) != name:
+            return []
+        if func.attr in ("append", "insert") and call.args:
+            return [(module, call.args[-1])]
+        if func.attr == "extend" and call.args:
+            return self._items(module, call.args[0], seen)
+        return []
+
+    def _items(self, module: str, expr: ast.expr, seen: frozenset[tuple[str, str]]) -> list[_Item]:
+        """The patterns a list expression holds: a literal, ``a + b``, ``*other``, a list variable of
+        this or another module, ``i18n_patterns(...)``; a router's ``.urls`` stays one item."""
+        if isinstance(expr, ast.List | ast.Tuple):
+            out: list[_Item] = []
+            for element in expr.elts:
+                if isinstance(element, ast.Starred):
+                    out += self._items(module, element.value, seen)
+                else:
+                    out.append((module, element))
+            return out
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            return self._items(module, expr.left, seen) + self._items(module, expr.right, seen)
+        if isinstance(expr, ast.Call):
+            called = _called(expr)
+            if called in ("static", "staticfiles_urlpatterns", "debug_toolbar_urls"):
+                return []  # DEBUG only: empty once init turns DEBUG off
+            if called in ("i18n_patterns", "format_suffix_patterns"):
+                return [item for arg in expr.args for item in self._items(module, arg, seen)]
+            return [(module, expr)]
+        if isinstance(expr, ast.Name | ast.Attribute):
+            if isinstance(expr, ast.Attribute) and expr.attr == "urls":
+                return [(module, expr)]
+            kind, owner, name = self.resolve_expr(module, expr)
+            if kind == "module":
+                return self._patterns(owner, "urlpatterns", seen)
+            if kind == "def":
+                return self._patterns(owner, name, seen)
+        return [(module, expr)]
+
+    # ------------------------------------------------------------------ the walk
+
+    def _walk(self, module: str, items: list[_Item], chain: tuple[_Piece, ...], depth: int,
+              stack: frozenset[str]) -> None:
+        for owner, item in items:
+            if len(self.routes) >= _ROUTES:
+                return
+            if isinstance(item, ast.Call) and _called(item) in ("path", "re_path", "url"):
+                self._route(owner, item, chain, depth, stack)
+            elif isinstance(item, ast.Attribute) and item.attr == "urls":
+                self._urls(owner, item, chain, self._where(owner, item))
+            else:
+                self._unread(owner, item, chain)
+
+    def _route(self, module: str, call: ast.Call, chain: tuple[_Piece, ...], depth: int,
+               stack: frozenset[str]) -> None:
+        given = call.args[0] if call.args else _keyword(call, "route")
+        view = call.args[1] if len(call.args) > 1 else _keyword(call, "view")
+        where = self._where(module, call)
+        text = self.string(module, given)
+        if text is None or view is None:
+            # path(settings.ADMIN_URL, admin.site.urls): a route computed where reading cannot follow,
+            # practically never the empty one
+            self.unread.append(f"{where}: {_text(call)[:80]}")
+            return
+        piece = _Piece(text, _called(call) != "path", where)
+        included = _included(view)
+        if included is None:
+            get, login = self.view(module, view)
+            self._add(chain + (piece,), get, login)
+            return
+        if depth >= _DEPTH:
+            self.unread.append(f"{where}: included {_DEPTH} deep")
+            return
+        self._include(module, included, chain + (piece,), depth, stack)
+
+    def _include(self, module: str, target: ast.expr, chain: tuple[_Piece, ...], depth: int,
+                 stack: frozenset[str]) -> None:
+        """Walk what ``include(target)`` (or a ``(patterns, app_name)`` tuple) includes under *chain*."""
+        where = chain[-1].where
+        if isinstance(target, ast.Attribute) and target.attr == "urls":
+            self._urls(module, target, chain, where)
+            return
+        dotted = self.string(module, target)  # include("app.urls"), include(URLS_MODULE)
+        kind, owner, name = ("module", dotted, "") if dotted else self.resolve_expr(module, target)
+        if kind == "module" and owner in stack:
+            self.unread.append(f"{where}: {owner} includes itself")
+            return
+        if kind == "module" and self.module(owner) is not None:
+            items = self._patterns(owner, "urlpatterns", frozenset())
+            self._walk(owner, items, chain, depth + 1, stack | {owner})
+        elif kind in ("module", "outside") and (f"{owner}.{name}" if name else owner) in _NO_ROOT:
+            return
+        elif kind == "def":
+            self._walk(owner, self._patterns(owner, name, frozenset()), chain, depth + 1, stack)
+        elif isinstance(target, ast.List | ast.Tuple | ast.BinOp):
+            self._walk(module, self._items(module, target, frozenset()), chain, depth + 1, stack)
+        else:
+            self._unread(module, target, chain)
+
+    def _urls(self, module: str, expr: ast.Attribute, chain: tuple[_Piece, ...], where: str) -> None:
+        """``admin.site.urls``, a DRF router's ``router.urls``, or an ``x.urls`` reading cannot follow."""
+        if _text(expr).endswith("site.urls"):
+            # The admin's index answers at its prefix: a redirect to its login
+            self._add(chain, True, True)
+            return
+        kind, owner, name = self.resolve_expr(module, expr.value)
+        node = self.definition(owner, name) if kind == "def" else None
+        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        router = _called(value) if isinstance(value, ast.Call) else ""
+        if not isinstance(value, ast.Call) or not router.endswith(("DefaultRouter", "SimpleRouter")):
+            self._unread(module, expr, chain)  # Django Ninja's api.urls, a nested router
+            return
+        slash = _keyword(value, "trailing_slash")
+        trailing = "/"
+        if isinstance(slash, ast.Constant):
+            # trailing_slash="/?" (an optional one): the URL with it answers
+            trailing = {False: "", True: "/", "/?": "/"}.get(slash.value, str(slash.value))
+        if router.endswith("DefaultRouter"):
+            self._add(chain + (_Piece("", False, where),), True, self.default_login)  # its API root view
+        tree = self.module(owner)
+        for call in (n for n in ast.walk(tree[0]) if isinstance(n, ast.Call)) if tree else ():
+            func = call.func
+            if not (isinstance(func, ast.Attribute) and func.attr == "register"
+                    and isinstance(func.value, ast.Name) and func.value.id == name and len(call.args) > 1):
+                continue
+            prefix = self.string(owner, call.args[0])
+            if prefix is None:
+                continue
+            at = self._where(owner, call)
+            klass = self.klass(owner, call.args[1])
+            for action, route in (("list", prefix + trailing if prefix else ""),
+                                  ("retrieve", f"{prefix}/<pk>{trailing}" if prefix else f"<pk>{trailing}")):
+                get = self._serves(klass, action)
+                self._add(chain + (_Piece(route, False, at),), get, self._login(klass, True))
+
+    def _unread(self, module: str, expr: ast.expr, chain: tuple[_Piece, ...]) -> None:
+        self.unread.append(f"{self._where(module, expr)}: {_text(expr)[:80]}")
+        if all(piece.matches_empty(False) for piece in chain):
+            self.root_unknown = True
+
+    def _add(self, chain: tuple[_Piece, ...], get: bool, login: bool) -> None:
+        shown = [piece.shown() for piece in chain]
+        at_root = all(piece.matches_empty(i == len(chain) - 1) for i, piece in enumerate(chain))
+        steps = tuple(f"{p.text!r} ({p.where})" for p in chain[:-1])
+        self.routes.append(DjangoRoute("/" + "".join(text for text, _ in shown), chain[-1].where,
+                                       any(param for _, param in shown), get, login, at_root, steps))
+
+    def _where(self, module: str, node: ast.AST) -> str:
+        loaded = self.module(module)
+        return f"{loaded[1] if loaded else module}:{getattr(node, 'lineno', 0)}"
+
+    # ------------------------------------------------------------------ views
+
+    def view(self, module: str, expr: ast.expr, depth: int = 0) -> tuple[bool, bool]:
+        """(answers GET, asks for a login) of a view as ``path()`` names it: ``X.as_view()``, a function,
+        ``login_required(view)``; an unknown view answers GET without a login."""
+        if depth > 6:
+            return True, False
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) \
+                and expr.func.attr == "as_view":
+            klass = self.klass(module, expr.func.value)
+            mapping = expr.args[0] if expr.args and isinstance(expr.args[0], ast.Dict) else None
+            if mapping is not None:  # a viewset's as_view({"get": "list"})
+                keys = [k.value for k in mapping.keys if isinstance(k, ast.Constant)]
+                return "get" in keys, self._login(klass, True)
+            return self._serves(klass, "get"), self._login(klass, False)
+        if isinstance(expr, ast.Call) and expr.args:  # login_required(view), cache_page(60)(view)
+            get, login = self.view(module, expr.args[0], depth + 1)
+            return get, login or _decorator_login(expr.func)
+        if isinstance(expr, ast.Name | ast.Attribute):
+            kind, owner, name = self.resolve_expr(module, expr)
+            node = self.definition(owner, name) if kind == "def" else None
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                return self._function(node)
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                return self.view(owner, node.value, depth + 1)  # home = TemplateView.as_view(...)
+        return True, False
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[bool, bool]:
+        get, login, drf, permissions = True, False, False, None
+        for decorator in node.decorator_list:
+            name = _called(decorator)
+            args = _text(decorator)
+            if name in ("require_POST", "require_http_methods", "api_view"):
+                drf = drf or name == "api_view"
+                given = isinstance(decorator, ast.Call) and decorator.args
+                get = name != "require_POST" and (not given or "GET" in args.upper())
+            elif name == "permission_classes" and isinstance(decorator, ast.Call) and decorator.args:
+                permissions = _text(decorator.args[0])
+            else:
+                login = login or _decorator_login(decorator)
+        if permissions is not None:
+            login = login or _permission_login(permissions)
+        elif drf:
+            login = login or self.default_login
+        return get, login
+
+    def klass(self, module: str, expr: ast.expr, depth: int = 0,
+              seen: frozenset[str] = frozenset()) -> _Class:
+        """What class *expr* of *module* and its bases in the project say (:class:`_Class`)."""
+        kind, owner, name = self.resolve_expr(module, expr)
+        node = self.definition(owner, name) if kind == "def" else None
+        if not isinstance(node, ast.ClassDef) or depth > 6 or f"{owner}.{name}" in seen:
+            return _Class(outside=[_text(expr).rsplit(".", 1)[-1]])
+        found = _Class(login=any(_decorator_login(d) for d in node.decorator_list))
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                found.methods.add(item.name)
+                if item.name in ("get", "dispatch", "list"):
+                    found.login = found.login or any(_decorator_login(d) for d in item.decorator_list)
+            target = _assigned_name(item)
+            value = getattr(item, "value", None)
+            if target == "permission_classes" and value is not None:
+                found.permissions = _text(value)
+            elif target == "http_method_names" and value is not None:
+                found.http_methods = _text(value)
+        for base in node.bases:
+            inherited = self.klass(owner, base, depth + 1, seen | {f"{owner}.{name}"})
+            found.methods |= inherited.methods
+            found.outside += inherited.outside
+            found.login = found.login or inherited.login
+            if found.permissions is None:
+                found.permissions = inherited.permissions
+            if found.http_methods is None:
+                found.http_methods = inherited.http_methods
+        return found
+
+    def _serves(self, klass: _Class, action: str) -> bool:
+        """Whether a class with *klass*'s facts has *action* ("get" for a view, a viewset's "list" or
+        "retrieve"); a base from outside the project that reading does not know may bring it."""
+        if klass.http_methods is not None and "get" not in klass.http_methods.lower():
+            return False
+        if action in klass.methods:
+            return True
+        bases = _ACTION_BASES.get(action, frozenset())
+        for base in klass.outside:
+            if base in bases or action == "get" and _GET_BASE.match(base):
+                return True
+            if base not in _NO_GET_BASE and not base.endswith("Mixin") and base not in _ALL_ACTION_BASES:
+                return True  # a class of a package: it may
+        return False
+
+    def _login(self, klass: _Class, drf: bool) -> bool:
+        if klass.login or any(base.endswith("Mixin") and _names_login(base) for base in klass.outside):
+            return True
+        if klass.permissions is not None:
+            return _permission_login(klass.permissions)
+        return (drf or any(_DRF.search(base) for base in klass.outside)) and self.default_login
+
+
+_ALL_ACTION_BASES = frozenset().union(*_ACTION_BASES.values())
+
+
+def _permission_login(written: str) -> bool:
+    """Whether DRF permission classes as written ask a GET for a login: not ``()``, ``AllowAny`` or a
+    ``...OrReadOnly`` one; a project's own class is taken to ask."""
+    inner = written.strip().strip("()[]").strip().rstrip(",")
+    return bool(inner) and "AllowAny" not in inner and "ReadOnly" not in inner
+
+
+def _decorator_login(decorator: ast.expr) -> bool:
+    """Whether a view's decorator (or a wrapper around it) asks for a login: ``login_required``,
+    ``permission_required(...)``, ``staff_member_required``, ``method_decorator(login_required)``; its
+    callee's name is read, not its arguments (``extend_schema(responses=TokenSerializer)``)."""
+    if isinstance(decorator, ast.Call) and _called(decorator) == "method_decorator" and decorator.args:
+        return _decorator_login(decorator.args[0])
+    called = decorator.func if isinstance(decorator, ast.Call) else decorator
+    name = _text(called).rsplit(".", 1)[-1]
+    if name.startswith("csrf") or name in ("permission_classes", "api_view"):
+        return False
+    return name in _LOGIN_DECORATORS or _names_login(name)
+
+
+def _statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """*body*'s statements with those of its ``if`` (not the DEBUG branch: init turns DEBUG off),
+    ``try`` and ``with`` blocks, in order."""
+    out: list[ast.stmt] = []
+    for node in body:
+        if isinstance(node, ast.If):
+            debug = "DEBUG" in _text(node.test)
+            negated = isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
+            if not debug or negated:
+                out += _statements(node.body)
+            if not debug or not negated:
+                out += _statements(node.orelse)
+        elif isinstance(node, ast.Try):
+            out += _statements(node.body) + _statements(node.orelse)
+        elif isinstance(node, ast.With):
+            out += _statements(node.body)
+        else:
+            out.append(node)
+    return out
+
+
+def _binds(tree: ast.Module, name: str) -> bool:
+    return any(isinstance(n, _DEFS) and n.name == name or _assigned_name(n) == name
+               for n in _statements(tree.body))
+
+
+def _assigned_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id
+    return ""
+
+
+def _passes(value: ast.expr, name: str) -> bool:
+    """Whether *value* is a call handed list *name* itself: it returns that list, maybe with more."""
+    return isinstance(value, ast.Call) and any(isinstance(a, ast.Name) and a.id == name for a in value.args)
+
+
+def _included(view: ast.expr) -> ast.expr | None:
+    """What a ``path()``'s view includes (``include(x)``'s module or list; a ``(patterns, app_name)``
+    tuple's patterns; an ``x.urls``), or None for a view."""
+    if isinstance(view, ast.Call) and _called(view) == "include":
+        target = view.args[0] if view.args else _keyword(view, "arg")
+        if isinstance(target, ast.Tuple) and target.elts:
+            return target.elts[0]  # include(("dotted.module", "namespace"))
+        return target
+    if isinstance(view, ast.Tuple | ast.List) and view.elts:
+        return view.elts[0]
+    if isinstance(view, ast.Attribute) and view.attr == "urls":
+        return view
+    return None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _called(call: ast.AST) -> str:
+    func = call.func if isinstance(call, ast.Call) else call
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _text(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)
+    except (RecursionError, ValueError):
+        return ""
+
+
+def _absolute(module: str, name: str, level: int, package: bool) -> str:
+    if not level:
+        return name
+    parts = module.split(".")
+    keep = len(parts) - level + (1 if package else 0)
+    return ".".join([*parts[:max(keep, 0)], name] if name else parts[:max(keep, 0)])
