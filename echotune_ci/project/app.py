@@ -35,7 +35,7 @@ from .django import DjangoFacts, allows_loopback, read_django
 from .djangourls import UrlConf, read_urlconf
 from .envdefaults import defaulted_env, taken_without_default
 from .health import Graph, asks_login, find_health, find_load_routes, read_graph, root_answers
-from .files import JS_SUFFIXES, join, read_text, ready_path, rel, root_route, source_files
+from .files import JS_SUFFIXES, join, json_root, read_text, ready_path, rel, root_route, source_files
 from .instructions import ONCE, Instructions, Step, read_instructions, readme_steps
 from .nodeapp import (
     INSTALL_HOOKS,
@@ -938,6 +938,14 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
         has_root, where = False, docs.where
         if path == "/":
             path, source = docs.path, f"{docs.where} ({docs.framework}'s own document)"
+    answers_json = json_root(sources, folder) if has_root and not guessed and urls is None else ""
+    if answers_json:
+        # bezkoder's Express tutorials: "/" answers {"message": "Welcome ..."}; Chromium showed it in its
+        # JSON viewer and the frontend phase failed accessibility 50 on the viewer's markup
+        app.has_root = False
+        app.phases = [p for p in app.phases if p != "frontend"]
+        app.decide("phases", ", ".join(app.phases), f'{answers_json}: "/" answers JSON and the app serves no '
+                   "pages (an API): no frontend")
     if not has_root:
         app.has_root = False
         app.phases = [p for p in app.phases if p != "frontend"]

@@ -89,12 +89,15 @@ def attach_clients(
                 app.phases.append("bundle")
         if pkg_dir != rel(server, root) and not serves(sources, pkg_dir):
             server_dir = rel(server, root)
+            measured = ("the frontend phase measures the server's own pages and the bundle phase the build"
+                        if "frontend" in app.phases else "its pages are not audited, the bundle phase "
+                        "measures the build")
             app.check(
                 "command",
                 f"{pkg_dir}/ is built but the server "
                 f"({'the top folder' if server_dir == '.' else server_dir + '/'})"
-                " does not serve it (no static route names it): the frontend phase measures the server's own "
-                "pages and the bundle phase the build; serve the build from the server to audit its pages",
+                f" does not serve it (no static route names it): {measured}; serve the build from the "
+                "server to audit its pages",
             )
         node_notes(app, [pkg], root)
 

@@ -190,6 +190,60 @@ def root_route(sources: list[Path], root: Path, routed: bool | None = None) -> t
     return (not first) if routed is None else routed, first, where
 
 
+# The app's own "/" route: app.get('/', ...) / router.get("/", ...), @app.get("/") / @app.route('/')
+_ROOT_GET_JS = re.compile(r"""\b[\w$]+\s*\.\s*get\(\s*(['"`])/\1\s*,""")
+_ROOT_GET_PY = re.compile(r"""^([ \t]*)@[\w.]+\.(?:get|route)\(\s*['"]/['"]\s*[,)]""", re.M)
+# What such a handler answers: JSON (res.json(...), res.status(200).json(...), res.send({...}); a dict,
+# jsonify(...) or JSONResponse(...) returned) or something a browser renders as a page
+_JSON_JS = re.compile(r"\bres\s*\.\s*(?:status\([^)]{0,20}\)\s*\.\s*)?(?:json\(|send\(\s*\{)")
+_JSON_PY = re.compile(r"^\s*return\s+(?:\{|jsonify\(|JSONResponse\(|ORJSONResponse\()", re.M)
+_PAGE = re.compile(r"render|sendFile|HTMLResponse|redirect|<\w", re.I)
+_NEXT_ROUTE_JS = re.compile(r"\.\s*(?:get|post|put|patch|delete|use|listen|route)\(")
+
+
+def json_root(sources: list[Path], root: Path) -> str:
+    """``file:line`` of the app's "/" route when it answers JSON and the app serves no pages at all (no
+    templates, no static files): an API's ``app.get("/", (req, res) => res.json({message: "Welcome"}))``,
+    FastAPI's ``return {"message": ...}``, whose page in a browser is the browser's own JSON viewer;
+    "" otherwise."""
+    texts = [(path, read_text(path)) for path in sources]
+    if any(_STATIC.search(text) for _, text in texts):
+        return ""
+    for path, text in texts:
+        python = path.suffix == ".py"
+        m = (_ROOT_GET_PY if python else _ROOT_GET_JS).search(text)
+        if m is None:
+            continue
+        body = _python_body(text, m) if python else _js_body(text, m.end())
+        answers_json = (_JSON_PY if python else _JSON_JS).search(body)
+        if answers_json and not _PAGE.search(body):
+            return f"{rel(path, root)}:{text.count(chr(10), 0, m.start()) + 1}"
+        return ""
+    return ""
+
+
+def _python_body(text: str, decorator: re.Match[str]) -> str:
+    """The lines of the function under *decorator*: those indented deeper than its ``def``."""
+    lines = text[decorator.end():].splitlines()[:80]
+    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith(("def ", "async def "))), -1)
+    if start < 0:
+        return ""
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    body = []
+    for line in lines[start + 1:]:
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            break
+        body.append(line)
+    return "\n".join(body)
+
+
+def _js_body(text: str, start: int) -> str:
+    """The handler after a route's path, up to the next route or mount (at most 800 characters)."""
+    window = text[start:start + 800]
+    following = _NEXT_ROUTE_JS.search(window, 1)
+    return window[:following.start()] if following else window
+
+
 def rel(path: Path, root: Path) -> str:
     """*path* relative to *root*, with forward slashes ("." for the root itself)."""
     try:

@@ -200,7 +200,8 @@ def test_fastapi_docs_at_the_root_are_no_page(tmp_path):
     # docs elsewhere: "/" is the app's own
     (tmp_path / "api" / "app.py").write_text("from fastapi import FastAPI\n"
                                              "app = FastAPI(docs_url='/docs')\n\n"
-                                             "@app.get('/')\ndef home():\n    return {'ok': True}\n")
+                                             "@app.get('/', response_class=HTMLResponse)\ndef home():\n"
+                                             "    return HTMLResponse('<h1>Heroes</h1>')\n")
     assert "frontend" in app_setup(tmp_path).phases
 
 

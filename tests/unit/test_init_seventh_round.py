@@ -323,3 +323,23 @@ def test_a_config_class_value_is_no_variable_the_database_is_found_through(tmp_p
                                       "class S(BaseSettings):\n    POSTGRES_SERVER: str = 'localhost'\n"})
     [said] = [n for n in app_setup(tmp_path).all_checks() if "PostgreSQL" in n]
     assert "found through POSTGRES_SERVER, DATABASE_URL, which" in said
+
+
+@pytest.mark.parametrize(("files", "frontend"), [
+    ({"server.js": "const app = require('express')()\napp.get('/', (req, res) => {\n"
+                   "  res.json({ message: 'Welcome to bezkoder application.' });\n});\n"
+                   "app.listen(process.env.PORT || 8080)\n"}, False),
+    ({"server.js": "const app = require('express')()\n"
+                   "app.get('/', (req, res) => res.status(200).send({ ok: 1 }))\n"
+                   "app.listen(process.env.PORT || 8080)\n"}, False),
+    # a page: text a browser renders, a template, static files
+    ({"server.js": "const app = require('express')()\napp.get('/', (req, res) => res.send('<h1>Shop</h1>'))\n"
+                   "app.listen(process.env.PORT || 8080)\n"}, True),
+    ({"server.js": "const app = require('express')()\napp.use(express.static('public'))\n"
+                   "app.get('/', (req, res) => res.json({ ok: 1 }))\n"
+                   "app.listen(process.env.PORT || 8080)\n"}, True),
+])
+def test_an_api_whose_root_answers_json_gets_no_frontend(tmp_path, files, frontend):
+    # bezkoder/node-express-sequelize-postgresql: accessibility_score 50 on Chromium's JSON viewer
+    write(tmp_path, {"package.json": PACKAGE, **files})
+    assert ("frontend" in app_setup(tmp_path).phases) is frontend
