@@ -56,7 +56,7 @@ from .nodenotes import required_env as node_required_env
 from .openapi import Served, served_document
 from .pyapp import Target, dotenv, find_target, framework_of, python_port, required_env, server_command
 from .pydeps import PythonDeps, audit_files, pip_adds, read_python, requirements_above, setup_command
-from .runtimes import python_asked, python_note
+from .runtimes import python_asked, python_note, python_range
 from .workspaces import INSTALL_HINTS, missing_tool_note
 
 LOOKED_FOR = (
@@ -423,7 +423,8 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
         missing = missing_tool_note(tool, why.split(" ", 1)[0]) if tool in INSTALL_HINTS else ""
         if missing:
             app.check("setup", missing)
-    note = python_note(python_asked(folder), commands.program(setup) if setup else "")
+    installer = commands.program(setup) if setup else ""
+    note = python_note(python_asked(folder, installer) or python_range(folder), installer, setup)
     if note:
         app.check("setup", note)
     for package in adds:

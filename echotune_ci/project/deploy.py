@@ -188,7 +188,8 @@ def plan_deploy(root: Path, app: AppSetup, name: str) -> DeployPlan:
     """The deployment plan of the app in *root* (the folder ``init --dir`` names) as *app* describes it.
 
     Reads files only. The Python version comes from runtime.txt /
-    .python-version / the Dockerfile, else this machine's python3, else
+    .python-version / the Pipfile's [requires] / the Dockerfile, else this
+    machine's python3, else
     :data:`DEFAULT_PYTHON`; the Node image is the newest of :data:`NODE_LTS`
     the project's engines/.nvmrc allow, else this machine's node.
     """
@@ -273,7 +274,7 @@ def _python_plan(folder: Path, app: AppSetup, name: str) -> DeployPlan:
     from .runtimes import machine, python_asked
 
     asked = python_asked(folder)
-    version = asked.version if asked else (machine()["python"] or DEFAULT_PYTHON)
+    version = asked.minor if asked else (machine()["python"] or DEFAULT_PYTHON)
     plan = DeployPlan(name=name, stack="python", framework=app.framework,
                       base_image=f"python:{version}-slim-bookworm", port=app.port or DEFAULT_PORT)
     plan.decisions.append(f"base image: {plan.base_image}  <- "
