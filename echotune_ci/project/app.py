@@ -55,6 +55,7 @@ from .nodenotes import production_only
 from .nodenotes import required_env as node_required_env
 from .openapi import Served, served_document
 from .pyapp import Target, dotenv, find_target, framework_of, python_port, required_env, server_command
+from .pysettings import required_settings
 from .pydeps import PythonDeps, audit_files, pip_adds, read_python, requirements_above, setup_command
 from .runtimes import python_asked, python_note, python_range
 from .workspaces import INSTALL_HINTS, missing_tool_note
@@ -434,6 +435,8 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     _python_env(app, folder, ins, deps, django, target)
     _sqlite_elsewhere(app, folder, sources)
     _required_env(app, [(r.name, r.where, f"os.environ['{r.name}']") for r in required_env(folder, sources)])
+    factory = target.attr[:-2] if target is not None and target.attr.endswith("()") else ""
+    _required_env(app, required_settings(folder, sources, target.module if target else "", factory))
     _secrets_taken(app, folder, sources)
     _python_audit(app, deps)
     _ready(app, ins, sources, folder, read_urlconf(folder, django))

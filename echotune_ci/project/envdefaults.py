@@ -4,8 +4,10 @@ A deployment file may list a variable to set (app.json's ``"generator":
 "secret"``, render.yaml's ``generateValue``) that the code reads with a
 fallback: ``os.environ.get('SECRET_KEY') or 'dev-key'``,
 ``os.getenv("SECRET_KEY", "x")``, ``env("X", default=...)``, a pydantic
-settings field with a value, ``process.env.JWT_SECRET || 'dev'``. The app
-starts without it then, and ``init`` need not ask for it.
+settings field with a value (of a class that inherits BaseSettings directly
+or through the project's own classes: :mod:`.pysettings`),
+``process.env.JWT_SECRET || 'dev'``. The app starts without it then, and
+``init`` need not ask for it.
 
 A variable counts as defaulted only when some read gives it a default and no
 read takes its value without one: ``os.environ['X']`` (outside a ``try``
@@ -26,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .files import JS_SUFFIXES, read_text, rel, source_files
+from .pysettings import settings_reads
 
 MAX_FILES = 300
 # env("X"), config("X"): django-environ and python-decouple, whose second argument is a cast, not a default
@@ -44,12 +47,10 @@ def defaulted_env(folder: Path, names: Iterable[str]) -> dict[str, str]:
     bare: set[str] = set()
     if not wanted:
         return {}
-    lowered = {name.lower() for name in wanted}
-    for path in source_files(folder, (".py", *JS_SUFFIXES), limit=MAX_FILES):
+    paths = list(source_files(folder, (".py", *JS_SUFFIXES), limit=MAX_FILES))
+    for path in paths:
         text = read_text(path)
-        # a settings field is written in any case (secret_key: str = ...), its prefix apart
-        folded = text.lower()
-        if not any(name in folded for name in lowered) and "BaseSettings" not in text:
+        if not any(name in text for name in wanted):
             continue
         reads = _python_reads(text) if path.suffix == ".py" else _js_reads(text, wanted)
         for name, has_default, line in reads:
@@ -57,6 +58,12 @@ def defaulted_env(folder: Path, names: Iterable[str]) -> dict[str, str]:
                 continue
             if has_default:
                 defaulted.setdefault(name, f"{rel(path, folder)}:{line}")
+            else:
+                bare.add(name)
+    for name, has_value, where in settings_reads(paths, folder):
+        if name in wanted:
+            if has_value:
+                defaulted.setdefault(name, where)
             else:
                 bare.add(name)
     return {name: where for name, where in defaulted.items() if name not in bare}
@@ -72,10 +79,10 @@ def taken_without_default(
     turns on when the variable is set. Never raises for a file's content."""
     first: dict[str, str] = {}
     spared: set[str] = set()
+    sources = list(sources)
     for path in sources:
         text = read_text(path)
-        if "environ" not in text and "getenv" not in text and "process.env" not in text and \
-                "BaseSettings" not in text:
+        if "environ" not in text and "getenv" not in text and "process.env" not in text:
             continue
         reads = _python_reads(text) if path.suffix == ".py" else _js_reads(text, None)
         for name, has_default, line in reads:
@@ -85,6 +92,12 @@ def taken_without_default(
                 first.setdefault(name, f"{rel(path, root)}:{line}")
             else:
                 spared.add(name)
+    for name, has_value, where in settings_reads(sources, root):
+        if names.search(name):
+            if has_value:
+                spared.add(name)
+            else:
+                first.setdefault(name, where)
     return [(name, where) for name, where in first.items() if name not in spared]
 
 
@@ -163,8 +176,6 @@ def _python_reads(text: str) -> Iterator[tuple[str, bool | None, int]]:
     stack: list[tuple[ast.AST, ast.AST | None, bool | None]] = [(tree, None, None)]
     while stack:
         node, parent, caught = stack.pop()
-        if isinstance(node, ast.ClassDef):
-            yield from _settings_fields(node)
         read = env_default(node)
         if read is not None:
             name, given = read
@@ -203,37 +214,6 @@ def _how(node: ast.AST, parent: ast.AST | None, given: bool, caught: bool | None
 def _catches_key_error(handler: ast.ExceptHandler) -> bool:
     names = {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)} if handler.type else {"*"}
     return bool(names & {"*", "KeyError", "LookupError", "Exception", "BaseException"})
-
-
-def _settings_fields(node: ast.ClassDef) -> Iterator[tuple[str, bool | None, int]]:
-    """The fields of a pydantic ``BaseSettings`` class as reads of their variables (the field's name in
-    capitals, after the class's ``env_prefix``): with a value, a default; without, none."""
-    bases = [_text_name(b) for b in node.bases]
-    if "BaseSettings" not in bases:
-        return
-    prefix = ""
-    for child in ast.walk(node):
-        # SettingsConfigDict(env_prefix=...), class Config: env_prefix = ..., {"env_prefix": ...}
-        written: list[ast.expr] = []
-        if isinstance(child, ast.keyword) and child.arg == "env_prefix" or isinstance(child, ast.Assign) \
-                and any(_text_name(t) == "env_prefix" for t in child.targets):
-            written = [child.value]
-        elif isinstance(child, ast.Dict):
-            written = [v for k, v in zip(child.keys, child.values, strict=True)
-                       if k is not None and _string(k) == "env_prefix"]
-        prefix = next((_string(w) for w in written), prefix)
-    for statement in node.body:
-        if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.target, ast.Name):
-            continue
-        value = statement.value
-        if isinstance(value, ast.Call) and _text_name(value.func) == "Field":
-            given = [*value.args[:1], *(k.value for k in value.keywords if k.arg in _DEFAULT_KEYWORDS)]
-            # Field(...) is pydantic's "required"
-            has = any(not (isinstance(g, ast.Constant) and g.value is Ellipsis) and _gives_value(g)
-                      for g in given)
-        else:
-            has = value is not None and _gives_value(value)
-        yield (prefix + statement.target.id).upper(), has, statement.lineno
 
 
 # process.env.X, process.env['X']
