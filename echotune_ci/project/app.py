@@ -208,18 +208,26 @@ def _inside(path: Path, repo: Path) -> bool:
     return resolved == repo or repo in resolved.parents
 
 
-# With NODE_ENV=production in [serve] env (a deployment's setting), the install step would leave out
-# the devDependencies that the build needs (vite, typescript...): ask for them explicitly.
-_INCLUDE_DEV = {"npm ci": "npm ci --include=dev", "npm install": "npm install --include=dev",
-                "yarn install --frozen-lockfile": "yarn install --frozen-lockfile --production=false",
-                "pnpm install --frozen-lockfile": "pnpm install --frozen-lockfile --prod=false"}
+# With NODE_ENV=production in [serve] env (a deployment's setting), every install in setup and build
+# would leave out the devDependencies that the build needs (vite, typescript...), also the installs a
+# package.json script runs (mern-ecommerce's "build": "npm install --prefix frontend && ...": "serve.build
+# needs `vite`"). Each manager's own setting, in the environment, reaches them all (npm 10, yarn 1.22 and
+# pnpm 8 run here: the devDependency installed under NODE_ENV=production with it, left out without).
+_KEEP_DEV = {"npm": ("npm_config_include", "dev"), "yarn": ("YARN_PRODUCTION", "false"),
+             "pnpm": ("npm_config_production", "false")}
 
 
 def _with_dev_dependencies(app: AppSetup) -> AppSetup:
-    """*app* whose Node install step keeps the devDependencies when NODE_ENV=production is set."""
-    if app.env.get("NODE_ENV") == "production" and app.setup in _INCLUDE_DEV:
-        app.setup = _INCLUDE_DEV[app.setup]
-        app.decide("setup", app.setup, "NODE_ENV=production would leave out the devDependencies of the build")
+    """*app* whose Node installs (setup's, build's and those its scripts run) keep the devDependencies
+    when NODE_ENV=production is set: the package manager's setting for it in [serve] env."""
+    if app.env.get("NODE_ENV") != "production":
+        return app
+    steps = f"{app.setup} && {app.build}"
+    for manager, (name, value) in _KEEP_DEV.items():
+        if re.search(rf"(?<![\w-]){manager}(?![\w-])", steps) and name not in app.env:
+            app.env[name] = value
+            app.decide("env", f"{name}={value}", "NODE_ENV=production would leave out the devDependencies "
+                       f"the build needs, also in the installs package.json's scripts run ({manager})")
     return app
 
 

@@ -31,14 +31,15 @@ BANDIT_DEFAULT = BanditSettings().exclude
 # layout -> expected [serve] and neighbours; "checks" are substrings of `# check:` lines in echotune.toml.
 EXPECTED: dict[str, dict[str, object]] = {
     "express-vite": {
-        # render.yaml sets NODE_ENV=production, with which a plain `npm ci` leaves out vite (a devDependency)
-        "setup": "npm ci --include=dev",
+        # render.yaml sets NODE_ENV=production, with which a plain `npm ci` leaves out vite (a devDependency);
+        # npm's own setting keeps it, in every install (also one a package.json script runs)
+        "setup": "npm ci",
         "setup_inputs": ("package.json", "package-lock.json"),
         "build": "npm run build",
         "command": "npm start",
         "port": "auto",
         "ready_url": "http://127.0.0.1:{port}/api/health",
-        "env": {"NODE_ENV": "production"},
+        "env": {"NODE_ENV": "production", "npm_config_include": "dev"},
         "globs": ("dist/public/**/*.js", "dist/public/**/*.css"),
         "phases": ("security", "frontend", "load", "bundle"),
     },
@@ -347,12 +348,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     # into backend/dist/public) only `if (isProd)`, isProd = process.env.NODE_ENV === "production"; without
     # NODE_ENV "/" answers 404 and `run` stops at the ready URL
     "npm-workspace-prod-static": {
-        "setup": "npm ci --include=dev",  # NODE_ENV=production alone would leave out vite and typescript
+        "setup": "npm ci",
         "setup_inputs": ("package.json", "package-lock.json"),
         "build": "npm run build",
         "command": "npm start --workspace=backend",
         "ready_url": "http://127.0.0.1:{port}/",
-        "env": {"NODE_ENV": "production"},
+        # NODE_ENV=production alone would leave out vite and typescript
+        "env": {"NODE_ENV": "production", "npm_config_include": "dev"},
         "globs": ("backend/dist/public/**/*.js", "backend/dist/public/**/*.css"),
         "phases": ("security", "frontend", "load", "bundle"),
     },

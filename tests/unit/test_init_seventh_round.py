@@ -343,3 +343,27 @@ def test_an_api_whose_root_answers_json_gets_no_frontend(tmp_path, files, fronte
     # bezkoder/node-express-sequelize-postgresql: accessibility_score 50 on Chromium's JSON viewer
     write(tmp_path, {"package.json": PACKAGE, **files})
     assert ("frontend" in app_setup(tmp_path).phases) is frontend
+
+
+def test_node_env_production_keeps_the_dev_dependencies_of_installs_a_script_runs(tmp_path):
+    # burakorkmez/mern-ecommerce: "build": "npm install && npm install --prefix frontend && npm run build
+    # --prefix frontend", and the server serves frontend/dist only when NODE_ENV is production. init set
+    # NODE_ENV=production and `npm ci --include=dev`; the script's own `npm install --prefix frontend` left
+    # vite out ("serve.build needs `vite`"). Run here: npm 10 with NODE_ENV=production installs a
+    # devDependency only with npm_config_include=dev (yarn 1.22: YARN_PRODUCTION=false; pnpm 8:
+    # npm_config_production=false).
+    write(tmp_path, {"package.json": json.dumps({
+        "name": "mern-ecommerce", "main": "backend/server.js",
+        "scripts": {"start": "node backend/server.js",
+                    "build": "npm install && npm install --prefix frontend && "
+                             "npm run build --prefix frontend"},
+        "dependencies": {"express": "^4.21.0"}}),
+        "package-lock.json": '{"lockfileVersion": 3, "packages": {}}',
+        "backend/server.js": "const express = require('express')\nconst app = express()\n"
+                             "if (process.env.NODE_ENV === 'production') {\n"
+                             "  app.use(express.static('frontend/dist'))\n}\napp.listen(process.env.PORT)\n",
+        "frontend/package.json": json.dumps({"name": "frontend", "scripts": {"build": "vite build"},
+                                             "devDependencies": {"vite": "^5.4.0"}})})
+    app = app_setup(tmp_path)
+    assert app.env["NODE_ENV"] == "production" and app.env["npm_config_include"] == "dev"
+    assert "YARN_PRODUCTION" not in app.env and "npm_config_production" not in app.env
