@@ -128,6 +128,18 @@ def test_secrets_too_large_files_are_skipped_binary_files_are_not_text(tmp_path)
         'or set [security.secrets] skipped = "warn"']
 
 
+def test_a_large_binary_file_is_not_text_not_a_file_left_unscanned(tmp_path):
+    # mern-ecommerce: frontend/public/shoes.jpg, 1,756,313 bytes over max_file_bytes, made the security
+    # phase "could not run" (secrets.skipped_files 1, an error) on a healthy repository. gitleaks skips
+    # binary files whatever their size; a JPEG's header holds NUL bytes (JFIF APP0: FF D8 FF E0 00 10 ...).
+    (tmp_path / "shoes.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x7f" * 5_000)
+    (tmp_path / "dump.sql").write_text(f"-- {GITHUB}\n" + "x" * 2_000)  # large text: still not scanned
+    settings = override(SecuritySettings(), checks=("secrets",), **{"secrets.max_file_bytes": 1_000})
+    metrics = {m.name: m for m in SECURITY.run(settings, _ctx(tmp_path)).metrics}
+    assert metrics["secrets.not_text"].value == 1
+    assert metrics["secrets.skipped_files"].value == 1  # dump.sql only
+
+
 def test_secrets_unreadable_file_is_skipped_not_binary(tmp_path, monkeypatch):
     (tmp_path / "ok.env").write_text("DEBUG=1\n")
     (tmp_path / "locked.env").write_text(f"TOKEN={GITHUB}\n")
