@@ -90,8 +90,12 @@ PLACEHOLDER_SECRET = "echotune-ci-local-only-not-a-secret"
 _SECRET_NAME = re.compile(r"SECRET|(?:^|_)KEY$|TOKEN|PASSWORD|PASSWD|SALT|PRIVATE", re.I)
 # Secrets the app makes up its own value of (signing keys): any value serves a measurement. Not passwords
 # or tokens, which must match a database's or a service's (a placeholder would break a local Postgres
-# that trusts a connection without one).
-_OWN_SECRET = re.compile(r"SECRET|(?:^|_)KEY$|SALT|PRIVATE", re.I)
+# that trusts a connection without one), nor a third party's credentials (microblog-api's
+# GITHUB_CLIENT_SECRET, read into an OAuth table the app starts without, was said to be required).
+_OWN_SECRET = re.compile(
+    r"^(?!\w*(?:CLIENT|API|ACCESS|AWS|STRIPE|TWILIO|SENDGRID|MAILGUN|GITHUB|GOOGLE|OPENAI|FIREBASE|PAYPAL|"
+    r"CLOUDINARY|SLACK|SENTRY))(?:\w*(?:SECRET|SALT)\w*|\w*(?:JWT|SIGNING|ENCRYPTION|SESSION|COOKIE|APP)_KEY)$",
+    re.I)
 # The distribution to install for a framework when the project names no dependencies at all.
 _DISTRIBUTIONS = {"fastapi": "fastapi", "flask": "flask", "starlette": "starlette", "quart": "quart",
                   "litestar": "litestar", "sanic": "sanic", "bottle": "bottle", "falcon": "falcon",
@@ -314,8 +318,9 @@ _CLIENT_KIND = {"postgis": "postgres", "mariadb": "mysql"}
 # Where the code reads the setting that points at it: process.env.X, os.environ["X"], os.getenv("X"),
 # or a pydantic settings field (POSTGRES_SERVER: str); not a config class's own value (DB_NAME = 'dev.db'
 # in flask-realworld-example-app's DevConfig), which no variable sets.
-_DB_VARIABLE = r"(?:MONGO\w*|\w*DATABASE_URL\w*|POSTGRES_\w+|PG(?:HOST|DATABASE|USER|PASSWORD|PORT)|DB_\w+|" \
-               r"MYSQL_\w+|REDIS_\w+)"
+# A provider's prefix counts (UPSTASH_REDIS_URL: mern-ecommerce; NEON_DATABASE_URL).
+_DB_VARIABLE = r"(?:\w*MONGO\w*|\w*DATABASE_URL\w*|\w*POSTGRES_\w+|PG(?:HOST|DATABASE|USER|PASSWORD|PORT)|" \
+               r"DB_\w+|\w*MYSQL_\w+|\w*REDIS_\w+)"
 _READS = re.compile(rf"""(?:process\.env\.|process\.env\[\s*['"]|environ(?:\.get)?[\[(]\s*['"]|"""
                     rf"""getenv\(\s*['"])({_DB_VARIABLE})\b|^\s+({_DB_VARIABLE})\s*:(?!=)""", re.M)
 

@@ -367,3 +367,31 @@ def test_node_env_production_keeps_the_dev_dependencies_of_installs_a_script_run
     app = app_setup(tmp_path)
     assert app.env["NODE_ENV"] == "production" and app.env["npm_config_include"] == "dev"
     assert "YARN_PRODUCTION" not in app.env and "npm_config_production" not in app.env
+
+
+def test_a_redis_variable_with_a_provider_prefix_is_named(tmp_path):
+    # burakorkmez/mern-ecommerce: new Redis(process.env.UPSTASH_REDIS_URL); the check named no variable
+    manifest = {"name": "shop", "scripts": {"start": "node backend/server.js"},
+                "dependencies": {"express": "^4.21.0", "ioredis": "^5.4.1"}}
+    write(tmp_path, {"package.json": json.dumps(manifest),
+                     "backend/server.js": "const app = require('express')()\napp.listen(process.env.PORT)\n",
+                     "backend/lib/redis.js": "import Redis from 'ioredis'\nexport const redis = "
+                                             "new Redis(process.env.UPSTASH_REDIS_URL)\n"})
+    [said] = [n for n in app_setup(tmp_path).all_checks() if "Redis" in n]
+    assert said.startswith("ioredis in package.json: the app connects to Redis, found through "
+                           "UPSTASH_REDIS_URL,")
+
+
+def test_a_third_partys_credential_read_with_no_default_gets_no_placeholder(tmp_path):
+    # miguelgrinberg/microblog-api: 'client_secret': os.environ.get('GITHUB_CLIENT_SECRET') in an OAuth
+    # table the app starts without; init said "config.py:51 requires GITHUB_CLIENT_SECRET", a placeholder
+    write(tmp_path, {"requirements.txt": "Flask==3.0.3\ngunicorn==22.0.0\n",
+                     "app.py": "import os\nfrom flask import Flask\napp = Flask(__name__)\n"
+                               "app.config['SECRET_KEY'] = os.environ.get('SECRET_KEY')\n"
+                               "OAUTH = {'github': {\n"
+                               "    'client_secret': os.environ.get('GITHUB_CLIENT_SECRET')},\n"
+                               "    'stripe': os.environ.get('STRIPE_SECRET_KEY')}\n"})
+    app = app_setup(tmp_path)
+    assert app.env.get("SECRET_KEY") == PLACEHOLDER_SECRET
+    assert not {"GITHUB_CLIENT_SECRET", "STRIPE_SECRET_KEY"} & set(app.env)
+    assert not [n for n in app.all_checks() if "GITHUB_CLIENT_SECRET" in n or "STRIPE" in n]
