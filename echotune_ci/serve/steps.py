@@ -145,9 +145,26 @@ def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapp
     *environment* gives each step's environment when it starts: setup may
     create the project's virtualenv or node_modules that build then uses.
     A build that fails after a skipped setup says how to run setup again.
+    Files git tracks that the steps changed are named, in a note and a
+    warning, or in the RunError of a step that fails.
     """
     done = Prepared()
     before = changed_tracked_files(cwd) if setup or build else None
+    try:
+        _steps(setup, build, cwd, environment, inputs, timeout, force, said, done)
+    except RunError as exc:
+        changed = _changed_since(cwd, before)
+        raise RunError(f"{exc}; {changed}" if changed else str(exc)) from None
+    changed = _changed_since(cwd, before)
+    if changed:
+        done.notes.append(changed)
+        console.warn(changed)
+    return done
+
+
+def _steps(setup: str, build: str, cwd: Path, environment: Callable[[], Mapping[str, str]],
+           inputs: Sequence[str], timeout: float, force: bool, said: Callable[[str], None],
+           done: Prepared) -> None:
     if setup:
         fingerprint = setup_fingerprint(setup, cwd, setup_inputs(cwd, inputs))
         if not force and setup_is_current(cwd, fingerprint):
@@ -171,16 +188,19 @@ def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapp
                 raise RunError(f"{exc}; {SKIPPED_HINT}" if done.setup_skipped else str(exc)) from None
         done.notes.append(f"build: done in {took:.1f}s")
         said(done.notes[-1])
+
+
+def _changed_since(cwd: Path, before: set[str] | None) -> str:
+    """What to say of the files git tracks that changed since *before* ("" for none, or outside git)."""
     after = changed_tracked_files(cwd) if before is not None else None
-    if before is not None and after is not None and after - before:
-        changed = sorted(after - before)
-        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-        # proshop-v2's build script runs `npm install` twice: both lockfiles rewritten, 2,341 lines
-        done.notes.append(f"setup and build changed {len(changed)} file(s) git tracks: {shown} (`git diff` "
-                          "shows how): the app measured is not the commit's; use installs that keep the "
-                          "lockfile (npm ci, --frozen-lockfile) in [serve] setup and build")
-        console.warn(done.notes[-1])
-    return done
+    if before is None or after is None or not after - before:
+        return ""
+    changed = sorted(after - before)
+    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    # proshop-v2's build script runs `npm install` twice: both lockfiles rewritten, 2,341 lines
+    return (f"setup and build changed {len(changed)} file(s) git tracks: {shown} (`git diff` shows how): "
+            "the app measured is not the commit's; use installs that keep the lockfile (npm ci, "
+            "--frozen-lockfile) in [serve] setup and build")
 
 
 def changed_tracked_files(cwd: Path) -> set[str] | None:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+
+from echotune_ci.errors import RunError
 from echotune_ci.serve.steps import changed_tracked_files, prepare
 
 
@@ -44,3 +47,16 @@ def test_a_build_that_leaves_them_and_a_folder_outside_git_say_nothing(tmp_path)
     outside = tmp_path / "plain"
     outside.mkdir()
     assert changed_tracked_files(outside) is None
+
+
+def test_a_build_that_fails_after_rewriting_tracked_files_says_so_too(tmp_path):
+    # mern-ecommerce's first run: the build script's npm install rewrote both lockfiles (630 lines), then
+    # vite was missing; the error said nothing of the changed files
+    root = repository(tmp_path)
+    with pytest.raises(RunError) as caught:
+        prepare("", "echo x >> package-lock.json && exit 4", cwd=root, environment=lambda: dict(os.environ))
+    said = str(caught.value)
+    assert said.startswith("serve.build failed with exit code 4")
+    assert said.endswith("; setup and build changed 1 file(s) git tracks: package-lock.json (`git diff` "
+                         "shows how): the app measured is not the commit's; use installs that keep the "
+                         "lockfile (npm ci, --frozen-lockfile) in [serve] setup and build")
