@@ -226,11 +226,26 @@ def _in_checkout(text: str, source: BaseSource | None) -> str:
 
 
 def _contexts(cfg: Config, phases: list[Phase[Any]], artifacts: Path, output_dir: Path,
-              app: App | None) -> dict[str, PhaseContext]:
+              app: App | None, unavailable: str = "") -> dict[str, PhaseContext]:
     from ..runner import _context
 
     base_url = app.base_url if app else None
-    return {p.name: _context(cfg, artifacts / p.name, base_url, app, output_dir) for p in phases}
+    return {p.name: _context(cfg, artifacts / p.name, base_url, app, output_dir, unavailable) for p in phases}
+
+
+def _start(ready: PreparedApp | None, phases: list[Phase[Any]]) -> tuple[App | None, str]:
+    """Start a prepared build: (the app, "") or, when no phase measures the app (bundle, security's
+    static checks), (None, why it did not start) instead of the RunError, as a plain `run` does."""
+    from ..errors import RunError
+
+    if ready is None:
+        return None, ""
+    try:
+        return ready.start(), ""
+    except RunError as exc:
+        if any(p.needs_app for p in phases):
+            raise
+        return None, str(exc)
 
 
 def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tuple[App | None, App | None],
@@ -710,21 +725,21 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         if base_cfg is not None:
             report.notes.extend(share_earlier_databases(cfg.base_dir, base_cfg.base_dir, earlier))
         with _said_of_the_head():
-            head_app = head_ready.start() if head_ready is not None else None
+            head_app, head_unavailable = _start(head_ready, phases)
         if head_app is not None:
             apps.append(head_app)
-        head = Side(cfg, _contexts(cfg, phases, artifacts, output_dir, head_app))
+        head = Side(cfg, _contexts(cfg, phases, artifacts, output_dir, head_app, head_unavailable))
         base_side, base_app = None, None
         if base_cfg is not None:
             try:
-                base_app = base_ready.start() if base_ready is not None else None
+                base_app, base_unavailable = _start(base_ready, phases)
                 if base_app is not None:
                     apps.append(base_app)
                 report.warnings.extend(data_warnings(cfg.base_dir, base_cfg.base_dir, had))
                 for warning in report.warnings:
                     console.warn(warning)
                 base_side = Side(base_cfg, _contexts(base_cfg, phases, artifacts / "base", output_dir,
-                                                     base_app))
+                                                     base_app, base_unavailable))
             except (EchoTuneError, OSError) as exc:
                 report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source),
                                               report.own_serve)

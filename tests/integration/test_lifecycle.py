@@ -333,3 +333,24 @@ def test_phases_that_need_no_app_run_when_it_does_not_start(tmp_path, cli_env):
                     timeout=120)
     assert again.returncode == 3 and "serve command exited with code 5" in again.stderr
     assert not (tmp_path / "out2" / "bundle.json").exists()
+
+
+def test_run_base_ref_with_phases_that_need_no_app_runs_when_it_does_not_start(tmp_path, cli_env):
+    """mern-ecommerce without MongoDB: `run --base-ref HEAD --phase bundle` stopped with exit 3 at the
+    head's start and wrote no bundle.json, where a plain `run --phase bundle` measures the build."""
+    cfg = write_project(tmp_path, mode="flood", flood_mb=0, stop_s=0)  # the app exits 5 at once
+    (tmp_path / "site.js").write_text("console.log('hi');\n")
+    cfg.write_text(cfg.read_text().replace('phases = ["load"]', 'phases = ["bundle"]')
+                   + '\n[bundle]\nglobs = ["site.js"]\n')
+    (tmp_path / ".gitignore").write_text("state/\nout/\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run([*git, "-C", str(tmp_path), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(tmp_path), "commit", "-q", "-m", "base"], check=True)
+    out = tmp_path / "out"
+    proc = run_cli("run", "--config", str(cfg), "--base-ref", "HEAD", "--output-dir", str(out), env=cli_env,
+                   timeout=120)
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    bundle = json.loads((out / "bundle.json").read_text())
+    assert bundle["status"] == "pass" and (out / "base" / "bundle.json").is_file()
