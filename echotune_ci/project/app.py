@@ -116,7 +116,11 @@ def detect_app(root: Path) -> AppSetup:
     is not valid JSON or TOML.
     """
     app = _detect_in(root, root)
-    if app is None or not app.runnable or app.fallback or app.kind == "python" and not app.setup:
+    # A Python app found at the top with no manifest there (fastapi-crud-async: src/app/main.py, and
+    # src/requirements.txt, which the top does not see) may be the app of a folder that has one.
+    unlisted = app is not None and app.kind == "python" and not (app.requirements or app.pyproject
+                                                                  or app.setup_inputs)
+    if app is None or not app.runnable or app.fallback or app.kind == "python" and not app.setup or unlisted:
         # The app may live in a folder of its own (src/, backend/...) with its own manifest, or be a
         # Python backend beside a front end that only has a static preview at the top.
         for name in _APP_FOLDERS:
@@ -335,7 +339,7 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
             for n in p.data["dependencies"]}
     names = set(deps.names) | node
     started = {_CLIENT_KIND.get(s.kind, s.kind) for s in ins.services}
-    started |= _composed_above(folder)
+    above = _composed_above(folder)
     sources: list[Path] | None = None
     for kind, clients in DATABASE_CLIENTS.items():
         client = next((c for c in clients if c in names), None)
@@ -351,6 +355,12 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
                     found.setdefault(variable)
         what = SERVICES[kind][0]
         via = f", found through {', '.join(list(found)[:4])}" if found else ""
+        if kind in above:
+            # fastapi-crud-async's src/: the top's docker-compose.yml starts it, which `init --dir src` left
+            # unsaid while the app stopped on DATABASE_URL
+            app.check("env", f"{above[kind]} starts {what} for the app{via}: start one and point the app at "
+                             "127.0.0.1 in [serve] env")
+            continue
         manifest = "package.json" if client in node else "the dependencies"
         app.check("env", f"{client} in {manifest}: the app connects to {what}{via}, which nothing here "
                          f"starts; where it needs one to serve, start one and point the app at 127.0.0.1 in "
@@ -365,19 +375,20 @@ def _names_kind(variable: str, kind: str) -> bool:
     return kind != "mongo" or "MONGO" in variable or "DATABASE" in variable
 
 
-def _composed_above(folder: Path) -> set[str]:
-    """The database kinds a compose file in a folder above *folder* starts, up to the repository's top
+def _composed_above(folder: Path) -> dict[str, str]:
+    """{database kind: the compose file (relative to *folder*, ``../docker-compose.yml``) that starts it}
+    of the compose files in the folders above *folder*, up to the repository's top
     (full-stack-fastapi-template: backend/ with the top's compose.yml starting postgres)."""
     from .instructions import COMPOSE_FILES, IMAGE_KINDS
 
-    kinds: set[str] = set()
+    kinds: dict[str, str] = {}
     here = folder.resolve()
-    for above in list(here.parents)[:3]:
+    for depth, above in enumerate(list(here.parents)[:3], start=1):
         for name in COMPOSE_FILES:
             if (above / name).is_file():
                 for image in re.findall(r"(?m)^\s*image:\s*['\"]?([^\s'\"]+)", read_text(above / name)):
                     kind = IMAGE_KINDS.get(image.split("/")[-1].split(":")[0].split("@")[0].lower(), "")
-                    kinds.add(_CLIENT_KIND.get(kind, kind))
+                    kinds.setdefault(_CLIENT_KIND.get(kind, kind), "../" * depth + name)
         if (above / ".git").exists():
             break
     return kinds

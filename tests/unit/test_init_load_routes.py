@@ -245,11 +245,14 @@ def test_a_database_the_dependencies_connect_to_gets_a_check(tmp_path):
     assert "psycopg in the dependencies: the app connects to PostgreSQL, found through POSTGRES_SERVER, " \
            "POSTGRES_PORT, which nothing here starts" in checks
     # a compose file above the app's folder starts it (full-stack-fastapi-template: backend/ and the top's
-    # compose.yml), as does a postgis image: no note
+    # compose.yml), as does a postgis image: said so, not "nothing here starts" (fastapi-crud-async's src/
+    # said nothing at all and stopped on DATABASE_URL)
     (tmp_path / ".git").mkdir()
     write(tmp_path, {"compose.yml": "services:\n  db:\n    image: postgis/postgis:16-3.4\n"})
-    checks = " ".join(init_project(api, ref=REF, force=True).app.checks.get("env", []))
-    assert "PostgreSQL" not in checks
+    checks = init_project(api, ref=REF, force=True).app.checks.get("env", [])
+    assert [c for c in checks if "PostgreSQL" in c] == [
+        "../compose.yml starts PostgreSQL for the app, found through POSTGRES_SERVER, POSTGRES_PORT: start "
+        "one and point the app at 127.0.0.1 in [serve] env"]
     # a compose file that starts it says so itself, once
     write(root, {"docker-compose.yml": "services:\n  web:\n    build: .\n    environment:\n"
                                        "      MONGO_URI: mongodb://db:27017/shop\n"

@@ -395,3 +395,22 @@ def test_a_third_partys_credential_read_with_no_default_gets_no_placeholder(tmp_
     assert app.env.get("SECRET_KEY") == PLACEHOLDER_SECRET
     assert not {"GITHUB_CLIENT_SECRET", "STRIPE_SECRET_KEY"} & set(app.env)
     assert not [n for n in app.all_checks() if "GITHUB_CLIENT_SECRET" in n or "STRIPE" in n]
+
+
+def test_an_app_whose_manifest_is_in_src_is_measured_there(tmp_path):
+    # testdrivenio/fastapi-crud-async: src/app/main.py, src/requirements.txt, docker-compose.yml at the
+    # top starting postgres. init at the top installed unpinned fastapi and uvicorn with no cwd, and `run`
+    # stopped on "No module named 'app'"
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {"docker-compose.yml": "services:\n  web:\n    build: ./src\n  db:\n"
+                                          "    image: postgres:15.1\n",
+                     "src/requirements.txt": "fastapi==0.87.0\nuvicorn==0.20.0\nasyncpg==0.27.0\n",
+                     "src/app/__init__.py": "",
+                     "src/app/db.py": "import os\nDATABASE_URL = os.getenv('DATABASE_URL')\n",
+                     "src/app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n\n"
+                                        "@app.get('/ping')\ndef pong():\n    return {'ping': 'pong!'}\n"})
+    app = app_setup(tmp_path)
+    assert (app.cwd, app.command) == ("src", "uvicorn app.main:app --host 127.0.0.1 --port {port}")
+    assert app.setup == "python3 -m venv .venv && .venv/bin/python -m pip install -r requirements.txt"
+    assert ("../docker-compose.yml starts PostgreSQL for the app, found through DATABASE_URL: start one and "
+            "point the app at 127.0.0.1 in [serve] env") in app.all_checks()
