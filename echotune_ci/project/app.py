@@ -831,6 +831,7 @@ def _sqlite_elsewhere(app: AppSetup, folder: Path, sources: list[Path]) -> None:
 
 def _django_env(app: AppSetup, django: DjangoFacts) -> None:
     where = django.settings_file or "settings.py"
+    _ssl_redirect(app, django, where)
     if django.debug_var:
         app.env[django.debug_var] = django.debug_off
         app.decide(
@@ -847,11 +848,6 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
             f"{where} sets DEBUG = {django.debug_literal} and reads no environment variable for it: "
             "the app is measured with DEBUG on (slower, error pages with details)",
         )
-    if django.conditional.get("SECURE_SSL_REDIRECT", ("",))[0] == "True":
-        _, line, condition = django.conditional["SECURE_SSL_REDIRECT"]
-        when = f" under `{condition}` ({line}){_set_here(app, condition)}" if condition else ""
-        app.check("env", f"{where} sets SECURE_SSL_REDIRECT = True{when}: the app then sends every request "
-                         f"to HTTPS, which it is not served over here; keep it off for the run")
     if django.hosts_var:
         app.env[django.hosts_var] = django.hosts_value
         app.decide(
@@ -880,6 +876,28 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
             f"{where} requires {django.secret_var}: a placeholder is set here; in CI pass a real one "
             "from a secret",
         )
+
+
+def _ssl_redirect(app: AppSetup, django: DjangoFacts, where: str) -> None:
+    """A ``SECURE_SSL_REDIRECT = True`` sends every request to HTTPS, which `run` does not serve: said; and
+    when it stands under a condition a variable [serve] env sets turns on (rest-framework-tutorial's
+    ``if ENVIRONMENT == 'production':``, ENVIRONMENT=production from app.json), that variable is left
+    out: `run` stopped on "/ redirects to https://" while init's own note said to keep it off."""
+    if django.conditional.get("SECURE_SSL_REDIRECT", ("",))[0] != "True":
+        return
+    _, line, condition = django.conditional["SECURE_SSL_REDIRECT"]
+    named = [k for k in app.env if condition and re.search(rf"\b{re.escape(k)}\b", condition)]
+    if named:
+        dropped = ", ".join(f"{k}={app.env.pop(k)}" for k in named)
+        app.decide("env", f"{dropped} left out", f"{where} turns SECURE_SSL_REDIRECT on under `{condition}` "
+                   f"({line})")
+        app.check("env", f"{where} sets SECURE_SSL_REDIRECT = True under `{condition}` ({line}): the app "
+                         f"would send every request to HTTPS, which it is not served over here, so {dropped} "
+                         "is left out of [serve] env; the settings outside that block are measured")
+        return
+    when = f" under `{condition}` ({line})" if condition else ""
+    app.check("env", f"{where} sets SECURE_SSL_REDIRECT = True{when}: the app then sends every request "
+                     f"to HTTPS, which it is not served over here; keep it off for the run")
 
 
 def _set_here(app: AppSetup, condition: str) -> str:
