@@ -984,14 +984,15 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
         has_root, where = False, docs.where
         if path == "/":
             path, source = docs.path, f"{docs.where} ({docs.framework}'s own document)"
-    answers_json = json_root(sources, folder) if has_root and not guessed and urls is None else ""
-    if answers_json:
+    at_root, answer = json_root(sources, folder) if has_root and not guessed and urls is None else ("", "")
+    if at_root:
         # bezkoder's Express tutorials: "/" answers {"message": "Welcome ..."}; Chromium showed it in its
-        # JSON viewer and the frontend phase failed accessibility 50 on the viewer's markup
+        # JSON viewer and the frontend phase failed accessibility 50 on the viewer's markup. microblog-api's
+        # "/" redirects to its docs page, from a CDN: "painted no content"
         app.has_root = False
         app.phases = [p for p in app.phases if p != "frontend"]
-        app.decide("phases", ", ".join(app.phases), f'{answers_json}: "/" answers JSON and the app serves no '
-                   "pages (an API): no frontend")
+        why = "and the app serves no pages (an API)" if answer == "JSON" else "(no page of the app's)"
+        app.decide("phases", ", ".join(app.phases), f'{at_root}: "/" answers {answer} {why}: no frontend')
     if not has_root:
         app.has_root = False
         app.phases = [p for p in app.phases if p != "frontend"]

@@ -199,27 +199,33 @@ _JSON_JS = re.compile(r"\bres\s*\.\s*(?:status\([^)]{0,20}\)\s*\.\s*)?(?:json\(|
 _JSON_PY = re.compile(r"^\s*return\s+(?:\{|jsonify\(|JSONResponse\(|ORJSONResponse\()", re.M)
 _PAGE = re.compile(r"render|sendFile|HTMLResponse|redirect|<\w", re.I)
 _NEXT_ROUTE_JS = re.compile(r"\.\s*(?:get|post|put|patch|delete|use|listen|route)\(")
+# "/" sending the browser to the API's docs page: microblog-api's redirect(url_for('apifairy.docs')),
+# res.redirect('/api-docs')
+_DOCS_REDIRECT = re.compile(r"redirect\([^)\n]{0,120}?(?:docs|swagger|redoc|apispec|openapi|apifairy)", re.I)
 
 
-def json_root(sources: list[Path], root: Path) -> str:
-    """``file:line`` of the app's "/" route when it answers JSON and the app serves no pages at all (no
-    templates, no static files): an API's ``app.get("/", (req, res) => res.json({message: "Welcome"}))``,
-    FastAPI's ``return {"message": ...}``, whose page in a browser is the browser's own JSON viewer;
-    "" otherwise."""
+def json_root(sources: list[Path], root: Path) -> tuple[str, str]:
+    """(``file:line`` of the app's "/" route, what it answers) when it is no page of the app's and the app
+    serves no pages at all (no templates, no static files): "JSON" (an API's ``app.get("/", (req, res) =>
+    res.json({message: "Welcome"}))``, FastAPI's ``return {"message": ...}``, whose page in a browser is
+    the browser's own JSON viewer) or "a redirect to its API docs page" (a docs page from a CDN, no page
+    of the app's, whatever else the app serves); ("", "") otherwise."""
     texts = [(path, read_text(path)) for path in sources]
-    if any(_STATIC.search(text) for _, text in texts):
-        return ""
+    # templates elsewhere (microblog-api's e-mails: render_template) leave "/" what it is
+    pages = any(_STATIC.search(text) for _, text in texts)
     for path, text in texts:
         python = path.suffix == ".py"
         m = (_ROOT_GET_PY if python else _ROOT_GET_JS).search(text)
         if m is None:
             continue
         body = _python_body(text, m) if python else _js_body(text, m.end())
-        answers_json = (_JSON_PY if python else _JSON_JS).search(body)
-        if answers_json and not _PAGE.search(body):
-            return f"{rel(path, root)}:{text.count(chr(10), 0, m.start()) + 1}"
-        return ""
-    return ""
+        where = f"{rel(path, root)}:{text.count(chr(10), 0, m.start()) + 1}"
+        if _DOCS_REDIRECT.search(body):
+            return where, "a redirect to its API docs page"
+        if not pages and (_JSON_PY if python else _JSON_JS).search(body) and not _PAGE.search(body):
+            return where, "JSON"
+        return "", ""
+    return "", ""
 
 
 def _python_body(text: str, decorator: re.Match[str]) -> str:

@@ -414,3 +414,19 @@ def test_an_app_whose_manifest_is_in_src_is_measured_there(tmp_path):
     assert app.setup == "python3 -m venv .venv && .venv/bin/python -m pip install -r requirements.txt"
     assert ("../docker-compose.yml starts PostgreSQL for the app, found through DATABASE_URL: start one and "
             "point the app at 127.0.0.1 in [serve] env") in app.all_checks()
+
+
+def test_a_root_that_redirects_to_the_api_docs_gets_no_frontend(tmp_path):
+    # miguelgrinberg/microblog-api: @app.route('/') returns redirect(url_for('apifairy.docs')), a docs
+    # page whose script comes from unpkg: "painted no content", and accessibility 93 failed the gate. Its
+    # e-mails' render_template does not make "/" a page.
+    write(tmp_path, {"requirements.txt": "Flask==3.0.3\ngunicorn==22.0.0\n",
+                     "api/__init__.py": "", "api/email.py": "from flask import render_template\n",
+                     "api/app.py": "from flask import Flask, redirect, url_for\n\n\ndef create_app():\n"
+                                   "    app = Flask(__name__)\n\n    @app.route('/')\n    def index():\n"
+                                   "        return redirect(url_for('apifairy.docs'))\n    return app\n",
+                     "wsgi.py": "from api.app import create_app\napp = create_app()\n"})
+    app = app_setup(tmp_path)
+    assert "frontend" not in app.phases
+    assert ("phases", "security, load", "api/app.py:7: \"/\" answers a redirect to its API docs page (no "
+            "page of the app's): no frontend") in [(d.key, d.value, d.source) for d in app.decisions]
