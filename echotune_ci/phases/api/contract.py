@@ -42,6 +42,10 @@ MIN_TIMING_SAMPLES = 5
 REFUSED_STATUSES = frozenset({401, 403})
 
 
+class _OperationFailed(Exception):  # noqa: N818 - caught by the loop over operations, never shown raw
+    """One operation's request got no answer in time: that operation's trouble, not the app's."""
+
+
 class _TimeUp(BaseException):  # noqa: N818 - a signal, not an error
     """Raised inside the hypothesis test to stop it at the time cap (BaseException: hypothesis lets it
     through instead of shrinking it as a failure)."""
@@ -170,9 +174,13 @@ class _Run:
         try:
             response = case.call(base_url=self.base_url, session=self.session, headers=self.headers,
                                  timeout=self.settings.request_timeout, allow_redirects=False)
-        except requests.RequestException as exc:
+        except requests.ConnectionError as exc:
             raise RunError(f"{label}: the request failed ({type(exc).__name__}): is the app at "
                            f"{self.base_url} still running?") from None
+        except requests.RequestException as exc:
+            # A read timeout (one slow endpoint) says nothing of the other operations: the app answers.
+            raise _OperationFailed(f"the request failed ({type(exc).__name__}, request_timeout "
+                                   f"{self.settings.request_timeout:g}s)") from None
         self.outcome.requests += 1
         timings = self.outcome.timings.setdefault(label, [])
         if response.status_code in REFUSED_STATUSES and not self.login_operation:
@@ -220,7 +228,10 @@ def run_contract(document: dict[str, Any], where: str, app_url: str, settings: A
     """Test the app at *app_url* against *document* (read from *where*) with schemathesis.
 
     *headers* go with every request (the login's token). Raises InputError when schemathesis cannot
-    use the document, RunError when a request cannot be sent (the app went away).
+    use the document, RunError when the app cannot be reached (it went away). Any other exception an
+    operation provokes (a definition schemathesis rejects while generating, a request that timed out)
+    costs that operation only: it is listed in ``unusable`` ("<METHOD path>: <reason>") and the test goes
+    on with the next.
     """
     from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -273,4 +284,24 @@ def _run_operations(schema: Any, document: dict[str, Any], app_url: str, setting
                     run.probe(label, operation.path, run.last_timed)
             except _TimeUp:
                 run.outcome.not_reached.append(label)
+            except RunError:
+                raise  # the app stopped answering: no operation after this one could be tested either
+            except Exception as exc:  # noqa: BLE001
+                # schemathesis raises while generating from a definition it rejects (FastAPI 0.87 on
+                # pydantic 1 writes draft-6 "exclusiveMinimum": 0.0 into OpenAPI 3.0): as schemathesis
+                # itself does, that operation is reported as not tested and the others still are.
+                run.outcome.unusable.append(f"{label}: {_reason(exc)}")
         return run.outcome
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for *exc*: its type, its message's first line and, for schemathesis's schema errors,
+    the first line under "Error details:" (what the definition lacks)."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    first = next((line for line in lines if line), "")
+    details = ""
+    if "Error details:" in lines:
+        details = next((line for line in lines[lines.index("Error details:") + 1:] if line), "")
+    name = type(exc).__name__
+    text = first if isinstance(exc, _OperationFailed) else f"{name}: {first}" if first else name
+    return f"{text} ({details[:200]})" if details else text[:300]

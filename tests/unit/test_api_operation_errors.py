@@ -1,0 +1,76 @@
+"""One operation schemathesis cannot test costs that operation only, never the others' results.
+
+The case behind it: testdrivenio/fastapi-crud-async (FastAPI 0.87 on pydantic 1) writes
+``"exclusiveMinimum": 0.0`` (draft 6) into an OpenAPI 3.0 document, where it must be a boolean beside
+``minimum``. schemathesis rejects the definition while generating that operation's requests
+(RejectedSchemaDefinition, '"minimum" is a required property'); the phase ended as "internal error" and
+the other operations' results were lost. schemathesis's own runner reports such an operation as an
+error and goes on: so does the phase, with a warning naming the operation and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from http.server import BaseHTTPRequestHandler
+
+from conftest import run_cli
+from support import local_server
+
+_NOTE = {"type": "object", "required": ["title"], "properties": {"title": {"type": "string"}}}
+_OK = {"200": {"description": "a note", "content": {"application/json": {"schema": _NOTE}}}}
+DOCUMENT = {
+    "openapi": "3.0.2",
+    "info": {"title": "notes", "version": "1"},
+    "paths": {
+        # pydantic 1's Field(..., gt=0) as FastAPI 0.87 wrote it: draft 6, not OpenAPI 3.0
+        "/notes/{id}/": {"get": {"parameters": [{"name": "id", "in": "path", "required": True, "schema": {
+            "type": "integer", "exclusiveMinimum": 0.0, "title": "Id"}}], "responses": _OK}},
+        "/slow": {"get": {"responses": _OK}},
+        "/ping": {"get": {"responses": _OK}},
+    },
+}
+
+
+class _Notes(BaseHTTPRequestHandler):
+    """The document, a note for any other path; ``/slow`` answers after a second."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if self.path.startswith("/slow"):
+            time.sleep(1.0)
+        data = json.dumps(DOCUMENT if self.path == "/openapi.json" else {"title": "a note"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_an_operation_schemathesis_rejects_or_that_times_out_is_named_and_the_others_are_tested(
+        tmp_path, cli_env):
+    (tmp_path / "echotune.toml").write_text('[api]\nmax_examples = 3\nrequest_timeout = "0.3s"\n')
+    out = tmp_path / "api.json"
+    server = local_server.start(_Notes)
+    try:
+        done = run_cli("api", "--config", str(tmp_path / "echotune.toml"), "--url", local_server.url(server),
+                       "--output", str(out), env=cli_env, timeout=120, cwd=tmp_path)
+    finally:
+        local_server.stop(server)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and "internal error" not in output, output
+    result = json.loads(out.read_text())
+    assert result["errors"] == [] and result["findings"] == [], output
+    timed = {m["labels"]["operation"]: m for m in result["metrics"] if m["name"] == "p95_ms"}
+    assert timed["GET /ping"]["status"] == "pass" and len(timed["GET /ping"]["samples"]) >= 5
+    untested = [w for w in result["warnings"] if "could not be tested" in w]
+    assert len(untested) == 2, result["warnings"]
+    rejected, slow = sorted(untested)
+    assert "GET /notes/{id}/: RejectedSchemaDefinition" in rejected
+    assert '"minimum" is a required property' in rejected
+    assert "GET /slow: the request failed (ReadTimeout, request_timeout 0.3s)" in slow
+    assert done.returncode == 0, output
