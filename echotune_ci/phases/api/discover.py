@@ -23,6 +23,8 @@ from .settings import DISCOVER_PATHS, REPOSITORY_FILES, ApiSettings
 
 # A document larger than this is not read (an endpoint streaming forever must not exhaust memory).
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+# The OpenAPI media type (YAML unless a +json suffix says otherwise).
+OPENAPI_YAML = "application/vnd.oai.openapi"
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,9 @@ def _read_file(path: Path) -> Document:
 
 
 def _fetch(client: Any, url: str, configured: bool) -> Document | None:
-    """The document at *url*; None when the app has none there (not 200, or a page that is no JSON/YAML
-    document, as a single-page app answers every path). A configured URL must answer one."""
+    """The document at *url*; None when the app has none there (not 200, or a page whose media type is no
+    JSON or YAML (:func:`document_syntax`), as a single-page app answers every path). A configured URL
+    must answer one."""
     import httpx
 
     try:
@@ -101,13 +104,26 @@ def _fetch(client: Any, url: str, configured: bool) -> Document | None:
             raise InputError(f"{url}: cannot fetch the OpenAPI document ({type(exc).__name__})") from None
         return None
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    looks_like_document = "json" in kind or "yaml" in kind or response.text.lstrip().startswith("{")
-    if response.status_code != 200 or not looks_like_document:
+    syntax = document_syntax(kind)
+    if response.status_code != 200 or (syntax is None and not response.text.lstrip().startswith("{")):
         if configured:
             raise InputError(f"{url}: answered {response.status_code} ({kind or 'no content type'}), "
                              f"not an OpenAPI document")
         return None
-    return Document(parse(response.text, url, yaml_first="yaml" in kind), url)
+    return Document(parse(response.text, url, yaml_first=syntax == "yaml"), url)
+
+
+def document_syntax(media_type: str) -> str | None:
+    """"json" or "yaml" for a media type (lower case, no parameters) a document may come as, else None.
+
+    The OpenAPI media types count (drf-spectacular's defaults: ``application/vnd.oai.openapi`` is YAML,
+    ``application/vnd.oai.openapi+json`` JSON), as does any ``+json`` or ``+yaml`` suffix and any type
+    naming json or yaml (``application/json``, ``text/yaml``, ``application/x-yaml``)."""
+    if "json" in media_type:
+        return "json"
+    if "yaml" in media_type or media_type == OPENAPI_YAML:
+        return "yaml"
+    return None
 
 
 def find_document(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: Any,
