@@ -9,6 +9,8 @@ Each framework's default and the setting that moves it (versions current in
 - flask-smorest: served only with ``OPENAPI_URL_PREFIX``, at that prefix
   joined with ``OPENAPI_JSON_PATH`` (``openapi.json``).
 - APIFlask: ``APIFlask(spec_path=...)``, ``/openapi.json``.
+- APIFairy: ``/apispec.json``, the config's ``APIFAIRY_APISPEC_PATH`` (in any
+  source file, as Flask configs live apart from ``APIFairy(...)``).
 - Django Ninja: ``openapi.json`` under the prefix ``path("api/", api.urls)``
   mounts the ``NinjaAPI`` at.
 - Litestar: ``/schema/openapi.json`` (``OpenAPIConfig(path=...)``).
@@ -48,6 +50,8 @@ _STRING = r"""(?:r|f)?(['"])([^'"\n]*)\1"""
 _KWARG = r"\b{name}\s*=\s*([^,)\n]+)"
 # OPENAPI_URL_PREFIX = "/", "OPENAPI_URL_PREFIX": "/", app.config["OPENAPI_URL_PREFIX"] = "/"
 _SETTING = r"""\b{name}['"]?\s*\]?\s*[=:]\s*(?:r)?(['"])([^'"\n]*)\1"""
+# APIFAIRY_APISPEC_PATH = None, "APIFAIRY_APISPEC_PATH": "/spec.json", app.config[...] = os.environ.get(...)
+_ASSIGNED = r"""\b{name}['"]?\s*\]?\s*[=:]\s*([^,\n#]+)"""
 _NINJA = re.compile(r"\b(\w+)\s*=\s*NinjaAPI\(")
 _NINJA_MOUNT = r"""\bpath\(\s*r?(['"])([^'"\n]*)\1\s*,\s*{name}\.urls\b"""
 _SPECTACULAR = re.compile(r"""\b(?:re_)?path\(\s*r?(['"])\^?([^'"\n]*?)\$?\1\s*,\s*SpectacularAPIView\b""")
@@ -66,8 +70,8 @@ def served_document(sources: Iterable[Path], folder: Path) -> Served | None:
         text = read_text(path)
         where = rel(path, folder)
         found = (_fastapi(text, where) or _smorest(text, where) or _apiflask(text, where)
-                 or _ninja(text, where, files) or _litestar(text, where) or _spectacular(text, where)
-                 or _nest(text, where) or _own_route(text, where))
+                 or _apifairy(text, where, files) or _ninja(text, where, files) or _litestar(text, where)
+                 or _spectacular(text, where) or _nest(text, where) or _own_route(text, where))
         if found is not None:
             return found if found.path else None
     return None
@@ -135,6 +139,22 @@ def _apiflask(text: str, where: str) -> Served | None:
     docs = bool(re.search(r"""\bdocs_path\s*=\s*['"]/['"]""", call))
     return Served(path if path and path.startswith("/") else "", where, "APIFlask",
                   "its default" if value is None else "spec_path", docs)
+
+
+def _apifairy(text: str, where: str, sources: list[Path]) -> Served | None:
+    if re.search(r"\bAPIFairy\(", text) is None:
+        return None
+    texts = [read_text(path) for path in sources]
+    ui = next((m.group(2) for t in texts
+               if (m := re.search(_SETTING.format(name="APIFAIRY_UI_PATH"), t))), None)
+    value = next((m.group(1) for t in texts
+                  if (m := re.search(_ASSIGNED.format(name="APIFAIRY_APISPEC_PATH"), t))), None)
+    if value is None:
+        return Served("/apispec.json", where, "APIFairy", "its default", ui == "/")
+    # None turns the document off; a computed path (os.environ.get(...)) is not guessed: Served("")
+    path = _literal(value)
+    return Served(path if path and path.startswith("/") else "", where, "APIFairy", "APIFAIRY_APISPEC_PATH",
+                  ui == "/")
 
 
 def _ninja(text: str, where: str, sources: list[Path]) -> Served | None:

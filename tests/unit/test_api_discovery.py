@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
+from conftest import run_cli
 from support import local_server
 
 from echotune_ci.errors import InputError
@@ -75,3 +76,34 @@ def test_media_types_give_the_syntax_to_parse():
     assert document_syntax("application/x-yaml") == "yaml"
     assert document_syntax("text/html") is None
     assert document_syntax("") is None
+
+
+class _Fairy(BaseHTTPRequestHandler):
+    """APIFairy's app: the document at /apispec.json only, a 404 page elsewhere."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        found = self.path == "/apispec.json"
+        body = json.dumps(JSON_DOCUMENT | {"paths": {}}).encode() if found else b"<h1>Not Found</h1>"
+        self.send_response(200 if found else 404)
+        self.send_header("Content-Type", "application/json" if found else "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_apifairys_default_path_is_discovered(tmp_path, cli_env):
+    (tmp_path / "echotune.toml").write_text("[api]\n")
+    out = tmp_path / "api.json"
+    server = local_server.start(_Fairy)
+    try:
+        base = local_server.url(server)
+        done = run_cli("api", "--config", str(tmp_path / "echotune.toml"), "--url", base,
+                       "--output", str(out), env=cli_env, timeout=60, cwd=tmp_path)
+    finally:
+        local_server.stop(server)
+    result = json.loads(out.read_text())
+    assert f"OpenAPI document: {base}/apispec.json" in result["notes"], done.stdout + done.stderr
+    assert not [w for w in result["warnings"] if "no OpenAPI document found" in w]

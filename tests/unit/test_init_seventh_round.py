@@ -76,7 +76,8 @@ def test_flask_secret_key_taken_from_the_environment_with_no_default_gets_a_plac
 # path to the JSON file, relative to the base path; default 'openapi.json'", served only with
 # OPENAPI_URL_PREFIX), Django Ninja (openapi_url "/openapi.json" relative to where api.urls is mounted),
 # Litestar 2 (OpenAPIConfig path "/schema"), NestJS ("http://localhost:3000/api-json" for
-# SwaggerModule.setup('api', ...)), APIFlask (spec_path "/openapi.json").
+# SwaggerModule.setup('api', ...)), APIFlask (spec_path "/openapi.json"), APIFairy (APIFAIRY_APISPEC_PATH
+# "/apispec.json", APIFAIRY_UI_PATH "/docs"; the settings in the Flask config, apart from APIFairy()).
 @pytest.mark.parametrize(("files", "expected"), [
     ({"team/settings.py": "class Config:\n    OPENAPI_VERSION = '3.0.2'\n    OPENAPI_URL_PREFIX = '/'\n"
                           "    OPENAPI_REDOC_PATH = '/'\n"},
@@ -85,6 +86,13 @@ def test_flask_secret_key_taken_from_the_environment_with_no_default_gets_a_plac
      ("/api/spec.json", "app.py", "flask-smorest", False)),
     ({"app.py": "from apiflask import APIFlask\napp = APIFlask(__name__, title='Pets')\n"},
      ("/openapi.json", "app.py", "APIFlask", False)),
+    ({"blog/app.py": "from apifairy import APIFairy\napifairy = APIFairy()\n",
+      "config.py": "class Config:\n    APIFAIRY_TITLE = 'Blog API'\n"},
+     ("/apispec.json", "blog/app.py", "APIFairy", False)),
+    ({"blog/app.py": "from apifairy import APIFairy\napifairy = APIFairy()\n",
+      "config.py": "class Config:\n    APIFAIRY_APISPEC_PATH = '/api/spec.json'  # moved\n"
+                   "    APIFAIRY_UI_PATH = '/'\n"},
+     ("/api/spec.json", "blog/app.py", "APIFairy", True)),
     ({"shop/api.py": "from ninja import NinjaAPI\napi = NinjaAPI(title='shop')\n",
       "shop/urls.py": "from .api import api\nurlpatterns = [path('admin/', admin.site.urls), "
                       "path('api/v1/', api.urls)]\n"},
@@ -116,6 +124,7 @@ def test_where_the_app_serves_its_openapi_document(tmp_path, files, expected):
     {"app.py": "from flask_smorest import Api\napi = Api(app)\n"},  # no OPENAPI_URL_PREFIX: not served
     {"api.py": "api = NinjaAPI(openapi_url=None)\n", "urls.py": "urlpatterns = [path('api/', api.urls)]\n"},
     {"app.py": "app = Litestar([index], openapi_config=None)\n"},
+    {"app.py": "api = APIFairy(app)\n", "config.py": "APIFAIRY_APISPEC_PATH = os.environ.get('SPEC')\n"},
     {"server.js": "app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec));\n"},  # a page, no document
 ])
 def test_no_document_or_one_at_a_computed_path_is_not_offered(tmp_path, files):

@@ -22,8 +22,10 @@ from ..load.settings import METHODS, LoginSettings, status_codes
 if TYPE_CHECKING:  # pragma: no cover
     from ...config import Config
 
-# Where apps commonly publish their document (FastAPI, Express/Flask generators, Spring, Django REST).
-DISCOVER_PATHS = ("/openapi.json", "/swagger.json", "/api/docs/openapi.json", "/api/openapi.json")
+# Where apps commonly publish their document (FastAPI, Express/Flask generators, Spring, Django REST;
+# /apispec.json is APIFairy's APIFAIRY_APISPEC_PATH default).
+DISCOVER_PATHS = ("/openapi.json", "/swagger.json", "/api/docs/openapi.json", "/api/openapi.json",
+                  "/apispec.json")
 # Repository files tried (relative to the config file's folder) when the app publishes none.
 REPOSITORY_FILES = ("openapi.json", "openapi.yaml", "openapi.yml", "swagger.json", "swagger.yaml",
                     "api/openapi.json", "api/openapi.yaml", "docs/openapi.json", "docs/openapi.yaml",
