@@ -235,7 +235,28 @@ def budget_checks(result: PhaseResult) -> tuple[PhaseResult, list[Check]]:
             why = f": {m.description}" if m.value is None and m.description else ""
             checks.append(Check(result.phase, m.key, m.status, f"{m.name} reported {m.status}{why}", m))
         metrics.append(m)
+    own = own_status_check(result)
+    if own is not None:
+        checks.append(own)
     return dataclasses.replace(result, metrics=metrics), checks
+
+
+def own_status_check(result: PhaseResult) -> Check | None:
+    """A check for a "warn" or "fail" the phase gave itself beyond what its metrics, findings and errors
+    say (the api phase with no document and no flow, deploy with no file: nothing was tested), else None.
+
+    The gated status is the worst of the phase's checks: without this one such a phase read "pass"."""
+    derived = [m.status for m in result.metrics]
+    threshold = result.fail_on or "none"
+    derived += ["fail" if threshold != "none" and severity_at_least(f.severity, threshold) else "warn"
+                for f in result.findings]
+    if result.errors:
+        derived.append("error")
+    worst = worst_status(derived)
+    if result.status not in ("warn", "fail") or worst_status([result.status, worst]) == worst:
+        return None
+    why = f": {result.warnings[0]}" if result.warnings else ""
+    return Check(result.phase, "phase status", result.status, f"the phase reported {result.status}{why}")
 
 
 def finding_check(result: PhaseResult, known: set[str], fail_on: str) -> tuple[Check | None, int]:
