@@ -72,13 +72,17 @@ class ContractOutcome:
     refused by authentication (an empty list when all were); ``refused`` counts, per operation, the
     answers that were (:data:`REFUSED_STATUSES`), which are checked like any other but not timed
     (except the login's own operation's: its 401 or 403 is its handler's answer to generated credentials).
-    ``requests`` counts every request sent, refused or not."""
+    ``requests`` counts every request sent, refused or not. ``unauthenticated`` lists the operations
+    whose 401 or 403, sent without credentials (no login configured), the document does not list: not
+    a broken contract (the app asks for credentials the test did not have), so no problem of
+    status_code_conformance is recorded for them."""
 
     timings: dict[str, list[float]] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)
     problems: dict[tuple[str, str], Problem] = field(default_factory=dict)
     not_reached: list[str] = field(default_factory=list)
     unusable: list[str] = field(default_factory=list)
+    unauthenticated: list[str] = field(default_factory=list)
     requests: int = 0
 
 
@@ -183,7 +187,11 @@ class _Run:
                                    f"{self.settings.request_timeout:g}s)") from None
         self.outcome.requests += 1
         timings = self.outcome.timings.setdefault(label, [])
-        if response.status_code in REFUSED_STATUSES and not self.login_operation:
+        refused = response.status_code in REFUSED_STATUSES and not self.login_operation
+        # With no login configured, a 401/403 is the app asking for credentials the test never had (as
+        # schemathesis run without --auth): an undocumented one is no broken contract of the app.
+        refused_for_want_of_credentials = refused and not self.headers
+        if refused:
             self.outcome.refused[label] = self.outcome.refused.get(label, 0) + 1
         else:
             # The server's time (request sent to answer's headers read), not the client's own overhead.
@@ -193,6 +201,10 @@ class _Run:
             try:
                 case.validate_response(response, checks=[check], headers=self.headers)
             except FailureGroup as group:
+                if name == "status_code_conformance" and refused_for_want_of_credentials:
+                    if label not in self.outcome.unauthenticated:
+                        self.outcome.unauthenticated.append(label)
+                    continue
                 failure = group.exceptions[0]
                 lines = (line.strip() for line in str(failure.message).splitlines())
                 detail = next((line for line in lines if line), "")

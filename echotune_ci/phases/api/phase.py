@@ -217,6 +217,14 @@ def _contract(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: A
     warning = refused_warning(outcome, headers)
     if warning:
         result.warnings.append(warning)
+    if outcome.unauthenticated:
+        count = len(outcome.unauthenticated)
+        operations = f"{count} operation{'s' if count > 1 else ''}"
+        result.warnings.append(
+            f"api: {operations} answered 401/403 without credentials, a status the document does not list: "
+            f"not reported as api/undocumented-status findings, since no login is configured; set "
+            f"[api.login] (or [load.login]) to test them with credentials: "
+            + ", ".join(outcome.unauthenticated))
     if outcome.not_reached:
         result.warnings.append(f"api: the time cap ({settings.max_time:g}s) stopped the contract test before "
                                f"{', '.join(outcome.not_reached)}")
