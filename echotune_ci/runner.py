@@ -365,6 +365,8 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
         had = brought_databases(cfg.base_dir) if start and options.url is None else None
         try:
             app, unavailable = _serve(cfg, start, options, extra_env, any(p.needs_app for p in phases))
+            if unavailable:
+                console.warn(f"the app did not start, so the phases run without it: {unavailable}")
             try:
                 base_url = app.base_url if app else (url.rstrip("/") if url else None)
                 artifacts = output_dir / "artifacts"

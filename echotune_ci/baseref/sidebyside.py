@@ -735,6 +735,10 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                 base_app, base_unavailable = _start(base_ready, phases)
                 if base_app is not None:
                     apps.append(base_app)
+                if base_unavailable:
+                    report.warnings.append(f"the base ({base.asked}) did not start, so only what needs no "
+                                           "running app (its build, its files) was compared: "
+                                           + _in_checkout(base_unavailable, report.source))
                 report.warnings.extend(data_warnings(cfg.base_dir, base_cfg.base_dir, had))
                 for warning in report.warnings:
                     console.warn(warning)

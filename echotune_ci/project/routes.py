@@ -49,9 +49,9 @@ _TOKEN_SCHEME = re.compile(r"""[=!]==?\s*['"]Token['"]|['"]Token['"]\s*[=!]==?|"
                            r"""header_prefix\s*=\s*['"]Token['"]|\bTokenAuthentication\b|"""
                            r"""\b(?:JWT_HEADER_TYPE|JWT_AUTH_HEADER_PREFIX)['"]?\s*[=:]\s*['"]Token['"]|"""
                            r"""(?:split|startswith|startsWith)\(\s*['"]Token ['"]""")
-# A response field called access_token ({"access_token": ...}, jsonify(access_token=...)); not
-# flask-jwt-extended's create_access_token(), which names the function, not the answer's field
-_ACCESS_TOKEN = re.compile(r"""['"]access_token['"]|(?<![\w.])access_token\s*=(?!=)""")
+# A response field called access_token ({"access_token": ...}, JavaScript's { access_token: ... },
+# jsonify(access_token=...)); not flask-jwt-extended's create_access_token(), which names the function
+_ACCESS_TOKEN = re.compile(r"""['"]access_token['"]|(?<![\w.])access_token\s*(?:=(?!=)|:)""")
 _BEARER_SCHEME = re.compile(r"""['"]Bearer['"]|\bJWTAuthentication\b""")
 # A login that keeps the account in a server-side session (its cookie carries it), and code that issues or
 # reads tokens: an app with the first and none of the second logs in by cookie, not by token

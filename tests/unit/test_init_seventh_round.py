@@ -439,3 +439,12 @@ def test_a_root_that_redirects_to_the_api_docs_gets_no_frontend(tmp_path):
     assert "frontend" not in app.phases
     assert ("phases", "security, load", "api/app.py:7: \"/\" answers a redirect to its API docs page (no "
             "page of the app's): no frontend") in [(d.key, d.value, d.source) for d in app.decisions]
+
+
+def test_an_access_token_field_of_a_javascript_answer_is_read():
+    # examples/musicapp-node answers res.json({ access_token: issueToken(...), token_type: 'Bearer' }): the
+    # stricter reading of the seventh round missed the object key and the flow captured $.token
+    from echotune_ci.project.routes import detect_login_flow
+
+    assert detect_login_flow(Path(__file__).parents[2] / "examples" / "musicapp-node")["token"] == \
+        "$.access_token"
