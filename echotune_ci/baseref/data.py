@@ -18,13 +18,16 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import stat
 import subprocess
 import time
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..fsutil import tracked_files
 
@@ -289,3 +292,35 @@ def remember_databases(folder: Path, brought: list[str]) -> None:
             if state is not None:
                 record.parent.mkdir(parents=True, exist_ok=True)
                 record.write_text(json.dumps(state), encoding="utf-8")
+
+
+# A database server's URL (not SQLite, whose file each checkout has apart, nor a cache such as Redis, which
+# holds no schema): postgresql+psycopg://, mongodb+srv://
+_SERVER_DB = re.compile(r"^(?:postgres(?:ql)?|mysql|mariadb|mongodb)(?:\+[\w-]+)?://", re.I)
+
+
+def shared_databases(head_env: Mapping[str, str], base_env: Mapping[str, str]) -> list[str]:
+    """A warning when the head's and the base's environments point at the same database server and
+    database (the same URL in the same variable): the head's migrations and the writes of both builds'
+    tests land in one database, so the base is measured on the head's schema and data. The URL is named
+    by its scheme, host, port and database only, never its credentials."""
+    same = sorted(name for name, value in head_env.items()
+                  if _SERVER_DB.match(value or "") and base_env.get(name) == value)
+    if not same:
+        return []
+    named = ", ".join(f"{name} ({_where(head_env[name])})" for name in same)
+    return [f"the base and the head use the same database: {named}; the head's migrations and both "
+            "builds' requests reach it, so a pull request that changes the schema has its base measured on "
+            "the head's (give each build a database of its own to compare them apart)"]
+
+
+def _where(url: str) -> str:
+    """scheme://host:port/database of *url*, without user, password or query."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+    except ValueError:
+        return url.split("://", 1)[0] + "://…"
+    return f"{parts.scheme}://{netloc}{parts.path}"

@@ -45,7 +45,7 @@ from . import BASE_FOLDER
 from .checkout import BaseSource, dirty_paths, prepared_folder, repository_root, resolve_ref, worktree
 from .configs import base_config
 from .data import (brought_databases, copy_dotenv, data_warnings, local_databases, remember_databases,
-                   share_earlier_databases)
+                   share_earlier_databases, shared_databases)
 from .environment import head_code, reuse_environment
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -231,6 +231,16 @@ def _contexts(cfg: Config, phases: list[Phase[Any]], artifacts: Path, output_dir
 
     base_url = app.base_url if app else None
     return {p.name: _context(cfg, artifacts / p.name, base_url, app, output_dir, unavailable) for p in phases}
+
+
+def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: PreparedApp | None,
+                   base: PreparedApp | None) -> list[str]:
+    """What differs or is shared in the data the two builds serve: local SQLite files, and one database
+    server both environments point at."""
+    said = data_warnings(cfg.base_dir, base_cfg.base_dir, had)
+    if head is not None and base is not None:
+        said += shared_databases(head.app.environment(), base.app.environment())
+    return said
 
 
 def _start(ready: PreparedApp | None, phases: list[Phase[Any]]) -> tuple[App | None, str]:
@@ -739,7 +749,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                     report.warnings.append(f"the base ({base.asked}) did not start, so only what needs no "
                                            "running app (its build, its files) was compared: "
                                            + _in_checkout(base_unavailable, report.source))
-                report.warnings.extend(data_warnings(cfg.base_dir, base_cfg.base_dir, had))
+                report.warnings.extend(_data_warnings(cfg, base_cfg, had, head_ready, base_ready))
                 for warning in report.warnings:
                     console.warn(warning)
                 base_side = Side(base_cfg, _contexts(base_cfg, phases, artifacts / "base", output_dir,

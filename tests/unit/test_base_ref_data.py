@@ -269,3 +269,21 @@ def test_a_database_earlier_runs_filled_is_copied_to_a_base_that_made_none(tmp_p
     assert table_rows(base / "echotune.db") == {"items": 40} and (base / "echotune.db-wal").is_file()
     assert table_rows(base / "instance" / "app.db") == {"t": 0} and not (base / "kept.db").exists()
     assert data_warnings(head, base, ["echotune.db"]) == []
+
+
+def test_one_database_server_both_builds_point_at_is_a_warning_without_its_credentials():
+    # run --base-ref of fastapi-realworld and Django-Styleguide in the trials: both builds migrated and
+    # served the same DATABASE_URL, and nothing said so; a migration of the pull request reached the base
+    from echotune_ci.baseref.data import shared_databases
+
+    url = "postgresql+asyncpg://app:s3cret-pw@127.0.0.1:5432/app_dev?sslmode=disable"
+    said = shared_databases({"DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/0", "DEBUG": "0"},
+                            {"DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/1", "DEBUG": "0"})
+    assert said == ["the base and the head use the same database: DATABASE_URL (postgresql+asyncpg://"
+                    "127.0.0.1:5432/app_dev); the head's migrations and both builds' requests reach it, so a "
+                    "pull request that changes the schema has its base measured on the head's (give each "
+                    "build a database of its own to compare them apart)"]
+    assert "s3cret-pw" not in said[0]
+    # a database of each build's own, or SQLite files (each checkout has its own): nothing to say
+    assert shared_databases({"DATABASE_URL": url}, {"DATABASE_URL": url.replace("app_dev", "app_base")}) == []
+    assert shared_databases({"DATABASE_URL": "sqlite:///app.db"}, {"DATABASE_URL": "sqlite:///app.db"}) == []
