@@ -31,6 +31,7 @@ from pathlib import Path
 from .django import DjangoFacts
 from .files import read_text
 from .health import _names_login, loadable
+from .pyimports import import_table
 
 _DEPTH = 10  # include()s nested deeper are not followed
 _FILES = 200
@@ -212,22 +213,8 @@ class _Reader:
         """{local name: (module, attribute or "" for the module itself)} of *module*'s imports."""
         if module in self.imports:
             return self.imports[module]
-        found: dict[str, tuple[str, str]] = {}
         loaded = self.module(module)
-        if loaded is not None:
-            tree, _, package = loaded
-            for node in ast.walk(tree):
-                if isinstance(node, ast.ImportFrom):
-                    base = _absolute(module, node.module or "", node.level, package)
-                    for alias in node.names:
-                        found.setdefault(alias.asname or alias.name, (base, alias.name))
-                elif isinstance(node, ast.Import):
-                    for alias in node.names:
-                        if alias.asname:
-                            found.setdefault(alias.asname, (alias.name, ""))
-                        else:
-                            top = alias.name.split(".")[0]
-                            found.setdefault(top, (top, ""))
+        found = import_table(loaded[0], module, loaded[2]) if loaded is not None else {}
         self.imports[module] = found
         return found
 
@@ -665,11 +652,3 @@ def _text(node: ast.AST) -> str:
         return ast.unparse(node)
     except (RecursionError, ValueError):
         return ""
-
-
-def _absolute(module: str, name: str, level: int, package: bool) -> str:
-    if not level:
-        return name
-    parts = module.split(".")
-    keep = len(parts) - level + (1 if package else 0)
-    return ".".join([*parts[:max(keep, 0)], name] if name else parts[:max(keep, 0)])

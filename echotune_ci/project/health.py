@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import JS_SUFFIXES, read_text, rel
+from .pyimports import import_table
 
 # Best first. "ping" and "status" are health routes only at the top or under api/, version, utils...
 HEALTH_WORDS = ("health", "healthz", "health-check", "healthcheck", "health_check", "_health", "livez",
@@ -459,15 +460,8 @@ class _PythonReader:
     def _declarations(self, module: str, tree: ast.Module) -> None:
         is_package = self.trees[module][1].endswith("__init__.py")
         # Imports anywhere in the module: a Flask factory imports its blueprints inside create_app().
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom):
-                base = self._absolute(module, node.module or "", node.level, is_package)
-                for alias in node.names:
-                    self.imports.setdefault((module, alias.asname or alias.name), (base, alias.name))
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    self.imports.setdefault((module, alias.asname or alias.name.split(".")[0]), (
-                        alias.name if alias.asname else alias.name.split(".")[0], ""))
+        for local, bound in import_table(tree, module, is_package).items():
+            self.imports.setdefault((module, local), bound)
         for node in tree.body:
             if isinstance(node, ast.ClassDef):
                 attrs: dict[str, ast.expr] = {}
@@ -501,14 +495,6 @@ class _PythonReader:
                     target, value = _assigned(item)
                     if target and isinstance(value, ast.Call) and _callee(value):
                         self.instances.setdefault((module, target), _callee(value))
-
-    def _absolute(self, module: str, name: str, level: int, is_package: bool) -> str:
-        if not level:
-            return name
-        parts = module.split(".") if module else []
-        keep = len(parts) - level + (1 if is_package else 0)
-        base = parts[: max(keep, 0)]
-        return ".".join([*base, name] if name else base)
 
     def _module(self, name: str) -> str | None:
         """A module of the sources named *name* (also when the sources' root is above the package root)."""

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import read_text, rel
+from .pyimports import absolute_module, import_table
 
 _MAX_DEPTH = 8
 _MAX_UNITS = 400
@@ -143,18 +144,10 @@ class _Project:
         classes: dict[str, ast.ClassDef] = {}
         functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         if tree is not None:
-            package = self.paths[module].name == "__init__.py"
             # imports anywhere: a factory imports its settings inside the function that makes them
+            imports = import_table(tree, module, self.paths[module].name == "__init__.py")
             for node in ast.walk(tree):
-                if isinstance(node, ast.ImportFrom):
-                    base = _absolute(module, node.module or "", node.level, package)
-                    for alias in node.names:
-                        imports.setdefault(alias.asname or alias.name, (base, alias.name))
-                elif isinstance(node, ast.Import):
-                    for alias in node.names:
-                        local = alias.asname or alias.name.split(".")[0]
-                        imports.setdefault(local, (alias.name if alias.asname else local, ""))
-                elif isinstance(node, ast.ClassDef):
+                if isinstance(node, ast.ClassDef):
                     classes.setdefault(node.name, node)
             for node in tree.body:
                 if isinstance(node, ast.ClassDef):
@@ -215,15 +208,6 @@ class _Project:
             return self._from(target, attr, depth + 1)
         as_module = self.module(f"{module}.{name}")
         return (as_module, "") if as_module else None
-
-
-def _absolute(module: str, name: str, level: int, package: bool) -> str:
-    if not level:
-        return name
-    parts = module.split(".") if module else []
-    keep = len(parts) - level + (1 if package else 0)
-    base = parts[: max(keep, 0)]
-    return ".".join([*base, name] if name else base)
 
 
 class _Settings:
@@ -622,7 +606,7 @@ def _follow_import(project: _Project, module: str, node: ast.Import | ast.Import
         names = [alias.name for alias in node.names]
     else:
         package = project.paths[module].name == "__init__.py"
-        base = _absolute(module, node.module or "", node.level, package)
+        base = absolute_module(module, node.module or "", node.level, package)
         names = [base, *(f"{base}.{alias.name}" if base else alias.name for alias in node.names)]
     for name in names:
         parts = name.split(".")
