@@ -463,8 +463,9 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     _required_env(app, required_settings(folder, sources, target.module if target else "", factory))
     _secrets_taken(app, folder, sources)
     _python_audit(app, deps)
-    _ready(app, ins, sources, folder, read_urlconf(folder, django))
-    _openapi(app, sources, folder)
+    served = served_document(sources, folder)
+    _ready(app, ins, sources, folder, read_urlconf(folder, django), served)
+    _openapi(app, served)
     attach_clients(app, folder, folder, node_packages(folder), sources)
     return app
 
@@ -938,18 +939,11 @@ def _python_audit(app: AppSetup, deps: PythonDeps) -> None:
         )
 
 
-# FastAPI(..., docs_url="/") or redoc_url="/": the API's docs page answers "/"
-def _docs_at_root(sources: list[Path], folder: Path) -> Served | None:
-    """The app's OpenAPI document when its docs page (Swagger UI, ReDoc: ``FastAPI(docs_url="/")``,
-    flask-smorest's ``OPENAPI_REDOC_PATH = "/"``) answers at "/", else None."""
-    served = served_document(sources, folder)
-    return served if served is not None and served.docs_at_root else None
-
-
 def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
-           urls: UrlConf | None = None) -> None:
+           urls: UrlConf | None = None, served: Served | None = None) -> None:
     """The ready URL, and whether "/" answers (else no frontend phase); *urls*: a Django project's
-    URLconf as :func:`.djangourls.read_urlconf` read it, None when there is none to read."""
+    URLconf as :func:`.djangourls.read_urlconf` read it, None when there is none to read; *served*:
+    where the code serves its OpenAPI document (:func:`.openapi.served_document` of *sources*)."""
     if ins.health is not None:
         app.ready_path = ins.health.command
         app.decide("ready_url", app.ready_path, ins.health.source)
@@ -977,7 +971,8 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
     guessed = not has_root and not answering and not route
     if guessed:
         has_root = True  # nothing reading finds answers elsewhere: "/" it is, as before
-    docs = _docs_at_root(sources, folder)
+    # FastAPI(docs_url="/"), flask-smorest's OPENAPI_REDOC_PATH = "/": the API's docs page answers "/"
+    docs = served if served is not None and served.docs_at_root else None
     if docs:
         # FastAPI(docs_url="/"): "/" is Swagger UI (its script from a CDN, which paints nothing offline),
         # not a page of the app's; the document itself is the ready URL
@@ -1027,13 +1022,12 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
                                    "URL that answers once the app is up")
 
 
-def _openapi(app: AppSetup, sources: list[Path], folder: Path) -> None:
-    """Where the code serves its OpenAPI document (:func:`.openapi.served_document`: FastAPI's
+def _openapi(app: AppSetup, served: Served | None) -> None:
+    """Where the code serves its OpenAPI document (*served*, :func:`.openapi.served_document`: FastAPI's
     /openapi.json, flask-smorest's prefix ...), the api phase tests the running app against it, so it
     joins ``[run] phases`` and ``[api] openapi`` names the path; not when the document is off (``None``,
     ``""``) or at a path the code computes (full-stack-fastapi-template's f"{API_V1_STR}/openapi.json"),
     which is left for the user to add."""
-    served = served_document(sources, folder)
     if served is None:
         return
     app.openapi = served.path
@@ -1075,11 +1069,12 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _node_port(app, server, client_dirs, folder, entry)
         sources = list(source_files(server.path, JS_SUFFIXES, limit=300, skip=client_dirs))
         _sqlite_folders(app, sources, folder)
-        _ready(app, ins, sources, folder)
+        served = served_document(sources, folder)
+        _ready(app, ins, sources, folder, served=served)
         required = node_required_env(sources, folder)
         _required_env(app, [(r.name, r.where, r.how) for r in required])
         _secrets_taken(app, folder, sources)
-        _openapi(app, sources, folder)
+        _openapi(app, served)
         production = production_only(sources, folder)
         if production and "NODE_ENV" not in app.env:
             # Without it such a server answers 404 on "/" (npm-monorepo, proshop): nothing to measure.
@@ -1319,6 +1314,7 @@ def _docker_app(folder: Path, ins: Instructions) -> AppSetup:
         "served through docker (nothing else tells how to start the app): needs a docker daemon"
         + ("" if ins.expose else "; the Dockerfile has no EXPOSE, 8080 is a guess"),
     )
-    _ready(app, ins, list(source_files(folder, (*JS_SUFFIXES, ".py", ".go", ".rb"), limit=300)), folder)
+    sources = list(source_files(folder, (*JS_SUFFIXES, ".py", ".go", ".rb"), limit=300))
+    _ready(app, ins, sources, folder, served=served_document(sources, folder))
     app.decide("setup", "", "the image build installs everything")
     return app
