@@ -21,27 +21,14 @@ import httpx
 
 from ..errors import ConfigError, RunError
 from .environment import app_environment, find_project_environment, not_installed
-from .output import (OutputBuffer, clean_line, important_lines, lacks_a_dependency, missing_tool, read_into,
-                     summarise)
+from .output import (OutputBuffer, clean_line, drain, important_lines, lacks_a_dependency, missing_tool,
+                     read_into, summarise)
 from .process import group_members, listening_ports, stop_group
 from .steps import Prepared, prepare
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
     from ..config.sections import ServeSettings
-
-
-def _unread(stream: object) -> int:
-    """Bytes waiting in the pipe *stream* reads (FIONREAD); 0 when that cannot be told (closed)."""
-    import fcntl
-    import struct
-    import termios
-
-    try:
-        got = fcntl.ioctl(stream.fileno(), termios.FIONREAD, b"\0\0\0\0")  # type: ignore[attr-defined]
-    except (OSError, ValueError, AttributeError):
-        return 0
-    return int(struct.unpack("i", got)[0])
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -105,7 +92,7 @@ class App:
         self.base_url = ""
         self._output = OutputBuffer()
         self._reader: threading.Thread | None = None
-        self._waiting = threading.Event()  # the reader has taken in all it read and waits for more
+        self._reading = threading.Lock()  # held by the reader while it takes a chunk in (see drain)
 
     @property
     def pid(self) -> int | None:
@@ -198,22 +185,12 @@ class App:
 
     def _read_output(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
-        read_into(self.proc.stdout, self._output, self._waiting)
+        read_into(self.proc.stdout, self._output, self._reading)
 
-    def _drain_output(self, limit: float = 3.0) -> None:
-        """Wait until the reader has taken in what the app wrote before it exited, at most *limit* s.
-
-        End of file may never come: a child of the app that still runs holds the pipe open. And on a busy
-        machine the reader thread can lag behind for more than a second (the lines that said why the app
-        exited were then missing from the message). So: until nothing is left unread in the pipe.
-        """
-        if self._reader is None or self.proc is None or self.proc.stdout is None:
-            return
-        deadline = time.monotonic() + limit
-        settled = 0  # the reader waits with nothing unread, twice 20 ms apart (not a chunk just taken in)
-        while self._reader.is_alive() and time.monotonic() < deadline and settled < 2:
-            settled = settled + 1 if self._waiting.is_set() and _unread(self.proc.stdout) == 0 else 0
-            self._reader.join(timeout=0.02)
+    def _drain_output(self) -> None:
+        """Take in what the app wrote before it exited (see :func:`~echotune_ci.serve.output.drain`)."""
+        if self.proc is not None and self.proc.stdout is not None and self._reader is not None:
+            drain(self.proc.stdout, self._output, self._reading)
 
     def _exited(self, code: int) -> AppExited:
         self._drain_output()

@@ -8,8 +8,10 @@ an :class:`OutputBuffer` of bounded size, not read line by line into memory.
 from __future__ import annotations
 
 import collections
+import os
 import re
 import threading
+import time
 from collections.abc import Sequence
 from typing import IO
 
@@ -266,21 +268,56 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "replace").rstrip()
 
 
-def read_into(stream: IO[bytes], buffer: OutputBuffer, waiting: threading.Event | None = None) -> None:
+def read_into(stream: IO[bytes], buffer: OutputBuffer, lock: threading.Lock | None = None) -> None:
     """Feed *buffer* from *stream* until end of file, in chunks (never a whole line at once), then close
-    it. Run in a thread of its own; a read error ends it like end of file. *waiting* is set while it
-    waits for more (all it read is in *buffer*), cleared while it takes a chunk in."""
+    it. Run in a thread of its own; a read error ends it like end of file.
+
+    With *lock*, each chunk is read and fed while holding it, so whoever holds *lock* knows no chunk is
+    half taken in, and :func:`drain` can read what is left itself."""
     try:
+        if lock is None:
+            while True:
+                chunk = stream.read1(READ_BYTES) if hasattr(stream, "read1") else stream.read(READ_BYTES)
+                if not chunk:
+                    break
+                buffer.feed(chunk)
+            return
+        import select
+
+        fd = stream.fileno()
         while True:
-            if waiting is not None:
-                waiting.set()
-            chunk = stream.read1(READ_BYTES) if hasattr(stream, "read1") else stream.read(READ_BYTES)
-            if waiting is not None:
-                waiting.clear()
-            if not chunk:
-                break
-            buffer.feed(chunk)
+            select.select([fd], [], [], 0.2)
+            with lock:
+                if not select.select([fd], [], [], 0)[0]:
+                    continue  # drain took what was there
+                chunk = os.read(fd, READ_BYTES)
+                if not chunk:
+                    break
+                buffer.feed(chunk)
     except (OSError, ValueError):  # closed under us while stopping
         pass
     finally:
         buffer.close()
+
+
+def drain(stream: IO[bytes], buffer: OutputBuffer, lock: threading.Lock, limit: float = 3.0) -> None:
+    """Take into *buffer* all that is waiting in the pipe *stream* (which :func:`read_into` reads with
+    *lock*), for at most *limit* s (a child of the process may still be writing).
+
+    Once a process has exited, all it wrote is in the pipe or in *buffer*: after this, its last words are
+    in *buffer* however far behind the reader thread is (on a busy machine it lagged for over a second,
+    and a message quoted a traceback's header without its error line). End of file may never come: a
+    child of the process that still runs holds the pipe open."""
+    import select
+
+    deadline = time.monotonic() + limit
+    with lock:
+        try:
+            fd = stream.fileno()
+            while time.monotonic() < deadline and select.select([fd], [], [], 0)[0]:
+                chunk = os.read(fd, READ_BYTES)
+                if not chunk:
+                    break
+                buffer.feed(chunk)
+        except (OSError, ValueError):
+            pass

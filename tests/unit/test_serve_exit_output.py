@@ -17,9 +17,9 @@ from echotune_ci.serve.app import App
 def test_the_exit_message_waits_for_a_lagging_reader(tmp_path, monkeypatch):
     real = app_module.read_into
 
-    def lagging(stream, buffer, waiting=None):
+    def lagging(stream, buffer, lock=None):
         time.sleep(1.5)  # longer than the second the message used to wait
-        real(stream, buffer, waiting)
+        real(stream, buffer, lock)
 
     monkeypatch.setattr(app_module, "read_into", lagging)
     script = ("import subprocess, sys\n"
