@@ -376,6 +376,9 @@ def collect_warnings(results: Sequence[PhaseResult], places: Places | None = Non
     errors: set[tuple[str, str]] = set()
     for phase, text, level in out:
         text = one_line(text)
+        # A phase that names itself ("api: no OpenAPI document found", for when it runs alone) is named
+        # once: the report puts the phase's name before every line ("**api**: api: ..." otherwise).
+        text = text.removeprefix(f"{phase}: ") or text
         if level == "error":
             errors.add((phase, text))
         elif (phase, text) in errors:

@@ -375,3 +375,18 @@ def test_an_untrusted_runs_withheld_counts_stay_one_line_per_phase():
     assert body.splitlines()[1].endswith("· 3 warnings")
     assert warnings_block(body) == [f"- ⚠️ **{name}**: 1 warning\\(s\\) withheld \\(untrusted run\\): see the "
                                     "gate's workflow run" for name in ("security", "frontend", "load")]
+
+
+def test_a_phase_that_names_itself_is_named_once():
+    """`echotune-ci api` alone says "api: no OpenAPI document found ..." (which phase spoke); in a report,
+    which names the phase before each line, that read "**api**: api: no OpenAPI document found"."""
+    api = PhaseResult("api", status="error", errors=["api: cannot reach the app at http://127.0.0.1:5000"],
+                      warnings=["api: no OpenAPI document found, the contract test was skipped",
+                                "api: cannot reach the app at http://127.0.0.1:5000"])
+    security = PhaseResult("security", warnings=["api: a check of the security phase named api"])
+    shown = [(w.phases, w.text) for w in collect_warnings([api, security])]
+    assert shown == [(("api",), "cannot reach the app at http://127.0.0.1:5000"),
+                     (("api",), "no OpenAPI document found, the contract test was skipped"),
+                     (("security",), "api: a check of the security phase named api")]
+    body = render_comment([api], outcome=evaluate([api], defaults()), roots=ROOTS)
+    assert "**api**: no OpenAPI document found" in body and "api: api:" not in body
