@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 
 from ..config.sections import ServeSettings
 from ..errors import ConfigError
-from ..serve.steps import SETUP_OUTPUTS, setup_inputs
+from ..serve.steps import SETUP_OUTPUTS, read_stamp, setup_inputs
 
 NPM_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 
@@ -43,11 +43,20 @@ def _hashes(cwd: Path, configured: tuple[str, ...]) -> dict[str, str] | None:
 
 def same_dependencies(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> bool:
     """Whether the base's setup would install what the head's did: the same setup command and the same
-    setup inputs with the same contents."""
+    setup inputs with the same contents, or the head's inputs are what its last setup (its stamp, see
+    :func:`~echotune_ci.serve.steps.record_setup`) made of inputs the same as the base's: ``npm
+    install`` rewrote the head's out-of-date package-lock.json, which the base's checkout still has as
+    committed."""
     if not head.setup or head.setup != base.setup:
         return False
     mine, theirs = _hashes(head_cwd, head.setup_inputs), _hashes(base_cwd, base.setup_inputs)
-    return mine is not None and mine == theirs
+    if mine is None or theirs is None:
+        return False
+    if mine == theirs:
+        return True
+    stamp = read_stamp(head_cwd) or {}
+    return (stamp.get("cwd") == str(head_cwd.resolve()) and stamp.get("command") == head.setup
+            and stamp.get("inputs") == theirs and stamp.get("left") == mine)
 
 
 def _lockfile_folders(lockfile: Path) -> set[str]:

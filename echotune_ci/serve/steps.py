@@ -80,21 +80,33 @@ def _relative(path: Path, cwd: Path) -> str:
 
 def setup_is_current(cwd: Path, fingerprint: Mapping[str, object]) -> bool:
     """Whether the last successful setup in *cwd* had the same command and inputs, and what it
-    left behind (node_modules, the venv) is still there."""
+    left behind (node_modules, the venv) is still there. Inputs as that setup left them count as the
+    same: ``npm install`` that rewrites an out-of-date package-lock.json ran again on every run."""
+    stamp = read_stamp(cwd)
+    if stamp is None:
+        return False
+    outputs = stamp.pop("outputs", [])
+    left = stamp.pop("left", None)
+    same = stamp == fingerprint or (isinstance(left, dict) and {**stamp, "inputs": left} == fingerprint)
+    return same and isinstance(outputs, list) and all((cwd / str(o)).exists() for o in outputs)
+
+
+def read_stamp(cwd: Path) -> dict[str, object] | None:
+    """The stamp of *cwd*'s last successful setup (see :func:`record_setup`), None when there is none
+    or it cannot be read."""
     try:
         stamp = json.loads(stamp_path(cwd).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    if not isinstance(stamp, dict):
-        return False
-    outputs = stamp.pop("outputs", [])
-    return stamp == fingerprint and all((cwd / str(o)).exists() for o in outputs)
+        return None
+    return stamp if isinstance(stamp, dict) else None
 
 
-def record_setup(cwd: Path, fingerprint: Mapping[str, object]) -> None:
-    """Stamp a successful setup, with the setup outputs that exist now."""
+def record_setup(cwd: Path, fingerprint: Mapping[str, object], left: Mapping[str, str] | None = None) -> None:
+    """Stamp a successful setup, with the setup outputs that exist now and, when setup changed or made
+    some of its inputs (a lockfile rewritten or created), the inputs' hashes as it *left* them."""
     outputs = [name for name in SETUP_OUTPUTS if (cwd / name).exists()]
-    write_json_atomic(stamp_path(cwd), {**fingerprint, "outputs": outputs})
+    extra = {"left": dict(left)} if left is not None and left != fingerprint.get("inputs") else {}
+    write_json_atomic(stamp_path(cwd), {**fingerprint, "outputs": outputs, **extra})
 
 
 def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout: float) -> float:
@@ -176,7 +188,11 @@ def _steps(setup: str, build: str, cwd: Path, environment: Callable[[], Mapping[
             with console.progress("setup") as p:
                 p.update(setup)
                 took = run_step("setup", setup, cwd, environment(), timeout)
-            record_setup(cwd, fingerprint)
+            try:
+                left = setup_fingerprint(setup, cwd, setup_inputs(cwd, inputs))["inputs"]
+            except (ConfigError, OSError):  # setup removed a configured input: the next run sets up again
+                left = None
+            record_setup(cwd, fingerprint, left if isinstance(left, dict) else None)
             done.notes.append(f"setup: done in {took:.0f}s")
             said(done.notes[-1])
     if build:

@@ -710,3 +710,38 @@ def test_a_head_that_cannot_start_is_named_as_the_head(tmp_path):
     said = "the head (the working tree): serve command exited with code 1 before http://127.0.0.1:"
     assert str(caught.value).startswith(said)
     assert git(root, "worktree", "list").count("\n") == 1  # the base's checkout is gone
+
+
+def test_a_lockfile_the_heads_setup_rewrote_is_still_the_bases(tmp_path, monkeypatch):
+    """`npm install` rewrites an out-of-date package-lock.json (npm 11 puts package.json's name and
+    version into it). The head's then differed from the base's committed copy: every side-by-side run
+    said "the base's dependencies differ from the head's" and ran a second install for the base, and the
+    head's own setup ran again on the next run (its stamp held the lockfile as it was before)."""
+    from echotune_ci.serve.steps import prepare
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    head_cwd, base_cwd = tmp_path / "head", tmp_path / "base"
+    committed = ('{"name": "old-name", "version": "0.9.0", "lockfileVersion": 3, "requires": true, '
+                 '"packages": {"": {"name": "old-name", "version": "0.9.0"}}}')
+    for cwd in (head_cwd, base_cwd):
+        cwd.mkdir()
+        (cwd / "package.json").write_text('{"name": "demo", "version": "1.0.0"}')
+        (cwd / "package-lock.json").write_text(committed)
+    serve = ServeSettings(setup="npm install --no-audit --no-fund", command="node server.js")
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+
+    def setup() -> bool:
+        return prepare(serve.setup, "", cwd=head_cwd, environment=lambda: env).setup_skipped
+
+    assert setup() is False
+    assert (head_cwd / "package-lock.json").read_text() != committed  # npm rewrote it
+    assert same_dependencies(serve, head_cwd, serve, base_cwd)
+    assert setup() is True  # what setup left is what it was stamped for
+    assert same_dependencies(serve, head_cwd, serve, base_cwd)
+    # a base whose manifest differs still differs, and so does a lockfile edited after setup
+    (base_cwd / "package.json").write_text('{"name": "demo", "version": "1.0.1"}')
+    assert not same_dependencies(serve, head_cwd, serve, base_cwd)
+    (base_cwd / "package.json").write_text('{"name": "demo", "version": "1.0.0"}')
+    (head_cwd / "package-lock.json").write_text(committed.replace("0.9.0", "0.9.1"))
+    assert not same_dependencies(serve, head_cwd, serve, base_cwd)
+    assert setup() is False
