@@ -60,6 +60,14 @@ _SESSION_LOGIN = re.compile(r"""\breq\.session\.\w+\s*=[^=]|\bctx\.session\.\w+\
                             r"""\blogin\(\s*request\s*,""")
 _ISSUES_TOKENS = re.compile(r"""jsonwebtoken|\bjwt\b|access_token|simplejwt|\bauthtoken\b|"""
                             r"""TokenAuthentication|\bBearer\b|passport-jwt|\btoken\s*[:=]""", re.I)
+# A token the server keeps in a cookie (proshop-v2: `res.cookie('jwt', token, { httpOnly: true })`, read back
+# from `req.cookies.jwt`; flask-jwt-extended with JWT_TOKEN_LOCATION = ["cookies"]) and code that reads an
+# Authorization header: an app with the first and none of the second logs in by cookie, not by header
+_COOKIE_TOKEN = re.compile(r"""\breq\.(?:signedCookies|cookies)\b|\brequest\.(?:cookies|COOKIES)\b|"""
+                           r"""\bset_access_cookies\(|JWT_TOKEN_LOCATION['"]?\s*[=:]\s*\[?\s*['"]cookies['"]""")
+_HEADER_TOKEN = re.compile(r"""\bheaders\.authorization\b|['"]authorization['"]|\bHTTP_AUTHORIZATION\b|"""
+                           r"""\bBearer\b|\bfromAuthHeader|\bJWTAuthentication\b|\bTokenAuthentication\b""",
+                           re.I)
 _LOGIN = re.compile(r"/(?:login|signin|sign-in|token|sessions?)/?$", re.I)
 _PROTECTED = re.compile(r"/(?:me|profile|account|user|whoami)/?$", re.I)
 
@@ -81,11 +89,12 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     "", "scheme": the Authorization scheme ("Bearer" or "Token"), "source": file names} for the app in
     *folder* ("token" is "" for a login that keeps the account in a session, whose cookie carries it:
     ``req.session.user = user``, Flask-Login's ``login_user(user)``, Django's ``login(request, user)``,
-    with no code that issues or reads tokens; "form" is "yes" when such a login reads an HTML form), or {}
-    when its sources do not declare both routes. Paths carry their routers' prefixes as
-    far as :mod:`.health` reads them (proshop: ``router.post('/login')`` under ``app.use('/api/users',
-    userRoutes)`` is ``/api/users/login``); the field is ``email`` when the code reads one from the body
-    (``const { email, password } = req.body``), else ``username``."""
+    with no code that issues or reads tokens, and for one whose token is kept in a cookie the server
+    reads back, with no code that reads an Authorization header; "form" is "yes" when such a login
+    reads an HTML form), or {} when its sources do not declare both routes. Paths carry their routers'
+    prefixes as far as :mod:`.health` reads them (proshop: ``router.post('/login')`` under
+    ``app.use('/api/users', userRoutes)`` is ``/api/users/login``); the field is ``email`` when the
+    code reads one from the body (``const { email, password } = req.body``), else ``username``."""
     from .health import JS_SUFFIXES, full_path, module_name, read_graph
 
     files = _sources(folder)
@@ -93,7 +102,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     login = protected = ""
     sources: list[str] = []
     mentions_access_token = reads_email = user_object = mentions_email = simplejwt = False
-    token_scheme = bearer_scheme = session = tokens = form = False
+    token_scheme = bearer_scheme = session = tokens = form = cookie_token = header_token = False
     for path in files:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -108,6 +117,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
         bearer_scheme = bearer_scheme or bool(_BEARER_SCHEME.search(text))
         session = session or bool(_SESSION_LOGIN.search(text))
         tokens = tokens or bool(_ISSUES_TOKENS.search(text))
+        cookie_token = cookie_token or bool(_COOKIE_TOKEN.search(text))
+        header_token = header_token or bool(_HEADER_TOKEN.search(text))
         form = form or "request.form" in text
         key = str(path.resolve()) if path.suffix in JS_SUFFIXES else module_name(path, folder)
         for receiver, verb, route, rest in _ROUTE.findall(text):
@@ -129,7 +140,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     # Its account is read from the object by a service the login hands it to (login(req.body.user)),
     # where userPayload.email is no "req.body.email": the email is what it logs in with.
     email = reads_email or user_object and mentions_email
-    return {"login": login, "protected": protected, "token": "" if session and not tokens else token,
+    by_cookie = (session and not tokens) or (cookie_token and not header_token)
+    return {"login": login, "protected": protected, "token": "" if by_cookie else token,
             "user_field": "email" if email else "username", "user_object": "user" if user_object else "",
             "scheme": "Token" if token_scheme and not bearer_scheme else "Bearer",
             # a Flask login reads an HTML form (request.form), not JSON

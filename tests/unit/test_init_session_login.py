@@ -101,3 +101,55 @@ def test_the_written_session_flow_passes_against_a_session_app(tmp_path):
     finally:
         local_server.stop(server)
     assert outcome.findings == [] and outcome.passed == 2
+
+
+# proshop-v2's shape (recreated): a JWT the login puts in an httpOnly cookie and the middleware reads back
+# from req.cookies; the login's answer is the account, with no token in it.
+COOKIE_JWT = {
+    "package.json": json.dumps({"name": "shop", "scripts": {"start": "node backend/server.js"},
+                                "dependencies": {"express": "4", "jsonwebtoken": "9", "cookie-parser": "1"}}),
+    "package-lock.json": json.dumps({"name": "shop", "lockfileVersion": 3, "packages": {}}),
+    "backend/server.js": "const express = require('express');\n"
+                         "const cookieParser = require('cookie-parser');\n"
+                         "const users = require('./routes/users.js');\nconst app = express();\n"
+                         "app.use(express.json());\napp.use(cookieParser());\napp.use('/api/users', users);\n"
+                         "app.listen(process.env.PORT || 5000);\n",
+    "backend/routes/users.js": "const express = require('express');\nconst jwt = require('jsonwebtoken');\n"
+                               "const { protect } = require('../middleware/auth.js');\n"
+                               "const router = express.Router();\n"
+                               "router.post('/login', (req, res) => {\n"
+                               "  const { email, password } = req.body;\n"
+                               "  const token = jwt.sign({ email }, process.env.JWT_SECRET);\n"
+                               "  res.cookie('jwt', token, { httpOnly: true, sameSite: 'strict' });\n"
+                               "  res.json({ email });\n});\n"
+                               "router.get('/profile', protect, (req, res) => res.json(req.user));\n"
+                               "module.exports = router;\n",
+    "backend/middleware/auth.js": "const jwt = require('jsonwebtoken');\n"
+                                  "const protect = (req, res, next) => {\n  const token = req.cookies.jwt;\n"
+                                  "  if (!token) return res.status(401).json({ message: 'No token' });\n"
+                                  "  req.user = jwt.verify(token, process.env.JWT_SECRET);\n  next();\n};\n"
+                                  "module.exports = { protect };\n",
+}
+
+
+def test_a_token_kept_in_a_cookie_gets_a_flow_that_carries_the_cookie(tmp_path):
+    """init wrote `capture = {token = "$.token"}` and a Bearer header for proshop-v2, whose login answers
+    the account with the token only in its Set-Cookie: the flow's first step could never capture it."""
+    found = detect_login_flow(write(tmp_path, COOKIE_JWT))
+    assert (found["login"], found["protected"], found["token"], found["user_field"]) == (
+        "/api/users/login", "/api/users/profile", "", "email")
+    (flow,) = written(tmp_path)["api"]["flows"]
+    assert flow["steps"] == [
+        {"method": "POST", "path": "/api/users/login", "json": {"email": "demo@example.com",
+                                                                "password": "change-me"},
+         "status": [200, 201, 204, 302, 303]},
+        {"path": "/api/users/profile"}]
+
+
+def test_a_token_read_from_the_authorization_header_keeps_the_token_flow(tmp_path):
+    files = dict(COOKIE_JWT)
+    files["backend/middleware/auth.js"] = files["backend/middleware/auth.js"].replace(
+        "req.cookies.jwt", "(req.headers.authorization || '').split(' ')[1] || req.cookies.jwt")
+    files["backend/routes/users.js"] = files["backend/routes/users.js"].replace(
+        "res.json({ email })", "res.json({ email, token })")
+    assert detect_login_flow(write(tmp_path, files))["token"] == "$.token"
