@@ -192,3 +192,49 @@ def test_server_files_named_like_libraries_are_scanned_and_the_projects_njsscan_
     assert metrics["node.skipped[njsscan-config]"] == 1
     assert data["notes"] == ["node: left out by .njsscan (ignore-paths, ignore-filenames or "
                              "ignore-extensions): server/legacy.js"]
+
+
+JSON_ANSWERS = """const express = require('express');
+const app = express();
+app.get('/greet', (req, res) => {
+  const name = req.query.name;
+  res.send({ greeting: 'hi ' + name });
+});
+app.get('/page', (req, res) => {
+  res.send('<p>' + req.query.name + '</p>');
+});
+app.get('/user', (req, res) => {
+  const user = { name: req.query.name };
+  res.send(user);
+});
+app.get('/list', (req, res) => {
+  let items = [req.query.first];
+  items += '<b>' + req.query.second;
+  res.send(items);
+});
+module.exports = app;
+"""
+
+
+def test_an_object_sent_as_json_is_not_cross_site_scripting(tmp_path, env):
+    """njsscan's express_xss matches res.send() of any value holding request data, where Express sends an
+    object or array as JSON (semgrep-rules#3381): a JSON API's every handler was a high finding. An HTML
+    string stays one, a value that became a string stays one, and so does an object the file sends as
+    text/html."""
+    (tmp_path / "server.js").write_text(JSON_ANSWERS)
+    as_html = "const app = express();\napp.use((req, res, next) => { res.type('html'); next(); });\n"
+    (tmp_path / "html.js").write_text(JSON_ANSWERS.replace("const app = express();\n", as_html))
+    out = tmp_path / "security.json"
+    proc = run_cli("security", ".", "--only", "node", "-o", str(out), cwd=tmp_path, env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    data = json.loads(out.read_text())
+    found = sorted((f["location"]["path"], f["location"]["line"], f["rule_id"]) for f in data["findings"])
+    # njsscan 1.0.2 reports the match's first line: where the request data is read
+    # (/list's two lines are two matches); html.js has one line more
+    assert found == [("html.js", 5, "express_xss"), ("html.js", 9, "express_xss"),
+                     ("html.js", 12, "express_xss"), ("html.js", 16, "express_xss"),
+                     ("html.js", 17, "express_xss"),
+                     ("server.js", 8, "express_xss"), ("server.js", 15, "express_xss"),
+                     ("server.js", 16, "express_xss")]
+    notes = " ".join(data["notes"])
+    assert "node: 2 express_xss match(es) left out: res.send() of an object or array" in notes

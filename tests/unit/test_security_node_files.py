@@ -84,7 +84,7 @@ def test_njsscan_results_become_findings(tmp_path):
         "regex_dos": {"files": [_match(src, 3, 3)], "metadata": {"severity": "WARNING",
                                                                   "description": "x " * 200}},
     }
-    found = {f.rule_id: f for f in node.to_findings(results, tmp_path)}
+    found = {f.rule_id: f for f in node.to_findings(results, tmp_path)[0]}
     jwt = found["hardcoded_jwt_secret"]
     assert (jwt.severity, jwt.source_tool, jwt.location.path, jwt.location.line) == (
         "high", "njsscan", "server/auth.js", 1)

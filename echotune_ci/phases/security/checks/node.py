@@ -79,6 +79,12 @@ _SECRET_RULES = frozenset({"hardcoded_jwt_secret", "jwt_express_hardcoded", "har
 _QUOTED = re.compile(r"""(["'`])([^"'`\n]{4,})\1""")
 _URL = re.compile(r"https?://[^\s)>\]]+")
 _CWE = re.compile(r"cwe-(\d+)", re.I)
+# express_xss matches res.send() of anything that holds request data, an object too; Express sends an
+# object or array as JSON (application/json, res.json()), which a browser does not render: semgrep-rules
+# issue #3381 ("should not trigger on non-rendered response types, like JSON"). Unless the code sets an
+# HTML type itself, which res.send() then keeps.
+_SEND_ARGUMENT = re.compile(r"\.send\(\s*(.)", re.S)
+_HTML_TYPE = re.compile(r"""text/html|\.type\(\s*['"]html['"]""")
 
 
 def module_name(spec: str) -> str:
@@ -470,16 +476,46 @@ def _matches(results: dict[str, Any]) -> int:
     return sum(len(detail.get("files") or []) for detail in results.values())
 
 
-def to_findings(results: dict[str, Any], root: Path) -> list[Finding]:
-    """njsscan's ``nodejs`` results as findings, in file and line order."""
+def to_findings(results: dict[str, Any], root: Path) -> tuple[list[Finding], int]:
+    """njsscan's ``nodejs`` results as findings, in file and line order, and how many ``express_xss``
+    matches were left out as a JSON answer (see :func:`sends_json`)."""
     findings: list[Finding] = []
+    as_json = 0
     for rule_id, detail in results.items():
         meta = detail.get("metadata") or {}
         for match in detail.get("files") or []:
+            if rule_id == "express_xss" and sends_json(match):
+                as_json += 1
+                continue
             findings.append(_finding(rule_id, meta, match, root))
     findings.sort(key=lambda f: (f.location.path, f.location.line or 0, f.rule_id) if f.location
                   else ("", 0, f.rule_id))
-    return findings
+    return findings, as_json
+
+
+def sends_json(match: dict[str, Any]) -> bool:
+    """Whether an ``express_xss`` match (njsscan's ``match_string``, from where request data is read to
+    the ``res.send()`` it reaches) sends an object or array: a literal (``res.send({ greeting: name })``)
+    or a name the match assigns one to (``const user = {...}; res.send(user)``). Not when the file sets an
+    HTML content type (``text/html``, ``res.type('html')``), which Express then keeps for the JSON."""
+    code = str(match.get("match_string") or "")
+    sends = list(_SEND_ARGUMENT.finditer(code))
+    if not sends:
+        return False
+    start = sends[-1].start(1)
+    argument = code[start:]
+    if argument[:1] not in "{[":
+        name = re.match(r"([A-Za-z_$][\w$]*)\s*\)", argument)
+        if not name:
+            return False
+        assigned = re.findall(rf"(?<![\w$.]){re.escape(name.group(1))}\s*(=(?!=)|\+=)\s*(.)", code[:start])
+        if not assigned or any(op != "=" or first not in "{[" for op, first in assigned):
+            return False
+    try:
+        text = Path(match["file_path"]).read_text(encoding="utf-8", errors="replace")
+    except (OSError, KeyError, TypeError):
+        return False
+    return not _HTML_TYPE.search(text)
 
 
 def _finding(rule_id: str, meta: dict[str, Any], match: dict[str, Any], root: Path) -> Finding:
@@ -631,7 +667,7 @@ class NodeCheck:
         out.tool_versions.update(tool_versions())
         config = ctx.root / ".njsscan"
         run = run_njsscan(selection.server, timeout=opts.timeout, config=config if config.is_file() else None)
-        out.findings = to_findings(run.results, ctx.root)
+        out.findings, as_json = to_findings(run.results, ctx.root)
         out.metrics.append(Metric("node.ignored", run.ignored, "matches",
                                   description="Matches silenced with // njsscan-ignore"))
         skipped_pairs, failures = scan_errors(run.errors, ctx.root)
@@ -645,6 +681,9 @@ class NodeCheck:
         held_back = [p for p in held_back if _path_key(p) in run.config_ignored]
         skipped, out.notes, out.warnings, out.errors = skipped_files(
             "node", skipped_pairs, opts.skipped, scanner="njsscan/semgrep", what="server-side JS/TS files")
+        if as_json:
+            out.notes.append(f"node: {as_json} express_xss match(es) left out: res.send() of an object or "
+                             f"array, which Express sends as JSON (application/json), not as HTML")
         files = next(m for m in out.metrics if m.name == "node.files")
         if held_back:
             out.metrics.insert(out.metrics.index(files), Metric(
