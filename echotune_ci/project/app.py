@@ -1143,7 +1143,10 @@ def _node_setup(app: AppSetup, packages: list[Package], tool: Tools) -> None:
                 f"(`{tools(pkg.path, pkg.data).install_at(pkg.dir)}`) would do it once",
             )
             continue
-        if pkg.workspace or top.dir != "." or pkg.dir in hooks or not pkg.deps:
+        # Beside a server package in a subfolder (no package.json at the top), only what build builds
+        # needs its dependencies: `npm run build --prefix frontend` found no `tsc` (CollabHub).
+        elsewhere = top.dir != "." and pkg not in _built_members(packages)
+        if pkg.workspace or elsewhere or pkg.dir in hooks or not pkg.deps:
             continue
         sub = tools(pkg.path, pkg.data)
         sub_dir = install_dir(sub, pkg)
@@ -1233,6 +1236,17 @@ def _sqlite_folders(app: AppSetup, sources: list[Path], folder: Path) -> None:
             line = text.count("\n", 0, m.start()) + 1
             app.decide("build", step, f"{rel(path, folder)}:{line} opens a SQLite database in {needed}/, "
                                       f"which the checkout lacks")
+
+
+def _top_build(top: Package) -> str:
+    """The script of the first package that builds the app: build, else a host's build hook."""
+    return next((s for s in ("build", "heroku-postbuild", "vercel-build") if s in top.scripts), "")
+
+
+def _built_members(packages: list[Package]) -> list[Package]:
+    """The packages besides the first whose own build script build runs: each that has one, when the
+    first package has none."""
+    return [] if _top_build(packages[0]) else [p for p in packages[1:] if "build" in p.scripts]
 
 
 def _node_build(app: AppSetup, ins: Instructions, packages: list[Package], tool: Tools) -> None:

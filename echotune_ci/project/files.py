@@ -250,6 +250,22 @@ def _js_body(text: str, start: int) -> str:
     return window[:following.start()] if following else window
 
 
+# TypeScript's node16/nodenext/bundler resolution: an import names the file it compiles to
+# (`import auth from "./routes/auth.js"` is routes/auth.ts)
+_COMPILED_FROM = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
+
+
+def resolve_js(folder: Path, spec: str) -> Path | None:
+    """The file a relative import *spec* (``./routes/auth``, ``../config.js``) of a module in *folder*
+    names, as Node resolves it (the file, with one of :data:`JS_SUFFIXES`, or a folder's ``index``) and
+    as TypeScript does (``./auth.js`` is ``./auth.ts`` when only that exists); None when there is none."""
+    base = folder / spec
+    candidates = [base, *(Path(f"{base}{s}") for s in JS_SUFFIXES)]
+    candidates += [base / f"index{s}" for s in JS_SUFFIXES]
+    candidates += [base.with_suffix(s) for s in _COMPILED_FROM.get(base.suffix, ())]
+    return next((c for c in candidates if c.is_file()), None)
+
+
 def rel(path: Path, root: Path) -> str:
     """*path* relative to *root*, with forward slashes ("." for the root itself)."""
     try:

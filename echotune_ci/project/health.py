@@ -36,7 +36,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .files import JS_SUFFIXES, read_text, rel
+from .files import JS_SUFFIXES, read_text, rel, resolve_js
 from .pyimports import import_table
 
 # Best first. "ping" and "status" are health routes only at the top or under api/, version, utils...
@@ -778,12 +778,8 @@ _JS_FIELD = re.compile(r"""([\w$]+)\s*:\s*(?:(['"`])([^'"`\n]*)\2|([\w$]+))""")
 
 
 def _resolve_js(folder: Path, spec: str) -> Path | None:
-    base = (folder / spec).resolve()
-    for candidate in (base, *(Path(f"{base}{s}") for s in JS_SUFFIXES),
-                      *(base / f"index{s}" for s in JS_SUFFIXES)):
-        if candidate.is_file():
-            return candidate
-    return None
+    found = resolve_js(folder, spec)
+    return found.resolve() if found else None
 
 
 def _read_js(sources: list[Path], root: Path, graph: Graph) -> None:

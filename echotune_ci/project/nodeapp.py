@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import commands
-from .files import JS_SUFFIXES, join, read_json_dict, read_text, read_yaml, rel, source_files
+from .files import JS_SUFFIXES, join, read_json_dict, read_text, read_yaml, rel, resolve_js, source_files
 from .workspaces import js_lockfile, js_workspace, matches, missing_tool_note, other_lockfiles, pnpm_major
 
 SERVER_DEPS = (
@@ -509,11 +509,10 @@ def _entry(pkg: Package, line: str) -> tuple[str, str, list[str]] | None:
 
 
 def _resolve(folder: Path, name: str) -> str:
-    """*name* as node resolves it in *folder*: the file, with an extension, or a folder's index."""
-    for candidate in (name, *(name + s for s in JS_SUFFIXES), *(f"{name}/index{s}" for s in JS_SUFFIXES)):
-        if (folder / candidate).is_file():
-            return Path(candidate).as_posix()
-    return ""
+    """*name* as node resolves it in *folder*: the file, with an extension, or a folder's index ("" for
+    none; see :func:`~echotune_ci.project.files.resolve_js`)."""
+    found = resolve_js(folder, name)
+    return Path(os.path.relpath(found, folder)).as_posix() if found else ""
 
 
 def _entry_command(pkg: Package, runner: str, file: str, kept: list[str]) -> str:
@@ -664,15 +663,12 @@ def _imported_env_port(file: Path, text: str, root: Path) -> tuple[str, str] | N
     (basic-redis-chat-app: index.js listens on PORT from ./config, whose ``PORT = process.env.PORT ||
     DEFAULT_PORT``); one import deep."""
     for spec in _RELATIVE_IMPORT.findall(text):
-        base = (file.parent / spec)
-        for candidate in (base, *(base.with_name(base.name + s) for s in JS_SUFFIXES),
-                          *(base / f"index{s}" for s in JS_SUFFIXES)):
-            if candidate.is_file():
-                env = _ENV_PORT.search(read_text(candidate))
-                if env:
-                    var = env.group(1) or env.group(2)
-                    return var, f"{rel(candidate, root)} reads {var}"
-                break
+        candidate = resolve_js(file.parent, spec)
+        if candidate is not None:
+            env = _ENV_PORT.search(read_text(candidate))
+            if env:
+                var = env.group(1) or env.group(2)
+                return var, f"{rel(candidate, root)} reads {var}"
     return None
 
 

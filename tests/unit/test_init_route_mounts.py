@@ -226,3 +226,63 @@ def test_a_router_with_a_type_annotation_is_one(tmp_path):
                                              "export default router;\n"})
     assert find_health(sources(root), root).path == "/api/healthz"
     assert routes(root) == [("/api/items", "src/health.ts:4")]
+
+
+# TypeScript compiled to ES modules imports the file it compiles to: "./routes/authRoutes.js" is
+# src/routes/authRoutes.ts (CollabHub's shape, recreated). The prefix of app.use() was lost.
+ESM_TS = {
+    "src/index.ts": "import express from \"express\";\nimport authRoutes from \"./routes/authRoutes.js\";\n"
+                    "import { PORT } from \"./config.js\";\nconst app = express();\n"
+                    "app.use(express.json());\n"
+                    "app.use(\"/api/auth\", authRoutes);\napp.listen(PORT);\n",
+    "src/config.ts": "export const PORT = Number(process.env.API_PORT ?? 4000);\n",
+    "src/routes/authRoutes.ts": "import { Router } from \"express\";\nimport { requireAuth } from "
+                                "\"../middleware/auth.mjs\";\nconst router = Router();\n"
+                                "router.post(\"/login\", (req, res) => res.json({ token: \"t\" }));\n"
+                                "router.get(\"/me\", requireAuth, (req, res) => res.json({}));\n"
+                                "router.get(\"/health\", (req, res) => res.send(\"ok\"));\n"
+                                "export default router;\n",
+    "src/middleware/auth.mts": "export const requireAuth = (req, res, next) => next();\n",
+}
+
+
+def test_an_import_naming_the_compiled_js_file_reaches_the_typescript_source(tmp_path):
+    from echotune_ci.project.files import resolve_js
+
+    root = write(tmp_path, ESM_TS)
+    src = root / "src"
+    assert resolve_js(src, "./routes/authRoutes.js") == src / "routes" / "authRoutes.ts"
+    found = resolve_js(src / "routes", "../middleware/auth.mjs")
+    assert found is not None and found.resolve() == (src / "middleware" / "auth.mts").resolve()
+    assert resolve_js(src, "./routes/missing.js") is None
+    flow = detect_login_flow(root)
+    assert (flow["login"], flow["protected"]) == ("/api/auth/login", "/api/auth/me")
+    health = find_health(sources(root), root)
+    assert health.path == "/api/auth/health"
+
+
+def test_a_client_beside_a_server_in_a_subfolder_is_installed_before_it_is_built(tmp_path):
+    """No package.json at the top, backend/ serves and frontend/ builds with Vite: setup installed only
+    backend, and `npm run build --prefix frontend` stopped on "serve.build needs `tsc`" (CollabHub)."""
+    from echotune_ci.project.init import app_setup
+
+    write(tmp_path, {
+        "backend/package.json": '{"name": "api", "scripts": {"start": "node server.js"}, '
+                                '"dependencies": {"express": "^5.1.0"}}',
+        "backend/package-lock.json": '{"name": "api", "lockfileVersion": 3, "packages": {}}',
+        "backend/server.js": "const express = require('express');\nconst app = express();\n"
+                             "app.get('/api/health', (req, res) => res.send('ok'));\n"
+                             "app.listen(process.env.PORT || 4000);\n",
+        "frontend/package.json": '{"name": "web", "scripts": {"build": "tsc -b && vite build"}, '
+                                 '"dependencies": {"react": "^19.0.0"}, '
+                                 '"devDependencies": {"vite": "^7.0.0", "typescript": "^5.8.0"}}',
+        "frontend/package-lock.json": '{"name": "web", "lockfileVersion": 3, "packages": {}}',
+        "frontend/src/main.tsx": "console.log('hi');\n",
+        "docs/package.json": '{"name": "docs", "scripts": {"serve": "docusaurus serve"}, '
+                             '"dependencies": {"@docusaurus/core": "^3.0.0"}}',
+    })
+    app = app_setup(tmp_path)
+    assert app.setup == "npm ci --prefix backend && npm ci --prefix frontend"
+    assert app.build == "npm run build --prefix frontend"
+    assert {"frontend/package.json", "frontend/package-lock.json"} <= set(app.setup_inputs)
+    assert "docs/package.json" not in app.setup_inputs  # nothing builds it
