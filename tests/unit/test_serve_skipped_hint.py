@@ -32,6 +32,9 @@ def _config(command: str) -> str:
 def test_the_hint_only_when_the_app_exited(tmp_path, monkeypatch, capsys, command, said, hinted):
     for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "ECHOTUNE_CONFIG"):
         monkeypatch.delenv(name, raising=False)
+    # Stamps are keyed by the folder's path, and pytest reuses its numbered folders once /tmp is emptied:
+    # an earlier session's stamp of "true" (which leaves nothing to check for) skipped the first setup.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     (tmp_path / "echotune.toml").write_text(_config(command))
     monkeypatch.chdir(tmp_path)
     code, _, err = cli(capsys, "run", "-o", "first")  # setup runs (and is stamped), the start fails
