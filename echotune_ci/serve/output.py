@@ -36,11 +36,23 @@ _IMPORTANT = re.compile(
 )
 # Warnings name error codes too ("npm warn old lockfile code: 'ETARGET'"): never the reason a step stopped.
 _WARNING = re.compile(r"^(?:npm warn|npm WARN|yarn warn|warning\b)|(?:^|\s)\S+:\d+(?::\d+)?: warning:")
+# npm's reasons under "npm error": a lockfile out of step with package.json (npm ci), a dependency
+# conflict (ERESOLVE: what was found, what could not be resolved and which peer asks for it)
+_NPM_CAUSE = (r"npm (?:error|ERR!) (?:Missing: |Invalid: |Found: |Could not resolve dependency|"
+              r"Conflicting peer dependency|peer \S+@)")
 # Where a compiler or installer says what it could not do (node-gyp's g++ under "npm error", tsc, a Python
 # the packages do not support): the cause, even in the middle of a long failure whose first and last lines
 # are the tool's own boilerplate. ("TemplateSyntaxError:" is one too: no word boundary.)
 _CAUSE = re.compile(r"\S:\d+(?::\d+)?: (?:fatal )?error:|\berror TS\d{4}\b|SyntaxError:|" + _PYTHON + "|"
-                    + _BUILD_NOTE)
+                    + _BUILD_NOTE + "|" + _NPM_CAUSE)
+# What npm prints around its reason, under the same prefix: the prefix alone, where its logs are, and the
+# command's usage text after an EUSAGE error (from the command's one-line description before "Usage:" to
+# "Run \"npm help ci\" for more info")
+_NPM_BARE = re.compile(r"^(?:npm error|npm ERR!)\s*$")
+_NPM_LOGS = re.compile(r"^npm (?:error|ERR!) (?:A complete log of this run|For a full report see|"
+                       r"/\S+\.(?:log|txt)$)")
+_NPM_USAGE = re.compile(r"^npm (?:error|ERR!) Usage:$")
+_NPM_HELP = re.compile(r"^npm (?:error|ERR!) Run \"npm help ")
 _HEADER = "Traceback (most recent call last)"
 # The line that ends a traceback: the exception's (dotted) class name, then its message if any
 # ("socket.gaierror: ...", "KeyboardInterrupt").
@@ -72,7 +84,7 @@ def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool =
     left out (the first few, where tools say the cause, the causes a compiler or installer gave in between,
     and the last ones), else the last non-blank lines (none with *errors_only*). At most *most* lines
     besides the "…" that mark what is left out, cleaned."""
-    cleaned = [clean_line(x) for x in lines if x.strip()]
+    cleaned = _without_npm_noise([clean_line(x) for x in lines if x.strip()])
     start = max((i for i, x in enumerate(cleaned) if _HEADER in x), default=None)
     if start is not None:
         block, end = _traceback(cleaned, start)
@@ -82,7 +94,8 @@ def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool =
     flagged = [x for x in cleaned if _IMPORTANT.search(x) and not _WARNING.search(x)]
     if len(flagged) <= most:
         return flagged or ([] if errors_only else cleaned[-most:])
-    causes = [i for i, x in enumerate(flagged) if _CAUSE.search(x) and 4 <= i < len(flagged) - (most - 5)]
+    # the last lines shown beside causes are the last 2, so a cause just before them counts too
+    causes = [i for i, x in enumerate(flagged) if _CAUSE.search(x) and 3 <= i < len(flagged) - 2]
     if not causes:
         return [*flagged[:4], "…", *flagged[-(most - 5):]]
     # the first lines, the first causes a compiler gave, the last lines: "…" wherever lines are left out
@@ -93,6 +106,26 @@ def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool =
             shown.append("…")
         shown.append(flagged[i])
     return shown
+
+
+def _without_npm_noise(lines: list[str]) -> list[str]:
+    """*lines* without what npm prints around its reason under "npm error" (see _NPM_BARE, _NPM_LOGS,
+    _NPM_USAGE): npm ci's usage text took every line a message shows, and hid "Missing: ... from lock
+    file"."""
+    out: list[str] = []
+    usage = False
+    for line in lines:
+        if _NPM_USAGE.match(line):
+            usage = True
+            if out and out[-1].startswith(("npm error ", "npm ERR! ")):
+                out.pop()  # the command's description ("npm error Clean install a project")
+            continue
+        if usage:
+            usage = not _NPM_HELP.match(line)
+            continue
+        if not (_NPM_BARE.match(line) or _NPM_LOGS.match(line)):
+            out.append(line)
+    return out
 
 
 def _traceback(lines: list[str], start: int) -> tuple[list[str], int]:

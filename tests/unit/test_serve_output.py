@@ -20,7 +20,8 @@ def test_the_first_error_lines_are_kept_where_tools_say_the_cause():
     shown = important_lines(NPM_CI)
     assert len(shown) == 12 and shown[4] == "…"
     assert "can only install with an existing package-lock.json or" in " ".join(shown[:4])
-    assert shown[-1].startswith("npm error A complete log")
+    # where npm's log is says nothing of why, nor does the prefix alone
+    assert shown[-1] == "npm error   option 19" and "npm error" not in shown
 
 
 def test_a_traceback_is_shown_from_its_header_to_the_exception():
@@ -104,7 +105,7 @@ def test_a_compiler_error_in_the_middle_is_kept_and_a_warning_is_no_reason():
                          "npm error command failed"]
     assert ("npm error ../node_modules/nan/nan_callbacks.h:55:23: error: 'AccessorSignature' is not a member "
             "of 'v8'") in shown
-    assert shown[-1].startswith("npm error A complete log") and len([x for x in shown if x != "…"]) <= 12
+    assert shown[-1] == "npm error node-pre-gyp ERR! line 11" and len([x for x in shown if x != "…"]) <= 12
 
 
 OUTPUTS = Path(__file__).resolve().parents[1] / "fixtures" / "step-output"
@@ -166,3 +167,24 @@ def test_an_exception_message_over_several_lines_is_kept_bounded():
         "pydantic_core._pydantic_core.ValidationError: 2 validation errors for ProdAppSettings", "secret_key",
         "  Field required [type=missing, input_value={}, input_type=dict]",
         "    For further information visit https://errors.pydantic.dev/2.14/v/missing"]
+
+
+def test_npms_reason_is_quoted_without_its_usage_text_and_log_paths():
+    """npm ci with a lockfile out of step printed its whole usage text under "npm error", and an
+    ERESOLVE conflict its blank "npm error" lines: the quote showed the usage and "A complete log of this
+    run ..." and left out "Missing: left-pad@1.3.0 from lock file" and the peer that conflicts."""
+    out_of_sync = printed("npm-11.19-ci-out-of-sync.txt")
+    assert important_lines(out_of_sync) == [
+        "npm error code EUSAGE",
+        "npm error `npm ci` can only install packages when your package.json and package-lock.json or "
+        "npm-shrinkwrap.json are in sync. Please update your lock file with `npm install` before continuing.",
+        "npm error Missing: left-pad@1.3.0 from lock file"]
+    eresolve = printed("npm-11.19-install-eresolve.txt")
+    shown = important_lines(eresolve)
+    assert shown[:2] == ["npm error code ERESOLVE", "npm error ERESOLVE unable to resolve dependency tree"]
+    assert 'npm error Found: react@17.0.2' in shown and "npm error Could not resolve dependency:" in shown
+    assert 'npm error peer react@"^18.2.0" from react-dom@18.2.0' in shown
+    assert not [line for line in shown if line.strip() in ("npm error", "…") or ".npm/_logs" in line]
+    # A cause in the middle of a long output is kept: the same conflict after 40 lines of progress
+    longer = [f"npm error step {i}: fetch failed" for i in range(40)] + eresolve
+    assert 'npm error peer react@"^18.2.0" from react-dom@18.2.0' in important_lines(longer)
