@@ -67,8 +67,8 @@ def phase_list(cfg: Config, only: tuple[str, ...]) -> list[Phase[Any]]:
     names = list(only) if only else list(cfg.run.phases)
     unknown = [p for p in names if p not in PHASE_NAMES]
     if unknown:
-        raise ConfigError(f"{cfg.source}: unknown phase(s) {', '.join(unknown)} "
-                          f"(known: {', '.join(PHASE_NAMES)})")
+        where = "--phase" if only else f"{cfg.source}: [run] phases"  # which the user gave
+        raise ConfigError(f"{where}: unknown phase(s) {', '.join(unknown)} (known: {', '.join(PHASE_NAMES)})")
     if not names:
         raise ConfigError(f"{cfg.source}: no phases to run: list them in [run] phases")
     return [get_phase(name) for name in names]

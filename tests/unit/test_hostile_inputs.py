@@ -289,3 +289,16 @@ def test_large_but_possible_integers_still_load(tmp_path):
                            "better": "lower", "status": "pass"})
     write_doc(tmp_path / "load.json", doc)
     assert load_result(Path(tmp_path / "load.json")).metric("transfer_bytes").value == 123456789012
+
+
+def test_an_unknown_phase_is_named_where_it_was_given(tmp_path, capsys):
+    """`run --phase bogus` said "<config>: unknown phase(s) bogus", which sent the user to a file that
+    names no such phase."""
+    cfg = tmp_path / "echotune.toml"
+    cfg.write_text('[run]\nphases = ["bundle"]\n')
+    code, _, err = cli(capsys, "run", "--config", str(cfg), "--phase", "bogus", "-o", str(tmp_path / "out"))
+    assert_one_line_error(code, err, 2, "--phase: unknown phase(s) bogus (known: ")
+    assert str(cfg) not in err
+    cfg.write_text('[run]\nphases = ["bundle", "speed"]\n')  # the file's own: named by the file and key
+    code, _, err = cli(capsys, "run", "--config", str(cfg), "-o", str(tmp_path / "out"))
+    assert_one_line_error(code, err, 2, f"{cfg}: 'run.phases[1]' must be one of ")
