@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+from http.server import BaseHTTPRequestHandler
 
 from conftest import run_cli
 from echotune_ci.phases.security.headers import PROBE_ORIGIN, score_response
@@ -112,3 +113,41 @@ def test_a_url_that_is_down_could_not_run(tmp_path, cli_env):
     assert json.loads(out.read_text())["status"] == "error"
     proc = run_cli("security", "--url", "localhost:8000", cwd=tmp_path, env=cli_env)
     assert proc.returncode == 2 and "expected http://HOST:PORT" in proc.stderr
+
+
+class _ApiWithoutRoot(BaseHTTPRequestHandler):
+    """Express's answer to a path it has no route for: 404 "Cannot GET /", none of helmet's headers."""
+
+    def do_GET(self):  # noqa: N802
+        body = b"<pre>Cannot GET /</pre>" if self.path == "/" else b'{"ok": true}'
+        self.send_response(404 if self.path == "/" else 200)
+        self.send_header("Content-Type", "text/html" if self.path == "/" else "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        if self.path != "/":
+            self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+def test_an_error_page_is_scored_with_a_warning_that_says_so(tmp_path, capsys, monkeypatch):
+    """CollabHub's "/" answered 404 "Cannot GET /": its headers were scored (80, B+) with nothing saying
+    the page was an error page, not one of the app's."""
+    from support import local_server
+    from support.hostile import cli
+
+    monkeypatch.chdir(tmp_path)
+    server = local_server.start(_ApiWithoutRoot)
+    try:
+        (tmp_path / "echotune.toml").write_text('[security.http]\npages = [{path = "/"}, {path = "/api"}]\n')
+        code, _, err = cli(capsys, "security", "--only", "http", "--url", local_server.url(server),
+                           "-o", str(tmp_path / "r.json"))
+    finally:
+        local_server.stop(server)
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert code == 1, err
+    assert [m["labels"]["url"] for m in data["metrics"] if m["name"] == "http.headers_score"] == ["/", "/api"]
+    assert data["warnings"] == ["http: / answered HTTP 404: the headers scored are an error page's; set "
+                                "[security.http] pages to pages the app serves"]

@@ -61,6 +61,11 @@ class HttpCheck:
                 pages = check_pages(client, base_url, opts.pages, opts.min_score)
                 out.findings.extend(pages.findings)
                 out.metrics += [_score_metric(path, score, minimum) for path, score, minimum in pages.pages]
+                # An API whose "/" is a 404 ("Cannot GET /"): the error page's headers were scored, which an
+                # app often sets apart from its own pages' (helmet or a framework's error handler).
+                out.warnings += [f"http: {path} answered HTTP {score.status}: the headers scored are an "
+                                 f"error page's; set [security.http] pages to pages the app serves"
+                                 for path, score, _ in pages.pages if score.status >= 400]
                 if not opts.auth.login_path:
                     out.notes.append("auth probes not run: [security.http.auth] login_path is not set")
                     return out
