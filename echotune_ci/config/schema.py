@@ -192,6 +192,17 @@ def parse_size(value: Any, where: str = "size") -> int:
     return int(round(number))
 
 
+def status_codes(value: Any, source: str, path: str) -> tuple[int, ...]:
+    """Parser: an HTTP status code or a list of them (100-599) -> a tuple of codes."""
+    if isinstance(value, bool) or not isinstance(value, (int, list)):
+        raise ConfigError(f"{source}: '{path}' must be an integer or a list, got {describe(value)}")
+    codes = value if isinstance(value, list) else [value]
+    valid = all(isinstance(c, int) and not isinstance(c, bool) and 100 <= c <= 599 for c in codes)
+    if not codes or not valid:
+        raise ConfigError(f"{source}: '{path}' must be an HTTP status code or a list of them (100-599)")
+    return tuple(codes)
+
+
 def seconds(value: Any, source: str, path: str) -> float:
     """Parser for a duration key (stored as float seconds)."""
     return parse_duration(value, f"{source}: {path}")

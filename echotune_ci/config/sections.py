@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..phases.registry import PHASE_NAMES
 from ..results.model import SEVERITIES
-from .schema import item, seconds, setting
+from .schema import item, seconds, setting, status_codes
 
 
 def _port(value: int | str) -> str | None:
@@ -38,6 +38,10 @@ class ServeSettings:
     setup_inputs: tuple[str, ...] = setting((), doc="Files whose change re-runs setup, relative to cwd "
                                                     "(default: the lockfiles and manifests found there).")
     ready_url: str = setting("", doc="URL polled until it answers 2xx/3xx; {port} is replaced.")
+    ready_status: tuple[int, ...] = setting((), parse=status_codes,
+                                            doc="Statuses besides 2xx/3xx that mean the app is ready: 401 "
+                                                "for a ready URL that needs a login (an API whose every "
+                                                "route does).")
     port: int | str = setting("auto", check=_port,
                               doc="'auto' (a free port, passed as {port} and PORT) or the port the app "
                                   "always listens on.")

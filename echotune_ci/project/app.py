@@ -34,7 +34,8 @@ from .clients import attach_clients, node_notes, output_folder
 from .django import DjangoFacts, allows_loopback, read_django
 from .djangourls import UrlConf, read_urlconf
 from .envdefaults import defaulted_env, taken_without_default
-from .health import Graph, asks_login, find_health, find_load_routes, read_graph, root_answers
+from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, guarded_route,
+                     read_graph, root_answers)
 from .files import JS_SUFFIXES, join, json_root, read_text, ready_path, rel, root_route, source_files
 from .instructions import ONCE, Instructions, Step, read_instructions, readme_steps
 from .nodeapp import (
@@ -969,6 +970,12 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
     if route and asks_login(graph, route):
         route, where = "", ""  # it answers 401 or redirects to the login: no ready URL
     guessed = not has_root and not answering and not route
+    # Routes were read, none at "/" and every GET one asks for a login (CollabHub): "/" answers 404, so
+    # the ready URL is a guarded route, which answers 401 or 403 once the app is up
+    guarded = guarded_route(graph) if guessed and routed is False and not health.path else None
+    if guarded:
+        guessed = False
+        app.ready_status = [401, 403]
     if guessed:
         has_root = True  # nothing reading finds answers elsewhere: "/" it is, as before
     # FastAPI(docs_url="/"), flask-smorest's OPENAPI_REDOC_PATH = "/": the API's docs page answers "/"
@@ -998,19 +1005,33 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
                if urls is not None and urls.root is False else
                f'{said + ": " if said else ""}no "/" route and no pages (an API)')
         app.decide("phases", ", ".join(app.phases), f"{why}: no frontend")
-        if path == "/":  # else the first GET route the code declares, as written
+        if path == "/" and guarded:
+            path, source = guarded.path, guarded.where.rsplit(":", 1)[0]
+        elif path == "/":  # else the first GET route the code declares, as written
             path, source = ((answering[0].path, answering[0].where.rsplit(":", 1)[0]) if answering
                             else (route, where))
     app.ready_path = path
     _load_routes(app, sources, folder, graph)
-    # where a Django route's path comes from: the include()s above it
-    how = urls.how(path) if urls is not None else ""
+    if guarded and not app.load_routes and "load" in app.phases:
+        # [load] without endpoints loads "/", which answers 404 here: every request an error
+        app.phases = [p for p in app.phases if p != "load"]
+        app.decide("phases", ", ".join(app.phases), "no GET route of the code answers without a login: "
+                   "add [[load.endpoints]] with [load.login], then \"load\"")
+    _say_ready(app, path, source, health, urls.how(path) if urls is not None else "", guarded, guessed)
+
+
+def _say_ready(app: AppSetup, path: str, source: str, health: Health, how: str, guarded: LoadRoute | None,
+               guessed: bool) -> None:
+    """Say where the ready URL *path* comes from (*how*: the Django include()s above it)."""
     if health.path:
         app.decide("ready_url", path, f"{source} defines {health.route} {health.how}" if health.how else
                    f"{source} defines it{how}")
     elif health.unresolved:
         app.decide("ready_url", path, f"{health.unresolved}: polling {path} instead")
         app.check("ready_url", f"{health.unresolved}; set ready_url to the health route's full path")
+    elif guarded:
+        app.decide("ready_url", path, f"{source} defines it, behind a login, as every GET route of the code "
+                   f"is: ready when it answers 401 or 403 (ready_status)")
     else:
         app.decide("ready_url", path, f"{source} defines it{how}" if source else
                    "no health route found in the code (/health, /healthz, /health-check, /healthcheck, "

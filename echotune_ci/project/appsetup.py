@@ -60,6 +60,8 @@ class AppSetup:
     cwd: str = "."
     env: dict[str, str] = field(default_factory=dict)
     ready_path: str = "/"
+    # Statuses besides 2xx/3xx that mean ready ([serve] ready_status): 401/403 for a route behind a login
+    ready_status: list[int] = field(default_factory=list)
     # GET routes of the app's code worth a load test besides "/" and the ready path: (path, file:line)
     load_routes: list[tuple[str, str]] = field(default_factory=list)
     has_root: bool = True

@@ -357,6 +357,24 @@ def asks_login(graph: Graph, path: str) -> bool:
     return False
 
 
+def guarded_route(graph: Graph) -> LoadRoute | None:
+    """The first GET route of *graph* (by file and line) that asks for a login, with its full path and
+    no parameters: it answers 401 or 403 once the app is up, where an API whose every route asks for
+    one has nothing else to poll (CollabHub). None when there is none."""
+    guarded_paths = _guarded_paths(graph)
+    found: list[tuple[int, LoadRoute]] = []
+    for route in graph.routes:
+        prefix, _, _ = graph.base(route.router)
+        if prefix is None or route.needs_input:
+            continue
+        full = full_path(prefix, route.path)
+        if not loadable(full):
+            continue
+        if route.guarded or graph.guarded(route.router) or any(_under(full, g) for g in guarded_paths):
+            found.append((route.order, LoadRoute(full, route.where)))
+    return min(found, key=lambda item: item[0])[1] if found else None
+
+
 def root_answers(graph: Graph) -> bool | None:
     """Whether a GET route of *graph* answers at "/" once its prefixes are applied: True when one resolves
     there or a "/" route's prefix cannot be read, False when routes were read and none does (the "/" of

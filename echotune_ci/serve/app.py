@@ -243,7 +243,7 @@ class App:
                     if isinstance(exc, httpx.ConnectError) and elsewhere.seen(self.proc.pid):
                         raise self._elsewhere(elsewhere.ports) from None
                 else:
-                    if resp.status_code < 400:
+                    if resp.status_code < 400 or resp.status_code in self.settings.ready_status:
                         return
                     last_error = f"HTTP {resp.status_code}"
                     if failing.seen(resp.status_code):

@@ -328,24 +328,51 @@ def test_a_fastapi_app_gets_the_api_phase_unless_it_serves_no_openapi_document(t
     assert "api" not in init_project(write(tmp_path / "flask", flask), ref=REF).app.phases
 
 
-def test_an_app_with_no_route_init_can_read_gets_a_check_on_its_ready_url(tmp_path):
+def test_an_api_whose_every_get_route_asks_for_a_login_is_ready_when_one_answers_401(tmp_path):
     # to_do_app: POST /signup, /login, /upload and GET /tasks behind a login; init polled "/" (404) and said
-    # nothing, and `run` stopped: "answers HTTP 404 Not Found: Cannot GET / steadily".
+    # nothing, and `run` stopped: "answers HTTP 404 Not Found: Cannot GET / steadily" (CollabHub too).
     server = (EXPRESS_HEAD + "app.post('/login', (req, res) => res.json({}));\n"
               "app.get('/tasks', authenticateToken, (req, res) => res.json([]));\n"
               "app.listen(process.env.PORT || 3000);\n")
     package = '{"name": "t", "scripts": {"start": "node server.js"}, "dependencies": {"express": "^4.18.2"}}'
     root = write(tmp_path / "todo", {"package.json": package, "server.js": server})
     done = init_project(root, ref=REF)
-    assert done.app.ready_path == "/"
-    assert done.app.notes("ready_url") == [
-        "no route of the code answers GET / or another GET without a login: if / answers 404, set ready_url "
-        "(and the pages and endpoints below) to a URL that answers once the app is up"]
-    assert "# check: no route of the code answers GET /" in (root / "echotune.toml").read_text()
+    assert (done.app.ready_path, done.app.ready_status) == ("/tasks", [401, 403])
+    assert done.app.notes("ready_url") == []
+    config = tomllib.loads((root / "echotune.toml").read_text())
+    assert config["serve"]["ready_status"] == [401, 403]
+    # no page at "/" and nothing to load without a login: neither frontend nor load, and no endpoint "/tasks"
+    assert "frontend" not in config["run"]["phases"] and "load" not in config["run"]["phases"]
+    assert "endpoints" not in config.get("load", {})
     # An app whose / answers has no such note.
     plain = write(tmp_path / "plain", {"package.json": package,
                                        "server.js": EXPRESS_HEAD + "app.get('/', (q, s) => s.send('hi'));\n"})
-    assert init_project(plain, ref=REF).app.notes("ready_url") == []
+    assert init_project(plain, ref=REF).app.ready_status == []
+
+
+def test_a_ready_status_makes_a_401_ready(tmp_path):
+    """[serve] ready_status = [401]: the app is ready when its ready URL answers 401; without it a steady
+    401 is a refused ready URL (exit 3)."""
+    import sys
+
+    from echotune_ci.config.sections import ServeSettings
+    from echotune_ci.errors import RunError
+    from echotune_ci.serve.app import App
+
+    (tmp_path / "app.py").write_text(
+        "import os\nfrom http.server import BaseHTTPRequestHandler, HTTPServer\n"
+        "class H(BaseHTTPRequestHandler):\n    def do_GET(self):\n        self.send_response(401)\n"
+        "        self.send_header('Content-Length', '0')\n        self.end_headers()\n"
+        "    def log_message(self, *a):\n        pass\n"
+        "HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n")
+    ready = ServeSettings(command=f"{sys.executable} app.py", ready_url="http://127.0.0.1:{port}/tasks",
+                          ready_status=(401, 403), timeout=20.0)
+    with App(ready, tmp_path) as app:
+        assert app.proc is not None and app.proc.poll() is None
+    refused = ServeSettings(command=f"{sys.executable} app.py", ready_url="http://127.0.0.1:{port}/tasks",
+                            timeout=20.0)
+    with pytest.raises(RunError, match="answers HTTP 401"):
+        App(refused, tmp_path).start()
 
 
 def test_a_requirements_file_saved_as_utf16_is_read_as_pip_reads_it(tmp_path):

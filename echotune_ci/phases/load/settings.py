@@ -13,21 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...config.schema import describe, seconds, setting
+from ...config.schema import seconds, setting, status_codes
 from ...errors import ConfigError
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-
-
-def status_codes(value: Any, source: str, path: str) -> tuple[int, ...]:
-    """Parser: an HTTP status code or a list of them (100-599) -> a tuple of codes."""
-    if isinstance(value, bool) or not isinstance(value, (int, list)):
-        raise ConfigError(f"{source}: '{path}' must be an integer or a list, got {describe(value)}")
-    codes = value if isinstance(value, list) else [value]
-    valid = all(isinstance(c, int) and not isinstance(c, bool) and 100 <= c <= 599 for c in codes)
-    if not codes or not valid:
-        raise ConfigError(f"{source}: '{path}' must be an HTTP status code or a list of them (100-599)")
-    return tuple(codes)
 
 
 def _not_empty(value: tuple[Any, ...] | None) -> str | None:

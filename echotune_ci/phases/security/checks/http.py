@@ -62,10 +62,12 @@ class HttpCheck:
                 out.findings.extend(pages.findings)
                 out.metrics += [_score_metric(path, score, minimum) for path, score, minimum in pages.pages]
                 # An API whose "/" is a 404 ("Cannot GET /"): the error page's headers were scored, which an
-                # app often sets apart from its own pages' (helmet or a framework's error handler).
+                # app often sets apart from its own pages' (helmet or a framework's error handler). A 401 or
+                # 403 is the app's own route refusing a visitor (init scores one where every route does).
                 out.warnings += [f"http: {path} answered HTTP {score.status}: the headers scored are an "
                                  f"error page's; set [security.http] pages to pages the app serves"
-                                 for path, score, _ in pages.pages if score.status >= 400]
+                                 for path, score, _ in pages.pages if score.status >= 400
+                                 and score.status not in (401, 403)]
                 if not opts.auth.login_path:
                     out.notes.append("auth probes not run: [security.http.auth] login_path is not set")
                     return out
