@@ -306,14 +306,28 @@ def _loaded_samples(spec: PageSpec, runs: PageRuns, result: PhaseResult) -> list
     return [s for s in runs.samples if s.timings is not None]
 
 
+# A path segment that names a login form (Django's /accounts/login/, Devise's /users/sign_in, /auth)
+_LOGIN_PATH = re.compile(r"/(?:log-?in|sign-?in|sign_in|auth|authenticate|sso|session/new)(?:[/.]|$)", re.I)
 # The failures a warning names; the rest are counted.
 MAX_FAILURES_SHOWN = 3
 
 
+def redirect_note(asked: str, final: str) -> str:
+    """The note for a page load that asked for *asked* and ended at *final* ("" when they are the same
+    page): a login page only where *final*'s path names one (the surveys app's "/" goes on to its list
+    page, which the note called "a login page?")."""
+    if final.rstrip("/") == asked.rstrip("/"):
+        return ""
+    login = _LOGIN_PATH.search(final.split("?", 1)[0].split("#", 1)[0])
+    why = ("a login page: the page measured is the login's, not the one asked for" if login else
+           "the page measured is the one it ended at")
+    return f"{asked}: ended at {final} (redirected; {why})"
+
+
 def _load_notes(spec: PageSpec, loaded: list[RunSample], result: PhaseResult) -> None:
-    final = loaded[-1].final_url
-    if final.rstrip("/") != spec.url.rstrip("/"):
-        result.notes.append(f"{spec.url}: ended at {final} (redirected; a login page?)")
+    redirected = redirect_note(spec.url, loaded[-1].final_url)
+    if redirected:
+        result.notes.append(redirected)
     if not all(s.settled for s in loaded):
         result.notes.append(f"{spec.url}: did not become quiet within the settle timeout; "
                             f"TTI and TBT may be understated")
