@@ -299,19 +299,39 @@ def remember_databases(folder: Path, brought: list[str]) -> None:
 _SERVER_DB = re.compile(r"^(?:postgres(?:ql)?|mysql|mariadb|mongodb)(?:\+[\w-]+)?://", re.I)
 
 
+# A database server given in parts (django-quiz-app: DBHOST, DBNAME, DBUSER, DBPASS; libpq's PGHOST and
+# PGDATABASE; POSTGRES_HOST and POSTGRES_DB): the host's variable, whose prefix names the others
+_HOST_VARIABLE = re.compile(
+    r"^((?:\w+_)?(?:DB|DATABASE|POSTGRES|POSTGRESQL|PG|MYSQL|MARIADB|MONGO|MONGODB)_?)HOST$", re.I)
+
+
 def shared_databases(head_env: Mapping[str, str], base_env: Mapping[str, str]) -> list[str]:
     """A warning when the head's and the base's environments point at the same database server and
-    database (the same URL in the same variable): the head's migrations and the writes of both builds'
-    tests land in one database, so the base is measured on the head's schema and data. The URL is named
-    by its scheme, host, port and database only, never its credentials."""
+    database: the same URL in the same variable, or the same host, port and database name in variables
+    that give them in parts (DBHOST and DBNAME, PGHOST and PGDATABASE, POSTGRES_HOST and POSTGRES_DB). The
+    head's migrations and the writes of both builds' tests then land in one database, so the base is
+    measured on the head's schema and data. The database is named by its scheme (or variables), host,
+    port and name only, never its credentials."""
     same = sorted(name for name, value in head_env.items()
                   if _SERVER_DB.match(value or "") and base_env.get(name) == value)
-    if not same:
+    named = [f"{name} ({_where(head_env[name])})" for name in same]
+    for name, host in sorted(head_env.items()):
+        match = _HOST_VARIABLE.match(name)
+        if not match or not host or base_env.get(name) != host:
+            continue
+        prefix = match.group(1)
+        database = next((n for n in (f"{prefix}NAME", f"{prefix}DATABASE", f"{prefix}DB", f"{prefix}_NAME")
+                         if head_env.get(n)), "")
+        port = f"{prefix}PORT"
+        same_port = base_env.get(port) == head_env.get(port)
+        if database and base_env.get(database) == head_env[database] and same_port:
+            where = host + (f":{head_env[port]}" if head_env.get(port) else "") + f"/{head_env[database]}"
+            named.append(f"{name} and {database} ({where})")
+    if not named:
         return []
-    named = ", ".join(f"{name} ({_where(head_env[name])})" for name in same)
-    return [f"the base and the head use the same database: {named}; the head's migrations and both "
-            "builds' requests reach it, so a pull request that changes the schema has its base measured on "
-            "the head's (give each build a database of its own to compare them apart)"]
+    return [f"the base and the head use the same database: {', '.join(named)}; the head's migrations and "
+            "both builds' requests reach it, so a pull request that changes the schema has its base measured "
+            "on the head's (give each build a database of its own to compare them apart)"]
 
 
 def _where(url: str) -> str:

@@ -287,3 +287,23 @@ def test_one_database_server_both_builds_point_at_is_a_warning_without_its_crede
     # a database of each build's own, or SQLite files (each checkout has its own): nothing to say
     assert shared_databases({"DATABASE_URL": url}, {"DATABASE_URL": url.replace("app_dev", "app_base")}) == []
     assert shared_databases({"DATABASE_URL": "sqlite:///app.db"}, {"DATABASE_URL": "sqlite:///app.db"}) == []
+
+
+def test_a_database_given_in_parts_is_shared_when_host_port_and_name_are():
+    """django-quiz-app reads DBHOST, DBNAME, DBUSER and DBPASS: both builds migrated one database and
+    the warning, which looked only at URLs, said nothing."""
+    from echotune_ci.baseref.data import shared_databases
+
+    parts = {"DBHOST": "127.0.0.1", "DBNAME": "quiz", "DBUSER": "app", "DBPASS": "s3cret-pw"}
+    said = shared_databases(parts, dict(parts))
+    assert len(said) == 1 and said[0].startswith(
+        "the base and the head use the same database: DBHOST and DBNAME (127.0.0.1/quiz); the head's")
+    assert "s3cret-pw" not in said[0] and "app" not in said[0].split(";")[0].split("(")[1]
+    libpq = {"PGHOST": "127.0.0.1", "PGPORT": "5433", "PGDATABASE": "shop"}
+    assert "PGHOST and PGDATABASE (127.0.0.1:5433/shop)" in shared_databases(libpq, dict(libpq))[0]
+    compose = {"POSTGRES_HOST": "db", "POSTGRES_DB": "app", "DB_HOST": "db", "DB_NAME": "app"}
+    assert "POSTGRES_HOST and POSTGRES_DB (db/app)" in shared_databases(compose, dict(compose))[0]
+    # another database, another port, or no name to compare: nothing to say
+    assert shared_databases(parts, {**parts, "DBNAME": "quiz_base"}) == []
+    assert shared_databases(libpq, {**libpq, "PGPORT": "5434"}) == []
+    assert shared_databases({"DBHOST": "127.0.0.1"}, {"DBHOST": "127.0.0.1"}) == []
