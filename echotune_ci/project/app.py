@@ -34,8 +34,8 @@ from .clients import attach_clients, node_notes, output_folder
 from .django import DjangoFacts, allows_loopback, read_django
 from .djangourls import UrlConf, read_urlconf
 from .envdefaults import defaulted_env, taken_without_default
-from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, guarded_route,
-                     read_graph, root_answers)
+from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
+                     guarded_route, read_graph, root_answers)
 from .files import JS_SUFFIXES, join, json_root, read_text, ready_path, rel, root_route, source_files
 from .instructions import ONCE, Instructions, Step, read_instructions, readme_steps
 from .nodeapp import (
@@ -961,10 +961,7 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
     if not health.path and not health.unresolved and (urls is None or urls.root_unknown):
         # literal routes find_health does not read (Django's, when its URLconf could not be followed)
         path, source = ready_path(sources, folder)
-    if urls is not None and urls.root is not None:
-        has_root, (route, where) = urls.root, urls.poll()
-    else:
-        has_root, route, where = root_route(sources, folder, routed)
+    has_root, route, where = _root(sources, folder, graph, routed, urls)
     # A route that answers without a login or a query, with its router's prefix
     answering = find_load_routes(sources, folder, 1, graph)
     if route and asks_login(graph, route):
@@ -1018,6 +1015,19 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
         app.decide("phases", ", ".join(app.phases), "no GET route of the code answers without a login: "
                    "add [[load.endpoints]] with [load.login], then \"load\"")
     _say_ready(app, path, source, health, urls.how(path) if urls is not None else "", guarded, guessed)
+
+
+def _root(sources: list[Path], folder: Path, graph: Graph, routed: bool | None,
+          urls: UrlConf | None) -> tuple[bool, str, str]:
+    """(whether "/" answers, a GET route to poll instead with its full path, its file): Django's from its
+    URLconf, else :func:`.files.root_route`'s, whose route literal gets its router's prefix from *graph*."""
+    if urls is not None and urls.root is not None:
+        return urls.root, *urls.poll()
+    has_root, route, where = root_route(sources, folder, routed)
+    if route and urls is None:
+        # "/requests/incoming" as written is /api/applications/requests/incoming (CollabHub)
+        route = full_route(graph, route) or ""
+    return has_root, route, where if route else ""
 
 
 def _say_ready(app: AppSetup, path: str, source: str, health: Health, how: str, guarded: LoadRoute | None,

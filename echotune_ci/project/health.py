@@ -357,6 +357,21 @@ def asks_login(graph: Graph, path: str) -> bool:
     return False
 
 
+def full_route(graph: Graph, literal: str) -> str | None:
+    """The full path of the GET route the code writes as *literal* (``router.get('/requests/incoming')``
+    under ``app.use("/api/applications", router)``), as far as *graph* reads its prefixes: *literal*
+    itself when the graph holds no such route, None when it does but its prefix cannot be read."""
+    unresolved = False
+    for route in graph.routes:
+        if route.path.rstrip("/") != literal.rstrip("/"):
+            continue
+        prefix, _, _ = graph.base(route.router)
+        if prefix is not None:
+            return full_path(prefix, route.path)
+        unresolved = True
+    return None if unresolved else literal
+
+
 def guarded_route(graph: Graph) -> LoadRoute | None:
     """The first GET route of *graph* (by file and line) that asks for a login, with its full path and
     no parameters: it answers 401 or 403 once the app is up, where an API whose every route asks for

@@ -420,3 +420,22 @@ def test_the_folder_of_a_node_servers_sqlite_file_is_made_in_build(tmp_path):
     assert tomllib.loads((root / "echotune.toml").read_text())["serve"]["build"] == "mkdir -p db"
     assert any(d.key == "build" and d.source == "server.cjs:4 opens a SQLite database in db/, which the "
                "checkout lacks" for d in done.app.decisions)
+
+
+def test_a_route_to_poll_gets_its_routers_prefix(tmp_path):
+    # CollabHub: every GET route behind `authenticate`, in routers mounted under /api/...; init polled
+    # "/requests/incoming" as the router writes it, which answers 404 (the route is under /api/applications)
+    package = '{"name": "t", "scripts": {"start": "node server.js"}, "dependencies": {"express": "^5.1.0"}}'
+    root = write(tmp_path / "collab", {
+        "package.json": package,
+        "server.js": "const express = require('express');\nconst applications = require('./routes/apps');\n"
+                     "const app = express();\napp.use('/api/applications', applications);\n"
+                     "app.listen(process.env.PORT || 3000);\n",
+        "routes/apps.js": "const { Router } = require('express');\n"
+                          "const { authenticate } = require('../auth');\nconst router = Router();\n"
+                          "router.get('/requests/incoming', authenticate, (req, res) => res.json([]));\n"
+                          "module.exports = router;\n",
+        "auth.js": "exports.authenticate = (req, res, next) => res.status(401).end();\n",
+    })
+    done = init_project(root, ref=REF)
+    assert (done.app.ready_path, done.app.ready_status) == ("/api/applications/requests/incoming", [401, 403])
