@@ -850,13 +850,35 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
             f"{where} sets DEBUG = {django.debug_literal} and reads no environment variable for it: "
             "the app is measured with DEBUG on (slower, error pages with details)",
         )
+    _django_hosts(app, django, where)
+    if django.secret_var and django.secret_required:
+        app.env[django.secret_var] = PLACEHOLDER_SECRET
+        app.check(
+            "env",
+            f"{where} requires {django.secret_var}: a placeholder is set here; in CI pass a real one "
+            "from a secret",
+        )
+
+
+def _django_hosts(app: AppSetup, django: DjangoFacts, where: str) -> None:
+    """ALLOWED_HOSTS: 127.0.0.1 through the variable the settings read it from, at module level or under a
+    condition (said in a check when setting the variable does not make the condition hold), else whether
+    the literal lets 127.0.0.1 in."""
+    branches = "; ".join(f"{value} under `{condition}` ({line})" for value, line, condition in
+                         django.hosts_branches)
     if django.hosts_var:
         app.env[django.hosts_var] = django.hosts_value
-        app.decide(
-            "env",
-            f"{django.hosts_var}={django.hosts_value}",
-            f"{where} reads ALLOWED_HOSTS from {django.hosts_var}",
-        )
+        condition, line, holds = django.hosts_condition
+        under = f" under `{condition}` ({line})" if condition else ""
+        app.decide("env", f"{django.hosts_var}={django.hosts_value}",
+                   f"{where} reads ALLOWED_HOSTS from {django.hosts_var}{under}")
+        others = [value for value, _, _ in django.hosts_branches] or [django.hosts_literal]
+        if not holds and not all(allows_loopback(value) for value in others):
+            otherwise = branches or django.hosts_literal or "Django's []"
+            app.check("env", f"{where} reads ALLOWED_HOSTS from {django.hosts_var} only under `{condition}` "
+                             f"({line}){_set_here(app, condition)}: unless that holds in this run's "
+                             f"environment, ALLOWED_HOSTS is {otherwise}, and the app answers 400 "
+                             "(DisallowedHost) with DEBUG off")
     elif (
         allows_loopback(django.hosts_literal)
         or django.hosts_literal == "[]"
@@ -865,19 +887,21 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
         app.decide(
             "env", "ALLOWED_HOSTS lets 127.0.0.1 in", f"{where}: ALLOWED_HOSTS = {django.hosts_literal}"
         )
-    else:
+    elif django.hosts_literal:
         app.check(
             "env",
-            f"{where} sets ALLOWED_HOSTS = {django.hosts_literal or '?'} and reads no environment "
+            f"{where} sets ALLOWED_HOSTS = {django.hosts_literal} and reads no environment "
             "variable for it: add '127.0.0.1' and 'localhost', or the app answers 400 (DisallowedHost)",
         )
-    if django.secret_var and django.secret_required:
-        app.env[django.secret_var] = PLACEHOLDER_SECRET
-        app.check(
-            "env",
-            f"{where} requires {django.secret_var}: a placeholder is set here; in CI pass a real one "
-            "from a secret",
-        )
+    elif branches:
+        app.check("env", f"{where} sets ALLOWED_HOSTS only under conditions ({branches}) and reads no "
+                         "environment variable for it: where none lets 127.0.0.1 in, add '127.0.0.1' and "
+                         "'localhost', or the app answers 400 (DisallowedHost)")
+    else:
+        # a settings module that imports its ALLOWED_HOSTS from another (``from .base import *``) or leaves
+        # Django's [] (127.0.0.1 and localhost only with DEBUG on)
+        app.check("env", f"{where} sets no ALLOWED_HOSTS init could read: with DEBUG off and no '127.0.0.1' "
+                         "in it, the app answers 400 (DisallowedHost)")
 
 
 def _ssl_redirect(app: AppSetup, django: DjangoFacts, where: str) -> None:

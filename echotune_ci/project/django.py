@@ -39,6 +39,11 @@ class DjangoFacts:
     hosts_var: str = ""
     hosts_value: str = ""
     hosts_literal: str = ""
+    # Where hosts_var is read only under a condition: (the condition as written, "line N", whether setting
+    # hosts_var makes it hold: `if "WEBSITE_HOSTNAME" in os.environ:`), else ("", "", True)
+    hosts_condition: tuple[str, str, bool] = ("", "", True)
+    # Every other assignment of ALLOWED_HOSTS under a condition: [(value, "line N", condition)]
+    hosts_branches: list[tuple[str, str, str]] = field(default_factory=list)
     secret_var: str = ""
     secret_required: bool = False
     static_root: bool = False
@@ -94,9 +99,13 @@ def _settings_file(folder: Path, module: str) -> Path | None:
 def _statement(text: str, name: str) -> str:
     """The right-hand side of ``NAME = ...`` (with continuation lines of brackets), or ""."""
     m = re.search(_ASSIGN.format(name=name), text, re.M)
-    if not m:
-        return ""
-    value = m.group(1)
+    return _value(text, m) if m else ""
+
+
+def _value(text: str, m: re.Match[str]) -> str:
+    """The right-hand side an assignment match's last group starts, with the continuation lines of its
+    brackets."""
+    value = m.group(m.lastindex or 1)
     depth = value.count("(") + value.count("[") - value.count(")") - value.count("]")
     rest = text[m.end() :].splitlines()
     i = 1
@@ -105,6 +114,48 @@ def _statement(text: str, name: str) -> str:
         depth += rest[i].count("(") + rest[i].count("[") - rest[i].count(")") - rest[i].count("]")
         i += 1
     return value
+
+
+_OPENER = re.compile(r"^(?:if|elif|else)\b")
+
+
+def _blocks(lines: list[str], number: int) -> list[str]:
+    """The openers of the blocks line *number* (0-based) is in, innermost first, each the nearest line
+    above with less indentation than the one inside it."""
+    found: list[str] = []
+    indent = len(lines[number]) - len(lines[number].lstrip())
+    for line in reversed(lines[:number]):
+        stripped = line.strip()
+        if indent == 0:
+            break
+        if stripped and not stripped.startswith("#") and len(line) - len(line.lstrip()) < indent:
+            found.append(stripped)
+            indent = len(line) - len(line.lstrip())
+    return found
+
+
+def _condition(lines: list[str], number: int) -> str | None:
+    """The condition line *number* (0-based) runs under, as written (``if DEBUG``, ``else``): "" at module
+    level or in a block of another kind (``try:``, ``with``), None inside a function or class (not a
+    setting of the module)."""
+    openers = _blocks(lines, number)
+    if any(o.startswith(("def ", "async def ", "class ")) for o in openers):
+        return None
+    opener = next((o for o in openers if _OPENER.match(o)), "")
+    return opener.rstrip(":").strip()
+
+
+def _assignments(text: str, name: str) -> list[tuple[str, int, str]]:
+    """Every ``NAME = ...`` of the module, at module level or under a condition (not in a function or a
+    class): [(right-hand side, line number, the condition as :func:`_condition` gives it)]."""
+    lines = text.splitlines()
+    found = []
+    for m in re.finditer(r"^([ \t]*)" + _ASSIGN.format(name=name)[1:], text, re.M):
+        number = text.count("\n", 0, m.start())
+        condition = _condition(lines, number) if m.group(1) else ""
+        if condition is not None:
+            found.append((_value(text, m), number + 1, condition))
+    return found
 
 
 _CONDITIONAL = re.compile(r"^([ \t]+)(DEBUG|SECURE_SSL_REDIRECT)\s*=\s*(True|False)\b", re.M)
@@ -136,14 +187,7 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
         facts.debug_off = "0" if "int(" in debug else "False"
     else:
         facts.debug_literal = debug.split("#", 1)[0].strip()
-    hosts = _statement(text, "ALLOWED_HOSTS")
-    m = _ENV_READ.search(hosts)
-    if m:
-        facts.hosts_var = m.group(1)
-        separator = " " if re.search(r"\.split\(\s*(?:\)|[\"'] [\"'])", hosts) else ","
-        facts.hosts_value = separator.join(("127.0.0.1", "localhost"))
-    else:
-        facts.hosts_literal = hosts.split("#", 1)[0].strip()
+    _read_hosts(text, facts)
     secret = _statement(text, "SECRET_KEY")
     m = _ENV_READ.search(secret)
     if m:
@@ -159,6 +203,48 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
     if database:
         named = re.search(r"""["'](\w+_URL)["']""", database.group(1))
         facts.database_var = named.group(1) if named else "DATABASE_URL"
+
+
+def _read_hosts(text: str, facts: DjangoFacts) -> None:
+    """ALLOWED_HOSTS: the variable it is read from, at module level or else under a condition (Azure's
+    ``if "WEBSITE_HOSTNAME" in os.environ: ALLOWED_HOSTS = [os.environ["WEBSITE_HOSTNAME"]]``; init
+    printed "ALLOWED_HOSTS = ?" there), or the module-level literal."""
+    hosts = _assignments(text, "ALLOWED_HOSTS")
+    reads = sorted((h for h in hosts if _ENV_READ.search(h[0])), key=lambda h: h[2] != "")
+    top = [h for h in hosts if not h[2]]
+    if reads:
+        value, line, condition = reads[0]
+        facts.hosts_var = next(m.group(1) for m in [_ENV_READ.search(value)] if m)
+        facts.hosts_value = _hosts_value(value)
+        if condition:
+            facts.hosts_condition = (condition, f"line {line}", _holds_when_set(condition, facts.hosts_var))
+    elif top:
+        facts.hosts_literal = top[0][0].split("#", 1)[0].strip()
+    facts.hosts_branches = [(v.split("#", 1)[0].strip(), f"line {n}", c) for v, n, c in hosts
+                            if c and not _ENV_READ.search(v)]
+
+
+def _hosts_value(statement: str) -> str:
+    """What the variable ALLOWED_HOSTS is read from is set to: one host where the value is one item of a
+    list (``[os.environ["WEBSITE_HOSTNAME"]]``: "127.0.0.1,localhost" there is one host, which Django
+    refuses), else 127.0.0.1 and localhost with the separator the code splits on."""
+    if statement.lstrip().startswith("[") and not re.search(r"split\(|\.list\(|cast\s*=|Csv\(", statement):
+        return "127.0.0.1"
+    separator = " " if re.search(r"\.split\(\s*(?:\)|[\"'] [\"'])", statement) else ","
+    return separator.join(("127.0.0.1", "localhost"))
+
+
+def _holds_when_set(condition: str, variable: str) -> bool:
+    """Whether *condition* holds once *variable* is set to a host: it tests that variable is there
+    (``"X" in os.environ``, ``os.environ.get("X")``, ``env.get_value("X", default=None)``) and nothing
+    else."""
+    if not condition.startswith(("if ", "elif ")):
+        return False
+    test = condition.split(" ", 1)[1]
+    if re.search(r"\bnot\b|==|!=|\band\b|\bor\b", test):
+        return False
+    present = re.fullmatch(rf"""\(?\s*["']{re.escape(variable)}["']\s+in\s+(?:os\.)?environ\s*\)?""", test)
+    return bool(present) or _ENV_READ.findall(test) == [variable]
 
 
 _STAR_IMPORT = re.compile(r"^from\s+(\.*)([\w.]*)\s+import\s+\*", re.M)

@@ -1,0 +1,94 @@
+"""Django settings that read their variables under a condition or through django-environ, and the
+database variables init names (tried on an Azure-style Django quiz site and a Flask app on PostgreSQL,
+each here as a fixture of our own)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from echotune_ci.project.init import app_setup
+from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
+
+MANAGE = "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site1.settings')\n"
+
+
+def django_site(root: Path, settings: str, requirements: str = "Django==5.0.6\ngunicorn==22.0.0\n") -> Path:
+    return write(root, {"requirements.txt": requirements, "manage.py": MANAGE, "site1/__init__.py": "",
+                        "site1/wsgi.py": "application = None\n", "site1/settings.py": settings})
+
+
+def hosts_notes(app) -> list[str]:
+    return [n for n in app.all_checks() if "ALLOWED_HOSTS" in n]
+
+
+def test_allowed_hosts_read_under_a_condition_that_tests_its_own_variable_is_set_to_one_host(tmp_path):
+    # Django 5.0.6 with DEBUG False (run here, CommonMiddleware, Host 127.0.0.1:8123): ALLOWED_HOSTS = []
+    # answers 400; WEBSITE_HOSTNAME=127.0.0.1 makes the first branch hold and answers 200. The list has
+    # one item: WEBSITE_HOSTNAME="127.0.0.1,localhost" is one host that matches nothing (400 there too).
+    # "(line 6)": the line of the read, as the DEBUG notes give theirs.
+    django_site(tmp_path, "import os\n\nSECRET_KEY = 'k'\n\n"
+                          "if 'WEBSITE_HOSTNAME' in os.environ:\n"
+                          "    ALLOWED_HOSTS = [os.environ['WEBSITE_HOSTNAME']]\n"
+                          "    DEBUG = False\n"
+                          "else:\n"
+                          "    ALLOWED_HOSTS = []\n"
+                          "    DEBUG = True\n")
+    app = app_setup(tmp_path)
+    assert app.env["WEBSITE_HOSTNAME"] == "127.0.0.1"
+    decided = [(d.value, d.source) for d in app.decisions if d.key == "env"]
+    assert ("WEBSITE_HOSTNAME=127.0.0.1", "site1/settings.py reads ALLOWED_HOSTS from WEBSITE_HOSTNAME under "
+            "`if 'WEBSITE_HOSTNAME' in os.environ` (line 6)") in decided
+    assert hosts_notes(app) == []
+
+
+def test_a_condition_on_another_variable_is_named_with_what_the_hosts_are_otherwise(tmp_path):
+    django_site(tmp_path, "import os\n\nSECRET_KEY = 'k'\n"
+                          "if os.environ.get('RUNNING_IN_PRODUCTION'):\n"
+                          "    ALLOWED_HOSTS = [os.getenv('WEBSITE_HOSTNAME')]\n"
+                          "else:\n"
+                          "    ALLOWED_HOSTS = []\n")
+    app = app_setup(tmp_path)
+    assert app.env["WEBSITE_HOSTNAME"] == "127.0.0.1"
+    assert hosts_notes(app) == [
+        "site1/settings.py reads ALLOWED_HOSTS from WEBSITE_HOSTNAME only under "
+        "`if os.environ.get('RUNNING_IN_PRODUCTION')` (line 5): unless that holds in this run's environment, "
+        "ALLOWED_HOSTS is [] under `else` (line 7), and the app answers 400 (DisallowedHost) with DEBUG off"]
+
+
+def test_hosts_from_django_environ_under_a_condition_and_a_wildcard_otherwise_need_no_note(tmp_path):
+    django_site(tmp_path, "import environ\n\nenv = environ.Env(DEBUG=(bool, False))\nSECRET_KEY = 'k'\n"
+                          "DEBUG = env('DEBUG')\n"
+                          "if DEBUG:\n"
+                          "    ALLOWED_HOSTS = ['*']\n"
+                          "else:\n"
+                          "    ALLOWED_HOSTS = env.list('DJANGO_ALLOWED_HOSTS')\n")
+    app = app_setup(tmp_path)
+    assert (app.env["DEBUG"], app.env["DJANGO_ALLOWED_HOSTS"]) == ("False", "127.0.0.1,localhost")
+    assert hosts_notes(app) == []
+
+
+def test_a_module_level_list_of_one_variable_gets_one_host(tmp_path):
+    django_site(tmp_path, "import os\nSECRET_KEY = 'k'\nDEBUG = False\n"
+                          "ALLOWED_HOSTS = [os.environ.get('SITE_HOST', 'example.com')]\n")
+    assert app_setup(tmp_path).env["SITE_HOST"] == "127.0.0.1"
+
+
+def test_hosts_set_only_under_conditions_without_a_variable_are_listed_not_shown_as_a_question_mark(
+        tmp_path):
+    django_site(tmp_path, "SECRET_KEY = 'k'\nDEBUG = False\nSTAGE = 'prod'\n"
+                          "if STAGE == 'prod':\n"
+                          "    ALLOWED_HOSTS = ['example.com']\n"
+                          "elif STAGE == 'test':\n"
+                          "    ALLOWED_HOSTS = ['test.example.com']  # the staging site\n")
+    assert hosts_notes(app_setup(tmp_path)) == [
+        "site1/settings.py sets ALLOWED_HOSTS only under conditions (['example.com'] under `if STAGE == "
+        "'prod'` (line 5); ['test.example.com'] under `elif STAGE == 'test'` (line 7)) and reads no "
+        "environment variable for it: where none lets 127.0.0.1 in, add '127.0.0.1' and 'localhost', or the "
+        "app answers 400 (DisallowedHost)"]
+
+
+def test_settings_that_set_no_allowed_hosts_say_so(tmp_path):
+    django_site(tmp_path, "SECRET_KEY = 'k'\nDEBUG = False\n\n\nclass Local:\n    ALLOWED_HOSTS = ['*']\n")
+    assert hosts_notes(app_setup(tmp_path)) == [
+        "site1/settings.py sets no ALLOWED_HOSTS init could read: with DEBUG off and no '127.0.0.1' in it, "
+        "the app answers 400 (DisallowedHost)"]
