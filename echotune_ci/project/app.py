@@ -459,7 +459,8 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     _python_build(app, folder, ins, deps, django, target, sources)
     _python_env(app, folder, ins, deps, django, target)
     _sqlite_elsewhere(app, folder, sources)
-    _required_env(app, [(r.name, r.where, f"os.environ['{r.name}']") for r in required_env(folder, sources)])
+    _required_env(app, [(r.name, r.where, r.how or f"os.environ['{r.name}']")
+                        for r in required_env(folder, sources)])
     factory = target.attr[:-2] if target is not None and target.attr.endswith("()") else ""
     _required_env(app, required_settings(folder, sources, target.module if target else "", factory))
     _secrets_taken(app, folder, sources)

@@ -241,34 +241,56 @@ def python_port(script: Path) -> tuple[int | None, str]:
 
 @dataclass(frozen=True)
 class Required:
-    """An environment variable read with no default when a module is imported, and where."""
+    """An environment variable read with no default when a module is imported, where, and how the read is
+    written (``env('DBNAME')``; "" for ``os.environ['X']``)."""
 
     name: str
     where: str
+    how: str = ""
 
+
+# django-environ's readers of an Env instance (``env.str("X")``), and those whose second argument is a cast,
+# so that the default is the third (``env("X", str, "d")``, ``env.list("X", str, [])``)
+_ENVIRON_METHODS = frozenset({"str", "bool", "int", "float", "json", "list", "tuple", "dict", "url", "db",
+                              "db_url", "cache", "cache_url", "email", "email_url", "search_url", "path",
+                              "get_value", "bytes", "channels", "channels_url"})
+_ENVIRON_CASTS = frozenset({"__call__", "get_value", "list", "tuple", "dict"})
+_ENVIRON_INSTANCE = re.compile(r"^[ \t]*(\w+)\s*=\s*(?:environ\.)?Env\(", re.M)
+_DOTENV_NAME = re.compile(r"^\s*(?:export\s+)?([A-Za-z_]\w*)\s*=", re.M)
 
 
 def required_env(folder: Path, sources: list[Path]) -> list[Required]:
     """Variables the app's modules read at import time without a default: ``os.environ["X"]`` and
-    ``environ["X"]`` at module or class level (not inside functions, which run later or never).
-    ``env("X")`` (django-environ, python-decouple) is left out: a schema or an .env file may give it a
-    default. Nor is a variable the code gives a value of its own with ``os.environ.setdefault("X", "dev")``
-    (in any module: a wsgi.py or config package sets it before the settings read it)."""
+    ``environ["X"]`` at module or class level (not inside functions, which run later or never), and
+    django-environ's ``env("X")`` / ``env.str("X")`` on an ``environ.Env(...)`` instance, which raise
+    ImproperlyConfigured when X is unset: unless the read gives a default (``default=``, or the cast's
+    place taken, the next argument), the Env schema does (``environ.Env(X=(str, "d"))``), or a .env file
+    that ``read_env`` loads (beside a module that calls it or in a folder above, up to *folder*'s parent)
+    sets it. Nor is a variable the code gives a value of its own with ``os.environ.setdefault("X", "dev")``
+    (in any module: a wsgi.py or config package sets it before the settings read it). python-decouple's
+    ``config("X")`` is left out (it also reads settings.ini)."""
     found: dict[str, Required] = {}
     given: set[str] = set()
-    for path in sources:
-        text = read_text(path)
-        if "environ[" not in text and "setdefault" not in text:
+    texts = [(path, read_text(path)) for path in sources]
+    readers = frozenset(m.group(1) for _, text in texts if "Env(" in text
+                        for m in _ENVIRON_INSTANCE.finditer(text))
+    if readers:
+        given |= _environ_defaults(folder, texts)
+    for path, text in texts:
+        if "environ[" not in text and "setdefault" not in text and not (
+                readers and any(f"{r}(" in text or f"{r}." in text for r in readers)):
             continue
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
             continue
         where = path.relative_to(folder).as_posix()
-        for node in _import_time_nodes(tree):
-            name = _required_name(node)
+        for node in _import_time_nodes(tree, readers):
+            name, how = _required_name(node), ""
+            if not name:
+                name, how = _environ_required(node, readers)
             if name and name not in found and name != "PORT":
-                found[name] = Required(name, f"{where}:{getattr(node, 'lineno', 0)}")
+                found[name] = Required(name, f"{where}:{getattr(node, 'lineno', 0)}", how)
             read = env_default(node)
             if read is not None and read[1] and isinstance(node, ast.Call) \
                     and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault":
@@ -276,9 +298,67 @@ def required_env(folder: Path, sources: list[Path]) -> list[Required]:
     return [r for r in found.values() if r.name not in given]
 
 
-def _import_time_nodes(tree: ast.AST) -> list[ast.AST]:
+def _environ_defaults(folder: Path, texts: list[tuple[Path, str]]) -> set[str]:
+    """The variables an ``environ.Env(X=(cast, default))`` schema gives a default, and those a .env file
+    that ``read_env`` loads sets (the folders of the modules that call it and the ones above, up to
+    *folder*'s parent: a settings module in src/ that reads the repository's .env)."""
+    given: set[str] = set()
+    folders: set[Path] = set()
+    top = folder.resolve().parent
+    for path, text in texts:
+        if "read_env" in text:
+            here = path.resolve().parent
+            while here != top and top in here.parents:
+                folders.add(here)
+                here = here.parent
+            folders.add(top)
+        if "Env(" not in text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _text_name(node.func) == "Env":
+                given |= {k.arg for k in node.keywords
+                          if k.arg and isinstance(k.value, ast.Tuple) and len(k.value.elts) > 1}
+    for here in folders:
+        given |= set(_DOTENV_NAME.findall(read_text(here / ".env")))
+    return given
+
+
+def _text_name(node: ast.AST) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
+def _environ_required(node: ast.AST, readers: frozenset[str]) -> tuple[str, str]:
+    """(X, the read as written: ``env('X')``) when *node* reads X through a django-environ instance named
+    in *readers* with no default, else ("", "")."""
+    if not isinstance(node, ast.Call) or not readers:
+        return "", ""
+    func = node.func
+    if isinstance(func, ast.Name) and func.id in readers:
+        method = "__call__"
+    elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in readers \
+            and func.attr in _ENVIRON_METHODS:
+        method = func.attr
+    else:
+        return "", ""
+    var = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "var"), None)
+    if not (isinstance(var, ast.Constant) and isinstance(var.value, str)
+            and re.fullmatch(r"[A-Z]\w*", var.value)):
+        return "", ""
+    positional = 2 if method in _ENVIRON_CASTS else 1
+    if any(k.arg == "default" for k in node.keywords) or len(node.args) > positional:
+        return "", ""
+    return var.value, ast.unparse(node)
+
+
+def _import_time_nodes(tree: ast.AST, readers: frozenset[str] = frozenset()) -> list[ast.AST]:
     """Every node that runs when the module is imported: not inside a function or lambda body, not
-    inside ``try`` blocks that catch KeyError, nor under an ``if`` that tests the variable."""
+    inside ``try`` blocks that catch KeyError (or django-environ's ImproperlyConfigured), nor a read
+    (``os.environ['X']``, ``env('X')`` of an instance in *readers*) under an ``if`` that tests the
+    variable."""
     out: list[ast.AST] = []
     stack: list[tuple[ast.AST, frozenset[str]]] = [(tree, frozenset())]
     while stack:
@@ -294,7 +374,7 @@ def _import_time_nodes(tree: ast.AST) -> list[ast.AST]:
                 continue
             if isinstance(child, ast.Lambda):
                 continue
-            if not (isinstance(child, ast.Subscript) and _required_name(child) in guarded):
+            if (_required_name(child) or _environ_required(child, readers)[0]) not in guarded:
                 out.append(child)
             stack.append((child, guarded))
     return sorted(out, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
@@ -302,7 +382,8 @@ def _import_time_nodes(tree: ast.AST) -> list[ast.AST]:
 
 def _catches_key_error(handler: ast.ExceptHandler) -> bool:
     names = {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)} if handler.type else {"*"}
-    return bool(names & {"*", "KeyError", "LookupError", "Exception", "BaseException"})
+    return bool(names & {"*", "KeyError", "LookupError", "Exception", "BaseException",
+                         "ImproperlyConfigured"})
 
 
 def _required_name(node: ast.AST) -> str:

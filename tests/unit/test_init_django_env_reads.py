@@ -92,3 +92,51 @@ def test_settings_that_set_no_allowed_hosts_say_so(tmp_path):
     assert hosts_notes(app_setup(tmp_path)) == [
         "site1/settings.py sets no ALLOWED_HOSTS init could read: with DEBUG off and no '127.0.0.1' in it, "
         "the app answers 400 (DisallowedHost)"]
+
+
+# django-environ 0.11.2 (run here): env("D") with D unset raises ImproperlyConfigured ("Set the D environment
+# variable"); env("A") with environ.Env(A=(str, "a")) gives "a"; env.str("D", "x") gives "x"; env("D", str,
+# "y") gives "y"; env("D", default=None) gives None. Env() reads no .env file unless read_env is called.
+ENVIRON_SETTINGS = (
+    "import os\nimport environ\n\n"
+    "env = environ.Env(DEBUG=(bool, False), DBENGINE=(str, 'django.db.backends.postgresql'), DBSSL=(str,))\n"
+    "environ.Env.read_env(os.path.join(os.path.dirname(__file__), '..', '.env'))\n"
+    "SECRET_KEY = 'k'\nDEBUG = env('DEBUG')\nALLOWED_HOSTS = ['*']\n"
+    "DATABASES = {'default': {\n"
+    "    'ENGINE': env('DBENGINE'),\n"
+    "    'NAME': env('DBNAME'),\n"
+    "    'HOST': env.str('DBHOST'),\n"
+    "    'USER': env('DBUSER', str, 'app'),\n"
+    "    'PASSWORD': env.str('DBPASS', 'secret'),\n"
+    "    'PORT': env.int('DBPORT', default=5432),\n"
+    "    'OPTIONS': {'sslmode': env('DBSSL')},\n"
+    "}}\n"
+    "if env.get_value('SENTRY_DSN', default=None):\n"
+    "    SENTRY = [env('SENTRY_DSN')]\n"
+    "\n\ndef mail():\n    return env('MAIL_HOST')\n"
+)
+
+
+def required_notes(app) -> list[str]:
+    return [n for n in app.all_checks() if " requires " in n]
+
+
+def test_django_environ_reads_with_no_default_are_named(tmp_path):
+    django_site(tmp_path, ENVIRON_SETTINGS)
+    assert required_notes(app_setup(tmp_path)) == [
+        f"site1/settings.py:{line} requires {name} ({how}, no default): the app stops without it; add it to "
+        "[serve] env with a value for this machine"
+        for line, name, how in ((11, "DBNAME", "env('DBNAME')"), (12, "DBHOST", "env.str('DBHOST')"),
+                                (16, "DBSSL", "env('DBSSL')"))]
+
+
+def test_a_dotenv_file_read_env_loads_gives_its_variables_a_default(tmp_path):
+    django_site(tmp_path, ENVIRON_SETTINGS)
+    write(tmp_path, {".env": "DBNAME=quiz\nexport DBSSL=disable\n"})
+    assert [n.split(" ")[2] for n in required_notes(app_setup(tmp_path))] == ["DBHOST"]
+
+
+def test_a_dotenv_file_nothing_loads_gives_no_default(tmp_path):
+    django_site(tmp_path, ENVIRON_SETTINGS.replace("environ.Env.read_env(", "print("))
+    write(tmp_path, {".env": "DBNAME=quiz\n"})
+    assert [n.split(" ")[2] for n in required_notes(app_setup(tmp_path))] == ["DBNAME", "DBHOST", "DBSSL"]
