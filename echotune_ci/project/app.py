@@ -321,13 +321,18 @@ DATABASE_CLIENTS = {
 # postgis and mariadb images are the postgres and mysql the clients connect to
 _CLIENT_KIND = {"postgis": "postgres", "mariadb": "mysql"}
 # Where the code reads the setting that points at it: process.env.X, os.environ["X"], os.getenv("X"),
-# or a pydantic settings field (POSTGRES_SERVER: str); not a config class's own value (DB_NAME = 'dev.db'
-# in flask-realworld-example-app's DevConfig), which no variable sets.
-# A provider's prefix counts (UPSTASH_REDIS_URL: mern-ecommerce; NEON_DATABASE_URL).
+# django-environ's env("X") / env.str("X") and python-decouple's config("X"), or a pydantic settings field
+# (POSTGRES_SERVER: str); not a config class's own value (DB_NAME = 'dev.db' in
+# flask-realworld-example-app's DevConfig), which no variable sets.
+# A provider's prefix counts (UPSTASH_REDIS_URL: mern-ecommerce; NEON_DATABASE_URL), and so do a host, name,
+# user or password split over variables with no underscore after DB (Azure's samples: DBHOST, DBNAME,
+# DBUSER, DBPASS) or spelt DATABASE_HOST.
 _DB_VARIABLE = r"(?:\w*MONGO\w*|\w*DATABASE_URL\w*|\w*POSTGRES_\w+|PG(?:HOST|DATABASE|USER|PASSWORD|PORT)|" \
-               r"DB_\w+|\w*MYSQL_\w+|\w*REDIS_\w+)"
+               r"DB_\w+|\w*DB_?(?:HOST|NAME|USER|PASS(?:WORD)?|PORT|SERVER)|" \
+               r"DATABASE_(?:HOST|NAME|USER|PASS(?:WORD)?|PORT|SERVER)|\w*MYSQL_\w+|\w*REDIS_\w+)"
 _READS = re.compile(rf"""(?:process\.env\.|process\.env\[\s*['"]|environ(?:\.get)?[\[(]\s*['"]|"""
-                    rf"""getenv\(\s*['"])({_DB_VARIABLE})\b|^\s+({_DB_VARIABLE})\s*:(?!=)""", re.M)
+                    rf"""getenv\(\s*['"]|\b(?:env(?:\.\w+)?|config)\(\s*['"])({_DB_VARIABLE})\b|"""
+                    rf"""^\s+({_DB_VARIABLE})\s*:(?!=)""", re.M)
 
 
 def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Package],
@@ -355,7 +360,8 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
                 if _names_kind(variable, kind):
                     found.setdefault(variable)
         what = SERVICES[kind][0]
-        via = f", found through {', '.join(list(found)[:4])}" if found else ""
+        listed = ", ".join(list(found)[:4]) + (", ..." if len(found) > 4 else "")
+        via = f", found through {listed}" if found else ""
         if kind in above:
             # fastapi-crud-async's src/: the top's docker-compose.yml starts it, which `init --dir src` left
             # unsaid while the app stopped on DATABASE_URL

@@ -140,3 +140,34 @@ def test_a_dotenv_file_nothing_loads_gives_no_default(tmp_path):
     django_site(tmp_path, ENVIRON_SETTINGS.replace("environ.Env.read_env(", "print("))
     write(tmp_path, {".env": "DBNAME=quiz\n"})
     assert [n.split(" ")[2] for n in required_notes(app_setup(tmp_path))] == ["DBNAME", "DBHOST", "DBSSL"]
+
+
+POSTGRES_NOTE = ("psycopg2-binary in the dependencies: the app connects to PostgreSQL, found through {}, "
+                 "which nothing here starts; where it needs one to serve, start one and point the app at "
+                 "127.0.0.1 in [serve] env")
+
+
+def postgres_note(app) -> list[str]:
+    return [n for n in app.all_checks() if "connects to PostgreSQL" in n]
+
+
+def test_the_postgres_note_names_a_host_name_user_and_password_split_over_variables(tmp_path):
+    # A Flask app that builds its URL from four variables read with os.environ[...]
+    write(tmp_path, {"requirements.txt": "Flask==3.0.3\ngunicorn==22.0.0\npsycopg2-binary==2.9.9\n",
+                     "app.py": "import os\nfrom flask import Flask\n\napp = Flask(__name__)\n"
+                               "USER = os.environ['DBUSER']\nPASSWORD = os.environ['DBPASS']\n"
+                               "HOST = os.environ['DBHOST']\nNAME = os.environ['DBNAME']\n"
+                               "PORT = os.environ.get('DBPORT', '5432')\n"
+                               "URI = f'postgresql://{USER}:{PASSWORD}@{HOST}:{PORT}/{NAME}'\n"})
+    assert postgres_note(app_setup(tmp_path)) == [POSTGRES_NOTE.format("DBUSER, DBPASS, DBHOST, DBNAME, ...")]
+
+
+def test_the_postgres_note_names_variables_read_through_django_environ_getenv_and_decouple(tmp_path):
+    django_site(tmp_path, "import os\nimport environ\nfrom decouple import config\n\nenv = environ.Env()\n"
+                          "SECRET_KEY = 'k'\nDEBUG = False\nALLOWED_HOSTS = ['*']\n"
+                          "DATABASES = {'default': {'HOST': env('DATABASE_HOST', default='localhost'),\n"
+                          "    'NAME': os.getenv('PGDATABASE', 'app'), 'USER': config('POSTGRES_USER'),\n"
+                          "    'ENGINE': env('DBENGINE', default='django.db.backends.postgresql')}}\n",
+                requirements="Django==5.0.6\ngunicorn==22.0.0\npsycopg2-binary==2.9.9\n")
+    assert postgres_note(app_setup(tmp_path)) == [
+        POSTGRES_NOTE.format("DATABASE_HOST, PGDATABASE, POSTGRES_USER")]
