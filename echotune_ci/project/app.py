@@ -55,6 +55,7 @@ from .nodeapp import (
 from .nodenotes import production_only
 from .nodenotes import required_env as node_required_env
 from .openapi import Served, served_document
+from .orms import OrmDatabase, generates, in_folder, orm_databases, prisma_schema
 from .pyapp import Target, dotenv, find_target, framework_of, python_port, required_env, server_command
 from .pysettings import required_settings
 from .pydeps import PythonDeps, audit_files, pip_adds, read_python, requirements_above, setup_command
@@ -344,16 +345,22 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
     node = {n for p in packages if isinstance(p.data.get("dependencies"), dict)
             for n in p.data["dependencies"]}
     names = set(deps.names) | node
+    # An ORM names its database in its own files (SQLite-Template: @prisma/client and schema.prisma's
+    # provider "postgresql", url env("DATABASE_URL"), with no pg in package.json): init said nothing of it
+    orms = {o.kind: o for o in reversed(orm_databases(packages, folder)) if o.kind and o.client in node}
     started = {_CLIENT_KIND.get(s.kind, s.kind) for s in ins.services}
     above = _composed_above(folder)
     sources: list[Path] | None = None
     for kind, clients in DATABASE_CLIENTS.items():
         client = next((c for c in clients if c in names), None)
+        orm = orms.get(kind)
+        if client is None and orm is not None:
+            client = orm.client
         if client is None or kind in started:
             continue
         if sources is None:
             sources = list(source_files(folder, (".py", *JS_SUFFIXES), limit=300))
-        found: dict[str, None] = {}
+        found: dict[str, None] = dict.fromkeys(orm.variables if orm is not None else ())
         for path in sources:
             for match in _READS.finditer(read_text(path)):
                 variable = match.group(1) or match.group(2)
@@ -369,6 +376,8 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
                              "127.0.0.1 in [serve] env")
             continue
         manifest = "package.json" if client in node else "the dependencies"
+        if orm is not None and client == orm.client:
+            manifest += f" ({orm.where}: {orm.said})"
         app.check("env", f"{client} in {manifest}: the app connects to {what}{via}, which nothing here "
                          f"starts; where it needs one to serve, start one and point the app at 127.0.0.1 in "
                          f"[serve] env")
@@ -1125,7 +1134,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         app.env[name] = step.command
         app.decide("env", f"{name}={step.command}", step.source)
     server, entry = _node_command(app, folder, ins, packages, tool)
-    _node_build(app, ins, packages, tool)
+    _node_build(app, folder, ins, packages, tool)
     if server is not None:
         client_dirs = frozenset(p.dir.split("/")[-1] for p in packages if p is not server and p.dir != ".")
         _node_port(app, server, client_dirs, folder, entry)
@@ -1311,7 +1320,7 @@ def _built_members(packages: list[Package]) -> list[Package]:
     return [] if _top_build(packages[0]) else [p for p in packages[1:] if "build" in p.scripts]
 
 
-def _node_build(app: AppSetup, ins: Instructions, packages: list[Package], tool: Tools) -> None:
+def _node_build(app: AppSetup, folder: Path, ins: Instructions, packages: list[Package], tool: Tools) -> None:
     steps: list[str] = []
     for step in ins.pre:
         if commands.kind(step.command) != "install":
@@ -1333,9 +1342,60 @@ def _node_build(app: AppSetup, ins: Instructions, packages: list[Package], tool:
                 _add_build(
                     app, steps, tool.run("build", pkg), f"{join(pkg.dir, 'package.json')} (scripts.build)"
                 )
+    _prisma_generate(app, steps, packages, folder)
+    if not any(_SETS_UP_DB.search(s) for s in steps):
+        _orm_migrations(app, steps, orm_databases(packages, folder))
     if not any(_SETS_UP_DB.search(s) for s in steps):
         _readme_once(app, top.path, steps, ("npm", "yarn", "pnpm", "npx", "prisma", "knex", "sequelize"))
     app.build = " && ".join(steps)
+
+
+def _prisma_generate(app: AppSetup, steps: list[str], packages: list[Package], folder: Path) -> None:
+    """``npx prisma generate`` first in build for each package that depends on @prisma/client and has a
+    schema, unless a step, an install hook npm runs during setup (``postinstall: prisma generate``) or
+    the build script that build runs generates already: until then the client is a stub, and the app
+    stops at its import ("SyntaxError: Named export 'PrismaClient' not found", SQLite-Template)."""
+    top = packages[0]
+    built = [top, *_built_members(packages)]
+    at = 0
+    for pkg in packages:
+        schema = prisma_schema(pkg) if "@prisma/client" in pkg.deps else None
+        if schema is None or any("prisma generate" in s for s in steps):
+            continue
+        hooks = [(p, h) for p in (pkg, top) for h in INSTALL_HOOKS if generates(p, h)]
+        if pkg in built:
+            hooks += [(pkg, b) for b in ("build", "heroku-postbuild", "vercel-build") if generates(pkg, b)]
+        if hooks:
+            continue
+        step = in_folder(pkg.dir, "npx prisma generate")
+        steps.insert(at, step)
+        at += 1
+        app.decide("build", step, f"{join(pkg.dir, 'package.json')} depends on @prisma/client, generated "
+                                  f"from {rel(schema, folder)} before the app can import it (no install hook "
+                                  "or build script runs prisma generate)")
+        if "prisma" not in pkg.deps:
+            app.check("build", f"prisma (the CLI) is not in {join(pkg.dir, 'package.json')}: `npx prisma "
+                               "generate` fetches its latest version, which may not match @prisma/client "
+                               f"{pkg.deps['@prisma/client']}; add prisma to devDependencies at that version")
+
+
+def _orm_migrations(app: AppSetup, steps: list[str], orms: list[OrmDatabase]) -> None:
+    """The ORM's command that applies the migrations the repository keeps (``npx prisma migrate deploy``
+    for prisma/migrations/, ``npx drizzle-kit migrate`` for drizzle/*.sql) as a build step, as Django's
+    migrate and Flask-Migrate's upgrade are: the tables exist before the app is measured."""
+    for orm in orms:
+        if not orm.migrate:
+            if orm.client == "@prisma/client" and not orm.migrations:
+                app.check("build", f"{orm.where} comes with no migrations folder: nothing here makes the "
+                                   "tables; if pages fail on a missing table, add `npx prisma db push` (in "
+                                   "the schema's package) to build")
+            continue
+        step = in_folder(orm.package, orm.migrate)
+        _add_build(app, steps, step, f"{orm.migrations}/ ({orm.client}'s migrations)")
+        via = " or ".join(orm.variables) or f"{orm.where}'s datasource"
+        app.check("build", f"build applies {orm.migrations}/ with `{orm.migrate}` to the database {via} "
+                           "points at, on every run: point it at a test database in [serve] env, never "
+                           "one whose data matters; the build stops where none answers")
 
 
 def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Path, entry: str = "") -> None:

@@ -322,9 +322,16 @@ def _production_server(folder: Path, command: str) -> str:
 
 def _steps(build: str) -> list[str]:
     """The commands of a ``&&``-joined build line (one line each: a RUN instruction holds no newline);
-    a ``cd X`` stays with the command after it."""
+    a ``cd X`` stays with the command after it, and a subshell (``(cd backend && npx prisma generate)``)
+    is one step."""
     out: list[str] = []
-    for part in (" ".join(s.split()) for s in build.split("&&") if s.strip()):
+    parts: list[str] = []
+    for piece in build.split("&&"):
+        if parts and parts[-1].count("(") > parts[-1].count(")"):
+            parts[-1] += f"&&{piece}"  # inside a subshell: not a step of its own
+        else:
+            parts.append(piece)
+    for part in (" ".join(s.split()) for s in parts if s.strip()):
         if out and re.fullmatch(r"cd \S+", out[-1]):
             out[-1] = f"{out[-1]} && {part}"
         else:
@@ -335,10 +342,11 @@ def _steps(build: str) -> list[str]:
 def build_runs(steps: list[str]) -> list[tuple[str, list[str]]]:
     """*steps* as RUN instructions: (folder below /app or "", commands joined into one RUN). A leading
     ``cd X &&`` becomes the folder (a WORKDIR, as hadolint's DL3003 asks); consecutive steps in the same
-    folder share one RUN (DL3059)."""
+    folder share one RUN (DL3059); so does a subshell's ``(cd X && ...)``."""
     runs: list[tuple[str, list[str]]] = []
     for step in steps:
-        m = re.fullmatch(r"cd ([A-Za-z0-9._/-]+) && (.+)", step)
+        m = re.fullmatch(r"cd ([A-Za-z0-9._/-]+) && (.+)", step) or re.fullmatch(
+            r"\(cd ([A-Za-z0-9._/-]+) && ([^()]+)\)", step)
         folder, command = (m.group(1).strip("/"), m.group(2)) if m and ".." not in m.group(1) else ("", step)
         if runs and runs[-1][0] == folder:
             runs[-1][1].append(command)

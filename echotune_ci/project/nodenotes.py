@@ -3,7 +3,8 @@
 - :func:`downloader_notes`: packages whose install step downloads a binary
   from a host other than the npm registry (puppeteer's Chrome, sharp's
   libvips before 0.33, cypress, electron...), direct or in the lockfile, with
-  the variable that skips the download;
+  the variable that skips the download, and prisma's engines (binaries.prisma.sh, also at ``prisma
+  generate``);
 - :func:`build_download_notes`: builds that fetch from the network
   (``next/font/google`` downloads fonts during ``next build``);
 - :func:`legacy_openssl`: webpack 4 builds (react-scripts before 5) that fail
@@ -101,6 +102,12 @@ def downloader_notes(packages: list[Package]) -> list[str]:
             "a system libvips out of it), or upgrade to sharp 0.33+, whose binaries come from the registry"
         )
         break
+    if any(p.has("prisma", "@prisma/client") for p in packages):
+        notes.append(
+            "prisma downloads its engines from binaries.prisma.sh, a host other than the package registry, "
+            "while installing and at `prisma generate`: where only the registry is reachable, point "
+            "PRISMA_ENGINES_MIRROR at a mirror in env"
+        )
     return notes
 
 
