@@ -384,7 +384,28 @@ def server_script(packages: list[Package]) -> Start | None:
     server, then a framework's own start (Next, Nuxt), then any script running node on a file that
     creates a server (``"dev:server": "node server/index.js"``), then such a file under server/, api/,
     backend/ or src/; a static preview of a single-page app only when no server exists, and ``dev``
-    only as a last resort (both marked in ``fallback``)."""
+    only as a last resort (both marked in ``fallback``). A start script that runs a file the package lacks
+    and no build makes (:func:`missing_entry`) is passed over, and ``warning`` says so; it is kept, said
+    to be broken, only when nothing else starts the server."""
+    broken: list[Start] = []
+    start = _server_script(packages, broken)
+    if not broken:
+        return start
+    said = "; ".join(b.warning for b in broken)
+    if start is None:
+        # nothing else starts it: the script stays, and the note says what to fix
+        first = broken[0]
+        return Start(first.package, first.script, first.line, first.source,
+                     f"{said}: the app cannot start this way; fix the script or set [serve] command")
+    start.source += f"; not scripts.{broken[0].script}, whose file does not exist"
+    start.warning = "; ".join(w for w in (f"{said}: not used (fix the script, which deployments run)",
+                                          start.warning) if w)
+    return start
+
+
+def _server_script(packages: list[Package], broken: list[Start]) -> Start | None:
+    """:func:`server_script`'s search; a start script whose file does not exist is left out and added to
+    *broken*, with what is wrong in its ``warning``."""
     servers = [p for p in packages if p.server] or [
         p for p in packages if p.has("next", "nuxt", "@remix-run/serve")
     ]
@@ -393,6 +414,15 @@ def server_script(packages: list[Package]) -> Start | None:
             line = pkg.scripts.get(script, "")
             static = bool(_STATIC_SERVERS.match(line))
             if not line or _DEV_SERVERS.match(line) or static and script in ("serve", "preview"):
+                continue
+            missing = missing_entry(pkg, line)
+            if missing:
+                # SQLite-Template's backend: "start": "node server.js" with no server.js (its server is
+                # src/index.ts, run by `dev` through tsx); `npm start` could only stop on "Cannot find module"
+                where = join(pkg.dir, "package.json")
+                broken.append(Start(pkg, script, line, f"{where} (scripts.{script})",
+                                    f"{where} scripts.{script} runs {join(pkg.dir, missing)}, which does not "
+                                    "exist and no build makes"))
                 continue
             pm2 = _pm2_entry(pkg, line) if _PM2.search(line) else None
             if pm2 is not None:
@@ -482,9 +512,10 @@ def creates_server(path: Path) -> bool:
     return bool(_CREATES_SERVER.search(text) and _LISTENS.search(text))
 
 
-def _entry(pkg: Package, line: str) -> tuple[str, str, list[str]] | None:
-    """(runner, file, kept options) of a script segment that runs node/tsx/ts-node/nodemon on a file
-    of *pkg* that creates a server (``node server`` is ``server/index.js``), else None."""
+def _runs(line: str) -> list[tuple[str, str, list[str]]]:
+    """(runner, file as written relative to the package, kept options) of each segment of a script *line*
+    that runs node/tsx/ts-node/nodemon/bun on a file (``cd api && node server`` -> ``api/server``)."""
+    out: list[tuple[str, str, list[str]]] = []
     for part in commands.with_cd(commands.segments(line)):
         folder, rest = commands.strip_cd(part)
         words = commands.unwrap(commands.split_env(commands.tokens(rest))[1])
@@ -500,12 +531,44 @@ def _entry(pkg: Package, line: str) -> tuple[str, str, list[str]] | None:
             if option in _KEPT_OPTIONS or option.startswith("--experimental"):
                 kept += args[i : i + 1 + takes_value]
             i += 1 + takes_value
-        if i >= len(args):
-            continue
-        file = _resolve(pkg.path, join(folder, args[i]))
+        if i < len(args):
+            out.append((runner, join(folder, args[i]), kept))
+    return out
+
+
+def _entry(pkg: Package, line: str) -> tuple[str, str, list[str]] | None:
+    """(runner, file, kept options) of a script segment that runs node/tsx/ts-node/nodemon on a file
+    of *pkg* that creates a server (``node server`` is ``server/index.js``), else None."""
+    for runner, name, kept in _runs(line):
+        file = _resolve(pkg.path, name)
         if file and creates_server(pkg.path / file):
             return runner, file, kept
     return None
+
+
+# Folders a build writes that a checkout lacks until then (tsc's, esbuild's, bundlers' usual outDir).
+_BUILT_FOLDERS = ("dist", "build", "out", "lib", ".output", ".next", "server-dist", "bin")
+
+
+def missing_entry(pkg: Package, line: str) -> str:
+    """The JavaScript file a script *line* of *pkg* runs (``node server.js``) that is not in the package
+    and that no build makes (relative to the package), else "". A file under a folder builds write
+    (dist/, build/, a build script's tsc outDir or esbuild outdir), a TypeScript source beside it, a
+    ``prestart`` script or a build step in the line itself count as made by a build."""
+    if "prestart" in pkg.scripts or any(commands.kind(p) == "build" for p in commands.segments(line)):
+        return ""
+    built = set(_BUILT_FOLDERS)
+    for name, script in pkg.scripts.items():
+        if name.startswith(("build", "compile")) or name in ("heroku-postbuild", "vercel-build"):
+            for part in commands.segments(script):
+                built |= _server_out(part, pkg)
+    for _, name, _ in _runs(line):
+        if not name.endswith(JS_SUFFIXES) or name.startswith(("/", "$", "~")) or "$" in name:
+            continue  # a folder (`node server`), a script name (`bun run dev`) or a path from a variable
+        if _resolve(pkg.path, name) or "/" in name and name.split("/", 1)[0] in built:
+            continue
+        return name
+    return ""
 
 
 def _resolve(folder: Path, name: str) -> str:

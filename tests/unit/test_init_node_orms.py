@@ -140,3 +140,40 @@ def test_drizzle_migrations_the_app_applies_itself_are_not_a_build_step(tmp_path
     server = 'import { migrate } from "drizzle-orm/neon-http/migrator";\n' + server
     app = app_setup(drizzle_app(tmp_path, server))
     assert "drizzle-kit" not in app.build
+
+
+# ---------------------------------------------------------------------------- a start script's missing file
+
+
+def test_a_start_script_whose_file_does_not_exist_is_passed_over_for_the_one_that_runs_it(tmp_path):
+    app = app_setup(backend(tmp_path, TS_SCRIPTS))
+    # dev's tsx without its watcher, as for a start under nodemon
+    assert app.command == "cd backend && npx tsx src/index.ts"
+    command = next(d for d in app.decisions if d.key == "command")
+    assert command.source.endswith("; not scripts.start, whose file does not exist")
+    assert ("backend/package.json scripts.start runs backend/server.js, which does not exist and no build "
+            "makes: not used (fix the script, which deployments run)") in app.all_checks()
+
+
+@pytest.mark.parametrize(("scripts", "command"), [
+    ({"start": "node dist/index.js", "build": "tsc", "dev": "tsx watch src/index.ts"},
+     "npm start --prefix backend"),
+    ({"start": "node server.js", "prestart": "tsc --outDir .", "dev": "tsx watch src/index.ts"},
+     "npm start --prefix backend"),
+    ({"start": "tsc && node out/server.js", "dev": "tsx watch src/index.ts"},
+     "cd backend && node out/server.js"),
+])
+def test_a_start_script_whose_file_a_build_makes_is_kept(tmp_path, scripts, command):
+    app = app_setup(backend(tmp_path, scripts))
+    assert app.command == command
+    assert not any("does not exist" in n for n in app.all_checks())
+
+
+def test_a_broken_start_script_with_nothing_else_is_kept_and_said(tmp_path):
+    write(tmp_path, {"package.json": json.dumps({"name": "x", "scripts": {"start": "node app.js"},
+                                                 "dependencies": {"express": "^4.21.0"}}),
+                     "package-lock.json": "{}\n", "routes/users.js": "module.exports = {};\n"})
+    app = app_setup(tmp_path)
+    assert app.command == "npm start"
+    assert ("package.json scripts.start runs app.js, which does not exist and no build makes: the app cannot "
+            "start this way; fix the script or set [serve] command") in app.all_checks()
