@@ -180,12 +180,32 @@ def _traceback(lines: list[str], start: int) -> tuple[list[str], int]:
 _MISSING_DEPENDENCY = re.compile(r"ModuleNotFoundError|No module named|ImportError|Cannot find module"
                                  r"|ERR_MODULE_NOT_FOUND|Cannot find package|cannot load such file|LoadError"
                                  r"|command not found")
+# The code: line Node prints under its error ("code: 'ERR_MODULE_NOT_FOUND'"), which names no module
+_NODE_CODE = re.compile(r"^\s*code:\s*['\"](?:ERR_)?MODULE_NOT_FOUND['\"]")
+
+
+# Node's "Cannot find module '/app/backend/server.js'" (CommonJS, and ESM's "... imported from ..."): the name
+_NODE_MODULE = re.compile(r"""Cannot find module ['"]([^'"]+)['"]""")
+
+
+def _own_file(module: str) -> bool:
+    """Whether a module Node could not find is a file of the project's (``./db``, ``../config.js``, an
+    absolute path outside node_modules), which no install makes, not a package."""
+    return module.startswith(("./", "../", ".\\", "..\\")) or (
+        module.startswith("/") or re.match(r"[A-Za-z]:[\\/]", module) is not None
+    ) and "node_modules" not in re.split(r"[\\/]", module)
 
 
 def lacks_a_dependency(lines: Sequence[str]) -> bool:
     """Whether a process's output says a module or package it imports is missing (what a setup that was
-    skipped may have left out: ``ModuleNotFoundError``, Node's ``Cannot find module``)."""
-    return any(_MISSING_DEPENDENCY.search(line) for line in lines)
+    skipped may have left out: ``ModuleNotFoundError``, Node's ``Cannot find module``). A file of the
+    project's own that Node could not find (``Cannot find module '/app/server.js'``, ``'./db'``) is no
+    dependency: a setup does not make it, and its error-code line that follows is not counted either."""
+    named = [m.group(1) for line in lines if (m := _NODE_MODULE.search(line))]
+    if any(not _own_file(module) for module in named):
+        return True
+    return any(_MISSING_DEPENDENCY.search(line) and not (named and _NODE_CODE.search(line))
+               for line in lines if not _NODE_MODULE.search(line))
 
 
 def missing_tool(lines: Sequence[str]) -> str | None:

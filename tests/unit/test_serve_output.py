@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from echotune_ci.serve.output import important_lines, missing_tool, summarise
+import pytest
+
+from echotune_ci.serve.output import important_lines, lacks_a_dependency, missing_tool, summarise
 
 NPM_CI = [
     "npm error code EUSAGE",
@@ -188,3 +190,22 @@ def test_npms_reason_is_quoted_without_its_usage_text_and_log_paths():
     # A cause in the middle of a long output is kept: the same conflict after 40 lines of progress
     longer = [f"npm error step {i}: fetch failed" for i in range(40)] + eresolve
     assert 'npm error peer react@"^18.2.0" from react-dom@18.2.0' in important_lines(longer)
+
+
+@pytest.mark.parametrize(("lines", "lacks"), [
+    # the project's own file (CommonJS, then ESM; SQLite-Template's `node server.js` with no server.js): no
+    # setup makes it, so the error got a "setup was skipped ... `run --force-setup`" hint that could not help
+    (["node:internal/modules/cjs/loader:1228", "Error: Cannot find module '/work/app/backend/server.js'",
+      "    at Module._resolveFilename (node:internal/modules/cjs/loader:1225:15)",
+      "  code: 'MODULE_NOT_FOUND',"], False),
+    (["Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/srv/app/dist/db.js' imported from "
+      "/srv/app/dist/index.js", "  code: 'ERR_MODULE_NOT_FOUND',"], False),
+    (["Error: Cannot find module './routes/users'"], False),
+    # packages, and a file inside node_modules (an install that did not finish)
+    (["Error: Cannot find module 'express'", "  code: 'MODULE_NOT_FOUND',"], True),
+    (["Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'express' imported from /srv/app/index.js"], True),
+    (["Error: Cannot find module '/srv/app/node_modules/express/index.js'"], True),
+    (["ModuleNotFoundError: No module named 'flask'"], True),
+])
+def test_a_missing_file_of_the_projects_own_is_not_a_missing_dependency(lines, lacks):
+    assert lacks_a_dependency(lines) is lacks
