@@ -679,6 +679,9 @@ def _python_build(
         _add_build(app, steps, "flask db upgrade", "Flask-Migrate in the dependencies and migrations/")
     elif deps.has("alembic") and (folder / "alembic.ini").is_file():
         _add_build(app, steps, "alembic upgrade head", "alembic.ini", unless="alembic")
+    elif deps.has("aerich") and "[tool.aerich]" in read_text(folder / "pyproject.toml"):
+        # Tortoise ORM's migrations: aerich reads where they are and the ORM's settings from pyproject.toml
+        _add_build(app, steps, "aerich upgrade", "pyproject.toml ([tool.aerich])", unless="aerich")
     if not any(_SETS_UP_DB.search(s) for s in steps):
         _readme_once(app, folder, steps, ("flask", "manage.py", "python", "alembic"))
     if django is None and not any(_SETS_UP_DB.search(s) for s in steps):

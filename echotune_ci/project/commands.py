@@ -42,7 +42,7 @@ _BUILDS = re.compile(
     r"^(?:(?:npm|pnpm|bun) run (?:build|compile|migrate|db:\S+)|yarn (?:run )?(?:build|compile|migrate)|"
     r"vite build|tsc\b|esbuild\b|webpack\b|next build|nuxt build|nuxi build|ng build|"
     r"flask db upgrade|flask [\w-]+ compile|alembic upgrade|prisma (?:migrate deploy|generate|db push)|"
-    r"knex migrate|sequelize db:migrate|"
+    r"aerich upgrade|knex migrate|sequelize db:migrate|"
     r"(?:\S*python3?(?:\.\d+)? )?\S*manage\.py (?:migrate|collectstatic|compilemessages|compress)|"
     r"django-admin (?:migrate|collectstatic|compilemessages))"
 )

@@ -29,6 +29,10 @@ _CREATE = re.compile(
     re.M,
 )
 _FACTORY = re.compile(r"^def (create_app|make_app)\(\s*(?:\w+\s*(?::[^=,)]+)?=[^,)]+\s*,?\s*)*\)", re.M)
+# `app = create_application()` at module level, and the function of that file it calls, which builds the
+# app (fastapi-vue3-events-system: `application = FastAPI(...)` in create_application()): any name
+_MADE_BY = re.compile(r"^(\w+)\s*(?::\s*[\w.\[\]]+\s*)?=\s*(\w+)\(\s*\)\s*$", re.M)
+_BUILDS_APP = re.compile(r"\b(?:[\w.]+\.)?(Flask|FastAPI|Starlette|Quart|Litestar|Sanic)\(")
 _PREFERRED = (
     "wsgi.py",
     "asgi.py",
@@ -159,7 +163,28 @@ def _target_in(path: Path, folder: Path, deps: PythonDeps) -> Target | None:
     f = _FACTORY.search(text)
     if f and "Flask(" in text:
         return Target(module, f"{f.group(1)}()", "flask", source)
+    return _made_by_function(text, module, source)
+
+
+def _made_by_function(text: str, module: str, source: str) -> Target | None:
+    """The module-level app a function of the same file builds (``app = create_application()`` where
+    ``def create_application():`` makes ``FastAPI(...)`` and returns it), None when there is none."""
+    for m in _MADE_BY.finditer(text):
+        body = _function_body(text, m.group(2))
+        built = _BUILDS_APP.search(body) if body else None
+        if built:
+            return Target(module, m.group(1), _FRAMEWORK_OF.get(built.group(1), "python"), source)
     return None
+
+
+def _function_body(text: str, name: str) -> str:
+    """The text of the top-level ``def name(...)`` of *text* up to the next top-level line ("" when the
+    file defines no such function)."""
+    start = re.search(rf"^(?:async\s+)?def {re.escape(name)}\(", text, re.M)
+    if not start:
+        return ""
+    end = re.compile(r"^\S", re.M).search(text, text.find("\n", start.start()) + 1)
+    return text[start.start(): end.start() if end else len(text)]
 
 
 def _framework_from_deps(deps: PythonDeps, text: str) -> str:
