@@ -15,10 +15,12 @@ Only files are read; nothing is installed, built or run.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import partial
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .appsetup import AppSetup
@@ -225,6 +227,19 @@ def _secret(name: str) -> bool:
     return is_secret_name(name) or (name.upper().endswith(("_URL", "_DSN")) and "DATABASE" in name.upper())
 
 
+def in_app_folder(app: AppSetup, path: str) -> str:
+    """*path* (relative to the project, as :class:`AppSetup` keeps ``requirements`` and ``pyproject``)
+    relative to the app's folder ``app.cwd``, the folder the deployment files go into and the image is
+    built from; "" when *path* is outside that folder (the build cannot copy it)."""
+    cwd = PurePosixPath(app.cwd)
+    target = PurePosixPath(posixpath.normpath(path))
+    if ".." in target.parts:
+        return ""
+    if app.cwd in ("", "."):
+        return target.as_posix()
+    return target.relative_to(cwd).as_posix() if target.is_relative_to(cwd) else ""
+
+
 def _node_plan(folder: Path, app: AppSetup, name: str) -> DeployPlan:
     from .runtimes import machine, node_asked, node_satisfied
 
@@ -279,13 +294,21 @@ def _python_plan(folder: Path, app: AppSetup, name: str) -> DeployPlan:
                       base_image=f"python:{version}-slim-bookworm", port=app.port or DEFAULT_PORT)
     plan.decisions.append(f"base image: {plan.base_image}  <- "
                           + (asked.source if asked else "this machine's python3 (no version asked)"))
-    requirements = next((r for r in app.requirements
-                         if (folder / r).is_file() and _SAFE_FILE.fullmatch(r)), "")
+    # AppSetup keeps its manifests relative to the project; the image builds from the app's folder.
+    inside = [r for r in map(partial(in_app_folder, app), app.requirements) if r]
+    requirements = next((r for r in inside if (folder / r).is_file() and _SAFE_FILE.fullmatch(r)), "")
+    outside = [r for r in app.requirements if not in_app_folder(app, r)]
     if requirements:
         plan.manifests = [requirements]
         plan.install = f"pip install --no-cache-dir -r {shlex.quote(requirements)}"
-    elif app.pyproject or (folder / "pyproject.toml").is_file():
+    elif (folder / "pyproject.toml").is_file():
         plan.install = "pip install --no-cache-dir ."
+    elif outside or (app.pyproject and not in_app_folder(app, app.pyproject)):
+        plan.install = "pip install --no-cache-dir -r requirements.txt"
+        plan.manifests = ["requirements.txt"]
+        plan.command_notes.append(f"{', '.join(outside or [app.pyproject])} is outside the image's build "
+                                  f"context ({app.cwd}/): copy the requirements into it, or build from the "
+                                  "repository root")
     else:
         plan.install = "pip install --no-cache-dir -r requirements.txt"
         plan.manifests = ["requirements.txt"]

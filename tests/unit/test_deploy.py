@@ -24,7 +24,7 @@ from echotune_ci.phases.deploy import linters
 from echotune_ci.phases.deploy.compose import validate
 from echotune_ci.phases.deploy.phase import run_deploy
 from echotune_ci.phases.deploy.settings import DeploySettings
-from echotune_ci.project.init import init_project
+from echotune_ci.project.init import deploy_lines, init_project
 
 REF = "0123456789abcdef0123456789abcdef01234567"
 FILES = ("Dockerfile.production", "compose.production.yaml", "deploy-production.sh", "health-check.sh",
@@ -200,6 +200,46 @@ def test_deploy_files_go_to_the_app_folder_in_a_repository(tmp_path):
     assert (repo / ".github" / "workflows" / "echotune.yml").is_file()
     assert not (repo / "Dockerfile.production").exists()
     assert done.skipped == []
+
+
+def test_an_app_in_a_subfolder_installs_from_its_own_requirements(tmp_path):
+    # src/requirements.txt is requirements.txt in the build context (src/), not src/src/requirements.txt
+    root = tmp_path / "surveys"
+    make_project(root / "src", "flask", ("postgres",))
+    done = init_project(root, ref=REF, deploy=True)
+    assert done.app.cwd == "src" and done.app.requirements == ["src/requirements.txt"]
+    docker = (root / "src" / "Dockerfile.production").read_text()
+    assert "COPY requirements.txt ./\nRUN pip install --no-cache-dir -r requirements.txt\n" in docker
+    assert "# check:" not in docker
+    assert not any("requirements" in line for line in deploy_lines(done) if "check:" in line)
+
+
+@pytest.mark.parametrize(("cwd", "path", "inside"), [
+    ("src", "src/requirements.txt", "requirements.txt"),
+    ("src", "src/deps/base.txt", "deps/base.txt"),
+    ("src", "requirements.txt", ""),  # the repository's, outside the build context
+    ("src", "srcx/requirements.txt", ""),
+    (".", "requirements.txt", "requirements.txt"),
+    (".", "../requirements.txt", ""),
+])
+def test_project_paths_are_read_from_the_app_folder(cwd, path, inside):
+    from echotune_ci.project.appsetup import AppSetup
+    from echotune_ci.project.deploy import in_app_folder
+
+    assert in_app_folder(AppSetup(kind="python", framework="flask", cwd=cwd), path) == inside
+
+
+def test_requirements_outside_the_build_context_are_named(tmp_path):
+    from echotune_ci.project.appsetup import AppSetup
+    from echotune_ci.project.deploy import plan_deploy
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
+    app = AppSetup(kind="python", framework="flask", cwd="src", command="gunicorn app:app",
+                   requirements=["requirements.txt"])
+    plan = plan_deploy(tmp_path, app, "shop")
+    assert plan.command_notes[0] == ("requirements.txt is outside the image's build context (src/): copy the "
+                                     "requirements into it, or build from the repository root")
 
 
 def test_all_files_or_none(tmp_path):
