@@ -139,18 +139,41 @@ def skipped_lines(done: Initialised) -> list[str]:
                          "checks that it keeps .env out of the image)")
             continue
         lines.append(f"skipped {path}: it exists (--force overwrites it)")
-        if path.name == "echotune.toml" and "deploy" not in _run_phases(path):
-            lines.append(f'  add "deploy" to [run] phases in {path} to validate the deployment files')
+        missing = _missing_deploy_settings(path, done) if path.name == "echotune.toml" else []
+        if missing:
+            lines.append(f"  add {' and '.join(missing)} in {path} to validate the deployment files")
     return [printable(line) for line in lines]
 
 
-def _run_phases(config: Path) -> list[str]:
-    """``[run] phases`` of an existing echotune.toml ([] when it cannot be read)."""
+def _missing_deploy_settings(config: Path, done: Initialised) -> list[str]:
+    """What an existing echotune.toml lacks of the settings a fresh ``init --deploy`` would write there,
+    each as it is to be added (``"deploy" to [run] phases``, ``dir = "src" to [deploy]``): following the
+    hint must find the files where they were written, not only turn the phase on."""
+    table = _read_toml(config)
+    run, deploy = table.get("run"), table.get("deploy")
+    run = run if isinstance(run, dict) else {}
+    deploy = deploy if isinstance(deploy, dict) else {}
+    phases = run.get("phases")
+    missing = [] if isinstance(phases, list) and "deploy" in phases else ['"deploy" to [run] phases']
+    if done.deploy is None:
+        return missing
+    wanted = {"dir": PurePosixPath(done.app.cwd).as_posix()}
+    if done.deploy.stack == "docker":
+        wanted["dockerfile"] = "Dockerfile"
+    defaults = {"dir": ".", "dockerfile": "Dockerfile.production"}
+    for key, value in wanted.items():
+        have = deploy.get(key, defaults[key])
+        if not isinstance(have, str) or PurePosixPath(have).as_posix() != value:
+            missing.append(f"{key} = {json.dumps(value)} to [deploy]")
+    return missing
+
+
+def _read_toml(config: Path) -> dict[str, Any]:
+    """An existing echotune.toml as a table ({} when it cannot be read)."""
     try:
-        phases = tomllib.loads(config.read_text(encoding="utf-8")).get("run", {}).get("phases", [])
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
-        return []
-    return list(phases) if isinstance(phases, list) else []
+        return tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
 
 
 def written_lines(done: Initialised) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -189,6 +190,42 @@ def test_an_existing_config_without_the_phase_gets_a_hint(tmp_path, cli_env):
     assert proc.returncode == 0, proc.stderr
     assert f'add "deploy" to [run] phases in {root / "echotune.toml"}' in proc.stdout
     assert (root / "Dockerfile.production").is_file()
+
+
+def test_the_hint_names_every_setting_a_fresh_init_would_write(tmp_path, cli_env):
+    # the app is in src/: turning the phase on is not enough, the phase must look in src/ too
+    root = tmp_path / "quiz"
+    make_project(root / "src", "flask")
+    assert run_cli("init", "--dir", str(root), "--ref", REF, env=cli_env).returncode == 0
+    proc = run_cli("init", "--deploy", "--dir", str(root), "--ref", REF, env=cli_env)
+    assert proc.returncode == 0, proc.stderr
+    config = root / "echotune.toml"
+    assert (f'  add "deploy" to [run] phases and dir = "src" to [deploy] in {config} to validate the '
+            "deployment files") in proc.stdout.splitlines()
+    assert (root / "src" / "Dockerfile.production").is_file()
+    # doing what it says finds the files
+    text = re.sub(r"^phases = \[(.*)\]$", r'phases = [\1, "deploy"]', config.read_text(), count=1, flags=re.M)
+    config.write_text(text + '\n[deploy]\ndir = "src"\n')
+    cfg = load_config(config)
+    assert cfg.run.phases[-1] == "deploy"
+    ctx = PhaseContext(artifacts_dir=root / "artifacts", base_dir=root, root=root)
+    result = run_deploy(cfg.deploy, ctx).to_dict()
+    assert not any("no deployment file found" in w for w in result["warnings"])
+    assert {m["name"]: m["value"] for m in result["metrics"]}["deploy.files"] == 4
+    # and once both are there, nothing is left to add
+    again = run_cli("init", "--deploy", "--dir", str(root), "--ref", REF, env=cli_env)
+    assert "to validate the deployment files" not in again.stdout
+
+
+def test_a_config_already_pointing_at_the_folder_gets_only_the_phase(tmp_path, cli_env):
+    root = tmp_path / "quiz"
+    make_project(root / "src", "flask")
+    assert run_cli("init", "--dir", str(root), "--ref", REF, env=cli_env).returncode == 0
+    config = root / "echotune.toml"
+    config.write_text(config.read_text() + '\n[deploy]\ndir = "src/"\n')
+    proc = run_cli("init", "--deploy", "--dir", str(root), "--ref", REF, env=cli_env)
+    assert f'  add "deploy" to [run] phases in {config} to validate the deployment files' in \
+        proc.stdout.splitlines()
 
 
 def test_deploy_files_go_to_the_app_folder_in_a_repository(tmp_path):
