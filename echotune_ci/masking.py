@@ -5,7 +5,7 @@ Secrets are *values*, registered once by whoever learns them:
 * at start-up (:func:`install`, called by the CLI's ``main``), the values of
   the toolkit's own credentials in the environment (:data:`SECRET_VARIABLES`)
   and of every variable whose name says it holds one (``*_TOKEN``,
-  ``*_API_KEY``, ``*_SECRET``, ``*_PASSWORD`` ...: :func:`is_secret_name`);
+  ``*_API_KEY``, ``*SECRET*``, ``*PASSWORD*`` ...: :func:`is_secret_name`);
 * once the configuration is read (:func:`register_config`), the variables it
   names ([research] api_key_env, [security.http.auth] password_env and
   jwt_secret_env, [frontend.login] password_env) and the password-like fields
@@ -52,11 +52,18 @@ SECRET_VARIABLES = (
     "PERPLEXITY_API_KEY", "OPENAI_API_KEY", "ECHOTUNE_RESEARCH_API_KEY",
     "ECHOTUNE_AUTH_PASSWORD", "ECHOTUNE_LOGIN_PASSWORD",
 )
-# A variable whose name ends like this holds a secret (its value is masked; see is_secret_name).
-# "-" separates too: the runner names an action's input `github-token` INPUT_GITHUB-TOKEN.
+# The one definition of a secret's name (see is_secret_name): masking, init's placeholders and the
+# deployment files (.env.production, never the image) all ask it, so they cannot disagree about
+# FLASKSECRET. Words that always mean a credential count wherever they stand, also glued to another word
+# (FLASKSECRET, DBPASSWORD); TOKEN and SALT only at the end (TOKENIZER_MODE and SALT_ROUNDS are
+# settings); KEY and PAT as the last word. "-" separates too: the runner names an action's input
+# `github-token` INPUT_GITHUB-TOKEN.
 _SECRET_NAME = re.compile(
-    r"(?:^|[_-])(?:TOKEN|SECRET|SECRET[_-]KEY|PASSWORD|PASSWD|PASSPHRASE|API[_-]KEY|APIKEY|ACCESS[_-]KEY"
-    r"|PRIVATE[_-]KEY|CREDENTIALS?|AUTH[_-]KEY|PAT)$", re.I)
+    r"SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE[_-]?KEY|API[_-]?KEY"
+    r"|(?:TOKEN|SALT)S?$|(?:^|[_-])(?:KEY|PAT)$", re.I)
+# Keys that name a place in data, or a key meant to be published, not a credential.
+_NOT_SECRET_KEY = re.compile(r"(?:^|[_-])(?:SORT|PRIMARY|PARTITION|FOREIGN|PUBLIC|PUBLISHABLE|CACHE|ROUTING"
+                             r"|LOOKUP|GROUP|INDEX|IDEMPOTENCY)[_-]KEY$", re.I)
 # Fields of a login body or headers whose value is a credential.
 _SECRET_FIELD = re.compile(r"pass|secret|token|api[-_]?key|authorization|cookie|credential", re.I)
 
@@ -73,8 +80,13 @@ _config_names: set[str] = set()  # variables a configuration names as ours (see 
 
 def is_secret_name(name: str) -> bool:
     """Whether environment variable *name* holds a credential: one of :data:`SECRET_VARIABLES`, or a
-    name ending in TOKEN, SECRET, SECRET_KEY, PASSWORD, PASSWD, API_KEY, ACCESS_KEY, PRIVATE_KEY ..."""
-    return name in SECRET_VARIABLES or bool(_SECRET_NAME.search(name))
+    name (any case) with SECRET, PASSWORD, PASSWD, PASSPHRASE, CREDENTIAL, PRIVATE_KEY or API_KEY in
+    it (FLASKSECRET, DBPASSWORD), ending in TOKEN or SALT (AUTHTOKEN, PASSWORD_SALT), or with KEY or
+    PAT as its last word (STRIPE_KEY, GH_PAT), except keys into data or published keys (SORT_KEY,
+    PUBLIC_KEY)."""
+    if name in SECRET_VARIABLES:
+        return True
+    return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET_KEY.search(name)
 
 
 def _base64_forms(raw: bytes) -> set[str]:

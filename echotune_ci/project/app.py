@@ -28,6 +28,7 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
+from ..masking import is_secret_name
 from . import commands
 from .appsetup import AppSetup, Decision
 from .clients import attach_clients, node_notes, output_folder
@@ -88,8 +89,6 @@ _PY_PROGRAMS = (
 )
 _APP_FOLDERS = ("src", "backend", "server", "api", "app", "web", "service")
 PLACEHOLDER_SECRET = "echotune-ci-local-only-not-a-secret"
-# Variables whose value is a secret: a required one gets a placeholder (and a note to pass a real one in CI).
-_SECRET_NAME = re.compile(r"SECRET|(?:^|_)KEY$|TOKEN|PASSWORD|PASSWD|SALT|PRIVATE", re.I)
 # Secrets the app makes up its own value of (signing keys): any value serves a measurement. Not passwords
 # or tokens, which must match a database's or a service's (a placeholder would break a local Postgres
 # that trusts a connection without one), nor a third party's credentials (microblog-api's
@@ -492,7 +491,9 @@ def _required_env(app: AppSetup, found: list[tuple[str, str, str]]) -> None:
     for name, where, how in found:
         if name in app.env:
             continue
-        if _SECRET_NAME.search(name):
+        # A secret (masking's one definition: the deployment files keep the same names out of the image)
+        # gets a placeholder, and a note to pass a real one in CI.
+        if is_secret_name(name):
             app.env[name] = PLACEHOLDER_SECRET
             app.decide("env", f"{name}=(placeholder)", f"{where.rsplit(':', 1)[0]} requires it")
             app.check(

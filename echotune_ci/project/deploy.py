@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .appsetup import AppSetup
+from .app import PLACEHOLDER_SECRET
 from .files import read_text
 
 DOCKERFILE = "Dockerfile.production"
@@ -71,6 +72,10 @@ _SHELL_SYNTAX = re.compile(r"[;&|<>$`()]")
 _SAFE_PATH = re.compile(r"/[A-Za-z0-9/._~-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SAFE_FILE = re.compile(r"[A-Za-z0-9._/-]+")
+# What hadolint's DL3064 ("Potentially sensitive data should not be used in the ARG or ENV commands", 2.15)
+# flags in an ENV name, anywhere and in any case, besides a list of well-known names: USERNAME is no
+# secret, but an ENV of it would make the deploy phase fail on the Dockerfile init wrote.
+_HADOLINT_SENSITIVE = re.compile(r"api_key|client_key|password|private|secret|token|username", re.I)
 
 
 @dataclass
@@ -87,7 +92,8 @@ class DeployPlan:
     image, ``release_steps`` the ones left to release time (they need the
     database); ``services`` (redis, postgres, mongodb) with the evidence in
     ``sources``; ``app_secrets`` the variable names .env.production.example
-    lists; ``workdir`` the folder (below /app) the command starts in;
+    lists (those kept out of the image: :func:`kept_out_of_image`);
+    ``workdir`` the folder (below /app) the command starts in;
     ``decisions`` one line per decision for ``init`` to print. ``stack``
     "docker" means the project builds its own image: no files are written.
     """
@@ -215,16 +221,20 @@ def plan_deploy(root: Path, app: AppSetup, name: str) -> DeployPlan:
     for service, source in plan.sources.items():
         plan.decisions.append(f"service: {service}  <- {source}")
     names = [k for k in app.env if _ENV_NAME.fullmatch(k) and k not in ("PORT", "HOST")]
-    plan.env = {k: app.env[k] for k in names if not _secret(k) and "\n" not in app.env[k]}
-    plan.app_secrets = sorted(k for k in names if _secret(k))
+    outside = {k for k in names if kept_out_of_image(k) or app.env[k] == PLACEHOLDER_SECRET}
+    plan.env = {k: app.env[k] for k in names if k not in outside and "\n" not in app.env[k]}
+    plan.app_secrets = sorted(outside)
     return plan
 
 
-def _secret(name: str) -> bool:
+def kept_out_of_image(name: str) -> bool:
+    """Whether variable *name* goes into .env.production rather than an ``ENV`` of the image: a secret
+    (:func:`~echotune_ci.masking.is_secret_name`), a database URL (it carries the password), or a name
+    hadolint's DL3064 calls sensitive (the deploy phase would fail on its own file)."""
     from ..masking import is_secret_name
 
-    # A database URL carries its password.
-    return is_secret_name(name) or (name.upper().endswith(("_URL", "_DSN")) and "DATABASE" in name.upper())
+    return is_secret_name(name) or bool(_HADOLINT_SENSITIVE.search(name)) \
+        or (name.upper().endswith(("_URL", "_DSN")) and "DATABASE" in name.upper())
 
 
 def in_app_folder(app: AppSetup, path: str) -> str:

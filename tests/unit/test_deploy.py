@@ -25,6 +25,7 @@ from echotune_ci.phases.deploy import linters
 from echotune_ci.phases.deploy.compose import validate
 from echotune_ci.phases.deploy.phase import run_deploy
 from echotune_ci.phases.deploy.settings import DeploySettings
+from echotune_ci.project.app import PLACEHOLDER_SECRET
 from echotune_ci.project.init import deploy_lines, init_project
 
 REF = "0123456789abcdef0123456789abcdef01234567"
@@ -304,6 +305,52 @@ def test_generated_files_pass_the_linters(tmp_path):
     assert rules(result) == ["deploy.base-not-pinned", "deploy.base-not-pinned"]
     assert result["status"] == "warn" and result["errors"] == []
     assert set(result["tool_versions"]) >= {"hadolint", "shellcheck", "compose-spec schema"}
+
+
+def test_a_secret_init_gives_a_placeholder_stays_out_of_the_image(tmp_path):
+    # FLASKSECRET: init's placeholder and the image's ENV used to ask two different tests
+    root = tmp_path / "surveys"
+    make_project(root / "src", "flask")
+    (root / "src" / "app.py").write_text(
+        "import os\nfrom flask import Flask\napp = Flask(__name__)\n"
+        "app.config['SECRET_KEY'] = os.environ['FLASKSECRET']\n\n@app.get('/health')\n"
+        "def health():\n    return 'ok'\n")
+    done = init_project(root, ref=REF, deploy=True)
+    assert done.app.env["FLASKSECRET"] == PLACEHOLDER_SECRET  # init: a secret
+    docker = (root / "src" / "Dockerfile.production").read_text()
+    assert "FLASKSECRET" not in docker and PLACEHOLDER_SECRET not in docker
+    assert "FLASKSECRET=\n" in (root / "src" / ".env.production.example").read_text()
+    result = phase(root / "src")
+    assert rules(result) == ["deploy.base-not-pinned", "deploy.base-not-pinned"]  # no DL3064
+
+
+def test_names_hadolint_calls_sensitive_go_to_the_env_file():
+    from echotune_ci.project.appsetup import AppSetup
+    from echotune_ci.project.deploy import kept_out_of_image, plan_deploy
+
+    env = {"ADMIN_USERNAME": "admin", "FLASK_DEBUG": "0", "PRIVATE_REGISTRY": "r.example",
+           "DATABASE_URL": "postgresql://localhost/app", "SECRET_KEY": PLACEHOLDER_SECRET}
+    app = AppSetup(kind="python", framework="flask", command="gunicorn app:app", env=env)
+    plan = plan_deploy(Path("/nonexistent"), app, "shop")
+    assert plan.env == {"FLASK_DEBUG": "0"}
+    assert plan.app_secrets == ["ADMIN_USERNAME", "DATABASE_URL", "PRIVATE_REGISTRY", "SECRET_KEY"]
+    assert not kept_out_of_image("WEBSITE_HOSTNAME") and kept_out_of_image("db_password")
+
+
+def test_the_image_env_passes_hadolint(tmp_path):
+    from echotune_ci.project.appsetup import AppSetup
+    from echotune_ci.project.deploy import plan_deploy, render_deploy_files
+
+    env = {"ADMIN_USERNAME": "admin", "FLASKSECRET": "x", "STRIPE_CLIENT_KEY": "k", "AUTHTOKEN": "t",
+           "FLASK_DEBUG": "0"}
+    app = AppSetup(kind="python", framework="flask", command="gunicorn app:app", env=env,
+                   requirements=["requirements.txt"])
+    (tmp_path / "requirements.txt").write_text("flask==3.0.3\ngunicorn==22.0.0\n")
+    for name, text in render_deploy_files(plan_deploy(tmp_path, app, "shop"), tmp_path).items():
+        (tmp_path / name).write_text(text)
+        (tmp_path / name).chmod(0o755)
+    result = phase(tmp_path, checks=("hadolint", "policy"))
+    assert rules(result) == ["deploy.base-not-pinned", "deploy.base-not-pinned"]
 
 
 def test_a_broken_dockerfile_fails_with_hadolints_rule_ids(tmp_path):

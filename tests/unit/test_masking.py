@@ -92,6 +92,23 @@ def test_secret_names_and_environment_registration():
     assert masking.mask("hunter2-long /home/runner named-in-config") == "*** /home/runner ***"
 
 
+@pytest.mark.parametrize(("name", "secret"), [
+    ("FLASKSECRET", True),  # glued: flask-surveys-container-app's signing key
+    ("GITHUB_CLIENT_SECRET", True), ("SECRET_KEY", True), ("JWT_SECRET_KEY", True),
+    ("DBPASSWORD", True), ("DB_PASSWD", True), ("GPG_PASSPHRASE", True), ("GOOGLE_CREDENTIALS", True),
+    ("SECURITY_PASSWORD_SALT", True), ("AUTHTOKEN", True), ("INPUT_GITHUB-TOKEN", True),
+    ("STRIPE_KEY", True), ("SIGNING_KEY", True), ("RSA_PRIVATE_KEY", True), ("MAPS_APIKEY", True),
+    ("GH_PAT", True), ("github_token", True),
+    ("SALT_ROUNDS", False),  # a bcrypt cost, a number
+    ("TOKENIZER_MODE", False), ("TOKEN_URL", False), ("SORT_KEY", False), ("PUBLIC_KEY", False),
+    ("STRIPE_PUBLISHABLE_KEY", False), ("KEYBOARD", False), ("MONKEY", False), ("PATH", False),
+    ("DBUSER", False), ("DBHOST", False), ("WEBSITE_HOSTNAME", False), ("FLASK_DEBUG", False),
+    ("PATTERN", False),
+])
+def test_one_definition_of_a_secret_name(name, secret):
+    assert masking.is_secret_name(name) is secret
+
+
 def test_config_secrets_are_registered(tmp_path):
     from echotune_ci.config import load_config
 
