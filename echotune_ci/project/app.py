@@ -489,6 +489,7 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
 def _required_env(app: AppSetup, found: list[tuple[str, str, str]]) -> None:
     """Notes (and placeholders for secrets) for variables the app cannot start without."""
     for name, where, how in found:
+        app.needed_env.setdefault(name, f"{where} requires it ({how}, no default)")
         if name in app.env:
             continue
         # A secret (masking's one definition: the deployment files keep the same names out of the image)
@@ -873,6 +874,7 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
     _django_hosts(app, django, where)
     if django.secret_var and django.secret_required:
         app.env[django.secret_var] = PLACEHOLDER_SECRET
+        app.needed_env.setdefault(django.secret_var, f"{where} requires it")
         app.check(
             "env",
             f"{where} requires {django.secret_var}: a placeholder is set here; in CI pass a real one "
@@ -888,6 +890,9 @@ def _django_hosts(app: AppSetup, django: DjangoFacts, where: str) -> None:
                          django.hosts_branches)
     if django.hosts_var:
         app.env[django.hosts_var] = django.hosts_value
+        # The run's hosts are this machine's; production answers to the site's own name.
+        app.needed_env.setdefault(django.hosts_var, f"{where} reads ALLOWED_HOSTS from it: the site's host "
+                                                    f"name (the run uses {django.hosts_value})")
         condition, line, holds = django.hosts_condition
         under = f" under `{condition}` ({line})" if condition else ""
         app.decide("env", f"{django.hosts_var}={django.hosts_value}",

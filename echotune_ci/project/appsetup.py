@@ -83,6 +83,10 @@ class AppSetup:
     looked_for: list[str] = field(default_factory=list)
     fallback: str = ""
     generated: list[str] = field(default_factory=list)
+    # Variables the app reads that its production environment must set, each with why (where init saw it):
+    # those it cannot start without, Django's ALLOWED_HOSTS variable. `init --deploy` lists them in
+    # .env.production.example (never in the image): their values here, if any, are this machine's.
+    needed_env: dict[str, str] = field(default_factory=dict)
     # [load.realtime] when the app has a WebSocket/Socket.IO dependency (project/realtime.py): protocol, path.
     realtime: dict[str, str] = field(default_factory=dict)
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from .appsetup import AppSetup
 from .app import PLACEHOLDER_SECRET
-from .files import read_text
+from .files import printable, read_text
 
 DOCKERFILE = "Dockerfile.production"
 COMPOSE = "compose.production.yaml"
@@ -58,6 +58,14 @@ SERVICES = tuple(SERVICE_DEPENDENCIES)
 # The compose services (project/instructions.py kinds) that are the same services.
 _SERVICE_KINDS = {"redis": "redis", "valkey": "redis", "postgres": "postgres", "postgis": "postgres",
                   "mongo": "mongodb"}
+# The URL variables an app may read to reach a service compose.production.yaml starts, and how to write
+# one (in words: a URL with a user and password in it would be masked on its way into the file).
+_SERVICE_URLS = {"postgres": ("DATABASE_URL", "POSTGRES_URL", "POSTGRESQL_URL", "DB_URL"),
+                 "mongodb": ("MONGODB_URL", "MONGODB_URI", "MONGO_URL", "MONGO_URI")}
+_SERVICE_URL_FORM = {"postgres": "a postgresql:// URL to host postgres, port 5432, with the POSTGRES_USER, "
+                                 "POSTGRES_PASSWORD and POSTGRES_DB below",
+                     "mongodb": "a mongodb:// URL to host mongodb, port 27017, with the MONGO_INITDB_ROOT_ "
+                                "user and password below and authSource=admin"}
 # Build steps that need the database: never run while the image is built.
 _RELEASE_STEP = re.compile(r"\b(migrate|db upgrade|alembic|loaddata|createsuperuser|seed"
                            r"|init-db|initdb|init_db|create_all|db create)\b")
@@ -91,9 +99,9 @@ class DeployPlan:
     source when ``manifests`` is empty), ``build`` the build steps run in the
     image, ``release_steps`` the ones left to release time (they need the
     database); ``services`` (redis, postgres, mongodb) with the evidence in
-    ``sources``; ``app_secrets`` the variable names .env.production.example
-    lists (those kept out of the image: :func:`kept_out_of_image`);
-    ``workdir`` the folder (below /app) the command starts in;
+    ``sources``; ``app_env`` the app's variables .env.production.example
+    lists (name -> why, written as a comment above it); ``workdir`` the
+    folder (below /app) the command starts in;
     ``decisions`` one line per decision for ``init`` to print. ``stack``
     "docker" means the project builds its own image: no files are written.
     """
@@ -115,7 +123,7 @@ class DeployPlan:
     workdir: str = ""
     services: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
-    app_secrets: list[str] = field(default_factory=list)
+    app_env: dict[str, str] = field(default_factory=dict)
     decisions: list[str] = field(default_factory=list)
 
     @property
@@ -220,11 +228,33 @@ def plan_deploy(root: Path, app: AppSetup, name: str) -> DeployPlan:
     plan.services = list(plan.sources)
     for service, source in plan.sources.items():
         plan.decisions.append(f"service: {service}  <- {source}")
+    plan.app_env = _env_file_entries(folder, app, plan.services)
     names = [k for k in app.env if _ENV_NAME.fullmatch(k) and k not in ("PORT", "HOST")]
-    outside = {k for k in names if kept_out_of_image(k) or app.env[k] == PLACEHOLDER_SECRET}
-    plan.env = {k: app.env[k] for k in names if k not in outside and "\n" not in app.env[k]}
-    plan.app_secrets = sorted(outside)
+    plan.env = {k: app.env[k] for k in names if k not in plan.app_env and "\n" not in app.env[k]}
     return plan
+
+
+def _env_file_entries(folder: Path, app: AppSetup, services: list[str]) -> dict[str, str]:
+    """The app's variables .env.production.example lists, each with why: those init found the app needs
+    (:attr:`AppSetup.needed_env`, the same ones it printed as checks or set in [serve] env), those of
+    [serve] env kept out of the image (:func:`kept_out_of_image`), and a service's URL variable only when
+    the code reads it (an app that reads DBHOST gets no DATABASE_URL)."""
+    from .envdefaults import read_env
+
+    def wanted(name: str) -> bool:
+        return bool(_ENV_NAME.fullmatch(name)) and name not in ("PORT", "HOST")
+
+    entries = {k: why for k, why in app.needed_env.items() if wanted(k)}
+    for name in sorted(filter(wanted, app.env)):
+        if name not in entries and (kept_out_of_image(name) or app.env[name] == PLACEHOLDER_SECRET):
+            entries[name] = "a secret: [serve] env has a placeholder for the run" \
+                if app.env[name] == PLACEHOLDER_SECRET else "kept out of the image's ENV"
+    urls = {name: service for service in services for name in _SERVICE_URLS.get(service, ())}
+    for name, where in read_env(folder, urls).items():
+        how = _SERVICE_URL_FORM[urls[name]]
+        entries[name] = f"{entries[name]}; {how}" if name in entries else f"{where} reads it: {how}"
+    # Each why is one comment line: a line break from the project's code would start a variable.
+    return {name: " ".join(printable(why).split()) for name, why in entries.items()}
 
 
 def kept_out_of_image(name: str) -> bool:

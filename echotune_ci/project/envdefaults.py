@@ -69,6 +69,29 @@ def defaulted_env(folder: Path, names: Iterable[str]) -> dict[str, str]:
     return {name: where for name, where in defaulted.items() if name not in bare}
 
 
+def read_env(folder: Path, names: Iterable[str]) -> dict[str, str]:
+    """{name: ``file:line`` of its first read} for each of *names* that the Python and JavaScript sources
+    under *folder* (tests, dependencies and build output left out) read at all: with a default, without
+    one, only tested, or as a settings field. Never raises for a file's content."""
+    wanted = set(names)
+    found: dict[str, str] = {}
+    if not wanted:
+        return {}
+    paths = list(source_files(folder, (".py", *JS_SUFFIXES), limit=MAX_FILES))
+    for path in paths:
+        text = read_text(path)
+        if not any(name in text for name in wanted):
+            continue
+        reads = _python_reads(text) if path.suffix == ".py" else _js_reads(text, wanted)
+        for name, _, line in reads:
+            if name in wanted:
+                found.setdefault(name, f"{rel(path, folder)}:{line}")
+    for name, _, where in settings_reads(paths, folder):
+        if name in wanted:
+            found.setdefault(name, where)
+    return found
+
+
 def taken_without_default(
     sources: Iterable[Path], root: Path, names: re.Pattern[str]
 ) -> list[tuple[str, str]]:

@@ -324,6 +324,71 @@ def test_a_secret_init_gives_a_placeholder_stays_out_of_the_image(tmp_path):
     assert rules(result) == ["deploy.base-not-pinned", "deploy.base-not-pinned"]  # no DL3064
 
 
+def _env_names(path: Path) -> list[str]:
+    lines = path.read_text().splitlines()
+    return [line.split("=", 1)[0] for line in lines if line and not line.startswith("#")]
+
+
+def test_the_env_example_lists_what_the_app_reads(tmp_path):
+    # flask-surveys-container-app's kind: DBUSER ... read without a default, no DATABASE_URL anywhere
+    root = tmp_path / "surveys"
+    make_project(root / "src", "flask", ("postgres",))
+    (root / "src" / "app.py").write_text(
+        "import os\nfrom flask import Flask\napp = Flask(__name__)\n"
+        "app.config['SECRET_KEY'] = os.environ['FLASKSECRET']\n"
+        "URI = 'postgresql://{}:{}@{}/{}'.format(os.environ['DBUSER'], os.environ['DBPASS'],\n"
+        "                                        os.environ['DBHOST'], os.environ['DBNAME'])\n\n"
+        "@app.get('/health')\ndef health():\n    return 'ok'\n")
+    done = init_project(root, ref=REF, deploy=True)
+    required = ["FLASKSECRET", "DBUSER", "DBPASS", "DBHOST", "DBNAME"]
+    for name in required[1:]:  # what init printed as checks is what the example lists
+        assert any(f"requires {name} (" in note for note in done.app.all_checks())
+    example = root / "src" / ".env.production.example"
+    # the app's own, then what the postgres service itself reads to create its user and database
+    assert _env_names(example) == [*required, "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"]
+    assert "# app.py:5 requires it (os.environ['DBUSER'], no default)\nDBUSER=\n" in example.read_text()
+    docker = (root / "src" / "Dockerfile.production").read_text()
+    assert not any(name in docker for name in required)
+
+
+def test_djangos_allowed_hosts_variable_is_the_sites_not_this_machines(tmp_path):
+    root = tmp_path / "quiz"
+    make_project(root / "src", "django")
+    (root / "src" / "mysite" / "settings.py").write_text(
+        "import os\nSECRET_KEY = os.environ['SECRET_KEY']\nDEBUG = False\n"
+        "ALLOWED_HOSTS = [os.environ['WEBSITE_HOSTNAME']]\nROOT_URLCONF = 'mysite.urls'\n")
+    done = init_project(root, ref=REF, deploy=True)
+    assert "WEBSITE_HOSTNAME" in done.app.env  # the run's own value, in [serve] env
+    names = _env_names(root / "src" / ".env.production.example")
+    assert "WEBSITE_HOSTNAME" in names and "SECRET_KEY" in names
+    assert "WEBSITE_HOSTNAME" not in (root / "src" / "Dockerfile.production").read_text()
+
+
+def test_a_service_url_is_listed_only_when_the_app_reads_it(tmp_path):
+    root = make_project(tmp_path / "shop", "flask", ("postgres", "mongodb"))
+    (root / "app.py").write_text(
+        "import os\nfrom flask import Flask\napp = Flask(__name__)\n"
+        "DB = os.environ.get('DATABASE_URL', 'sqlite:///shop.db')\n\n"
+        "@app.get('/health')\ndef health():\n    return 'ok'\n")
+    init_project(root, ref=REF, deploy=True)
+    text = (root / ".env.production.example").read_text()
+    assert "DATABASE_URL" in _env_names(root / ".env.production.example")
+    assert "# app.py:4 reads it: a postgresql:// URL to host postgres, port 5432, with the POSTGRES_USER, " \
+           "POSTGRES_PASSWORD and POSTGRES_DB below\nDATABASE_URL=\n" in text
+    assert "MONGODB_URL" not in text and "MONGO_INITDB_ROOT_PASSWORD=" in text  # mongo: the service's only
+    assert "***" not in text
+
+
+def test_read_env_finds_every_kind_of_read(tmp_path):
+    from echotune_ci.project.envdefaults import read_env
+
+    (tmp_path / "settings.py").write_text(
+        "import os\nA = os.environ['A']\nB = os.getenv('B', 'x')\nif os.environ.get('C'):\n    pass\n")
+    (tmp_path / "server.js").write_text("const url = process.env.D || 'redis://localhost';\n")
+    assert read_env(tmp_path, ["A", "B", "C", "D", "E"]) == {
+        "A": "settings.py:2", "B": "settings.py:3", "C": "settings.py:4", "D": "server.js:1"}
+
+
 def test_names_hadolint_calls_sensitive_go_to_the_env_file():
     from echotune_ci.project.appsetup import AppSetup
     from echotune_ci.project.deploy import kept_out_of_image, plan_deploy
@@ -333,7 +398,7 @@ def test_names_hadolint_calls_sensitive_go_to_the_env_file():
     app = AppSetup(kind="python", framework="flask", command="gunicorn app:app", env=env)
     plan = plan_deploy(Path("/nonexistent"), app, "shop")
     assert plan.env == {"FLASK_DEBUG": "0"}
-    assert plan.app_secrets == ["ADMIN_USERNAME", "DATABASE_URL", "PRIVATE_REGISTRY", "SECRET_KEY"]
+    assert sorted(plan.app_env) == ["ADMIN_USERNAME", "DATABASE_URL", "PRIVATE_REGISTRY", "SECRET_KEY"]
     assert not kept_out_of_image("WEBSITE_HOSTNAME") and kept_out_of_image("db_password")
 
 
