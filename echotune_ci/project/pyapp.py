@@ -379,29 +379,43 @@ def _environ_required(node: ast.AST, readers: frozenset[str]) -> tuple[str, str]
     return var.value, ast.unparse(node)
 
 
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]{2,}")
+_ANY = "*"  # in a set of guarded names: every read is guarded
+
+
 def _import_time_nodes(tree: ast.AST, readers: frozenset[str] = frozenset()) -> list[ast.AST]:
     """Every node that runs when the module is imported: not inside a function or lambda body, not
     inside ``try`` blocks that catch KeyError (or django-environ's ImproperlyConfigured), nor a read
     (``os.environ['X']``, ``env('X')`` of an instance in *readers*) under an ``if`` that tests the
-    variable."""
+    variable, nor any read in the body of an ``if`` whose test names an environment variable (its
+    ``else`` runs where that variable is unset: what it reads stays required)."""
     out: list[ast.AST] = []
     stack: list[tuple[ast.AST, frozenset[str]]] = [(tree, frozenset())]
     while stack:
         node, guarded = stack.pop()
         if isinstance(node, ast.Try) and any(_catches_key_error(h) for h in node.handlers):
             continue
+        body: set[int] = set()
         if isinstance(node, (ast.If, ast.IfExp)):
-            tested = [c.value for c in ast.walk(node.test) if isinstance(c, ast.Constant)]
-            guarded = guarded | {v for v in tested if isinstance(v, str)}
+            tested = {c.value for c in ast.walk(node.test) if isinstance(c, ast.Constant)
+                      and isinstance(c.value, str)}
+            guarded = guarded | tested
+            if any(_ENV_NAME.fullmatch(v) for v in tested):
+                # `if env.get_value("CODESPACE_NAME", default=None):` runs its body only where that variable
+                # is set: what the body reads is needed there, not required (django-quiz-app)
+                branch = node.body if isinstance(node.body, list) else [node.body]
+                body = {id(b) for b in branch}
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 stack.extend((d, guarded) for d in child.decorator_list)
                 continue
             if isinstance(child, ast.Lambda):
                 continue
-            if (_required_name(child) or _environ_required(child, readers)[0]) not in guarded:
+            inside = guarded | {_ANY} if id(child) in body else guarded
+            read = _required_name(child) or _environ_required(child, readers)[0]
+            if _ANY not in inside and read not in inside:
                 out.append(child)
-            stack.append((child, guarded))
+            stack.append((child, inside))
     return sorted(out, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
 
 

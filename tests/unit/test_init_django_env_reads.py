@@ -113,6 +113,11 @@ ENVIRON_SETTINGS = (
     "}}\n"
     "if env.get_value('SENTRY_DSN', default=None):\n"
     "    SENTRY = [env('SENTRY_DSN')]\n"
+    # django-quiz-app: a block that runs only where CODESPACE_NAME is set reads another variable too
+    "if env.get_value('CODESPACE_NAME', default=None):\n"
+    "    ORIGIN = f\"https://{env('CODESPACE_NAME')}.{env('GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN')}\"\n"
+    "else:\n"
+    "    ORIGIN = env('LOCAL_ORIGIN')\n"
     "\n\ndef mail():\n    return env('MAIL_HOST')\n"
 )
 
@@ -127,19 +132,20 @@ def test_django_environ_reads_with_no_default_are_named(tmp_path):
         f"site1/settings.py:{line} requires {name} ({how}, no default): the app stops without it; add it to "
         "[serve] env with a value for this machine"
         for line, name, how in ((11, "DBNAME", "env('DBNAME')"), (12, "DBHOST", "env.str('DBHOST')"),
-                                (16, "DBSSL", "env('DBSSL')"))]
+                                (16, "DBSSL", "env('DBSSL')"), (23, "LOCAL_ORIGIN", "env('LOCAL_ORIGIN')"))]
 
 
 def test_a_dotenv_file_read_env_loads_gives_its_variables_a_default(tmp_path):
     django_site(tmp_path, ENVIRON_SETTINGS)
-    write(tmp_path, {".env": "DBNAME=quiz\nexport DBSSL=disable\n"})
+    write(tmp_path, {".env": "DBNAME=quiz\nexport DBSSL=disable\nLOCAL_ORIGIN=http://127.0.0.1\n"})
     assert [n.split(" ")[2] for n in required_notes(app_setup(tmp_path))] == ["DBHOST"]
 
 
 def test_a_dotenv_file_nothing_loads_gives_no_default(tmp_path):
     django_site(tmp_path, ENVIRON_SETTINGS.replace("environ.Env.read_env(", "print("))
     write(tmp_path, {".env": "DBNAME=quiz\n"})
-    assert [n.split(" ")[2] for n in required_notes(app_setup(tmp_path))] == ["DBNAME", "DBHOST", "DBSSL"]
+    assert [n.split(" ")[2] for n in required_notes(app_setup(tmp_path))] == [
+        "DBNAME", "DBHOST", "DBSSL", "LOCAL_ORIGIN"]
 
 
 POSTGRES_NOTE = ("psycopg2-binary in the dependencies: the app connects to PostgreSQL, found through {}, "
