@@ -116,6 +116,9 @@ def detect_app(root: Path) -> AppSetup:
     Raises InputError for a top-level package.json or pyproject.toml that
     is not valid JSON or TOML.
     """
+    inner = _served_elsewhere(root)
+    if inner is not None:
+        return _finish(inner, root)
     app = _detect_in(root, root)
     # A Python app found at the top with no manifest there (fastapi-crud-async: src/app/main.py, and
     # src/requirements.txt, which the top does not see) may be the app of a folder that has one.
@@ -132,7 +135,8 @@ def detect_app(root: Path) -> AppSetup:
             if inner is None or not inner.runnable or inner.fallback:
                 continue
             if app is not None and app.fallback and inner.kind == "python":
-                return _finish(_with_clients(inner, root, folder, app), root)
+                why = f"the top folder alone would be served by `{app.command}`"
+                return _finish(_with_clients(inner, root, folder, why, app.framework), root)
             if inner.setup or app is None or not app.runnable or app.fallback:
                 return _finish(inner, root)
     if app is None:
@@ -240,9 +244,30 @@ def _with_dev_dependencies(app: AppSetup) -> AppSetup:
     return app
 
 
-def _with_clients(server: AppSetup, root: Path, folder: Path, top: AppSetup) -> AppSetup:
-    """*server* (a Python backend in *folder*) with the client packages of the top folder, which only had
-    a static preview or a dev server (*top*), installed, built and measured beside it."""
+def _served_elsewhere(root: Path) -> AppSetup | None:
+    """The app of the folder a Python server command of the top's deployment files runs in, when that
+    folder has the manifest the top lacks (a compose service built from ./backend running uvicorn), with
+    that command and the top's client packages; None otherwise."""
+    ins = read_instructions(root)
+    where, rest = commands.strip_cd(ins.web.command) if ins.web else ("", "")
+    folder = root / where
+    if (not where or where.startswith("..") or commands.program(rest) not in _PY_PROGRAMS
+            or read_python(root).found or not folder.is_dir() or not _has_manifest(folder)):
+        return None
+    inner = _detect_in(root, folder, Step(rest, ins.web.source) if ins.web else None)
+    if inner is None or not inner.runnable:
+        return None
+    why = f"{ins.web.source if ins.web else ''} runs the server there".strip()
+    inner.decisions = [Decision("cwd", d.value, f"{where}/ runs the server ({why})") if d.key == "cwd" else d
+                       for d in inner.decisions]
+    top = node_packages(root)
+    return _with_clients(inner, root, folder, why, _node_framework(top) if top else inner.framework)
+
+
+def _with_clients(server: AppSetup, root: Path, folder: Path, why: str, framework: str) -> AppSetup:
+    """*server* (a Python backend in *folder*) with the client packages of the top folder installed,
+    built and measured beside it; *why* says why the server is served from its folder rather than the
+    top (whose framework is *framework*)."""
     inside = folder.resolve()
     clients = [p for p in node_packages(root) if p.client and not p.path.resolve().is_relative_to(inside)]
     if not clients:
@@ -250,13 +275,13 @@ def _with_clients(server: AppSetup, root: Path, folder: Path, top: AppSetup) -> 
     where = rel(folder, root)
     server.decisions = [
         Decision("cwd", d.value, f"{where}/ runs the server; {', '.join(p.dir + '/' for p in clients)} only "
-                 f"builds a client (the top folder alone would be served by `{top.command}`)")
+                 f"builds a client ({why})")
         if d.key == "cwd" else d
         for d in server.decisions
     ]
     sources = list(source_files(folder, (".py",), limit=300))
     attach_clients(server, folder, root, clients, sources)
-    frameworks = {server.framework, top.framework}
+    frameworks = {server.framework, framework}
     server.framework = " + ".join(sorted(frameworks, key=lambda f: f != server.framework))
     return server
 
@@ -273,8 +298,13 @@ def _creates_python_app(folder: Path) -> bool:
     return find_target(folder, PythonDeps(), {}) is not None
 
 
-def _detect_in(root: Path, folder: Path) -> AppSetup | None:
+def _detect_in(root: Path, folder: Path, given: Step | None = None) -> AppSetup | None:
+    """The app of *folder*; *given*, a command a file above states for it, serves it unless the folder's
+    own files name another."""
     ins = read_instructions(folder)
+    if given is not None and ins.web is None:
+        ins.web = given
+        ins.candidates.insert(0, given)
     deps = read_python(folder)
     packages = node_packages(folder)
     if not deps.found and not packages and ((folder / "manage.py").is_file() or _creates_python_app(folder)):
@@ -304,6 +334,8 @@ def _detect_in(root: Path, folder: Path) -> AppSetup | None:
         app.js_lockfiles = [join(cwd, r) for r in app.js_lockfiles]
         app.bundle_globs = [join(cwd, g) for g in app.bundle_globs]
         app.generated = [join(cwd, g) for g in app.generated]
+    for note in ins.notes:
+        app.check("command", note.command)
     _services(app, ins, folder)
     _databases(app, folder, deps, packages, ins)
     return app

@@ -11,6 +11,15 @@ A ``cd X &&`` in a line stays with the commands after it (``web: cd src &&
 gunicorn app:app`` serves from src/), and a boot or entrypoint script's steps
 (``flask deploy``) are the build steps whenever the file that names the
 server states none of its own.
+
+A Dockerfile's CMD runs in its final stage's WORKDIR, and a compose
+service's command in its ``working_dir`` (else its image's WORKDIR, else
+its build context): the repository folder that COPY/ADD (or a bind mount)
+fills that folder from becomes a ``cd X &&`` in front of it. Where that
+folder cannot be told and the command names a file that is not where it
+would run, the command is passed over, with a note in ``notes``. A
+compose service that runs a front end's dev server (``npm run dev``,
+``vite``) comes after one that runs a server.
 """
 
 from __future__ import annotations
@@ -19,11 +28,11 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import commands
-from .files import read_json_dict, read_text, read_yaml
+from .files import read_json_dict, read_text, read_yaml, resolve_js
 
 BOOT_SCRIPTS = (
     "boot.sh",
@@ -149,6 +158,7 @@ class Instructions:
     docker: bool = False
     read: list[str] = field(default_factory=list)
     boot_pre: list[Step] = field(default_factory=list)
+    notes: list[Step] = field(default_factory=list)
 
 
 def read_instructions(folder: Path) -> Instructions:
@@ -336,6 +346,129 @@ def _exec_form(args: str) -> str:
     return args
 
 
+@dataclass
+class Stage:
+    """What one Dockerfile stage does to its filesystem, as far as the repository goes: its WORKDIR
+    (absolute, "" when none was set) and the folders COPY/ADD filled, in order, as (folder in the image,
+    folder of the build context, "" for its top, or None when the files came from elsewhere: another
+    stage, an image, a URL, a path outside the context)."""
+
+    workdir: str = ""
+    mounts: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+def final_stage(text: str, context: Path) -> Stage:
+    """The last stage of a Dockerfile whose build context is *context*; a stage ``FROM`` an earlier one
+    starts with that one's WORKDIR and files."""
+    stages: dict[str, Stage] = {}
+    stage = Stage()
+    for op, args in dockerfile_lines(text):
+        if op == "FROM":
+            words = [w for w in commands.tokens(args) if not w.startswith("--")]
+            base = stages.get(words[0].lower()) if words else None
+            stage = Stage(base.workdir, list(base.mounts)) if base else Stage()
+            if len(words) >= 3 and words[1].lower() == "as":
+                stages[words[2].lower()] = stage
+        elif op == "WORKDIR":
+            # A variable ($APP_HOME) is a folder this reader cannot know: the stage's folder is unknown.
+            target = args.strip().strip("\"'")
+            stage.workdir = "?" if "$" in target else posixpath.normpath(
+                posixpath.join(stage.workdir or "/", target))
+        elif op in ("COPY", "ADD"):
+            stage.mounts.extend(_copied(args, stage.workdir or "/", context))
+    return stage
+
+
+def _copied(args: str, workdir: str, context: Path) -> list[tuple[str, str | None]]:
+    """The (image folder, context folder) pairs one COPY/ADD fills (see :class:`Stage`). A source folder's
+    contents land in the destination (``COPY server/ /app/server``: /app/server is server/); files land
+    in it too, from their own folder (``COPY package*.json ./``: the WORKDIR is the context's top)."""
+    words = _exec_words(args)
+    flags = [w for w in words if w.startswith("--")]
+    paths = [w for w in words if not w.startswith("--")]
+    if len(paths) < 2 or "?" in workdir:
+        return []
+    *sources, dest = paths
+    if "$" in dest:
+        return []
+    target = posixpath.normpath(posixpath.join(workdir, dest))
+    if any(f.startswith("--from") for f in flags):
+        return [(target, None)]
+    out: list[tuple[str, str | None]] = []
+    for source in sources:
+        path = posixpath.normpath(source.lstrip("/") if source.startswith("/") else source)
+        if "://" in source or path.startswith("..") or "$" in path:
+            out.append((target, None))
+        elif path == "." or (context / path).is_dir():
+            out.append((target, "" if path == "." else path))
+        else:
+            # A file (or a glob of files): it lands in the destination folder, or is the destination
+            # itself when one file is copied to a name without a trailing slash.
+            into = target if dest.endswith("/") or len(sources) > 1 or re.search(r"[*?\[]", path) else (
+                posixpath.dirname(target))
+            parent = posixpath.dirname(path)
+            out.append((into, parent))
+    return out
+
+
+def _exec_words(args: str) -> list[str]:
+    """The words of an instruction in JSON (``["a", "b"]``) or shell form."""
+    if args.startswith("["):
+        try:
+            words = json.loads(args)
+        except json.JSONDecodeError:
+            words = None
+        if isinstance(words, list):
+            return [str(w) for w in words]
+    return commands.tokens(args)
+
+
+def context_folder(workdir: str, mounts: list[tuple[str, str | None]]) -> str | None:
+    """The folder of the build context (``server``, "" for its top) that the image's *workdir* holds,
+    from the folders the COPY/ADD instructions (or volumes) filled; None when they do not say: nothing
+    copied there, or its files came from another stage.
+
+    The deepest folder holding *workdir* decides (the latest of equals); with none, a folder below it
+    that a context folder of the same path below fills (``COPY server/ /app/server`` under WORKDIR /app:
+    /app is the context's top).
+    """
+    if not workdir or "?" in workdir:
+        return None
+    best: tuple[int, str | None] | None = None
+    below: str | None = None
+    for into, source in mounts:
+        if workdir == into or workdir.startswith(into.rstrip("/") + "/"):
+            depth = len(PurePosixPath(into).parts)
+            if best is None or depth >= best[0]:
+                rest = posixpath.relpath(workdir, into)
+                best = (depth, None if source is None else _joined(source, rest))
+        elif into.startswith(workdir.rstrip("/") + "/") and source is not None:
+            rest = posixpath.relpath(into, workdir)
+            if source == rest or source.endswith("/" + rest):
+                below = source[: len(source) - len(rest)].rstrip("/")
+    if best is not None:
+        return best[1]
+    return below
+
+
+def _joined(folder: str, rest: str) -> str:
+    out = posixpath.normpath(posixpath.join(folder or ".", rest))
+    return "" if out == "." else out
+
+
+def _missing_files(line: str, folder: Path) -> list[str]:
+    """The files a command line runs (``./src/index.js``, ``app.py``) that are not in *folder*."""
+    missing = []
+    for part in commands.segments(line):
+        for word in commands.tokens(commands.strip_cd(part)[1])[1:]:
+            if word.startswith(("-", "/", "$", "{")) or "=" in word or ":" in word:
+                continue
+            named = re.search(r"\.(?:[cm]?[jt]s|py)$", word) or word.startswith("./")
+            if named and resolve_js(folder, word) is None and not (folder / word).exists():
+                missing.append(word)
+    return missing
+
+
 def _dockerfile(folder: Path, out: Instructions) -> None:
     text = read_text(folder / "Dockerfile")
     if not text:
@@ -361,7 +494,35 @@ def _dockerfile(folder: Path, out: Instructions) -> None:
         _script(script, f"{script.name} (Dockerfile ENTRYPOINT)", out)
     line = f"{entry} {cmd}".strip() if entry and script is None else cmd
     if line:
-        _split(line, "Dockerfile (CMD)" if not entry or script else "Dockerfile (ENTRYPOINT)", out)
+        source = "Dockerfile (CMD)" if not entry or script else "Dockerfile (ENTRYPOINT)"
+        stage = final_stage(text, folder)
+        line = _in_workdir(line, stage.workdir, context_folder(stage.workdir, stage.mounts), "", folder,
+                           source, out)
+        if line:
+            _split(line, source, out)
+
+
+def _in_workdir(line: str, workdir: str, mapped: str | None, base: str, folder: Path, source: str,
+                out: Instructions) -> str:
+    """*line* as it runs from *folder*: behind ``cd X &&`` when the container runs it in a folder that
+    holds the repository's X/ (*mapped*); "" (with a note) when that folder is unknown and a file the
+    line runs is not in *base*, where it would run instead."""
+    if not workdir or mapped is not None:
+        where = mapped if workdir else base
+        if where and where != ".":
+            return f"cd {commands.join([where])} && {line}"
+        return line
+    missing = _missing_files(line, folder / base)
+    if not missing:
+        return f"cd {commands.join([base])} && {line}" if base else line
+    where = f"{base}/" if base else "the repository's top"
+    out.notes.append(Step(
+        f"{source} runs `{line}` in {workdir}, and which folder of the repository that is cannot be told "
+        f"(no COPY or ADD from the repository fills it); {', '.join(missing)} is not in {where}, so the app "
+        "is started the way the other files say",
+        source,
+    ))
+    return ""
 
 
 def _docker_env(args: str, out: Instructions) -> None:
@@ -382,13 +543,21 @@ def _compose(folder: Path, out: Instructions) -> None:
     out.read.append(name)
     services: dict[str, Any] = {k: v for k, v in data["services"].items() if isinstance(v, dict)}
     app_env: dict[str, str] = {}
-    for spec in services.values():
+    lines: list[tuple[str, str]] = []
+    for service, spec in services.items():
         if "build" in spec:
             app_env.update(_compose_env(spec.get("environment")))
             if isinstance(spec.get("command"), (str, list)):
                 line = spec["command"] if isinstance(spec["command"], str) else commands.join(
                     [str(w) for w in spec["command"]])
-                _split(line, f"{name} (command)", out, all_pre=False)
+                source = f"{name} ({service}: command)"
+                line = _service_line(line, spec, folder, source, out)
+                if line:
+                    lines.append((line, source))
+    # The web backend before a front end's dev server (a compose file's `frontend` service running
+    # `npm run dev -- --host` beside a `backend` running uvicorn): the dev server is only a stand-in.
+    for line, source in sorted(lines, key=lambda pair: _dev_server(pair[0])):
+        _split(line, source, out, all_pre=False)
     for service, spec in services.items():
         image = str(spec.get("image") or "")
         base = image.split("/")[-1].split(":")[0].split("@")[0].lower()
@@ -404,6 +573,58 @@ def _compose(folder: Path, out: Instructions) -> None:
         out.services.append(
             Service(service, image, what, pointing or tuple(v for v in usual if v in app_env), kind)
         )
+
+
+def _service_line(line: str, spec: dict[str, Any], folder: Path, source: str, out: Instructions) -> str:
+    """A compose service's *line* as it runs from *folder*: in the repository folder its container runs
+    it in (``working_dir``, else its Dockerfile's WORKDIR, through what the Dockerfile copies and the
+    volumes bind there), else in its build context; "" when it names a file not there (see
+    :func:`_in_workdir`)."""
+    build = spec["build"]
+    context = build if isinstance(build, str) else (build.get("context") if isinstance(build, dict) else None)
+    dockerfile = build.get("dockerfile") if isinstance(build, dict) else None
+    context = posixpath.normpath(str(context or "."))
+    if context.startswith(("..", "/")) or "://" in context or "$" in context:
+        return line  # built from elsewhere: nothing here tells where it runs
+    base = "" if context == "." else context
+    stage = final_stage(read_text(folder / base / str(dockerfile or "Dockerfile")), folder / base)
+    mounts: list[tuple[str, str | None]] = [
+        (into, None if source is None else _joined(base, source)) for into, source in stage.mounts
+    ]
+    mounts += _bind_mounts(spec.get("volumes"))
+    workdir = str(spec.get("working_dir") or stage.workdir)
+    mapped = context_folder(workdir, mounts) if workdir else base
+    return _in_workdir(line, workdir, mapped, base, folder, source, out)
+
+
+def _bind_mounts(volumes: Any) -> list[tuple[str, str | None]]:
+    """(folder in the container, repository folder) of a service's bind mounts of relative paths
+    (``./backend:/app``, ``{type: bind, source: ./backend, target: /app}``)."""
+    out: list[tuple[str, str | None]] = []
+    for volume in volumes if isinstance(volumes, list) else []:
+        if isinstance(volume, str):
+            source, _, rest = volume.partition(":")
+            target = rest.split(":")[0]
+        elif isinstance(volume, dict) and volume.get("type") == "bind":
+            source, target = str(volume.get("source") or ""), str(volume.get("target") or "")
+        else:
+            continue
+        if source.startswith(".") and target.startswith("/"):
+            path = posixpath.normpath(source)
+            out.append((posixpath.normpath(target), None if path.startswith("..") else _joined(path, ".")))
+    return out
+
+
+def _dev_server(line: str) -> bool:
+    """Whether *line* serves a front end in development (``npm run dev``, ``vite``, ``next dev``)."""
+    server = commands.strip_cd(commands.segments(line)[-1] if commands.segments(line) else line)[1]
+    words = commands.unwrap(commands.split_env(commands.tokens(server))[1])
+    prog = commands.program(server)
+    if prog in ("npm", "yarn", "pnpm", "bun"):
+        return any(w == "dev" or w.startswith("dev:") for w in words[1:3])
+    if prog in ("next", "nuxt", "nuxi", "astro"):
+        return "dev" in words
+    return prog in ("vite", "ng", "react-scripts") and not {"preview", "build"} & set(words)
 
 
 def _compose_env(env: Any) -> dict[str, str]:

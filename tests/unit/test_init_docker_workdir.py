@@ -1,0 +1,143 @@
+"""Where a Dockerfile's CMD and a compose service's command run: the image's WORKDIR (or ``working_dir``)
+mapped back to the repository folder that the COPY/ADD instructions (or bind mounts) fill it from.
+
+Expected values follow Docker's documented behaviour: a relative WORKDIR is
+relative to the previous one; ``COPY <dir> <dest>`` copies the directory's
+contents (not the directory itself) into ``<dest>``, a relative ``<dest>``
+being relative to WORKDIR; files named by a glob, several sources or a
+destination ending in ``/`` land in that folder; ``FROM <stage>`` starts
+from that stage's filesystem and WORKDIR. Compose builds a service from its
+``build`` context (a path, or ``context:``) and runs ``command`` in
+``working_dir`` when set, else in the image's WORKDIR.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from echotune_ci.project.init import app_setup
+from echotune_ci.project.instructions import context_folder, final_stage, read_instructions
+from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
+
+SERVER = {
+    "server/package.json": json.dumps({"name": "dashboard", "scripts": {"dev": "nodemon src/index.js"},
+                                       "dependencies": {"express": "^4.19.2"}}),
+    "server/package-lock.json": json.dumps({"lockfileVersion": 3, "packages": {}}),
+    "server/src/index.js": "const express = require('express')\nconst app = express()\n"
+                           "app.get('/', (req, res) => res.send('ok'))\n"
+                           "app.listen(process.env.PORT || 5555)\n",
+}
+
+
+@pytest.mark.parametrize(("dockerfile", "folder"), [
+    # WORKDIR /app/server filled by COPY server/ /app/server: the contents of server/
+    ("FROM node:20\nWORKDIR /app\nCOPY server/package*.json /app/server/\nWORKDIR /app/server\n"
+     "RUN npm ci\nCOPY server/ /app/server\nCMD [\"node\", \"./src/index.js\"]\n", "server"),
+    # a relative WORKDIR below the previous one, and COPY . . into it: the context's top
+    ("FROM node:20\nWORKDIR /srv\nWORKDIR app\nCOPY . .\nCMD node server/src/index.js\n", ""),
+    # only files copied into WORKDIR (a glob) and a folder below it: the files' folder, the top
+    ("FROM node:20\nWORKDIR /app\nCOPY package*.json ./\nCOPY server ./server\nCMD node server/x.js\n", ""),
+    # nothing copied into WORKDIR itself, server/ into /app/server: /app is the top
+    ("FROM node:20\nWORKDIR /app\nCOPY server/ /app/server/\nCMD node server/src/index.js\n", ""),
+    # a stage FROM an earlier one keeps its WORKDIR and files
+    ("FROM node:20 AS base\nWORKDIR /app\nCOPY server/ .\nFROM base AS run\nCMD node src/index.js\n",
+     "server"),
+    # the files came from another stage: unknown
+    ("FROM node:20 AS build\nWORKDIR /b\nCOPY . .\nFROM node:20-slim\nWORKDIR /app\n"
+     "COPY --from=build /b/server /app\nCMD node src/index.js\n", None),
+    # a WORKDIR from a variable, and one nothing is copied to: unknown
+    ("FROM node:20\nARG HOME=/app\nWORKDIR $HOME\nCOPY . .\nCMD node x.js\n", None),
+    ("FROM node:20\nWORKDIR /app\nCMD node x.js\n", None),
+])
+def test_the_final_stage_workdir_is_mapped_to_the_folder_copied_into_it(tmp_path, dockerfile, folder):
+    write(tmp_path, SERVER)
+    stage = final_stage(dockerfile, tmp_path)
+    assert context_folder(stage.workdir, stage.mounts) == folder
+
+
+def test_a_cmd_run_in_a_workdir_that_holds_a_subfolder_runs_there(tmp_path):
+    # redis-developer/basic-analytics-dashboard-redis-bitmaps-nodejs: the Express server in server/, the
+    # root Dockerfile's final WORKDIR /app/server. `node ./src/index.js` from the top: "Cannot find module
+    # '<repo>/src/index.js'"
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {**SERVER, "Dockerfile": "FROM node:20-alpine\nWORKDIR /app\n"
+                                             "COPY server/package*.json /app/server/\nWORKDIR /app/server\n"
+                                             "RUN npm ci\nCOPY server/ /app/server\nEXPOSE 5555\n"
+                                             "CMD [\"node\", \"./src/index.js\"]\n"})
+    app = app_setup(tmp_path)
+    assert app.command == "cd server && node ./src/index.js"
+    assert ("command", app.command, "Dockerfile (CMD)") in [(d.key, d.value, d.source) for d in app.decisions]
+    # a Dockerfile without WORKDIR is read as before: from the top
+    write(tmp_path, {"Dockerfile": "FROM node:20\nCOPY . .\nCMD node server/src/index.js\n"})
+    assert app_setup(tmp_path).command == "node server/src/index.js"
+
+
+def test_a_cmd_in_an_unknown_workdir_naming_a_file_the_top_lacks_is_passed_over_and_said(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {**SERVER, "Dockerfile": "FROM node:20 AS build\nWORKDIR /b\nCOPY . .\n"
+                                             "FROM node:20-slim\nWORKDIR /app\n"
+                                             "COPY --from=build /b/server /app\n"
+                                             "CMD [\"node\", \"src/index.js\"]\n"})
+    app = app_setup(tmp_path)
+    assert "Dockerfile" not in next(d.source for d in app.decisions if d.key == "command")
+    assert app.command == "cd server && node src/index.js"  # server/package.json's dev, without nodemon
+    assert ("Dockerfile (CMD) runs `node src/index.js` in /app, and which folder of the repository that is "
+            "cannot be told (no COPY or ADD from the repository fills it); src/index.js is not in the "
+            "repository's top, so the app is started the way the other files say") in app.all_checks()
+    # ... but one whose file is there from the top is kept
+    write(tmp_path, {"src/index.js": "require('http').createServer().listen(process.env.PORT)\n"})
+    assert read_instructions(tmp_path).web.command == "node src/index.js"  # type: ignore[union-attr]
+
+
+BACKEND = {
+    "backend/requirements.txt": "fastapi==0.110.0\nuvicorn==0.29.0\n",
+    "backend/app/__init__.py": "",
+    "backend/app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/')\n"
+                           "def root():\n    return {'ok': True}\n",
+    "app/package.json": json.dumps({"name": "events-ui", "scripts": {"dev": "vite", "build": "vite build"},
+                                    "devDependencies": {"vite": "^5.2.0"}}),
+    "app/package-lock.json": json.dumps({"lockfileVersion": 3, "packages": {}}),
+}
+
+
+def test_a_compose_backend_runs_in_its_build_context_before_a_front_end_dev_server(tmp_path):
+    # Rikstam/fastapi-vue3-events-system: init took the frontend's `npm run dev -- --host` (the first
+    # service with a command), ran it at the top, where no package.json is, and gave it no port
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {**BACKEND, "docker-compose.yml": (
+        "services:\n  frontend:\n    build: ./app\n    command: npm run dev -- --host\n"
+        "  backend:\n    build: ./backend\n"
+        "    command: uvicorn app.main:app --reload --workers 1 --host 0.0.0.0 --port 8000\n")})
+    app = app_setup(tmp_path)
+    # uvicorn's own options for host and port, --reload (a watcher) left out
+    assert app.cwd == "backend"
+    assert app.command == "uvicorn app.main:app --workers 1 --host 127.0.0.1 --port {port}"
+    assert app.setup.startswith("python3 -m venv .venv && .venv/bin/python -m pip install -r "
+                                "requirements.txt")
+    assert "npm ci --prefix ../app" in app.setup and app.build == "npm run build --prefix ../app"
+    assert ("command", "docker-compose.yml (backend: command)") in [(d.key, d.source) for d in app.decisions]
+    assert not [n for n in app.all_checks() if "npm run dev" in n]
+
+
+@pytest.mark.parametrize(("service", "dockerfile", "line", "command"), [
+    # build: {context: ...}, no Dockerfile to read: the context
+    ("    build:\n      context: ./backend\n", "", "uvicorn app.main:app",
+     "cd backend && uvicorn app.main:app"),
+    # the context's Dockerfile copies app/ into its WORKDIR
+    ("    build: ./backend\n", "FROM python:3.12\nWORKDIR /srv\nCOPY app/ .\n", "python main.py",
+     "cd backend/app && python main.py"),
+    # working_dir where a bind mount puts a folder
+    ("    build: ./backend\n    working_dir: /code\n    volumes:\n      - ./backend/app:/code:ro\n",
+     "FROM python:3.12\nWORKDIR /srv\nCOPY . .\n", "python main.py", "cd backend/app && python main.py"),
+    # a working_dir nothing fills, and the file is not in the context: passed over
+    ("    build: ./backend\n    working_dir: /code\n", "", "python main.py", None),
+])
+def test_a_compose_command_runs_where_its_container_runs_it(tmp_path, service, dockerfile, line, command):
+    write(tmp_path, {**BACKEND, "compose.yaml": f"services:\n  api:\n{service}    command: {line}\n"})
+    if dockerfile:
+        write(tmp_path, {"backend/Dockerfile": dockerfile})
+    ins = read_instructions(tmp_path)
+    assert (ins.web.command if ins.web else None) == command
+    assert bool(ins.notes) == (command is None)
