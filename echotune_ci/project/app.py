@@ -34,7 +34,7 @@ from .appsetup import AppSetup, Decision
 from .clients import attach_clients, node_notes, output_folder
 from .django import DjangoFacts, allows_loopback, read_django
 from .djangourls import UrlConf, read_urlconf
-from .envdefaults import defaulted_env, taken_without_default
+from .envdefaults import defaulted_env, js_env_reads, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
                      guarded_route, read_graph, root_answers)
 from .files import JS_SUFFIXES, join, json_root, read_text, ready_path, rel, root_route, source_files
@@ -352,7 +352,7 @@ DATABASE_CLIENTS = {
 }
 # postgis and mariadb images are the postgres and mysql the clients connect to
 _CLIENT_KIND = {"postgis": "postgres", "mariadb": "mysql"}
-# Where the code reads the setting that points at it: process.env.X, os.environ["X"], os.getenv("X"),
+# Where the code reads the setting that points at it. Python: os.environ["X"], os.getenv("X"),
 # django-environ's env("X") / env.str("X") and python-decouple's config("X"), or a pydantic settings field
 # (POSTGRES_SERVER: str); not a config class's own value (DB_NAME = 'dev.db' in
 # flask-realworld-example-app's DevConfig), which no variable sets.
@@ -362,9 +362,41 @@ _CLIENT_KIND = {"postgis": "postgres", "mariadb": "mysql"}
 _DB_VARIABLE = r"(?:\w*MONGO\w*|\w*DATABASE_URL\w*|\w*POSTGRES_\w+|PG(?:HOST|DATABASE|USER|PASSWORD|PORT)|" \
                r"DB_\w+|\w*DB_?(?:HOST|NAME|USER|PASS(?:WORD)?|PORT|SERVER)|" \
                r"DATABASE_(?:HOST|NAME|USER|PASS(?:WORD)?|PORT|SERVER)|\w*MYSQL_\w+|\w*REDIS_\w+)"
-_READS = re.compile(rf"""(?:process\.env\.|process\.env\[\s*['"]|environ(?:\.get)?[\[(]\s*['"]|"""
-                    rf"""getenv\(\s*['"]|\b(?:env(?:\.\w+)?|config)\(\s*['"])({_DB_VARIABLE})\b|"""
-                    rf"""^\s+({_DB_VARIABLE})\s*:(?!=)""", re.M)
+_PY_READS = re.compile(rf"""(?:environ(?:\.get)?[\[(]\s*['"]|getenv\(\s*['"]|"""
+                       rf"""\b(?:env(?:\.\w+)?|config)\(\s*['"])({_DB_VARIABLE})\b|"""
+                       rf"""^\s+({_DB_VARIABLE})\s*:(?!=)""", re.M)
+# JavaScript reads process.env (envdefaults.js_env_reads), or a schema of it validated at startup (Joi's
+# `REDIS_URL: Joi.string()`, zod's `z.string()`, envalid's `url()`); any other object key that looks like a
+# variable names nothing the environment sets (a Vuex store's SET_REDIS_LOADING mutation was "found through")
+_JS_SCHEMA_KEY = re.compile(rf"^\s+({_DB_VARIABLE})\s*:\s*(?:Joi\.|z\.|(?:str|num|bool|port|url|host)\()",
+                            re.M)
+
+
+def _database_reads(path: Path, text: str) -> list[str]:
+    """The variables that can point at a database which the Python or JavaScript *text* of *path* reads from
+    the environment, in order."""
+    if path.suffix == ".py":
+        return [m.group(1) or m.group(2) for m in _PY_READS.finditer(text)]
+    reads = js_env_reads(text)
+    if "process.env" in text:
+        reads = sorted([*reads, *((m.group(1), m.start()) for m in _JS_SCHEMA_KEY.finditer(text))],
+                       key=lambda read: read[1])
+    return [name for name, _ in reads if re.fullmatch(_DB_VARIABLE, name)]
+
+
+def _server_sources(folder: Path, packages: list[Package]) -> list[Path]:
+    """The Python and JavaScript files under *folder* that run on the server: not those of a package that
+    only builds a front end, nor the browser code or build output :func:`classify` finds elsewhere (a
+    Vue or React component or store)."""
+    from ..phases.security.checks.node import classify
+
+    clients = frozenset(p.dir.split("/")[-1] for p in packages if p.client and not p.server and p.dir != ".")
+    out = []
+    for path in source_files(folder, (".py", *JS_SUFFIXES), limit=300, skip=clients):
+        if path.suffix == ".py" or classify(rel(path, folder), read_text(path), ()) not in ("client",
+                                                                                            "generated"):
+            out.append(path)
+    return out
 
 
 def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Package],
@@ -390,11 +422,10 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
         if client is None or kind in started:
             continue
         if sources is None:
-            sources = list(source_files(folder, (".py", *JS_SUFFIXES), limit=300))
+            sources = _server_sources(folder, packages)
         found: dict[str, None] = dict.fromkeys(orm.variables if orm is not None else ())
         for path in sources:
-            for match in _READS.finditer(read_text(path)):
-                variable = match.group(1) or match.group(2)
+            for variable in _database_reads(path, read_text(path)):
                 if _names_kind(variable, kind):
                     found.setdefault(variable)
         what = SERVICES[kind][0]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .files import JS_SUFFIXES, read_text, rel, source_files
@@ -241,8 +242,6 @@ def _catches_key_error(handler: ast.ExceptHandler) -> bool:
 
 # process.env.X, process.env['X']
 _JS_READ = re.compile(r"""\bprocess\.env(?:\.(\w+)|\[\s*['"`](\w+)['"`]\s*\])""")
-# const { JWT_SECRET = 'dev', PORT } = process.env
-_JS_DESTRUCTURED = re.compile(r"\{([^{}]{1,2000})\}\s*=\s*process\.env\b")
 # process.env.X || 'dev', process.env.X ?? 'dev', and || null / ?? undefined: the code says it does
 # without one (redis-developer's chat demo: `process.env.REDIS_PASSWORD || null`, then no AUTH when null);
 # not || '', an empty value where one is expected (an empty secret fails like a missing one)
@@ -271,10 +270,66 @@ def _js_reads(text: str, wanted: set[str] | None) -> Iterator[tuple[str, bool | 
             yield name, None, line
         else:
             yield name, False, line
+    for item in destructured_env(text):
+        line = text.count("\n", 0, item.at) + 1
+        yield item.name, item.default is not None and item.default.strip() not in ("''", '""', "undefined",
+                                                                                    "null"), line
+
+
+@dataclass(frozen=True)
+class Destructured:
+    """One name of ``const { X, Y: alias, Z = "d" } = process.env``: the variable, the code's own name for
+    it (*local*), the default's text (None without one), where the item starts and the statement ends."""
+
+    name: str
+    local: str
+    default: str | None
+    at: int
+    end: int
+
+
+# const { JWT_SECRET = 'dev', PORT, DB_URL: url } = process.env
+_JS_DESTRUCTURED = re.compile(r"\{([^{}]{1,2000})\}\s*=\s*process\.env\b")
+_DESTRUCTURED_ITEM = re.compile(r"\s*([A-Za-z_$][\w$]*)\s*(?::\s*([A-Za-z_$][\w$]*)\s*)?(?:=(.*))?", re.S)
+
+
+def destructured_env(text: str) -> list[Destructured]:
+    """The variables JavaScript *text* takes apart from ``process.env`` (``...rest`` and quoted or computed
+    keys left out), in the order they appear."""
+    out: list[Destructured] = []
     for m in _JS_DESTRUCTURED.finditer(text):
-        line = text.count("\n", 0, m.start()) + 1
-        for item in m.group(1).split(","):
-            parts = item.split("=", 1)
-            name = parts[0].split(":")[0].strip()
-            if _ENV_NAME.fullmatch(name):
-                yield name, len(parts) > 1 and parts[1].strip() not in ("''", '""', "undefined", "null"), line
+        at = m.start(1)
+        for item in _top_level_split(m.group(1)):
+            parsed = _DESTRUCTURED_ITEM.fullmatch(item)
+            if parsed and _ENV_NAME.fullmatch(parsed.group(1)):
+                out.append(Destructured(parsed.group(1), parsed.group(2) or parsed.group(1), parsed.group(3),
+                                        at + parsed.start(1), m.end()))
+            at += len(item) + 1
+    return out
+
+
+def _top_level_split(items: str) -> list[str]:
+    """*items* split at the commas outside brackets and quotes (a default may be ``fn(a, b)``)."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, char in enumerate(items):
+        if quote:
+            quote = "" if char == quote and items[i - 1] != "\\" else quote
+        elif char in "'\"`":
+            quote = char
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(items[start:i])
+            start = i + 1
+    parts.append(items[start:])
+    return parts
+
+
+def js_env_reads(text: str) -> list[tuple[str, int]]:
+    """[(variable, offset)] of each read of the environment in JavaScript *text*, in order:
+    ``process.env.X``, ``process.env["X"]`` and ``const { X, Y: alias, Z = "d" } = process.env``."""
+    reads = [(m.group(1) or m.group(2), m.start()) for m in _JS_READ.finditer(text)]
+    reads += [(d.name, d.at) for d in destructured_env(text)]
+    return sorted(reads, key=lambda read: read[1])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import commands
+from .envdefaults import destructured_env
 from .files import JS_SUFFIXES, read_text, rel, source_files
 from .nodeapp import Package
 
@@ -64,7 +65,13 @@ class OrmDatabase:
 
 
 def _variables(*texts: str) -> tuple[str, ...]:
-    found = (next(g for g in m.groups() if g) for text in texts for m in _ENV.finditer(text))
+    """The variables *texts* read from the environment, in order: env("X"), process.env.X, and the names of
+    ``const { X } = process.env``."""
+    found: list[str] = []
+    for text in texts:
+        reads = [(next(g for g in m.groups() if g), m.start()) for m in _ENV.finditer(text)]
+        reads += [(d.name, d.at) for d in destructured_env(text)]
+        found += [name for name, _ in sorted(reads, key=lambda read: read[1])]
     return tuple(dict.fromkeys(found))
 
 

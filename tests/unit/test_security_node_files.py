@@ -35,6 +35,11 @@ DIRS = NodeSettings().server_dirs
     ("src/lib/format.ts", "export const money = (n: number) => n.toFixed(2);\n", "server"),
     ("src/lib/Button.tsx", "export const B = () => null;\n", "client"),
     ("server/views/Page.js", "import React from 'react';\n", "client"),
+    # a browser framework's store or router, imported alone (Vue 3's vuex, Redux Toolkit)
+    ("src/store/index.js", "import { createStore } from 'vuex';\nexport default createStore({});\n",
+     "client"),
+    ("src/store.ts", "import { configureStore } from '@reduxjs/toolkit';\n", "client"),
+    ("src/router.js", "import { createRouter } from 'vue-router';\n", "client"),
     ("web/src/main.js", "document.body.innerHTML = location.hash;\n", "other"),
     ("web/src/api.js", "export const get = (u) => fetch(u);\n", "other"),
     ("server/app.js", "var a=1;\n//# sourceMappingURL=app.js.map\n", "generated"),

@@ -62,10 +62,11 @@ SERVER_MODULES = frozenset({
     "pg", "mysql", "mysql2", "mssql", "oracledb", "sqlite3", "better-sqlite3", "mongodb", "mongoose",
     "sequelize", "knex", "typeorm", "@prisma/client", "redis", "ioredis", "jsonwebtoken", "jose", "bcrypt",
 })
-# Importing one of these (and no server module) makes a file browser code.
+# Importing one of these (and no server module) makes a file browser code. A browser framework's store or
+# router counts too: Vue 3's `import { createStore } from 'vuex'` is a store file's only import.
 CLIENT_MODULES = frozenset({
     "react", "react-dom", "react-dom/client", "vue", "svelte", "preact", "solid-js", "lit", "@angular/core",
-    "jquery",
+    "jquery", "vuex", "pinia", "vue-router", "react-router-dom", "react-redux", "@reduxjs/toolkit",
 })
 _IMPORT = re.compile(
     r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+)(["'])([^"'\n]+)\1""", re.M)

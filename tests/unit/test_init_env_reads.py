@@ -1,0 +1,119 @@
+"""What a newcomer's `init` got wrong on redis-developer/basic-analytics-dashboard-redis-bitmaps-nodejs (an
+Express + Redis server in server/, a Vue CLI client in client/), as fixtures of our own:
+
+- the Redis note was "found through SET_REDIS_LOADING", a Vuex mutation's key in the client's store, while
+  the server's config takes `{ REDIS_ENDPOINT_URI, ..., PORT }` apart from process.env, which went unread;
+- "could not tell how the server picks its port", although the server listens on `config.port`, which the
+  config exports as `PORT || 3000` with PORT destructured from process.env;
+- app.json's "required" REDIS_PASSWORD was demanded, while the code passes `REDIS_PASSWORD || undefined`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.project.envdefaults import js_env_reads
+from echotune_ci.project.init import app_setup
+from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
+
+CONFIG = ("const { REDIS_ENDPOINT_URI, REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, PORT } = process.env;\n"
+          "\n"
+          "module.exports = {\n"
+          "  redis: {\n"
+          "    uri: REDIS_ENDPOINT_URI,\n"
+          "    host: REDIS_HOST || '127.0.0.1',\n"
+          "    port: REDIS_PORT || 6379,\n"
+          "    password: REDIS_PASSWORD || undefined,\n"  # line 8
+          "  },\n"
+          "  port: PORT || 3000,\n"
+          "};\n")
+STORE = ("import Vue from 'vue';\nimport Vuex from 'vuex';\n\nVue.use(Vuex);\n\n"
+         "export default new Vuex.Store({\n  state: { loading: false },\n  mutations: {\n"
+         "    SET_REDIS_LOADING: (state, value) => { state.loading = value; },\n  },\n});\n")
+
+
+def dashboard(root: Path, config: str = CONFIG) -> Path:
+    return write(root, {
+        "app.json": json.dumps({"name": "dashboard", "env": {
+            "REDIS_ENDPOINT_URI": {"description": "host:port of Redis", "required": True},
+            "REDIS_PASSWORD": {"description": "Redis' password", "required": True}}}),
+        "server/package.json": json.dumps({"name": "dashboard-api", "scripts": {"start": "node src/index.js"},
+                                           "dependencies": {"express": "4", "redis": "3"}}),
+        "server/src/index.js": "const express = require('express');\nconst config = require('./config');\n"
+                               "const app = express();\napp.get('/api/ping', (req, res) => res.json({}));\n"
+                               "app.listen(config.port, () => console.log('listening'));\n",
+        "server/src/config/index.js": config,
+        "client/package.json": json.dumps({"name": "dashboard-ui",
+                                           "scripts": {"build": "vue-cli-service build"},
+                                           "dependencies": {"vue": "2", "vuex": "3"},
+                                           "devDependencies": {"@vue/cli-service": "4"}}),
+        "client/src/store/index.js": STORE,
+    })
+
+
+def redis_notes(app) -> list[str]:
+    return [n for n in app.all_checks() if "connects to Redis" in n]
+
+
+def test_the_dashboard_the_newcomer_tried(tmp_path):
+    app = app_setup(dashboard(tmp_path))
+    # F6: the variables the server destructures, in their order; not the store's mutation
+    assert redis_notes(app) == [
+        "redis in package.json: the app connects to Redis, found through REDIS_ENDPOINT_URI, REDIS_HOST, "
+        "REDIS_PORT, REDIS_PASSWORD, which nothing here starts; where it needs one to serve, start one and "
+        "point the app at 127.0.0.1 in [serve] env"]
+
+
+def test_an_object_key_that_looks_like_a_variable_is_no_read(tmp_path):
+    # one package for server and client: the store is told apart by what it imports (Vue 3's vuex alone),
+    # a React component by its suffix, and the server's own constant keys are not reads either
+    write(tmp_path, {
+        "package.json": json.dumps({"name": "shop", "scripts": {"start": "node server.js"},
+                                    "dependencies": {"express": "4", "ioredis": "5", "vuex": "4"}}),
+        "server.js": "const express = require('express');\nconst Redis = require('ioredis');\n"
+                     "const KEYS = {\n  REDIS_VISITS_KEY: 'visits',\n};\n"
+                     "const redis = new Redis(process.env['REDIS_URL']);\n"
+                     "express().listen(process.env.PORT || 3000);\n",
+        "src/store/index.js": "import { createStore } from 'vuex';\n"
+                              "export default createStore({ mutations: {\n  SET_REDIS_STATUS(state) {},\n"
+                              "  REDIS_LOADED: (state) => state,\n} });\n",
+        "src/Status.jsx": "export const Status = () => process.env.REACT_APP_REDIS_HOST;\n",
+    })
+    assert redis_notes(app_setup(tmp_path)) == [
+        "ioredis in package.json: the app connects to Redis, found through REDIS_URL, which nothing here "
+        "starts; where it needs one to serve, start one and point the app at 127.0.0.1 in [serve] env"]
+    # an environment schema validated at startup is a read of the environment: its keys count
+    write(tmp_path, {"env.js": "const Joi = require('joi');\nmodule.exports = Joi.object({\n"
+                               "  REDIS_CACHE_URL: Joi.string().uri().required(),\n"
+                               "}).validate(process.env);\n"})
+    assert "found through REDIS_CACHE_URL, REDIS_URL, which" in redis_notes(app_setup(tmp_path))[0]
+
+
+@pytest.mark.parametrize(("text", "reads"), [
+    ("const url = process.env.MONGO_URL;\n", [("MONGO_URL", 12)]),
+    ("db(process.env['DB_HOST'], process.env[\"DB_NAME\"])\n", [("DB_HOST", 3), ("DB_NAME", 27)]),
+    # a name of the code's own, a default (with a comma of its own), the rest left out
+    ("const { A, B: b, C = pick(1, 2), ...rest } = process.env;\n", [("A", 8), ("B", 11), ("C", 17)]),
+    ("let {\n  PGHOST,\n  PGPORT = '5432'\n} = process.env\n", [("PGHOST", 8), ("PGPORT", 18)]),
+    # a destructured object that is not the environment; a key named like a variable
+    ("const { DB_URL } = config;\nconst keys = { REDIS_KEY: 'k' };\n", []),
+])
+def test_reads_of_the_environment_in_javascript(text, reads):
+    assert js_env_reads(text) == reads
+
+
+def test_an_orm_config_that_destructures_its_url(tmp_path):
+    # drizzle.config.ts taking the URL apart from process.env names it as `process.env.X` would
+    write(tmp_path, {
+        "package.json": json.dumps({"name": "api", "scripts": {"start": "node index.js"},
+                                    "dependencies": {"express": "4", "drizzle-orm": "0.36"}}),
+        "index.js": "const app = require('express')();\napp.listen(process.env.PORT || 3000);\n",
+        "drizzle.config.ts": "const { PG_URL } = process.env;\nexport default {\n  dialect: 'postgresql',\n"
+                             "  dbCredentials: { url: PG_URL! },\n};\n",
+    })
+    [said] = [n for n in app_setup(tmp_path).all_checks() if "PostgreSQL" in n]
+    assert said.startswith('drizzle-orm in package.json (drizzle.config.ts: dialect "postgresql"): the app '
+                           "connects to PostgreSQL, found through PG_URL, which")
