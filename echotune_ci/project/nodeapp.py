@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import commands
+from .envdefaults import destructured_env
 from .files import JS_SUFFIXES, join, read_json_dict, read_text, read_yaml, rel, resolve_js, source_files
 from .workspaces import js_lockfile, js_workspace, matches, missing_tool_note, other_lockfiles, pnpm_major
 
@@ -721,18 +722,49 @@ _RELATIVE_IMPORT = re.compile(r"""(?:require\(\s*|\bfrom\s+)['"](\.{1,2}/[^'"]+)
 _ENV_PORT = re.compile(r"process\.env\.(\w*PORT\w*)|process\.env\[\s*['\"](\w*PORT\w*)['\"]\s*\]")
 
 
-def _imported_env_port(file: Path, text: str, root: Path) -> tuple[str, str] | None:
+def _imported_env_port(file: Path, text: str, root: Path, name: str) -> tuple[str, str] | None:
     """(variable, why) when a module *file* imports by a relative path reads the port from the environment
     (basic-redis-chat-app: index.js listens on PORT from ./config, whose ``PORT = process.env.PORT ||
-    DEFAULT_PORT``); one import deep."""
-    for spec in _RELATIVE_IMPORT.findall(text):
-        candidate = resolve_js(file.parent, spec)
-        if candidate is not None:
-            env = _ENV_PORT.search(read_text(candidate))
-            if env:
-                var = env.group(1) or env.group(2)
-                return var, f"{rel(candidate, root)} reads {var}"
+    DEFAULT_PORT``); one import deep. The module's own *name* for the port (``port`` of ``config.port``)
+    is looked for first: ``port: PORT || 3000`` with PORT destructured from process.env."""
+    modules = [m for spec in _RELATIVE_IMPORT.findall(text) if (m := resolve_js(file.parent, spec))]
+    for module in modules:
+        var = _env_named(read_text(module), name)
+        if var:
+            return var, f"{rel(module, root)} reads {var}"
+    for module in modules:
+        env = _ENV_PORT.search(read_text(module))
+        if env:
+            var = env.group(1) or env.group(2)
+            return var, f"{rel(module, root)} reads {var}"
     return None
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def _env_named(text: str, name: str) -> str:
+    """The environment variable the JavaScript *text* gives its *name* from, "" when none: *name* itself
+    destructured from process.env, or the outermost definition of *name* (``port: PORT || 3000`` of
+    ``module.exports``, not ``port: REDIS_PORT`` of its nested ``redis``) reading process.env directly or
+    through a name destructured from it."""
+    locals_ = {d.local: d.name for d in destructured_env(text)}
+    if name in locals_:
+        return locals_[name]
+    definitions = re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*(?::|=(?![=>]))\s*([^;\n]+)", text)
+    for m in sorted(definitions, key=lambda d: _depth(text, d.start())):
+        env = _ENV_PORT.search(m.group(1))
+        if env:
+            return env.group(1) or env.group(2)
+        named = next((locals_[i] for i in _IDENTIFIER.findall(m.group(1)) if i in locals_), "")
+        if named:
+            return named
+    return ""
+
+
+def _depth(text: str, at: int) -> int:
+    """How many braces are open at offset *at* of *text* (strings and comments not told apart)."""
+    return text.count("{", 0, at) - text.count("}", 0, at)
 
 
 def node_port(
@@ -758,11 +790,15 @@ def node_port(
             else re.search(r"\bport\b\s*[:=]\s*([^;\n]+)", text)
         )
         value = defined.group(1) if defined else ""
-        env = _ENV_PORT.search(value) or _ENV_PORT.search(text)
-        if env:
-            var = env.group(1) or env.group(2)
+        # listen(PORT) with `const { PORT = 3000 } = process.env`, or `const port = PORT || 3000` with PORT
+        # destructured; before any other read of a *PORT* variable in the file (REDIS_PORT's)
+        env = _ENV_PORT.search(value)
+        var = (env.group(1) or env.group(2)) if env else "" if "." in arg else _env_named(text, arg)
+        env = None if var else _ENV_PORT.search(text)
+        var = var or (env.group(1) or env.group(2) if env else "")
+        if var:
             return None, var, f"{path} reads {var}"
-        imported = _imported_env_port(file, text, root or folder)
+        imported = _imported_env_port(file, text, root or folder, arg.split(".")[-1])
         if imported:
             return None, imported[0], imported[1]
         digits = re.fullmatch(r"\s*(?:parseInt\(|Number\()?\s*['\"]?(\d{2,5})['\"]?\)?\s*,?\s*", value)

@@ -17,6 +17,7 @@ import pytest
 
 from echotune_ci.project.envdefaults import js_env_reads
 from echotune_ci.project.init import app_setup
+from echotune_ci.project.nodeapp import node_port
 from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
 
 CONFIG = ("const { REDIS_ENDPOINT_URI, REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, PORT } = process.env;\n"
@@ -58,6 +59,10 @@ def redis_notes(app) -> list[str]:
     return [n for n in app.all_checks() if "connects to Redis" in n]
 
 
+def decided(app) -> list[tuple[str, str, str]]:
+    return [(d.key, d.value, d.source) for d in app.decisions]
+
+
 def test_the_dashboard_the_newcomer_tried(tmp_path):
     app = app_setup(dashboard(tmp_path))
     # F6: the variables the server destructures, in their order; not the store's mutation
@@ -65,6 +70,9 @@ def test_the_dashboard_the_newcomer_tried(tmp_path):
         "redis in package.json: the app connects to Redis, found through REDIS_ENDPOINT_URI, REDIS_HOST, "
         "REDIS_PORT, REDIS_PASSWORD, which nothing here starts; where it needs one to serve, start one and "
         "point the app at 127.0.0.1 in [serve] env"]
+    # F7: PORT, through config.port, one import deep (not REDIS_PORT, which the config reads first)
+    assert ("port", "auto (PORT)", "server/src/config/index.js reads PORT") in decided(app)
+    assert not any("could not tell how the server picks its port" in n for n in app.all_checks())
 
 
 def test_an_object_key_that_looks_like_a_variable_is_no_read(tmp_path):
@@ -103,6 +111,41 @@ def test_an_object_key_that_looks_like_a_variable_is_no_read(tmp_path):
 ])
 def test_reads_of_the_environment_in_javascript(text, reads):
     assert js_env_reads(text) == reads
+
+
+@pytest.mark.parametrize(("config", "port"), [
+    # the port exported with a default, PORT destructured (the dashboard), also under another name
+    (CONFIG, "PORT"),
+    ("const { HTTP_PORT: httpPort } = process.env;\nmodule.exports = { port: httpPort || 8080 };\n",
+     "HTTP_PORT"),
+    # Redis' port read directly, nested, before the server's: the outermost port is the server's
+    ("const { PORT } = process.env;\nmodule.exports = {\n  redis: { port: process.env.REDIS_PORT },\n"
+     "  port: PORT || 3000,\n};\n", "PORT"),
+])
+def test_the_port_a_config_module_exports(tmp_path, config, port):
+    dashboard(tmp_path, config)
+    assert node_port(tmp_path / "server", root=tmp_path, entry="src/index.js") == (
+        None, port, f"server/src/config/index.js reads {port}")
+
+
+@pytest.mark.parametrize(("server", "port"), [
+    ("const { PORT = 8080 } = process.env;\napp.listen(PORT);\n", "PORT"),
+    ("const { API_PORT: port } = process.env;\nserver.listen(port, () => {});\n", "API_PORT"),
+    ("const { REDIS_PORT, PORT } = process.env;\nconst port = PORT || 3000;\napp.listen(port);\n", "PORT"),
+])
+def test_a_destructured_port_the_server_listens_on(tmp_path, server, port):
+    write(tmp_path, {"index.js": "const app = require('express')();\n" + server})
+    assert node_port(tmp_path) == (None, port, f"index.js reads {port}")
+
+
+def test_a_destructured_port_of_another_name_is_passed_in_that_variable(tmp_path):
+    write(tmp_path, {"package.json": json.dumps({"name": "api", "scripts": {"start": "node index.js"},
+                                                 "dependencies": {"express": "4"}}),
+                     "index.js": "const app = require('express')();\n"
+                                 "const { API_PORT: port = 4000 } = process.env;\napp.listen(port);\n"})
+    app = app_setup(tmp_path)
+    assert app.command == "API_PORT={port} npm start"
+    assert ("port", "auto (through API_PORT)", "index.js reads API_PORT") in decided(app)
 
 
 def test_an_orm_config_that_destructures_its_url(tmp_path):
