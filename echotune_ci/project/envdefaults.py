@@ -17,7 +17,10 @@ variable (``if os.environ.get('X'):``, ``process.env.X === 'on'``) says
 neither. A default of None or "" is none: an empty SECRET_KEY fails like a
 missing one. In JavaScript an explicit ``|| null`` or ``?? undefined`` is one:
 the code says it does without the variable (``process.env.REDIS_PASSWORD ||
-null``, then no AUTH when it is null).
+null``, then no AUTH when it is null). A name destructured from
+``process.env`` without a default of its own is read where the code uses it:
+``const { REDIS_PASSWORD } = process.env`` and then ``REDIS_PASSWORD ||
+undefined`` is a read with a default.
 """
 
 from __future__ import annotations
@@ -260,20 +263,31 @@ def _js_reads(text: str, wanted: set[str] | None) -> Iterator[tuple[str, bool | 
         name = m.group(1) or m.group(2)
         if wanted is not None and name not in wanted:
             continue
-        line = text.count("\n", 0, m.start()) + 1
-        before = text[max(0, m.start() - 40):m.start()]
-        if _JS_OR_ANOTHER.match(text, m.end()):
-            yield name, None, line
-        elif _JS_FALLBACK.match(text, m.end()):
-            yield name, True, line
-        elif _JS_TESTED_AFTER.match(text, m.end()) or _JS_TESTED_BEFORE.search(before):
-            yield name, None, line
-        else:
-            yield name, False, line
+        yield name, _js_use(text, m.start(), m.end()), text.count("\n", 0, m.start()) + 1
     for item in destructured_env(text):
+        if wanted is not None and item.name not in wanted:
+            continue
         line = text.count("\n", 0, item.at) + 1
-        yield item.name, item.default is not None and item.default.strip() not in ("''", '""', "undefined",
-                                                                                    "null"), line
+        if item.default is not None:
+            yield item.name, item.default.strip() not in ("''", '""', "``", "undefined", "null"), line
+            continue
+        # const { REDIS_PASSWORD } = process.env, then `password: REDIS_PASSWORD || undefined`: what the
+        # code does with its own name for the value says whether it does without (basic-analytics-dashboard)
+        uses = [(_js_use(text, u.start(), u.end()), text.count("\n", 0, u.start()) + 1)
+                for u in _local_uses(text, item.local, item.end)]
+        yield from ((item.name, how, at) for how, at in uses) if uses else [(item.name, False, line)]
+
+
+def _js_use(text: str, start: int, end: int) -> bool | None:
+    """How the expression at ``text[start:end]`` (a read of the environment or a name for its value) is
+    used: True with a fallback, None only tested or with another variable after it, False as a value."""
+    if _JS_OR_ANOTHER.match(text, end):
+        return None
+    if _JS_FALLBACK.match(text, end):
+        return True
+    if _JS_TESTED_AFTER.match(text, end) or _JS_TESTED_BEFORE.search(text[max(0, start - 40):start]):
+        return None
+    return False
 
 
 @dataclass(frozen=True)
@@ -325,6 +339,13 @@ def _top_level_split(items: str) -> list[str]:
             start = i + 1
     parts.append(items[start:])
     return parts
+
+
+def _local_uses(text: str, local: str, after: int) -> Iterator[re.Match[str]]:
+    """The uses of the name *local* in *text* after offset *after*: not a property (``x.local``), nor an
+    object's key (``local: value``), which name something else."""
+    pattern = re.compile(rf"(?<![\w$.]){re.escape(local)}(?![\w$])(?!\s*:(?!:))")
+    return pattern.finditer(text, after)
 
 
 def js_env_reads(text: str) -> list[tuple[str, int]]:

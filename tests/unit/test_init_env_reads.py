@@ -11,11 +11,12 @@ Express + Redis server in server/, a Vue CLI client in client/), as fixtures of 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from echotune_ci.project.envdefaults import js_env_reads
+from echotune_ci.project.envdefaults import defaulted_env, js_env_reads, taken_without_default
 from echotune_ci.project.init import app_setup
 from echotune_ci.project.nodeapp import node_port
 from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
@@ -73,6 +74,11 @@ def test_the_dashboard_the_newcomer_tried(tmp_path):
     # F7: PORT, through config.port, one import deep (not REDIS_PORT, which the config reads first)
     assert ("port", "auto (PORT)", "server/src/config/index.js reads PORT") in decided(app)
     assert not any("could not tell how the server picks its port" in n for n in app.all_checks())
+    # F8: the code does without a password; the URI it takes as it is
+    assert ("env", "REDIS_PASSWORD not set", "server/src/config/index.js reads it with a default (line 8); "
+            "app.json (env) asks for one when deployed") in decided(app)
+    assert [n.split(" says ")[1].split(" must")[0] for n in app.all_checks() if "must be set" in n] == [
+        "REDIS_ENDPOINT_URI"]
 
 
 def test_an_object_key_that_looks_like_a_variable_is_no_read(tmp_path):
@@ -146,6 +152,38 @@ def test_a_destructured_port_of_another_name_is_passed_in_that_variable(tmp_path
     app = app_setup(tmp_path)
     assert app.command == "API_PORT={port} npm start"
     assert ("port", "auto (through API_PORT)", "index.js reads API_PORT") in decided(app)
+
+
+@pytest.mark.parametrize(("code", "where"), [
+    # what the code does with its own name for the value
+    ("const { REDIS_PASSWORD } = process.env;\nconnect({ password: REDIS_PASSWORD || undefined });\n",
+     "config.js:2"),
+    ("const { REDIS_PASSWORD: password } = process.env;\nconnect({ password: password ?? null });\n",
+     "config.js:2"),
+    ("const { REDIS_PASSWORD = 'dev' } = process.env;\n", "config.js:1"),
+    ("const { REDIS_PASSWORD } = process.env;\nconnect({ password: REDIS_PASSWORD });\n", None),
+    ("const { REDIS_PASSWORD } = process.env;\nmodule.exports = { REDIS_PASSWORD };\n", None),
+    # a fallback in one place and the bare value in another: the app can stop without it
+    ("const { REDIS_PASSWORD } = process.env;\nconst a = REDIS_PASSWORD || null;\nauth(REDIS_PASSWORD);\n",
+     None),
+    # an empty string is no value; only tested says nothing, so the bare use decides
+    ("const { REDIS_PASSWORD } = process.env;\nconst a = REDIS_PASSWORD || '';\n", None),
+    ("const { REDIS_PASSWORD } = process.env;\nif (!REDIS_PASSWORD) throw new Error('unset');\n"
+     "auth(REDIS_PASSWORD);\n", None),
+    # never used after: taken as it is, as before
+    ("const { REDIS_PASSWORD } = process.env;\n", None),
+])
+def test_a_destructured_variable_is_defaulted_by_how_the_code_uses_it(tmp_path, code, where):
+    write(tmp_path, {"config.js": code})
+    assert defaulted_env(tmp_path, ["REDIS_PASSWORD"]).get("REDIS_PASSWORD") == where
+
+
+def test_a_destructured_secret_with_a_fallback_is_not_taken_without_one(tmp_path):
+    write(tmp_path, {"a.js": "const { SESSION_SECRET } = process.env;\n"
+                             "session({ secret: SESSION_SECRET || 'x' });\n",
+                     "b.js": "const { JWT_SECRET } = process.env;\njwt.sign({}, JWT_SECRET);\n"})
+    assert taken_without_default(sorted(tmp_path.glob("*.js")), tmp_path, re.compile("SECRET")) == [
+        ("JWT_SECRET", "b.js:2")]
 
 
 def test_an_orm_config_that_destructures_its_url(tmp_path):
