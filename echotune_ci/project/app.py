@@ -751,7 +751,7 @@ def _python_build(
         _readme_once(app, folder, steps, ("flask", "manage.py", "python", "alembic"))
     if django is None and not any(_SETS_UP_DB.search(s) for s in steps):
         _database_note(app, folder, deps, sources)
-    app.build = " && ".join(steps)
+    app.build = commands.chain(steps)
 
 
 def _first_migration(app: AppSetup, steps: list[str], source: str) -> None:
@@ -1304,7 +1304,7 @@ def _node_setup(app: AppSetup, packages: list[Package], tool: Tools) -> None:
                    join(pkg.dir, "package.json"))
         for message in sub.checks:
             app.check("setup", message)
-    app.setup = " && ".join(steps)
+    app.setup = commands.chain(steps)
     app.setup_inputs = list(dict.fromkeys(inputs))
 
 
@@ -1419,7 +1419,7 @@ def _node_build(app: AppSetup, folder: Path, ins: Instructions, packages: list[P
         _orm_migrations(app, steps, orm_databases(packages, folder))
     if not any(_SETS_UP_DB.search(s) for s in steps):
         _readme_once(app, top.path, steps, ("npm", "yarn", "pnpm", "npx", "prisma", "knex", "sequelize"))
-    app.build = " && ".join(steps)
+    app.build = commands.chain(steps)
 
 
 def _prisma_generate(app: AppSetup, steps: list[str], packages: list[Package], folder: Path) -> None:

@@ -16,6 +16,7 @@ import os
 import re
 from pathlib import Path
 
+from . import commands
 from .appsetup import AppSetup
 from .files import JS_SUFFIXES, join, read_text, rel, source_files
 from .nodeapp import Package, bundle_globs, install_dir, install_source, server_outputs, tools
@@ -68,11 +69,11 @@ def attach_clients(
         if tool.lockfile:
             app.js_lockfiles.append(join(lock_dir, tool.lockfile))
         if install not in app.setup.split(" && "):
-            app.setup = " && ".join(s for s in (app.setup, install) if s)
+            app.setup = commands.chain((app.setup, install))
             app.decide("setup", install, install_source(tool, lock_dir, pkg_dir) if tool.root else
                        f"{join(pkg_dir, 'package.json')} ({tool.lockfile or 'no lockfile'})")
         build = tool.run_at("build", where)
-        app.build = " && ".join(s for s in (build, app.build) if s)
+        app.build = commands.chain((build, app.build))
         app.decide("build", build, f"{join(pkg_dir, 'package.json')} (scripts.build)")
         for message in tool.checks:
             app.check("setup", message)

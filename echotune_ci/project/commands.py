@@ -14,7 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 PORT = "{port}"
@@ -160,6 +160,25 @@ def strip_cd(command: str) -> tuple[str, str]:
         if folder is not None:
             return folder, m.group(2).strip()
     return "", command
+
+
+def chain(steps: Iterable[str]) -> str:
+    """*steps* (blank ones left out) joined with ``&&`` for one shell. A step that enters a folder and is
+    followed by others (``cd backend && tsc``, or a chain with such a step inside) runs in a subshell,
+    ``(cd backend && tsc)``: the steps after it would otherwise run in that folder too."""
+    items = [s for s in steps if s.strip()]
+    last = len(items) - 1
+    return " && ".join(f"({s})" if i < last and _enters_folder(s) else s for i, s in enumerate(items))
+
+
+def _enters_folder(step: str) -> bool:
+    """Whether *step* changes the folder of the steps joined after it: a ``cd`` outside parentheses."""
+    depth = 0
+    for i, char in enumerate(step):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and step.startswith("cd ", i) and (i == 0 or step[:i].rstrip().endswith(("&&", ";"))):
+            return True
+    return False
 
 
 def join(words: list[str]) -> str:
