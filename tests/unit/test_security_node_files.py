@@ -309,3 +309,29 @@ def test_only_what_the_projects_njsscan_ignores_is_left_out_without_a_gap(tmp_pa
     assert out.notes == ["node: not scanned: server/.js: Left out: njsscan did not pass it to semgrep",
                          "node: left out by .njsscan (ignore-paths, ignore-filenames or ignore-extensions): "
                          "server/other.js"]
+
+
+def test_a_virtual_environment_setup_made_is_no_project_code(tmp_path):
+    """SmartDjangoRest: [serve] setup made .venv, which the project's .gitignore (env/ only) does not
+    list; the node check took Django's admin templates' .js in site-packages for server code it could not
+    scan, an error (exit 3), and the other scans read them too. A folder holding pyvenv.cfg (PEP 405) is
+    left out, in a git work tree and outside one, under any name."""
+    import subprocess
+
+    from echotune_ci.phases.security.files import collect_files
+
+    (tmp_path / ".gitignore").write_text("env/\n")
+    (tmp_path / "server.js").write_text("require('express');\n")
+    for venv in (".venv", "pyenv-3.11"):
+        site = tmp_path / venv / "lib" / "python3.11" / "site-packages" / "django" / "gis"
+        site.mkdir(parents=True)
+        (tmp_path / venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+        (site / "openlayers.js").write_text("var map = new OpenLayers.Map();\n")
+    (tmp_path / "settings.cfg").write_text("a = 1\n")  # a file next to them is the project's
+    outside = collect_files(tmp_path, [], ())
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    inside = collect_files(tmp_path, [], ())
+    for found in (outside, inside):
+        names = {p.relative_to(tmp_path).as_posix() for p in found}
+        assert {"server.js", "settings.cfg"} <= names
+        assert not [n for n in names if n.startswith((".venv", "pyenv-3.11"))], names

@@ -72,9 +72,23 @@ def _walk(folder: Path, root: Path, exclude: Sequence[str]) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames
-                             if not is_excluded(relative_to_root(here / d, root), exclude))
+                             if not is_excluded(relative_to_root(here / d, root), exclude)
+                             and not (here / d / VENV_MARKER).is_file())
         out.extend(here / f for f in sorted(filenames))
     return out
+
+
+# A virtual environment's marker (PEP 405): the folder holds installed packages, never the project's code
+# (the .venv [serve] setup makes, under any name, which a project's .gitignore may not list).
+VENV_MARKER = "pyvenv.cfg"
+
+
+def _outside_environments(paths: list[Path]) -> list[Path]:
+    """*paths* without the files of a virtual environment among them (a folder holding pyvenv.cfg)."""
+    environments = {p.parent for p in paths if p.name == VENV_MARKER}
+    if not environments:
+        return paths
+    return [p for p in paths if not any(e == p.parent or e in p.parents for e in environments)]
 
 
 def collect_files(root: Path, paths: Sequence[str | Path], exclude: Sequence[str], *,
@@ -82,8 +96,9 @@ def collect_files(root: Path, paths: Sequence[str | Path], exclude: Sequence[str
     """Files under *paths* (default: *root*), minus *exclude*, optionally only *suffixes*.
 
     Relative *paths* are taken from *root*. Returns sorted, de-duplicated
-    regular files (no symlinks). Raises InputError (exit 2) for a path that
-    is neither a file nor a folder.
+    regular files (no symlinks), none inside a virtual environment (a folder
+    holding ``pyvenv.cfg``). Raises InputError (exit 2) for a path that is
+    neither a file nor a folder.
     """
     targets = [Path(p) for p in paths] or [root]
     found: list[Path] = []
@@ -94,7 +109,7 @@ def collect_files(root: Path, paths: Sequence[str | Path], exclude: Sequence[str
             candidates = [target]
         elif target.is_dir():
             listed = _git_files(target) if use_git else None
-            candidates = listed if listed is not None else _walk(target, root, exclude)
+            candidates = _outside_environments(listed) if listed is not None else _walk(target, root, exclude)
         else:
             raise InputError(f"{target}: no such file or folder to scan")
         for path in candidates:
