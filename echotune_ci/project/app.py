@@ -728,7 +728,13 @@ def _python_build(
             "manage.py (Django migrations)",
             unless="migrate",
         )
-        if django.static_root:
+        if django.static_root_outside:
+            app.check("build", f"{django.settings_file} sets STATIC_ROOT = {django.static_root_outside!r}, "
+                               "outside the checkout (a container's path): collectstatic is left out of "
+                               "build, as it would write there on this machine; put STATIC_ROOT under "
+                               "BASE_DIR (or read it from the environment) to measure the app with its "
+                               "collected static files")
+        elif django.static_root:
             _add_build(
                 app,
                 steps,
@@ -736,7 +742,7 @@ def _python_build(
                 f"{django.settings_file} sets STATIC_ROOT",
                 unless="collectstatic",
             )
-        if django.static_root and any("collectstatic" in s for s in steps):
+        if django.static_root and not django.static_root_outside and any("collectstatic" in s for s in steps):
             app.generated.append(django.static_root_dir)
     elif stated_db:
         pass  # the project's own steps prepare the database (`flask deploy`, `flask db upgrade`...)

@@ -48,6 +48,8 @@ class DjangoFacts:
     secret_required: bool = False
     static_root: bool = False
     static_root_dir: str = ""
+    # STATIC_ROOT as an absolute path of its own ('/app/static/', a container's): outside the checkout
+    static_root_outside: str = ""
     database_var: str = ""
     # ROOT_URLCONF as written ("config.urls"; "" when no settings file names one as a literal) and the file
     root_urlconf: str = ""
@@ -196,9 +198,14 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
     facts.static_root = bool(re.search(r"^STATIC_ROOT\s*=\s*(?!None)\S", text, re.M))
     if facts.static_root:
         # BASE_DIR / "staticfiles", os.path.join(BASE_DIR, "static", "root"): the quoted parts, joined.
-        parts = re.findall(r"""["']([^"']+)["']""", _statement(text, "STATIC_ROOT").split("#", 1)[0])
+        statement = _statement(text, "STATIC_ROOT").split("#", 1)[0]
+        parts = re.findall(r"""["']([^"']+)["']""", statement)
         folder = "/".join(p.strip("/") for p in parts if p.strip("/."))
-        facts.static_root_dir = folder if folder and not folder.startswith("/") else "staticfiles"
+        facts.static_root_dir = folder or "staticfiles"
+        based = re.search(r"BASE_DIR|__file__|\benv\b|environ", statement)
+        if parts and parts[0].startswith("/") and not based:
+            # SmartDjangoRest's '/app/static/': collectstatic wrote /app/static on the runner itself
+            facts.static_root_outside = "/" + folder
     database = re.search(r"(?:dj_database_url\.(?:config|parse)|env\.db)\(([^)]*)\)", text)
     if database:
         named = re.search(r"""["'](\w+_URL)["']""", database.group(1))

@@ -177,3 +177,21 @@ def test_the_postgres_note_names_variables_read_through_django_environ_getenv_an
                 requirements="Django==5.0.6\ngunicorn==22.0.0\npsycopg2-binary==2.9.9\n")
     assert postgres_note(app_setup(tmp_path)) == [
         POSTGRES_NOTE.format("DATABASE_HOST, PGDATABASE, POSTGRES_USER")]
+
+
+def test_a_static_root_outside_the_checkout_is_not_collected_into(tmp_path):
+    """SmartDjangoRest sets STATIC_ROOT = '/app/static/' (its container's path): build ran collectstatic,
+    which made /app/static at the root of the runner's file system, and the scans excluded "app/static"."""
+    settings = "SECRET_KEY = 'k'\nDEBUG = True\nALLOWED_HOSTS = ['*']\nSTATIC_URL = '/static/'\n"
+    django_site(tmp_path / "abs", settings + "STATIC_ROOT = '/app/static/'\n")
+    app = app_setup(tmp_path / "abs")
+    assert "collectstatic" not in app.build and "app/static" not in app.generated
+    assert [n for n in app.all_checks() if "STATIC_ROOT" in n] == [
+        "site1/settings.py sets STATIC_ROOT = '/app/static', outside the checkout (a container's path): "
+        "collectstatic is left out of build, as it would write there on this machine; put STATIC_ROOT under "
+        "BASE_DIR (or read it from the environment) to measure the app with its collected static files"]
+    # under BASE_DIR it is collected, as before
+    django_site(tmp_path / "rel", "from pathlib import Path\nBASE_DIR = Path(__file__).parent.parent\n"
+                + settings + "STATIC_ROOT = BASE_DIR / 'staticfiles'\n")
+    app = app_setup(tmp_path / "rel")
+    assert "collectstatic --noinput" in app.build and "staticfiles" in app.generated
