@@ -107,6 +107,18 @@ class AppSetup:
         if ("." in name.strip(".") or name in ("Procfile", "Dockerfile")) and name not in self.evidence:
             self.evidence.append(name)
 
+    def settle_phases(self) -> None:
+        """Say [run] phases as they end up, when a step after the last "phases" decision added to them
+        (bundle for the build's output, api for an OpenAPI document, deploy): the last "phases" line init
+        prints is what it writes."""
+        said = [d for d in self.decisions if d.key == "phases"]
+        final = ", ".join(self.phases)
+        if said and said[-1].value != final:
+            before = said[-1].value.split(", ")
+            added = [p for p in self.phases if p not in before]
+            self.decide("phases", final, f"with {' and '.join(added)}, from the lines above" if added else
+                        "as the lines above leave them")
+
     def check(self, key: str, message: str) -> None:
         """A guess no file confirmed: a ``# check:`` note above *key* (one of :data:`CHECK_KEYS`)."""
         notes = self.checks.setdefault(key if key in CHECK_KEYS else "project", [])

@@ -87,6 +87,7 @@ def init_project(root: Path, *, ref: str | None = None, repository: str = DEFAUL
         plan = plan_deploy(project, app, project.name)
         if "deploy" not in app.phases:
             app.phases.append("deploy")
+            app.settle_phases()
     files = plan_files(project, app, ref=pinned, repository=repository, research=research, repo_root=repo,
                        deploy=plan)
     if plan is None:
@@ -229,6 +230,7 @@ def app_setup(root: Path, serve_command: str | None = None) -> AppSetup:
         app.checks.pop("port", None)
         app.decide("command", serve_command, "--serve-command")
     _detect_realtime(root, app)
+    app.settle_phases()
     return app
 
 

@@ -374,7 +374,11 @@ def machine(monkeypatch):
 def init_layout(name: str, tmp_path: Path) -> Path:
     root = tmp_path / name
     shutil.copytree(LAYOUTS / name, root)
-    init_project(root, ref=REF)
+    done = init_project(root, ref=REF)
+    # what init prints last of [run] phases is what it writes (diplom-fullstack-app: "security, load"
+    # printed, with bundle added after it)
+    said = [d.value for d in done.app.decisions if d.key == "phases"]
+    assert not said or said[-1] == ", ".join(done.app.phases), (said, done.app.phases)
     return root
 
 
