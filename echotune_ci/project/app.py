@@ -103,7 +103,8 @@ _DISTRIBUTIONS = {"fastapi": "fastapi", "flask": "flask", "starlette": "starlett
                   "django": "django"}
 # A build step that prepares the database (migrations, the project's own deploy or init-db command).
 _SETS_UP_DB = re.compile(
-    r"(?<![\w-])(?:deploy|init[-_]?db|create[-_]?db|setup[-_]?db|upgrade|migrate|bootstrap|seed)(?![\w-])"
+    r"(?<![\w-])(?:deploy|init[-_]?db|create[-_]?db|setup[-_]?db|upgrade|migrate|bootstrap|seed|db[:_-]push)"
+    r"(?![\w-])"
 )
 # Dependencies that mean the app keeps data in a database whose tables must exist.
 _DATABASES = ("sqlalchemy", "flask-sqlalchemy", "sqlmodel", "peewee", "tortoise-orm", "pony", "databases",
@@ -1422,7 +1423,7 @@ def _node_build(app: AppSetup, folder: Path, ins: Instructions, packages: list[P
                 )
     _prisma_generate(app, steps, packages, folder)
     if not any(_SETS_UP_DB.search(s) for s in steps):
-        _orm_migrations(app, steps, orm_databases(packages, folder))
+        _orm_migrations(app, steps, orm_databases(packages, folder), packages)
     if not any(_SETS_UP_DB.search(s) for s in steps):
         _readme_once(app, top.path, steps, ("npm", "yarn", "pnpm", "npx", "prisma", "knex", "sequelize"))
     app.build = commands.chain(steps)
@@ -1457,13 +1458,17 @@ def _prisma_generate(app: AppSetup, steps: list[str], packages: list[Package], f
                                f"{pkg.deps['@prisma/client']}; add prisma to devDependencies at that version")
 
 
-def _orm_migrations(app: AppSetup, steps: list[str], orms: list[OrmDatabase]) -> None:
+def _orm_migrations(app: AppSetup, steps: list[str], orms: list[OrmDatabase],
+                    packages: list[Package]) -> None:
     """The ORM's command that applies the migrations the repository keeps (``npx prisma migrate deploy``
     for prisma/migrations/, ``npx drizzle-kit migrate`` for drizzle/*.sql) as a build step, as Django's
-    migrate and Flask-Migrate's upgrade are: the tables exist before the app is measured."""
+    migrate and Flask-Migrate's upgrade are: the tables exist before the app is measured. A Prisma schema
+    without migrations gets the package's own script that pushes it (``"db:push": "prisma db push"``)."""
     for orm in orms:
         if not orm.migrate:
-            if orm.client == "@prisma/client" and not orm.migrations:
+            pushed = orm.client == "@prisma/client" and not orm.migrations and _schema_push(app, steps, orm,
+                                                                                            packages)
+            if orm.client == "@prisma/client" and not orm.migrations and not pushed:
                 app.check("build", f"{orm.where} comes with no migrations folder: nothing here makes the "
                                    "tables; if pages fail on a missing table, add `npx prisma db push` (in "
                                    "the schema's package) to build")
@@ -1474,6 +1479,22 @@ def _orm_migrations(app: AppSetup, steps: list[str], orms: list[OrmDatabase]) ->
         app.check("build", f"build applies {orm.migrations}/ with `{orm.migrate}` to the database {via} "
                            "points at, on every run: point it at a test database in [serve] env, never "
                            "one whose data matters; the build stops where none answers")
+
+
+def _schema_push(app: AppSetup, steps: list[str], orm: OrmDatabase, packages: list[Package]) -> bool:
+    """Add the script of *orm*'s package that runs ``prisma db push`` to build (diplom-fullstack-app's
+    ``"db:push"``, which init said nothing made the tables beside); whether there was one."""
+    pkg = next((p for p in packages if p.dir == (orm.package or ".")), None)
+    push = next((name for name, body in pkg.scripts.items() if "prisma db push" in body), "") if pkg else ""
+    if pkg is None or not push:
+        return False
+    step = tools(pkg.path, pkg.data).run(push, pkg)
+    _add_build(app, steps, step, f"{join(pkg.dir, 'package.json')} (scripts.{push}: prisma db push, "
+                                 "the schema having no migrations)")
+    app.check("build", f"build runs `{step}`, which makes the tables in the database "
+                       f"{' or '.join(orm.variables) or 'the schema'} points at, on every run: point it at a "
+                       "test database in [serve] env, never one whose data matters")
+    return True
 
 
 def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Path, entry: str = "") -> None:

@@ -92,6 +92,19 @@ def test_a_sqlite_schema_gets_its_migrations_and_no_server_a_schema_without_them
                for n in bare.all_checks())
 
 
+def test_a_schema_without_migrations_is_pushed_by_the_packages_own_script(tmp_path):
+    # diplom-fullstack-app: server/package.json's "db:push": "prisma db push", and init said "nothing here
+    # makes the tables"
+    app = app_setup(backend(tmp_path, {**TS_SCRIPTS, "db:push": "prisma db push"}, migrations=False))
+    assert app.build == ("(cd backend && npx prisma generate) && npm run build --prefix backend && "
+                         "npm run db:push --prefix backend")
+    checks = app.all_checks()
+    assert not any("comes with no migrations folder" in n for n in checks)
+    assert ("build runs `npm run db:push --prefix backend`, which makes the tables in the database "
+            "DATABASE_URL points at, on every run: point it at a test database in [serve] env, never one "
+            "whose data matters") in checks
+
+
 def test_a_prisma_cli_missing_from_the_package_is_said(tmp_path):
     root = backend(tmp_path, TS_SCRIPTS)
     data = json.loads((root / "backend/package.json").read_text())
