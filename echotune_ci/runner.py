@@ -200,10 +200,12 @@ def _secret_names(cfg: Config) -> tuple[str, ...]:
 
 
 def _must_start(cfg: Config, phases: list[Phase[Any]], options: ServeOptions) -> bool:
-    """Whether `run` starts the app: a phase measures it, or [serve] has a command (the security
-    phase's header checks and auth probes use the app when it runs); never with --url.
+    """Whether `run` starts the app: a phase measures it, or [serve] has a command and a phase uses the
+    app when it runs (the security phase's header checks and auth probes); never with --url, nor for
+    phases that only read the build (`run --phase bundle`: setup and build still run).
     ConfigError when [serve] cannot start it."""
-    start = options.url is None and (any(p.needs_app for p in phases) or bool(cfg.serve.command))
+    start = options.url is None and (any(p.needs_app for p in phases)
+                                     or (bool(cfg.serve.command) and any(p.uses_app for p in phases)))
     if start:
         serve_settings(cfg)
     return start

@@ -273,7 +273,7 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
                 pairs.append(Pair(skipped))
                 continue
             base_down = not_run(phase, base_app) if base is not None else None
-            unserved = report.unserved if phase.needs_app or phase.name == "security" else ""
+            unserved = report.unserved if phase.uses_app else ""
             if base is None or base_down is not None or unserved:
                 from ..runner import run_phase
 
@@ -660,8 +660,8 @@ def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, 
     ready = _prepare_base(base_cfg, cfg, start, skip_setup, env, report, temporary=base.ref is not None,
                           repo=repo,
                           # security scores the headers of the app when it runs
-                          serves=any(p.needs_app or p.name == "security" for p in phases),
-                          built=any(not p.needs_app and p.name != "security" for p in phases))
+                          serves=any(p.uses_app for p in phases),
+                          built=any(not p.uses_app for p in phases))
     if ready is not None:
         stack.callback(ready.app.stop)  # stopped before its worktree is removed
     return base_cfg, ready

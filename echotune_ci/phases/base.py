@@ -84,7 +84,8 @@ def _sections() -> Any:
 class Phase(Protocol[S]):
     """One phase `run` drives: a name, its settings type, and check/run.
 
-    ``needs_app``: whether it measures the running app (`run` then starts it).
+    ``needs_app``: whether it measures the running app (`run` then starts it); ``uses_app``: whether it
+    uses the app when it runs (security's header checks), so `run` starts an app [serve] can start.
     ``check`` raises ConfigError for what ``run`` would reject, so `run`
     finds every configuration mistake before it starts the app. ``run``
     returns the phase's result; a phase that cannot run raises RunError
@@ -102,6 +103,10 @@ class Phase(Protocol[S]):
     @property
     def needs_app(self) -> bool:
         """Whether it measures the running app (`run` then starts it)."""
+
+    @property
+    def uses_app(self) -> bool:
+        """Whether it uses the running app when there is one (True whenever ``needs_app`` is)."""
 
     def check(self, settings: S, ctx: PhaseContext) -> None:
         """Raise ConfigError (exit 2) for settings ``run`` would reject."""

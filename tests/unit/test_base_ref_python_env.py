@@ -234,7 +234,7 @@ def test_a_phase_measured_with_the_base_is_not_called_failed_before_the_gate(
     from echotune_ci.results import PhaseResult
 
     class Stub:
-        name, needs_app = "security", False
+        name, needs_app, uses_app = "security", False, True
 
         def with_progress(self, _update: object) -> Stub:
             return self

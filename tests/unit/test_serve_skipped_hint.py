@@ -115,3 +115,18 @@ def test_a_shim_on_path_that_answers_not_found_is_said_with_what_it_said(tmp_pat
                               f"did not start (a version manager's shim for a version not selected here?); "
                               f"it printed: ")
     assert "exists in these Python versions: 3.8.18" in message and "not installed" not in message
+
+
+def test_a_run_of_phases_that_only_read_the_build_starts_no_app(tmp_path, monkeypatch, capsys):
+    """`run --phase bundle` built the app and then started it, which the bundle phase never uses (a
+    Prisma app that could not start turned a bundle-only run into a warning, and its time)."""
+    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "ECHOTUNE_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "echotune.toml").write_text(
+        '[serve]\nbuild = "echo \'console.log(1)\' > site.js"\ncommand = "touch started && sleep 30"\n'
+        'ready_url = "http://127.0.0.1:{port}/"\ntimeout = "5s"\n\n[bundle]\nglobs = ["site.js"]\n')
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli(capsys, "run", "--phase", "bundle", "-o", "out")
+    assert code == 0, err
+    assert (tmp_path / "site.js").is_file() and not (tmp_path / "started").exists()

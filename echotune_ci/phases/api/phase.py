@@ -42,6 +42,7 @@ class ApiPhase:
     name = NAME
     settings_type = ApiSettings
     needs_app = True
+    uses_app = True
 
     def check(self, settings: ApiSettings, ctx: PhaseContext) -> None:
         """Raise ConfigError for flows that cannot run (unknown captures, bad paths) and a URL whose host

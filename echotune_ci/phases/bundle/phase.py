@@ -39,6 +39,7 @@ class BundlePhase:
     name = NAME
     settings_type = BundleSettings
     needs_app = False
+    uses_app = False
 
     def check(self, settings: BundleSettings, ctx: PhaseContext) -> None:
         """Raise ConfigError for what :meth:`run` would reject (no globs, a limit without a size)."""

@@ -48,6 +48,7 @@ class DeployPhase:
     name = NAME
     settings_type = DeploySettings
     needs_app = True
+    uses_app = True
 
     def check(self, settings: DeploySettings, ctx: PhaseContext) -> None:
         """ConfigError when the health check would ask a host other than this machine."""

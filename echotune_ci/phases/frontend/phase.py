@@ -53,6 +53,7 @@ class FrontendPhase:
     name = NAME
     settings_type = FrontendSettings
     needs_app = True
+    uses_app = True
 
     def check(self, settings: FrontendSettings, ctx: PhaseContext) -> None:
         """Raise ConfigError for what :meth:`run` would reject (no pages, bad page entries).

@@ -52,6 +52,7 @@ class LoadPhase:
     name = "load"
     settings_type = LoadSettings
     needs_app = True
+    uses_app = True
 
     def check(self, settings: LoadSettings, ctx: PhaseContext) -> None:
         """Raise ConfigError for what :meth:`run` would reject (endpoints, bounds, hosts, locustfile path).

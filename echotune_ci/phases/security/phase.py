@@ -55,6 +55,7 @@ class SecurityPhase:
     name = "security"
     settings_type = SecuritySettings
     needs_app = False
+    uses_app = True  # its header checks and auth probes, when the app runs
 
     def check(self, settings: SecuritySettings, ctx: PhaseContext) -> None:
         """Every selected check's preflight, and the baseline read: ConfigError / InputError (exit 2) for
