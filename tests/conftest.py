@@ -175,6 +175,29 @@ OTHER_LANES_NICENESS = 5
 _lane_chosen = False
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any test (in the controller, before xdist's workers start): forget the setup stamps an
+    earlier session left for folders under pytest's temporary root. Stamps live in the user's cache keyed
+    by path, and pytest numbers its folders afresh once /tmp is emptied: a test's new folder at an old
+    path then had its setup (which made a file the server needs) skipped."""
+    if hasattr(config, "workerinput"):
+        return
+    import getpass
+    import json
+
+    from echotune_ci.serve.steps import stamp_path
+
+    root = Path(os.environ.get("PYTEST_DEBUG_TEMPROOT") or tempfile.gettempdir()).resolve()
+    ours = str(root / f"pytest-of-{getpass.getuser()}") + os.sep
+    for stamp in stamp_path(root).parent.glob("*.json"):
+        try:
+            cwd = json.loads(stamp.read_text(encoding="utf-8")).get("cwd", "")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(cwd, str) and cwd.startswith(ours):
+            stamp.unlink(missing_ok=True)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """In an xdist worker, at its first test: give the worker a lower priority unless that test is of
     the measuring group (whose worker runs it all first). Children inherit it at fork."""

@@ -83,6 +83,9 @@ class SideBySide:
     # Why the base was built but not served (a fixed port the head holds): phases that measure the running
     # app measure the head alone, the others (bundle) compare both builds.
     unserved: str = ""
+    # Why the base was built but did not start: the phases that need the running app measure the head
+    # alone, the others (bundle, security's static checks) compare both.
+    down: str = ""
     # which of the base's own [serve] steps differ from the head's: named when the base fails
     own_serve: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -96,7 +99,8 @@ class SideBySide:
         src = self.source
         return {"base_ref": src.ref if src else "", "base_sha": src.sha if src else "",
                 "base_dir": str(src.root) if src else "", "compared": not self.failure,
-                "failure": self.failure, "not_served": self.unserved, "notes": self.notes,
+                "failure": self.failure, "not_served": self.unserved,
+                "not_started": self.down, "notes": self.notes,
                 "warnings": self.warnings, "order": self.order,
                 "samples_per_build": self.samples, "sequential": self.levels}
 
@@ -243,9 +247,11 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
     return said
 
 
-def _start(ready: PreparedApp | None, phases: list[Phase[Any]]) -> tuple[App | None, str]:
+def _start(ready: PreparedApp | None, phases: list[Phase[Any]],
+           required: bool = True) -> tuple[App | None, str]:
     """Start a prepared build: (the app, "") or, when no phase measures the app (bundle, security's
-    static checks), (None, why it did not start) instead of the RunError, as a plain `run` does."""
+    static checks) or it is not *required* (the base), (None, why it did not start) instead of the
+    RunError, as a plain `run` does."""
     from ..errors import RunError
 
     if ready is None:
@@ -253,9 +259,26 @@ def _start(ready: PreparedApp | None, phases: list[Phase[Any]]) -> tuple[App | N
     try:
         return ready.start(), ""
     except RunError as exc:
-        if any(p.needs_app for p in phases):
+        if required and any(p.needs_app for p in phases):
             raise
         return None, str(exc)
+
+
+def _start_base(ready: PreparedApp | None, phases: list[Phase[Any]], report: SideBySide,
+                asked: str) -> tuple[App | None, str]:
+    """Start the base's build: (the app or None, why it did not start). A base that built but does not
+    start still gives its build (bundle) and its files (security): the phases that need the running app
+    measure the head alone (``report.down`` says why), the others compare both."""
+    app, unavailable = _start(ready, phases, required=False)
+    if unavailable:
+        down = (f"the base ({asked}) did not start, so only what needs no running app (its build, its "
+                "files) was compared: " + _in_checkout(unavailable, report.source))
+        if any(p.needs_app for p in phases):
+            report.down = down  # on each of those phases
+            console.warn(down)
+        else:
+            report.warnings.append(down)
+    return app, unavailable
 
 
 def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tuple[App | None, App | None],
@@ -273,7 +296,7 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
                 pairs.append(Pair(skipped))
                 continue
             base_down = not_run(phase, base_app) if base is not None else None
-            unserved = report.unserved if phase.uses_app else ""
+            unserved = (report.unserved if phase.uses_app else "") or (report.down if phase.needs_app else "")
             if base is None or base_down is not None or unserved:
                 from ..runner import run_phase
 
@@ -742,13 +765,9 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         base_side, base_app = None, None
         if base_cfg is not None:
             try:
-                base_app, base_unavailable = _start(base_ready, phases)
+                base_app, base_unavailable = _start_base(base_ready, phases, report, base.asked)
                 if base_app is not None:
                     apps.append(base_app)
-                if base_unavailable:
-                    report.warnings.append(f"the base ({base.asked}) did not start, so only what needs no "
-                                           "running app (its build, its files) was compared: "
-                                           + _in_checkout(base_unavailable, report.source))
                 report.warnings.extend(_data_warnings(cfg, base_cfg, had, head_ready, base_ready))
                 for warning in report.warnings:
                     console.warn(warning)

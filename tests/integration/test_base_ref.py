@@ -165,8 +165,9 @@ def test_both_builds_are_made_before_either_app_starts(tmp_path, cli_env):
         'command = "gunicorn', f'command = "echo start >> {events} && exec gunicorn')
     repo, app = make_repo(tmp_path, logged)
     out = tmp_path / "out"
+    # the api phase needs both apps (the bundle alone starts none)
     done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
-                   "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
+                   "--phase", "api", "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
     assert done.returncode == 0, done.stderr
     assert events.read_text().split() == ["build", "build", "start", "start"]
     assert side_by_side(out)["compared"] is True
@@ -379,14 +380,20 @@ def test_a_setup_that_migrates_is_named_when_the_linked_base_cannot_start(tmp_pa
     repo, app = make_repo(tmp_path, migrating)
     (repo / ".gitignore").write_text(".venv\n__pycache__/\nstatic/dist/\n.migrated\n")
     out = tmp_path / "out"
+    # the api phase needs both apps (the bundle alone starts none)
     done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
-                   "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
+                   "--phase", "api", "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
     assert done.returncode == 0, done.stderr
-    # the bundle needs no running app: both builds' bundles are compared, and the base's start is said
-    assert (out / "base" / "bundle.json").is_file()
-    warning = " ".join(json.loads((out / "bundle.json").read_text())["warnings"])
-    assert "the base (--base-ref HEAD) did not start, so only what needs no running app (its build, its " \
-           "files) was compared" in warning and "serve command exited with code 1" in warning
+    # the bundle needs no running app: both builds' bundles are compared; the api phase, which needs it,
+    # measures the head alone and says why
+    assert (out / "base" / "bundle.json").is_file() and not (out / "base" / "api.json").exists()
+    assert not any("base" in w for w in json.loads((out / "bundle.json").read_text())["warnings"])
+    warning = " ".join(json.loads((out / "api.json").read_text())["warnings"])
+    assert "no comparison with the base: the base (--base-ref HEAD) did not start, so only what needs no " \
+           "running app (its build, its files) was compared" in warning
+    assert "serve command exited with code 1" in warning
+    said = side_by_side(out)
+    assert said["compared"] is True and "serve command exited" in said["not_started"]
     assert ("the base did not run its setup (test -x .venv/bin/python && touch .migrated): it uses the "
             "head's installed dependencies; a step besides installing (migrations, data) belongs in [serve] "
             "build, which runs for both") in warning
