@@ -69,6 +69,10 @@ round_duration = "1s"
 [[load.endpoints]]
 name = "/api/tracks"
 path = "/api/tracks?q=jazz&limit=20"
+
+[api]
+# Tests that run it only need a phase that needs both apps: one generated request per operation.
+max_examples = 1
 """
 
 

@@ -35,6 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
+from support import local_server
 
 DOCS = "https://docs.github.com/rest"
 COMMENT_LIMIT = 65536
@@ -249,7 +250,7 @@ class FakeGitHub:
         class Handler(_Handler):
             api = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), local_server.quick(Handler))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
