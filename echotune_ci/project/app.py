@@ -500,7 +500,10 @@ def _services(app: AppSetup, ins: Instructions, folder: Path) -> None:
 
 
 def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
-    django = read_django(folder)
+    # the settings the app runs with: a DJANGO_SETTINGS_MODULE [serve] env takes over (a Dockerfile's
+    # ENV ...settings.production) is read, not manage.py's default (...settings.dev)
+    given = ins.env.get("DJANGO_SETTINGS_MODULE")
+    django = read_django(folder, given.command, given.source) if given else read_django(folder)
     app = AppSetup(kind="python", framework="django" if django else (framework_of(deps) or "python"))
     setup, inputs, why = setup_command(deps)
     env = {k: (v.command, v.source) for k, v in ins.env.items()}
@@ -670,7 +673,10 @@ def _django_command(app: AppSetup, deps: PythonDeps, django: DjangoFacts) -> lis
             "runserver is Django's development server; add gunicorn to the dependencies for "
             "numbers close to production",
         )
-    app.decide("command", app.command, f"manage.py ({django.settings_module or 'settings'}); {why}")
+    module = django.settings_module or "settings"
+    named = f"manage.py, {module} from {django.settings_source}" if django.settings_source else (
+        f"manage.py ({module})")
+    app.decide("command", app.command, f"{named}; {why}")
     return []
 
 
@@ -730,7 +736,8 @@ def _python_build(
             unless="migrate",
         )
         if django.static_root_outside:
-            app.check("build", f"{django.settings_file} sets STATIC_ROOT = {django.static_root_outside!r}, "
+            where = django.where("STATIC_ROOT")
+            app.check("build", f"{where} sets STATIC_ROOT = {django.static_root_outside!r}, "
                                "outside the checkout (a container's path): collectstatic is left out of "
                                "build, as it would write there on this machine; put STATIC_ROOT under "
                                "BASE_DIR (or read it from the environment) to measure the app with its "
@@ -740,7 +747,7 @@ def _python_build(
                 app,
                 steps,
                 "python manage.py collectstatic --noinput",
-                f"{django.settings_file} sets STATIC_ROOT",
+                f"{django.where('STATIC_ROOT')} sets STATIC_ROOT",
                 unless="collectstatic",
             )
         if django.static_root and not django.static_root_outside and any("collectstatic" in s for s in steps):
@@ -923,8 +930,8 @@ def _sqlite_elsewhere(app: AppSetup, folder: Path, sources: list[Path]) -> None:
 
 
 def _django_env(app: AppSetup, django: DjangoFacts) -> None:
-    where = django.settings_file or "settings.py"
-    _ssl_redirect(app, django, where)
+    _ssl_redirect(app, django, django.where("SECURE_SSL_REDIRECT"))
+    where = django.where("DEBUG")
     if django.debug_var:
         app.env[django.debug_var] = django.debug_off
         app.decide(
@@ -941,7 +948,8 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
             f"{where} sets DEBUG = {django.debug_literal} and reads no environment variable for it: "
             "the app is measured with DEBUG on (slower, error pages with details)",
         )
-    _django_hosts(app, django, where)
+    _django_hosts(app, django, django.where("ALLOWED_HOSTS"))
+    where = django.where("SECRET_KEY")
     if django.secret_var and django.secret_required:
         app.env[django.secret_var] = PLACEHOLDER_SECRET
         app.needed_env.setdefault(django.secret_var, f"{where} requires it")
@@ -1003,7 +1011,14 @@ def _ssl_redirect(app: AppSetup, django: DjangoFacts, where: str) -> None:
     """A ``SECURE_SSL_REDIRECT = True`` sends every request to HTTPS, which `run` does not serve: said; and
     when it stands under a condition a variable [serve] env sets turns on (rest-framework-tutorial's
     ``if ENVIRONMENT == 'production':``, ENVIRONMENT=production from app.json), that variable is left
-    out: `run` stopped on "/ redirects to https://" while init's own note said to keep it off."""
+    out: `run` stopped on "/ redirects to https://" while init's own note said to keep it off. Read from a
+    variable (``os.environ.get("SECURE_SSL_REDIRECT", "True").lower() == "true"``), it is turned off
+    through it, as DEBUG is."""
+    if django.ssl_var:
+        app.env[django.ssl_var] = django.ssl_off
+        app.decide("env", f"{django.ssl_var}={django.ssl_off}", f"{where} reads SECURE_SSL_REDIRECT from "
+                   f"{django.ssl_var}: the run serves plain HTTP")
+        return
     if django.conditional.get("SECURE_SSL_REDIRECT", ("",))[0] != "True":
         return
     _, line, condition = django.conditional["SECURE_SSL_REDIRECT"]

@@ -46,6 +46,10 @@ class DjangoFacts:
     hosts_branches: list[tuple[str, str, str]] = field(default_factory=list)
     secret_var: str = ""
     secret_required: bool = False
+    # SECURE_SSL_REDIRECT read from a variable (``os.environ.get("SECURE_SSL_REDIRECT", "True").lower() ==
+    # "true"``) and the value that turns it off
+    ssl_var: str = ""
+    ssl_off: str = "False"
     static_root: bool = False
     static_root_dir: str = ""
     # STATIC_ROOT as an absolute path of its own ('/app/static/', a container's): outside the checkout
@@ -62,10 +66,24 @@ class DjangoFacts:
     # {setting: (value, "line N", the condition as written)}
     conditional: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Where the settings module was named, when not in manage.py ("[serve] env")
+    settings_source: str = ""
+    # The file each setting was read from ({"DEBUG": "site/settings/base.py"}) where the settings module
+    # takes it from a module it star-imports; else the settings file
+    files: dict[str, str] = field(default_factory=dict)
+
+    def where(self, setting: str) -> str:
+        """The settings file *setting* was read from."""
+        return self.files.get(setting) or self.settings_file or "settings.py"
 
 
-def read_django(folder: Path) -> DjangoFacts | None:
-    """The facts of the Django project whose manage.py is in *folder*; None without manage.py."""
+def read_django(folder: Path, module: str = "", source: str = "") -> DjangoFacts | None:
+    """The facts of the Django project whose manage.py is in *folder*; None without manage.py.
+
+    *module* is the settings module the app runs with where something other than manage.py names it
+    (``DJANGO_SETTINGS_MODULE`` from a Dockerfile's ENV, for [serve] env; *source* says where): its
+    settings are the ones read, not manage.py's default (a ``settings.dev`` with DEBUG on and no HTTPS
+    redirect, where the app runs ``settings.production``)."""
     manage = read_text(folder / "manage.py")
     if not manage and not (folder / "manage.py").is_file():
         return None
@@ -73,10 +91,12 @@ def read_django(folder: Path) -> DjangoFacts | None:
     m = _SETTINGS.search(manage)
     if m:
         facts.settings_module = m.group(1)
+    if module and _settings_file(folder, module) is not None:
+        facts.settings_module, facts.settings_source = module, source
     settings = _settings_file(folder, facts.settings_module)
     if settings is not None:
         facts.settings_file = settings.relative_to(folder).as_posix()
-        _read_settings(read_text(settings), facts)
+        _read_settings_chain(folder, settings, facts)
         _read_urlconf_settings(folder, settings, facts)
     package = facts.settings_module.split(".")[0] if facts.settings_module else ""
     for kind in ("wsgi", "asgi"):
@@ -177,11 +197,76 @@ def _conditions(text: str) -> dict[str, tuple[str, str, str]]:
     return found
 
 
+# What each setting the facts keep is read into: the fields one file's read fills together.
+_FIELDS = {
+    "DEBUG": ("debug_var", "debug_literal", "debug_off"),
+    "ALLOWED_HOSTS": ("hosts_var", "hosts_value", "hosts_literal", "hosts_condition", "hosts_branches"),
+    "SECRET_KEY": ("secret_var", "secret_required"),
+    "SECURE_SSL_REDIRECT": ("ssl_var", "ssl_off"),
+    "STATIC_ROOT": ("static_root", "static_root_dir", "static_root_outside"),
+    "DATABASES": ("database_var",),
+}
+
+
+def _star_imports(folder: Path, settings: Path) -> list[Path]:
+    """The settings modules *settings* takes every name of (``from .base import *``), each before the
+    ones it imports in turn: at most 10."""
+    found: list[Path] = []
+    todo = [settings]
+    while todo and len(found) < 10:
+        current = todo.pop(0)
+        for m in _STAR_IMPORT.finditer(read_text(current)):
+            dots, name = m.group(1), m.group(2)
+            base = folder
+            if dots:
+                base = current.parent
+                for _ in range(len(dots) - 1):
+                    base = base.parent
+            target = base / (name.replace(".", "/") + ".py") if name else base / "__init__.py"
+            if not target.is_file() and (base / name.replace(".", "/") / "__init__.py").is_file():
+                target = base / name.replace(".", "/") / "__init__.py"
+            if target.is_file() and target != settings and target not in found:
+                found.append(target)
+                todo.append(target)
+    return found
+
+
+def _read_settings_chain(folder: Path, settings: Path, facts: DjangoFacts) -> None:
+    """The settings of *settings* and of the modules it star-imports (``from .base import *``): each
+    setting from the first of them that sets it (the module's own assignment wins over what it imports),
+    with the file it came from in ``facts.files``."""
+    _read_settings(read_text(settings), facts)
+    done = _settings_set(facts)
+    for path in _star_imports(folder, settings):
+        other = DjangoFacts()
+        _read_settings(read_text(path), other)
+        for setting in _settings_set(other) - done:
+            for name in _FIELDS[setting]:
+                setattr(facts, name, getattr(other, name))
+            if setting in other.conditional:
+                facts.conditional[setting] = other.conditional[setting]
+            facts.files[setting] = path.relative_to(folder).as_posix()
+            done.add(setting)
+
+
+def _settings_set(facts: DjangoFacts) -> set[str]:
+    """The settings of :data:`_FIELDS` one file's read found (a value, a variable, a conditional one)."""
+    blank = DjangoFacts()
+    found = {s for s, names in _FIELDS.items() if any(getattr(facts, n) != getattr(blank, n) for n in names)}
+    return found | (set(facts.conditional) & set(_FIELDS))
+
+
 def _read_settings(text: str, facts: DjangoFacts) -> None:
     facts.conditional = _conditions(text)
     ssl = _statement(text, "SECURE_SSL_REDIRECT").split("#", 1)[0].strip()
     if ssl == "True":
         facts.conditional.setdefault("SECURE_SSL_REDIRECT", ("True", "", ""))
+    m = _ENV_READ.search(ssl)
+    if m:
+        # on by default in many production settings (SECURE_SSL_REDIRECT = os.environ.get(
+        # "SECURE_SSL_REDIRECT", "True").lower() == "true"): `run` serves plain HTTP
+        facts.ssl_var = m.group(1)
+        facts.ssl_off = "0" if "int(" in ssl else "False"
     debug = _statement(text, "DEBUG")
     m = _ENV_READ.search(debug)
     if m:

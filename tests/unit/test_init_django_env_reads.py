@@ -195,3 +195,55 @@ def test_a_static_root_outside_the_checkout_is_not_collected_into(tmp_path):
                 + settings + "STATIC_ROOT = BASE_DIR / 'staticfiles'\n")
     app = app_setup(tmp_path / "rel")
     assert "collectstatic --noinput" in app.build and "staticfiles" in app.generated
+
+
+SPLIT = {"requirements.txt": "Django==5.0.6\nwhitenoise==6.7.0\n",
+         "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings.dev')\n",
+         "shop/__init__.py": "", "shop/wsgi.py": "application = None\n", "shop/settings/__init__.py": "",
+         "shop/settings/base.py": "import os\nSECRET_KEY = 'k'\nDEBUG = True\nALLOWED_HOSTS = []\n"
+                                  "STATIC_ROOT = os.path.join(os.path.dirname(__file__), 'collected')\n",
+         "shop/settings/dev.py": "from .base import *\n\nDEBUG = True\nALLOWED_HOSTS = ['*']\n",
+         "shop/settings/production.py":
+             "import os\nfrom .base import *\n\nDEBUG = False\n"
+             "ALLOWED_HOSTS = os.getenv('SHOP_HOSTS', '*').split(',')\n"
+             "SECURE_SSL_REDIRECT = os.environ.get('SECURE_SSL_REDIRECT', 'True').lower() == 'true'\n"}
+
+
+def test_the_settings_module_a_dockerfile_sets_is_the_one_read_with_what_it_star_imports(tmp_path):
+    # A split settings package (dev.py, production.py, both `from .base import *`): manage.py defaults to
+    # dev, the Dockerfile's ENV runs production, which [serve] env takes over. init read dev.py: it said
+    # "DEBUG on" of a run with DEBUG off, let production's default HTTPS redirect through (`run` stopped
+    # on "/ redirects to https://") and missed base.py's STATIC_ROOT (no collectstatic: every page using
+    # {% static %} answered 500 under whitenoise's manifest storage).
+    write(tmp_path, {**SPLIT, "Dockerfile": "FROM python:3.12-slim\n"
+                                            "ENV DJANGO_SETTINGS_MODULE=shop.settings.production\n"
+                                            "CMD [\"gunicorn\", \"shop.wsgi\"]\n"})
+    app = app_setup(tmp_path)
+    assert app.env["DJANGO_SETTINGS_MODULE"] == "shop.settings.production"
+    assert app.env["SECURE_SSL_REDIRECT"] == "False"
+    assert app.env["SHOP_HOSTS"] == "127.0.0.1,localhost"
+    assert "python manage.py collectstatic --noinput" in app.build
+    decided = {(d.key, d.value): d.source for d in app.decisions}
+    assert decided[("build", "python manage.py collectstatic --noinput")] == \
+        "shop/settings/base.py sets STATIC_ROOT"
+    assert decided[("env", "SECURE_SSL_REDIRECT=False")] == (
+        "shop/settings/production.py reads SECURE_SSL_REDIRECT from SECURE_SSL_REDIRECT: the run serves "
+        "plain HTTP")
+    assert not [n for n in app.all_checks() if "DEBUG" in n]
+
+
+def test_without_another_module_manage_py_s_settings_are_read_with_their_base(tmp_path):
+    # dev.py leaves STATIC_ROOT to base.py; DEBUG is dev.py's own (True), not base.py's
+    write(tmp_path, SPLIT)
+    app = app_setup(tmp_path)
+    assert "SECURE_SSL_REDIRECT" not in app.env
+    assert "python manage.py collectstatic --noinput" in app.build
+    assert [n for n in app.all_checks() if "DEBUG" in n] == [
+        "shop/settings/dev.py sets DEBUG = True and reads no environment variable for it: the app is "
+        "measured with DEBUG on (slower, error pages with details)"]
+
+
+def test_a_redirect_read_through_int_is_turned_off_with_0(tmp_path):
+    django_site(tmp_path, "import os\nSECRET_KEY = 'k'\nDEBUG = False\nALLOWED_HOSTS = ['127.0.0.1']\n"
+                          "SECURE_SSL_REDIRECT = bool(int(os.getenv('FORCE_HTTPS', '1')))\n")
+    assert app_setup(tmp_path).env["FORCE_HTTPS"] == "0"
