@@ -177,7 +177,8 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
                      f"(with that environment linked it would have run the head's code)")
     elif installs:
         own_setup = _own_setup_reason(head_cfg, head_cwd, cfg, base_cwd)
-    skipped_setup = cfg.serve.setup if linked else ""
+    # only a setup that does more than install leaves the linked base without something it needs
+    skipped_setup = cfg.serve.setup if linked and more_than_installs(cfg.serve.setup) else ""
     if linked or skip_setup:
         cfg = cfg.with_section("serve", override(cfg.serve, setup=""))
     prepared: list[str] = []
@@ -192,7 +193,9 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     except RunError as exc:
         if not hint:
             raise
-        raise RunError(f"{exc}; {hint}") from None
+        # before the output it quotes, whose last line is the exception the warning puts first
+        failed, quoting, printed = str(exc).partition("; it printed: ")
+        raise RunError(f"{failed}; {hint}{quoting}{printed}") from None
     finally:
         if temporary:
             stamp_path(base_cwd).unlink(missing_ok=True)
@@ -202,6 +205,21 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     if own_setup:
         report.notes.append(own_setup)
     return dataclasses.replace(app, hint=hint) if app is not None else None
+
+
+# Steps of a setup that only look (``test -x .venv/bin/python``), besides installing
+_CHECKS = ("test", "[", "true", ":", "echo", "command", "which")
+
+
+def more_than_installs(setup: str) -> bool:
+    """Whether *setup* does something besides installing dependencies (``pip install -r requirements.txt &&
+    python manage.py migrate``, a script init cannot read), which a base that links the head's environment
+    goes without: ``python3 -m venv .venv && .venv/bin/python -m pip install -r requirements.txt`` does
+    not, and a base whose own migration fails in build is not told that its setup was skipped."""
+    from ..project.commands import kind, program, segments, with_cd
+
+    steps = with_cd(segments(setup))
+    return any(kind(step) != "install" and program(step) not in _CHECKS for step in steps)
 
 
 def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: Path) -> str:

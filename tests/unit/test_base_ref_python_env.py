@@ -266,3 +266,60 @@ def test_a_setup_that_ran_is_said_before_a_build_that_fails(tmp_path: Path,
     with pytest.raises(EchoTuneError, match="serve.build failed with exit code 7"):
         _prepare_base(base_cfg, head_cfg, False, False, {}, SideBySide(), temporary=False, repo=head)
     assert "base setup: done in" in capsys.readouterr().err
+
+
+def linked_base_failing(tmp_path: Path, setup: str) -> str:
+    """The message of a linked base (same requirements, the head's .venv) whose build fails with a
+    traceback, as a base's own broken migration does."""
+    from echotune_ci.baseref.sidebyside import failure_text
+
+    toml = serve_toml(setup, "python3 -c 'raise RuntimeError(0x27)'")
+    head, base = tmp_path / "head", tmp_path / "base"
+    head_cfg = load_config(write(head / "echotune.toml", toml))
+    base_cfg = load_config(write(base / "echotune.toml", toml))
+    for side in (head, base):
+        write(side / "requirements.txt", "Django==5.1.2\n")
+    make_venv(head / ".venv")
+    report = SideBySide()
+    with pytest.raises(EchoTuneError) as failed:
+        _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
+    assert (base / ".venv").resolve() == (head / ".venv").resolve()
+    return failure_text("--base-ref HEAD~1", str(failed.value))
+
+
+def test_a_linked_base_whose_setup_only_installs_is_not_told_its_setup_was_skipped(tmp_path: Path) -> None:
+    # wagtail/bakerydemo with a base whose migration raised: the warning blamed the skipped setup
+    # ("...: it uses the head's installed dependencies; a step besides installing (migrations, data)
+    # belongs in [serve] build"), twice, for a setup that only installs and a failure in build itself.
+    text = linked_base_failing(
+        tmp_path, "python3 -m venv .venv && .venv/bin/python -m pip install -r requirements.txt")
+    assert text.startswith("the base (--base-ref HEAD~1) could not be measured (RuntimeError: 39): "
+                           "serve.build failed with exit code 1")
+    assert "setup" not in text
+
+
+def test_the_skipped_setup_is_named_before_the_output_and_once(tmp_path: Path) -> None:
+    text = linked_base_failing(tmp_path, "pip install -r requirements.txt && python manage.py migrate")
+    hint = ("the base did not run its setup (pip install -r requirements.txt && python manage.py "
+            "migrate): it uses the head's installed dependencies; a step besides installing (migrations, "
+            "data) belongs in [serve] build, which runs for both")
+    assert text.startswith("the base (--base-ref HEAD~1) could not be measured (RuntimeError: 39): "
+                           "serve.build failed with exit code 1 (python3 -c 'raise RuntimeError(0x27)'); "
+                           + hint + "; it printed: Traceback")
+    assert text.count(hint) == 1 and text.endswith("RuntimeError: 39")
+
+
+@pytest.mark.parametrize(("setup", "more"), [
+    ("python3 -m venv .venv && .venv/bin/python -m pip install -r requirements.txt", False),
+    ("test -x .venv/bin/python", False),
+    ("cd client && npm ci", False),
+    ("uv sync --frozen", False),
+    ("pip install -r requirements.txt && python manage.py migrate", True),
+    ("npm ci && npm run db:seed", True),
+    ("./scripts/bootstrap.sh", True),
+])
+def test_a_setup_does_more_than_install_when_a_step_is_not_an_install_or_a_check(setup: str,
+                                                                                 more: bool) -> None:
+    from echotune_ci.baseref.sidebyside import more_than_installs
+
+    assert more_than_installs(setup) is more
