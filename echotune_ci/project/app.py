@@ -38,7 +38,7 @@ from .envdefaults import defaulted_env, js_env_reads, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
                      guarded_route, read_graph, root_answers)
 from .files import JS_SUFFIXES, join, json_root, read_text, ready_path, rel, root_route, source_files
-from .instructions import ONCE, Instructions, Step, read_instructions, readme_steps
+from .instructions import ONCE, Instructions, Step, read_instructions, readme_data_steps, readme_steps
 from .nodeapp import (
     INSTALL_HOOKS,
     Package,
@@ -752,6 +752,7 @@ def _python_build(
             )
         if django.static_root and not django.static_root_outside and any("collectstatic" in s for s in steps):
             app.generated.append(django.static_root_dir)
+        _readme_data(app, folder, steps)
     elif stated_db:
         pass  # the project's own steps prepare the database (`flask deploy`, `flask db upgrade`...)
     elif deps.has("flask-migrate") and (folder / "migrations").is_dir():
@@ -766,6 +767,22 @@ def _python_build(
     if django is None and not any(_SETS_UP_DB.search(s) for s in steps):
         _database_note(app, folder, deps, sources)
     app.build = commands.chain(steps)
+
+
+def _readme_data(app: AppSetup, folder: Path, steps: list[str]) -> None:
+    """A README that fills the database after migrating (wagtail/bakerydemo's ``./manage.py
+    load_initial_data``): said, not made a build step, since it runs before every `run` there and loading
+    twice is not always safe (that command copies its media files again each time). Without it `run`
+    measured Wagtail's 5-element placeholder page and said nothing."""
+    for step in readme_data_steps(folder):
+        words = commands.tokens(step.command)
+        at = next(i for i, w in enumerate(words) if w.endswith("manage.py"))
+        if any(f"manage.py {words[at + 1]}" in s for s in steps):
+            return
+        app.check("build", f"{step.source} runs `{step.command}` to fill the database, which build does not: "
+                           "the app is measured on an empty database (a placeholder home page, empty lists); "
+                           "add it to [serve] build if running it before every run is safe")
+        return
 
 
 def _first_migration(app: AppSetup, steps: list[str], source: str) -> None:

@@ -654,10 +654,29 @@ _APP_CLIS = (
 )
 
 
-def readme_steps(folder: Path) -> list[Step]:
+# A Django management command that fills the database with data: loaddata, bakerydemo's
+# load_initial_data, seed_db, populate_..., create_demo_data
+DJANGO_DATA = re.compile(r"^(?:loaddata|load_?\w*|\w*seed\w*|populate\w*|\w*fixtures?\w*|\w*demo\w*|"
+                         r"create_\w*data\w*)$")
+
+
+def readme_data_steps(folder: Path) -> list[Step]:
+    """The Django management commands the README's code blocks run to fill the database
+    (``./manage.py load_initial_data``, ``python manage.py loaddata demo.json``), see :data:`DJANGO_DATA`."""
+    found = []
+    for step in readme_steps(folder, everything=True):
+        words = commands.unwrap(commands.split_env(commands.tokens(step.command))[1])
+        at = next((i for i, w in enumerate(words) if w.endswith("manage.py")), None)
+        if at is not None and at + 1 < len(words) and DJANGO_DATA.match(words[at + 1]):
+            found.append(step)
+    return found
+
+
+def readme_steps(folder: Path, everything: bool = False) -> list[Step]:
     """Commands the README's code blocks ask to run once to set the database up (``flask --app flaskr
     init-db``, ``python manage.py migrate``, ``npm run db:seed``): lines in a fenced or indented block,
-    or after a ``$`` prompt, that run the app's CLI."""
+    or after a ``$`` prompt, that run the app's CLI. *everything*: every such line that runs the app's
+    CLI, whatever it does."""
     for name in README_FILES:
         text = read_text(folder / name, 200_000)
         if not text:
@@ -675,8 +694,7 @@ def readme_steps(folder: Path) -> list[Step]:
                 command
                 and not command.startswith("#")
                 and commands.program(command) in _APP_CLIS
-                and ONCE.search(command)
-                and not _AUTHORING.search(command)
+                and (everything or ONCE.search(command) and not _AUTHORING.search(command))
                 and command not in {s.command for s in out}
             ):
                 out.append(Step(command, name))

@@ -247,3 +247,35 @@ def test_a_redirect_read_through_int_is_turned_off_with_0(tmp_path):
     django_site(tmp_path, "import os\nSECRET_KEY = 'k'\nDEBUG = False\nALLOWED_HOSTS = ['127.0.0.1']\n"
                           "SECURE_SSL_REDIRECT = bool(int(os.getenv('FORCE_HTTPS', '1')))\n")
     assert app_setup(tmp_path).env["FORCE_HTTPS"] == "0"
+
+
+README_DATA = ("# Shop\n\n```bash\npip install -r requirements.txt\n./manage.py migrate\n"
+               "./manage.py load_shop_data\n./manage.py runserver\n```\n")
+
+
+def data_notes(app) -> list[str]:
+    return [n for n in app.all_checks() if "fill the database" in n]
+
+
+def test_a_readme_that_fills_the_database_after_migrating_is_said(tmp_path):
+    # wagtail/bakerydemo's README runs load_initial_data after migrate; without it `run` measured Wagtail's
+    # placeholder page ("Welcome to your new Wagtail site!", 5 elements) and nothing said why
+    django_site(tmp_path, "SECRET_KEY = 'k'\nDEBUG = False\nALLOWED_HOSTS = ['127.0.0.1']\n")
+    write(tmp_path, {"README.md": README_DATA})
+    app = app_setup(tmp_path)
+    assert "load_shop_data" not in app.build  # not run before every run: loading twice may not be safe
+    assert data_notes(app) == [
+        "README.md runs `./manage.py load_shop_data` to fill the database, which build does not: the app is "
+        "measured on an empty database (a placeholder home page, empty lists); add it to [serve] build if "
+        "running it before every run is safe"]
+
+
+def test_a_data_step_the_build_already_runs_or_other_commands_are_not_said(tmp_path):
+    django_site(tmp_path, "SECRET_KEY = 'k'\nDEBUG = False\nALLOWED_HOSTS = ['127.0.0.1']\n")
+    write(tmp_path, {"README.md": "```\npython manage.py migrate\npython manage.py createsuperuser\n"
+                                  "python manage.py runserver\n```\n",
+                     "Procfile": "release: python manage.py migrate && python manage.py loaddata demo.json\n"
+                                 "web: gunicorn site1.wsgi\n"})
+    assert data_notes(app_setup(tmp_path)) == []
+    write(tmp_path, {"README.md": "```\npython manage.py loaddata demo.json\n```\n"})
+    assert data_notes(app_setup(tmp_path)) == []  # the Procfile's release step already loads it
