@@ -1374,7 +1374,7 @@ def _node_command(
 def _static_fallback(app: AppSetup, packages: list[Package]) -> Package | None:
     """A single-page app without any start script: serve its build output, and say so."""
     for pkg in packages:
-        if pkg.has("vite"):
+        if pkg.vite:
             app.command = "npx vite preview --host 127.0.0.1 --port {port} --strictPort"
         elif pkg.has("react-scripts"):
             app.command = "npx --yes serve -s build -l tcp://127.0.0.1:{port}"

@@ -123,7 +123,13 @@ class Package:
     @property
     def client(self) -> bool:
         """Whether the package builds a front end."""
-        return self.has(*CLIENT_TOOLS)
+        return self.has(*CLIENT_TOOLS) or self.vite
+
+    @property
+    def vite(self) -> bool:
+        """Whether the package builds with vite: a dependency, or run by its build script while installed
+        as a dependency of another (``@vitejs/plugin-vue``, ``vitest``) and not listed itself."""
+        return self.has("vite") or _script_runs(self.scripts.get("build", ""), "vite")
 
 
 @dataclass
@@ -835,7 +841,7 @@ def bundle_globs(pkg: Package, server_out: set[str]) -> Bundle | None:
         found = (".svelte-kit/output/client", "", "@sveltejs/kit in dependencies")
     elif "react-scripts" in deps:
         found = ("build/static", "", "react-scripts in dependencies (build/static)")
-    elif "vite" in deps:
+    elif pkg.vite:
         found = _vite_out(pkg, build)
     elif "webpack" in deps or "webpack-cli" in deps:
         found = _webpack_out(pkg)
@@ -851,6 +857,14 @@ def bundle_globs(pkg: Package, server_out: set[str]) -> Bundle | None:
         out = join(out, assets)
         source += f"; server code is built into it too, so only {assets}/"
     return Bundle([f"{out}/**/*.js", f"{out}/**/*.css"], source)
+
+
+def _script_runs(build: str, tool: str) -> bool:
+    """Whether the build script *build* runs *tool* itself (``vite build``, ``npx vite build``): a tool
+    installed as another package's dependency (vite through ``@vitejs/plugin-vue`` or ``vitest``) is
+    not among the package's own, yet it is what builds."""
+    return any(re.match(rf"(?:npx\s+(?:--yes\s+)?)?{re.escape(tool)}(?:\s|$)", part)
+               for part in commands.segments(build))
 
 
 def _config(pkg: Package, stem: str) -> Path | None:

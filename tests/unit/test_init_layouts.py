@@ -563,6 +563,39 @@ def test_vite_output_folder(tmp_path, config, globs):
     assert "built files are served by `vite preview`" in " ".join(done.app.notes("command"))
 
 
+@pytest.mark.parametrize(
+    ("deps", "build"),
+    [
+        # vite comes with @vitejs/plugin-vue and vitest, not listed itself; @vue/cli-service is a leftover
+        ('{"@vitejs/plugin-vue": "^5", "vue": "^3"}, "devDependencies": {"@vue/cli-service": "~5", '
+         '"vitest": "^2"}', "vite build"),
+        ('{"@vitejs/plugin-react": "^4", "react": "^18"}', "tsc -b && npx vite build"),
+    ],
+)
+def test_client_build_measured_by_the_tool_its_script_runs(tmp_path, deps, build):
+    """A front end whose build script runs a tool another package installs is built and measured."""
+    root = tmp_path / "app"
+    shutil.copytree(LAYOUTS / "backend-frontend", root)
+    (root / "frontend" / "package.json").write_text(
+        f'{{"name": "frontend", "scripts": {{"build": "{build}"}}, "dependencies": {deps}}}\n')
+    done = init_project(root, ref=REF)
+    assert "npm run build --prefix ../frontend" in done.app.build
+    assert done.app.bundle_globs == ["frontend/dist/**/*.js", "frontend/dist/**/*.css"]
+    assert "bundle" in done.app.phases
+
+
+def test_a_build_script_that_runs_no_client_tool_builds_no_client(tmp_path):
+    """vitest, or a tool named like vite, is no client build."""
+    root = tmp_path / "app"
+    shutil.copytree(LAYOUTS / "backend-frontend", root)
+    (root / "frontend" / "package.json").write_text(
+        '{"name": "frontend", "scripts": {"build": "vitest run && vite-ssg-lint"}, '
+        '"dependencies": {"vitest": "^2"}}\n')
+    done = init_project(root, ref=REF)
+    assert "../frontend" not in done.app.build
+    assert done.app.bundle_globs == []
+
+
 def test_printed_lines_are_cleaned(tmp_path, cli_env):
     """Escape sequences and U+202E in a Procfile reach neither the terminal nor a TOML comment raw."""
     root = tmp_path / "procfile-control-chars"
