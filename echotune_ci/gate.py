@@ -365,8 +365,14 @@ def judge_breach(head: Metric, base: Metric, phase: str, comparison: Comparison 
     Fixed when the head holds the budget; else past the hard limit when there is one and the head
     breaks it; else worse when *comparison* (compare's verdict: the significance test with samples, the
     relative change against the minimum effect without) says regressed; else known.
+
+    None also for a metric not ``compared`` on either side (the api phase's response times: each side's
+    own contract run, apart from the other's): its base value is no baseline, so it neither excuses the
+    head's breach as known, which then could never be found worse, nor makes a head within budget "fixed".
     """
     if head.budget is None or head.value is None or base.value is None:
+        return None
+    if not (head.compared and base.compared):
         return None
     if not (math.isfinite(head.value) and math.isfinite(base.value)):
         return None

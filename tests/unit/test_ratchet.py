@@ -17,6 +17,7 @@ from echotune_ci.config import defaults
 from echotune_ci.config.model import load_config
 from echotune_ci.config.schema import override
 from echotune_ci.gate import evaluate, hard_limit
+from echotune_ci.results.model import Metric, PhaseResult
 from echotune_ci.report.markdown import render_comment
 from support.samples import frontend_result, load_result, noisy, security_result
 
@@ -124,6 +125,30 @@ def test_the_ratchet_can_be_turned_off_and_on_per_metric(tmp_path):
     assert a11y(evaluate(head, only_on, base)).status == "warn"
     # A fix is reported whatever the setting: it is news, not a judgement.
     assert evaluate([frontend_result(a11y=97)], off, base).breaches[0].state == "fixed"
+
+
+def api_result(times: dict[str, float]) -> PhaseResult:
+    """An api phase's result: one p95 per operation, a figure of its own contract run (not compared)."""
+    return PhaseResult(phase="api", metrics=[
+        Metric("p95_ms", value, "ms", budget=200.0, labels={"operation": op}, compared=False).evaluate()
+        for op, value in times.items()]).finalize()
+
+
+def test_a_figure_of_its_own_run_gets_no_ratchet():
+    """The api phase's times are one contract run each: a base over budget neither excuses the head's
+    breach as known nor makes a head within budget "fixed" (a run that changed nothing read
+    "fixed, the base was over budget: 418 ms" on one operation and "known" on another)."""
+    base = [api_result({"POST /login": 276.0, "POST /forgot": 418.0, "POST /verify": 150.0})]
+    head = [api_result({"POST /login": 2900.0, "POST /forgot": 166.0, "POST /verify": 257.0})]
+    outcome = evaluate(head, defaults(), base)
+    status = {c.metric.labels["operation"]: (c.status, c.detail) for c in outcome.checks
+              if c.metric is not None and c.metric.name == "p95_ms"}
+    assert outcome.breaches == []
+    assert status["POST /login"][0] == "fail" and "base" not in status["POST /login"][1]
+    assert status["POST /forgot"][0] == "pass" and "fixed" not in status["POST /forgot"][1]
+    assert status["POST /verify"][0] == "fail"
+    assert outcome.exit_code() == 1
+    assert "Budgets the base already broke" not in render_comment(outcome.results, outcome=outcome)
 
 
 def test_a_budget_the_base_held_fails_as_before():
