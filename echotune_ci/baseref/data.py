@@ -305,16 +305,61 @@ _HOST_VARIABLE = re.compile(
     r"^((?:\w+_)?(?:DB|DATABASE|POSTGRES|POSTGRESQL|PG|MYSQL|MARIADB|MONGO|MONGODB)_?)HOST$", re.I)
 
 
-def shared_databases(head_env: Mapping[str, str], base_env: Mapping[str, str]) -> list[str]:
+# The database's name under a name of its own, for a host variable whose prefix names none (DB_HOST beside
+# the POSTGRES_DB the compose file's postgres image reads)
+_DATABASE_NAMES = ("POSTGRES_DB", "PGDATABASE", "MYSQL_DATABASE", "MARIADB_DATABASE", "MONGO_DB", "DB_NAME",
+                   "DATABASE_NAME", "DBNAME")
+# A dotenv file's assignment: KEY=value, KEY="value", export KEY='value', KEY=value # comment
+_DOTENV_LINE = re.compile(
+    r"""^\s*(?:export\s+)?([A-Za-z_]\w*)\s*=\s*(?:"([^"]*)"|'([^']*)'|(|[^\s#][^\r\n]*?))(?:\s+#.*)?\s*$""")
+
+
+def dotenv_settings(folders: list[Path]) -> dict[str, tuple[str, str]]:
+    """name -> (value, file) of what the dotenv files of *folders* set (``.env``, ``.env.*``,
+    ``.flaskenv``; not templates such as ``.env.example``): the settings an app that loads them
+    (python-dotenv, Node's dotenv) gets where its environment does not set them. The first file that
+    sets a name wins; *file* is its path as given. Never raises: what cannot be read sets nothing."""
+    out: dict[str, tuple[str, str]] = {}
+    for folder in dict.fromkeys(folders):
+        try:
+            names = sorted((e.name for e in os.scandir(folder)
+                            if (e.name in DOTENV or e.name.startswith(".env."))
+                            and not e.name.endswith(DOTENV_TEMPLATES) and e.is_file()),
+                           key=lambda n: (n not in DOTENV, n))
+        except OSError:
+            continue
+        for name in names:
+            try:
+                text = (folder / name).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for line in text.splitlines()[:2000]:
+                m = _DOTENV_LINE.match(line)
+                if m and m.group(1) not in out:
+                    value = next(v for v in (m.group(2), m.group(3), m.group(4) or "") if v is not None)
+                    out[m.group(1)] = (value.strip(), str(folder / name))
+    return out
+
+
+def shared_databases(head_env: Mapping[str, str], base_env: Mapping[str, str],
+                     origin: Mapping[str, str] | None = None) -> list[str]:
     """A warning when the head's and the base's environments point at the same database server and
     database: the same URL in the same variable, or the same host, port and database name in variables
-    that give them in parts (DBHOST and DBNAME, PGHOST and PGDATABASE, POSTGRES_HOST and POSTGRES_DB). The
-    head's migrations and the writes of both builds' tests then land in one database, so the base is
-    measured on the head's schema and data. The database is named by its scheme (or variables), host,
-    port and name only, never its credentials."""
+    that give them in parts (DBHOST and DBNAME, PGHOST and PGDATABASE, POSTGRES_HOST and POSTGRES_DB,
+    DB_HOST and POSTGRES_DB). The head's migrations and the writes of both builds' tests then land in one
+    database, so the base is measured on the head's schema and data. The database is named by its scheme
+    (or variables), host, port and name only, never its credentials; *origin* names the file a variable
+    was read from (a dotenv file both builds read), said after it."""
+    origin = origin or {}
+
+    def said(*names: str) -> str:
+        files = list(dict.fromkeys(origin[n] for n in names if n in origin))
+        return f" in {', '.join(files)}" if files else ""
+
     same = sorted(name for name, value in head_env.items()
                   if _SERVER_DB.match(value or "") and base_env.get(name) == value)
-    named = [f"{name} ({_where(head_env[name])})" for name in same]
+    named = [f"{name} ({_where(head_env[name])}{said(name)})" for name in same]
+    found: list[tuple[bool, str, str, str]] = []  # (by another prefix's name, host, database, where)
     for name, host in sorted(head_env.items()):
         match = _HOST_VARIABLE.match(name)
         if not match or not host or base_env.get(name) != host:
@@ -322,11 +367,19 @@ def shared_databases(head_env: Mapping[str, str], base_env: Mapping[str, str]) -
         prefix = match.group(1)
         database = next((n for n in (f"{prefix}NAME", f"{prefix}DATABASE", f"{prefix}DB", f"{prefix}_NAME")
                          if head_env.get(n)), "")
+        other = not database
+        database = database or next((n for n in _DATABASE_NAMES if head_env.get(n)), "")
         port = f"{prefix}PORT"
         same_port = base_env.get(port) == head_env.get(port)
         if database and base_env.get(database) == head_env[database] and same_port:
             where = host + (f":{head_env[port]}" if head_env.get(port) else "") + f"/{head_env[database]}"
-            named.append(f"{name} and {database} ({where})")
+            found.append((other, name, database, where))
+    places: set[str] = set()
+    for other, name, database, where in sorted(found):
+        if other and where in places:  # DB_HOST beside POSTGRES_HOST and its POSTGRES_DB: one database
+            continue
+        places.add(where)
+        named.append(f"{name} and {database} ({where}{said(name, database)})")
     if not named:
         return []
     return [f"the base and the head use the same database: {', '.join(named)}; the head's migrations and "

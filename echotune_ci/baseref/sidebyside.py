@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -44,8 +45,8 @@ from ..serve import App
 from . import BASE_FOLDER
 from .checkout import BaseSource, dirty_paths, prepared_folder, repository_root, resolve_ref, worktree
 from .configs import base_config
-from .data import (brought_databases, copy_dotenv, data_warnings, local_databases, remember_databases,
-                   share_earlier_databases, shared_databases)
+from .data import (brought_databases, copy_dotenv, data_warnings, dotenv_settings, local_databases,
+                   remember_databases, share_earlier_databases, shared_databases)
 from .environment import head_code, reuse_environment
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -261,7 +262,15 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
     server both environments point at."""
     said = data_warnings(cfg.base_dir, base_cfg.base_dir, had)
     if head is not None and base is not None:
-        said += shared_databases(head.app.environment(), base.app.environment())
+        # What each app reads: its environment, and where that sets nothing, its dotenv files (the head's
+        # untracked ones copied into the base's checkout: the same settings, the same database)
+        head_files = dotenv_settings([head.app.root, cfg.base_dir, head.app.cwd])
+        base_files = dotenv_settings([base.app.root, base_cfg.base_dir, base.app.cwd])
+        head_env, base_env = head.app.environment(), base.app.environment()
+        origin = {name: os.path.relpath(file, head.app.root) for name, (_, file) in head_files.items()
+                  if name not in head_env}
+        said += shared_databases({**{k: v for k, (v, _) in head_files.items()}, **head_env},
+                                 {**{k: v for k, (v, _) in base_files.items()}, **base_env}, origin)
     return said
 
 

@@ -307,3 +307,59 @@ def test_a_database_given_in_parts_is_shared_when_host_port_and_name_are():
     assert shared_databases(parts, {**parts, "DBNAME": "quiz_base"}) == []
     assert shared_databases(libpq, {**libpq, "PGPORT": "5434"}) == []
     assert shared_databases({"DBHOST": "127.0.0.1"}, {"DBHOST": "127.0.0.1"}) == []
+
+
+def test_a_database_named_by_host_and_postgres_db_is_shared():
+    """DB_HOST beside the POSTGRES_DB a compose file's postgres image reads: one database, named once."""
+    from echotune_ci.baseref.data import shared_databases
+
+    mixed = {"DB_HOST": "127.0.0.1:54371", "POSTGRES_DB": "mydatabase", "POSTGRES_PASSWORD": "s3cret-pw"}
+    [said] = shared_databases(mixed, dict(mixed), {"DB_HOST": "backend/.env", "POSTGRES_DB": "backend/.env"})
+    assert said.startswith("the base and the head use the same database: DB_HOST and POSTGRES_DB "
+                           "(127.0.0.1:54371/mydatabase in backend/.env); the head's migrations")
+    assert "s3cret-pw" not in said
+    both = {**mixed, "POSTGRES_HOST": "127.0.0.1:54371"}
+    assert shared_databases(both, dict(both))[0].count("mydatabase") == 1
+    assert shared_databases(mixed, {**mixed, "POSTGRES_DB": "mydatabase_base"}) == []
+
+
+def test_dotenv_settings_read_as_dotenv_loaders_do(tmp_path):
+    from echotune_ci.baseref.data import dotenv_settings
+
+    (tmp_path / ".env").write_text('# local\nexport A="x y" # note\nB=pass#word\nC=val # note\nD=\n'
+                                   "E='q # r'\nnot a setting\n")
+    (tmp_path / ".env.local").write_text("A=later\nF=1\n")
+    (tmp_path / ".env.example").write_text("G=template\n")
+    got = dotenv_settings([tmp_path, tmp_path / "missing"])
+    assert {k: v for k, (v, _) in got.items()} == {"A": "x y", "B": "pass#word", "C": "val", "D": "",
+                                                   "E": "q # r", "F": "1"}
+    assert got["A"][1] == str(tmp_path / ".env") and got["F"][1] == str(tmp_path / ".env.local")
+
+
+def test_the_dotenv_both_builds_read_names_the_database_they_share(tmp_path):
+    """An app in backend/ reads its database from backend/.env, which run --base-ref copies into the base's
+    checkout: both builds migrated and served one PostgreSQL database (the base's register requests met the
+    head's users), and the warning, which looked only at the environment, said nothing."""
+    from echotune_ci.baseref.sidebyside import _data_warnings
+    from echotune_ci.config import load_config
+    from echotune_ci.config.sections import ServeSettings
+    from echotune_ci.runner import PreparedApp
+    from echotune_ci.serve import App
+
+    sides = {}
+    for side in ("head", "base"):
+        (tmp_path / side / "backend").mkdir(parents=True)
+        (tmp_path / side / "echotune.toml").write_text('[serve]\ncommand = "true"\ncwd = "backend"\n')
+        (tmp_path / side / "backend" / ".env").write_text(
+            "DB_DRIVER=postgresql+asyncpg\nDB_HOST=127.0.0.1:54371\nPOSTGRES_USER=u\nPOSTGRES_PASSWORD=pw\n"
+            "POSTGRES_DB=mydatabase\n")
+        cfg = load_config(tmp_path / side / "echotune.toml")
+        app = App(ServeSettings(command="true", cwd="backend"), tmp_path / side / "backend",
+                  root=tmp_path / side)
+        sides[side] = (cfg, PreparedApp(app))
+    (head_cfg, head), (base_cfg, base) = sides["head"], sides["base"]
+    said = _data_warnings(head_cfg, base_cfg, [], head, base)
+    assert any("DB_HOST and POSTGRES_DB (127.0.0.1:54371/mydatabase in backend/.env)" in w for w in said)
+    # a base given a database of its own in its environment shares nothing
+    base.app.extra_env["POSTGRES_DB"] = "mydatabase_base"
+    assert not any("same database" in w for w in _data_warnings(head_cfg, base_cfg, [], head, base))
