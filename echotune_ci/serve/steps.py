@@ -24,7 +24,7 @@ from .. import console
 from ..errors import ConfigError, RunError
 from ..fsutil import write_json_atomic
 from .environment import not_installed
-from .output import OutputBuffer, missing_tool, read_into, summarise
+from .output import OutputBuffer, lacks_a_dependency, missing_tool, read_into, summarise
 from .process import stop_group
 
 # What decides an install, by ecosystem; the ones present in cwd are the default setup_inputs.
@@ -143,9 +143,21 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
         tool = missing_tool(lines) if proc.returncode == 127 else None
         if tool:
             why = not_installed(tool, env.get("PATH"), lines)
-            raise RunError(f"serve.{name} needs `{tool}`{why}; install it or fix the command ({command})")
-        raise RunError(f"serve.{name} failed with exit code {proc.returncode} ({command})" + summarise(lines))
+            raise StepFailed(f"serve.{name} needs `{tool}`{why}; install it or fix the command ({command})",
+                             missing_dependency=True)
+        failed = f"serve.{name} failed with exit code {proc.returncode} ({command})"
+        raise StepFailed(failed + summarise(lines), missing_dependency=lacks_a_dependency(lines))
     return time.monotonic() - started
+
+
+class StepFailed(RunError):
+    """A setup or build step that exited with an error; ``missing_dependency`` when its output says a
+    tool, module or package it needs was not found: what a setup that was skipped may have left out (a
+    syntax error in the project's own code is not)."""
+
+    def __init__(self, message: str, *, missing_dependency: bool) -> None:
+        super().__init__(message)
+        self.missing_dependency = missing_dependency
 
 
 def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapping[str, str]],
@@ -201,7 +213,9 @@ def _steps(setup: str, build: str, cwd: Path, environment: Callable[[], Mapping[
             try:
                 took = run_step("build", build, cwd, environment(), timeout)
             except RunError as exc:
-                raise RunError(f"{exc}; {SKIPPED_HINT}" if done.setup_skipped else str(exc)) from None
+                # only a missing module or tool may be a matter of the skipped setup, as when the app starts
+                missing = done.setup_skipped and isinstance(exc, StepFailed) and exc.missing_dependency
+                raise RunError(f"{exc}; {SKIPPED_HINT}" if missing else str(exc)) from None
         done.notes.append(f"build: done in {took:.1f}s")
         said(done.notes[-1])
 

@@ -130,3 +130,30 @@ def test_a_run_of_phases_that_only_read_the_build_starts_no_app(tmp_path, monkey
     code, _, err = cli(capsys, "run", "--phase", "bundle", "-o", "out")
     assert code == 0, err
     assert (tmp_path / "site.js").is_file() and not (tmp_path / "started").exists()
+
+
+@pytest.mark.parametrize(("printed", "hinted"), [
+    # a build tool's dependency gone (node_modules removed): a skipped setup may be why
+    ("Error: Cannot find module vite", True),
+    # a syntax error in the project's own config (vite.config.ts): no setup makes it go away
+    ('vite.config.ts:53:2: ERROR: Expected ";" but found "export"', False),
+])
+def test_the_hint_after_a_failed_build_only_when_it_lacks_a_dependency(tmp_path, monkeypatch, capsys, printed,
+                                                                        hinted):
+    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "ECHOTUNE_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "build.sh").write_text(f"test -f marker && exit 0\necho '{printed}'\nexit 1\n")
+    (tmp_path / "marker").write_text("")
+    # the first run's build passes (so setup is stamped); the second's fails
+    (tmp_path / "echotune.toml").write_text(
+        f'[serve]\nsetup = "true"\nbuild = "sh build.sh"\ncommand = "{SERVES_404}"\n'
+        f'ready_url = "http://127.0.0.1:{{port}}/"\ntimeout = "20s"\n\n[run]\nphases = ["bundle"]\n\n'
+        f'[bundle]\nglobs = ["*.js"]\n')
+    monkeypatch.chdir(tmp_path)
+    cli(capsys, "run", "-o", "first")
+    (tmp_path / "marker").unlink()
+    code, _, err = cli(capsys, "run", "-o", "second")  # setup skipped, build fails
+    assert_one_line_error(code, err, 3, f"serve.build failed with exit code 1 (sh build.sh); it printed: "
+                                        f"{printed}")
+    assert (HINT in err) is hinted
