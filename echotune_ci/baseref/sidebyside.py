@@ -817,7 +817,9 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         for app in apps:  # before the files are written: a report never waits on a running app
             app.stop()
         with staged(output_dir):
-            results = _annotate(pairs, report, base, [phase.name in PAIRED_PHASES for phase in phases])
+            # the data warnings concern what measures the running builds: the api phase's contract run
+            # meets the rows of a shared database as the load test does; a bundle never does
+            results = _annotate(pairs, report, base, [phase.needs_app for phase in phases])
             results = [_finish(r, cfg, head.contexts[r.phase], output_dir) for r in results]
             baseline = _base_results(pairs, base_side, output_dir)
             report.notes.append(f"side-by-side run took {time.monotonic() - started:.0f}s")
@@ -847,9 +849,9 @@ def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions,
               served: list[bool]) -> list[PhaseResult]:
     """The head results with the side-by-side notes (the order of each paired phase, the run's own notes
     on the first result), when the base was not measured a warning on each saying why, and the run's own
-    warnings (the apps' local data differ) on each phase that measures the running builds side by side
-    (*served*, one flag per pair; on every phase when none does). The report shows a warning shared by
-    phases once."""
+    warnings (the apps' local data differ, or one database serves both) on each phase that measures the
+    running builds (*served*, one flag per pair: frontend, load, api; on every phase when none does). The
+    report shows a warning shared by phases once."""
     label = report.source.label if report.source else base.asked
     order = _order_notes(report, label)
     concerned = served if any(served) else [True] * len(pairs)

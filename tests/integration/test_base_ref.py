@@ -211,6 +211,25 @@ def test_a_local_database_only_the_head_has_is_a_warning(tmp_path, cli_env):
             "the base so that both builds serve the same rows") in side_by_side(out)["notes"]
 
 
+def test_data_warnings_go_with_the_phases_that_measure_the_running_builds(tmp_path, cli_env):
+    """The api phase runs against both apps and meets their data; the bundle reads files only. A FastAPI
+    trial's comment put a shared database's warning under "security, api, bundle"."""
+    import sqlite3
+
+    repo, app = make_repo(tmp_path, config())
+    with sqlite3.connect(app / "db.sqlite3") as db:  # untracked: a developer's data, not the base's
+        db.execute("create table favourites (track_id integer)")
+    db.close()
+    out = tmp_path / "out"
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
+                   "--phase", "api", "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
+    assert done.returncode == 0, done.stderr
+    said = "the head has an untracked SQLite database, db.sqlite3, that the base lacks"
+    assert any(said in w for w in json.loads((out / "api.json").read_text())["warnings"])
+    assert not any(said in w for w in json.loads((out / "bundle.json").read_text())["warnings"])
+    assert f"- ⚠️ **api**: {said}" in (out / "report" / "comment.md").read_text()
+
+
 def samples(out: Path, phase: str, name: str) -> dict[str, list[float]]:
     """The samples of *phase*'s first metric named *name*, per build (None where it has none)."""
     found = {}
