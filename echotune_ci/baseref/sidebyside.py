@@ -219,7 +219,8 @@ def more_than_installs(setup: str) -> bool:
     not, and a base whose own migration fails in build is not told that its setup was skipped."""
     from ..project.commands import kind, program, segments, with_cd
 
-    steps = with_cd(segments(setup))
+    # init runs a step that enters a folder in a subshell: `(cd backend && npm ci) && (cd client && npm ci)`
+    steps = with_cd([part.strip("() \t") for part in segments(setup)])
     return any(kind(step) != "install" and program(step) not in _CHECKS for step in steps)
 
 

@@ -313,6 +313,12 @@ def test_the_skipped_setup_is_named_before_the_output_and_once(tmp_path: Path) -
     ("python3 -m venv .venv && .venv/bin/python -m pip install -r requirements.txt", False),
     ("test -x .venv/bin/python", False),
     ("cd client && npm ci", False),
+    # what init writes for two folders, and two kinds of install
+    ("(cd backend && npm ci) && (cd client && npm ci)", False),
+    ("python3 -m venv .venv && .venv/bin/python -m pip install -r requirements.txt && npm ci --prefix ../web",
+     False),
+    ("cd api && poetry install && cd ../web && pnpm install", False),
+    ("(cd backend && npm ci) && (cd backend && npx prisma migrate deploy)", True),
     ("uv sync --frozen", False),
     ("pip install -r requirements.txt && python manage.py migrate", True),
     ("npm ci && npm run db:seed", True),
