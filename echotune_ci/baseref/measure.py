@@ -120,6 +120,9 @@ def split_load(result: PhaseResult) -> tuple[PhaseResult, PhaseResult | None]:
     # Its verdict lines too: the gate's verdict, on every round (extra ones included), is the one shown.
     notes = [n for n in result.notes if " against base: " not in n]
     head = dataclasses.replace(result, metrics=mine, findings=findings, notes=notes)
+    # Its status too: those findings made it "fail", which no metric, finding or error of the head's said
+    # any more (the gate listed "the phase reported fail" as what failed, above the regressions that did).
+    head.finalize(fail_on=None if result.fail_on in (None, "none") else result.fail_on)
     if not theirs:
         return head, None
     base = PhaseResult(phase=result.phase, tool_versions=dict(result.tool_versions), metrics=theirs,

@@ -297,7 +297,11 @@ def _start_base(ready: PreparedApp | None, phases: list[Phase[Any]], report: Sid
     """Start the base's build: (the app or None, why it did not start). A base that built but does not
     start still gives its build (bundle) and its files (security): the phases that need the running app
     measure the head alone (``report.down`` says why), the others compare both."""
+    if ready is not None:
+        ready.app.follow_port = True  # a base from before the app read PORT: no fix of the head's reaches it
     app, unavailable = _start(ready, phases, required=False)
+    if app is not None and app.moved:
+        report.notes.append(f"the base ({asked}) {app.moved}")
     if unavailable:
         down = (f"the base ({asked}) did not start, so only what needs no running app (its build, its "
                 "files) was compared: " + _in_checkout(unavailable, report.source))

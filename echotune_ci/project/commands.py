@@ -34,8 +34,10 @@ _WRAPPERS = (
     ("dotenv", "--"),
 )
 _INSTALLS = re.compile(
-    r"^(?:npm (?:ci|install|i)\b|yarn(?: install)?(?:\s+--\S+)*$|pnpm (?:install|i)\b|bun install\b|"
-    r"(?:\S*python3?(?:\.\d+)? -m )?pip3? install\b|poetry install\b|uv sync\b|uv pip install\b|"
+    # a folder given before the subcommand: `npm --prefix client ci`, `pnpm -C web install`
+    r"^(?:npm (?:(?:--prefix|-C) \S+ )?(?:ci|install|i)\b|yarn(?: (?:--cwd \S+ )?install)?(?:\s+--\S+)*$|"
+    r"pnpm (?:(?:--dir|-C) \S+ )?(?:install|i)\b|bun install\b|"
+    r"(?:\S*python3?(?:\.\d+)? -m |\S*/)?pip3? install\b|poetry install\b|uv sync\b|uv pip install\b|"
     r"pdm install\b|pipenv install\b|pipenv sync\b|bundle install\b|\S*python3?(?:\.\d+)? -m venv\b)"
 )
 _BUILDS = re.compile(

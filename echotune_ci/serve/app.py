@@ -93,6 +93,11 @@ class App:
         self._output = OutputBuffer()
         self._reader: threading.Thread | None = None
         self._reading = threading.Lock()  # held by the reader while it takes a chunk in (see drain)
+        # Serve the app where it listens when it ignores the port it was given (port = "auto") and answers
+        # the ready URL there: the base of `run --base-ref`, a commit from before the app read PORT, which
+        # no fix of the head's configuration reaches. *moved* then says so.
+        self.follow_port = False
+        self.moved = ""
 
     @property
     def pid(self) -> int | None:
@@ -241,6 +246,8 @@ class App:
                     last_error = type(exc).__name__
                     failing.reset()
                     if isinstance(exc, httpx.ConnectError) and elsewhere.seen(self.proc.pid):
+                        if self._followed(client, elsewhere.ports):
+                            return
                         raise self._elsewhere(elsewhere.ports) from None
                 else:
                     if resp.status_code < 400 or resp.status_code in self.settings.ready_status:
@@ -252,6 +259,27 @@ class App:
         waited = f"{self.settings.timeout:g}s"
         raise RunError(f"{self.ready_url} did not answer within {waited} (last: {last_error})"
                        + summarise(self._output.lines()))
+
+    def _followed(self, client: httpx.Client, ports: set[int]) -> bool:
+        """With :attr:`follow_port` and ``port = "auto"``: whether the ready URL answers on one of the
+        *ports* the app listens on instead of its own; the app is then served there (``port``,
+        ``ready_url``, ``base_url`` and :attr:`moved` say where)."""
+        if not self.follow_port or self.settings.port != "auto":
+            return False
+        given = httpx.URL(self.ready_url)
+        for port in sorted(ports):
+            url = given.copy_with(port=port)
+            try:
+                resp = client.get(url)
+            except httpx.HTTPError:
+                continue
+            if resp.status_code < 400 or resp.status_code in self.settings.ready_status:
+                self.moved = (f"listens on port {port}, not on the port it was given in PORT ({self.port}): "
+                              f"it is served there")
+                self.port, self.ready_url = port, str(url)
+                self.base_url = f"{given.scheme}://{given.host}:{port}"
+                return True
+        return False
 
     def _elsewhere(self, ports: set[int]) -> RunError:
         """The app listens on *ports*, not on the ready URL's: why, and what to change."""

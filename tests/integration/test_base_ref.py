@@ -137,6 +137,8 @@ def test_base_build_fails_head_measured_alone(tmp_path, cli_env):
     assert "no comparison with the base" in warning
     assert "serve.build failed with exit code 7" in warning
     assert "built with its own [serve] build, not the head's" in warning  # the head fixed it
+    # its setup only checks the environment it links: no "step besides installing" to blame
+    assert "did not run its setup" not in warning
     assert not (out / "base").exists()
     assert "no comparison with the base" in (out / "report" / "comment.md").read_text()
     assert side_by_side(out)["compared"] is False
@@ -366,6 +368,41 @@ def test_a_fixed_port_compares_the_bundles_and_loads_the_head_alone(tmp_path, cl
     assert not [k for k in found if k.startswith("load:")]
     assert side_by_side(out)["not_served"] == said.removeprefix("no comparison with the base: ")
     assert git(repo, "worktree", "list").count("\n") == 1
+
+
+def test_a_base_from_before_the_app_read_port_is_served_where_it_listens(tmp_path, cli_env):
+    # The pull request that adopts EchoTune makes the app read PORT, as init asks, and sets port = "auto";
+    # its base (no echotune.toml, so the head's [serve]) still listens on its fixed port. It was "did not
+    # start: the app listens on port N instead", so the pull request that fixes the port had no
+    # comparison, with a hint about a setup that only installs.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        fixed = probe.getsockname()[1]
+    command = ('command = "gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} '
+               '--log-level warning app:app"')
+    assert command in config()
+    started = config().replace(command, 'command = "sh serve.sh"')
+    repo, app = make_repo(tmp_path, None)
+    script = "exec gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{} app:app\n"
+    (app / "serve.sh").write_text(script.format(fixed))
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "fixed port")
+    (app / "serve.sh").write_text(script.format("$PORT"))
+    (app / "echotune.toml").write_text(started)
+    out = tmp_path / "out"
+    # the api phase needs both apps (the bundle alone starts none)
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
+                   "--phase", "api", "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
+    assert done.returncode == 0, done.stderr
+    said = side_by_side(out)
+    assert said["compared"] is True and said["not_started"] == "", said
+    assert (f"the base (--base-ref HEAD) listens on port {fixed}, not on the port it was given in PORT "
+            in " ".join(said["notes"]))
+    assert f"base ready at http://127.0.0.1:{fixed} " in done.stderr
+    assert (out / "base" / "api.json").is_file()
+    assert not any("no comparison" in w for w in json.loads((out / "api.json").read_text())["warnings"])
 
 
 def test_base_dir_is_a_prepared_checkout(tmp_path, cli_env):

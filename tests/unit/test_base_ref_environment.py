@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 
 from echotune_ci.baseref.environment import install_folders, reuse_environment
 from echotune_ci.config.sections import ServeSettings
@@ -198,3 +199,32 @@ def test_a_fixed_port_base_is_built_but_not_started_when_no_phase_uses_the_app(t
                       serves=False)
     assert app is None and (tmp_path / "base" / "built").exists()
     assert report.unserved == ""  # no phase misses the running base
+
+
+@pytest.mark.parametrize(("command", "installs"), [
+    ("npm ci && npm ci --prefix backend && npm ci --prefix frontend", True),
+    ("npm --prefix client ci", True),
+    ("cd client && NODE_ENV=development npm install", True),
+    ("yarn", True),
+    ("yarn install --frozen-lockfile", True),
+    ("pnpm install", True),
+    ("python3 -m venv .venv && .venv/bin/python -m pip install -r requirements.txt", True),
+    ("pip3 install -r requirements.txt", True),
+    ("poetry install --no-root", True),
+    ("uv sync && uv pip install -e .", True),
+    ("test -x .venv/bin/python", True),
+    # a step besides installing: the base, which links the head's environment, never ran it
+    ("pip install -r requirements.txt && python manage.py migrate", False),
+    ("npm ci && npm run seed", False),
+    ("npm ci && npx prisma generate", False),
+    ("yarn build", False),
+    ("poetry install; poetry run alembic upgrade head", False),
+    ("test -x .venv/bin/python && touch .migrated", False),
+    ("./setup.sh", False),
+])
+def test_a_setup_that_only_installs_is_told_from_one_that_does_more(command, installs):
+    # The base that links the head's environment skips its setup; "a step besides installing belongs in
+    # build" was said of `npm ci && npm ci --prefix backend`, beside a syntax error in the base's code.
+    from echotune_ci.baseref.sidebyside import more_than_installs
+
+    assert more_than_installs(command) is not installs

@@ -49,6 +49,26 @@ def test_pairs_alternate_which_build_goes_first():
     assert pair_order(3) == ("head", "base")
 
 
+def test_the_head_of_a_paired_load_result_loses_the_status_its_regression_findings_gave() -> None:
+    """The load phase's own verdict (a high "load.regression.*" finding) made the result "fail"; split_load
+    drops that finding, since the gate decides regressions, and the status must go with it: the gate listed
+    a bare "the phase reported fail" as what failed (a real app's +1300 % p95 behind a budget it met)."""
+    from echotune_ci.gate import own_status_check
+
+    regressed = Finding("load.regression.p95_ms", "high", "p95 regressed", "echotune-compare")
+    metrics = [Metric("p95_ms", 160.0, "ms", budget=200.0, samples=[150.0, 170.0]),
+               Metric("p95_ms", 12.0, "ms", samples=[11.0, 13.0], labels={"build": "base"})]
+    head, _ = split_load(PhaseResult(phase="load", metrics=metrics, findings=[regressed]).finalize(
+        fail_on="high"))
+    assert head.status == "pass" and head.fail_on == "high"
+    assert own_status_check(head) is None
+    # A finding of its own (500s) still fails it.
+    failing = Finding("load.http.500", "high", "500s", "locust")
+    head, _ = split_load(PhaseResult(phase="load", metrics=metrics, findings=[regressed, failing]).finalize(
+        fail_on="high"))
+    assert head.status == "fail"
+
+
 def test_a_paired_load_result_splits_into_head_and_base():
     result = PhaseResult(phase="load", metrics=[
         Metric("p95_ms", 20.0, "ms", budget=200.0, baseline=10.0, samples=[19.0, 21.0]),
