@@ -44,6 +44,7 @@ from .nodeapp import (
     Package,
     Tools,
     bundle_globs,
+    checks_in,
     install_dir,
     install_source,
     node_packages,
@@ -1310,7 +1311,7 @@ def _node_setup(app: AppSetup, packages: list[Package], tool: Tools) -> None:
     app.decide("setup", install, install_source(tool, where, top.dir))
     if tool.lockfile:
         app.js_lockfiles.append(join(where, tool.lockfile))
-    for message in tool.checks:
+    for message in checks_in(tool, top.dir):
         app.check("setup", message)
     hooks = " ".join(top.scripts.get(k, "") for k in INSTALL_HOOKS)
     for pkg in packages[1:]:
@@ -1341,7 +1342,7 @@ def _node_setup(app: AppSetup, packages: list[Package], tool: Tools) -> None:
             app.js_lockfiles.append(join(sub_dir, sub.lockfile))
         app.decide("setup", step, install_source(sub, sub_dir, pkg.dir) if sub.root else
                    join(pkg.dir, "package.json"))
-        for message in sub.checks:
+        for message in checks_in(sub, pkg.dir):
             app.check("setup", message)
     app.setup = commands.chain(steps)
     app.setup_inputs = list(dict.fromkeys(inputs))

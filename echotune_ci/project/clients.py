@@ -19,7 +19,7 @@ from pathlib import Path
 from . import commands
 from .appsetup import AppSetup
 from .files import JS_SUFFIXES, join, read_text, rel, source_files
-from .nodeapp import Package, bundle_globs, install_dir, install_source, server_outputs, tools
+from .nodeapp import Package, bundle_globs, checks_in, install_dir, install_source, server_outputs, tools
 from .nodenotes import build_download_notes, downloader_notes, legacy_openssl
 from .runtimes import Asked, node_asked, node_note
 
@@ -75,7 +75,7 @@ def attach_clients(
         build = tool.run_at("build", where)
         app.build = commands.chain((build, app.build))
         app.decide("build", build, f"{join(pkg_dir, 'package.json')} (scripts.build)")
-        for message in tool.checks:
+        for message in checks_in(tool, pkg_dir):
             app.check("setup", message)
         found = bundle_globs(
             Package(pkg_dir, pkg.path, pkg.data), {join(pkg_dir, s) for s in server_outputs([pkg])}

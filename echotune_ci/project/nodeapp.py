@@ -254,6 +254,16 @@ def _tools(manager: str, lockfile: str, data: dict[str, Any], folder: Path) -> T
     )
 
 
+def checks_in(tool: Tools, folder: str) -> list[str]:
+    """*tool*'s checks for the package in *folder* (relative to the project): one about its missing
+    lockfile names the folder when it is not the top one, since the others may have theirs (a root and a
+    client with their package-lock.json, an api/ without)."""
+    if folder in ("", "."):
+        return list(tool.checks)
+    return [f"no lockfile in {folder}/:{m.removeprefix('no lockfile:')}" if m.startswith("no lockfile:")
+            else m for m in tool.checks]
+
+
 def install_dir(tool: Tools, pkg: Package) -> str:
     """Where *pkg*'s install runs, relative to the folder its ``dir`` is relative to: its own folder, or
     the workspace root whose lockfile covers it (``frontend`` -> ``.`` for a root ``bun.lock``)."""

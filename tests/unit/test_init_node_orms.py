@@ -190,3 +190,24 @@ def test_a_broken_start_script_with_nothing_else_is_kept_and_said(tmp_path):
     assert app.command == "npm start"
     assert ("package.json scripts.start runs app.js, which does not exist and no build makes: the app cannot "
             "start this way; fix the script or set [serve] command") in app.all_checks()
+
+
+def test_a_missing_lockfile_is_named_with_its_folder(tmp_path):
+    # A root package and a client with their package-lock.json, and an api/ package without one: "check: no
+    # lockfile: `npm install` resolves versions anew ..." read as if the project had none at all.
+    server = 'import express from "express";\nconst app = express();\napp.listen(process.env.PORT || 3000);\n'
+    root = write(tmp_path, {
+        "package.json": json.dumps({"name": "blog", "type": "module",
+                                    "scripts": {"start": "node api/index.js", "build": "vite build client"},
+                                    "dependencies": {"express": "^4.18.2"}}),
+        "package-lock.json": json.dumps({"name": "blog", "lockfileVersion": 3, "packages": {}}),
+        "api/package.json": json.dumps({"name": "blog-api", "type": "module",
+                                        "dependencies": {"express": "^4.18.2", "cors": "^2.8.5"}}),
+        "api/index.js": server,
+    })
+    app = app_setup(root)
+    assert "npm install --prefix api" in app.setup
+    checks = app.all_checks()
+    assert [c for c in checks if "lockfile" in c][:1] == [
+        "no lockfile in api/: `npm install` resolves versions anew on every setup and the JavaScript audit "
+        "has no locked versions to check; commit one"]
