@@ -381,6 +381,9 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
         finally:
             if had is not None:
                 remember_databases(cfg.base_dir, had)
+        if app is not None and app.changed and results:
+            console.warn(app.changed)
+            results[0] = dataclasses.replace(results[0], notes=[*results[0].notes, app.changed])
         # Nothing half-written: documents, reports and result files appear together at the end or not at
         # all; they move into place in this order, so a result file never stands without its report.
         with staged(output_dir):

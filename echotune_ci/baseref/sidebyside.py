@@ -821,6 +821,9 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                      for phase, pair in zip(phases, pairs, strict=True)]
         for app in apps:  # before the files are written: a report never waits on a running app
             app.stop()
+        if head_app is not None and head_app.changed:  # the base's checkout is a temporary one
+            console.warn(head_app.changed)
+            report.notes.append(head_app.changed)
         with staged(output_dir):
             # the data warnings concern what measures the running builds: the api phase's contract run
             # meets the rows of a shared database as the load test does; a bundle never does

@@ -24,7 +24,7 @@ from .environment import app_environment, find_project_environment, not_installe
 from .output import (OutputBuffer, clean_line, drain, important_lines, lacks_a_dependency, missing_tool,
                      read_into, summarise)
 from .process import group_members, listening_ports, stop_group
-from .steps import Prepared, prepare
+from .steps import Prepared, changed_tracked_files, prepare
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
@@ -98,6 +98,10 @@ class App:
         # no fix of the head's configuration reaches. *moved* then says so.
         self.follow_port = False
         self.moved = ""
+        self._tracked: set[str] | None = None  # the files git tracks that differed when the app started
+        # What the running app changed of the files git tracks (a SQLite database the repository holds,
+        # seeded at each start), said once it stopped: "" for nothing, or outside git.
+        self.changed = ""
 
     @property
     def pid(self) -> int | None:
@@ -163,6 +167,7 @@ class App:
         parsed = httpx.URL(self.ready_url)
         self.base_url = (f"{parsed.scheme}://{parsed.host}:"
                          f"{parsed.port or (443 if parsed.scheme == 'https' else 80)}")
+        self._tracked = changed_tracked_files(self.cwd)
         try:
             self.proc = subprocess.Popen(
                 ["/bin/sh", "-c", f"exec {command}" if _simple(command) else command],
@@ -319,6 +324,20 @@ class App:
         proc, self.proc = self.proc, None
         if proc is not None:
             stop_group(proc, self.settings.stop_timeout)
+            self.changed = self._changed_files()
+
+    def _changed_files(self) -> str:
+        """What to say of the files git tracks that the app changed while it ran ("" for none)."""
+        before, self._tracked = self._tracked, None
+        after = changed_tracked_files(self.cwd) if before is not None else None
+        if before is None or after is None or not after - before:
+            return ""
+        changed = sorted(after - before)
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        return (f"the app changed {len(changed)} file(s) git tracks while it ran: {shown} (`git diff` shows "
+                f"how): the working tree is no longer the commit, and a later run measures them as "
+                f"uncommitted changes; `git checkout -- {' '.join(changed[:5])}` restores them, and the app "
+                f"could write to a copy that [serve] build makes")
 
     def __enter__(self) -> App:
         return self.start()

@@ -86,3 +86,73 @@ def test_run_reports_a_taken_port_and_a_dying_command(tmp_path, cli_env):
     assert proc.returncode == 3
     assert "serve command exited with code 1" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+SEEDS_AND_SERVES = """\
+import http.server, os, pathlib
+pathlib.Path("data/app.db").write_text("seeded at start")  # the app rewrites a file the repository holds
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])),
+                                http.server.SimpleHTTPRequestHandler).serve_forever()
+"""
+
+
+def _repository(tmp_path):
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "data").mkdir(parents=True)
+    (repo / "data" / "app.db").write_text("as committed")
+    (repo / "edited.txt").write_text("one")
+    (repo / "serve.py").write_text(SEEDS_AND_SERVES)
+    for args in (["init", "--quiet"], ["add", "-A"],
+                 ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+    (repo / "edited.txt").write_text("two")  # the user's own change, before the run: not the app's
+    return repo
+
+
+def test_the_files_git_tracks_that_the_running_app_changed_are_named(tmp_path, cli_env):
+    # A template app seeded the SQLite database its repository holds at every start: after each `run` the
+    # working tree had a change nobody made, which the next `run --base-ref` listed among the head's
+    # uncommitted changes, and nothing said where it came from.
+    repo = _repository(tmp_path)
+    app = App(ServeSettings(command=f"{sys.executable} serve.py", ready_url="http://127.0.0.1:{port}/",
+                            timeout=20), repo)
+    with app:
+        assert httpx.get(app.base_url + "/edited.txt").text == "two"
+    assert app.changed.startswith("the app changed 1 file(s) git tracks while it ran: data/app.db (")
+    assert "`git checkout -- data/app.db` restores them" in app.changed
+    # `run` says it, in its output and in the first result's notes
+    (repo / "data" / "app.db").write_text("as committed")
+    (repo / "echotune.toml").write_text(textwrap.dedent(f"""\
+        [serve]
+        command = "{sys.executable} serve.py"
+        ready_url = "http://127.0.0.1:{{port}}/"
+
+        [load]
+        duration = "1s"
+        users = 1
+
+        [[load.endpoints]]
+        path = "/edited.txt"
+        """))
+    out = tmp_path / "out"
+    done = run_cli("run", "--config", str(repo / "echotune.toml"), "--phase", "load",
+                   "--output-dir", str(out), env=cli_env, cwd=repo, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "the app changed 1 file(s) git tracks while it ran: data/app.db" in done.stderr
+    import json
+
+    notes = json.loads((out / "load.json").read_text())["notes"]
+    assert any(n.startswith("the app changed 1 file(s) git tracks while it ran: data/app.db") for n in notes)
+
+
+def test_an_app_that_changes_no_tracked_file_says_nothing(tmp_path):
+    repo = _repository(tmp_path)
+    # it writes a file git does not track
+    (repo / "serve.py").write_text(SEEDS_AND_SERVES.replace('Path("data/app.db")', 'Path("new.db")'))
+    app = App(ServeSettings(command=f"{sys.executable} serve.py", ready_url="http://127.0.0.1:{port}/",
+                            timeout=20), repo)
+    with app:
+        pass
+    assert app.changed == ""
