@@ -45,6 +45,7 @@ from .nodeapp import (
     Tools,
     bundle_globs,
     checks_in,
+    exports_without_listen,
     install_dir,
     install_source,
     node_packages,
@@ -1544,6 +1545,15 @@ def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Pat
         app.decide("port", f"auto (through {var})", why)
     elif var:
         app.decide("port", "auto (PORT)", why)
+    elif (exported := exports_without_listen(server, entry, skip, folder))[0]:
+        where = f" in {server.dir}/" if server.dir != "." else ""
+        app.check(
+            "port",
+            f"{exported[0]} never listens: it exports the app (for a serverless host such as Vercel) and no "
+            f"file of its folder calls listen(), so `{app.command}` exits at once and `run` stops on \"serve "
+            f"command exited with code 0\"; serve it with a command that listens on PORT{where}, e.g. "
+            f"node -e \"import('./{exported[1]}').then((m) => m.default.listen(process.env.PORT))\"",
+        )
     else:
         app.check(
             "port",

@@ -823,6 +823,29 @@ def node_port(
     return None, "", ""
 
 
+_EXPORTS_APP = re.compile(r"^\s*(?:export\s+default\s+[A-Za-z_$][\w$]*\s*;?\s*$|module\.exports\s*=\s*"
+                          r"[A-Za-z_$][\w$]*\s*;?\s*$)", re.M)
+
+
+def exports_without_listen(pkg: Package, entry: str = "", skip: frozenset[str] = frozenset(),
+                           root: Path | None = None) -> tuple[str, str]:
+    """(the server's entry file relative to *root*, default the package's folder; as its start script
+    names it) when that file exports the app (``export default app``, ``module.exports = app``: a handler
+    for a serverless host such as Vercel) and no file of its folder starts listening; ("", "")
+    otherwise. *entry*: the file, relative to the package, when known, else the one ``scripts.start``
+    runs. The app's start exits at once."""
+    named = entry or next((name for _, name, _ in _runs(pkg.scripts.get("start", ""))), "")
+    found = _resolve(pkg.path, named) if named else None
+    file = pkg.path / found if found else None
+    if file is None or not file.is_file() or not _EXPORTS_APP.search(read_text(file)):
+        return "", ""
+    folder = file.parent
+    inner = skip if folder == pkg.path else frozenset()
+    if any(_LISTENS.search(read_text(f)) for f in source_files(folder, JS_SUFFIXES, limit=400, skip=inner)):
+        return "", ""
+    return rel(file, root or pkg.path), Path(found or "").as_posix()
+
+
 # ---------------------------------------------------------------------------- bundles
 
 

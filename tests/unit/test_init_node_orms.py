@@ -211,3 +211,37 @@ def test_a_missing_lockfile_is_named_with_its_folder(tmp_path):
     assert [c for c in checks if "lockfile" in c][:1] == [
         "no lockfile in api/: `npm install` resolves versions anew on every setup and the JavaScript audit "
         "has no locked versions to check; commit one"]
+
+
+EXPORTED = ('import express from "express";\nimport cors from "cors";\n\n'
+            'const app = express();\napp.use(cors());\n'
+            'app.get("/api/test", (req, res) => { res.json({ up: true }); });\n\n'
+            "// Export for Vercel\nexport default app;\n")
+
+
+def _serverless(root: Path, files: dict[str, str]) -> Path:
+    """A MERN blog's shape: the root package starts api/index.js, which exports the app for Vercel."""
+    return write(root, {
+        "package.json": json.dumps({"name": "blog", "type": "module",
+                                    "scripts": {"start": "node api/index.js"},
+                                    "dependencies": {"express": "^4.18.2"}}),
+        "package-lock.json": json.dumps({"name": "blog", "lockfileVersion": 3, "packages": {}}),
+        "api/package.json": json.dumps({"name": "blog-api", "type": "module",
+                                        "dependencies": {"express": "^4.18.2", "cors": "^2.8.5"}}),
+        "api/index.js": EXPORTED, **files})
+
+
+def test_a_server_that_only_exports_its_app_is_said_to_never_listen(tmp_path):
+    # "could not tell how the server picks its port" was all init said; `npm start` exits at once (code 0).
+    checks = app_setup(_serverless(tmp_path, {})).all_checks()
+    assert ("api/index.js never listens: it exports the app (for a serverless host such as Vercel) and no "
+            "file of its folder calls listen(), so `npm start` exits at once and `run` stops on \"serve "
+            "command exited with code 0\"; serve it with a command that listens on PORT, e.g. node -e "
+            "\"import('./api/index.js').then((m) => m.default.listen(process.env.PORT))\"") in checks
+    assert not any("could not tell how the server picks its port" in c for c in checks)
+
+
+def test_an_exported_app_that_a_file_beside_it_starts_is_no_serverless_one(tmp_path):
+    listening = {"api/listen.js": 'import app from "./index.js";\napp.listen(process.env.PORT || 3000);\n'}
+    checks = app_setup(_serverless(tmp_path, listening)).all_checks()
+    assert not any("never listens" in c for c in checks)
