@@ -250,10 +250,8 @@ class App:
                         raise self._https(to_https[-1], exc) from None
                     last_error = type(exc).__name__
                     failing.reset()
-                    if isinstance(exc, httpx.ConnectError) and elsewhere.seen(self.proc.pid):
-                        if self._followed(client, elsewhere.ports):
-                            return
-                        raise self._elsewhere(elsewhere.ports) from None
+                    if isinstance(exc, httpx.ConnectError) and self._served_elsewhere(client, elsewhere):
+                        return
                 else:
                     if resp.status_code < 400 or resp.status_code in self.settings.ready_status:
                         return
@@ -264,6 +262,19 @@ class App:
         waited = f"{self.settings.timeout:g}s"
         raise RunError(f"{self.ready_url} did not answer within {waited} (last: {last_error})"
                        + summarise(self._output.lines()))
+
+    def _served_elsewhere(self, client: httpx.Client, elsewhere: _Elsewhere) -> bool:
+        """After a refused connection: True when the app, listening on other ports only, is now served
+        on one of them (:meth:`_followed`); RunError once it has listened only elsewhere for the grace."""
+        assert self.proc is not None
+        settled = elsewhere.seen(self.proc.pid)
+        # A base that may be served where it listens is tried there at once: the ready URL answering there
+        # is proof enough; the grace only tells an app that never comes to its port.
+        if elsewhere.since is not None and self._followed(client, elsewhere.ports):
+            return True
+        if settled:
+            raise self._elsewhere(elsewhere.ports) from None
+        return False
 
     def _followed(self, client: httpx.Client, ports: set[int]) -> bool:
         """With :attr:`follow_port` and ``port = "auto"``: whether the ready URL answers on one of the
