@@ -24,7 +24,7 @@ from .environment import app_environment, find_project_environment, not_installe
 from .output import (OutputBuffer, clean_line, drain, important_lines, lacks_a_dependency, missing_tool,
                      read_into, summarise)
 from .process import group_members, listening_ports, stop_group
-from .steps import Prepared, changed_tracked_files, prepare
+from .steps import Prepared, changed_since, changed_tracked_files, prepare
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
@@ -340,11 +340,9 @@ class App:
     def _changed_files(self) -> str:
         """What to say of the files git tracks that the app changed while it ran ("" for none)."""
         before, self._tracked = self._tracked, None
-        after = changed_tracked_files(self.cwd) if before is not None else None
-        if before is None or after is None or not after - before:
+        changed, shown = changed_since(self.cwd, before)
+        if not changed:
             return ""
-        changed = sorted(after - before)
-        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
         return (f"the app changed {len(changed)} file(s) git tracks while it ran: {shown} (`git diff` shows "
                 f"how): the working tree is no longer the commit, and a later run measures them as "
                 f"uncommitted changes; `git checkout -- {' '.join(changed[:5])}` restores them, and the app "

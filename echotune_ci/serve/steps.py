@@ -221,16 +221,25 @@ def _steps(setup: str, build: str, cwd: Path, environment: Callable[[], Mapping[
 
 
 def _changed_since(cwd: Path, before: set[str] | None) -> str:
-    """What to say of the files git tracks that changed since *before* ("" for none, or outside git)."""
-    after = changed_tracked_files(cwd) if before is not None else None
-    if before is None or after is None or not after - before:
+    """What to say of the files git tracks that setup and build changed since *before* ("" for none, or
+    outside git)."""
+    changed, shown = changed_since(cwd, before)
+    if not changed:
         return ""
-    changed = sorted(after - before)
-    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
     # proshop-v2's build script runs `npm install` twice: both lockfiles rewritten, 2,341 lines
     return (f"setup and build changed {len(changed)} file(s) git tracks: {shown} (`git diff` shows how): "
             "the app measured is not the commit's; use installs that keep the lockfile (npm ci, "
             "--frozen-lockfile) in [serve] setup and build")
+
+
+def changed_since(cwd: Path, before: set[str] | None) -> tuple[list[str], str]:
+    """The files git tracks that changed since *before* (:func:`changed_tracked_files` then), sorted, and
+    how to list them (the first five, "and N more"); ([], "") for none, or with *before* None."""
+    after = changed_tracked_files(cwd) if before is not None else None
+    if before is None or after is None or not after - before:
+        return [], ""
+    changed = sorted(after - before)
+    return changed, ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
 
 
 def changed_tracked_files(cwd: Path) -> set[str] | None:
