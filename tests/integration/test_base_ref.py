@@ -180,13 +180,18 @@ def test_both_builds_are_made_before_either_app_starts(tmp_path, cli_env):
     assert "base ready at http://127.0.0.1:" in done.stderr
 
 
-def test_a_local_database_only_the_head_has_is_a_warning(tmp_path, cli_env):
+def untracked_database(app: Path) -> None:
+    """A SQLite database in *app* that git does not track: a developer's data, not the base's."""
     import sqlite3
 
-    repo, app = make_repo(tmp_path, config())
-    with sqlite3.connect(app / "db.sqlite3") as db:  # untracked: a developer's data, not the base's
+    with sqlite3.connect(app / "db.sqlite3") as db:
         db.execute("create table favourites (track_id integer)")
     db.close()
+
+
+def test_a_local_database_only_the_head_has_is_a_warning(tmp_path, cli_env):
+    repo, app = make_repo(tmp_path, config())
+    untracked_database(app)
     out = tmp_path / "out"
     done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
                    "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
@@ -216,12 +221,8 @@ def test_a_local_database_only_the_head_has_is_a_warning(tmp_path, cli_env):
 def test_data_warnings_go_with_the_phases_that_measure_the_running_builds(tmp_path, cli_env):
     """The api phase runs against both apps and meets their data; the bundle reads files only. A FastAPI
     trial's comment put a shared database's warning under "security, api, bundle"."""
-    import sqlite3
-
     repo, app = make_repo(tmp_path, config())
-    with sqlite3.connect(app / "db.sqlite3") as db:  # untracked: a developer's data, not the base's
-        db.execute("create table favourites (track_id integer)")
-    db.close()
+    untracked_database(app)
     out = tmp_path / "out"
     done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
                    "--phase", "api", "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)

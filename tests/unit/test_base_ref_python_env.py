@@ -18,12 +18,20 @@ import pytest
 
 from echotune_ci.baseref.environment import head_code, installed_checkout_code
 from echotune_ci.baseref.sidebyside import SideBySide, _prepare_base
-from echotune_ci.config import load_config
+from echotune_ci.config import Config, load_config
 from echotune_ci.errors import EchoTuneError
 
 SITE = "lib/python3.11/site-packages"
 DISTUTILS_PTH = ("import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "
                  "'local'; enabled and __import__('_distutils_hack').add_shim(); \n")
+
+
+def two_checkouts(tmp_path: Path, toml: str) -> tuple[Path, Path, Config, Config]:
+    """The head's and the base's folders under *tmp_path*, each with *toml* as its echotune.toml, and
+    their configurations."""
+    head, base = tmp_path / "head", tmp_path / "base"
+    return head, base, load_config(write(head / "echotune.toml", toml)), load_config(
+        write(base / "echotune.toml", toml))
 
 
 def write(path: Path, text: str) -> Path:
@@ -111,9 +119,7 @@ def test_a_prepared_base_with_its_own_environment_is_not_said_to_have_other_depe
     The note said "the base's dependencies differ from the head's: the base ran its own setup", also when
     the setup stamp had skipped it."""
     toml = serve_toml("touch own-setup", "true")
-    head, base = tmp_path / "head", tmp_path / "base"
-    head_cfg = load_config(write(head / "echotune.toml", toml))
-    base_cfg = load_config(write(base / "echotune.toml", toml))
+    head, base, head_cfg, base_cfg = two_checkouts(tmp_path, toml)
     for side in (head, base):
         write(side / "requirements.txt", "Flask==3.1.0\n")
         make_venv(side / ".venv")
@@ -136,9 +142,7 @@ def test_a_prepared_base_with_its_own_environment_is_not_said_to_have_other_depe
 def django_checkouts(tmp_path: Path, toml: str) -> tuple[Path, Path, Any, Any]:
     """Head and base checkouts with *toml*, different requirements, and a hand-made .venv in the head
     only: (head, base, head config, base config)."""
-    head, base = tmp_path / "head", tmp_path / "base"
-    head_cfg = load_config(write(head / "echotune.toml", toml))
-    base_cfg = load_config(write(base / "echotune.toml", toml))
+    head, base, head_cfg, base_cfg = two_checkouts(tmp_path, toml)
     write(head / "requirements.txt", "Django==5.1.2\n")
     write(base / "requirements.txt", "Django==5.1.1\n")
     make_venv(head / ".venv").joinpath("bin", "python").chmod(0o755)
@@ -175,9 +179,7 @@ def test_a_base_that_fails_before_its_setup_runs_is_not_said_to_have_run_it(tmp_
     # djangox at HEAD~99 has no requirements.txt: setup never started, so no note may say it ran.
     toml = serve_toml("touch own-setup", "true").replace("[serve]\n",
                                                          '[serve]\nsetup_inputs = ["requirements.txt"]\n')
-    head, base = tmp_path / "head", tmp_path / "base"
-    head_cfg = load_config(write(head / "echotune.toml", toml))
-    base_cfg = load_config(write(base / "echotune.toml", toml))
+    head, base, head_cfg, base_cfg = two_checkouts(tmp_path, toml)
     write(head / "requirements.txt", "Django==5.1.2\n")
     make_venv(head / ".venv")
     report = SideBySide()
@@ -258,9 +260,7 @@ def test_a_setup_that_ran_is_said_before_a_build_that_fails(tmp_path: Path,
     """django-locallibrary at 6118f08: the base's setup ran (24 s), its build failed, and no "base setup:
     done" line was printed: the steps' notes were printed only once both had succeeded."""
     toml = serve_toml("touch own-setup", "exit 7")
-    head, base = tmp_path / "head", tmp_path / "base"
-    head_cfg = load_config(write(head / "echotune.toml", toml))
-    base_cfg = load_config(write(base / "echotune.toml", toml))
+    head, base, head_cfg, base_cfg = two_checkouts(tmp_path, toml)
     write(head / "requirements.txt", "Flask==3.1.0\n")
     write(base / "requirements.txt", "Flask==3.0.0\n")
     with pytest.raises(EchoTuneError, match="serve.build failed with exit code 7"):
@@ -274,9 +274,7 @@ def linked_base_failing(tmp_path: Path, setup: str) -> str:
     from echotune_ci.baseref.sidebyside import failure_text
 
     toml = serve_toml(setup, "python3 -c 'raise RuntimeError(0x27)'")
-    head, base = tmp_path / "head", tmp_path / "base"
-    head_cfg = load_config(write(head / "echotune.toml", toml))
-    base_cfg = load_config(write(base / "echotune.toml", toml))
+    head, base, head_cfg, base_cfg = two_checkouts(tmp_path, toml)
     for side in (head, base):
         write(side / "requirements.txt", "Django==5.1.2\n")
     make_venv(head / ".venv")
