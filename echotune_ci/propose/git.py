@@ -27,7 +27,6 @@ import contextlib
 import os
 import re
 import shutil
-import signal
 import stat
 import subprocess
 import tempfile
@@ -39,6 +38,7 @@ from ..errors import InputError, RunError
 from ..masking import mask, register
 from ..research.providers import scrub_url_credentials
 from ..serve.environment import TOOLKIT_SECRETS, child_environment
+from ..serve.process import process_group, stop_group
 
 # Variables a test command started on an untrusted change must not see (see serve.environment).
 SECRET_VARIABLES = TOOLKIT_SECRETS
@@ -412,14 +412,16 @@ def run_command(command: str, cwd: Path, timeout: float) -> tuple[int, str]:
         # A config file that does not exist (in a folder only we can write) reads as empty.
         env = test_environment(empty_config=os.path.join(private, "no-config"))
         # A shell command by design: the user writes it in the config, like `serve.command`.
-        proc = subprocess.Popen(command, shell=True, cwd=cwd, env=env, stdout=subprocess.PIPE,  # nosec B602
-                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        try:
-            out, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, _ = proc.communicate()
-            return 124, (out or "") + f"\n(timed out after {timeout:.0f}s)"
+        # Its own session: a timeout or a Ctrl-C stops the whole tree, not the shell alone.
+        with process_group(command, what="the test command", grace=0.0, shell=True,  # nosec B604
+                           cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True) as proc:
+            try:
+                out, _ = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                stop_group(proc, 0.0)
+                out, _ = proc.communicate()
+                return 124, (out or "") + f"\n(timed out after {timeout:.0f}s)"
         return proc.returncode, out or ""
 
 

@@ -23,7 +23,7 @@ from ..errors import ConfigError, RunError
 from .environment import app_environment, find_project_environment, not_installed
 from .output import (OutputBuffer, clean_line, drain, important_lines, lacks_a_dependency, missing_tool,
                      read_into, summarise)
-from .process import group_members, listening_ports, stop_group
+from .process import deferred_signals, group_members, listening_ports, stop_group
 from .steps import Prepared, changed_since, changed_tracked_files, prepare
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -169,6 +169,18 @@ class App:
                          f"{parsed.port or (443 if parsed.scheme == 'https' else 80)}")
         self._tracked = changed_tracked_files(self.cwd)
         try:
+            # A Ctrl-C or SIGTERM while the app is being started is raised once self.proc holds it, so
+            # the stop below reaches it (raised between Popen and this try, it left the app running).
+            with deferred_signals():
+                self._spawn(command)
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _spawn(self, command: str) -> None:
+        try:
             self.proc = subprocess.Popen(
                 ["/bin/sh", "-c", f"exec {command}" if _simple(command) else command],
                 cwd=self.cwd,
@@ -182,12 +194,6 @@ class App:
             raise RunError(f"cannot start serve command {command!r}: {exc}") from None
         self._reader = threading.Thread(target=self._read_output, daemon=True)
         self._reader.start()
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
     def _check_cwd(self) -> None:
         if not self.cwd.is_dir():

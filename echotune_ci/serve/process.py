@@ -25,10 +25,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
+
+from ..errors import RunError
 
 _DEFERRED = (signal.SIGINT, signal.SIGTERM)
 _POLL_S = 0.05
@@ -188,6 +190,33 @@ def stop_group(proc: subprocess.Popen[Any], grace: float) -> None:
             _wait_group(proc, pgid, grace, hurry)
         signal_group(pgid, signal.SIGKILL)
         _wait_group(proc, pgid, KILL_WAIT_S, None)
+
+
+@contextlib.contextmanager
+def process_group(args: str | Sequence[str], *, what: str, grace: float,
+                  **popen: Any) -> Iterator[subprocess.Popen[Any]]:
+    """``subprocess.Popen(args, **popen)`` in a session of its own, for the block: leaving the block by an
+    exception (Ctrl-C, SIGTERM, a timeout turned into an error) stops the process and everything it
+    started (:func:`stop_group`, *grace* s).
+
+    A Ctrl-C or SIGTERM that arrives while the process is being started is
+    held back until the block owns it, then raised: a signal that landed
+    between ``Popen`` returning and the caller's ``try`` left the process
+    running after the toolkit had exited (a CI cancel on a loaded runner).
+    RunError "<what> could not start: <reason>" when ``Popen`` cannot start it.
+    """
+    proc: subprocess.Popen[Any] | None = None
+    try:
+        with deferred_signals():
+            try:
+                proc = subprocess.Popen(args, start_new_session=True, **popen)
+            except OSError as exc:
+                raise RunError(f"{what} could not start: {exc.strerror or exc}") from None
+        yield proc
+    except BaseException:
+        if proc is not None:
+            stop_group(proc, grace)
+        raise
 
 
 def _wait_group(proc: subprocess.Popen[Any], pgid: int, timeout: float,

@@ -25,7 +25,7 @@ from ..errors import ConfigError, RunError
 from ..fsutil import write_json_atomic
 from .environment import not_installed
 from .output import OutputBuffer, lacks_a_dependency, missing_tool, read_into, summarise
-from .process import stop_group
+from .process import process_group
 
 # What decides an install, by ecosystem; the ones present in cwd are the default setup_inputs.
 SETUP_INPUTS = (
@@ -118,25 +118,19 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
     it prints.
     """
     started = time.monotonic()
-    try:
-        # A session of its own: on a timeout, Ctrl-C or SIGTERM everything the step started
-        # (npm's and pip's children) is stopped with it, not left running.
-        proc = subprocess.Popen(["/bin/sh", "-c", command], cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    except OSError as exc:
-        raise RunError(f"serve.{name} could not start: {exc}") from None
     output = OutputBuffer()
-    assert proc.stdout is not None
-    reader = threading.Thread(target=read_into, args=(proc.stdout, output), daemon=True)
-    reader.start()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        stop_group(proc, STEP_STOP_S)
-        raise RunError(f"serve.{name} did not finish within {timeout:g}s ({command})") from None
-    except BaseException:
-        stop_group(proc, STEP_STOP_S)
-        raise
+    # A session of its own: on a timeout, Ctrl-C or SIGTERM everything the step started
+    # (npm's and pip's children) is stopped with it, not left running.
+    with process_group(["/bin/sh", "-c", command], what=f"serve.{name}", grace=STEP_STOP_S, cwd=cwd,
+                       env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT) as proc:
+        assert proc.stdout is not None
+        reader = threading.Thread(target=read_into, args=(proc.stdout, output), daemon=True)
+        reader.start()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise RunError(f"serve.{name} did not finish within {timeout:g}s ({command})") from None
     reader.join(timeout=OUTPUT_DRAIN_S)
     lines = output.lines()
     if proc.returncode != 0:

@@ -4,6 +4,7 @@ load test's stop cannot leave its processes running."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -95,3 +96,79 @@ def test_a_second_ctrl_c_while_load_processes_stop_kills_them_and_is_raised_afte
     assert time.monotonic() - started < GRACE_S - 2
     # Before, the KeyboardInterrupt left stop_children half-way: the process kept running.
     assert deaf.proc.poll() == -signal.SIGKILL
+
+
+def _start_app(tmp_path):
+    from echotune_ci.config.sections import ServeSettings
+    from echotune_ci.serve.app import App
+
+    settings = ServeSettings(command="sleep 30", ready_url="http://127.0.0.1:{port}/", timeout=20.0)
+    App(settings, tmp_path).start()
+
+
+def _start_step(tmp_path):
+    from echotune_ci.serve.steps import run_step
+
+    run_step("setup", "sleep 30", tmp_path, {"PATH": "/usr/bin:/bin"}, 60)
+
+
+def _start_load_job(tmp_path):
+    from echotune_ci.phases.load.runner import run_jobs
+
+    run_jobs([Job("local", {})], tmp_path / "artifacts", timeout=60)
+
+
+def _start_health_script(tmp_path):
+    from echotune_ci.phases.deploy.health import dry_run
+
+    script = tmp_path / "health.sh"
+    script.write_text("sleep 30\n")
+    dry_run(script, "http://127.0.0.1:9/health", retries=1, timeout=60)
+
+
+def _start_njsscan(tmp_path):
+    from echotune_ci.phases.security.checks.node import run_njsscan
+
+    run_njsscan([], timeout=60, config=None)
+
+
+def _start_test_command(tmp_path):
+    from echotune_ci.propose.git import run_command
+
+    run_command("sleep 30", tmp_path, 60)
+
+
+@pytest.mark.parametrize("start", [_start_app, _start_step, _start_load_job, _start_health_script,
+                                   _start_njsscan, _start_test_command], ids=lambda f: f.__name__[7:])
+def test_a_ctrl_c_just_after_a_process_started_leaves_nothing_running(start, tmp_path, monkeypatch,
+                                                                     sigint_raises):
+    """A cancel's SIGINT that lands between Popen returning and the code that stops the process (a CI
+    runner busy enough to delay the toolkit there) left the app running after `run` exited 130 (CI:
+    tests/integration/test_lifecycle.py found it stray). Every process started in a session of its own
+    is held by the code that stops it before the signal is raised."""
+    from echotune_ci.serve.process import group_members
+
+    real = subprocess.Popen
+    started: list[subprocess.Popen[bytes]] = []
+
+    def popen_then_sigint(*args, **kwargs):
+        proc = real(*args, **kwargs)
+        if kwargs.get("start_new_session"):
+            started.append(proc)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.3)  # Python runs the handler here, before the caller holds the process
+        return proc
+
+    monkeypatch.setattr(subprocess, "Popen", popen_then_sigint)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            start(tmp_path)
+        assert len(started) == 1
+        proc = started[0]
+        assert proc.poll() is not None and proc.returncode < 0, "the process was not stopped"
+        assert group_members(proc.pid) == []
+    finally:
+        for proc in started:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

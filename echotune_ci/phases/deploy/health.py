@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import ConfigError, RunError
+from ...errors import ConfigError
 
 # Exit codes of the generated script: 1 never healthy, 2 usage error or no HTTP client.
 UNHEALTHY = 1
@@ -50,7 +50,7 @@ def dry_run(script: Path, url: str, *, retries: int, timeout: float) -> HealthRu
     """
     from ...net.loopback import without_proxy_for_loopback
     from ...serve.environment import child_environment
-    from ...serve.process import stop_group
+    from ...serve.process import process_group, stop_group
 
     check_loopback(url)
     per_request = max(1, min(5, int(timeout / max(retries, 1))))
@@ -59,22 +59,17 @@ def dry_run(script: Path, url: str, *, retries: int, timeout: float) -> HealthRu
                HEALTH_TIMEOUT=str(per_request))
     env.pop("HEALTH_URL", None)
     started = time.monotonic()
-    try:
-        proc = subprocess.Popen(["bash", str(script.resolve()), url], cwd=script.parent, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True)
-    except OSError as exc:
-        raise RunError(f"bash could not start {script.name}: {exc.strerror or exc}") from None
-    try:
-        output, _ = proc.communicate(timeout=timeout)
-        code: int | None = proc.returncode
-    except subprocess.TimeoutExpired:
-        stop_group(proc, 1.0)
-        output, _ = proc.communicate()
-        code = None
-    except BaseException:  # Ctrl-C: the script has its own session (sleep, curl) and would go on alone
-        stop_group(proc, 1.0)
-        raise
+    # A session of its own (sleep, curl): a Ctrl-C stops the script's whole group, not the script alone.
+    with process_group(["bash", str(script.resolve()), url], what=f"bash ({script.name})", grace=1.0,
+                       cwd=script.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True) as proc:
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+            code: int | None = proc.returncode
+        except subprocess.TimeoutExpired:
+            stop_group(proc, 1.0)
+            output, _ = proc.communicate()
+            code = None
     tail = " | ".join(line.strip() for line in output.strip().splitlines()[-_TAIL:])
     return HealthRun(code, time.monotonic() - started, tail)
 

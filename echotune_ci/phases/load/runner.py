@@ -79,7 +79,10 @@ def run_jobs(jobs: list[Job], artifacts_dir: Path, *, timeout: float,
         children: list[Child] = []
         try:
             for i, job in enumerate(jobs):
-                children.append(_start(job, Path(tmp), artifacts_dir, i))
+                # A Ctrl-C while a child is being started is raised once it is in children, which the
+                # finally stops (raised between Popen and append, the child went on alone).
+                with deferred_signals():
+                    children.append(_start(job, Path(tmp), artifacts_dir, i))
             _wait(children, timeout, tick, on_event)
         finally:
             stop_children(children)

@@ -21,7 +21,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ....errors import RunError
+from ....serve.process import process_group
 from ....results import Finding, Location, Metric
 from ..files import collect_files, relative_to_root
 from .base import CheckError, CheckOutput, SecurityCheck, first_named, require_paths, skipped_files
@@ -399,17 +399,15 @@ def run_njsscan(files: Sequence[Path], *, timeout: float, config: Path | None) -
         request = {"files": [str(f) for f in files], "config": str(config) if config else "",
                    "output": str(work / "result.json")}
         code = "from echotune_ci.phases.security.checks.node import child_main; child_main()"
-        proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=_tool_env(work), cwd=tmp, start_new_session=True)
-        try:
-            _, stderr = proc.communicate(json.dumps(request).encode(), timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            raise RunError(f"njsscan did not finish within {timeout:g}s on {len(files)} files "
-                           "(raise [security.node] timeout)") from None
-        except BaseException:  # Ctrl-C: the child has its own session and would go on alone
-            _kill(proc)
-            raise
+        # A session of its own (semgrep, semgrep-core): a timeout or Ctrl-C stops the whole group.
+        with process_group([sys.executable, "-c", code], what="njsscan", grace=0.0, env=_tool_env(work),
+                           cwd=tmp, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE) as proc:
+            try:
+                _, stderr = proc.communicate(json.dumps(request).encode(), timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise RunError(f"njsscan did not finish within {timeout:g}s on {len(files)} files "
+                               "(raise [security.node] timeout)") from None
         output = work / "result.json"
         if proc.returncode != 0 or not output.is_file():
             last = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
@@ -425,15 +423,6 @@ def run_njsscan(files: Sequence[Path], *, timeout: float, config: Path | None) -
 def _path_key(path: object) -> str:
     """A path as the child saw it, comparable however it was spelled: absolute and normalised."""
     return os.path.normpath(os.path.abspath(str(path)))
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the child and everything it started (semgrep, semgrep-core): its whole process group."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
-    proc.communicate()
 
 
 def child_main() -> None:
