@@ -18,6 +18,7 @@ from conftest import MUSICAPP, musicapp_environment, start_musicapp
 from echotune_ci.serve import free_port
 from support.load_support import load, total, write_config
 from support.postgres import PASSWORD, PostgresServer
+from support.stalls import stalled
 
 CONFIG = """
 [load]
@@ -86,6 +87,9 @@ def test_query_time_is_measured_and_within_budget_in_normal_mode(pg_app, tmp_pat
     app, url = pg_app
     write_config(tmp_path, CONFIG)
     proc, result = load(dict(load_env, DATABASE_URL=url), tmp_path, "--host", app.base_url)
+    if stalled(proc, tmp_path / "results" / "load.json"):
+        proc, result = load(dict(load_env, DATABASE_URL=url), tmp_path, "--host", app.base_url,
+                            output="again/load.json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     worst = total(result, "db_query_mean_ms")
     assert worst.status == "pass" and worst.budget == 50 and 0 < worst.value < 50

@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from conftest import ROOT, RedisServer, run_cli
+from support.stalls import stalled
 from echotune_ci.serve import free_port
 
 EXAMPLE = ROOT / "examples" / "musicapp-node"
@@ -102,9 +103,13 @@ def _run(copy: Path, out: Path, redis: RedisServer, *phases: str, config: str = 
 @pytest.fixture(scope="session")
 def normal_run(node_copy, node_redis, tmp_path_factory) -> RunOutcome:
     """`run` of the copy as it is: installs (npm ci), builds, starts and measures."""
-    outcome = _run(node_copy, tmp_path_factory.mktemp("node-results") / "normal", node_redis)
+    results = tmp_path_factory.mktemp("node-results")
+    outcome = _run(node_copy, results / "normal", node_redis)
     if not (node_copy / "node_modules" / ".bin" / "vite").exists():
         pytest.fail("run did not install the example:\n" + outcome.proc.stdout + outcome.proc.stderr)
+    if stalled(outcome.proc, outcome.out):
+        # installed and built: the second run skips setup, its build writes the same dist/
+        outcome = _run(node_copy, results / "normal-again", node_redis)
     return outcome
 
 

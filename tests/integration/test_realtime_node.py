@@ -17,6 +17,7 @@ import pytest
 
 from support.load_support import load, total, write_config
 from support.node_example import node_example_installed
+from support.stalls import stalled
 from test_node_example import EXAMPLE, NodeServer
 
 CONFIG = """
@@ -74,6 +75,8 @@ def _channel(result, name):
 def test_round_trip_measured_with_the_http_load(node, tmp_path, load_env):
     write_config(tmp_path, CONFIG)
     proc, result = load(load_env, tmp_path, "--host", node.url)
+    if stalled(proc, tmp_path / "results" / "load.json"):
+        proc, result = load(load_env, tmp_path, "--host", node.url, output="again/load.json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     p95 = _channel(result, "realtime_rtt_p95_ms")
     assert p95.status == "pass" and p95.budget == 100 and 0 < p95.value <= 100

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from support.load_support import load, write_config
+from support.stalls import stalled
 
 RECEIVED: Counter[str] = Counter()  # event name -> messages the server received
 
@@ -90,6 +91,8 @@ def _metric(result, name):
 def test_socketio_acknowledgements_are_timed(socketio_url, tmp_path, load_env):
     write_config(tmp_path, CONFIG.format(event="ping"))
     proc, result = load(load_env, tmp_path, "--host", socketio_url)
+    if stalled(proc, tmp_path / "results" / "load.json"):
+        proc, result = load(load_env, tmp_path, "--host", socketio_url, output="again/load.json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     p95 = _metric(result, "realtime_rtt_p95_ms")
     assert p95.status == "pass" and 0 < p95.value <= 100
