@@ -12,7 +12,8 @@ reading follows, with :mod:`ast` and nothing imported:
 - ``include("dotted.module")``, ``include(("dotted.module", "ns"))``, ``include(module_object)``,
   ``include(list_variable)``, ``include([...])``, a ``(patterns, app_name)`` tuple, ``admin.site.urls``
   (its index at the prefix, behind a login) and DRF routers (``DefaultRouter`` serves its API root at
-  its prefix, ``SimpleRouter`` does not; a registered viewset's list and detail routes);
+  its prefix, ``SimpleRouter`` does not; a registered viewset's list and detail routes, and the routes of
+  its ``@action`` methods);
 - per view, whether it answers GET and asks for a login, as far as its class or function says.
 
 Includes are followed 10 deep at most and never twice along one chain; an include that cannot be
@@ -168,6 +169,20 @@ class _Class:
     login: bool = False
     outside: list[str] = field(default_factory=list)
     http_methods: str | None = None
+    actions: list[_Action] = field(default_factory=list)  # a viewset's @action methods, in order
+
+
+@dataclass(frozen=True)
+class _Action:
+    """A viewset's ``@action(detail=..., methods=[...], url_path=...)``: the route a router gives it
+    under the registered prefix (``url_path`` or the method's name), whether it answers GET (DRF's
+    default methods are ``["get"]``) and its own ``permission_classes`` as written (None when unset)."""
+
+    path: str
+    detail: bool
+    get: bool
+    permissions: str | None
+    where: str
 
 
 class _Reader:
@@ -443,6 +458,13 @@ class _Reader:
                                   ("retrieve", f"{prefix}/<pk>{trailing}" if prefix else f"<pk>{trailing}")):
                 get = self._serves(klass, action)
                 self._add(chain + (_Piece(route, False, at),), get, self._login(klass, True))
+            # Its @action methods: {prefix}/{url_path}/ (detail=False), {prefix}/<pk>/{url_path}/
+            base = f"{prefix}/" if prefix else ""
+            for extra in klass.actions:
+                route = f"{base}{'<pk>/' if extra.detail else ''}{extra.path}{trailing}"
+                login = (_permission_login(extra.permissions) if extra.permissions is not None
+                         else self._login(klass, True))
+                self._add(chain + (_Piece(route, False, extra.where),), extra.get, login)
 
     def _unread(self, module: str, expr: ast.expr, chain: tuple[_Piece, ...]) -> None:
         self.unread.append(f"{self._where(module, expr)}: {_text(expr)[:80]}")
@@ -517,6 +539,7 @@ class _Reader:
         for item in node.body:
             if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
                 found.methods.add(item.name)
+                found.actions += _actions(item, self._where(owner, item))
                 if item.name in ("get", "dispatch", "list"):
                     found.login = found.login or any(_decorator_login(d) for d in item.decorator_list)
             target = _assigned_name(item)
@@ -529,6 +552,7 @@ class _Reader:
             inherited = self.klass(owner, base, depth + 1, seen | {f"{owner}.{name}"})
             found.methods |= inherited.methods
             found.outside += inherited.outside
+            found.actions += [a for a in inherited.actions if a.path not in {b.path for b in found.actions}]
             found.login = found.login or inherited.login
             if found.permissions is None:
                 found.permissions = inherited.permissions
@@ -547,6 +571,10 @@ class _Reader:
         for base in klass.outside:
             if base in bases or action == "get" and _GET_BASE.match(base):
                 return True
+            if action in _ACTION_BASES and base.endswith("ViewSet") and not base.endswith("ModelViewSet"):
+                # DRF's naming: a ModelViewSet brings list and retrieve, a package's own ViewSet (a
+                # GenericViewSet's subclass, django-utils-kit's ImprovedViewSet) only what it defines
+                continue
             if base not in _NO_GET_BASE and not base.endswith("Mixin") and base not in _ALL_ACTION_BASES:
                 return True  # a class of a package: it may
         return False
@@ -560,6 +588,32 @@ class _Reader:
 
 
 _ALL_ACTION_BASES = frozenset().union(*_ACTION_BASES.values())
+
+
+def _actions(node: ast.FunctionDef | ast.AsyncFunctionDef, where: str) -> list[_Action]:
+    """The route DRF's ``@action`` (``@list_route``/``@detail_route`` before DRF 3.10) on *node* adds,
+    none when it has no such decorator or its ``detail`` or ``url_path`` is no literal."""
+    for decorator in node.decorator_list:
+        name = _called(decorator)
+        if name not in ("action", "list_route", "detail_route"):
+            continue
+        call = decorator if isinstance(decorator, ast.Call) else None
+        detail = _keyword(call, "detail") if call is not None else None
+        if name == "action" and not (isinstance(detail, ast.Constant) and isinstance(detail.value, bool)):
+            return []  # @action needs detail=True or False
+        url_path = _keyword(call, "url_path") if call is not None else None
+        if url_path is not None and not (isinstance(url_path, ast.Constant)
+                                         and isinstance(url_path.value, str)):
+            return []
+        methods = _keyword(call, "methods") if call is not None else None
+        written = [m.value.lower() for m in getattr(methods, "elts", []) if isinstance(m, ast.Constant)
+                   and isinstance(m.value, str)]
+        permissions = _keyword(call, "permission_classes") if call is not None else None
+        path = (str(url_path.value) if isinstance(url_path, ast.Constant) else node.name).strip("/")
+        is_detail = detail.value if isinstance(detail, ast.Constant) else name == "detail_route"
+        return [_Action(path, bool(is_detail), methods is None or "get" in written,
+                        _text(permissions) if permissions is not None else None, where)]
+    return []
 
 
 def _permission_login(written: str) -> bool:

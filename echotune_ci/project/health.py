@@ -2,7 +2,8 @@
 
 A health route is a GET route whose last path segment is a health word
 (:data:`HEALTH_WORDS`: ``/health``, ``/healthz``, ``/health-check/``,
-``/healthcheck``, ``/livez``, ``/readyz``, ``/ping``, ``/status``...). Real
+``/healthcheck``, ``/livez``, ``/readyz``, ``/ping``, ``/status``...), or, ranked
+after those, one check under such a word (``/health/database/``). Real
 apps declare it on a router mounted under a prefix, so the prefixes are
 followed as far as static reading can:
 
@@ -78,6 +79,11 @@ _PY_BEFORE = ("before_request", "before_app_request")
 def health_rank(path: str) -> int | None:
     """The rank of *path* among health routes (0 best), or None when it is no health route."""
     segments = [s for s in path.split("/") if s]
+    if len(segments) > 1 and segments[-2].lower() in HEALTH_WORDS and segments[-2].lower() not in _GENERIC \
+            and segments[-1].lower() not in HEALTH_WORDS and not _PARAMETER.search(segments[-1]):
+        # /health/database/, a DRF HealthViewSet's @action: one check of a health family, after every
+        # route that is the health route itself
+        return len(HEALTH_WORDS)
     if not segments or segments[-1].lower() not in HEALTH_WORDS:
         return None
     word = segments[-1].lower()

@@ -196,3 +196,57 @@ def test_odd_files_do_not_stop_the_reading(tmp_path):
     found = read_urlconf(root, read_django(root))
     assert found is not None and found.routes == [] and found.root is False
     assert len(found.unread) == 3
+
+
+# A DRF viewset of checks registered under "health/" on a SimpleRouter: its base comes from a package and
+# it defines no list, so /api/v2/health/ is no route (a catch-all answers it with the single-page app's
+# template); its @action methods are the routes, and the first one that answers GET is the ready URL.
+MONITOR_VIEWS = (
+    "from rest_framework.decorators import action\nfrom rest_framework.permissions import AllowAny\n"
+    "from rest_framework.response import Response\nfrom toolkit.viewsets import BaseViewSet\n\n\n"
+    "class MonitorViewSet(BaseViewSet):\n    permission_classes = [AllowAny]\n\n"
+    "    @action(detail=False, methods=['post'])\n    def flush(self, request):\n"
+    "        return Response()\n\n"
+    "    @action(detail=False, methods=['get'], url_path='web')\n    def web_up(self, request):\n"
+    "        return Response('up')\n\n"
+    "    @action(detail=False)\n    def cache(self, request):\n        return Response('up')\n\n"
+    "    @action(detail=True, methods=['GET'])\n    def shard(self, request, pk):\n"
+    "        return Response()\n"
+)
+MONITOR_URLS = (
+    "from django.urls import include, path, re_path\nfrom rest_framework import routers\n\n"
+    "from monitor.views import MonitorViewSet\nfrom spa.views import index\n\n"
+    "router = routers.SimpleRouter()\nrouter.register('health', MonitorViewSet, basename='health')\n\n"
+    "urlpatterns = [path('api/v2/', include(router.urls)), re_path(r'^.*$', index)]\n"
+)
+
+
+def test_a_drf_viewsets_actions_are_its_routes(tmp_path):
+    root = project(tmp_path, MONITOR_URLS, **{
+        "monitor/__init__.py": "", "monitor/views.py": MONITOR_VIEWS, "spa/__init__.py": "",
+        "spa/views.py": "from django.shortcuts import render\n\n\ndef index(request):\n"
+                        "    return render(request, 'dist/index.html')\n"})
+    found = read_urlconf(root, read_django(root))
+    assert found is not None
+    assert [(r.path, r.get) for r in found.routes if r.path.startswith("/api/")] == [
+        ("/api/v2/health/", False), ("/api/v2/health/<pk>/", False), ("/api/v2/health/flush/", False),
+        ("/api/v2/health/web/", True), ("/api/v2/health/cache/", True), ("/api/v2/health/<pk>/shard/", True)]
+    app = app_setup(root)
+    assert app.ready_path == "/api/v2/health/web/"  # not /api/v2/health/, which the catch-all answers
+
+
+@pytest.mark.parametrize(("base", "listed"), [
+    ("viewsets.ModelViewSet", True),   # DRF's: it brings list and retrieve
+    ("ImprovedModelViewSet", True),    # a package's model viewset: it may
+    ("ImprovedViewSet", False),        # a package's plain viewset: only what it defines
+])
+def test_a_viewset_from_a_package_brings_list_by_its_name(tmp_path, base, listed):
+    views = ("from rest_framework import viewsets\nfrom kit.viewsets import ImprovedModelViewSet, "
+             f"ImprovedViewSet\n\n\nclass BookViewSet({base}):\n    queryset = None\n")
+    urls = ("from django.urls import include, path\nfrom rest_framework import routers\n\n"
+            "from catalog.views import BookViewSet\n\nrouter = routers.SimpleRouter()\n"
+            "router.register('books', BookViewSet)\n\nurlpatterns = [path('', include(router.urls))]\n")
+    root = project(tmp_path, urls, **{"catalog/__init__.py": "", "catalog/views.py": views})
+    found = read_urlconf(root, read_django(root))
+    assert found is not None and [(r.path, r.get) for r in found.routes] == [
+        ("/books/", listed), ("/books/<pk>/", listed)]

@@ -209,6 +209,9 @@ def sources(root: Path) -> list[Path]:
 @pytest.mark.parametrize(("path", "rank"), [
     ("/health", 0), ("/api/v1/utils/health-check/", 2), ("/healthcheck", 3), ("/livez", 6), ("/readyz", 7),
     ("/api/status", 14), ("/orders/status", None), ("/users/ping", None), ("/healthy", None),
+    # one check under a health route (a DRF HealthViewSet's @action), after every health route itself
+    ("/api/v1/health/database/", 15), ("/healthz/cache", 15), ("/health/<int:pk>/", None),
+    ("/status/orders", None), ("/health/livez", 6),
 ])
 def test_health_rank(path, rank):
     assert health_rank(path) == rank
