@@ -40,6 +40,37 @@ def serves(sources: list[Path], folder: str) -> bool:
     return any(_SERVES_FILES.search(t) and named.search(t) for t in map(read_text, sources))
 
 
+# Django's BASE_DIR joined with literal parts: os.path.join(BASE_DIR, "frontend", "dist"), BASE_DIR / "dist"
+_BASE_JOIN = re.compile(r"""os\.path\.join\(\s*BASE_DIR\s*,\s*((?:["'][^"'\n]*["']\s*,?\s*)+)\)|"""
+                        r"""BASE_DIR((?:\s*/\s*["'][^"'\n]*["'])+)""")
+_QUOTED = re.compile(r"""["']([^"'\n]*)["']""")
+
+
+def served_copy(sources: list[Path], server: Path, out: Path) -> tuple[str, str] | None:
+    """Where a Django project (manage.py in *server*, its BASE_DIR) serves the client build from when that
+    is not *out*, the folder the build writes: (the folder relative to *server*, ``file:line`` of the
+    setting). Django+Vite starters template ``dist/index.html`` from ``BASE_DIR / "frontend"`` and list
+    ``BASE_DIR / "frontend" / "dist" / "static"`` in STATICFILES_DIRS, while ``vite build`` writes
+    ``../frontend/dist``: their Dockerfile copies the build there. None when no setting names the output
+    folder's name under BASE_DIR, or when it names *out* itself (``BASE_DIR / ".." / "frontend" /
+    "dist"``) or a folder outside the server's."""
+    if not (server / "manage.py").is_file():
+        return None
+    name = out.name
+    for path in sources:
+        text = read_text(path)
+        for m in _BASE_JOIN.finditer(text):
+            parts = [p.strip("/") for p in _QUOTED.findall(m.group(1) or m.group(2)) if p.strip("/")]
+            segments = [seg for part in parts for seg in part.split("/") if seg and seg != "."]
+            if name not in segments:
+                continue
+            folder = "/".join(segments[: segments.index(name) + 1])
+            if (server / folder).resolve() == out.resolve() or ".." in segments:
+                return None  # it serves the build where it is, or a folder outside the server's
+            return folder, f"{rel(path, server)}:{text.count(chr(10), 0, m.start()) + 1}"
+    return None
+
+
 def output_folder(glob: str) -> str:
     """The folder a bundle glob lives in (``frontend/dist/**/*.js`` -> ``frontend/dist``; ``.next``)."""
     parts = glob.split("/**", 1)[0].split("/*", 1)[0].split("/")
@@ -73,13 +104,28 @@ def attach_clients(
             app.decide("setup", install, install_source(tool, lock_dir, pkg_dir) if tool.root else
                        f"{join(pkg_dir, 'package.json')} ({tool.lockfile or 'no lockfile'})")
         build = tool.run_at("build", where)
-        app.build = commands.chain((build, app.build))
         app.decide("build", build, f"{join(pkg_dir, 'package.json')} (scripts.build)")
         for message in checks_in(tool, pkg_dir):
             app.check("setup", message)
         found = bundle_globs(
             Package(pkg_dir, pkg.path, pkg.data), {join(pkg_dir, s) for s in server_outputs([pkg])}
         )
+        copied = served_copy(sources, server, root / output_folder(found.globs[0])) if found else None
+        if found is not None and copied is not None:
+            # The server serves the build from a folder of its own, as the project's Dockerfile copies it:
+            # without the copy every page is a TemplateDoesNotExist or an empty STATICFILES_DIRS
+            target, setting = copied
+            source = Path(os.path.relpath((root / output_folder(found.globs[0])).resolve(), server.resolve()))
+            parent = target.rsplit("/", 1)[0] if "/" in target else ""
+            out = output_folder(found.globs[0])
+            copy = commands.chain((f"rm -rf {target}", f"mkdir -p {parent}" if parent else "",
+                                   f"cp -R {source.as_posix()} {target}"))
+            build = commands.chain((build, copy))
+            served = join(rel(server, root), target)
+            app.decide("build", copy, f"{setting} serves the client build from {served}/ (BASE_DIR), "
+                                      f"{pkg_dir}'s build writes {out}/: copied there")
+            app.generated.append(served)
+        app.build = commands.chain((build, app.build))
         if found is not None:
             app.bundle_globs += [g for g in found.globs if g not in app.bundle_globs]
             app.decide("bundle", ", ".join(found.globs), found.source)

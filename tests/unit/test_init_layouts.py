@@ -9,6 +9,7 @@ they stand for. init reads files only, so nothing here installs or runs.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -702,3 +703,60 @@ def test_readme_once_command_for_node(tmp_path):
     done = init_project(tmp_path, ref=REF)
     assert done.app.build == "npm run db:migrate"  # not the command that authors a migration
     assert "README.md says to run `npm run db:migrate` once" in " ".join(done.app.notes("build"))
+
+
+# A Django backend beside a Vite client at the top, whose settings serve the build from a folder under
+# BASE_DIR (the backend's), where a Dockerfile would copy it: vite writes frontend/dist, Django looks in
+# backend/web/dist. Without the copy every page is a TemplateDoesNotExist (a 500) and collectstatic finds
+# no assets.
+DJANGO_SERVING = {
+    "backend/manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_cfg.settings')\n",
+    "backend/requirements.txt": "Django==5.0.6\ngunicorn==22.0.0\nwhitenoise==6.7.0\n",
+    "backend/site_cfg/__init__.py": "",
+    "backend/site_cfg/urls.py": "from django.urls import re_path\nfrom django.views.generic import "
+                                "TemplateView\n\nurlpatterns = [re_path(r'^.*$', "
+                                "TemplateView.as_view(template_name='dist/index.html'))]\n",
+    "backend/site_cfg/wsgi.py": "",
+}
+
+
+@pytest.mark.parametrize(("served", "copied"), [
+    ('os.path.join(BASE_DIR, "web", "dist", "assets")', True),
+    ('BASE_DIR / "web/dist" / "assets"', True),
+    # where the build writes: nothing to copy
+    ('os.path.join(BASE_DIR, "..", "frontend", "dist")', False),
+    ('BASE_DIR.parent / "frontend" / "dist"', False),
+])
+def test_a_django_backend_gets_the_client_build_where_its_settings_serve_it(tmp_path, served, copied):
+    root = tmp_path / "app"
+    shutil.copytree(LAYOUTS / "backend-frontend", root)
+    for name in ("backend/main.py", "backend/app/__init__.py", "backend/app/api.py"):
+        (root / name).unlink()
+    settings = ("import os\nfrom pathlib import Path\n\nBASE_DIR = Path(__file__).resolve().parent.parent\n"
+                "SECRET_KEY = os.environ.get('SECRET_KEY', 'dev')\nDEBUG = False\nALLOWED_HOSTS = ['*']\n"
+                "ROOT_URLCONF = 'site_cfg.urls'\nSTATIC_URL = 'static/'\n"
+                "STATIC_ROOT = os.path.join(BASE_DIR, 'collected')\n"
+                f"STATICFILES_DIRS = [\n    {served},\n]\n")
+    for name, text in {**DJANGO_SERVING, "backend/site_cfg/settings.py": settings}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    done = init_project(root, ref=REF)
+    build = done.app.build
+    copy = "rm -rf web/dist && mkdir -p web && cp -R ../frontend/dist web/dist"
+    assert (copy in build) is copied
+    assert done.app.bundle_globs == ["frontend/dist/**/*.js", "frontend/dist/**/*.css"]
+    if not copied:
+        return
+    # after the client's build, before collectstatic reads STATICFILES_DIRS
+    client = build.index("npm run build --prefix ../frontend")
+    assert client < build.index(copy) < build.index("collectstatic")
+    assert "backend/web/dist" in done.app.generated
+    # the copy itself, in a real shell in the server's folder, run twice as two runs would
+    (root / "frontend" / "dist" / "assets").mkdir(parents=True)
+    (root / "frontend" / "dist" / "index.html").write_text("<!doctype html>")
+    (root / "frontend" / "dist" / "assets" / "main.js").write_text("1")
+    for _ in range(2):
+        subprocess.run(["sh", "-c", copy], cwd=root / "backend", check=True)
+    assert (root / "backend" / "web" / "dist" / "index.html").read_text() == "<!doctype html>"
+    assert (root / "backend" / "web" / "dist" / "assets" / "main.js").is_file()
+    assert not (root / "backend" / "web" / "dist" / "dist").exists()
