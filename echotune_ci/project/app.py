@@ -341,6 +341,7 @@ def _detect_in(root: Path, folder: Path, given: Step | None = None) -> AppSetup 
         app.check("command", note.command)
     _services(app, ins, folder)
     _databases(app, folder, deps, packages, ins)
+    _services_above(app, folder, packages)
     return app
 
 
@@ -473,6 +474,48 @@ def _composed_above(folder: Path) -> dict[str, str]:
         if (above / ".git").exists():
             break
     return kinds
+
+
+def _services_above(app: AppSetup, folder: Path, packages: list[Package]) -> None:
+    """A ``# check:`` for each service a compose file above *folder* starts from an image (a search engine,
+    a broker: not the databases :func:`_databases` tells of) that the server's code reaches by its service
+    name, as the default of a variable it reads: ``os.getenv("MEILISEARCH_HOST", "http://meilisearch:7700")``
+    under the top's compose file starting ``meilisearch``. A Django app that creates its search index when
+    it starts stopped its build on "Failed to resolve 'meilisearch'", with nothing in init's output about
+    it."""
+    from .instructions import COMPOSE_FILES, IMAGE_KINDS, SERVICES
+    from .files import read_yaml
+
+    started: dict[str, tuple[str, str]] = {}  # service name: (its image, the compose file relative)
+    here = folder.resolve()
+    for depth, above in enumerate(list(here.parents)[:3], start=1):
+        for name in COMPOSE_FILES:
+            data = read_yaml(above / name) if (above / name).is_file() else None
+            services = data.get("services") if isinstance(data, dict) else None
+            for service, spec in services.items() if isinstance(services, dict) else ():
+                if isinstance(spec, dict) and isinstance(spec.get("image"), str) and "build" not in spec:
+                    started.setdefault(str(service), (spec["image"], "../" * depth + name))
+        if (above / ".git").exists():
+            break
+    if not started:
+        return
+    sources = _server_sources(folder, packages)
+    for service, (image, compose) in started.items():
+        base = image.split("/")[-1].split(":")[0].split("@")[0].lower()
+        kind = _CLIENT_KIND.get(IMAGE_KINDS.get(base, ""), IMAGE_KINDS.get(base, ""))
+        if kind in DATABASE_CLIENTS:
+            continue
+        default = re.compile(rf"""(?:getenv|environ\.get|\benv(?:\.\w+)?|\bconfig)\(\s*['"](\w+)['"]\s*,\s*"""
+                             rf"""(?:default\s*=\s*)?['"]((?:[a-z][\w+.-]*://)?(?:[^'"@/\s]*@)?"""
+                             rf"""{re.escape(service)}(?::\d+)?(?:/[^'"]*)?)['"]""")
+        found = [(m.group(1), m.group(2), f"{rel(path, folder)}:{text.count(chr(10), 0, m.start()) + 1}")
+                 for path in sources for text in (read_text(path),) for m in default.finditer(text)]
+        if not found:
+            continue
+        what = SERVICES[kind][0] if kind in SERVICES else base
+        reads = "; ".join(f"{variable} (default {value}, {where})" for variable, value, where in found[:3])
+        app.check("env", f"{compose} starts {what} ('{service}', {image}) for the app, found through "
+                         f"{reads}: start one and point the app at 127.0.0.1 in [serve] env")
 
 
 def _services(app: AppSetup, ins: Instructions, folder: Path) -> None:

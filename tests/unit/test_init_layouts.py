@@ -760,3 +760,39 @@ def test_a_django_backend_gets_the_client_build_where_its_settings_serve_it(tmp_
     assert (root / "backend" / "web" / "dist" / "index.html").read_text() == "<!doctype html>"
     assert (root / "backend" / "web" / "dist" / "assets" / "main.js").is_file()
     assert not (root / "backend" / "web" / "dist" / "dist").exists()
+
+
+COMPOSE_ABOVE = """services:
+  api:
+    build: ./backend
+  search:
+    image: getmeili/meilisearch:v1.13
+  broker:
+    image: rabbitmq:4-management
+  db:
+    image: postgres:16
+  adminer:
+    image: adminer:4
+"""
+
+
+def test_a_service_the_top_compose_file_starts_that_the_backend_reaches_by_name(tmp_path):
+    """backend/ reads SEARCH_URL with the compose service's name as its default: init says to start one."""
+    root = tmp_path / "app"
+    shutil.copytree(LAYOUTS / "backend-frontend", root)
+    (root / ".git").mkdir()
+    (root / "docker-compose.yml").write_text(COMPOSE_ABOVE)
+    (root / "backend" / "app" / "search.py").write_text(
+        "import os\n\nSEARCH_URL = os.environ.get('SEARCH_URL', 'http://search:7700')\n"
+        "BROKER = os.getenv('BROKER_HOST', default='broker')\nDB = os.getenv('DB_HOST', 'db')\n"
+        "OTHER = os.getenv('OTHER', 'adminer-like')\n")
+    done = init_project(root, ref=REF)
+    notes = [n for n in done.app.notes("env") if "docker-compose.yml" in n]
+    assert notes == [
+        "../docker-compose.yml starts meilisearch ('search', getmeili/meilisearch:v1.13) for the app, found "
+        "through SEARCH_URL (default http://search:7700, app/search.py:3): start one and point the app at "
+        "127.0.0.1 in [serve] env",
+        "../docker-compose.yml starts RabbitMQ ('broker', rabbitmq:4-management) for the app, found through "
+        "BROKER_HOST (default broker, app/search.py:4): start one and point the app at 127.0.0.1 in [serve] "
+        "env",
+    ]  # not the database (no client of it in the dependencies), nor adminer, which the code never names
