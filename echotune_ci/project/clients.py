@@ -48,8 +48,8 @@ _QUOTED = re.compile(r"""["']([^"'\n]*)["']""")
 
 def served_copy(sources: list[Path], server: Path, out: Path) -> tuple[str, str] | None:
     """Where a Django project (manage.py in *server*, its BASE_DIR) serves the client build from when that
-    is not *out*, the folder the build writes: (the folder relative to *server*, ``file:line`` of the
-    setting). Django+Vite starters template ``dist/index.html`` from ``BASE_DIR / "frontend"`` and list
+    is not *out*, the folder the build writes: (the folder relative to *server*, ``file (line N)`` of
+    the setting). Django+Vite starters template ``dist/index.html`` from ``BASE_DIR / "frontend"`` and list
     ``BASE_DIR / "frontend" / "dist" / "static"`` in STATICFILES_DIRS, while ``vite build`` writes
     ``../frontend/dist``: their Dockerfile copies the build there. None when no setting names the output
     folder's name under BASE_DIR, or when it names *out* itself (``BASE_DIR / ".." / "frontend" /
@@ -67,7 +67,7 @@ def served_copy(sources: list[Path], server: Path, out: Path) -> tuple[str, str]
             folder = "/".join(segments[: segments.index(name) + 1])
             if (server / folder).resolve() == out.resolve() or ".." in segments:
                 return None  # it serves the build where it is, or a folder outside the server's
-            return folder, f"{rel(path, server)}:{text.count(chr(10), 0, m.start()) + 1}"
+            return folder, f"{rel(path, server)} (line {text.count(chr(10), 0, m.start()) + 1})"
     return None
 
 
