@@ -37,7 +37,8 @@ from .djangourls import UrlConf, read_urlconf
 from .envdefaults import defaulted_env, js_env_reads, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
                      guarded_route, read_graph, root_answers)
-from .files import JS_SUFFIXES, join, json_root, read_text, ready_path, rel, root_route, source_files
+from .files import (JS_SUFFIXES, join, json_root, named_dirs, read_text, ready_path, rel, root_route,
+                    source_files)
 from .instructions import ONCE, Instructions, Step, read_instructions, readme_data_steps, readme_steps
 from .nodeapp import (
     INSTALL_HOOKS,
@@ -130,7 +131,7 @@ def detect_app(root: Path) -> AppSetup:
     if app is None or not app.runnable or app.fallback or app.kind == "python" and not app.setup or unlisted:
         # The app may live in a folder of its own (src/, backend/...) with its own manifest, or be a
         # Python backend beside a front end that only has a static preview at the top.
-        for name in _APP_FOLDERS:
+        for name in named_dirs(root, _APP_FOLDERS):
             folder = root / name
             if not folder.is_dir() or not (_has_manifest(folder) or _creates_python_app(folder)):
                 continue

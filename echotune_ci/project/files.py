@@ -275,6 +275,24 @@ def rel(path: Path, root: Path) -> str:
     return out or "."
 
 
+def named_dirs(root: Path, names: tuple[str, ...]) -> list[str]:
+    """The sub-folders of *root* that *names* name, in their order, as they are spelt on disk: the case
+    does not matter (a ``Backend/`` made on macOS or Windows, where ``backend`` finds it too, is a
+    conventional folder here as well); a folder spelt exactly as named comes before others. "." stays."""
+    try:
+        entries = sorted(os.listdir(root))
+    except OSError:
+        entries = []
+    out: list[str] = []
+    for name in names:
+        if name == ".":
+            out.append(name)
+            continue
+        spelt = [e for e in entries if e.lower() == name.lower() and (root / e).is_dir()]
+        out += sorted((e for e in spelt if e not in out), key=lambda e: e != name)
+    return out
+
+
 def join(folder: str, name: str) -> str:
     """``folder/name`` normalised (``frontend/../backend/x`` -> ``backend/x``, ``./dist`` -> ``dist``), or
     *name* alone when *folder* is "."; a path that leaves *folder*'s root keeps its leading ``..``."""

@@ -23,7 +23,17 @@ from typing import Any
 
 from . import commands
 from .envdefaults import destructured_env
-from .files import JS_SUFFIXES, join, read_json_dict, read_text, read_yaml, rel, resolve_js, source_files
+from .files import (
+    JS_SUFFIXES,
+    join,
+    named_dirs,
+    read_json_dict,
+    read_text,
+    read_yaml,
+    rel,
+    resolve_js,
+    source_files,
+)
 from .workspaces import js_lockfile, js_workspace, matches, missing_tool_note, other_lockfiles, pnpm_major
 
 SERVER_DEPS = (
@@ -299,7 +309,7 @@ def node_packages(root: Path) -> list[Package]:
                     workspace=True,
                 )
             )
-    for name in _SUBFOLDERS:
+    for name in named_dirs(root, _SUBFOLDERS):
         folder = root / name
         if folder.resolve() not in seen and (folder / "package.json").is_file():
             seen.add(folder.resolve())
@@ -680,7 +690,7 @@ _SERVER_NAMES = ("index", "server", "app", "main")
 
 def _server_file(pkg: Package) -> Start | None:
     """A file under server/, api/, backend/ or src/ of *pkg* (or its top) that creates a server."""
-    for sub in _SERVER_DIRS:
+    for sub in named_dirs(pkg.path, _SERVER_DIRS):
         for name in _SERVER_NAMES:
             for suffix in JS_SUFFIXES:
                 file = join(sub, name + suffix)
