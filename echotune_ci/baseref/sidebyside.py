@@ -265,8 +265,8 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
     if head is not None and base is not None:
         # What each app reads: its environment, and where that sets nothing, its dotenv files (the head's
         # untracked ones copied into the base's checkout: the same settings, the same database)
-        head_files = dotenv_settings([head.app.root, cfg.base_dir, head.app.cwd])
-        base_files = dotenv_settings([base.app.root, base_cfg.base_dir, base.app.cwd])
+        head_files = dotenv_settings([head.app.root, *_dotenv_folders(cfg, head.app.cwd)])
+        base_files = dotenv_settings([base.app.root, *_dotenv_folders(base_cfg, base.app.cwd)])
         head_env, base_env = head.app.environment(), base.app.environment()
         origin = {name: os.path.relpath(file, head.app.root) for name, (_, file) in head_files.items()
                   if name not in head_env}
@@ -696,6 +696,18 @@ def _said_of_the_head() -> Iterator[None]:
         raise RunError(f"the head (the working tree): {exc}") from None
 
 
+def _dotenv_folders(cfg: Config, cwd: Path) -> list[Path]:
+    """Where an app of *cfg* served from *cwd* may read dotenv files, besides its checkout's top: the
+    configuration's folder, *cwd*, and the folders its setup, build and command work in (``npm start
+    --prefix Backend`` runs a script that reads ``Backend/.env``; ``cd web && vite build`` reads
+    ``web/.env``)."""
+    from ..project.commands import working_folders
+
+    serve = cfg.serve
+    steps = [f for line in (serve.setup, serve.build, serve.command) for f in working_folders(line)]
+    return [cfg.base_dir, cwd, *(cwd / f for f in dict.fromkeys(steps))]
+
+
 def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, stack: contextlib.ExitStack,
                 phases: list[Phase[Any]], start: bool, skip_setup: bool,
                 env: Mapping[str, str]) -> tuple[Config, PreparedApp | None]:
@@ -708,7 +720,8 @@ def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, 
     report.own_serve = [key for key in ("setup", "build", "command", "cwd", "env")
                         if getattr(base_cfg.serve, key) != getattr(cfg.serve, key)]
     if base.ref is not None:  # a fresh checkout has only what its commit tracks
-        copied = copy_dotenv(repo, report.source.root, [repo, cfg.base_dir, cfg.resolve(cfg.serve.cwd)])
+        folders = [repo, *_dotenv_folders(cfg, cfg.resolve(cfg.serve.cwd))]
+        copied = copy_dotenv(repo, report.source.root, folders)
         if copied:
             report.notes.append(f"copied the head's untracked {', '.join(copied)} into the base's "
                                 f"checkout: both builds read the same settings")

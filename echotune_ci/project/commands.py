@@ -164,6 +164,43 @@ def strip_cd(command: str) -> tuple[str, str]:
     return "", command
 
 
+# A package manager's option naming the folder its command works in: npm's --prefix, Yarn's --cwd, pnpm's
+# -C / --dir
+_FOLDER_OPTIONS = {"npm": ("--prefix",), "yarn": ("--cwd",), "pnpm": ("-C", "--dir")}
+
+
+def working_folders(line: str) -> list[str]:
+    """The folders (relative, as the line names them) that the steps of a shell *line* work in besides the
+    one it starts in: ``cd X && ...`` and a package manager's folder option (``npm start --prefix
+    Backend``, ``yarn --cwd client build``, ``pnpm -C web build``), in order, each once; absolute paths
+    and paths from variables are left out."""
+    out: list[str] = []
+    folder = "."
+    kept: list[str] = []  # the folders to go back to when a subshell ends: `(cd api && npm ci) && ...`
+    for part in segments(line):
+        opened = part[:len(part) - len(part.lstrip("( \t"))].count("(")
+        closed = part[len(part.rstrip(") \t")):].count(")")
+        kept += [folder] * opened
+        step = part.strip("() \t")
+        target = cd_folder(step)
+        found: list[str] = []
+        if target is not None:
+            folder = posixpath.normpath(posixpath.join(folder, target))
+            found.append(folder)
+        words = tokens(step)
+        options = _FOLDER_OPTIONS.get(words[0] if words else "", ())
+        for i, word in enumerate(words):
+            name, eq, value = word.partition("=")
+            if name in options:
+                value = value if eq else (words[i + 1] if i + 1 < len(words) else "")
+                if value and not value.startswith(("/", "$", "~", "-")):
+                    found.append(posixpath.normpath(posixpath.join(folder, value)))
+        out += [f for f in found if f not in out and f != "."]
+        for _ in range(closed):
+            folder = kept.pop() if kept else folder
+    return out
+
+
 def chain(steps: Iterable[str]) -> str:
     """*steps* (blank ones left out) joined with ``&&`` for one shell. A step that enters a folder and is
     followed by others (``cd backend && tsc``, or a chain with such a step inside) runs in a subshell,

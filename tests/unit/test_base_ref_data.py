@@ -363,3 +363,47 @@ def test_the_dotenv_both_builds_read_names_the_database_they_share(tmp_path):
     # a base given a database of its own in its environment shares nothing
     base.app.extra_env["POSTGRES_DB"] = "mydatabase_base"
     assert not any("same database" in w for w in _data_warnings(head_cfg, base_cfg, [], head, base))
+
+
+def test_the_dotenv_of_the_folder_the_serve_steps_work_in_is_copied_into_the_base(tmp_path: Path) -> None:
+    """An Express API in Backend/ started by `npm start --prefix Backend`, whose start script reads
+    Backend/.env (`node --env-file .env`): the base's checkout lacked it, and the base stopped on `node:
+    .env: not found`, so nothing was compared. The folders [serve] setup, build and command work in are
+    searched too (and read for the database both builds share)."""
+    from echotune_ci.baseref.sidebyside import _dotenv_folders
+    from echotune_ci.config import load_config
+
+    repo, base = tmp_path / "repo", tmp_path / "base"
+    for folder in ("Backend", "web", "docs"):
+        (repo / folder).mkdir(parents=True)
+        (repo / folder / "package.json").write_text("{}\n")
+    (repo / ".gitignore").write_text(".env\n")
+    (repo / "echotune.toml").write_text(
+        '[serve]\nsetup = "(cd web && npm ci) && npm ci --prefix Backend"\n'
+        'build = "npm run build --prefix=web"\ncommand = "npm start --prefix Backend"\n')
+    git(repo, "init", "--quiet")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one")
+    git(repo, "worktree", "add", "--quiet", "--detach", str(base), "HEAD")
+    (repo / "Backend" / ".env").write_text("DB_CONNECTION_STRING=postgres://127.0.0.1:5432/app\n")
+    (repo / "web" / ".env.production").write_text("VITE_API=/api\n")
+    (repo / "docs" / ".env").write_text("NOT_READ=1\n")  # no step works there
+    cfg = load_config(repo / "echotune.toml")
+    folders = _dotenv_folders(cfg, cfg.resolve(cfg.serve.cwd))
+    assert sorted(data.copy_dotenv(repo, base, [repo, *folders])) == ["Backend/.env", "web/.env.production"]
+    assert (base / "Backend" / ".env").read_text() == "DB_CONNECTION_STRING=postgres://127.0.0.1:5432/app\n"
+    assert not (base / "docs" / ".env").exists()
+    assert data.dotenv_settings(folders)["DB_CONNECTION_STRING"][1] == str(repo / "Backend" / ".env")
+
+
+def test_the_folders_a_shell_line_works_in():
+    from echotune_ci.project.commands import working_folders
+
+    assert working_folders("npm start --prefix Backend") == ["Backend"]
+    assert working_folders("cd Backend && npx tsx src/index.ts") == ["Backend"]
+    # a subshell's cd ends with it
+    assert working_folders("(cd api && npm ci) && (cd client && npm ci)") == ["api", "client"]
+    assert working_folders("yarn --cwd client build && pnpm -C web build && pnpm --dir=api start") == [
+        "client", "web", "api"]
+    assert working_folders("cd a && npm run build --prefix ../b") == ["a", "b"]
+    assert working_folders("npm ci --prefix=$DIR && npm --prefix /srv/app start && gunicorn app:app") == []
