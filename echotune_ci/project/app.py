@@ -1473,8 +1473,18 @@ def _top_build(top: Package) -> str:
 
 def _built_members(packages: list[Package]) -> list[Package]:
     """The packages besides the first whose own build script build runs: each that has one, when the
-    first package has none."""
-    return [] if _top_build(packages[0]) else [p for p in packages[1:] if "build" in p.scripts]
+    first package has none; when the first is a server in a folder of its own (no package.json at the
+    top), whose build builds only itself, each client beside it that its build does not reach."""
+    top = packages[0]
+    if not _top_build(top):
+        return [p for p in packages[1:] if "build" in p.scripts]
+    if top.dir == ".":
+        return []  # the top's build is the project's
+    # Backend/ built by tsc beside a Vite frontend/: the bundle phase measured frontend/dist, which
+    # nothing had installed or built ("no file matches")
+    reached = " ".join(top.scripts.get(s, "") for s in (_top_build(top), *INSTALL_HOOKS))
+    return [p for p in packages[1:] if "build" in p.scripts and p.client
+            and not re.search(rf"(?<![\w.-]){re.escape(p.dir.split('/')[-1])}(?![\w-])", reached)]
 
 
 def _node_build(app: AppSetup, folder: Path, ins: Instructions, packages: list[Package], tool: Tools) -> None:
@@ -1493,6 +1503,10 @@ def _node_build(app: AppSetup, folder: Path, ins: Instructions, packages: list[P
             f"{join(top.dir, 'package.json')} (scripts.{script})",
             unless="run build" if script == "build" else "",
         )
+        for pkg in _built_members(packages):
+            _add_build(app, steps, tools(pkg.path, pkg.data).run("build", pkg),
+                       f"{join(pkg.dir, 'package.json')} (scripts.build; {join(top.dir, 'package.json')}'s "
+                       "build builds only its own folder)")
     else:
         for pkg in packages[1:]:
             if "build" in pkg.scripts:

@@ -68,3 +68,34 @@ def test_a_python_app_in_a_capitalised_folder_is_found(tmp_path):
     # served from its folder, with its requirements (not a bare `pip install flask` at the top)
     assert (app.kind, app.cwd) == ("python", "Backend")
     assert app.setup.endswith("pip install -r requirements.txt")
+
+
+def _siblings(tmp_path, server_build: str):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {
+        "server/package.json": json.dumps({"name": "api", "scripts": {"build": server_build,
+                                                                       "start": "node dist/index.js"},
+                                           "dependencies": {"express": "5"},
+                                           "devDependencies": {"typescript": "5"}}),
+        "server/package-lock.json": json.dumps({"name": "api", "lockfileVersion": 3, "packages": {}}),
+        "server/src/index.ts": SERVER,
+        "web/package.json": CLIENT,
+        "web/package-lock.json": json.dumps({"name": "ui", "lockfileVersion": 3, "packages": {}}),
+    })
+    return app_setup(tmp_path)
+
+
+def test_a_client_beside_a_server_that_builds_itself_is_installed_and_built(tmp_path):
+    """The trial's Backend/ had a build of its own (tsc), so only it was installed and built: the bundle
+    phase then measured frontend/dist, which nothing made, and stopped on "no file matches"."""
+    app = _siblings(tmp_path, "tsc")
+    assert app.bundle_globs == ["web/dist/**/*.js", "web/dist/**/*.css"]
+    assert app.setup == "npm ci --prefix server && npm ci --prefix web"
+    assert app.build == "npm run build --prefix server && npm run build --prefix web"
+    assert "web/package-lock.json" in app.setup_inputs
+
+
+def test_a_client_the_servers_build_builds_is_not_built_twice(tmp_path):
+    app = _siblings(tmp_path, "tsc && npm ci --prefix ../web && npm run build --prefix ../web")
+    assert app.build == "npm run build --prefix server"
+    assert app.setup == "npm ci --prefix server"

@@ -61,14 +61,17 @@ def test_prisma_names_the_database_generates_the_client_and_applies_the_migratio
             "connects to PostgreSQL, found through DATABASE_URL, which nothing here starts"
             ) in " ".join(checks)
     # generate before the app's own build (tsc type-checks against the generated client), migrations after
+    # frontend/ is built too: the bundle phase measures frontend/dist, and backend's build is tsc alone
     assert app.build == ("(cd backend && npx prisma generate) && npm run build --prefix backend && "
-                         "(cd backend && npx prisma migrate deploy)")
+                         "npm run build --prefix frontend && (cd backend && npx prisma migrate deploy)")
+    assert app.setup == "npm ci --prefix backend && npm install --prefix frontend"
     assert any(n.startswith("build applies backend/prisma/migrations/ with `npx prisma migrate deploy` to "
                             "the database DATABASE_URL points at") for n in checks)
     assert any("binaries.prisma.sh" in n and "PRISMA_ENGINES_MIRROR" in n for n in checks)
     # a Dockerfile made from this build keeps each subshell as one step, run in its folder
     assert build_runs(_steps(app.build)) == [("backend", ["npx prisma generate"]),
-                                             ("", ["npm run build --prefix backend"]),
+                                             ("", ["npm run build --prefix backend",
+                                                   "npm run build --prefix frontend"]),
                                              ("backend", ["npx prisma migrate deploy"])]
 
 
@@ -97,7 +100,7 @@ def test_a_schema_without_migrations_is_pushed_by_the_packages_own_script(tmp_pa
     # makes the tables"
     app = app_setup(backend(tmp_path, {**TS_SCRIPTS, "db:push": "prisma db push"}, migrations=False))
     assert app.build == ("(cd backend && npx prisma generate) && npm run build --prefix backend && "
-                         "npm run db:push --prefix backend")
+                         "npm run build --prefix frontend && npm run db:push --prefix backend")
     checks = app.all_checks()
     assert not any("comes with no migrations folder" in n for n in checks)
     assert ("build runs `npm run db:push --prefix backend`, which makes the tables in the database "
