@@ -180,8 +180,9 @@ def _traceback(lines: list[str], start: int) -> tuple[list[str], int]:
 _MISSING_DEPENDENCY = re.compile(r"ModuleNotFoundError|No module named|ImportError|Cannot find module"
                                  r"|ERR_MODULE_NOT_FOUND|Cannot find package|cannot load such file|LoadError"
                                  r"|command not found")
-# The code: line Node prints under its error ("code: 'ERR_MODULE_NOT_FOUND'"), which names no module
-_NODE_CODE = re.compile(r"^\s*code:\s*['\"](?:ERR_)?MODULE_NOT_FOUND['\"]")
+# Node's error code, which names no module: the code: line under its error ("code: 'ERR_MODULE_NOT_FOUND'")
+# and the line of its own source it quotes above an ES module's ("throw new ERR_MODULE_NOT_FOUND(")
+_NODE_CODE = re.compile(r"\b(?:ERR_)?MODULE_NOT_FOUND\b")
 
 
 # Node's "Cannot find module '/app/backend/server.js'" (CommonJS, and ESM's "... imported from ..."): the name
@@ -200,11 +201,12 @@ def lacks_a_dependency(lines: Sequence[str]) -> bool:
     """Whether a process's output says a module or package it imports is missing (what a setup that was
     skipped may have left out: ``ModuleNotFoundError``, Node's ``Cannot find module``). A file of the
     project's own that Node could not find (``Cannot find module '/app/server.js'``, ``'./db'``) is no
-    dependency: a setup does not make it, and its error-code line that follows is not counted either."""
+    dependency: a setup does not make it, and Node's error code on the lines around it (``code:
+    'ERR_MODULE_NOT_FOUND'``, ``throw new ERR_MODULE_NOT_FOUND(``) is not counted either."""
     named = [m.group(1) for line in lines if (m := _NODE_MODULE.search(line))]
     if any(not _own_file(module) for module in named):
         return True
-    return any(_MISSING_DEPENDENCY.search(line) and not (named and _NODE_CODE.search(line))
+    return any(_MISSING_DEPENDENCY.search(_NODE_CODE.sub("", line) if named else line)
                for line in lines if not _NODE_MODULE.search(line))
 
 

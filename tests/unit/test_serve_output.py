@@ -201,6 +201,15 @@ def test_npms_reason_is_quoted_without_its_usage_text_and_log_paths():
     (["Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/srv/app/dist/db.js' imported from "
       "/srv/app/dist/index.js", "  code: 'ERR_MODULE_NOT_FOUND',"], False),
     (["Error: Cannot find module './routes/users'"], False),
+    # as Node 20 prints it: the line of its own source it quotes names the error code, not a module (a
+    # TypeScript build whose "#config/*" import map points at src/, which holds no .js)
+    (["node:internal/modules/esm/resolve:283", "    throw new ERR_MODULE_NOT_FOUND(", "          ^", "",
+      "Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/srv/api/src/config/db.js' imported from "
+      "/srv/api/dist/src/index.js", "    at finalizeResolution (node:internal/modules/esm/resolve:283:11)",
+      "  code: 'ERR_MODULE_NOT_FOUND',", "  url: 'file:///srv/api/src/config/db.js'", "}"], False),
+    (["    throw new ERR_MODULE_NOT_FOUND(",
+      "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'pg' imported from /srv/api/dist/db.js",
+      "Error: Cannot find module '/srv/api/dist/x.js'"], True),
     # packages, and a file inside node_modules (an install that did not finish)
     (["Error: Cannot find module 'express'", "  code: 'MODULE_NOT_FOUND',"], True),
     (["Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'express' imported from /srv/app/index.js"], True),
