@@ -424,6 +424,8 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
         orm = orms.get(kind)
         if client is None and orm is not None:
             client = orm.client
+        if kind == "redis" and client is not None:
+            app.redis = f"{client} in {_manifest_of(client, packages)}"
         if client is None or kind in started:
             continue
         if sources is None:
@@ -448,6 +450,13 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
         app.check("env", f"{client} in {manifest}: the app connects to {what}{via}, which nothing here "
                          f"starts; where it needs one to serve, start one and point the app at 127.0.0.1 in "
                          f"[serve] env")
+
+
+def _manifest_of(name: str, packages: list[Package]) -> str:
+    """The package.json that lists *name* among its dependencies, else "the dependencies" (Python's)."""
+    pkg = next((p for p in packages if isinstance(p.data.get("dependencies"), dict)
+                and name in p.data["dependencies"]), None)
+    return join(pkg.dir, "package.json") if pkg is not None else "the dependencies"
 
 
 def _names_kind(variable: str, kind: str) -> bool:

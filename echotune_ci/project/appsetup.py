@@ -89,6 +89,9 @@ class AppSetup:
     needed_env: dict[str, str] = field(default_factory=dict)
     # [load.realtime] when the app has a WebSocket/Socket.IO dependency (project/realtime.py): protocol, path.
     realtime: dict[str, str] = field(default_factory=dict)
+    # The Redis client the app depends on and where (``redis in server/package.json``): [load] gets a
+    # commented redis_url, which measures the cache's hit ratio once someone points it at that Redis.
+    redis: str = ""
 
     @property
     def serve_command(self) -> str:

@@ -99,3 +99,32 @@ def test_a_client_the_servers_build_builds_is_not_built_twice(tmp_path):
     app = _siblings(tmp_path, "tsc && npm ci --prefix ../web && npm run build --prefix ../web")
     assert app.build == "npm run build --prefix server"
     assert app.setup == "npm ci --prefix server"
+
+
+def test_an_app_that_uses_redis_gets_a_redis_url_to_uncomment_in_load(tmp_path):
+    """An Express server caching in Redis (express-redis-react's shape): init named the Redis its compose
+    file starts, but [load] had no redis_url, so the cache's hit ratio was never measured, nor said to be
+    measurable. The line is commented (nothing here starts that Redis) and belongs to [load] itself."""
+    import tomllib
+
+    from echotune_ci.config import load_config
+    from echotune_ci.project.init import plan_files
+
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {
+        "server/package.json": json.dumps({"name": "api", "scripts": {"start": "node index.js"},
+                                           "dependencies": {"express": "4", "redis": "4"}}),
+        "server/index.js": SERVER.replace('import express from "express";',
+                                          'import express from "express";\nimport redis from "redis";'),
+    })
+    text = plan_files(tmp_path, app_setup(tmp_path), ref="main")["echotune.toml"]
+    assert "# The app uses Redis (redis in server/package.json)" in text
+    assert '\n# redis_url = "redis://127.0.0.1:6379"\n' in text
+    uncommented = text.replace('# redis_url = ', 'redis_url = ')
+    assert tomllib.loads(uncommented)["load"]["redis_url"] == "redis://127.0.0.1:6379"
+    (tmp_path / "echotune.toml").write_text(uncommented)
+    assert load_config(tmp_path / "echotune.toml").load.redis_url == "redis://127.0.0.1:6379"
+    # without a Redis client, no such line
+    plain = {"name": "api", "scripts": {"start": "node index.js"}, "dependencies": {"express": "4"}}
+    (tmp_path / "server/package.json").write_text(json.dumps(plain))
+    assert "redis_url" not in plan_files(tmp_path, app_setup(tmp_path), ref="main")["echotune.toml"]
