@@ -3,6 +3,8 @@ with the load spread over local worker processes, and the app's resources."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import redis
 from conftest import start_musicapp
@@ -62,6 +64,37 @@ def test_hit_ratio_memory_and_app_resources(redis_server, tmp_path, load_env):
         assert cold.value < 85 and cold.status == "fail"
     finally:
         app.stop()
+
+
+def test_side_by_side_each_build_gets_the_hit_ratio_of_its_own_rounds(redis_server, tmp_path, load_env):
+    """Both builds reach one Redis in a side-by-side test: the ratio of the whole test was reported as the
+    head's. Here only the head caches (the base has no REDIS_URL): the head's ratio counts the lookups of
+    its own rounds, and the base's rounds next to none."""
+    head = start_musicapp(tmp_path / "head", env={"REDIS_URL": redis_server.url})
+    base = start_musicapp(tmp_path / "base")
+    try:
+        write_config(tmp_path, SCENARIO.format(keys=5, spawn_rate=20))
+        proc, result = load(load_env, tmp_path, "--host", head.base_url, "--base-host", base.base_url,
+                            "--rounds", "2", "--round-duration", "1s", "--redis-url", redis_server.url)
+        assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+        info = redis.Redis.from_url(redis_server.url).info()
+        ratio = total(result, "redis_hit_ratio_pct")
+        assert ratio.description.startswith("Keyspace hits / lookups during the head's rounds, the mean of 2")
+        assert len(ratio.samples) == 2 and ratio.value > 50
+        counted = sum(int(n) for n in re.findall(r"(\d+) (?:hits|misses)", ratio.description))
+        # the head's rounds only: not its ramp-ups (nor the warm-up), which looked keys up too
+        assert 0 < counted < info["keyspace_hits"] + info["keyspace_misses"]
+        # The base looks nothing up: its rounds count at most the head's requests still in flight when the
+        # head's round before stopped (6 users), where the whole test's ratio counted every lookup
+        theirs = [m for m in result.metrics if m.name == "redis_hit_ratio_pct" and m.labels]
+        spilled = sum(int(n) for m in theirs for n in re.findall(r"(\d+) (?:hits|misses)", m.description))
+        assert spilled <= 6 * 2 < counted
+        if not theirs:
+            said = " ".join(result.notes)
+            assert "redis: no key lookups during the base's rounds, so it has no hit ratio" in said
+    finally:
+        head.stop()
+        base.stop()
 
 
 def test_unreachable_redis_is_exit_3_before_the_test(musicapp, tmp_path, load_env):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from echotune_ci.config import defaults
@@ -49,3 +51,54 @@ def test_a_restart_since_the_start_of_the_test_is_not_measured(monkeypatch) -> N
     metrics, notes = window(monkeypatch, info(5, 0, "r2"), before=info(0, 0, "r2"), start=info(9, 9, "r1"))
     assert next(m for m in metrics if m.name == "redis_hit_ratio_pct").value is None
     assert "Redis restarted during the test" in notes[0]
+
+
+def test_side_by_side_each_build_gets_the_hit_ratio_of_its_own_rounds(monkeypatch) -> None:
+    """Both builds' lookups reach one Redis: the whole test's ratio was reported as the head's (a head
+    whose every request missed once beside a base that always hit showed 67 %, where the head's was 50 %).
+    INFO is read when each round starts and stops measuring; a warm-up round and the gap between rounds
+    count for neither build."""
+    import types
+
+    from echotune_ci.baseref.measure import split_load
+    from echotune_ci.phases.load.metrics import merge_passes
+    from echotune_ci.phases.load.phase import _add_redis, _RedisWindow
+    from echotune_ci.results import PhaseResult
+
+    readings = iter([info(0, 0),  # before the test
+                     info(5, 5), info(25, 5),  # base round: 20 hits
+                     info(26, 6), info(36, 16),  # head round: 10 hits, 10 misses
+                     info(40, 20), info(52, 32),  # head round: 12 hits, 12 misses
+                     info(52, 32), info(70, 32),  # base round: 18 hits
+                     info(99, 99)])  # after the test
+    monkeypatch.setattr(redis_info, "read_info", lambda url: next(readings))
+    plan = types.SimpleNamespace(redis_url=URL, base_host="http://127.0.0.1:9")
+    window_ = _RedisWindow(plan)
+    window_.on_event({"event": "spawned", "label": "warm-up"})
+    window_.on_event({"event": "measuring", "label": "warm-up"})  # no reading taken
+    for label in ("base", "head", "head", "base"):
+        window_.on_event({"event": "measuring", "label": label})
+        window_.on_event({"event": "spawned", "label": label})  # no reading taken either
+        window_.on_event({"event": "stopped", "label": label})
+    assert window_.rounds == {"base": [(20, 0), (18, 0)], "head": [(10, 10), (12, 12)]}
+    result = PhaseResult(phase="load")
+    ctx = types.SimpleNamespace(budgets=defaults().budgets)
+    _add_redis(result, plan, window_, ctx)
+    head, base = split_load(result)
+    ratio = head.metric("redis_hit_ratio_pct")
+    assert ratio.value == 50.0 and ratio.samples == [50.0, 50.0] and ratio.status == "fail"
+    assert ratio.description == ("Keyspace hits / lookups during the head's rounds, the mean of 2 round(s) "
+                                 "(22 hits, 22 misses).")
+    assert base is not None and base.metric("redis_hit_ratio_pct").value == 100.0
+    assert head.metric("redis_used_memory_bytes") is not None  # the shared Redis' own figures stay
+    # a later pass of more rounds: the mean over all of them
+    more = [dataclasses.replace(ratio, samples=[20.0, 40.0], value=30.0)]
+    assert merge_passes([ratio], more)[0].value == 40.0
+
+
+def test_a_build_without_lookups_in_its_rounds_gets_no_ratio_and_a_note() -> None:
+    metrics, notes = redis_info.builds_hit_ratio({"head": [(3, 1)], "base": [(0, 0)]}, defaults().budgets)
+    assert [(m.name, m.value, m.samples, m.labels) for m in metrics] == [
+        ("redis_hit_ratio_pct", 75.0, [], {})]
+    assert notes == ["redis: no key lookups during the base's rounds, so it has no hit ratio (both builds "
+                     "share this Redis, so the whole test's ratio would not be the base's)"]

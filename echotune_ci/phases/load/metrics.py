@@ -240,7 +240,7 @@ def merged_value(metric: Metric, extra: Metric,
         return metric.value
     if metric.name in ("max_ms", "app_rss_mb"):
         return max(metric.value, extra.value)
-    if metric.name == "app_cpu_pct":  # the mean over the rounds, which last alike
+    if metric.name in ("app_cpu_pct", "redis_hit_ratio_pct"):  # the mean over the rounds, which last alike
         rounds = [*metric.samples, *extra.samples]
         return sum(rounds) / len(rounds)
     if metric.name == "requests":

@@ -342,22 +342,46 @@ class _RedisWindow:
     again once all users of a single-run test have started: a cache that fills
     while users arrive is its cold start, not the hit ratio the budget is about
     (as locust's ``--reset-stats`` leaves the ramp-up out). Interleaved
-    base/head tests keep the whole test as the window, since both builds share
-    the cache.
+    base/head tests share the cache: INFO is read when each round starts and
+    stops measuring, and each build's hit ratio counts the lookups of its own
+    rounds only (``rounds``: label -> [(hits, misses)], one per round).
     """
 
     def __init__(self, plan: LoadPlan) -> None:
         self.plan = plan
         self.before = self.start = _redis_info(plan)
         self.after_ramp_up = False
+        self.rounds: dict[str, list[tuple[int, int]]] = {}
+        self._open: tuple[str, dict[str, Any]] | None = None
 
     def on_event(self, event: dict[str, Any]) -> None:
-        """Restart the window when the head round of a single-run test has all its users."""
-        if (not self.plan.redis_url or self.plan.base_host or self.after_ramp_up
-                or event.get("event") != "spawned" or event.get("label") != "head"):
+        """Restart the window when the head round of a single-run test has all its users; side by side,
+        count each build's round's lookups between its ``measuring`` and ``stopped`` events."""
+        if not self.plan.redis_url:
             return
         from .redis_info import read_info
 
+        kind, label = event.get("event"), event.get("label")
+        if self.plan.base_host:
+            if label not in ("head", "base") or kind not in ("measuring", "stopped"):
+                return
+            try:
+                now = read_info(self.plan.redis_url)
+            except RunError:  # read again after the test, which says what went wrong
+                self._open = None
+                return
+            if kind == "measuring":
+                self._open = (str(label), now)
+            elif self._open is not None and self._open[0] == label \
+                    and now.get("run_id") == self._open[1].get("run_id"):
+                before = self._open[1]
+                self.rounds.setdefault(str(label), []).append(
+                    (int(now.get("keyspace_hits", 0) - before.get("keyspace_hits", 0)),
+                     int(now.get("keyspace_misses", 0) - before.get("keyspace_misses", 0))))
+                self._open = None
+            return
+        if self.after_ramp_up or kind != "spawned" or label != "head":
+            return
         with contextlib.suppress(RunError):  # read again after the test, which says what went wrong
             self.before = read_info(self.plan.redis_url)
             self.after_ramp_up = True
@@ -372,6 +396,14 @@ def _add_redis(result: PhaseResult, plan: LoadPlan, redis: _RedisWindow, ctx: Ph
     metrics, notes = window_metrics(plan.redis_url, redis.before, ctx.budgets,
                                     since="all users had started" if redis.after_ramp_up else "",
                                     start=redis.start if redis.after_ramp_up else None)
+    if plan.base_host and any(m.name == "redis_hit_ratio_pct" and m.value is not None for m in metrics):
+        from .redis_info import builds_hit_ratio
+
+        # Both builds' lookups reach the one Redis: the whole test's ratio is theirs together, not the head's
+        metrics = [m for m in metrics if m.name != "redis_hit_ratio_pct"]
+        ratios, said = builds_hit_ratio(redis.rounds, ctx.budgets)
+        metrics[:0] = ratios
+        notes = [*said, *notes]
     result.metrics.extend(metrics)
     result.notes.extend(notes)
 

@@ -82,6 +82,33 @@ def redis_metrics(before: dict[str, Any], after: dict[str, Any],
     return metrics, notes
 
 
+def builds_hit_ratio(rounds: dict[str, list[tuple[int, int]]],
+                     budgets: Budgets) -> tuple[list[Metric], list[str]]:
+    """``redis_hit_ratio_pct`` of each build of a side-by-side test that shares one Redis, from *rounds*
+    (label "head" or "base" -> (hits, misses) of each of its rounds, counted from when the round began to
+    measure until it stopped): the mean of its rounds' ratios, each round a sample; the base's labelled
+    ``build = base``. A build without a round that looked a key up gets no ratio, and a note says why."""
+    metrics: list[Metric] = []
+    notes: list[str] = []
+    for label in ("head", "base"):
+        ratios = [h / (h + m) * 100.0 for h, m in rounds.get(label, []) if h + m > 0]
+        if not ratios:
+            notes.append(f"redis: no key lookups during the {label}'s rounds, so it has no hit ratio (both "
+                         f"builds share this Redis, so the whole test's ratio would not be the {label}'s)")
+            continue
+        hits = sum(h for h, _ in rounds[label])
+        misses = sum(m for _, m in rounds[label])
+        samples = [round(r, 3) for r in ratios] if len(ratios) > 1 else []
+        metrics.append(Metric(
+            "redis_hit_ratio_pct", sum(ratios) / len(ratios), "%", "higher",
+            budget=budgets.redis_hit_ratio_pct, samples=samples,
+            labels={"build": "base"} if label == "base" else {},
+            description=f"Keyspace hits / lookups during the {label}'s rounds, the mean of "
+                        f"{len(ratios)} round(s) ({hits} hits, {misses} misses).",
+        ).evaluate())
+    return metrics, notes
+
+
 def window_metrics(url: str, before: dict[str, Any], budgets: Budgets,
                    since: str = "", start: dict[str, Any] | None = None) -> tuple[list[Metric], list[str]]:
     """:func:`redis_metrics` of the window since *before*, reading INFO of *url* now (after the test).

@@ -69,7 +69,8 @@ def run_jobs(jobs: list[Job], artifacts_dir: Path, *, timeout: float,
     *timeout* (s) bounds the first job; *tick* gets the seconds elapsed about
     ten times a second; *on_event* gets, within a tenth of a second, each
     event the first job reports while it runs (``{"event": "spawned",
-    "label": round label}`` when all users of a round have started).
+    "label": round label}`` when all users of a round have started, ``"measuring"``
+    when its measured part begins, ``"stopped"`` when it has stopped).
     Raises RunError when a job fails or overruns, and ConfigError when a
     job finds the scenario or locustfile unusable (exit 2 of the child); no
     child survives the call.

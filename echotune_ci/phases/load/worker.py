@@ -569,6 +569,7 @@ def _measure_round(env: Any, listeners: RoundListeners, job: dict[str, Any], rnd
         # The master's start() blocks while it dispatches users, so it runs beside the clock.
         gevent.spawn(runner.start, plan["users"], plan["spawn_rate"])
         stopper.done.wait()
+        _tell(job, {"event": "stopped", "label": rnd["label"]})
     history.kill(block=False)
     stopper.close()
     out = collect(env, rnd["label"], rnd["host"], started, stopper.reason, workers, stopper.peak_users, times)
@@ -684,6 +685,9 @@ def _start_clock(env: Any, runner: Any, stopper: Stopper, job: dict[str, Any], r
             runner.stats.reset_all()
         if clock is not None:
             clock["from"] = time.time()
+        # The parent reads Redis INFO at each round's measured start and stop: each build's hit ratio
+        # from its own rounds (both builds share the cache)
+        _tell(job, {"event": "measuring", "label": rnd["label"]})
         # The loop's clock is stale after blocking set-up; timers would fire early.
         gevent.get_hub().loop.update_now()
         gevent.spawn_later(rnd["duration"], stopper.stop, "duration")
