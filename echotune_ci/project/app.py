@@ -60,9 +60,11 @@ from .nodenotes import production_only
 from .nodenotes import required_env as node_required_env
 from .openapi import Served, served_document
 from .orms import OrmDatabase, generates, in_folder, orm_databases, prisma_schema
-from .pyapp import Target, dotenv, find_target, framework_of, python_port, required_env, server_command
+from .pyapp import (Target, app_package, dotenv, find_target, framework_of, python_port, required_env,
+                    server_command)
 from .pysettings import required_settings
-from .pydeps import PythonDeps, audit_files, pip_adds, read_python, requirements_above, setup_command
+from .pydeps import (PythonDeps, audit_files, pip_adds, read_python, requirements_above,
+                     requirements_of_package, setup_command)
 from .runtimes import python_asked, python_note, python_range
 from .workspaces import INSTALL_HINTS, missing_tool_note
 
@@ -314,6 +316,13 @@ def _detect_in(root: Path, folder: Path, given: Step | None = None) -> AppSetup 
     if not deps.found and not packages and ((folder / "manage.py").is_file() or _creates_python_app(folder)):
         above = requirements_above(folder)
         deps = above if above.found else deps
+    if not deps.found:
+        # The app is a package of this folder that runs from here (FLASK_APP=backend.app:app beside a Vite
+        # frontend/), its requirements in the package's folder: this folder serves it, not the package's.
+        given_env = {k: v.command for k, v in ins.env.items()}
+        named = app_package(folder, given_env, ins.web.command if ins.web else "")
+        inner = requirements_of_package(folder, named)
+        deps = inner if inner.found else deps
     web = commands.program(ins.web.command) if ins.web else ""
     python = bool(framework_of(deps) or (folder / "manage.py").is_file()) or web in _PY_PROGRAMS
     if web and web not in _PY_PROGRAMS and packages:
@@ -812,6 +821,10 @@ def _python_build(
         pass  # the project's own steps prepare the database (`flask deploy`, `flask db upgrade`...)
     elif deps.has("flask-migrate") and (folder / "migrations").is_dir():
         _add_build(app, steps, "flask db upgrade", "Flask-Migrate in the dependencies and migrations/")
+    elif deps.has("flask-migrate") and target is not None and _package_migrations(folder, target):
+        where = _package_migrations(folder, target)
+        _add_build(app, steps, f"flask db upgrade --directory {where}",
+                   f"Flask-Migrate in the dependencies and {where}/ (the app's package {target.module})")
     elif deps.has("alembic") and (folder / "alembic.ini").is_file():
         _add_build(app, steps, "alembic upgrade head", "alembic.ini", unless="alembic")
     elif deps.has("aerich") and "[tool.aerich]" in read_text(folder / "pyproject.toml"):
@@ -822,6 +835,13 @@ def _python_build(
     if django is None and not any(_SETS_UP_DB.search(s) for s in steps):
         _database_note(app, folder, deps, sources)
     app.build = commands.chain(steps)
+
+
+def _package_migrations(folder: Path, target: Target) -> str:
+    """``backend/migrations`` when the app's module is in a package of *folder* (``backend.app``) whose
+    folder holds the migrations, which ``flask db upgrade`` run from *folder* would not find; "" else."""
+    package = target.module.split(".")[0] if "." in target.module else ""
+    return f"{package}/migrations" if package and (folder / package / "migrations").is_dir() else ""
 
 
 def _readme_data(app: AppSetup, folder: Path, steps: list[str]) -> None:

@@ -105,6 +105,20 @@ def module_name(path: Path, folder: Path) -> str:
     return ".".join(parts)
 
 
+def app_package(folder: Path, env: dict[str, str], web: str = "") -> str:
+    """The package folder of *folder* that holds the app a server run from *folder* loads: the first part
+    of the module FLASK_APP names (*env*, else .flaskenv or .env) or of the ``module:attr`` a server
+    command (*web*: ``gunicorn backend.app:app``) names, when that part is a folder (``backend``); "" when
+    the app's module is at the top or not named."""
+    value = env.get("FLASK_APP") or dotenv(folder, "FLASK_APP")[0]
+    if not value:
+        value = next((w for w in web.split() if re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w()]*", w)), "")
+    module = value.partition(":")[0]
+    module = module[:-3].replace("/", ".") if module.endswith(".py") else module
+    package = module.split(".")[0] if "." in module else ""
+    return package if package and (folder / package).is_dir() else ""
+
+
 def _from_flask_app(folder: Path, value: str, source: str, framework: str) -> Target:
     """A Target from a FLASK_APP value: ``microblog.py``, ``app:create_app()``, ``myapp``."""
     module, _, attr = value.partition(":")
@@ -303,14 +317,19 @@ def required_env(folder: Path, sources: list[Path]) -> list[Required]:
         given |= _environ_defaults(folder, texts)
     for path, text in texts:
         if "environ[" not in text and "setdefault" not in text and not (
-                readers and any(f"{r}(" in text or f"{r}." in text for r in readers)):
+                readers and any(f"{r}(" in text or f"{r}." in text for r in readers)) and not (
+                "raise" in text and ("getenv" in text or "environ.get" in text)):
             continue
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
             continue
         where = path.relative_to(folder).as_posix()
-        for node in _import_time_nodes(tree, readers):
+        nodes = _import_time_nodes(tree, readers)
+        for name, node, how in _raised_unless_set(nodes):
+            if name not in found and name != "PORT":
+                found[name] = Required(name, f"{where}:{getattr(node, 'lineno', 0)}", how)
+        for node in nodes:
             name, how = _required_name(node), ""
             if not name:
                 name, how = _environ_required(node, readers)
@@ -321,6 +340,41 @@ def required_env(folder: Path, sources: list[Path]) -> list[Required]:
                     and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault":
                 given.add(read[0])
     return [r for r in found.values() if r.name not in given]
+
+
+def _raised_unless_set(nodes: list[ast.AST]) -> list[tuple[str, ast.AST, str]]:
+    """(X, the ``if``, how it is written) for each ``if`` of *nodes* (those run at import, in order) that
+    raises when X is unset or empty: ``if not os.getenv("X"): raise ...``, or ``if not V: raise`` / ``if V
+    is None: raise`` after ``V = os.environ.get("X")`` with no default (a production config class that
+    refuses to load without DATABASE_URL stops every config's import, the development one's too)."""
+    read: dict[str, str] = {}
+    out: list[tuple[str, ast.AST, str]] = []
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            got = env_default(node.value)
+            if got is not None and not got[1]:
+                read[node.targets[0].id] = got[0]
+            else:
+                read.pop(node.targets[0].id, None)
+        raises = isinstance(node, ast.If) and any(isinstance(b, ast.Raise) for b in node.body)
+        if not isinstance(node, ast.If) or node.orelse or not raises:
+            continue
+        test = node.test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            subject: ast.AST = test.operand
+        elif (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Is)
+              and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None):
+            subject = test.left
+        else:
+            continue
+        got = env_default(subject)
+        if isinstance(subject, ast.Name):
+            name = read.get(subject.id, "")
+        else:
+            name = got[0] if got and not got[1] else ""
+        if name:
+            out.append((name, node, f"if {ast.unparse(test)}: raise"))
+    return out
 
 
 def _environ_defaults(folder: Path, texts: list[tuple[Path, str]]) -> set[str]:

@@ -126,16 +126,39 @@ def requirements_above(folder: Path, levels: int = 3) -> PythonDeps:
         except InputError:  # another project's broken pyproject.toml is not this folder's to report
             return PythonDeps()
         if found.install and not found.lock and not found.pyproject:
-            up = Path(os.path.relpath(above, here)).as_posix()
-            found.files = [join(up, f) for f in found.files]
-            found.install = join(up, found.install)
-            found.unpinned = {join(up, f): names for f, names in found.unpinned.items()}
-            found.includes = {join(up, f): [join(up, i) for i in inc] for f, inc in found.includes.items()}
-            found.locks = []
-            return found
+            return _read_from(found, Path(os.path.relpath(above, here)).as_posix())
         if (above / ".git").exists():
             break
     return PythonDeps()
+
+
+def requirements_of_package(folder: Path, package: str) -> PythonDeps:
+    """The requirements files of *package*, a folder of *folder* holding the app's code that runs from
+    *folder* (``FLASK_APP=backend.app:app`` in the top's .flaskenv, ``backend/requirements.txt``), read as
+    *folder*'s own, their names relative to it (``backend/requirements.txt``). Empty :class:`PythonDeps`
+    when it has none, or has a pyproject.toml or a lockfile: a project of its own, whose tool installs into
+    its own folder."""
+    inner = folder / package
+    if not package or package.startswith(".") or not inner.is_dir():
+        return PythonDeps()
+    try:
+        found = read_python(inner)
+    except InputError:
+        return PythonDeps()
+    if not found.install or found.lock or found.pyproject:
+        return PythonDeps()
+    return _read_from(found, package)
+
+
+def _read_from(found: PythonDeps, where: str) -> PythonDeps:
+    """*found*, the requirements of the folder *where* (relative to the folder that reads them), with every
+    file named relative to that folder; lockfiles left out (they belong to the other folder's tool)."""
+    found.files = [join(where, f) for f in found.files]
+    found.install = join(where, found.install)
+    found.unpinned = {join(where, f): names for f, names in found.unpinned.items()}
+    found.includes = {join(where, f): [join(where, i) for i in inc] for f, inc in found.includes.items()}
+    found.locks = []
+    return found
 
 
 def _uv_member(folder: Path, deps: PythonDeps) -> None:

@@ -206,6 +206,24 @@ EXPECTED: dict[str, dict[str, object]] = {
         "globs": ("frontend/dist/**/*.js", "frontend/dist/**/*.css"),
         "checks": ["no requirements file or pyproject.toml: setup installs fastapi, uvicorn"],
     },
+    # lkleinbrodt/flask-react-shadcn-template: the top's .flaskenv names the app in the backend/ package,
+    # which runs from the top (it imports itself as `backend`) and holds the requirements and the migrations
+    "flask-package-vite": {
+        "setup": f"{VENV} -r backend/requirements.txt && npm ci --prefix frontend",
+        "setup_inputs": ("backend/requirements.txt", "frontend/package.json", "frontend/package-lock.json"),
+        "build": "npm run build --prefix frontend && flask db upgrade --directory backend/migrations",
+        "command": "flask run --host 127.0.0.1 --port {port}",
+        "cwd": ".",
+        "ready_url": "http://127.0.0.1:{port}/api/status",
+        "env": {"FLASK_APP": "backend.serve:app", "FLASK_DEBUG": "0"},
+        "requirements": ("backend/requirements.txt",),
+        "globs": ("frontend/dist/**/*.js", "frontend/dist/**/*.css"),
+        "phases": ("security", "load", "bundle"),
+        "checks": ["frontend/ is built but the server (the top folder) does not serve it",
+                   "backend/settings.py:10 requires DATABASE_URL (if not SQLALCHEMY_DATABASE_URI: raise, no "
+                   "default): the app stops without it"],
+        "no_checks": ["vite preview", "no module creating a web app"],
+    },
     # a backend that serves the built client (StaticFiles on ../frontend/dist): no note
     "backend-serves-frontend": {
         "setup": f"{VENV} -e . && npm ci --prefix ../frontend",
@@ -662,6 +680,35 @@ def test_required_env_only_at_import(tmp_path):
     found = required_env(tmp_path, [tmp_path / "settings.py"])
     assert [(r.name, r.where) for r in found] == [("NEEDED", "settings.py:2"),
                                                   ("SERVER_NAME", "settings.py:13")]
+
+
+def test_required_env_a_check_that_raises_at_import(tmp_path):
+    """A variable read with .get() and refused when unset, at import: the class body of a config the app
+    does not even use stops the import of every config."""
+    from echotune_ci.project.pyapp import required_env
+
+    (tmp_path / "settings.py").write_text(
+        "import os\n"
+        "if not os.getenv('FIRST'):\n    raise SystemExit('FIRST')\n"
+        "class Production:\n"
+        "    URL = os.environ.get('SECOND')\n"
+        "    if URL is None:\n        raise ValueError('SECOND')\n"
+        "    GIVEN = os.environ.get('DEFAULTED', 'x')\n"
+        "    if not GIVEN:\n        raise ValueError('never')\n"
+        "    SOFT = os.environ.get('SOFT')\n"
+        "    if not SOFT:\n        SOFT = 'fallback'\n"
+        "    LATER = os.environ.get('LATER')\n"
+        "    LATER = 'replaced'\n"
+        "    if not LATER:\n        raise ValueError('never')\n"
+        "def check():\n"
+        "    token = os.getenv('AT_RUNTIME')\n"
+        "    if not token:\n        raise ValueError('later')\n"
+    )
+    found = required_env(tmp_path, [tmp_path / "settings.py"])
+    assert [(r.name, r.where, r.how) for r in found] == [
+        ("FIRST", "settings.py:2", "if not os.getenv('FIRST'): raise"),
+        ("SECOND", "settings.py:6", "if URL is None: raise"),
+    ]
 
 
 @pytest.mark.parametrize(
