@@ -113,10 +113,29 @@ def app_package(folder: Path, env: dict[str, str], web: str = "") -> str:
     value = env.get("FLASK_APP") or dotenv(folder, "FLASK_APP")[0]
     if not value:
         value = next((w for w in web.split() if re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w()]*", w)), "")
+    if not value:
+        return _self_importing_package(folder)
     module = value.partition(":")[0]
     module = module[:-3].replace("/", ".") if module.endswith(".py") else module
     package = module.split(".")[0] if "." in module else ""
     return package if package and (folder / package).is_dir() else ""
+
+
+def _self_importing_package(folder: Path) -> str:
+    """The package folder of *folder* (``backend/`` with ``__init__.py`` and a requirements file) whose
+    module creates the app and whose code imports itself by its name (``from backend.views import bp``):
+    it can only run from *folder*, where ``backend`` is importable; "" when there is none."""
+    packages = [d for d in sorted(folder.iterdir()) if d.is_dir() and (d / "__init__.py").is_file()
+                and any(d.glob("requirements*.txt"))] if folder.is_dir() else []
+    if not packages:
+        return ""
+    target = find_target(folder, PythonDeps(), {})
+    package = target.module.split(".")[0] if target is not None and "." in target.module else ""
+    if not package or folder / package not in packages:
+        return ""
+    itself = re.compile(rf"^[ \t]*(?:from|import)[ \t]+{re.escape(package)}(?:\.|[ \t]+import\b)", re.M)
+    found = any(itself.search(read_text(p)) for p in source_files(folder / package, (".py",), limit=200))
+    return package if found else ""
 
 
 def _from_flask_app(folder: Path, value: str, source: str, framework: str) -> Target:

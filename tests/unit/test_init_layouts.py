@@ -682,6 +682,28 @@ def test_required_env_only_at_import(tmp_path):
                                                   ("SERVER_NAME", "settings.py:13")]
 
 
+def test_a_package_that_imports_itself_is_served_from_the_folder_above(tmp_path):
+    """Without FLASK_APP, a backend/ package whose code imports itself as `backend` still runs from the top:
+    served from backend/ (`FLASK_APP=serve`) it stopped on "No module named 'backend'"."""
+    root = tmp_path / "app"
+    shutil.copytree(LAYOUTS / "flask-package-vite", root)
+    (root / ".flaskenv").unlink()
+    serve = root / "backend" / "serve.py"
+    serve.write_text(serve.read_text().replace("app = pick()", "app = create_app(Local())"))
+    done = init_project(root, ref=REF)
+    assert (done.app.cwd, done.app.env.get("FLASK_APP")) == (".", "backend.serve")
+    assert done.app.setup.startswith(f"{VENV} -r backend/requirements.txt && ")
+    assert "flask db upgrade --directory backend/migrations" in done.app.build
+    # imported as a folder of its own (`from views import bp`), the package is the app's folder
+    for path in (root / "backend").glob("*.py"):
+        path.write_text(path.read_text().replace("from backend.", "from ").replace("from backend ", "from "))
+    (root / "backend" / "__init__.py").rename(root / "backend" / "factory.py")
+    (root / "backend" / "__init__.py").write_text("")
+    serve.write_text(serve.read_text().replace("from import create_app", "from factory import create_app"))
+    done = init_project(root, ref=REF, force=True)
+    assert (done.app.cwd, done.app.env.get("FLASK_APP")) == ("backend", "serve")
+
+
 def test_required_env_a_check_that_raises_at_import(tmp_path):
     """A variable read with .get() and refused when unset, at import: the class body of a config the app
     does not even use stops the import of every config."""
