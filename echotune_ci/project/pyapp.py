@@ -32,7 +32,10 @@ _FACTORY = re.compile(r"^def (create_app|make_app)\(\s*(?:\w+\s*(?::[^=,)]+)?=[^
 # `app = create_application()` at module level, and the function of that file it calls, which builds the
 # app (fastapi-vue3-events-system: `application = FastAPI(...)` in create_application()): any name
 _MADE_BY = re.compile(r"^(\w+)\s*(?::\s*[\w.\[\]]+\s*)?=\s*(\w+)\(\s*\)\s*$", re.M)
-_BUILDS_APP = re.compile(r"\b(?:[\w.]+\.)?(Flask|FastAPI|Starlette|Quart|Litestar|Sanic)\(")
+# ... or a function that calls the project's app factory (`app = deploy_app()`, whose body picks a config
+# and returns `create_app(config)`)
+_BUILDS_APP = re.compile(
+    r"\b(?:[\w.]+\.)?(Flask|FastAPI|Starlette|Quart|Litestar|Sanic|create_app|make_app)\(")
 _PREFERRED = (
     "wsgi.py",
     "asgi.py",
@@ -196,17 +199,18 @@ def _target_in(path: Path, folder: Path, deps: PythonDeps) -> Target | None:
     f = _FACTORY.search(text)
     if f and "Flask(" in text:
         return Target(module, f"{f.group(1)}()", "flask", source)
-    return _made_by_function(text, module, source)
+    return _made_by_function(text, module, source, deps)
 
 
-def _made_by_function(text: str, module: str, source: str) -> Target | None:
+def _made_by_function(text: str, module: str, source: str, deps: PythonDeps) -> Target | None:
     """The module-level app a function of the same file builds (``app = create_application()`` where
     ``def create_application():`` makes ``FastAPI(...)`` and returns it), None when there is none."""
     for m in _MADE_BY.finditer(text):
         body = _function_body(text, m.group(2))
         built = _BUILDS_APP.search(body) if body else None
         if built:
-            return Target(module, m.group(1), _FRAMEWORK_OF.get(built.group(1), "python"), source)
+            framework = _FRAMEWORK_OF.get(built.group(1)) or _framework_from_deps(deps, text)
+            return Target(module, m.group(1), framework, source)
     return None
 
 

@@ -688,8 +688,7 @@ def test_a_package_that_imports_itself_is_served_from_the_folder_above(tmp_path)
     root = tmp_path / "app"
     shutil.copytree(LAYOUTS / "flask-package-vite", root)
     (root / ".flaskenv").unlink()
-    serve = root / "backend" / "serve.py"
-    serve.write_text(serve.read_text().replace("app = pick()", "app = create_app(Local())"))
+    serve = root / "backend" / "serve.py"  # app = pick(), a function that returns create_app(...)
     done = init_project(root, ref=REF)
     assert (done.app.cwd, done.app.env.get("FLASK_APP")) == (".", "backend.serve")
     assert done.app.setup.startswith(f"{VENV} -r backend/requirements.txt && ")
