@@ -259,11 +259,15 @@ def own_status_check(result: PhaseResult) -> Check | None:
     return Check(result.phase, "phase status", result.status, f"the phase reported {result.status}{why}")
 
 
-def finding_check(result: PhaseResult, known: set[str], fail_on: str) -> tuple[Check | None, int]:
+def finding_check(result: PhaseResult, known: set[str], fail_on: str,
+                  compared: bool = True) -> tuple[Check | None, int]:
     """The findings check of one phase and how many of its findings *known* already holds.
 
     *fail_on* is the project's lowest failing severity; the phase's own
-    ``fail_on`` wins ("none": findings only inform).
+    ``fail_on`` wins ("none": findings only inform). *compared*: the phase has
+    a base result that *known* comes from; without one its findings are not
+    called "new" (nothing says they are: a base that did not build, a run
+    without ``--baseline``).
     """
     if not result.findings:
         return None, 0
@@ -272,12 +276,13 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str) -> tuple[C
     threshold = result.fail_on or fail_on
     blocking = [f for f in new if threshold != "none" and severity_at_least(f.severity, threshold)]
     status = "fail" if blocking else ("warn" if new else "pass")
+    what = "new finding(s)" if compared else "finding(s)"
     if blocking:
-        detail = f"{len(blocking)} new finding(s) at or above '{threshold}'"
+        detail = f"{len(blocking)} {what} at or above '{threshold}'"
     elif threshold == "none":
-        detail = f"{len(new)} new finding(s), which inform and do not fail this phase"
+        detail = f"{len(new)} {what}, which inform and do not fail this phase"
     elif new:
-        detail = f"{len(new)} new finding(s), none at or above '{threshold}'"
+        detail = f"{len(new)} {what}, none at or above '{threshold}'"
     else:  # "0 new finding(s) below 'medium'" read as a count of the findings below medium
         detail = "no new finding"
     if known_count:
@@ -493,7 +498,8 @@ def evaluate(results: list[PhaseResult], cfg: Config,
     for r in current:
         r, checks = budget_checks(r)
         outcome.checks.extend(checks)
-        check, known_count = finding_check(r, known, cfg.budgets.security_fail_on)
+        compared = baseline is not None and any(b.phase == r.phase for b in baseline)
+        check, known_count = finding_check(r, known, cfg.budgets.security_fail_on, compared)
         if check is not None:
             outcome.checks.append(check)
         outcome.known_findings += known_count

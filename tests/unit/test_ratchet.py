@@ -257,3 +257,28 @@ def test_a_metric_that_could_not_be_measured_is_not_headed_as_a_warning():
 def override_gate():
     cfg = defaults()
     return cfg.with_section("gate", override(cfg.gate, ratchet=True))
+
+
+def test_findings_are_called_new_only_against_a_base_result_of_their_phase():
+    """A base that did not build left the head's security phase with nothing to compare: its 8 findings
+    read "8 new finding(s)" (helper trial on a Django + Vite starter, 2026-12-03)."""
+    from echotune_ci.config import defaults
+    from echotune_ci.gate import evaluate
+    from echotune_ci.results import Finding, PhaseResult
+
+    def security(*rules: str) -> PhaseResult:
+        return PhaseResult("security", findings=[Finding(r, "high", f"{r} found", "bandit", context=r,
+                                                         fingerprint=f"{r}:1")
+                                                 for r in rules]).finalize(fail_on="high")
+
+    def detail(outcome) -> str:
+        (check,) = [c for c in outcome.checks if c.phase == "security" and c.rule == "findings"]
+        return f"{check.status}: {check.detail}"
+
+    head = security("B602", "B105")
+    assert detail(evaluate([head], defaults())) == "fail: 2 finding(s) at or above 'high'"
+    # a baseline without a security result (the base's build failed before it was scanned)
+    other = PhaseResult("bundle").finalize()
+    assert detail(evaluate([head], defaults(), [other])) == "fail: 2 finding(s) at or above 'high'"
+    assert detail(evaluate([head], defaults(), [security("B105")])) == \
+        "fail: 1 new finding(s) at or above 'high', 1 known from the baseline"
