@@ -38,9 +38,9 @@ _MISSING = object()
 
 
 def placeholders(step: FlowStep) -> set[str]:
-    """The capture names *step* uses in its path, headers and JSON body."""
+    """The capture names *step* uses in its path, headers and body (JSON, form or raw)."""
     names = set(PLACEHOLDER.findall(step.path)) | set(PLACEHOLDER.findall(step.body))
-    for value in step.headers.values():
+    for value in (*step.headers.values(), *step.form.values()):
         names |= set(PLACEHOLDER.findall(value))
     names |= set(PLACEHOLDER.findall(json.dumps(step.json))) if step.json is not None else set()
     return names
@@ -61,8 +61,10 @@ def check_flows(flows: tuple[Flow, ...], source: str) -> None:
                 raise ConfigError(f"{at} uses {{{missing[0]}}}, which no earlier step captures")
             if step.refuse_without and step.refuse_without not in captured:
                 raise ConfigError(f"{at}: refuse_without = '{step.refuse_without}' is no earlier capture")
-            if step.json is not None and step.body:
-                raise ConfigError(f"{at} has both json and body: keep one")
+            bodies = [key for key, given in (("json", step.json is not None), ("form", bool(step.form)),
+                                             ("body", bool(step.body))) if given]
+            if len(bodies) > 1:
+                raise ConfigError(f"{at} has both {bodies[0]} and {bodies[1]}: keep one")
             for name, path in step.capture.items():
                 if not _JSONPATH.fullmatch(path):
                     raise ConfigError(f"{at}: capture {name} = '{path}' is not a path such as '$.token' "
@@ -163,6 +165,8 @@ def _send(client: Any, step: FlowStep, captures: Mapping[str, str], drop: str = 
     kwargs: dict[str, Any] = {"headers": headers}
     if step.json is not None:
         kwargs["json"] = _fill(step.json, captures)
+    elif step.form:  # httpx sends a dict as application/x-www-form-urlencoded
+        kwargs["data"] = {name: _fill(value, captures) for name, value in step.form.items()}
     elif step.body:
         kwargs["content"] = _fill(step.body, captures).encode("utf-8")
     return client.request(step.method, _fill(step.path, captures), **kwargs)

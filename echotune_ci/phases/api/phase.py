@@ -48,6 +48,7 @@ class ApiPhase:
         """Raise ConfigError for flows that cannot run (unknown captures, bad paths) and a URL whose host
         is not allowed."""
         check_flows(settings.flows, ctx.source)
+        _check_login(settings, ctx.source)
         if settings.url:
             check_host(settings.url, allowed_hosts(settings, ctx))
 
@@ -86,6 +87,13 @@ def p95(samples: list[float]) -> float:
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
+def _check_login(settings: ApiSettings, source: str) -> None:
+    """ConfigError for a login with both a JSON and a form body."""
+    error = settings.login.body_error("[api.login]")
+    if error:
+        raise ConfigError(f"{source}: {error}")
+
+
 def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
     """The header the login gives (``{"Authorization": "Bearer <token>"}``), {} without [api.login] /
     [load.login]. The token is registered for masking. RunError when the login fails."""
@@ -102,8 +110,12 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
     if not login.path:
         return {}
     where = f"login {login.method} {login.path}"
+    headers, form = login.body()
     try:
-        response = client.request(login.method, login.path, json=login.json, headers=dict(login.headers))
+        if form is None:
+            response = client.request(login.method, login.path, json=login.json, headers=headers)
+        else:  # OAuth2's password form: username=...&password=..., urlencoded
+            response = client.request(login.method, login.path, content=form.encode("utf-8"), headers=headers)
     except httpx.HTTPError as exc:
         raise RunError(f"{where}: the request failed ({type(exc).__name__})") from None
     if response.status_code not in login.status:
@@ -247,6 +259,7 @@ def run_api(settings: ApiSettings, ctx: PhaseContext, url: str | None = None) ->
         raise ConfigError("api: no app to test: pass --url, set [api] url, or let `echotune-ci run` start it")
     check_host(base_url, allowed_hosts(settings, ctx))
     check_flows(settings.flows, ctx.source)
+    _check_login(settings, ctx.source)
     result = PhaseResult(phase=NAME, target=base_url, tool_versions=_versions())
     if not settings.enabled:
         result.notes.append("[api] enabled = false: nothing tested")

@@ -56,6 +56,8 @@ class FlowStep:
                         doc="Joined to the app's URL; {name} is replaced by an earlier step's capture.")
     json: dict[str, Any] | list[Any] | None = setting(None, doc="JSON body ({name} replaced in strings).")
     body: str = setting("", doc="Raw body, sent as it is (e.g. malformed JSON for an error-handling step).")
+    form: Mapping[str, str] = setting({}, doc="Form body, sent as application/x-www-form-urlencoded ({name} "
+                                              "replaced): OAuth2's password form.")
     headers: Mapping[str, str] = setting({}, doc="Request headers ({name} replaced).")
     status: tuple[int, ...] = setting((200,), parse=status_codes, doc="Expected status code(s).")
     capture: Mapping[str, str] = setting({}, doc='Values taken from the JSON answer, e.g. { token = '

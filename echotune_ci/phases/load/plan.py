@@ -123,6 +123,9 @@ def build_plan(settings: LoadSettings, ctx: PhaseContext, opts: RunOptions | Non
         raise ConfigError(f"{ctx.source}: no load target: pass --host URL or set load.host")
     _check_duration(settings, where)
     check_threshold_names(settings, ctx.source)
+    error = settings.login.body_error("[load.login]")
+    if error:
+        raise ConfigError(f"{ctx.source}: {error}")
     plan = LoadPlan(
         settings=settings,
         host=host.rstrip("/"),
@@ -253,6 +256,7 @@ def _login_json(login: LoginSettings) -> dict[str, Any] | None:
     if not login.configured:
         return None
     out = asdict(login)
-    out["headers"] = dict(login.headers)
+    out["headers"], out["data"] = login.body()  # a form's Content-Type and urlencoded body
+    out["form"] = dict(login.form)
     out["status"] = list(login.status)
     return out

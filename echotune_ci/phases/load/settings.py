@@ -88,6 +88,10 @@ class LoginSettings:
     path: str = setting("", doc="Empty: no login step.")
     method: str = setting("POST", choices=METHODS, doc="HTTP method of the login request.")
     json: dict[str, Any] | list[Any] | None = setting(None, doc="JSON body of the login request.")
+    form: Mapping[str, str] = setting({}, doc="Form body of the login request, sent as "
+                                              "application/x-www-form-urlencoded: OAuth2's password form "
+                                              "(FastAPI's OAuth2PasswordRequestForm reads username and "
+                                              "password so). Not with json.")
     headers: Mapping[str, str] = setting({}, doc="Headers of the login request.")
     status: tuple[int, ...] = setting((200,), parse=status_codes, doc="Expected status code(s) of the login.")
     token_field: str = setting("access_token", doc="Field of the JSON answer that holds the token; a dotted "
@@ -102,6 +106,26 @@ class LoginSettings:
     def configured(self) -> bool:
         """Whether there is a login: a login request (path) or HTTP Basic credentials."""
         return bool(self.path or self.basic)
+
+    def body_error(self, table: str) -> str | None:
+        """Why the login's body is unusable (both ``json`` and ``form``), naming *table* ([load.login]), or
+        None."""
+        if self.form and self.json is not None:
+            return f"{table} has both json and form: keep one (form for an OAuth2 password form)"
+        return None
+
+    def body(self) -> tuple[dict[str, str], str | None]:
+        """The login request's body as ``(headers, text)``: its headers with the Content-Type a ``form``
+        needs (unless they name one) and the form urlencoded; for a JSON body or none, the headers alone
+        and None (the JSON goes as ``json``)."""
+        headers = dict(self.headers)
+        if not self.form:
+            return headers, None
+        from urllib.parse import urlencode
+
+        if not any(name.lower() == "content-type" for name in headers):
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return headers, urlencode(dict(self.form))
 
     def basic_headers(self) -> dict[str, str]:
         """``{header: "Basic <base64 of user:password>"}`` (RFC 7617, UTF-8), {} without ``basic``."""

@@ -69,7 +69,9 @@ class _Requests:
         """Start one request of *user* (a context manager of its response); StopUser past the cap."""
         headers = {**spec.get("headers", {}), **getattr(user, "auth_headers", {})}
         kwargs: dict[str, Any] = {"name": name, "headers": headers, "catch_response": True}
-        if spec.get("json") is not None:
+        if spec.get("data") is not None:  # a login's form, urlencoded (its Content-Type is in its headers)
+            kwargs["data"] = spec["data"]
+        elif spec.get("json") is not None:
             kwargs["json"] = spec["json"]
         if self.http_user:
             kwargs["timeout"] = self.timeout

@@ -1,0 +1,138 @@
+"""A login that reads OAuth2's password form, not JSON (FastAPI's ``OAuth2PasswordRequestForm``).
+
+The case behind it: a FastAPI + Vite todo app logs in at ``POST /auth/login`` with
+``form_data: OAuth2PasswordRequestForm = Depends()``, which reads ``username`` and ``password`` from an
+``application/x-www-form-urlencoded`` body and answers a JSON body with 422. ``[api.login]`` and
+``[load.login]`` could only send JSON, so no generated request and no load-test user could log in.
+The app below is that shape: a login that takes the form alone, and a route that wants its token.
+"""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from conftest import run_cli
+from support import local_server
+from support.load_support import endpoint, load, write_config
+
+TOKEN = "form-token-1234"
+FORM = "application/x-www-form-urlencoded"
+_ME = {"type": "object", "properties": {"name": {"type": "string"}}}
+DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {"title": "todo", "version": "1"},
+    "paths": {
+        "/me": {"get": {"responses": {
+            "200": {"description": "the account", "content": {"application/json": {"schema": _ME}}},
+            "401": {"description": "no token",
+                    "content": {"application/json": {"schema": {"type": "object"}}}},
+        }}},
+    },
+}
+
+
+class _FormLogin(BaseHTTPRequestHandler):
+    """``POST /token`` answers the token to a form with the account (422 to anything else, as FastAPI
+    does); ``GET /me`` wants ``Authorization: Bearer <TOKEN>`` (401 without)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def _send(self, status: int, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if self.path == "/openapi.json":
+            return self._send(200, DOCUMENT)
+        if self.path.split("?")[0] == "/me":
+            if self.headers.get("Authorization") == f"Bearer {TOKEN}":
+                return self._send(200, {"name": "demo"})
+            return self._send(401, {"detail": "Not authenticated"})
+        return self._send(404, {})
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        if self.path != "/token":
+            return self._send(404, {})
+        if self.headers.get("Content-Type", "").split(";")[0] != FORM:
+            return self._send(422, {"detail": [{"loc": ["body", "username"], "msg": "Field required"}]})
+        sent = {k: v[0] for k, v in parse_qs(body).items()}
+        if sent == {"username": "demo@example.com", "password": "pa ss&word"}:
+            return self._send(200, {"access_token": TOKEN, "token_type": "bearer"})
+        return self._send(401, {"detail": "Incorrect email or password"})
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+ACCOUNT = '{ username = "demo@example.com", password = "pa ss&word" }'
+
+
+def _api(tmp_path: Path, cli_env: dict[str, str], config: str) -> tuple[int, dict | None, str]:
+    (tmp_path / "echotune.toml").write_text(config)
+    out = tmp_path / "api.json"
+    server = local_server.start(_FormLogin)
+    try:
+        done = run_cli("api", "--config", str(tmp_path / "echotune.toml"), "--url", local_server.url(server),
+                       "--output", str(out), env=cli_env, timeout=120, cwd=tmp_path)
+    finally:
+        local_server.stop(server)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, json.loads(out.read_text()) if out.exists() else None, done.stdout + done.stderr
+
+
+def test_the_api_phase_logs_in_with_a_form_and_a_flow_sends_one(tmp_path, cli_env):
+    config = (f'[api]\nmax_examples = 5\n[api.login]\npath = "/token"\nform = {ACCOUNT}\n'
+              '[[api.flows]]\nname = "form login"\n'
+              f'[[api.flows.steps]]\nmethod = "POST"\npath = "/token"\nform = {ACCOUNT}\n'
+              'capture = { token = "$.access_token" }\n'
+              '[[api.flows.steps]]\npath = "/me"\nheaders = { Authorization = "Bearer {token}" }\n'
+              'refuse_without = "token"\n')
+    code, result, output = _api(tmp_path, cli_env, config)
+    assert code == 0 and result is not None, output
+    [p95] = [m for m in result["metrics"]
+             if m["name"] == "p95_ms" and m["labels"] == {"operation": "GET /me"}]
+    assert p95["value"] is not None, p95  # timed: the token got through
+    assert not [w for w in result["warnings"] if "refused" in w], result["warnings"]
+    assert not [f for f in result["findings"] if f["rule_id"].startswith("api/flow")], result["findings"]
+    assert TOKEN not in output and TOKEN not in json.dumps(result)
+
+
+def test_a_json_body_to_a_form_login_fails_and_both_bodies_are_refused(tmp_path, cli_env):
+    json_login = f'[api]\nmax_examples = 5\n[api.login]\npath = "/token"\njson = {ACCOUNT}\n'
+    code, _, output = _api(tmp_path, cli_env, json_login)
+    assert code == 3 and "login POST /token answered 422, expected 200" in output, output
+    both = f'[api.login]\npath = "/token"\njson = {ACCOUNT}\nform = {ACCOUNT}\n'
+    code, _, output = _api(tmp_path, cli_env, both)
+    assert code == 2 and "[api.login] has both json and form: keep one" in output, output
+    step = ('[[api.flows]]\nname = "x"\n[[api.flows.steps]]\nmethod = "POST"\npath = "/token"\n'
+            f'form = {ACCOUNT}\nbody = "raw"\n')
+    code, _, output = _api(tmp_path, cli_env, step)
+    assert code == 2 and "has both form and body: keep one" in output, output
+
+
+def test_each_load_test_user_logs_in_with_the_form(tmp_path, load_env):
+    server = local_server.start(_FormLogin)
+    try:
+        write_config(tmp_path, f'[load]\nusers = 2\nduration = "2s"\nwait_min = "0.05s"\nwait_max = "0.1s"\n'
+                               f'[load.login]\npath = "/token"\nform = {ACCOUNT}\n'
+                               '[[load.endpoints]]\npath = "/me"\n')
+        proc, result = load(load_env, tmp_path, "--host", local_server.url(server))
+    finally:
+        local_server.stop(server)
+    assert result is not None, proc.stdout + proc.stderr
+    errors = endpoint(result, "error_rate_pct", "GET /me")
+    assert errors.value == 0, proc.stdout + proc.stderr  # every /me carried the token the form gave
+    login = endpoint(result, "error_rate_pct", "POST /token")
+    assert login.value == 0, proc.stdout + proc.stderr
+    write_config(tmp_path, f'[load.login]\npath = "/token"\njson = {ACCOUNT}\nform = {ACCOUNT}\n')
+    proc, _ = load(load_env, tmp_path, "--host", "http://127.0.0.1:9", output="results/bad.json")
+    assert proc.returncode == 2, proc.stderr
+    assert "[load.login] has both json and form: keep one" in proc.stderr, proc.stderr
