@@ -39,6 +39,7 @@ class _FormLogin(BaseHTTPRequestHandler):
     does); ``GET /me`` wants ``Authorization: Bearer <TOKEN>`` (401 without)."""
 
     protocol_version = "HTTP/1.1"
+    signed_up = True  # whether the account exists
 
     def _send(self, status: int, body: object) -> None:
         data = json.dumps(body).encode()
@@ -59,12 +60,16 @@ class _FormLogin(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        if self.path == "/signup":  # a JSON body makes the account (409 when it exists)
+            made = not type(self).signed_up
+            type(self).signed_up = True
+            return self._send(201 if made else 409, {})
         if self.path != "/token":
             return self._send(404, {})
         if self.headers.get("Content-Type", "").split(";")[0] != FORM:
             return self._send(422, {"detail": [{"loc": ["body", "username"], "msg": "Field required"}]})
         sent = {k: v[0] for k, v in parse_qs(body).items()}
-        if sent == {"username": "demo@example.com", "password": "pa ss&word"}:
+        if sent == {"username": "demo@example.com", "password": "pa ss&word"} and self.signed_up:
             return self._send(200, {"access_token": TOKEN, "token_type": "bearer"})
         return self._send(401, {"detail": "Incorrect email or password"})
 
@@ -75,10 +80,11 @@ class _FormLogin(BaseHTTPRequestHandler):
 ACCOUNT = '{ username = "demo@example.com", password = "pa ss&word" }'
 
 
-def _api(tmp_path: Path, cli_env: dict[str, str], config: str) -> tuple[int, dict | None, str]:
+def _api(tmp_path: Path, cli_env: dict[str, str], config: str,
+         handler: type[_FormLogin] = _FormLogin) -> tuple[int, dict | None, str]:
     (tmp_path / "echotune.toml").write_text(config)
     out = tmp_path / "api.json"
-    server = local_server.start(_FormLogin)
+    server = local_server.start(handler)
     try:
         done = run_cli("api", "--config", str(tmp_path / "echotune.toml"), "--url", local_server.url(server),
                        "--output", str(out), env=cli_env, timeout=120, cwd=tmp_path)
@@ -136,3 +142,20 @@ def test_each_load_test_user_logs_in_with_the_form(tmp_path, load_env):
     proc, _ = load(load_env, tmp_path, "--host", "http://127.0.0.1:9", output="results/bad.json")
     assert proc.returncode == 2, proc.stderr
     assert "[load.login] has both json and form: keep one" in proc.stderr, proc.stderr
+
+
+def test_a_flow_that_signs_the_account_up_comes_before_the_login(tmp_path, cli_env):
+    # a fresh database has no test account: a flow can make it before [api.login] logs in with it
+    class Fresh(_FormLogin):
+        signed_up = False
+
+    config = (f'[api]\nmax_examples = 5\n[api.login]\npath = "/token"\nform = {ACCOUNT}\n'
+              '[[api.flows]]\nname = "sign up"\n'
+              '[[api.flows.steps]]\nmethod = "POST"\npath = "/signup"\n'
+              'json = { email = "demo@example.com" }\n'
+              'status = [201, 409]\n')
+    code, result, output = _api(tmp_path, cli_env, config, Fresh)
+    assert code == 0 and result is not None, output
+    [p95] = [m for m in result["metrics"]
+             if m["name"] == "p95_ms" and m["labels"] == {"operation": "GET /me"}]
+    assert p95["value"] is not None, p95
