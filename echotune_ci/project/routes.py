@@ -15,7 +15,9 @@ reads its account from a ``user`` object of the body (``req.body.user``,
 answered with ``{"user": {"token"}}``) gets that shape, and an app that reads
 its tokens after the word ``Token`` (``split(' ')[0] === 'Token'``, DRF's
 TokenAuthentication, flask-jwt-extended's ``JWT_HEADER_TYPE = 'Token'``) that
-scheme. Nothing found: no flow (init writes none).
+scheme. A FastAPI login that reads OAuth2's password form (``OAuth2PasswordRequestForm``) is sent as
+that form, and one whose ``response_model`` holds the token one object down (``token: Token``) is
+captured there. Nothing found: no flow (init writes none).
 """
 
 from __future__ import annotations
@@ -68,6 +70,15 @@ _COOKIE_TOKEN = re.compile(r"""\breq\.(?:signedCookies|cookies)\b|\brequest\.(?:
 _HEADER_TOKEN = re.compile(r"""\bheaders\.authorization\b|['"]authorization['"]|\bHTTP_AUTHORIZATION\b|"""
                            r"""\bBearer\b|\bfromAuthHeader|\bJWTAuthentication\b|\bTokenAuthentication\b""",
                            re.I)
+# OAuth2's password form (FastAPI's OAuth2PasswordRequestForm): the login reads username and password from
+# an application/x-www-form-urlencoded body, and answers JSON with 422
+_OAUTH2_FORM = re.compile(r"\bOAuth2PasswordRequestForm(?:Strict)?\b")
+# ... whose username is looked up as an email: get_user_by_email(db, form_data.username)
+_FORM_USERNAME_IS_EMAIL = re.compile(r"email\w*\([^)\n]*\.username\b", re.I)
+# FastAPI's response model of a route (response_model=LoginResponse) and pydantic classes' fields
+_RESPONSE_MODEL = re.compile(r"\bresponse_model\s*=\s*(\w+)")
+_MODEL_CLASS = re.compile(r"^class\s+(\w+)\s*\([^)]*\)\s*:\s*\n((?:[ \t]+.*\n|[ \t]*\n)*)", re.M)
+_MODEL_FIELD = re.compile(r"^[ \t]+(\w+)\s*:\s*([\w.]+)", re.M)
 _LOGIN = re.compile(r"/(?:login|signin|sign-in|token|sessions?)/?$", re.I)
 _PROTECTED = re.compile(r"/(?:me|profile|account|user|whoami)/?$", re.I)
 
@@ -91,7 +102,10 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     ``req.session.user = user``, Flask-Login's ``login_user(user)``, Django's ``login(request, user)``,
     with no code that issues or reads tokens, and for one whose token is kept in a cookie the server
     reads back, with no code that reads an Authorization header; "form" is "yes" when such a login
-    reads an HTML form), or {} when its sources do not declare both routes. Paths carry their routers'
+    reads an HTML form; "oauth2_form" is "yes" for a token login that reads OAuth2's password form,
+    FastAPI's ``OAuth2PasswordRequestForm``, always ``username`` and ``password``, "user_value" then
+    ``demo@example.com`` when the code looks the username up as an email), or {} when its sources do
+    not declare both routes. Paths carry their routers'
     prefixes as far as :mod:`.health` reads them (proshop: ``router.post('/login')`` under
     ``app.use('/api/users', userRoutes)`` is ``/api/users/login``); the field is ``email`` when the
     code reads one from the body (``const { email, password } = req.body``), else ``username``."""
@@ -103,6 +117,9 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     sources: list[str] = []
     mentions_access_token = reads_email = user_object = mentions_email = simplejwt = False
     token_scheme = bearer_scheme = session = tokens = form = cookie_token = header_token = False
+    oauth2_form = username_is_email = False
+    login_model = ""
+    models: dict[str, dict[str, str]] = {}
     for path in files:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -120,6 +137,11 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
         cookie_token = cookie_token or bool(_COOKIE_TOKEN.search(text))
         header_token = header_token or bool(_HEADER_TOKEN.search(text))
         form = form or "request.form" in text
+        if path.suffix == ".py":
+            for name, body in _MODEL_CLASS.findall(text):
+                models.setdefault(name, dict(_MODEL_FIELD.findall(body)))
+        oauth2_form = oauth2_form or bool(_OAUTH2_FORM.search(text))
+        username_is_email = username_is_email or bool(_FORM_USERNAME_IS_EMAIL.search(text))
         key = str(path.resolve()) if path.suffix in JS_SUFFIXES else module_name(path, folder)
         for receiver, verb, route, rest in _ROUTE.findall(text):
             verb = verb.lower()
@@ -127,6 +149,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             prefix, _, _ = graph.base((key, receiver))
             full = full_path(prefix or "", route)
             if not login and is_post and _LOGIN.search(route):
+                model = _RESPONSE_MODEL.search(rest)
+                login_model = model.group(1) if model else ""
                 login = full
                 sources.append(str(path.relative_to(folder)))
             elif not protected and verb in ("get", "route") and not is_post and _PROTECTED.search(route):
@@ -137,13 +161,33 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     # The RealWorld API answers a login with the account and its token: {"user": {"token": ...}}
     token = ("$.access_token" if mentions_access_token else "$.access" if simplejwt
              else "$.user.token" if user_object else "$.token")
+    token = _nested_token(models, login_model) or token
     # Its account is read from the object by a service the login hands it to (login(req.body.user)),
     # where userPayload.email is no "req.body.email": the email is what it logs in with.
     email = reads_email or user_object and mentions_email
     by_cookie = (session and not tokens) or (cookie_token and not header_token)
     return {"login": login, "protected": protected, "token": "" if by_cookie else token,
-            "user_field": "email" if email else "username", "user_object": "user" if user_object else "",
+            "user_field": "email" if email and not oauth2_form else "username",
+            "user_object": "user" if user_object and not oauth2_form else "",
             "scheme": "Token" if token_scheme and not bearer_scheme else "Bearer",
             # a Flask login reads an HTML form (request.form), not JSON
             "form": "yes" if form and session and not tokens else "",
+            # OAuth2's password form: username and password, urlencoded (the name may be an email)
+            "oauth2_form": "yes" if oauth2_form and not by_cookie else "",
+            "user_value": "demo@example.com" if oauth2_form and username_is_email else "",
             "source": ", ".join(dict.fromkeys(sources))}
+
+
+def _nested_token(models: dict[str, dict[str, str]], name: str) -> str:
+    """The token's path in a FastAPI login's response model *name* (``{field: annotation}`` of the
+    pydantic classes in *models*) when it sits one object down (``LoginResponse`` with ``token: Token``,
+    a ``Token`` with ``access_token``: ``$.token.access_token``), else ""."""
+    fields = models.get(name, {})
+    if "access_token" in fields:
+        return ""
+    for field, annotation in fields.items():
+        inner = models.get(annotation.rsplit(".", 1)[-1], {})
+        for key in ("access_token", "token"):
+            if key in inner:
+                return f"$.{field}.{key}"
+    return ""

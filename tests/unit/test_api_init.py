@@ -219,3 +219,75 @@ def test_a_dotted_token_field_reaches_into_the_login_answer():
     assert token_at(answer, "user") == {"email": "demo@example.com", "token": "jwt"}
     assert token_at(answer, "user.missing") is None and token_at(answer, "token") is None
     assert token_at(["not", "an", "object"], "token") is None
+
+
+FASTAPI_FORM_LOGIN = '''from fastapi import APIRouter, Depends, FastAPI
+from fastapi.security import OAuth2PasswordRequestForm
+
+app = FastAPI()
+router = APIRouter(prefix="/auth")
+
+
+@router.post("/token")
+def token(form: OAuth2PasswordRequestForm = Depends()):
+    account = accounts.find_by_email(form.username)
+    return {"access_token": account.token, "token_type": "bearer"}
+
+
+@router.get("/me")
+def me():
+    return {}
+
+
+app.include_router(router)
+'''
+
+
+def test_an_oauth2_password_form_login_is_sent_as_a_form(tmp_path, cli_env):
+    # FastAPI's OAuth2PasswordRequestForm reads username and password urlencoded and answers JSON with
+    # 422: init wrote json = {...}, and [api.login] could send nothing else
+    root = tmp_path / "api"
+    root.mkdir()
+    (root / "requirements.txt").write_text("fastapi==0.115.0\nuvicorn==0.30.0\npython-multipart==0.0.9\n")
+    (root / "main.py").write_text(FASTAPI_FORM_LOGIN)
+    _init(root, cli_env)
+    cfg = load_config(root / "echotune.toml")
+    (flow,) = cfg.api.flows
+    login, me = flow.steps
+    assert (login.path, me.path) == ("/auth/token", "/auth/me")
+    # always "username", here an email since the login looks it up as one
+    account = {"username": "demo@example.com", "password": "change-me"}
+    assert (login.json, dict(login.form)) == (None, account)
+    assert (cfg.api.login.json, dict(cfg.api.login.form), cfg.api.login.token_field) == (
+        None, account, "access_token")
+    check_flows(cfg.api.flows, cfg.source)
+    # a name the login does not look up as an email stays "demo"
+    other = tmp_path / "by-name"
+    other.mkdir()
+    (other / "requirements.txt").write_text((root / "requirements.txt").read_text())
+    (other / "main.py").write_text(FASTAPI_FORM_LOGIN.replace("find_by_email", "find_by_name"))
+    _init(other, cli_env)
+    login = load_config(other / "echotune.toml").api.login
+    assert dict(login.form) == {"username": "demo", "password": "change-me"}
+
+
+def test_a_token_inside_the_login_response_model_is_captured_there(tmp_path):
+    # LoginResponse(token=Token(access_token=...), user=...): the token is one object down
+    from echotune_ci.project.routes import detect_login_flow
+
+    root = tmp_path / "api"
+    root.mkdir()
+    (root / "schemas.py").write_text(
+        "from pydantic import BaseModel\n\n\nclass Token(BaseModel):\n    access_token: str\n"
+        "    token_type: str = 'bearer'\n\n\nclass Account(BaseModel):\n    id: int\n\n\n"
+        "class LoginResponse(BaseModel):\n    user: Account\n    token: Token\n")
+    main = FASTAPI_FORM_LOGIN.replace('@router.post("/token")',
+                                      '@router.post("/token", response_model=LoginResponse)')
+    (root / "main.py").write_text(main)
+    assert detect_login_flow(root)["token"] == "$.token.access_token"
+    # a response model that holds the token itself, or none, keeps $.access_token
+    (root / "schemas.py").write_text("from pydantic import BaseModel\n\n\nclass LoginResponse(BaseModel):\n"
+                                     "    access_token: str\n")
+    assert detect_login_flow(root)["token"] == "$.access_token"
+    (root / "main.py").write_text(FASTAPI_FORM_LOGIN)
+    assert detect_login_flow(root)["token"] == "$.access_token"
