@@ -278,13 +278,21 @@ def kind(command: str) -> str:
     """install, build, serve or other."""
     command = strip_cd(command)[1]
     _, words = split_env(tokens(command))
-    text = " ".join(unwrap(words) if words and words[0] != "npx" else words[1:])
+    text = " ".join(unwrap(words) if words and words[0] != "npx" else _npx_package(words[1:]))
     plain = " ".join(words)
     if _INSTALLS.match(plain) or _INSTALLS.match(text):
         return "install"
     if _BUILDS.match(text) or _BUILDS.match(plain):
         return "build"
     return "serve" if is_server(command) else "other"
+
+
+def _npx_package(words: list[str]) -> list[str]:
+    """The command npx runs, without npx's own flags and the version of its package: ``npx --yes pnpm@9
+    install`` runs ``pnpm install`` (a package manager of the lockfile's version)."""
+    while words and words[0].startswith("-"):
+        words = words[1:]
+    return [re.sub(r"(?<=.)@[^/@]*$", "", words[0]), *words[1:]] if words else words
 
 
 def is_server(command: str) -> bool:

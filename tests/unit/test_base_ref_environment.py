@@ -211,12 +211,17 @@ def test_a_fixed_port_base_is_built_but_not_started_when_no_phase_uses_the_app(t
     ("python3 -m venv .venv && .venv/bin/python -m pip install -r requirements.txt", True),
     ("pip3 install -r requirements.txt", True),
     ("poetry install --no-root", True),
+    ("POETRY_VIRTUALENVS_IN_PROJECT=true poetry install --no-root", True),
+    # a package manager of the lockfile's version, through npx (pnpm 8 here, a lockfile of pnpm 9)
+    ("npx --yes pnpm@9 --dir ../web install --frozen-lockfile", True),
+    ("npx -y yarn@1.22.22 install --frozen-lockfile", True),
     ("uv sync && uv pip install -e .", True),
     ("test -x .venv/bin/python", True),
     # a step besides installing: the base, which links the head's environment, never ran it
     ("pip install -r requirements.txt && python manage.py migrate", False),
     ("npm ci && npm run seed", False),
     ("npm ci && npx prisma generate", False),
+    ("npx --yes pnpm@9 run seed", False),
     ("yarn build", False),
     ("poetry install; poetry run alembic upgrade head", False),
     ("test -x .venv/bin/python && touch .migrated", False),
