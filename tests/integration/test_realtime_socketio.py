@@ -25,6 +25,16 @@ RECEIVED: Counter[str] = Counter()  # event name -> messages the server received
 
 @pytest.fixture(scope="module")
 def socketio_url() -> Iterator[str]:
+    yield from _serve(ping_delay=0.0)
+
+
+@pytest.fixture(scope="module")
+def slow_socketio_url() -> Iterator[str]:
+    """The same server whose "ping" handler waits 150 ms (a pull request that slowed it)."""
+    yield from _serve(ping_delay=0.15)
+
+
+def _serve(ping_delay: float) -> Iterator[str]:
     import socketio
     from werkzeug.serving import make_server
 
@@ -32,6 +42,8 @@ def socketio_url() -> Iterator[str]:
 
     @sio.on("ping")
     def ping(sid, data):
+        if ping_delay:
+            time.sleep(ping_delay)
         return {"pong": data}
 
     @sio.on("slow-ping")
@@ -159,3 +171,18 @@ def test_a_message_never_acknowledged_fails_rounds_as_short_as_its_timeout(socke
     assert rate.value is not None and rate.value >= 50 and rate.status == "fail", rate
     assert f"{messages:g} messages on /socket.io (socketio), {messages:g} failed" in " ".join(result.notes)
     assert time.monotonic() - started < 30
+
+
+def test_a_slower_acknowledgement_is_a_regression_against_the_base(socketio_url, slow_socketio_url, tmp_path,
+                                                                   load_env):
+    # Side by side, the base's clients are measured in the base's rounds and the round trip is decided.
+    write_config(tmp_path, CONFIG.format(event="ping"))
+    proc, result = load(load_env, tmp_path, "--host", slow_socketio_url, "--base-host", socketio_url,
+                        "--rounds", "5", "--round-duration", "2s")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    head = _metric(result, "realtime_rtt_p95_ms")
+    assert len(head.samples) == 5 and min(head.samples) >= 150
+    base = [m for m in result.metrics if m.name == "realtime_rtt_p95_ms" and m.labels.get("build") == "base"]
+    assert len(base) == 1 and len(base[0].samples) == 5 and head.baseline == base[0].value < 150
+    assert [f.rule_id for f in result.findings] == ["load.regression.realtime_rtt_p95_ms"]
+    assert any(n.startswith("real-time round trip p95 regressed against base: ") for n in result.notes)

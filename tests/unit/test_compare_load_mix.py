@@ -11,6 +11,7 @@ from typing import Literal
 
 from echotune_ci.compare import Comparison, compare_results
 from echotune_ci.config import defaults
+from echotune_ci.gate import regression_checks
 from echotune_ci.results import Metric, PhaseResult
 
 TRACKS = "GET /api/tracks"
@@ -128,3 +129,19 @@ def test_the_compare_command_says_the_counts_are_not_tested(tmp_path, cli_env) -
     text = run_cli(*args, env=cli_env).stdout.splitlines()
     requests = next(line for line in text if line.split()[1:2] == ["requests"])
     assert requests.endswith("  not tested"), requests
+
+
+def test_a_slower_socket_handler_fails_the_default_gate_below_its_budget() -> None:
+    # Interleaved rounds' round-trip p95 (ms): an acknowledgement delayed by 40 ms stays under the 100-ms
+    # budget, so only the comparison can catch it, and only with a default regression limit of its own.
+    def rtt(samples: list[float]) -> PhaseResult:
+        ordered = sorted(samples)
+        return PhaseResult(phase="load", metrics=[
+            Metric("realtime_rtt_p95_ms", ordered[len(ordered) // 2], "ms", samples=samples,
+                   labels={"channel": "/socket.io"}, alpha=0.05)])
+
+    base = rtt([24.0, 31.0, 19.5, 40.0, 28.0, 22.0, 35.0])
+    head = rtt([66.0, 71.0, 58.5, 80.0, 69.0, 62.0, 75.0])
+    _, checks = regression_checks([head], [base], defaults().gate)
+    assert [c.status for c in checks] == ["fail"]
+    assert checks[0].detail.startswith("realtime_rtt_p95_ms[channel=/socket.io] got worse by")

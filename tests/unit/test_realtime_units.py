@@ -261,3 +261,38 @@ def test_a_websockets_package_others_bring_along_is_no_websocket(tmp_path):
                                             "    await ws.accept()\n")
     assert detect_realtime(tmp_path) == {"protocol": "ws", "path": "/ws/feed", "guess": "",
                                          "source": "Python dependency websockets, main.py:8"}
+
+
+def _rounds(label, trips_p95, connect_p95=20.0):
+    return [{"label": label, "realtime": [_entry("/socket.io (connect)", 4, 0, 10, connect_p95, 40),
+                                          _entry("/socket.io (round trip)", 20, 0, p95 / 2, p95, p95 + 5)]}
+            for p95 in trips_p95]
+
+
+def test_side_by_side_rounds_keep_one_figure_each_and_a_slower_handler_regresses():
+    from echotune_ci.config.sections import GateSettings
+    from echotune_ci.phases.load.compare import decide
+
+    settings = RealtimeSettings(path="/socket.io", protocol="socketio", event="ping")
+    base, _ = realtime.realtime_metrics(_rounds("base", [5.0, 6.0, 5.5, 6.5, 5.2]), settings, Budgets())
+    slow = [155.0, 156.0, 158.0, 154.0, 157.0]
+    head, _ = realtime.realtime_metrics(_rounds("head", slow), settings, Budgets())
+    by = {m.name: m for m in head}
+    assert by["realtime_rtt_p95_ms"].samples == slow and by["realtime_rtt_p95_ms"].value == 156.0
+    assert by["realtime_error_rate_pct"].samples == [0.0] * 5
+    assert by["realtime_connect_p95_ms"].samples == [20.0] * 5
+    kept, findings, notes = decide(base, head, GateSettings(), 0.5, 5)
+    assert by["realtime_rtt_p95_ms"].baseline == 5.5
+    assert {m.labels.get("build") for m in kept} == {"base"} and len(kept) == len(base)
+    assert [f.rule_id for f in findings] == ["load.regression.realtime_rtt_p95_ms"]
+    assert notes[0].startswith("real-time round trip p95 regressed against base: 5.5 ms -> 156 ms")
+    # the same handler on both sides: no finding
+    same, _ = realtime.realtime_metrics(_rounds("head", [5.1, 6.1, 5.6, 6.4, 5.3]), settings, Budgets())
+    _, findings, notes = decide(base, same, GateSettings(), 0.5, 5)
+    assert findings == [] and "no significant change" in notes[0]
+
+
+def test_a_single_run_keeps_no_samples():
+    settings = RealtimeSettings(path="/socket.io", protocol="socketio", event="ping")
+    metrics, _ = realtime.realtime_metrics(_rounds("head", [7.0]), settings, Budgets())
+    assert all(m.samples == [] for m in metrics)

@@ -20,7 +20,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ...config.sections import GateSettings
 
 DECIDED = ("p95_ms", "rps")
-_WHAT = {"p95_ms": "p95 latency", "rps": "throughput"}
+# Decided whatever their labels: each [load.realtime] channel's round trip ({"channel": path})
+DECIDED_LABELLED = ("realtime_rtt_p95_ms",)
+_WHAT = {"p95_ms": "p95 latency", "rps": "throughput", "realtime_rtt_p95_ms": "real-time round trip p95"}
 
 
 def interleaved_rounds(base_host: str, head_host: str, rounds: int, duration: float,
@@ -52,7 +54,8 @@ def interleaved_rounds(base_host: str, head_host: str, rounds: int, duration: fl
 
 def decide(base: list[Metric], head: list[Metric], gate: GateSettings, min_effect_ms: float,
            rounds: int) -> tuple[list[Metric], list[Finding], list[str]]:
-    """Compare the unlabelled totals of :data:`DECIDED` between base and head.
+    """Compare the unlabelled totals of :data:`DECIDED` and the metrics of :data:`DECIDED_LABELLED` (each
+    real-time channel's round trip) between base and head.
 
     Uses ``gate.alpha``, ``gate.min_effect_pct`` and ``gate.regression``
     (percent per metric name); a latency shift under *min_effect_ms* ms is
@@ -73,6 +76,7 @@ def decide(base: list[Metric], head: list[Metric], gate: GateSettings, min_effec
     findings: list[Finding] = []
     notes: list[str] = []
     decided = [(base_by[n], head_by[n]) for n in DECIDED if n in base_by and n in head_by]
+    decided += [(base_by[h.key], h) for h in head if h.name in DECIDED_LABELLED and h.key in base_by]
     # One family, as the gate decides the same samples (compare.correct_families).
     cmps = correct_families(
         [compare_metric("load", b, h, alpha=gate.alpha, min_effect_pct=gate.min_effect_pct,

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...errors import RunError
-from ...results import PhaseResult
+from ...results import Metric, PhaseResult
 from ..base import PhaseContext
 from .compare import decide, interleaved_rounds
 from .metrics import (failure_findings, percentile_notes, ramp_only, rounds_metrics, thin_tail_notes,
@@ -118,7 +118,6 @@ def run_load(settings: LoadSettings, ctx: PhaseContext, opts: RunOptions | None 
     if measured.get("interrupted"):
         result.notes.append(INTERRUPTED)
     _add_redis(result, plan, redis, ctx)
-    _add_realtime(result, plan, ctx, measured["rounds"])
     _add_database(result, settings, database, ctx)
     _add_resources(result, sampler, ctx, measured["rounds"] if plan.base_host else None, base_sampler)
     result.artifacts.extend(_artifacts(outputs, artifacts_dir))
@@ -282,8 +281,9 @@ def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[d
     result.findings.extend(findings)
     if more:
         result.notes.append(f"{more} more kinds of failure are listed in the *_failures.csv artifacts")
+    realtime, realtime_notes, base_realtime = _realtime(plan, ctx, rounds)
     if plan.base_host:
-        _decide(result, plan, ctx, rounds, len(head))
+        _decide(result, plan, ctx, rounds, len(head), realtime, base_realtime)
         result.notes.extend(f"{key}: sent only as users started (their on_start), before each round began "
                             f"to measure, so it has no figures" for key in ramp_only(head))
     login = plan.settings.login
@@ -293,6 +293,8 @@ def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[d
     _add_summary_notes(result, plan, rounds)
     if any(r["cpu_warning"] for r in rounds):
         result.warnings.append(CPU_WARNING)
+    result.metrics.extend(realtime)
+    result.notes.extend(realtime_notes)
 
 
 def _none_completed(plan: LoadPlan, head: list[dict[str, Any]]) -> str:
@@ -326,10 +328,12 @@ def _add_summary_notes(result: PhaseResult, plan: LoadPlan, rounds: list[dict[st
 
 
 def _decide(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[dict[str, Any]],
-            head_rounds: int) -> None:
-    base = rounds_metrics([r for r in rounds if r["label"] == "base"], {}, ctx.budgets)
-    kept, regressions, verdicts = decide(base, result.metrics, ctx.gate, plan.settings.compare.min_effect_ms,
-                                         head_rounds)
+            head_rounds: int, realtime: list[Metric], base_realtime: list[Metric]) -> None:
+    """Compare the head's metrics with the base's: the HTTP requests' (in *result*) and the real-time
+    clients' (*realtime*, *base_realtime*) as one family."""
+    base = rounds_metrics([r for r in rounds if r["label"] == "base"], {}, ctx.budgets) + base_realtime
+    kept, regressions, verdicts = decide(base, result.metrics + realtime, ctx.gate,
+                                         plan.settings.compare.min_effect_ms, head_rounds)
     result.metrics.extend(kept)
     result.findings.extend(regressions)
     result.notes.extend(verdicts)
@@ -408,10 +412,13 @@ def _add_redis(result: PhaseResult, plan: LoadPlan, redis: _RedisWindow, ctx: Ph
     result.notes.extend(notes)
 
 
-def _add_realtime(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext,
-                  rounds: list[dict[str, Any]]) -> None:
+def _realtime(plan: LoadPlan, ctx: PhaseContext,
+              rounds: list[dict[str, Any]]) -> tuple[list[Metric], list[str], list[Metric]]:
+    """The head's ``realtime_*`` metrics and notes, and the base's metrics (side by side, from the base's
+    rounds, for :func:`_decide`: a slower socket handler is a regression like a slower route; [] without
+    a base); nothing without real-time clients."""
     if not plan.for_worker()["realtime"]:
-        return
+        return [], [], []
     from .realtime import realtime_metrics
 
     head = [r for r in rounds if r["label"] == "head"]
@@ -419,9 +426,11 @@ def _add_realtime(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext,
     span = (f"in {len(head)} rounds of {s.compare.round_duration:g} s" if plan.base_host
             else f"in {s.duration:g} s")
     metrics, notes = realtime_metrics(head, s.realtime, ctx.budgets, span)
-    result.metrics.extend(metrics)
-    result.notes.extend(thin_tail_notes(metrics, len(head)))
-    result.notes.extend(notes)
+    notes = [*thin_tail_notes(metrics, len(head)), *notes]
+    if not plan.base_host:
+        return metrics, notes, []
+    base, _ = realtime_metrics([r for r in rounds if r["label"] == "base"], s.realtime, ctx.budgets, span)
+    return metrics, notes, [m for m in base if m.value is not None]
 
 
 def _database_window(settings: LoadSettings) -> Window | None:

@@ -377,6 +377,31 @@ def _combine(entries: list[dict[str, Any]]) -> dict[str, Any]:
             "p50": mid("p50"), "p95": mid("p95"), "max": max((e["max"] for e in measured), default=None)}
 
 
+def _round_samples(rounds: list[dict[str, Any]], path: str) -> dict[str, list[float]]:
+    """Each round's own figure of the latencies and the error rate (metric name -> one value per round that
+    had any), as the HTTP metrics keep theirs: a base-against-head job decides on them (``samples``)."""
+    out: dict[str, list[float]] = {}
+
+    def add(name: str, value: float | None) -> None:
+        if value is not None:
+            out.setdefault(name, []).append(float(value))
+
+    for rnd in rounds:
+        entries = {e["name"]: e for e in rnd.get("realtime", [])}
+        connect = entries.get(entry_name(path, CONNECT), {"requests": 0, "failures": 0})
+        trip = entries.get(entry_name(path, ROUND_TRIP), {"requests": 0, "failures": 0})
+        if connect["requests"] > connect["failures"]:
+            add("realtime_connect_p50_ms", connect.get("p50"))
+            add("realtime_connect_p95_ms", connect.get("p95"))
+        if trip["requests"] > trip["failures"]:
+            add("realtime_rtt_p50_ms", trip.get("p50"))
+            add("realtime_rtt_p95_ms", trip.get("p95"))
+            add("realtime_rtt_max_ms", trip.get("max"))
+        add("realtime_error_rate_pct", error_rate(connect["requests"], connect["failures"], trip["requests"],
+                                                  trip["failures"]))
+    return out
+
+
 def error_rate(connects: int, connect_failures: int, messages: int, message_failures: int) -> float | None:
     """The real-time error rate in %: failed connects and messages per connect or message (counts).
 
@@ -421,10 +446,12 @@ def realtime_metrics(rounds: list[dict[str, Any]], settings: RealtimeSettings,
     error_budget = settings.error_rate_pct if settings.error_rate_pct is not None else budgets.error_rate_pct
     ok_trips = trip["requests"] - trip["failures"]
 
+    samples = _round_samples(rounds, path) if len(rounds) > 1 else {}
+
     def m(name: str, value: float | None, unit: str, budget: float | None = None, better: Any = "lower",
           description: str = "") -> Metric:
         return Metric(name, value, unit, better, budget=budget, labels=dict(labels),
-                      description=description).evaluate()
+                      samples=samples.get(name, []), description=description).evaluate()
 
     no_trip = "" if ok_trips else "no message round trip completed during the test"
     metrics = [
