@@ -240,6 +240,8 @@ def _detect_realtime(root: Path, app: AppSetup) -> None:
     found = detect_realtime(root / app.cwd)
     if not found:
         return
+    if found["protocol"] == "socketio":
+        _socketio_only(root, app, found["source"])
     if found["protocol"] == "socketio" and not found["event"]:
         # The round trip is an emit and its acknowledgement: without a handler that acknowledges, every
         # message would time out (a chat app's `message` handler that broadcasts and never calls back)
@@ -257,6 +259,25 @@ def _detect_realtime(root: Path, app: AppSetup) -> None:
     if found["guess"]:
         app.check("realtime", f"the WebSocket path {found['path']} is a guess: set the path your server "
                               "upgrades")
+
+
+def _socketio_only(root: Path, app: AppSetup, source: str) -> None:
+    """A Node server whose code answers no HTTP request besides Socket.IO's: "/", the fallback ready URL,
+    answers 404 and `run` stopped after the builds. Socket.IO's handshake is then the ready URL (and the
+    polled path of the load and header checks), and there is no page for the frontend phase."""
+    from .realtime import SOCKETIO_HANDSHAKE, serves_http
+
+    if app.kind != "node" or app.ready_path != "/" or not app.has_root or app.ready_status \
+            or serves_http(root / app.cwd):
+        return
+    app.ready_path = SOCKETIO_HANDSHAKE
+    app.has_root = False
+    app.phases = [p for p in app.phases if p != "frontend"]
+    app.checks.pop("ready_url", None)
+    app.decisions = [d for d in app.decisions if d.key != "ready_url"]  # "/" it was not
+    app.decide("ready_url", SOCKETIO_HANDSHAKE, f"{source}: the code declares no HTTP route and serves no "
+               "files (\"/\" answers 404), only Socket.IO, whose handshake answers once the server is up")
+    app.decide("phases", ", ".join(app.phases), "no page of the app's to load in a browser: no frontend")
 
 
 # ---------------------------------------------------------------------------- the ref to pin

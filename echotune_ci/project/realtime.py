@@ -99,6 +99,22 @@ def _first_match(folder: Path, pattern: re.Pattern[str], suffixes: tuple[str, ..
     return "", ""
 
 
+# Socket.IO's Engine.IO handshake over HTTP long-polling: it answers 200 once the server is up (Socket.IO 2
+# to 4 alike), without a WebSocket upgrade
+SOCKETIO_HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
+# An HTTP route or middleware of any method (app.post('/x'), router.use('/api', ...)), a request handler
+# ((req, res) => ...) or files served: what answers a plain GET besides Socket.IO
+_HTTP_JS = re.compile(r"""\.\s*(?:get|post|put|patch|delete|all|use|route)\(\s*["'`/]|\(\s*req\s*,\s*res\b|"""
+                      r"express\.static|sendFile\(|serve-?static|@fastify/static")
+
+
+def serves_http(folder: Path) -> bool:
+    """Whether the JavaScript code in *folder* answers any HTTP request besides Socket.IO's: a route or
+    middleware of any method, a request handler or static files. False for a server that only accepts
+    Socket.IO connections (``const io = socket(app.listen(port))``), whose "/" answers 404."""
+    return any(_HTTP_JS.search(text) for _, text in _sources(folder, (".js", ".mjs", ".cjs", ".ts")))
+
+
 def _sources(folder: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[str, str]]:
     """("file" relative to *folder*, its text up to 200,000 characters) of the app's source files ending
     in *suffixes*, at most MAX_FILES, in name order."""

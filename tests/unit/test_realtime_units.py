@@ -296,3 +296,27 @@ def test_a_single_run_keeps_no_samples():
     settings = RealtimeSettings(path="/socket.io", protocol="socketio", event="ping")
     metrics, _ = realtime.realtime_metrics(_rounds("head", [7.0]), settings, Budgets())
     assert all(m.samples == [] for m in metrics)
+
+
+def test_init_polls_the_handshake_of_a_server_that_answers_only_socketio(tmp_path):
+    from echotune_ci.project.init import app_setup, plan_files
+
+    only = ("const express = require('express');\nconst app = express();\n"
+            "const io = require('socket.io')(app.listen(process.env.PORT || 4000));\n"
+            "io.on('connection', (s) => s.on('ping', (data, ack) => ack(data)));\n")
+    (tmp_path / "only").mkdir()
+    sio = _project(tmp_path / "only", {"express": "4", "socket.io": "2"}, {"index.js": only})
+    app = app_setup(sio)
+    assert (app.ready_path, app.has_root) == ("/socket.io/?EIO=4&transport=polling", False)
+    assert "frontend" not in app.phases
+    assert [d.value for d in app.decisions if d.key == "ready_url"] == ["/socket.io/?EIO=4&transport=polling"]
+    text = plan_files(sio, app, ref="main")["echotune.toml"]
+    assert 'ready_url = "http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling"' in text
+    assert '[[load.endpoints]]\npath = "/socket.io/?EIO=4&transport=polling"' in text
+    assert "[[frontend.pages]]" not in text
+    # A route of any method, or static files, answer besides Socket.IO: "/" stays as init found it
+    for extra in ("app.post('/api/messages', (req, res) => res.end());\n",
+                  "app.use(express.static('dist'));\n"):
+        (tmp_path / "more").mkdir(exist_ok=True)
+        more = _project(tmp_path / "more", {"express": "4", "socket.io": "4"}, {"index.js": only + extra})
+        assert app_setup(more).ready_path == "/", extra
