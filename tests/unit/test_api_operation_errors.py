@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import time
-from http.server import BaseHTTPRequestHandler
 
 from conftest import run_cli
 from support import local_server
+from support.api_fake import JsonApi
 
 _NOTE = {"type": "object", "required": ["title"], "properties": {"title": {"type": "string"}}}
 _OK = {"200": {"description": "a note", "content": {"application/json": {"schema": _NOTE}}}}
@@ -32,23 +32,13 @@ DOCUMENT = {
 }
 
 
-class _Notes(BaseHTTPRequestHandler):
+class _Notes(JsonApi):
     """The document, a note for any other path; ``/slow`` answers after a second."""
-
-    protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         if self.path.startswith("/slow"):
             time.sleep(1.0)
-        data = json.dumps(DOCUMENT if self.path == "/openapi.json" else {"title": "a note"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *_args: object) -> None:
-        pass
+        self._send(200, DOCUMENT if self.path == "/openapi.json" else {"title": "a note"})
 
 
 def test_an_operation_schemathesis_rejects_or_that_times_out_is_named_and_the_others_are_tested(

@@ -13,12 +13,10 @@ import base64
 import json
 import os
 import sys
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
-from support import local_server
+from support.api_fake import JsonApi, run_api
 
 from echotune_ci.phases.api.contract import ContractOutcome
 from echotune_ci.results.io import validate
@@ -65,21 +63,12 @@ ACCOUNT = {"username": "demo", "password": "demo-password"}
 BASIC = base64.b64encode(b"demo:demo-password").decode()  # the same account over HTTP Basic
 
 
-class _Guarded(BaseHTTPRequestHandler):
+class _Guarded(JsonApi):
     """The document for anyone; ``POST /login`` gives the token for :data:`ACCOUNT`, 401 for any other
     credentials; every other operation answers 403 without ``Authorization: Bearer <TOKEN>`` (FastAPI's
     HTTPBasic/HTTPBearer answer), except that ``GET /heroes/{id}`` lets odd ids through whatever the
     credentials (a resource-level rule: some answers refused, some served)."""
 
-    protocol_version = "HTTP/1.1"
-
-    def _send(self, status: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def _answer(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -109,21 +98,12 @@ class _Guarded(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         self._answer()
 
-    def log_message(self, *_args: object) -> None:
-        pass
 
 
 def _run(tmp_path: Path, cli_env: dict[str, str], config: str) -> tuple[int, dict, str]:
-    (tmp_path / "echotune.toml").write_text(config)
-    out = tmp_path / "api.json"
-    server = local_server.start(_Guarded)
-    try:
-        done = run_cli("api", "--config", str(tmp_path / "echotune.toml"), "--url", local_server.url(server),
-                       "--output", str(out), env=cli_env, timeout=120, cwd=tmp_path)
-    finally:
-        local_server.stop(server)
-    assert "Traceback" not in done.stderr, done.stderr
-    return done.returncode, json.loads(out.read_text()), done.stdout + done.stderr
+    code, result, output = run_api(tmp_path, cli_env, config, _Guarded)
+    assert result is not None, output
+    return code, result, output
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,9 @@ login configured, a 401/403 is still held against the document.
 
 from __future__ import annotations
 
-import json
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from conftest import run_cli
-from support import local_server
+from support.api_fake import JsonApi, run_api
 
 TOKEN = "t0ken"
 _ME = {"type": "object", "properties": {"name": {"type": "string"}}}
@@ -35,18 +32,9 @@ DOCUMENT = {
 }
 
 
-class _Blog(BaseHTTPRequestHandler):
+class _Blog(JsonApi):
     """The document and the token for anyone; /me and /posts answer 401 without ``Bearer <TOKEN>``."""
 
-    protocol_version = "HTTP/1.1"
-
-    def _send(self, status: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         if self.path == "/openapi.json":
@@ -59,21 +47,11 @@ class _Blog(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self._send(200, {"access_token": TOKEN})
 
-    def log_message(self, *_args: object) -> None:
-        pass
-
 
 def _run(tmp_path: Path, cli_env: dict[str, str], config: str) -> tuple[int, dict, str]:
-    (tmp_path / "echotune.toml").write_text(config)
-    out = tmp_path / "api.json"
-    server = local_server.start(_Blog)
-    try:
-        done = run_cli("api", "--config", str(tmp_path / "echotune.toml"), "--url", local_server.url(server),
-                       "--output", str(out), env=cli_env, timeout=120, cwd=tmp_path)
-    finally:
-        local_server.stop(server)
-    assert "Traceback" not in done.stderr, done.stderr
-    return done.returncode, json.loads(out.read_text()), done.stdout + done.stderr
+    code, result, output = run_api(tmp_path, cli_env, config, _Blog)
+    assert result is not None, output
+    return code, result, output
 
 
 def test_without_a_login_undocumented_refusals_are_one_warning_not_findings(tmp_path, cli_env):

@@ -10,12 +10,11 @@ The app below is that shape: a login that takes the form alone, and a route that
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from conftest import run_cli
 from support import local_server
+from support.api_fake import JsonApi, run_api
 from support.load_support import endpoint, load, write_config
 
 TOKEN = "form-token-1234"
@@ -34,20 +33,11 @@ DOCUMENT = {
 }
 
 
-class _FormLogin(BaseHTTPRequestHandler):
+class _FormLogin(JsonApi):
     """``POST /token`` answers the token to a form with the account (422 to anything else, as FastAPI
     does); ``GET /me`` wants ``Authorization: Bearer <TOKEN>`` (401 without)."""
 
-    protocol_version = "HTTP/1.1"
     signed_up = True  # whether the account exists
-
-    def _send(self, status: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         if self.path == "/openapi.json":
@@ -73,8 +63,6 @@ class _FormLogin(BaseHTTPRequestHandler):
             return self._send(200, {"access_token": TOKEN, "token_type": "bearer"})
         return self._send(401, {"detail": "Incorrect email or password"})
 
-    def log_message(self, *_args: object) -> None:
-        pass
 
 
 ACCOUNT = '{ username = "demo@example.com", password = "pa ss&word" }'
@@ -82,16 +70,7 @@ ACCOUNT = '{ username = "demo@example.com", password = "pa ss&word" }'
 
 def _api(tmp_path: Path, cli_env: dict[str, str], config: str,
          handler: type[_FormLogin] = _FormLogin) -> tuple[int, dict | None, str]:
-    (tmp_path / "echotune.toml").write_text(config)
-    out = tmp_path / "api.json"
-    server = local_server.start(handler)
-    try:
-        done = run_cli("api", "--config", str(tmp_path / "echotune.toml"), "--url", local_server.url(server),
-                       "--output", str(out), env=cli_env, timeout=120, cwd=tmp_path)
-    finally:
-        local_server.stop(server)
-    assert "Traceback" not in done.stderr, done.stderr
-    return done.returncode, json.loads(out.read_text()) if out.exists() else None, done.stdout + done.stderr
+    return run_api(tmp_path, cli_env, config, handler)
 
 
 def test_the_api_phase_logs_in_with_a_form_and_a_flow_sends_one(tmp_path, cli_env):
