@@ -84,11 +84,13 @@ def test_side_by_side_each_build_gets_the_hit_ratio_of_its_own_rounds(redis_serv
         counted = sum(int(n) for n in re.findall(r"(\d+) (?:hits|misses)", ratio.description))
         # the head's rounds only: not its ramp-ups (nor the warm-up), which looked keys up too
         assert 0 < counted < info["keyspace_hits"] + info["keyspace_misses"]
-        # The base looks nothing up: its rounds count at most the head's requests still in flight when the
-        # head's round before stopped (6 users), where the whole test's ratio counted every lookup
+        # The base looks nothing up: its rounds count only the head's lookups that spill over, where the
+        # whole test's ratio counted every lookup. INFO is read within a tenth of a second of each round's
+        # start and stop (the parent polls the worker's events), in which 6 users waiting 20-50 ms send
+        # about 15 requests: 11-15 spilled against 303-305 counted in 3 runs here.
         theirs = [m for m in result.metrics if m.name == "redis_hit_ratio_pct" and m.labels]
         spilled = sum(int(n) for m in theirs for n in re.findall(r"(\d+) (?:hits|misses)", m.description))
-        assert spilled <= 6 * 2 < counted
+        assert spilled * 10 < counted, (spilled, counted)
         if not theirs:
             said = " ".join(result.notes)
             assert "redis: no key lookups during the base's rounds, so it has no hit ratio" in said
