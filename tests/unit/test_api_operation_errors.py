@@ -10,12 +10,9 @@ error and goes on: so does the phase, with a warning naming the operation and th
 
 from __future__ import annotations
 
-import json
 import time
 
-from conftest import run_cli
-from support import local_server
-from support.api_fake import JsonApi
+from support.api_fake import JsonApi, run_api
 
 _NOTE = {"type": "object", "required": ["title"], "properties": {"title": {"type": "string"}}}
 _OK = {"200": {"description": "a note", "content": {"application/json": {"schema": _NOTE}}}}
@@ -43,17 +40,10 @@ class _Notes(JsonApi):
 
 def test_an_operation_schemathesis_rejects_or_that_times_out_is_named_and_the_others_are_tested(
         tmp_path, cli_env):
-    (tmp_path / "echotune.toml").write_text('[api]\nmax_examples = 3\nrequest_timeout = "0.3s"\n')
-    out = tmp_path / "api.json"
-    server = local_server.start(_Notes)
-    try:
-        done = run_cli("api", "--config", str(tmp_path / "echotune.toml"), "--url", local_server.url(server),
-                       "--output", str(out), env=cli_env, timeout=120, cwd=tmp_path)
-    finally:
-        local_server.stop(server)
-    output = done.stdout + done.stderr
+    code, result, output = run_api(tmp_path, cli_env, '[api]\nmax_examples = 3\nrequest_timeout = "0.3s"\n',
+                                   _Notes)
     assert "Traceback" not in output and "internal error" not in output, output
-    result = json.loads(out.read_text())
+    assert result is not None, output
     assert result["errors"] == [] and result["findings"] == [], output
     timed = {m["labels"]["operation"]: m for m in result["metrics"] if m["name"] == "p95_ms"}
     assert timed["GET /ping"]["status"] == "pass" and len(timed["GET /ping"]["samples"]) >= 5
@@ -63,4 +53,4 @@ def test_an_operation_schemathesis_rejects_or_that_times_out_is_named_and_the_ot
     assert "GET /notes/{id}/: RejectedSchemaDefinition" in rejected
     assert '"minimum" is a required property' in rejected
     assert "GET /slow: the request failed (ReadTimeout, request_timeout 0.3s)" in slow
-    assert done.returncode == 0, output
+    assert code == 0, output
