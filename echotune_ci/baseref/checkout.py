@@ -8,10 +8,11 @@ beside it and ``git worktree remove`` takes it away again, whatever happens.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,9 +100,10 @@ def dirty_paths(repo: Path, leave_out: tuple[Path, ...] = ()) -> tuple[list[str]
     """What the head's working tree has that HEAD has not: (tracked files whose content differs from HEAD,
     staged or not; files and folders git does not track nor ignore, as ``git status`` names them). Not
     the run's output folders *leave_out* (with ``-o .``, what a run writes there: result files, base/,
-    artifacts/, report/; an untracked folder that holds one, ``out/`` for ``out/results``), nor installed
-    environments (node_modules, .venv, venv) or bytecode caches a project forgot to ignore: they are no
-    change to the code."""
+    artifacts/, report/; an untracked folder that holds one, ``out/`` for ``out/results``), nor an untracked
+    folder an earlier run wrote into (a result file of ours at its top: ``results/`` when this run writes
+    ``out/``), nor installed environments (node_modules, .venv, venv) or bytecode caches a project forgot to
+    ignore: they are no change to the code."""
     from ..phases.registry import PHASE_NAMES
     from ..serve.steps import SETUP_OUTPUTS
 
@@ -131,9 +133,25 @@ def dirty_paths(repo: Path, leave_out: tuple[Path, ...] = ()) -> tuple[list[str]
             next(entries, None)  # -z gives a rename's source as an entry of its own
         if status != "??":
             changed.append(path)
-        elif not (output(path) or Path(path.rstrip("/")).name in (*SETUP_OUTPUTS, "__pycache__")):
+        elif not (output(path) or Path(path.rstrip("/")).name in (*SETUP_OUTPUTS, "__pycache__")
+                  or path.endswith("/") and _earlier_output(top / path, PHASE_NAMES)):
             untracked.append(path)
     return changed, untracked
+
+
+def _earlier_output(folder: Path, phases: Iterable[str]) -> bool:
+    """Whether *folder* holds a result file an echotune-ci run wrote (``<phase>.json`` with our
+    ``schema_version`` and that phase): only its first 64 KiB is read, since the key comes first."""
+    for name in phases:
+        path = folder / f"{name}.json"
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(65536)
+        except OSError:
+            continue
+        if b'"schema_version"' in head and re.search(rb'"phase"\s*:\s*"' + name.encode() + rb'"', head):
+            return True
+    return False
 
 
 @contextmanager

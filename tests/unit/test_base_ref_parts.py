@@ -228,6 +228,14 @@ def test_worktree_is_removed_afterwards_and_head_stays_as_it_is(repo):
                                                                       "results/"])
     (repo / "results" / "run1").mkdir()
     assert "results/" not in dirty_paths(repo, (repo / "results" / "run1",))[1]
+    # A folder an earlier run wrote into (results/ before, out/ now) is no change either; a folder with
+    # a JSON file of the same name that is not ours still is.
+    for folder, text in (("old-results", '{\n  "schema_version": "1.0",\n  "phase": "load"\n}'),
+                         ("data", '{"phase": "load", "rows": []}')):
+        (repo / folder).mkdir()
+        (repo / folder / "load.json").write_text(text)
+    untracked = dirty_paths(repo, (repo / "out",))[1]
+    assert "data/" in untracked and "old-results/" not in untracked
     with worktree(repo, "HEAD") as source:
         assert (source.root / "app" / "requirements.txt").read_text() == "flask==3.0.0\n"
         where = source.root
