@@ -44,6 +44,18 @@ def _init(root: Path, cli_env: dict[str, str]) -> str:
     return (root / "echotune.toml").read_text()
 
 
+def load_login_uncommented(root: Path) -> Path:
+    """The config init wrote in *root*, with its commented [load.login] block (and the protected route
+    under it) uncommented as a user would: the block and the blank-comment line in it lose their "# "."""
+    lines = (root / "echotune.toml").read_text().splitlines()
+    start = lines.index("# [load.login]")
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("#"))
+    lines[start:end] = [line.removeprefix("#").removeprefix(" ") for line in lines[start:end]]
+    path = root / "uncommented.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def test_init_writes_a_login_flow_for_a_flask_app(tmp_path, cli_env):
     root = tmp_path / "py"
     root.mkdir()
@@ -60,6 +72,12 @@ def test_init_writes_a_login_flow_for_a_flask_app(tmp_path, cli_env):
     # generated requests would trip a login rate limit (flask-limiter, express-rate-limit)
     assert cfg.api.exclude == ("POST /auth/login",)
     check_flows(cfg.api.flows, cfg.source)  # the flow can run as written
+    assert not cfg.load.login.configured
+    # The load test can log in as the api phase does: a commented [load.login] and the protected route.
+    load = load_config(load_login_uncommented(root)).load
+    assert (load.login.path, load.login.json, load.login.token_field, load.login.scheme) == (
+        "/auth/login", {"username": "demo", "password": "change-me"}, "access_token", "Bearer")
+    assert load.endpoints[-1].path == "/auth/me"
 
 
 def test_init_writes_a_login_flow_for_an_express_app(tmp_path, cli_env):
@@ -165,6 +183,10 @@ def test_a_login_of_the_realworld_api_sends_the_user_object_and_the_token_scheme
     assert (cfg.api.login.path, cfg.api.login.json, cfg.api.login.token_field, cfg.api.login.scheme) == (
         "/api/users/login", {"user": {"email": "demo@example.com", "password": "change-me"}}, "user.token",
         "Token")
+    load = load_config(load_login_uncommented(root)).load.login
+    assert (load.path, load.json, load.token_field, load.scheme) == (
+        "/api/users/login", {"user": {"email": "demo@example.com", "password": "change-me"}}, "user.token",
+        "Token")
     # An app that takes both words (the TypeScript RealWorld app) keeps the usual one.
     both = dict(CONDUIT, **{"routes/auth.js": CONDUIT["routes/auth.js"].replace(
         "if (scheme === 'Token')", "if (scheme === 'Token' || scheme === 'Bearer')")})
@@ -260,6 +282,8 @@ def test_an_oauth2_password_form_login_is_sent_as_a_form(tmp_path, cli_env):
     assert (login.json, dict(login.form)) == (None, account)
     assert (cfg.api.login.json, dict(cfg.api.login.form), cfg.api.login.token_field) == (
         None, account, "access_token")
+    load = load_config(load_login_uncommented(root)).load.login
+    assert (load.json, dict(load.form), load.token_field) == (None, account, "access_token")
     check_flows(cfg.api.flows, cfg.source)
     # a name the login does not look up as an email stays "demo"
     other = tmp_path / "by-name"
