@@ -146,13 +146,15 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 # answers of apps with their own build folders, no timing), test_api_examples.py (contracts of the
 # examples, the Flask one served from a build in a temporary folder, the Node one's API from the
 # shared node_modules, which support/node_example.py installs under a lock; its only timings are
-# 200 ms budgets on answers of a few milliseconds).
+# 200 ms budgets on answers of a few milliseconds), test_base_ref_inputs.py (what `run --base-ref` says
+# about bases that do not build, start or differ, on copies of the example; nothing timed against a
+# budget but a 5-s p95) and test_serve.py (apps started and stopped; one 1-s load of a static file).
 MEASURING = frozenset({
     "test_action.py", "test_base_ref.py", "test_budget_names_locust.py",
     "test_bundle_run.py", "test_bundle_vite.py", "test_database_postgres.py", "test_frontend_musicapp.py",
     "test_lifecycle_redis.py", "test_load_compare.py", "test_load_distributed.py", "test_load_musicapp.py",
     "test_load_redis.py", "test_load_safety.py", "test_node_example.py", "test_realtime_node.py",
-    "test_realtime_socketio.py", "test_run.py", "test_serve.py",
+    "test_realtime_socketio.py", "test_run.py",
 })
 
 
