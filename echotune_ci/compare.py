@@ -564,6 +564,35 @@ def hodges_lehmann(base: list[float], head: list[float], confidence: float = 0.9
     return Shift(estimate, low, high, confidence, "normal", n, m)
 
 
+def median_interval(samples: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float] | None:
+    """The distribution-free confidence interval of the median of *samples*: ``(low, high, coverage)``
+    in the samples' unit, or None with fewer than 2 finite values.
+
+    The interval of the sign test: [X(k), X(n + 1 − k)] of the sorted values, k the largest with
+    2 P(B <= k − 1) <= 1 − *confidence*, B ~ Binomial(n, 1/2); its coverage 1 − 2 P(B <= k − 1) is at
+    least *confidence*. With too few values for that (n <= 5 at 95 %) it is the range of the values and
+    covers 1 − 2^(1 − n), less than asked (Hollander, Wolfe & Chicken, *Nonparametric Statistical
+    Methods*, 3rd ed., 2014, section 3.6; R's ``DescTools::MedianCI(method = "exact")`` gives the same
+    order statistics). Raises ValueError for a *confidence* outside (0, 1).
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
+    values = sorted(float(v) for v in samples if _finite(v))
+    n = len(values)
+    if n < 2:
+        return None
+    from fractions import Fraction
+
+    # In integers: 2^n is past a float's range from about 1,000 samples on.
+    allowed, total = Fraction(1.0 - confidence), 2 ** n
+    k, outside = 1, 1  # outside: 2^n P(B <= k - 1), the sign arrangements the interval of k leaves out
+    while k < (n + 1) // 2 and 2 * (outside + math.comb(n, k)) <= allowed * total:
+        outside += math.comb(n, k)
+        k += 1
+    coverage = float(1 - Fraction(2 * outside, total))
+    return values[k - 1], values[n - k], coverage
+
+
 # The smallest two-sided error (1 − confidence) an interval is computed at: 1 − 1e-15 is still below 1.0
 # as a float, where 1 − 1e-17 is 1.0.
 SMALLEST_ERROR = 1e-15

@@ -80,6 +80,8 @@ class Breach:
     is significantly worse than the base: fails), "past hard limit" (the head is beyond ``hard``:
     fails) or "fixed" (the head holds the budget: an improvement). Values in the metric's ``unit``;
     ``verdict`` is compare's verdict on the metric (:meth:`~echotune_ci.compare.Comparison.verdict_text`).
+    ``base_interval``: the confidence interval of the base's median (unit of the metric) when the base
+    held the budget only within its noise (:func:`held_within_noise`), else None: its value broke it.
     """
 
     phase: str
@@ -95,6 +97,7 @@ class Breach:
     hard: float | None = None
     verdict: str = ""
     labels: dict[str, str] = field(default_factory=dict)
+    base_interval: tuple[float, float] | None = None
 
     @property
     def status(self) -> str:
@@ -106,7 +109,8 @@ class Breach:
         return {"phase": self.phase, "key": self.key, "name": self.name, "unit": self.unit,
                 "better": self.better, "budget": self.budget, "base": self.base, "head": self.head,
                 "hard": self.hard, "state": self.state, "status": self.status, "detail": self.detail,
-                "verdict": self.verdict, "labels": dict(self.labels)}
+                "verdict": self.verdict, "labels": dict(self.labels),
+                "base_interval": list(self.base_interval) if self.base_interval else None}
 
 
 @dataclass
@@ -362,14 +366,32 @@ def ratchet_applies(gate: GateSettings, name: str) -> bool:
     return bool(gate.ratchet_metrics.get(name, gate.ratchet))
 
 
-def judge_breach(head: Metric, base: Metric, phase: str, comparison: Comparison | None,
-                 hard: float | None) -> Breach | None:
-    """The ratchet's verdict on *head*'s budget when *base* (the same metric on the base) already broke
-    it, or None when the base held it (or a value is missing).
+def held_within_noise(base: Metric, budget: float, confidence: float) -> tuple[float, float, float] | None:
+    """The confidence interval of *base*'s median (:func:`~echotune_ci.compare.median_interval`: low,
+    high, coverage) when it reaches past *budget* on the worse side although the base's value holds it:
+    its samples cannot tell the base within budget, so a head just over it need not have changed
+    anything. None with fewer than 2 samples or an interval within budget."""
+    from .compare import median_interval
 
-    Fixed when the head holds the budget; else past the hard limit when there is one and the head
-    breaks it; else worse when *comparison* (compare's verdict: the significance test with samples, the
-    relative change against the minimum effect without) says regressed; else known.
+    if len(base.samples) < 2:
+        return None
+    interval = median_interval(base.samples, confidence)
+    if interval is None:
+        return None
+    worst = interval[1] if base.better == "lower" else interval[0]
+    return None if within_budget(worst, budget, base.better) else interval
+
+
+def judge_breach(head: Metric, base: Metric, phase: str, comparison: Comparison | None,
+                 hard: float | None, confidence: float = 0.95) -> Breach | None:
+    """The ratchet's verdict on *head*'s budget when *base* (the same metric on the base) already broke
+    it, or held it only within its noise (the *confidence* interval of its samples' median reaches past
+    the budget: :func:`held_within_noise`); None when the base held it (or a value is missing).
+
+    Fixed when the head holds a budget the base broke; else past the hard limit when there is one and
+    the head breaks it; else worse when *comparison* (compare's verdict: the significance test with
+    samples, the relative change against the minimum effect without) says regressed; else known. A
+    base that held the budget within its noise and a head that holds it too: None.
 
     None also for a metric not ``compared`` on either side (the api phase's response times: each side's
     own contract run, apart from the other's): its base value is no baseline, so it neither excuses the
@@ -381,26 +403,37 @@ def judge_breach(head: Metric, base: Metric, phase: str, comparison: Comparison 
         return None
     if not (math.isfinite(head.value) and math.isfinite(base.value)):
         return None
-    if within_budget(base.value, head.budget, head.better):
-        return None
     budget = fmt_budget(head)
     was = f"{fmt_number(base.value, head.unit)} vs {budget}"
+    edge = None
+    if within_budget(base.value, head.budget, head.better):
+        edge = held_within_noise(base, head.budget, confidence)
+        if edge is None or within_budget(head.value, head.budget, head.better):
+            return None
+        low, high, coverage = edge
+        from .compare import level_pct
+
+        was = (f"{fmt_number(base.value, head.unit)}, whose median's {level_pct(coverage)} % confidence "
+               f"interval {fmt_number(low, head.unit)} … {fmt_number(high, head.unit)} reaches past {budget}")
     what = f"{head.name}{f' [{head.scope}]' if head.labels else ''} = {fmt_metric(head)}"
     verdict = comparison.verdict_text() if comparison is not None else ""
     common: dict[str, Any] = dict(phase=phase, key=head.key, name=head.name, unit=head.unit,
                                   better=head.better, budget=head.budget, base=base.value, head=head.value,
-                                  hard=hard, verdict=verdict, labels=dict(head.labels))
-    if within_budget(head.value, head.budget, head.better):
+                                  hard=hard, verdict=verdict, labels=dict(head.labels),
+                                  base_interval=edge[:2] if edge else None)
+    over = "at the budget's edge on the base" if edge else "already over budget on the base"
+    if edge is None and within_budget(head.value, head.budget, head.better):
         fixed = f"{what} (budget {budget}): fixed, the base was over budget: {was}"
         return Breach(state="fixed", detail=fixed, **common)
     if hard is not None and not within_budget(head.value, hard, head.better):
         limit = f"{'≤' if head.better == 'lower' else '≥'} {fmt_number(hard, head.unit)}"
-        past = f"{what} is past the hard limit {limit} (already over budget on the base: {was})"
+        past = f"{what} is past the hard limit {limit} ({over}: {was})"
         return Breach(state="past hard limit", detail=past, **common)
     if comparison is not None and comparison.verdict == "regressed":
-        return Breach(state="worse", detail=f"{what} is significantly worse than the base, which was already "
-                                            f"over budget: {was}; {verdict}", **common)
-    return Breach(state="known", detail=f"{what}: already over budget on the base: {was}", **common)
+        which = "at the budget's edge" if edge else "already over budget"
+        worse = f"{what} is significantly worse than the base, which was {which}: {was}; {verdict}"
+        return Breach(state="worse", detail=worse, **common)
+    return Breach(state="known", detail=f"{what}: {over}: {was}", **common)
 
 
 def ratchet(results: list[PhaseResult], baseline: list[PhaseResult], checks: list[Check],
@@ -424,7 +457,7 @@ def ratchet(results: list[PhaseResult], baseline: list[PhaseResult], checks: lis
         breach = None
         if m is not None and base is not None and check.rule == m.key and check.status in ("pass", "fail"):
             breach = judge_breach(m, base, check.phase, compared.get((check.phase, m.key)),
-                                  hard_limit(cfg.budgets, m.name))
+                                  hard_limit(cfg.budgets, m.name), cfg.gate.confidence)
         if breach is not None and (breach.state == "fixed" or ratchet_applies(cfg.gate, m.name if m else "")):
             breaches[(check.phase, breach.key)] = breach
             check = dataclasses.replace(check, status=breach.status, detail=breach.detail)

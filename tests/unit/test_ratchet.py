@@ -282,3 +282,77 @@ def test_findings_are_called_new_only_against_a_base_result_of_their_phase():
     assert detail(evaluate([head], defaults(), [other])) == "fail: 2 finding(s) at or above 'high'"
     assert detail(evaluate([head], defaults(), [security("B105")])) == \
         "fail: 1 new finding(s) at or above 'high', 1 known from the baseline"
+
+
+# Round p95s of a base whose median, 198 ms, holds the 200 ms budget while its samples do not tell it
+# within: the sign test's 95 % interval of a median of 10 values is [X(2), X(9)] = [190, 203] ms.
+EDGE_BASE = [185.0, 190.0, 192.0, 195.0, 196.0, 198.0, 199.0, 201.0, 203.0, 204.0]
+# The same build measured again: 202 ms, over the budget, +2 % (below [gate] min_effect_pct).
+EDGE_HEAD = [195.0, 198.0, 199.0, 200.0, 201.0, 202.0, 203.0, 204.0, 205.0, 207.0]
+
+
+def p95_check(outcome):
+    return next(c for c in outcome.checks if c.rule == "p95_ms")
+
+
+def test_a_budget_the_base_held_only_within_its_noise_warns_when_the_head_is_not_worse():
+    """A head that changes nothing, measured over a 200 ms budget its base held by a hair (198 ms), failed
+    although the two were indistinguishable: the base's own samples reach past the budget."""
+    base = [load_result(EDGE_BASE)]
+    outcome = evaluate([load_result(EDGE_HEAD)], defaults(), base)
+    check = p95_check(outcome)
+    assert check.status == "warn" and outcome.exit_code() == 0, check.detail
+    assert check.detail == ("p95_ms = 202 ms: at the budget's edge on the base: 198 ms, whose median's "
+                            "97.9 % confidence interval 190 ms … 203 ms reaches past ≤ 200 ms")
+    [breach] = outcome.breaches
+    assert (breach.state, breach.base_interval) == ("known", (190.0, 203.0))
+    assert (breach.base, breach.head) == (198, 202)
+    assert breach.to_dict()["base_interval"] == [190.0, 203.0]
+    comment = render_comment(outcome.results, outcome=outcome)
+    assert "### Budgets the base already broke, or held only within its noise" in comment
+    assert "| ⚠️ at the edge | `p95_ms` |" in comment and "198 ms on the base (CI 190 ms … 203 ms)" in comment
+    # Without a baseline the head fails its budget, as before; with the ratchet off too.
+    assert p95_check(evaluate([load_result(EDGE_HEAD)], defaults())).status == "fail"
+
+
+def test_at_the_budgets_edge_a_significantly_worse_head_fails_and_one_within_budget_is_no_breach():
+    base = [load_result(EDGE_BASE)]
+    worse = evaluate([load_result([v * 1.2 for v in EDGE_HEAD])], defaults(), base)
+    check = p95_check(worse)
+    assert check.status == "fail" and worse.breaches[0].state == "worse"
+    assert "significantly worse than the base, which was at the budget's edge: 198 ms" in check.detail
+    # A head within budget fixed nothing the base broke: no breach, no "fixed" row.
+    within = evaluate([load_result([v - 10 for v in EDGE_HEAD])], defaults(), base)
+    assert p95_check(within).status == "pass" and within.breaches == []
+
+
+def test_a_base_whose_samples_hold_the_budget_gives_no_excuse():
+    # 150-170 ms rounds: the interval of the median [152, 168] stays within 200 ms, so a head at 202 ms
+    # broke the budget itself.
+    base = [load_result([150.0, 152.0, 155.0, 158.0, 160.0, 161.0, 163.0, 165.0, 168.0, 170.0])]
+    outcome = evaluate([load_result(EDGE_HEAD)], defaults(), base)
+    assert p95_check(outcome).status == "fail" and outcome.breaches == []
+    # One value per side (a plain run's base): compared as single values, as before.
+    single = evaluate([load_result([202.0])], defaults(), [load_result([198.0])])
+    assert p95_check(single).status == "fail" and single.breaches == []
+
+
+@pytest.mark.parametrize(("n", "ranks", "coverage"), [
+    # The sign test's interval of the median at 95 %: [X(k), X(n + 1 - k)] and its coverage, as the tables
+    # print them (Hollander, Wolfe & Chicken 2014, section 3.6; Conover, Practical Nonparametric
+    # Statistics, 3rd ed., table A3): below 6 values only the range, which covers less.
+    (5, (1, 5), 0.9375), (6, (1, 6), 0.96875), (9, (2, 8), 0.9609), (10, (2, 9), 0.9785),
+    (12, (3, 10), 0.9614), (17, (5, 13), 0.9510), (20, (6, 15), 0.9586)])
+def test_the_interval_of_the_median_is_the_sign_tests(n, ranks, coverage):
+    from echotune_ci.compare import median_interval
+
+    values = [float(10 * i) for i in range(n, 0, -1)]  # given unsorted
+    low, high, covers = median_interval(values)
+    assert (low, high) == (10.0 * ranks[0], 10.0 * ranks[1])
+    assert covers == pytest.approx(coverage, abs=5e-5)
+    # What it covers, counted from its definition: the sign arrangements (each of 2^n equally likely
+    # under the median) with at least k values on either side of it.
+    k = ranks[0]
+    inside = sum(1 for signs in range(2 ** n) if k <= bin(signs).count("1") <= n - k)
+    assert covers == pytest.approx(inside / 2 ** n)
+    assert median_interval([1.0]) is None and median_interval([3.0, float("nan")]) is None
