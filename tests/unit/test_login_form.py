@@ -138,3 +138,50 @@ def test_a_flow_that_signs_the_account_up_comes_before_the_login(tmp_path, cli_e
     [p95] = [m for m in result["metrics"]
              if m["name"] == "p95_ms" and m["labels"] == {"operation": "GET /me"}]
     assert p95["value"] is not None, p95
+
+
+def _probe(monkeypatch, account: bool, **auth: str):
+    """The security phase's auth probes against the form login, with [security.http.auth] *auth* and,
+    when *account*, the account in the environment variables the probes read."""
+    from echotune_ci.net import loopback
+    from echotune_ci.phases.security.auth_probes import run_probes
+    from echotune_ci.phases.security.settings import AuthSettings
+
+    account_env = {"ECHOTUNE_AUTH_USERNAME": "demo@example.com", "ECHOTUNE_AUTH_PASSWORD": "pa ss&word"}
+    for name, value in account_env.items():
+        if account:
+            monkeypatch.setenv(name, value)
+        else:
+            monkeypatch.delenv(name, raising=False)
+    server = local_server.start(_FormLogin)
+    try:
+        with loopback.client(local_server.url(server), timeout=5, follow_redirects=False) as client:
+            return run_probes(client, AuthSettings(login_path="/token", protected_path="/me",
+                                                   rate_limit_attempts=3, **auth))
+    finally:
+        local_server.stop(server)
+
+
+def test_the_auth_probes_send_the_form_and_say_when_the_login_does_not_read_their_json(monkeypatch):
+    import pytest
+
+    from echotune_ci.errors import RunError
+
+    # As a form: the real login works, and three wrong passwords answered 401 without a 429.
+    report = _probe(monkeypatch, True, body="form")
+    assert [(p.name, p.passed) for p in report.probes] == [("no-token", True), ("login-rate-limit", False)]
+    assert [f.rule_id for f in report.findings] == ["auth.no-login-rate-limit"]
+    # As JSON (the default) the login answered 422: it was "login failed (HTTP 422); check the account".
+    with pytest.raises(RunError) as failed:
+        _probe(monkeypatch, True)
+    assert str(failed.value) == ("login failed: POST /token answered HTTP 422 to the credentials sent as "
+                                 "JSON: it did not read them (a login that reads a form, as OAuth2 password "
+                                 'logins do, wants [security.http.auth] body = "form"; else check '
+                                 "username_field and password_field)")
+    # Without an account only the rate-limit probe logs in: ten 422s were "password guessing is not
+    # throttled", a medium finding about a password the login never checked.
+    report = _probe(monkeypatch, False)
+    assert [f.rule_id for f in report.findings] == ["auth.credentials-missing"]
+    assert [p.name for p in report.probes] == ["no-token"]
+    assert any(n.startswith("auth: login rate-limit probe not judged: POST /token answered HTTP 422")
+               for n in report.notes), report.notes

@@ -31,6 +31,9 @@ if TYPE_CHECKING:  # pragma: no cover
 HELP = "https://cheatsheetseries.owasp.org/cheatsheets/JSON_Web_Token_for_Java_Cheat_Sheet.html"
 HELP_RATE = "https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#login-throttling"
 _REFUSED = (401, 403)
+# Answers that say the login did not understand the request (a JSON body where it reads a form, RFC 9110
+# 415; a body it cannot validate, 422): the password was never checked.
+_NOT_UNDERSTOOD = (415, 422)
 _HMAC = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 WRONG_PASSWORD = "echotune-probe-wrong-password"  # pragma: allowlist secret
 
@@ -135,12 +138,28 @@ class _Prober:
                 source_tool="auth-probe", help_url=HELP, context=f"{self.protected} {rule}",
                 properties={"endpoint": f"GET {self.protected}", "status": answer.status_code}))
 
+    def credentials(self, user: str, password: str) -> dict[str, Any]:
+        """The login request's body as httpx's keyword: ``json`` or, with ``body = "form"``, ``data``
+        (sent urlencoded)."""
+        fields = {self.cfg.username_field: user, self.cfg.password_field: password}
+        return {"data": fields} if self.cfg.body == "form" else {"json": fields}
+
+    def not_understood(self, status: int) -> str:
+        """Why an answer *status* of 415/422 to the login is no verdict on the credentials, with what to
+        set: the other body, or the field names."""
+        sent, other, reads = (("a form", "json", "JSON") if self.cfg.body == "form"
+                              else ("JSON", "form", "a form, as OAuth2 password logins do,"))
+        return (f"POST {self.login_path} answered HTTP {status} to the credentials sent as {sent}: it did "
+                f'not read them (a login that reads {reads} wants [security.http.auth] body = "{other}"; '
+                f"else check username_field and password_field)")
+
     def login(self, user: str, password: str) -> str:
         cfg = self.cfg
-        credentials = {cfg.username_field: user, cfg.password_field: password}
-        response = self.send("POST", self.login_path, json=credentials)
+        response = self.send("POST", self.login_path, **self.credentials(user, password))
         token = _token(response, cfg.token_field)
         register(token)  # the JWT and the copies forged from it are credentials too
+        if token is None and response.status_code in _NOT_UNDERSTOOD:
+            raise RunError(f"login failed: {self.not_understood(response.status_code)}")
         if token is None:
             raise RunError(f"login at {self.login_path} failed (HTTP {response.status_code}); check "
                            f"{cfg.username_env}/{cfg.password_env} and login_path")
@@ -190,7 +209,7 @@ class _Prober:
         if attempts == 0:
             self.report.notes.append("auth: login rate-limit probe disabled (rate_limit_attempts = 0)")
             return
-        body = {self.cfg.username_field: user, self.cfg.password_field: WRONG_PASSWORD}
+        body = self.credentials(user, WRONG_PASSWORD)
         with contextlib.ExitStack() as stack:
             client = self.client
             if self.cfg.probe_source_address:
@@ -201,7 +220,12 @@ class _Prober:
                     str(self.client.base_url), timeout=self.client.timeout,
                     transport=httpx.HTTPTransport(local_address=self.cfg.probe_source_address)))
             for n in range(1, attempts + 1):
-                answer = self.send("POST", self.login_path, client, json=body)
+                answer = self.send("POST", self.login_path, client, **body)
+                if answer.status_code in _NOT_UNDERSTOOD:
+                    # Every "failed login" would be this answer, never a refused password: no verdict.
+                    self.report.notes.append(f"auth: login rate-limit probe not judged: "
+                                             f"{self.not_understood(answer.status_code)}")
+                    return
                 if answer.status_code == 429:
                     self.report.probes.append(Probe("login-rate-limit", True,
                                                     f"HTTP 429 after {n} failed logins"))

@@ -140,12 +140,16 @@ class AuthSettings:
     """[security.http.auth]: probes of the login and a protected endpoint."""
 
     login_path: str = setting("", check=_optional_path,
-                              doc="POST endpoint taking JSON credentials; empty disables the auth probes.")
+                              doc="POST endpoint taking the credentials; empty disables the auth probes.")
+    body: str = setting("json", choices=("json", "form"),
+                        doc="How the credentials are sent: a JSON object, or a form "
+                            "(application/x-www-form-urlencoded: OAuth2's password form, FastAPI's "
+                            "OAuth2PasswordRequestForm).")
     protected_path: str = setting("", check=_optional_path, doc="An endpoint that needs the token.")
     username_env: str = setting("ECHOTUNE_AUTH_USERNAME", doc="Environment variable holding the user name.")
     password_env: str = setting("ECHOTUNE_AUTH_PASSWORD", doc="Environment variable holding the password.")
-    username_field: str = setting("username", doc="JSON field of the user name in the login request.")
-    password_field: str = setting("password", doc="JSON field of the password in the login request.")
+    username_field: str = setting("username", doc="Field of the user name in the login request.")
+    password_field: str = setting("password", doc="Field of the password in the login request.")
     token_field: str = setting("access_token", doc="JSON field of the token in the login answer.")
     jwt_secret_env: str = setting("", doc="Env var with the HS* signing key, to forge a validly signed "
                                           "expired token.")
