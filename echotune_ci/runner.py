@@ -28,7 +28,7 @@ from .output_lock import output_lock
 from .phases.base import Phase, PhaseContext
 from .phases.registry import PHASE_NAMES, get_phase, phase_settings
 from .reporting import write_report_files
-from .results import PhaseResult, load_results
+from .results import PhaseResult, load_results, worst_status
 from .serve import App, serve_settings
 from .serve.app import AppExited
 from .serve.steps import SKIPPED_HINT
@@ -151,6 +151,25 @@ def not_run(phase: Phase[Any], app: App | None) -> PhaseResult | None:
                        errors=[f"not run: {app.exit_message(code, 'before this phase')}"])
 
 
+def not_started(phase: Phase[Any], unavailable: str) -> PhaseResult | None:
+    """An error result (exit 3) for a phase that measures the app when the app did not start
+    (*unavailable* says why); else None. The phases that need no running app still run and report."""
+    if not unavailable or not phase.needs_app:
+        return None
+    return PhaseResult(phase=phase.name, status="error",
+                       errors=[f"not run: the app did not start: {unavailable}"])
+
+
+def without_app(phases: list[Phase[Any]], unavailable: str) -> str:
+    """The warning of a run whose app did not start: which phases cannot run, which still do."""
+    down = [p.name for p in phases if p.needs_app]
+    rest = [p.name for p in phases if not p.needs_app]
+    if not down:
+        return f"the app did not start, so the phases run without it: {unavailable}"
+    return (f"the app did not start, so {', '.join(down)} cannot run (" + (f"{', '.join(rest)} still run"
+            if rest else "nothing else runs") + f"): {unavailable}")
+
+
 def app_exited(result: PhaseResult, phase: Phase[Any], app: App | None) -> PhaseResult:
     """*result*, or, when the app exited while a phase that measures it (``needs_app``) ran, an error
     result that says so (exit 3) with the exit code and the lines of the app's output that say why.
@@ -171,6 +190,27 @@ def app_exited(result: PhaseResult, phase: Phase[Any], app: App | None) -> Phase
     result.errors.insert(0, app.exit_message(code, f"during the {phase.name} phase"))
     result.status = "error"
     return result
+
+
+def exited_after(results: list[PhaseResult], phases: list[Phase[Any]], app: App | None) -> list[PhaseResult]:
+    """*results*, with a warning on each phase that measured the app when the app exited on its own after
+    those phases, before the run stopped it (mern-ecommerce with MONGO_URI pointing where no MongoDB runs:
+    it answered "/" through the load test, then mongoose gave up and the app exited during the bundle
+    phase; the run said "pass" of an app that cannot serve). An exit a result already tells of is not
+    said again."""
+    code = app.exit_code() if app is not None else None
+    if app is None or code is None:
+        return results
+    said = f"the app (pid {app.pid}) "
+    if any(said in error for r in results for error in r.errors):
+        return results
+    measured = {p.name for p in phases if p.needs_app}
+    warning = app.exit_message(code, "after it was measured, before the run stopped it") + \
+        "; the figures are those of an app that could not go on serving"
+    console.warn(warning)
+    # first, and the phase's own "warn": the gate's line for it quotes its first warning
+    return [dataclasses.replace(r, warnings=[warning, *r.warnings], status=worst_status([r.status, "warn"]))
+            if r.phase in measured else r for r in results]
 
 
 def _check_url(url: str | None) -> None:
@@ -264,8 +304,9 @@ def _prepare(cfg: Config, start: bool, options: ServeOptions,
 def _serve(cfg: Config, start: bool, options: ServeOptions, extra_env: Mapping[str, str] | None,
            needed: bool = True) -> tuple[App | None, str]:
     """Prepare (setup, build) and start the app: (the app or None when nothing is started, why it did not
-    start). RunError when it does not start and a phase *needed* it; when none does (bundle reads the
-    build, security's static checks read the files), the phases run without it and say why."""
+    start). RunError when it does not start and every phase *needed* it; otherwise the phases that need
+    no running app (bundle reads the build, security's static checks read the files) run without it and
+    those that measure it are errors that say why (:func:`not_started`)."""
     prepared = _prepare(cfg, start, options, extra_env)
     if prepared is None:
         return None, ""
@@ -302,9 +343,11 @@ def _run_all(phases: list[Phase[Any]], cfg: Config, contexts: dict[str, PhaseCon
     if cfg.run.parallel and len(phases) > 1:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(phases))
         try:
-            futures = {p.name: pool.submit(run_phase, p, cfg, contexts[p.name]) for p in phases}
+            done = {p.name: not_started(p, contexts[p.name].app_unavailable) for p in phases}
+            futures = {p.name: pool.submit(run_phase, p, cfg, contexts[p.name]) for p in phases
+                       if done[p.name] is None}
             with console.progress("phases " + ", ".join(futures)):
-                return [app_exited(futures[p.name].result(), p, app) for p in phases]
+                return [done[p.name] or app_exited(futures[p.name].result(), p, app) for p in phases]
         finally:
             # On Ctrl-C or SIGTERM, stop the app now rather than after the phases' full durations.
             pool.shutdown(wait=False, cancel_futures=True)
@@ -313,7 +356,8 @@ def _run_all(phases: list[Phase[Any]], cfg: Config, contexts: dict[str, PhaseCon
         with console.progress(phase.name) as p:
             # A phase that does not measure the app (bundle reads the build) goes on when it exits.
             ctx = contexts[phase.name].with_progress(_watching(p.update, app if phase.needs_app else None))
-            results.append(not_run(phase, app) or app_exited(_run_watched(phase, cfg, ctx), phase, app))
+            results.append(not_started(phase, ctx.app_unavailable) or not_run(phase, app)
+                           or app_exited(_run_watched(phase, cfg, ctx), phase, app))
         console.info(f"{phase.name}: {results[-1].status} ({results[-1].duration_s:.1f}s)")
     return results
 
@@ -366,15 +410,15 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
         # the data for what the failed run left.
         had = brought_databases(cfg.base_dir) if start and options.url is None else None
         try:
-            app, unavailable = _serve(cfg, start, options, extra_env, any(p.needs_app for p in phases))
+            app, unavailable = _serve(cfg, start, options, extra_env, all(p.needs_app for p in phases))
             if unavailable:
-                console.warn(f"the app did not start, so the phases run without it: {unavailable}")
+                console.warn(without_app(phases, unavailable))
             try:
                 base_url = app.base_url if app else (url.rstrip("/") if url else None)
                 artifacts = output_dir / "artifacts"
                 contexts = {p.name: _context(cfg, artifacts / p.name, base_url, app, output_dir, unavailable)
                             for p in phases}
-                results = _run_all(phases, cfg, contexts, output_dir, app)
+                results = exited_after(_run_all(phases, cfg, contexts, output_dir, app), phases, app)
             finally:
                 if app is not None:
                     app.stop()

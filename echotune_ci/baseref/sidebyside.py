@@ -277,9 +277,9 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
 
 def _start(ready: PreparedApp | None, phases: list[Phase[Any]],
            required: bool = True) -> tuple[App | None, str]:
-    """Start a prepared build: (the app, "") or, when no phase measures the app (bundle, security's
+    """Start a prepared build: (the app, "") or, when a phase needs no running app (bundle, security's
     static checks) or it is not *required* (the base), (None, why it did not start) instead of the
-    RunError, as a plain `run` does."""
+    RunError, as a plain `run` does: those phases still run, the others are errors that say why."""
     from ..errors import RunError
 
     if ready is None:
@@ -287,8 +287,12 @@ def _start(ready: PreparedApp | None, phases: list[Phase[Any]],
     try:
         return ready.start(), ""
     except RunError as exc:
-        if required and any(p.needs_app for p in phases):
+        if required and all(p.needs_app for p in phases):
             raise
+        if required:  # the head: which phases cannot run (the base's _start_base says its own)
+            from ..runner import without_app
+
+            console.warn(f"the head (the working tree): {without_app(phases, str(exc))}")
         return None, str(exc)
 
 
@@ -314,8 +318,10 @@ def _start_base(ready: PreparedApp | None, phases: list[Phase[Any]], report: Sid
 
 
 def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tuple[App | None, App | None],
-             report: SideBySide) -> list[Pair]:
-    from ..runner import app_exited, not_run
+             report: SideBySide, head_down: str = "") -> list[Pair]:
+    """Each phase on head and base, interleaved where both run; *head_down*: why the head did not start
+    (the phases that measure it are then errors saying so, the others run)."""
+    from ..runner import app_exited, not_run, not_started
 
     head_app, base_app = apps
     pairs: list[Pair] = []
@@ -323,7 +329,7 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
         with console.progress(phase.name) as p:
             head = dataclasses.replace(head, contexts={**head.contexts, phase.name:
                                                        head.contexts[phase.name].with_progress(p.update)})
-            skipped = not_run(phase, head_app)
+            skipped = not_started(phase, head_down) or not_run(phase, head_app)
             if skipped is not None:
                 pairs.append(Pair(skipped))
                 continue
@@ -823,7 +829,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                                               report.own_serve)
         if report.failure:
             console.warn(report.failure)
-        pairs = _measure(phases, head, base_side, (head_app, base_app), report)
+        pairs = _measure(phases, head, base_side, (head_app, base_app), report, head_unavailable)
         if base_side is not None:
             # Each paired phase tests its metrics as one family at its part of [gate] alpha, so the run's
             # chance of any false "regressed" stays at most alpha (compare.correct_families).
@@ -832,6 +838,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             pairs = [unserved_endpoints(pair, final=False) for pair in pairs]
             pairs = [unserved_endpoints(extend(phase, pair, head, base_side, report, cfg.gate.alpha / shared))
                      for phase, pair in zip(phases, pairs, strict=True)]
+        _exited_after(pairs, phases, head_app)
         for app in apps:  # before the files are written: a report never waits on a running app
             app.stop()
         if head_app is not None and head_app.changed:  # the base's checkout is a temporary one
@@ -850,6 +857,15 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             files = [r.write(output_dir / f"{r.phase}.json") for r in results]
         _prune_base(output_dir, baseline or [])
     return Outcome(outcome, files, reports)
+
+
+def _exited_after(pairs: list[Pair], phases: list[Phase[Any]], head_app: App | None) -> None:
+    """Warn on the head's results when the head's app exited on its own after it was measured
+    (:func:`~echotune_ci.runner.exited_after`)."""
+    from ..runner import exited_after
+
+    for pair, said in zip(pairs, exited_after([pair.head for pair in pairs], phases, head_app), strict=True):
+        pair.head = said
 
 
 def _prune_base(output_dir: Path, written: list[PhaseResult]) -> None:

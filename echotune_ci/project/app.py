@@ -461,6 +461,18 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
                          f"[serve] env")
 
 
+def database_reads(folder: Path, kind: str) -> dict[str, str]:
+    """{variable: the file (relative to *folder*) that reads it} of the variables the server's code under
+    *folder* reads from the environment that can point at a database of *kind* (a key of
+    DATABASE_CLIENTS), in the order read: what `run` names when the app exits for want of that database."""
+    found: dict[str, str] = {}
+    for path in _server_sources(folder, node_packages(folder)):
+        for variable in _database_reads(path, read_text(path)):
+            if _names_kind(variable, kind):
+                found.setdefault(variable, rel(path, folder))
+    return found
+
+
 def _manifest_of(name: str, packages: list[Package]) -> str:
     """The package.json that lists *name* among its dependencies, else "the dependencies" (Python's)."""
     pkg = next((p for p in packages if isinstance(p.data.get("dependencies"), dict)

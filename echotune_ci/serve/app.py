@@ -24,6 +24,7 @@ from .environment import app_environment, find_project_environment, not_installe
 from .output import (OutputBuffer, clean_line, drain, important_lines, lacks_a_dependency, missing_tool,
                      read_into, summarise)
 from .process import deferred_signals, group_members, listening_ports, stop_group
+from .services import database_hint
 from .steps import Prepared, changed_since, changed_tracked_files, prepare
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,7 +124,13 @@ class App:
         output that say why (see :func:`~echotune_ci.serve.output.important_lines`)."""
         self._drain_output()
         how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with code {code}"
-        return f"the app (pid {self.pid}) {how} {when}" + summarise(self._output.lines())
+        lines = self._output.lines()
+        return f"the app (pid {self.pid}) {how} {when}" + summarise(lines) + self._database_hint(lines)
+
+    def _database_hint(self, lines: list[str]) -> str:
+        """What to do when the app's output says it could not reach its database (see
+        :func:`~echotune_ci.serve.services.database_hint`)."""
+        return database_hint(lines, self.environment(self.port), self.cwd)
 
     def environment(self, port: int | None = None) -> dict[str, str]:
         """The environment of the app's commands: the project's tools first, [serve] env (with
@@ -218,7 +225,8 @@ class App:
                              f"fix serve.command", missing_dependency=True)
         # 127: the shell found no such program (one given by its path, ./.venv/bin/gunicorn, too)
         return AppExited(f"serve command exited with code {code} before {self.ready_url} answered"
-                         + summarise(lines), missing_dependency=code == 127 or lacks_a_dependency(lines))
+                         + summarise(lines) + self._database_hint(lines),
+                         missing_dependency=code == 127 or lacks_a_dependency(lines))
 
     def _wait_ready(self) -> None:
         assert self.proc is not None

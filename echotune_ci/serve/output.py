@@ -91,7 +91,7 @@ def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool =
         notes = [x for x in cleaned[end:] if _CAUSE.search(x) and not _WARNING.search(x)][:CAUSES_AFTER]
         room = max(most - len(notes), 3)
         return [*(block if len(block) <= room else [block[0], "…", *block[-(room - 2):]]), *notes]
-    flagged = [x for x in cleaned if _IMPORTANT.search(x) and not _WARNING.search(x)]
+    flagged = _collapsed([x for x in cleaned if _IMPORTANT.search(x) and not _WARNING.search(x)])
     if len(flagged) <= most:
         return flagged or ([] if errors_only else cleaned[-most:])
     # the last lines shown beside causes are the last 2, so a cause just before them counts too
@@ -106,6 +106,15 @@ def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool =
             shown.append("…")
         shown.append(flagged[i])
     return shown
+
+
+def _collapsed(lines: list[str]) -> list[str]:
+    """*lines* with each line that comes again kept once, where it first came, with how often it came
+    ("... (12 times)"): a client that retries its connection (ioredis' "Unhandled error event: Error: connect
+    ECONNREFUSED 127.0.0.1:6379" ten times) filled the lines quoted and hid the one line that said why the
+    app exited (mongoose's "connect ECONNREFUSED 127.0.0.1:27017")."""
+    counts = collections.Counter(lines)
+    return [line if counts[line] == 1 else f"{line} ({counts[line]} times)" for line in dict.fromkeys(lines)]
 
 
 def _without_npm_noise(lines: list[str]) -> list[str]:

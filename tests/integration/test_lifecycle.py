@@ -327,12 +327,26 @@ def test_phases_that_need_no_app_run_when_it_does_not_start(tmp_path, cli_env):
     [said] = [e for e in security["errors"] if e.startswith("http:")]
     assert said.startswith("http: could not run: the app did not start: serve command exited with code 5")
     assert any(f["rule_id"].startswith("secrets.") for f in security["findings"])
-    # a phase that measures the app: the run stops, as before
+    # mern-ecommerce without MongoDB, with init's phases: a phase that measures the app (load) stopped the
+    # whole run, so the bundle and security phases that need no app wrote nothing either. They run; load
+    # is an error that says why (exit 3), in the report too.
     cfg.write_text(cfg.read_text().replace('phases = ["bundle", "security"]', 'phases = ["bundle", "load"]'))
     again = run_cli("run", "--config", str(cfg), "--output-dir", str(tmp_path / "out2"), env=cli_env,
                     timeout=120)
-    assert again.returncode == 3 and "serve command exited with code 5" in again.stderr
-    assert not (tmp_path / "out2" / "bundle.json").exists()
+    assert again.returncode == 3, again.stdout + again.stderr
+    assert "the app did not start, so load cannot run (bundle still run): serve command exited with code 5" \
+        in again.stderr
+    assert json.loads((tmp_path / "out2" / "bundle.json").read_text())["status"] == "pass"
+    load = json.loads((tmp_path / "out2" / "load.json").read_text())
+    assert load["status"] == "error" and load["metrics"] == []
+    assert load["errors"][0].startswith("not run: the app did not start: serve command exited with code 5")
+    assert "not run: the app did not start" in (tmp_path / "out2" / "report" / "comment.md").read_text()
+    # when every phase measures the app, nothing can run: one line, exit 3, no result
+    cfg.write_text(cfg.read_text().replace('phases = ["bundle", "load"]', 'phases = ["load"]'))
+    alone = run_cli("run", "--config", str(cfg), "--output-dir", str(tmp_path / "out3"), env=cli_env,
+                    timeout=120)
+    assert alone.returncode == 3 and "serve command exited with code 5" in alone.stderr
+    assert not (tmp_path / "out3" / "load.json").exists()
 
 
 def test_run_base_ref_with_phases_that_need_no_app_runs_when_it_does_not_start(tmp_path, cli_env):
@@ -354,3 +368,15 @@ def test_run_base_ref_with_phases_that_need_no_app_runs_when_it_does_not_start(t
     assert proc.returncode == 0, proc.stdout + proc.stderr
     bundle = json.loads((out / "bundle.json").read_text())
     assert bundle["status"] == "pass" and (out / "base" / "bundle.json").is_file()
+    # with a phase that measures the app (init's load): the bundle is still compared, load says why not
+    cfg.write_text(cfg.read_text().replace('phases = ["bundle"]', 'phases = ["bundle", "load"]'))
+    subprocess.run([*git, "-C", str(tmp_path), "commit", "-q", "-am", "load"], check=True)
+    both = run_cli("run", "--config", str(cfg), "--base-ref", "HEAD", "--output-dir", str(out), env=cli_env,
+                   timeout=120)
+    assert "Traceback" not in both.stderr
+    assert both.returncode == 3, both.stdout + both.stderr
+    assert "the head (the working tree): the app did not start, so load cannot run" in both.stderr
+    assert json.loads((out / "bundle.json").read_text())["status"] == "pass"
+    load = json.loads((out / "load.json").read_text())
+    assert load["status"] == "error"
+    assert load["errors"][0].startswith("not run: the app did not start: serve command exited with code 5")
