@@ -653,12 +653,27 @@ def _required_env(app: AppSetup, found: list[tuple[str, str, str]]) -> None:
             )
 
 
+# The key a JWT is signed or verified with, jsonwebtoken's second argument: the app's own secret whatever its
+# name (ACCESS_TOKEN_SECRET, which _OWN_SECRET leaves out as a provider's access key)
+_JWT_KEY = re.compile(r"\bjwt\.(?:sign|verify)\(\s*(?:[\w.]+|\{[^{}]*\})\s*,\s*process\.env\.(\w+)")
+
+
+def _own_secret_names(sources: list[Path]) -> re.Pattern[str]:
+    """_OWN_SECRET, and the variables the JavaScript *sources* sign or verify a JWT with."""
+    keys = sorted({m.group(1) for path in sources if path.suffix != ".py"
+                   for m in _JWT_KEY.finditer(read_text(path))})
+    if not keys:
+        return _OWN_SECRET
+    return re.compile(f"{_OWN_SECRET.pattern}|^(?:{'|'.join(map(re.escape, keys))})$", re.I)
+
+
 def _secrets_taken(app: AppSetup, folder: Path, sources: list[Path]) -> None:
     """A placeholder for each signing secret the code takes as a value with no default: express-session
     fails every request without its ``secret`` ("secret option required for sessions": a .env the
-    repository ignores gave it one on the author's machine), Flask's session without SECRET_KEY."""
+    repository ignores gave it one on the author's machine), Flask's session without SECRET_KEY, jsonwebtoken
+    without the key it signs with (mern-ecommerce's ACCESS_TOKEN_SECRET: every login answered 500)."""
     _required_env(app, [(name, where, "read as a value") for name, where in
-                        taken_without_default(sources, folder, _OWN_SECRET)])
+                        taken_without_default(sources, folder, _own_secret_names(sources))])
 
 
 def _python_command(

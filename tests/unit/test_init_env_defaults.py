@@ -181,3 +181,29 @@ def test_a_javascript_read_that_falls_back_to_another_variable_has_no_default(tm
     (tmp_path / "server.js").write_text("const secret = process.env.JWT_SECRET || process.env.SECRET;\n"
                                         "const level = process.env.LOG_LEVEL || 'info';\n")
     assert defaulted_env(tmp_path, ["JWT_SECRET", "SECRET", "LOG_LEVEL"]) == {"LOG_LEVEL": "server.js:2"}
+
+
+def test_the_key_a_jwt_is_signed_with_gets_a_placeholder_whatever_its_name(tmp_path):
+    """mern-ecommerce signs its access tokens with process.env.ACCESS_TOKEN_SECRET: init set a placeholder
+    for REFRESH_TOKEN_SECRET, read the same way four lines below, but not for it (ACCESS names a provider's
+    access key), so every login answered 500. A provider's token read as a value gets none."""
+    root = write(tmp_path, {
+        "package.json": '{"name": "shop", "scripts": {"start": "node server.js"},'
+                        ' "dependencies": {"express": "^4.19.0", "jsonwebtoken": "^9.0.0"}}',
+        "package-lock.json": '{"name": "shop", "lockfileVersion": 3, "packages": {}}',
+        "server.js": "const express = require('express');\nconst jwt = require('jsonwebtoken');\n"
+                     "const app = express();\n"
+                     "const tokens = (userId) => ({\n"
+                     "  access: jwt.sign({ userId }, process.env.ACCESS_TOKEN_SECRET, { expiresIn: 900 }),\n"
+                     "  refresh: jwt.sign({ userId }, process.env.REFRESH_TOKEN_SECRET, {}),\n"
+                     "});\n"
+                     "const tweet = { token: process.env.TWITTER_ACCESS_TOKEN_SECRET };\n"
+                     "app.get('/', (req, res) => res.json(tokens(1)));\n"
+                     "app.listen(process.env.PORT || 3000);\n",
+    })
+    app = init_project(root, ref=REF).app
+    assert app.env["ACCESS_TOKEN_SECRET"] == PLACEHOLDER_SECRET
+    assert app.env["REFRESH_TOKEN_SECRET"] == PLACEHOLDER_SECRET
+    assert "TWITTER_ACCESS_TOKEN_SECRET" not in app.env
+    assert ("server.js:5 requires ACCESS_TOKEN_SECRET (read as a value, no default): a placeholder is set "
+            "here; in CI pass a real one from a secret") in app.all_checks()
