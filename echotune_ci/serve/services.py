@@ -33,12 +33,17 @@ _BY_PORT = {port: kind for kind, (_, port, _, _) in _KINDS.items()}
 _PORT = re.compile(r"(?:[\w.\]-]:|port )(27017|5432|3306|6379)\b")
 _FAILED = re.compile(r"ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|[Rr]efused|failed|timed out|[Ee]rror")
 _OWN_WORDS = [(kind, re.compile(words)) for kind, (_, _, _, words) in _KINDS.items()]
+# The server answered: it refused the login or has no such database (psycopg's 'connection to server at
+# "127.0.0.1", port 5432 failed: FATAL:  password authentication failed'): starting one is no answer
+_ANSWERED = re.compile(r"authentication failed|password|does not exist|[Aa]ccess denied|not authorized", re.I)
 
 
 def unreachable(lines: Sequence[str]) -> str | None:
     """The kind of database the last line that tells of a failed connection names (the app's last words
     are why it exited: a client that retried Redis before MongoDB failed is not the reason), or None."""
     for line in reversed(lines):
+        if _ANSWERED.search(line):
+            return None
         port = _PORT.search(line)
         if port and _FAILED.search(line):
             return _BY_PORT[int(port.group(1))]

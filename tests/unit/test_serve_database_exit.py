@@ -76,6 +76,9 @@ def test_the_last_failed_connection_names_the_database():
         == "postgres"
     assert unreachable(["The `uri` parameter to `openUri()` must be a string, got \"undefined\""]) == "mongo"
     assert unreachable(["listening on 5432 users"]) is None
+    # the server answered: a wrong password is no database to start
+    assert unreachable(['connection to server at "127.0.0.1", port 5432 failed: FATAL:  password '
+                        'authentication failed for user "app"']) is None
     assert unreachable(["TypeError: x is not a function"]) is None
 
 
