@@ -322,6 +322,45 @@ def failure_note(endpoint: str, error: str, count: int) -> str:
     return f"{endpoint}: {count} {'request' if count == 1 else 'requests'} failed with {error}".strip()
 
 
+# A refusal by a rate limiter: the worker's "HTTP 429 (expected 200)", requests' "429 Client Error: Too Many
+# Requests for url: ..." (a locustfile's raise_for_status())
+_THROTTLED = re.compile(r"\bHTTP 429\b|\b429 Client Error\b|\bToo Many Requests\b")
+# The share of a side's requests refused with 429 from which its figures are the limiter's, not the app's
+THROTTLED_ERROR_PCT = 50.0
+
+
+def throttled(rounds: list[dict[str, Any]]) -> tuple[int, int]:
+    """(requests the app refused with 429 Too Many Requests, requests in all) over *rounds*."""
+    refused = sum(err["occurrences"] for r in rounds for err in r["errors"]
+                  if _THROTTLED.search(err["error"]))
+    return refused, sum(r["total"]["requests"] for r in rounds)
+
+
+def throttled_message(rounds: list[dict[str, Any]], min_pct: float = 1.0) -> tuple[str, bool]:
+    """What to say when the app's rate limiter refused the load test's requests (429 Too Many Requests):
+    every locust user comes from 127.0.0.1, one client to a limiter, whose refusals take a millisecond
+    before any handler runs, so the timings are the limiter's and a slower handler never shows
+    (fastify/demo's 100 a minute per address). ("", False) when under *min_pct* % of each side's requests
+    were refused; the flag says that most of them were (at least :data:`THROTTLED_ERROR_PCT` %): the
+    test then measured no work of the app's."""
+    said, most = [], False
+    both = any(r["label"] == "base" for r in rounds)
+    for label in ("head", "base"):
+        refused, requests = throttled([r for r in rounds if r["label"] == label])
+        if not requests or 100.0 * refused / requests < min_pct:
+            continue
+        most = most or 100.0 * refused / requests >= THROTTLED_ERROR_PCT
+        said.append(f"{refused:,} of {requests:,} requests ({100.0 * refused / requests:.1f} %)"
+                    + (f" on the {label}" if both else ""))
+    if not said:
+        return "", False
+    return (f"the app's rate limiter refused {' and '.join(said)} with HTTP 429 Too Many Requests: every "
+            "user of the load test comes from 127.0.0.1, one client to a limiter, and a refusal is answered "
+            "before any handler runs, so the timings are the limiter's, not the app's work (a slower route "
+            "would not show); raise the limit for the run in [serve] env (the app's own setting, such as a "
+            "RATE_LIMIT_MAX variable) or exempt 127.0.0.1 from it", most)
+
+
 def failure_findings(rounds: list[dict[str, Any]]) -> tuple[list[Finding], int]:
     """One medium finding per endpoint and kind of failure, most frequent first (at most
     :data:`MAX_FAILURE_FINDINGS`); and how many kinds were left out."""

@@ -27,7 +27,7 @@ from ...results import Metric, PhaseResult
 from ..base import PhaseContext
 from .compare import decide, interleaved_rounds
 from .metrics import (failure_findings, percentile_notes, ramp_only, rounds_metrics, thin_tail_notes,
-                      unmatched_thresholds)
+                      throttled_message, unmatched_thresholds)
 from .plan import LoadPlan, RunOptions, build_plan
 from .runner import Job, run_jobs
 from .settings import LoadSettings
@@ -279,6 +279,11 @@ def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[d
         result.notes.extend(dict.fromkeys(m.description for m in unmatched))
     findings, more = failure_findings(head)
     result.findings.extend(findings)
+    limited, most = throttled_message(rounds)
+    if most:  # its p95 is the time to refuse: no verdict on the app's speed may rest on it
+        result.errors.append(limited)
+    elif limited:
+        result.warnings.append(limited)
     if more:
         result.notes.append(f"{more} more kinds of failure are listed in the *_failures.csv artifacts")
     realtime, realtime_notes, base_realtime = _realtime(plan, ctx, rounds)
