@@ -16,6 +16,9 @@ Each framework's default and the setting that moves it (versions current in
 - Litestar: ``/schema/openapi.json`` (``OpenAPIConfig(path=...)``).
 - drf-spectacular: the path ``SpectacularAPIView`` is routed at (YAML).
 - NestJS: ``SwaggerModule.setup("api", ...)`` serves the JSON at ``/api-json``.
+- Fastify: ``@fastify/swagger-ui`` serves it at ``{routePrefix}/json``
+  (``/documentation/json`` by default); before version 8, ``@fastify/swagger``
+  (``fastify-swagger``) did, with ``exposeRoute: true``.
 - Any framework: a route of its own whose literal path ends in
   ``openapi.json``, ``swagger.json`` (or ``.yaml``).
 
@@ -55,6 +58,12 @@ _ASSIGNED = r"""\b{name}['"]?\s*\]?\s*[=:]\s*([^,\n#]+)"""
 _NINJA = re.compile(r"\b(\w+)\s*=\s*NinjaAPI\(")
 _NINJA_MOUNT = r"""\bpath\(\s*r?(['"])([^'"\n]*)\1\s*,\s*{name}\.urls\b"""
 _SPECTACULAR = re.compile(r"""\b(?:re_)?path\(\s*r?(['"])\^?([^'"\n]*?)\$?\1\s*,\s*SpectacularAPIView\b""")
+# import ui from '@fastify/swagger-ui', const ui = require("@fastify/swagger-ui"), ... = await import(...)
+_FASTIFY_IMPORT = (r"""(?:import\s+(?:\*\s+as\s+)?([\w$]+)\s+from\s*|(?:const|let|var)\s+([\w$]+)\s*=\s*"""
+                   r"""(?:require|(?:await\s+)?import)\(\s*)['"]({names})['"]""")
+_FASTIFY_UI = re.compile(_FASTIFY_IMPORT.format(names="@fastify/swagger-ui|fastify-swagger-ui"))
+_FASTIFY_SWAGGER = re.compile(_FASTIFY_IMPORT.format(names="@fastify/swagger|fastify-swagger"))
+_ROUTE_PREFIX = re.compile(r"""\broutePrefix\s*:\s*([^,}\n]+)""")
 _NEST = re.compile(r"""\bSwaggerModule\.setup\(\s*(['"`])([^'"`\n]*)\1""")
 # app.get("/openapi.json", ...), @app.route("/swagger.json"), router.get('/api-docs/swagger.yaml', ...)
 _OWN_ROUTE = re.compile(
@@ -71,7 +80,8 @@ def served_document(sources: Iterable[Path], folder: Path) -> Served | None:
         where = rel(path, folder)
         found = (_fastapi(text, where) or _smorest(text, where) or _apiflask(text, where)
                  or _apifairy(text, where, files) or _ninja(text, where, files) or _litestar(text, where)
-                 or _spectacular(text, where) or _nest(text, where) or _own_route(text, where))
+                 or _spectacular(text, where) or _nest(text, where) or _fastify(text, where)
+                 or _own_route(text, where))
         if found is not None:
             return found if found.path else None
     return None
@@ -199,6 +209,39 @@ def _spectacular(text: str, where: str) -> Served | None:
 def _nest(text: str, where: str) -> Served | None:
     m = _NEST.search(text) if "SwaggerModule" in text else None
     return Served(_joined(m.group(2)) + "-json", where, "NestJS", "SwaggerModule.setup") if m else None
+
+
+def _fastify(text: str, where: str) -> Served | None:
+    """@fastify/swagger-ui's ``{routePrefix}/json``; @fastify/swagger's own before version 8 (which
+    served it only with ``exposeRoute: true``). A prefix the code computes is not guessed (Served(""))."""
+    if "swagger" not in text:
+        return None
+    for pattern, package, legacy in ((_FASTIFY_UI, "@fastify/swagger-ui|fastify-swagger-ui", False),
+                                     (_FASTIFY_SWAGGER, "@fastify/swagger|fastify-swagger", True)):
+        imported = pattern.search(text)
+        name = rf"{re.escape(imported.group(1) or imported.group(2))}\b|" if imported else ""
+        # register(ui, ...) of the module imported as ui, or register(require('@fastify/swagger-ui'), ...)
+        found = re.search(rf"""\.register\(\s*(?:{name}(?:require|(?:await\s+)?import)\(\s*['"]"""
+                          rf"""({package})['"]\s*\))""", text)
+        if found is None:
+            continue
+        module = found.group(1) or (imported.group(3) if imported else "")
+        options = _call(text, text.index("(", found.start()))
+        if legacy and re.search(r"\bexposeRoute\s*:\s*true\b", options) is None:
+            continue
+        prefix = _ROUTE_PREFIX.search(options)
+        how = f"{module}'s routePrefix" if prefix else f"{module}'s default"
+        value = "/documentation" if prefix is None else _js_literal(prefix.group(1))
+        if not value or not value.startswith("/"):
+            return Served("", where, "Fastify", how)
+        return Served(_joined(value, "json"), where, "Fastify", how, _joined(value) == "/")
+    return None
+
+
+def _js_literal(value: str) -> str | None:
+    """A JavaScript string literal's text ('...', "...", `...` without ${}); None for anything else."""
+    m = re.fullmatch(r"""(['"`])([^'"`\n]*)\1""", value.strip())
+    return None if m is None or "${" in m.group(2) else m.group(2)
 
 
 def _own_route(text: str, where: str) -> Served | None:

@@ -110,6 +110,23 @@ def test_flask_secret_key_taken_from_the_environment_with_no_default_gets_a_plac
      ("/docs-json", "src/main.ts", "NestJS", False)),
     ({"server.js": "app.get('/api-docs/swagger.json', (req, res) => res.json(spec));\n"},
      ("/api-docs/swagger.json", "server.js", "the app", False)),
+    # Fastify: @fastify/swagger-ui serves the document at {routePrefix}/json (tenth round)
+    ({"src/plugins/docs.ts": "import swagger from '@fastify/swagger'\nimport ui from '@fastify/swagger-ui'\n"
+                             "export default fp(async (app) => {\n  await app.register(swagger, {\n"
+                             "    openapi: { info: { title: 't', version: '1' } }\n  })\n"
+                             "  await app.register(ui, {\n    routePrefix: '/api/docs'\n  })\n})\n"},
+     ("/api/docs/json", "src/plugins/docs.ts", "Fastify", False)),
+    ({"app.js": "const fastify = require('fastify')()\n"
+                "fastify.register(require('@fastify/swagger'), {})\n"
+                "fastify.register(require('@fastify/swagger-ui'))\n"},
+     ("/documentation/json", "app.js", "Fastify", False)),
+    ({"app.js": "const swaggerUi = require('@fastify/swagger-ui')\n"
+                "app.register(swaggerUi, { routePrefix: '/', uiConfig: {} })\n"},
+     ("/json", "app.js", "Fastify", True)),
+    # before @fastify/swagger 8, the plugin served it itself, with exposeRoute
+    ({"server.js": "const swagger = require('fastify-swagger')\n"
+                   "app.register(swagger, { routePrefix: '/docs', exposeRoute: true, swagger: {} })\n"},
+     ("/docs/json", "server.js", "Fastify", False)),
 ])
 def test_where_the_app_serves_its_openapi_document(tmp_path, files, expected):
     write(tmp_path, files)
@@ -126,6 +143,12 @@ def test_where_the_app_serves_its_openapi_document(tmp_path, files, expected):
     {"app.py": "app = Litestar([index], openapi_config=None)\n"},
     {"app.py": "api = APIFairy(app)\n", "config.py": "APIFAIRY_APISPEC_PATH = os.environ.get('SPEC')\n"},
     {"server.js": "app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec));\n"},  # a page, no document
+    # @fastify/swagger 8+ alone builds the document (app.swagger()) but serves no route
+    {"app.js": "import swagger from '@fastify/swagger'\napp.register(swagger, { openapi: {} })\n"},
+    {"app.js": "const swagger = require('fastify-swagger')\n"
+               "app.register(swagger, { routePrefix: '/docs' })\n"},
+    {"app.js": "import ui from '@fastify/swagger-ui'\napp.register(ui, { routePrefix: `${base}/docs` })\n"},
+    {"app.js": "import ui from '@fastify/swagger-ui'\napp.register(ui, { routePrefix: config.docsPath })\n"},
 ])
 def test_no_document_or_one_at_a_computed_path_is_not_offered(tmp_path, files):
     write(tmp_path, files)
