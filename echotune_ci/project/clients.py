@@ -149,9 +149,15 @@ def attach_clients(
         node_notes(app, [pkg], root)
 
 
+# Rate limiters of Node servers: each counts requests per client address, and the load test's users share one
+RATE_LIMITERS = ("@fastify/rate-limit", "fastify-rate-limit", "express-rate-limit", "rate-limiter-flexible",
+                 "@nestjs/throttler", "koa-ratelimit", "hono-rate-limiter")
+
+
 def node_notes(app: AppSetup, packages: list[Package], root: Path) -> None:
     """The ``# check:`` notes a Node package brings: the Node version it asks for, binaries downloaded
-    while installing, network fetches during the build, a webpack 4 build on Node 17+."""
+    while installing, network fetches during the build, a rate limiter the load test runs into, a webpack 4
+    build on Node 17+."""
     for pkg in packages:
         asked = node_asked(pkg.path, pkg.data)
         where = rel(pkg.path, root)
@@ -166,6 +172,15 @@ def node_notes(app: AppSetup, packages: list[Package], root: Path) -> None:
         if pkg.has("next"):
             for note in build_download_notes(list(source_files(pkg.path, JS_SUFFIXES, limit=400)), root):
                 app.check("build", note)
+    for pkg in packages:
+        limiter = next((name for name in RATE_LIMITERS if pkg.has(name)), "")
+        if limiter:
+            where = rel(pkg.path / "package.json", root)
+            app.check("env", f"{where} depends on {limiter}: a rate limiter counts every user of the load "
+                             "test (all from 127.0.0.1) as one client and answers the excess with 429 Too "
+                             "Many Requests, which leaves the load phase nothing of the app's to measure; "
+                             "raise its limit for the run in [serve] env (the app's own setting) or exempt "
+                             "127.0.0.1")
     legacy = legacy_openssl(packages)
     if legacy and "NODE_OPTIONS" not in app.env:
         app.env["NODE_OPTIONS"] = "--openssl-legacy-provider"
