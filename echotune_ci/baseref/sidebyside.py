@@ -297,10 +297,17 @@ def _start(ready: PreparedApp | None, phases: list[Phase[Any]],
 
 
 def _start_base(ready: PreparedApp | None, phases: list[Phase[Any]], report: SideBySide,
-                asked: str) -> tuple[App | None, str]:
+                asked: str, head_down: bool = False) -> tuple[App | None, str]:
     """Start the base's build: (the app or None, why it did not start). A base that built but does not
     start still gives its build (bundle) and its files (security): the phases that need the running app
-    measure the head alone (``report.down`` says why), the others compare both."""
+    measure the head alone (``report.down`` says why), the others compare both. *head_down*: the head did
+    not start, so the base is not started either (a note says so)."""
+    if head_down:
+        # Nothing of the base's running app could be compared with a head that is not running (each phase
+        # that measures it is an error saying why): the base is built, not served.
+        report.notes.append(f"the base ({asked}) was built but not started: the head did not start, so no "
+                            "phase that measures a running app could compare")
+        return None, ""
     if ready is not None:
         ready.app.follow_port = True  # a base from before the app read PORT: no fix of the head's reaches it
     app, unavailable = _start(ready, phases, required=False)
@@ -816,7 +823,8 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         base_side, base_app = None, None
         if base_cfg is not None:
             try:
-                base_app, base_unavailable = _start_base(base_ready, phases, report, base.asked)
+                base_app, base_unavailable = _start_base(base_ready, phases, report, base.asked,
+                                                         head_down=bool(head_unavailable))
                 if base_app is not None:
                     apps.append(base_app)
                 report.warnings.extend(_data_warnings(cfg, base_cfg, had, head_ready, base_ready))

@@ -376,6 +376,11 @@ def test_run_base_ref_with_phases_that_need_no_app_runs_when_it_does_not_start(t
     assert "Traceback" not in both.stderr
     assert both.returncode == 3, both.stdout + both.stderr
     assert "the head (the working tree): the app did not start, so load cannot run" in both.stderr
+    # the base is built (its bundle compared) but not started: nothing could measure it against the head
+    assert "the base (--base-ref HEAD) did not start" not in both.stderr
+    notes = json.loads((out / "artifacts" / "side-by-side.json").read_text())["notes"]
+    assert ("the base (--base-ref HEAD) was built but not started: the head did not start, so no phase that "
+            "measures a running app could compare") in notes
     assert json.loads((out / "bundle.json").read_text())["status"] == "pass"
     load = json.loads((out / "load.json").read_text())
     assert load["status"] == "error"
