@@ -145,6 +145,8 @@ def _earlier_output(folder: Path, phases: Iterable[str]) -> bool:
     for name in phases:
         path = folder / f"{name}.json"
         try:
+            if not path.is_file():  # the project's own files: a FIFO or a link to a device would block
+                continue
             with path.open("rb") as fh:
                 head = fh.read(65536)
         except OSError:

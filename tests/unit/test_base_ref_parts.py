@@ -236,6 +236,19 @@ def test_worktree_is_removed_afterwards_and_head_stays_as_it_is(repo):
         (repo / folder / "load.json").write_text(text)
     untracked = dirty_paths(repo, (repo / "out",))[1]
     assert "data/" in untracked and "old-results/" not in untracked
+    # What is looked at is the project's: a FIFO named like a result is not opened (it would block).
+    import os
+    import threading
+
+    (repo / "pipe").mkdir()
+    (repo / "pipe" / "notes.txt").write_text("the folder git lists\n")
+    os.mkfifo(repo / "pipe" / "load.json")
+    looked: list[list[str]] = []
+    out = (repo / "out",)
+    worker = threading.Thread(target=lambda: looked.append(dirty_paths(repo, out)[1]), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert looked and "pipe/" in looked[0]
     with worktree(repo, "HEAD") as source:
         assert (source.root / "app" / "requirements.txt").read_text() == "flask==3.0.0\n"
         where = source.root
