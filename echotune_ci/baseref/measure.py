@@ -98,7 +98,8 @@ def measure_load(phase: Phase[Any], head: Side, base: Side, rounds: int | None =
     count = rounds or settings.compare.rounds
     paired = override(settings, **{"compare.base_host": base_url, "compare.rounds": count,
                                    "compare.first_round": first_round})
-    ctx = dataclasses.replace(head.contexts[phase.name], base_app_pid=base.contexts[phase.name].app_pid)
+    ctx = dataclasses.replace(head.contexts[phase.name], base_app_pid=base.contexts[phase.name].app_pid,
+                              base_findings=True)
     result = _run(phase, head.cfg.with_section(phase.name, paired), ctx)
     order = [r["label"] for r in interleaved_rounds("b", "h", count, settings.compare.round_duration)
              if r["label"] != "warm-up"]
@@ -116,7 +117,12 @@ def split_load(result: PhaseResult) -> tuple[PhaseResult, PhaseResult | None]:
     theirs = [dataclasses.replace(m, labels={k: v for k, v in m.labels.items() if k != BASE_LABEL},
                                   baseline=None, budget=None, status="pass")
               for m in result.metrics if m.labels.get(BASE_LABEL) == "base"]
-    findings = [f for f in result.findings if not f.rule_id.startswith("load.regression.")]
+    findings = [f for f in result.findings
+                if not f.rule_id.startswith("load.regression.") and f.properties.get(BASE_LABEL) != "base"]
+    # The base's own failures (PhaseContext.base_findings): a failure both builds have is then known.
+    base_findings = [dataclasses.replace(f, properties={k: v for k, v in f.properties.items()
+                                                        if k != BASE_LABEL})
+                     for f in result.findings if f.properties.get(BASE_LABEL) == "base"]
     # Its verdict lines too: the gate's verdict, on every round (extra ones included), is the one shown.
     notes = [n for n in result.notes if " against base: " not in n]
     head = dataclasses.replace(result, metrics=mine, findings=findings, notes=notes)
@@ -126,7 +132,7 @@ def split_load(result: PhaseResult) -> tuple[PhaseResult, PhaseResult | None]:
     if not theirs:
         return head, None
     base = PhaseResult(phase=result.phase, tool_versions=dict(result.tool_versions), metrics=theirs,
-                       target=result.target, duration_s=result.duration_s)
+                       findings=base_findings, target=result.target, duration_s=result.duration_s)
     return head, base
 
 

@@ -42,7 +42,10 @@ class PhaseContext:
     configured ones (`run` gives loopback; ``base_url``'s host is not allowed
     just for being the target); ``progress`` a callback for one-line progress messages;
     ``app_unavailable`` why the app `run` tried to start for checks that use it when it runs (the
-    security phase's headers) did not start, "" when it did or none was asked for.
+    security phase's headers) did not start, "" when it did or none was asked for; ``base_findings``:
+    a side-by-side load test also reports the base's own failure findings, each with the property
+    ``build = "base"`` (`run --base-ref` gives them to the base's result, so that a failure both builds
+    have is known, not new).
     """
 
     artifacts_dir: Path
@@ -58,6 +61,7 @@ class PhaseContext:
     allow_hosts: tuple[str, ...] = ()
     progress: Callable[[str], None] = field(default=_quiet)
     app_unavailable: str = ""
+    base_findings: bool = False
 
     @classmethod
     def for_config(cls, cfg: Config, artifacts_dir: Path, **runtime: Any) -> PhaseContext:

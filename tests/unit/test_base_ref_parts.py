@@ -69,6 +69,40 @@ def test_the_head_of_a_paired_load_result_loses_the_status_its_regression_findin
     assert head.status == "fail"
 
 
+def _failing_round(label: str, errors: list[tuple[str, int]]) -> dict[str, Any]:
+    """A load worker's round as far as failure findings read it: its failures per endpoint and error."""
+    return {"label": label, "exceptions": [],
+            "errors": [{"method": "GET", "name": "/api/cart", "error": error, "occurrences": n}
+                       for error, n in errors]}
+
+
+def test_a_failure_the_base_has_too_is_known_in_a_side_by_side_run_not_new():
+    """fastify/demo: every round of both builds had the same refused requests, yet the comment called the
+    head's "1 new finding(s)": only the head's rounds became findings, and the base's result had none."""
+    from echotune_ci.config import defaults
+    from echotune_ci.gate import evaluate
+    from echotune_ci.phases.load.metrics import base_failure_findings, failure_findings
+
+    rounds = [_failing_round("base", [("HTTP 500 (expected 200)", 3)]),
+              _failing_round("head", [("HTTP 500 (expected 200)", 4), ("HTTP 404 (expected 200)", 2)]),
+              _failing_round("head", [("HTTP 500 (expected 200)", 1)]), _failing_round("base", [])]
+    head_findings, _ = failure_findings([r for r in rounds if r["label"] == "head"])
+    metrics = [Metric("error_rate_pct", 2.0, "%", budget=5.0, samples=[2.0, 2.0]),
+               Metric("error_rate_pct", 1.0, "%", samples=[1.0, 1.0], labels={"build": "base"})]
+    paired = PhaseResult(phase="load", metrics=metrics,
+                         findings=[*head_findings, *base_failure_findings(rounds)]).finalize(fail_on="high")
+    head, base = split_load(paired)
+    assert base is not None
+    assert [(f.message, f.properties.get("build")) for f in base.findings] == [
+        ("GET /api/cart: 3 requests failed with HTTP 500 (expected 200)", None)]
+    assert [f.message for f in head.findings] == [
+        "GET /api/cart: 5 requests failed with HTTP 500 (expected 200)",
+        "GET /api/cart: 2 requests failed with HTTP 404 (expected 200)"]
+    new = evaluate([head], defaults(), [base]).checks
+    [findings] = [c for c in new if c.phase == "load" and "finding" in c.detail]
+    assert "1 new finding(s)" in findings.detail and "1 known" in findings.detail, findings.detail
+
+
 def test_a_paired_load_result_splits_into_head_and_base():
     result = PhaseResult(phase="load", metrics=[
         Metric("p95_ms", 20.0, "ms", budget=200.0, baseline=10.0, samples=[19.0, 21.0]),

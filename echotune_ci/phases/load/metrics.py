@@ -387,6 +387,16 @@ def failure_findings(rounds: list[dict[str, Any]]) -> tuple[list[Finding], int]:
     return assign_fingerprints(findings), max(0, len(ordered) - MAX_FAILURE_FINDINGS)
 
 
+def base_failure_findings(rounds: list[dict[str, Any]]) -> list[Finding]:
+    """The failure findings of the base's rounds among *rounds* (:func:`failure_findings`), each with the
+    property ``build = "base"``: carried in a side-by-side result until `run --base-ref` splits it, so
+    that the head's failure the base has too is known to the gate, not new. Fingerprints as the head's."""
+    findings, _ = failure_findings([r for r in rounds if r["label"] == "base"])
+    for finding in findings:
+        finding.properties = {**finding.properties, "build": "base"}
+    return findings
+
+
 def unmatched_thresholds(metrics: list[Metric], thresholds: Mapping[str, EndpointBudgets]) -> list[Metric]:
     """A failed metric per budget of each threshold that matched no measured endpoint (value None).
 

@@ -26,8 +26,8 @@ from ...errors import RunError
 from ...results import Metric, PhaseResult
 from ..base import PhaseContext
 from .compare import decide, interleaved_rounds
-from .metrics import (failure_findings, percentile_notes, ramp_only, rounds_metrics, thin_tail_notes,
-                      throttled_message, unmatched_thresholds)
+from .metrics import (base_failure_findings, failure_findings, percentile_notes, ramp_only, rounds_metrics,
+                      thin_tail_notes, throttled_message, unmatched_thresholds)
 from .plan import LoadPlan, RunOptions, build_plan
 from .runner import Job, run_jobs
 from .settings import LoadSettings
@@ -279,6 +279,8 @@ def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[d
         result.notes.extend(dict.fromkeys(m.description for m in unmatched))
     findings, more = failure_findings(head)
     result.findings.extend(findings)
+    if plan.base_host and ctx.base_findings:
+        result.findings.extend(base_failure_findings(rounds))
     limited, most = throttled_message(rounds)
     if most:  # its p95 is the time to refuse: no verdict on the app's speed may rest on it
         result.errors.append(limited)
