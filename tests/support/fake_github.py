@@ -212,8 +212,13 @@ class FakeGitHub:
         self.faults.append(Fault(method, re.compile(path_regex), status, times, headers, body, after_acting))
 
     def barrier(self, method: str, path_regex: str, parties: int) -> None:
-        """Hold the first *parties* matching requests until all have arrived (races made deterministic)."""
-        self.barriers.append((method, re.compile(path_regex), threading.Barrier(parties, timeout=10),
+        """Hold the first *parties* matching requests until all have arrived (races made deterministic).
+
+        Up to 25 s: in a fresh clone's suite the race it stages once did not happen (one `echotune-ci
+        comment` created the comment before the other listed, one POST instead of two), which is what a
+        barrier broken by its 10-s timeout does on a runner busy enough to start the two processes that
+        far apart. Below the client's 30-s timeout, so a held request is not retried as a new one."""
+        self.barriers.append((method, re.compile(path_regex), threading.Barrier(parties, timeout=25),
                               [parties]))
 
     # ------------------------------------------------------------------ queries for tests
