@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .compare import Comparison, _base_key, bundle_renames, compare_results
+from .compare import Comparison, _base_key, bundle_renames, compare_results, level_pct, median_interval
 from .errors import EXIT_COULD_NOT_RUN, EXIT_GATE_FAILED, EXIT_OK
 from .results import Finding, Metric, PhaseResult, Status, severity_at_least, within_budget, worst_status
 from .results.units import fmt_budget, fmt_metric, fmt_number
@@ -371,8 +371,6 @@ def held_within_noise(base: Metric, budget: float, confidence: float) -> tuple[f
     high, coverage) when it reaches past *budget* on the worse side although the base's value holds it:
     its samples cannot tell the base within budget, so a head just over it need not have changed
     anything. None with fewer than 2 samples or an interval within budget."""
-    from .compare import median_interval
-
     if len(base.samples) < 2:
         return None
     interval = median_interval(base.samples, confidence)
@@ -411,8 +409,6 @@ def judge_breach(head: Metric, base: Metric, phase: str, comparison: Comparison 
         if edge is None or within_budget(head.value, head.budget, head.better):
             return None
         low, high, coverage = edge
-        from .compare import level_pct
-
         was = (f"{fmt_number(base.value, head.unit)}, whose median's {level_pct(coverage)} % confidence "
                f"interval {fmt_number(low, head.unit)} … {fmt_number(high, head.unit)} reaches past {budget}")
     what = f"{head.name}{f' [{head.scope}]' if head.labels else ''} = {fmt_metric(head)}"
