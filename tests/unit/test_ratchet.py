@@ -109,7 +109,7 @@ def test_a_fixed_breach_shows_as_an_improvement():
     [breach] = outcome.breaches
     assert breach.state == "fixed" and breach.status == "pass"
     comment = render_comment(outcome.results, outcome=outcome)
-    assert "Budgets the base already broke" in comment
+    assert "### Budgets the base already broke\n\n| |" in comment  # the table apart from its heading
     assert "🔽 fixed" in comment and "86 on the base" in comment
 
 
@@ -309,7 +309,7 @@ def test_a_budget_the_base_held_only_within_its_noise_warns_when_the_head_is_not
     assert (breach.base, breach.head) == (198, 202)
     assert breach.to_dict()["base_interval"] == [190.0, 203.0]
     comment = render_comment(outcome.results, outcome=outcome)
-    assert "### Budgets the base already broke, or held only within its noise" in comment
+    assert "### Budgets the base already broke, or held only within its noise\n\n| |" in comment
     assert "| ⚠️ at the edge | `p95_ms` |" in comment and "198 ms on the base (CI 190 ms … 203 ms)" in comment
     # Without a baseline the head fails its budget, as before; with the ratchet off too.
     assert p95_check(evaluate([load_result(EDGE_HEAD)], defaults())).status == "fail"
