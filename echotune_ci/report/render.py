@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jinja2
@@ -227,5 +227,22 @@ def render(template: str, **context: Any) -> str:
 
 def render_text(results: list[PhaseResult], comparisons: Iterable[Comparison] | None = None) -> str:
     """The short terminal table printed by phase commands, ``run`` and ``gate``; *comparisons* (the
-    gate's) give the "vs base" change its estimate and verdict (:func:`fmt_delta`)."""
-    return render("text.txt.j2", results=results, compared=comparison_map(comparisons))
+    gate's) give the "vs base" change its estimate and verdict (:func:`fmt_delta`). An error a phase
+    shares with an earlier one is printed once (:func:`repeated_errors`)."""
+    return render("text.txt.j2", results=results, compared=comparison_map(comparisons),
+                  errors=repeated_errors(results))
+
+
+def repeated_errors(results: Sequence[PhaseResult]) -> list[list[str]]:
+    """Each result's ``errors`` as the terminal prints them: an error an earlier result already gave
+    (the app did not start, so four phases could not run) becomes "the same as <phase>'s, above", since
+    such a reason runs to several hundred characters (an app's last words, the variable to set)."""
+    first: dict[str, str] = {}
+    shown: list[list[str]] = []
+    for r in results:
+        mine = []
+        for e in r.errors:
+            earlier = first.setdefault(e, r.phase)
+            mine.append(f"the same as {earlier}'s, above" if earlier != r.phase else e)
+        shown.append(mine)
+    return shown
