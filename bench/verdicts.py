@@ -184,6 +184,11 @@ def main() -> int:
         summarise(json.loads(args.summary_of.read_text())["runs"])
         return 0
     kinds = [k for k in args.kinds.split(",") if k]
+    if not (MUSICAPP / ".venv" / "bin" / "python").exists():
+        # Every run links the example's environment instead of installing one per run.
+        print(f"verdicts: {MUSICAPP / '.venv'} is missing: run ./scripts/demo.sh once, it sets it up",
+              file=sys.stderr)
+        return 2
     work = Path(tempfile.mkdtemp(prefix="echotune-verdicts-"))
     rows: list[dict[str, Any]] = []
     try:
