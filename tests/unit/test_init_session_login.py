@@ -16,6 +16,7 @@ from echotune_ci.config import load_config
 from echotune_ci.phases.api.flows import check_flows, run_flow
 from echotune_ci.project.init import app_setup, plan_files
 from echotune_ci.project.routes import detect_login_flow
+from test_api_init import load_login_uncommented
 from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
 
 EXPRESS = {
@@ -39,12 +40,48 @@ def test_a_session_login_gets_a_flow_that_carries_the_cookie(tmp_path):
     found = detect_login_flow(write(tmp_path, EXPRESS))
     assert (found["login"], found["protected"], found["token"], found["form"]) == ("/login", "/me", "", "")
     api = written(tmp_path)["api"]
-    assert api["exclude"] == ["POST /login"] and "login" not in api
+    assert api["exclude"] == ["POST /login"]
     (flow,) = api["flows"]
     assert flow["steps"] == [
         {"method": "POST", "path": "/login", "json": {"username": "demo", "password": "change-me"},
          "status": [200, 201, 204, 302, 303]},
         {"path": "/me"}]
+    # the generated requests log in the same way and carry the session's cookie; no CSRF token outside
+    # Django
+    assert api["login"] == {"path": "/login", "json": {"username": "demo", "password": "change-me"},
+                            "status": [200, 201, 204, 302, 303], "session": True}
+    (tmp_path / "echotune.toml").write_text(plan_files(tmp_path, app_setup(tmp_path), ref="main")
+                                            ["echotune.toml"])
+    load = load_config(load_login_uncommented(tmp_path)).load
+    assert (load.login.path, load.login.json, load.login.session, load.login.csrf_cookie) == (
+        "/login", {"username": "demo", "password": "change-me"}, True, "")
+    assert load.endpoints[-1].path == "/me"
+
+
+# Django Ninja's shape (recreated): routes declared as a router's methods, Django's own session login
+DJANGO_NINJA = {
+    "requirements.txt": "django==5.2\ndjango-ninja==1.4\n",
+    "accounts/api.py": "from django.contrib.auth import authenticate, login\nfrom ninja import Router\n"
+                       "router = Router()\n\n\n@router.post('/login')\ndef log_in(request, data: Creds):\n"
+                       "    user = authenticate(request, username=data.username, password=data.password)\n"
+                       "    login(request, user)\n    return {'ok': True}\n\n\n"
+                       "@router.get('/me')\ndef me(request):\n"
+                       "    return {'username': request.user.username}\n",
+}
+
+
+def test_a_django_session_login_sends_the_csrf_token(tmp_path):
+    """Django's CsrfViewMiddleware refuses a POST without the csrftoken cookie's token: the login and the
+    load test's POSTs carry it (tests/unit/test_login_session_csrf.py runs such a login)."""
+    found = detect_login_flow(write(tmp_path, DJANGO_NINJA))
+    assert (found["login"], found["token"], found["csrf"]) == ("/login", "", "csrftoken")
+    api = written(tmp_path)["api"]
+    assert api["login"]["session"] is True and api["login"]["csrf_cookie"] == "csrftoken"
+    (tmp_path / "echotune.toml").write_text(plan_files(tmp_path, app_setup(tmp_path), ref="main")
+                                            ["echotune.toml"])
+    login = load_config(load_login_uncommented(tmp_path)).load.login
+    assert (login.session, login.csrf_cookie, login.csrf_header, login.csrf_page()) == (
+        True, "csrftoken", "X-CSRFToken", "/login")
 
 
 def test_a_token_anywhere_keeps_the_token_flow(tmp_path):
@@ -62,11 +99,13 @@ def test_a_flask_login_form_is_sent_as_a_form(tmp_path):
                   "    user = find(request.form.get('email'))\n    login_user(user)\n"
                   "    return redirect('/')\n\n\n@app.get('/profile')\ndef profile():\n    return 'me'\n",
     })
-    (flow,) = written(tmp_path)["api"]["flows"]
-    assert flow["steps"][0] == {"method": "POST", "path": "/login",
-                                "headers": {"Content-Type": "application/x-www-form-urlencoded"},
-                                "body": "email=demo%40example.com&password=change-me",
-                                "status": [200, 201, 204, 302, 303]}
+    api = written(tmp_path)["api"]
+    assert api["flows"][0]["steps"][0] == {"method": "POST", "path": "/login",
+                                           "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+                                           "body": "email=demo%40example.com&password=change-me",
+                                           "status": [200, 201, 204, 302, 303]}
+    # [api.login] sends the same form, urlencoded
+    assert api["login"]["form"] == {"email": "demo@example.com", "password": "change-me"}
 
 
 class _SessionApp(BaseHTTPRequestHandler):

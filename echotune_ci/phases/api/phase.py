@@ -14,6 +14,7 @@ at (status ``warn``, never ``pass`` on its own).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Iterable
@@ -29,6 +30,7 @@ from .settings import ApiSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..base import Phase, PhaseContext
+    from ..load.settings import LoginSettings
     from .contract import ContractOutcome
 
 NAME = "api"
@@ -111,6 +113,8 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
         return {}
     where = f"login {login.method} {login.path}"
     headers, form = login.body()
+    if login.csrf_cookie:
+        headers.update(_csrf_header(login, client, fetch=True))
     try:
         if form is None:
             response = client.request(login.method, login.path, json=login.json, headers=headers)
@@ -121,6 +125,8 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
     if response.status_code not in login.status:
         raise RunError(f"{where} answered {response.status_code}, expected "
                        f"{' or '.join(map(str, login.status))}")
+    if login.session:
+        return _session_headers(login, client, where)
     try:
         token = token_at(response.json(), login.token_field)
     except ValueError:
@@ -129,6 +135,37 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
         raise RunError(f"{where}: the answer has no '{login.token_field}' field (api.login.token_field)")
     register(token)
     return {login.header: f"{login.scheme} {token}".strip()}
+
+
+def _csrf_header(login: LoginSettings, client: Any, *, fetch: bool = False) -> dict[str, str]:
+    """``{csrf_header: token}`` from the client's cookie ``csrf_cookie``, {} without one. With *fetch*, a
+    client without the cookie GETs ``csrf_path`` (or the login's path) for it first; whatever that page
+    answers, the login's own answer says what went wrong."""
+    import httpx
+
+    from ..load.settings import cookie_value
+
+    if fetch and cookie_value(client.cookies.jar, login.csrf_cookie) is None:
+        with contextlib.suppress(httpx.HTTPError):
+            client.get(login.csrf_page())
+    token = cookie_value(client.cookies.jar, login.csrf_cookie)
+    return {login.csrf_header: token} if token else {}
+
+
+def _session_headers(login: LoginSettings, client: Any, where: str) -> dict[str, str]:
+    """The headers that carry a session login (``session = true``) to the generated requests, which a
+    client of their own sends: the cookies the login set as one ``Cookie`` header, and the CSRF token
+    (rotated by the login, as Django does) in ``csrf_header``. Their values are registered for masking.
+    RunError when the answer set no cookie."""
+    from ...masking import register
+
+    cookies = [c for c in client.cookies.jar if c.value]
+    if not cookies:
+        raise RunError(f"{where}: the answer set no cookie, so there is no session to use "
+                       "(api.login.session; for a token login, drop session and set token_field)")
+    for cookie in cookies:
+        register(cookie.value)
+    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in cookies), **_csrf_header(login, client)}
 
 
 def contract_findings(outcome: ContractOutcome) -> list[Finding]:

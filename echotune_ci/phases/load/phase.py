@@ -294,8 +294,10 @@ def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[d
         result.notes.extend(f"{key}: sent only as users started (their on_start), before each round began "
                             f"to measure, so it has no figures" for key in ramp_only(head))
     login = plan.settings.login
-    result.notes.extend(thin_tail_notes(result.metrics, len(head),
-                                        per_user={f"{login.method} {login.path}"} if login.path else ()))
+    per_user = {f"{login.method} {login.path}"} if login.path else set()
+    if login.path and login.csrf_cookie:
+        per_user.add(f"GET {login.csrf_page()}")  # the page each user fetches its CSRF cookie from
+    result.notes.extend(thin_tail_notes(result.metrics, len(head), per_user=per_user))
     result.notes.extend(percentile_notes(rounds))
     _add_summary_notes(result, plan, rounds)
     if any(r["cpu_warning"] for r in rounds):

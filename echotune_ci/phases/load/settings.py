@@ -101,6 +101,18 @@ class LoginSettings:
     basic: str = setting("", check=_basic, doc="user:password of HTTP Basic (FastAPI's HTTPBasic, "
                                                "express-basic-auth), sent with every request in `header`; "
                                                "no login request is made, so leave path empty.")
+    session: bool = setting(False, doc="The login's answer sets a cookie that carries the account (Django's "
+                                       "login(request, user), Flask-Login, express-session): each user "
+                                       "keeps its cookies; no token is read (token_field, header and "
+                                       "scheme are not used).")
+    csrf_cookie: str = setting("", doc="Cookie of the CSRF token the app checks on unsafe requests (Django: "
+                                       "csrftoken). Before the login, csrf_path is fetched for it when the "
+                                       "user has none; its current value goes in csrf_header with the "
+                                       "login and every POST, PUT, PATCH and DELETE.")
+    csrf_header: str = setting("X-CSRFToken", doc="Request header the CSRF token is sent in (Django's "
+                                                  "CSRF_HEADER_NAME; X-XSRF-TOKEN for Angular-style apps).")
+    csrf_path: str = setting("", doc="Page fetched (GET) for the CSRF cookie before the login; default: "
+                                     "path (Django's LoginView sets it on its form). Any answer will do.")
 
     @property
     def configured(self) -> bool:
@@ -108,10 +120,13 @@ class LoginSettings:
         return bool(self.path or self.basic)
 
     def body_error(self, table: str) -> str | None:
-        """Why the login's body is unusable (both ``json`` and ``form``), naming *table* ([load.login]), or
-        None."""
+        """Why the login is unusable (both ``json`` and ``form``; ``session`` or ``csrf_cookie`` without a
+        ``path`` to log in at), naming *table* ([load.login]), or None."""
         if self.form and self.json is not None:
             return f"{table} has both json and form: keep one (form for an OAuth2 password form)"
+        if (self.session or self.csrf_cookie) and not self.path:
+            what = "session" if self.session else "csrf_cookie"
+            return f"{table} {what} needs path: the login whose answer sets the cookie"
         return None
 
     def body(self) -> tuple[dict[str, str], str | None]:
@@ -127,6 +142,10 @@ class LoginSettings:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         return headers, urlencode(dict(self.form))
 
+    def csrf_page(self) -> str:
+        """The page a user fetches for its CSRF cookie before the login: ``csrf_path``, else ``path``."""
+        return self.csrf_path or self.path
+
     def basic_headers(self) -> dict[str, str]:
         """``{header: "Basic <base64 of user:password>"}`` (RFC 7617, UTF-8), {} without ``basic``."""
         return {self.header: f"Basic {basic_credentials(self.basic)}"} if self.basic else {}
@@ -138,6 +157,22 @@ def basic_credentials(user_password: str) -> str:
     import base64
 
     return base64.b64encode(user_password.encode("utf-8")).decode("ascii")
+
+
+# Methods a CSRF check leaves alone (RFC 9110 section 9.2.1's safe methods, as Django's CsrfViewMiddleware
+# and the csurf middleware exempt them)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def cookie_value(jar: Any, name: str) -> str | None:
+    """The value of cookie *name* in *jar* (an ``http.cookiejar.CookieJar``: locust's FastHttpSession's
+    ``cookiejar``, requests' and httpx's jars), the one set last when several paths hold one; None
+    without."""
+    found = None
+    for cookie in jar or ():
+        if cookie.name == name:
+            found = cookie.value
+    return found
 
 
 def token_at(answer: Any, field: str) -> Any:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from echotune_ci.phases.load.metrics import percentile
 from echotune_ci.phases.load.plan import host_allowed
-from echotune_ci.phases.load.settings import basic_credentials, token_at
+from echotune_ci.phases.load.settings import SAFE_METHODS, basic_credentials, cookie_value, token_at
 
 if TYPE_CHECKING:  # pragma: no cover
     from echotune_ci.phases.load.guard import RequestGuard
@@ -68,6 +68,12 @@ class _Requests:
     def send(self, user: Any, spec: dict[str, Any], path: str, name: str) -> Any:
         """Start one request of *user* (a context manager of its response); StopUser past the cap."""
         headers = {**spec.get("headers", {}), **getattr(user, "auth_headers", {})}
+        login = self.login
+        if login and login.get("csrf_cookie") and spec["method"] not in SAFE_METHODS:
+            # read at every request: Django rotates the token at the login
+            token = cookie_value(_jar(user.client), login["csrf_cookie"])
+            if token and not any(name.lower() == login["csrf_header"].lower() for name in headers):
+                headers[login["csrf_header"]] = token
         kwargs: dict[str, Any] = {"name": name, "headers": headers, "catch_response": True}
         if spec.get("data") is not None:  # a login's form, urlencoded (its Content-Type is in its headers)
             kwargs["data"] = spec["data"]
@@ -75,6 +81,9 @@ class _Requests:
             kwargs["json"] = spec["json"]
         if self.http_user:
             kwargs["timeout"] = self.timeout
+        if spec is login and login.get("session"):
+            # a form login answers 302 with the cookie: the page it redirects to is not the login's answer
+            kwargs["allow_redirects"] = False
         return user.client.request(spec["method"], path, **kwargs)
 
     def task(self, spec: dict[str, Any]) -> Callable[[Any], None]:
@@ -90,7 +99,9 @@ class _Requests:
         return request
 
     def log_in(self, user: Any) -> None:
-        """Log *user* in once, keeping the token in ``user.auth_headers`` for its requests."""
+        """Log *user* in once, keeping the token in ``user.auth_headers`` for its requests; with
+        ``session`` the answer's cookie, in the user's cookie jar. With ``csrf_cookie`` a user without that
+        cookie fetches ``csrf_path`` (or the login's path) for it first."""
         user.auth_headers = {}
         login = self.login
         if not login:
@@ -98,9 +109,13 @@ class _Requests:
         if login.get("basic"):  # HTTP Basic: the credentials go with every request, nothing to log in to
             user.auth_headers = {login["header"]: f"Basic {basic_credentials(login['basic'])}"}
             return
+        page = login.get("csrf_path") or login["path"]
+        if login.get("csrf_cookie") and cookie_value(_jar(user.client), login["csrf_cookie"]) is None:
+            with self.send(user, {"method": "GET"}, page, page) as resp:
+                resp.success()  # only its cookie matters: a JSON-only login answers a GET with 405
         with self.send(user, login, login["path"], login["path"]) as resp:
-            if not _judge(resp, login["status"]):
-                return
+            if not _judge(resp, login["status"]) or login.get("session"):
+                return  # a session's cookie is in the user's jar, which sends it from now on
             try:
                 token = token_at(resp.json(), login["token_field"])
             except Exception:  # noqa: BLE001 - any unusable answer is one failure kind
@@ -110,6 +125,13 @@ class _Requests:
                 return
             value = f"{login['scheme']} {token}".strip()
             user.auth_headers = {login["header"]: value}
+
+
+def _jar(client: Any) -> Any:
+    """The cookie jar of a locust client: FastHttpSession's ``cookiejar``, HttpSession's (requests')
+    ``cookies``."""
+    jar = getattr(client, "cookiejar", None)
+    return jar if jar is not None else getattr(client, "cookies", None)
 
 
 def _judge(resp: Any, expected: list[int]) -> bool:
