@@ -11,7 +11,8 @@ Django's CSRF protection" and ``django.contrib.auth.views.LoginView``):
 * the login answers a wrong password with the form again (200) and a right one with 302 to
   ``LOGIN_REDIRECT_URL`` (``/accounts/profile/``, which has no view: 404), setting the ``sessionid``
   cookie and a new ``csrftoken`` (``rotate_token``): the old token is refused from then on;
-* ``GET /api/me`` and ``POST /api/notes`` want the session (403 without), the POST the current token.
+* ``GET /api/me`` wants the session (``login_required``: without, 302 to the login page, which answers
+  200), ``POST /api/notes`` the session (403 without) and the current token.
 
 The expected counts come from the app's own tally of what it accepted and refused.
 """
@@ -87,8 +88,8 @@ class _DjangoLike(JsonApi):
             if cookies.get("sessionid") in self.sessions:
                 self._count("me")
                 return self._answer(200, {"username": "demo"})
-            self._count("me refused")
-            return self._answer(403, {"detail": "Authentication credentials were not provided."})
+            self._count("me refused")  # login_required: to the login page, which answers 200
+            return self._answer(302, "", location="/accounts/login/?next=/api/me")
         return self._answer(404, "not found")
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
@@ -151,15 +152,20 @@ def test_each_load_test_user_logs_in_with_the_session_and_its_csrf_token(tmp_pat
     assert "/accounts/profile/" not in {m.labels.get("endpoint", "") for m in result.metrics}
 
 
-def test_without_the_csrf_cookie_the_login_is_refused_and_says_so(tmp_path, load_env, django_like):
+@pytest.mark.parametrize("user_class", ["fast", "http"])
+def test_without_the_csrf_cookie_the_login_is_refused_and_says_so(tmp_path, load_env, django_like,
+                                                                  user_class):
     write_config(tmp_path, f'[load]\nusers = 2\nspawn_rate = 10\nduration = "1s"\nwait_min = "0.05s"\n'
-                           f'wait_max = "0.1s"\n[load.login]\n{LOGIN}'
+                           f'wait_max = "0.1s"\nuser_class = "{user_class}"\n[load.login]\n{LOGIN}'
                            '[[load.endpoints]]\npath = "/api/me"\n')
     proc, result = load(load_env, tmp_path, "--host", django_like)
     assert result is not None, proc.stdout + proc.stderr
     assert _DjangoLike.tally.get("csrf refused") == 2 and "login" not in _DjangoLike.tally
     assert endpoint(result, "error_rate_pct", "POST /accounts/login/").value == 100
+    # each /api/me was redirected to the login page, whose 200 is no answer of /api/me
+    assert _DjangoLike.tally.get("me refused", 0) > 0 and "me" not in _DjangoLike.tally
     assert endpoint(result, "error_rate_pct", "GET /api/me").value == 100
+    assert "redirected to the login page /accounts/login/: sent without a login" in proc.stdout
 
 
 def test_the_api_phase_sends_the_session_and_the_rotated_token(django_like):

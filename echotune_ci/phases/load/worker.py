@@ -90,8 +90,17 @@ class _Requests:
         """The locust task of endpoint *spec*, named after its method and name."""
         expected = spec["status"]
 
+        login_page = (self.login or {}).get("path", "")
+        # A protected page redirects a user without a login to the login page (Django's login_required,
+        # Flask-Login's login_view), whose 200 would pass for the page's own answer
+        watch = bool(login_page) and _path_of(spec["path"]) != _path_of(login_page)
+
         def request(user: Any) -> None:
             with self.send(user, spec, fill_path(spec["path"]), spec["name"]) as resp:
+                if watch and _path_of(str(getattr(resp, "url", "") or "")) == _path_of(login_page):
+                    resp.failure(f"redirected to the login page {login_page}: sent without a login (did "
+                                 "[load.login] fail?)")
+                    return
                 _judge(resp, expected)
 
         slug = re.sub(r"[^a-z0-9]+", "_", spec["name"].lower()).strip("_")
@@ -125,6 +134,13 @@ class _Requests:
                 return
             value = f"{login['scheme']} {token}".strip()
             user.auth_headers = {login["header"]: value}
+
+
+def _path_of(url: str) -> str:
+    """The path of *url* (absolute or a path with a query), without a trailing slash."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path.rstrip("/")
 
 
 def _jar(client: Any) -> Any:
