@@ -1198,6 +1198,12 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
     """The ready URL, and whether "/" answers (else no frontend phase); *urls*: a Django project's
     URLconf as :func:`.djangourls.read_urlconf` read it, None when there is none to read; *served*:
     where the code serves its OpenAPI document (:func:`.openapi.served_document` of *sources*)."""
+    if urls is not None and urls.logins:
+        login, where = urls.logins[0]
+        # a page of its own behind login_required; the admin's index sends users to its own login
+        behind = next((r.path for r in urls.routes if r.login and r.get and not r.parameters
+                       and "admin" not in r.path and r.path != login), "")
+        app.django_login = {"login": login, "protected": behind, "source": where.rsplit(":", 1)[0]}
     if ins.health is not None:
         app.ready_path = ins.health.command
         app.decide("ready_url", app.ready_path, ins.health.source)

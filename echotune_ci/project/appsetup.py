@@ -92,6 +92,9 @@ class AppSetup:
     # The Redis client the app depends on and where (``redis in server/package.json``): [load] gets a
     # commented redis_url, which measures the cache's hit ratio once someone points it at that Redis.
     redis: str = ""
+    # Django's LoginView in the URLconf, which logs in by session behind a CSRF check: {"login": its path,
+    # "protected": a GET route behind login_required ("" when none is read), "source": the urls file}
+    django_login: dict[str, str] = field(default_factory=dict)
 
     @property
     def serve_command(self) -> str:

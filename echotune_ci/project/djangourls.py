@@ -87,6 +87,8 @@ class UrlConf:
     unread: list[str] = field(default_factory=list)  # "file:line: include(x)" not followed
     root_unknown: bool = False  # an unread include may route "/"
     whitenoise_root: bool = False
+    # Django's own LoginView (django.contrib.auth.urls' "login/", LoginView.as_view()): (full path, where)
+    logins: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def root(self) -> bool | None:
@@ -195,6 +197,7 @@ class _Reader:
         self.routes: list[DjangoRoute] = []
         self.unread: list[str] = []
         self.root_unknown = False
+        self.logins: list[tuple[str, str]] = []
 
     # ------------------------------------------------------------------ modules and names
 
@@ -203,7 +206,8 @@ class _Reader:
         if loaded is None or not self._assigns(loaded[0], "urlpatterns"):
             return None
         self._walk(module, self._patterns(module, "urlpatterns", frozenset()), (), 0, frozenset({module}))
-        return UrlConf(module, loaded[1], self.routes, self.unread, self.root_unknown, self.whitenoise)
+        return UrlConf(module, loaded[1], self.routes, self.unread, self.root_unknown, self.whitenoise,
+                       self.logins)
 
     def module(self, name: str) -> tuple[ast.Module, str, bool] | None:
         """(tree, file relative to the folder, whether a package) of the project's module *name*."""
@@ -393,6 +397,8 @@ class _Reader:
         if included is None:
             get, login = self.view(module, view)
             self._add(chain + (piece,), get, login)
+            if self._auth_login_view(module, view):
+                self.logins.append((self.routes[-1].path, where))
             return
         if depth >= _DEPTH:
             self.unread.append(f"{where}: included {_DEPTH} deep")
@@ -415,6 +421,9 @@ class _Reader:
             items = self._patterns(owner, "urlpatterns", frozenset())
             self._walk(owner, items, chain, depth + 1, stack | {owner})
         elif kind in ("module", "outside") and (f"{owner}.{name}" if name else owner) in _NO_ROOT:
+            if (f"{owner}.{name}" if name else owner) == "django.contrib.auth.urls":
+                # its "login/" is Django's LoginView (django/contrib/auth/urls.py)
+                self.logins.append((_full_path(chain + (_Piece("login/", False, where),)), where))
             return
         elif kind == "def":
             self._walk(owner, self._patterns(owner, name, frozenset()), chain, depth + 1, stack)
@@ -471,11 +480,19 @@ class _Reader:
         if all(piece.matches_empty(False) for piece in chain):
             self.root_unknown = True
 
+    def _auth_login_view(self, module: str, view: ast.expr) -> bool:
+        """Whether *view* is ``LoginView.as_view(...)`` of ``django.contrib.auth.views``."""
+        if not (isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute)
+                and view.func.attr == "as_view"):
+            return False
+        kind, owner, name = self.resolve_expr(module, view.func.value)
+        return kind == "outside" and name == "LoginView" and owner.startswith("django.contrib.auth")
+
     def _add(self, chain: tuple[_Piece, ...], get: bool, login: bool) -> None:
         shown = [piece.shown() for piece in chain]
         at_root = all(piece.matches_empty(i == len(chain) - 1) for i, piece in enumerate(chain))
         steps = tuple(f"{p.text!r} ({p.where})" for p in chain[:-1])
-        self.routes.append(DjangoRoute("/" + "".join(text for text, _ in shown), chain[-1].where,
+        self.routes.append(DjangoRoute(_full_path(chain), chain[-1].where,
                                        any(param for _, param in shown), get, login, at_root, steps))
 
     def _where(self, module: str, node: ast.AST) -> str:
@@ -634,6 +651,11 @@ def _decorator_login(decorator: ast.expr) -> bool:
     if name.startswith("csrf") or name in ("permission_classes", "api_view"):
         return False
     return name in _LOGIN_DECORATORS or _names_login(name)
+
+
+def _full_path(chain: tuple[_Piece, ...]) -> str:
+    """The URL path of a route's *chain* of patterns, as :class:`DjangoRoute` has it."""
+    return "/" + "".join(piece.shown()[0] for piece in chain)
 
 
 def _statements(body: list[ast.stmt]) -> list[ast.stmt]:

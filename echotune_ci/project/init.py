@@ -346,10 +346,17 @@ def plan_files(root: Path, app: AppSetup, *, ref: str, repository: str = DEFAULT
 
 
 def _login_flow(root: Path, app: AppSetup) -> dict[str, str]:
-    """The login and protected routes of the app's sources (a first [[api.flows]]), or {}."""
+    """The login and protected routes of the app's sources (a first [[api.flows]]), or {}. Else Django's
+    LoginView: a form login by session behind the CSRF check, which answers 302 when it logs in and the
+    form again (200) when it does not; "flow" is "" for it, since a flow's steps send no CSRF token."""
     from .routes import detect_login_flow
 
-    return detect_login_flow(root / app.cwd)
+    found = detect_login_flow(root / app.cwd)
+    if found or not app.django_login:
+        return found
+    return {**app.django_login, "token": "", "user_field": "username", "user_object": "", "scheme": "Bearer",
+            "form": "yes", "csrf": "csrftoken", "oauth2_form": "", "user_value": "", "status": "302",
+            "flow": ""}
 
 
 def security_excludes(app: AppSetup) -> dict[str, list[str]]:

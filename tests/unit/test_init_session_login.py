@@ -192,3 +192,57 @@ def test_a_token_read_from_the_authorization_header_keeps_the_token_flow(tmp_pat
     files["backend/routes/users.js"] = files["backend/routes/users.js"].replace(
         "res.json({ email })", "res.json({ email, token })")
     assert detect_login_flow(write(tmp_path, files))["token"] == "$.token"
+
+
+# Django's own login (recreated from `django-admin startproject`): django.contrib.auth.urls under
+# "accounts/", whose "login/" is LoginView, and a view of the project's behind login_required
+DJANGO_AUTH_URLS = {
+    "requirements.txt": "django==5.2\n",
+    "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site1.settings')\n",
+    "site1/__init__.py": "",
+    "site1/settings.py": "SECRET_KEY = 'x'\nROOT_URLCONF = 'site1.urls'\n"
+                         "INSTALLED_APPS = ['django.contrib.auth']\n",
+    "site1/views.py": "from django.contrib.auth.decorators import login_required\n"
+                      "from django.http import JsonResponse\n\n\n@login_required\ndef me(request):\n"
+                      "    return JsonResponse({'username': request.user.username})\n\n\n"
+                      "def health(request):\n    return JsonResponse({'ok': True})\n",
+    "site1/urls.py": "from django.contrib import admin\nfrom django.urls import include, path\n\n"
+                     "from . import views\n\nurlpatterns = [\n    path('admin/', admin.site.urls),\n"
+                     "    path('accounts/', include('django.contrib.auth.urls')),\n"
+                     "    path('health/', views.health),\n    path('api/me', views.me),\n]\n",
+}
+
+
+def test_djangos_login_view_gets_a_session_login_with_its_csrf_token(tmp_path):
+    """A Django project logging in with django.contrib.auth's LoginView got no login at all: its routes are
+    path() entries, not the decorators the login search reads. It logs in by a form behind the CSRF
+    check and answers 302 when it does (the form again, 200, when it does not)."""
+    write(tmp_path, DJANGO_AUTH_URLS)
+    text = plan_files(tmp_path, app_setup(tmp_path), ref="main")["echotune.toml"]
+    api = tomllib.loads(text)["api"]
+    assert api["login"] == {"path": "/accounts/login/", "form": {"username": "demo", "password": "change-me"},
+                            "status": [302], "session": True, "csrf_cookie": "csrftoken"}
+    # a flow's steps send no CSRF token: no flow, and generated requests leave the login out
+    assert "flows" not in api and api["exclude"] == ["POST /accounts/login/"]
+    (tmp_path / "echotune.toml").write_text(text)
+    load = load_config(load_login_uncommented(tmp_path)).load
+    assert (load.login.path, dict(load.login.form), load.login.status, load.login.session,
+            load.login.csrf_cookie) == ("/accounts/login/", {"username": "demo", "password": "change-me"},
+                                        (302,), True, "csrftoken")
+    assert load.endpoints[-1].path == "/api/me"  # behind login_required, not the admin's index
+
+
+def test_a_login_view_imported_from_django_counts_too(tmp_path):
+    files = dict(DJANGO_AUTH_URLS)
+    files["site1/urls.py"] = ("from django.contrib.auth import views as auth_views\n"
+                              "from django.urls import path\n\nfrom . import views\n\n"
+                              "urlpatterns = [\n    path('signin/', auth_views.LoginView.as_view("
+                              "template_name='signin.html')),\n    path('health/', views.health),\n]\n")
+    write(tmp_path, files)
+    api = written(tmp_path)["api"]
+    assert api["login"]["path"] == "/signin/" and api["login"]["csrf_cookie"] == "csrftoken"
+    (tmp_path / "echotune.toml").write_text(plan_files(tmp_path, app_setup(tmp_path), ref="main")
+                                            ["echotune.toml"])
+    load = load_config(load_login_uncommented(tmp_path)).load
+    # no view behind a login was read: no protected endpoint to suggest
+    assert load.login.path == "/signin/" and load.endpoints[-1].path != "/signin/"
