@@ -348,7 +348,7 @@ def plan_files(root: Path, app: AppSetup, *, ref: str, repository: str = DEFAULT
 def _login_flow(root: Path, app: AppSetup) -> dict[str, str]:
     """The login and protected routes of the app's sources (a first [[api.flows]]), or {}. Else Django's
     LoginView: a form login by session behind the CSRF check, which answers 302 when it logs in and the
-    form again (200) when it does not; "flow" is "" for it, since a flow's steps send no CSRF token."""
+    form again (200) when it does not."""
     from .routes import detect_login_flow
 
     found = detect_login_flow(root / app.cwd)
@@ -356,7 +356,7 @@ def _login_flow(root: Path, app: AppSetup) -> dict[str, str]:
         return found
     return {**app.django_login, "token": "", "user_field": "username", "user_object": "", "scheme": "Bearer",
             "form": "yes", "csrf": "csrftoken", "oauth2_form": "", "user_value": "", "status": "302",
-            "flow": ""}
+            "form_page": "yes"}
 
 
 def security_excludes(app: AppSetup) -> dict[str, list[str]]:

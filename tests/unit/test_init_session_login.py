@@ -77,6 +77,11 @@ def test_a_django_session_login_sends_the_csrf_token(tmp_path):
     assert (found["login"], found["token"], found["csrf"]) == ("/login", "", "csrftoken")
     api = written(tmp_path)["api"]
     assert api["login"]["session"] is True and api["login"]["csrf_cookie"] == "csrftoken"
+    # a JSON login has no form page to fetch a token from (and is exempt until the session exists): the
+    # flow logs in at once, without a token header
+    assert api["flows"][0]["steps"][0] == {"method": "POST", "path": "/login",
+                                           "json": {"username": "demo", "password": "change-me"},
+                                           "status": [200, 201, 204, 302, 303]}
     (tmp_path / "echotune.toml").write_text(plan_files(tmp_path, app_setup(tmp_path), ref="main")
                                             ["echotune.toml"])
     login = load_config(load_login_uncommented(tmp_path)).load.login
@@ -216,14 +221,26 @@ DJANGO_AUTH_URLS = {
 def test_djangos_login_view_gets_a_session_login_with_its_csrf_token(tmp_path):
     """A Django project logging in with django.contrib.auth's LoginView got no login at all: its routes are
     path() entries, not the decorators the login search reads. It logs in by a form behind the CSRF
-    check and answers 302 when it does (the form again, 200, when it does not)."""
+    check and answers 302 when it does (the form again, 200, when it does not). The flow written here
+    passed against a real Django 5.2 project of this shape (and stopped at the login with a wrong
+    password); tests/unit/test_login_session_csrf.py runs it against a server speaking the same
+    protocol."""
     write(tmp_path, DJANGO_AUTH_URLS)
     text = plan_files(tmp_path, app_setup(tmp_path), ref="main")["echotune.toml"]
     api = tomllib.loads(text)["api"]
     assert api["login"] == {"path": "/accounts/login/", "form": {"username": "demo", "password": "change-me"},
                             "status": [302], "session": True, "csrf_cookie": "csrftoken"}
-    # a flow's steps send no CSRF token: no flow, and generated requests leave the login out
-    assert "flows" not in api and api["exclude"] == ["POST /accounts/login/"]
+    # the flow fetches the form for the token's cookie and sends it back; generated requests leave the
+    # login out
+    (flow,) = api["flows"]
+    assert flow["steps"] == [
+        {"path": "/accounts/login/"},
+        {"method": "POST", "path": "/accounts/login/",
+         "headers": {"Content-Type": "application/x-www-form-urlencoded",
+                     "X-CSRFToken": "{cookie:csrftoken}"},
+         "body": "username=demo&password=change-me", "status": [302]},
+        {"path": "/api/me"}]
+    assert api["exclude"] == ["POST /accounts/login/"]
     (tmp_path / "echotune.toml").write_text(text)
     load = load_config(load_login_uncommented(tmp_path)).load
     assert (load.login.path, dict(load.login.form), load.login.status, load.login.session,
@@ -241,6 +258,8 @@ def test_a_login_view_imported_from_django_counts_too(tmp_path):
     write(tmp_path, files)
     api = written(tmp_path)["api"]
     assert api["login"]["path"] == "/signin/" and api["login"]["csrf_cookie"] == "csrftoken"
+    # no view behind a login was read: the flow ends at the login
+    assert [step["path"] for step in api["flows"][0]["steps"]] == ["/signin/", "/signin/"]
     (tmp_path / "echotune.toml").write_text(plan_files(tmp_path, app_setup(tmp_path), ref="main")
                                             ["echotune.toml"])
     load = load_config(load_login_uncommented(tmp_path)).load

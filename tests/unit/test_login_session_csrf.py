@@ -30,9 +30,10 @@ from support import local_server
 from support.api_fake import JsonApi
 from support.load_support import endpoint, load, write_config
 
-from echotune_ci.errors import RunError
+from echotune_ci.errors import ConfigError, RunError
+from echotune_ci.phases.api.flows import check_flows, run_flow
 from echotune_ci.phases.api.phase import log_in
-from echotune_ci.phases.api.settings import ApiSettings
+from echotune_ci.phases.api.settings import ApiSettings, Flow, FlowStep
 from echotune_ci.phases.load.settings import LoginSettings
 
 PASSWORD = "pa ss&word"
@@ -197,3 +198,41 @@ def test_a_session_or_csrf_cookie_without_a_login_path_is_a_config_error():
         "[api.login] csrf_cookie needs path: the login whose answer sets the cookie"
     assert LoginSettings(path="/login", session=True).body_error("[load.login]") is None
 
+
+
+def _flow(csrf_header: str) -> Flow:
+    """Django's login as a flow: the form (its cookie), the login with the token, a page behind it."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if csrf_header:
+        headers["X-CSRFToken"] = csrf_header
+    return Flow(name="session", steps=(
+        FlowStep(path="/accounts/login/"),
+        FlowStep(method="POST", path="/accounts/login/", headers=headers, status=(302,),
+                 body="username=demo&password=pa%20ss%26word"),
+        FlowStep(path="/api/me")))
+
+
+def test_a_flow_sends_a_cookie_it_holds_as_a_header(django_like):
+    flow = _flow("{cookie:csrftoken}")
+    check_flows((flow,), "echotune.toml")  # a cookie is no capture an earlier step must make
+    with httpx.Client(base_url=django_like, follow_redirects=False) as client:
+        outcome = run_flow(flow, client, lambda _: None)
+    assert outcome.findings == [] and outcome.passed == 3, [f.message for f in outcome.findings]
+    assert _DjangoLike.tally.get("login") == 1 and _DjangoLike.tally.get("me") == 1
+
+
+def test_without_the_token_the_flow_stops_at_the_login(django_like):
+    with httpx.Client(base_url=django_like, follow_redirects=False) as client:
+        outcome = run_flow(_flow(""), client, lambda _: None)
+    [finding] = outcome.findings
+    assert finding.rule_id == "api/flow-status" and "expected 302, got 403" in finding.message
+    assert outcome.passed == 1 and _DjangoLike.tally.get("csrf refused") == 1
+
+
+def test_a_cookie_placeholder_is_checked_for_its_name_only():
+    bad = Flow(name="x", steps=(FlowStep(path="/a", headers={"X": "{cookie:}"}),))
+    # "{cookie:}" names no cookie: it is no placeholder, and the header goes as written
+    check_flows((bad,), "echotune.toml")
+    uses = Flow(name="y", steps=(FlowStep(path="/a", headers={"X": "{cookie:XSRF-TOKEN} {tok}"}),))
+    with pytest.raises(ConfigError, match=r"steps\[0\] uses \{tok\}, which no earlier step captures"):
+        check_flows((uses,), "echotune.toml")

@@ -22,7 +22,10 @@ from ...errors import ConfigError
 from ...results import Finding, Location
 from .settings import Flow, FlowStep
 
-PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# {name}: an earlier step's capture; {cookie:NAME}: the value of cookie NAME (RFC 6265's token characters)
+# the flow's client holds when the step is sent, e.g. Django's CSRF token for its X-CSRFToken header
+PLACEHOLDER = re.compile(r"\{(cookie:[!#$%&'*+.^_`|~0-9A-Za-z-]+|[A-Za-z_][A-Za-z0-9_]*)\}")
+COOKIE = "cookie:"
 _JSONPATH = re.compile(r"\$((?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])*)")
 _TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]")
 # What a framework's stack trace looks like in a body: Python, Node/JavaScript, Java, Ruby, PHP, .NET.
@@ -48,7 +51,8 @@ def placeholders(step: FlowStep) -> set[str]:
 
 def check_flows(flows: tuple[Flow, ...], source: str) -> None:
     """ConfigError for a flow without steps, a JSONPath-lite capture that is not one, a ``{name}`` no
-    earlier step captures, or a ``refuse_without`` naming no earlier capture."""
+    earlier step captures (``{cookie:NAME}`` is the client's cookie, whatever the steps capture), or a
+    ``refuse_without`` naming no earlier capture."""
     for i, flow in enumerate(flows):
         where = f"{source}: 'api.flows[{i}]' ({flow.name})"
         if not flow.steps:
@@ -56,7 +60,7 @@ def check_flows(flows: tuple[Flow, ...], source: str) -> None:
         captured: set[str] = set()
         for j, step in enumerate(flow.steps):
             at = f"{where}: steps[{j}]"
-            missing = sorted(placeholders(step) - captured)
+            missing = sorted(n for n in placeholders(step) - captured if not n.startswith(COOKIE))
             if missing:
                 raise ConfigError(f"{at} uses {{{missing[0]}}}, which no earlier step captures")
             if step.refuse_without and step.refuse_without not in captured:
@@ -217,6 +221,20 @@ def _capture(at: _Step, response: Any, captures: dict[str, str]) -> Finding | No
     return None
 
 
+def _cookies(client: Any, step: FlowStep) -> dict[str, str]:
+    """``{"cookie:NAME": value}`` of the cookies *step* names that the client holds now (registered
+    for masking: a CSRF token or a session is a credential). One it lacks stays as written."""
+    from ...masking import register
+
+    wanted = {n.removeprefix(COOKIE) for n in placeholders(step) if n.startswith(COOKIE)}
+    found = {}
+    for cookie in client.cookies.jar if wanted else ():
+        if cookie.name in wanted and cookie.value:
+            register(cookie.value)
+            found[f"{COOKIE}{cookie.name}"] = cookie.value
+    return found
+
+
 def run_flow(flow: Flow, client: Any, progress: Callable[[str], None]) -> FlowOutcome:
     """Check *flow* with *client* (an httpx client on the app's URL, redirects not followed). A flow is
     self-contained: it logs in with a step of its own, [api.login] is not sent. The first failing step
@@ -229,14 +247,15 @@ def run_flow(flow: Flow, client: Any, progress: Callable[[str], None]) -> FlowOu
         at = _Step(flow, i, step)
         progress(f"flow {flow.name}: {step.label}")
         try:
+            values = {**_cookies(client, step), **captures}
             if step.refuse_without:
-                refused = _send(client, step, captures, drop=step.refuse_without)
+                refused = _send(client, step, values, drop=step.refuse_without)
                 if refused.status_code not in (401, 403):
                     outcome.findings.append(at.finding(
                         "api/flow-auth", "high", f"sent without {{{step.refuse_without}}} it was not refused "
                         f"(got {refused.status_code}, expected 401 or 403): {excerpt(refused.text)}"))
                     break
-            response = _send(client, step, captures)
+            response = _send(client, step, values)
         except httpx.HTTPError as exc:
             outcome.findings.append(at.finding("api/flow-status", "high",
                                                f"the request failed ({type(exc).__name__})"))
