@@ -88,6 +88,7 @@ _PY_PROGRAMS = (
     "daphne",
     "waitress-serve",
     "granian",
+    "uwsgi",
     "flask",
     "manage.py",
     "python",

@@ -48,7 +48,11 @@ _BUILDS = re.compile(
     r"(?:\S*python3?(?:\.\d+)? )?\S*manage\.py (?:migrate|collectstatic|compilemessages|compress)|"
     r"django-admin (?:migrate|collectstatic|compilemessages))"
 )
-_PY_SERVERS = ("gunicorn", "uvicorn", "hypercorn", "daphne", "waitress-serve", "granian")
+_PY_SERVERS = ("gunicorn", "uvicorn", "hypercorn", "daphne", "waitress-serve", "granian", "uwsgi")
+# uWSGI's options that bind an address (uwsgi --help, 2.0): HTTP, its own uwsgi protocol for a proxy in
+# front, FastCGI; and --daemonize, which detaches from the process that started it
+_UWSGI_ADDRESSES = ("--http", "--http-socket", "--http11-socket", "--https", "--socket", "-s",
+                    "--uwsgi-socket", "--fastcgi-socket", "--shared-socket", "--daemonize")
 _NODE_RUNNERS = ("node", "nodemon", "tsx", "ts-node", "bun", "deno", "pm2-runtime")
 
 
@@ -378,6 +382,12 @@ def _bind_known(prog: str, words: list[str]) -> list[str] | None:
         ]
     if prog == "hypercorn":
         return [*head, "--bind", f"127.0.0.1:{PORT}", *_drop(rest, ("-b", "--bind"), ("--reload",))]
+    if prog == "uwsgi":
+        # its workers answer HTTP themselves (no proxy in front, nor uWSGI's HTTP router process), and
+        # SIGTERM stops it (uWSGI 2.0 reloads on SIGTERM without --die-on-term)
+        kept = _drop(rest, _UWSGI_ADDRESSES)
+        return [*head, *kept, "--http-socket", f"127.0.0.1:{PORT}",
+                *([] if "--die-on-term" in kept else ["--die-on-term"])]
     if prog == "daphne":
         return [*head, "-b", "127.0.0.1", "-p", PORT, *_drop(rest, ("-b", "--bind", "-p", "--port"))]
     if prog == "waitress-serve":

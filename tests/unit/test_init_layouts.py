@@ -509,6 +509,16 @@ def test_serve_command_option_replaces_the_detected_one(tmp_path):
         # a folder to enter stays in front; a trailing comment is not an argument
         ("cd src && gunicorn app:app", "cd src && gunicorn --bind 127.0.0.1:{port} app:app"),
         ("gunicorn -w 2 app:app # two workers", "gunicorn --bind 127.0.0.1:{port} -w 2 app:app"),
+        # uWSGI: its workers answer HTTP themselves, whatever address the line gave (HTTP, or the uwsgi
+        # protocol for nginx in front); 2.0 reloads on SIGTERM unless told to stop; nothing detaches
+        (
+            "uwsgi --http :$PORT --module site.wsgi --master --processes 4",
+            "uwsgi --module site.wsgi --master --processes 4 --http-socket 127.0.0.1:{port} --die-on-term",
+        ),
+        (
+            "uwsgi --socket=0.0.0.0:8000 --wsgi-file app.py --die-on-term --daemonize /var/log/u.log",
+            "uwsgi --wsgi-file app.py --die-on-term --http-socket 127.0.0.1:{port}",
+        ),
     ],
 )
 def test_bind(line, command):
@@ -864,3 +874,21 @@ def test_a_service_the_top_compose_file_starts_that_the_backend_reaches_by_name(
         "BROKER_HOST (default broker, app/search.py:4): start one and point the app at 127.0.0.1 in [serve] "
         "env",
     ]  # not the database (no client of it in the dependencies), nor adminer, which the code never names
+
+
+def test_a_procfile_that_runs_uwsgi_is_served_with_it(tmp_path):
+    """A Wagtail site's Procfile ran uWSGI; init picked Django's runserver (uwsgi was no server it knew),
+    which saturated at about 4 requests/s under the load test."""
+    root = tmp_path / "uw"
+    (root / "site1").mkdir(parents=True)
+    (root / "requirements.txt").write_text("django==5.2\nuwsgi==2.0.28\n")
+    (root / "manage.py").write_text("import os\n"
+                                    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site1.settings')\n")
+    (root / "site1" / "__init__.py").write_text("")
+    (root / "site1" / "settings.py").write_text("SECRET_KEY = 'x'\nROOT_URLCONF = 'site1.urls'\n")
+    (root / "site1" / "urls.py").write_text("urlpatterns = []\n")
+    (root / "Procfile").write_text("web: uwsgi --http-socket :$PORT --module site1.wsgi --master "
+                                   "--processes 4\n")
+    init_project(root, ref=REF)
+    assert load_config(root / "echotune.toml").serve.command == (
+        "uwsgi --module site1.wsgi --master --processes 4 --http-socket 127.0.0.1:{port} --die-on-term")
