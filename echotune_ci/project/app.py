@@ -144,6 +144,13 @@ def detect_app(root: Path) -> AppSetup:
             if app is not None and app.fallback and inner.kind == "python":
                 why = f"the top folder alone would be served by `{app.command}`"
                 return _finish(_with_clients(inner, root, folder, why, app.framework), root)
+            if inner.kind == "python" and (app is None or not app.runnable):
+                # a client beside it that no static preview could serve (Vue CLI's build): built and
+                # measured all the same
+                top = node_packages(root)
+                framework = _node_framework(top) if top else inner.framework
+                return _finish(_with_clients(inner, root, folder, "nothing at the top runs a server",
+                                             framework), root)
             if inner.setup or app is None or not app.runnable or app.fallback:
                 return _finish(inner, root)
     if app is None:

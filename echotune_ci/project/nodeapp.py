@@ -886,6 +886,8 @@ def bundle_globs(pkg: Package, server_out: set[str]) -> Bundle | None:
         found = ("build/static", "", "react-scripts in dependencies (build/static)")
     elif pkg.vite:
         found = _vite_out(pkg, build)
+    elif "@vue/cli-service" in deps or _script_runs(build, "vue-cli-service"):
+        found = _vue_cli_out(pkg, build)
     elif "webpack" in deps or "webpack-cli" in deps:
         found = _webpack_out(pkg)
     elif "@angular/cli" in deps or "@angular-devkit/build-angular" in deps:
@@ -959,6 +961,19 @@ def _vite_out(pkg: Package, build: str) -> tuple[str, str, str]:
     folder = join(base or ".", out or "dist")
     where = "build.outDir" if out else "default dist"
     return folder, assets or "assets", f"{name} ({where}" + (f" under root {root})" if base else ")")
+
+
+def _vue_cli_out(pkg: Package, build: str) -> tuple[str, str, str]:
+    """Vue CLI's output: ``vue-cli-service build --dest X``, else ``outputDir`` of vue.config.js (relative
+    to the project's root, which is the config's folder), else dist (cli.vuejs.org/config, outputDir)."""
+    flag = re.search(r"vue-cli-service build[^&;]*?--dest[ =](\S+)", build)
+    if flag:
+        return (flag.group(1).strip("/").removeprefix("./"), "",
+                f"{join(pkg.dir, 'package.json')} (vue-cli-service build --dest)")
+    config = _config(pkg, "vue.config")
+    folder = _path_value(read_text(config), "outputDir")[0] if config else ""
+    name = join(pkg.dir, config.name) if config else "@vue/cli-service"
+    return folder or "dist", "", f"{name} ({'outputDir' if folder else 'default dist'})"
 
 
 def _webpack_out(pkg: Package) -> tuple[str, str, str]:

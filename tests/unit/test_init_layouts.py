@@ -892,3 +892,29 @@ def test_a_procfile_that_runs_uwsgi_is_served_with_it(tmp_path):
     init_project(root, ref=REF)
     assert load_config(root / "echotune.toml").serve.command == (
         "uwsgi --module site1.wsgi --master --processes 4 --http-socket 127.0.0.1:{port} --die-on-term")
+
+
+@pytest.mark.parametrize(
+    ("config", "build", "globs"),
+    [
+        (None, "vue-cli-service build", "frontend/dist"),
+        # outputDir is relative to the project's root, the config's folder, or anchored there
+        ("module.exports = { outputDir: 'public-build' }", "vue-cli-service build", "frontend/public-build"),
+        ("const path = require('path');\nmodule.exports = {\n  outputDir: path.resolve(__dirname, "
+         "'../backend/static'),\n};\n", "vue-cli-service build", "backend/static"),
+        # --dest wins over the config (cli.vuejs.org: the command line flag)
+        ("module.exports = { outputDir: 'x' }", "vue-cli-service build --dest built", "frontend/built"),
+    ],
+)
+def test_a_vue_cli_client_is_measured_where_it_builds(tmp_path, config, build, globs):
+    """Vue CLI's build (@vue/cli-service) got no bundle phase: its output was not read."""
+    root = tmp_path / "app"
+    shutil.copytree(LAYOUTS / "backend-frontend", root)
+    (root / "frontend" / "package.json").write_text(
+        f'{{"name": "frontend", "scripts": {{"build": "{build}"}}, "dependencies": {{"vue": "^3"}}, '
+        '"devDependencies": {"@vue/cli-service": "~5"}}\n')
+    if config:
+        (root / "frontend" / "vue.config.js").write_text(config)
+    done = init_project(root, ref=REF)
+    assert done.app.bundle_globs == [f"{globs}/**/*.js", f"{globs}/**/*.css"]
+    assert "bundle" in done.app.phases
