@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from echotune_ci.phases.load.metrics import percentile
 from echotune_ci.phases.load.plan import host_allowed
@@ -43,6 +44,15 @@ class JobError(Exception):
         """*message* goes to the output file; *exit_code* is the process's."""
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def same_origin(host: str) -> str:
+    """The Origin header of a page served by *host* (``http://127.0.0.1:8000/app`` ->
+    ``http://127.0.0.1:8000``): scheme, host and port, the port left out when it is the scheme's own."""
+    parts = urlsplit(host)
+    scheme, netloc = parts.scheme.lower(), parts.netloc.rsplit("@", 1)[-1].lower()
+    default = {"http": ":80", "https": ":443"}.get(scheme, "")
+    return f"{scheme}://{netloc.removesuffix(default) if default else netloc}"
 
 
 def fill_path(template: str) -> str:
@@ -72,8 +82,13 @@ class _Requests:
         if login and login.get("csrf_cookie") and spec["method"] not in SAFE_METHODS:
             # read at every request: Django rotates the token at the login
             token = cookie_value(_jar(user.client), login["csrf_cookie"])
-            if token and not any(name.lower() == login["csrf_header"].lower() for name in headers):
+            if token and not any(k.lower() == login["csrf_header"].lower() for k in headers):
                 headers[login["csrf_header"]] = token
+        if spec["method"] not in SAFE_METHODS and not any(k.lower() == "origin" for k in headers):
+            # What a browser sends with every form it posts: SvelteKit (and Astro, Next's server actions)
+            # refuse a form POST whose Origin is not the app's own with 403 "Cross-site POST form
+            # submissions are forbidden", so a login by form failed every time
+            headers["Origin"] = same_origin(str(user.host or ""))
         kwargs: dict[str, Any] = {"name": name, "headers": headers, "catch_response": True}
         if spec.get("data") is not None:  # a login's form, urlencoded (its Content-Type is in its headers)
             kwargs["data"] = spec["data"]
@@ -138,8 +153,6 @@ class _Requests:
 
 def _path_of(url: str) -> str:
     """The path of *url* (absolute or a path with a query), without a trailing slash."""
-    from urllib.parse import urlsplit
-
     return urlsplit(url).path.rstrip("/")
 
 
