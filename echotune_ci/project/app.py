@@ -30,11 +30,11 @@ from pathlib import Path, PurePosixPath
 
 from ..masking import is_secret_name
 from . import commands
-from .appsetup import AppSetup, Decision
+from .appsetup import FRONTEND_PAGES, AppSetup, Decision
 from .clients import attach_clients, node_notes, output_folder
 from .django import DjangoFacts, allows_loopback, read_django
 from .djangourls import UrlConf, read_urlconf
-from .envdefaults import defaulted_env, js_env_reads, taken_without_default
+from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
                      guarded_route, read_graph, root_answers)
 from .files import (JS_SUFFIXES, join, json_root, named_dirs, read_text, ready_path, rel, root_route,
@@ -60,6 +60,7 @@ from .nodenotes import production_only
 from .nodenotes import required_env as node_required_env
 from .openapi import Served, served_document
 from .orms import OrmDatabase, generates, in_folder, orm_databases, prisma_schema
+from .pages import page_routes
 from .pyapp import (Target, app_package, dotenv, find_target, framework_of, python_port, required_env,
                     server_command)
 from .pysettings import required_settings
@@ -669,7 +670,7 @@ _JWT_KEY = re.compile(r"\bjwt\.(?:sign|verify)\(\s*(?:[\w.]+|\{[^{}]*\})\s*,\s*p
 def _own_secret_names(sources: list[Path]) -> re.Pattern[str]:
     """_OWN_SECRET, and the variables the JavaScript *sources* sign or verify a JWT with."""
     keys = sorted({m.group(1) for path in sources if path.suffix != ".py"
-                   for m in _JWT_KEY.finditer(read_text(path))})
+                   for m in _JWT_KEY.finditer(as_process_env(read_text(path)))})
     if not keys:
         return _OWN_SECRET
     return re.compile(f"{_OWN_SECRET.pattern}|^(?:{'|'.join(map(re.escape, keys))})$", re.I)
@@ -1369,9 +1370,11 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _sqlite_folders(app, sources, folder)
         served = served_document(sources, folder)
         _ready(app, ins, sources, folder, served=served)
+        _file_pages(app, server, folder)
         required = node_required_env(sources, folder)
         _required_env(app, [(r.name, r.where, r.how) for r in required])
         _secrets_taken(app, folder, sources)
+        _static_env(app, server, client_dirs, folder)
         _openapi(app, served)
         production = production_only(sources, folder)
         if production and "NODE_ENV" not in app.env:
@@ -1394,10 +1397,50 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
     return app
 
 
+def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:
+    """The pages the server's framework routes by file (SvelteKit's +page.svelte, Nuxt's pages/): audited
+    by the frontend phase beside "/" (up to FRONTEND_PAGES, the others and those behind a login written
+    commented out) and suggested for the load test. "/" alone left the app's other pages unaudited."""
+    pages = [p for p in page_routes(server.path, server.deps, folder) if p.path != "/"]
+    if not pages or not app.has_root:
+        return
+    app.pages = [(p.path, p.where, p.guarded) for p in pages]
+    open_ = [p for p in pages if not p.guarded]
+    app.load_routes += [(p.path, p.where) for p in open_
+                        if p.path != app.ready_path and p.path not in dict(app.load_routes)]
+    listed = ", ".join(p.path for p in open_[:FRONTEND_PAGES])
+    guarded = [p.path for p in pages if p.guarded]
+    files = "+page.svelte" if server.has("@sveltejs/kit") else "pages/*.vue"
+    app.decide("frontend", f"/, {listed}" if listed else "/",
+               f"the {files} files: the pages without a parameter"
+               + (f"; behind a login (written commented out): {', '.join(guarded)}" if guarded else ""))
+
+
+def _static_env(app: AppSetup, server: Package, skip: frozenset[str], folder: Path) -> None:
+    """A placeholder in [serve] env, and a note, for each variable the code (components too) imports from
+    SvelteKit's ``$env/static/*``: the build inlines them and stops on the first one unset ("X is not
+    exported by virtual:env/static/public"), a public site key as much as a secret."""
+    if not server.has("@sveltejs/kit"):
+        return
+    for path in source_files(server.path, (*JS_SUFFIXES, ".svelte"), limit=400, skip=skip):
+        for name, module, line in kit_static_env(read_text(path)):
+            where = f"{rel(path, folder)}:{line}"
+            app.needed_env.setdefault(name, f"{where} imports it from {module} (the build inlines it)")
+            if name in app.env:
+                continue
+            app.env[name] = PLACEHOLDER_SECRET
+            app.decide("env", f"{name}=(placeholder)", f"{rel(path, folder)} imports it from {module}")
+            app.check("env", f"{where} imports {name} from {module}: the build inlines it and stops without "
+                             "it, so a placeholder is set here; give it this machine's value (in CI, a "
+                             "secret's) where the pages need the real one")
+
+
 def _node_framework(packages: list[Package]) -> str:
     for name in (
         "next",
         "nuxt",
+        "@sveltejs/kit",
+        "astro",
         "@nestjs/core",
         "express",
         "fastify",
@@ -1409,7 +1452,8 @@ def _node_framework(packages: list[Package]) -> str:
         "webpack",
     ):
         if any(name in p.deps for p in packages):
-            return {"@nestjs/core": "nestjs", "@hapi/hapi": "hapi", "react-scripts": "create-react-app"}.get(
+            return {"@nestjs/core": "nestjs", "@hapi/hapi": "hapi", "react-scripts": "create-react-app",
+                    "@sveltejs/kit": "sveltekit"}.get(
                 name, name
             )
     return "node"
@@ -1480,6 +1524,13 @@ def _node_command(
     app.fallback = start.fallback
     app.env.update(env)
     app.decide("command", command, start.source)
+    for name, value in start.env.items():
+        if name not in app.env:
+            app.env[name] = value
+            app.decide("env", f"{name}={value}", f"{start.source.split(' (', 1)[0]}: the server listens on "
+                                                 f"the interface {name} names, all of them when unset")
+    if start.port_var:
+        app.decide("port", f"auto ({start.port_var})", f"the server {start.entry} reads {start.port_var}")
     for step in pre:
         ins.pre.append(Step(step, start.source))
     if start.warning:
@@ -1663,6 +1714,8 @@ def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Pat
     if "{port}" in app.command:
         app.decide("port", "auto", "the command takes the port")
         return
+    if any(d.key == "port" for d in app.decisions):
+        return  # said with the command: a framework's server (framework_server), built by build
     port, var, why = node_port(server.path, skip, folder, entry)
     if port is not None:
         app.port = port

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 CHECK_KEYS = ("project", "setup", "build", "command", "port", "cwd", "ready_url", "env", "audit", "bundle",
               "realtime")
 DEFAULT_PHASES = ("security", "frontend", "load")
+# How many pages besides "/" init lists in [[frontend.pages]]: each costs the frontend phase a page load
+# and an axe run (about 2 s here), twice in `run --base-ref`
+FRONTEND_PAGES = 4
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class AppSetup:
     ready_status: list[int] = field(default_factory=list)
     # GET routes of the app's code worth a load test besides "/" and the ready path: (path, file:line)
     load_routes: list[tuple[str, str]] = field(default_factory=list)
+    # Pages a framework routes by file besides "/" (project/pages.py): (path, file, behind a login), and
+    # how many of those not behind one [[frontend.pages]] lists (the rest are written commented out)
+    pages: list[tuple[str, str, bool]] = field(default_factory=list)
     has_root: bool = True
     # Where the running app serves its OpenAPI document ([api] openapi), "" when the code does not say
     openapi: str = ""

@@ -109,7 +109,7 @@ def taken_without_default(
     sources = list(sources)
     for path in sources:
         text = read_text(path)
-        if "environ" not in text and "getenv" not in text and "process.env" not in text:
+        if not any(word in text for word in ("environ", "getenv", "process.env", "$env/")):
             continue
         reads = _python_reads(text) if path.suffix == ".py" else _js_reads(text, None)
         for name, has_default, line in reads:
@@ -243,6 +243,51 @@ def _catches_key_error(handler: ast.ExceptHandler) -> bool:
     return bool(names & {"*", "KeyError", "LookupError", "Exception", "BaseException"})
 
 
+# SvelteKit's environment modules: import { env } from '$env/dynamic/private' (env.X, read at run time) and
+# import { X, Y as y } from '$env/static/public' (inlined by the build, which stops without them)
+_KIT_IMPORT = re.compile(
+    r"""import\s*\{([^{}]*)\}\s*from\s*(['"])\$env/(dynamic|static)/(private|public)\2""")
+_KIT_DYNAMIC_ITEM = re.compile(r"\s*env\s*(?:\bas\s+([A-Za-z_$][\w$]*)\s*)?")
+_KIT_STATIC_ITEM = re.compile(r"\s*([A-Za-z_$][\w$]*)\s*(?:\bas\s+([A-Za-z_$][\w$]*)\s*)?")
+
+
+def as_process_env(text: str) -> str:
+    """JavaScript *text* with SvelteKit's environment modules read as ``process.env`` is, so every reader
+    of the environment here sees them: ``env.X`` of ``import { env } from '$env/dynamic/private'`` becomes
+    ``process.env.X``, and ``import { X, Y as y } from '$env/static/private'`` becomes
+    ``const { X, Y: y } = process.env``. Line numbers stay those of *text*; text without such an import is
+    returned as it is."""
+    if "$env/" not in text:
+        return text
+    aliases: list[str] = []
+
+    def rewrite(m: re.Match[str]) -> str:
+        items = [i for i in m.group(1).split(",") if i.strip()]
+        if m.group(3) == "dynamic":
+            aliases.extend(p.group(1) or "env" for i in items if (p := _KIT_DYNAMIC_ITEM.fullmatch(i)))
+            return m.group(0)
+        names = [f"{p.group(1)}: {p.group(2)}" if p.group(2) else p.group(1)
+                 for i in items if (p := _KIT_STATIC_ITEM.fullmatch(i))]
+        return "const { " + ", ".join(names) + " } = process.env" + "\n" * m.group(0).count("\n")
+
+    text = _KIT_IMPORT.sub(rewrite, text)
+    for alias in dict.fromkeys(aliases):
+        text = re.sub(rf"(?<![\w$.]){re.escape(alias)}(?=\s*(?:\.\s*[A-Za-z_$]|\[))", "process.env", text)
+    return text
+
+
+def kit_static_env(text: str) -> list[tuple[str, str, int]]:
+    """[(variable, module, line)] that JavaScript *text* imports from SvelteKit's ``$env/static/private``
+    or ``$env/static/public``: the build inlines them and stops where one is unset."""
+    out = []
+    for m in _KIT_IMPORT.finditer(text):
+        if m.group(3) == "static":
+            line = text.count("\n", 0, m.start()) + 1
+            out += [(p.group(1), f"$env/static/{m.group(4)}", line)
+                    for i in m.group(1).split(",") if i.strip() and (p := _KIT_STATIC_ITEM.fullmatch(i))]
+    return out
+
+
 # process.env.X, process.env['X']
 _JS_READ = re.compile(r"""\bprocess\.env(?:\.(\w+)|\[\s*['"`](\w+)['"`]\s*\])""")
 # process.env.X || 'dev', process.env.X ?? 'dev', and || null / ?? undefined: the code says it does
@@ -258,7 +303,9 @@ _JS_TESTED_BEFORE = re.compile(r"(?:!|&&|\|\||[!=]==?|\b(?:if|while)\s*\(|typeof
 
 def _js_reads(text: str, wanted: set[str] | None) -> Iterator[tuple[str, bool | None, int]]:
     """(variable, True with a default / False taken as a value without one / None only tested, line) of
-    each ``process.env`` read of *wanted* variables (None: all) in one JavaScript or TypeScript file."""
+    each ``process.env`` read of *wanted* variables (None: all) in one JavaScript or TypeScript file
+    (SvelteKit's ``$env`` modules read as it is: :func:`as_process_env`)."""
+    text = as_process_env(text)
     for m in _JS_READ.finditer(text):
         name = m.group(1) or m.group(2)
         if wanted is not None and name not in wanted:
@@ -350,7 +397,9 @@ def _local_uses(text: str, local: str, after: int) -> Iterator[re.Match[str]]:
 
 def js_env_reads(text: str) -> list[tuple[str, int]]:
     """[(variable, offset)] of each read of the environment in JavaScript *text*, in order:
-    ``process.env.X``, ``process.env["X"]`` and ``const { X, Y: alias, Z = "d" } = process.env``."""
+    ``process.env.X``, ``process.env["X"]`` and ``const { X, Y: alias, Z = "d" } = process.env`` (and
+    SvelteKit's ``$env`` modules: :func:`as_process_env`)."""
+    text = as_process_env(text)
     reads = [(m.group(1) or m.group(2), m.start()) for m in _JS_READ.finditer(text)]
     reads += [(d.name, d.at) for d in destructured_env(text)]
     return sorted(reads, key=lambda read: read[1])

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from .appsetup import FRONTEND_PAGES
 from .detect import AppSetup, detect_stack
 from .files import join, printable
 
@@ -333,7 +334,7 @@ def plan_files(root: Path, app: AppSetup, *, ref: str, repository: str = DEFAULT
                            "comment": _comment, "excludes": security_excludes(app), "printable": printable,
                            "working_directory": sub, "config_path": config,
                            "ready_url": ready_url(app), "login_flow": _login_flow(root, app),
-                           "deploy": deploy}
+                           "deploy": deploy, "pages": _frontend_pages(app)}
     files = {
         config: _render("init/echotune.toml.j2", **ctx),
         ".github/workflows/echotune.yml": _render("init/workflow-gate.yml.j2", **ctx),
@@ -343,6 +344,14 @@ def plan_files(root: Path, app: AppSetup, *, ref: str, repository: str = DEFAULT
         files[".github/workflows/echotune-research.yml"] = _render("init/workflow-research.yml.j2", **ctx)
     _validate_config(files[config], root / "echotune.toml")
     return files
+
+
+def _frontend_pages(app: AppSetup) -> dict[str, list[tuple[str, str, bool]]]:
+    """{"listed": the pages besides "/" [[frontend.pages]] lists, "more": those written commented out (behind
+    a login, or past FRONTEND_PAGES)}, each (path, file, behind a login)."""
+    open_ = [p for p in app.pages if not p[2]]
+    listed = open_[:FRONTEND_PAGES]
+    return {"listed": listed, "more": [p for p in app.pages if p not in listed]}
 
 
 def _login_flow(root: Path, app: AppSetup) -> dict[str, str]:

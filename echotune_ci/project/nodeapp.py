@@ -230,6 +230,13 @@ def _manager_notes(folder: Path, lockfile: str, manager: str, data: dict[str, An
     if manager == "npm":
         return notes
     missing = missing_tool_note(manager, lockfile or "package.json packageManager")
+    release = _yarn_path(folder) if manager == "yarn" and missing else ""
+    if release:
+        # sveltekit-auth-example: corepack fetches the packageManager version from repo.yarnpkg.com, which
+        # a runner that reaches only the npm registry cannot; any yarn 1.22+ hands over to the release
+        missing = (f"{missing.rsplit(' (', 1)[0]}: the repository carries its own yarn ({release}, "
+                   ".yarnrc.yml yarnPath), which any yarn 1.22 or later runs (`npm install -g yarn`); "
+                   "corepack downloads the packageManager version from repo.yarnpkg.com instead")
     major = pnpm_major(folder) if lockfile == "pnpm-lock.yaml" else ""
     if missing and major and major != "9":  # 9.0: pnpm 9 and 10 read it, the latest will do
         missing = f"{missing.rsplit(' (', 1)[0]} (pnpm {major} reads this lockfile: " \
@@ -239,6 +246,13 @@ def _manager_notes(folder: Path, lockfile: str, manager: str, data: dict[str, An
                    f"(ERR_PNPM_BROKEN_LOCKFILE): setup needs pnpm {major} (`npm install -g pnpm@{major}`, "
                    f'or "packageManager": "pnpm@{major}.x.y" in package.json with corepack)')
     return [*notes, missing] if missing else notes
+
+
+def _yarn_path(folder: Path) -> str:
+    """The yarn release the project commits (.yarnrc.yml's ``yarnPath``, relative to *folder*), "" when
+    none or when that file is missing."""
+    m = re.search(r"""^yarnPath:\s*['"]?([^'"\s#]+)""", read_text(folder / ".yarnrc.yml"), re.M)
+    return m.group(1) if m and (folder / m.group(1)).is_file() else ""
 
 
 def _tools(manager: str, lockfile: str, data: dict[str, Any], folder: Path) -> Tools:
@@ -393,6 +407,10 @@ class Start:
     warning: str = ""
     fallback: str = ""
     entry: str = ""
+    # Set for a server a framework's build writes (framework_server): the variables it reads, fixed
+    # ones ({"HOST": "127.0.0.1"}) and the one that takes the port, with why
+    env: dict[str, str] = field(default_factory=dict)
+    port_var: str = ""
 
 
 # A start script that restarts its server when files change: nodemon, ts-node-dev, node --watch, tsx watch
@@ -437,10 +455,13 @@ def _server_script(packages: list[Package], broken: list[Start]) -> Start | None
         p for p in packages if p.has("next", "nuxt", "@remix-run/serve")
     ]
     for pkg in servers + [p for p in packages if p not in servers]:
+        own = framework_server(pkg)
         for script in ("start", "start:prod", "serve", "preview", "prod"):
             line = pkg.scripts.get(script, "")
             static = bool(_STATIC_SERVERS.match(line))
-            if not line or _DEV_SERVERS.match(line) or static and script in ("serve", "preview"):
+            # a framework's own server beats a preview (`vite preview`, `nuxt preview`: not for production)
+            preview = script in ("serve", "preview")
+            if not line or _DEV_SERVERS.match(line) or static and preview or own and (preview or static):
                 continue
             missing = missing_entry(pkg, line)
             if missing:
@@ -470,6 +491,10 @@ def _server_script(packages: list[Package], broken: list[Start]) -> Start | None
                              entry=file)
             return Start(pkg, script, line, f"{join(pkg.dir, 'package.json')} (scripts.{script})",
                          fallback="static" if static else "")
+        if own is not None:
+            # a SvelteKit app with adapter-node and no start script: its `preview` (vite preview) is a
+            # development preview, while `node build` is what production runs
+            return own
         if pkg in servers:
             main = _main_file(pkg)
             if pkg.server and main:
@@ -487,6 +512,55 @@ def _server_script(packages: list[Package], broken: list[Start]) -> Start | None
         if found is not None:
             return found
     return _fallback(packages, servers)
+
+
+# import adapter from '@sveltejs/adapter-node' (svelte.config.js); the adapter's call and its options
+_ADAPTER_NODE = re.compile(r"""(?:from\s+|require\(\s*)['"]@sveltejs/adapter-node['"]""")
+_ADAPTER_CALL = re.compile(r"\badapter\s*:\s*\w+\(\s*(\{[^{}]*\})?")
+# nitro: { preset: 'vercel' } in nuxt.config: the build writes that host's handler, not a Node server
+_NITRO_PRESET = re.compile(r"""\bpreset\s*:\s*['"]([\w-]+)['"]""")
+# node({ mode: 'standalone' }) in astro.config: the build writes a server that listens by itself
+_ASTRO_STANDALONE = re.compile(r"""\bmode\s*:\s*['"]standalone['"]""")
+
+
+def framework_server(pkg: Package) -> Start | None:
+    """The Node server a framework's own build writes for *pkg*, None when it writes none: SvelteKit with
+    ``@sveltejs/adapter-node`` in svelte.config (``node build``, or the folder its ``out`` option names),
+    Nuxt 3 and later (``node .output/server/index.mjs``, unless nuxt.config picks another Nitro preset)
+    and Astro with ``@astrojs/node`` in standalone mode (``node dist/server/entry.mjs``). Each listens on
+    PORT and on the interface HOST names (all of them when unset): ``env`` sets HOST to 127.0.0.1."""
+    found: tuple[str, str, str] | None = None  # (file to run, config that says so, framework)
+    if "@sveltejs/kit" in pkg.deps:
+        config = _config(pkg, "svelte.config")
+        text = read_text(config) if config else ""
+        if config and _ADAPTER_NODE.search(text):
+            call = _ADAPTER_CALL.search(text)
+            out = _path_value(call.group(1), "out")[0] if call and call.group(1) else ""
+            found = (f"{out or 'build'}/index.js", config.name, "@sveltejs/adapter-node")
+    elif "nuxt" in pkg.deps and _major(pkg.deps["nuxt"]) != 2:
+        config = _config(pkg, "nuxt.config")
+        preset = _NITRO_PRESET.search(read_text(config)) if config else None
+        if preset is None or preset.group(1) in ("node", "node-server"):
+            found = (".output/server/index.mjs", config.name if config else "package.json", "nuxt")
+    elif "@astrojs/node" in pkg.deps:
+        config = _config(pkg, "astro.config")
+        if config and _ASTRO_STANDALONE.search(read_text(config)):
+            out = _path_value(read_text(config), "outDir")[0]
+            found = (f"{out or 'dist'}/server/entry.mjs", config.name, "@astrojs/node (standalone)")
+    if found is None:
+        return None
+    file, config_name, framework = found
+    folder = file.removesuffix("/index.js")  # `node build`, as adapter-node's documentation starts it
+    where = join(pkg.dir, config_name)
+    return Start(pkg, "", f"node {folder}",
+                 f"{where} ({framework}: the build writes a Node server, {join(pkg.dir, file)})",
+                 entry=file, env={"HOST": "127.0.0.1"}, port_var="PORT")
+
+
+def _major(spec: str) -> int | None:
+    """The major version a dependency's range starts with (``^3.8.0`` -> 3), None when it names none."""
+    m = re.search(r"\d+", spec)
+    return int(m.group()) if m else None
 
 
 def _fallback(packages: list[Package], servers: list[Package]) -> Start | None:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .envdefaults import as_process_env
 from .files import read_text, rel
 from .nodeapp import Package
 from .runtimes import node_major
@@ -168,7 +169,7 @@ def required_env(sources: list[Path], root: Path) -> list[Required]:
     envalid's validators without a default)."""
     found: dict[str, Required] = {}
     for path in sources:
-        text = read_text(path)
+        text = as_process_env(read_text(path))
         if "process.env" not in text:
             continue
         patterns = [(_THROWS, ""), (_ASSERTED, "")]

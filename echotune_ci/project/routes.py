@@ -91,7 +91,10 @@ def _sources(folder: Path) -> list[Path]:
     for path in sorted(folder.rglob("*")):
         if len(found) >= MAX_FILES:
             break
-        skipped = _SKIP & set(path.relative_to(folder).parts[:-1])
+        folders = path.relative_to(folder).parts[:-1]
+        # a hidden folder holds tools' files, not the app's routes: yarn's own release in .yarn/releases
+        # (sveltekit-auth-example: npm's "/-/v1/login" written as the app's login), .svelte-kit's output
+        skipped = _SKIP & set(folders) or any(part.startswith(".") for part in folders)
         if path.suffix in _SOURCES and not skipped and path.is_file():
             found.append(path)
     return found

@@ -64,6 +64,34 @@ EXPECTED: dict[str, dict[str, object]] = {
         "ready_url": "http://127.0.0.1:5000/healthz",
         "globs": (),
     },
+    "sveltekit-node": {
+        # sveltekit-auth-example: adapter-node's build is the server (`node build`, here its `out` folder),
+        # not `vite preview` (the preview script, for development), and it listens where HOST says
+        "setup": "yarn install --immutable",
+        "build": "yarn build",
+        "command": "node server-build",
+        "port": "auto",
+        "ready_url": "http://127.0.0.1:{port}/",
+        "env": {"HOST": "127.0.0.1", "PUBLIC_MAPS_KEY": "echotune-ci-local-only-not-a-secret"},
+        "globs": (".svelte-kit/output/client/**/*.js", ".svelte-kit/output/client/**/*.css"),
+        "secrets_exclude": (*SECRETS_DEFAULT, ".svelte-kit/output/client"),
+        "bandit_exclude": (*BANDIT_DEFAULT, ".svelte-kit/output/client"),
+        "checks": ["src/lib/Map.svelte:2 imports PUBLIC_MAPS_KEY from $env/static/public: the build",
+                   "the app connects to PostgreSQL, found through SHOP_DATABASE_URL",
+                   # corepack would fetch yarn 4.5.0 from repo.yarnpkg.com; yarn 1 runs the committed one
+                   "the repository carries its own yarn (.yarn/releases/yarn-4.5.0.cjs, .yarnrc.yml"],
+    },
+    "nuxt-node": {
+        # Nuxt 3's build writes its Node server to .output/server; `nuxt preview` is not production's start
+        "setup": "npm ci",
+        "build": "npm run build",
+        "command": "node .output/server/index.mjs",
+        "port": "auto",
+        "env": {"HOST": "127.0.0.1"},
+        "globs": (".output/public/**/*.js", ".output/public/**/*.css"),
+        "secrets_exclude": (*SECRETS_DEFAULT, ".output/public"),
+        "bandit_exclude": (*BANDIT_DEFAULT, ".output/public"),
+    },
     "vite-ssr": {
         "setup": "npm install",
         "build": "npm run build",

@@ -98,7 +98,8 @@ class SecretsSettings:
 
     paths: tuple[str, ...] = setting((), doc="Files or folders; empty: the whole repo.")
     exclude: tuple[str, ...] = setting((".git", ".venv", "venv", "node_modules", "__pycache__", ".tox",
-                                        "dist", "build", "*.lock", "package-lock.json"),
+                                        "dist", "build", "*.lock", "package-lock.json", ".yarn", ".pnp.cjs",
+                                        ".pnp.loader.mjs"),
                                        doc="Globs or folder names left out.")
     allowlist: str = setting(".echotune-secrets-allow", doc="Allow-list file, relative to the config.")
     max_file_bytes: int = setting(1_000_000, min=1, doc="Larger files are skipped and counted.")
@@ -122,8 +123,9 @@ class NodeSettings:
     paths: tuple[str, ...] = setting((), doc="Files or folders; empty: the repo. Only server-side JS/TS "
                                              "in them is scanned (see docs/security.md).")
     exclude: tuple[str, ...] = setting(
-        ("node_modules", ".git", "dist", "build", "out", ".next", ".nuxt", ".output", "coverage", "public",
-         "static", "vendor", "tests", "test", "__tests__", "*.min.js", "**/*.test.*", "**/*.spec.*"),
+        ("node_modules", ".git", "dist", "build", "out", ".next", ".nuxt", ".output", ".svelte-kit",
+         ".yarn", ".pnp.cjs", ".pnp.loader.mjs", "coverage", "public", "static", "vendor", "tests", "test",
+         "__tests__", "*.min.js", "**/*.test.*", "**/*.spec.*"),
         doc="Globs or folder names left out (built bundles, dependencies, browser code, tests); inside a "
             "folder named in paths they match the path below that folder.")
     server_dirs: tuple[str, ...] = setting(
