@@ -169,7 +169,8 @@ def required_env(sources: list[Path], root: Path) -> list[Required]:
     envalid's validators without a default)."""
     found: dict[str, Required] = {}
     for path in sources:
-        text = as_process_env(read_text(path))
+        original = read_text(path)
+        text = as_process_env(original)
         if "process.env" not in text:
             continue
         patterns = [(_THROWS, ""), (_ASSERTED, "")]
@@ -182,8 +183,9 @@ def required_env(sources: list[Path], root: Path) -> list[Required]:
                 name = m.group(1)
                 if name not in _NOT_REQUIRED and name not in found:
                     line = text.count("\n", 0, m.start()) + 1
-                    found[name] = Required(name, f"{rel(path, root)}:{line}",
-                                           how or f"process.env.{name} checked")
+                    # SvelteKit's env.X (read as process.env.X here) is named as the code writes it
+                    read = f"process.env.{name}" if f"process.env.{name}" in original else f"$env's {name}"
+                    found[name] = Required(name, f"{rel(path, root)}:{line}", how or f"{read} checked")
     return list(found.values())
 
 

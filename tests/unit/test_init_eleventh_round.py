@@ -154,3 +154,12 @@ def test_more_pages_than_the_frontend_lists_are_written_commented_out(tmp_path):
     text = (root / "echotune.toml").read_text()
     assert [f'path = "/p{i}"' in text.splitlines() for i in range(6)] == [True] * 4 + [False] * 2
     assert '# path = "/p4"' in text and '# path = "/p5"' in text
+
+
+def test_a_variable_sveltekit_checks_is_named_as_the_code_reads_it(tmp_path):
+    root = _kit(tmp_path, NODE_CONFIG, SCRIPTS)
+    write(root, {"src/lib/server/mail.ts": "import { env } from '$env/dynamic/private';\n"
+                                           "if (!env.MAIL_API_KEY) throw new Error('no key');\n"})
+    notes = [n for n in app_setup(root).notes("env") if "MAIL_API_KEY" in n]
+    assert notes == ["src/lib/server/mail.ts:2 requires MAIL_API_KEY ($env's MAIL_API_KEY checked, no "
+                     "default): a placeholder is set here; in CI pass a real one from a secret"]
