@@ -108,7 +108,7 @@ class _Requests:
         login_page = (self.login or {}).get("path", "")
         # A protected page redirects a user without a login to the login page (Django's login_required,
         # Flask-Login's login_view), whose 200 would pass for the page's own answer
-        watch = bool(login_page) and _path_of(spec["path"]) != _path_of(login_page)
+        watch = bool(_path_of(login_page)) and _path_of(spec["path"]) != _path_of(login_page)
 
         def request(user: Any) -> None:
             with self.send(user, spec, fill_path(spec["path"]), spec["name"]) as resp:
