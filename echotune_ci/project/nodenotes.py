@@ -22,6 +22,7 @@ from pathlib import Path
 from .envdefaults import as_process_env
 from .files import read_text, rel
 from .nodeapp import Package
+from .prodbranch import production_spans
 from .runtimes import node_major
 
 # package -> (what it downloads, the variable that skips or redirects the download)
@@ -189,22 +190,24 @@ def required_env(sources: list[Path], root: Path) -> list[Required]:
     return list(found.values())
 
 
-_PRODUCTION = re.compile(
-    r"""process\.env\.NODE_ENV\s*[!=]==?\s*["'`]production["'`]|["'`]production["'`]\s*[!=]==?\s*process\.env\.NODE_ENV"""
-)
-# Serving the built client: express.static and its kin, or the single-page app's index.html.
-_SERVES_CLIENT = re.compile(r"express\.static|serveStatic|serve-static|koa-static|@fastify/static|"
-                            r"fastify-static|sendFile\(|index\.html")
+# Serving the built client: express.static and its kin, Nest's ServeStaticModule and useStaticAssets, or the
+# single-page app's index.html.
+_SERVES_CLIENT = re.compile(r"express\.static|serveStatic|ServeStaticModule|useStaticAssets|serve-static|"
+                            r"koa-static|@fastify/static|fastify-static|\bsirv\(|sendFile\(|index\.html")
 
 
 def production_only(sources: list[Path], root: Path) -> str:
-    """Where (``file:line``) a server file that serves the built client compares ``process.env.NODE_ENV``
-    with "production" (``if (process.env.NODE_ENV === "production") app.use(express.static(...))``): the
-    client is then served only in production, so the app must be measured with NODE_ENV=production. ""
-    when no such file is among *sources*."""
+    """Where (``file:line``, the line of the test) a server file serves the built client only when
+    ``process.env.NODE_ENV`` is "production" (``if (process.env.NODE_ENV === "production")
+    app.use(express.static(...))``, the ``else`` of a ``!==`` test, a ternary, a name the test is assigned
+    to: :mod:`.prodbranch`): the app must then be measured with NODE_ENV=production. A test that decides
+    something else (TypeORM's ``synchronize: process.env.NODE_ENV !== "production"``) does not count,
+    even in a file that serves the client. "" when no file of *sources* has such a test."""
     for path in sources:
         text = read_text(path)
-        match = _PRODUCTION.search(text) if "NODE_ENV" in text else None
-        if match is not None and _SERVES_CLIENT.search(text):
-            return f"{rel(path, root)}:{text.count(chr(10), 0, match.start()) + 1}"
+        if "NODE_ENV" not in text:
+            continue
+        for at, start, end in production_spans(text):
+            if _SERVES_CLIENT.search(text, start, end):
+                return f"{rel(path, root)}:{text.count(chr(10), 0, at) + 1}"
     return ""

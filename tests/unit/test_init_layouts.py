@@ -405,6 +405,25 @@ EXPECTED: dict[str, dict[str, object]] = {
         "globs": ("backend/dist/public/**/*.js", "backend/dist/public/**/*.css"),
         "phases": ("security", "frontend", "load", "bundle"),
     },
+    # tommywalkie/mecanojob-test: a pnpm workspace, a NestJS server that serves the Vite client's build
+    # (written into apps/server/public) always, and turns TypeORM's synchronize off when NODE_ENV is
+    # production. init read that test as "serves the client only in production" and set NODE_ENV=production:
+    # the SQLite file got no tables and every database route answered 500
+    "pnpm-nest-vite-sqlite": {
+        "setup": "pnpm install --frozen-lockfile",
+        "setup_inputs": ("package.json", "pnpm-lock.yaml"),
+        "build": "pnpm build",
+        "command": "node apps/server/dist/main.js",
+        "port": 3000,
+        "ready_url": "http://127.0.0.1:3000/",
+        "env": {},
+        "globs": ("apps/server/public/**/*.js", "apps/server/public/**/*.css"),
+        "phases": ("security", "frontend", "load", "api", "bundle"),
+        "secrets_exclude": (*SECRETS_DEFAULT, "apps/server/public"),
+        "bandit_exclude": (*BANDIT_DEFAULT, "apps/server/public"),
+        "checks": ["pnpm-lock.yaml asks for pnpm, which is not installed here",
+                   "the server always listens on 3000 (apps/server/src/main.ts: listen(3000))"],
+    },
 }
 SERVE_KEYS = ("setup", "build", "command", "port", "cwd", "ready_url", "setup_inputs")
 MACHINE = {"python": "3.11", "node": "20"}
@@ -687,19 +706,22 @@ def test_boot_script_steps_only_when_the_server_line_states_none(tmp_path):
     assert deploy.serve.build == "flask deploy"  # no guessed `flask db upgrade` beside the project's deploy
 
 
-def test_production_only_needs_the_comparison_in_a_file_that_serves_the_client(tmp_path):
+def test_production_only_needs_the_comparison_to_decide_the_serving(tmp_path):
     from echotune_ci.project.nodenotes import production_only
 
     served = tmp_path / "served.js"
     served.write_text("const app = express();\n"
-                      "if ('production' !== process.env.NODE_ENV) app.use(morgan());\n"
-                      "app.use(express.static('dist'));\n")
+                      "if ('production' === process.env.NODE_ENV) app.use(express.static('dist'));\n")
     logs = tmp_path / "logs.js"
     logs.write_text("if (process.env.NODE_ENV === 'production') console.log = () => {};\n")
     other = tmp_path / "other.js"
     other.write_text("app.use(express.static('dist'));\n"
                      "const mode = process.env.NODE_ENV || 'development';\n")
-    assert production_only([logs, other], tmp_path) == ""
+    # morgan is left out in production; the client is served whatever NODE_ENV is
+    always = tmp_path / "always.js"
+    always.write_text("if ('production' !== process.env.NODE_ENV) app.use(morgan());\n"
+                      "app.use(express.static('dist'));\n")
+    assert production_only([logs, other, always], tmp_path) == ""
     assert production_only([logs, served], tmp_path) == "served.js:2"
 
 

@@ -1,0 +1,59 @@
+"""What init got wrong on the eleventh round of real projects (2026-12-03), each as a fixture of our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from echotune_ci.project.nodenotes import production_only
+from echotune_ci.project.prodbranch import production_spans
+
+# (source, what runs only in production, or None when the test decides nothing)
+SHAPES = {
+    # tommywalkie/mecanojob-test: the test is a value, and the client is served whatever NODE_ENV is
+    "typeorm-synchronize": ("ServeStaticModule.forRoot({ rootPath: 'public' }),\nTypeOrmModule.forRoot({\n"
+                            "  synchronize: process.env.NODE_ENV !== 'production',\n}),\n", None),
+    "if-block": ("if (process.env.NODE_ENV === 'production') {\n  app.use(express.static('dist'))\n}\n"
+                 "app.listen(1)\n", "app.use(express.static('dist'))"),
+    "if-statement": ("if (process.env.NODE_ENV == \"production\") app.use(express.static('dist'));\n"
+                     "app.get('/x', h)\n", "app.use(express.static('dist'))"),
+    "reversed-operands": ("if ('production' === process.env.NODE_ENV) app.use(serveStatic('dist'))\n",
+                          "app.use(serveStatic('dist'))"),
+    # Vite's SSR template: the dev server unless production, else the built client
+    "else-of-not-production": ("if (process.env.NODE_ENV !== 'production') {\n  app.use(vite.middlewares)\n"
+                               "} else {\n  app.use(sirv('dist/client'))\n}\n",
+                               "app.use(sirv('dist/client'))"),
+    "then-of-not-production": ("if (process.env.NODE_ENV !== 'production') app.use(morgan('dev'));\n"
+                               "app.use(express.static('dist'));\n", ""),
+    "alias": ("const isProd = process.env.NODE_ENV === 'production';\nconst app = express();\n"
+              "if (isProd) {\n  app.use(express.static('public'));\n}\n",
+              "app.use(express.static('public'));"),
+    "negated-alias": ("const isProd = process.env.NODE_ENV === 'production';\n"
+                      "if (!isProd) {\n  app.enableCors();\n} else {\n  app.useStaticAssets('public');\n}\n",
+                      "app.useStaticAssets('public');"),
+    "ternary-in-imports": ("imports: [\n  ...(process.env.NODE_ENV === 'production'\n"
+                           "    ? [ServeStaticModule.forRoot({ rootPath: 'client' })] : []),\n"
+                           "  UsersModule,\n]\n",
+                           "[ServeStaticModule.forRoot({ rootPath: 'client' })]"),
+    "and-and": ("process.env['NODE_ENV'] === 'production' && app.useStaticAssets('public');\n",
+                "app.useStaticAssets('public')"),
+    "string-with-brace": ("if (process.env.NODE_ENV === 'production') {\n  log('}');\n"
+                          "  app.use(express.static('dist'));\n}\n",
+                          "log('}');\n  app.use(express.static('dist'));"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_the_code_a_production_test_decides(name):
+    text, expected = SHAPES[name]
+    spans = [text[start:end].strip() for _, start, end in production_spans(text)]
+    assert spans == ([] if expected is None else [expected])
+
+
+# the line production_only names (the test's; the alias's definition): "" when the client is served always
+SERVED_FROM = {"typeorm-synchronize": "", "then-of-not-production": "", "ternary-in-imports": "server.ts:2"}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_production_only_when_the_production_branch_serves_the_client(tmp_path, name):
+    (tmp_path / "server.ts").write_text(SHAPES[name][0])
+    assert production_only([tmp_path / "server.ts"], tmp_path) == SERVED_FROM.get(name, "server.ts:1")
