@@ -10,11 +10,15 @@ and a link costs nothing however large node_modules is.
 
 Where setup installs is not only the serving folder: ``npm ci --prefix
 client`` fills ``client/node_modules``, an npm workspace's lockfile may
-install into a member's ``node_modules``. So every folder that holds a setup
-input, and every folder an npm lockfile installs into, gets its outputs
-linked. A ``node_modules`` that links to the project's own packages (npm,
-Yarn and pnpm workspaces: ``node_modules/@app/shared -> ../../packages/shared``)
-is not linked whole, or the base would run the head's version of those
+install into a member's ``node_modules``, and pnpm gives every workspace
+member one of its own (``apps/client/node_modules/.bin/vite``, its links
+pointing into the top folder's ``node_modules/.pnpm``). So every folder that
+holds a setup input, every folder an npm lockfile installs into and every
+workspace member (package.json ``workspaces``, pnpm-workspace.yaml) of a
+folder whose package.json is a setup input gets its outputs linked. A
+``node_modules`` that links to the project's own packages (npm, Yarn and pnpm
+workspaces: ``node_modules/@app/shared -> ../../packages/shared``) is not
+linked whole, or the base would run the head's version of those
 packages: it becomes a folder of links to the head's entries, with each link
 into the checkout pointing at the base's copy of its target instead.
 """
@@ -28,6 +32,7 @@ from pathlib import Path, PurePosixPath
 
 from ..config.sections import ServeSettings
 from ..errors import ConfigError
+from ..project.workspaces import js_workspace_globs
 from ..serve.steps import SETUP_OUTPUTS, read_stamp, setup_inputs
 
 NPM_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
@@ -75,10 +80,28 @@ def _lockfile_folders(lockfile: Path) -> set[str]:
     return folders
 
 
+def _workspace_members(folder: Path) -> set[str]:
+    """The workspace members (folders with a package.json, relative to *folder*) that *folder*'s
+    package.json ``workspaces`` or pnpm-workspace.yaml ``packages`` declares; negated globs and globs
+    leaving *folder* are not followed."""
+    members = set()
+    for glob in js_workspace_globs(folder)[0]:
+        glob = glob.strip().removeprefix("./").rstrip("/")
+        if not glob or glob.startswith(("!", "/", "..")):
+            continue
+        for path in folder.glob(glob):
+            inside = path.relative_to(folder)
+            if "node_modules" not in inside.parts and (path / "package.json").is_file():
+                members.add(inside.as_posix())
+    return members
+
+
 def install_folders(cwd: Path, configured: tuple[str, ...]) -> list[str]:
     """The folders, relative to *cwd* (``"."`` first, ``".."`` allowed), where setup may have installed
-    dependencies: *cwd*, each folder holding a setup input (*configured*, else the default ones) and the
-    members an npm lockfile among them installs into. [] when a configured input is missing."""
+    dependencies: *cwd*, each folder holding a setup input (*configured*, else the default ones), the
+    members an npm lockfile among them installs into, and the workspace members of each folder whose
+    package.json is among them (pnpm installs into every member). [] when a configured input is
+    missing."""
     try:
         files = setup_inputs(cwd, configured)
     except ConfigError:
@@ -87,9 +110,10 @@ def install_folders(cwd: Path, configured: tuple[str, ...]) -> list[str]:
     for path in files:
         folder = os.path.normpath(os.path.relpath(path.parent, cwd))
         found = [folder]
-        if path.name in NPM_LOCKFILES:
-            found += [os.path.normpath(PurePosixPath(folder, member).as_posix())
-                      for member in sorted(_lockfile_folders(path))]
+        members = _lockfile_folders(path) if path.name in NPM_LOCKFILES else set()
+        if path.name == "package.json":
+            members |= _workspace_members(path.parent)
+        found += [os.path.normpath(PurePosixPath(folder, member).as_posix()) for member in sorted(members)]
         folders += [f for f in found if f not in folders]
     return folders
 

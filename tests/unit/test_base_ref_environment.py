@@ -233,3 +233,29 @@ def test_a_setup_that_only_installs_is_told_from_one_that_does_more(command, ins
     from echotune_ci.baseref.sidebyside import more_than_installs
 
     assert more_than_installs(command) is not installs
+
+
+def test_pnpm_workspace_members_get_their_node_modules_linked(tmp_path: Path) -> None:
+    # tommywalkie/mecanojob-test: a pnpm workspace (pnpm-workspace.yaml: apps/*) whose setup inputs are the
+    # top package.json and pnpm-lock.yaml. pnpm gives each member a node_modules of its own, of links into
+    # the top one's .pnpm store: only the top one was linked, and the base's build said "vite: not found".
+    files = {"package.json": '{"name": "mono"}', "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+             "pnpm-workspace.yaml": 'packages:\n  - "apps/*"\n',
+             "apps/client/package.json": '{"name": "@mono/client"}',
+             "apps/server/package.json": '{"name": "@mono/server"}', "apps/notes/README.md": "no package\n"}
+    head, base = checkout(tmp_path / "head", files), checkout(tmp_path / "base", files)
+    store = head / "node_modules" / ".pnpm" / "vite@6.2.3" / "node_modules" / "vite"
+    write(store / "bin" / "vite.js", "// vite 6.2.3\n")
+    client = head / "apps" / "client" / "node_modules"
+    client.mkdir(parents=True)
+    (client / "vite").symlink_to("../../../node_modules/.pnpm/vite@6.2.3/node_modules/vite")
+    write(head / "apps" / "server" / "node_modules" / ".modules.yaml", "{}\n")
+    serve = ServeSettings(setup="pnpm install --frozen-lockfile", command="node apps/server/dist/main.js")
+
+    assert install_folders(head, ()) == [".", "apps/client", "apps/server"]
+    note = reuse_environment(serve, head, serve, base, (head, base))
+
+    vite = base / "apps" / "client" / "node_modules" / "vite" / "bin" / "vite.js"
+    assert vite.read_text() == "// vite 6.2.3\n"
+    assert (base / "apps" / "server" / "node_modules" / ".modules.yaml").is_file()
+    assert note is not None and "node_modules, apps/client/node_modules, apps/server/node_modules" in note
