@@ -42,6 +42,43 @@ MIN_TIMING_SAMPLES = 5
 REFUSED_STATUSES = frozenset({401, 403})
 
 
+# A validation layer's answer to input it finds invalid (NestJS's ValidationPipe and express-validator 400,
+# FastAPI and Django Ninja 422): given to a request the document allows, it says the validation has a rule
+# the document does not state, and the app's own words name the rule.
+INVALID_STATUSES = frozenset({400, 422})
+_SAID_FIELDS = ("message", "detail", "error", "errors", "msg")
+
+
+def _said(value: Any, depth: int = 0) -> str:
+    """The text of a validation answer's field: a string, the ``msg``/``message`` of an object, or a list
+    of those joined with "; " (FastAPI's ``detail``: a list of ``{"loc", "msg"}``)."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict) and depth < 3:
+        return next((t for k in _SAID_FIELDS if (t := _said(value.get(k), depth + 1))), "")
+    if isinstance(value, list) and depth < 3:
+        return "; ".join(t for t in (_said(v, depth + 1) for v in value[:3]) if t)
+    return ""
+
+
+def refused_as_invalid(body: bytes) -> str:
+    """What to add to an undocumented 400/422 answer's finding: the app's words (a JSON body's
+    ``message``, ``detail``, ``error`` ..., first 160 characters; a short plain-text body) and why such an
+    answer to a request the document allows is a finding. Never raises."""
+    import json
+
+    text = body[:4000].decode("utf-8", "replace")
+    try:
+        said = _said(json.loads(text))
+    except ValueError:
+        said = text.strip() if len(text) < 160 and "<" not in text else ""
+    said = " ".join(said.split())
+    said = said if len(said) <= 160 else said[:160] + "..."
+    quoted = f'; the app said "{said}"' if said else ""
+    return (f"{quoted} (it refused as invalid a request its document allows: its validation has a rule the "
+            f"document does not state; state it there (a format, length, pattern) or list this answer)")
+
+
 class _OperationFailed(Exception):  # noqa: N818 - caught by the loop over operations, never shown raw
     """One operation's request got no answer in time: that operation's trouble, not the app's."""
 
@@ -209,6 +246,8 @@ class _Run:
                 lines = (line.strip() for line in str(failure.message).splitlines())
                 detail = next((line for line in lines if line), "")
                 message = f"{failure.title}: {detail[:200]}" if detail else str(failure.title)
+                if name == "status_code_conformance" and response.status_code in INVALID_STATUSES:
+                    message += refused_as_invalid(response.content)
                 self._record(Problem(label, path, name, message,
                                      curl_command(response.request, self.headers), response.status_code))
 
