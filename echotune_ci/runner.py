@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import re
 import signal
 import time
 import traceback
@@ -28,9 +29,10 @@ from .output_lock import output_lock
 from .phases.base import Phase, PhaseContext
 from .phases.registry import PHASE_NAMES, get_phase, phase_settings
 from .reporting import write_report_files
-from .results import PhaseResult, load_results, worst_status
+from .results import Finding, PhaseResult, load_results, worst_status
 from .serve import App, serve_settings
 from .serve.app import AppExited
+from .serve.output import important_lines
 from .serve.steps import SKIPPED_HINT
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -338,6 +340,39 @@ def _planned_url(cfg: Config, url: str | None) -> str | None:
     return None
 
 
+# An answer of the app's own server error: the api phase's api/server-error, a load request that got one.
+_SERVER_ERROR = re.compile(r"\bHTTP 5\d\d\b")
+_DIGITS = re.compile(r"\d+")
+_REPEATS = re.compile(r" \(\d+ times\)$")  # important_lines' count of a line repeated in a row
+
+
+def _server_error(finding: Finding) -> bool:
+    if finding.rule_id == "api/server-error":
+        return True
+    return finding.rule_id == "load.request-failed" and bool(_SERVER_ERROR.search(str(
+        finding.properties.get("error", ""))))
+
+
+def server_errors_said(results: list[PhaseResult], app: App | None) -> list[PhaseResult]:
+    """*results*, with a warning on each phase that found the app answering with its own server error
+    (5xx) quoting the lines of the app's output that name an error (at most 6): the cause, which the
+    answer's body never says ({"statusCode": 500, "message": "Internal server error"} of a NestJS app
+    whose SQLite file had no tables: "SqliteError: no such table: availabilities"). Nothing is added when
+    the app printed no such line."""
+    hit = {r.phase for r in results if any(_server_error(f) for f in r.findings)}
+    if app is None or not hit:
+        return results
+    lines = important_lines(app.output_tail().splitlines(), most=6, errors_only=True)
+    # Each request logs its error again with its own time and pid ("[Nest] 18159 - 4:19:34 PM ERROR ..."):
+    # one line of each shape says it.
+    shapes = {_DIGITS.sub("#", _REPEATS.sub("", line)): line for line in reversed(lines)}
+    lines = [line for line in lines if line in shapes.values()]
+    if not lines:
+        return results
+    warning = "the app answered with server errors (5xx); its output named: " + " | ".join(lines)
+    return [dataclasses.replace(r, warnings=[*r.warnings, warning]) if r.phase in hit else r for r in results]
+
+
 def _run_all(phases: list[Phase[Any]], cfg: Config, contexts: dict[str, PhaseContext],
              output_dir: Path, app: App | None = None) -> list[PhaseResult]:
     if cfg.run.parallel and len(phases) > 1:
@@ -419,6 +454,7 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
                 contexts = {p.name: _context(cfg, artifacts / p.name, base_url, app, output_dir, unavailable)
                             for p in phases}
                 results = exited_after(_run_all(phases, cfg, contexts, output_dir, app), phases, app)
+                results = server_errors_said(results, app)
             finally:
                 if app is not None:
                     app.stop()

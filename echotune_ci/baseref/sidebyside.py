@@ -869,10 +869,12 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
 
 def _exited_after(pairs: list[Pair], phases: list[Phase[Any]], head_app: App | None) -> None:
     """Warn on the head's results when the head's app exited on its own after it was measured
-    (:func:`~echotune_ci.runner.exited_after`)."""
-    from ..runner import exited_after
+    (:func:`~echotune_ci.runner.exited_after`), and quote its error lines when it answered with server
+    errors (:func:`~echotune_ci.runner.server_errors_said`)."""
+    from ..runner import exited_after, server_errors_said
 
-    for pair, said in zip(pairs, exited_after([pair.head for pair in pairs], phases, head_app), strict=True):
+    heads = server_errors_said(exited_after([pair.head for pair in pairs], phases, head_app), head_app)
+    for pair, said in zip(pairs, heads, strict=True):
         pair.head = said
 
 
