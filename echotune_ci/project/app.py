@@ -56,7 +56,7 @@ from .nodeapp import (
     start_command,
     tools,
 )
-from .nodenotes import production_only
+from .nodenotes import production_only, synchronize_off_in_production
 from .nodenotes import required_env as node_required_env
 from .openapi import Served, served_document
 from .orms import OrmDatabase, generates, in_folder, orm_databases, prisma_schema
@@ -1353,6 +1353,17 @@ def _load_routes(app: AppSetup, sources: list[Path], folder: Path, graph: Graph)
 # ---------------------------------------------------------------------------- Node
 
 
+def _schema_sync(app: AppSetup, sources: list[Path], folder: Path) -> None:
+    """A ``# check:`` by env when NODE_ENV=production (from the project's files or because the client is
+    served only in production) switches TypeORM's synchronize off: the tables then come from migrations
+    only, and without them every route that reads one answers 500."""
+    off = synchronize_off_in_production(sources, folder) if app.env.get("NODE_ENV") == "production" else ""
+    if off:
+        app.check("env", f"NODE_ENV=production switches TypeORM's synchronize off ({off}): the database gets "
+                         "its tables only from migrations; run them in [serve] build (typeorm migration:run "
+                         "-d <data source>), or every route that reads a table answers 500")
+
+
 def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSetup:
     top = packages[0]
     tool = tools(top.path, top.data)
@@ -1383,6 +1394,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
             file, line = production.rsplit(":", 1)
             app.decide("env", "NODE_ENV=production", f"{file} serves the built client only when NODE_ENV is "
                        f"production (line {line})")
+        _schema_sync(app, sources, folder)
     else:
         _ready(app, ins, [], folder)
     _bundle(app, packages)

@@ -211,3 +211,26 @@ def production_only(sources: list[Path], root: Path) -> str:
             if _SERVES_CLIENT.search(text, start, end):
                 return f"{rel(path, root)}:{text.count(chr(10), 0, at) + 1}"
     return ""
+
+
+# TypeORM's synchronize (tables made from the entities at start) given by a NODE_ENV test: off in
+# production when the test is "not production" or "is development/test/local".
+_SYNCHRONIZE = re.compile(r"""\bsynchronize\s*:\s*([^,\n}]*NODE_ENV[^,\n}]*)""")
+_OFF_IN_PRODUCTION = re.compile(r"""!==?\s*["'`]production["'`]|["'`]production["'`]\s*!==?|"""
+                                r"""===?\s*["'`](?:development|dev|test|local)["'`]|"""
+                                r"""["'`](?:development|dev|test|local)["'`]\s*===?""")
+
+
+def synchronize_off_in_production(sources: list[Path], root: Path) -> str:
+    """Where (``file:line``) TypeORM's ``synchronize`` is switched off when NODE_ENV is "production"
+    (``synchronize: process.env.NODE_ENV !== "production"``, ``... === "development"``): with
+    NODE_ENV=production the database gets its tables only from migrations. "" when no file of *sources*
+    has one."""
+    for path in sources:
+        text = read_text(path)
+        if "synchronize" not in text:
+            continue
+        for m in _SYNCHRONIZE.finditer(text):
+            if _OFF_IN_PRODUCTION.search(m.group(1)):
+                return f"{rel(path, root)}:{text.count(chr(10), 0, m.start()) + 1}"
+    return ""

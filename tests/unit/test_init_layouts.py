@@ -423,6 +423,8 @@ EXPECTED: dict[str, dict[str, object]] = {
         "bandit_exclude": (*BANDIT_DEFAULT, "apps/server/public"),
         "checks": ["pnpm-lock.yaml asks for pnpm, which is not installed here",
                    "the server always listens on 3000 (apps/server/src/main.ts: listen(3000))"],
+        # no NODE_ENV=production, so TypeORM's synchronize makes the tables
+        "no_checks": ["switches TypeORM's synchronize off"],
     },
 }
 SERVE_KEYS = ("setup", "build", "command", "port", "cwd", "ready_url", "setup_inputs")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from echotune_ci.project.init import app_setup
 from echotune_ci.project.nodenotes import production_only
 from echotune_ci.project.prodbranch import production_spans
+from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
 
 # (source, what runs only in production, or None when the test decides nothing)
 SHAPES = {
@@ -57,3 +61,31 @@ SERVED_FROM = {"typeorm-synchronize": "", "then-of-not-production": "", "ternary
 def test_production_only_when_the_production_branch_serves_the_client(tmp_path, name):
     (tmp_path / "server.ts").write_text(SHAPES[name][0])
     assert production_only([tmp_path / "server.ts"], tmp_path) == SERVED_FROM.get(name, "server.ts:1")
+
+
+def test_node_env_production_that_switches_typeorm_synchronize_off_is_a_check(tmp_path):
+    # the other half of mecanojob-test's shape: a Nest server that does need NODE_ENV=production (it serves
+    # the client only then) and makes its tables with synchronize only outside production
+    module = ("import { Module } from '@nestjs/common'\n"
+              "import { ServeStaticModule } from '@nestjs/serve-static'\n"
+              "import { TypeOrmModule } from '@nestjs/typeorm'\n\n@Module({\n  imports: [\n"
+              "    ...(process.env.NODE_ENV === 'production'\n"
+              "      ? [ServeStaticModule.forRoot({ rootPath: 'client' })] : []),\n"
+              "    TypeOrmModule.forRoot({\n      type: 'sqlite',\n      database: 'shop.db',\n"
+              "      synchronize: process.env.NODE_ENV === 'development',\n    }),\n  ],\n})\n"
+              "export class ShopModule {}\n")
+    write(tmp_path, {
+        "package.json": json.dumps({
+            "name": "shop", "scripts": {"build": "nest build", "start:prod": "node dist/main"},
+            "dependencies": {"@nestjs/core": "^11.0.0", "@nestjs/typeorm": "^11.0.0"}}),
+        "package-lock.json": '{"lockfileVersion": 3, "packages": {}}',
+        "src/main.ts": ("import { NestFactory } from '@nestjs/core'\n"
+                        "import { ShopModule } from './shop.module'\n"
+                        "NestFactory.create(ShopModule).then((a) => a.listen(process.env.PORT ?? 3000))\n"),
+        "src/shop.module.ts": module})
+    app = app_setup(tmp_path)
+    assert app.env["NODE_ENV"] == "production"
+    assert app.notes("env") == [
+        "NODE_ENV=production switches TypeORM's synchronize off (src/shop.module.ts:12): the database gets "
+        "its tables only from migrations; run them in [serve] build (typeorm migration:run -d <data "
+        "source>), or every route that reads a table answers 500"], app.checks
