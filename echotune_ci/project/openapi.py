@@ -15,7 +15,8 @@ Each framework's default and the setting that moves it (versions current in
   mounts the ``NinjaAPI`` at.
 - Litestar: ``/schema/openapi.json`` (``OpenAPIConfig(path=...)``).
 - drf-spectacular: the path ``SpectacularAPIView`` is routed at (YAML).
-- NestJS: ``SwaggerModule.setup("api", ...)`` serves the JSON at ``/api-json``.
+- NestJS: ``SwaggerModule.setup("api", ...)`` serves the JSON at ``/api-json``
+  (or at its ``jsonDocumentUrl``; behind the global prefix with ``useGlobalPrefix: true``).
 - Fastify: ``@fastify/swagger-ui`` serves it at ``{routePrefix}/json``
   (``/documentation/json`` by default); before version 8, ``@fastify/swagger``
   (``fastify-swagger``) did, with ``exposeRoute: true``.
@@ -64,7 +65,6 @@ _FASTIFY_IMPORT = (r"""(?:import\s+(?:\*\s+as\s+)?([\w$]+)\s+from\s*|(?:const|le
 _FASTIFY_UI = re.compile(_FASTIFY_IMPORT.format(names="@fastify/swagger-ui|fastify-swagger-ui"))
 _FASTIFY_SWAGGER = re.compile(_FASTIFY_IMPORT.format(names="@fastify/swagger|fastify-swagger"))
 _ROUTE_PREFIX = re.compile(r"""\broutePrefix\s*:\s*([^,}\n]+)""")
-_NEST = re.compile(r"""\bSwaggerModule\.setup\(\s*(['"`])([^'"`\n]*)\1""")
 # app.get("/openapi.json", ...), @app.route("/swagger.json"), router.get('/api-docs/swagger.yaml', ...)
 _OWN_ROUTE = re.compile(
     r"""\.(?:get|route|api_route)\(\s*(['"`])(/[\w/.-]*(?:openapi|swagger)[\w-]*\.(?:json|ya?ml))\1""")
@@ -206,9 +206,66 @@ def _spectacular(text: str, where: str) -> Served | None:
                   "SpectacularAPIView's route")
 
 
+def _js_arguments(call: str) -> list[str]:
+    """The top-level arguments of *call* (``(a, {b: 1}, 'c,d')``, as :func:`_call` gives it), split at the
+    commas outside brackets and strings."""
+    parts, depth, quote, start = [], 0, "", 1
+    for i, c in enumerate(call[1:-1], start=1):
+        if quote:
+            quote = "" if c == quote and call[i - 1] != "\\" else quote
+        elif c in "'\"`":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            parts.append(call[start:i])
+            start = i + 1
+    return [*parts, call[start:-1]]
+
+
+def _js_value(text: str, expr: str) -> str | None:
+    """The string *expr* is: a literal (a template without ``${}``), or a name that ``const NAME = '...'``
+    in *text* sets; None for anything computed."""
+    m = re.fullmatch(r"""\s*(['"`])([^'"`\n$]*)\1\s*""", expr)
+    if m is not None:
+        return m.group(2)
+    name = re.fullmatch(r"\s*([A-Za-z_$][\w$]*)\s*", expr)
+    if name is None:
+        return None
+    found = re.search(rf"""\b(?:const|let|var)\s+{re.escape(name.group(1))}\s*(?::\s*string\s*)?=\s*"""
+                      r"""(['"`])([^'"`\n$]*)\1""", text)
+    return found.group(2) if found else None
+
+
 def _nest(text: str, where: str) -> Served | None:
-    m = _NEST.search(text) if "SwaggerModule" in text else None
-    return Served(_joined(m.group(2)) + "-json", where, "NestJS", "SwaggerModule.setup") if m else None
+    """``SwaggerModule.setup(path, app, document, options)`` serves the JSON at ``{path}-json``, or at
+    ``options.jsonDocumentUrl``; with ``useGlobalPrefix: true`` both behind ``app.setGlobalPrefix``'s
+    prefix (never without it); ``raw: false`` (or a list without "json") serves none. A path the code
+    computes is not guessed (Served(""))."""
+    m = re.search(r"\bSwaggerModule\.setup\(", text) if "SwaggerModule" in text else None
+    if m is None:
+        return None
+    args = _js_arguments(_call(text, m.end() - 1))
+    options = args[3] if len(args) > 3 else ""
+    raw = re.search(r"\braw\s*:\s*(false\b|\[[^\]]*\])", options)
+    if raw is not None and "json" not in raw.group(1):
+        return Served("", where, "NestJS", "SwaggerModule.setup with raw: " + raw.group(1))
+    prefix: str | None = ""
+    how = "SwaggerModule.setup"
+    if re.search(r"\buseGlobalPrefix\s*:\s*true\b", options):
+        given = re.search(r"\.setGlobalPrefix\(([^,)]*)", text)
+        prefix = _js_value(text, given.group(1)) if given else None
+        how += " with useGlobalPrefix"
+    url = re.search(r"\bjsonDocumentUrl\s*:\s*([^,}\n]+)", options)
+    if url is not None:
+        document, how = _js_value(text, url.group(1)), how + " and jsonDocumentUrl"
+        path = _joined(prefix, document) if prefix is not None and document else ""
+    else:
+        base = _js_value(text, args[0])
+        path = _joined(prefix, base) + "-json" if prefix is not None and base is not None else ""
+    return Served(path, where, "NestJS", how.replace("setup and", "setup's", 1))
 
 
 def _fastify(text: str, where: str) -> Served | None:

@@ -89,3 +89,36 @@ def test_node_env_production_that_switches_typeorm_synchronize_off_is_a_check(tm
         "NODE_ENV=production switches TypeORM's synchronize off (src/shop.module.ts:12): the database gets "
         "its tables only from migrations; run them in [serve] build (typeorm migration:run -d <data "
         "source>), or every route that reads a table answers 500"], app.checks
+
+
+# Where @nestjs/swagger (11.1, dist/swagger-module.js) serves the JSON: `${path}-json`, or jsonDocumentUrl;
+# the global prefix only with useGlobalPrefix; none with raw: false or a raw list without "json".
+NEST_DOCUMENTS = {
+    "SwaggerModule.setup('docs', app, document)\n": "/docs-json",
+    "app.setGlobalPrefix('api')\nSwaggerModule.setup('docs', app, document)\n": "/docs-json",
+    ("app.setGlobalPrefix('api/v1')\n"
+     "SwaggerModule.setup('docs', app, document, { useGlobalPrefix: true })\n"): "/api/v1/docs-json",
+    "SwaggerModule.setup('/docs', app, document, {\n  jsonDocumentUrl: 'swagger/json',\n})\n":
+        "/swagger/json",
+    ("const PREFIX = 'api'\napp.setGlobalPrefix(PREFIX)\nSwaggerModule.setup('docs', app, document, "
+     "{ useGlobalPrefix: true, jsonDocumentUrl: '/openapi.json' })\n"): "/api/openapi.json",
+    ("const SWAGGER_PATH = 'api/docs'\n"
+     "SwaggerModule.setup(SWAGGER_PATH, app, SwaggerModule.createDocument(app, config))\n"): "/api/docs-json",
+    ("SwaggerModule.setup('api', app, () => SwaggerModule.createDocument(app, "
+     "new DocumentBuilder().setTitle('a, b').build()))\n"): "/api-json",
+    # not guessed: a path the code computes, a prefix it computes; no JSON served at all
+    "SwaggerModule.setup(config.get('SWAGGER_PATH'), app, document)\n": None,
+    ("app.setGlobalPrefix(config.prefix)\n"
+     "SwaggerModule.setup('docs', app, document, { useGlobalPrefix: true })\n"): None,
+    "SwaggerModule.setup('docs', app, document, { raw: ['yaml'] })\n": None,
+    "SwaggerModule.setup('docs', app, document, { raw: false })\n": None,
+}
+
+
+@pytest.mark.parametrize("source", list(NEST_DOCUMENTS))
+def test_where_nest_serves_its_openapi_document(tmp_path, source):
+    from echotune_ci.project.openapi import served_document
+
+    (tmp_path / "main.ts").write_text(source)
+    served = served_document([tmp_path / "main.ts"], tmp_path)
+    assert (served.path if served else None) == NEST_DOCUMENTS[source]
