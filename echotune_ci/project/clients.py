@@ -27,7 +27,7 @@ from .runtimes import Asked, node_asked, node_note
 _SERVES_FILES = re.compile(
     r"StaticFiles\(|static_folder|send_from_directory|send_file\(|FileResponse\(|STATICFILES_DIRS|"
     r"whitenoise|WHITENOISE|express\.static|sendFile\(|serveStatic|serve-static|@fastify/static|"
-    r"fastify-static|koa-static|"
+    r"fastify-static|koa-static|ServeStaticModule|useStaticAssets|"
     # FastAPI's own single-page-app mount: app.frontend("/", directory=...)
     r"\.frontend\(\s*['\"]/"
 )

@@ -159,6 +159,8 @@ def ready_path(sources: list[Path], root: Path) -> tuple[str, str]:
 _GET = re.compile(r"""(?:@\w+\.(?:get|route)|\bapp\.get|\brouter\.get|\bpath)\(\s*r?["'`](/?[\w/.-]*)["'`]""")
 _STATIC = re.compile(
     r"express\.static|sendFile\(|serveStatic|StaticFiles\(|render_template|TemplateResponse|"
+    # NestJS: @nestjs/serve-static's ServeStaticModule, NestExpressApplication's useStaticAssets
+    r"ServeStaticModule|useStaticAssets|"
     # Django's render(request, ...), not a Jinja template's .render() (an email's body)
     r"(?<![.\w])render\(|static_folder|fastify-static|@fastify/static|\.frontend\(\s*['\"]/"
 )
@@ -225,6 +227,12 @@ def json_root(sources: list[Path], root: Path) -> tuple[str, str]:
         if not pages and (_JSON_PY if python else _JSON_JS).search(body) and not _PAGE.search(body):
             return where, "JSON"
         return "", ""
+    # NestJS's starter: @Controller() with @Get() getHello(): "Hello World!" as text, an object as JSON
+    from .nestroutes import nest_root  # it reads files with this module's helpers
+
+    where, page = nest_root({path: text for path, text in texts if path.suffix in JS_SUFFIXES}, root)
+    if where and not page and not pages:
+        return where, "a NestJS handler's return value"
     return "", ""
 
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import JS_SUFFIXES, read_text, rel, resolve_js
+from .nestroutes import read_nest_routes
 from .pyimports import import_table
 
 # Best first. "ping" and "status" are health routes only at the top or under api/, version, utils...
@@ -837,6 +838,7 @@ def _read_js(sources: list[Path], root: Path, graph: Graph) -> None:
     for path, text in texts.items():
         _JsMounts(path, text, root, graph, exported, made[str(path)]).read()
         _js_routes(path, text, root, graph)
+    read_nest_routes(texts, root, graph)
 
 
 def _js_handed(texts: dict[Path, str], root: Path, graph: Graph) -> None:

@@ -122,3 +122,76 @@ def test_where_nest_serves_its_openapi_document(tmp_path, source):
     (tmp_path / "main.ts").write_text(source)
     served = served_document([tmp_path / "main.ts"], tmp_path)
     assert (served.path if served else None) == NEST_DOCUMENTS[source]
+
+
+# A NestJS API as its CLI starts one (recreated): main.ts, a root controller, a health controller, a
+# controller whose routes ask for a login
+NEST_PACKAGE = json.dumps({"name": "api", "scripts": {"build": "nest build", "start:prod": "node dist/main"},
+                           "dependencies": {"@nestjs/core": "^11.0.0", "@nestjs/common": "^11.0.0"}})
+NEST_MAIN = ("import { NestFactory } from '@nestjs/core'\nimport { AppModule } from './app.module'\n\n"
+             "async function bootstrap() {\n  const app = await NestFactory.create(AppModule)\n{prefix}"
+             "  await app.listen(process.env.PORT ?? 3000)\n}\nbootstrap()\n")
+ROOT = ("@Controller()\nexport class AppController {\n"
+        "  constructor(private readonly hello: AppService) {}\n\n"
+        "  @Get()\n  getHello(): string {\n    return this.hello.getHello()\n  }\n}\n")
+HEALTH = ("@Controller('health')\nexport class HealthController {\n  @Public()\n  @Get()\n"
+          "  check() {\n    return { status: 'ok' }\n  }\n}\n")
+ITEMS = ("@Controller({ path: 'items' })\n@UseGuards(JwtAuthGuard)\nexport class ItemsController {\n"
+         "  @Get()\n  list() {\n    return []\n  }\n\n  @Get(':id')\n  one(@Param('id') id: string) {\n"
+         "    return { id }\n  }\n}\n")
+
+
+def nest_api(root, prefix: str, **controllers: str):
+    files = {"package.json": NEST_PACKAGE, "package-lock.json": '{"lockfileVersion": 3, "packages": {}}',
+             "src/main.ts": NEST_MAIN.replace("{prefix}", prefix)}
+    files.update({f"src/{name}.controller.ts": text for name, text in controllers.items()})
+    return app_setup(write(root, files))
+
+
+@pytest.mark.parametrize(("prefix", "ready"), [
+    ("  app.setGlobalPrefix('api')\n", "/api/health"),
+    ("  app.setGlobalPrefix('api/v1', { exclude: ['health'] })\n", "/health"),
+    ("", "/health"),
+])
+def test_a_nest_health_route_under_the_global_prefix_is_the_ready_url(tmp_path, prefix, ready):
+    app = nest_api(tmp_path, prefix, health=HEALTH, items=ITEMS)
+    assert app.ready_path == ready and app.ready_status == []
+
+
+def test_a_global_prefix_the_code_computes_is_said_not_guessed(tmp_path):
+    app = nest_api(tmp_path, "  app.setGlobalPrefix(config.get('API_PREFIX'))\n", health=HEALTH)
+    assert app.ready_path == "/"
+    assert any("declares its prefix as config.get('API_PREFIX'), which static reading cannot resolve" in n
+               for n in app.notes("ready_url")), app.checks
+
+
+def test_a_nest_api_whose_every_get_asks_for_a_login_is_ready_on_a_401(tmp_path):
+    # "/" answers Nest's 404 under the prefix; the guarded list answers 401 once the app is up
+    app = nest_api(tmp_path, "  app.setGlobalPrefix('api')\n", items=ITEMS)
+    assert (app.ready_path, app.ready_status) == ("/api/items", [401, 403])
+    assert "frontend" not in app.phases
+
+
+def test_an_app_guard_guards_every_route_but_the_public_ones(tmp_path):
+    from echotune_ci.project.files import JS_SUFFIXES, source_files
+    from echotune_ci.project.health import read_graph
+
+    write(tmp_path, {"src/app.module.ts": "providers: [{ provide: APP_GUARD, useClass: JwtAuthGuard }]\n",
+                     "src/health.controller.ts": HEALTH,
+                     "src/items.controller.ts": ITEMS.replace("@UseGuards(JwtAuthGuard)\n", ""),
+                     "src/main.ts": NEST_MAIN.replace("{prefix}", "  app.setGlobalPrefix('api')\n")})
+    graph = read_graph(list(source_files(tmp_path, JS_SUFFIXES)), tmp_path)
+    assert sorted((r.path, r.guarded) for r in graph.routes) == [
+        ("/api/health", False), ("/api/items", True), ("/api/items/:id", True)]
+
+
+def test_the_nest_starters_root_is_no_page(tmp_path):
+    # "Hello World!" as text/html: the frontend phase audited a page of one sentence
+    app = nest_api(tmp_path, "", app=ROOT)
+    assert app.ready_path == "/" and "frontend" not in app.phases
+    assert any('src/app.controller.ts:5: "/" answers a NestJS handler\'s return value' in d.source
+               for d in app.decisions if d.key == "phases"), app.decisions
+    page = ROOT.replace("  @Get()\n", "  @Get()\n  @Render('index')\n")
+    rendered = nest_api(tmp_path / "mvc", "", app=page)
+    assert "frontend" in rendered.phases
+
