@@ -819,7 +819,10 @@ def start_command(start: Start, tools_: Tools) -> tuple[str, list[str], dict[str
 _LISTEN = re.compile(r"\.listen\(\s*(?:\{[^}]*?\bport\s*:\s*)?(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+)")
 # const { PORT } = require('./config'), import { PORT } from './config.js', const config = require('./config')
 _RELATIVE_IMPORT = re.compile(r"""(?:require\(\s*|\bfrom\s+)['"](\.{1,2}/[^'"]+)['"]""")
-_ENV_PORT = re.compile(r"process\.env\.(\w*PORT\w*)|process\.env\[\s*['\"](\w*PORT\w*)['\"]\s*\]")
+# process.env.PORT, process.env["PORT"], and NestJS's ConfigService, which reads the environment (and .env):
+# config.get<number>('PORT'), configService.getOrThrow('APP_PORT'), app.get(ConfigService).get('PORT')
+_ENV_PORT = re.compile(r"""(?:process\.env\.|process\.env\[\s*['"]|"""
+                       r"""\b\w*[cC]onfig\w*\)?\s*\.\s*get(?:OrThrow)?\s*(?:<[^>()]*>)?\(\s*['"])(\w*PORT\w*)""")
 
 
 def _imported_env_port(file: Path, text: str, root: Path, name: str) -> tuple[str, str] | None:
@@ -835,7 +838,7 @@ def _imported_env_port(file: Path, text: str, root: Path, name: str) -> tuple[st
     for module in modules:
         env = _ENV_PORT.search(read_text(module))
         if env:
-            var = env.group(1) or env.group(2)
+            var = env.group(1)
             return var, f"{rel(module, root)} reads {var}"
     return None
 
@@ -855,7 +858,7 @@ def _env_named(text: str, name: str) -> str:
     for m in sorted(definitions, key=lambda d: _depth(text, d.start())):
         env = _ENV_PORT.search(m.group(1))
         if env:
-            return env.group(1) or env.group(2)
+            return env.group(1)
         named = next((locals_[i] for i in _IDENTIFIER.findall(m.group(1)) if i in locals_), "")
         if named:
             return named
@@ -893,9 +896,9 @@ def node_port(
         # listen(PORT) with `const { PORT = 3000 } = process.env`, or `const port = PORT || 3000` with PORT
         # destructured; before any other read of a *PORT* variable in the file (REDIS_PORT's)
         env = _ENV_PORT.search(value)
-        var = (env.group(1) or env.group(2)) if env else "" if "." in arg else _env_named(text, arg)
+        var = (env.group(1)) if env else "" if "." in arg else _env_named(text, arg)
         env = None if var else _ENV_PORT.search(text)
-        var = var or (env.group(1) or env.group(2) if env else "")
+        var = var or (env.group(1) if env else "")
         if var:
             return None, var, f"{path} reads {var}"
         imported = _imported_env_port(file, text, root or folder, arg.split(".")[-1])

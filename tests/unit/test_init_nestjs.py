@@ -195,3 +195,19 @@ def test_the_nest_starters_root_is_no_page(tmp_path):
     rendered = nest_api(tmp_path / "mvc", "", app=page)
     assert "frontend" in rendered.phases
 
+
+@pytest.mark.parametrize(("listen", "command"), [
+    # NestJS's ConfigService reads the environment (and .env): the variable is the port's
+    ("  const config = app.get(ConfigService)\n  await app.listen(config.get<number>('PORT') ?? 3000)\n",
+     "npm run start:prod"),
+    ("  const configService = app.get(ConfigService)\n  const port = configService.get('APP_PORT', 4000)\n"
+     "  await app.listen(port)\n", "APP_PORT={port} npm run start:prod"),
+    ("  await app.listen(app.get(ConfigService).getOrThrow('HTTP_PORT'))\n",
+     "HTTP_PORT={port} npm run start:prod"),
+])
+def test_a_port_read_through_nests_config_service_is_the_variable(tmp_path, listen, command):
+    main = NEST_MAIN.replace("  await app.listen(process.env.PORT ?? 3000)\n", listen).replace("{prefix}", "")
+    app = app_setup(write(tmp_path, {"package.json": NEST_PACKAGE, "src/main.ts": main,
+                                     "package-lock.json": '{"lockfileVersion": 3, "packages": {}}'}))
+    assert app.command == command and app.port is None
+    assert not app.notes("port"), app.checks
