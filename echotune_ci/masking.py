@@ -169,13 +169,16 @@ def secret_env_names(cfg: Config) -> tuple[str, ...]:
 
 def register_config(cfg: Config, env: Mapping[str, str] | None = None) -> None:
     """Register the secrets *cfg* points at: the variables it names (:func:`secret_env_names` and
-    jwt_secret_env), password-like fields of [load.login] json and secret-looking [load] headers."""
+    jwt_secret_env), password-like fields of [load.login] and [api.login] (json, form, headers) and
+    secret-looking [load] headers."""
     auth = cfg.security.http.auth
     with _lock:
         _config_names.update(secret_env_names(cfg))
     register_environment(env, (*secret_env_names(cfg), auth.jwt_secret_env))
-    login = cfg.load.login
-    register(*_secret_fields(login.json), *_secret_fields(dict(login.headers)))
+    for login in (cfg.load.login, cfg.api.login):
+        # an app's error lines are quoted in reports, and one may log the login's body
+        register(*_secret_fields(login.json), *_secret_fields(dict(login.form)),
+                 *_secret_fields(dict(login.headers)))
     for endpoint in cfg.load.endpoints or ():
         register(*_secret_fields(dict(getattr(endpoint, "headers", None) or {})))
 

@@ -85,6 +85,8 @@ class _DjangoLike(JsonApi):
             self._count("form")
             fresh = {} if cookies.get("csrftoken") in self.tokens else {"csrftoken": self._new_token()}
             return self._answer(200, "<form method=post>", fresh)
+        if path == "/csrf":  # a page that sends the browser on to the form
+            return self._answer(302, "", location="/accounts/login/")
         if path == "/api/me":
             if cookies.get("sessionid") in self.sessions:
                 self._count("me")
@@ -111,6 +113,9 @@ class _DjangoLike(JsonApi):
                 self.sessions[session] = token
             self._count("login")
             return self._answer(302, "", {"sessionid": session, "csrftoken": token}, "/accounts/profile/")
+        if self.path == "/accounts/broken-login/":  # logs nobody in, and says so by nothing
+            self._count("no session")
+            return self._answer(302, "", location="/accounts/profile/")
         if self.path == "/api/notes" and self.sessions.get(cookies.get("sessionid", "")) == sent:
             self._count("note")
             return self._answer(201, {"id": 1})
@@ -236,3 +241,64 @@ def test_a_cookie_placeholder_is_checked_for_its_name_only():
     uses = Flow(name="y", steps=(FlowStep(path="/a", headers={"X": "{cookie:XSRF-TOKEN} {tok}"}),))
     with pytest.raises(ConfigError, match=r"steps\[0\] uses \{tok\}, which no earlier step captures"):
         check_flows((uses,), "echotune.toml")
+
+
+@pytest.mark.parametrize("user_class", ["fast", "http"])
+def test_a_session_login_whose_answer_sets_no_cookie_failed(tmp_path, load_env, django_like, user_class):
+    login = LOGIN.replace('path = "/accounts/login/"', 'path = "/accounts/broken-login/"')
+    write_config(tmp_path, f'[load]\nusers = 2\nspawn_rate = 10\nduration = "1s"\nwait_min = "0.05s"\n'
+                           f'wait_max = "0.1s"\nuser_class = "{user_class}"\n[load.login]\n{login}'
+                           'csrf_cookie = "csrftoken"\ncsrf_path = "/accounts/login/"\n'
+                           '[[load.endpoints]]\npath = "/api/me"\n')
+    proc, result = load(load_env, tmp_path, "--host", django_like)
+    assert result is not None, proc.stdout + proc.stderr
+    assert _DjangoLike.tally.get("no session") == 2
+    # the login itself is the failure, not only what came after it
+    assert endpoint(result, "error_rate_pct", "POST /accounts/broken-login/").value == 100
+    assert "login answer set no cookie" in proc.stdout
+
+
+def test_the_api_session_login_needs_a_cookie_of_its_own_answer(django_like):
+    # the CSRF page's cookie is in the client's jar: it is no session
+    settings = ApiSettings(login=LoginSettings(path="/accounts/broken-login/", form={"username": "demo"},
+                                               status=(302,), session=True, csrf_cookie="csrftoken",
+                                               csrf_path="/accounts/login/"))
+    with httpx.Client(base_url=django_like, follow_redirects=False) as client, \
+            pytest.raises(RunError, match="the answer set no cookie"):
+        log_in(settings, client)
+
+
+@pytest.mark.parametrize("name", ["", "X Bad Header", "X-CSRF:Token"])
+def test_a_header_name_that_is_none_is_a_config_error(tmp_path, name):
+    from echotune_ci.config import load_config
+    from echotune_ci.errors import ConfigError as Refused
+
+    (tmp_path / "echotune.toml").write_text(f'[load.login]\npath = "/login"\nsession = true\n'
+                                            f'csrf_cookie = "csrftoken"\ncsrf_header = "{name}"\n')
+    with pytest.raises(Refused, match="csrf_header.*must be a header name"):
+        load_config(tmp_path / "echotune.toml")
+
+
+def test_the_api_login_follows_the_csrf_pages_redirect(django_like):
+    # locust follows it; the api phase's client follows none, so this one GET does, as a browser would
+    settings = ApiSettings(login=LoginSettings(path="/accounts/login/", form={"username": "demo",
+                                                                             "password": PASSWORD},
+                                               status=(302,), session=True, csrf_cookie="csrftoken",
+                                               csrf_path="/csrf"))
+    with httpx.Client(base_url=django_like, follow_redirects=False) as client:
+        headers = log_in(settings, client)
+    assert _DjangoLike.tally.get("login") == 1 and "X-CSRFToken" in headers
+
+
+def test_the_login_forms_password_is_masked(tmp_path):
+    # an app's error lines are quoted in reports (a 500 that logs the POST body), so the password a
+    # [load.login] or [api.login] form sends is masked like a JSON one
+    from echotune_ci.config import load_config
+    from echotune_ci.masking import mask, register_config
+
+    (tmp_path / "echotune.toml").write_text(
+        '[load.login]\npath = "/login"\nform = { username = "demo", password = "Form-Secret-99" }\n'
+        '[api.login]\npath = "/api/login"\njson = { user = { password = "Api-Secret-77" } }\n')
+    register_config(load_config(tmp_path / "echotune.toml"))
+    said = mask("POST /login password=Form-Secret-99 and Api-Secret-77")
+    assert "Form-Secret-99" not in said and "Api-Secret-77" not in said

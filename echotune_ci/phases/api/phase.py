@@ -126,7 +126,7 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
         raise RunError(f"{where} answered {response.status_code}, expected "
                        f"{' or '.join(map(str, login.status))}")
     if login.session:
-        return _session_headers(login, client, where)
+        return _session_headers(login, client, where, response)
     try:
         token = token_at(response.json(), login.token_field)
     except ValueError:
@@ -147,20 +147,21 @@ def _csrf_header(login: LoginSettings, client: Any, *, fetch: bool = False) -> d
 
     if fetch and cookie_value(client.cookies.jar, login.csrf_cookie) is None:
         with contextlib.suppress(httpx.HTTPError):
-            client.get(login.csrf_page())
+            client.get(login.csrf_page(), follow_redirects=True)  # as a browser (and locust) would
     token = cookie_value(client.cookies.jar, login.csrf_cookie)
     return {login.csrf_header: token} if token else {}
 
 
-def _session_headers(login: LoginSettings, client: Any, where: str) -> dict[str, str]:
+def _session_headers(login: LoginSettings, client: Any, where: str, response: Any) -> dict[str, str]:
     """The headers that carry a session login (``session = true``) to the generated requests, which a
-    client of their own sends: the cookies the login set as one ``Cookie`` header, and the CSRF token
+    client of their own sends: the client's cookies as one ``Cookie`` header, and the CSRF token
     (rotated by the login, as Django does) in ``csrf_header``. Their values are registered for masking.
-    RunError when the answer set no cookie."""
+    RunError when the login's own *response* set no cookie (the CSRF page's cookie, or a flow's session
+    on the same client, is no login)."""
     from ...masking import register
 
     cookies = [c for c in client.cookies.jar if c.value]
-    if not cookies:
+    if not response.headers.get_list("set-cookie"):
         raise RunError(f"{where}: the answer set no cookie, so there is no session to use "
                        "(api.login.session; for a token login, drop session and set token_field)")
     for cookie in cookies:

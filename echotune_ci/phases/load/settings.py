@@ -9,6 +9,7 @@ keyed "METHOD name" (which also works for a user's own locustfile).
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -80,6 +81,15 @@ def _basic(value: str) -> str | None:
     return None if not value or ":" in value else "must be user:password (HTTP Basic)"
 
 
+# A header's name is a token (RFC 9110 section 5.1): an empty or spaced one made every user's first
+# request raise in locust, and the load test then passed on the requests that came before
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _header_name(value: str) -> str | None:
+    return None if _TOKEN.fullmatch(value) else "must be a header name (letters, digits, -, no space)"
+
+
 @dataclass(frozen=True)
 class LoginSettings:
     """[load.login]: each user logs in once when it starts and reuses the token for every request; or,
@@ -96,7 +106,8 @@ class LoginSettings:
     status: tuple[int, ...] = setting((200,), parse=status_codes, doc="Expected status code(s) of the login.")
     token_field: str = setting("access_token", doc="Field of the JSON answer that holds the token; a dotted "
                                                    "path reaches into objects (user.token).")
-    header: str = setting("Authorization", doc="Request header the users send the token in.")
+    header: str = setting("Authorization", check=_header_name,
+                          doc="Request header the users send the token in.")
     scheme: str = setting("Bearer", doc="Prefix before the token ('' for none).")
     basic: str = setting("", check=_basic, doc="user:password of HTTP Basic (FastAPI's HTTPBasic, "
                                                "express-basic-auth), sent with every request in `header`; "
@@ -109,8 +120,9 @@ class LoginSettings:
                                        "csrftoken). Before the login, csrf_path is fetched for it when the "
                                        "user has none; its current value goes in csrf_header with the "
                                        "login and every POST, PUT, PATCH and DELETE.")
-    csrf_header: str = setting("X-CSRFToken", doc="Request header the CSRF token is sent in (Django's "
-                                                  "CSRF_HEADER_NAME; X-XSRF-TOKEN for Angular-style apps).")
+    csrf_header: str = setting("X-CSRFToken", check=_header_name,
+                               doc="Request header the CSRF token is sent in (Django's CSRF_HEADER_NAME; "
+                                   "X-XSRF-TOKEN for Angular-style apps).")
     csrf_path: str = setting("", doc="Page fetched (GET) for the CSRF cookie before the login; default: "
                                      "path (Django's LoginView sets it on its form). Any answer will do.")
 

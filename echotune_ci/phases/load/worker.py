@@ -138,8 +138,13 @@ class _Requests:
             with self.send(user, {"method": "GET"}, page, page) as resp:
                 resp.success()  # only its cookie matters: a JSON-only login answers a GET with 405
         with self.send(user, login, login["path"], login["path"]) as resp:
-            if not _judge(resp, login["status"]) or login.get("session"):
-                return  # a session's cookie is in the user's jar, which sends it from now on
+            if not _judge(resp, login["status"]):
+                return
+            if login.get("session"):
+                # the session's cookie is in the user's jar, which sends it from now on
+                if not resp.headers.get("set-cookie"):
+                    resp.failure("login answer set no cookie: no session to keep ([load.login] session)")
+                return
             try:
                 token = token_at(resp.json(), login["token_field"])
             except Exception:  # noqa: BLE001 - any unusable answer is one failure kind
