@@ -302,3 +302,12 @@ def test_the_login_forms_password_is_masked(tmp_path):
     register_config(load_config(tmp_path / "echotune.toml"))
     said = mask("POST /login password=Form-Secret-99 and Api-Secret-77")
     assert "Form-Secret-99" not in said and "Api-Secret-77" not in said
+
+
+def test_a_misspelt_cookie_in_a_flow_is_named_with_the_cookies_held(django_like):
+    with httpx.Client(base_url=django_like, follow_redirects=False) as client:
+        outcome = run_flow(_flow("{cookie:csrftokn}"), client, lambda _: None)
+    [finding] = outcome.findings
+    assert "expected 302, got 403" in finding.message
+    assert finding.message.endswith("(sent without cookie csrftokn, which no earlier answer set; cookies held: "
+                                    "csrftoken)")

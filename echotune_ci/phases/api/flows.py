@@ -12,6 +12,7 @@ shortened).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -235,6 +236,19 @@ def _cookies(client: Any, step: FlowStep) -> dict[str, str]:
     return found
 
 
+def _lacking_cookies(problem: Finding, step: FlowStep, values: Mapping[str, str], client: Any) -> Finding:
+    """*problem* with the ``{cookie:NAME}`` placeholders of *step* the client held no cookie for, which
+    went as written, named with the cookies it did hold (a misspelt name, or a page that set none)."""
+    lacking = sorted(n.removeprefix(COOKIE) for n in placeholders(step)
+                     if n.startswith(COOKIE) and n not in values)
+    if not lacking:
+        return problem
+    held = sorted({c.name for c in client.cookies.jar}) or ["none"]
+    return dataclasses.replace(problem, message=f"{problem.message} (sent without cookie "
+                               f"{', '.join(lacking)}, which no earlier answer set; cookies held: "
+                               f"{', '.join(held)})")
+
+
 def run_flow(flow: Flow, client: Any, progress: Callable[[str], None]) -> FlowOutcome:
     """Check *flow* with *client* (an httpx client on the app's URL, redirects not followed). A flow is
     self-contained: it logs in with a step of its own, [api.login] is not sent. The first failing step
@@ -262,7 +276,7 @@ def run_flow(flow: Flow, client: Any, progress: Callable[[str], None]) -> FlowOu
             break
         problem = _check_answer(at, response) or _capture(at, response, captures)
         if problem is not None:
-            outcome.findings.append(problem)
+            outcome.findings.append(_lacking_cookies(problem, step, values, client))
             break
         outcome.passed += 1
     total = len(flow.steps)
