@@ -309,5 +309,5 @@ def test_a_misspelt_cookie_in_a_flow_is_named_with_the_cookies_held(django_like)
         outcome = run_flow(_flow("{cookie:csrftokn}"), client, lambda _: None)
     [finding] = outcome.findings
     assert "expected 302, got 403" in finding.message
-    assert finding.message.endswith("(sent without cookie csrftokn, which no earlier answer set; cookies held: "
-                                    "csrftoken)")
+    assert finding.message.endswith("(sent without cookie csrftokn, which no earlier answer set; "
+                                    "cookies held: csrftoken)")
