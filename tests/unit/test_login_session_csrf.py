@@ -30,6 +30,7 @@ from support import local_server
 from support.api_fake import JsonApi
 from support.load_support import endpoint, load, write_config
 
+from echotune_ci.config import load_config
 from echotune_ci.errors import ConfigError, RunError
 from echotune_ci.phases.api.flows import check_flows, run_flow
 from echotune_ci.phases.api.phase import log_in
@@ -270,12 +271,9 @@ def test_the_api_session_login_needs_a_cookie_of_its_own_answer(django_like):
 
 @pytest.mark.parametrize("name", ["", "X Bad Header", "X-CSRF:Token"])
 def test_a_header_name_that_is_none_is_a_config_error(tmp_path, name):
-    from echotune_ci.config import load_config
-    from echotune_ci.errors import ConfigError as Refused
-
     (tmp_path / "echotune.toml").write_text(f'[load.login]\npath = "/login"\nsession = true\n'
                                             f'csrf_cookie = "csrftoken"\ncsrf_header = "{name}"\n')
-    with pytest.raises(Refused, match="csrf_header.*must be a header name"):
+    with pytest.raises(ConfigError, match="csrf_header.*must be a header name"):
         load_config(tmp_path / "echotune.toml")
 
 
@@ -293,7 +291,6 @@ def test_the_api_login_follows_the_csrf_pages_redirect(django_like):
 def test_the_login_forms_password_is_masked(tmp_path):
     # an app's error lines are quoted in reports (a 500 that logs the POST body), so the password a
     # [load.login] or [api.login] form sends is masked like a JSON one
-    from echotune_ci.config import load_config
     from echotune_ci.masking import mask, register_config
 
     (tmp_path / "echotune.toml").write_text(
