@@ -13,6 +13,7 @@ unusable (the message is in the output file), 3 the test could not run.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import random
@@ -46,6 +47,7 @@ class JobError(Exception):
         self.exit_code = exit_code
 
 
+@functools.lru_cache(maxsize=8)  # asked for on every unsafe request, of one or two hosts
 def same_origin(host: str) -> str:
     """The Origin header of a page served by *host* (``http://127.0.0.1:8000/app`` ->
     ``http://127.0.0.1:8000``): scheme, host and port, the port left out when it is the scheme's own."""
