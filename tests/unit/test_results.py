@@ -89,3 +89,19 @@ def test_bad_result_files_are_clear_errors(tmp_path):
     empty.mkdir()
     with pytest.raises(InputError, match=r"no result files"):
         load_results([empty])
+
+
+@pytest.mark.parametrize("depth", [900, 5_000])
+def test_a_result_nested_too_deeply_for_the_schema_check_is_an_input_error(depth):
+    """jsonschema-rs stops at its recursion limit with a ValueError (Python's jsonschema with a
+    RecursionError); either way the file is named, with no traceback. 900 is below what json.loads takes."""
+    from echotune_ci.results.io import validate
+
+    nested: object = 1
+    for _ in range(depth):
+        nested = [nested]
+    data = {"schema_version": "1.0", "phase": "load", "status": "pass",
+            "metrics": [{"name": "p95_ms", "value": 1.0, "labels": {"deep": nested}}]}
+    expected = r"^r/load\.json: not an EchoTune result file \(nested too deeply\)$"
+    with pytest.raises(InputError, match=expected):
+        validate(data, "r/load.json")
