@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .calltext import split_top_level
 from .files import JS_SUFFIXES, read_text, rel, source_files
 from .pysettings import settings_reads
 
@@ -360,32 +361,13 @@ def destructured_env(text: str) -> list[Destructured]:
     out: list[Destructured] = []
     for m in _JS_DESTRUCTURED.finditer(text):
         at = m.start(1)
-        for item in _top_level_split(m.group(1)):
+        for item in split_top_level(m.group(1)):
             parsed = _DESTRUCTURED_ITEM.fullmatch(item)
             if parsed and _ENV_NAME.fullmatch(parsed.group(1)):
                 out.append(Destructured(parsed.group(1), parsed.group(2) or parsed.group(1), parsed.group(3),
                                         at + parsed.start(1), m.end()))
             at += len(item) + 1
     return out
-
-
-def _top_level_split(items: str) -> list[str]:
-    """*items* split at the commas outside brackets and quotes (a default may be ``fn(a, b)``)."""
-    parts, depth, quote, start = [], 0, "", 0
-    for i, char in enumerate(items):
-        if quote:
-            quote = "" if char == quote and items[i - 1] != "\\" else quote
-        elif char in "'\"`":
-            quote = char
-        elif char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(items[start:i])
-            start = i + 1
-    parts.append(items[start:])
-    return parts
 
 
 def _local_uses(text: str, local: str, after: int) -> Iterator[re.Match[str]]:

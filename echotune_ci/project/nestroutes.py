@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .calltext import call_arguments, call_text, url_join
 from .files import rel
 
 if TYPE_CHECKING:
@@ -60,23 +61,17 @@ def _controller_path(argument: str) -> str | None:
     return _value("", argument)
 
 
-def _join(*parts: str) -> str:
-    return "/" + "/".join(p.strip("/") for p in parts if p.strip("/"))
-
-
 def _global_prefix(texts: dict[Path, str], root: Path) -> tuple[str | None, str, list[str], str]:
     """(the global prefix, "" for none and None when computed; how it is written; the paths its
     ``exclude`` names; where)."""
-    from .openapi import _call, _js_arguments
-
     for path, text in texts.items():
         m = _PREFIX.search(text) if "setGlobalPrefix" in text else None
         if m is not None:
-            args = _js_arguments(_call(text, m.end() - 1))
+            args = call_arguments(call_text(text, m.end() - 1))
             options = args[1] if len(args) > 1 else ""
             excluded = re.findall(r"""(?:path\s*:\s*)?['"`]([^'"`\n]+)['"`]""", options)
             where = f"{rel(path, root)}:{text.count(chr(10), 0, m.start()) + 1}"
-            return _value(text, args[0]), args[0].strip(), [_join(e) for e in excluded], where
+            return _value(text, args[0]), args[0].strip(), [url_join(e) for e in excluded], where
     return "", "", [], ""
 
 
@@ -122,13 +117,13 @@ def read_nest_routes(texts: dict[Path, str], root: Path, graph: Graph) -> None:
                 guarded = class_guard or any(_names_login(g) for g in _GUARDS.findall(runs)) or bool(
                     app_guard and not _PUBLIC.search(runs) and not _PUBLIC.search(above))
                 at = f"{rel(path, root)}:{text.count(chr(10), 0, opens.end() + get.start()) + 1}"
-                full = _join(own, route)
+                full = url_join(own, route)
                 if full in excluded or prefix == "":
                     key = resolved
                 elif prefix is None:
                     key = unresolved
                 else:
-                    key, full = resolved, _join(prefix, full)
+                    key, full = resolved, url_join(prefix, full)
                 graph.routes.append(_Route(key, full, at, guarded=guarded))
 
 

@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .calltext import call_arguments, call_text, url_join
 from .files import read_text, rel
 
 
@@ -99,7 +100,7 @@ def _fastapi(text: str, where: str) -> Served | None:
     found = re.search(r"\bFastAPI\(", text) if "FastAPI(" in text else None
     if found is None:
         return None
-    call = _call(text, found.end() - 1)
+    call = call_text(text, found.end() - 1)
     docs = bool(re.search(r"""\b(?:docs_url|redoc_url)\s*=\s*['"]/['"]""", call))
     value = re.search(_KWARG.format(name="openapi_url"), call)
     if value is None:
@@ -110,23 +111,9 @@ def _fastapi(text: str, where: str) -> Served | None:
                   docs)
 
 
-def _call(text: str, start: int) -> str:
-    """The arguments of the call whose "(" is at *start*, to its matching ")" (at most 5,000 characters)."""
-    depth = 0
-    for i in range(start, min(len(text), start + 5000)):
-        depth += {"(": 1, ")": -1}.get(text[i], 0)
-        if depth == 0:
-            return text[start:i + 1]
-    return text[start:start + 5000]
-
-
 def _setting(text: str, name: str) -> str | None:
     m = re.search(_SETTING.format(name=name), text)
     return m.group(2) if m else None
-
-
-def _joined(*parts: str) -> str:
-    return "/" + "/".join(p.strip("/") for p in parts if p.strip("/"))
 
 
 def _smorest(text: str, where: str) -> Served | None:
@@ -135,15 +122,16 @@ def _smorest(text: str, where: str) -> Served | None:
         return None
     document = _setting(text, "OPENAPI_JSON_PATH") or "openapi.json"
     pages = ("OPENAPI_REDOC_PATH", "OPENAPI_SWAGGER_UI_PATH", "OPENAPI_RAPIDOC_PATH")
-    docs = any(_joined(prefix, _setting(text, page) or "-") == "/" for page in pages if page in text)
-    return Served(_joined(prefix, document), where, "flask-smorest", f"OPENAPI_URL_PREFIX = {prefix!r}", docs)
+    docs = any(url_join(prefix, _setting(text, page) or "-") == "/" for page in pages if page in text)
+    how = f"OPENAPI_URL_PREFIX = {prefix!r}"
+    return Served(url_join(prefix, document), where, "flask-smorest", how, docs)
 
 
 def _apiflask(text: str, where: str) -> Served | None:
     found = re.search(r"\bAPIFlask\(", text) if "APIFlask(" in text else None
     if found is None:
         return None
-    call = _call(text, found.end() - 1)
+    call = call_text(text, found.end() - 1)
     value = re.search(_KWARG.format(name="spec_path"), call)
     path = "/openapi.json" if value is None else _literal(value.group(1))
     docs = bool(re.search(r"""\bdocs_path\s*=\s*['"]/['"]""", call))
@@ -171,7 +159,7 @@ def _ninja(text: str, where: str, sources: list[Path]) -> Served | None:
     api = _NINJA.search(text) if "NinjaAPI(" in text else None
     if api is None:
         return None
-    call = _call(text, api.end() - 1)
+    call = call_text(text, api.end() - 1)
     value = re.search(_KWARG.format(name="openapi_url"), call)
     document = "/openapi.json" if value is None else _literal(value.group(1))
     if not document:  # openapi_url=None turns the document off
@@ -180,7 +168,7 @@ def _ninja(text: str, where: str, sources: list[Path]) -> Served | None:
     for path in sources:
         m = mount.search(read_text(path))
         if m is not None:
-            return Served(_joined(m.group(2), document), where, "Django Ninja",
+            return Served(url_join(m.group(2), document), where, "Django Ninja",
                           f"mounted at {m.group(2)!r}")
     return None
 
@@ -189,12 +177,12 @@ def _litestar(text: str, where: str) -> Served | None:
     app = re.search(r"\bLitestar\(", text)
     if app is None:
         return None
-    if re.search(r"\bopenapi_config\s*=\s*None\b", _call(text, app.end() - 1)):
+    if re.search(r"\bopenapi_config\s*=\s*None\b", call_text(text, app.end() - 1)):
         return Served("", where, "Litestar", "openapi_config=None")
     config = re.search(r"\bOpenAPIConfig\(", text)
-    value = re.search(_KWARG.format(name="path"), _call(text, config.end() - 1)) if config else None
+    value = re.search(_KWARG.format(name="path"), call_text(text, config.end() - 1)) if config else None
     prefix = _literal(value.group(1)) if value else "/schema"
-    return Served(_joined(prefix, "openapi.json") if prefix else "", where, "Litestar",
+    return Served(url_join(prefix, "openapi.json") if prefix else "", where, "Litestar",
                   "its default" if value is None else "OpenAPIConfig(path=...)")
 
 
@@ -202,27 +190,8 @@ def _spectacular(text: str, where: str) -> Served | None:
     m = _SPECTACULAR.search(text) if "SpectacularAPIView" in text else None
     if m is None:
         return None
-    return Served(_joined(m.group(2)) + ("/" if m.group(2).endswith("/") else ""), where, "drf-spectacular",
+    return Served(url_join(m.group(2)) + ("/" if m.group(2).endswith("/") else ""), where, "drf-spectacular",
                   "SpectacularAPIView's route")
-
-
-def _js_arguments(call: str) -> list[str]:
-    """The top-level arguments of *call* (``(a, {b: 1}, 'c,d')``, as :func:`_call` gives it), split at the
-    commas outside brackets and strings."""
-    parts, depth, quote, start = [], 0, "", 1
-    for i, c in enumerate(call[1:-1], start=1):
-        if quote:
-            quote = "" if c == quote and call[i - 1] != "\\" else quote
-        elif c in "'\"`":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            parts.append(call[start:i])
-            start = i + 1
-    return [*parts, call[start:-1]]
 
 
 def _js_value(text: str, expr: str) -> str | None:
@@ -247,7 +216,7 @@ def _nest(text: str, where: str) -> Served | None:
     m = re.search(r"\bSwaggerModule\.setup\(", text) if "SwaggerModule" in text else None
     if m is None:
         return None
-    args = _js_arguments(_call(text, m.end() - 1))
+    args = call_arguments(call_text(text, m.end() - 1))
     options = args[3] if len(args) > 3 else ""
     raw = re.search(r"\braw\s*:\s*(false\b|\[[^\]]*\])", options)
     if raw is not None and "json" not in raw.group(1):
@@ -261,10 +230,10 @@ def _nest(text: str, where: str) -> Served | None:
     url = re.search(r"\bjsonDocumentUrl\s*:\s*([^,}\n]+)", options)
     if url is not None:
         document, how = _js_value(text, url.group(1)), how + " and jsonDocumentUrl"
-        path = _joined(prefix, document) if prefix is not None and document else ""
+        path = url_join(prefix, document) if prefix is not None and document else ""
     else:
         base = _js_value(text, args[0])
-        path = _joined(prefix, base) + "-json" if prefix is not None and base is not None else ""
+        path = url_join(prefix, base) + "-json" if prefix is not None and base is not None else ""
     return Served(path, where, "NestJS", how.replace("setup and", "setup's", 1))
 
 
@@ -283,7 +252,7 @@ def _fastify(text: str, where: str) -> Served | None:
         if found is None:
             continue
         module = found.group(1) or (imported.group(3) if imported else "")
-        options = _call(text, text.index("(", found.start()))
+        options = call_text(text, text.index("(", found.start()))
         if legacy and re.search(r"\bexposeRoute\s*:\s*true\b", options) is None:
             continue
         prefix = _ROUTE_PREFIX.search(options)
@@ -291,7 +260,7 @@ def _fastify(text: str, where: str) -> Served | None:
         value = "/documentation" if prefix is None else _js_literal(prefix.group(1))
         if not value or not value.startswith("/"):
             return Served("", where, "Fastify", how)
-        return Served(_joined(value, "json"), where, "Fastify", how, _joined(value) == "/")
+        return Served(url_join(value, "json"), where, "Fastify", how, url_join(value) == "/")
     return None
 
 

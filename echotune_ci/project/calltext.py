@@ -1,0 +1,56 @@
+"""Calls in source text: where a call ends, its arguments split at their top-level commas.
+
+``init`` reads a project's code without running it (``process.env`` defaults, the set-up calls of
+Swagger, Nest, Django Ninja or Litestar); these helpers find where an expression ends by its brackets
+and quotes, which is enough for the literal arguments it looks for. Shared by :mod:`.openapi`,
+:mod:`.nestroutes` and :mod:`.envdefaults`.
+"""
+
+from __future__ import annotations
+
+# A call's arguments are looked for within this many characters of its "(": set-up calls are short,
+# and a file without the matching ")" must not be scanned to its end at every match.
+CALL_SPAN = 5000
+
+
+def call_text(text: str, start: int) -> str:
+    """The call whose "(" is at offset *start* of *text*, to its matching ")" (both included), or the
+    first ``CALL_SPAN`` characters when it does not close within them."""
+    depth = 0
+    for i in range(start, min(len(text), start + CALL_SPAN)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start:i + 1]
+    return text[start:start + CALL_SPAN]
+
+
+def split_top_level(items: str) -> list[str]:
+    """*items* split at the commas outside brackets (``()``, ``[]``, ``{}``) and quotes, as written
+    (not stripped): ``"a, fn(b, c), {d: 1, e: 2}, 'f,g'"`` gives four parts; ``""`` gives ``[""]``."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, char in enumerate(items):
+        if quote:
+            quote = "" if char == quote and items[i - 1] != "\\" else quote
+        elif char in "'\"`":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(items[start:i])
+            start = i + 1
+    parts.append(items[start:])
+    return parts
+
+
+def call_arguments(call: str) -> list[str]:
+    """The top-level arguments of *call* as :func:`call_text` gives it (``(a, {b: 1}, 'c,d')`` gives
+    ``["a", " {b: 1}", " 'c,d'"]``)."""
+    return split_top_level(call[1:-1])
+
+
+def url_join(*parts: str) -> str:
+    """URL path pieces joined with single slashes, empty ones left out: ``("/api/", "v1", "")`` gives
+    ``/api/v1``; nothing gives ``/``."""
+    return "/" + "/".join(p.strip("/") for p in parts if p.strip("/"))
