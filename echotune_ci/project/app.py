@@ -358,7 +358,7 @@ def _detect_in(root: Path, folder: Path, given: Step | None = None) -> AppSetup 
         app.generated = [join(cwd, g) for g in app.generated]
     for note in ins.notes:
         app.check("command", note.command)
-    _services(app, ins, folder)
+    _services(app, ins, folder, set(deps.names) | {n for p in packages for n in p.deps})
     _databases(app, folder, deps, packages, ins)
     _services_above(app, folder, packages)
     return app
@@ -558,9 +558,32 @@ def _services_above(app: AppSetup, folder: Path, packages: list[Package]) -> Non
                          f"{reads}: start one and point the app at 127.0.0.1 in [serve] env")
 
 
-def _services(app: AppSetup, ins: Instructions, folder: Path) -> None:
+# Clients of the services besides databases that a compose file starts beside the app (a key of
+# instructions.SERVICES), in package.json or the Python dependencies. A database is left out: an ORM brings
+# its own driver (Prisma lists no pg), so a missing client says nothing of it.
+_SERVICE_CLIENTS = {
+    "memcached": ("memcached", "memjs", "memcache-client", "memcache-plus", "pymemcache", "python-memcached",
+                  "pylibmc", "django-pylibmc", "aiomcache", "emcache"),
+    "rabbitmq": ("amqplib", "amqp-connection-manager", "rascal", "rhea", "pika", "aio-pika", "aiormq",
+                 "kombu", "celery", "dramatiq", "faststream"),
+    "elasticsearch": ("@elastic/elasticsearch", "elasticsearch", "elasticsearch-dsl", "elasticsearch8",
+                      "django-elasticsearch-dsl"),
+}
+
+
+def _services(app: AppSetup, ins: Instructions, folder: Path, names: set[str]) -> None:
+    """A ``# check:`` for each backing service the compose file starts for the app; one that no variable of
+    the app's services points at and whose clients *names* (the dependencies) lacks is said to be left out
+    (koa-vue-pet-1's compose file starts Memcached, which no code of the app reaches: a newcomer was told to
+    start one)."""
     for service in ins.services:
         source = next((n for n in ins.read if "compose" in n), "docker-compose.yml")
+        clients = _SERVICE_CLIENTS.get(service.kind, ())
+        if clients and not service.variables and not names & set(clients):
+            app.decide("service", f"{service.what} ({service.name}) not started",
+                       f"{source} starts it, but no variable of the app's services points at it and no "
+                       f"{service.what} client ({', '.join(clients[:3])}, ...) is among the dependencies")
+            continue
         app.decide("service", f"{service.what} ({service.name})", source)
         app.check("env", service.note(source))
     # app.json's "generator": "secret" asks for a value when deployed; the app's own default serves here
@@ -1526,7 +1549,7 @@ def _node_command(
     if ins.web is not None:
         bound = commands.bind(ins.web.command)
         app.command, app.env = bound.command, {**app.env, **bound.env}
-        app.decide("command", app.command, ins.web.source)
+        app.decide("command", app.command, ins.web.source + _without_dev_options(ins.web.command))
         return next((p for p in packages if p.server), packages[0]), ""
     start = server_script(packages)
     if start is None:
@@ -1535,7 +1558,7 @@ def _node_command(
     app.command = command
     app.fallback = start.fallback
     app.env.update(env)
-    app.decide("command", command, start.source)
+    app.decide("command", command, start.source + _without_dev_options(start.line))
     for name, value in start.env.items():
         if name not in app.env:
             app.env[name] = value
@@ -1548,6 +1571,16 @@ def _node_command(
     if start.warning:
         app.check("command", start.warning)
     return start.package, start.entry
+
+
+def _without_dev_options(line: str) -> str:
+    """What ``[serve] command`` leaves out of *line*, a server's command as the project writes it: the
+    runtime's development options (:func:`commands.dev_options`), said after its source; "" when none."""
+    dropped = [o for part in commands.segments(line) for o in commands.dev_options(part)]
+    if not dropped:
+        return ""
+    return (f", without {' '.join(dropped)}: a debugger listening on a fixed port and a restart when a file "
+            "changes are for development, not for a measured run")
 
 
 def _static_fallback(app: AppSetup, packages: list[Package]) -> Package | None:

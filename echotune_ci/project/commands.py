@@ -365,10 +365,52 @@ def _drop(words: list[str], options: tuple[str, ...], flags: tuple[str, ...] = (
     return out
 
 
+# A JavaScript runtime's options for development, given before the script: a debugger
+# (``--inspect=0.0.0.0:9229`` opens one to the network, on a fixed port that a second build started beside
+# the first cannot take) and a restart when a file changes (``--watch``, bun's ``--hot``), in the middle of
+# a measurement. Node takes an option's value after "=" or as the next word; --inspect's only after "=".
+_RUNTIME_DEV_FLAGS = ("--inspect", "--inspect-brk", "--inspect-wait", "--watch", "--watch-preserve-output",
+                      "--hot")
+_RUNTIME_DEV_OPTIONS = ("--watch-path", "--inspect-port", "--inspect-publish-uid")
+_JS_RUNTIMES = ("node", "bun", "deno")
+
+
+def dev_options(command: str) -> list[str]:
+    """The development options (a debugger, a watcher) that *command*, a JavaScript runtime starting a
+    script (``node --inspect=0.0.0.0:9229 --watch src/server.js``, after ``cd X &&``, env assignments and
+    runners), gives before its script, as written (``["--inspect=0.0.0.0:9229", "--watch"]``); [] for any
+    other command. :func:`bind` drops them."""
+    _, words = split_env(tokens(strip_cd(command)[1]))
+    words = unwrap(words)
+    if not words or words[0].rsplit("/", 1)[-1] not in _JS_RUNTIMES:
+        return []
+    return _runtime_split(words)[1]
+
+
+def _runtime_split(words: list[str]) -> tuple[list[str], list[str]]:
+    """(*words*, a runtime and its arguments, without the development options before the script; those
+    options). Deno's come after its subcommand (``deno run --watch main.ts``)."""
+    deno = words[0].rsplit("/", 1)[-1] == "deno"
+    sub = 2 if deno and len(words) > 1 and not words[1].startswith("-") else 1
+    kept, dropped, i = words[:sub], [], sub
+    while i < len(words) and words[i].startswith("-"):
+        word = words[i]
+        name = word.split("=", 1)[0]
+        if name in _RUNTIME_DEV_OPTIONS and "=" not in word:
+            dropped += words[i:i + 2]
+            i += 2
+            continue
+        (dropped if name in _RUNTIME_DEV_FLAGS + _RUNTIME_DEV_OPTIONS else kept).append(word)
+        i += 1
+    return kept + words[i:], dropped
+
+
 def _bind_known(prog: str, words: list[str]) -> list[str] | None:
     """The rewritten words for servers with a known way to pass host and port; None for others."""
     at = next((i for i, w in enumerate(words) if w.rsplit("/", 1)[-1] == prog or w.endswith(prog)), 0)
     head, rest = words[: at + 1], words[at + 1 :]
+    if prog in _JS_RUNTIMES:
+        return _bind_generic([*head[:-1], *_runtime_split(words[at:])[0]])
     if prog == "gunicorn":
         return [*head, "--bind", f"127.0.0.1:{PORT}", *_drop(rest, ("-b", "--bind"), ("--reload",))]
     if prog in ("uvicorn", "granian"):

@@ -20,7 +20,7 @@ from conftest import run_cli
 from echotune_ci.config import load_config
 from echotune_ci.phases.security.settings import BanditSettings, SecretsSettings
 from echotune_ci.project import runtimes, workspaces
-from echotune_ci.project.commands import bind, kind, segments, with_cd
+from echotune_ci.project.commands import bind, dev_options, kind, segments, with_cd
 from echotune_ci.project.init import init_project
 
 REF = "0123456789abcdef0123456789abcdef01234567"
@@ -426,6 +426,19 @@ EXPECTED: dict[str, dict[str, object]] = {
         # no NODE_ENV=production, so TypeORM's synchronize makes the tables
         "no_checks": ["switches TypeORM's synchronize off"],
     },
+    # --- twelfth round (docs/real-projects.md): a Koa API beside a Vite client, compose for development
+    "koa-compose-dev": {
+        # koa-vue-pet-1: the compose file's command runs node with a debugger open on 0.0.0.0:9229 (one
+        # port for both builds of `run --base-ref`) and a watcher; they are dropped, the script stays
+        "command": "cd api && node src/server.js",
+        "port": "auto",
+        "ready_url": "http://127.0.0.1:{port}/api/health",
+        "phases": ("security", "load", "bundle"),
+        "checks": ["starts PostgreSQL ('pg', postgres:16-alpine) for the app, found through DATABASE_URL",
+                   "starts Redis ('cache', redis:7-alpine) for the app, found through REDIS_URL"],
+        # it also starts Memcached, which nothing of the app reaches: no variable, no client
+        "no_checks": ["Memcached"],
+    },
 }
 SERVE_KEYS = ("setup", "build", "command", "port", "cwd", "ready_url", "setup_inputs")
 MACHINE = {"python": "3.11", "node": "20"}
@@ -572,6 +585,37 @@ def test_serve_command_option_replaces_the_detected_one(tmp_path):
 )
 def test_bind(line, command):
     assert bind(line).command == command
+
+
+@pytest.mark.parametrize(
+    "line, command, dropped",
+    [
+        ("cd api && node --inspect=0.0.0.0:9229 --watch src/server.js", "cd api && node src/server.js",
+         ["--inspect=0.0.0.0:9229", "--watch"]),
+        # a value after the option is the option's, an option after the script is the app's argument
+        ("node --watch-path ./src --enable-source-maps server.js --watch",
+         "node --enable-source-maps server.js --watch", ["--watch-path", "./src"]),
+        ("NODE_ENV=production exec node --inspect-brk=9230 dist/main.js", "node dist/main.js",
+         ["--inspect-brk=9230"]),
+        ("deno run --watch --allow-net main.ts", "deno run --allow-net main.ts", ["--watch"]),
+        ("bun --hot index.ts", "bun index.ts", ["--hot"]),
+        ("node server.js --port 3000", "node server.js --port {port}", []),
+        ("gunicorn --reload app:app", "gunicorn --bind 127.0.0.1:{port} app:app", []),
+    ],
+)
+def test_a_javascript_runtime_starts_without_its_debugger_and_watcher(line, command, dropped):
+    assert bind(line).command == command
+    assert dev_options(line) == dropped
+
+
+def test_the_dropped_options_are_said_beside_the_command(tmp_path):
+    root = tmp_path / "app"
+    shutil.copytree(LAYOUTS / "koa-compose-dev", root)
+    decisions = [(d.key, d.value, d.source) for d in init_project(root, ref=REF).app.decisions]
+    command = next(source for key, value, source in decisions if key == "command")
+    assert command.startswith("docker-compose.yml (api: command), without --inspect=0.0.0.0:9229 --watch: ")
+    services = [value for key, value, _ in decisions if key == "service"]
+    assert services == ["PostgreSQL (pg)", "Redis (cache)", "Memcached (sessions) not started"]
 
 
 def test_bind_moves_fixed_environment_out():
