@@ -292,7 +292,8 @@ def _prepare(cfg: Config, start: bool, options: ServeOptions,
     if options.url is not None:
         return None
     serve = cfg.serve
-    app = App(serve, cfg.resolve(serve.cwd), extra_env, root=cfg.root, drop=_secret_names(cfg))
+    app = App(serve, cfg.resolve(serve.cwd), extra_env, root=cfg.root, drop=_secret_names(cfg),
+              build="base" if label == "base" else "head")
     skipped = False
     if not options.skip_setup and (serve.setup or serve.build):
         prepared = app.prepare(force=options.force_setup,

@@ -384,7 +384,9 @@ def shared_databases(head_env: Mapping[str, str], base_env: Mapping[str, str],
         return []
     return [f"the base and the head use the same database: {', '.join(named)}; the head's migrations and "
             "both builds' requests reach it, so a pull request that changes the schema has its base measured "
-            "on the head's (give each build a database of its own to compare them apart)"]
+            "on the head's (give each build a database of its own to compare them apart: {build} in a "
+            "[serve] value is \"base\" or \"head\", as in DATABASE_URL = \".../app_{build}\", with both "
+            "databases made in [serve] build)"]
 
 
 def _where(url: str) -> str:

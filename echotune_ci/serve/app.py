@@ -81,8 +81,12 @@ class App:
     """
 
     def __init__(self, settings: ServeSettings, cwd: Path, extra_env: Mapping[str, str] | None = None,
-                 *, root: Path | None = None, drop: tuple[str, ...] = ()):
+                 *, root: Path | None = None, drop: tuple[str, ...] = (), build: str = "head"):
         self.settings = settings
+        # {build} in [serve] values: "base" for the base of `run --base-ref`, else "head". Both builds read
+        # one [serve] env, so without it they shared any database server they name, and the head's
+        # migrations reached the base's measurement (baseref.data.shared_databases).
+        self.build = build
         self.drop = drop
         self.cwd = Path(cwd)
         self.root = Path(root) if root is not None else self.cwd
@@ -132,10 +136,16 @@ class App:
         :func:`~echotune_ci.serve.services.database_hint`)."""
         return database_hint(lines, self.environment(self.port), self.cwd)
 
+    def filled(self, text: str, port: int | None = None) -> str:
+        """*text* (a [serve] value) with ``{build}`` replaced by this app's build ("base" or "head") and
+        ``{port}`` by *port* when it is known."""
+        text = text.replace("{build}", self.build)
+        return text.replace("{port}", str(port)) if port else text
+
     def environment(self, port: int | None = None) -> dict[str, str]:
         """The environment of the app's commands: the project's tools first, [serve] env (with
-        {port} replaced when the app's port is known), PORT."""
-        configured = {k: v.replace("{port}", str(port)) if port else v for k, v in self.settings.env.items()}
+        {port} replaced when the app's port is known, {build} always), PORT."""
+        configured = {k: self.filled(v, port) for k, v in self.settings.env.items()}
         extra = {**({"PORT": str(port)} if port else {}), **configured, **self.extra_env}
         return app_environment(find_project_environment(self.cwd, self.root), extra=extra, drop=self.drop)
 
@@ -147,7 +157,8 @@ class App:
         Raises RunError when a step fails, ConfigError when ``cwd`` does not exist.
         """
         self._check_cwd()
-        return prepare(self.settings.setup, self.settings.build, cwd=self.cwd, environment=self.environment,
+        return prepare(self.filled(self.settings.setup), self.filled(self.settings.build), cwd=self.cwd,
+                       environment=self.environment,
                        inputs=self.settings.setup_inputs, timeout=self.settings.setup_timeout, force=force,
                        said=said)
 
@@ -169,8 +180,8 @@ class App:
                 raise RunError(f"port {self.port} (serve.port) is already in use on 127.0.0.1, and the app "
                                f"listens there: stop what holds it, or make the app take its port from PORT "
                                f"and set port = \"auto\"")
-        command = spec.command.replace("{port}", str(self.port))
-        self.ready_url = spec.ready_url.replace("{port}", str(self.port))
+        command = self.filled(spec.command, self.port)
+        self.ready_url = self.filled(spec.ready_url, self.port)
         parsed = httpx.URL(self.ready_url)
         self.base_url = (f"{parsed.scheme}://{parsed.host}:"
                          f"{parsed.port or (443 if parsed.scheme == 'https' else 80)}")

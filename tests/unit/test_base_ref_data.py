@@ -282,7 +282,9 @@ def test_one_database_server_both_builds_point_at_is_a_warning_without_its_crede
     assert said == ["the base and the head use the same database: DATABASE_URL (postgresql+asyncpg://"
                     "127.0.0.1:5432/app_dev); the head's migrations and both builds' requests reach it, so a "
                     "pull request that changes the schema has its base measured on the head's (give each "
-                    "build a database of its own to compare them apart)"]
+                    "build a database of its own to compare them apart: {build} in a [serve] value is "
+                    "\"base\" or \"head\", as in DATABASE_URL = \".../app_{build}\", with both databases "
+                    "made in [serve] build)"]
     assert "s3cret-pw" not in said[0]
     # a database of each build's own, or SQLite files (each checkout has its own): nothing to say
     assert shared_databases({"DATABASE_URL": url}, {"DATABASE_URL": url.replace("app_dev", "app_base")}) == []
@@ -407,3 +409,37 @@ def test_the_folders_a_shell_line_works_in():
         "client", "web", "api"]
     assert working_folders("cd a && npm run build --prefix ../b") == ["a", "b"]
     assert working_folders("npm ci --prefix=$DIR && npm --prefix /srv/app start && gunicorn app:app") == []
+
+
+def test_build_in_serve_values_gives_each_build_its_own_database(tmp_path: Path) -> None:
+    """The shared-database warning told a newcomer (koa-vue-pet-1) to give each build a database of its own,
+    while both builds read one [serve] env. {build} is "base" for the base's app and "head" otherwise, in
+    env values, setup, build, command and ready_url; the two environments then differ, and nothing is said."""
+    from echotune_ci.baseref.data import shared_databases
+    from echotune_ci.config.sections import ServeSettings
+    from echotune_ci.config import load_config
+    from echotune_ci.runner import ServeOptions, _prepare
+    from echotune_ci.serve.app import App
+
+    settings = ServeSettings(command="serve --db app_{build} --port {port}", cwd=".",
+                             setup="echo setup {build} > setup.txt", build="echo build {build} > build.txt",
+                             ready_url="http://127.0.0.1:{port}/health?build={build}",
+                             env={"DATABASE_URL": "postgresql://127.0.0.1:5432/app_{build}", "P": "{port}"})
+    apps = {b: App(settings, tmp_path / b, root=tmp_path / b, build=b) for b in ("base", "head")}
+    envs = {b: a.environment(8000) for b, a in apps.items()}
+    assert envs["base"]["DATABASE_URL"] == "postgresql://127.0.0.1:5432/app_base"
+    assert envs["head"]["DATABASE_URL"] == "postgresql://127.0.0.1:5432/app_head"
+    assert envs["base"]["P"] == "8000" and apps["base"].environment()["P"] == "{port}"
+    assert shared_databases(envs["head"], envs["base"]) == []
+    assert apps["base"].filled(settings.command, 8000) == "serve --db app_base --port 8000"
+    for build, app in apps.items():
+        app.cwd.mkdir()
+        app.prepare()
+        assert (app.cwd / "setup.txt").read_text().strip() == f"setup {build}"
+        assert (app.cwd / "build.txt").read_text().strip() == f"build {build}"
+    # what run and run --base-ref make: the base's app is "base", the head's (and a plain run's) "head"
+    (tmp_path / "echotune.toml").write_text('[serve]\ncommand = "serve {build}"\n')
+    cfg = load_config(tmp_path / "echotune.toml")
+    for label, build in (("base", "base"), ("head", "head"), ("", "head")):
+        prepared = _prepare(cfg, True, ServeOptions(skip_setup=True), None, label=label)
+        assert prepared is not None and prepared.app.build == build
