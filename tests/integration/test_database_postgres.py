@@ -143,3 +143,28 @@ def test_without_the_preloaded_extension_the_line_to_add_is_named(musicapp, tmp_
         metric.description)
     assert any("pg_stat_statements is not loaded" in w for w in result.warnings)
     assert PASSWORD not in json.dumps(result.to_dict())
+
+
+def test_each_build_of_a_side_by_side_run_gets_its_own_database(postgres, postgres_backend, tmp_path,
+                                                                cli_env):
+    """`{build}` in [serve] env is "base" for the base's app and "head" for the head's: with one
+    DATABASE_URL for both, the head's schema and data reached the base's measurement (a warning said so,
+    and told people to do what no setting could)."""
+    from conftest import run_cli
+    from support.base_ref_repo import config, make_repo
+
+    for build in ("base", "head"):
+        postgres.create_database(f"music_{build}")
+    env = f'env = {{ DATABASE_URL = "{postgres.url("music_{build}")}", MUSICAPP_DB_PLAYS = "2000" }}'
+    repo, app = make_repo(tmp_path, config(env=env))
+    out = tmp_path / "out"
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "load",
+                   "--output-dir", str(out), env=cli_env, cwd=repo, timeout=300)
+    assert (out / "report" / "report.json").is_file(), done.stderr
+    assert "same database" not in done.stdout + done.stderr
+    # each build's app made and filled its own tables (store.py), and no database has the placeholder's name
+    for build in ("base", "head"):
+        assert int(postgres.psql(f"music_{build}", "SELECT count(*) FROM plays")) == 2000
+    names = postgres.psql("postgres", "SELECT datname FROM pg_database").split()
+    assert not [n for n in names if "{" in n or "music_{" in n], names
+    assert PASSWORD not in done.stdout + done.stderr
