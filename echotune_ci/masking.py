@@ -183,6 +183,13 @@ def register_config(cfg: Config, env: Mapping[str, str] | None = None) -> None:
         register(*_secret_fields(dict(getattr(endpoint, "headers", None) or {})))
 
 
+def register_login(login: Mapping[str, Any]) -> None:
+    """Mask the password-, token- and key-like fields of a login as a load plan carries it (``json``,
+    ``form``, ``headers``): the load test's worker processes quote the app's answers too."""
+    register(*_secret_fields(login.get("json") or {}), *_secret_fields(dict(login.get("form") or {})),
+             *_secret_fields(dict(login.get("headers") or {})))
+
+
 def configured_secret_names() -> frozenset[str]:
     """The variables a configuration read by this process names as the toolkit's own secrets
     (:func:`secret_env_names`): no child process gets them (:func:`echotune_ci.serve.environment.denied`),
@@ -336,3 +343,43 @@ def install(env: Mapping[str, str] | None = None) -> None:
     """What the CLI does first: register the environment's secrets and mask stdout and stderr."""
     register_environment(env)
     install_streams()
+
+
+# What an app's answer may carry that no one registered: a JWT, and the values of JSON fields named like
+# secrets (a token a flow did not capture, a session id echoed in an error).
+_JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
+_SECRET_KEY = re.compile(r"token|secret|passw|api[-_]?key|authorization|cookie|session", re.I)
+EXCERPT_CHARS = 200
+
+
+def answer_excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The start of an app's answer *text* for a message: JWTs and the values of JSON fields named like
+    secrets replaced by ``***``, registered secrets masked, control characters escaped, at most *limit*
+    characters (then " ..."). A JSON body is shown compact."""
+    text = _hide_answer_secrets(text)
+    short = text[:limit]
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in short)
+    return mask(shown) + (" ..." if len(text) > limit else "")
+
+
+def _hide_answer_secrets(text: str) -> str:
+    text = _JWT.sub(MASK, text)
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+    if not isinstance(data, (dict, list)):
+        return text
+
+    def hide(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: MASK if _SECRET_KEY.search(str(k)) and isinstance(v, str) else hide(v)
+                    for k, v in value.items()}
+        if isinstance(value, list):
+            return [hide(v) for v in value]
+        return value
+
+    try:
+        return json.dumps(hide(data), separators=(",", ":"))
+    except RecursionError:
+        return text

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import ConfigError
+from ...masking import answer_excerpt as excerpt
 from ...results import Finding, Location
 from .settings import Flow, FlowStep
 
@@ -34,9 +35,6 @@ STACK_TRACE = re.compile(
     r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|\n\s+at [\w$.<>]+ \(?[^\s()]+:\d+:\d+\)?"
     r"|\n\s+at [\w$.]+\([\w$]+\.java:\d+\)|\.rb:\d+:in `|Stack trace:\s*\n#0 "
     r"|   at [\w.]+\(.*\) in .*:line \d+")
-EXCERPT_CHARS = 200
-_JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
-_SECRET_KEY = re.compile(r"token|secret|passw|api[-_]?key|authorization|cookie|session", re.I)
 SOURCE = "echotune-api"
 _MISSING = object()
 
@@ -88,39 +86,6 @@ def select(data: Any, path: str) -> Any:
         else:
             return _MISSING
     return value
-
-
-def _hide_secrets(text: str) -> str:
-    """*text* with JWTs and the values of JSON fields named like secrets replaced by ``***`` (a token
-    the flow did not capture was never registered for masking)."""
-    text = _JWT.sub("***", text)
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return text
-    if not isinstance(data, (dict, list)):
-        return text
-
-    def hide(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: "***" if _SECRET_KEY.search(str(k)) and isinstance(v, str) else hide(v)
-                    for k, v in value.items()}
-        if isinstance(value, list):
-            return [hide(v) for v in value]
-        return value
-
-    return json.dumps(hide(data), separators=(",", ":"))
-
-
-def excerpt(text: str) -> str:
-    """The start of an answer for a message: secrets masked, control characters escaped, at most
-    :data:`EXCERPT_CHARS` characters."""
-    from ...masking import mask
-
-    text = _hide_secrets(text)
-    short = text[:EXCERPT_CHARS]
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in short)
-    return mask(shown) + (" ..." if len(text) > EXCERPT_CHARS else "")
 
 
 def _fill(value: Any, captures: Mapping[str, str]) -> Any:

@@ -365,10 +365,12 @@ def failure_findings(rounds: list[dict[str, Any]]) -> tuple[list[Finding], int]:
     """One medium finding per endpoint and kind of failure, most frequent first (at most
     :data:`MAX_FAILURE_FINDINGS`); and how many kinds were left out."""
     kinds: dict[tuple[str, str], int] = {}
+    answers: dict[tuple[str, str], str] = {}
     for r in rounds:
         for err in r["errors"]:
             key = (endpoint_key(err), err["error"])
             kinds[key] = kinds.get(key, 0) + err["occurrences"]
+            answers[key] = answers.get(key) or err.get("answer", "")
         for exc in r["exceptions"]:
             key = ("(user code)", exc["msg"])
             kinds[key] = kinds.get(key, 0) + exc["count"]
@@ -377,14 +379,21 @@ def failure_findings(rounds: list[dict[str, Any]]) -> tuple[list[Finding], int]:
         Finding(
             rule_id="load.user-exception" if endpoint == "(user code)" else "load.request-failed",
             severity="medium",
-            message=failure_note(endpoint, error, count),
+            message=failure_note(endpoint, error, count) + _answered(answers.get((endpoint, error), "")),
             source_tool="locust",
+            # the answer stays out of the context (and so of the fingerprint): it is one sample of many
             context=f"{endpoint} {error}",
-            properties={"endpoint": endpoint, "error": error, "occurrences": count},
+            properties={"endpoint": endpoint, "error": error, "occurrences": count,
+                        **({"answer": answers[endpoint, error]} if answers.get((endpoint, error)) else {})},
         )
         for (endpoint, error), count in ordered[:MAX_FAILURE_FINDINGS]
     ]
     return assign_fingerprints(findings), max(0, len(ordered) - MAX_FAILURE_FINDINGS)
+
+
+def _answered(answer: str) -> str:
+    """"; the first answered: ..." after a failure's note, "" without an answer."""
+    return f"; the first answered: {answer}" if answer else ""
 
 
 def base_failure_findings(rounds: list[dict[str, Any]]) -> list[Finding]:

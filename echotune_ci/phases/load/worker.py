@@ -74,6 +74,10 @@ class _Requests:
 
     def __init__(self, plan: dict[str, Any], http_user: bool):
         self.login: dict[str, Any] | None = plan.get("login")
+        if self.login:
+            from echotune_ci.masking import register_login
+
+            register_login(self.login)  # its answers are quoted in failures (keep_answer)
         self.timeout: float = plan["request_timeout"]
         self.http_user = http_user
 
@@ -112,13 +116,15 @@ class _Requests:
         # Flask-Login's login_view), whose 200 would pass for the page's own answer
         watch = bool(_path_of(login_page)) and _path_of(spec["path"]) != _path_of(login_page)
 
+        kind = (spec["method"], spec["name"])
+
         def request(user: Any) -> None:
             with self.send(user, spec, fill_path(spec["path"]), spec["name"]) as resp:
                 if watch and _path_of(str(getattr(resp, "url", "") or "")) == _path_of(login_page):
                     resp.failure(f"redirected to the login page {login_page}: sent without a login (did "
                                  "[load.login] fail?)")
                     return
-                _judge(resp, expected)
+                _judge(resp, expected, kind)
 
         slug = re.sub(r"[^a-z0-9]+", "_", spec["name"].lower()).strip("_")
         request.__name__ = f"{spec['method'].lower()}_{slug}"
@@ -140,7 +146,7 @@ class _Requests:
             with self.send(user, {"method": "GET"}, page, page) as resp:
                 resp.success()  # only its cookie matters: a JSON-only login answers a GET with 405
         with self.send(user, login, login["path"], login["path"]) as resp:
-            if not _judge(resp, login["status"]):
+            if not _judge(resp, login["status"], (login["method"], login["path"])):
                 return
             if login.get("session"):
                 # the session's cookie is in the user's jar, which sends it from now on
@@ -156,6 +162,10 @@ class _Requests:
                 return
             value = f"{login['scheme']} {token}".strip()
             user.auth_headers = {login["header"]: value}
+            if isinstance(token, str):
+                from echotune_ci.masking import register
+
+                register(token)  # an answer that echoes it is quoted masked (keep_answer)
 
 
 def _path_of(url: str) -> str:
@@ -170,16 +180,48 @@ def _jar(client: Any) -> Any:
     return jar if jar is not None else getattr(client, "cookies", None)
 
 
-def _judge(resp: Any, expected: list[int]) -> bool:
+def _judge(resp: Any, expected: list[int], kind: tuple[str, str] | None = None) -> bool:
+    """Mark *resp* a success when its status is *expected*, else a failure (the first answer of that
+    failure of request *kind*, method and name, is kept: :func:`keep_answer`); whether it passed."""
     if not resp.status_code:
         resp.failure(resp.error or "no response")
         return False
     if resp.status_code not in expected:
         wanted = " or ".join(str(c) for c in expected)
-        resp.failure(f"HTTP {resp.status_code} (expected {wanted})")
+        message = f"HTTP {resp.status_code} (expected {wanted})"
+        if kind is not None:
+            keep_answer(resp, kind, message)
+        resp.failure(message)
         return False
     resp.success()
     return True
+
+
+# The first answer of each kind of failure in this process, by (method, name, message): what the app said
+# tells why (a health check's 503 {"checks": {"cache": false}}, Django's "CSRF verification failed"),
+# where locust keeps the message only. Kept apart from the message, which groups the failures: bodies
+# carry request ids and times. At most ANSWER_KINDS kinds; a distributed run's workers keep theirs.
+ANSWERS: dict[tuple[str, str, str], str] = {}
+ANSWER_KINDS = 100
+ANSWER_READ = 4000  # characters of a body read for its excerpt
+
+
+def keep_answer(resp: Any, kind: tuple[str, str], message: str) -> None:
+    """Keep the start of *resp*'s body (whitespace runs made one space, secrets hidden: see
+    :func:`echotune_ci.masking.answer_excerpt`) as the answer of failure *message* of request *kind*,
+    unless one is kept already or the body is empty."""
+    key = (*kind, message)
+    if key in ANSWERS or len(ANSWERS) >= ANSWER_KINDS:
+        return
+    try:
+        text = resp.text or ""
+    except Exception:  # noqa: BLE001 - a body that cannot be decoded has nothing to quote
+        return
+    text = " ".join(str(text)[:ANSWER_READ].split())
+    if text:
+        from echotune_ci.masking import answer_excerpt
+
+        ANSWERS[key] = answer_excerpt(text)
 
 
 def scenario_user_class(plan: dict[str, Any]) -> type:
@@ -374,7 +416,8 @@ def collect(env: Any, label: str, host: str, started: float, stopped_by: str, wo
         "realtime": [_entry(e, own((e.method, e.name))) for e in entries if e.method == REQUEST_TYPE],
         "errors": [
             {"method": err.method or "", "name": err.name, "error": err.parse_error(err.error),
-             "occurrences": err.occurrences}
+             "occurrences": err.occurrences,
+             "answer": ANSWERS.get((err.method or "", err.name, str(err.error)), "")}
             for err in sort_stats(stats.errors)
         ],
         "exceptions": [{"count": x["count"], "msg": x["msg"], "traceback": x["traceback"]}
