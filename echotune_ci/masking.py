@@ -355,8 +355,11 @@ EXCERPT_CHARS = 200
 def answer_excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """The start of an app's answer *text* for a message: JWTs and the values of JSON fields named like
     secrets replaced by ``***``, registered secrets masked, control characters escaped, at most *limit*
-    characters (then " ..."). A JSON body is shown compact."""
-    text = _hide_answer_secrets(text)
+    characters (then " ..."). A JSON body is shown compact, an HTML page by its words (Django's 403 page
+    as "Forbidden (403) CSRF verification failed. Request aborted. ...", not its head's markup)."""
+    from .serve.output import is_page, page_text
+
+    text = page_text(text) if is_page(text) else _hide_answer_secrets(text)
     short = text[:limit]
     shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in short)
     return mask(shown) + (" ..." if len(text) > limit else "")

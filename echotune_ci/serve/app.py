@@ -22,7 +22,7 @@ import httpx
 from ..errors import ConfigError, RunError
 from .environment import app_environment, find_project_environment, not_installed
 from .output import (OutputBuffer, clean_line, drain, important_lines, lacks_a_dependency, missing_tool,
-                     read_into, summarise)
+                     page_text, read_into, summarise)
 from .process import deferred_signals, group_members, listening_ports, stop_group
 from .services import database_hint
 from .steps import Prepared, changed_since, changed_tracked_files, prepare
@@ -68,8 +68,6 @@ _REDIRECT_LOOP = 310  # not an HTTP status: stands for "more redirects than we f
 SERVER_ERROR_GRACE_S = 10.0
 # An app that listens on other ports and not the ready URL's this long ignores the port it was given.
 ELSEWHERE_GRACE_S = 10.0
-_TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
-_HEAD = re.compile(r"<head\b.*?</head\s*>", re.S | re.I)
 
 
 class App:
@@ -437,11 +435,7 @@ def answer_summary(resp: httpx.Response) -> str:
     """"HTTP 400 Bad Request: <first words of the page>" with markup and control characters removed, the
     characters its entities stand for ("&#x27;" as "'"), and from the page's body when it has one (a
     head's title repeats its heading: "Server Error (500) Server Error (500)")."""
-    import html
-
-    page = resp.text[:20000]
-    text = " ".join(_TAG.sub(" ", _HEAD.sub(" ", page)).split()) or " ".join(_TAG.sub(" ", page).split())
-    excerpt = clean_line(html.unescape(text), 200)
+    excerpt = clean_line(page_text(resp.text), 200)
     return f"HTTP {resp.status_code} {resp.reason_phrase}" + (f": {excerpt}" if excerpt else "")
 
 

@@ -69,6 +69,27 @@ CAUSES_AFTER = 2
 _NOT_FOUND = re.compile(r"(?:^|:\s)([\w.+-]+): (?:command )?not found\s*$")
 
 
+_TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+_HEAD = re.compile(r"<head\b.*?</head\s*>", re.S | re.I)
+_PAGE = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.S | re.I)
+
+
+def is_page(text: str) -> bool:
+    """Whether *text* is an HTML page (it starts with a doctype, ``<html>``, ``<head>`` or ``<body>``)."""
+    return _PAGE.match(text[:2000]) is not None
+
+
+def page_text(markup: str) -> str:
+    """The words of an HTML page, from its body when it has one (a head's title repeats its heading:
+    "Server Error (500) Server Error (500)"): markup, scripts and styles removed, entities as the characters
+    they stand for ("&#x27;" as "'"), whitespace runs as one space."""
+    import html
+
+    page = markup[:20000]
+    text = " ".join(_TAG.sub(" ", _HEAD.sub(" ", page)).split()) or " ".join(_TAG.sub(" ", page).split())
+    return html.unescape(text)
+
+
 def clean_line(line: str, limit: int = 300) -> str:
     """*line* without colour codes or control characters, secrets masked (an app may print its test
     password), cut to *limit* characters."""
