@@ -39,7 +39,8 @@ from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_loa
                      guarded_route, read_graph, root_answers)
 from .files import (JS_SUFFIXES, join, json_root, named_dirs, read_text, ready_path, rel, root_route,
                     source_files)
-from .instructions import ONCE, Instructions, Step, read_instructions, readme_data_steps, readme_steps
+from .instructions import (ONCE, Instructions, Step, read_instructions, readme_commands, readme_data_steps,
+                           readme_steps)
 from .nodeapp import (
     INSTALL_HOOKS,
     Package,
@@ -66,6 +67,8 @@ from .pyapp import (Target, app_package, dotenv, find_target, framework_of, pyth
 from .pysettings import required_settings
 from .pydeps import (PythonDeps, audit_files, pip_adds, read_python, requirements_above,
                      requirements_of_package, setup_command)
+from .settingsfiles import address_settings
+from .selfserve import command_line, readme_arguments, self_serving, self_serving_text
 from .runtimes import python_asked, python_note, python_range
 from .workspaces import INSTALL_HINTS, missing_tool_note
 
@@ -77,6 +80,7 @@ LOOKED_FOR = (
     ".flaskenv / FLASK_APP",
     "wsgi.py / asgi.py",
     "a module creating a Flask/FastAPI/Starlette app",
+    "a module running its own aiohttp/Tornado server",
     "manage.py",
     "boot.sh / entrypoint.sh",
     "Dockerfile CMD/ENTRYPOINT",
@@ -107,7 +111,7 @@ _OWN_SECRET = re.compile(
 # The distribution to install for a framework when the project names no dependencies at all.
 _DISTRIBUTIONS = {"fastapi": "fastapi", "flask": "flask", "starlette": "starlette", "quart": "quart",
                   "litestar": "litestar", "sanic": "sanic", "bottle": "bottle", "falcon": "falcon",
-                  "django": "django"}
+                  "django": "django", "aiohttp": "aiohttp", "tornado": "tornado"}
 # A build step that prepares the database (migrations, the project's own deploy or init-db command).
 _SETS_UP_DB = re.compile(
     r"(?<![\w-])(?:deploy|init[-_]?db|create[-_]?db|setup[-_]?db|upgrade|migrate|bootstrap|seed|db[:_-]push)"
@@ -309,8 +313,9 @@ def _has_manifest(folder: Path) -> bool:
 
 
 def _creates_python_app(folder: Path) -> bool:
-    """Whether a module in *folder* creates a web app (``app = FastAPI()``), manifest or not."""
-    return find_target(folder, PythonDeps(), {}) is not None
+    """Whether a module in *folder* creates a web app (``app = FastAPI()``) or starts its own server when run
+    (aiohttp's ``web.run_app``), manifest or not."""
+    return find_target(folder, PythonDeps(), {}) is not None or self_serving(folder) is not None
 
 
 def _detect_in(root: Path, folder: Path, given: Step | None = None) -> AppSetup | None:
@@ -465,6 +470,18 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
         manifest = "package.json" if client in node else "the dependencies"
         if orm is not None and client == orm.client:
             manifest += f" ({orm.where}: {orm.said})"
+        settings = [] if found else address_settings(folder, kind)
+        if settings:
+            # aiohttp-demos' blog reads DB_HOST and REDIS_PORT from config/user_config.toml: no variable
+            # reaches it, so "point the app at 127.0.0.1 in [serve] env" could not be done
+            listed = "; ".join(f"{file} ({', '.join(keys[:4])})" for file, keys in settings[:3])
+            gives = "its settings file gives" if len(settings) == 1 else "its settings files give"
+            app.check("env", f"{client} in {manifest}: the app connects to {what}, which nothing here "
+                             f"starts, at the address {gives} ({listed}), not a variable: where it "
+                             "needs one to serve, start one and set that address to it there ([serve] env "
+                             "does not reach it; commit the change so that the base of `run --base-ref` has "
+                             "it too)")
+            continue
         app.check("env", f"{client} in {manifest}: the app connects to {what}{via}, which nothing here "
                          f"starts; where it needs one to serve, start one and point the app at 127.0.0.1 in "
                          f"[serve] env")
@@ -728,7 +745,8 @@ def _python_command(
     if django is not None:
         return _django_command(app, deps, django)
     if target is None:
-        app.check("command", "no module creating a web app was found: say how to start the app")
+        if not _self_serving_command(app, folder):
+            app.check("command", "no module creating a web app was found: say how to start the app")
         return []
     command, why, adds = server_command(target, deps, folder)
     app.command = command
@@ -747,6 +765,36 @@ def _python_command(
                              f"{listed}; to measure another, run `echotune-ci init --dir {folders[-1]}` "
                              "(--force to rewrite the workflows)")
     return adds
+
+
+def _self_serving_command(app: AppSetup, folder: Path) -> bool:
+    """The command of a module that starts its own aiohttp or Tornado server when run (:mod:`.selfserve`),
+    with the arguments the README runs it with, and its port; False when there is none."""
+    served = self_serving(folder)
+    if served is None:
+        return False
+    arguments, readme = readme_arguments(folder, served)
+    app.framework = served.framework
+    app.command = command_line(served, arguments)
+    server = "aiohttp's web.run_app" if served.framework == "aiohttp" else "Tornado's listen and IOLoop"
+    given = f"; its arguments as {readme} runs it" if readme else ""
+    app.decide("command", app.command, f"{served.source} starts its own server when run ({server}){given}")
+    if served.options and not readme:
+        app.check("command", f"{served.source} reads command-line options and no README runs it: add "
+                             "those it needs to start (a config file) to command")
+    port, why = python_port(folder / served.source, served.source)
+    if port:
+        app.port = port
+        app.decide("port", str(port), why)
+        call = "web.run_app(app, port=" if served.framework == "aiohttp" else "app.listen("
+        reading = f"{call}int(os.environ.get('PORT', {port})))"
+        _fixed_port(app, port, why, reading)
+    elif why:
+        app.decide("port", "auto (PORT)", why)
+    else:
+        app.check("port", f"could not tell which port `{app.command}` listens on: `run` sets PORT; set "
+                          "[serve] port if the app ignores it")
+    return True
 
 
 def _fixed_port(app: AppSetup, port: int, why: str, reading: str) -> None:
@@ -891,7 +939,8 @@ def _python_build(
         _add_build(app, steps, "aerich upgrade", "pyproject.toml ([tool.aerich])", unless="aerich")
     if not any(_SETS_UP_DB.search(s) for s in steps):
         _readme_once(app, folder, steps, ("flask", "manage.py", "python", "alembic"))
-    if django is None and not any(_SETS_UP_DB.search(s) for s in steps):
+    if django is None and not any(_SETS_UP_DB.search(s) for s in steps) \
+            and not _readme_table_script(app, folder, steps):
         _database_note(app, folder, deps, sources)
     app.build = commands.chain(steps)
 
@@ -949,6 +998,37 @@ def _readme_once(app: AppSetup, folder: Path, steps: list[str], clis: tuple[str,
             return
 
 
+# A script's text that makes tables: SQLAlchemy's create_all (called, or handed to run_sync) or SQL's own
+_MAKES_TABLES = re.compile(r"\bcreate_all\b|\bCREATE\s+TABLE\b", re.I)
+# ...and one that starts a server when run: Flask's, uvicorn's, waitress', Socket.IO's, the standard library's
+_STARTS_SERVER = re.compile(r"\b(?:app|application|server|socketio)\.run\(|\buvicorn\.run\("
+                            r"|\bwaitress\.serve\(|\.serve_forever\(|\brun_simple\(")
+
+
+def _readme_table_script(app: AppSetup, folder: Path, steps: list[str]) -> bool:
+    """A README command that runs a Python script of the project's own which makes the tables (aiohttp-demos'
+    blog: ``python db_helpers.py -a``, "Create db with tables and sample data", whose file hands
+    ``Base.metadata.create_all`` to ``run_sync``) as a build step, with :func:`_readme_once`'s warning;
+    False when the README runs no such script. Not manage.py (Django's own steps), nor a script that
+    starts the server."""
+    for step in readme_commands(folder):
+        words = commands.split_env(commands.tokens(commands.strip_cd(step.command)[1]))[1]
+        if len(words) < 2 or commands.program(step.command) != "python":
+            continue
+        script = words[1].removeprefix("./")
+        text = read_text(folder / script) if script.endswith(".py") and script != "manage.py" else ""
+        # a script that serves (a Flask app.py that makes its tables, then app.run()) never ends
+        serves = self_serving_text(text) or _STARTS_SERVER.search(text)
+        if not text or not _MAKES_TABLES.search(text) or serves:
+            continue
+        _add_build(app, steps, step.command, f"{step.source} ({script} makes the tables)")
+        app.check("build", f"{step.source} runs `{step.command}`, whose {script} makes the tables: it is "
+                           "a build step here, so it runs before every `run`; make sure running it again is "
+                           "safe (it may empty the database)")
+        return True
+    return False
+
+
 # Functions that run when the app starts: a Flask factory, a FastAPI lifespan, startup hooks
 _STARTS = frozenset({"create_app", "make_app", "lifespan"})
 _STARTUP_HOOK = re.compile(r"on_event\(\s*['\"]startup|before_first_request|before_serving|on_startup")
@@ -963,7 +1043,7 @@ def _creates_tables(sources: list[Path]) -> Path | None:
     init-db``), which nothing runs on start."""
     texts = [(path, read_text(path)) for path in sources if not (
         path.name.startswith("test_") or path.name.endswith("_test.py") or path.name == "conftest.py")]
-    trees = {path: tree for path, text in texts if "create_all(" in text and (tree := _parsed(text))}
+    trees = {path: tree for path, text in texts if "create_all" in text and (tree := _parsed(text))}
     # the app's own functions that call create_all, wherever they are defined
     makers = {stmt.name for tree in trees.values() for stmt in tree.body
               if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and _calls(stmt, {"create_all"})}
@@ -984,9 +1064,17 @@ def _parsed(text: str) -> ast.Module | None:
 
 
 def _calls(node: ast.AST, names: set[str]) -> bool:
-    """Whether *node* calls one of *names*, as ``name(...)`` or ``x.name(...)``."""
-    return any(isinstance(n, ast.Call) and (n.func.attr if isinstance(n.func, ast.Attribute) else
-                                            getattr(n.func, "id", "")) in names for n in ast.walk(node))
+    """Whether *node* calls one of *names*, as ``name(...)`` or ``x.name(...)``, or hands ``x.name`` to a call
+    that runs it: async SQLAlchemy's ``await conn.run_sync(Base.metadata.create_all)``, the documented way
+    to make the tables on an AsyncEngine (aiohttp-demos' blog, FastAPI lifespans)."""
+    for n in ast.walk(node):
+        if not isinstance(n, ast.Call):
+            continue
+        if (n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")) in names:
+            return True
+        if any(isinstance(a, ast.Attribute) and a.attr in names for a in n.args):
+            return True
+    return False
 
 
 def _runs_create_all(stmt: ast.stmt, makers: set[str]) -> bool:

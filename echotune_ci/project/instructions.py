@@ -672,11 +672,9 @@ def readme_data_steps(folder: Path) -> list[Step]:
     return found
 
 
-def readme_steps(folder: Path, everything: bool = False) -> list[Step]:
-    """Commands the README's code blocks ask to run once to set the database up (``flask --app flaskr
-    init-db``, ``python manage.py migrate``, ``npm run db:seed``): lines in a fenced or indented block,
-    or after a ``$`` prompt, that run the app's CLI. *everything*: every such line that runs the app's
-    CLI, whatever it does."""
+def readme_commands(folder: Path) -> list[Step]:
+    """Every command line of the first README of *folder* (README_FILES order): lines in a fenced or
+    indented block, or after a ``$`` prompt, without the prompt; comments left out, each line once."""
     for name in README_FILES:
         text = read_text(folder / name, 200_000)
         if not text:
@@ -690,13 +688,16 @@ def readme_steps(folder: Path, everything: bool = False) -> list[Step]:
             if not (fenced or line.startswith(("    ", "\t")) or _PROMPT.match(line)):
                 continue
             command = _PROMPT.sub("", line).strip()
-            if (
-                command
-                and not command.startswith("#")
-                and commands.program(command) in _APP_CLIS
-                and (everything or ONCE.search(command) and not _AUTHORING.search(command))
-                and command not in {s.command for s in out}
-            ):
+            if command and not command.startswith("#") and command not in {s.command for s in out}:
                 out.append(Step(command, name))
         return out
     return []
+
+
+def readme_steps(folder: Path, everything: bool = False) -> list[Step]:
+    """Commands the README's code blocks ask to run once to set the database up (``flask --app flaskr
+    init-db``, ``python manage.py migrate``, ``npm run db:seed``): lines in a fenced or indented block,
+    or after a ``$`` prompt, that run the app's CLI. *everything*: every such line that runs the app's
+    CLI, whatever it does."""
+    return [step for step in readme_commands(folder) if commands.program(step.command) in _APP_CLIS and (
+        everything or ONCE.search(step.command) and not _AUTHORING.search(step.command))]

@@ -286,19 +286,46 @@ def server_command(target: Target, deps: PythonDeps, folder: Path) -> tuple[str,
     )
 
 
-def python_port(script: Path) -> tuple[int | None, str]:
-    """(fixed port, why) of ``python script.py``: None when it reads PORT or takes --port."""
+def python_port(script: Path, shown: str = "") -> tuple[int | None, str]:
+    """(fixed port, why) of ``python script.py``: None when it reads PORT or takes --port. *shown*: the
+    script's name in *why* (its path from the app's folder), else its file name."""
     text = read_text(script)
+    name = shown or script.name
     if re.search(r"""(?:environ(?:\.get)?|getenv)\s*[\(\[]\s*["']PORT["']""", text) or "--port" in text:
-        return None, f"{script.name} reads PORT"
+        return None, f"{name} reads PORT"
     m = re.search(r"\.run\([^)]*\bport\s*=\s*(\d{2,5})", text, re.S)
     if m:
-        return int(m.group(1)), f"{script.name}: port={m.group(1)}"
+        return int(m.group(1)), f"{name}: port={m.group(1)}"
     if re.search(r"\bapp\.run\(", text) and "Flask(" in text + read_text(script.parent / "__init__.py"):
-        return 5000, f"{script.name}: app.run() without a port (Flask's 5000)"
+        return 5000, f"{name}: app.run() without a port (Flask's 5000)"
     if "uvicorn.run(" in text:
-        return 8000, f"{script.name}: uvicorn.run() without a port (8000)"
+        return 8000, f"{name}: uvicorn.run() without a port (8000)"
+    # aiohttp's web.run_app(app, port=N): without a port (and no path= or sock= to listen on instead) it
+    # listens on 8080
+    m = re.search(r"\brun_app\(", text)
+    if m:
+        given = _arguments(text, m.end())
+        port = re.search(r"\bport\s*=\s*(\d{2,5})\b", given)
+        if port:
+            return int(port.group(1)), f"{name}: run_app(..., port={port.group(1)})"
+        if not re.search(r"\b(?:port|path|sock)\s*=", given):
+            return 8080, f"{name}: run_app() without a port (aiohttp's 8080)"
+    # Tornado's app.listen(8888) / HTTPServer(app).listen(8888)
+    m = re.search(r"\.listen\(\s*(\d{2,5})\b", text)
+    if m and re.search(r"^\s*(?:from|import)\s+tornado\b", text, re.M):
+        return int(m.group(1)), f"{name}: listen({m.group(1)})"
     return None, ""
+
+
+def _arguments(text: str, start: int) -> str:
+    """The text of a call's arguments, from *start* (just after its opening parenthesis) to the one that
+    closes it, however deep the calls inside (``run_app(init_app(load(f)))``); to the end when unclosed."""
+    depth = 1
+    for i in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start:i]
+    return text[start:]
 
 
 @dataclass(frozen=True)

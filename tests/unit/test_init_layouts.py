@@ -208,6 +208,30 @@ EXPECTED: dict[str, dict[str, object]] = {
         ],
     },
     "nothing": {"setup": "", "build": "", "command": "", "globs": ()},
+    # aio-libs/aiohttp-demos' blog (docs/real-projects.md, "Twelfth round"): web.run_app in a package's
+    # main.py that imports its own package, run with a config file the README names; the database and Redis
+    # addresses in that file; the tables made by a helper script the README runs
+    "aiohttp-config-file": {
+        "setup": f"{VENV} -r requirements.txt",
+        "build": "python db_helpers.py -a",
+        "command": "python -m shop.main -c config/app.toml",
+        "port": 8080,
+        "ready_url": "http://127.0.0.1:8080/",
+        "requirements": ("requirements.txt",),
+        "phases": ("security", "frontend", "load"),
+        "checks": [
+            "README.rst runs `python db_helpers.py -a`, whose db_helpers.py makes the tables",
+            "the server always listens on 8080 (shop/main.py: run_app() without a port (aiohttp's 8080))",
+            "web.run_app(app, port=int(os.environ.get('PORT', 8080)))",
+            "asyncpg in the dependencies: the app connects to PostgreSQL, which nothing here starts, at the "
+            "address its settings file gives (config/app.toml (database.DB_HOST, database.DB_PORT)), not a "
+            "variable",
+            "the app connects to Redis, which nothing here starts, at the address its settings file gives "
+            "(config/app.toml (redis.REDIS_HOST, redis.REDIS_PORT))",
+        ],
+        "no_checks": ["no module creating a web app", "no file says how its tables are created",
+                      "test_app.toml", "in [serve] env"],
+    },
     # --- the reviewer's apps of issue 11 (docs/real-projects.md, "Second round")
     # testdrivenio/fastapi-react with backend/requirements.txt: the backend is the server, not `vite preview`
     "backend-frontend": {
