@@ -22,7 +22,7 @@ import httpx
 from ..errors import ConfigError, RunError
 from .environment import app_environment, find_project_environment, not_installed
 from .output import (OutputBuffer, clean_line, drain, important_lines, lacks_a_dependency, missing_tool,
-                     page_text, read_into, summarise)
+                     own_module, own_module_hint, page_text, read_into, summarise)
 from .process import deferred_signals, group_members, listening_ports, stop_group
 from .services import database_hint
 from .steps import Prepared, changed_since, changed_tracked_files, prepare
@@ -232,10 +232,13 @@ class App:
             why = not_installed(tool, self.environment(self.port).get("PATH"), lines)
             return AppExited(f"serve command needs `{tool}`{why}; install it, add it to [serve] setup, or "
                              f"fix serve.command", missing_dependency=True)
-        # 127: the shell found no such program (one given by its path, ./.venv/bin/gunicorn, too)
+        # 127: the shell found no such program (one given by its path, ./.venv/bin/gunicorn, too). A module of
+        # the project's own that Python did not find is no dependency a skipped setup left out
+        own = own_module(lines, self.cwd)
         return AppExited(f"serve command exited with code {code} before {self.ready_url} answered"
-                         + summarise(lines) + self._database_hint(lines),
-                         missing_dependency=code == 127 or lacks_a_dependency(lines))
+                         + summarise(lines) + self._database_hint(lines)
+                         + (own_module_hint(own, self.settings.command) if own else ""),
+                         missing_dependency=code == 127 or lacks_a_dependency(lines) and not own)
 
     def _wait_ready(self) -> None:
         assert self.proc is not None

@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -238,6 +239,41 @@ def lacks_a_dependency(lines: Sequence[str]) -> bool:
         return True
     return any(_MISSING_DEPENDENCY.search(_NODE_CODE.sub("", line) if named else line)
                for line in lines if not _NODE_MODULE.search(line))
+
+
+_NO_MODULE = re.compile(r"ModuleNotFoundError: No module named ['\"]([\w.]+)['\"]")
+_PY_SCRIPT = re.compile(r"(?:^|\s)(?:\S*/)?python(?:3(?:\.\d+)?)?\s+(?:-\S+\s+)*((?:[\w.-]+/)+[\w.-]+\.py)\b")
+
+
+def own_module(lines: Sequence[str], cwd: Path) -> str:
+    """The module Python could not import (``ModuleNotFoundError: No module named 'x'``) when its top
+    package is the project's own: a package folder or a ``.py`` file in *cwd*, which no install makes, so no
+    setup that was skipped left it out; "" otherwise."""
+    for line in lines:
+        m = _NO_MODULE.search(line)
+        if m:
+            top = m.group(1).split(".")[0]
+            return m.group(1) if (cwd / top).is_dir() or (cwd / f"{top}.py").is_file() else ""
+    return ""
+
+
+def own_module_hint(module: str, command: str) -> str:
+    """Why Python did not find the project's own *module* (see :func:`own_module`) and what to change: a
+    ``python pkg/main.py`` in *command* puts pkg/ on the import path, not the folder that holds pkg
+    (aiohttp-demos' blog: ``python aiohttpdemo_blog/main.py`` stopped on ``No module named
+    'aiohttpdemo_blog'``), which ``python -m pkg.main`` does."""
+    top = module.split(".")[0]
+    m = _PY_SCRIPT.search(command)
+    if m and m.group(1).removeprefix("./").split("/")[0] == top:
+        script = m.group(1).removeprefix("./")
+        dotted = script[:-3].replace("/", ".")
+        folder = script.rsplit("/", 1)[0]
+        return (f"; {top} is the project's own package: `python {script}` puts {folder}/ on "
+                f"Python's import path, not the folder that holds {top}/; run it as `python -m {dotted}` "
+                "(or install the project into its environment, pip install -e .)")
+    return (f"; {top} is the project's own ({top}/ in the folder the command runs in), not an installed "
+            "package: Python did not find it on its import path; run the command from that folder with "
+            "`python -m`, or set PYTHONPATH in [serve] env")
 
 
 def missing_tool(lines: Sequence[str]) -> str | None:

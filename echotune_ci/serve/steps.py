@@ -24,7 +24,8 @@ from .. import console
 from ..errors import ConfigError, RunError
 from ..fsutil import write_json_atomic
 from .environment import not_installed
-from .output import OutputBuffer, lacks_a_dependency, missing_tool, read_into, summarise
+from .output import (OutputBuffer, lacks_a_dependency, missing_tool, own_module, own_module_hint, read_into,
+                     summarise)
 from .process import process_group
 
 # What decides an install, by ecosystem; the ones present in cwd are the default setup_inputs.
@@ -140,7 +141,9 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
             raise StepFailed(f"serve.{name} needs `{tool}`{why}; install it or fix the command ({command})",
                              missing_dependency=True)
         failed = f"serve.{name} failed with exit code {proc.returncode} ({command})"
-        raise StepFailed(failed + summarise(lines), missing_dependency=lacks_a_dependency(lines))
+        own = own_module(lines, cwd)
+        raise StepFailed(failed + summarise(lines) + (own_module_hint(own, command) if own else ""),
+                         missing_dependency=lacks_a_dependency(lines) and not own)
     return time.monotonic() - started
 
 
