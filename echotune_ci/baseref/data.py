@@ -341,6 +341,49 @@ def dotenv_settings(folders: list[Path]) -> dict[str, tuple[str, str]]:
     return out
 
 
+# A settings file a command names by its path (``-c config/user_config.toml``, ``--config=app.yaml``)
+_SETTINGS_SUFFIXES = (".toml", ".yaml", ".yml", ".ini", ".cfg", ".conf")
+# TOML/INI ``[database]``, YAML's top-level ``postgres:``; ``KEY = 'v'`` / ``key: v``, comments after
+_SECTION_LINE = re.compile(r"""^\[\s*["']?([\w.\-]+)["']?\s*\]\s*$|^([A-Za-z_][\w-]*)\s*:\s*(?:#.*)?$""")
+_VALUE_LINE = re.compile(r"""^(\s*)["']?([A-Za-z_][\w-]*)["']?\s*[=:]\s*"""
+                         r"""(?:"([^"]*)"|'([^']*)'|([^\s#"'][^#]*?))\s*(?:#.*)?$""")
+
+
+def named_settings(command: str, cwd: Path) -> dict[str, tuple[str, str]]:
+    """name -> (value, file) of the settings files *command* names by a path under *cwd* (aiohttp-demos'
+    blog: ``python -m aiohttpdemo_blog.main -c config/user_config.toml``, whose ``[database]`` holds
+    ``DB_HOST``, ``DB_PORT`` and ``DB_NAME``): each key upper-cased as written, a bare word (no ``_``)
+    in a section behind the section's name (a YAML ``postgres:`` section's ``host`` is
+    ``POSTGRES_HOST``, its ``database`` ``POSTGRES_DATABASE``), so that :func:`shared_databases` reads
+    them as it reads variables. A dotenv file is :func:`dotenv_settings`'. Never raises: what cannot be
+    read sets nothing."""
+    out: dict[str, tuple[str, str]] = {}
+    for word in command.replace("=", " ").split():
+        word = word.strip("'\"")
+        if not word.endswith(_SETTINGS_SUFFIXES):
+            continue
+        try:
+            text = (cwd / word).read_text(encoding="utf-8", errors="replace")
+        except (OSError, ValueError):
+            continue
+        yaml = word.endswith((".yaml", ".yml"))
+        section = ""
+        for line in text.splitlines()[:2000]:
+            header = _SECTION_LINE.match(line)
+            if header:
+                section = (header.group(1) or header.group(2)).upper().replace("-", "_").replace(".", "_")
+                continue
+            m = _VALUE_LINE.match(line)
+            if m is None:
+                continue
+            if yaml and not m.group(1):
+                section = ""
+            key = m.group(2).upper().replace("-", "_")
+            value = next(v for v in (m.group(3), m.group(4), m.group(5) or "") if v is not None).strip()
+            out.setdefault(key if not section or "_" in key else f"{section}_{key}", (value, str(cwd / word)))
+    return out
+
+
 def shared_databases(head_env: Mapping[str, str], base_env: Mapping[str, str],
                      origin: Mapping[str, str] | None = None) -> list[str]:
     """A warning when the head's and the base's environments point at the same database server and

@@ -46,7 +46,7 @@ from . import BASE_FOLDER
 from .checkout import BaseSource, dirty_paths, prepared_folder, repository_root, resolve_ref, worktree
 from .configs import base_config
 from .data import (brought_databases, copy_dotenv, data_warnings, dotenv_settings, local_databases,
-                   remember_databases, share_earlier_databases, shared_databases)
+                   named_settings, remember_databases, share_earlier_databases, shared_databases)
 from .environment import head_code, reuse_environment
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -265,8 +265,12 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
     if head is not None and base is not None:
         # What each app reads: its environment, and where that sets nothing, its dotenv files (the head's
         # untracked ones copied into the base's checkout: the same settings, the same database)
-        head_files = dotenv_settings([head.app.root, *_dotenv_folders(cfg, head.app.cwd)])
-        base_files = dotenv_settings([base.app.root, *_dotenv_folders(base_cfg, base.app.cwd)])
+        # ... and the settings files the command names (`-c config/user_config.toml`), where the dotenv
+        # files set nothing
+        head_files = {**named_settings(cfg.serve.command, head.app.cwd),
+                      **dotenv_settings([head.app.root, *_dotenv_folders(cfg, head.app.cwd)])}
+        base_files = {**named_settings(base_cfg.serve.command, base.app.cwd),
+                      **dotenv_settings([base.app.root, *_dotenv_folders(base_cfg, base.app.cwd)])}
         head_env, base_env = head.app.environment(), base.app.environment()
         origin = {name: os.path.relpath(file, head.app.root) for name, (_, file) in head_files.items()
                   if name not in head_env}

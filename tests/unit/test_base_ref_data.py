@@ -443,3 +443,41 @@ def test_build_in_serve_values_gives_each_build_its_own_database(tmp_path: Path)
     for label, build in (("base", "base"), ("head", "head"), ("", "head")):
         prepared = _prepare(cfg, True, ServeOptions(skip_setup=True), None, label=label)
         assert prepared is not None and prepared.app.build == build
+
+
+def test_the_settings_file_the_command_names_is_read_for_the_database_both_builds_share(tmp_path):
+    """aiohttp-demos' blog (docs/real-projects.md, "Twelfth round"): `python -m aiohttpdemo_blog.main -c
+    config/user_config.toml`, whose [database] names one PostgreSQL for both builds (each build's
+    `db_helpers.py -a` dropped and made it again); the app reads no variable, so nothing was said."""
+    from echotune_ci.baseref.data import named_settings
+    from echotune_ci.baseref.sidebyside import _data_warnings
+    from echotune_ci.config import load_config
+    from echotune_ci.config.sections import ServeSettings
+    from echotune_ci.runner import PreparedApp
+    from echotune_ci.serve import App
+
+    command = "python -m blog.main -c config/app.toml"
+    sides = {}
+    for side in ("head", "base"):
+        (tmp_path / side / "config").mkdir(parents=True)
+        (tmp_path / side / "echotune.toml").write_text(f'[serve]\ncommand = "{command}"\n')
+        (tmp_path / side / "config" / "app.toml").write_text(
+            "[database]\nDB_HOST = '127.0.0.1'  # local\nDB_PORT = 5452\nDB_NAME = \"blog\"\nDB_PASS = 'pw'\n"
+            "\n[redis]\nREDIS_PORT = 6402\n")
+        cfg = load_config(tmp_path / side / "echotune.toml")
+        app = App(ServeSettings(command=command), tmp_path / side, root=tmp_path / side)
+        sides[side] = (cfg, PreparedApp(app))
+    (head_cfg, head), (base_cfg, base) = sides["head"], sides["base"]
+    said = _data_warnings(head_cfg, base_cfg, [], head, base)
+    assert any("DB_HOST and DB_NAME (127.0.0.1:5452/blog in config/app.toml)" in w for w in said), said
+    assert not any("pw" in w for w in said)
+    # another database in the base's file: nothing shared
+    other = "[database]\nDB_HOST = '127.0.0.1'\nDB_PORT = 5452\nDB_NAME = 'blog_base'\n"
+    (tmp_path / "base" / "config" / "app.toml").write_text(other)
+    assert not any("same database" in w for w in _data_warnings(head_cfg, base_cfg, [], head, base))
+    # a YAML section's bare keys are read behind its name; a key at the top ends the section
+    (tmp_path / "polls.yaml").write_text("postgres:\n  database: polls\n  host: localhost\n  port: 5432\n"
+                                         "host: 0.0.0.0\n")
+    got = {k: v for k, (v, _) in named_settings("python -m polls --config=polls.yaml", tmp_path).items()}
+    assert got == {"POSTGRES_DATABASE": "polls", "POSTGRES_HOST": "localhost", "POSTGRES_PORT": "5432",
+                   "HOST": "0.0.0.0"}
