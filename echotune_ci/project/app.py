@@ -1041,6 +1041,14 @@ def _creates_tables(sources: list[Path]) -> Path | None:
     or through a function of the app's that does (``create_db_and_tables()`` in a lifespan, a Flask
     factory's ``create_database(app)``; one call deep). Not in tests, nor in a CLI command (``flask
     init-db``), which nothing runs on start."""
+    return _table_makers(sources)[0]
+
+
+def _table_makers(sources: list[Path]) -> tuple[Path | None, Path | None]:
+    """(the file that makes the tables when the app starts, see :func:`_creates_tables`; the first script
+    that makes them only when run by hand): an ``if __name__ == "__main__":`` block makes them on start
+    only in a file that starts a server there too (a Flask app.py's ``db.create_all()`` before
+    ``app.run()``); in another (aiohttp-demos' ``db_helpers.py``) nothing runs it."""
     texts = [(path, read_text(path)) for path in sources if not (
         path.name.startswith("test_") or path.name.endswith("_test.py") or path.name == "conftest.py")]
     trees = {path: tree for path, text in texts if "create_all" in text and (tree := _parsed(text))}
@@ -1050,10 +1058,27 @@ def _creates_tables(sources: list[Path]) -> Path | None:
     for path, text in texts:
         if path not in trees and any(f"{name}(" in text for name in makers):
             trees[path] = _parsed(text) or ast.Module(body=[], type_ignores=[])
+    by_hand: Path | None = None
+    serving = {path: bool(self_serving_text(text) or _STARTS_SERVER.search(text)) for path, text in texts}
     for path, tree in trees.items():
-        if any(_runs_create_all(stmt, makers) for stmt in tree.body):
-            return path
-    return None
+        for stmt in tree.body:
+            if not _runs_create_all(stmt, makers):
+                continue
+            if serving.get(path) or not _MAIN_GUARD.match(_text_of(stmt)):
+                return path, by_hand
+            by_hand = by_hand or path
+    return None, by_hand
+
+
+_MAIN_GUARD = re.compile(r"""if\s+__name__\s*==\s*['"]__main__['"]\s*:""")
+
+
+def _text_of(stmt: ast.stmt) -> str:
+    """The first line of *stmt* as ast writes it back ("" when it cannot)."""
+    try:
+        return ast.unparse(stmt).split("\n", 1)[0]
+    except (RecursionError, ValueError):
+        return ""
 
 
 def _parsed(text: str) -> ast.Module | None:
@@ -1096,9 +1121,14 @@ def _database_note(app: AppSetup, folder: Path, deps: PythonDeps, sources: list[
             used = rel(schema, folder)
         elif any("sqlite3.connect(" in read_text(p) for p in sources):
             used = "sqlite3"
-    creates = _creates_tables(sources) if used else None
+    creates, by_hand = _table_makers(sources) if used else (None, None)
     if creates is not None:
         app.decide("build", "no step for the tables", f"{rel(creates, folder)} creates them (create_all)")
+    elif by_hand is not None:
+        script = rel(by_hand, folder)
+        app.check("build", f"{script} makes the tables when it is run (its `if __name__ == \"__main__\":` "
+                           f"block), which nothing here does: add `python {script}` (with the arguments it "
+                           "needs) to build if running it before every `run` is safe")
     elif used:
         app.check(
             "build",

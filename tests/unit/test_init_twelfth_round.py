@@ -129,8 +129,28 @@ def test_a_readme_script_that_makes_tables_and_then_serves_is_no_build_step(tmp_
     done = init_project(tmp_path, ref=REF)
     assert done.app.build == ""
     assert "python app.py" not in str(done.app.checks)
+    # its __main__ block makes the tables before app.run(): the app's start does
+    said = [d.source for d in done.app.decisions if d.key == "build"]
+    assert "app.py creates them (create_all)" in said
     init_db = "import sqlite3\nsqlite3.connect('a.db').execute('CREATE TABLE t (x)')\n"
     (tmp_path / "init_db.py").write_text(init_db)
     (tmp_path / "README.md").write_text("```\npython init_db.py\npython app.py\n```\n")
     done = init_project(tmp_path, ref=REF, force=True)
     assert done.app.build == "python init_db.py"
+
+
+def test_tables_made_only_when_a_helper_script_is_run_are_no_step_of_the_start(tmp_path):
+    """The fixture's db_helpers.py makes the tables in its `if __name__ == "__main__":` block: with no README
+    that runs it, init said "db_helpers.py creates them (create_all)", as if the app's start did."""
+    import shutil
+
+    root = tmp_path / "shop"
+    layouts = Path(__file__).resolve().parents[1] / "fixtures" / "layouts"
+    shutil.copytree(layouts / "aiohttp-config-file", root)
+    (root / "README.rst").unlink()
+    done = init_project(root, ref=REF)
+    assert done.app.build == ""
+    assert not any(d.key == "build" and "creates them" in d.source for d in done.app.decisions)
+    said = "db_helpers.py makes the tables when it is run (its `if __name__ == \"__main__\":` block), which "
+    checks = done.app.checks["build"]
+    assert any(n.startswith(f"{said}nothing here does: add `python db_helpers.py`") for n in checks)
