@@ -267,9 +267,9 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
         # untracked ones copied into the base's checkout: the same settings, the same database)
         # ... and the settings files the command names (`-c config/user_config.toml`), where the dotenv
         # files set nothing
-        head_files = {**named_settings(cfg.serve.command, head.app.cwd),
+        head_files = {**named_settings(head.app.filled(cfg.serve.command), head.app.cwd),
                       **dotenv_settings([head.app.root, *_dotenv_folders(cfg, head.app.cwd)])}
-        base_files = {**named_settings(base_cfg.serve.command, base.app.cwd),
+        base_files = {**named_settings(base.app.filled(base_cfg.serve.command), base.app.cwd),
                       **dotenv_settings([base.app.root, *_dotenv_folders(base_cfg, base.app.cwd)])}
         head_env, base_env = head.app.environment(), base.app.environment()
         origin = {name: os.path.relpath(file, head.app.root) for name, (_, file) in head_files.items()

@@ -481,3 +481,29 @@ def test_the_settings_file_the_command_names_is_read_for_the_database_both_build
     got = {k: v for k, (v, _) in named_settings("python -m polls --config=polls.yaml", tmp_path).items()}
     assert got == {"POSTGRES_DATABASE": "polls", "POSTGRES_HOST": "localhost", "POSTGRES_PORT": "5432",
                    "HOST": "0.0.0.0"}
+
+
+def test_a_settings_file_named_through_build_is_each_builds_own(tmp_path):
+    """`-c config/{build}.toml`: each build's app reads its own file, so its database is its own."""
+    from echotune_ci.baseref.sidebyside import _data_warnings
+    from echotune_ci.config import load_config
+    from echotune_ci.config.sections import ServeSettings
+    from echotune_ci.runner import PreparedApp
+    from echotune_ci.serve import App
+
+    command = "python -m blog.main -c config/{build}.toml"
+    sides = {}
+    for side in ("head", "base"):
+        (tmp_path / side / "config").mkdir(parents=True)
+        (tmp_path / side / "echotune.toml").write_text(f'[serve]\ncommand = "{command}"\n')
+        for build in ("base", "head"):
+            (tmp_path / side / "config" / f"{build}.toml").write_text(
+                f"[database]\nDB_HOST = '127.0.0.1'\nDB_PORT = 5452\nDB_NAME = 'blog_{build}'\n")
+        app = App(ServeSettings(command=command), tmp_path / side, root=tmp_path / side, build=side)
+        sides[side] = (load_config(tmp_path / side / "echotune.toml"), PreparedApp(app))
+    (head_cfg, head), (base_cfg, base) = sides["head"], sides["base"]
+    assert not any("same database" in w for w in _data_warnings(head_cfg, base_cfg, [], head, base))
+    # the same file for both: one database, said
+    base.app.build = "head"
+    said = _data_warnings(head_cfg, base_cfg, [], head, base)
+    assert any("DB_HOST and DB_NAME (127.0.0.1:5452/blog_head in config/head.toml)" in w for w in said), said
