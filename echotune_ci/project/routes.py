@@ -63,6 +63,9 @@ _SESSION_LOGIN = re.compile(r"""\breq\.session\.\w+\s*=[^=]|\bctx\.session\.\w+\
 # Django: its CsrfViewMiddleware (in the default settings) refuses a POST without the csrftoken cookie's
 # token, the login's included, unless the view is exempt (DRF's APIView is, until the session is made)
 _DJANGO = re.compile(r"^\s*(?:from|import)\s+django\b", re.M)
+# Flask-WTF: its forms (FlaskForm) and CSRFProtect refuse a POST without the csrf_token the page's form
+# carries, the login's included (flask-wtf.readthedocs.io, CSRF Protection)
+_FLASK_WTF = re.compile(r"^\s*(?:from|import)\s+flask_wtf\b", re.M)
 _ISSUES_TOKENS = re.compile(r"""jsonwebtoken|\bjwt\b|access_token|simplejwt|\bauthtoken\b|"""
                             r"""TokenAuthentication|\bBearer\b|passport-jwt|\btoken\s*[:=]""", re.I)
 # A token the server keeps in a cookie (proshop-v2: `res.cookie('jwt', token, { httpOnly: true })`, read back
@@ -109,8 +112,9 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     with no code that issues or reads tokens, and for one whose token is kept in a cookie the server
     reads back, with no code that reads an Authorization header; "form" is "yes" when such a login
     reads an HTML form (``request.form``, Django's ``request.POST``); "csrf" the cookie of the CSRF
-    token such a login sends back (``csrftoken`` in a Django app), else ""; "oauth2_form" is "yes" for
-    a token login that reads OAuth2's password form, FastAPI's ``OAuth2PasswordRequestForm``, always
+    token such a login sends back (``csrftoken`` in a Django app), else ""; "csrf_field" the form field
+    that carries it in the login's page (``csrf_token`` of a Flask-WTF form), else ""; "oauth2_form" is
+    "yes" for a token login that reads OAuth2's password form, FastAPI's ``OAuth2PasswordRequestForm``, always
     ``username`` and ``password``, "user_value" then ``demo@example.com`` when the code looks the
     username up as an email), or {} when its sources do not declare both routes. Paths carry their
     routers' prefixes as far as :mod:`.health` reads them (proshop: ``router.post('/login')`` under
@@ -124,7 +128,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     sources: list[str] = []
     mentions_access_token = reads_email = user_object = mentions_email = simplejwt = False
     token_scheme = bearer_scheme = session = tokens = form = cookie_token = header_token = False
-    oauth2_form = username_is_email = django = False
+    oauth2_form = username_is_email = django = wtf = False
     login_model = ""
     models: dict[str, dict[str, str]] = {}
     for path in files:
@@ -145,6 +149,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
         header_token = header_token or bool(_HEADER_TOKEN.search(text))
         form = form or "request.form" in text or "request.POST" in text
         django = django or bool(_DJANGO.search(text))
+        wtf = wtf or bool(_FLASK_WTF.search(text))
         if path.suffix == ".py":
             for name, body in _MODEL_CLASS.findall(text):
                 models.setdefault(name, dict(_MODEL_FIELD.findall(body)))
@@ -182,6 +187,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             "form": "yes" if form and session and not tokens else "",
             # the cookie of the CSRF token a session login and the requests after it must send back
             "csrf": "csrftoken" if by_cookie and django else "",
+            # the form field of the CSRF token a Flask-WTF login form carries, sent back in the login's form
+            "csrf_field": "csrf_token" if by_cookie and wtf and form and session else "",
             # OAuth2's password form: username and password, urlencoded (the name may be an email)
             "oauth2_form": "yes" if oauth2_form and not by_cookie else "",
             "user_value": "demo@example.com" if oauth2_form and username_is_email else "",

@@ -265,3 +265,36 @@ def test_a_login_view_imported_from_django_counts_too(tmp_path):
     load = load_config(load_login_uncommented(tmp_path)).load
     # no view behind a login was read: no protected endpoint to suggest
     assert load.login.path == "/signin/" and load.endpoints[-1].path != "/signin/"
+
+
+def test_a_flask_wtf_login_form_sends_the_pages_csrf_token(tmp_path):
+    """microblog's and flasky's shape (recreated): a Flask-Login login through a Flask-WTF form, whose
+    csrf_token field the login must send back; without it every login was refused with 400."""
+    write(tmp_path, {
+        "requirements.txt": "flask==3.0.3\nflask-login==0.6.3\nflask-wtf==1.2.1\n",
+        "forms.py": "from flask_wtf import FlaskForm\nfrom wtforms import StringField, PasswordField\n\n\n"
+                    "class LoginForm(FlaskForm):\n    username = StringField()\n"
+                    "    password = PasswordField()\n",
+        "app.py": "from flask import Flask, request, redirect\nfrom flask_login import login_user\n"
+                  "from forms import LoginForm\napp = Flask(__name__)\n\n\n"
+                  "@app.route('/login', methods=['GET', 'POST'])\ndef login():\n    form = LoginForm()\n"
+                  "    user = find(request.form.get('username'))\n    login_user(user)\n"
+                  "    return redirect('/')\n\n\n@app.get('/profile')\ndef profile():\n    return 'me'\n",
+    })
+    assert detect_login_flow(tmp_path)["csrf_field"] == "csrf_token"
+    config = written(tmp_path)
+    get, post = config["api"]["flows"][0]["steps"][:2]
+    assert get == {"path": "/login", "capture": {"csrf": "field:csrf_token"}}
+    assert post["body"] == "username=demo&password=change-me&csrf_token={csrf}"
+    assert config["api"]["login"]["csrf_field"] == "csrf_token" and config["api"]["login"]["session"]
+    check_flows(load_flows(tmp_path), "echotune.toml")
+    text = plan_files(tmp_path, app_setup(tmp_path), ref="main")["echotune.toml"]
+    assert '# csrf_field = "csrf_token"' in text
+    # the same app without Flask-WTF has no field to send
+    (tmp_path / "forms.py").write_text("class LoginForm:\n    pass\n")
+    assert detect_login_flow(tmp_path)["csrf_field"] == ""
+
+
+def load_flows(root):
+    (root / "echotune.toml").write_text(plan_files(root, app_setup(root), ref="main")["echotune.toml"])
+    return load_config(root / "echotune.toml").api.flows

@@ -16,7 +16,7 @@ import uuid
 import pytest
 from support import local_server
 from support.api_fake import JsonApi
-from support.load_support import load, load_env, write_config  # noqa: F401 - load_env is a fixture
+from support.load_support import load, write_config
 
 TOKEN = "tok-" + secrets.token_hex(16)  # not a JWT: only the worker's masking can hide it
 
@@ -66,7 +66,7 @@ def unhealthy():
 
 @pytest.mark.parametrize("user_class", ["fast", "http"])
 def test_the_first_answer_of_each_kind_of_failure_is_quoted_with_its_secrets_masked(
-        tmp_path, load_env, unhealthy, user_class):  # noqa: F811 - the fixture
+        tmp_path, load_env, unhealthy, user_class):
     write_config(tmp_path, f'[load]\nusers = 2\nspawn_rate = 10\nduration = "1s"\nwait_min = "0.02s"\n'
                            f'wait_max = "0.05s"\nuser_class = "{user_class}"\n'
                            '[load.login]\npath = "/login"\njson = { username = "u", password = "p-word-1" }\n'

@@ -30,6 +30,9 @@ PLACEHOLDER = re.compile(r"\{(cookie:[!#$%&'*+.^_`|~0-9A-Za-z-]+|[A-Za-z_][A-Za-
 COOKIE = "cookie:"
 _JSONPATH = re.compile(r"\$((?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])*)")
 _TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]")
+# field:NAME captures the value of an HTML page's form field NAME (or <meta name=NAME>): the CSRF token a
+# login form carries (Flask-WTF's csrf_token, Rails' authenticity_token)
+_FIELD = re.compile(r"field:([^\s\"'<>=]+)")
 # What a framework's stack trace looks like in a body: Python, Node/JavaScript, Java, Ruby, PHP, .NET.
 STACK_TRACE = re.compile(
     r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|\n\s+at [\w$.<>]+ \(?[^\s()]+:\d+:\d+\)?"
@@ -69,9 +72,10 @@ def check_flows(flows: tuple[Flow, ...], source: str) -> None:
             if len(bodies) > 1:
                 raise ConfigError(f"{at} has both {bodies[0]} and {bodies[1]}: keep one")
             for name, path in step.capture.items():
-                if not _JSONPATH.fullmatch(path):
+                if not (_JSONPATH.fullmatch(path) or _FIELD.fullmatch(path)):
                     raise ConfigError(f"{at}: capture {name} = '{path}' is not a path such as '$.token' "
-                                      f"or '$.items[0].id'")
+                                      f"or '$.items[0].id', nor a page's form field such as "
+                                      f"'field:csrf_token'")
             captured |= set(step.capture)
 
 
@@ -167,21 +171,26 @@ def _check_answer(at: _Step, response: Any) -> Finding | None:
 def _capture(at: _Step, response: Any, captures: dict[str, str]) -> Finding | None:
     from ...masking import is_secret_name, register
 
+    from ..load.settings import form_token
+
     if not at.step.capture:
         return None
-    try:
-        data = json.loads(response.text)
-    except ValueError:
-        return at.finding("api/flow-capture", "medium",
-                          f"the answer is not JSON, nothing to capture: {excerpt(response.text)}")
+    data: Any = _MISSING
+    if any(not _FIELD.fullmatch(path) for path in at.step.capture.values()):
+        try:
+            data = json.loads(response.text)
+        except ValueError:
+            return at.finding("api/flow-capture", "medium",
+                              f"the answer is not JSON, nothing to capture: {excerpt(response.text)}")
     for name, path in at.step.capture.items():
-        value = select(data, path)
+        field = _FIELD.fullmatch(path)
+        value = (form_token(response.text, field.group(1)) or None) if field else select(data, path)
         if value is _MISSING or value is None:
             return at.finding("api/flow-capture", "medium",
                               f"capture {name} = '{path}' found nothing in the answer: "
                               f"{excerpt(response.text)}")
         text = value if isinstance(value, str) else json.dumps(value)
-        if is_secret_name(name.upper()):
+        if field or is_secret_name(name.upper()):  # a form's token is a CSRF credential
             register(text)
         captures[name] = text
     return None

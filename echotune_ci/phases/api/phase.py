@@ -102,7 +102,7 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
     import httpx
 
     from ...masking import register
-    from ..load.settings import basic_credentials, token_at
+    from ..load.settings import basic_credentials, token_at, with_field
 
     login = settings.login
     if login.basic:
@@ -113,11 +113,17 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
         return {}
     where = f"login {login.method} {login.path}"
     headers, form = login.body()
+    body: Any = login.json
     if login.csrf_cookie:
         headers.update(_csrf_header(login, client, fetch=True))
+    field_token = _form_field(login, client, where) if login.csrf_field else ""
+    if field_token:
+        request = {"data": form, "json": login.json, "headers": headers}
+        sent = with_field(request, login.csrf_field, field_token)
+        headers, form, body = sent["headers"], sent["data"], sent["json"]
     try:
         if form is None:
-            response = client.request(login.method, login.path, json=login.json, headers=headers)
+            response = client.request(login.method, login.path, json=body, headers=headers)
         else:  # OAuth2's password form: username=...&password=..., urlencoded
             response = client.request(login.method, login.path, content=form.encode("utf-8"), headers=headers)
     except httpx.HTTPError as exc:
@@ -126,7 +132,7 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
         raise RunError(f"{where} answered {response.status_code}, expected "
                        f"{' or '.join(map(str, login.status))}")
     if login.session:
-        return _session_headers(login, client, where, response)
+        return _session_headers(login, client, where, response, field_token)
     try:
         token = token_at(response.json(), login.token_field)
     except ValueError:
@@ -152,7 +158,30 @@ def _csrf_header(login: LoginSettings, client: Any, *, fetch: bool = False) -> d
     return {login.csrf_header: token} if token else {}
 
 
-def _session_headers(login: LoginSettings, client: Any, where: str, response: Any) -> dict[str, str]:
+def _form_field(login: LoginSettings, client: Any, where: str) -> str:
+    """The CSRF token in the form field ``csrf_field`` of ``csrf_path`` (or the login's page), fetched with
+    *client* (redirects followed), registered for masking. RunError naming the page and the field when it
+    cannot be fetched or has no such field."""
+    import httpx
+
+    from ...masking import register
+    from ..load.settings import form_token
+
+    page = login.csrf_page()
+    try:
+        answer = client.get(page, follow_redirects=True)
+        token = form_token(answer.text, login.csrf_field)
+    except httpx.HTTPError as exc:
+        raise RunError(f"{where}: GET {page} failed ({type(exc).__name__})") from None
+    if not token:
+        raise RunError(f"{where}: GET {page} has no field {login.csrf_field} (api.login.csrf_field; it "
+                       f"answered {answer.status_code})")
+    register(token)
+    return token
+
+
+def _session_headers(login: LoginSettings, client: Any, where: str, response: Any,
+                     field_token: str = "") -> dict[str, str]:
     """The headers that carry a session login (``session = true``) to the generated requests, which a
     client of their own sends: the client's cookies as one ``Cookie`` header, and the CSRF token
     (rotated by the login, as Django does) in ``csrf_header``. Their values are registered for masking.
@@ -166,7 +195,9 @@ def _session_headers(login: LoginSettings, client: Any, where: str, response: An
                        "(api.login.session; for a token login, drop session and set token_field)")
     for cookie in cookies:
         register(cookie.value)
-    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in cookies), **_csrf_header(login, client)}
+    token = {login.csrf_header: field_token} if field_token else {}
+    jar = "; ".join(f"{c.name}={c.value}" for c in cookies)
+    return {"Cookie": jar, **token, **_csrf_header(login, client)}
 
 
 def contract_findings(outcome: ContractOutcome) -> list[Finding]:

@@ -61,7 +61,9 @@ class FlowStep:
     headers: Mapping[str, str] = setting({}, doc="Request headers ({name} replaced).")
     status: tuple[int, ...] = setting((200,), parse=status_codes, doc="Expected status code(s).")
     capture: Mapping[str, str] = setting({}, doc='Values taken from the JSON answer, e.g. { token = '
-                                                 '"$.access_token" }; usable as {token} in later steps.')
+                                                 '"$.access_token" }, or from a page\'s form field, e.g. '
+                                                 '{ csrf = "field:csrf_token" }; usable as {token} in later '
+                                                 'steps.')
     refuse_without: str = setting("", doc="A capture this step needs: the step is first sent without it "
                                           "and must be refused (401 or 403).")
     json_error: bool = setting(False, doc="The answer must be a JSON error (a 4xx with a JSON body, no "

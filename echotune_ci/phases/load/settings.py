@@ -123,8 +123,15 @@ class LoginSettings:
     csrf_header: str = setting("X-CSRFToken", check=_header_name,
                                doc="Request header the CSRF token is sent in (Django's CSRF_HEADER_NAME; "
                                    "X-XSRF-TOKEN for Angular-style apps).")
-    csrf_path: str = setting("", doc="Page fetched (GET) for the CSRF cookie before the login; default: "
-                                     "path (Django's LoginView sets it on its form). Any answer will do.")
+    csrf_path: str = setting("", doc="Page fetched (GET) for the CSRF cookie or field before the login; "
+                                     "default: path (Django's LoginView sets it on its form). Any answer "
+                                     "will do for a cookie.")
+    csrf_field: str = setting("", doc="Hidden field of the login page that holds the CSRF token the app "
+                                      "keeps in its session (Flask-WTF: csrf_token; Rails: "
+                                      "authenticity_token; Laravel: _token), or a <meta> of that name: each "
+                                      "user GETs csrf_path for it and sends it in the login's form (or "
+                                      "JSON) field of that name, and in csrf_header with every unsafe "
+                                      "request after.")
 
     @property
     def configured(self) -> bool:
@@ -139,6 +146,8 @@ class LoginSettings:
         if (self.session or self.csrf_cookie) and not self.path:
             what = "session" if self.session else "csrf_cookie"
             return f"{table} {what} needs path: the login whose answer sets the cookie"
+        if self.csrf_field and not self.path:
+            return f"{table} csrf_field needs path: the login whose form carries the token"
         return None
 
     def body(self) -> tuple[dict[str, str], str | None]:
@@ -155,12 +164,52 @@ class LoginSettings:
         return headers, urlencode(dict(self.form))
 
     def csrf_page(self) -> str:
-        """The page a user fetches for its CSRF cookie before the login: ``csrf_path``, else ``path``."""
+        """The page a user fetches for its CSRF cookie or field before the login: ``csrf_path``, else
+        ``path``."""
         return self.csrf_path or self.path
 
     def basic_headers(self) -> dict[str, str]:
         """``{header: "Basic <base64 of user:password>"}`` (RFC 7617, UTF-8), {} without ``basic``."""
         return {self.header: f"Basic {basic_credentials(self.basic)}"} if self.basic else {}
+
+
+def form_token(page: str, field: str) -> str | None:
+    """The value of the form field *field* of HTML *page* (``<input name=field value=...>``, attributes
+    in any order and case, entities decoded), else the content of ``<meta name=field>`` (where Rails and
+    Laravel put the token for scripts); None when the page has neither, "" for an empty one."""
+    from html.parser import HTMLParser
+
+    found: dict[str, str] = {}
+
+    class _Fields(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = {k.lower(): v or "" for k, v in attrs}
+            if values.get("name") == field and tag in ("input", "meta"):
+                found.setdefault(tag, values.get("value" if tag == "input" else "content", ""))
+
+    try:
+        parser = _Fields(convert_charrefs=True)
+        parser.feed(page[:500_000])
+        parser.close()
+    except Exception:  # noqa: BLE001 - html.parser is lenient; whatever it stops on holds no token
+        pass
+    return found.get("input", found.get("meta"))
+
+
+def with_field(login: Mapping[str, Any], field: str, value: str) -> dict[str, Any]:
+    """The login request (a load plan's login: ``data`` an urlencoded form, or ``json``) with *field* set
+    to *value* in its form, else in its JSON object (a form is made when it has neither)."""
+    from urllib.parse import urlencode
+
+    out = dict(login)
+    if out.get("data") is not None or not isinstance(out.get("json"), dict):
+        form = out.get("data") or ""
+        out["data"] = f"{form}&{urlencode({field: value})}" if form else urlencode({field: value})
+        if out.get("json") is None and not any(k.lower() == "content-type" for k in out.get("headers", {})):
+            out["headers"] = {**out.get("headers", {}), "Content-Type": "application/x-www-form-urlencoded"}
+    else:
+        out["json"] = {**out["json"], field: value}
+    return out
 
 
 def basic_credentials(user_password: str) -> str:

@@ -30,7 +30,8 @@ from urllib.parse import urlsplit
 
 from echotune_ci.phases.load.metrics import percentile
 from echotune_ci.phases.load.plan import host_allowed
-from echotune_ci.phases.load.settings import SAFE_METHODS, basic_credentials, cookie_value, token_at
+from echotune_ci.phases.load.settings import (SAFE_METHODS, basic_credentials, cookie_value, form_token,
+                                              token_at, with_field)
 
 if TYPE_CHECKING:  # pragma: no cover
     from echotune_ci.phases.load.guard import RequestGuard
@@ -85,9 +86,12 @@ class _Requests:
         """Start one request of *user* (a context manager of its response); StopUser past the cap."""
         headers = {**spec.get("headers", {}), **getattr(user, "auth_headers", {})}
         login = self.login
-        if login and login.get("csrf_cookie") and spec["method"] not in SAFE_METHODS:
-            # read at every request: Django rotates the token at the login
-            token = cookie_value(_jar(user.client), login["csrf_cookie"])
+        if login and (login.get("csrf_cookie") or login.get("csrf_field")) \
+                and spec["method"] not in SAFE_METHODS:
+            # read at every request: Django rotates the token at the login; a form's token is the session's
+            cookie = login.get("csrf_cookie")
+            token = cookie_value(_jar(user.client), cookie) if cookie else None
+            token = token or getattr(user, "csrf_token", None)
             if token and not any(k.lower() == login["csrf_header"].lower() for k in headers):
                 headers[login["csrf_header"]] = token
         if spec["method"] not in SAFE_METHODS and not any(k.lower() == "origin" for k in headers):
@@ -102,7 +106,7 @@ class _Requests:
             kwargs["json"] = spec["json"]
         if self.http_user:
             kwargs["timeout"] = self.timeout
-        if spec is login and login.get("session"):
+        if login and login.get("session") and (spec["method"], path) == (login["method"], login["path"]):
             # a form login answers 302 with the cookie: the page it redirects to is not the login's answer
             kwargs["allow_redirects"] = False
         return user.client.request(spec["method"], path, **kwargs)
@@ -145,7 +149,13 @@ class _Requests:
         if login.get("csrf_cookie") and cookie_value(_jar(user.client), login["csrf_cookie"]) is None:
             with self.send(user, {"method": "GET"}, page, page) as resp:
                 resp.success()  # only its cookie matters: a JSON-only login answers a GET with 405
-        with self.send(user, login, login["path"], login["path"]) as resp:
+        request = login
+        if login.get("csrf_field"):
+            user.csrf_token = self.form_token(user, page, login["csrf_field"])
+            if user.csrf_token is None:
+                return
+            request = with_field(login, login["csrf_field"], user.csrf_token)
+        with self.send(user, request, login["path"], login["path"]) as resp:
             if not _judge(resp, login["status"], (login["method"], login["path"])):
                 return
             if login.get("session"):
@@ -166,6 +176,25 @@ class _Requests:
                 from echotune_ci.masking import register
 
                 register(token)  # an answer that echoes it is quoted masked (keep_answer)
+
+
+    def form_token(self, user: Any, page: str, field: str) -> str | None:
+        """The CSRF token of *user*'s session from the form field *field* of *page* (GET, redirects
+        followed); None, and the GET a failure naming the field, when the page has none."""
+        with self.send(user, {"method": "GET"}, page, page) as resp:
+            if not _judge(resp, list(range(200, 300)), ("GET", page)):
+                return None
+            try:
+                token = form_token(resp.text or "", field)
+            except Exception:  # noqa: BLE001 - a body that cannot be decoded holds no field
+                token = None
+            if not token:
+                resp.failure(f"no field {field} in the page ([load.login] csrf_field)")
+                return None
+            from echotune_ci.masking import register
+
+            register(token)
+            return token
 
 
 def _path_of(url: str) -> str:
