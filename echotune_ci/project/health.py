@@ -379,12 +379,13 @@ def full_route(graph: Graph, literal: str) -> str | None:
     return None if unresolved else literal
 
 
-def guarded_route(graph: Graph) -> LoadRoute | None:
+def guarded_route(graph: Graph, *, pages_first: bool = False) -> LoadRoute | None:
     """The first GET route of *graph* (by file and line) that asks for a login, with its full path and
     no parameters: it answers 401 or 403 once the app is up, where an API whose every route asks for
-    one has nothing else to poll (CollabHub). None when there is none."""
+    one has nothing else to poll (CollabHub). With *pages_first*, one without an ``api`` segment comes
+    first: a session login's pages, not the token API beside them (microblog). None when there is none."""
     guarded_paths = _guarded_paths(graph)
-    found: list[tuple[int, LoadRoute]] = []
+    found: list[tuple[bool, int, LoadRoute]] = []
     for route in graph.routes:
         prefix, _, _ = graph.base(route.router)
         if prefix is None or route.needs_input:
@@ -393,8 +394,9 @@ def guarded_route(graph: Graph) -> LoadRoute | None:
         if not loadable(full):
             continue
         if route.guarded or graph.guarded(route.router) or any(_under(full, g) for g in guarded_paths):
-            found.append((route.order, LoadRoute(full, route.where)))
-    return min(found, key=lambda item: item[0])[1] if found else None
+            api = pages_first and "api" in full.lower().split("/")
+            found.append((api, route.order, LoadRoute(full, route.where)))
+    return min(found, key=lambda item: item[:2])[2] if found else None
 
 
 def root_answers(graph: Graph) -> bool | None:

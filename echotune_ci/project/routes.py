@@ -66,6 +66,11 @@ _DJANGO = re.compile(r"^\s*(?:from|import)\s+django\b", re.M)
 # Flask-WTF: its forms (FlaskForm) and CSRFProtect refuse a POST without the csrf_token the page's form
 # carries, the login's included (flask-wtf.readthedocs.io, CSRF Protection)
 _FLASK_WTF = re.compile(r"^\s*(?:from|import)\s+flask_wtf\b", re.M)
+# A Flask-WTF login form's class and its first text field, the account's name (microblog's LoginForm:
+# username, where its RegistrationForm also reads an email)
+_WTF_LOGIN_FORM = re.compile(r"^class\s+\w*Log(?:in|In)\w*\s*\(\s*FlaskForm\s*\)\s*:(.*?)(?=^\S|\Z)",
+                             re.S | re.M)
+_WTF_TEXT_FIELD = re.compile(r"^\s+(\w+)\s*=\s*(?:wtforms\.)?(?:String|Email)Field\b", re.M)
 _ISSUES_TOKENS = re.compile(r"""jsonwebtoken|\bjwt\b|access_token|simplejwt|\bauthtoken\b|"""
                             r"""TokenAuthentication|\bBearer\b|passport-jwt|\btoken\s*[:=]""", re.I)
 # A token the server keeps in a cookie (proshop-v2: `res.cookie('jwt', token, { httpOnly: true })`, read back
@@ -120,7 +125,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     routers' prefixes as far as :mod:`.health` reads them (proshop: ``router.post('/login')`` under
     ``app.use('/api/users', userRoutes)`` is ``/api/users/login``); the field is ``email`` when the
     code reads one from the body (``const { email, password } = req.body``), else ``username``."""
-    from .health import JS_SUFFIXES, full_path, module_name, read_graph
+    from .health import JS_SUFFIXES, full_path, full_route, guarded_route, module_name, read_graph
 
     files = _sources(folder)
     graph = read_graph(files, folder)
@@ -129,7 +134,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     mentions_access_token = reads_email = user_object = mentions_email = simplejwt = False
     token_scheme = bearer_scheme = session = tokens = form = cookie_token = header_token = False
     oauth2_form = username_is_email = django = wtf = False
-    login_model = ""
+    login_model = wtf_user = ""
     models: dict[str, dict[str, str]] = {}
     for path in files:
         try:
@@ -150,6 +155,9 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
         form = form or "request.form" in text or "request.POST" in text
         django = django or bool(_DJANGO.search(text))
         wtf = wtf or bool(_FLASK_WTF.search(text))
+        login_form = _WTF_LOGIN_FORM.search(text) if wtf and not wtf_user else None
+        first = _WTF_TEXT_FIELD.search(login_form.group(1)) if login_form else None
+        wtf_user = wtf_user or (first.group(1) if first else "")
         if path.suffix == ".py":
             for name, body in _MODEL_CLASS.findall(text):
                 models.setdefault(name, dict(_MODEL_FIELD.findall(body)))
@@ -160,7 +168,9 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             verb = verb.lower()
             is_post = verb == "post" or (verb == "route" and "POST" in rest.upper())
             prefix, _, _ = graph.base((key, receiver))
-            full = full_path(prefix or "", route)
+            # a blueprint imported from the package that makes it (microblog's `from app.auth import bp`):
+            # the route as the graph read it, with its register_blueprint prefix
+            full = full_path(prefix, route) if prefix else (full_route(graph, route) or route)
             if not login and is_post and _LOGIN.search(route):
                 model = _RESPONSE_MODEL.search(rest)
                 login_model = model.group(1) if model else ""
@@ -169,6 +179,13 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             elif not protected and verb in ("get", "route") and not is_post and _PROTECTED.search(route):
                 protected = full
                 sources.append(str(path.relative_to(folder)))
+    guarded = guarded_route(graph, pages_first=True) if login and not protected and session else None
+    form = form or wtf  # a Flask-WTF form reads the request's form (form.username.data)
+    if guarded is not None:
+        # no route named like an account's (/me, /profile): the first page behind a login in a session login's
+        # app (microblog's /explore, under Flask-Login's @login_required), which a session carries
+        protected = guarded.path
+        sources.append(guarded.where.rsplit(":", 1)[0])
     if not (login and protected):
         return {}
     # The RealWorld API answers a login with the account and its token: {"user": {"token": ...}}
@@ -178,13 +195,13 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     # Its account is read from the object by a service the login hands it to (login(req.body.user)),
     # where userPayload.email is no "req.body.email": the email is what it logs in with.
     email = reads_email or user_object and mentions_email
-    by_cookie = (session and not tokens) or (cookie_token and not header_token)
+    by_cookie = (session and not tokens) or (cookie_token and not header_token) or guarded is not None
     return {"login": login, "protected": protected, "token": "" if by_cookie else token,
-            "user_field": "email" if email and not oauth2_form else "username",
+            "user_field": wtf_user or ("email" if email and not oauth2_form else "username"),
             "user_object": "user" if user_object and not oauth2_form else "",
             "scheme": "Token" if token_scheme and not bearer_scheme else "Bearer",
             # a Flask login reads an HTML form (request.form), not JSON
-            "form": "yes" if form and session and not tokens else "",
+            "form": "yes" if form and session and (not tokens or guarded is not None) else "",
             # the cookie of the CSRF token a session login and the requests after it must send back
             "csrf": "csrftoken" if by_cookie and django else "",
             # the form field of the CSRF token a Flask-WTF login form carries, sent back in the login's form

@@ -298,3 +298,99 @@ def test_a_flask_wtf_login_form_sends_the_pages_csrf_token(tmp_path):
 def load_flows(root):
     (root / "echotune.toml").write_text(plan_files(root, app_setup(root), ref="main")["echotune.toml"])
     return load_config(root / "echotune.toml").api.flows
+
+
+# miguelgrinberg/microblog's shape (recreated): the login in an `auth` blueprint under /auth, pages behind
+# Flask-Login's @login_required in `main`, and a token API beside them under /api (HTTPTokenAuth). init found
+# no login at all: no route is named like an account's (/me, /profile), and the tokens the API issues made
+# it take the web login for a token login.
+MICROBLOG = {
+    "requirements.txt": "flask==3.0.3\n"
+                        "flask-login==0.6.3\n"
+                        "flask-wtf==1.2.1\n"
+                        "flask-httpauth==4.8.0\n",
+    "microblog.py": "from app import create_app\n"
+                    "app = create_app()\n",
+    "app/__init__.py": "from flask import Flask\n"
+                       "\n"
+                       "\n"
+                       "def create_app():\n"
+                       "    app = Flask(__name__)\n"
+                       "    from app.api import bp as api_bp\n"
+                       "    app.register_blueprint(api_bp, url_prefix='/api')\n"
+                       "    from app.auth import bp as auth_bp\n"
+                       "    app.register_blueprint(auth_bp, url_prefix='/auth')\n"
+                       "    from app.main import bp as main_bp\n"
+                       "    app.register_blueprint(main_bp)\n"
+                       "    return app\n",
+    "app/auth/__init__.py": "from flask import Blueprint\n"
+                            "bp = Blueprint('auth', __name__)\n"
+                            "from app.auth import routes\n",
+    "app/auth/forms.py": "from flask_wtf import FlaskForm\n"
+                         "from wtforms import StringField, PasswordField\n"
+                         "\n"
+                         "\n"
+                         "class LoginForm(FlaskForm):\n"
+                         "    username = StringField('Username')\n"
+                         "    password = PasswordField('Password')\n"
+                         "\n"
+                         "\n"
+                         "class RegistrationForm(FlaskForm):\n"
+                         "    email = StringField('Email')\n",
+    "app/auth/routes.py": "from flask import redirect\n"
+                          "from flask_login import login_user\n"
+                          "from app.auth import bp\n"
+                          "from app.auth.forms import LoginForm\n"
+                          "\n"
+                          "\n"
+                          "@bp.route('/login', methods=['GET', 'POST'])\n"
+                          "def login():\n"
+                          "    form = LoginForm()\n"
+                          "    if form.validate_on_submit():\n"
+                          "        login_user(find(form.username.data))\n"
+                          "    return redirect('/index')\n",
+    "app/main/__init__.py": "from flask import Blueprint\n"
+                            "bp = Blueprint('main', __name__)\n"
+                            "from app.main import routes\n",
+    "app/main/routes.py": "from flask_login import login_required\n"
+                          "from app.main import bp\n"
+                          "\n"
+                          "\n"
+                          "@bp.route('/explore')\n"
+                          "@login_required\n"
+                          "def explore():\n"
+                          "    return 'posts'\n",
+    "app/api/__init__.py": "from flask import Blueprint\n"
+                           "bp = Blueprint('api', __name__)\n"
+                           "from app.api import tokens, users\n",
+    "app/api/auth.py": "from flask_httpauth import HTTPTokenAuth\n"
+                       "token_auth = HTTPTokenAuth()\n",
+    "app/api/tokens.py": "from app.api import bp\n"
+                         "\n"
+                         "\n"
+                         "@bp.route('/tokens', methods=['POST'])\n"
+                         "def get_token():\n"
+                         "    return {'token': user.get_token()}\n",
+    "app/api/users.py": "from app.api import bp\n"
+                        "from app.api.auth import token_auth\n"
+                        "\n"
+                        "\n"
+                        "@bp.route('/users', methods=['GET'])\n"
+                        "@token_auth.login_required\n"
+                        "def get_users():\n"
+                        "    return []\n",
+}
+
+
+def test_a_blueprints_login_beside_a_token_api_is_a_session_login_with_its_forms_token(tmp_path):
+    found = detect_login_flow(write(tmp_path, MICROBLOG))
+    assert (found["login"], found["protected"], found["token"]) == ("/auth/login", "/explore", "")
+    assert (found["form"], found["csrf_field"], found["user_field"]) == ("yes", "csrf_token", "username")
+    config = written(tmp_path)
+    account = {"username": "demo", "password": "change-me"}
+    assert config["api"]["login"] == {"path": "/auth/login", "form": account, "session": True,
+                                      "status": [200, 201, 204, 302, 303], "csrf_field": "csrf_token"}
+    steps = config["api"]["flows"][0]["steps"]
+    assert [s.get("method", "GET") + " " + s["path"] for s in steps] == [
+        "GET /auth/login", "POST /auth/login", "GET /explore"]
+    assert steps[1]["body"] == "username=demo&password=change-me&csrf_token={csrf}"
