@@ -8,6 +8,7 @@ beside it and ``git worktree remove`` takes it away again, whatever happens.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import subprocess
@@ -37,14 +38,16 @@ class BaseSource:
         return f"{self.ref} ({self.sha[:10]})" if self.sha else str(self.root)
 
 
-def _git(repo: Path, *args: str, timeout: float = GIT_TIMEOUT_S,
-         detached: bool = False) -> subprocess.CompletedProcess[str]:
+def _git(repo: Path, *args: str, timeout: float = GIT_TIMEOUT_S, detached: bool = False,
+         index: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run git in *repo*; *detached*: in a session of its own, so that the Ctrl-C which is ending the
-    run does not also kill the git that is cleaning up after it."""
+    run does not also kill the git that is cleaning up after it; *index*: the index file git uses instead
+    of the repository's own (``GIT_INDEX_FILE``)."""
+    env = None if index is None else {**os.environ, "GIT_INDEX_FILE": str(index)}
     try:
         return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL, check=False,
-                              start_new_session=detached)
+                              start_new_session=detached, env=env)
     except FileNotFoundError:
         raise RunError("--base-ref needs git, which is not installed (not on PATH)") from None
     except subprocess.TimeoutExpired:
@@ -173,6 +176,7 @@ def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
         if done.returncode != 0:
             why = (done.stderr.strip().splitlines() or ["git worktree add failed"])[-1]
             raise RunError(f"--base-ref {ref}: cannot check it out: {why}")
+        fill_submodules(repo, where, sha, f"--base-ref {_shown(ref)}")
         yield BaseSource(where, ref, sha)
     finally:
         # A second Ctrl-C (or a cancel's SIGTERM after its SIGINT) must not leave a half-removed
@@ -184,6 +188,55 @@ def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
             finally:
                 shutil.rmtree(parent, ignore_errors=True)
                 _git(repo, "worktree", "prune", detached=True)
+
+
+def _gitlinks(repo: Path, commit: str) -> list[tuple[str, str]]:
+    """(path, commit) of each submodule *commit* of *repo* records, in tree order."""
+    done = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit)
+    links = []
+    for entry in done.stdout.split("\0"):
+        meta, _, path = entry.partition("\t")
+        fields = meta.split()
+        if len(fields) == 3 and fields[0] == "160000":
+            links.append((path, fields[2]))
+    return links
+
+
+def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str = "") -> None:
+    """Put into the base's checkout *base* (of *commit*) the files of each submodule it records, from the
+    head's checkout of that submodule (its objects; nothing is fetched, nothing of the head's changes), and
+    so on down nested submodules. ``git worktree add`` leaves a submodule's folder empty: a build that reads
+    it failed, or built a base without it, which is then no base to compare with.
+
+    A submodule the head has not checked out either (no ``.git`` in its folder, as in a checkout without
+    ``submodules:``) stays empty in both. RunError naming the submodule, *asked* (``--base-ref main``) and
+    what to fetch when the head's checkout of it lacks the base's commit (a pull request that moves or
+    removes it, a clone of depth 1). *prefix* is the folder of *head* in the top checkout, for messages.
+    """
+    for path, sha in _gitlinks(head, commit):
+        source, target, shown = head / path, base / path, prefix + path
+        if not (source / ".git").exists():
+            if _git(head, "ls-files", "--stage", "--", path).stdout.startswith("160000 "):
+                continue  # not checked out in the head either: both are built without it
+            raise RunError(f"{asked}: the base's submodule {shown} ({sha[:10]}) is not checked out in the "
+                           f"head ({head}), so the base cannot be built as committed; prepare the base with "
+                           f"--base-dir (a checkout with git submodule update --init --recursive)")
+        if _git(source, "cat-file", "-e", f"{sha}^{{commit}}").returncode != 0:
+            raise RunError(f"{asked}: the base's submodule {shown} is at commit {sha[:10]}, which the head's "
+                           f"checkout of it ({source}) does not have; fetch it first (git -C {shown} fetch "
+                           f"origin {sha}; in GitHub Actions, actions/checkout with submodules: recursive "
+                           f"and fetch-depth: 0)")
+        with tempfile.TemporaryDirectory(prefix="echotune-index-") as scratch:
+            # A throwaway index: the head's submodule (its index, its working tree) is not touched.
+            index = Path(scratch) / "index"
+            target.mkdir(parents=True, exist_ok=True)
+            for args in (("read-tree", sha), ("checkout-index", "--all", "--force", f"--prefix={target}/")):
+                done = _git(source, *args, index=index)
+                if done.returncode != 0:
+                    why = (done.stderr.strip().splitlines() or [f"git {args[0]} failed"])[-1]
+                    raise RunError(f"{asked}: cannot check out the base's submodule {shown} "
+                                   f"({sha[:10]}): {why}")
+        fill_submodules(source, target, sha, asked, f"{shown}/")
 
 
 @contextmanager
