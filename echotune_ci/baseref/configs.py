@@ -26,25 +26,49 @@ def _within(path: Path, repo: Path) -> Path:
             from None
 
 
+def _kept_inside(cfg: Config, repo: Path, base_root: Path, shown: str) -> Config:
+    """*cfg* when the folders its ``[serve]`` works in (``cwd``, ``[project] root``) lie in the base's
+    checkout *base_root*; ConfigError naming the setting otherwise. An absolute ``cwd`` (or one that climbs
+    out with ``..``) names one folder for both builds: the base's setup and build ran in the head's checkout
+    *repo*, overwrote the head's build (the head then served the base's bundle) and the base's app served
+    the head's code, so the run compared the head with itself. *shown* says whose ``[serve]`` it is."""
+    top = base_root.resolve()
+    for key, value in (("[serve] cwd", cfg.serve.cwd), ("[project] root", cfg.project.root)):
+        folder = cfg.resolve(value).resolve()
+        if folder.is_relative_to(top):
+            continue
+        where = ("in the head's checkout, whose build the base's would overwrite"
+                 if folder.is_relative_to(repo.resolve()) else "outside the base's checkout")
+        raise ConfigError(f"{key} = {value!r} ({shown}) is {folder}, {where}: the base's setup, build and "
+                          f"app must run in its own checkout ({base_root}); give it relative to the "
+                          f"configuration file's folder")
+    return cfg
+
+
 def base_config(head: Config, repo: Path, base_root: Path) -> tuple[Config, list[str]]:
     """The configuration that measures the base checked out at *base_root*, and notes for people.
 
     *head* is the head's configuration in the checkout *repo*. ConfigError
-    when the head's configuration folder lies outside *repo*.
+    when the head's configuration folder lies outside *repo*, or when the
+    ``[serve] cwd`` or ``[project] root`` that builds the base lies outside
+    *base_root* (:func:`_kept_inside`).
     """
     folder = base_root / _within(head.base_dir, repo)
     path = folder / head.path.name if head.path is not None else None
     measured = dataclasses.replace(head, base_dir=folder, path=path)
+    heads = "the head's, which builds the base"
     if path is None:
-        return measured, []
+        return _kept_inside(measured, repo, base_root, heads), []
     shown = path.relative_to(base_root)
     if not path.is_file():
-        return measured, [f"the base has no {shown}: it is built and started with the head's [serve]"]
+        return (_kept_inside(measured, repo, base_root, heads),
+                [f"the base has no {shown}: it is built and started with the head's [serve]"])
     try:
         own = load_config(path)
     except ConfigError as exc:
-        return measured, [f"the base's {shown} could not be read ({exc}): it is built and started with the "
-                          f"head's [serve]"]
+        return (_kept_inside(measured, repo, base_root, heads),
+                [f"the base's {shown} could not be read ({exc}): it is built and started with the "
+                 f"head's [serve]"])
     notes = []
     if own.serve != head.serve:
         notes.append(f"the base is built and started with its own [serve] from {shown}")
@@ -52,4 +76,6 @@ def base_config(head: Config, repo: Path, base_root: Path) -> tuple[Config, list
             dataclasses.replace(head, path=None):
         notes.append(f"the base's {shown} differs from the head's: both builds are measured with the head's "
                      f"pages, budgets and rules")
-    return measured.with_section("serve", own.serve), notes
+    measured = measured.with_section("serve", own.serve)
+    return _kept_inside(measured, repo, base_root, "the head's and the base's" if own.serve == head.serve
+                        else f"the base's own, from its {shown}"), notes

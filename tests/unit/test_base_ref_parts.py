@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -400,6 +401,42 @@ def test_base_config_is_the_heads_plan_with_the_bases_serve(repo, tmp_path):
         (source.root / "app" / "echotune.toml").write_text("[nonsense]\n")
         cfg, notes = base_config(head, repo.resolve(), source.root)
         assert "could not be read" in notes[0] and cfg.serve == head.serve
+
+
+def test_a_serve_folder_outside_the_bases_checkout_is_refused(repo, tmp_path):
+    """An absolute [serve] cwd named the head's folder for both builds: the base's build ran there, over the
+    head's (whose app then served the base's bundle), and the base's app served the head's code."""
+    from echotune_ci.errors import ConfigError
+
+    config = repo / "app" / "echotune.toml"
+    plain = config.read_text()
+    head = load_config(config)
+    overwrite = "in the head's checkout, whose build the base's would overwrite"
+    cases = {  # the folder the setting names, and what the error says of it
+        f'cwd = "{repo / "app"}"': ("[serve] cwd", overwrite),
+        'cwd = "../.."': ("[serve] cwd", "outside the base's checkout"),
+    }
+    with worktree(repo, "HEAD") as source:
+        own = source.root / "app" / "echotune.toml"
+        for line, (key, where) in cases.items():
+            # the base's own [serve], then the head's (a base without a file of its own)
+            own.write_text(plain.replace("[serve]\n", f"[serve]\n{line}\n"))
+            with pytest.raises(ConfigError, match=rf"^{re.escape(key)} = .* \(the base's own, from its "
+                                                  rf"app/echotune.toml\) is .*, {where}: the base's setup"):
+                base_config(head, repo.resolve(), source.root)
+            config.write_text(plain.replace("[serve]\n", f"[serve]\n{line}\n"))
+            own.unlink()
+            with pytest.raises(ConfigError, match=rf"\(the head's, which builds the base\) is .*, {where}"):
+                base_config(load_config(config), repo.resolve(), source.root)
+            config.write_text(plain)
+        # [project] root above the checkout; a cwd of ".." from app/ is the checkout's top: inside
+        own.write_text(plain + '[project]\nroot = "../.."\n')
+        above = head.with_section("project", load_config(own).project)
+        with pytest.raises(ConfigError, match=r"^\[project\] root = '\.\./\.\.' \(the head's and the base's"):
+            base_config(above, repo.resolve(), source.root)
+        own.write_text(plain.replace("[serve]\n", '[serve]\ncwd = ".."\n'))
+        cfg, _ = base_config(head, repo.resolve(), source.root)
+        assert cfg.resolve(cfg.serve.cwd).resolve() == source.root.resolve()
 
 
 def test_the_heads_environment_is_linked_only_when_dependencies_are_the_same(tmp_path):
