@@ -46,15 +46,18 @@ def _measured_with_a_base(folder: Path) -> bool:
     ``artifacts/side-by-side.json`` says ``compared`` and one of its result files lists that file among
     its artifacts or says in its notes how it was interleaved with the base (a later `run` into the folder
     writes results that do neither)."""
+    from ..fsutil import read_input_bytes
+
+    # Read as regular files only: a named pipe among them (a folder someone assembled) would block for ever.
     try:
-        order = json.loads((folder / "artifacts" / "side-by-side.json").read_text(encoding="utf-8"))
+        order = json.loads(read_input_bytes(folder / "artifacts" / "side-by-side.json"))
     except (OSError, ValueError):
         return False
     if not isinstance(order, dict) or order.get("compared") is not True:
         return False
     for file in folder.glob("*.json"):
         try:
-            result = json.loads(file.read_text(encoding="utf-8"))
+            result = json.loads(read_input_bytes(file))
         except (OSError, ValueError):
             continue
         if not isinstance(result, dict):

@@ -70,6 +70,37 @@ def test_a_later_run_into_the_folder_or_a_base_that_could_not_be_measured_needs_
     assert paired_baseline([out]) is None
 
 
+def test_named_pipes_in_a_side_by_side_folder_are_not_read(tmp_path):
+    """`gate` on a folder whose base/ was gone read artifacts/side-by-side.json and every *.json with
+    read_text: a named pipe among them, which nobody writes to, blocked it for ever."""
+    import os
+    import threading
+
+    out = side_by_side_folder(tmp_path)
+    shutil.rmtree(out / "base")
+    order = out / "artifacts" / "side-by-side.json"
+    order.unlink()
+    os.mkfifo(order)
+    os.mkfifo(out / "a.json")  # globbed before load.json, which names the order file
+    found: list[object] = []
+
+    def look() -> None:
+        try:
+            found.append(paired_baseline([out]))
+        except InputError as exc:
+            found.append(exc)
+
+    for expected in (None, InputError):
+        worker = threading.Thread(target=look, daemon=True)
+        worker.start()
+        worker.join(10)
+        assert not worker.is_alive(), "blocked on a named pipe"
+        said = found.pop()
+        assert said is None if expected is None else isinstance(said, InputError), said
+        order.unlink()
+        order.write_text(json.dumps({"compared": True}))  # then the pipe a.json alone is passed over
+
+
 def test_folders_with_a_base_lend_it_when_others_have_none(tmp_path):
     # `gate results/ extra/`: results/ holds a side-by-side run with its base, extra/ plain results. The
     # base used to be dropped unless every folder had one.
