@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -54,12 +55,27 @@ def _git(repo: Path, *args: str, timeout: float = GIT_TIMEOUT_S, detached: bool 
         raise RunError(f"git {' '.join(args)} did not finish within {timeout:g}s") from None
 
 
+# git's refusal of a checkout another user owns (a job in a container, a checkout made by another account)
+_DUBIOUS = re.compile(r"detected dubious ownership in repository at '(.*)'")
+
+
 def repository_root(folder: Path, option: str = "--base-ref") -> Path:
-    """The top of the git checkout holding *folder*; InputError naming *option* when it is not in one."""
+    """The top of the git checkout holding *folder*; InputError naming *option* when it is not in one, or
+    when git will not read it, with git's reason: a checkout owned by another user (a job in a container,
+    where actions/checkout ran as another user) said "is not in a git checkout", which it was."""
     done = _git(folder, "rev-parse", "--show-toplevel")
-    if done.returncode != 0:
+    if done.returncode == 0:
+        return Path(done.stdout.strip()).resolve()
+    owned = _DUBIOUS.search(done.stderr)
+    if owned:
+        top = owned.group(1)
+        raise InputError(f"{option}: git refuses to read the checkout {top}, which another user owns "
+                         f"(\"detected dubious ownership\"); if you trust it, allow it first: git config "
+                         f"--global --add safe.directory {shlex.quote(top)}")
+    said = [line.removeprefix("fatal: ") for line in done.stderr.splitlines() if line.startswith("fatal: ")]
+    if not said or "not a git repository" in said[0]:
         raise InputError(f"{option}: {folder} is not in a git checkout")
-    return Path(done.stdout.strip()).resolve()
+    raise InputError(f"{option}: git cannot read the checkout holding {folder}: {said[0]}")
 
 
 def _shown(ref: str) -> str:

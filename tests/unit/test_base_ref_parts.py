@@ -292,6 +292,34 @@ def test_worktree_is_removed_afterwards_and_head_stays_as_it_is(repo):
     assert (repo / "app" / "requirements.txt").read_text() == "flask==3.1.0\n"
 
 
+def test_a_checkout_git_will_not_read_is_named_with_gits_reason(tmp_path, monkeypatch):
+    """A job in a container, where actions/checkout ran as another user: git refuses the checkout, and
+    `run --base-ref` said it "is not in a git checkout"."""
+    from echotune_ci.baseref.checkout import repository_root
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(InputError, match=r"^--base-ref: .*/plain is not in a git checkout$"):
+        repository_root(plain)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / ".git").write_text("hello\n")  # a .git file that is no "gitdir: ..." line
+    with pytest.raises(InputError, match=r"^--base-dir: git cannot read the checkout holding .*/broken: "
+                                         r"invalid gitfile format: .*/broken/\.git$"):
+        repository_root(broken, "--base-dir")
+    # what git 2.39 prints for a checkout another user owns (made here without changing owners)
+    said = ("fatal: detected dubious ownership in repository at '/__w/my app/my app'\n"
+            "To add an exception for this directory, call:\n\n"
+            "\tgit config --global --add safe.directory '/__w/my app/my app'\n")
+    monkeypatch.setattr(checkout, "_git", lambda *a, **k: subprocess.CompletedProcess(a, 128, "", said))
+    with pytest.raises(InputError) as raised:
+        repository_root(Path("/__w/my app/my app/web"))
+    assert str(raised.value) == (
+        "--base-ref: git refuses to read the checkout /__w/my app/my app, which another user owns "
+        "(\"detected dubious ownership\"); if you trust it, allow it first: git config --global --add "
+        "safe.directory '/__w/my app/my app'")
+
+
 def test_the_heads_own_checkout_is_no_base_dir(repo, tmp_path, monkeypatch):
     """Given as --base-dir, the head's checkout was set up and built again in place while the head was
     served from it, and every metric was "vs base 0 %"."""
