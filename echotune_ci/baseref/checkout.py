@@ -255,6 +255,12 @@ def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str
         fill_submodules(source, target, sha, asked, f"{shown}/")
 
 
+def checkout_top(folder: Path) -> Path | None:
+    """The top of the git checkout holding *folder* (resolved), None when git knows of none there."""
+    done = _git(folder, "rev-parse", "--show-toplevel")
+    return Path(done.stdout.strip()).resolve() if done.returncode == 0 and done.stdout.strip() else None
+
+
 @contextmanager
 def prepared_folder(folder: Path) -> Iterator[BaseSource]:
     """``--base-dir``: a checkout someone prepared; InputError when it is not a folder."""

@@ -43,7 +43,8 @@ from ..phases.base import Phase, PhaseContext
 from ..results import Metric, PhaseResult
 from ..serve import App
 from . import BASE_FOLDER
-from .checkout import BaseSource, dirty_paths, prepared_folder, repository_root, resolve_ref, worktree
+from .checkout import (BaseSource, checkout_top, dirty_paths, prepared_folder, repository_root, resolve_ref,
+                       worktree)
 from .configs import base_config
 from .data import (brought_databases, copy_dotenv, data_warnings, dotenv_settings, local_databases,
                    named_settings, remember_databases, share_earlier_databases, shared_databases)
@@ -125,6 +126,15 @@ def _checked_source(base: BaseOptions, repo: Path, head_dir: Path) -> None:
         if head_dir.resolve().is_relative_to(folder):
             raise InputError(f"--base-dir {base.folder}: that is the head's own checkout ({repo}); give "
                              f"a separate checkout of the base (git worktree add ../base REF), or --base-ref")
+        # A folder inside the base's checkout (../base/web for a configuration in web/) put the
+        # configuration's folder at ../base/web/web: "serve.cwd: folder ... does not exist".
+        inside = head_dir.resolve().relative_to(top)
+        above = checkout_top(folder)
+        if not (folder / inside).is_dir() and above is not None and above != folder \
+                and (above / inside).is_dir():
+            raise InputError(f"--base-dir {base.folder}: is the folder {folder.relative_to(above)} of the "
+                             f"checkout {above}; give the whole checkout, whose {inside} holds the "
+                             f"configuration as in the head's: --base-dir {above}")
 
 
 def _source(base: BaseOptions, repo: Path) -> contextlib.AbstractContextManager[BaseSource]:

@@ -339,6 +339,27 @@ def test_the_heads_own_checkout_is_no_base_dir(repo, tmp_path, monkeypatch):
         _checked_source(BaseOptions(folder=tmp_path / "nowhere"), repo, app)
 
 
+def test_a_base_dir_inside_the_bases_checkout_names_the_checkout(repo, tmp_path):
+    """--base-dir ../base/app for a configuration in app/ looked for it in ../base/app/app, and the base
+    "could not be measured: serve.cwd: folder .../app/app does not exist"."""
+    other = tmp_path / "base-checkout"
+    git(repo, "worktree", "add", "--quiet", "--detach", str(other), "HEAD")
+    with pytest.raises(InputError) as raised:
+        _checked_source(BaseOptions(folder=other / "app"), repo, repo / "app")
+    top = other.resolve()
+    assert str(raised.value) == (f"--base-dir {other / 'app'}: is the folder app of the checkout {top}; give "
+                                 f"the whole checkout, whose app holds the configuration as in the head's: "
+                                 f"--base-dir {top}")
+    _checked_source(BaseOptions(folder=other), repo, repo / "app")
+    # a prepared folder that is no git checkout, or whose checkout has no app/ either, is taken as given
+    plain = tmp_path / "unpacked"
+    (plain / "app").mkdir(parents=True)
+    _checked_source(BaseOptions(folder=plain), repo, repo / "app")
+    (other / "app").rename(other / "web")
+    (other / "web" / "app").mkdir()
+    _checked_source(BaseOptions(folder=other / "web"), repo, repo / "app")
+
+
 def test_an_empty_base_dir_is_a_usage_error(capsys, tmp_path, monkeypatch):
     """`--base-dir=` (an unset variable in a workflow) was read as the current folder."""
     from support.hostile import assert_one_line_error, cli
