@@ -12,6 +12,7 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -175,19 +176,92 @@ def _earlier_output(folder: Path, phases: Iterable[str]) -> bool:
     return False
 
 
+TEMP_PREFIX = "echotune-base-"
+# Beside the base's checkout in its temporary folder: "<pid> <start time> <host>" of the run that made it.
+OWNER_FILE = "owner"
+
+
+def _start_time(pid: int) -> str:
+    """When process *pid* started, in clock ticks since boot (``/proc/<pid>/stat``), so that a pid the
+    system gave again to another process is not taken for the run; "" where there is no /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return ""
+    fields = stat.rpartition(")")[2].split()  # the command name, in parentheses, may hold spaces
+    return fields[19] if len(fields) > 19 else ""
+
+
+def _owner_line() -> str:
+    """What :data:`OWNER_FILE` says of this process."""
+    return f"{os.getpid()} {_start_time(os.getpid()) or '-'} {socket.gethostname()}\n"
+
+
+def _running(owner: Path) -> bool:
+    """Whether the run named in *owner* ("<pid> <start time> <host>") still runs; True when the file cannot
+    be read, says nothing we wrote, or names another host (a container with pids of its own sharing the
+    temporary folder): a folder we cannot vouch for is left alone."""
+    try:
+        pid_text, started, host = owner.read_text(encoding="utf-8").split()
+        pid = int(pid_text)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return True
+    if host != socket.gethostname():
+        return True
+    started = "" if started == "-" else started
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process with that pid
+    return not started or not _start_time(pid) or _start_time(pid) == started
+
+
+def remove_abandoned(repo: Path) -> list[str]:
+    """Remove the base checkouts of runs that were killed before they could remove them (SIGKILL: the
+    runner's last word on a cancelled job, the kernel's out-of-memory killer): a worktree of *repo* in a
+    ``echotune-base-*`` temporary folder whose owner file names a process that no longer runs. Each left
+    a whole checkout, with what its build made, in the temporary folder and in ``git worktree list`` of
+    a self-hosted runner's repository, one more per killed run. Returns the folders removed."""
+    from ..serve.process import deferred_signals
+
+    listed = _git(repo, "worktree", "list", "--porcelain").stdout
+    removed = []
+    for line in listed.splitlines():
+        where = Path(line.removeprefix("worktree "))
+        parent = where.parent
+        ours = line.startswith("worktree ") and where.name == "base" and parent.name.startswith(TEMP_PREFIX)
+        if not ours or _running(parent / OWNER_FILE):
+            continue
+        with deferred_signals():
+            _git(repo, "worktree", "remove", "--force", "--force", str(where), detached=True)
+            shutil.rmtree(parent, ignore_errors=True)
+        removed.append(str(parent))
+    if removed:
+        _git(repo, "worktree", "prune", detached=True)
+    return removed
+
+
 @contextmanager
 def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
-    """A detached worktree of *ref* in a temporary folder, removed afterwards.
+    """A detached worktree of *ref* in a temporary folder, removed afterwards; first the base checkouts
+    earlier runs were killed before removing (:func:`remove_abandoned`, said on the console).
 
     InputError when *ref* names no commit; RunError when git cannot create
     the worktree.
     """
+    from .. import console
     from ..serve.process import deferred_signals
 
     sha = resolve_ref(repo, ref)
-    parent = Path(tempfile.mkdtemp(prefix="echotune-base-"))
+    for folder in remove_abandoned(repo):
+        console.info(f"removed {folder}, the base's checkout of an earlier run that was killed before it "
+                     f"could remove it")
+    parent = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
     where = parent / "base"
     try:
+        (parent / OWNER_FILE).write_text(_owner_line(), encoding="utf-8")
         done = _git(repo, "worktree", "add", "--detach", "--quiet", str(where), sha)
         if done.returncode != 0:
             why = (done.stderr.strip().splitlines() or ["git worktree add failed"])[-1]
