@@ -744,6 +744,15 @@ def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, 
     report.source = stack.enter_context(_source(base, repo))
     base_cfg, notes = base_config(cfg, repo, report.source.root)
     report.notes.extend(_in_checkout(n, report.source) for n in notes)
+    if base.ref is not None and not base_cfg.base_dir.exists():
+        # The pull request that adds the configuration in a folder of its own (ci/echotune.toml with
+        # cwd = ".."): "<base>/ci/.." cannot be entered while <base>/ci does not exist, and the base "could
+        # not be measured".
+        base_cfg.base_dir.mkdir(parents=True)
+        shown = base_cfg.base_dir.relative_to(report.source.root).as_posix()
+        report.notes.append(f"the base has no {shown}/, the configuration's folder: made empty in its "
+                            f"temporary checkout, so that [serve] and the paths relative to it resolve as in "
+                            f"the head")
     report.own_serve = [key for key in ("setup", "build", "command", "cwd", "env")
                         if getattr(base_cfg.serve, key) != getattr(cfg.serve, key)]
     if base.ref is not None:  # a fresh checkout has only what its commit tracks

@@ -63,6 +63,25 @@ def test_base_without_config_uses_the_heads(tmp_path, cli_env):
     assert found["bundle:bundle_total_gzip_bytes"]["verdict"] == "no significant change"
 
 
+def test_a_configuration_in_a_folder_the_base_lacks_builds_the_base_too(tmp_path, cli_env):
+    """The pull request that adopts EchoTune with its configuration in a folder of its own (ci/, cwd = "..")
+    left the base unmeasured: "serve.cwd: folder <base checkout>/app/ci/.. does not exist"."""
+    repo, app = make_repo(tmp_path, None)
+    (app / "ci").mkdir()
+    own = config().replace('timeout = "30s"', 'timeout = "30s"\ncwd = ".."')
+    (app / "ci" / "echotune.toml").write_text(own.replace('"static/dist/', '"../static/dist/'))
+    out = tmp_path / "out"
+    done = run_cli("run", "--config", str(app / "ci" / "echotune.toml"), "--base-ref", "HEAD", "--phase",
+                   "bundle", "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
+    assert done.returncode == 0, done.stderr
+    notes = json.loads((out / "bundle.json").read_text())["notes"]
+    assert ("the base has no app/ci/, the configuration's folder: made empty in its temporary checkout, so "
+            "that [serve] and the paths relative to it resolve as in the head") in notes
+    assert side_by_side(out)["compared"] is True
+    assert comparisons(out)["bundle:bundle_total_gzip_bytes"]["verdict"] == "no significant change"
+    assert git(repo, "worktree", "list").count("\n") == 1
+
+
 def test_both_builds_are_made_before_either_app_starts(tmp_path, cli_env):
     # The head's app used to start before the base's checkout and build, and idle through it: an app that
     # drops an idle database connection (a few minutes of `npm ci` for the base) then crashed mid-run.
