@@ -281,7 +281,10 @@ def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
 
 
 def _gitlinks(repo: Path, commit: str) -> list[tuple[str, str]]:
-    """(path, commit) of each submodule *commit* of *repo* records, in tree order."""
+    """(path, commit) of each submodule *commit* of *repo* records, in tree order; none without a
+    ``.gitmodules`` (the whole tree of a large repository is then not listed for nothing)."""
+    if _git(repo, "cat-file", "-e", f"{commit}:.gitmodules").returncode != 0:
+        return []
     done = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit)
     links = []
     for entry in done.stdout.split("\0"):
