@@ -1193,8 +1193,10 @@ def compare_results(
         if mismatch:
             from .errors import InputError
 
-            raise InputError(f"{phase}: {key[1]}: {mismatch} in the head: results of different versions or "
-                             f"edited files cannot be compared; measure the base again")
+            from .results.merge import brief
+
+            raise InputError(f"{phase}: {brief(key[1], 120)}: {mismatch} in the head: results of different "
+                             f"versions or edited files cannot be compared; measure the base again")
         for side, m in (("base", b), ("head", h)):
             if m is not None and len(m.samples) > MAX_COMPARED_SAMPLES:
                 from .errors import InputError

@@ -37,8 +37,8 @@ def _merge_metric(have: Metric, m: Metric) -> None:
     if mismatch:
         from ..errors import InputError
 
-        raise InputError(f"{have.key}: {mismatch} in two results of one phase: their samples cannot be "
-                         f"pooled")
+        raise InputError(f"{brief(have.key, 120)}: {mismatch} in two results of one phase: their samples "
+                         f"cannot be pooled")
     # Only numbers pool: a null or NaN sample (never in a validated file) must not poison the median.
     have.samples[:] = [s for s in (*have.samples, *m.samples) if _is_number(s)]
     if have.value is None or m.value is None:
@@ -92,11 +92,17 @@ def _unique_findings(group: list[PhaseResult]) -> list[Finding]:
     return kept
 
 
+def brief(text: str, limit: int = 60) -> str:
+    """*text* as an error line quotes it: at most *limit* characters, the rest said by its length (a forged
+    result's 5,000-character unit or label made the one-line error 5,000 characters long)."""
+    return text if len(text) <= limit else f"{text[:limit - 1]}… ({len(text)} characters)"
+
+
 def unlike(a: Metric, b: Metric) -> str:
     """Why two figures of one metric cannot be compared or pooled: "unit ms and s", "better lower and
-    higher"; "" when they can."""
+    higher"; "" when they can. Units are quoted :func:`brief`."""
     if a.unit != b.unit:
-        return f"unit {a.unit or '(none)'} and {b.unit or '(none)'}"
+        return f"unit {brief(a.unit or '(none)', 30)} and {brief(b.unit or '(none)', 30)}"
     if a.better != b.better:
         return f"better {a.better} and {b.better}"
     return ""

@@ -5,6 +5,7 @@ run against the commands as a user calls them."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -165,6 +166,26 @@ def test_figures_in_other_units_are_not_pooled(tmp_path):
     with pytest.raises(InputError, match=r"^p95_ms: unit ms and s in two results of one phase: their samples "
                                          r"cannot be pooled$"):
         load_results([tmp_path])
+
+
+def test_a_forged_unit_or_label_is_quoted_briefly_in_the_error(tmp_path):
+    """A result's unit and labels are free text: a 5,000-character unit made the one-line error 5,000
+    characters long, a label in the metric's key likewise."""
+    unit, label = "u" * 5000, "L" * 3000
+    head = PhaseResult("load", metrics=[Metric("p95_ms", 20.0, unit, labels={"endpoint": label})])
+    base = PhaseResult("load", metrics=[Metric("p95_ms", 20.0, "ms", labels={"endpoint": label})])
+    with pytest.raises(InputError) as caught:
+        compare_results([base], [head])
+    key = f"p95_ms[endpoint={label}]"
+    assert str(caught.value) == (f"load: {key[:119]}… ({len(key)} characters): unit ms in the base, "
+                                 f"{'u' * 29}… (5000 characters) in the head: results of different versions "
+                                 f"or edited files cannot be compared; measure the base again")
+    head.write(tmp_path / "a.json")
+    dataclasses.replace(head, metrics=[Metric("p95_ms", 20.0, "s", labels={"endpoint": label})]).write(
+        tmp_path / "b.json")
+    with pytest.raises(InputError) as caught:
+        load_results([tmp_path])
+    assert len(str(caught.value)) < 300 and str(caught.value).endswith("cannot be pooled")
 
 
 def test_a_budget_nothing_was_measured_against_cannot_pass():
