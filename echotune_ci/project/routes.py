@@ -206,6 +206,9 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             "csrf": "csrftoken" if by_cookie and django else "",
             # the form field of the CSRF token a Flask-WTF login form carries, sent back in the login's form
             "csrf_field": "csrf_token" if by_cookie and wtf and form and session else "",
+            # a Flask-WTF form redirects once logged in and answers a form it refused (no token, a missing
+            # field) with the form again, 200: no 200 counts as a login
+            **({"status": "302, 303"} if by_cookie and wtf and form and session else {}),
             # OAuth2's password form: username and password, urlencoded (the name may be an email)
             "oauth2_form": "yes" if oauth2_form and not by_cookie else "",
             "user_value": "demo@example.com" if oauth2_form and username_is_email else "",

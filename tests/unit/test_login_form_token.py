@@ -78,6 +78,8 @@ class _FlaskWtfLike(JsonApi):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         sid, session, new = self._session()
         path = self.path.split("?")[0]
+        if path == "/login" and session["user"]:  # Flask-Login apps send a known user on (microblog)
+            return self._answer(302, "", location="/index")
         if path == "/login":
             self._count("form" if path == self.path else "form, redirected")
             field = f'<input id="csrf_token" name="csrf_token" type="hidden" value="{session["csrf"]}">'
@@ -99,6 +101,8 @@ class _FlaskWtfLike(JsonApi):
         if new or sent != session["csrf"]:
             self._count("csrf refused")
             return self._answer(400, "The CSRF token is missing.")
+        if self.path == "/login" and session["user"]:
+            return self._answer(302, "", location="/index")  # already logged in: no new session
         if self.path == "/login":
             if form != {"username": "demo", "password": PASSWORD}:
                 self._count("wrong password")
@@ -222,3 +226,25 @@ def test_a_flow_captures_the_forms_token_and_logs_in_with_it(flask_wtf_like):
         [finding] = run_flow(wrong, client, lambda _: None).findings
     assert finding.rule_id == "api/flow-capture"
     assert "capture csrf = 'field:_token' found nothing" in finding.message
+
+
+def test_the_api_phases_login_starts_a_session_of_its_own_after_a_flow_logged_in(flask_wtf_like):
+    """The api phase runs its flows, then logs in on the same client: microblog sent the flow's logged-in
+    user from its login page to /index, the login answered 302 with no cookie, and the phase stopped on
+    "the answer set no cookie"."""
+    from echotune_ci.phases.api.flows import run_flow
+    from echotune_ci.phases.api.settings import Flow, FlowStep
+
+    flow = Flow(name="form", steps=(
+        FlowStep(path="/login", capture={"csrf": "field:csrf_token"}),
+        FlowStep(method="POST", path="/login", status=(302,),
+                 body="username=demo&password=s3cret%20%26%20more&csrf_token={csrf}",
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})))
+    settings = ApiSettings(login=LoginSettings(path="/login", form={"username": "demo", "password": PASSWORD},
+                                               status=(302,), session=True, csrf_field="csrf_token"))
+    with httpx.Client(base_url=flask_wtf_like, follow_redirects=False) as client:
+        assert run_flow(flow, client, lambda _: None).findings == []
+        flows_session = client.cookies["session"]
+        headers = log_in(settings, client)
+    assert _FlaskWtfLike.tally.get("login") == 2 and flows_session not in headers["Cookie"]
+    assert httpx.get(f"{flask_wtf_like}/api/me", headers=headers).status_code == 200
