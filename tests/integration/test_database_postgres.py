@@ -158,7 +158,7 @@ def test_each_build_of_a_side_by_side_run_gets_its_own_database(postgres, postgr
     env = f'env = {{ DATABASE_URL = "{postgres.url("music_{build}")}", MUSICAPP_DB_PLAYS = "2000" }}'
     repo, app = make_repo(tmp_path, config(env=env))
     out = tmp_path / "out"
-    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "load",
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "api",
                    "--output-dir", str(out), env=cli_env, cwd=repo, timeout=300)
     assert (out / "report" / "report.json").is_file(), done.stderr
     assert "same database" not in done.stdout + done.stderr
