@@ -49,7 +49,11 @@ _NEUTRAL_SEGMENT = re.compile(
     r"^(?:api|v\d+(?:\.\d+)?|utils?|internal|system|meta|monitoring|_?health)$", re.I
 )
 _PY_APPS = {"FastAPI": "app", "Starlette": "app", "Flask": "app", "Quart": "app", "APIRouter": "fastapi",
-            "Blueprint": "flask"}
+            "Blueprint": "flask", "Application": "app", "RouteTableDef": "aiohttp"}
+# aiohttp: app.router.add_get(path, handler), add_route(method, path, handler); app.add_routes(routes) of a
+# web.RouteTableDef() or a list of web.get(path, handler) / web.route(method, path, handler)
+_AIOHTTP_ADD = ("add_get", "add_route")
+_AIOHTTP_ITEMS = ("get", "route")
 _PY_ROUTE_VERBS = ("get", "route", "api_route", "head")
 # What asks for a login on a route, a router or a mount: @login_required, Depends(get_current_user),
 # isLoggedIn, requireAuth, auth('getUsers'), express-jwt's jwt(...). Too wide rather than too narrow: a
@@ -638,6 +642,9 @@ class _PythonReader:
         if func.attr in _PY_ADD_ROUTE:
             self._route(module, where, call, _PY_ADD_ROUTE)
             return
+        if func.attr in (*_AIOHTTP_ADD, "add_routes"):
+            self._aiohttp(module, where, call, func)
+            return
         if func.attr not in ("include_router", "register_blueprint", "mount") or not call.args:
             return
         parent = self._key(module, func.value)
@@ -656,6 +663,49 @@ class _PythonReader:
         text = ast.unparse(given) if given is not None else ""
         self.graph.mounts.setdefault(child, []).append(_Mount(parent, prefix, text, f"{where}:{call.lineno}",
                                                               guarded=_asks_login(call.keywords)))
+
+    def _aiohttp(self, module: str, where: str, call: ast.Call, func: ast.Attribute) -> None:
+        """aiohttp's routes on an application: ``app.router.add_get(path, handler)`` (also on a function's
+        ``app`` parameter, aiohttp-demos' ``setup_routes(app)``, taken for an app without a prefix),
+        ``add_route("GET", path, handler)``, and ``app.add_routes(x)`` of a ``web.RouteTableDef()`` or of a
+        list of ``web.get(path, handler)``."""
+        owner = func.value.value if isinstance(func.value, ast.Attribute) and func.value.attr == "router" \
+            else func.value
+        key = self._key(module, owner)
+        if key is None or not call.args:
+            return
+        if func.attr in _AIOHTTP_ADD and owner is not func.value:
+            self.graph.routers.setdefault(key, _Router("app", "", "", f"{where}:{call.lineno}"))
+            self._aiohttp_route(module, where, call, func.attr, key)
+        elif func.attr == "add_routes":
+            listed = call.args[0]
+            if isinstance(listed, ast.List | ast.Tuple):
+                self.graph.routers.setdefault(key, _Router("app", "", "", f"{where}:{call.lineno}"))
+                for item in listed.elts:
+                    if isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute) \
+                            and item.func.attr in _AIOHTTP_ITEMS:
+                        self._aiohttp_route(module, where, item, item.func.attr, key)
+                return
+            child = self._key(module, listed)
+            if child is not None:
+                self.graph.routers.setdefault(key, _Router("app", "", "", f"{where}:{call.lineno}"))
+                self.graph.mounts.setdefault(child, []).append(_Mount(key, "", "", f"{where}:{call.lineno}"))
+
+    def _aiohttp_route(self, module: str, where: str, call: ast.Call, verb: str,
+                       key: tuple[str, str]) -> None:
+        """One GET route of aiohttp's: ``add_get``/``get(path, handler)``, ``add_route``/``route("GET",
+        path, handler)`` (``"*"`` answers every method)."""
+        args = list(call.args)
+        if verb.endswith("route"):
+            method = self.value(module, args[0]) if args else None
+            if method is None or method.upper() not in ("GET", "*"):
+                return
+            args = args[1:]
+        path = self.value(module, args[0]) if args else None
+        if path is None or not path.startswith("/"):
+            return
+        handler = _text(args[1]) if len(args) > 1 else ""
+        self.graph.routes.append(_Route(key, path, f"{where}:{call.lineno}", _names_login(handler), False))
 
     def _route(self, module: str, where: str, call: ast.Call, verbs: tuple[str, ...],
                view: _View | None = None) -> None:

@@ -30,7 +30,9 @@ _SKIP = {"node_modules", ".venv", "venv", "dist", "build", ".git", "static", "pu
          "__pycache__"}
 MAX_FILES = 300
 # router.post('/login', ...), and across lines: router\n  .route('/profile')\n  .get(protect, ...)
-_ROUTE = re.compile(r"""(?:\b(\w+)\s*)?\.(get|post|route)\(\s*['"](/[\w/.{}:-]*)['"]([^)\n]*)""", re.I)
+# aiohttp's app.router.add_get / add_post too
+_ROUTE = re.compile(r"""(?:\b(\w+)\s*)?\.(?:add_)?(get|post|route)\(\s*['"](/[\w/.{}:-]*)['"]([^)\n]*)""",
+                    re.I)
 # The account's name read from a login's body as "email": { email, password } = req.body, req.body.email,
 # request.json["email"], data.get("email")
 _EMAIL_FIELD = re.compile(r"""\{\s*email\s*,[^}]*\}\s*=\s*req\.body|req\.body\.email\b|"""
@@ -59,7 +61,8 @@ _BEARER_SCHEME = re.compile(r"""['"]Bearer['"]|\bJWTAuthentication\b""")
 # reads tokens: an app with the first and none of the second logs in by cookie, not by token
 _SESSION_LOGIN = re.compile(r"""\breq\.session\.\w+\s*=[^=]|\bctx\.session\.\w+\s*=[^=]|"""
                             r"""\bsession\[\s*['"]\w+['"]\s*\]\s*=[^=]|\blogin_user\(|\bauth_login\(|"""
-                            r"""\blogin\(\s*request\s*,""")
+                            # aiohttp_security's remember(request, response, identity)
+                            r"""\blogin\(\s*request\s*,|\bremember\(\s*request\s*,""")
 # Django: its CsrfViewMiddleware (in the default settings) refuses a POST without the csrftoken cookie's
 # token, the login's included, unless the view is exempt (DRF's APIView is, until the session is made)
 _DJANGO = re.compile(r"^\s*(?:from|import)\s+django\b", re.M)
