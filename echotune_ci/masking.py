@@ -177,17 +177,26 @@ def register_config(cfg: Config, env: Mapping[str, str] | None = None) -> None:
     register_environment(env, (*secret_env_names(cfg), auth.jwt_secret_env))
     for login in (cfg.load.login, cfg.api.login):
         # an app's error lines are quoted in reports, and one may log the login's body
-        register(*_secret_fields(login.json), *_secret_fields(dict(login.form)),
-                 *_secret_fields(dict(login.headers)))
+        register(*_login_secrets(login.json, dict(login.form), dict(login.headers), login.basic))
     for endpoint in cfg.load.endpoints or ():
         register(*_secret_fields(dict(getattr(endpoint, "headers", None) or {})))
 
 
 def register_login(login: Mapping[str, Any]) -> None:
     """Mask the password-, token- and key-like fields of a login as a load plan carries it (``json``,
-    ``form``, ``headers``): the load test's worker processes quote the app's answers too."""
-    register(*_secret_fields(login.get("json") or {}), *_secret_fields(dict(login.get("form") or {})),
-             *_secret_fields(dict(login.get("headers") or {})))
+    ``form``, ``headers``) and the password of its HTTP Basic ``basic`` (``user:password``): the load
+    test's worker processes quote the app's answers too."""
+    register(*_login_secrets(login.get("json") or {}, dict(login.get("form") or {}),
+                             dict(login.get("headers") or {}), str(login.get("basic") or "")))
+
+
+def _login_secrets(body: Any, form: Mapping[str, Any], headers: Mapping[str, Any], basic: str) -> list[str]:
+    """The secrets of a login: the password-like fields of its JSON *body*, *form* and *headers*, and
+    the password of *basic* (``user:password``). The Basic credentials on the wire are its base64, which
+    :func:`mask` finds from the password at any alignment; an app that echoes the password in a 401 page
+    was quoted as it wrote it."""
+    password = basic.split(":", 1)[1] if ":" in basic else ""
+    return [*_secret_fields(body), *_secret_fields(form), *_secret_fields(headers), password]
 
 
 def configured_secret_names() -> frozenset[str]:
@@ -349,6 +358,9 @@ def install(env: Mapping[str, str] | None = None) -> None:
 # secrets (a token a flow did not capture, a session id echoed in an error).
 _JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
 _SECRET_KEY = re.compile(r"token|secret|passw|api[-_]?key|authorization|cookie|session", re.I)
+# A JSON string under such a key ("access_token": "..."), also one cut off at the end of what was read
+_SECRET_PAIR = re.compile(rf'("[^"\\]{{0,80}}(?:{_SECRET_KEY.pattern})[^"\\]{{0,80}}"\s*:\s*)'
+                          r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)', re.I)
 EXCERPT_CHARS = 200
 
 
@@ -359,14 +371,18 @@ def answer_excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     as "Forbidden (403) CSRF verification failed. Request aborted. ...", not its head's markup)."""
     from .serve.output import is_page, page_text
 
-    text = page_text(text) if is_page(text) else _hide_answer_secrets(text)
+    # Masked whole before it is cut: a secret the cut split (a token at character 190) was not found in
+    # what was left, and its first characters were shown
+    text = mask(_JWT.sub(MASK, page_text(text)) if is_page(text) else _hide_answer_secrets(text))
     short = text[:limit]
     shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in short)
-    return mask(shown) + (" ..." if len(text) > limit else "")
+    return shown + (" ..." if len(text) > limit else "")
 
 
 def _hide_answer_secrets(text: str) -> str:
-    text = _JWT.sub(MASK, text)
+    # By the fields' text first: a JSON body cut where it was read (a long one), or inside other text
+    # ('error: {"token": "..."}'), does not parse, and its secrets were shown
+    text = _SECRET_PAIR.sub(lambda m: f'{m.group(1)}"{MASK}"', _JWT.sub(MASK, text))
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):

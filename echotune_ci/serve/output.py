@@ -72,6 +72,10 @@ _NOT_FOUND = re.compile(r"(?:^|:\s)([\w.+-]+): (?:command )?not found\s*$")
 
 _TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 _HEAD = re.compile(r"<head\b.*?</head\s*>", re.S | re.I)
+_OPENER = re.compile(r"<(script|style)\b|<!--", re.I)
+_DANGLING = re.compile(r"<[^>]*\Z")
+# Characters of a page read for its words: the error pages of Django and Express fit
+PAGE_CHARS = 20000
 _PAGE = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.S | re.I)
 
 
@@ -86,9 +90,23 @@ def page_text(markup: str) -> str:
     they stand for ("&#x27;" as "'"), whitespace runs as one space."""
     import html
 
-    page = markup[:20000]
+    page = _cut_open(markup[:PAGE_CHARS])
     text = " ".join(_TAG.sub(" ", _HEAD.sub(" ", page)).split()) or " ".join(_TAG.sub(" ", page).split())
     return html.unescape(text)
+
+
+def _cut_open(page: str) -> str:
+    """*page* without what follows a script, style or comment it does not close, or a tag cut off at its
+    end: a page read only in part (a head of 30 KB of inline CSS) gave that CSS as its words."""
+    at, lower = 0, page.lower()
+    while (opened := _OPENER.search(page, at)) is not None:
+        closer = "-->" if opened.group(0) == "<!--" else f"</{opened.group(1).lower()}"
+        end = lower.find(closer, opened.end())
+        if end < 0:
+            page = page[:opened.start()]
+            break
+        at = end + len(closer)
+    return _DANGLING.sub("", page)
 
 
 def clean_line(line: str, limit: int = 300) -> str:

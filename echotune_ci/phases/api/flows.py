@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote_plus
 
 from ...errors import ConfigError
 from ...masking import answer_excerpt as excerpt
@@ -92,9 +93,13 @@ def select(data: Any, path: str) -> Any:
     return value
 
 
-def _fill(value: Any, captures: Mapping[str, str]) -> Any:
+def _fill(value: Any, captures: Mapping[str, str], encode: Callable[[str], str] | None = None) -> Any:
     if isinstance(value, str):
-        return PLACEHOLDER.sub(lambda m: captures.get(m.group(1), m.group(0)), value)
+        def put(m: re.Match[str]) -> str:
+            got = captures.get(m.group(1))
+            return m.group(0) if got is None else encode(got) if encode else got
+
+        return PLACEHOLDER.sub(put, value)
     if isinstance(value, list):
         return [_fill(v, captures) for v in value]
     if isinstance(value, dict):
@@ -142,8 +147,20 @@ def _send(client: Any, step: FlowStep, captures: Mapping[str, str], drop: str = 
     elif step.form:  # httpx sends a dict as application/x-www-form-urlencoded
         kwargs["data"] = {name: _fill(value, captures) for name, value in step.form.items()}
     elif step.body:
-        kwargs["content"] = _fill(step.body, captures).encode("utf-8")
+        # A value put into an urlencoded body is encoded as a form encodes it: a Rails authenticity_token
+        # (base64: "+", "/", "=") sent as it was arrived with a space for each "+", and was refused
+        encode = quote_plus if _form_type(headers) else None
+        kwargs["content"] = _fill(step.body, captures, encode).encode("utf-8")
     return client.request(step.method, _fill(step.path, captures), **kwargs)
+
+
+def _form_type(headers: Mapping[str, str]) -> bool:
+    """Whether *headers* say the body is ``application/x-www-form-urlencoded``."""
+    return any(k.lower() == "content-type" and v.split(";")[0].strip().lower() == FORM_TYPE
+               for k, v in headers.items())
+
+
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def _check_answer(at: _Step, response: Any) -> Finding | None:

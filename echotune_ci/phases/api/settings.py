@@ -55,7 +55,8 @@ class FlowStep:
     path: str = setting("", required=True, check=_path,
                         doc="Joined to the app's URL; {name} is replaced by an earlier step's capture.")
     json: dict[str, Any] | list[Any] | None = setting(None, doc="JSON body ({name} replaced in strings).")
-    body: str = setting("", doc="Raw body, sent as it is (e.g. malformed JSON for an error-handling step).")
+    body: str = setting("", doc="Raw body, sent as it is (e.g. malformed JSON for an error-handling step); "
+                                "with an urlencoded Content-Type, {name} is filled URL-encoded.")
     form: Mapping[str, str] = setting({}, doc="Form body, sent as application/x-www-form-urlencoded ({name} "
                                               "replaced): OAuth2's password form.")
     headers: Mapping[str, str] = setting({}, doc="Request headers ({name} replaced).")

@@ -128,10 +128,10 @@ class LoginSettings:
                                      "will do for a cookie.")
     csrf_field: str = setting("", doc="Hidden field of the login page that holds the CSRF token the app "
                                       "keeps in its session (Flask-WTF: csrf_token; Rails: "
-                                      "authenticity_token; Laravel: _token), or a <meta> of that name: each "
-                                      "user GETs csrf_path for it and sends it in the login's form (or "
-                                      "JSON) field of that name, and in csrf_header with every unsafe "
-                                      "request after.")
+                                      "authenticity_token; Laravel: _token), or a <meta> of that name (or "
+                                      "Rails' csrf-token meta when its csrf-param names it): each user GETs "
+                                      "csrf_path for it and sends it in the login's form (or JSON) field of "
+                                      "that name, and in csrf_header with every unsafe request after.")
 
     @property
     def configured(self) -> bool:
@@ -175,17 +175,32 @@ class LoginSettings:
 
 def form_token(page: str, field: str) -> str | None:
     """The value of the form field *field* of HTML *page* (``<input name=field value=...>``, attributes
-    in any order and case, entities decoded), else the content of ``<meta name=field>`` (where Rails and
-    Laravel put the token for scripts); None when the page has neither, "" for an empty one."""
+    in any order and case, entities decoded; not one in a ``<textarea>`` or ``<template>``, which no form
+    sends), else the content of ``<meta name=field>``, else that of ``<meta name="csrf-token">`` when
+    ``<meta name="csrf-param">`` names *field* (Rails' csrf_meta_tags: the param authenticity_token, the
+    token beside it); None when the page has none of them, "" for an empty one."""
     from html.parser import HTMLParser
 
     found: dict[str, str] = {}
+    inert = [0]  # open <textarea> and <template> elements: what they hold is text, or not the page's
 
     class _Fields(HTMLParser):
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in _INERT:
+                inert[0] += 1
+                return
             values = {k.lower(): v or "" for k, v in attrs}
-            if values.get("name") == field and tag in ("input", "meta"):
+            name = values.get("name")
+            if inert[0] or tag not in ("input", "meta") or name is None:
+                return
+            if name == field:
                 found.setdefault(tag, values.get("value" if tag == "input" else "content", ""))
+            elif tag == "meta" and name in ("csrf-param", "csrf-token"):
+                found.setdefault(name, values.get("content", ""))
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in _INERT and inert[0]:
+                inert[0] -= 1
 
     try:
         parser = _Fields(convert_charrefs=True)
@@ -193,7 +208,12 @@ def form_token(page: str, field: str) -> str | None:
         parser.close()
     except Exception:  # noqa: BLE001 - html.parser is lenient; whatever it stops on holds no token
         pass
-    return found.get("input", found.get("meta"))
+    if "input" in found or "meta" in found:
+        return found.get("input", found.get("meta"))
+    return found.get("csrf-token") if found.get("csrf-param") == field else None
+
+
+_INERT = ("textarea", "template")
 
 
 def with_field(login: Mapping[str, Any], field: str, value: str) -> dict[str, Any]:

@@ -162,6 +162,11 @@ class _Requests:
                 # the session's cookie is in the user's jar, which sends it from now on
                 if not resp.headers.get("set-cookie"):
                     resp.failure("login answer set no cookie: no session to keep ([load.login] session)")
+                    return
+                from echotune_ci.masking import register
+
+                # the session's id is the login's credential: an answer that echoes it is quoted masked
+                register(*(cookie.value for cookie in _jar(user.client) or ()))
                 return
             try:
                 token = token_at(resp.json(), login["token_field"])
@@ -232,7 +237,10 @@ def _judge(resp: Any, expected: list[int], kind: tuple[str, str] | None = None) 
 # carry request ids and times. At most ANSWER_KINDS kinds; a distributed run's workers keep theirs.
 ANSWERS: dict[tuple[str, str, str], str] = {}
 ANSWER_KINDS = 100
-ANSWER_READ = 4000  # characters of a body read for its excerpt
+# Characters of a body read for its excerpt: as many as a page's words are read from
+# (echotune_ci.serve.output.PAGE_CHARS, not imported: it brings httpx into every worker; a page's head of
+# inline CSS longer than 4,000 characters was quoted as that CSS)
+ANSWER_READ = 20000
 
 
 def keep_answer(resp: Any, kind: tuple[str, str], message: str) -> None:
