@@ -39,7 +39,7 @@ def validate(data: Any, where: str) -> None:
     """Raise InputError naming *where* and the first problem of *data*: a schema violation, a number no
     measurement can have (see :func:`number_problems`), or a metric named twice (same name and labels)."""
     try:
-        errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.instance_path])
+        errors = _schema_errors(data)
     except (RecursionError, ValueError) as exc:  # jsonschema-rs: ValueError("Recursion limit reached")
         deep = isinstance(exc, RecursionError) or "ecursion" in str(exc)
         why = "nested too deeply" if deep else _short(str(exc))
@@ -58,6 +58,32 @@ def validate(data: Any, where: str) -> None:
             raise InputError(f"{where}: metric {_short(key, 80)} is at metrics/{seen[key]} and again at "
                              f"metrics/{i} (a result names each metric once)")
         seen[key] = i
+
+
+def _schema_errors(data: Any) -> list[Any]:
+    """jsonschema-rs's errors of *data*, by the path of what they are about. A string with a lone surrogate
+    (a file name that is no UTF-8, read by Python as ``\\udce9``, written as JSON's escape) is none
+    jsonschema-rs can take: its ValueError made a result of our own "not an EchoTune result file"; such
+    strings are checked with the surrogate written as its escape. ValueError or RecursionError for data
+    nested too deeply."""
+    try:
+        errors = list(_validator().iter_errors(data))
+    except ValueError as exc:
+        if "surrogates not allowed" not in str(exc):
+            raise
+        errors = list(_validator().iter_errors(_escaped_surrogates(data)))
+    return sorted(errors, key=lambda e: [str(p) for p in e.instance_path])
+
+
+def _escaped_surrogates(data: Any) -> Any:
+    """*data* with each string's (and key's) lone surrogates written as escapes (``\\udce9``)."""
+    if isinstance(data, str):
+        return data.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(data, dict):
+        return {_escaped_surrogates(k): _escaped_surrogates(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_escaped_surrogates(v) for v in data]
+    return data
 
 
 def _short(text: str, limit: int = 160) -> str:

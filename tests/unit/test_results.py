@@ -105,3 +105,26 @@ def test_a_result_nested_too_deeply_for_the_schema_check_is_an_input_error(depth
     expected = r"^r/load\.json: not an EchoTune result file \(nested too deeply\)$"
     with pytest.raises(InputError, match=expected):
         validate(data, "r/load.json")
+
+
+def test_a_string_with_a_lone_surrogate_is_checked_like_any_other():
+    """A file name that is no UTF-8 reaches a result as a lone surrogate (Python reads b"caf\\xe9" as
+    "caf\\udce9"; JSON writes its escape). jsonschema-rs cannot take such a string where it has something
+    to say of it, and its ValueError made a result "not an EchoTune result file ('utf-8' codec can't
+    encode ...)": a file of our own refused, an error that named no place."""
+    from echotune_ci.results.io import validate
+
+    data = {"schema_version": "1.0", "phase": "bundle", "status": "pass", "tool_versions": {"caf\udce9": "1"},
+            "started_at": "2026-01-01T00:00:00Z", "duration_s": 1.0, "artifacts": [], "findings": [],
+            "metrics": [{"name": "bundle_file_raw_bytes", "value": 750, "unit": "bytes", "better": "lower",
+                         "status": "pass", "labels": {"file": "dist/caf\udce9.js"}}]}
+    validate(data, "r/bundle.json")  # valid: nothing raised
+    del data["metrics"][0]["status"]
+    with pytest.raises(InputError, match=r"^r/bundle\.json: not an EchoTune result file \(at metrics/0: "
+                                         r"\"status\" is a required property\)$"):
+        validate(data, "r/bundle.json")
+    data["metrics"][0]["status"], data["findings"] = "pass", [
+        {"rule_id": "r", "severity": "caf\udce9", "message": "m", "source_tool": "t",
+         "fingerprint": "abcdef12:1"}]
+    with pytest.raises(InputError, match=r"at findings/0/severity: \"caf\\\\udce9\" is not one of"):
+        validate(data, "r/bundle.json")
