@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from echotune_ci.masking import answer_excerpt, register, register_login
 from echotune_ci.phases.load.metrics import percentile
 from echotune_ci.phases.load.plan import host_allowed
 from echotune_ci.phases.load.settings import (SAFE_METHODS, basic_credentials, cookie_value, form_token,
@@ -76,8 +77,6 @@ class _Requests:
     def __init__(self, plan: dict[str, Any], http_user: bool):
         self.login: dict[str, Any] | None = plan.get("login")
         if self.login:
-            from echotune_ci.masking import register_login
-
             register_login(self.login)  # its answers are quoted in failures (keep_answer)
         self.timeout: float = plan["request_timeout"]
         self.http_user = http_user
@@ -163,8 +162,6 @@ class _Requests:
                 if not resp.headers.get("set-cookie"):
                     resp.failure("login answer set no cookie: no session to keep ([load.login] session)")
                     return
-                from echotune_ci.masking import register
-
                 # the session's id is the login's credential: an answer that echoes it is quoted masked
                 register(*(cookie.value for cookie in _jar(user.client) or ()))
                 return
@@ -178,10 +175,7 @@ class _Requests:
             value = f"{login['scheme']} {token}".strip()
             user.auth_headers = {login["header"]: value}
             if isinstance(token, str):
-                from echotune_ci.masking import register
-
                 register(token)  # an answer that echoes it is quoted masked (keep_answer)
-
 
     def form_token(self, user: Any, page: str, field: str) -> str | None:
         """The CSRF token of *user*'s session from the form field *field* of *page* (GET, redirects
@@ -196,8 +190,6 @@ class _Requests:
             if not token:
                 resp.failure(f"no field {field} in the page ([load.login] csrf_field)")
                 return None
-            from echotune_ci.masking import register
-
             register(token)
             return token
 
@@ -256,8 +248,6 @@ def keep_answer(resp: Any, kind: tuple[str, str], message: str) -> None:
         return
     text = " ".join(str(text)[:ANSWER_READ].split())
     if text:
-        from echotune_ci.masking import answer_excerpt
-
         ANSWERS[key] = answer_excerpt(text)
 
 
