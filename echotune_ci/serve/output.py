@@ -125,9 +125,13 @@ def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool =
     and the last ones), else the last non-blank lines (none with *errors_only*). At most *most* lines
     besides the "…" that mark what is left out, cleaned."""
     cleaned = _without_npm_noise([clean_line(x) for x in lines if x.strip()])
-    start = max((i for i, x in enumerate(cleaned) if _HEADER in x), default=None)
-    if start is not None:
-        block, end = _traceback(cleaned, start)
+    headers = [i for i, x in enumerate(cleaned) if _HEADER in x]
+    if headers:
+        # The last traceback that says more than its header: threads of a server that print as the process
+        # exits leave a header with nothing after it ("Traceback (most recent call last):" was all a crash
+        # quoted, with its ConnectionError the lines before)
+        found = (_traceback(cleaned, i) for i in reversed(headers))
+        block, end = next((t for t in found if len(t[0]) > 1), None) or _traceback(cleaned, headers[-1])
         notes = [x for x in cleaned[end:] if _CAUSE.search(x) and not _WARNING.search(x)][:CAUSES_AFTER]
         room = max(most - len(notes), 3)
         return [*(block if len(block) <= room else [block[0], "…", *block[-(room - 2):]]), *notes]

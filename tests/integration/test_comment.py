@@ -71,11 +71,15 @@ def test_marker_in_someone_elses_comment_is_not_ours(gh, results, env):
     assert logins == ["mallory", "octo-bot"]
 
 
-def test_two_racing_commenters_leave_one_comment(gh, results, env):
-    # Both list the (empty) comments before either creates one.
-    gh.barrier("GET", rf"/issues/{PR}/comments$", parties=2)
+def test_two_racing_commenters_leave_one_comment(gh, results, env, tmp_path):
+    # Both list the (empty) comments before either creates one, however far apart a busy runner starts
+    # the two processes: the barrier waits up to 100 s, and each client's requests up to 150 s.
+    gh.barrier("GET", rf"/issues/{PR}/comments$", parties=2, timeout=100)
+    config = tmp_path / "echotune.toml"
+    config.write_text("[github]\ntimeout = 150\n")
     outcomes = []
-    threads = [threading.Thread(target=lambda: outcomes.append(comment(gh, results, env))) for _ in range(2)]
+    racer = lambda: outcomes.append(comment(gh, results, env, "--config", str(config)))  # noqa: E731
+    threads = [threading.Thread(target=racer) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:

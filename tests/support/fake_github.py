@@ -211,14 +211,15 @@ class FakeGitHub:
                 body = {"message": "Error", "documentation_url": DOCS}
         self.faults.append(Fault(method, re.compile(path_regex), status, times, headers, body, after_acting))
 
-    def barrier(self, method: str, path_regex: str, parties: int) -> None:
+    def barrier(self, method: str, path_regex: str, parties: int, timeout: float = 25) -> None:
         """Hold the first *parties* matching requests until all have arrived (races made deterministic).
 
-        Up to 25 s: in a fresh clone's suite the race it stages once did not happen (one `echotune-ci
-        comment` created the comment before the other listed, one POST instead of two), which is what a
-        barrier broken by its 10-s timeout does on a runner busy enough to start the two processes that
-        far apart. Below the client's 30-s timeout, so a held request is not retried as a new one."""
-        self.barriers.append((method, re.compile(path_regex), threading.Barrier(parties, timeout=25),
+        Up to *timeout* seconds, which must stay below the client's timeout (30 s by default), so a held
+        request is not retried as a new one. In fresh clones' suites the race it stages twice did not
+        happen (one `echotune-ci comment` created the comment before the other listed, one POST instead of
+        two): a barrier broken by its timeout, on a runner busy enough to start two processes that far
+        apart. A test that stages a race between processes raises both timeouts."""
+        self.barriers.append((method, re.compile(path_regex), threading.Barrier(parties, timeout=timeout),
                               [parties]))
 
     # ------------------------------------------------------------------ queries for tests

@@ -33,6 +33,19 @@ def test_a_traceback_is_shown_from_its_header_to_the_exception():
     assert summarise(lines).startswith("; it printed: Traceback")
 
 
+def test_a_header_left_alone_by_a_thread_does_not_hide_the_traceback_before_it():
+    """A threaded server's handler printed its traceback and exited while another thread had printed only
+    its header: the crash quoted "Traceback (most recent call last):" and nothing else (CI, 2026-12-03)."""
+    crash = ["Traceback (most recent call last):", '  File "app.py", line 42, in lookup',
+             "ConnectionError: the database went away"]
+    assert important_lines(["listening", *crash, "Traceback (most recent call last):"]) == crash
+    # the other thread's header between the first thread's lines belongs to the last traceback as before
+    mixed = [crash[0], crash[0], *crash[1:]]
+    assert important_lines(mixed) == crash
+    # a header alone is still shown when it is all there is
+    assert important_lines(["listening", crash[0]]) == [crash[0]]
+
+
 def test_only_errors_or_nothing_and_hostile_text_is_cleaned():
     assert important_lines(["listening on 3000", "GET / 200"], errors_only=True) == []
     assert important_lines(["listening on 3000"]) == ["listening on 3000"]
