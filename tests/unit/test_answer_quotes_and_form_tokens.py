@@ -152,6 +152,35 @@ def test_a_flows_urlencoded_raw_body_gets_the_captured_token_encoded():
     assert received[2][1].decode() == token  # not a form: sent as it came
 
 
+def test_a_flows_path_gets_its_captures_encoded_as_parameters_and_a_leading_location_as_it_is():
+    """A captured name with a space, "/", "?" or "#" went into a step's path as it was: "/api/users/a b/c?x"
+    asked for another path, and cut a query off. Filled as an HTTP client fills a path parameter
+    (RFC 3986 percent-encoding of everything but the unreserved characters), the server reads back the
+    value captured."""
+    name = "Zoë a/b?c#d&e=f"
+    seen: list[httpx.URL] = []
+
+    def app(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        if request.url.path == "/api/users":
+            return httpx.Response(201, json={"name": name, "href": "/api/users/7?full=1"})
+        return httpx.Response(200, json={})
+
+    steps = (FlowStep(method="POST", path="/api/users", status=(201,), json={},
+                      capture={"name": "$.name", "href": "$.href"}),
+             FlowStep(path="/api/users/{name}/posts?tag={name}&n=2"),
+             FlowStep(path="{href}&name={name}"))
+    with httpx.Client(base_url="http://app.test", transport=httpx.MockTransport(app)) as client:
+        outcome = run_flow(Flow(name="paths", steps=steps), client, lambda _: None)
+    assert outcome.findings == [] and outcome.passed == 3, [f.message for f in outcome.findings]
+    posts, followed = seen[1], seen[2]
+    assert posts.raw_path.decode() == ("/api/users/Zo%C3%AB%20a%2Fb%3Fc%23d%26e%3Df/posts"
+                                      "?tag=Zo%C3%AB%20a%2Fb%3Fc%23d%26e%3Df&n=2")
+    assert parse_qs(posts.query.decode()) == {"tag": [name], "n": ["2"]}
+    assert followed.path == "/api/users/7" and parse_qs(followed.query.decode()) == {"full": ["1"],
+                                                                                      "name": [name]}
+
+
 class _EchoingApp(JsonApi):
     """A session login behind a form's CSRF token (as Flask-WTF keeps it), whose notes endpoint fails with
     a 500 that echoes the request's cookie and CSRF header, as a debug page does."""

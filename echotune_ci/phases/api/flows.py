@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote, quote_plus
 
 from ...errors import ConfigError
 from ...masking import answer_excerpt as excerpt
@@ -151,7 +151,20 @@ def _send(client: Any, step: FlowStep, captures: Mapping[str, str], drop: str = 
         # (base64: "+", "/", "=") sent as it was arrived with a space for each "+", and was refused
         encode = quote_plus if _form_type(headers) else None
         kwargs["content"] = _fill(step.body, captures, encode).encode("utf-8")
-    return client.request(step.method, _fill(step.path, captures), **kwargs)
+    return client.request(step.method, _filled_path(step.path, captures), **kwargs)
+
+
+def _filled_path(path: str, captures: Mapping[str, str]) -> str:
+    """*path* with its captures filled URL-encoded, as an HTTP client fills a path or query parameter (an
+    id "a b/c" is ``a%20b%2Fc``; a "?" or "#" in a name had cut the path); a capture that starts the path
+    is a path or URL itself (a ``Location`` captured to follow) and goes in as it is."""
+    if path.startswith("{") and (m := PLACEHOLDER.match(path)) and m.group(1) in captures:
+        return captures[m.group(1)] + _fill(path[m.end():], captures, _component)
+    return _fill(path, captures, _component)
+
+
+def _component(value: str) -> str:
+    return quote(value, safe="")
 
 
 def _form_type(headers: Mapping[str, str]) -> bool:
