@@ -20,15 +20,12 @@ The expected counts come from the app's own tally of what it accepted and refuse
 
 from __future__ import annotations
 
-import secrets
-import threading
-from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 import httpx
 import pytest
 from support import local_server
-from support.api_fake import JsonApi
+from support.session_fake import SessionApp
 from support.load_support import endpoint, load, write_config
 
 from echotune_ci.errors import RunError
@@ -39,41 +36,8 @@ from echotune_ci.phases.load.settings import LoginSettings, form_token
 PASSWORD = "s3cret & more"
 
 
-class _FlaskWtfLike(JsonApi):
+class _FlaskWtfLike(SessionApp):
     """Flask-WTF's CSRF protection and Flask-Login's session, as the module docstring says."""
-
-    lock = threading.Lock()
-    sessions: dict[str, dict[str, object]] = {}  # session id -> {"csrf": token, "user": name or None}
-    tally: dict[str, int] = {}
-
-    @classmethod
-    def reset(cls) -> None:
-        cls.sessions, cls.tally = {}, {}
-
-    def _count(self, what: str) -> None:
-        with self.lock:
-            self.tally[what] = self.tally.get(what, 0) + 1
-
-    def _session(self) -> tuple[str, dict[str, object], bool]:
-        sid = SimpleCookie(self.headers.get("Cookie", "")).get("session")
-        if sid is not None and sid.value in self.sessions:
-            return sid.value, self.sessions[sid.value], False
-        new = secrets.token_hex(12)
-        with self.lock:
-            self.sessions[new] = {"csrf": secrets.token_urlsafe(24), "user": None}
-        return new, self.sessions[new], True
-
-    def _answer(self, status: int, body: str, sid: str = "", location: str = "") -> None:
-        data = body.encode()
-        self.send_response(status)
-        if sid:
-            self.send_header("Set-Cookie", f"session={sid}; HttpOnly; Path=/; SameSite=Lax")
-        if location:
-            self.send_header("Location", location)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         sid, session, new = self._session()

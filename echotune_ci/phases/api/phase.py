@@ -135,6 +135,8 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
         raise RunError(f"{where} answered {response.status_code}, expected "
                        f"{' or '.join(map(str, login.status))}")
     if login.session:
+        if field_token and response.headers.get("location"):
+            field_token = _token_after_login(login, client, response) or field_token
         return _session_headers(login, client, where, response, field_token)
     try:
         token = token_at(response.json(), login.token_field)
@@ -181,6 +183,28 @@ def _form_field(login: LoginSettings, client: Any, where: str) -> str:
                        f"answered {answer.status_code})")
     register(token)
     return token
+
+
+def _token_after_login(login: LoginSettings, client: Any, response: Any) -> str | None:
+    """The CSRF token in the field ``csrf_field`` of the page the login redirected to (a browser lands
+    there), None when it has none or cannot be fetched: an app that starts a new session at the login
+    (Passport 0.6, Rails' Devise) has a new token there, and refuses the form's. Registered for masking."""
+    import httpx
+
+    from ...masking import register
+    from ..load.settings import form_token
+
+    target = response.url.join(response.headers["location"])
+    if target.host != response.url.host or target.port != response.url.port:
+        return None  # another site's page (a single sign-on) holds no token of this app's
+    try:
+        answer = client.get(target, follow_redirects=True)
+    except httpx.HTTPError:
+        return None
+    token = form_token(answer.text, login.csrf_field) if answer.is_success else None
+    if token:
+        register(token)
+    return token or None
 
 
 def _session_headers(login: LoginSettings, client: Any, where: str, response: Any,

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from echotune_ci.masking import answer_excerpt, register, register_login
 from echotune_ci.phases.load.metrics import percentile
@@ -164,6 +164,9 @@ class _Requests:
                     return
                 # the session's id is the login's credential: an answer that echoes it is quoted masked
                 register(*(cookie.value for cookie in _jar(user.client) or ()))
+                if login.get("csrf_field") and resp.headers.get("location"):
+                    self.token_after_login(user, urljoin(login["path"], resp.headers["location"]),
+                                           login["csrf_field"])
                 return
             try:
                 token = token_at(resp.json(), login["token_field"])
@@ -176,6 +179,26 @@ class _Requests:
             user.auth_headers = {login["header"]: value}
             if isinstance(token, str):
                 register(token)  # an answer that echoes it is quoted masked (keep_answer)
+
+    def token_after_login(self, user: Any, location: str, field: str) -> None:
+        """Read *user*'s CSRF token again from the page its login redirected to (*location*), as a browser
+        lands there: an app that starts a new session at the login (Passport 0.6's session regenerate,
+        Rails' Devise) has a new token, and refused every later POST that sent the form's (403, 422). The
+        page's token, when it has one, replaces the form's; this GET is no measured failure either way."""
+        target = urlsplit(location)
+        if target.netloc and target.netloc != urlsplit(str(user.host or "")).netloc:
+            return  # another site's page (a single sign-on) holds no token of this app's
+        path = urlunsplit(("", "", target.path or "/", target.query, ""))
+        with self.send(user, {"method": "GET"}, path, path) as resp:
+            resp.success()
+            if 200 <= (resp.status_code or 0) < 300:
+                try:
+                    token = form_token(resp.text or "", field)
+                except Exception:  # noqa: BLE001 - a body that cannot be decoded holds no field
+                    token = None
+                if token:
+                    register(token)
+                    user.csrf_token = token
 
     def form_token(self, user: Any, page: str, field: str) -> str | None:
         """The CSRF token of *user*'s session from the form field *field* of *page* (GET, redirects
