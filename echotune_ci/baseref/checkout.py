@@ -218,12 +218,50 @@ def _running(owner: Path) -> bool:
     return not started or not _start_time(pid) or _start_time(pid) == started
 
 
+def _stop_processes_in(folder: Path, grace: float = 2.0) -> list[int]:
+    """Stop the processes of this user that work in *folder* (their current directory is in it): what the
+    killed run's base left running there, its build (``npm run build`` went on for minutes after the run
+    was SIGKILLed, with its checkout removed under it) or its app. SIGTERM, up to *grace* seconds, then
+    SIGKILL. The pids stopped; none where there is no /proc. Only a checkout of ours is searched, so no
+    process of the user's own is touched."""
+    import signal
+    import time
+
+    inside = str(folder.resolve()) + os.sep
+    found = []
+    for entry in Path("/proc").glob("[0-9]*") if Path("/proc/self").exists() else ():
+        try:
+            cwd = os.readlink(entry / "cwd")
+        except OSError:  # gone, or another user's
+            continue
+        if (cwd + os.sep).startswith(inside) and int(entry.name) != os.getpid():
+            found.append(int(entry.name))
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 0.0)):
+        for pid in found:
+            with contextlib.suppress(OSError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while wait and time.monotonic() < deadline and any(_alive(pid) for pid in found):
+            time.sleep(0.05)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether *pid* runs (a zombie, exited but not reaped by its parent, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    return state.rpartition(")")[2].split()[:1] != ["Z"]
+
+
 def remove_abandoned(repo: Path) -> list[str]:
     """Remove the base checkouts of runs that were killed before they could remove them (SIGKILL: the
     runner's last word on a cancelled job, the kernel's out-of-memory killer): a worktree of *repo* in a
     ``echotune-base-*`` temporary folder whose owner file names a process that no longer runs. Each left
     a whole checkout, with what its build made, in the temporary folder and in ``git worktree list`` of
-    a self-hosted runner's repository, one more per killed run. Returns the folders removed."""
+    a self-hosted runner's repository, one more per killed run; what still works in it (its build, its
+    app) is stopped first (:func:`_stop_processes_in`). Returns the folders removed."""
     from ..serve.process import deferred_signals
 
     listed = _git(repo, "worktree", "list", "--porcelain").stdout
@@ -235,6 +273,7 @@ def remove_abandoned(repo: Path) -> list[str]:
         if not ours or _running(parent / OWNER_FILE):
             continue
         with deferred_signals():
+            _stop_processes_in(parent)
             _git(repo, "worktree", "remove", "--force", "--force", str(where), detached=True)
             shutil.rmtree(parent, ignore_errors=True)
         removed.append(str(parent))

@@ -23,15 +23,22 @@ def listed(repo: Path) -> list[str]:
     return [line.removeprefix("worktree ") for line in lines if line.startswith("worktree ")]
 
 
-def test_checkouts_of_killed_runs_are_removed_and_no_other(tmp_path: Path, capsys) -> None:
+def committed(tmp_path: Path, files: dict[str, str]) -> tuple[Path, subprocess.Popen[bytes]]:
+    """A repository of one commit of *files*, and a process that has exited (a pid that no longer runs)."""
     repo = tmp_path / "repo"
     repo.mkdir()
-    (repo / "app.py").write_text("print('app')\n")
+    for name, text in files.items():
+        (repo / name).write_text(text)
     git(repo, "init", "--quiet", "--initial-branch=main")
     git(repo, "add", "-A")
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one")
     gone = subprocess.Popen(["true"])
-    gone.wait()  # a pid that no longer runs
+    gone.wait()
+    return repo, gone
+
+
+def test_checkouts_of_killed_runs_are_removed_and_no_other(tmp_path: Path, capsys) -> None:
+    repo, gone = committed(tmp_path, {"app.py": "print('app')\n"})
     host = socket.gethostname()
     me = f"{os.getpid()} {checkout._start_time(os.getpid())} {host}"
     owners = {
@@ -56,3 +63,29 @@ def test_checkouts_of_killed_runs_are_removed_and_no_other(tmp_path: Path, capsy
         assert not (tmp_path / name).exists()
     assert "killed before it could remove it" in capsys.readouterr().err
     assert not mine.exists() and len(listed(repo)) == 5
+
+
+def test_what_a_killed_runs_base_left_running_is_stopped_and_nothing_else(tmp_path: Path) -> None:
+    """The base's build of a run killed with SIGKILL went on working in the checkout that the next run
+    removed under it (its own process group, so the kill did not reach it). The next run stops the
+    processes working in such a checkout, one that ignores SIGTERM too, and none working elsewhere."""
+    repo, gone = committed(tmp_path, {"build.sh": "sleep 60\n"})
+    killed = tmp_path / "echotune-base-killed"
+    git(repo, "worktree", "add", "--quiet", "--detach", str(killed / "base"), "HEAD")
+    (killed / OWNER_FILE).write_text(f"{gone.pid} 123 {socket.gethostname()}\n")
+    (killed / "base" / "dist").mkdir()
+    stubborn = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                "print('up', flush=True); time.sleep(60)")
+    left = [subprocess.Popen(["sh", "build.sh"], cwd=killed / "base", start_new_session=True),
+            subprocess.Popen(["python3", "-c", stubborn], cwd=killed / "base" / "dist",
+                             start_new_session=True, stdout=subprocess.PIPE)]
+    assert left[1].stdout is not None and left[1].stdout.readline() == b"up\n"  # its SIGTERM handler is set
+    mine = subprocess.Popen(["sleep", "60"], cwd=repo)  # the user's own, beside the checkout
+    try:
+        assert checkout.remove_abandoned(repo) == [str(killed)]
+        assert [p.wait(timeout=10) for p in left] == [-15, -9]
+        assert mine.poll() is None and not killed.exists()
+    finally:
+        for p in [*left, mine]:
+            p.kill()
+            p.wait()
