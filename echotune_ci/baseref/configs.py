@@ -12,6 +12,9 @@ says so.
 from __future__ import annotations
 
 import dataclasses
+import glob
+import itertools
+import os
 from pathlib import Path
 
 from ..config import Config, load_config
@@ -43,6 +46,40 @@ def _kept_inside(cfg: Config, repo: Path, base_root: Path, shown: str) -> Config
                           f"app must run in its own checkout ({base_root}); give it relative to the "
                           f"configuration file's folder")
     return cfg
+
+
+def _split_glob(pattern: str) -> tuple[str, str]:
+    """Glob *pattern* as (the folders before its first wildcard, the rest): "/srv/app/dist/**/*.js" is
+    ("/srv/app/dist", "**/*.js"), "dist/app.js" ("dist", "app.js")."""
+    parts = Path(pattern).parts
+    n = len(list(itertools.takewhile(lambda p: not glob.has_magic(p), parts[:-1])))
+    return (os.path.join(*parts[:n]) if n else ""), os.path.join(*parts[n:])
+
+
+def bundle_in_base(cfg: Config, repo: Path, base_root: Path) -> Config:
+    """*cfg* (measuring the base checked out at *base_root*, relative paths resolved there) with each
+    absolute ``[bundle] globs`` entry that names files in the head's checkout *repo* moved to the same
+    place in the base's: as written, both builds' bundles were the head's files, and every growth 0 %.
+    ConfigError for a glob whose files lie outside the checkout (absolute, ``~``, or climbing out with
+    ``..``): no build of the base makes them, so both would be measured on the same files."""
+    top, base_top, moved = repo.resolve(), base_root.resolve(), []
+    for pattern in cfg.bundle.globs:
+        expanded = os.path.expanduser(pattern)
+        folder, rest = _split_glob(expanded)
+        if os.path.isabs(expanded):
+            place = Path(folder or "/").resolve()
+            inside = place.is_relative_to(top)
+            moved.append(str(base_top / place.relative_to(top) / rest) if inside else pattern)
+        else:
+            inside = (cfg.base_dir / folder).resolve().is_relative_to(base_top)
+            moved.append(pattern)
+        if not inside:
+            raise ConfigError(f"[bundle] globs: {pattern!r} names files outside the git checkout {repo}, "
+                              f"which no build of the base makes, so both builds would be measured on the "
+                              f"same files; give it relative to the configuration file's folder")
+    if tuple(moved) == cfg.bundle.globs:
+        return cfg
+    return cfg.with_section("bundle", dataclasses.replace(cfg.bundle, globs=tuple(moved)))
 
 
 def base_config(head: Config, repo: Path, base_root: Path) -> tuple[Config, list[str]]:

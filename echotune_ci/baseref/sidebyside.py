@@ -45,7 +45,7 @@ from ..serve import App
 from . import BASE_FOLDER
 from .checkout import (BaseSource, checkout_top, dirty_paths, prepared_folder, repository_root, resolve_ref,
                        worktree)
-from .configs import base_config
+from .configs import base_config, bundle_in_base
 from .data import (brought_databases, copy_dotenv, data_warnings, dotenv_settings, local_databases,
                    named_settings, remember_databases, share_earlier_databases, shared_databases)
 from .environment import head_code, reuse_environment
@@ -743,6 +743,8 @@ def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, 
     closes. EchoTuneError or OSError when the base cannot be checked out, configured or built."""
     report.source = stack.enter_context(_source(base, repo))
     base_cfg, notes = base_config(cfg, repo, report.source.root)
+    if any(p.name == "bundle" for p in phases):
+        base_cfg = bundle_in_base(base_cfg, repo, report.source.root)
     report.notes.extend(_in_checkout(n, report.source) for n in notes)
     if base.ref is not None and not base_cfg.base_dir.exists():
         # The pull request that adds the configuration in a folder of its own (ci/echotune.toml with

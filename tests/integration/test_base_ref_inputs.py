@@ -276,3 +276,35 @@ def test_a_setup_that_migrates_is_named_when_the_linked_base_cannot_start(tmp_pa
     assert ("the base did not run its setup (test -x .venv/bin/python && touch .migrated): it uses the "
             "head's installed dependencies; a step besides installing (migrations, data) belongs in [serve] "
             "build, which runs for both") in warning
+
+
+def test_absolute_bundle_globs_measure_each_builds_own_files(tmp_path, cli_env):
+    """`[bundle] globs` given as absolute paths into the checkout measured the head's files for both builds
+    (growth 0 % whatever the head changed); they are moved to the same place in the base's checkout. A
+    glob outside the checkout, which no build of the base makes, is refused naming it."""
+    repo, app = make_repo(tmp_path, config())
+    dist = (app / "static" / "dist").resolve()
+    head = config(env='env = { ECHOTUNE_REGRESS = "1" }').replace(
+        'globs = ["static/dist/*.js", "static/dist/*.css"]', f'globs = ["{dist}/*.js", "{dist}/*.css"]')
+    (app / "echotune.toml").write_text(head)
+    out = tmp_path / "out"
+    done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
+                   "--output-dir", str(out), env=cli_env, cwd=repo, timeout=180)
+    found = comparisons(out)["bundle:bundle_total_gzip_bytes"]
+    # the head's build pulls in the planted vendor module (build.py): its gzip total grows, the base's not
+    assert found["verdict"] == "regressed", (found, done.stderr)
+    base_files = json.loads((out / "base" / "bundle.json").read_text())["metrics"]
+    head_files = json.loads((out / "bundle.json").read_text())["metrics"]
+    total = {m["name"]: m["value"] for m in base_files}["bundle_total_gzip_bytes"]
+    assert total < {m["name"]: m["value"] for m in head_files}["bundle_total_gzip_bytes"]
+    elsewhere = tmp_path / "shared-dist"
+    elsewhere.mkdir()
+    (elsewhere / "vendor.js").write_text("console.log(1);\n")
+    (app / "echotune.toml").write_text(head.replace(f'"{dist}/*.css"', f'"{elsewhere}/*.js"'))
+    again = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD", "--phase", "bundle",
+                    "--output-dir", str(tmp_path / "out2"), env=cli_env, cwd=repo, timeout=180)
+    assert f"[bundle] globs: '{elsewhere}/*.js' names files outside the git checkout" in again.stderr, \
+        again.stderr
+    # as any base that cannot be measured: the head alone, per its budgets, and the reason
+    assert again.returncode == 0 and "the base (--base-ref HEAD) could not be measured" in again.stderr
+    assert side_by_side(tmp_path / "out2")["compared"] is False

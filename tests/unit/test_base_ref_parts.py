@@ -906,3 +906,28 @@ def test_a_lockfile_the_heads_setup_rewrote_is_still_the_bases(tmp_path, monkeyp
     (head_cwd / "package-lock.json").write_text(committed.replace("0.9.0", "0.9.1"))
     assert not same_dependencies(serve, head_cwd, serve, base_cwd)
     assert setup() is False
+
+
+def test_bundle_globs_are_moved_into_the_bases_checkout_or_refused(repo, tmp_path, monkeypatch):
+    """Absolute globs into the checkout name the same place in the base's; relative ones stay relative to
+    the base's configuration folder; one whose files no build of the base makes is refused naming it."""
+    from echotune_ci.baseref.configs import bundle_in_base
+    from echotune_ci.errors import ConfigError
+
+    config = repo / "app" / "echotune.toml"
+    plain = config.read_text()
+    top = repo.resolve()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with worktree(repo, "HEAD") as source:
+        base = source.root.resolve()
+        config.write_text(plain + f'[bundle]\nglobs = ["{top}/app/dist/**/*.js", "dist/*.css", '
+                                  f'"../app/static/[ab]*.js", "{top}/app/main.js"]\n')
+        cfg, _ = base_config(load_config(config), top, source.root)
+        assert bundle_in_base(cfg, top, source.root).bundle.globs == (
+            f"{base}/app/dist/**/*.js", "dist/*.css", "../app/static/[ab]*.js", f"{base}/app/main.js")
+        for outside in ("../../shared/*.js", "~/dist/*.js", f"{tmp_path}/*.js"):
+            config.write_text(plain + f'[bundle]\nglobs = ["dist/*.js", "{outside}"]\n')
+            cfg, _ = base_config(load_config(config), top, source.root)
+            with pytest.raises(ConfigError, match=rf"^\[bundle\] globs: '{re.escape(outside)}' names files "
+                                                  r"outside the git checkout"):
+                bundle_in_base(cfg, top, source.root)
