@@ -506,6 +506,21 @@ def remove_untracked(folder: Path, names: Sequence[str]) -> None:
                 (folder / name).unlink(missing_ok=True)
 
 
+def ignored_files(folder: Path, names: Sequence[str]) -> list[str]:
+    """Those of the files *names* (relative to *folder*) that git ignores (``.gitignore``, the
+    repository's ``info/exclude``, the user's excludes file) and does not track, as git names them; none
+    outside a git work tree. OSError or ``subprocess.TimeoutExpired`` (after 30 s) when git cannot be
+    run."""
+    import subprocess
+
+    given = b"".join(os.fsencode(name) + b"\0" for name in names)
+    done = subprocess.run(["git", "-C", str(folder), "check-ignore", "-z", "--stdin"], input=given,
+                          capture_output=True, timeout=30, check=False)
+    if done.returncode not in (0, 1):  # 1: none of them is ignored; 128: not a work tree
+        return []
+    return [p for p in os.fsdecode(done.stdout).split("\0") if p]
+
+
 def tracked_files(folder: Path, paths: Sequence[str] = (".",)) -> list[str] | None:
     """The files git tracks among *paths* (literal, relative to *folder*; default: everything under it),
     as ``git ls-files`` names them; None outside a git work tree. OSError or

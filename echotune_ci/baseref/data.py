@@ -216,33 +216,92 @@ def copy_dotenv(head_root: Path, base_root: Path, folders: list[Path]) -> list[s
     becomes a link to the same file, so both builds read it. Paths copied, relative to *head_root*;
     never raises (what cannot be read or written is left as it is)."""
     copied: list[str] = []
-    for folder in dict.fromkeys(f.resolve() for f in folders):
+    for folder, rel in _folders_in(head_root, folders):
         try:
-            rel = folder.relative_to(head_root.resolve())
             names = sorted(e.name for e in os.scandir(folder)
                            if (e.name in DOTENV or e.name.startswith(".env."))
                            and not e.name.endswith(DOTENV_TEMPLATES) and e.is_file())
-        except (OSError, ValueError):
+        except OSError:
             continue
         tracked = _tracked(folder, names)
-        for name in names:
-            target = base_root / rel / name
-            if name in tracked or os.path.lexists(target) or not target.parent.is_dir():
-                continue
-            try:
-                if (folder / name).is_symlink():  # the file it names, read where it is: nothing is copied
-                    named = (folder / name).resolve(strict=True)
-                    # One naming a file git tracks (.env -> .env.production) names the base's own, at the
-                    # same place; an untracked one the base lacks is the head's file, linked where it is.
-                    own = (named.is_relative_to(head_root.resolve())
-                           and bool(_tracked(named.parent, [named.name])))
-                    target.symlink_to(os.readlink(folder / name) if own else named)
-                else:
-                    target.write_bytes((folder / name).read_bytes())
-                    target.chmod(0o600)
-            except OSError:
-                continue
-            copied.append((rel / name).as_posix())
+        copied += _copy_into_base(head_root, folder, rel, [n for n in names if n not in tracked], base_root)
+    return copied
+
+
+# Settings files that projects keep out of git by name (node-config's config/local.json, Django's
+# local_settings.py, a config/local.yaml), read where the app starts or in its settings folder.
+SETTINGS_SUFFIXES = (".toml", ".yaml", ".yml", ".ini", ".cfg", ".conf", ".json")
+LOCAL_SETTINGS = ("local_settings.py", "settings_local.py")
+SETTINGS_FOLDERS = ("config", "configs", "conf", "settings", "etc")
+SETTINGS_BYTES = 256 * 1024
+
+
+def copy_ignored_settings(head_root: Path, base_root: Path, folders: list[Path]) -> list[str]:
+    """Copy the settings files that git ignores (``.gitignore``: not the head's uncommitted change, the
+    machine's own settings) in *folders* of the head's checkout *head_root*, and in their ``config``,
+    ``conf``, ``settings`` ... subfolders, into the same place in the base's checkout *base_root* where it
+    is missing, as :func:`copy_dotenv` does dotenv files: ``config/local.json`` (node-config),
+    ``local_settings.py`` (Django), an aiohttp app's ``config/user_config.toml``. The base started without
+    them, on other settings or not at all. Settings files are named by suffix (TOML, YAML, INI, JSON only in
+    a settings subfolder) or by those two Python names, at most 256 KiB, not a tool's (pyproject.toml ...)
+    nor a template (``.example`` ...). Paths copied, relative to *head_root*; never raises."""
+    from ..fsutil import ignored_files
+    from ..project.settingsfiles import TOOL_FILES
+
+    copied: list[str] = []
+    for folder, rel in _folders_in(head_root, folders, SETTINGS_FOLDERS):
+        in_settings = rel.name in SETTINGS_FOLDERS
+        try:
+            names = sorted(e.name for e in os.scandir(folder)
+                           if e.is_file() and e.name not in TOOL_FILES and not e.name.startswith(".env")
+                           and not e.name.endswith(DOTENV_TEMPLATES)
+                           and (e.name in LOCAL_SETTINGS or e.name.endswith(SETTINGS_SUFFIXES)
+                                and (in_settings or not e.name.endswith(".json")))
+                           and e.stat().st_size <= SETTINGS_BYTES)
+            ignored = set(ignored_files(folder, names)) if names else set()
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        copied += _copy_into_base(head_root, folder, rel, [n for n in names if n in ignored], base_root)
+    return copied
+
+
+def _folders_in(head_root: Path, folders: list[Path],
+                subfolders: tuple[str, ...] = ()) -> list[tuple[Path, Path]]:
+    """Each of *folders* (and of its *subfolders* that exist) once, resolved, with its path relative to
+    *head_root*; those outside it left out."""
+    top = head_root.resolve()
+    found: dict[Path, Path] = {}
+    for folder in folders:
+        for one in [folder, *(folder / sub for sub in subfolders)]:
+            where = one.resolve()
+            if where.is_dir() and where.is_relative_to(top):
+                found.setdefault(where, where.relative_to(top))
+    return list(found.items())
+
+
+def _copy_into_base(head_root: Path, folder: Path, rel: Path, names: list[str], base_root: Path) -> list[str]:
+    """Copy the files *names* of the head's *folder* (at *rel* in *head_root*) into the same place in
+    *base_root*, each that is not there yet (readable by this user only); a symbolic link becomes a link
+    to the same file. The paths copied, relative to *head_root*."""
+    copied = []
+    for name in names:
+        target = base_root / rel / name
+        if os.path.lexists(target) or not target.parent.is_dir():
+            continue
+        try:
+            if (folder / name).is_symlink():  # the file it names, read where it is: nothing is copied
+                named = (folder / name).resolve(strict=True)
+                # One naming a file git tracks (.env -> .env.production) names the base's own, at the
+                # same place; an untracked one the base lacks is the head's file, linked where it is.
+                own = (named.is_relative_to(head_root.resolve())
+                       and bool(_tracked(named.parent, [named.name])))
+                target.symlink_to(os.readlink(folder / name) if own else named)
+            else:
+                target.write_bytes((folder / name).read_bytes())
+                target.chmod(0o600)
+        except OSError:
+            continue
+        copied.append((rel / name).as_posix())
     return copied
 
 

@@ -46,8 +46,9 @@ from . import BASE_FOLDER
 from .checkout import (BaseSource, checkout_top, dirty_paths, prepared_folder, repository_root, resolve_ref,
                        worktree)
 from .configs import base_config, bundle_in_base
-from .data import (brought_databases, copy_dotenv, data_warnings, dotenv_settings, local_databases,
-                   named_settings, remember_databases, share_earlier_databases, shared_databases)
+from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings, dotenv_settings,
+                   local_databases, named_settings, remember_databases, share_earlier_databases,
+                   shared_databases)
 from .environment import head_code, reuse_environment
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -760,6 +761,7 @@ def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, 
     if base.ref is not None:  # a fresh checkout has only what its commit tracks
         folders = [repo, *_dotenv_folders(cfg, cfg.resolve(cfg.serve.cwd))]
         copied = copy_dotenv(repo, report.source.root, folders)
+        copied += copy_ignored_settings(repo, report.source.root, folders)
         if copied:
             report.notes.append(f"copied the head's untracked {', '.join(copied)} into the base's "
                                 f"checkout: both builds read the same settings")

@@ -18,7 +18,7 @@ from .files import read_text
 _SUFFIXES = (".toml", ".yaml", ".yml", ".ini", ".cfg", ".conf")
 _FOLDERS = (".", "config", "configs", "conf", "settings", "etc")
 # Files that configure tools, not the app's services
-_TOOL_FILES = frozenset({
+TOOL_FILES = frozenset({
     "pyproject.toml", "echotune.toml", "package.json", "package-lock.json", "tsconfig.json", "setup.cfg",
     "tox.ini", "pytest.ini", "mypy.ini", ".flake8", "mkdocs.yml", "docker-compose.yml", "docker-compose.yaml",
     "compose.yml", "compose.yaml", ".pre-commit-config.yaml", "render.yaml", "app.json", "alembic.ini",
@@ -84,7 +84,7 @@ def address_settings(folder: Path, kind: str) -> list[tuple[str, list[str]]]:
             continue
         for path in sorted(here.iterdir()):
             # a dotenv file sets variables, which the notes about variables already name
-            if not path.is_file() or path.name in _TOOL_FILES or "test" in path.name.lower() \
+            if not path.is_file() or path.name in TOOL_FILES or "test" in path.name.lower() \
                     or path.suffix not in _SUFFIXES or path.name.startswith(".env"):
                 continue
             keys = _address_keys(read_text(path, 200_000), kind, path.suffix in (".yaml", ".yml"))

@@ -150,6 +150,14 @@ def test_many_databases_cost_bounded_time_and_lines(tmp_path, monkeypatch):
     assert table_rows(head / names[0], 0.0) is None and table_rows(head / names[0]) == {"t": 3}
 
 
+def committed_with_worktree(repo: Path, base: Path) -> None:
+    """Commit everything in *repo* (a new repository) and check the commit out at *base* as a worktree."""
+    git(repo, "init", "--quiet")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one")
+    git(repo, "worktree", "add", "--quiet", "--detach", str(base), "HEAD")
+
+
 def test_the_heads_untracked_dotenv_files_are_copied_into_the_bases_checkout(tmp_path: Path) -> None:
     """microblog and django-locallibrary read a .env with python-dotenv (SECRET_KEY, LOG_TO_STDOUT): git
     does not track it, so the base ran with other settings (logging to a file, not to stdout) and
@@ -158,10 +166,7 @@ def test_the_heads_untracked_dotenv_files_are_copied_into_the_bases_checkout(tmp
     (repo / "app").mkdir(parents=True)
     (repo / ".env.example").write_text("SECRET_KEY=\n")  # tracked: the base has it
     (repo / ".gitignore").write_text(".env\n.env.*\n!.env.example\n.flaskenv\n")
-    git(repo, "init", "--quiet")
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one")
-    git(repo, "worktree", "add", "--quiet", "--detach", str(base), "HEAD")
+    committed_with_worktree(repo, base)
     (repo / ".env").write_text("SECRET_KEY=x\nLOG_TO_STDOUT=1\n")
     (repo / "app" / ".flaskenv").write_text("FLASK_APP=microblog.py\n")
     (repo / "app" / ".env.local").write_text("DEBUG=0\n")
@@ -200,6 +205,37 @@ def test_the_heads_untracked_dotenv_files_are_copied_into_the_bases_checkout(tmp
     (repo / "app" / ".env.test").symlink_to("../config/app.env")
     assert data.copy_dotenv(repo, base, [repo / "app"]) == ["app/.env.test"]
     assert (base / "app" / ".env.test").read_text() == "SECRET_KEY=untracked\n"
+
+
+def test_the_heads_git_ignored_settings_files_are_copied_into_the_bases_checkout(tmp_path: Path) -> None:
+    """An aiohttp app read config/user_config.toml, which .gitignore keeps out (the machine's own
+    database address): the base's fresh checkout lacked it and the base did not start. node-config's
+    config/local.json and Django's local_settings.py are kept out the same way. What git ignores is the
+    machine's settings, copied; an uncommitted new file git does not ignore is the head's change, not."""
+    repo, base = tmp_path / "repo", tmp_path / "base"
+    (repo / "config").mkdir(parents=True)
+    (repo / "config" / "base.toml").write_text("[db]\nhost = 'db'\n")  # tracked: the base has its own
+    (repo / ".gitignore").write_text("config/user_config.toml\nconfig/local.json\nlocal_settings.py\n"
+                                     "*.log\nresults/\nbig.yaml\nconfig/*.example\nsecrets.ini\n")
+    committed_with_worktree(repo, base)
+    (repo / "config" / "user_config.toml").write_text("[postgres]\nport = 5433\n")
+    (repo / "config" / "local.json").write_text('{"redis": {"port": 6380}}\n')
+    (repo / "config" / "local.toml.example").write_text("[postgres]\n")  # a template
+    (repo / "local_settings.py").write_text("DEBUG = False\n")
+    (repo / "app.log").write_text("not settings\n")
+    (repo / "big.yaml").write_text("x: 1\n" * 60_000)  # 360 KB: data, not settings
+    (repo / "new_settings.toml").write_text("[new]\n")  # the head's uncommitted change
+    (repo / "results").mkdir()
+    (repo / "results" / "load.json").write_text("{}\n")  # ignored output, in no settings folder
+    (base / "secrets.ini").write_text("[base]\n")  # the base has its own: kept
+    (repo / "secrets.ini").write_text("[head]\n")
+    copied = data.copy_ignored_settings(repo, base, [repo, repo / "results", tmp_path / "elsewhere"])
+    assert copied == ["local_settings.py", "config/local.json", "config/user_config.toml"]
+    assert (base / "config" / "user_config.toml").read_text() == "[postgres]\nport = 5433\n"
+    assert oct((base / "local_settings.py").stat().st_mode & 0o777) == "0o600"
+    assert (base / "secrets.ini").read_text() == "[base]\n"
+    assert not (base / "new_settings.toml").exists() and not (base / "big.yaml").exists()
+    assert data.copy_ignored_settings(repo, base, [repo]) == []  # there now: never overwritten
 
 
 def test_a_database_an_earlier_run_made_and_nobody_used_since_is_no_data(tmp_path: Path, monkeypatch) -> None:
@@ -383,10 +419,7 @@ def test_the_dotenv_of_the_folder_the_serve_steps_work_in_is_copied_into_the_bas
     (repo / "echotune.toml").write_text(
         '[serve]\nsetup = "(cd web && npm ci) && npm ci --prefix Backend"\n'
         'build = "npm run build --prefix=web"\ncommand = "npm start --prefix Backend"\n')
-    git(repo, "init", "--quiet")
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one")
-    git(repo, "worktree", "add", "--quiet", "--detach", str(base), "HEAD")
+    committed_with_worktree(repo, base)
     (repo / "Backend" / ".env").write_text("DB_CONNECTION_STRING=postgres://127.0.0.1:5432/app\n")
     (repo / "web" / ".env.production").write_text("VITE_API=/api\n")
     (repo / "docs" / ".env").write_text("NOT_READ=1\n")  # no step works there
