@@ -32,7 +32,7 @@ from ..masking import is_secret_name
 from . import commands
 from .appsetup import FRONTEND_PAGES, AppSetup, Decision
 from .clients import attach_clients, node_notes, output_folder
-from .django import DjangoFacts, allows_loopback, read_django
+from .django import DjangoFacts, allows_loopback, is_django, read_django
 from .djangourls import UrlConf, read_urlconf
 from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
@@ -65,7 +65,7 @@ from .pages import page_routes
 from .pyapp import (Target, app_package, dotenv, find_target, framework_of, python_port, required_env,
                     server_command)
 from .pysettings import required_settings
-from .pydeps import (PythonDeps, audit_files, pip_adds, read_python, requirements_above,
+from .pydeps import (PythonDeps, audit_files, console_scripts, pip_adds, read_python, requirements_above,
                      requirements_of_package, setup_command)
 from .settingsfiles import address_settings
 from .selfserve import command_line, readme_arguments, self_serving, self_serving_text
@@ -628,7 +628,9 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     # the settings the app runs with: a DJANGO_SETTINGS_MODULE [serve] env takes over (a Dockerfile's
     # ENV ...settings.production) is read, not manage.py's default (...settings.dev)
     given = ins.env.get("DJANGO_SETTINGS_MODULE")
-    django = read_django(folder, given.command, given.source) if given else read_django(folder)
+    django = None
+    if is_django(folder, deps.has("django")):
+        django = read_django(folder, given.command, given.source) if given else read_django(folder)
     app = AppSetup(kind="python", framework="django" if django else (framework_of(deps) or "python"))
     setup, inputs, why = setup_command(deps)
     env = {k: (v.command, v.source) for k, v in ins.env.items()}
@@ -938,7 +940,8 @@ def _python_build(
         # Tortoise ORM's migrations: aerich reads where they are and the ORM's settings from pyproject.toml
         _add_build(app, steps, "aerich upgrade", "pyproject.toml ([tool.aerich])", unless="aerich")
     if not any(_SETS_UP_DB.search(s) for s in steps):
-        _readme_once(app, folder, steps, ("flask", "manage.py", "python", "alembic"))
+        _readme_once(app, folder, steps, ("flask", "manage.py", "python", "alembic", "litestar",
+                                          *console_scripts(deps)), deps)
     if django is None and not any(_SETS_UP_DB.search(s) for s in steps) \
             and not _readme_table_script(app, folder, steps):
         _database_note(app, folder, deps, sources)
@@ -980,15 +983,24 @@ def _first_migration(app: AppSetup, steps: list[str], source: str) -> None:
                        "schema the project ships")
 
 
-def _readme_once(app: AppSetup, folder: Path, steps: list[str], clis: tuple[str, ...]) -> None:
-    """The README's "run this once" database command (``flask --app flaskr init-db``) as a build step."""
-    for step in readme_steps(folder):
+def _readme_once(app: AppSetup, folder: Path, steps: list[str], clis: tuple[str, ...],
+                 deps: PythonDeps | None = None) -> None:
+    """The README's "run this once" database command (``flask --app flaskr init-db``, a console script's
+    ``app database upgrade``) as a build step."""
+    for step in readme_steps(folder, own=clis):
         if commands.program(step.command) in clis and ONCE.search(step.command):
             upgrade = re.fullmatch(r"flask\s+db\s+upgrade", step.command.strip())
             if upgrade and not (folder / "migrations").is_dir():
                 _first_migration(app, steps, step.source)
                 return
-            _add_build(app, steps, step.command, f"{step.source} (run once to set the database up)")
+            command, why = step.command, f"{step.source} (run once to set the database up)"
+            if deps is not None and deps.has("advanced-alchemy") and _ASKS_FIRST.search(command) \
+                    and "--no-prompt" not in command.split():
+                # Advanced Alchemy's `database upgrade` asks "[y/n]" first, and a build has no one to
+                # answer: it stopped on the end of its input
+                command = f"{command} --no-prompt"
+                why += "; --no-prompt: Advanced Alchemy asks before it migrates, and a build has no input"
+            _add_build(app, steps, command, why)
             app.check(
                 "build",
                 f"{step.source} says to run `{step.command}` once to set the database up: it is a build "
@@ -998,6 +1010,8 @@ def _readme_once(app: AppSetup, folder: Path, steps: list[str], clis: tuple[str,
             return
 
 
+# Advanced Alchemy's database commands that ask for a confirmation unless given --no-prompt
+_ASKS_FIRST = re.compile(r"\bdatabase\s+(?:upgrade|downgrade|drop-all)\b")
 # A script's text that makes tables: SQLAlchemy's create_all (called, or handed to run_sync) or SQL's own
 _MAKES_TABLES = re.compile(r"\bcreate_all\b|\bCREATE\s+TABLE\b", re.I)
 # ...and one that starts a server when run: Flask's, uvicorn's, waitress', Socket.IO's, the standard library's

@@ -28,6 +28,8 @@ _SERVES_FILES = re.compile(
     r"StaticFiles\(|static_folder|send_from_directory|send_file\(|FileResponse\(|STATICFILES_DIRS|"
     r"whitenoise|WHITENOISE|express\.static|sendFile\(|serveStatic|serve-static|@fastify/static|"
     r"fastify-static|koa-static|ServeStaticModule|useStaticAssets|"
+    # Litestar's static files, and litestar-vite's ViteConfig serving a Vite build (its bundle_dir)
+    r"create_static_files_router\(|StaticFilesConfig\(|ViteConfig\(|"
     # FastAPI's own single-page-app mount: app.frontend("/", directory=...)
     r"\.frontend\(\s*['\"]/"
 )
@@ -110,7 +112,11 @@ def attach_clients(
         found = bundle_globs(
             Package(pkg_dir, pkg.path, pkg.data), {join(pkg_dir, s) for s in server_outputs([pkg])}
         )
-        copied = served_copy(sources, server, root / output_folder(found.globs[0])) if found else None
+        # BASE_DIR is the folder of Django's manage.py; another framework's BASE_DIR (litestar-fullstack's,
+        # its package's folder) says nothing of where a build is copied
+        django = "django" in app.framework.split(" + ")
+        built = root / output_folder(found.globs[0]) if found else None
+        copied = served_copy(sources, server, built) if built is not None and django else None
         if found is not None and copied is not None:
             # The server serves the build from a folder of its own, as the project's Dockerfile copies it:
             # without the copy every page is a TemplateDoesNotExist or an empty STATICFILES_DIRS
@@ -134,7 +140,10 @@ def attach_clients(
             ]
             if "bundle" not in app.phases:
                 app.phases.append("bundle")
-        if pkg_dir != rel(server, root) and not serves(sources, pkg_dir):
+        # the server may name the folder the build writes rather than the client's (a Vite build into the
+        # Python package's server/static/web, served by litestar-vite)
+        named = [pkg_dir, *(output_folder(g) for g in (found.globs[:1] if found else []))]
+        if pkg_dir != rel(server, root) and not any(serves(sources, folder) for folder in named):
             server_dir = rel(server, root)
             measured = ("the frontend phase measures the server's own pages and the bundle phase the build"
                         if "frontend" in app.phases else "its pages are not audited, the bundle phase "

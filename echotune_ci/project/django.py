@@ -23,6 +23,11 @@ _ENV_READ = re.compile(
     r"""(?:os\.environ\.get|os\.getenv|environ\.get|getenv|env(?:\.\w+)?|config|os\.environ\[)\s*\(?\s*["'](\w+)["']"""
 )
 _ASSIGN = r"^{name}\s*(?::[^=]+)?=\s*(.+)$"
+# What a Django manage.py does: name its settings module, or import Django's management commands. Other
+# frameworks keep the file name "for convenience" (litestar-fullstack's manage.py runs Litestar's CLI;
+# Flask-Script's `from flask_script import Manager`), and that is no Django project.
+_DJANGO_MANAGE = re.compile(
+    r"DJANGO_SETTINGS_MODULE|^\s*(?:from|import)\s+django\b|execute_from_command_line", re.M)
 
 
 @dataclass
@@ -75,6 +80,15 @@ class DjangoFacts:
     def where(self, setting: str) -> str:
         """The settings file *setting* was read from."""
         return self.files.get(setting) or self.settings_file or "settings.py"
+
+
+def is_django(folder: Path, django_dependency: bool) -> bool:
+    """Whether *folder*'s manage.py is Django's: Django is in the dependencies (*django_dependency*), or
+    the file names a settings module or imports Django (a project with no manifest). False without a
+    manage.py."""
+    if not (folder / "manage.py").is_file():
+        return False
+    return django_dependency or bool(_DJANGO_MANAGE.search(read_text(folder / "manage.py")))
 
 
 def read_django(folder: Path, module: str = "", source: str = "") -> DjangoFacts | None:

@@ -37,6 +37,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import pyroots
 from .files import JS_SUFFIXES, read_text, rel, resolve_js
 from .nestroutes import read_nest_routes
 from .pyimports import import_table
@@ -437,11 +438,10 @@ def _guarded_paths(graph: Graph) -> list[str]:
 
 def module_name(path: Path, root: Path) -> str:
     """The dotted module name of Python file *path* under *root* (a package's ``__init__.py``: the
-    package), the key :class:`Graph` files its routers under."""
-    parts = list(Path(rel(path, root)).with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
+    package), the key :class:`Graph` files its routers under: named from the folder the project's
+    packages are imported from (:func:`.pyroots.module_name`), so ``from app.domain import x`` finds
+    ``src/py/app/domain``."""
+    return pyroots.module_name(path, root)
 
 
 class _PythonReader:

@@ -641,7 +641,8 @@ def _compose_env(env: Any) -> dict[str, str]:
 README_FILES = ("README.md", "README.rst", "README.txt", "README", "readme.md", "Readme.md")
 # Commands a README asks to run once before the app serves: create the tables, apply migrations, seed.
 ONCE = re.compile(
-    r"(?<![\w-])(?:init[-_]?db|create[-_]?db|setup[-_]?db|db\s+upgrade|migrate(?::\w+)?|seed(?:[-_:]\w+)?|"
+    r"(?<![\w-])(?:init[-_]?db|create[-_]?db|setup[-_]?db|(?:db|database)\s+upgrade|migrate(?::\w+)?|"
+    r"seed(?:[-_:]\w+)?|"
     r"db:(?:migrate|seed|setup|push)|db\s+push|migrate\s+deploy)(?![\w-])"
 )
 # ...but not the ones that author migrations or reset data.
@@ -650,7 +651,8 @@ _AUTHORING = re.compile(
 )
 _PROMPT = re.compile(r"^\s*(?:\([\w.-]+\)\s*)?[$%>]\s+")
 _APP_CLIS = (
-    "flask", "manage.py", "python", "alembic", "npm", "yarn", "pnpm", "npx", "prisma", "knex", "sequelize"
+    "flask", "manage.py", "python", "alembic", "litestar", "npm", "yarn", "pnpm", "npx", "prisma", "knex",
+    "sequelize"
 )
 
 
@@ -694,10 +696,12 @@ def readme_commands(folder: Path) -> list[Step]:
     return []
 
 
-def readme_steps(folder: Path, everything: bool = False) -> list[Step]:
+def readme_steps(folder: Path, everything: bool = False, own: tuple[str, ...] = ()) -> list[Step]:
     """Commands the README's code blocks ask to run once to set the database up (``flask --app flaskr
     init-db``, ``python manage.py migrate``, ``npm run db:seed``): lines in a fenced or indented block,
-    or after a ``$`` prompt, that run the app's CLI. *everything*: every such line that runs the app's
+    or after a ``$`` prompt, that run the app's CLI, or one of *own*, the project's console scripts
+    (litestar-fullstack's ``app database upgrade``). *everything*: every such line that runs the app's
     CLI, whatever it does."""
-    return [step for step in readme_commands(folder) if commands.program(step.command) in _APP_CLIS and (
+    clis = (*_APP_CLIS, *own)
+    return [step for step in readme_commands(folder) if commands.program(step.command) in clis and (
         everything or ONCE.search(step.command) and not _AUTHORING.search(step.command))]

@@ -328,6 +328,8 @@ def node_packages(root: Path) -> list[Package]:
         if folder.resolve() not in seen and (folder / "package.json").is_file():
             seen.add(folder.resolve())
             out.append(Package(name, folder, read_json_dict(folder / "package.json")))
+    if not out:
+        out += _nested_clients(root)
     for name, (script, installs) in _script_folders(out[0] if out and out[0].dir == "." else None).items():
         folder = root / name
         if ".." in Path(name).parts or not (folder / "package.json").is_file():
@@ -343,6 +345,26 @@ def node_packages(root: Path) -> list[Package]:
                     installed_by=script if installs else "")
         )
     return out
+
+
+# Folders whose package.json files are no part of the app that runs: examples, docs, tests, vendored code
+_NOT_THE_APP = {"node_modules", "examples", "example", "docs", "doc", "test", "tests", "fixtures", "vendor",
+                "dist", "build", "e2e", "scripts", "tools", "deploy"}
+
+
+def _nested_clients(root: Path) -> list[Package]:
+    """The front ends built in a folder two or three deep (litestar-fullstack's src/js/web, a Vite client
+    whose build lands in the Python package), for a *root* with no package.json at the top nor in a
+    conventional folder: a package with a build script that builds a front end."""
+    found: list[Package] = []
+    for path in sorted(root.glob("*/*/package.json")) + sorted(root.glob("*/*/*/package.json")):
+        parts = path.relative_to(root).parts[:-1]
+        if any(part.startswith(".") or part.lower() in _NOT_THE_APP for part in parts):
+            continue
+        pkg = Package("/".join(parts), path.parent, read_json_dict(path))
+        if "build" in pkg.scripts and pkg.client:
+            found.append(pkg)
+    return found
 
 
 # Scripts init runs as build steps, and the ones npm runs itself while installing.

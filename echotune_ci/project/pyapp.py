@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from .envdefaults import env_default
 from .files import read_text, source_files
 from .pydeps import PythonDeps
+from .pyroots import import_roots, module_name
 
 _ASGI = ("FastAPI", "Starlette", "Quart", "Litestar", "Sanic")
 _CREATE = re.compile(
@@ -47,6 +48,9 @@ _PREFERRED = (
     "api.py",
     "__init__.py",
 )
+# Packages that install granian as their own dependency (Litestar's granian plugin), so the project serves
+# with it though granian is not named
+_BRINGS_GRANIAN = ("litestar-granian",)
 _FRAMEWORK_OF = {
     "Flask": "flask",
     "FastAPI": "fastapi",
@@ -96,16 +100,6 @@ def dotenv(folder: Path, name: str) -> tuple[str, str]:
         if m:
             return m.group(1), file
     return "", ""
-
-
-def module_name(path: Path, folder: Path) -> str:
-    """The dotted module of a file under *folder* (a package's __init__.py is the package)."""
-    parts = list(path.relative_to(folder).with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    if parts and parts[0] == "src" and not (folder / "src" / "__init__.py").is_file():
-        parts = parts[1:]
-    return ".".join(parts)
 
 
 def app_package(folder: Path, env: dict[str, str], web: str = "") -> str:
@@ -163,8 +157,14 @@ def find_target(folder: Path, deps: PythonDeps, env: dict[str, tuple[str, str]])
     if value:
         return _from_flask_app(folder, value, source, "flask")
     found: list[tuple[int, Target]] = []
+    roots = [PurePosixPath(r) for r in import_roots(folder)]
     for path in source_files(folder, (".py",), limit=400):
-        if len(path.relative_to(folder).parts) > 3:
+        # three folders deep at most, counted from the folder the package is imported from (src/py/app/
+        # server/asgi.py is app/server/asgi.py where pyproject.toml builds from src/py)
+        parts = PurePosixPath(path.relative_to(folder).as_posix())
+        below = next((len(parts.parts) - len(r.parts) for r in roots if parts.is_relative_to(r)),
+                     len(parts.parts))
+        if below > 3:
             continue
         target = _target_in(path, folder, deps)
         if target is not None:
@@ -199,6 +199,12 @@ def _target_in(path: Path, folder: Path, deps: PythonDeps) -> Target | None:
     f = _FACTORY.search(text)
     if f and "Flask(" in text:
         return Target(module, f"{f.group(1)}()", "flask", source)
+    body = _function_body(text, f.group(1)) if f else ""
+    built = next((m.group(1) for m in _BUILDS_APP.finditer(body) if m.group(1) in _ASGI), "")
+    if f and built:
+        # an ASGI app's factory (litestar-fullstack's `def create_app() -> Litestar:` returning
+        # `Litestar(plugins=[...])`): the server calls it (uvicorn's and granian's --factory)
+        return Target(module, f"{f.group(1)}()", _FRAMEWORK_OF[built], source)
     return _made_by_function(text, module, source, deps)
 
 
@@ -242,22 +248,27 @@ def framework_of(deps: PythonDeps) -> str:
 def server_command(target: Target, deps: PythonDeps, folder: Path) -> tuple[str, str, list[str]]:
     """(command, why, packages setup must add) to serve *target*."""
     if target.asgi:
+        # uvicorn and granian call a factory given --factory and its name; `module:create_app()` is an
+        # attribute they cannot find (gunicorn and hypercorn evaluate the call themselves)
+        factory = target.attr.endswith("()")
+        called = f"--factory {target.module}:{target.attr[:-2]}" if factory else target.spec
+        quoted = f"'{target.spec}'" if factory else target.spec
         if deps.has("uvicorn"):
-            return (
-                f"uvicorn {target.spec} --host 127.0.0.1 --port {{port}}",
-                "uvicorn in the dependencies",
-                [],
-            )
+            return f"uvicorn {called} --host 127.0.0.1 --port {{port}}", "uvicorn in the dependencies", []
+        if deps.has("granian", *_BRINGS_GRANIAN):
+            why = next(n for n in ("granian", *_BRINGS_GRANIAN) if deps.has(n))
+            return (f"granian --interface asgi --host 127.0.0.1 --port {{port}} {called}",
+                    f"{why} in the dependencies", [])
         if deps.has("hypercorn"):
-            return f"hypercorn --bind 127.0.0.1:{{port}} {target.spec}", "hypercorn in the dependencies", []
+            return f"hypercorn --bind 127.0.0.1:{{port}} {quoted}", "hypercorn in the dependencies", []
         if deps.has("gunicorn") and deps.has("uvicorn-worker"):
             return (
-                f"gunicorn --bind 127.0.0.1:{{port}} -k uvicorn_worker.UvicornWorker {target.spec}",
+                f"gunicorn --bind 127.0.0.1:{{port}} -k uvicorn_worker.UvicornWorker {quoted}",
                 "gunicorn and uvicorn-worker in the dependencies",
                 [],
             )
         return (
-            f"uvicorn {target.spec} --host 127.0.0.1 --port {{port}}",
+            f"uvicorn {called} --host 127.0.0.1 --port {{port}}",
             "an ASGI app and no ASGI server in the dependencies",
             ["uvicorn"],
         )

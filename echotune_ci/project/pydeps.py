@@ -265,6 +265,20 @@ def _pipfile(folder: Path, deps: PythonDeps) -> None:
         deps.names |= {normalise(n) for n in packages}
 
 
+def console_scripts(deps: PythonDeps) -> tuple[str, ...]:
+    """The commands installing the project makes ([project.scripts], Poetry's [tool.poetry.scripts]):
+    litestar-fullstack's README runs ``app database upgrade`` through its ``app`` script."""
+    def sub(data: Any, key: str) -> dict[str, Any]:
+        value = data.get(key) if isinstance(data, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    names: list[str] = []
+    for scripts in (sub(sub(deps.pyproject, "project"), "scripts"),
+                    sub(sub(sub(deps.pyproject, "tool"), "poetry"), "scripts")):
+        names += [n for n in scripts if isinstance(n, str) and re.fullmatch(r"[\w.-]+", n)]
+    return tuple(dict.fromkeys(names))
+
+
 def setup_command(deps: PythonDeps) -> tuple[str, list[str], str]:
     """(command that installs the dependencies into the project's venv, the files that decide it, why)."""
     venv = "python3 -m venv .venv && .venv/bin/python -m pip install"

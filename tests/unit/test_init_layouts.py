@@ -390,6 +390,24 @@ EXPECTED: dict[str, dict[str, object]] = {
                    "../uv.lock asks for uv, which is not installed here"],
         "no_checks": ["commit a lockfile", "commit one", "frontend/../", "does not serve it"],
     },
+    # litestar-org/litestar-fullstack: a manage.py that runs Litestar's CLI (no Django), the package in src/py
+    # (hatch's sources), an app factory served by granian (litestar-granian), the README's `app database
+    # upgrade` through the project's console script, a Vite client in src/js/web built into the package
+    "litestar-src-py": {
+        "setup": "uv sync --frozen && bun --cwd=src/js/web install --frozen-lockfile",
+        "setup_inputs": ("pyproject.toml", "uv.lock", "src/js/web/package.json", "src/js/web/bun.lock"),
+        "build": "bun --cwd=src/js/web run build && app database upgrade --no-prompt",
+        "command": ("granian --interface asgi --host 127.0.0.1 --port {port} "
+                    "--factory app.server.asgi:create_app"),
+        "ready_url": "http://127.0.0.1:{port}/health",
+        "lockfiles": ("uv.lock",),
+        "globs": ("src/py/app/server/static/web/**/*.js", "src/py/app/server/static/web/**/*.css"),
+        "phases": ("security", "frontend", "load", "api", "bundle"),
+        "secrets_exclude": (*SECRETS_DEFAULT, "src/py/app/server/static/web"),
+        "bandit_exclude": (*BANDIT_DEFAULT, "src/py/app/server/static/web"),
+        "checks": ["README.md says to run `app database upgrade` once", "bun.lock asks for bun"],
+        "no_checks": ["runserver", "ALLOWED_HOSTS", "does not serve it", "manage.py migrate"],
+    },
     # a Flask backend beside an npm workspace whose package-lock.json is at the root; the health route on a
     # blueprint whose url_prefix register_blueprint replaces with a constant + literal
     "flask-npm-workspace": {
