@@ -390,9 +390,12 @@ _CLIENT_KIND = {"postgis": "postgres", "mariadb": "mysql"}
 _DB_VARIABLE = r"(?:\w*MONGO\w*|\w*DATABASE_URL\w*|\w*POSTGRES_\w+|PG(?:HOST|DATABASE|USER|PASSWORD|PORT)|" \
                r"DB_\w+|\w*DB_?(?:HOST|NAME|USER|PASS(?:WORD)?|PORT|SERVER)|" \
                r"DATABASE_(?:HOST|NAME|USER|PASS(?:WORD)?|PORT|SERVER)|\w*MYSQL_\w+|\w*REDIS_\w+)"
+# A field named like a variable counts unless its line reads another one (litestar-fullstack's
+# `REDIS_URL: str = field(default_factory=get_env("SAQ_REDIS_URL", ...))` is set through SAQ_REDIS_URL).
 _PY_READS = re.compile(rf"""(?:environ(?:\.get)?[\[(]\s*['"]|getenv\(\s*['"]|"""
-                       rf"""\b(?:env(?:\.\w+)?|config)\(\s*['"])({_DB_VARIABLE})\b|"""
-                       rf"""^\s+({_DB_VARIABLE})\s*:(?!=)""", re.M)
+                       rf"""\b(?:env(?:\.\w+)?|config|(?:get|read)_?env(?:_?var)?)\(\s*['"])({_DB_VARIABLE})\b|"""
+                       rf"""^\s+({_DB_VARIABLE})\s*:(?!=)(?![^\n]*\b(?:environ|getenv|(?:get|read)_?env(?:_?var)?|"""
+                       rf"""env|config)\b\s*[\[(.])""", re.M)
 # JavaScript reads process.env (envdefaults.js_env_reads), or a schema of it validated at startup (Joi's
 # `REDIS_URL: Joi.string()`, zod's `z.string()`, envalid's `url()`); any other object key that looks like a
 # variable names nothing the environment sets (a Vuex store's SET_REDIS_LOADING mutation was "found through")

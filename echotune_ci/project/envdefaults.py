@@ -38,6 +38,8 @@ from .pysettings import settings_reads
 MAX_FILES = 300
 # env("X"), config("X"): django-environ and python-decouple, whose second argument is a cast, not a default
 _SCHEMA_READERS = ("env", "config")
+# The names a project gives its own function that reads one environment variable, with a default
+_ENV_HELPER = re.compile(r"(?:get|read)_?env(?:_?var)?", re.I)
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 _DEFAULT_KEYWORDS = ("default", "default_factory")
 _STOPS = ("exit", "abort")
@@ -157,6 +159,11 @@ def env_default(node: ast.AST) -> tuple[str, bool] | None:
         return name, given
     if (isinstance(func, ast.Attribute) and func.attr == "getenv" or isinstance(func, ast.Name)
             and func.id == "getenv"):
+        return name, given
+    # a project's own helper, named for what it does: get_env("X", "d") (litestar-fullstack's, which
+    # returns a default factory), read_env("X"), get_env_var("X", default="d"); its second argument is
+    # the default, as os.getenv's is
+    if _text_name(func) and _ENV_HELPER.fullmatch(_text_name(func)) and _ENV_NAME.fullmatch(name):
         return name, given
     # env("X"), env.str("X") (django-environ), config("X") (python-decouple)
     schema = isinstance(func, ast.Name) and func.id in _SCHEMA_READERS or isinstance(func, ast.Attribute) \

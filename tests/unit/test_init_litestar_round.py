@@ -5,12 +5,16 @@ Python package."""
 
 from __future__ import annotations
 
+import ast
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from echotune_ci.project.app import _database_reads
 from echotune_ci.project.django import is_django
+from echotune_ci.project.envdefaults import env_default, taken_without_default
 from echotune_ci.project.init import init_project
 from echotune_ci.project.instructions import ONCE, readme_steps
 from echotune_ci.project.pyapp import Target, server_command
@@ -157,3 +161,33 @@ def test_advanced_alchemys_upgrade_is_told_not_to_ask(tmp_path, deps, build):
                       "app/__init__.py": "",
                       "app/main.py": "from litestar import Litestar\napp = Litestar()\n"})
     assert init_project(tmp_path, ref=REF).app.build == build
+
+
+@pytest.mark.parametrize(("call", "expected"), [
+    # a project's own helper: its second argument (or default=) is the default, as os.getenv's
+    ('get_env("SAQ_REDIS_URL", "redis://localhost:6379/0")', ("SAQ_REDIS_URL", True)),
+    ('utils.get_env("ENV_SECRETS", default="runtime")', ("ENV_SECRETS", True)),
+    ('read_env("SECRET_KEY")', ("SECRET_KEY", False)),
+    ('get_env_var("SECRET_KEY", None)', ("SECRET_KEY", False)),
+    # not a variable's name, nor a helper of that name
+    ('get_env(".env")', None),
+    ('get_environment("SECRET_KEY")', None),
+])
+def test_a_projects_own_env_helper_is_a_read(call, expected):
+    assert env_default(ast.parse(call, mode="eval").body) == expected
+
+
+def test_a_secret_the_helper_gives_a_default_needs_no_placeholder(tmp_path):
+    _write(tmp_path, {"settings.py": "import os\nfrom utils import get_env\n\n\nclass App:\n"
+                                     "    ENV_SECRETS: str = get_env('ENV_SECRETS', 'runtime-secrets')\n\n\n"
+                                     "def load():\n    secret_id = os.environ.get('ENV_SECRETS', None)\n"})
+    assert taken_without_default([tmp_path / "settings.py"], tmp_path, re.compile(r"SECRET")) == []
+
+
+def test_the_variable_a_settings_field_is_read_from_names_the_service(tmp_path):
+    text = ("from dataclasses import dataclass, field\n\n\n@dataclass\nclass Saq:\n"
+            "    REDIS_URL: str = field(default_factory=get_env('SAQ_REDIS_URL', 'redis://localhost/0'))\n"
+            "    CACHE_REDIS_URL: str = 'redis://localhost/1'\n")
+    path = _write(tmp_path, {"settings.py": text}) / "settings.py"
+    # the first field is set through SAQ_REDIS_URL; the second reads nothing but is named like a variable
+    assert _database_reads(path, text) == ["SAQ_REDIS_URL", "CACHE_REDIS_URL"]
