@@ -12,10 +12,23 @@ the app uses one of these:
 * :func:`without_proxy_for_loopback` for a child process's environment
   (locust workers, the browser): ``NO_PROXY``/``no_proxy`` extended with the
   loopback names and addresses.
+
+A cookie marked ``Secure`` is kept by Python's cookie jars but sent over
+https only, where browsers also send it to a loopback address over plain
+http (a "potentially trustworthy" origin). An app started with
+``NODE_ENV=production`` marks its session cookie so (``secure:
+process.env.NODE_ENV === "production"``, Remix's and express-session's
+usual setting): the login succeeded and every later request went without
+it. A jar that a client uses as it is gets the policy
+:class:`LoopbackSecureCookies`, which sends it as a browser would; httpx and
+requests copy their cookies into a new jar of the default policy for every
+request, so theirs is a :class:`LoopbackCookieJar`, which keeps such a cookie
+as one for http too (:func:`client` gives it to httpx).
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -47,6 +60,45 @@ def is_loopback_url(url: str | None) -> bool:
     return bool(url) and is_loopback_host(urlsplit(str(url)).hostname)
 
 
+class LoopbackSecureCookies(http.cookiejar.DefaultCookiePolicy):
+    """A cookie policy that also returns ``Secure`` cookies to a loopback host over plain http, as
+    browsers do; for any other host it is Python's default policy (such a cookie only over https)."""
+
+    def return_ok_secure(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        """Whether *cookie* may go with *request* (a :class:`urllib.request.Request` or a client's
+        compatible wrapper) as far as its ``Secure`` flag goes."""
+        if cookie.secure and request.type == "http" and is_loopback_url(request.get_full_url()):
+            return True
+        return bool(super().return_ok_secure(cookie, request))
+
+
+def sendable_over_http(cookie: http.cookiejar.Cookie) -> http.cookiejar.Cookie:
+    """*cookie*, its ``Secure`` flag cleared when its domain is a loopback host (``127.0.0.1``, the
+    jar's ``localhost.local``): what a browser sends there over http too. Other cookies are unchanged."""
+    host = cookie.domain.lstrip(".").removesuffix(".local")
+    if cookie.secure and is_loopback_host(host):
+        cookie.secure = False
+    return cookie
+
+
+class LoopbackCookieJar(http.cookiejar.CookieJar):
+    """A cookie jar that keeps a ``Secure`` cookie a loopback host set as one to send it over plain http
+    (:func:`sendable_over_http`); the copies httpx makes for each request keep that."""
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        """Keep *cookie* (as :meth:`http.cookiejar.CookieJar.set_cookie`), sendable over http to a
+        loopback host."""
+        super().set_cookie(sendable_over_http(cookie))
+
+
+def loopback_secure_cookies(jar: Any) -> None:
+    """Give cookie *jar* (an :class:`http.cookiejar.CookieJar`: httpx's ``client.cookies.jar``,
+    requests' session cookies, FastHttpSession's ``cookiejar``) the :class:`LoopbackSecureCookies`
+    policy; a jar of another kind (None, a user's own object) is left as it is."""
+    if isinstance(jar, http.cookiejar.CookieJar):
+        jar.set_policy(LoopbackSecureCookies())
+
+
 def httpx_mounts(url: str | None = None, **transport: Any) -> dict[str, Any]:
     """httpx ``mounts=`` that send loopback hosts (and *url*'s host, when it is one) straight to the
     server, never through a proxy from the environment. *transport* keyword arguments (e.g.
@@ -72,6 +124,7 @@ def client(base_url: str = "", **kwargs: Any) -> Any:
         kwargs.setdefault("mounts", httpx_mounts(base_url))
     if base_url:
         kwargs["base_url"] = base_url
+    kwargs.setdefault("cookies", LoopbackCookieJar())  # the api phase's session login and flows
     return httpx.Client(**kwargs)
 
 

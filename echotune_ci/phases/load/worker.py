@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from echotune_ci.masking import answer_excerpt, register, register_login
+from echotune_ci.net.loopback import loopback_secure_cookies, sendable_over_http
 from echotune_ci.phases.load.metrics import percentile
 from echotune_ci.phases.load.plan import host_allowed
 from echotune_ci.phases.load.settings import (SAFE_METHODS, basic_credentials, cookie_value, form_token,
@@ -144,6 +145,9 @@ class _Requests:
         if login.get("basic"):  # HTTP Basic: the credentials go with every request, nothing to log in to
             user.auth_headers = {login["header"]: f"Basic {basic_credentials(login['basic'])}"}
             return
+        # a session cookie marked Secure (Remix's and express-session's under NODE_ENV=production) is
+        # sent to the app on 127.0.0.1 as a browser sends it, not dropped after the login succeeded
+        _send_secure_cookies_to_loopback(user.client)
         page = login.get("csrf_path") or login["path"]
         if login.get("csrf_cookie") and cookie_value(_jar(user.client), login["csrf_cookie"]) is None:
             with self.send(user, {"method": "GET"}, page, page) as resp:
@@ -215,6 +219,29 @@ class _Requests:
                 return None
             register(token)
             return token
+
+
+def _send_secure_cookies_to_loopback(client: Any) -> None:
+    """Make locust *client* send its ``Secure`` cookies to a loopback host over plain http, as a browser
+    does. FastHttpSession reads its own jar, which gets the policy
+    :class:`~echotune_ci.net.loopback.LoopbackSecureCookies`; an HttpSession (requests) copies its
+    cookies into a new jar of the default policy for each request (``Session.prepare_request``), so it
+    gets a jar that keeps them as cookies for http (:func:`~echotune_ci.net.loopback.sendable_over_http`)."""
+    jar = getattr(client, "cookiejar", None)
+    if jar is not None:
+        loopback_secure_cookies(jar)
+        return
+    if getattr(client, "cookies", None) is None:
+        return
+    from requests.cookies import RequestsCookieJar
+
+    class _Jar(RequestsCookieJar):
+        def set_cookie(self, cookie: Any, *args: Any, **kwargs: Any) -> Any:
+            return super().set_cookie(sendable_over_http(cookie), *args, **kwargs)
+
+    kept = _Jar()
+    kept.update(client.cookies)
+    client.cookies = kept
 
 
 def _path_of(url: str) -> str:
