@@ -36,7 +36,7 @@ from .django import DjangoFacts, allows_loopback, is_django, read_django
 from .djangourls import UrlConf, read_urlconf
 from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
-                     guarded_route, read_graph, root_answers)
+                     guarded_route, health_rank, read_graph, root_answers)
 from .files import (JS_SUFFIXES, join, json_root, named_dirs, read_text, ready_path, rel, root_route,
                     source_files)
 from .instructions import (ONCE, Instructions, Step, read_instructions, readme_commands, readme_data_steps,
@@ -62,6 +62,7 @@ from .nodenotes import required_env as node_required_env
 from .openapi import Served, served_document
 from .orms import OrmDatabase, generates, in_folder, orm_databases, prisma_schema
 from .pages import page_routes
+from .remixroutes import health_module, route_modules
 from .pyapp import (Target, app_package, dotenv, find_target, framework_of, python_port, required_env,
                     server_command)
 from .pysettings import required_settings
@@ -1537,8 +1538,10 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _node_port(app, server, client_dirs, folder, entry)
         sources = list(source_files(server.path, JS_SUFFIXES, limit=300, skip=client_dirs))
         _sqlite_folders(app, sources, folder)
+        _prisma_sqlite_url(app, packages, folder)
         served = served_document(sources, folder)
         _ready(app, ins, sources, folder, served=served)
+        _route_module_health(app, server, folder)
         _file_pages(app, server, folder)
         required = node_required_env(sources, folder)
         _required_env(app, [(r.name, r.where, r.how) for r in required])
@@ -1567,6 +1570,21 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
     return app
 
 
+def _route_module_health(app: AppSetup, server: Package, folder: Path) -> None:
+    """A Remix or React Router app's health route is a route module (indie-stack's
+    ``app/routes/healthcheck.tsx``, whose loader answers "OK"), which no ``app.get(...)`` declares: it is
+    the ready URL when the code declares no health route of its own."""
+    if health_rank(app.ready_path) is not None:
+        return
+    found = health_module(route_modules(server.path, server.deps, folder))
+    if found is None:
+        return
+    app.ready_path = found.path
+    app.decisions = [d for d in app.decisions if d.key != "ready_url"]
+    app.checks.pop("ready_url", None)  # the "/ may answer 404" guess is moot
+    app.decide("ready_url", found.path, f"{found.file} (a route module whose loader answers, no page)")
+
+
 def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:
     """The pages the server's framework routes by file (SvelteKit's +page.svelte, Nuxt's pages/): audited
     by the frontend phase beside "/" (up to FRONTEND_PAGES, the others and those behind a login written
@@ -1580,9 +1598,10 @@ def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:
                         if p.path != app.ready_path and p.path not in dict(app.load_routes)]
     listed = ", ".join(p.path for p in open_[:FRONTEND_PAGES])
     guarded = [p.path for p in pages if p.guarded]
-    files = "+page.svelte" if server.has("@sveltejs/kit") else "pages/*.vue"
+    files = ("+page.svelte files" if server.has("@sveltejs/kit") else
+             "pages/*.vue files" if server.has("nuxt") else "route modules with a component")
     app.decide("frontend", f"/, {listed}" if listed else "/",
-               f"the {files} files: the pages without a parameter"
+               f"the {files}: the pages without a parameter"
                + (f"; behind a login (written commented out): {', '.join(guarded)}" if guarded else ""))
 
 
@@ -1611,6 +1630,8 @@ def _node_framework(packages: list[Package]) -> str:
         "nuxt",
         "@sveltejs/kit",
         "astro",
+        "@react-router/dev",
+        "@remix-run/dev",
         "@nestjs/core",
         "express",
         "fastify",
@@ -1623,7 +1644,8 @@ def _node_framework(packages: list[Package]) -> str:
     ):
         if any(name in p.deps for p in packages):
             return {"@nestjs/core": "nestjs", "@hapi/hapi": "hapi", "react-scripts": "create-react-app",
-                    "@sveltejs/kit": "sveltekit"}.get(
+                    "@sveltejs/kit": "sveltekit", "@react-router/dev": "react-router",
+                    "@remix-run/dev": "remix"}.get(
                 name, name
             )
     return "node"
@@ -1767,6 +1789,27 @@ def _sqlite_folders(app: AppSetup, sources: list[Path], folder: Path) -> None:
                                       f"which the checkout lacks")
 
 
+def _prisma_sqlite_url(app: AppSetup, packages: list[Package], folder: Path) -> None:
+    """The variable a Prisma schema reads its SQLite file's URL from (``url = env("DATABASE_URL")``, with
+    ``provider = "sqlite"``), set in [serve] env when nothing else does: a file needs no service, and
+    without it ``prisma migrate deploy`` and the app stop on "Environment variable not found:
+    DATABASE_URL" (indie-stack keeps it in .env.example only). The example's ``file:`` value when the
+    package has one, else ``file:./dev.db`` (relative to the schema's folder, as Prisma reads it)."""
+    for orm in orm_databases(packages, folder):
+        if orm.client != "@prisma/client" or orm.provider != "sqlite" or not orm.variables:
+            continue
+        name = orm.variables[0]
+        pkg = folder / orm.package
+        if name in app.env or re.search(rf"(?m)^\s*{re.escape(name)}\s*=", read_text(pkg / ".env")):
+            continue
+        example = re.search(rf"""(?m)^\s*{re.escape(name)}\s*=\s*["']?(file:[^"'\s]+)""",
+                            read_text(pkg / ".env.example"))
+        app.env[name] = example.group(1) if example else "file:./dev.db"
+        source = (f"{join(orm.package, '.env.example')} (a SQLite file)" if example else
+                  f"{orm.where} reads it ({orm.said}): a SQLite file of the run's own")
+        app.decide("env", f"{name}={app.env[name]}", source)
+
+
 def _top_build(top: Package) -> str:
     """The script of the first package that builds the app: build, else a host's build hook."""
     return next((s for s in ("build", "heroku-postbuild", "vercel-build") if s in top.scripts), "")
@@ -1906,6 +1949,8 @@ def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Pat
         app.decide("port", f"auto (through {var})", why)
     elif var:
         app.decide("port", "auto (PORT)", why)
+    elif serving := _serve_tool(app, server):
+        app.decide("port", "auto (PORT)", serving)
     elif (exported := exports_without_listen(server, entry, skip, folder))[0]:
         where = f" in {server.dir}/" if server.dir != "." else ""
         app.check(
@@ -1921,6 +1966,23 @@ def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Pat
             "could not tell how the server picks its port: `run` sets PORT; set [serve] port "
             "if the app always listens on one",
         )
+
+
+# Servers of a framework that listen on PORT (remix-serve, react-router-serve: "process.env.PORT || 3000")
+_PORT_SERVERS = ("remix-serve", "react-router-serve")
+
+
+def _serve_tool(app: AppSetup, server: Package) -> str:
+    """"<script>: <tool> listens on PORT" when the command, or the script of *server* it runs, starts a
+    framework's server that reads PORT (indie-stack's ``"start": "remix-serve ./build/index.js"``); ""."""
+    run = re.search(r"\bnpm (?:run )?([\w:-]+)", app.command)
+    line = server.scripts.get(run.group(1), "") if run else ""
+    script = f"{join(server.dir, 'package.json')} (scripts.{run.group(1)})" if run else ""
+    for text, where in ((app.command, "the command"), (line, script)):
+        tool = next((t for t in _PORT_SERVERS if re.search(rf"(?:^|[\s/]){t}\b", text)), "")
+        if tool:
+            return f"{where}: {tool} listens on PORT"
+    return ""
 
 
 def _bundle(app: AppSetup, packages: list[Package]) -> None:

@@ -361,11 +361,35 @@ def _login_flow(root: Path, app: AppSetup) -> dict[str, str]:
     from .routes import detect_login_flow
 
     found = detect_login_flow(root / app.cwd)
+    if not found and not app.django_login:
+        return _route_module_login(root, app)
     if found or not app.django_login:
         return found
     return {**app.django_login, "token": "", "user_field": "username", "user_object": "", "scheme": "Bearer",
             "form": "yes", "csrf": "csrftoken", "oauth2_form": "", "user_value": "", "status": "302",
             "form_page": "yes"}
+
+
+def _route_module_login(root: Path, app: AppSetup) -> dict[str, str]:
+    """A Remix or React Router app's login: a route module whose action reads the form's password
+    (indie-stack's ``app/routes/login.tsx``) and answers 302 with the session's cookie when it logs in,
+    400 or the page again when it does not; no CSRF token (their forms carry none). {} without one."""
+    import json
+
+    from .files import read_text
+    from .remixroutes import form_login, route_modules
+
+    try:
+        deps = json.loads(read_text(root / app.cwd / "package.json") or "{}")
+    except ValueError:
+        return {}
+    names = {**(deps.get("dependencies") or {}), **(deps.get("devDependencies") or {})} \
+        if isinstance(deps, dict) else {}
+    found = form_login(route_modules(root / app.cwd, names, root))
+    if not found:
+        return {}
+    return {**found, "token": "", "user_object": "", "scheme": "Bearer", "form": "yes", "csrf": "",
+            "oauth2_form": "", "user_value": "", "status": "302", "form_page": ""}
 
 
 def security_excludes(app: AppSetup) -> dict[str, list[str]]:

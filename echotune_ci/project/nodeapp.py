@@ -983,6 +983,11 @@ def bundle_globs(pkg: Package, server_out: set[str]) -> Bundle | None:
         found = (".svelte-kit/output/client", "", "@sveltejs/kit in dependencies")
     elif "react-scripts" in deps:
         found = ("build/static", "", "react-scripts in dependencies (build/static)")
+    elif "@react-router/dev" in deps or "@remix-run/dev" in deps:
+        # before vite: React Router's and Remix's Vite plugins set the output themselves (build/client),
+        # and Remix's own compiler writes public/build; a vite.config.ts of theirs says no outDir, and
+        # "dist" matched nothing (react-router-templates' node-postgres; remix-run/indie-stack)
+        found = _remix_out(pkg)
     elif pkg.vite:
         found = _vite_out(pkg, build)
     elif "@vue/cli-service" in deps or _script_runs(build, "vue-cli-service"):
@@ -1060,6 +1065,31 @@ def _vite_out(pkg: Package, build: str) -> tuple[str, str, str]:
     folder = join(base or ".", out or "dist")
     where = "build.outDir" if out else "default dist"
     return folder, assets or "assets", f"{name} ({where}" + (f" under root {root})" if base else ")")
+
+
+def _remix_out(pkg: Package) -> tuple[str, str, str]:
+    """The client build of React Router's framework mode or Remix: ``<buildDirectory>/client`` (default
+    ``build``) with their Vite plugins, read from react-router.config.* (React Router 7) or the plugin's
+    options in vite.config.* (Remix 2, ``remix({buildDirectory})``); with Remix's own compiler (no Vite
+    plugin) ``assetsBuildDirectory`` of remix.config.* (default ``public/build``)."""
+    if "@react-router/dev" in pkg.deps:
+        config = _config(pkg, "react-router.config")
+        folder = _path_value(read_text(config), "buildDirectory")[0] if config else ""
+        name = join(pkg.dir, config.name) if config else "@react-router/dev"
+        return (f"{folder or 'build'}/client", "",
+                f"{name} ({'buildDirectory' if folder else 'default build'}/client)")
+    vite = _config(pkg, "vite.config")
+    text = read_text(vite) if vite else ""
+    if vite and re.search(r"\bvitePlugin\b|@remix-run/dev", text):
+        folder = _path_value(text, "buildDirectory")[0]
+        return (f"{folder or 'build'}/client", "",
+                f"{join(pkg.dir, vite.name)} (Remix's Vite plugin, "
+                f"{'buildDirectory' if folder else 'default build'}/client)")
+    config = _config(pkg, "remix.config")
+    folder = _path_value(read_text(config), "assetsBuildDirectory")[0] if config else ""
+    name = join(pkg.dir, config.name) if config else "@remix-run/dev"
+    return (folder or "public/build", "",
+            f"{name} (Remix's compiler, {'assetsBuildDirectory' if folder else 'default public/build'})")
 
 
 def _vue_cli_out(pkg: Package, build: str) -> tuple[str, str, str]:

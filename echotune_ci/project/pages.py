@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .files import NOT_SOURCE, read_text, rel
+from .remixroutes import FRAMEWORKS, route_modules
+from .remixroutes import pages as remix_pages
 
 # redirect(302, '/login?referrer=/admin'), throw redirect(303, "/auth/signin"), navigateTo('/login')
 _TO_LOGIN = re.compile(r"""\b(?:redirect|navigateTo)\(\s*(?:\d{3}\s*,\s*)?[`'"][^`'"]*"""
@@ -46,6 +48,10 @@ def page_routes(folder: Path, deps: dict[str, str], root: Path) -> list[Page]:
     elif "nuxt" in deps:
         base = next((p for p in (folder / "app" / "pages", folder / "pages") if p.is_dir()), None)
         pages = _nuxt(base, root) if base is not None else []
+    elif any(name in deps for name in FRAMEWORKS):
+        # Remix's and React Router's route modules (app/routes/, app/routes.ts): those with a component
+        found = remix_pages(route_modules(folder, deps, root))
+        pages = [Page(path, where, guarded) for path, where, guarded in found]
     else:
         return []
     return sorted(pages, key=lambda p: (p.path != "/", p.path))
