@@ -11,6 +11,8 @@ globs and baseline may come from the command line.
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -121,6 +123,31 @@ def measure(settings: BundleSettings, ctx: PhaseContext, *, globs: Sequence[str]
     return measure_bundle(plan(settings, ctx, globs=globs, baseline=baseline), ctx.progress)
 
 
+# A build's file name: a content hash of 8+ letters and digits before .js/.css (Vite's index-BXa1c2dE.js,
+# webpack's main.3f2a1b9c.js, Remix's entry.client-5ZQ7LG3U.js); not jquery.min.js or tailwind.config.js
+_HASHED = re.compile(r"[.-](?=[A-Za-z0-9_]*\d)(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{8,}\.(?:js|css)$")
+_NOT_BUILT = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "bower_components"})
+
+
+def built_folders(base: Path, limit: int = 3, entries: int = 20_000) -> list[str]:
+    """Up to *limit* folders under *base* (relative, posix, most such files first) holding built .js/.css
+    files (hashed names), for a "no file matches" that can say where the build did write: React Router's
+    build/client/assets where init had written dist/. Hidden folders, node_modules and virtual
+    environments are skipped; the walk stops after *entries* names."""
+    counts: dict[str, int] = {}
+    seen = 0
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _NOT_BUILT
+                         and not (Path(folder) / d / "pyvenv.cfg").is_file())
+        seen += len(dirs) + len(files)
+        hashed = sum(1 for name in files if _HASHED.search(name))
+        if hashed:
+            counts[Path(folder).relative_to(base).as_posix()] = hashed
+        if seen > entries:
+            break
+    return sorted(counts, key=lambda f: (-counts[f], f))[:limit]
+
+
 def measure_bundle(opts: BundleOptions, progress: Callable[[str], None] = lambda _m: None) -> PhaseResult:
     """Size the planned files; totals, per-file sizes (with base values), growth and limits as metrics."""
     started = time.monotonic()
@@ -128,7 +155,10 @@ def measure_bundle(opts: BundleOptions, progress: Callable[[str], None] = lambda
     files, empty = expand_globs(list(opts.globs), opts.base_dir)
     if not files:
         shown = ", ".join(repr(g) for g in opts.globs)
-        raise InputError(f"no file matches {shown} (relative to {opts.base_dir})")
+        built = built_folders(opts.base_dir)
+        hint = (f"; built .js/.css files (hashed names) are in {', '.join(built)}: point [bundle] globs there"
+                if built else "")
+        raise InputError(f"no file matches {shown} (relative to {opts.base_dir}){hint}")
     baseline = load_baseline(opts.baseline) if opts.baseline is not None else None
     result.tool_versions = tool_versions()
     progress(f"bundle: sizing {len(files)} files")
