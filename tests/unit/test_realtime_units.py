@@ -320,3 +320,21 @@ def test_init_polls_the_handshake_of_a_server_that_answers_only_socketio(tmp_pat
         (tmp_path / "more").mkdir(exist_ok=True)
         more = _project(tmp_path / "more", {"express": "4", "socket.io": "4"}, {"index.js": only + extra})
         assert app_setup(more).ready_path == "/", extra
+
+
+def test_a_handshake_carries_the_apps_origin_the_session_cookies_and_the_token():
+    from http.cookiejar import Cookie, CookieJar
+
+    def cookie(name: str, value: str | None) -> Cookie:
+        return Cookie(0, name, value, None, False, "127.0.0.1", False, False, "/", True, False, None, True,
+                      None, None, {})
+
+    jar = CookieJar()
+    for name, value in (("sessionid", "abc"), ("csrftoken", "t0k"), ("flag", None)):
+        jar.set_cookie(cookie(name, value))
+    headers = realtime.handshake_headers(jar, {"Authorization": "Bearer x"})
+    assert headers["Authorization"] == "Bearer x"
+    assert sorted(headers["Cookie"].split("; ")) == ["csrftoken=t0k", "sessionid=abc"]
+    assert realtime.handshake_headers(None, {}) == {}
+    assert realtime.own_origin("ws://127.0.0.1:8000/ws/chat/") == "http://127.0.0.1:8000"
+    assert realtime.own_origin("wss://app.test/ws") == "https://app.test"

@@ -80,6 +80,13 @@ def channel_url(host: str, path: str, protocol: str) -> str:
     return urlunsplit((scheme, parts.netloc, path, "", ""))
 
 
+def own_origin(url: str) -> str:
+    """The Origin a page of the app at *url* (``ws://127.0.0.1:8000/ws/chat/``) sends: ``http://127.0.0.1:8000``
+    (``https`` for ``wss``)."""
+    parts = urlsplit(url)
+    return urlunsplit(("https" if parts.scheme in ("wss", "https") else "http", parts.netloc, "", "", ""))
+
+
 def split_entries(entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(HTTP entries, real-time entries) of a round's statistics entries (dicts with a ``method``)."""
     http = [e for e in entries if e.get("method") != REQUEST_TYPE]
@@ -100,6 +107,8 @@ class _Channel:
         self.prefix = uuid.uuid4().hex[:12]
         self.seq = 0
         self.conn: Any = None
+        # What the handshake carries besides: the login's session cookie or token ([load.login])
+        self.headers: dict[str, str] = {}
         # Set when the user is being stopped: the exchange in flight may finish, no new message starts.
         self.ending = False
 
@@ -165,10 +174,13 @@ class _Channel:
 class _WebSocket(_Channel):
     def _open(self) -> Any:
         from websockets.sync.client import connect
+        from websockets.typing import Origin
 
-        # proxy=None: the target is allow-listed by host, never reached through a proxy.
-        return connect(self.url, open_timeout=self.spec["timeout"], close_timeout=1, proxy=None,
-                       max_size=2**20)
+        # proxy=None: the target is allow-listed by host, never reached through a proxy. The Origin is the
+        # app's own, as a page of the app sends it: Channels' AllowedHostsOriginValidator (its tutorial's
+        # asgi.py) refuses a handshake without one (403), and so does a server checking it against its host.
+        return connect(self.url, origin=Origin(own_origin(self.url)), additional_headers=self.headers or None,
+                       open_timeout=self.spec["timeout"], close_timeout=1, proxy=None, max_size=2**20)
 
     def _round_trip(self, token: str) -> int:
         from websockets.exceptions import ConnectionClosed
@@ -200,7 +212,7 @@ class _SocketIO(_Channel):
 
         client = socketio.Client(reconnection=False, request_timeout=self.spec["timeout"])
         client.connect(self.url, socketio_path=self.spec["path"].strip("/") or "socket.io",
-                       transports=["websocket"], wait_timeout=self.spec["timeout"])
+                       transports=["websocket"], wait_timeout=self.spec["timeout"], headers=self.headers)
         return client
 
     def _round_trip(self, token: str) -> int:
@@ -302,13 +314,19 @@ def _error(exc: BaseException, what: str) -> Exception:
     return RealtimeError(f"{what} failed: {type(exc).__name__}: {reason}"[:300])
 
 
-def realtime_user_class(plan: dict[str, Any]) -> type | None:
+def realtime_user_class(plan: dict[str, Any], log_in: Any = None) -> type | None:
     """The locust User class of the plan's ``realtime`` part (None when there is none or no client).
 
     ``fixed_count`` is :func:`client_count` of the plan's users, so locust
     starts exactly that many clients whatever the other classes' weights. The
     allow-list and the request cap of :mod:`.guard` are taken for every
-    connect and every message (a refused host is a failed connect).
+    connect and every message (a refused host is a failed connect). With
+    *log_in* (the [load.login] of the plan: a callable taking the user), each
+    client is an HTTP user that logs in once when it starts, as the HTTP users
+    do, and its handshakes carry the session's cookies and the login's token
+    header: Channels' AuthMiddlewareStack reads the user from the session
+    cookie, and a consumer that needs one closed every anonymous connection
+    (code 1011).
     """
     spec = plan.get("realtime")
     if not spec:
@@ -316,7 +334,7 @@ def realtime_user_class(plan: dict[str, Any]) -> type | None:
     count = client_count(plan["users"], spec["share"])
     if not count:
         return None
-    from locust import User, constant, task
+    from locust import HttpUser, User, constant, task
 
     from .guard import HostRefusedError, admit
 
@@ -333,6 +351,9 @@ def realtime_user_class(plan: dict[str, Any]) -> type | None:
                 context={})
 
         user.channel = channel_type(spec, url, fire, lambda target: admit(target, HostRefusedError))
+        if log_in is not None:
+            log_in(user)
+            user.channel.headers = handshake_headers(user.client.cookies, getattr(user, "auth_headers", {}))
 
     def exchange(user: Any) -> None:
         exchange_until_stopped(user.channel)
@@ -342,7 +363,7 @@ def realtime_user_class(plan: dict[str, Any]) -> type | None:
         if channel is not None:
             channel.close()
 
-    return type("RealtimeUser", (User,), {
+    return type("RealtimeUser", (HttpUser if log_in is not None else User,), {
         "fixed_count": count,
         "host": plan.get("host") or None,
         "wait_time": constant(spec["interval"]),
@@ -351,6 +372,17 @@ def realtime_user_class(plan: dict[str, Any]) -> type | None:
         "on_stop": on_stop,
         "__module__": __name__,
     })
+
+
+def handshake_headers(cookies: Any, auth: dict[str, str]) -> dict[str, str]:
+    """The headers of a logged-in client's handshake: *auth* (the login's token header, a dict) and a
+    ``Cookie`` header of every cookie in *cookies* (a cookie jar: the session's, the CSRF token's), as
+    ``name=value`` pairs joined by ``"; "``."""
+    headers = dict(auth)
+    pairs = [f"{c.name}={c.value}" for c in cookies or () if c.value is not None]
+    if pairs:
+        headers["Cookie"] = "; ".join(pairs)
+    return headers
 
 
 # --------------------------------------------------------------------------- the CLI side

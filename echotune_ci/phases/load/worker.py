@@ -1021,7 +1021,9 @@ def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
         user_classes = [scenario_user_class(plan)]
     from echotune_ci.phases.load.realtime import realtime_user_class
 
-    realtime = realtime_user_class(plan)
+    # A logged-in app's channels need the login too: its clients log in as the HTTP users do
+    log_in = _Requests(plan, http_user=True).log_in if plan.get("login") else None
+    realtime = realtime_user_class(plan, log_in)
     if realtime is not None:
         user_classes.append(realtime)
 
