@@ -32,7 +32,8 @@ from ..masking import is_secret_name
 from . import commands
 from .appsetup import FRONTEND_PAGES, AppSetup, Decision
 from .clients import attach_clients, node_notes, output_folder
-from .django import DjangoFacts, allows_loopback, is_django, read_django
+from .django import (DjangoFacts, allows_loopback, asgi_early_import, is_django, read_django,
+                     runserver_serves_asgi)
 from .djangourls import UrlConf, read_urlconf
 from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
@@ -749,7 +750,7 @@ def _python_command(
             _python_script_port(app, folder, bound.command)
         return []
     if django is not None:
-        return _django_command(app, deps, django)
+        return _django_command(app, folder, deps, django)
     if target is None:
         if not _self_serving_command(app, folder):
             app.check("command", "no module creating a web app was found: say how to start the app")
@@ -831,9 +832,11 @@ def _python_script_port(app: AppSetup, folder: Path, command: str) -> None:
         )
 
 
-def _django_command(app: AppSetup, deps: PythonDeps, django: DjangoFacts) -> list[str]:
+def _django_command(app: AppSetup, folder: Path, deps: PythonDeps, django: DjangoFacts) -> list[str]:
     wsgi = django.wsgi or "config.wsgi"
-    if deps.has("gunicorn"):
+    # Channels answers WebSockets in the ASGI application only: gunicorn's WSGI workers would 404 them
+    websockets = deps.has("channels") and bool(django.asgi) and deps.has("uvicorn", "daphne")
+    if deps.has("gunicorn") and not websockets:
         app.command = f"gunicorn --bind 127.0.0.1:{{port}} {wsgi}"
         why = "gunicorn in the dependencies"
     elif deps.has("uvicorn") and django.asgi:
@@ -853,18 +856,50 @@ def _django_command(app: AppSetup, deps: PythonDeps, django: DjangoFacts) -> lis
     module = django.settings_module or "settings"
     named = f"manage.py, {module} from {django.settings_source}" if django.settings_source else (
         f"manage.py ({module})")
+    if "runserver" not in app.command and django.asgi and ":application" in app.command:
+        why = _asgi_loads_early(app, folder, deps, django, why)
     app.decide("command", app.command, f"{named}; {why}")
     return []
 
 
+def _asgi_loads_early(app: AppSetup, folder: Path, deps: PythonDeps, django: DjangoFacts, why: str) -> str:
+    """An ASGI module that imports the project's models before Django is set up cannot be loaded by an ASGI
+    server: served by ``manage.py runserver`` where that is Daphne's (which sets Django up first), else
+    said. Returns the reason for the command."""
+    early = asgi_early_import(folder, django.asgi)
+    if early is None:
+        return why
+    asgi_file = django.asgi.replace(".", "/") + ".py"
+    stops = (f"{asgi_file} imports {early.module} ({early.line}), which loads models ({early.loads}), before "
+             f"Django is set up ({early.setup})")
+    server = app.command.split()[0]
+    daphne_runserver = runserver_serves_asgi(folder, django, deps.has("daphne"))
+    if not daphne_runserver:
+        app.check("command", f"{stops}: {server} stops on AppRegistryNotReady when it loads that module; "
+                             "move the import below that call (Channels' docs) to serve the app")
+        return why
+    app.command = "python manage.py runserver 127.0.0.1:{port} --noreload"
+    app.check("command", f"{stops}: {server} stops on AppRegistryNotReady when it loads that module, so the "
+                         "app is served by runserver, which sets Django up first (Daphne's, a development "
+                         f"server); move the import below that call to serve it with {server}")
+    return f"{daphne_runserver}: runserver serves the ASGI application; not {server} ({stops})"
+
+
 def _django_static(app: AppSetup, deps: PythonDeps, django: DjangoFacts) -> None:
-    """gunicorn/uvicorn do not serve /static/ (runserver does, with DEBUG on): whitenoise must."""
-    if "runserver" not in app.command and django.static_root and not deps.has("whitenoise"):
+    """gunicorn/uvicorn do not serve /static/, nor does runserver with DEBUG off (init turns it off through
+    its variable; Daphne's runserver has no --insecure): whitenoise must."""
+    if not django.static_root or deps.has("whitenoise"):
+        return
+    if "runserver" not in app.command:
         app.check(
             "command",
             "nothing serves /static/ under this server (no whitenoise in the dependencies): pages "
             "are measured without their CSS and JS",
         )
+    elif django.debug_var or django.debug_literal in ("", "False"):
+        # a Channels chat served by Daphne's runserver answered its own CSS with 404, unsaid
+        app.check("command", "runserver serves /static/ only with DEBUG on, and DEBUG is off here (no "
+                             "whitenoise in the dependencies): pages are measured without their CSS and JS")
 
 
 def _add_build(app: AppSetup, steps: list[str], step: str, source: str, *, unless: str = "") -> None:
@@ -1221,9 +1256,10 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
     where = django.where("DEBUG")
     if django.debug_var:
         app.env[django.debug_var] = django.debug_off
-        app.decide(
-            "env", f"{django.debug_var}={django.debug_off}", f"{where} reads DEBUG from {django.debug_var}"
-        )
+        # DEBUG = os.environ.get("DJANGO_DEBUG_MODE"): "False" is a non-empty string, so DEBUG stayed on
+        raw = "" if django.debug_off else " as its text, true unless empty ('False' too)"
+        app.decide("env", f"{django.debug_var}={django.debug_off}",
+                   f"{where} reads DEBUG from {django.debug_var}{raw}")
     elif django.debug_literal not in ("", "False") and django.conditional.get("DEBUG", ("",))[0] == "False":
         _, line, condition = django.conditional["DEBUG"]
         app.check("env", f"{where} sets DEBUG = {django.debug_literal}, and False under `{condition}` "

@@ -8,6 +8,7 @@ its key in echotune.toml.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # Keys a `# check:` note can stand above, in the order echotune.toml lists them.
@@ -115,7 +116,8 @@ class AppSetup:
     def decide(self, key: str, value: str, source: str) -> None:
         """Record a decision (printed by ``init``), and *source* as evidence when it names a file."""
         self.decisions.append(Decision(key, value, source))
-        name = source.split(" ", 1)[0].rstrip(":,")
+        # "chat/consumers.py:24:" names the file chat/consumers.py
+        name = re.sub(r":\d+$", "", source.split(" ", 1)[0].rstrip(":,"))
         if ("." in name.strip(".") or name in ("Procfile", "Dockerfile")) and name not in self.evidence:
             self.evidence.append(name)
 

@@ -9,6 +9,7 @@ the settings read none.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,10 @@ _ASSIGN = r"^{name}\s*(?::[^=]+)?=\s*(.+)$"
 # Flask-Script's `from flask_script import Manager`), and that is no Django project.
 _DJANGO_MANAGE = re.compile(
     r"DJANGO_SETTINGS_MODULE|^\s*(?:from|import)\s+django\b|execute_from_command_line", re.M)
+# A variable's text taken as it is (``DEBUG = os.environ.get("DJANGO_DEBUG")``, or under ``bool()``): any
+# text but the empty one is true, "False" too
+_RAW_READ = re.compile(r"""(?:bool\(\s*)?(?:(?:os\.environ\.get|os\.getenv|environ\.get|getenv)"""
+                       r"""\(\s*["']\w+["']\s*(?:,\s*[^()]*)?\)|os\.environ\[\s*["']\w+["']\s*\])(?:\s*\))?""")
 
 
 @dataclass
@@ -285,7 +290,8 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
     m = _ENV_READ.search(debug)
     if m:
         facts.debug_var = m.group(1)
-        facts.debug_off = "0" if "int(" in debug else "False"
+        facts.debug_off = "" if _RAW_READ.fullmatch(debug.split("#", 1)[0].strip()) else (
+            "0" if "int(" in debug else "False")
     else:
         facts.debug_literal = debug.split("#", 1)[0].strip()
     _read_hosts(text, facts)
@@ -394,3 +400,114 @@ def _read_urlconf_settings(folder: Path, settings: Path, facts: DjangoFacts) -> 
 def allows_loopback(literal: str) -> bool:
     """Whether a literal ALLOWED_HOSTS lets 127.0.0.1 in."""
     return any(h in literal for h in ("'*'", '"*"', "127.0.0.1"))
+
+
+# A module-level call that sets Django up: what must come before importing the project's models
+_SETUP_CALLS = frozenset({"get_asgi_application", "setup", "get_default_application"})
+# What loads models (AppRegistryNotReady before setup): a models module, the user model, auth's models
+_LOADS_MODELS = re.compile(r"^[ \t]*(?:from\s+[\w.]*\bmodels\b|import\s+[\w.]*\bmodels\b|"
+                           r"from\s+\.+\s+import\s+(?:.*\b)?models\b)|get_user_model\(", re.M)
+
+
+@dataclass(frozen=True)
+class EarlyImport:
+    """An ASGI module's import of the project's code before Django is set up: the module imported as
+    written (``chat.routing``), its "line N", the "file:line" that loads models through it, and the
+    "line N" of the setup call (``get_asgi_application()``)."""
+
+    module: str
+    line: str
+    loads: str
+    setup: str
+
+
+def asgi_early_import(folder: Path, asgi: str) -> EarlyImport | None:
+    """The first import of the project's own code in the ASGI module *asgi* (``config.asgi``) that runs
+    before Django is set up and loads models (directly or through the project's modules it imports, 20
+    files at most), or None.
+
+    ``daphne config.asgi:application`` (or uvicorn) imports that module first: a ``from chat.routing import
+    websocket_urlpatterns`` above ``get_asgi_application()`` reaches the consumers' models and stops the
+    server on "settings are not configured" / AppRegistryNotReady, while ``manage.py runserver`` (Daphne's,
+    with "daphne" in INSTALLED_APPS) sets Django up before it loads the module and serves the app."""
+    path = folder / (asgi.replace(".", "/") + ".py")
+    try:
+        tree = ast.parse(read_text(path))
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    setup = next((s.lineno for s in tree.body for n in ast.walk(s) if isinstance(n, ast.Call)
+                  and _call_name(n.func) in _SETUP_CALLS), 0)
+    if not setup:
+        return None
+    for statement in tree.body:
+        if statement.lineno >= setup:
+            break
+        for module in _imported(statement, asgi):
+            loads = _loads_models(folder, module)
+            if loads:
+                return EarlyImport(module, f"line {statement.lineno}", loads, f"line {setup}")
+    return None
+
+
+def _call_name(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _imported(statement: ast.stmt, importer: str) -> list[str]:
+    """The absolute module names *statement* imports (relative ones resolved against *importer*)."""
+    if isinstance(statement, ast.Import):
+        return [a.name for a in statement.names]
+    if isinstance(statement, ast.ImportFrom):
+        base = statement.module or ""
+        if statement.level:
+            parent = importer.split(".")[: -statement.level]
+            base = ".".join([*parent, base] if base else parent)
+        # from chat import routing: the submodule, when there is one, is what runs
+        return [base, *(f"{base}.{a.name}" for a in statement.names)] if base else []
+    return []
+
+
+def _module_file(folder: Path, module: str) -> Path | None:
+    stem = folder / module.replace(".", "/")
+    for path in (stem.with_suffix(".py"), stem / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _loads_models(folder: Path, module: str) -> str:
+    """"file:line" where the project's *module*, or a project module it imports in turn, loads models; ""
+    when none does or *module* is no file of the project (django, channels)."""
+    todo: list[str] = [module]
+    seen: set[Path] = set()
+    while todo and len(seen) < 20:
+        name = todo.pop(0)
+        path = _module_file(folder, name)
+        if path is None or path in seen:
+            continue
+        seen.add(path)
+        text = read_text(path)
+        m = _LOADS_MODELS.search(text)
+        if m:
+            return f"{path.relative_to(folder).as_posix()}:{text.count(chr(10), 0, m.start()) + 1}"
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        for statement in tree.body:
+            todo += _imported(statement, name)
+    return ""
+
+
+def runserver_serves_asgi(folder: Path, facts: DjangoFacts, deps_daphne: bool) -> str:
+    """Why ``manage.py runserver`` serves the ASGI application (Daphne's runserver), or "": "daphne" in
+    INSTALLED_APPS (Channels 4), or "channels" there without daphne listed (Channels 2 and 3, which
+    brought daphne along and replaced runserver themselves)."""
+    text = read_text(folder / facts.settings_file) if facts.settings_file else ""
+    apps = re.search(r"INSTALLED_APPS\s*(?::[^=]+)?=\s*[\[(](.*?)[\])]", text, re.S)
+    listed = set(re.findall(r"""["']([\w.]+)["']""", apps.group(1))) if apps else set()
+    if "daphne" in listed:
+        return f"{facts.settings_file} lists daphne in INSTALLED_APPS"
+    if "channels" in listed and not deps_daphne:
+        return f"{facts.settings_file} lists channels in INSTALLED_APPS"
+    return ""

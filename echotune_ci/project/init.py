@@ -260,6 +260,23 @@ def _detect_realtime(root: Path, app: AppSetup) -> None:
     if found["guess"]:
         app.check("realtime", f"the WebSocket path {found['path']} is a guess: set the path your server "
                               "upgrades")
+    if found.get("filled"):
+        app.check("realtime", f"the WebSocket route takes {found['filled']}, given a sample value in "
+                              f"{found['path']}: set one the app accepts (a room or id that exists)")
+    if found.get("message"):
+        # a Channels consumer's reply has no fixed shape: the tutorial's sends the text back to the room,
+        # others answer with data of their own
+        app.realtime.update(message=found["message"], reply=found["reply"])
+        app.decide("load.realtime", f"message {found['message']}",
+                   f"{found['message_source']}: its consumer's receive reads that key")
+        if found["reply"] == "{id}":
+            app.check("realtime", f"the reply is the first message holding the id sent in "
+                                  f"{found['message']}: a consumer that answers with data of its own and not "
+                                  "the text sent times out; set reply to a text its answer holds "
+                                  "(docs/load.md)")
+        else:
+            app.decide("load.realtime", f"reply {found['reply']}",
+                       f"{found['message_source']}: its consumer answers with that key")
 
 
 def _socketio_only(root: Path, app: AppSetup, source: str) -> None:

@@ -18,6 +18,7 @@ import ast
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .files import NOT_SOURCE
@@ -68,10 +69,225 @@ def detect_realtime(folder: Path) -> dict[str, str]:
         source = f"Python dependency {found}"
     if not source:
         return {}
+    route = channels_route(folder) if py is not None and py.has("channels") else None
+    if route is not None:
+        channel = {"protocol": "ws", "path": route.path, "source": f"{source}, {route.where}", "guess": "",
+                   "filled": route.filled}
+        if route.message:
+            channel.update(message=route.message, reply=route.reply, message_source=route.message_source)
+        return channel
     path, where = ws_path(folder)
     where = where or served
     return {"protocol": "ws", "path": path or "/ws", "source": source if not where else f"{source}, {where}",
             "guess": "" if path else "yes"}
+
+
+@dataclass(frozen=True)
+class ChannelsRoute:
+    """A WebSocket route of a Django Channels app, as a path a client can open.
+
+    path: ``/ws/chat/echotune/`` (a leading slash added; each parameter given a sample value); where:
+    "file:line"; filled: the parameters given a value, as written (``<str:room>``), "" when none;
+    message: a JSON message carrying ``{id}`` in the first key its consumer's ``receive`` reads
+    (``{"message": "{id}"}``), "" when none was found; message_source: "file:line" of that read; reply:
+    what its answer holds (:func:`consumer_key`)."""
+
+    path: str
+    where: str
+    filled: str = ""
+    message: str = ""
+    message_source: str = ""
+    reply: str = "{id}"
+
+
+# A module routing Channels' websocket protocol: the tutorial's websocket_urlpatterns, or a URLRouter([...])
+_CHANNELS_MARK = re.compile(r"\bwebsocket_urlpatterns\b|\bURLRouter\(")
+_CHANNELS_CALL = re.compile(r"""\b(re_path|path|url)\(\s*r?(['"])(.*?)\2\s*,\s*([\w.]+)""")
+_PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+_SAMPLES = ("echotune", "1")
+
+
+def channels_route(folder: Path) -> ChannelsRoute | None:
+    """The first WebSocket route of the Django Channels app in *folder* that a client can open without a
+    value of its own (the first route when every one takes a parameter, with sample values), or None.
+
+    Channels routes are written as Django's are, without the leading slash (``path("ws/chats/", ...)``,
+    ``re_path(r"ws/chat/(?P<room_name>\\w+)/$", ...)``, ``url(r"^ws$", ...)``), in a module that names
+    ``websocket_urlpatterns`` or calls ``URLRouter``; the path literals :func:`ws_path` looks for start with
+    one, so a Channels chat was measured on a guessed ``/ws`` that no route answers."""
+    routes: list[tuple[str, str, str, str]] = []  # (path, "file:line", parameters filled, consumer)
+    for rel, text in _sources(folder, (".py",)):
+        if not _CHANNELS_MARK.search(text):
+            continue
+        for m in _CHANNELS_CALL.finditer(text):
+            converted = _route_path(m.group(1), m.group(3))
+            if converted is not None:
+                # consumers.ChatConsumer.as_asgi() (Channels 3 and 4), consumers.ChatConsumer (2)
+                consumer = m.group(4).removesuffix(".as_asgi").split(".")[-1]
+                routes.append((converted[0], f"{rel}:{text.count(chr(10), 0, m.start()) + 1}", converted[1],
+                               consumer))
+    if not routes:
+        return None
+    path, where, filled, consumer = next((r for r in routes if not r[2]), routes[0])
+    key, reply, key_where = consumer_key(folder, consumer)
+    message = json.dumps({key: "{id}"}) if key else ""
+    return ChannelsRoute(path, where, filled, message, key_where, reply)
+
+
+def _route_path(kind: str, pattern: str) -> tuple[str, str] | None:
+    """(the path a client opens for a route, its parameters as written joined by ", "), or None when a
+    regular expression's path cannot be written out (alternatives, character classes outside a group)."""
+    if kind == "path":
+        filled = ", ".join(m.group(0) for m in _PATH_PARAM.finditer(pattern))
+        path = _PATH_PARAM.sub(lambda m: "1" if m.group(1) == "int" else "echotune", pattern)
+        return "/" + path.lstrip("/"), filled
+    body = pattern[1:] if pattern.startswith("^") else pattern
+    body = body[:-1] if body.endswith("$") and not body.endswith("\\$") else body
+    out: list[str] = []
+    groups: list[str] = []
+    i = 0
+    while i < len(body):
+        if body[i] == "(":
+            end = _group_end(body, i)
+            if end < 0:
+                return None
+            group = body[i:end + 1]
+            inner = re.sub(r"^\((?:\?P<\w+>|\?:)?", "(", group)
+            sample = next((s for s in _SAMPLES if _fullmatch(inner, s)), None)
+            if sample is None:
+                return None
+            out.append(sample)
+            groups.append(group)
+            i = end + 1
+        elif body[i] == "\\" and i + 1 < len(body) and not body[i + 1].isalnum():
+            out.append(body[i + 1])
+            i += 2
+        elif body[i] == "?" and out and out[-1] == "/":
+            out.pop()  # "/?": the slash is optional; Channels' own routes end without it then
+            i += 1
+        elif body[i] in "\\[]{}|*+?.":
+            return None
+        else:
+            out.append(body[i])
+            i += 1
+    path = "".join(out)
+    if not _fullmatch(body, path):
+        return None
+    return "/" + path.lstrip("/"), ", ".join(groups)
+
+
+def _group_end(text: str, start: int) -> int:
+    """The index of the parenthesis closing the group opened at *start*, or -1."""
+    depth = 0
+    i = start
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return i
+        i += 1
+    return -1
+
+
+def _fullmatch(pattern: str, text: str) -> bool:
+    try:
+        return re.fullmatch(pattern, text) is not None
+    except re.error:
+        return False
+
+
+def consumer_key(folder: Path, consumer: str) -> tuple[str, str, str]:
+    """(the first key the ``receive`` or ``receive_json`` of the Channels consumer class *consumer* reads
+    from the message it was sent, what its answer holds, "file:line" of the read), or ("", "", "") when no
+    such class or read is found.
+
+    A read is a subscript or ``.get`` of the parsed message: ``json.loads(text_data)["message"]``, ``data =
+    json.loads(text_data); data.get("type")``, or the ``content`` of ``receive_json(self, content)``. The
+    Channels tutorial's consumer reads ``"message"`` and sends the text back to the room (through a group
+    and a handler), which a message of its own shape with ``{id}`` in it times: the answer holds ``{id}``.
+    A ``receive`` that answers itself with an object of other data (``self.send(text_data=json.dumps(
+    {"contacts": found}))``) is answered by a text holding its first key, ``"contacts"``. The default
+    ``{"type": "ping", ...}`` failed such consumers with a KeyError."""
+    if not consumer:
+        return "", "", ""
+    for rel, text in _sources(folder, (".py",)):
+        if f"class {consumer}" not in text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name == consumer:
+                key, reply, line = _receive_key(node)
+                if key:
+                    return key, reply, f"{rel}:{line}"
+    return "", "", ""
+
+
+def _receive_key(cls: ast.ClassDef) -> tuple[str, str, int]:
+    for method in cls.body:
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if method.name not in ("receive", "receive_json"):
+            continue
+        args = [a.arg for a in method.args.args[1:]]
+        # the parsed message: receive_json's first argument, or what json.loads(...) was assigned to
+        names = {args[0]} if method.name == "receive_json" and args else set()
+        for node in ast.walk(method):
+            if isinstance(node, ast.Assign) and _loads(node.value):
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(method):
+            key = _read_key(node, names)
+            if key:
+                return key, _reply(method, names), getattr(node, "lineno", method.lineno)
+    return "", "", 0
+
+
+def _reply(method: ast.FunctionDef | ast.AsyncFunctionDef, names: set[str]) -> str:
+    """What the answer of a consumer's *method* holds: ``"key"``, the first key of an object it sends
+    itself whose values carry nothing of the message read (*names*, or a variable given a read of it);
+    else ``{id}`` (the text sent comes back, or the answer goes through a group's handler)."""
+    carried = set(names)
+    for node in ast.walk(method):
+        if isinstance(node, ast.Assign) and any(_read_key(n, names) for n in ast.walk(node.value)):
+            carried |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    for node in ast.walk(method):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("send", "send_json")):
+            continue
+        payload = [*node.args, *(k.value for k in node.keywords)]
+        objects = [n for p in payload for n in ast.walk(p) if isinstance(n, ast.Dict)]
+        if not objects or not objects[0].keys:
+            continue
+        first = objects[0].keys[0]
+        echoes = any(isinstance(n, ast.Name) and n.id in carried
+                     for value in objects[0].values for n in ast.walk(value))
+        if not echoes and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return json.dumps(first.value)
+    return "{id}"
+
+
+def _loads(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "loads")
+
+
+def _read_key(node: ast.AST, names: set[str]) -> str:
+    """The string key *node* reads from the parsed message (a name of *names*, or ``json.loads(...)``
+    itself): ``data["k"]`` or ``data.get("k")``; "" otherwise."""
+    def parsed(value: ast.AST) -> bool:
+        return (isinstance(value, ast.Name) and value.id in names) or _loads(value)
+
+    if isinstance(node, ast.Subscript) and parsed(node.value):
+        key = node.slice
+        return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else ""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+            and parsed(node.func.value) and node.args and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)):
+        return node.args[0].value
+    return ""
 
 
 def _node_deps(folder: Path) -> set[str]:
