@@ -546,6 +546,7 @@ def _compose(folder: Path, out: Instructions) -> None:
     lines: list[tuple[str, str]] = []
     for service, spec in services.items():
         if "build" in spec:
+            app_env.update(_env_files(folder, spec.get("env_file")))
             app_env.update(_compose_env(spec.get("environment")))
             if isinstance(spec.get("command"), (str, list)):
                 line = spec["command"] if isinstance(spec["command"], str) else commands.join(
@@ -565,10 +566,12 @@ def _compose(folder: Path, out: Instructions) -> None:
         if not kind:
             continue
         what, usual = SERVICES[kind]
+        # the app reaches it by its service name or its container_name (POSTGRES_HOST=db_service)
+        hosts = {service, str(spec.get("container_name") or service)}
         pointing = tuple(
             k
             for k, v in app_env.items()
-            if re.search(rf"(?:^|[/@:]){re.escape(service)}(?:[:/]|$)", v) or k == service
+            if any(re.search(rf"(?:^|[/@:]){re.escape(h)}(?:[:/]|$)", v) for h in hosts) or k == service
         )
         out.services.append(
             Service(service, image, what, pointing or tuple(v for v in usual if v in app_env), kind)
@@ -625,6 +628,31 @@ def _dev_server(line: str) -> bool:
     if prog in ("next", "nuxt", "nuxi", "astro"):
         return "dev" in words
     return prog in ("vite", "ng", "react-scripts") and not {"preview", "build"} & set(words)
+
+
+# Templates of a dotenv file the repository leaves out (.env.sample beside an ignored .env)
+_ENV_TEMPLATES = (".sample", ".example", ".template", ".dist")
+
+
+def _env_files(folder: Path, env_file: Any) -> dict[str, str]:
+    """The variables of a compose service's ``env_file`` (a path, or a list of paths or ``{path: ...}``),
+    each read from the file, or where the repository leaves it out from its template beside it
+    (``.env.sample``): what the app reads to find the services the compose file starts, where the compose
+    file gives no ``environment`` (django-channels-chat's ``POSTGRES_HOST=db_service``)."""
+    entries = env_file if isinstance(env_file, list) else [env_file]
+    found: dict[str, str] = {}
+    for entry in entries:
+        name = entry.get("path") if isinstance(entry, dict) else entry
+        if not isinstance(name, str) or name.startswith("/") or ".." in name.split("/"):
+            continue
+        path = folder / name
+        candidates = [path, *(path.with_name(path.name + t) for t in _ENV_TEMPLATES)]
+        text = next((read_text(c) for c in candidates if c.is_file()), "")
+        for line in text.splitlines():
+            m = re.match(r"\s*(?:export\s+)?([A-Za-z_]\w*)\s*=\s*(.*)$", line)
+            if m:
+                found[m.group(1)] = m.group(2).strip().strip("'\"")
+    return found
 
 
 def _compose_env(env: Any) -> dict[str, str]:

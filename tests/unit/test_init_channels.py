@@ -192,3 +192,43 @@ def test_evidence_of_a_file_and_line_is_the_file():
     app.decide("x", "y", "pkg/mod.py:12: reads it")
     app.decide("x", "z", "Dockerfile")
     assert app.evidence == ["pkg/mod.py", "Dockerfile"]
+
+
+COMPOSE = """services:
+  web:
+    build: .
+    env_file: {env_file}
+  db:
+    image: postgres
+    container_name: db_box
+  cache:
+    image: redis
+  broker:
+    image: redis
+"""
+
+
+@pytest.mark.parametrize(("env_file", "files"), [
+    # the repository leaves .env out: its template beside it says the same
+    (".env", {".env.sample": "# sample\nPG_HOST=db_box\nPG_PORT=5432\nKV_URL=redis://cache:6379/0\n"}),
+    ("[config/app.env]", {"config/app.env": "export PG_HOST='db_box'\nKV_URL=\"redis://cache:6379/1\"\n"}),
+    ("[{path: config/app.env}]", {"config/app.env.example": "PG_HOST=db_box\nKV_URL=redis://cache/\n"}),
+])
+def test_the_variables_of_an_env_file_name_the_services_they_point_at(tmp_path, env_file, files):
+    from echotune_ci.project.instructions import read_instructions
+
+    for name, text in {"docker-compose.yml": COMPOSE.format(env_file=env_file), **files}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    found = {s.name: s.variables for s in read_instructions(tmp_path).services}
+    # db by its container_name; no variable names the broker, which gets Redis' usual ones (none set)
+    assert found == {"db": ("PG_HOST",), "cache": ("KV_URL",), "broker": ()}
+
+
+def test_an_env_file_outside_the_checkout_is_not_read(tmp_path):
+    from echotune_ci.project.instructions import read_instructions
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "outside.env").write_text("PG_HOST=db_box\n")
+    (tmp_path / "app" / "docker-compose.yml").write_text(COMPOSE.format(env_file="../outside.env"))
+    assert {s.name: s.variables for s in read_instructions(tmp_path / "app").services}["db"] == ()
