@@ -16,6 +16,8 @@ every round, or the toolkit's own per-round listeners piled up on the process's 
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import threading
 import time
@@ -231,13 +233,15 @@ path = "/hit"
 """
 
 
-def _login_server(login_s: float):
-    """A keep-alive server whose POST /login takes *login_s* seconds and answers a token; GET answers at
-    once. ``handler.logins`` counts the logins."""
+def _login_server(login_s: float, serial: bool = False):
+    """A keep-alive server whose POST /login takes *login_s* seconds and answers a token (with *serial*,
+    one login at a time, as password hashing on a busy CPU); GET answers at once. ``handler.logins``
+    counts the logins."""
 
     class Slow(local_server.KeepAliveOk):
         logins = 0
         lock = threading.Lock()
+        one_at_a_time = threading.Lock()
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             self.answer_ok()
@@ -246,7 +250,8 @@ def _login_server(login_s: float):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             with self.lock:
                 type(self).logins += 1
-            time.sleep(login_s)
+            with self.one_at_a_time if serial else contextlib.nullcontext():
+                time.sleep(login_s)
             self.answer(b'{"access_token": "t"}', "application/json")
 
     return local_server.start(Slow), Slow
@@ -275,6 +280,27 @@ def test_comparison_rounds_measure_after_every_users_login(tmp_path, load_env):
         assert all(len(m.samples) == 2 and min(m.samples) > 0 for m in requests)
         assert "POST /login: sent only as users started (their on_start), before each round began to " \
                "measure, so it has no figures" in result.notes
+    finally:
+        for server, _handler in servers:
+            local_server.stop(server)
+
+
+def test_logins_slower_than_a_round_still_end_before_it_measures(tmp_path, load_env):
+    """Logins one at a time, 0.4 s each: the 4 users of a round take 1.6 s to start, longer than the 1-s
+    round, whose wait for them ended at 1 s, so the last logins were measured (a Django Channels chat's 20
+    users took 6 s, and their logins' p95 hid a planted regression). The wait goes on while users keep
+    starting."""
+    servers = [_login_server(0.4, serial=True) for _ in range(2)]
+    try:
+        (base, base_handler), (head, head_handler) = servers
+        write_config(tmp_path, LOGIN_CONFIG)
+        proc, result = load(load_env, tmp_path, "--host", local_server.url(head), "--base-host",
+                            local_server.url(base), "--rounds", "2", "--round-duration", "1s")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert result is not None
+        assert base_handler.logins == head_handler.logins == 4 * 3
+        endpoints = {m.labels.get("endpoint") for m in result.metrics if "endpoint" in m.labels}
+        assert endpoints == {"GET /hit"}
     finally:
         for server, _handler in servers:
             local_server.stop(server)

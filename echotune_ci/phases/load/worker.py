@@ -764,6 +764,10 @@ def _measure_round(env: Any, listeners: RoundListeners, job: dict[str, Any], rnd
     return out
 
 
+# The longest a comparison round waits for its users to be past their on_start while they keep starting
+START_WAIT_MAX_S = 60.0
+
+
 class StartedUsers:
     """Counts the users whose ``on_start`` (a scenario's login, a locustfile's own set-up) has returned
     or raised, so that a comparison round can start measuring once every user is past it: locust's
@@ -821,16 +825,22 @@ class StartedUsers:
 
         cls.on_start = on_start
 
-    def wait_for(self, users: int, timeout: float) -> None:
+    def wait_for(self, users: int, timeout: float, most: float = START_WAIT_MAX_S) -> None:
         """Block (this greenlet) until *users* more users than at the last :meth:`reset` have started, or
-        *timeout* seconds have passed."""
+        no user has started for *timeout* seconds, or *most* seconds (at least *timeout*) have passed.
+        A wait that ends while users still come in would measure their logins: 20 users whose logins
+        hash a password (0.3 s of CPU each on 2 cores) took 6 s to start, twice a 3-s round, and their
+        multi-second logins became the round's p95, which hid a planted regression."""
         import gevent
 
-        deadline = time.monotonic() + timeout
-        while self.count < users and time.monotonic() < deadline:
+        now = time.monotonic()
+        cap, deadline, seen = now + max(most, timeout), now + timeout, self.count
+        while self.count < users and time.monotonic() < min(deadline, cap):
             self.changed.clear()
-            with gevent.Timeout(max(0.0, deadline - time.monotonic()), False):
+            with gevent.Timeout(max(0.0, min(deadline, cap) - time.monotonic()), False):
                 self.changed.wait()
+            if self.count > seen:  # progress: the users still starting get another *timeout*
+                seen, deadline = self.count, time.monotonic() + timeout
 
     def reset(self) -> None:
         """Count from 0 again (a new round's users)."""
