@@ -181,6 +181,40 @@ def test_a_flows_path_gets_its_captures_encoded_as_parameters_and_a_leading_loca
                                                                                       "name": [name]}
 
 
+@pytest.mark.parametrize(("href", "origin"), [
+    ("http://elsewhere.test/users/7?token=abc", "http://elsewhere.test"),
+    ("//elsewhere.test/users/7", "http://elsewhere.test"),  # scheme-relative: the app's scheme, another host
+    ("https://app.test/users/7", "https://app.test"),       # another scheme (and so port 443)
+    ("http://app.test:81/users/7", "http://app.test:81"),
+])
+def test_a_leading_capture_that_leads_to_another_site_is_not_followed(href, origin):
+    """A captured URL that starts a step's path went in as it was, and httpx sent the step to whatever site
+    it named, with the step's Authorization header. Only the app's own origin (scheme, host, port) is
+    followed; the finding names the other origin, not the URL (its query may carry a token)."""
+    seen: list[httpx.Request] = []
+
+    def app(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(201 if request.method == "POST" else 200, json={"href": href})
+
+    steps = (FlowStep(method="POST", path="/api/users", status=(201,), json={}, capture={"href": "$.href"}),
+             FlowStep(path="{href}", headers={"Authorization": "Bearer flow-secret"}))
+    with httpx.Client(base_url="http://app.test", transport=httpx.MockTransport(app)) as client:
+        outcome = run_flow(Flow(name="away", steps=steps), client, lambda _: None)
+    assert len(seen) == 1 and outcome.passed == 1
+    [finding] = outcome.findings
+    assert finding.rule_id == "api/flow-capture"
+    assert finding.message == (f"flow 'away', step 2 (GET {{href}}): the path {{href}} leads to {origin}, "
+                               f"another site than the app's http://app.test: not sent, so the step's "
+                               f"headers and cookies stay with the app")
+    # the app's own URL, written whole with its default port, is followed
+    seen.clear()
+    href, origin = "http://app.test:80/users/7", ""
+    with httpx.Client(base_url="http://app.test", transport=httpx.MockTransport(app)) as client:
+        assert run_flow(Flow(name="home", steps=steps), client, lambda _: None).passed == 2
+    assert str(seen[1].url) == "http://app.test/users/7"
+
+
 class _EchoingApp(JsonApi):
     """A session login behind a form's CSRF token (as Flask-WTF keeps it), whose notes endpoint fails with
     a 500 that echoes the request's cookie and CSRF header, as a debug page does."""

@@ -151,7 +151,24 @@ def _send(client: Any, step: FlowStep, captures: Mapping[str, str], drop: str = 
         # (base64: "+", "/", "=") sent as it was arrived with a space for each "+", and was refused
         encode = quote_plus if _form_type(headers) else None
         kwargs["content"] = _fill(step.body, captures, encode).encode("utf-8")
-    return client.request(step.method, _filled_path(step.path, captures), **kwargs)
+    path = _filled_path(step.path, captures)
+    # A captured URL to follow may name another site (an app's "href" to its CDN or single sign-on, a
+    # hostile answer's "//attacker/x"): httpx would send it there with the step's Authorization header
+    base = client.base_url
+    target = base.join(path)
+    if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+        raise OffSite(f"{target.scheme}://{target.netloc.decode('ascii', 'replace')}",
+                      f"{base.scheme}://{base.netloc.decode('ascii', 'replace')}")
+    return client.request(step.method, path, **kwargs)
+
+
+class OffSite(Exception):
+    """A step's path, filled in, names another site (scheme, host or port) than the app's: *where* (the
+    other origin, ``scheme://host:port``) and *app* (the app's)."""
+
+    def __init__(self, where: str, app: str) -> None:
+        super().__init__(where)
+        self.where, self.app = where, app
 
 
 def _filled_path(path: str, captures: Mapping[str, str]) -> str:
@@ -277,6 +294,11 @@ def run_flow(flow: Flow, client: Any, progress: Callable[[str], None]) -> FlowOu
         except httpx.HTTPError as exc:
             outcome.findings.append(at.finding("api/flow-status", "high",
                                                f"the request failed ({type(exc).__name__})"))
+            break
+        except OffSite as away:  # only the origin is named: the rest of a URL may carry a token
+            outcome.findings.append(at.finding(
+                "api/flow-capture", "medium", f"the path {step.path} leads to {away.where}, another site "
+                f"than the app's {away.app}: not sent, so the step's headers and cookies stay with the app"))
             break
         problem = _check_answer(at, response) or _capture(at, response, captures)
         if problem is not None:
