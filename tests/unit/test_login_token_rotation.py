@@ -12,6 +12,7 @@ its own tally of what it accepted and refused.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs
 
 import httpx
@@ -32,6 +33,8 @@ class _RegeneratingSession(SessionApp):
     """An Express app with express-session, csurf and Passport 0.6, as the module docstring says."""
 
     COOKIE = "connect.sid"
+    LANDING = "/dashboard"  # where the login sends the user (a query after it is the page's own)
+    SLOW = 0.0  # seconds the dashboard takes
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         sid, session, new = self._session()
@@ -40,8 +43,9 @@ class _RegeneratingSession(SessionApp):
             self._count("form")
             page = f'<form method="post" action="/login">{field}</form>'
             return self._answer(200, page, sid if new else "")
-        if self.path == "/dashboard" and session["user"]:
+        if self.path.split("?")[0] == "/dashboard" and session["user"]:
             self._count("dashboard")
+            time.sleep(self.SLOW)
             return self._answer(200, f'<h1>Notes</h1><form method="post" action="/logout">{field}</form>')
         return self._answer(302, "", sid if new else "", "/login")
 
@@ -59,7 +63,7 @@ class _RegeneratingSession(SessionApp):
             with self.lock:
                 del self.sessions[sid]  # req.session.regenerate(): the old session and its token are gone
             self._count("login")
-            return self._answer(302, "", self._new_session("demo"), "/dashboard")
+            return self._answer(302, "", self._new_session("demo"), self.LANDING)
         if self.path == "/api/notes" and session["user"]:
             self._count("note")
             return self._answer(201, '{"id": 1}')
@@ -73,6 +77,7 @@ LOGIN = {"path": "/login", "form": {"email": "demo@example.com", "password": PAS
 @pytest.fixture()
 def express_app():
     _RegeneratingSession.reset()
+    _RegeneratingSession.LANDING, _RegeneratingSession.SLOW = "/dashboard", 0.0
     server = local_server.start(_RegeneratingSession)
     yield local_server.url(server)
     local_server.stop(server)
@@ -132,3 +137,45 @@ def test_a_login_that_lands_on_another_site_keeps_the_forms_token(express_app):
     finally:
         local_server.stop(other)
     assert asked == [] and token
+
+
+def test_the_landing_page_is_reported_by_its_path_and_no_budget_judges_it(tmp_path, load_env, express_app):
+    """The page a login lands on is a request no endpoint asked for: a dashboard slower than the default
+    p95 budget (200 ms) failed the load phase, and its query (one per user, "?welcome=<sid>") named an
+    entry of its own in the report."""
+    _RegeneratingSession.LANDING, _RegeneratingSession.SLOW = "/dashboard?welcome=u-42", 0.3
+    write_config(tmp_path, f'[load]\nusers = 2\nspawn_rate = 10\nduration = "2s"\nwait_min = "0.05s"\n'
+                           f'wait_max = "0.1s"\n[load.login]\npath = "/login"\n'
+                           f'form = {{ email = "demo@example.com", password = "{PASSWORD}" }}\n'
+                           'status = [302]\nsession = true\ncsrf_field = "_csrf"\n'
+                           'csrf_header = "CSRF-Token"\n'
+                           '[[load.endpoints]]\nmethod = "POST"\npath = "/api/notes"\njson = {}\n'
+                           'status = [201]\n')
+    proc, result = load(load_env, tmp_path, "--host", express_app)
+    assert result is not None, proc.stdout + proc.stderr
+    assert _RegeneratingSession.tally.get("dashboard") == 2, _RegeneratingSession.tally
+    landing = endpoint(result, "p95_ms", "GET /dashboard (after login)")
+    assert landing.value is not None and landing.value >= 300 and landing.budget is None
+    assert landing.status != "fail"
+    assert not [m.key for m in result.metrics if "welcome" in m.key]
+    assert "welcome" not in proc.stdout + proc.stderr
+    assert endpoint(result, "error_rate_pct", "POST /api/notes").value == 0
+
+
+def test_the_api_login_fetches_no_token_from_another_scheme():
+    """A Location on the same host but another scheme (https://app.test/ from http://app.test/, both
+    without a port written) is another origin: port 443, not 80."""
+    asked: list[str] = []
+
+    def app(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(200, html='<input name="_csrf" value="elsewhere">')
+
+    answer = httpx.Response(302, headers={"Location": "https://app.test/dashboard"},
+                            request=httpx.Request("POST", "http://app.test/login"))
+    with httpx.Client(base_url="http://app.test", transport=httpx.MockTransport(app)) as client:
+        assert _token_after_login(LoginSettings(**LOGIN), client, answer) is None
+        same = httpx.Response(302, headers={"Location": "http://app.test:80/dashboard"},
+                              request=httpx.Request("POST", "http://app.test/login"))
+        assert _token_after_login(LoginSettings(**LOGIN), client, same) == "elsewhere"
+    assert asked == ["http://app.test/dashboard"]

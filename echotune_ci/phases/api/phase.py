@@ -195,7 +195,8 @@ def _token_after_login(login: LoginSettings, client: Any, response: Any) -> str 
     from ..load.settings import form_token
 
     target = response.url.join(response.headers["location"])
-    if target.host != response.url.host or target.port != response.url.port:
+    here = response.url
+    if (target.scheme, target.host, target.port) != (here.scheme, here.host, here.port):
         return None  # another site's page (a single sign-on) holds no token of this app's
     try:
         answer = client.get(target, follow_redirects=True)

@@ -159,6 +159,11 @@ def merge_thin_tail_notes(into: Sequence[str], extra: Sequence[str]) -> list[str
     return out[:last + 1] + added + out[last + 1:]
 
 
+# The end of the name of the page a session login redirects to, which each user GETs once for its new CSRF
+# token (worker.token_after_login): "GET /dashboard (after login)". Reported, but no budget judges it.
+AFTER_LOGIN = " (after login)"
+
+
 def endpoint_key(entry: dict[str, Any]) -> str:
     """``"METHOD name"`` of a statistics entry or error (the endpoint label of its metrics)."""
     return f"{entry['method']} {entry['name']}".strip()
@@ -281,7 +286,8 @@ def rounds_metrics(rounds: list[dict[str, Any]], thresholds: Mapping[str, Endpoi
 
     The total comes first so that ``result.metric("p95_ms")`` finds it. The
     total's budgets are ``budgets.api_p95_ms`` and ``budgets.error_rate_pct``;
-    an endpoint's own (*thresholds*, keyed "METHOD name") replace them.
+    an endpoint's own (*thresholds*, keyed "METHOD name") replace them. The page a login lands on
+    (its name ends in :data:`AFTER_LOGIN`) has none.
     Returns [] when no request completed.
     """
     defaults: dict[str, float | None] = {"p95_ms": budgets.api_p95_ms,
@@ -300,7 +306,8 @@ def rounds_metrics(rounds: list[dict[str, Any]], thresholds: Mapping[str, Endpoi
             continue
         own = thresholds[key].given() if key in thresholds else {}
         scope = {**(labels or {}), "endpoint": key}
-        out.extend(_metrics_for(_combine(entries), scope, {**defaults, **own}, sampled))
+        given = {} if key.endswith(AFTER_LOGIN) else {**defaults, **own}
+        out.extend(_metrics_for(_combine(entries), scope, given, sampled))
     return out
 
 
