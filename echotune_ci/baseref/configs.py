@@ -56,22 +56,35 @@ def _split_glob(pattern: str) -> tuple[str, str]:
     return (os.path.join(*parts[:n]) if n else ""), os.path.join(*parts[n:])
 
 
+def _reach(folder: str, rest: str) -> str:
+    """The highest folder glob *rest* can name files under when matched in *folder*: each ``..`` after a
+    wildcard climbs from where the wildcard matched, at least one folder down for ``*``, none for ``**``
+    ("dist", "*/../../../etc/*.js" reaches "dist/../.."): a glob whose literal folders stay inside a
+    checkout may still name files outside it."""
+    depth = lowest = 0
+    for part in Path(rest).parts:
+        depth += -1 if part == ".." else 0 if part in (".", "**") else 1
+        lowest = min(lowest, depth)
+    return os.path.join(folder or ".", *[os.pardir] * -lowest)
+
+
 def bundle_in_base(cfg: Config, repo: Path, base_root: Path) -> Config:
     """*cfg* (measuring the base checked out at *base_root*, relative paths resolved there) with each
     absolute ``[bundle] globs`` entry that names files in the head's checkout *repo* moved to the same
     place in the base's: as written, both builds' bundles were the head's files, and every growth 0 %.
     ConfigError for a glob whose files lie outside the checkout (absolute, ``~``, or climbing out with
-    ``..``): no build of the base makes them, so both would be measured on the same files."""
+    ``..``, before a wildcard or after one): no build of the base makes them, so both would be measured
+    on the same files."""
     top, base_top, moved = repo.resolve(), base_root.resolve(), []
     for pattern in cfg.bundle.globs:
         expanded = os.path.expanduser(pattern)
         folder, rest = _split_glob(expanded)
         if os.path.isabs(expanded):
             place = Path(folder or "/").resolve()
-            inside = place.is_relative_to(top)
+            inside = Path(_reach(str(place), rest)).resolve().is_relative_to(top)
             moved.append(str(base_top / place.relative_to(top) / rest) if inside else pattern)
         else:
-            inside = (cfg.base_dir / folder).resolve().is_relative_to(base_top)
+            inside = (cfg.base_dir / _reach(folder, rest)).resolve().is_relative_to(base_top)
             moved.append(pattern)
         if not inside:
             raise ConfigError(f"[bundle] globs: {pattern!r} names files outside the git checkout {repo}, "

@@ -925,7 +925,17 @@ def test_bundle_globs_are_moved_into_the_bases_checkout_or_refused(repo, tmp_pat
         cfg, _ = base_config(load_config(config), top, source.root)
         assert bundle_in_base(cfg, top, source.root).bundle.globs == (
             f"{base}/app/dist/**/*.js", "dist/*.css", "../app/static/[ab]*.js", f"{base}/app/main.js")
-        for outside in ("../../shared/*.js", "~/dist/*.js", f"{tmp_path}/*.js"):
+        # climbing after a wildcard but staying in the checkout: dist/a/../../.. is the checkout's top
+        config.write_text(plain + f'[bundle]\nglobs = ["dist/*/../../../lib/*.js", '
+                                  f'"{top}/app/dist/*/x/../../../*.js"]\n')
+        cfg, _ = base_config(load_config(config), top, source.root)
+        assert bundle_in_base(cfg, top, source.root).bundle.globs == (
+            "dist/*/../../../lib/*.js", f"{base}/app/dist/*/x/../../../*.js")
+        for outside in ("../../shared/*.js", "~/dist/*.js", f"{tmp_path}/*.js",
+                        # ".." after a wildcard climbs from the folder it matched: dist/a/../../../x is
+                        # above app/, the configuration's folder, and above the checkout one more up
+                        "dist/*/../../../../shared/*.js", "dist/**/../../../shared/*.js",
+                        f"{top}/app/dist/*/../../../../*.js"):
             config.write_text(plain + f'[bundle]\nglobs = ["dist/*.js", "{outside}"]\n')
             cfg, _ = base_config(load_config(config), top, source.root)
             with pytest.raises(ConfigError, match=rf"^\[bundle\] globs: '{re.escape(outside)}' names files "
