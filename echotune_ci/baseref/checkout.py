@@ -218,15 +218,9 @@ def _running(owner: Path) -> bool:
     return not started or not _start_time(pid) or _start_time(pid) == started
 
 
-def _stop_processes_in(folder: Path, grace: float = 2.0) -> list[int]:
-    """Stop the processes of this user that work in *folder* (their current directory is in it): what the
-    killed run's base left running there, its build (``npm run build`` went on for minutes after the run
-    was SIGKILLed, with its checkout removed under it) or its app. SIGTERM, up to *grace* seconds, then
-    SIGKILL. The pids stopped; none where there is no /proc. Only a checkout of ours is searched, so no
-    process of the user's own is touched."""
-    import signal
-    import time
-
+def _working_in(folder: Path) -> list[int]:
+    """The processes of this user whose current directory is in *folder* (this one too); none where there
+    is no /proc."""
     inside = str(folder.resolve()) + os.sep
     found = []
     for entry in Path("/proc").glob("[0-9]*") if Path("/proc/self").exists() else ():
@@ -234,8 +228,40 @@ def _stop_processes_in(folder: Path, grace: float = 2.0) -> list[int]:
             cwd = os.readlink(entry / "cwd")
         except OSError:  # gone, or another user's
             continue
-        if (cwd + os.sep).startswith(inside) and int(entry.name) != os.getpid():
+        if (cwd + os.sep).startswith(inside):
             found.append(int(entry.name))
+    return found
+
+
+def _left_by_a_run(pid: int) -> bool:
+    """Whether *pid* can be what a killed run left working (its base's build or app): not this process nor
+    one it runs under (the shell that started it), and without a controlling terminal, since a run starts
+    them in sessions of their own, where a shell or an editor someone opened in the checkout has one."""
+    ancestor = os.getpid()
+    while ancestor > 1:
+        if ancestor == pid:
+            return False
+        ancestor = _stat_field(ancestor, 1) or 0  # its parent
+    return _stat_field(pid, 4) in (0, None)  # tty_nr; None: it has exited since, nothing to spare
+
+
+def _stat_field(pid: int, index: int) -> int | None:
+    """Field *index* after the command name of ``/proc/<pid>/stat`` (1: the parent's pid, 4: the
+    controlling terminal, 0 for none) as a number; None when the process is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        return int(stat.rpartition(")")[2].split()[index])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _stop_processes(found: list[int], grace: float = 2.0) -> None:
+    """Stop the processes *found*: what the killed run's base left running in its checkout, its build
+    (``npm run build`` went on for minutes after the run was SIGKILLed, with its checkout removed under
+    it) or its app. SIGTERM, up to *grace* seconds, then SIGKILL."""
+    import signal
+    import time
+
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 0.0)):
         for pid in found:
             with contextlib.suppress(OSError):
@@ -243,7 +269,6 @@ def _stop_processes_in(folder: Path, grace: float = 2.0) -> list[int]:
         deadline = time.monotonic() + wait
         while wait and time.monotonic() < deadline and any(_alive(pid) for pid in found):
             time.sleep(0.05)
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -261,7 +286,9 @@ def remove_abandoned(repo: Path) -> list[str]:
     ``echotune-base-*`` temporary folder whose owner file names a process that no longer runs. Each left
     a whole checkout, with what its build made, in the temporary folder and in ``git worktree list`` of
     a self-hosted runner's repository, one more per killed run; what still works in it (its build, its
-    app) is stopped first (:func:`_stop_processes_in`). Returns the folders removed."""
+    app) is stopped first (:func:`_stop_processes`). One that holds *repo*, this process's or an
+    ancestor's current directory, or a process with a terminal (:func:`_left_by_a_run`) is left as it
+    is. Returns the folders removed."""
     from ..serve.process import deferred_signals
 
     listed = _git(repo, "worktree", "list", "--porcelain").stdout
@@ -272,8 +299,13 @@ def remove_abandoned(repo: Path) -> list[str]:
         ours = line.startswith("worktree ") and where.name == "base" and parent.name.startswith(TEMP_PREFIX)
         if not ours or _running(parent / OWNER_FILE):
             continue
+        working = _working_in(parent)
+        # Someone works in it (a shell opened there, this run started from it or measuring it as the head):
+        # stopping them, or removing the folder under them, is not ours to do; a later run removes it
+        if repo.resolve().is_relative_to(parent.resolve()) or not all(map(_left_by_a_run, working)):
+            continue
         with deferred_signals():
-            _stop_processes_in(parent)
+            _stop_processes(working)
             _git(repo, "worktree", "remove", "--force", "--force", str(where), detached=True)
             shutil.rmtree(parent, ignore_errors=True)
         removed.append(str(parent))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 from echotune_ci.baseref import checkout
@@ -89,3 +90,58 @@ def test_what_a_killed_runs_base_left_running_is_stopped_and_nothing_else(tmp_pa
         for p in [*left, mine]:
             p.kill()
             p.wait()
+
+
+def _killed_checkout(tmp_path: Path) -> tuple[Path, Path]:
+    """A repository and the folder of a killed run's base checkout of it (its owner no longer runs)."""
+    repo, gone = committed(tmp_path, {"app.py": "print('app')\n"})
+    killed = tmp_path / "echotune-base-killed"
+    git(repo, "worktree", "add", "--quiet", "--detach", str(killed / "base"), "HEAD")
+    (killed / OWNER_FILE).write_text(f"{gone.pid} 123 {socket.gethostname()}\n")
+    return repo, killed
+
+
+def test_a_checkout_someone_works_in_is_left_with_its_processes(tmp_path: Path, monkeypatch) -> None:
+    """Someone who opened a shell in the killed run's checkout (to see why its base failed), or ran
+    echotune-ci from there: the shell running it was killed (SIGTERM, then SIGKILL) and the folder
+    removed under it, the head's checkout itself when it was the one measured. A process with a
+    terminal, this run and the processes it runs under, and the head's checkout are no killed run's."""
+    import pty
+
+    repo, killed = _killed_checkout(tmp_path)
+    # a shell opened there: a session of its own whose controlling terminal is a pty
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child only
+        os.chdir(killed / "base")
+        os.execvp("sleep", ["sleep", "60"])
+    try:
+        assert checkout.remove_abandoned(repo) == []
+        assert os.waitpid(pid, os.WNOHANG) == (0, 0) and killed.exists()
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(fd)
+    # the head measured is that checkout (echotune-ci run from inside it)
+    assert checkout.remove_abandoned(killed / "base") == [] and killed.exists()
+    # this run started from inside it, with its app's build working there too (no terminal): nothing stopped
+    build = subprocess.Popen(["sleep", "60"], cwd=killed / "base", start_new_session=True)
+    try:
+        monkeypatch.chdir(killed / "base")
+        assert checkout.remove_abandoned(repo) == [] and build.poll() is None
+        # the shell that started this run is there, this run elsewhere: the shell lives and says so
+        monkeypatch.chdir(tmp_path)
+        code = ("import os, sys; from pathlib import Path; os.chdir('/'); "
+                "from echotune_ci.baseref.checkout import remove_abandoned; "
+                "print(remove_abandoned(Path(sys.argv[1])), flush=True)")
+        env = {**os.environ, "PYTHONPATH": str(Path(checkout.__file__).parents[2])}
+        script = f'"{sys.executable}" -c "{code}" "$0"; echo shell lives'
+        shell = subprocess.run(["sh", "-c", script, str(repo)], cwd=killed / "base", start_new_session=True,
+                               capture_output=True, text=True, timeout=60, env=env)
+        assert (shell.stdout, shell.returncode) == ("[]\nshell lives\n", 0), shell.stderr
+        assert build.poll() is None and killed.exists()
+        # once nobody but what the killed run left works there, it is stopped and the folder removed
+        assert checkout.remove_abandoned(repo) == [str(killed)]
+        assert build.wait(timeout=10) == -15 and not killed.exists()
+    finally:
+        build.kill()
+        build.wait()
