@@ -126,6 +126,34 @@ refuse_without = "token"
         check_flows(cfg.api.flows, cfg.source)
 
 
+def test_a_flow_path_may_start_with_a_capture_to_follow_and_nothing_else_but_a_slash(tmp_path):
+    """docs/api.md: "a capture that starts the path, such as a captured Location to follow, goes in as it
+    is"; the path's check refused every path without a leading '/', so no configuration could say it."""
+    steps = """
+[[api.flows]]
+name = "follow"
+[[api.flows.steps]]
+method = "POST"
+path = "/api/users"
+status = 201
+capture = { href = "$.href" }
+[[api.flows.steps]]
+path = "%s"
+"""
+    cfg = load_config(_write_config(tmp_path, steps % "{href}?full=1"))
+    check_flows(cfg.api.flows, cfg.source)
+    assert cfg.api.flows[0].steps[1].path == "{href}?full=1"
+    for path in ("api/users", "{cookie:next}", "x{href}", "{1href}"):
+        with pytest.raises(ConfigError, match=r"'api.flows\[0\].steps\[1\].path' must start with '/' "
+                                              r"\(it is joined to the app's URL\) or with a capture to "
+                                              r"follow, such as '\{href\}'"):
+            load_config(_write_config(tmp_path, steps % path))
+    # a capture nobody made is refused as in any other place
+    cfg = load_config(_write_config(tmp_path, steps % "{link}"))
+    with pytest.raises(ConfigError, match=r"steps\[1\] uses \{link\}, which no earlier step captures"):
+        check_flows(cfg.api.flows, cfg.source)
+
+
 def test_unknown_keys_and_bad_operations_name_the_key(tmp_path):
     with pytest.raises(ConfigError, match="max_exampels"):
         load_config(_write_config(tmp_path, "[api]\nmax_exampels = 3\n"))

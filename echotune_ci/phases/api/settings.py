@@ -12,6 +12,8 @@ path of its own the phase reuses ``[load.login]``.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -34,8 +36,14 @@ CHECKS = ("not_a_server_error", "response_schema_conformance", "status_code_conf
           "content_type_conformance")
 
 
+# A step's path may start with a capture that is a path or URL to follow (an answer's "href", a Location)
+_LEADING_CAPTURE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
 def _path(value: str) -> str | None:
-    return None if value.startswith("/") else "must start with '/' (it is joined to the app's URL)"
+    if value.startswith("/") or _LEADING_CAPTURE.match(value):
+        return None
+    return "must start with '/' (it is joined to the app's URL) or with a capture to follow, such as '{href}'"
 
 
 def _operation(value: tuple[str, ...]) -> str | None:
@@ -53,7 +61,8 @@ class FlowStep:
     name: str = setting("", doc="Name in messages (default: METHOD path).")
     method: str = setting("GET", choices=METHODS, doc="HTTP method.")
     path: str = setting("", required=True, check=_path,
-                        doc="Joined to the app's URL; {name} is replaced by an earlier step's capture.")
+                        doc="Joined to the app's URL; {name} is replaced by an earlier step's capture "
+                            "(URL-encoded; one that starts the path, a URL or path to follow, as it is).")
     json: dict[str, Any] | list[Any] | None = setting(None, doc="JSON body ({name} replaced in strings).")
     body: str = setting("", doc="Raw body, sent as it is (e.g. malformed JSON for an error-handling step); "
                                 "with an urlencoded Content-Type, {name} is filled URL-encoded.")
