@@ -179,3 +179,50 @@ def test_the_api_login_fetches_no_token_from_another_scheme():
                               request=httpx.Request("POST", "http://app.test/login"))
         assert _token_after_login(LoginSettings(**LOGIN), client, same) == "elsewhere"
     assert asked == ["http://app.test/dashboard"]
+
+
+class _Mounted(_RegeneratingSession):
+    """The same app under /app (a reverse proxy's prefix): it redirects its login to /app/dashboard."""
+
+    def _inside(self) -> bool:
+        if not self.path.startswith("/app/"):
+            self._count(f"{self.path} outside /app")
+            self._answer(404, "not here")
+            return False
+        self.path = self.path.removeprefix("/app")
+        return True
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if self._inside():
+            super().do_GET()
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        if self._inside():
+            super().do_POST()
+
+
+@pytest.mark.parametrize("user_class", ["fast", "http"])
+def test_an_app_under_a_path_is_landed_on_at_its_own_location(tmp_path, load_env, user_class):
+    """--host http://.../app: the login's Location /app/dashboard was joined to the host again
+    (/app/app/dashboard, a 404), no new token was read, and every POST was refused with 403."""
+    _Mounted.reset()
+    _Mounted.LANDING, _Mounted.SLOW = "/app/dashboard", 0.0
+    server = local_server.start(_Mounted)
+    try:
+        write_config(tmp_path, f'[load]\nusers = 2\nspawn_rate = 10\nduration = "2s"\nwait_min = "0.05s"\n'
+                               f'wait_max = "0.1s"\nuser_class = "{user_class}"\n[load.login]\n'
+                               f'path = "/login"\n'
+                               f'form = {{ email = "demo@example.com", password = "{PASSWORD}" }}\n'
+                               'status = [302]\nsession = true\ncsrf_field = "_csrf"\n'
+                               'csrf_header = "CSRF-Token"\n'
+                               '[[load.endpoints]]\nmethod = "POST"\npath = "/api/notes"\njson = {}\n'
+                               'status = [201]\n')
+        proc, result = load(load_env, tmp_path, "--host", f"{local_server.url(server)}/app")
+    finally:
+        local_server.stop(server)
+    assert result is not None, proc.stdout + proc.stderr
+    tally = _Mounted.tally
+    assert (tally.get("form"), tally.get("login"), tally.get("dashboard")) == (2, 2, 2), tally
+    assert not {k for k in tally if "refused" in k}, tally
+    assert endpoint(result, "requests", "GET /app/dashboard (after login)").value == 2
+    assert endpoint(result, "error_rate_pct", "POST /api/notes").value == 0

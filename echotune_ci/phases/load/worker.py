@@ -169,7 +169,10 @@ class _Requests:
                 # the session's id is the login's credential: an answer that echoes it is quoted masked
                 register(*(cookie.value for cookie in _jar(user.client) or ()))
                 if login.get("csrf_field") and resp.headers.get("location"):
-                    self.token_after_login(user, urljoin(login["path"], resp.headers["location"]),
+                    # against the URL the login was sent to: an app under a path ("--host .../app")
+                    # redirects to /app/dashboard, which joined to the host again was /app/app/dashboard
+                    sent_to = f"{user.host or ''}{login['path']}"
+                    self.token_after_login(user, urljoin(sent_to, resp.headers["location"]),
                                            login["csrf_field"])
                 return
             try:
@@ -185,18 +188,18 @@ class _Requests:
                 register(token)  # an answer that echoes it is quoted masked (keep_answer)
 
     def token_after_login(self, user: Any, location: str, field: str) -> None:
-        """Read *user*'s CSRF token again from the page its login redirected to (*location*), as a browser
-        lands there: an app that starts a new session at the login (Passport 0.6's session regenerate,
-        Rails' Devise) has a new token, and refused every later POST that sent the form's (403, 422). The
-        page's token, when it has one, replaces the form's; this GET is no measured failure either way."""
-        target, host = urlsplit(location), str(user.host or "")
-        if target.netloc and same_origin(f"{target.scheme or urlsplit(host).scheme}://{target.netloc}") \
-                != same_origin(host):
+        """Read *user*'s CSRF token again from the page its login redirected to (*location*, a URL), as a
+        browser lands there: an app that starts a new session at the login (Passport 0.6's session
+        regenerate, Rails' Devise) has a new token, and refused every later POST that sent the form's (403,
+        422). The page's token, when it has one, replaces the form's; this GET is no measured failure
+        either way. Only a page of the app's origin is fetched."""
+        target = urlsplit(location)
+        if same_origin(location) != same_origin(str(user.host or "")):
             return  # another site's page (a single sign-on) holds no token of this app's
-        path = urlunsplit(("", "", target.path or "/", target.query, ""))
+        url = urlunsplit((target.scheme, target.netloc, target.path or "/", target.query, ""))
         # Named without its query (a flash message, a user's id: one entry per user, or a token in the
         # report) and apart from the endpoints: nobody listed it, so no budget judges its time
-        with self.send(user, {"method": "GET"}, path, f"{target.path or '/'}{AFTER_LOGIN}") as resp:
+        with self.send(user, {"method": "GET"}, url, f"{target.path or '/'}{AFTER_LOGIN}") as resp:
             resp.success()
             if 200 <= (resp.status_code or 0) < 300:
                 try:
