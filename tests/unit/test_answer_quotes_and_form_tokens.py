@@ -215,6 +215,27 @@ def test_a_leading_capture_that_leads_to_another_site_is_not_followed(href, orig
     assert str(seen[1].url) == "http://app.test/users/7"
 
 
+def test_a_leading_capture_of_an_app_under_a_path_is_followed_where_it_points():
+    """An app under /app answers "href": "/app/users/7": httpx joined it under the app's path again
+    (/app/app/users/7, a 404). It is resolved as a link is (RFC 3986: an absolute path replaces the base's
+    path), while a path written in the step stays joined under the app's path."""
+    seen: list[str] = []
+
+    def app(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.method == "POST":
+            return httpx.Response(201, json={"href": "/app/users/7?full=1"})
+        return httpx.Response(200 if request.url.raw_path.count(b"/app") == 1 else 404, json={})
+
+    steps = (FlowStep(method="POST", path="/users", status=(201,), json={}, capture={"href": "$.href"}),
+             FlowStep(path="{href}&n=2"), FlowStep(path="/users/{href}"))
+    with httpx.Client(base_url="http://app.test/app", transport=httpx.MockTransport(app)) as client:
+        outcome = run_flow(Flow(name="mounted", steps=steps), client, lambda _: None)
+    assert outcome.findings == [] and outcome.passed == 3, [f.message for f in outcome.findings]
+    assert seen == ["http://app.test/app/users", "http://app.test/app/users/7?full=1&n=2",
+                    "http://app.test/app/users/%2Fapp%2Fusers%2F7%3Ffull%3D1"]
+
+
 class _EchoingApp(JsonApi):
     """A session login behind a form's CSRF token (as Flask-WTF keeps it), whose notes endpoint fails with
     a 500 that echoes the request's cookie and CSRF header, as a debug page does."""

@@ -151,15 +151,19 @@ def _send(client: Any, step: FlowStep, captures: Mapping[str, str], drop: str = 
         # (base64: "+", "/", "=") sent as it was arrived with a space for each "+", and was refused
         encode = quote_plus if _form_type(headers) else None
         kwargs["content"] = _fill(step.body, captures, encode).encode("utf-8")
-    path = _filled_path(step.path, captures)
-    # A captured URL to follow may name another site (an app's "href" to its CDN or single sign-on, a
-    # hostile answer's "//attacker/x"): httpx would send it there with the step's Authorization header
+    path, follow = _filled_path(step.path, captures)
+    if not follow:  # joined to the app's URL, under its path ("/app" + "/api/users")
+        return client.request(step.method, path, **kwargs)
+    # A captured URL or path to follow is resolved as a browser resolves a link: "/app/users/7" of an app
+    # under /app was joined under its path again (/app/app/users/7). It may name another site (an app's
+    # "href" to its CDN or single sign-on, a hostile answer's "//attacker/x"), where httpx would have sent
+    # the step's Authorization header
     base = client.base_url
     target = base.join(path)
     if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
         raise OffSite(f"{target.scheme}://{target.netloc.decode('ascii', 'replace')}",
                       f"{base.scheme}://{base.netloc.decode('ascii', 'replace')}")
-    return client.request(step.method, path, **kwargs)
+    return client.request(step.method, target, **kwargs)
 
 
 class OffSite(Exception):
@@ -171,13 +175,14 @@ class OffSite(Exception):
         self.where, self.app = where, app
 
 
-def _filled_path(path: str, captures: Mapping[str, str]) -> str:
+def _filled_path(path: str, captures: Mapping[str, str]) -> tuple[str, bool]:
     """*path* with its captures filled URL-encoded, as an HTTP client fills a path or query parameter (an
-    id "a b/c" is ``a%20b%2Fc``; a "?" or "#" in a name had cut the path); a capture that starts the path
-    is a path or URL itself (a ``Location`` captured to follow) and goes in as it is."""
+    id "a b/c" is ``a%20b%2Fc``; a "?" or "#" in a name had cut the path), and whether it is a link to
+    follow: a capture that starts the path is a path or URL itself (a ``Location`` captured to follow)
+    and goes in as it is."""
     if path.startswith("{") and (m := PLACEHOLDER.match(path)) and m.group(1) in captures:
-        return captures[m.group(1)] + _fill(path[m.end():], captures, _component)
-    return _fill(path, captures, _component)
+        return captures[m.group(1)] + _fill(path[m.end():], captures, _component), True
+    return _fill(path, captures, _component), False
 
 
 def _component(value: str) -> str:
