@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from echotune_ci.baseref import checkout
@@ -101,6 +102,15 @@ def _killed_checkout(tmp_path: Path) -> tuple[Path, Path]:
     return repo, killed
 
 
+def _runs_in(pid: int, program: str, folder: Path) -> bool:
+    """Whether process *pid* runs *program* (its argv[0]) with *folder* as its working directory."""
+    try:
+        argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+        return argv0 == program.encode() and Path(os.readlink(f"/proc/{pid}/cwd")) == folder.resolve()
+    except OSError:
+        return False
+
+
 def test_a_checkout_someone_works_in_is_left_with_its_processes(tmp_path: Path, monkeypatch) -> None:
     """Someone who opened a shell in the killed run's checkout (to see why its base failed), or ran
     echotune-ci from there: the shell running it was killed (SIGTERM, then SIGKILL) and the folder
@@ -115,6 +125,12 @@ def test_a_checkout_someone_works_in_is_left_with_its_processes(tmp_path: Path, 
         os.chdir(killed / "base")
         os.execvp("sleep", ["sleep", "60"])
     try:
+        # the shell is there once it runs `sleep` in the checkout; asked before, it was still where the fork
+        # left it (a busy CI runner got there first, and the checkout was rightly removed)
+        deadline = time.monotonic() + 30
+        while not _runs_in(pid, "sleep", killed / "base"):
+            assert time.monotonic() < deadline, "the shell never got to the checkout"
+            time.sleep(0.02)
         assert checkout.remove_abandoned(repo) == []
         assert os.waitpid(pid, os.WNOHANG) == (0, 0) and killed.exists()
     finally:
