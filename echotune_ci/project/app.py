@@ -33,7 +33,7 @@ from . import commands
 from .appsetup import FRONTEND_PAGES, AppSetup, Decision
 from .clients import attach_clients, node_notes, output_folder
 from .django import (DjangoFacts, allows_loopback, asgi_early_import, is_django, read_django,
-                     runserver_serves_asgi)
+                     runserver_serves_asgi, server_settings, unused_settings)
 from .djangourls import UrlConf, read_urlconf
 from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
@@ -643,6 +643,8 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     if target is not None and app.framework == "python":
         app.framework = target.framework
     adds = _python_command(app, folder, ins, deps, django, target)
+    if django is not None and not given:
+        django = _served_settings(app, folder, django)
     if not setup and not deps.found and app.framework in _DISTRIBUTIONS:
         # No manifest at all: install the framework (and the server) into a project venv, and say so.
         installs = list(dict.fromkeys([_DISTRIBUTIONS[app.framework], *adds]))
@@ -672,11 +674,14 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     _python_build(app, folder, ins, deps, django, target, sources)
     _python_env(app, folder, ins, deps, django, target)
     _sqlite_elsewhere(app, folder, sources)
+    # the settings modules the app is not run with (production.py beside the local.py it runs) need nothing
+    unused = unused_settings(folder, django) if django is not None else set()
+    read = [p for p in sources if p not in unused]
     _required_env(app, [(r.name, r.where, r.how or f"os.environ['{r.name}']")
-                        for r in required_env(folder, sources)])
+                        for r in required_env(folder, read)])
     factory = target.attr[:-2] if target is not None and target.attr.endswith("()") else ""
-    _required_env(app, required_settings(folder, sources, target.module if target else "", factory))
-    _secrets_taken(app, folder, sources)
+    _required_env(app, required_settings(folder, read, target.module if target else "", factory))
+    _secrets_taken(app, folder, read)
     _python_audit(app, deps)
     served = served_document(sources, folder)
     _ready(app, ins, sources, folder, read_urlconf(folder, django), served)
@@ -860,6 +865,40 @@ def _django_command(app: AppSetup, folder: Path, deps: PythonDeps, django: Djang
         why = _asgi_loads_early(app, folder, deps, django, why)
     app.decide("command", app.command, f"{named}; {why}")
     return []
+
+
+def _served_settings(app: AppSetup, folder: Path, django: DjangoFacts) -> DjangoFacts:
+    """The settings the app is run with where the server's module (``config.wsgi``) names other settings
+    than manage.py does (cookiecutter-django: production in wsgi.py, local in manage.py). Build's manage.py
+    commands and the server would load different settings (migrations against one database, the app
+    served from another), and init would read the wrong ones: one is pinned in [serve] env, the server's,
+    unless its static files are on another host (STATIC_URL of a bucket: the pages could not be measured
+    from this checkout), then manage.py's. Returns the facts of the settings pinned."""
+    loaded = next((m for m in (django.wsgi, django.asgi)
+                   if m and re.search(rf"(?<![\w.]){re.escape(m)}(?![\w])", app.command)), "")
+    theirs = server_settings(folder, loaded) if loaded else ""
+    if not theirs or not django.settings_module or theirs == django.settings_module:
+        return django
+    file = loaded.replace(".", "/") + ".py"
+    served = read_django(folder, theirs, file)
+    if served is None or served.settings_module != theirs:
+        return django  # no such settings file: nothing to read or to pin
+    mine = django.settings_module
+    if served.static_url_remote and not django.static_url_remote:
+        app.env["DJANGO_SETTINGS_MODULE"] = mine
+        app.decide("env", f"DJANGO_SETTINGS_MODULE={mine}",
+                   f"manage.py names it; {file} names {theirs}, whose static files are on another host")
+        app.check("env", f"{file} runs {theirs} and manage.py {mine}: both run {mine} here (build's migrate "
+                         f"too), since {theirs} loads its static files from STATIC_URL = "
+                         f"{served.static_url_remote} ({served.where('STATIC_URL')}), not from this "
+                         f"checkout; set DJANGO_SETTINGS_MODULE = \"{theirs}\" in env, with what it needs, "
+                         "to measure those settings")
+        return django
+    app.env["DJANGO_SETTINGS_MODULE"] = theirs
+    app.decide("env", f"DJANGO_SETTINGS_MODULE={theirs}",
+               f"{file} names it (manage.py names {mine}): build's manage.py commands run with the "
+               "server's settings")
+    return served
 
 
 def _asgi_loads_early(app: AppSetup, folder: Path, deps: PythonDeps, django: DjangoFacts, why: str) -> str:
@@ -1271,6 +1310,12 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
             f"{where} sets DEBUG = {django.debug_literal} and reads no environment variable for it: "
             "the app is measured with DEBUG on (slower, error pages with details)",
         )
+        if django.debug_toolbar:
+            toolbar = django.where("INTERNAL_IPS")
+            app.check("env", f"{toolbar} adds django-debug-toolbar and sets INTERNAL_IPS = "
+                             f"{django.debug_toolbar}: with DEBUG on, every page the run asks for from "
+                             "127.0.0.1 carries the toolbar (its panel, its scripts, SQL recorded per "
+                             "request), measured as the app's own")
     _django_hosts(app, django, django.where("ALLOWED_HOSTS"))
     where = django.where("SECRET_KEY")
     if django.secret_var and django.secret_required:

@@ -64,6 +64,12 @@ class DjangoFacts:
     static_root_dir: str = ""
     # STATIC_ROOT as an absolute path of its own ('/app/static/', a container's): outside the checkout
     static_root_outside: str = ""
+    # STATIC_URL as written where it is another host's (f"https://{aws_s3_domain}/static/": a bucket's),
+    # "" where the app's own
+    static_url_remote: str = ""
+    # INTERNAL_IPS as written where it lets 127.0.0.1 in and the settings add django-debug-toolbar's
+    # middleware: with DEBUG on, the toolbar is put into every page the run asks for
+    debug_toolbar: str = ""
     database_var: str = ""
     # ROOT_URLCONF as written ("config.urls"; "" when no settings file names one as a literal) and the file
     root_urlconf: str = ""
@@ -122,6 +128,29 @@ def read_django(folder: Path, module: str = "", source: str = "") -> DjangoFacts
         if package and (folder / package / f"{kind}.py").is_file():
             setattr(facts, kind, f"{package}.{kind}")
     return facts
+
+
+def server_settings(folder: Path, module: str) -> str:
+    """The settings module the server module *module* (``config.wsgi``) gives itself with
+    ``os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)`` when the variable is unset: "" when it names
+    none, or there is no such file. cookiecutter-django's wsgi.py names ``config.settings.production``
+    where its manage.py names ``config.settings.local``."""
+    m = _SETTINGS.search(read_text(folder / (module.replace(".", "/") + ".py")))
+    return m.group(1) if m else ""
+
+
+def unused_settings(folder: Path, facts: DjangoFacts) -> set[Path]:
+    """The modules of a settings package (a folder named settings: ``config/settings/{base,local,
+    production,test}.py``) that the settings module of *facts* does not load, neither itself nor through
+    its star imports: their reads of the environment are not the served app's. Empty for a single settings
+    file."""
+    if not facts.settings_file:
+        return set()
+    settings = folder / facts.settings_file
+    if settings.parent.name != "settings" or not (settings.parent / "__init__.py").is_file():
+        return set()
+    loaded = {settings, *_star_imports(folder, settings), settings.parent / "__init__.py"}
+    return {p for p in settings.parent.glob("*.py") if p not in loaded}
 
 
 def _settings_file(folder: Path, module: str) -> Path | None:
@@ -223,6 +252,8 @@ _FIELDS = {
     "SECRET_KEY": ("secret_var", "secret_required"),
     "SECURE_SSL_REDIRECT": ("ssl_var", "ssl_off"),
     "STATIC_ROOT": ("static_root", "static_root_dir", "static_root_outside"),
+    "STATIC_URL": ("static_url_remote",),
+    "INTERNAL_IPS": ("debug_toolbar",),
     "DATABASES": ("database_var",),
 }
 
@@ -311,6 +342,12 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
         if parts and parts[0].startswith("/") and not based:
             # SmartDjangoRest's '/app/static/': collectstatic wrote /app/static on the runner itself
             facts.static_root_outside = "/" + folder
+    static_url = _statement(text, "STATIC_URL").split("#", 1)[0].strip()
+    if _ELSEWHERE.match(static_url):
+        facts.static_url_remote = static_url
+    ips = _statement(text, "INTERNAL_IPS").split("#", 1)[0].strip()
+    if "127.0.0.1" in ips and "DebugToolbarMiddleware" in text:
+        facts.debug_toolbar = ips
     database = re.search(r"(?:dj_database_url\.(?:config|parse)|env\.db)\(([^)]*)\)", text)
     if database:
         named = re.search(r"""["'](\w+_URL)["']""", database.group(1))
@@ -360,6 +397,8 @@ def _holds_when_set(condition: str, variable: str) -> bool:
 
 
 _STAR_IMPORT = re.compile(r"^from\s+(\.*)([\w.]*)\s+import\s+\*", re.M)
+# A URL of another host, as a string or an f-string: "https://cdn.example.com/static/", f"//{domain}/static/"
+_ELSEWHERE = re.compile(r"""^[fFrR]{0,2}["'](?:https?:)?//""")
 _ROOT_URLCONF = re.compile(r"""^ROOT_URLCONF\s*(?::[^=]+)?=\s*["']([\w.]+)["']""", re.M)
 _DRF_PERMISSIONS = re.compile(r"""["']DEFAULT_PERMISSION_CLASSES["']\s*:\s*([(\[][^)\]]*[)\]])""")
 
