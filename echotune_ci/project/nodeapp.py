@@ -993,7 +993,7 @@ def bundle_globs(pkg: Package, server_out: set[str]) -> Bundle | None:
     elif "@vue/cli-service" in deps or _script_runs(build, "vue-cli-service"):
         found = _vue_cli_out(pkg, build)
     elif "webpack" in deps or "webpack-cli" in deps:
-        found = _webpack_out(pkg)
+        found = _webpack_out(pkg, build)
     elif "@angular/cli" in deps or "@angular-devkit/build-angular" in deps:
         found = _angular_out(pkg)
     elif "parcel" in deps or "astro" in deps:
@@ -1034,7 +1034,7 @@ def _path_value(text: str, key: str) -> tuple[str, bool]:
     m = re.search(rf"\b{key}\s*:\s*([^\n]+)", text)
     if not m:
         return "", False
-    expression = m.group(1)
+    expression = _expression(text, m.start(1))
     literal = re.match(r"""['"`]([^'"`]+)['"`]""", expression)
     if literal:
         return literal.group(1).strip("/").removeprefix("./") or ".", False
@@ -1043,6 +1043,21 @@ def _path_value(text: str, key: str) -> tuple[str, bool]:
         return "", False
     parts = re.findall(r"""['"]([^'"]*)['"]""", joined.group(1))
     return "/".join(p.strip("/").removeprefix("./") for p in parts if p.strip("./")) or ".", True
+
+
+def _expression(text: str, start: int) -> str:
+    """The value that starts at *start*: the rest of its line, or up to the parenthesis that closes a
+    call spread over several lines (cookiecutter-django's ``path: path.resolve(`` with ``__dirname,`` and
+    ``'../x/',`` on lines of their own)."""
+    line = text[start:].split("\n", 1)[0]
+    if line.count("(") <= line.count(")"):
+        return line
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0 and text[i] == ")":
+            return text[start:i + 1]
+    return line
 
 
 def _vite_out(pkg: Package, build: str) -> tuple[str, str, str]:
@@ -1105,17 +1120,43 @@ def _vue_cli_out(pkg: Package, build: str) -> tuple[str, str, str]:
     return folder or "dist", "", f"{name} ({'outputDir' if folder else 'default dist'})"
 
 
-def _webpack_out(pkg: Package) -> tuple[str, str, str]:
-    config = _config(pkg, "webpack.config")
-    text = read_text(config) if config else ""
-    output = text[text.find("output") :] if "output" in text else ""
-    folder = _path_value(output, "path")[0] if output else ""
-    return (
-        folder or "dist",
-        "",
-        f"{join(pkg.dir, config.name) if config else 'webpack'} "
-        f"({'output.path' if folder else 'default dist'})",
-    )
+# webpack --config webpack/prod.config.js (also -c, --config=)
+_WEBPACK_CONFIG = re.compile(r"\bwebpack(?:-cli)?\b[^&;|]*?\s(?:--config|-c)[ =](\S+)")
+# a config module the config takes its settings from: require('./common.config'), import x from "./base.js"
+_LOCAL_MODULE = re.compile(r"""(?:require\(\s*|\bfrom\s+)['"](\.{1,2}/[^'"]+)['"]""")
+
+
+def _webpack_out(pkg: Package, build: str = "") -> tuple[str, str, str]:
+    """webpack's output folder (relative to *pkg*'s folder): ``output.path`` of the config the build
+    script names (``webpack --config webpack/prod.config.js``), else of webpack.config.*, or of a config
+    module it merges (webpack-merge's ``merge(require('./common.config'), {...})``: at most 5 files);
+    a ``path.resolve(__dirname, ...)`` is taken from the config's own folder. Else webpack's dist."""
+    flag = _WEBPACK_CONFIG.search(build)
+    named = pkg.path / flag.group(1) if flag else None
+    config = named if named is not None and named.is_file() else _config(pkg, "webpack.config")
+    if config is None:
+        return "dist", "", "webpack (default dist)"
+    todo: list[Path] = [config]
+    seen: list[Path] = []
+    while todo and len(seen) < 5:
+        current = todo.pop(0)
+        seen.append(current)
+        text = read_text(current)
+        at = re.search(r"\boutput\s*:\s*\{", text)
+        folder, anchored = _path_value(text[at.end():], "path") if at else ("", False)
+        if folder:
+            base = os.path.relpath(current.parent, pkg.path) if anchored else "."
+            folder = os.path.normpath(os.path.join(base, folder)).replace(os.sep, "/")
+            shown = os.path.relpath(current, pkg.path).replace(os.sep, "/")
+            return folder, "", f"{join(pkg.dir, shown)} (output.path)"
+        for m in _LOCAL_MODULE.finditer(text):
+            module = current.parent / m.group(1)
+            found = next((c for c in (module, *(module.with_name(module.name + s) for s in (".js", ".cjs",
+                          ".mjs", ".ts"))) if c.is_file()), None)
+            if found is not None and found not in seen and found not in todo:
+                todo.append(found)
+    shown = os.path.relpath(config, pkg.path).replace(os.sep, "/")
+    return "dist", "", f"{join(pkg.dir, shown)} (default dist)"
 
 
 def _angular_out(pkg: Package) -> tuple[str, str, str]:
