@@ -685,6 +685,12 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     _python_audit(app, deps)
     served = served_document(sources, folder)
     _ready(app, ins, sources, folder, read_urlconf(folder, django), served)
+    if django is not None and django.allauth_mandatory and app.django_login.get("user_field") == "login":
+        app.check("build", f"{django.allauth_mandatory} sets ACCOUNT_EMAIL_VERIFICATION = \"mandatory\": "
+                           f"allauth logs in no account whose email address is unverified (it answers "
+                           f"{app.django_login['login']} with 302 to its confirm-email page, as it does a "
+                           "login), so the account of [load.login] needs a verified, primary EmailAddress "
+                           "(made with it in build, by manage.py shell -c, for example)")
     _openapi(app, served)
     attach_clients(app, folder, folder, node_packages(folder), sources)
     return app
@@ -1448,11 +1454,12 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
     URLconf as :func:`.djangourls.read_urlconf` read it, None when there is none to read; *served*:
     where the code serves its OpenAPI document (:func:`.openapi.served_document` of *sources*)."""
     if urls is not None and urls.logins:
-        login, where = urls.logins[0]
+        login, where, user_field = urls.logins[0]
         # a page of its own behind login_required; the admin's index sends users to its own login
         behind = next((r.path for r in urls.routes if r.login and r.get and not r.parameters
                        and "admin" not in r.path and r.path != login), "")
-        app.django_login = {"login": login, "protected": behind, "source": where.rsplit(":", 1)[0]}
+        app.django_login = {"login": login, "protected": behind, "source": where.rsplit(":", 1)[0],
+                            "user_field": user_field}
     if ins.health is not None:
         app.ready_path = ins.health.command
         app.decide("ready_url", app.ready_path, ins.health.source)

@@ -99,8 +99,9 @@ class AppSetup:
     # The Redis client the app depends on and where (``redis in server/package.json``): [load] gets a
     # commented redis_url, which measures the cache's hit ratio once someone points it at that Redis.
     redis: str = ""
-    # Django's LoginView in the URLconf, which logs in by session behind a CSRF check: {"login": its path,
-    # "protected": a GET route behind login_required ("" when none is read), "source": the urls file}
+    # Django's or django-allauth's LoginView in the URLconf, which logs in by session behind a CSRF check:
+    # {"login": its path, "protected": a GET route behind login_required ("" when none is read), "source":
+    # the urls file, "user_field": the form's field for the account ("username"; allauth's "login")}
     django_login: dict[str, str] = field(default_factory=dict)
 
     @property

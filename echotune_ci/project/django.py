@@ -78,6 +78,9 @@ class DjangoFacts:
     drf_permissions: str = ""
     # WHITENOISE_ROOT set: WhiteNoise may answer "/" with an index.html the URLconf does not route
     whitenoise_root: bool = False
+    # The settings file that sets django-allauth's ACCOUNT_EMAIL_VERIFICATION = "mandatory" ("" when none
+    # does): allauth logs in no account whose email address is not verified
+    allauth_mandatory: str = ""
     # Settings given a value only under a condition of the file (`if ENVIRONMENT == 'production':`):
     # {setting: (value, "line N", the condition as written)}
     conditional: dict[str, tuple[str, str, str]] = field(default_factory=dict)
@@ -400,6 +403,7 @@ _STAR_IMPORT = re.compile(r"^from\s+(\.*)([\w.]*)\s+import\s+\*", re.M)
 # A URL of another host, as a string or an f-string: "https://cdn.example.com/static/", f"//{domain}/static/"
 _ELSEWHERE = re.compile(r"""^[fFrR]{0,2}["'](?:https?:)?//""")
 _ROOT_URLCONF = re.compile(r"""^ROOT_URLCONF\s*(?::[^=]+)?=\s*["']([\w.]+)["']""", re.M)
+_ALLAUTH_MANDATORY = re.compile(r"""^ACCOUNT_EMAIL_VERIFICATION\s*=\s*["']mandatory["']""", re.M)
 _DRF_PERMISSIONS = re.compile(r"""["']DEFAULT_PERMISSION_CLASSES["']\s*:\s*([(\[][^)\]]*[)\]])""")
 
 
@@ -423,8 +427,8 @@ def _settings_files(folder: Path, settings: Path) -> list[Path]:
 
 
 def _read_urlconf_settings(folder: Path, settings: Path, facts: DjangoFacts) -> None:
-    """ROOT_URLCONF, DRF's default permissions and WHITENOISE_ROOT, from the first of the settings
-    files (:func:`_settings_files`) that sets each."""
+    """ROOT_URLCONF, DRF's default permissions, WHITENOISE_ROOT and allauth's mandatory email
+    verification, from the first of the settings files (:func:`_settings_files`) that sets each."""
     for path in _settings_files(folder, settings):
         text = read_text(path)
         m = _ROOT_URLCONF.search(text)
@@ -434,6 +438,8 @@ def _read_urlconf_settings(folder: Path, settings: Path, facts: DjangoFacts) -> 
         if m and not facts.drf_permissions:
             facts.drf_permissions = m.group(1)
         facts.whitenoise_root = facts.whitenoise_root or bool(re.search(r"^WHITENOISE_ROOT\s*=", text, re.M))
+        if not facts.allauth_mandatory and _ALLAUTH_MANDATORY.search(text):
+            facts.allauth_mandatory = path.relative_to(folder).as_posix()
 
 
 def allows_loopback(literal: str) -> bool:

@@ -37,9 +37,12 @@ from .pyimports import import_table
 _DEPTH = 10  # include()s nested deeper are not followed
 _FILES = 200
 _ROUTES = 2000
+# The URLconfs of others whose "login/" is a form login by session, and the form's field for the account
+_LOGIN_URLS = {"django.contrib.auth.urls": "username", "allauth.urls": "login",
+               "allauth.account.urls": "login"}
 # Third-party URLconfs known to route nothing at their own root: included at "", "/" stays unrouted.
 _NO_ROOT = frozenset({"django.contrib.auth.urls", "rest_framework.urls", "allauth.urls",
-                      "debug_toolbar.urls"})
+                      "allauth.account.urls", "debug_toolbar.urls"})
 # Django's own converters (django/urls/converters.py); a project's own one is taken as [^/]+.
 _CONVERTERS = {"int": "[0-9]+", "str": "[^/]+", "slug": "[-a-zA-Z0-9_]+", "path": ".+",
                "uuid": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"}
@@ -87,8 +90,10 @@ class UrlConf:
     unread: list[str] = field(default_factory=list)  # "file:line: include(x)" not followed
     root_unknown: bool = False  # an unread include may route "/"
     whitenoise_root: bool = False
-    # Django's own LoginView (django.contrib.auth.urls' "login/", LoginView.as_view()): (full path, where)
-    logins: list[tuple[str, str]] = field(default_factory=list)
+    # Form logins by session behind Django's CSRF check: Django's own LoginView (django.contrib.auth.urls'
+    # "login/", LoginView.as_view()) and django-allauth's (allauth.urls' "login/"): (full path, where, the
+    # form's field for the account: "username" for Django's, "login" for allauth's)
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def root(self) -> bool | None:
@@ -197,7 +202,7 @@ class _Reader:
         self.routes: list[DjangoRoute] = []
         self.unread: list[str] = []
         self.root_unknown = False
-        self.logins: list[tuple[str, str]] = []
+        self.logins: list[tuple[str, str, str]] = []
 
     # ------------------------------------------------------------------ modules and names
 
@@ -398,7 +403,7 @@ class _Reader:
             get, login = self.view(module, view)
             self._add(chain + (piece,), get, login)
             if self._auth_login_view(module, view):
-                self.logins.append((self.routes[-1].path, where))
+                self.logins.append((self.routes[-1].path, where, "username"))
             return
         if depth >= _DEPTH:
             self.unread.append(f"{where}: included {_DEPTH} deep")
@@ -421,9 +426,11 @@ class _Reader:
             items = self._patterns(owner, "urlpatterns", frozenset())
             self._walk(owner, items, chain, depth + 1, stack | {owner})
         elif kind in ("module", "outside") and (f"{owner}.{name}" if name else owner) in _NO_ROOT:
-            if (f"{owner}.{name}" if name else owner) == "django.contrib.auth.urls":
-                # its "login/" is Django's LoginView (django/contrib/auth/urls.py)
-                self.logins.append((_full_path(chain + (_Piece("login/", False, where),)), where))
+            field = _LOGIN_URLS.get(f"{owner}.{name}" if name else owner)
+            if field:
+                # its "login/" is Django's LoginView (django/contrib/auth/urls.py), or allauth's LoginView
+                # (allauth/account/urls.py), whose form names the account "login" (a username or an email)
+                self.logins.append((_full_path(chain + (_Piece("login/", False, where),)), where, field))
             return
         elif kind == "def":
             self._walk(owner, self._patterns(owner, name, frozenset()), chain, depth + 1, stack)

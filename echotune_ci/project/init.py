@@ -382,7 +382,7 @@ def _login_flow(root: Path, app: AppSetup) -> dict[str, str]:
         return _route_module_login(root, app)
     if found or not app.django_login:
         return found
-    return {**app.django_login, "token": "", "user_field": "username", "user_object": "", "scheme": "Bearer",
+    return {"user_field": "username", **app.django_login, "token": "", "user_object": "", "scheme": "Bearer",
             "form": "yes", "csrf": "csrftoken", "oauth2_form": "", "user_value": "", "status": "302",
             "form_page": "yes"}
 

@@ -394,3 +394,37 @@ def test_a_blueprints_login_beside_a_token_api_is_a_session_login_with_its_forms
     assert [s.get("method", "GET") + " " + s["path"] for s in steps] == [
         "GET /auth/login", "POST /auth/login", "GET /explore"]
     assert steps[1]["body"] == "username=demo&password=change-me&csrf_token={csrf}"
+
+
+def test_allauths_login_gets_a_session_login_with_its_own_account_field(tmp_path):
+    """django-allauth's URLconf (cookiecutter-django: ``path("accounts/", include("allauth.urls"))``) got
+    no login: only Django's own LoginView was looked for. allauth's "login/" is a form login by session
+    behind the same CSRF check, answering 302 when it logs in, and its form names the account "login"
+    (a username or an email address, by ACCOUNT_LOGIN_METHODS). With mandatory email verification it logs
+    in no account without a verified address, which a check says."""
+    files = dict(DJANGO_AUTH_URLS)
+    files["site1/urls.py"] = files["site1/urls.py"].replace("django.contrib.auth.urls", "allauth.urls")
+    files["site1/settings.py"] += "ACCOUNT_EMAIL_VERIFICATION = 'mandatory'\n"
+    write(tmp_path, files)
+    app = app_setup(tmp_path)
+    api = tomllib.loads(plan_files(tmp_path, app, ref="main")["echotune.toml"])["api"]
+    assert api["login"] == {"path": "/accounts/login/", "form": {"login": "demo", "password": "change-me"},
+                            "status": [302], "session": True, "csrf_cookie": "csrftoken"}
+    assert api["flows"][0]["steps"][1]["body"] == "login=demo&password=change-me"
+    assert api["flows"][0]["steps"][2] == {"path": "/api/me"}
+    assert [n for n in app.all_checks() if "ACCOUNT_EMAIL_VERIFICATION" in n] == [
+        "site1/settings.py sets ACCOUNT_EMAIL_VERIFICATION = \"mandatory\": allauth logs in no account whose "
+        "email address is unverified (it answers /accounts/login/ with 302 to its confirm-email page, as it "
+        "does a login), so the account of [load.login] needs a verified, primary EmailAddress (made with it "
+        "in build, by manage.py shell -c, for example)"]
+
+
+def test_allauths_account_urls_alone_and_optional_verification(tmp_path):
+    files = dict(DJANGO_AUTH_URLS)
+    files["site1/urls.py"] = files["site1/urls.py"].replace(
+        "'accounts/', include('django.contrib.auth.urls')", "'auth/', include('allauth.account.urls')")
+    write(tmp_path, files)
+    app = app_setup(tmp_path)
+    assert app.django_login == {"login": "/auth/login/", "protected": "/api/me", "source": "site1/urls.py",
+                                "user_field": "login"}
+    assert not [n for n in app.all_checks() if "ACCOUNT_EMAIL_VERIFICATION" in n]
