@@ -188,8 +188,9 @@ def node_notes(app: AppSetup, packages: list[Package], root: Path) -> None:
             app.check("env", f"{where} depends on {limiter}: a rate limiter counts every user of the load "
                              "test (all from 127.0.0.1) as one client and answers the excess with 429 Too "
                              "Many Requests, which leaves the load phase nothing of the app's to measure; "
-                             "raise its limit for the run in [serve] env (the app's own setting) or exempt "
-                             "127.0.0.1")
+                             "spread the users over loopback addresses ([load] local_ips = "
+                             "\"127.0.1.1-127.0.1.254\", one client each), raise its limit for the run in "
+                             "[serve] env (the app's own setting) or exempt 127.0.0.1")
     legacy = legacy_openssl(packages)
     if legacy and "NODE_OPTIONS" not in app.env:
         app.env["NODE_OPTIONS"] = "--openssl-legacy-provider"

@@ -364,8 +364,10 @@ def throttled_message(rounds: list[dict[str, Any]], min_pct: float = 1.0) -> tup
     return (f"the app's rate limiter refused {' and '.join(said)} with HTTP 429 Too Many Requests: every "
             "user of the load test comes from 127.0.0.1, one client to a limiter, and a refusal is answered "
             "before any handler runs, so the timings are the limiter's, not the app's work (a slower route "
-            "would not show); raise the limit for the run in [serve] env (the app's own setting, such as a "
-            "RATE_LIMIT_MAX variable) or exempt 127.0.0.1 from it", most)
+            "would not show); spread the users over loopback addresses ([load] local_ips = "
+            "\"127.0.1.1-127.0.1.254\": one client each, as real visitors are), raise the limit for the run "
+            "in [serve] env (the app's own setting, such as a RATE_LIMIT_MAX variable) or exempt 127.0.0.1 "
+            "from it", most)
 
 
 def failure_findings(rounds: list[dict[str, Any]]) -> tuple[list[Finding], int]:

@@ -249,7 +249,8 @@ def _jobs(plan: LoadPlan, opts: RunOptions, rounds: list[dict[str, Any]]) -> lis
 
         port = free_port()
         master = Job("master", spec, rounds, bind_host="127.0.0.1", port=port, expect_workers=processes)
-        return [master, *(Job("worker", spec, master_host="127.0.0.1", port=port) for _ in range(processes))]
+        return [master, *(Job("worker", spec, master_host="127.0.0.1", port=port, expect_workers=processes)
+                         for _ in range(processes))]
     return [Job("local", spec, rounds)]
 
 

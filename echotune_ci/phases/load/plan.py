@@ -101,6 +101,7 @@ class LoadPlan:
             "max_duration": s.max_duration,
             "allow_hosts": list(self.allow_hosts),
             "realtime": realtime_plan(s.realtime),
+            "local_ips": list(s.local_ips[:s.users]),
         }
 
 
@@ -135,9 +136,27 @@ def build_plan(settings: LoadSettings, ctx: PhaseContext, opts: RunOptions | Non
         redis_url=_redis_url(settings, opts),
     )
     _check_bounds(plan, opts, where)
+    _check_local_ips(settings, ctx.source)
     for url in filter(None, (plan.host, plan.base_host)):
         check_target(url, plan.allow_hosts)
     return plan
+
+
+def _check_local_ips(settings: LoadSettings, source: str) -> None:
+    """ConfigError naming the first of the ``[load] local_ips`` the users will take (one per user) that
+    this machine cannot connect from: not one of its addresses (10.0.0.7 on a runner without it), or
+    IPv6 where it has none. On Linux every 127.x.y.z is the loopback interface's."""
+    import ipaddress
+    import socket
+
+    for address in settings.local_ips[:settings.users]:
+        family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+        try:
+            with socket.socket(family, socket.SOCK_STREAM) as sock:
+                sock.bind((address, 0))
+        except OSError as exc:
+            raise ConfigError(f"{source}: 'load.local_ips': cannot connect from {address}, which is not an "
+                              f"address of this machine ({exc.strerror or exc})") from None
 
 
 def host_allowed(url: str | None, allow: Iterable[str]) -> bool:

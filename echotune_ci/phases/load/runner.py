@@ -103,6 +103,7 @@ def _start(job: Job, tmp: Path, artifacts_dir: Path, index: int) -> Child:
         "port": job.port,
         "expect_workers": job.expect_workers,
         "expect_timeout": job.expect_timeout,
+        "index": index,
         "artifacts_dir": str(artifacts_dir.resolve()),
         "out": str(out),
         "events": str(events),

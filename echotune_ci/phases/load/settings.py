@@ -327,6 +327,55 @@ class DatabaseSettings:
     mean_ms: float | None = setting(None, min=0, doc="Overrides budgets.db_query_mean_ms.")
 
 
+# More local addresses than any load test here has users (a /16); a larger range is a typo's
+MAX_LOCAL_IPS = 65_536
+
+
+def parse_local_ips(value: Any, source: str, path: str) -> tuple[str, ...]:
+    """Parser for ``[load] local_ips``, k6's ``--local-ips`` syntax: a string of comma-separated entries,
+    each an address (``127.0.1.5``), a range (``127.0.1.1-127.0.1.254``, both ends included) or a CIDR
+    block (``127.0.1.0/24``: its hosts, without the network and broadcast addresses where it has them);
+    a list of such strings too. Returns the addresses in order, without repeats ("" or []: none).
+    ConfigError naming the entry for one that is none of these, a range whose ends differ in family or
+    run backwards, or more than :data:`MAX_LOCAL_IPS` addresses in all."""
+    import ipaddress
+
+    if isinstance(value, str):
+        entries = value.split(",")
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        entries = [e for v in value for e in v.split(",")]
+    else:
+        raise ConfigError(f"{source}: '{path}' must be a string such as \"127.0.1.1-127.0.1.254\" or a list "
+                          f"of them, got {type(value).__name__}")
+    found: dict[str, None] = {}
+    for entry in filter(None, (e.strip() for e in entries)):
+        try:
+            if "/" in entry:
+                net = ipaddress.ip_network(entry, strict=False)
+                count = net.num_addresses - (2 if net.num_addresses > 2 else 0)
+                _check_count(len(found) + count, source, path)
+                found.update(dict.fromkeys(str(a) for a in (net.hosts() if net.num_addresses > 2 else net)))
+                continue
+            first, _, last = entry.partition("-")
+            low = ipaddress.ip_address(first.strip())
+            high = ipaddress.ip_address(last.strip()) if last else low
+        except ValueError:
+            raise ConfigError(f"{source}: '{path}': {entry!r} is no IP address, range (A-B) or CIDR block "
+                              "(A/n)") from None
+        if low.version != high.version or int(high) < int(low):
+            raise ConfigError(f"{source}: '{path}': the range {entry!r} must run from a lower to a higher "
+                              "address of one family")
+        _check_count(len(found) + int(high) - int(low) + 1, source, path)
+        found.update(dict.fromkeys(str(type(low)(n)) for n in range(int(low), int(high) + 1)))
+    return tuple(found)
+
+
+def _check_count(count: int, source: str, path: str) -> None:
+    if count > MAX_LOCAL_IPS:
+        raise ConfigError(f"{source}: '{path}' names more than {MAX_LOCAL_IPS:,} addresses; users take one "
+                          "each, so a range as large as the users is enough")
+
+
 @dataclass(frozen=True)
 class LoadSettings:
     """[load]: the locust test."""
@@ -351,6 +400,13 @@ class LoadSettings:
                                            doc="Hosts (fnmatch patterns) that may receive any request, "
                                                "redirects included; `run` always allows loopback, never "
                                                "another host just because --url or serve.ready_url names it.")
+    local_ips: tuple[str, ...] = setting((), parse=parse_local_ips,
+                                         doc="Local addresses the users connect from, one each in turn, as "
+                                             "k6's --local-ips: \"127.0.1.1-127.0.1.254\", a CIDR block, "
+                                             "or addresses separated by commas. A rate limiter (per client "
+                                             "address) then sees that many clients, not one 127.0.0.1; on "
+                                             "Linux all of 127.0.0.0/8 reaches an app on 127.0.0.1. "
+                                             "Empty: the system's choice.")
     redis_url: str = setting("", doc="Read Redis INFO before and after the test (cache hit ratio).")
     sample_interval: float = setting(0.5, parse=seconds, min=0.05, max=10,
                                      doc="How often the app's CPU and RSS are sampled.")

@@ -1042,6 +1042,13 @@ def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     realtime = realtime_user_class(plan, log_in)
     if realtime is not None:
         user_classes.append(realtime)
+    if plan.get("local_ips"):
+        from echotune_ci.phases.load.localips import Addresses, spread
+
+        # A master runs no users; its workers (1..n) interleave the addresses
+        workers = job.get("expect_workers") or 1
+        offset = max(0, job.get("index", 0) - 1) if job["role"] == "worker" else 0
+        spread(user_classes, Addresses(plan["local_ips"], offset, workers if job["role"] == "worker" else 1))
 
     def on_term() -> None:
         stopper = state.get("stopper")
