@@ -37,7 +37,7 @@ from .django import (DjangoFacts, allows_loopback, asgi_early_import, is_django,
 from .djangourls import UrlConf, read_urlconf
 from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
-                     guarded_route, health_rank, read_graph, root_answers)
+                     guarded_route, health_rank, loadable, read_graph, root_answers)
 from .files import (JS_SUFFIXES, join, json_root, named_dirs, read_text, ready_path, rel, root_route,
                     source_files)
 from .instructions import (ONCE, Instructions, Step, read_instructions, readme_commands, readme_data_steps,
@@ -63,6 +63,7 @@ from .nodenotes import required_env as node_required_env
 from .openapi import Served, served_document
 from .orms import OrmDatabase, generates, in_folder, orm_databases, prisma_schema
 from .pages import page_routes
+from .nextroutes import get_routes, next_routes
 from .remixroutes import health_module, route_modules
 from .pyapp import (Target, app_package, dotenv, find_target, framework_of, python_port, required_env,
                     server_command)
@@ -1630,6 +1631,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         served = served_document(sources, folder)
         _ready(app, ins, sources, folder, served=served)
         _route_module_health(app, server, folder)
+        _next_api_routes(app, server, folder)
         _file_pages(app, server, folder)
         required = node_required_env(sources, folder)
         _required_env(app, [(r.name, r.where, r.how) for r in required])
@@ -1660,17 +1662,40 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
 
 def _route_module_health(app: AppSetup, server: Package, folder: Path) -> None:
     """A Remix or React Router app's health route is a route module (indie-stack's
-    ``app/routes/healthcheck.tsx``, whose loader answers "OK"), which no ``app.get(...)`` declares: it is
-    the ready URL when the code declares no health route of its own."""
+    ``app/routes/healthcheck.tsx``, whose loader answers "OK"), a Next.js app's a route handler
+    (``app/api/health/route.ts`` exporting GET) or a module under ``pages/api/``; no ``app.get(...)``
+    declares them: it is the ready URL when the code declares no health route of its own."""
     if health_rank(app.ready_path) is not None:
         return
     found = health_module(route_modules(server.path, server.deps, folder))
-    if found is None:
-        return
-    app.ready_path = found.path
+    if found is not None:
+        path, why = found.path, f"{found.file} (a route module whose loader answers, no page)"
+    else:
+        ranked = [(rank, r) for r in get_routes(next_routes(server.path, server.deps, folder))
+                  if (rank := health_rank(r.path)) is not None]
+        if not ranked:
+            return
+        route = min(ranked, key=lambda item: item[0])[1]
+        path, why = route.path, f"{route.file} (a Next.js API route answering GET)"
+    app.ready_path = path
     app.decisions = [d for d in app.decisions if d.key != "ready_url"]
     app.checks.pop("ready_url", None)  # the "/ may answer 404" guess is moot
-    app.decide("ready_url", found.path, f"{found.file} (a route module whose loader answers, no page)")
+    app.decide("ready_url", path, why)
+
+
+def _next_api_routes(app: AppSetup, server: Package, folder: Path) -> None:
+    """A Next.js app's API routes (route handlers exporting GET, modules under ``pages/api/``) without a
+    parameter or a login, suggested as [[load.endpoints]] like an Express app's GET routes: no
+    ``app.get(...)`` declares them, so a load test of "/" alone left the app's API out."""
+    routes = [r for r in get_routes(next_routes(server.path, server.deps, folder))
+              if r.path != app.ready_path and loadable(r.path) and r.path not in dict(app.load_routes)]
+    routes = routes[:3]  # as many as find_load_routes suggests
+    if not routes:
+        return
+    app.load_routes = [(r.path, r.file) for r in routes] + app.load_routes
+    app.decide("load", "suggests " + ", ".join(r.path for r in routes) + " (commented out)",
+               ", ".join(r.file for r in routes) + ": API routes answering GET without a parameter or a "
+               "login")
 
 
 def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:
@@ -1687,7 +1712,9 @@ def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:
     listed = ", ".join(p.path for p in open_[:FRONTEND_PAGES])
     guarded = [p.path for p in pages if p.guarded]
     files = ("+page.svelte files" if server.has("@sveltejs/kit") else
-             "pages/*.vue files" if server.has("nuxt") else "route modules with a component")
+             "pages/*.vue files" if server.has("nuxt") else
+             "Next.js pages (app/**/page.tsx, pages/)" if server.has("next") else
+             "route modules with a component")
     app.decide("frontend", f"/, {listed}" if listed else "/",
                f"the {files}: the pages without a parameter"
                + (f"; behind a login (written commented out): {', '.join(guarded)}" if guarded else ""))

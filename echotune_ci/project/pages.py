@@ -8,7 +8,9 @@ in Nuxt 4): ``index.vue`` is its folder's path. A page with a parameter
 left out. A page is *guarded* when its own server load (or that of a layout
 above it) redirects to a login (``redirect(302, '/login')``), or, in Nuxt, when
 ``definePageMeta`` names an auth middleware: such a page answers with the login
-page to a visitor, so auditing it audits the login page again.
+page to a visitor, so auditing it audits the login page again. Next.js's pages
+(``app/**/page.tsx``, ``pages/``) are read by :mod:`.nextroutes`, Remix's and
+React Router's by :mod:`.remixroutes`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .files import NOT_SOURCE, read_text, rel
+from .nextroutes import next_routes
+from .nextroutes import pages as next_pages
 from .remixroutes import FRAMEWORKS, route_modules
 from .remixroutes import pages as remix_pages
 
@@ -48,6 +52,10 @@ def page_routes(folder: Path, deps: dict[str, str], root: Path) -> list[Page]:
     elif "nuxt" in deps:
         base = next((p for p in (folder / "app" / "pages", folder / "pages") if p.is_dir()), None)
         pages = _nuxt(base, root) if base is not None else []
+    elif "next" in deps:
+        # the App Router's page.tsx files and the Pages Router's modules (nextroutes.py)
+        found = next_pages(next_routes(folder, deps, root))
+        pages = [Page(path, where, guarded) for path, where, guarded in found]
     elif any(name in deps for name in FRAMEWORKS):
         # Remix's and React Router's route modules (app/routes/, app/routes.ts): those with a component
         found = remix_pages(route_modules(folder, deps, root))
