@@ -123,7 +123,8 @@ def build_download_notes(sources: list[Path], root: Path) -> list[str]:
             return [
                 f"{rel(path, root)} loads fonts through next/font/google: `next build` downloads them from "
                 "fonts.googleapis.com, so where only the package registry is reachable the build fails "
-                "(NEXT_FONT_GOOGLE_MOCKED_RESPONSES can point it at a file of local answers)"
+                "(NEXT_FONT_GOOGLE_MOCKED_RESPONSES in [serve] env can point it at a module of local "
+                'answers: docs/serve.md, "Builds that download")'
             ]
     return []
 

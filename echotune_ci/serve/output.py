@@ -298,6 +298,57 @@ def own_module_hint(module: str, command: str) -> str:
             "`python -m`, or set PYTHONPATH in [serve] env")
 
 
+# A name that did not resolve: Node's "getaddrinfo ENOTFOUND fonts.googleapis.com" (EAI_AGAIN when no DNS
+# answers), curl's "Could not resolve host: x", Python's "HTTPSConnectionPool(host='pypi.org', ...) ...
+# Temporary failure in name resolution", Go's "dial tcp: lookup proxy.golang.org ... no such host"
+_UNRESOLVED = re.compile(
+    r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN) ([\w.-]+)|Could not resolve host:? '?([\w.-]+)|"
+    r"host='([\w.-]+)'.*(?:name resolution|Name or service not known|nodename nor servname)|"
+    r"\blookup ([\w.-]+)(?: on \S+)?: no such host"
+)
+# next/font's own words when it cannot download a Google font ("Failed to fetch `Manrope` from Google
+# Fonts."), below the file that loads it and "`next/font` error:"
+_NEXT_FONT = re.compile(r"Failed to fetch (?:font )?`([^`]+)`(?: from Google Fonts|:\s*https://fonts\.)")
+_GOOGLE_FONTS = ("fonts.googleapis.com", "fonts.gstatic.com")
+_SOURCE_FILE = re.compile(r"[\w./()@\[\]-]+\.[cm]?[jt]sx?")
+# Next's words when a page it renders during the build fails: 'Error occurred prerendering page "/pricing".'
+_PRERENDER = re.compile(r'Error occurred prerendering page "([^"]+)"')
+
+
+def unreachable_host_hint(lines: Sequence[str]) -> str:
+    """What a step that failed on a host it could not resolve needs: for next/font's Google Fonts, which
+    ``next build`` downloads, how to build without them (the file that loads them, when next names it); for
+    a page ``next build`` prerenders, that page; else the host; "" when the output (*lines*) names none.
+
+    A Next.js build printed only "getaddrinfo ENOTFOUND fonts.googleapis.com" (3 times) and the error's
+    fields: nothing said that a font of app/layout.tsx was the download, nor what to do where CI has no
+    internet."""
+    host = ""
+    for line in lines:
+        m = _UNRESOLVED.search(line)
+        if m:
+            host = next(g for g in m.groups() if g)
+    font = next((m.group(1) for line in lines if (m := _NEXT_FONT.search(line))), "")
+    if font or host in _GOOGLE_FONTS:
+        at = next((i for i, line in enumerate(lines) if "`next/font` error" in line), -1)
+        above = lines[at - 1].strip() if at > 0 else ""
+        where = f" in {above}" if _SOURCE_FILE.fullmatch(above) else ""
+        what = f"the font {font}" if font else "its fonts"
+        return (f"; `next build` downloads {what} from Google Fonts (next/font/google{where}) and this "
+                "machine cannot reach fonts.googleapis.com: where CI has no internet, point "
+                "NEXT_FONT_GOOGLE_MOCKED_RESPONSES in [serve] env at a module of local answers "
+                '(docs/serve.md, "Builds that download"), or load the font with next/font/local')
+    if not host:
+        return ""
+    page = next((m.group(1) for line in lines if (m := _PRERENDER.search(line))), "")
+    if page:
+        # the saas-starter's /pricing asks Stripe for its prices: with a placeholder key it fails online too
+        return (f"; `next build` prerenders {page}, which connects to {host}, a name this machine cannot "
+                "resolve: give the build that network (and the credentials the page needs), or render the "
+                'page on request (`export const dynamic = "force-dynamic"` in it)')
+    return f"; it connects to {host}, a name this machine cannot resolve: give the step that network"
+
+
 def missing_tool(lines: Sequence[str]) -> str | None:
     """The program a shell could not find ("sh: 1: npm: not found"), or None."""
     for line in reversed(lines):

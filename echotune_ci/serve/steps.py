@@ -25,7 +25,7 @@ from ..errors import ConfigError, RunError
 from ..fsutil import write_json_atomic
 from .environment import not_installed
 from .output import (OutputBuffer, lacks_a_dependency, missing_tool, own_module, own_module_hint, read_into,
-                     summarise)
+                     summarise, unreachable_host_hint)
 from .process import process_group
 
 # What decides an install, by ecosystem; the ones present in cwd are the default setup_inputs.
@@ -142,7 +142,8 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
                              missing_dependency=True)
         failed = f"serve.{name} failed with exit code {proc.returncode} ({command})"
         own = own_module(lines, cwd)
-        raise StepFailed(failed + summarise(lines) + (own_module_hint(own, command) if own else ""),
+        raise StepFailed(failed + summarise(lines) + (own_module_hint(own, command) if own else "")
+                         + unreachable_host_hint(lines),
                          missing_dependency=lacks_a_dependency(lines) and not own)
     return time.monotonic() - started
 
