@@ -297,6 +297,8 @@ _NOT_LOADED = frozenset({
     "callback", "token", "refresh", "verify", "reset", "seed", "delete", "remove", "clear", "admin", "debug",
     "metrics", "docs", "redoc", "swagger", "openapi.json", "favicon.ico", "robots.txt", "static", "assets",
     "ws", "socket.io", "events", "stream", "sse", "export", "download", "upload", "me", "whoami", "trigger",
+    # a payment's steps: saas-starter's GET /api/stripe/checkout completes a Stripe checkout session
+    "checkout", "webhook", "webhooks", "stripe",
 })
 _PARAMETER = re.compile(r"[:{<*$(]")
 # ... and words within a segment (change-password, api-docs; not /presets)

@@ -66,6 +66,7 @@ def _saas(root: Path) -> Path:
         "app/api/user/route.ts": GET_JSON,
         "app/api/team/route.ts": GET_JSON,
         "app/api/stripe/webhook/route.ts": WEBHOOK,
+        "app/api/stripe/checkout/route.ts": GET_JSON,
         "lib/db/drizzle.ts": "export const client = postgres(process.env.POSTGRES_URL);\n",
         "lib/db/migrations/0000_init.sql": "CREATE TABLE users (id serial PRIMARY KEY);\n",
         "drizzle.config.ts": "export default { out: './lib/db/migrations', dialect: 'postgresql' };\n",
@@ -77,6 +78,7 @@ def test_the_app_routers_pages_and_route_handlers_are_read_with_the_middlewares_
     routes = next_routes(root, {"next": "15"}, root)
     assert routes == [
         NextRoute("/", "app/(dashboard)/page.tsx", False, (), False, False),
+        NextRoute("/api/stripe/checkout", "app/api/stripe/checkout/route.ts", True, ("GET",), False, False),
         NextRoute("/api/stripe/webhook", "app/api/stripe/webhook/route.ts", True, ("POST",), False, False),
         NextRoute("/api/team", "app/api/team/route.ts", True, ("GET",), False, False),
         NextRoute("/api/user", "app/api/user/route.ts", True, ("GET",), False, False),
@@ -86,7 +88,8 @@ def test_the_app_routers_pages_and_route_handlers_are_read_with_the_middlewares_
         NextRoute("/pricing", "app/(dashboard)/pricing/page.tsx", False, (), False, False),
         NextRoute("/sign-in", "app/(login)/sign-in/page.tsx", False, (), False, False),
     ]
-    assert [r.path for r in get_routes(routes)] == ["/api/team", "/api/user"]  # the webhook takes POST only
+    # the webhook takes POST only
+    assert [r.path for r in get_routes(routes)] == ["/api/stripe/checkout", "/api/team", "/api/user"]
 
 
 def test_init_audits_the_pages_and_suggests_the_api_routes_for_the_load_test(tmp_path):
@@ -100,7 +103,8 @@ def test_init_audits_the_pages_and_suggests_the_api_routes_for_the_load_test(tmp
                          ("/dashboard/general", "app/(dashboard)/dashboard/general/page.tsx", True),
                          ("/pricing", "app/(dashboard)/pricing/page.tsx", False),
                          ("/sign-in", "app/(login)/sign-in/page.tsx", False)]
-    # the API routes first (before: none), then the open pages
+    # the API routes first (before: none), then the open pages; not the step of a payment (GET
+    # /api/stripe/checkout completes a Stripe checkout session, and without one redirects)
     assert app.load_routes == [("/api/team", "app/api/team/route.ts"), ("/api/user", "app/api/user/route.ts"),
                                ("/pricing", "app/(dashboard)/pricing/page.tsx"),
                                ("/sign-in", "app/(login)/sign-in/page.tsx")]
