@@ -63,7 +63,7 @@ from .nodenotes import required_env as node_required_env
 from .openapi import Served, served_document
 from .orms import OrmDatabase, generates, in_folder, orm_databases, prisma_schema
 from .pages import page_routes
-from .nextroutes import get_routes, next_routes
+from .nextroutes import get_routes, next_output, next_routes
 from .remixroutes import health_module, route_modules
 from .pyapp import (Target, app_package, dotenv, find_target, framework_of, python_port, required_env,
                     server_command)
@@ -1622,6 +1622,8 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         app.decide("env", f"{name}={step.command}", step.source)
     server, entry = _node_command(app, folder, ins, packages, tool)
     _node_build(app, folder, ins, packages, tool)
+    if server is not None and server.has("next"):
+        _next_output_mode(app, server)
     if server is not None:
         client_dirs = frozenset(p.dir.split("/")[-1] for p in packages if p is not server and p.dir != ".")
         _node_port(app, server, client_dirs, folder, entry)
@@ -1681,6 +1683,38 @@ def _route_module_health(app: AppSetup, server: Package, folder: Path) -> None:
     app.decisions = [d for d in app.decisions if d.key != "ready_url"]
     app.checks.pop("ready_url", None)  # the "/ may answer 404" guess is moot
     app.decide("ready_url", path, why)
+
+
+def _next_output_mode(app: AppSetup, server: Package) -> None:
+    """Serve a Next.js app as its ``output`` builds it. ``"export"``: ``next build`` writes static files to
+    ``out/`` and ``next start`` refuses to start ("does not work with output: export"), so a static server
+    serves them. ``"standalone"`` started as ``node .next/standalone/server.js``: the server listens on
+    PORT and on HOSTNAME (0.0.0.0 unless set: every interface), and serves neither ``.next/static`` nor
+    ``public/`` until they are copied beside it, as Next's documentation says to: without that the pages
+    load with no script or style."""
+    mode, config = next_output(server.path)
+    script = server.scripts.get("start", "")
+    prefix = f"cd {server.dir} && " if server.dir != "." else ""
+    where = f"{join(server.dir, config)} (output: {mode})"
+    if mode == "export" and re.search(r"\bnext\s+start\b", f"{app.command} {script}"):
+        app.command = f"{prefix}npx --yes serve out -l tcp://127.0.0.1:{{port}}"
+        app.decisions = [d for d in app.decisions if d.key != "command"]
+        app.decide("command", app.command, f"{where}: `next build` writes static files to out/ and "
+                                           "`next start` refuses to serve them")
+        app.check("command", "a static export is served by a static server (serve), so load and header "
+                             "checks measure that server, not your production host")
+    elif mode == "standalone" and ".next/standalone/server.js" in f"{app.command} {script}":
+        app.env.setdefault("HOSTNAME", "127.0.0.1")
+        app.decide("env", "HOSTNAME=127.0.0.1", f"{where}: server.js listens on HOSTNAME, every interface "
+                                                "when it is unset")
+        app.decide("port", "auto (PORT)", f"{where}: server.js listens on PORT")
+        build_script = server.scripts.get("build", "")
+        if "standalone" not in build_script and ".next/standalone" not in app.build:
+            step = (f"{prefix}cp -r .next/static .next/standalone/.next/ && "
+                    "{ [ ! -d public ] || cp -r public .next/standalone/; }")
+            app.build = commands.chain([app.build, step]) if app.build else step
+            app.decide("build", step, f"{where}: server.js serves neither .next/static nor public/ until "
+                                      "they are copied beside it")
 
 
 def _next_api_routes(app: AppSetup, server: Package, folder: Path) -> None:

@@ -194,3 +194,19 @@ def get_routes(routes: list[NextRoute]) -> list[NextRoute]:
     """The API routes that answer GET without a parameter or a login, those under /api first."""
     found = [r for r in routes if r.api and "GET" in r.methods and not r.params and not r.guarded]
     return sorted(found, key=lambda r: ("api" not in r.path.split("/"), r.path))
+
+
+# output: 'standalone' / "export" in next.config.{js,mjs,ts,cjs}
+_OUTPUT = re.compile(r"""\boutput\s*:\s*['"`](standalone|export)['"`]""")
+CONFIG_FILES = ("next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs", "next.config.mts")
+
+
+def next_output(folder: Path) -> tuple[str, str]:
+    """(``"standalone"`` or ``"export"``, the config file's name) when the Next.js config in *folder* sets
+    that ``output``; ("", "") otherwise (``next build`` writes a server for ``next start``)."""
+    for name in CONFIG_FILES:
+        text = re.sub(r"/\*.*?\*/|(?<![:'\"`])//[^\n]*", "", read_text(folder / name), flags=re.S)
+        m = _OUTPUT.search(text)
+        if m:
+            return m.group(1), name
+    return "", ""

@@ -221,3 +221,54 @@ def test_a_middleware_that_sends_no_one_to_a_login_guards_nothing(tmp_path):
     })
     assert [(r.path, r.guarded) for r in next_routes(root, {"next": "15"}, root)] == [("/dashboard", False)]
     assert next_routes(root, {"react": "18"}, root) == []  # not a Next.js app
+
+
+def _output_app(root: Path, config: str, scripts: dict[str, str]) -> Path:
+    return _write(root, {
+        "package.json": json.dumps({"scripts": scripts,
+                                    "dependencies": {"next": "15.0.0", "react": "19.0.0"}}),
+        "package-lock.json": "{}",
+        "next.config.mjs": config,
+        "app/page.tsx": PAGE,
+    })
+
+
+def test_a_standalone_server_gets_its_files_beside_it_and_listens_on_loopback(tmp_path):
+    """`node .next/standalone/server.js` serves neither .next/static nor public/ until they are copied
+    beside it (the pages loaded without their scripts and styles) and listens on HOSTNAME, every interface
+    when unset; before, init also said it "could not tell how the server picks its port"."""
+    root = _output_app(tmp_path, "// output: 'export' was tried\nexport default { output: 'standalone' };\n",
+                       {"build": "next build", "start": "node .next/standalone/server.js"})
+    result = init_project(root, ref=REF)
+    app = result.app
+    assert app.command == "npm start"
+    assert app.env == {"HOSTNAME": "127.0.0.1"}
+    assert app.build == ("npm run build && cp -r .next/static .next/standalone/.next/ && "
+                         "{ [ ! -d public ] || cp -r public .next/standalone/; }")
+    assert ("port", "auto (PORT)") in [(d.key, d.value) for d in app.decisions]
+    assert not any("could not tell how the server picks its port" in c for c in app.notes("port"))
+
+
+def test_a_build_script_that_copies_them_itself_gets_no_second_copy(tmp_path):
+    root = _output_app(tmp_path, "export default { output: \"standalone\" };\n",
+                       {"build": "next build && cp -r .next/static .next/standalone/.next/static",
+                        "start": "node .next/standalone/server.js"})
+    assert init_project(root, ref=REF).app.build == "npm run build"
+
+
+def test_next_start_beside_a_standalone_output_is_kept(tmp_path):
+    # next start serves such a build too (it warns): nothing to change
+    root = _output_app(tmp_path, "export default { output: 'standalone' };\n",
+                       {"build": "next build", "start": "next start"})
+    app = init_project(root, ref=REF).app
+    assert app.command == "npx next start --hostname 127.0.0.1 --port {port}"
+    assert app.build == "npm run build" and app.env == {}
+
+
+def test_a_static_export_is_served_by_a_static_server(tmp_path):
+    """`next start` refuses an `output: "export"` build ("does not work with output: export") and stops."""
+    config = "const nextConfig = {\n  output: 'export',\n};\nexport default nextConfig;\n"
+    root = _output_app(tmp_path, config, {"build": "next build", "start": "next start"})
+    app = init_project(root, ref=REF).app
+    assert app.command == "npx --yes serve out -l tcp://127.0.0.1:{port}"
+    assert any("served by a static server (serve)" in c for c in app.notes("command"))
