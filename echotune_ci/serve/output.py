@@ -8,6 +8,7 @@ an :class:`OutputBuffer` of bounded size, not read line by line into memory.
 from __future__ import annotations
 
 import collections
+import itertools
 import os
 import re
 import threading
@@ -135,7 +136,7 @@ def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool =
         notes = [x for x in cleaned[end:] if _CAUSE.search(x) and not _WARNING.search(x)][:CAUSES_AFTER]
         room = max(most - len(notes), 3)
         return [*(block if len(block) <= room else [block[0], "…", *block[-(room - 2):]]), *notes]
-    flagged = _collapsed([x for x in cleaned if _IMPORTANT.search(x) and not _WARNING.search(x)])
+    flagged = _collapsed(_with_details(cleaned))
     if len(flagged) <= most:
         return flagged or ([] if errors_only else cleaned[-most:])
     # the last lines shown beside causes are the last 2, so a cause just before them counts too
@@ -150,6 +151,23 @@ def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool =
             shown.append("…")
         shown.append(flagged[i])
     return shown
+
+
+def _with_details(lines: list[str]) -> list[str]:
+    """The lines of *lines* that name an error (warnings left out), each that ends in ":" with the indented
+    lines under it (at most DETAIL_LINES, stripped, in order): drizzle-kit's "Error  Please provide required
+    params:" was all a failed build quoted, without the "[x] url: undefined" under it that said which."""
+    out: list[str] = []
+    taken = 0  # lines before this one are quoted already (under an error)
+    for i, line in enumerate(lines):
+        if i < taken or not _IMPORTANT.search(line) or _WARNING.search(line):
+            continue
+        out.append(line)
+        if line.endswith(":"):
+            under = list(itertools.takewhile(lambda x: x[:1].isspace(), lines[i + 1:i + 1 + DETAIL_LINES]))
+            out += [x.strip() for x in under]
+            taken = i + 1 + len(under)
+    return out
 
 
 def _collapsed(lines: list[str]) -> list[str]:

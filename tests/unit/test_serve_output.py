@@ -231,3 +231,18 @@ def test_npms_reason_is_quoted_without_its_usage_text_and_log_paths():
 ])
 def test_a_missing_file_of_the_projects_own_is_not_a_missing_dependency(lines, lacks):
     assert lacks_a_dependency(lines) is lacks
+
+
+def test_the_indented_lines_under_an_error_that_ends_in_a_colon_are_kept():
+    # drizzle-kit migrate with its URL unset (docs/real-projects.md, fourteenth round): the line under the
+    # error says which parameter; before, the quote ended at the colon
+    lines = ["No config path provided, using default 'drizzle.config.ts'",
+             "Reading config file '/app/drizzle.config.ts'",
+             "\x1b[31mError\x1b[0m  Please provide required params:",
+             "    [x] url: undefined",
+             "npm run build exited"]
+    assert important_lines(lines) == ["Error  Please provide required params:", "[x] url: undefined"]
+    # an error without a colon keeps no indented line below it; an indented error is quoted once
+    assert important_lines(["Error: boom", "    at main (x.js:1:1)"]) == ["Error: boom"]
+    assert important_lines(["Error: 2 problems:", "  TypeError: x is undefined", "  b", "done"]) == [
+        "Error: 2 problems:", "TypeError: x is undefined", "b"]
