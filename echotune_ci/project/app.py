@@ -60,10 +60,11 @@ from .nodeapp import (
 )
 from .nodenotes import production_only, synchronize_off_in_production
 from .nodenotes import required_env as node_required_env
-from .openapi import Served, served_document
+from .openapi import Served, nitro_dev_document, served_document
 from .orms import OrmDatabase, generates, in_folder, orm_databases, prisma_schema
 from .pages import page_routes
 from .nextroutes import get_routes, next_output, next_routes
+from .nitroroutes import FileRoutes, file_routes
 from .remixroutes import health_module, route_modules
 from .pyapp import (Target, app_package, dotenv, find_target, framework_of, python_port, required_env,
                     server_command)
@@ -1450,10 +1451,12 @@ def _python_audit(app: AppSetup, deps: PythonDeps) -> None:
 
 
 def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
-           urls: UrlConf | None = None, served: Served | None = None) -> None:
+           urls: UrlConf | None = None, served: Served | None = None,
+           files: FileRoutes | None = None) -> None:
     """The ready URL, and whether "/" answers (else no frontend phase); *urls*: a Django project's
     URLconf as :func:`.djangourls.read_urlconf` read it, None when there is none to read; *served*:
-    where the code serves its OpenAPI document (:func:`.openapi.served_document` of *sources*)."""
+    where the code serves its OpenAPI document (:func:`.openapi.served_document` of *sources*); *files*:
+    the routes a framework makes of route files (Nitro's ``server/api/``), which no call declares."""
     if urls is not None and urls.logins:
         login, where, user_field = urls.logins[0]
         # a page of its own behind login_required; the admin's index sends users to its own login
@@ -1465,8 +1468,7 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
         app.ready_path = ins.health.command
         app.decide("ready_url", app.ready_path, ins.health.source)
         return
-    graph = read_graph(sources, folder)  # read once: the health route and the routes to load
-    routed = root_answers(graph)
+    graph, routed = _route_graph(sources, folder, files)  # read once: the health route and the routes to load
     if urls is not None:
         # Django's routes with the prefixes of the include()s above them: a path("") in an included
         # module answers /api/users/, not "/"
@@ -1533,6 +1535,20 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
     _say_ready(app, path, source, health, urls.how(path) if urls is not None else "", guarded, guessed)
 
 
+def _route_graph(sources: list[Path], folder: Path, files: FileRoutes | None) -> tuple[Graph, bool | None]:
+    """The route graph of *sources* with the routes of route *files* (:func:`.health.read_graph`), and
+    whether a route answers "/" (:func:`.health.root_answers`): a Nitro app without pages answers it
+    only from a route file; Nuxt's pages answer it, and every path no route file takes, so its route
+    files join the graph after that is asked."""
+    graph = read_graph(sources, folder)
+    if files is not None and not files.pages:
+        files.add_to(graph)
+    routed = root_answers(graph)
+    if files is not None and files.pages:
+        files.add_to(graph)
+    return graph, routed
+
+
 def _root(sources: list[Path], folder: Path, graph: Graph, routed: bool | None,
           urls: UrlConf | None) -> tuple[bool, str, str]:
     """(whether "/" answers, a GET route to poll instead with its full path, its file): Django's from its
@@ -1585,6 +1601,18 @@ def _openapi(app: AppSetup, served: Served | None) -> None:
                f"({served.how}): the api phase tests the app against it (schemathesis)")
 
 
+def _dev_document(app: AppSetup, served: Served | None, sources: list[Path], folder: Path) -> None:
+    """A ``# check:`` when the config turns Nitro's OpenAPI document on for `nuxt dev` alone
+    (nuxt-api-demo's ``experimental: { openAPI: true }``): the built server answers 404 there, so the
+    api phase has nothing to test the routes against until the config asks for it in production."""
+    where = nitro_dev_document(sources, folder) if served is None else ""
+    if where:
+        app.check("project", f"{where} turns Nitro's OpenAPI document on for development only: the built "
+                            "server does not serve /_openapi.json; add openAPI: { production: 'runtime' } to "
+                            "its nitro options, then [api] openapi = \"/_openapi.json\" and \"api\" in "
+                            "[run] phases test the routes against it")
+
+
 def _load_routes(app: AppSetup, sources: list[Path], folder: Path, graph: Graph) -> None:
     """The app's own GET routes (without parameters or a login), suggested as [[load.endpoints]] besides "/"
     and the ready path: what a load test of "/" alone leaves out is the app's API. Suggested, not written:
@@ -1629,17 +1657,19 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _node_port(app, server, client_dirs, folder, entry)
         sources = list(source_files(server.path, JS_SUFFIXES, limit=300, skip=client_dirs))
         _sqlite_folders(app, sources, folder)
-        _prisma_sqlite_url(app, packages, folder)
+        _sqlite_url(app, packages, folder)
         served = served_document(sources, folder)
-        _ready(app, ins, sources, folder, served=served)
+        _ready(app, ins, sources, folder, served=served, files=file_routes(server.path, server.deps, folder))
         _route_module_health(app, server, folder)
         _next_api_routes(app, server, folder)
         _file_pages(app, server, folder)
         required = node_required_env(sources, folder)
         _required_env(app, [(r.name, r.where, r.how) for r in required])
         _secrets_taken(app, folder, sources)
+        _module_secrets(app, server, folder)
         _static_env(app, server, client_dirs, folder)
         _openapi(app, served)
+        _dev_document(app, served, sources, folder)
         production = production_only(sources, folder)
         if production and "NODE_ENV" not in app.env:
             # Without it such a server answers 404 on "/" (npm-monorepo, proshop): nothing to measure.
@@ -1752,6 +1782,31 @@ def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:
     app.decide("frontend", f"/, {listed}" if listed else "/",
                f"the {files}: the pages without a parameter"
                + (f"; behind a login (written commented out): {', '.join(guarded)}" if guarded else ""))
+
+
+# Modules that read a secret of their own from the environment, which no line of the app's code names:
+# (package, variable, what it keeps with it). nuxt-auth-utils seals its session cookie with
+# NUXT_SESSION_PASSWORD (32 characters or more); `nuxt dev` writes one into .env, a production server
+# without it answers every login and session read 500 "Empty password" (nuxt-api-demo).
+_MODULE_SECRETS = (
+    ("nuxt-auth-utils", "NUXT_SESSION_PASSWORD", "seals the session cookie with it, 32 characters or more"),
+)
+
+
+def _module_secrets(app: AppSetup, server: Package, folder: Path) -> None:
+    """A placeholder in [serve] env, and a note, for each secret a module of the server reads itself
+    (:data:`_MODULE_SECRETS`) when nothing sets it: the placeholder is long enough for the module."""
+    where = rel(server.path / "package.json", folder)
+    for package, name, how in _MODULE_SECRETS:
+        if not server.has(package):
+            continue
+        app.needed_env.setdefault(name, f"{package} (in {where}) {how}")
+        if name in app.env:
+            continue
+        app.env[name] = PLACEHOLDER_SECRET
+        app.decide("env", f"{name}=(placeholder)", f"{where}: {package} {how}")
+        app.check("env", f"{package} {how} ({name}, no default in production): a placeholder is set here; "
+                         "in CI pass a real one from a secret")
 
 
 def _static_env(app: AppSetup, server: Package, skip: frozenset[str], folder: Path) -> None:
@@ -1938,22 +1993,28 @@ def _sqlite_folders(app: AppSetup, sources: list[Path], folder: Path) -> None:
                                       f"which the checkout lacks")
 
 
-def _prisma_sqlite_url(app: AppSetup, packages: list[Package], folder: Path) -> None:
-    """The variable a Prisma schema reads its SQLite file's URL from (``url = env("DATABASE_URL")``, with
-    ``provider = "sqlite"``), set in [serve] env when nothing else does: a file needs no service, and
-    without it ``prisma migrate deploy`` and the app stop on "Environment variable not found:
-    DATABASE_URL" (indie-stack keeps it in .env.example only). The example's ``file:`` value when the
-    package has one, else ``file:./dev.db`` (relative to the schema's folder, as Prisma reads it)."""
+def _sqlite_url(app: AppSetup, packages: list[Package], folder: Path) -> None:
+    """The variable an ORM reads its SQLite file's location from (a Prisma schema's ``url =
+    env("DATABASE_URL")`` with ``provider = "sqlite"``, a Drizzle config's ``dbCredentials: { url:
+    process.env.DB_CONNECTION }`` with ``dialect: 'sqlite'``), set in [serve] env when nothing else does:
+    a file needs no service, and without it the migrations and the app stop ("Environment variable not
+    found: DATABASE_URL"; drizzle-kit's "url is required"; indie-stack and nuxt-api-demo keep it in
+    .env.example only). The example's value when the package has one (a ``file:`` URL for Prisma), else
+    a file of the run's own: ``file:./dev.db`` (Prisma, relative to the schema's folder; libSQL's
+    client), ``./dev.db`` (a path, as better-sqlite3 opens it)."""
     for orm in orm_databases(packages, folder):
-        if orm.client != "@prisma/client" or orm.provider != "sqlite" or not orm.variables:
+        prisma = orm.client == "@prisma/client"
+        if orm.provider != "sqlite" or not orm.variables:
             continue
         name = orm.variables[0]
         pkg = folder / orm.package
         if name in app.env or re.search(rf"(?m)^\s*{re.escape(name)}\s*=", read_text(pkg / ".env")):
             continue
-        example = re.search(rf"""(?m)^\s*{re.escape(name)}\s*=\s*["']?(file:[^"'\s]+)""",
+        value = r"file:[^\"'\s]+" if prisma else r"[^\"'\s#]+"
+        example = re.search(rf"""(?m)^\s*{re.escape(name)}\s*=\s*["']?({value})""",
                             read_text(pkg / ".env.example"))
-        app.env[name] = example.group(1) if example else "file:./dev.db"
+        libsql = any(p.dir == orm.package and p.has("@libsql/client") for p in packages)
+        app.env[name] = example.group(1) if example else "file:./dev.db" if prisma or libsql else "./dev.db"
         source = (f"{join(orm.package, '.env.example')} (a SQLite file)" if example else
                   f"{orm.where} reads it ({orm.said}): a SQLite file of the run's own")
         app.decide("env", f"{name}={app.env[name]}", source)

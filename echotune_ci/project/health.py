@@ -203,13 +203,16 @@ class Graph:
                 steps.append(f"{value} ({label}{where})")
         return out, steps, ""
 
-    def add_resolved(self, key: tuple[str, str], where: str, routes: list[tuple[str, str, bool]]) -> None:
+    def add_resolved(self, key: tuple[str, str], where: str, routes: list[tuple[str, str, bool]],
+                     needs_input: frozenset[str] = frozenset()) -> None:
         """Add GET routes whose full paths are known already (Django's URLconf followed through its
-        include()s, :mod:`.djangourls`), as (path, "file:line", asks for a login) in the order the
-        framework tries them, under an app *key* declared at *where*."""
+        include()s, :mod:`.djangourls`; Nitro's route files, :mod:`.nitroroutes`), as (path,
+        "file:line", asks for a login) in the order the framework tries them, under an app *key*
+        declared at *where*; those at a path in *needs_input* require a query (no load, no ready URL)."""
         self.routers[key] = _Router("app", "", "", where)
         for order, (path, at, login) in enumerate(routes, 1):
-            self.routes.append(_Route(key, path, at, guarded=login, order=order))
+            self.routes.append(_Route(key, path, at, guarded=login, needs_input=path in needs_input,
+                                      order=order))
 
     def top(self, key: tuple[str, str]) -> tuple[str, str]:
         """The router that router *key*'s mounts (:meth:`mount`) lead up to: the app, or a router nothing

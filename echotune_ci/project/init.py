@@ -379,7 +379,7 @@ def _login_flow(root: Path, app: AppSetup) -> dict[str, str]:
 
     found = detect_login_flow(root / app.cwd)
     if not found and not app.django_login:
-        return _route_module_login(root, app)
+        return _route_module_login(root, app) or _route_file_login(root, app)
     if found or not app.django_login:
         return found
     return {"user_field": "username", **app.django_login, "token": "", "user_object": "", "scheme": "Bearer",
@@ -387,22 +387,42 @@ def _login_flow(root: Path, app: AppSetup) -> dict[str, str]:
             "form_page": "yes"}
 
 
-def _route_module_login(root: Path, app: AppSetup) -> dict[str, str]:
-    """A Remix or React Router app's login: a route module whose action reads the form's password
-    (indie-stack's ``app/routes/login.tsx``) and answers 302 with the session's cookie when it logs in,
-    400 or the page again when it does not; no CSRF token (their forms carry none). {} without one."""
+def _package_deps(root: Path, app: AppSetup) -> dict[str, str]:
+    """The dependencies and devDependencies of the package the app runs from ({} without one)."""
     import json
 
     from .files import read_text
-    from .remixroutes import form_login, route_modules
 
     try:
         deps = json.loads(read_text(root / app.cwd / "package.json") or "{}")
     except ValueError:
         return {}
-    names = {**(deps.get("dependencies") or {}), **(deps.get("devDependencies") or {})} \
-        if isinstance(deps, dict) else {}
-    found = form_login(route_modules(root / app.cwd, names, root))
+    if not isinstance(deps, dict):
+        return {}
+    names = {**(deps.get("dependencies") or {}), **(deps.get("devDependencies") or {})}
+    return {str(k): str(v) for k, v in names.items()}
+
+
+def _route_file_login(root: Path, app: AppSetup) -> dict[str, str]:
+    """A Nuxt or Nitro app's login: a route file (``server/api/auth/login.post.ts``) that reads a JSON
+    body with a password and keeps the account in a session (nuxt-auth-utils' ``setUserSession``), whose
+    cookie the requests after it carry, or answers a token. {} without one."""
+    from .nitroroutes import json_login, server_routes
+
+    found = json_login(server_routes(root / app.cwd, _package_deps(root, app), root))
+    if not found:
+        return {}
+    return {**found, "user_object": "", "scheme": "Bearer", "form": "", "csrf": "", "oauth2_form": "",
+            "user_value": "", "form_page": ""}
+
+
+def _route_module_login(root: Path, app: AppSetup) -> dict[str, str]:
+    """A Remix or React Router app's login: a route module whose action reads the form's password
+    (indie-stack's ``app/routes/login.tsx``) and answers 302 with the session's cookie when it logs in,
+    400 or the page again when it does not; no CSRF token (their forms carry none). {} without one."""
+    from .remixroutes import form_login, route_modules
+
+    found = form_login(route_modules(root / app.cwd, _package_deps(root, app), root))
     if not found:
         return {}
     return {**found, "token": "", "user_object": "", "scheme": "Bearer", "form": "yes", "csrf": "",

@@ -20,6 +20,11 @@ Each framework's default and the setting that moves it (versions current in
 - Fastify: ``@fastify/swagger-ui`` serves it at ``{routePrefix}/json``
   (``/documentation/json`` by default); before version 8, ``@fastify/swagger``
   (``fastify-swagger``) did, with ``exposeRoute: true``.
+- Nitro (Nuxt's server too): ``experimental: { openAPI: true }`` in
+  nitro.config or nuxt.config's ``nitro``, at ``/_openapi.json`` (``openAPI.route``)
+  and in a production build only with ``openAPI: { production: 'runtime' }``
+  (or ``'prerender'``, which ``@scalar/nuxt`` sets): without it the
+  document is `nuxt dev`'s alone (:func:`nitro_dev_document`).
 - Any framework: a route of its own whose literal path ends in
   ``openapi.json``, ``swagger.json`` (or ``.yaml``).
 
@@ -82,7 +87,7 @@ def served_document(sources: Iterable[Path], folder: Path) -> Served | None:
         found = (_fastapi(text, where) or _smorest(text, where) or _apiflask(text, where)
                  or _apifairy(text, where, files) or _ninja(text, where, files) or _litestar(text, where)
                  or _spectacular(text, where) or _nest(text, where) or _fastify(text, where)
-                 or _own_route(text, where))
+                 or _nitro(path, text, where) or _own_route(text, where))
         if found is not None:
             return found if found.path else None
     return None
@@ -268,6 +273,37 @@ def _js_literal(value: str) -> str | None:
     """A JavaScript string literal's text ('...', "...", `...` without ${}); None for anything else."""
     m = re.fullmatch(r"""(['"`])([^'"`\n]*)\1""", value.strip())
     return None if m is None or "${" in m.group(2) else m.group(2)
+
+
+_NITRO_CONFIGS = ("nuxt.config", "nitro.config")
+_NITRO_OPENAPI = re.compile(r"\bopenAPI\s*:\s*true\b")
+_NITRO_PRODUCTION = re.compile(r"""\bproduction\s*:\s*['"`](runtime|prerender)['"`]""")
+_NITRO_ROUTE = re.compile(r"""\bopenAPI\s*:\s*\{[^}]*?\broute\s*:\s*['"`](/[^'"`\s]*)['"`]""", re.S)
+
+
+def _nitro(path: Path, text: str, where: str) -> Served | None:
+    """Nitro's document, when its config turns it on: its path when a production build serves it, ""
+    when only `nuxt dev` / `nitro dev` does (off for the app under test)."""
+    if path.name.split(".")[0] + ".config" not in _NITRO_CONFIGS or not _NITRO_OPENAPI.search(text):
+        return None
+    # @scalar/nuxt sets openAPI.production to "prerender" when the config turns the document on
+    scalar = '"@scalar/nuxt"' in read_text(path.parent / "package.json")
+    if not _NITRO_PRODUCTION.search(text) and not scalar:
+        return Served("", where, "Nitro", "experimental.openAPI, in development only")
+    route = _NITRO_ROUTE.search(text)
+    how = ("experimental.openAPI with openAPI.production" if _NITRO_PRODUCTION.search(text)
+           else "experimental.openAPI, prerendered for production by @scalar/nuxt")
+    return Served(route.group(1) if route else "/_openapi.json", where, "Nitro", how)
+
+
+def nitro_dev_document(sources: Iterable[Path], folder: Path) -> str:
+    """The config file (relative to *folder*) that turns Nitro's OpenAPI document on for development only
+    (``experimental: { openAPI: true }`` without ``openAPI.production``), "" when none does."""
+    for path in sources:
+        found = _nitro(path, read_text(path), rel(path, folder))
+        if found is not None and not found.path:
+            return found.where
+    return ""
 
 
 def _own_route(text: str, where: str) -> Served | None:

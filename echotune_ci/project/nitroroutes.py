@@ -1,0 +1,238 @@
+"""The server routes of a Nuxt 3/4 or Nitro app, read from its route files.
+
+Such an app declares no ``app.get("/x")``: Nitro makes one route of each file
+under ``server/api/`` (served under ``/api``, or the config's ``apiBaseURL``)
+and ``server/routes/`` (served at the top), as Nitro 2's scanner names them:
+the extension is dropped, ``(group)`` folders are left out, ``[...]`` is
+``**``, ``[...slug]`` is ``**:slug``, ``[id]`` is ``:id``, a trailing
+``index`` is its folder's path, and a suffix names the method the file answers
+(``users.get.ts``, ``[id].delete.ts``; none: every method) and the build it is
+in (``.dev`` and ``.prerender`` routes are not in the production server,
+``.prod`` ones are). A standalone Nitro app keeps ``api/`` and ``routes/`` in
+its source folder (``srcDir``, often ``server``).
+
+A route is *guarded* when its handler asks for a login before it answers
+(nuxt-auth-utils' ``requireUserSession(event)``, a ``require...User``/``Auth``
+/``Session`` helper, or a 401 it throws: ``createError({ statusCode: 401 })``),
+or when a server middleware (``server/middleware/*``) that does so guards a
+path the route is under (``if (event.path.startsWith('/api/admin'))``). A GET
+route that validates its query (``getValidatedQuery``, h3-zod's
+``useValidatedQuery``) *needs input*: it answers 400 to a bare request.
+
+Its *login* is a POST route named as one (``/api/auth/login``, ``/api/login``,
+``/api/sessions``) whose handler reads a ``password`` from its JSON body
+(``readBody``, ``readValidatedBody``, ``useValidatedBody``) and keeps the
+account in a session (``setUserSession``, h3's ``useSession``/``updateSession``),
+whose cookie the requests after it carry; or answers a token
+(``{ token }``, ``access_token``), which they send in a header.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .files import read_text, rel
+
+if TYPE_CHECKING:
+    from .health import Graph
+
+MAX_ROUTES = 300
+_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".tsx", ".jsx")
+# Nitro 2's suffixRegex: a method, then a build
+_SUFFIX = re.compile(r"(?:\.(connect|delete|get|head|options|patch|post|put|trace))?"
+                     r"(?:\.(dev|prod|prerender))?$")
+_API_BASE = re.compile(r"""\bapiBaseURL\s*:\s*['"`](/[^'"`\s]*)['"`]""")
+_SRC_DIR = re.compile(r"""\bsrcDir\s*:\s*['"`](?:\./)?([\w./-]+?)/?['"`]""")
+# requireUserSession(event), requireAuth(event), a 401 thrown or set: createError({ statusCode: 401 }),
+# createError({ status: 401 }), setResponseStatus(event, 401), sendError(event, createError(401 ...
+_GUARD = re.compile(r"""\brequire\w*(?:User|Auth|Login|Session|Account)\w*\s*\(|"""
+                    r"""\bstatus(?:Code)?\s*:\s*401\b|\b(?:createError|setResponseStatus)\([^)]{0,40}\b401\b""",
+                    re.I)
+_NEEDS_INPUT = re.compile(r"\b(?:getValidatedQuery|useValidatedQuery)\s*\(")
+# event.path.startsWith('/api/admin'), getRequestURL(event).pathname.startsWith("/admin"), url.startsWith(..)
+_GUARDED_PREFIX = re.compile(r"""\.startsWith\(\s*['"`](/[^'"`\s]*)['"`]""")
+_BODY = re.compile(r"\b(?:readBody|readValidatedBody|useValidatedBody|readFormData|readMultipartFormData)"
+                   r"\s*[(<]")
+_PASSWORD = re.compile(r"""\bpassword\b""")
+_SESSION = re.compile(r"\b(?:setUserSession|replaceUserSession|useSession|updateSession)\s*\(")
+_TOKEN_FIELD = re.compile(r"""\b(access_token|accessToken|token)\s*[,:}]""")
+_HANDLER = re.compile(r"^[ \t]*export\s+default\b", re.M)
+_LOGIN_PATH = re.compile(r"/(?:log-?in|sign-?in|sessions?|token)/?$", re.I)
+
+
+@dataclass(frozen=True)
+class ServerRoute:
+    """One route file: its URL ``path`` ("/api/todos/:id", parameters as ``:id`` / ``**``), the ``method``
+    it answers ("GET", "POST"; "" for every method), its ``file`` relative to the root, whether it is
+    ``guarded`` (asks for a login), ``needs_input`` (a query it validates) and has ``params``; ``text`` is
+    the handler's source."""
+
+    path: str
+    method: str
+    file: str
+    guarded: bool
+    needs_input: bool
+    params: bool
+    text: str = ""
+    line: int = 1  # of its handler (``export default``), where the route is said to be declared
+
+    @property
+    def get(self) -> bool:
+        """Whether the route answers GET (a ``.get`` file, or one without a method suffix)."""
+        return self.method in ("", "GET")
+
+
+def _uses_nitro(deps: dict[str, str]) -> bool:
+    return any(name in deps for name in ("nuxt", "nitropack", "nitro", "nitro-nightly"))
+
+
+def _source_dir(folder: Path, deps: dict[str, str]) -> Path | None:
+    """The folder Nitro scans for ``api/``, ``routes/`` and ``middleware/``: Nuxt's ``server/`` (its
+    ``src/server`` under ``srcDir: 'src'``), a Nitro app's ``srcDir`` (itself when none is set)."""
+    if "nuxt" in deps:
+        config = next((folder / f"nuxt.config{s}" for s in (".ts", ".js", ".mjs", ".mts")
+                       if (folder / f"nuxt.config{s}").is_file()), None)
+        src = _SRC_DIR.search(read_text(config)) if config else None
+        # Nuxt 4 moved srcDir to app/ but keeps server/ at the root; Nuxt 3 keeps it in srcDir
+        candidates = [folder / src.group(1) / "server"] if src else []
+        candidates.append(folder / "server")
+        return next((c for c in candidates if c.is_dir()), None)
+    config = next((folder / f"nitro.config{s}" for s in (".ts", ".js", ".mjs", ".mts")
+                   if (folder / f"nitro.config{s}").is_file()), None)
+    src = _SRC_DIR.search(read_text(config)) if config else None
+    base = folder / src.group(1) if src else folder
+    return base if base.is_dir() else None
+
+
+def _api_base(folder: Path) -> str:
+    for stem in ("nuxt.config", "nitro.config"):
+        for suffix in (".ts", ".js", ".mjs", ".mts"):
+            m = _API_BASE.search(read_text(folder / f"{stem}{suffix}"))
+            if m:
+                return m.group(1).rstrip("/") or "/"
+    return "/api"
+
+
+def _files(base: Path) -> list[Path]:
+    if not base.is_dir():
+        return []
+    return sorted((p for p in base.rglob("*") if p.suffix in _SUFFIXES and p.is_file()
+                   and not any(part == "node_modules" for part in p.relative_to(base).parts)),
+                  key=lambda p: p.relative_to(base).as_posix())
+
+
+def route_of(relative: str, prefix: str = "/") -> tuple[str, str, str]:
+    """(path, method, build) of the route file at *relative* (``todos/[id].delete.ts``) under a folder
+    served at *prefix*, as Nitro 2 names it: ("/api/todos/:id", "DELETE", "") under "/api"; method ""
+    for every method, build "dev", "prod", "prerender" or ""."""
+    route = re.sub(r"\.[A-Za-z]+$", "", relative)
+    route = re.sub(r"\(([^(/\\]+)\)[/\\]", "", route)
+    route = route.replace("[...]", "**")
+    route = re.sub(r"\[\.{3}(\w+)]", r"**:\1", route)
+    route = re.sub(r"\[(\w+)]", r":\1", route)
+    route = "/" + "/".join(p for p in (*prefix.split("/"), *route.split("/")) if p)
+    m = _SUFFIX.search(route)
+    method, build = (m.group(1) or "", m.group(2) or "") if m else ("", "")
+    if m and m.start() > 0:
+        route = route[:m.start()]
+    route = re.sub(r"/index$", "", route) or "/"
+    return route, method.upper(), build
+
+
+def server_routes(folder: Path, deps: dict[str, str], root: Path) -> list[ServerRoute]:
+    """The routes of the Nuxt or Nitro app in *folder* (dependencies *deps*), files named relative to
+    *root*, ``api/`` before ``routes/`` and each by file name, as Nitro registers them; those only in a
+    development or prerender build left out. [] for another framework or an app without route files."""
+    if not _uses_nitro(deps):
+        return []
+    source = _source_dir(folder, deps)
+    if source is None:
+        return []
+    guards = _middleware_guards(source)
+    out: list[ServerRoute] = []
+    seen: set[tuple[str, str]] = set()
+    for sub, prefix in (("api", _api_base(folder)), ("routes", "/")):
+        base = source / sub
+        for file in _files(base)[:MAX_ROUTES]:
+            path, method, build = route_of(file.relative_to(base).as_posix(), prefix)
+            if build in ("dev", "prerender") or (path, method) in seen:
+                continue
+            seen.add((path, method))
+            text = read_text(file)
+            guarded = bool(_GUARD.search(text)) or any(_under(path, g) for g in guards)
+            handler = _HANDLER.search(text)
+            out.append(ServerRoute(path, method, rel(file, root), guarded, bool(_NEEDS_INPUT.search(text)),
+                                   bool(re.search(r"[:*]", path)), text,
+                                   text.count("\n", 0, handler.start()) + 1 if handler else 1))
+    return out
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix.rstrip("/") or path.startswith(prefix.rstrip("/") + "/")
+
+
+def _middleware_guards(source: Path) -> list[str]:
+    """The path prefixes a server middleware asks for a login under: one that guards (a 401, a
+    ``require...Session`` helper) behind ``.startsWith('/api/admin')``."""
+    out: list[str] = []
+    for file in _files(source / "middleware"):
+        text = read_text(file)
+        if _GUARD.search(text):
+            out += [m.group(1) for m in _GUARDED_PREFIX.finditer(text)]
+    return out
+
+
+# ---------------------------------------------------------------------------- what init takes from them
+
+
+@dataclass(frozen=True)
+class FileRoutes:
+    """The routes a framework makes of route files, for the route graph of :mod:`.health`: ``routes``
+    read by :func:`server_routes`, ``where`` the folder Nitro scans (relative to the root) and whether
+    the app also renders ``pages`` (Nuxt's, which answer "/" and every path no route file takes)."""
+
+    routes: tuple[ServerRoute, ...]
+    where: str
+    pages: bool
+
+    def add_to(self, graph: Graph) -> None:
+        """Add the routes that answer GET to *graph* with their full paths (:meth:`.Graph.add_resolved`)."""
+        gets = [r for r in self.routes if r.get]
+        graph.add_resolved(("nitro", self.where), self.where,
+                           [(r.path, f"{r.file}:{r.line}", r.guarded) for r in gets],
+                           needs_input=frozenset(r.path for r in gets if r.needs_input))
+
+
+def file_routes(folder: Path, deps: dict[str, str], root: Path) -> FileRoutes | None:
+    """The route files of the package in *folder* (dependencies *deps*), named relative to *root*: a Nuxt
+    or Nitro app's (:func:`server_routes`); None when it has none."""
+    routes = server_routes(folder, deps, root)
+    source = _source_dir(folder, deps) if routes else None
+    if source is None:
+        return None
+    return FileRoutes(tuple(routes), rel(source, root), "nuxt" in deps)
+
+
+def json_login(routes: list[ServerRoute]) -> dict[str, str]:
+    """The app's login, as :func:`.routes.detect_login_flow` says one ({"login", "protected", "token",
+    "user_field", "source"}): a POST route named as a login whose handler reads a ``password`` from its
+    body; "token" is "" when it keeps the account in a session (its cookie carries it), else the JSON
+    path of the token it answers ("$.token"); "protected" the first guarded GET route without a
+    parameter, else the first guarded page-less GET ("" when none). {} when there is no such route."""
+    login = next((r for r in routes if r.method in ("POST", "") and _LOGIN_PATH.search(r.path)
+                  and not r.params and _BODY.search(r.text) and _PASSWORD.search(r.text)), None)
+    if login is None:
+        return {}
+    # the first of the names a login reads its account by that the handler names (the session's user.name
+    # is no field of the body)
+    account = next((name for name in ("email", "username", "login", "name")
+                    if re.search(rf"\b{name}\b\s*[,:}}]", login.text)), "email")
+    token = _TOKEN_FIELD.search(login.text) if not _SESSION.search(login.text) else None
+    protected = next((r for r in routes if r.get and r.guarded and not r.params and not r.needs_input), None)
+    sources = [login.file] + ([protected.file] if protected else [])
+    return {"login": login.path, "protected": protected.path if protected else "",
+            "token": f"$.{token.group(1)}" if token else "",
+            "user_field": account, "source": ", ".join(sources)}
