@@ -63,8 +63,8 @@ from .nodenotes import required_env as node_required_env
 from .openapi import Served, nitro_dev_document, served_document
 from .orms import OrmDatabase, generates, in_folder, orm_databases, prisma_schema
 from .pages import page_routes
+from .fileroutes import FileRoutes, file_routes
 from .nextroutes import get_routes, next_output, next_routes
-from .nitroroutes import FileRoutes, file_routes
 from .remixroutes import health_module, route_modules
 from .pyapp import (Target, app_package, dotenv, find_target, framework_of, python_port, required_env,
                     server_command)

@@ -206,7 +206,7 @@ class Graph:
     def add_resolved(self, key: tuple[str, str], where: str, routes: list[tuple[str, str, bool]],
                      needs_input: frozenset[str] = frozenset()) -> None:
         """Add GET routes whose full paths are known already (Django's URLconf followed through its
-        include()s, :mod:`.djangourls`; Nitro's route files, :mod:`.nitroroutes`), as (path,
+        include()s, :mod:`.djangourls`; route files, :mod:`.fileroutes`), as (path,
         "file:line", asks for a login) in the order the framework tries them, under an app *key*
         declared at *where*; those at a path in *needs_input* require a query (no load, no ready URL)."""
         self.routers[key] = _Router("app", "", "", where)

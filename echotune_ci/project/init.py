@@ -407,7 +407,7 @@ def _route_file_login(root: Path, app: AppSetup) -> dict[str, str]:
     """A Nuxt or Nitro app's login: a route file (``server/api/auth/login.post.ts``) that reads a JSON
     body with a password and keeps the account in a session (nuxt-auth-utils' ``setUserSession``), whose
     cookie the requests after it carry, or answers a token. {} without one."""
-    from .nitroroutes import json_login, server_routes
+    from .fileroutes import json_login, server_routes
 
     found = json_login(server_routes(root / app.cwd, _package_deps(root, app), root))
     if not found:

@@ -1,30 +1,37 @@
-"""The server routes of a Nuxt 3/4 or Nitro app, read from its route files.
+"""The server routes a framework makes of route files, which no ``app.get("/x")`` declares.
 
-Such an app declares no ``app.get("/x")``: Nitro makes one route of each file
-under ``server/api/`` (served under ``/api``, or the config's ``apiBaseURL``)
-and ``server/routes/`` (served at the top), as Nitro 2's scanner names them:
-the extension is dropped, ``(group)`` folders are left out, ``[...]`` is
-``**``, ``[...slug]`` is ``**:slug``, ``[id]`` is ``:id``, a trailing
-``index`` is its folder's path, and a suffix names the method the file answers
-(``users.get.ts``, ``[id].delete.ts``; none: every method) and the build it is
-in (``.dev`` and ``.prerender`` routes are not in the production server,
-``.prod`` ones are). A standalone Nitro app keeps ``api/`` and ``routes/`` in
-its source folder (``srcDir``, often ``server``).
+**Nuxt 3/4 and Nitro** make one route of each file under ``server/api/``
+(served under ``/api``, or the config's ``apiBaseURL``) and ``server/routes/``
+(served at the top), as Nitro 2's scanner names them: the extension is
+dropped, ``(group)`` folders are left out, ``[...]`` is ``**``, ``[...slug]``
+is ``**:slug``, ``[id]`` is ``:id``, a trailing ``index`` is its folder's path,
+and a suffix names the method the file answers (``users.get.ts``,
+``[id].delete.ts``; none: every method) and the build it is in (``.dev`` and
+``.prerender`` routes are not in the production server, ``.prod`` ones are).
+A standalone Nitro app keeps ``api/`` and ``routes/`` in its source folder
+(``srcDir``, often ``server``).
+
+**SvelteKit** makes an endpoint of each ``+server.js``/``+server.ts`` under
+``src/routes``, at its folder's path less ``(group)`` folders, answering the
+methods it exports (``export async function GET``, ``export const GET``);
+**Remix and React Router** a resource route of each route module with a
+``loader`` and no component (:mod:`.remixroutes`).
 
 A route is *guarded* when its handler asks for a login before it answers
 (nuxt-auth-utils' ``requireUserSession(event)``, a ``require...User``/``Auth``
-/``Session`` helper, or a 401 it throws: ``createError({ statusCode: 401 })``),
-or when a server middleware (``server/middleware/*``) that does so guards a
-path the route is under (``if (event.path.startsWith('/api/admin'))``). A GET
-route that validates its query (``getValidatedQuery``, h3-zod's
+/``Session`` helper, or a 401 it throws: ``createError({ statusCode: 401 })``,
+SvelteKit's ``error(401, ...)`` or a redirect to a login), or when a Nitro
+server middleware (``server/middleware/*``) that does so guards a path the
+route is under (``if (event.path.startsWith('/api/admin'))``). A GET route
+that validates its query (``getValidatedQuery``, h3-zod's
 ``useValidatedQuery``) *needs input*: it answers 400 to a bare request.
 
-Its *login* is a POST route named as one (``/api/auth/login``, ``/api/login``,
-``/api/sessions``) whose handler reads a ``password`` from its JSON body
-(``readBody``, ``readValidatedBody``, ``useValidatedBody``) and keeps the
-account in a session (``setUserSession``, h3's ``useSession``/``updateSession``),
-whose cookie the requests after it carry; or answers a token
-(``{ token }``, ``access_token``), which they send in a header.
+A Nitro app's *login* is a POST route named as one (``/api/auth/login``,
+``/api/login``, ``/api/sessions``) whose handler reads a ``password`` from its
+JSON body (``readBody``, ``readValidatedBody``, ``useValidatedBody``) and keeps
+the account in a session (``setUserSession``, h3's ``useSession``/
+``updateSession``), whose cookie the requests after it carry; or answers a
+token (``{ token }``, ``access_token``), which they send in a header.
 """
 
 from __future__ import annotations
@@ -49,8 +56,14 @@ _SRC_DIR = re.compile(r"""\bsrcDir\s*:\s*['"`](?:\./)?([\w./-]+?)/?['"`]""")
 # requireUserSession(event), requireAuth(event), a 401 thrown or set: createError({ statusCode: 401 }),
 # createError({ status: 401 }), setResponseStatus(event, 401), sendError(event, createError(401 ...
 _GUARD = re.compile(r"""\brequire\w*(?:User|Auth|Login|Session|Account)\w*\s*\(|"""
-                    r"""\bstatus(?:Code)?\s*:\s*401\b|\b(?:createError|setResponseStatus)\([^)]{0,40}\b401\b""",
+                    r"""\bstatus(?:Code)?\s*:\s*401\b|\b(?:createError|setResponseStatus)\([^)]{0,40}\b401\b|"""
+                    # SvelteKit: error(401, 'Unauthorized'), redirect(303, '/login')
+                    r"""\berror\(\s*401\b|\bredirect\(\s*(?:\d{3}\s*,\s*)?[`'"][^`'"]*(?:log-?in|sign-?in|auth)\b""",
                     re.I)
+# export async function GET(...), export const GET = ..., export { handler as GET }
+_KIT_METHODS = re.compile(r"""^[ \t]*export\s+(?:(?:async\s+)?function\s+|(?:const|let)\s+)"""
+                          r"""(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|fallback)\b|\bas\s+(GET|POST|PUT|PATCH|DELETE)\b""",
+                          re.M)
 _NEEDS_INPUT = re.compile(r"\b(?:getValidatedQuery|useValidatedQuery)\s*\(")
 # event.path.startsWith('/api/admin'), getRequestURL(event).pathname.startsWith("/admin"), url.startsWith(..)
 _GUARDED_PREFIX = re.compile(r"""\.startsWith\(\s*['"`](/[^'"`\s]*)['"`]""")
@@ -208,12 +221,54 @@ class FileRoutes:
 
 def file_routes(folder: Path, deps: dict[str, str], root: Path) -> FileRoutes | None:
     """The route files of the package in *folder* (dependencies *deps*), named relative to *root*: a Nuxt
-    or Nitro app's (:func:`server_routes`); None when it has none."""
+    or Nitro app's (:func:`server_routes`), SvelteKit's endpoints (:func:`kit_endpoints`), Remix's and
+    React Router's resource routes; None when it has none."""
+    from .remixroutes import FRAMEWORKS, route_modules
+
+    if "@sveltejs/kit" in deps:
+        kit = kit_endpoints(folder / "src" / "routes", root)
+        return FileRoutes(tuple(kit), rel(folder / "src" / "routes", root), True) if kit else None
+    if any(name in deps for name in FRAMEWORKS):
+        resources = [ServerRoute(m.path.replace("$", ":"), "GET", m.file, m.guarded, False, m.params, m.text)
+                     for m in route_modules(folder, deps, root) if m.loader and not m.page]
+        return FileRoutes(tuple(resources), rel(folder / "app", root), True) if resources else None
     routes = server_routes(folder, deps, root)
     source = _source_dir(folder, deps) if routes else None
     if source is None:
         return None
     return FileRoutes(tuple(routes), rel(source, root), "nuxt" in deps)
+
+
+def kit_endpoints(routes: Path, root: Path) -> list[ServerRoute]:
+    """SvelteKit's endpoints under *routes* (``src/routes``): one route per method each ``+server`` file
+    exports, at its folder's path less ``(group)`` folders (``[id]`` as ``:id``, ``[...rest]`` as
+    ``**:rest``), files named relative to *root*, by path."""
+    out: list[ServerRoute] = []
+    if not routes.is_dir():
+        return out
+    for file in sorted(routes.rglob("+server.*"))[:MAX_ROUTES]:
+        folders = file.relative_to(routes).parts[:-1]
+        if file.suffix not in _SUFFIXES or any(p == "node_modules" or p.startswith(".") for p in folders):
+            continue
+        kept = [p for p in folders if not (p.startswith("(") and p.endswith(")"))]
+        path = "/" + "/".join(_KIT_PARAM.sub(_kit_param, p) for p in kept)
+        text = read_text(file)
+        guarded = bool(_GUARD.search(text))
+        for m in _KIT_METHODS.finditer(text):
+            method = m.group(1) or m.group(2)
+            out.append(ServerRoute(path, "" if method == "fallback" else method, rel(file, root), guarded,
+                                   False, bool(re.search(r"[:*]", path)), text,
+                                   text.count("\n", 0, m.start()) + 1))
+    return sorted(out, key=lambda r: r.path)
+
+
+_KIT_PARAM = re.compile(r"\[\[?(\.{3})?(\w+)(?:=\w+)?]]?")
+
+
+def _kit_param(m: re.Match[str]) -> str:
+    """A SvelteKit parameter segment (``[id]``, ``[[lang]]``, ``[...rest]``, ``[id=integer]``) as Nitro's
+    ``:id`` / ``**:rest``."""
+    return ("**:" if m.group(1) else ":") + m.group(2)
 
 
 def json_login(routes: list[ServerRoute]) -> dict[str, str]:

@@ -1,9 +1,10 @@
-"""`init` on Nuxt and Nitro apps' server routes (docs/real-projects.md, the fourteenth round:
+"""`init` on the server routes frameworks make of route files (docs/real-projects.md, the fourteenth round:
 MuhammadKhizar7/nuxt-api-demo, Nuxt 3 with server/api/*.ts route files, nuxt-auth-utils' session and
-Drizzle on SQLite). Nitro makes a route of each file under server/api/ and server/routes/, which no
-`app.get(...)` declares: before, `init` suggested no API route for the load test, found no login and left
-DB_CONNECTION (in .env.example only) unset, so drizzle-kit's migrate stopped the build. The fixtures are
-of our own, in the same shapes."""
+Drizzle on SQLite). Nitro makes a route of each file under server/api/ and server/routes/, SvelteKit an
+endpoint of each +server.ts, Remix a resource route of each module with a loader and no component; no
+`app.get(...)` declares them: before, `init` suggested none of them for the load test, found no Nuxt
+login and left DB_CONNECTION (in .env.example only) unset, so drizzle-kit's migrate stopped the build.
+The fixtures are of our own, in the same shapes."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from echotune_ci.project.init import _login_flow, init_project
-from echotune_ci.project.nitroroutes import json_login, route_of, server_routes
+from echotune_ci.project.fileroutes import file_routes, json_login, kit_endpoints, route_of, server_routes
 
 REF = "0123456789abcdef0123456789abcdef01234567"
 HELLO = "export default defineEventHandler(() => ({ message: 'hi' }))\n"
@@ -205,3 +206,49 @@ def test_nitros_openapi_document_in_production_or_a_note(tmp_path, nitro, openap
     text = " ".join(line.lstrip("# ") for line in (root / "echotune.toml").read_text().splitlines())
     assert ("runs this flow too, and fails it until that account exists" in text) == bool(openapi)
     assert ('then add "api" to [run] phases' in text) == (not openapi)
+
+
+KIT_LIST = ("import { json } from '@sveltejs/kit';\n\n"
+            "export async function GET() {\n  return json([]);\n}\n\n"
+            "export const POST = async ({ request }) => json(await request.json());\n")
+
+
+def test_sveltekit_endpoints_are_routes_to_load_and_poll(tmp_path):
+    root = _write(tmp_path, {
+        "package.json": json.dumps({"name": "kit", "type": "module",
+                                    "scripts": {"build": "vite build", "preview": "vite preview"},
+                                    "devDependencies": {"@sveltejs/kit": "^2.0.0", "vite": "^6.0.0",
+                                                        "@sveltejs/adapter-node": "^5.0.0"}}),
+        "package-lock.json": "{}",
+        "svelte.config.js": ("import adapter from '@sveltejs/adapter-node';\n"
+                             "export default { kit: { adapter: adapter() } };\n"),
+        "src/routes/+page.svelte": "<h1>hi</h1>\n",
+        "src/routes/(api)/api/items/+server.ts": KIT_LIST,
+        "src/routes/api/items/[id=integer]/+server.ts": KIT_LIST,
+        "src/routes/api/me/+server.ts": ("export const GET = async ({ locals }) => {\n"
+                                         "  if (!locals.user) error(401, 'Unauthorized');\n"
+                                         "  return json({});\n};\n"),
+        "src/routes/healthz/+server.js": "export function GET() {\n  return new Response('ok');\n}\n",
+    })
+    routes = kit_endpoints(root / "src" / "routes", root)
+    assert [(r.path, r.method, r.line, r.guarded) for r in routes] == [
+        ("/api/items", "GET", 3, False), ("/api/items", "POST", 7, False),
+        ("/api/items/:id", "GET", 3, False), ("/api/items/:id", "POST", 7, False),
+        ("/api/me", "GET", 1, True), ("/healthz", "GET", 1, False)]
+    app = init_project(root, ref=REF).app
+    assert app.ready_path == "/healthz"  # before: "/"
+    assert dict(app.load_routes).get("/api/items") == "src/routes/(api)/api/items/+server.ts:3"
+    assert "/api/me" not in dict(app.load_routes)
+
+
+def test_remix_resource_routes_join_the_graph(tmp_path):
+    root = _write(tmp_path, {
+        "package.json": json.dumps({"name": "r", "dependencies": {"@remix-run/node": "*"},
+                                    "devDependencies": {"@remix-run/dev": "*"}}),
+        "app/routes/_index.tsx": "export default function Index() {\n  return null;\n}\n",
+        "app/routes/api.stats.tsx": "export const loader = async () => json({ n: 1 });\n",
+        "app/routes/api.notes.$id.tsx": "export const loader = async () => json({});\n",
+    })
+    found = file_routes(root, {"@remix-run/dev": "*"}, root)
+    assert found is not None and found.pages
+    assert [(r.path, r.params) for r in found.routes] == [("/api/notes/:id", True), ("/api/stats", False)]
