@@ -130,16 +130,23 @@ def test_run_passes_every_gate_in_normal_mode(normal_run, node_copy):
     (hit_ratio,) = normal_run.metrics("load", "redis_hit_ratio_pct")
     assert hit_ratio["status"] == "pass" and hit_ratio["value"] >= 85
     # [load.realtime]: 5 of the 25 users ping /ws/now-playing (the other 20 use the API), often enough that
-    # its two slowest round trips do not decide the p95; the 25 logins (one per user: the real-time clients
-    # log in too, as a logged-in app's channels need) are too few for it (as the 20 or so GET /api/me of
-    # weight 1 may be)
+    # its two slowest round trips do not decide the p95; the 20 or so GET /api/me of weight 1 may be too few
+    # for it. The 25 logins (one per user: the real-time clients log in too, as a logged-in app's channels
+    # need) are shown but not judged by the API's p95 budget (a password hash is slow by design)
     (rtt,) = normal_run.metrics("load", "realtime_rtt_p95_ms")
     assert rtt["status"] == "pass" and rtt["value"] <= 100 and rtt["labels"] == {"channel": "/ws/now-playing"}
     (messages,) = normal_run.metrics("load", "realtime_messages")
     assert messages["value"] > 40  # p95 rank 0.95 × 40 = 38: the third slowest is in it from 41 on
     notes = normal_run.result("load")["notes"]
     thin = [n.split(":")[0] for n in notes if "can fail the gate" in n]
-    assert "p95_ms [POST /api/login] rests on 25 requests" in thin
+    assert not [n for n in thin if "POST /api/login" in n]
+    (login_p95,) = [m for m in normal_run.metrics("load", "p95_ms")
+                    if m.get("labels", {}).get("endpoint") == "POST /api/login"]
+    assert login_p95.get("budget") is None and login_p95["value"] > 0
+    (login_requests,) = [m for m in normal_run.metrics("load", "requests")
+                         if m.get("labels", {}).get("endpoint") == "POST /api/login"]
+    assert login_requests["value"] == 25
+    assert [n for n in notes if n.startswith("POST /api/login: sent once by each user as it starts")]
     assert not [n for n in thin if n.startswith("realtime")]
     assert [m["value"] for m in normal_run.metrics("load", "realtime_connects")] == [5]
     assert [m["value"] for m in normal_run.metrics("load", "realtime_error_rate_pct")] == [0]

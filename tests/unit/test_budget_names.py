@@ -130,3 +130,32 @@ selector = "#search"
 """)
     cfg, ctx = context(tmp_path)
     FRONTEND.check(cfg.frontend, ctx)
+
+
+def test_the_login_each_user_sends_and_its_csrf_page_may_have_a_threshold(tmp_path):
+    """They are no endpoint of the scenario but are measured (once per user), and a budget of their own
+    is how they are gated (the API's p95 budget is not theirs)."""
+    login = """\
+[[load.endpoints]]
+path = "/catalog"
+
+[load.login]
+path = "/accounts/login/"
+session = true
+csrf_cookie = "csrftoken"
+csrf_path = "/accounts/login/?next=/"
+
+[load.thresholds."POST /accounts/login/"]
+p95_ms = 1500
+
+[load.thresholds."GET /accounts/login/?next=/"]
+p95_ms = 300
+"""
+    (tmp_path / "echotune.toml").write_text(login)
+    cfg, ctx = context(tmp_path)
+    LOAD.check(cfg.load, ctx)
+    typo = login.replace('"POST /accounts/login/"', '"PUT /accounts/login/"')
+    (tmp_path / "echotune.toml").write_text(typo)
+    cfg, ctx = context(tmp_path)
+    with pytest.raises(ConfigError, match=r"did you mean 'POST /accounts/login/'\?"):
+        LOAD.check(cfg.load, ctx)

@@ -242,3 +242,27 @@ def test_a_later_pass_keeps_each_metrics_thinnest_note():
         "measured side by side", me.format(25), rare, into[2]]
     assert merge_thin_tail_notes(into, [me.format(35)]) == into
     assert merge_thin_tail_notes(["a note"], [rare]) == [rare, "a note"]
+
+
+
+def test_a_login_each_user_sends_once_has_no_default_p95_budget_but_keeps_the_error_rate():
+    """A password hash is slow by design (Django's PBKDF2, bcrypt): the API's 200-ms p95 budget is not
+    the login's; its own threshold still gates it, and its failures still count."""
+    from echotune_ci.phases.load.settings import EndpointBudgets
+
+    rnd = _round(5.0)
+    login = dict(rnd["entries"][0], method="POST", name="/login", requests=20, p95=850.0, p99=860.0)
+    rnd["entries"].append(login)
+
+    def budgets_of(metrics: list[Metric], key: str) -> dict[str, float]:
+        return {m.name: m.budget for m in metrics if m.labels.get("endpoint") == key and m.budget is not None}
+
+    metrics = rounds_metrics([rnd], {}, Budgets(), own_only={"POST /login"})
+    assert budgets_of(metrics, "POST /login") == {"error_rate_pct": 1.0}
+    assert budgets_of(metrics, "GET /a") == {"p95_ms": 200.0, "error_rate_pct": 1.0}
+    # without own_only (as before): the login failed the API's budget
+    assert budgets_of(rounds_metrics([rnd], {}, Budgets()), "POST /login")["p95_ms"] == 200.0
+    # named in [load.thresholds]: gated by a figure of its own
+    own = {"POST /login": EndpointBudgets(p95_ms=1500.0)}
+    metrics = rounds_metrics([rnd], own, Budgets(), own_only={"POST /login"})
+    assert budgets_of(metrics, "POST /login") == {"p95_ms": 1500.0, "error_rate_pct": 1.0}

@@ -281,13 +281,16 @@ def _scope(m: Metric) -> tuple[tuple[str, str], ...]:
 
 
 def rounds_metrics(rounds: list[dict[str, Any]], thresholds: Mapping[str, EndpointBudgets],
-                   budgets: Budgets, labels: dict[str, str] | None = None) -> list[Metric]:
+                   budgets: Budgets, labels: dict[str, str] | None = None,
+                   own_only: Collection[str] = ()) -> list[Metric]:
     """Metrics of the rounds (the worker's ``rounds`` output): the total first, then each endpoint.
 
     The total comes first so that ``result.metric("p95_ms")`` finds it. The
     total's budgets are ``budgets.api_p95_ms`` and ``budgets.error_rate_pct``;
     an endpoint's own (*thresholds*, keyed "METHOD name") replace them. The page a login lands on
-    (its name ends in :data:`AFTER_LOGIN`) has none.
+    (its name ends in :data:`AFTER_LOGIN`) has none, and the endpoints in *own_only* (what each user
+    sends once as it starts: the [load.login]) no default p95 budget: only the error rate's and their
+    own *thresholds*.
     Returns [] when no request completed.
     """
     defaults: dict[str, float | None] = {"p95_ms": budgets.api_p95_ms,
@@ -306,7 +309,12 @@ def rounds_metrics(rounds: list[dict[str, Any]], thresholds: Mapping[str, Endpoi
             continue
         own = thresholds[key].given() if key in thresholds else {}
         scope = {**(labels or {}), "endpoint": key}
-        given = {} if key.endswith(AFTER_LOGIN) else {**defaults, **own}
+        if key.endswith(AFTER_LOGIN):
+            given: dict[str, float | None] = {}
+        elif key in own_only:  # its failures still count: every later request of its user fails too
+            given = {"error_rate_pct": defaults["error_rate_pct"], **own}
+        else:
+            given = {**defaults, **own}
         out.extend(_metrics_for(_combine(entries), scope, given, sampled))
     return out
 

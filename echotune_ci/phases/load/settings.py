@@ -445,7 +445,8 @@ def closest_endpoint(key: str, known: Iterable[str]) -> str:
 
 
 def check_threshold_names(settings: LoadSettings, source: str) -> None:
-    """ConfigError when a [load.thresholds] key names no endpoint of the scenario the config defines.
+    """ConfigError when a [load.thresholds] key names no endpoint of the scenario the config defines (nor
+    the [load.login] request, nor the page its CSRF cookie comes from).
 
     Only without a locustfile: then the endpoints are known before the test ([[load.endpoints]], else
     ``GET /``), and a key such as ``"GET /catalogue"`` beside an endpoint ``GET /catalog`` is a typo whose
@@ -455,6 +456,11 @@ def check_threshold_names(settings: LoadSettings, source: str) -> None:
     if settings.locustfile:
         return
     known = [ep.key for ep in settings.scenario]
+    login = settings.login
+    if login.path:  # each user sends it once as it starts: a budget of its own is how it is gated
+        known.append(f"{login.method} {login.path}")
+        if login.csrf_cookie:
+            known.append(f"GET {login.csrf_page()}")
     for key in settings.thresholds:
         if key not in known:
             raise ConfigError(f"{source}: 'load.thresholds.\"{key}\"' names no endpoint of the load test"
