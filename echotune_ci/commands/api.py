@@ -1,4 +1,5 @@
-"""``echotune-ci api``: the running app against its OpenAPI contract (schemathesis) and [[api.flows]]."""
+"""``echotune-ci api``: the running app against its OpenAPI contract or GraphQL schema (schemathesis) and
+[[api.flows]]."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from .common import artifacts_folder, config_option, finish_phase, get_config, o
               help="The app's URL, e.g. http://127.0.0.1:8000 (default: api.url).")
 @click_option(ApiSettings, "openapi", "--openapi",
               help="The OpenAPI document: a path on the app, a URL or a file (default: discovered).")
+@click_option(ApiSettings, "graphql", "--graphql",
+              help="The GraphQL endpoint: a path on the app or a URL (default: discovered).")
 @click_option(ApiSettings, "max_examples", "--max-examples",
               help="Generated requests per operation (at most).")
 @click_option(ApiSettings, "max_time", "--max-time", help="Time cap of the contract test, e.g. 25s.")
@@ -26,7 +29,8 @@ from .common import artifacts_folder, config_option, finish_phase, get_config, o
 @output_option("api")
 def command(config_path: Path | None, output: Path | None, allow_hosts: tuple[str, ...],
             **settings: Any) -> int:
-    """Test the running app against its OpenAPI document with schemathesis and check [[api.flows]].
+    """Test the running app against its OpenAPI document or GraphQL schema with schemathesis and check
+    [[api.flows]].
 
     Server errors, answers that break the documented schema, undocumented
     status codes and content types, each with a reproducing curl command;

@@ -60,6 +60,7 @@ from .nodeapp import (
 )
 from .nodenotes import production_only, synchronize_off_in_production
 from .nodenotes import required_env as node_required_env
+from .graphql import graphql_endpoint, under_includes
 from .openapi import Served, nitro_dev_document, served_document
 from .orms import OrmDatabase, generates, in_folder, orm_databases, prisma_schema
 from .pages import page_routes
@@ -686,7 +687,8 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     _secrets_taken(app, folder, read)
     _python_audit(app, deps)
     served = served_document(sources, folder)
-    _ready(app, ins, sources, folder, read_urlconf(folder, django), served)
+    urls = read_urlconf(folder, django)
+    _ready(app, ins, sources, folder, urls, served)
     if django is not None and django.allauth_mandatory and app.django_login.get("user_field") == "login":
         app.check("build", f"{django.allauth_mandatory} sets ACCOUNT_EMAIL_VERIFICATION = \"mandatory\": "
                            f"allauth logs in no account whose email address is unverified (it answers "
@@ -694,6 +696,7 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
                            "login), so the account of [load.login] needs a verified, primary EmailAddress "
                            "(made with it in build, by manage.py shell -c, for example)")
     _openapi(app, served)
+    _graphql(app, under_includes(graphql_endpoint(sources, folder), urls))
     attach_clients(app, folder, folder, node_packages(folder), sources)
     return app
 
@@ -1613,6 +1616,31 @@ def _dev_document(app: AppSetup, served: Served | None, sources: list[Path], fol
                             "[run] phases test the routes against it")
 
 
+# Statuses a GraphQL endpoint gives a GET without a query (Graphene-Django and Apollo Server 400, a POST-only
+# route 405): the server is up. The ready check sends a GET.
+GRAPHQL_READY_STATUS = [400, 405]
+
+
+def _graphql(app: AppSetup, endpoint: Served | None) -> None:
+    """Where the code mounts its GraphQL server (*endpoint*, :func:`.graphql.graphql_endpoint`): the api
+    phase fuzzes its schema (introspection, schemathesis), so it joins ``[run] phases`` and ``[api]
+    graphql`` names the path; the load test POSTs ``{ __typename }`` to it (a query every schema
+    answers); and a ready URL that is the endpoint is ready on the 400 a GET without a query gets."""
+    if endpoint is None:
+        return
+    app.graphql = endpoint.path
+    if "api" not in app.phases:
+        app.phases.append("api")
+    app.decide("phases", ", ".join(app.phases),
+               f"{endpoint.where}: {endpoint.framework} answers GraphQL at {endpoint.path} ({endpoint.how}): "
+               f"the api phase fuzzes its schema's queries and mutations (schemathesis)")
+    if app.ready_path.rstrip("/") == endpoint.path.rstrip("/") and not app.ready_status:
+        app.ready_status = list(GRAPHQL_READY_STATUS)
+        app.decide("ready_status", ", ".join(map(str, app.ready_status)),
+                   f"the ready URL is the GraphQL endpoint, which answers a GET without a query with 400 "
+                   f"({endpoint.framework}) or 405 once it is up")
+
+
 def _load_routes(app: AppSetup, sources: list[Path], folder: Path, graph: Graph) -> None:
     """The app's own GET routes (without parameters or a login), suggested as [[load.endpoints]] besides "/"
     and the ready path: what a load test of "/" alone leaves out is the app's API. Suggested, not written:
@@ -1670,6 +1698,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _static_env(app, server, client_dirs, folder)
         _openapi(app, served)
         _dev_document(app, served, sources, folder)
+        _graphql(app, graphql_endpoint(sources, folder))
         production = production_only(sources, folder)
         if production and "NODE_ENV" not in app.env:
             # Without it such a server answers 404 on "/" (npm-monorepo, proshop): nothing to measure.

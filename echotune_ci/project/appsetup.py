@@ -74,6 +74,8 @@ class AppSetup:
     has_root: bool = True
     # Where the running app serves its OpenAPI document ([api] openapi), "" when the code does not say
     openapi: str = ""
+    # Where the running app answers GraphQL ([api] graphql), "" when the code does not say
+    graphql: str = ""
     phases: list[str] = field(default_factory=lambda: list(DEFAULT_PHASES))
     bundle_globs: list[str] = field(default_factory=list)
     requirements: list[str] = field(default_factory=list)

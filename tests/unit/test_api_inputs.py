@@ -19,7 +19,7 @@ from echotune_ci.phases.api.contract import curl_command, target_url
 from echotune_ci.phases.api.discover import parse
 from echotune_ci.phases.api.flows import _MISSING, check_flows, excerpt, select
 from echotune_ci.phases.api.phase import p95
-from echotune_ci.phases.api.settings import DISCOVER_PATHS, REPOSITORY_FILES
+from echotune_ci.phases.api.settings import DISCOVER_PATHS, GRAPHQL_PATHS, REPOSITORY_FILES
 
 BROKEN_JSON = '{\n  "openapi": "3.0.3",\n  "info": {"title": "x", "version": "1"},\n  "paths": {,}\n}\n'
 
@@ -88,8 +88,8 @@ def test_no_document_skips_the_contract_test_with_a_warning_naming_every_place(t
     result = json.loads(out.read_text())
     assert result["status"] == "warn" and result["metrics"] == [] and result["findings"] == []
     [warning] = result["warnings"]
-    assert "no OpenAPI document found" in warning
-    for path in DISCOVER_PATHS:
+    assert "no OpenAPI document or GraphQL schema found" in warning
+    for path in (*DISCOVER_PATHS, *GRAPHQL_PATHS):
         assert base + path in warning
     for name in REPOSITORY_FILES:
         assert str(tmp_path / name) in warning

@@ -28,7 +28,7 @@ def test_run_reports_the_phases_warn_when_no_document_was_found(tmp_path, monkey
     output = out + err
     assert "api: pass" not in output and "gate: pass" not in output, output
     assert "api: warn (" in output and "gate: warn" in output, output
-    assert "no OpenAPI document found" in output
+    assert "no OpenAPI document or GraphQL schema found" in output
     assert code == 0, output  # a warn is no failure (unless --fail-on-warn)
     result = json.loads((tmp_path / "results" / "api.json").read_text())
     assert result["status"] == "warn" and result["metrics"] == [] and result["findings"] == []

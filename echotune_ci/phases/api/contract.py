@@ -1,4 +1,5 @@
-"""The contract test: schemathesis generates requests from the OpenAPI document and checks each answer.
+"""The contract test: schemathesis generates requests from the OpenAPI document (or the GraphQL schema)
+and checks each answer.
 
 Positive examples only (requests the document allows), so that every
 finding is a broken promise of the app, not an argument about invalid
@@ -10,10 +11,22 @@ most ``max_time``; redirects are never followed, and the requests go only
 to the app's URL (whatever the document's ``servers`` say, only their path
 is kept). One finding per operation and check, with the shortest request
 that showed it as a ``curl`` command.
+
+A GraphQL schema (its introspection result) is tested the same way through
+schemathesis's GraphQL support: each field of the query and mutation types
+is an operation (``Query.track``), whose generated queries are POSTed to the
+endpoint. Two checks apply there (:data:`GRAPHQL_CHECKS`): a 5xx, or an
+``errors`` entry schemathesis judges the server's failure (a resolver that
+raised: an error with a ``path``, or one labelled ``INTERNAL_SERVER_ERROR``),
+is ``not_a_server_error``; an answer that is no GraphQL response, or a null in
+a non-null field, is ``response_schema_conformance``. Status codes and content
+types are OpenAPI's promises: a GraphQL server answers 200 with its errors in
+the body.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 import tempfile
 import time
@@ -23,12 +36,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...errors import InputError, RunError
-from .settings import ApiSettings
+from .settings import ApiSettings, excluded
 
 SEVERITY = {"not_a_server_error": "high", "response_schema_conformance": "medium",
             "status_code_conformance": "medium", "content_type_conformance": "medium"}
 RULES = {"not_a_server_error": "api/server-error", "response_schema_conformance": "api/schema-mismatch",
          "status_code_conformance": "api/undocumented-status", "content_type_conformance": "api/content-type"}
+# The checks that mean something for a GraphQL schema (the other two judge what an OpenAPI document lists).
+GRAPHQL_CHECKS = ("not_a_server_error", "response_schema_conformance")
 # Headers every request carries on its own: left out of the reproducing command.
 _IMPLICIT_HEADERS = frozenset({"user-agent", "accept-encoding", "accept", "connection", "content-length",
                                "x-schemathesis-testcaseid"})
@@ -77,6 +92,62 @@ def refused_as_invalid(body: bytes) -> str:
     quoted = f'; the app said "{said}"' if said else ""
     return (f"{quoted} (it refused as invalid a request its document allows: its validation has a rule the "
             f"document does not state; state it there (a format, length, pattern) or list this answer)")
+
+
+# What GraphQL servers say when they refuse a request for want of a login or a permission: Apollo Server's
+# and graphql-yoga's codes, and the messages of graphql-jwt's login_required ("You do not have permission to
+# perform this action"), Strawberry's permission classes and hand-written checks ("Not logged in!").
+_REFUSAL_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "access-denied"})
+_REFUSAL_MESSAGE = re.compile(
+    r"\b(?:not (?:logged in|signed in|authenticated|authori[sz]ed)|unauthenticated|unauthori[sz]ed|"
+    r"forbidden|(?:authentication|login|sign[- ]in) (?:is )?required|(?:do not|don't) have permission|"
+    r"permission denied|access denied)\b", re.I)
+# What a login mutation answers a wrong password with (graphql-jwt's tokenAuth: "Please enter valid
+# credentials"): its handler's answer to generated credentials, as a REST login's 401 is.
+_CREDENTIALS_MESSAGE = re.compile(
+    r"\b(?:(?:enter |in)valid credentials|(?:wrong|incorrect|invalid) (?:username|email|password|"
+    r"credentials))\b", re.I)
+
+
+def graphql_refusal(body: bytes) -> str:
+    """What a GraphQL answer's *body* says of the request when every error of it is a refusal:
+    "refused" (for want of credentials or a permission: labelled ``UNAUTHENTICATED`` or ``FORBIDDEN`` in
+    ``extensions.code``, or saying so in its message), "credentials" (a login's answer to a wrong
+    password), "" otherwise (no errors, or one that is neither, which is judged as schemathesis judges
+    it). An operating system's "[Errno 13] Permission denied" is a resolver's failure. Never raises."""
+    import json
+
+    try:
+        answer = json.loads(body[:200_000])
+    except ValueError:
+        return ""
+    errors = answer.get("errors") if isinstance(answer, dict) else None
+    if not isinstance(errors, list) or not errors:
+        return ""
+    said = {_refuses(error) if isinstance(error, dict) else "" for error in errors}
+    if "" in said:
+        return ""
+    return "refused" if "refused" in said else "credentials"
+
+
+def _refuses(error: dict[str, Any]) -> str:
+    extensions = error.get("extensions")
+    if isinstance(extensions, dict) and extensions.get("code") in _REFUSAL_CODES:
+        return "refused"
+    message = str(error.get("message", ""))
+    if message.startswith("[Errno"):
+        return ""
+    if _REFUSAL_MESSAGE.search(message):
+        return "refused"
+    return "credentials" if _CREDENTIALS_MESSAGE.search(message) else ""
+
+
+def _graphql_path(failure: Any) -> str:
+    """The field path of a GraphQL failure's first error (``track``, ``tracks.0.title``), "" without one."""
+    errors = getattr(failure, "errors", None)
+    first = errors[0] if isinstance(errors, list) and errors else None
+    path = first.get("path") if isinstance(first, dict) else None
+    return ".".join(map(str, path)) if isinstance(path, list) else ""
 
 
 class _OperationFailed(Exception):  # noqa: N818 - caught by the loop over operations, never shown raw
@@ -153,17 +224,20 @@ def target_url(document: Mapping[str, Any], app_url: str) -> str:
     return app_url.rstrip("/") + "/" + path.strip("/") if path.strip("/") else app_url.rstrip("/")
 
 
-def _load(document: dict[str, Any], where: str) -> Any:
+def _load(document: dict[str, Any], where: str, kind: str) -> Any:
     try:
         import schemathesis
     except ImportError:
         raise RunError("api: schemathesis is not installed: pip install 'echotune-ci[api]'") from None
 
     try:
+        if kind == "graphql":
+            return schemathesis.graphql.from_dict(document, config=schemathesis.Config())
         return schemathesis.openapi.from_dict(document, config=schemathesis.Config())
     except Exception as exc:  # schemathesis raises its own loader errors; each is the document's fault
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{where}: not a usable OpenAPI document: {first}") from None
+        what = "GraphQL schema" if kind == "graphql" else "OpenAPI document"
+        raise InputError(f"{where}: not a usable {what}: {first}") from None
 
 
 def is_login(method: str, base_url: str, path: str, settings: ApiSettings) -> bool:
@@ -175,7 +249,22 @@ def is_login(method: str, base_url: str, path: str, settings: ApiSettings) -> bo
     return urlsplit(base_url).path.rstrip("/") + path == urlsplit(login.path).path
 
 
-def _check_functions(names: tuple[str, ...]) -> list[tuple[str, Callable[..., Any]]]:
+def is_graphql_login(label: str, endpoint: str, settings: ApiSettings) -> bool:
+    """Whether the GraphQL operation *label* (``Mutation.tokenAuth``) of the endpoint at path *endpoint*
+    is the login's request: a POST to that endpoint whose JSON ``query`` is that mutation
+    (``mutation { tokenAuth(username: ..., password: ...) { token } }``)."""
+    login = settings.login
+    root, _, name = label.partition(".")
+    query = login.json.get("query") if isinstance(login.json, dict) else None
+    if (not login.path or login.method != "POST" or root != "Mutation" or not isinstance(query, str)
+            or urlsplit(login.path).path.rstrip("/") != endpoint.rstrip("/")):
+        return False
+    # the mutation's first field, after an optional operation name and variables, and an optional alias
+    first = re.search(r"^\s*mutation\b[^{]*\{\s*(?:\w+\s*:\s*)?(\w+)", query)
+    return first is not None and first.group(1) == name
+
+
+def _check_functions(names: tuple[str, ...], kind: str) -> list[tuple[str, Callable[..., Any]]]:
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                    status_code_conformance)
@@ -184,7 +273,7 @@ def _check_functions(names: tuple[str, ...]) -> list[tuple[str, Callable[..., An
              "response_schema_conformance": response_schema_conformance,
              "status_code_conformance": status_code_conformance,
              "content_type_conformance": content_type_conformance}
-    return [(name, known[name]) for name in names]
+    return [(name, known[name]) for name in names if kind != "graphql" or name in GRAPHQL_CHECKS]
 
 
 @dataclass
@@ -203,6 +292,15 @@ class _Run:
     # True while the operation under test is the login's own: its 401s and 403s answer generated credentials
     # from its handler (a password was checked), so they are timed like any other answer.
     login_operation: bool = False
+    # A GraphQL schema's endpoint path (/graphql), where its findings are located; "" for an OpenAPI document.
+    endpoint: str = ""
+
+    def label(self, operation: Any) -> tuple[str, str]:
+        """The operation's label and the path its findings are located at: ``GET /api/tracks/{id}`` at
+        ``/api/tracks/{id}``; a GraphQL field as schemathesis names it, ``Query.track``, at the endpoint."""
+        if self.endpoint:
+            return str(operation.label), self.endpoint
+        return f"{operation.method.upper()} {operation.path}", str(operation.path)
 
     def probe(self, label: str, path: str, case: Any) -> None:
         """Send one generated request, time it unless authentication refused it (401/403: counted in
@@ -224,10 +322,10 @@ class _Run:
                                    f"{self.settings.request_timeout:g}s)") from None
         self.outcome.requests += 1
         timings = self.outcome.timings.setdefault(label, [])
-        refused = response.status_code in REFUSED_STATUSES and not self.login_operation
-        # With no login configured, a 401/403 is the app asking for credentials the test never had (as
-        # schemathesis run without --auth): an undocumented one is no broken contract of the app.
-        refused_for_want_of_credentials = refused and not self.headers
+        # A GraphQL server refuses in its answer's errors, with a 200 (graphql-jwt's login_required, Apollo's
+        # UNAUTHENTICATED): an authentication layer's answer as a 401 is, not a resolver's failure.
+        said = graphql_refusal(response.content) if self.endpoint and response.status_code < 500 else ""
+        refused = (response.status_code in REFUSED_STATUSES or said == "refused") and not self.login_operation
         if refused:
             self.outcome.refused[label] = self.outcome.refused.get(label, 0) + 1
         else:
@@ -238,18 +336,35 @@ class _Run:
             try:
                 case.validate_response(response, checks=[check], headers=self.headers)
             except FailureGroup as group:
-                if name == "status_code_conformance" and refused_for_want_of_credentials:
-                    if label not in self.outcome.unauthenticated:
-                        self.outcome.unauthenticated.append(label)
-                    continue
-                failure = group.exceptions[0]
-                lines = (line.strip() for line in str(failure.message).splitlines())
-                detail = next((line for line in lines if line), "")
-                message = f"{failure.title}: {detail[:200]}" if detail else str(failure.title)
-                if name == "status_code_conformance" and response.status_code in INVALID_STATUSES:
-                    message += refused_as_invalid(response.content)
-                self._record(Problem(label, path, name, message,
-                                     curl_command(response.request, self.headers), response.status_code))
+                if not self._excused(name, label, refused, said):
+                    self._record(self._problem(group.exceptions[0], name, label, path, response))
+
+    def _excused(self, check: str, label: str, refused: bool, said: str) -> bool:
+        """Whether a failure of *check* on an answer is no finding: a GraphQL answer whose errors refuse
+        the request or reject credentials (*said*, :func:`graphql_refusal`) is no server error (schemathesis
+        counts any error of a resolver as one); and with no login configured, a 401/403 is the app asking
+        for credentials the test never had (as schemathesis run without --auth), so an undocumented one is
+        no broken contract. The *refused* operations are listed in ``outcome.unauthenticated`` when no
+        login was sent."""
+        by_status = check == "status_code_conformance" and refused and not self.headers
+        if not (by_status or (check == "not_a_server_error" and said)):
+            return False
+        if refused and not self.headers and label not in self.outcome.unauthenticated:
+            self.outcome.unauthenticated.append(label)
+        return True
+
+    def _problem(self, failure: Any, check: str, label: str, path: str, response: Any) -> Problem:
+        """The :class:`Problem` schemathesis's *failure* of *check* says, for the answer *response*."""
+        lines = (line.strip() for line in str(failure.message).splitlines())
+        detail = next((line for line in lines if line), "")
+        message = f"{failure.title}: {detail[:200]}" if detail else str(failure.title)
+        where = _graphql_path(failure)
+        if where:
+            message += f" (at {where})"
+        if check == "status_code_conformance" and response.status_code in INVALID_STATUSES:
+            message += refused_as_invalid(response.content)
+        return Problem(label, path, check, message, curl_command(response.request, self.headers),
+                       response.status_code)
 
     def _record(self, problem: Problem) -> None:
         key = (problem.operation, problem.check)
@@ -258,7 +373,7 @@ class _Run:
             self.outcome.problems[key] = problem
 
 
-def _bounded_test(run: _Run, label: str, operation: Any) -> Callable[[], None]:
+def _bounded_test(run: _Run, label: str, path: str, operation: Any) -> Callable[[], None]:
     """A hypothesis test sending at most ``max_examples`` requests for *operation*."""
     from hypothesis import HealthCheck, Phase, given
     from hypothesis import settings as hypothesis_settings
@@ -269,15 +384,19 @@ def _bounded_test(run: _Run, label: str, operation: Any) -> Callable[[], None]:
                          suppress_health_check=list(HealthCheck), print_blob=False)
     @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
     def test(case: Any) -> None:
-        run.probe(label, operation.path, case)
+        run.probe(label, path, case)
 
     return test
 
 
 def run_contract(document: dict[str, Any], where: str, app_url: str, settings: ApiSettings,
-                 headers: Mapping[str, str], progress: Callable[[str], None]) -> ContractOutcome:
+                 headers: Mapping[str, str], progress: Callable[[str], None], *, kind: str = "openapi",
+                 max_time: float | None = None) -> ContractOutcome:
     """Test the app at *app_url* against *document* (read from *where*) with schemathesis.
 
+    *kind* says what *document* is: "openapi", or "graphql" (an introspection result; its requests go to
+    the endpoint *where*). *max_time* caps this test in seconds (default ``settings.max_time``; the
+    phase splits it between an OpenAPI document and a GraphQL schema).
     *headers* go with every request (the login's token). Raises InputError when schemathesis cannot
     use the document, RunError when the app cannot be reached (it went away). Any other exception an
     operation provokes (a definition schemathesis rejects while generating, a request that timed out)
@@ -286,37 +405,42 @@ def run_contract(document: dict[str, Any], where: str, app_url: str, settings: A
     """
     from hypothesis.configuration import set_hypothesis_home_dir
 
-    schema = _load(document, where)
+    schema = _load(document, where, kind)
+    # A GraphQL schema's operations are all POSTs to its endpoint; an OpenAPI document's go under the app's
+    # URL (and its servers' path).
+    base_url = where if kind == "graphql" else target_url(document, app_url)
+    run = _Run(settings, base_url, None, dict(headers),
+               time.monotonic() + (settings.max_time if max_time is None else max_time),
+               _check_functions(settings.checks, kind),
+               endpoint=(urlsplit(where).path or "/") if kind == "graphql" else "")
     # hypothesis keeps caches in <working folder>/.hypothesis: never in the user's repository.
     with tempfile.TemporaryDirectory(prefix="echotune-api-") as home:
         set_hypothesis_home_dir(home)
         try:
-            return _run_operations(schema, document, app_url, settings, headers, progress)
+            return _run_operations(schema, run, progress)
         finally:
             set_hypothesis_home_dir(None)
 
 
-def _run_operations(schema: Any, document: dict[str, Any], app_url: str, settings: ApiSettings,
-                    headers: Mapping[str, str], progress: Callable[[str], None]) -> ContractOutcome:
+def _run_operations(schema: Any, run: _Run, progress: Callable[[str], None]) -> ContractOutcome:
     import requests
 
     from ...net.loopback import is_loopback_url
 
+    settings = run.settings
     with requests.Session() as session:
         # Loopback traffic never goes through the environment's proxy (net/loopback.py).
-        session.trust_env = not is_loopback_url(app_url)
-        run = _Run(settings, target_url(document, app_url), session, dict(headers),
-                   time.monotonic() + settings.max_time, _check_functions(settings.checks))
+        session.trust_env = not is_loopback_url(run.base_url)
+        run.session = session
         operations = []
         for result in schema.get_all_operations():
             try:
                 operations.append(result.ok())
             except Exception as exc:  # an operation schemathesis cannot use: the document's problem, named
                 run.outcome.unusable.append(str(exc).strip().splitlines()[0] if str(exc).strip() else "?")
-        excluded = set(settings.exclude)
         for operation in operations:
-            label = f"{operation.method.upper()} {operation.path}"
-            if label in excluded:
+            label, path = run.label(operation)
+            if excluded(label, settings.exclude):
                 continue
             if time.monotonic() > run.deadline:
                 run.outcome.not_reached.append(label)
@@ -324,15 +448,17 @@ def _run_operations(schema: Any, document: dict[str, Any], app_url: str, setting
             progress(f"{label}: up to {settings.max_examples} requests")
 
             run.last_timed = None
-            run.login_operation = is_login(operation.method, run.base_url, operation.path, settings)
+            # A GraphQL login is a mutation of the endpoint, which the login's query names
+            run.login_operation = (is_graphql_login(label, run.endpoint, settings) if run.endpoint
+                                   else is_login(operation.method, run.base_url, path, settings))
             try:
-                _bounded_test(run, label, operation)()
+                _bounded_test(run, label, path, operation)()
                 # Bounded: a request answered once may be refused when sent again (a rate limit, a
                 # one-time id); none got through: nothing to time, and nothing is sent again.
                 for _ in range(MIN_TIMING_SAMPLES):
                     if run.last_timed is None or len(run.outcome.timings[label]) >= MIN_TIMING_SAMPLES:
                         break
-                    run.probe(label, operation.path, run.last_timed)
+                    run.probe(label, path, run.last_timed)
             except _TimeUp:
                 run.outcome.not_reached.append(label)
             except RunError:

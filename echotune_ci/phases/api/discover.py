@@ -1,11 +1,17 @@
-"""Finding the app's OpenAPI document and reading it.
+"""Finding the app's OpenAPI document and GraphQL schema, and reading them.
 
-Where it comes from, in order: ``[api] openapi`` (a path on the app, a URL
-on an allowed host, or a file relative to the config file), else the first
-of ``DISCOVER_PATHS`` the app answers with a document, else the first of
-``REPOSITORY_FILES`` in the config file's folder. A document that does not
-parse is the user's to fix: InputError (exit 2) naming the file or URL and
-the parser's line. None found is not an error: the caller warns with the
+The one place that decides what the contract test reads. The OpenAPI
+document, in order: ``[api] openapi`` (a path on the app, a URL on an
+allowed host, or a file relative to the config file), else the first of
+``DISCOVER_PATHS`` the app answers with a document, else the first of
+``REPOSITORY_FILES`` in the config file's folder. The GraphQL schema:
+``[api] graphql`` (a path on the app or a URL on an allowed host), else the
+first of ``GRAPHQL_PATHS``, read by introspection (a POST of the standard
+introspection query). An app may have both (a FastAPI app with a
+Strawberry router): both are tested. A document that does not parse is the
+user's to fix: InputError (exit 2) naming the file or URL and the parser's
+line; so is a configured GraphQL endpoint that does not answer the
+introspection query. None found is not an error: the caller warns with the
 places tried.
 """
 
@@ -17,9 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from ...errors import ConfigError, InputError
+from ...errors import ConfigError, InputError, RunError
 from ..base import PhaseContext
-from .settings import DISCOVER_PATHS, REPOSITORY_FILES, ApiSettings
+from .settings import DISCOVER_PATHS, GRAPHQL_PATHS, REPOSITORY_FILES, ApiSettings
 
 # A document larger than this is not read (an endpoint streaming forever must not exhaust memory).
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -29,17 +35,21 @@ OPENAPI_YAML = "application/vnd.oai.openapi"
 
 @dataclass(frozen=True)
 class Document:
-    """An OpenAPI document (``data``) and where it was read (``where``: a URL or a file path)."""
+    """What the contract test reads (``data``), where it was read (``where``: a URL or a file path) and
+    what it is (``kind``): an OpenAPI document, or the introspection result of the GraphQL endpoint
+    ``where`` (the ``{"__schema": ...}`` object of its answer's ``data``)."""
 
     data: dict[str, Any]
     where: str
+    kind: str = "openapi"  # "openapi" | "graphql"
 
 
 @dataclass
 class Search:
-    """The outcome of a search: the document, or None and every place tried (``tried``)."""
+    """The outcome of a search: the documents found (``documents``: at most one OpenAPI document and one
+    GraphQL schema) and every place tried (``tried``)."""
 
-    document: Document | None = None
+    documents: list[Document] = field(default_factory=list)
     tried: list[str] = field(default_factory=list)
 
 
@@ -126,40 +136,115 @@ def document_syntax(media_type: str) -> str | None:
     return None
 
 
-def find_document(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: Any,
-                  allowed: Any) -> Search:
-    """Look for the document as the module docstring says; *client* an httpx client, *allowed* a
-    predicate on URLs (the host allow-list). Raises InputError for a document that does not parse,
-    ConfigError for a configured URL on a host that is not allowed."""
+def find_documents(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: Any, allowed: Any,
+                   headers: dict[str, str] | None = None) -> Search:
+    """Look for the OpenAPI document and the GraphQL schema as the module docstring says; *client* an
+    httpx client, *allowed* a predicate on URLs (the host allow-list), *headers* sent with the
+    introspection query (the login's: an app may answer it only to a user). Raises InputError for a
+    document that does not parse or a configured endpoint that answers none, ConfigError for a
+    configured URL on a host that is not allowed or a configured file that does not exist. With only
+    one of ``openapi`` and ``graphql`` configured, the other is not looked for."""
     search = Search()
+    if settings.openapi or not settings.graphql:
+        openapi = _find_openapi(settings, ctx, base_url, client, allowed, search.tried)
+        if openapi is not None:
+            search.documents.append(openapi)
+    if settings.graphql or not settings.openapi:
+        schema = _find_graphql(settings, ctx, base_url, client, allowed, search.tried, headers or {})
+        if schema is not None:
+            search.documents.append(schema)
+    return search
+
+
+def _configured_url(value: str, key: str, ctx: PhaseContext, base_url: str, allowed: Any) -> str:
+    """The URL of a configured path on the app (``/openapi.json``) or URL; ConfigError for one whose host
+    is not allowed."""
+    url = urljoin(base_url.rstrip("/") + "/", value.lstrip("/")) if value.startswith("/") else value
+    if not allowed(url):
+        raise ConfigError(f"{ctx.source}: 'api.{key}' {url}: host {urlsplit(url).hostname} is "
+                          f"not in api.allow_hosts")
+    return url
+
+
+def _find_graphql(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: Any, allowed: Any,
+                  tried: list[str], headers: dict[str, str]) -> Document | None:
+    configured = settings.graphql
+    if configured:
+        if not (urlsplit(configured).scheme in ("http", "https") or configured.startswith("/")):
+            raise ConfigError(f"{ctx.source}: 'api.graphql' {configured}: not a path on the app (/graphql) "
+                              f"or an http(s) URL")
+        url = _configured_url(configured, "graphql", ctx, base_url, allowed)
+        tried.append(url)
+        return _introspect(client, url, headers, configured=True)
+    for candidate in GRAPHQL_PATHS:
+        url = base_url.rstrip("/") + candidate
+        tried.append(url)
+        found = _introspect(client, url, headers, configured=False)
+        if found is not None:
+            return found
+    return None
+
+
+def _introspect(client: Any, url: str, headers: dict[str, str], configured: bool) -> Document | None:
+    """The GraphQL schema at *url*, from its answer to the introspection query (a POST of
+    ``{"query": ...}``, as schemathesis's ``from_url`` sends it); None when *url* gives none (not 200,
+    not JSON, no ``data.__schema``: no GraphQL endpoint there). A configured URL must give one:
+    InputError naming it and what it answered (a server that turned introspection off says so in its
+    ``errors``)."""
+    import httpx
+
+    try:
+        from graphql import get_introspection_query  # graphql-core, which schemathesis requires
+    except ImportError:
+        raise RunError("api: schemathesis is not installed: pip install 'echotune-ci[api]'") from None
+    try:
+        response = client.post(url, json={"query": get_introspection_query()}, headers=headers)
+    except httpx.HTTPError as exc:
+        if configured:
+            raise InputError(f"{url}: cannot ask the GraphQL endpoint for its schema "
+                             f"({type(exc).__name__})") from None
+        return None
+    try:
+        answer = response.json() if len(response.content) <= MAX_DOCUMENT_BYTES else None
+    except ValueError:
+        answer = None
+    data = answer.get("data") if isinstance(answer, dict) else None
+    if response.status_code == 200 and isinstance(data, dict) and isinstance(data.get("__schema"), dict):
+        return Document(data, url, kind="graphql")
+    if not configured:
+        return None
+    errors = answer.get("errors") if isinstance(answer, dict) else None
+    said = ""
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        said = f': "{str(errors[0].get("message", ""))[:160]}"'
+    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    raise InputError(f"{url}: answered the introspection query with {response.status_code} ({kind}){said}, "
+                     f"not a GraphQL schema (api.graphql; a server with introspection turned off, as Apollo "
+                     f"Server under NODE_ENV=production, has to allow it for the test)")
+
+
+def _find_openapi(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: Any, allowed: Any,
+                  tried: list[str]) -> Document | None:
     configured = settings.openapi
     if configured:
         if urlsplit(configured).scheme in ("http", "https") or configured.startswith("/"):
-            url = urljoin(base_url.rstrip("/") + "/", configured.lstrip("/")) if configured.startswith("/") \
-                else configured
-            if not allowed(url):
-                raise ConfigError(f"{ctx.source}: 'api.openapi' {url}: host {urlsplit(url).hostname} is "
-                                  f"not in api.allow_hosts")
-            search.tried.append(url)
-            search.document = _fetch(client, url, configured=True)
-            return search
+            url = _configured_url(configured, "openapi", ctx, base_url, allowed)
+            tried.append(url)
+            return _fetch(client, url, configured=True)
         path = ctx.resolve(configured)
-        search.tried.append(str(path))
+        tried.append(str(path))
         if not path.is_file():
             raise ConfigError(f"{ctx.source}: 'api.openapi' {path}: no such file")
-        search.document = _read_file(path)
-        return search
+        return _read_file(path)
     for candidate in DISCOVER_PATHS:
         url = base_url.rstrip("/") + candidate
-        search.tried.append(url)
+        tried.append(url)
         document = _fetch(client, url, configured=False)
         if document is not None:
-            search.document = document
-            return search
+            return document
     for name in REPOSITORY_FILES:
         path = ctx.base_dir / name
-        search.tried.append(str(path))
+        tried.append(str(path))
         if path.is_file():
-            search.document = _read_file(path)
-            return search
-    return search
+            return _read_file(path)
+    return None

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..base import Phase, PhaseContext
     from ..load.settings import LoginSettings
     from .contract import ContractOutcome
+    from .discover import Document
 
 NAME = "api"
 # Contract and flow findings at this severity or above fail the phase (all of them: medium and high).
@@ -305,24 +306,42 @@ def refused_warning(outcome: ContractOutcome, headers: dict[str, str]) -> str | 
 
 def _contract(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: Any,
               headers: dict[str, str], result: PhaseResult) -> None:
-    from .contract import run_contract
-    from .discover import find_document
+    from .discover import find_documents
 
     allow = allowed_hosts(settings, ctx)
-    search = find_document(settings, ctx, base_url, client, lambda url: host_allowed(url, allow))
-    if search.document is None:
-        result.warnings.append("api: no OpenAPI document found, the contract test was skipped; looked at "
-                               + ", ".join(search.tried) + " (set [api] openapi)")
+    search = find_documents(settings, ctx, base_url, client, lambda url: host_allowed(url, allow), headers)
+    if not search.documents:
+        result.warnings.append("api: no OpenAPI document or GraphQL schema found, the contract test was "
+                               "skipped; looked at " + ", ".join(search.tried)
+                               + " (set [api] openapi, or [api] graphql for a GraphQL endpoint)")
         return
-    document = search.document
-    result.notes.append(f"OpenAPI document: {document.where}")
-    outcome = run_contract(document.data, document.where, base_url, settings, headers, ctx.progress)
+    # One time cap for the whole test, split between an OpenAPI document and a GraphQL schema: the second
+    # gets what the first left.
+    deadline = time.monotonic() + settings.max_time
+    documents = search.documents
+    for number, document in enumerate(documents):
+        share = (settings.max_time if len(documents) == 1
+                 else max(1.0, round((deadline - time.monotonic()) / (len(documents) - number))))
+        _contract_of(document, settings, ctx, base_url, headers, result, share)
+
+
+def _contract_of(document: Document, settings: ApiSettings, ctx: PhaseContext, base_url: str,
+                 headers: dict[str, str], result: PhaseResult, max_time: float) -> None:
+    """The contract test of one document (an OpenAPI document or a GraphQL schema) within *max_time* s."""
+    from .contract import run_contract
+
+    graphql = document.kind == "graphql"
+    result.notes.append(f"GraphQL schema: {document.where} (introspection)" if graphql
+                        else f"OpenAPI document: {document.where}")
+    outcome = run_contract(document.data, document.where, base_url, settings, headers, ctx.progress,
+                           kind=document.kind, max_time=max_time)
     budget = settings.p95_ms if settings.p95_ms is not None else ctx.budgets.api_p95_ms
     result.metrics.extend(timing_metrics(outcome, budget))
     result.findings.extend(contract_findings(outcome))
     refused = sum(outcome.refused.values())
-    result.notes.append(f"contract: {outcome.requests} generated requests over {len(outcome.timings)} "
-                        f"operations (at most {settings.max_examples} each, {settings.max_time:g}s in all)"
+    what = "GraphQL" if graphql else "contract"
+    result.notes.append(f"{what}: {outcome.requests} generated requests over {len(outcome.timings)} "
+                        f"operations (at most {settings.max_examples} each, {max_time:g}s in all)"
                         + (f"; {refused} refused (401/403), not timed" if refused else ""))
     warning = refused_warning(outcome, headers)
     if warning:
@@ -330,13 +349,15 @@ def _contract(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: A
     if outcome.unauthenticated:
         count = len(outcome.unauthenticated)
         operations = f"{count} operation{'s' if count > 1 else ''}"
+        said = ("refused the request without credentials (401/403, or an error of the GraphQL answer that "
+                "says so: not logged in, no permission): not reported as api/server-error findings"
+                if graphql else "answered 401/403 without credentials, a status the document does not list: "
+                "not reported as api/undocumented-status findings")
         result.warnings.append(
-            f"api: {operations} answered 401/403 without credentials, a status the document does not list: "
-            f"not reported as api/undocumented-status findings, since no login is configured; set "
-            f"[api.login] (or [load.login]) to test them with credentials: "
-            + ", ".join(outcome.unauthenticated))
+            f"api: {operations} {said}, since no login is configured; set [api.login] (or [load.login]) to "
+            f"test them with credentials: " + ", ".join(outcome.unauthenticated))
     if outcome.not_reached:
-        result.warnings.append(f"api: the time cap ({settings.max_time:g}s) stopped the contract test before "
+        result.warnings.append(f"api: the time cap ({max_time:g}s) stopped the contract test before "
                                f"{', '.join(outcome.not_reached)}")
     for problem in outcome.unusable:
         result.warnings.append(f"api: an operation of {document.where} could not be tested: {problem}")

@@ -2,7 +2,9 @@
 
 The contract test reads the app's OpenAPI document (``openapi``, else the
 first of :data:`DISCOVER_PATHS` the app answers, else the first of
-:data:`REPOSITORY_FILES` in the repository) and lets schemathesis generate
+:data:`REPOSITORY_FILES` in the repository) and its GraphQL schema (the
+endpoint ``graphql`` names, else the first of :data:`GRAPHQL_PATHS` that
+answers an introspection query), and lets schemathesis generate
 ``max_examples`` requests per operation within ``max_time`` in all. Each
 operation's p95 response time is gated by ``budgets.api_p95_ms`` unless
 ``p95_ms`` says otherwise. ``[[api.flows]]`` are request sequences checked
@@ -32,6 +34,9 @@ DISCOVER_PATHS = ("/openapi.json", "/swagger.json", "/api/docs/openapi.json", "/
 REPOSITORY_FILES = ("openapi.json", "openapi.yaml", "openapi.yml", "swagger.json", "swagger.yaml",
                     "api/openapi.json", "api/openapi.yaml", "docs/openapi.json", "docs/openapi.yaml",
                     "server/openapi.json")
+# Where GraphQL servers are commonly mounted (Strawberry, Graphene-Django, Ariadne, Apollo's Express
+# middleware, graphql-yoga's default): each is asked an introspection query.
+GRAPHQL_PATHS = ("/graphql", "/graphql/", "/api/graphql")
 CHECKS = ("not_a_server_error", "response_schema_conformance", "status_code_conformance",
           "content_type_conformance")
 
@@ -46,12 +51,27 @@ def _path(value: str) -> str | None:
     return "must start with '/' (it is joined to the app's URL) or with a capture to follow, such as '{href}'"
 
 
+# A GraphQL operation as schemathesis labels it: the root type and the field (Query.track, Mutation.addTrack),
+# or every field of a root type (Mutation.*)
+_GRAPHQL_OPERATION = re.compile(r"[_A-Za-z][_0-9A-Za-z]*\.(?:\*|[_A-Za-z][_0-9A-Za-z]*)")
+
+
 def _operation(value: tuple[str, ...]) -> str | None:
     for operation in value:
+        if _GRAPHQL_OPERATION.fullmatch(operation):
+            continue
         method, _, path = operation.partition(" ")
         if method not in METHODS or not path.startswith("/"):
-            return f"'{operation}' is not an operation such as 'POST /api/login'"
+            return (f"'{operation}' is not an operation such as 'POST /api/login', or a GraphQL one such as "
+                    f"'Mutation.deleteUser' or 'Mutation.*'")
     return None
+
+
+def excluded(label: str, exclude: tuple[str, ...]) -> bool:
+    """Whether the operation *label* (``GET /api/tracks/{id}``, ``Query.track``) is in *exclude*: named
+    as it is, or, for a GraphQL one, by its root type (``Mutation.*`` leaves every mutation out)."""
+    root, dot, _ = label.partition(".")
+    return label in exclude or (bool(dot) and " " not in label and f"{root}.*" in exclude)
 
 
 @dataclass(frozen=True)
@@ -101,6 +121,8 @@ class ApiSettings:
     url: str = setting("", doc="The app's URL (default: the app `run` started).")
     openapi: str = setting("", doc="The OpenAPI document: a path on the app (/openapi.json), a URL on the "
                                    "app's host, or a file (relative to the config file); empty: discover.")
+    graphql: str = setting("", doc="The GraphQL endpoint: a path on the app (/graphql) or a URL on the app's "
+                                   "host, whose schema is read by introspection; empty: discover.")
     contract: bool = setting(True, doc="false: run only the flows.")
     max_examples: int = setting(20, min=1, max=10000, doc="Generated requests per operation (at most).")
     max_time: float = setting(25.0, parse=seconds, min=1, max=3600,
@@ -111,7 +133,8 @@ class ApiSettings:
                                       doc="schemathesis checks run on each answer.")
     exclude: tuple[str, ...] = setting((), check=_operation,
                                        doc='Operations not generated, e.g. ["POST /api/login"] (a login '
-                                           'with a rate limit would lock the account out).')
+                                           'with a rate limit would lock the account out), or GraphQL ones: '
+                                           '["Mutation.deleteUser"], ["Mutation.*"].')
     p95_ms: float | None = setting(None, min=0, doc="Per-operation p95 budget (default budgets.api_p95_ms).")
     allow_hosts: tuple[str, ...] = setting(("127.0.0.1", "localhost", "::1"),
                                            doc="Hosts (fnmatch patterns) that may receive requests; "

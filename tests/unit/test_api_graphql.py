@@ -1,0 +1,176 @@
+"""The api phase on a GraphQL endpoint: its schema read by introspection, its queries and mutations fuzzed
+through schemathesis's GraphQL support, findings with the OpenAPI contract's rules and severities.
+
+The endpoint is tests/support/graphql_fake.py (graphql-core): ``track(id: Int!)`` knows ids 1 and 2 only,
+so almost every generated id is unknown; a clean ``track`` answers null for those, the planted one raises
+(an ``errors`` entry with ``path: ["track"]``, answered 200), which schemathesis counts as a server error.
+"""
+
+from __future__ import annotations
+
+import pytest
+from support.api_fake import run_api
+from support.graphql_fake import GraphQLApi
+
+from echotune_ci.errors import ConfigError
+from echotune_ci.phases.api.contract import graphql_refusal
+from echotune_ci.phases.api.settings import ApiSettings, excluded
+
+CONFIG = '[api]\ngraphql = "/graphql"\nmax_examples = 10\nmax_time = "20s"\n'
+
+
+def _api(**planted: bool) -> type[GraphQLApi]:
+    """A GraphQLApi subclass with its own request counts and the planted breaks switched on."""
+    return type("Api", (GraphQLApi,), {"fields": {}, **planted})
+
+
+def _by_operation(result: dict) -> dict[str, dict]:
+    return {m["labels"]["operation"]: m for m in result["metrics"]}
+
+
+def test_a_clean_schema_gives_no_finding_and_times_every_query_and_mutation(tmp_path, cli_env):
+    api = _api()
+    code, result, output = run_api(tmp_path, cli_env, CONFIG, api)
+    assert code == 0, output
+    assert result is not None and result["status"] == "pass", output
+    assert result["findings"] == []
+    timed = _by_operation(result)
+    assert sorted(timed) == ["Mutation.addTrack", "Mutation.login", "Query.track", "Query.tracks"]
+    assert all(m["value"] is not None and m["status"] == "pass" for m in timed.values())
+    assert any(note.startswith("GraphQL schema: http://127.0.0.1:")
+               and note.endswith("/graphql (introspection)") for note in result["notes"])
+    assert api.fields.get("addTrack", 0) >= 1  # the mutation was sent
+
+
+def test_a_resolver_that_raises_is_a_server_error_at_the_endpoint(tmp_path, cli_env):
+    code, result, output = run_api(tmp_path, cli_env, CONFIG, _api(raise_unknown=True))
+    assert code == 1, output
+    assert result is not None and result["status"] == "fail"
+    [finding] = result["findings"]
+    assert finding["rule_id"] == "api/server-error" and finding["severity"] == "high"
+    assert finding["location"]["path"] == "/graphql"
+    assert finding["properties"]["operation"] == "Query.track"
+    assert finding["properties"]["check"] == "not_a_server_error"
+    assert finding["message"].startswith("Query.track (answered 200): GraphQL server error: ")
+    assert "(at track)" in finding["message"]
+    # The reproducing request is the query, POSTed to the endpoint
+    curl = finding["properties"]["curl"]
+    assert curl.startswith("curl -X POST http://127.0.0.1:") and "/graphql " in curl and "track(id:" in curl
+
+
+def test_a_null_in_a_non_null_field_is_a_schema_mismatch(tmp_path, cli_env):
+    code, result, output = run_api(tmp_path, cli_env, CONFIG, _api(null_title=True))
+    assert code == 1, output
+    assert result is not None
+    [finding] = result["findings"]
+    assert (finding["rule_id"], finding["severity"]) == ("api/schema-mismatch", "medium")
+    assert finding["properties"]["operation"] == "Query.tracks"
+    assert "Track.title" in finding["message"]
+
+
+def test_mutations_can_be_left_out(tmp_path, cli_env):
+    api = _api(raise_unknown=True)
+    config = CONFIG + 'exclude = ["Mutation.*", "Query.track"]\n'
+    code, result, output = run_api(tmp_path, cli_env, config, api)
+    assert code == 0, output
+    assert result is not None and result["findings"] == []
+    assert sorted(_by_operation(result)) == ["Query.tracks"]
+    assert "addTrack" not in api.fields and "track" not in api.fields
+
+
+def test_the_endpoint_is_discovered_without_configuration(tmp_path, cli_env):
+    code, result, output = run_api(tmp_path, cli_env, "[api]\nmax_examples = 5\n", _api(raise_unknown=True))
+    assert code == 1, output
+    assert result is not None
+    assert [f["properties"]["operation"] for f in result["findings"]] == ["Query.track"]
+
+
+def test_a_refusal_for_want_of_a_login_is_no_server_error(tmp_path, cli_env):
+    code, result, output = run_api(tmp_path, cli_env, CONFIG, _api(refuse=True))
+    assert code == 0, output
+    assert result is not None and result["findings"] == []
+    track = _by_operation(result)["Query.track"]
+    assert track["value"] is None and track["status"] == "warn"  # every answer refused: not timed
+    assert any("1 operation refused the request without credentials" in w and w.endswith("Query.track")
+               for w in result["warnings"]), result["warnings"]
+
+
+LOGIN = """
+[api.login]
+path = "/graphql"
+json = { query = 'mutation Login { login(password: "demo-password") { token } }' }
+token_field = "data.login.token"
+scheme = "JWT"
+"""
+
+
+def test_with_the_login_the_refused_queries_are_tested_and_the_login_mutation_is_timed(tmp_path, cli_env):
+    api = _api(refuse=True)
+    code, result, output = run_api(tmp_path, cli_env, CONFIG + LOGIN, api)
+    assert code == 0, output
+    assert result is not None and result["findings"] == [] and result["warnings"] == []
+    timed = _by_operation(result)
+    # the token went with every generated query, so none was refused
+    assert timed["Query.track"]["value"] is not None and "refused" not in timed["Query.track"]["description"]
+    # the login's own mutation: its answers to generated passwords are its handler's, timed, no finding
+    assert timed["Mutation.login"]["value"] is not None
+    assert api.fields["login"] > 1
+
+
+@pytest.mark.parametrize(("query", "label", "login"), [
+    ('mutation { login(password: "p") { token } }', "Mutation.login", True),
+    ('mutation LogIn($p: String!) { session: login(password: $p) { token } }', "Mutation.login", True),
+    ('mutation { login(password: "p") { token } }', "Mutation.addTrack", False),
+    ('{ login }', "Mutation.login", False),
+])
+def test_which_mutation_is_the_login(query, label, login):
+    from echotune_ci.config.schema import build
+    from echotune_ci.phases.api.contract import is_graphql_login
+
+    settings = build(ApiSettings, {"login": {"path": "/graphql", "json": {"query": query},
+                                             "token_field": "data.login.token"}}, "api", "echotune.toml")
+    assert is_graphql_login(label, "/graphql", settings) is login
+    assert not is_graphql_login(label, "/api/graphql", settings)
+
+
+def test_a_configured_endpoint_without_introspection_stops_with_one_line(tmp_path, cli_env):
+    code, result, output = run_api(tmp_path, cli_env, CONFIG, _api(introspection=False))
+    assert code == 2, output
+    assert result is None
+    [line] = [line for line in output.splitlines() if line.strip()]
+    assert "/graphql: answered the introspection query with 400" in line
+    assert "GraphQL introspection is not allowed" in line
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    (b'{"data": {"me": null}, "errors": [{"message": "You do not have permission to perform this action",'
+     b' "path": ["me"]}]}', "refused"),
+    (b'{"errors": [{"message": "Context creation failed", "extensions": {"code": "UNAUTHENTICATED"}}]}',
+     "refused"),
+    (b'{"errors": [{"message": "Not logged in!", "path": ["todos"]}]}', "refused"),
+    (b'{"data": {"tokenAuth": null}, "errors": [{"message": "Please enter valid credentials", '
+     b'"path": ["tokenAuth"]}]}', "credentials"),
+    # an operating system's refusal is the resolver's failure
+    (b'{"errors": [{"message": "[Errno 13] Permission denied: \'/data\'", "path": ["report"]}]}', ""),
+    # a refusal beside a rejected password: refused
+    (b'{"errors": [{"message": "Invalid password"}, {"message": "Forbidden"}]}', "refused"),
+    # one refusal beside another error: the other is still judged
+    (b'{"errors": [{"message": "not authenticated"}, {"message": "division by zero"}]}', ""),
+    (b'{"data": {"me": {"id": 1}}}', ""),
+    (b'<html>Forbidden</html>', ""),
+])
+def test_what_counts_as_a_graphql_refusal(body, said):
+    assert graphql_refusal(body) == said
+
+
+def test_exclude_names_graphql_operations_and_root_types():
+    from echotune_ci.config.schema import build
+
+    given = {"exclude": ["Mutation.*", "Query.track", "POST /api/login"]}
+    settings = build(ApiSettings, given, "api", "echotune.toml")
+    assert excluded("Mutation.addTrack", settings.exclude)
+    assert excluded("Query.track", settings.exclude) and not excluded("Query.tracks", settings.exclude)
+    assert excluded("POST /api/login", settings.exclude) and not excluded("GET /api/login", settings.exclude)
+    for wrong in ("Query", "Mutation.delete-user", "track"):
+        with pytest.raises(ConfigError, match="'Mutation.deleteUser' or 'Mutation.\\*'"):
+            build(ApiSettings, {"exclude": [wrong]}, "api", "echotune.toml")
