@@ -174,3 +174,42 @@ def test_exclude_names_graphql_operations_and_root_types():
     for wrong in ("Query", "Mutation.delete-user", "track"):
         with pytest.raises(ConfigError, match="'Mutation.deleteUser' or 'Mutation.\\*'"):
             build(ApiSettings, {"exclude": [wrong]}, "api", "echotune.toml")
+
+
+FLOW = """
+[api]
+contract = false
+
+[[api.flows]]
+name = "log in and ask for a track"
+
+[[api.flows.steps]]
+method = "POST"
+path = "/graphql"
+json = { query = 'mutation { login(password: "demo-password") { token } }' }
+capture = { token = "$.data.login.token" }
+
+[[api.flows.steps]]
+method = "POST"
+path = "/graphql"
+json = { query = "{ track(id: 1) { title } }" }
+headers = { Authorization = "JWT {token}" }
+refuse_without = "token"
+capture = { title = "$.data.track.title" }
+"""
+
+
+@pytest.mark.parametrize(("refuse", "code"), [(True, 0), (False, 1)])
+def test_refuse_without_takes_a_graphql_refusal(tmp_path, cli_env, refuse, code):
+    # The query refused without the token answers 200 with graphql-jwt's refusal: refused as a 401 is.
+    # An endpoint that answers it without the token is the flow-auth finding it always was.
+    done, result, output = run_api(tmp_path, cli_env, FLOW, _api(refuse=refuse))
+    assert done == code, output
+    assert result is not None
+    if refuse:
+        assert result["findings"] == []
+        assert "flow 'log in and ask for a track': 2/2 steps passed" in result["notes"]
+    else:
+        [finding] = result["findings"]
+        assert (finding["rule_id"], finding["severity"]) == ("api/flow-auth", "high")
+        assert "sent without {token} it was not refused (got 200" in finding["message"]

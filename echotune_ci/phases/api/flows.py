@@ -4,7 +4,8 @@ A step sends its request (``{name}`` replaced by an earlier capture), must
 get one of its ``status`` codes, and captures values from the JSON answer
 with a JSONPath-lite expression (``$.a.b[0].c``). ``refuse_without`` first
 sends the step without that capture (its header dropped, elsewhere an empty
-string): the app must refuse it (401/403). ``json_error`` steps must get a
+string): the app must refuse it (401/403, or a GraphQL answer whose errors
+refuse it, as GraphQL servers answer 200). ``json_error`` steps must get a
 4xx with a JSON body. No answer may carry a stack trace. The first step that
 fails ends its flow; the finding quotes the answer (masked, escaped,
 shortened).
@@ -275,6 +276,16 @@ def _lacking_cookies(problem: Finding, step: FlowStep, values: Mapping[str, str]
                                f"{', '.join(held)})")
 
 
+def _refused(response: Any) -> bool:
+    """Whether *response* refuses a request for want of credentials: a 401 or 403, or a GraphQL answer
+    (which refuses with a 200) whose every error says so (:func:`.contract.graphql_refusal`)."""
+    from .contract import graphql_refusal
+
+    if response.status_code in (401, 403):
+        return True
+    return response.status_code < 500 and graphql_refusal(response.content) == "refused"
+
+
 def run_flow(flow: Flow, client: Any, progress: Callable[[str], None]) -> FlowOutcome:
     """Check *flow* with *client* (an httpx client on the app's URL, redirects not followed). A flow is
     self-contained: it logs in with a step of its own, [api.login] is not sent. The first failing step
@@ -290,10 +301,11 @@ def run_flow(flow: Flow, client: Any, progress: Callable[[str], None]) -> FlowOu
             values = {**_cookies(client, step), **captures}
             if step.refuse_without:
                 refused = _send(client, step, values, drop=step.refuse_without)
-                if refused.status_code not in (401, 403):
+                if not _refused(refused):
                     outcome.findings.append(at.finding(
                         "api/flow-auth", "high", f"sent without {{{step.refuse_without}}} it was not refused "
-                        f"(got {refused.status_code}, expected 401 or 403): {excerpt(refused.text)}"))
+                        f"(got {refused.status_code}, expected 401 or 403, or a GraphQL answer whose errors "
+                        f"refuse it): {excerpt(refused.text)}"))
                     break
             response = _send(client, step, values)
         except httpx.HTTPError as exc:
