@@ -1631,9 +1631,16 @@ def _graphql(app: AppSetup, endpoint: Served | None) -> None:
     app.graphql = endpoint.path
     if "api" not in app.phases:
         app.phases.append("api")
+    root = ""
+    if endpoint.path == "/" and app.has_root:
+        # Apollo Server's standalone server answers GraphQL at "/": a GET there is a 400 (or, to a browser,
+        # its Sandbox page from a CDN), no page of the app's to load or to measure in a browser
+        app.has_root = False
+        app.phases = [p for p in app.phases if p != "frontend"]
+        root = ', so "/" is no page of the app\'s: no frontend'
     app.decide("phases", ", ".join(app.phases),
                f"{endpoint.where}: {endpoint.framework} answers GraphQL at {endpoint.path} ({endpoint.how}): "
-               f"the api phase fuzzes its schema's queries and mutations (schemathesis)")
+               f"the api phase fuzzes its schema's queries and mutations (schemathesis){root}")
     if app.ready_path.rstrip("/") == endpoint.path.rstrip("/") and not app.ready_status:
         app.ready_status = list(GRAPHQL_READY_STATUS)
         app.decide("ready_status", ", ".join(map(str, app.ready_status)),

@@ -82,6 +82,29 @@ def test_apollo_server_mounted_on_express(tmp_path, cli_env):
     assert [(e.method, e.path) for e in cfg.load.endpoints] == [("GET", "/health"), ("POST", "/api")]
 
 
+STANDALONE = {
+    "package.json": ('{"name": "books", "type": "module", "scripts": {"start": "node index.js"}, '
+                     '"dependencies": {"@apollo/server": "^4.11.0", "graphql": "^16.9.0"}}'),
+    "index.js": ("import { ApolloServer } from '@apollo/server';\n"
+                 "import { startStandaloneServer } from '@apollo/server/standalone';\n"
+                 "const server = new ApolloServer({ typeDefs, resolvers });\n"
+                 "await startStandaloneServer(server, { listen: { port: Number(process.env.PORT) } });\n"),
+}
+
+
+def test_apollo_standalone_answers_graphql_at_the_root_which_is_no_page(tmp_path, cli_env):
+    # A GET of "/" is a 400 (Apollo's CSRF prevention), or its Sandbox page to a browser: no frontend, no
+    # GET of "/" in the load test, and the ready URL "/" is ready on that 400.
+    root = _write(tmp_path / "books", STANDALONE)
+    _init(root, cli_env)
+    cfg = load_config(root / "echotune.toml")
+    assert cfg.api.graphql == "/"
+    assert cfg.run.phases == ("security", "load", "api")
+    assert cfg.serve.ready_url.endswith("}/") and cfg.serve.ready_status == (400, 405)
+    assert [(e.method, e.path) for e in cfg.load.endpoints] == [("POST", "/")]
+    assert cfg.frontend.pages == ()
+
+
 @pytest.mark.parametrize(("name", "text", "path", "library"), [
     ("urls.py", "from strawberry.django.views import GraphQLView\n"
                 'urlpatterns = [re_path(r"^gql/?$", GraphQLView.as_view(schema=schema))]\n',
