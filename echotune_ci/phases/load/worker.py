@@ -121,12 +121,20 @@ class _Requests:
         watch = bool(_path_of(login_page)) and _path_of(spec["path"]) != _path_of(login_page)
 
         kind = (spec["method"], spec["name"])
+        body = spec.get("json")
+        # A GraphQL request ({"query": ...}): its server answers 200 with the failure in "errors"
+        graphql = isinstance(body, dict) and isinstance(body.get("query"), str)
 
         def request(user: Any) -> None:
             with self.send(user, spec, fill_path(spec["path"]), spec["name"]) as resp:
                 if watch and _path_of(str(getattr(resp, "url", "") or "")) == _path_of(login_page):
                     resp.failure(f"redirected to the login page {login_page}: sent without a login (did "
                                  "[load.login] fail?)")
+                    return
+                said = graphql_errors(resp) if graphql and resp.status_code in expected else ""
+                if said:
+                    keep_answer(resp, kind, said)
+                    resp.failure(said)
                     return
                 _judge(resp, expected, kind)
 
@@ -260,6 +268,23 @@ def _jar(client: Any) -> Any:
     ``cookies``."""
     jar = getattr(client, "cookiejar", None)
     return jar if jar is not None else getattr(client, "cookies", None)
+
+
+def graphql_errors(resp: Any) -> str:
+    """The failure a GraphQL answer carries in its body, "" without one: ``HTTP 200 with GraphQL errors:
+    <the first error's message, 100 characters>`` when its JSON has a non-empty ``errors`` list (a
+    resolver that raised, a refusal, a query the schema rejects). An answer that is no JSON object is
+    left to the status check."""
+    try:
+        answer = json.loads(resp.content[:ANSWER_READ * 10] if resp.content else b"")
+    except ValueError:
+        return ""
+    errors = answer.get("errors") if isinstance(answer, dict) else None
+    if not isinstance(errors, list) or not errors:
+        return ""
+    first = errors[0].get("message", "") if isinstance(errors[0], dict) else errors[0]
+    text = " ".join(str(first).split())
+    return f"HTTP {resp.status_code} with GraphQL errors: {text[:100]}"
 
 
 def _judge(resp: Any, expected: list[int], kind: tuple[str, str] | None = None) -> bool:
