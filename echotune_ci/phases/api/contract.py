@@ -249,6 +249,31 @@ def is_login(method: str, base_url: str, path: str, settings: ApiSettings) -> bo
     return urlsplit(base_url).path.rstrip("/") + path == urlsplit(login.path).path
 
 
+# The last word of an operation that ends the session it is sent with: a logout route (Django's
+# LogoutView, Devise's sign_out, NextAuth's signout), a DELETE of the session or token itself
+# (nuxt-auth-utils' DELETE /api/_auth/session), graphql-jwt's deleteTokenCookie and revokeToken.
+_LOGOUT_WORDS = frozenset({"logout", "signout", "logoff", "signoff", "endsession"})
+_SESSION_WORDS = frozenset({"session", "sessions", "token", "tokens", "cookie", "refreshtoken"})
+
+
+def ends_session(label: str) -> bool:
+    """Whether the operation *label* (``POST /api/auth/logout``, ``DELETE /api/_auth/session``,
+    ``Mutation.revokeToken``) likely ends the session it is sent with. Such operations are tested after
+    all the others, which would otherwise run on a session the app has closed (401s, or the login page)."""
+    method, _, rest = label.partition(" ")
+    if rest:  # "METHOD /path": the last segment that is no parameter
+        words = [s for s in rest.split("?")[0].split("/") if s and not s.startswith(("{", ":"))]
+        last = re.sub(r"[^a-z]", "", words[-1].lower()) if words else ""
+        return last in _LOGOUT_WORDS or (method == "DELETE" and last in _SESSION_WORDS)
+    root, _, name = label.partition(".")
+    if root != "Mutation":
+        return False
+    word = name.lower()
+    return (any(word.startswith(w) or word.endswith(w) for w in _LOGOUT_WORDS)
+            or (word.startswith(("delete", "revoke", "destroy", "clear")) and any(
+                word.endswith(w) for w in _SESSION_WORDS)))
+
+
 def is_graphql_login(label: str, endpoint: str, settings: ApiSettings) -> bool:
     """Whether the GraphQL operation *label* (``Mutation.tokenAuth``) of the endpoint at path *endpoint*
     is the login's request: a POST to that endpoint whose JSON ``query`` is that mutation
@@ -438,6 +463,8 @@ def _run_operations(schema: Any, run: _Run, progress: Callable[[str], None]) -> 
                 operations.append(result.ok())
             except Exception as exc:  # an operation schemathesis cannot use: the document's problem, named
                 run.outcome.unusable.append(str(exc).strip().splitlines()[0] if str(exc).strip() else "?")
+        # A logout tested first would leave every later operation a closed session: last, in their order
+        operations.sort(key=lambda op: ends_session(run.label(op)[0]))
         for operation in operations:
             label, path = run.label(operation)
             if excluded(label, settings.exclude):
