@@ -102,6 +102,7 @@ CONFIG = """
 [api]
 openapi = "/openapi.json"
 max_examples = 5
+max_time = "90s"
 exclude = ["POST /api/login"]
 
 [api.login]
