@@ -87,12 +87,12 @@ path = "/"
 """
 
 
+# HttpUser (requests) is the locustfile's class
 @pytest.mark.parametrize("extra", [
     'user_class = "fast"',
-    'user_class = "http"',
     'locustfile = "locustfile.py"',
     "processes = 2",
-], ids=["fast", "http", "locustfile", "two-workers"])
+], ids=["fast", "locustfile-httpuser", "two-workers"])
 def test_each_user_connects_from_its_own_address(server, tmp_path, load_env, extra) -> None:
     (tmp_path / "locustfile.py").write_text(LOCUSTFILE)
     write_config(tmp_path, _config(f'local_ips = "127.0.1.1-127.0.1.4, 127.0.1.9"\n{extra}\n'))
