@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from echotune_ci.errors import ConfigError
-from echotune_ci.phases.load.localips import Addresses, bind_for
+from echotune_ci.phases.load.localips import Addresses, bind_for, prefer_family, spawned_by
 from echotune_ci.phases.load.plan import _check_local_ips
 from echotune_ci.phases.load.settings import LoadSettings, parse_local_ips
 
@@ -94,3 +94,72 @@ def test_an_address_this_machine_lacks_is_a_config_error() -> None:
         _check_local_ips(settings, "echotune.toml")
     # only the addresses the users take are checked: 1 user takes 127.0.1.1
     _check_local_ips(LoadSettings(users=1, local_ips=("127.0.1.1", "192.0.2.10")), "echotune.toml")
+
+
+def test_a_lookup_lists_the_family_of_the_users_address_first() -> None:
+    v6 = (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", 80, 0, 0))
+    v4 = (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 80))
+    other_v4 = (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.2", 80))
+    assert prefer_family([v6, v4, other_v4], "127.0.1.7") == [v4, other_v4, v6]
+    assert prefer_family([v4, v6], "::1") == [v6, v4]
+    assert prefer_family([v6, v4], None) == [v6, v4]
+
+
+def test_the_address_of_a_greenlet_is_that_of_the_nearest_that_spawned_it() -> None:
+    class Greenlet:
+        def __init__(self, parent=None) -> None:
+            self.spawning_greenlet = (lambda: parent) if parent is not None else None
+
+    runner = Greenlet()
+    user = Greenlet(runner)
+    grandchild = Greenlet(Greenlet(user))
+    owners = {user: "127.0.1.4"}
+    assert spawned_by(grandchild, owners) == "127.0.1.4"
+    assert spawned_by(user, owners) == "127.0.1.4"
+    assert spawned_by(runner, owners) is None
+
+
+# In a process of its own: locust's monkey-patching, which the worker has, must not leak into the tests.
+# A server on :: takes IPv4 and IPv6 alike (as Node's default listen does); "dual" resolves to ::1 first,
+# then 127.0.0.1, as localhost does where /etc/hosts names it for both.
+_SPREAD_SCRIPT = r"""
+from gevent import monkey; monkey.patch_all()
+import socket, gevent, gevent.socket as gsocket
+from echotune_ci.phases.load.localips import Addresses, spread
+
+own = gsocket.getaddrinfo
+def lookup(host, port, *args, **kwargs):
+    if host != "dual":
+        return own(host, port, *args, **kwargs)
+    return own("::1", port, *args, **kwargs) + own("127.0.0.1", port, *args, **kwargs)
+gsocket.getaddrinfo = socket.getaddrinfo = lookup
+
+server = socket.socket(socket.AF_INET6)
+server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+server.bind(("::", 0)); server.listen(8)
+port = server.getsockname()[1]
+seen = []
+
+class User:
+    def on_start(self):
+        seen.append(("spawned", self.peer(gevent.spawn(self.connect, "127.0.0.1").get())))
+        seen.append(("dual", self.peer(self.connect("dual"))))
+    def connect(self, host):
+        return socket.create_connection((host, port))
+    def peer(self, client):
+        conn, peer = server.accept(); conn.close(); client.close()
+        return peer[0].removeprefix("::ffff:")
+
+spread([User], Addresses(["127.0.1.7"]))
+gevent.spawn(User().on_start).join()
+print(seen)
+"""
+
+
+def test_spawned_greenlets_and_a_name_of_both_families_connect_from_the_users_address() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _SPREAD_SCRIPT], capture_output=True, text=True, timeout=60,
+                         check=True).stdout
+    assert out.strip() == "[('spawned', '127.0.1.7'), ('dual', '127.0.1.7')]"
