@@ -43,3 +43,26 @@ def test_graphql_errors_in_a_200_are_failures(tmp_path, load_env, graphql_url, u
     assert track.properties["answer"].startswith('{"data":{"track":null},"errors":[{"message":"5"')
     rates = {m.labels.get("endpoint"): m.value for m in result.metrics if m.name == "error_rate_pct"}
     assert rates["POST track"] == 100 and rates["POST tracks"] == 0
+
+
+class _Answer:
+    def __init__(self, body: bytes, status: int = 200) -> None:
+        self.content, self.status_code = body, status
+
+
+def test_errors_after_a_long_data_and_in_a_batch_are_found() -> None:
+    from echotune_ci.phases.load.worker import graphql_errors, is_graphql
+
+    # graphql-core writes data before errors: 300 kB of tracks, then the error (past the old 200 kB read)
+    tracks = ",".join('{"id":' + str(i) + ',"title":"' + "x" * 90 + '"}' for i in range(3000))
+    long = ('{"data":{"tracks":[' + tracks + ']},"errors":[{"message":"no such  column"}]}').encode()
+    assert len(long) > 300_000
+    assert graphql_errors(_Answer(long)) == "HTTP 200 with GraphQL errors: no such column"
+    batch = b'[{"data":{"a":1}},{"data":null,"errors":[{"message":"denied"}]}]'
+    assert graphql_errors(_Answer(batch)) == "HTTP 200 with GraphQL errors: denied"
+    assert graphql_errors(_Answer(b'{"data":{"a":1},"errors":[]}')) == ""
+    assert graphql_errors(_Answer(b'[{"data":{"a":1}}]')) == ""
+    assert graphql_errors(_Answer(b"<html>errors</html>")) == ""
+    assert is_graphql([{"query": "{ a }"}, {"query": "{ b }"}]) and is_graphql({"query": "{ a }"})
+    assert not is_graphql([]) and not is_graphql([{"query": "{ a }"}, {"name": "x"}])
+    assert not is_graphql({"query": 5})

@@ -121,9 +121,8 @@ class _Requests:
         watch = bool(_path_of(login_page)) and _path_of(spec["path"]) != _path_of(login_page)
 
         kind = (spec["method"], spec["name"])
-        body = spec.get("json")
-        # A GraphQL request ({"query": ...}): its server answers 200 with the failure in "errors"
-        graphql = isinstance(body, dict) and isinstance(body.get("query"), str)
+        # A GraphQL request: its server answers 200 with the failure in "errors"
+        graphql = is_graphql(spec.get("json"))
 
         def request(user: Any) -> None:
             with self.send(user, spec, fill_path(spec["path"]), spec["name"]) as resp:
@@ -270,21 +269,37 @@ def _jar(client: Any) -> Any:
     return jar if jar is not None else getattr(client, "cookies", None)
 
 
+# The largest GraphQL answer whose errors are looked for (parsing takes about 10 ms a MB)
+GRAPHQL_READ = 10 * 1024 * 1024
+
+
+def is_graphql(body: Any) -> bool:
+    """Whether a request's JSON *body* is a GraphQL request: an object with a ``query`` string, or a
+    batch (a list of them, as Apollo Server and graphene-django's batch mode take)."""
+    items = body if isinstance(body, list) else [body]
+    return bool(items) and all(isinstance(b, dict) and isinstance(b.get("query"), str) for b in items)
+
+
 def graphql_errors(resp: Any) -> str:
     """The failure a GraphQL answer carries in its body, "" without one: ``HTTP 200 with GraphQL errors:
-    <the first error's message, 100 characters>`` when its JSON has a non-empty ``errors`` list (a
-    resolver that raised, a refusal, a query the schema rejects). An answer that is no JSON object is
-    left to the status check."""
+    <the first error's message, 100 characters>`` when its JSON (an object, or a batch's list of them)
+    has a non-empty ``errors`` list (a resolver that raised, a refusal, a query the schema rejects). An
+    answer that is no JSON is left to the status check. The whole body is read: a server that writes
+    ``data`` before ``errors`` (graphql-core's order, Strawberry's) puts them last, past any prefix."""
+    content = resp.content or b""
+    if b'"errors"' not in content:  # the common case, a clean answer, without parsing it
+        return ""
     try:
-        answer = json.loads(resp.content[:ANSWER_READ * 10] if resp.content else b"")
+        answer = json.loads(content)
     except ValueError:
         return ""
-    errors = answer.get("errors") if isinstance(answer, dict) else None
-    if not isinstance(errors, list) or not errors:
-        return ""
-    first = errors[0].get("message", "") if isinstance(errors[0], dict) else errors[0]
-    text = " ".join(str(first).split())
-    return f"HTTP {resp.status_code} with GraphQL errors: {text[:100]}"
+    for item in answer if isinstance(answer, list) else [answer]:
+        errors = item.get("errors") if isinstance(item, dict) else None
+        if isinstance(errors, list) and errors:
+            first = errors[0].get("message", "") if isinstance(errors[0], dict) else errors[0]
+            text = " ".join(str(first).split())
+            return f"HTTP {resp.status_code} with GraphQL errors: {text[:100]}"
+    return ""
 
 
 def _judge(resp: Any, expected: list[int], kind: tuple[str, str] | None = None) -> bool:
