@@ -29,6 +29,7 @@ from typing import Any
 
 from ..errors import InputError
 from .appsetup import AppSetup
+from .files import read_text
 
 # Folders that hold other people's code, caches or generated files; no walker of the project enters them.
 # Hidden folders are skipped as well (only research looks into .github).
@@ -319,11 +320,8 @@ def _dockerfile(path: Path, rel: str) -> list[Component]:
 
 
 def _read(path: Path) -> str:
-    """At most 1 MB of a text file; "" when it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")[:1_000_000]
-    except OSError:
-        return ""
+    """At most 1 MB of a text file; "" when it cannot be read or is no regular file (:func:`.read_text`)."""
+    return read_text(path, 1_000_000)
 
 
 # ------------------------------------------------------------------ how the app is served (init)

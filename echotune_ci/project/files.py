@@ -11,6 +11,7 @@ import json
 import os
 import posixpath
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -80,10 +81,20 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs
 
 def read_text(path: Path, limit: int = 400_000) -> str:
     """At most *limit* characters of a text file, decoded as its byte order mark says (a requirements.txt
-    saved as UTF-16 by Windows' editors, which pip reads), else as UTF-8; "" when it is missing or
-    unreadable."""
+    saved as UTF-16 by Windows' editors, which pip reads), else as UTF-8; "" when it is missing,
+    unreadable or no regular file (a named pipe, whose open waits for a writer forever, or a link to
+    /dev/zero, which never ends)."""
     try:
-        with path.open("rb") as fh:
+        # O_NONBLOCK: opening a named pipe returns at once, and fstat then says what was opened
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        except OSError:
+            regular = False
+        if not regular:
+            os.close(fd)
+            return ""
+        with os.fdopen(fd, "rb") as fh:
             head = fh.read(4)
             found = [(enc, len(bom)) for bom, enc in _BOMS if head.startswith(bom)]
             encoding, skip = found[0] if found else ("utf-8", 0)

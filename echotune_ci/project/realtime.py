@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import NOT_SOURCE
+from .files import NOT_SOURCE, read_text
 
 SOCKETIO_NODE = ("socket.io",)
 WS_NODE = ("ws", "express-ws", "@fastify/websocket", "uWebSockets.js")
@@ -292,8 +292,8 @@ def _read_key(node: ast.AST, names: set[str]) -> str:
 
 def _node_deps(folder: Path) -> set[str]:
     try:
-        data = json.loads((folder / "package.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_text(folder / "package.json", 2_000_000))
+    except ValueError:
         return set()
     deps = data.get("dependencies") if isinstance(data, dict) else None
     return set(deps) if isinstance(deps, dict) else set()
@@ -343,10 +343,9 @@ def _sources(folder: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[str, str
         seen += 1
         if seen > MAX_FILES:
             break
-        try:
-            yield rel.as_posix(), path.read_text(encoding="utf-8", errors="replace")[:200_000]
-        except OSError:
-            continue
+        text = read_text(path, 200_000)
+        if text:
+            yield rel.as_posix(), text
 
 
 # socket.on("event", (data, ack) => ...), socket.on('event', async function (data, callback) {...}), with a

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .files import read_text
+
 _SOURCES = (".py", ".js", ".mjs", ".cjs", ".ts")
 _SKIP = {"node_modules", ".venv", "venv", "dist", "build", ".git", "static", "public", "tests", "test",
          "__pycache__"}
@@ -140,9 +142,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     login_model = wtf_user = ""
     models: dict[str, dict[str, str]] = {}
     for path in files:
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        text = read_text(path, 1_000_000)
+        if not text:
             continue
         mentions_access_token = mentions_access_token or bool(_ACCESS_TOKEN.search(text))
         reads_email = reads_email or bool(_EMAIL_FIELD.search(text))
