@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from echotune_ci.masking import answer_excerpt, register, register_login
 from echotune_ci.net.loopback import loopback_secure_cookies, sendable_over_http
@@ -109,7 +109,7 @@ class _Requests:
         if login and login.get("session") and (spec["method"], path) == (login["method"], login["path"]):
             # a form login answers 302 with the cookie: the page it redirects to is not the login's answer
             kwargs["allow_redirects"] = False
-        return user.client.request(spec["method"], path, **kwargs)
+        return user.client.request(spec["method"], url_path(path), **kwargs)
 
     def task(self, spec: dict[str, Any]) -> Callable[[Any], None]:
         """The locust task of endpoint *spec*, named after its method and name."""
@@ -260,6 +260,14 @@ def _send_secure_cookies_to_loopback(client: Any) -> None:
 def _path_of(url: str) -> str:
     """The path of *url* (absolute or a path with a query), without a trailing slash."""
     return urlsplit(url).path.rstrip("/")
+
+
+def url_path(path: str) -> str:
+    """*path* as a request line carries it: a space, a non-ASCII letter (UTF-8) or another character a
+    URL may not hold raw is percent-encoded, as a browser does; what is encoded already and the URL's
+    delimiters are left. ``/api/we ird/hé`` -> ``/api/we%20ird/h%C3%A9``: FastHttpUser's client refused
+    the raw form ("invalid request URI") and every request of a route folder with a space failed."""
+    return quote(path, safe="!#$%&'()*+,/:;=?@[]~")
 
 
 def _jar(client: Any) -> Any:
