@@ -215,3 +215,20 @@ def test_refuse_without_takes_a_graphql_refusal(tmp_path, cli_env, refuse, code)
         [finding] = result["findings"]
         assert (finding["rule_id"], finding["severity"]) == ("api/flow-auth", "high")
         assert "sent without {token} it was not refused (got 200" in finding["message"]
+
+
+def test_a_configured_endpoint_whose_schema_is_too_large_says_so(monkeypatch) -> None:
+    import httpx
+
+    from echotune_ci.errors import InputError
+    from echotune_ci.phases.api import discover
+
+    # a schema of 150,000 types (2.1 MB) against a 2 MB bound
+    monkeypatch.setattr(discover, "MAX_DOCUMENT_BYTES", 2 * 2**20)
+    big = b'{"data": {"__schema": {"types": [' + b'{"name": "T"},' * 150_000 + b'{"name": "U"}]}}}'
+    client = httpx.Client(transport=httpx.MockTransport(lambda _request: httpx.Response(
+        200, content=big, headers={"content-type": "application/json"})))
+    with pytest.raises(InputError) as caught:
+        discover._introspect(client, "http://127.0.0.1:9/graphql", {}, configured=True)
+    assert str(caught.value) == ("http://127.0.0.1:9/graphql: the answer to the introspection query is larger "
+                                 "than 2 MB, not a GraphQL schema to test (api.graphql)")

@@ -213,6 +213,9 @@ def _introspect(client: Any, url: str, headers: dict[str, str], configured: bool
         return Document(data, url, kind="graphql")
     if not configured:
         return None
+    if len(response.content) > MAX_DOCUMENT_BYTES:
+        raise InputError(f"{url}: the answer to the introspection query is larger than "
+                         f"{MAX_DOCUMENT_BYTES // 2**20} MB, not a GraphQL schema to test (api.graphql)")
     errors = answer.get("errors") if isinstance(answer, dict) else None
     said = ""
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
