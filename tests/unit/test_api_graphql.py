@@ -230,5 +230,5 @@ def test_a_configured_endpoint_whose_schema_is_too_large_says_so(monkeypatch) ->
         200, content=big, headers={"content-type": "application/json"})))
     with pytest.raises(InputError) as caught:
         discover._introspect(client, "http://127.0.0.1:9/graphql", {}, configured=True)
-    assert str(caught.value) == ("http://127.0.0.1:9/graphql: the answer to the introspection query is larger "
-                                 "than 2 MB, not a GraphQL schema to test (api.graphql)")
+    assert str(caught.value) == ("http://127.0.0.1:9/graphql: the answer to the introspection query is "
+                                 "larger than 2 MB, not a GraphQL schema to test (api.graphql)")
