@@ -266,3 +266,22 @@ def test_a_login_each_user_sends_once_has_no_default_p95_budget_but_keeps_the_er
     own = {"POST /login": EndpointBudgets(p95_ms=1500.0)}
     metrics = rounds_metrics([rnd], own, Budgets(), own_only={"POST /login"})
     assert budgets_of(metrics, "POST /login") == {"p95_ms": 1500.0, "error_rate_pct": 1.0}
+
+
+def test_only_the_login_each_user_of_the_scenario_sends_loses_the_default_p95_budget():
+    from echotune_ci.phases.load.phase import _login_only
+    from echotune_ci.phases.load.plan import LoadPlan
+    from echotune_ci.phases.load.settings import Endpoint, LoadSettings, LoginSettings
+
+    login = LoginSettings(path="/api/login", json={"password": "x"})
+
+    def plan(locustfile: str = "", **settings: object) -> LoadPlan:
+        return LoadPlan(settings=LoadSettings(login=login, **settings), host="http://127.0.0.1:9",
+                        locustfile=locustfile, allow_hosts=("127.0.0.1",), thresholds={}, redis_url="")
+
+    assert _login_only(plan()) == {"POST /api/login"}
+    # listed as an endpoint too: the scenario sends it as often as any, so the API's budget is its own
+    both = (Endpoint(path="/"), Endpoint(method="POST", path="/api/login"))
+    assert _login_only(plan(endpoints=both)) == set()
+    # a locustfile's users log in as it says (as often as they like): [load.login] is not what they send
+    assert _login_only(plan("/tmp/locustfile.py")) == set()
