@@ -1464,7 +1464,7 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
         login, where, user_field = urls.logins[0]
         # a page of its own behind login_required; the admin's index sends users to its own login
         behind = next((r.path for r in urls.routes if r.login and r.get and not r.parameters
-                       and "admin" not in r.path and r.path != login), "")
+                       and not r.redirects and "admin" not in r.path and r.path != login), "")
         app.django_login = {"login": login, "protected": behind, "source": where.rsplit(":", 1)[0],
                             "user_field": user_field}
     if ins.health is not None:

@@ -78,6 +78,7 @@ class DjangoRoute:
     login: bool = False  # asks for a login as far as reading tells
     at_root: bool = False  # every pattern on its chain matches the empty path: it answers "/"
     steps: tuple[str, ...] = ()
+    redirects: bool = False  # a RedirectView: its GET answers 302, no page of its own
 
 
 @dataclass
@@ -401,7 +402,7 @@ class _Reader:
         included = _included(view)
         if included is None:
             get, login = self.view(module, view)
-            self._add(chain + (piece,), get, login)
+            self._add(chain + (piece,), get, login, self.redirect_view(module, view))
             if self._auth_login_view(module, view):
                 self.logins.append((self.routes[-1].path, where, "username"))
             return
@@ -495,12 +496,31 @@ class _Reader:
         kind, owner, name = self.resolve_expr(module, view.func.value)
         return kind == "outside" and name == "LoginView" and owner.startswith("django.contrib.auth")
 
-    def _add(self, chain: tuple[_Piece, ...], get: bool, login: bool) -> None:
+    def _add(self, chain: tuple[_Piece, ...], get: bool, login: bool, redirects: bool = False) -> None:
         shown = [piece.shown() for piece in chain]
         at_root = all(piece.matches_empty(i == len(chain) - 1) for i, piece in enumerate(chain))
         steps = tuple(f"{p.text!r} ({p.where})" for p in chain[:-1])
         self.routes.append(DjangoRoute(_full_path(chain), chain[-1].where,
-                                       any(param for _, param in shown), get, login, at_root, steps))
+                                       any(param for _, param in shown), get, login, at_root, steps,
+                                       redirects))
+
+    def redirect_view(self, module: str, expr: ast.expr, depth: int = 0) -> bool:
+        """Whether the view ``path()`` names is a RedirectView (its class or a base of it, through
+        ``login_required(...)`` and a module-level ``x = View.as_view()``): its GET answers 302.
+        cookiecutter-django's users/~redirect/ is the first route behind its login."""
+        if depth > 6:
+            return False
+        func = expr.func if isinstance(expr, ast.Call) else None
+        if isinstance(func, ast.Attribute) and func.attr == "as_view":
+            return "RedirectView" in self.klass(module, func.value).outside
+        if isinstance(expr, ast.Call) and expr.args:
+            return self.redirect_view(module, expr.args[0], depth + 1)
+        if isinstance(expr, ast.Name | ast.Attribute):
+            kind, owner, name = self.resolve_expr(module, expr)
+            node = self.definition(owner, name) if kind == "def" else None
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                return self.redirect_view(owner, node.value, depth + 1)
+        return False
 
     def _where(self, module: str, node: ast.AST) -> str:
         loaded = self.module(module)

@@ -428,3 +428,24 @@ def test_allauths_account_urls_alone_and_optional_verification(tmp_path):
     assert app.django_login == {"login": "/auth/login/", "protected": "/api/me", "source": "site1/urls.py",
                                 "user_field": "login"}
     assert not [n for n in app.all_checks() if "ACCOUNT_EMAIL_VERIFICATION" in n]
+
+
+def test_a_redirect_view_behind_the_login_is_not_the_page_the_flow_asks_for(tmp_path):
+    """cookiecutter-django's first login-only route is users/~redirect/, a LoginRequiredMixin +
+    RedirectView whose GET answers 302 (to the user's page): the flow asked it for 200 and failed on
+    every generated project. The page behind the login is the next route that renders one."""
+    files = dict(DJANGO_AUTH_URLS)
+    files["site1/views.py"] += (
+        "\n\nfrom django.contrib.auth.mixins import LoginRequiredMixin\n"
+        "from django.views.generic import RedirectView\n\n\n"
+        "class UserRedirectView(LoginRequiredMixin, RedirectView):\n    permanent = False\n\n"
+        "    def get_redirect_url(self):\n        return '/api/me'\n\n\n"
+        "user_redirect_view = UserRedirectView.as_view()\n")
+    files["site1/urls.py"] = files["site1/urls.py"].replace(
+        "    path('health/', views.health),", "    path('health/', views.health),\n"
+        "    path('users/~redirect/', view=views.user_redirect_view, name='redirect'),")
+    write(tmp_path, files)
+    app = app_setup(tmp_path)
+    assert app.django_login["protected"] == "/api/me"
+    flows = tomllib.loads(plan_files(tmp_path, app, ref="main")["echotune.toml"])["api"]["flows"]
+    assert flows[0]["steps"][2] == {"path": "/api/me"}
