@@ -1836,13 +1836,20 @@ def _module_secrets(app: AppSetup, server: Package, folder: Path) -> None:
     for package, name, how in _MODULE_SECRETS:
         if not server.has(package):
             continue
-        app.needed_env.setdefault(name, f"{package} (in {where}) {how}")
-        if name in app.env:
-            continue
-        app.env[name] = PLACEHOLDER_SECRET
-        app.decide("env", f"{name}=(placeholder)", f"{where}: {package} {how}")
-        app.check("env", f"{package} {how} ({name}, no default in production): a placeholder is set here; "
-                         "in CI pass a real one from a secret")
+        _placeholder(app, name, f"{package} (in {where}) {how}", f"{where}: {package} {how}",
+                     f"{package} {how} ({name}, no default in production): a placeholder is set here; in CI "
+                     "pass a real one from a secret")
+
+
+def _placeholder(app: AppSetup, name: str, needed: str, decided: str, note: str) -> None:
+    """Record why variable *name* is needed and, when nothing sets it, a placeholder in [serve] env with
+    the decision's reason (*decided*) and a ``# check:`` *note*."""
+    app.needed_env.setdefault(name, needed)
+    if name in app.env:
+        return
+    app.env[name] = PLACEHOLDER_SECRET
+    app.decide("env", f"{name}=(placeholder)", decided)
+    app.check("env", note)
 
 
 def _static_env(app: AppSetup, server: Package, skip: frozenset[str], folder: Path) -> None:
@@ -1854,14 +1861,11 @@ def _static_env(app: AppSetup, server: Package, skip: frozenset[str], folder: Pa
     for path in source_files(server.path, (*JS_SUFFIXES, ".svelte"), limit=400, skip=skip):
         for name, module, line in kit_static_env(read_text(path)):
             where = f"{rel(path, folder)}:{line}"
-            app.needed_env.setdefault(name, f"{where} imports it from {module} (the build inlines it)")
-            if name in app.env:
-                continue
-            app.env[name] = PLACEHOLDER_SECRET
-            app.decide("env", f"{name}=(placeholder)", f"{rel(path, folder)} imports it from {module}")
-            app.check("env", f"{where} imports {name} from {module}: the build inlines it and stops without "
-                             "it, so a placeholder is set here; give it this machine's value (in CI, a "
-                             "secret's) where the pages need the real one")
+            _placeholder(app, name, f"{where} imports it from {module} (the build inlines it)",
+                         f"{rel(path, folder)} imports it from {module}",
+                         f"{where} imports {name} from {module}: the build inlines it and stops without it, "
+                         "so a placeholder is set here; give it this machine's value (in CI, a secret's) "
+                         "where the pages need the real one")
 
 
 def _node_framework(packages: list[Package]) -> str:
