@@ -53,6 +53,11 @@ class Addresses:
         return self.addresses[(self.offset + next(self._next) * self.stride) % len(self.addresses)]
 
 
+def family_of(address: str) -> int:
+    """The socket family (``AF_INET`` or ``AF_INET6``) of IP address *address*; ValueError for none."""
+    return socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+
+
 def spread(user_classes: list[type[Any]], addresses: Addresses) -> None:
     """Give each user of *user_classes* its address as it starts (before its own ``on_start``, where a
     login is sent) and make every socket its greenlet opens connect from there."""
@@ -98,7 +103,7 @@ def prefer_family(infos: list[Any], address: str | None) -> list[Any]:
     system's ::1, whenever the app answers on IPv4 (Node's default listen on ``::`` does both)."""
     if address is None:
         return infos
-    family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+    family = family_of(address)
     return sorted(infos, key=lambda info: info[0] != family)
 
 
@@ -130,7 +135,7 @@ def bind_for(sock: Any, address: str | None) -> None:
     address's family; otherwise leave it. OSError when the address cannot be bound (not this machine's)."""
     if address is None or sock.type != socket.SOCK_STREAM:
         return
-    family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+    family = family_of(address)
     if sock.family != family:
         return
     try:

@@ -146,11 +146,12 @@ def _check_local_ips(settings: LoadSettings, source: str) -> None:
     """ConfigError naming the first of the ``[load] local_ips`` the users will take (one per user) that
     this machine cannot connect from: not one of its addresses (10.0.0.7 on a runner without it), or
     IPv6 where it has none. On Linux every 127.x.y.z is the loopback interface's."""
-    import ipaddress
     import socket
 
+    from .localips import family_of
+
     for address in settings.local_ips[:settings.users]:
-        family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+        family = family_of(address)
         try:
             with socket.socket(family, socket.SOCK_STREAM) as sock:
                 sock.bind((address, 0))
