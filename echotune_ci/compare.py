@@ -5,7 +5,7 @@ decision needs both a statistically significant difference (one-sided
 Mann-Whitney U test at ``alpha``: exact distribution for small samples, ties
 or not, normal approximation with tie correction otherwise; the metrics of a phase
 tested together are one family, corrected with Holm's step-down and
-Tarone's rule for discrete tests) and an estimated shift at least
+Tarone's rule for discrete tests, the metrics the gate fails on first) and an estimated shift at least
 ``min_effect_pct`` large; the metric's ``[gate] regression`` limit is the
 shift the gate is built to catch (adaptive rounds continue while one that
 large is still inside the interval).
@@ -24,7 +24,7 @@ import dataclasses
 import functools
 import math
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist, median
 from typing import TYPE_CHECKING, Any, Literal
@@ -50,9 +50,11 @@ class Comparison:
     catch; for a metric without samples, the largest change that passes); ``alpha`` is the
     one-sided level the samples were tested at, below ``[gate] alpha`` (and ``confidence`` above
     ``[gate] confidence``, *sequential* True) when the run that took them looked at them more than once
-    (:func:`sequential_levels`). ``family_size`` is the number of the phase's metrics the multiple-testing
-    correction counted (Tarone's K, :func:`holm_tarone`) and ``family_alpha`` the level this metric's
-    p-value had to reach after it (0 and None before the correction ran).
+    (:func:`sequential_levels`). ``family_size`` is the number of metrics the multiple-testing correction
+    counted beside this one (Tarone's K, :func:`holm_tarone`, among the phase's gated metrics when it is
+    one, else among the others: :func:`gatekept`) and ``family_alpha`` the level this metric's p-value
+    had to reach after it: 0 for a metric not named in ``[gate] regression`` when its phase's gated
+    metrics did not all regress, so it was not tested (0 and None before the correction ran).
     """
 
     key: str
@@ -86,6 +88,8 @@ class Comparison:
     p_worse: float | None = dataclasses.field(default=None, repr=False)
     p_better: float | None = dataclasses.field(default=None, repr=False)
     p_floor: tuple[float, float] | None = dataclasses.field(default=None, repr=False)
+    # Named in [gate] regression: tested first in its phase's family (gatekept, correct_families).
+    gated: bool = dataclasses.field(default=False, repr=False)
 
     @property
     def has_interval(self) -> bool:
@@ -119,6 +123,23 @@ class Comparison:
         if self.base == 0 and self.head not in (0, None) and not self.has_interval:
             return "from 0"
         return signed_pct(self.effect_pct)
+
+    def withheld(self, alpha: float) -> str:
+        """Why a sampled metric whose p-value looks small is "no significant change": "below the minimum
+        effect", "significant alone, not among the phase's 5 metrics" (the family's correction withdrew
+        it), "significant alone; tested only once the phase's gated metrics all regress"; "" otherwise.
+        *alpha*: the level for a comparison that records none."""
+        if self.verdict != "no significant change" or self.p_value is None:
+            return ""
+        level = self.alpha or alpha
+        if self.family_alpha == 0 and self.p_value <= level:
+            return "significant alone; tested only once the phase's gated metrics all regress"
+        if self.p_value <= (self.family_alpha or alpha):
+            return "below the minimum effect"
+        if self.family_alpha is not None and self.family_alpha < self.p_value <= level:
+            kind = "gated metrics" if self.gated else "metrics"
+            return f"significant alone, not among the phase's {self.family_size} {kind}"
+        return ""
 
     def change_text(self) -> str:
         """The change for a table cell: "+12 % (95 % CI +7 % … +18 %)", "+3.2 %", "from 0" or ""."""
@@ -774,6 +795,49 @@ def holm_tarone(p_values: Sequence[float], floors: Sequence[float],
     return rejected, thresholds
 
 
+def gatekept(p_values: Sequence[float], floors: Sequence[float], gated: Collection[int],
+             level: float) -> tuple[set[int], list[float], list[int]]:
+    """Serial gatekeeping of two families: the *gated* tests (indices into *p_values*; a phase's metrics
+    named in ``[gate] regression``, the ones that fail the gate) by :func:`holm_tarone` at *level*, and
+    the others by :func:`holm_tarone` at *level* too, but only once every gated test that could reject at
+    *level* (its floor at most *level*) has rejected; until then none of the others rejects. Returns the
+    rejected tests, the level each p-value was compared with (0 for a test of the second family that was
+    never tested) and each test's Tarone K within its own family.
+
+    The chance of any false rejection among all the tests stays at most *level* whatever their dependence:
+    this is the closed test whose intersection hypothesis H_I is tested by Tarone-Bonferroni over the
+    gated tests in I that could reject, or over the others in I when I holds none of those (Westfall &
+    Krishen, "Optimally weighted, fixed sequence and gatekeeper multiple testing procedures", J. Statist.
+    Plann. Inference 99 (2001) 25-40; Dmitrienko & Tamhane, "Gatekeeping procedures with clinical trial
+    applications", Pharmaceut. Statist. 6 (2007) 171-180). A gated test whose floor is above *level* can
+    never reject, so it neither counts nor holds the others back (a load test's error rate of 0 on every
+    round). With no gated tests it is :func:`holm_tarone` over all of them. *floors* pairs with
+    *p_values*."""
+    n = len(p_values)
+    floors = [f if f == f else 1.0 for f in floors]
+    first = [i for i in range(n) if i in gated]
+    second = [i for i in range(n) if i not in gated]
+    rejected: set[int] = set()
+    cut = [0.0] * n
+    size = [0] * n
+    for family, opened in ((first, True), (second, None)):
+        if not family:
+            continue
+        if opened is None:  # the gate: every gated test that could reject did
+            opened = all(i in rejected for i in first if floors[i] <= level)
+        fam_floors = [floors[i] for i in family]
+        k = tarone_k(fam_floors, level)
+        for i in family:
+            size[i] = k
+        if not opened:
+            continue
+        out, cuts = holm_tarone([p_values[i] for i in family], fam_floors, level)
+        rejected.update(family[j] for j in out)
+        for j, i in enumerate(family):
+            cut[i] = cuts[j]
+    return rejected, cut, size
+
+
 test_samples.__test__ = False  # type: ignore[attr-defined]  # a function of the library, not a pytest test
 
 
@@ -994,7 +1058,8 @@ def _sampled(base: Metric, head: Metric, rule: Rule, common: dict[str, Any]) -> 
         ci_high_pct=out.pct(shift.high) if shift else None, confidence=shift.confidence if shift else None,
         ci_method=shift.method if shift else "", n_base=shift.n_base if shift else len(base.samples),
         n_head=shift.n_head if shift else len(head.samples), limit_pct=rule.limit_pct, alpha=rule.alpha,
-        sequential=sequential, p_worse=out.p_worse, p_better=out.p_better, p_floor=out.p_floor, **common)
+        sequential=sequential, p_worse=out.p_worse, p_better=out.p_better, p_floor=out.p_floor,
+        gated=rule.threshold_pct is not None, **common)
 
 
 def _thresholded(base: float, head: float, better: str, limit: float, common: dict[str, Any],
@@ -1235,9 +1300,10 @@ def _or_one(p: float | None) -> float:
 def correct_families(comparisons: list[Comparison],
                      samples: Sequence[tuple[Sequence[float], Sequence[float]] | None]) -> list[Comparison]:
     """*comparisons* with the sampled ones of each phase decided as one family: a "regressed" verdict
-    stands only when :func:`holm_tarone` rejects its test among the phase's regression tests at the
-    phase's level (the smallest ``alpha`` its comparisons were tested at), and likewise "improved"
-    among the improvement tests; others become "no significant change". So the chance that a phase
+    stands only when :func:`gatekept` rejects its test among the phase's regression tests at the
+    phase's level (the smallest ``alpha`` its comparisons were tested at): the metrics named in
+    ``[gate] regression`` (``Comparison.gated``) first, the others only once those all regressed. Likewise
+    "improved" among the improvement tests; others become "no significant change". So the chance that a phase
     with no real change shows any "regressed" verdict stays at most its level, however many metrics it
     compares (a load test compares p50, p95, p99, max, throughput ... of the total and of each endpoint).
     Comparisons of identical sample lists count as one test. *samples* pairs with *comparisons* ((base
@@ -1261,21 +1327,21 @@ def correct_families(comparisons: list[Comparison],
                 tests[key] = len(reps)
                 reps.append(i)
             test_of[i] = tests[key]
+        gated = {test_of[i] for i in members if out[i].gated}
         # "is None", not "or": a p-value of 0.0 (the normal approximation underflows for thousands of
         # values wholly apart) is the strongest evidence, not none.
         none, floor = (1.0, 1.0), [out[i].p_floor for i in reps]
-        worse, worse_cut = holm_tarone([_or_one(out[i].p_worse) for i in reps],
-                                       [(f if f is not None else none)[0] for f in floor], level)
-        better, _ = holm_tarone([_or_one(out[i].p_better) for i in reps],
-                                [(f if f is not None else none)[1] for f in floor], level)
-        size = tarone_k([(f if f is not None else none)[0] for f in floor], level)
+        worse, worse_cut, size = gatekept([_or_one(out[i].p_worse) for i in reps],
+                                          [(f if f is not None else none)[0] for f in floor], gated, level)
+        better, _, _ = gatekept([_or_one(out[i].p_better) for i in reps],
+                                [(f if f is not None else none)[1] for f in floor], gated, level)
         for i in members:
             c, t = out[i], test_of[i]
             verdict = c.verdict
             if (verdict == "regressed" and t not in worse) or (verdict == "improved" and t not in better):
                 verdict = "no significant change"
             p_value = c.p_value if verdict == c.verdict else min(c.p_worse or 1.0, c.p_better or 1.0)
-            out[i] = dataclasses.replace(c, verdict=verdict, p_value=p_value, family_size=size,
+            out[i] = dataclasses.replace(c, verdict=verdict, p_value=p_value, family_size=size[t],
                                          family_alpha=worse_cut[t])
     return out
 

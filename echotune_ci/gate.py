@@ -319,7 +319,7 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
         if c.sequential and c.alpha is not None:  # a look of a sequential test: its share of [gate] alpha
             how = f"{how} <= {c.alpha:.3g}, the level of the sequential look it stopped at"
         if c.family_size > 1 and c.family_alpha is not None:  # its share among the phase's sampled metrics
-            how = (f"{how}; <= {c.family_alpha:.3g} as one of {c.family_size} metrics tested together "
+            how = (f"{how}; <= {c.family_alpha:.3g} as one of {c.family_size} gated metrics tested together "
                    "(Holm-Tarone)")
         if c.has_interval:
             how = f"{c.interval_text()}, {how}"

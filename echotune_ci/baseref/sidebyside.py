@@ -401,7 +401,8 @@ def undecided(cfg: Config, pair: Pair, level: float | None = None,
     "regressed" while their confidence interval still reaches the regression limit
     (:func:`echotune_ci.compare.needs_more_samples`): more samples could change their verdict. *level*:
     the one-sided significance level of this look (:func:`echotune_ci.compare.sequential_levels`), shared
-    among the phase's sampled metrics (:func:`echotune_ci.compare.family_level`); the interval is the one
+    among the phase's gated metrics (:func:`echotune_ci.compare.family_level`), which its family tests
+    before the others (:func:`echotune_ci.compare.gatekept`); the interval is the one
     the verdict at that level would show (:meth:`~echotune_ci.compare.Rule.at_level`).
 
     *final*: (samples per build, level) of the last planned look. A metric whose conditional power
@@ -413,13 +414,15 @@ def undecided(cfg: Config, pair: Pair, level: float | None = None,
     any stopping rule, this one included, stops at."""
     from ..compare import Rule, conditional_power, family_level, needs_more_samples
 
-    # The verdicts will be decided as one family per phase (compare.correct_families): a metric's test
-    # gets at least level / K, Tarone's K over the phase's sampled metrics, so the look asks that of it.
-    pairs = _sampled_pairs(cfg, pair)
+    # The verdicts will be decided as one family per phase, its gated metrics first
+    # (compare.correct_families): a gated metric's test gets at least level / K, Tarone's K over the
+    # phase's gated metrics, so the look asks that of it.
+    gated = _gated(cfg, pair)
+    pairs = [(b.samples, m.samples) for b, m in gated]
     each = family_level(pairs, level if level is not None else cfg.gate.alpha)
     last = family_level(pairs, final[1]) if final is not None and cfg.gate.futility > 0 else None
     out = Look()
-    for b, m in _gated(cfg, pair):
+    for b, m in gated:
         rule = Rule.for_metric(cfg.gate, m.name, m.better, m.unit)
         if not needs_more_samples(b.samples, m.samples, rule.at_level(each)):
             continue

@@ -11,8 +11,8 @@ import random
 import pytest
 from conftest import run_cli
 
-from echotune_ci.compare import (Rule, compare_results, correct_families, family_level, holm_tarone,
-                                 smallest_p, tarone_k, test_samples)
+from echotune_ci.compare import (Rule, compare_results, correct_families, family_level, gatekept,
+                                 holm_tarone, smallest_p, tarone_k, test_samples)
 from echotune_ci.results import Metric, PhaseResult
 
 
@@ -67,9 +67,13 @@ def test_a_verdict_that_stands_alone_yields_to_its_family() -> None:
     noisy = {f"m{i}": [100.0 + ((i * 7 + k * 13) % 11) for k in range(8)] for i in range(4)}
     base = frontend({"lcp_ms": BASE, **noisy})
     head = frontend({"lcp_ms": HEAD, **{k: list(reversed(v)) for k, v in noisy.items()}})
-    lcp = next(c for c in compare_results(base, head, thresholds={"lcp_ms": 10.0}) if c.name == "lcp_ms")
+    gated = {"lcp_ms": 10.0, **{name: 10.0 for name in noisy}}  # all five fail the gate when they regress
+    lcp = next(c for c in compare_results(base, head, thresholds=gated) if c.name == "lcp_ms")
     assert lcp.family_size == 5 and lcp.family_alpha == pytest.approx(0.01)
     assert lcp.verdict == "no significant change"
+    # Only lcp gated: it is tested first, alone, at the whole level (the others wait for it).
+    lcp = next(c for c in compare_results(base, head, thresholds={"lcp_ms": 10.0}) if c.name == "lcp_ms")
+    assert (lcp.verdict, lcp.family_size, lcp.family_alpha) == ("regressed", 1, 0.05)
     # The same with the other metrics' values all equal: they cannot reject, so lcp keeps the whole level.
     flat = {f"m{i}": [100.0] * 8 for i in range(4)}
     out = compare_results(frontend({"lcp_ms": BASE, **flat}), frontend({"lcp_ms": HEAD, **flat}),
@@ -119,15 +123,18 @@ def a_phase(rng: random.Random, metrics: int, flat: int, sigma: float) -> tuple[
 TRIALS = 1000
 
 
-def test_false_alarms_per_run_stay_at_alpha_with_the_family_and_not_without() -> None:
+@pytest.mark.parametrize("gated", [0, 3])
+def test_false_alarms_per_run_stay_at_alpha_with_the_family_and_not_without(gated: int) -> None:
     # A/A: 8 independent noisy metrics and 10 that never change (a frontend phase: timings beside bytes,
     # request counts and scores). Without the correction, any of 8 tests at 0.05 fires in about
-    # 1 - 0.95^8 = 34 % of runs (less with the effect floor); with it, at most alpha.
+    # 1 - 0.95^8 = 34 % of runs (less with the effect floor); with it, at most alpha. *gated*: how many of
+    # the noisy ones [gate] regression names, which are tested before the others.
     rng = random.Random(15)
+    thresholds = {f"noisy{i}": 10.0 for i in range(gated)}
     corrected = uncorrected = 0
     for _ in range(TRIALS):
         base, head = a_phase(rng, 8, 10, 0.3)
-        out = compare_results(base, head)
+        out = compare_results(base, head, thresholds=thresholds)
         corrected += any(c.verdict == "regressed" for c in out)
         uncorrected += any(c.p_worse is not None and c.p_worse <= 0.05 and (c.effect_pct or 0) >= 5
                            for c in out)
@@ -145,14 +152,16 @@ def test_family_level_is_the_first_holm_tarone_threshold() -> None:
 
 
 def test_the_compare_command_says_why_a_significant_metric_is_not_a_regression(tmp_path, cli_env) -> None:
-    noisy = {f"m{i}": [100.0 + ((i * 7 + k * 13) % 11) for k in range(8)] for i in range(4)}
+    # Four more metrics that the default [gate] regression names, so lcp is one of five gated ones.
+    noisy = {name: [100.0 + ((i * 7 + k * 13) % 11) for k in range(8)]
+             for i, name in enumerate(("fcp_ms", "tti_ms", "tbt_ms", "p95_ms"))}
     for side, lcp, values in (("base", BASE, noisy), ("head", HEAD, {k: v[::-1] for k, v in noisy.items()})):
         frontend({"lcp_ms": lcp, **values})[0].write(tmp_path / side / "frontend.json")
     args = ("compare", str(tmp_path / "base"), str(tmp_path / "head"))
     text = run_cli(*args, env=cli_env)
     assert text.returncode == 0, text.stderr
     line = next(x for x in text.stdout.splitlines() if "lcp_ms" in x)
-    assert "no significant change (significant alone, not among the phase's 5 metrics)" in line, line
+    assert "no significant change (significant alone, not among the phase's 5 gated metrics)" in line, line
     row = next(r for r in json.loads(run_cli(*args, "--format", "json", env=cli_env).stdout)
                if r["name"] == "lcp_ms")
     assert (row["verdict"], row["family_size"], row["family_alpha"]) == ("no significant change", 5, 0.01)
@@ -201,3 +210,69 @@ def test_a_p_value_of_zero_is_the_strongest_evidence_not_none() -> None:
                            thresholds={"p95_ms": 10})
     assert c.p_value == 0.0
     assert c.verdict == "regressed"
+
+
+def _closed_gatekeeping(p_values, floors, gated, level):
+    """The closed test that :func:`gatekept` stands for, by enumeration: every intersection hypothesis H_I
+    tested by Tarone-Bonferroni over the gated tests in I that could reject at *level*, else over the
+    others in I; a test rejects when every H_I that holds it does (Westfall & Krishen 2001)."""
+    n = len(p_values)
+    able = {i for i in gated if floors[i] <= level}
+    rejected_sets = {}
+    for mask in range(1, 1 << n):
+        members = [i for i in range(n) if mask >> i & 1]
+        tested = [i for i in members if i in able] or [i for i in members if i not in gated]
+        k = tarone_k([floors[i] for i in tested], level)
+        rejected_sets[mask] = bool(tested) and min(p_values[i] for i in tested) <= level / k
+    return {i for i in range(n) if all(r for mask, r in rejected_sets.items() if mask >> i & 1)}
+
+
+def test_gatekeeping_rejects_only_what_its_closed_test_rejects() -> None:
+    # Anything gatekept rejects, the closed test rejects too, so the chance of any false rejection stays at
+    # most the level whatever the dependence (Marcus, Peritz & Gabriel 1976). In every family drawn here
+    # the two agree exactly; and where no test is gated, gatekept is holm_tarone.
+    rng = random.Random(11)
+    for _ in range(400):
+        n = rng.randint(1, 7)
+        choices = [0.0, 1e-4, 1 / 924, 1 / 252, 0.02, 0.05, 0.5, 1.0]
+        floors = [rng.choice(choices) for _ in range(n)]
+        p_values = [max(f, rng.random() ** rng.choice([1, 3, 8])) for f in floors]
+        gated = {i for i in range(n) if rng.random() < 0.4}
+        level = rng.choice([0.05, 0.0176, 0.0031])
+        rejected, cut, size = gatekept(p_values, floors, gated, level)
+        assert rejected == _closed_gatekeeping(p_values, floors, gated, level), (p_values, floors, gated)
+        if not gated:
+            assert (rejected, cut) == holm_tarone(p_values, floors, level)
+        for i in range(n):
+            others = [j for j in range(n) if (j in gated) == (i in gated)]
+            assert size[i] == tarone_k([floors[j] for j in others], level)
+
+
+# Whole milliseconds, 8 loads a side: lcp +7 % (p = 0.0112, above) and Speed Index +20 % (every head load
+# slower than every base load: p = 1/12870 = 0.0000777, exact without ties).
+SPEED_BASE = [800.0, 810, 790, 805, 795, 802, 798, 808]
+SPEED_HEAD = [960.0, 970, 950, 965, 955, 962, 958, 968]
+
+
+def test_a_metric_no_gate_names_waits_for_the_gated_ones(tmp_path, cli_env) -> None:
+    base = frontend({"lcp_ms": BASE, "speed_index_ms": SPEED_BASE, "fcp_ms": [200.0] * 8})
+    head = frontend({"lcp_ms": BASE[::-1], "speed_index_ms": SPEED_HEAD, "fcp_ms": [200.0] * 8})
+    by = {c.name: c for c in compare_results(base, head, thresholds={"lcp_ms": 10.0, "fcp_ms": 10.0})}
+    # lcp (gated) did not regress, so Speed Index, however clear alone, is not tested: nothing regressed.
+    # fcp is gated too but its values are all equal: it could never reject, so it holds nothing back.
+    assert by["lcp_ms"].verdict == "no significant change" and by["lcp_ms"].family_size == 1
+    speed = by["speed_index_ms"]
+    assert (speed.verdict, speed.family_alpha) == ("no significant change", 0.0)
+    assert speed.p_value == pytest.approx(1 / 12870)
+    # Once every gated metric regressed, the others are tested at the whole level, among themselves.
+    head = frontend({"lcp_ms": HEAD, "speed_index_ms": SPEED_HEAD, "fcp_ms": [200.0] * 8})
+    by = {c.name: c for c in compare_results(base, head, thresholds={"lcp_ms": 10.0, "fcp_ms": 10.0})}
+    assert [by[n].verdict for n in ("lcp_ms", "speed_index_ms")] == ["regressed", "regressed"]
+    assert by["speed_index_ms"].family_alpha == 0.05
+    # The compare command says why such a metric is not a regression.
+    for side, lcp, speed in (("base", BASE, SPEED_BASE), ("head", BASE[::-1], SPEED_HEAD)):
+        frontend({"lcp_ms": lcp, "speed_index_ms": speed})[0].write(tmp_path / side / "frontend.json")
+    text = run_cli("compare", str(tmp_path / "base"), str(tmp_path / "head"), env=cli_env)
+    line = next(x for x in text.stdout.splitlines() if "speed_index_ms" in x)
+    assert line.endswith("no significant change (significant alone; tested only once the phase's gated "
+                         "metrics all regress)"), line
