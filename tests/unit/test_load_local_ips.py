@@ -47,6 +47,9 @@ def test_a_slash_16_is_the_most_it_takes() -> None:
     ("127.0.0.1-::1", "must run from a lower to a higher address of one family"),
     ("localhost", "'localhost' is no IP address"),
     (7, "must be a string"),
+    # k6's net.ParseIP refuses a zone; ipaddress kept it on an address and dropped it from a range's ends
+    ("fe80::1%lo", "'fe80::1%lo' has a scope"),
+    ("fe80::1%eth0-fe80::3%eth0", "has a scope .* use loopback addresses"),
 ])
 def test_what_is_no_address_is_named(value, said) -> None:
     with pytest.raises(ConfigError, match=said) as caught:
@@ -94,6 +97,10 @@ def test_an_address_this_machine_lacks_is_a_config_error() -> None:
         _check_local_ips(settings, "echotune.toml")
     # only the addresses the users take are checked: 1 user takes 127.0.1.1
     _check_local_ips(LoadSettings(users=1, local_ips=("127.0.1.1", "192.0.2.10")), "echotune.toml")
+    # a link-local address cannot be bound without its interface (EINVAL), even where the machine has it:
+    # "not an address of this machine" would send the user looking for the wrong fault
+    with pytest.raises(ConfigError, match=r"fe80::1 is a link-local address, .* use loopback addresses"):
+        _check_local_ips(LoadSettings(users=1, local_ips=("fe80::1",)), "echotune.toml")
 
 
 def test_a_lookup_lists_the_family_of_the_users_address_first() -> None:

@@ -146,6 +146,7 @@ def _check_local_ips(settings: LoadSettings, source: str) -> None:
     """ConfigError naming the first of the ``[load] local_ips`` the users will take (one per user) that
     this machine cannot connect from: not one of its addresses (10.0.0.7 on a runner without it), or
     IPv6 where it has none. On Linux every 127.x.y.z is the loopback interface's."""
+    import ipaddress
     import socket
 
     from .localips import family_of
@@ -156,6 +157,10 @@ def _check_local_ips(settings: LoadSettings, source: str) -> None:
             with socket.socket(family, socket.SOCK_STREAM) as sock:
                 sock.bind((address, 0))
         except OSError as exc:
+            if ipaddress.ip_address(address).is_link_local:  # needs its interface, which k6's syntax lacks
+                raise ConfigError(f"{source}: 'load.local_ips': {address} is a link-local address, which "
+                                  "reaches only its own link while the app is served on this machine; use "
+                                  "loopback addresses such as 127.0.1.1-127.0.1.254") from None
             raise ConfigError(f"{source}: 'load.local_ips': cannot connect from {address}, which is not an "
                               f"address of this machine ({exc.strerror or exc})") from None
 

@@ -336,8 +336,9 @@ def parse_local_ips(value: Any, source: str, path: str) -> tuple[str, ...]:
     each an address (``127.0.1.5``), a range (``127.0.1.1-127.0.1.254``, both ends included) or a CIDR
     block (``127.0.1.0/24``: its hosts, without the network and broadcast addresses where it has them);
     a list of such strings too. Returns the addresses in order, without repeats ("" or []: none).
-    ConfigError naming the entry for one that is none of these, a range whose ends differ in family or
-    run backwards, or more than :data:`MAX_LOCAL_IPS` addresses in all."""
+    ConfigError naming the entry for one that is none of these, one with a scope (``fe80::1%eth0``, which
+    k6's syntax has not either), a range whose ends differ in family or run backwards, or more than
+    :data:`MAX_LOCAL_IPS` addresses in all."""
     import ipaddress
 
     if isinstance(value, str):
@@ -349,6 +350,10 @@ def parse_local_ips(value: Any, source: str, path: str) -> tuple[str, ...]:
                           f"of them, got {type(value).__name__}")
     found: dict[str, None] = {}
     for entry in filter(None, (e.strip() for e in entries)):
+        if "%" in entry:  # ipaddress keeps a scope (fe80::1%eth0) on one address and drops it from a range
+            raise ConfigError(f"{source}: '{path}': {entry!r} has a scope (%...): link-local addresses reach "
+                              "only their own link, and the app is served on this machine; use loopback "
+                              "addresses such as 127.0.1.1-127.0.1.254")
         try:
             if "/" in entry:
                 net = ipaddress.ip_network(entry, strict=False)
