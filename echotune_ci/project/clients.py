@@ -20,7 +20,7 @@ from . import commands
 from .appsetup import AppSetup
 from .files import JS_SUFFIXES, join, read_text, rel, source_files
 from .nodeapp import Package, bundle_globs, checks_in, install_dir, install_source, server_outputs, tools
-from .nodenotes import build_download_notes, downloader_notes, legacy_openssl
+from .nodenotes import angular_font_note, build_download_notes, downloader_notes, legacy_openssl
 from .runtimes import Asked, node_asked, node_note
 
 # Code that serves files from a folder, in the stacks init knows.
@@ -181,6 +181,9 @@ def node_notes(app: AppSetup, packages: list[Package], root: Path) -> None:
         if pkg.has("next"):
             for note in build_download_notes(list(source_files(pkg.path, JS_SUFFIXES, limit=400)), root):
                 app.check("build", note)
+        fonts = angular_font_note(pkg, root) if (pkg.path / "angular.json").is_file() else ""
+        if fonts:
+            app.check("build", fonts)
     for pkg in packages:
         limiter = next((name for name in RATE_LIMITERS if pkg.has(name)), "")
         if limiter:

@@ -994,7 +994,7 @@ def bundle_globs(pkg: Package, server_out: set[str]) -> Bundle | None:
         found = _vue_cli_out(pkg, build)
     elif "webpack" in deps or "webpack-cli" in deps:
         found = _webpack_out(pkg, build)
-    elif "@angular/cli" in deps or "@angular-devkit/build-angular" in deps:
+    elif "@angular/cli" in deps or "@angular-devkit/build-angular" in deps or "@angular/build" in deps:
         found = _angular_out(pkg)
     elif "parcel" in deps or "astro" in deps:
         found = ("dist", "", "parcel/astro default output (dist)")
@@ -1159,9 +1159,80 @@ def _webpack_out(pkg: Package, build: str = "") -> tuple[str, str, str]:
     return "dist", "", f"{join(pkg.dir, shown)} (default dist)"
 
 
+@dataclass(frozen=True)
+class AngularBuild:
+    """The build target of an Angular workspace's application (angular.json): its project's name, its
+    builder (``@angular/build:application``) and its options and configurations as written."""
+
+    project: str
+    builder: str
+    options: dict[str, Any]
+    configurations: dict[str, Any]
+    default: str
+
+    @property
+    def application(self) -> bool:
+        """Whether the builder is Angular 17+'s application builder (``@angular/build:application``,
+        ``@angular-devkit/build-angular:application``), which writes the browser's files into a folder of
+        their own under the output path."""
+        return self.builder.endswith(":application")
+
+    def default_configuration(self) -> dict[str, Any]:
+        """The options of the configuration ``ng build`` uses without ``--configuration`` (the
+        target's ``defaultConfiguration``; the CLI's new projects say ``production``)."""
+        chosen = self.configurations.get(self.default)
+        return chosen if isinstance(chosen, dict) else {}
+
+
+def angular_build(pkg: Package) -> AngularBuild | None:
+    """The build target of the application angular.json in *pkg* names first (its ``defaultProject``
+    when it has one), or None when there is no angular.json, it is not JSON (the CLI writes plain JSON) or
+    no project has a build target."""
+    try:
+        data = json.loads(read_text(pkg.path / "angular.json"))
+    except ValueError:
+        return None
+    projects = data.get("projects") if isinstance(data, dict) else None
+    if not isinstance(projects, dict):
+        return None
+    named = [(k, v) for k, v in projects.items() if isinstance(v, dict)]
+    # a library (projectType "library") builds with ng-packagr: no page to serve or bundle to measure
+    ordered = sorted(named, key=lambda kv: (kv[0] != data.get("defaultProject"),
+                                            kv[1].get("projectType", "application") != "application"))
+    for name, project in ordered:
+        targets = project.get("architect") or project.get("targets") or {}
+        build = targets.get("build") if isinstance(targets, dict) else None
+        if isinstance(build, dict):
+            options = build.get("options")
+            options = options if isinstance(options, dict) else {}
+            configurations = build.get("configurations")
+            return AngularBuild(name, str(build.get("builder", "")), options,
+                                configurations if isinstance(configurations, dict) else {},
+                                str(build.get("defaultConfiguration", "")))
+    return None
+
+
 def _angular_out(pkg: Package) -> tuple[str, str, str]:
-    m = re.search(r'"outputPath"\s*:\s*"([^"]+)"', read_text(pkg.path / "angular.json"))
-    return (m.group(1) if m else "dist", "", f"{join(pkg.dir, 'angular.json')} (outputPath)")
+    # outputPath is relative to the workspace (angular.json's folder) and defaults to dist/<project>; the
+    # application builder (Angular 17+) writes the browser's files into its "browser" folder (outputPath's
+    # "browser" key, "" for none) and a server build beside it in "server" (angular.dev, the application
+    # builder's outputPath option)
+    source = f"{join(pkg.dir, 'angular.json')} (outputPath)"
+    build = angular_build(pkg)
+    if build is None:
+        m = re.search(r'"outputPath"\s*:\s*"([^"]+)"', read_text(pkg.path / "angular.json"))
+        return (m.group(1) if m else "dist", "", source)
+    out = build.options.get("outputPath")
+    browser = "browser" if build.application else ""
+    if isinstance(out, dict):
+        base = str(out.get("base") or f"dist/{build.project}")
+        browser = str(out.get("browser", browser)) if build.application else ""
+    else:
+        base = str(out) if isinstance(out, str) and out else f"dist/{build.project}"
+    folder = os.path.normpath(os.path.join(base, browser)).replace(os.sep, "/")
+    if browser:
+        source += f"; {build.builder} writes the browser's files into {browser}/"
+    return (folder, "", source)
 
 
 def server_outputs(packages: list[Package]) -> set[str]:

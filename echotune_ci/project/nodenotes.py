@@ -6,7 +6,8 @@
   the variable that skips the download, and prisma's engines (binaries.prisma.sh, also at ``prisma
   generate``);
 - :func:`build_download_notes`: builds that fetch from the network
-  (``next/font/google`` downloads fonts during ``next build``);
+  (``next/font/google`` downloads fonts during ``next build``), and
+  :func:`angular_font_note` for ``ng build``'s inlining of the fonts the index page links;
 - :func:`legacy_openssl`: webpack 4 builds (react-scripts before 5) that fail
   on Node 17+ without ``--openssl-legacy-provider``;
 - :func:`required_env`: variables the server stops without (``if
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from .envdefaults import as_process_env
 from .files import read_text, rel
-from .nodeapp import Package
+from .nodeapp import Package, angular_build
 from .prodbranch import production_spans
 from .runtimes import node_major
 
@@ -127,6 +128,49 @@ def build_download_notes(sources: list[Path], root: Path) -> list[str]:
                 'answers: docs/serve.md, "Builds that download")'
             ]
     return []
+
+
+# The stylesheets of the font services `ng build` inlines: Google Fonts and Adobe Fonts
+_FONT_LINK = re.compile(
+    r"""<link\b[^>]*\bhref\s*=\s*["'](?:https?:)?//(fonts\.googleapis\.com|use\.typekit\.net)/""", re.I)
+
+
+def _inlines_fonts(optimization: object) -> bool:
+    # angular.json's optimization: true/false, or {"fonts": true/false or {"inline": ...}, ...}; fonts
+    # are inlined unless said otherwise (angular.dev, "Workspace configuration", optimization)
+    if isinstance(optimization, dict):
+        fonts = optimization.get("fonts", True)
+        return bool(fonts.get("inline", True)) if isinstance(fonts, dict) else bool(fonts)
+    return bool(optimization)
+
+
+def angular_font_note(pkg: Package, root: Path) -> str:
+    """A note when ``ng build`` of the Angular app in *pkg* downloads the fonts its index page links
+    (``<link href="//fonts.googleapis.com/css?...">``, Adobe's use.typekit.net) to inline them, which an
+    optimized build does unless angular.json's ``optimization`` says ``"fonts": false``; else "".
+
+    gothinkster's angular-realworld-example-app: ``ng build`` stopped on "Inlining of fonts failed ...
+    getaddrinfo ENOTFOUND fonts.googleapis.com" where only the package registry is reachable."""
+    build = angular_build(pkg)
+    if build is None:
+        return ""
+    chosen = build.default_configuration()
+    optimization = chosen.get("optimization", build.options.get("optimization", True))
+    if not _inlines_fonts(optimization):
+        return ""
+    index = build.options.get("index", "src/index.html")
+    if isinstance(index, dict):
+        index = index.get("input", "src/index.html")
+    page = pkg.path / str(index)
+    m = _FONT_LINK.search(read_text(page))
+    if not m:
+        return ""
+    named = f"{build.default} configuration" if build.default else "build"
+    return (f"{rel(page, root)} links fonts from {m.group(1)}, which `ng build` downloads to inline them "
+            f"(the {named} of {build.project} optimizes): where only the package registry is reachable "
+            'the build fails ("Inlining of fonts failed"); set "optimization": { "scripts": true, '
+            '"styles": true, "fonts": false } in that configuration of angular.json (the page then '
+            "loads them when it opens)")
 
 
 def legacy_openssl(packages: list[Package]) -> str:

@@ -40,10 +40,13 @@ _ROUTE = re.compile(r"""(?:\b(\w+)\s*)?\.(?:add_)?(get|post|route)\(\s*['"](/[\w
 _EMAIL_FIELD = re.compile(r"""\{\s*email\s*,[^}]*\}\s*=\s*req\.body|req\.body\.email\b|"""
                           r"""(?:json|data|body|form)(?:\.get\(|\[)\s*['"]email['"]""")
 # The account read from a "user" object of the request's body: req.body.user, ctx.request.body.user,
-# body.user.email (koa: const { body } = ctx.request), request.data.get('user', {}), request.json["user"].
+# body.user.email (koa: const { body } = ctx.request), const { user } = req.body,
+# request.data.get('user', {}), request.json["user"].
 # Only reads of the request: data["user"] = user.username in a serializer, or a client's body.user, is none.
 # A marshmallow schema's @pre_load that unwraps it (data = data['user']: flask-realworld-example-app) too.
 _USER_OBJECT = re.compile(r"""\b(?:req|request|ctx\.request)\.body\.user\b|"""
+                          # const { user } = req.body (then user.email)
+                          r"""\{\s*(?:[\w\s,:]*,\s*)?user\s*(?:,[^}]*)?\}\s*=\s*(?:req|ctx\.request)\.body\b|"""
                           r"""\bbody\.user\.(?:email|username|password)\b|"""
                           r"""\brequest\.(?:data|json|get_json\(\))\s*(?:\.get\(|\[)\s*['"]user['"]|"""
                           r"""@pre_load\b[^@]{0,400}?\bdata\s*(?:\[\s*|\.get\(\s*)['"]user['"]""")
@@ -175,12 +178,17 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             # a blueprint imported from the package that makes it (microblog's `from app.auth import bp`):
             # the route as the graph read it, with its register_blueprint prefix
             full = full_path(prefix, route) if prefix else (full_route(graph, route) or route)
-            if not login and is_post and _LOGIN.search(route):
+            if path.suffix in JS_SUFFIXES and route == "/" and full != "/":
+                # Express and Koa routers answer their mount point without the slash (not Flask's "/")
+                full = full.rstrip("/")
+            # the path as Express mounts it: router.get('/', verifyToken, ...) under app.use('/api/user', ...)
+            # is GET /api/user (the RealWorld API's current user), router.post('/') under '/api/login' a login
+            if not login and is_post and _LOGIN.search(full):
                 model = _RESPONSE_MODEL.search(rest)
                 login_model = model.group(1) if model else ""
                 login = full
                 sources.append(str(path.relative_to(folder)))
-            elif not protected and verb in ("get", "route") and not is_post and _PROTECTED.search(route):
+            elif not protected and verb in ("get", "route") and not is_post and _PROTECTED.search(full):
                 protected = full
                 sources.append(str(path.relative_to(folder)))
     guarded = guarded_route(graph, pages_first=True) if login and not protected and session else None

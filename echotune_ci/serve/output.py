@@ -328,6 +328,8 @@ _UNRESOLVED = re.compile(
 # Fonts."), below the file that loads it and "`next/font` error:"
 _NEXT_FONT = re.compile(r"Failed to fetch (?:font )?`([^`]+)`(?: from Google Fonts|:\s*https://fonts\.)")
 _GOOGLE_FONTS = ("fonts.googleapis.com", "fonts.gstatic.com")
+# The Angular CLI's words when its build cannot download a font it inlines (Google Fonts, Adobe Fonts)
+_NG_INLINE_FONTS = "Inlining of fonts failed"
 _SOURCE_FILE = re.compile(r"[\w./()@\[\]-]+\.[cm]?[jt]sx?")
 # Next's words when a page it renders during the build fails: 'Error occurred prerendering page "/pricing".'
 _PRERENDER = re.compile(r'Error occurred prerendering page "([^"]+)"')
@@ -335,7 +337,8 @@ _PRERENDER = re.compile(r'Error occurred prerendering page "([^"]+)"')
 
 def unreachable_host_hint(lines: Sequence[str]) -> str:
     """What a step that failed on a host it could not resolve needs: for next/font's Google Fonts, which
-    ``next build`` downloads, how to build without them (the file that loads them, when next names it); for
+    ``next build`` downloads, and the fonts ``ng build`` inlines, how to build without them (the file that
+    loads them, when next names it); for
     a page ``next build`` prerenders, that page; else the host; "" when the output (*lines*) names none.
 
     A Next.js build printed only "getaddrinfo ENOTFOUND fonts.googleapis.com" (3 times) and the error's
@@ -346,6 +349,12 @@ def unreachable_host_hint(lines: Sequence[str]) -> str:
         m = _UNRESOLVED.search(line)
         if m:
             host = next(g for g in m.groups() if g)
+    if any(_NG_INLINE_FONTS in line for line in lines):
+        # the Angular CLI's optimized build inlines the stylesheets of the fonts the index page links
+        return (f"; `ng build` inlines the fonts its index page links and downloads them from "
+                f"{host or 'their host'}, which this machine cannot reach: where CI has no internet, set "
+                '"optimization": { "scripts": true, "styles": true, "fonts": false } in the configuration '
+                "it builds with (angular.json)")
     font = next((m.group(1) for line in lines if (m := _NEXT_FONT.search(line))), "")
     if font or host in _GOOGLE_FONTS:
         at = next((i for i, line in enumerate(lines) if "`next/font` error" in line), -1)

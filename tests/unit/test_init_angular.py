@@ -1,0 +1,155 @@
+"""An Angular client beside an Express API on SQL (the RealWorld "Conduit" pair, docs/real-projects.md, the
+fifteenth round): where `ng build` writes (the application builder's `browser/` under an `outputPath` that
+may be an object), the fonts an optimized `ng build` downloads to inline them (it stopped on "Inlining of
+fonts failed" where only the package registry is reachable), and the login flow of an Express API whose
+routers answer on "/" under the prefix they are mounted at (`GET /api/user`)."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.project.init import init_project
+from echotune_ci.project.nodeapp import bundle_globs, node_packages
+from echotune_ci.project.nodenotes import angular_font_note
+from echotune_ci.project.routes import detect_login_flow
+from echotune_ci.serve.output import unreachable_host_hint
+from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
+
+REF = "0123456789abcdef0123456789abcdef01234567"
+FONTS = '<link rel="stylesheet" href="//fonts.googleapis.com/css?family=Titillium+Web:700">'
+
+
+def angular(root: Path, build: dict[str, object], index: str = "<html></html>", name: str = "shop") -> Path:
+    workspace = {"version": 1, "projects": {
+        "ui-kit": {"projectType": "library", "root": "projects/ui-kit",
+                   "architect": {"build": {"builder": "@angular/build:ng-packagr"}}},
+        name: {"projectType": "application", "root": "", "architect": {"build": build}}}}
+    return write(root, {
+        "package.json": json.dumps({"name": name, "scripts": {"build": "ng build", "start": "ng serve"},
+                                    "devDependencies": {"@angular/cli": "20.3.9",
+                                                        "@angular/build": "20.3.9"}}),
+        "angular.json": json.dumps(workspace),
+        "src/index.html": index,
+    })
+
+
+def globs(root: Path) -> list[str]:
+    (pkg,) = node_packages(root)
+    found = bundle_globs(pkg, set())
+    assert found is not None
+    return found.globs
+
+
+APPLICATION = "@angular/build:application"
+
+
+@pytest.mark.parametrize("build, folder", [
+    # Angular 17+: the browser's files go to <outputPath>/browser (the server's, with SSR, to .../server)
+    ({"builder": APPLICATION, "options": {"outputPath": {"base": "dist/shop"}}}, "dist/shop/browser"),
+    ({"builder": APPLICATION, "options": {"outputPath": "dist/shop"}}, "dist/shop/browser"),
+    ({"builder": "@angular-devkit/build-angular:application",
+      "options": {"outputPath": {"base": "out", "browser": ""}}}, "out"),
+    ({"builder": APPLICATION, "options": {"outputPath": {"base": "out", "browser": "web"}}}, "out/web"),
+    # no outputPath: dist/<project>
+    ({"builder": APPLICATION, "options": {}}, "dist/shop/browser"),
+    # the browser builder (Angular before 17) writes straight into outputPath
+    ({"builder": "@angular-devkit/build-angular:browser", "options": {"outputPath": "dist/shop"}},
+     "dist/shop"),
+])
+def test_the_bundle_is_where_ng_build_writes_the_browsers_files(tmp_path, build, folder):
+    root = angular(tmp_path, build)
+    assert globs(root) == [f"{folder}/**/*.js", f"{folder}/**/*.css"]
+
+
+PRODUCTION = {"production": {"outputHashing": "all"}, "development": {"optimization": False}}
+
+
+def test_an_optimized_build_that_inlines_linked_fonts_gets_a_note(tmp_path):
+    build = {"builder": APPLICATION, "options": {"index": "src/index.html"}, "configurations": PRODUCTION,
+             "defaultConfiguration": "production"}
+    root = angular(tmp_path, build, index=f"<head>{FONTS}</head>")
+    (pkg,) = node_packages(root)
+    note = angular_font_note(pkg, root)
+    assert note.startswith("src/index.html links fonts from fonts.googleapis.com, which `ng build` downloads "
+                           "to inline them (the production configuration of shop optimizes)")
+    assert '"fonts": false' in note
+    # init writes it as a check of the build
+    init_project(root, ref=REF)
+    assert "src/index.html links fonts from fonts.googleapis.com" in (root / "echotune.toml").read_text()
+
+
+@pytest.mark.parametrize("configurations, default, index", [
+    # fonts not inlined: said in the configuration it builds with, or in the options
+    ({"production": {"optimization": {"scripts": True, "styles": True, "fonts": False}}}, "production",
+     FONTS),
+    ({"production": {"optimization": {"fonts": {"inline": False}}}}, "production", FONTS),
+    ({"production": {}, "development": {"optimization": False}}, "development", FONTS),
+    # no font service linked (a font of the app's own assets)
+    (PRODUCTION, "production", '<link rel="stylesheet" href="assets/fonts.css">'),
+])
+def test_no_note_when_the_build_inlines_no_downloaded_font(tmp_path, configurations, default, index):
+    build = {"builder": APPLICATION, "options": {}, "configurations": configurations,
+             "defaultConfiguration": default}
+    root = angular(tmp_path, build, index=f"<head>{index}</head>")
+    (pkg,) = node_packages(root)
+    assert angular_font_note(pkg, root) == ""
+
+
+def test_the_failed_builds_error_says_how_to_build_without_the_fonts():
+    # what `ng build` (Angular 20) printed here, the stack left out
+    printed = [
+        "✖ Building... [FAILED: Inlining of fonts failed. An error has occurred while retrieving "
+        "https://fonts.googleapis.com/css?family=Titillium+Web:700 over the internet.",
+        "getaddrinfo ENOTFOUND fonts.googleapis.com]",
+        "An unhandled exception occurred: Inlining of fonts failed. An error has occurred while retrieving "
+        "https://fonts.googleapis.com/css?family=Titillium+Web:700 over the internet.",
+        "getaddrinfo ENOTFOUND fonts.googleapis.com",
+    ]
+    hint = unreachable_host_hint(printed)
+    assert hint.startswith("; `ng build` inlines the fonts its index page links and downloads them from "
+                           "fonts.googleapis.com, which this machine cannot reach")
+    assert '"fonts": false' in hint and "next" not in hint
+
+
+# An Express API of the RealWorld spec whose routers each answer on "/" under their mount point, and whose
+# login destructures the user object of the body
+API = {
+    "index.js": "const express = require('express');\nconst app = express();\n"
+                "app.use('/api/users', require('./routes/users'));\n"
+                "const userRoutes = require('./routes/user');\napp.use('/api/user', userRoutes);\n"
+                "app.listen(process.env.PORT);\n",
+    "routes/users.js": "const router = require('express').Router();\n"
+                       "const { signIn } = require('../login');\n"
+                       "router.post('/login', signIn);\nmodule.exports = router;\n",
+    "routes/user.js": "const router = require('express').Router();\n"
+                      "router.get('/', verifyToken, currentUser);\n"
+                      "router.put('/', verifyToken, updateUser);\n"
+                      "module.exports = router;\n",
+    "login.js": "const signIn = async (req, res) => {\n  const { user } = req.body;\n"
+                "  const found = await User.findOne({ where: { email: user.email } });\n"
+                "  res.json({ user: found });\n};\nmodule.exports = { signIn };\n",
+}
+
+
+def test_a_router_answering_on_its_mount_point_is_the_protected_route(tmp_path):
+    root = write(tmp_path, API)
+    flow = detect_login_flow(root)
+    assert (flow["login"], flow["protected"]) == ("/api/users/login", "/api/user")
+    # {"user": {"email", "password"}}, answered with {"user": {"token"}}
+    assert (flow["user_object"], flow["user_field"], flow["token"]) == ("user", "email", "$.user.token")
+
+
+def test_init_writes_the_realworld_login_of_such_an_api(tmp_path):
+    root = write(tmp_path, {**API, "package.json": json.dumps(
+        {"name": "conduit", "scripts": {"start": "node index.js"}, "dependencies": {"express": "^4.18.2"}})})
+    init_project(root, ref=REF)
+    config = tomllib.loads((root / "echotune.toml").read_text())
+    login, me = config["api"]["flows"][0]["steps"]
+    assert login["json"] == {"user": {"email": "demo@example.com", "password": "change-me"}}
+    assert login["capture"] == {"token": "$.user.token"}
+    assert me["path"] == "/api/user"
+    assert config["api"]["login"]["token_field"] == "user.token"
