@@ -17,7 +17,9 @@ its tokens after the word ``Token`` (``split(' ')[0] === 'Token'``, DRF's
 TokenAuthentication, flask-jwt-extended's ``JWT_HEADER_TYPE = 'Token'``) that
 scheme. A FastAPI login that reads OAuth2's password form (``OAuth2PasswordRequestForm``) is sent as
 that form, and one whose ``response_model`` holds the token one object down (``token: Token``) is
-captured there. Nothing found: no flow (init writes none).
+captured there. A JSON token login beside a sign-up (a POST ending in register, signup or users: the
+RealWorld API's ``POST /api/users``) gets a flow that signs the test account up first. Nothing found: no
+flow (init writes none).
 """
 
 from __future__ import annotations
@@ -100,6 +102,9 @@ _MODEL_CLASS = re.compile(r"^class\s+(\w+)\s*\([^)]*\)\s*:\s*\n((?:[ \t]+.*\n|[ 
 _MODEL_FIELD = re.compile(r"^[ \t]+(\w+)\s*:\s*([\w.]+)", re.M)
 _LOGIN = re.compile(r"/(?:login|signin|sign-in|token|sessions?)/?$", re.I)
 _PROTECTED = re.compile(r"/(?:me|profile|account|user|whoami)/?$", re.I)
+# The sign-up: POST /register, /signup, /sign-up, or the RealWorld API's POST /api/users (a collection of
+# accounts that the login sits under: /api/users/login)
+_SIGNUP = re.compile(r"/(?:register|sign-?up|users)/?$", re.I)
 
 
 def _sources(folder: Path) -> list[Path]:
@@ -129,7 +134,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     that carries it in the login's page (``csrf_token`` of a Flask-WTF form), else ""; "oauth2_form" is
     "yes" for a token login that reads OAuth2's password form, FastAPI's ``OAuth2PasswordRequestForm``, always
     ``username`` and ``password``, "user_value" then ``demo@example.com`` when the code looks the
-    username up as an email), or {} when its sources do not declare both routes. Paths carry their
+    username up as an email; "signup" the path of such a token login's sign-up, else ""), or {} when its
+    sources do not declare both routes. Paths carry their
     routers' prefixes as far as :mod:`.health` reads them (proshop: ``router.post('/login')`` under
     ``app.use('/api/users', userRoutes)`` is ``/api/users/login``); the field is ``email`` when the
     code reads one from the body (``const { email, password } = req.body``), else ``username``."""
@@ -137,7 +143,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
 
     files = _sources(folder)
     graph = read_graph(files, folder)
-    login = protected = ""
+    login = protected = signup = ""
     sources: list[str] = []
     mentions_access_token = reads_email = user_object = mentions_email = simplejwt = False
     token_scheme = bearer_scheme = session = tokens = form = cookie_token = header_token = False
@@ -191,6 +197,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             elif not protected and verb in ("get", "route") and not is_post and _PROTECTED.search(full):
                 protected = full
                 sources.append(str(path.relative_to(folder)))
+            elif not signup and is_post and _SIGNUP.search(full):
+                signup = full
     guarded = guarded_route(graph, pages_first=True) if login and not protected and session else None
     form = form or wtf  # a Flask-WTF form reads the request's form (form.username.data)
     if guarded is not None:
@@ -224,6 +232,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             # OAuth2's password form: username and password, urlencoded (the name may be an email)
             "oauth2_form": "yes" if oauth2_form and not by_cookie else "",
             "user_value": "demo@example.com" if oauth2_form and username_is_email else "",
+            # a JSON token login's sign-up, which makes the account on a fresh database (a CI job's)
+            "signup": signup if signup and not by_cookie and not oauth2_form else "",
             "source": ", ".join(dict.fromkeys(sources))}
 
 

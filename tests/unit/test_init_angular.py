@@ -2,7 +2,8 @@
 fifteenth round): where `ng build` writes (the application builder's `browser/` under an `outputPath` that
 may be an object), the fonts an optimized `ng build` downloads to inline them (it stopped on "Inlining of
 fonts failed" where only the package registry is reachable), and the login flow of an Express API whose
-routers answer on "/" under the prefix they are mounted at (`GET /api/user`)."""
+routers answer on "/" under the prefix they are mounted at (`GET /api/user`), with the sign-up that makes
+its account on a fresh database."""
 
 from __future__ import annotations
 
@@ -124,7 +125,8 @@ API = {
                 "app.listen(process.env.PORT);\n",
     "routes/users.js": "const router = require('express').Router();\n"
                        "const { signIn } = require('../login');\n"
-                       "router.post('/login', signIn);\nmodule.exports = router;\n",
+                       "router.post('/', signUp);\nrouter.post('/login', signIn);\n"
+                       "module.exports = router;\n",
     "routes/user.js": "const router = require('express').Router();\n"
                       "router.get('/', verifyToken, currentUser);\n"
                       "router.put('/', verifyToken, updateUser);\n"
@@ -148,8 +150,33 @@ def test_init_writes_the_realworld_login_of_such_an_api(tmp_path):
         {"name": "conduit", "scripts": {"start": "node index.js"}, "dependencies": {"express": "^4.18.2"}})})
     init_project(root, ref=REF)
     config = tomllib.loads((root / "echotune.toml").read_text())
-    login, me = config["api"]["flows"][0]["steps"]
+    signup, flow = config["api"]["flows"]
+    # a CI job's database is new: the account is signed up first (the RealWorld API's POST /api/users),
+    # and an answer that it exists already is as good
+    (step,) = signup["steps"]
+    assert (step["method"], step["path"]) == ("POST", "/api/users")
+    account = {"username": "demo", "email": "demo@example.com", "password": "change-me"}
+    assert step["json"] == {"user": account}
+    assert step["status"] == [200, 201, 400, 409, 422]
+    login, me = flow["steps"]
     assert login["json"] == {"user": {"email": "demo@example.com", "password": "change-me"}}
     assert login["capture"] == {"token": "$.user.token"}
     assert me["path"] == "/api/user"
     assert config["api"]["login"]["token_field"] == "user.token"
+
+
+def test_no_sign_up_for_a_login_without_one_or_by_session(tmp_path):
+    root = write(tmp_path / "plain", API)
+    assert detect_login_flow(root)["signup"] == "/api/users"
+    login_only = "const router = require('express').Router();\nrouter.post('/login', signIn);\n" \
+                 "module.exports = router;\n"
+    root = write(tmp_path / "no-signup", {**API, "routes/users.js": login_only})
+    assert detect_login_flow(root)["signup"] == ""
+    # a session login (the cookie carries the account): the account is the test environment's own
+    session = "app.post('/register', (req, res) => res.send('ok'));\n" \
+              "app.post('/login', (req, res) => {\n  req.session.user = req.body.username;\n" \
+              "  res.send('ok');\n});\n" \
+              "app.get('/profile', (req, res) => res.send(req.session.user));\n"
+    root = write(tmp_path / "session", {"app.js": session})
+    found = detect_login_flow(root)
+    assert (found["token"], found["signup"]) == ("", "")
