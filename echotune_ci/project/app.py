@@ -1911,7 +1911,15 @@ def _node_setup(app: AppSetup, packages: list[Package], tool: Tools) -> None:
     hooks = " ".join(top.scripts.get(k, "") for k in INSTALL_HOOKS)
     for pkg in packages[1:]:
         if pkg.installed_by.removeprefix("scripts.") in INSTALL_HOOKS:
-            continue  # npm runs the hook, and with it this install, during setup
+            # npm runs the hook, and with it this install, during setup: its manifest and lockfile are
+            # inputs of setup all the same (a bump in frontend/package-lock.json, installed by the top's
+            # postinstall, left setup skipped and the old packages in place), and the lockfile is audited
+            sub = tools(pkg.path, pkg.data)
+            inputs.append(join(pkg.dir, "package.json"))
+            if sub.lockfile:
+                inputs.append(join(pkg.dir, sub.lockfile))
+                app.js_lockfiles.append(join(pkg.dir, sub.lockfile))
+            continue
         if pkg.installed_by:
             app.check(
                 "build",

@@ -180,3 +180,30 @@ def test_no_sign_up_for_a_login_without_one_or_by_session(tmp_path):
     root = write(tmp_path / "session", {"app.js": session})
     found = detect_login_flow(root)
     assert (found["token"], found["signup"]) == ("", "")
+
+
+def test_packages_the_top_postinstall_installs_are_inputs_of_setup(tmp_path):
+    # The pair side by side: the top's postinstall installs backend/ and frontend/, each with its lockfile.
+    # setup ran only when the top's package.json or lockfile changed: a bump in frontend/package-lock.json
+    # left the old packages in place ("setup: skipped, its inputs did not change").
+    root = write(tmp_path, {
+        **{f"backend/{name}": text for name, text in API.items()},
+        "package.json": json.dumps({"name": "conduit", "private": True, "scripts": {
+            "postinstall": "npm --prefix backend install && npm --prefix frontend install",
+            "build": "npm --prefix frontend run build", "start": "npm --prefix backend start"}}),
+        "package-lock.json": '{"name": "conduit", "lockfileVersion": 3, "packages": {}}',
+        "backend/package.json": json.dumps({"name": "backend", "scripts": {"start": "node index.js"},
+                                            "dependencies": {"express": "^4.18.2"}}),
+        "backend/package-lock.json": '{"name": "backend", "lockfileVersion": 3, "packages": {}}',
+        "frontend/package.json": json.dumps({"name": "shop", "scripts": {"build": "ng build"},
+                                             "devDependencies": {"@angular/cli": "20.3.9"}}),
+        "frontend/package-lock.json": '{"name": "shop", "lockfileVersion": 3, "packages": {}}',
+        "frontend/angular.json": json.dumps({"projects": {"shop": {"architect": {"build": {
+            "builder": APPLICATION, "options": {"outputPath": {"base": "dist/shop"}}}}}}}),
+    })
+    init_project(root, ref=REF)
+    serve = tomllib.loads((root / "echotune.toml").read_text())["serve"]
+    assert serve["setup"] == "npm ci"
+    assert serve["setup_inputs"] == ["package.json", "package-lock.json", "backend/package.json",
+                                     "backend/package-lock.json", "frontend/package.json",
+                                     "frontend/package-lock.json"]
