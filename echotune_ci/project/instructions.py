@@ -704,7 +704,8 @@ def readme_data_steps(folder: Path) -> list[Step]:
 
 def readme_commands(folder: Path) -> list[Step]:
     """Every command line of the first README of *folder* (README_FILES order): lines in a fenced or
-    indented block, or after a ``$`` prompt, without the prompt; comments left out, each line once."""
+    indented block, or after a ``$`` prompt, without the prompt; comments (whole lines, and the end of a line
+    from a ``#`` that starts a word) left out, each line once."""
     for name in README_FILES:
         text = read_text(folder / name, 200_000)
         if not text:
@@ -717,7 +718,9 @@ def readme_commands(folder: Path) -> list[Step]:
                 continue
             if not (fenced or line.startswith(("    ", "\t")) or _PROMPT.match(line)):
                 continue
-            command = _PROMPT.sub("", line).strip()
+            # a comment after the command is the README's word to the reader (`npm run db:migrate  #
+            # optional: npm run db:seed`), not part of the command a step runs
+            command = commands.uncomment(_PROMPT.sub("", line)).strip()
             if command and not command.startswith("#") and command not in {s.command for s in out}:
                 out.append(Step(command, name))
         return out

@@ -207,3 +207,13 @@ def test_packages_the_top_postinstall_installs_are_inputs_of_setup(tmp_path):
     assert serve["setup_inputs"] == ["package.json", "package-lock.json", "backend/package.json",
                                      "backend/package-lock.json", "frontend/package.json",
                                      "frontend/package-lock.json"]
+
+
+def test_a_readme_commands_trailing_comment_is_not_part_of_the_step(tmp_path):
+    from echotune_ci.project.instructions import readme_commands
+
+    root = write(tmp_path, {"README.md": "Set up:\n\n    npm install\n"
+                                         "    npm run db:migrate                # optional: npm run db:seed\n"
+                                         "    echo '# not a comment' # but this is\n"})
+    assert [s.command for s in readme_commands(root)] == [
+        "npm install", "npm run db:migrate", "echo '# not a comment'"]
