@@ -466,21 +466,77 @@ def _matches(results: dict[str, Any]) -> int:
     return sum(len(detail.get("files") or []) for detail in results.values())
 
 
-def to_findings(results: dict[str, Any], root: Path) -> tuple[list[Finding], int]:
-    """njsscan's ``nodejs`` results as findings, in file and line order, and how many ``express_xss``
-    matches were left out as a JSON answer (see :func:`sends_json`)."""
+def to_findings(results: dict[str, Any], root: Path) -> tuple[list[Finding], dict[str, int]]:
+    """njsscan's ``nodejs`` results as findings, in file and line order, and how many matches of each rule
+    were left out: ``express_xss`` as a JSON answer (see :func:`sends_json`), ``node_nosqli_injection`` as
+    a Sequelize model's query (see :func:`sequelize_models`)."""
     findings: list[Finding] = []
-    as_json = 0
+    left_out: dict[str, int] = {}
+    known: dict[str, bool] = {}
     for rule_id, detail in results.items():
         meta = detail.get("metadata") or {}
         for match in detail.get("files") or []:
             if rule_id == "express_xss" and sends_json(match):
-                as_json += 1
+                left_out[rule_id] = left_out.get(rule_id, 0) + 1
                 continue
+            if rule_id == "node_nosqli_injection":
+                where = str(match.get("file_path", ""))
+                if where not in known:
+                    known[where] = sequelize_models(Path(where))
+                if known[where]:
+                    left_out[rule_id] = left_out.get(rule_id, 0) + 1
+                    continue
             findings.append(_finding(rule_id, meta, match, root))
     findings.sort(key=lambda f: (f.location.path, f.location.line or 0, f.rule_id) if f.location
                   else ("", 0, f.rule_id))
-    return findings, as_json
+    return findings, left_out
+
+
+# A module that requires Sequelize (a models/index.js: const Sequelize = require("sequelize"), new
+# Sequelize(...)), and the MongoDB drivers whose findOne() does read operators from a JSON value
+_SEQUELIZE = re.compile(r"""(?:\brequire\s*\(\s*|\bfrom\s+)(["'])sequelize\1""")
+_MONGO = frozenset({"mongoose", "mongodb", "monk", "mongojs", "mongoist"})
+_LOCAL_IMPORT = re.compile(
+    r"""(?:\brequire\s*\(\s*|\bfrom\s+|^\s*import\s+)(["'])(\.{1,2}/[^"'\n]*)\1""", re.M)
+_SEQUELIZE_RANGE = re.compile(r'"sequelize"\s*:\s*"[^"\d]*(\d+)')
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[:_MAX_BYTES]
+    except OSError:
+        return ""
+
+
+def sequelize_models(path: Path) -> bool:
+    """Whether the ``findOne()`` calls of the file at *path* are Sequelize models': the file, or a local
+    module it imports (``require("../models")``: models/index.js, the layout sequelize-cli makes), requires
+    sequelize, neither imports a MongoDB driver or turns Sequelize's string operators on
+    (``operatorsAliases``), and the nearest package.json above asks for Sequelize 5 or later.
+
+    njsscan's ``node_nosqli_injection`` leaves out a ``findOne()`` in a file that requires sequelize itself
+    (Sequelize builds SQL, and since version 5 takes its operators only as ``Op`` symbols, which a JSON
+    value cannot hold), but a controller that takes its models from models/index.js was a high finding
+    at every query (TonyMckes/conduit-realworld-example-app: 12 of them)."""
+    text = _read(path)
+    modules = [text]
+    for m in _LOCAL_IMPORT.finditer(text):
+        target = path.parent / m.group(2)
+        found = next((c for c in (target, *(target.with_name(target.name + s) for s in SUFFIXES),
+                                  *(target / f"index{s}" for s in SUFFIXES)) if c.is_file()), None)
+        if found is not None:
+            modules.append(_read(found))
+    if not any(_SEQUELIZE.search(t) for t in modules):
+        return False
+    if any(imports(t) & _MONGO or "operatorsAliases" in t for t in modules):
+        return False
+    for folder in path.parents:
+        manifest = folder / "package.json"
+        if manifest.is_file():
+            asked = _SEQUELIZE_RANGE.search(_read(manifest))
+            if asked:
+                return int(asked.group(1)) >= 5
+    return False
 
 
 def sends_json(match: dict[str, Any]) -> bool:
@@ -657,7 +713,7 @@ class NodeCheck:
         out.tool_versions.update(tool_versions())
         config = ctx.root / ".njsscan"
         run = run_njsscan(selection.server, timeout=opts.timeout, config=config if config.is_file() else None)
-        out.findings, as_json = to_findings(run.results, ctx.root)
+        out.findings, left_out = to_findings(run.results, ctx.root)
         out.metrics.append(Metric("node.ignored", run.ignored, "matches",
                                   description="Matches silenced with // njsscan-ignore"))
         skipped_pairs, failures = scan_errors(run.errors, ctx.root)
@@ -671,9 +727,14 @@ class NodeCheck:
         held_back = [p for p in held_back if _path_key(p) in run.config_ignored]
         skipped, out.notes, out.warnings, out.errors = skipped_files(
             "node", skipped_pairs, opts.skipped, scanner="njsscan/semgrep", what="server-side JS/TS files")
+        as_json, as_sql = left_out.get("express_xss", 0), left_out.get("node_nosqli_injection", 0)
         if as_json:
             out.notes.append(f"node: {as_json} express_xss match(es) left out: res.send() of an object or "
                              f"array, which Express sends as JSON (application/json), not as HTML")
+        if as_sql:
+            out.notes.append(f"node: {as_sql} node_nosqli_injection match(es) left out: findOne() of "
+                             "Sequelize 5+ models (their module requires sequelize), which build SQL and "
+                             "read no operator from a JSON value")
         files = next(m for m in out.metrics if m.name == "node.files")
         if held_back:
             out.metrics.insert(out.metrics.index(files), Metric(
