@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 from ..masking import is_secret_name
 from . import commands
 from .appsetup import FRONTEND_PAGES, AppSetup, Decision
-from .clients import attach_clients, node_notes, output_folder
+from .clients import attach_clients, client_pages, node_notes, output_folder, serves
 from .django import (DjangoFacts, allows_loopback, asgi_early_import, is_django, read_django,
                      runserver_serves_asgi, server_settings, unused_settings)
 from .djangourls import UrlConf, read_urlconf
@@ -1717,6 +1717,10 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
     else:
         _ready(app, ins, [], folder)
     _bundle(app, packages)
+    if server is not None:
+        for pkg in packages:
+            if pkg.client and pkg is not server and (pkg.dir == "." or serves(sources, pkg.dir)):
+                client_pages(app, pkg, folder)
     unserved = [p.dir for p in packages if p.client and p is not server and p.dir != "."]
     if not app.has_root and unserved:
         app.check(

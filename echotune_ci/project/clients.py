@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from . import commands
+from .angularroutes import angular_pages
 from .appsetup import AppSetup
 from .files import JS_SUFFIXES, join, read_text, rel, source_files
 from .nodeapp import Package, bundle_globs, checks_in, install_dir, install_source, server_outputs, tools
@@ -155,7 +156,27 @@ def attach_clients(
                 f" does not serve it (no static route names it): {measured}; serve the build from the "
                 "server to audit its pages",
             )
+        else:
+            client_pages(app, pkg, root)
         node_notes(app, [pkg], root)
+
+
+def client_pages(app: AppSetup, pkg: Package, root: Path) -> None:
+    """The pages of the Angular client *pkg* that the server serves, from its router: audited beside "/"
+    (those behind a login written commented out), when nothing else listed pages. The server answers
+    each with the client's index page, which routes it; "/" alone left the login, sign-up and editor
+    pages of a RealWorld client unaudited."""
+    if not pkg.has("@angular/router") or app.pages or not app.has_root or "frontend" not in app.phases:
+        return
+    pages = angular_pages(pkg.path, root)
+    if not pages:
+        return
+    app.pages = [(p.path, p.where, p.guarded) for p in pages]
+    listed = ", ".join(p.path for p in pages if not p.guarded)
+    guarded = [p.path for p in pages if p.guarded]
+    app.decide("frontend", f"/, {listed}" if listed else "/",
+               f"{pages[0].where} (the Angular router): the pages without a parameter"
+               + (f"; behind a login (written commented out): {', '.join(guarded)}" if guarded else ""))
 
 
 # Rate limiters of Node servers: each counts requests per client address, and the load test's users share one

@@ -217,3 +217,90 @@ def test_a_readme_commands_trailing_comment_is_not_part_of_the_step(tmp_path):
                                          "    echo '# not a comment' # but this is\n"})
     assert [s.command for s in readme_commands(root)] == [
         "npm install", "npm run db:migrate", "echo '# not a comment'"]
+
+
+# A standalone Angular app: app.config.ts hands the routes of app.routes.ts to provideRouter; a lazy
+# routes file (export default), children, a parameter, a redirect, the wildcard and two kinds of guard
+ROUTES = {
+    "src/app/app.config.ts": "import { provideRouter } from '@angular/router';\n"
+                             "import { routes } from './app.routes';\n"
+                             "export const appConfig = { providers: [provideRouter(routes)] };\n",
+    "src/app/app.routes.ts": """\
+import { Routes } from '@angular/router';
+export const routes: Routes = [
+  { path: '', loadComponent: () => import('./home/home.component') },
+  { path: 'login', loadComponent: () => import('./auth/auth.component'),
+    canActivate: [() => inject(UserService).isAuthenticated.pipe(map((isAuth) => !isAuth))] },
+  { path: 'settings', component: SettingsComponent, canActivate: [AuthGuard] },
+  { path: 'shop', loadChildren: () => import('./shop/shop.routes') },
+  { path: 'admin', canActivate: [authGuard], children: [
+      { path: 'users', component: UsersComponent },
+  ] },
+  { path: 'help', children: [
+      { path: '', component: HelpComponent, data: { title: 'path: nowhere' } },
+      { path: 'faq', component: FaqComponent },
+  ] },
+  { path: 'article/:slug', loadComponent: () => import('./article/article.component') },
+  { path: 'old', redirectTo: 'help' },
+  { path: '**', component: NotFoundComponent },
+];
+""",
+    "src/app/shop/shop.routes.ts": "const routes: Routes = [\n"
+                                   "  { path: '', component: ShopComponent },\n"
+                                   "  { path: 'cart', component: CartComponent, canMatch: [guestGuard] },\n"
+                                   "  { path: ':id', component: ItemComponent },\n];\n"
+                                   "export default routes;\n",
+}
+
+
+def test_the_angular_routers_pages_without_a_parameter(tmp_path):
+    from echotune_ci.project.angularroutes import angular_pages
+
+    root = write(tmp_path, ROUTES)
+    pages = {p.path: (p.where, p.guarded) for p in angular_pages(root, root)}
+    assert pages == {
+        "/login": ("src/app/app.routes.ts", False),  # its guard lets only visitors in
+        "/settings": ("src/app/app.routes.ts", True),
+        "/shop": ("src/app/shop/shop.routes.ts", False),
+        "/shop/cart": ("src/app/shop/shop.routes.ts", False),
+        "/admin/users": ("src/app/app.routes.ts", True),  # a parent's guard
+        "/help": ("src/app/app.routes.ts", False),
+        "/help/faq": ("src/app/app.routes.ts", False),
+    }
+
+
+def test_an_ngmodule_apps_routes_written_in_place(tmp_path):
+    from echotune_ci.project.angularroutes import angular_pages
+
+    root = write(tmp_path, {"src/app/app-routing.module.ts": (
+        "@NgModule({ imports: [RouterModule.forRoot([\n  { path: 'about', component: AboutComponent },\n"
+        "  { path: 'lazy', loadChildren: () => import('./lazy/lazy.module').then(m => m.LazyModule) },\n"
+        "])] })\nexport class AppRoutingModule {}\n"),
+        "src/app/lazy/lazy.module.ts": "const routes: Routes = [{ path: 'list', component: List }];\n"
+                                       "@NgModule({ imports: [RouterModule.forChild(routes)] })\n"
+                                       "export class LazyModule {}\n"})
+    assert [p.path for p in angular_pages(root, root)] == ["/about", "/lazy/list"]
+
+
+def test_init_audits_the_pages_of_the_angular_client_the_api_serves(tmp_path):
+    root = write(tmp_path, {
+        **{f"backend/{name}": text for name, text in API.items()},
+        "backend/index.js": API["index.js"].replace(
+            "app.listen", "app.use(express.static(path.join(__dirname, '../frontend/dist/shop/browser')));\n"
+                          "app.listen"),
+        **{f"frontend/{name}": text for name, text in ROUTES.items()},
+        "package.json": json.dumps({"name": "conduit", "private": True, "scripts": {
+            "build": "npm --prefix frontend run build", "start": "npm --prefix backend start"}}),
+        "backend/package.json": json.dumps({"name": "backend", "scripts": {"start": "node index.js"},
+                                            "dependencies": {"express": "^4.18.2"}}),
+        "frontend/package.json": json.dumps({"name": "shop", "scripts": {"build": "ng build"},
+                                             "dependencies": {"@angular/router": "20.3.9"},
+                                             "devDependencies": {"@angular/cli": "20.3.9"}}),
+        "frontend/angular.json": json.dumps({"projects": {"shop": {"architect": {"build": {
+            "builder": APPLICATION, "options": {"outputPath": {"base": "dist/shop"}}}}}}}),
+    })
+    init_project(root, ref=REF)
+    text = (root / "echotune.toml").read_text()
+    pages = [p["path"] for p in tomllib.loads(text)["frontend"]["pages"]]
+    assert pages[0] == "/" and "/login" in pages and "/settings" not in pages
+    assert '# path = "/settings"' in text
