@@ -408,6 +408,26 @@ _JS_SCHEMA_KEY = re.compile(rf"^\s+({_DB_VARIABLE})\s*:\s*(?:Joi\.|z\.|(?:str|nu
                             re.M)
 
 
+# The words by which variables name an environment (sequelize-cli's config/config.js keyed by development,
+# test and production, reading DEV_DB_NAME, TEST_DB_NAME, PROD_DB_NAME)
+_ENV_WORDS = {"development": ("DEV", "DEVELOPMENT"), "test": ("TEST",), "production": ("PROD", "PRODUCTION")}
+
+
+def _of_node_env(found: list[str], node_env: str) -> list[str]:
+    """The variables of *found* that *node_env* (NODE_ENV's value) uses when they name several
+    environments (``DEV_DB_NAME``, ``TEST_DB_NAME``, ``PROD_DB_NAME``): those of that one and those that
+    name none; else *found*. A check that named DEV_ and TEST_ variables left a server under
+    NODE_ENV=production, which reads PROD_DB_*, pointed nowhere."""
+    def env_of(name: str) -> str:
+        words = name.upper().split("_")
+        return next((env for env, tags in _ENV_WORDS.items() if any(t in words for t in tags)), "")
+
+    named = {env_of(n) for n in found} - {""}
+    if len(named) < 2 or node_env not in named:
+        return found
+    return [n for n in found if env_of(n) in ("", node_env)]
+
+
 def _database_reads(path: Path, text: str) -> list[str]:
     """The variables that can point at a database which the Python or JavaScript *text* of *path* reads from
     the environment, in order."""
@@ -467,8 +487,12 @@ def _databases(app: AppSetup, folder: Path, deps: PythonDeps, packages: list[Pac
                 if _names_kind(variable, kind):
                     found.setdefault(variable)
         what = SERVICES[kind][0]
-        listed = ", ".join(list(found)[:4]) + (", ..." if len(found) > 4 else "")
+        node_env = (app.env.get("NODE_ENV") or "development") if packages else ""
+        picked = _of_node_env(list(found), node_env) if node_env else list(found)
+        listed = ", ".join(picked[:4]) + (", ..." if len(picked) > 4 else "")
         via = f", found through {listed}" if found else ""
+        if len(picked) < len(found):
+            via += f" (those NODE_ENV={node_env} picks)"
         if kind in above:
             # fastapi-crud-async's src/: the top's docker-compose.yml starts it, which `init --dir src` left
             # unsaid while the app stopped on DATABASE_URL

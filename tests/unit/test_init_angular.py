@@ -304,3 +304,27 @@ def test_init_audits_the_pages_of_the_angular_client_the_api_serves(tmp_path):
     pages = [p["path"] for p in tomllib.loads(text)["frontend"]["pages"]]
     assert pages[0] == "/" and "/login" in pages and "/settings" not in pages
     assert '# path = "/settings"' in text
+
+
+SEQUELIZE_CONFIG = "module.exports = {\n" + "".join(
+    f"  {env}: {{\n    username: process.env.{tag}_DB_USERNAME,\n"
+    f"    password: process.env.{tag}_DB_PASSWORD,\n"
+    f"    database: process.env.{tag}_DB_NAME,\n    port: process.env.{tag}_DB_PORT,\n  }},\n"
+    for env, tag in (("development", "DEV"), ("test", "TEST"), ("production", "PROD"))) + "};\n"
+
+
+def test_the_database_check_names_the_variables_node_env_picks(tmp_path):
+    from echotune_ci.project.app import _of_node_env
+
+    found = ["DEV_DB_NAME", "TEST_DB_NAME", "PROD_DB_NAME", "DATABASE_URL"]
+    assert _of_node_env(found, "production") == ["PROD_DB_NAME", "DATABASE_URL"]
+    assert _of_node_env(found, "staging") == found  # no variable names it
+    assert _of_node_env(["PROD_DB_NAME", "DB_PORT"], "development") == ["PROD_DB_NAME", "DB_PORT"]
+    # sequelize-cli's config/config.js, read without NODE_ENV: the development ones
+    root = write(tmp_path, {**API, "config/config.js": SEQUELIZE_CONFIG, "package.json": json.dumps(
+        {"name": "api", "scripts": {"start": "node index.js"},
+         "dependencies": {"express": "^4.18.2", "pg": "^8.10.0", "sequelize": "^6.29.3"}})})
+    init_project(root, ref=REF)
+    text = " ".join((root / "echotune.toml").read_text().split())
+    assert ("found through DEV_DB_PASSWORD, DEV_DB_NAME, DEV_DB_PORT (those NODE_ENV=development picks)"
+            in text.replace("# ", ""))
