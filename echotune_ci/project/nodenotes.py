@@ -35,6 +35,10 @@ DOWNLOADERS: dict[str, tuple[str, str]] = {
     "chromedriver": ("chromedriver", "CHROMEDRIVER_SKIP_DOWNLOAD=true"),
     "@sentry/cli": ("the sentry-cli binary", "SENTRYCLI_SKIP_DOWNLOAD=1"),
 }
+# ... and the version from which its install no longer downloads: playwright 1.38 dropped its install script
+# (`npx playwright install` fetches the browsers); npm's registry lists "install": "node install.js" up
+# to 1.37 and no script from 1.38
+DOWNLOADS_UNTIL: dict[str, tuple[int, int]] = {"playwright": (1, 38)}
 _LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml")
 
 
@@ -82,6 +86,11 @@ def downloader_notes(packages: list[Package]) -> list[str]:
     for name, (what, variable) in DOWNLOADERS.items():
         direct = [p for p in packages if name in p.deps]
         locked = [p for p in packages if p not in direct and _in_lockfile(p, name)]
+        until = DOWNLOADS_UNTIL.get(name)
+        if until is not None:
+            # a version known to download (or unknown) keeps the note; a newer one installs from the registry
+            direct = [p for p in direct if (v := _version(p, name)) is None or v < until]
+            locked = [p for p in locked if (v := _version(p, name)) is None or v < until]
         if not direct and not locked:
             continue
         how = "" if direct else " (a dependency of a dependency, in the lockfile)"

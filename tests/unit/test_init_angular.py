@@ -328,3 +328,16 @@ def test_the_database_check_names_the_variables_node_env_picks(tmp_path):
     text = " ".join((root / "echotune.toml").read_text().split())
     assert ("found through DEV_DB_PASSWORD, DEV_DB_NAME, DEV_DB_PORT (those NODE_ENV=development picks)"
             in text.replace("# ", ""))
+
+
+@pytest.mark.parametrize("version, downloads", [("^1.56.1", False), ("1.38.0", False), ("1.37.1", True),
+                                                ("^1.30.0", True)])
+def test_playwright_downloads_its_browsers_while_installing_only_before_1_38(tmp_path, version, downloads):
+    # the angular client's devDependencies name playwright ^1.56.1, whose package has no install script:
+    # the check said it downloads browsers while installing
+    from echotune_ci.project.nodenotes import downloader_notes
+
+    root = write(tmp_path, {"package.json": json.dumps({"name": "shop", "devDependencies": {
+        "playwright": version}})})
+    notes = downloader_notes(node_packages(root))
+    assert any(n.startswith("playwright downloads browsers") for n in notes) is downloads
