@@ -30,9 +30,14 @@ _PYTHON = r"requires? a different [Pp]ython|does not support [Pp]ython \d"
 _BUILD_NOTE = r"not a problem with \w+ but (?:with|one of the following issues with) "
 # Lines that say why a program stopped, across the stacks we serve. No word boundary before "Error:": an
 # exception's name ends in it ("AttributeError:", "pydantic.error_wrappers.ValidationError:").
+# node-postgres prints the server's refusal as "error: <message>" (drizzle-kit's "applying
+# migrations...error: unterminated /* comment"); an errno is ECONNREFUSED's shape, but SQL's ENUM and EXISTS
+# in the statement quoted under it are none (they were quoted in its place).
 _IMPORTANT = re.compile(
     r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b|(Error|Exception):|\bERROR\b|\bFATAL\b"
-    r"|\bfatal:|\bpanic:|npm ERR!|npm error|\bE[A-Z]{3,}\b|Cannot find module|ModuleNotFoundError"
+    r"|(?:^|[\s.])error: |\bfatal:|\bpanic:|npm ERR!|npm error"
+    r"|\bE(?!NUM\b|XISTS\b|XCEPT\b|XECUTE\b|XPLAIN\b|SCAPE\b|XTENSION\b|XCLUDE\b)[A-Z]{3,}\b"
+    r"|Cannot find module|ModuleNotFoundError"
     r"|command not found|: not found|Address already in use|EADDRINUSE|\bDisallowedHost\b|Permission denied|"
     + _PYTHON + "|" + _BUILD_NOTE,
 )

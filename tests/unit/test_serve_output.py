@@ -246,3 +246,14 @@ def test_the_indented_lines_under_an_error_that_ends_in_a_colon_are_kept():
     assert important_lines(["Error: boom", "    at main (x.js:1:1)"]) == ["Error: boom"]
     assert important_lines(["Error: 2 problems:", "  TypeError: x is undefined", "  b", "done"]) == [
         "Error: 2 problems:", "TypeError: x is undefined", "b"]
+
+
+def test_a_database_refusal_printed_as_lowercase_error_is_quoted_not_the_statement_under_it():
+    # drizzle-kit migrate through node-postgres: the server's refusal is "error: ...", and the SQL quoted
+    # under it says ENUM, which is no errno
+    lines = ["Reading config file 'drizzle.config.ts'", "Using 'pg' driver for database querying",
+             "[+] applying migrations...error: unterminated /* comment at or near \"/*",
+             "CREATE TYPE \"public\".\"kind\" AS ENUM('a', 'b');\"", "  length: 159,", "  code: '42601',",
+             "  routine: 'scanner_yyerror'", "}"]
+    shown = important_lines(lines, errors_only=True)
+    assert shown == ["[+] applying migrations...error: unterminated /* comment at or near \"/*"]
