@@ -38,8 +38,8 @@ from .djangourls import UrlConf, read_urlconf
 from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
                      guarded_route, health_rank, loadable, read_graph, root_answers)
-from .files import (JS_SUFFIXES, join, json_root, named_dirs, read_text, ready_path, rel, root_route,
-                    source_files)
+from .files import (JS_SUFFIXES, join, json_root, named_dirs, read_json_dict, read_text, ready_path, rel,
+                    root_route, source_files)
 from .instructions import (ONCE, Instructions, Step, read_instructions, readme_commands, readme_data_steps,
                            readme_steps)
 from .nodeapp import (
@@ -178,7 +178,39 @@ def _finish(app: AppSetup, root: Path) -> AppSetup:
     audit_entries(app)
     _outputs_inside(app, root)
     _uv_environment(app, root)
+    _turbo_env_mode(app, root)
     return app
+
+
+# A package manager running a script of package.json: `pnpm build`, `npm run build`, `yarn start`,
+# `bun run build`, `pnpm --filter web build` (the script of another member: not the top's)
+_RUNS_SCRIPT = re.compile(r"(?:^|&&|;|\(|\|\|)\s*(?:npm\s+run|npm|pnpm(?:\s+run)?|yarn(?:\s+run)?|bun\s+run)"
+                          r"\s+([\w:.-]+)")
+_RUNS_TURBO = re.compile(r"(?:^|&&|;|\(|\|\||\s)(?:npx\s+|pnpm\s+(?:exec\s+)?|yarn\s+|bunx\s+)?turbo\s")
+
+
+def _turbo_env_mode(app: AppSetup, root: Path) -> None:
+    """Turborepo 2 runs each task in its strict environment mode: only the variables turbo.json declares
+    (``env``, ``globalEnv``, the pass-through lists) and a framework's own prefixes (NEXT_PUBLIC_) reach
+    the task, so [serve] env never reaches a build that ``turbo build`` runs (a Next rewrite to
+    ``process.env.EXTERNAL_SERVER_URL`` failed "Invalid rewrite found" with the variable set). Where
+    setup, build or command runs turbo, TURBO_ENV_MODE=loose (turbo's own switch, ``--env-mode``)
+    hands the tasks the whole environment."""
+    if "TURBO_ENV_MODE" in app.env or not any((root / app.cwd / name).is_file()
+                                              for name in ("turbo.json", "turbo.jsonc")):
+        return
+    scripts = read_json_dict(root / app.cwd / "package.json").get("scripts")
+    scripts = scripts if isinstance(scripts, dict) else {}
+    for key, step in (("build", app.build), ("command", app.command), ("setup", app.setup)):
+        named = [m.group(1) for m in _RUNS_SCRIPT.finditer(step)]
+        turbo = next((f"scripts.{n}" for n in named if _RUNS_TURBO.search(f" {scripts.get(n, '')} ")), "")
+        if not turbo and not _RUNS_TURBO.search(f" {step} "):
+            continue
+        how = f"package.json ({turbo}) runs turbo" if turbo else f"[serve] {key} runs turbo"
+        app.env["TURBO_ENV_MODE"] = "loose"
+        app.decide("env", "TURBO_ENV_MODE=loose", f"{how}, whose strict environment mode hands its tasks "
+                   "only the variables turbo.json declares: [serve] env would not reach them")
+        return
 
 
 def _uv_environment(app: AppSetup, root: Path) -> None:

@@ -148,6 +148,9 @@ class Graph:
     guarded_paths: list[tuple[tuple[str, str], str]] = field(default_factory=list)
     _guarded: dict[tuple[str, str], bool] = field(default_factory=dict)
     _served: dict[tuple[str, str], bool] = field(default_factory=dict)
+    # JavaScript modules no other file imports or requires (:func:`_js_unimported`): an Express router they
+    # make and mount nowhere is never served
+    unimported: set[str] = field(default_factory=set)
 
     def served(self, key: tuple[str, str]) -> bool:
         """Whether router *key* is the app or mounted, through some chain of mounts, in the app."""
@@ -178,6 +181,10 @@ class Graph:
             return None, [], (f"{router.where} declares its prefix as {router.text}, which static reading "
                               "cannot resolve")
         if not mounts:
+            if router.kind == "express" and key[0] in self.unimported:
+                # authRouter.ts whose app.use('/auth', authRouter) is commented out: its '/sign-in' is no
+                # route of the app's, neither at '/sign-in' nor under a prefix
+                return None, [], f"{router.where} declares the router, but no file imports its module"
             if router.kind == "express":
                 return "", [], ""  # used without a prefix (app.use(router)) or mounted where we cannot see
             return None, [], (f"{router.where} declares the router but no include_router/register_blueprint "
@@ -892,10 +899,42 @@ def _read_js(sources: list[Path], root: Path, graph: Graph) -> None:
             at = match.start(1) if match.group(1) else match.start(2)
             exported[file] = made[file][at][0] if at in made[file] else match.group(1) or match.group(2)
     _js_handed(texts, root, graph)
+    graph.unimported = _js_unimported(texts)
     for path, text in texts.items():
         _JsMounts(path, text, root, graph, exported, made[str(path)]).read()
         _js_routes(path, text, root, graph)
     read_nest_routes(texts, root, graph)
+
+
+# The module an import names: `from './auth/authRouter'`, require("../routes/auth.js"), import('./x'),
+# `import './register'`, and a path alias's (`from '@api/modules/auth/authRouter'`, tsconfig's paths)
+_JS_SPECIFIER = re.compile(r"""(?:\bfrom\s*|\brequire\(\s*|\bimport\(\s*|\bimport\s+)"""
+                           r"""['"`]([^'"`\n]{1,300})['"`]""")
+# A module loaded by a name computed at run time (require(`./routes/${file}`), readdirSync over a folder of
+# routers): any module may be imported so
+_JS_DYNAMIC = re.compile(r"""\b(?:require|import)\(\s*(?!['"][^'"`\n]*['"]\s*\))|"""
+                         r"""\breaddirSync\b|\bglob\w*\(""")
+_JS_MODULE_SUFFIX = re.compile(r"\.(?:[cm]?[jt]s|[jt]sx)$")
+
+
+def _js_unimported(texts: dict[Path, str]) -> set[str]:
+    """The files of *texts* that no other file imports or requires, by the last segment of what an import
+    names (aliases are not resolved: ``@api/modules/auth/authRouter`` counts for every ``authRouter.ts``;
+    a folder's name for its ``index``). Empty when a file loads modules by a computed name, which could be
+    any of them."""
+    named: dict[Path, set[str]] = {}
+    for path, text in texts.items():
+        if _JS_DYNAMIC.search(text):
+            return set()
+        named[path] = {_JS_MODULE_SUFFIX.sub("", spec.rstrip("/").rsplit("/", 1)[-1])
+                       for spec in _JS_SPECIFIER.findall(text)}
+    out = set()
+    for path in texts:
+        stem = _JS_MODULE_SUFFIX.sub("", path.name)
+        name = path.parent.name if stem == "index" else stem
+        if not any(name in names for other, names in named.items() if other != path):
+            out.add(str(path))
+    return out
 
 
 def _js_handed(texts: dict[Path, str], root: Path, graph: Graph) -> None:

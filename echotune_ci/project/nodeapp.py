@@ -840,23 +840,75 @@ def start_command(start: Start, tools_: Tools) -> tuple[str, list[str], dict[str
 # server.listen(PORT), listen(+PORT), listen(Number(port)), listen({ port: config.port })
 _LISTEN = re.compile(r"\.listen\(\s*(?:\{[^}]*?\bport\s*:\s*)?(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+)")
 # const { PORT } = require('./config'), import { PORT } from './config.js', const config = require('./config')
-_RELATIVE_IMPORT = re.compile(r"""(?:require\(\s*|\bfrom\s+)['"](\.{1,2}/[^'"]+)['"]""")
 # process.env.PORT, process.env["PORT"], and NestJS's ConfigService, which reads the environment (and .env):
 # config.get<number>('PORT'), configService.getOrThrow('APP_PORT'), app.get(ConfigService).get('PORT')
 _ENV_PORT = re.compile(r"""(?:process\.env\.|process\.env\[\s*['"]|"""
                        r"""\b\w*[cC]onfig\w*\)?\s*\.\s*get(?:OrThrow)?\s*(?:<[^>()]*>)?\(\s*['"])(\w*PORT\w*)""")
 
 
+# An environment validated by a schema whose keys are the variables: envalid's cleanEnv(process.env, {PORT:
+# port()}), zod's schema.parse(process.env), Joi's schema.validate(process.env), t3-env's createEnv({...,
+# runtimeEnv: process.env}); the object it gives has the variables as keys (env.PORT is process.env.PORT)
+_ENV_SCHEMA = re.compile(r"""\bcleanEnv\(\s*process\.env\b|"""
+                         r"""\.(?:safeParse|parse|validate)\(\s*process\.env\b|"""
+                         r"""\bruntimeEnv\s*:\s*process\.env\b""")
+# tsconfig.json's compilerOptions: "baseUrl" and "paths" ("@api/*": ["./src/*"])
+_TS_BASE_URL = re.compile(r'"baseUrl"\s*:\s*"([^"]*)"')
+_TS_PATHS = re.compile(r'"paths"\s*:\s*\{([^{}]*)\}')
+_TS_PATH = re.compile(r'"([^"*]+)\*"\s*:\s*\[\s*"([^"*]*)\*"')
+# what a module imports: `from '@api/common/lib/env'`, require('./config')
+_IMPORTED = re.compile(r"""(?:require\(\s*|\bfrom\s+)['"]([^'"\n]+)['"]""")
+
+
+def _path_aliases(file: Path, top: Path) -> list[tuple[str, Path]]:
+    """The path aliases of the nearest tsconfig.json above *file* (up to *top*): (prefix, folder) for
+    each ``"@api/*": ["./src/*"]`` of its ``paths``, relative to its ``baseUrl`` (no ``extends`` followed)."""
+    for folder in file.parents:
+        config = folder / "tsconfig.json"
+        if config.is_file():
+            text = read_text(config)
+            base = _TS_BASE_URL.search(text)
+            paths = _TS_PATHS.search(text)
+            under = folder / (base.group(1) if base else ".")
+            return [(prefix, under / target) for prefix, target in _TS_PATH.findall(paths.group(1))] \
+                if paths else []
+        if folder == top or top not in folder.parents:
+            return []
+    return []
+
+
+def _imported_modules(file: Path, text: str, top: Path) -> list[Path]:
+    """The files of the modules *file* imports by a relative path or a tsconfig path alias
+    (``@api/common/lib/env`` with ``"@api/*": ["./src/*"]``)."""
+    aliases = _path_aliases(file, top) if "/" in text else []
+    out = []
+    for spec in _IMPORTED.findall(text):
+        if spec.startswith("."):
+            found = resolve_js(file.parent, spec)
+        else:
+            found = next((hit for prefix, folder in aliases if spec.startswith(prefix)
+                          and (hit := resolve_js(folder, "./" + spec[len(prefix):]))), None)
+        if found is not None:
+            out.append(found)
+    return out
+
+
 def _imported_env_port(file: Path, text: str, root: Path, name: str) -> tuple[str, str] | None:
-    """(variable, why) when a module *file* imports by a relative path reads the port from the environment
-    (basic-redis-chat-app: index.js listens on PORT from ./config, whose ``PORT = process.env.PORT ||
-    DEFAULT_PORT``); one import deep. The module's own *name* for the port (``port`` of ``config.port``)
-    is looked for first: ``port: PORT || 3000`` with PORT destructured from process.env."""
-    modules = [m for spec in _RELATIVE_IMPORT.findall(text) if (m := resolve_js(file.parent, spec))]
+    """(variable, why) when a module *file* imports by a relative path or a path alias reads the port from
+    the environment (basic-redis-chat-app: index.js listens on PORT from ./config, whose ``PORT =
+    process.env.PORT || DEFAULT_PORT``); one import deep. The module's own *name* for the port (``port`` of
+    ``config.port``) is looked for first: ``port: PORT || 3000`` with PORT destructured from process.env,
+    or a key of the schema it validates process.env with (``env.PORT`` of envalid's ``cleanEnv(process.env,
+    { PORT: port() })``)."""
+    modules = _imported_modules(file, text, root)
     for module in modules:
-        var = _env_named(read_text(module), name)
+        source = read_text(module)
+        var = _env_named(source, name)
         if var:
             return var, f"{rel(module, root)} reads {var}"
+        if re.fullmatch(r"[A-Z0-9_]*PORT[A-Z0-9_]*", name) and _ENV_SCHEMA.search(source) \
+                and re.search(rf"(?<![\w$.]){name}\s*:", source):
+            return name, f"{rel(module, root)} reads {name} (a schema it validates process.env with)"
     for module in modules:
         env = _ENV_PORT.search(read_text(module))
         if env:

@@ -213,9 +213,14 @@ _ASSERTED = re.compile(r"process\.env\.(\w+)!(?!=)")
 # An environment schema validated at startup: Joi's `JWT_SECRET: Joi.string().required()` (the app stops
 # with '"JWT_SECRET" is required'), envalid's `JWT_SECRET: str()` inside cleanEnv(...) with no default
 _JOI_REQUIRED = re.compile(r"\b([A-Z][A-Z0-9_]{1,80})\s*:\s*Joi\.[^,\n]{0,300}?\.required\(\)")
+# envalid's testOnly(x) is a default under NODE_ENV=test only (the Express TypeScript boilerplate's
+# `devDefault: testOnly(3000)`): elsewhere the variable is required (envalid's "Missing environment
+# variables" names it)
 _ENVALID = re.compile(r"\b([A-Z][A-Z0-9_]{1,80})\s*:\s*(?:str|num|bool|port|url|email|host|json)\(\s*"
-                      r"(?:\{(?![^{}]*\b(?:default|devDefault)\s*:)[^{}]*\})?\s*\)")
+                      r"(?:\{(?![^{}]*\b(?:default|devDefault)\s*:(?!\s*testOnly\())[^{}]*\})?\s*\)")
 _NOT_REQUIRED = frozenset({"PORT", "NODE_ENV", "HOST", "DEBUG"})
+# ... which names NODE_ENV and HOST too when the schema lists them so (PORT is set by `run`)
+_ENVALID_NOT_REQUIRED = frozenset({"PORT"})
 
 
 def required_env(sources: list[Path], root: Path) -> list[Required]:
@@ -234,9 +239,10 @@ def required_env(sources: list[Path], root: Path) -> list[Required]:
         if "cleanEnv(" in text:
             patterns.append((_ENVALID, "an envalid validator without a default"))
         for pattern, how in patterns:
+            skipped = _ENVALID_NOT_REQUIRED if pattern is _ENVALID else _NOT_REQUIRED
             for m in pattern.finditer(text):
                 name = m.group(1)
-                if name not in _NOT_REQUIRED and name not in found:
+                if name not in skipped and name not in found:
                     line = text.count("\n", 0, m.start()) + 1
                     # SvelteKit's env.X (read as process.env.X here) is named as the code writes it
                     read = f"process.env.{name}" if f"process.env.{name}" in original else f"$env's {name}"

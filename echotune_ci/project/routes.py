@@ -181,6 +181,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             verb = verb.lower()
             is_post = verb == "post" or (verb == "route" and "POST" in rest.upper())
             prefix, _, _ = graph.base((key, receiver))
+            if prefix is None and key in graph.unimported and (key, receiver) in graph.routers:
+                continue  # a router of a module nothing imports: the app never serves its routes
             # a blueprint imported from the package that makes it (microblog's `from app.auth import bp`):
             # the route as the graph read it, with its register_blueprint prefix
             full = full_path(prefix, route) if prefix else (full_route(graph, route) or route)

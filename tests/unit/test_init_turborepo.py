@@ -1,0 +1,148 @@
+"""`init` on a Turborepo monorepo (an Express API in apps/api, a Next.js web app in apps/web, shared
+packages): turbo's strict environment mode, a port read through an environment schema behind a
+tsconfig path alias, and routers whose mount is commented out. Fixtures of our own, in the shape of
+minhtungo/nextjs-express-turborepo-starter (docs/real-projects.md, fifteenth round)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.project.init import app_setup
+from echotune_ci.project.nodeapp import node_port
+from echotune_ci.project.routes import detect_login_flow
+from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
+
+ENVALID = ("import { cleanEnv, port, str } from 'envalid';\n"
+           "export const env = cleanEnv(process.env, {\n"
+           "  SMTP_PORT: port(),\n"
+           "  PORT: port({ devDefault: 3000 }),\n"
+           "  SESSION_SECRET: str(),\n"
+           "});\n")
+INDEX = ("import { env } from '@api/common/env';\n"
+         "import { app } from '@api/server';\n"
+         "app.listen(env.PORT, () => console.log(env.PORT));\n")
+SERVER = ("import express from 'express';\n"
+          "export const app = express();\n"
+          "app.get('/', (req, res) => res.json({}));\n")
+TSCONFIG = ('{\n  // comments are allowed here\n  "extends": "@repo/tsconfig/base.json",\n'
+            '  "compilerOptions": {\n    "baseUrl": ".",\n    "paths": {\n      "@api/*": ["./src/*"]\n'
+            '    }\n  }\n}\n')
+
+
+def monorepo(root: Path, *, build: str = "turbo build", turbo: bool = True) -> Path:
+    files = {
+        "package.json": json.dumps({"name": "mono", "private": True, "workspaces": ["apps/*", "packages/*"],
+                                    "scripts": {"build": build, "dev": "turbo dev"},
+                                    "devDependencies": {"turbo": "^2.3.0"}}),
+        "package-lock.json": "{}",
+        "apps/api/package.json": json.dumps({"name": "api",
+                                             "scripts": {"build": "tsc", "start": "node dist/index.js"},
+                                             "dependencies": {"express": "^4.21.0", "envalid": "^8.0.0"}}),
+        "apps/api/tsconfig.json": TSCONFIG,
+        "apps/api/src/index.ts": INDEX,
+        "apps/api/src/server.ts": SERVER,
+        "apps/api/src/common/env.ts": ENVALID,
+        "apps/web/package.json": json.dumps({"name": "web",
+                                             "scripts": {"build": "next build", "start": "next start"},
+                                             "dependencies": {"next": "15.1.0", "react": "19.0.0"}}),
+        "apps/web/app/page.tsx": "export default function Page() { return <main>hi</main>; }\n",
+    }
+    if turbo:
+        files["turbo.json"] = json.dumps({"tasks": {"build": {"dependsOn": ["^build"]}}})
+    return write(root, files)
+
+
+def test_a_build_that_runs_turbo_hands_its_tasks_the_whole_environment(tmp_path):
+    app = app_setup(monorepo(tmp_path))
+    assert "turbo build" in app.build or app.build.startswith("npm run build")
+    assert app.env["TURBO_ENV_MODE"] == "loose"
+    decision = next(d for d in app.decisions if d.value == "TURBO_ENV_MODE=loose")
+    assert decision.source.startswith("package.json (scripts.build) runs turbo")
+
+
+@pytest.mark.parametrize(("build", "turbo"), [
+    ("turbo build", False),           # turbo.json missing: no Turborepo here
+    ("tsc -b && next build", True),   # the build never runs turbo
+])
+def test_no_env_mode_where_turbo_runs_no_step(tmp_path, build, turbo):
+    app = app_setup(monorepo(tmp_path, build=build, turbo=turbo))
+    assert "TURBO_ENV_MODE" not in app.env
+
+
+def test_the_port_of_an_environment_schema_behind_a_path_alias(tmp_path):
+    monorepo(tmp_path)
+    assert node_port(tmp_path / "apps/api", entry="src/index.ts") == (
+        None, "PORT", "src/common/env.ts reads PORT (a schema it validates process.env with)")
+
+
+@pytest.mark.parametrize("schema", [
+    "export const env = schema.parse(process.env);\nconst schema = z.object({ PORT: z.coerce.number() });\n",
+    "export const env = createEnv({ server: { PORT: z.string() }, runtimeEnv: process.env });\n",
+])
+def test_the_port_of_a_zod_or_t3_schema_imported_by_a_relative_path(tmp_path, schema):
+    write(tmp_path, {"src/env.ts": schema,
+                     "src/index.ts": "import { env } from './env';\nimport express from 'express';\n"
+                                     "express().listen(env.PORT);\n"})
+    assert node_port(tmp_path, entry="src/index.ts")[:2] == (None, "PORT")
+
+
+def test_a_port_key_of_an_object_that_is_no_environment_schema_is_not_a_variable(tmp_path):
+    write(tmp_path, {"src/settings.ts": "export const settings = { PORT: 4000 };\n",
+                     "src/index.ts": "import { settings } from './settings';\n"
+                                     "import express from 'express';\nexpress().listen(settings.PORT);\n"})
+    assert node_port(tmp_path, entry="src/index.ts")[:2] != (None, "PORT")
+
+
+AUTH_ROUTER = ("import express from 'express';\n"
+               "export const authRouter = express.Router();\n"
+               "authRouter.post('/sign-in', (req, res) => res.json({ token: 't' }));\n")
+USER_ROUTER = ("import express from 'express';\n"
+               "export const userRouter = express.Router();\n"
+               "userRouter.get('/me', (req, res) => res.json({}));\n")
+
+
+def api(root: Path, server: str, **more: str) -> Path:
+    return write(root, {"src/modules/auth/authRouter.ts": AUTH_ROUTER,
+                        "src/modules/user/userRouter.ts": USER_ROUTER,
+                        "src/server.ts": server, **more})
+
+
+def test_routers_whose_mounts_are_commented_out_give_no_login(tmp_path):
+    api(tmp_path, "import express from 'express';\nexport const app = express();\n"
+                  "// app.use('/auth', authRouter);\n// app.use('/user', userRouter);\n")
+    assert detect_login_flow(tmp_path) == {}
+
+
+def test_mounted_routers_give_the_login_under_their_prefixes(tmp_path):
+    api(tmp_path, "import express from 'express';\n"
+                  "import { authRouter } from './modules/auth/authRouter';\n"
+                  "import { userRouter } from './modules/user/userRouter';\n"
+                  "export const app = express();\n"
+                  "app.use('/auth', authRouter);\napp.use('/user', userRouter);\n")
+    flow = detect_login_flow(tmp_path)
+    assert (flow["login"], flow["protected"]) == ("/auth/sign-in", "/user/me")
+
+
+def test_routers_loaded_by_a_computed_name_are_still_taken_as_served(tmp_path):
+    # fs.readdirSync over the modules' folder: any of them may be required, so none is dropped
+    api(tmp_path, "import express from 'express';\nimport fs from 'fs';\nexport const app = express();\n"
+                  "for (const f of fs.readdirSync(__dirname + '/modules'))\n"
+                  "  app.use(require(`./modules/${f}`));\n")
+    flow = detect_login_flow(tmp_path)
+    assert (flow["login"], flow["protected"]) == ("/sign-in", "/me")
+
+
+def test_envalid_defaults_that_hold_under_tests_only_leave_the_variable_required(tmp_path):
+    from echotune_ci.project.nodenotes import required_env
+
+    write(tmp_path, {"env.ts": "export const env = cleanEnv(process.env, {\n"
+                               "  NODE_ENV: str({\n    devDefault: testOnly('test'),\n"
+                               "    choices: ['development', 'production', 'test'],\n  }),\n"
+                               "  HOST: host({ devDefault: testOnly('localhost') }),\n"
+                               "  PORT: port({ devDefault: testOnly(3000) }),\n"
+                               "  LOG_LEVEL: str({ devDefault: 'info' }),\n"
+                               "  RATE_LIMIT: num({ default: 100 }),\n});\n"})
+    assert [r.name for r in required_env([tmp_path / "env.ts"], tmp_path)] == ["NODE_ENV", "HOST"]
