@@ -55,8 +55,10 @@ from .nodeapp import (
     node_port,
     server_outputs,
     server_script,
+    Start,
     start_command,
     tools,
+    typescript_members,
 )
 from .nodenotes import production_only, synchronize_off_in_production
 from .nodenotes import required_env as node_required_env
@@ -2024,10 +2026,14 @@ def _node_command(
     if start is None:
         return _static_fallback(app, packages), ""
     command, pre, env = start_command(start, tool)
+    source = start.source + _without_dev_options(start.line)
+    members, runs = typescript_members(start, packages)
+    if members:
+        command, source = _typescript_members_note(app, start, members, runs) or (command, source)
     app.command = command
     app.fallback = start.fallback
     app.env.update(env)
-    app.decide("command", command, start.source + _without_dev_options(start.line))
+    app.decide("command", command, source)
     for name, value in start.env.items():
         if name not in app.env:
             app.env[name] = value
@@ -2040,6 +2046,28 @@ def _node_command(
     if start.warning:
         app.check("command", start.warning)
     return start.package, start.entry
+
+
+def _typescript_members_note(app: AppSetup, start: Start, members: list[str],
+                             runs: str) -> tuple[str, str] | None:
+    """The start of a server whose built file Node cannot run, since workspace *members* it imports export
+    TypeScript source (:func:`.nodeapp.typescript_members`): through tsx on the file a script of its
+    package runs so (*runs*, its dev script's, without the watcher) when there is one, with a note either
+    way; None when the start is kept."""
+    pkg = start.package
+    named = ", ".join(members[:3]) + (" ..." if len(members) > 3 else "")
+    why = (f"{join(pkg.dir, 'package.json')} depends on {named}, whose package.json exports TypeScript "
+           f"source and has no build of its own: `{start.line}` stops at its first type annotation "
+           "(SyntaxError), as Node cannot load TypeScript from a package the build leaves external")
+    if not runs or not pkg.has("tsx"):
+        app.check("command", f"{why}; bundle them into the build (tsup's noExternal) or start the "
+                             "server with tsx")
+        return None
+    command = f"npx tsx {runs}" if pkg.dir == "." else f"cd {pkg.dir} && npx tsx {runs}"
+    app.check("command", f"{why}: served with tsx on {runs}, as its scripts do; to measure the build "
+                         "instead, bundle them into it (tsup's noExternal) and start it with node")
+    return command, f"{join(pkg.dir, 'package.json')} (a script runs {runs} with tsx; the start script's " \
+                    f"build cannot load {named})"
 
 
 def _without_dev_options(line: str) -> str:

@@ -834,6 +834,50 @@ def start_command(start: Start, tools_: Tools) -> tuple[str, list[str], dict[str
     return command, pre, bound.env
 
 
+# `node dist/index.js`: Node itself runs the file (not tsx, ts-node, bun)
+_NODE_RUNS = re.compile(r"(?:^|&&|;)\s*(?:\w+=\S*\s+)*node\s+(?:--?[\w-]+(?:=\S+)?\s+)*[\w./@-]+\.[cm]?js\b")
+# a script that runs a TypeScript file with tsx (`tsx watch --clear-screen=false src/index.ts | pino-pretty`)
+_TSX_RUNS = re.compile(r"\btsx\s+(?:watch\s+)?(?:--?[\w-]+(?:=\S+)?\s+)*"
+                       r"((?:[\w.@-]+/)*[\w.@-]+\.[cm]?tsx?)\b")
+_TS_FILE = re.compile(r"\.(?:[cm]?ts|tsx)$")
+
+
+def _entry_files(data: dict[str, Any]) -> list[str]:
+    """The files a package.json's ``exports`` (its "." entry, plain or by condition) and ``main`` give."""
+    exports = data.get("exports")
+    dot = exports.get(".", exports) if isinstance(exports, dict) else exports
+    found = [dot] if isinstance(dot, str) else [v for v in dot.values() if isinstance(v, str)] \
+        if isinstance(dot, dict) else []
+    return [*found, *([data["main"]] if isinstance(data.get("main"), str) else [])]
+
+
+def typescript_members(start: Start, packages: list[Package]) -> tuple[list[str], str]:
+    """(the workspace members of *start*'s package that export TypeScript source to Node, the file a script
+    of the package runs with tsx) when its start runs a built file with plain ``node``: Turborepo's
+    "just-in-time" internal packages (``"exports": {".": "./src/index.ts"}``, no build of their own) are
+    compiled by their consumer's bundler, and a server build by tsc or tsup leaves them external, so
+    ``node dist/index.js`` stops at their first type annotation ("SyntaxError: Missing initializer in const
+    declaration"). ([], "") otherwise."""
+    pkg = start.package
+    if not _NODE_RUNS.search(start.line) or not pkg.workspace:
+        return [], ""
+    members = {p.name: p for p in packages if p.workspace and p is not pkg}
+    # dependencies only: tsup leaves those external and bundles the devDependencies
+    runtime = pkg.data.get("dependencies")
+    runtime = runtime if isinstance(runtime, dict) else {}
+    raw = [name for name, spec in runtime.items()
+           if name in members and str(spec).startswith(("workspace:", "*"))]
+    typescript = [name for name in raw if not members[name].scripts.get("build")
+                  and any(_TS_FILE.search(f) for f in _entry_files(members[name].data))]
+    # tsup's noExternal (or a bundler told to bundle them) compiles them into the server's build
+    bundler = " ".join(read_text(pkg.path / f)
+                       for f in ("tsup.config.ts", "tsup.config.js", "tsup.config.mjs"))
+    if not typescript or "noExternal" in bundler or "noExternal" in json.dumps(pkg.data.get("tsup", {})):
+        return [], ""
+    runs = next((m.group(1) for script in pkg.scripts.values() if (m := _TSX_RUNS.search(script))), "")
+    return typescript, runs
+
+
 # ---------------------------------------------------------------------------- the port
 
 

@@ -146,3 +146,50 @@ def test_envalid_defaults_that_hold_under_tests_only_leave_the_variable_required
                                "  LOG_LEVEL: str({ devDefault: 'info' }),\n"
                                "  RATE_LIMIT: num({ default: 100 }),\n});\n"})
     assert [r.name for r in required_env([tmp_path / "env.ts"], tmp_path)] == ["NODE_ENV", "HOST"]
+
+
+def jit_member(root: Path, *, api_extra: dict | None = None, logger: dict | None = None,
+               tsup: str = "") -> Path:
+    """The monorepo above, its API built by tsup and started by node, depending on an internal package
+    that exports its TypeScript source (Turborepo's "just-in-time" package)."""
+    monorepo(root)
+    api = {"name": "api", "scripts": {"build": "tsup", "start": "node dist/index.js",
+                                      "dev": "tsx watch --clear-screen=false src/index.ts | pino-pretty"},
+           "dependencies": {"express": "^4.21.0", "@repo/logger": "workspace:*"},
+           "devDependencies": {"tsx": "^4.19.0", "tsup": "^8.3.0"}, **(api_extra or {})}
+    files = {"apps/api/package.json": json.dumps(api),
+             "packages/logger/package.json": json.dumps(logger or {"name": "@repo/logger",
+                                                                  "exports": {".": "./index.ts"}}),
+             "packages/logger/index.ts": "export const logger: Console = console;\n"}
+    if tsup:
+        files["apps/api/tsup.config.ts"] = tsup
+    return write(root, files)
+
+
+def test_a_built_server_that_imports_typescript_members_is_served_with_tsx(tmp_path):
+    app = app_setup(jit_member(tmp_path))
+    assert app.command == "cd apps/api && npx tsx src/index.ts"
+    note = " ".join(app.notes("command"))
+    assert "depends on @repo/logger, whose package.json exports TypeScript source" in note
+    assert "served with tsx on src/index.ts" in note
+
+
+@pytest.mark.parametrize(("api_extra", "logger", "tsup"), [
+    ({}, {"name": "@repo/logger", "main": "dist/index.js", "scripts": {"build": "tsc"}}, ""),  # built itself
+    ({}, None, "export default { entry: ['src/index.ts'], noExternal: [/^@repo\\//] };\n"),  # bundled in
+    ({"dependencies": {"express": "^4.21.0"}, "devDependencies": {"@repo/logger": "workspace:*"}},
+     None, ""),  # a devDependency, which tsup bundles
+    ({"scripts": {"build": "tsup", "start": "tsx src/index.ts"}}, None, ""),  # started with tsx already
+])
+def test_the_start_is_kept_where_node_can_load_what_it_imports(tmp_path, api_extra, logger, tsup):
+    app = app_setup(jit_member(tmp_path, api_extra=api_extra, logger=logger, tsup=tsup))
+    assert "npx tsx src/index.ts" not in app.command
+    assert not any("exports TypeScript source" in n for n in app.notes("command"))
+
+
+def test_without_a_tsx_script_the_start_is_kept_and_the_note_says_why_it_stops(tmp_path):
+    scripts = {"build": "tsc", "start": "node dist/index.js"}
+    app = app_setup(jit_member(tmp_path, api_extra={"scripts": scripts, "devDependencies": {}}))
+    assert "tsx" not in app.command
+    assert any("bundle them into the build (tsup's noExternal) or start the server with tsx" in n
+               for n in app.notes("command"))
