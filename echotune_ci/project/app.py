@@ -2045,7 +2045,26 @@ def _node_command(
         ins.pre.append(Step(step, start.source))
     if start.warning:
         app.check("command", start.warning)
+    _other_page_servers(app, start.package, packages)
     return start.package, start.entry
+
+
+# Frameworks whose start serves the pages they render (a server of their own, not files the API serves)
+_PAGE_SERVERS = ("next", "nuxt", "@remix-run/serve", "@react-router/serve", "@sveltejs/adapter-node", "astro")
+
+
+def _other_page_servers(app: AppSetup, served: Package, packages: list[Package]) -> None:
+    """A note for each workspace member beside the served one that renders and serves its own pages (a
+    Next.js ``apps/web`` beside an Express ``apps/api`` in a Turborepo): `run` starts one server, so the
+    frontend phase audits the served member's pages, never that web app's."""
+    for pkg in packages:
+        framework = next((name for name in _PAGE_SERVERS if pkg.has(name)), "")
+        if pkg is served or not pkg.workspace or not framework or not pkg.scripts.get("start"):
+            continue
+        app.check("command", f"{pkg.dir} ({framework}) is a server of its own, which `run` does not start: "
+                             f"the frontend phase audits the pages of {served.dir}, not of {pkg.dir}; to "
+                             f"measure it, give it a config of its own (`echotune-ci init --dir {pkg.dir}`) "
+                             f"and run it with this app started beside it, at the URL its build is given")
 
 
 def _typescript_members_note(app: AppSetup, start: Start, members: list[str],

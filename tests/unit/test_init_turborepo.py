@@ -193,3 +193,18 @@ def test_without_a_tsx_script_the_start_is_kept_and_the_note_says_why_it_stops(t
     assert "tsx" not in app.command
     assert any("bundle them into the build (tsup's noExternal) or start the server with tsx" in n
                for n in app.notes("command"))
+
+
+def test_a_web_app_that_serves_its_own_pages_beside_the_api_is_named(tmp_path):
+    app = app_setup(monorepo(tmp_path))
+    assert app.command == "npm start --workspace=apps/api"
+    assert any(n.startswith("apps/web (next) is a server of its own, which `run` does not start")
+               and "`echotune-ci init --dir apps/web`" in n for n in app.notes("command"))
+
+
+def test_a_client_the_build_only_builds_is_no_second_server(tmp_path):
+    monorepo(tmp_path)
+    write(tmp_path, {"apps/web/package.json": json.dumps({"name": "web", "scripts": {"build": "vite build"},
+                                                         "devDependencies": {"vite": "^6.0.0"}})})
+    app = app_setup(tmp_path)
+    assert not any("server of its own" in n for n in app.notes("command"))
