@@ -285,6 +285,40 @@ def resolve_js(folder: Path, spec: str) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
+# tsconfig.json's compilerOptions: "baseUrl" and "paths" ("@api/*": ["./src/*"])
+_TS_BASE_URL = re.compile(r'"baseUrl"\s*:\s*"([^"]*)"')
+_TS_PATHS = re.compile(r'"paths"\s*:\s*\{([^{}]*)\}')
+_TS_PATH = re.compile(r'"([^"*]+)\*"\s*:\s*\[\s*"([^"*]*)\*"')
+
+
+def path_aliases(file: Path, top: Path) -> list[tuple[str, Path]]:
+    """The path aliases of the nearest tsconfig.json above *file* (up to *top*): (prefix, folder) for
+    each ``"@api/*": ["./src/*"]`` of its ``paths``, relative to its ``baseUrl`` (no ``extends`` followed)."""
+    top = top.resolve()
+    for folder in file.resolve().parents:
+        config = folder / "tsconfig.json"
+        if config.is_file():
+            text = read_text(config)
+            base = _TS_BASE_URL.search(text)
+            paths = _TS_PATHS.search(text)
+            under = folder / (base.group(1) if base else ".")
+            return [(prefix, under / target) for prefix, target in _TS_PATH.findall(paths.group(1))] \
+                if paths else []
+        if folder == top or top not in folder.parents:
+            return []
+    return []
+
+
+def resolve_import(file: Path, spec: str, top: Path) -> Path | None:
+    """The file an import *spec* of the module *file* names: a relative one as :func:`resolve_js`
+    finds it, else one through a tsconfig path alias (``@api/common/lib/env`` with ``"@api/*":
+    ["./src/*"]``, the nearest tsconfig.json up to *top*); None for a package's (``express``) or none."""
+    if spec.startswith("."):
+        return resolve_js(file.parent, spec)
+    return next((hit for prefix, folder in path_aliases(file, top) if spec.startswith(prefix)
+                 and (hit := resolve_js(folder, "./" + spec[len(prefix):]))), None)
+
+
 def rel(path: Path, root: Path) -> str:
     """*path* relative to *root*, with forward slashes ("." for the root itself)."""
     try:

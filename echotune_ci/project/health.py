@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import pyroots
-from .files import JS_SUFFIXES, read_text, rel, resolve_js
+from .files import JS_SUFFIXES, read_text, rel, resolve_import
 from .nestroutes import read_nest_routes
 from .pyimports import import_table
 
@@ -820,11 +820,14 @@ _JS_MAKE = re.compile(
     r"\s*(?:<[^()\n]{0,200}?>\s*)?\("
 )
 _JS_PREFIX_OPTION = re.compile(r"""\s*\{[^}]*?\bprefix\s*:\s*['"`]([^'"`]*)['"`]""")
-_JS_REQUIRE = re.compile(r"""\b(?:const|let|var)\s+(\w+)\s*=\s*require\(\s*['"](\.[^'"]+)['"]\s*\)""")
-_JS_IMPORT = re.compile(r"""\bimport\s+(\w+)\s+from\s+['"](\.[^'"]+)['"]""")
+# A module by a relative path or a tsconfig path alias (`from '@api/routes/auth'`); a package's name
+# (`from 'express'`) resolves to no file of the app's and is left
+_JS_REQUIRE = re.compile(r"""\b(?:const|let|var)\s+(\w+)\s*=\s*require\(\s*['"]([^'"\n]+)['"]\s*\)""")
+_JS_IMPORT = re.compile(r"""\bimport\s+(\w+)\s+from\s+['"]([^'"\n]+)['"]""")
 # import { healthRouter, api as apiRouter } from './routes' / const { healthRouter } = require('./routes')
 _JS_NAMED = re.compile(
-    r"""\b(?:import\s*\{([^}]*)\}\s*from\s*|(?:const|let|var)\s*\{([^}]*)\}\s*=\s*require\(\s*)['"](\.[^'"]+)['"]"""
+    r"""\b(?:import\s*\{([^}]*)\}\s*from\s*|(?:const|let|var)\s*\{([^}]*)\}\s*=\s*require\(\s*)"""
+    r"""['"]([^'"\n]+)['"]"""
 )
 _JS_EXPORT = re.compile(r"\bmodule\.exports\s*=\s*(\w+)|\bexport\s+default\s+(\w+)")
 _JS_CONST = re.compile(r"""\b(?:const|let|var)\s+(\w+)\s*=\s*['"`](/[^'"`$]*)['"`]""")
@@ -881,8 +884,8 @@ _JS_OBJECT = re.compile(r"\{([^{}]{1,500})\}")
 _JS_FIELD = re.compile(r"""([\w$]+)\s*:\s*(?:(['"`])([^'"`\n]*)\2|([\w$]+))""")
 
 
-def _resolve_js(folder: Path, spec: str) -> Path | None:
-    found = resolve_js(folder, spec)
+def _resolve_js(file: Path, spec: str, root: Path) -> Path | None:
+    found = resolve_import(file, spec, root)
     return found.resolve() if found else None
 
 
@@ -957,7 +960,7 @@ def _js_handed(texts: dict[Path, str], root: Path, graph: Graph) -> None:
                   if m.group(1) in imported]
         for at, spec, name in calls:
             parent = (str(path), name)
-            target = _resolve_js(path.parent, spec)
+            target = _resolve_js(path, spec, root)
             param = params.get(str(target)) if target is not None else None
             if param is None or target is None or parent not in graph.routers or _commented(text, at):
                 continue
@@ -1140,7 +1143,7 @@ class _JsMounts:
     def __init__(self, path: Path, text: str, root: Path, graph: Graph, exported: dict[str, str],
                  made: dict[int, tuple[str, int]]) -> None:
         self.path, self.text, self.graph, self.exported, self.made = path, text, graph, exported, made
-        self.file, self.where = str(path), rel(path, root)
+        self.file, self.where, self.root = str(path), rel(path, root), root
         self.imported = {m.group(1): m.group(2)
                          for m in [*_JS_REQUIRE.finditer(text), *_JS_IMPORT.finditer(text)]}
         self.named: dict[str, tuple[str, str]] = {}  # local name -> (module, exported name)
@@ -1300,7 +1303,7 @@ class _JsMounts:
         name = mounted.group(1)
         if name in self.named:
             module, exported_as = self.named[name]
-            target = _resolve_js(self.path.parent, module)
+            target = _resolve_js(self.path, module, self.root)
             if target is not None:
                 return str(target), exported_as
         if name in self.imported:
@@ -1309,7 +1312,7 @@ class _JsMounts:
 
     def _default(self, spec: str) -> tuple[str, str] | None:
         """The router module *spec* exports: its ``module.exports``/``export default``, else its only one."""
-        target = _resolve_js(self.path.parent, spec)
+        target = _resolve_js(self.path, spec, self.root)
         if target is None:
             return None
         own = [name for file, name in self.graph.routers if file == str(target)]

@@ -31,6 +31,7 @@ from .files import (
     read_text,
     read_yaml,
     rel,
+    resolve_import,
     resolve_js,
     source_files,
 )
@@ -896,45 +897,14 @@ _ENV_PORT = re.compile(r"""(?:process\.env\.|process\.env\[\s*['"]|"""
 _ENV_SCHEMA = re.compile(r"""\bcleanEnv\(\s*process\.env\b|"""
                          r"""\.(?:safeParse|parse|validate)\(\s*process\.env\b|"""
                          r"""\bruntimeEnv\s*:\s*process\.env\b""")
-# tsconfig.json's compilerOptions: "baseUrl" and "paths" ("@api/*": ["./src/*"])
-_TS_BASE_URL = re.compile(r'"baseUrl"\s*:\s*"([^"]*)"')
-_TS_PATHS = re.compile(r'"paths"\s*:\s*\{([^{}]*)\}')
-_TS_PATH = re.compile(r'"([^"*]+)\*"\s*:\s*\[\s*"([^"*]*)\*"')
 # what a module imports: `from '@api/common/lib/env'`, require('./config')
 _IMPORTED = re.compile(r"""(?:require\(\s*|\bfrom\s+)['"]([^'"\n]+)['"]""")
-
-
-def _path_aliases(file: Path, top: Path) -> list[tuple[str, Path]]:
-    """The path aliases of the nearest tsconfig.json above *file* (up to *top*): (prefix, folder) for
-    each ``"@api/*": ["./src/*"]`` of its ``paths``, relative to its ``baseUrl`` (no ``extends`` followed)."""
-    for folder in file.parents:
-        config = folder / "tsconfig.json"
-        if config.is_file():
-            text = read_text(config)
-            base = _TS_BASE_URL.search(text)
-            paths = _TS_PATHS.search(text)
-            under = folder / (base.group(1) if base else ".")
-            return [(prefix, under / target) for prefix, target in _TS_PATH.findall(paths.group(1))] \
-                if paths else []
-        if folder == top or top not in folder.parents:
-            return []
-    return []
 
 
 def _imported_modules(file: Path, text: str, top: Path) -> list[Path]:
     """The files of the modules *file* imports by a relative path or a tsconfig path alias
     (``@api/common/lib/env`` with ``"@api/*": ["./src/*"]``)."""
-    aliases = _path_aliases(file, top) if "/" in text else []
-    out = []
-    for spec in _IMPORTED.findall(text):
-        if spec.startswith("."):
-            found = resolve_js(file.parent, spec)
-        else:
-            found = next((hit for prefix, folder in aliases if spec.startswith(prefix)
-                          and (hit := resolve_js(folder, "./" + spec[len(prefix):]))), None)
-        if found is not None:
-            out.append(found)
-    return out
+    return [found for spec in _IMPORTED.findall(text) if (found := resolve_import(file, spec, top))]
 
 
 def _imported_env_port(file: Path, text: str, root: Path, name: str) -> tuple[str, str] | None:

@@ -106,8 +106,8 @@ USER_ROUTER = ("import express from 'express';\n"
 
 def api(root: Path, server: str, **more: str) -> Path:
     return write(root, {"src/modules/auth/authRouter.ts": AUTH_ROUTER,
-                        "src/modules/user/userRouter.ts": USER_ROUTER,
-                        "src/server.ts": server, **more})
+                        "src/modules/user/userRouter.ts": USER_ROUTER + "export default userRouter;\n",
+                        "tsconfig.json": TSCONFIG, "src/server.ts": server, **more})
 
 
 def test_routers_whose_mounts_are_commented_out_give_no_login(tmp_path):
@@ -116,10 +116,10 @@ def test_routers_whose_mounts_are_commented_out_give_no_login(tmp_path):
     assert detect_login_flow(tmp_path) == {}
 
 
-def test_mounted_routers_give_the_login_under_their_prefixes(tmp_path):
+def test_routers_mounted_through_path_aliases_give_the_login_under_their_prefixes(tmp_path):
     api(tmp_path, "import express from 'express';\n"
-                  "import { authRouter } from './modules/auth/authRouter';\n"
-                  "import { userRouter } from './modules/user/userRouter';\n"
+                  "import { authRouter } from '@api/modules/auth/authRouter';\n"
+                  "import userRouter from '@api/modules/user/userRouter';\n"
                   "export const app = express();\n"
                   "app.use('/auth', authRouter);\napp.use('/user', userRouter);\n")
     flow = detect_login_flow(tmp_path)
