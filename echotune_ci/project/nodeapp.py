@@ -884,7 +884,10 @@ def typescript_members(start: Start, packages: list[Package]) -> tuple[list[str]
 
 # server.listen(PORT), listen(+PORT), listen(Number(port)), listen({ port: config.port })
 _LISTEN = re.compile(r"\.listen\(\s*(?:\{[^}]*?\bport\s*:\s*)?(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+)")
-# const { PORT } = require('./config'), import { PORT } from './config.js', const config = require('./config')
+# @hono/node-server's serve({ fetch: app.fetch, port: Number(process.env.PORT) }), or its shorthand `port`
+# (undefined: its default 3000)
+_NODE_SERVE = re.compile(r"\bserve\(\s*\{[^}]*?\bport\b"
+                         r"(?:\s*:\s*(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+))?")
 # process.env.PORT, process.env["PORT"], and NestJS's ConfigService, which reads the environment (and .env):
 # config.get<number>('PORT'), configService.getOrThrow('APP_PORT'), app.get(ConfigService).get('PORT')
 _ENV_PORT = re.compile(r"""(?:process\.env\.|process\.env\[\s*['"]|"""
@@ -969,10 +972,10 @@ def node_port(
     for file in files:
         text = read_text(file)
         path = Path(rel(file, root or folder))
-        listen = _LISTEN.search(text)
+        listen = _LISTEN.search(text) or (_NODE_SERVE.search(text) if "@hono/node-server" in text else None)
         if not listen:
             continue
-        arg = listen.group(1)
+        arg = listen.group(1) or "port"  # serve({ fetch: app.fetch, port }): the shorthand's name
         if arg.isdigit():
             return int(arg), "", f"{path}: listen({arg})"
         defined = (

@@ -208,3 +208,15 @@ def test_a_client_the_build_only_builds_is_no_second_server(tmp_path):
                                                          "devDependencies": {"vite": "^6.0.0"}})})
     app = app_setup(tmp_path)
     assert not any("server of its own" in n for n in app.notes("command"))
+
+
+@pytest.mark.parametrize(("serve", "port"), [
+    ("const port = Number(process.env.PORT) || 3000\nserve({ fetch: app.fetch, port })\n", (None, "PORT")),
+    ("serve({ fetch: app.fetch, port: Number(process.env.API_PORT ?? 8787) })\n", (None, "API_PORT")),
+    ("serve({ fetch: app.fetch, port: 8787 }, (info) => console.log(info.port))\n", (8787, "")),
+])
+def test_the_port_of_a_hono_node_server(tmp_path, serve, port):
+    head = ("import { serve } from '@hono/node-server'\nimport { Hono } from 'hono'\n"
+            "const app = new Hono()\napp.get('/health', (c) => c.text('ok'))\n")
+    write(tmp_path, {"src/index.ts": head + serve})
+    assert node_port(tmp_path, entry="src/index.ts")[:2] == port
