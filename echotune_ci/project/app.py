@@ -40,8 +40,8 @@ from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_loa
                      guarded_route, health_rank, loadable, read_graph, root_answers)
 from .files import (JS_SUFFIXES, join, json_root, named_dirs, read_json_dict, read_text, ready_path, rel,
                     root_route, source_files)
-from .instructions import (ONCE, Instructions, Step, read_instructions, readme_commands, readme_data_steps,
-                           readme_steps)
+from .instructions import (ENV_TEMPLATES, ONCE, Instructions, Step, read_instructions, readme_commands,
+                           readme_data_steps, readme_steps)
 from .nodeapp import (
     INSTALL_HOOKS,
     Package,
@@ -759,11 +759,49 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     return app
 
 
-def _required_env(app: AppSetup, found: list[tuple[str, str, str]]) -> None:
-    """Notes (and placeholders for secrets) for variables the app cannot start without."""
+# A template's value that is no value: `<your-key>`, `your_api_key`, `changeme`, `xxx`, `...`
+_NO_VALUE = re.compile(r"^(?:<.*>|\.\.\.|x{3,}|your[_-]\w*|change[_-]?me\w*|todo|replace[_-]?\w*)$", re.I)
+# KEY=value as dotenv reads it: quoted, or the rest of the line less a " # comment" (EMAIL_FROM=No Reply
+# <x@y> is the whole of it)
+_DOTENV_LINE = re.compile(r"""^\s*(?:export\s+)?([A-Za-z_]\w*)\s*=\s*"""
+                          r"""(?:"([^"]*)"|'([^']*)'|(.*?))(?:\s+#.*)?\s*$""")
+
+
+def _template_value(root: Path, where: str, name: str) -> tuple[str, str] | None:
+    """(value, template) of *name* in the dotenv template nearest the file of *where* (``file:line``,
+    relative to *root*), from its folder up to *root*: ``.env.template``, ``.env.example``, ... (the
+    author's own settings for a machine like theirs, the ``.env`` the repository leaves out). None where
+    no template gives it a value, or the value is a placeholder (``<your-key>``, ``changeme``)."""
+    folder = (root / where.rsplit(":", 1)[0]).parent
+    while True:
+        for suffix in ENV_TEMPLATES:
+            template = folder / f".env{suffix}"
+            for line in read_text(template).splitlines() if template.is_file() else ():
+                m = _DOTENV_LINE.match(line)
+                value = (m.group(2) if m.group(2) is not None else m.group(3) if m.group(3) is not None
+                         else m.group(4)) if m and m.group(1) == name else None
+                if value is not None:
+                    return (value, rel(template, root)) if value and not _NO_VALUE.match(value) else None
+        if folder == root or root not in folder.parents:
+            return None
+        folder = folder.parent
+
+
+def _required_env(app: AppSetup, found: list[tuple[str, str, str]], root: Path | None = None) -> None:
+    """Notes (and placeholders for secrets) for variables the app cannot start without; with *root* (what
+    the ``file:line`` of each is relative to), a variable that is no secret nor a database's gets the value
+    of the dotenv template nearest its file (``apps/api/.env.template``)."""
     for name, where, how in found:
         app.needed_env.setdefault(name, f"{where} requires it ({how}, no default)")
         if name in app.env:
+            continue
+        given = None if root is None or is_secret_name(name) or re.fullmatch(_DB_VARIABLE, name) \
+            else _template_value(root, where, name)
+        if given is not None:
+            app.env[name] = given[0]
+            app.decide("env", f"{name}={given[0]}", f"{given[1]} (its template's value)")
+            app.check("env", f"{where} requires {name} ({how}, no default): the value of {given[1]} is "
+                             "set here; check that it fits this machine")
             continue
         # A secret (masking's one definition: the deployment files keep the same names out of the image)
         # gets a placeholder, and a note to pass a real one in CI.
@@ -1757,7 +1795,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _next_api_routes(app, server, folder)
         _file_pages(app, server, folder)
         required = node_required_env(sources, folder)
-        _required_env(app, [(r.name, r.where, r.how) for r in required])
+        _required_env(app, [(r.name, r.where, r.how) for r in required], folder)
         _secrets_taken(app, folder, sources)
         _module_secrets(app, server, folder)
         _static_env(app, server, client_dirs, folder)

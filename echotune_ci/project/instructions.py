@@ -631,7 +631,7 @@ def _dev_server(line: str) -> bool:
 
 
 # Templates of a dotenv file the repository leaves out (.env.sample beside an ignored .env)
-_ENV_TEMPLATES = (".sample", ".example", ".template", ".dist")
+ENV_TEMPLATES = (".sample", ".example", ".template", ".dist")
 
 
 def _env_files(folder: Path, env_file: Any) -> dict[str, str]:
@@ -646,7 +646,7 @@ def _env_files(folder: Path, env_file: Any) -> dict[str, str]:
         if not isinstance(name, str) or name.startswith("/") or ".." in name.split("/"):
             continue
         path = folder / name
-        candidates = [path, *(path.with_name(path.name + t) for t in _ENV_TEMPLATES)]
+        candidates = [path, *(path.with_name(path.name + t) for t in ENV_TEMPLATES)]
         text = next((read_text(c) for c in candidates if c.is_file()), "")
         for line in text.splitlines():
             m = re.match(r"\s*(?:export\s+)?([A-Za-z_]\w*)\s*=\s*(.*)$", line)

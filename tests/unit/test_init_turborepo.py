@@ -220,3 +220,26 @@ def test_the_port_of_a_hono_node_server(tmp_path, serve, port):
             "const app = new Hono()\napp.get('/health', (c) => c.text('ok'))\n")
     write(tmp_path, {"src/index.ts": head + serve})
     assert node_port(tmp_path, entry="src/index.ts")[:2] == port
+
+
+def test_a_required_variable_gets_the_value_of_the_template_beside_the_server(tmp_path):
+    monorepo(tmp_path)
+    write(tmp_path, {"apps/api/src/common/env.ts": "import { cleanEnv, email, port, str } from 'envalid';\n"
+                                                   "export const env = cleanEnv(process.env, {\n"
+                                                   "  PORT: port({ devDefault: 3000 }),\n"
+                                                   "  MAIL_FROM: str(),\n  MAIL_PORT: port(),\n"
+                                                   "  SESSION_SECRET: str(),\n  DATABASE_URL: str(),\n"
+                                                   "  MAPS_KEY_ID: str(),\n});\n",
+                     "apps/api/.env.template": "# mail\nMAIL_FROM=No Reply <no-reply@example.test>\n"
+                                               "MAIL_PORT=\"1025\"   # a local catcher\n"
+                                               "SESSION_SECRET=secret\n"
+                                               "DATABASE_URL=postgresql://u:p@localhost:5435/app\n"
+                                               "MAPS_KEY_ID=<your-key-id>\n"})
+    app = app_setup(tmp_path)
+    assert app.env["MAIL_FROM"] == "No Reply <no-reply@example.test>"
+    assert app.env["MAIL_PORT"] == "1025"
+    assert ("env", "MAIL_PORT=1025", "apps/api/.env.template (its template's value)") in [
+        (d.key, d.value, d.source) for d in app.decisions]
+    # a secret keeps its placeholder, a database its own note, a placeholder value is none
+    assert app.env["SESSION_SECRET"] != "secret"
+    assert "DATABASE_URL" not in app.env and "MAPS_KEY_ID" not in app.env
