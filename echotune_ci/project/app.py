@@ -105,6 +105,8 @@ _PY_PROGRAMS = (
     "manage.py",
     "python",
 )
+# How a package goes into the dependencies a lockfile's installer reads (setup_command's installers)
+_LOCK_ADDS = {"uv": "`uv add`", "poetry": "`poetry add`", "pdm": "`pdm add`", "pipenv": "`pipenv install`"}
 _APP_FOLDERS = ("src", "backend", "server", "api", "app", "web", "service")
 PLACEHOLDER_SECRET = "echotune-ci-local-only-not-a-secret"
 # Secrets the app makes up its own value of (signing keys): any value serves a measurement. Not passwords
@@ -730,7 +732,14 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     if note:
         app.check("setup", note)
     for package in adds:
-        app.check("setup", f"{package} is not in the dependencies: setup installs it to serve the app")
+        if package in app.setup.split():
+            app.check("setup", f"{package} is not in the dependencies: setup installs it to serve the app")
+        else:
+            # a lockfile's installer (uv sync, poetry/pdm install, pipenv sync) installs what it locks and
+            # nothing else, and its venv may have no pip: the package must go into the lock
+            add = _LOCK_ADDS.get(installer, "add it to the dependencies")
+            app.check("setup", f"{package} is not in the dependencies, and setup ({installer}) installs only "
+                               f"what they name: the command fails until it is added ({add} {package})")
     sources = list(source_files(folder, (".py",), limit=300))
     _python_build(app, folder, ins, deps, django, target, sources)
     _python_env(app, folder, ins, deps, django, target)

@@ -77,6 +77,8 @@ class Target:
     # Apps as likely in other top-level folders (tutorial1/ ... tutorial5/ of a repository of several):
     # their sources, for a note that init measured the first
     siblings: tuple[str, ...] = ()
+    # an ASGI app of a framework that makes WSGI apps too (Falcon's falcon.asgi.App beside falcon.App)
+    asgi_app: bool = False
 
     @property
     def spec(self) -> str:
@@ -87,7 +89,8 @@ class Target:
     def asgi(self) -> bool:
         """Whether the app is an ASGI app (needs uvicorn or another ASGI server)."""
         return (
-            self.framework in ("fastapi", "starlette", "quart", "litestar", "sanic")
+            self.asgi_app
+            or self.framework in ("fastapi", "starlette", "quart", "litestar", "sanic")
             or self.attr.startswith("application")
             and self.module.endswith(".asgi")
         )
@@ -195,7 +198,8 @@ def _target_in(path: Path, folder: Path, deps: PythonDeps) -> Target | None:
         framework = _FRAMEWORK_OF.get(maker) or _framework_from_deps(deps, text)
         if maker in ("App", "API") and framework not in ("falcon", "sanic"):
             continue
-        return Target(module, m.group(1), framework, source)
+        return Target(module, m.group(1), framework, source,
+                      asgi_app=framework == "falcon" and _falcon_asgi(m.group(0), maker, text))
     f = _FACTORY.search(text)
     if f and "Flask(" in text:
         return Target(module, f"{f.group(1)}()", "flask", source)
@@ -206,6 +210,14 @@ def _target_in(path: Path, folder: Path, deps: PythonDeps) -> Target | None:
         # `Litestar(plugins=[...])`): the server calls it (uvicorn's and granian's --factory)
         return Target(module, f"{f.group(1)}()", _FRAMEWORK_OF[built], source)
     return _made_by_function(text, module, source, deps)
+
+
+def _falcon_asgi(call: str, maker: str, text: str) -> bool:
+    """Whether the Falcon app that *call* (``app = falcon.asgi.App(``) makes is its ASGI one: made through
+    the ``asgi`` module, or by a name imported from it (``from falcon.asgi import App``)."""
+    if re.search(r"\basgi\.\w+\($", call):
+        return True
+    return bool(re.search(rf"^\s*from\s+falcon\.asgi\s+import\s+[^\n]*\b{maker}\b", text, re.M))
 
 
 def _made_by_function(text: str, module: str, source: str, deps: PythonDeps) -> Target | None:
@@ -253,6 +265,12 @@ def server_command(target: Target, deps: PythonDeps, folder: Path) -> tuple[str,
         factory = target.attr.endswith("()")
         called = f"--factory {target.module}:{target.attr[:-2]}" if factory else target.spec
         quoted = f"'{target.spec}'" if factory else target.spec
+        if target.framework == "sanic":
+            # Sanic's own server, as its docs run it: under an ASGI server Sanic skips its main-process
+            # listeners (main_process_start/stop) and its worker manager
+            factory_flag = " --factory" if factory else ""
+            return (f"sanic {target.module}:{target.attr.removesuffix('()')}{factory_flag} "
+                    "--host 127.0.0.1 --port {port}", "Sanic's own server (the sanic command)", [])
         if deps.has("uvicorn"):
             return f"uvicorn {called} --host 127.0.0.1 --port {{port}}", "uvicorn in the dependencies", []
         if deps.has("granian", *_BRINGS_GRANIAN):
@@ -261,6 +279,11 @@ def server_command(target: Target, deps: PythonDeps, folder: Path) -> tuple[str,
                     f"{why} in the dependencies", [])
         if deps.has("hypercorn"):
             return f"hypercorn --bind 127.0.0.1:{{port}} {quoted}", "hypercorn in the dependencies", []
+        if target.framework == "quart":
+            # Quart requires hypercorn itself (its own `quart run` serves with it): it is installed with
+            # the app, where uvicorn, named nowhere, would not be
+            return (f"hypercorn --bind 127.0.0.1:{{port}} {quoted}",
+                    "hypercorn, which Quart installs as its own dependency", [])
         if deps.has("gunicorn") and deps.has("uvicorn-worker"):
             return (
                 f"gunicorn --bind 127.0.0.1:{{port}} -k uvicorn_worker.UvicornWorker {quoted}",
