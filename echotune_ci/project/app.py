@@ -28,7 +28,7 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
-from ..masking import is_secret_name
+from ..masking import is_secret_name, mask
 from . import commands
 from .appsetup import FRONTEND_PAGES, AppSetup, Decision
 from .clients import attach_clients, client_pages, node_notes, output_folder, serves
@@ -102,6 +102,8 @@ _PY_PROGRAMS = (
     "granian",
     "uwsgi",
     "flask",
+    "quart",
+    "sanic",
     "manage.py",
     "python",
 )
@@ -1355,9 +1357,17 @@ def _python_env(
     target: Target | None,
 ) -> None:
     for name, step in ins.env.items():
-        if name not in app.env and name != "FLASK_DEBUG":
-            app.env[name] = step.command
-            app.decide("env", f"{name}={step.command}", step.source)
+        if name in app.env or name == "FLASK_DEBUG":
+            continue
+        if mask(step.command) != step.command:
+            # a URL with a user and password (a development env file's database URL): every file init
+            # writes masks it, and `postgresql://***@host/db` would be a wrong login, not a missing one
+            app.check("env", f"{step.source} sets {name} to a URL with a user and password, which init does "
+                             f"not write (every file it writes masks them): set {name} in [serve] env to "
+                             f"that URL, at this machine's server ({mask(step.command)})")
+            continue
+        app.env[name] = step.command
+        app.decide("env", f"{name}={step.command}", step.source)
     uses_flask_cli = "flask " in f"{app.command} {app.build}"
     if target is not None and target.framework == "flask" and uses_flask_cli and "FLASK_APP" not in app.env:
         value = target.flask_app or (

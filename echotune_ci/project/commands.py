@@ -308,8 +308,12 @@ def is_server(command: str) -> bool:
     text = " ".join(words)
     if prog in _PY_SERVERS or prog in _NODE_RUNNERS:
         return True
-    if prog == "flask":
+    if prog in ("flask", "quart"):
         return " run" in f" {text}"
+    if prog == "sanic":
+        # `sanic server:app`, `sanic path/to/dir --simple`; not its `inspect` subcommand nor `--version`
+        first = next((w for w in words[1:] if not w.startswith("-")), "")
+        return bool(first) and first != "inspect"
     if prog == "manage.py":
         return "runserver" in words
     if prog == "python":
@@ -436,6 +440,15 @@ def _bind_known(prog: str, words: list[str]) -> list[str] | None:
         return [*head, f"--listen=127.0.0.1:{PORT}", *_drop(rest, ("--listen", "--host", "--port"))]
     if prog == "flask" and "run" in rest:
         kept = _drop(rest, ("--host", "-h", "--port", "-p"), ("--debug", "--reload", "--debugger"))
+        return [*head, *kept, "--host", "127.0.0.1", "--port", PORT]
+    if prog == "quart" and "run" in rest:
+        # quart run (Quart 0.19): -h/--host, -p/--port, --reload/--no-reload
+        kept = _drop(rest, ("--host", "-h", "--port", "-p"), ("--reload", "--no-reload"))
+        return [*head, *kept, "--host", "127.0.0.1", "--port", PORT, "--no-reload"]
+    if prog == "sanic":
+        # the sanic command (Sanic 23): -H/--host, -p/--port, -u/--unix; its reloader and dev mode off
+        kept = _drop(rest, ("--host", "-H", "--port", "-p", "--unix", "-u"),
+                     ("--reload", "-r", "--auto-reload", "--dev", "-d"))
         return [*head, *kept, "--host", "127.0.0.1", "--port", PORT]
     if prog == "manage.py" and "runserver" in words:
         i = words.index("runserver")

@@ -42,12 +42,13 @@ from .files import JS_SUFFIXES, read_text, rel, resolve_import
 from .nestroutes import read_nest_routes
 from .pyimports import import_table
 
-# Best first. "ping" and "status" are health routes only at the top or under api/, version, utils...
+# Best first. "ping" and "status" are health routes only at the top or under api/, version, utils,
+# control/ (tozo's /control/ping/)...
 HEALTH_WORDS = ("health", "healthz", "health-check", "healthcheck", "health_check", "_health", "livez",
                 "readyz", "livenessz", "readinessz", "liveness", "readiness", "alive", "ping", "status")
 _GENERIC = ("ping", "status")
 _NEUTRAL_SEGMENT = re.compile(
-    r"^(?:api|v\d+(?:\.\d+)?|utils?|internal|system|meta|monitoring|_?health)$", re.I
+    r"^(?:api|v\d+(?:\.\d+)?|utils?|internal|system|meta|monitoring|control|ops|_?health)$", re.I
 )
 _PY_APPS = {"FastAPI": "app", "Starlette": "app", "Flask": "app", "Quart": "app", "APIRouter": "fastapi",
             "Blueprint": "flask", "Application": "app", "RouteTableDef": "aiohttp"}

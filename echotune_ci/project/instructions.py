@@ -1,5 +1,5 @@
 """A project's own run instructions, read for ``init``: Procfile, app.json, render.yaml, boot scripts,
-Dockerfile and docker-compose services.
+Dockerfile, docker-compose services and PDM's scripts (``pdm run start``).
 
 :func:`read_instructions` returns :class:`Instructions`: the command that
 serves the app with the file that says so (``web``), what runs before it
@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -172,6 +173,7 @@ def read_instructions(folder: Path) -> Instructions:
     _boot_scripts(folder, out)
     _dockerfile(folder, out)
     _compose(folder, out)
+    _pdm_scripts(folder, out)
     if out.candidates:
         out.web = out.candidates[0]
     if not out.pre:
@@ -653,6 +655,55 @@ def _env_files(folder: Path, env_file: Any) -> dict[str, str]:
             if m:
                 found[m.group(1)] = m.group(2).strip().strip("'\"")
     return found
+
+
+# The names a project's start script goes by, first; any other script that starts a server after them
+_START_SCRIPTS = ("start", "serve", "server", "web", "run", "dev")
+
+
+def _pdm_scripts(folder: Path, out: Instructions) -> None:
+    """PDM's ``[tool.pdm.scripts]`` in pyproject.toml: the first that starts a server (``start = {cmd =
+    "quart --app src/app/run.py run --port 5050", env_file = "development.env"}``) is a candidate, and the
+    variables it gives the server (``env``, its ``env_file``, or the shared ``_`` options' ones) are the
+    app's, as ``pdm run start`` sets them: without them an app that reads its settings from the
+    environment (Flask's and Quart's ``config.from_prefixed_env()``) stops on a missing key."""
+    try:
+        data = tomllib.loads(read_text(folder / "pyproject.toml"))
+    except tomllib.TOMLDecodeError:
+        return  # pydeps reports it
+    scripts = _mapping(_mapping(_mapping(data.get("tool")).get("pdm")).get("scripts"))
+    last = len(_START_SCRIPTS)
+    order = sorted(scripts, key=lambda n: _START_SCRIPTS.index(n) if n in _START_SCRIPTS else last)
+    for name in order:
+        spec = scripts[name]
+        spec = {"cmd": spec} if isinstance(spec, (str, list)) else spec
+        if name == "_" or not isinstance(spec, dict):
+            continue
+        line = spec.get("cmd", spec.get("shell"))
+        line = commands.join([str(w) for w in line]) if isinstance(line, list) else line
+        if not isinstance(line, str) or not commands.is_server(line):
+            continue
+        if commands.program(line) == "python" and name not in _START_SCRIPTS:
+            continue  # `seed = "python scripts/seed.py"`: any script runs with python, a start script serves
+        source = f"pyproject.toml [tool.pdm.scripts] {name}"
+        out.read.append(source)
+        _split(line, source, out)
+        shared = _mapping(scripts.get("_"))
+        # the script's own before the shared ones, and in each its `env` before its `env_file` (PDM sets
+        # `env` over what the file gives)
+        for options in (spec, shared):
+            for key, value in _mapping(options.get("env")).items():
+                out.env.setdefault(str(key), Step(str(value), f"{source} (env)"))
+            env_file = options.get("env_file")
+            env_file = env_file.get("override") if isinstance(env_file, dict) else env_file
+            for key, value in _env_files(folder, env_file).items():
+                out.env.setdefault(key, Step(value, f"{env_file} (env_file of {source})"))
+        return
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """*value* when it is a TOML table, else an empty one."""
+    return value if isinstance(value, dict) else {}
 
 
 def _compose_env(env: Any) -> dict[str, str]:

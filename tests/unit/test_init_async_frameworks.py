@@ -1,6 +1,7 @@
 """The fifteenth round's Quart trial (docs/real-projects.md): the server an async framework's app is served
 with when the project names none (Quart brings hypercorn, Sanic serves itself, Falcon's ASGI app), and
-what init says of a server it cannot add to a lockfile's setup."""
+what init says of a server it cannot add to a lockfile's setup; PDM's start script and its env_file,
+`quart run` and the sanic command as servers, a health route under control/."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from echotune_ci.project import commands
+from echotune_ci.project.health import health_rank
 from echotune_ci.project.init import init_project
+from echotune_ci.project.instructions import read_instructions
 from echotune_ci.project.pyapp import Target, find_target, server_command
 from echotune_ci.project.pydeps import read_python
 
@@ -100,3 +104,93 @@ def test_a_pip_setup_still_installs_the_server_it_adds(tmp_path):
     assert app.setup.endswith(".venv/bin/python -m pip install uvicorn")
     notes = [n for kind in app.checks.values() for n in kind]
     assert any("uvicorn is not in the dependencies: setup installs it" in n for n in notes)
+
+
+_PDM_PYPROJECT = '''[project]
+name = "todo"
+version = "0.1.0"
+dependencies = ["quart>=0.19"]
+
+[tool.pdm.scripts]
+lint = "flake8 src/"
+start = {cmd = "quart --app src/todo/run.py run --port 5050", env_file = "development.env"}
+'''
+_DEV_ENV = '''TODO_DEBUG=true
+TODO_SECRET_KEY="not for production"
+TODO_QUART_DB_DATABASE_URL="postgresql://todo:todo@0.0.0.0:5432/todo"
+'''
+
+
+def test_a_pdm_start_script_is_the_command_and_its_env_file_the_apps_environment(tmp_path):
+    _write(tmp_path, {"pyproject.toml": _PDM_PYPROJECT, "pdm.lock": "# pdm lock\n",
+                      "development.env": _DEV_ENV,
+                      "src/todo/__init__.py": "",
+                      "src/todo/run.py": "from quart import Quart\napp = Quart(__name__)\n"
+                                         "app.config.from_prefixed_env(prefix='TODO')\n"})
+    app = init_project(tmp_path, ref=REF).app
+    assert app.command == "quart --app src/todo/run.py run --host 127.0.0.1 --port {port} --no-reload"
+    assert app.env["TODO_DEBUG"] == "true"
+    assert app.env["TODO_SECRET_KEY"] == "not for production"
+    # a URL with a user and password would be written masked (postgresql://***@...): a check, not a value
+    assert "TODO_QUART_DB_DATABASE_URL" not in app.env
+    notes = [n for kind in app.checks.values() for n in kind]
+    source = "development.env (env_file of pyproject.toml [tool.pdm.scripts] start)"
+    assert any("TODO_QUART_DB_DATABASE_URL to a URL with a user and password" in n and source in n
+               for n in notes)
+
+
+def test_a_pdm_scripts_env_wins_over_its_env_file_and_the_shared_options_count(tmp_path):
+    pyproject = ('[project]\nname = "x"\nversion = "1"\ndependencies = ["starlette", "uvicorn"]\n'
+                 '[tool.pdm.scripts]\n_ = {env_file = "shared.env"}\n'
+                 'serve = {cmd = ["uvicorn", "main:app", "--port", "8000"], env = {MODE = "script"}, '
+                 'env_file = "own.env"}\n')
+    _write(tmp_path, {"pyproject.toml": pyproject, "own.env": "MODE=file\nOWN=1\n",
+                      "shared.env": "OWN=2\nSHARED=yes\n",
+                      "main.py": "from starlette.applications import Starlette\napp = Starlette()\n"})
+    ins = read_instructions(tmp_path)
+    assert ins.web is not None and ins.web.command == "uvicorn main:app --port 8000"
+    assert {k: v.command for k, v in ins.env.items()} == {"MODE": "script", "OWN": "1", "SHARED": "yes"}
+
+
+@pytest.mark.parametrize(("line", "server", "bound"), [
+    ("quart --app app run --port 5050 --reload", True,
+     "quart --app app run --host 127.0.0.1 --port {port} --no-reload"),
+    ("quart routes", False, None),
+    ("sanic server:app --host=0.0.0.0 --port=8000 --workers 2 --dev", True,
+     "sanic server:app --workers 2 --host 127.0.0.1 --port {port}"),
+    ("sanic server:create_app --factory -H 0.0.0.0 -p 1337", True,
+     "sanic server:create_app --factory --host 127.0.0.1 --port {port}"),
+    ("sanic inspect shutdown", False, None),
+    ("sanic --version", False, None),
+])
+def test_quart_run_and_the_sanic_command_are_servers_bound_to_the_runs_port(line, server, bound):
+    assert commands.is_server(line) is server
+    if bound is not None:
+        assert commands.bind(line).command == bound
+
+
+def test_a_procfiles_sanic_line_is_the_command(tmp_path):
+    _write(tmp_path, {"requirements.txt": "sanic==23.12.1\n",
+                      "Procfile": "web: sanic server:app --host=0.0.0.0 --port=$PORT --fast\n",
+                      "server.py": "from sanic import Sanic\napp = Sanic('shop')\n"})
+    app = init_project(tmp_path, ref=REF).app
+    assert app.command == "sanic server:app --fast --host 127.0.0.1 --port {port}"
+
+
+@pytest.mark.parametrize(("path", "rank"), [
+    ("/control/ping/", True),
+    ("/ops/status", True),
+    ("/orders/status", False),
+])
+def test_ping_under_a_control_prefix_is_a_health_route(path, rank):
+    assert (health_rank(path) is not None) is rank
+
+
+def test_a_pdm_script_running_a_python_file_serves_only_under_a_start_name(tmp_path):
+    pyproject = ('[project]\nname = "x"\nversion = "1"\n'
+                 '[tool.pdm.scripts]\nseed = "python scripts/seed.py"\n')
+    _write(tmp_path, {"pyproject.toml": pyproject})
+    assert read_instructions(tmp_path).web is None
+    _write(tmp_path, {"pyproject.toml": pyproject + 'start = "python main.py"\n'})
+    ins = read_instructions(tmp_path)
+    assert ins.web is not None and ins.web.command == "python main.py"
