@@ -98,7 +98,13 @@ _OAUTH2_FORM = re.compile(r"\bOAuth2PasswordRequestForm(?:Strict)?\b")
 _FORM_USERNAME_IS_EMAIL = re.compile(r"email\w*\([^)\n]*\.username\b", re.I)
 # FastAPI's response model of a route (response_model=LoginResponse) and pydantic classes' fields
 _RESPONSE_MODEL = re.compile(r"\bresponse_model\s*=\s*(\w+)")
-_MODEL_CLASS = re.compile(r"^class\s+(\w+)\s*\([^)]*\)\s*:\s*\n((?:[ \t]+.*\n|[ \t]*\n)*)", re.M)
+# a pydantic model or a dataclass (`@dataclass class LoginData:`, no base)
+_MODEL_CLASS = re.compile(r"^class\s+(\w+)\s*(?:\([^)]*\))?\s*:\s*\n((?:[ \t]+.*\n|[ \t]*\n)*)", re.M)
+# The class a login's body is validated against, in its decorators or signature up to its `def ...:` line:
+# quart-schema's @validate_request(LoginData), sanic-ext's @validate(json=LoginData), a FastAPI or
+# Litestar parameter annotated with it (`data: LoginData`)
+_BODY_MODEL = re.compile(r"\bvalidate(?:_request|_body)?\(\s*(?:json\s*=\s*)?(\w+)|\b\w+\s*:\s*([A-Z]\w*)\b")
+_ACCOUNT_FIELDS = ("email", "username", "login", "name")
 _MODEL_FIELD = re.compile(r"^[ \t]+(\w+)\s*:\s*([\w.]+)", re.M)
 _LOGIN = re.compile(r"/(?:login|signin|sign-in|token|sessions?)/?$", re.I)
 _PROTECTED = re.compile(r"/(?:me|profile|account|user|whoami)/?$", re.I)
@@ -150,6 +156,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     oauth2_form = username_is_email = django = wtf = False
     login_model = wtf_user = ""
     models: dict[str, dict[str, str]] = {}
+    body_models: list[str] = []
     for path in files:
         text = read_text(path, 1_000_000)
         if not text:
@@ -177,7 +184,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
         oauth2_form = oauth2_form or bool(_OAUTH2_FORM.search(text))
         username_is_email = username_is_email or bool(_FORM_USERNAME_IS_EMAIL.search(text))
         key = str(path.resolve()) if path.suffix in JS_SUFFIXES else module_name(path, folder)
-        for receiver, verb, route, rest in _ROUTE.findall(text):
+        for match in _ROUTE.finditer(text):
+            receiver, verb, route, rest = match.groups()
             verb = verb.lower()
             is_post = verb == "post" or (verb == "route" and "POST" in rest.upper())
             prefix, _, _ = graph.base((key, receiver))
@@ -194,6 +202,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             if not login and is_post and _LOGIN.search(full):
                 model = _RESPONSE_MODEL.search(rest)
                 login_model = model.group(1) if model else ""
+                body_models = _body_models(text, match.end())
                 login = full
                 sources.append(str(path.relative_to(folder)))
             elif not protected and verb in ("get", "route") and not is_post and _PROTECTED.search(full):
@@ -217,9 +226,11 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     # Its account is read from the object by a service the login hands it to (login(req.body.user)),
     # where userPayload.email is no "req.body.email": the email is what it logs in with.
     email = reads_email or user_object and mentions_email
+    # the account field of the class the login validates its body against (tozo's LoginData: email)
+    body_field = next((f for m in body_models for f in _ACCOUNT_FIELDS if f in models.get(m, {})), "")
     by_cookie = (session and not tokens) or (cookie_token and not header_token) or guarded is not None
     return {"login": login, "protected": protected, "token": "" if by_cookie else token,
-            "user_field": wtf_user or ("email" if email and not oauth2_form else "username"),
+            "user_field": wtf_user or body_field or ("email" if email and not oauth2_form else "username"),
             "user_object": "user" if user_object and not oauth2_form else "",
             "scheme": "Token" if token_scheme and not bearer_scheme else "Bearer",
             # a Flask login reads an HTML form (request.form), not JSON
@@ -237,6 +248,16 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             # a JSON token login's sign-up, which makes the account on a fresh database (a CI job's)
             "signup": signup if signup and not by_cookie and not oauth2_form else "",
             "source": ", ".join(dict.fromkeys(sources))}
+
+
+def _body_models(text: str, start: int) -> list[str]:
+    """The classes named in the rest of a route's decorators and in its handler's signature, from *start*
+    (the end of its route decorator's call) to the ``def``'s closing ``:``: the models its body may be
+    validated against (see :data:`_BODY_MODEL`)."""
+    header = re.compile(r"(?:async\s+)?def\s+\w+\s*\((?:[^()]|\([^()]*\))*\)[^:\n]*:").search(text, start)
+    if header is None or text.count("\n", start, header.start()) > 12:
+        return []
+    return [a or b for a, b in _BODY_MODEL.findall(text, start, header.end())]
 
 
 def _nested_token(models: dict[str, dict[str, str]], name: str) -> str:

@@ -15,6 +15,7 @@ from echotune_ci.project.init import init_project
 from echotune_ci.project.instructions import read_instructions
 from echotune_ci.project.pyapp import Target, find_target, server_command
 from echotune_ci.project.pydeps import read_python
+from echotune_ci.project.routes import detect_login_flow
 
 REF = "0123456789abcdef0123456789abcdef01234567"
 
@@ -194,3 +195,57 @@ def test_a_pdm_script_running_a_python_file_serves_only_under_a_start_name(tmp_p
     _write(tmp_path, {"pyproject.toml": pyproject + 'start = "python main.py"\n'})
     ins = read_instructions(tmp_path)
     assert ins.web is not None and ins.web.command == "python main.py"
+
+
+_QUART_SESSIONS = '''from dataclasses import dataclass
+
+from quart import Blueprint
+from quart_auth import login_required, login_user
+from quart_schema import validate_request
+
+blueprint = Blueprint("sessions", __name__)
+
+
+@dataclass
+class Credentials:
+    email: str
+    password: str
+    remember: bool = False
+
+
+@blueprint.post("/sessions/")
+@validate_request(Credentials)
+async def login(data: Credentials):
+    login_user(data.email)
+    return {}, 200
+
+
+@blueprint.get("/profile/")
+@login_required
+async def profile():
+    return {}
+'''
+
+
+@pytest.mark.parametrize(("model", "decorator", "signature", "field"), [
+    # quart-schema's decorator, on a dataclass without a base
+    ("@dataclass\nclass Body:\n    email: str\n    password: str\n", "@validate_request(Body)", "data: Body",
+     "email"),
+    # a pydantic model as a FastAPI/Litestar parameter
+    ("class Body(BaseModel):\n    username: str\n    password: str\n", "", "body: Body", "username"),
+    # sanic-ext's @validate(json=...)
+    ("class Body:\n    login: str\n    password: str\n", "@validate(json=Body)", "request", "login"),
+])
+def test_the_login_field_is_the_account_field_of_the_body_model(tmp_path, model, decorator, signature,
+                                                                 field):
+    source = (f"{model}\n\n@app.post('/login')\n{decorator}\nasync def login({signature}):\n"
+              "    session['user'] = 1\n    return {}\n\n\n"
+              "@app.get('/me')\nasync def me():\n    return {}\n")
+    _write(tmp_path, {"app.py": source})
+    assert detect_login_flow(tmp_path)["user_field"] == field
+
+
+def test_a_quart_schema_login_sends_the_email_its_dataclass_asks_for(tmp_path):
+    _write(tmp_path, {"backend/blueprints/sessions.py": _QUART_SESSIONS})
+    found = detect_login_flow(tmp_path)
+    assert (found["login"], found["protected"], found["user_field"]) == ("/sessions/", "/profile/", "email")
