@@ -86,6 +86,7 @@ def served_document(sources: Iterable[Path], folder: Path) -> Served | None:
         where = rel(path, folder)
         found = (_fastapi(text, where) or _smorest(text, where) or _apiflask(text, where)
                  or _apifairy(text, where, files) or _ninja(text, where, files) or _litestar(text, where)
+                 or _quart_schema(text, where)
                  or _spectacular(text, where) or _nest(text, where) or _fastify(text, where)
                  or _nitro(path, text, where) or _own_route(text, where))
         if found is not None:
@@ -189,6 +190,20 @@ def _litestar(text: str, where: str) -> Served | None:
     prefix = _literal(value.group(1)) if value else "/schema"
     return Served(url_join(prefix, "openapi.json") if prefix else "", where, "Litestar",
                   "its default" if value is None else "OpenAPIConfig(path=...)")
+
+
+def _quart_schema(text: str, where: str) -> Served | None:
+    """quart-schema's ``QuartSchema(app, openapi_path=...)``: ``/openapi.json`` by default, None turns it
+    off (quart-schema 0.19's extension.py)."""
+    found = re.search(r"\bQuartSchema\(", text)
+    if found is None:
+        return None
+    value = re.search(_KWARG.format(name="openapi_path"), call_text(text, found.end() - 1))
+    if value is None:
+        return Served("/openapi.json", where, "quart-schema", "its default")
+    path = _literal(value.group(1))
+    return Served(path if path and path.startswith("/") else "", where, "quart-schema",
+                  f"openapi_path = {path!r}")
 
 
 def _spectacular(text: str, where: str) -> Served | None:

@@ -12,6 +12,7 @@ import pytest
 from echotune_ci.project import commands
 from echotune_ci.project.health import health_rank
 from echotune_ci.project.init import init_project
+from echotune_ci.project.openapi import served_document
 from echotune_ci.project.instructions import read_instructions
 from echotune_ci.project.pyapp import Target, find_target, server_command
 from echotune_ci.project.pydeps import read_python
@@ -249,3 +250,15 @@ def test_a_quart_schema_login_sends_the_email_its_dataclass_asks_for(tmp_path):
     _write(tmp_path, {"backend/blueprints/sessions.py": _QUART_SESSIONS})
     found = detect_login_flow(tmp_path)
     assert (found["login"], found["protected"], found["user_field"]) == ("/sessions/", "/profile/", "email")
+
+
+@pytest.mark.parametrize(("call", "path"), [
+    ("QuartSchema(app, convert_casing=True)", "/openapi.json"),
+    ("QuartSchema(app, openapi_path='/api/openapi.json')", "/api/openapi.json"),
+    ("QuartSchema(app, openapi_path=None)", None),
+])
+def test_quart_schemas_document_is_the_api_phases_schema(tmp_path, call, path):
+    _write(tmp_path, {"app.py": f"from quart import Quart\nfrom quart_schema import QuartSchema\n"
+                                f"app = Quart(__name__)\nschema = {call}\n"})
+    served = served_document([tmp_path / "app.py"], tmp_path)
+    assert (served.path if served else None) == path
