@@ -125,15 +125,29 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
         request = {"data": form, "json": login.json, "headers": headers}
         sent = with_field(request, login.csrf_field, field_token)
         headers, form, body = sent["headers"], sent["data"], sent["json"]
-    try:
-        if form is None:
-            response = client.request(login.method, login.path, json=body, headers=headers)
-        else:  # OAuth2's password form: username=...&password=..., urlencoded
-            response = client.request(login.method, login.path, content=form.encode("utf-8"), headers=headers)
-    except httpx.HTTPError as exc:
-        raise RunError(f"{where}: the request failed ({type(exc).__name__})") from None
+
+    def send() -> Any:
+        try:
+            if form is None:
+                return client.request(login.method, login.path, json=body, headers=headers)
+            # OAuth2's password form: username=...&password=..., urlencoded
+            return client.request(login.method, login.path, content=form.encode("utf-8"), headers=headers)
+        except httpx.HTTPError as exc:
+            raise RunError(f"{where}: the request failed ({type(exc).__name__})") from None
+
+    response = send()
+    wait = _login_wait(response, login.status)
+    if wait is not None:
+        # The app limits logins per client (tozo: 5 a minute), and every phase logs in from 127.0.0.1:
+        # the load phase's users, just before, spent the limit. Its Retry-After says when it is free again.
+        time.sleep(wait)
+        response = send()
     if response.status_code not in login.status:
-        raise RunError(f"{where} answered {response.status_code}, expected "
+        limited = (" Too Many Requests: the app's rate limiter refused the login; every phase logs in "
+                   "from 127.0.0.1, one client to it, and the load phase's users spend its limit "
+                   "([load] local_ips spreads them over loopback addresses)"
+                   if response.status_code == 429 else "")
+        raise RunError(f"{where} answered {response.status_code}{limited}, expected "
                        f"{' or '.join(map(str, login.status))}")
     if login.session:
         if field_token and response.headers.get("location"):
@@ -147,6 +161,21 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
         raise RunError(f"{where}: the answer has no '{login.token_field}' field (api.login.token_field)")
     register(token)
     return {login.header: f"{login.scheme} {token}".strip()}
+
+
+# The longest Retry-After a refused login is waited for, once, in seconds: a per-minute login limit
+_LOGIN_RETRY_AFTER_S = 65.0
+
+
+def _login_wait(response: Any, accepted: Any) -> float | None:
+    """Seconds to wait before sending a login again that the app's rate limiter refused (429 with a
+    Retry-After of at most :data:`_LOGIN_RETRY_AFTER_S`), else None."""
+    from ...net.retry import parse_retry_after
+
+    if response.status_code != 429 or 429 in accepted:
+        return None
+    wait = parse_retry_after(response.headers.get("retry-after"))
+    return wait if wait is not None and 0 <= wait <= _LOGIN_RETRY_AFTER_S else None
 
 
 def _csrf_header(login: LoginSettings, client: Any, *, fetch: bool = False) -> dict[str, str]:
