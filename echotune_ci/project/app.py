@@ -1368,6 +1368,12 @@ def _python_env(
             continue
         app.env[name] = step.command
         app.decide("env", f"{name}={step.command}", step.source)
+        if re.fullmatch(r"(?:\w+_)?DEBUG", name) and step.command.lower() in ("1", "true", "yes", "on"):
+            # a development env file's TOZO_DEBUG=true (Flask's and Quart's config.from_prefixed_env make
+            # it the app's DEBUG): kept, as the project runs with it, but not what it deploys
+            app.check("env", f"{step.source} sets {name}={step.command}: the app is measured in its debug "
+                             f"mode, slower than deployed; set {name} = \"false\" in [serve] env to measure "
+                             "it as it runs in production")
     uses_flask_cli = "flask " in f"{app.command} {app.build}"
     if target is not None and target.framework == "flask" and uses_flask_cli and "FLASK_APP" not in app.env:
         value = target.flask_app or (

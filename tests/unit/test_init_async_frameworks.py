@@ -139,6 +139,9 @@ def test_a_pdm_start_script_is_the_command_and_its_env_file_the_apps_environment
     source = "development.env (env_file of pyproject.toml [tool.pdm.scripts] start)"
     assert any("TODO_QUART_DB_DATABASE_URL to a URL with a user and password" in n and source in n
                for n in notes)
+    # kept as the project runs with it, and said: the debug mode is measured
+    assert any(n.startswith(f"{source} sets TODO_DEBUG=true: the app is measured in its debug mode")
+               for n in notes)
 
 
 def test_a_pdm_scripts_env_wins_over_its_env_file_and_the_shared_options_count(tmp_path):
