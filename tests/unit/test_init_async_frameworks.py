@@ -5,10 +5,10 @@ what init says of a server it cannot add to a lockfile's setup; PDM's start scri
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
+from test_init_workspaces import write
 from echotune_ci.project import commands
 from echotune_ci.project.health import health_rank
 from echotune_ci.project.init import init_project
@@ -21,13 +21,6 @@ from echotune_ci.project.routes import detect_login_flow
 REF = "0123456789abcdef0123456789abcdef01234567"
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
-
-
 @pytest.mark.parametrize(("requirements", "expected"), [
     # Quart requires hypercorn itself: no uvicorn to add
     ("quart\n", "hypercorn --bind 127.0.0.1:{port} web:app"),
@@ -35,7 +28,7 @@ def _write(root: Path, files: dict[str, str]) -> Path:
     ("quart\nuvicorn\n", "uvicorn web:app --host 127.0.0.1 --port {port}"),
 ])
 def test_a_quart_app_is_served_by_the_hypercorn_quart_installs(tmp_path, requirements, expected):
-    _write(tmp_path, {"requirements.txt": requirements})
+    write(tmp_path, {"requirements.txt": requirements})
     command, why, adds = server_command(Target("web", "app", "quart", "web.py"), read_python(tmp_path),
                                         tmp_path)
     assert (command, adds) == (expected, [])
@@ -51,14 +44,14 @@ def test_a_quart_app_is_served_by_the_hypercorn_quart_installs(tmp_path, require
     ("app", "sanic\nuvicorn\n", "sanic server:app --host 127.0.0.1 --port {port}"),
 ])
 def test_a_sanic_app_is_served_by_sanics_own_command(tmp_path, attr, requirements, expected):
-    _write(tmp_path, {"requirements.txt": requirements})
+    write(tmp_path, {"requirements.txt": requirements})
     command, _, adds = server_command(Target("server", attr, "sanic", "server.py"), read_python(tmp_path),
                                       tmp_path)
     assert (command, adds) == (expected, [])
 
 
 def test_a_sanic_module_is_found_and_served_by_sanic(tmp_path):
-    _write(tmp_path, {"requirements.txt": "sanic==23.12.1\n",
+    write(tmp_path, {"requirements.txt": "sanic==23.12.1\n",
                       "server.py": "from sanic import Sanic\n\napp = Sanic('shop')\n"})
     app = init_project(tmp_path, ref=REF).app
     assert app.command == "sanic server:app --host 127.0.0.1 --port {port}"
@@ -75,7 +68,7 @@ def test_a_sanic_module_is_found_and_served_by_sanic(tmp_path):
     ("from falcon import App\n\napp = App()\n", False),
 ])
 def test_falcons_asgi_app_is_told_from_its_wsgi_app(tmp_path, source, asgi):
-    _write(tmp_path, {"requirements.txt": "falcon==3.1.3\nuvicorn==0.30.0\ngunicorn==22.0.0\n",
+    write(tmp_path, {"requirements.txt": "falcon==3.1.3\nuvicorn==0.30.0\ngunicorn==22.0.0\n",
                       "api.py": source})
     deps = read_python(tmp_path)
     target = find_target(tmp_path, deps, {})
@@ -86,7 +79,7 @@ def test_falcons_asgi_app_is_told_from_its_wsgi_app(tmp_path, source, asgi):
 
 def test_a_server_a_lockfiles_setup_cannot_add_is_not_said_to_be_installed(tmp_path):
     # Starlette names no server; pdm install installs only what pdm.lock locks, and its venv has no pip
-    _write(tmp_path, {
+    write(tmp_path, {
         "pyproject.toml": '[project]\nname = "site"\nversion = "1"\ndependencies = ["starlette"]\n',
         "pdm.lock": "# pdm lock\n",
         "main.py": "from starlette.applications import Starlette\n\napp = Starlette()\n",
@@ -100,7 +93,7 @@ def test_a_server_a_lockfiles_setup_cannot_add_is_not_said_to_be_installed(tmp_p
 
 
 def test_a_pip_setup_still_installs_the_server_it_adds(tmp_path):
-    _write(tmp_path, {"requirements.txt": "starlette==0.37.2\n",
+    write(tmp_path, {"requirements.txt": "starlette==0.37.2\n",
                       "main.py": "from starlette.applications import Starlette\n\napp = Starlette()\n"})
     app = init_project(tmp_path, ref=REF).app
     assert app.setup.endswith(".venv/bin/python -m pip install uvicorn")
@@ -124,7 +117,7 @@ TODO_QUART_DB_DATABASE_URL="postgresql://todo:todo@0.0.0.0:5432/todo"
 
 
 def test_a_pdm_start_script_is_the_command_and_its_env_file_the_apps_environment(tmp_path):
-    _write(tmp_path, {"pyproject.toml": _PDM_PYPROJECT, "pdm.lock": "# pdm lock\n",
+    write(tmp_path, {"pyproject.toml": _PDM_PYPROJECT, "pdm.lock": "# pdm lock\n",
                       "development.env": _DEV_ENV,
                       "src/todo/__init__.py": "",
                       "src/todo/run.py": "from quart import Quart\napp = Quart(__name__)\n"
@@ -149,7 +142,7 @@ def test_a_pdm_scripts_env_wins_over_its_env_file_and_the_shared_options_count(t
                  '[tool.pdm.scripts]\n_ = {env_file = "shared.env"}\n'
                  'serve = {cmd = ["uvicorn", "main:app", "--port", "8000"], env = {MODE = "script"}, '
                  'env_file = "own.env"}\n')
-    _write(tmp_path, {"pyproject.toml": pyproject, "own.env": "MODE=file\nOWN=1\n",
+    write(tmp_path, {"pyproject.toml": pyproject, "own.env": "MODE=file\nOWN=1\n",
                       "shared.env": "OWN=2\nSHARED=yes\n",
                       "main.py": "from starlette.applications import Starlette\napp = Starlette()\n"})
     ins = read_instructions(tmp_path)
@@ -175,7 +168,7 @@ def test_quart_run_and_the_sanic_command_are_servers_bound_to_the_runs_port(line
 
 
 def test_a_procfiles_sanic_line_is_the_command(tmp_path):
-    _write(tmp_path, {"requirements.txt": "sanic==23.12.1\n",
+    write(tmp_path, {"requirements.txt": "sanic==23.12.1\n",
                       "Procfile": "web: sanic server:app --host=0.0.0.0 --port=$PORT --fast\n",
                       "server.py": "from sanic import Sanic\napp = Sanic('shop')\n"})
     app = init_project(tmp_path, ref=REF).app
@@ -194,9 +187,9 @@ def test_ping_under_a_control_prefix_is_a_health_route(path, rank):
 def test_a_pdm_script_running_a_python_file_serves_only_under_a_start_name(tmp_path):
     pyproject = ('[project]\nname = "x"\nversion = "1"\n'
                  '[tool.pdm.scripts]\nseed = "python scripts/seed.py"\n')
-    _write(tmp_path, {"pyproject.toml": pyproject})
+    write(tmp_path, {"pyproject.toml": pyproject})
     assert read_instructions(tmp_path).web is None
-    _write(tmp_path, {"pyproject.toml": pyproject + 'start = "python main.py"\n'})
+    write(tmp_path, {"pyproject.toml": pyproject + 'start = "python main.py"\n'})
     ins = read_instructions(tmp_path)
     assert ins.web is not None and ins.web.command == "python main.py"
 
@@ -245,12 +238,12 @@ def test_the_login_field_is_the_account_field_of_the_body_model(tmp_path, model,
     source = (f"{model}\n\n@app.post('/login')\n{decorator}\nasync def login({signature}):\n"
               "    session['user'] = 1\n    return {}\n\n\n"
               "@app.get('/me')\nasync def me():\n    return {}\n")
-    _write(tmp_path, {"app.py": source})
+    write(tmp_path, {"app.py": source})
     assert detect_login_flow(tmp_path)["user_field"] == field
 
 
 def test_a_quart_schema_login_sends_the_email_its_dataclass_asks_for(tmp_path):
-    _write(tmp_path, {"backend/blueprints/sessions.py": _QUART_SESSIONS})
+    write(tmp_path, {"backend/blueprints/sessions.py": _QUART_SESSIONS})
     found = detect_login_flow(tmp_path)
     assert (found["login"], found["protected"], found["user_field"]) == ("/sessions/", "/profile/", "email")
 
@@ -261,7 +254,7 @@ def test_a_quart_schema_login_sends_the_email_its_dataclass_asks_for(tmp_path):
     ("QuartSchema(app, openapi_path=None)", None),
 ])
 def test_quart_schemas_document_is_the_api_phases_schema(tmp_path, call, path):
-    _write(tmp_path, {"app.py": f"from quart import Quart\nfrom quart_schema import QuartSchema\n"
+    write(tmp_path, {"app.py": f"from quart import Quart\nfrom quart_schema import QuartSchema\n"
                                 f"app = Quart(__name__)\nschema = {call}\n"})
     served = served_document([tmp_path / "app.py"], tmp_path)
     assert (served.path if served else None) == path

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from test_init_workspaces import write
 from echotune_ci.project.init import _login_flow, init_project
 from echotune_ci.project.fileroutes import file_routes, json_login, kit_endpoints, route_of, server_routes
 
@@ -29,16 +30,9 @@ TOKEN_LOGIN = ("export default defineEventHandler(async (event) => {\n"
 SEARCH = "export default defineEventHandler(async (event) => getValidatedQuery(event, schema.parse))\n"
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
-
-
 def _nuxt(root: Path, **extra: str) -> Path:
     """nuxt-api-demo's shape: Nuxt 4's app/ folder, server/api route files, a Drizzle SQLite config."""
-    return _write(root, {
+    return write(root, {
         "package.json": json.dumps({"name": "n", "private": True, "type": "module",
                                     "scripts": {"build": "nuxt build", "preview": "nuxt preview"},
                                     "dependencies": {"nuxt": "^3.14.0", "nuxt-auth-utils": "^0.5.7",
@@ -138,7 +132,7 @@ def test_a_token_login_and_a_middleware_guard(tmp_path):
 
 
 def test_a_nitro_app_under_its_src_dir_and_api_base(tmp_path):
-    root = _write(tmp_path, {
+    root = write(tmp_path, {
         "package.json": json.dumps({"name": "n", "dependencies": {"nitropack": "^2.10.0"}}),
         "nitro.config.ts": "export default defineNitroConfig({ srcDir: 'server', apiBaseURL: '/v1' })\n",
         "server/api/items.get.ts": HELLO,
@@ -214,7 +208,7 @@ KIT_LIST = ("import { json } from '@sveltejs/kit';\n\n"
 
 
 def test_sveltekit_endpoints_are_routes_to_load_and_poll(tmp_path):
-    root = _write(tmp_path, {
+    root = write(tmp_path, {
         "package.json": json.dumps({"name": "kit", "type": "module",
                                     "scripts": {"build": "vite build", "preview": "vite preview"},
                                     "devDependencies": {"@sveltejs/kit": "^2.0.0", "vite": "^6.0.0",
@@ -242,7 +236,7 @@ def test_sveltekit_endpoints_are_routes_to_load_and_poll(tmp_path):
 
 
 def test_remix_resource_routes_join_the_graph(tmp_path):
-    root = _write(tmp_path, {
+    root = write(tmp_path, {
         "package.json": json.dumps({"name": "r", "dependencies": {"@remix-run/node": "*"},
                                     "devDependencies": {"@remix-run/dev": "*"}}),
         "app/routes/_index.tsx": "export default function Index() {\n  return null;\n}\n",

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
+from test_init_workspaces import write
 from echotune_ci.config import load_config
 from echotune_ci.project.graphql import graphql_endpoint
 
@@ -46,13 +47,6 @@ EXPRESS = {
 }
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
-
-
 def _init(root: Path, cli_env: dict[str, str]) -> str:
     done = run_cli("init", "--dir", str(root), "--ref", REF, env=cli_env)
     assert done.returncode == 0, done.stderr
@@ -60,7 +54,7 @@ def _init(root: Path, cli_env: dict[str, str]) -> str:
 
 
 def test_a_graphene_django_endpoint_under_an_include(tmp_path, cli_env):
-    root = _write(tmp_path / "todo", DJANGO)
+    root = write(tmp_path / "todo", DJANGO)
     said = _init(root, cli_env)
     assert "api/urls.py:6: Graphene-Django answers GraphQL at /api/graphql/" in said
     cfg = load_config(root / "echotune.toml")
@@ -73,7 +67,7 @@ def test_a_graphene_django_endpoint_under_an_include(tmp_path, cli_env):
 
 
 def test_apollo_server_mounted_on_express(tmp_path, cli_env):
-    root = _write(tmp_path / "tracks", EXPRESS)
+    root = write(tmp_path / "tracks", EXPRESS)
     said = _init(root, cli_env)
     assert "index.js:8: Apollo Server answers GraphQL at /api" in said
     cfg = load_config(root / "echotune.toml")
@@ -95,7 +89,7 @@ STANDALONE = {
 def test_apollo_standalone_answers_graphql_at_the_root_which_is_no_page(tmp_path, cli_env):
     # A GET of "/" is a 400 (Apollo's CSRF prevention), or its Sandbox page to a browser: no frontend, no
     # GET of "/" in the load test, and the ready URL "/" is ready on that 400.
-    root = _write(tmp_path / "books", STANDALONE)
+    root = write(tmp_path / "books", STANDALONE)
     _init(root, cli_env)
     cfg = load_config(root / "echotune.toml")
     assert cfg.api.graphql == "/"

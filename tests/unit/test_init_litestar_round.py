@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from test_init_workspaces import write
 from echotune_ci.project.app import _database_reads
 from echotune_ci.project.django import is_django
 from echotune_ci.project.envdefaults import env_default, taken_without_default
@@ -24,13 +25,6 @@ from echotune_ci.project.pyroots import import_roots, module_name
 REF = "0123456789abcdef0123456789abcdef01234567"
 GRANIAN = "granian --interface asgi --host 127.0.0.1 --port {port}"
 LAYOUT = Path(__file__).parent.parent / "fixtures" / "layouts" / "litestar-src-py"
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
 
 
 def test_the_litestar_layout_is_served_by_granian_with_its_client_built_into_the_package(tmp_path):
@@ -62,13 +56,13 @@ def test_the_litestar_layout_is_served_by_granian_with_its_client_built_into_the
 ])
 def test_a_manage_py_is_djangos_only_when_it_or_the_dependencies_say_so(tmp_path, manage, requirements,
                                                                           expected):
-    _write(tmp_path, {"manage.py": manage, **({"requirements.txt": requirements} if requirements else {})})
+    write(tmp_path, {"manage.py": manage, **({"requirements.txt": requirements} if requirements else {})})
     assert is_django(tmp_path, read_python(tmp_path).has("django")) is expected
 
 
 def test_a_flask_script_manage_py_is_served_as_the_flask_app_it_is(tmp_path):
     manage = "from flask_script import Manager\nfrom app import app\nManager(app).run()\n"
-    _write(tmp_path, {"manage.py": manage,
+    write(tmp_path, {"manage.py": manage,
                       "requirements.txt": "flask==2.3.3\ngunicorn==22.0.0\n",
                       "app.py": "from flask import Flask\napp = Flask(__name__)\n"})
     app = init_project(tmp_path, ref=REF).app
@@ -92,12 +86,12 @@ def test_a_flask_script_manage_py_is_served_as_the_flask_app_it_is(tmp_path):
     ("[tool.hatch.build\n", "code/shop/main.py", "code.shop.main"),
 ])
 def test_modules_are_named_from_the_folder_the_build_imports_them_from(tmp_path, pyproject, path, expected):
-    _write(tmp_path, {"pyproject.toml": pyproject, path: ""})
+    write(tmp_path, {"pyproject.toml": pyproject, path: ""})
     assert module_name(tmp_path / path, tmp_path) == expected
 
 
 def test_the_deepest_declared_root_wins(tmp_path):
-    _write(tmp_path, {"pyproject.toml": '[tool.hatch.build]\nsources = ["src/py"]\n',
+    write(tmp_path, {"pyproject.toml": '[tool.hatch.build]\nsources = ["src/py"]\n',
                       "src/py/app/main.py": ""})
     assert import_roots(tmp_path) == ("src/py", "src")
 
@@ -113,14 +107,14 @@ def test_the_deepest_declared_root_wins(tmp_path):
     ("litestar", "uvicorn --factory app.asgi:create_app --host 127.0.0.1 --port {port}"),
 ])
 def test_an_asgi_factory_is_called_by_the_server(tmp_path, deps, expected):
-    _write(tmp_path, {"requirements.txt": f"litestar\n{deps}\n"})
+    write(tmp_path, {"requirements.txt": f"litestar\n{deps}\n"})
     command, _, _ = server_command(Target("app.asgi", "create_app()", "litestar", "app/asgi.py"),
                                    read_python(tmp_path), tmp_path)
     assert command == expected
 
 
 def test_a_plain_asgi_app_keeps_its_module_and_attribute(tmp_path):
-    _write(tmp_path, {"requirements.txt": "fastapi\nlitestar-granian\n"})
+    write(tmp_path, {"requirements.txt": "fastapi\nlitestar-granian\n"})
     target = Target("main", "app", "fastapi", "main.py")
     command, why, _ = server_command(target, read_python(tmp_path), tmp_path)
     assert (command, why) == (f"{GRANIAN} main:app",
@@ -128,7 +122,7 @@ def test_a_plain_asgi_app_keeps_its_module_and_attribute(tmp_path):
 
 
 def test_a_readme_step_through_the_projects_console_script(tmp_path):
-    _write(tmp_path, {"pyproject.toml": '[project]\nname = "x"\n[project.scripts]\nshopctl = "shop.cli:main"'
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "x"\n[project.scripts]\nshopctl = "shop.cli:main"'
                                         '\n[tool.poetry.scripts]\nshop-admin = "shop.admin:main"\n',
                       "README.md": "```\nshopctl database upgrade\nshopctl run\nother database upgrade\n"
                                    "```\n"})
@@ -154,7 +148,7 @@ def test_database_upgrade_is_a_run_once_step(line, once):
     ("sqlalchemy\n", "app database upgrade"),
 ])
 def test_advanced_alchemys_upgrade_is_told_not_to_ask(tmp_path, deps, build):
-    _write(tmp_path, {"pyproject.toml": '[project]\nname = "x"\ndependencies = ["litestar", "uvicorn", '
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "x"\ndependencies = ["litestar", "uvicorn", '
                                         + ", ".join(f'"{d}"' for d in deps.split()) + ']\n'
                                         '[project.scripts]\napp = "app.cli:main"\n',
                       "README.md": "```\napp database upgrade\n```\n",
@@ -178,7 +172,7 @@ def test_a_projects_own_env_helper_is_a_read(call, expected):
 
 
 def test_a_secret_the_helper_gives_a_default_needs_no_placeholder(tmp_path):
-    _write(tmp_path, {"settings.py": "import os\nfrom utils import get_env\n\n\nclass App:\n"
+    write(tmp_path, {"settings.py": "import os\nfrom utils import get_env\n\n\nclass App:\n"
                                      "    ENV_SECRETS: str = get_env('ENV_SECRETS', 'runtime-secrets')\n\n\n"
                                      "def load():\n    secret_id = os.environ.get('ENV_SECRETS', None)\n"})
     assert taken_without_default([tmp_path / "settings.py"], tmp_path, re.compile(r"SECRET")) == []
@@ -188,6 +182,6 @@ def test_the_variable_a_settings_field_is_read_from_names_the_service(tmp_path):
     text = ("from dataclasses import dataclass, field\n\n\n@dataclass\nclass Saq:\n"
             "    REDIS_URL: str = field(default_factory=get_env('SAQ_REDIS_URL', 'redis://localhost/0'))\n"
             "    CACHE_REDIS_URL: str = 'redis://localhost/1'\n")
-    path = _write(tmp_path, {"settings.py": text}) / "settings.py"
+    path = write(tmp_path, {"settings.py": text}) / "settings.py"
     # the first field is set through SAQ_REDIS_URL; the second reads nothing but is named like a variable
     assert _database_reads(path, text) == ["SAQ_REDIS_URL", "CACHE_REDIS_URL"]

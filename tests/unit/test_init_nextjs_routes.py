@@ -10,6 +10,7 @@ import json
 import tomllib
 from pathlib import Path
 
+from test_init_workspaces import write
 from echotune_ci.project.init import init_project
 from echotune_ci.project.nextroutes import NextRoute, get_routes, next_routes
 
@@ -38,16 +39,9 @@ export const config = {
 """
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
-
-
 def _saas(root: Path) -> Path:
     """saas-starter's shape: route groups, API route handlers, a guarding middleware, Drizzle migrations."""
-    return _write(root, {
+    return write(root, {
         "package.json": json.dumps({"private": True, "scripts": {
             "dev": "next dev --turbopack", "build": "next build", "start": "next start",
             "db:migrate": "drizzle-kit migrate", "db:seed": "npx tsx lib/db/seed.ts"},
@@ -117,14 +111,14 @@ def test_init_audits_the_pages_and_suggests_the_api_routes_for_the_load_test(tmp
 
 def test_a_health_route_handler_is_the_ready_url(tmp_path):
     root = _saas(tmp_path)
-    _write(root, {"app/api/health/route.ts": "export const GET = () => Response.json({ ok: true });\n"})
+    write(root, {"app/api/health/route.ts": "export const GET = () => Response.json({ ok: true });\n"})
     app = init_project(root, ref=REF).app
     assert app.ready_path == "/api/health"  # before: "/"
     assert "/api/health" not in dict(app.load_routes)
 
 
 def test_the_pages_router_its_api_modules_and_their_methods(tmp_path):
-    root = _write(tmp_path, {
+    root = write(tmp_path, {
         "package.json": json.dumps({"dependencies": {"next": "14.2.0"}}),
         "src/pages/_app.tsx": PAGE,
         "src/pages/_document.tsx": PAGE,
@@ -160,7 +154,7 @@ def test_the_pages_router_its_api_modules_and_their_methods(tmp_path):
 
 
 def test_folders_that_make_no_url_and_exported_handler_lists(tmp_path):
-    root = _write(tmp_path, {
+    root = write(tmp_path, {
         "package.json": json.dumps({"dependencies": {"next": "15.0.0", "next-auth": "5"}}),
         "app/page.tsx": PAGE,
         "app/_components/page.tsx": PAGE,  # a private folder
@@ -191,7 +185,7 @@ def test_folders_that_make_no_url_and_exported_handler_lists(tmp_path):
 
 
 def test_a_middleware_guards_the_paths_it_names_not_its_public_ones(tmp_path):
-    root = _write(tmp_path, {
+    root = write(tmp_path, {
         "package.json": json.dumps({"dependencies": {"next": "15.0.0"}}),
         "src/middleware.ts": "const publicRoutes = ['/', '/about'];\n"
                              "const protectedRoutes = ['/settings', '/billing'];\n"
@@ -213,7 +207,7 @@ def test_a_middleware_guards_the_paths_it_names_not_its_public_ones(tmp_path):
 
 
 def test_a_middleware_that_sends_no_one_to_a_login_guards_nothing(tmp_path):
-    root = _write(tmp_path, {
+    root = write(tmp_path, {
         "package.json": json.dumps({"dependencies": {"next": "15.0.0"}}),
         "middleware.ts": "export function middleware(req) {\n  const res = NextResponse.next();\n"
                          "  res.headers.set('x-path', '/dashboard');\n  return res;\n}\n",
@@ -224,7 +218,7 @@ def test_a_middleware_that_sends_no_one_to_a_login_guards_nothing(tmp_path):
 
 
 def _output_app(root: Path, config: str, scripts: dict[str, str]) -> Path:
-    return _write(root, {
+    return write(root, {
         "package.json": json.dumps({"scripts": scripts,
                                     "dependencies": {"next": "15.0.0", "react": "19.0.0"}}),
         "package-lock.json": "{}",

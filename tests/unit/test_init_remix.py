@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from test_init_workspaces import write
 from echotune_ci.project.init import _login_flow, init_project
 from echotune_ci.project.remixroutes import _segments, _url, route_modules
 
@@ -29,13 +30,6 @@ LOGOUT = ("export const action = async ({ request }) => logout(request);\n"
           "export const loader = () => redirect('/');\n")
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
-
-
 def _package(deps: dict[str, str], dev: dict[str, str], scripts: dict[str, str]) -> str:
     return json.dumps({"name": "t", "private": True, "type": "module", "scripts": scripts,
                        "dependencies": deps, "devDependencies": dev})
@@ -43,7 +37,7 @@ def _package(deps: dict[str, str], dev: dict[str, str], scripts: dict[str, str])
 
 def _remix_classic(root: Path) -> Path:
     """indie-stack's shape: Remix's own compiler (remix.config.js), remix-serve, vite only for vitest."""
-    return _write(root, {
+    return write(root, {
         "package.json": _package({"@remix-run/node": "*", "@remix-run/react": "*", "@remix-run/serve": "*",
                                   "react": "^18.3.1"},
                                  {"@remix-run/dev": "*", "vite": "^5.4.11", "vitest": "^2.1.5"},
@@ -97,7 +91,7 @@ def test_a_signup_alone_is_no_login(tmp_path):
 
 
 def test_react_router_routes_ts_nesting_prefixes_and_build_directory(tmp_path):
-    root = _write(tmp_path, {
+    root = write(tmp_path, {
         "package.json": _package({"@react-router/node": "7.16.0", "@react-router/serve": "7.16.0",
                                   "react-router": "7.16.0"},
                                  {"@react-router/dev": "7.16.0", "vite": "^8.0.3"},
@@ -140,7 +134,7 @@ def test_react_router_routes_ts_nesting_prefixes_and_build_directory(tmp_path):
 
 
 def test_remix_with_its_vite_plugin_builds_into_build_client(tmp_path):
-    root = _write(tmp_path, {
+    root = write(tmp_path, {
         "package.json": _package({"@remix-run/node": "^2.15", "@remix-run/serve": "^2.15"},
                                  {"@remix-run/dev": "^2.15", "vite": "^5.4"},
                                  {"build": "remix vite:build",
@@ -182,7 +176,7 @@ PRISMA_SQLITE = ('datasource db {\n  provider = "sqlite"\n  url      = env("DATA
 ])
 def test_a_prisma_sqlite_schema_gets_its_url_and_remix_serve_its_port(tmp_path, extra, expected):
     root = _remix_classic(tmp_path)
-    _write(root, {"prisma/schema.prisma": PRISMA_SQLITE, **extra})
+    write(root, {"prisma/schema.prisma": PRISMA_SQLITE, **extra})
     data = json.loads((root / "package.json").read_text())
     data["dependencies"]["@prisma/client"] = "^5.22.0"
     (root / "package.json").write_text(json.dumps(data))

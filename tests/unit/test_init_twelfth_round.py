@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from test_init_workspaces import write
 from echotune_ci.project.app import _creates_tables
 from echotune_ci.project.init import init_project
 from echotune_ci.project.pyapp import python_port
@@ -17,13 +18,6 @@ from echotune_ci.project.settingsfiles import address_settings
 REF = "0123456789abcdef0123456789abcdef01234567"
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
-
-
 TORNADO = ("import asyncio\nimport tornado.web\n\n\nclass Main(tornado.web.RequestHandler):\n"
            "    def get(self):\n        self.write('hi')\n\n\nasync def main():\n"
            "    app = tornado.web.Application([(r'/', Main)])\n    app.listen(8888)\n"
@@ -31,7 +25,7 @@ TORNADO = ("import asyncio\nimport tornado.web\n\n\nclass Main(tornado.web.Reque
 
 
 def test_a_tornado_script_at_the_top_is_run_by_its_path_on_its_fixed_port(tmp_path):
-    _write(tmp_path, {"server.py": TORNADO, "requirements.txt": "tornado==6.5\n"})
+    write(tmp_path, {"server.py": TORNADO, "requirements.txt": "tornado==6.5\n"})
     served = self_serving(tmp_path)
     assert served is not None
     assert (served.framework, served.run, served.options) == ("tornado", "python server.py", False)
@@ -52,19 +46,19 @@ def test_a_tornado_script_at_the_top_is_run_by_its_path_on_its_fixed_port(tmp_pa
 ])
 def test_the_port_of_run_app(tmp_path, call, expected):
     text = f"import os\nfrom aiohttp import web\napp = web.Application()\n{call}\n"
-    path = _write(tmp_path, {"main.py": text})
+    path = write(tmp_path, {"main.py": text})
     assert python_port(path / "main.py") == expected
 
 
 def test_a_module_of_a_package_runs_with_dash_m_and_a_plain_folders_by_its_path(tmp_path):
     runs = "from aiohttp import web\n\nif __name__ == '__main__':\n    web.run_app(web.Application())\n"
-    _write(tmp_path / "pkg", {"app/__init__.py": "", "app/server.py": runs})
+    write(tmp_path / "pkg", {"app/__init__.py": "", "app/server.py": runs})
     assert self_serving(tmp_path / "pkg").run == "python -m app.server"
     # scripts/ is no package: `python -m scripts.server` would import its siblings by another name
-    _write(tmp_path / "plain", {"scripts/server.py": runs})
+    write(tmp_path / "plain", {"scripts/server.py": runs})
     assert self_serving(tmp_path / "plain").run == "python scripts/server.py"
     # aiohttp as a client only (no run_app): nothing serves itself
-    _write(tmp_path / "client", {"bot.py": "import aiohttp\n\nif __name__ == '__main__':\n    pass\n"})
+    write(tmp_path / "client", {"bot.py": "import aiohttp\n\nif __name__ == '__main__':\n    pass\n"})
     assert self_serving(tmp_path / "client") is None
 
 
@@ -72,7 +66,7 @@ def test_the_readme_gives_the_arguments_whichever_way_it_runs_the_module(tmp_pat
     runs = ("import argparse\nfrom aiohttp import web\n\nif __name__ == '__main__':\n"
             "    argparse.ArgumentParser().parse_args()\n    web.run_app(web.Application())\n")
     readme = "Run:\n\n```sh\n(venv) $ python3 -m blog.main --config 'my conf.toml'\n```\n"
-    _write(tmp_path, {"blog/__init__.py": "", "blog/main.py": runs, "README.md": readme})
+    write(tmp_path, {"blog/__init__.py": "", "blog/main.py": runs, "README.md": readme})
     served = self_serving(tmp_path)
     assert served is not None and served.options
     assert readme_arguments(tmp_path, served) == (["--config", "my conf.toml"], "README.md")
@@ -90,7 +84,7 @@ def test_the_readme_gives_the_arguments_whichever_way_it_runs_the_module(tmp_pat
 def test_tables_handed_to_run_sync_in_a_lifespan_are_made_on_start(tmp_path):
     """The async SQLAlchemy way: ``await conn.run_sync(Base.metadata.create_all)``; init said "no file says
     how its tables are created"."""
-    main = _write(tmp_path, {"main.py": (
+    main = write(tmp_path, {"main.py": (
         "from contextlib import asynccontextmanager\nfrom fastapi import FastAPI\n"
         "from db import Base, engine\n\n\n@asynccontextmanager\nasync def lifespan(app):\n"
         "    async with engine.begin() as conn:\n        await conn.run_sync(Base.metadata.create_all)\n"
@@ -102,7 +96,7 @@ def test_tables_handed_to_run_sync_in_a_lifespan_are_made_on_start(tmp_path):
 
 
 def test_service_addresses_in_toml_and_yaml_settings_files(tmp_path):
-    _write(tmp_path, {
+    write(tmp_path, {
         "config/polls.yaml": ("postgres:\n  database: polls\n  user: polls\n  host: localhost\n  port: 5432\n"
                               "redis_url: redis://localhost:6379\nhost: 0.0.0.0\n"),
         "config/polls_test.yaml": "postgres:\n  host: localhost\n",
@@ -119,7 +113,7 @@ def test_service_addresses_in_toml_and_yaml_settings_files(tmp_path):
 def test_a_readme_script_that_makes_tables_and_then_serves_is_no_build_step(tmp_path):
     """`python app.py` of a Flask app whose module makes its tables and then calls app.run(): as a build step
     it would never end; `python init_db.py` holding CREATE TABLE is one."""
-    _write(tmp_path, {
+    write(tmp_path, {
         "requirements.txt": "flask==3.1.0\nflask-sqlalchemy==3.1.1\n",
         "app.py": ("from flask import Flask\nfrom flask_sqlalchemy import SQLAlchemy\napp = Flask(__name__)\n"
                    "db = SQLAlchemy(app)\n\nif __name__ == '__main__':\n    with app.app_context():\n"

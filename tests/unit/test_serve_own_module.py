@@ -5,18 +5,12 @@ out, and the error says how to run the app so that it imports (aiohttp-demos' bl
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 
+from test_init_workspaces import write
 from echotune_ci.serve.output import lacks_a_dependency, own_module, own_module_hint
 from support.hostile import cli
-
-
-def _write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
 
 
 def test_the_projects_own_package_is_no_missing_dependency(tmp_path):
@@ -39,7 +33,7 @@ def test_a_start_that_cannot_import_its_own_package_says_how_to_run_it(tmp_path,
     for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "ECHOTUNE_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    _write(tmp_path, {"shop/__init__.py": "", "shop/views.py": "", "shop/main.py": "import shop.views\n"})
+    write(tmp_path, {"shop/__init__.py": "", "shop/views.py": "", "shop/main.py": "import shop.views\n"})
     (tmp_path / "echotune.toml").write_text(
         f'[serve]\nsetup = "true"\ncommand = "{sys.executable} shop/main.py"\n'
         'ready_url = "http://127.0.0.1:{port}/"\ntimeout = "20s"\n\n[run]\nphases = ["load"]\n')
@@ -56,7 +50,7 @@ def test_a_start_that_cannot_import_its_own_package_says_how_to_run_it(tmp_path,
 def test_a_build_step_that_cannot_import_its_own_package_says_so_too(tmp_path):
     from echotune_ci.serve.steps import StepFailed, run_step
 
-    _write(tmp_path, {"tools/__init__.py": "", "tools/seed.py": "import tools.data\n"})
+    write(tmp_path, {"tools/__init__.py": "", "tools/seed.py": "import tools.data\n"})
     with pytest.raises(StepFailed) as raised:
         run_step("build", f"{sys.executable} tools/seed.py", tmp_path, {"PATH": "/usr/bin:/bin"}, 30)
     assert "run it as `python -m tools.seed`" in str(raised.value)
