@@ -85,7 +85,8 @@ def test_two_racing_commenters_leave_one_comment(gh, results, env, tmp_path):
     for t in threads:
         t.join()
     assert [o.returncode for o in outcomes] == [0, 0], [o.stderr for o in outcomes]
-    assert len(gh.calls_to("POST", r"/issues/\d+/comments$")) == 2
+    calls = [(c.method, c.path, c.status) for c in gh.calls]
+    assert len(gh.calls_to("POST", r"/issues/\d+/comments$")) == 2, (calls, [o.stderr for o in outcomes])
     remaining = gh.comments(REPO, PR)
     assert len(remaining) == 1
     assert len(gh.calls_to("DELETE", r"/issues/comments/\d+$")) >= 1

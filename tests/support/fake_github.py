@@ -212,13 +212,15 @@ class FakeGitHub:
         self.faults.append(Fault(method, re.compile(path_regex), status, times, headers, body, after_acting))
 
     def barrier(self, method: str, path_regex: str, parties: int, timeout: float = 25) -> None:
-        """Hold the first *parties* matching requests until all have arrived (races made deterministic).
+        """Hold the answers to the first *parties* matching requests until all have been answered, so each
+        sees the state from before any of them returned (races made deterministic).
 
         Up to *timeout* seconds, which must stay below the client's timeout (30 s by default), so a held
-        request is not retried as a new one. In fresh clones' suites the race it stages twice did not
-        happen (one `echotune-ci comment` created the comment before the other listed, one POST instead of
-        two): a barrier broken by its timeout, on a runner busy enough to start two processes that far
-        apart. A test that stages a race between processes raises both timeouts."""
+        request is not retried as a new one. A test that stages a race between processes raises both
+        timeouts. In fresh clones' CI runs the race it stages did not happen three times (one POST instead
+        of two) while the barrier held the requests before answering them: once released, the first
+        process's list could be answered and its POST stored before the other's list was read, on a
+        runner busy enough to leave the second thread unscheduled that long."""
         self.barriers.append((method, re.compile(path_regex), threading.Barrier(parties, timeout=timeout),
                               [parties]))
 
@@ -285,6 +287,9 @@ class FakeGitHub:
             self.calls.append(call)
         status, extra, body = self._dispatch(call, headers, raw_body)
         call.status = status
+        # After the answer is made, not before: held before, the released requests still raced each
+        # other's follow-ups (a process answered first could POST before the other's list was read).
+        self._wait_at_barrier(call)
         return status, extra, body
 
     def _dispatch(self, call: Call, headers: Any, raw_body: bytes) -> tuple[int, dict[str, str], Any]:
@@ -305,7 +310,6 @@ class FakeGitHub:
                 except ValueError:
                     raise ApiError(400, "Problems parsing JSON") from None
             handler, params = self._find_route(call.method, call.path)
-            self._wait_at_barrier(call)
             fault = self._take_fault(call)
             if fault is not None and not fault.after_acting:
                 return fault.status, dict(fault.headers), fault.body
