@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..fsutil import tracked_files
+from ..project.dotenv import dotenv_file
 
 SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database file
 DB_SUFFIXES = (".sqlite", ".sqlite3", ".db", ".db3")
@@ -368,11 +369,6 @@ _HOST_VARIABLE = re.compile(
 # the POSTGRES_DB the compose file's postgres image reads)
 _DATABASE_NAMES = ("POSTGRES_DB", "PGDATABASE", "MYSQL_DATABASE", "MARIADB_DATABASE", "MONGO_DB", "DB_NAME",
                    "DATABASE_NAME", "DBNAME")
-# A dotenv file's assignment: KEY=value, KEY="value", export KEY='value', KEY=value # comment
-_DOTENV_LINE = re.compile(
-    r"""^\s*(?:export\s+)?([A-Za-z_]\w*)\s*=\s*(?:"([^"]*)"|'([^']*)'|(|[^\s#][^\r\n]*?))(?:\s+#.*)?\s*$""")
-
-
 def dotenv_settings(folders: list[Path]) -> dict[str, tuple[str, str]]:
     """name -> (value, file) of what the dotenv files of *folders* set (``.env``, ``.env.*``,
     ``.flaskenv``; not templates such as ``.env.example``): the settings an app that loads them
@@ -387,16 +383,10 @@ def dotenv_settings(folders: list[Path]) -> dict[str, tuple[str, str]]:
                            key=lambda n: (n not in DOTENV, n))
         except OSError:
             continue
+        node = (folder / "package.json").is_file()  # Node's dotenv reads an unquoted "#" apart
         for name in names:
-            try:
-                text = (folder / name).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            for line in text.splitlines()[:2000]:
-                m = _DOTENV_LINE.match(line)
-                if m and m.group(1) not in out:
-                    value = next(v for v in (m.group(2), m.group(3), m.group(4) or "") if v is not None)
-                    out[m.group(1)] = (value.strip(), str(folder / name))
+            for key, value in dotenv_file(folder / name, node=node).items():
+                out.setdefault(key, (value, str(folder / name)))
     return out
 
 

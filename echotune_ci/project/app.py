@@ -40,6 +40,7 @@ from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_loa
                      guarded_route, health_rank, loadable, read_graph, root_answers)
 from .files import (JS_SUFFIXES, join, json_root, named_dirs, read_json_dict, read_text, ready_path, rel,
                     root_route, source_files)
+from .dotenv import dotenv_file
 from .instructions import (ENV_TEMPLATES, ONCE, Instructions, Step, read_instructions, readme_commands,
                            readme_data_steps, readme_steps)
 from .nodeapp import (
@@ -772,27 +773,20 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
 
 # A template's value that is no value: `<your-key>`, `your_api_key`, `changeme`, `xxx`, `...`
 _NO_VALUE = re.compile(r"^(?:<.*>|\.\.\.|x{3,}|your[_-]\w*|change[_-]?me\w*|todo|replace[_-]?\w*)$", re.I)
-# KEY=value as dotenv reads it: quoted, or the rest of the line less a " # comment" (EMAIL_FROM=No Reply
-# <x@y> is the whole of it)
-_DOTENV_LINE = re.compile(r"""^\s*(?:export\s+)?([A-Za-z_]\w*)\s*=\s*"""
-                          r"""(?:"([^"]*)"|'([^']*)'|(.*?))(?:\s+#.*)?\s*$""")
-
-
 def _template_value(root: Path, where: str, name: str) -> tuple[str, str] | None:
     """(value, template) of *name* in the dotenv template nearest the file of *where* (``file:line``,
     relative to *root*), from its folder up to *root*: ``.env.template``, ``.env.example``, ... (the
     author's own settings for a machine like theirs, the ``.env`` the repository leaves out). None where
     no template gives it a value, or the value is a placeholder (``<your-key>``, ``changeme``)."""
-    folder = (root / where.rsplit(":", 1)[0]).parent
+    file = root / where.rsplit(":", 1)[0]
+    node = file.suffix in JS_SUFFIXES  # the template is read as the reading code's loader reads it
+    folder = file.parent
     while True:
         for suffix in ENV_TEMPLATES:
             template = folder / f".env{suffix}"
-            for line in read_text(template).splitlines() if template.is_file() else ():
-                m = _DOTENV_LINE.match(line)
-                value = (m.group(2) if m.group(2) is not None else m.group(3) if m.group(3) is not None
-                         else m.group(4)) if m and m.group(1) == name else None
-                if value is not None:
-                    return (value, rel(template, root)) if value and not _NO_VALUE.match(value) else None
+            value = dotenv_file(template, node=node).get(name)
+            if value is not None:
+                return (value, rel(template, root)) if value and not _NO_VALUE.match(value) else None
         if folder == root or root not in folder.parents:
             return None
         folder = folder.parent

@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import commands
+from .dotenv import dotenv_file
 from .files import read_json_dict, read_text, read_yaml, resolve_js
 
 BOOT_SCRIPTS = (
@@ -649,11 +650,7 @@ def _env_files(folder: Path, env_file: Any) -> dict[str, str]:
             continue
         path = folder / name
         candidates = [path, *(path.with_name(path.name + t) for t in ENV_TEMPLATES)]
-        text = next((read_text(c) for c in candidates if c.is_file()), "")
-        for line in text.splitlines():
-            m = re.match(r"\s*(?:export\s+)?([A-Za-z_]\w*)\s*=\s*(.*)$", line)
-            if m:
-                found[m.group(1)] = m.group(2).strip().strip("'\"")
+        found.update(next((dotenv_file(c) for c in candidates if c.is_file()), {}))  # Compose's rules
     return found
 
 

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .dotenv import dotenv_file
 from .envdefaults import env_default
 from .files import read_text, source_files
 from .pydeps import PythonDeps
@@ -99,9 +100,9 @@ class Target:
 def dotenv(folder: Path, name: str) -> tuple[str, str]:
     """(value, file) of *name* in .flaskenv or .env, else ("", "")."""
     for file in (".flaskenv", ".env", ".env.example"):
-        m = re.search(rf"^\s*(?:export\s+)?{name}\s*=\s*[\"']?([^\"'\s#]+)", read_text(folder / file), re.M)
-        if m:
-            return m.group(1), file
+        value = dotenv_file(folder / file).get(name, "").strip()
+        if value:
+            return value, file
     return "", ""
 
 

@@ -1,0 +1,52 @@
+"""Dotenv files (``.env``, ``.env.example``, a compose service's ``env_file``) read the way the app's own
+loader reads them: python-dotenv's parser for the syntax (quotes, ``export``, comments, values over
+several lines), and for a Node.js app the one rule where Node's ``dotenv`` differs.
+
+Nothing is interpolated (``${HOME}`` stays as written: expanding it would put this machine's environment
+into the app's settings) and nothing is executed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from .files import read_text
+
+# A name either loader sets: Node's dotenv takes word characters, dots and dashes (lib/main.js's LINE);
+# python-dotenv takes any run of non-blanks, which in a binary or garbled file is no variable at all.
+_NAME = re.compile(r"[\w.-]+", re.ASCII)
+
+
+def dotenv_values(text: str, *, node: bool = False) -> dict[str, str]:
+    """name -> value of each assignment in dotenv *text*, in file order; a name set twice keeps its last
+    value, as both loaders do. A line the parser cannot read, a bare ``NAME`` without ``=`` or a name
+    of other characters than letters, digits, ``_``, ``.`` and ``-`` sets nothing. Never raises.
+
+    Without *node*, python-dotenv's rules (python-dotenv 1.x ``dotenv/parser.py``): an unquoted value
+    ends at a ``#`` that follows whitespace (``A=b#c`` is ``b#c``, ``A=#c`` is ``#c``), which Docker
+    Compose's env files share. With *node*, Node's dotenv (15.0 and later, ``lib/main.js``): an unquoted
+    value ends at its first ``#`` (``A=b#c`` is ``b``, ``A=#c`` is empty), and backticks quote too."""
+    from dotenv.parser import parse_stream
+
+    out: dict[str, str] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error or binding.key is None or binding.value is None or not _NAME.fullmatch(binding.key):
+            continue
+        value = binding.value
+        if node:
+            raw = binding.original.string.split("=", 1)[1].lstrip() if "=" in binding.original.string else ""
+            end = raw.find("`", 1) if raw[:1] == "`" else -1
+            if end > 0:  # a quote python-dotenv lacks
+                value = raw[1:end]
+            elif raw[:1] not in ("'", '"'):
+                value = value.split("#", 1)[0].strip()
+        out[binding.key] = value
+    return out
+
+
+def dotenv_file(path: Path, *, node: bool = False) -> dict[str, str]:
+    """:func:`dotenv_values` of the file at *path* (bounded, as :func:`read_text` reads it); empty when
+    it is missing or unreadable."""
+    return dotenv_values(read_text(path), node=node) if path.is_file() else {}

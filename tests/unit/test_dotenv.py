@@ -1,0 +1,59 @@
+"""Dotenv files read as the app's own loader reads them (echotune_ci.project.dotenv)."""
+
+from __future__ import annotations
+
+from echotune_ci.project.dotenv import dotenv_file, dotenv_values
+
+# One file with each rule the two loaders have: inline comments, quotes of each kind, `export`, a bare name,
+# ${...} left as written, a value over two lines, a name set twice.
+TEXT = ("A=#x\nB=abc#def\nC=\"q # z\" # c\nexport D=1 # c\nE\nF=${HOME}\nG=`tick # t`\n"
+        "H = spaced value  \nI='single # s'\nJ=\"multi\nline\"\nB=again\nnot a setting\n")
+
+
+def test_node_apps_get_what_nodes_dotenv_parses():
+    # Expected: node -e 'console.log(JSON.stringify(require("dotenv").parse(TEXT)))' with dotenv 16.6.1
+    # (npm), run on this text on 2026-12-04, less the "not a setting" line, which it skips too.
+    assert dotenv_values(TEXT, node=True) == {
+        "A": "", "B": "again", "C": "q # z", "D": "1", "F": "${HOME}", "G": "tick # t", "H": "spaced value",
+        "I": "single # s", "J": "multi\nline"}
+
+
+def test_python_apps_and_compose_files_get_what_python_dotenv_parses():
+    # Expected: dotenv.dotenv_values(stream=io.StringIO(TEXT), interpolate=False) of python-dotenv 1.2.4,
+    # less E (None there: a name without a value sets nothing in os.environ either).
+    assert dotenv_values(TEXT) == {
+        "A": "#x", "B": "again", "C": "q # z", "D": "1", "F": "${HOME}", "G": "`tick", "H": "spaced value",
+        "I": "single # s", "J": "multi\nline"}
+
+
+def test_a_missing_or_binary_file_sets_nothing(tmp_path):
+    assert dotenv_file(tmp_path / "absent") == {}
+    (tmp_path / ".env").write_bytes(b"\x00\xff\xfe=\x01\n")
+    assert dotenv_file(tmp_path / ".env") == {}
+
+
+def test_a_compose_env_file_value_leaves_its_comment_out(tmp_path):
+    from echotune_ci.project.instructions import _env_files
+
+    (tmp_path / "web.env").write_text("PORT=5000 # the web port\nDB_URL='postgres://db/app'\n")
+    assert _env_files(tmp_path, "web.env") == {"PORT": "5000", "DB_URL": "postgres://db/app"}
+
+
+def test_flask_app_from_flaskenv_is_the_whole_quoted_value(tmp_path):
+    from echotune_ci.project.pyapp import dotenv
+
+    (tmp_path / ".flaskenv").write_text("FLASK_APP=\"app:create_app('dev')\"  # factory\n")
+    assert dotenv(tmp_path, "FLASK_APP") == ("app:create_app('dev')", ".flaskenv")
+
+
+def test_base_ref_reads_a_node_apps_dotenv_as_node_does(tmp_path):
+    from echotune_ci.baseref.data import dotenv_settings
+
+    node, py = tmp_path / "api", tmp_path / "web"
+    for folder in (node, py):
+        folder.mkdir()
+        (folder / ".env").write_text("TOKEN_PREFIX=#dev\nSALT=ab#cd\n")
+    (node / "package.json").write_text("{}")
+    got = dotenv_settings([node, py])
+    assert got["TOKEN_PREFIX"] == ("", str(node / ".env")) and got["SALT"] == ("ab", str(node / ".env"))
+    assert {k: v for k, (v, _) in dotenv_settings([py]).items()} == {"TOKEN_PREFIX": "#dev", "SALT": "ab#cd"}
