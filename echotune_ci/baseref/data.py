@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..fsutil import tracked_files
-from ..project.dotenv import dotenv_file
+from ..project.dotenv import TEMPLATES, dotenv_file
 
 SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database file
 DB_SUFFIXES = (".sqlite", ".sqlite3", ".db", ".db3")
@@ -205,7 +205,6 @@ def _count(rows: int | None) -> str:
 
 # Files python-dotenv, Flask and Node's dotenv read settings from; templates of them are no settings.
 DOTENV = (".env", ".flaskenv")
-DOTENV_TEMPLATES = (".example", ".sample", ".template", ".dist", ".defaults")
 
 
 def copy_dotenv(head_root: Path, base_root: Path, folders: list[Path]) -> list[str]:
@@ -221,7 +220,7 @@ def copy_dotenv(head_root: Path, base_root: Path, folders: list[Path]) -> list[s
         try:
             names = sorted(e.name for e in os.scandir(folder)
                            if (e.name in DOTENV or e.name.startswith(".env."))
-                           and not e.name.endswith(DOTENV_TEMPLATES) and e.is_file())
+                           and not e.name.endswith(TEMPLATES) and e.is_file())
         except OSError:
             continue
         tracked = _tracked(folder, names)
@@ -255,7 +254,7 @@ def copy_ignored_settings(head_root: Path, base_root: Path, folders: list[Path])
         try:
             names = sorted(e.name for e in os.scandir(folder)
                            if e.is_file() and e.name not in TOOL_FILES and not e.name.startswith(".env")
-                           and not e.name.endswith(DOTENV_TEMPLATES)
+                           and not e.name.endswith(TEMPLATES)
                            and (e.name in LOCAL_SETTINGS or e.name.endswith(SETTINGS_SUFFIXES)
                                 and (in_settings or not e.name.endswith(".json")))
                            and e.stat().st_size <= SETTINGS_BYTES)
@@ -379,7 +378,7 @@ def dotenv_settings(folders: list[Path]) -> dict[str, tuple[str, str]]:
         try:
             names = sorted((e.name for e in os.scandir(folder)
                             if (e.name in DOTENV or e.name.startswith(".env."))
-                            and not e.name.endswith(DOTENV_TEMPLATES) and e.is_file()),
+                            and not e.name.endswith(TEMPLATES) and e.is_file()),
                            key=lambda n: (n not in DOTENV, n))
         except OSError:
             continue

@@ -40,8 +40,8 @@ from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_loa
                      guarded_route, health_rank, loadable, read_graph, root_answers)
 from .files import (JS_SUFFIXES, join, json_root, named_dirs, read_json_dict, read_text, ready_path, rel,
                     root_route, source_files)
-from .dotenv import dotenv_file
-from .instructions import (ENV_TEMPLATES, ONCE, Instructions, Step, read_instructions, readme_commands,
+from .dotenv import TEMPLATES, dotenv_file
+from .instructions import (ONCE, Instructions, Step, read_instructions, readme_commands,
                            readme_data_steps, readme_steps)
 from .nodeapp import (
     INSTALL_HOOKS,
@@ -782,7 +782,7 @@ def _template_value(root: Path, where: str, name: str) -> tuple[str, str] | None
     node = file.suffix in JS_SUFFIXES  # the template is read as the reading code's loader reads it
     folder = file.parent
     while True:
-        for suffix in ENV_TEMPLATES:
+        for suffix in TEMPLATES:
             template = folder / f".env{suffix}"
             value = dotenv_file(template, node=node).get(name)
             if value is not None:

@@ -14,6 +14,10 @@ from pathlib import Path
 
 from .files import read_text
 
+# What follows ".env" in the name of a template of a dotenv file the repository leaves out (.env.example
+# beside an ignored .env; dotenv-defaults' .env.defaults): read for values where the file is missing,
+# never copied or loaded as the settings themselves
+TEMPLATES = (".example", ".sample", ".template", ".dist", ".defaults")
 # A name either loader sets: Node's dotenv takes word characters, dots and dashes (lib/main.js's LINE);
 # python-dotenv takes any run of non-blanks, which in a binary or garbled file is no variable at all.
 _NAME = re.compile(r"[\w.-]+", re.ASCII)

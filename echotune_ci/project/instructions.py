@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import commands
-from .dotenv import dotenv_file
+from .dotenv import TEMPLATES, dotenv_file
 from .files import read_json_dict, read_text, read_yaml, resolve_js
 
 BOOT_SCRIPTS = (
@@ -633,10 +633,6 @@ def _dev_server(line: str) -> bool:
     return prog in ("vite", "ng", "react-scripts") and not {"preview", "build"} & set(words)
 
 
-# Templates of a dotenv file the repository leaves out (.env.sample beside an ignored .env)
-ENV_TEMPLATES = (".sample", ".example", ".template", ".dist")
-
-
 def _env_files(folder: Path, env_file: Any) -> dict[str, str]:
     """The variables of a compose service's ``env_file`` (a path, or a list of paths or ``{path: ...}``),
     each read from the file, or where the repository leaves it out from its template beside it
@@ -649,7 +645,7 @@ def _env_files(folder: Path, env_file: Any) -> dict[str, str]:
         if not isinstance(name, str) or name.startswith("/") or ".." in name.split("/"):
             continue
         path = folder / name
-        candidates = [path, *(path.with_name(path.name + t) for t in ENV_TEMPLATES)]
+        candidates = [path, *(path.with_name(path.name + t) for t in TEMPLATES)]
         found.update(next((dotenv_file(c) for c in candidates if c.is_file()), {}))  # Compose's rules
     return found
 

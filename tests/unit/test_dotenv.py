@@ -57,3 +57,14 @@ def test_base_ref_reads_a_node_apps_dotenv_as_node_does(tmp_path):
     got = dotenv_settings([node, py])
     assert got["TOKEN_PREFIX"] == ("", str(node / ".env")) and got["SALT"] == ("ab", str(node / ".env"))
     assert {k: v for k, (v, _) in dotenv_settings([py]).items()} == {"TOKEN_PREFIX": "#dev", "SALT": "ab#cd"}
+
+
+def test_init_and_base_ref_take_the_same_files_for_templates(tmp_path):
+    """A template is read for values where its file is missing (init) and never copied as settings
+    (run --base-ref): both by one list, where init's lacked dotenv-defaults' .env.defaults."""
+    from echotune_ci.baseref.data import dotenv_settings
+    from echotune_ci.project.instructions import _env_files
+
+    (tmp_path / ".env.defaults").write_text("PORT=5000\n")
+    assert _env_files(tmp_path, ".env") == {"PORT": "5000"}
+    assert dotenv_settings([tmp_path]) == {}
