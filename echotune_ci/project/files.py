@@ -285,25 +285,90 @@ def resolve_js(folder: Path, spec: str) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
-# tsconfig.json's compilerOptions: "baseUrl" and "paths" ("@api/*": ["./src/*"])
-_TS_BASE_URL = re.compile(r'"baseUrl"\s*:\s*"([^"]*)"')
-_TS_PATHS = re.compile(r'"paths"\s*:\s*\{([^{}]*)\}')
-_TS_PATH = re.compile(r'"([^"*]+)\*"\s*:\s*\[\s*"([^"*]*)\*"')
+# compilerOptions TypeScript resolves against the folder of the tsconfig that sets them, not the one that
+# extends it (TypeScript's handbook, "tsconfig.json": "extends")
+_TS_PATH_OPTIONS = ("baseUrl", "outDir", "rootDir")
+# How deep a chain of `extends` is followed; TypeScript reports a cycle, we stop
+_TS_EXTENDS_DEPTH = 8
+
+
+def read_jsonc(path: Path) -> dict[str, Any]:
+    """A JSON-with-comments object file (tsconfig.json: ``//`` and ``/* */`` comments, trailing commas), read
+    by json5; {} when it is missing, unreadable, no object or not valid."""
+    import json5
+
+    text = read_text(path) if path.is_file() else ""
+    try:
+        data = json5.loads(text) if text.strip() else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def tsconfig_options(config: Path, top: Path) -> dict[str, Any]:
+    """The compilerOptions of the tsconfig file *config* as TypeScript sees them: those of what it
+    ``extends`` first (a path, or a package's file found in ``node_modules`` from its folder up to *top*; a
+    list, TypeScript 5.0's, in its order), its own over them. ``baseUrl``, ``outDir`` and ``rootDir`` are
+    absolute Paths, resolved against the folder of the file that sets them, and ``"paths"`` comes with
+    ``"pathsBase"``, the folder its targets are relative to (``baseUrl``, else the folder of the file that
+    sets ``paths``). A file outside *top*, a cycle or a chain deeper than 8 adds nothing. Never raises."""
+    options = _tsconfig(config.resolve(), top.resolve(), 0)
+    paths_dir = options.pop("_pathsDir", None)
+    if "paths" in options:
+        options["pathsBase"] = options.get("baseUrl") or paths_dir
+    return options
+
+
+def _tsconfig(config: Path, top: Path, depth: int) -> dict[str, Any]:
+    if top != config and top not in config.parents:
+        return {}
+    data = read_jsonc(config)
+    options: dict[str, Any] = {}
+    parents = data.get("extends")
+    for spec in [parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []:
+        found = _extended(config.parent, spec, top) if isinstance(spec, str) else None
+        if found is not None and depth < _TS_EXTENDS_DEPTH and found != config:
+            options.update(_tsconfig(found, top, depth + 1))
+    own = data.get("compilerOptions")
+    for key, value in own.items() if isinstance(own, dict) else ():
+        is_path = key in _TS_PATH_OPTIONS and isinstance(value, str)
+        options[key] = (config.parent / value).resolve() if is_path else value
+        if key == "paths":
+            options["_pathsDir"] = config.parent
+    return options
+
+
+def _extended(folder: Path, spec: str, top: Path) -> Path | None:
+    """The file an ``extends`` of a tsconfig in *folder* names: ``./base.json`` (``.json`` may be left out)
+    relative to it, or ``@tsconfig/node20/tsconfig.json`` / a package's own ``tsconfig.json`` in the
+    nearest ``node_modules``, as TypeScript's module resolution finds it."""
+    if spec.startswith((".", "/")):
+        bases = [folder / spec]
+    else:
+        bases = [f / "node_modules" / spec for f in (folder, *folder.parents) if f == top or top in f.parents]
+    for base in bases:
+        for candidate in (base, Path(f"{base}.json"), base / "tsconfig.json"):
+            if candidate.is_file():
+                return candidate.resolve()
+    return None
 
 
 def path_aliases(file: Path, top: Path) -> list[tuple[str, Path]]:
-    """The path aliases of the nearest tsconfig.json above *file* (up to *top*): (prefix, folder) for
-    each ``"@api/*": ["./src/*"]`` of its ``paths``, relative to its ``baseUrl`` (no ``extends`` followed)."""
+    """The path aliases of the nearest tsconfig.json above *file* (up to *top*), its ``extends`` followed
+    (:func:`tsconfig_options`): (prefix, folder) for each ``"@api/*": ["./src/*"]`` of its ``paths``, the
+    first target of each."""
     top = top.resolve()
     for folder in file.resolve().parents:
         config = folder / "tsconfig.json"
         if config.is_file():
-            text = read_text(config)
-            base = _TS_BASE_URL.search(text)
-            paths = _TS_PATHS.search(text)
-            under = folder / (base.group(1) if base else ".")
-            return [(prefix, under / target) for prefix, target in _TS_PATH.findall(paths.group(1))] \
-                if paths else []
+            options = tsconfig_options(config, top)
+            paths, base = options.get("paths"), options.get("pathsBase")
+            if not isinstance(paths, dict) or not isinstance(base, Path):
+                return []
+            return [(prefix[:-1], base / targets[0][:-1]) for prefix, targets in paths.items()
+                    if isinstance(prefix, str) and prefix.endswith("*") and "*" not in prefix[:-1]
+                    and isinstance(targets, list) and targets and isinstance(targets[0], str)
+                    and targets[0].endswith("*") and "*" not in targets[0][:-1]]
         if folder == top or top not in folder.parents:
             return []
     return []

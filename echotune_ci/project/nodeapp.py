@@ -32,6 +32,7 @@ from .files import (
     read_yaml,
     rel,
     resolve_import,
+    tsconfig_options,
     resolve_js,
     source_files,
 )
@@ -100,6 +101,11 @@ class Package:
     workspace: bool = False
     reached: str = ""
     installed_by: str = ""
+
+    @property
+    def root(self) -> Path:
+        """The project's root folder, which ``dir`` is relative to."""
+        return self.path if self.dir == "." else self.path.parents[len(Path(self.dir).parts) - 1]
 
     @property
     def scripts(self) -> dict[str, str]:
@@ -1324,7 +1330,10 @@ def _server_out(part: str, pkg: Package) -> set[str]:
         out.add(m.group(1).strip("./") if m else "dist")
     elif re.match(r"(?:npx )?tsc\b", part) and pkg.server:
         m = re.search(r"(?:-p|--project)\s+(\S+)", part)
-        tsconfig = read_text(pkg.path / (m.group(1) if m else "tsconfig.json"))
-        found = re.search(r'"outDir"\s*:\s*"([^"]+)"', tsconfig)
-        out.add(found.group(1).strip("./") if found else ".")
+        config = pkg.path / (m.group(1) if m else "tsconfig.json")  # -p names a file or its folder
+        config = config / "tsconfig.json" if config.is_dir() else config
+        found = tsconfig_options(config, pkg.root).get("outDir")
+        # relative to the package, "../" where a shared config's outDir leaves it (join normalises it)
+        out.add(Path(os.path.relpath(found, pkg.path.resolve())).as_posix()
+                if isinstance(found, Path) else ".")
     return out

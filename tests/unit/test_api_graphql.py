@@ -18,7 +18,10 @@ from echotune_ci.phases.api.settings import ApiSettings, excluded
 
 # The cap is no subject here: 6 s a run on a quiet machine, and a busy one (CI beside other jobs) left an
 # operation "not reached" at 20 s
-CONFIG = '[api]\ngraphql = "/graphql"\nmax_examples = 10\nmax_time = "90s"\n'
+# The budget is far above the 200 ms default: what these tests check is that each operation is timed and
+# what it answers, not how fast a fake answers on a runner shared with two other test processes (one
+# operation's p95 went over 200 ms at a load average of 9); the [api] section comes last, which tests add to
+CONFIG = '[budgets]\napi_p95_ms = 5000\n\n[api]\ngraphql = "/graphql"\nmax_examples = 10\nmax_time = "90s"\n'
 
 
 def _api(**planted: bool) -> type[GraphQLApi]:
