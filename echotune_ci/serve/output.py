@@ -38,6 +38,9 @@ _IMPORTANT = re.compile(
     r"|(?:^|[\s.])error: |\bfatal:|\bpanic:|npm ERR!|npm error"
     r"|\bE(?!NUM\b|XISTS\b|XCEPT\b|XECUTE\b|XPLAIN\b|SCAPE\b|XTENSION\b|XCLUDE\b)[A-Z]{3,}\b"
     r"|Cannot find module|ModuleNotFoundError"
+    # an env validator's reason (AdonisJS's EnvValidationException, whose message a non-terminal gets one
+    # word a line, then '- Missing environment variable "PORT"'; envalid's "Missing environment variables:")
+    r"|Missing environment variables?\b"
     r"|command not found|: not found|Address already in use|EADDRINUSE|\bDisallowedHost\b|Permission denied|"
     + _PYTHON + "|" + _BUILD_NOTE,
 )
@@ -404,7 +407,7 @@ TAIL_BYTES = 512 * 1024
 READ_BYTES = 65536
 # Every pattern of _IMPORTANT contains one of these: a quick test first (output can be huge).
 _HINTS = ("E", "FATAL", "fatal", "panic", "npm", "not found", "Cannot", "Traceback", "Address", "Disallowed",
-          "denied", "ython", "not a problem with")
+          "denied", "ython", "not a problem with", "Missing environment")
 
 
 class OutputBuffer:

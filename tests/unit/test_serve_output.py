@@ -257,3 +257,12 @@ def test_a_database_refusal_printed_as_lowercase_error_is_quoted_not_the_stateme
              "  routine: 'scanner_yyerror'", "}"]
     shown = important_lines(lines, errors_only=True)
     assert shown == ["[+] applying migrations...error: unterminated /* comment at or near \"/*"]
+
+
+def test_an_env_validators_reason_is_quoted_under_its_exception():
+    # AdonisJS's EnvValidationException as a non-terminal gets it (ace migration:run in build, sixteenth
+    # round): its message one word a line, then the variable; only "EnvValidationException:" was quoted
+    lines = ["", "   EnvValidationException:", "Validation", "failed", "for", "one", " ",
+             '   - Missing environment variable "PORT"', " ", "   at anonymous start/env.js:2"]
+    shown = important_lines(lines)
+    assert 'Missing environment variable "PORT"' in " ".join(shown)
