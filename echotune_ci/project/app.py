@@ -1933,6 +1933,7 @@ def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:
     files = ("+page.svelte files" if server.has("@sveltejs/kit") else
              "pages/*.vue files" if server.has("nuxt") else
              "Next.js pages (app/**/page.tsx, pages/)" if server.has("next") else
+             "AdonisJS router's GET routes" if server.has("@adonisjs/core") else
              "route modules with a component")
     app.decide("frontend", f"/, {listed}" if listed else "/",
                f"the {files}: the pages without a parameter"
@@ -1989,6 +1990,7 @@ def _static_env(app: AppSetup, server: Package, skip: frozenset[str], folder: Pa
 
 def _node_framework(packages: list[Package]) -> str:
     for name in (
+        "@adonisjs/core",
         "next",
         "nuxt",
         "@sveltejs/kit",
@@ -2008,7 +2010,7 @@ def _node_framework(packages: list[Package]) -> str:
         if any(name in p.deps for p in packages):
             return {"@nestjs/core": "nestjs", "@hapi/hapi": "hapi", "react-scripts": "create-react-app",
                     "@sveltejs/kit": "sveltekit", "@react-router/dev": "react-router",
-                    "@remix-run/dev": "remix"}.get(
+                    "@remix-run/dev": "remix", "@adonisjs/core": "adonisjs"}.get(
                 name, name
             )
     return "node"
@@ -2094,8 +2096,9 @@ def _node_command(
     for name, value in start.env.items():
         if name not in app.env:
             app.env[name] = value
-            app.decide("env", f"{name}={value}", f"{start.source.split(' (', 1)[0]}: the server listens on "
-                                                 f"the interface {name} names, all of them when unset")
+            why = ("what production runs it with" if name == "NODE_ENV" else
+                   f"the server listens on the interface {name} names, all of them when unset")
+            app.decide("env", f"{name}={value}", f"{start.source.split(' (', 1)[0]}: {why}")
     if start.port_var:
         app.decide("port", f"auto ({start.port_var})", f"the server {start.entry} reads {start.port_var}")
     for step in pre:

@@ -222,9 +222,18 @@ class FileRoutes:
 def file_routes(folder: Path, deps: dict[str, str], root: Path) -> FileRoutes | None:
     """The route files of the package in *folder* (dependencies *deps*), named relative to *root*: a Nuxt
     or Nitro app's (:func:`server_routes`), SvelteKit's endpoints (:func:`kit_endpoints`), Remix's and
-    React Router's resource routes; None when it has none."""
+    React Router's resource routes, an AdonisJS app's router declarations (:func:`.adonis.routes`, read
+    whole: no call of theirs reads as an Express route); None when it has none."""
+    from .adonis import app_sources, is_adonis
+    from .adonis import routes as adonis_routes
     from .remixroutes import FRAMEWORKS, route_modules
 
+    if is_adonis(folder, deps):
+        # start/routes.ts: router.get(...), router.resource(...) under router.group(...).prefix(...)
+        declared = [ServerRoute(r.path, r.method, r.where.rsplit(":", 1)[0], r.guarded, False, ":" in r.path,
+                                line=int(r.where.rsplit(":", 1)[1]))
+                    for r in adonis_routes(app_sources(folder), root)]
+        return FileRoutes(tuple(declared), declared[0].file, False) if declared else None
     if "@sveltejs/kit" in deps:
         kit = kit_endpoints(folder / "src" / "routes", root)
         return FileRoutes(tuple(kit), rel(folder / "src" / "routes", root), True) if kit else None

@@ -36,6 +36,7 @@ from .files import (
     resolve_js,
     source_files,
 )
+from .adonis import build_folder, is_adonis, rc_file
 from .workspaces import js_lockfile, js_workspace, matches, missing_tool_note, other_lockfiles, pnpm_major
 
 SERVER_DEPS = (
@@ -485,6 +486,10 @@ def _server_script(packages: list[Package], broken: list[Start]) -> Start | None
     ]
     for pkg in servers + [p for p in packages if p not in servers]:
         own = framework_server(pkg)
+        if own is not None and own.package is pkg and own.line.startswith("cd "):
+            # AdonisJS's "start": "node bin/server.js" runs in the build folder, where the build copies
+            # package.json; in the checkout it stops on "Cannot find module .../bin/server.js"
+            return own
         for script in ("start", "start:prod", "serve", "preview", "prod"):
             line = pkg.scripts.get(script, "")
             static = bool(_STATIC_SERVERS.match(line))
@@ -557,8 +562,18 @@ def framework_server(pkg: Package) -> Start | None:
     ``@sveltejs/adapter-node`` in svelte.config (``node build``, or the folder its ``out`` option names),
     Nuxt 3 and later (``node .output/server/index.mjs``, unless nuxt.config picks another Nitro preset)
     and Astro with ``@astrojs/node`` in standalone mode (``node dist/server/entry.mjs``). Each listens on
-    PORT and on the interface HOST names (all of them when unset): ``env`` sets HOST to 127.0.0.1."""
+    PORT and on the interface HOST names (all of them when unset): ``env`` sets HOST to 127.0.0.1.
+    An AdonisJS app (:func:`.adonis.is_adonis`) is started in its build folder, ``cd build && node
+    bin/server.js`` (its start script runs there), with NODE_ENV=production; the build folder finds
+    its packages in the app's node_modules, one folder up, which setup installed."""
     found: tuple[str, str, str] | None = None  # (file to run, config that says so, framework)
+    if is_adonis(pkg.path, pkg.deps):
+        out = build_folder(pkg.path)
+        return Start(pkg, "", f"cd {out} && node bin/server.js",
+                     f"{join(pkg.dir, rc_file(pkg.path))} (AdonisJS: `node ace build` writes the server to "
+                     f"{join(pkg.dir, out)}/, where production starts it)",
+                     entry=f"{out}/bin/server.js", env={"HOST": "127.0.0.1", "NODE_ENV": "production"},
+                     port_var="PORT")
     if "@sveltejs/kit" in pkg.deps:
         config = _config(pkg, "svelte.config")
         text = read_text(config) if config else ""
@@ -1050,7 +1065,11 @@ def bundle_globs(pkg: Package, server_out: set[str]) -> Bundle | None:
     deps = pkg.deps
     build = " && ".join(v for k, v in pkg.scripts.items() if k.startswith("build"))
     found: tuple[str, str, str] | None = None  # (folder, sub-folder with the assets, source)
-    if "next" in deps:
+    if is_adonis(pkg.path, deps):
+        # Vite's public/assets, copied over by the build (Inertia's SSR build writes it there directly)
+        assets = f"{build_folder(pkg.path)}/public/assets"
+        found = (assets, "", f"AdonisJS: `node ace build` puts Vite's client bundle in {assets}")
+    elif "next" in deps:
         found = (".next/static", "", "next in dependencies (.next/static)")
     elif "nuxt" in deps:
         found = (".output/public", "", "nuxt in dependencies (.output/public)")

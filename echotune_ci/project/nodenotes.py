@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .adonis import env_rules
 from .envdefaults import as_process_env
 from .files import read_text, rel
 from .nodeapp import Package, angular_build
@@ -226,8 +227,13 @@ _ENVALID_NOT_REQUIRED = frozenset({"PORT"})
 def required_env(sources: list[Path], root: Path) -> list[Required]:
     """Variables the server code stops without: ``if (!process.env.X) throw ...`` (or exits),
     TypeScript's ``process.env.X!``, and an environment schema's required keys (Joi's ``.required()``,
-    envalid's validators without a default)."""
+    envalid's validators without a default, AdonisJS's ``Env.schema`` rules without ``.optional()``)."""
     found: dict[str, Required] = {}
+    for rule in env_rules(sources, root):
+        # AdonisJS's Env.create(...) schema: the app stops at start on a rule without .optional()
+        if rule.required and rule.name not in _ENVALID_NOT_REQUIRED:
+            found[rule.name] = Required(rule.name, rule.where,
+                                        f"AdonisJS's Env.schema.{rule.kind}() without .optional()")
     for path in sources:
         original = read_text(path)
         text = as_process_env(original)

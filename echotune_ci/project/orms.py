@@ -24,12 +24,15 @@ from .nodeapp import Package
 _KINDS = {
     "postgresql": "postgres", "postgres": "postgres", "pg": "postgres", "mysql": "mysql", "mysql2": "mysql",
     "mongodb": "mongo", "sqlite": "", "better-sqlite": "", "libsql": "", "turso": "", "sqlserver": "",
+    "better-sqlite3": "", "sqlite3": "", "mssql": "",
     "cockroachdb": "", "singlestore": "",
 }
 _DATASOURCE = re.compile(r"(?ms)^\s*datasource\s+\w+\s*\{(.*?)^\s*\}")
 _PROVIDER = re.compile(r"""\bprovider\s*=\s*["'](\w+)["']""")
 # env("DATABASE_URL") in a schema or prisma.config.ts, process.env.DATABASE_URL in a config file
-_ENV = re.compile(r"""\benv\(\s*["'](\w+)["']\s*\)|process\.env\.(\w+)|process\.env\[\s*["'](\w+)["']\s*\]""")
+# AdonisJS's env.get('DB_HOST') (its validated env service)
+_ENV = re.compile(r"""\benv\(\s*["'](\w+)["']\s*\)|process\.env\.(\w+)|process\.env\[\s*["'](\w+)["']\s*\]|"""
+                  r"""\benv\.get\(\s*["'](\w+)["']""")
 _DIALECT = re.compile(r"""\b(?:dialect|driver)\s*:\s*["'`]([\w-]+)["'`]""")
 _OUT = re.compile(r"""\bout\s*:\s*["'`](?:\./)?([^"'`]+?)/?["'`]""")
 _CONFIG_SUFFIXES = (".ts", ".mts", ".cts", ".js", ".mjs", ".cjs")
@@ -60,8 +63,10 @@ class OrmDatabase:
 
     @property
     def said(self) -> str:
-        """How the file names the database: ``provider "postgresql"``, ``dialect "mysql"``."""
-        return f'{"provider" if self.client == "@prisma/client" else "dialect"} "{self.provider}"'
+        """How the file names the database: ``provider "postgresql"``, ``dialect "mysql"``, ``client
+        "pg"``."""
+        word = {"@prisma/client": "provider", "@adonisjs/lucid": "client"}.get(self.client, "dialect")
+        return f'{word} "{self.provider}"'
 
 
 def _variables(*texts: str) -> tuple[str, ...]:
@@ -138,15 +143,48 @@ def _drizzle(pkg: Package, root: Path) -> OrmDatabase | None:
                        "npx drizzle-kit migrate" if kept and not itself else "", pkg.dir)
 
 
+# Lucid's config/database.ts: connection: 'postgres' (the default), then each connection's client: 'pg'
+_LUCID_DEFAULT = re.compile(r"""\bconnection\s*:\s*["'`](\w+)["'`]""")
+_LUCID_CLIENT = re.compile(r"""\bclient\s*:\s*["'`]([\w-]+)["'`]""")
+_LUCID_PATHS = re.compile(r"""\bpaths\s*:\s*\[\s*["'`](?:\./)?([^"'`]+?)/?["'`]""")
+
+
+def _lucid(pkg: Package, root: Path) -> OrmDatabase | None:
+    """AdonisJS's Lucid: config/database.ts names the default connection and each connection's knex
+    client (``pg``, ``mysql2``, ``better-sqlite3``); its migrations (``database/migrations``, or the
+    connection's ``migrations.paths``) are applied by ``node ace migration:run --force`` in the build
+    folder (``--force``: the command refuses to run under NODE_ENV=production without it; ``PORT=0``
+    where start/env.ts requires PORT: :func:`.adonis.ace`)."""
+    from .adonis import ace, build_folder
+
+    config = _config(pkg.path / "config", "database")
+    text = read_text(config) if config else ""
+    default = _LUCID_DEFAULT.search(text)
+    block = text[text.find(f"{default.group(1)}:", default.end()):] if default else text
+    client = _LUCID_CLIENT.search(block) or _LUCID_CLIENT.search(text)
+    if config is None or client is None:
+        return None
+    paths = _LUCID_PATHS.search(block)
+    migrations = pkg.path / (paths.group(1) if paths else "database/migrations")
+    kept = migrations.is_dir() and any(p.suffix in JS_SUFFIXES for p in migrations.iterdir())
+    # migration:run reads the compiled files of the build, run in its folder
+    migrate = f"cd {build_folder(pkg.path)} && {ace('node ace migration:run --force', pkg.path)}"
+    return OrmDatabase("@adonisjs/lucid", _KINDS.get(client.group(1), ""), client.group(1), rel(config, root),
+                       _variables(text), rel(migrations, root) if kept else "",
+                       f"({migrate})" if kept else "", pkg.dir)
+
+
 def orm_databases(packages: list[Package], root: Path) -> list[OrmDatabase]:
     """The databases the ORMs of *packages* name in their own files: Prisma's schema where a package
-    depends on ``@prisma/client`` (or ``prisma``), Drizzle's config where it depends on ``drizzle-orm``;
-    files are named relative to *root*."""
+    depends on ``@prisma/client`` (or ``prisma``), Drizzle's config where it depends on ``drizzle-orm``,
+    Lucid's config/database.ts where it depends on ``@adonisjs/lucid``; files are named relative to
+    *root*."""
     out: list[OrmDatabase] = []
     for pkg in packages:
         found = [
             _prisma(pkg, root) if pkg.has("@prisma/client", "prisma") else None,
             _drizzle(pkg, root) if pkg.has("drizzle-orm") else None,
+            _lucid(pkg, root) if pkg.has("@adonisjs/lucid") else None,
         ]
         out += [f for f in found if f is not None]
     return out

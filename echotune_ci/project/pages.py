@@ -10,7 +10,8 @@ above it) redirects to a login (``redirect(302, '/login')``), or, in Nuxt, when
 ``definePageMeta`` names an auth middleware: such a page answers with the login
 page to a visitor, so auditing it audits the login page again. Next.js's pages
 (``app/**/page.tsx``, ``pages/``) are read by :mod:`.nextroutes`, Remix's and
-React Router's by :mod:`.remixroutes`.
+React Router's by :mod:`.remixroutes`, an AdonisJS app's (Inertia or Edge pages) from its router's GET
+routes by :mod:`.adonis`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .adonis import app_sources, is_adonis
+from .adonis import routes as adonis_routes
 from .files import NOT_SOURCE, read_text, rel
 from .nextroutes import next_routes
 from .nextroutes import pages as next_pages
@@ -60,6 +63,13 @@ def page_routes(folder: Path, deps: dict[str, str], root: Path) -> list[Page]:
         # Remix's and React Router's route modules (app/routes/, app/routes.ts): those with a component
         found = remix_pages(route_modules(folder, deps, root))
         pages = [Page(path, where, guarded) for path, where, guarded in found]
+    elif is_adonis(folder, deps) and ("@adonisjs/inertia" in deps or "edge.js" in deps):
+        # an AdonisJS app that renders pages (Inertia or Edge): the GET routes of its router, a page each
+        # (an API's under /api left out)
+        pages = [Page(r.path, r.where, r.guarded) for r in adonis_routes(app_sources(folder), root)
+                 if r.method == "GET" and ":" not in r.path and "*" not in r.path
+                 and "api" not in r.path.lower().split("/")]
+        pages = list({p.path: p for p in reversed(pages)}.values())[::-1]  # the first declaration of each
     else:
         return []
     return sorted(pages, key=lambda p: (p.path != "/", p.path))
