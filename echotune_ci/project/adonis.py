@@ -33,10 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .calltext import call_arguments, call_text, url_join
-from .files import JS_SUFFIXES, read_text, rel, source_files
+from .files import JS_SUFFIXES, read_text, rel, source_files, tsconfig_options
 
 ADONISRC = ("adonisrc.ts", "adonisrc.js", ".adonisrc.json")
-_OUT_DIR = re.compile(r'"outDir"\s*:\s*"([^"]+)"')
 # NAME: Env.schema.string(...), Env.schema.enum.optional([...]), Env.schema.number.optionalWhen(...)
 _ENV_RULE = re.compile(r"\b([A-Z][A-Z0-9_]{0,80})\s*:\s*Env\.schema\.(\w+)((?:\.\w+)*)\s*\(")
 _ROUTER_IMPORT = re.compile(r"""from\s+['"]@adonisjs/core/services/router['"]""")
@@ -71,9 +70,9 @@ def rc_file(folder: Path) -> str:
 def build_folder(folder: Path) -> str:
     """The folder ``node ace build`` writes, relative to the app's *folder*: tsconfig.json's
     ``compilerOptions.outDir`` (``./build`` -> ``build``), else ``build``."""
-    found = _OUT_DIR.search(read_text(folder / "tsconfig.json"))
-    out = found.group(1).strip().removeprefix("./").strip("/") if found else ""
-    return out if out and out != "." and ".." not in out.split("/") else "build"
+    found = tsconfig_options(folder / "tsconfig.json", folder).get("outDir")
+    out = rel(found, folder) if isinstance(found, Path) else ""
+    return out if out and out != "." and not out.startswith("/") and ".." not in out.split("/") else "build"
 
 
 def ace(command: str, folder: Path) -> str:
