@@ -411,15 +411,17 @@ def _gives_value(node: ast.AST) -> bool:
 
 
 def settings_reads(sources: list[Path], root: Path) -> list[tuple[str, bool, str]]:
-    """(variable, whether its field has a value as default, ``file:line`` of the field) of every field of
-    every settings class in the Python *sources* under *root*."""
+    """(variable, whether its field has a value, ``file:line`` of the field) of every field of every
+    settings class in the Python *sources* under *root*: a default, or the class's committed ``env_file``
+    (``_env_values``: *root* is where the app starts) gives one."""
     out: dict[tuple[str, bool, str], None] = {}
     settings = _Settings(_Project(sources, root))
     for key in settings.candidates():
         found = settings.get(key)
+        dotenv = _env_values(root, found.env_files) if found else set()
         for f in found.fields if found else []:
             for name in f.env:
-                out.setdefault((name, f.has_value, f.where))
+                out.setdefault((name, f.has_value or any(n in dotenv for n in f.env), f.where))
     return list(out)
 
 
@@ -451,23 +453,29 @@ def required_settings(root: Path, sources: list[Path], module: str = "",
 
 
 def _env_values(root: Path, files: tuple[str, ...]) -> set[str]:
-    """The variables the *files* (relative to *root*, where the app starts) give a value, upper-cased, as
-    pydantic reads them; only files git tracks: a .env the repository ignores gave them on the author's
-    machine, not in CI (outside a work tree, any file there)."""
+    """The variables the *files* (relative to *root*, where the app starts, as pydantic resolves them)
+    give a value, upper-cased, as pydantic reads them; only files git tracks: a .env the repository
+    ignores gave them on the author's machine, not in CI (outside a work tree, any file under *root*).
+    A file above *root* (``../.env`` of a backend in a subfolder: the repository's top .env) counts only
+    when git tracks it in *root*'s work tree: an env_file elsewhere (``/run/secrets/...``, a file outside
+    the checkout) is not in CI."""
     from ..fsutil import tracked_files
 
-    # only the project's own files: an env_file elsewhere (/run/secrets/..., ../shared.env) is not in CI
-    present = [f for f in files if f and not Path(f).is_absolute() and ".." not in Path(f).parts
-               and (root / f).is_file()]
+    present = [os.path.normpath(f) for f in files
+               if f and not Path(f).is_absolute() and (root / f).is_file()]
     if not present:
         return set()
+    below = [f for f in present if ".." not in Path(f).parts]
+    above = [f for f in present if ".." in Path(f).parts]
     try:
-        tracked = tracked_files(root, present)
+        tracked = tracked_files(root, below) if below else None
+        # one at a time: git refuses the whole list when one path is outside the work tree
+        up = {f for f in above if f in (tracked_files(root, [f]) or [])}
     except (OSError, subprocess.TimeoutExpired):  # git missing or stuck: what is on disk is all there is
-        tracked = None
+        tracked, up = None, set()
     names: set[str] = set()
-    for name in present:
-        if tracked is not None and os.path.normpath(name) not in tracked:
+    for name in below + sorted(up):
+        if name in below and tracked is not None and name not in tracked:
             continue
         names |= {m.group(1).upper() for m in _DOTENV_VALUE.finditer(read_text(root / name))}
     return names

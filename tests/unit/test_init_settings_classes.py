@@ -104,6 +104,37 @@ def test_a_committed_env_file_gives_the_values(tmp_path):
     assert required_settings(root, sources, "shop.main") == []
 
 
+def test_an_env_file_above_the_app_counts_when_the_checkout_tracks_it(tmp_path):
+    # pydantic-settings opens env_file relative to the working folder: a backend started in backend/ with
+    # env_file="../.env" reads the repository's top .env (full-stack-fastapi-template's layout)
+    settings = ("from pydantic_settings import BaseSettings, SettingsConfigDict\n\n\n"
+                "class Settings(BaseSettings):\n"
+                "    model_config = SettingsConfigDict(env_file='../.env', extra='ignore')\n"
+                "    SECRET_KEY: str\n    PROJECT_NAME: str\n\n\nsettings = Settings()\n")
+    repo = write(tmp_path / "repo", {
+        ".env": "SECRET_KEY=changethis\nPROJECT_NAME=\"Shop\"\n",
+        "backend/requirements.txt": V2_REQUIREMENTS,
+        "backend/app/__init__.py": "", "backend/app/core/__init__.py": "",
+        "backend/app/core/config.py": settings,
+        "backend/app/main.py": "from fastapi import FastAPI\nfrom app.core.config import settings\n"
+                               "app = FastAPI(title=settings.PROJECT_NAME)\n"})
+    backend = repo / "backend"
+    sources = list(source_files(backend, (".py",)))
+    # not a checkout: a file above the app's folder is nothing we can tell is in CI
+    assert [name for name, _, _ in required_settings(backend, sources, "app.main")] == [
+        "SECRET_KEY", "PROJECT_NAME"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    # untracked: the author's own file
+    assert [name for name, _, _ in required_settings(backend, sources, "app.main")] == [
+        "SECRET_KEY", "PROJECT_NAME"]
+    subprocess.run(["git", "-C", str(repo), "add", ".env"], check=True)
+    assert required_settings(backend, sources, "app.main") == []
+    # a checkout of its own below a folder with a .env: ../.env is outside it, not in its CI
+    subprocess.run(["git", "init", "-q", str(backend)], check=True)
+    assert [name for name, _, _ in required_settings(backend, sources, "app.main")] == [
+        "SECRET_KEY", "PROJECT_NAME"]
+
+
 V2_BASE = ("from pydantic_settings import BaseSettings, SettingsConfigDict\n\n\n"
            "class Base(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix='SHOP_')\n"
            "    debug: bool = False\n    api_token: str\n")
