@@ -457,6 +457,20 @@ def module_name(path: Path, root: Path) -> str:
     return pyroots.module_name(path, root)
 
 
+def python_value(sources: list[Path], root: Path, where: str, expression: str) -> str | None:
+    """The string the Python *expression* (source text: ``f"{settings.API_V1_STR}/openapi.json"``) holds
+    in the module of file *where* (relative to *root*), as the router prefixes resolve (a literal, a
+    module constant, an f-string or ``+`` of those, one level of settings default, across the app's
+    imports); None when static reading cannot tell or the text does not parse."""
+    try:
+        expr = ast.parse(expression.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    reader = _PythonReader([p for p in sources if p.suffix == ".py"], root, Graph())
+    reader.declare()
+    return reader.value(module_name(root / where, root), expr)
+
+
 class _PythonReader:
     """One pass over the Python sources: constants, settings classes and instances, imports, routers,
     mounts and routes; names are resolved across modules through the imports."""
@@ -480,10 +494,14 @@ class _PythonReader:
         self.aliases: dict[str, str] = {}  # module-level name -> its Annotated[..., Depends(...)] as written
         self.guards: list[tuple[str, str]] = []  # blueprints whose before_request asks for a login
 
-    def read(self) -> None:
-        """Fill the graph."""
+    def declare(self) -> None:
+        """Read each module's imports, constants, classes and instances (what :meth:`value` resolves)."""
         for module, (tree, _) in self.trees.items():
             self._declarations(module, tree)
+
+    def read(self) -> None:
+        """Fill the graph."""
+        self.declare()
         # CurrentUser = Annotated[User, Depends(get_current_user)]: a parameter typed so asks for a login;
         # SessionDep = Annotated[Session, Depends(get_db)] is injected, no query.
         written = {name: _text(value) for (_, name), value in self.consts.items()}

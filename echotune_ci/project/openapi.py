@@ -28,8 +28,10 @@ Each framework's default and the setting that moves it (versions current in
 - Any framework: a route of its own whose literal path ends in
   ``openapi.json``, ``swagger.json`` (or ``.yaml``).
 
-A document behind a value the code computes (``f"{API_V1_STR}/openapi.json"``)
-is not guessed: :func:`served_document` says nothing then.
+A document behind a value the code computes (``f"{settings.API_V1_STR}/openapi.json"``)
+is resolved as the router prefixes are (:func:`.health.python_value`: constants,
+f-strings, a settings class's default); where that cannot tell, it is not
+guessed: :func:`served_document` says nothing then.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from pathlib import Path
 
 from .calltext import call_arguments, call_text, url_join
 from .files import read_text, rel
+from .health import python_value
 
 
 @dataclass(frozen=True)
@@ -78,13 +81,13 @@ _OWN_ROUTE = re.compile(
 
 def served_document(sources: Iterable[Path], folder: Path) -> Served | None:
     """Where the app's code serves its OpenAPI document (:class:`Served`), else None: no framework that
-    publishes one, the document turned off, or a path the code computes. Never raises for a file's
-    content."""
+    publishes one, the document turned off, or a path the code computes from values static reading
+    cannot resolve. Never raises for a file's content."""
     files = list(sources)
     for path in files:
         text = read_text(path)
         where = rel(path, folder)
-        found = (_fastapi(text, where) or _smorest(text, where) or _apiflask(text, where)
+        found = (_fastapi(text, where, files, folder) or _smorest(text, where) or _apiflask(text, where)
                  or _apifairy(text, where, files) or _ninja(text, where, files) or _litestar(text, where)
                  or _quart_schema(text, where)
                  or _spectacular(text, where) or _nest(text, where) or _fastify(text, where)
@@ -102,7 +105,7 @@ def _literal(value: str) -> str | None:
     return m.group(2)
 
 
-def _fastapi(text: str, where: str) -> Served | None:
+def _fastapi(text: str, where: str, sources: list[Path], folder: Path) -> Served | None:
     found = re.search(r"\bFastAPI\(", text) if "FastAPI(" in text else None
     if found is None:
         return None
@@ -111,10 +114,16 @@ def _fastapi(text: str, where: str) -> Served | None:
     value = re.search(_KWARG.format(name="openapi_url"), call)
     if value is None:
         return Served("/openapi.json", where, "FastAPI", "its default", docs)
-    path = _literal(value.group(1))
-    # None or "" turns it off; a computed one (f"{API_V1_STR}/openapi.json") is not guessed: Served("")
-    return Served(path if path and path.startswith("/") else "", where, "FastAPI", f"openapi_url = {path!r}",
-                  docs)
+    written = value.group(1).strip()
+    path = _literal(written)
+    how = f"openapi_url = {path!r}"
+    if path is None and written != "None":
+        # computed: f"{settings.API_V1_STR}/openapi.json" (full-stack-fastapi-template), resolved as the
+        # router prefixes are; what static reading cannot tell is not guessed: Served("")
+        path = python_value([p for p in sources if p.suffix == ".py"], folder, where, written)
+        how = f"openapi_url = {written}, {path!r} by the code's defaults"
+    # None or "" turns it off
+    return Served(path if path and path.startswith("/") else "", where, "FastAPI", how, docs)
 
 
 def _setting(text: str, name: str) -> str | None:

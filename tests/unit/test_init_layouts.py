@@ -382,7 +382,8 @@ EXPECTED: dict[str, dict[str, object]] = {
         "ready_url": "http://127.0.0.1:{port}/api/v1/utils/health-check/",
         "lockfiles": ("uv.lock",),
         "globs": ("backend/app/frontend/**/*.js", "backend/app/frontend/**/*.css"),
-        "phases": ("security", "frontend", "load", "bundle"),  # openapi_url under /api/v1
+        # openapi_url = f"{settings.API_V1_STR}/openapi.json": the settings default, read as for the routers
+        "phases": ("security", "frontend", "load", "api", "bundle"),
         "secrets_exclude": (*SECRETS_DEFAULT, "backend/app/frontend"),
         "bandit_exclude": (*BANDIT_DEFAULT, "backend/app/frontend"),
         "checks": ["bun.lock is a lockfile the JavaScript audit cannot read",

@@ -308,12 +308,23 @@ def test_a_fastapi_app_gets_the_api_phase_unless_it_serves_no_openapi_document(t
     main = FSFT["app/main.py"].replace("FastAPI()", "FastAPI(openapi_url=None)")
     hidden = dict(FSFT, **{"app/main.py": main})
     assert "api" not in init_project(write(tmp_path / "hidden", hidden), ref=REF).app.phases
-    # computed (full-stack-fastapi-template: f"{settings.API_V1_STR}/openapi.json"), or "": no path to give
-    # the api phase, which only warned "no OpenAPI document found" on every run
+    # computed from a value static reading cannot tell (a name bound nowhere), or "": no path to give the
+    # api phase, which only warned "no OpenAPI document found" on every run
     for i, url in enumerate(('f"{API}/openapi.json"', '""')):
         main = FSFT["app/main.py"].replace("FastAPI()", f"FastAPI(openapi_url={url})")
         moved = dict(FSFT, **{"app/main.py": main})
         assert "api" not in init_project(write(tmp_path / f"moved{i}", moved), ref=REF).app.phases
+    # computed from a settings class's default, as the router prefixes are (full-stack-fastapi-template:
+    # f"{settings.API_V1_STR}/openapi.json", with API_V1_STR: str = "/api/v1" on its pydantic Settings)
+    config = ("from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n"
+              "    API_V1_STR: str = '/api/v1'\n\n\nsettings = Settings()\n")
+    main = ("from fastapi import FastAPI\nfrom app.api import api_router\nfrom app.config import settings\n"
+            "app = FastAPI(openapi_url=f\"{settings.API_V1_STR}/openapi.json\")\n"
+            "app.include_router(api_router, prefix=settings.API_V1_STR)\n")
+    init_project(write(tmp_path / "settings", dict(FSFT, **{"app/main.py": main, "app/config.py": config})),
+                 ref=REF)
+    written = tomllib.loads((tmp_path / "settings" / "echotune.toml").read_text())
+    assert written["run"]["phases"][-1] == "api" and written["api"]["openapi"] == "/api/v1/openapi.json"
     # another path written out: [api] openapi names it
     main = FSFT["app/main.py"].replace("FastAPI()", 'FastAPI(openapi_url="/api/v1/openapi.json")')
     init_project(write(tmp_path / "v1", dict(FSFT, **{"app/main.py": main})), ref=REF)
