@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .calltext import call_text
 from .files import read_text
 
 _SOURCES = (".py", ".js", ".mjs", ".cjs", ".ts")
@@ -94,8 +95,13 @@ _HEADER_TOKEN = re.compile(r"""\bheaders\.authorization\b|['"]authorization['"]|
 # OAuth2's password form (FastAPI's OAuth2PasswordRequestForm): the login reads username and password from
 # an application/x-www-form-urlencoded body, and answers JSON with 422
 _OAUTH2_FORM = re.compile(r"\bOAuth2PasswordRequestForm(?:Strict)?\b")
-# ... whose username is looked up as an email: get_user_by_email(db, form_data.username)
-_FORM_USERNAME_IS_EMAIL = re.compile(r"email\w*\([^)\n]*\.username\b", re.I)
+# ... whose username is looked up as an email: get_user_by_email(db, form_data.username), or handed on as
+# one: authenticate(session=session, email=form_data.username) (full-stack-fastapi-template)
+_FORM_USERNAME_IS_EMAIL = re.compile(r"email\w*\([^)\n]*\.username\b|\bemail\s*=\s*\w+\.username\b", re.I)
+# FastAPI's OAuth2PasswordBearer(tokenUrl=...): "the URL to obtain the OAuth2 token", the path operation that
+# reads OAuth2PasswordRequestForm, whatever it is called (/login/access-token)
+_TOKEN_URL = re.compile(r"\bOAuth2PasswordBearer\(")
+_TOKEN_URL_ARG = re.compile(r"\btokenUrl\s*=\s*([^,)\n]+)")
 # FastAPI's response model of a route (response_model=LoginResponse) and pydantic classes' fields
 _RESPONSE_MODEL = re.compile(r"\bresponse_model\s*=\s*(\w+)")
 # a pydantic model or a dataclass (`@dataclass class LoginData:`, no base)
@@ -149,12 +155,14 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
 
     files = _sources(folder)
     graph = read_graph(files, folder)
+    token_urls = _token_urls(files, folder)
     login = protected = signup = ""
     sources: list[str] = []
     mentions_access_token = reads_email = user_object = mentions_email = simplejwt = False
     token_scheme = bearer_scheme = session = tokens = form = cookie_token = header_token = False
     oauth2_form = username_is_email = django = wtf = False
     login_model = wtf_user = ""
+    login_source = ""
     models: dict[str, dict[str, str]] = {}
     body_models: list[str] = []
     for path in files:
@@ -199,12 +207,16 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
                 full = full.rstrip("/")
             # the path as Express mounts it: router.get('/', verifyToken, ...) under app.use('/api/user', ...)
             # is GET /api/user (the RealWorld API's current user), router.post('/') under '/api/login' a login
-            if not login and is_post and _LOGIN.search(full):
+            # the tokenUrl of OAuth2PasswordBearer is the login, before any route named like one
+            named = full.rstrip("/") in token_urls and login.rstrip("/") not in token_urls
+            if is_post and (named or not login and _LOGIN.search(full)):
+                if login:  # a route named like a login came first: the tokenUrl's replaces it
+                    sources.remove(login_source)
                 model = _RESPONSE_MODEL.search(rest)
                 login_model = model.group(1) if model else ""
                 body_models = _body_models(text, match.end())
-                login = full
-                sources.append(str(path.relative_to(folder)))
+                login, login_source = full, str(path.relative_to(folder))
+                sources.append(login_source)
             elif not protected and verb in ("get", "route") and not is_post and _PROTECTED.search(full):
                 protected = full
                 sources.append(str(path.relative_to(folder)))
@@ -248,6 +260,23 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             # a JSON token login's sign-up, which makes the account on a fresh database (a CI job's)
             "signup": signup if signup and not by_cookie and not oauth2_form else "",
             "source": ", ".join(dict.fromkeys(sources))}
+
+
+def _token_urls(files: list[Path], folder: Path) -> set[str]:
+    """The paths FastAPI's ``OAuth2PasswordBearer(tokenUrl=...)`` of the Python *files* name (a literal,
+    or a value :func:`.health.python_value` resolves: ``f"{settings.API_V1_STR}/login/access-token"``),
+    without a trailing slash; a relative one (``"token"``, as FastAPI's tutorial writes it) from "/"."""
+    from .health import python_value
+
+    found: set[str] = set()
+    for path in files:
+        text = read_text(path, 1_000_000) if path.suffix == ".py" else ""
+        for call in _TOKEN_URL.finditer(text):
+            arg = _TOKEN_URL_ARG.search(call_text(text, call.end() - 1))
+            value = python_value(files, folder, str(path.relative_to(folder)), arg.group(1)) if arg else None
+            if value:
+                found.add("/" + value.strip("/"))
+    return found
 
 
 def _body_models(text: str, start: int) -> list[str]:

@@ -315,3 +315,46 @@ def test_a_token_inside_the_login_response_model_is_captured_there(tmp_path):
     assert detect_login_flow(root)["token"] == "$.access_token"
     (root / "main.py").write_text(FASTAPI_FORM_LOGIN)
     assert detect_login_flow(root)["token"] == "$.access_token"
+
+
+def test_the_token_url_of_oauth2_password_bearer_is_the_login(tmp_path):
+    # FastAPI's OAuth2PasswordBearer(tokenUrl=...) names "the URL to obtain the OAuth2 token", the path
+    # operation that reads OAuth2PasswordRequestForm: full-stack-fastapi-template's /login/access-token
+    # (under settings.API_V1_STR), which no login word ends; init wrote no flow and no [api.login]
+    from echotune_ci.project.routes import detect_login_flow
+
+    root = tmp_path / "api"
+    files = {
+        "app/__init__.py": "",
+        "app/config.py": "from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n"
+                         "    API_V1_STR: str = '/api/v1'\n\n\nsettings = Settings()\n",
+        "app/deps.py": "from fastapi.security import OAuth2PasswordBearer\n"
+                       "from app.config import settings\n\nreusable = OAuth2PasswordBearer(\n"
+                       "    tokenUrl=f\"{settings.API_V1_STR}/login/access-token\"\n)\n",
+        # a route named like a login that is no token URL, read first
+        "app/accounts.py": "from fastapi import APIRouter\nrouter = APIRouter(prefix='/accounts')\n\n\n"
+                           "@router.post('/sessions')\ndef sessions():\n    return {}\n\n\n"
+                           "@router.get('/me')\ndef me():\n    return {}\n",
+        "app/login.py": "from typing import Annotated\nfrom fastapi import APIRouter, Depends\n"
+                        "from fastapi.security import OAuth2PasswordRequestForm\nrouter = APIRouter()\n\n\n"
+                        "@router.post('/login/access-token')\n"
+                        "def login(form: Annotated[OAuth2PasswordRequestForm, Depends()]):\n"
+                        "    user = crud.authenticate(session=s, email=form.username, "
+                        "password=form.password)\n    return {'access_token': 't'}\n",
+        "app/main.py": "from fastapi import FastAPI\nfrom app import accounts, login\n"
+                       "from app.config import settings\napp = FastAPI()\n"
+                       "app.include_router(login.router, prefix=settings.API_V1_STR)\n"
+                       "app.include_router(accounts.router, prefix=settings.API_V1_STR)\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    found = detect_login_flow(root)
+    assert (found["login"], found["protected"], found["token"]) == (
+        "/api/v1/login/access-token", "/api/v1/accounts/me", "$.access_token")
+    # the form's username handed on as the email (authenticate(email=form.username)): an email it is
+    assert (found["oauth2_form"], found["user_value"]) == ("yes", "demo@example.com")
+    assert found["source"] == "app/accounts.py, app/login.py"
+    # without the bearer's tokenUrl, the route named like a login is taken, as before
+    (root / "app/deps.py").write_text("")
+    assert detect_login_flow(root)["login"] == "/api/v1/accounts/sessions"
