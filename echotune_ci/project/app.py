@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shlex
 from pathlib import Path, PurePosixPath
 
 from ..masking import is_secret_name, mask
@@ -747,6 +748,7 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     _python_build(app, folder, ins, deps, django, target, sources)
     _python_env(app, folder, ins, deps, django, target)
     _sqlite_elsewhere(app, folder, sources)
+    _unparsed(app, folder, sources)
     # the settings modules the app is not run with (production.py beside the local.py it runs) need nothing
     unused = unused_settings(folder, django) if django is not None else set()
     read = [p for p in sources if p not in unused]
@@ -1090,6 +1092,7 @@ def _python_build(
             _add_build(app, steps, step.command, step.source)
             _once_only(app, step)
     stated_db = any(_SETS_UP_DB.search(s) for s in steps)
+    scripted = False  # a script of the project's sets the database up (its name does not say so)
     if django is not None:
         _add_build(
             app,
@@ -1118,6 +1121,11 @@ def _python_build(
         _readme_data(app, folder, steps)
     elif stated_db:
         pass  # the project's own steps prepare the database (`flask deploy`, `flask db upgrade`...)
+    elif (script := _readme_setup_script(folder)) is not None:
+        scripted = True
+        _add_build(app, steps, script[0], script[1])
+        app.check("build", f"{script[1]}: it is a build step here, so it runs before every `run`; make sure "
+                           "running it again is safe (it may empty the database or add its rows again)")
     elif deps.has("flask-migrate") and (folder / "migrations").is_dir():
         _add_build(app, steps, "flask db upgrade", "Flask-Migrate in the dependencies and migrations/")
     elif deps.has("flask-migrate") and target is not None and _package_migrations(folder, target):
@@ -1129,13 +1137,52 @@ def _python_build(
     elif deps.has("aerich") and "[tool.aerich]" in read_text(folder / "pyproject.toml"):
         # Tortoise ORM's migrations: aerich reads where they are and the ORM's settings from pyproject.toml
         _add_build(app, steps, "aerich upgrade", "pyproject.toml ([tool.aerich])", unless="aerich")
-    if not any(_SETS_UP_DB.search(s) for s in steps):
+    if not scripted and not any(_SETS_UP_DB.search(s) for s in steps):
         _readme_once(app, folder, steps, ("flask", "manage.py", "python", "alembic", "litestar",
                                           *console_scripts(deps)), deps)
-    if django is None and not any(_SETS_UP_DB.search(s) for s in steps) \
+    if django is None and not scripted and not any(_SETS_UP_DB.search(s) for s in steps) \
             and not _readme_table_script(app, folder, steps):
         _database_note(app, folder, deps, sources)
     app.build = commands.chain(steps)
+
+
+def _readme_setup_script(folder: Path) -> tuple[str, str] | None:
+    """(command, why) of the README's shell script of the project's own that sets the database up
+    (full-stack-fastapi-template's ``uv run bash scripts/prestart.sh``: it waits for the database, runs
+    ``alembic upgrade head`` and makes the first superuser the login needs), as a build step without its
+    runner (``uv run``: build runs in the app's environment already); None when the README runs no
+    script under *folder* with a line that migrates, seeds or sets a database up, or when the script
+    starts a server."""
+    for step in readme_commands(folder):
+        words = commands.unwrap(commands.split_env(commands.tokens(commands.strip_cd(step.command)[1]))[1])
+        shell = words[0] if words[:1] in (["bash"], ["sh"]) and len(words) > 1 else "bash"
+        if words[:1] == [shell]:
+            words = words[1:]
+        script = words[0] if words and words[0].endswith(".sh") else ""
+        path = (folder / script).resolve() if script else folder
+        if not script or folder.resolve() not in path.parents or not path.is_file():
+            continue
+        lines = [line.strip() for line in read_text(path).splitlines()
+                 if line.strip() and not line.strip().startswith("#")]
+        if any(_starts_server(folder, line) for line in lines):
+            continue
+        sets_up = next((line for line in lines if _SETS_UP_DB.search(line)), "")
+        if sets_up:
+            why = f"{step.source} runs `{step.command}`, which sets the database up ({sets_up})"
+            return shlex.join([shell, *words]), why
+    return None
+
+
+def _starts_server(folder: Path, line: str) -> bool:
+    """Whether shell *line*, run in *folder*, starts a server: a server command, but a ``python
+    script.py`` only when that script of the project serves (``python app/initial_data.py`` makes rows)."""
+    words = commands.unwrap(commands.split_env(commands.tokens(commands.strip_cd(line)[1]))[1])
+    script = folder / words[1] if len(words) > 1 and commands.program(line) == "python" \
+        and words[1].endswith(".py") else None
+    if script is not None and script.is_file():
+        text = read_text(script)
+        return bool(self_serving_text(text) or _STARTS_SERVER.search(text))
+    return commands.is_server(line)
 
 
 def _package_migrations(folder: Path, target: Target) -> str:
@@ -1388,6 +1435,31 @@ def _python_env(
 _SQLITE_ABSOLUTE = re.compile(
     r"""(?:^[ \t]*(?P<field>[A-Za-z_]\w*)\s*:\s*[\w.\[\]| ]+=\s*|(?:getenv|environ\.get)\(\s*['"]"""
     r"""(?P<read>[A-Za-z_]\w*)['"]\s*,\s*)?['"](?P<url>sqlite(?:\+\w+)?:///(?P<path>/[^'"\s]+))['"]""", re.M)
+
+
+def _unparsed(app: AppSetup, folder: Path, sources: list[Path]) -> None:
+    """A ``# check:`` naming the first of the Python *sources* that the interpreter running init cannot
+    parse (syntax of a newer Python: 3.14's ``except A, B:`` in full-stack-fastapi-template's deps.py,
+    3.12's ``type X = ...``): init reads routes, settings and logins with :mod:`ast`, and learns nothing
+    from such a file, so what it writes may miss them."""
+    import sys
+
+    bad: list[tuple[str, str]] = []
+    for path in sources:
+        try:
+            ast.parse(read_text(path), filename=str(path))
+        except SyntaxError as exc:
+            bad.append((f"{rel(path, folder)}:{exc.lineno or 1}", exc.msg))
+        except (ValueError, RecursionError, MemoryError):
+            continue
+    if not bad:
+        return
+    where, why = bad[0]
+    more = f" (and {len(bad) - 1} more file{'s' if len(bad) > 2 else ''})" if len(bad) > 1 else ""
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    app.check("project", f"{where}{more} does not parse with Python {here}, which runs echotune-ci ({why}): "
+                         "init read no route, setting or login from it, so what it wrote may miss some; run "
+                         "init with the Python the project asks for to read it")
 
 
 def _sqlite_elsewhere(app: AppSetup, folder: Path, sources: list[Path]) -> None:

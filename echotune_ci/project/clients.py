@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from pathlib import Path
 
 from . import commands
@@ -158,7 +159,55 @@ def attach_clients(
             )
         else:
             client_pages(app, pkg, root)
+            _inlined_urls(app, pkg, root)
         node_notes(app, [pkg], root)
+
+
+# The env files a production build reads, later ones winning: Vite's (vite.dev/guide/env-and-mode) and
+# create-react-app's, in the client's folder; the variables each exposes to the pages' code
+_BUILD_ENV_FILES = (".env", ".env.local", ".env.production", ".env.production.local")
+_EXPOSED = (("vite", "VITE_"), ("react-scripts", "REACT_APP_"))
+# KEY=value, the value quoted or not
+_ENV_LINE = re.compile(r"""^[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)[ \t]*=[ \t]*"""
+                       r"""(?:"([^"\n]*)"|'([^'\n]*)'|([^\s#]*))""", re.M)
+# a URL of this machine's: the developer's own server, on a port of theirs
+_LOCAL_URL = re.compile(r"^https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::\d+)?(?:/|$)", re.I)
+
+
+def _inlined_urls(app: AppSetup, pkg: Package, root: Path) -> None:
+    """The client *pkg*'s env files (:data:`_BUILD_ENV_FILES`, those git tracks in a work tree: the
+    author's untracked ``.env.local`` is not in CI) that give a variable its build exposes to the pages
+    (``VITE_*``, ``REACT_APP_*``) a URL of the developer's machine: the build inlines it, so the pages the
+    server serves call that address (full-stack-fastapi-template's ``VITE_API_URL=http://localhost:8000``,
+    where `run` serves on a port of its own), not the server that serves them. The variable is set empty
+    in ``[serve] env`` (a set variable wins over the files in both tools), which makes such a base URL
+    the pages' own origin, with a ``# check:``."""
+    from ..fsutil import tracked_files
+
+    prefix = next((p for dep, p in _EXPOSED if dep in pkg.deps), "")
+    present = [name for name in _BUILD_ENV_FILES if (pkg.path / name).is_file()]
+    if not prefix or not present:
+        return
+    try:
+        tracked = tracked_files(pkg.path, present)
+    except (OSError, subprocess.TimeoutExpired):
+        tracked = None
+    found: dict[str, tuple[str, str]] = {}
+    for name in present if tracked is None else [n for n in present if n in tracked]:
+        for m in _ENV_LINE.finditer(read_text(pkg.path / name)):
+            value = next((g for g in m.groups()[1:] if g is not None), "")
+            if m.group(1).startswith(prefix):
+                found[m.group(1)] = (value, name)
+    for variable, (value, name) in found.items():
+        if not _LOCAL_URL.match(value) or variable in app.env:
+            continue
+        where = join(rel(pkg.path, root), name)
+        app.env[variable] = ""
+        app.decide("env", f"{variable}= (empty)", f"{where} sets {variable}={value}, which the build inlines")
+        app.check("env", f"{where} sets {variable}={value}, which the build inlines into the pages the "
+                         "server serves: they would call that address, not the app `run` serves on its own "
+                         "port; it is set empty here, so the pages call the server that serves them (check "
+                         f"that the code takes an empty {variable} as its own origin)")
 
 
 def client_pages(app: AppSetup, pkg: Package, root: Path) -> None:
