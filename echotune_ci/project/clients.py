@@ -20,6 +20,7 @@ from pathlib import Path
 from . import commands
 from .angularroutes import angular_pages
 from .appsetup import AppSetup
+from .dotenv import dotenv_file
 from .files import JS_SUFFIXES, join, read_text, rel, source_files
 from .nodeapp import Package, bundle_globs, checks_in, install_dir, install_source, server_outputs, tools
 from .nodenotes import angular_font_note, build_download_notes, downloader_notes, legacy_openssl
@@ -167,9 +168,6 @@ def attach_clients(
 # create-react-app's, in the client's folder; the variables each exposes to the pages' code
 _BUILD_ENV_FILES = (".env", ".env.local", ".env.production", ".env.production.local")
 _EXPOSED = (("vite", "VITE_"), ("react-scripts", "REACT_APP_"))
-# KEY=value, the value quoted or not
-_ENV_LINE = re.compile(r"""^[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)[ \t]*=[ \t]*"""
-                       r"""(?:"([^"\n]*)"|'([^'\n]*)'|([^\s#]*))""", re.M)
 # a URL of this machine's: the developer's own server, on a port of theirs
 _LOCAL_URL = re.compile(r"^https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::\d+)?(?:/|$)", re.I)
 
@@ -194,10 +192,9 @@ def _inlined_urls(app: AppSetup, pkg: Package, root: Path) -> None:
         tracked = None
     found: dict[str, tuple[str, str]] = {}
     for name in present if tracked is None else [n for n in present if n in tracked]:
-        for m in _ENV_LINE.finditer(read_text(pkg.path / name)):
-            value = next((g for g in m.groups()[1:] if g is not None), "")
-            if m.group(1).startswith(prefix):
-                found[m.group(1)] = (value, name)
+        for variable, value in dotenv_file(pkg.path / name, node=True).items():  # both load with dotenv
+            if variable.startswith(prefix):
+                found[variable] = (value, name)
     for variable, (value, name) in found.items():
         if not _LOCAL_URL.match(value) or variable in app.env:
             continue

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .dotenv import dotenv_file
 from .files import read_text, rel
 from .pyimports import absolute_module, import_table
 
@@ -42,8 +43,6 @@ _FIELD_CALLS = ("Field",)
 _DEFAULT_KEYWORDS = ("default", "default_factory")
 _STARTUP_KEYWORDS = ("lifespan", "on_startup")
 _STARTUP_DECORATORS = ("on_startup", "before_serving", "startup")
-# KEY=value in a dotenv file; KEY= or KEY="" is none, as an empty secret or DSN fails like a missing one
-_DOTENV_VALUE = re.compile(r"""^[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)[ \t]*=[ \t]*(?!["']{2})[^\s#]""", re.M)
 
 
 @dataclass(frozen=True)
@@ -477,7 +476,8 @@ def _env_values(root: Path, files: tuple[str, ...]) -> set[str]:
     for name in below + sorted(up):
         if name in below and tracked is not None and name not in tracked:
             continue
-        names |= {m.group(1).upper() for m in _DOTENV_VALUE.finditer(read_text(root / name))}
+        # KEY= or KEY="" gives none: an empty secret or DSN fails like a missing one
+        names |= {key.upper() for key, value in dotenv_file(root / name).items() if value}
     return names
 
 
