@@ -69,7 +69,7 @@ from .openapi import Served, nitro_dev_document, served_document
 from .orms import OrmDatabase, generates, in_folder, orm_databases, prisma_schema
 from .pages import page_routes
 from .fileroutes import FileRoutes, file_routes
-from .nextroutes import get_routes, next_output, next_routes
+from .nextroutes import get_routes, next_base_path, next_output, next_routes
 from .remixroutes import health_module, route_modules
 from .pyapp import (Target, app_package, dotenv, find_target, framework_of, python_port, required_env,
                     server_command)
@@ -1883,6 +1883,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         served = served_document(sources, folder)
         _ready(app, ins, sources, folder, served=served, files=file_routes(server.path, server.deps, folder))
         _route_module_health(app, server, folder)
+        _next_base_path(app, server)
         _next_api_routes(app, server, folder)
         _file_pages(app, server, folder)
         required = node_required_env(sources, folder)
@@ -1942,6 +1943,25 @@ def _route_module_health(app: AppSetup, server: Package, folder: Path) -> None:
     app.decide("ready_url", path, why)
 
 
+def _next_base_path(app: AppSetup, server: Package) -> None:
+    """A Next.js app mounted under ``basePath`` (:func:`.nextroutes.next_base_path`) answers "/" with 404:
+    its home page, the first page to audit and load and the headers' page, is the base path, and so is
+    the ready URL where it was "/". The routes read from its files carry the prefix already."""
+    if not server.has("next"):
+        return
+    base, config = next_base_path(server.path)
+    if not base:
+        return
+    where = f"{join(server.dir, config)} (basePath: Next.js answers \"/\" with 404)"
+    app.home_path = base
+    app.decide("frontend", base, f"{where}: the home page")
+    if app.ready_path == "/":
+        app.ready_path = base
+        app.decisions = [d for d in app.decisions if d.key != "ready_url"]
+        app.checks.pop("ready_url", None)
+        app.decide("ready_url", base, where)
+
+
 def _next_output_mode(app: AppSetup, server: Package) -> None:
     """Serve a Next.js app as its ``output`` builds it. ``"export"``: ``next build`` writes static files to
     ``out/`` and ``next start`` refuses to start ("does not work with output: export"), so a static server
@@ -1993,7 +2013,7 @@ def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:
     """The pages the server's framework routes by file (SvelteKit's +page.svelte, Nuxt's pages/): audited
     by the frontend phase beside "/" (up to FRONTEND_PAGES, the others and those behind a login written
     commented out) and suggested for the load test. "/" alone left the app's other pages unaudited."""
-    pages = [p for p in page_routes(server.path, server.deps, folder) if p.path != "/"]
+    pages = [p for p in page_routes(server.path, server.deps, folder) if p.path != app.home_path]
     if not pages or not app.has_root:
         return
     app.pages = [(p.path, p.where, p.guarded) for p in pages]
@@ -2007,7 +2027,7 @@ def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:
              "Next.js pages (app/**/page.tsx, pages/)" if server.has("next") else
              "AdonisJS router's GET routes" if server.has("@adonisjs/core") else
              "route modules with a component")
-    app.decide("frontend", f"/, {listed}" if listed else "/",
+    app.decide("frontend", f"{app.home_path}, {listed}" if listed else app.home_path,
                f"the {files}: the pages without a parameter"
                + (f"; behind a login (written commented out): {', '.join(guarded)}" if guarded else ""))
 

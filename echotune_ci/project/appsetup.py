@@ -72,6 +72,9 @@ class AppSetup:
     # how many of those not behind one [[frontend.pages]] lists (the rest are written commented out)
     pages: list[tuple[str, str, bool]] = field(default_factory=list)
     has_root: bool = True
+    # The app's home page, "/" unless the framework mounts the whole app under a prefix (Next.js's
+    # basePath): the first [[frontend.pages]], the first [[load.endpoints]] and the headers' page
+    home_path: str = "/"
     # Where the running app serves its OpenAPI document ([api] openapi), "" when the code does not say
     openapi: str = ""
     # Where the running app answers GraphQL ([api] graphql), "" when the code does not say

@@ -26,7 +26,7 @@ calls it public (``publicRoutes = [...]``) does not guard it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .files import read_text, rel
@@ -89,7 +89,11 @@ def next_routes(folder: Path, deps: dict[str, str], root: Path) -> list[NextRout
     for route in [*(_app_router(app, root, guard) if app else []), *(_pages_router(pages, root, guard)
                                                                      if pages else [])]:
         found.setdefault((route.path, route.api), route)  # the App Router's wins, as Next's own does
-    return sorted(found.values(), key=lambda r: (r.path != "/", r.path))
+    routes = sorted(found.values(), key=lambda r: (r.path != "/", r.path))
+    # Pages and API routes alike answer under basePath; middleware's paths are read without it, as
+    # request.nextUrl.pathname gives them
+    base = next_base_path(folder)[0]
+    return [replace(r, path=base + r.path if r.path != "/" else base) for r in routes] if base else routes
 
 
 def _files(base: Path, names: tuple[str, ...] | None, suffixes: tuple[str, ...]) -> list[Path]:
@@ -201,11 +205,32 @@ _OUTPUT = re.compile(r"""\boutput\s*:\s*['"`](standalone|export)['"`]""")
 CONFIG_FILES = ("next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs", "next.config.mts")
 
 
+# basePath: '/docs' (a literal: one read from the environment is not known here)
+_BASE_PATH = re.compile(r"""\bbasePath\s*:\s*['"`](/[^'"`\s]*)['"`]""")
+
+
+def _config_texts(folder: Path) -> list[tuple[str, str]]:
+    """(name, text less comments) of each Next.js config file in *folder*."""
+    return [(name, re.sub(r"/\*.*?\*/|(?<![:'\"`])//[^\n]*", "", read_text(folder / name), flags=re.S))
+            for name in CONFIG_FILES if (folder / name).is_file()]
+
+
+def next_base_path(folder: Path) -> tuple[str, str]:
+    """(the ``basePath`` the Next.js config in *folder* mounts the app under, without a trailing slash,
+    the config file's name): ``("/docs", "next.config.js")``; ("", "") when it sets none or not as a
+    literal. Next.js then answers every page and API route under it, and "/" with 404
+    (nextjs.org/docs/app/api-reference/config/next-config-js/basePath)."""
+    for name, text in _config_texts(folder):
+        m = _BASE_PATH.search(text)
+        if m and m.group(1).rstrip("/"):
+            return m.group(1).rstrip("/"), name
+    return "", ""
+
+
 def next_output(folder: Path) -> tuple[str, str]:
     """(``"standalone"`` or ``"export"``, the config file's name) when the Next.js config in *folder* sets
     that ``output``; ("", "") otherwise (``next build`` writes a server for ``next start``)."""
-    for name in CONFIG_FILES:
-        text = re.sub(r"/\*.*?\*/|(?<![:'\"`])//[^\n]*", "", read_text(folder / name), flags=re.S)
+    for name, text in _config_texts(folder):
         m = _OUTPUT.search(text)
         if m:
             return m.group(1), name

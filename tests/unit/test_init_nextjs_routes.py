@@ -266,3 +266,35 @@ def test_a_static_export_is_served_by_a_static_server(tmp_path):
     app = init_project(root, ref=REF).app
     assert app.command == "npx --yes serve out -l tcp://127.0.0.1:{port}"
     assert any("served by a static server (serve)" in c for c in app.notes("command"))
+
+
+def test_an_app_under_a_base_path_is_audited_loaded_and_polled_there(tmp_path):
+    """next.config's basePath mounts every page and API route under it and answers "/" with 404
+    (nextjs.org/docs/app/api-reference/config/next-config-js/basePath): "/" was audited, loaded and
+    polled, so the run measured a 404 page. The middleware's paths stay without it
+    (request.nextUrl.pathname)."""
+    root = _saas(tmp_path)
+    write(root, {"next.config.ts": "// basePath: '/old',\nconst nextConfig = {\n  basePath: '/shop',\n};\n"
+                                   "export default nextConfig;\n"})
+    routes = next_routes(root, {"next": "15"}, root)
+    assert [(r.path, r.guarded) for r in routes][:3] == [("/shop", False), ("/shop/api/stripe/checkout", False),
+                                                         ("/shop/api/stripe/webhook", False)]
+    assert ("/shop/dashboard", True) in [(r.path, r.guarded) for r in routes]
+    app = init_project(root, ref=REF).app
+    assert app.home_path == "/shop" and app.ready_path == "/shop"
+    config = tomllib.loads((root / "echotune.toml").read_text())
+    assert [p["path"] for p in config["frontend"]["pages"]] == ["/shop", "/shop/pricing", "/shop/sign-in"]
+    assert config["security"]["http"]["pages"] == [{"path": "/shop"}]
+    assert config["load"]["endpoints"][0] == {"path": "/shop"}
+    assert config["serve"]["ready_url"].endswith("/shop")
+
+    write(root, {"app/api/health/route.ts": "export const GET = () => Response.json({ ok: true });\n"})
+    assert init_project(root, ref=REF, force=True).app.ready_path == "/shop/api/health"
+
+
+def test_a_base_path_from_the_environment_or_a_comment_changes_nothing(tmp_path):
+    root = _saas(tmp_path)
+    write(root, {"next.config.js": "/* basePath: '/x' */\nmodule.exports = {\n"
+                                   "  basePath: process.env.BASE_PATH,\n};\n"})
+    app = init_project(root, ref=REF).app
+    assert app.home_path == "/" and app.ready_path == "/"
