@@ -62,6 +62,7 @@ from .nodeapp import (
     tools,
     typescript_members,
 )
+from .nx import NxClient, NxServer, nx_clients, nx_projects, nx_runner, nx_server
 from .nodenotes import production_only, synchronize_off_in_production
 from .nodenotes import required_env as node_required_env
 from .graphql import graphql_endpoint, under_includes
@@ -1870,12 +1871,18 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
     for name, step in ins.env.items():
         app.env[name] = step.command
         app.decide("env", f"{name}={step.command}", step.source)
-    server, entry = _node_command(app, folder, ins, packages, tool)
+    nx = _nx_workspace(app, folder, ins, packages, tool)
+    server, entry = (packages[0], nx[0].entry) if nx else _node_command(app, folder, ins, packages, tool)
     _node_build(app, folder, ins, packages, tool)
+    if nx:
+        app.build = commands.chain([*nx[1], app.build])
     if server is not None and server.has("next"):
         _next_output_mode(app, server)
     if server is not None:
         client_dirs = frozenset(p.dir.split("/")[-1] for p in packages if p is not server and p.dir != ".")
+        if nx:
+            # an Nx web app's sources (its tests' render(...)) are no part of the server's
+            client_dirs |= {PurePosixPath(c.project.root).name for c in nx[2]}
         _node_port(app, server, client_dirs, folder, entry)
         sources = list(source_files(server.path, JS_SUFFIXES, limit=300, skip=client_dirs))
         _sqlite_folders(app, sources, folder)
@@ -1904,7 +1911,10 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _schema_sync(app, sources, folder)
     else:
         _ready(app, ins, [], folder)
-    _bundle(app, packages)
+    if nx and nx[2]:
+        _nx_bundle(app, nx[0], nx[2], sources)
+    else:
+        _bundle(app, packages)
     if server is not None:
         for pkg in packages:
             if pkg.client and pkg is not server and (pkg.dir == "." or serves(sources, pkg.dir)):
@@ -1918,6 +1928,63 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         )
     node_notes(app, packages, folder)
     return app
+
+
+def _nx_workspace(app: AppSetup, folder: Path, ins: Instructions, packages: list[Package],
+                  tool: Tools) -> tuple[NxServer, list[str], list[NxClient]] | None:
+    """Serve the Node server of an Nx workspace (:func:`.nx.nx_server`) as production runs it, ``node
+    <the file its build target writes>``, built by ``nx build`` with each web app beside it
+    (:func:`.nx.nx_clients`): (the server, the build steps, the web apps); None, and nothing set, when
+    *folder* is no Nx workspace with such a server, or a file (Procfile ...) or a start script of the
+    top package.json says how the app starts. NX_DAEMON=false: outside CI (and Docker) ``nx build``
+    leaves the Nx daemon running in the background (nx's daemon client: the variable wins over
+    nx.json), a process the run never started and cannot stop."""
+    if ins.web is not None:
+        return None
+    projects = nx_projects(folder)
+    if not projects:
+        return None
+    start = server_script(packages)
+    if start is not None and not start.fallback:
+        return None
+    server = nx_server(folder, projects)
+    if server is None:
+        return None
+    clients = nx_clients(folder, projects, server)
+    runner = nx_runner(tool.manager)
+    app.command = f"node {server.output}"
+    app.decide("command", app.command, f"{server.source}: what `nx serve {server.project.name}` runs, "
+                                       "without its watcher")
+    app.env.setdefault("NX_DAEMON", "false")
+    app.decide("env", "NX_DAEMON=false", "nx.json: outside CI `nx build` leaves the Nx daemon running in "
+                                         "the background, which the run would not stop")
+    steps = []
+    for built, target in [(server.project, server.target), *((c.project, c.target) for c in clients)]:
+        step = f"{runner} {target} {built.name}" if target in ("build", "test", "lint") else \
+            f"{runner} run {built.name}:{target}"
+        steps.append(step)
+        app.decide("build", step, f"{built.file} (targets.{target})")
+    return server, steps, clients
+
+
+def _nx_bundle(app: AppSetup, server: NxServer, clients: list[NxClient], sources: list[Path]) -> None:
+    """The bundle globs of an Nx workspace's web apps (their output folders), and a note for each that
+    the server does not serve: its pages are not audited."""
+    for client in clients:
+        globs = [f"{client.output}/**/*.js", f"{client.output}/**/*.css"]
+        app.bundle_globs += [g for g in globs if g not in app.bundle_globs]
+        app.decide("bundle", ", ".join(globs), client.source)
+        if client.output not in app.generated:
+            app.generated.append(client.output)
+        if not serves(sources, client.output):
+            app.check("command", f"{client.project.root} (Nx project {client.project.name}) is built but "
+                                 f"{server.project.name} does not serve it: its pages are not audited (the "
+                                 "bundle phase measures its build); serve it too to add frontend pages")
+    folder = str(PurePosixPath(server.output).parent)
+    if folder not in app.generated:
+        app.generated.append(folder)
+    if app.bundle_globs and "bundle" not in app.phases:
+        app.phases.append("bundle")
 
 
 def _route_module_health(app: AppSetup, server: Package, folder: Path) -> None:

@@ -353,33 +353,56 @@ def _extended(folder: Path, spec: str, top: Path) -> Path | None:
     return None
 
 
-def path_aliases(file: Path, top: Path) -> list[tuple[str, Path]]:
-    """The path aliases of the nearest tsconfig.json above *file* (up to *top*), its ``extends`` followed
-    (:func:`tsconfig_options`): (prefix, folder) for each ``"@api/*": ["./src/*"]`` of its ``paths``, the
-    first target of each."""
+def _nearest_paths(file: Path, top: Path) -> tuple[dict[str, Any], Path] | None:
+    """(``paths``, the folder its targets are relative to) of the nearest tsconfig.json above *file* (up to
+    *top*), its ``extends`` followed (:func:`tsconfig_options`); None when that config sets none."""
     top = top.resolve()
     for folder in file.resolve().parents:
         config = folder / "tsconfig.json"
         if config.is_file():
             options = tsconfig_options(config, top)
             paths, base = options.get("paths"), options.get("pathsBase")
-            if not isinstance(paths, dict) or not isinstance(base, Path):
-                return []
-            return [(prefix[:-1], base / targets[0][:-1]) for prefix, targets in paths.items()
-                    if isinstance(prefix, str) and prefix.endswith("*") and "*" not in prefix[:-1]
-                    and isinstance(targets, list) and targets and isinstance(targets[0], str)
-                    and targets[0].endswith("*") and "*" not in targets[0][:-1]]
+            return (paths, base) if isinstance(paths, dict) and isinstance(base, Path) else None
         if folder == top or top not in folder.parents:
-            return []
-    return []
+            return None
+    return None
+
+
+def path_aliases(file: Path, top: Path) -> list[tuple[str, Path]]:
+    """The path aliases of the nearest tsconfig.json above *file* (up to *top*), its ``extends`` followed
+    (:func:`tsconfig_options`): (prefix, folder) for each ``"@api/*": ["./src/*"]`` of its ``paths``, the
+    first target of each."""
+    found = _nearest_paths(file, top)
+    if found is None:
+        return []
+    paths, base = found
+    return [(prefix[:-1], base / targets[0][:-1]) for prefix, targets in paths.items()
+            if isinstance(prefix, str) and prefix.endswith("*") and "*" not in prefix[:-1]
+            and isinstance(targets, list) and targets and isinstance(targets[0], str)
+            and targets[0].endswith("*") and "*" not in targets[0][:-1]]
+
+
+def _exact_alias(file: Path, spec: str, top: Path) -> Path | None:
+    """The file an exact ``paths`` entry of the nearest tsconfig.json maps *spec* to (an Nx workspace's
+    ``"@org/shared": ["libs/shared/src/index.ts"]``: a key without ``*`` matches only itself, TypeScript's
+    handbook, "paths"), resolved as :func:`resolve_js` does; None when there is no such entry."""
+    found = _nearest_paths(file, top)
+    targets = found[0].get(spec) if found is not None else None
+    if found is None or not isinstance(targets, list) or not targets or not isinstance(targets[0], str):
+        return None
+    return resolve_js(found[1], "./" + targets[0].removeprefix("./"))
 
 
 def resolve_import(file: Path, spec: str, top: Path) -> Path | None:
     """The file an import *spec* of the module *file* names: a relative one as :func:`resolve_js`
     finds it, else one through a tsconfig path alias (``@api/common/lib/env`` with ``"@api/*":
-    ["./src/*"]``, the nearest tsconfig.json up to *top*); None for a package's (``express``) or none."""
+    ["./src/*"]``, or an exact ``"@org/shared": ["libs/shared/src/index.ts"]``, the nearest tsconfig.json up
+    to *top*); None for a package's (``express``) or none."""
     if spec.startswith("."):
         return resolve_js(file.parent, spec)
+    exact = _exact_alias(file, spec, top)
+    if exact is not None:
+        return exact
     return next((hit for prefix, folder in path_aliases(file, top) if spec.startswith(prefix)
                  and (hit := resolve_js(folder, "./" + spec[len(prefix):]))), None)
 

@@ -1053,13 +1053,13 @@ def _js_routes(path: Path, text: str, root: Path, graph: Graph) -> None:
             below = m.start() > after.get(m.group(1), len(text))
             graph.routes.append(_Route((str(path), m.group(1)), m.group(3),
                                        f"{rel(path, root)}:{_line(text, m.start())}",
-                                       guarded=below or bool(_names_login(_arguments(text, m.end())))))
+                                       guarded=below or bool(_names_login(arguments_text(text, m.end())))))
     for m in _JS_CHAIN.finditer(text):
         if _commented(text, m.start()):
             continue
         at = m.end()
         while (call := _JS_CHAINED_CALL.match(text, at)) is not None:
-            given = _arguments(text, call.end(), whole=True)
+            given = arguments_text(text, call.end(), whole=True)
             if call.group(1) in ("get", "all"):
                 graph.routes.append(_Route((str(path), m.group(1)), m.group(3),
                                            f"{rel(path, root)}:{_line(text, call.start(1))}",
@@ -1073,7 +1073,7 @@ def _commented(text: str, offset: int) -> bool:
     return line.startswith(("//", "/*", "*"))
 
 
-def _arguments(text: str, start: int, whole: bool = False, limit: int = 2000) -> str:
+def arguments_text(text: str, start: int, whole: bool = False, limit: int = 2000) -> str:
     """The text of a call's arguments from *start* (inside its parentheses) to the one that closes it,
     across lines; without *whole*, only up to where the handler starts (``=>``, ``function``) at the
     call's own level. Strings are skipped over, so a ``)`` in one does not end the call."""
@@ -1253,7 +1253,7 @@ class _JsMounts:
         path = _js_literal(argument)
         if path is None or not path[0].startswith("/") or "${" in path[0]:
             return
-        before_handler = _arguments(self.text, offset + len(argument))
+        before_handler = arguments_text(self.text, offset + len(argument))
         self.graph.routes.append(_Route(key, path[0], f"{self.where}:{self.lines.line(at)}",
                                         guarded=bool(_names_login(before_handler))))
 
@@ -1324,7 +1324,7 @@ class _JsMounts:
             module, exported_as = self.named[name]
             target = _resolve_js(self.path, module, self.root)
             if target is not None:
-                return str(target), exported_as
+                return _reexported(target, exported_as, self.root, self.graph)
         if name in self.imported:
             return self._default(self.imported[name]) or (self.file, name)
         return self.file, name
@@ -1343,6 +1343,33 @@ class _JsMounts:
         if any(name not in self.consts for name in names):
             return None
         return _JS_PLACEHOLDER.sub(lambda m: self.consts[m.group(1)], value)
+
+
+# export * from './lib/items'; export { itemsRouter } from './lib/items' (also `a as itemsRouter`)
+_JS_REEXPORT = re.compile(r"""\bexport\s*(\*|\{[^}]*\})\s*from\s*['"]([^'"\n]+)['"]""")
+
+
+def _reexported(target: Path, name: str, root: Path, graph: Graph, depth: int = 0) -> tuple[str, str]:
+    """The key of the router a module exports as *name*: its own, else the one a re-export of it brings
+    (``export * from './lib/items'`` in a library's index.ts, which an Nx workspace's path alias names),
+    followed at most five modules deep; (*target*, *name*) when none is known."""
+    key = (str(target), name)
+    if key in graph.routers or depth >= 5:
+        return key
+    for m in _JS_REEXPORT.finditer(read_text(target)):
+        listed, wanted = m.group(1), name
+        if listed != "*":
+            items = [re.split(r"\s+as\s+", item.strip()) for item in listed.strip("{} ").split(",")]
+            wanted = next((parts[0] for parts in items if parts[-1] == name and parts[0]), "")
+            if not wanted:
+                continue
+        found = _resolve_js(target, m.group(2), root)
+        if found is None:
+            continue
+        inner = _reexported(found, wanted, root, graph, depth + 1)
+        if inner in graph.routers:
+            return inner
+    return key
 
 
 def _js_literal(argument: str) -> tuple[str, str] | None:
