@@ -69,6 +69,7 @@ from .graphql import graphql_endpoint, under_includes
 from .openapi import Served, nitro_dev_document, served_document
 from .orms import OrmDatabase, generates, in_folder, orm_databases, prisma_schema
 from .pages import page_routes
+from .trpcroutes import trpc_routes
 from .fileroutes import FileRoutes, file_routes
 from .nextroutes import get_routes, next_base_path, next_output, next_routes
 from .remixroutes import health_module, route_modules
@@ -1732,6 +1733,12 @@ def _route_graph(sources: list[Path], folder: Path, files: FileRoutes | None) ->
     only from a route file; Nuxt's pages answer it, and every path no route file takes, so its route
     files join the graph after that is asked."""
     graph = read_graph(sources, folder)
+    procedures = trpc_routes(sources, folder)
+    if procedures:
+        # tRPC's queries answer GET at <mount>/<dotted path> (its Express adapter)
+        graph.add_resolved(("trpc", procedures[0].path.rsplit("/", 1)[0]), procedures[0].where,
+                           [(r.path, r.where, r.guarded) for r in procedures],
+                           needs_input=frozenset(r.path for r in procedures if r.needs_input))
     if files is not None and not files.pages:
         files.add_to(graph)
     routed = root_answers(graph)

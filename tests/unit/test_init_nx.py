@@ -16,6 +16,7 @@ import pytest
 from echotune_ci.project.files import resolve_import
 from echotune_ci.project.init import app_setup
 from echotune_ci.project.nx import nx_projects, nx_server
+from echotune_ci.project.trpcroutes import trpc_routes
 from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
 
 MAIN = ("import express from 'express';\n"
@@ -132,3 +133,71 @@ def test_the_routes_of_a_router_in_a_library_reached_through_the_alias(tmp_path)
     assert "frontend" not in app.phases  # an API: no "/" route, and the web app is not served
     said = "apps/web (Nx project web) is built but api does not serve it"
     assert any(said in n for n in app.notes("command"))
+
+
+# ---------------------------------------------------------------------------- tRPC
+
+TRPC_SERVER = ("import express from 'express';\n"
+               "import * as trpcExpress from '@trpc/server/adapters/express';\n"
+               "import { appRouter } from '@acme/trpc';\n"
+               "const app = express();\n"
+               "app.use('/trpc', trpcExpress.createExpressMiddleware({\n"
+               "  router: appRouter, createContext }));\n"
+               "app.listen(process.env.PORT || 3001);\n")
+TRPC_ROOT = ("import { router } from './trpc';\n"
+             "import postRouter from './routers/post';\n"
+             "export const appRouter = router({\n"
+             "  post: postRouter,\n"
+             "  health: publicProcedure.query(() => 'ok'),\n"
+             "  admin: router({ stats: protectedProcedure.query(() => 1) }),\n"
+             "});\n"
+             "export type AppRouter = typeof appRouter;\n")
+TRPC_POST = ("import { z } from 'zod';\n"
+             "import { publicProcedure, router } from '../trpc';\n"
+             "const postRouter = router({\n"
+             "  byId: publicProcedure.input(z.object({ id: z.string() })).query(({ input }) => input),\n"
+             "  list: publicProcedure.query(() => []),\n"
+             "  add: publicProcedure.input(z.object({ title: z.string() })).mutation(({ input }) => input),\n"
+             "});\n"
+             "export default postRouter;\n")
+
+
+def trpc_workspace(root: Path) -> Path:
+    return write(root, {
+        "tsconfig.json": json.dumps({"compilerOptions": {"paths": {
+            "@acme/trpc": ["./libs/trpc/src/index.ts"]}}}),
+        "apps/server/main.ts": TRPC_SERVER,
+        "libs/trpc/src/index.ts": "export * from './lib/root';\n",
+        "libs/trpc/src/lib/root.ts": TRPC_ROOT,
+        "libs/trpc/src/lib/trpc.ts": "export const router = t.router;\n",
+        "libs/trpc/src/lib/routers/post.ts": TRPC_POST,
+    })
+
+
+def test_trpc_queries_answer_get_under_the_mount_with_their_dotted_paths(tmp_path):
+    trpc_workspace(tmp_path)
+    found = {r.path: r for r in trpc_routes([tmp_path / "apps/server/main.ts"], tmp_path)}
+    # tRPC's HTTP RPC specification: a query is GET <endpoint>/<dotted path>, a mutation POST (not listed)
+    assert list(found) == ["/trpc/post.byId", "/trpc/post.list", "/trpc/health", "/trpc/admin.stats"]
+    assert found["/trpc/post.byId"].needs_input and not found["/trpc/post.list"].needs_input
+    assert found["/trpc/admin.stats"].guarded and not found["/trpc/health"].guarded
+    assert found["/trpc/post.list"].where == "libs/trpc/src/lib/routers/post.ts:5"
+
+
+def test_no_trpc_routes_without_the_express_adapter(tmp_path):
+    trpc_workspace(tmp_path)
+    write(tmp_path, {"apps/server/main.ts": "import express from 'express';\nexpress().listen(3000);\n"})
+    assert trpc_routes([tmp_path / "apps/server/main.ts"], tmp_path) == []
+
+
+def test_an_api_of_trpc_queries_is_polled_on_its_health_query_and_loaded_on_one_without_input(tmp_path):
+    workspace(tmp_path)
+    trpc_workspace(tmp_path)
+    write(tmp_path, {"apps/api/src/main.ts": TRPC_SERVER,
+                     "tsconfig.base.json": json.dumps({"compilerOptions": {"baseUrl": ".", "paths": {
+                         "@acme/trpc": ["libs/trpc/src/index.ts"]}}})})
+    (tmp_path / "tsconfig.json").unlink()
+    app = app_setup(tmp_path)
+    assert app.ready_path == "/trpc/health"  # a query named like a health route
+    assert "frontend" not in app.phases and not app.has_root  # tRPC answers no "/"
+    assert [r[0] for r in app.load_routes] == ["/trpc/post.list"]  # no input, no login, no health
