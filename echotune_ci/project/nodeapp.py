@@ -1118,7 +1118,10 @@ def _config(pkg: Package, stem: str) -> Path | None:
 
 
 # path.resolve(HERE, "a", "b") / path.join(__dirname, "dist"): the quoted parts after a folder variable.
-_JOINED = re.compile(r"""path\.(?:resolve|join)\(\s*[\w.]+(?:\(\))?\s*,\s*((?:['"][^'"]*['"]\s*,?\s*)+)\)""")
+# path.resolve(__dirname, 'dist'), or join/resolve destructured from path (Nx's generated webpack.config.js:
+# `const { join } = require('path')`, `join(__dirname, '../../dist/apps/api')`)
+_JOINED = re.compile(r"""(?:\bpath\.|(?<![\w.$]))(?:resolve|join)\(\s*[\w.]+(?:\(\))?\s*,\s*"""
+                     r"""((?:['"][^'"]*['"]\s*,?\s*)+)\)""")
 
 
 def _path_value(text: str, key: str) -> tuple[str, bool]:

@@ -91,6 +91,23 @@ def test_the_output_file_as_each_executor_names_it(tmp_path, build, output):
     assert server is not None and server.output == output and server.entry == "apps/api/src/main.ts"
 
 
+def test_a_build_target_nx_infers_from_the_webpack_config_beside_the_project(tmp_path):
+    # Nx 18+'s @nx/express generator: project.json has a serve target only; @nx/webpack/plugin infers
+    # build from webpack.config.js, whose NxAppWebpackPlugin writes main.js (its outputFileName default)
+    workspace(tmp_path)
+    project = json.loads((tmp_path / "apps/api/project.json").read_text())
+    del project["targets"]["build"]
+    write(tmp_path, {"apps/api/project.json": json.dumps(project), "apps/api/webpack.config.js": (
+        "const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');\n"
+        "const { join } = require('path');\n"
+        "module.exports = {\n  output: { path: join(__dirname, '../../dist/apps/api') },\n"
+        "  plugins: [new NxAppWebpackPlugin({\n"
+        "    target: 'node', compiler: 'tsc', main: './src/main.ts' })],\n};\n")})
+    server = nx_server(tmp_path, nx_projects(tmp_path))
+    assert server is not None and server.output == "dist/apps/api/main.js"
+    assert server.entry == "apps/api/src/main.ts"
+
+
 def test_the_default_configuration_s_options_count(tmp_path):
     build = build_target(format=["cjs"])
     build["configurations"]["production"] = {"esbuildOptions": {"outExtension": {".js": ".js"}}}
