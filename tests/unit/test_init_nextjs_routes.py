@@ -277,8 +277,8 @@ def test_an_app_under_a_base_path_is_audited_loaded_and_polled_there(tmp_path):
     write(root, {"next.config.ts": "// basePath: '/old',\nconst nextConfig = {\n  basePath: '/shop',\n};\n"
                                    "export default nextConfig;\n"})
     routes = next_routes(root, {"next": "15"}, root)
-    assert [(r.path, r.guarded) for r in routes][:3] == [("/shop", False), ("/shop/api/stripe/checkout", False),
-                                                         ("/shop/api/stripe/webhook", False)]
+    assert [(r.path, r.guarded) for r in routes][:3] == [
+        ("/shop", False), ("/shop/api/stripe/checkout", False), ("/shop/api/stripe/webhook", False)]
     assert ("/shop/dashboard", True) in [(r.path, r.guarded) for r in routes]
     app = init_project(root, ref=REF).app
     assert app.home_path == "/shop" and app.ready_path == "/shop"
