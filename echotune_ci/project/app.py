@@ -39,8 +39,8 @@ from .djangourls import UrlConf, read_urlconf
 from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
                      guarded_route, health_rank, loadable, read_graph, root_answers)
-from .files import (JS_SUFFIXES, join, json_root, named_dirs, read_json_dict, read_text, ready_path, rel,
-                    root_route, source_files)
+from .files import (JS_SUFFIXES, join, json_root, named_dirs, read_json_dict, read_text, ready_path,
+                    real_path, rel, root_route, source_files)
 from .dotenv import TEMPLATES, dotenv_file
 from .instructions import (ONCE, Instructions, Step, read_instructions, readme_commands,
                            readme_data_steps, readme_steps)
@@ -283,7 +283,7 @@ def _outputs_inside(app: AppSetup, root: Path) -> None:
 
 
 def _inside(path: Path, repo: Path) -> bool:
-    resolved = path.resolve()
+    resolved = real_path(path)
     return resolved == repo or repo in resolved.parents
 
 

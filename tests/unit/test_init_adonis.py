@@ -127,6 +127,11 @@ def test_the_build_folder_is_tsconfigs_out_dir(tmp_path):
     assert app.command == "cd dist/server && node bin/server.js"
     assert app.bundle_globs == ["dist/server/public/assets/**/*.js", "dist/server/public/assets/**/*.css"]
     assert adonis.build_folder(write(tmp_path / "none", {"tsconfig.json": "{}"})) == "build"
+    # an outDir through a loop of links: init stopped on 'internal error: RuntimeError: Symlink loop'
+    looped = adonis_app(tmp_path / "loop", out_dir="./a/build")
+    (looped / "a").symlink_to(looped / "b")
+    (looped / "b").symlink_to(looped / "a")
+    assert app_setup(looped).command == "cd a/build && node bin/server.js"
 
 
 def test_the_bundle_is_vites_public_assets_inside_the_build(tmp_path):

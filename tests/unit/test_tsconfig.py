@@ -6,10 +6,11 @@ The expected folders are what TypeScript 5.9.3 itself printed for the same files
 from __future__ import annotations
 
 import json
+import time
 
 from test_init_workspaces import write
 
-from echotune_ci.project.files import path_aliases, resolve_import, tsconfig_options
+from echotune_ci.project.files import path_aliases, rel, resolve_import, tsconfig_options
 from echotune_ci.project.nodeapp import Package, _server_out
 
 # A monorepo's shape (Nx, Turborepo): the aliases in a base at the root, a shared config package in
@@ -81,3 +82,41 @@ def test_the_api_build_output_is_the_outdir_tsc_writes(tmp_path):
            '  "compilerOptions": {"outDir": "./build",}}')
     write(tmp_path, {"packages/api/tsconfig.json": own})
     assert _server_out("tsc", pkg) == {"build"}
+
+
+def test_a_file_extended_many_times_at_every_level_is_read_once(tmp_path):
+    # each of 12 files extends the next six times over: followed path by path, 6**9 reads (init hung)
+    files = {f"l{i}.json": json.dumps({"extends": [f"./l{i + 1}.json"] * 6 if i < 11 else [],
+                                       "compilerOptions": {"outDir": f"out{i}", f"level{i}": True}})
+             for i in range(12)}
+    write(tmp_path, {**files, "tsconfig.json": json.dumps({"extends": ["./l0.json"] * 6})})
+    started = time.monotonic()
+    options = tsconfig_options(tmp_path / "tsconfig.json", tmp_path)
+    assert time.monotonic() - started < 5
+    # the nearest file's outDir wins; a chain of 8 extends is followed (l0 ... l7 from tsconfig.json's l0)
+    assert options["outDir"] == (tmp_path / "out0").resolve()
+    assert {k for k in options if k.startswith("level")} == {f"level{i}" for i in range(8)}
+
+
+def test_the_config_is_parsed_once_for_all_the_imports_an_alias_resolves(tmp_path, monkeypatch):
+    import json5
+
+    parsed: list[str] = []
+    real_loads = json5.loads
+    monkeypatch.setattr(json5, "loads", lambda text: parsed.append(text) or real_loads(text))
+    write(tmp_path, {"tsconfig.json": '{"compilerOptions": {"baseUrl": ".", "paths": {"@/*": ["src/*"]}}}\n'
+                                      "// parsed once per import, a tsc --init one made init 20 s slower\n",
+                     "src/index.ts": "", **{f"src/r{i}.ts": "" for i in range(50)}})
+    for i in range(50):
+        assert resolve_import(tmp_path / "src/index.ts", f"@/r{i}", tmp_path) == (tmp_path / f"src/r{i}.ts")
+    assert len(parsed) == 1
+
+
+def test_a_config_nested_too_deep_or_an_outdir_through_a_link_loop_does_not_raise(tmp_path):
+    write(tmp_path, {"tsconfig.json": '{"compilerOptions": {"x": ' + "[" * 5000 + "]" * 5000 + "}}"})
+    assert tsconfig_options(tmp_path / "tsconfig.json", tmp_path) == {}  # json5 recursed past Python's limit
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    write(tmp_path, {"tsconfig.json": '{"compilerOptions": {"outDir": "./a/build"}}'})
+    out = tsconfig_options(tmp_path / "tsconfig.json", tmp_path)["outDir"]  # RuntimeError: Symlink loop
+    assert rel(out, tmp_path).endswith("/build")
