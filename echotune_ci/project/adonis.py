@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .calltext import call_arguments, call_text, url_join
+from .calltext import call_arguments, url_join
 from .files import JS_SUFFIXES, read_text, rel, source_files, tsconfig_options
 
 ADONISRC = ("adonisrc.ts", "adonisrc.js", ".adonisrc.json")
@@ -54,6 +54,7 @@ _WORDS = re.compile(r"""['"](\w+)['"]""")
 _COMMENT_OR_STRING = re.compile(r"""(//[^\n]*|/\*.*?(?:\*/|\Z))|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|"""
                                 r"""`(?:\\.|[^`\\])*`""", re.S)
 _NOT_NEWLINE = re.compile(r"[^\n]")
+_PAREN = re.compile(r"[()]")
 
 
 def is_adonis(folder: Path, deps: dict[str, str]) -> bool:
@@ -149,9 +150,13 @@ def app_sources(folder: Path) -> list[Path]:
 def _file_routes(text: str, file: str) -> list[Route]:
     groups: list[tuple[int, int, str, bool]] = []  # (start, end, prefix, guarded) of each group's body
     calls: list[tuple[int, str, str, str]] = []  # (offset, kind, call text, chain after it)
-    for m in _CALL.finditer(text):
-        call = call_text(text, m.end() - 1)
-        chained = _chain(text, m.end() - 1 + len(call))
+    code = _blank_strings(text)
+    closing = _closing(code)
+    for m in _CALL.finditer(code):
+        call = _call(text, m.end() - 1, closing)
+        if call is None:
+            continue
+        chained = _chain(text, m.end() - 1 + len(call), closing)
         if m.group(1) == "group":
             prefix = next((_literal(a) for n, a in chained if n == "prefix"), None)
             groups.append((m.end(), m.end() + len(call), prefix or "", _guards(chained)))
@@ -203,11 +208,10 @@ def _resource(name: str, prefix: str, chain: str, where: str, guarded: bool) -> 
 _ACTION_NAMES = tuple(a[0] for a in _ACTIONS)
 
 
-def _chain(text: str, at: int) -> list[tuple[str, str]]:
+def _chain(text: str, at: int, closing: dict[int, int]) -> list[tuple[str, str]]:
     """(method, its argument text) of each call chained at offset *at* (``.prefix('api').use(...)``)."""
     out: list[tuple[str, str]] = []
-    while (m := _CHAINED.match(text, at)) is not None:
-        call = call_text(text, m.end() - 1)
+    while (m := _CHAINED.match(text, at)) is not None and (call := _call(text, m.end() - 1, closing)):
         out.append((m.group(1), call[1:-1]))
         at = m.end() - 1 + len(call)
     return out
@@ -226,6 +230,34 @@ def _literal(argument: str) -> str | None:
     """The text of a string literal *argument* (``'/posts'``), None for anything else."""
     m = _STRING.match(argument)
     return m.group(2) if m and "${" not in m.group(2) else None
+
+
+def _call(text: str, start: int, closing: dict[int, int]) -> str | None:
+    """The call whose "(" is at offset *start* of *text*, to its matching ")" as *closing*
+    (:func:`_closing`) pairs them, however long (a group's body of a hundred routes); None for one no
+    ")" closes, which TypeScript would not compile either."""
+    end = closing.get(start)
+    return text[start:end + 1] if end is not None else None
+
+
+def _closing(code: str) -> dict[int, int]:
+    """Offset of each "(" of *code* (:func:`_blank_strings`: no comment or string, whose ``':)'`` would
+    end a group early) -> offset of the ")" that closes it; one no ")" closes is left out. One pass."""
+    out: dict[int, int] = {}
+    opened: list[int] = []
+    for m in _PAREN.finditer(code):
+        if m.group(0) == "(":
+            opened.append(m.start())
+        elif opened:
+            out[opened.pop()] = m.start()
+    return out
+
+
+def _blank_strings(text: str) -> str:
+    """*text* (comments already blanked) with the insides of its string and template literals turned to
+    spaces (quotes, newlines and offsets kept): code alone, for brackets and calls."""
+    return _COMMENT_OR_STRING.sub(lambda m: m.group(0)[0] + _NOT_NEWLINE.sub(" ", m.group(0)[1:-1])
+                                  + m.group(0)[-1], text)
 
 
 def _blank_comments(text: str) -> str:

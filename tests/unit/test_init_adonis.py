@@ -7,6 +7,7 @@ resources, env validation, `node ace build`) and a run of the real `node ace bui
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from echotune_ci.project import adonis
@@ -202,3 +203,29 @@ def test_lucid_migrations_run_from_the_build_with_force_and_a_port(tmp_path):
     app = app_setup(root)
     assert app.build == "npm run build && (cd build && PORT=0 node ace migration:run --force)"
 
+
+
+def test_a_long_group_and_brackets_in_strings_keep_the_groups_prefix_and_guard(tmp_path):
+    # a group's body was cut at 5000 characters: its 70th route and on had no /api prefix nor login
+    many = "".join(f"  router.get('items/{i}', [ItemsController, 'show{i}']).as('items.show{i}')\n"
+                   for i in range(120))
+    text = ("import router from '@adonisjs/core/services/router'\n"
+            f"router.group(() => {{\n{many}}}).prefix('/api').use(middleware.auth())\n"
+            # a ')' or '(' in a string ended the group early or never: no prefix for any of its routes
+            "router.group(() => {\n  router.get('smile', () => 'hello :)')\n"
+            "  router.get('paren(', [A, 'b'])\n  router.get(`tpl`, [A, 'b'])\n"
+            "  router.get('after', [A, 'b'])\n}).prefix('g')\n")
+    root = write(tmp_path, {"start/routes.ts": text})
+    found = {r.path: r for r in adonis.routes([root / "start" / "routes.ts"], root)}
+    assert found["/api/items/119"].guarded and found["/api/items/119"].where == "start/routes.ts:122"
+    assert len([p for p in found if p.startswith("/api/items/")]) == 120
+    assert {p for p in found if not p.startswith("/api/")} == {"/g/smile", "/g/paren(", "/g/tpl", "/g/after"}
+
+
+def test_calls_left_open_give_no_route_and_take_no_time(tmp_path):
+    # 20000 `router.get('/x', (` never closed: each was scanned for 5000 characters, 39 s
+    text = "import router from '@adonisjs/core/services/router'\n" + "router.get('/x', (\n" * 20000
+    root = write(tmp_path, {"start/routes.ts": text})
+    started = time.monotonic()
+    assert adonis.routes([root / "start" / "routes.ts"], root) == []
+    assert time.monotonic() - started < 5
