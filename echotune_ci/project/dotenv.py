@@ -8,6 +8,7 @@ into the app's settings) and nothing is executed.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -52,5 +53,11 @@ def dotenv_values(text: str, *, node: bool = False) -> dict[str, str]:
 
 def dotenv_file(path: Path, *, node: bool = False) -> dict[str, str]:
     """:func:`dotenv_values` of the file at *path* (bounded, as :func:`read_text` reads it); empty when
-    it is missing or unreadable."""
-    return dotenv_values(read_text(path), node=node) if path.is_file() else {}
+    it is missing or unreadable. A text read before is not parsed again (init looks each required
+    variable up in the nearest template: python-dotenv takes a second for a 30000-line one)."""
+    return dict(_parsed(read_text(path), node)) if path.is_file() else {}
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str, node: bool) -> dict[str, str]:
+    return dotenv_values(text, node=node)
