@@ -1161,8 +1161,8 @@ def _readme_setup_script(folder: Path) -> tuple[str, str] | None:
         if words[:1] == [shell]:
             words = words[1:]
         script = words[0] if words and words[0].endswith(".sh") else ""
-        path = (folder / script).resolve() if script else folder
-        if not script or folder.resolve() not in path.parents or not path.is_file():
+        path = real_path(folder / script) if script else folder
+        if not script or real_path(folder) not in path.parents or not path.is_file():
             continue
         lines = [line.strip() for line in read_text(path).splitlines()
                  if line.strip() and not line.strip().startswith("#")]

@@ -65,6 +65,14 @@ def test_the_readme_prestart_script_is_the_build(tmp_path):
     runs = dict(BACKEND, **{"backend/app/initial_data.py": "import uvicorn\nuvicorn.run('app.main:app')\n"})
     served = init_project(write(tmp_path / "runs", runs) / "backend", ref=REF)
     assert served.app.build == "alembic upgrade head"
+    # a script through a loop of links, or outside the project, is none (the loop stopped init with
+    # 'internal error: RuntimeError: Symlink loop')
+    readme = "```console\n$ uv run bash loop/prestart.sh\n$ bash ../outside.sh\n```\n"
+    looped = write(tmp_path / "looped", {**BACKEND, "backend/README.md": readme,
+                                         "outside.sh": "alembic upgrade head\n"}) / "backend"
+    (looped / "loop").symlink_to(looped / "pool")
+    (looped / "pool").symlink_to(looped / "loop")
+    assert init_project(looped, ref=REF).app.build == "alembic upgrade head"
 
 
 def test_a_local_api_url_the_client_build_inlines_is_set_empty(tmp_path):
