@@ -4,7 +4,7 @@ A copy of the example in a temporary folder (so the repository stays clean) is
 set up and built by `echotune-ci run` itself ([serve] setup = "npm ci", build =
 "npm run build"), once per session, with shorter measurements; the regress run reuses that install (its
 setup is skipped, its build is the regress one). Two servers started from the
-same copy, each with its own client build, answer the endpoint checks.
+same copy answer the endpoint checks, the normal one with the client the normal run built.
 """
 
 from __future__ import annotations
@@ -110,6 +110,9 @@ def normal_run(node_copy, node_redis, tmp_path_factory) -> RunOutcome:
     if stalled(outcome.proc, outcome.out):
         # installed and built: the second run skips setup, its build writes the same dist/
         outcome = _run(node_copy, results / "normal-again", node_redis)
+    if (node_copy / "dist" / "index.html").is_file():
+        # The client this run built, for the endpoint checks' server (the regress run builds into dist/ next).
+        shutil.copytree(node_copy / "dist", results / "normal-dist")
     return outcome
 
 
@@ -210,17 +213,13 @@ class NodeServer:
             self.proc.wait()
 
 
-def _build(copy: Path, dist: Path, regress: bool) -> None:
-    proc = subprocess.run(["npm", "run", "build"], cwd=copy, capture_output=True, text=True, timeout=120,
-                          env=_env(MUSICAPP_DIST=str(dist), ECHOTUNE_REGRESS="1" if regress else "0"))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
 @pytest.fixture(scope="session")
 def node_server(normal_run, node_copy, tmp_path_factory) -> Iterator[NodeServer]:
+    """The copy's server with the client the normal run built (`npm run build` in normal mode)."""
     where = tmp_path_factory.mktemp("node-normal")
-    _build(node_copy, where / "dist", regress=False)
-    server = NodeServer(node_copy, where / "server.log", MUSICAPP_DIST=str(where / "dist"),
+    dist = normal_run.out.parent / "normal-dist"
+    assert (dist / "index.html").is_file(), "the normal run built no client"
+    server = NodeServer(node_copy, where / "server.log", MUSICAPP_DIST=str(dist),
                         MUSICAPP_JWT_SECRET=SECRET, MUSICAPP_NOW_PLAYING_INTERVAL_MS="300")
     yield server
     server.stop()
