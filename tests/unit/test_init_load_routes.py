@@ -361,14 +361,18 @@ def test_an_api_whose_every_get_route_asks_for_a_login_is_ready_when_one_answers
     assert init_project(plain, ref=REF).app.ready_status == []
 
 
-def test_a_ready_status_makes_a_401_ready(tmp_path):
+def test_a_ready_status_makes_a_401_ready(tmp_path, monkeypatch):
     """[serve] ready_status = [401]: the app is ready when its ready URL answers 401; without it a steady
     401 is a refused ready URL (exit 3)."""
     import sys
 
     from echotune_ci.config.sections import ServeSettings
     from echotune_ci.errors import RunError
+    from echotune_ci.serve import app as serve_app
     from echotune_ci.serve.app import App
+
+    # "steady": CLIENT_ERROR_GRACE_S (3 s) of 401s; the refusal is what is tested, not the grace
+    monkeypatch.setattr(serve_app, "CLIENT_ERROR_GRACE_S", 0.5)
 
     (tmp_path / "app.py").write_text(
         "import os\nfrom http.server import BaseHTTPRequestHandler, HTTPServer\n"
