@@ -286,16 +286,17 @@ def test_comparison_rounds_measure_after_every_users_login(tmp_path, load_env):
 
 
 def test_logins_slower_than_a_round_still_end_before_it_measures(tmp_path, load_env):
-    """Logins one at a time, 0.4 s each: the 4 users of a round take 1.6 s to start, longer than the 1-s
-    round, whose wait for them ended at 1 s, so the last logins were measured (a Django Channels chat's 20
-    users took 6 s, and their logins' p95 hid a planted regression). The wait goes on while users keep
-    starting."""
-    servers = [_login_server(0.4, serial=True) for _ in range(2)]
+    """Logins one at a time, 0.6 s each: the 4 users of a round take 2.4 s to start, longer than the 1.5-s
+    round, whose wait for them ended at its length, so the last logins were measured (a Django Channels
+    chat's 20 users took 6 s, and their logins' p95 hid a planted regression). The wait goes on while users
+    keep starting. (0.4 s in a 1-s round left 0.6 s between two logins, which a fresh clone's CI run beside
+    another suite, load average 9, exceeded once.)"""
+    servers = [_login_server(0.6, serial=True) for _ in range(2)]
     try:
         (base, base_handler), (head, head_handler) = servers
         write_config(tmp_path, LOGIN_CONFIG)
         proc, result = load(load_env, tmp_path, "--host", local_server.url(head), "--base-host",
-                            local_server.url(base), "--rounds", "2", "--round-duration", "1s")
+                            local_server.url(base), "--rounds", "2", "--round-duration", "1.5s")
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert result is not None
         assert base_handler.logins == head_handler.logins == 4 * 3
