@@ -35,8 +35,10 @@ path = "/api/tracks?q=jazz&limit=20"
 [load.database]
 url_env = "DATABASE_URL"
 """
-# Where the database is not measured only the load result around it matters: a shorter test.
-SHORT = CONFIG.replace('duration = "5s"', 'duration = "2s"')
+# Where the database is not measured only the load result around it matters: a shorter test, whose
+# exit 3 (could not measure) a p95 over the 200 ms default must not turn into 1: on a runner shared with
+# another suite (load average 8) the example's p95 was 205 ms once.
+SHORT = CONFIG.replace('duration = "5s"', 'duration = "2s"') + "\n[budgets]\napi_p95_ms = 5000\n"
 PLAYS_STATEMENT = "SELECT track_id, count(*) FROM plays WHERE track_id = ANY($1) GROUP BY track_id"
 
 
