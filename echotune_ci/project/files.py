@@ -396,24 +396,24 @@ def path_aliases(file: Path, top: Path) -> list[tuple[str, Path]]:
     (:func:`tsconfig_options`): (prefix, folder) for each ``"@api/*": ["./src/*"]`` of its ``paths``, the
     first target of each."""
     found = _nearest_paths(file, top)
-    if found is None:
-        return []
-    paths, base = found
+    return _wildcard_aliases(*found) if found is not None else []
+
+
+def _wildcard_aliases(paths: dict[str, Any], base: Path) -> list[tuple[str, Path]]:
     return [(prefix[:-1], base / targets[0][:-1]) for prefix, targets in paths.items()
             if isinstance(prefix, str) and prefix.endswith("*") and "*" not in prefix[:-1]
             and isinstance(targets, list) and targets and isinstance(targets[0], str)
             and targets[0].endswith("*") and "*" not in targets[0][:-1]]
 
 
-def _exact_alias(file: Path, spec: str, top: Path) -> Path | None:
-    """The file an exact ``paths`` entry of the nearest tsconfig.json maps *spec* to (an Nx workspace's
-    ``"@org/shared": ["libs/shared/src/index.ts"]``: a key without ``*`` matches only itself, TypeScript's
-    handbook, "paths"), resolved as :func:`resolve_js` does; None when there is no such entry."""
-    found = _nearest_paths(file, top)
-    targets = found[0].get(spec) if found is not None else None
-    if found is None or not isinstance(targets, list) or not targets or not isinstance(targets[0], str):
+def _exact_alias(paths: dict[str, Any], base: Path, spec: str) -> Path | None:
+    """The file an exact ``paths`` entry maps *spec* to (an Nx workspace's ``"@org/shared":
+    ["libs/shared/src/index.ts"]``: a key without ``*`` matches only itself, TypeScript's handbook,
+    "paths"), resolved as :func:`resolve_js` does; None when there is no such entry."""
+    targets = paths.get(spec)
+    if not isinstance(targets, list) or not targets or not isinstance(targets[0], str):
         return None
-    return resolve_js(found[1], "./" + targets[0].removeprefix("./"))
+    return resolve_js(base, "./" + targets[0].removeprefix("./"))
 
 
 def resolve_import(file: Path, spec: str, top: Path) -> Path | None:
@@ -423,10 +423,13 @@ def resolve_import(file: Path, spec: str, top: Path) -> Path | None:
     to *top*); None for a package's (``express``) or none."""
     if spec.startswith("."):
         return resolve_js(file.parent, spec)
-    exact = _exact_alias(file, spec, top)
+    found = _nearest_paths(file, top)  # once for both kinds of alias: each walks the extends chain
+    if found is None:
+        return None
+    exact = _exact_alias(*found, spec)
     if exact is not None:
         return exact
-    return next((hit for prefix, folder in path_aliases(file, top) if spec.startswith(prefix)
+    return next((hit for prefix, folder in _wildcard_aliases(*found) if spec.startswith(prefix)
                  and (hit := resolve_js(folder, "./" + spec[len(prefix):]))), None)
 
 
