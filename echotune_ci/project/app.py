@@ -108,6 +108,7 @@ _PY_PROGRAMS = (
     "flask",
     "quart",
     "sanic",
+    "fastapi",
     "manage.py",
     "python",
 )

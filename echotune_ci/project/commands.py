@@ -291,6 +291,12 @@ def kind(command: str) -> str:
     return "serve" if is_server(command) else "other"
 
 
+def _subcommand(words: list[str]) -> str:
+    """The first word after the program in *words* that is no option (``fastapi --verbose run``: "run");
+    "" when there is none."""
+    return next((w for w in words[1:] if not w.startswith("-")), "")
+
+
 def _npx_package(words: list[str]) -> list[str]:
     """The command npx runs, without npx's own flags and the version of its package: ``npx --yes pnpm@9
     install`` runs ``pnpm install`` (a package manager of the lockfile's version)."""
@@ -310,9 +316,11 @@ def is_server(command: str) -> bool:
         return True
     if prog in ("flask", "quart"):
         return " run" in f" {text}"
+    if prog == "fastapi":
+        return _subcommand(words) in ("run", "dev")
     if prog == "sanic":
         # `sanic server:app`, `sanic path/to/dir --simple`; not its `inspect` subcommand nor `--version`
-        first = next((w for w in words[1:] if not w.startswith("-")), "")
+        first = _subcommand(words)
         return bool(first) and first != "inspect"
     if prog == "manage.py":
         return "runserver" in words
@@ -409,6 +417,26 @@ def _runtime_split(words: list[str]) -> tuple[list[str], list[str]]:
     return kept + words[i:], dropped
 
 
+def _bind_python_cli(prog: str, head: list[str], rest: list[str]) -> list[str] | None:
+    """The rewritten words of a Python framework's own serving subcommand (*head* up to the program, its
+    *rest*): ``flask run``, ``quart run``, ``fastapi run``/``dev``; None for others."""
+    if prog == "flask" and "run" in rest:
+        kept = _drop(rest, ("--host", "-h", "--port", "-p"), ("--debug", "--reload", "--debugger"))
+        return [*head, *kept, "--host", "127.0.0.1", "--port", PORT]
+    if prog == "quart" and "run" in rest:
+        # quart run (Quart 0.19): -h/--host, -p/--port, --reload/--no-reload
+        kept = _drop(rest, ("--host", "-h", "--port", "-p"), ("--reload", "--no-reload"))
+        return [*head, *kept, "--host", "127.0.0.1", "--port", PORT, "--no-reload"]
+    sub = _subcommand([prog, *rest])
+    if prog == "fastapi" and sub in ("run", "dev"):
+        # FastAPI CLI (fastapi-cli 0.0.34, `fastapi run --help`): --host/--port, --reload/--no-reload;
+        # `dev` is `run` with the reloader on: its production form serves the measurement
+        at = rest.index(sub)
+        kept = _drop(rest[at + 1:], ("--host", "--port"), ("--reload", "--no-reload"))
+        return [*head, *rest[:at], "run", *kept, "--host", "127.0.0.1", "--port", PORT]
+    return None
+
+
 def _bind_known(prog: str, words: list[str]) -> list[str] | None:
     """The rewritten words for servers with a known way to pass host and port; None for others."""
     at = next((i for i, w in enumerate(words) if w.rsplit("/", 1)[-1] == prog or w.endswith(prog)), 0)
@@ -438,13 +466,9 @@ def _bind_known(prog: str, words: list[str]) -> list[str] | None:
         return [*head, "-b", "127.0.0.1", "-p", PORT, *_drop(rest, ("-b", "--bind", "-p", "--port"))]
     if prog == "waitress-serve":
         return [*head, f"--listen=127.0.0.1:{PORT}", *_drop(rest, ("--listen", "--host", "--port"))]
-    if prog == "flask" and "run" in rest:
-        kept = _drop(rest, ("--host", "-h", "--port", "-p"), ("--debug", "--reload", "--debugger"))
-        return [*head, *kept, "--host", "127.0.0.1", "--port", PORT]
-    if prog == "quart" and "run" in rest:
-        # quart run (Quart 0.19): -h/--host, -p/--port, --reload/--no-reload
-        kept = _drop(rest, ("--host", "-h", "--port", "-p"), ("--reload", "--no-reload"))
-        return [*head, *kept, "--host", "127.0.0.1", "--port", PORT, "--no-reload"]
+    cli = _bind_python_cli(prog, head, rest)
+    if cli is not None:
+        return cli
     if prog == "sanic":
         # the sanic command (Sanic 23): -H/--host, -p/--port, -u/--unix; its reloader and dev mode off
         kept = _drop(rest, ("--host", "-H", "--port", "-p", "--unix", "-u"),

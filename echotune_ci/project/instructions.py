@@ -498,11 +498,58 @@ def _dockerfile(folder: Path, out: Instructions) -> None:
     line = f"{entry} {cmd}".strip() if entry and script is None else cmd
     if line:
         source = "Dockerfile (CMD)" if not entry or script else "Dockerfile (ENTRYPOINT)"
-        stage = final_stage(text, folder)
-        line = _in_workdir(line, stage.workdir, context_folder(stage.workdir, stage.mounts), "", folder,
-                           source, out)
+        context = build_context(text, folder)
+        stage = final_stage(text, context)
+        mapped = _from_folder(context, context_folder(stage.workdir, stage.mounts), folder)
+        line = _in_workdir(line, stage.workdir, mapped, "", folder, source, out)
         if line:
             _split(line, source, out)
+
+
+def build_context(text: str, folder: Path) -> Path:
+    """The build context of Dockerfile *text* found in *folder*: *folder* itself, unless what its
+    COPY/ADD instructions copy from the context is missing there and all of it is in a folder above
+    (``COPY ./backend/app /app/backend/app`` in backend/Dockerfile, built as ``docker build -f
+    backend/Dockerfile .`` or by a compose file's ``context: .``); the nearest such folder, up to the top
+    of the git repository holding *folder*."""
+    sources = [src for op, args in dockerfile_lines(text) if op in ("COPY", "ADD")
+               for src in _context_sources(args)]
+    if not sources or _holds(folder, sources):
+        return folder
+    for above in folder.resolve().parents:
+        if _holds(above, sources):
+            return above
+        if (above / ".git").exists():
+            break
+    return folder
+
+
+def _context_sources(args: str) -> list[str]:
+    """The context paths one COPY/ADD reads (none for ``--from``, a URL, a variable)."""
+    words = _exec_words(args)
+    paths = [w for w in words if not w.startswith("--")]
+    if any(w.startswith("--from") for w in words) or len(paths) < 2:
+        return []
+    return [posixpath.normpath(p.lstrip("/")) for p in paths[:-1]
+            if "://" not in p and "$" not in p and not posixpath.normpath(p).startswith("..")]
+
+
+def _holds(folder: Path, sources: list[str]) -> bool:
+    """Whether every path (or glob) of *sources* is in *folder*."""
+    return all(any(folder.glob(path)) if re.search(r"[*?\[]", path) else (folder / path).exists()
+               for path in sources)
+
+
+def _from_folder(context: Path, mapped: str | None, folder: Path) -> str | None:
+    """*mapped*, a folder of the build *context*, as a folder of *folder* ("" for itself); None when it is
+    unknown or outside *folder*."""
+    if mapped is None or context == folder:
+        return mapped
+    where, inside = (context / mapped).resolve(), folder.resolve()
+    if not where.is_relative_to(inside):
+        return None
+    rel = where.relative_to(inside).as_posix()
+    return "" if rel == "." else rel
 
 
 def _in_workdir(line: str, workdir: str, mapped: str | None, base: str, folder: Path, source: str,

@@ -160,11 +160,28 @@ def test_a_pdm_scripts_env_wins_over_its_env_file_and_the_shared_options_count(t
      "sanic server:create_app --factory --host 127.0.0.1 --port {port}"),
     ("sanic inspect shutdown", False, None),
     ("sanic --version", False, None),
+    # FastAPI CLI (fastapi-cli 0.0.34, `fastapi run --help`): --host/--port, --reload/--no-reload; `dev`
+    # serves with the reloader, so its production form `run` is measured
+    ("fastapi run --workers 4", True, "fastapi run --workers 4 --host 127.0.0.1 --port {port}"),
+    ("fastapi dev app/main.py --port 8001 --reload", True,
+     "fastapi run app/main.py --host 127.0.0.1 --port {port}"),
+    ("uv run fastapi --verbose run --host=0.0.0.0 main.py", True,
+     "uv run fastapi --verbose run main.py --host 127.0.0.1 --port {port}"),
+    ("fastapi deploy", False, None),
+    ("fastapi --version", False, None),
 ])
 def test_quart_run_and_the_sanic_command_are_servers_bound_to_the_runs_port(line, server, bound):
     assert commands.is_server(line) is server
     if bound is not None:
         assert commands.bind(line).command == bound
+
+
+def test_a_procfiles_fastapi_run_line_is_the_command(tmp_path):
+    write(tmp_path, {"requirements.txt": "fastapi[standard]==0.165.0\n",
+                      "Procfile": "web: fastapi run main.py --port $PORT --workers 2\n",
+                      "main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    app = init_project(tmp_path, ref=REF).app
+    assert app.command == "fastapi run main.py --workers 2 --host 127.0.0.1 --port {port}"
 
 
 def test_a_procfiles_sanic_line_is_the_command(tmp_path):

@@ -18,7 +18,7 @@ import json
 import pytest
 
 from echotune_ci.project.init import app_setup
-from echotune_ci.project.instructions import context_folder, final_stage, read_instructions
+from echotune_ci.project.instructions import build_context, context_folder, final_stage, read_instructions
 from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
 
 SERVER = {
@@ -141,3 +141,40 @@ def test_a_compose_command_runs_where_its_container_runs_it(tmp_path, service, d
     ins = read_instructions(tmp_path)
     assert (ins.web.command if ins.web else None) == command
     assert bool(ins.notes) == (command is None)
+
+
+# backend/Dockerfile of a project built from the repository's top (`docker build -f backend/Dockerfile .`,
+# or compose's `context: .`): its COPY sources name backend/, which backend/ itself does not hold
+_TOP_BUILT = ("FROM python:3.12\nWORKDIR /app/\nCOPY ./backend/pyproject.toml /app/backend/\n"
+              "COPY ./backend/app /app/backend/app\nWORKDIR /app/backend/\n"
+              "CMD [\"fastapi\", \"run\", \"--workers\", \"4\"]\n")
+
+
+def test_a_dockerfile_built_from_the_folder_above_runs_its_cmd_where_that_context_puts_it(tmp_path):
+    write(tmp_path, {"backend/Dockerfile": _TOP_BUILT,
+                     "backend/pyproject.toml": "[project]\nname = \"app\"\n",
+                     "backend/app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    (tmp_path / ".git").mkdir()
+    # read from backend/: WORKDIR /app/backend is backend/ itself, not backend/backend/
+    ins = read_instructions(tmp_path / "backend")
+    assert ins.web is not None and ins.web.command == "fastapi run --workers 4"
+    assert build_context(_TOP_BUILT, tmp_path / "backend") == tmp_path.resolve()
+
+
+@pytest.mark.parametrize(("files", "context"), [
+    # the sources are in the Dockerfile's own folder: that is the context
+    ({"web/Dockerfile": "FROM node:20\nCOPY package.json src/ /app/\n", "web/package.json": "{}",
+      "web/src/x.js": ""}, "web"),
+    # a glob, matched in the folder above
+    ({"web/Dockerfile": "FROM node:20\nCOPY web/*.json /app/\n", "web/package.json": "{}"}, "."),
+    # sources nowhere (a file the repository leaves out): the Dockerfile's folder, as before
+    ({"web/Dockerfile": "FROM node:20\nCOPY dist/ /app/\n"}, "web"),
+    # only another stage's files and a URL: nothing to look for
+    ({"web/Dockerfile": "FROM node:20\nCOPY --from=build /b /app\nADD https://x.example/a.tgz /app/\n"},
+     "web"),
+])
+def test_the_build_context_is_the_nearest_folder_holding_what_the_dockerfile_copies(tmp_path, files, context):
+    write(tmp_path, files)
+    (tmp_path / ".git").mkdir()
+    text = (tmp_path / "web" / "Dockerfile").read_text()
+    assert build_context(text, tmp_path / "web").resolve() == (tmp_path / context).resolve()
