@@ -226,3 +226,61 @@ def test_the_load_test_sends_http_basic_without_a_login_request():
     assert user.auth_headers == {"Authorization": f"Basic {BASIC}"}
     with pytest.raises(Exception, match="user:password"):
         build(LoginSettings, {"basic": "no-colon"}, "load.login", "echotune.toml")
+
+
+# The document of _Guarded with its bearer scheme required by the document (OpenAPI 3.0.3, Security
+# Requirement Object: the document's `security`, an operation's own replacing it, `[]` or an empty `{}`
+# alternative leaving credentials optional), and one more operation the app refuses every account: the
+# full-stack-fastapi-template's DELETE /users/me, 403 "Super users are not allowed to delete themselves".
+SECURED = {**DOCUMENT, "security": [{"bearer": []}],
+           "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+           "paths": {**DOCUMENT["paths"],
+                     "/login": {"post": {**DOCUMENT["paths"]["/login"]["post"], "security": []}},
+                     "/me": {"delete": {"responses": {"204": {"description": "deleted"}, "403": _REFUSED}}}}}
+
+
+class _Forbidding(_Guarded):
+    """_Guarded serving :data:`SECURED`, whose ``DELETE /me`` answers 403 whatever the credentials."""
+
+    def _answer(self) -> None:
+        path = self.path.split("?")[0]
+        if path == "/openapi.json":
+            return self._send(200, SECURED)
+        if path == "/me":
+            return self._send(403, {"detail": "Super users are not allowed to delete themselves"})
+        return super()._answer()
+
+    def do_DELETE(self) -> None:  # noqa: N802 - http.server's name
+        self._answer()
+
+
+def test_an_operation_refused_to_an_account_whose_token_works_elsewhere_is_a_permission_not_the_login(
+        tmp_path, cli_env):
+    login = '[api.login]\npath = "/login"\njson = { username = "demo", password = "demo-password" }\n'
+    code, result, output = run_api(tmp_path, cli_env, f"[api]\nmax_examples = 6\n{login}", _Forbidding)
+    assert result is not None, output
+    [warning] = [w for w in result["warnings"] if "refused" in w]
+    assert warning.startswith("api: DELETE /me: every answer was refused (401/403)"), warning
+    assert "got answers from 3 other operation(s) that need them" in warning, warning
+    assert "a permission it lacks, not a login that failed" in warning
+    # the same login with a scheme the app refuses: the secured operations got nothing, so it is the login
+    code, result, output = run_api(tmp_path, cli_env, f'[api]\nmax_examples = 6\n{login}scheme = "Token"\n',
+                                   _Forbidding)
+    [warning] = [w for w in result["warnings"] if "refused" in w]
+    assert "the login's token was sent in Authorization and refused: check [api.login]" in warning
+
+
+@pytest.mark.parametrize(("document", "operation", "secured"), [
+    ({"security": [{"bearer": []}]}, {}, True),               # the document's requirement
+    ({"security": [{"bearer": []}]}, {"security": []}, False),  # the operation's own, none
+    ({}, {"security": [{"bearer": []}, {}]}, False),         # an empty alternative: credentials optional
+    ({}, {"security": [{"key": [], "bearer": []}]}, True),   # both schemes together
+    ({}, {}, False),
+])
+def test_an_operation_is_secured_by_its_own_requirement_else_the_documents(document, operation, secured):
+    from types import SimpleNamespace
+
+    from echotune_ci.phases.api.contract import _secured
+
+    op = SimpleNamespace(definition=SimpleNamespace(raw={"responses": {}, **operation}))
+    assert _secured(SimpleNamespace(raw_schema=document), op) is secured

@@ -191,6 +191,9 @@ class ContractOutcome:
     not_reached: list[str] = field(default_factory=list)
     unusable: list[str] = field(default_factory=list)
     unauthenticated: list[str] = field(default_factory=list)
+    # The operations an OpenAPI document says need credentials (a `security` requirement, its own or the
+    # document's, that none of its alternatives leaves empty)
+    secured: list[str] = field(default_factory=list)
     requests: int = 0
 
 
@@ -473,6 +476,8 @@ def _run_operations(schema: Any, run: _Run, progress: Callable[[str], None]) -> 
                 run.outcome.not_reached.append(label)
                 continue
             progress(f"{label}: up to {settings.max_examples} requests")
+            if not run.endpoint and _secured(schema, operation):
+                run.outcome.secured.append(label)
 
             run.last_timed = None
             # A GraphQL login is a mutation of the endpoint, which the login's query names
@@ -496,6 +501,17 @@ def _run_operations(schema: Any, run: _Run, progress: Callable[[str], None]) -> 
                 # itself does, that operation is reported as not tested and the others still are.
                 run.outcome.unusable.append(f"{label}: {_reason(exc)}")
         return run.outcome
+
+
+def _secured(schema: Any, operation: Any) -> bool:
+    """Whether an OpenAPI *operation* needs credentials: its ``security`` (else the document's) lists
+    requirements and none is the empty one (``{}``: credentials optional). OpenAPI 3.1.0, Security
+    Requirement Object."""
+    raw = getattr(getattr(operation, "definition", None), "raw", None)
+    document = getattr(schema, "raw_schema", None)
+    required = raw.get("security", document.get("security") if isinstance(document, dict) else None) \
+        if isinstance(raw, dict) else None
+    return isinstance(required, list) and bool(required) and all(isinstance(r, dict) and r for r in required)
 
 
 def _reason(exc: BaseException) -> str:

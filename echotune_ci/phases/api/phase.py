@@ -310,14 +310,27 @@ def timing_metrics(outcome: ContractOutcome, budget: float) -> list[Metric]:
 def refused_warning(outcome: ContractOutcome, headers: dict[str, str]) -> str | None:
     """The warning for the operations whose every answer was 401/403 (so no p95 of theirs was measured),
     with what to change: configure the login, or, when its token was sent (*headers* not empty), check
-    it. None when every operation had an answer that got through."""
+    it, unless operations the document secures (``outcome.secured``) answered with it: then the account
+    lacks a permission. None when every operation had an answer that got through."""
     refused = [label for label, samples in outcome.timings.items()
                if not samples and outcome.refused.get(label)]
     if not refused:
         return None
     names = (f"all {len(refused)} operations" if len(refused) == len(outcome.timings) > 1
              else ", ".join(refused))
-    if any(value.startswith("Basic ") for value in headers.values()):
+    # Operations the document secures that answered every request with the credentials sent: the login
+    # worked (one that also refused some may let some resources through to anyone)
+    through = [label for label in outcome.secured
+               if outcome.timings.get(label) and not outcome.refused.get(label)] if headers else []
+    if through:
+        # so the app refuses these to the account (full-stack-fastapi-template's 403 "Super users are not
+        # allowed to delete themselves"); a login that failed would have been refused those too
+        shown = ", ".join(through[:3]) + (", ..." if len(through) > 3 else "")
+        fix = (f"the credentials sent in {', '.join(headers)} got answers from {len(through)} other "
+               f"operation(s) that need them ({shown}), so the app refuses these to the account: a "
+               "permission it lacks, not a login that failed; log in as an account allowed them, or leave "
+               "them out with [api] exclude")
+    elif any(value.startswith("Basic ") for value in headers.values()):
         fix = ("HTTP Basic credentials ([api.login] or [load.login] basic) were sent in "
                f"{', '.join(headers)} and refused: check the account")
     elif headers:
