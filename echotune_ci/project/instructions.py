@@ -506,6 +506,9 @@ def _dockerfile(folder: Path, out: Instructions) -> None:
             _split(line, source, out)
 
 
+_CONTEXT_LEVELS = 3
+
+
 def build_context(text: str, folder: Path) -> Path:
     """The build context of Dockerfile *text* found in *folder*: *folder* itself, unless what its
     COPY/ADD instructions copy from the context is missing there and all of it is in a folder above
@@ -516,7 +519,10 @@ def build_context(text: str, folder: Path) -> Path:
                for src in _context_sources(args)]
     if not sources or _holds(folder, sources):
         return folder
-    for above in folder.resolve().parents:
+    if (folder / ".git").exists():
+        return folder
+    # A Dockerfile is built from at most a few folders up (the repository's top): never from /
+    for above in folder.resolve().parents[:_CONTEXT_LEVELS]:
         if _holds(above, sources):
             return above
         if (above / ".git").exists():
@@ -536,8 +542,9 @@ def _context_sources(args: str) -> list[str]:
 
 def _holds(folder: Path, sources: list[str]) -> bool:
     """Whether every path (or glob) of *sources* is in *folder*."""
-    return all(any(folder.glob(path)) if re.search(r"[*?\[]", path) else (folder / path).exists()
-               for path in sources)
+    # Docker matches each part of a path alone (Go's filepath.Match): "**" is "*" there, never a walk
+    return all(any(folder.glob(path.replace("**", "*"))) if re.search(r"[*?\[]", path)
+               else (folder / path).exists() for path in sources)
 
 
 def _from_folder(context: Path, mapped: str | None, folder: Path) -> str | None:
