@@ -1,11 +1,16 @@
 """tRPC procedures as HTTP routes, for ``init``'s route graph (:mod:`.health`).
 
-tRPC's Express adapter serves a router under the path it is mounted at:
-``app.use('/api', createExpressMiddleware({ router: appRouter }))``. Each procedure answers at
-``<mount>/<its dotted path>`` (``todo.getAll`` of ``router({ todo: todoRouter })``); a query answers GET,
-with its input, when it takes one, in the ``input`` query parameter as JSON; a mutation answers POST
-(tRPC's HTTP RPC specification). The routers are followed through imports, tsconfig path aliases and
-``export * from`` re-exports; read as text, nothing is run.
+tRPC's adapters serve a router under a path (tRPC 11's adapter docs): Express's where it is mounted,
+``app.use('/api', createExpressMiddleware({ router: appRouter }))``; Fastify's plugin under its
+``prefix`` (``register(fastifyTRPCPlugin, { prefix: '/trpc', trpcOptions: { router } })``); the
+standalone server under its ``basePath`` (``createHTTPServer({ router })``: "/" by default); the fetch
+adapter under its ``endpoint`` (``fetchRequestHandler({ endpoint: '/trpc', router, req })``), and Hono's
+``trpcServer({ router })`` (``@hono/trpc-server``) under its ``endpoint``, "/trpc" by default. Each
+procedure answers at ``<mount>/<its dotted path>`` (``todo.getAll`` of ``router({ todo: todoRouter })``;
+``mergeRouters(a, b)`` puts both routers' procedures at one level); a query answers GET, with its input,
+when it takes one, in the ``input`` query parameter as JSON; a mutation answers POST (tRPC's HTTP RPC
+specification). The routers are followed through imports (ES modules and CommonJS ``require``),
+tsconfig path aliases and ``export * from`` re-exports; read as text, nothing is run.
 """
 
 from __future__ import annotations
@@ -20,12 +25,26 @@ from .health import arguments_text
 
 # app.use('/api', trpcExpress.createExpressMiddleware({ router: trpcRouter, ... })), or `router,` shorthand
 _MOUNT = re.compile(r"""\.use\(\s*(['"`])(/[^'"`\s]*)\1\s*,\s*(?:[\w$]+\.)?createExpressMiddleware\(\s*\{""")
+# the adapters whose options object says where they serve: (call, the option naming the path, its default)
+_OPTION_MOUNTS = (
+    (r"\.register\(\s*[\w$.]*fastifyTRPCPlugin\s*,\s*\{", "prefix", ""),
+    (r"\bcreateHTTP(?:2)?(?:Server|Handler)\(\s*\{", "basePath", ""),
+    (r"\bfetchRequestHandler\(\s*\{", "endpoint", ""),
+    (r"\btrpcServer\(\s*\{", "endpoint", "/trpc"),
+)
+_ADAPTERS = re.compile(r"createExpressMiddleware|fastifyTRPCPlugin|createHTTP2?(?:Server|Handler)|"
+                       r"fetchRequestHandler|trpcServer")
 _ROUTER_KEY = re.compile(r"\brouter\s*(?::\s*([\w$]+))?\s*[,}\n]")
 # what makes a router: t.router({...}), router({...}), createTRPCRouter({...}) (create-t3-app)
 _MAKER = r"(?:[\w$]+\.)?(?:router|createTRPCRouter|createRouter)\s*\(\s*\{"
 # procedures whose base names a login: protectedProcedure, authedProcedure, adminProcedure
 _GUARDED = re.compile(r"protected|authed|auth|private|admin|user", re.I)
 _DEPTH = 6
+# t.mergeRouters(a, b) / mergeRouters(a, b): both routers' procedures at one level
+_MERGE = r"(?:[\w$]+\.)?mergeRouters\s*\("
+# const appRouter = require('./router'), const { appRouter, other: alias } = require('...')
+_REQUIRE = re.compile(r"""\b(?:const|let|var)\s+(?:([\w$]+)|\{([^}]*)\})\s*=\s*"""
+                      r"""require\(\s*['"]([^'"]+)['"]\s*\)""")
 # import appRouter from '...', import { appRouter as root } from '...', import def, { a } from '...'
 _IMPORT = re.compile(r"""\bimport\s+(?:type\s+)?([\w$]+)?\s*,?\s*(?:\{([^}]*)\})?\s*"""
                      r"""from\s*['"]([^'"]+)['"]""")
@@ -49,15 +68,19 @@ def trpc_routes(sources: list[Path], root: Path) -> list[TrpcRoute]:
     out: list[TrpcRoute] = []
     for file in sources:
         text = read_text(file)
-        if "createExpressMiddleware" not in text:
+        if not _ADAPTERS.search(text):
             continue
-        for mount in _MOUNT.finditer(text):
-            key = _ROUTER_KEY.search(_block(text, mount.end() - 1))
-            if key is None:
-                continue
-            found = _definition(file, key.group(1) or "router", root, 0)
+        mounts = [(m.group(2), _block(text, m.end() - 1)) for m in _MOUNT.finditer(text)]
+        for call, option, default in _OPTION_MOUNTS:
+            for m in re.finditer(call, text):
+                block = _block(text, m.end() - 1)
+                given = re.search(rf"""\b{option}\s*:\s*(['"`])(/[^'"`\s]*)\1""", block)
+                mounts.append((given.group(2) if given else default, block))
+        for mount, block in mounts:
+            key = _ROUTER_KEY.search(block)
+            found = _definition(file, key.group(1) or "router", root, 0) if key is not None else None
             if found is not None:
-                _procedures(found[0], found[1], mount.group(2).rstrip("/"), "", root, out, 0)
+                _procedures(found[0], found[1], mount.rstrip("/"), "", root, out, 0)
     return out
 
 
@@ -89,25 +112,19 @@ def _definition(file: Path, name: str, root: Path, depth: int) -> tuple[Path, in
     if depth > _DEPTH:
         return None
     text = read_text(file)
-    made = re.search(rf"\b{re.escape(name)}\s*(?::[^=]+)?=\s*{_MAKER}", text)
+    made = re.search(rf"\b{re.escape(name)}\s*(?::[^=]+)?=\s*(?:{_MAKER}|{_MERGE})", text)
     if made is not None:
         return file, made.end() - 1
     if name == "default":
-        named = re.search(r"\bexport\s+default\s+([\w$]+)\s*;?", text)
-        inline = re.search(rf"\bexport\s+default\s+{_MAKER}", text)
+        named = re.search(r"\b(?:export\s+default|module\.exports\s*=)\s*([\w$]+)\s*;?", text)
+        inline = re.search(rf"\b(?:export\s+default|module\.exports\s*=)\s*(?:{_MAKER}|{_MERGE})", text)
         if inline is not None:
             return file, inline.end() - 1
         return _definition(file, named.group(1), root, depth + 1) if named else None
-    for m in _IMPORT.finditer(text):
-        default, names, spec = m.group(1), m.group(2) or "", m.group(3)
-        wanted = "default" if default == name else ""
-        for part in names.split(","):
-            bits = [b.strip() for b in part.split(" as ")]
-            if bits[-1] == name and bits[0]:
-                wanted = bits[0]
-        if wanted:
-            target = resolve_import(file, spec, root)
-            return _definition(target, wanted, root, depth + 1) if target is not None else None
+    imported = _imported(text, name)
+    if imported is not None:
+        target = resolve_import(file, imported[1], root)
+        return _definition(target, imported[0], root, depth + 1) if target is not None else None
     for m in re.finditer(r"""\bexport\s*(\*|\{[^}]*\})\s*from\s*['"]([^'"]+)['"]""", text):
         listed = m.group(1)
         if listed != "*" and not re.search(rf"\b{re.escape(name)}\b", listed):
@@ -119,6 +136,21 @@ def _definition(file: Path, name: str, root: Path, depth: int) -> tuple[Path, in
     return None
 
 
+def _imported(text: str, name: str) -> tuple[str, str] | None:
+    """(the name in its module, "default" for the module's own; the module) of the import or CommonJS
+    ``require`` that brings *name* into *text*; None when none does."""
+    for pattern, alias in ((_IMPORT, " as "), (_REQUIRE, ":")):
+        for m in pattern.finditer(text):
+            whole, names, spec = m.group(1), m.group(2) or "", m.group(3)
+            for part in names.split(","):
+                bits = [b.strip() for b in part.split(alias)]
+                if bits[-1] == name and bits[0]:
+                    return bits[0], spec
+            if whole == name:
+                return "default", spec
+    return None
+
+
 def _procedures(file: Path, start: int, prefix: str, dotted: str, root: Path, out: list[TrpcRoute],
                 depth: int) -> None:
     """Add the query procedures of the router whose object opens at *start* in *file* to *out*, under
@@ -126,6 +158,12 @@ def _procedures(file: Path, start: int, prefix: str, dotted: str, root: Path, ou
     if depth > _DEPTH:
         return
     text = read_text(file)
+    if text[start:start + 1] == "(":  # mergeRouters(a, b, ...): each router's procedures, at this level
+        for name in split_top_level(arguments_text(text, start + 1, whole=True, limit=20_000)):
+            merged = _definition(file, name.strip(), root, 0) if re.fullmatch(r"\s*[\w$]+\s*", name) else None
+            if merged is not None:
+                _procedures(merged[0], merged[1], prefix, dotted, root, out, depth + 1)
+        return
     body = _block(text, start)
     for key, value, offset in _entries(body):
         path = f"{dotted}.{key}" if dotted else key

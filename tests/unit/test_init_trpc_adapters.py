@@ -1,0 +1,85 @@
+"""tRPC routers served by adapters other than Express's, merged routers, and CommonJS modules.
+
+Expected paths follow tRPC 11's adapter docs (trpc.io/docs/server/adapters): Fastify's plugin serves
+under its ``prefix``; the standalone server under its ``basePath`` ("/" by default); the fetch adapter
+under its ``endpoint``; ``@hono/trpc-server``'s ``trpcServer`` under its ``endpoint``, "/trpc" by default
+(its README: ``app.use('/trpc/*', trpcServer({ router }))`` and a client at ``.../trpc``). A procedure
+answers at ``<mount>/<dotted path>``; ``mergeRouters(a, b)`` keeps both routers' keys at one level.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from echotune_ci.project.trpcroutes import trpc_routes
+from test_init_workspaces import write
+
+ROUTER = ("import { initTRPC } from '@trpc/server';\nimport { z } from 'zod';\n"
+          "const t = initTRPC.create();\n"
+          "const postRouter = t.router({ list: t.procedure.query(() => []) });\n"
+          "export const appRouter = t.router({\n"
+          "  greeting: t.procedure.input(z.string()).query(({ input }) => `hi ${input}`),\n"
+          "  post: postRouter,\n"
+          "  add: t.procedure.mutation(() => 1),\n"
+          "});\n")
+
+
+@pytest.mark.parametrize(("server", "mount"), [
+    ("import fastify from 'fastify';\nimport { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';\n"
+     "import { appRouter } from './router';\nconst server = fastify();\n"
+     "server.register(fastifyTRPCPlugin, {\n  prefix: '/trpc',\n"
+     "  trpcOptions: { router: appRouter, createContext },\n});\n", "/trpc"),
+    ("import { createHTTPServer } from '@trpc/server/adapters/standalone';\n"
+     "import { appRouter } from './router';\n"
+     "createHTTPServer({ router: appRouter, createContext() { return {}; } }).listen(3000);\n", ""),
+    ("import { createHTTPServer } from '@trpc/server/adapters/standalone';\n"
+     "import { appRouter } from './router';\n"
+     "createHTTPServer({ basePath: '/trpc/', router: appRouter }).listen(3000);\n", "/trpc"),
+    ("import { fetchRequestHandler } from '@trpc/server/adapters/fetch';\n"
+     "import { appRouter } from './router';\nBun.serve({ port: 3000, fetch(req) {\n"
+     "  return fetchRequestHandler({ endpoint: '/api/trpc', req, router: appRouter });\n} });\n",
+     "/api/trpc"),
+    ("import { Hono } from 'hono';\nimport { trpcServer } from '@hono/trpc-server';\n"
+     "import { appRouter } from './router';\nconst app = new Hono();\n"
+     "app.use('/trpc/*', trpcServer({ router: appRouter }));\nexport default app;\n", "/trpc"),
+    ("import { Hono } from 'hono';\nimport { trpcServer } from '@hono/trpc-server';\n"
+     "import { appRouter } from './router';\nconst app = new Hono();\n"
+     "app.use('/api/trpc/*', trpcServer({ endpoint: '/api/trpc', router: appRouter }));\n", "/api/trpc"),
+])
+def test_each_adapter_serves_the_queries_under_its_own_path(tmp_path, server, mount):
+    write(tmp_path, {"src/server.ts": server, "src/router.ts": ROUTER})
+    found = {r.path: r for r in trpc_routes([tmp_path / "src/server.ts"], tmp_path)}
+    assert list(found) == [f"{mount}/greeting", f"{mount}/post.list"]
+    assert found[f"{mount}/greeting"].needs_input and not found[f"{mount}/post.list"].needs_input
+
+
+def test_merged_routers_keep_their_procedures_at_one_level(tmp_path):
+    router = ("import { router, mergeRouters, publicProcedure } from './trpc';\n"
+              "const userRouter = router({ me: publicProcedure.query(() => null) });\n"
+              "const postRouter = router({ list: publicProcedure.query(() => []) });\n"
+              "export const appRouter = mergeRouters(userRouter, postRouter);\n")
+    server = ("import * as trpcExpress from '@trpc/server/adapters/express';\n"
+              "import { appRouter } from './router';\n"
+              "app.use('/trpc', trpcExpress.createExpressMiddleware({ router: appRouter }));\n")
+    write(tmp_path, {"src/server.ts": server, "src/router.ts": router})
+    assert [r.path for r in trpc_routes([tmp_path / "src/server.ts"], tmp_path)] == ["/trpc/me", "/trpc/list"]
+
+
+@pytest.mark.parametrize(("required", "exported"), [
+    # a named export of module.exports, taken apart by the require
+    ("const { appRouter } = require('./router');", "module.exports = { appRouter };\n"),
+    # an alias of it
+    ("const { appRouter: root } = require('./router');", "module.exports = { appRouter };\n"),
+    # the module is the router
+    ("const appRouter = require('./router');", "module.exports = appRouter;\n"),
+])
+def test_commonjs_routers_are_followed_through_require(tmp_path, required, exported):
+    name = "root" if "root" in required else "appRouter"
+    server = ("const express = require('express');\n"
+              "const { createExpressMiddleware } = require('@trpc/server/adapters/express');\n"
+              f"{required}\nconst app = express();\n"
+              f"app.use('/trpc', createExpressMiddleware({{ router: {name} }}));\napp.listen(4000);\n")
+    router = ("const { initTRPC } = require('@trpc/server');\nconst t = initTRPC.create();\n"
+              "const appRouter = t.router({ hello: t.procedure.query(() => 'hi') });\n" + exported)
+    write(tmp_path, {"server.js": server, "router.js": router})
+    assert [r.path for r in trpc_routes([tmp_path / "server.js"], tmp_path)] == ["/trpc/hello"]
