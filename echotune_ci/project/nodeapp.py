@@ -1082,6 +1082,9 @@ def bundle_globs(pkg: Package, server_out: set[str]) -> Bundle | None:
         # and Remix's own compiler writes public/build; a vite.config.ts of theirs says no outDir, and
         # "dist" matched nothing (react-router-templates' node-postgres; remix-run/indie-stack)
         found = _remix_out(pkg)
+    elif "astro" in deps:
+        # before vite: Astro runs Vite itself, and with an adapter its server is built beside the client
+        found = _astro_out(pkg)
     elif pkg.vite:
         found = _vite_out(pkg, build)
     elif "@vue/cli-service" in deps or _script_runs(build, "vue-cli-service"):
@@ -1090,8 +1093,8 @@ def bundle_globs(pkg: Package, server_out: set[str]) -> Bundle | None:
         found = _webpack_out(pkg, build)
     elif "@angular/cli" in deps or "@angular-devkit/build-angular" in deps or "@angular/build" in deps:
         found = _angular_out(pkg)
-    elif "parcel" in deps or "astro" in deps:
-        found = ("dist", "", "parcel/astro default output (dist)")
+    elif "parcel" in deps:
+        found = ("dist", "", "parcel default output (dist)")
     if found is None:
         return None
     folder, assets, source = found
@@ -1100,6 +1103,23 @@ def bundle_globs(pkg: Package, server_out: set[str]) -> Bundle | None:
         out = join(out, assets)
         source += f"; server code is built into it too, so only {assets}/"
     return Bundle([f"{out}/**/*.js", f"{out}/**/*.css"], source)
+
+
+# adapter: node({ mode: 'standalone' }) in astro.config
+_ASTRO_ADAPTER = re.compile(r"^[ \t]*adapter\s*:", re.M)
+
+
+def _astro_out(pkg: Package) -> tuple[str, str, str]:
+    """(folder, "", source) of Astro's client files: its ``outDir`` (``dist``) for a static site, and its
+    ``client/`` folder with an adapter, whose build puts the server in ``server/`` beside it (the
+    browser never loads those files; ``dist/**`` measured them)."""
+    config = _config(pkg, "astro.config")
+    text = read_text(config) if config else ""
+    out = _path_value(text, "outDir")[0] or "dist"
+    if config is not None and _ASTRO_ADAPTER.search(text):
+        return (f"{out}/client", "", f"{config.name}: with an adapter Astro builds the browser's files into "
+                                     f"{out}/client/ and the server into {out}/server/")
+    return (out, "", f"astro in dependencies, no adapter: a static site built into {out}/")
 
 
 def _script_runs(build: str, tool: str) -> bool:
