@@ -112,7 +112,7 @@ def taken_without_default(
     sources = list(sources)
     for path in sources:
         text = read_text(path)
-        if not any(word in text for word in ("environ", "getenv", "process.env", "$env/")):
+        if not any(w in text for w in ("environ", "getenv", "process.env", "$env/", "import.meta.env.")):
             continue
         reads = _python_reads(text) if path.suffix == ".py" else _js_reads(text, None)
         for name, has_default, line in reads:
@@ -259,12 +259,21 @@ _KIT_DYNAMIC_ITEM = re.compile(r"\s*env\s*(?:\bas\s+([A-Za-z_$][\w$]*)\s*)?")
 _KIT_STATIC_ITEM = re.compile(r"\s*([A-Za-z_$][\w$]*)\s*(?:\bas\s+([A-Za-z_$][\w$]*)\s*)?")
 
 
+# import.meta.env.ENCRYPTION_KEY: Astro's server code reads the private variables so (Vite gives the client
+# only VITE_/PUBLIC_ ones); not Vite's and Astro's own keys (MODE, PROD, BASE_URL, SITE ...) nor public ones
+_META_ENV = re.compile(r"\bimport\.meta\.env\.(?!(?:MODE|BASE_URL|PROD|DEV|SSR|SITE|ASSETS_PREFIX)\b)"
+                       r"(?!(?:VITE|PUBLIC)_)(?=[A-Za-z_])")
+
+
 def as_process_env(text: str) -> str:
-    """JavaScript *text* with SvelteKit's environment modules read as ``process.env`` is, so every reader
-    of the environment here sees them: ``env.X`` of ``import { env } from '$env/dynamic/private'`` becomes
-    ``process.env.X``, and ``import { X, Y as y } from '$env/static/private'`` becomes
-    ``const { X, Y: y } = process.env``. Line numbers stay those of *text*; text without such an import is
-    returned as it is."""
+    """JavaScript *text* with SvelteKit's environment modules and Astro's private ``import.meta.env``
+    variables read as ``process.env`` is, so every reader of the environment here sees them: ``env.X`` of
+    ``import { env } from '$env/dynamic/private'`` becomes ``process.env.X``, ``import { X, Y as y } from
+    '$env/static/private'`` becomes ``const { X, Y: y } = process.env`` and ``import.meta.env.X`` becomes
+    ``process.env.X`` (Astro inlines it at build time, from the build's environment: :data:`_META_ENV`).
+    Line numbers stay those of *text*; text without either is returned as it is."""
+    if "import.meta.env." in text:
+        text = _META_ENV.sub("process.env.", text)
     if "$env/" not in text:
         return text
     aliases: list[str] = []

@@ -250,8 +250,10 @@ def required_env(sources: list[Path], root: Path) -> list[Required]:
                 name = m.group(1)
                 if name not in skipped and name not in found:
                     line = text.count("\n", 0, m.start()) + 1
-                    # SvelteKit's env.X (read as process.env.X here) is named as the code writes it
-                    read = f"process.env.{name}" if f"process.env.{name}" in original else f"$env's {name}"
+                    # SvelteKit's env.X and Astro's import.meta.env.X (read as process.env.X here) are named
+                    # as the code writes them
+                    read = next((f"{how}{name}" for how in ("process.env.", "import.meta.env.")
+                                 if f"{how}{name}" in original), f"$env's {name}")
                     found[name] = Required(name, f"{rel(path, root)}:{line}", how or f"{read} checked")
     return list(found.values())
 
