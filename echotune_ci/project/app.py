@@ -2101,6 +2101,7 @@ def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:
              "pages/*.vue files" if server.has("nuxt") else
              "Next.js pages (app/**/page.tsx, pages/)" if server.has("next") else
              "AdonisJS router's GET routes" if server.has("@adonisjs/core") else
+             "src/pages/ files (.astro, .md, .mdx)" if server.has("astro") else
              "route modules with a component")
     app.decide("frontend", f"{app.home_path}, {listed}" if listed else app.home_path,
                f"the {files}: the pages without a parameter"

@@ -17,6 +17,19 @@ methods it exports (``export async function GET``, ``export const GET``);
 **Remix and React Router** a resource route of each route module with a
 ``loader`` and no component (:mod:`.remixroutes`).
 
+**Astro** makes a route of each file under ``src/pages`` (the config's
+``srcDir``, then ``pages``), as its route manifest does: a page of each
+``.astro``, Markdown (``.md`` and its other suffixes) and ``.mdx`` file, an
+endpoint of each ``.js``/``.ts`` file answering the methods it exports
+(``export async function GET``, ``export const POST``, ``ALL`` for every
+method; Astro 1 and 2's ``get``, ``post``, ``del``, ``all``); only the last
+suffix is dropped (``rss.xml.js`` is ``/rss.xml``), ``index`` is its folder's
+path, names and folders starting with ``_`` and hidden ones (but
+``.well-known``) are no routes, ``[id]`` is ``:id`` and ``[...slug]`` is
+``**:slug``. An Astro middleware (``src/middleware.ts`` or
+``src/middleware/index.ts``) that redirects to a login, or answers 401,
+behind ``.startsWith('/admin')`` guards the routes under that path.
+
 A route is *guarded* when its handler asks for a login before it answers
 (nuxt-auth-utils' ``requireUserSession(event)``, a ``require...User``/``Auth``
 /``Session`` helper, or a 401 it throws: ``createError({ statusCode: 401 })``,
@@ -36,7 +49,9 @@ token (``{ token }``, ``access_token``), which they send in a header.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,10 +82,14 @@ _KIT_METHODS = re.compile(r"""^[ \t]*export\s+(?:(?:async\s+)?function\s+|(?:con
 _NEEDS_INPUT = re.compile(r"\b(?:getValidatedQuery|useValidatedQuery)\s*\(")
 # event.path.startsWith('/api/admin'), getRequestURL(event).pathname.startsWith("/admin"), url.startsWith(..)
 _GUARDED_PREFIX = re.compile(r"""\.startsWith\(\s*['"`](/[^'"`\s]*)['"`]""")
+# h3's readers, and the Fetch API's Request that Astro's, SvelteKit's and Next.js's handlers get
 _BODY = re.compile(r"\b(?:readBody|readValidatedBody|useValidatedBody|readFormData|readMultipartFormData)"
-                   r"\s*[(<]")
+                   r"\s*[(<]|\brequest\.(?:json|formData)\s*\(")
 _PASSWORD = re.compile(r"""\bpassword\b""")
-_SESSION = re.compile(r"\b(?:setUserSession|replaceUserSession|useSession|updateSession)\s*\(")
+# nuxt-auth-utils' and h3's sessions; a cookie set by the handler (Astro's and SvelteKit's cookies.set),
+# Astro's own sessions (context.session.set)
+_SESSION = re.compile(r"\b(?:setUserSession|replaceUserSession|useSession|updateSession)\s*\(|"
+                      r"\b(?:cookies|session)\.set\s*\(")
 _TOKEN_FIELD = re.compile(r"""\b(access_token|accessToken|token)\s*[,:}]""")
 _HANDLER = re.compile(r"^[ \t]*export\s+default\b", re.M)
 _LOGIN_PATH = re.compile(r"/(?:log-?in|sign-?in|sessions?|token)/?$", re.I)
@@ -188,10 +207,15 @@ def _under(path: str, prefix: str) -> bool:
 
 
 def _middleware_guards(source: Path) -> list[str]:
-    """The path prefixes a server middleware asks for a login under: one that guards (a 401, a
-    ``require...Session`` helper) behind ``.startsWith('/api/admin')``."""
+    """The path prefixes a Nitro server middleware asks for a login under (:func:`_guarded_prefixes`)."""
+    return _guarded_prefixes(_files(source / "middleware"))
+
+
+def _guarded_prefixes(files: Iterable[Path]) -> list[str]:
+    """The path prefixes the middleware *files* ask for a login under: one that guards (a 401, a
+    ``require...Session`` helper, a redirect to a login) behind ``.startsWith('/api/admin')``."""
     out: list[str] = []
-    for file in _files(source / "middleware"):
+    for file in files:
         text = read_text(file)
         if _GUARD.search(text):
             out += [m.group(1) for m in _GUARDED_PREFIX.finditer(text)]
@@ -223,7 +247,8 @@ def file_routes(folder: Path, deps: dict[str, str], root: Path) -> FileRoutes | 
     """The route files of the package in *folder* (dependencies *deps*), named relative to *root*: a Nuxt
     or Nitro app's (:func:`server_routes`), SvelteKit's endpoints (:func:`kit_endpoints`), Remix's and
     React Router's resource routes, an AdonisJS app's router declarations (:func:`.adonis.routes`, read
-    whole: no call of theirs reads as an Express route); None when it has none."""
+    whole: no call of theirs reads as an Express route), Astro's endpoints (:func:`astro_endpoints`); None
+    when it has none."""
     from .adonis import app_sources, is_adonis
     from .adonis import routes as adonis_routes
     from .remixroutes import FRAMEWORKS, route_modules
@@ -237,6 +262,9 @@ def file_routes(folder: Path, deps: dict[str, str], root: Path) -> FileRoutes | 
     if "@sveltejs/kit" in deps:
         kit = kit_endpoints(folder / "src" / "routes", root)
         return FileRoutes(tuple(kit), rel(folder / "src" / "routes", root), True) if kit else None
+    if "astro" in deps:
+        endpoints = astro_endpoints(folder, root)
+        return FileRoutes(tuple(endpoints), rel(astro_pages_dir(folder), root), True) if endpoints else None
     if any(name in deps for name in FRAMEWORKS):
         resources = [ServerRoute(m.path.replace("$", ":"), "GET", m.file, m.guarded, False, m.params, m.text)
                      for m in route_modules(folder, deps, root) if m.loader and not m.page]
@@ -262,12 +290,11 @@ def kit_endpoints(routes: Path, root: Path) -> list[ServerRoute]:
         kept = [p for p in folders if not (p.startswith("(") and p.endswith(")"))]
         path = "/" + "/".join(_KIT_PARAM.sub(_kit_param, p) for p in kept)
         text = read_text(file)
-        guarded = bool(_GUARD.search(text))
-        for m in _KIT_METHODS.finditer(text):
+        for m, handler in _sections(text, _KIT_METHODS):
             method = m.group(1) or m.group(2)
-            out.append(ServerRoute(path, "" if method == "fallback" else method, rel(file, root), guarded,
-                                   False, bool(re.search(r"[:*]", path)), text,
-                                   text.count("\n", 0, m.start()) + 1))
+            out.append(ServerRoute(path, "" if method == "fallback" else method, rel(file, root),
+                                   bool(_GUARD.search(handler)), False, bool(re.search(r"[:*]", path)),
+                                   handler, text.count("\n", 0, m.start()) + 1))
     return sorted(out, key=lambda r: r.path)
 
 
@@ -278,6 +305,89 @@ def _kit_param(m: re.Match[str]) -> str:
     """A SvelteKit parameter segment (``[id]``, ``[[lang]]``, ``[...rest]``, ``[id=integer]``) as Nitro's
     ``:id`` / ``**:rest``."""
     return ("**:" if m.group(1) else ":") + m.group(2)
+
+
+# ------------------------------------------------------------------------------------------------ Astro
+
+_ASTRO_CONFIG = ("astro.config.mjs", "astro.config.ts", "astro.config.js", "astro.config.mts",
+                 "astro.config.cjs")
+# the page suffixes of Astro's route manifest: .astro, the Markdown ones, .mdx (@astrojs/mdx's)
+ASTRO_PAGE_SUFFIXES = frozenset({".astro", ".md", ".markdown", ".mdown", ".mkdn", ".mkd", ".mdwn", ".mdx"})
+_ASTRO_ENDPOINT_SUFFIXES = frozenset({".js", ".ts"})
+# export async function GET, export const POST: APIRoute = ..., export { handler as GET }; Astro 1's get
+_ASTRO_METHODS = re.compile(
+    r"""^[ \t]*export\s+(?:(?:async\s+)?function\s*\*?\s*|(?:const|let|var)\s+)"""
+    r"""(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ALL|get|post|put|patch|del|all)\b|"""
+    r"""\bas\s+(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ALL)\b""", re.M)
+_ASTRO_METHOD_NAMES = {"del": "DELETE", "all": "", "ALL": ""}
+
+
+def astro_pages_dir(folder: Path) -> Path:
+    """The folder Astro routes by file for the project in *folder*: ``pages`` in the config's ``srcDir``
+    (``srcDir: './app'``), ``src/pages`` by default."""
+    config = next((folder / n for n in _ASTRO_CONFIG if (folder / n).is_file()), None)
+    src = _SRC_DIR.search(read_text(config)) if config else None
+    return folder / (src.group(1) if src else "src") / "pages"
+
+
+def astro_route_files(pages: Path) -> list[tuple[str, Path]]:
+    """(path, file) of each route file under *pages* (``src/pages``) as Astro's route manifest makes them,
+    by path: pages (:data:`ASTRO_PAGE_SUFFIXES`) and endpoints (``.js``, ``.ts``); ``[id]`` as ``:id``,
+    ``[...slug]`` as ``**:slug``. At most :data:`MAX_ROUTES`; [] without the folder."""
+    out: list[tuple[str, Path]] = []
+    if not pages.is_dir():
+        return out
+    for current, dirs, files in os.walk(pages):
+        dirs[:] = sorted(d for d in dirs if d == ".well-known" or not d.startswith(("_", ".")))
+        folders = Path(current).relative_to(pages).parts
+        for name in sorted(files):
+            stem, suffix = os.path.splitext(name)
+            if stem.startswith(("_", ".")) or suffix not in ASTRO_PAGE_SUFFIXES | _ASTRO_ENDPOINT_SUFFIXES:
+                continue
+            parts = [*folders] + ([] if stem == "index" else [stem])
+            out.append(("/" + "/".join(_KIT_PARAM.sub(_kit_param, part) for part in parts),
+                        Path(current) / name))
+            if len(out) >= MAX_ROUTES:
+                return sorted(out)
+    return sorted(out)
+
+
+def _sections(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[re.Match[str], str]]:
+    """Each export *pattern* finds in a module's *text* with its own handler's text: up to the next one,
+    so that one handler's 401 does not guard the other's; the whole module for a handler exported by
+    name (``export { handler as GET }``: its group 2), whose code is elsewhere in it."""
+    found = list(pattern.finditer(text))
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        yield m, text if m.group(2) else text[m.start():end]
+
+
+def astro_middleware_guards(folder: Path) -> list[str]:
+    """The path prefixes Astro's middleware (``src/middleware.ts``, ``src/middleware/index.ts``, in the
+    config's ``srcDir``) asks for a login under: one that redirects to a login, or answers 401, behind
+    ``.startsWith('/admin')``."""
+    src = astro_pages_dir(folder).parent
+    files = [f for s in _SUFFIXES for f in (src / f"middleware{s}", src / "middleware" / f"index{s}")]
+    return _guarded_prefixes(f for f in files if f.is_file())
+
+
+def astro_endpoints(folder: Path, root: Path) -> list[ServerRoute]:
+    """The endpoints of the Astro project in *folder* (``.js``/``.ts`` files under its pages folder), one
+    route per method each exports ("" for ``ALL``), files named relative to *root*, by path."""
+    guards = astro_middleware_guards(folder)
+    out: list[ServerRoute] = []
+    for path, file in astro_route_files(astro_pages_dir(folder)):
+        if file.suffix not in _ASTRO_ENDPOINT_SUFFIXES:
+            continue
+        text = read_text(file)
+        under = any(_under(path, g) for g in guards)
+        for m, handler in _sections(text, _ASTRO_METHODS):
+            name = m.group(1) or m.group(2)
+            method = _ASTRO_METHOD_NAMES.get(name, name.upper())
+            out.append(ServerRoute(path, method, rel(file, root), under or bool(_GUARD.search(handler)),
+                                   False, bool(re.search(r"[:*]", path)), handler,
+                                   text.count("\n", 0, m.start()) + 1))
+    return out
 
 
 def json_login(routes: list[ServerRoute]) -> dict[str, str]:

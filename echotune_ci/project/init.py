@@ -404,12 +404,15 @@ def _package_deps(root: Path, app: AppSetup) -> dict[str, str]:
 
 
 def _route_file_login(root: Path, app: AppSetup) -> dict[str, str]:
-    """A Nuxt or Nitro app's login: a route file (``server/api/auth/login.post.ts``) that reads a JSON
-    body with a password and keeps the account in a session (nuxt-auth-utils' ``setUserSession``), whose
-    cookie the requests after it carry, or answers a token. {} without one."""
-    from .fileroutes import json_login, server_routes
+    """A login of a framework's route files (:func:`.fileroutes.file_routes`: Nuxt's and Nitro's
+    ``server/api/auth/login.post.ts``, SvelteKit's ``+server.ts``, Astro's ``src/pages/api/login.ts``)
+    that reads a JSON body with a password and keeps the account in a session (nuxt-auth-utils'
+    ``setUserSession``, a cookie it sets), whose cookie the requests after it carry, or answers a
+    token. {} without one."""
+    from .fileroutes import file_routes, json_login
 
-    found = json_login(server_routes(root / app.cwd, _package_deps(root, app), root))
+    files = file_routes(root / app.cwd, _package_deps(root, app), root)
+    found = json_login(list(files.routes)) if files is not None else {}
     if not found:
         return {}
     return {**found, "user_object": "", "scheme": "Bearer", "form": "", "csrf": "", "oauth2_form": "",

@@ -11,7 +11,10 @@ above it) redirects to a login (``redirect(302, '/login')``), or, in Nuxt, when
 page to a visitor, so auditing it audits the login page again. Next.js's pages
 (``app/**/page.tsx``, ``pages/``) are read by :mod:`.nextroutes`, Remix's and
 React Router's by :mod:`.remixroutes`, an AdonisJS app's (Inertia or Edge pages) from its router's GET
-routes by :mod:`.adonis`.
+routes by :mod:`.adonis`. Astro makes a page of each ``.astro``, Markdown or ``.mdx`` file under
+``src/pages`` (:func:`.fileroutes.astro_route_files`); ``404`` and ``500`` there are its error pages,
+not pages to visit, and a page whose frontmatter answers ``Astro.redirect('/login')``, or that
+the middleware guards (:func:`.fileroutes.astro_middleware_guards`), is behind a login.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from .adonis import app_sources, is_adonis
 from .adonis import routes as adonis_routes
+from .fileroutes import ASTRO_PAGE_SUFFIXES, astro_middleware_guards, astro_pages_dir, astro_route_files
 from .files import NOT_SOURCE, read_text, rel
 from .nextroutes import next_routes
 from .nextroutes import pages as next_pages
@@ -63,6 +67,8 @@ def page_routes(folder: Path, deps: dict[str, str], root: Path) -> list[Page]:
         # Remix's and React Router's route modules (app/routes/, app/routes.ts): those with a component
         found = remix_pages(route_modules(folder, deps, root))
         pages = [Page(path, where, guarded) for path, where, guarded in found]
+    elif "astro" in deps:
+        pages = _astro(folder, root)
     elif is_adonis(folder, deps) and ("@adonisjs/inertia" in deps or "edge.js" in deps):
         # an AdonisJS app that renders pages (Inertia or Edge): the GET routes of its router, a page each
         # (an API's under /api left out)
@@ -112,4 +118,15 @@ def _nuxt(pages: Path, root: Path) -> list[Page]:
         text = read_text(file)
         guarded = bool(_NUXT_GUARD.search(text) or _TO_LOGIN.search(text))
         out.append(Page("/" + "/".join(kept), rel(file, root), guarded))
+    return out
+
+
+def _astro(folder: Path, root: Path) -> list[Page]:
+    guards = astro_middleware_guards(folder)
+    out: list[Page] = []
+    for path, file in astro_route_files(astro_pages_dir(folder)):
+        if file.suffix not in ASTRO_PAGE_SUFFIXES or path in ("/404", "/500") or re.search(r"[:*]", path):
+            continue
+        guarded = any(path == g.rstrip("/") or path.startswith(g.rstrip("/") + "/") for g in guards)
+        out.append(Page(path, rel(file, root), guarded or bool(_TO_LOGIN.search(read_text(file)))))
     return out
