@@ -40,3 +40,45 @@ def test_no_file_matches_names_them(tmp_path):
     assert str(caught.value) == (f"no file matches 'dist/**/*.js' (relative to {tmp_path}); built "
                                  ".js/.css files (hashed names) are in build/client/assets: point [bundle] "
                                  "globs there")
+
+
+def _opts(root: Path, globs: list[str], baseline: Path | None = None) -> BundleOptions:
+    return BundleOptions(settings=BundleSettings(), globs=globs, base_dir=root, limits_dir=root,
+                         baseline=baseline, max_growth_pct=5.0, strict_limits=True, source="echotune.toml")
+
+
+def test_an_output_folder_the_build_left_without_such_files_is_0_bytes(tmp_path):
+    # the seventeenth round: an Astro 4 server build whose pages inline their scripts left dist/client empty
+    # beside dist/server/*.mjs; the phase stopped on "no file matches" every run
+    _touch(tmp_path, "dist/server/entry.mjs", "dist/server/chunks/db_BFNZvXZ5.mjs")
+    (tmp_path / "dist" / "client").mkdir()
+    result = measure_bundle(_opts(tmp_path, ["dist/client/**/*.js", "dist/client/**/*.css"]))
+    assert {m.name: m.value for m in result.metrics if m.name.startswith("bundle_total")} == {
+        "bundle_total_raw_bytes": 0, "bundle_total_gzip_bytes": 0, "bundle_total_brotli_bytes": 0}
+    assert result.status == "pass"
+    assert result.notes[0] == ("the build wrote dist/client/ and no file there matches dist/client/**/*.js, "
+                               "dist/client/**/*.css: 0 bytes (pages that load no script or stylesheet file "
+                               "of their own, as an Astro site's with inlined ones)")
+
+
+@pytest.mark.parametrize("files, globs", [
+    ([], ["dist/client/**/*.js"]),                                      # no such folder: nothing was built
+    (["dist/client/favicon.ico"], ["**/*.js"]),                          # a glob at the project's root
+    (["dist/client/x.txt", "build/assets/index-BXa1c2dE.js"], ["dist/client/**/*.js"]),  # built elsewhere
+])
+def test_a_glob_that_names_no_output_folder_is_still_an_error(tmp_path, files, globs):
+    _touch(tmp_path, *files)
+    with pytest.raises(InputError):
+        measure_bundle(_opts(tmp_path, globs))
+
+
+def test_growth_from_a_base_that_shipped_nothing(tmp_path):
+    (tmp_path / "dist" / "client").mkdir(parents=True)
+    base = measure_bundle(_opts(tmp_path, ["dist/client/**/*.js"]))
+    saved = base.write(tmp_path / "base.json")
+    same = measure_bundle(_opts(tmp_path, ["dist/client/**/*.js"], baseline=saved))
+    assert next(m.value for m in same.metrics if m.name == "bundle_growth_pct") == 0.0
+    (tmp_path / "dist" / "client" / "app.js").write_text("console.log('now some script');\n")
+    grown = measure_bundle(_opts(tmp_path, ["dist/client/**/*.js"], baseline=saved))
+    growth = next(m for m in grown.metrics if m.name == "bundle_growth_pct")
+    assert (growth.value, growth.status) == (100.0, "fail")

@@ -60,7 +60,7 @@ def _match(pattern: str, base_dir: Path) -> list[Path]:
 def _display_name(path: Path, pattern: str, base_dir: Path) -> str:
     """Relative to the base folder, or to the glob's literal prefix outside it,
     so that a base checkout elsewhere yields the same names."""
-    for root in (base_dir.resolve(), base_dir, _literal_root(pattern, base_dir)):
+    for root in (base_dir.resolve(), base_dir, literal_root(pattern, base_dir)):
         try:
             return path.relative_to(root).as_posix()
         except ValueError:
@@ -68,7 +68,9 @@ def _display_name(path: Path, pattern: str, base_dir: Path) -> str:
     return path.as_posix()  # pragma: no cover - the literal root always contains the match
 
 
-def _literal_root(pattern: str, base_dir: Path) -> Path:
+def literal_root(pattern: str, base_dir: Path) -> Path:
+    """The folder *pattern* names before its first wildcard (``dist/client`` of ``dist/client/**/*.js``),
+    absolute, against *base_dir* when the pattern is relative; *base_dir* itself for ``**/*.js``."""
     literal = [base_dir]
     for part in Path(os.path.expanduser(pattern)).parts[:-1]:
         if _WILDCARD.search(part):

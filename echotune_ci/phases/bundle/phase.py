@@ -23,7 +23,7 @@ from ...errors import ConfigError, InputError
 from ...results import Metric, PhaseResult
 from .baseline import (REMOVED, Baseline, Change, file_metric, load_baseline, most_changed, pair_files,
                        total_metric)
-from .files import BundleFile, expand_globs
+from .files import BundleFile, expand_globs, literal_root
 from .settings import BundleSettings, LimitSettings
 from .sizes import KINDS, FileSize, tool_versions
 from .sizes import measure as measure_sizes
@@ -153,7 +153,8 @@ def measure_bundle(opts: BundleOptions, progress: Callable[[str], None] = lambda
     started = time.monotonic()
     result = PhaseResult(phase=NAME, target=", ".join(opts.globs))
     files, empty = expand_globs(list(opts.globs), opts.base_dir)
-    if not files:
+    written = _written_empty(opts) if not files else []
+    if not files and not written:
         shown = ", ".join(repr(g) for g in opts.globs)
         built = built_folders(opts.base_dir)
         hint = (f"; built .js/.css files (hashed names) are in {', '.join(built)}: point [bundle] globs there"
@@ -172,7 +173,12 @@ def measure_bundle(opts: BundleOptions, progress: Callable[[str], None] = lambda
     limit_metrics, unmatched = _limit_metrics(files, sizes, opts)
     result.metrics += limit_metrics
 
-    result.notes = _notes(
+    if written:
+        result.notes.append(f"the build wrote {', '.join(written)} and no file there matches "
+                            f"{', '.join(opts.globs)}: 0 bytes (pages that load no script or stylesheet "
+                            "file of their own, as an Astro site's with inlined ones)")
+        empty = []
+    result.notes += _notes(
         empty_globs=empty,
         unmatched_limits=unmatched,
         baseline=baseline,
@@ -183,6 +189,25 @@ def measure_bundle(opts: BundleOptions, progress: Callable[[str], None] = lambda
         m.evaluate()
     result.duration_s = time.monotonic() - started
     return result.finalize()
+
+
+def _written_empty(opts: BundleOptions) -> list[str]:
+    """The folders the globs name (relative, posix) when the build wrote each of them and nothing matches
+    there nor elsewhere: no hashed .js/.css anywhere under the base folder (:func:`built_folders`) and no
+    glob at the base folder itself (``**/*.js``). Then the build shipped no such file, which is 0 bytes,
+    not a wrong glob (an Astro server build's empty ``dist/client``); [] otherwise."""
+    base = Path(os.path.abspath(opts.base_dir))
+    roots = [literal_root(g, opts.base_dir) for g in opts.globs]
+    if any(r == base or not r.is_dir() for r in roots) or built_folders(opts.base_dir):
+        return []
+    return list(dict.fromkeys(_shown_folder(r, base) for r in roots))
+
+
+def _shown_folder(folder: Path, base: Path) -> str:
+    try:
+        return folder.relative_to(base).as_posix() + "/"
+    except ValueError:
+        return folder.as_posix() + "/"
 
 
 def _limit_key(index: int) -> str:
@@ -239,9 +264,11 @@ def _change_metrics(change: Change) -> list[Metric]:
 def _growth_metric(sizes: list[FileSize], baseline: Baseline, budget: float) -> Metric:
     head = sum(s.gzip for s in sizes)
     base = baseline.totals["gzip"]
+    # from a base of 0 (a build that shipped no file): +100 % for any growth, as compare says "from 0"
+    growth = (head - base) / base * 100.0 if base else 100.0 if head else 0.0
     return Metric(
         name=GROWTH_METRIC,
-        value=(head - base) / base * 100.0,
+        value=growth,
         unit="%",
         budget=budget,
         description=f"growth of the gzip total against {baseline.source}",
