@@ -238,3 +238,37 @@ def test_an_object_sent_as_json_is_not_cross_site_scripting(tmp_path, env):
                      ("server.js", 16, "express_xss")]
     notes = " ".join(data["notes"])
     assert "node: 2 express_xss match(es) left out: res.send() of an object or array" in notes
+
+
+NULL_TESTS = """import type { APIContext } from "astro";
+
+export function sessionOf(context: APIContext): string | null {
+\tconst token = context.cookies.get("session")?.value ?? null;
+\tif (token === null) {
+\t\treturn null;
+\t}
+\treturn token;
+}
+
+export function same(hash: string, given: string): boolean {
+\tif (hash === given) {
+\t\treturn true;
+\t}
+\treturn false;
+}
+"""
+
+
+def test_a_test_for_null_is_no_timing_attack(tmp_path, env):
+    """njsscan's node_timing_attack exempts `if (x === null)` in its own pattern-not entries, yet matched
+    it in TypeScript (the lucia Astro example: four `token === null` / `hash === null` tests, each a medium
+    finding). The comparison of two values stays a finding."""
+    (tmp_path / "src" / "lib").mkdir(parents=True)
+    (tmp_path / "src" / "lib" / "session.ts").write_text(NULL_TESTS)
+    out = tmp_path / "security.json"
+    proc = run_cli("security", ".", "--only", "node", "-o", str(out), cwd=tmp_path, env=env)
+    data = json.loads(out.read_text())
+    found = sorted((f["location"]["path"], f["location"]["line"], f["rule_id"]) for f in data["findings"])
+    # njsscan 1.0.2 matches both ifs; the one against null is left out
+    assert found == [("src/lib/session.ts", 12, "node_timing_attack")], proc.stdout + proc.stderr
+    assert "node: 1 node_timing_attack match(es) left out: a test for null" in " ".join(data["notes"])

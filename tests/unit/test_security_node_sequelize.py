@@ -58,3 +58,17 @@ def test_other_findones_stay_findings(tmp_path, change):
     findings, left_out = node.to_findings(results(path), tmp_path)
     assert [f.rule_id for f in findings] == ["node_nosqli_injection"] and left_out == {}
     assert findings[0].severity == "high"
+
+
+@pytest.mark.parametrize("code, left_out", [
+    ("if (token === null) {\n\t\treturn null;\n\t}", True),
+    ("if (hash !== undefined) {", True),
+    ("if (null == secret) {", True),
+    ("if (context.locals.session === null) {", True),
+    ("return password !== null;", True),
+    ("if (hash === hashPrefix + hashSuffix) {", False),  # two values: the rule's own target
+    ("if (token === req.query.token) {", False),
+    ("if (token === null || token === given) {", False),
+])
+def test_a_timing_attack_match_on_a_test_for_null_is_left_out(code, left_out):
+    assert node.against_null({"match_string": code}) is left_out
