@@ -1895,6 +1895,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         sources = list(source_files(server.path, JS_SUFFIXES, limit=300, skip=client_dirs))
         _sqlite_folders(app, sources, folder)
         _sqlite_url(app, packages, folder)
+        _sqlite_schema_note(app, server, sources, folder)
         served = served_document(sources, folder)
         _ready(app, ins, sources, folder, served=served, files=file_routes(server.path, server.deps, folder))
         _route_module_health(app, server, folder)
@@ -2374,6 +2375,41 @@ def _sqlite_folders(app: AppSetup, sources: list[Path], folder: Path) -> None:
             line = text.count("\n", 0, m.start()) + 1
             app.decide("build", step, f"{rel(path, folder)}:{line} opens a SQLite database in {needed}/, "
                                       f"which the checkout lacks")
+
+
+# sqlite3("sqlite.db") (better-sqlite3), new Database('./data/app.sqlite'), new sqlite3.Database("todo.db")
+_SQLITE_FILE = re.compile(r"""\b(?:Database|sqlite3?|SQLite|Sqlite)\(\s*['"`]((?:\./)?[\w./-]+"""
+                          r"""\.(?:db|sqlite3?))['"`]""")
+# the SQL files a project keeps its tables in, beside its package.json or in a folder of their own
+_SCHEMA_FILES = ("schema.sql", "db/schema.sql", "sql/schema.sql", "database/schema.sql", "db/init.sql",
+                 "init.sql")
+
+
+def _sqlite_schema_note(app: AppSetup, server: Package, sources: list[Path], folder: Path) -> None:
+    """A ``# check:`` when the Node server opens a SQLite file by name (better-sqlite3's
+    ``sqlite3("sqlite.db")``, sqlite3's ``new Database(...)``) whose tables a SQL file of the project
+    holds (``schema.sql``) and no build step or ORM makes them: the driver creates an empty file, and
+    every query of the app answers 500 "no such table" (the lucia Astro example's README says to run
+    schema.sql by hand). A note, not a step: running the file again fails on its CREATE TABLEs."""
+    if not server.has("better-sqlite3", "sqlite3") or orm_databases([server], folder) or app.build and \
+            re.search(r"\.sql\b|\bmigrat|\bdb:|\bseed", app.build):
+        return
+    schema = next((server.path / s for s in _SCHEMA_FILES if (server.path / s).is_file()), None)
+    if schema is None or not _MAKES_TABLES.search(read_text(schema)):
+        return
+    for path in sources:
+        text = read_text(path)
+        m = _SQLITE_FILE.search(text)
+        if m is None:
+            continue
+        db, sql = m.group(1).removeprefix("./"), rel(schema, server.path)
+        line = text.count("\n", 0, m.start()) + 1
+        app.check("build", f"{rel(path, folder)}:{line} opens the SQLite file {db}, whose tables "
+                           f"{rel(schema, folder)} holds, and nothing here creates them: queries fail with "
+                           f"'no such table' until it runs; add `test -s {db} || sqlite3 {db} < {sql}` to "
+                           "build (-s: a file the driver made empty, 0 bytes, gets them too; running it "
+                           "again would fail on its CREATE TABLEs)")
+        return
 
 
 def _sqlite_url(app: AppSetup, packages: list[Package], folder: Path) -> None:

@@ -153,3 +153,20 @@ def test_a_secret_read_from_import_meta_env_gets_a_placeholder(tmp_path):
         ".env.example": "ENCRYPTION_KEY=\"\"\n"})
     app = app_setup(root)
     assert "ENCRYPTION_KEY" in app.env
+
+
+def test_a_sqlite_file_whose_tables_a_schema_file_holds_gets_a_note(tmp_path):
+    # the lucia example: better-sqlite3 opens sqlite.db, whose tables schema.sql holds; the README says to run
+    # it by hand, and every query answered 500 "no such table"
+    deps = {**DEPS, "better-sqlite3": "^11.1.2"}
+    db = "import sqlite3 from 'better-sqlite3';\n\nconst sqlite = sqlite3(\"sqlite.db\");\n"
+    schema = "CREATE TABLE user (id INTEGER PRIMARY KEY);\n"
+    root = _astro(tmp_path / "a", deps=deps, **{"src/lib/db.ts": db, "schema.sql": schema})
+    notes = app_setup(root).checks.get("build", [])
+    assert notes == ["src/lib/db.ts:3 opens the SQLite file sqlite.db, whose tables schema.sql holds, and "
+                     "nothing here creates them: queries fail with 'no such table' until it runs; add `test "
+                     "-s sqlite.db || sqlite3 sqlite.db < schema.sql` to build (-s: a file the driver made "
+                     "empty, 0 bytes, gets them too; running it again would fail on its CREATE TABLEs)"]
+    # no schema file, or a build that applies SQL already: nothing to say
+    bare = _astro(tmp_path / "b", deps=deps, **{"src/lib/db.ts": db})
+    assert not app_setup(bare).checks.get("build")
