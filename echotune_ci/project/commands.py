@@ -478,7 +478,9 @@ def _bind_known(prog: str, words: list[str]) -> list[str] | None:
         i = words.index("runserver")
         tail = [w for w in words[i + 1 :] if w.startswith("-") and w != "--noreload"]
         return [*words[: i + 1], f"127.0.0.1:{PORT}", *tail, "--noreload"]
-    if prog == "vite" and "preview" in rest:
+    if prog in ("vite", "astro") and "preview" in rest:
+        # astro preview (Astro 4-7's CLI): --host [address], --port <number>, no --strictPort; it serves a
+        # static build's dist/ and reads no PORT
         return [
             *head,
             *_drop(rest, ("--port", "--host"), ("--strictPort", "--open")),
@@ -486,7 +488,7 @@ def _bind_known(prog: str, words: list[str]) -> list[str] | None:
             "127.0.0.1",
             "--port",
             PORT,
-            "--strictPort",
+            *(["--strictPort"] if prog == "vite" else []),
         ]
     if prog in ("serve", "http-server"):
         listen = ["-l", f"tcp://127.0.0.1:{PORT}"] if prog == "serve" else ["-a", "127.0.0.1", "-p", PORT]

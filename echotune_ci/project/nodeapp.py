@@ -72,12 +72,15 @@ CLIENT_TOOLS = (
     "esbuild",
 )
 _SUBFOLDERS = ("server", "backend", "api", "client", "frontend", "web", "app", "ui")
-_STATIC_SERVERS = re.compile(r"^(?:npx\s+)?(?:vite preview|serve\b|http-server\b|live-server\b)")
+# static servers of a build's files; `astro preview` serves a static Astro site's dist/ (an adapter's
+# server is started by framework_server before it)
+_STATIC_SERVERS = re.compile(r"^(?:npx\s+)?(?:(?:vite|astro) preview|serve\b|http-server\b|live-server\b)")
 _LOCAL_BINS = (
     "next",
     "nuxt",
     "nuxi",
     "vite",
+    "astro",
     "serve",
     "tsx",
     "ts-node",

@@ -170,3 +170,11 @@ def test_a_sqlite_file_whose_tables_a_schema_file_holds_gets_a_note(tmp_path):
     # no schema file, or a build that applies SQL already: nothing to say
     bare = _astro(tmp_path / "b", deps=deps, **{"src/lib/db.ts": db})
     assert not app_setup(bare).checks.get("build")
+
+
+def test_a_static_site_is_previewed_by_astro_on_the_runs_port(tmp_path):
+    # no adapter: `astro preview` serves dist/ (checked on Astro 7: ready at the port given, 2 pages audited);
+    # before, `npm run preview` was taken for a server and waited on Astro's own port 4321
+    root = _astro(tmp_path, config="export default {};\n", deps={"astro": "^5.0.0"})
+    app = app_setup(root)
+    assert (app.command, app.fallback) == ("npx astro preview --host 127.0.0.1 --port {port}", "static")

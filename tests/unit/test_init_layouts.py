@@ -604,6 +604,8 @@ def test_serve_command_option_replaces_the_detected_one(tmp_path):
         ("flask run --debug -p 5001", "flask run --host 127.0.0.1 --port {port}"),
         ("next start -p 3000", "next start --hostname 127.0.0.1 --port {port}"),
         ("vite preview", "vite preview --host 127.0.0.1 --port {port} --strictPort"),
+        # astro preview (Astro's CLI: --host, --port; it reads no PORT)
+        ("astro preview --port 4000 --open", "astro preview --host 127.0.0.1 --port {port}"),
         (
             "daphne -b 0.0.0.0 -p 8000 site.asgi:application",
             "daphne -b 127.0.0.1 -p {port} site.asgi:application",
