@@ -24,7 +24,10 @@ compose service that runs a front end's dev server (``npm run dev``,
 
 from __future__ import annotations
 
+import fnmatch
+import itertools
 import json
+import os
 import posixpath
 import re
 import tomllib
@@ -399,6 +402,8 @@ def _copied(args: str, workdir: str, context: Path) -> list[tuple[str, str | Non
         return [(target, None)]
     out: list[tuple[str, str | None]] = []
     for source in sources:
+        if source.startswith("<<"):
+            continue  # a here-document: a file the Dockerfile writes, from no folder of the context
         path = posixpath.normpath(source.lstrip("/") if source.startswith("/") else source)
         if "://" in source or path.startswith("..") or "$" in path:
             out.append((target, None))
@@ -521,8 +526,11 @@ def build_context(text: str, folder: Path) -> Path:
         return folder
     if (folder / ".git").exists():
         return folder
-    # A Dockerfile is built from at most a few folders up (the repository's top): never from /
+    # A Dockerfile is built from at most a few folders up (the repository's top): never from / (the
+    # parents of /srv/app/backend reach it)
     for above in folder.resolve().parents[:_CONTEXT_LEVELS]:
+        if above == above.parent:
+            break
         if _holds(above, sources):
             return above
         if (above / ".git").exists():
@@ -536,15 +544,61 @@ def _context_sources(args: str) -> list[str]:
     paths = [w for w in words if not w.startswith("--")]
     if any(w.startswith("--from") for w in words) or len(paths) < 2:
         return []
-    return [posixpath.normpath(p.lstrip("/")) for p in paths[:-1]
-            if "://" not in p and "$" not in p and not posixpath.normpath(p).startswith("..")]
+    # a here-document (``COPY <<EOF /app/start.sh``) is written by the Dockerfile itself
+    return [posixpath.normpath(p.lstrip("/")) for p in paths[:-1] if "://" not in p and "$" not in p
+            and not p.startswith("<<") and not posixpath.normpath(p).startswith("..")]
 
 
 def _holds(folder: Path, sources: list[str]) -> bool:
     """Whether every path (or glob) of *sources* is in *folder*."""
-    # Docker matches each part of a path alone (Go's filepath.Match): "**" is "*" there, never a walk
-    return all(any(folder.glob(path.replace("**", "*"))) if re.search(r"[*?\[]", path)
-               else (folder / path).exists() for path in sources)
+    return all(_glob_held(folder, path) if re.search(r"[*?\[]", path) else (folder / path).exists()
+               for path in sources)
+
+
+# The folder entries one COPY glob may look at: a few folders' worth, where `COPY */*/*/*/*/x` from / or a
+# home folder read the whole disk (and /proc's links to / over again) for many seconds
+_GLOB_ENTRIES = 10_000
+
+
+def _glob_held(folder: Path, pattern: str) -> bool:
+    """Whether glob *pattern* of a COPY source matches something in *folder*, as Docker matches it: each
+    part of the path alone (Go's filepath.Match: "**" is "*" there, never a walk). Folders a part matches
+    are entered only when they are no links (no cycles), and no more than :data:`_GLOB_ENTRIES` entries are
+    read: a pattern that asks for more, or a folder that cannot be read, holds nothing."""
+    budget = _GLOB_ENTRIES
+    level = [folder]
+    parts = pattern.split("/")
+    for i, part in enumerate(parts):
+        last, found = i == len(parts) - 1, []
+        for here in level:
+            if not re.search(r"[*?\[]", part):
+                path = here / part
+                if path.exists() if last else path.is_dir():
+                    found.append(path)
+                continue
+            try:
+                entries = list(itertools.islice(os.scandir(here), budget + 1))
+            except (OSError, ValueError):
+                continue
+            budget -= len(entries)
+            if budget < 0:
+                return False
+            for entry in entries:
+                if fnmatch.fnmatchcase(entry.name, part.replace("**", "*")) and (
+                        last or _is_folder(entry)):
+                    found.append(here / entry.name)
+        if last or not found:
+            return bool(found)
+        level = found
+    return False
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """Whether *entry* is a folder and no link to one."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _from_folder(context: Path, mapped: str | None, folder: Path) -> str | None:

@@ -14,6 +14,7 @@ from that stage's filesystem and WORKDIR. Compose builds a service from its
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -178,3 +179,44 @@ def test_the_build_context_is_the_nearest_folder_holding_what_the_dockerfile_cop
     (tmp_path / ".git").mkdir()
     text = (tmp_path / "web" / "Dockerfile").read_text()
     assert build_context(text, tmp_path / "web").resolve() == (tmp_path / context).resolve()
+
+
+def test_a_dockerfile_in_a_folder_just_below_the_disk_top_is_never_built_from_it():
+    # /srv-like folder outside any repository: its only folder above is /, which holds etc/ on every Linux;
+    # / is no build context (the folder itself stays it)
+    folder = Path("/echotune-adv17-no-such-folder")
+    assert build_context("FROM python:3.12\nCOPY etc /etc-copy\n", folder) == folder
+
+
+def test_copy_globs_do_not_follow_links_around_a_cycle(tmp_path):
+    # two links back to the top: a glob of 24 "*" parts that entered them would read 2**24 folders
+    write(tmp_path, {"web/Dockerfile": "FROM node:20\nCOPY " + "*/" * 24 + "nomatch /app/\n",
+                     "web/app/x.js": ""})
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "l1").symlink_to(".")
+    (tmp_path / "l2").symlink_to(".")
+    text = (tmp_path / "web" / "Dockerfile").read_text()
+    assert build_context(text, tmp_path / "web") == tmp_path / "web"
+    # a glob through real folders still matches above (web/app/x.js from the top)
+    assert build_context("FROM node:20\nCOPY */app/*.js /app/\n", tmp_path / "web") == tmp_path.resolve()
+
+
+def test_a_glob_asking_for_more_entries_than_a_few_folders_hold_matches_nothing(tmp_path):
+    # 10,001 entries in one folder: more than the reader looks at for one glob, so it tells nothing (the
+    # Dockerfile's folder stays the context); a path without a glob is looked up alone
+    write(tmp_path, {f"many/f{i}": "" for i in range(10_001)} | {"web/Dockerfile": ""})
+    (tmp_path / ".git").mkdir()
+    assert build_context("FROM x\nCOPY many/f4* /app/\n", tmp_path / "web") == tmp_path / "web"
+    assert build_context("FROM x\nCOPY many/f4999 /app/\n", tmp_path / "web") == tmp_path.resolve()
+
+
+def test_a_here_document_is_copied_from_no_folder_of_the_context(tmp_path):
+    # COPY <<EOF writes a file of the Dockerfile's own: the context is where backend/app is (the top), and
+    # /app/backend/start.sh says nothing of which folder /app/backend is
+    dockerfile = ("FROM python:3.12\nWORKDIR /app/backend\nCOPY <<EOF /app/backend/start.sh\n"
+                  "exec fastapi run\nEOF\nCOPY ./backend/app /app/backend/app\nCMD [\"fastapi\", \"run\"]\n")
+    write(tmp_path, {"backend/Dockerfile": dockerfile, "backend/app/main.py": ""})
+    (tmp_path / ".git").mkdir()
+    assert build_context(dockerfile, tmp_path / "backend") == tmp_path.resolve()
+    stage = final_stage(dockerfile, tmp_path)
+    assert context_folder(stage.workdir, stage.mounts) == "backend"
