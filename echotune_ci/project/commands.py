@@ -430,9 +430,10 @@ def _bind_python_cli(prog: str, head: list[str], rest: list[str]) -> list[str] |
     sub = _subcommand([prog, *rest])
     if prog == "fastapi" and sub in ("run", "dev"):
         # FastAPI CLI (fastapi-cli 0.0.34, `fastapi run --help`): --host/--port, --reload/--no-reload;
-        # `dev` is `run` with the reloader on: its production form serves the measurement
+        # `dev` is `run` with the reloader on: its production form serves the measurement, without dev's
+        # --reload-dir (run has none: "No such option: --reload-dir")
         at = rest.index(sub)
-        kept = _drop(rest[at + 1:], ("--host", "--port"), ("--reload", "--no-reload"))
+        kept = _drop(rest[at + 1:], ("--host", "--port", "--reload-dir"), ("--reload", "--no-reload"))
         return [*head, *rest[:at], "run", *kept, "--host", "127.0.0.1", "--port", PORT]
     return None
 

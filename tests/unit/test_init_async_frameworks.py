@@ -167,6 +167,9 @@ def test_a_pdm_scripts_env_wins_over_its_env_file_and_the_shared_options_count(t
      "fastapi run app/main.py --host 127.0.0.1 --port {port}"),
     ("uv run fastapi --verbose run --host=0.0.0.0 main.py", True,
      "uv run fastapi --verbose run main.py --host 127.0.0.1 --port {port}"),
+    # dev's --reload-dir (a value, and the "=" form) is no option of run's: "No such option: --reload-dir"
+    ("fastapi dev --reload-dir app --reload-dir=lib app/main.py", True,
+     "fastapi run app/main.py --host 127.0.0.1 --port {port}"),
     ("fastapi deploy", False, None),
     ("fastapi --version", False, None),
 ])
