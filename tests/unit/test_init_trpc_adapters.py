@@ -83,3 +83,53 @@ def test_commonjs_routers_are_followed_through_require(tmp_path, required, expor
               "const appRouter = t.router({ hello: t.procedure.query(() => 'hi') });\n" + exported)
     write(tmp_path, {"server.js": server, "router.js": router})
     assert [r.path for r in trpc_routes([tmp_path / "server.js"], tmp_path)] == ["/trpc/hello"]
+
+
+STANDALONE = "import { createHTTPServer } from '@trpc/server/adapters/standalone';\n"
+QUERY = "t.procedure.query(() => 1)"
+
+
+@pytest.mark.parametrize(("server", "paths"), [
+    # a router naming itself (a const used in its own initializer: JavaScript throws there), eight times:
+    # only its own procedure, once
+    ("const appRouter = t.router({ " + ", ".join(f"k{i}: appRouter" for i in range(8))
+     + f", q: {QUERY} }});\ncreateHTTPServer({{ router: appRouter }});\n", ["/q"]),
+    # merging itself thirty times beside a real router: that router's procedure
+    (f"const userRouter = t.router({{ me: {QUERY} }});\n"
+     "const appRouter = t.mergeRouters(" + "appRouter, " * 30 + "userRouter);\n"
+     "createHTTPServer({ router: appRouter });\n", ["/me"]),
+    # a line of 30 "//" comments before no key: the key after it is still read
+    ("createHTTPServer({ router: appRouter });\nconst appRouter = t.router({\n" + "// " * 30
+     + f"!\n, a: {QUERY} }});\n", ["/a"]),
+    # 20,000 servers of the same router: its procedures once
+    (f"const appRouter = t.router({{ a: {QUERY} }});\n"
+     + "createHTTPServer({ router: appRouter });\n" * 20_000, ["/a"]),
+    # 13,000 unclosed servers' options (each read up to 20,000 characters): none names a router found
+    ("createHTTPServer({ router: r, " * 13_000, []),
+    # 30,000 "appRouter:" with no "=" before the router is made at the end
+    ("createHTTPServer({ router: appRouter });\n" + "appRouter: x " * 30_000
+     + f"\nconst appRouter = t.router({{ a: {QUERY} }});\n", ["/a"]),
+])
+def test_routers_that_name_themselves_and_hostile_files_are_read_in_bounded_time(tmp_path, server, paths):
+    write(tmp_path, {"server.ts": STANDALONE + server})
+    assert [r.path for r in trpc_routes([tmp_path / "server.ts"], tmp_path)] == paths
+
+
+def test_a_require_after_thousands_of_unclosed_braces_is_followed(tmp_path):
+    server = (STANDALONE + "const {" * 50_000 + "\nconst { appRouter } = require('./router');\n"
+              "createHTTPServer({ router: appRouter });\n")
+    router = f"const appRouter = t.router({{ a: {QUERY} }});\nmodule.exports = {{ appRouter }};\n"
+    write(tmp_path, {"server.js": server, "router.js": router})
+    assert [r.path for r in trpc_routes([tmp_path / "server.js"], tmp_path)] == ["/a"]
+
+
+def test_a_fan_of_routers_expands_at_most_two_thousand_of_them(tmp_path):
+    # r1 .. r7 each name the next eight times and have a query: 8**6 paths to the deepest one tRPC would
+    # serve; the reading stops after 2,000 routers (one query each), the first the deepest r7 reaches
+    # (r8 is past the six levels followed)
+    routers = "".join(f"const r{i} = t.router({{ " + ", ".join(f"k{j}: r{i + 1}" for j in range(8))
+                      + f", q: {QUERY} }});\n" for i in range(7, 0, -1))
+    write(tmp_path, {"server.ts": STANDALONE + f"const r8 = t.router({{ q: {QUERY} }});\n" + routers
+                     + "createHTTPServer({ router: r1 });\n"})
+    paths = [r.path for r in trpc_routes([tmp_path / "server.ts"], tmp_path)]
+    assert len(paths) == 2_000 and paths[0] == "/k0.k0.k0.k0.k0.k0.q"
