@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .calltext import call_arguments, url_join
+from .calltext import blank_comments, blank_strings, call_arguments, url_join
 from .files import JS_SUFFIXES, read_text, rel, source_files, tsconfig_options
 
 ADONISRC = ("adonisrc.ts", "adonisrc.js", ".adonisrc.json")
@@ -50,10 +50,6 @@ _AUTH = re.compile(r"""(?<![\w])(?:middleware\s*\.\s*auth\s*\(|['"]auth(?::\w+)?
 _CHAINED = re.compile(r"\s*\.\s*(\w+)\s*\(")
 _STRING = re.compile(r"""^\s*(['"`])([^'"`]*)\1\s*$""")
 _WORDS = re.compile(r"""['"](\w+)['"]""")
-# a comment (group 1), else a string literal, which may hold "//" or "/*"
-_COMMENT_OR_STRING = re.compile(r"""(//[^\n]*|/\*.*?(?:\*/|\Z))|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|"""
-                                r"""`(?:\\.|[^`\\])*`""", re.S)
-_NOT_NEWLINE = re.compile(r"[^\n]")
 _PAREN = re.compile(r"[()]")
 
 
@@ -106,7 +102,7 @@ def env_rules(sources: list[Path], root: Path) -> list[EnvRule]:
         text = read_text(path)
         if "Env.create(" not in text:
             continue
-        text = _blank_comments(text)
+        text = blank_comments(text)
         for m in _ENV_RULE.finditer(text):
             modifiers = m.group(3).split(".")
             required = not any(w.startswith("optional") for w in modifiers)
@@ -137,7 +133,7 @@ def routes(sources: list[Path], root: Path) -> list[Route]:
         text = read_text(path)
         if not _ROUTER_IMPORT.search(text):
             continue
-        out += _file_routes(_blank_comments(text), rel(path, root))
+        out += _file_routes(blank_comments(text), rel(path, root))
     return out
 
 
@@ -150,7 +146,7 @@ def app_sources(folder: Path) -> list[Path]:
 def _file_routes(text: str, file: str) -> list[Route]:
     groups: list[tuple[int, int, str, bool]] = []  # (start, end, prefix, guarded) of each group's body
     calls: list[tuple[int, str, str, str]] = []  # (offset, kind, call text, chain after it)
-    code = _blank_strings(text)
+    code = blank_strings(text)
     closing = _closing(code)
     for m in _CALL.finditer(code):
         call = _call(text, m.end() - 1, closing)
@@ -241,8 +237,8 @@ def _call(text: str, start: int, closing: dict[int, int]) -> str | None:
 
 
 def _closing(code: str) -> dict[int, int]:
-    """Offset of each "(" of *code* (:func:`_blank_strings`: no comment or string, whose ``':)'`` would
-    end a group early) -> offset of the ")" that closes it; one no ")" closes is left out. One pass."""
+    """Offset of each "(" of *code* (:func:`.calltext.blank_strings`: no comment or string, whose ``':)'``
+    would end a group early) -> offset of the ")" that closes it; one no ")" closes is left out. One pass."""
     out: dict[int, int] = {}
     opened: list[int] = []
     for m in _PAREN.finditer(code):
@@ -251,17 +247,3 @@ def _closing(code: str) -> dict[int, int]:
         elif opened:
             out[opened.pop()] = m.start()
     return out
-
-
-def _blank_strings(text: str) -> str:
-    """*text* (comments already blanked) with the insides of its string and template literals turned to
-    spaces (quotes, newlines and offsets kept): code alone, for brackets and calls."""
-    return _COMMENT_OR_STRING.sub(lambda m: m.group(0)[0] + _NOT_NEWLINE.sub(" ", m.group(0)[1:-1])
-                                  + m.group(0)[-1], text)
-
-
-def _blank_comments(text: str) -> str:
-    """*text* with its ``//`` and ``/* */`` comments turned to spaces (newlines kept, so offsets and line
-    numbers stay); strings are matched first, so ``'http://x'`` is no comment."""
-    return _COMMENT_OR_STRING.sub(lambda m: _NOT_NEWLINE.sub(" ", m.group(1)) if m.group(1) else m.group(0),
-                                  text)

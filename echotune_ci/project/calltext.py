@@ -8,9 +8,29 @@ and quotes, which is enough for the literal arguments it looks for. Shared by :m
 
 from __future__ import annotations
 
+import re
+
 # A call's arguments are looked for within this many characters of its "(": set-up calls are short,
 # and a file without the matching ")" must not be scanned to its end at every match.
 CALL_SPAN = 5000
+# a comment (group 1), else a string literal, which may hold "//" or "/*"
+_COMMENT_OR_STRING = re.compile(r"""(//[^\n]*|/\*.*?(?:\*/|\Z))|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|"""
+                                r"""`(?:\\.|[^`\\])*`""", re.S)
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def blank_comments(text: str) -> str:
+    """*text* with its ``//`` and ``/* */`` comments turned to spaces (newlines kept, so offsets and line
+    numbers stay); strings are matched first, so ``'http://x'`` is no comment."""
+    return _COMMENT_OR_STRING.sub(lambda m: _NOT_NEWLINE.sub(" ", m.group(1)) if m.group(1) else m.group(0),
+                                  text)
+
+
+def blank_strings(text: str) -> str:
+    """*text* (comments already blanked) with the insides of its string and template literals turned to
+    spaces (quotes, newlines and offsets kept): code alone, for brackets and calls."""
+    return _COMMENT_OR_STRING.sub(lambda m: m.group(0)[0] + _NOT_NEWLINE.sub(" ", m.group(0)[1:-1])
+                                  + m.group(0)[-1], text)
 
 
 def call_text(text: str, start: int) -> str:

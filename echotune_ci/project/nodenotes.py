@@ -11,7 +11,8 @@
 - :func:`legacy_openssl`: webpack 4 builds (react-scripts before 5) that fail
   on Node 17+ without ``--openssl-legacy-provider``;
 - :func:`required_env`: variables the server stops without (``if
-  (!process.env.X) throw``, TypeScript's ``process.env.X!``).
+  (!process.env.X) throw``, TypeScript's ``process.env.X!``, an environment
+  schema's keys without a default: Joi, envalid, zod, AdonisJS).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .adonis import env_rules
+from .calltext import blank_comments, blank_strings, split_top_level
 from .envdefaults import as_process_env
 from .files import read_text, rel
 from .nodeapp import Package, angular_build
@@ -224,10 +226,58 @@ _NOT_REQUIRED = frozenset({"PORT", "NODE_ENV", "HOST", "DEBUG"})
 _ENVALID_NOT_REQUIRED = frozenset({"PORT"})
 
 
+# zod imported (from zod itself, or re-exported by @hono/zod-openapi), and its object schemas
+_ZOD_IMPORT = re.compile(r"""\bfrom\s+['"](?:zod(?:/v\d)?|@hono/zod-openapi)['"]|require\(\s*['"]zod['"]""")
+_ZOD_OBJECT = re.compile(r"\bz\s*\.\s*(?:strict|loose)?[oO]bject\s*\(\s*\{")
+# KEY: z.string()... — a key of an environment schema (upper case), quoted or not, and its schema
+_ZOD_KEY = re.compile(r"""\s*(['"]?)([A-Z][A-Z0-9_]{0,80})\1\s*:\s*(z\b[\s\S]*)""")
+# what gives a zod schema a value when the variable is unset: .optional(), .default(x), .nullish(),
+# .catch(x), zod 4's .prefault(x); z.optional(...) as a function
+_ZOD_NOT_REQUIRED = re.compile(r"\.\s*(?:optional|default|nullish|catch|prefault)\s*\(|"
+                               r"^z\s*\.\s*(?:optional|nullish)\(")
+
+
+def _zod_required(text: str) -> list[tuple[str, int]]:
+    """(variable, offset) of each key of the ``z.object({...})`` schemas of JavaScript *text* whose schema
+    has no ``.optional()``, ``.default(...)``, ``.nullish()``, ``.catch(...)`` nor ``.prefault(...)``: with
+    ``EnvSchema.parse(process.env)`` the app stops at start when it is unset (zod's "expected string,
+    received undefined"). Only objects whose keys are all upper case count (an environment's, not a
+    request body's), and only keys whose value is written with ``z.`` (a schema held in a name is not
+    read)."""
+    uncommented = blank_comments(text)
+    code = blank_strings(uncommented)
+    out: list[tuple[str, int]] = []
+    for m in _ZOD_OBJECT.finditer(code):
+        start = m.end() - 1
+        depth, end = 0, -1
+        for i in range(start, len(code)):
+            depth += {"{": 1, "}": -1}.get(code[i], 0)
+            if depth == 0:
+                end = i
+                break
+        if end < 0:
+            continue
+        keys: list[tuple[str, int]] = []
+        offset = start + 1
+        for entry in split_top_level(uncommented[start + 1:end]):
+            at, offset = offset, offset + len(entry) + 1
+            if not entry.strip():
+                continue
+            key = _ZOD_KEY.fullmatch(entry)
+            if key is None:
+                keys = []
+                break  # a lower-case key, a spread: not an environment's schema
+            if not _ZOD_NOT_REQUIRED.search(blank_strings(key.group(3)).strip()):
+                keys.append((key.group(2), at + key.start(2)))
+        out += keys
+    return out
+
+
 def required_env(sources: list[Path], root: Path) -> list[Required]:
     """Variables the server code stops without: ``if (!process.env.X) throw ...`` (or exits),
     TypeScript's ``process.env.X!``, and an environment schema's required keys (Joi's ``.required()``,
-    envalid's validators without a default, AdonisJS's ``Env.schema`` rules without ``.optional()``)."""
+    envalid's validators without a default, zod's keys without ``.optional()`` or ``.default()`` in a file
+    that reads process.env, AdonisJS's ``Env.schema`` rules without ``.optional()``)."""
     found: dict[str, Required] = {}
     for rule in env_rules(sources, root):
         # AdonisJS's Env.create(...) schema: the app stops at start on a rule without .optional()
@@ -239,6 +289,11 @@ def required_env(sources: list[Path], root: Path) -> list[Required]:
         text = as_process_env(original)
         if "process.env" not in text:
             continue
+        if _ZOD_IMPORT.search(text):
+            for name, at in _zod_required(text):
+                if name not in _ENVALID_NOT_REQUIRED and name not in found:
+                    found[name] = Required(name, f"{rel(path, root)}:{text.count(chr(10), 0, at) + 1}",
+                                           "a zod schema's key without .optional() or .default()")
         patterns = [(_THROWS, ""), (_ASSERTED, "")]
         if "Joi." in text:
             patterns.append((_JOI_REQUIRED, "a Joi schema's .required()"))

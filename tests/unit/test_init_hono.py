@@ -1,0 +1,103 @@
+"""`init` on a pnpm workspace of a Hono API on Node (`@hono/node-server`, `@hono/zod-openapi`) beside a
+React client built by Vite: an environment validated by a zod schema, a root build that does not build
+the server, routes declared with createRoute() and mounted under a prefix. Fixtures of our own, in the
+shape of Orctatech-Engineering-Team/orcta-stack (docs/real-projects.md, seventeenth round)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from echotune_ci.project.init import app_setup
+from echotune_ci.project.nodenotes import required_env
+from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
+
+# Checked with zod 4.2 itself: EnvSchema.safeParse({}) names LOG_LEVEL, DATABASE_URL, JWT_SECRET, API_URL
+# and WORKERS, in that order (PORT too had it no default; `run` sets PORT).
+ZOD_ENV = """import { z } from "zod";
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production"]).default("production"),
+  PORT: z.coerce.number().default(3000),
+  LOG_LEVEL: z.enum(["info", "debug"]),
+  DATABASE_URL: z.string().min(1, "DATABASE_URL is required, e.g. postgres://x"),
+  "JWT_SECRET": z.string().min(32),
+  API_URL: z.url(),
+  SENTRY_DSN: z.string().optional(),
+  CACHE_TTL: z.coerce.number().int().catch(60),
+  FEATURE_X: z.stringbool().prefault("false"),
+  REDIS_URL: z.optional(z.string()),
+  MAIL_FROM: z.string().nullish(),
+  // ALSO_COMMENTED: z.string(),
+  WORKERS: z.coerce.number(),
+});
+export const env = EnvSchema.parse(process.env);
+"""
+
+
+def test_a_zod_schemas_keys_without_a_default_are_required(tmp_path):
+    write(tmp_path, {"env.ts": ZOD_ENV})
+    found = required_env([tmp_path / "env.ts"], tmp_path)
+    assert [r.name for r in found] == ["LOG_LEVEL", "DATABASE_URL", "JWT_SECRET", "API_URL", "WORKERS"]
+    assert found[0].where == "env.ts:5"
+    assert found[2].where == "env.ts:7"
+    assert "zod" in found[0].how
+
+
+def test_a_zod_object_that_is_no_environment_requires_nothing(tmp_path):
+    # a request body's schema (lower-case keys), and upper-case keys of a file that does not import zod
+    write(tmp_path, {"body.ts": 'import { z } from "@hono/zod-openapi";\n'
+                                "const body = z.object({ name: z.string(), EMAIL: z.email() });\n"
+                                "const port = process.env.PORT;\n",
+                     "other.ts": "const s = z.object({ TOKEN: z.string() });\nprocess.env.X;\n"})
+    assert required_env([tmp_path / "body.ts", tmp_path / "other.ts"], tmp_path) == []
+
+
+def hono_workspace(root: Path) -> Path:
+    """A pnpm workspace: apps/api (Hono on @hono/node-server, built by tsc into dist/), apps/web (React +
+    Vite), packages/shared; the root build builds the packages and the web app only."""
+    return write(root, {
+        "package.json": json.dumps({
+            "name": "stack", "private": True,
+            "scripts": {"build": "pnpm build:packages && pnpm build:apps",
+                        "build:packages": 'pnpm -r --filter "@repo/*" build',
+                        "build:apps": "pnpm -r --filter ./apps/web build",
+                        "dev": 'pnpm --parallel --filter "./apps/*" dev'}}),
+        "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+        "pnpm-workspace.yaml": "packages:\n  - apps/*\n  - packages/*\n",
+        "apps/api/package.json": json.dumps({
+            "name": "api", "type": "module",
+            "scripts": {"dev": "tsx watch src/index.ts", "build": "tsc", "start": "node ./dist/index.js"},
+            "dependencies": {"hono": "^4.11.0", "@hono/node-server": "^1.19.0", "@hono/zod-openapi": "^1.2.0",
+                             "zod": "^4.2.0", "@repo/shared": "workspace:*"},
+            "devDependencies": {"typescript": "^5.9.0", "tsx": "^4.21.0"}}),
+        "apps/api/tsconfig.json": json.dumps({"compilerOptions": {"outDir": "./dist", "rootDir": "./src"}}),
+        "apps/api/src/env.ts": ('import { z } from "zod";\n'
+                                "const schema = z.object({\n"
+                                "  PORT: z.coerce.number().default(9999),\n"
+                                '  DATABASE_URL: z.string().min(1, "DATABASE_URL is required"),\n'
+                                "  SESSION_SECRET: z.string().min(32),\n"
+                                "  REDIS_URL: z.string().optional(),\n"
+                                "});\n"
+                                "const env = schema.parse(process.env);\nexport default env;\n"),
+        "apps/api/src/index.ts": ('import { serve } from "@hono/node-server";\n'
+                                  'import { OpenAPIHono } from "@hono/zod-openapi";\n'
+                                  'import env from "./env";\n'
+                                  "const app = new OpenAPIHono();\n"
+                                  'app.get("/ping", (c) => c.text("pong"));\n'
+                                  "serve({ fetch: app.fetch, port: env.PORT });\n"),
+        "apps/web/package.json": json.dumps({
+            "name": "web", "private": True, "type": "module",
+            "scripts": {"dev": "vite", "build": "vite build", "preview": "vite preview"},
+            "dependencies": {"react": "^19.1.0", "react-dom": "^19.1.0"},
+            "devDependencies": {"vite": "^7.0.0", "@vitejs/plugin-react": "^5.0.0"}}),
+        "apps/web/vite.config.ts": "export default {};\n",
+        "apps/web/index.html": "<div id=root></div>\n",
+        "packages/shared/package.json": json.dumps({"name": "@repo/shared", "scripts": {"build": "tsc"}}),
+    })
+
+
+def test_a_zod_environments_secret_gets_a_placeholder_and_its_database_a_check(tmp_path):
+    app = app_setup(hono_workspace(tmp_path))
+    assert app.env.get("SESSION_SECRET", "").startswith("echotune-ci")
+    assert "REDIS_URL" not in app.env and "PORT" not in app.env
+    assert any("DATABASE_URL" in c and "zod" in c for c in app.all_checks())
