@@ -61,7 +61,9 @@ from .nodeapp import (
     start_command,
     tools,
     typescript_members,
+    unbuilt_entry,
 )
+from .scriptreach import reaches
 from .nx import NxClient, NxServer, nx_clients, nx_projects, nx_runner, nx_server
 from .nodenotes import production_only, synchronize_off_in_production
 from .nodenotes import required_env as node_required_env
@@ -1881,7 +1883,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         app.decide("env", f"{name}={step.command}", step.source)
     nx = _nx_workspace(app, folder, ins, packages, tool)
     server, entry = (packages[0], nx[0].entry) if nx else _node_command(app, folder, ins, packages, tool)
-    _node_build(app, folder, ins, packages, tool)
+    _node_build(app, folder, ins, packages, tool, server)
     if nx:
         app.build = commands.chain([*nx[1], app.build])
     if server is not None and server.has("next"):
@@ -2460,7 +2462,21 @@ def _built_members(packages: list[Package]) -> list[Package]:
             and not re.search(rf"(?<![\w.-]){re.escape(p.dir.split('/')[-1])}(?![\w-])", reached)]
 
 
-def _node_build(app: AppSetup, folder: Path, ins: Instructions, packages: list[Package], tool: Tools) -> None:
+def _server_unbuilt(app: AppSetup, top: Package, server: Package | None) -> str:
+    """The file the start of *server* (a workspace member with a build script of its own) runs that the
+    checkout lacks, when the root's build does not run that member's build (:func:`.scriptreach.reaches`):
+    orcta-stack's ``pnpm build`` builds its packages and its web app, and ``node ./dist/src/index.js`` of
+    the API stopped on "Cannot find module". "" otherwise."""
+    if server is None or server is top or server.dir == "." or "build" not in server.scripts \
+            or reaches(top, server):
+        return ""
+    words = commands.tokens(app.command)
+    lines = [body for name, body in server.scripts.items() if name in words] or [app.command]
+    return next((file for line in lines if (file := unbuilt_entry(server, line))), "")
+
+
+def _node_build(app: AppSetup, folder: Path, ins: Instructions, packages: list[Package], tool: Tools,
+                server: Package | None = None) -> None:
     steps: list[str] = []
     for step in ins.pre:
         if commands.kind(step.command) != "install":
@@ -2480,6 +2496,12 @@ def _node_build(app: AppSetup, folder: Path, ins: Instructions, packages: list[P
             _add_build(app, steps, tools(pkg.path, pkg.data).run("build", pkg),
                        f"{join(pkg.dir, 'package.json')} (scripts.build; {join(top.dir, 'package.json')}'s "
                        "build builds only its own folder)")
+        unbuilt = _server_unbuilt(app, top, server)
+        if unbuilt and server is not None:
+            _add_build(app, steps, tool.run("build", server),
+                       f"{join(server.dir, 'package.json')} (scripts.build: its start runs "
+                       f"{join(server.dir, unbuilt)}, which {join(top.dir, 'package.json')}'s build does not "
+                       "make)")
     else:
         for pkg in packages[1:]:
             if "build" in pkg.scripts:

@@ -719,6 +719,18 @@ def missing_entry(pkg: Package, line: str) -> str:
     return ""
 
 
+def unbuilt_entry(pkg: Package, line: str) -> str:
+    """The JavaScript file a script *line* of *pkg* runs (``node ./dist/src/index.js``) that a build makes:
+    one the checkout lacks, or one under a folder builds write (dist/, build/...: a previous build's file
+    there is stale), relative to the package; else ""."""
+    for _, name, _ in _runs(line):
+        if not name.endswith(JS_SUFFIXES) or "$" in name or name.startswith(("/", "~")):
+            continue
+        if not _resolve(pkg.path, name) or Path(name).parts[0] in _BUILT_FOLDERS:
+            return name
+    return ""
+
+
 def _resolve(folder: Path, name: str) -> str:
     """*name* as node resolves it in *folder*: the file, with an extension, or a folder's index ("" for
     none; see :func:`~echotune_ci.project.files.resolve_js`)."""

@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from echotune_ci.project.init import app_setup
+from echotune_ci.project.nodeapp import Package
 from echotune_ci.project.nodenotes import required_env
+from echotune_ci.project.scriptreach import reaches
 from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
 
 # Checked with zod 4.2 itself: EnvSchema.safeParse({}) names LOG_LEVEL, DATABASE_URL, JWT_SECRET, API_URL
@@ -101,3 +105,52 @@ def test_a_zod_environments_secret_gets_a_placeholder_and_its_database_a_check(t
     assert app.env.get("SESSION_SECRET", "").startswith("echotune-ci")
     assert "REDIS_URL" not in app.env and "PORT" not in app.env
     assert any("DATABASE_URL" in c and "zod" in c for c in app.all_checks())
+
+
+def test_a_root_build_that_does_not_build_the_server_gets_the_servers_own_build(tmp_path):
+    app = app_setup(hono_workspace(tmp_path))
+    assert app.command == "pnpm --filter api start"
+    # the root's build builds @repo/* and apps/web; `node ./dist/index.js` needs the api's own tsc
+    assert app.build == "pnpm build && pnpm --filter api build"
+    assert any("apps/api/dist/index.js" in d.source for d in app.decisions if d.key == "build")
+
+
+@pytest.mark.parametrize(("build", "reached"), [
+    # pnpm's documentation: -r runs the script in every project; --filter selects by name (globs), by
+    # folder when the selector starts with "." or is in braces, "..." adds dependencies/dependents, "!"
+    # excludes
+    ("pnpm -r build", True),
+    ("pnpm run --recursive build", True),
+    ('pnpm --filter "./apps/*" build', True),
+    ("pnpm --filter {apps/api} build", True),
+    ("pnpm --filter api... build", True),
+    ("pnpm -F @x/* build", False),
+    ("pnpm -r --filter '!api' build", False),
+    ("pnpm -r --filter ./apps/web build", False),
+    # npm: --workspaces every member, -w one by name or folder; turbo and lerna run every member
+    ("npm run build --workspaces", True),
+    ("npm run build -w apps/web", False),
+    ("npm run build --workspace=api", True),
+    ("turbo run build", True),
+    ("turbo build --filter=web", False),
+    ("lerna run build", True),
+    ("yarn workspaces foreach -A run build", True),
+    ("yarn workspace api build", True),
+    ("cd apps/api && npm run build", True),
+    ("npm run build --prefix apps/api", True),
+    # root scripts followed: build -> build:all -> pnpm -r build
+    ("pnpm build:all", True),
+    # concurrently's npm:<glob> shortcuts and quoted commands; npm-run-all's script globs
+    ("concurrently npm:build-*", True),
+    ("concurrently npm:build-web", False),
+    ('concurrently "npm run build --prefix apps/api" "vite build"', True),
+    ("run-p build:*", True),
+    ("tsc -b && vite build", False),
+])
+def test_which_members_a_root_build_reaches(tmp_path, build, reached):
+    top = Package(".", tmp_path, {"scripts": {"build": build, "build:all": "pnpm -r build",
+                                              "build-api": "npm run build --prefix apps/api",
+                                              "build-web": "vite build"}})
+    api = Package("apps/api", tmp_path / "apps/api", {"name": "api", "scripts": {"build": "tsc"}})
+    assert reaches(top, api) is reached
+
