@@ -1679,7 +1679,9 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
     answering = find_load_routes(sources, folder, 1, graph)
     if route and asks_login(graph, route):
         route, where = "", ""  # it answers 401 or redirects to the login: no ready URL
-    guessed = not has_root and not answering and not route
+    # routes were read, none at "/", and only a health route answers (orcta-stack's /api/health beside
+    # routes behind a login): "/" answers 404 there, no page to audit
+    guessed = not has_root and not answering and not route and not (health.path and routed is False)
     # Routes were read, none at "/" and every GET one asks for a login (CollabHub): "/" answers 404, so
     # the ready URL is a guarded route, which answers 401 or 403 once the app is up
     guarded = guarded_route(graph) if guessed and routed is False and not health.path else None

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import pyroots
+from .calltext import split_top_level
 from .files import JS_SUFFIXES, read_text, rel, resolve_import
 from .nestroutes import read_nest_routes
 from .pyimports import import_table
@@ -147,11 +148,16 @@ class Graph:
     routes: list[_Route] = field(default_factory=list)
     # app.use('/api/admin', requireAuth): the router and the path under it that needs a login
     guarded_paths: list[tuple[tuple[str, str], str]] = field(default_factory=list)
+    # the line of such a guard in its router's file, when read there: a router mounted on that router
+    # above it is not under it (Express and Hono run middleware in the order it is registered)
+    guard_lines: dict[tuple[tuple[str, str], str], int] = field(default_factory=dict)
     _guarded: dict[tuple[str, str], bool] = field(default_factory=dict)
     _served: dict[tuple[str, str], bool] = field(default_factory=dict)
     # JavaScript modules no other file imports or requires (:func:`_js_unimported`): an Express router they
     # make and mount nowhere is never served
     unimported: set[str] = field(default_factory=set)
+    # @hono/zod-openapi's createRoute() objects: (file, name) -> (METHOD, path, line)
+    created_routes: dict[tuple[str, str], tuple[str, str, int]] = field(default_factory=dict)
 
     def served(self, key: tuple[str, str]) -> bool:
         """Whether router *key* is the app or mounted, through some chain of mounts, in the app."""
@@ -348,7 +354,7 @@ def find_load_routes(sources: list[Path], root: Path, limit: int = 3,
         full = full_path(prefix, route.path)
         if prefix and route.path == "/" and Path(route.where.rsplit(":", 1)[0]).suffix in JS_SUFFIXES:
             full = prefix  # Express routes ignore a trailing slash; FastAPI's "/" under a prefix keeps it
-        if not loadable(full) or any(_under(full, guarded) for guarded in guarded_paths):
+        if not loadable(full) or _path_guarded(graph, route, full, guarded_paths):
             continue
         found.setdefault(full, (LoadRoute(full, route.where), route.order))
     def rank(item: tuple[LoadRoute, int]) -> tuple[bool, int, str, int]:
@@ -377,7 +383,7 @@ def asks_login(graph: Graph, path: str) -> bool:
         prefix, _, _ = graph.base(route.router)
         if prefix is None or full_path(prefix, route.path).rstrip("/") != path.rstrip("/"):
             continue
-        if route.guarded or graph.guarded(route.router) or any(_under(path, g) for g in guarded_paths):
+        if route.guarded or graph.guarded(route.router) or _path_guarded(graph, route, path, guarded_paths):
             return True
     return False
 
@@ -411,7 +417,7 @@ def guarded_route(graph: Graph, *, pages_first: bool = False) -> LoadRoute | Non
         full = full_path(prefix, route.path)
         if not loadable(full):
             continue
-        if route.guarded or graph.guarded(route.router) or any(_under(full, g) for g in guarded_paths):
+        if route.guarded or graph.guarded(route.router) or _path_guarded(graph, route, full, guarded_paths):
             api = pages_first and "api" in full.lower().split("/")
             found.append((api, route.order, LoadRoute(full, route.where)))
     return min(found, key=lambda item: item[:2])[2] if found else None
@@ -435,15 +441,43 @@ def root_answers(graph: Graph) -> bool | None:
     return False
 
 
-def _guarded_paths(graph: Graph) -> list[str]:
+def _guarded_paths(graph: Graph) -> list[tuple[str, tuple[str, str], int]]:
     """The full paths under which every route needs a login (``app.use('/admin', requireAuth)``, a
-    router's ``router.use('/account', requireAuth)`` under the router's prefix)."""
+    router's ``router.use('/account', requireAuth)`` under the router's prefix), each with the router it
+    was registered on and its line there (0 when unknown)."""
     paths = []
     for key, path in graph.guarded_paths:
         prefix, _, _ = graph.base(key)
         if prefix is not None:
-            paths.append(full_path(prefix, path))
+            paths.append((full_path(prefix, path), key, graph.guard_lines.get((key, path), 0)))
     return paths
+
+
+def _path_guarded(graph: Graph, route: _Route, full: str,
+                  guarded: list[tuple[str, tuple[str, str], int]]) -> bool:
+    """Whether the route *route* at *full* is under one of the *guarded* paths (:func:`_guarded_paths`)
+    whose guard applies to it: not when the route's router was mounted on the guard's router at a line
+    above the guard (``app.route('/api', health)`` before ``app.use('/api/*', auth)``: Hono and Express run
+    a middleware only for what is registered after it)."""
+    for path, key, line in guarded:
+        if not _under(full, path):
+            continue
+        if not line:
+            return True
+        seen, current, before = {route.router}, route.router, False
+        while graph.mounts.get(current):
+            mount = graph.mount(current)
+            if mount.parent == key:
+                mounted_at = mount.where.rpartition(":")[2]
+                before = mounted_at.isdigit() and int(mounted_at) < line
+                break
+            if mount.parent in seen:
+                break
+            seen.add(mount.parent)
+            current = mount.parent
+        if not before:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------- Python
@@ -834,7 +868,7 @@ def _callee(call: ast.Call) -> str:
 _JS_MAKE = re.compile(
     # const router: Router = Router(): a type annotation may stand between the name and "="
     r"(?:\b(?:const|let|var)\s+(\w+)\s*(?::\s*[\w$.<>\[\], |]{1,200}?)?=\s*)?(?<![\w$.])"
-    r"(?:(express|fastify|Fastify|polka|new\s+Koa|new\s+Hono)|"
+    r"(?:(express|fastify|Fastify|polka|new\s+Koa|new\s+(?:OpenAPI)?Hono)|"
     r"(express\s*\.\s*Router|require\(\s*['\"]express['\"]\s*\)\s*\.\s*Router|Router|new\s+Router))"
     r"\s*(?:<[^()\n]{0,200}?>\s*)?\("
 )
@@ -853,12 +887,14 @@ _JS_CONST = re.compile(r"""\b(?:const|let|var)\s+(\w+)\s*=\s*['"`](/[^'"`$]*)['"
 # A name followed by a router method: where a chain of mounts and routes may start (app.use, router\n.get,
 # app\n  // comment\n  .use)
 _JS_RECEIVER = re.compile(
-    r"\b(\w+)(?=(?:\s|//[^\n]{0,500}\n)*\.\s*(?:use|route|get|all|head|post|put|patch|delete|options)\s*[(<])"
+    r"\b(\w+)(?=(?:\s|//[^\n]{0,500}\n)*\.\s*(?:use|route|get|all|head|post|put|patch|delete|options|openapi)"
+    r"\s*[(<])"
 )
 # The next call of a chain: .use(, .get<Params>(, across lines and // comments
 _JS_CALLED = re.compile(r"(?:\s|//[^\n]{0,500}\n)*\.\s*(\w+)\s*(?:<[^>(\n]{0,200}>)?\s*\(")
 # The methods of a router that return it, so that a chain goes on after them
-_JS_VERBS = frozenset({"use", "get", "all", "head", "post", "put", "patch", "delete", "del", "options"})
+_JS_VERBS = frozenset({"use", "get", "all", "head", "post", "put", "patch", "delete", "del", "options",
+                       "openapi"})
 # What a mount may name as the router: require('./x'), a name, koa-router's router.routes()
 _JS_REQUIRED = re.compile(r"""require\(\s*['"](\.[^'"\n]{1,200})['"]\s*\)""")
 _JS_MOUNTED = re.compile(r"(\w+)(?:\s*\.\s*routes\s*\(\s*\))?")
@@ -900,6 +936,22 @@ _JS_EACH_USE = re.compile(
     r"\b([\w$]+)\s*\.\s*forEach\(\s*(?:\(\s*([\w$]+)\s*\)|([\w$]+))\s*=>\s*\{?\s*([\w$]+)\s*\.\s*use\(\s*"
     r"([\w$]+)\s*\.\s*([\w$]+)\s*,\s*([\w$]+)\s*\.\s*([\w$]+)\s*\)")
 _JS_OBJECT = re.compile(r"\{([^{}]{1,500})\}")
+# Hono: a function that makes an app (OpenAPIHono's createRouter() { return new OpenAPIHono(...) }, a
+# createApp() returning one that createRouter() made), as `function name(...) {` or `const name = (...) =>`
+_JS_FUNCTION = re.compile(r"\bfunction\s+([\w$]+)\s*(?:<[^>(]{0,200}>)?\s*\(|"
+                          r"\b(?:const|let|var)\s+([\w$]+)\s*(?::[^=\n]{1,200})?=\s*(?:async\s*)?"
+                          r"(?:\([^()]{0,300}\)|[\w$]+)\s*(?::[^=\n]{1,200})?=>")
+_JS_NEW_HONO = re.compile(r"\bnew\s+(?:OpenAPI)?Hono\b")
+# @hono/zod-openapi: const name = createRoute({ method: "get", path: "/users/{id}", ... })
+_JS_CREATE_ROUTE = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*createRoute\(")
+_JS_ROUTE_FIELD = re.compile(r"""\b(method|path)\s*:\s*(['"`])([^'"`\n]{1,200})\2""")
+_JS_NAMESPACE = re.compile(r"""\bimport\s*\*\s*as\s+([\w$]+)\s+from\s*['"]([^'"\n]+)['"]""")
+# for (const route of routes) { app.route('/api', route) }; routes.forEach((r) => app.route('/api', r))
+_JS_FOR_MOUNT = re.compile(
+    r"\bfor\s*\(\s*(?:const|let|var)\s+([\w$]+)\s+of\s+([\w$]+)\s*\)\s*\{?\s*([\w$]+)\s*\.\s*(?:route|use)"
+    r"\(\s*(['\"`])(/[^'\"`\n]{0,200})\4\s*,\s*([\w$]+)\s*\)|"
+    r"\b([\w$]+)\s*\.\s*forEach\(\s*\(?\s*([\w$]+)\s*\)?\s*=>\s*\{?\s*([\w$]+)\s*\.\s*(?:route|use)"
+    r"\(\s*(['\"`])(/[^'\"`\n]{0,200})\10\s*,\s*([\w$]+)\s*\)")
 _JS_FIELD = re.compile(r"""([\w$]+)\s*:\s*(?:(['"`])([^'"`\n]*)\2|([\w$]+))""")
 
 
@@ -912,9 +964,11 @@ def _read_js(sources: list[Path], root: Path, graph: Graph) -> None:
     texts = {p.resolve(): read_text(p) for p in sources}
     exported: dict[str, str] = {}
     made: dict[str, dict[int, tuple[str, int]]] = {}
+    makers = _hono_makers(texts)
+    graph.created_routes = _created_routes(texts)
     for path, text in texts.items():
         file = str(path)
-        made[file] = _js_makers(text, _Lines(text), file, rel(path, root), graph)
+        made[file] = _js_makers(text, _Lines(text), file, rel(path, root), graph, makers)
         match = _JS_EXPORT.search(text)
         if match:
             # export default Router().use('/api', api): the router that call makes, not "Router"
@@ -923,7 +977,7 @@ def _read_js(sources: list[Path], root: Path, graph: Graph) -> None:
     _js_handed(texts, root, graph)
     graph.unimported = _js_unimported(texts)
     for path, text in texts.items():
-        _JsMounts(path, text, root, graph, exported, made[str(path)]).read()
+        _JsMounts(path, text, root, graph, exported, made[str(path)], made).read()
         _js_routes(path, text, root, graph)
     read_nest_routes(texts, root, graph)
 
@@ -989,11 +1043,106 @@ def _js_handed(texts: dict[Path, str], root: Path, graph: Graph) -> None:
             graph.mounts.setdefault(child, []).append(_Mount(parent, "", "", where))
 
 
-def _js_makers(text: str, lines: _Lines, file: str, where: str, graph: Graph) -> dict[int, tuple[str, int]]:
+def _function_body(text: str, at: int) -> str:
+    """The body of the function whose definition ends its parameters before offset *at*: the braces that
+    follow (to their match, at most 5,000 characters), or an arrow's expression to the end of its line."""
+    brace = re.compile(r"\s*(?::[^{=\n]{1,200})?\s*\{").match(text, at)
+    if brace is None:
+        return text[at:text.find("\n", at) if "\n" in text[at:] else len(text)]
+    depth = 0
+    for i in range(brace.end() - 1, min(len(text), brace.end() + 5000)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[brace.end():i]
+    return text[brace.end():brace.end() + 5000]
+
+
+def _hono_makers(texts: dict[Path, str]) -> frozenset[str]:
+    """Names of the functions of *texts* that make a Hono app: one that returns ``new Hono(...)`` /
+    ``new OpenAPIHono(...)``, or what such a function made (``const app = createRouter(); ... return app``),
+    found until nothing changes (a createApp() over a createRouter(), as Hono's zod-openapi starters
+    write them)."""
+    bodies: dict[str, str] = {}
+    for text in texts.values():
+        if "Hono" not in text and "return" not in text:
+            continue
+        for m in _JS_FUNCTION.finditer(text):
+            name = m.group(1) or m.group(2)
+            if m.group(1):
+                opened = text.find("(", m.end() - 1)
+                close = arguments_text(text, opened + 1, whole=True)
+                bodies.setdefault(name, _function_body(text, opened + 1 + len(close) + 1))
+            else:
+                bodies.setdefault(name, _function_body(text, m.end()))
+    makers: set[str] = set()
+    while True:
+        known = "|".join(map(re.escape, sorted(makers)))
+        made = rf"(?:new\s+(?:OpenAPI)?Hono\b|(?<![\w$.])(?:{known})\s*(?:<[^>(]{{0,200}}>)?\()" if known \
+            else r"new\s+(?:OpenAPI)?Hono\b"
+        added = set()
+        for name, body in bodies.items():
+            if name in makers:
+                continue
+            arrow = not re.search(r"\breturn\b", body)
+            if re.search(rf"\breturn\s+{made}", body) or arrow and re.match(rf"\s*\(?\s*{made}", body):
+                added.add(name)
+                continue
+            held = re.search(rf"\b(?:const|let|var)\s+([\w$]+)\s*(?::[^=\n]{{1,200}})?=\s*{made}", body)
+            if held and re.search(rf"\breturn\s+{re.escape(held.group(1))}\s*[;}}\n]", body + "\n"):
+                added.add(name)
+        if not added:
+            return frozenset(makers)
+        makers |= added
+
+
+def _created_routes(texts: dict[Path, str]) -> dict[tuple[str, str], tuple[str, str, int]]:
+    """@hono/zod-openapi's routes of *texts*: {(file, name): (METHOD, path, line)} of each ``const name =
+    createRoute({ method: "get", path: "/x", ... })``; the path as written (OpenAPI's ``{id}``)."""
+    out: dict[tuple[str, str], tuple[str, str, int]] = {}
+    for path, text in texts.items():
+        if "createRoute(" not in text:
+            continue
+        for m in _JS_CREATE_ROUTE.finditer(text):
+            fields = _route_fields(arguments_text(text, m.end(), whole=True, limit=5000))
+            if fields is not None:
+                out[(str(path), m.group(1))] = (*fields, _line(text, m.start()))
+    return out
+
+
+def _route_fields(options: str) -> tuple[str, str] | None:
+    """(METHOD, path) of a createRoute's options object *options* (its top-level ``method`` and ``path``),
+    None when either is missing or not a literal."""
+    fields: dict[str, str] = {}
+    depth = 0
+    for i, char in enumerate(options):
+        depth += {"{": 1, "[": 1, "(": 1, "}": -1, "]": -1, ")": -1}.get(char, 0)
+        if depth == 1:
+            m = _JS_ROUTE_FIELD.match(options, i)
+            if m is not None and (i == 0 or not (options[i - 1].isalnum() or options[i - 1] in "_$")):
+                fields.setdefault(m.group(1), m.group(3))
+    if "method" not in fields or "path" not in fields or "${" in fields["path"]:
+        return None
+    return fields["method"].upper(), fields["path"]
+
+
+def _js_makers(text: str, lines: _Lines, file: str, where: str, graph: Graph,
+               makers: frozenset[str] = frozenset()) -> dict[int, tuple[str, int]]:
     """The apps and routers one file makes, added to *graph*: {offset of the call: (its name, the offset
     after its opening parenthesis)}. One not assigned to a name (``Router().use(tags)``,
-    ``export default Router().use('/api', api)``) is named after its offset, ``<123>``."""
+    ``export default Router().use('/api', api)``) is named after its offset, ``<123>``. A call of one of
+    *makers* (:func:`_hono_makers`: ``createRouter()``) makes a Hono app."""
     found: dict[int, tuple[str, int]] = {}
+    if makers:
+        names = "|".join(map(re.escape, sorted(makers)))
+        called = re.compile(r"(?:\b(?:const|let|var)\s+(\w+)\s*(?::\s*[\w$.<>\[\], |]{1,200}?)?=\s*)?"
+                            rf"(?<![\w$.])({names})\s*(?:<[^()\n]{{0,200}}?>\s*)?\(")
+        for m in called.finditer(text):
+            at = m.start(2)
+            if re.search(r"\bfunction\s*$|\b(?:const|let|var)\s*$", text[max(0, at - 30):at]):
+                continue  # its definition, not a call
+            name = m.group(1) or f"<{at}>"
+            found[at] = (name, m.end())
+            graph.routers.setdefault((file, name), _Router("app", "", "", f"{where}:{lines.line(at)}"))
     for m in _JS_MAKE.finditer(text):
         start = m.start(2) if m.group(2) else m.start(3)
         name = m.group(1) or f"<{start}>"
@@ -1047,6 +1196,7 @@ def _js_routes(path: Path, text: str, root: Path, graph: Graph) -> None:
             # app.all('/api/*', requireAuth): the path before its wildcard
             guarded = re.sub(r"/?(?:\*|\(\.\*\))$", "", m.group(3)) or "/"
             graph.guarded_paths.append(((str(path), m.group(1)), guarded))
+            graph.guard_lines.setdefault(((str(path), m.group(1)), guarded), _line(text, m.start()))
     for m in _JS_ROUTE.finditer(text):
         if not _commented(text, m.start()):
             # The arguments before the handler: app.get('/dashboard', isLoggedIn, handler)
@@ -1160,8 +1310,10 @@ class _JsMounts:
     middleware (``app.use(cors())``)."""
 
     def __init__(self, path: Path, text: str, root: Path, graph: Graph, exported: dict[str, str],
-                 made: dict[int, tuple[str, int]]) -> None:
+                 made: dict[int, tuple[str, int]],
+                 all_made: dict[str, dict[int, tuple[str, int]]] | None = None) -> None:
         self.path, self.text, self.graph, self.exported, self.made = path, text, graph, exported, made
+        self.all_made = all_made or {}
         self.file, self.where, self.root = str(path), rel(path, root), root
         self.imported = {m.group(1): m.group(2)
                          for m in [*_JS_REQUIRE.finditer(text), *_JS_IMPORT.finditer(text)]}
@@ -1172,6 +1324,7 @@ class _JsMounts:
                 if parts[0]:
                     self.named[parts[-1]] = (m.group(3), parts[0])
         self.consts = {m.group(1): m.group(2) for m in _JS_CONST.finditer(text)}
+        self.namespaces = {m.group(1): m.group(2) for m in _JS_NAMESPACE.finditer(text)}
         self.ends: dict[int, int] = {}
         self.lines = _Lines(text)
 
@@ -1190,6 +1343,81 @@ class _JsMounts:
             if close >= 0 and not self.lines.commented(start):
                 self._chain((self.file, name), close + 1, first_read=False)
         self._each_mounted(names)
+        self._for_mounted(names)
+
+    def _for_mounted(self, names: set[str]) -> None:
+        """Routers mounted in a loop over a list of them: ``for (const route of publicRoutes) {
+        app.route('/api', route) }`` or ``routes.forEach((r) => app.route('/api', r))`` (Hono, Express's
+        ``use``), the list a literal array of this file or one another exports (``export const
+        publicRoutes = [health]``, its names that file's imports): each router under the prefix."""
+        for m in _JS_FOR_MOUNT.finditer(self.text):
+            if m.group(1):
+                item, listed, receiver, prefix, argument = m.group(1, 2, 3, 5, 6)
+            else:
+                listed, item, receiver, prefix, argument = m.group(7, 8, 9, 11, 12)
+            if receiver not in names or argument != item or self.lines.commented(m.start()):
+                continue
+            where = f"{self.where}:{self.lines.line(m.start())}"
+            for child in self._listed_routers(listed):
+                if child in self.graph.routers:
+                    self._mount(child, (self.file, receiver), prefix, repr(prefix), where, "")
+
+    def _listed_routers(self, listed: str) -> list[tuple[str, str]]:
+        """The routers named in the literal array *listed* (``const routes = [users, posts]``) of this file,
+        or of the module a named import of it comes from, resolved where the array is written."""
+        reader: _JsMounts = self
+        if listed in self.named:
+            module, exported_as = self.named[listed]
+            target = _resolve_js(self.path, module, self.root)
+            if target is None:
+                return []
+            reader = _JsMounts(target, read_text(target), self.root, self.graph, self.exported,
+                               self.all_made.get(str(target), {}), self.all_made)
+            listed = exported_as
+        array = re.search(rf"\b(?:const|let|var)\s+{re.escape(listed)}\s*(?::[^=\n]{{1,200}})?=\s*\[",
+                          reader.text)
+        if array is None:
+            return []
+        body = arguments_text(reader.text, array.end(), whole=True)
+        found = []
+        for offset, argument in zip(*_split_offsets(body, array.end()), strict=True):
+            child = reader._router(offset, argument) if re.fullmatch(r"[\w$]+", argument) else None
+            if child is not None:
+                found.append(child)
+        return found
+
+    def _openapi(self, key: tuple[str, str], at: int, args: list[tuple[int, str]]) -> None:
+        """``.openapi(route, handler)`` of @hono/zod-openapi: a GET route of router *key* when *route* is
+        a createRoute() of this file, of a module this file imports by name or as a namespace
+        (``routes.healthCheck`` of ``import * as routes from './routes'``), or written in place."""
+        if not args:
+            return
+        argument = args[0][1]
+        fields: tuple[str, str] | None = None
+        inline = re.match(r"createRoute\(", argument)
+        if inline is not None:
+            fields = _route_fields(argument[inline.end():-1])
+        else:
+            found = self._created(argument)
+            fields = found[:2] if found is not None else None
+        if fields is None or fields[0] != "GET" or not fields[1].startswith("/"):
+            return
+        self.graph.routes.append(_Route(key, fields[1], f"{self.where}:{self.lines.line(at)}"))
+
+    def _created(self, argument: str) -> tuple[str, str, int] | None:
+        """The createRoute() that the name *argument* refers to (local, imported by name, or ``ns.name``)."""
+        routes = self.graph.created_routes
+        if not routes:
+            return None
+        namespace, _, member = argument.partition(".")
+        if member and namespace in self.namespaces and re.fullmatch(r"[\w$]+", member):
+            target = _resolve_js(self.path, self.namespaces[namespace], self.root)
+            return routes.get((str(target), member)) if target is not None else None
+        if argument in self.named:
+            module, exported_as = self.named[argument]
+            target = _resolve_js(self.path, module, self.root)
+            return routes.get((str(target), exported_as)) if target is not None else None
+        return routes.get((self.file, argument))
 
     def _each_mounted(self, names: set[str]) -> None:
         """Routers mounted in a loop over a list of literal objects: ``const defaultRoutes = [{ path:
@@ -1229,6 +1457,8 @@ class _JsMounts:
             later = index > 0 or not first_read
             if method == "use" or method == "route" and len(args) > 1:  # Hono: app.route('/api', api)
                 self._use(key, call.start(1), args, later)
+            elif method == "openapi":  # @hono/zod-openapi's app.openapi(createRoute({...}), handler)
+                self._openapi(key, call.start(1), args)
             elif method not in _JS_VERBS:
                 return  # router.route('/items').get(...): the route's own chain, read by _js_routes
             elif later and method in ("get", "all", "head") and args:
@@ -1370,6 +1600,21 @@ def _reexported(target: Path, name: str, root: Path, graph: Graph, depth: int = 
         if inner in graph.routers:
             return inner
     return key
+
+
+def _split_offsets(body: str, start: int) -> tuple[list[int], list[str]]:
+    """(offsets, texts) of the top-level comma-separated items of *body* (the inside of a bracket that
+    starts at offset *start* of its file), stripped; empty items left out."""
+    offsets: list[int] = []
+    items: list[str] = []
+    at = start
+    for part in split_top_level(body):
+        stripped = part.strip()
+        if stripped:
+            offsets.append(at + part.index(stripped))
+            items.append(stripped)
+        at += len(part) + 1
+    return offsets, items
 
 
 def _js_literal(argument: str) -> tuple[str, str] | None:

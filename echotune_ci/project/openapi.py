@@ -25,6 +25,8 @@ Each framework's default and the setting that moves it (versions current in
   and in a production build only with ``openAPI: { production: 'runtime' }``
   (or ``'prerender'``, which ``@scalar/nuxt`` sets): without it the
   document is `nuxt dev`'s alone (:func:`nitro_dev_document`).
+- Hono with ``@hono/zod-openapi``: ``app.doc("/doc", {...})`` (``doc31`` for
+  OpenAPI 3.1) serves the document its ``openapi()`` routes make at that path.
 - Any framework: a route of its own whose literal path ends in
   ``openapi.json``, ``swagger.json`` (or ``.yaml``).
 
@@ -91,7 +93,7 @@ def served_document(sources: Iterable[Path], folder: Path) -> Served | None:
                  or _apifairy(text, where, files) or _ninja(text, where, files) or _litestar(text, where)
                  or _quart_schema(text, where)
                  or _spectacular(text, where) or _nest(text, where) or _fastify(text, where)
-                 or _nitro(path, text, where) or _own_route(text, where))
+                 or _nitro(path, text, where) or _hono(text, where) or _own_route(text, where))
         if found is not None:
             return found if found.path else None
     return None
@@ -328,6 +330,20 @@ def nitro_dev_document(sources: Iterable[Path], folder: Path) -> str:
         if found is not None and not found.path:
             return found.where
     return ""
+
+
+# app.doc("/openapi.json", { openapi: "3.0.0", info: {...} }), app.doc31(...): @hono/zod-openapi's
+_HONO_DOC = re.compile(r"""\.(doc(?:31)?)\(\s*(['"`])(/[^'"`\n]*)\2\s*,\s*"""
+                       r"""(?:\{[^)]*?\b(?:openapi|info)\s*:|\(|[\w$]+\s*[,)])""")
+
+
+def _hono(text: str, where: str) -> Served | None:
+    """@hono/zod-openapi's ``app.doc(path, config)`` / ``app.doc31(path, config)``: the document at the
+    literal *path*."""
+    m = _HONO_DOC.search(text) if ".doc" in text else None
+    if m is None or "${" in m.group(3):
+        return None
+    return Served(m.group(3), where, "@hono/zod-openapi", f"app.{m.group(1)}")
 
 
 def _own_route(text: str, where: str) -> Served | None:

@@ -154,3 +154,90 @@ def test_which_members_a_root_build_reaches(tmp_path, build, reached):
     api = Package("apps/api", tmp_path / "apps/api", {"name": "api", "scripts": {"build": "tsc"}})
     assert reaches(top, api) is reached
 
+
+def hono_modules(root: Path) -> Path:
+    """hono_workspace with its API in modules: routers made by a createRouter() factory (new OpenAPIHono),
+    routes declared with createRoute() in a routes file imported as a namespace, the routers listed in
+    arrays another file exports and mounted under /api in for-of loops, public ones above the guard
+    `app.use("/api/*", authMiddleware)` and the others below it, and the document served by app.doc()."""
+    hono_workspace(root)
+    src = "apps/api/src"
+    return write(root, {
+        f"{src}/lib/create-app.ts": (
+            'import { OpenAPIHono } from "@hono/zod-openapi";\n'
+            "export function createRouter() {\n  return new OpenAPIHono<AppEnv>({ defaultHook });\n}\n"
+            "export default function createApp() {\n  const app = createRouter();\n"
+            "  app.onError(onError);\n  return app;\n}\n"),
+        f"{src}/lib/configure-open-api.ts": (
+            "export default function configureOpenAPI(app: AppType) {\n"
+            '  app.doc("/openapi.json", {\n    openapi: "3.1.0",\n    info: { title: "API", version: "1" },\n'
+            "  });\n}\n"),
+        f"{src}/modules/health/routes.ts": (
+            'import { createRoute, z } from "@hono/zod-openapi";\n'
+            'export const healthCheck = createRoute({\n  method: "get",\n  path: "/health",\n'
+            '  responses: { 200: { description: "ok", content: { "application/json": { schema: s } } } },\n'
+            "});\n"
+            'export const stats = createRoute({ method: "get", path: "/stats", tags: ["Health"],\n'
+            "  responses: {} });\n"),
+        f"{src}/modules/health/index.ts": (
+            'import { createRouter } from "@/lib/create-app";\n'
+            'import * as handlers from "./handlers";\nimport * as routes from "./routes";\n'
+            "const router = createRouter()\n  .openapi(routes.healthCheck, handlers.health)\n"
+            "  .openapi(routes.stats, handlers.stats);\nexport default router;\n"),
+        f"{src}/modules/items/index.ts": (
+            'import { createRoute } from "@hono/zod-openapi";\n'
+            'import { createRouter } from "@/lib/create-app";\n'
+            'const list = createRoute({ method: "get", path: "/items", responses: {} });\n'
+            'const add = createRoute({ method: "post", path: "/items", responses: {} });\n'
+            "const router = createRouter().openapi(list, (c) => c.json([]))\n"
+            "  .openapi(add, (c) => c.json({}));\n"
+            "export default router;\n"),
+        f"{src}/routes/index.ts": ('import health from "@/modules/health";\n'
+                                   'import items from "@/modules/items";\n'
+                                   "export const publicRoutes = [health];\n"
+                                   "export const routes = [\n  items,\n];\n"),
+        f"{src}/app.ts": (
+            'import configureOpenAPI from "@/lib/configure-open-api";\n'
+            'import createApp from "@/lib/create-app";\n'
+            'import { authMiddleware } from "@/middlewares/auth";\n'
+            'import { publicRoutes, routes } from "@/routes/index";\n'
+            "const app = createApp();\nconfigureOpenAPI(app);\n"
+            'for (const route of publicRoutes) {\n  app.route("/api", route);\n}\n'
+            'app.use("/api/*", authMiddleware);\n'
+            'for (const route of routes) {\n  app.route("/api", route);\n}\nexport default app;\n'),
+        f"{src}/index.ts": ('import { serve } from "@hono/node-server";\nimport app from "@/app";\n'
+                            'import env from "@/env";\nserve({ fetch: app.fetch, port: env.PORT });\n'),
+        "apps/api/tsconfig.json": json.dumps({"compilerOptions": {"outDir": "./dist", "baseUrl": ".",
+                                                                  "paths": {"@/*": ["./src/*"]}}}),
+    })
+
+
+def test_hono_routes_made_by_a_factory_declared_by_create_route_and_mounted_in_loops(tmp_path):
+    app = app_setup(hono_modules(tmp_path))
+    assert app.ready_path == "/api/health"
+    # /api/stats is mounted above the guard, /api/items below it (Hono runs a middleware only for what is
+    # registered after it); the POST is no GET route
+    assert [path for path, _ in app.load_routes] == ["/api/stats"]
+    assert app.openapi == "/openapi.json"
+    assert "frontend" not in app.phases and "api" in app.phases
+    assert not app.has_root
+
+
+def test_an_api_whose_only_open_route_is_its_health_route_audits_no_page(tmp_path):
+    hono_modules(tmp_path)
+    write(tmp_path, {"apps/api/src/modules/health/routes.ts": (
+        'import { createRoute } from "@hono/zod-openapi";\n'
+        'export const healthCheck = createRoute({ method: "get", path: "/health", responses: {} });\n'
+        'export const stats = createRoute({ method: "post", path: "/stats", responses: {} });\n')})
+    app = app_setup(tmp_path)
+    assert app.ready_path == "/api/health" and not app.has_root and "frontend" not in app.phases
+
+
+def test_the_document_zod_openapi_serves(tmp_path):
+    from echotune_ci.project.openapi import served_document
+
+    write(tmp_path, {"a.ts": 'app.doc31("/doc", {\n  openapi: "3.1.0",\n  info: { title: "x" },\n});\n',
+                     "b.ts": "app.doc(`/${base}/openapi.json`, { openapi: '3.0.0' });\n"})
+    served = served_document([tmp_path / "a.ts"], tmp_path)
+    assert served is not None and (served.path, served.how) == ("/doc", "app.doc31")
+    assert served_document([tmp_path / "b.ts"], tmp_path) is None
