@@ -183,7 +183,9 @@ class Graph:
         router = self.routers.get(key)
         mounts = self.mounts.get(key, [])
         if router is None or router.kind == "app" and not mounts:
-            return "", [], ""
+            # an app's own base path (Hono's basePath('/api')), else none
+            return (router.prefix, [f"{router.prefix} ({router.text}, {router.where})"], "") \
+                if router is not None and router.prefix else ("", [], "")
         if router.prefix is None:
             return None, [], (f"{router.where} declares its prefix as {router.text}, which static reading "
                               "cannot resolve")
@@ -894,7 +896,7 @@ _JS_RECEIVER = re.compile(
 _JS_CALLED = re.compile(r"(?:\s|//[^\n]{0,500}\n)*\.\s*(\w+)\s*(?:<[^>(\n]{0,200}>)?\s*\(")
 # The methods of a router that return it, so that a chain goes on after them
 _JS_VERBS = frozenset({"use", "get", "all", "head", "post", "put", "patch", "delete", "del", "options",
-                       "openapi"})
+                       "openapi", "basePath"})
 # What a mount may name as the router: require('./x'), a name, koa-router's router.routes()
 _JS_REQUIRED = re.compile(r"""require\(\s*['"](\.[^'"\n]{1,200})['"]\s*\)""")
 _JS_MOUNTED = re.compile(r"(\w+)(?:\s*\.\s*routes\s*\(\s*\))?")
@@ -941,7 +943,7 @@ _JS_OBJECT = re.compile(r"\{([^{}]{1,500})\}")
 _JS_FUNCTION = re.compile(r"\bfunction\s+([\w$]+)\s*(?:<[^>(]{0,200}>)?\s*\(|"
                           r"\b(?:const|let|var)\s+([\w$]+)\s*(?::[^=\n]{1,200})?=\s*(?:async\s*)?"
                           r"(?:\([^()]{0,300}\)|[\w$]+)\s*(?::[^=\n]{1,200})?=>")
-_JS_NEW_HONO = re.compile(r"\bnew\s+(?:OpenAPI)?Hono\b")
+_JS_BASE_PATH = re.compile(r"""(?:\s|//[^\n]{0,500}\n)*\.\s*basePath\(\s*(['"`])(/[^'"`$\n]{0,200})\1\s*\)""")
 # @hono/zod-openapi: const name = createRoute({ method: "get", path: "/users/{id}", ... })
 _JS_CREATE_ROUTE = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*createRoute\(")
 _JS_ROUTE_FIELD = re.compile(r"""\b(method|path)\s*:\s*(['"`])([^'"`\n]{1,200})\2""")
@@ -1148,7 +1150,13 @@ def _js_makers(text: str, lines: _Lines, file: str, where: str, graph: Graph,
         name = m.group(1) or f"<{start}>"
         found[start] = (name, m.end())
         if m.group(2):
-            graph.routers.setdefault((file, name), _Router("app", "", "", where))
+            # Hono's new Hono().basePath('/api'): the app's routes are under that path
+            close = m.end() + len(arguments_text(text, m.end(), whole=True))
+            based = _JS_BASE_PATH.match(text, close + 1) if "Hono" in m.group(2) else None
+            prefix = based.group(2) if based is not None else ""
+            made_at = f"{where}:{lines.line(start)}" if based else where
+            label = repr(prefix) if based else ""
+            graph.routers.setdefault((file, name), _Router("app", prefix, label, made_at))
         else:
             option = _JS_PREFIX_OPTION.match(text, m.end())
             graph.routers.setdefault((file, name), _Router("express", option.group(1) if option else "", "",
@@ -1459,6 +1467,8 @@ class _JsMounts:
                 self._use(key, call.start(1), args, later)
             elif method == "openapi":  # @hono/zod-openapi's app.openapi(createRoute({...}), handler)
                 self._openapi(key, call.start(1), args)
+            elif method == "basePath":  # new Hono().basePath('/api').get(...): read when it was made
+                pass
             elif method not in _JS_VERBS:
                 return  # router.route('/items').get(...): the route's own chain, read by _js_routes
             elif later and method in ("get", "all", "head") and args:

@@ -241,3 +241,20 @@ def test_the_document_zod_openapi_serves(tmp_path):
     served = served_document([tmp_path / "a.ts"], tmp_path)
     assert served is not None and (served.path, served.how) == ("/doc", "app.doc31")
     assert served_document([tmp_path / "b.ts"], tmp_path) is None
+
+
+def test_a_hono_apps_base_path_prefixes_its_routes(tmp_path):
+    hono_workspace(tmp_path)
+    write(tmp_path, {"apps/api/src/index.ts": (
+        'import { serve } from "@hono/node-server";\nimport { Hono } from "hono";\nimport env from "./env";\n'
+        'import books from "./books";\n'
+        'const app = new Hono<{ Variables: Vars }>().basePath("/api");\n'
+        'app.get("/health", (c) => c.text("ok"));\napp.route("/books", books);\n'
+        "serve({ fetch: app.fetch, port: env.PORT });\nexport type AppType = typeof app;\n"),
+        "apps/api/src/books.ts": ('import { Hono } from "hono";\n'
+                                  "const books = new Hono()\n  .basePath('/v1')\n"
+                                  '  .get("/", (c) => c.json([]))\n  .get("/top", (c) => c.json([]));\n'
+                                  "export default books;\n")})
+    app = app_setup(tmp_path)
+    assert app.ready_path == "/api/health"
+    assert [path for path, _ in app.load_routes] == ["/api/books/v1", "/api/books/v1/top"]
