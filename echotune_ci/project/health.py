@@ -931,6 +931,11 @@ _JS_TYPE = r"(?:\s*:\s*[\w$.<>\[\]]{1,80})?"
 _JS_EXPORTED_FN = re.compile(
     r"(?:\bmodule\.exports|\bexport\s+default)\s*=?\s*(?:async\s+)?(?:function\s*[\w$]*\s*\(\s*([\w$]+)"
     + _JS_TYPE + r"\s*[,)]|\(\s*([\w$]+)" + _JS_TYPE + r"\s*[,)][^=;]{0,200}?=>|([\w$]+)\s*=>)")
+# export function registerRoutes(app: App) {...}, export const registerRoutes = (app) => ...: by name
+_JS_EXPORTED_NAMED_FN = re.compile(
+    r"\bexport\s+(?:async\s+)?function\s+([\w$]+)\s*(?:<[^>(]{0,200}>)?\s*\(\s*([\w$]+)" + _JS_TYPE
+    + r"\s*[,)]|"
+    r"\bexport\s+const\s+([\w$]+)\s*=\s*(?:async\s*)?\(\s*([\w$]+)" + _JS_TYPE + r"\s*[,)][^=;]{0,200}?=>")
 _JS_HANDED = re.compile(r"""require\(\s*['"](\.[^'"\n]{1,200})['"]\s*\)\s*\(\s*([\w$]+)\s*[,)]""")
 _JS_CALLED_WITH = re.compile(r"(?<![\w$.])([\w$]+)\(\s*([\w$]+)\s*[,)]")
 # [{ path: '/auth', route: authRoute }, ...].forEach((route) => { router.use(route.path, route.route) })
@@ -1020,23 +1025,33 @@ def _js_handed(texts: dict[Path, str], root: Path, graph: Graph) -> None:
     (``module.exports = app => { app.use('/api/tutorials', router) }``, bezkoder's Express tutorials)
     called with a router of another file (``require('./routes/tutorial.routes')(app)``, or an imported
     name called so): the parameter is that router, mounted without a prefix. Unread, the file's router
-    was taken as mounted at "/" and its ``router.get('/')`` as the app's root."""
-    params: dict[str, str] = {}
+    was taken as mounted at "/" and its ``router.get('/')`` as the app's root. A function exported by name
+    (``export function registerFeatureRoutes(app) { app.route('/api/v1', health) }``) counts when a named
+    import of it is called so."""
+    params: dict[tuple[str, str], str] = {}  # (file, exported name; "default") -> its parameter
     for path, text in texts.items():
         m = _JS_EXPORTED_FN.search(text)
         if m is not None:
-            params[str(path)] = m.group(1) or m.group(2) or m.group(3)
+            params[(str(path), "default")] = m.group(1) or m.group(2) or m.group(3)
+        for named in _JS_EXPORTED_NAMED_FN.finditer(text) if "export" in text else ():
+            params.setdefault((str(path), named.group(1) or named.group(3)), named.group(2) or named.group(4))
     if not params:
         return
     for path, text in texts.items():
-        imported = {m.group(1): m.group(2) for m in [*_JS_REQUIRE.finditer(text), *_JS_IMPORT.finditer(text)]}
-        calls = [(m.start(), m.group(1), m.group(2)) for m in _JS_HANDED.finditer(text)]
-        calls += [(m.start(), imported[m.group(1)], m.group(2)) for m in _JS_CALLED_WITH.finditer(text)
+        imported = {m.group(1): (m.group(2), "default")
+                    for m in [*_JS_REQUIRE.finditer(text), *_JS_IMPORT.finditer(text)]}
+        for m in _JS_NAMED.finditer(text):
+            for item in (m.group(1) or m.group(2) or "").split(","):
+                parts = re.split(r"\s+as\s+|\s*:\s*", item.strip())
+                if parts[0]:
+                    imported.setdefault(parts[-1], (m.group(3), parts[0]))
+        calls = [(m.start(), m.group(1), "default", m.group(2)) for m in _JS_HANDED.finditer(text)]
+        calls += [(m.start(), *imported[m.group(1)], m.group(2)) for m in _JS_CALLED_WITH.finditer(text)
                   if m.group(1) in imported]
-        for at, spec, name in calls:
+        for at, spec, exported, name in calls:
             parent = (str(path), name)
             target = _resolve_js(path, spec, root)
-            param = params.get(str(target)) if target is not None else None
+            param = params.get((str(target), exported)) if target is not None else None
             if param is None or target is None or parent not in graph.routers or _commented(text, at):
                 continue
             child = (str(target), param)

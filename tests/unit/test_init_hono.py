@@ -258,3 +258,22 @@ def test_a_hono_apps_base_path_prefixes_its_routes(tmp_path):
     app = app_setup(tmp_path)
     assert app.ready_path == "/api/health"
     assert [path for path, _ in app.load_routes] == ["/api/books/v1", "/api/books/v1/top"]
+
+
+def test_routers_registered_by_a_function_exported_by_name_on_the_app_it_is_handed(tmp_path):
+    hono_modules(tmp_path)
+    src = "apps/api/src"
+    write(tmp_path, {
+        f"{src}/register.ts": ('import health from "@/modules/health";\n'
+                               "type App = ReturnType<typeof createApp>;\n"
+                               "export function registerFeatureRoutes(app: App): void {\n"
+                               '  app.route("/api/v1", health);\n}\n'),
+        f"{src}/app.ts": ('import createApp from "@/lib/create-app";\n'
+                          'import { registerFeatureRoutes as register } from "./register";\n'
+                          "const app = createApp();\nregister(app);\nexport default app;\n"),
+    })
+    for gone in ("routes/index.ts", "modules/items/index.ts"):
+        (tmp_path / src / gone).unlink()
+    app = app_setup(tmp_path)
+    assert app.ready_path == "/api/v1/health"
+    assert [path for path, _ in app.load_routes] == ["/api/v1/stats"]
