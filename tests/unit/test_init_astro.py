@@ -128,7 +128,7 @@ def test_a_json_login_that_sets_a_cookie_is_the_load_tests_login(tmp_path):
     assert ('# [load.login]\n# path = "/api/session"\n'
             '# json = { email = "demo@example.com", password = "change-me" }\n') in text
     # no GET route asks for the login here: the flow says so instead of promising one
-    assert "log in (no GET route\n# behind the login was found to try after it" in text
+    assert "log in (no GET route behind\n# the login was found to try after it" in text
 
 
 def test_the_client_files_of_a_server_build_and_of_a_static_site(tmp_path):
