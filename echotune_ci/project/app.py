@@ -1841,6 +1841,14 @@ def _graphql(app: AppSetup, endpoint: Served | None) -> None:
     app.decide("phases", ", ".join(app.phases),
                f"{endpoint.where}: {endpoint.framework} answers GraphQL at {endpoint.path} ({endpoint.how}): "
                f"the api phase fuzzes its schema's queries and mutations (schemathesis){root}")
+    if endpoint.health and health_rank(app.ready_path) is None and not app.ready_status:
+        # Apollo Server 2 and 3's own health check answers 200 {"status":"pass"} once the server is up,
+        # where "/" and the endpoint answer a GET without a query 400
+        app.ready_path = endpoint.health
+        app.decisions = [d for d in app.decisions if d.key != "ready_url"]
+        app.checks.pop("ready_url", None)
+        app.decide("ready_url", endpoint.health, f"{endpoint.where}: {endpoint.framework}'s health check")
+        return
     if app.ready_path.rstrip("/") == endpoint.path.rstrip("/") and not app.ready_status:
         app.ready_status = list(GRAPHQL_READY_STATUS)
         app.decide("ready_status", ", ".join(map(str, app.ready_status)),

@@ -17,7 +17,13 @@ current in 2026):
   prefix=...)``;
 - defaults: graphql-yoga's ``createYoga`` (``graphqlEndpoint``, ``/graphql``),
   Mercurius (``path``, ``/graphql``), NestJS's ``GraphQLModule.forRoot``
-  (``path``, ``/graphql``), Apollo Server's ``startStandaloneServer`` (``/``).
+  (``path``, ``/graphql``), Apollo Server 4's ``startStandaloneServer`` (``/``);
+  Apollo Server 2 and 3: the ``apollo-server`` package's ``server.listen()``
+  (``/``, as every path) and an integration's ``server.applyMiddleware({ app,
+  path })`` (``apollo-server-express``, ``-koa``...: ``path``, ``/graphql``),
+  both with their health check at ``/.well-known/apollo/server-health``
+  unless the code turns it off (``healthCheckPath: null``,
+  ``disableHealthCheck: true``); Apollo Server 4 has none.
 
 A Django route's path is read under the ``include()`` prefixes above it
 (:func:`under_includes`). A mount behind a value the code computes is not guessed.
@@ -36,11 +42,18 @@ from .djangourls import UrlConf
 from .files import read_text, rel
 from .openapi import Served
 
+# Apollo Server 2 and 3's packages for a framework whose server.applyMiddleware({ app }) mounts it
+APOLLO_INTEGRATIONS = ("express", "koa", "hapi")
+# Apollo Server 2 and 3's health check (apollo-server-express's getMiddleware), which the standalone
+# server's listen() and every applyMiddleware() add unless turned off; Apollo Server 4 has none
+APOLLO_HEALTH = "/.well-known/apollo/server-health"
 # Imported GraphQL server libraries, by the name init reports: Python modules and npm packages.
 LIBRARIES = (
     ("graphene_django", "Graphene-Django"), ("strawberry", "Strawberry"), ("ariadne", "Ariadne"),
     ("graphene", "Graphene"), ("graphql_server", "graphql-server"), ("flask_graphql", "Flask-GraphQL"),
-    ("@apollo/server", "Apollo Server"), ("apollo-server", "Apollo Server"), ("graphql-yoga", "graphql-yoga"),
+    ("@apollo/server", "Apollo Server"), ("apollo-server", "Apollo Server"),
+    *((f"apollo-server-{name}", "Apollo Server") for name in APOLLO_INTEGRATIONS),
+    ("graphql-yoga", "graphql-yoga"),
     ("express-graphql", "express-graphql"), ("graphql-http", "graphql-http"), ("mercurius", "Mercurius"),
     ("@nestjs/graphql", "NestJS GraphQL"),
 )
@@ -127,9 +140,13 @@ def _router(text: str, where: str, library: str) -> Served | None:
 
 def _default(text: str, where: str, library: str) -> Served | None:
     """A library's own mount: graphql-yoga, Mercurius, NestJS's GraphQLModule at /graphql (or their
-    option), Apollo Server's standalone server at /."""
+    option), Apollo Server's standalone server at / (with its health check's path in Apollo Server 2 and
+    3, :func:`_apollo2`)."""
     if "startStandaloneServer(" in text:
         return Served("/", where, library, "startStandaloneServer answers at any path")
+    apollo = _apollo2(text, where, library)
+    if apollo is not None:
+        return apollo
     for call, option in (("createYoga(", "graphqlEndpoint"), ("GraphQLModule.forRoot", "path"),
                          ("register(mercurius", "path")):
         at = text.find(call)
@@ -141,3 +158,34 @@ def _default(text: str, where: str, library: str) -> Served | None:
         return Served(url_join(value.group(2)), where, library, option) if value.group(2).startswith("/") \
             else None
     return None
+
+
+def _apollo2(text: str, where: str, library: str) -> Served | None:
+    """Apollo Server 2 or 3: the ``apollo-server`` package's ``new ApolloServer(...)`` whose ``listen()``
+    serves GraphQL at "/" (and every path: it mounts at "/"), or an integration's ``applyMiddleware({ app,
+    path })`` (``/graphql`` without ``path``); each with the health check both add
+    (:data:`APOLLO_HEALTH`, or the standalone server's ``healthCheckPath``) unless turned off. None for
+    other code."""
+    if not re.search(r"\bnew\s+ApolloServer\s*\(", text):
+        return None
+    middleware = re.search(r"\.applyMiddleware\(", text)
+    if middleware is not None:
+        call = call_text(text, middleware.end() - 1)
+        own = re.search(_KWARG.format(name="path"), call)
+        if own is not None and not own.group(2).startswith("/"):
+            return None
+        off = re.search(r"\bdisableHealthCheck\s*:\s*true\b", call)
+        path, how = (url_join(own.group(2)), "applyMiddleware's path") if own else \
+            ("/graphql", "applyMiddleware's default path")
+        return Served(path, where, library, how, health="" if off else APOLLO_HEALTH)
+    if _IMPORT_APOLLO.search(text) is None or not re.search(r"\.listen\(", text):
+        return None
+    constructed = re.search(r"\bnew\s+ApolloServer\s*\(", text)
+    options = call_text(text, constructed.end() - 1) if constructed else ""
+    custom = re.search(r"""\bhealthCheckPath\s*:\s*(null\b|(['"`])(/[^'"`\n$]*)\2)""", options)
+    health = APOLLO_HEALTH if custom is None else "" if custom.group(1) == "null" else custom.group(3)
+    return Served("/", where, library, "apollo-server's listen() answers at any path", health=health)
+
+
+# The standalone package itself (not apollo-server-express, -core ...)
+_IMPORT_APOLLO = re.compile(r"""(?:from\s*|require\(\s*|import\(\s*)['"]apollo-server['"]""")

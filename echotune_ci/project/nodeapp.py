@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import commands
+from .calltext import call_text
 from .envdefaults import destructured_env
 from .files import (
     JS_SUFFIXES,
@@ -997,6 +998,36 @@ def _depth(text: str, at: int) -> int:
     return text.count("{", 0, at) - text.count("}", 0, at)
 
 
+# Apollo Server's standalone server without a port: apollo-server 2/3's listen() (`opts.length ? opts : [{
+# port: 4000 }]`) and @apollo/server 4's startStandaloneServer (`listen ?? { port: 4000 }`)
+APOLLO_PORT = 4000
+_APOLLO_LISTEN = re.compile(r"\.listen\(\s*\)")
+_STANDALONE = re.compile(r"\bstartStandaloneServer\(")
+# startStandaloneServer(server, { listen: { port: 4000 } }), or the shorthand `{ port }`
+_LISTEN_OPTION = re.compile(r"\blisten\s*:\s*\{[^}]*?\bport\b"
+                            r"(?:\s*:\s*(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+))?")
+
+
+def _apollo_port(text: str) -> tuple[int, re.Match[str] | None, str] | None:
+    """Where Apollo Server's standalone server in *text* picks its port: (offset of the call, the match of
+    its ``port`` option whose group 1 is read as a ``listen(...)`` argument is, why) when it names one
+    (``startStandaloneServer(server, { listen: { port: PORT } })``); (offset, None, why) when it listens
+    on Apollo's default 4000 (``server.listen()`` of the ``apollo-server`` package, a
+    ``startStandaloneServer`` without ``listen``); None for other code."""
+    standalone = _STANDALONE.search(text)
+    if standalone is not None:
+        call = call_text(text, standalone.end() - 1)
+        option = _LISTEN_OPTION.search(call)
+        if option is not None:
+            return standalone.start(), option, ""
+        return standalone.start(), None, f"startStandaloneServer without listen.port listens on {APOLLO_PORT}"
+    bare = _APOLLO_LISTEN.search(text)
+    if bare is not None and re.search(r"""(?:from\s*|require\(\s*)['"]apollo-server['"]""", text) \
+            and re.search(r"\bnew\s+ApolloServer\s*\(", text):
+        return bare.start(), None, f"apollo-server's listen() without a port listens on {APOLLO_PORT}"
+    return None
+
+
 def node_port(
     folder: Path, skip: frozenset[str] = frozenset(), root: Path | None = None, entry: str = ""
 ) -> tuple[int | None, str, str]:
@@ -1009,6 +1040,11 @@ def node_port(
         text = read_text(file)
         path = Path(rel(file, root or folder))
         listen = _LISTEN.search(text) or (_NODE_SERVE.search(text) if "@hono/node-server" in text else None)
+        apollo = _apollo_port(text)
+        if apollo is not None and (not listen or apollo[0] < listen.start()):
+            listen = apollo[1]
+            if listen is None:
+                return APOLLO_PORT, "", f"{path}: {apollo[2]}"
         if not listen:
             continue
         arg = listen.group(1) or "port"  # serve({ fetch: app.fetch, port }): the shorthand's name

@@ -51,14 +51,16 @@ from .health import python_value
 @dataclass(frozen=True)
 class Served:
     """The document's path on the app (``/openapi.json``), the file that says so (relative), what serves
-    it ("FastAPI"), how it is set (one phrase: "its default"), and whether a docs page (Swagger UI, ReDoc)
-    answers at "/"."""
+    it ("FastAPI"), how it is set (one phrase: "its default"), whether a docs page (Swagger UI, ReDoc)
+    answers at "/", and the path of the server's own health check beside it ("" when none: Apollo Server
+    2 and 3's ``/.well-known/apollo/server-health``)."""
 
     path: str
     where: str
     framework: str
     how: str
     docs_at_root: bool = False
+    health: str = ""
 
 
 _STRING = r"""(?:r|f)?(['"])([^'"\n]*)\1"""
