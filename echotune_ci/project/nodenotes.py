@@ -2,9 +2,9 @@
 
 - :func:`downloader_notes`: packages whose install step downloads a binary
   from a host other than the npm registry (puppeteer's Chrome, sharp's
-  libvips before 0.33, cypress, electron...), direct or in the lockfile, with
-  the variable that skips the download, and prisma's engines (binaries.prisma.sh, also at ``prisma
-  generate``);
+  libvips before 0.33, cypress, electron, @apollo/rover before 0.41...), direct or in the lockfile,
+  with the variable that skips the download (or how to do without one), and prisma's engines
+  (binaries.prisma.sh, also at ``prisma generate``);
 - :func:`build_download_notes`: builds that fetch from the network
   (``next/font/google`` downloads fonts during ``next build``), and
   :func:`angular_font_note` for ``ng build``'s inlining of the fonts the index page links;
@@ -37,11 +37,13 @@ DOWNLOADERS: dict[str, tuple[str, str]] = {
     "electron": ("the Electron binary", "ELECTRON_SKIP_BINARY_DOWNLOAD=1"),
     "chromedriver": ("chromedriver", "CHROMEDRIVER_SKIP_DOWNLOAD=true"),
     "@sentry/cli": ("the sentry-cli binary", "SENTRYCLI_SKIP_DOWNLOAD=1"),
+    # its postinstall (binary-install) fetches from GitHub's releases, or rover.apollo.dev, and has no switch
+    "@apollo/rover": ("the rover binary", ""),
 }
 # ... and the version from which its install no longer downloads: playwright 1.38 dropped its install script
 # (`npx playwright install` fetches the browsers); npm's registry lists "install": "node install.js" up
 # to 1.37 and no script from 1.38
-DOWNLOADS_UNTIL: dict[str, tuple[int, int]] = {"playwright": (1, 38)}
+DOWNLOADS_UNTIL: dict[str, tuple[int, int]] = {"playwright": (1, 38), "@apollo/rover": (0, 41)}
 _LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml")
 
 
@@ -97,6 +99,15 @@ def downloader_notes(packages: list[Package]) -> list[str]:
         if not direct and not locked:
             continue
         how = "" if direct else " (a dependency of a dependency, in the lockfile)"
+        if not variable:
+            dev = bool(direct) and all(name in (p.data.get("devDependencies") or {}) for p in direct)
+            newer = f", or upgrade it to {until[0]}.{until[1]}+, which installs from the registry" if until \
+                else ""
+            skip = ("nothing skips it but leaving devDependencies out (npm ci --omit=dev) when the app does "
+                    f"not need them to serve{newer}") if dev else f"no variable skips it{newer}"
+            notes.append(f"{name}{how} downloads {what} while installing, from a host other than the package "
+                         f"registry: where only the registry is reachable, setup fails; {skip}")
+            continue
         notes.append(
             f"{name}{how} downloads {what} while installing, from a host other than the package registry: "
             f"where only the registry is reachable, set {variable} in env (when the app does not need it "

@@ -910,6 +910,32 @@ def test_downloader_notes_follow_the_lockfile(tmp_path):
     assert "sharp" not in notes  # 0.33+ installs its binaries from the registry
 
 
+@pytest.mark.parametrize(("dev", "locked", "said"), [
+    # @apollo/rover 0.2.0's postinstall (`node ./install.js`, binary-install) fetched
+    # github.com/apollographql/rover/releases/...: setup stopped on "getaddrinfo ENOTFOUND github.com"
+    ({"devDependencies": {"@apollo/rover": "^0.2.0"}}, "0.2.0", "npm ci --omit=dev"),
+    ({"dependencies": {"@apollo/rover": "^0.2.0"}}, "0.2.0", "no variable skips it"),
+    # 0.41.0 has no install script: its binaries are optionalDependencies from the registry
+    ({"devDependencies": {"@apollo/rover": "^0.41.0"}}, "0.41.0", ""),
+])
+def test_rovers_download_is_named(tmp_path, dev, locked, said):
+    import json
+
+    from echotune_ci.project.nodeapp import node_packages
+    from echotune_ci.project.nodenotes import downloader_notes
+
+    (tmp_path / "package.json").write_text(json.dumps({"name": "server", **dev}))
+    (tmp_path / "package-lock.json").write_text(json.dumps(
+        {"lockfileVersion": 2, "packages": {"node_modules/@apollo/rover": {"version": locked}}}))
+    notes = [n for n in downloader_notes(node_packages(tmp_path)) if "rover" in n]
+    if not said:
+        assert notes == []
+    else:
+        [note] = notes
+        assert "@apollo/rover downloads the rover binary while installing" in note and said in note
+        assert "upgrade it to 0.41+" in note
+
+
 def test_readme_once_command_for_node(tmp_path):
     (tmp_path / "package.json").write_text(
         '{"scripts": {"start": "node server.js", "db:migrate": "knex migrate:latest"},'
