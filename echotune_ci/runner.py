@@ -178,17 +178,21 @@ def app_exited(result: PhaseResult, phase: Phase[Any], app: App | None) -> Phase
 
     The figures of a crashed app are not its performance: the phase keeps its
     artifacts and notes but not its metrics and findings (a failing error
-    rate would blame the app's speed). Phases that do not measure the app are
-    left alone (the security phase's HTTP checks say themselves when the app
-    does not answer).
+    rate would blame the app's speed), except the findings whose subject is
+    the exit itself (``properties["app_exit"]``: the api phase's request the
+    app stopped serving on). Phases that do not measure the app are left
+    alone (the security phase's HTTP checks say themselves when the app does
+    not answer).
     """
     code = app.exit_code() if app is not None else None
     if code is None or app is None or not phase.needs_app:
         return result
-    if result.metrics or result.findings:
-        result.notes.append(f"{len(result.metrics)} metric(s) and {len(result.findings)} finding(s) measured "
-                            f"while the app was down are left out")
-        result.metrics, result.findings = [], []
+    kept = [f for f in result.findings if f.properties.get("app_exit")]
+    if result.metrics or len(result.findings) > len(kept):
+        left = len(result.findings) - len(kept)
+        result.notes.append(f"{len(result.metrics)} metric(s) and {left} finding(s) measured while the app "
+                            f"was down are left out")
+        result.metrics, result.findings = [], kept
     result.errors.insert(0, app.exit_message(code, f"during the {phase.name} phase"))
     result.status = "error"
     return result

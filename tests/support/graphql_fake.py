@@ -7,7 +7,10 @@ that has a ``path``), ``null_title`` makes ``tracks`` give a track whose non-nul
 ``refuse`` makes ``track`` refuse every request without the token of ``login(password: "demo-password")``
 as graphql-jwt's ``login_required`` does (an error "You do not have permission to perform this action",
 with a path, answered 200; the token goes in ``Authorization: JWT <token>``). ``login`` answers any other
-password with graphql-jwt's "Please enter valid credentials".
+password with graphql-jwt's "Please enter valid credentials". ``upstream_down`` makes ``tracks`` fail as
+a resolver whose REST data source cannot be resolved does (node-fetch's words, as Apollo Server 3 relays
+them). ``crash`` makes ``addTrack`` stop the server as an unhandled rejection stops Node: no answer to
+that request, nor to any after it.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ class GraphQLApi(JsonApi):
     raise_unknown = False
     null_title = False
     refuse = False
+    upstream_down = False
+    crash = False
+    dead = False
     introspection = True
     fields: ClassVar[dict[str, int]] = {}
 
@@ -48,6 +54,10 @@ class GraphQLApi(JsonApi):
             self._send(404, {"detail": "not found"})
             return
         query = str(body.get("query", ""))
+        if type(self).dead or (self.crash and "addTrack" in query):
+            type(self).dead = True
+            self.close_connection = True  # no answer: the client sees the connection closed
+            return
         if "__schema" in query and not self.introspection:
             self._send(400, {"errors": [{"message": "GraphQL introspection is not allowed"}]})
             return
@@ -82,6 +92,9 @@ class _Root:
     def tracks(self, _info: Any) -> list[dict[str, Any]]:
         """Every track (one with a null title, planted)."""
         self._count("tracks")
+        if self.api.upstream_down:
+            raise OSError("request to https://api.catalogue.example/v1/tracks failed, reason: getaddrinfo "
+                          "ENOTFOUND api.catalogue.example")
         return [{"id": i, "title": None if self.api.null_title else t} for i, t in CATALOGUE.items()]
 
     def addTrack(self, _info: Any, title: str) -> dict[str, Any]:  # noqa: N802 - the schema's name

@@ -235,3 +235,61 @@ def test_a_configured_endpoint_whose_schema_is_too_large_says_so(monkeypatch) ->
         discover._introspect(client, "http://127.0.0.1:9/graphql", {}, configured=True)
     assert str(caught.value) == ("http://127.0.0.1:9/graphql: the answer to the introspection query is "
                                  "larger than 2 MB, not a GraphQL schema to test (api.graphql)")
+
+
+def test_a_resolver_whose_upstream_cannot_be_resolved_is_untested_not_a_finding(tmp_path, cli_env):
+    # fullstack-tutorial's launches query calls api.spacexdata.com, which a runner without internet access
+    # cannot resolve: every answer carried node-fetch's "getaddrinfo ENOTFOUND", which was a high
+    # api/server-error finding per operation: the runner's network, not the app
+    code, result, output = run_api(tmp_path, cli_env, CONFIG, _api(upstream_down=True))
+    assert code == 0, output
+    assert result is not None and result["status"] == "warn" and result["findings"] == []
+    timed = _by_operation(result)
+    assert timed["Query.tracks"]["value"] is None and timed["Query.tracks"]["status"] == "warn"
+    assert "could not reach api.catalogue.example" in timed["Query.tracks"]["description"]
+    assert timed["Query.track"]["value"] is not None  # the other operations are measured
+    [warning] = [w for w in result["warnings"] if "could not reach" in w]
+    assert warning.startswith("api: not tested where the app calls api.catalogue.example: the answers of "
+                              "Query.tracks (")
+
+
+@pytest.mark.parametrize(("body", "graphql", "host"), [
+    # Apollo Server 3's answer (its shape, from a run of apollo-server 3.8.1 with node-fetch 2)
+    (b'{"errors": [{"message": "request to https://api.spacexdata.com/v2/launches failed, reason: '
+     b'getaddrinfo ENOTFOUND api.spacexdata.com", "path": ["launches"], "extensions": {"code": '
+     b'"INTERNAL_SERVER_ERROR", "exception": {"errno": "ENOTFOUND", "code": "ENOTFOUND"}}}], "data": null}',
+     True, "api.spacexdata.com"),
+    # requests 2 / urllib3 2 (a run of requests.get on this machine)
+    (b'{"errors": [{"message": "HTTPSConnectionPool(host=\'api.spacexdata.com\', port=443): Max retries '
+     b'exceeded with url: /v2/launches (Caused by NameResolutionError(\\"HTTPSConnection(host='
+     b'\'api.spacexdata.com\', port=443): Failed to resolve \'api.spacexdata.com\' ([Errno -2] Name or '
+     b'service not known)\\"))", "path": ["launches"]}]}', True, "api.spacexdata.com"),
+    # httpx names no host
+    (b'{"errors": [{"message": "[Errno -2] Name or service not known"}]}', True, "another host"),
+    (b'{"errors": [{"message": "getaddrinfo EAI_AGAIN api.x.io"}, {"message": "division by zero"}]}', True,
+     ""),
+    # an app's own database refusing is no host outside it
+    (b'{"errors": [{"message": "connect ECONNREFUSED 127.0.0.1:5432"}]}', True, ""),
+    (b'{"data": {"launches": []}}', True, ""),
+    (b"<pre>Error: getaddrinfo ENOTFOUND api.weather.example<br> &nbsp;at GetAddrInfoReqWrap</pre>", False,
+     "api.weather.example"),
+    (b'{"detail": "Internal Server Error"}', False, ""),
+])
+def test_which_answers_say_the_app_could_not_reach_a_host(body, graphql, host):
+    from echotune_ci.phases.api.contract import unreachable_host
+
+    assert unreachable_host(body, graphql) == host
+
+
+def test_a_request_the_app_stops_serving_on_is_a_finding_with_that_request(tmp_path, cli_env):
+    # fullstack-tutorial's cancelTrip with a launchId holding a NUL made Sequelize's SQLite query fail in a
+    # promise nobody awaited: Node stopped the app, and the phase said only that it could not run (exit 3)
+    code, result, output = run_api(tmp_path, cli_env, CONFIG, _api(crash=True))
+    assert code == 1, output  # a definite failure, not "could not run"
+    assert result is not None and result["status"] == "error"
+    [crash] = [f for f in result["findings"] if f["rule_id"] == "api/app-crash"]
+    assert crash["severity"] == "high" and crash["properties"]["operation"] == "Mutation.addTrack"
+    assert crash["properties"]["app_exit"] is True
+    assert "addTrack(" in crash["properties"]["curl"]
+    said = "Mutation.addTrack: the request failed (ConnectionError)"
+    assert any(e.startswith(said) for e in result["errors"])

@@ -39,9 +39,13 @@ from ...errors import InputError, RunError
 from .settings import ApiSettings, excluded
 
 SEVERITY = {"not_a_server_error": "high", "response_schema_conformance": "medium",
-            "status_code_conformance": "medium", "content_type_conformance": "medium"}
+            "status_code_conformance": "medium", "content_type_conformance": "medium", "app_crash": "high"}
 RULES = {"not_a_server_error": "api/server-error", "response_schema_conformance": "api/schema-mismatch",
-         "status_code_conformance": "api/undocumented-status", "content_type_conformance": "api/content-type"}
+         "status_code_conformance": "api/undocumented-status", "content_type_conformance": "api/content-type",
+         "app_crash": "api/app-crash"}
+# The check of our own for the request the app gave no answer to, after which it answered none: the app
+# stopped serving on it (an unhandled rejection stops Node 15+), the worst a generated request can show.
+APP_CRASH = "app_crash"
 # The checks that mean something for a GraphQL schema (the other two judge what an OpenAPI document lists).
 GRAPHQL_CHECKS = ("not_a_server_error", "response_schema_conformance")
 # Headers every request carries on its own: left out of the reproducing command.
@@ -142,6 +146,49 @@ def _refuses(error: dict[str, Any]) -> str:
     return "credentials" if _CREDENTIALS_MESSAGE.search(message) else ""
 
 
+# What a server's error says when the app could not reach a host outside it (a REST API it calls): Node's
+# resolver and socket errors (node-fetch's "request to https://api.x/v2 failed, reason: getaddrinfo ENOTFOUND
+# api.x"), Python's socket.gaierror ("[Errno -2] Name or service not known", "Temporary failure in name
+# resolution") and urllib3's NameResolutionError ("Failed to resolve 'api.x'"), an unreachable network.
+# Not ECONNREFUSED or a timeout: a database or cache of the app's own that is down says so too.
+_UNREACHABLE = re.compile(
+    r"\b(?:getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|Name or service not known|Temporary failure in name "
+    r"resolution|nodename nor servname provided|Failed to resolve|ENETUNREACH|EHOSTUNREACH|Network is "
+    r"unreachable|No route to host)\b")
+# The host such an error names: after Node's error code, urllib3's "Failed to resolve 'x'" and its
+# "host='x'", or the URL of node-fetch's "request to https://x/... failed".
+_UNREACHABLE_HOST = re.compile(r"""(?:(?:ENOTFOUND|EAI_AGAIN) |Failed to resolve '|host='|request to https?://)"""
+                               r"""([A-Za-z0-9.-]*[A-Za-z0-9])""")
+
+
+def unreachable_host(body: bytes, graphql: bool) -> str:
+    """The host(s) outside the app that its answer *body* says it could not reach (", "-joined; "another
+    host" when the error names none), "" otherwise. A GraphQL answer counts when every error of it says so
+    (its message, or the ``code`` of Apollo Server 3's ``extensions.exception``); any other answer (a 5xx)
+    when its text says so. Such an answer measures the runner's network, not the app: what a CI runner
+    without internet access gets from an app that calls a public API. Never raises."""
+    import json
+
+    if graphql:
+        try:
+            answer = json.loads(body[:200_000])
+        except ValueError:
+            return ""
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        if not isinstance(errors, list) or not errors or not all(isinstance(e, dict) for e in errors):
+            return ""
+        said = [json.dumps(e.get("message", "")) + json.dumps(e.get("extensions", ""))[:2000] for e in errors]
+        if not all(_UNREACHABLE.search(text) for text in said):
+            return ""
+        text = " ".join(said)
+    else:
+        text = body[:8000].decode("utf-8", "replace")
+        if not _UNREACHABLE.search(text):
+            return ""
+    hosts = dict.fromkeys(m.group(1) for m in _UNREACHABLE_HOST.finditer(text))
+    return ", ".join(list(hosts)[:3]) or "another host"
+
+
 def _graphql_path(failure: Any) -> str:
     """The field path of a GraphQL failure's first error (``track``, ``tracks.0.title``), "" without one."""
     errors = getattr(failure, "errors", None)
@@ -183,7 +230,11 @@ class ContractOutcome:
     ``requests`` counts every request sent, refused or not. ``unauthenticated`` lists the operations
     whose 401 or 403, sent without credentials (no login configured), the document does not list: not
     a broken contract (the app asks for credentials the test did not have), so no problem of
-    status_code_conformance is recorded for them."""
+    status_code_conformance is recorded for them. ``unreachable`` counts, per operation, the answers
+    that said the app could not reach a host outside it (:func:`unreachable_host`, the hosts in
+    ``far_hosts``): neither timed nor checked. ``stopped`` says why the test stopped before its end when
+    the app gave no answer to a request (connection refused or closed) and none after it: that request is
+    an :data:`APP_CRASH` problem, and the operations after it were not tested."""
 
     timings: dict[str, list[float]] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)
@@ -194,6 +245,9 @@ class ContractOutcome:
     # The operations an OpenAPI document says need credentials (a `security` requirement, its own or the
     # document's, that none of its alternatives leaves empty)
     secured: list[str] = field(default_factory=list)
+    unreachable: dict[str, int] = field(default_factory=dict)
+    far_hosts: list[str] = field(default_factory=list)
+    stopped: str = ""
     requests: int = 0
 
 
@@ -342,14 +396,31 @@ class _Run:
             response = case.call(base_url=self.base_url, session=self.session, headers=self.headers,
                                  timeout=self.settings.request_timeout, allow_redirects=False)
         except requests.ConnectionError as exc:
-            raise RunError(f"{label}: the request failed ({type(exc).__name__}): is the app at "
-                           f"{self.base_url} still running?") from None
+            if not self.outcome.stopped:
+                # The first request without an answer is the one the app stopped on; hypothesis replays
+                # (and shrinks) the failure against an app that is gone, which says nothing more
+                self.outcome.stopped = (f"{label}: the request failed ({type(exc).__name__}): is the app at "
+                                        f"{self.base_url} still running?")
+                sent = exc.request
+                said = (f"the app gave no answer ({type(exc).__name__}) to this request and none after it: "
+                        "it stopped serving while handling it")
+                curl = curl_command(sent, self.headers) if sent is not None else ""
+                self._record(Problem(label, path, APP_CRASH, said, curl, None))
+            raise RunError(self.outcome.stopped) from None
         except requests.RequestException as exc:
             # A read timeout (one slow endpoint) says nothing of the other operations: the app answers.
             raise _OperationFailed(f"the request failed ({type(exc).__name__}, request_timeout "
                                    f"{self.settings.request_timeout:g}s)") from None
         self.outcome.requests += 1
         timings = self.outcome.timings.setdefault(label, [])
+        far = unreachable_host(response.content, bool(self.endpoint)) \
+            if self.endpoint or response.status_code >= 500 else ""
+        if far:
+            # The app's call to a service outside it failed on the runner's network: its time and its
+            # error say nothing of the app
+            self.outcome.unreachable[label] = self.outcome.unreachable.get(label, 0) + 1
+            self.outcome.far_hosts.extend(h for h in far.split(", ") if h not in self.outcome.far_hosts)
+            return
         # A GraphQL server refuses in its answer's errors, with a 200 (graphql-jwt's login_required, Apollo's
         # UNAUTHENTICATED): an authentication layer's answer as a 401 is, not a resolver's failure.
         said = graphql_refusal(response.content) if self.endpoint and response.status_code < 500 else ""
@@ -494,7 +565,10 @@ def _run_operations(schema: Any, run: _Run, progress: Callable[[str], None]) -> 
             except _TimeUp:
                 run.outcome.not_reached.append(label)
             except RunError:
-                raise  # the app stopped answering: no operation after this one could be tested either
+                # the app stopped answering: no operation after this one can be tested either
+                if not run.outcome.stopped:
+                    raise
+                break
             except Exception as exc:  # noqa: BLE001
                 # schemathesis raises while generating from a definition it rejects (FastAPI 0.87 on
                 # pydantic 1 writes draft-6 "exclusiveMinimum": 0.0 into OpenAPI 3.0): as schemathesis

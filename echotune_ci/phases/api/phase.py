@@ -261,7 +261,7 @@ def _session_headers(login: LoginSettings, client: Any, where: str, response: An
 def contract_findings(outcome: ContractOutcome) -> list[Finding]:
     """One finding per (operation, check) with its reproducing request; the context (and so the
     fingerprint) is the operation and the check, never the random example."""
-    from .contract import RULES, SEVERITY
+    from .contract import APP_CRASH, RULES, SEVERITY
 
     findings = []
     for problem in outcome.problems.values():
@@ -271,7 +271,9 @@ def contract_findings(outcome: ContractOutcome) -> list[Finding]:
             message=f"{problem.operation}{status}: {problem.message}. Reproduce: {problem.curl}",
             location=Location(path=problem.path), context=f"{problem.operation} {problem.check}",
             help_url="https://schemathesis.readthedocs.io/en/stable/reference/checks/",
-            properties={"operation": problem.operation, "check": problem.check, "curl": problem.curl}))
+            properties={"operation": problem.operation, "check": problem.check, "curl": problem.curl,
+                        # the app's exit is this finding's subject: `run` keeps it when the app exited
+                        **({"app_exit": True} if problem.check == APP_CRASH else {})}))
     return findings
 
 
@@ -296,9 +298,10 @@ def timing_metrics(outcome: ContractOutcome, budget: float) -> list[Metric]:
             # "warn" with no value: a budget that could not be checked (as the load phase's Redis metrics);
             # "error" would say the phase could not run, and it did.
             answers = "the answer was" if refused == 1 else f"all {refused} answers were"
+            why = (f"{answers} refused (401/403) by authentication" if refused else
+                   f"every answer said the app could not reach {', '.join(outcome.far_hosts)}")
             metrics.append(Metric(value=None, status="warn", **common,
-                                  description=f"p95 response time of {label}: not measured: {answers} "
-                                              f"refused (401/403) by authentication"))
+                                  description=f"p95 response time of {label}: not measured: {why}"))
             continue
         over = (f"over {len(samples)} answers ({refused} more, refused (401/403) by authentication, not "
                 f"timed)" if refused else f"over {len(samples)} generated requests")
@@ -346,6 +349,20 @@ def refused_warning(outcome: ContractOutcome, headers: dict[str, str]) -> str | 
             f"measured (p95_ms has no value): {fix}")
 
 
+def unreachable_warning(outcome: ContractOutcome) -> str:
+    """The warning for the operations some of whose answers said the app could not reach a host outside
+    it (``outcome.unreachable``, :func:`.contract.unreachable_host`): those answers were neither timed nor
+    checked, so those operations are untested where they call it; what to do about it."""
+    counts = ", ".join(
+        f"{label} ({count} of {count + len(outcome.timings.get(label, [])) + outcome.refused.get(label, 0)})"
+        for label, count in outcome.unreachable.items())
+    hosts = ", ".join(outcome.far_hosts)
+    return (f"api: not tested where the app calls {hosts}: the answers of {counts} said it could not reach "
+            f"{'it' if len(outcome.far_hosts) == 1 else 'them'} (a name this runner cannot resolve, or a "
+            "network it cannot reach), so they are neither findings nor timed; give the run that network, "
+            "or point the app at a stand-in for that service in [serve] env (docs/api.md)")
+
+
 def _contract(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: Any,
               headers: dict[str, str], result: PhaseResult) -> None:
     from .discover import find_documents
@@ -364,12 +381,15 @@ def _contract(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: A
     for number, document in enumerate(documents):
         share = (settings.max_time if len(documents) == 1
                  else max(1.0, round((deadline - time.monotonic()) / (len(documents) - number))))
-        _contract_of(document, settings, ctx, base_url, headers, result, share)
+        if _contract_of(document, settings, ctx, base_url, headers, result, share):
+            return  # the app stopped serving: nothing more can be tested
 
 
 def _contract_of(document: Document, settings: ApiSettings, ctx: PhaseContext, base_url: str,
-                 headers: dict[str, str], result: PhaseResult, max_time: float) -> None:
-    """The contract test of one document (an OpenAPI document or a GraphQL schema) within *max_time* s."""
+                 headers: dict[str, str], result: PhaseResult, max_time: float) -> bool:
+    """The contract test of one document (an OpenAPI document or a GraphQL schema) within *max_time* s;
+    whether the app stopped serving during it (an error of *result* then says so, and the request it
+    stopped on is an ``api/app-crash`` finding)."""
     from .contract import run_contract
 
     graphql = document.kind == "graphql"
@@ -398,11 +418,16 @@ def _contract_of(document: Document, settings: ApiSettings, ctx: PhaseContext, b
         result.warnings.append(
             f"api: {operations} {said}, since no login is configured; set [api.login] (or [load.login]) to "
             f"test them with credentials: " + ", ".join(outcome.unauthenticated))
+    if outcome.stopped:
+        result.errors.append(outcome.stopped)
+    if outcome.unreachable:
+        result.warnings.append(unreachable_warning(outcome))
     if outcome.not_reached:
         result.warnings.append(f"api: the time cap ({max_time:g}s) stopped the contract test before "
                                f"{', '.join(outcome.not_reached)}")
     for problem in outcome.unusable:
         result.warnings.append(f"api: an operation of {document.where} could not be tested: {problem}")
+    return bool(outcome.stopped)
 
 
 def run_api(settings: ApiSettings, ctx: PhaseContext, url: str | None = None) -> PhaseResult:
