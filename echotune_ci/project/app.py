@@ -67,6 +67,7 @@ from .scriptreach import reaches
 from .nx import NxClient, NxServer, nx_clients, nx_projects, nx_runner, nx_server
 from .nodenotes import production_only, synchronize_off_in_production
 from .nodenotes import required_env as node_required_env
+from .graphqllogin import graphql_login
 from .graphql import graphql_endpoint, under_includes
 from .openapi import Served, nitro_dev_document, served_document
 from .orms import OrmDatabase, generates, in_folder, orm_databases, prisma_schema
@@ -773,7 +774,7 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
                            "login), so the account of [load.login] needs a verified, primary EmailAddress "
                            "(made with it in build, by manage.py shell -c, for example)")
     _openapi(app, served)
-    _graphql(app, under_includes(graphql_endpoint(sources, folder), urls))
+    _graphql(app, under_includes(graphql_endpoint(sources, folder), urls), sources, folder)
     attach_clients(app, folder, folder, node_packages(folder), sources)
     return app
 
@@ -1821,14 +1822,22 @@ def _dev_document(app: AppSetup, served: Served | None, sources: list[Path], fol
 GRAPHQL_READY_STATUS = [400, 405]
 
 
-def _graphql(app: AppSetup, endpoint: Served | None) -> None:
+def _graphql(app: AppSetup, endpoint: Served | None, sources: list[Path], folder: Path) -> None:
     """Where the code mounts its GraphQL server (*endpoint*, :func:`.graphql.graphql_endpoint`): the api
     phase fuzzes its schema (introspection, schemathesis), so it joins ``[run] phases`` and ``[api]
     graphql`` names the path; the load test POSTs ``{ __typename }`` to it (a query every schema
-    answers); and a ready URL that is the endpoint is ready on the 400 a GET without a query gets."""
+    answers); a ready URL that is the endpoint is ready on the 400 a GET without a query gets; and the
+    login mutation of the schema the code writes (*sources*, :func:`.graphqllogin.graphql_login`) is
+    ``[api.login]``."""
     if endpoint is None:
         return
     app.graphql = endpoint.path
+    app.graphql_login = graphql_login(sources, folder)
+    if app.graphql_login is not None:
+        login = app.graphql_login
+        app.decide("api.login", login.operation, f"{login.where}: a login mutation whose answer carries the "
+                                                 f"token ({login.token_field}); header scheme "
+                                                 f"{login.scheme or 'none'}: {login.scheme_why}")
     if "api" not in app.phases:
         app.phases.append("api")
     root = ""
@@ -1921,7 +1930,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _static_env(app, server, client_dirs, folder)
         _openapi(app, served)
         _dev_document(app, served, sources, folder)
-        _graphql(app, graphql_endpoint(sources, folder))
+        _graphql(app, graphql_endpoint(sources, folder), sources, folder)
         production = production_only(sources, folder)
         if production and "NODE_ENV" not in app.env:
             # Without it such a server answers 404 on "/" (npm-monorepo, proshop): nothing to measure.

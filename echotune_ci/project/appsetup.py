@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .graphqllogin import GraphQLLogin
 
 # Keys a `# check:` note can stand above, in the order echotune.toml lists them.
 CHECK_KEYS = ("project", "setup", "build", "command", "port", "cwd", "ready_url", "env", "audit", "bundle",
@@ -79,6 +83,8 @@ class AppSetup:
     openapi: str = ""
     # Where the running app answers GraphQL ([api] graphql), "" when the code does not say
     graphql: str = ""
+    # The login mutation of its schema, as the code writes it in SDL ([api.login]), None when none is read
+    graphql_login: GraphQLLogin | None = None
     phases: list[str] = field(default_factory=lambda: list(DEFAULT_PHASES))
     bundle_globs: list[str] = field(default_factory=list)
     requirements: list[str] = field(default_factory=list)
