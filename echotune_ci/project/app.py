@@ -2361,11 +2361,16 @@ def _static_fallback(app: AppSetup, packages: list[Package]) -> Package | None:
         if pkg.dir != ".":
             app.command = f"cd {pkg.dir} && {app.command}"
         app.fallback = "static"
-        app.decide("command", app.command, f"{join(pkg.dir, 'package.json')} (no start script)")
+        # create-react-app's "start": "react-scripts start" is its development server, no start script
+        start = pkg.scripts.get("start", "")
+        said = (f"scripts.start, {start}, is the development server: the build is served" if start
+                else "no start script")
+        app.decide("command", app.command, f"{join(pkg.dir, 'package.json')} ({said})")
         app.check(
             "command",
-            "no server and no start script: the built files are served by a static server, so "
-            "load and header checks measure that server, not your production host",
+            f"no server and {'only a development server' if start else 'no start script'}: the built files "
+            "are served by a static server, so load and header checks measure that server, not your "
+            "production host",
         )
         return None
     app.check(

@@ -124,3 +124,19 @@ def test_an_express_app_with_its_own_health_route_keeps_it(tmp_path, cli_env):
     assert cfg.api.graphql == "/graphql" and cfg.serve.ready_url.endswith("}/health")
     assert [(e.method, e.path) for e in cfg.load.endpoints] == [("GET", "/health"), ("POST", "/graphql")]
 
+
+
+def test_a_create_react_app_clients_start_script_is_named_as_its_development_server(tmp_path, cli_env):
+    # fullstack-tutorial's client: "start": "react-scripts start" (webpack-dev-server), served as its
+    # build; init said "(no start script)" of a package.json that has one
+    root = write(tmp_path / "client", {
+        "package.json": ('{"name": "client", "scripts": {"start": "react-scripts start", "build": '
+                         '"react-scripts build"}, "dependencies": {"react": "^18.2.0", "react-scripts": '
+                         '"^5.0.1"}}'),
+        "src/index.tsx": "import React from 'react';\n",
+    })
+    said = _init(root, cli_env)
+    assert ("package.json (scripts.start, react-scripts start, is the development server: the build is "
+            "served)") in said
+    assert "no start script" not in said
+    assert load_config(root / "echotune.toml").serve.command == "npx --yes serve -s build -l tcp://127.0.0.1:{port}"
