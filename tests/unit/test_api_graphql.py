@@ -289,7 +289,7 @@ def test_a_request_the_app_stops_serving_on_is_a_finding_with_that_request(tmp_p
     assert result is not None and result["status"] == "error"
     [crash] = [f for f in result["findings"] if f["rule_id"] == "api/app-crash"]
     assert crash["severity"] == "high" and crash["properties"]["operation"] == "Mutation.addTrack"
-    assert crash["properties"]["app_exit"] is True
+    assert crash["properties"]["app_exit"] is True and "help_url" not in crash
     assert "addTrack(" in crash["properties"]["curl"]
     said = "Mutation.addTrack: the request failed (ConnectionError)"
     assert any(e.startswith(said) for e in result["errors"])

@@ -270,7 +270,9 @@ def contract_findings(outcome: ContractOutcome) -> list[Finding]:
             rule_id=RULES[problem.check], severity=SEVERITY[problem.check], source_tool="schemathesis",
             message=f"{problem.operation}{status}: {problem.message}. Reproduce: {problem.curl}",
             location=Location(path=problem.path), context=f"{problem.operation} {problem.check}",
-            help_url="https://schemathesis.readthedocs.io/en/stable/reference/checks/",
+            # app_crash is our own check, which schemathesis's list does not document
+            help_url=None if problem.check == APP_CRASH else
+            "https://schemathesis.readthedocs.io/en/stable/reference/checks/",
             properties={"operation": problem.operation, "check": problem.check, "curl": problem.curl,
                         # the app's exit is this finding's subject: `run` keeps it when the app exited
                         **({"app_exit": True} if problem.check == APP_CRASH else {})}))
