@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from ..masking import is_secret_name, mask
 from . import commands
 from .appsetup import FRONTEND_PAGES, AppSetup, Decision
-from .clients import attach_clients, client_pages, node_notes, output_folder, serves
+from .clients import attach_clients, client_pages, local_api_call, node_notes, output_folder, serves
 from .django import (DjangoFacts, allows_loopback, asgi_early_import, is_django, read_django,
                      runserver_serves_asgi, server_settings, unused_settings)
 from .djangourls import UrlConf, read_urlconf
@@ -2273,7 +2273,7 @@ def _node_command(
         return next((p for p in packages if p.server), packages[0]), ""
     start = server_script(packages)
     if start is None:
-        return _static_fallback(app, packages), ""
+        return _static_fallback(app, packages, folder), ""
     command, pre, env = start_command(start, tool)
     source = start.source + _without_dev_options(start.line)
     members, runs = typescript_members(start, packages)
@@ -2349,8 +2349,9 @@ def _without_dev_options(line: str) -> str:
             "changes are for development, not for a measured run")
 
 
-def _static_fallback(app: AppSetup, packages: list[Package]) -> Package | None:
-    """A single-page app without any start script: serve its build output, and say so."""
+def _static_fallback(app: AppSetup, packages: list[Package], folder: Path) -> Package | None:
+    """A single-page app without any start script: serve its build output, and say so (and that its pages
+    call an API on the developer's machine, :func:`.clients.local_api_call`, when they do)."""
     for pkg in packages:
         if pkg.vite:
             app.command = "npx vite preview --host 127.0.0.1 --port {port} --strictPort"
@@ -2368,10 +2369,16 @@ def _static_fallback(app: AppSetup, packages: list[Package]) -> Package | None:
         app.decide("command", app.command, f"{join(pkg.dir, 'package.json')} ({said})")
         app.check(
             "command",
-            f"no server and {'only a development server' if start else 'no start script'}: the built files "
-            "are served by a static server, so load and header checks measure that server, not your "
-            "production host",
+            (f"no server but the development server ({start})" if start else "no server and no start script")
+            + ": the built files are served by a static server, so load and header checks measure that "
+            "server, not your production host",
         )
+        call = local_api_call(pkg, folder)
+        if call is not None:
+            app.check("command", f"{call[1]} calls {call[0]}, an API on the developer's machine that no "
+                                 "server of this run starts: the pages are measured without what they fetch "
+                                 "from it (and a failed request warns); serve that API beside the build, or "
+                                 "audit the pages that need none")
         return None
     app.check(
         "command", "no start, serve, preview or dev script and no server file: say how to start the app"

@@ -207,6 +207,30 @@ def _inlined_urls(app: AppSetup, pkg: Package, root: Path) -> None:
                          f"that the code takes an empty {variable} as its own origin)")
 
 
+# A URL of the developer's machine with a path, written in the client's code: the API it calls
+# (fullstack-tutorial's `uri: 'http://localhost:4000/graphql'`)
+_LOCAL_CALL = re.compile(r"""['"`](https?://(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?/[^'"`\s$]*)['"`]""",
+                         re.I)
+_TEST_FILE = re.compile(r"(?:^|/)(?:__tests__|__mocks__|tests?|e2e|cypress)/|\.(?:test|spec|stories)\.")
+
+
+def local_api_call(pkg: Package, root: Path) -> tuple[str, str] | None:
+    """(the URL, ``file:line``) of the first address of the developer's machine the client *pkg*'s code
+    calls (a string literal ``http://localhost:<port>/...`` outside tests and comments' lines), None when
+    none. Served as static files, its pages call that address, where no server of the run answers."""
+    for path in source_files(pkg.path, JS_SUFFIXES, limit=400):
+        where = rel(path, root)
+        if _TEST_FILE.search(where):
+            continue
+        text = read_text(path)
+        for m in _LOCAL_CALL.finditer(text):
+            start = text.rfind("\n", 0, m.start()) + 1
+            if text[start:m.start()].lstrip().startswith(("//", "*", "/*")):
+                continue
+            return m.group(1), f"{where}:{text.count(chr(10), 0, m.start()) + 1}"
+    return None
+
+
 def client_pages(app: AppSetup, pkg: Package, root: Path) -> None:
     """The pages of the Angular client *pkg* that the server serves, from its router: audited beside "/"
     (those behind a login written commented out), when nothing else listed pages. The server answers

@@ -125,18 +125,38 @@ def test_an_express_app_with_its_own_health_route_keeps_it(tmp_path, cli_env):
     assert [(e.method, e.path) for e in cfg.load.endpoints] == [("GET", "/health"), ("POST", "/graphql")]
 
 
+def _cra_client(tmp_path, scripts: str, files: dict[str, str]):
+    """A create-react-app client (react-scripts 5) with *scripts* (JSON) and its *files*, under tmp_path."""
+    return write(tmp_path / "client", {
+        "package.json": f'{{"name": "client", "scripts": {scripts}, "dependencies": {{"react": "^18.2.0", '
+                        '"react-scripts": "^5.0.1"}}',
+        **files,
+    })
+
 
 def test_a_create_react_app_clients_start_script_is_named_as_its_development_server(tmp_path, cli_env):
     # fullstack-tutorial's client: "start": "react-scripts start" (webpack-dev-server), served as its
     # build; init said "(no start script)" of a package.json that has one
-    root = write(tmp_path / "client", {
-        "package.json": ('{"name": "client", "scripts": {"start": "react-scripts start", "build": '
-                         '"react-scripts build"}, "dependencies": {"react": "^18.2.0", "react-scripts": '
-                         '"^5.0.1"}}'),
-        "src/index.tsx": "import React from 'react';\n",
-    })
+    root = _cra_client(tmp_path, '{"start": "react-scripts start", "build": "react-scripts build"}',
+                       {"src/index.tsx": "import React from 'react';\n"})
     said = _init(root, cli_env)
     assert ("package.json (scripts.start, react-scripts start, is the development server: the build is "
             "served)") in said
     assert "no start script" not in said
-    assert load_config(root / "echotune.toml").serve.command == "npx --yes serve -s build -l tcp://127.0.0.1:{port}"
+    command = load_config(root / "echotune.toml").serve.command
+    assert command == "npx --yes serve -s build -l tcp://127.0.0.1:{port}"
+
+
+def test_a_static_clients_call_to_an_api_on_localhost_is_noted(tmp_path, cli_env):
+    # fullstack-tutorial's client: `new ApolloClient({ uri: 'http://localhost:4000/graphql' })` in
+    # src/index.tsx; served as static files, its pages call a server no run starts
+    root = _cra_client(tmp_path, '{"build": "react-scripts build"}', {
+        "src/index.tsx": ("import { ApolloClient } from '@apollo/client';\n"
+                          "// see http://localhost:3000/docs for the dev server\n"
+                          "const client = new ApolloClient({\n  uri: 'http://localhost:4000/graphql',\n});\n"),
+        "src/__tests__/api.test.tsx": "fetch('http://localhost:9999/mock');\n",
+    })
+    _init(root, cli_env)
+    text = (root / "echotune.toml").read_text()
+    assert "# check: src/index.tsx:4 calls http://localhost:4000/graphql, an API on the developer's" in text
+    assert "9999" not in text and "3000/docs" not in text
