@@ -10,12 +10,13 @@ with a path, answered 200; the token goes in ``Authorization: JWT <token>``). ``
 password with graphql-jwt's "Please enter valid credentials". ``upstream_down`` makes ``tracks`` fail as
 a resolver whose REST data source cannot be resolved does (node-fetch's words, as Apollo Server 3 relays
 them). ``crash`` makes ``addTrack`` stop the server as an unhandled rejection stops Node: no answer to
-that request, nor to any after it.
+that request, nor to any after it (``crash_exits``: the process itself exits with code 1).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, ClassVar
 
 from graphql import build_schema, graphql_sync
@@ -42,6 +43,7 @@ class GraphQLApi(JsonApi):
     refuse = False
     upstream_down = False
     crash = False
+    crash_exits = False
     dead = False
     introspection = True
     fields: ClassVar[dict[str, int]] = {}
@@ -55,6 +57,8 @@ class GraphQLApi(JsonApi):
             return
         query = str(body.get("query", ""))
         if type(self).dead or (self.crash and "addTrack" in query):
+            if self.crash_exits:
+                os._exit(1)
             type(self).dead = True
             self.close_connection = True  # no answer: the client sees the connection closed
             return
