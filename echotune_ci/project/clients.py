@@ -168,8 +168,9 @@ def attach_clients(
 # create-react-app's, in the client's folder; the variables each exposes to the pages' code
 _BUILD_ENV_FILES = (".env", ".env.local", ".env.production", ".env.production.local")
 _EXPOSED = (("vite", "VITE_"), ("react-scripts", "REACT_APP_"))
-# a URL of this machine's: the developer's own server, on a port of theirs
-_LOCAL_URL = re.compile(r"^https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::\d+)?(?:/|$)", re.I)
+# the developer's own machine, whose servers on ports of theirs no server of the run answers for
+_LOCAL_HOST = r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
+_LOCAL_URL = re.compile(rf"^https?://{_LOCAL_HOST}(?::\d+)?(?:/|$)", re.I)
 
 
 def _inlined_urls(app: AppSetup, pkg: Package, root: Path) -> None:
@@ -209,8 +210,7 @@ def _inlined_urls(app: AppSetup, pkg: Package, root: Path) -> None:
 
 # A URL of the developer's machine with a path, written in the client's code: the API it calls
 # (fullstack-tutorial's `uri: 'http://localhost:4000/graphql'`)
-_LOCAL_CALL = re.compile(r"""['"`](https?://(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?/[^'"`\s$]*)['"`]""",
-                         re.I)
+_LOCAL_CALL = re.compile(rf"""['"`](https?://{_LOCAL_HOST}(?::\d+)?/[^'"`\s$]*)['"`]""", re.I)
 _TEST_FILE = re.compile(r"(?:^|/)(?:__tests__|__mocks__|tests?|e2e|cypress)/|\.(?:test|spec|stories)\.")
 
 
