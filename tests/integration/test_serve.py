@@ -135,11 +135,15 @@ def test_the_files_git_tracks_that_the_running_app_changed_are_named(tmp_path, c
 
         [[load.endpoints]]
         path = "/edited.txt"
+
+        # what is checked is the warning, not the speed of a one-thread server on a busy runner
+        [budgets]
+        api_p95_ms = 5000
         """))
     out = tmp_path / "out"
     done = run_cli("run", "--config", str(repo / "echotune.toml"), "--phase", "load",
                    "--output-dir", str(out), env=cli_env, cwd=repo, timeout=120)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
     assert "the app changed 1 file(s) git tracks while it ran: data/app.db" in done.stderr
     import json
 
