@@ -6,6 +6,7 @@ shape of Orctatech-Engineering-Team/orcta-stack (docs/real-projects.md, seventee
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -153,6 +154,18 @@ def test_which_members_a_root_build_reaches(tmp_path, build, reached):
                                               "build-web": "vite build"}})
     api = Package("apps/api", tmp_path / "apps/api", {"name": "api", "scripts": {"build": "tsc"}})
     assert reaches(top, api) is reached
+
+
+@pytest.mark.parametrize("last, reached", [("vite build", False), ("pnpm --filter api build", True)])
+def test_root_scripts_running_each_other_are_read_once_each(tmp_path, last, reached):
+    # 12 scripts each running every s* script (itself too): 12**6 paths before, read now once per depth left;
+    # the deepest one's command still decides
+    scripts = {"build": "run-p s*", **{f"s{i}": f"run-p s* # {i}" for i in range(12)}, "s99": last}
+    top = Package(".", tmp_path, {"scripts": scripts})
+    api = Package("apps/api", tmp_path / "apps/api", {"name": "api", "scripts": {"build": "tsc"}})
+    started = time.monotonic()
+    assert reaches(top, api) is reached
+    assert time.monotonic() - started < 1
 
 
 def hono_modules(root: Path) -> Path:
