@@ -8,6 +8,8 @@ gave ``me``; ``Bearer <token>`` would not decode to an email).
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from test_init_graphql import _init
@@ -106,3 +108,28 @@ def test_interpolations_are_left_out(tmp_path):
                      "  extend type Mutation { login(email: String!, password: String!): Token }\n`;\n",
     })
     assert found is not None and found.token_field == "data.login.token" and found.scheme == "Bearer"
+
+
+def test_an_unclosed_literal_of_many_mutation_types_is_read_at_once(tmp_path):
+    # 20,000 'type Mutation' in an unclosed literal (JavaScript, Python): 41 s before (the pattern backtracked
+    # once per occurrence), no SDL now; a closed literal after an unclosed Python one is still not SDL
+    write(tmp_path, {"a.js": "const s = `" + "type Mutation " * 20000,
+                     "b.py": 'S = """' + "type Mutation " * 20000})
+    started = time.monotonic()
+    assert graphql_login([tmp_path / "a.js", tmp_path / "b.py"], tmp_path) is None
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("code, scheme", [
+    # passport-jwt's strategy name and the jwt-decode module name no scheme: Bearer by default
+    ("passport.authenticate('jwt', { session: false });\nimport { jwtDecode } from 'jwt-decode';\n",
+     "Bearer"),
+    ("const [kind, token] = header.split(' '); if (kind.toLowerCase() !== 'bearer') throw e;\n", "Bearer"),
+    ("const token = header.replace(`JWT `, '');\n", "JWT"),
+])
+def test_the_scheme_is_a_string_that_is_one(tmp_path, code, scheme):
+    found = _login(tmp_path, {
+        "schema.graphql": "type Query { me: String }\ntype Mutation { login(email: String!): String }\n",
+        "auth.js": code,
+    })
+    assert found is not None and found.scheme == scheme
