@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import commands
-from .calltext import call_text
+from .calltext import blank_comments, call_text
 from .envdefaults import destructured_env
 from .files import (
     JS_SUFFIXES,
@@ -1156,8 +1156,9 @@ def bundle_globs(pkg: Package, server_out: set[str]) -> Bundle | None:
     return Bundle([f"{out}/**/*.js", f"{out}/**/*.css"], source)
 
 
-# adapter: node({ mode: 'standalone' }) in astro.config
-_ASTRO_ADAPTER = re.compile(r"^[ \t]*adapter\s*:", re.M)
+# adapter: node({ mode: 'standalone' }) in astro.config, also after another key on its line
+# (defineConfig({ output: 'server', adapter: node() })), read with the comments blanked
+_ASTRO_ADAPTER = re.compile(r"(?<![\w$.])adapter\s*:")
 
 
 def _astro_out(pkg: Package) -> tuple[str, str, str]:
@@ -1167,7 +1168,7 @@ def _astro_out(pkg: Package) -> tuple[str, str, str]:
     config = _config(pkg, "astro.config")
     text = read_text(config) if config else ""
     out = _path_value(text, "outDir")[0] or "dist"
-    if config is not None and _ASTRO_ADAPTER.search(text):
+    if config is not None and _ASTRO_ADAPTER.search(blank_comments(text)):
         return (f"{out}/client", "", f"{config.name}: with an adapter Astro builds the browser's files into "
                                      f"{out}/client/ and the server into {out}/server/")
     return (out, "", f"astro in dependencies, no adapter: a static site built into {out}/")

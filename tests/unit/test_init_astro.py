@@ -139,6 +139,19 @@ def test_the_client_files_of_a_server_build_and_of_a_static_site(tmp_path):
     assert app_setup(static).bundle_globs == ["public-site/**/*.js", "public-site/**/*.css"]
 
 
+
+def test_an_adapter_after_another_key_on_its_line_and_one_commented_out(tmp_path):
+    # `adapter:` was looked for at a line's start only: a one-line config was read as a static site (dist/,
+    # the server's build measured too) while its command was the adapter's server
+    one_line = _astro(tmp_path / "one", config=(
+        "import node from '@astrojs/node';\n"
+        "export default defineConfig({ output: 'server', adapter: node({ mode: 'standalone' }) });\n"))
+    assert app_setup(one_line).bundle_globs == ["dist/client/**/*.js", "dist/client/**/*.css"]
+    commented = _astro(tmp_path / "commented", deps={"astro": "^5.0.0"}, config=(
+        "export default {\n  /*\n  adapter: node(),\n  */\n  // adapter: vercel(),\n};\n"))
+    assert app_setup(commented).bundle_globs == ["dist/**/*.js", "dist/**/*.css"]
+
+
 def test_import_meta_env_private_variables_are_read_as_the_environment():
     text = ("const key = decodeBase64(import.meta.env.ENCRYPTION_KEY);\n"
             "const secure = import.meta.env.PROD, base = import.meta.env.BASE_URL;\n"
