@@ -1091,25 +1091,44 @@ def _hono_makers(texts: dict[Path, str]) -> frozenset[str]:
                 bodies.setdefault(name, _function_body(text, opened + 1 + len(close) + 1))
             else:
                 bodies.setdefault(name, _function_body(text, m.end()))
-    makers: set[str] = set()
-    while True:
-        known = "|".join(map(re.escape, sorted(makers)))
-        made = rf"(?:new\s+(?:OpenAPI)?Hono\b|(?<![\w$.])(?:{known})\s*(?:<[^>(]{{0,200}}>)?\()" if known \
-            else r"new\s+(?:OpenAPI)?Hono\b"
-        added = set()
-        for name, body in bodies.items():
-            if name in makers:
-                continue
-            arrow = not re.search(r"\breturn\b", body)
-            if re.search(rf"\breturn\s+{made}", body) or arrow and re.match(rf"\s*\(?\s*{made}", body):
-                added.add(name)
-                continue
-            held = re.search(rf"\b(?:const|let|var)\s+([\w$]+)\s*(?::[^=\n]{{1,200}})?=\s*{made}", body)
-            if held and re.search(rf"\breturn\s+{re.escape(held.group(1))}\s*[;}}\n]", body + "\n"):
-                added.add(name)
-        if not added:
-            return frozenset(makers)
-        makers |= added
+    # what each function returns: a new app itself (None), or the result of the functions named
+    returns = {name: _returned_calls(body) for name, body in bodies.items()}
+    makers = {name for name, called in returns.items() if None in called}
+    callers: dict[str | None, set[str]] = {}
+    for name, called in returns.items():
+        for callee in called:
+            callers.setdefault(callee, set()).add(name)
+    # a function returning what a maker made is one, followed once per name (a chain of 300 functions,
+    # each returning the one before's app, was read again per link with all names known: 2 s, cubic)
+    todo = list(makers)
+    while todo:
+        for caller in callers.get(todo.pop(), ()):
+            if caller not in makers:
+                makers.add(caller)
+                todo.append(caller)
+    return frozenset(makers)
+
+
+# what a function's body returns: new Hono(...) / new OpenAPIHono(...) (no name), or a call of a function
+_JS_MADE = r"(?:new\s+(?:OpenAPI)?Hono\b|(?<![\w$.])([\w$]+)\s*(?:<[^>(]{0,200}>)?\()"
+_JS_RETURNS_MADE = re.compile(rf"\breturn\s+{_JS_MADE}")
+_JS_ARROW_MADE = re.compile(rf"\s*\(?\s*{_JS_MADE}")
+_JS_HELD_MADE = re.compile(rf"\b(?:const|let|var)\s+([\w$]+)\s*(?::[^=\n]{{1,200}})?=\s*{_JS_MADE}")
+
+
+def _returned_calls(body: str) -> set[str | None]:
+    """What the function whose body is *body* returns when it returns an app it makes or has made: None
+    for ``new Hono(...)``, the function's name for a call's result (``return createRouter()``, an arrow's
+    ``() => createRouter()``, ``const app = createRouter(); ... return app``)."""
+    found: set[str | None] = {m.group(1) for m in _JS_RETURNS_MADE.finditer(body)}
+    if not re.search(r"\breturn\b", body):
+        arrow = _JS_ARROW_MADE.match(body)
+        if arrow is not None:
+            found.add(arrow.group(1))
+    for held in _JS_HELD_MADE.finditer(body):
+        if re.search(rf"\breturn\s+{re.escape(held.group(1))}\s*[;}}\n]", body + "\n"):
+            found.add(held.group(2))
+    return found
 
 
 def _created_routes(texts: dict[Path, str]) -> dict[tuple[str, str], tuple[str, str, int]]:

@@ -290,3 +290,18 @@ def test_routers_registered_by_a_function_exported_by_name_on_the_app_it_is_hand
     app = app_setup(tmp_path)
     assert app.ready_path == "/api/v1/health"
     assert [path for path, _ in app.load_routes] == ["/api/v1/stats"]
+
+
+def test_a_long_chain_of_app_making_functions_is_read_once_per_link():
+    # f0 makes the app, f1..f3000 each return the one before's; h makes none and g calls one that is no maker:
+    # each link read again with every name known (cubic: 300 links took 2 s) before
+    from echotune_ci.project.health import _hono_makers
+
+    text = ("function f0() { return new Hono() }\n"
+            + "".join(f"function f{i}() {{ return f{i - 1}() }}\n" for i in range(3000, 0, -1))
+            + "const h = () => ({ ok: true })\nfunction g() { const app = h(); return app }\n"
+            + "const k = () => f7()\nfunction m() { const app = f9(); app.get('/', x); return app }\n")
+    started = time.monotonic()
+    makers = _hono_makers({Path("a.ts"): text})
+    assert time.monotonic() - started < 1
+    assert makers == {f"f{i}" for i in range(3001)} | {"k", "m"}
