@@ -56,6 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .calltext import blank_comments
 from .files import read_text, rel
 
 if TYPE_CHECKING:
@@ -290,11 +291,10 @@ def kit_endpoints(routes: Path, root: Path) -> list[ServerRoute]:
         kept = [p for p in folders if not (p.startswith("(") and p.endswith(")"))]
         path = "/" + "/".join(_KIT_PARAM.sub(_kit_param, p) for p in kept)
         text = read_text(file)
-        for m, handler in _sections(text, _KIT_METHODS):
-            method = m.group(1) or m.group(2)
+        for method, handler, line in _sections(text, _KIT_METHODS):
             out.append(ServerRoute(path, "" if method == "fallback" else method, rel(file, root),
                                    bool(_GUARD.search(handler)), False, bool(re.search(r"[:*]", path)),
-                                   handler, text.count("\n", 0, m.start()) + 1))
+                                   handler, line))
     return sorted(out, key=lambda r: r.path)
 
 
@@ -352,14 +352,32 @@ def astro_route_files(pages: Path) -> list[tuple[str, Path]]:
     return sorted(out)
 
 
-def _sections(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[re.Match[str], str]]:
-    """Each export *pattern* finds in a module's *text* with its own handler's text: up to the next one,
-    so that one handler's 401 does not guard the other's; the whole module for a handler exported by
-    name (``export { handler as GET }``: its group 2), whose code is elsewhere in it."""
-    found = list(pattern.finditer(text))
+# export { handler as GET, other as POST }: a method exported by name is one of such a list
+_EXPORT_LIST = re.compile(r"\bexport\s*\{[^{}]{0,2000}\}")
+
+
+def _sections(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[str, str, int]]:
+    """(method, handler's text, line) of each export *pattern* finds in a module's *text*, comments left
+    out, the first of each method only: the handler's text runs up to the next export, so that one
+    handler's 401 does not guard the other's; it is the whole module for a handler exported by name
+    (``export { handler as GET }``: its group 2), whose code is elsewhere in it. An ``as GET`` outside an
+    ``export { ... }`` list (a comment's "treated as GET", a string's) is none: 14,000 such comment lines
+    made as many routes, each searching the whole module (its 400 kB read: 2 min)."""
+    code = blank_comments(text)
+    lists = [m.span() for m in _EXPORT_LIST.finditer(code)]
+    found = [m for m in pattern.finditer(code)
+             if not m.group(2) or any(a <= m.start() < b for a, b in lists)]
+    seen: set[str] = set()
+    line, counted = 1, 0
     for i, m in enumerate(found):
-        end = found[i + 1].start() if i + 1 < len(found) else len(text)
-        yield m, text if m.group(2) else text[m.start():end]
+        method = m.group(1) or m.group(2)
+        line += code.count("\n", counted, m.start())
+        counted = m.start()
+        if method in seen:
+            continue
+        seen.add(method)
+        end = found[i + 1].start() if i + 1 < len(found) else len(code)
+        yield method, code if m.group(2) else code[m.start():end], line
 
 
 def astro_middleware_guards(folder: Path) -> list[str]:
@@ -381,12 +399,10 @@ def astro_endpoints(folder: Path, root: Path) -> list[ServerRoute]:
             continue
         text = read_text(file)
         under = any(_under(path, g) for g in guards)
-        for m, handler in _sections(text, _ASTRO_METHODS):
-            name = m.group(1) or m.group(2)
+        for name, handler, line in _sections(text, _ASTRO_METHODS):
             method = _ASTRO_METHOD_NAMES.get(name, name.upper())
             out.append(ServerRoute(path, method, rel(file, root), under or bool(_GUARD.search(handler)),
-                                   False, bool(re.search(r"[:*]", path)), handler,
-                                   text.count("\n", 0, m.start()) + 1))
+                                   False, bool(re.search(r"[:*]", path)), handler, line))
     return out
 
 

@@ -10,6 +10,7 @@ The fixtures are of our own."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from echotune_ci.project.envdefaults import as_process_env, js_env_reads
@@ -191,3 +192,20 @@ def test_a_static_site_is_previewed_by_astro_on_the_runs_port(tmp_path):
     root = _astro(tmp_path, config="export default {};\n", deps={"astro": "^5.0.0"})
     app = app_setup(root)
     assert (app.command, app.fallback) == ("npx astro preview --host 127.0.0.1 --port {port}", "static")
+
+
+def test_methods_in_comments_and_strings_are_no_routes_and_a_huge_endpoint_is_read_at_once(tmp_path):
+    # a comment's "treated as GET" was a route whose handler was the whole module, 14,000 such lines as
+    # many routes each searching the whole file (the 400 kB read of 7 MB: 2 min); `export const POST` in
+    # a comment was a route too
+    root = _astro(tmp_path / "a")
+    write(root, {
+        "src/pages/api/huge.ts": ("export async function GET() { return new Response('x') }\n"
+                                  + "// treated as GET (((( `${\n" * 14000
+                                  + "/* export const POST = () => 1; */\nconst s = 'a as DELETE';\n"
+                                  + "const patch = () => 1;\nexport { patch as PATCH, patch as PUT };\n"),
+    })
+    started = time.monotonic()
+    found = [(r.path, r.method, r.line) for r in astro_endpoints(root, root) if r.path == "/api/huge"]
+    assert time.monotonic() - started < 3
+    assert found == [("/api/huge", "GET", 1), ("/api/huge", "PATCH", 14005), ("/api/huge", "PUT", 14005)]
