@@ -258,16 +258,17 @@ def _zod_required(text: str) -> list[tuple[str, int]]:
     uncommented = blank_comments(text)
     code = blank_strings(uncommented)
     out: list[tuple[str, int]] = []
+    closing: dict[int, int] | None = None
+    read_to = -1
     for m in _ZOD_OBJECT.finditer(code):
         start = m.end() - 1
-        depth, end = 0, -1
-        for i in range(start, len(code)):
-            depth += {"{": 1, "}": -1}.get(code[i], 0)
-            if depth == 0:
-                end = i
-                break
+        if start < read_to:
+            continue  # an object inside one read: its keys are no variables of the environment
+        closing = _closing_braces(code) if closing is None else closing
+        end = closing.get(start, -1)
         if end < 0:
             continue
+        read_to = end
         keys: list[tuple[str, int]] = []
         offset = start + 1
         for entry in split_top_level(uncommented[start + 1:end]):
@@ -281,6 +282,20 @@ def _zod_required(text: str) -> list[tuple[str, int]]:
             if not _ZOD_NOT_REQUIRED.search(blank_strings(key.group(3)).strip()):
                 keys.append((key.group(2), at + key.start(2)))
         out += keys
+    return out
+
+
+def _closing_braces(code: str) -> dict[int, int]:
+    """{offset of a "{": offset of the "}" that closes it} of *code* (strings and comments blanked), in one
+    pass: each z.object looked for its own end to the end of the file, 3,000 unclosed ones nested in a
+    39 kB file took 10 s."""
+    opened: list[int] = []
+    out: dict[int, int] = {}
+    for m in re.finditer(r"[{}]", code):
+        if m.group() == "{":
+            opened.append(m.start())
+        elif opened:
+            out[opened.pop()] = m.start()
     return out
 
 
