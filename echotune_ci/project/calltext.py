@@ -26,6 +26,11 @@ def blank_comments(text: str) -> str:
                                   text)
 
 
+def literal_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each comment and string or template literal of JavaScript *text*, in order."""
+    return [m.span() for m in _COMMENT_OR_STRING.finditer(text)]
+
+
 def blank_strings(text: str) -> str:
     """*text* (comments already blanked) with the insides of its string and template literals turned to
     spaces (quotes, newlines and offsets kept): code alone, for brackets and calls."""

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import pyroots
-from .calltext import split_top_level
+from .calltext import literal_spans, split_top_level
 from .files import JS_SUFFIXES, read_text, rel, resolve_import
 from .nestroutes import read_nest_routes
 from .pyimports import import_table
@@ -1207,14 +1207,24 @@ class _Lines:
     def __init__(self, text: str) -> None:
         self.text = text
         self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        self.literals: list[tuple[int, int]] | None = None  # literal_spans(text), when first asked
+        self.literal_starts: list[int] = []
 
     def line(self, offset: int) -> int:
         """The 1-based line number of *offset*."""
         return bisect_right(self.starts, offset)
 
     def commented(self, offset: int) -> bool:
-        """Whether a ``//`` comment (or a ``/* */`` block's ``*`` line) starts the line before *offset*."""
-        return self._COMMENT.match(self.text, self.starts[self.line(offset) - 1], offset) is not None
+        """Whether a ``//`` comment (or a ``/* */`` block's ``*`` line) starts the line before *offset*, or
+        *offset* is inside a comment or a string or template literal (``const doc = "app.route('/x', r)"``
+        was a mount, and the app's health route was read under it)."""
+        if self._COMMENT.match(self.text, self.starts[self.line(offset) - 1], offset) is not None:
+            return True
+        if self.literals is None:
+            self.literals = literal_spans(self.text)
+            self.literal_starts = [start for start, _ in self.literals]
+        i = bisect_right(self.literal_starts, offset) - 1
+        return i >= 0 and self.literals[i][0] < offset < self.literals[i][1]
 
 
 def _js_routes(path: Path, text: str, root: Path, graph: Graph) -> None:

@@ -321,3 +321,17 @@ def test_a_long_chain_of_app_making_functions_is_read_once_per_link():
     makers = _hono_makers({Path("a.ts"): text})
     assert time.monotonic() - started < 1
     assert makers == {f"f{i}" for i in range(3001)} | {"k", "m"}
+
+
+def test_a_mount_written_in_a_string_is_none(tmp_path):
+    # the mounts in a string and a template literal were read as mounts, and the health route under them
+    # (/api/str/healthz) where the app serves it under the loop's /v1
+    from echotune_ci.project.health import find_health
+
+    write(tmp_path, {"src/index.js": (
+        "import { Hono } from 'hono'\nconst app = new Hono().basePath('/api')\nconst health = new Hono()\n"
+        "health.get('/healthz', (c) => c.text('ok'))\nconst doc = \"app.route('/str', health)\"\n"
+        "const tpl = `app.route('/tpl', health)`\nconst routes = [health]\n"
+        "routes.forEach((r) => app.route('/v1', r))\nexport default app\n")})
+    found = find_health([tmp_path / "src/index.js"], tmp_path)
+    assert found.path == "/api/v1/healthz"
