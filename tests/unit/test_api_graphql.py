@@ -274,6 +274,12 @@ def test_a_resolver_whose_upstream_cannot_be_resolved_is_untested_not_a_finding(
     (b"<pre>Error: getaddrinfo ENOTFOUND api.weather.example<br> &nbsp;at GetAddrInfoReqWrap</pre>", False,
      "api.weather.example"),
     (b'{"detail": "Internal Server Error"}', False, ""),
+    # answers nested deeper than Python's parser goes (RecursionError raised out of the check before), not
+    # UTF-8, or holding a host outside ASCII (named as no host is)
+    (b"[" * 100_000, True, ""),
+    (b'{"errors": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", True, ""),
+    (b"\xff\xfe{", True, ""),
+    ('{"errors": [{"message": "getaddrinfo ENOTFOUND \u00e9x"}]}'.encode(), True, "another host"),
 ])
 def test_which_answers_say_the_app_could_not_reach_a_host(body, graphql, host):
     from echotune_ci.phases.api.contract import unreachable_host

@@ -172,7 +172,7 @@ def unreachable_host(body: bytes, graphql: bool) -> str:
     if graphql:
         try:
             answer = json.loads(body[:200_000])
-        except ValueError:
+        except (ValueError, RecursionError):  # an answer nested 100,000 deep raised out of the check
             return ""
         errors = answer.get("errors") if isinstance(answer, dict) else None
         if not isinstance(errors, list) or not errors or not all(isinstance(e, dict) for e in errors):
