@@ -13,7 +13,7 @@ import os
 import posixpath
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -153,13 +153,35 @@ def source_files(
                 yield Path(here) / name
 
 
+def _quoted(path: Path, text: str) -> Callable[[int], bool]:
+    """Whether an offset of *text* is inside a comment or a string or template literal, for JavaScript
+    (*path*'s suffix); never for other code. ``const doc = "app.get('/healthz', h)"`` is no route: it was
+    the app's ready URL, never served."""
+    if path.suffix not in JS_SUFFIXES:
+        return lambda offset: False
+    from bisect import bisect_right
+
+    from .calltext import literal_spans
+
+    spans = literal_spans(text)
+    starts = [start for start, _ in spans]
+
+    def inside(offset: int) -> bool:
+        i = bisect_right(starts, offset) - 1
+        return i >= 0 and spans[i][0] < offset < spans[i][1]
+    return inside
+
+
 def ready_path(sources: list[Path], root: Path) -> tuple[str, str]:
     """(path, file that defines it, relative to *root*) of the cheapest route the code defines,
     else ("/", "")."""
     found: dict[str, tuple[str, str]] = {}
     for path in sources:
         text = read_text(path)
+        quoted = _quoted(path, text)
         for match in [*_ROUTE.finditer(text), *_DJANGO_ROUTE.finditer(text)]:
+            if quoted(match.start()):
+                continue
             base = "/" + match.group(1).lstrip("/")
             found.setdefault(base, (base + match.group(2), rel(path, root)))
     for route in READY_PATHS:
@@ -193,7 +215,10 @@ def root_route(sources: list[Path], root: Path, routed: bool | None = None) -> t
         text = read_text(path)
         if _STATIC.search(text):
             return True, "", ""
+        quoted = _quoted(path, text)
         for match in _GET.finditer(text):
+            if quoted(match.start()):
+                continue
             route = "/" + match.group(1).strip("/")
             if route == "/" and (routed is None or match.group(0).startswith("path")):
                 return True, "", ""

@@ -35,6 +35,7 @@ import ast
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from . import pyroots
@@ -1207,8 +1208,6 @@ class _Lines:
     def __init__(self, text: str) -> None:
         self.text = text
         self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
-        self.literals: list[tuple[int, int]] | None = None  # literal_spans(text), when first asked
-        self.literal_starts: list[int] = []
 
     def line(self, offset: int) -> int:
         """The 1-based line number of *offset*."""
@@ -1218,13 +1217,8 @@ class _Lines:
         """Whether a ``//`` comment (or a ``/* */`` block's ``*`` line) starts the line before *offset*, or
         *offset* is inside a comment or a string or template literal (``const doc = "app.route('/x', r)"``
         was a mount, and the app's health route was read under it)."""
-        if self._COMMENT.match(self.text, self.starts[self.line(offset) - 1], offset) is not None:
-            return True
-        if self.literals is None:
-            self.literals = literal_spans(self.text)
-            self.literal_starts = [start for start, _ in self.literals]
-        i = bisect_right(self.literal_starts, offset) - 1
-        return i >= 0 and self.literals[i][0] < offset < self.literals[i][1]
+        return self._COMMENT.match(self.text, self.starts[self.line(offset) - 1], offset) is not None \
+            or _in_literal(self.text, offset)
 
 
 def _js_routes(path: Path, text: str, root: Path, graph: Graph) -> None:
@@ -1270,9 +1264,25 @@ def _js_routes(path: Path, text: str, root: Path, graph: Graph) -> None:
 
 
 def _commented(text: str, offset: int) -> bool:
-    """Whether *offset* is on a line that a ``//`` comment (or a ``/* */`` block's ``*`` line) starts."""
+    """Whether *offset* is on a line that a ``//`` comment (or a ``/* */`` block's ``*`` line) starts, or
+    inside a comment or a string or template literal (``const doc = "app.get('/healthz', h)"`` was a
+    route, the app's health check)."""
     line = text[text.rfind("\n", 0, offset) + 1:offset].lstrip()
-    return line.startswith(("//", "/*", "*"))
+    return line.startswith(("//", "/*", "*")) or _in_literal(text, offset)
+
+
+@lru_cache(maxsize=8)
+def _literal_index(text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """The starts and spans of *text*'s comments and string and template literals, read once per text."""
+    spans = literal_spans(text)
+    return [start for start, _ in spans], spans
+
+
+def _in_literal(text: str, offset: int) -> bool:
+    """Whether *offset* is inside a comment or a string or template literal of JavaScript *text*."""
+    starts, spans = _literal_index(text)
+    i = bisect_right(starts, offset) - 1
+    return i >= 0 and spans[i][0] < offset < spans[i][1]
 
 
 def arguments_text(text: str, start: int, whole: bool = False, limit: int = 2000) -> str:

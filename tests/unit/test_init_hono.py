@@ -335,3 +335,29 @@ def test_a_mount_written_in_a_string_is_none(tmp_path):
         "routes.forEach((r) => app.route('/v1', r))\nexport default app\n")})
     found = find_health([tmp_path / "src/index.js"], tmp_path)
     assert found.path == "/api/v1/healthz"
+
+
+def test_a_route_written_in_a_string_is_none(tmp_path):
+    # a health route inside a string was the app's health check (ready_url /healthz, never served)
+    from echotune_ci.project.health import find_health
+
+    write(tmp_path, {"src/index.js": (
+        "import { Hono } from 'hono'\nconst app = new Hono()\n"
+        "const doc = \"app.get('/healthz', (c) => c.text('ok'))\"\n"
+        "const tpl = `\n  app.get('/ping', h)\n`\napp.get('/status', (c) => c.text('up'))\n"
+        "export default app\n")})
+    assert find_health([tmp_path / "src/index.js"], tmp_path).path == "/status"
+
+
+def test_the_fallback_readers_take_no_route_from_a_string(tmp_path):
+    # ready_path's health literal and root_route's first GET route took the string's /healthz
+    from echotune_ci.project.files import ready_path, root_route
+
+    write(tmp_path, {"src/index.js": ("const app = new Hono()\nconst doc = \"app.get('/healthz', h)\"\n"
+                                      "// app.get('/ping', h)\napp.get('/items', h)\n"),
+                     "app.py": "DOC = \"app.get('/healthz')\"\n"})
+    js = [tmp_path / "src/index.js"]
+    assert ready_path(js, tmp_path) == ("/", "")
+    assert root_route(js, tmp_path) == (False, "/items", "src/index.js")
+    # other code is read as before
+    assert ready_path([tmp_path / "app.py"], tmp_path) == ("/healthz", "app.py")
