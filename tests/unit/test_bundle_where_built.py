@@ -50,8 +50,7 @@ def _opts(root: Path, globs: list[str], baseline: Path | None = None) -> BundleO
 def test_an_output_folder_the_build_left_without_such_files_is_0_bytes(tmp_path):
     # the seventeenth round: an Astro 4 server build whose pages inline their scripts left dist/client empty
     # beside dist/server/*.mjs; the phase stopped on "no file matches" every run
-    _touch(tmp_path, "dist/server/entry.mjs", "dist/server/chunks/db_BFNZvXZ5.mjs")
-    (tmp_path / "dist" / "client").mkdir()
+    _touch(tmp_path, "dist/server/entry.mjs", "dist/server/chunks/db_BFNZvXZ5.mjs", "dist/client/types.d.ts")
     result = measure_bundle(_opts(tmp_path, ["dist/client/**/*.js", "dist/client/**/*.css"]))
     assert {m.name: m.value for m in result.metrics if m.name.startswith("bundle_total")} == {
         "bundle_total_raw_bytes": 0, "bundle_total_gzip_bytes": 0, "bundle_total_brotli_bytes": 0}
@@ -65,6 +64,9 @@ def test_an_output_folder_the_build_left_without_such_files_is_0_bytes(tmp_path)
     ([], ["dist/client/**/*.js"]),                                      # no such folder: nothing was built
     (["dist/client/favicon.ico"], ["**/*.js"]),                          # a glob at the project's root
     (["dist/client/x.txt", "build/assets/index-BXa1c2dE.js"], ["dist/client/**/*.js"]),  # built elsewhere
+    # a folder of sources is no build's (it was 0 bytes, "the build wrote src/")
+    (["src/main.ts", "src/App.vue"], ["src/**/*.js"]),
+    (["src/pages/index.astro"], ["src/**/*.js", "src/**/*.css"]),
 ])
 def test_a_glob_that_names_no_output_folder_is_still_an_error(tmp_path, files, globs):
     _touch(tmp_path, *files)

@@ -198,9 +198,27 @@ def _written_empty(opts: BundleOptions) -> list[str]:
     not a wrong glob (an Astro server build's empty ``dist/client``); [] otherwise."""
     base = Path(os.path.abspath(opts.base_dir))
     roots = [literal_root(g, opts.base_dir) for g in opts.globs]
-    if any(r == base or not r.is_dir() for r in roots) or built_folders(opts.base_dir):
+    if any(r == base or not r.is_dir() or _holds_source(r) for r in roots) or built_folders(opts.base_dir):
         return []
     return list(dict.fromkeys(_shown_folder(r, base) for r in roots))
+
+
+# What a build reads and does not write: 'src/**/*.js' over a TypeScript project's src/ is a wrong glob
+_SOURCE_SUFFIXES = (".ts", ".tsx", ".jsx", ".vue", ".svelte", ".astro")
+
+
+def _holds_source(folder: Path, limit: int = 10_000) -> bool:
+    """Whether *folder* holds source code a build reads (:data:`_SOURCE_SUFFIXES`, not a ``.d.ts``) among
+    its first *limit* entries, links not followed: then no build wrote it (a glob over ``src/`` that
+    matched nothing was measured as 0 bytes "the build wrote src/")."""
+    seen = 0
+    for _here, dirs, files in os.walk(folder):
+        seen += len(dirs) + len(files)
+        if any(f.endswith(_SOURCE_SUFFIXES) and not f.endswith(".d.ts") for f in files):
+            return True
+        if seen > limit:
+            return False
+    return False
 
 
 def _shown_folder(folder: Path, base: Path) -> str:
