@@ -6,11 +6,12 @@ tRPC's adapters serve a router under a path (tRPC 11's adapter docs): Express's 
 standalone server under its ``basePath`` (``createHTTPServer({ router })``: "/" by default); the fetch
 adapter under its ``endpoint`` (``fetchRequestHandler({ endpoint: '/trpc', router, req })``), and Hono's
 ``trpcServer({ router })`` (``@hono/trpc-server``) under its ``endpoint``, "/trpc" by default. Each
-procedure answers at ``<mount>/<its dotted path>`` (``todo.getAll`` of ``router({ todo: todoRouter })``;
-``mergeRouters(a, b)`` puts both routers' procedures at one level); a query answers GET, with its input,
-when it takes one, in the ``input`` query parameter as JSON; a mutation answers POST (tRPC's HTTP RPC
-specification). The routers are followed through imports (ES modules and CommonJS ``require``),
-tsconfig path aliases and ``export * from`` re-exports; read as text, nothing is run.
+procedure answers at ``<mount>/<its dotted path>`` (``todo.getAll`` of ``router({ todo: todoRouter })``,
+and of ``router({ todo: { getAll } })``, tRPC 11's inline sub-router; ``mergeRouters(a, b)`` puts both
+routers' procedures at one level); a query answers GET, with its input, when it takes one, in the
+``input`` query parameter as JSON; a mutation answers POST (tRPC's HTTP RPC specification). The
+routers are followed through imports (ES modules and CommonJS ``require``), tsconfig path aliases and
+``export * from`` re-exports; read as text, nothing is run.
 """
 
 from __future__ import annotations
@@ -217,7 +218,8 @@ class _Reader:
                 if nested is not None:
                     self.procedures(nested[0], nested[1], prefix, path, depth + 1, within)
                 continue
-            inline = re.match(_MAKER, value)
+            # router({...}) written in place, or tRPC 11's plain object of procedures (an inline sub-router)
+            inline = re.match(_MAKER, value) or re.match(r"\{", value)
             if inline is not None:
                 at = text.find(value, start + offset)
                 if at >= 0:

@@ -133,3 +133,21 @@ def test_a_fan_of_routers_expands_at_most_two_thousand_of_them(tmp_path):
                      + "createHTTPServer({ router: r1 });\n"})
     paths = [r.path for r in trpc_routes([tmp_path / "server.ts"], tmp_path)]
     assert len(paths) == 2_000 and paths[0] == "/k0.k0.k0.k0.k0.k0.q"
+
+
+def test_a_plain_object_of_procedures_is_an_inline_sub_router(tmp_path):
+    # tRPC 11 (trpc.io/docs/server/merging-routers, "Defining an inline sub-router"): a plain object in a
+    # router is a router of its own, whose procedures answer at <key>.<procedure> (trpc/examples-minimal's
+    # `user: { list, byId, create }` beside `examples: { iterable }`)
+    server = ("import { createHTTPServer } from '@trpc/server/adapters/standalone';\n"
+              "import { publicProcedure, router } from './trpc.js';\n"
+              "const appRouter = router({\n"
+              "  user: {\n    list: publicProcedure.query(async () => []),\n"
+              "    byId: publicProcedure.input(z.string()).query(async () => null),\n"
+              "    create: publicProcedure.input(z.object({ name: z.string() })).mutation(async () => 1),\n"
+              "  },\n  examples: { iterable: publicProcedure.query(async function* () { yield 1; }) },\n"
+              "});\nconst server = createHTTPServer({ router: appRouter });\nserver.listen(3000);\n")
+    write(tmp_path, {"src/server/index.ts": server})
+    found = {r.path: r for r in trpc_routes([tmp_path / "src/server/index.ts"], tmp_path)}
+    assert list(found) == ["/user.list", "/user.byId", "/examples.iterable"]
+    assert found["/user.byId"].needs_input and not found["/user.list"].needs_input
