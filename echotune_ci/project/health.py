@@ -1063,16 +1063,12 @@ def _js_handed(texts: dict[Path, str], root: Path, graph: Graph) -> None:
 
 def _function_body(text: str, at: int) -> str:
     """The body of the function whose definition ends its parameters before offset *at*: the braces that
-    follow (to their match, at most 5,000 characters), or an arrow's expression to the end of its line."""
+    follow (to their match, strings stepped over: :func:`arguments_text`; at most 5,000 characters), or an
+    arrow's expression to the end of its line."""
     brace = re.compile(r"\s*(?::[^{=\n]{1,200})?\s*\{").match(text, at)
     if brace is None:
         return text[at:text.find("\n", at) if "\n" in text[at:] else len(text)]
-    depth = 0
-    for i in range(brace.end() - 1, min(len(text), brace.end() + 5000)):
-        depth += {"{": 1, "}": -1}.get(text[i], 0)
-        if depth == 0:
-            return text[brace.end():i]
-    return text[brace.end():brace.end() + 5000]
+    return arguments_text(text, brace.end(), whole=True, limit=5000)
 
 
 def _hono_makers(texts: dict[Path, str]) -> frozenset[str]:
