@@ -9,6 +9,8 @@ and quotes, which is enough for the literal arguments it looks for. Shared by :m
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import lru_cache
 
 # A call's arguments are looked for within this many characters of its "(": set-up calls are short,
 # and a file without the matching ")" must not be scanned to its end at every match.
@@ -26,9 +28,20 @@ def blank_comments(text: str) -> str:
                                   text)
 
 
-def literal_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each comment and string or template literal of JavaScript *text*, in order."""
-    return [m.span() for m in _COMMENT_OR_STRING.finditer(text)]
+@lru_cache(maxsize=8)
+def _literal_index(text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """The starts and (start, end) spans of *text*'s comments and string and template literals, in order,
+    read once per text (a reader asks of every match in a file)."""
+    spans = [m.span() for m in _COMMENT_OR_STRING.finditer(text)]
+    return [start for start, _ in spans], spans
+
+
+def in_literal(text: str, offset: int) -> bool:
+    """Whether *offset* is inside a comment or a string or template literal of JavaScript *text*
+    (``const doc = "app.get('/healthz', h)"`` holds no route)."""
+    starts, spans = _literal_index(text)
+    i = bisect_right(starts, offset) - 1
+    return i >= 0 and spans[i][0] < offset < spans[i][1]
 
 
 def blank_strings(text: str) -> str:

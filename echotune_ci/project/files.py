@@ -155,21 +155,13 @@ def source_files(
 
 def _quoted(path: Path, text: str) -> Callable[[int], bool]:
     """Whether an offset of *text* is inside a comment or a string or template literal, for JavaScript
-    (*path*'s suffix); never for other code. ``const doc = "app.get('/healthz', h)"`` is no route: it was
-    the app's ready URL, never served."""
+    (*path*'s suffix; :func:`.calltext.in_literal`); never for other code. ``const doc = "app.get('/healthz',
+    h)"`` is no route: it was the app's ready URL, never served."""
     if path.suffix not in JS_SUFFIXES:
         return lambda offset: False
-    from bisect import bisect_right
+    from .calltext import in_literal
 
-    from .calltext import literal_spans
-
-    spans = literal_spans(text)
-    starts = [start for start, _ in spans]
-
-    def inside(offset: int) -> bool:
-        i = bisect_right(starts, offset) - 1
-        return i >= 0 and spans[i][0] < offset < spans[i][1]
-    return inside
+    return lambda offset: in_literal(text, offset)
 
 
 def ready_path(sources: list[Path], root: Path) -> tuple[str, str]:

@@ -35,11 +35,10 @@ import ast
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from . import pyroots
-from .calltext import literal_spans, split_top_level
+from .calltext import in_literal, split_top_level
 from .files import JS_SUFFIXES, read_text, rel, resolve_import
 from .nestroutes import read_nest_routes
 from .pyimports import import_table
@@ -1214,7 +1213,7 @@ class _Lines:
         *offset* is inside a comment or a string or template literal (``const doc = "app.route('/x', r)"``
         was a mount, and the app's health route was read under it)."""
         return self._COMMENT.match(self.text, self.starts[self.line(offset) - 1], offset) is not None \
-            or _in_literal(self.text, offset)
+            or in_literal(self.text, offset)
 
 
 def _js_routes(path: Path, text: str, root: Path, graph: Graph) -> None:
@@ -1264,21 +1263,9 @@ def _commented(text: str, offset: int) -> bool:
     inside a comment or a string or template literal (``const doc = "app.get('/healthz', h)"`` was a
     route, the app's health check)."""
     line = text[text.rfind("\n", 0, offset) + 1:offset].lstrip()
-    return line.startswith(("//", "/*", "*")) or _in_literal(text, offset)
+    return line.startswith(("//", "/*", "*")) or in_literal(text, offset)
 
 
-@lru_cache(maxsize=8)
-def _literal_index(text: str) -> tuple[list[int], list[tuple[int, int]]]:
-    """The starts and spans of *text*'s comments and string and template literals, read once per text."""
-    spans = literal_spans(text)
-    return [start for start, _ in spans], spans
-
-
-def _in_literal(text: str, offset: int) -> bool:
-    """Whether *offset* is inside a comment or a string or template literal of JavaScript *text*."""
-    starts, spans = _literal_index(text)
-    i = bisect_right(starts, offset) - 1
-    return i >= 0 and spans[i][0] < offset < spans[i][1]
 
 
 def arguments_text(text: str, start: int, whole: bool = False, limit: int = 2000) -> str:
