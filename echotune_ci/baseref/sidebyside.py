@@ -83,9 +83,6 @@ class SideBySide:
 
     source: BaseSource | None = None
     failure: str = ""
-    # Why the base was built but not served (a fixed port the head holds): phases that measure the running
-    # app measure the head alone, the others (bundle) compare both builds.
-    unserved: str = ""
     # Why the base was built but did not start: the phases that need the running app measure the head
     # alone, the others (bundle, security's static checks) compare both.
     down: str = ""
@@ -102,7 +99,7 @@ class SideBySide:
         src = self.source
         return {"base_ref": src.ref if src else "", "base_sha": src.sha if src else "",
                 "base_dir": str(src.root) if src else "", "compared": not self.failure,
-                "failure": self.failure, "not_served": self.unserved,
+                "failure": self.failure,
                 "not_started": self.down, "notes": self.notes,
                 "warnings": self.warnings, "order": self.order,
                 "samples_per_build": self.samples, "sequential": self.levels}
@@ -146,29 +143,20 @@ def _source(base: BaseOptions, repo: Path) -> contextlib.AbstractContextManager[
 
 
 def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, env: Mapping[str, str],
-                  report: SideBySide, temporary: bool, repo: Path, serves: bool = True,
-                  built: bool = True) -> PreparedApp | None:
+                  report: SideBySide, temporary: bool, repo: Path) -> PreparedApp | None:
     """Build the base, ready to start (None when it is not to be started): its setup only when its
     dependencies differ from the head's (and not with *skip_setup*), its build always (a fresh checkout
     has built nothing). A *temporary* checkout's
     setup stamp is removed afterwards: nothing would ever read it again. *repo*: the head's checkout.
-    *serves*: whether a selected phase uses the running app; *built*: whether one compares the builds
-    without it (bundle). A base on the head's fixed ``port`` is built and not started; with *serves*,
-    ``report.unserved`` says why the phases that use the running app measure the head alone. RunError,
-    before the base's build, when nothing could use that build."""
+    A base on the head's fixed ``port`` is started with its listen moved to a free port
+    (:func:`~echotune_ci.serve.app.moved_listen`). RunError when its build fails."""
     from ..errors import RunError
     from ..runner import ServeOptions, _prepare
     from ..serve.steps import stamp_path
 
-    if start and cfg.serve.command and cfg.serve.port != "auto" and cfg.serve.port == head_cfg.serve.port:
-        # The head already listens there, so the base could never start; its build still gives the bundle.
-        start = False
-        held = (f"[serve] port = {cfg.serve.port} is fixed and the head is served there, so the base "
-                f"{{}}: make the app take its port from PORT and set port = \"auto\" to measure both")
-        if serves and not built:
-            raise RunError(held.format("cannot be"))  # a setup and build nothing would use
-        if serves:
-            report.unserved = held.format("was built but not served")
+    # The head already listens on a fixed port: the base's listen is moved to a free port (serve.app)
+    moved = bool(start and cfg.serve.command and cfg.serve.port != "auto"
+                 and cfg.serve.port == head_cfg.serve.port)
     head_cwd, base_cwd = head_cfg.resolve(head_cfg.serve.cwd), cfg.resolve(cfg.serve.cwd)
     roots = (repo, report.source.root) if report.source is not None else None
     installs = bool(cfg.serve.setup) and not skip_setup
@@ -216,7 +204,10 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
                                       "inputs did not change since it last ran there)")
     if own_setup:
         report.notes.append(own_setup)
-    return dataclasses.replace(app, hint=hint) if app is not None else None
+    if app is None:
+        return None
+    app.app.move_port = moved
+    return dataclasses.replace(app, hint=hint)
 
 
 # Steps of a setup that only look (``test -x .venv/bin/python``), besides installing
@@ -356,7 +347,7 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
                 pairs.append(Pair(skipped))
                 continue
             base_down = not_run(phase, base_app) if base is not None else None
-            unserved = (report.unserved if phase.uses_app else "") or (report.down if phase.needs_app else "")
+            unserved = report.down if phase.needs_app else ""
             if base is None or base_down is not None or unserved:
                 from ..runner import run_phase
 
@@ -769,10 +760,7 @@ def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, 
             report.notes.append(f"copied the head's untracked {', '.join(copied)} into the base's "
                                 f"checkout: both builds read the same settings")
     ready = _prepare_base(base_cfg, cfg, start, skip_setup, env, report, temporary=base.ref is not None,
-                          repo=repo,
-                          # security scores the headers of the app when it runs
-                          serves=any(p.uses_app for p in phases),
-                          built=any(not p.uses_app for p in phases))
+                          repo=repo)
     if ready is not None:
         stack.callback(ready.app.stop)  # stopped before its worktree is removed
     return base_cfg, ready

@@ -929,14 +929,18 @@ def _self_serving_command(app: AppSetup, folder: Path) -> bool:
     return True
 
 
-def _fixed_port(app: AppSetup, port: int, why: str, reading: str) -> None:
-    """The check for a server that always listens on *port*: the pull request workflow runs `run
-    --base-ref`, whose base cannot start beside the head on the same port, so every pull request would
-    be measured without a base and pass on the head's budgets alone (Nodejs-Passport-Login's
-    ``app.listen(3000)``)."""
-    app.check("port", f"the server always listens on {port} ({why}): `run --base-ref`, which the pull "
-                      "request workflow runs, cannot start the base beside it and measures the head alone; "
-                      f"read the port from the environment ({reading}) for base-against-head comparisons")
+def _fixed_port(app: AppSetup, port: int, why: str, reading: str, unmovable: str = "") -> None:
+    """The check for a server that always listens on *port* and whose listen `run --base-ref` cannot move
+    to a free port for the base (*unmovable* says why; serve.app.moved_listen moves Node's and Python's):
+    the base cannot start beside the head on the same port, so every pull request would be measured
+    without a base and pass on the head's budgets alone. Nothing to check when it can be moved
+    (Nodejs-Passport-Login's ``app.listen(3000)``)."""
+    if not unmovable:
+        return
+    app.check("port", f"the server always listens on {port} ({why}) and {unmovable}: `run --base-ref`, "
+                      "which the pull request workflow runs, cannot start the base beside it and measures "
+                      f"the head alone; read the port from the environment ({reading}) for base-against-head "
+                      "comparisons")
 
 
 def _python_script_port(app: AppSetup, folder: Path, command: str) -> None:
@@ -946,7 +950,10 @@ def _python_script_port(app: AppSetup, folder: Path, command: str) -> None:
     if port:
         app.port = port
         app.decide("port", str(port), why)
-        _fixed_port(app, port, why, f"int(os.environ.get('PORT', {port}))")
+        # uvicorn.run binds in uvloop's C code when uvloop is installed (uvicorn[standard])
+        uvloop = "uvicorn.run(" in read_text(folder / script)
+        _fixed_port(app, port, why, f"int(os.environ.get('PORT', {port}))",
+                    "uvicorn.run() binds through uvloop, whose listen cannot be moved" if uvloop else "")
     elif why:
         app.decide("port", "auto (PORT)", why)
     else:
@@ -2615,6 +2622,17 @@ def _schema_push(app: AppSetup, steps: list[str], orm: OrmDatabase, packages: li
     return True
 
 
+def _other_runtime(command: str, server: Package) -> str:
+    """"bun" or "deno" when *command*, or the package script it names (``npm start``: ``bun server.js``),
+    runs the server with it rather than Node, else ""."""
+    words = commands.tokens(command)
+    scripts = server.scripts
+    for word in [*words, *(w for name in words if name in scripts for w in commands.tokens(scripts[name]))]:
+        if word in ("bun", "bunx", "deno"):
+            return word
+    return ""
+
+
 def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Path, entry: str = "") -> None:
     if "{port}" in app.command:
         app.decide("port", "auto", "the command takes the port")
@@ -2625,7 +2643,9 @@ def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Pat
     if port is not None:
         app.port = port
         app.decide("port", str(port), why)
-        _fixed_port(app, port, why, f"process.env.PORT || {port}")
+        runtime = _other_runtime(app.command, server)
+        _fixed_port(app, port, why, f"process.env.PORT || {port}",
+                    f"{runtime} does not load Node's preloads, which move a listen" if runtime else "")
     elif var and var != "PORT":
         app.command = f"{var}={{port}} {app.command}"
         app.decide("port", f"auto (through {var})", why)

@@ -6,6 +6,7 @@ its serve command started (gunicorn workers, a build step's children).
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import signal
@@ -51,6 +52,17 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     return False
 
 
+def moved_listen(env: Mapping[str, str], fixed: int, port: int) -> dict[str, str]:
+    """The variables that make a Node or Python server started with *env* listen on *port* where it
+    would listen on *fixed*: ECHOTUNE_PORT_MAP ("fixed:port"), NODE_OPTIONS with ``--require`` of
+    ``portmap/portmap.cjs`` after its own options, PYTHONPATH with ``portmap/`` (its sitecustomize.py,
+    which runs the one it shadows) first. Other servers (Bun, Go, uvloop's) listen where they would."""
+    quoted = '"' + str(PORTMAP / "portmap.cjs").replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return {"ECHOTUNE_PORT_MAP": f"{fixed}:{port}",
+            "NODE_OPTIONS": " ".join(p for p in (env.get("NODE_OPTIONS", ""), f"--require {quoted}") if p),
+            "PYTHONPATH": os.pathsep.join(p for p in (str(PORTMAP), env.get("PYTHONPATH", "")) if p)}
+
+
 def serve_settings(cfg: Config) -> ServeSettings:
     """[serve] of *cfg*, checked to say how to start the app; ConfigError (exit 2) otherwise."""
     serve = cfg.serve
@@ -68,6 +80,10 @@ _REDIRECT_LOOP = 310  # not an HTTP status: stands for "more redirects than we f
 SERVER_ERROR_GRACE_S = 10.0
 # An app that listens on other ports and not the ready URL's this long ignores the port it was given.
 ELSEWHERE_GRACE_S = 10.0
+
+# What moves a fixed port's listen (:func:`moved_listen`): a Node preload and a Python sitecustomize
+PORTMAP = Path(__file__).parent / "portmap"
+_IN_USE = re.compile(r"EADDRINUSE|address already in use", re.I)
 
 
 class App:
@@ -101,6 +117,11 @@ class App:
         # no fix of the head's configuration reaches. *moved* then says so.
         self.follow_port = False
         self.moved = ""
+        # Serve an app whose [serve] port is fixed on a free port all the same, its listen moved there
+        # (:data:`PORTMAP`): the base of `run --base-ref`, whose fixed port the head already holds.
+        # *fixed_port* is that port once the app was started so.
+        self.move_port = False
+        self.fixed_port: int | None = None
         self._tracked: set[str] | None = None  # the files git tracks that differed when the app started
         # What the running app changed of the files git tracks (a SQLite database the repository holds,
         # seeded at each start), said once it stopped: "" for nothing, or outside git.
@@ -145,7 +166,10 @@ class App:
         {port} replaced when the app's port is known, {build} always), PORT."""
         configured = {k: self.filled(v, port) for k, v in self.settings.env.items()}
         extra = {**({"PORT": str(port)} if port else {}), **configured, **self.extra_env}
-        return app_environment(find_project_environment(self.cwd, self.root), extra=extra, drop=self.drop)
+        env = app_environment(find_project_environment(self.cwd, self.root), extra=extra, drop=self.drop)
+        if self.fixed_port is not None and port:
+            env.update(moved_listen(env, self.fixed_port, port))
+        return env
 
     def prepare(self, *, force: bool = False,
                 said: Callable[[str], None] = lambda _note: None) -> Prepared:
@@ -172,6 +196,8 @@ class App:
         self._check_cwd()
         if spec.port == "auto":
             self.port = free_port()
+        elif self.move_port:
+            self.fixed_port, self.port = int(spec.port), free_port()
         else:
             self.port = int(spec.port)
             if port_in_use(self.port):
@@ -180,6 +206,8 @@ class App:
                                f"and set port = \"auto\"")
         command = self.filled(spec.command, self.port)
         self.ready_url = self.filled(spec.ready_url, self.port)
+        if self.fixed_port is not None and httpx.URL(self.ready_url).port == self.fixed_port:
+            self.ready_url = str(httpx.URL(self.ready_url).copy_with(port=self.port))
         parsed = httpx.URL(self.ready_url)
         self.base_url = (f"{parsed.scheme}://{parsed.host}:"
                          f"{parsed.port or (443 if parsed.scheme == 'https' else 80)}")
@@ -190,9 +218,18 @@ class App:
             with deferred_signals():
                 self._spawn(command)
             self._wait_ready()
+        except RunError as exc:
+            unmoved = self._unmoved(str(exc))
+            self.stop()
+            if unmoved:
+                exc.args = (str(exc) + unmoved, *exc.args[1:])
+            raise
         except BaseException:
             self.stop()
             raise
+        if self.fixed_port is not None:
+            self.moved = (f"always listens on port {self.fixed_port} ([serve] port), where the head is "
+                          f"served: it was served on port {self.port}, its listen moved there")
         return self
 
     def _spawn(self, command: str) -> None:
@@ -210,6 +247,23 @@ class App:
             raise RunError(f"cannot start serve command {command!r}: {exc}") from None
         self._reader = threading.Thread(target=self._read_output, daemon=True)
         self._reader.start()
+
+    def _unmoved(self, error: str) -> str:
+        """Why a server whose fixed port was to be moved did not start (*error*), when it still went for
+        that port (the head holds it): "" otherwise."""
+        if self.fixed_port is None:
+            return ""
+        self._drain_output()
+        said = [error, *self._output.lines(), *([f"port {self.fixed_port}"] if self._listens_fixed() else [])]
+        if not any(_IN_USE.search(line) or f"port {self.fixed_port}" in line for line in said):
+            return ""
+        return (f"; its listen on port {self.fixed_port} ([serve] port, where the head is served) was to be "
+                f"moved to port {self.port}, which works for the servers of Node's net and Python's socket "
+                f"modules only: make the app take its port from PORT and set port = \"auto\" to measure both")
+
+    def _listens_fixed(self) -> bool:
+        ports = listening_ports(group_members(self.proc.pid)) if self.proc is not None else None
+        return self.fixed_port in (ports or ())
 
     def _check_cwd(self) -> None:
         if not self.cwd.is_dir():
@@ -331,7 +385,7 @@ class App:
             why = (f"it was given port {self.port} in {where}; make it take its port from PORT, or set "
                    f"[serve] port = {min(ports)} if it always listens there")
         else:
-            why = f"[serve] port = {self.port}; set port and ready_url to the port it listens on"
+            why = f"[serve] port = {self.settings.port}; set port and ready_url to the port it listens on"
         return RunError(f"{self.ready_url} did not answer: the app listens on port {listens} instead ({why})"
                         + summarise(self._output.lines()))
 

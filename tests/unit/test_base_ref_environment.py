@@ -1,6 +1,7 @@
 """`run --base-ref` reuses the head's installed dependencies for the base: every folder setup installs
 into is linked (not only the serving folder), workspace packages stay the base's own, nothing is linked
-outside the base's checkout, and a fixed port is refused before the base is built."""
+outside the base's checkout, and a base on the head's fixed port is built to be served with its listen
+moved (test_serve_moved_port.py starts such servers)."""
 
 from __future__ import annotations
 
@@ -126,49 +127,22 @@ def fixed_port_configs(tmp_path: Path):
     return head, load_config(write(tmp_path / "base" / "echotune.toml", FIXED_PORT))
 
 
-def test_a_fixed_port_base_is_built_not_served_and_says_why(tmp_path: Path) -> None:
-    # The head holds port 3001: the base could never start there, but its build still gives the bundle.
+def test_a_fixed_port_base_is_built_to_be_served_with_its_listen_moved(tmp_path: Path) -> None:
+    # The head holds port 3001: the base is built and will start with its listen moved to a free port.
     from echotune_ci.baseref.sidebyside import SideBySide, _prepare_base
 
     head, base = fixed_port_configs(tmp_path)
     report = SideBySide()
-    assert _prepare_base(base, head, True, False, {}, report, temporary=False, repo=tmp_path / "head") is None
+    ready = _prepare_base(base, head, True, False, {}, report, temporary=False, repo=tmp_path / "head")
+    assert ready is not None and ready.app.move_port is True
     assert (tmp_path / "base" / "built").exists()
-    assert report.unserved == ('[serve] port = 3001 is fixed and the head is served there, so the base was '
-                               'built but not served: make the app take its port from PORT and set '
-                               'port = "auto" to measure both')
-    assert report.to_dict()["not_served"] == report.unserved and report.to_dict()["compared"] is True
-
-
-
-def test_a_fixed_port_base_nothing_would_use_is_not_built(tmp_path: Path, monkeypatch) -> None:
-    # `--phase security` (or load, frontend): no phase compares the builds without serving them, so the
-    # base's setup and build would cost minutes for nothing.
-    import pytest
-
-    from echotune_ci.baseref.sidebyside import SideBySide, _prepare_base
+    assert report.down == "" and "not_served" not in report.to_dict()
+    # a base whose own fixed port differs from the head's (the pull request that moves the port) keeps it
     from echotune_ci.config import load_config
-    from echotune_ci.errors import RunError
 
-    head, base = fixed_port_configs(tmp_path)
-    with pytest.raises(RunError) as caught:
-        _prepare_base(base, head, True, False, {}, SideBySide(), temporary=False, repo=tmp_path / "head",
-                    built=False)
-    assert str(caught.value) == ('[serve] port = 3001 is fixed and the head is served there, so the base '
-                                 'cannot be: make the app take its port from PORT and set port = "auto" to '
-                                 'measure both')
-    assert not (tmp_path / "base" / "built").exists()
-    # the pull request that follows that advice: the head takes any port, the base keeps its own, and
-    # nothing holds it
-    auto = load_config(write(tmp_path / "auto" / "echotune.toml",
-                             FIXED_PORT.replace("port = 3001", 'port = "auto"')))
-    report = SideBySide()
-    started: list[bool] = []
-    import echotune_ci.runner as runner
-
-    monkeypatch.setattr(runner, "_prepare", lambda cfg, start, *a, **k: started.append(start))
-    _prepare_base(base, auto, True, False, {}, report, temporary=False, repo=tmp_path / "auto", built=False)
-    assert started == [True] and report.unserved == ""
+    other = load_config(write(tmp_path / "other" / "echotune.toml", FIXED_PORT.replace("3001", "3002")))
+    ready = _prepare_base(other, head, True, False, {}, SideBySide(), temporary=False, repo=tmp_path / "head")
+    assert ready is not None and ready.app.move_port is False
 
 
 def test_listening_ports_are_read_from_the_processes_sockets() -> None:
@@ -187,18 +161,6 @@ def test_listening_ports_are_read_from_the_processes_sockets() -> None:
         assert ports is not None
         assert {listening.getsockname()[1], six.getsockname()[1]} <= ports
         assert bound.getsockname()[1] not in ports
-
-
-def test_a_fixed_port_base_is_built_but_not_started_when_no_phase_uses_the_app(tmp_path: Path) -> None:
-    # `run --base-ref HEAD --phase bundle` on demo-todo-app as `init` wrote it (port = 3001).
-    from echotune_ci.baseref.sidebyside import SideBySide, _prepare_base
-
-    head, base = fixed_port_configs(tmp_path)
-    report = SideBySide()
-    app = _prepare_base(base, head, True, False, {}, report, temporary=False, repo=tmp_path / "head",
-                      serves=False)
-    assert app is None and (tmp_path / "base" / "built").exists()
-    assert report.unserved == ""  # no phase misses the running base
 
 
 @pytest.mark.parametrize(("command", "installs"), [

@@ -178,7 +178,7 @@ def test_a_metric_with_more_samples_than_runs_can_give_is_an_input_error(tmp_pat
 
 
 def test_a_phase_only_one_side_ran_is_neither_new_nor_removed():
-    """A base built but not served (a fixed port the head holds) has bundle results and no load: the
+    """A base built but not started (its app crashed at start) has bundle results and no load: the
     head's 25 load metrics read "new", as if the PR had added a load test. A run of fewer phases than its
     baseline's reads no "removed" either."""
     from echotune_ci.compare import compare_results

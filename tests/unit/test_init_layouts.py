@@ -221,15 +221,15 @@ EXPECTED: dict[str, dict[str, object]] = {
         "phases": ("security", "frontend", "load"),
         "checks": [
             "README.rst runs `python db_helpers.py -a`, whose db_helpers.py makes the tables",
-            "the server always listens on 8080 (shop/main.py: run_app() without a port (aiohttp's 8080))",
-            "web.run_app(app, port=int(os.environ.get('PORT', 8080)))",
             "asyncpg in the dependencies: the app connects to PostgreSQL, which nothing here starts, at the "
             "address its settings file gives (config/app.toml (database.DB_HOST, database.DB_PORT)), not a "
             "variable",
             "the app connects to Redis, which nothing here starts, at the address its settings file gives "
             "(config/app.toml (redis.REDIS_HOST, redis.REDIS_PORT))",
         ],
-        "no_checks": ["no module creating a web app", "no file says how its tables are created",
+        # run --base-ref moves the base's listen on 8080 (Python's socket): nothing to change
+        "no_checks": ["the server always listens", "no module creating a web app",
+                      "no file says how its tables are created",
                       "test_app.toml", "in [serve] env"],
     },
     # --- the reviewer's apps of issue 11 (docs/real-projects.md, "Second round")
@@ -464,10 +464,10 @@ EXPECTED: dict[str, dict[str, object]] = {
         "phases": ("security", "frontend", "load", "api", "bundle"),
         "secrets_exclude": (*SECRETS_DEFAULT, "apps/server/public"),
         "bandit_exclude": (*BANDIT_DEFAULT, "apps/server/public"),
-        "checks": ["pnpm-lock.yaml asks for pnpm, which is not installed here",
-                   "the server always listens on 3000 (apps/server/src/main.ts: listen(3000))"],
-        # no NODE_ENV=production, so TypeORM's synchronize makes the tables
-        "no_checks": ["switches TypeORM's synchronize off"],
+        "checks": ["pnpm-lock.yaml asks for pnpm, which is not installed here"],
+        # no NODE_ENV=production, so TypeORM's synchronize makes the tables; run --base-ref moves the base's
+        # listen(3000) (Node's net)
+        "no_checks": ["switches TypeORM's synchronize off", "the server always listens"],
     },
     # --- twelfth round (docs/real-projects.md): a Koa API beside a Vite client, compose for development
     "koa-compose-dev": {

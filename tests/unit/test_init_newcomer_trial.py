@@ -222,9 +222,11 @@ def test_the_port_read_through_a_unary_plus_or_an_imported_config(tmp_path):
     assert node_port(tmp_path) == (None, "", "")
 
 
-def test_a_fixed_port_is_said_to_leave_pull_requests_without_a_base(tmp_path):
+def test_a_fixed_port_is_checked_only_where_run_base_ref_cannot_move_it(tmp_path):
     # WebDevSimplified/Nodejs-Passport-Login: app.listen(3000); init wrote port = 3000 and the pull request
-    # workflow's run --base-ref measured the head alone and passed, with nothing at init time saying so.
+    # workflow's run --base-ref measured the head alone. It now moves the base's listen (Node's net module,
+    # test_serve_moved_port.py), so node needs no change; bun loads no Node preload and uvicorn.run binds
+    # in uvloop's C code: those still measure the head alone, and init says so.
     # Its package.json's main is index.js, which does not exist: server.js was said to be its main.
     write(tmp_path, {"package.json": json.dumps({"name": "login", "main": "index.js",
                                                  "dependencies": {"express": "4", "ejs": "3"}}),
@@ -234,7 +236,24 @@ def test_a_fixed_port_is_said_to_leave_pull_requests_without_a_base(tmp_path):
     app = app_setup(tmp_path)
     assert app.port == 3000 and app.command == "node server.js"
     assert ("command", "node server.js", "server.js (a server file; no start script or main)") in decided(app)
-    assert ("the server always listens on 3000 (server.js: listen(3000)): `run --base-ref`, which the pull "
-            "request workflow runs, cannot start the base beside it and measures the head alone; read the "
-            "port from the environment (process.env.PORT || 3000) for base-against-head comparisons"
-            ) in app.all_checks()
+    assert ("port", "3000", "server.js: listen(3000)") in decided(app)
+    assert not [c for c in app.all_checks() if "always listens" in c]
+    write(tmp_path / "bun", {"package.json": json.dumps({"name": "b", "scripts": {"start": "bun server.js"},
+                                                        "dependencies": {"express": "4"}}),
+                             "server.js": "const app = require('express')();\napp.listen(3000);\n"})
+    bun = app_setup(tmp_path / "bun")
+    assert [c for c in bun.all_checks() if "always listens" in c] == [
+        "the server always listens on 3000 (server.js: listen(3000)) and bun does not load Node's preloads, "
+        "which move a listen: `run --base-ref`, which the pull request workflow runs, cannot start the base "
+        "beside it and measures the head alone; read the port from the environment (process.env.PORT || "
+        "3000) for base-against-head comparisons"], (bun.command, bun.all_checks())
+    write(tmp_path / "py", {"requirements.txt": "fastapi\nuvicorn[standard]\n",
+                            "Procfile": "web: python main.py\n",
+                            "main.py": "import uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\n\n"
+                                       "if __name__ == '__main__':\n    uvicorn.run(app, port=8001)\n"})
+    py = app_setup(tmp_path / "py")
+    assert [c for c in py.all_checks() if "always listens" in c] == [
+        "the server always listens on 8001 (main.py: port=8001) and uvicorn.run() binds through uvloop, "
+        "whose listen cannot be moved: `run --base-ref`, which the pull request workflow runs, cannot start "
+        "the base beside it and measures the head alone; read the port from the environment "
+        "(int(os.environ.get('PORT', 8001))) for base-against-head comparisons"], py.all_checks()

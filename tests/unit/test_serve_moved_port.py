@@ -1,0 +1,138 @@
+"""A server that always listens on one port, started where that port is taken (the base of `run
+--base-ref`, whose head holds it): Node's and Python's servers are moved to the port they were given by
+the preloads in echotune_ci/serve/portmap, real processes on 127.0.0.1; a server they cannot move gets an
+error that says so, and one that fails for another reason gets none."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from echotune_ci.config.sections import ServeSettings
+from echotune_ci.errors import RunError
+from echotune_ci.serve.app import PORTMAP, App, moved_listen
+
+
+
+@pytest.fixture
+def held() -> Iterator[int]:
+    """A port some other server listens on, as the head does on the fixed port."""
+    with socket.socket() as head:
+        head.bind(("127.0.0.1", 0))
+        head.listen()
+        yield head.getsockname()[1]
+
+
+def served(folder: Path, command: str, port: int) -> App:
+    settings = ServeSettings(command=command, port=port, ready_url=f"http://127.0.0.1:{port}/health",
+                             timeout=20.0)
+    app = App(settings, folder, build="base")
+    app.move_port = True
+    return app
+
+
+NODE_SERVER = """const http = require('http');
+const server = http.createServer((req, res) => res.end('port ' + server.address().port));
+server.listen(%s);
+"""
+
+
+@pytest.mark.parametrize("call", ["PORT", "{port: PORT, host: '127.0.0.1'}", "String(PORT), '127.0.0.1'"])
+def test_a_node_server_on_the_held_port_is_served_on_its_own(tmp_path: Path, held: int, call: str) -> None:
+    (tmp_path / "server.js").write_text(f"const PORT = {held};\n" + NODE_SERVER % call)
+    app = served(tmp_path, "node server.js", held)
+    app.start()
+    try:
+        assert app.port != held and app.fixed_port == held
+        assert app.ready_url == f"http://127.0.0.1:{app.port}/health"
+        assert app.base_url == f"http://127.0.0.1:{app.port}"
+        assert httpx.get(app.ready_url, trust_env=False).text == f"port {app.port}"
+        assert app.moved == (f"always listens on port {held} ([serve] port), where the head is served: "
+                             f"it was served on port {app.port}, its listen moved there")
+    finally:
+        app.stop()
+
+
+def test_only_the_fixed_port_is_moved_and_node_keeps_its_own_options(tmp_path: Path) -> None:
+    # A second server on another port (a websocket server, Vite's HMR) listens where it says; the app's own
+    # NODE_OPTIONS stay in force (a path with a space and a quote in it is still one --require).
+    odd = tmp_path / 'a "b c'
+    odd.mkdir()
+    (odd / "own.cjs").write_text("globalThis.ownOption = 1;\n")
+    script = ("const net = require('net');\nconst a = net.createServer().listen(41001, () => {\n"
+              "  const b = net.createServer().listen(41002, () => {\n"
+              "    console.log(JSON.stringify([a.address().port, b.address().port, globalThis.ownOption]));\n"
+              "    a.close(); b.close(); });\n});\n")
+    (tmp_path / "two.js").write_text(script)
+    own = '--require "' + str(odd / "own.cjs").replace('"', '\\"') + '"'
+    env = {**os.environ, "NODE_OPTIONS": own}
+    env.update(moved_listen(env, 41001, 41003))
+    done = subprocess.run(["node", "two.js"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[41003,41002,1]"
+
+
+PY_SERVER = """import http.server, sys
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("port %d" % self.server.server_address[1]).encode()
+        self.send_response(200); self.end_headers(); self.wfile.write(body)
+http.server.HTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
+"""
+
+
+def test_a_python_server_on_the_held_port_is_served_on_its_own(tmp_path: Path, held: int) -> None:
+    (tmp_path / "server.py").write_text(PY_SERVER.replace("PORT", str(held)))
+    app = served(tmp_path, f"{sys.executable} server.py", held)
+    app.start()
+    try:
+        assert app.port != held
+        assert httpx.get(app.ready_url, trust_env=False).text == f"port {app.port}"
+    finally:
+        app.stop()
+
+
+def test_the_sitecustomize_it_shadows_still_runs(tmp_path: Path) -> None:
+    # A distribution's own sitecustomize (Debian's, a project's) on a later folder of PYTHONPATH.
+    (tmp_path / "own").mkdir()
+    (tmp_path / "own" / "sitecustomize.py").write_text("import builtins\nbuiltins.OWN_SITE = True\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "own")}
+    env.update(moved_listen(env, 41011, 41012))
+    assert env["PYTHONPATH"] == os.pathsep.join([str(PORTMAP), str(tmp_path / "own")])
+    probe = ("import builtins, socket, sitecustomize\ns = socket.socket(); s.bind(('127.0.0.1', 41011))\n"
+             "print(s.getsockname()[1], builtins.OWN_SITE, sitecustomize.__file__)\n")
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["41012", "True", str(tmp_path / "own" / "sitecustomize.py")]
+
+
+def test_a_server_it_cannot_move_says_so(tmp_path: Path, held: int) -> None:
+    # python -S reads no sitecustomize: a server of a kind the preloads do not reach (Bun, Go, uvloop's
+    # bind) meets the head's port taken.
+    (tmp_path / "server.py").write_text(PY_SERVER.replace("PORT", str(held)))
+    app = served(tmp_path, f"{sys.executable} -S server.py", held)
+    with pytest.raises(RunError) as caught:
+        app.start()
+    said = str(caught.value)
+    assert said.startswith(f"serve command exited with code 1 before http://127.0.0.1:{app.port}/health")
+    assert "Address already in use" in said
+    assert said.endswith(f"; its listen on port {held} ([serve] port, where the head is served) was to be "
+                         f"moved to port {app.port}, which works for the servers of Node's net and "
+                         f"Python's socket modules only: make the app take its port from PORT and set "
+                         f'port = "auto" to measure both')
+
+
+def test_a_server_that_fails_for_another_reason_is_not_blamed_on_the_port(tmp_path: Path, held: int) -> None:
+    (tmp_path / "server.py").write_text("raise SystemExit('no DATABASE_URL')\n")
+    app = served(tmp_path, f"{sys.executable} server.py", held)
+    with pytest.raises(RunError) as caught:
+        app.start()
+    assert "no DATABASE_URL" in str(caught.value) and "was to be moved" not in str(caught.value)
