@@ -104,6 +104,8 @@ def measure_load(phase: Phase[Any], head: Side, base: Side, rounds: int | None =
     order = [r["label"] for r in interleaved_rounds("b", "h", count, settings.compare.round_duration)
              if r["label"] != "warm-up"]
     head_result, base_result = split_load(result)
+    if base_result is not None:  # the phase's one result named the head's URL for both
+        base_result.target = base_url
     return Pair(head_result, base_result, {"rounds": order}, count)
 
 

@@ -175,13 +175,15 @@ def test_a_fixed_port_base_is_served_beside_the_head_with_its_listen_moved(tmp_p
     assert done.returncode == 0, done.stdout + done.stderr
     load = json.loads((out / "load.json").read_text())
     assert not [w for w in load["warnings"] if "no comparison" in w], load["warnings"]
-    assert (out / "base" / "load.json").exists()
     found = comparisons(out)
     assert found["bundle:bundle_total_gzip_bytes"]["verdict"] == "no significant change"
     assert found["load:p95_ms"]["n_base"] >= 2 and found["load:p95_ms"]["n_head"] >= 2
     assert found["load:p95_ms"]["method"] == "mann-whitney-u"
     moved = [n for n in side_by_side(out)["notes"] if "listen moved there" in n]
     assert len(moved) == 1 and f"always listens on port {port} ([serve] port)" in moved[0]
+    served = moved[0].split("it was served on port ")[1].split(",")[0]
+    assert json.loads((out / "base" / "load.json").read_text())["target"] == f"http://127.0.0.1:{served}"
+    assert load["target"] == f"http://127.0.0.1:{port}"
     assert git(repo, "worktree", "list").count("\n") == 1
 
 
