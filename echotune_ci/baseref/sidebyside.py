@@ -347,13 +347,13 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
                 pairs.append(Pair(skipped))
                 continue
             base_down = not_run(phase, base_app) if base is not None else None
-            unserved = report.down if phase.needs_app else ""
-            if base is None or base_down is not None or unserved:
+            down = report.down if phase.needs_app else ""
+            if base is None or base_down is not None or down:
                 from ..runner import run_phase
 
                 pair = Pair(run_phase(phase, head.cfg, head.contexts[phase.name]))
-                if base_down is not None or unserved:  # the base crashed in an earlier phase, or never ran
-                    why = base_down.errors[0] if base_down is not None else unserved
+                if base_down is not None or down:  # the base crashed in an earlier phase, or never started
+                    why = base_down.errors[0] if base_down is not None else down
                     pair.head.warnings.append(f"no comparison with the base: {why}")
             else:
                 pair = measure_pair(phase, head, base)
