@@ -283,6 +283,8 @@ class PreparedApp:
                     raise
                 raise RunError(f"{exc}; {hint}") from None
         console.info(f"{self.label or 'app'} ready at {app.base_url} (pid {app.pid})")
+        if app.moved:
+            console.info(f"note: the {self.label or 'app'} {app.moved}")
         return app
 
 
@@ -466,6 +468,8 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
         finally:
             if had is not None:
                 remember_databases(cfg.base_dir, had)
+        if app is not None and app.moved and results:
+            results[0] = dataclasses.replace(results[0], notes=[*results[0].notes, f"the app {app.moved}"])
         if app is not None and app.changed and results:
             console.warn(app.changed)
             results[0] = dataclasses.replace(results[0], notes=[*results[0].notes, app.changed])

@@ -302,6 +302,11 @@ def _start(ready: PreparedApp | None, phases: list[Phase[Any]],
         return None, str(exc)
 
 
+def _moved_head(app: App | None) -> list[str]:
+    """The note on a head served away from its fixed port, which another program holds: [] otherwise."""
+    return [f"the head {app.moved}"] if app is not None and app.moved else []
+
+
 def _start_base(ready: PreparedApp | None, phases: list[Phase[Any]], report: SideBySide,
                 asked: str, head_down: bool = False) -> tuple[App | None, str]:
     """Start the base's build: (the app or None, why it did not start). A base that built but does not
@@ -837,6 +842,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             head_app, head_unavailable = _start(head_ready, phases)
         if head_app is not None:
             apps.append(head_app)
+        report.notes.extend(_moved_head(head_app))
         head = Side(cfg, _contexts(cfg, phases, artifacts, output_dir, head_app, head_unavailable))
         base_side, base_app = None, None
         if base_cfg is not None:

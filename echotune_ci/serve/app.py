@@ -118,8 +118,9 @@ class App:
         self.follow_port = False
         self.moved = ""
         # Serve an app whose [serve] port is fixed on a free port all the same, its listen moved there
-        # (:data:`PORTMAP`): the base of `run --base-ref`, whose fixed port the head already holds.
-        # *fixed_port* is that port once the app was started so.
+        # (:data:`PORTMAP`): the base of `run --base-ref`, whose fixed port the head already holds (an app
+        # whose port another program holds is moved too). *fixed_port* is that port once the app was
+        # started so, and *moved* then says so.
         self.move_port = False
         self.fixed_port: int | None = None
         self._tracked: set[str] | None = None  # the files git tracks that differed when the app started
@@ -196,14 +197,12 @@ class App:
         self._check_cwd()
         if spec.port == "auto":
             self.port = free_port()
-        elif self.move_port:
+        elif self.move_port or port_in_use(int(spec.port)):
+            # The head's port (the base of `run --base-ref`), or one another program holds: the project's own
+            # development server left running on it, which used to stop the run.
             self.fixed_port, self.port = int(spec.port), free_port()
         else:
             self.port = int(spec.port)
-            if port_in_use(self.port):
-                raise RunError(f"port {self.port} (serve.port) is already in use on 127.0.0.1, and the app "
-                               f"listens there: stop what holds it, or make the app take its port from PORT "
-                               f"and set port = \"auto\"")
         command = self.filled(spec.command, self.port)
         self.ready_url = self.filled(spec.ready_url, self.port)
         if self.fixed_port is not None and httpx.URL(self.ready_url).port == self.fixed_port:
@@ -228,9 +227,13 @@ class App:
             self.stop()
             raise
         if self.fixed_port is not None:
-            self.moved = (f"always listens on port {self.fixed_port} ([serve] port), where the head is "
-                          f"served: it was served on port {self.port}, its listen moved there")
+            self.moved = (f"always listens on port {self.fixed_port} ([serve] port), {self._holder()}: it "
+                          f"was served on port {self.port}, its listen moved there")
         return self
+
+    def _holder(self) -> str:
+        """Who holds the fixed port this app's listen was moved from."""
+        return "where the head is served" if self.move_port else "which another program holds on 127.0.0.1"
 
     def _spawn(self, command: str) -> None:
         try:
@@ -257,9 +260,12 @@ class App:
         said = [error, *self._output.lines(), *([f"port {self.fixed_port}"] if self._listens_fixed() else [])]
         if not any(_IN_USE.search(line) or f"port {self.fixed_port}" in line for line in said):
             return ""
-        return (f"; its listen on port {self.fixed_port} ([serve] port, where the head is served) was to be "
-                f"moved to port {self.port}, which works for the servers of Node's net and Python's socket "
-                f"modules only: make the app take its port from PORT and set port = \"auto\" to measure both")
+        todo = ('make the app take its port from PORT and set port = "auto" to measure both' if self.move_port
+                else f'stop what holds port {self.fixed_port}, or make the app take its port from PORT and '
+                     f'set port = "auto"')
+        return (f"; its listen on port {self.fixed_port} ([serve] port, {self._holder()}) was to be moved to "
+                f"port {self.port}, which works for the servers of Node's net and Python's socket modules "
+                f"only: {todo}")
 
     def _listens_fixed(self) -> bool:
         ports = listening_ports(group_members(self.proc.pid)) if self.proc is not None else None

@@ -59,7 +59,12 @@ def test_app_that_never_gets_ready_times_out(tmp_path):
     assert app.proc is None  # stopped
 
 
-def test_run_reports_a_taken_port_and_a_dying_command(tmp_path, cli_env):
+def test_run_moves_a_taken_fixed_port_and_reports_a_dying_command(tmp_path, cli_env):
+    # The project's own development server left running on the port the app always listens on stopped the
+    # run ("already in use"): the app is served on a free port instead, its listen moved there, and the
+    # results say so. A server the move cannot reach (python -S reads no sitecustomize) says what to do.
+    import json
+
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))
     holder.listen()
@@ -67,22 +72,43 @@ def test_run_reports_a_taken_port_and_a_dying_command(tmp_path, cli_env):
     cfg = tmp_path / "echotune.toml"
     cfg.write_text(textwrap.dedent(f"""
         [serve]
-        command = "python -m http.server {{port}}"
-        ready_url = "http://127.0.0.1:{{port}}/"
+        command = "{sys.executable} -m http.server {port} --bind 127.0.0.1"
+        ready_url = "http://127.0.0.1:{port}/"
         port = {port}
         [run]
         phases = ["load"]
+        [load]
+        duration = "1s"
+        users = 1
+        [budgets]
+        api_p95_ms = 5000
     """))
+    out = tmp_path / "out"
     try:
-        proc = run_cli("run", "--config", str(cfg), "--output-dir", str(tmp_path / "out"), env=cli_env)
+        proc = run_cli("run", "--config", str(cfg), "--output-dir", str(out), env=cli_env, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        load = json.loads((out / "load.json").read_text())
+        said = (f"the app always listens on port {port} ([serve] port), which another program holds on "
+                f"127.0.0.1: it was served on port ")
+        moved = [n for n in load["notes"] if n.startswith(said)]
+        assert len(moved) == 1 and moved[0] in proc.stderr, load["notes"]
+        served = moved[0].split("served on port ")[1].split(",")[0]
+        assert load["target"] == f"http://127.0.0.1:{served}" and int(served) != port
+        cfg.write_text(cfg.read_text().replace(f"{sys.executable} -m", f"{sys.executable} -S -m"))
+        proc = run_cli("run", "--config", str(cfg), "--output-dir", str(tmp_path / "out2"), env=cli_env,
+                       cwd=tmp_path)
     finally:
         holder.close()
     assert proc.returncode == 3
-    assert f"port {port} (serve.port) is already in use" in proc.stderr
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.json"))
-    cfg.write_text(cfg.read_text().replace("python -m http.server {port}", "python -c 'raise SystemExit(1)'")
-                   .replace(f"port = {port}", 'port = "auto"'))
-    proc = run_cli("run", "--config", str(cfg), "--output-dir", str(tmp_path / "out"), env=cli_env)
+    said = f"its listen on port {port} ([serve] port, which another program holds on 127.0.0.1) was to be"
+    assert said in proc.stderr
+    todo = f'stop what holds port {port}, or make the app take its port from PORT and set port = "auto"'
+    assert todo in proc.stderr
+    assert not (tmp_path / "out2").exists() or not any((tmp_path / "out2").glob("*.json"))
+    cfg.write_text(cfg.read_text().replace(f"{sys.executable} -S -m http.server {port} --bind 127.0.0.1",
+                                           "python -c 'raise SystemExit(1)'")
+                   .replace(f"port = {port}", 'port = "auto"').replace(f":{port}/", ":{port}/"))
+    proc = run_cli("run", "--config", str(cfg), "--output-dir", str(tmp_path / "out3"), env=cli_env)
     assert proc.returncode == 3
     assert "serve command exited with code 1" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -136,3 +136,21 @@ def test_a_server_that_fails_for_another_reason_is_not_blamed_on_the_port(tmp_pa
     with pytest.raises(RunError) as caught:
         app.start()
     assert "no DATABASE_URL" in str(caught.value) and "was to be moved" not in str(caught.value)
+
+
+def test_a_fixed_port_another_program_holds_is_moved_for_any_build(tmp_path: Path, held: int) -> None:
+    # The project's own development server left running there: `run` stopped with "already in use".
+    (tmp_path / "server.py").write_text(PY_SERVER.replace("PORT", str(held)))
+    app = served(tmp_path, f"{sys.executable} server.py", held)
+    app.move_port = False  # the head, or a plain run
+    app.start()
+    try:
+        assert app.port != held and app.fixed_port == held
+        assert httpx.get(app.ready_url, trust_env=False).text == f"port {app.port}"
+        assert app.moved == (f"always listens on port {held} ([serve] port), which another program holds on "
+                             f"127.0.0.1: it was served on port {app.port}, its listen moved there")
+    finally:
+        app.stop()
+    # nothing holds it: served where it says, no preload in its environment
+    free = App(ServeSettings(command="true", port=held), tmp_path)
+    assert free.fixed_port is None and "ECHOTUNE_PORT_MAP" not in free.environment(held)
