@@ -54,7 +54,8 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
 
 def moved_listen(env: Mapping[str, str], fixed: int, port: int) -> dict[str, str]:
     """The variables that make a Node or Python server started with *env* listen on *port* where it
-    would listen on *fixed*: ECHOTUNE_PORT_MAP ("fixed:port"), NODE_OPTIONS with ``--require`` of
+    would listen on *fixed*, and its connections to *fixed* of this machine reach it:
+    ECHOTUNE_PORT_MAP ("fixed:port"), NODE_OPTIONS with ``--require`` of
     ``portmap/portmap.cjs`` after its own options, PYTHONPATH with ``portmap/`` (its sitecustomize.py,
     which runs the one it shadows) first. Other servers (Bun, Go, uvloop's) listen where they would."""
     quoted = '"' + str(PORTMAP / "portmap.cjs").replace("\\", "\\\\").replace('"', '\\"') + '"'
