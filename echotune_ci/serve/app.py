@@ -84,7 +84,12 @@ ELSEWHERE_GRACE_S = 10.0
 
 # What moves a fixed port's listen (:func:`moved_listen`): a Node preload and a Python sitecustomize
 PORTMAP = Path(__file__).parent / "portmap"
-_IN_USE = re.compile(r"EADDRINUSE|address already in use", re.I)
+# A line saying a listen found its port taken (gunicorn's "Connection in use: ('127.0.0.1', 8000)", Vite's
+# "Port 4173 is already in use"), and the port such a line names: Node's "address already in use :::3001",
+# "0.0.0.0:3001", Python's "('::', 3001)"
+_IN_USE = re.compile(r"EADDRINUSE|address already in use|connection in use|port \d+ is already in use", re.I)
+_TAKEN_PORT = re.compile(r"(?:(?:\d{1,3}\.){3}\d{1,3}|::|\]|\*|localhost):(\d{1,5})\b"
+                         r"|', (\d{1,5})\)|\bport (\d{1,5})\b", re.I)
 
 
 class App:
@@ -253,20 +258,31 @@ class App:
         self._reader.start()
 
     def _unmoved(self, error: str) -> str:
-        """Why a server whose fixed port was to be moved did not start (*error*), when it still went for
-        that port (the head holds it): "" otherwise."""
+        """Why a server whose fixed port was to be moved did not start (*error*), when a port it listens on
+        was taken: its fixed port, which the head holds and the move did not reach, or another port it
+        also listens on (the head's app holds that one too), which is not moved; "" otherwise."""
         if self.fixed_port is None:
             return ""
         self._drain_output()
-        said = [error, *self._output.lines(), *([f"port {self.fixed_port}"] if self._listens_fixed() else [])]
-        if not any(_IN_USE.search(line) or f"port {self.fixed_port}" in line for line in said):
+        said = [error, *self._output.lines()]
+        taken = {int(port) for line in said if _IN_USE.search(line)
+                 for found in _TAKEN_PORT.finditer(line) for port in found.groups() if port}
+        others = taken - {self.fixed_port, self.port}
+        if others and self.fixed_port not in taken:
+            return (f"; it also listens on port {min(others)}, which is in use: only its listen on port "
+                    f"{self.fixed_port} ([serve] port, {self._holder()}) is moved (to port {self.port}); "
+                    f"make the app take its other ports from the environment too"
+                    + (" to measure both" if self.move_port else ""))
+        fixed = re.compile(rf"\bport {self.fixed_port}\b")
+        if not (taken or any(_IN_USE.search(line) or fixed.search(line) for line in said)
+                or self._listens_fixed()):
             return ""
         todo = ('make the app take its port from PORT and set port = "auto" to measure both' if self.move_port
                 else f'stop what holds port {self.fixed_port}, or make the app take its port from PORT and '
                      f'set port = "auto"')
-        return (f"; its listen on port {self.fixed_port} ([serve] port, {self._holder()}) was to be moved to "
-                f"port {self.port}, which works for the servers of Node's net and Python's socket modules "
-                f"only: {todo}")
+        return (f"; its listen on port {self.fixed_port} ([serve] port, {self._holder()}) was not moved to "
+                f"port {self.port}: the NODE_OPTIONS and PYTHONPATH preloads miss Bun, Deno, uvloop, "
+                f"`python -I` and a script that sets those itself; {todo}")
 
     def _listens_fixed(self) -> bool:
         ports = listening_ports(group_members(self.proc.pid)) if self.proc is not None else None

@@ -100,7 +100,7 @@ def test_run_moves_a_taken_fixed_port_and_reports_a_dying_command(tmp_path, cli_
     finally:
         holder.close()
     assert proc.returncode == 3
-    said = f"its listen on port {port} ([serve] port, which another program holds on 127.0.0.1) was to be"
+    said = f"its listen on port {port} ([serve] port, which another program holds on 127.0.0.1) was not"
     assert said in proc.stderr
     todo = f'stop what holds port {port}, or make the app take its port from PORT and set port = "auto"'
     assert todo in proc.stderr

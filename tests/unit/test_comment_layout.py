@@ -272,8 +272,9 @@ def test_a_long_warning_keeps_what_to_do_at_its_end():
     why = failure_text("--base-ref HEAD~1", f"serve command exited with code 1; it printed: {printed}",
                        ["setup"])
     port = ('no comparison with the base: its listen on port 3000 ([serve] port, where the head is served) '
-            'was to be moved to port 41234, which works for the servers of Node\'s net and Python\'s socket '
-            'modules only: make the app take its port from PORT and set port = "auto" to measure both')
+            'was not moved to port 41234: the NODE_OPTIONS and PYTHONPATH preloads miss Bun, Deno, uvloop, '
+            '`python -I` and a script that sets those itself; make the app take its port from PORT and set '
+            'port = "auto" to measure both')
     said = [f"no comparison with the base: {why}", port]
     lines = warnings_block(comment([PhaseResult("frontend", warnings=said)]))
     assert len(why) > 600 and len(lines) == 2

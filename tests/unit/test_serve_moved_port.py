@@ -138,10 +138,45 @@ def test_a_server_it_cannot_move_says_so(tmp_path: Path, held: int) -> None:
     said = str(caught.value)
     assert said.startswith(f"serve command exited with code 1 before http://127.0.0.1:{app.port}/health")
     assert "Address already in use" in said
-    assert said.endswith(f"; its listen on port {held} ([serve] port, where the head is served) was to be "
-                         f"moved to port {app.port}, which works for the servers of Node's net and "
-                         f"Python's socket modules only: make the app take its port from PORT and set "
-                         f'port = "auto" to measure both')
+    assert said.endswith(f"; its listen on port {held} ([serve] port, where the head is served) was not "
+                         f"moved to port {app.port}: the NODE_OPTIONS and PYTHONPATH preloads miss Bun, "
+                         f"Deno, uvloop, `python -I` and a script that sets those itself; make the app take "
+                         f'its port from PORT and set port = "auto" to measure both')
+
+
+def test_a_node_server_whose_script_sets_node_options_itself_is_not_said_to_be_no_node_server(
+        tmp_path: Path, held: int) -> None:
+    # `"start": "NODE_OPTIONS=--max-old-space-size=512 node server.js"` replaces the NODE_OPTIONS that
+    # carry the preload; the hint said the move "works for the servers of Node's net ... only", of a
+    # server that is one.
+    (tmp_path / "server.js").write_text(f"const PORT = {held};\n" + NODE_SERVER % "PORT")
+    app = served(tmp_path, "NODE_OPTIONS=--max-old-space-size=512 node server.js", held)
+    with pytest.raises(RunError) as caught:
+        app.start()
+    said = str(caught.value)
+    assert f"EADDRINUSE: address already in use :::{held}" in said
+    assert f"was not moved to port {app.port}: " in said and "a script that sets those itself" in said
+
+
+def test_a_second_port_the_head_holds_too_is_named_and_not_blamed_on_the_move(tmp_path: Path,
+                                                                              held: int) -> None:
+    # A websocket server on a fixed port of its own beside the app's: the head's app holds that one too, and
+    # only [serve] port is moved. The hint said the listen on the fixed port, which was moved, was not.
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        second = other.getsockname()[1]
+        (tmp_path / "server.js").write_text(
+            f"const PORT = {held};\n" + NODE_SERVER % "PORT"
+            + f"require('net').createServer().listen({second}, '127.0.0.1');\n")
+        app = served(tmp_path, "node server.js", held)
+        with pytest.raises(RunError) as caught:
+            app.start()
+    said = str(caught.value)
+    assert f"EADDRINUSE: address already in use 127.0.0.1:{second}" in said
+    assert said.endswith(f"; it also listens on port {second}, which is in use: only its listen on port "
+                         f"{held} ([serve] port, where the head is served) is moved (to port {app.port}); "
+                         f"make the app take its other ports from the environment too to measure both")
 
 
 def test_a_server_that_fails_for_another_reason_is_not_blamed_on_the_port(tmp_path: Path, held: int) -> None:
