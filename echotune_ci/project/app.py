@@ -2622,15 +2622,21 @@ def _schema_push(app: AppSetup, steps: list[str], orm: OrmDatabase, packages: li
     return True
 
 
-def _other_runtime(command: str, server: Package) -> str:
-    """"bun" or "deno" when *command*, or the package script it names (``npm start``: ``bun server.js``),
-    runs the server with it rather than Node, else ""."""
+def _unmovable_node(command: str, server: Package) -> str:
+    """Why `run --base-ref` cannot move the listen of the server *command* starts, or the package script it
+    names (``npm start``: ``bun server.js``), runs: it runs it with Bun or Deno rather than Node, or the
+    script replaces the NODE_OPTIONS that carry the preload (``NODE_OPTIONS=--max-old-space-size=512 node
+    server.js``; a [serve] env one is kept, the preload added to it); "" when it can."""
     words = commands.tokens(command)
     scripts = server.scripts
-    for word in [*words, *(w for name in words if name in scripts for w in commands.tokens(scripts[name]))]:
-        if word in ("bun", "bunx", "deno"):
-            return word
-    return ""
+    words = [*words, *(w for name in words if name in scripts for w in commands.tokens(scripts[name]))]
+    if runtime := next((w for w in words if w in ("bun", "bunx", "deno")), ""):
+        return f"{runtime} does not load Node's preloads, which move a listen"
+    setting = next((w for w in words if w.startswith("NODE_OPTIONS=")
+                    and "$NODE_OPTIONS" not in w and "${NODE_OPTIONS}" not in w), "")
+    if not setting:
+        return ""
+    return f"`{setting}` replaces the NODE_OPTIONS that carry the preload which moves a listen"
 
 
 def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Path, entry: str = "") -> None:
@@ -2643,9 +2649,7 @@ def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Pat
     if port is not None:
         app.port = port
         app.decide("port", str(port), why)
-        runtime = _other_runtime(app.command, server)
-        _fixed_port(app, port, why, f"process.env.PORT || {port}",
-                    f"{runtime} does not load Node's preloads, which move a listen" if runtime else "")
+        _fixed_port(app, port, why, f"process.env.PORT || {port}", _unmovable_node(app.command, server))
     elif var and var != "PORT":
         app.command = f"{var}={{port}} {app.command}"
         app.decide("port", f"auto (through {var})", why)

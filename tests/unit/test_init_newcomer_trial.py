@@ -257,3 +257,28 @@ def test_a_fixed_port_is_checked_only_where_run_base_ref_cannot_move_it(tmp_path
         "whose listen cannot be moved: `run --base-ref`, which the pull request workflow runs, cannot start "
         "the base beside it and measures the head alone; read the port from the environment "
         "(int(os.environ.get('PORT', 8001))) for base-against-head comparisons"], py.all_checks()
+
+
+def test_a_fixed_port_whose_start_script_replaces_node_options_is_checked(tmp_path):
+    # `"start": "NODE_OPTIONS=--max-old-space-size=512 node server.js"` replaces the NODE_OPTIONS that carry
+    # run --base-ref's preload: the base's listen stays on the head's port, it does not start, and the pull
+    # request is measured on the head alone (test_serve_moved_port.py runs it). One that keeps the value it
+    # had ($NODE_OPTIONS) keeps the preload, and so does a Procfile's, which init puts in [serve] env.
+    replacing = "NODE_OPTIONS=--max-old-space-size=512 node server.js"
+    server = {"server.js": "const app = require('express')();\napp.listen(3000);\n"}
+    for name, start in (("replaces", replacing), ("keeps", 'NODE_OPTIONS="$NODE_OPTIONS --trace-warnings" '
+                                                          "node server.js")):
+        write(tmp_path / name, {"package.json": json.dumps({"name": "n", "scripts": {"start": start},
+                                                            "dependencies": {"express": "4"}}), **server})
+    write(tmp_path / "procfile", {"package.json": json.dumps({"name": "n", "dependencies": {"express": "4"}}),
+                                  "Procfile": f"web: {replacing}\n", **server})
+    assert [c for c in app_setup(tmp_path / "replaces").all_checks() if "always listens" in c] == [
+        "the server always listens on 3000 (server.js: listen(3000)) and "
+        "`NODE_OPTIONS=--max-old-space-size=512` replaces the NODE_OPTIONS that carry the preload which "
+        "moves a listen: `run --base-ref`, which the pull request workflow runs, cannot start the base "
+        "beside it and measures the head alone; read the port from the environment (process.env.PORT || "
+        "3000) for base-against-head comparisons"]
+    assert not [c for c in app_setup(tmp_path / "keeps").all_checks() if "always listens" in c]
+    procfile = app_setup(tmp_path / "procfile")
+    assert procfile.env == {"NODE_OPTIONS": "--max-old-space-size=512"} and procfile.port == 3000
+    assert not [c for c in procfile.all_checks() if "always listens" in c]
