@@ -11,11 +11,13 @@ says so.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import glob
 import itertools
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from ..config import Config, load_config
 from ..errors import ConfigError
@@ -129,3 +131,37 @@ def base_config(head: Config, repo: Path, base_root: Path) -> tuple[Config, list
     measured = measured.with_section("serve", own.serve)
     return _kept_inside(measured, repo, base_root, "the head's and the base's" if own.serve == head.serve
                         else f"the base's own, from its {shown}"), notes
+
+
+def on_moved_port(cfg: Config, fixed: int, port: int) -> tuple[Config, list[str]]:
+    """*cfg* for a base whose listen on *fixed* (``[serve] port``, where the head is served) was moved to
+    *port* (:func:`~echotune_ci.serve.app.moved_listen`): each http(s) URL of this machine on *fixed* in
+    the phases' settings (``[api] url``, a ``[[frontend.pages]] url``) on *port* instead, since it reached
+    the head's app, and the keys so changed (``api.url``). ``[serve]`` is the app's own (it moves its
+    ready URL)."""
+    from ..net.loopback import is_loopback_url
+
+    changed: list[str] = []
+
+    def moved(value: object, key: str) -> object:
+        if isinstance(value, str) and value.startswith(("http://", "https://")) and is_loopback_url(value):
+            parts = urlsplit(value)
+            with contextlib.suppress(ValueError):  # a port that is no number
+                if parts.port == fixed:
+                    changed.append(key)
+                    netloc = parts.netloc.removesuffix(f":{fixed}") + f":{port}"
+                    return urlunsplit(parts._replace(netloc=netloc))
+        elif isinstance(value, (list, tuple)):
+            items = [moved(item, f"{key}[{i}]") for i, item in enumerate(value)]
+            return value if all(a is b for a, b in zip(items, value, strict=True)) else type(value)(items)
+        elif isinstance(value, dict):
+            entries = {k: moved(v, f"{key}.{k}") for k, v in value.items()}
+            return value if all(entries[k] is v for k, v in value.items()) else entries
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = {f.name: moved(getattr(value, f.name), f"{key}.{f.name}".lstrip("."))
+                      for f in dataclasses.fields(value) if f.init and f.name != "serve"}
+            differ = {name: new for name, new in fields.items() if new is not getattr(value, name)}
+            return dataclasses.replace(value, **differ) if differ else value
+        return value
+
+    return moved(cfg, ""), changed  # type: ignore[return-value]

@@ -948,3 +948,26 @@ def test_bundle_globs_are_moved_into_the_bases_checkout_or_refused(repo, tmp_pat
             with pytest.raises(ConfigError, match=rf"^\[bundle\] globs: '{re.escape(outside)}' names files "
                                                   r"outside the git checkout"):
                 bundle_in_base(cfg, top, source.root)
+
+
+def test_the_urls_on_a_moved_fixed_port_measure_the_base_where_it_listens(tmp_path):
+    # [serve] port = 5000 and an [api] url, a frontend page and [security.http] url written on it: the base,
+    # whose listen run --base-ref moved to a free port, was measured at those URLs, which the head answers.
+    # Another port and another host stay as written.
+    from echotune_ci.baseref.configs import on_moved_port
+
+    (tmp_path / "echotune.toml").write_text(
+        '[serve]\ncommand = "python app.py"\nport = 5000\nready_url = "http://127.0.0.1:5000/health"\n\n'
+        '[api]\nurl = "http://127.0.0.1:5000"\n\n[security.http]\nurl = "http://localhost:5000/"\n\n'
+        '[[frontend.pages]]\npath = "/"\n\n[[frontend.pages]]\nurl = "http://[::1]:5000/about?x=1"\n\n'
+        '[[frontend.pages]]\nurl = "http://127.0.0.1:5001/docs"\n\n'
+        '[[frontend.pages]]\nurl = "http://example.com:5000/"\n')
+    cfg = load_config(tmp_path / "echotune.toml")
+    moved, keys = on_moved_port(cfg, 5000, 41234)
+    assert sorted(keys) == ["api.url", "frontend.pages[1].url", "security.http.url"]
+    assert moved.api.url == "http://127.0.0.1:41234"
+    assert moved.security.http.url == "http://localhost:41234/"
+    assert [p.url for p in moved.frontend.pages] == ["", "http://[::1]:41234/about?x=1",
+                                                     "http://127.0.0.1:5001/docs", "http://example.com:5000/"]
+    assert moved.serve == cfg.serve and moved.load is cfg.load  # the app moves its own ready URL
+    assert on_moved_port(cfg, 5002, 41234) == (cfg, [])
