@@ -917,10 +917,7 @@ def _self_serving_command(app: AppSetup, folder: Path) -> bool:
     port, why = python_port(folder / served.source, served.source)
     if port:
         app.port = port
-        app.decide("port", str(port), why)
-        call = "web.run_app(app, port=" if served.framework == "aiohttp" else "app.listen("
-        reading = f"{call}int(os.environ.get('PORT', {port})))"
-        _fixed_port(app, port, why, reading)
+        app.decide("port", str(port), why)  # run --base-ref moves the base's listen (serve.app.moved_listen)
     elif why:
         app.decide("port", "auto (PORT)", why)
     else:
@@ -929,9 +926,9 @@ def _self_serving_command(app: AppSetup, folder: Path) -> bool:
     return True
 
 
-def _fixed_port(app: AppSetup, port: int, why: str, reading: str, unmovable: str = "") -> None:
-    """The check for a server that always listens on *port* and whose listen `run --base-ref` cannot move
-    to a free port for the base (*unmovable* says why; serve.app.moved_listen moves Node's and Python's):
+def _fixed_port(app: AppSetup, port: int, why: str, reading: str, unmovable: str) -> None:
+    """The check for a Node server that always listens on *port* and whose listen `run --base-ref` cannot
+    move to a free port for the base (*unmovable* says why; serve.app.moved_listen moves Node's and Python's):
     the base cannot start beside the head on the same port, so every pull request would be measured
     without a base and pass on the head's budgets alone. Nothing to check when it can be moved
     (Nodejs-Passport-Login's ``app.listen(3000)``)."""
@@ -949,11 +946,9 @@ def _python_script_port(app: AppSetup, folder: Path, command: str) -> None:
     port, why = python_port(folder / script) if script else (None, "")
     if port:
         app.port = port
+        # Nothing to check: run --base-ref moves the base's bind of a Python server (serve.app.moved_listen),
+        # uvicorn.run's on uvloop too (uvloop binds a socket.socket)
         app.decide("port", str(port), why)
-        # uvicorn.run binds in uvloop's C code when uvloop is installed (uvicorn[standard])
-        uvloop = "uvicorn.run(" in read_text(folder / script)
-        _fixed_port(app, port, why, f"int(os.environ.get('PORT', {port}))",
-                    "uvicorn.run() binds through uvloop, whose listen cannot be moved" if uvloop else "")
     elif why:
         app.decide("port", "auto (PORT)", why)
     else:

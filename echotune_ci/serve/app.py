@@ -57,7 +57,7 @@ def moved_listen(env: Mapping[str, str], fixed: int, port: int) -> dict[str, str
     would listen on *fixed*, and its connections to *fixed* of this machine reach it:
     ECHOTUNE_PORT_MAP ("fixed:port"), NODE_OPTIONS with ``--require`` of
     ``portmap/portmap.cjs`` after its own options, PYTHONPATH with ``portmap/`` (its sitecustomize.py,
-    which runs the one it shadows) first. Other servers (Bun, Go, uvloop's) listen where they would."""
+    which runs the one it shadows) first. Other servers (Bun, Deno, Go) listen where they would."""
     quoted = '"' + str(PORTMAP / "portmap.cjs").replace("\\", "\\\\").replace('"', '\\"') + '"'
     return {"ECHOTUNE_PORT_MAP": f"{fixed}:{port}",
             "NODE_OPTIONS": " ".join(p for p in (env.get("NODE_OPTIONS", ""), f"--require {quoted}") if p),
@@ -281,7 +281,7 @@ class App:
                 else f'stop what holds port {self.fixed_port}, or make the app take its port from PORT and '
                      f'set port = "auto"')
         return (f"; its listen on port {self.fixed_port} ([serve] port, {self._holder()}) was not moved to "
-                f"port {self.port}: the NODE_OPTIONS and PYTHONPATH preloads miss Bun, Deno, uvloop, "
+                f"port {self.port}: the NODE_OPTIONS and PYTHONPATH preloads miss Bun, Deno, Go, "
                 f"`python -I` and a script that sets those itself; {todo}")
 
     def _listens_fixed(self) -> bool:

@@ -9,9 +9,10 @@ that the build reaches its own server (a page that fetches its own API on
 ``localhost:FROM`` got the other build's answers). The move is made in the
 class every socket of Python code derives from, ``_socket.socket``, before
 :mod:`socket` is imported: servers of the standard library (Werkzeug,
-gunicorn, aiohttp, Tornado, asyncio's event loop) and of gevent and eventlet,
-whose sockets are not :class:`socket.socket`, are moved alike; one that binds
-in C (uvloop) is not. The ``sitecustomize`` this one shadows, if any, runs after.
+gunicorn, aiohttp, Tornado, asyncio's event loop, uvloop's, which binds a
+:class:`socket.socket` too) and of gevent and eventlet, whose sockets are not
+:class:`socket.socket`, are moved alike. uvloop's connections are made in C
+(libuv) and are not moved. The ``sitecustomize`` this one shadows, if any, runs after.
 """
 
 from __future__ import annotations
