@@ -427,6 +427,7 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
     cannot be set up, built or started; a phase that cannot run is a result
     with status "error".
     """
+    from .baseref.configs import where_moved
     from .baseref.data import brought_databases, remember_databases
     from .masking import register_config
 
@@ -458,9 +459,10 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
             try:
                 base_url = app.base_url if app else (url.rstrip("/") if url else None)
                 artifacts = output_dir / "artifacts"
-                contexts = {p.name: _context(cfg, artifacts / p.name, base_url, app, output_dir, unavailable)
-                            for p in phases}
-                results = exited_after(_run_all(phases, cfg, contexts, output_dir, app), phases, app)
+                measured, moved = where_moved(cfg, app, "the app's")
+                contexts = {p.name: _context(measured, artifacts / p.name, base_url, app, output_dir,
+                                             unavailable) for p in phases}
+                results = exited_after(_run_all(phases, measured, contexts, output_dir, app), phases, app)
                 results = server_errors_said(results, app)
             finally:
                 if app is not None:
@@ -469,7 +471,8 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
             if had is not None:
                 remember_databases(cfg.base_dir, had)
         if app is not None and app.moved and results:
-            results[0] = dataclasses.replace(results[0], notes=[*results[0].notes, f"the app {app.moved}"])
+            said = [f"the app {app.moved}", *moved]
+            results[0] = dataclasses.replace(results[0], notes=[*results[0].notes, *said])
         if app is not None and app.changed and results:
             console.warn(app.changed)
             results[0] = dataclasses.replace(results[0], notes=[*results[0].notes, app.changed])

@@ -17,10 +17,14 @@ import glob
 import itertools
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from ..config import Config, load_config
 from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from ..serve import App
 
 
 def _within(path: Path, repo: Path) -> Path:
@@ -133,11 +137,25 @@ def base_config(head: Config, repo: Path, base_root: Path) -> tuple[Config, list
                         else f"the base's own, from its {shown}"), notes
 
 
+def where_moved(cfg: Config, app: App | None, whose: str) -> tuple[Config, list[str]]:
+    """The configuration that measures *app*: where its listen on its fixed port was moved (the base of
+    `run --base-ref`, whose port the head holds, or an app whose port another program holds), a URL on
+    that port in the phases' settings (``[api] url = "http://127.0.0.1:5000"``), which reached whatever
+    listens there, on its new port; and the note that says which (*whose*: "the base's"), if any."""
+    if app is None or app.fixed_port is None:
+        return cfg, []
+    measured, urls = on_moved_port(cfg, app.fixed_port, app.port)
+    if not urls:
+        return cfg, []
+    return measured, [f"{whose} URLs on port {app.fixed_port} ({', '.join(urls)}) were measured on port "
+                      f"{app.port}, where its listen was moved"]
+
+
 def on_moved_port(cfg: Config, fixed: int, port: int) -> tuple[Config, list[str]]:
-    """*cfg* for a base whose listen on *fixed* (``[serve] port``, where the head is served) was moved to
-    *port* (:func:`~echotune_ci.serve.app.moved_listen`): each http(s) URL of this machine on *fixed* in
-    the phases' settings (``[api] url``, a ``[[frontend.pages]] url``) on *port* instead, since it reached
-    the head's app, and the keys so changed (``api.url``). ``[serve]`` is the app's own (it moves its
+    """*cfg* for an app whose listen on *fixed* (``[serve] port``) was moved to *port*
+    (:func:`~echotune_ci.serve.app.moved_listen`): each http(s) URL of this machine on *fixed* in the
+    phases' settings (``[api] url``, a ``[[frontend.pages]] url``) on *port* instead, since it reached
+    what holds *fixed*, and the keys so changed (``api.url``). ``[serve]`` is the app's own (it moves its
     ready URL)."""
     from ..net.loopback import is_loopback_url
 

@@ -45,7 +45,7 @@ from ..serve import App
 from . import BASE_FOLDER
 from .checkout import (BaseSource, checkout_top, dirty_paths, prepared_folder, repository_root, resolve_ref,
                        worktree)
-from .configs import base_config, bundle_in_base, on_moved_port
+from .configs import base_config, bundle_in_base, where_moved
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings, dotenv_settings,
                    local_databases, named_settings, remember_databases, share_earlier_databases,
                    shared_databases)
@@ -257,18 +257,6 @@ def _contexts(cfg: Config, phases: list[Phase[Any]], artifacts: Path, output_dir
 
     base_url = app.base_url if app else None
     return {p.name: _context(cfg, artifacts / p.name, base_url, app, output_dir, unavailable) for p in phases}
-
-
-def _where_moved(cfg: Config, app: App | None, report: SideBySide) -> Config:
-    """The configuration that measures the base *app*: with a URL on its fixed port (``[api] url =
-    "http://127.0.0.1:5000"``) where its listen was moved (a note says which), which reached the head."""
-    if app is None or app.fixed_port is None or app.port is None:
-        return cfg
-    measured, urls = on_moved_port(cfg, app.fixed_port, app.port)
-    if urls:
-        report.notes.append(f"the base's URLs on port {app.fixed_port} ({', '.join(urls)}) were measured on "
-                            f"port {app.port}, where its listen was moved")
-    return measured
 
 
 def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: PreparedApp | None,
@@ -855,7 +843,9 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         if head_app is not None:
             apps.append(head_app)
         report.notes.extend(_moved_head(head_app))
-        head = Side(cfg, _contexts(cfg, phases, artifacts, output_dir, head_app, head_unavailable))
+        head_cfg, said = where_moved(cfg, head_app, "the head's")
+        report.notes.extend(said)
+        head = Side(head_cfg, _contexts(head_cfg, phases, artifacts, output_dir, head_app, head_unavailable))
         base_side, base_app = None, None
         if base_cfg is not None:
             try:
@@ -866,7 +856,8 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                 report.warnings.extend(_data_warnings(cfg, base_cfg, had, head_ready, base_ready))
                 for warning in report.warnings:
                     console.warn(warning)
-                measured = _where_moved(base_cfg, base_app, report)
+                measured, said = where_moved(base_cfg, base_app, "the base's")
+                report.notes.extend(said)
                 base_side = Side(measured, _contexts(measured, phases, artifacts / "base", output_dir,
                                                      base_app, base_unavailable))
             except (EchoTuneError, OSError) as exc:

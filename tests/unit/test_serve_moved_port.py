@@ -273,3 +273,26 @@ def test_the_base_that_fetches_its_own_api_on_the_fixed_port_reaches_its_own(
     finally:
         app.stop()
 
+
+
+def test_the_phases_urls_on_a_held_fixed_port_follow_the_app(tmp_path: Path, held: int) -> None:
+    # `[api] url = "http://127.0.0.1:5000"` for an app whose port another program holds: the api phase
+    # would have measured that program; a plain run and the head of `run --base-ref` use where_moved.
+    from echotune_ci.baseref.configs import where_moved
+    from echotune_ci.config import load_config
+
+    (tmp_path / "server.py").write_text(PY_SERVER.replace("PORT", str(held)))
+    (tmp_path / "echotune.toml").write_text(
+        f'[serve]\ncommand = "{sys.executable} server.py"\nport = {held}\n'
+        f'ready_url = "http://127.0.0.1:{held}/health"\n\n[api]\nurl = "http://127.0.0.1:{held}"\n')
+    cfg = load_config(tmp_path / "echotune.toml")
+    app = App(cfg.serve, tmp_path)
+    assert where_moved(cfg, app, "the app's") == (cfg, [])  # not started: nothing moved
+    app.start()
+    try:
+        measured, said = where_moved(cfg, app, "the app's")
+        assert measured.api.url == f"http://127.0.0.1:{app.port}"
+        assert said == [f"the app's URLs on port {held} (api.url) were measured on port {app.port}, where "
+                        f"its listen was moved"]
+    finally:
+        app.stop()
