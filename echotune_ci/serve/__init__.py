@@ -1,5 +1,5 @@
 """Starting the app under test on 127.0.0.1 and stopping it, whatever happens."""
 
-from .app import App, free_port, port_in_use, serve_settings
+from .app import App, free_port, held_on, serve_settings
 
-__all__ = ["App", "free_port", "port_in_use", "serve_settings"]
+__all__ = ["App", "free_port", "held_on", "serve_settings"]

@@ -6,6 +6,7 @@ its serve command started (gunicorn workers, a build step's children).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shlex
@@ -41,15 +42,25 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
-def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
-    """Whether *port* on *host* cannot be bound."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+def held_on(port: int) -> str:
+    """The loopback address on which another program listens on *port*: "127.0.0.1" or "::1" (a listen
+    on a wildcard address, 0.0.0.0 or ::, holds one of them too), "" when neither is in use."""
+    # Not 127.0.0.1 alone: a server on ::1 only (Node's listen(3000, "localhost"), an IPv6-only ::) leaves
+    # it free, yet the app's own listen on :: meets the port in use and the run stopped with EADDRINUSE.
+    # Only "in use" counts: a port this user may not bind (below 1024) is no other program's.
+    for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
         try:
-            s.bind((host, port))
-        except OSError:
-            return True
-    return False
+            s = socket.socket(family, socket.SOCK_STREAM)
+        except OSError:  # no IPv6 on this machine
+            continue
+        with s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((host, port))
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return host
+    return ""
 
 
 def moved_listen(env: Mapping[str, str], fixed: int, port: int) -> dict[str, str]:
@@ -129,6 +140,7 @@ class App:
         # started so, and *moved* then says so.
         self.move_port = False
         self.fixed_port: int | None = None
+        self.held_on = ""  # where another program holds the fixed port (see :func:`held_on`)
         self._tracked: set[str] | None = None  # the files git tracks that differed when the app started
         # What the running app changed of the files git tracks (a SQLite database the repository holds,
         # seeded at each start), said once it stopped: "" for nothing, or outside git.
@@ -201,9 +213,10 @@ class App:
         """
         spec = self.settings
         self._check_cwd()
+        self.held_on = "" if spec.port == "auto" or self.move_port else held_on(int(spec.port))
         if spec.port == "auto":
             self.port = free_port()
-        elif self.move_port or port_in_use(int(spec.port)):
+        elif self.move_port or self.held_on:
             # The head's port (the base of `run --base-ref`), or one another program holds: the project's own
             # development server left running on it, which used to stop the run.
             self.fixed_port, self.port = int(spec.port), free_port()
@@ -239,7 +252,8 @@ class App:
 
     def _holder(self) -> str:
         """Who holds the fixed port this app's listen was moved from."""
-        return "where the head is served" if self.move_port else "which another program holds on 127.0.0.1"
+        return ("where the head is served" if self.move_port
+                else f"which another program holds on {self.held_on}")
 
     def _spawn(self, command: str) -> None:
         try:

@@ -187,17 +187,27 @@ def test_a_server_that_fails_for_another_reason_is_not_blamed_on_the_port(tmp_pa
     assert "no DATABASE_URL" in str(caught.value) and "was to be moved" not in str(caught.value)
 
 
-def test_a_fixed_port_another_program_holds_is_moved_for_any_build(tmp_path: Path, held: int) -> None:
+# Node's listen(PORT) binds ::, which a server on ::1 alone holds: the run stopped with "EADDRINUSE ...
+# :::PORT" where 127.0.0.1 alone was looked at.
+@pytest.mark.parametrize(("holder", "where", "script", "command"), [
+    ("held", "127.0.0.1", "server.py", f"{sys.executable} server.py"),
+    ("held_on_v6", "::1", "server.js", "node server.js"),
+], ids=["127.0.0.1", "::1"])
+def test_a_fixed_port_another_program_holds_is_moved_for_any_build(
+        tmp_path: Path, request: pytest.FixtureRequest, holder: str, where: str, script: str,
+        command: str) -> None:
     # The project's own development server left running there: `run` stopped with "already in use".
-    (tmp_path / "server.py").write_text(PY_SERVER.replace("PORT", str(held)))
-    app = served(tmp_path, f"{sys.executable} server.py", held)
+    held = request.getfixturevalue(holder)
+    source = PY_SERVER.replace("PORT", str(held)) if script == "server.py" else NODE_SERVER % held
+    (tmp_path / script).write_text(source)
+    app = served(tmp_path, command, held)
     app.move_port = False  # the head, or a plain run
     app.start()
     try:
         assert app.port != held and app.fixed_port == held
         assert httpx.get(app.ready_url, trust_env=False).text == f"port {app.port}"
         assert app.moved == (f"always listens on port {held} ([serve] port), which another program holds on "
-                             f"127.0.0.1: it was served on port {app.port}, its listen moved there")
+                             f"{where}: it was served on port {app.port}, its listen moved there")
     finally:
         app.stop()
     # nothing holds it: served where it says, no preload in its environment
@@ -296,3 +306,34 @@ def test_the_phases_urls_on_a_held_fixed_port_follow_the_app(tmp_path: Path, hel
                         f"its listen was moved"]
     finally:
         app.stop()
+
+
+@pytest.fixture
+def held_on_v6() -> Iterator[int]:
+    """A port another program listens on at ::1 only (Node's listen(3000, "localhost") where localhost is
+    ::1 first, an IPv6-only server): 127.0.0.1 stays free."""
+    with socket.socket(socket.AF_INET6) as dev:
+        dev.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        dev.bind(("::1", 0))
+        dev.listen()
+        yield dev.getsockname()[1]
+
+
+def test_where_a_port_is_held(held: int, held_on_v6: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from echotune_ci.serve.app import free_port, held_on
+
+    assert (held_on(held), held_on(held_on_v6)) == ("127.0.0.1", "::1")
+    with socket.socket() as wildcard:  # 0.0.0.0 holds 127.0.0.1's port too
+        wildcard.bind(("0.0.0.0", 0))
+        wildcard.listen()
+        assert held_on(wildcard.getsockname()[1]) == "127.0.0.1"
+    assert held_on(free_port()) == ""
+
+    # A port below 1024 that this user may not bind is held by no one: not moved with a note that says
+    # another program holds it.
+    def refused(_sock: socket.socket, _address: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(socket.socket, "bind", refused)
+    assert held_on(80) == ""
+
