@@ -308,11 +308,12 @@ def _moved_head(app: App | None) -> list[str]:
 
 
 def _start_base(ready: PreparedApp | None, phases: list[Phase[Any]], report: SideBySide,
-                asked: str, head_down: bool = False) -> tuple[App | None, str]:
+                asked: str, head_down: bool = False, head_moved: bool = False) -> tuple[App | None, str]:
     """Start the base's build: (the app or None, why it did not start). A base that built but does not
     start still gives its build (bundle) and its files (security): the phases that need the running app
     measure the head alone (``report.down`` says why), the others compare both. *head_down*: the head did
-    not start, so the base is not started either (a note says so)."""
+    not start, so the base is not started either (a note says so). *head_moved*: the head's listen on the
+    fixed port was moved, since another program holds that port."""
     if head_down:
         # Nothing of the base's running app could be compared with a head that is not running (each phase
         # that measures it is an error saying why): the base is built, not served.
@@ -321,6 +322,10 @@ def _start_base(ready: PreparedApp | None, phases: list[Phase[Any]], report: Sid
         return None, ""
     if ready is not None:
         ready.app.follow_port = True  # a base from before the app read PORT: no fix of the head's reaches it
+        if head_moved:
+            # The head is not on the fixed port: what holds it is the other program the head was moved
+            # from, which the base's start finds and names (the note said "where the head is served").
+            ready.app.move_port = False
     app, unavailable = _start(ready, phases, required=False)
     if app is not None and app.moved:
         report.notes.append(f"the base ({asked}) {app.moved}")
@@ -849,8 +854,9 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         base_side, base_app = None, None
         if base_cfg is not None:
             try:
-                base_app, base_unavailable = _start_base(base_ready, phases, report, base.asked,
-                                                         head_down=bool(head_unavailable))
+                base_app, base_unavailable = _start_base(
+                    base_ready, phases, report, base.asked, head_down=bool(head_unavailable),
+                    head_moved=head_app is not None and head_app.fixed_port is not None)
                 if base_app is not None:
                     apps.append(base_app)
                 report.warnings.extend(_data_warnings(cfg, base_cfg, had, head_ready, base_ready))

@@ -337,3 +337,29 @@ def test_where_a_port_is_held(held: int, held_on_v6: int, monkeypatch: pytest.Mo
     monkeypatch.setattr(socket.socket, "bind", refused)
     assert held_on(80) == ""
 
+
+def test_a_base_beside_a_head_moved_from_another_programs_port_names_that_program(tmp_path: Path,
+                                                                                   held: int) -> None:
+    # The developer's own server holds the fixed port in `run --base-ref`: the head is moved from it, and so
+    # is the base; the base's note said the port was "where the head is served", which it was not.
+    from echotune_ci.baseref.sidebyside import SideBySide, _start_base
+    from echotune_ci.runner import PreparedApp
+
+    (tmp_path / "server.py").write_text(PY_SERVER.replace("PORT", str(held)))
+    head = served(tmp_path, f"{sys.executable} server.py", held)
+    head.move_port = False
+    base = served(tmp_path, f"{sys.executable} server.py", held)  # as _prepare_base leaves it
+    report = SideBySide()
+    try:
+        head.start()
+        assert head.fixed_port == held
+        started, why = _start_base(PreparedApp(base, label="base"), [], report, "HEAD", head_moved=True)
+        assert started is base and why == ""
+        assert base.port not in (held, head.port)
+        assert httpx.get(base.ready_url, trust_env=False).text == f"port {base.port}"
+        assert report.notes == [f"the base (HEAD) always listens on port {held} ([serve] port), which "
+                                f"another program holds on 127.0.0.1: it was served on port {base.port}, its "
+                                f"listen moved there"]
+    finally:
+        base.stop()
+        head.stop()
