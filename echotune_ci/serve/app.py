@@ -296,7 +296,7 @@ class App:
                      f'set port = "auto"')
         return (f"; its listen on port {self.fixed_port} ([serve] port, {self._holder()}) was not moved to "
                 f"port {self.port}: the NODE_OPTIONS and PYTHONPATH preloads miss Bun, Deno, Go, "
-                f"`python -I` and a script that sets those itself; {todo}")
+                f"`python -I` or `-S` and a script that sets those itself; {todo}")
 
     def _listens_fixed(self) -> bool:
         ports = listening_ports(group_members(self.proc.pid)) if self.proc is not None else None

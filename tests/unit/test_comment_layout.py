@@ -273,8 +273,8 @@ def test_a_long_warning_keeps_what_to_do_at_its_end():
                        ["setup"])
     port = ('no comparison with the base: its listen on port 3000 ([serve] port, where the head is served) '
             'was not moved to port 41234: the NODE_OPTIONS and PYTHONPATH preloads miss Bun, Deno, Go, '
-            '`python -I` and a script that sets those itself; make the app take its port from PORT and set '
-            'port = "auto" to measure both')
+            '`python -I` or `-S` and a script that sets those itself; make the app take its port from PORT '
+            'and set port = "auto" to measure both')
     said = [f"no comparison with the base: {why}", port]
     lines = warnings_block(comment([PhaseResult("frontend", warnings=said)]))
     assert len(why) > 600 and len(lines) == 2

@@ -140,8 +140,8 @@ def test_a_server_it_cannot_move_says_so(tmp_path: Path, held: int) -> None:
     assert "Address already in use" in said
     assert said.endswith(f"; its listen on port {held} ([serve] port, where the head is served) was not "
                          f"moved to port {app.port}: the NODE_OPTIONS and PYTHONPATH preloads miss Bun, "
-                         f"Deno, Go, `python -I` and a script that sets those itself; make the app take its "
-                         f'port from PORT and set port = "auto" to measure both')
+                         f"Deno, Go, `python -I` or `-S` and a script that sets those itself; make the app "
+                         f'take its port from PORT and set port = "auto" to measure both')
 
 
 def test_a_node_server_whose_script_sets_node_options_itself_is_not_said_to_be_no_node_server(
