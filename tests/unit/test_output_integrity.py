@@ -362,11 +362,17 @@ def test_an_interrupt_while_kept_copies_are_removed_leaves_none_to_be_put_back(t
             signal.raise_signal(signal.SIGINT)  # arrives while the first copy goes
         return real(path, *args, **kwargs)
 
-    with pytest.raises(KeyboardInterrupt), fsutil.previous_kept(frontend, load):
-        for folder in (frontend, load):
-            folder.mkdir()
-            (folder / "data.txt").write_text("run 2")
-        monkeypatch.setattr(fsutil.shutil, "rmtree", rmtree)
+    # A suite started as a background job inherits SIGINT ignored, and an ignored Ctrl-C stays ignored
+    # (deferred_signals): the interrupt this test sends would never come.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), fsutil.previous_kept(frontend, load):
+            for folder in (frontend, load):
+                folder.mkdir()
+                (folder / "data.txt").write_text("run 2")
+            monkeypatch.setattr(fsutil.shutil, "rmtree", rmtree)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     monkeypatch.undo()
     assert interrupted and not list((tmp_path / "artifacts").glob(".echotune-previous-*"))
     with pytest.raises(RuntimeError), fsutil.previous_kept(frontend, load):
