@@ -224,9 +224,10 @@ class App:
             self.port = int(spec.port)
         command = self.filled(spec.command, self.port)
         self.ready_url = self.filled(spec.ready_url, self.port)
-        if self.fixed_port is not None and httpx.URL(self.ready_url).port == self.fixed_port:
-            self.ready_url = str(httpx.URL(self.ready_url).copy_with(port=self.port))
         parsed = httpx.URL(self.ready_url)
+        if self.fixed_port is not None and parsed.port == self.fixed_port:
+            parsed = parsed.copy_with(port=self.port)
+            self.ready_url = str(parsed)
         self.base_url = (f"{parsed.scheme}://{parsed.host}:"
                          f"{parsed.port or (443 if parsed.scheme == 'https' else 80)}")
         self._tracked = changed_tracked_files(self.cwd)
