@@ -926,20 +926,6 @@ def _self_serving_command(app: AppSetup, folder: Path) -> bool:
     return True
 
 
-def _fixed_port(app: AppSetup, port: int, why: str, reading: str, unmovable: str) -> None:
-    """The check for a Node server that always listens on *port* and whose listen `run --base-ref` cannot
-    move to a free port for the base (*unmovable* says why; serve.app.moved_listen moves Node's and Python's):
-    the base cannot start beside the head on the same port, so every pull request would be measured
-    without a base and pass on the head's budgets alone. Nothing to check when it can be moved
-    (Nodejs-Passport-Login's ``app.listen(3000)``)."""
-    if not unmovable:
-        return
-    app.check("port", f"the server always listens on {port} ({why}) and {unmovable}: `run --base-ref`, "
-                      "which the pull request workflow runs, cannot start the base beside it and measures "
-                      f"the head alone; read the port from the environment ({reading}) for base-against-head "
-                      "comparisons")
-
-
 def _python_script_port(app: AppSetup, folder: Path, command: str) -> None:
     words = commands.unwrap(commands.split_env(commands.tokens(command))[1])
     script = next((w for w in words[1:] if w.endswith(".py")), "")
@@ -2634,6 +2620,20 @@ def _unmovable_node(command: str, server: Package) -> str:
     return f"`{setting}` replaces the NODE_OPTIONS that carry the preload which moves a listen"
 
 
+def _fixed_port(app: AppSetup, port: int, why: str, unmovable: str) -> None:
+    """The check for a Node server that always listens on *port* and whose listen `run --base-ref` cannot
+    move to a free port for the base (*unmovable* says why; serve.app.moved_listen moves Node's and Python's):
+    the base cannot start beside the head on the same port, so every pull request would be measured
+    without a base and pass on the head's budgets alone. Nothing to check when it can be moved
+    (Nodejs-Passport-Login's ``app.listen(3000)``)."""
+    if not unmovable:
+        return
+    app.check("port", f"the server always listens on {port} ({why}) and {unmovable}: `run --base-ref`, "
+                      "which the pull request workflow runs, cannot start the base beside it and measures "
+                      f"the head alone; read the port from the environment (process.env.PORT || {port}) for "
+                      "base-against-head comparisons")
+
+
 def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Path, entry: str = "") -> None:
     if "{port}" in app.command:
         app.decide("port", "auto", "the command takes the port")
@@ -2644,7 +2644,7 @@ def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Pat
     if port is not None:
         app.port = port
         app.decide("port", str(port), why)
-        _fixed_port(app, port, why, f"process.env.PORT || {port}", _unmovable_node(app.command, server))
+        _fixed_port(app, port, why, _unmovable_node(app.command, server))
     elif var and var != "PORT":
         app.command = f"{var}={{port}} {app.command}"
         app.decide("port", f"auto (through {var})", why)
