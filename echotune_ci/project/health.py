@@ -1075,6 +1075,10 @@ def _hono_makers(texts: dict[Path, str]) -> frozenset[str]:
     ``new OpenAPIHono(...)``, or what such a function made (``const app = createRouter(); ... return app``),
     found until nothing changes (a createApp() over a createRouter(), as Hono's zod-openapi starters
     write them)."""
+    # Every maker starts from a `new Hono` / `new OpenAPIHono`: without one, reading every function body
+    # of every file (as each JavaScript project's init did) finds none.
+    if not any("Hono" in text for text in texts.values()):
+        return frozenset()
     bodies: dict[str, str] = {}
     for text in texts.values():
         if "Hono" not in text and "return" not in text:
