@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .calltext import blank_comments, blank_strings, call_arguments, url_join
+from .calltext import closing as closing_of
 from .files import JS_SUFFIXES, read_text, rel, source_files, tsconfig_options
 
 ADONISRC = ("adonisrc.ts", "adonisrc.js", ".adonisrc.json")
@@ -50,7 +51,6 @@ _AUTH = re.compile(r"""(?<![\w])(?:middleware\s*\.\s*auth\s*\(|['"]auth(?::\w+)?
 _CHAINED = re.compile(r"\s*\.\s*(\w+)\s*\(")
 _STRING = re.compile(r"""^\s*(['"`])([^'"`]*)\1\s*$""")
 _WORDS = re.compile(r"""['"](\w+)['"]""")
-_PAREN = re.compile(r"[()]")
 
 
 def is_adonis(folder: Path, deps: dict[str, str]) -> bool:
@@ -147,7 +147,7 @@ def _file_routes(text: str, file: str) -> list[Route]:
     groups: list[tuple[int, int, str, bool]] = []  # (start, end, prefix, guarded) of each group's body
     calls: list[tuple[int, str, str, str]] = []  # (offset, kind, call text, chain after it)
     code = blank_strings(text)
-    closing = _closing(code)
+    closing = closing_of(code)
     for m in _CALL.finditer(code):
         call = _call(text, m.end() - 1, closing)
         if call is None:
@@ -230,20 +230,7 @@ def _literal(argument: str) -> str | None:
 
 def _call(text: str, start: int, closing: dict[int, int]) -> str | None:
     """The call whose "(" is at offset *start* of *text*, to its matching ")" as *closing*
-    (:func:`_closing`) pairs them, however long (a group's body of a hundred routes); None for one no
+    (:func:`.calltext.closing`) pairs them, however long (a group's body of a hundred routes); None for one no
     ")" closes, which TypeScript would not compile either."""
     end = closing.get(start)
     return text[start:end + 1] if end is not None else None
-
-
-def _closing(code: str) -> dict[int, int]:
-    """Offset of each "(" of *code* (:func:`.calltext.blank_strings`: no comment or string, whose ``':)'``
-    would end a group early) -> offset of the ")" that closes it; one no ")" closes is left out. One pass."""
-    out: dict[int, int] = {}
-    opened: list[int] = []
-    for m in _PAREN.finditer(code):
-        if m.group(0) == "(":
-            opened.append(m.start())
-        elif opened:
-            out[opened.pop()] = m.start()
-    return out

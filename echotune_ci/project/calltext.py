@@ -62,6 +62,20 @@ def call_text(text: str, start: int) -> str:
     return text[start:start + CALL_SPAN]
 
 
+def closing(code: str, pair: str = "()") -> dict[int, int]:
+    """{offset of each opening bracket of *pair* ("()", "{}") in *code*: offset of the one that closes
+    it}, in one pass; an unclosed one is left out. *code* has its comments and strings blanked
+    (:func:`blank_strings`), whose ``':)'`` would end a group early."""
+    opened: list[int] = []
+    out: dict[int, int] = {}
+    for m in re.finditer(f"[{re.escape(pair)}]", code):
+        if m.group() == pair[0]:
+            opened.append(m.start())
+        elif opened:
+            out[opened.pop()] = m.start()
+    return out
+
+
 def split_top_level(items: str) -> list[str]:
     """*items* split at the commas outside brackets (``()``, ``[]``, ``{}``) and quotes, as written
     (not stripped): ``"a, fn(b, c), {d: 1, e: 2}, 'f,g'"`` gives four parts; ``""`` gives ``[""]``."""
