@@ -1842,9 +1842,7 @@ def _graphql(app: AppSetup, endpoint: Served | None, sources: list[Path], folder
         # Apollo Server 2 and 3's own health check answers 200 {"status":"pass"} once the server is up,
         # where "/" and the endpoint answer a GET without a query 400
         app.ready_path = endpoint.health
-        app.decisions = [d for d in app.decisions if d.key != "ready_url"]
-        app.checks.pop("ready_url", None)
-        app.decide("ready_url", endpoint.health, f"{endpoint.where}: {endpoint.framework}'s health check")
+        app.redecide("ready_url", endpoint.health, f"{endpoint.where}: {endpoint.framework}'s health check")
         return
     if app.ready_path.rstrip("/") == endpoint.path.rstrip("/") and not app.ready_status:
         app.ready_status = list(GRAPHQL_READY_STATUS)
@@ -2023,9 +2021,7 @@ def _route_module_health(app: AppSetup, server: Package, folder: Path) -> None:
         route = min(ranked, key=lambda item: item[0])[1]
         path, why = route.path, f"{route.file} (a Next.js API route answering GET)"
     app.ready_path = path
-    app.decisions = [d for d in app.decisions if d.key != "ready_url"]
-    app.checks.pop("ready_url", None)  # the "/ may answer 404" guess is moot
-    app.decide("ready_url", path, why)
+    app.redecide("ready_url", path, why)  # the "/ may answer 404" guess is moot
 
 
 def _next_base_path(app: AppSetup, server: Package) -> None:
@@ -2042,9 +2038,7 @@ def _next_base_path(app: AppSetup, server: Package) -> None:
     app.decide("frontend", base, f"{where}: the home page")
     if app.ready_path == "/":
         app.ready_path = base
-        app.decisions = [d for d in app.decisions if d.key != "ready_url"]
-        app.checks.pop("ready_url", None)
-        app.decide("ready_url", base, where)
+        app.redecide("ready_url", base, where)
 
 
 def _next_output_mode(app: AppSetup, server: Package) -> None:

@@ -133,6 +133,13 @@ class AppSetup:
         if ("." in name.strip(".") or name in ("Procfile", "Dockerfile")) and name not in self.evidence:
             self.evidence.append(name)
 
+    def redecide(self, key: str, value: str, source: str) -> None:
+        """Record a decision of *key* in place of the earlier ones and their checks (a guess a later
+        reading made moot: the ready URL "/" that may answer 404, once a health route is found)."""
+        self.decisions = [d for d in self.decisions if d.key != key]
+        self.checks.pop(key, None)
+        self.decide(key, value, source)
+
     def settle_phases(self) -> None:
         """Say [run] phases as they end up, when a step after the last "phases" decision added to them
         (bundle for the build's output, api for an OpenAPI document, deploy): the last "phases" line init

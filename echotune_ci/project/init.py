@@ -291,10 +291,9 @@ def _socketio_only(root: Path, app: AppSetup, source: str) -> None:
     app.ready_path = SOCKETIO_HANDSHAKE
     app.has_root = False
     app.phases = [p for p in app.phases if p != "frontend"]
-    app.checks.pop("ready_url", None)
-    app.decisions = [d for d in app.decisions if d.key != "ready_url"]  # "/" it was not
-    app.decide("ready_url", SOCKETIO_HANDSHAKE, f"{source}: the code declares no HTTP route and serves no "
-               "files (\"/\" answers 404), only Socket.IO, whose handshake answers once the server is up")
+    app.redecide("ready_url", SOCKETIO_HANDSHAKE, f"{source}: the code declares no HTTP route and serves "
+                 "no files (\"/\" answers 404), only Socket.IO, whose handshake answers once the server is "
+                 "up")
     app.decide("phases", ", ".join(app.phases), "no page of the app's to load in a browser: no frontend")
 
 
