@@ -195,7 +195,7 @@ def server_routes(folder: Path, deps: dict[str, str], root: Path) -> list[Server
                 continue
             seen.add((path, method))
             text = read_text(file)
-            guarded = bool(_GUARD.search(text)) or any(_under(path, g) for g in guards)
+            guarded = bool(_GUARD.search(text)) or any(under_prefix(path, g) for g in guards)
             handler = _HANDLER.search(text)
             out.append(ServerRoute(path, method, rel(file, root), guarded, bool(_NEEDS_INPUT.search(text)),
                                    bool(re.search(r"[:*]", path)), text,
@@ -203,7 +203,8 @@ def server_routes(folder: Path, deps: dict[str, str], root: Path) -> list[Server
     return out
 
 
-def _under(path: str, prefix: str) -> bool:
+def under_prefix(path: str, prefix: str) -> bool:
+    """Whether route *path* is *prefix* ("/admin", "/admin/") or lies under it ("/admin/users")."""
     return path == prefix.rstrip("/") or path.startswith(prefix.rstrip("/") + "/")
 
 
@@ -398,7 +399,7 @@ def astro_endpoints(folder: Path, root: Path) -> list[ServerRoute]:
         if file.suffix not in _ASTRO_ENDPOINT_SUFFIXES:
             continue
         text = read_text(file)
-        under = any(_under(path, g) for g in guards)
+        under = any(under_prefix(path, g) for g in guards)
         for name, handler, line in _sections(text, _ASTRO_METHODS):
             method = _ASTRO_METHOD_NAMES.get(name, name.upper())
             out.append(ServerRoute(path, method, rel(file, root), under or bool(_GUARD.search(handler)),

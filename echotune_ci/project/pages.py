@@ -25,7 +25,8 @@ from pathlib import Path
 
 from .adonis import app_sources, is_adonis
 from .adonis import routes as adonis_routes
-from .fileroutes import ASTRO_PAGE_SUFFIXES, astro_middleware_guards, astro_pages_dir, astro_route_files
+from .fileroutes import (ASTRO_PAGE_SUFFIXES, astro_middleware_guards, astro_pages_dir, astro_route_files,
+                         under_prefix)
 from .files import NOT_SOURCE, read_text, rel
 from .nextroutes import next_routes
 from .nextroutes import pages as next_pages
@@ -127,6 +128,6 @@ def _astro(folder: Path, root: Path) -> list[Page]:
     for path, file in astro_route_files(astro_pages_dir(folder)):
         if file.suffix not in ASTRO_PAGE_SUFFIXES or path in ("/404", "/500") or re.search(r"[:*]", path):
             continue
-        guarded = any(path == g.rstrip("/") or path.startswith(g.rstrip("/") + "/") for g in guards)
+        guarded = any(under_prefix(path, g) for g in guards)
         out.append(Page(path, rel(file, root), guarded or bool(_TO_LOGIN.search(read_text(file)))))
     return out
