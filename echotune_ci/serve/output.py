@@ -8,6 +8,7 @@ an :class:`OutputBuffer` of bounded size, not read line by line into memory.
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import os
 import re
@@ -499,7 +500,7 @@ def _decode(raw: bytes) -> str:
 
 def read_into(stream: IO[bytes], buffer: OutputBuffer, lock: threading.Lock | None = None) -> None:
     """Feed *buffer* from *stream* until end of file, in chunks (never a whole line at once), then close
-    it. Run in a thread of its own; a read error ends it like end of file.
+    both. Run in a thread of its own; a read error ends it like end of file.
 
     With *lock*, each chunk is read and fed while holding it, so whoever holds *lock* knows no chunk is
     half taken in, and :func:`drain` can read what is left itself."""
@@ -527,6 +528,11 @@ def read_into(stream: IO[bytes], buffer: OutputBuffer, lock: threading.Lock | No
         pass
     finally:
         buffer.close()
+        # Here, not in the app's stop(), and under *lock*, which drain reads with: closed while another
+        # thread may still read its descriptor, a file opened meanwhile could take that number and be read
+        # as the app's output.
+        with lock or contextlib.nullcontext(), contextlib.suppress(OSError):
+            stream.close()
 
 
 def drain(stream: IO[bytes], buffer: OutputBuffer, lock: threading.Lock, limit: float = 3.0) -> None:

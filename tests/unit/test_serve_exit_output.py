@@ -39,3 +39,23 @@ def test_the_exit_message_waits_for_a_lagging_reader(tmp_path, monkeypatch):
     served.stop()
     assert "ConnectionError: the database went away" in str(caught.value), str(caught.value)
     assert time.monotonic() - started < 10
+
+
+def test_a_stopped_app_leaves_its_output_pipe_closed(tmp_path):
+    # stop() dropped the process with its stdout pipe open: one ResourceWarning per app started, and a
+    # descriptor kept until the garbage collector came by
+    import sys
+
+    (tmp_path / "app.py").write_text("import http.server, os\n"
+                                     "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])),"
+                                     " http.server.SimpleHTTPRequestHandler).serve_forever()\n")
+    settings = ServeSettings(command=f"{sys.executable} app.py", ready_url="http://127.0.0.1:{port}/",
+                             timeout=20.0)
+    served = App(settings, tmp_path).start()
+    proc, reader = served.proc, served._reader
+    assert proc is not None and proc.stdout is not None and reader is not None
+    assert not proc.stdout.closed
+    served.stop()
+    reader.join(10)
+    assert not reader.is_alive()
+    assert proc.stdout.closed
