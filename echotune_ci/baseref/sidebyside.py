@@ -148,15 +148,11 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     dependencies differ from the head's (and not with *skip_setup*), its build always (a fresh checkout
     has built nothing). A *temporary* checkout's
     setup stamp is removed afterwards: nothing would ever read it again. *repo*: the head's checkout.
-    A base on the head's fixed ``port`` is started with its listen moved to a free port
-    (:func:`~echotune_ci.serve.app.moved_listen`). RunError when its build fails."""
+    RunError when its build fails."""
     from ..errors import RunError
     from ..runner import ServeOptions, _prepare
     from ..serve.steps import stamp_path
 
-    # The head already listens on a fixed port: the base's listen is moved to a free port (serve.app)
-    moved = bool(start and cfg.serve.command and cfg.serve.port != "auto"
-                 and cfg.serve.port == head_cfg.serve.port)
     head_cwd, base_cwd = head_cfg.resolve(head_cfg.serve.cwd), cfg.resolve(cfg.serve.cwd)
     roots = (repo, report.source.root) if report.source is not None else None
     installs = bool(cfg.serve.setup) and not skip_setup
@@ -206,7 +202,6 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
         report.notes.append(own_setup)
     if app is None:
         return None
-    app.app.move_port = moved
     return dataclasses.replace(app, hint=hint)
 
 
@@ -308,12 +303,13 @@ def _moved_head(app: App | None) -> list[str]:
 
 
 def _start_base(ready: PreparedApp | None, phases: list[Phase[Any]], report: SideBySide,
-                asked: str, head_down: bool = False, head_moved: bool = False) -> tuple[App | None, str]:
+                asked: str, head_down: bool = False, head: App | None = None) -> tuple[App | None, str]:
     """Start the base's build: (the app or None, why it did not start). A base that built but does not
     start still gives its build (bundle) and its files (security): the phases that need the running app
     measure the head alone (``report.down`` says why), the others compare both. *head_down*: the head did
-    not start, so the base is not started either (a note says so). *head_moved*: the head's listen on the
-    fixed port was moved, since another program holds that port."""
+    not start, so the base is not started either (a note says so). A base whose fixed ``port`` is the one
+    the running *head* listens on is started with its listen moved to a free port
+    (:func:`~echotune_ci.serve.app.moved_listen`)."""
     if head_down:
         # Nothing of the base's running app could be compared with a head that is not running (each phase
         # that measures it is an error saying why): the base is built, not served.
@@ -322,10 +318,11 @@ def _start_base(ready: PreparedApp | None, phases: list[Phase[Any]], report: Sid
         return None, ""
     if ready is not None:
         ready.app.follow_port = True  # a base from before the app read PORT: no fix of the head's reaches it
-        if head_moved:
-            # The head is not on the fixed port: what holds it is the other program the head was moved
-            # from, which the base's start finds and names (the note said "where the head is served").
-            ready.app.move_port = False
+        # Decided from where the head listens, not from the two configurations: a head moved off its fixed
+        # port leaves it to the other program it was moved from, which the base's start finds and names
+        # (the note said "where the head is served").
+        port = ready.app.settings.port
+        ready.app.move_port = head is not None and port != "auto" and int(port) == head.port
     app, unavailable = _start(ready, phases, required=False)
     if app is not None and app.moved:
         report.notes.append(f"the base ({asked}) {app.moved}")
@@ -855,8 +852,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         if base_cfg is not None:
             try:
                 base_app, base_unavailable = _start_base(
-                    base_ready, phases, report, base.asked, head_down=bool(head_unavailable),
-                    head_moved=head_app is not None and head_app.fixed_port is not None)
+                    base_ready, phases, report, base.asked, head_down=bool(head_unavailable), head=head_app)
                 if base_app is not None:
                     apps.append(base_app)
                 report.warnings.extend(_data_warnings(cfg, base_cfg, had, head_ready, base_ready))

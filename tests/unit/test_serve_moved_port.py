@@ -17,7 +17,7 @@ import pytest
 
 from echotune_ci.config.sections import ServeSettings
 from echotune_ci.errors import RunError
-from echotune_ci.serve.app import PORTMAP, App, moved_listen
+from echotune_ci.serve.app import PORTMAP, App, free_port, moved_listen
 
 
 
@@ -66,18 +66,19 @@ def test_only_the_fixed_port_is_moved_and_node_keeps_its_own_options(tmp_path: P
     odd = tmp_path / 'a "b c'
     odd.mkdir()
     (odd / "own.cjs").write_text("globalThis.ownOption = 1;\n")
-    script = ("const net = require('net');\nconst a = net.createServer().listen(41001, () => {\n"
-              "  const b = net.createServer().listen(41002, () => {\n"
+    fixed, other, target = free_port(), free_port(), free_port()
+    script = (f"const net = require('net');\nconst a = net.createServer().listen({fixed}, () => {{\n"
+              f"  const b = net.createServer().listen({other}, () => {{\n"
               "    console.log(JSON.stringify([a.address().port, b.address().port, globalThis.ownOption]));\n"
               "    a.close(); b.close(); });\n});\n")
     (tmp_path / "two.js").write_text(script)
     own = '--require "' + str(odd / "own.cjs").replace('"', '\\"') + '"'
     env = {**os.environ, "NODE_OPTIONS": own}
-    env.update(moved_listen(env, 41001, 41003))
+    env.update(moved_listen(env, fixed, target))
     done = subprocess.run(["node", "two.js"], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=30)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[41003,41002,1]"
+    assert done.stdout.strip() == f"[{target},{other},1]"
 
 
 PY_SERVER = """import http.server, sys
@@ -119,13 +120,15 @@ def test_the_sitecustomize_it_shadows_still_runs(tmp_path: Path) -> None:
     (tmp_path / "own").mkdir()
     (tmp_path / "own" / "sitecustomize.py").write_text("import builtins\nbuiltins.OWN_SITE = True\n")
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "own")}
-    env.update(moved_listen(env, 41011, 41012))
+    # Free ports: a fixed number in the ephemeral range was once taken by another test's connection
+    fixed, target = free_port(), free_port()
+    env.update(moved_listen(env, fixed, target))
     assert env["PYTHONPATH"] == os.pathsep.join([str(PORTMAP), str(tmp_path / "own")])
-    probe = ("import builtins, socket, sitecustomize\ns = socket.socket(); s.bind(('127.0.0.1', 41011))\n"
+    probe = (f"import builtins, socket, sitecustomize\ns = socket.socket(); s.bind(('127.0.0.1', {fixed}))\n"
              "print(s.getsockname()[1], builtins.OWN_SITE, sitecustomize.__file__)\n")
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["41012", "True", str(tmp_path / "own" / "sitecustomize.py")]
+    assert done.stdout.split() == [str(target), "True", str(tmp_path / "own" / "sitecustomize.py")]
 
 
 def test_a_server_it_cannot_move_says_so(tmp_path: Path, held: int) -> None:
@@ -320,7 +323,7 @@ def held_on_v6() -> Iterator[int]:
 
 
 def test_where_a_port_is_held(held: int, held_on_v6: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    from echotune_ci.serve.app import free_port, held_on
+    from echotune_ci.serve.app import held_on
 
     assert (held_on(held), held_on(held_on_v6)) == ("127.0.0.1", "::1")
     with socket.socket() as wildcard:  # 0.0.0.0 holds 127.0.0.1's port too
@@ -348,18 +351,52 @@ def test_a_base_beside_a_head_moved_from_another_programs_port_names_that_progra
     (tmp_path / "server.py").write_text(PY_SERVER.replace("PORT", str(held)))
     head = served(tmp_path, f"{sys.executable} server.py", held)
     head.move_port = False
-    base = served(tmp_path, f"{sys.executable} server.py", held)  # as _prepare_base leaves it
+    base = served(tmp_path, f"{sys.executable} server.py", held)
+    base.move_port = False  # as _prepare_base leaves it
     report = SideBySide()
     try:
         head.start()
         assert head.fixed_port == held
-        started, why = _start_base(PreparedApp(base, label="base"), [], report, "HEAD", head_moved=True)
+        started, why = _start_base(PreparedApp(base, label="base"), [], report, "HEAD", head=head)
         assert started is base and why == ""
         assert base.port not in (held, head.port)
         assert httpx.get(base.ready_url, trust_env=False).text == f"port {base.port}"
         assert report.notes == [f"the base (HEAD) always listens on port {held} ([serve] port), which "
                                 f"another program holds on 127.0.0.1: it was served on port {base.port}, its "
                                 f"listen moved there"]
+    finally:
+        base.stop()
+        head.stop()
+
+
+@pytest.mark.parametrize("own", [False, True])
+def test_a_base_is_moved_off_the_port_the_running_head_listens_on_only(tmp_path: Path, own: bool) -> None:
+    # Decided from where the head listens: a base on the head's fixed port is moved and says where the head
+    # is; a base whose fixed port is another (the pull request moves the port) listens where it always did.
+    from echotune_ci.baseref.sidebyside import SideBySide, _start_base
+    from echotune_ci.runner import PreparedApp
+    fixed = free_port()
+    (tmp_path / "server.py").write_text(PY_SERVER.replace("PORT", str(fixed)))
+    head = served(tmp_path, f"{sys.executable} server.py", fixed)
+    head.move_port = False
+    base_port = free_port() if own else fixed
+    (tmp_path / "base.py").write_text(PY_SERVER.replace("PORT", str(base_port)))
+    base = served(tmp_path, f"{sys.executable} base.py", base_port)
+    base.move_port = False  # as _prepare_base leaves it
+    report = SideBySide()
+    try:
+        head.start()
+        assert (head.port, head.fixed_port) == (fixed, None)
+        started, why = _start_base(PreparedApp(base, label="base"), [], report, "HEAD", head=head)
+        assert started is base and why == ""
+        if own:
+            assert (base.port, base.fixed_port, base.moved, report.notes) == (base_port, None, "", [])
+        else:
+            assert base.port != fixed and base.fixed_port == fixed
+            assert report.notes == [f"the base (HEAD) always listens on port {fixed} ([serve] port), where "
+                                    f"the head is served: it was served on port {base.port}, its listen "
+                                    f"moved there"]
+        assert httpx.get(base.ready_url, trust_env=False).text == f"port {base.port}"
     finally:
         base.stop()
         head.stop()
