@@ -166,7 +166,8 @@ def _apollo2(text: str, where: str, library: str) -> Served | None:
     path })`` (``/graphql`` without ``path``); each with the health check both add
     (:data:`APOLLO_HEALTH`, or the standalone server's ``healthCheckPath``) unless turned off. None for
     other code."""
-    if not re.search(r"\bnew\s+ApolloServer\s*\(", text):
+    constructed = re.search(r"\bnew\s+ApolloServer\s*\(", text)
+    if constructed is None:
         return None
     middleware = re.search(r"\.applyMiddleware\(", text)
     if middleware is not None:
@@ -180,8 +181,7 @@ def _apollo2(text: str, where: str, library: str) -> Served | None:
         return Served(path, where, library, how, health="" if off else APOLLO_HEALTH)
     if _IMPORT_APOLLO.search(text) is None or not re.search(r"\.listen\(", text):
         return None
-    constructed = re.search(r"\bnew\s+ApolloServer\s*\(", text)
-    options = call_text(text, constructed.end() - 1) if constructed else ""
+    options = call_text(text, constructed.end() - 1)
     custom = re.search(r"""\bhealthCheckPath\s*:\s*(null\b|(['"`])(/[^'"`\n$]*)\2)""", options)
     health = APOLLO_HEALTH if custom is None else "" if custom.group(1) == "null" else custom.group(3)
     return Served("/", where, library, "apollo-server's listen() answers at any path", health=health)
