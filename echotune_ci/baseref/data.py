@@ -435,12 +435,26 @@ def named_settings(command: str, cwd: Path) -> dict[str, tuple[str, str]]:
 def shared_databases(head_env: Mapping[str, str], base_env: Mapping[str, str],
                      origin: Mapping[str, str] | None = None) -> list[str]:
     """A warning when the head's and the base's environments point at the same database server and
-    database: the same URL in the same variable, or the same host, port and database name in variables
-    that give them in parts (DBHOST and DBNAME, PGHOST and PGDATABASE, POSTGRES_HOST and POSTGRES_DB,
-    DB_HOST and POSTGRES_DB). The head's migrations and the writes of both builds' tests then land in one
-    database, so the base is measured on the head's schema and data. The database is named by its scheme
-    (or variables), host, port and name only, never its credentials; *origin* names the file a variable
-    was read from (a dotenv file both builds read), said after it."""
+    database (:func:`shared_database_names`). The head's migrations and the writes of both builds' tests
+    then land in one database, so the base is measured on the head's schema and data."""
+    named = shared_database_names(head_env, base_env, origin)
+    if not named:
+        return []
+    return [f"the base and the head use the same database: {', '.join(named)}; the head's migrations and "
+            "both builds' requests reach it, so a pull request that changes the schema has its base measured "
+            "on the head's (give each build a database of its own to compare them apart: {build} in a "
+            "[serve] value is \"base\" or \"head\", as in DATABASE_URL = \".../app_{build}\", with both "
+            "databases made in [serve] build)"]
+
+
+def shared_database_names(head_env: Mapping[str, str], base_env: Mapping[str, str],
+                          origin: Mapping[str, str] | None = None) -> list[str]:
+    """The databases the head's and the base's environments both point at, each as its variables and
+    where (``DATABASE_URL (postgresql://127.0.0.1:5432/app)``): the same URL in the same variable, or the
+    same host, port and database name in variables that give them in parts (DBHOST and DBNAME, PGHOST and
+    PGDATABASE, POSTGRES_HOST and POSTGRES_DB, DB_HOST and POSTGRES_DB). The database is named by its
+    scheme (or variables), host, port and name only, never its credentials; *origin* names the file a
+    variable was read from (a dotenv file both builds read), said after it."""
     origin = origin or {}
 
     def said(*names: str) -> str:
@@ -471,13 +485,7 @@ def shared_databases(head_env: Mapping[str, str], base_env: Mapping[str, str],
             continue
         places.add(where)
         named.append(f"{name} and {database} ({where}{said(name, database)})")
-    if not named:
-        return []
-    return [f"the base and the head use the same database: {', '.join(named)}; the head's migrations and "
-            "both builds' requests reach it, so a pull request that changes the schema has its base measured "
-            "on the head's (give each build a database of its own to compare them apart: {build} in a "
-            "[serve] value is \"base\" or \"head\", as in DATABASE_URL = \".../app_{build}\", with both "
-            "databases made in [serve] build)"]
+    return named
 
 
 def _where(url: str) -> str:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import console
 from ..config import Config, override
-from ..errors import EchoTuneError
+from ..errors import EchoTuneError, RunError
 from ..fsutil import cannot_write, own_artifact_folders, previous_kept, staged, write_text_atomic
 from ..output_lock import output_lock
 from ..phases.base import Phase, PhaseContext
@@ -46,9 +46,9 @@ from . import BASE_FOLDER
 from .checkout import (BaseSource, checkout_top, dirty_paths, prepared_folder, repository_root, resolve_ref,
                        worktree)
 from .configs import base_config, bundle_in_base, where_moved
-from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings, dotenv_settings,
-                   local_databases, named_settings, remember_databases, share_earlier_databases,
-                   shared_databases)
+from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
+                   dotenv_settings, local_databases, named_settings, remember_databases,
+                   share_earlier_databases, shared_database_names, shared_databases)
 from .environment import head_code, reuse_environment
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -143,12 +143,14 @@ def _source(base: BaseOptions, repo: Path) -> contextlib.AbstractContextManager[
 
 
 def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, env: Mapping[str, str],
-                  report: SideBySide, temporary: bool, repo: Path) -> PreparedApp | None:
+                  report: SideBySide, temporary: bool, repo: Path,
+                  head: App | None = None) -> PreparedApp | None:
     """Build the base, ready to start (None when it is not to be started): its setup only when its
     dependencies differ from the head's (and not with *skip_setup*), its build always (a fresh checkout
     has built nothing). A *temporary* checkout's
     setup stamp is removed afterwards: nothing would ever read it again. *repo*: the head's checkout.
-    RunError when its build fails."""
+    RunError when its build fails, which names the database the head's app *head* (built first) shares
+    with it, if any."""
     from ..errors import RunError
     from ..runner import ServeOptions, _prepare
     from ..serve.steps import stamp_path
@@ -187,11 +189,16 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     try:
         app = _prepare(cfg, start, ServeOptions(), env, label="base", prepared_notes=prepared)
     except RunError as exc:
-        if not hint:
+        shared = _migrated_first(head_cfg, cfg, head, env)
+        hints = [hint] if hint else []
+        hints += [shared] if shared else []
+        if not hints:
             raise
-        # before the output it quotes, whose last line is the exception the warning puts first
+        # before the output it quotes, whose last line is the exception the warning puts first; what to do
+        # about a shared database last, where the comment's cut keeps it
         failed, quoting, printed = str(exc).partition("; it printed: ")
-        raise RunError(f"{failed}; {hint}{quoting}{printed}") from None
+        raise BaseBuildFailed(f"{failed}; {'; '.join(hints)}{quoting}{printed}",
+                              advice=OWN_DATABASE_SHORT if shared else "") from None
     finally:
         if temporary:
             stamp_path(base_cwd).unlink(missing_ok=True)
@@ -203,6 +210,38 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     if app is None:
         return None
     return dataclasses.replace(app, hint=hint)
+
+
+def _migrated_first(head_cfg: Config, cfg: Config, head: App | None, env: Mapping[str, str]) -> str:
+    """Why a base (of configuration *cfg*, extra environment *env*) whose setup or build failed may have
+    failed: the database it shares with the head (whose app is *head*), which the head's setup and build,
+    run first, migrated to a schema the base may not know (Alembic's "Can't locate revision", a Django
+    migration the base lacks). "" when they share none."""
+    from ..runner import _secret_names
+
+    head = head or App(head_cfg.serve, head_cfg.resolve(head_cfg.serve.cwd), root=head_cfg.root,
+                       drop=_secret_names(head_cfg))
+    base = App(cfg.serve, cfg.resolve(cfg.serve.cwd), env, root=cfg.root, drop=_secret_names(cfg),
+               build="base")
+    named = shared_database_names(*_database_settings(head_cfg, cfg, head, base))
+    if not named:
+        return ""
+    return (f"the head, built first, shares its database with the base, {', '.join(named)}, and may have "
+            f"migrated it to a schema the base does not know")
+
+
+# What to do about one database both builds use, said last in a failure (where the comment's cut keeps it)
+OWN_DATABASE_SHORT = ('give each build its own database: {build} in [serve] env is "base" or "head" '
+                      '(DATABASE_URL = ".../app_{build}")')
+
+
+class BaseBuildFailed(RunError):
+    """The base's setup or build failed; *advice*, what to do, is said last in the warning
+    (:func:`failure_text`), where the comment's cut of a long warning keeps it."""
+
+    def __init__(self, message: str, advice: str = "") -> None:
+        super().__init__(message)
+        self.advice = advice
 
 
 # Steps of a setup that only look (``test -x .venv/bin/python``), besides installing
@@ -260,20 +299,26 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
     server both environments point at."""
     said = data_warnings(cfg.base_dir, base_cfg.base_dir, had)
     if head is not None and base is not None:
-        # What each app reads: its environment, and where that sets nothing, its dotenv files (the head's
-        # untracked ones copied into the base's checkout: the same settings, the same database)
-        # ... and the settings files the command names (`-c config/user_config.toml`), where the dotenv
-        # files set nothing
-        head_files = {**named_settings(head.app.filled(cfg.serve.command), head.app.cwd),
-                      **dotenv_settings([head.app.root, *_dotenv_folders(cfg, head.app.cwd)])}
-        base_files = {**named_settings(base.app.filled(base_cfg.serve.command), base.app.cwd),
-                      **dotenv_settings([base.app.root, *_dotenv_folders(base_cfg, base.app.cwd)])}
-        head_env, base_env = head.app.environment(), base.app.environment()
-        origin = {name: os.path.relpath(file, head.app.root) for name, (_, file) in head_files.items()
-                  if name not in head_env}
-        said += shared_databases({**{k: v for k, (v, _) in head_files.items()}, **head_env},
-                                 {**{k: v for k, (v, _) in base_files.items()}, **base_env}, origin)
+        said += shared_databases(*_database_settings(cfg, base_cfg, head.app, base.app))
     return said
+
+
+def _database_settings(cfg: Config, base_cfg: Config, head: App,
+                       base: App) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """What the head's and the base's apps read for their database, and which file the head's came from
+    (the arguments of :func:`~.data.shared_databases`): each one's environment, and where that sets
+    nothing, its dotenv files (the head's untracked ones copied into the base's checkout: the same
+    settings, the same database) and the settings files the command names (``-c
+    config/user_config.toml``)."""
+    head_files = {**named_settings(head.filled(cfg.serve.command), head.cwd),
+                  **dotenv_settings([head.root, *_dotenv_folders(cfg, head.cwd)])}
+    base_files = {**named_settings(base.filled(base_cfg.serve.command), base.cwd),
+                  **dotenv_settings([base.root, *_dotenv_folders(base_cfg, base.cwd)])}
+    head_env, base_env = head.environment(), base.environment()
+    origin = {name: os.path.relpath(file, head.root) for name, (_, file) in head_files.items()
+              if name not in head_env}
+    return ({**{k: v for k, (v, _) in head_files.items()}, **head_env},
+            {**{k: v for k, (v, _) in base_files.items()}, **base_env}, origin)
 
 
 def _start(ready: PreparedApp | None, phases: list[Phase[Any]],
@@ -674,19 +719,20 @@ def sequential_note(looks: list[int], look: int, level: float, alpha: float,
 _EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::|$)")
 
 
-def failure_text(asked: str, why: str, own: Sequence[str] = ()) -> str:
+def failure_text(asked: str, why: str, own: Sequence[str] = (), advice: str = "") -> str:
     """"the base (--base-ref REF) could not be measured (RuntimeError: boom): <why>": *why* is the error's
     one line; the exception line of a Python traceback it quotes ("; it printed: Traceback ... | RuntimeError:
     boom") comes first too, since the comment keeps a warning's start and end (320 characters in all),
     and the traceback's frames would otherwise fill the start. *own*: the base's own [serve] keys that
     differ from the head's, said up front ("the base (...), built with its own [serve] setup, could not
-    ...") and with what to do at the end: a fix of the head's configuration does not reach such a base."""
-    after_all = ""
+    ...") and with what to do at the end: a fix of the head's configuration does not reach such a base.
+    *advice* (:class:`BaseBuildFailed`'s) is said last."""
+    after_all = f"; {advice}" if advice else ""
     if own:
         keys = ", ".join(f"[serve] {key}" for key in own)
         asked = f"{asked}, built with its own {keys}, not the head's"
         after_all = ("; a fix in the head's configuration does not reach the base: commit it to the base "
-                     "branch, or prepare a base with --base-dir")
+                     "branch, or prepare a base with --base-dir") + after_all
     _, quoted, printed = why.partition("; it printed: ")
     lines = printed.split(" | ") if quoted else []
     # The exception line is the first after the last frame that starts with a class name; the code line
@@ -739,10 +785,11 @@ def _dotenv_folders(cfg: Config, cwd: Path) -> list[Path]:
 
 def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, stack: contextlib.ExitStack,
                 phases: list[Phase[Any]], start: bool, skip_setup: bool,
-                env: Mapping[str, str]) -> tuple[Config, PreparedApp | None]:
+                env: Mapping[str, str], head: App | None = None) -> tuple[Config, PreparedApp | None]:
     """Check the base out (removed when *stack* closes), read its configuration and build it: the base's
     configuration and its app ready to start (None when it is not started), the app stopped when *stack*
-    closes. EchoTuneError or OSError when the base cannot be checked out, configured or built."""
+    closes. EchoTuneError or OSError when the base cannot be checked out, configured or built (*head*: the
+    head's app, built already, whose database the error names when they share one)."""
     report.source = stack.enter_context(_source(base, repo))
     base_cfg, notes = base_config(cfg, repo, report.source.root)
     if any(p.name == "bundle" for p in phases):
@@ -767,7 +814,7 @@ def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, 
             report.notes.append(f"copied the head's untracked {', '.join(copied)} into the base's "
                                 f"checkout: both builds read the same settings")
     ready = _prepare_base(base_cfg, cfg, start, skip_setup, env, report, temporary=base.ref is not None,
-                          repo=repo)
+                          repo=repo, head=head)
     if ready is not None:
         stack.callback(ready.app.stop)  # stopped before its worktree is removed
     return base_cfg, ready
@@ -834,10 +881,12 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         base_cfg, base_ready = None, None
         try:
             base_cfg, base_ready = _build_base(cfg, base, repo, report, stack, phases, start, skip_setup,
-                                               {**(extra_env or {}), **base.base_env})
+                                               {**(extra_env or {}), **base.base_env},
+                                               head_ready.app if head_ready is not None else None)
         except (EchoTuneError, OSError) as exc:
             base_cfg = None
-            report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source), report.own_serve)
+            report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source), report.own_serve,
+                                          getattr(exc, "advice", ""))
         if base_cfg is not None:
             report.notes.extend(share_earlier_databases(cfg.base_dir, base_cfg.base_dir, earlier))
         with _said_of_the_head():
