@@ -282,7 +282,10 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str,
     status = "fail" if blocking else ("warn" if new else "pass")
     what = "new finding(s)" if compared else "finding(s)"
     if blocking:
-        detail = f"{len(blocking)} {what} at or above '{threshold}'"
+        # Which ones, when the base had others: the findings table lists the known with the new alike, and
+        # a pull request that adds one vulnerable requirement had its reviewer look for it among six highs.
+        which = f" ({_named(blocking)})" if known_count else ""
+        detail = f"{len(blocking)} {what} at or above '{threshold}'{which}"
     elif threshold == "none":
         detail = f"{len(new)} {what}, which inform and do not fail this phase"
     elif new:
@@ -292,6 +295,21 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str,
     if known_count:
         detail += f", {known_count} known from the baseline"
     return Check(result.phase, "findings", status, detail), known_count
+
+
+def _named(findings: list[Finding], shown: int = 3) -> str:
+    """*findings* by rule and place (``PYSEC-2023-242 at requirements.txt:26``), the first *shown* of
+    them, then how many more."""
+    def one(f: Finding) -> str:
+        props = f.properties or {}
+        where = ""
+        if f.location is not None and f.location.path:
+            where = f"{f.location.path}:{f.location.line}" if f.location.line else f.location.path
+        where = where or str(props.get("endpoint") or props.get("url") or props.get("package") or "")
+        return f"{f.rule_id} at {where}" if where else f.rule_id
+
+    named = ", ".join(one(f) for f in findings[:shown])
+    return named + (f" and {len(findings) - shown} more" if len(findings) > shown else "")
 
 
 def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],

@@ -7,6 +7,7 @@ improvement. Without a baseline, or with the ratchet off, every breach fails as 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -281,7 +282,47 @@ def test_findings_are_called_new_only_against_a_base_result_of_their_phase():
     other = PhaseResult("bundle").finalize()
     assert detail(evaluate([head], defaults(), [other])) == "fail: 2 finding(s) at or above 'high'"
     assert detail(evaluate([head], defaults(), [security("B105")])) == \
-        "fail: 1 new finding(s) at or above 'high', 1 known from the baseline"
+        "fail: 1 new finding(s) at or above 'high' (B602), 1 known from the baseline"
+
+
+def test_the_new_findings_that_fail_the_gate_are_named_beside_the_known_ones():
+    """microblog's chapter 23 added httpie 3.2.2 to requirements.txt: "1 new finding(s) at or above 'high',
+    16 known from the baseline", and the comment's table listed it among six highs, new and known alike."""
+    from echotune_ci.results import Finding, Location
+
+    def advisory(package: str, rule: str, line: int) -> Finding:
+        return Finding(rule, "high", f"{package}: {rule}", "osv", location=Location("requirements.txt", line),
+                       context=package, fingerprint=f"{rule}:{package}")
+
+    known = [advisory("idna", "PYSEC-2024-60", 27),
+             Finding("http.cookies-session-without-secure-flag", "high", "Session cookie without Secure",
+                     "http", location=Location("http://127.0.0.1:39101/"), fingerprint="cookie")]
+    base = PhaseResult("security", findings=known).finalize(fail_on="high")
+    added = [advisory("httpie", "PYSEC-2023-242", 26)]
+    head = PhaseResult("security", findings=[*added, *known]).finalize(fail_on="high")
+    outcome = evaluate([head], defaults(), [base])
+    (check,) = [c for c in outcome.checks if c.rule == "findings"]
+    assert check.detail == ("1 new finding(s) at or above 'high' (PYSEC-2023-242 at requirements.txt:26), "
+                            "2 known from the baseline")
+    assert "\\(PYSEC-2023-242 at requirements.txt:26\\)" in render_comment([head], outcome=outcome)
+    # A new finding on a page is named by the page, the app's origin taken out in the comment; past three,
+    # how many more.
+    more = [advisory(f"pkg{n}", f"PYSEC-2025-{n}", n) for n in range(1, 4)]
+    page = Finding("http.csp-not-implemented", "high", "no CSP", "http",
+                   location=Location("http://127.0.0.1:39101/login"), fingerprint="csp")
+    head = PhaseResult("security", findings=[page, *more, *known]).finalize(fail_on="high")
+    outcome = evaluate([head], defaults(), [base])
+    (check,) = [c for c in outcome.checks if c.rule == "findings"]
+    assert check.detail.startswith("4 new finding(s) at or above 'high' (http.csp-not-implemented at "
+                                   "http://127.0.0.1:39101/login, PYSEC-2025-1 at requirements.txt:1, "
+                                   "PYSEC-2025-2 at requirements.txt:2 and 1 more), 2 known")
+    head = dataclasses.replace(head, target="http://127.0.0.1:39101")
+    assert "\\(http.csp-not-implemented at /login, PYSEC-2025-1" in render_comment([head], outcome=outcome)
+    # Without anything known, every finding the table lists is new: no list.
+    outcome = evaluate([PhaseResult("security", findings=added).finalize(fail_on="high")], defaults(),
+                       [PhaseResult("security").finalize()])
+    (check,) = [c for c in outcome.checks if c.rule == "findings"]
+    assert check.detail == "1 new finding(s) at or above 'high'"
 
 
 # Round p95s of a base whose median, 198 ms, holds the 200 ms budget while its samples do not tell it
