@@ -165,6 +165,12 @@ def detect_app(root: Path) -> AppSetup:
             inner = _detect_in(root, folder)
             if inner is None or not inner.runnable or inner.fallback:
                 continue
+            if unlisted and app is not None and app.runnable and app.setup and not app.fallback and not (
+                    inner.requirements or inner.pyproject or inner.setup_inputs):
+                # The top's app (microblog's early chapters: .flaskenv's FLASK_APP=microblog.py importing the
+                # app/ package, no requirements anywhere) and a folder that lists nothing more: the package
+                # imports the top's modules (`from config import Config`) and runs from there.
+                continue
             if app is not None and app.fallback and inner.kind == "python":
                 why = f"the top folder alone would be served by `{app.command}`"
                 return _finish(_with_clients(inner, root, folder, why, app.framework), root)

@@ -258,6 +258,16 @@ EXPECTED: dict[str, dict[str, object]] = {
         "globs": ("frontend/dist/**/*.js", "frontend/dist/**/*.css"),
         "checks": ["no requirements file or pyproject.toml: setup installs fastapi, uvicorn"],
     },
+    # microblog's early chapters: no requirements anywhere, .flaskenv names a top module that imports the
+    # app/ package, which imports the top's config.py; app/ lists nothing more than the top, and served from
+    # there (cwd = "app", FLASK_APP = "") it could not import config
+    "flask-top-module-no-manifest": {
+        "setup": f"{VENV} flask",
+        "command": "flask run --host 127.0.0.1 --port {port}",
+        "cwd": ".",
+        "env": {"FLASK_APP": "journal.py", "FLASK_DEBUG": "0"},
+        "checks": ["no requirements file or pyproject.toml: setup installs flask"],
+    },
     # lkleinbrodt/flask-react-shadcn-template: the top's .flaskenv names the app in the backend/ package,
     # which runs from the top (it imports itself as `backend`) and holds the requirements and the migrations
     "flask-package-vite": {
