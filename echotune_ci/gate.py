@@ -124,6 +124,9 @@ class GateOutcome:
     known_findings: int = 0
     results: list[PhaseResult] = field(default_factory=list)
     breaches: list[Breach] = field(default_factory=list)
+    # The baseline results' targets: the reports name the base's app on this machine (`run --base-ref`'s,
+    # on a port of its own each run) as they name the head's, not by its URL.
+    base_targets: tuple[str, ...] = ()
 
     @property
     def failed(self) -> list[Check]:
@@ -552,6 +555,7 @@ def evaluate(results: list[PhaseResult], cfg: Config,
         outcome.known_findings += known_count
         checked.append(r)
     if baseline is not None:
+        outcome.base_targets = tuple(b.target for b in baseline if b.target)
         outcome.comparisons, regressions = regression_checks(checked, baseline, cfg.gate)
         outcome.checks.extend(regressions)
         outcome.checks.extend(unbased_checks(checked, baseline))

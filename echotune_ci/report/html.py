@@ -24,7 +24,7 @@ def render_html(results: list[PhaseResult], outcome: GateOutcome | None = None, 
     env = report_environment("html")
     failing = [c for c in outcome.checks if c.status in ("fail", "error")] if outcome else []
     status = outcome.status if outcome else "pass"
-    places = Places.of(results, roots)
+    places = Places.of(results, roots, outcome.base_targets if outcome else ())
     template: jinja2.Template = env.get_template("report.html.j2")
     return template.render(results=results, failing=failing, status=status, title=title, version=__version__,
                            generated_at=now_iso(), places=places,

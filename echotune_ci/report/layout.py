@@ -20,6 +20,7 @@ for their kind (:func:`echotune_ci.report.render.report_environment`).
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -86,21 +87,33 @@ def local_roots(results: Iterable[PhaseResult] = ()) -> tuple[str, ...]:
     return tuple(sorted(roots, key=len, reverse=True))
 
 
+def _origin_said(bare: str, match: re.Match[str]) -> str:
+    """An origin of an app in free text as said: ``/`` before its path, else *bare* ("the app")."""
+    return "/" if match.group(1) else bare
+
+
 @dataclass(frozen=True)
 class Places:
     """How a report names places: URLs of the app without scheme/host/port, file paths relative.
 
     *origins* are the app's (``scheme://host:port``, :func:`app_origins`);
-    *roots* absolute folders whose files are shown relative (:func:`local_roots`).
+    *roots* absolute folders whose files are shown relative (:func:`local_roots`); *base_origins* the
+    base's app on this machine (``run --base-ref``'s), named "the base's app".
     """
 
     origins: tuple[str, ...] = ()
     roots: tuple[str, ...] = ()
+    base_origins: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, results: Sequence[PhaseResult], roots: Sequence[str] | None = None) -> Places:
-        """The places of *results*; *roots* default to :func:`local_roots`."""
-        return cls(app_origins(results), tuple(roots) if roots is not None else local_roots(results))
+    def of(cls, results: Sequence[PhaseResult], roots: Sequence[str] | None = None,
+           base_targets: Sequence[str] = ()) -> Places:
+        """The places of *results*; *roots* default to :func:`local_roots`; *base_targets*, the baseline
+        results' targets, give the base's loopback origins (a base elsewhere keeps its host)."""
+        origins = app_origins(results)
+        base = [o for t in base_targets for o in map(_origin, t.split(",")) if o and _is_loopback(o)]
+        return cls(origins, tuple(roots) if roots is not None else local_roots(results),
+                   tuple(o for o in dict.fromkeys(base) if o not in origins))
 
     def url(self, text: str) -> str:
         """*text* without the app's origin when it is a URL on the app (``/`` at least); else as given."""
@@ -173,10 +186,11 @@ class Places:
         ``http://127.0.0.1:53463/cart`` becomes ``/cart``, the bare origin "the app", and
         ``<root>/app.py`` ``app.py``."""
         out = str(text)
-        for origin in self.origins:
-            # Not followed by more of a host or port: :8000 must not match inside :80001.
-            pattern = re.compile(re.escape(origin) + r"(?![\w.:-])(/?)", re.IGNORECASE)
-            out = pattern.sub(lambda m: "/" if m.group(1) else "the app", out)
+        for origins, bare in ((self.origins, "the app"), (self.base_origins, "the base's app")):
+            for origin in origins:
+                # Not followed by more of a host or port: :8000 must not match inside :80001.
+                pattern = re.compile(re.escape(origin) + r"(?![\w.:-])(/?)", re.IGNORECASE)
+                out = pattern.sub(functools.partial(_origin_said, bare), out)
         for root in self.roots:
             out = out.replace(root + "/", "")
         return out

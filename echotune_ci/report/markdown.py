@@ -75,7 +75,7 @@ def _context(
     status = outcome.status if outcome else worst_status(r.status for r in results)
     budgeted = _budgeted(results)
     tools = _tool_versions(results)
-    places = Places.of(results, roots)
+    places = Places.of(results, roots, outcome.base_targets if outcome else ())
     warnings = collect_warnings(results, places)
     return {
         "places": places,

@@ -129,6 +129,29 @@ def test_places_keep_external_urls_and_other_apps():
     assert staging.url("https://staging.shop.example/cart") == "/cart"
 
 
+def test_the_bases_app_on_this_machine_is_named_not_its_port():
+    """`run --base-ref` on microblog: the comment's load notes read "head: 20 users, 1661 requests in
+    25.0s against the app" and "base: 20 users, 1621 requests in 25.0s against http://127.0.0.1:60219", a
+    port of that run's only."""
+    base_app = "http://127.0.0.1:60219"
+    notes = [f"base: 20 users, 1621 requests in 25.0s against {base_app} (stopped by duration)",
+             f"head: 20 users, 1661 requests in 25.0s against {APP} (stopped by duration)"]
+    head = PhaseResult("load", target=APP, notes=notes).finalize()
+    base = PhaseResult("load", target=base_app).finalize()
+    body = render_comment([head], outcome=evaluate([head], defaults(), [base]))
+    assert "base: 20 users, 1621 requests in 25.0s against the base's app" in body
+    assert "head: 20 users, 1661 requests in 25.0s against the app" in body
+    assert "60219" not in body
+    page = render_html([head], evaluate([head], defaults(), [base]))
+    assert "against the base&#39;s app" in page and "60219" not in page
+    # A base elsewhere (load --base-host https://staging...) keeps its host: it says where that was.
+    remote = "https://staging.shop.example"
+    head = PhaseResult("load", target=APP, notes=[f"base: 5 users against {remote}"]).finalize()
+    body = render_comment([head], outcome=evaluate([head], defaults(),
+                                                    [PhaseResult("load", target=remote).finalize()]))
+    assert "against https:" in body and "staging.shop.example" in body
+
+
 def test_github_workspace_is_a_root(monkeypatch, tmp_path):
     monkeypatch.setenv("GITHUB_WORKSPACE", WORKSPACE)
     monkeypatch.chdir(tmp_path)
