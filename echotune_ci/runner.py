@@ -33,7 +33,7 @@ from .results import Finding, PhaseResult, load_results, worst_status
 from .serve import App, serve_settings
 from .serve.app import AppExited
 from .serve.output import important_lines
-from .serve.steps import SKIPPED_HINT
+from .serve.steps import skipped_hint
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -277,8 +277,9 @@ class PreparedApp:
                 app.start()
             except RunError as exc:
                 # only a missing module or tool may be a matter of the skipped setup
-                missing = self.setup_skipped and isinstance(exc, AppExited) and exc.missing_dependency
-                hint = self.hint or (SKIPPED_HINT if missing else "")
+                hint = self.hint
+                if not hint and self.setup_skipped and isinstance(exc, AppExited) and exc.missing_dependency:
+                    hint = skipped_hint(exc.module, app.cwd, app.settings.setup_inputs, app.environment())
                 if not hint:
                     raise
                 raise RunError(f"{exc}; {hint}") from None

@@ -23,8 +23,8 @@ import httpx
 
 from ..errors import ConfigError, RunError
 from .environment import app_environment, find_project_environment, not_installed
-from .output import (OutputBuffer, clean_line, drain, important_lines, lacks_a_dependency, missing_tool,
-                     own_module, own_module_hint, page_text, read_into, summarise)
+from .output import (OutputBuffer, clean_line, drain, important_lines, lacks_a_dependency, missing_module,
+                     missing_tool, own_module, own_module_hint, page_text, read_into, summarise)
 from .process import deferred_signals, group_members, listening_ports, stop_group
 from .services import database_hint
 from .steps import Prepared, changed_since, changed_tracked_files, prepare
@@ -330,7 +330,8 @@ class App:
         return AppExited(f"serve command exited with code {code} before {self.ready_url} answered"
                          + summarise(lines) + self._database_hint(lines)
                          + (own_module_hint(own, self.settings.command) if own else ""),
-                         missing_dependency=code == 127 or lacks_a_dependency(lines) and not own)
+                         missing_dependency=code == 127 or lacks_a_dependency(lines) and not own,
+                         module=missing_module(lines))
 
     def _wait_ready(self) -> None:
         assert self.proc is not None
@@ -475,11 +476,13 @@ class App:
 
 class AppExited(RunError):
     """The serve command exited before the app was ready; ``missing_dependency`` when a tool, module or
-    package it needs was not found: what a setup that was skipped may have left out."""
+    package it needs was not found: what a setup that was skipped may have left out; *module* the Python
+    module it could not import."""
 
-    def __init__(self, message: str, *, missing_dependency: bool) -> None:
+    def __init__(self, message: str, *, missing_dependency: bool, module: str = "") -> None:
         super().__init__(message)
         self.missing_dependency = missing_dependency
+        self.module = module
 
 
 class _SteadyError:

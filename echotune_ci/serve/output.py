@@ -294,6 +294,12 @@ _NO_MODULE = re.compile(r"ModuleNotFoundError: No module named ['\"]([\w.]+)['\"
 _PY_SCRIPT = re.compile(r"(?:^|\s)(?:\S*/)?python(?:3(?:\.\d+)?)?\s+(?:-\S+\s+)*((?:[\w.-]+/)+[\w.-]+\.py)\b")
 
 
+def missing_module(lines: Sequence[str]) -> str:
+    """The module Python could not import (``ModuleNotFoundError: No module named 'psycopg2'``), "" when
+    none."""
+    return next((m.group(1) for line in lines if (m := _NO_MODULE.search(line))), "")
+
+
 def own_module(lines: Sequence[str], cwd: Path) -> str:
     """The module Python could not import (``ModuleNotFoundError: No module named 'x'``) when its top
     package is the project's own: a package folder or a ``.py`` file in *cwd*, which no install makes, so no

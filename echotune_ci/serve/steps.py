@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import threading
 import time
@@ -24,8 +25,8 @@ from .. import console
 from ..errors import ConfigError, RunError
 from ..fsutil import write_json_atomic
 from .environment import not_installed
-from .output import (OutputBuffer, lacks_a_dependency, missing_tool, own_module, own_module_hint, read_into,
-                     summarise, unreachable_host_hint)
+from .output import (OutputBuffer, lacks_a_dependency, missing_module, missing_tool, own_module,
+                     own_module_hint, read_into, summarise, unreachable_host_hint)
 from .process import process_group
 
 # What decides an install, by ecosystem; the ones present in cwd are the default setup_inputs.
@@ -144,18 +145,76 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
         own = own_module(lines, cwd)
         raise StepFailed(failed + summarise(lines) + (own_module_hint(own, command) if own else "")
                          + unreachable_host_hint(lines),
-                         missing_dependency=lacks_a_dependency(lines) and not own)
+                         missing_dependency=lacks_a_dependency(lines) and not own,
+                         module=missing_module(lines))
     return time.monotonic() - started
 
 
 class StepFailed(RunError):
     """A setup or build step that exited with an error; ``missing_dependency`` when its output says a
     tool, module or package it needs was not found: what a setup that was skipped may have left out (a
-    syntax error in the project's own code is not)."""
+    syntax error in the project's own code is not); *module* the Python module it could not import."""
 
-    def __init__(self, message: str, *, missing_dependency: bool) -> None:
+    def __init__(self, message: str, *, missing_dependency: bool, module: str = "") -> None:
         super().__init__(message)
         self.missing_dependency = missing_dependency
+        self.module = module
+
+
+def skipped_hint(module: str, cwd: Path, inputs: Sequence[str], env: Mapping[str, str]) -> str:
+    """What to say of a skipped setup when a step or the app then missed a dependency: SKIPPED_HINT (run
+    it again), unless the missing thing is a Python *module* and every requirement the setup's
+    requirements files name is installed in the environment (``VIRTUAL_ENV`` of *env*) already: setup
+    would install nothing more, so the module's package is in none of them (microblog's chapter 21 with
+    a PostgreSQL ``DATABASE_URL``: no psycopg2, and ``--force-setup`` was the advice)."""
+    venv = env.get("VIRTUAL_ENV", "")
+    if not module or not venv:
+        return SKIPPED_HINT
+    try:
+        files = setup_inputs(cwd, inputs)
+        names = [_required_names(f) for f in files]
+    except (ConfigError, OSError, UnicodeDecodeError):
+        return SKIPPED_HINT
+    installed = _installed_names(Path(venv))
+    if not files or any(n is None for n in names) or not installed:
+        return SKIPPED_HINT
+    if any(name not in installed for found in names if found is not None for name in found):
+        return SKIPPED_HINT
+    shown = ", ".join(_relative(f, cwd) for f in files)
+    return (f"{module} is not installed, and setup would not install it: every requirement of {shown} is "
+            f"installed already; add the package that provides {module} there")
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _required_names(path: Path) -> list[str] | None:
+    """The normalized names a requirements file asks for; None for any other file (a lockfile, a
+    pyproject.toml) or one with a line not a plain requirement (an option, ``-r``, a URL)."""
+    from ..project.detect import parse_requirement_line
+
+    if path.suffix not in (".txt", ".in"):
+        return None
+    names = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.split("#", 1)[0].strip():
+            continue
+        parsed = parse_requirement_line(line)
+        if parsed is None:
+            return None
+        names.append(_normal(parsed[0]))
+    return names
+
+
+def _installed_names(venv: Path) -> set[str]:
+    """The normalized names of the distributions installed in the virtualenv *venv*."""
+    found = set()
+    for site in venv.glob("lib/python*/site-packages"):
+        for meta in site.iterdir():
+            if meta.suffix in (".dist-info", ".egg-info"):
+                found.add(_normal(meta.name.split("-", 1)[0]))
+    return found
 
 
 def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapping[str, str]],
@@ -212,8 +271,9 @@ def _steps(setup: str, build: str, cwd: Path, environment: Callable[[], Mapping[
                 took = run_step("build", build, cwd, environment(), timeout)
             except RunError as exc:
                 # only a missing module or tool may be a matter of the skipped setup, as when the app starts
-                missing = done.setup_skipped and isinstance(exc, StepFailed) and exc.missing_dependency
-                raise RunError(f"{exc}; {SKIPPED_HINT}" if missing else str(exc)) from None
+                if not (done.setup_skipped and isinstance(exc, StepFailed) and exc.missing_dependency):
+                    raise
+                raise RunError(f"{exc}; {skipped_hint(exc.module, cwd, inputs, environment())}") from None
         done.notes.append(f"build: done in {took:.1f}s")
         said(done.notes[-1])
 

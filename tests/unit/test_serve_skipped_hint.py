@@ -161,3 +161,64 @@ def test_the_hint_after_a_failed_build_only_when_it_lacks_a_dependency(tmp_path,
     assert_one_line_error(code, err, 3, f"serve.build failed with exit code 1 (sh build.sh); it printed: "
                                         f"{printed}")
     assert (HINT in err) is hinted
+
+
+def _wheel(folder, name: str) -> None:
+    """A wheel of an empty package *name* 0.1, as pip installs one: its module and its dist-info."""
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    info = f"{name}-0.1.dist-info"
+    files = {f"{name}/__init__.py": "",
+             f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n",
+             f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+                              "Tag: py3-none-any\n"}
+    record = "".join(f"{path},,\n" for path in files) + f"{info}/RECORD,,\n"
+    with zipfile.ZipFile(folder / f"{name}-0.1-py3-none-any.whl", "w") as whl:
+        for path, text in {**files, f"{info}/RECORD": record}.items():
+            whl.writestr(path, text)
+
+
+@pytest.mark.parametrize("step", ["build", "command"])
+def test_a_module_no_requirement_provides_is_not_said_to_be_a_matter_of_setup(tmp_path, monkeypatch, capsys,
+                                                                              step):
+    """microblog's chapter 21 served on PostgreSQL: its requirements.txt has no psycopg2, every requirement
+    was installed, and the skipped setup was blamed: "No module named 'psycopg2'; setup was skipped because
+    its inputs did not change: `run --force-setup` runs it again", which installs the same."""
+    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "ECHOTUNE_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _wheel(tmp_path / "wheels", "tinydep")
+    (tmp_path / "requirements.txt").write_text("# pinned\ntinydep==0.1\n")
+    # the first run's step passes (so setup is stamped); the second's imports a module nothing installs
+    (tmp_path / "step.py").write_text("import os\nimport tinydep\nif not os.path.exists('marker'):\n"
+                                      "    import echotune_absent_driver\n")
+    (tmp_path / "marker").write_text("")
+    setup = (f"{sys.executable} -m venv .venv && .venv/bin/python -m pip install -q --no-index --find-links "
+             f"wheels -r requirements.txt")
+    build, command = ("python step.py", SERVES_404) if step == "build" else (
+        "true", f"sh -c 'python step.py && exec {SERVES_404}'")
+    (tmp_path / "echotune.toml").write_text(
+        f'[serve]\nsetup = "{setup}"\nsetup_inputs = ["requirements.txt"]\nbuild = "{build}"\n'
+        f'command = "{command}"\nready_url = "http://127.0.0.1:{{port}}/"\ntimeout = "20s"\n\n'
+        f'[run]\nphases = ["load"]\n\n[load]\nduration = "1s"\nusers = 1\n')
+    monkeypatch.chdir(tmp_path)
+    cli(capsys, "run", "-o", "first")
+    (tmp_path / "marker").unlink()
+    code, _, err = cli(capsys, "run", "-o", "second")  # setup skipped, the step fails on the module
+    # (Python's own traceback is quoted: no one-line check here)
+    assert code == 3 and "ModuleNotFoundError: No module named 'echotune_absent_driver'" in err, err
+    assert HINT not in err
+    assert ("echotune_absent_driver is not installed, and setup would not install it: every requirement of "
+            "requirements.txt is installed already; add the package that provides echotune_absent_driver "
+            "there") in err
+    # A requirement gone from the environment: setup would install it again, which may be what is missing.
+    (tmp_path / "step.py").write_text("import tinydep\n")
+    import subprocess
+
+    done = subprocess.run([".venv/bin/python", "-m", "pip", "uninstall", "-q", "-y", "tinydep"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    code, _, err = cli(capsys, "run", "-o", "third")
+    assert code == 3 and "No module named 'tinydep'" in err, err
+    assert HINT in err
