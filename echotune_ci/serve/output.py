@@ -350,6 +350,40 @@ _SOURCE_FILE = re.compile(r"[\w./()@\[\]-]+\.[cm]?[jt]sx?")
 _PRERENDER = re.compile(r'Error occurred prerendering page "([^"]+)"')
 
 
+# `flask db upgrade`, `flask --app x db upgrade -d path`: Flask-Migrate's commands
+_FLASK_DB = re.compile(r"(?:^|[\s;&|(/])flask\s(?:[^;&|]*\s)?db\s+(\w+)")
+_MIGRATIONS_DIR = re.compile(r"\s(?:-d|--directory)[\s=]+['\"]?([^\s'\";&|]+)")
+_SAYS_ERROR = re.compile(r"error|traceback|exception|fail", re.IGNORECASE)
+
+
+def silent_migration_hint(lines: Sequence[str], command: str, cwd: Path) -> str:
+    """Why a Flask-Migrate command (``flask db upgrade``) that failed printed no error, when it did not
+    (*lines*, its output, hold Alembic's INFO lines at most) and its ``alembic.ini`` leaves
+    ``flask_migrate`` out of ``[loggers]``: Alembic's logging setup then disables Flask-Migrate's logger,
+    which is where its error goes ("Can't locate revision identified by ...": a database migrated by
+    another branch, in microblog's chapters); "" otherwise."""
+    import configparser
+
+    m = _FLASK_DB.search(command)
+    if m is None or any(_SAYS_ERROR.search(line) for line in lines):
+        return ""
+    given = _MIGRATIONS_DIR.search(command[m.end():])
+    ini = cwd / (given.group(1) if given else "migrations") / "alembic.ini"
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(ini.read_text(encoding="utf-8"))
+        keys = [k.strip() for k in parser.get("loggers", "keys", fallback="").split(",")]
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return ""
+    if not keys or "flask_migrate" in keys:
+        return ""
+    shown = os.path.relpath(ini, cwd)
+    return (f"; Flask-Migrate printed no error: the [loggers] keys of {shown} ({', '.join(keys)}) leave "
+            f"out flask_migrate, so the logging it sets up silences Flask-Migrate's message (add it, with a "
+            f"[logger_flask_migrate] section, to see why); a database at a revision these migrations lack "
+            f"(another branch's) fails so")
+
+
 def unreachable_host_hint(lines: Sequence[str]) -> str:
     """What a step that failed on a host it could not resolve needs: for next/font's Google Fonts, which
     ``next build`` downloads, and the fonts ``ng build`` inlines, how to build without them (the file that

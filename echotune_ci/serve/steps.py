@@ -26,7 +26,8 @@ from ..errors import ConfigError, RunError
 from ..fsutil import write_json_atomic
 from .environment import not_installed
 from .output import (OutputBuffer, lacks_a_dependency, missing_module, missing_tool, own_module,
-                     own_module_hint, read_into, summarise, unreachable_host_hint)
+                     own_module_hint, read_into, silent_migration_hint, summarise,
+                     unreachable_host_hint)
 from .process import process_group
 
 # What decides an install, by ecosystem; the ones present in cwd are the default setup_inputs.
@@ -144,7 +145,7 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
         failed = f"serve.{name} failed with exit code {proc.returncode} ({command})"
         own = own_module(lines, cwd)
         raise StepFailed(failed + summarise(lines) + (own_module_hint(own, command) if own else "")
-                         + unreachable_host_hint(lines),
+                         + unreachable_host_hint(lines) + silent_migration_hint(lines, command, cwd),
                          missing_dependency=lacks_a_dependency(lines) and not own,
                          module=missing_module(lines))
     return time.monotonic() - started
