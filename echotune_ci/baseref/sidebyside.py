@@ -609,6 +609,13 @@ def _served_error_rate(metrics: list[Metric], gone: list[str]) -> float | None:
     return max(failures, 0.0) / requests * 100.0 if requests > 0 else None
 
 
+def undecided_text(keys: list[str]) -> str:
+    """"2 metric(s) undecided (p95_ms, lcp_ms)" for the keys of the metrics still undecided: the first
+    three named, "..." after them for more."""
+    shown = ", ".join(keys[:3]) + (", ..." if len(keys) > 3 else "")
+    return f"{len(keys)} metric(s) undecided ({shown})"
+
+
 def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBySide,
            alpha: float | None = None) -> Pair:
     """More interleaved rounds for *phase* while :func:`undecided` names a metric, up to ``[gate]
@@ -641,7 +648,7 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
             futile = seen.futile
             break
         used, more = looks[look], looks[look + 1] - looks[look]
-        console.info(f"{phase.name}: {len(keys)} metric(s) undecided ({keys[0]} ...): {more} more per build")
+        console.info(f"{phase.name}: {undecided_text(keys)}: {more} more per build")
         with console.progress(f"{phase.name}: {more} more per build") as p:
             ctx = head.contexts.get(phase.name)
             shown = head if ctx is None else dataclasses.replace(
