@@ -173,14 +173,21 @@ def _differences(head_folder: Path, base_folder: Path, databases: list[str]) -> 
     return out
 
 
-def share_earlier_databases(head_folder: Path, base_folder: Path, earlier: list[str]) -> list[str]:
+def share_earlier_databases(head_folder: Path, base_folder: Path, earlier: list[str],
+                            servers: Mapping[str, str] | None = None) -> list[str]:
     """Copy each of *earlier*, the head's untracked SQLite databases that earlier runs made and nobody used
     since (:func:`local_databases` less :func:`brought_databases`, before this run's setup), to the same
     path in *base_folder* where the base's setup and build made none; one note per copy. Such a database
     holds what those runs' apps wrote (40 items an api phase's requests had posted), which the base's
     fresh one lacks: an unchanged head failed on a finding about those rows and moved its p95 by +39 %.
     Its ``-wal`` and ``-journal`` files go along; a copy that fails is left out (the data warning says the
-    rest). Call before either app starts."""
+    rest). Nothing is copied when *servers*, what the head's app reads its settings from, names a database
+    server (:func:`shared_database_names`): its rows are there, and the file is what an earlier run on
+    SQLite left. Call before either app starts."""
+    if servers and shared_database_names(servers, servers):
+        # microblog moved to PostgreSQL by DATABASE_URL: its old app.db was copied "so that both builds
+        # serve the same rows", which neither read
+        return []
     notes = []
     for rel in earlier:
         mine, theirs = head_folder / rel, base_folder / rel

@@ -895,7 +895,9 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             report.failure = failure_text(base.asked, _in_checkout(str(exc), report.source), report.own_serve,
                                           getattr(exc, "advice", ""))
         if base_cfg is not None:
-            report.notes.extend(share_earlier_databases(cfg.base_dir, base_cfg.base_dir, earlier))
+            read = (_database_settings(cfg, base_cfg, head_ready.app, base_ready.app)[0]
+                    if head_ready is not None and base_ready is not None else None)
+            report.notes.extend(share_earlier_databases(cfg.base_dir, base_cfg.base_dir, earlier, read))
         with _said_of_the_head():
             head_app, head_unavailable = _start(head_ready, phases)
         if head_app is not None:

@@ -307,6 +307,21 @@ def test_a_database_earlier_runs_filled_is_copied_to_a_base_that_made_none(tmp_p
     assert data_warnings(head, base, ["echotune.db"]) == []
 
 
+@pytest.mark.parametrize("read", [{"DATABASE_URL": "postgresql://u:pw@127.0.0.1:5432/blog_head"},
+                                  {"PGHOST": "127.0.0.1", "PGDATABASE": "blog"}])
+def test_no_database_is_copied_for_an_app_that_reads_a_database_server(tmp_path: Path, read) -> None:
+    # microblog on PostgreSQL by DATABASE_URL: the app.db an earlier run on SQLite left was copied "so that
+    # both builds serve the same rows", which neither build read
+    head, base = tmp_path / "head", tmp_path / "base"
+    database(head / "app.db", rows=4)
+    assert data.share_earlier_databases(head, base, ["app.db"], read) == []
+    assert not (base / "app.db").exists()
+    # an app on SQLite, whatever else its settings hold, still gets the copy
+    sqlite = {"DATABASE_URL": "sqlite:///app.db", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    assert len(data.share_earlier_databases(head, base, ["app.db"], sqlite)) == 1
+    assert table_rows(base / "app.db") == {"t": 4}
+
+
 def test_one_database_server_both_builds_point_at_is_a_warning_without_its_credentials():
     # run --base-ref of fastapi-realworld and Django-Styleguide in the trials: both builds migrated and
     # served the same DATABASE_URL, and nothing said so; a migration of the pull request reached the base
