@@ -59,7 +59,12 @@ _CAUSE = re.compile(r"\S:\d+(?::\d+)?: (?:fatal )?error:|\berror TS\d{4}\b|Synta
 # What npm prints around its reason, under the same prefix: the prefix alone, where its logs are, and the
 # command's usage text after an EUSAGE error (from the command's one-line description before "Usage:" to
 # "Run \"npm help ci\" for more info")
-_NPM_BARE = re.compile(r"^(?:npm error|npm ERR!)\s*$")
+# (a 404 repeats its code on lines of its own: "npm error 404")
+_NPM_BARE = re.compile(r"^(?:npm error|npm ERR!)(?: 404)?\s*$")
+# npm's advice under every 404, over two lines: in a comment's warning, which keeps a message's start and
+# end, it took the end and the package that was not found fell in the middle that is cut
+_NPM_404_NOTE = re.compile(r"^npm (?:error|ERR!) 404 (?:Note that you can also install from a|"
+                           r"tarball, folder, http url, or git url\.)$")
 _NPM_LOGS = re.compile(r"^npm (?:error|ERR!) (?:A complete log of this run|For a full report see|"
                        r"/\S+\.(?:log|txt)$)")
 _NPM_USAGE = re.compile(r"^npm (?:error|ERR!) Usage:$")
@@ -190,8 +195,8 @@ def _collapsed(lines: list[str]) -> list[str]:
 
 def _without_npm_noise(lines: list[str]) -> list[str]:
     """*lines* without what npm prints around its reason under "npm error" (see _NPM_BARE, _NPM_LOGS,
-    _NPM_USAGE): npm ci's usage text took every line a message shows, and hid "Missing: ... from lock
-    file"."""
+    _NPM_404_NOTE, _NPM_USAGE): npm ci's usage text took every line a message shows, and hid "Missing: ...
+    from lock file"."""
     out: list[str] = []
     usage = False
     for line in lines:
@@ -203,7 +208,7 @@ def _without_npm_noise(lines: list[str]) -> list[str]:
         if usage:
             usage = not _NPM_HELP.match(line)
             continue
-        if not (_NPM_BARE.match(line) or _NPM_LOGS.match(line)):
+        if not (_NPM_BARE.match(line) or _NPM_LOGS.match(line) or _NPM_404_NOTE.match(line)):
             out.append(line)
     return out
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from echotune_ci.report.layout import one_line
 from echotune_ci.serve.output import important_lines, lacks_a_dependency, missing_tool, summarise
 
 NPM_CI = [
@@ -203,6 +204,26 @@ def test_npms_reason_is_quoted_without_its_usage_text_and_log_paths():
     # A cause in the middle of a long output is kept: the same conflict after 40 lines of progress
     longer = [f"npm error step {i}: fetch failed" for i in range(40)] + eresolve
     assert 'npm error peer react@"^18.2.0" from react-dom@18.2.0' in important_lines(longer)
+
+
+def test_npms_advice_under_a_404_is_left_out_so_the_comment_keeps_the_tarball():
+    """npm ci of a lockfile whose tarball the registry no longer has (an unpublished version: remult
+    0.26.11 of a real project's base) ends with two lines of advice under "npm error 404"; the comment's
+    warning keeps a message's start and end, and its end was that advice, with the URL of the tarball cut
+    from the middle: "npm error 404 Not Found … to access it. | npm error 404 Note that ..."."""
+    lines = printed("npm-11.19-ci-tarball-404.txt")
+    assert important_lines(lines) == [
+        "npm error code E404",
+        "npm error 404 Not Found - GET https://registry.npmjs.org/left-pad/-/left-pad-1.3.9.tgz",
+        "npm error 404  The requested resource "
+        "'left-pad@https://registry.npmjs.org/left-pad/-/left-pad-1.3.9.tgz' could not be found or you do "
+        "not have permission to access it."]
+    warning = one_line("no comparison with the base: the base (--base-ref main) could not be measured: "
+                       "serve.setup failed with exit code 1 (npm ci)" + summarise(lines))
+    assert "left-pad-1.3.9.tgz' could not be found" in warning and "Note that" not in warning
+    # npm 6 says the same under "npm ERR!"
+    old = [line.replace("npm error", "npm ERR!") for line in lines]
+    assert important_lines(old) == [line.replace("npm error", "npm ERR!") for line in important_lines(lines)]
 
 
 @pytest.mark.parametrize(("lines", "lacks"), [
