@@ -64,6 +64,24 @@ def same_dependencies(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
             and stamp.get("inputs") == theirs and stamp.get("left") == mine)
 
 
+def setup_differences(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> str:
+    """What makes the base's setup another install than the head's, named for the note that says it ran
+    its own (see :func:`same_dependencies`): "package.json" (a pull request that changed its spec alone,
+    where both lockfiles install one version), "package.json, package-lock.json", "client/package-lock.json
+    only in the base"; "" when nothing can be named. The note said "the base's dependencies differ" of a
+    commit whose lockfile, and so what was installed, was the head's."""
+    mine, theirs = _hashes(head_cwd, head.setup_inputs), _hashes(base_cwd, base.setup_inputs)
+    if mine is None or theirs is None:
+        return ""
+    changed = [name for name in mine if name in theirs and mine[name] != theirs[name]]
+    parts = [", ".join(changed)] if changed else []
+    for names, side in (([n for n in theirs if n not in mine], "base"), ([n for n in mine if n not in theirs],
+                                                                        "head")):
+        if names:
+            parts.append(f"{', '.join(names)} only in the {side}")
+    return "; ".join(parts)
+
+
 def _lockfile_folders(lockfile: Path) -> set[str]:
     """The folders (relative to the lockfile's) that an npm lockfile (v2/v3 ``packages``) installs a
     ``node_modules`` into besides its own: workspace members with packages of their own versions."""

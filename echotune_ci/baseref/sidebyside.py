@@ -261,14 +261,19 @@ def more_than_installs(setup: str) -> bool:
 
 
 def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: Path) -> str:
-    """Why the base runs its own setup although nothing installs the head's own code: its dependencies
-    differ, or its folder already has an environment (a prepared ``--base-dir``), or the head has none
-    to link."""
+    """Why the base runs its own setup although nothing installs the head's own code: its setup command or
+    its setup inputs differ (named), or its folder already has an environment (a prepared ``--base-dir``),
+    or the head has none to link."""
     from ..serve.steps import SETUP_OUTPUTS
-    from .environment import same_dependencies
+    from .environment import same_dependencies, setup_differences
 
     if not same_dependencies(head_cfg.serve, head_cwd, cfg.serve, base_cwd):
-        return "the base's dependencies differ from the head's: the base ran its own setup"
+        if head_cfg.serve.setup and head_cfg.serve.setup != cfg.serve.setup:
+            return (f"the base's [serve] setup (`{cfg.serve.setup}`) is not the head's "
+                    f"(`{head_cfg.serve.setup}`): the base ran its own setup")
+        which = setup_differences(head_cfg.serve, head_cwd, cfg.serve, base_cwd)
+        return f"the base's setup inputs differ from the head's{f' ({which})' if which else ''}: the base " \
+               "ran its own setup"
     own = [name for name in SETUP_OUTPUTS if (base_cwd / name).exists() or (base_cwd / name).is_symlink()]
     if own:
         return (f"the base's dependencies are the head's, but its folder has its own {', '.join(own)}: "

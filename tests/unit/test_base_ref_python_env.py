@@ -132,11 +132,12 @@ def test_a_prepared_base_with_its_own_environment_is_not_said_to_have_other_depe
     skipped = "the base's own setup was skipped (its inputs did not change since it last ran there)"
     assert notes == [[said + "the base ran its own setup"], [said + skipped]]
     assert not (base / ".venv").is_symlink()
-    # Other requirements: said as before.
+    # Other requirements: said, naming the file.
     write(base / "requirements.txt", "Flask==3.0.0\n")
     report = SideBySide()
     _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
-    assert report.notes == ["the base's dependencies differ from the head's: the base ran its own setup"]
+    assert report.notes == ["the base's setup inputs differ from the head's (requirements.txt): the base ran "
+                            "its own setup"]
 
 
 def django_checkouts(tmp_path: Path, toml: str) -> tuple[Path, Path, Any, Any]:

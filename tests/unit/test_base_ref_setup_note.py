@@ -1,0 +1,100 @@
+"""The note of a base that runs its own setup names what differs from the head's.
+
+A real project's pull request changed only package.json ("remult": "^0.26.12" to "latest"), both
+lockfiles installing the same version; the note said "the base's dependencies differ from the head's",
+which nobody could check, and was not so. The setups here run (``touch``) in folders on disk.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.baseref.sidebyside import SideBySide, _prepare_base
+from echotune_ci.config import Config, load_config
+
+LOCK = '{"name": "demo", "lockfileVersion": 3, "packages": {"node_modules/left-pad": {"version": "1.3.0"}}}'
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # setup stamps stay in the test's folder
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def checkouts(tmp_path: Path, setup: str = "touch own-setup", base_setup: str | None = None,
+              inputs: str = "") -> tuple[Path, Path, Config, Config]:
+    """Head and base folders of an npm project whose setup only leaves a file, with the same
+    package.json and package-lock.json: (head, base, head config, base config)."""
+    def toml(command: str) -> str:
+        return (f'[serve]\nsetup = "{command}"\n{inputs}build = "true"\ncommand = "node server.js"\n'
+                'ready_url = "http://127.0.0.1:{port}/"\n')
+
+    head, base = tmp_path / "head", tmp_path / "base"
+    for side in (head, base):
+        write(side / "package.json", '{"name": "demo", "dependencies": {"left-pad": "^1.3.0"}}\n')
+        write(side / "package-lock.json", LOCK)
+    write(head / "node_modules" / ".package-lock.json", LOCK)  # what the head's setup left
+    return (head, base, load_config(write(head / "echotune.toml", toml(setup))),
+            load_config(write(base / "echotune.toml", toml(base_setup or setup))))
+
+
+def note(head: Path, head_cfg: Config, base_cfg: Config) -> list[str]:
+    """The notes of the base's preparation (built, not started)."""
+    report = SideBySide()
+    assert _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head) is None
+    return report.notes
+
+
+INPUTS = 'setup_inputs = ["package.json", "package-lock.json"]\n'
+
+
+@pytest.mark.parametrize("inputs", ["", INPUTS])
+def test_a_base_whose_manifest_alone_differs_is_said_to_differ_in_it(tmp_path: Path, inputs: str) -> None:
+    head, base, head_cfg, base_cfg = checkouts(tmp_path, inputs=inputs)
+    write(base / "package.json", '{"name": "demo", "dependencies": {"left-pad": "latest"}}\n')
+
+    assert note(head, head_cfg, base_cfg) == [
+        "the base's setup inputs differ from the head's (package.json): the base ran its own setup"]
+    assert (base / "own-setup").exists() and not (base / "node_modules").exists()
+
+
+def test_a_dependency_bump_names_both_files_and_a_lockfile_of_one_side_says_which(tmp_path: Path) -> None:
+    head, base, head_cfg, base_cfg = checkouts(tmp_path)
+    write(base / "package.json", '{"name": "demo", "dependencies": {"left-pad": "^1.2.0"}}\n')
+    write(base / "package-lock.json", LOCK.replace("1.3.0", "1.2.0"))
+    assert note(head, head_cfg, base_cfg) == [
+        "the base's setup inputs differ from the head's (package.json, package-lock.json): the base ran its "
+        "own setup"]
+    # the pull request moves the project from Yarn to npm: the base has a yarn.lock, the head none
+    (base / "own-setup").unlink()
+    write(base / "package-lock.json", LOCK)
+    write(base / "package.json", (head / "package.json").read_text())
+    write(base / "yarn.lock", "# yarn lockfile v1\n")
+    assert note(head, head_cfg, base_cfg) == [
+        "the base's setup inputs differ from the head's (yarn.lock only in the base): the base ran its own "
+        "setup"]
+
+
+def test_a_base_with_another_setup_command_names_both(tmp_path: Path) -> None:
+    head, base, head_cfg, base_cfg = checkouts(tmp_path, setup="touch own-setup",
+                                               base_setup="touch own-setup base-setup")
+    assert note(head, head_cfg, base_cfg) == [
+        "the base's [serve] setup (`touch own-setup base-setup`) is not the head's (`touch own-setup`): the "
+        "base ran its own setup"]
+    assert (base / "base-setup").exists()
+
+
+def test_the_same_inputs_still_link_the_heads_node_modules(tmp_path: Path) -> None:
+    head, base, head_cfg, base_cfg = checkouts(tmp_path)
+    assert note(head, head_cfg, base_cfg) == [
+        "the base's dependencies are the head's (same setup and inputs): linked node_modules instead of "
+        "installing them again"]
+    assert (base / "node_modules").resolve() == (head / "node_modules").resolve()
+    assert not (base / "own-setup").exists()
