@@ -222,13 +222,20 @@ def root_route(sources: list[Path], root: Path, routed: bool | None = None) -> t
 
 
 # The app's own "/" route: app.get('/', ...) / router.get("/", ...), @app.get("/") / @app.route('/')
-_ROOT_GET_JS = re.compile(r"""\b[\w$]+\s*\.\s*get\(\s*(['"`])/\1\s*,""")
+# "/", or a catch-all that answers it ("*": remult's react-vite-express-starter answers every path
+# with a line of text)
+_ROOT_GET_JS = re.compile(r"""\b[\w$]+\s*\.\s*get\(\s*(['"`])(/|\*)\1\s*,""")
+# a catch-all's "not found" answer (res.status(404).send("Not found")) is no answer of "/"
+_NOT_FOUND_JS = re.compile(r"\.\s*(?:status|sendStatus)\(\s*404\b")
 _ROOT_GET_PY = re.compile(r"""^([ \t]*)@[\w.]+\.(?:get|route)\(\s*['"]/['"]\s*[,)]""", re.M)
 # What such a handler answers: JSON (res.json(...), res.status(200).json(...), res.send({...}); a dict,
 # jsonify(...) or JSONResponse(...) returned) or something a browser renders as a page
 _JSON_JS = re.compile(r"\bres\s*\.\s*(?:status\([^)]{0,20}\)\s*\.\s*)?(?:json\(|send\(\s*\{)")
 _JSON_PY = re.compile(r"^\s*return\s+(?:\{|jsonify\(|JSONResponse\(|ORJSONResponse\()", re.M)
 _PAGE = re.compile(r"render|sendFile|HTMLResponse|redirect|<\w", re.I)
+# ... or a string of its own: res.send("Hello"), res.send(`api Server - path: ${req.path}`), which a browser
+# shows as a line of text (no markup in it: _PAGE)
+_TEXT_JS = re.compile(r"""\bres\s*\.\s*(?:status\([^)]{0,20}\)\s*\.\s*)?(?:send|end)\(\s*['"`]""")
 _NEXT_ROUTE_JS = re.compile(r"\.\s*(?:get|post|put|patch|delete|use|listen|route)\(")
 # "/" sending the browser to the API's docs page: microblog-api's redirect(url_for('apifairy.docs')),
 # res.redirect('/api-docs')
@@ -239,8 +246,10 @@ def json_root(sources: list[Path], root: Path) -> tuple[str, str]:
     """(``file:line`` of the app's "/" route, what it answers) when it is no page of the app's and the app
     serves no pages at all (no templates, no static files): "JSON" (an API's ``app.get("/", (req, res) =>
     res.json({message: "Welcome"}))``, FastAPI's ``return {"message": ...}``, whose page in a browser is
-    the browser's own JSON viewer) or "a redirect to its API docs page" (a docs page from a CDN, no page
-    of the app's, whatever else the app serves); ("", "") otherwise."""
+    the browser's own JSON viewer), "a line of text" (``res.send("api server")`` of "/" or of a catch-all
+    ``"*"``: the frontend phase audited it, accessibility 50 for its missing title and lang) or "a redirect
+    to its API docs page" (a docs page from a CDN, no page of the app's, whatever else the app serves);
+    ("", "") otherwise."""
     texts = [(path, read_text(path)) for path in sources]
     # templates elsewhere (microblog-api's e-mails: render_template) leave "/" what it is
     pages = any(_STATIC.search(text) for _, text in texts)
@@ -250,11 +259,15 @@ def json_root(sources: list[Path], root: Path) -> tuple[str, str]:
         if m is None:
             continue
         body = _python_body(text, m) if python else _js_body(text, m.end())
+        if not python and m.group(2) != "/" and _NOT_FOUND_JS.search(body):
+            continue
         where = f"{rel(path, root)}:{text.count(chr(10), 0, m.start()) + 1}"
         if _DOCS_REDIRECT.search(body):
             return where, "a redirect to its API docs page"
         if not pages and (_JSON_PY if python else _JSON_JS).search(body) and not _PAGE.search(body):
             return where, "JSON"
+        if not pages and not python and _TEXT_JS.search(body) and not _PAGE.search(body):
+            return where, "a line of text"
         return "", ""
     # NestJS's starter: @Controller() with @Get() getHello(): "Hello World!" as text, an object as JSON
     from .nestroutes import nest_root  # it reads files with this module's helpers
