@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,19 @@ def test_tables_in_settings_are_read_only_and_not_shared_by_accident(tmp_path):
             table.clear()  # type: ignore[attr-defined]
     assert dict(cfg.serve.env) == {"A": "1"} and dict(defaults().serve.env) == {}
     assert json.loads(json.dumps(cfg.gate.regression))["p95_ms"] == 10.0
+
+
+def test_the_bundle_growth_budget_is_the_gates_limit_of_the_gzip_total():
+    """[gate] regression's bundle_total_gzip_bytes follows [bundle] max_growth_pct, else [budgets]
+    bundle_growth_pct, unless [gate] regression names it (a table that names other metrics keeps it)."""
+    from echotune_ci.config.model import parse_config
+
+    def limit(text: str) -> float:
+        cfg = parse_config(tomllib.loads(text), "", "echotune.toml")
+        return cfg.gate.regression["bundle_total_gzip_bytes"]
+
+    assert limit("") == 5.0
+    assert limit("[budgets]\nbundle_growth_pct = 20\n") == 20.0
+    assert limit("[budgets]\nbundle_growth_pct = 20\n[bundle]\nmax_growth_pct = 2\n") == 2.0
+    assert limit("[budgets]\nbundle_growth_pct = 20\n[gate]\nregression = {p95_ms = 15}\n") == 20.0
+    assert limit("[budgets]\nbundle_growth_pct = 20\n[gate.regression]\nbundle_total_gzip_bytes = 8\n") == 8.0
