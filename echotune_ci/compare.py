@@ -1063,7 +1063,7 @@ def _sampled(base: Metric, head: Metric, rule: Rule, common: dict[str, Any]) -> 
 
 
 def _thresholded(base: float, head: float, better: str, limit: float, common: dict[str, Any],
-                 min_abs: float = 0.0) -> Comparison:
+                 min_abs: float = 0.0, gated: bool = False) -> Comparison:
     effect = _effect_pct(base, head)
     worse = effect if better == "lower" else -effect
     verdict: Verdict = "no significant change"
@@ -1074,7 +1074,7 @@ def _thresholded(base: float, head: float, better: str, limit: float, common: di
     elif -worse > limit:
         verdict = "improved"
     return Comparison(base=base, head=head, verdict=verdict, effect_pct=effect, method="threshold",
-                      limit_pct=limit, **common)
+                      limit_pct=limit, gated=gated, **common)
 
 
 def compare_metric(
@@ -1134,7 +1134,8 @@ def compare_metric(
     assert base.value is not None and head.value is not None
     limit = threshold_pct if threshold_pct is not None else min_effect_pct
     return _thresholded(base.value, head.value, ref.better, limit, common,
-                        effect_floor(ref.name, ref.unit, min_effect_ms, min_effect_cls))
+                        effect_floor(ref.name, ref.unit, min_effect_ms, min_effect_cls),
+                        gated=threshold_pct is not None)
 
 
 def effect_floor(name: str, unit: str, min_effect_ms: float, min_effect_cls: float) -> float:

@@ -64,6 +64,18 @@ def fmt_delta(m: Metric, comparison: Comparison | None = None) -> str:
     return signed_pct(diff / abs(m.baseline) * 100)
 
 
+def fmt_limit(m: Metric, comparison: Comparison | None = None) -> str:
+    """The Budget cell of a metric with no budget of its own that the gate holds to a change against the
+    base, without samples (the bundle's gzip total against its growth budget: ``[gate] regression``):
+    "Δ ≤ +5 %" ("Δ ≥ −5 %" where higher is better); "" otherwise. A failed bundle's row read "+8.9 % 🔺"
+    beside an empty Budget, and its limit was nowhere in the comment."""
+    if m.budget is not None or comparison is None or not comparison.gated or comparison.method != "threshold":
+        return ""
+    if comparison.limit_pct is None:
+        return ""
+    return f"Δ ≤ +{comparison.limit_pct:g} %" if m.better == "lower" else f"Δ ≥ −{comparison.limit_pct:g} %"
+
+
 def comparison_map(comparisons: Iterable[Comparison] | None) -> dict[tuple[str, str], Comparison]:
     """The gate's comparisons by (phase, metric key), for the ``delta`` filter of report tables."""
     return {(c.phase, c.key): c for c in comparisons or ()}
@@ -107,6 +119,7 @@ def _common_filters(env: jinja2.Environment) -> None:
         budget=fmt_budget,
         budget_met=_budget_met,
         delta=fmt_delta,
+        limit=fmt_limit,
         icon=lambda s: STATUS_ICON.get(s, s),
         word=lambda s: STATUS_WORD.get(s, s),
         sort_findings=sort_findings,

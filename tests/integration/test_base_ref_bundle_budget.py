@@ -26,16 +26,25 @@ def growth_run(tmp_path, cli_env, name: str, budgets: str = "", bundle: str = ""
     return done, comparisons(out)["bundle:bundle_total_gzip_bytes"]
 
 
+def gzip_row(folder) -> str:
+    """The comment's table row of the bundle's gzip total."""
+    comment = (folder / "out" / "report" / "comment.md").read_text()
+    return next(line for line in comment.splitlines() if "`bundle_total_gzip_bytes`" in line)
+
+
 def test_the_bundle_growth_budget_is_the_side_by_side_limit(tmp_path, cli_env):
     done, found = growth_run(tmp_path, cli_env, "default")
     grew = found["effect_pct"]
     assert found["verdict"] == "regressed" and grew > 5 and done.returncode == 1, (found, done.stderr)
     assert "(limit 5 %" in done.stdout + done.stderr
+    # the comment's row says the limit it broke, in its Budget column (it was empty)
+    assert gzip_row(tmp_path / "default").split(" | ")[5] == "Δ ≤ +5 %"
     # a budget above the growth: it holds
     loose = f"\n[budgets]\nbundle_growth_pct = {grew + 5:.0f}\n"
     done, found = growth_run(tmp_path, cli_env, "loose", loose)
     assert (found["verdict"], found["limit_pct"]) == ("no significant change", pytest.approx(round(grew + 5)))
     assert done.returncode == 0, done.stderr
+    assert f"Δ ≤ +{grew + 5:.0f} %" in gzip_row(tmp_path / "loose")
     # [bundle] max_growth_pct, the phase's own limit, wins over it
     done, found = growth_run(tmp_path, cli_env, "bundle", loose, "max_growth_pct = 2\n")
     assert (found["verdict"], found["limit_pct"], done.returncode) == ("regressed", 2, 1), found
