@@ -735,7 +735,8 @@ def failure_text(asked: str, why: str, own: Sequence[str] = (), advice: str = ""
     """"the base (--base-ref REF) could not be measured (RuntimeError: boom): <why>": *why* is the error's
     one line; the exception line of a Python traceback it quotes ("; it printed: Traceback ... | RuntimeError:
     boom") comes first too, since the comment keeps a warning's start and end (320 characters in all),
-    and the traceback's frames would otherwise fill the start. *own*: the base's own [serve] keys that
+    and the traceback's frames would otherwise fill the start; so does an installer's error code (npm's
+    E404, pnpm's ERR_PNPM_...). *own*: the base's own [serve] keys that
     differ from the head's, said up front ("the base (...), built with its own [serve] setup, could not
     ...") and with what to do at the end: a fix of the head's configuration does not reach such a base.
     *advice* (:class:`BaseBuildFailed`'s) is said last."""
@@ -756,7 +757,17 @@ def failure_text(asked: str, why: str, own: Sequence[str] = (), advice: str = ""
     traceback = bool(lines) and lines[0].startswith("Traceback (most recent call last)")
     if traceback and last[:1] not in ("", " ", "…"):
         return f"the base ({asked}) could not be measured ({last}): {why}{after_all}"
+    # An installer's error code, up front for the same reason: a base with its own [serve] setup that pnpm
+    # 9 refused said "serve.setup failed with exit code 1 (pnpm … a fix in the head's configuration ..." in
+    # the comment, ERR_PNPM_LOCKFILE_BREAKING_CHANGE cut from the middle
+    code = next((m.group(1) or m.group(2) for line in lines if (m := _INSTALL_CODE.search(line.strip()))), "")
+    if code:
+        return f"the base ({asked}) could not be measured ({code}): {why}{after_all}"
     return f"the base ({asked}) could not be measured: {why}{after_all}"
+
+
+# npm's "npm error code E404" (npm 6: "npm ERR! code ..."), pnpm's "ERR_PNPM_LOCKFILE_BREAKING_CHANGE"
+_INSTALL_CODE = re.compile(r"^npm (?:error|ERR!) code (E[A-Z0-9]+)$|\b(ERR_PNPM_[A-Z_]+)\b")
 
 
 def _order_notes(report: SideBySide, label: str) -> dict[str, str]:

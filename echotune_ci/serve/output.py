@@ -37,6 +37,9 @@ _BUILD_NOTE = r"not a problem with \w+ but (?:with|one of the following issues w
 _IMPORTANT = re.compile(
     r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b|(Error|Exception):|\bERROR\b|\bFATAL\b"
     r"|(?:^|[\s.])error: |\bfatal:|\bpanic:|npm ERR!|npm error"
+    # pnpm's codes ("ERR_PNPM_LOCKFILE_BREAKING_CHANGE  Lockfile ... not compatible with current pnpm"): the
+    # errno shape below wants three capitals after the E, and the quote was pnpm's last lines instead
+    r"|\bERR_PNPM_[A-Z_]+"
     r"|\bE(?!NUM\b|XISTS\b|XCEPT\b|XECUTE\b|XPLAIN\b|SCAPE\b|XTENSION\b|XCLUDE\b)[A-Z]{3,}\b"
     r"|Cannot find module|ModuleNotFoundError"
     # an env validator's reason (AdonisJS's EnvValidationException, whose message a non-terminal gets one
@@ -46,7 +49,9 @@ _IMPORTANT = re.compile(
     + _PYTHON + "|" + _BUILD_NOTE,
 )
 # Warnings name error codes too ("npm warn old lockfile code: 'ETARGET'"): never the reason a step stopped.
-_WARNING = re.compile(r"^(?:npm warn|npm WARN|yarn warn|warning\b)|(?:^|\s)\S+:\d+(?::\d+)?: warning:")
+# pnpm's between thin spaces: " WARN  Unsupported engine: ..."
+_WARNING = re.compile(r"^(?:npm warn|npm WARN|yarn warn|warning\b|\s*WARN\s)"
+                      r"|(?:^|\s)\S+:\d+(?::\d+)?: warning:")
 # npm's reasons under "npm error": a lockfile out of step with package.json (npm ci), a dependency
 # conflict (ERESOLVE: what was found, what could not be resolved and which peer asks for it)
 _NPM_CAUSE = (r"npm (?:error|ERR!) (?:Missing: |Invalid: |Found: |Could not resolve dependency|"

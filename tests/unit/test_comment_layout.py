@@ -309,6 +309,32 @@ def test_a_long_warning_keeps_what_to_do_at_its_end():
     assert fixed.endswith('set port = "auto" to measure both') and "…" not in fixed
 
 
+def test_an_installers_error_code_comes_first_in_the_bases_warning():
+    """A base built with its own [serve] setup, which the pnpm here refused: the comment read "serve.setup
+    failed with exit code 1 (pnpm … a fix in the head's configuration ...", the reason cut from the middle
+    (what pnpm 9.15 printed: tests/fixtures/step-output/pnpm-9.15-lockfile-5.4.txt)."""
+    from pathlib import Path
+
+    from echotune_ci.baseref.sidebyside import failure_text
+    from echotune_ci.serve.output import summarise
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "step-output"
+    for name, code in (("pnpm-9.15-lockfile-5.4.txt", "ERR_PNPM_LOCKFILE_BREAKING_CHANGE"),
+                       ("npm-11.19-ci-tarball-404.txt", "E404")):
+        printed = summarise((fixtures / name).read_text(encoding="utf-8").splitlines())
+        why = failure_text("--base-ref HEAD~2", f"serve.setup failed with exit code 1 (pnpm install "
+                           f"--frozen-lockfile){printed}", ["setup", "build"])
+        assert why.startswith("the base (--base-ref HEAD~2, built with its own [serve] setup, [serve] "
+                              f"build, not the head's) could not be measured ({code}): serve.setup failed")
+        said = [f"no comparison with the base: {why}"]
+        line, = warnings_block(comment([PhaseResult("bundle", warnings=said)]))
+        assert code.replace("_", "\\_") in line.split(" … ")[0], line
+    # output that names no installer's code is quoted as before
+    plain = failure_text("--base-ref HEAD", "serve.build failed with exit code 2; it printed: make: Error 2")
+    assert plain == ("the base (--base-ref HEAD) could not be measured: serve.build failed with exit code 2; "
+                     "it printed: make: Error 2")
+
+
 def test_the_job_summary_and_the_html_report_show_the_same_warnings():
     results = all_results()
     outcome = evaluate(results, defaults())

@@ -226,6 +226,15 @@ def test_npms_advice_under_a_404_is_left_out_so_the_comment_keeps_the_tarball():
     assert important_lines(old) == [line.replace("npm error", "npm ERR!") for line in important_lines(lines)]
 
 
+def test_pnpms_error_code_is_its_reason_and_its_warnings_are_not():
+    """pnpm 9.15 refusing a pnpm 7 lockfile: its error line was not read as one (ERR_PNPM_... is not an
+    errno's shape), so the quote was the last lines, its engine warning and "Run with the --force
+    parameter to recreate the lockfile." (no advice for CI) among them."""
+    assert important_lines(printed("pnpm-9.15-lockfile-5.4.txt")) == [
+        "\u2009ERR_PNPM_LOCKFILE_BREAKING_CHANGE\u2009 Lockfile /srv/app/pnpm-lock.yaml not compatible with "
+        "current pnpm"]
+
+
 @pytest.mark.parametrize(("lines", "lacks"), [
     # the project's own file (CommonJS, then ESM; SQLite-Template's `node server.js` with no server.js): no
     # setup makes it, so the error got a "setup was skipped ... `run --force-setup`" hint that could not help
