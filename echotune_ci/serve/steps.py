@@ -37,6 +37,10 @@ SETUP_INPUTS = (
     "constraints.txt", "pyproject.toml", "poetry.lock", "uv.lock", "Pipfile", "Pipfile.lock", "pdm.lock",
     "setup.py", "setup.cfg", ".python-version",
 )
+# The package managers' own settings beside a package.json: they change what an install makes (pnpm's
+# node-linker=hoisted, npm's legacy-peer-deps, Yarn's nodeLinker) with no change to the lockfile, so they
+# are inputs wherever a package.json is, present or not in the configured list (see setup_inputs)
+JS_INSTALL_SETTINGS = (".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml")
 # What setup leaves behind, by convention: when one of these existed after the last setup and is
 # gone now (someone removed node_modules), the stamp no longer holds.
 SETUP_OUTPUTS = ("node_modules", ".venv", "venv")
@@ -57,14 +61,19 @@ def stamp_path(cwd: Path) -> Path:
 
 def setup_inputs(cwd: Path, configured: Sequence[str]) -> list[Path]:
     """The files whose change re-runs setup: *configured* (relative to *cwd*), else the known
-    lockfiles and manifests present in *cwd*. ConfigError names a configured file that is missing."""
+    lockfiles and manifests present in *cwd*; either way with the package managers' settings
+    (:data:`JS_INSTALL_SETTINGS`) present beside each package.json among them. A pull request that added
+    an .npmrc with ``node-linker=hoisted`` left the head's setup skipped (its node_modules as before) and
+    the base linked to it. ConfigError names a configured file that is missing."""
     if configured:
         paths = [cwd / p for p in configured]
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
             raise ConfigError(f"serve.setup_inputs: {', '.join(missing)} not found")
-        return paths
-    return [cwd / name for name in SETUP_INPUTS if (cwd / name).is_file()]
+    else:
+        paths = [cwd / name for name in SETUP_INPUTS if (cwd / name).is_file()]
+    settings = [p.parent / name for p in paths if p.name == "package.json" for name in JS_INSTALL_SETTINGS]
+    return list(dict.fromkeys([*paths, *(p for p in settings if p.is_file())]))
 
 
 def setup_fingerprint(command: str, cwd: Path, inputs: Sequence[Path]) -> dict[str, object]:

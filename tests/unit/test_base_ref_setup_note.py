@@ -98,3 +98,29 @@ def test_the_same_inputs_still_link_the_heads_node_modules(tmp_path: Path) -> No
         "installing them again"]
     assert (base / "node_modules").resolve() == (head / "node_modules").resolve()
     assert not (base / "own-setup").exists()
+
+
+@pytest.mark.parametrize("inputs", ["", INPUTS])
+def test_a_package_managers_settings_beside_package_json_are_inputs(tmp_path: Path, inputs: str) -> None:
+    """A pull request that adds an .npmrc (pnpm's node-linker=hoisted) changes what setup installs with the
+    lockfile as it was: the head's setup was skipped (its node_modules left as before) and the base was
+    linked to it. Configured or not, the settings present beside a package.json are inputs."""
+    from echotune_ci.serve.steps import prepare
+
+    head, base, head_cfg, base_cfg = checkouts(tmp_path, inputs=inputs)
+    env = {"PATH": "/usr/bin:/bin"}
+
+    def setup() -> bool:
+        return prepare(head_cfg.serve.setup, "", cwd=head, environment=lambda: env,
+                       inputs=head_cfg.serve.setup_inputs).setup_skipped
+
+    assert setup() is False and setup() is True
+    write(head / ".npmrc", "node-linker=hoisted\n")
+    assert setup() is False  # the head installs again
+    assert note(head, head_cfg, base_cfg) == [
+        "the base's setup inputs differ from the head's (.npmrc only in the head): the base ran its own "
+        "setup"]
+    # the same settings on both sides: linked again
+    write(base / ".npmrc", "node-linker=hoisted\n")
+    (base / "own-setup").unlink()
+    assert note(head, head_cfg, base_cfg)[0].startswith("the base's dependencies are the head's")
