@@ -266,7 +266,7 @@ def json_root(sources: list[Path], root: Path) -> tuple[str, str]:
             return where, "a redirect to its API docs page"
         if not pages and (_JSON_PY if python else _JSON_JS).search(body) and not _PAGE.search(body):
             return where, "JSON"
-        if not pages and not python and _TEXT_JS.search(body) and not _PAGE.search(body):
+        if not pages and not python and _TEXT_JS.search(body) and not _PAGE.search(body) and "<!" not in body:
             return where, "a line of text"
         return "", ""
     # NestJS's starter: @Controller() with @Get() getHello(): "Hello World!" as text, an object as JSON

@@ -45,6 +45,7 @@ def test_a_root_that_answers_a_line_of_text_gets_no_frontend(tmp_path: Path, rou
 @pytest.mark.parametrize(("routes", "more"), [
     # markup in the answer: a page
     ("app.get('/', (req, res) => res.send('<h1>Demo</h1>'))\n", {}),
+    ("app.get('/', (req, res) => res.send(`<!doctype html>${'x'.repeat(900)}`))\n", {}),
     # the app serves its client's build: the text is a fallback, the pages are the client's
     ("app.use(express.static('dist'))\napp.get('*', (req, res) => res.send('API'))\n", {}),
     # a catch-all that answers 404 is no answer of "/": the page of routes/index.js is
