@@ -50,6 +50,7 @@ from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_w
                    dotenv_settings, local_databases, named_settings, remember_databases,
                    share_earlier_databases, shared_database_names, shared_databases)
 from .environment import head_code, reuse_environment
+from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,6 +94,8 @@ class SideBySide:
     order: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     samples: dict[str, int] = field(default_factory=dict)
     levels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # How busy the machine was while both builds' apps were measured (machine.Busy.to_dict), {} otherwise
+    machine: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``side-by-side.json``."""
@@ -102,7 +105,7 @@ class SideBySide:
                 "failure": self.failure,
                 "not_started": self.down, "notes": self.notes,
                 "warnings": self.warnings, "order": self.order,
-                "samples_per_build": self.samples, "sequential": self.levels}
+                "samples_per_build": self.samples, "sequential": self.levels, "machine": self.machine}
 
 
 def _checked_source(base: BaseOptions, repo: Path, head_dir: Path) -> None:
@@ -941,15 +944,18 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                                               report.own_serve)
         if report.failure:
             console.warn(report.failure)
-        pairs = _measure(phases, head, base_side, (head_app, base_app), report, head_unavailable)
-        if base_side is not None:
-            # Each paired phase tests its metrics as one family at its part of [gate] alpha, so the run's
-            # chance of any false "regressed" stays at most alpha (compare.correct_families).
-            shared = max(1, sum(comparable(pair, phase) and bool(_sampled_pairs(cfg, pair))
-                                for phase, pair in zip(phases, pairs, strict=True)))
-            pairs = [unserved_endpoints(pair, final=False) for pair in pairs]
-            pairs = [unserved_endpoints(extend(phase, pair, head, base_side, report, cfg.gate.alpha / shared))
-                     for phase, pair in zip(phases, pairs, strict=True)]
+        with OtherPrograms() as others:
+            pairs = _measure(phases, head, base_side, (head_app, base_app), report, head_unavailable)
+            if base_side is not None:
+                # Each paired phase tests its metrics as one family at its part of [gate] alpha, so the
+                # run's chance of any false "regressed" stays at most alpha (compare.correct_families).
+                shared = max(1, sum(comparable(pair, phase) and bool(_sampled_pairs(cfg, pair))
+                                    for phase, pair in zip(phases, pairs, strict=True)))
+                pairs = [unserved_endpoints(pair, final=False) for pair in pairs]
+                pairs = [unserved_endpoints(extend(phase, pair, head, base_side, report,
+                                                   cfg.gate.alpha / shared))
+                         for phase, pair in zip(phases, pairs, strict=True)]
+        _busy_machine(report, others.busy, measured=base_app is not None)
         _exited_after(pairs, phases, head_app)
         for app in apps:  # before the files are written: a report never waits on a running app
             app.stop()
@@ -969,6 +975,19 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             files = [r.write(output_dir / f"{r.phase}.json") for r in results]
         _prune_base(output_dir, baseline or [])
     return Outcome(outcome, files, reports)
+
+
+def _busy_machine(report: SideBySide, busy: Busy | None, measured: bool) -> None:
+    """Record in *report* how busy the machine was while base and head were measured (*busy*, see
+    :mod:`.machine`), and warn when other programs took enough of it to matter; nothing when the base's
+    app did not run (not *measured*: no timings of both builds were compared)."""
+    if busy is None or not measured:
+        return
+    report.machine = busy.to_dict()
+    said = busy.warning()
+    if said:
+        console.warn(said)
+        report.warnings.append(said)
 
 
 def _exited_after(pairs: list[Pair], phases: list[Phase[Any]], head_app: App | None) -> None:

@@ -81,7 +81,14 @@ def test_side_by_side_aa_passes_and_planted_slowdown_is_flagged(tmp_path, cli_en
         assert verdict_problems(done, out, slowdown_ms) == [], first
     found = comparisons(out)
     # The interleaving order is recorded: in the result's notes and in side-by-side.json.
-    order = side_by_side(out)["order"]
+    recorded = side_by_side(out)
+    order = recorded["order"]
+    # How busy the machine was while both apps were measured (what the warning of a busy one rests on)
+    import os
+
+    machine = recorded["machine"]
+    assert machine["cores"] == len(os.sched_getaffinity(0)) and machine["seconds"] > 5
+    assert 0 <= machine["steal_pct"] <= machine["others_cpu_pct"] <= 100
     assert order["frontend"]["home"] == ["base", "head", "head", "base", "base", "head", "head", "base",
                                          "base", "head", "head", "base"]
     assert order["load"]["rounds"] == ["base", "head", "head", "base", "base", "head", "head", "base",

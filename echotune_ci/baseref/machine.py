@@ -1,0 +1,158 @@
+"""What other programs took of this machine's CPU while base and head were measured.
+
+Base and head are measured at once and interleaved, so a load that lasts the whole run reaches both
+alike; a burst does not. On a machine that other jobs share (two builds of other projects beside the
+trials of docs/real-projects.md's nineteenth round, at a load average of 4 to 5 on 2 cores) two of six
+compared runs had a "regressed" verdict that a rerun did not repeat, as hyperfine warns of outliers and
+suggests "re-running this benchmark on a quiet system". The run says how busy the machine was, from
+psutil's figures (``psutil.cpu_times``: the busy and stolen time of every core; each process's
+``cpu_times``, its own and its waited-for children's), so a reader knows when to rerun.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+# Other programs' share of the machine's CPU from which a run says its timings competed with them: a
+# quarter of the cores, about what one busy program takes from a 2-core runner's measurement for half of
+# it. Below it, the interleaving and the intervals carry the noise.
+BUSY_PCT = 25.0
+
+
+@dataclass(frozen=True)
+class Busy:
+    """The machine while a measurement ran: *seconds* of wall time on *cores* cores; *others_pct*, the
+    CPU time of every process outside this run (this process and its descendants: the apps, locust,
+    Chromium) plus the time a hypervisor gave other machines (steal), as a percentage of all the cores'
+    time; *steal_pct*, that stolen part alone."""
+
+    seconds: float
+    cores: int
+    others_pct: float
+    steal_pct: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape in ``side-by-side.json``."""
+        return {"seconds": round(self.seconds, 1), "cores": self.cores,
+                "others_cpu_pct": round(self.others_pct, 1), "steal_pct": round(self.steal_pct, 1)}
+
+    def warning(self) -> str:
+        """For people, when other programs took at least :data:`BUSY_PCT` of the machine; else ""."""
+        if self.others_pct < BUSY_PCT:
+            return ""
+        stolen = (f", {self.steal_pct:.0f} % of it taken by the hypervisor for other machines"
+                  if self.steal_pct >= 1 else "")
+        return (f"other programs used {self.others_pct:.0f} % of this machine's CPU ({self.cores} cores) "
+                f"while base and head were measured{stolen}: they competed with both builds' timings, "
+                f"which vary more than on a quiet machine, and a \"regressed\" timing is worth a rerun "
+                f"where nothing else runs")
+
+
+class OtherPrograms:
+    """Measures, in a thread, what processes outside this one's tree take of the machine's CPU; a context
+    manager around the measurement, whose :attr:`busy` is then a :class:`Busy` (None where psutil is not
+    installed or cannot read the figures).
+
+    This run's own time is summed over this process and its descendants every *interval* seconds: a
+    process seen before gives what it used since, a new one all it used, and one gone since gives back
+    what it was seen to use, which its parent's children's time then holds whole."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self.busy: Busy | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._seen: dict[tuple[int, float], float] = {}  # (pid, start time) -> CPU seconds, children's too
+        self.ours = 0.0  # CPU seconds this process and its descendants used meanwhile
+        self._started = 0.0
+        self._machine: tuple[list[int], float, float] = ([], 0.0, 0.0)
+        self._psutil: Any = None
+
+    def __enter__(self) -> OtherPrograms:
+        try:
+            import psutil
+        except ImportError:  # the load extra is not installed: nothing to say
+            return self
+        self._psutil = psutil
+        try:
+            self._machine = _machine(psutil)
+        except (OSError, psutil.Error):
+            return self
+        self._started = time.monotonic()
+        self._seen = self._tree()
+        self._thread = threading.Thread(target=self._loop, name="other-programs", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join()
+        self._step()
+        try:
+            now = _machine(self._psutil)
+        except (OSError, self._psutil.Error):
+            return
+        seconds = time.monotonic() - self._started
+        cores = len(now[0])
+        total = seconds * cores
+        if total <= 0:
+            return
+        busy, steal = now[1] - self._machine[1], now[2] - self._machine[2]
+        others = max(0.0, busy - self.ours) + max(0.0, steal)
+        self.busy = Busy(seconds, cores, min(100.0, 100.0 * others / total),
+                         min(100.0, 100.0 * max(0.0, steal) / total))
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._step()
+
+    def _step(self) -> None:
+        now = self._tree()
+        ours = 0.0
+        for key, used in now.items():
+            ours += used - self._seen.get(key, 0.0)
+        # Gone since the last look: its parent (ours) was credited with all it used once it waited for it
+        ours -= sum(used for key, used in self._seen.items() if key not in now)
+        self.ours += ours
+        self._seen = now
+
+    def _tree(self) -> dict[tuple[int, float], float]:
+        psutil = self._psutil
+        try:
+            me = psutil.Process(os.getpid())
+            processes = [me, *me.children(recursive=True)]
+        except psutil.Error:
+            return dict(self._seen)
+        out = {}
+        for p in processes:
+            try:
+                t = p.cpu_times()
+                out[(p.pid, p.create_time())] = t.user + t.system + t.children_user + t.children_system
+            except psutil.Error:
+                continue
+        return out
+
+
+def _machine(psutil: Any) -> tuple[list[int], float, float]:
+    """(the cores this process may run on, their CPU seconds spent running, their stolen seconds), of
+    psutil's per-core ``cpu_times`` (guest time is inside user). Only those cores: on a machine whose
+    other cores this process may not use, what runs there competes with nothing measured here."""
+    per_core = psutil.cpu_times(percpu=True)
+    try:
+        allowed = sorted(c for c in os.sched_getaffinity(0) if c < len(per_core))
+    except (AttributeError, OSError):
+        allowed = []
+    allowed = allowed or list(range(len(per_core)))
+    busy = steal = 0.0
+    for c in allowed:
+        t = per_core[c]
+        busy += (t.user + getattr(t, "nice", 0.0) + t.system + getattr(t, "irq", 0.0)
+                 + getattr(t, "softirq", 0.0))
+        steal += getattr(t, "steal", 0.0)
+    return allowed, busy, steal

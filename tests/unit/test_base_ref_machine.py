@@ -1,0 +1,57 @@
+"""How busy the machine was while base and head were measured (baseref.machine): real processes, one of
+this run's and one outside it, each spinning for a CPU time it reports itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from echotune_ci.baseref.machine import BUSY_PCT, Busy, OtherPrograms
+
+SPIN = ("import sys, time\nt = time.monotonic()\nwhile time.monotonic() - t < 2.5: pass\n"
+        "open(sys.argv[1], 'w').write(str(time.process_time()))\n")
+
+
+def spun(path: Path) -> float:
+    """The CPU seconds a SPIN process reported in *path*, once it wrote them."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if path.is_file() and path.read_text():
+            return float(path.read_text())
+        time.sleep(0.1)
+    raise AssertionError(f"{path} was never written")
+
+
+def test_a_child_of_the_run_is_its_own_time_and_an_orphan_is_another_programs(tmp_path: Path) -> None:
+    # A child the run waits for (as Chromium waits for its renderers): its time is the run's whole, counted
+    # once though it is gone by the end
+    with OtherPrograms(interval=0.2) as own:
+        subprocess.run([sys.executable, "-c", SPIN, str(tmp_path / "own")], check=True)
+    used = spun(tmp_path / "own")
+    assert used > 0.5
+    assert used * 0.9 <= own.ours <= used * 1.1 + 0.3, (used, own.ours)
+    assert own.busy is not None and own.busy.cores >= 1 and own.busy.seconds >= 2.4
+
+    # A process this run did not start (its parent, a shell that backgrounds it, exits at once): another
+    # program's, whatever else the machine runs meanwhile
+    with OtherPrograms(interval=0.2) as other:
+        subprocess.run(["sh", "-c", f'("{sys.executable}" -c "$0" "$1" &)', SPIN, str(tmp_path / "other")],
+                       check=True)
+        used = spun(tmp_path / "other")
+    busy = other.busy
+    assert busy is not None
+    assert other.ours < used * 0.3, (used, other.ours)
+    assert busy.others_pct / 100 * busy.seconds * busy.cores >= used * 0.8, (used, busy)
+
+
+def test_the_warning_says_how_busy_and_only_from_a_quarter_of_the_machine() -> None:
+    assert Busy(80.0, 2, BUSY_PCT - 0.1, 0.0).warning() == ""
+    said = Busy(80.0, 2, 38.4, 12.2).warning()
+    assert said.startswith("other programs used 38 % of this machine's CPU (2 cores) while base and head "
+                           "were measured, 12 % of it taken by the hypervisor for other machines: ")
+    assert "worth a rerun" in said
+    assert "hypervisor" not in Busy(80.0, 4, 30.0, 0.4).warning()
+    assert Busy(80.04, 2, 38.44, 0.0).to_dict() == {"seconds": 80.0, "cores": 2, "others_cpu_pct": 38.4,
+                                                    "steal_pct": 0.0}
