@@ -309,6 +309,15 @@ def _settings_set(facts: DjangoFacts) -> set[str]:
     return found | (set(facts.conditional) & set(_FIELDS))
 
 
+def _off_value(statement: str) -> str:
+    """The text that turns off a setting *statement* reads from a variable: "0" through ``int()``,
+    "false" through ``json.loads()`` (``DEBUG = json.loads(os.getenv("DEBUG", "false"))``, where "False"
+    is no JSON and the build stopped on "JSONDecodeError: Expecting value"), else "False"."""
+    if "int(" in statement:
+        return "0"
+    return "false" if re.search(r"\bloads\s*\(", statement) else "False"
+
+
 def _read_settings(text: str, facts: DjangoFacts) -> None:
     facts.conditional = _conditions(text)
     ssl = _statement(text, "SECURE_SSL_REDIRECT").split("#", 1)[0].strip()
@@ -319,13 +328,12 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
         # on by default in many production settings (SECURE_SSL_REDIRECT = os.environ.get(
         # "SECURE_SSL_REDIRECT", "True").lower() == "true"): `run` serves plain HTTP
         facts.ssl_var = m.group(1)
-        facts.ssl_off = "0" if "int(" in ssl else "False"
+        facts.ssl_off = _off_value(ssl)
     debug = _statement(text, "DEBUG")
     m = _ENV_READ.search(debug)
     if m:
         facts.debug_var = m.group(1)
-        facts.debug_off = "" if _RAW_READ.fullmatch(debug.split("#", 1)[0].strip()) else (
-            "0" if "int(" in debug else "False")
+        facts.debug_off = "" if _RAW_READ.fullmatch(debug.split("#", 1)[0].strip()) else _off_value(debug)
     else:
         facts.debug_literal = debug.split("#", 1)[0].strip()
     _read_hosts(text, facts)

@@ -4,6 +4,7 @@ each here as a fixture of our own)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from echotune_ci.project.init import app_setup
@@ -279,3 +280,14 @@ def test_a_data_step_the_build_already_runs_or_other_commands_are_not_said(tmp_p
     assert data_notes(app_setup(tmp_path)) == []
     write(tmp_path, {"README.md": "```\npython manage.py loaddata demo.json\n```\n"})
     assert data_notes(app_setup(tmp_path)) == []  # the Procfile's release step already loads it
+
+
+def test_settings_read_through_json_loads_are_turned_off_with_json_s_false(tmp_path):
+    # mikhailfed68/django-blog's settings read DEBUG = json.loads(os.getenv("DEBUG", "false")): the
+    # "False" init wrote is no JSON, and `manage.py migrate` stopped on "JSONDecodeError: Expecting value".
+    django_site(tmp_path, "import json\nimport os\nSECRET_KEY = 'k'\n"
+                          "DEBUG = json.loads(os.getenv('DEBUG', 'false'))\nALLOWED_HOSTS = ['127.0.0.1']\n"
+                          "SECURE_SSL_REDIRECT = json.loads(os.getenv('FORCE_HTTPS', 'true'))\n")
+    env = app_setup(tmp_path).env
+    assert (env["DEBUG"], env["FORCE_HTTPS"]) == ("false", "false")
+    assert json.loads(env["DEBUG"]) is False
