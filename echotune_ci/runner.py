@@ -291,16 +291,18 @@ class PreparedApp:
 
 def _prepare(cfg: Config, start: bool, options: ServeOptions,
              extra_env: Mapping[str, str] | None, label: str = "",
-             prepared_notes: list[str] | None = None) -> PreparedApp | None:
+             prepared_notes: list[str] | None = None, other: Path | None = None) -> PreparedApp | None:
     """Run the app's setup and build; the app ready to start, None when nothing is to be started
     (*start* false, or ``--url``). *label* ("base" in ``run --base-ref``) starts each progress line, so
     two builds' "build: done" are told apart. *prepared_notes* gets what setup and build did ("setup:
-    skipped, ...", "setup: done in 12s"). RunError when a step fails."""
+    skipped, ...", "setup: done in 12s"). *other*: the head's checkout, for the base, whose environment
+    the base's commands do not inherit from the job (an activated ``.venv`` of the head). RunError when a
+    step fails."""
     if options.url is not None:
         return None
     serve = cfg.serve
     app = App(serve, cfg.resolve(serve.cwd), extra_env, root=cfg.root, drop=_secret_names(cfg),
-              build="base" if label == "base" else "head")
+              build="base" if label == "base" else "head", other=other)
     skipped = False
     if not options.skip_setup and (serve.setup or serve.build):
         prepared = app.prepare(force=options.force_setup,

@@ -190,7 +190,8 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
             f"a step besides installing (migrations, data) belongs in [serve] build, which runs for both"
             if skipped_setup else "")
     try:
-        app = _prepare(cfg, start, ServeOptions(), env, label="base", prepared_notes=prepared)
+        app = _prepare(cfg, start, ServeOptions(), env, label="base", prepared_notes=prepared,
+                       other=repo)
     except RunError as exc:
         shared = _migrated_first(head_cfg, cfg, head, env)
         hints = [hint] if hint else []

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from ..errors import ConfigError, RunError
-from .environment import app_environment, find_project_environment, not_installed
+from .environment import app_environment, find_project_environment, not_installed, without_checkout
 from .output import (OutputBuffer, clean_line, drain, important_lines, lacks_a_dependency, missing_module,
                      missing_tool, own_module, own_module_hint, page_text, read_into, summarise)
 from .process import deferred_signals, group_members, listening_ports, stop_group
@@ -112,8 +112,12 @@ class App:
     """
 
     def __init__(self, settings: ServeSettings, cwd: Path, extra_env: Mapping[str, str] | None = None,
-                 *, root: Path | None = None, drop: tuple[str, ...] = (), build: str = "head"):
+                 *, root: Path | None = None, drop: tuple[str, ...] = (), build: str = "head",
+                 other: Path | None = None):
         self.settings = settings
+        # The other build's checkout (the head's, for the base): the job's VIRTUAL_ENV and PATH entries in
+        # it are that build's environment, never this one's (see serve.environment.without_checkout).
+        self.other = Path(other) if other is not None else None
         # {build} in [serve] values: "base" for the base of `run --base-ref`, else "head". Both builds read
         # one [serve] env, so without it they shared any database server they name, and the head's
         # migrations reached the base's measurement (baseref.data.shared_databases).
@@ -185,7 +189,9 @@ class App:
         {port} replaced when the app's port is known, {build} always), PORT."""
         configured = {k: self.filled(v, port) for k, v in self.settings.env.items()}
         extra = {**({"PORT": str(port)} if port else {}), **configured, **self.extra_env}
-        env = app_environment(find_project_environment(self.cwd, self.root), extra=extra, drop=self.drop)
+        inherited = without_checkout(os.environ, self.other, self.root) if self.other is not None else None
+        env = app_environment(find_project_environment(self.cwd, self.root, inherited), base=inherited,
+                              extra=extra, drop=self.drop)
         if self.fixed_port is not None and port:
             env.update(moved_listen(env, self.fixed_port, port))
         return env

@@ -196,6 +196,33 @@ def denied(name: str, drop: Iterable[str] = ()) -> bool:
     return name.upper().startswith(_TOOLKIT_PREFIXES) and is_secret_name(name)
 
 
+def without_checkout(env: Mapping[str, str], checkout: Path, own: Path) -> dict[str, str]:
+    """*env* without what it names in another build's *checkout* (the head's, for the base of ``run
+    --base-ref``; *own* is the base's, which may lie inside it): a ``VIRTUAL_ENV`` there and the PATH
+    entries there (``.venv/bin``, ``node_modules/.bin``).
+
+    A job run from the head's activated ``.venv`` (``. .venv/bin/activate``, ``poetry shell``) passed
+    both on, and the base's ``poetry install`` installed the base's dependencies into the head's
+    ``.venv``: the head then ran with the base's packages, and the base in the head's environment.
+    """
+    head, base = checkout.resolve(), own.resolve()
+
+    def theirs(entry: str) -> bool:
+        try:
+            path = Path(entry).resolve()
+        except (OSError, RuntimeError):
+            return False
+        inside = path == head or head in path.parents
+        return inside and not (path == base or base in path.parents)
+
+    out = dict(env)
+    if out.get("VIRTUAL_ENV") and theirs(out["VIRTUAL_ENV"]):
+        del out["VIRTUAL_ENV"]
+    if "PATH" in out:
+        out["PATH"] = os.pathsep.join(e for e in out["PATH"].split(os.pathsep) if not (e and theirs(e)))
+    return out
+
+
 def child_environment(base: Mapping[str, str] | None = None, drop: Iterable[str] = ()) -> dict[str, str]:
     """*base* (default os.environ) without what :func:`denied` keeps from children (the toolkit's
     credentials, the Actions runtime's tokens, the configured secret variables *drop*)."""

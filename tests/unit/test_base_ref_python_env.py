@@ -11,6 +11,7 @@ with ``pip install -e .`` (``/tmp/pytrial/srcapp``, a Flask app served by gunico
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -328,3 +329,35 @@ def test_a_setup_does_more_than_install_when_a_step_is_not_an_install_or_a_check
     from echotune_ci.baseref.sidebyside import more_than_installs
 
     assert more_than_installs(setup) is more
+
+
+def test_a_base_run_from_the_heads_activated_venv_does_not_install_into_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A job run from the head's activated .venv (``. .venv/bin/activate``): the base's setup and build got
+    VIRTUAL_ENV and PATH of the head's .venv, and a real pull request's base (mikhailfed68/django-blog,
+    ``poetry install`` with other locked dependencies) installed whitenoise into the head's .venv."""
+    record = "printf '%s|%s' \\\"$VIRTUAL_ENV\\\" \\\"$PATH\\\" > seen-{0}"
+    head, base, head_cfg, base_cfg = django_checkouts(tmp_path, serve_toml(record.format("setup"),
+                                                                          record.format("build")))
+    shared = tmp_path / "tools" / "bin"
+    shared.mkdir(parents=True)
+    monkeypatch.setenv("VIRTUAL_ENV", str(head / ".venv"))
+    activated = [head / ".venv" / "bin", head / "node_modules" / ".bin", shared]
+    monkeypatch.setenv("PATH", os.pathsep.join([*map(str, activated), os.environ["PATH"]]))
+    report = SideBySide()
+
+    _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
+
+    assert report.notes == ["the base's dependencies differ from the head's: the base ran its own setup"]
+    for step in ("setup", "build"):
+        venv, path = (base / f"seen-{step}").read_text().split("|", 1)
+        assert venv == ""  # no .venv in the base's folder yet: its setup makes its own
+        assert str(head) not in path
+        assert path.split(os.pathsep)[:2] == [str(base / ".venv" / "bin"), str(shared)]
+    # The head's own steps keep the environment the job activated for them.
+    assert _head_environment(head, head_cfg)["VIRTUAL_ENV"] == str(head / ".venv")
+
+
+def _head_environment(head: Path, head_cfg: Config) -> dict[str, str]:
+    from echotune_ci.serve.app import App
+    return App(head_cfg.serve, head, root=head).environment()
