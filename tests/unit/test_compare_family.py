@@ -276,3 +276,10 @@ def test_a_metric_no_gate_names_waits_for_the_gated_ones(tmp_path, cli_env) -> N
     line = next(x for x in text.stdout.splitlines() if "speed_index_ms" in x)
     assert line.endswith("no significant change (significant alone; tested only once the phase's gated "
                          "metrics all regress)"), line
+    # So does its markdown, which people paste into a pull request: it said "no significant change (p =
+    # 7.77e-05)" alone, where a real template change's +48 % transfer (p = 0.000291) read as a contradiction.
+    markdown = run_cli("compare", str(tmp_path / "base"), str(tmp_path / "head"), "--format", "markdown",
+                       env=cli_env).stdout
+    row = next(x for x in markdown.splitlines() if "speed_index_ms" in x)
+    assert row.endswith("| no significant change (p = 7.77e-05) (significant alone; tested only once the "
+                        "phase's gated metrics all regress) |"), row
