@@ -342,10 +342,15 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
     if m:
         facts.secret_var = m.group(1)
         facts.secret_required = read_without_default(f"SECRET_KEY = {secret}")
-    facts.static_root = bool(re.search(r"^STATIC_ROOT\s*=\s*(?!None)\S", text, re.M))
-    if facts.static_root:
+    # At the top, else in a branch (``if USE_S3: ... else: STATIC_ROOT = BASE_DIR / "static"``: a settings
+    # file that serves a bucket's files in production and its own otherwise, where init said nothing about
+    # /static/, which gunicorn does not serve, and left collectstatic out).
+    root = (re.search(r"^STATIC_ROOT\s*(?::[^=]+)?=\s*((?!None)\S.*)$", text, re.M)
+            or re.search(r"^[ \t]+STATIC_ROOT\s*(?::[^=]+)?=\s*((?!None)\S.*)$", text, re.M))
+    facts.static_root = root is not None
+    if root is not None:
         # BASE_DIR / "staticfiles", os.path.join(BASE_DIR, "static", "root"): the quoted parts, joined.
-        statement = _statement(text, "STATIC_ROOT").split("#", 1)[0]
+        statement = _value(text, root).split("#", 1)[0]
         parts = re.findall(r"""["']([^"']+)["']""", statement)
         folder = "/".join(p.strip("/") for p in parts if p.strip("/."))
         facts.static_root_dir = folder or "staticfiles"

@@ -291,3 +291,19 @@ def test_settings_read_through_json_loads_are_turned_off_with_json_s_false(tmp_p
     env = app_setup(tmp_path).env
     assert (env["DEBUG"], env["FORCE_HTTPS"]) == ("false", "false")
     assert json.loads(env["DEBUG"]) is False
+
+
+def test_a_static_root_set_in_a_branch_is_collected_and_its_server_checked(tmp_path):
+    # mikhailfed68/django-blog: STATIC_ROOT only under the `else` of `if ENABLED_YANDEX_STORAGE:` (a
+    # bucket in production). init left collectstatic out and said nothing, and gunicorn answered every
+    # /static/ file with 404 (the footer's icons of a real pull request).
+    django_site(tmp_path, "import os\nfrom pathlib import Path\nBASE_DIR = Path(__file__).parent.parent\n"
+                          "SECRET_KEY = 'k'\nDEBUG = False\nALLOWED_HOSTS = ['127.0.0.1']\n"
+                          "if os.getenv('USE_BUCKET') == 'true':\n"
+                          "    STATIC_URL = 'https://bucket.example.com/static/'\n"
+                          "else:\n"
+                          "    STATIC_ROOT = BASE_DIR / 'static'\n"
+                          "    STATIC_URL = 'static/'\n")
+    app = app_setup(tmp_path)
+    assert "python manage.py collectstatic --noinput" in app.build
+    assert any("nothing serves /static/ under this server (no whitenoise" in n for n in app.all_checks())
