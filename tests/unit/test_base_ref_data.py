@@ -110,12 +110,33 @@ def test_tables_only_one_side_has_are_named(tmp_path):
         f"here, 2 rows in the base; users: 2 rows here, no table in the base): {ADVICE}"]
 
 
+def test_rows_the_migrations_write_are_no_data(tmp_path):
+    # mikhailfed68/django-blog's pull request adding a model, with the head's db.sqlite3 made by hand
+    # (`manage.py migrate`) before the run: its migration records, content types and permissions and the new
+    # model's empty table were said to be other rows than the base's, as though someone had brought data.
+    head, base = tmp_path / "head", tmp_path / "base"
+    for side, migrations, types, permissions in ((head, 38, 11, 44), (base, 37, 10, 40)):
+        database(side / "db.sqlite3", rows=migrations, table="django_migrations")
+        database(side / "db.sqlite3", rows=types, table="django_content_type")
+        database(side / "db.sqlite3", rows=permissions, table="auth_permission")
+        database(side / "db.sqlite3", rows=0, table="users_user")
+    database(head / "db.sqlite3", rows=0, table="users_bookmarksrelation")
+    database(base / "db.sqlite3", rows=0, table="blog_draft")  # a model the pull request removes
+    assert data_warnings(head, base, ["db.sqlite3"]) == []
+    # A user the developer made is data, and named on its own.
+    database(head / "db.sqlite3", rows=1, table="users_user")
+    assert data_warnings(head, base, ["db.sqlite3"]) == [
+        "the head's untracked SQLite database db.sqlite3 holds other rows than the base's (users_user: 1 row "
+        f"here, 0 rows in the base): {ADVICE}"]
+
+
 def test_only_the_databases_the_head_had_before_the_run_are_compared(tmp_path):
     # A PR adding a migration: both builds' migrate made a fresh db.sqlite3 in this run, with the head's
     # one migration more (django_migrations 19 rows here, 18 in the base). Not data someone brought.
     head, base = tmp_path / "head", tmp_path / "base"
     database(head / "db.sqlite3", rows=19, table="django_migrations")
     database(base / "db.sqlite3", rows=18, table="django_migrations")
+    database(head / "db.sqlite3", rows=2, table="blog_post")  # and a data migration's posts
     assert data_warnings(head, base, []) == []
     assert len(data_warnings(head, base, ["db.sqlite3"])) == 1
 
