@@ -49,7 +49,7 @@ from .configs import base_config, bundle_in_base, where_moved
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
                    dotenv_settings, local_databases, named_settings, remember_databases,
                    share_earlier_databases, shared_database_names, shared_databases)
-from .environment import head_code, reuse_environment
+from .environment import head_code, reuse_environment, setup_differences
 from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -180,6 +180,7 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
         own_setup = _own_setup_reason(head_cfg, head_cwd, cfg, base_cwd)
     # only a setup that does more than install leaves the linked base without something it needs
     skipped_setup = cfg.serve.setup if linked and more_than_installs(cfg.serve.setup) else ""
+    has_setup = bool(cfg.serve.setup)
     if linked or skip_setup:
         cfg = cfg.with_section("serve", override(cfg.serve, setup=""))
     prepared: list[str] = []
@@ -189,6 +190,15 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     hint = (f"the base did not run its setup ({skipped_setup}): it uses the head's installed dependencies; "
             f"a step besides installing (migrations, data) belongs in [serve] build, which runs for both"
             if skipped_setup else "")
+    if linked and skip_setup and has_setup and not hint:
+        # --no-setup on a pull request that changes the dependencies: the base ran in the head's
+        # environment and stopped on "ModuleNotFoundError: No module named 'whitenoise'" (a package the
+        # head removes), with nothing that said the head's packages were not its own.
+        differ = setup_differences(head_cfg.serve, head_cwd, cfg.serve, base_cwd)
+        if differ:
+            hint = (f"the base did not run its setup (--no-setup), and its setup inputs differ from the "
+                    f"head's ({differ}): it uses the head's installed dependencies, not its own; run without "
+                    f"--no-setup to install them")
     try:
         app = _prepare(cfg, start, ServeOptions(), env, label="base", prepared_notes=prepared,
                        other=repo)
@@ -269,7 +279,7 @@ def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: P
     its setup inputs differ (named), or its folder already has an environment (a prepared ``--base-dir``),
     or the head has none to link."""
     from ..serve.steps import SETUP_OUTPUTS
-    from .environment import same_dependencies, setup_differences
+    from .environment import same_dependencies
 
     if not same_dependencies(head_cfg.serve, head_cwd, cfg.serve, base_cwd):
         if head_cfg.serve.setup and head_cfg.serve.setup != cfg.serve.setup:

@@ -361,3 +361,31 @@ def test_a_base_run_from_the_heads_activated_venv_does_not_install_into_it(
 def _head_environment(head: Path, head_cfg: Config) -> dict[str, str]:
     from echotune_ci.serve.app import App
     return App(head_cfg.serve, head, root=head).environment()
+
+
+def test_a_base_without_its_setup_whose_dependencies_differ_says_so_when_it_cannot_start(
+        tmp_path: Path) -> None:
+    """--no-setup on a pull request that removes a package (mikhailfed68/django-blog drops whitenoise): the
+    base ran in the head's environment and stopped on "No module named 'whitenoise'", and nothing said that
+    the packages were the head's."""
+    from echotune_ci.errors import RunError
+
+    toml = ('[serve]\nsetup = "python3 -m venv .venv && .venv/bin/python -m pip install -r '
+            'requirements.txt"\nbuild = "true"\n'
+            'command = "python3 -c \\"import whitenoise_is_not_installed_here\\""\n'
+            'ready_url = "http://127.0.0.1:{port}/"\ntimeout = "10s"\n')
+    head, base, head_cfg, base_cfg = django_checkouts(tmp_path, toml)
+
+    prepared = _prepare_base(base_cfg, head_cfg, True, True, {}, SideBySide(), temporary=False, repo=head)
+    assert prepared is not None
+    with pytest.raises(RunError) as failed:
+        prepared.start()
+
+    said = str(failed.value)
+    assert ("; the base did not run its setup (--no-setup), and its setup inputs differ from the head's "
+            "(requirements.txt): it uses the head's installed dependencies, not its own; run without "
+            "--no-setup to install them" in said), said
+    # The same inputs on both sides: the head's environment is the base's own, and nothing is added.
+    write(base / "requirements.txt", "Django==5.1.2\n")
+    prepared = _prepare_base(base_cfg, head_cfg, True, True, {}, SideBySide(), temporary=False, repo=head)
+    assert prepared is not None and prepared.hint == ""
