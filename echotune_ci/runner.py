@@ -282,7 +282,9 @@ class PreparedApp:
                     hint = skipped_hint(exc.module, app.cwd, app.settings.setup_inputs, app.environment())
                 if not hint:
                     raise
-                raise RunError(f"{exc}; {hint}") from None
+                # before the output it quotes, whose last line (the exception) the comment's cut keeps
+                failed, quoting, printed = str(exc).partition("; it printed: ")
+                raise RunError(f"{failed}; {hint}{quoting}{printed}") from None
         console.info(f"{self.label or 'app'} ready at {app.base_url} (pid {app.pid})")
         if app.moved:
             console.info(f"note: the {self.label or 'app'} {app.moved}")

@@ -385,6 +385,10 @@ def test_a_base_without_its_setup_whose_dependencies_differ_says_so_when_it_cann
     assert ("; the base did not run its setup (--no-setup), and its setup inputs differ from the head's "
             "(requirements.txt): it uses the head's installed dependencies, not its own; run without "
             "--no-setup to install them" in said), said
+    # before the output it quotes, as a failed build's: the comment keeps a long warning's start and end,
+    # and the end is the exception ("No module named ..."), which the hint had pushed out
+    assert said.index("--no-setup") < said.index("; it printed: ")
+    assert said.endswith("No module named 'whitenoise_is_not_installed_here'"), said
     # The same inputs on both sides: the head's environment is the base's own, and nothing is added.
     write(base / "requirements.txt", "Django==5.1.2\n")
     prepared = _prepare_base(base_cfg, head_cfg, True, True, {}, SideBySide(), temporary=False, repo=head)
