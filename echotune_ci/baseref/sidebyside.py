@@ -314,12 +314,16 @@ def _contexts(cfg: Config, phases: list[Phase[Any]], artifacts: Path, output_dir
 
 def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: PreparedApp | None,
                    base: PreparedApp | None) -> list[str]:
-    """What differs or is shared in the data the two builds serve: local SQLite files, and one database
-    server both environments point at."""
-    said = data_warnings(cfg.base_dir, base_cfg.base_dir, had)
-    if head is not None and base is not None:
-        said += shared_databases(*_database_settings(cfg, base_cfg, head.app, base.app))
-    return said
+    """What differs or is shared in the data the two builds serve: local SQLite files (not for a head whose
+    settings name a database server: those files are what an earlier run on SQLite left, see
+    :func:`~.data.share_earlier_databases`), and one database server both environments point at."""
+    if head is None or base is None:
+        return data_warnings(cfg.base_dir, base_cfg.base_dir, had)
+    settings = _database_settings(cfg, base_cfg, head.app, base.app)
+    # django-blog on PostgreSQL: its db.sqlite3 from before was said to hold other rows than the base's
+    said = [] if shared_database_names(settings[0], settings[0]) else \
+        data_warnings(cfg.base_dir, base_cfg.base_dir, had)
+    return said + shared_databases(*settings)
 
 
 def _database_settings(cfg: Config, base_cfg: Config, head: App,

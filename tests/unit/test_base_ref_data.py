@@ -439,6 +439,32 @@ def test_the_dotenv_both_builds_read_names_the_database_they_share(tmp_path):
     assert not any("same database" in w for w in _data_warnings(head_cfg, base_cfg, [], head, base))
 
 
+def test_an_old_sqlite_file_is_no_data_of_an_app_that_reads_a_database_server(tmp_path: Path) -> None:
+    """mikhailfed68/django-blog moved to PostgreSQL by DATABASE_URL: the db.sqlite3 its earlier runs on SQLite
+    left was said to hold other rows than the base's, which neither build read."""
+    from echotune_ci.baseref.sidebyside import _data_warnings
+    from echotune_ci.config import load_config
+    from echotune_ci.config.sections import ServeSettings
+    from echotune_ci.runner import PreparedApp
+    from echotune_ci.serve import App
+
+    sides = {}
+    for side, rows in (("head", 5), ("base", 0)):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "echotune.toml").write_text('[serve]\ncommand = "true"\n')
+        database(tmp_path / side / "db.sqlite3", rows=rows)
+        app = App(ServeSettings(command="true"), tmp_path / side, root=tmp_path / side,
+                  extra_env={"DATABASE_URL": f"postgresql://u:pw@127.0.0.1:5432/blog_{side}"})
+        sides[side] = (load_config(tmp_path / side / "echotune.toml"), PreparedApp(app))
+    (head_cfg, head), (base_cfg, base) = sides["head"], sides["base"]
+    assert _data_warnings(head_cfg, base_cfg, ["db.sqlite3"], head, base) == []
+    # on SQLite, the same files are the two builds' data, and differ
+    for _, prepared in sides.values():
+        prepared.app.extra_env["DATABASE_URL"] = "sqlite:///db.sqlite3"
+    said = _data_warnings(head_cfg, base_cfg, ["db.sqlite3"], head, base)
+    assert len(said) == 1 and "db.sqlite3 holds other rows than the base's (t: 5 rows here" in said[0], said
+
+
 def test_the_dotenv_of_the_folder_the_serve_steps_work_in_is_copied_into_the_base(tmp_path: Path) -> None:
     """An Express API in Backend/ started by `npm start --prefix Backend`, whose start script reads
     Backend/.env (`node --env-file .env`): the base's checkout lacked it, and the base stopped on `node:

@@ -348,7 +348,8 @@ def test_a_base_run_from_the_heads_activated_venv_does_not_install_into_it(
 
     _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
 
-    assert report.notes == ["the base's dependencies differ from the head's: the base ran its own setup"]
+    assert report.notes == ["the base's setup inputs differ from the head's (requirements.txt): the base ran "
+                            "its own setup"]
     for step in ("setup", "build"):
         venv, path = (base / f"seen-{step}").read_text().split("|", 1)
         assert venv == ""  # no .venv in the base's folder yet: its setup makes its own
