@@ -22,6 +22,8 @@ from typing import Any
 # it. Below it, the interleaving and the intervals carry the noise.
 BUSY_PCT = 25.0
 
+_Key = tuple[int, float]  # a process: its pid and start time (a pid can be reused)
+
 
 @dataclass(frozen=True)
 class Busy:
@@ -59,14 +61,19 @@ class OtherPrograms:
 
     This run's own time is summed over this process and its descendants every *interval* seconds: a
     process seen before gives what it used since, a new one all it used, and one gone since gives back
-    what it was seen to use, which its parent's children's time then holds whole."""
+    what it was seen to use, which its parent's children's time then holds whole, but only as much as
+    the children's time of its nearest ancestor still here grew meanwhile. A process whose parent exited
+    before it (Chromium's zygote when the browser closes, with every renderer it reaped) is reaped by
+    init, outside this run: its time is counted in no parent of ours, and giving it back moved all it
+    used, and all its children used, to the other programs."""
 
     def __init__(self, interval: float = 0.5) -> None:
         self.interval = interval
         self.busy: Busy | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._seen: dict[tuple[int, float], float] = {}  # (pid, start time) -> CPU seconds, children's too
+        # (pid, start time) -> (its own CPU seconds, its waited-for children's, its parent's key or None)
+        self._seen: dict[_Key, tuple[float, float, _Key | None]] = {}
         self.ours = 0.0  # CPU seconds this process and its descendants used meanwhile
         self._started = 0.0
         self._machine: tuple[list[int], float, float] = ([], 0.0, 0.0)
@@ -115,14 +122,27 @@ class OtherPrograms:
     def _step(self) -> None:
         now = self._tree()
         ours = 0.0
-        for key, used in now.items():
-            ours += used - self._seen.get(key, 0.0)
-        # Gone since the last look: its parent (ours) was credited with all it used once it waited for it
-        ours -= sum(used for key, used in self._seen.items() if key not in now)
+        for key, (own, children, _) in now.items():
+            before = self._seen.get(key, (0.0, 0.0, None))
+            ours += own + children - before[0] - before[1]
+        # Gone since the last look: what each was seen to use is in the children's time of the ancestor
+        # that waited for it, here still, which grew by it; not where init reaped it (an orphan)
+        gone: dict[_Key, float] = {}
+        for key, (own, children, parent) in self._seen.items():
+            if key in now:
+                continue
+            for _ in range(len(self._seen)):  # up the parents seen last time, to one here still
+                if parent is None or parent in now:
+                    break
+                parent = self._seen[parent][2] if parent in self._seen else None
+            if parent is not None and parent in self._seen:
+                gone[parent] = gone.get(parent, 0.0) + own + children
+        for parent, used in gone.items():
+            ours -= min(used, max(0.0, now[parent][1] - self._seen[parent][1]))
         self.ours += ours
         self._seen = now
 
-    def _tree(self) -> dict[tuple[int, float], float]:
+    def _tree(self) -> dict[_Key, tuple[float, float, _Key | None]]:
         psutil = self._psutil
         try:
             me = psutil.Process(os.getpid())
@@ -130,13 +150,17 @@ class OtherPrograms:
         except psutil.Error:
             return dict(self._seen)
         out = {}
+        parents: dict[int, int] = {}
+        keys: dict[int, _Key] = {}
         for p in processes:
             try:
                 t = p.cpu_times()
-                out[(p.pid, p.create_time())] = t.user + t.system + t.children_user + t.children_system
+                key = keys[p.pid] = (p.pid, p.create_time())
+                parents[p.pid] = p.ppid()
             except psutil.Error:
                 continue
-        return out
+            out[key] = (t.user + t.system, t.children_user + t.children_system)
+        return {key: (*used, keys.get(parents[key[0]])) for key, used in out.items()}
 
 
 def _machine(psutil: Any) -> tuple[list[int], float, float]:

@@ -55,3 +55,31 @@ def test_the_warning_says_how_busy_and_only_from_a_quarter_of_the_machine() -> N
     assert "hypervisor" not in Busy(80.0, 4, 30.0, 0.4).warning()
     assert Busy(80.04, 2, 38.44, 0.0).to_dict() == {"seconds": 80.0, "cores": 2, "others_cpu_pct": 38.4,
                                                     "steal_pct": 0.0}
+
+
+# A browser (a child of the run) whose zygote reaps the renderer it forked, then outlives the browser: the
+# zygote is reaped by init, and what the renderer used is in no children's time of the run's processes
+ZYGOTE = ("import subprocess, sys, time\n"
+          "subprocess.run([sys.executable, '-c', sys.argv[1], sys.argv[2]], check=True)\n"
+          "time.sleep(2.0)\n"
+          "open(sys.argv[3], 'w').write('gone')\n")
+BROWSER = ("import os, subprocess, sys, time\n"
+           "subprocess.Popen([sys.executable, '-c', sys.argv[1], *sys.argv[2:]])\n"
+           "while not os.path.exists(sys.argv[3]): time.sleep(0.05)\n"
+           "time.sleep(1.0)\n"
+           "os._exit(0)\n")
+
+
+def test_a_renderer_reaped_by_a_zygote_that_outlives_the_browser_is_the_runs_time(tmp_path: Path) -> None:
+    renderer, zygote_gone = tmp_path / "renderer", tmp_path / "zygote"
+    with OtherPrograms(interval=0.2) as own:
+        subprocess.run([sys.executable, "-c", BROWSER, ZYGOTE, SPIN, str(renderer), str(zygote_gone)],
+                       check=True)
+        used = spun(renderer)
+        deadline = time.monotonic() + 30
+        while not zygote_gone.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # the zygote, an orphan now, has exited: init reaped it
+    assert used > 0.5
+    # It was 0: the zygote, gone, gave back all its children's time, which its parent never got
+    assert used * 0.9 <= own.ours <= used * 1.1 + 0.5, (used, own.ours)
