@@ -204,10 +204,15 @@ def without_checkout(env: Mapping[str, str], checkout: Path, own: Path) -> dict[
     A job run from the head's activated ``.venv`` (``. .venv/bin/activate``, ``poetry shell``) passed
     both on, and the base's ``poetry install`` installed the base's dependencies into the head's
     ``.venv``: the head then ran with the base's packages, and the base in the head's environment.
+    A relative entry (``PATH=./node_modules/.bin:$PATH``) names a folder of wherever a step runs, the
+    base's own for the base's steps, and stays: it resolved into the head's checkout, from where the run
+    started, and the base's build found no tool there.
     """
     head, base = checkout.resolve(), own.resolve()
 
     def theirs(entry: str) -> bool:
+        if not os.path.isabs(entry):
+            return False
         try:
             path = Path(entry).resolve()
         except (OSError, RuntimeError):

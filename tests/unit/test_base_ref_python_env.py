@@ -394,3 +394,23 @@ def test_a_base_without_its_setup_whose_dependencies_differ_says_so_when_it_cann
     write(base / "requirements.txt", "Django==5.1.2\n")
     prepared = _prepare_base(base_cfg, head_cfg, True, True, {}, SideBySide(), temporary=False, repo=head)
     assert prepared is not None and prepared.hint == ""
+
+
+def test_a_relative_path_entry_is_each_builds_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PATH=./node_modules/.bin:$PATH (a job's or a Makefile's idiom), run from the head's checkout: the entry
+    names the folder each step runs in, the base's own there, but it resolved against this process's folder
+    into the head's checkout and was left out of the base's steps, whose build then found no tool the head's
+    found."""
+    record = "printf '%s' \\\"$PATH\\\" > seen-{0}"
+    head, base, head_cfg, base_cfg = django_checkouts(tmp_path, serve_toml(record.format("setup"),
+                                                                          record.format("build")))
+    monkeypatch.chdir(head)
+    monkeypatch.setenv("PATH", os.pathsep.join(["./node_modules/.bin", "node_modules/.bin",
+                                                str(head / ".venv" / "bin"), os.environ["PATH"]]))
+
+    _prepare_base(base_cfg, head_cfg, False, False, {}, report=SideBySide(), temporary=False, repo=head)
+
+    for step in ("setup", "build"):
+        path = (base / f"seen-{step}").read_text().split(os.pathsep)
+        assert "./node_modules/.bin" in path and "node_modules/.bin" in path, path
+        assert str(head / ".venv" / "bin") not in path
