@@ -22,6 +22,12 @@ from typing import Any
 # it. Below it, the interleaving and the intervals carry the noise.
 BUSY_PCT = 25.0
 
+# The database and cache servers an app under test queries, started by the system or a service container
+# (outside this run's process tree): their CPU under the load test is the measured builds' work, not
+# another program's (a PostgreSQL answering the load test's queries counted as one).
+SERVICES = frozenset({"postgres", "postmaster", "mysqld", "mariadbd", "redis-server", "valkey-server",
+                      "keydb-server", "mongod", "memcached"})
+
 _Key = tuple[int, float]  # a process: its pid and start time (a pid can be reused)
 
 
@@ -29,8 +35,9 @@ _Key = tuple[int, float]  # a process: its pid and start time (a pid can be reus
 class Busy:
     """The machine while a measurement ran: *seconds* of wall time on *cores* cores; *others_pct*, the
     CPU time of every process outside this run (this process and its descendants: the apps, locust,
-    Chromium) plus the time a hypervisor gave other machines (steal), as a percentage of all the cores'
-    time; *steal_pct*, that stolen part alone."""
+    Chromium; and the database and cache servers of :data:`SERVICES`) plus the time a hypervisor gave
+    other machines (steal), as a percentage of all the cores' time; *steal_pct*, that stolen part
+    alone."""
 
     seconds: float
     cores: int
@@ -149,6 +156,9 @@ class OtherPrograms:
             processes = [me, *me.children(recursive=True)]
         except psutil.Error:
             return dict(self._seen)
+        mine = {p.pid for p in processes}
+        processes += [p for p in psutil.process_iter(["name"])
+                      if p.pid not in mine and p.info.get("name") in SERVICES]
         out = {}
         parents: dict[int, int] = {}
         keys: dict[int, _Key] = {}

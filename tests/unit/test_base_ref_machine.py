@@ -3,6 +3,7 @@ this run's and one outside it, each spinning for a CPU time it reports itself.""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -83,3 +84,40 @@ def test_a_renderer_reaped_by_a_zygote_that_outlives_the_browser_is_the_runs_tim
     assert used > 0.5
     # It was 0: the zygote, gone, gave back all its children's time, which its parent never got
     assert used * 0.9 <= own.ours <= used * 1.1 + 0.5, (used, own.ours)
+
+
+def test_a_database_server_outside_the_run_is_counted_as_its_own(tmp_path: Path) -> None:
+    # A real redis-server that daemonizes (init its parent, as a system's or a service container's server
+    # is), busy answering the run: its CPU is the measured builds' work, not another program's.
+    import shutil
+    import socket
+
+    import psutil
+
+    from echotune_ci.serve.app import free_port
+
+    port = free_port()
+    exe = shutil.which("redis-server")
+    assert exe, "redis-server is not installed: run ./scripts/bootstrap.sh"
+    subprocess.run([exe, "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "yes", "--save", "",
+                    "--appendonly", "no", "--dir", str(tmp_path), "--pidfile", str(tmp_path / "redis.pid")],
+                   check=True, capture_output=True)
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "redis.pid").is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server = psutil.Process(int((tmp_path / "redis.pid").read_text()))
+    try:
+        assert server.ppid() != os.getpid() and server.name() == "redis-server"
+        script = "local i = 0 while i < 100000000 do i = i + 1 end return i"
+        command = f"*3\r\n$4\r\nEVAL\r\n${len(script)}\r\n{script}\r\n$1\r\n0\r\n".encode()
+        before = sum(server.cpu_times()[:2])
+        with OtherPrograms(interval=0.2) as own, \
+                socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+            s.sendall(command)
+            assert s.recv(64).startswith(b":100000000")
+        used = sum(server.cpu_times()[:2]) - before
+        assert used > 0.3, used
+        assert own.ours >= used * 0.8, (used, own.ours)
+    finally:
+        server.terminate()
+        server.wait(10)
