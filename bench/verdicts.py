@@ -153,6 +153,7 @@ def one_run(work: Path, i: int, kind: str, slowdown_ms: float, args: argparse.Na
             "failed_checks": sbs["failed_checks"], "samples": sbs.get("samples_per_build", {}),
             "alpha": levels, "slowdown_ms": slowdown_ms, "compared": len(found),
             "load_avg": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            "others_cpu_pct": sbs.get("machine", {}).get("others_cpu_pct"),
             "p95": _brief(found.get("load:p95_ms")), "lcp": _brief(found.get("frontend:lcp_ms[url=/]"))}
 
 
@@ -220,6 +221,9 @@ def summarise(rows: list[dict[str, Any]]) -> None:
         loads = [v for r in mine for v in r.get("load_avg", [])]
         timing = (f"per run {statistics.median(times):.0f} s median, {min(times):.0f}–{max(times):.0f} s; "
                   f"1-min load average {min(loads, default=0):.1f}–{max(loads, default=0):.1f}")
+        others = [r["others_cpu_pct"] for r in mine if r.get("others_cpu_pct") is not None]
+        if others:  # what other programs took of the CPU while both apps were measured (side-by-side.json)
+            timing += f"; other programs {min(others):.0f}–{max(others):.0f} % of the CPU"
         gate_failed = sum(1 for r in mine if r["exit"] == 1)
         widths = {m: [r[m]["ci_high_pct"] - r[m]["ci_low_pct"] for r in mine
                       if r.get(m, {}).get("ci_high_pct") is not None and r[m].get("ci_low_pct") is not None]
