@@ -228,8 +228,9 @@ def summarise(rows: list[dict[str, Any]]) -> None:
         widths = {m: [r[m]["ci_high_pct"] - r[m]["ci_low_pct"] for r in mine
                       if r.get(m, {}).get("ci_high_pct") is not None and r[m].get("ci_low_pct") is not None]
                   for m in ("p95", "lcp")}
-        timing += "; median interval width " + ", ".join(
-            f"{m} {statistics.median(w):.0f} points" for m, w in widths.items() if w)
+        if any(widths.values()):
+            timing += "; median interval width " + ", ".join(
+                f"{m} {statistics.median(w):.0f} points" for m, w in widths.items() if w)
         if kind == "aa":
             alarms = [r for r in mine if r["regressed"]]
             which = "; ".join(", ".join(r["regressed"]) for r in alarms)
