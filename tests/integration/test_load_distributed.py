@@ -37,7 +37,13 @@ def test_master_with_two_workers(musicapp, tmp_path, load_env):
             if w.poll() is None:
                 w.kill()
                 w.wait()
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The budgets are the example's, and 2 s of 6 users gives an endpoint about ten requests, whose p95 one
+    # slow answer decides on a busy machine (330 ms once, with a Next.js build beside the suite): a latency
+    # budget's fail is its verdict, not distribution's. Errors and failed requests are distribution's.
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    assert not result.errors, result.errors
+    failed = [f"{m.name} {m.labels}" for m in result.metrics if m.status == "fail"]
+    assert all(f.startswith("p95_ms") for f in failed), proc.stdout
     for w, (out, err) in zip(workers, outs, strict=True):
         assert w.returncode == 0, out + err
         assert "load worker: done (master-quit)" in err
@@ -46,7 +52,7 @@ def test_master_with_two_workers(musicapp, tmp_path, load_env):
     logins = next(m for m in result.metrics
                   if m.name == "requests" and m.labels.get("endpoint") == "POST /api/login")
     assert logins.value == 6
-    assert total(result, "requests").value > 20 and result.status == "pass"
+    assert total(result, "requests").value > 20 and total(result, "error_rate_pct").value == 0
 
 
 def test_processes_option_spreads_users_over_local_workers(musicapp, tmp_path, load_env):
