@@ -40,7 +40,15 @@ from .files import (
 )
 from .adonis import build_folder, is_adonis, rc_file
 from .runtimes import installed
-from .workspaces import js_lockfile, js_workspace, matches, missing_tool_note, other_lockfiles, pnpm_major
+from .workspaces import (
+    PNPM_READERS,
+    js_lockfile,
+    js_workspace,
+    matches,
+    missing_tool_note,
+    other_lockfiles,
+    pnpm_major,
+)
 
 SERVER_DEPS = (
     "express",
@@ -252,24 +260,24 @@ def _manager_notes(folder: Path, lockfile: str, manager: str, data: dict[str, An
                    ".yarnrc.yml yarnPath), which any yarn 1.22 or later runs (`npm install -g yarn`); "
                    "corepack downloads the packageManager version from repo.yarnpkg.com instead")
     major = pnpm_major(folder) if lockfile == "pnpm-lock.yaml" else ""
-    # pnpm 9.15 refuses a 5.x lockfile (pnpm 6 and 7) with ERR_PNPM_LOCKFILE_BREAKING_CHANGE, and a 6.0
-    # one with packages with ERR_PNPM_BROKEN_LOCKFILE
-    refused = "ERR_PNPM_LOCKFILE_BREAKING_CHANGE" if major in ("6", "7") else "ERR_PNPM_BROKEN_LOCKFILE"
-    here = installed("pnpm") if major and major != "9" and declared and not missing else ""
-    if missing and major and major != "9":  # 9.0: pnpm 9 and 10 read it, the latest will do
-        missing = f"{missing.rsplit(' (', 1)[0]} (pnpm {major} reads this lockfile: " \
-                  f"`npm install -g pnpm@{major}`)"
-    elif major and major != "9" and not declared:
-        missing = (f"pnpm-lock.yaml is a pnpm {major} lockfile, which pnpm 9 and later refuse "
-                   f"({refused}): setup needs pnpm {major} (`npm install -g pnpm@{major}`, "
-                   f'or "packageManager": "pnpm@{major}.x.y" in package.json with corepack)')
-    elif here and int(here.split(".")[0]) >= 9 and not _corepack("pnpm"):
+    refusing, reading = PNPM_READERS.get(major, ("", ()))
+    readers, last = f"pnpm {' or '.join(reading)}", reading[-1] if reading else ""
+    here = installed("pnpm") if refusing and declared and not missing else ""
+    if missing and refusing:
+        missing = f"{missing.rsplit(' (', 1)[0]} ({readers} reads this lockfile: " \
+                  f"`npm install -g pnpm@{last}`)"
+    elif refusing and not declared:
+        missing = (f"pnpm-lock.yaml is a pnpm {major} lockfile, which pnpm {refusing} and later refuse "
+                   f"(ERR_PNPM_LOCKFILE_BREAKING_CHANGE): setup needs {readers} (`npm install -g "
+                   f'pnpm@{last}`, or "packageManager": "pnpm@{last}.x.y" in package.json with corepack)')
+    elif here and int(here.split(".")[0]) >= int(refusing) and not _corepack("pnpm"):
         # marsidev/vite-express-starter: "packageManager": "pnpm@7.0.0" beside a 5.4 lockfile; the pnpm
         # here was a global pnpm 9, which does not switch to the version asked, and setup stopped
         missing = (f"package.json packageManager asks for {data.get('packageManager')} and the pnpm here is "
                    f"{here}, not corepack's (which would run the version asked): it refuses this pnpm "
-                   f"{major} lockfile ({refused}); setup needs pnpm {major} here (`npm install -g "
-                   f"pnpm@{major}`); in CI, pnpm/action-setup installs the version packageManager names")
+                   f"{major} lockfile (ERR_PNPM_LOCKFILE_BREAKING_CHANGE); setup needs {readers} here "
+                   f"(`npm install -g pnpm@{last}`); in CI, pnpm/action-setup installs the version "
+                   "packageManager names")
     return [*notes, missing] if missing else notes
 
 

@@ -194,8 +194,12 @@ def other_lockfiles(folder: Path, chosen: str) -> list[str]:
 
 # lockfileVersion of pnpm-lock.yaml -> the pnpm major that writes it (pnpm's docs, "pnpm-lock.yaml"
 # versions: 5.3 by pnpm 6, 5.4 by 7, 6.0 by 8, 9.0 by 9 and 10): a newer pnpm refuses an older file
-# (ERR_PNPM_BROKEN_LOCKFILE: "The lockfileVersion of 6.0 is incompatible with this version of pnpm")
 _PNPM_MAJOR = {"5.3": "6", "5.4": "7", "6.0": "8", "6.1": "8", "9.0": "9"}
+# the pnpm major that writes a lockfile -> the first major that refuses it with --frozen-lockfile and
+# the pnpm majors that read it. pnpm 9 converts a 6.0 file as it reads it (9.15.9 installed the 6.0
+# lockfiles of ts-nextjs-tailwind-starter and proshop-v2) and pnpm 10 stops at it with
+# ERR_PNPM_LOCKFILE_BREAKING_CHANGE, as 9.15 does at a 5.x one. A major not here is read by the latest.
+PNPM_READERS = {"6": ("9", ("6",)), "7": ("9", ("7",)), "8": ("10", ("8", "9"))}
 
 
 def pnpm_major(folder: Path) -> str:

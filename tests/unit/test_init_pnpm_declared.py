@@ -10,6 +10,8 @@ small scripts on PATH that answer ``--version`` as pnpm does.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -76,7 +78,7 @@ def test_corepacks_pnpm_or_an_old_enough_one_gets_none(tmp_path: Path, monkeypat
 
 def test_an_undeclared_old_lockfile_names_the_error_pnpm_gives_for_it(tmp_path: Path, monkeypatch) -> None:
     # pnpm 9.15.9 says ERR_PNPM_LOCKFILE_BREAKING_CHANGE of a 5.3 or 5.4 lockfile; the check said
-    # ERR_PNPM_BROKEN_LOCKFILE, what it says of a 6.0 one with packages
+    # ERR_PNPM_BROKEN_LOCKFILE
     project = write(tmp_path / "app", {"package.json": package(""), "pnpm-lock.yaml": LOCK_54,
                                        "server.js": SERVER})
     a_pnpm(tmp_path, monkeypatch, "9.15.9")
@@ -84,3 +86,45 @@ def test_an_undeclared_old_lockfile_names_the_error_pnpm_gives_for_it(tmp_path: 
         "pnpm-lock.yaml is a pnpm 7 lockfile, which pnpm 9 and later refuse "
         "(ERR_PNPM_LOCKFILE_BREAKING_CHANGE): setup needs pnpm 7 (`npm install -g pnpm@7`, or "
         '"packageManager": "pnpm@7.x.y" in package.json with corepack)']
+
+
+# pnpm 8's lockfile format, as pnpm 8.15 writes it for a project with no dependencies
+LOCK_60 = "lockfileVersion: '6.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n"
+
+
+def test_a_pnpm_8_lockfile_is_read_by_pnpm_9_and_refused_from_pnpm_10(tmp_path: Path, monkeypatch) -> None:
+    # theodorusclarence/ts-nextjs-tailwind-starter: a lockfileVersion 6.0 pnpm-lock.yaml, and the pnpm here a
+    # global 9.15.9, which installed it with --frozen-lockfile in 17 s; init's check said "pnpm 9 and later
+    # refuse (ERR_PNPM_BROKEN_LOCKFILE): setup needs pnpm 8". pnpm 10 is the one that refuses it.
+    project = write(tmp_path / "app", {"package.json": package(""), "pnpm-lock.yaml": LOCK_60,
+                                       "server.js": SERVER})
+    a_pnpm(tmp_path, monkeypatch, "9.15.9")
+    assert pnpm_checks(project) == [
+        "pnpm-lock.yaml is a pnpm 8 lockfile, which pnpm 10 and later refuse "
+        "(ERR_PNPM_LOCKFILE_BREAKING_CHANGE): setup needs pnpm 8 or 9 (`npm install -g pnpm@9`, or "
+        '"packageManager": "pnpm@9.x.y" in package.json with corepack)']
+    (project / "package.json").write_text(package("pnpm@8.15.9"))
+    assert pnpm_checks(project) == []  # a global pnpm 9 reads what the declared pnpm 8 wrote
+    a_pnpm(tmp_path / "other", monkeypatch, "10.4.1")
+    assert pnpm_checks(project) == [
+        "package.json packageManager asks for pnpm@8.15.9 and the pnpm here is 10.4.1, not corepack's (which "
+        "would run the version asked): it refuses this pnpm 8 lockfile (ERR_PNPM_LOCKFILE_BREAKING_CHANGE); "
+        "setup needs pnpm 8 or 9 here (`npm install -g pnpm@9`); in CI, pnpm/action-setup installs the "
+        "version packageManager names"]
+
+
+def test_the_pnpm_9_here_installs_from_a_pnpm_8_lockfile(tmp_path: Path, monkeypatch) -> None:
+    # what the check above says of pnpm 9, with the real one: nothing to fetch, so no registry is needed
+    monkeypatch.setattr(workspaces, "installed", lambda program: bool(shutil.which(program)))
+    pnpm = shutil.which("pnpm")
+    version = subprocess.run([pnpm, "--version"], capture_output=True, text=True, timeout=60,
+                             check=False).stdout.strip() if pnpm else ""
+    if not version.startswith("9."):
+        pytest.skip(f"needs a pnpm 9 on PATH (found {version or 'none'})")
+    project = write(tmp_path / "app", {"package.json": package("").replace(
+        ', "dependencies": {"express": "^4.18.1"}', ""), "pnpm-lock.yaml": LOCK_60, "server.js": SERVER})
+    said = pnpm_checks(project)
+    assert said and not any("pnpm 9 and later refuse" in n for n in said), said
+    done = subprocess.run([pnpm, "install", "--frozen-lockfile", "--offline"], cwd=project,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr

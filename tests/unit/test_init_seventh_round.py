@@ -279,8 +279,8 @@ def test_pm2_is_left_out_and_a_joi_schema_names_what_the_app_stops_without(tmp_p
 
 def test_a_stale_pnpm_lockfile_beside_package_lock_and_an_old_pnpm_lockfile(tmp_path, monkeypatch):
     # bradtraversy/proshop-v2: pnpm-lock.yaml (lockfileVersion '6.0') beside package-lock.json, README
-    # says npm install: init chose pnpm, and pnpm 9 refused the file: "ERR_PNPM_BROKEN_LOCKFILE ... The
-    # lockfileVersion of 6.0 is incompatible with this version of pnpm".
+    # says npm install: init chose pnpm. pnpm 9 reads the 6.0 file, pnpm 10 refuses it
+    # (ERR_PNPM_LOCKFILE_BREAKING_CHANGE).
     write(tmp_path, {"package.json": PACKAGE, "package-lock.json": '{"lockfileVersion": 3, "packages": {}}',
                      "pnpm-lock.yaml": "lockfileVersion: '6.0'\n\ndependencies: {}\n",
                      "server.js": "const app = require('express')()\napp.listen(process.env.PORT)\n"})
@@ -292,13 +292,13 @@ def test_a_stale_pnpm_lockfile_beside_package_lock_and_an_old_pnpm_lockfile(tmp_
     (tmp_path / "package-lock.json").unlink()
     said = [n for n in app_setup(tmp_path).all_checks() if "pnpm" in n]
     assert said == ["pnpm-lock.yaml asks for pnpm, which is not installed here: setup fails until it is; "
-                    "install it (pnpm 8 reads this lockfile: `npm install -g pnpm@8`)"]
+                    "install it (pnpm 8 or 9 reads this lockfile: `npm install -g pnpm@9`)"]
     # installed: it may be too new
     monkeypatch.setattr(workspaces, "installed", lambda program: True)
     said = [n for n in app_setup(tmp_path).all_checks() if "pnpm" in n]
-    assert said == ["pnpm-lock.yaml is a pnpm 8 lockfile, which pnpm 9 and later refuse "
-                    "(ERR_PNPM_BROKEN_LOCKFILE): setup needs pnpm 8 (`npm install -g pnpm@8`, or "
-                    '"packageManager": "pnpm@8.x.y" in package.json with corepack)']
+    assert said == ["pnpm-lock.yaml is a pnpm 8 lockfile, which pnpm 10 and later refuse "
+                    "(ERR_PNPM_LOCKFILE_BREAKING_CHANGE): setup needs pnpm 8 or 9 (`npm install -g "
+                    'pnpm@9`, or "packageManager": "pnpm@9.x.y" in package.json with corepack)']
 
 
 def test_a_realworld_flask_login_is_read_from_its_schema_and_jwt_settings(tmp_path):
