@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .compare import Comparison, _base_key, bundle_renames, compare_results, level_pct, median_interval
+from .phases.bundle.baseline import ADDED, REMOVED
 from .errors import EXIT_COULD_NOT_RUN, EXIT_GATE_FAILED, EXIT_OK
 from .results import Finding, Metric, PhaseResult, Status, severity_at_least, within_budget, worst_status
 from .results.units import fmt_budget, fmt_metric, fmt_number
@@ -194,14 +195,38 @@ def with_baseline(results: Iterable[PhaseResult], baseline: Iterable[PhaseResult
     results, baseline = list(results), list(baseline)
     renames = bundle_renames(baseline, results)
     base_metrics = {(r.phase, _base_key(r.phase, m, renames)): m for r in baseline for m in r.metrics}
+    base_files = any(_bundle_file(r.phase, m) for r in baseline for m in r.metrics)
 
     def filled(phase: str, m: Metric) -> Metric:
         b = base_metrics.get((phase, m.key))
+        if b is None and base_files and m.baseline is None and _bundle_file(phase, m):
+            return dataclasses.replace(m, baseline=0.0, description=m.description or ADDED)
         if b is None or m.baseline is not None or not (m.compared and b.compared):
             return m
         return dataclasses.replace(m, baseline=b.value)
 
-    return [dataclasses.replace(r, metrics=[filled(r.phase, m) for m in r.metrics]) for r in results]
+    return [dataclasses.replace(r, metrics=[filled(r.phase, m) for m in r.metrics]
+                                + _removed_files(r, base_metrics)) for r in results]
+
+
+def _bundle_file(phase: str, m: Metric) -> bool:
+    """Whether *m* is one bundle file's size (not a placeholder of a file its own base had)."""
+    return phase == "bundle" and "file" in m.labels and m.name.startswith("bundle_file_") \
+        and m.description != REMOVED
+
+
+def _removed_files(result: PhaseResult, base_metrics: Mapping[tuple[str, str], Metric]) -> list[Metric]:
+    """For a head bundle result, the base's files it lacks as ``bundle --baseline`` lists them: size 0,
+    the base's size as baseline, described as removed. Without them (and the added files' baseline 0) the
+    comment of ``run --base-ref`` showed every file the two builds share and none they do not: a 114.6 KiB
+    chunk that a pull request added was in the totals' +13 % and in no row."""
+    if result.phase != "bundle":
+        return []
+    head = {m.key for m in result.metrics}
+    return [dataclasses.replace(b, value=0.0, baseline=b.value, description=REMOVED, samples=[],
+                                status="pass", budget=None)
+            for (phase, key), b in base_metrics.items()
+            if phase == "bundle" and key not in head and _bundle_file(phase, b) and b.value is not None]
 
 
 def budget_status(m: Metric) -> Status:

@@ -38,6 +38,12 @@ def _budgeted(results: list[PhaseResult]) -> list[tuple[PhaseResult, Metric]]:
     return sorted(budgeted, key=lambda rm: rank.get(rm[1].status, 3))
 
 
+def _file_only_one_has(c: Comparison) -> bool:
+    """A bundle file one build has and the other lacks: a row of "Against the base branch" (a chunk a
+    pull request added was in no table of a Next.js run's comment, only in its totals)."""
+    return c.phase == "bundle" and c.verdict in ("new", "removed") and "file" in (c.labels or {})
+
+
 def _tool_versions(results: list[PhaseResult]) -> dict[str, str]:
     tools: dict[str, str] = {}
     for r in results:
@@ -91,7 +97,7 @@ def _context(
         "status": status,
         "failing": failing,
         "failed_gates": len(failed_gates(failing)),
-        "comparisons": [c for c in comps if c.verdict in ("regressed", "improved")],
+        "comparisons": [c for c in comps if c.verdict in ("regressed", "improved") or _file_only_one_has(c)],
         "compared": comparison_map(comps),
         "has_baseline": any(m.baseline is not None for r in results for m in r.metrics),
         "severity_counts": severity_counts(results),

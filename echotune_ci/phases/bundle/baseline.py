@@ -14,6 +14,8 @@ from .sizes import KINDS, FileSize
 # Description of the zero-sized metric kept for a file that the head build no
 # longer has; such metrics are not sizes, so a later run must not read them.
 REMOVED = "removed since the base"
+# Description of a file the base build did not have.
+ADDED = "added since the base"
 
 
 def total_metric(kind: str) -> str:

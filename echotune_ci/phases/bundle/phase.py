@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import ConfigError, InputError
 from ...results import Metric, PhaseResult
-from .baseline import (REMOVED, Baseline, Change, file_metric, load_baseline, most_changed, pair_files,
+from .baseline import (ADDED, REMOVED, Baseline, Change, file_metric, load_baseline, most_changed, pair_files,
                        total_metric)
 from .files import BundleFile, expand_globs, literal_root
 from .settings import BundleSettings, LimitSettings
@@ -274,7 +274,7 @@ def _change_metrics(change: Change) -> list[Metric]:
         gone = FileSize(change.name, 0, 0, 0)
         return _file_metrics(gone, change.base, REMOVED)
     if change.base is None:
-        return _file_metrics(change.head, {}, "added since the base")
+        return _file_metrics(change.head, {}, ADDED)
     renamed = change.renamed_from
     return _file_metrics(change.head, change.base, f"was {renamed} in the base" if renamed else "")
 
