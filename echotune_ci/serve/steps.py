@@ -229,7 +229,7 @@ def _installed_names(venv: Path) -> set[str]:
 
 def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapping[str, str]],
             inputs: Sequence[str] = (), timeout: float = 900.0, force: bool = False,
-            said: Callable[[str], None] = lambda _note: None) -> Prepared:
+            said: Callable[[str], None] = lambda _note: None, label: str = "") -> Prepared:
     """Run setup (unless its stamp is current, or *force*) and build; what happened, for people (each
     note also given to *said* as it happens: a setup that ran is said before a build that fails).
 
@@ -244,9 +244,9 @@ def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapp
     try:
         _steps(setup, build, cwd, environment, inputs, timeout, force, said, done)
     except RunError as exc:
-        changed = _changed_since(cwd, before)
+        changed = _changed_since(cwd, before, label)
         raise RunError(f"{exc}; {changed}" if changed else str(exc)) from None
-    changed = _changed_since(cwd, before)
+    changed = _changed_since(cwd, before, label)
     if changed:
         done.notes.append(changed)
         console.warn(changed)
@@ -288,16 +288,34 @@ def _steps(setup: str, build: str, cwd: Path, environment: Callable[[], Mapping[
         said(done.notes[-1])
 
 
-def _changed_since(cwd: Path, before: set[str] | None) -> str:
+def _changed_since(cwd: Path, before: set[str] | None, label: str = "") -> str:
     """What to say of the files git tracks that setup and build changed since *before* ("" for none, or
-    outside git)."""
+    outside git); *label* "base": of the base's checkout in ``run --base-ref``, which the user does not see
+    (it printed the head's words, and `git diff` finds nothing in the head's checkout)."""
     changed, shown = changed_since(cwd, before)
     if not changed:
         return ""
-    # proshop-v2's build script runs `npm install` twice: both lockfiles rewritten, 2,341 lines
-    return (f"setup and build changed {len(changed)} file(s) git tracks: {shown} (`git diff` shows how): "
-            "the app measured is not the commit's; use installs that keep the lockfile (npm ci, "
-            "--frozen-lockfile) in [serve] setup and build")
+    if label == "base":
+        said = f"the base's setup and build changed {len(changed)} file(s) its commit tracks: {shown}"
+    else:
+        said = f"setup and build changed {len(changed)} file(s) git tracks: {shown} (`git diff` shows how)"
+    if any(_dependency_file(name) for name in changed):
+        # proshop-v2's build script runs `npm install` twice: both lockfiles rewritten, 2,341 lines
+        return (f"{said}: the app measured is not the commit's; use installs that keep the lockfile (npm ci, "
+                "--frozen-lockfile) in [serve] setup and build")
+    # `next build` (Next 14.2) rewrites a next-env.d.ts that an older Next wrote and the project committed:
+    # the install advice named npm ci and --frozen-lockfile to a setup that had it already
+    example = " (next build rewrites next-env.d.ts)" if any(
+        name.rsplit("/", 1)[-1] == "next-env.d.ts" for name in changed) else ""
+    return (f"{said}: a step writes them{example}; commit them as it writes them, or untrack a generated "
+            "file (git rm --cached FILE, and list it in .gitignore)")
+
+
+def _dependency_file(name: str) -> bool:
+    """Whether *name* (a path git gives) is a lockfile or manifest that an install rewrites."""
+    base = name.rsplit("/", 1)[-1].lower()
+    return ("lock" in base or base in ("package.json", "pyproject.toml", "pipfile")
+            or (base.startswith("requirements") and base.endswith((".txt", ".in"))))
 
 
 def changed_since(cwd: Path, before: set[str] | None) -> tuple[list[str], str]:

@@ -60,3 +60,31 @@ def test_a_build_that_fails_after_rewriting_tracked_files_says_so_too(tmp_path):
     assert said.endswith("; setup and build changed 1 file(s) git tracks: package-lock.json (`git diff` "
                          "shows how): the app measured is not the commit's; use installs that keep the "
                          "lockfile (npm ci, --frozen-lockfile) in [serve] setup and build")
+
+
+def test_a_build_that_rewrites_a_generated_file_is_not_told_to_keep_the_lockfile(tmp_path):
+    # ts-nextjs-tailwind-starter: `next build` (Next 14.2) rewrote the next-env.d.ts an older Next wrote and
+    # the project committed; the warning told a setup of `pnpm install --frozen-lockfile` to use installs
+    # that keep the lockfile
+    root = repository(tmp_path)
+    (root / "next-env.d.ts").write_text("// see the old docs\n")
+    git(root, "add", "next-env.d.ts")
+    git(root, "commit", "-q", "-m", "types")
+    done = prepare("", "echo '// see the new docs' > next-env.d.ts", cwd=root,
+                   environment=lambda: dict(os.environ))
+    assert done.notes[-1] == (
+        "setup and build changed 1 file(s) git tracks: next-env.d.ts (`git diff` shows how): a step writes "
+        "them (next build rewrites next-env.d.ts); commit them as it writes them, or untrack a generated "
+        "file (git rm --cached FILE, and list it in .gitignore)")
+
+
+def test_the_base_of_a_side_by_side_run_says_it_is_the_base(tmp_path):
+    # run --base-ref printed the head's line twice, once for each build, and the base's `git diff` was in
+    # a checkout the user does not see
+    root = repository(tmp_path)
+    done = prepare("", "echo x >> package-lock.json", cwd=root, environment=lambda: dict(os.environ),
+                   label="base")
+    assert done.notes[-1] == (
+        "the base's setup and build changed 1 file(s) its commit tracks: package-lock.json: the app measured "
+        "is not the commit's; use installs that keep the lockfile (npm ci, --frozen-lockfile) in [serve] "
+        "setup and build")
