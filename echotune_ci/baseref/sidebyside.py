@@ -671,7 +671,9 @@ def extend(phase: Phase[Any], pair: Pair, head: Side, base: Side, report: SideBy
             futile = seen.futile
             break
         used, more = looks[look], looks[look + 1] - looks[look]
-        console.info(f"{phase.name}: {undecided_text(keys)}: {more} more per build")
+        # the look's sample count: two looks that add as many said the same line twice, as if repeated
+        console.info(f"{phase.name}: at {used} samples per build, {undecided_text(keys)}: "
+                     f"{more} more per build")
         with console.progress(f"{phase.name}: {more} more per build") as p:
             ctx = head.contexts.get(phase.name)
             shown = head if ctx is None else dataclasses.replace(

@@ -553,7 +553,9 @@ def test_rounds_are_added_while_a_gated_metric_is_undecided(monkeypatch, capsys)
     said = capsys.readouterr().err
     assert "frontend: 7 samples per build (0.0s in all)" in said
     # one metric is named without an ellipsis after it, as if more were left out
-    assert "frontend: 1 metric(s) undecided (lcp_ms[url=/]): 2 more per build" in said
+    assert "frontend: at 3 samples per build, 1 metric(s) undecided (lcp_ms[url=/]): 2 more per build" in said
+    # each look says which it is: two that add 2 loads each read as one line printed twice (a Next.js run)
+    assert "frontend: at 5 samples per build, 1 metric(s) undecided (lcp_ms[url=/]): 2 more per build" in said
     assert sidebyside.undecided_text(["a", "b", "c", "d"]) == "4 metric(s) undecided (a, b, c, ...)"
 
     # A clear case stays fast: no rounds are added (5 against 5 at its look's level, 0.0204).
