@@ -670,7 +670,8 @@ class Rule:
         regression.<name>, confidence, and the smallest change that counts: :func:`effect_floor`)."""
         return cls(better=better, alpha=gate.alpha, min_effect_pct=gate.min_effect_pct,
                    threshold_pct=gate.regression.get(name), confidence=gate.confidence,
-                   min_effect_abs=effect_floor(name, unit, gate.min_effect_ms, gate.min_effect_cls))
+                   min_effect_abs=effect_floor(name, unit, gate.min_effect_ms, gate.min_effect_cls,
+                                                gate.min_effect_bytes))
 
 
 @dataclass(frozen=True)
@@ -1088,11 +1089,13 @@ def compare_metric(
     confidence: float = 0.95,
     min_effect_ms: float = 0.0,
     min_effect_cls: float = 0.0,
+    min_effect_bytes: float = 0.0,
 ) -> Comparison:
     """Compare one metric of *phase* between base and head (either may be missing).
 
-    A time (unit "ms") that moved by less than *min_effect_ms*, and CLS by
-    less than *min_effect_cls*, is never regressed nor improved, whatever the
+    A time (unit "ms") that moved by less than *min_effect_ms*, CLS by less
+    than *min_effect_cls* and a size (unit "bytes") by less than
+    *min_effect_bytes*, is never regressed nor improved, whatever the
     test or the percentage says (:func:`effect_floor`).
 
     Both sides with at least 2 samples: Mann-Whitney U at *alpha* plus a
@@ -1124,7 +1127,7 @@ def compare_metric(
                           effect_pct=effect, method="count", n_base=len(base.samples),
                           n_head=len(head.samples), **common)
     if len(base.samples) >= 2 and len(head.samples) >= 2:
-        floor = effect_floor(ref.name, ref.unit, min_effect_ms, min_effect_cls)
+        floor = effect_floor(ref.name, ref.unit, min_effect_ms, min_effect_cls, min_effect_bytes)
         rule = Rule(better=ref.better, alpha=alpha, min_effect_pct=max(min_effect_pct, 0.0),
                     threshold_pct=threshold_pct, confidence=confidence, min_effect_abs=floor)
         return _sampled(base, head, rule, common)
@@ -1134,16 +1137,20 @@ def compare_metric(
     assert base.value is not None and head.value is not None
     limit = threshold_pct if threshold_pct is not None else min_effect_pct
     return _thresholded(base.value, head.value, ref.better, limit, common,
-                        effect_floor(ref.name, ref.unit, min_effect_ms, min_effect_cls),
+                        effect_floor(ref.name, ref.unit, min_effect_ms, min_effect_cls, min_effect_bytes),
                         gated=threshold_pct is not None)
 
 
-def effect_floor(name: str, unit: str, min_effect_ms: float, min_effect_cls: float) -> float:
+def effect_floor(name: str, unit: str, min_effect_ms: float, min_effect_cls: float,
+                 min_effect_bytes: float = 0.0) -> float:
     """The smallest change of metric *name* (in *unit*) that can be a verdict, in its unit: *min_effect_ms*
     for a time (unit "ms"), *min_effect_cls* for CLS (unitless: against a base of 0 any shift is +100 %),
-    else 0 (the relative ``min_effect_pct`` decides)."""
+    *min_effect_bytes* for a size (unit "bytes": a small file's compressed size moves by tens of bytes when
+    only its content's ids change), else 0 (the relative ``min_effect_pct`` decides)."""
     if unit == "ms":
         return min_effect_ms
+    if unit == "bytes":
+        return min_effect_bytes
     return min_effect_cls if name == "cls" else 0.0
 
 
@@ -1204,6 +1211,7 @@ def compare_results(
     confidence: float = 0.95,
     min_effect_ms: float = 0.0,
     min_effect_cls: float = 0.0,
+    min_effect_bytes: float = 0.0,
 ) -> list[Comparison]:
     """Compare every metric of every phase present on either side (:func:`compare_metric`), except
     those of a phase only one side has results of, those whose ``compared`` is False on a side (figures
@@ -1274,7 +1282,8 @@ def compare_results(
         out.append(
             compare_metric(phase, b, h, alpha=alpha, min_effect_pct=min_effect_pct,
                            threshold_pct=thresholds.get(name), confidence=confidence,
-                           min_effect_ms=min_effect_ms, min_effect_cls=min_effect_cls)
+                           min_effect_ms=min_effect_ms, min_effect_cls=min_effect_cls,
+                           min_effect_bytes=min_effect_bytes)
         )
         samples.append((b.samples, h.samples) if b is not None and h is not None else None)
     return correct_families(out, samples)

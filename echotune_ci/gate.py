@@ -348,7 +348,8 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
     comparisons = compare_results(baseline, results, thresholds=thresholds, alpha=gate.alpha,
                                   min_effect_pct=gate.min_effect_pct, confidence=gate.confidence,
                                   min_effect_ms=gate.min_effect_ms,
-                                  min_effect_cls=gate.min_effect_cls)
+                                  min_effect_cls=gate.min_effect_cls,
+                                  min_effect_bytes=gate.min_effect_bytes)
     by_key = {(r.phase, m.key): m for r in results for m in r.metrics}
     checks = []
     for c in comparisons:

@@ -47,7 +47,8 @@ def command(base: Path, head: Path, output_format: str, alpha: float | None, min
     comps = compare_results(base_results, head_results, thresholds=gate.regression,
                             alpha=gate.alpha, min_effect_pct=gate.min_effect_pct, confidence=gate.confidence,
                             min_effect_ms=gate.min_effect_ms,
-                            min_effect_cls=gate.min_effect_cls)
+                            min_effect_cls=gate.min_effect_cls,
+                            min_effect_bytes=gate.min_effect_bytes)
     if output_format == "json":
         click.echo(json.dumps([c.to_dict() for c in comps], indent=2))
     else:

@@ -124,6 +124,11 @@ class GateSettings:
                                         "never called regressions: 0 against 0.002 is +100 % and no shift "
                                         "anyone sees (Lighthouse scores both 100; its CLS score stays 100 "
                                         "below about 0.03).")
+    min_effect_bytes: float = setting(100.0, min=0,
+                                      doc="Changes of a size in bytes smaller than this are never called "
+                                          "regressions: a Next.js route chunk of 167 bytes whose module "
+                                          "ids alone changed went from 116 to 139 bytes of brotli, "
+                                          "+20 %, and read as regressed.")
     confidence: float = setting(0.95, min=0.5, max=0.999,
                                 doc="Level of the two-sided confidence interval of each sampled metric's "
                                     "shift (Hodges-Lehmann), shown with the verdict and used to decide "
