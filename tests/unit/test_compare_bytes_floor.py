@@ -3,7 +3,8 @@
 ts-nextjs-tailwind-starter under `run --base-ref`: Next renumbers its modules between two builds, and its
 167-byte route chunks (`app/components/layout-….js`) changed nothing but those ids; their brotli sizes went
 from 116 to 139 bytes, +20 %, and the comment's "Against the base branch" read "🔺 regressed" three times
-for a pull request that changed one line of CSS. The numbers below are that run's.
+for a pull request that changed one line of CSS. The layout's numbers are that run's; the other chunk's
+are those of the dirty tree's grown 836-….js (5.8 → 6.6 KiB of brotli), rounded.
 """
 
 from __future__ import annotations
