@@ -172,7 +172,12 @@ def test_a_fixed_port_base_is_served_beside_the_head_with_its_listen_moved(tmp_p
     out = tmp_path / "out"
     done = run_cli("run", "--config", str(app / "echotune.toml"), "--base-ref", "HEAD",
                    "--output-dir", str(out), env=cli_env, cwd=repo, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
+    # Nor is the A/A verdict: 6 rounds of 1 s may false-alarm at [gate] alpha, and did once (p95 +71 %,
+    # p = 0.02) while the other lane's tests took 52 % of the machine. Any other failure is one.
+    said = done.stdout + done.stderr
+    failing = [line for line in said.splitlines() if line.lstrip().startswith("FAIL  ")]
+    assert done.returncode == 0 or (done.returncode == 1 and failing
+                                    and all("against the base" in line for line in failing)), said
     load = json.loads((out / "load.json").read_text())
     assert not [w for w in load["warnings"] if "no comparison" in w], load["warnings"]
     found = comparisons(out)
