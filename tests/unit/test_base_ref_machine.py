@@ -15,16 +15,6 @@ SPIN = ("import sys, time\nt = time.monotonic()\nwhile time.monotonic() - t < 2.
         "open(sys.argv[1], 'w').write(str(time.process_time()))\n")
 
 
-def spun(path: Path) -> float:
-    """The CPU seconds a SPIN process reported in *path*, once it wrote them."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if path.is_file() and path.read_text():
-            return float(path.read_text())
-        time.sleep(0.1)
-    raise AssertionError(f"{path} was never written")
-
-
 # Each scenario is measured in a process of its own (the test's own process may have children of earlier
 # tests: a session's app, Chromium), without the database servers counted as the run's (the other lane's
 # redis-server and PostgreSQL counted 0.9 s more than the child spun in a fresh clone's CI).

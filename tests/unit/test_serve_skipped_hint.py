@@ -23,6 +23,16 @@ def _config(command: str) -> str:
             f'timeout = "20s"\n\n[run]\nphases = ["load"]\n')
 
 
+
+def isolated(tmp_path, monkeypatch) -> None:
+    """A `run` of the test's own: no CI outputs or configuration from the job, and setup stamps in the
+    test's folder. Stamps are keyed by the folder's path, and pytest reuses its numbered folders once /tmp
+    is emptied: an earlier session's stamp of "true" (which leaves nothing to check for) skipped the
+    first setup."""
+    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "ECHOTUNE_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
 @pytest.mark.parametrize(("command", "said", "hinted"), [
     (LACKS, "it printed: Error: Cannot find module express", True),
     # A program given by its path that setup would have made (the shell's 127; a reviewer's case).
@@ -31,11 +41,7 @@ def _config(command: str) -> str:
     (SERVES_404, "answers HTTP 404", False),
 ])
 def test_the_hint_only_when_the_app_exited(tmp_path, monkeypatch, capsys, command, said, hinted):
-    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "ECHOTUNE_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    # Stamps are keyed by the folder's path, and pytest reuses its numbered folders once /tmp is emptied:
-    # an earlier session's stamp of "true" (which leaves nothing to check for) skipped the first setup.
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    isolated(tmp_path, monkeypatch)
     # A steady 404 is said after CLIENT_ERROR_GRACE_S (3 s) of it, in each of the two runs; what is tested
     # here is the hint beside it, not that grace.
     monkeypatch.setattr(serve_app, "CLIENT_ERROR_GRACE_S", 0.5)
@@ -124,9 +130,7 @@ def test_a_shim_on_path_that_answers_not_found_is_said_with_what_it_said(tmp_pat
 def test_a_run_of_phases_that_only_read_the_build_starts_no_app(tmp_path, monkeypatch, capsys):
     """`run --phase bundle` built the app and then started it, which the bundle phase never uses (a
     Prisma app that could not start turned a bundle-only run into a warning, and its time)."""
-    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "ECHOTUNE_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    isolated(tmp_path, monkeypatch)
     (tmp_path / "echotune.toml").write_text(
         '[serve]\nbuild = "echo \'console.log(1)\' > site.js"\ncommand = "touch started && sleep 30"\n'
         'ready_url = "http://127.0.0.1:{port}/"\ntimeout = "5s"\n\n[bundle]\nglobs = ["site.js"]\n')
@@ -144,9 +148,7 @@ def test_a_run_of_phases_that_only_read_the_build_starts_no_app(tmp_path, monkey
 ])
 def test_the_hint_after_a_failed_build_only_when_it_lacks_a_dependency(tmp_path, monkeypatch, capsys, printed,
                                                                         hinted):
-    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "ECHOTUNE_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    isolated(tmp_path, monkeypatch)
     (tmp_path / "build.sh").write_text(f"test -f marker && exit 0\necho '{printed}'\nexit 1\n")
     (tmp_path / "marker").write_text("")
     # the first run's build passes (so setup is stamped); the second's fails
@@ -185,9 +187,7 @@ def test_a_module_no_requirement_provides_is_not_said_to_be_a_matter_of_setup(tm
     """microblog's chapter 21 served on PostgreSQL: its requirements.txt has no psycopg2, every requirement
     was installed, and the skipped setup was blamed: "No module named 'psycopg2'; setup was skipped because
     its inputs did not change: `run --force-setup` runs it again", which installs the same."""
-    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "ECHOTUNE_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    isolated(tmp_path, monkeypatch)
     _wheel(tmp_path / "wheels", "tinydep")
     (tmp_path / "requirements.txt").write_text("# pinned\ntinydep==0.1\n")
     # the first run's step passes (so setup is stamped); the second's imports a module nothing installs
