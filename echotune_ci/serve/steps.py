@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import subprocess
 import threading
 import time
@@ -195,14 +194,10 @@ def skipped_hint(module: str, cwd: Path, inputs: Sequence[str], env: Mapping[str
             f"installed already; add the package that provides {module} there")
 
 
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _required_names(path: Path) -> list[str] | None:
     """The normalized names a requirements file asks for; None for any other file (a lockfile, a
     pyproject.toml) or one with a line not a plain requirement (an option, ``-r``, a URL)."""
-    from ..project.detect import parse_requirement_line
+    from ..project.detect import normalise_name, parse_requirement_line
 
     if path.suffix not in (".txt", ".in"):
         return None
@@ -213,17 +208,19 @@ def _required_names(path: Path) -> list[str] | None:
         parsed = parse_requirement_line(line)
         if parsed is None:
             return None
-        names.append(_normal(parsed[0]))
+        names.append(normalise_name(parsed[0]))
     return names
 
 
 def _installed_names(venv: Path) -> set[str]:
     """The normalized names of the distributions installed in the virtualenv *venv*."""
+    from ..project.detect import normalise_name
+
     found = set()
     for site in venv.glob("lib/python*/site-packages"):
         for meta in site.iterdir():
             if meta.suffix in (".dist-info", ".egg-info"):
-                found.add(_normal(meta.name.split("-", 1)[0]))
+                found.add(normalise_name(meta.name.split("-", 1)[0]))
     return found
 
 
