@@ -185,7 +185,7 @@ def share_earlier_databases(head_folder: Path, base_folder: Path, earlier: list[
     rest). Nothing is copied when *servers*, what the head's app reads its settings from, names a database
     server (:func:`shared_database_names`): its rows are there, and the file is what an earlier run on
     SQLite left. Call before either app starts."""
-    if servers and shared_database_names(servers, servers):
+    if servers and server_databases(servers):
         # microblog moved to PostgreSQL by DATABASE_URL: its old app.db was copied "so that both builds
         # serve the same rows", which neither read
         return []
@@ -513,6 +513,13 @@ def shared_database_names(head_env: Mapping[str, str], base_env: Mapping[str, st
         places.add(where)
         named.append(f"{name} and {database} ({where}{said(name, database)})")
     return named
+
+
+def server_databases(settings: Mapping[str, str]) -> list[str]:
+    """The database servers an app's *settings* point at (:func:`shared_database_names` of them against
+    themselves); [] for an app on SQLite or none. Its local SQLite files are then what an earlier
+    configuration left, no data of its own."""
+    return shared_database_names(settings, settings)
 
 
 def _where(url: str) -> str:
