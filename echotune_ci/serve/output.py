@@ -314,12 +314,9 @@ def own_module(lines: Sequence[str], cwd: Path) -> str:
     """The module Python could not import (``ModuleNotFoundError: No module named 'x'``) when its top
     package is the project's own: a package folder or a ``.py`` file in *cwd*, which no install makes, so no
     setup that was skipped left it out; "" otherwise."""
-    for line in lines:
-        m = _NO_MODULE.search(line)
-        if m:
-            top = m.group(1).split(".")[0]
-            return m.group(1) if (cwd / top).is_dir() or (cwd / f"{top}.py").is_file() else ""
-    return ""
+    module = missing_module(lines)
+    top = module.split(".")[0]
+    return module if module and ((cwd / top).is_dir() or (cwd / f"{top}.py").is_file()) else ""
 
 
 def own_module_hint(module: str, command: str) -> str:
