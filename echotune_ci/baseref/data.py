@@ -386,9 +386,13 @@ _SERVER_DB = re.compile(r"^(?:postgres(?:ql)?|mysql|mariadb|mongodb)(?:\+[\w-]+)
 
 
 # A database server given in parts (django-quiz-app: DBHOST, DBNAME, DBUSER, DBPASS; libpq's PGHOST and
-# PGDATABASE; POSTGRES_HOST and POSTGRES_DB): the host's variable, whose prefix names the others
+# PGDATABASE; POSTGRES_HOST and POSTGRES_DB): the host's variable, whose prefix names the others. The host
+# is also a SERVER (full-stack-fastapi-template's settings read POSTGRES_SERVER, POSTGRES_PORT and
+# POSTGRES_DB: its base's `alembic upgrade head` failed on the head's revision and nothing said the two
+# shared one database) or a HOSTNAME (DATABASE_HOSTNAME beside DATABASE_NAME)
 _HOST_VARIABLE = re.compile(
-    r"^((?:\w+_)?(?:DB|DATABASE|POSTGRES|POSTGRESQL|PG|MYSQL|MARIADB|MONGO|MONGODB)_?)HOST$", re.I)
+    r"^((?:\w+_)?(?:DB|DATABASE|POSTGRES|POSTGRESQL|PG|MYSQL|MARIADB|MONGO|MONGODB)_?)(?:HOST|HOSTNAME|SERVER)$",
+    re.I)
 
 
 # The database's name under a name of its own, for a host variable whose prefix names none (DB_HOST beside
@@ -479,9 +483,9 @@ def shared_database_names(head_env: Mapping[str, str], base_env: Mapping[str, st
     """The databases the head's and the base's environments both point at, each as its variables and
     where (``DATABASE_URL (postgresql://127.0.0.1:5432/app)``): the same URL in the same variable, or the
     same host, port and database name in variables that give them in parts (DBHOST and DBNAME, PGHOST and
-    PGDATABASE, POSTGRES_HOST and POSTGRES_DB, DB_HOST and POSTGRES_DB). The database is named by its
-    scheme (or variables), host, port and name only, never its credentials; *origin* names the file a
-    variable was read from (a dotenv file both builds read), said after it."""
+    PGDATABASE, POSTGRES_HOST or POSTGRES_SERVER and POSTGRES_DB, DB_HOST and POSTGRES_DB). The database is
+    named by its scheme (or variables), host, port and name only, never its credentials; *origin* names the
+    file a variable was read from (a dotenv file both builds read), said after it."""
     origin = origin or {}
 
     def said(*names: str) -> str:

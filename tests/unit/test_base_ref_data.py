@@ -602,3 +602,36 @@ def test_a_settings_file_named_through_build_is_each_builds_own(tmp_path):
     base.app.build = "head"
     said = _data_warnings(head_cfg, base_cfg, [], head, base)
     assert any("DB_HOST and DB_NAME (127.0.0.1:5452/blog_head in config/head.toml)" in w for w in said), said
+
+
+def test_a_database_server_named_by_its_server_variable_is_shared(tmp_path: Path) -> None:
+    """full-stack-fastapi-template's settings read POSTGRES_SERVER and POSTGRES_PORT (set in [serve] env)
+    and POSTGRES_DB from the top .env git tracks: the head's `alembic upgrade head` went first, the base's
+    failed with "Can't locate revision identified by 'fe56fa70289e'", and the warning did not say that the
+    two builds shared the database, since only a *HOST variable was read as the host."""
+    from echotune_ci.baseref.data import shared_databases
+    from echotune_ci.baseref.sidebyside import _migrated_first
+    from echotune_ci.config import load_config
+
+    for side in ("head", "base"):
+        (tmp_path / side / "backend").mkdir(parents=True)
+        (tmp_path / side / "echotune.toml").write_text(
+            '[serve]\ncommand = "true"\ncwd = "backend"\n'
+            'env = { POSTGRES_SERVER = "127.0.0.1", POSTGRES_PORT = "55432" }\n')
+        (tmp_path / side / ".env").write_text(
+            "POSTGRES_SERVER=localhost\nPOSTGRES_PORT=5432\nPOSTGRES_DB=app\nPOSTGRES_USER=postgres\n"
+            "POSTGRES_PASSWORD=changethis\n")
+    head_cfg = load_config(tmp_path / "head" / "echotune.toml")
+    base_cfg = load_config(tmp_path / "base" / "echotune.toml")
+    assert _migrated_first(head_cfg, base_cfg, None, {}) == (
+        "the head, built first, shares its database with the base, POSTGRES_SERVER and POSTGRES_DB "
+        "(127.0.0.1:55432/app in .env), and may have migrated it to a schema the base does not know")
+    # each build its own database (POSTGRES_DB = "app_{build}"): nothing shared
+    own = load_config(tmp_path / "base" / "echotune.toml")
+    assert _migrated_first(head_cfg, own, None, {"POSTGRES_DB": "app_base"}) == ""
+    # DATABASE_HOSTNAME beside DATABASE_NAME, the other spelling of a host in parts
+    parts = {"DATABASE_HOSTNAME": "127.0.0.1", "DATABASE_PORT": "5432", "DATABASE_NAME": "fastapi"}
+    [said] = shared_databases(parts, dict(parts))
+    assert "DATABASE_HOSTNAME and DATABASE_NAME (127.0.0.1:5432/fastapi)" in said
+    # a shell's own HOSTNAME names no database
+    assert shared_databases({"HOSTNAME": "ci-1", "DB_NAME": "x"}, {"HOSTNAME": "ci-1", "DB_NAME": "x"}) == []
