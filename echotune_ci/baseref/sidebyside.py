@@ -174,11 +174,8 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
             report.notes.append(f"the head's {own_code} installs the head's own code: where the base's "
                                 f"server does not import its code from its own folder first, the base runs "
                                 f"the head's")
-    elif own_code and installs:
-        own_setup = (f"the head's {own_code} installs the head's own code, so the base ran its own setup "
-                     f"(with that environment linked it would have run the head's code)")
     elif installs:
-        own_setup = _own_setup_reason(head_cfg, head_cwd, cfg, base_cwd)
+        own_setup = _own_setup_reason(head_cfg, head_cwd, cfg, base_cwd, own_code)
     # only a setup that does more than install leaves the linked base without something it needs
     skipped_setup = cfg.serve.setup if linked and more_than_installs(cfg.serve.setup) else ""
     has_setup = bool(cfg.serve.setup)
@@ -275,10 +272,11 @@ def more_than_installs(setup: str) -> bool:
     return any(kind(step) != "install" and program(step) not in _CHECKS for step in steps)
 
 
-def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: Path) -> str:
-    """Why the base runs its own setup although nothing installs the head's own code: its setup command or
-    its setup inputs differ (named), or its folder already has an environment (a prepared ``--base-dir``),
-    or the head has none to link."""
+def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: Path,
+                      own_code: str | None = None) -> str:
+    """Why the base runs its own setup: its setup command or its setup inputs differ (named), else the
+    head's environment installs the head's own code (*own_code*, the file that says so), or the base's
+    folder already has an environment (a prepared ``--base-dir``), or the head has none to link."""
     from ..serve.steps import SETUP_OUTPUTS
     from .environment import same_dependencies
 
@@ -289,6 +287,12 @@ def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: P
         which = setup_differences(head_cfg.serve, head_cwd, cfg.serve, base_cwd)
         return f"the base's setup inputs differ from the head's{f' ({which})' if which else ''}: the base " \
                "ran its own setup"
+    # Only where the dependencies are the same is the installed project the reason: a uv workspace's `uv
+    # sync` always installs its member, and a pull request that bumps uv.lock was said to have its base set
+    # up apart only because of that, never that its dependencies differ.
+    if own_code:
+        return (f"the head's {own_code} installs the head's own code, so the base ran its own setup (with "
+                f"that environment linked it would have run the head's code)")
     own = [name for name in SETUP_OUTPUTS if (base_cwd / name).exists() or (base_cwd / name).is_symlink()]
     if own:
         return (f"the base's dependencies are the head's, but its folder has its own {', '.join(own)}: "
