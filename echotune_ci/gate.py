@@ -559,6 +559,49 @@ def same_run_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> 
             for phase in same_runs(baseline, results)]
 
 
+def removed_operation_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> list[Check]:
+    """A warning per phase whose base tested operations of its OpenAPI document or GraphQL schema that the
+    head's does not have (each tested operation has a ``p95_ms`` labelled ``operation``, also one whose
+    answers were all refused): a pull request that drops an endpoint breaks the clients that call it, and
+    the comment of a `run --base-ref` whose head no longer served ``POST /api/v1/utils/test-email/`` said
+    nothing of it (its base's findings there only counted as "known"). Operations the time cap kept one
+    side from reaching are no difference; the head's new operations are named after the removed ones."""
+    out = []
+    for r in results:
+        base = next((b for b in baseline if b.phase == r.phase), None)
+        head_ops, base_ops = _operations(r), _operations(base) if base is not None else []
+        if base is None or not head_ops or not base_ops:  # a side that tested nothing says why itself
+            continue
+        gone = [op for op in base_ops if op not in head_ops and not _capped(op, r)]
+        if not gone:
+            continue
+        new = [op for op in head_ops if op not in base_ops and not _capped(op, base)]
+        out.append(Check(r.phase, BASE_CHECK, "warn",
+                         f"the head's API lacks {len(gone)} operation(s) the base's had: "
+                         f"{_operation_list(gone)} (a client that calls them gets an error from the head)"
+                         + (f"; new in the head: {_operation_list(new)}" if new else "")))
+    return out
+
+
+def _operation_list(operations: list[str]) -> str:
+    """The first five *operations*, then how many more."""
+    more = f" and {len(operations) - 5} more" if len(operations) > 5 else ""
+    return ", ".join(operations[:5]) + more
+
+
+def _operations(result: PhaseResult) -> list[str]:
+    """The operations *result*'s contract test timed (``p95_ms`` per ``operation`` label), in order."""
+    return list(dict.fromkeys(m.labels["operation"] for m in result.metrics
+                              if m.name == "p95_ms" and m.labels.get("operation")))
+
+
+def _capped(operation: str, result: PhaseResult) -> bool:
+    """Whether *result*'s contract test did not reach *operation* before its time cap (its warning names
+    the operations left: "api: the time cap (25s) stopped the contract test before GET /x, ...")."""
+    return any(w.startswith("api: the time cap") and operation in w.split(" before ", 1)[-1].split(", ")
+               for w in result.warnings)
+
+
 def evaluate(results: list[PhaseResult], cfg: Config,
              baseline: list[PhaseResult] | None = None) -> GateOutcome:
     """Apply the budgets and, with a *baseline*, the relative rules and the ratchet; nothing given is
@@ -586,6 +629,7 @@ def evaluate(results: list[PhaseResult], cfg: Config,
         outcome.checks.extend(regressions)
         outcome.checks.extend(unbased_checks(checked, baseline))
         outcome.checks.extend(same_run_checks(results, baseline))
+        outcome.checks.extend(removed_operation_checks(checked, baseline))
         checked, outcome.checks, outcome.breaches = ratchet(checked, baseline, outcome.checks,
                                                             outcome.comparisons, cfg)
     outcome.results = [gated(r, outcome.checks) for r in checked]

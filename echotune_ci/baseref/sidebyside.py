@@ -887,7 +887,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
     from ..reporting import write_report_files
     from ..runner import RunOutcome as Outcome
     from ..runner import ServeOptions, _finish, _must_start, _prepare, _sigterm_as_interrupt
-    from ..runner import phase_list, preflight
+    from ..runner import phase_list, preflight, say_earlier_results
 
     register_config(cfg)
     phases = phase_list(cfg, only)
@@ -996,6 +996,8 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             write_text_atomic(artifacts / ORDER_FILE, json.dumps(report.to_dict(), indent=2) + "\n")
             files = [r.write(output_dir / f"{r.phase}.json") for r in results]
         _prune_base(output_dir, baseline or [])
+        written_base = {(output_dir / BASE_FOLDER / f"{r.phase}.json").resolve() for r in baseline or []}
+        say_earlier_results(output_dir, [r.phase for r in results], written_base)
     return Outcome(outcome, files, reports)
 
 

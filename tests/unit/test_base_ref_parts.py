@@ -864,20 +864,27 @@ def test_an_earlier_runs_base_results_are_removed_and_nothing_else(tmp_path):
     assert not (plain / "base" / "load.json").exists()
 
 
+def committed_repo(tmp_path: Path, toml: str, ignore: str) -> Path:
+    """A git repository under *tmp_path* with *toml* as its echotune.toml and *ignore* as its .gitignore,
+    committed once."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "echotune.toml").write_text(toml)
+    (root / ".gitignore").write_text(ignore)
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one")
+    return root
+
+
 def test_a_head_that_cannot_start_is_named_as_the_head(tmp_path):
     # Beside the base's own steps, "serve command exited with code 1 before ... answered" did not say which
     # build failed (it was the head). The base was built first, then the head's start failed.
     from echotune_ci.baseref.sidebyside import run_side_by_side
     from echotune_ci.errors import RunError
 
-    root = tmp_path / "repo"
-    root.mkdir()
-    (root / "echotune.toml").write_text('[serve]\nbuild = "touch built"\ncommand = "false"\n'
-                                        'ready_url = "http://127.0.0.1:{port}/"\n[run]\nphases = ["load"]\n')
-    (root / ".gitignore").write_text("built\nout/\n")
-    git(root, "init", "--quiet", "--initial-branch=main")
-    git(root, "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one")
+    root = committed_repo(tmp_path, '[serve]\nbuild = "touch built"\ncommand = "false"\nready_url = '
+                                    '"http://127.0.0.1:{port}/"\n[run]\nphases = ["load"]\n', "built\nout/\n")
     with pytest.raises(RunError) as caught:
         run_side_by_side(load_config(root / "echotune.toml"), root / "out", BaseOptions(ref="HEAD"))
     said = "the head (the working tree): serve command exited with code 1 before http://127.0.0.1:"
@@ -976,3 +983,24 @@ def test_the_urls_on_a_moved_fixed_port_measure_the_base_where_it_listens(tmp_pa
                                                      "http://127.0.0.1:5001/docs", "http://example.com:5000/"]
     assert moved.serve == cfg.serve and moved.load is cfg.load  # the app moves its own ready URL
     assert on_moved_port(cfg, 5002, 41234) == (cfg, [])
+
+
+def test_a_side_by_side_run_of_some_phases_names_the_results_an_earlier_run_left(tmp_path, capsys):
+    """`run --base-ref ... --phase api` into the folder of an earlier full side-by-side run (the
+    full-stack-fastapi-template trial): the new api.json and base/api.json stood beside the earlier run's
+    load.json and security.json, whose base files were pruned, and nothing said so; `gate` on the folder then
+    warned that "the base has no load results". A plain `run` names such files (the same note)."""
+    from echotune_ci.baseref.sidebyside import run_side_by_side
+
+    root = committed_repo(tmp_path, '[serve]\nbuild = "mkdir -p dist && echo x > dist/a.js"\n[run]\n'
+                                    'phases = ["bundle"]\n[bundle]\nglobs = ["dist/*.js"]\n', "dist/\nout/\n")
+    out = root / "out"
+    (out / "base").mkdir(parents=True)
+    earlier = PhaseResult("load", metrics=[Metric(name="p95_ms", value=10.0, unit="ms", better="lower")])
+    earlier.write(out / "load.json")
+    earlier.write(out / "base" / "load.json")
+    run_side_by_side(load_config(root / "echotune.toml"), out, BaseOptions(ref="HEAD"))
+    assert (out / "bundle.json").is_file() and (out / "base" / "bundle.json").is_file()
+    assert not (out / "base" / "load.json").exists()  # pruned: its head is no longer this run's pair
+    assert (f"note: {out} also holds load.json of an earlier run, which `gate`, `report` and `comment` on "
+            "the folder read too") in capsys.readouterr().err
