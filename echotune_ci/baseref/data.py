@@ -468,14 +468,14 @@ def shared_databases(head_env: Mapping[str, str], base_env: Mapping[str, str],
     """A warning when the head's and the base's environments point at the same database server and
     database (:func:`shared_database_names`). The head's migrations and the writes of both builds' tests
     then land in one database, so the base is measured on the head's schema and data."""
-    named = shared_database_names(head_env, base_env, origin)
-    if not named:
+    found = _shared(head_env, base_env, origin)
+    if not found:
         return []
-    return [f"the base and the head use the same database: {', '.join(named)}; the head's migrations and "
-            "both builds' requests reach it, so a pull request that changes the schema has its base measured "
-            "on the head's (give each build a database of its own to compare them apart: {build} in a "
-            "[serve] value is \"base\" or \"head\", as in DATABASE_URL = \".../app_{build}\", with both "
-            "databases made in [serve] build)"]
+    return [f"the base and the head use the same database: {', '.join(n for n, _ in found)}; the head's "
+            "migrations and both builds' requests reach it, so a pull request that changes the schema has "
+            "its base measured on the head's (give each build a database of its own to compare them apart: "
+            f"{{build}} in a [serve] value is \"base\" or \"head\", as in {found[0][1]}, with both databases "
+            "made in [serve] build)"]
 
 
 def shared_database_names(head_env: Mapping[str, str], base_env: Mapping[str, str],
@@ -486,6 +486,22 @@ def shared_database_names(head_env: Mapping[str, str], base_env: Mapping[str, st
     PGDATABASE, POSTGRES_HOST or POSTGRES_SERVER and POSTGRES_DB, DB_HOST and POSTGRES_DB). The database is
     named by its scheme (or variables), host, port and name only, never its credentials; *origin* names the
     file a variable was read from (a dotenv file both builds read), said after it."""
+    return [named for named, _ in _shared(head_env, base_env, origin)]
+
+
+def own_database_example(head_env: Mapping[str, str], base_env: Mapping[str, str]) -> str:
+    """The ``[serve] env`` entry that gives each build its own copy of the first database both point at,
+    in the variable the app reads it from: ``POSTGRES_DB = "app_{build}"`` (full-stack-fastapi-template,
+    whose settings take no DATABASE_URL, was told to write one), ``DATABASE_URL = ".../app_{build}"``;
+    "" when they share none."""
+    found = _shared(head_env, base_env)
+    return found[0][1] if found else ""
+
+
+def _shared(head_env: Mapping[str, str], base_env: Mapping[str, str],
+            origin: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """(:func:`shared_database_names`' text, :func:`own_database_example`'s entry) of each database the
+    two environments share."""
     origin = origin or {}
 
     def said(*names: str) -> str:
@@ -494,7 +510,8 @@ def shared_database_names(head_env: Mapping[str, str], base_env: Mapping[str, st
 
     same = sorted(name for name, value in head_env.items()
                   if _SERVER_DB.match(value or "") and base_env.get(name) == value)
-    named = [f"{name} ({_where(head_env[name])}{said(name)})" for name in same]
+    named = [(f"{name} ({_where(head_env[name])}{said(name)})",
+              f'{name} = ".../{_database_name(head_env[name])}_{{build}}"') for name in same]
     found: list[tuple[bool, str, str, str]] = []  # (by another prefix's name, host, database, where)
     for name, host in sorted(head_env.items()):
         match = _HOST_VARIABLE.match(name)
@@ -515,8 +532,18 @@ def shared_database_names(head_env: Mapping[str, str], base_env: Mapping[str, st
         if other and where in places:  # DB_HOST beside POSTGRES_HOST and its POSTGRES_DB: one database
             continue
         places.add(where)
-        named.append(f"{name} and {database} ({where}{said(name, database)})")
+        named.append((f"{name} and {database} ({where}{said(name, database)})",
+                      f'{database} = "{head_env[database]}_{{build}}"'))
     return named
+
+
+def _database_name(url: str) -> str:
+    """The database a server URL names (its path's last part), "app" where it names none."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        path = ""
+    return path.rstrip("/").rsplit("/", 1)[-1] or "app"
 
 
 def server_databases(settings: Mapping[str, str]) -> list[str]:

@@ -48,7 +48,7 @@ from .checkout import (BaseSource, checkout_top, dirty_paths, prepared_folder, r
 from .configs import base_config, bundle_in_base, where_moved
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
                    dotenv_settings, local_databases, named_settings, remember_databases,
-                   server_databases, share_earlier_databases, shared_database_names,
+                   own_database_example, server_databases, share_earlier_databases, shared_database_names,
                    shared_databases)
 from .environment import head_code, reuse_environment, setup_differences
 from .machine import Busy, OtherPrograms
@@ -201,7 +201,7 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
         app = _prepare(cfg, start, ServeOptions(), env, label="base", prepared_notes=prepared,
                        other=repo)
     except RunError as exc:
-        shared = _migrated_first(head_cfg, cfg, head, env)
+        shared, example = _migrated_first(head_cfg, cfg, head, env)
         hints = [hint] if hint else []
         hints += [shared] if shared else []
         if not hints:
@@ -210,7 +210,7 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
         # about a shared database last, where the comment's cut keeps it
         failed, quoting, printed = str(exc).partition("; it printed: ")
         raise BaseBuildFailed(f"{failed}; {'; '.join(hints)}{quoting}{printed}",
-                              advice=OWN_DATABASE_SHORT if shared else "") from None
+                              advice=own_database_advice(example) if shared else "") from None
     finally:
         if temporary:
             stamp_path(base_cwd).unlink(missing_ok=True)
@@ -224,27 +224,31 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     return dataclasses.replace(app, hint=hint)
 
 
-def _migrated_first(head_cfg: Config, cfg: Config, head: App | None, env: Mapping[str, str]) -> str:
+def _migrated_first(head_cfg: Config, cfg: Config, head: App | None,
+                    env: Mapping[str, str]) -> tuple[str, str]:
     """Why a base (of configuration *cfg*, extra environment *env*) whose setup or build failed may have
     failed: the database it shares with the head (whose app is *head*), which the head's setup and build,
     run first, migrated to a schema the base may not know (Alembic's "Can't locate revision", a Django
-    migration the base lacks). "" when they share none."""
+    migration the base lacks); and the ``[serve] env`` entry that gives each build its own
+    (:func:`~.data.own_database_example`). ("", "") when they share none."""
     from ..runner import _secret_names
 
     head = head or App(head_cfg.serve, head_cfg.resolve(head_cfg.serve.cwd), root=head_cfg.root,
                        drop=_secret_names(head_cfg))
     base = App(cfg.serve, cfg.resolve(cfg.serve.cwd), env, root=cfg.root, drop=_secret_names(cfg),
                build="base")
-    named = shared_database_names(*_database_settings(head_cfg, cfg, head, base))
+    head_env, base_env, origin = _database_settings(head_cfg, cfg, head, base)
+    named = shared_database_names(head_env, base_env, origin)
     if not named:
-        return ""
+        return "", ""
     return (f"the head, built first, shares its database with the base, {', '.join(named)}, and may have "
-            f"migrated it to a schema the base does not know")
+            f"migrated it to a schema the base does not know"), own_database_example(head_env, base_env)
 
 
-# What to do about one database both builds use, said last in a failure (where the comment's cut keeps it)
-OWN_DATABASE_SHORT = ('give each build its own database: {build} in [serve] env is "base" or "head" '
-                      '(DATABASE_URL = ".../app_{build}")')
+def own_database_advice(example: str) -> str:
+    """What to do about one database both builds use, said last in a failure (where the comment's cut
+    keeps it), with the app's own variable in *example* (``POSTGRES_DB = "app_{build}"``)."""
+    return f'give each build its own database: {{build}} in [serve] env is "base" or "head" ({example})'
 
 
 class BaseBuildFailed(RunError):

@@ -355,7 +355,7 @@ def test_one_database_server_both_builds_point_at_is_a_warning_without_its_crede
                     "127.0.0.1:5432/app_dev); the head's migrations and both builds' requests reach it, so a "
                     "pull request that changes the schema has its base measured on the head's (give each "
                     "build a database of its own to compare them apart: {build} in a [serve] value is "
-                    "\"base\" or \"head\", as in DATABASE_URL = \".../app_{build}\", with both databases "
+                    "\"base\" or \"head\", as in DATABASE_URL = \".../app_dev_{build}\", with both databases "
                     "made in [serve] build)"]
     assert "s3cret-pw" not in said[0]
     # a database of each build's own, or SQLite files (each checkout has its own): nothing to say
@@ -393,7 +393,7 @@ def test_a_database_named_by_host_and_postgres_db_is_shared():
                            "(127.0.0.1:54371/mydatabase in backend/.env); the head's migrations")
     assert "s3cret-pw" not in said
     both = {**mixed, "POSTGRES_HOST": "127.0.0.1:54371"}
-    assert shared_databases(both, dict(both))[0].count("mydatabase") == 1
+    assert shared_databases(both, dict(both))[0].split(";")[0].count("mydatabase") == 1
     assert shared_databases(mixed, {**mixed, "POSTGRES_DB": "mydatabase_base"}) == []
 
 
@@ -625,10 +625,12 @@ def test_a_database_server_named_by_its_server_variable_is_shared(tmp_path: Path
     base_cfg = load_config(tmp_path / "base" / "echotune.toml")
     assert _migrated_first(head_cfg, base_cfg, None, {}) == (
         "the head, built first, shares its database with the base, POSTGRES_SERVER and POSTGRES_DB "
-        "(127.0.0.1:55432/app in .env), and may have migrated it to a schema the base does not know")
+        "(127.0.0.1:55432/app in .env), and may have migrated it to a schema the base does not know",
+        # what to write, in the variable the app reads (its settings take no DATABASE_URL)
+        'POSTGRES_DB = "app_{build}"')
     # each build its own database (POSTGRES_DB = "app_{build}"): nothing shared
     own = load_config(tmp_path / "base" / "echotune.toml")
-    assert _migrated_first(head_cfg, own, None, {"POSTGRES_DB": "app_base"}) == ""
+    assert _migrated_first(head_cfg, own, None, {"POSTGRES_DB": "app_base"}) == ("", "")
     # DATABASE_HOSTNAME beside DATABASE_NAME, the other spelling of a host in parts
     parts = {"DATABASE_HOSTNAME": "127.0.0.1", "DATABASE_PORT": "5432", "DATABASE_NAME": "fastapi"}
     [said] = shared_databases(parts, dict(parts))
