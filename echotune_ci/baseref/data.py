@@ -527,14 +527,51 @@ def _shared(head_env: Mapping[str, str], base_env: Mapping[str, str],
         if database and base_env.get(database) == head_env[database] and same_port:
             where = host + (f":{head_env[port]}" if head_env.get(port) else "") + f"/{head_env[database]}"
             found.append((other, name, database, where))
+        elif not database and same_port and not _names_database(base_env, prefix) \
+                and not _apart(head_env, base_env):
+            # Neither names a database: both use the one the app's settings default to (DjangoGirls'
+            # POSTGRES_DB = os.getenv("POSTGRES_DB", "djangogirls")), where the head's migrations went first
+            found.append((True, name, "", host + (f":{head_env[port]}" if head_env.get(port) else "")))
     places: set[str] = set()
     for other, name, database, where in sorted(found):
         if other and where in places:  # DB_HOST beside POSTGRES_HOST and its POSTGRES_DB: one database
             continue
         places.add(where)
+        if not database:
+            named.append((f"{name} ({where}{said(name)}, where neither build names a database: both use the "
+                          f"one the app's settings default to)", f'{_name_variable(name)} = "app_{{build}}"'))
+            continue
         named.append((f"{name} and {database} ({where}{said(name, database)})",
                       f'{database} = "{head_env[database]}_{{build}}"'))
     return named
+
+
+def _apart(head_env: Mapping[str, str], base_env: Mapping[str, str]) -> bool:
+    """Whether a variable is "head" in the head's environment where it is "base" in the base's: {build} in
+    a [serve] value, which may give each build its own database under a name this module does not know."""
+    return any(value != base_env.get(name) and value.replace("head", "base") == base_env.get(name)
+               for name, value in head_env.items() if "head" in value)
+
+
+def _names_database(env: Mapping[str, str], prefix: str) -> bool:
+    """Whether *env* names a database for the host variable of *prefix* (its own name or a common one)."""
+    return any(env.get(n) for n in (f"{prefix}NAME", f"{prefix}DATABASE", f"{prefix}DB", f"{prefix}_NAME",
+                                    *_DATABASE_NAMES))
+
+
+def _name_variable(host: str) -> str:
+    """The variable that most likely names the database beside the host variable *host*: the one the
+    official image of its server reads (POSTGRES_DB, MYSQL_DATABASE), libpq's PGDATABASE, else NAME."""
+    prefix = _HOST_VARIABLE.match(host)
+    start = prefix.group(1) if prefix else ""
+    upper = start.upper()
+    if upper.rstrip("_").endswith(("POSTGRES", "POSTGRESQL")):
+        return f"{start}DB" if start.endswith("_") else f"{start}_DB"
+    if upper == "PG":
+        return "PGDATABASE"
+    if upper.rstrip("_").endswith(("MYSQL", "MARIADB")):
+        return f"{start}DATABASE" if start.endswith("_") else f"{start}_DATABASE"
+    return f"{start}NAME"
 
 
 def _database_name(url: str) -> str:

@@ -377,10 +377,9 @@ def test_a_database_given_in_parts_is_shared_when_host_port_and_name_are():
     assert "PGHOST and PGDATABASE (127.0.0.1:5433/shop)" in shared_databases(libpq, dict(libpq))[0]
     compose = {"POSTGRES_HOST": "db", "POSTGRES_DB": "app", "DB_HOST": "db", "DB_NAME": "app"}
     assert "POSTGRES_HOST and POSTGRES_DB (db/app)" in shared_databases(compose, dict(compose))[0]
-    # another database, another port, or no name to compare: nothing to say
+    # another database or another port: nothing to say
     assert shared_databases(parts, {**parts, "DBNAME": "quiz_base"}) == []
     assert shared_databases(libpq, {**libpq, "PGPORT": "5434"}) == []
-    assert shared_databases({"DBHOST": "127.0.0.1"}, {"DBHOST": "127.0.0.1"}) == []
 
 
 def test_a_database_named_by_host_and_postgres_db_is_shared():
@@ -637,3 +636,27 @@ def test_a_database_server_named_by_its_server_variable_is_shared(tmp_path: Path
     assert "DATABASE_HOSTNAME and DATABASE_NAME (127.0.0.1:5432/fastapi)" in said
     # a shell's own HOSTNAME names no database
     assert shared_databases({"HOSTNAME": "ci-1", "DB_NAME": "x"}, {"HOSTNAME": "ci-1", "DB_NAME": "x"}) == []
+
+
+def test_a_host_both_builds_share_without_a_database_name_is_the_apps_default_database():
+    """DjangoGirls reads POSTGRES_DB = os.getenv("POSTGRES_DB", "djangogirls"); [serve] env set
+    POSTGRES_HOST and POSTGRES_PORT alone. Both builds migrated and served "djangogirls" (the head's
+    stripe_payments 0001 was in the base's django_migrations), and nothing was said, since no variable
+    named the database to compare."""
+    from echotune_ci.baseref.data import own_database_example, server_databases, shared_databases
+
+    env = {"POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": "55432", "POSTGRES_PASSWORD": "changethis"}
+    [said] = shared_databases(env, dict(env))
+    assert said.startswith("the base and the head use the same database: POSTGRES_HOST (127.0.0.1:55432, "
+                           "where neither build names a database: both use the one the app's settings "
+                           "default to); the head's migrations")
+    assert "changethis" not in said
+    assert own_database_example(env, dict(env)) == 'POSTGRES_DB = "app_{build}"'
+    assert own_database_example({"DBHOST": "db"}, {"DBHOST": "db"}) == 'DBNAME = "app_{build}"'
+    assert own_database_example({"PGHOST": "db"}, {"PGHOST": "db"}) == 'PGDATABASE = "app_{build}"'
+    assert server_databases(env)  # an app that reads a database server: no SQLite file is its data
+    # one build names its own (the base's POSTGRES_DB = "app_base"), or {build} gave each its own under a
+    # name unknown here, or another port: not shared
+    assert shared_databases(env, {**env, "POSTGRES_DB": "app_base"}) == []
+    assert shared_databases({**env, "APP_SCHEMA": "dg_head"}, {**env, "APP_SCHEMA": "dg_base"}) == []
+    assert shared_databases(env, {**env, "POSTGRES_PORT": "5432"}) == []
