@@ -133,6 +133,10 @@ class GateOutcome:
     # listed six known highs beside the new one alike.
     known: frozenset[str] = frozenset()
     compared_phases: frozenset[str] = frozenset()
+    # The base's findings at or above the failing severity that the head no longer has, by rule and place
+    # (``PYSEC-2024-60 at requirements.txt:136``): a dependabot bump that fixes an advisory showed only as
+    # "audit.vulnerable_packages 3 -> 2, improved", while a new one is named.
+    gone_findings: list[str] = field(default_factory=list)
 
     def is_new(self, phase: str, finding: Finding) -> bool | None:
         """Whether *finding* of *phase* is new since the baseline; None when the phase had no base result
@@ -340,16 +344,29 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str,
 def _named(findings: list[Finding], shown: int = 3) -> str:
     """*findings* by rule and place (``PYSEC-2023-242 at requirements.txt:26``), the first *shown* of
     them, then how many more."""
-    def one(f: Finding) -> str:
-        props = f.properties or {}
-        where = ""
-        if f.location is not None and f.location.path:
-            where = f"{f.location.path}:{f.location.line}" if f.location.line else f.location.path
-        where = where or str(props.get("endpoint") or props.get("url") or props.get("package") or "")
-        return f"{f.rule_id} at {where}" if where else f.rule_id
-
-    named = ", ".join(one(f) for f in findings[:shown])
+    named = ", ".join(finding_name(f) for f in findings[:shown])
     return named + (f" and {len(findings) - shown} more" if len(findings) > shown else "")
+
+
+def finding_name(f: Finding) -> str:
+    """*f* by rule and place: ``PYSEC-2023-242 at requirements.txt:26``, ``api/server-error at /items``."""
+    props = f.properties or {}
+    where = ""
+    if f.location is not None and f.location.path:
+        where = f"{f.location.path}:{f.location.line}" if f.location.line else f.location.path
+    where = where or str(props.get("endpoint") or props.get("url") or props.get("package") or "")
+    return f"{f.rule_id} at {where}" if where else f.rule_id
+
+
+def gone_findings(result: PhaseResult, baseline: list[PhaseResult], fail_on: str) -> list[str]:
+    """The findings of *result*'s phase in *baseline* at or above its failing severity (the phase's own
+    ``fail_on``, else *fail_on*) that *result* no longer has, each by :func:`finding_name`."""
+    threshold = result.fail_on or fail_on
+    if threshold == "none":
+        return []
+    head = {f.fingerprint for f in result.findings}
+    return [finding_name(f) for b in baseline if b.phase == result.phase for f in b.findings
+            if f.fingerprint not in head and severity_at_least(f.severity, threshold)]
 
 
 def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
@@ -637,6 +654,7 @@ def evaluate(results: list[PhaseResult], cfg: Config,
         if compared:
             outcome.compared_phases |= {r.phase}
             outcome.known |= {f.fingerprint for f in r.findings if f.fingerprint in known}
+            outcome.gone_findings += gone_findings(r, baseline or [], cfg.budgets.security_fail_on)
         checked.append(r)
     if baseline is not None:
         outcome.base_targets = tuple(b.target for b in baseline if b.target)
