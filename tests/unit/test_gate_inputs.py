@@ -242,3 +242,9 @@ def test_a_finding_of_the_base_the_head_no_longer_has_is_named():
             in comment)
     # without a base nothing is gone
     assert evaluate([head], defaults()).gone_findings == []
+    # a head with no finding left still says which went (the section was left out with nothing to count)
+    clean = PhaseResult("security").finalize(fail_on="high")
+    outcome = evaluate([clean], defaults(), [base])
+    comment = render_comment(outcome.results, outcome=outcome)
+    assert ("### Findings\n\nNone in the head · 3 of the base's gone: PYSEC-2024-48 at requirements.txt:15, "
+            "PYSEC-2022-42969 at requirements.txt:192, PYSEC-2024-60 at requirements.txt:136" in comment)
