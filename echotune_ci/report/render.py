@@ -46,8 +46,13 @@ def fmt_delta(m: Metric, comparison: Comparison | None = None) -> str:
     "+6 % (not tested)" a count that gets no verdict (compare's method
     "count": files scanned, requests sent). Without one it is the plain
     difference in percent of the base, with no arrow, since a single
-    difference says nothing about noise.
+    difference says nothing about noise. A figure of its own run alone
+    (``compared`` false: the api phase's response times) says "not
+    compared", where an empty cell beside the other rows' changes read as
+    a base that was not measured.
     """
+    if not m.compared:
+        return "not compared"
     if comparison is not None and comparison.effect_text():
         text = comparison.effect_text()
         if text == "0 %":

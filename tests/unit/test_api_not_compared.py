@@ -48,6 +48,10 @@ def test_api_response_times_get_no_verdict_no_base_value_and_keep_their_budget()
     assert shown.baseline is None and shown.status == "pass"
     body = render_comment(outcome.results, outcome=outcome)
     assert "Against the base branch" not in body and "🔺" not in body
+    # beside metrics that have a base, its Δ cell says why it has none
+    other = PhaseResult("load", metrics=[Metric("p95_ms", 7.0, "ms", baseline=6.0)]).finalize()
+    body = render_comment([*outcome.results, other], outcome=outcome)
+    assert "| `GET /api/me` | 9.0 ms | ≤ 200 ms |  | not compared |" in body, body
     # the budget still holds on the head alone
     failed = evaluate([api_result(HEAD_ME, budget=5.0)], defaults(), [api_result(BASE_ME, budget=5.0)])
     assert failed.status == "fail"
