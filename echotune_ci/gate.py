@@ -128,6 +128,18 @@ class GateOutcome:
     # The baseline results' targets: the reports name the base's app on this machine (`run --base-ref`'s,
     # on a port of its own each run) as they name the head's, not by its URL.
     base_targets: tuple[str, ...] = ()
+    # The fingerprints of the results' findings the baseline had too, and the phases that had a base
+    # result to know them from: the reports mark which findings a pull request brings, where the table
+    # listed six known highs beside the new one alike.
+    known: frozenset[str] = frozenset()
+    compared_phases: frozenset[str] = frozenset()
+
+    def is_new(self, phase: str, finding: Finding) -> bool | None:
+        """Whether *finding* of *phase* is new since the baseline; None when the phase had no base result
+        (nothing says whether it is)."""
+        if phase not in self.compared_phases:
+            return None
+        return finding.fingerprint not in self.known
 
     @property
     def failed(self) -> list[Check]:
@@ -579,6 +591,9 @@ def evaluate(results: list[PhaseResult], cfg: Config,
         if check is not None:
             outcome.checks.append(check)
         outcome.known_findings += known_count
+        if compared:
+            outcome.compared_phases |= {r.phase}
+            outcome.known |= {f.fingerprint for f in r.findings if f.fingerprint in known}
         checked.append(r)
     if baseline is not None:
         outcome.base_targets = tuple(b.target for b in baseline if b.target)

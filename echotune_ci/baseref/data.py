@@ -485,8 +485,7 @@ def shared_database_names(head_env: Mapping[str, str], base_env: Mapping[str, st
     origin = origin or {}
 
     def said(*names: str) -> str:
-        files = list(dict.fromkeys(origin[n] for n in names if n in origin))
-        return f" in {', '.join(files)}" if files else ""
+        return _said(origin, *names)
 
     same = sorted(name for name, value in head_env.items()
                   if _SERVER_DB.match(value or "") and base_env.get(name) == value)
@@ -513,6 +512,52 @@ def shared_database_names(head_env: Mapping[str, str], base_env: Mapping[str, st
         places.add(where)
         named.append(f"{name} and {database} ({where}{said(name, database)})")
     return named
+
+
+# A Redis server's URL (Valkey speaks the same protocol and takes the same URLs): redis://, rediss://,
+# redis+sentinel://, valkey://; the database is the path's number, 0 without one
+_CACHE_URL = re.compile(r"^(?:rediss?|redis\+sentinel|valkeys?)://", re.I)
+# ... or in parts: REDIS_HOST with REDIS_PORT and REDIS_DB (Bull's and ioredis' examples, Django-RQ's)
+_CACHE_HOST = re.compile(r"^((?:\w+_)?(?:REDIS|VALKEY)_?)HOST$", re.I)
+
+
+def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
+                  origin: Mapping[str, str] | None = None) -> list[str]:
+    """A warning when the head's and the base's environments point at the same Redis database: the same
+    URL in the same variable (``REDIS_URL``, ``CELERY_BROKER_URL``), or the same ``REDIS_HOST``, port and
+    database number. Both builds' cached answers, sessions, rate-limit counters and job queues then live
+    in one keyspace: either build answers from what the other cached, and one's workers take the other's
+    jobs. Named by scheme, host, port and database only (never the password); *origin* names the file a
+    variable was read from."""
+    origin = origin or {}
+    named: list[str] = []
+    for name, value in sorted(head_env.items()):
+        if _CACHE_URL.match(value or "") and base_env.get(name) == value:
+            where = _where(value)
+            if not urlsplit(value).path.strip("/"):
+                where += "/0"
+            named.append(f"{name} ({where}{_said(origin, name)})")
+            continue
+        match = _CACHE_HOST.match(name)
+        if not match or not value or base_env.get(name) != value:
+            continue
+        prefix = match.group(1)
+        parts = [f"{prefix}PORT", f"{prefix}DB"]
+        if all(base_env.get(n) == head_env.get(n) for n in parts):
+            port, db = head_env.get(parts[0]), head_env.get(parts[1]) or "0"
+            named.append(f"{name} ({value}{':' + port if port else ''}/{db}{_said(origin, name)})")
+    if not named:
+        return []
+    return [f"the base and the head use the same Redis database: {', '.join(named)}; both builds' cached "
+            "answers, sessions, rate limits and queues share its keys, so either build can answer from what "
+            "the other cached (give each build its own: {build_index} in a [serve] value is 0 for the head "
+            "and 1 for the base, as in REDIS_URL = \"redis://127.0.0.1:6379/{build_index}\")"]
+
+
+def _said(origin: Mapping[str, str], *names: str) -> str:
+    """" in .env" for the variables of *names* read from a file (*origin*), else ""."""
+    files = list(dict.fromkeys(origin[n] for n in names if n in origin))
+    return f" in {', '.join(files)}" if files else ""
 
 
 def server_databases(settings: Mapping[str, str]) -> list[str]:

@@ -48,7 +48,7 @@ from .checkout import (BaseSource, checkout_top, dirty_paths, prepared_folder, r
 from .configs import base_config, bundle_in_base, where_moved
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
                    dotenv_settings, local_databases, named_settings, remember_databases,
-                   server_databases, share_earlier_databases, shared_database_names,
+                   server_databases, share_earlier_databases, shared_caches, shared_database_names,
                    shared_databases)
 from .environment import head_code, reuse_environment, setup_differences
 from .machine import Busy, OtherPrograms
@@ -324,7 +324,7 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
     # django-blog on PostgreSQL: its db.sqlite3 from before was said to hold other rows than the base's
     said = [] if server_databases(settings[0]) else \
         data_warnings(cfg.base_dir, base_cfg.base_dir, had)
-    return said + shared_databases(*settings)
+    return said + shared_databases(*settings) + shared_caches(*settings)
 
 
 def _database_settings(cfg: Config, base_cfg: Config, head: App,

@@ -602,3 +602,56 @@ def test_a_settings_file_named_through_build_is_each_builds_own(tmp_path):
     base.app.build = "head"
     said = _data_warnings(head_cfg, base_cfg, [], head, base)
     assert any("DB_HOST and DB_NAME (127.0.0.1:5452/blog_head in config/head.toml)" in w for w in said), said
+
+
+def test_one_redis_database_for_both_builds_is_named_and_build_index_gives_each_its_own(
+        tmp_path: Path, redis_server) -> None:
+    """Two builds on one REDIS_URL share every key: what one cached, the other reads (a real redis-server
+    here), so a slower uncached path in the head hides behind the base's cache, and the warning names
+    it, never its password. `{build_index}` in [serve] env gives each build a database of its own."""
+    import redis
+
+    from echotune_ci.baseref.sidebyside import _data_warnings
+    from echotune_ci.config import load_config
+    from echotune_ci.config.sections import ServeSettings
+    from echotune_ci.runner import PreparedApp
+    from echotune_ci.serve import App
+
+    def sides(name: str, **env: str) -> dict[str, PreparedApp]:
+        out = {}
+        for side in ("head", "base"):
+            folder = tmp_path / name / side
+            folder.mkdir(parents=True)
+            (folder / "echotune.toml").write_text('[serve]\ncommand = "true"\n')
+            app = App(ServeSettings(command="true", env=env), folder, root=folder, build=side)
+            out[side] = PreparedApp(app)
+        return out
+
+    def warnings(apps: dict[str, PreparedApp]) -> list[str]:
+        cfgs = [load_config(apps[side].app.root / "echotune.toml") for side in ("head", "base")]
+        return _data_warnings(cfgs[0], cfgs[1], [], apps["head"], apps["base"])
+
+    port = redis_server.port
+    shared = sides("shared", REDIS_URL=f"redis://:s3cret@127.0.0.1:{port}")
+    said = warnings(shared)
+    assert [w for w in said if "same Redis database" in w] == [
+        f"the base and the head use the same Redis database: REDIS_URL (redis://127.0.0.1:{port}/0); both "
+        "builds' cached answers, sessions, rate limits and queues share its keys, so either build can answer "
+        "from what the other cached (give each build its own: {build_index} in a [serve] value is 0 for the "
+        "head and 1 for the base, as in REDIS_URL = \"redis://127.0.0.1:6379/{build_index}\")"]
+    assert not any("s3cret" in w for w in said)
+    urls = [prepared.app.environment()["REDIS_URL"] for prepared in shared.values()]
+    redis.Redis.from_url(urls[0]).set("tracks:jazz", "from the head")
+    assert redis.Redis.from_url(urls[1]).get("tracks:jazz") == b"from the head"
+
+    apart = sides("apart", REDIS_URL=f"redis://:s3cret@127.0.0.1:{port}/{{build_index}}")
+    assert not any("Redis" in w for w in warnings(apart))
+    head_url, base_url = (apart[side].app.environment()["REDIS_URL"] for side in ("head", "base"))
+    assert (head_url[-2:], base_url[-2:]) == ("/0", "/1")
+    redis.Redis.from_url(head_url).set("tracks:rock", "from the head")
+    assert redis.Redis.from_url(base_url).get("tracks:rock") is None
+
+    parts = sides("parts", REDIS_HOST="127.0.0.1", REDIS_PORT=str(port))
+    assert any(f"REDIS_HOST (127.0.0.1:{port}/0)" in w for w in warnings(parts))
+    parts["base"].app.extra_env["REDIS_DB"] = "1"
+    assert not any("Redis" in w for w in warnings(parts))

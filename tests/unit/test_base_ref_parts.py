@@ -4,6 +4,7 @@ which configuration measures the base, reusing the head's environment, refs that
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import signal
@@ -16,7 +17,7 @@ import pytest
 from echotune_ci.baseref import checkout
 from echotune_ci.baseref.checkout import dirty_paths, resolve_ref, worktree
 from echotune_ci.baseref.configs import base_config
-from echotune_ci.baseref.environment import reuse_environment, same_dependencies
+from echotune_ci.baseref.environment import reuse_environment, same_dependencies, setup_differences
 from echotune_ci.baseref.measure import merge_samples, split_load
 from echotune_ci.baseref.sidebyside import BaseOptions, _checked_source
 from echotune_ci.config import load_config
@@ -168,8 +169,10 @@ def test_the_base_of_a_paired_load_test_carries_every_metric_the_head_carries() 
     mix = {k for k in found if k.startswith("requests") or k.startswith("rps[")}
     assert mix == {"requests", *(f"{name}[endpoint=GET /api/tracks{tail}]"
                                  for name in ("requests", "rps") for tail in ("", "/{id}"))}
-    assert all(c.n_base == c.n_head == 4 and c.method == "mann-whitney-u" for k, c in found.items()
-               if k not in mix)
+    # rps is 100 in every round of both builds here: an exact change, compared as one value a side
+    assert found["rps"].method == "threshold" and found["rps"].verdict == "no significant change"
+    assert all(c.n_base == c.n_head == 4 and c.method == ("threshold" if k == "rps" else "mann-whitney-u")
+               for k, c in found.items() if k not in mix)
     assert all(c.method == "count" and c.verdict == "no significant change"
                for k, c in found.items() if k in mix)
     assert found["max_ms[endpoint=GET /api/tracks/{id}]"].has_interval
@@ -885,6 +888,44 @@ def test_a_head_that_cannot_start_is_named_as_the_head(tmp_path):
     assert git(root, "worktree", "list").count("\n") == 1  # the base's checkout is gone
 
 
+def test_a_package_json_change_no_install_reads_links_the_heads_node_modules(tmp_path):
+    """Checked with npm 11 before this was written: a package.json whose version, description and
+    lint/test scripts differ from the one its package-lock.json was made for passes `npm ci`, and the
+    node_modules it installs (every file, `.package-lock.json` too) is byte for byte the other's. Such a
+    pull request had the base run its own `npm ci`. The install's own lifecycle scripts, the dependencies
+    and a setup that runs a script (`npm run ...`) still make it another install."""
+    head_cwd, base_cwd = tmp_path / "head", tmp_path / "base"
+    package = {"name": "shop", "version": "1.0.0", "private": True, "dependencies": {"is-number": "7.0.0"},
+               "scripts": {"lint": "eslint .", "prepare": "husky", "db:generate": "prisma generate"}}
+    for cwd in (head_cwd, base_cwd):
+        cwd.mkdir()
+        (cwd / "package-lock.json").write_text('{"lockfileVersion": 3}')
+    (head_cwd / "package.json").write_text(json.dumps(package, indent=2))
+    serve = ServeSettings(setup="npm ci", command="node server.js")
+
+    def base(**changed: Any) -> bool:
+        (base_cwd / "package.json").write_text(json.dumps({**package, **changed}))
+        return same_dependencies(serve, head_cwd, serve, base_cwd)
+
+    assert base()  # other whitespace, same fields
+    assert base(version="0.9.0", description="a shop", keywords=["shop"], license="MIT")
+    assert base(scripts={**package["scripts"], "lint": "eslint --fix .", "test": "vitest"})
+    assert setup_differences(serve, head_cwd, serve, base_cwd) == ""
+    assert not base(scripts={**package["scripts"], "prepare": "husky install"})
+    assert not base(scripts={**package["scripts"], "postinstall": "prisma generate"})
+    assert not base(dependencies={"is-number": "7.0.1"})
+    assert not base(overrides={"is-number": "7.0.1"})
+    assert setup_differences(serve, head_cwd, serve, base_cwd) == "package.json"
+    # a setup that runs a script reads it: the script's line is part of what is installed
+    runs = ServeSettings(setup="npm ci && npm run db:generate", command="node server.js")
+    (base_cwd / "package.json").write_text(json.dumps({**package, "version": "0.9.0"}))
+    assert same_dependencies(serve, head_cwd, serve, base_cwd)
+    assert not same_dependencies(runs, head_cwd, runs, base_cwd)
+    # a package.json the install cannot read compares as its bytes
+    (base_cwd / "package.json").write_text(json.dumps(package, indent=2)[:-1])
+    assert not same_dependencies(serve, head_cwd, serve, base_cwd)
+
+
 def test_a_lockfile_the_heads_setup_rewrote_is_still_the_bases(tmp_path, monkeypatch):
     """`npm install` rewrites an out-of-date package-lock.json (npm 11 puts package.json's name and
     version into it). The head's then differed from the base's committed copy: every side-by-side run
@@ -912,7 +953,7 @@ def test_a_lockfile_the_heads_setup_rewrote_is_still_the_bases(tmp_path, monkeyp
     assert setup() is True  # what setup left is what it was stamped for
     assert same_dependencies(serve, head_cwd, serve, base_cwd)
     # a base whose manifest differs still differs, and so does a lockfile edited after setup
-    (base_cwd / "package.json").write_text('{"name": "demo", "version": "1.0.1"}')
+    (base_cwd / "package.json").write_text('{"name": "demo", "version": "1.0.0", "dependencies": {"a": "2"}}')
     assert not same_dependencies(serve, head_cwd, serve, base_cwd)
     (base_cwd / "package.json").write_text('{"name": "demo", "version": "1.0.0"}')
     (head_cwd / "package-lock.json").write_text(committed.replace("0.9.0", "0.9.1"))
