@@ -951,8 +951,11 @@ def typescript_members(start: Start, packages: list[Package]) -> tuple[list[str]
 # ---------------------------------------------------------------------------- the port
 
 
-# server.listen(PORT), listen(+PORT), listen(Number(port)), listen({ port: config.port })
-_LISTEN = re.compile(r"\.listen\(\s*(?:\{[^}]*?\bport\s*:\s*)?(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+)")
+# server.listen(PORT), listen(+PORT), listen(Number(port)), listen({ port: config.port }); vite-express's
+# ViteExpress.listen(app, 3000, ...), whose port comes second (tmastrom/vite-express-js: "could not tell how
+# the server picks its port" of a server that always listens on 3000)
+_LISTEN = re.compile(r"(?:\bViteExpress\.listen\(\s*\w+\s*,|\.listen\()"
+                     r"\s*(?:\{[^}]*?\bport\s*:\s*)?(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+)")
 # @hono/node-server's serve({ fetch: app.fetch, port: Number(process.env.PORT) }), or its shorthand `port`
 # (undefined: its default 3000)
 _NODE_SERVE = re.compile(r"\bserve\(\s*\{[^}]*?\bport\b"
