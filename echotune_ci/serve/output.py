@@ -496,6 +496,28 @@ def _build_log_hint(package: str, path: str, logged: list[str]) -> str:
     return said + unreachable_host_hint(logged)
 
 
+# Yarn 2+'s refusal of a YARN_ variable of the environment that names no setting of its own ("Usage Error:
+# Unrecognized or legacy configuration settings found: production - run "yarn config -v" to see the list of
+# settings supported in Yarn (in <environment>)"): Yarn 1's YARN_PRODUCTION, which init once wrote
+_YARN_UNKNOWN = re.compile(r"Unrecognized or legacy configuration settings found: ([\w, ]+?) - run .*"
+                           r"\(in <environment>\)")
+
+
+def yarn_setting_hint(lines: Sequence[str]) -> str:
+    """Which variable of the environment a Yarn 2+ that refused its settings read (see _YARN_UNKNOWN): Yarn
+    names the setting ("production"), the user set YARN_PRODUCTION ([serve] env, the CI job's environment);
+    "" when Yarn refused none."""
+    found = next((m.group(1) for line in lines if (m := _YARN_UNKNOWN.search(line))), "")
+    if not found:
+        return ""
+    names = [re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip()).upper() for name in found.split(",")]
+    shown = ", ".join(f"YARN_{name}" for name in names if name)
+    why = (" (Yarn 1's; Yarn 2+ installs the devDependencies whatever NODE_ENV says)" if "PRODUCTION" in names
+           else "")
+    return (f"; Yarn 2+ reads every YARN_ variable of the environment as one of its settings and has no "
+            f"{shown}{why}: remove it from [serve] env and the job's environment")
+
+
 def missing_tool(lines: Sequence[str]) -> str | None:
     """The program a shell could not find ("sh: 1: npm: not found"), or None."""
     for line in reversed(lines):

@@ -27,7 +27,7 @@ from ..fsutil import write_json_atomic
 from .environment import not_installed
 from .output import (OutputBuffer, lacks_a_dependency, missing_module, missing_tool, own_module,
                      own_module_hint, read_into, silent_migration_hint, summarise,
-                     unreachable_host_hint, yarn_build_hint)
+                     unreachable_host_hint, yarn_build_hint, yarn_setting_hint)
 from .process import process_group
 
 # What decides an install, by ecosystem; the ones present in cwd are the default setup_inputs.
@@ -207,7 +207,7 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
         failed = f"serve.{name} failed with exit code {proc.returncode} ({command})"
         own = own_module(lines, cwd)
         raise StepFailed(failed + summarise(lines) + (own_module_hint(own, command) if own else "")
-                         + unreachable_host_hint(lines) + yarn_build_hint(lines)
+                         + unreachable_host_hint(lines) + yarn_build_hint(lines) + yarn_setting_hint(lines)
                          + silent_migration_hint(lines, command, cwd),
                          missing_dependency=lacks_a_dependency(lines) and not own,
                          module=missing_module(lines))

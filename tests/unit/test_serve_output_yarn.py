@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from echotune_ci.serve.output import important_lines, summarise, yarn_build_hint
+from echotune_ci.serve.output import important_lines, summarise, yarn_build_hint, yarn_setting_hint
 from echotune_ci.serve.steps import StepFailed, run_step
 
 OUTPUTS = Path(__file__).resolve().parents[1] / "fixtures" / "step-output"
@@ -106,3 +106,21 @@ def test_a_failed_yarn_setup_says_why_in_one_line(tmp_path):
     assert "it printed: YN0009: better-sqlite3@npm:11.7.0 couldn't be built successfully" in message
     assert "YN0086" not in message and "➤" not in message
     assert "attempt 1 failed with ENOTFOUND" in message and "npm_config_nodedir" in message
+
+
+@pytest.mark.parametrize(("found", "named"), [
+    ("production", "YARN_PRODUCTION (Yarn 1's; Yarn 2+ installs the devDependencies whatever NODE_ENV says)"),
+    ("production, ignoreOptional", "YARN_PRODUCTION, YARN_IGNORE_OPTIONAL (Yarn 1's; Yarn 2+ installs the "
+                                   "devDependencies whatever NODE_ENV says)"),
+    ("fooBar", "YARN_FOO_BAR"),
+])
+def test_a_yarn_variable_yarn_4_refuses_is_named(found, named):
+    # Yarn 4.3.1 run here with YARN_PRODUCTION=false in the environment (actual-server, init's [serve] env):
+    # every command, `yarn install --immutable` first, stopped on this line alone
+    lines = [f"Usage Error: Unrecognized or legacy configuration settings found: {found} - run \"yarn config "
+             "-v\" to see the list of settings supported in Yarn (in <environment>)", "",
+             "$ yarn install [--json] [--immutable] [--immutable-cache] [--refresh-lockfile]"]
+    assert yarn_setting_hint(lines) == (
+        "; Yarn 2+ reads every YARN_ variable of the environment as one of its settings and has no "
+        f"{named}: remove it from [serve] env and the job's environment")
+    assert yarn_setting_hint(lines[1:]) == ""
