@@ -358,3 +358,18 @@ def test_init_leaves_out_the_round_trip_of_a_socket_io_2_server(tmp_path, spec, 
     assert bool(app.realtime) is measured
     said = " ".join(app.checks.get("realtime", []))
     assert ("is Socket.IO 2 or older" in said) is not measured
+
+
+def test_connects_that_all_failed_give_no_connect_time():
+    # excalidraw-room at adc2742 (socket.io 2.4.0) against python-socketio 5.18: 125 connects, 125 failed in
+    # 5.3 ms (p50); its base (2.3.0) connected in 18.1 ms, and the head's figure read "-71 %, improved"
+    settings = RealtimeSettings(path="/socket.io", protocol="socketio", event="server-broadcast")
+    head = [{"label": "head", "realtime": [_entry("/socket.io (connect)", 125, 125, 5.253, 9.981, 37)]}]
+    by = {m.name: m for m in realtime.realtime_metrics(head, settings, Budgets())[0]}
+    assert by["realtime_connect_p50_ms"].value is None and by["realtime_connect_p95_ms"].value is None
+    assert by["realtime_connect_p50_ms"].description == "no connect succeeded during the test"
+    assert by["realtime_connects"].value == 125 and by["realtime_error_rate_pct"].value == 100.0
+    # one connect of the 125 that succeeded keeps the figures
+    head[0]["realtime"][0]["failures"] = 124
+    by = {m.name: m for m in realtime.realtime_metrics(head, settings, Budgets())[0]}
+    assert by["realtime_connect_p50_ms"].value == 5.253
