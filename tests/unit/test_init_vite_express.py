@@ -26,3 +26,16 @@ def test_vite_express_listens_on_the_port_it_is_given_second(tmp_path):
     app = app_setup(tmp_path)
     assert app.port == 3000
     assert not any("picks its port" in str(check) for checks in app.checks.values() for check in checks)
+
+
+def test_vite_express_serves_the_client_at_the_root(tmp_path):
+    # vite-express under NODE_ENV=production answers "/" with the build's index.html ("<!DOCTYPE html> ...
+    # <title>Vite + React</title>", run here); init read an API with no "/" and measured no page
+    write(tmp_path, {"package.json": json.dumps({
+        "name": "vite-react-starter", "scripts": {"start": "NODE_ENV=production node src/server/main.js",
+                                                  "build": "vite build"},
+        "dependencies": {"express": "^4.18.2", "vite-express": "*"}, "devDependencies": {"vite": "^4.0.4"}}),
+        "yarn.lock": "# yarn lockfile v1\n", "src/server/main.js": SERVER, "index.html": "<!doctype html>\n",
+        "vite.config.js": "import { defineConfig } from 'vite'\nexport default defineConfig({})\n"})
+    app = app_setup(tmp_path)
+    assert app.has_root and "frontend" in app.phases and "bundle" in app.phases
