@@ -281,7 +281,7 @@ def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: P
     """Why the base runs its own setup: its setup command or its setup inputs differ (named), else the
     head's environment installs the head's own code (*own_code*, the file that says so), or the base's
     folder already has an environment (a prepared ``--base-dir``), or the head has none to link."""
-    from ..serve.steps import SETUP_OUTPUTS
+    from ..serve.steps import PNP_MAPS, SETUP_OUTPUTS
     from .environment import same_dependencies
 
     if not same_dependencies(head_cfg.serve, head_cwd, cfg.serve, base_cwd):
@@ -301,6 +301,13 @@ def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: P
     if own:
         return (f"the base's dependencies are the head's, but its folder has its own {', '.join(own)}: "
                 f"the base ran its own setup")
+    pnp = next((name for name in PNP_MAPS if (head_cwd / name).is_file()), "")
+    if pnp:
+        # the map names each package, the project's own among them, by its path from the map's folder: the
+        # head's map would resolve the base's imports against the head's checkout, so it is not linked
+        return (f"the base's dependencies are the head's, which Yarn's Plug'n'Play installed without a "
+                f"node_modules ({pnp}, a map of paths from the head's folder, which is not linked): the base "
+                f"ran its own setup")
     return ("the base's dependencies are the head's, but the head's setup left no "
             f"{', '.join(SETUP_OUTPUTS)} to link: the base ran its own setup")
 

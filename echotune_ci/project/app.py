@@ -62,6 +62,7 @@ from .nodeapp import (
     tools,
     typescript_members,
     unbuilt_entry,
+    yarn_berry,
 )
 from .scriptreach import reaches
 from .nx import NxClient, NxServer, nx_clients, nx_projects, nx_runner, nx_server
@@ -194,7 +195,7 @@ def detect_app(root: Path) -> AppSetup:
 def _finish(app: AppSetup, root: Path) -> AppSetup:
     """*app* with its install step keeping dev dependencies when needed, its lockfiles in the audit
     entries, and no bundle glob outside the repository."""
-    app = _with_dev_dependencies(app)
+    app = _with_dev_dependencies(app, root)
     audit_entries(app)
     _outputs_inside(app, root)
     _uv_environment(app, root)
@@ -302,17 +303,25 @@ def _inside(path: Path, repo: Path) -> bool:
 # package.json script runs (mern-ecommerce's "build": "npm install --prefix frontend && ...": "serve.build
 # needs `vite`"). Each manager's own setting, in the environment, reaches them all (npm 10, yarn 1.22 and
 # pnpm 8 run here: the devDependency installed under NODE_ENV=production with it, left out without).
+# YARN_PRODUCTION is Yarn 1's alone: Yarn 2+ installs the devDependencies whatever NODE_ENV says (4.3.1
+# here) and refuses every command, `yarn start` too, under a YARN_ variable it does not know ("Usage Error:
+# Unrecognized or legacy configuration settings found: production ... (in <environment>)"): actual-server's
+# setup stopped on the setting init had written.
 _KEEP_DEV = {"npm": ("npm_config_include", "dev"), "yarn": ("YARN_PRODUCTION", "false"),
              "pnpm": ("npm_config_production", "false")}
 
 
-def _with_dev_dependencies(app: AppSetup) -> AppSetup:
-    """*app* whose Node installs (setup's, build's and those its scripts run) keep the devDependencies
-    when NODE_ENV=production is set: the package manager's setting for it in [serve] env."""
+def _with_dev_dependencies(app: AppSetup, root: Path) -> AppSetup:
+    """*app* (in *root*) whose Node installs (setup's, build's and those its scripts run) keep the
+    devDependencies when NODE_ENV=production is set: the package manager's setting for it in [serve] env,
+    none for a Yarn 2+ project (see _KEEP_DEV)."""
     if app.env.get("NODE_ENV") != "production":
         return app
     steps = f"{app.setup} && {app.build}"
+    berry = yarn_berry(root / app.cwd) or yarn_berry(root)
     for manager, (name, value) in _KEEP_DEV.items():
+        if manager == "yarn" and berry:
+            continue
         if re.search(rf"(?<![\w-]){manager}(?![\w-])", steps) and name not in app.env:
             app.env[name] = value
             app.decide("env", f"{name}={value}", "NODE_ENV=production would leave out the devDependencies "

@@ -188,7 +188,9 @@ _STATIC = re.compile(
     # NestJS: @nestjs/serve-static's ServeStaticModule, NestExpressApplication's useStaticAssets
     r"ServeStaticModule|useStaticAssets|"
     # Django's render(request, ...), not a Jinja template's .render() (an email's body)
-    r"(?<![.\w])render\(|static_folder|fastify-static|@fastify/static|\.frontend\(\s*['\"]/"
+    r"(?<![.\w])render\(|static_folder|fastify-static|@fastify/static|\.frontend\(\s*['\"]/|"
+    # vite-express serves the Vite client's build (its index.html at "/") from the server it starts or binds
+    r"\bViteExpress\.(?:listen|bind)\("
 )
 
 

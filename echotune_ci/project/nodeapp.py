@@ -295,16 +295,20 @@ def _yarn_path(folder: Path) -> str:
     return m.group(1) if m and (folder / m.group(1)).is_file() else ""
 
 
+def yarn_berry(folder: Path, data: dict[str, Any] | None = None) -> bool:
+    """Whether the yarn of the package in *folder* (its package.json *data*, read when None) is Yarn 2 or
+    later ("Berry"): a .yarnrc.yml, Berry's settings file, or ``packageManager`` naming yarn 2 to 4."""
+    manifest = read_json_dict(folder / "package.json") if data is None else data
+    return (folder / ".yarnrc.yml").is_file() or str(manifest.get("packageManager", "")).startswith(
+        ("yarn@2", "yarn@3", "yarn@4"))
+
+
 def _tools(manager: str, lockfile: str, data: dict[str, Any], folder: Path) -> Tools:
     if lockfile == "pnpm-lock.yaml":
         return Tools("pnpm", "pnpm install --frozen-lockfile", lockfile)
     if lockfile == "yarn.lock":
-        berry = (folder / ".yarnrc.yml").is_file() or str(data.get("packageManager", "")).startswith(
-            ("yarn@2", "yarn@3", "yarn@4")
-        )
-        return Tools(
-            "yarn", "yarn install --immutable" if berry else "yarn install --frozen-lockfile", "yarn.lock"
-        )
+        return Tools("yarn", "yarn install --immutable" if yarn_berry(folder, data)
+                     else "yarn install --frozen-lockfile", "yarn.lock")
     if lockfile in ("package-lock.json", "npm-shrinkwrap.json"):
         return Tools("npm", "npm ci", lockfile)
     if lockfile in ("bun.lock", "bun.lockb"):
@@ -947,8 +951,11 @@ def typescript_members(start: Start, packages: list[Package]) -> tuple[list[str]
 # ---------------------------------------------------------------------------- the port
 
 
-# server.listen(PORT), listen(+PORT), listen(Number(port)), listen({ port: config.port })
-_LISTEN = re.compile(r"\.listen\(\s*(?:\{[^}]*?\bport\s*:\s*)?(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+)")
+# server.listen(PORT), listen(+PORT), listen(Number(port)), listen({ port: config.port }); vite-express's
+# ViteExpress.listen(app, 3000, ...), whose port comes second (tmastrom/vite-express-js: "could not tell how
+# the server picks its port" of a server that always listens on 3000)
+_LISTEN = re.compile(r"(?:\bViteExpress\.listen\(\s*\w+\s*,|\.listen\()"
+                     r"\s*(?:\{[^}]*?\bport\s*:\s*)?(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+)")
 # @hono/node-server's serve({ fetch: app.fetch, port: Number(process.env.PORT) }), or its shorthand `port`
 # (undefined: its default 3000)
 _NODE_SERVE = re.compile(r"\bserve\(\s*\{[^}]*?\bport\b"

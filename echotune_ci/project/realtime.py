@@ -43,7 +43,8 @@ def detect_realtime(folder: Path) -> dict[str, str]:
     """{"protocol": "ws"|"socketio", "path": ..., "source": why, "guess": "yes" when the path was not
     found in a file} for the app in *folder*, or {} when it has no real-time dependency. Socket.IO adds
     "event" and "event_source": the first event a handler acknowledges (:func:`ack_event`), "" when
-    none does."""
+    none does, and "legacy": package.json's range of a Socket.IO 1 or 2 server, which the load test's
+    client cannot speak to."""
     node = _node_deps(folder)
     try:
         from .pydeps import read_python
@@ -56,8 +57,12 @@ def detect_realtime(folder: Path) -> dict[str, str]:
         socketio = f"Python dependency {next(n for n in SOCKETIO_PY if py.has(n))}"
     if socketio:
         event, where = ack_event(folder)
-        return {"protocol": "socketio", "path": "/socket.io", "source": socketio, "guess": "",
-                "event": event, "event_source": where}
+        detected = {"protocol": "socketio", "path": "/socket.io", "source": socketio, "guess": "",
+                    "event": event, "event_source": where}
+        old = _node_range(folder, "socket.io")
+        if old:
+            detected["legacy"] = old
+        return detected
     source = next((f"package.json: {n}" for n in WS_NODE if n in node), "")
     served = ""  # where the code serves a WebSocket, when only such a dependency says it may
     if not source and py is not None and py.has(*WS_PY):
@@ -288,6 +293,23 @@ def _read_key(node: ast.AST, names: set[str]) -> str:
             and isinstance(node.args[0].value, str)):
         return node.args[0].value
     return ""
+
+
+# A version range of Socket.IO 1 or 2 ("2.3.0", "^2.4.0", "~1.7", "2.x"): the Engine.IO 3 protocol, which the
+# load test's client (python-socketio 5: Socket.IO 3 and 4 only) does not speak
+_SOCKETIO_2 = re.compile(r"^\s*[\^~=v]*\s*[0-2](?:\.|\s*$)")
+
+
+def _node_range(folder: Path, name: str) -> str:
+    """The range package.json's dependencies give *name* when it is a Socket.IO 1 or 2 one (see _SOCKETIO_2),
+    else ""."""
+    try:
+        data = json.loads(read_text(folder / "package.json", 2_000_000))
+    except ValueError:
+        return ""
+    deps = data.get("dependencies") if isinstance(data, dict) else None
+    spec = deps.get(name) if isinstance(deps, dict) else None
+    return spec if isinstance(spec, str) and _SOCKETIO_2.match(spec) else ""
 
 
 def _node_deps(folder: Path) -> set[str]:

@@ -29,6 +29,13 @@ _PYTHON = r"requires? a different [Pp]ython|does not support [Pp]ython \d"
 # with poetry but with pyyaml (6.0) not supporting PEP 517 builds"; Poetry 2: "but one of the following
 # issues with pyyaml (6.0)"), where the build's own traceback only says "AttributeError: ... cython_sources".
 _BUILD_NOTE = r"not a problem with \w+ but (?:with|one of the following issues with) "
+# Yarn 2+'s message codes (its MessageName) that report progress, notices and warnings, never a failure:
+# 0 unnamed (the steps' frames, "Completed", "Failed with errors"), 2 and 60 peer dependencies, 4-8 builds
+# disabled or due, 13 fetches, 19 unused cache entries, 31 node_modules warnings, 32 node-gyp injected, 50
+# deprecated settings, 61 deprecated packages, 62/63/76 skipped platforms, 68/69 package extensions, 85
+# resolution records, 86 the peer-dependency advice, 87-90 notices. actual-server's 404 of a tarball was
+# quoted after them, in the middle a comment cuts.
+_YARN_NOTICES = "00(?:0[0245678]|13|19|3[12]|50|6[01238]|69|76|8[5-9]|90)"
 # Lines that say why a program stopped, across the stacks we serve. No word boundary before "Error:": an
 # exception's name ends in it ("AttributeError:", "pydantic.error_wrappers.ValidationError:").
 # node-postgres prints the server's refusal as "error: <message>" (drizzle-kit's "applying
@@ -42,6 +49,10 @@ _IMPORTANT = re.compile(
     r"|\bERR_PNPM_[A-Z_]+"
     r"|\bE(?!NUM\b|XISTS\b|XCEPT\b|XECUTE\b|XPLAIN\b|SCAPE\b|XTENSION\b|XCLUDE\b)[A-Z]{3,}\b"
     r"|Cannot find module|ModuleNotFoundError"
+    # Yarn 2+ prints every message as "➤ YN0035: │ ..." with no level outside a terminal: its codes are the
+    # only mark, and those of progress, notices and peer warnings (_YARN_NOTICES) never say why it stopped.
+    # Yarn 1's errors start "error " (its closing "error Command failed with exit code 2." is a run's echo).
+    r"|\bYN(?!" + _YARN_NOTICES + r")\d{4}:|^error (?!Command failed with exit code)"
     # an env validator's reason (AdonisJS's EnvValidationException, whose message a non-terminal gets one
     # word a line, then '- Missing environment variable "PORT"'; envalid's "Missing environment variables:")
     r"|Missing environment variables?\b"
@@ -50,7 +61,9 @@ _IMPORTANT = re.compile(
 )
 # Warnings name error codes too ("npm warn old lockfile code: 'ETARGET'"): never the reason a step stopped.
 # pnpm's between thin spaces: " WARN  Unsupported engine: ..."
-_WARNING = re.compile(r"^(?:npm warn|npm WARN|yarn warn|warning\b|\s*WARN\s)"
+# node-gyp's, node-pre-gyp's and prebuild-install's: "prebuild-install warn install getaddrinfo ENOTFOUND ..."
+_WARNING = re.compile(r"^(?:npm warn|npm WARN|yarn warn|warning\b|\s*WARN\s"
+                      r"|(?:gyp|node-pre-gyp|prebuild-install) (?:warn|WARN)\s)"
                       r"|(?:^|\s)\S+:\d+(?::\d+)?: warning:")
 # npm's reasons under "npm error": a lockfile out of step with package.json (npm ci), a dependency
 # conflict (ERESOLVE: what was found, what could not be resolved and which peer asks for it)
@@ -74,6 +87,12 @@ _NPM_LOGS = re.compile(r"^npm (?:error|ERR!) (?:A complete log of this run|For a
                        r"/\S+\.(?:log|txt)$)")
 _NPM_USAGE = re.compile(r"^npm (?:error|ERR!) Usage:$")
 _NPM_HELP = re.compile(r"^npm (?:error|ERR!) Run \"npm help ")
+# Yarn 1's pointer to its documentation under every failure ("info Visit https://yarnpkg.com/en/docs/cli/run
+# for documentation about this command.")
+_YARN_VISIT = re.compile(r"^info Visit https://yarnpkg\.com/\S+ for documentation about this command\.$")
+# Yarn 2+'s frame of a message ("➤ YN0035: │   Request URL: ..."): the arrow and the step's box lines, which
+# say nothing and take a quote's room
+_YARN_FRAME = re.compile(r"^➤ (YN\d{4}): (?:[│┌└·] +)?")
 _HEADER = "Traceback (most recent call last)"
 # The line that ends a traceback: the exception's (dotted) class name, then its message if any
 # ("socket.gaierror: ...", "KeyboardInterrupt").
@@ -201,7 +220,8 @@ def _collapsed(lines: list[str]) -> list[str]:
 def _without_npm_noise(lines: list[str]) -> list[str]:
     """*lines* without what npm prints around its reason under "npm error" (see _NPM_BARE, _NPM_LOGS,
     _NPM_404_NOTE, _NPM_USAGE): npm ci's usage text took every line a message shows, and hid "Missing: ...
-    from lock file"."""
+    from lock file"; without Yarn 1's pointer to its documentation, and Yarn 2+'s lines without their
+    frame (_YARN_VISIT, _YARN_FRAME)."""
     out: list[str] = []
     usage = False
     for line in lines:
@@ -213,8 +233,9 @@ def _without_npm_noise(lines: list[str]) -> list[str]:
         if usage:
             usage = not _NPM_HELP.match(line)
             continue
-        if not (_NPM_BARE.match(line) or _NPM_LOGS.match(line) or _NPM_404_NOTE.match(line)):
-            out.append(line)
+        if not (_NPM_BARE.match(line) or _NPM_LOGS.match(line) or _NPM_404_NOTE.match(line)
+                or _YARN_VISIT.match(line)):
+            out.append(_YARN_FRAME.sub(r"\1: ", line))
     return out
 
 
@@ -344,8 +365,20 @@ def own_module_hint(module: str, command: str) -> str:
 _UNRESOLVED = re.compile(
     r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN) ([\w.-]+)|Could not resolve host:? '?([\w.-]+)|"
     r"host='([\w.-]+)'.*(?:name resolution|Name or service not known|nodename nor servname)|"
-    r"\blookup ([\w.-]+)(?: on \S+)?: no such host"
+    r"\blookup ([\w.-]+)(?: on \S+)?: no such host|"
+    # node-gyp's download of Node's headers ("gyp http fetch GET https://nodejs.org/download/release/v20.20.2/
+    # node-v20.20.2-headers.tar.gz attempt 1 failed with ENOTFOUND"), which names no host after the code
+    r"\bGET https?://([\w.-]+)\S* attempt \d+ failed with (?:ENOTFOUND|EAI_AGAIN)"
 )
+# node-gyp's download of the headers a native module is compiled against
+_NODE_HEADERS = re.compile(r"\bGET https?://\S+-headers\.tar\.gz attempt \d+ failed with "
+                           r"(?:ENOTFOUND|EAI_AGAIN)")
+# Yarn 2+'s report of a package whose build (install script) failed, whose output went to a log file
+_YARN_BUILD = re.compile(r"\bYN0009: .*?(\S+) couldn't be built successfully \(exit code \d+, logs can be "
+                         r"found here: (\S+)\)")
+# How much of a build log is read, and how many of its lines are quoted
+BUILD_LOG_BYTES = 256 * 1024
+BUILD_LOG_LINES = 4
 # next/font's own words when it cannot download a Google font ("Failed to fetch `Manrope` from Google
 # Fonts."), below the file that loads it and "`next/font` error:"
 _NEXT_FONT = re.compile(r"Failed to fetch (?:font )?`([^`]+)`(?: from Google Fonts|:\s*https://fonts\.)")
@@ -432,6 +465,59 @@ def unreachable_host_hint(lines: Sequence[str]) -> str:
     return f"; it connects to {host}, a name this machine cannot resolve: give the step that network"
 
 
+def yarn_build_hint(lines: Sequence[str]) -> str:
+    """What the log of the first package whose build Yarn 2+ reports failed (YN0009, *lines*) says: Yarn
+    prints only where the log is, a file of the machine's temporary folder that a CI job's artifacts do not
+    hold, so actual-server's install stopped on "bcrypt@npm:5.1.1 couldn't be built successfully (exit code
+    1, logs can be found here: /tmp/xfs-57a39d4b/build.log)" and nothing of why (node-gyp could not download
+    Node's headers). The next build's log when one cannot be read; "" when none can, or no build failed."""
+    for package, path in (m.groups() for line in lines if (m := _YARN_BUILD.search(line))):
+        try:
+            with open(path, "rb") as log:
+                text = log.read(BUILD_LOG_BYTES).decode("utf-8", "replace")
+        except OSError:  # removed since (another job's clean-up): the next build's, if any
+            continue
+        logged = [line for line in text.splitlines() if not line.startswith("#")]
+        return _build_log_hint(package, path, logged)
+    return ""
+
+
+def _build_log_hint(package: str, path: str, logged: list[str]) -> str:
+    """What the build log *path* of *package* (its lines *logged*, Yarn's comments left out) says, for
+    :func:`yarn_build_hint`."""
+    shown = important_lines(logged, most=BUILD_LOG_LINES, errors_only=True)
+    if not shown:
+        return ""
+    said = f"; the build log of {package} ({path}) says: {' | '.join(shown)}"
+    if any(_NODE_HEADERS.search(line) for line in logged):
+        return (said + "; node-gyp downloads the headers of this Node from nodejs.org, which this machine "
+                "cannot reach: where CI has no internet, set npm_config_nodedir in [serve] env to the prefix "
+                "of a Node install that has include/node (/usr for Debian's nodejs and libnode-dev)")
+    return said + unreachable_host_hint(logged)
+
+
+# Yarn 2+'s refusal of a YARN_ variable of the environment that names no setting of its own ("Usage Error:
+# Unrecognized or legacy configuration settings found: production - run "yarn config -v" to see the list of
+# settings supported in Yarn (in <environment>)"): Yarn 1's YARN_PRODUCTION, which init once wrote
+_YARN_UNKNOWN = re.compile(r"Unrecognized or legacy configuration settings found: ([\w, ]+?) - run .*"
+                           r"\(in <environment>\)")
+
+
+def yarn_setting_hint(lines: Sequence[str]) -> str:
+    """Which variable of the environment a Yarn 2+ that refused its settings read (see _YARN_UNKNOWN): Yarn
+    names the setting ("production"), the user set YARN_PRODUCTION ([serve] env, the CI job's environment);
+    "" when Yarn refused none."""
+    found = next((m.group(1) for line in lines if (m := _YARN_UNKNOWN.search(line))), "")
+    if not found:
+        return ""
+    names = [re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip()).upper() for name in found.split(",")]
+    shown = ", ".join(f"YARN_{name}" for name in names if name)
+    why = (" (Yarn 1's; Yarn 2+ installs the devDependencies whatever NODE_ENV says)" if "PRODUCTION" in names
+           else "")
+    return (f"; Yarn 2+ reads every YARN_ variable of the environment as one of its settings and has no "
+            f"{shown}{why}: remove it from [serve] env and the job's environment")
+
+
 def missing_tool(lines: Sequence[str]) -> str | None:
     """The program a shell could not find ("sh: 1: npm: not found"), or None."""
     for line in reversed(lines):
@@ -454,8 +540,8 @@ TAIL_LINES = 400
 TAIL_BYTES = 512 * 1024
 READ_BYTES = 65536
 # Every pattern of _IMPORTANT contains one of these: a quick test first (output can be huge).
-_HINTS = ("E", "FATAL", "fatal", "panic", "npm", "not found", "Cannot", "Traceback", "Address", "Disallowed",
-          "denied", "ython", "not a problem with", "Missing environment")
+_HINTS = ("E", "YN", "error ", "FATAL", "fatal", "panic", "npm", "not found", "Cannot", "Traceback",
+          "Address", "Disallowed", "denied", "ython", "not a problem with", "Missing environment")
 
 
 class OutputBuffer:

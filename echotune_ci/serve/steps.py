@@ -27,7 +27,7 @@ from ..fsutil import write_json_atomic
 from .environment import not_installed
 from .output import (OutputBuffer, lacks_a_dependency, missing_module, missing_tool, own_module,
                      own_module_hint, read_into, silent_migration_hint, summarise,
-                     unreachable_host_hint)
+                     unreachable_host_hint, yarn_build_hint, yarn_setting_hint)
 from .process import process_group
 
 # What decides an install, by ecosystem; the ones present in cwd are the default setup_inputs.
@@ -42,8 +42,12 @@ SETUP_INPUTS = (
 # are inputs wherever a package.json is, present or not in the configured list (see setup_inputs)
 JS_INSTALL_SETTINGS = (".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml")
 # What setup leaves behind, by convention: when one of these existed after the last setup and is
-# gone now (someone removed node_modules), the stamp no longer holds.
-SETUP_OUTPUTS = ("node_modules", ".venv", "venv")
+# gone now (someone removed node_modules), the stamp no longer holds. Yarn 2+'s Plug'n'Play install makes no
+# node_modules, only its map of the packages (.pnp.cjs; Yarn 2's .pnp.js): without it in the list a setup
+# that made it left nothing to check, and a checkout without it (git clean -X, a CI job's fresh clone with
+# the cache restored) skipped setup and stopped on "Cannot find module 'express'".
+PNP_MAPS = (".pnp.cjs", ".pnp.js")
+SETUP_OUTPUTS = ("node_modules", ".venv", "venv", *PNP_MAPS)
 # package.json fields no package manager reads to install (npm, pnpm and Yarn document them as metadata
 # for the registry and for people), and the project's own scripts an install runs: npm ci's and pnpm's
 # lifecycle (preinstall, install, postinstall, prepare and its pre/post, npm 8's dependencies, pnpm's
@@ -143,8 +147,12 @@ def setup_is_current(cwd: Path, fingerprint: Mapping[str, object]) -> bool:
         return False
     outputs = stamp.pop("outputs", [])
     left = stamp.pop("left", None)
+    # A stamp written before an output was known (a Plug'n'Play map, by a version without PNP_MAPS) says
+    # nothing of it: setup runs once more rather than trust it
+    looked = stamp.pop("looked_for", ["node_modules", ".venv", "venv"])
     same = stamp == fingerprint or (isinstance(left, dict) and {**stamp, "inputs": left} == fingerprint)
-    return same and isinstance(outputs, list) and all((cwd / str(o)).exists() for o in outputs)
+    return (same and isinstance(outputs, list) and all((cwd / str(o)).exists() for o in outputs)
+            and isinstance(looked, list) and set(SETUP_OUTPUTS) <= set(looked))
 
 
 def read_stamp(cwd: Path) -> dict[str, object] | None:
@@ -162,7 +170,8 @@ def record_setup(cwd: Path, fingerprint: Mapping[str, object], left: Mapping[str
     some of its inputs (a lockfile rewritten or created), the inputs' hashes as it *left* them."""
     outputs = [name for name in SETUP_OUTPUTS if (cwd / name).exists()]
     extra = {"left": dict(left)} if left is not None and left != fingerprint.get("inputs") else {}
-    write_json_atomic(stamp_path(cwd), {**fingerprint, "outputs": outputs, **extra})
+    write_json_atomic(stamp_path(cwd), {**fingerprint, "outputs": outputs, "looked_for": list(SETUP_OUTPUTS),
+                                        **extra})
 
 
 def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout: float) -> float:
@@ -198,7 +207,8 @@ def run_step(name: str, command: str, cwd: Path, env: Mapping[str, str], timeout
         failed = f"serve.{name} failed with exit code {proc.returncode} ({command})"
         own = own_module(lines, cwd)
         raise StepFailed(failed + summarise(lines) + (own_module_hint(own, command) if own else "")
-                         + unreachable_host_hint(lines) + silent_migration_hint(lines, command, cwd),
+                         + unreachable_host_hint(lines) + yarn_build_hint(lines) + yarn_setting_hint(lines)
+                         + silent_migration_hint(lines, command, cwd),
                          missing_dependency=lacks_a_dependency(lines) and not own,
                          module=missing_module(lines))
     return time.monotonic() - started

@@ -7,6 +7,7 @@ which nobody could check, and was not so. The setups here run (``touch``) in fol
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,41 @@ def test_a_package_managers_settings_beside_package_json_are_inputs(tmp_path: Pa
     write(base / ".npmrc", "node-linker=hoisted\n")
     (base / "own-setup").unlink()
     assert note(head, head_cfg, base_cfg)[0].startswith("the base's dependencies are the head's")
+
+
+def test_a_plug_n_play_head_is_said_to_leave_a_map_and_its_stamp_needs_it(tmp_path: Path) -> None:
+    # heroku-buildpack-nodejs's yarn2-pnp-nonzero-install (Yarn 3.1.1, Plug'n'Play): `yarn install
+    # --immutable` leaves .pnp.cjs and no node_modules. The note said the head's setup "left no
+    # node_modules, .venv, venv to link"; a stamp that recorded no output kept setup skipped once .pnp.cjs
+    # was removed, and the app stopped on "Error: Cannot find module 'express'" (run here).
+    from echotune_ci.serve.steps import (record_setup, setup_fingerprint, setup_inputs, setup_is_current,
+                                         stamp_path)
+
+    head, base, head_cfg, base_cfg = checkouts(tmp_path)
+    for side in (head, base):
+        (side / "package-lock.json").unlink()
+        write(side / "yarn.lock", "__metadata:\n  version: 5\n  cacheKey: 8\n")
+        write(side / ".yarnrc.yml", "yarnPath: .yarn/releases/yarn-3.1.1.cjs\n")
+    (head / "node_modules" / ".package-lock.json").unlink()
+    (head / "node_modules").rmdir()
+    write(head / ".pnp.cjs", "#!/usr/bin/env node\n/* eslint-disable */\n")
+    assert note(head, head_cfg, base_cfg) == [
+        "the base's dependencies are the head's, which Yarn's Plug'n'Play installed without a node_modules "
+        "(.pnp.cjs, a map of paths from the head's folder, which is not linked): the base ran its own setup"]
+    assert (base / "own-setup").exists() and not (base / ".pnp.cjs").exists()
+
+    fingerprint = setup_fingerprint("yarn install --immutable", head, setup_inputs(head, ()))
+    record_setup(head, fingerprint)
+    assert setup_is_current(head, fingerprint)
+    (head / ".pnp.cjs").unlink()
+    assert not setup_is_current(head, fingerprint)
+
+    # a stamp written before the map was looked for (outputs [], no "looked_for") runs setup once more
+    write(head / ".pnp.cjs", "#!/usr/bin/env node\n")
+    record_setup(head, fingerprint)
+    stamp = json.loads(stamp_path(head).read_text())
+    assert stamp["outputs"] == [".pnp.cjs"]
+    del stamp["looked_for"]
+    stamp["outputs"] = []
+    stamp_path(head).write_text(json.dumps(stamp))
+    assert not setup_is_current(head, fingerprint)

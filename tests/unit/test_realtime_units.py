@@ -338,3 +338,38 @@ def test_a_handshake_carries_the_apps_origin_the_session_cookies_and_the_token()
     assert realtime.handshake_headers(None, {}) == {}
     assert realtime.own_origin("ws://127.0.0.1:8000/ws/chat/") == "http://127.0.0.1:8000"
     assert realtime.own_origin("wss://app.test/ws") == "https://app.test"
+
+
+@pytest.mark.parametrize(("spec", "measured"), [
+    ("2.3.0", False), ("^2.4.0", False), ("~1.7.4", False), ("2.x", False),
+    ("^4.6.1", True), ("3.0.0", True), ("latest", True),
+])
+def test_init_leaves_out_the_round_trip_of_a_socket_io_2_server(tmp_path, spec, measured):
+    # excalidraw-room (socket.io 2.3.0, then 2.4.0; "server-broadcast" acknowledged): python-socketio 5.18
+    # timed no round trip of either (2.3.0 connected and never acknowledged, 2.4.0 refused the connection),
+    # and its 4.6.1 was measured
+    from echotune_ci.project.init import app_setup
+
+    server = ("const app = require('express')();\nconst server = require('http').createServer(app);\n"
+              "app.get('/', (req, res) => res.send('up'));\nconst io = require('socket.io')(server);\n"
+              "io.on('connection', (socket) => socket.on('server-broadcast', (data, ack) => ack(data)));\n"
+              "server.listen(process.env.PORT);\n")
+    app = app_setup(_project(tmp_path, {"express": "4.17.1", "socket.io": spec}, {"server.js": server}))
+    assert bool(app.realtime) is measured
+    said = " ".join(app.checks.get("realtime", []))
+    assert ("is Socket.IO 2 or older" in said) is not measured
+
+
+def test_connects_that_all_failed_give_no_connect_time():
+    # excalidraw-room at adc2742 (socket.io 2.4.0) against python-socketio 5.18: 125 connects, 125 failed in
+    # 5.3 ms (p50); its base (2.3.0) connected in 18.1 ms, and the head's figure read "-71 %, improved"
+    settings = RealtimeSettings(path="/socket.io", protocol="socketio", event="server-broadcast")
+    head = [{"label": "head", "realtime": [_entry("/socket.io (connect)", 125, 125, 5.253, 9.981, 37)]}]
+    by = {m.name: m for m in realtime.realtime_metrics(head, settings, Budgets())[0]}
+    assert by["realtime_connect_p50_ms"].value is None and by["realtime_connect_p95_ms"].value is None
+    assert by["realtime_connect_p50_ms"].description == "no connect succeeded during the test"
+    assert by["realtime_connects"].value == 125 and by["realtime_error_rate_pct"].value == 100.0
+    # one connect of the 125 that succeeded keeps the figures
+    head[0]["realtime"][0]["failures"] = 124
+    by = {m.name: m for m in realtime.realtime_metrics(head, settings, Budgets())[0]}
+    assert by["realtime_connect_p50_ms"].value == 5.253
