@@ -872,15 +872,25 @@ def needs_more_samples(base: Sequence[float], head: Sequence[float], rule: Rule)
     interval lies wholly beyond the limit but the test at ``rule.alpha`` does not find a regression:
     with few samples and a small level no arrangement of the ranks reaches it (3 against 3 at alpha =
     0.003: the smallest one-sided p-value is 1/20). False when the base's median is 0 (no percentage
-    exists). Pure: the caller (``run --base-ref``) adds rounds while this holds, up to ``[gate]
-    max_runs``, with *rule* at the look's level shared among the phase's metrics (:func:`family_level`).
+    exists), unless the metric has an effect floor (``rule.min_effect_abs``: CLS, which is 0 on most
+    pages), which then is the limit, in the metric's unit. False too when the interval (one the samples
+    reach) lies below that floor at its worse end: no shift so small is ever a verdict. Pure: the caller
+    (``run --base-ref``) adds rounds while this holds, up to ``[gate] max_runs``, with *rule* at the look's
+    level shared among the phase's metrics (:func:`family_level`).
     """
     out = test_samples(base, head, rule)
     if out.shift is None:
         return True
-    low, high = out.pct(out.shift.low), out.pct(out.shift.high)
-    if low is None or high is None or out.base_median == 0:
+    worst = out.shift.high if rule.better == "lower" else -out.shift.low
+    if out.shift.reached and worst < rule.min_effect_abs:
         return False
+    low, high = out.pct(out.shift.low), out.pct(out.shift.high)
+    if low is None or high is None:
+        return False
+    if out.base_median == 0:
+        # No percentage of 0: a base page without a layout shift against a head with one would otherwise
+        # stop at the first look, where 3 loads a build cannot be significant, and the shift go unseen.
+        return rule.min_effect_abs > 0 and out.verdict != "regressed"
     if not out.shift.reached:  # the range of the samples is no interval at the look's level yet
         return out.verdict != "regressed"
     if rule.better != "lower":
