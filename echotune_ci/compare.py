@@ -873,8 +873,10 @@ def needs_more_samples(base: Sequence[float], head: Sequence[float], rule: Rule)
     with few samples and a small level no arrangement of the ranks reaches it (3 against 3 at alpha =
     0.003: the smallest one-sided p-value is 1/20). False when the base's median is 0 (no percentage
     exists), unless the metric has an effect floor (``rule.min_effect_abs``: CLS, which is 0 on most
-    pages), which then is the limit, in the metric's unit. False too when the interval (one the samples
-    reach) lies below that floor at its worse end: no shift so small is ever a verdict. Pure: the caller
+    pages) and the estimated shift itself reaches it for the worse: a shift is seen, not merely not ruled
+    out (a TBT of 0 on every base load against one 105-ms blip in ten head loads is no reason to go on).
+    False too when the interval (one the samples reach) lies below that floor at its worse end: no shift
+    so small is ever a verdict. Pure: the caller
     (``run --base-ref``) adds rounds while this holds, up to ``[gate] max_runs``, with *rule* at the look's
     level shared among the phase's metrics (:func:`family_level`).
     """
@@ -890,7 +892,8 @@ def needs_more_samples(base: Sequence[float], head: Sequence[float], rule: Rule)
     if out.base_median == 0:
         # No percentage of 0: a base page without a layout shift against a head with one would otherwise
         # stop at the first look, where 3 loads a build cannot be significant, and the shift go unseen.
-        return rule.min_effect_abs > 0 and out.verdict != "regressed"
+        estimate = out.shift.estimate if rule.better == "lower" else -out.shift.estimate
+        return 0 < rule.min_effect_abs <= estimate and out.verdict != "regressed"
     if not out.shift.reached:  # the range of the samples is no interval at the look's level yet
         return out.verdict != "regressed"
     if rule.better != "lower":

@@ -72,6 +72,14 @@ def test_more_loads_while_a_shift_from_a_base_without_any_is_plausible() -> None
     assert needs_more_samples([0.0022] * 3, [0.0211] * 3, rule) is True
     # Nothing moved: nothing to sample for.
     assert needs_more_samples([0.0] * 3, [0.0] * 3, rule) is False
+    # From a base of 0 the estimate must reach the floor: the trial's home page had a TBT of 0 ms in every
+    # base load and one 105-ms long task in ten head loads (a busy machine), which kept the run sampling
+    # to [gate] max_runs; its Hodges-Lehmann shift is 0 (most of the 100 differences are 0).
+    tbt = Rule.for_metric(GateSettings(), "tbt_ms", "lower", "ms").at_level(0.0176)
+    blip = [0.0] * 6 + [105.0] + [0.0] * 3
+    assert test_samples([0.0] * 10, blip, tbt).shift.estimate == 0.0  # type: ignore[union-attr]
+    assert needs_more_samples([0.0] * 10, blip, tbt) is False
+    assert needs_more_samples([0.0] * 3, [80.0, 95, 70], tbt) is True  # a long task in every load
     # A metric without an effect floor keeps the old answer: no percentage of 0, no more samples.
     assert needs_more_samples([0.0] * 3, [0.05] * 3, dataclasses.replace(rule, min_effect_abs=0.0)) is False
 
