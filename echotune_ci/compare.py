@@ -124,6 +124,13 @@ class Comparison:
             return "from 0"
         return signed_pct(self.effect_pct)
 
+    def held_back(self, alpha: float) -> bool:
+        """Whether this "no significant change" is one the gatekeeping held back: an ungated metric whose
+        own test is significant, left untested because a gated metric of its phase did not regress
+        (``family_alpha`` 0). *alpha*: the level for a comparison that records none."""
+        return (self.verdict == "no significant change" and self.family_alpha == 0
+                and self.p_value is not None and self.p_value <= (self.alpha or alpha))
+
     def withheld(self, alpha: float) -> str:
         """Why a sampled metric whose p-value looks small is "no significant change": "below the minimum
         effect", "significant alone, not among the phase's 5 metrics" (the family's correction withdrew
@@ -132,7 +139,7 @@ class Comparison:
         if self.verdict != "no significant change" or self.p_value is None:
             return ""
         level = self.alpha or alpha
-        if self.family_alpha == 0 and self.p_value <= level:
+        if self.held_back(alpha):
             return "significant alone; tested only once the phase's gated metrics all regress"
         if self.p_value <= (self.family_alpha or alpha):
             return "below the minimum effect"
