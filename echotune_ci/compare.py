@@ -90,6 +90,9 @@ class Comparison:
     p_floor: tuple[float, float] | None = dataclasses.field(default=None, repr=False)
     # Named in [gate] regression: tested first in its phase's family (gatekept, correct_families).
     gated: bool = dataclasses.field(default=False, repr=False)
+    # The verdict its own test gave ("regressed", "improved") where the gatekeeping held it back, untested
+    # because a gated metric of its phase did not regress (correct_families); "" otherwise.
+    held: str = dataclasses.field(default="", repr=False)
 
     @property
     def has_interval(self) -> bool:
@@ -124,12 +127,12 @@ class Comparison:
             return "from 0"
         return signed_pct(self.effect_pct)
 
-    def held_back(self, alpha: float) -> bool:
+    @property
+    def held_back(self) -> bool:
         """Whether this "no significant change" is one the gatekeeping held back: an ungated metric whose
-        own test is significant, left untested because a gated metric of its phase did not regress
-        (``family_alpha`` 0). *alpha*: the level for a comparison that records none."""
-        return (self.verdict == "no significant change" and self.family_alpha == 0
-                and self.p_value is not None and self.p_value <= (self.alpha or alpha))
+        own test, effect rule included, gave a verdict, left untested because a gated metric of its phase
+        did not regress (``held``)."""
+        return self.verdict == "no significant change" and self.held != ""
 
     def withheld(self, alpha: float) -> str:
         """Why a sampled metric whose p-value looks small is "no significant change": "below the minimum
@@ -139,7 +142,7 @@ class Comparison:
         if self.verdict != "no significant change" or self.p_value is None:
             return ""
         level = self.alpha or alpha
-        if self.held_back(alpha):
+        if self.held_back:
             return "significant alone; tested only once the phase's gated metrics all regress"
         if self.p_value <= (self.family_alpha or alpha):
             return "below the minimum effect"
@@ -1363,7 +1366,7 @@ def correct_families(comparisons: list[Comparison],
         none, floor = (1.0, 1.0), [out[i].p_floor for i in reps]
         worse, worse_cut, size = gatekept([_or_one(out[i].p_worse) for i in reps],
                                           [(f if f is not None else none)[0] for f in floor], gated, level)
-        better, _, _ = gatekept([_or_one(out[i].p_better) for i in reps],
+        better, better_cut, _ = gatekept([_or_one(out[i].p_better) for i in reps],
                                 [(f if f is not None else none)[1] for f in floor], gated, level)
         for i in members:
             c, t = out[i], test_of[i]
@@ -1371,8 +1374,11 @@ def correct_families(comparisons: list[Comparison],
             if (verdict == "regressed" and t not in worse) or (verdict == "improved" and t not in better):
                 verdict = "no significant change"
             p_value = c.p_value if verdict == c.verdict else min(c.p_worse or 1.0, c.p_better or 1.0)
+            # a cut of 0: the gatekeeping never tested it (a gated metric did not go the same way)
+            cut = worse_cut if c.verdict == "regressed" else better_cut
+            held = c.verdict if verdict != c.verdict and cut[t] == 0 else ""
             out[i] = dataclasses.replace(c, verdict=verdict, p_value=p_value, family_size=size[t],
-                                         family_alpha=worse_cut[t])
+                                         family_alpha=worse_cut[t], held=held)
     return out
 
 

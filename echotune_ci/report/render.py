@@ -57,7 +57,7 @@ def fmt_delta(m: Metric, comparison: Comparison | None = None) -> str:
             return text
         if comparison.method == "count":
             return text + " (not tested)"
-        if comparison.held_back(0.0):  # sampled comparisons record their level; others are never held back
+        if comparison.held_back:
             # "(n.s.)" read as "no change" beside a page's Speed Index +156 %, every head load slower
             return text + " (held back)"
         arrow = {"regressed": " 🔺", "improved": " 🔽", "no significant change": " (n.s.)"}
