@@ -14,6 +14,7 @@ import math
 
 from echotune_ci.compare import Rule, compare_results, needs_more_samples, test_samples
 from echotune_ci.config.sections import GateSettings
+from echotune_ci.gate import regression_checks
 from echotune_ci.results import Metric, PhaseResult
 
 # The trial's first-paint samples of the base's home page (ms): the head's are the same loads in another
@@ -96,3 +97,13 @@ def test_no_more_loads_for_a_shift_that_could_never_be_a_verdict() -> None:
     assert out.verdict == "no significant change" and high is not None and 13 < high < 14
     assert needs_more_samples(base, head, rule) is False
     assert needs_more_samples(base, head, dataclasses.replace(rule, min_effect_abs=0.0)) is True
+
+
+def test_the_failing_line_names_the_shift_and_the_floor_of_cls():
+    gate = GateSettings()
+    _, checks = regression_checks(_page(list(reversed(FCP)), [0.0211] * 10), _page(FCP, [0.0022] * 10), gate)
+    (check,) = checks
+    # 0.0211 - 0.0022 = 0.0189 on every pair of loads; "+859 %" of a base of 0.0022 said neither that shift
+    # nor the 0.01 that decided.
+    assert check.detail.startswith("cls[url=/] got worse by 0.0189, from 0.0022 to 0.0211, against the base, "
+                                   "a significant change beyond [gate] min_effect_cls = 0.01 (")
