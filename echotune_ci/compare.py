@@ -886,10 +886,13 @@ def needs_more_samples(base: Sequence[float], head: Sequence[float], rule: Rule)
     pages) and the estimated shift itself reaches it for the worse: a shift is seen, not merely not ruled
     out (a TBT of 0 on every base load against one 105-ms blip in ten head loads is no reason to go on).
     False too when the interval (one the samples reach) lies below that floor at its worse end: no shift
-    so small is ever a verdict. Pure: the caller
-    (``run --base-ref``) adds rounds while this holds, up to ``[gate] max_runs``, with *rule* at the look's
-    level shared among the phase's metrics (:func:`family_level`).
+    so small is ever a verdict, and when each side's samples are all one value (:func:`constant_pair`:
+    the change is exact). Pure: the caller (``run --base-ref``) adds rounds while this holds, up to
+    ``[gate] max_runs``, with *rule* at the look's level shared among the phase's metrics
+    (:func:`family_level`).
     """
+    if constant_pair(base, head):
+        return False
     out = test_samples(base, head, rule)
     if out.shift is None:
         return True
@@ -968,11 +971,11 @@ def family_level(pairs: Sequence[tuple[Sequence[float], Sequence[float]]], level
     """The level one metric of a family gets when the family's *pairs* (base samples, head samples) are
     tested together at *level*: ``level / K`` with Tarone's K over the metrics (:func:`tarone_k`), the
     first threshold of :func:`holm_tarone` and a lower bound of every later one. Identical pairs are one
-    test (the total and the only endpoint of a load test)."""
+    test (the total and the only endpoint of a load test); a :func:`constant_pair` is none."""
     floors = []
     for b, h in dict.fromkeys((tuple(b), tuple(h)) for b, h in pairs):
         bs, hs = [float(v) for v in b if _finite(v)], [float(v) for v in h if _finite(v)]
-        if len(bs) >= 2 and len(hs) >= 2:
+        if len(bs) >= 2 and len(hs) >= 2 and not constant_pair(b, h):
             floors.append(min(smallest_p(hs, bs), smallest_p(bs, hs)))
     return level / tarone_k(floors, level) if floors else level
 
@@ -1149,6 +1152,16 @@ def compare_metric(
         return Comparison(base=base.value, head=head.value, verdict="no significant change",
                           effect_pct=effect, method="count", n_base=len(base.samples),
                           n_head=len(head.samples), **common)
+    if constant_pair(base.samples, head.samples):
+        # Every load or round of each build gave one value (a page's transfer bytes, a score, a count of
+        # requests): the change is exact, not an estimate, and a rank test of 5 against 5 can say no more
+        # than p = 1/252, above what a family of metrics leaves one of them. A page's script bytes +9.6 %
+        # read "no significant change" beside the bundle phase's "regressed" for the same files.
+        limit = threshold_pct if threshold_pct is not None else min_effect_pct
+        return _thresholded(float(base.samples[0]), float(head.samples[0]), ref.better, limit,
+                            {**common, "n_base": len(base.samples), "n_head": len(head.samples)},
+                            effect_floor(ref.name, ref.unit, min_effect_ms, min_effect_cls, min_effect_bytes),
+                            gated=threshold_pct is not None)
     if len(base.samples) >= 2 and len(head.samples) >= 2:
         floor = effect_floor(ref.name, ref.unit, min_effect_ms, min_effect_cls, min_effect_bytes)
         rule = Rule(better=ref.better, alpha=alpha, min_effect_pct=max(min_effect_pct, 0.0),
@@ -1162,6 +1175,14 @@ def compare_metric(
     return _thresholded(base.value, head.value, ref.better, limit, common,
                         effect_floor(ref.name, ref.unit, min_effect_ms, min_effect_cls, min_effect_bytes),
                         gated=threshold_pct is not None)
+
+
+def constant_pair(base: Sequence[float], head: Sequence[float]) -> bool:
+    """Whether each side has at least 2 samples, all finite and all equal on that side (the sides may
+    differ): a figure that does not vary between a build's loads or rounds, compared as one value a side
+    (:func:`compare_metric`), with no test to make and no samples to add."""
+    return all(len(side) >= 2 and _finite(side[0]) and all(v == side[0] for v in side)
+               for side in (base, head))
 
 
 def effect_floor(name: str, unit: str, min_effect_ms: float, min_effect_cls: float,

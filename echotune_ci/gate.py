@@ -128,6 +128,22 @@ class GateOutcome:
     # The baseline results' targets: the reports name the base's app on this machine (`run --base-ref`'s,
     # on a port of its own each run) as they name the head's, not by its URL.
     base_targets: tuple[str, ...] = ()
+    # The fingerprints of the results' findings the baseline had too, and the phases that had a base
+    # result to know them from: the reports mark which findings a pull request brings, where the table
+    # listed six known highs beside the new one alike.
+    known: frozenset[str] = frozenset()
+    compared_phases: frozenset[str] = frozenset()
+    # The base's findings at or above the failing severity that the head no longer has, by rule and place
+    # (``PYSEC-2024-60 at requirements.txt:136``): a dependabot bump that fixes an advisory showed only as
+    # "audit.vulnerable_packages 3 -> 2, improved", while a new one is named.
+    gone_findings: list[str] = field(default_factory=list)
+
+    def is_new(self, phase: str, finding: Finding) -> bool | None:
+        """Whether *finding* of *phase* is new since the baseline; None when the phase had no base result
+        (nothing says whether it is)."""
+        if phase not in self.compared_phases:
+            return None
+        return finding.fingerprint not in self.known
 
     @property
     def failed(self) -> list[Check]:
@@ -328,16 +344,29 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str,
 def _named(findings: list[Finding], shown: int = 3) -> str:
     """*findings* by rule and place (``PYSEC-2023-242 at requirements.txt:26``), the first *shown* of
     them, then how many more."""
-    def one(f: Finding) -> str:
-        props = f.properties or {}
-        where = ""
-        if f.location is not None and f.location.path:
-            where = f"{f.location.path}:{f.location.line}" if f.location.line else f.location.path
-        where = where or str(props.get("endpoint") or props.get("url") or props.get("package") or "")
-        return f"{f.rule_id} at {where}" if where else f.rule_id
-
-    named = ", ".join(one(f) for f in findings[:shown])
+    named = ", ".join(finding_name(f) for f in findings[:shown])
     return named + (f" and {len(findings) - shown} more" if len(findings) > shown else "")
+
+
+def finding_name(f: Finding) -> str:
+    """*f* by rule and place: ``PYSEC-2023-242 at requirements.txt:26``, ``api/server-error at /items``."""
+    props = f.properties or {}
+    where = ""
+    if f.location is not None and f.location.path:
+        where = f"{f.location.path}:{f.location.line}" if f.location.line else f.location.path
+    where = where or str(props.get("endpoint") or props.get("url") or props.get("package") or "")
+    return f"{f.rule_id} at {where}" if where else f.rule_id
+
+
+def gone_findings(result: PhaseResult, baseline: list[PhaseResult], fail_on: str) -> list[str]:
+    """The findings of *result*'s phase in *baseline* at or above its failing severity (the phase's own
+    ``fail_on``, else *fail_on*) that *result* no longer has, each by :func:`finding_name`."""
+    threshold = result.fail_on or fail_on
+    if threshold == "none":
+        return []
+    head = {f.fingerprint for f in result.findings}
+    return [finding_name(f) for b in baseline if b.phase == result.phase for f in b.findings
+            if f.fingerprint not in head and severity_at_least(f.severity, threshold)]
 
 
 def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
@@ -363,6 +392,10 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
             continue
         regressed = by_key.get((c.phase, c.key))
         how = f"p = {c.p_value:.3g}" if c.p_value is not None else "no samples: relative change"
+        if c.p_value is None and c.n_base >= 2 and c.n_head >= 2:
+            # compare_metric's constant pair: "no samples" beside ten page loads a build read as a broken run
+            how = (f"every one of {c.n_base} and {c.n_head} samples the same in each build: the change is "
+                   "exact")
         if c.sequential and c.alpha is not None:  # a look of a sequential test: its share of [gate] alpha
             how = f"{how} <= {c.alpha:.3g}, the level of the sequential look it stopped at"
         if c.family_size > 1 and c.family_alpha is not None:  # its share among the phase's sampled metrics
@@ -374,10 +407,11 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
         if not c.base:  # a percentage of zero means nothing: say what it became
             worse = f"got worse from 0 to {fmt_number(c.head, c.unit)}"
         beyond = f"[gate] min_effect_pct = {gate.min_effect_pct:g} %"
-        if c.name == "cls" and c.shift is not None and c.base is not None and c.head is not None:
+        if c.name == "cls" and c.base is not None and c.head is not None:
             # A score without a unit, 0 on most pages: "+859 %" beyond "min_effect_pct = 5 %" named neither
             # the shift nor the floor that decided (0.0022 -> 0.0211 against min_effect_cls = 0.01).
-            worse = f"got worse by {c.shift:.3g}, from {c.base:.3g} to {c.head:.3g},"
+            shift = c.shift if c.shift is not None else c.head - c.base
+            worse = f"got worse by {shift:.3g}, from {c.base:.3g} to {c.head:.3g}"
             beyond = f"[gate] min_effect_cls = {gate.min_effect_cls:g}"
         if c.p_value is not None:
             # With samples the limit is the size the gate is built to catch, not a floor (docs/verdicts.md):
@@ -386,7 +420,8 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
             detail = (f"{c.key} {worse} against the base, a significant change beyond {beyond} (the sampling "
                       f"is built to catch {thresholds[c.name]:g} %; {how})")
         else:
-            detail = f"{c.key} {worse} against the base (limit {thresholds[c.name]:g} %, {how})"
+            floor = f", beyond {beyond}" if c.name == "cls" else ""
+            detail = f"{c.key} {worse} against the base{floor} (limit {thresholds[c.name]:g} %, {how})"
         failed = dataclasses.replace(regressed, status="fail") if regressed is not None else None
         checks.append(Check(c.phase, f"regression of {c.key}", "fail", detail, failed))
     return comparisons, checks
@@ -564,6 +599,49 @@ def same_run_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> 
             for phase in same_runs(baseline, results)]
 
 
+def removed_operation_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> list[Check]:
+    """A warning per phase whose base tested operations of its OpenAPI document or GraphQL schema that the
+    head's does not have (each tested operation has a ``p95_ms`` labelled ``operation``, also one whose
+    answers were all refused): a pull request that drops an endpoint breaks the clients that call it, and
+    the comment of a `run --base-ref` whose head no longer served ``POST /api/v1/utils/test-email/`` said
+    nothing of it (its base's findings there only counted as "known"). Operations the time cap kept one
+    side from reaching are no difference; the head's new operations are named after the removed ones."""
+    out = []
+    for r in results:
+        base = next((b for b in baseline if b.phase == r.phase), None)
+        head_ops, base_ops = _operations(r), _operations(base) if base is not None else []
+        if base is None or not head_ops or not base_ops:  # a side that tested nothing says why itself
+            continue
+        gone = [op for op in base_ops if op not in head_ops and not _capped(op, r)]
+        if not gone:
+            continue
+        new = [op for op in head_ops if op not in base_ops and not _capped(op, base)]
+        out.append(Check(r.phase, BASE_CHECK, "warn",
+                         f"the head's API lacks {len(gone)} operation(s) the base's had: "
+                         f"{_operation_list(gone)} (a client that calls them gets an error from the head)"
+                         + (f"; new in the head: {_operation_list(new)}" if new else "")))
+    return out
+
+
+def _operation_list(operations: list[str]) -> str:
+    """The first five *operations*, then how many more."""
+    more = f" and {len(operations) - 5} more" if len(operations) > 5 else ""
+    return ", ".join(operations[:5]) + more
+
+
+def _operations(result: PhaseResult) -> list[str]:
+    """The operations *result*'s contract test timed (``p95_ms`` per ``operation`` label), in order."""
+    return list(dict.fromkeys(m.labels["operation"] for m in result.metrics
+                              if m.name == "p95_ms" and m.labels.get("operation")))
+
+
+def _capped(operation: str, result: PhaseResult) -> bool:
+    """Whether *result*'s contract test did not reach *operation* before its time cap (its warning names
+    the operations left: "api: the time cap (25s) stopped the contract test before GET /x, ...")."""
+    return any(w.startswith("api: the time cap") and operation in w.split(" before ", 1)[-1].split(", ")
+               for w in result.warnings)
+
+
 def evaluate(results: list[PhaseResult], cfg: Config,
              baseline: list[PhaseResult] | None = None) -> GateOutcome:
     """Apply the budgets and, with a *baseline*, the relative rules and the ratchet; nothing given is
@@ -584,6 +662,10 @@ def evaluate(results: list[PhaseResult], cfg: Config,
         if check is not None:
             outcome.checks.append(check)
         outcome.known_findings += known_count
+        if compared:
+            outcome.compared_phases |= {r.phase}
+            outcome.known |= {f.fingerprint for f in r.findings if f.fingerprint in known}
+            outcome.gone_findings += gone_findings(r, baseline or [], cfg.budgets.security_fail_on)
         checked.append(r)
     if baseline is not None:
         outcome.base_targets = tuple(b.target for b in baseline if b.target)
@@ -591,6 +673,7 @@ def evaluate(results: list[PhaseResult], cfg: Config,
         outcome.checks.extend(regressions)
         outcome.checks.extend(unbased_checks(checked, baseline))
         outcome.checks.extend(same_run_checks(results, baseline))
+        outcome.checks.extend(removed_operation_checks(checked, baseline))
         checked, outcome.checks, outcome.breaches = ratchet(checked, baseline, outcome.checks,
                                                             outcome.comparisons, cfg)
     outcome.results = [gated(r, outcome.checks) for r in checked]

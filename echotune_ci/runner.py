@@ -514,6 +514,19 @@ def _unpair_earlier_base(output_dir: Path, written: list[str], baseline: list[Pa
     with deferred_signals():
         if stale and (output_dir / "artifacts" / ORDER_FILE).is_file():
             remove_untracked(base, [p.name for p in stale])
+    say_earlier_results(output_dir, written, given)
+
+
+def say_earlier_results(output_dir: Path, written: list[str], given: set[Path] | None = None) -> None:
+    """Say which results of an earlier run *output_dir* still holds besides the phases this run *written*
+    (head results, and base results other than *given*: the user's own, or this run's): `gate`, `report` and
+    `comment` on the folder read them too. A `run --base-ref --phase api` after a full one left the earlier
+    run's load.json beside the new api.json, its base's load.json pruned, and said nothing: `gate` on the
+    folder then warned that "the base has no load results"."""
+    from .baseref import BASE_FOLDER
+
+    given = given or set()
+    base = output_dir / BASE_FOLDER
     earlier = [f"{name}.json" for name in PHASE_NAMES
                if name not in written and (output_dir / f"{name}.json").is_file()]
     earlier += [f"{BASE_FOLDER}/{p.name}" for p in sorted(base.glob("*.json")) if p.resolve() not in given]

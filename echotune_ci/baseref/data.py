@@ -386,9 +386,13 @@ _SERVER_DB = re.compile(r"^(?:postgres(?:ql)?|mysql|mariadb|mongodb)(?:\+[\w-]+)
 
 
 # A database server given in parts (django-quiz-app: DBHOST, DBNAME, DBUSER, DBPASS; libpq's PGHOST and
-# PGDATABASE; POSTGRES_HOST and POSTGRES_DB): the host's variable, whose prefix names the others
+# PGDATABASE; POSTGRES_HOST and POSTGRES_DB): the host's variable, whose prefix names the others. The host
+# is also a SERVER (full-stack-fastapi-template's settings read POSTGRES_SERVER, POSTGRES_PORT and
+# POSTGRES_DB: its base's `alembic upgrade head` failed on the head's revision and nothing said the two
+# shared one database) or a HOSTNAME (DATABASE_HOSTNAME beside DATABASE_NAME)
 _HOST_VARIABLE = re.compile(
-    r"^((?:\w+_)?(?:DB|DATABASE|POSTGRES|POSTGRESQL|PG|MYSQL|MARIADB|MONGO|MONGODB)_?)HOST$", re.I)
+    r"^((?:\w+_)?(?:DB|DATABASE|POSTGRES|POSTGRESQL|PG|MYSQL|MARIADB|MONGO|MONGODB)_?)(?:HOST|HOSTNAME|SERVER)$",
+    re.I)
 
 
 # The database's name under a name of its own, for a host variable whose prefix names none (DB_HOST beside
@@ -464,14 +468,14 @@ def shared_databases(head_env: Mapping[str, str], base_env: Mapping[str, str],
     """A warning when the head's and the base's environments point at the same database server and
     database (:func:`shared_database_names`). The head's migrations and the writes of both builds' tests
     then land in one database, so the base is measured on the head's schema and data."""
-    named = shared_database_names(head_env, base_env, origin)
-    if not named:
+    found = _shared(head_env, base_env, origin)
+    if not found:
         return []
-    return [f"the base and the head use the same database: {', '.join(named)}; the head's migrations and "
-            "both builds' requests reach it, so a pull request that changes the schema has its base measured "
-            "on the head's (give each build a database of its own to compare them apart: {build} in a "
-            "[serve] value is \"base\" or \"head\", as in DATABASE_URL = \".../app_{build}\", with both "
-            "databases made in [serve] build)"]
+    return [f"the base and the head use the same database: {', '.join(n for n, _ in found)}; the head's "
+            "migrations and both builds' requests reach it, so a pull request that changes the schema has "
+            "its base measured on the head's (give each build a database of its own to compare them apart: "
+            f"{{build}} in a [serve] value is \"base\" or \"head\", as in {found[0][1]}, with both databases "
+            "made in [serve] build)"]
 
 
 def shared_database_names(head_env: Mapping[str, str], base_env: Mapping[str, str],
@@ -479,18 +483,34 @@ def shared_database_names(head_env: Mapping[str, str], base_env: Mapping[str, st
     """The databases the head's and the base's environments both point at, each as its variables and
     where (``DATABASE_URL (postgresql://127.0.0.1:5432/app)``): the same URL in the same variable, or the
     same host, port and database name in variables that give them in parts (DBHOST and DBNAME, PGHOST and
-    PGDATABASE, POSTGRES_HOST and POSTGRES_DB, DB_HOST and POSTGRES_DB). The database is named by its
-    scheme (or variables), host, port and name only, never its credentials; *origin* names the file a
-    variable was read from (a dotenv file both builds read), said after it."""
+    PGDATABASE, POSTGRES_HOST or POSTGRES_SERVER and POSTGRES_DB, DB_HOST and POSTGRES_DB). The database is
+    named by its scheme (or variables), host, port and name only, never its credentials; *origin* names the
+    file a variable was read from (a dotenv file both builds read), said after it."""
+    return [named for named, _ in _shared(head_env, base_env, origin)]
+
+
+def own_database_example(head_env: Mapping[str, str], base_env: Mapping[str, str]) -> str:
+    """The ``[serve] env`` entry that gives each build its own copy of the first database both point at,
+    in the variable the app reads it from: ``POSTGRES_DB = "app_{build}"`` (full-stack-fastapi-template,
+    whose settings take no DATABASE_URL, was told to write one), ``DATABASE_URL = ".../app_{build}"``;
+    "" when they share none."""
+    found = _shared(head_env, base_env)
+    return found[0][1] if found else ""
+
+
+def _shared(head_env: Mapping[str, str], base_env: Mapping[str, str],
+            origin: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """(:func:`shared_database_names`' text, :func:`own_database_example`'s entry) of each database the
+    two environments share."""
     origin = origin or {}
 
     def said(*names: str) -> str:
-        files = list(dict.fromkeys(origin[n] for n in names if n in origin))
-        return f" in {', '.join(files)}" if files else ""
+        return _said(origin, *names)
 
     same = sorted(name for name, value in head_env.items()
                   if _SERVER_DB.match(value or "") and base_env.get(name) == value)
-    named = [f"{name} ({_where(head_env[name])}{said(name)})" for name in same]
+    named = [(f"{name} ({_where(head_env[name])}{said(name)})",
+              f'{name} = ".../{_database_name(head_env[name])}_{{build}}"') for name in same]
     found: list[tuple[bool, str, str, str]] = []  # (by another prefix's name, host, database, where)
     for name, host in sorted(head_env.items()):
         match = _HOST_VARIABLE.match(name)
@@ -506,13 +526,106 @@ def shared_database_names(head_env: Mapping[str, str], base_env: Mapping[str, st
         if database and base_env.get(database) == head_env[database] and same_port:
             where = host + (f":{head_env[port]}" if head_env.get(port) else "") + f"/{head_env[database]}"
             found.append((other, name, database, where))
+        elif not database and same_port and not _names_database(base_env, prefix) \
+                and not _apart(head_env, base_env):
+            # Neither names a database: both use the one the app's settings default to (DjangoGirls'
+            # POSTGRES_DB = os.getenv("POSTGRES_DB", "djangogirls")), where the head's migrations went first
+            found.append((True, name, "", host + (f":{head_env[port]}" if head_env.get(port) else "")))
     places: set[str] = set()
     for other, name, database, where in sorted(found):
         if other and where in places:  # DB_HOST beside POSTGRES_HOST and its POSTGRES_DB: one database
             continue
         places.add(where)
-        named.append(f"{name} and {database} ({where}{said(name, database)})")
+        if not database:
+            named.append((f"{name} ({where}{said(name)}, where neither build names a database: both use the "
+                          f"one the app's settings default to)", f'{_name_variable(name)} = "app_{{build}}"'))
+            continue
+        named.append((f"{name} and {database} ({where}{said(name, database)})",
+                      f'{database} = "{head_env[database]}_{{build}}"'))
     return named
+
+
+def _apart(head_env: Mapping[str, str], base_env: Mapping[str, str]) -> bool:
+    """Whether a variable is "head" in the head's environment where it is "base" in the base's: {build} in
+    a [serve] value, which may give each build its own database under a name this module does not know."""
+    return any(value != base_env.get(name) and value.replace("head", "base") == base_env.get(name)
+               for name, value in head_env.items() if "head" in value)
+
+
+def _names_database(env: Mapping[str, str], prefix: str) -> bool:
+    """Whether *env* names a database for the host variable of *prefix* (its own name or a common one)."""
+    return any(env.get(n) for n in (f"{prefix}NAME", f"{prefix}DATABASE", f"{prefix}DB", f"{prefix}_NAME",
+                                    *_DATABASE_NAMES))
+
+
+def _name_variable(host: str) -> str:
+    """The variable that most likely names the database beside the host variable *host*: the one the
+    official image of its server reads (POSTGRES_DB, MYSQL_DATABASE), libpq's PGDATABASE, else NAME."""
+    prefix = _HOST_VARIABLE.match(host)
+    start = prefix.group(1) if prefix else ""
+    upper = start.upper()
+    if upper.rstrip("_").endswith(("POSTGRES", "POSTGRESQL")):
+        return f"{start}DB" if start.endswith("_") else f"{start}_DB"
+    if upper == "PG":
+        return "PGDATABASE"
+    if upper.rstrip("_").endswith(("MYSQL", "MARIADB")):
+        return f"{start}DATABASE" if start.endswith("_") else f"{start}_DATABASE"
+    return f"{start}NAME"
+
+
+def _database_name(url: str) -> str:
+    """The database a server URL names (its path's last part), "app" where it names none."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        path = ""
+    return path.rstrip("/").rsplit("/", 1)[-1] or "app"
+
+
+# A Redis server's URL (Valkey speaks the same protocol and takes the same URLs): redis://, rediss://,
+# redis+sentinel://, valkey://; the database is the path's number, 0 without one
+_CACHE_URL = re.compile(r"^(?:rediss?|redis\+sentinel|valkeys?)://", re.I)
+# ... or in parts: REDIS_HOST with REDIS_PORT and REDIS_DB (Bull's and ioredis' examples, Django-RQ's)
+_CACHE_HOST = re.compile(r"^((?:\w+_)?(?:REDIS|VALKEY)_?)HOST$", re.I)
+
+
+def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
+                  origin: Mapping[str, str] | None = None) -> list[str]:
+    """A warning when the head's and the base's environments point at the same Redis database: the same
+    URL in the same variable (``REDIS_URL``, ``CELERY_BROKER_URL``), or the same ``REDIS_HOST``, port and
+    database number. Both builds' cached answers, sessions, rate-limit counters and job queues then live
+    in one keyspace: either build answers from what the other cached, and one's workers take the other's
+    jobs. Named by scheme, host, port and database only (never the password); *origin* names the file a
+    variable was read from."""
+    origin = origin or {}
+    named: list[str] = []
+    for name, value in sorted(head_env.items()):
+        if _CACHE_URL.match(value or "") and base_env.get(name) == value:
+            where = _where(value)
+            if not urlsplit(value).path.strip("/"):
+                where += "/0"
+            named.append(f"{name} ({where}{_said(origin, name)})")
+            continue
+        match = _CACHE_HOST.match(name)
+        if not match or not value or base_env.get(name) != value:
+            continue
+        prefix = match.group(1)
+        parts = [f"{prefix}PORT", f"{prefix}DB"]
+        if all(base_env.get(n) == head_env.get(n) for n in parts):
+            port, db = head_env.get(parts[0]), head_env.get(parts[1]) or "0"
+            named.append(f"{name} ({value}{':' + port if port else ''}/{db}{_said(origin, name)})")
+    if not named:
+        return []
+    return [f"the base and the head use the same Redis database: {', '.join(named)}; both builds' cached "
+            "answers, sessions, rate limits and queues share its keys, so either build can answer from what "
+            "the other cached (give each build its own: {build_index} in a [serve] value is 0 for the head "
+            "and 1 for the base, as in REDIS_URL = \"redis://127.0.0.1:6379/{build_index}\")"]
+
+
+def _said(origin: Mapping[str, str], *names: str) -> str:
+    """" in .env" for the variables of *names* read from a file (*origin*), else ""."""
+    files = list(dict.fromkeys(origin[n] for n in names if n in origin))
+    return f" in {', '.join(files)}" if files else ""
 
 
 def server_databases(settings: Mapping[str, str]) -> list[str]:

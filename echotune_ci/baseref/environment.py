@@ -25,7 +25,6 @@ into the checkout pointing at the base's copy of its target instead.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path, PurePosixPath
@@ -33,17 +32,17 @@ from pathlib import Path, PurePosixPath
 from ..config.sections import ServeSettings
 from ..errors import ConfigError
 from ..project.workspaces import js_workspace_globs
-from ..serve.steps import SETUP_OUTPUTS, read_stamp, setup_inputs
+from ..serve.steps import SETUP_OUTPUTS, input_digest, read_stamp, setup_inputs
 
 NPM_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 
 
-def _hashes(cwd: Path, configured: tuple[str, ...]) -> dict[str, str] | None:
+def _hashes(serve: ServeSettings, cwd: Path) -> dict[str, str] | None:
     try:
-        files = setup_inputs(cwd, configured)
+        files = setup_inputs(cwd, serve.setup_inputs)
     except ConfigError:
         return None
-    return {p.relative_to(cwd).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    return {p.relative_to(cwd).as_posix(): input_digest(p, serve.setup) for p in files}
 
 
 def same_dependencies(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> bool:
@@ -54,7 +53,7 @@ def same_dependencies(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
     committed."""
     if not head.setup or head.setup != base.setup:
         return False
-    mine, theirs = _hashes(head_cwd, head.setup_inputs), _hashes(base_cwd, base.setup_inputs)
+    mine, theirs = _hashes(head, head_cwd), _hashes(base, base_cwd)
     if mine is None or theirs is None:
         return False
     if mine == theirs:
@@ -70,7 +69,7 @@ def setup_differences(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
     where both lockfiles install one version), "package.json, package-lock.json", "client/package-lock.json
     only in the base"; "" when nothing can be named. The note said "the base's dependencies differ" of a
     commit whose lockfile, and so what was installed, was the head's."""
-    mine, theirs = _hashes(head_cwd, head.setup_inputs), _hashes(base_cwd, base.setup_inputs)
+    mine, theirs = _hashes(head, head_cwd), _hashes(base, base_cwd)
     if mine is None or theirs is None:
         return ""
     changed = [name for name in mine if name in theirs and mine[name] != theirs[name]]

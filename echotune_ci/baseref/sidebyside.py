@@ -48,8 +48,8 @@ from .checkout import (BaseSource, checkout_top, dirty_paths, prepared_folder, r
 from .configs import base_config, bundle_in_base, where_moved
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
                    dotenv_settings, local_databases, named_settings, remember_databases,
-                   server_databases, share_earlier_databases, shared_database_names,
-                   shared_databases)
+                   own_database_example, server_databases, share_earlier_databases, shared_caches,
+                   shared_database_names, shared_databases)
 from .environment import head_code, reuse_environment, setup_differences
 from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
@@ -174,11 +174,8 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
             report.notes.append(f"the head's {own_code} installs the head's own code: where the base's "
                                 f"server does not import its code from its own folder first, the base runs "
                                 f"the head's")
-    elif own_code and installs:
-        own_setup = (f"the head's {own_code} installs the head's own code, so the base ran its own setup "
-                     f"(with that environment linked it would have run the head's code)")
     elif installs:
-        own_setup = _own_setup_reason(head_cfg, head_cwd, cfg, base_cwd)
+        own_setup = _own_setup_reason(head_cfg, head_cwd, cfg, base_cwd, own_code)
     # only a setup that does more than install leaves the linked base without something it needs
     skipped_setup = cfg.serve.setup if linked and more_than_installs(cfg.serve.setup) else ""
     has_setup = bool(cfg.serve.setup)
@@ -204,7 +201,7 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
         app = _prepare(cfg, start, ServeOptions(), env, label="base", prepared_notes=prepared,
                        other=repo)
     except RunError as exc:
-        shared = _migrated_first(head_cfg, cfg, head, env)
+        shared, example = _migrated_first(head_cfg, cfg, head, env)
         hints = [hint] if hint else []
         hints += [shared] if shared else []
         if not hints:
@@ -213,7 +210,7 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
         # about a shared database last, where the comment's cut keeps it
         failed, quoting, printed = str(exc).partition("; it printed: ")
         raise BaseBuildFailed(f"{failed}; {'; '.join(hints)}{quoting}{printed}",
-                              advice=OWN_DATABASE_SHORT if shared else "") from None
+                              advice=own_database_advice(example) if shared else "") from None
     finally:
         if temporary:
             stamp_path(base_cwd).unlink(missing_ok=True)
@@ -227,27 +224,31 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     return dataclasses.replace(app, hint=hint)
 
 
-def _migrated_first(head_cfg: Config, cfg: Config, head: App | None, env: Mapping[str, str]) -> str:
+def _migrated_first(head_cfg: Config, cfg: Config, head: App | None,
+                    env: Mapping[str, str]) -> tuple[str, str]:
     """Why a base (of configuration *cfg*, extra environment *env*) whose setup or build failed may have
     failed: the database it shares with the head (whose app is *head*), which the head's setup and build,
     run first, migrated to a schema the base may not know (Alembic's "Can't locate revision", a Django
-    migration the base lacks). "" when they share none."""
+    migration the base lacks); and the ``[serve] env`` entry that gives each build its own
+    (:func:`~.data.own_database_example`). ("", "") when they share none."""
     from ..runner import _secret_names
 
     head = head or App(head_cfg.serve, head_cfg.resolve(head_cfg.serve.cwd), root=head_cfg.root,
                        drop=_secret_names(head_cfg))
     base = App(cfg.serve, cfg.resolve(cfg.serve.cwd), env, root=cfg.root, drop=_secret_names(cfg),
                build="base")
-    named = shared_database_names(*_database_settings(head_cfg, cfg, head, base))
+    head_env, base_env, origin = _database_settings(head_cfg, cfg, head, base)
+    named = shared_database_names(head_env, base_env, origin)
     if not named:
-        return ""
+        return "", ""
     return (f"the head, built first, shares its database with the base, {', '.join(named)}, and may have "
-            f"migrated it to a schema the base does not know")
+            f"migrated it to a schema the base does not know"), own_database_example(head_env, base_env)
 
 
-# What to do about one database both builds use, said last in a failure (where the comment's cut keeps it)
-OWN_DATABASE_SHORT = ('give each build its own database: {build} in [serve] env is "base" or "head" '
-                      '(DATABASE_URL = ".../app_{build}")')
+def own_database_advice(example: str) -> str:
+    """What to do about one database both builds use, said last in a failure (where the comment's cut
+    keeps it), with the app's own variable in *example* (``POSTGRES_DB = "app_{build}"``)."""
+    return f'give each build its own database: {{build}} in [serve] env is "base" or "head" ({example})'
 
 
 class BaseBuildFailed(RunError):
@@ -275,10 +276,11 @@ def more_than_installs(setup: str) -> bool:
     return any(kind(step) != "install" and program(step) not in _CHECKS for step in steps)
 
 
-def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: Path) -> str:
-    """Why the base runs its own setup although nothing installs the head's own code: its setup command or
-    its setup inputs differ (named), or its folder already has an environment (a prepared ``--base-dir``),
-    or the head has none to link."""
+def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: Path,
+                      own_code: str | None = None) -> str:
+    """Why the base runs its own setup: its setup command or its setup inputs differ (named), else the
+    head's environment installs the head's own code (*own_code*, the file that says so), or the base's
+    folder already has an environment (a prepared ``--base-dir``), or the head has none to link."""
     from ..serve.steps import SETUP_OUTPUTS
     from .environment import same_dependencies
 
@@ -289,6 +291,12 @@ def _own_setup_reason(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: P
         which = setup_differences(head_cfg.serve, head_cwd, cfg.serve, base_cwd)
         return f"the base's setup inputs differ from the head's{f' ({which})' if which else ''}: the base " \
                "ran its own setup"
+    # Only where the dependencies are the same is the installed project the reason: a uv workspace's `uv
+    # sync` always installs its member, and a pull request that bumps uv.lock was said to have its base set
+    # up apart only because of that, never that its dependencies differ.
+    if own_code:
+        return (f"the head's {own_code} installs the head's own code, so the base ran its own setup (with "
+                f"that environment linked it would have run the head's code)")
     own = [name for name in SETUP_OUTPUTS if (base_cwd / name).exists() or (base_cwd / name).is_symlink()]
     if own:
         return (f"the base's dependencies are the head's, but its folder has its own {', '.join(own)}: "
@@ -324,7 +332,7 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
     # django-blog on PostgreSQL: its db.sqlite3 from before was said to hold other rows than the base's
     said = [] if server_databases(settings[0]) else \
         data_warnings(cfg.base_dir, base_cfg.base_dir, had)
-    return said + shared_databases(*settings)
+    return said + shared_databases(*settings) + shared_caches(*settings)
 
 
 def _database_settings(cfg: Config, base_cfg: Config, head: App,
@@ -883,7 +891,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
     from ..reporting import write_report_files
     from ..runner import RunOutcome as Outcome
     from ..runner import ServeOptions, _finish, _must_start, _prepare, _sigterm_as_interrupt
-    from ..runner import phase_list, preflight
+    from ..runner import phase_list, preflight, say_earlier_results
 
     register_config(cfg)
     phases = phase_list(cfg, only)
@@ -992,6 +1000,8 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             write_text_atomic(artifacts / ORDER_FILE, json.dumps(report.to_dict(), indent=2) + "\n")
             files = [r.write(output_dir / f"{r.phase}.json") for r in results]
         _prune_base(output_dir, baseline or [])
+        written_base = {(output_dir / BASE_FOLDER / f"{r.phase}.json").resolve() for r in baseline or []}
+        say_earlier_results(output_dir, [r.phase for r in results], written_base)
     return Outcome(outcome, files, reports)
 
 

@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from ..errors import InputError
 from .appsetup import AppSetup
 from .files import read_text
@@ -126,8 +128,8 @@ class Stack:
 
 
 def normalise_name(name: str) -> str:
-    """PEP 503 form, so Flask, flask and FLASK match."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    """PEP 503 form (packaging's ``canonicalize_name``), so Flask, flask and FLASK match."""
+    return canonicalize_name(name)
 
 
 def walk(root: Path, *, max_depth: int | None = MAX_DEPTH, max_files: int | None = MAX_FILES,

@@ -309,10 +309,21 @@ def _settings_set(facts: DjangoFacts) -> set[str]:
     return found | (set(facts.conditional) & set(_FIELDS))
 
 
+# A setting that is on unless its variable is one text: ``os.getenv("DJANGO_DEBUG") != "FALSE"``, ``... not in
+# ("0", "false")``
+_UNLESS = re.compile(r"""(?:!=|\bnot\s+in\s*[(\[{])\s*(?:r|u)?["']([^"']*)["']""")
+
+
 def _off_value(statement: str) -> str:
-    """The text that turns off a setting *statement* reads from a variable: "0" through ``int()``,
-    "false" through ``json.loads()`` (``DEBUG = json.loads(os.getenv("DEBUG", "false"))``, where "False"
-    is no JSON and the build stopped on "JSONDecodeError: Expecting value"), else "False"."""
+    """The text that turns off a setting *statement* reads from a variable: the text it is compared
+    against with ``!=`` or ``not in`` (DjangoGirls' ``DEBUG = os.getenv("DJANGO_DEBUG") != "FALSE"``, where
+    the "False" init wrote left DEBUG on, and collectstatic looked for the development build's folder),
+    "0" through ``int()``, "false" through ``json.loads()`` (``DEBUG = json.loads(os.getenv("DEBUG",
+    "false"))``, where "False" is no JSON and the build stopped on "JSONDecodeError: Expecting value"),
+    else "False"."""
+    unless = _UNLESS.search(statement.split("#", 1)[0])
+    if unless:
+        return unless.group(1)
     if "int(" in statement:
         return "0"
     return "false" if re.search(r"\bloads\s*\(", statement) else "False"

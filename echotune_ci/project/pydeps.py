@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..phases.security.pymanifests import find_manifests, is_lockfile
+from .detect import normalise_name
 from .files import join, read_text
 from .workspaces import uv_workspace
 
@@ -30,11 +31,6 @@ _INSTALL_PREFERENCE = (
     "requirements-prod.txt",
 )
 _DEV = re.compile(r"dev|test|lint|doc|ci|local", re.I)
-
-
-def normalise(name: str) -> str:
-    """PEP 503 form of a distribution name (Flask_Migrate -> flask-migrate)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @dataclass
@@ -65,7 +61,7 @@ class PythonDeps:
 
     def has(self, *names: str) -> bool:
         """Whether any of *names* is a dependency."""
-        return any(normalise(n) in self.names for n in names)
+        return any(normalise_name(n) in self.names for n in names)
 
     @property
     def found(self) -> bool:
@@ -95,7 +91,7 @@ def read_python(folder: Path) -> PythonDeps:
     if (folder / "setup.py").is_file():
         deps.setup_py = True
         deps.names |= {
-            normalise(n)
+            normalise_name(n)
             for n in re.findall(
                 r"""["']([A-Za-z][\w.-]*)\s*(?:[<>=!~][^"']*)?["']""",
                 _install_requires(read_text(folder / "setup.py")),
@@ -185,7 +181,7 @@ def _names(text: str) -> set[str]:
         if line and not line.startswith(("-", "git+", "http:", "https:", "file:", ".")):
             m = _NAME.match(line)
             if m:
-                out.add(normalise(m.group(1)))
+                out.add(normalise_name(m.group(1)))
             if re.match(r"fastapi\s*\[[^\]]*standard", line, re.I):
                 out.add("uvicorn")  # fastapi[standard] brings uvicorn
     return out
@@ -249,7 +245,7 @@ def _pyproject(folder: Path, deps: PythonDeps) -> None:
     poetry_deps = poetry.get("dependencies") if isinstance(poetry, dict) else None
     if isinstance(poetry_deps, dict):
         deps.poetry = True
-        deps.names |= {normalise(n) for n in poetry_deps if n.lower() != "python"}
+        deps.names |= {normalise_name(n) for n in poetry_deps if n.lower() != "python"}
 
 
 def _pipfile(folder: Path, deps: PythonDeps) -> None:
@@ -262,7 +258,7 @@ def _pipfile(folder: Path, deps: PythonDeps) -> None:
         return
     packages = data.get("packages")
     if isinstance(packages, dict):
-        deps.names |= {normalise(n) for n in packages}
+        deps.names |= {normalise_name(n) for n in packages}
 
 
 def console_scripts(deps: PythonDeps) -> tuple[str, ...]:

@@ -59,7 +59,7 @@ def _annotations(report: ReportInput) -> str:
 def _sarif(report: ReportInput) -> str:
     from .sarif import to_sarif
 
-    return json.dumps(to_sarif(report.outcome.results), indent=2) + "\n"
+    return json.dumps(to_sarif(report.outcome.results, outcome=report.outcome), indent=2) + "\n"
 
 
 def _html(report: ReportInput) -> str:

@@ -29,4 +29,4 @@ def render_html(results: list[PhaseResult], outcome: GateOutcome | None = None, 
     return template.render(results=results, failing=failing, status=status, title=title, version=__version__,
                            generated_at=now_iso(), places=places,
                            compared=comparison_map(outcome.comparisons if outcome else None),
-                           warnings=collect_warnings(results, places))
+                           warnings=collect_warnings(results, places), outcome=outcome)

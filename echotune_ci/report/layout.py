@@ -24,7 +24,7 @@ import functools
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -202,7 +202,8 @@ class FindingRow:
 
     ``places`` lists where (one entry for a single finding); ``noun`` is
     "pages" or "endpoints"; ``elements`` sums axe's element counts (0: none
-    given).
+    given); ``new``: whether the finding (for a group, one of them) is new since
+    the baseline, None when nothing was compared.
     """
 
     severity: str
@@ -213,6 +214,7 @@ class FindingRow:
     noun: str = "pages"
     elements: int = 0
     count: int = 1
+    new: bool | None = None
 
     @property
     def where(self) -> str:
@@ -255,9 +257,14 @@ def _common_message(messages: list[str]) -> str:
     return messages[0]
 
 
-def finding_rows(findings: Iterable[Finding], places: Places) -> list[FindingRow]:
+def finding_rows(findings: Iterable[Finding], places: Places,
+                 is_new: Callable[[Finding], bool | None] | None = None) -> list[FindingRow]:
     """*findings* as table rows, most severe first; findings about pages or endpoints with the same
-    rule and tool share one row whose severity is the worst of them."""
+    rule and tool share one row whose severity is the worst of them. With *is_new* (whether a finding
+    is new since the baseline, None when unknown) each row says so, and the rows of new findings come
+    before the known ones: those are what the pull request brings, and a table cut at its first rows
+    kept the base's."""
+    novelty = is_new or (lambda f: None)
     rows: list[FindingRow] = []
     groups: dict[tuple[str, str], tuple[FindingRow, list[str]]] = {}
     for f in sort_findings(findings):
@@ -265,15 +272,18 @@ def finding_rows(findings: Iterable[Finding], places: Places) -> list[FindingRow
         elements = f.properties.get("elements") if f.properties else None
         count = elements if isinstance(elements, int) and not isinstance(elements, bool) else 0
         if not places.is_page(f):
-            rows.append(FindingRow(f.severity, f.rule_id, f.help_url, f.message, [where] if where else []))
+            rows.append(FindingRow(f.severity, f.rule_id, f.help_url, f.message, [where] if where else [],
+                                   new=novelty(f)))
             continue
         key = (f.source_tool, f.rule_id)
         if key not in groups:
             noun = "endpoints" if (f.properties or {}).get("endpoint") else "pages"
-            row = FindingRow(f.severity, f.rule_id, f.help_url, f.message, [], noun)
+            row = FindingRow(f.severity, f.rule_id, f.help_url, f.message, [], noun, new=novelty(f))
             groups[key] = (row, [])
             rows.append(row)
         row, messages = groups[key]
+        if novelty(f):
+            row.new = True
         if where and where not in row.places:
             row.places.append(where)
         messages.append(f.message)
@@ -283,7 +293,7 @@ def finding_rows(findings: Iterable[Finding], places: Places) -> list[FindingRow
             row.severity = f.severity
     for row, messages in groups.values():
         row.message = _common_message(messages)
-    return sorted(rows, key=lambda r: -severity_rank(r.severity))
+    return sorted(rows, key=lambda r: (r.new is False, -severity_rank(r.severity)))
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from markupsafe import Markup
 from .. import __version__
 from ..compare import Comparison
 from ..gate import GateOutcome, failed_gates
-from ..results import Metric, PhaseResult, worst_status
+from ..results import Finding, Metric, PhaseResult, worst_status
 from .base import GITHUB_COMMENT_LIMIT
-from .layout import Places, collect_warnings, finding_rows
+from .layout import FindingRow, Places, collect_warnings, finding_rows
 from .render import comparison_map, render, severity_counts
 from .untrusted import UNTRUSTED_NOTE
 
@@ -65,6 +65,20 @@ def _notes(results: list[PhaseResult], places: Places,
     return out
 
 
+def _phase_rows(result: PhaseResult, places: Places,
+                outcome: GateOutcome | None) -> tuple[PhaseResult, list[FindingRow], int | None]:
+    """A phase's findings table: the result, its rows and how many of its findings are new since the
+    baseline (None when the phase was compared with nothing)."""
+    if outcome is None or result.phase not in outcome.compared_phases:
+        return result, finding_rows(result.findings, places), None
+
+    def is_new(finding: Finding) -> bool | None:
+        return outcome.is_new(result.phase, finding)
+
+    return (result, finding_rows(result.findings, places, is_new),
+            sum(1 for f in result.findings if is_new(f)))
+
+
 def _context(
     results: list[PhaseResult],
     outcome: GateOutcome | None,
@@ -88,7 +102,7 @@ def _context(
         "warnings": warnings,
         "warnings_shown": len(warnings) if summary else _warning_lines(len(warnings)),
         "phase_notes": _notes(results, places, {(p, w.text) for w in warnings for p in w.phases}),
-        "phase_rows": [(r, finding_rows(r.findings, places)) for r in results if r.findings],
+        "phase_rows": [_phase_rows(r, places, outcome) for r in results if r.findings],
         "note_chars": NOTE_CHARS if not summary else 1_000_000,
         "budgeted": budgeted,
         "tool_versions": tools,

@@ -13,13 +13,16 @@ for http(s) URLs (:mod:`~echotune_ci.report.escape`).
 
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .. import __version__
 from ..results import Finding, PhaseResult
 from .escape import clean_tree, safe_url
+
+if TYPE_CHECKING:
+    from ..gate import GateOutcome
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -96,8 +99,11 @@ def _location(f: Finding, fallback_uri: str) -> dict[str, Any]:
     return loc
 
 
-def to_sarif(results: Iterable[PhaseResult], *, fallback_uri: str = "echotune.toml") -> dict[str, Any]:
-    """A SARIF 2.1.0 log (as a dict) with one result per finding of *results*."""
+def to_sarif(results: Iterable[PhaseResult], *, fallback_uri: str = "echotune.toml",
+             outcome: GateOutcome | None = None) -> dict[str, Any]:
+    """A SARIF 2.1.0 log (as a dict) with one result per finding of *results*. With the gate's *outcome*
+    against a baseline, each finding of a phase that had a base result carries ``baselineState``
+    (SARIF 2.1.0, section 3.27.24): "new", or "unchanged" for one the base had."""
     results = list(results)
     tools_by_rule: dict[str, set[str]] = {}
     for r in results:
@@ -123,6 +129,9 @@ def to_sarif(results: Iterable[PhaseResult], *, fallback_uri: str = "echotune.to
             }
             if f.fingerprint:
                 entry["partialFingerprints"] = {"echotuneFingerprint/v1": f.fingerprint}
+            new = outcome.is_new(r.phase, f) if outcome is not None else None
+            if new is not None:
+                entry["baselineState"] = "new" if new else "unchanged"
             sarif_results.append(entry)
     versions = {k: v for r in results for k, v in r.tool_versions.items()}
     invocations = [{

@@ -179,9 +179,11 @@ class App:
         return database_hint(lines, self.environment(self.port), self.cwd)
 
     def filled(self, text: str, port: int | None = None) -> str:
-        """*text* (a [serve] value) with ``{build}`` replaced by this app's build ("base" or "head") and
-        ``{port}`` by *port* when it is known."""
-        text = text.replace("{build}", self.build)
+        """*text* (a [serve] value) with ``{build}`` replaced by this app's build ("base" or "head"),
+        ``{build_index}`` by its number (1 for the base, 0 for the head: a Redis database in
+        ``redis://127.0.0.1:6379/{build_index}``) and ``{port}`` by *port* when it is known."""
+        index = "1" if self.build == "base" else "0"
+        text = text.replace("{build}", self.build).replace("{build_index}", index)
         return text.replace("{port}", str(port)) if port else text
 
     def environment(self, port: int | None = None) -> dict[str, str]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import console
+from ..project import commands
 from ..errors import ConfigError, RunError
 from ..fsutil import write_json_atomic
 from .environment import not_installed
@@ -43,6 +44,14 @@ JS_INSTALL_SETTINGS = (".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml"
 # What setup leaves behind, by convention: when one of these existed after the last setup and is
 # gone now (someone removed node_modules), the stamp no longer holds.
 SETUP_OUTPUTS = ("node_modules", ".venv", "venv")
+# package.json fields no package manager reads to install (npm, pnpm and Yarn document them as metadata
+# for the registry and for people), and the project's own scripts an install runs: npm ci's and pnpm's
+# lifecycle (preinstall, install, postinstall, prepare and its pre/post, npm 8's dependencies, pnpm's
+# pnpm:devPreinstall) and Yarn 1's prepublish. Any other script runs only when something asks for it.
+NOT_INSTALLED = ("version", "description", "keywords", "author", "contributors", "maintainers", "license",
+                 "homepage", "repository", "bugs", "funding")
+INSTALL_SCRIPTS = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare",
+                   "postprepare", "dependencies", "pnpm:devPreinstall")
 SKIPPED_HINT = "setup was skipped because its inputs did not change: `run --force-setup` runs it again"
 # How long a step's processes may take to stop after SIGTERM (timeout, Ctrl-C) before they are killed.
 STEP_STOP_S = 5.0
@@ -77,9 +86,45 @@ def setup_inputs(cwd: Path, configured: Sequence[str]) -> list[Path]:
 
 def setup_fingerprint(command: str, cwd: Path, inputs: Sequence[Path]) -> dict[str, object]:
     """What the stamp records: the folder, the command and the SHA-256 of each input (by path
-    relative to *cwd*)."""
-    hashes = {_relative(p, cwd): hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs}
+    relative to *cwd*, see :func:`input_digest`)."""
+    hashes = {_relative(p, cwd): input_digest(p, command) for p in inputs}
     return {"cwd": str(cwd.resolve()), "command": command, "inputs": hashes}
+
+
+def input_digest(path: Path, command: str) -> str:
+    """The SHA-256 (hex) of setup input *path* as setup *command* reads it: its bytes, except a
+    package.json that a setup of installs alone (:func:`installs_only`) reads, whose fields no install
+    reads (:data:`NOT_INSTALLED`) and scripts no install runs (other than :data:`INSTALL_SCRIPTS`) are
+    left out. A pull request that bumped the version or changed a lint script had the base of ``run
+    --base-ref`` reinstall node_modules, minutes of ``npm ci`` for what the head had installed.
+
+    Raises OSError when *path* cannot be read."""
+    raw = path.read_bytes()
+    if path.name != "package.json" or not installs_only(command):
+        return hashlib.sha256(raw).hexdigest()
+    try:
+        package = json.loads(raw)
+    except ValueError:  # the install fails on it as it is
+        return hashlib.sha256(raw).hexdigest()
+    if not isinstance(package, dict):
+        return hashlib.sha256(raw).hexdigest()
+    kept = {key: value for key, value in package.items() if key not in NOT_INSTALLED}
+    if isinstance(kept.get("scripts"), dict):
+        kept["scripts"] = {name: line for name, line in kept["scripts"].items() if name in INSTALL_SCRIPTS}
+    canonical = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(b"package.json\0" + canonical.encode("utf-8")).hexdigest()
+
+
+def installs_only(command: str) -> bool:
+    """Whether every step of setup *command* is a package install (``npm ci``, ``pnpm install
+    --frozen-lockfile``, ``pip install -r ...``), ``cd X`` or ``corepack enable``/``prepare``: then no
+    step runs a package.json script beyond the install's own lifecycle scripts. ``npm ci && npm run
+    prisma:generate`` is not: that script's line is part of what setup does."""
+    parts = commands.segments(command)
+    return bool(parts) and all(
+        commands.cd_folder(part) is not None or commands.kind(part) == "install"
+        or commands.tokens(part)[:2] in (["corepack", "enable"], ["corepack", "prepare"])
+        for part in parts)
 
 
 def _relative(path: Path, cwd: Path) -> str:

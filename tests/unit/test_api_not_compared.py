@@ -70,3 +70,37 @@ def test_the_flag_survives_the_result_file():
     # other metrics say nothing and stay compared
     plain = Metric("p95_ms", 1.0, "ms")
     assert "compared" not in plain.to_dict() and Metric.from_dict(plain.to_dict()).compared is True
+
+
+def contract_result(operations: list[str], warnings: list[str] | None = None) -> PhaseResult:
+    outcome = ContractOutcome(timings={op: [5.0, 6.0] for op in operations})
+    return PhaseResult("api", metrics=timing_metrics(outcome, 200.0), warnings=warnings or []).finalize()
+
+
+# The operations of full-stack-fastapi-template's contract runs under `run --base-ref HEAD`, the working
+# tree dropping POST /api/v1/utils/test-email/ and adding GET /api/v1/utils/version/ (22 operations each)
+SHARED = ["POST /api/v1/login/access-token", "GET /api/v1/users/me", "GET /api/v1/utils/health-check/"]
+
+
+def test_an_operation_the_head_no_longer_serves_is_a_warning_naming_it():
+    """The comment of that run listed the new operation's findings and said nothing of the one it dropped:
+    a breaking change of the API that clients calling it meet as errors."""
+    base = contract_result([*SHARED[:2], "POST /api/v1/utils/test-email/", SHARED[2]])
+    head = contract_result([*SHARED, "GET /api/v1/utils/version/"])
+    outcome = evaluate([head], defaults(), [base])
+    (warned,) = [c for c in outcome.checks if c.rule == "compared with the base"]
+    assert (warned.phase, warned.status) == ("api", "warn")
+    assert warned.detail == ("the head's API lacks 1 operation(s) the base's had: POST "
+                             "/api/v1/utils/test-email/ (a client that calls them gets an error from the "
+                             "head); new in the head: GET /api/v1/utils/version/")
+    (shown,) = outcome.results
+    assert warned.detail in shown.warnings
+    comment = render_comment(outcome.results, outcome=outcome)
+    assert "- ⚠️ **api**: the head's API lacks 1 operation\\(s\\)" in comment
+    # Only added operations, the same ones, or one the head's time cap did not reach: nothing to say
+    for head_result in (contract_result([*SHARED, "POST /api/v1/utils/test-email/", "GET /x"]),
+                        contract_result(SHARED + ["POST /api/v1/utils/test-email/"]),
+                        contract_result(SHARED, ["api: the time cap (25s) stopped the contract test before "
+                                                 "GET /y, POST /api/v1/utils/test-email/"])):
+        assert not [c for c in evaluate([head_result], defaults(), [base]).checks
+                    if c.rule == "compared with the base"]

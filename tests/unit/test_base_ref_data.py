@@ -355,7 +355,7 @@ def test_one_database_server_both_builds_point_at_is_a_warning_without_its_crede
                     "127.0.0.1:5432/app_dev); the head's migrations and both builds' requests reach it, so a "
                     "pull request that changes the schema has its base measured on the head's (give each "
                     "build a database of its own to compare them apart: {build} in a [serve] value is "
-                    "\"base\" or \"head\", as in DATABASE_URL = \".../app_{build}\", with both databases "
+                    "\"base\" or \"head\", as in DATABASE_URL = \".../app_dev_{build}\", with both databases "
                     "made in [serve] build)"]
     assert "s3cret-pw" not in said[0]
     # a database of each build's own, or SQLite files (each checkout has its own): nothing to say
@@ -377,10 +377,9 @@ def test_a_database_given_in_parts_is_shared_when_host_port_and_name_are():
     assert "PGHOST and PGDATABASE (127.0.0.1:5433/shop)" in shared_databases(libpq, dict(libpq))[0]
     compose = {"POSTGRES_HOST": "db", "POSTGRES_DB": "app", "DB_HOST": "db", "DB_NAME": "app"}
     assert "POSTGRES_HOST and POSTGRES_DB (db/app)" in shared_databases(compose, dict(compose))[0]
-    # another database, another port, or no name to compare: nothing to say
+    # another database or another port: nothing to say
     assert shared_databases(parts, {**parts, "DBNAME": "quiz_base"}) == []
     assert shared_databases(libpq, {**libpq, "PGPORT": "5434"}) == []
-    assert shared_databases({"DBHOST": "127.0.0.1"}, {"DBHOST": "127.0.0.1"}) == []
 
 
 def test_a_database_named_by_host_and_postgres_db_is_shared():
@@ -393,7 +392,7 @@ def test_a_database_named_by_host_and_postgres_db_is_shared():
                            "(127.0.0.1:54371/mydatabase in backend/.env); the head's migrations")
     assert "s3cret-pw" not in said
     both = {**mixed, "POSTGRES_HOST": "127.0.0.1:54371"}
-    assert shared_databases(both, dict(both))[0].count("mydatabase") == 1
+    assert shared_databases(both, dict(both))[0].split(";")[0].count("mydatabase") == 1
     assert shared_databases(mixed, {**mixed, "POSTGRES_DB": "mydatabase_base"}) == []
 
 
@@ -602,3 +601,115 @@ def test_a_settings_file_named_through_build_is_each_builds_own(tmp_path):
     base.app.build = "head"
     said = _data_warnings(head_cfg, base_cfg, [], head, base)
     assert any("DB_HOST and DB_NAME (127.0.0.1:5452/blog_head in config/head.toml)" in w for w in said), said
+
+
+def test_a_database_server_named_by_its_server_variable_is_shared(tmp_path: Path) -> None:
+    """full-stack-fastapi-template's settings read POSTGRES_SERVER and POSTGRES_PORT (set in [serve] env)
+    and POSTGRES_DB from the top .env git tracks: the head's `alembic upgrade head` went first, the base's
+    failed with "Can't locate revision identified by 'fe56fa70289e'", and the warning did not say that the
+    two builds shared the database, since only a *HOST variable was read as the host."""
+    from echotune_ci.baseref.data import shared_databases
+    from echotune_ci.baseref.sidebyside import _migrated_first
+    from echotune_ci.config import load_config
+
+    for side in ("head", "base"):
+        (tmp_path / side / "backend").mkdir(parents=True)
+        (tmp_path / side / "echotune.toml").write_text(
+            '[serve]\ncommand = "true"\ncwd = "backend"\n'
+            'env = { POSTGRES_SERVER = "127.0.0.1", POSTGRES_PORT = "55432" }\n')
+        (tmp_path / side / ".env").write_text(
+            "POSTGRES_SERVER=localhost\nPOSTGRES_PORT=5432\nPOSTGRES_DB=app\nPOSTGRES_USER=postgres\n"
+            "POSTGRES_PASSWORD=changethis\n")
+    head_cfg = load_config(tmp_path / "head" / "echotune.toml")
+    base_cfg = load_config(tmp_path / "base" / "echotune.toml")
+    assert _migrated_first(head_cfg, base_cfg, None, {}) == (
+        "the head, built first, shares its database with the base, POSTGRES_SERVER and POSTGRES_DB "
+        "(127.0.0.1:55432/app in .env), and may have migrated it to a schema the base does not know",
+        # what to write, in the variable the app reads (its settings take no DATABASE_URL)
+        'POSTGRES_DB = "app_{build}"')
+    # each build its own database (POSTGRES_DB = "app_{build}"): nothing shared
+    own = load_config(tmp_path / "base" / "echotune.toml")
+    assert _migrated_first(head_cfg, own, None, {"POSTGRES_DB": "app_base"}) == ("", "")
+    # DATABASE_HOSTNAME beside DATABASE_NAME, the other spelling of a host in parts
+    parts = {"DATABASE_HOSTNAME": "127.0.0.1", "DATABASE_PORT": "5432", "DATABASE_NAME": "fastapi"}
+    [said] = shared_databases(parts, dict(parts))
+    assert "DATABASE_HOSTNAME and DATABASE_NAME (127.0.0.1:5432/fastapi)" in said
+    # a shell's own HOSTNAME names no database
+    assert shared_databases({"HOSTNAME": "ci-1", "DB_NAME": "x"}, {"HOSTNAME": "ci-1", "DB_NAME": "x"}) == []
+
+
+def test_a_host_both_builds_share_without_a_database_name_is_the_apps_default_database():
+    """DjangoGirls reads POSTGRES_DB = os.getenv("POSTGRES_DB", "djangogirls"); [serve] env set
+    POSTGRES_HOST and POSTGRES_PORT alone. Both builds migrated and served "djangogirls" (the head's
+    stripe_payments 0001 was in the base's django_migrations), and nothing was said, since no variable
+    named the database to compare."""
+    from echotune_ci.baseref.data import own_database_example, server_databases, shared_databases
+
+    env = {"POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": "55432", "POSTGRES_PASSWORD": "changethis"}
+    [said] = shared_databases(env, dict(env))
+    assert said.startswith("the base and the head use the same database: POSTGRES_HOST (127.0.0.1:55432, "
+                           "where neither build names a database: both use the one the app's settings "
+                           "default to); the head's migrations")
+    assert "changethis" not in said
+    assert own_database_example(env, dict(env)) == 'POSTGRES_DB = "app_{build}"'
+    assert own_database_example({"DBHOST": "db"}, {"DBHOST": "db"}) == 'DBNAME = "app_{build}"'
+    assert own_database_example({"PGHOST": "db"}, {"PGHOST": "db"}) == 'PGDATABASE = "app_{build}"'
+    assert server_databases(env)  # an app that reads a database server: no SQLite file is its data
+    # one build names its own (the base's POSTGRES_DB = "app_base"), or {build} gave each its own under a
+    # name unknown here, or another port: not shared
+    assert shared_databases(env, {**env, "POSTGRES_DB": "app_base"}) == []
+    assert shared_databases({**env, "APP_SCHEMA": "dg_head"}, {**env, "APP_SCHEMA": "dg_base"}) == []
+    assert shared_databases(env, {**env, "POSTGRES_PORT": "5432"}) == []
+
+
+def test_one_redis_database_for_both_builds_is_named_and_build_index_gives_each_its_own(
+        tmp_path: Path, redis_server) -> None:
+    """Two builds on one REDIS_URL share every key: what one cached, the other reads (a real redis-server
+    here), so a slower uncached path in the head hides behind the base's cache, and the warning names
+    it, never its password. `{build_index}` in [serve] env gives each build a database of its own."""
+    import redis
+
+    from echotune_ci.baseref.sidebyside import _data_warnings
+    from echotune_ci.config import load_config
+    from echotune_ci.config.sections import ServeSettings
+    from echotune_ci.runner import PreparedApp
+    from echotune_ci.serve import App
+
+    def sides(name: str, **env: str) -> dict[str, PreparedApp]:
+        out = {}
+        for side in ("head", "base"):
+            folder = tmp_path / name / side
+            folder.mkdir(parents=True)
+            (folder / "echotune.toml").write_text('[serve]\ncommand = "true"\n')
+            app = App(ServeSettings(command="true", env=env), folder, root=folder, build=side)
+            out[side] = PreparedApp(app)
+        return out
+
+    def warnings(apps: dict[str, PreparedApp]) -> list[str]:
+        cfgs = [load_config(apps[side].app.root / "echotune.toml") for side in ("head", "base")]
+        return _data_warnings(cfgs[0], cfgs[1], [], apps["head"], apps["base"])
+
+    port = redis_server.port
+    shared = sides("shared", REDIS_URL=f"redis://:s3cret@127.0.0.1:{port}")
+    said = warnings(shared)
+    assert [w for w in said if "same Redis database" in w] == [
+        f"the base and the head use the same Redis database: REDIS_URL (redis://127.0.0.1:{port}/0); both "
+        "builds' cached answers, sessions, rate limits and queues share its keys, so either build can answer "
+        "from what the other cached (give each build its own: {build_index} in a [serve] value is 0 for the "
+        "head and 1 for the base, as in REDIS_URL = \"redis://127.0.0.1:6379/{build_index}\")"]
+    assert not any("s3cret" in w for w in said)
+    urls = [prepared.app.environment()["REDIS_URL"] for prepared in shared.values()]
+    redis.Redis.from_url(urls[0]).set("tracks:jazz", "from the head")
+    assert redis.Redis.from_url(urls[1]).get("tracks:jazz") == b"from the head"
+
+    apart = sides("apart", REDIS_URL=f"redis://:s3cret@127.0.0.1:{port}/{{build_index}}")
+    assert not any("Redis" in w for w in warnings(apart))
+    head_url, base_url = (apart[side].app.environment()["REDIS_URL"] for side in ("head", "base"))
+    assert (head_url[-2:], base_url[-2:]) == ("/0", "/1")
+    redis.Redis.from_url(head_url).set("tracks:rock", "from the head")
+    assert redis.Redis.from_url(base_url).get("tracks:rock") is None
+
+    parts = sides("parts", REDIS_HOST="127.0.0.1", REDIS_PORT=str(port))
+    assert any(f"REDIS_HOST (127.0.0.1:{port}/0)" in w for w in warnings(parts))
+    parts["base"].app.extra_env["REDIS_DB"] = "1"
+    assert not any("Redis" in w for w in warnings(parts))

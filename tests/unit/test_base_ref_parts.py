@@ -4,6 +4,7 @@ which configuration measures the base, reusing the head's environment, refs that
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import signal
@@ -16,7 +17,7 @@ import pytest
 from echotune_ci.baseref import checkout
 from echotune_ci.baseref.checkout import dirty_paths, resolve_ref, worktree
 from echotune_ci.baseref.configs import base_config
-from echotune_ci.baseref.environment import reuse_environment, same_dependencies
+from echotune_ci.baseref.environment import reuse_environment, same_dependencies, setup_differences
 from echotune_ci.baseref.measure import merge_samples, split_load
 from echotune_ci.baseref.sidebyside import BaseOptions, _checked_source
 from echotune_ci.config import load_config
@@ -168,8 +169,10 @@ def test_the_base_of_a_paired_load_test_carries_every_metric_the_head_carries() 
     mix = {k for k in found if k.startswith("requests") or k.startswith("rps[")}
     assert mix == {"requests", *(f"{name}[endpoint=GET /api/tracks{tail}]"
                                  for name in ("requests", "rps") for tail in ("", "/{id}"))}
-    assert all(c.n_base == c.n_head == 4 and c.method == "mann-whitney-u" for k, c in found.items()
-               if k not in mix)
+    # rps is 100 in every round of both builds here: an exact change, compared as one value a side
+    assert found["rps"].method == "threshold" and found["rps"].verdict == "no significant change"
+    assert all(c.n_base == c.n_head == 4 and c.method == ("threshold" if k == "rps" else "mann-whitney-u")
+               for k, c in found.items() if k not in mix)
     assert all(c.method == "count" and c.verdict == "no significant change"
                for k, c in found.items() if k in mix)
     assert found["max_ms[endpoint=GET /api/tracks/{id}]"].has_interval
@@ -864,25 +867,70 @@ def test_an_earlier_runs_base_results_are_removed_and_nothing_else(tmp_path):
     assert not (plain / "base" / "load.json").exists()
 
 
+def committed_repo(tmp_path: Path, toml: str, ignore: str) -> Path:
+    """A git repository under *tmp_path* with *toml* as its echotune.toml and *ignore* as its .gitignore,
+    committed once."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "echotune.toml").write_text(toml)
+    (root / ".gitignore").write_text(ignore)
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one")
+    return root
+
+
 def test_a_head_that_cannot_start_is_named_as_the_head(tmp_path):
     # Beside the base's own steps, "serve command exited with code 1 before ... answered" did not say which
     # build failed (it was the head). The base was built first, then the head's start failed.
     from echotune_ci.baseref.sidebyside import run_side_by_side
     from echotune_ci.errors import RunError
 
-    root = tmp_path / "repo"
-    root.mkdir()
-    (root / "echotune.toml").write_text('[serve]\nbuild = "touch built"\ncommand = "false"\n'
-                                        'ready_url = "http://127.0.0.1:{port}/"\n[run]\nphases = ["load"]\n')
-    (root / ".gitignore").write_text("built\nout/\n")
-    git(root, "init", "--quiet", "--initial-branch=main")
-    git(root, "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one")
+    root = committed_repo(tmp_path, '[serve]\nbuild = "touch built"\ncommand = "false"\nready_url = '
+                                    '"http://127.0.0.1:{port}/"\n[run]\nphases = ["load"]\n', "built\nout/\n")
     with pytest.raises(RunError) as caught:
         run_side_by_side(load_config(root / "echotune.toml"), root / "out", BaseOptions(ref="HEAD"))
     said = "the head (the working tree): serve command exited with code 1 before http://127.0.0.1:"
     assert str(caught.value).startswith(said)
     assert git(root, "worktree", "list").count("\n") == 1  # the base's checkout is gone
+
+
+def test_a_package_json_change_no_install_reads_links_the_heads_node_modules(tmp_path):
+    """Checked with npm 11 before this was written: a package.json whose version, description and
+    lint/test scripts differ from the one its package-lock.json was made for passes `npm ci`, and the
+    node_modules it installs (every file, `.package-lock.json` too) is byte for byte the other's. Such a
+    pull request had the base run its own `npm ci`. The install's own lifecycle scripts, the dependencies
+    and a setup that runs a script (`npm run ...`) still make it another install."""
+    head_cwd, base_cwd = tmp_path / "head", tmp_path / "base"
+    package = {"name": "shop", "version": "1.0.0", "private": True, "dependencies": {"is-number": "7.0.0"},
+               "scripts": {"lint": "eslint .", "prepare": "husky", "db:generate": "prisma generate"}}
+    for cwd in (head_cwd, base_cwd):
+        cwd.mkdir()
+        (cwd / "package-lock.json").write_text('{"lockfileVersion": 3}')
+    (head_cwd / "package.json").write_text(json.dumps(package, indent=2))
+    serve = ServeSettings(setup="npm ci", command="node server.js")
+
+    def base(**changed: Any) -> bool:
+        (base_cwd / "package.json").write_text(json.dumps({**package, **changed}))
+        return same_dependencies(serve, head_cwd, serve, base_cwd)
+
+    assert base()  # other whitespace, same fields
+    assert base(version="0.9.0", description="a shop", keywords=["shop"], license="MIT")
+    assert base(scripts={**package["scripts"], "lint": "eslint --fix .", "test": "vitest"})
+    assert setup_differences(serve, head_cwd, serve, base_cwd) == ""
+    assert not base(scripts={**package["scripts"], "prepare": "husky install"})
+    assert not base(scripts={**package["scripts"], "postinstall": "prisma generate"})
+    assert not base(dependencies={"is-number": "7.0.1"})
+    assert not base(overrides={"is-number": "7.0.1"})
+    assert setup_differences(serve, head_cwd, serve, base_cwd) == "package.json"
+    # a setup that runs a script reads it: the script's line is part of what is installed
+    runs = ServeSettings(setup="npm ci && npm run db:generate", command="node server.js")
+    (base_cwd / "package.json").write_text(json.dumps({**package, "version": "0.9.0"}))
+    assert same_dependencies(serve, head_cwd, serve, base_cwd)
+    assert not same_dependencies(runs, head_cwd, runs, base_cwd)
+    # a package.json the install cannot read compares as its bytes
+    (base_cwd / "package.json").write_text(json.dumps(package, indent=2)[:-1])
+    assert not same_dependencies(serve, head_cwd, serve, base_cwd)
 
 
 def test_a_lockfile_the_heads_setup_rewrote_is_still_the_bases(tmp_path, monkeypatch):
@@ -912,7 +960,7 @@ def test_a_lockfile_the_heads_setup_rewrote_is_still_the_bases(tmp_path, monkeyp
     assert setup() is True  # what setup left is what it was stamped for
     assert same_dependencies(serve, head_cwd, serve, base_cwd)
     # a base whose manifest differs still differs, and so does a lockfile edited after setup
-    (base_cwd / "package.json").write_text('{"name": "demo", "version": "1.0.1"}')
+    (base_cwd / "package.json").write_text('{"name": "demo", "version": "1.0.0", "dependencies": {"a": "2"}}')
     assert not same_dependencies(serve, head_cwd, serve, base_cwd)
     (base_cwd / "package.json").write_text('{"name": "demo", "version": "1.0.0"}')
     (head_cwd / "package-lock.json").write_text(committed.replace("0.9.0", "0.9.1"))
@@ -976,3 +1024,24 @@ def test_the_urls_on_a_moved_fixed_port_measure_the_base_where_it_listens(tmp_pa
                                                      "http://127.0.0.1:5001/docs", "http://example.com:5000/"]
     assert moved.serve == cfg.serve and moved.load is cfg.load  # the app moves its own ready URL
     assert on_moved_port(cfg, 5002, 41234) == (cfg, [])
+
+
+def test_a_side_by_side_run_of_some_phases_names_the_results_an_earlier_run_left(tmp_path, capsys):
+    """`run --base-ref ... --phase api` into the folder of an earlier full side-by-side run (the
+    full-stack-fastapi-template trial): the new api.json and base/api.json stood beside the earlier run's
+    load.json and security.json, whose base files were pruned, and nothing said so; `gate` on the folder then
+    warned that "the base has no load results". A plain `run` names such files (the same note)."""
+    from echotune_ci.baseref.sidebyside import run_side_by_side
+
+    root = committed_repo(tmp_path, '[serve]\nbuild = "mkdir -p dist && echo x > dist/a.js"\n[run]\n'
+                                    'phases = ["bundle"]\n[bundle]\nglobs = ["dist/*.js"]\n', "dist/\nout/\n")
+    out = root / "out"
+    (out / "base").mkdir(parents=True)
+    earlier = PhaseResult("load", metrics=[Metric(name="p95_ms", value=10.0, unit="ms", better="lower")])
+    earlier.write(out / "load.json")
+    earlier.write(out / "base" / "load.json")
+    run_side_by_side(load_config(root / "echotune.toml"), out, BaseOptions(ref="HEAD"))
+    assert (out / "bundle.json").is_file() and (out / "base" / "bundle.json").is_file()
+    assert not (out / "base" / "load.json").exists()  # pruned: its head is no longer this run's pair
+    assert (f"note: {out} also holds load.json of an earlier run, which `gate`, `report` and `comment` on "
+            "the folder read too") in capsys.readouterr().err

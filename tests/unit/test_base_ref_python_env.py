@@ -114,6 +114,24 @@ def test_a_base_whose_environment_would_hold_the_heads_code_runs_its_own_setup(
                             "would have run the head's code)"]
 
 
+def test_a_base_whose_lockfile_differs_is_said_to_differ_not_to_hold_the_heads_code(tmp_path: Path) -> None:
+    """full-stack-fastapi-template's uv workspace, whose `uv sync --package app` installs the member `app`
+    (a direct_url.json naming the head's backend/): its pull request that bumped uv.lock (pwdlib and argon2
+    added) had a note that the base ran its own setup because the head's environment holds the head's own
+    code, and no word that the base's dependencies differ, which is why its setup had to run anyway."""
+    toml = serve_toml("touch own-setup", "true")
+    head, base, head_cfg, base_cfg = two_checkouts(tmp_path, toml)
+    for side, lock in ((head, 'name = "pwdlib"\nversion = "0.3.0"\n'), (base, 'name = "bcrypt"\n')):
+        write(side / "pyproject.toml", '[project]\nname = "tinyapp"\n')
+        write(side / "uv.lock", f"version = 1\n\n[[package]]\n{lock}")
+    install_editable(make_venv(head / ".venv"), head)
+    report = SideBySide()
+    assert _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head) is None
+    assert (base / "own-setup").exists() and not (base / ".venv").exists()
+    assert report.notes == ["the base's setup inputs differ from the head's (uv.lock): the base ran its own "
+                            "setup"]
+
+
 def test_a_prepared_base_with_its_own_environment_is_not_said_to_have_other_dependencies(
         tmp_path: Path) -> None:
     """`--base-dir` a checkout with its own .venv and the head's requirements: nothing is linked over it.

@@ -12,12 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from echotune_ci.baseref.sidebyside import (OWN_DATABASE_SHORT, BaseBuildFailed, SideBySide, _prepare_base,
+from echotune_ci.baseref.sidebyside import (BaseBuildFailed, SideBySide, _prepare_base,
                                             failure_text)
 from echotune_ci.config import load_config
 from echotune_ci.errors import RunError
 from echotune_ci.report.layout import one_line
 from echotune_ci.serve import App
+
+# What to do, said last: the entry of [serve] env that gives each build its own copy of the database the
+# checkouts below name (DATABASE_URL's microblog)
+OWN_DATABASE_SHORT = ('give each build its own database: {build} in [serve] env is "base" or "head" '
+                      '(DATABASE_URL = ".../microblog_{build}")')
 
 # The base's build fails as Flask-Migrate's upgrade did: exit 1 after its INFO lines.
 BUILD = "echo 'INFO  [alembic.runtime.migration] Will assume transactional DDL.'; exit 1"

@@ -297,7 +297,10 @@ def test_an_interval_the_samples_cannot_give_asks_for_more_samples():
     # observations are tied" within each side; the smallest exact p is 1/20). It was "reached".
     apart = hodges_lehmann([100.0] * 3, [110.0] * 3, 0.99996)
     assert apart is not None and not apart.reached and apart.confidence < 0.96
-    assert needs_more_samples([100.0] * 3, [110.0] * 3, Rule(threshold_pct=20.0).at_level(4.27e-05))
+    # ... but such a pair is no test at all: each build gave one value, and the change is exact
+    # (compare_metric compares the two values), so it asks for no samples.
+    assert not needs_more_samples([100.0] * 3, [110.0] * 3, Rule(threshold_pct=20.0).at_level(4.27e-05))
+    assert needs_more_samples([100.0, 100.0, 101.0], [110.0] * 3, Rule(threshold_pct=20.0).at_level(4.27e-05))
     # A crossing at the extreme difference itself is reached (the gap beyond it is at ±2.24 against
     # z = 1.96; R gives the same interval): it was "not reached", and asked for rounds for an interval of
     # ±1 % against a 10 % limit.
@@ -352,3 +355,35 @@ def test_compare_command_shows_estimates_with_intervals(tmp_path, cli_env):
     assert text.returncode == 0 and "90 % CI" in text.stdout.splitlines()[0]
     row = r"p95_ms\s+100 ms\s+11\d ms\s+\+\d+ % \+[\d.]+ % … \+\d+ %\s+8/8\s+regressed"
     assert re.search(row, text.stdout), text.stdout
+
+
+def test_a_figure_each_build_gives_alike_on_every_load_is_compared_as_one_value():
+    """The head's page script grew by 13,781 bytes (+9.6 %) on every one of 5 loads, as the bundle phase
+    measured the same files ("regressed" at its 5 % limit). As 5 against 5 samples the rank test can give
+    no p below 1/252 = 0.0040, and the frontend family left the metric less than that: "no significant
+    change". Samples that do not vary within a build make the change exact."""
+    from echotune_ci.compare import compare_results
+    from echotune_ci.results import Metric, PhaseResult
+
+    def page(script: float, lcp: list[float]) -> PhaseResult:
+        label = {"url": "/"}
+        return PhaseResult("frontend", metrics=[
+            Metric("transfer_bytes.script", script, "bytes", "lower", labels=label, samples=[script] * 5),
+            Metric("cls", 0.0, "", "lower", labels=label, samples=[0.0] * 5),
+            Metric("lcp_ms", statistics.median(lcp), "ms", "lower", labels=label, samples=lcp),
+            *(Metric(f"m{i}_ms", 10.0, "ms", "lower", labels=label, samples=[10.0 + k for k in range(5)])
+              for i in range(6)),
+        ])
+
+    base, head = page(143_549.0, [300, 310, 290, 305, 295]), page(157_330.0, [302, 309, 291, 306, 299])
+    found = {c.name: c for c in compare_results([base], [head], thresholds={"lcp_ms": 10.0},
+                                                min_effect_bytes=100.0)}
+    script = found["transfer_bytes.script"]
+    assert (script.verdict, script.method, script.n_base, script.n_head) == ("regressed", "threshold", 5, 5)
+    assert script.effect_pct == pytest.approx(9.6003, abs=1e-3)  # 13,781 / 143,549
+    assert found["cls"].verdict == "no significant change" and found["cls"].method == "threshold"
+    assert found["lcp_ms"].method == "mann-whitney-u" and found["lcp_ms"].verdict == "no significant change"
+    # below the bytes floor it is no verdict however exact (Next.js renumbering a 167-byte chunk)
+    small = {c.name: c for c in compare_results([page(116.0, [300] * 2 + [301] * 3)],
+                                                [page(139.0, [300] * 2 + [301] * 3)], min_effect_bytes=100.0)}
+    assert small["transfer_bytes.script"].verdict == "no significant change"

@@ -4,6 +4,8 @@ p95 is above the floor; a distributed run's whole-millisecond figures need the f
 
 from __future__ import annotations
 
+import pytest
+
 from echotune_ci.compare import compare_metric, compare_results
 from echotune_ci.config.sections import GateSettings
 from echotune_ci.phases.load.settings import CompareSettings
@@ -42,7 +44,8 @@ def test_a_shift_under_the_floor_is_never_a_verdict():
     assert counts.verdict == "regressed"
     # whole-millisecond figures (a distributed run): one step apart is held back by a floor of 2
     whole = compare_metric("load", _p95([10.0] * 8), _p95([11.0] * 8), threshold_pct=10.0, min_effect_ms=2.0)
-    assert whole.verdict == "no significant change" and whole.shift == 1.0
+    assert whole.verdict == "no significant change" and whole.effect_pct == pytest.approx(10.0)
+    assert whole.method == "threshold"  # every round alike on each side: the change is exact
 
 
 def test_single_values_use_the_floor_too():

@@ -18,7 +18,7 @@ from echotune_ci.compare import compare_results
 from echotune_ci.config import defaults
 from echotune_ci.errors import InputError
 from echotune_ci.gate import evaluate
-from echotune_ci.results import Metric, PhaseResult, load_results
+from echotune_ci.results import Finding, Location, Metric, PhaseResult, load_results
 
 BASE = [20.0, 22.0, 21.0, 23.0, 20.5, 21.5]
 
@@ -213,3 +213,38 @@ def test_a_key_named_twice_is_an_input_error(tmp_path):
         load_results([tmp_path])
     said = "result file names the key 'phase' twice in one object"
     assert str(caught.value) == f"{tmp_path / 'load.json'}: {said}"
+
+
+def audit_finding(rule: str, severity: str, line: int, package: str) -> Finding:
+    return Finding(rule, severity, f"{package}: {rule}", "osv", Location("requirements.txt", line),
+                   context=f"{package} {rule}")
+
+
+def test_a_finding_of_the_base_the_head_no_longer_has_is_named():
+    """DjangoGirls' dependabot bump of idna 3.4 -> 3.7 under `run --base-ref`: the base's audit had
+    PYSEC-2024-60 (idna), PYSEC-2024-48 (black) and PYSEC-2022-42969 (py), the head's the last two; the
+    comment said "audit.vulnerable_packages 3 -> 2, improved" and never which advisory went, while a new
+    one is named. A gone finding below the failing severity is not listed."""
+    from echotune_ci.report.markdown import render_comment
+    from echotune_ci.results.fingerprint import assign_fingerprints
+
+    kept = [audit_finding("PYSEC-2024-48", "high", 15, "black"),
+            audit_finding("PYSEC-2022-42969", "high", 192, "py")]
+    bandit = Finding("B308", "medium", "mark_safe", "bandit", Location("a.py", 3))
+    base_findings = assign_fingerprints([*kept, audit_finding("PYSEC-2024-60", "high", 136, "idna"), bandit])
+    head_findings = assign_fingerprints([dataclasses.replace(f) for f in kept])
+    base = PhaseResult("security", findings=base_findings).finalize(fail_on="high")  # as the phase writes it
+    head = PhaseResult("security", findings=head_findings).finalize(fail_on="high")
+    outcome = evaluate([head], defaults(), [base])
+    assert outcome.gone_findings == ["PYSEC-2024-60 at requirements.txt:136"]
+    comment = render_comment(outcome.results, outcome=outcome)
+    assert ("(2 known from the baseline) · 1 of the base's gone: PYSEC-2024-60 at requirements.txt:136"
+            in comment)
+    # without a base nothing is gone
+    assert evaluate([head], defaults()).gone_findings == []
+    # a head with no finding left still says which went (the section was left out with nothing to count)
+    clean = PhaseResult("security").finalize(fail_on="high")
+    outcome = evaluate([clean], defaults(), [base])
+    comment = render_comment(outcome.results, outcome=outcome)
+    assert ("### Findings\n\nNone in the head · 3 of the base's gone: PYSEC-2024-48 at requirements.txt:15, "
+            "PYSEC-2022-42969 at requirements.txt:192, PYSEC-2024-60 at requirements.txt:136" in comment)

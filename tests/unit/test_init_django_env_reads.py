@@ -293,6 +293,18 @@ def test_settings_read_through_json_loads_are_turned_off_with_json_s_false(tmp_p
     assert json.loads(env["DEBUG"]) is False
 
 
+def test_a_setting_on_unless_its_variable_is_one_text_is_turned_off_with_that_text(tmp_path):
+    # DjangoGirls' settings: DEBUG = os.getenv("DJANGO_DEBUG") != "FALSE". init wrote DJANGO_DEBUG=False,
+    # which is not "FALSE": DEBUG stayed on, and the build's collectstatic stopped on the development
+    # build's folder (FileNotFoundError: .../static/local), which only DEBUG picks.
+    django_site(tmp_path, "import os\nSECRET_KEY = 'k'\n"
+                          "DEBUG = os.getenv('DJANGO_DEBUG') != 'FALSE'  # anything else is on\n"
+                          "ALLOWED_HOSTS = ['127.0.0.1']\n"
+                          "SECURE_SSL_REDIRECT = os.getenv('HTTPS') not in ('off', 'no')\n")
+    env = app_setup(tmp_path).env
+    assert (env["DJANGO_DEBUG"], env["HTTPS"]) == ("FALSE", "off")
+
+
 def test_a_static_root_set_in_a_branch_is_collected_and_its_server_checked(tmp_path):
     # mikhailfed68/django-blog: STATIC_ROOT only under the `else` of `if ENABLED_YANDEX_STORAGE:` (a
     # bucket in production). init left collectstatic out and said nothing, and gunicorn answered every

@@ -11,6 +11,7 @@ from conftest import run_cli
 from echotune_ci.config import defaults
 from echotune_ci.gate import evaluate
 from echotune_ci.report.annotations import annotations
+from echotune_ci.report.html import render_html
 from echotune_ci.report.markdown import COMMENT_MARKER, render_comment, render_summary
 from echotune_ci.results import Finding, Location, PhaseResult, assign_fingerprints
 from support.samples import frontend_result, load_result, noisy, security_result
@@ -160,3 +161,36 @@ def test_findings_about_the_running_app_say_which_endpoint():
     r = PhaseResult("security", findings=assign_fingerprints([probe])).finalize(fail_on="high")
     body = render_comment([r], outcome=evaluate([r], defaults()))
     assert "| `GET /api/me` |" in body
+
+
+def test_the_findings_a_pull_request_brings_are_marked_and_listed_first():
+    """A base with six known highs and a head that adds one low finding: the low one is the pull
+    request's, so it comes first and says so; where every finding is the base's or every one is new,
+    the table says that once instead of on each row; with nothing compared it says nothing of it."""
+    def security(*findings: Finding) -> PhaseResult:
+        return PhaseResult("security", findings=assign_fingerprints(list(findings))).finalize(fail_on="high")
+
+    known = [Finding(f"PYSEC-2024-{i}", "high", f"flask {i} is vulnerable", "pip-audit",
+                     Location("requirements.txt", i + 1)) for i in range(6)]
+    added = Finding("B105", "low", "Possible hardcoded password: 'x'", "bandit", Location("app/x.py", 3))
+    head, base = [security(*known, added)], [security(*known)]
+    outcome = evaluate(head, defaults(), base)
+    body = render_comment(outcome.results, outcome=outcome)
+    assert "security: 7 finding(s), 1 new since the base</summary>" in body
+    table = body.split("| Severity | Rule | Where | Message |")[1].split("</details>")[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
+    assert rows[0].startswith("| low · **new** | B105 |")
+    assert len(rows) == 7 and not any("new" in row for row in rows[1:])
+    page = render_html(outcome.results, outcome)
+    assert page.count("<strong>new</strong>") == 1
+    assert "low <strong>new</strong></td><td>B105</td>" in page
+
+    outcome = evaluate(base, defaults(), base + [])
+    assert "security: 6 finding(s), all known from the base</summary>" in render_comment(
+        outcome.results, outcome=outcome)
+    outcome = evaluate(head, defaults(), [security()])
+    body = render_comment(outcome.results, outcome=outcome)
+    assert "security: 7 finding(s), new since the base</summary>" in body and "**new**" not in body
+    outcome = evaluate(head, defaults())
+    body = render_comment(outcome.results, outcome=outcome)
+    assert "security: 7 finding(s)</summary>" in body and "new" not in body.split("### Findings")[1]

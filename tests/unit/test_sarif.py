@@ -98,3 +98,23 @@ def test_errors_become_notifications_and_empty_results_are_valid():
     assert invocation["executionSuccessful"] is False
     assert "unreachable" in invocation["toolExecutionNotifications"][0]["message"]["text"]
     assert log["runs"][0]["results"] == []
+
+
+def test_a_finding_the_base_had_is_unchanged_and_the_others_new():
+    """SARIF 2.1.0 section 3.27.24: baselineState "new" / "unchanged" against the gate's baseline, valid
+    against the schema; none where the phase had no base result."""
+    from echotune_ci.config import defaults
+    from echotune_ci.gate import evaluate
+
+    def security(*findings: Finding) -> PhaseResult:
+        return PhaseResult("security", findings=assign_fingerprints(list(findings))).finalize(fail_on="high")
+
+    old = Finding("B602", "high", "subprocess call with shell=True", "bandit", Location("app/run.py", 30))
+    added = Finding("B105", "low", "Possible hardcoded password: 'x'", "bandit", Location("app/x.py", 3))
+    outcome = evaluate([security(old, added)], defaults(), [security(old)])
+    log = to_sarif(outcome.results, outcome=outcome)
+    validate(log)
+    assert {r["ruleId"]: r["baselineState"] for r in log["runs"][0]["results"]} == {
+        "B602": "unchanged", "B105": "new"}
+    plain = to_sarif(evaluate([security(old, added)], defaults()).results)
+    assert all("baselineState" not in r for r in plain["runs"][0]["results"])

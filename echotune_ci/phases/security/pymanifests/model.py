@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from ....errors import InputError
 
 
@@ -88,8 +90,8 @@ class PyManifest:
 
 
 def canonical(name: str) -> str:
-    """PEP 503 normalised distribution name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    """PEP 503 normalised distribution name (packaging's ``canonicalize_name``)."""
+    return canonicalize_name(name)
 
 
 def exact_version(specifier: Any) -> str:
