@@ -90,6 +90,9 @@ class Comparison:
     p_floor: tuple[float, float] | None = dataclasses.field(default=None, repr=False)
     # Named in [gate] regression: tested first in its phase's family (gatekept, correct_families).
     gated: bool = dataclasses.field(default=False, repr=False)
+    # The verdict its own test gave ("regressed", "improved") where the gatekeeping held it back, untested
+    # because a gated metric of its phase did not regress (correct_families); "" otherwise.
+    held: str = dataclasses.field(default="", repr=False)
 
     @property
     def has_interval(self) -> bool:
@@ -124,6 +127,13 @@ class Comparison:
             return "from 0"
         return signed_pct(self.effect_pct)
 
+    @property
+    def held_back(self) -> bool:
+        """Whether this "no significant change" is one the gatekeeping held back: an ungated metric whose
+        own test, effect rule included, gave a verdict, left untested because a gated metric of its phase
+        did not regress (``held``)."""
+        return self.verdict == "no significant change" and self.held != ""
+
     def withheld(self, alpha: float) -> str:
         """Why a sampled metric whose p-value looks small is "no significant change": "below the minimum
         effect", "significant alone, not among the phase's 5 metrics" (the family's correction withdrew
@@ -132,7 +142,7 @@ class Comparison:
         if self.verdict != "no significant change" or self.p_value is None:
             return ""
         level = self.alpha or alpha
-        if self.family_alpha == 0 and self.p_value <= level:
+        if self.held_back:
             return "significant alone; tested only once the phase's gated metrics all regress"
         if self.p_value <= (self.family_alpha or alpha):
             return "below the minimum effect"
@@ -872,18 +882,31 @@ def needs_more_samples(base: Sequence[float], head: Sequence[float], rule: Rule)
     interval lies wholly beyond the limit but the test at ``rule.alpha`` does not find a regression:
     with few samples and a small level no arrangement of the ranks reaches it (3 against 3 at alpha =
     0.003: the smallest one-sided p-value is 1/20). False when the base's median is 0 (no percentage
-    exists) and when each side's samples are all one value (:func:`constant_pair`: the change is exact).
-    Pure: the caller (``run --base-ref``) adds rounds while this holds, up to ``[gate]
-    max_runs``, with *rule* at the look's level shared among the phase's metrics (:func:`family_level`).
+    exists), unless the metric has an effect floor (``rule.min_effect_abs``: CLS, which is 0 on most
+    pages) and the estimated shift itself reaches it for the worse: a shift is seen, not merely not ruled
+    out (a TBT of 0 on every base load against one 105-ms blip in ten head loads is no reason to go on).
+    False too when the interval (one the samples reach) lies below that floor at its worse end: no shift
+    so small is ever a verdict, and when each side's samples are all one value (:func:`constant_pair`:
+    the change is exact). Pure: the caller (``run --base-ref``) adds rounds while this holds, up to
+    ``[gate] max_runs``, with *rule* at the look's level shared among the phase's metrics
+    (:func:`family_level`).
     """
     if constant_pair(base, head):
         return False
     out = test_samples(base, head, rule)
     if out.shift is None:
         return True
-    low, high = out.pct(out.shift.low), out.pct(out.shift.high)
-    if low is None or high is None or out.base_median == 0:
+    worst = out.shift.high if rule.better == "lower" else -out.shift.low
+    if out.shift.reached and worst < rule.min_effect_abs:
         return False
+    low, high = out.pct(out.shift.low), out.pct(out.shift.high)
+    if low is None or high is None:
+        return False
+    if out.base_median == 0:
+        # No percentage of 0: a base page without a layout shift against a head with one would otherwise
+        # stop at the first look, where 3 loads a build cannot be significant, and the shift go unseen.
+        estimate = out.shift.estimate if rule.better == "lower" else -out.shift.estimate
+        return 0 < rule.min_effect_abs <= estimate and out.verdict != "regressed"
     if not out.shift.reached:  # the range of the samples is no interval at the look's level yet
         return out.verdict != "regressed"
     if rule.better != "lower":
@@ -1364,7 +1387,7 @@ def correct_families(comparisons: list[Comparison],
         none, floor = (1.0, 1.0), [out[i].p_floor for i in reps]
         worse, worse_cut, size = gatekept([_or_one(out[i].p_worse) for i in reps],
                                           [(f if f is not None else none)[0] for f in floor], gated, level)
-        better, _, _ = gatekept([_or_one(out[i].p_better) for i in reps],
+        better, better_cut, _ = gatekept([_or_one(out[i].p_better) for i in reps],
                                 [(f if f is not None else none)[1] for f in floor], gated, level)
         for i in members:
             c, t = out[i], test_of[i]
@@ -1372,8 +1395,11 @@ def correct_families(comparisons: list[Comparison],
             if (verdict == "regressed" and t not in worse) or (verdict == "improved" and t not in better):
                 verdict = "no significant change"
             p_value = c.p_value if verdict == c.verdict else min(c.p_worse or 1.0, c.p_better or 1.0)
+            # a cut of 0: the gatekeeping never tested it (a gated metric did not go the same way)
+            cut = worse_cut if c.verdict == "regressed" else better_cut
+            held = c.verdict if verdict != c.verdict and cut[t] == 0 else ""
             out[i] = dataclasses.replace(c, verdict=verdict, p_value=p_value, family_size=size[t],
-                                         family_alpha=worse_cut[t])
+                                         family_alpha=worse_cut[t], held=held)
     return out
 
 

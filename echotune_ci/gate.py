@@ -392,6 +392,10 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
             continue
         regressed = by_key.get((c.phase, c.key))
         how = f"p = {c.p_value:.3g}" if c.p_value is not None else "no samples: relative change"
+        if c.p_value is None and c.n_base >= 2 and c.n_head >= 2:
+            # compare_metric's constant pair: "no samples" beside ten page loads a build read as a broken run
+            how = (f"every one of {c.n_base} and {c.n_head} samples the same in each build: the change is "
+                   "exact")
         if c.sequential and c.alpha is not None:  # a look of a sequential test: its share of [gate] alpha
             how = f"{how} <= {c.alpha:.3g}, the level of the sequential look it stopped at"
         if c.family_size > 1 and c.family_alpha is not None:  # its share among the phase's sampled metrics
@@ -402,15 +406,22 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
         worse = f"got worse by {abs(c.effect_pct or 0):.1f} %"
         if not c.base:  # a percentage of zero means nothing: say what it became
             worse = f"got worse from 0 to {fmt_number(c.head, c.unit)}"
+        beyond = f"[gate] min_effect_pct = {gate.min_effect_pct:g} %"
+        if c.name == "cls" and c.base is not None and c.head is not None:
+            # A score without a unit, 0 on most pages: "+859 %" beyond "min_effect_pct = 5 %" named neither
+            # the shift nor the floor that decided (0.0022 -> 0.0211 against min_effect_cls = 0.01).
+            shift = c.shift if c.shift is not None else c.head - c.base
+            worse = f"got worse by {shift:.3g}, from {c.base:.3g} to {c.head:.3g}"
+            beyond = f"[gate] min_effect_cls = {gate.min_effect_cls:g}"
         if c.p_value is not None:
             # With samples the limit is the size the gate is built to catch, not a floor (docs/verdicts.md):
             # "by 9.9 % (limit 10 %)" read as a failure below its own threshold.
             # "(the gate watches for 10 %)" beside a 6.8 % failure named a threshold it did not apply.
-            detail = (f"{c.key} {worse} against the base, a significant change beyond [gate] min_effect_pct "
-                      f"= {gate.min_effect_pct:g} % (the sampling is built to catch "
-                      f"{thresholds[c.name]:g} %; {how})")
+            detail = (f"{c.key} {worse} against the base, a significant change beyond {beyond} (the sampling "
+                      f"is built to catch {thresholds[c.name]:g} %; {how})")
         else:
-            detail = f"{c.key} {worse} against the base (limit {thresholds[c.name]:g} %, {how})"
+            floor = f", beyond {beyond}" if c.name == "cls" else ""
+            detail = f"{c.key} {worse} against the base{floor} (limit {thresholds[c.name]:g} %, {how})"
         failed = dataclasses.replace(regressed, status="fail") if regressed is not None else None
         checks.append(Check(c.phase, f"regression of {c.key}", "fail", detail, failed))
     return comparisons, checks

@@ -103,8 +103,10 @@ class GateSettings:
     """[gate]: relative rules applied against a baseline."""
 
     regression: Mapping[str, float] = setting(
+        # cls: a layout shift the pull request adds (a banner or an ad slot without reserved room) moves
+        # nothing else, and ungated it was "+859 %, n.s." (0.002 -> 0.021); min_effect_cls is its floor.
         {"p95_ms": 10.0, "api_p95_ms": 10.0, "rps": 10.0, "fcp_ms": 10.0, "lcp_ms": 10.0, "tti_ms": 10.0,
-         "tbt_ms": 25.0, "bundle_total_gzip_bytes": 5.0, "realtime_rtt_p95_ms": 10.0},
+         "tbt_ms": 25.0, "cls": 10.0, "bundle_total_gzip_bytes": 5.0, "realtime_rtt_p95_ms": 10.0},
         item=item(min=0),
         doc="Metric name -> percent: for sampled metrics the regression the gate is built to catch "
             "(rounds are added while one this large is plausible), for single values the largest allowed "

@@ -137,16 +137,23 @@ def _code(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
         i += 1
 
 
-def _bracketed(text: str, at: int) -> str:
-    """The text between the bracket at *at* ("[" or "{") and the one that closes it, strings skipped."""
+def _depths(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """The offsets and characters of the code of *text* from *start* (:func:`_code`), each with the depth
+    of brackets once it is read (an opening bracket counts, a closing one no longer does)."""
     depth = 0
-    for i, c in _code(text, at):
+    for i, c in _code(text, start):
         if c in "[{(":
             depth += 1
         elif c in "]})":
             depth -= 1
-            if depth == 0:
-                return text[at + 1:i]
+        yield i, c, depth
+
+
+def _bracketed(text: str, at: int) -> str:
+    """The text between the bracket at *at* ("[" or "{") and the one that closes it, strings skipped."""
+    for i, c, depth in _depths(text, at):
+        if c in "]})" and depth == 0:
+            return text[at + 1:i]
     return text[at + 1:]
 
 

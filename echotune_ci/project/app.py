@@ -2112,8 +2112,11 @@ def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:
         return
     app.pages = [(p.path, p.where, p.guarded) for p in pages]
     open_ = [p for p in pages if not p.guarded]
-    app.load_routes += [(p.path, p.where) for p in open_
-                        if p.path != app.ready_path and p.path not in dict(app.load_routes)]
+    client_routed = server.has("vue-router") and not server.has("nuxt")
+    # A Vue Router page is the same index.html to the server (with hash history its path never reaches
+    # it): a load test of it would measure "/" again.
+    app.load_routes += [(p.path, p.where) for p in open_ if not client_routed
+                        and p.path != app.ready_path and p.path not in dict(app.load_routes)]
     listed = ", ".join(p.path for p in open_[:FRONTEND_PAGES])
     guarded = [p.path for p in pages if p.guarded]
     files = ("+page.svelte files" if server.has("@sveltejs/kit") else
@@ -2121,6 +2124,7 @@ def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:
              "Next.js pages (app/**/page.tsx, pages/)" if server.has("next") else
              "AdonisJS router's GET routes" if server.has("@adonisjs/core") else
              "src/pages/ files (.astro, .md, .mdx)" if server.has("astro") else
+             f"Vue Router's routes ({pages[0].where})" if client_routed else
              "route modules with a component")
     app.decide("frontend", f"{app.home_path}, {listed}" if listed else app.home_path,
                f"the {files}: the pages without a parameter"

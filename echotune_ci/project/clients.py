@@ -25,6 +25,7 @@ from .files import JS_SUFFIXES, join, read_text, rel, source_files
 from .nodeapp import Package, bundle_globs, checks_in, install_dir, install_source, server_outputs, tools
 from .nodenotes import angular_font_note, build_download_notes, downloader_notes, legacy_openssl
 from .runtimes import Asked, node_asked, node_note
+from .vueroutes import vue_pages
 
 # Code that serves files from a folder, in the stacks init knows.
 _SERVES_FILES = re.compile(
@@ -232,20 +233,25 @@ def local_api_call(pkg: Package, root: Path) -> tuple[str, str] | None:
 
 
 def client_pages(app: AppSetup, pkg: Package, root: Path) -> None:
-    """The pages of the Angular client *pkg* that the server serves, from its router: audited beside "/"
-    (those behind a login written commented out), when nothing else listed pages. The server answers
+    """The pages of the Angular or Vue client *pkg* that the server serves, from its router: audited beside
+    "/" (those behind a login written commented out), when nothing else listed pages. The server answers
     each with the client's index page, which routes it; "/" alone left the login, sign-up and editor
     pages of a RealWorld client unaudited."""
-    if not pkg.has("@angular/router") or app.pages or not app.has_root or "frontend" not in app.phases:
+    if app.pages or not app.has_root or "frontend" not in app.phases:
         return
-    pages = angular_pages(pkg.path, root)
+    if pkg.has("@angular/router"):
+        pages, router = angular_pages(pkg.path, root), "the Angular router"
+    elif pkg.has("vue-router") and not pkg.has("nuxt"):
+        pages, router = vue_pages(pkg.path, root), "Vue Router"
+    else:
+        return
     if not pages:
         return
     app.pages = [(p.path, p.where, p.guarded) for p in pages]
     listed = ", ".join(p.path for p in pages if not p.guarded)
     guarded = [p.path for p in pages if p.guarded]
     app.decide("frontend", f"/, {listed}" if listed else "/",
-               f"{pages[0].where} (the Angular router): the pages without a parameter"
+               f"{pages[0].where} ({router}): the pages without a parameter"
                + (f"; behind a login (written commented out): {', '.join(guarded)}" if guarded else ""))
 
 

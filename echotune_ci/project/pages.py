@@ -11,10 +11,11 @@ above it) redirects to a login (``redirect(302, '/login')``), or, in Nuxt, when
 page to a visitor, so auditing it audits the login page again. Next.js's pages
 (``app/**/page.tsx``, ``pages/``) are read by :mod:`.nextroutes`, Remix's and
 React Router's by :mod:`.remixroutes`, an AdonisJS app's (Inertia or Edge pages) from its router's GET
-routes by :mod:`.adonis`. Astro makes a page of each ``.astro``, Markdown or ``.mdx`` file under
-``src/pages`` (:func:`.fileroutes.astro_route_files`); ``404`` and ``500`` there are its error pages,
-not pages to visit, and a page whose frontmatter answers ``Astro.redirect('/login')``, or that
-the middleware guards (:func:`.fileroutes.astro_middleware_guards`), is behind a login.
+routes by :mod:`.adonis`, a Vue app's (``createRouter``) by :mod:`.vueroutes`. Astro makes a page of
+each ``.astro``, Markdown or ``.mdx`` file under ``src/pages`` (:func:`.fileroutes.astro_route_files`);
+``404`` and ``500`` there are its error pages, not pages to visit, and a page whose frontmatter answers
+``Astro.redirect('/login')``, or that the middleware guards (:func:`.fileroutes.astro_middleware_guards`),
+is behind a login.
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ def page_routes(folder: Path, deps: dict[str, str], root: Path) -> list[Page]:
         pages = [Page(path, where, guarded) for path, where, guarded in found]
     elif "astro" in deps:
         pages = _astro(folder, root)
+    elif "vue-router" in deps:
+        # a Vue app's client-side routes (createRouter): vueroutes imports Page from here
+        from .vueroutes import vue_pages
+
+        return vue_pages(folder, root)
     elif is_adonis(folder, deps) and ("@adonisjs/inertia" in deps or "edge.js" in deps):
         # an AdonisJS app that renders pages (Inertia or Edge): the GET routes of its router, a page each
         # (an API's under /api left out)

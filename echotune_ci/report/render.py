@@ -43,6 +43,9 @@ def fmt_delta(m: Metric, comparison: Comparison | None = None) -> str:
     (for sampled metrics the Hodges-Lehmann shift of all samples, not the
     first pass's difference) and an arrow only for its verdict: "+12 % 🔺"
     regressed, "−8 % 🔽" improved, "+3 % (n.s.)" no significant change,
+    "+156 % (held back)" a metric outside ``[gate] regression`` whose own
+    test is significant but that its phase tests only once the gated
+    metrics all regress (:meth:`~echotune_ci.compare.Comparison.held_back`),
     "+6 % (not tested)" a count that gets no verdict (compare's method
     "count": files scanned, requests sent). Without one it is the plain
     difference in percent of the base, with no arrow, since a single
@@ -59,6 +62,9 @@ def fmt_delta(m: Metric, comparison: Comparison | None = None) -> str:
             return text
         if comparison.method == "count":
             return text + " (not tested)"
+        if comparison.held_back:
+            # "(n.s.)" read as "no change" beside a page's Speed Index +156 %, every head load slower
+            return text + " (held back)"
         arrow = {"regressed": " 🔺", "improved": " 🔽", "no significant change": " (n.s.)"}
         return text + arrow.get(comparison.verdict, "")
     if m.baseline is None or m.value is None:

@@ -27,3 +27,18 @@ def test_a_redirect_is_called_a_login_only_where_the_address_names_one(final, lo
 
 def test_no_note_for_the_page_asked_for():
     assert redirect_note(f"{APP}/", f"{APP}") == "" and redirect_note(f"{APP}/a", f"{APP}/a/") == ""
+
+
+def test_a_hash_router_starting_at_its_root_is_no_redirect():
+    # The Vue RealWorld client (createWebHashHistory): every load of "/" ended at "/#/", noted as
+    # "redirected; the page measured is the one it ended at" for the very page asked for.
+    assert redirect_note(f"{APP}/", f"{APP}/#/") == ""
+    assert redirect_note(f"{APP}/", f"{APP}/#!/") == "" and redirect_note(f"{APP}/#/", f"{APP}/") == ""
+    assert redirect_note(f"{APP}/#/login", f"{APP}/#/login") == ""
+    # A route the router moved to is a redirect, and a login where the route names one (a guarded page)
+    note = redirect_note(f"{APP}/#/settings", f"{APP}/#/login?redirect=/settings")
+    assert "a login page" in note
+    note = redirect_note(f"{APP}/#/", f"{APP}/#/feed")
+    assert note.endswith("the page measured is the one it ended at)")
+    # A fragment that is an anchor, not a route, names no login
+    assert "a login page" not in redirect_note(f"{APP}/", f"{APP}/help#login")

@@ -113,3 +113,44 @@ def test_a_cut_comment_closes_the_reports_own_details_and_no_others():
     assert cut.index("\n</details>") < cut.index("https://example.invalid/run")
     # the limit it was cut to, not GitHub's, which it is far below
     assert "cut to fit a limit of 900 characters" in cut and "65,536" not in cut
+
+
+# The Vue trial's promo page (docs/real-projects.md, the twentieth round): ten loads a build of the home
+# page. FCP (gated) did not move significantly; Speed Index (not gated) was slower in every head load.
+SI_BASE = [270.4, 215.8, 249.1, 185.6, 242.6, 222.7, 252.8, 358.2, 534.4, 203.9]
+SI_HEAD = [636.4, 585.0, 898.9, 625.1, 855.2, 543.8, 608.4, 699.5, 616.6, 622.5]
+FCP_BASE = [276.0, 220, 248, 184, 248, 224, 252, 364, 544, 204]
+FCP_HEAD = [292.0, 256, 540, 332, 488, 192, 284, 348, 268, 264]
+
+
+def page(fcp: list[float], si: list[float], transfer: float = 47_821.0) -> PhaseResult:
+    labels = {"url": "/"}
+    return PhaseResult("frontend", metrics=[
+        Metric("fcp_ms", statistics.median(fcp), "ms", budget=1500.0, samples=fcp, labels=labels).evaluate(),
+        Metric("speed_index_ms", statistics.median(si), "ms", samples=si, labels=labels).evaluate(),
+        Metric("transfer_bytes", transfer, "bytes", samples=[transfer] * 10, labels=labels).evaluate(),
+    ]).finalize()
+
+
+def test_a_significant_metric_the_gatekeeping_held_back_is_not_called_no_change():
+    # The promo's own code: 140 bytes more on every load, +0.3 %, below [gate] min_effect_pct even alone
+    outcome = evaluate([page(FCP_HEAD, SI_HEAD, 47_961.0)], defaults(), [page(FCP_BASE, SI_BASE)])
+    fcp, si, sent = (next(c for c in outcome.comparisons if c.name == n)
+                     for n in ("fcp_ms", "speed_index_ms", "transfer_bytes"))
+    assert fcp.verdict == si.verdict == "no significant change"
+    # Every head value above every base value: the exact one-sided p-value is 1/C(20, 10) = 5.41e-06.
+    assert si.p_value is not None and abs(si.p_value - 1 / 184756) < 1e-9 and si.held_back
+    assert round(si.effect_pct) == round(hodges_lehmann_pct(SI_BASE, SI_HEAD))
+    assert not fcp.held_back  # gated, and tested: its own "(n.s.)" stands
+    # one value a build, compared as exact values: +0.3 %, below min_effect_pct: "(n.s.)", not "held back"
+    assert sent.method == "threshold" and sent.verdict == "no significant change" and not sent.held_back
+    assert fmt_delta(next(m for m in outcome.results[0].metrics if m.name == "transfer_bytes"), sent) == \
+        "+0.3 % (n.s.)"
+    body = render_comment(outcome.results, outcome=outcome)
+    row = next(line for line in body.splitlines() if "`speed_index_ms`" in line)
+    assert row.rstrip(" |").rsplit("|", 1)[1].strip() == rf"{si.effect_text()} \(held back\)"
+    assert "held back: significant alone, but outside `[gate] regression`" in body
+    assert f"vs base {si.effect_text()} (held back)" in render_text(outcome.results, outcome.comparisons)
+    # Without a held-back row the footnote does not explain one.
+    plain = evaluate([page(FCP_HEAD, SI_BASE)], defaults(), [page(FCP_BASE, SI_BASE)])
+    assert "held back" not in render_comment(plain.results, outcome=plain)

@@ -313,13 +313,26 @@ _LOGIN_PATH = re.compile(r"/(?:log-?in|sign-?in|sign_in|auth|authenticate|sso|se
 MAX_FAILURES_SHOWN = 3
 
 
+def _route(url: str) -> str:
+    """*url* as the page it shows: without a trailing "/", and with a hash router's root (``#/``, ``#!/``)
+    taken as no fragment, since a hash-routed app (Vue Router's createWebHashHistory, Angular's
+    useHash) rewrites "/" to "/#/" while it starts, which is no redirect."""
+    base, hashed, fragment = url.partition("#")
+    if hashed and fragment.strip("!/") == "":
+        return base.rstrip("/")
+    return url.rstrip("/")
+
+
 def redirect_note(asked: str, final: str) -> str:
     """The note for a page load that asked for *asked* and ended at *final* ("" when they are the same
-    page): a login page only where *final*'s path names one (the surveys app's "/" goes on to its list
-    page, which the note called "a login page?")."""
-    if final.rstrip("/") == asked.rstrip("/"):
+    page): a login page only where *final*'s path, or the route in its fragment (a hash router's
+    ``/#/login``), names one (the surveys app's "/" goes on to its list page, which the note called
+    "a login page?")."""
+    if _route(final) == _route(asked):
         return ""
-    login = _LOGIN_PATH.search(final.split("?", 1)[0].split("#", 1)[0])
+    path, _, fragment = final.split("?", 1)[0].partition("#")
+    route = fragment.lstrip("!").split("?", 1)[0] if fragment.startswith(("/", "!/")) else ""
+    login = _LOGIN_PATH.search(path) or _LOGIN_PATH.search(route)
     why = ("a login page: the page measured is the login's, not the one asked for" if login else
            "the page measured is the one it ended at")
     return f"{asked}: ended at {final} (redirected; {why})"
