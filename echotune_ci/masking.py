@@ -236,8 +236,9 @@ def _compiled() -> re.Pattern[str] | None:
 # The user information of a URL (``https://user:password@host``, ``https://TOKEN@host``), also after an
 # escaping layer broke the "://" (a defused autolink) or escaped a character: nobody registered it, but
 # it is a credential wherever it appears (an --api-url of a GitHub Enterprise behind basic auth, a
-# database URL an app printed).
-_URL_USERINFO = re.compile("(:[\\\\\u200b]?//)([^/\\s@]+)@")
+# database URL an app printed). A password may hold a "/" that nobody encoded (openssl rand -base64:
+# "redis://:12345/abc@host"), so after the user's ":" the user information runs to the "@".
+_URL_USERINFO = re.compile("(:[\\\\\u200b]?//)([^/\\s@:]*:[^\\s@]+|[^/\\s@]+)@")
 
 
 def mask(text: str) -> str:

@@ -27,9 +27,9 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from ..fsutil import tracked_files
+from ..net.urls import location, query_value
 from ..project.dotenv import TEMPLATES, dotenv_file
 
 SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database file
@@ -575,11 +575,8 @@ def _name_variable(host: str) -> str:
 
 def _database_name(url: str) -> str:
     """The database a server URL names (its path's last part), "app" where it names none."""
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        path = ""
-    return path.rstrip("/").rsplit("/", 1)[-1] or "app"
+    place = location(url)
+    return (place.path if place else "").rstrip("/").rsplit("/", 1)[-1] or "app"
 
 
 # A Redis server's URL (Valkey speaks the same protocol and takes the same URLs): redis://, rediss://,
@@ -601,9 +598,10 @@ def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
     named: list[str] = []
     for name, value in sorted(head_env.items()):
         if _CACHE_URL.match(value or "") and base_env.get(name) == value:
-            where = _where(value)
-            if not urlsplit(value).path.strip("/"):
-                where += "/0"
+            place = location(value)
+            # redis-py reads the database from ?db= before the path (redis://h:6379/2?db=3 is database 3)
+            db = query_value(value, "db") or (place.path.strip("/") if place else "") or "0"
+            where = f"{place.scheme}://{place.host}/{db}" if place else value.split("://", 1)[0] + "://…"
             named.append(f"{name} ({where}{_said(origin, name)})")
             continue
         match = _CACHE_HOST.match(name)
@@ -636,12 +634,6 @@ def server_databases(settings: Mapping[str, str]) -> list[str]:
 
 
 def _where(url: str) -> str:
-    """scheme://host:port/database of *url*, without user, password or query."""
-    try:
-        parts = urlsplit(url)
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc += f":{parts.port}"
-    except ValueError:
-        return url.split("://", 1)[0] + "://…"
-    return f"{parts.scheme}://{netloc}{parts.path}"
+    """scheme://host:port/database of *url*, without user, password or query (:func:`location`)."""
+    place = location(url)
+    return str(place) if place else url.split("://", 1)[0] + "://…"

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from ..net.urls import location
 
 # kind (a key of project.app.DATABASE_CLIENTS): (its name, its port, a URL to set, its client's own words)
 _KINDS = {
@@ -54,14 +55,9 @@ def unreachable(lines: Sequence[str]) -> str | None:
 
 
 def _where(value: str) -> str:
-    """The host and port of a database URL, without its user and password (or the value's first words)."""
-    try:
-        parts = urlsplit(value)
-        if parts.hostname:
-            return f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
-    except ValueError:
-        pass
-    return "a value that is no URL"
+    """The host and port of a database URL, without its user and password (:func:`location`)."""
+    place = location(value)
+    return place.host if place and place.host else "a value that is no URL"
 
 
 def database_hint(lines: Sequence[str], environment: Mapping[str, str], folder: Path) -> str:

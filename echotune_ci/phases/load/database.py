@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ... import masking
+from ...net.urls import location
 from ...results import Metric
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,12 +78,8 @@ class Window:
 def describe_url(url: str, env_name: str) -> str:
     """``$DATABASE_URL (127.0.0.1:5432/musicapp)``: the variable, host, port and database, never the user
     or password."""
-    try:
-        parts = urlsplit(url)
-        port = f":{parts.port}" if parts.port else ""
-        where = f"{parts.hostname or 'localhost'}{port}{parts.path or ''}"
-    except ValueError:
-        where = "an unparsable URL"
+    place = location(url)
+    where = f"{place.host or 'localhost'}{place.path}" if place else "an unparsable URL"
     return f"${env_name} ({where})"
 
 

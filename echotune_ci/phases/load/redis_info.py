@@ -11,23 +11,23 @@ a note that says why.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from ...errors import ConfigError, RunError
+from ...net.urls import location
 from ...results import Metric
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...config.sections import Budgets
 
-_PASSWORD = re.compile(r"(//[^:/@]*:)[^@/]*@")
 NO_LOOKUPS = "redis: no key lookups during the test, so no hit ratio (does the scenario reach the cache?)"
 NOT_MEASURED = "not measured"
 
 
 def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    return _PASSWORD.sub(r"\1****@", url)
+    """The URL without its user, password or query (:func:`location`), for messages."""
+    place = location(url)
+    return str(place) if place else "a value that is no URL"
 
 
 def read_info(url: str) -> dict[str, Any]:

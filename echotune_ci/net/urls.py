@@ -1,0 +1,55 @@
+"""A server URL said in a message without its credentials.
+
+Database and Redis URLs carry a password (``postgresql://app:pw@db:5432/app``), and what the warnings
+and errors say of them reaches the console, the report and the pull-request comment. A parser's
+authority ends at the first ``/``, ``?`` or ``#`` (RFC 3986), so a password with one of those left
+unencoded, as ``openssl rand -base64`` secrets often have (``redis://:12345/abc@host:6379/0``), was read
+as a port and a path, and ``urlsplit``'s hostname, port and path put the password into the message.
+Here everything up to the URL's last ``@`` is taken for the user and password: a host, port or database
+name has no ``@``, so what comes before the last one is user information or a mistyped part of it, and
+at worst a path's own ``@`` hides more than it needed to.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+class Location(NamedTuple):
+    """Where a server URL points: scheme, ``host[:port]`` (an IPv6 host in its brackets) and path, never
+    user, password, query or fragment (a query can hold ``password=``)."""
+
+    scheme: str
+    host: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"{self.scheme}://{self.host}{self.path}"
+
+
+def location(url: str) -> Location | None:
+    """The :class:`Location` of *url*; None when it is no ``scheme://`` URL."""
+    match = _SCHEME.match(url)
+    if not match:
+        return None
+    rest = url[match.end():].rsplit("@", 1)[-1]
+    rest = re.split(r"[?#]", rest, maxsplit=1)[0]
+    slash = rest.find("/")
+    host, path = (rest, "") if slash < 0 else (rest[:slash], rest[slash:])
+    return Location(match.group(1), host, path)
+
+
+def query_value(url: str, name: str) -> str:
+    """The value of query parameter *name* in *url* (after its last ``@``, so no password's ``?``), ""
+    when it has none."""
+    rest = url.rsplit("@", 1)[-1].split("#", 1)[0]
+    if "?" not in rest:
+        return ""
+    for pair in rest.split("?", 1)[1].split("&"):
+        key, _, value = pair.partition("=")
+        if key == name:
+            return value
+    return ""
