@@ -34,9 +34,11 @@ _WRAPPERS = (
     ("dotenv", "--"),
 )
 _INSTALLS = re.compile(
-    # a folder given before the subcommand: `npm --prefix client ci`, `pnpm -C web install`
-    r"^(?:npm (?:(?:--prefix|-C) \S+ )?(?:ci|install|i)\b|yarn(?: (?:--cwd \S+ )?install)?(?:\s+--\S+)*$|"
-    r"pnpm (?:(?:--dir|-C) \S+ )?(?:install|i)\b|bun install\b|"
+    # a folder given before the subcommand: `npm --prefix client ci`, `pnpm -C web install`; not npm's and
+    # pnpm's install-test or install-ci-test, which run the package's test script after the install
+    r"^(?:npm (?:(?:--prefix|-C) \S+ )?(?:ci|install|i)(?![\w-])|"
+    r"yarn(?: (?:--cwd \S+ )?install)?(?:\s+--\S+)*$|"
+    r"pnpm (?:(?:--dir|-C) \S+ )?(?:install|i)(?![\w-])|bun install\b|"
     r"(?:\S*python3?(?:\.\d+)? -m |\S*/)?pip3? install\b|poetry install\b|uv sync\b|uv pip install\b|"
     r"pdm install\b|pipenv install\b|pipenv sync\b|bundle install\b|\S*python3?(?:\.\d+)? -m venv\b)"
 )

@@ -10,9 +10,11 @@ into what is served.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import os
+import re
 import subprocess
 import threading
 import time
@@ -51,7 +53,8 @@ SETUP_OUTPUTS = ("node_modules", ".venv", "venv", *PNP_MAPS)
 # package.json fields no package manager reads to install (npm, pnpm and Yarn document them as metadata
 # for the registry and for people), and the project's own scripts an install runs: npm ci's and pnpm's
 # lifecycle (preinstall, install, postinstall, prepare and its pre/post, npm 8's dependencies, pnpm's
-# pnpm:devPreinstall) and Yarn 1's prepublish. Any other script runs only when something asks for it.
+# pnpm:devPreinstall) and Yarn 1's prepublish. Any other script runs only when something asks for it
+# (one of these among them: :func:`_run_by_install`).
 NOT_INSTALLED = ("version", "description", "keywords", "author", "contributors", "maintainers", "license",
                  "homepage", "repository", "bugs", "funding")
 INSTALL_SCRIPTS = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare",
@@ -98,7 +101,7 @@ def setup_fingerprint(command: str, cwd: Path, inputs: Sequence[Path]) -> dict[s
 def input_digest(path: Path, command: str) -> str:
     """The SHA-256 (hex) of setup input *path* as setup *command* reads it: its bytes, except a
     package.json that a setup of installs alone (:func:`installs_only`) reads, whose fields no install
-    reads (:data:`NOT_INSTALLED`) and scripts no install runs (other than :data:`INSTALL_SCRIPTS`) are
+    reads (:data:`NOT_INSTALLED`) and scripts no install runs (:func:`_run_by_install`) are
     left out. A pull request that bumped the version or changed a lint script had the base of ``run
     --base-ref`` reinstall node_modules, minutes of ``npm ci`` for what the head had installed.
 
@@ -114,9 +117,32 @@ def input_digest(path: Path, command: str) -> str:
         return hashlib.sha256(raw).hexdigest()
     kept = {key: value for key, value in package.items() if key not in NOT_INSTALLED}
     if isinstance(kept.get("scripts"), dict):
-        kept["scripts"] = {name: line for name, line in kept["scripts"].items() if name in INSTALL_SCRIPTS}
+        run = _run_by_install(kept["scripts"])
+        kept["scripts"] = {name: line for name, line in kept["scripts"].items() if name in run}
     canonical = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(b"package.json\0" + canonical.encode("utf-8")).hexdigest()
+
+
+def _run_by_install(scripts: Mapping[str, object]) -> set[str]:
+    """The names in *scripts* an install runs: :data:`INSTALL_SCRIPTS`, the scripts their lines call
+    (``"postinstall": "npm run gen"``, ``yarn gen``, ``run-s gen:*``, concurrently's ``npm:gen``), those
+    scripts' pre and post scripts, and so on. npm 11 ran a changed ``gen`` and its ``pregen`` under
+    ``npm install``, where only the postinstall's own line was compared. A name is taken as called
+    wherever it is a word of such a line (or an npm-run-all pattern matches it): a word that only looks
+    like one costs a setup that was not needed, never a skipped one."""
+    names = [name for name in scripts if isinstance(name, str)]
+    run = {name for name in names if name in INSTALL_SCRIPTS}
+    todo = list(run)
+    while todo:
+        line = scripts.get(todo.pop())
+        line = line if isinstance(line, str) else ""
+        words = {w.removeprefix("npm:") for w in re.split(r"[\s;&|()'\"`]+", line)}
+        called = {name for name in names if name in words
+                  or any("*" in w and fnmatch.fnmatchcase(name, w) for w in words)}
+        called |= {f"{edge}{name}" for name in called for edge in ("pre", "post")} & set(names)
+        todo += sorted(called - run)
+        run |= called
+    return run
 
 
 def installs_only(command: str) -> bool:

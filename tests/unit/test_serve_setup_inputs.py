@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
-from echotune_ci.serve.steps import installs_only, prepare
+from echotune_ci.serve.steps import input_digest, installs_only, prepare
 
 
 def test_a_real_npm_ci_is_not_run_again_for_a_version_or_a_lint_script(tmp_path: Path, monkeypatch) -> None:
@@ -46,3 +47,60 @@ def test_only_a_setup_of_installs_leaves_package_json_scripts_out() -> None:
     assert not installs_only("npm ci && npx prisma generate")  # prisma reads package.json's "prisma" field
     assert not installs_only("make setup")
     assert not installs_only("")
+
+
+def test_a_script_an_install_script_calls_is_compared(tmp_path: Path, monkeypatch) -> None:
+    """npm 11's npm ci runs the postinstall's `npm run gen` and gen's own pregen: a change to either is a
+    change to what setup does, where only the postinstall's line was compared and setup was skipped."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    app = tmp_path / "app"
+    app.mkdir()
+    write = "node -e \"require('fs').appendFileSync('ran', '{}')\""
+    package = {"name": "shop", "version": "1.0.0", "private": True,
+               "scripts": {"postinstall": "npm run gen", "pregen": write.format("p"),
+                           "gen": write.format("g"), "lint": "eslint ."}}
+    (app / "package-lock.json").write_text(json.dumps({
+        "name": "shop", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
+        "packages": {"": {"name": "shop", "version": "1.0.0"}}}))
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+
+    def setup(**scripts: str) -> bool:
+        changed = {**package, "scripts": {**package["scripts"], **scripts}}
+        (app / "package.json").write_text(json.dumps(changed))
+        return prepare("npm ci --no-audit --no-fund", "", cwd=app, environment=lambda: env).setup_skipped
+
+    assert setup() is False and (app / "ran").read_text() == "pg"
+    assert setup(lint="eslint --fix .") is True
+    assert setup(gen=write.format("G")) is False and (app / "ran").read_text() == "pgpG"
+    assert setup(gen=write.format("G"), pregen=write.format("P")) is False
+    assert (app / "ran").read_text() == "pgpGPG"
+
+
+def test_scripts_reached_by_npm_run_all_patterns_and_concurrently_are_compared(tmp_path: Path) -> None:
+    """npm-run-all's `run-s gen:*` runs every gen:... script, concurrently's `npm:gen` runs gen."""
+    package = tmp_path / "package.json"
+
+    def digest(**scripts: str) -> str:
+        package.write_text(json.dumps({"name": "a", "scripts": scripts}))
+        return input_digest(package, "npm ci")
+
+    assert digest(postinstall="run-s gen:*", **{"gen:css": "a"}) != digest(postinstall="run-s gen:*",
+                                                                         **{"gen:css": "b"})
+    assert digest(prepare="concurrently npm:gen", gen="a") != digest(prepare="concurrently npm:gen", gen="b")
+    assert digest(prepare="husky", gen="a") == digest(prepare="husky", gen="b")
+
+
+def test_npm_install_test_runs_the_test_script_so_it_is_no_install_alone(tmp_path: Path, monkeypatch) -> None:
+    """`npm install-test` (and install-ci-test, pnpm's alike) runs the package's test script after the
+    install: a setup with it reads that script, which a digest without it missed."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    test = "node -e \"require('fs').writeFileSync('t', '1')\""
+    (tmp_path / "package.json").write_text(json.dumps({"name": "shop", "scripts": {"test": test}}))
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+    subprocess.run(["npm", "install-test", "--no-audit", "--no-fund"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)
+    assert (tmp_path / "t").read_text() == "1"
+    assert not installs_only("npm install-test")
+    assert not installs_only("npm ci && npm install-ci-test")
+    assert not installs_only("pnpm install-test")
+    assert installs_only("npm install --no-audit") and installs_only("pnpm i --frozen-lockfile")
