@@ -50,6 +50,12 @@ JS_INSTALL_SETTINGS = (".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml"
 # the cache restored) skipped setup and stopped on "Cannot find module 'express'".
 PNP_MAPS = (".pnp.cjs", ".pnp.js")
 SETUP_OUTPUTS = ("node_modules", ".venv", "venv", *PNP_MAPS)
+# What the stamp also checks: Yarn 2+'s install state and the packages it unpacked to build them. A
+# zero-install project commits its .pnp.cjs (and .yarn/cache) and ignores the rest of .yarn, so after git
+# clean -X or in a fresh clone the map is there, setup was skipped, and a package Yarn had unplugged
+# (core-js, any with a postinstall script) stopped the app: "Required unplugged package missing from disk".
+# Yarn writes its install state on every install (never committed, as its documented .gitignore says).
+STAMP_OUTPUTS = (*SETUP_OUTPUTS, ".yarn/install-state.gz", ".yarn/unplugged")
 # package.json fields no package manager reads to install (npm, pnpm and Yarn document them as metadata
 # for the registry and for people), and the project's own scripts an install runs: npm ci's and pnpm's
 # lifecycle (preinstall, install, postinstall, prepare and its pre/post, npm 8's dependencies, pnpm's
@@ -178,7 +184,7 @@ def setup_is_current(cwd: Path, fingerprint: Mapping[str, object]) -> bool:
     looked = stamp.pop("looked_for", ["node_modules", ".venv", "venv"])
     same = stamp == fingerprint or (isinstance(left, dict) and {**stamp, "inputs": left} == fingerprint)
     return (same and isinstance(outputs, list) and all((cwd / str(o)).exists() for o in outputs)
-            and isinstance(looked, list) and set(SETUP_OUTPUTS) <= set(looked))
+            and isinstance(looked, list) and set(STAMP_OUTPUTS) <= set(looked))
 
 
 def read_stamp(cwd: Path) -> dict[str, object] | None:
@@ -194,9 +200,9 @@ def read_stamp(cwd: Path) -> dict[str, object] | None:
 def record_setup(cwd: Path, fingerprint: Mapping[str, object], left: Mapping[str, str] | None = None) -> None:
     """Stamp a successful setup, with the setup outputs that exist now and, when setup changed or made
     some of its inputs (a lockfile rewritten or created), the inputs' hashes as it *left* them."""
-    outputs = [name for name in SETUP_OUTPUTS if (cwd / name).exists()]
+    outputs = [name for name in STAMP_OUTPUTS if (cwd / name).exists()]
     extra = {"left": dict(left)} if left is not None and left != fingerprint.get("inputs") else {}
-    write_json_atomic(stamp_path(cwd), {**fingerprint, "outputs": outputs, "looked_for": list(SETUP_OUTPUTS),
+    write_json_atomic(stamp_path(cwd), {**fingerprint, "outputs": outputs, "looked_for": list(STAMP_OUTPUTS),
                                         **extra})
 
 

@@ -163,3 +163,28 @@ def test_a_plug_n_play_head_is_said_to_leave_a_map_and_its_stamp_needs_it(tmp_pa
     stamp["outputs"] = []
     stamp_path(head).write_text(json.dumps(stamp))
     assert not setup_is_current(head, fingerprint)
+
+
+def test_a_zero_install_projects_committed_map_does_not_keep_setup_skipped(tmp_path: Path) -> None:
+    # A Yarn 4.5.3 zero-install project (core-js 3.39.0, Plug'n'Play, Yarn's documented .gitignore that
+    # keeps .yarn/cache and ignores the rest of .yarn): `yarn install` left .pnp.cjs, .yarn/install-state.gz
+    # and .yarn/unplugged/core-js-npm-3.39.0-4c420e59a7 (core-js has a postinstall script); `git clean -X`
+    # left the committed .pnp.cjs and .yarn/cache, and `node -r ./.pnp.cjs` stopped on "Required unplugged
+    # package missing from disk", while the stamp, whose only output was the map, kept setup skipped.
+    from echotune_ci.serve.steps import record_setup, setup_fingerprint, setup_inputs, setup_is_current
+
+    app = tmp_path / "app"
+    write(app / "package.json", '{"name": "pnpapp", "dependencies": {"core-js": "3.39.0"}}')
+    write(app / "yarn.lock", "__metadata:\n  version: 8\n  cacheKey: 10c0\n")
+    write(app / ".pnp.cjs", "#!/usr/bin/env node\n")  # committed, as .yarn/cache/core-js-npm-...zip
+    write(app / ".yarn" / "install-state.gz", "")
+    write(app / ".yarn" / "unplugged" / "core-js-npm-3.39.0-4c420e59a7" / "node_modules" / "core-js" /
+          "package.json", "{}")
+    fingerprint = setup_fingerprint("yarn install", app, setup_inputs(app, ()))
+    record_setup(app, fingerprint)
+    assert setup_is_current(app, fingerprint)
+    (app / ".yarn" / "install-state.gz").unlink()  # what git clean -X removes
+    for path in sorted((app / ".yarn" / "unplugged").rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    (app / ".yarn" / "unplugged").rmdir()
+    assert (app / ".pnp.cjs").exists() and not setup_is_current(app, fingerprint)
