@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from ..config.sections import ServeSettings
 from ..errors import ConfigError
 from ..project.workspaces import js_workspace_globs
-from ..serve.steps import SETUP_OUTPUTS, input_digest, read_stamp, setup_inputs
+from ..serve.steps import SETUP_OUTPUTS, input_digests, read_stamp, setup_inputs
 
 NPM_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 
@@ -42,7 +42,7 @@ def _hashes(serve: ServeSettings, cwd: Path) -> dict[str, str] | None:
         files = setup_inputs(cwd, serve.setup_inputs)
     except ConfigError:
         return None
-    return {p.relative_to(cwd).as_posix(): input_digest(p, serve.setup) for p in files}
+    return {p.relative_to(cwd).as_posix(): digest for p, digest in input_digests(files, serve.setup).items()}
 
 
 def same_dependencies(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> bool:

@@ -18,7 +18,7 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,31 +100,54 @@ def setup_inputs(cwd: Path, configured: Sequence[str]) -> list[Path]:
 def setup_fingerprint(command: str, cwd: Path, inputs: Sequence[Path]) -> dict[str, object]:
     """What the stamp records: the folder, the command and the SHA-256 of each input (by path
     relative to *cwd*, see :func:`input_digest`)."""
-    hashes = {_relative(p, cwd): input_digest(p, command) for p in inputs}
+    hashes = {_relative(p, cwd): digest for p, digest in input_digests(inputs, command).items()}
     return {"cwd": str(cwd.resolve()), "command": command, "inputs": hashes}
 
 
-def input_digest(path: Path, command: str) -> str:
+def input_digests(paths: Sequence[Path], command: str) -> dict[Path, str]:
+    """:func:`input_digest` of each of *paths* (by path), a package.json whose package another of them
+    depends on (a workspace member) with its version: npm 11's npm ci fetched a member from the registry
+    once its version no longer met the range another member asked for. Raises OSError as that does."""
+    wanted: set[str] = set()
+    for path in paths:
+        if path.name == "package.json":
+            package = _package(path.read_bytes())
+            for field in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies"):
+                names = package.get(field) if package else None
+                wanted |= {str(name) for name in names} if isinstance(names, dict) else set()
+    return {p: input_digest(p, command, wanted) for p in paths}
+
+
+def _package(raw: bytes) -> dict[str, object] | None:
+    """A package.json's object, None when it is none (invalid JSON: the install fails on it as it is)."""
+    try:
+        package = json.loads(raw)
+    except ValueError:
+        return None
+    return package if isinstance(package, dict) else None
+
+
+def input_digest(path: Path, command: str, depended: Collection[str] = ()) -> str:
     """The SHA-256 (hex) of setup input *path* as setup *command* reads it: its bytes, except a
     package.json that a setup of installs alone (:func:`installs_only`) reads, whose fields no install
     reads (:data:`NOT_INSTALLED`) and scripts no install runs (:func:`_run_by_install`) are
     left out. A pull request that bumped the version or changed a lint script had the base of ``run
     --base-ref`` reinstall node_modules, minutes of ``npm ci`` for what the head had installed.
 
+    The version is kept where the package's name is among *depended* (see :func:`input_digests`).
+
     Raises OSError when *path* cannot be read."""
     raw = path.read_bytes()
-    if path.name != "package.json" or not installs_only(command):
+    package = _package(raw) if path.name == "package.json" and installs_only(command) else None
+    if package is None:
         return hashlib.sha256(raw).hexdigest()
-    try:
-        package = json.loads(raw)
-    except ValueError:  # the install fails on it as it is
-        return hashlib.sha256(raw).hexdigest()
-    if not isinstance(package, dict):
-        return hashlib.sha256(raw).hexdigest()
-    kept = {key: value for key, value in package.items() if key not in NOT_INSTALLED}
-    if isinstance(kept.get("scripts"), dict):
-        run = _run_by_install(kept["scripts"])
-        kept["scripts"] = {name: line for name, line in kept["scripts"].items() if name in run}
+    member = package.get("name") in depended
+    kept = {key: value for key, value in package.items()
+            if key not in NOT_INSTALLED or (member and key == "version")}
+    scripts = kept.get("scripts")
+    if isinstance(scripts, dict):
+        run = _run_by_install(scripts)
+        kept["scripts"] = {name: line for name, line in scripts.items() if name in run}
     canonical = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(b"package.json\0" + canonical.encode("utf-8")).hexdigest()
 

@@ -8,7 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from echotune_ci.serve.steps import input_digest, installs_only, prepare
+from echotune_ci.serve.steps import input_digest, input_digests, installs_only, prepare
 
 
 def test_a_real_npm_ci_is_not_run_again_for_a_version_or_a_lint_script(tmp_path: Path, monkeypatch) -> None:
@@ -104,3 +104,33 @@ def test_npm_install_test_runs_the_test_script_so_it_is_no_install_alone(tmp_pat
     assert not installs_only("npm ci && npm install-ci-test")
     assert not installs_only("pnpm install-test")
     assert installs_only("npm install --no-audit") and installs_only("pnpm i --frozen-lockfile")
+
+
+def test_a_workspace_members_version_is_compared_where_another_member_depends_on_it(tmp_path: Path,
+                                                                                    monkeypatch) -> None:
+    """npm 11: with b depending on a "^1.0.0", a's version bumped to 2.0.0 (lockfile as it was) made npm ci
+    look for a on the registry (offline here: ENOTCACHED), where the root's version is read by nobody."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = {"name": "root", "version": "1.0.0", "private": True, "workspaces": ["a", "b"]}
+    members = {"a": {"name": "a", "version": "1.0.0"},
+               "b": {"name": "b", "version": "1.0.0", "dependencies": {"a": "^1.0.0"}}}
+    for folder, package in {".": root, **members}.items():
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / "package.json").write_text(json.dumps(package))
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+
+    def npm_ci() -> int:
+        return subprocess.run(["npm", "ci", "--offline", "--no-audit", "--no-fund"], cwd=tmp_path, env=env,
+                              capture_output=True).returncode
+
+    subprocess.run(["npm", "install", "--offline", "--no-audit", "--no-fund"], cwd=tmp_path, env=env,
+                   check=True, capture_output=True)
+    inputs = [tmp_path / name for name in ("package.json", "package-lock.json", "a/package.json",
+                                           "b/package.json")]
+    before = input_digests(inputs, "npm ci")
+    (tmp_path / "package.json").write_text(json.dumps({**root, "version": "1.1.0"}))
+    assert npm_ci() == 0 and input_digests(inputs, "npm ci") == before
+    (tmp_path / "a" / "package.json").write_text(json.dumps({**members["a"], "version": "2.0.0"}))
+    assert npm_ci() != 0
+    after = input_digests(inputs, "npm ci")
+    assert [p.relative_to(tmp_path).as_posix() for p in inputs if after[p] != before[p]] == ["a/package.json"]
