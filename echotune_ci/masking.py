@@ -237,8 +237,10 @@ def _compiled() -> re.Pattern[str] | None:
 # escaping layer broke the "://" (a defused autolink) or escaped a character: nobody registered it, but
 # it is a credential wherever it appears (an --api-url of a GitHub Enterprise behind basic auth, a
 # database URL an app printed). A password may hold a "/" that nobody encoded (openssl rand -base64:
-# "redis://:12345/abc@host"), so after the user's ":" the user information runs to the "@".
-_URL_USERINFO = re.compile("(:[\\\\\u200b]?//)([^/\\s@:]*:[^\\s@]+|[^/\\s@]+)@")
+# "redis://:12345/abc@host"), so after the user's ":" the user information runs to the "@"; but not a port
+# and a "/" straight before it: that "@" starts a path segment (Vite's http://127.0.0.1:5173/@vite/client
+# and /@fs/, npm's https://registry.npmjs.org:443/@types/node), which read "http://***@vite/client".
+_URL_USERINFO = re.compile("(:[\\\\\u200b]?//)([^/\\s@:]*:(?!\\d*/@)[^\\s@]+|[^/\\s@]+)@")
 
 
 def mask(text: str) -> str:

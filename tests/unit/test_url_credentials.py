@@ -49,3 +49,14 @@ def test_the_redis_database_named_is_the_one_the_client_uses(redis_server):
     [said] = shared_caches({"REDIS_URL": f"redis://127.0.0.1:{port}/?db=3"},
                            {"REDIS_URL": f"redis://127.0.0.1:{port}/?db=3"})
     assert f"REDIS_URL (redis://127.0.0.1:{port}/3)" in said
+
+
+def test_a_path_that_starts_with_an_at_sign_after_a_port_is_no_password():
+    """Vite serves its client at /@vite/client and files at /@fs/, npm scoped packages at /@scope/name:
+    "http://127.0.0.1:5173/@vite/client" read "http://***@vite/client" once a password could hold a "/".
+    A password after an empty user is masked whatever it holds."""
+    for text in ("GET http://127.0.0.1:5173/@vite/client 404", "http://localhost:5173/@fs/app/src/main.ts",
+                 "https://registry.npmjs.org:443/@types/node"):
+        assert masking.mask(text) == text
+    assert masking.mask("redis://:abc/@db:6379/0") == f"redis://{masking.MASK}@db:6379/0"
+    assert masking.mask("redis://:12345/abc@db:6379/0") == f"redis://{masking.MASK}@db:6379/0"
