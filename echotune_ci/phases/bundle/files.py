@@ -10,6 +10,7 @@ and with ``app.9b8d7e.js``; ``assets/index-Dx7kQ2pa.js`` with
 from __future__ import annotations
 
 import glob as _glob
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -163,3 +164,57 @@ def rest_of_name(name: str) -> str:
     parts = [_strip_stem(p) for p in [stem, *rest.split(".")]] if dot else [_strip_stem(stem)]
     parts = ["*" if (p.isdigit() or looks_like_hash(p)) else p for p in parts]
     return "/".join([*folders, ".".join(parts)])
+
+
+def unloaded_files(files: list[BundleFile], globs: list[str], base_dir: Path) -> list[BundleFile]:
+    """The *files* that a Vite build's manifest beside them leaves out, though it names other files of
+    their folder: a page never loads them.
+
+    SvelteKit copies its server build's stylesheets (``_page.yeGN9jlM.css``, ``_layout.BrsrMd7_.css``)
+    into the client's ``_app/immutable/assets``, beside the ``2.sTI-GHXi.css`` its pages load: the same
+    component styles a second time, counted twice in a total and in a change. The manifest
+    (``.vite/manifest.json`` of Vite 5+, ``manifest.json`` of Vite 4, in a glob's literal root: the
+    client output folder) names every chunk, stylesheet and asset the pages load. Only a folder holding
+    files it names is judged, so files copied from ``static/`` or ``public/`` (a ``service-worker.js``
+    at the top) are kept; a root without a manifest (adapter-node's ``build/client``, which leaves
+    ``.vite`` out) keeps everything.
+    """
+    left_out: list[BundleFile] = []
+    for root in dict.fromkeys(literal_root(g, base_dir) for g in globs):
+        named = _manifest_files(root)
+        if not named:
+            continue
+        folders = {posix_parent(n) for n in named}
+        for f in files:
+            try:
+                rel = f.path.relative_to(root).as_posix()
+            except ValueError:
+                continue
+            if rel not in named and posix_parent(rel) in folders and f not in left_out:
+                left_out.append(f)
+    return left_out
+
+
+def posix_parent(name: str) -> str:
+    """The folder part of a relative posix name ("" at the top)."""
+    return name.rpartition("/")[0]
+
+
+def _manifest_files(root: Path) -> set[str]:
+    """The files (relative to *root*) that the Vite manifest in *root* names; empty without one."""
+    for candidate in (root / ".vite" / "manifest.json", root / "manifest.json"):
+        try:
+            data = json.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        # A web app manifest (manifest.json of a PWA) is no Vite manifest: each entry names its file.
+        if not isinstance(data, dict) or not data or not all(
+                isinstance(e, dict) and isinstance(e.get("file"), str) for e in data.values()):
+            continue
+        named: set[str] = set()
+        for entry in data.values():
+            named.add(entry["file"])
+            for key in ("css", "assets"):
+                named.update(x for x in entry.get(key) or [] if isinstance(x, str))
+        return named
+    return set()
