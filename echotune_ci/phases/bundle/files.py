@@ -167,37 +167,33 @@ def rest_of_name(name: str) -> str:
 
 
 def unloaded_files(files: list[BundleFile], globs: list[str], base_dir: Path) -> list[BundleFile]:
-    """The *files* that a Vite build's manifest beside them leaves out, though it names other files of
-    their folder: a page never loads them.
+    """The *files* that are copies of a server build's files, which the client's Vite manifest beside
+    them does not name: no page loads them.
 
-    SvelteKit copies its server build's stylesheets (``_page.yeGN9jlM.css``, ``_layout.BrsrMd7_.css``)
-    into the client's ``_app/immutable/assets``, beside the ``2.sTI-GHXi.css`` its pages load: the same
-    component styles a second time, counted twice in a total and in a change. The manifest
-    (``.vite/manifest.json`` of Vite 5+, ``manifest.json`` of Vite 4, in a glob's literal root: the
-    client output folder) names every chunk, stylesheet and asset the pages load. Only a folder holding
-    files it names is judged, so files copied from ``static/`` or ``public/`` (a ``service-worker.js``
-    at the top) are kept; a root without a manifest (adapter-node's ``build/client``, which leaves
-    ``.vite`` out) keeps everything.
+    SvelteKit copies its server build's assets (``.svelte-kit/output/server/_app/immutable/assets``:
+    ``_page.yeGN9jlM.css``, ``_layout.BrsrMd7_.css``) into the client's, beside the ``4.yeGN9jlM.css``
+    its /sverdle page loads: the same component styles a second time, counted twice in a total and in
+    a change. The manifest (``.vite/manifest.json`` of Vite 5+, ``manifest.json`` of Vite 4, in a
+    glob's literal root ``<out>/client``) names every chunk, stylesheet and asset the pages load; a
+    file it does not name with the same path under ``<out>/server`` is such a copy. Both are needed: a
+    web worker Vite bundles into ``assets/`` is not in the manifest either, and has no server twin; a
+    file both builds wrote alike is named. A root without a manifest (adapter-node's ``build/client``,
+    which leaves ``.vite`` out) keeps everything.
     """
     left_out: list[BundleFile] = []
     for root in dict.fromkeys(literal_root(g, base_dir) for g in globs):
-        named = _manifest_files(root)
+        server = root.parent / "server"
+        named = _manifest_files(root) if server.is_dir() else set()
         if not named:
             continue
-        folders = {posix_parent(n) for n in named}
         for f in files:
             try:
                 rel = f.path.relative_to(root).as_posix()
             except ValueError:
                 continue
-            if rel not in named and posix_parent(rel) in folders and f not in left_out:
+            if rel not in named and (server / rel).is_file() and f not in left_out:
                 left_out.append(f)
     return left_out
-
-
-def posix_parent(name: str) -> str:
-    """The folder part of a relative posix name ("" at the top)."""
-    return name.rpartition("/")[0]
 
 
 def _manifest_files(root: Path) -> set[str]:

@@ -183,10 +183,10 @@ def measure_bundle(opts: BundleOptions, progress: Callable[[str], None] = lambda
     if unloaded:
         names = [f.name for f in unloaded]
         result.notes.append(
-            f"left out {len(names)} file(s) that the build's manifest (.vite/manifest.json) does not name "
-            f"beside the files it names, which no page loads: {', '.join(names[:3])}"
+            f"left out {len(names)} copies of the server build's files, which the build's manifest "
+            f"(.vite/manifest.json) does not name and no page loads: {', '.join(names[:3])}"
             f"{f' and {len(names) - 3} more' if len(names) > 3 else ''} (SvelteKit copies its server build's "
-            "stylesheets there: counted, the page styles would count twice)")
+            "stylesheets beside the client's: counted, the page styles would count twice)")
     result.notes += _notes(
         empty_globs=empty,
         unmatched_limits=unmatched,
