@@ -203,6 +203,10 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     except RunError as exc:
         shared, example = _migrated_first(head_cfg, cfg, head, env)
         hints = [hint] if hint else []
+        # A base that installed its own dependencies and then failed on a missing package
+        # (ddev/test-sveltekit's 8ed4db9 imports @sveltejs/adapter-node, which its package.json adds a commit
+        # later) is the base's own lockfile, not a link to the head's node_modules: the warning says which.
+        hints += [_skipped_own(own_setup, prepared)] if own_setup else []
         hints += [shared] if shared else []
         if not hints:
             raise
@@ -214,14 +218,20 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     finally:
         if temporary:
             stamp_path(base_cwd).unlink(missing_ok=True)
-    if own_setup and any(note.startswith("setup: skipped") for note in prepared):
-        own_setup = own_setup.replace("the base ran its own setup", "the base's own setup was skipped (its "
-                                      "inputs did not change since it last ran there)")
     if own_setup:
-        report.notes.append(own_setup)
+        report.notes.append(_skipped_own(own_setup, prepared))
     if app is None:
         return None
     return dataclasses.replace(app, hint=hint)
+
+
+def _skipped_own(own_setup: str, prepared: Sequence[str]) -> str:
+    """*own_setup* (why the base runs its own setup), said of a setup its stamp skipped where *prepared*
+    (the base's preparation notes) says so."""
+    if any(note.startswith("setup: skipped") for note in prepared):
+        return own_setup.replace("the base ran its own setup", "the base's own setup was skipped (its "
+                                 "inputs did not change since it last ran there)")
+    return own_setup
 
 
 def _migrated_first(head_cfg: Config, cfg: Config, head: App | None,

@@ -188,3 +188,24 @@ def test_a_zero_install_projects_committed_map_does_not_keep_setup_skipped(tmp_p
         path.unlink() if path.is_file() else path.rmdir()
     (app / ".yarn" / "unplugged").rmdir()
     assert (app / ".pnp.cjs").exists() and not setup_is_current(app, fingerprint)
+
+
+def test_a_base_whose_own_install_then_fails_its_build_says_it_ran_its_own_setup(tmp_path: Path) -> None:
+    # ddev/test-sveltekit: 8ed4db9 imports @sveltejs/adapter-node, which 0fdc1d8 adds to package.json and the
+    # lockfile; `run --base-ref 8ed4db9` from 0fdc1d8 ran the base's own npm ci, its build stopped on
+    # "Cannot find package '@sveltejs/adapter-node'", and nothing said the base's node_modules were its own
+    # (the head's have the package).
+    from echotune_ci.config.schema import override
+    from echotune_ci.errors import RunError
+
+    head, base, head_cfg, base_cfg = checkouts(tmp_path)
+    write(base / "package.json", '{"name": "demo", "dependencies": {}}\n')
+    write(base / "package-lock.json", LOCK.replace('"node_modules/left-pad": {"version": "1.3.0"}', ""))
+    failing = base_cfg.with_section("serve", override(base_cfg.serve,
+                                                     build="echo Cannot find package left-pad >&2; exit 1"))
+    with pytest.raises(RunError) as raised:
+        _prepare_base(failing, head_cfg, False, False, {}, SideBySide(), temporary=False, repo=head)
+    assert str(raised.value) == (
+        "serve.build failed with exit code 1 (echo Cannot find package left-pad >&2; exit 1); the base's "
+        "setup inputs differ from the head's (package.json, package-lock.json): the base ran its own setup; "
+        "it printed: Cannot find package left-pad")

@@ -335,3 +335,55 @@ def test_a_virtual_environment_setup_made_is_no_project_code(tmp_path):
         names = {p.relative_to(tmp_path).as_posix() for p in found}
         assert {"server.js", "settings.cfg"} <= names
         assert not [n for n in names if n.startswith((".venv", "pyenv-3.11"))], names
+
+
+# What semgrep 1.172.0 reported for njsscan's regex_dos on ddev/test-sveltekit's words.server.ts (the demo of
+# `sv create`: 12,974 quoted words) on an idle core: rule timeouts end at 5 s, and the rule alone took 15.7 s
+# with --timeout 120. The rule id is shortened as libsast's --no-rewrite-rule-ids leaves it.
+TIMEOUT_SEMGREP = """import json, sys
+args = sys.argv[1:]
+scanned = args[args.index('--') + 1:]
+errors = [{'code': 2, 'level': 'warn', 'type': 'Timeout', 'rule_id': 'rules.semantic_grep.dos.regex_dos',
+           'message': 'Timeout when running regex_dos on ' + p + ':\\n ', 'path': p} for p in scanned]
+print(json.dumps({'results': [], 'errors': errors, 'paths': {'scanned': scanned}}))
+"""
+WORDS = ("/** The list of possible words */\nexport const words = [\n\t'aback',\n\t'abase'\n];\n\n"
+         "/** The list of valid guesses, of which the list of possible words is a subset */\n"
+         "export const allowed = new Set([\n\t...words,\n\t'aahed'\n]);\n")
+
+
+@pytest.mark.parametrize(("text", "data"), [
+    (WORDS, True),  # the demo's shape, the spread of the words into the Set included
+    ("export const p: Record<string, number> = { a: 1, 'b-c': -2.5e3 } as const; // c\n", True),
+    ("export const f = Object.freeze({ a: [1, 2] });\n", True),
+    ("export const a = x => x;\n", False),
+    ("export const q = sql`drop table ${t}`;\n", False),
+    ("export const s = new Set(words.map(w => w.trim()));\n", False),
+    ("export default { run() { return 1; } };\n", False),
+    ("import { w } from './w';\nexport const x = [w];\n", False),
+    ("", False),
+])
+def test_literal_data_only(text, data):
+    assert node.is_literal_data(text) is data
+
+
+def test_a_rule_timeout_on_a_module_of_literal_data_is_no_gap(tmp_path, monkeypatch):
+    # The real njsscan and libsast, with a semgrep that times out regex_dos on every file as 1.172.0 did on
+    # the demo's words.server.ts: that file holds data only and counts as scanned, with a note; a file of code
+    # that timed out stays a gap, an error.
+    routes = tmp_path / "src" / "routes" / "sverdle"
+    routes.mkdir(parents=True)
+    (routes / "words.server.ts").write_text(WORDS)
+    (routes / "+page.server.ts").write_text(
+        "import { fail } from '@sveltejs/kit';\n"
+        "export const load = (({ cookies }) => ({ g: cookies.get('s') }));\n")
+    _semgrep_of_the_check(monkeypatch, _program(tmp_path / "bin" / "semgrep-timeout", TIMEOUT_SEMGREP))
+    out = node.CHECK.run(SecuritySettings(), _ctx(tmp_path))
+    metrics = {(m.name, m.labels.get("kind")): m.value for m in out.metrics}
+    assert metrics[("node.files", None)] == 1 and metrics[("node.skipped_files", None)] == 1
+    assert out.errors == ["1 server-side JS/TS files not scanned (njsscan/semgrep could not scan them): "
+                          "src/routes/sverdle/+page.server.ts; fix or exclude them, or set [security.node] "
+                          'skipped = "warn"']
+    assert ("node: src/routes/sverdle/words.server.ts holds literal data only (no function, call or import), "
+            "in which semgrep did not finish rule(s) regex_dos within its 5 s; they look for calls and find "
+            "none in data, and its other rules ran") in out.notes

@@ -10,6 +10,7 @@ and with ``app.9b8d7e.js``; ``assets/index-Dx7kQ2pa.js`` with
 from __future__ import annotations
 
 import glob as _glob
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -163,3 +164,53 @@ def rest_of_name(name: str) -> str:
     parts = [_strip_stem(p) for p in [stem, *rest.split(".")]] if dot else [_strip_stem(stem)]
     parts = ["*" if (p.isdigit() or looks_like_hash(p)) else p for p in parts]
     return "/".join([*folders, ".".join(parts)])
+
+
+def unloaded_files(files: list[BundleFile], globs: list[str], base_dir: Path) -> list[BundleFile]:
+    """The *files* that are copies of a server build's files, which the client's Vite manifest beside
+    them does not name: no page loads them.
+
+    SvelteKit copies its server build's assets (``.svelte-kit/output/server/_app/immutable/assets``:
+    ``_page.yeGN9jlM.css``, ``_layout.BrsrMd7_.css``) into the client's, beside the ``4.yeGN9jlM.css``
+    its /sverdle page loads: the same component styles a second time, counted twice in a total and in
+    a change. The manifest (``.vite/manifest.json`` of Vite 5+, ``manifest.json`` of Vite 4, in a
+    glob's literal root ``<out>/client``) names every chunk, stylesheet and asset the pages load; a
+    file it does not name with the same path under ``<out>/server`` is such a copy. Both are needed: a
+    web worker Vite bundles into ``assets/`` is not in the manifest either, and has no server twin; a
+    file both builds wrote alike is named. A root without a manifest (adapter-node's ``build/client``,
+    which leaves ``.vite`` out) keeps everything.
+    """
+    left_out: list[BundleFile] = []
+    for root in dict.fromkeys(literal_root(g, base_dir) for g in globs):
+        server = root.parent / "server"
+        named = _manifest_files(root) if server.is_dir() else set()
+        if not named:
+            continue
+        for f in files:
+            try:
+                rel = f.path.relative_to(root).as_posix()
+            except ValueError:
+                continue
+            if rel not in named and (server / rel).is_file() and f not in left_out:
+                left_out.append(f)
+    return left_out
+
+
+def _manifest_files(root: Path) -> set[str]:
+    """The files (relative to *root*) that the Vite manifest in *root* names; empty without one."""
+    for candidate in (root / ".vite" / "manifest.json", root / "manifest.json"):
+        try:
+            data = json.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        # A web app manifest (manifest.json of a PWA) is no Vite manifest: each entry names its file.
+        if not isinstance(data, dict) or not data or not all(
+                isinstance(e, dict) and isinstance(e.get("file"), str) for e in data.values()):
+            continue
+        named: set[str] = set()
+        for entry in data.values():
+            named.add(entry["file"])
+            for key in ("css", "assets"):
+                named.update(x for x in entry.get(key) or [] if isinstance(x, str))
+        return named
+    return set()

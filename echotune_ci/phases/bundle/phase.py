@@ -23,7 +23,7 @@ from ...errors import ConfigError, InputError
 from ...results import Metric, PhaseResult
 from .baseline import (ADDED, REMOVED, Baseline, Change, file_metric, load_baseline, most_changed, pair_files,
                        total_metric)
-from .files import BundleFile, expand_globs, literal_root
+from .files import BundleFile, expand_globs, literal_root, unloaded_files
 from .settings import BundleSettings, LimitSettings
 from .sizes import KINDS, FileSize, tool_versions
 from .sizes import measure as measure_sizes
@@ -153,6 +153,8 @@ def measure_bundle(opts: BundleOptions, progress: Callable[[str], None] = lambda
     started = time.monotonic()
     result = PhaseResult(phase=NAME, target=", ".join(opts.globs))
     files, empty = expand_globs(list(opts.globs), opts.base_dir)
+    unloaded = unloaded_files(files, list(opts.globs), opts.base_dir)
+    files = [f for f in files if f not in unloaded]
     written = _written_empty(opts) if not files else []
     if not files and not written:
         shown = ", ".join(repr(g) for g in opts.globs)
@@ -178,6 +180,13 @@ def measure_bundle(opts: BundleOptions, progress: Callable[[str], None] = lambda
                             f"{', '.join(opts.globs)}: 0 bytes (pages that load no script or stylesheet "
                             "file of their own, as an Astro site's with inlined ones)")
         empty = []
+    if unloaded:
+        names = [f.name for f in unloaded]
+        result.notes.append(
+            f"left out {len(names)} copies of the server build's files, which the build's manifest "
+            f"(.vite/manifest.json) does not name and no page loads: {', '.join(names[:3])}"
+            f"{f' and {len(names) - 3} more' if len(names) > 3 else ''} (SvelteKit copies its server build's "
+            "stylesheets beside the client's: counted, the page styles would count twice)")
     result.notes += _notes(
         empty_globs=empty,
         unmatched_limits=unmatched,

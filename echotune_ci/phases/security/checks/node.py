@@ -113,6 +113,38 @@ def is_generated(text: str) -> bool:
     return len(text) > 5000 and len(text) / lines > 300
 
 
+# One token of a module that declares literal data only (see :func:`is_literal_data`): blanks, comments,
+# quoted strings, words, numbers and the punctuation of declarations, arrays, objects and type annotations;
+# the one parenthesis allowed opens a Set, a Map or Object.freeze of such data (the demo's `allowed`).
+_DATA_TOKEN = re.compile(r"""\s+|//[^\n]*|/\*.*?\*/|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"
+                             |(?:new\s+(?:Set|Map)|Object\.freeze)\s*\(|\)
+                             |(?P<word>[A-Za-z_$][\w$]*)|\d[\w.]*|[\[\]{},:;=<>|.?+-]""", re.S | re.X)
+# Words that run code or bring it in: none of them is in a module of literal data.
+_CODE_WORDS = frozenset({"function", "class", "new", "import", "require", "await", "yield", "async", "get",
+                         "set", "eval", "this", "typeof", "delete", "void", "in", "instanceof", "static"})
+
+
+def is_literal_data(text: str) -> bool:
+    """Whether *text* only declares literal data (SvelteKit's demo ``words.server.ts``: ``export const
+    words = ['aback', ...]`` and ``allowed = new Set([...])``, 12,974 strings): declarations of strings,
+    numbers, arrays and objects (in a Set, a Map or Object.freeze), type annotations; no other call, no
+    function, template literal, arrow or import."""
+    pos, words = 0, 0
+    while pos < len(text):
+        m = _DATA_TOKEN.match(text, pos)
+        if m is None:
+            return False
+        word = m.group("word")
+        if word is not None:
+            if word in _CODE_WORDS:
+                return False
+            words += 1
+        elif m.group() == ">" and text[pos - 1:pos] == "=":
+            return False  # =>: an arrow function
+        pos = m.end()
+    return words > 0
+
+
 def classify(rel: str, text: str, server_dirs: Iterable[str]) -> str:
     """What a JS/TS file is: "server", "client", "generated" or "other" (only "server" is scanned).
 
@@ -680,6 +712,38 @@ def scan_errors(errors: Sequence[Any], root: Path) -> tuple[list[tuple[str, str]
     return [(shown(rel), shown("; ".join(dict.fromkeys(whys)))) for rel, whys in skipped.items()], failures
 
 
+def _data_timeouts(errors: Sequence[Any], root: Path) -> tuple[list[Any], list[str]]:
+    """(*errors* without semgrep's rule timeouts on modules of literal data only, a note for each such file).
+
+    semgrep stops a rule after 5 s on a file; njsscan's regex_dos took 15.7 s on SvelteKit's demo
+    ``words.server.ts`` (an array of 12,974 words) on an idle core, and the file made every run of a
+    fresh ``sv create`` project an error. A rule that looks for calls, functions or requests finds
+    nothing in such a file (:func:`is_literal_data`); its other rules, the hardcoded-secret ones
+    among them, ran, so the file counts as scanned and a note names the rules that did not finish.
+    """
+    kept: list[Any] = []
+    rules: dict[str, list[str]] = {}
+    data: dict[str, bool] = {}
+    for err in errors:
+        path = err.get("path") if isinstance(err, dict) else None
+        if path and err.get("type") == "Timeout":
+            if path not in data:
+                try:
+                    data[path] = is_literal_data(Path(path).read_text(encoding="utf-8", errors="replace"))
+                except OSError:
+                    data[path] = False
+            if data[path]:
+                rule = str(err.get("rule_id") or err.get("rule") or "?").rsplit(".", 1)[-1]
+                rules.setdefault(str(path), []).append(rule)
+                continue
+        kept.append(err)
+    notes = [f"node: {shown(relative_to_root(Path(path), root))} holds literal data only (no function, call "
+             f"or import), in which semgrep did not finish rule(s) {', '.join(dict.fromkeys(names))} "
+             "within its 5 s; they look for calls and find none in data, and its other rules ran"
+             for path, names in rules.items()]
+    return kept, notes
+
+
 def _why_not_scanned(err: dict[str, Any], path: str, rel: str) -> str:
     """One semgrep error about a file, in a line: its kind, where, and the rule for a timeout."""
     kind = err.get("type")
@@ -735,7 +799,8 @@ class NodeCheck:
         out.findings, left_out = to_findings(run.results, ctx.root)
         out.metrics.append(Metric("node.ignored", run.ignored, "matches",
                                   description="Matches silenced with // njsscan-ignore"))
-        skipped_pairs, failures = scan_errors(run.errors, ctx.root)
+        errors, data_timeouts = _data_timeouts(run.errors, ctx.root)
+        skipped_pairs, failures = scan_errors(errors, ctx.root)
         reached = run.reached
         held_back = [p for p in selection.server if reached is not None and _path_key(p) not in reached]
         # Only what the project's .njsscan names is the user's choice; anything else njsscan did not pass
@@ -746,6 +811,7 @@ class NodeCheck:
         held_back = [p for p in held_back if _path_key(p) in run.config_ignored]
         skipped, out.notes, out.warnings, out.errors = skipped_files(
             "node", skipped_pairs, opts.skipped, scanner="njsscan/semgrep", what="server-side JS/TS files")
+        out.notes += data_timeouts
         as_json, as_sql = left_out.get("express_xss", 0), left_out.get("node_nosqli_injection", 0)
         if as_json:
             out.notes.append(f"node: {as_json} express_xss match(es) left out: res.send() of an object or "
