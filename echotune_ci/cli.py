@@ -51,6 +51,23 @@ def _available(name: str) -> bool:
     return importlib.util.find_spec(COMMANDS[name][0]) is not None
 
 
+def _name_envvars(command: click.Command, prefix: str) -> None:
+    """Let each option of *command* (and of its sub-commands) come from PREFIX_<OPTION>, the variable named
+    after the option as the help says: click names it after the parameter, so ``--phase`` (parameter
+    ``phases``) read ECHOTUNE_RUN_PHASES and ECHOTUNE_RUN_PHASE was ignored without a word. The
+    parameter's name still works (click's own lookup comes after); an option's own envvar is kept."""
+    for param in command.params:
+        longs = [o for o in param.opts if o.startswith("--")] if isinstance(param, click.Option) else []
+        if not longs or param.envvar is not None or param.name is None:
+            continue
+        named = longs[0][2:].upper().replace("-", "_")
+        if named != param.name.upper():
+            param.envvar = f"{prefix}_{named}"
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            _name_envvars(sub, f"{prefix}_{name.upper().replace('-', '_')}")
+
+
 class LazyGroup(click.Group):
     """A click group that imports a command's module only when that command runs."""
 
@@ -64,6 +81,8 @@ class LazyGroup(click.Group):
             return None
         module = importlib.import_module(COMMANDS[cmd_name][0])
         command: click.Command = module.command
+        if ctx.auto_envvar_prefix:
+            _name_envvars(command, f"{ctx.auto_envvar_prefix}_{cmd_name.upper().replace('-', '_')}")
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

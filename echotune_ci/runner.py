@@ -250,8 +250,9 @@ def _must_start(cfg: Config, phases: list[Phase[Any]], options: ServeOptions) ->
     app when it runs (the security phase's header checks and auth probes); never with --url, nor for
     phases that only read the build (`run --phase bundle`: setup and build still run).
     ConfigError when [serve] cannot start it."""
-    start = options.url is None and (any(p.needs_app for p in phases)
-                                     or (bool(cfg.serve.command) and any(p.uses_app for p in phases)))
+    # A phase's settings may say it uses no app after all (security without its http check)
+    start = options.url is None and (any(p.needs_app for p in phases) or (bool(cfg.serve.command) and any(
+        p.uses_app and getattr(phase_settings(cfg, p), "uses_app", True) for p in phases)))
     if start:
         serve_settings(cfg)
     return start

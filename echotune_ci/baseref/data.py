@@ -596,13 +596,23 @@ def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
     variable was read from."""
     origin = origin or {}
     named: list[str] = []
+    # The fix in the variable the app reads and at its own server: a fixed REDIS_URL on 6379 sent the
+    # reader of a shared CELERY_BROKER_URL on 6392 to another variable and another server
+    fixes: list[str] = []
     for name, value in sorted(head_env.items()):
         if _CACHE_URL.match(value or "") and base_env.get(name) == value:
             place = location(value)
             # redis-py reads the database from ?db= before the path (redis://h:6379/2?db=3 is database 3)
+            in_query = bool(query_value(value, "db"))
             db = query_value(value, "db") or (place.path.strip("/") if place else "") or "0"
             where = f"{place.scheme}://{place.host}/{db}" if place else value.split("://", 1)[0] + "://…"
             named.append(f"{name} ({where}{_said(origin, name)})")
+            if place:
+                # Credentials are never said: "…@" stands for the ones the value holds (all before its
+                # last "@", as location() reads it)
+                login = "…@" if "@" in value.split("://", 1)[1] else ""
+                number = "/?db={build_index}" if in_query else "/{build_index}"
+                fixes.append(f'{name} = "{place.scheme}://{login}{place.host}{number}"')
             continue
         match = _CACHE_HOST.match(name)
         if not match or not value or base_env.get(name) != value:
@@ -612,12 +622,14 @@ def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
         if all(base_env.get(n) == head_env.get(n) for n in parts):
             port, db = head_env.get(parts[0]), head_env.get(parts[1]) or "0"
             named.append(f"{name} ({value}{':' + port if port else ''}/{db}{_said(origin, name)})")
+            fixes.append(f'{parts[1]} = "{{build_index}}"')
     if not named:
         return []
+    fix = ", ".join(fixes) or 'REDIS_URL = "redis://127.0.0.1:6379/{build_index}"'
     return [f"the base and the head use the same Redis database: {', '.join(named)}; both builds' cached "
             "answers, sessions, rate limits and queues share its keys, so either build can answer from what "
             "the other cached (give each build its own: {build_index} in a [serve] value is 0 for the head "
-            "and 1 for the base, as in REDIS_URL = \"redis://127.0.0.1:6379/{build_index}\")"]
+            f"and 1 for the base, as in {fix})"]
 
 
 def _said(origin: Mapping[str, str], *names: str) -> str:

@@ -110,7 +110,8 @@ class GateSettings:
         item=item(min=0),
         doc="Metric name -> percent: for sampled metrics the regression the gate is built to catch "
             "(rounds are added while one this large is plausible), for single values the largest allowed "
-            "change for the worse against the baseline. These metrics fail the gate when they regress.",
+            "change for the worse against the baseline. These metrics fail the gate when they regress. "
+            "A table given replaces the default one (name every metric to gate).",
     )
     alpha: float = setting(0.05, min=0.0001, max=0.5,
                            doc="Significance level for sampled metrics, shared by the sampled metrics of a "

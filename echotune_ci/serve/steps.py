@@ -63,6 +63,8 @@ STAMP_OUTPUTS = (*SETUP_OUTPUTS, ".yarn/install-state.gz", ".yarn/unplugged")
 # (one of these among them: :func:`_run_by_install`).
 NOT_INSTALLED = ("version", "description", "keywords", "author", "contributors", "maintainers", "license",
                  "homepage", "repository", "bugs", "funding")
+# npm's lockfiles, which copy the root package.json's version and license (:func:`_lockfile_digest`)
+NPM_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 INSTALL_SCRIPTS = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare",
                    "postprepare", "dependencies", "pnpm:devPreinstall")
 SKIPPED_HINT = "setup was skipped because its inputs did not change: `run --force-setup` runs it again"
@@ -138,6 +140,8 @@ def input_digest(path: Path, command: str, depended: Collection[str] = ()) -> st
 
     Raises OSError when *path* cannot be read."""
     raw = path.read_bytes()
+    if path.name in NPM_LOCKFILES and installs_only(command):
+        return _lockfile_digest(raw)
     package = _package(raw) if path.name == "package.json" and installs_only(command) else None
     if package is None:
         return hashlib.sha256(raw).hexdigest()
@@ -150,6 +154,24 @@ def input_digest(path: Path, command: str, depended: Collection[str] = ()) -> st
         kept["scripts"] = {name: line for name, line in scripts.items() if name in run}
     canonical = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(b"package.json\0" + canonical.encode("utf-8")).hexdigest()
+
+
+def _lockfile_digest(raw: bytes) -> str:
+    """The SHA-256 of an npm lockfile *raw* without what it copies of the root package.json that no install
+    reads (:data:`NOT_INSTALLED`: its ``version``, the root entry's ``license`` ...). ``npm version minor``
+    writes the new version into package-lock.json too, so the version bump that package.json's digest
+    leaves out still had the base of ``run --base-ref`` run its own ``npm ci``. A workspace member's
+    entry keeps its version (see :func:`input_digests`). Not JSON: its bytes."""
+    lock = _package(raw)
+    if lock is None:
+        return hashlib.sha256(raw).hexdigest()
+    lock.pop("version", None)
+    packages = lock.get("packages")
+    root = packages.get("") if isinstance(packages, dict) else None
+    if isinstance(packages, dict) and isinstance(root, dict):
+        packages[""] = {key: value for key, value in root.items() if key not in NOT_INSTALLED}
+    canonical = json.dumps(lock, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(b"package-lock.json\0" + canonical.encode("utf-8")).hexdigest()
 
 
 def _run_by_install(scripts: Mapping[str, object]) -> set[str]:

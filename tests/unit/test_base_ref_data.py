@@ -662,6 +662,27 @@ def test_a_host_both_builds_share_without_a_database_name_is_the_apps_default_da
     assert shared_databases(env, {**env, "POSTGRES_PORT": "5432"}) == []
 
 
+def test_the_redis_advice_names_the_shared_variable_and_its_own_server(redis_server) -> None:
+    """A shared CELERY_BROKER_URL on another port than 6379 was told 'as in REDIS_URL =
+    "redis://127.0.0.1:6379/{build_index}"': another variable and another server. The advice is the shared
+    variable at its own host and port; filled in per build (credentials back), it parts the keys on the
+    real server."""
+    import redis
+
+    from echotune_ci.baseref.data import shared_caches
+
+    port = redis_server.port
+    env = {"CELERY_BROKER_URL": f"redis://127.0.0.1:{port}/2", "APP_REDIS_HOST": "127.0.0.1",
+           "APP_REDIS_PORT": str(port), "APP_REDIS_DB": "4"}
+    [said] = shared_caches(env, dict(env))
+    assert said.endswith('as in APP_REDIS_DB = "{build_index}", '
+                         f'CELERY_BROKER_URL = "redis://127.0.0.1:{port}/{{build_index}}")'), said
+    advised = said.split("CELERY_BROKER_URL = ")[1].split('"')[1]
+    head, base = (redis.Redis.from_url(advised.replace("{build_index}", n)) for n in ("0", "1"))
+    head.set("echotune:broker", "head")
+    assert base.get("echotune:broker") is None and head.get("echotune:broker") == b"head"
+
+
 def test_one_redis_database_for_both_builds_is_named_and_build_index_gives_each_its_own(
         tmp_path: Path, redis_server) -> None:
     """Two builds on one REDIS_URL share every key: what one cached, the other reads (a real redis-server
@@ -696,7 +717,7 @@ def test_one_redis_database_for_both_builds_is_named_and_build_index_gives_each_
         f"the base and the head use the same Redis database: REDIS_URL (redis://127.0.0.1:{port}/0); both "
         "builds' cached answers, sessions, rate limits and queues share its keys, so either build can answer "
         "from what the other cached (give each build its own: {build_index} in a [serve] value is 0 for the "
-        "head and 1 for the base, as in REDIS_URL = \"redis://127.0.0.1:6379/{build_index}\")"]
+        f"head and 1 for the base, as in REDIS_URL = \"redis://…@127.0.0.1:{port}/{{build_index}}\")"]
     assert not any("s3cret" in w for w in said)
     urls = [prepared.app.environment()["REDIS_URL"] for prepared in shared.values()]
     redis.Redis.from_url(urls[0]).set("tracks:jazz", "from the head")
@@ -710,6 +731,7 @@ def test_one_redis_database_for_both_builds_is_named_and_build_index_gives_each_
     assert redis.Redis.from_url(base_url).get("tracks:rock") is None
 
     parts = sides("parts", REDIS_HOST="127.0.0.1", REDIS_PORT=str(port))
-    assert any(f"REDIS_HOST (127.0.0.1:{port}/0)" in w for w in warnings(parts))
+    assert any(f"REDIS_HOST (127.0.0.1:{port}/0)" in w and 'as in REDIS_DB = "{build_index}")' in w
+               for w in warnings(parts))
     parts["base"].app.extra_env["REDIS_DB"] = "1"
     assert not any("Redis" in w for w in warnings(parts))

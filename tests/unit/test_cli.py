@@ -58,6 +58,49 @@ def test_options_from_environment(tmp_path, cli_env):
     assert proc.returncode == 2 and "'yaml' is not one of" in proc.stderr
 
 
+def test_every_option_reads_the_variable_named_after_it(tmp_path, cli_env, monkeypatch):
+    """The help says ECHOTUNE_<COMMAND>_<OPTION>; click named the variable after the parameter, so
+    ECHOTUNE_RUN_PHASE (run --phase, parameter phases) and ECHOTUNE_HISTORY_ADD_FILE (--file, parameter
+    history_file) were ignored without a word. Run as a user runs it, then checked for every option."""
+    import click
+
+    from echotune_ci.cli import cli
+    from support.samples import load_result, noisy
+
+    load_result(noisy(100, 4, 3, 1)).write(tmp_path / "r" / "load.json")
+    history = tmp_path / "kept" / "history.json"
+    env = dict(cli_env, ECHOTUNE_HISTORY_ADD_FILE=str(history))
+    proc = run_cli("history", "add", "r", env=env, cwd=tmp_path)
+    assert proc.returncode == 0 and history.is_file(), proc.stderr
+    proc = run_cli("comment", "r", "--dry-run", env=dict(cli_env, ECHOTUNE_COMMENT_PR="x"), cwd=tmp_path)
+    assert proc.returncode == 2 and "'x' is not a valid integer" in proc.stderr
+
+    def contexts(command: click.Command, parent: click.Context, name: str):
+        ctx = click.Context(command, parent=parent, info_name=name)
+        yield ctx
+        for sub_name, sub in getattr(command, "commands", {}).items():
+            yield from contexts(sub, ctx, sub_name)
+
+    root = click.Context(cli, info_name="echotune-ci", auto_envvar_prefix="ECHOTUNE")
+    checked = []
+    for name in COMMANDS:
+        command = cli.get_command(root, name)
+        for ctx in contexts(command, root, name) if command else ():
+            for param in ctx.command.params:
+                longs = [o for o in param.opts if o.startswith("--")]
+                if not isinstance(param, click.Option) or not longs or longs[0] in ("--help", "--version"):
+                    continue
+                variable = f"{ctx.auto_envvar_prefix}_{longs[0][2:].upper().replace('-', '_')}"
+                if param.envvar and param.envvar != variable:
+                    continue  # its own: ECHOTUNE_CONFIG for every command, the runner's GITHUB_SHA
+                monkeypatch.setenv(variable, "from-the-environment")
+                assert param.resolve_envvar_value(ctx) == "from-the-environment", variable
+                monkeypatch.delenv(variable)
+                checked.append(variable)
+    assert {"ECHOTUNE_RUN_PHASE", "ECHOTUNE_RUN_OUTPUT_DIR", "ECHOTUNE_HISTORY_SHOW_FORMAT",
+            "ECHOTUNE_INIT_DIR", "ECHOTUNE_LOAD_ALLOW_HOST"} <= set(checked)
+
+
 def test_unknown_command_and_option_exit_2(cli_env):
     assert run_cli("nonsense", env=cli_env).returncode == 2
     proc = run_cli("gate", "--no-such-flag", env=cli_env)

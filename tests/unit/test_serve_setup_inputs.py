@@ -3,6 +3,7 @@ the base of `run --base-ref` decide alike, see serve.steps.input_digest)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -134,3 +135,40 @@ def test_a_workspace_members_version_is_compared_where_another_member_depends_on
     assert npm_ci() != 0
     after = input_digests(inputs, "npm ci")
     assert [p.relative_to(tmp_path).as_posix() for p in inputs if after[p] != before[p]] == ["a/package.json"]
+
+
+def test_npm_version_bumps_the_lockfile_too_and_that_is_no_new_setup_input(tmp_path: Path) -> None:
+    """`npm version minor` writes the new version into package-lock.json as well (its top and its root
+    entry): the base of `run --base-ref` ran its own npm ci for a version bump, where package.json's digest
+    already left the version out. A member's entry keeps its version; a dependency still counts."""
+    root = {"name": "shop", "version": "1.0.0", "private": True, "license": "MIT", "workspaces": ["a"],
+            "scripts": {"lint": "eslint ."}}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "package.json").write_text(json.dumps({"name": "a", "version": "1.0.0"}))
+    (tmp_path / "package.json").write_text(json.dumps(root))
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+
+    def npm(*args: str) -> None:
+        subprocess.run(["npm", *args, "--offline", "--no-audit", "--no-fund"], cwd=tmp_path, env=env,
+                       check=True, capture_output=True)
+
+    npm("install")
+    inputs = [tmp_path / name for name in ("package.json", "package-lock.json", "a/package.json")]
+    raw = {p: p.read_bytes() for p in inputs}
+    before = input_digests(inputs, "npm ci")
+    npm("version", "minor", "--no-git-tag-version")
+    lock = json.loads((tmp_path / "package-lock.json").read_text())
+    assert (lock["version"], lock["packages"][""]["version"]) == ("1.1.0", "1.1.0")  # npm's own rewrite
+    assert (tmp_path / "package-lock.json").read_bytes() != raw[inputs[1]]
+    npm("ci")
+    assert input_digests(inputs, "npm ci") == before
+    # a setup that does more than install reads the lockfile as it is, byte for byte
+    assert input_digest(inputs[1], "npm ci && npm run build") == hashlib.sha256(
+        (tmp_path / "package-lock.json").read_bytes()).hexdigest()
+    lock["packages"]["a"]["version"] = "2.0.0"
+    (tmp_path / "package-lock.json").write_text(json.dumps(lock, indent=2))
+    assert input_digest(inputs[1], "npm ci") != before[inputs[1]]
+    lock["packages"]["a"]["version"] = "1.0.0"
+    lock["packages"][""]["dependencies"] = {"ms": "^2.1.3"}
+    (tmp_path / "package-lock.json").write_text(json.dumps(lock, indent=2))
+    assert input_digest(inputs[1], "npm ci") != before[inputs[1]]

@@ -140,6 +140,24 @@ def test_a_run_of_phases_that_only_read_the_build_starts_no_app(tmp_path, monkey
     assert (tmp_path / "site.js").is_file() and not (tmp_path / "started").exists()
 
 
+def test_a_security_phase_without_its_http_check_starts_no_app(tmp_path, monkeypatch, capsys):
+    """`[security] checks = ["bandit"]` reads files only, yet `run` started the app (both under --base-ref)
+    and, where it could not start, warned "the app did not start, so the phases run without it". With the
+    http check (headers, auth probes) it still starts it."""
+    isolated(tmp_path, monkeypatch)
+    (tmp_path / "app.py").write_text("print(1)\n")
+    config = ('[serve]\ncommand = "touch started && sleep 30"\nready_url = "http://127.0.0.1:{port}/"\n'
+              'timeout = "2s"\n\n[run]\nphases = ["security"]\n\n[security]\nchecks = [%s]\n')
+    (tmp_path / "echotune.toml").write_text(config % '"bandit"')
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli(capsys, "run", "-o", "out")
+    assert code == 0, err
+    assert not (tmp_path / "started").exists() and "did not start" not in err
+    (tmp_path / "echotune.toml").write_text(config % '"bandit", "http"')
+    code, _, err = cli(capsys, "run", "-o", "out")
+    assert (tmp_path / "started").exists() and "did not start" in err
+
+
 @pytest.mark.parametrize(("printed", "hinted"), [
     # a build tool's dependency gone (node_modules removed): a skipped setup may be why
     ("Error: Cannot find module vite", True),

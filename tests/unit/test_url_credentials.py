@@ -49,6 +49,10 @@ def test_the_redis_database_named_is_the_one_the_client_uses(redis_server):
     [said] = shared_caches({"REDIS_URL": f"redis://127.0.0.1:{port}/?db=3"},
                            {"REDIS_URL": f"redis://127.0.0.1:{port}/?db=3"})
     assert f"REDIS_URL (redis://127.0.0.1:{port}/3)" in said
+    # the advice puts {build_index} where the client reads the number: in ?db=, which wins over the path
+    assert said.endswith(f'as in REDIS_URL = "redis://127.0.0.1:{port}/?db={{build_index}}")'), said
+    redis.Redis.from_url(f"redis://127.0.0.1:{port}/?db=1").set("echotune:adv1", "x")
+    assert redis.Redis(port=port, db=1).get("echotune:adv1") == b"x"
 
 
 def test_a_path_that_starts_with_an_at_sign_after_a_port_is_no_password():

@@ -202,3 +202,10 @@ class SecuritySettings:
     secrets: SecretsSettings = setting(SecretsSettings())
     node: NodeSettings = setting(NodeSettings())
     http: HttpSettings = setting(HttpSettings())
+
+    @property
+    def uses_app(self) -> bool:
+        """Whether these checks use a running app: the http check (headers, auth probes) alone does.
+        With bandit, the audit, secrets and njsscan `run` started the app (both, under --base-ref) for
+        nothing, and warned that it did not start when nothing needed it."""
+        return self.enabled and "http" in self.checks
