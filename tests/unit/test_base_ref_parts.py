@@ -963,7 +963,11 @@ def test_a_lockfile_the_heads_setup_rewrote_is_still_the_bases(tmp_path, monkeyp
     (base_cwd / "package.json").write_text('{"name": "demo", "version": "1.0.0", "dependencies": {"a": "2"}}')
     assert not same_dependencies(serve, head_cwd, serve, base_cwd)
     (base_cwd / "package.json").write_text('{"name": "demo", "version": "1.0.0"}')
+    # (the root's version alone is no edit: npm's own `npm version` rewrites it, and installs the same)
     (head_cwd / "package-lock.json").write_text(committed.replace("0.9.0", "0.9.1"))
+    assert same_dependencies(serve, head_cwd, serve, base_cwd)
+    (head_cwd / "package-lock.json").write_text(
+        committed.replace('"version": "0.9.0"}}', '"version": "0.9.0", "dependencies": {"a": "2"}}}'))
     assert not same_dependencies(serve, head_cwd, serve, base_cwd)
     assert setup() is False
 
