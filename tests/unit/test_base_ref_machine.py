@@ -123,10 +123,11 @@ def test_a_database_server_outside_the_run_is_counted_as_its_own(tmp_path: Path)
     subprocess.run([exe, "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "yes", "--save", "",
                     "--appendonly", "no", "--dir", str(tmp_path), "--pidfile", str(tmp_path / "redis.pid")],
                    check=True, capture_output=True)
-    deadline = time.monotonic() + 10
-    while not (tmp_path / "redis.pid").is_file() and time.monotonic() < deadline:
+    # redis-server creates its pid file before it writes the pid: an empty file was read once (a fresh CI)
+    pidfile, deadline = tmp_path / "redis.pid", time.monotonic() + 10
+    while not (pidfile.is_file() and pidfile.read_text().strip()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    server = psutil.Process(int((tmp_path / "redis.pid").read_text()))
+    server = psutil.Process(int(pidfile.read_text()))
     try:
         assert server.ppid() != os.getpid() and server.name() == "redis-server"
         script = "local i = 0 while i < 100000000 do i = i + 1 end return i"
