@@ -362,6 +362,20 @@ WORDS = ("/** The list of possible words */\nexport const words = [\n\t'aback',\
     ("export default { run() { return 1; } };\n", False),
     ("import { w } from './w';\nexport const x = [w];\n", False),
     ("", False),
+    # Code with no '(' of its own, each of which node 20 ran as `node hide.mjs` (execSync wrote the file):
+    # a member access rebinding what Object.freeze( calls, by '.' and by '[...]'.
+    ("const t = { Object: { freeze: process.getBuiltinModule } };\n"
+     "export const r = t.Object.freeze('child_process');\n"
+     "const u = { Object: { freeze: r.execSync } };\nu.Object.freeze('echo PWNED > /tmp/pwned');\n", False),
+    ("globalThis['Object']['freeze'] = globalThis['process']['getBuiltinModule'];\n"
+     "export const r = Object.freeze('child_process');\nglobalThis['Object']['freeze'] = r['execSync'];\n"
+     "Object.freeze('echo PWNED > /tmp/pwned');\n", False),
+    ("{ const Object = { freeze: fetch }; Object.freeze('http://127.0.0.1:9/x'); }\n", False),
+    ("export const o = { toString: fetch }; export const s = o + '';\n", False),  # '+' calls toString()
+    ("export * from './server-code.js';\n", False),  # a re-export runs the other module
+    # What data still is: a type's '[]', a computed key and a spread, numbers with '.', 'x', '_' and 'e'.
+    ("export const m: Record<string, number>[] = [{ a: 1.5, ['k']: 0x1F + 1_000 - 2.5e3 }, ...more];\n",
+     True),
 ])
 def test_literal_data_only(text, data):
     assert node.is_literal_data(text) is data

@@ -116,31 +116,44 @@ def is_generated(text: str) -> bool:
 # One token of a module that declares literal data only (see :func:`is_literal_data`): blanks, comments,
 # quoted strings, words, numbers and the punctuation of declarations, arrays, objects and type annotations;
 # the one parenthesis allowed opens a Set, a Map or Object.freeze of such data (the demo's `allowed`).
-_DATA_TOKEN = re.compile(r"""\s+|//[^\n]*|/\*.*?\*/|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"
-                             |(?:new\s+(?:Set|Map)|Object\.freeze)\s*\(|\)
-                             |(?P<word>[A-Za-z_$][\w$]*)|\d[\w.]*|[\[\]{},:;=<>|.?+-]""", re.S | re.X)
-# Words that run code or bring it in: none of them is in a module of literal data.
+# No '.' but a spread's '...': a member access reaches a function ('{ Object: { freeze:
+# process.getBuiltinModule } }', then 't.Object.freeze(...)' ran child_process's execSync), and so does
+# a '[' after a value (see is_literal_data).
+_DATA_TOKEN = re.compile(r"""\s+|//[^\n]*|/\*.*?\*/|(?P<str>'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")
+                             |(?:new\s+(?:Set|Map)|Object\.freeze)\s*\(|(?P<close>\))|\.\.\.|\[\s*\]
+                             |(?P<word>[A-Za-z_$][\w$]*)|(?P<num>\d\w*(?:\.\d\w*)?)|[\[\]{},:;=<>|?+-]""",
+                         re.S | re.X)
+# Words that run code or bring it in: none of them is in a module of literal data. Object, Set, Map and freeze
+# alone would rebind the calls the tokens allow ('const Object = { freeze: fetch }'); toString, valueOf and
+# toJSON are called by '+' and JSON.stringify; 'export * from' runs another module.
 _CODE_WORDS = frozenset({"function", "class", "new", "import", "require", "await", "yield", "async", "get",
-                         "set", "eval", "this", "typeof", "delete", "void", "in", "instanceof", "static"})
+                         "set", "eval", "this", "typeof", "delete", "void", "in", "instanceof", "static",
+                         "Object", "Set", "Map", "freeze", "toString", "valueOf", "toJSON", "from"})
 
 
 def is_literal_data(text: str) -> bool:
     """Whether *text* only declares literal data (SvelteKit's demo ``words.server.ts``: ``export const
     words = ['aback', ...]`` and ``allowed = new Set([...])``, 12,974 strings): declarations of strings,
     numbers, arrays and objects (in a Set, a Map or Object.freeze), type annotations; no other call, no
-    function, template literal, arrow or import."""
-    pos, words = 0, 0
+    function, template literal, arrow, member access or import."""
+    pos, words, after_value = 0, 0, False
     while pos < len(text):
         m = _DATA_TOKEN.match(text, pos)
         if m is None:
             return False
-        word = m.group("word")
+        token, word = m.group(), m.group("word")
         if word is not None:
             if word in _CODE_WORDS:
                 return False
             words += 1
-        elif m.group() == ">" and text[pos - 1:pos] == "=":
+        elif token == ">" and text[pos - 1:pos] == "=":
             return False  # =>: an arrow function
+        elif token == "[" and after_value:
+            # x['y'] reads a member as x.y does (globalThis['Object']['freeze'] = ... rebinds the call):
+            # '[' opens an array or a computed key only after punctuation; 'string[]' is its own token.
+            return False
+        if not token.isspace() and not token.startswith(("//", "/*")):
+            after_value = bool(word or m.group("str") or m.group("num") or m.group("close") or token == "]")
         pos = m.end()
     return words > 0
 
