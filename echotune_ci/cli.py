@@ -55,14 +55,20 @@ def _name_envvars(command: click.Command, prefix: str) -> None:
     """Let each option of *command* (and of its sub-commands) come from PREFIX_<OPTION>, the variable named
     after the option as the help says: click names it after the parameter, so ``--phase`` (parameter
     ``phases``) read ECHOTUNE_RUN_PHASES and ECHOTUNE_RUN_PHASE was ignored without a word. The
-    parameter's name still works (click's own lookup comes after); an option's own envvar is kept."""
+    parameter's name still works (click's own lookup comes after). An option's own envvar comes after
+    PREFIX_<OPTION>: it is a general or ambient one (GITHUB_SHA for history add's --ref, GITHUB_REPOSITORY
+    for propose's --repo, ECHOTUNE_CONFIG), set in every Actions job, and ECHOTUNE_HISTORY_ADD_REF or
+    ECHOTUNE_RUN_CONFIG was ignored under it (or always, for --config, whose parameter is config_path)."""
     for param in command.params:
         longs = [o for o in param.opts if o.startswith("--")] if isinstance(param, click.Option) else []
-        if not longs or param.envvar is not None or param.name is None:
+        if not longs or param.name is None:
             continue
-        named = longs[0][2:].upper().replace("-", "_")
-        if named != param.name.upper():
-            param.envvar = f"{prefix}_{named}"
+        named = f"{prefix}_{longs[0][2:].upper().replace('-', '_')}"
+        own = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or [])
+        if own and named not in own:
+            param.envvar = [named, *own]
+        elif not own and named != f"{prefix}_{param.name.upper()}":
+            param.envvar = named
     if isinstance(command, click.Group):
         for name, sub in command.commands.items():
             _name_envvars(sub, f"{prefix}_{name.upper().replace('-', '_')}")

@@ -74,6 +74,11 @@ def test_every_option_reads_the_variable_named_after_it(tmp_path, cli_env, monke
     assert proc.returncode == 0 and history.is_file(), proc.stderr
     proc = run_cli("comment", "r", "--dry-run", env=dict(cli_env, ECHOTUNE_COMMENT_PR="x"), cwd=tmp_path)
     assert proc.returncode == 2 and "'x' is not a valid integer" in proc.stderr
+    # An option's own variable is ambient in Actions (GITHUB_SHA in every job): the one named after the
+    # option, which only the user sets, wins over it.
+    env = dict(env, GITHUB_SHA="a" * 40, ECHOTUNE_HISTORY_ADD_REF="v1.2.3")
+    proc = run_cli("history", "add", "r", env=env, cwd=tmp_path)
+    assert proc.returncode == 0 and '"v1.2.3"' in history.read_text() and "a" * 40 not in history.read_text()
 
     def contexts(command: click.Command, parent: click.Context, name: str):
         ctx = click.Context(command, parent=parent, info_name=name)
@@ -91,14 +96,15 @@ def test_every_option_reads_the_variable_named_after_it(tmp_path, cli_env, monke
                 if not isinstance(param, click.Option) or not longs or longs[0] in ("--help", "--version"):
                     continue
                 variable = f"{ctx.auto_envvar_prefix}_{longs[0][2:].upper().replace('-', '_')}"
-                if param.envvar and param.envvar != variable:
-                    continue  # its own: ECHOTUNE_CONFIG for every command, the runner's GITHUB_SHA
+                for own in [param.envvar] if isinstance(param.envvar, str) else param.envvar or []:
+                    monkeypatch.setenv(own, "ambient")  # ECHOTUNE_CONFIG, the runner's GITHUB_SHA
                 monkeypatch.setenv(variable, "from-the-environment")
                 assert param.resolve_envvar_value(ctx) == "from-the-environment", variable
                 monkeypatch.delenv(variable)
                 checked.append(variable)
     assert {"ECHOTUNE_RUN_PHASE", "ECHOTUNE_RUN_OUTPUT_DIR", "ECHOTUNE_HISTORY_SHOW_FORMAT",
-            "ECHOTUNE_INIT_DIR", "ECHOTUNE_LOAD_ALLOW_HOST"} <= set(checked)
+            "ECHOTUNE_INIT_DIR", "ECHOTUNE_LOAD_ALLOW_HOST", "ECHOTUNE_RUN_CONFIG",
+            "ECHOTUNE_HISTORY_ADD_REF", "ECHOTUNE_PROPOSE_REPO"} <= set(checked)
 
 
 def test_unknown_command_and_option_exit_2(cli_env):
