@@ -603,16 +603,12 @@ def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
         if _CACHE_URL.match(value or "") and base_env.get(name) == value:
             place = location(value)
             # redis-py reads the database from ?db= before the path (redis://h:6379/2?db=3 is database 3)
-            in_query = bool(query_value(value, "db"))
-            db = query_value(value, "db") or (place.path.strip("/") if place else "") or "0"
+            last = place.path.rstrip("/").rsplit("/", 1)[-1] if place else ""
+            db = query_value(value, "db") or (last if last.isdigit() else "") or "0"
             where = f"{place.scheme}://{place.host}/{db}" if place else value.split("://", 1)[0] + "://…"
             named.append(f"{name} ({where}{_said(origin, name)})")
             if place:
-                # Credentials are never said: "…@" stands for the ones the value holds (all before its
-                # last "@", as location() reads it)
-                login = "…@" if "@" in value.split("://", 1)[1] else ""
-                number = "/?db={build_index}" if in_query else "/{build_index}"
-                fixes.append(f'{name} = "{place.scheme}://{login}{place.host}{number}"')
+                fixes.append(f'{name} = "{_own_database(value)}"')
             continue
         match = _CACHE_HOST.match(name)
         if not match or not value or base_env.get(name) != value:
@@ -630,6 +626,30 @@ def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
             "answers, sessions, rate limits and queues share its keys, so either build can answer from what "
             "the other cached (give each build its own: {build_index} in a [serve] value is 0 for the head "
             f"and 1 for the base, as in {fix})"]
+
+
+def _own_database(url: str) -> str:
+    """*url* with {build_index} for its database number and all else kept but its credentials, which are
+    never said ("…@" stands for them, all before the last "@" as location() reads it): the database is
+    ?db= where the URL has it (redis-py reads it before the path), else the path's last number, else a
+    new last segment. Rebuilding the URL from scheme, host and number dropped the rest a user must keep:
+    redis+sentinel's service name (/mymaster/0), rediss' ?ssl_cert_reqs=none."""
+    scheme, rest = url.split("://", 1)
+    login = "…@" if "@" in rest else ""
+    parts = re.match(r"([^?#]*)(\?[^#]*)?(#.*)?", rest.rsplit("@", 1)[-1])
+    assert parts is not None  # every string matches: each group may be empty
+    hostpath, query, fragment = parts.group(1), parts.group(2) or "", parts.group(3) or ""
+    if query_value(url, "db"):
+        query = re.sub(r"([?&]db=)[^&]*", r"\g<1>{build_index}", query, count=1)
+    else:
+        host, _, path = hostpath.partition("/")
+        segments = path.strip("/").split("/") if path.strip("/") else []
+        if segments and segments[-1].isdigit():
+            segments[-1] = "{build_index}"
+        else:
+            segments.append("{build_index}")
+        hostpath = f"{host}/{'/'.join(segments)}"
+    return f"{scheme}://{login}{hostpath}{query}{fragment}"
 
 
 def _said(origin: Mapping[str, str], *names: str) -> str:

@@ -683,6 +683,29 @@ def test_the_redis_advice_names_the_shared_variable_and_its_own_server(redis_ser
     assert base.get("echotune:broker") is None and head.get("echotune:broker") == b"head"
 
 
+def test_the_redis_advice_keeps_the_rest_of_the_url(redis_server) -> None:
+    """The advice was rebuilt from scheme, host and number: redis-py's ?client_name= and ?socket_timeout=
+    and redis+sentinel's service name (redis+sentinel://host:26379/mymaster/0, as redis-sentinel-url
+    documents it) were dropped from the value a user copies. Only the number becomes {build_index}."""
+    import redis
+
+    from echotune_ci.baseref.data import shared_caches
+
+    port = redis_server.port
+    url = f"redis://:pw@127.0.0.1:{port}/0?client_name=app&db=2&socket_timeout=5"
+    [said] = shared_caches({"CACHE_URL": url}, {"CACHE_URL": url})
+    assert f"CACHE_URL (redis://127.0.0.1:{port}/2)" in said  # ?db= before the path, as redis-py reads it
+    advised = said.split("CACHE_URL = ")[1].split('"')[1]
+    assert advised == f"redis://…@127.0.0.1:{port}/0?client_name=app&db={{build_index}}&socket_timeout=5"
+    head, base = (redis.Redis.from_url(advised.replace("…@", "").replace("{build_index}", n)) for n in "01")
+    assert head.client_getname() == "app" and base.connection_pool.connection_kwargs["socket_timeout"] == 5
+    head.set("echotune:kept", "head")
+    assert base.get("echotune:kept") is None and head.get("echotune:kept") == b"head"
+    sentinel = "redis+sentinel://10.0.0.1:26379/mymaster/0"
+    [said] = shared_caches({"BROKER_URL": sentinel}, {"BROKER_URL": sentinel})
+    assert said.endswith('as in BROKER_URL = "redis+sentinel://10.0.0.1:26379/mymaster/{build_index}")'), said
+
+
 def test_one_redis_database_for_both_builds_is_named_and_build_index_gives_each_its_own(
         tmp_path: Path, redis_server) -> None:
     """Two builds on one REDIS_URL share every key: what one cached, the other reads (a real redis-server
