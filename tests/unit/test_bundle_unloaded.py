@@ -39,9 +39,18 @@ SIZES = {
 # font the client's manifest names too.
 SERVER = ["_app/immutable/assets/_layout.BrsrMd7_.css", "_app/immutable/assets/_page.yeGN9jlM.css",
           "_app/immutable/assets/fira-mono-latin-400-normal.DKjLVgQi.woff2"]
+# The server build's own manifest names them: SvelteKit 2.16.1 writes <out>/server/.vite/manifest.json and
+# reads each component's stylesheet from its entry's css (build_server.js, component_stylesheet_map).
+SERVER_MANIFEST = {
+    "src/routes/+layout.svelte": {
+        "file": "entries/pages/_layout.svelte.js", "css": ["_app/immutable/assets/_layout.BrsrMd7_.css"],
+        "assets": ["_app/immutable/assets/fira-mono-latin-400-normal.DKjLVgQi.woff2"]},
+    "src/routes/sverdle/+page.svelte": {"file": "entries/pages/sverdle/_page.svelte.js",
+                                        "css": ["_app/immutable/assets/_page.yeGN9jlM.css"]},
+}
 
 
-def _build(root: Path, manifest: object) -> None:
+def _build(root: Path, manifest: object, server_manifest: object = SERVER_MANIFEST) -> None:
     client = root / CLIENT
     for name, size in SIZES.items():
         (client / name).parent.mkdir(parents=True, exist_ok=True)
@@ -51,6 +60,8 @@ def _build(root: Path, manifest: object) -> None:
     for name in SERVER:
         (root / CLIENT / ".." / "server" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / CLIENT / ".." / "server" / name).write_bytes(b"s")
+    (root / CLIENT / ".." / "server" / ".vite").mkdir()
+    (root / CLIENT / ".." / "server" / ".vite" / "manifest.json").write_text(json.dumps(server_manifest))
 
 
 def _measure(root: Path):
@@ -83,4 +94,33 @@ def test_without_a_vite_manifest_every_file_is_kept(tmp_path, manifest):
         (tmp_path / CLIENT / ".vite" / "manifest.json").unlink()
     result = _measure(tmp_path)
     assert result.metric("bundle_total_raw_bytes").value == sum(SIZES.values())
+    assert not any("left out" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("server_manifest", [True, False])
+def test_public_files_vite_copies_into_an_ssr_build_are_kept(tmp_path, server_manifest):
+    """Vite 6.4.6 copies public/ into an SSR build's folder too: `vite build --outDir dist/client
+    --manifest && vite build --ssr src/entry-server.js --outDir dist/server` (with and without --manifest)
+    wrote public/vite.svg (the page's icon) and public/hero.txt into both, and neither manifest names them.
+    A server twin alone had both left out of the client's bundle; these are that build's files."""
+    client, server = tmp_path / "dist" / "client", tmp_path / "dist" / "server"
+    sizes = {"index.html": 202, "assets/index-Scwkh5Gm.js": 808, "vite.svg": 42, "hero.txt": 54056}
+    for name, size in sizes.items():
+        (client / name).parent.mkdir(parents=True, exist_ok=True)
+        (client / name).write_bytes(b"a" * size)
+    for name in ("entry-server.js", "vite.svg", "hero.txt"):
+        (server / name).parent.mkdir(parents=True, exist_ok=True)
+        (server / name).write_bytes(b"s")
+    (client / ".vite").mkdir()
+    (client / ".vite" / "manifest.json").write_text(json.dumps(
+        {"index.html": {"file": "assets/index-Scwkh5Gm.js", "src": "index.html", "isEntry": True}}))
+    if server_manifest:
+        (server / ".vite").mkdir()
+        (server / ".vite" / "manifest.json").write_text(json.dumps({"src/entry-server.js": {
+            "file": "entry-server.js", "src": "src/entry-server.js", "isEntry": True}}))
+    opts = BundleOptions(settings=BundleSettings(), globs=["dist/client/**"], base_dir=tmp_path,
+                         limits_dir=tmp_path, baseline=None, max_growth_pct=5.0, strict_limits=True,
+                         source="echotune.toml")
+    result = measure_bundle(opts)
+    assert result.metric("bundle_total_raw_bytes").value == 202 + 808 + 42 + 54056
     assert not any("left out" in n for n in result.notes)

@@ -175,15 +175,19 @@ def unloaded_files(files: list[BundleFile], globs: list[str], base_dir: Path) ->
     its /sverdle page loads: the same component styles a second time, counted twice in a total and in
     a change. The manifest (``.vite/manifest.json`` of Vite 5+, ``manifest.json`` of Vite 4, in a
     glob's literal root ``<out>/client``) names every chunk, stylesheet and asset the pages load; a
-    file it does not name with the same path under ``<out>/server`` is such a copy. Both are needed: a
-    web worker Vite bundles into ``assets/`` is not in the manifest either, and has no server twin; a
-    file both builds wrote alike is named. A root without a manifest (adapter-node's ``build/client``,
-    which leaves ``.vite`` out) keeps everything.
+    file it does not name that the server build's own manifest (``<out>/server/.vite/manifest.json``,
+    which SvelteKit reads for its component stylesheets) names is such a copy. Both are needed: a
+    web worker Vite bundles into ``assets/`` is not in the manifest either, and the server's names no
+    such file; a file both builds wrote alike is named. A file at the same path under ``<out>/server``
+    alone is no copy of the server's: Vite 6 copies ``public/`` into an SSR build's folder too (``vite
+    build --ssr --outDir dist/server`` wrote ``vite.svg``, the page's icon, into both), and neither
+    manifest names it. A root without a manifest (adapter-node's ``build/client``, which leaves
+    ``.vite`` out), or whose server has none, keeps everything.
     """
     left_out: list[BundleFile] = []
     for root in dict.fromkeys(literal_root(g, base_dir) for g in globs):
-        server = root.parent / "server"
-        named = _manifest_files(root) if server.is_dir() else set()
+        server = _manifest_files(root.parent / "server")
+        named = _manifest_files(root) if server else set()
         if not named:
             continue
         for f in files:
@@ -191,7 +195,7 @@ def unloaded_files(files: list[BundleFile], globs: list[str], base_dir: Path) ->
                 rel = f.path.relative_to(root).as_posix()
             except ValueError:
                 continue
-            if rel not in named and (server / rel).is_file() and f not in left_out:
+            if rel not in named and rel in server and f not in left_out:
                 left_out.append(f)
     return left_out
 
