@@ -582,6 +582,10 @@ def _database_name(url: str) -> str:
 # A Redis server's URL (Valkey speaks the same protocol and takes the same URLs): redis://, rediss://,
 # redis+sentinel://, valkey://; the database is the path's number, 0 without one
 _CACHE_URL = re.compile(r"^(?:rediss?|redis\+sentinel|valkeys?)://", re.I)
+# ... or redis-py's unix socket URL (unix:///run/redis.sock?db=0) in a variable named for Redis: a unix URL
+# alone may be any socket (DOCKER_HOST = "unix:///var/run/docker.sock")
+_CACHE_SOCKET = re.compile(r"^unix://", re.I)
+_CACHE_NAME = re.compile(r"REDIS|VALKEY", re.I)
 # ... or in parts: REDIS_HOST with REDIS_PORT and REDIS_DB (Bull's and ioredis' examples, Django-RQ's)
 _CACHE_HOST = re.compile(r"^((?:\w+_)?(?:REDIS|VALKEY)_?)HOST$", re.I)
 
@@ -600,12 +604,15 @@ def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
     # reader of a shared CELERY_BROKER_URL on 6392 to another variable and another server
     fixes: list[str] = []
     for name, value in sorted(head_env.items()):
-        if _CACHE_URL.match(value or "") and base_env.get(name) == value:
+        socket = bool(_CACHE_SOCKET.match(value or "") and _CACHE_NAME.search(name))
+        if (_CACHE_URL.match(value or "") or socket) and base_env.get(name) == value:
             place = location(value)
             # redis-py reads the database from ?db= before the path (redis://h:6379/2?db=3 is database 3)
             last = place.path.rstrip("/").rsplit("/", 1)[-1] if place else ""
             db = query_value(value, "db") or (last if last.isdigit() else "") or "0"
             where = f"{place.scheme}://{place.host}/{db}" if place else value.split("://", 1)[0] + "://…"
+            if socket and place:
+                where = f"{place.scheme}://{place.path}?db={db}"  # the socket's path is its server
             named.append(f"{name} ({where}{_said(origin, name)})")
             if place:
                 fixes.append(f'{name} = "{_own_database(value)}"')
@@ -641,6 +648,9 @@ def _own_database(url: str) -> str:
     hostpath, query, fragment = parts.group(1), parts.group(2) or "", parts.group(3) or ""
     if query_value(url, "db"):
         query = re.sub(r"([?&]db=)[^&]*", r"\g<1>{build_index}", query, count=1)
+    elif scheme.lower() == "unix":
+        # redis-py reads a socket URL's database from ?db= only: its path is the socket's
+        query = f"{query}&db={{build_index}}" if query else "?db={build_index}"
     else:
         host, _, path = hostpath.partition("/")
         segments = path.strip("/").split("/") if path.strip("/") else []
