@@ -153,6 +153,11 @@ def test_a_security_phase_without_its_http_check_starts_no_app(tmp_path, monkeyp
     code, _, err = cli(capsys, "run", "-o", "out")
     assert code == 0, err
     assert not (tmp_path / "started").exists() and "did not start" not in err
+    # the http check with a URL of its own fetches that one (http.py: opts.url or the app's), not the app
+    (tmp_path / "echotune.toml").write_text(config % '"bandit", "http"' + '\n[security.http]\nurl = "http://127.0.0.1:9"\n')
+    code, _, err = cli(capsys, "run", "-o", "out")
+    assert not (tmp_path / "started").exists() and "did not start" not in err, err
+    assert "127.0.0.1:9" in (tmp_path / "out" / "security.json").read_text()
     (tmp_path / "echotune.toml").write_text(config % '"bandit", "http"')
     code, _, err = cli(capsys, "run", "-o", "out")
     assert (tmp_path / "started").exists() and "did not start" in err

@@ -207,5 +207,6 @@ class SecuritySettings:
     def uses_app(self) -> bool:
         """Whether these checks use a running app: the http check (headers, auth probes) alone does.
         With bandit, the audit, secrets and njsscan `run` started the app (both, under --base-ref) for
-        nothing, and warned that it did not start when nothing needed it."""
-        return self.enabled and "http" in self.checks
+        nothing, and warned that it did not start when nothing needed it. A [security.http] url of its own
+        (a staging server) is what the check fetches instead, so it needs no app either."""
+        return self.enabled and "http" in self.checks and not self.http.url
