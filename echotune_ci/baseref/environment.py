@@ -38,10 +38,9 @@ NPM_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 
 
 def _hashes(serve: ServeSettings, cwd: Path) -> dict[str, str] | None:
-    try:
-        files = setup_inputs(cwd, serve.setup_inputs)
-    except ConfigError:
-        return None
+    # A configured input one side lacks (a pull request that adds server/requirements.txt) is an input
+    # "only in the head", a difference to name, not a side whose inputs cannot be known
+    files = setup_inputs(cwd, serve.setup_inputs, missing_ok=True)
     return {p.relative_to(cwd).as_posix(): digest for p, digest in input_digests(files, serve.setup).items()}
 
 

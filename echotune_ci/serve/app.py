@@ -209,7 +209,8 @@ class App:
         return prepare(self.filled(self.settings.setup), self.filled(self.settings.build), cwd=self.cwd,
                        environment=self.environment,
                        inputs=self.settings.setup_inputs, timeout=self.settings.setup_timeout, force=force,
-                       said=said, label="base" if self.build == "base" else "")
+                       said=said, label="base" if self.build == "base" else "",
+                       missing_ok=self.build == "base")
 
     def start(self) -> App:
         """Start the command on its port and wait for the ready URL.

@@ -82,17 +82,19 @@ def stamp_path(cwd: Path) -> Path:
     return cache / "echotune-ci" / "setup-stamps" / f"{key}.json"
 
 
-def setup_inputs(cwd: Path, configured: Sequence[str]) -> list[Path]:
+def setup_inputs(cwd: Path, configured: Sequence[str], missing_ok: bool = False) -> list[Path]:
     """The files whose change re-runs setup: *configured* (relative to *cwd*), else the known
     lockfiles and manifests present in *cwd*; either way with the package managers' settings
     (:data:`JS_INSTALL_SETTINGS`) present beside each package.json among them. A pull request that added
     an .npmrc with ``node-linker=hoisted`` left the head's setup skipped (its node_modules as before) and
-    the base linked to it. ConfigError names a configured file that is missing."""
+    the base linked to it. ConfigError names a configured file that is missing, unless *missing_ok*
+    (the base of ``run --base-ref``, a commit from before the file: the configured inputs it has)."""
     if configured:
         paths = [cwd / p for p in configured]
         missing = [str(p) for p in paths if not p.is_file()]
-        if missing:
+        if missing and not missing_ok:
             raise ConfigError(f"serve.setup_inputs: {', '.join(missing)} not found")
+        paths = [p for p in paths if p.is_file()]
     else:
         paths = [cwd / name for name in SETUP_INPUTS if (cwd / name).is_file()]
     settings = [p.parent / name for p in paths if p.name == "package.json" for name in JS_INSTALL_SETTINGS]
@@ -358,20 +360,24 @@ def _installed_names(venv: Path) -> set[str]:
 
 def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapping[str, str]],
             inputs: Sequence[str] = (), timeout: float = 900.0, force: bool = False,
-            said: Callable[[str], None] = lambda _note: None, label: str = "") -> Prepared:
+            said: Callable[[str], None] = lambda _note: None, label: str = "",
+            missing_ok: bool = False) -> Prepared:
     """Run setup (unless its stamp is current, or *force*) and build; what happened, for people (each
     note also given to *said* as it happens: a setup that ran is said before a build that fails).
 
     *environment* gives each step's environment when it starts: setup may
     create the project's virtualenv or node_modules that build then uses.
-    A build that fails after a skipped setup says how to run setup again.
+    A build that fails after a skipped setup says how to run setup again. *missing_ok*: the base of
+    ``run --base-ref``, where a configured input its commit predates (the requirements.txt a pull request
+    adds) is no error in the configuration (see :func:`setup_inputs`): its setup runs and says what it
+    makes of the missing file; the base stopped on "serve.setup_inputs: ... not found" before it ran.
     Files git tracks that the steps changed are named, in a note and a
     warning, or in the RunError of a step that fails.
     """
     done = Prepared()
     before = changed_tracked_files(cwd) if setup or build else None
     try:
-        _steps(setup, build, cwd, environment, inputs, timeout, force, said, done)
+        _steps(setup, build, cwd, environment, inputs, timeout, force, said, done, missing_ok)
     except RunError as exc:
         changed = _changed_since(cwd, before, label)
         raise RunError(f"{exc}; {changed}" if changed else str(exc)) from None
@@ -384,9 +390,9 @@ def prepare(setup: str, build: str, *, cwd: Path, environment: Callable[[], Mapp
 
 def _steps(setup: str, build: str, cwd: Path, environment: Callable[[], Mapping[str, str]],
            inputs: Sequence[str], timeout: float, force: bool, said: Callable[[str], None],
-           done: Prepared) -> None:
+           done: Prepared, missing_ok: bool = False) -> None:
     if setup:
-        fingerprint = setup_fingerprint(setup, cwd, setup_inputs(cwd, inputs))
+        fingerprint = setup_fingerprint(setup, cwd, setup_inputs(cwd, inputs, missing_ok))
         if not force and setup_is_current(cwd, fingerprint):
             done.setup_skipped = True
             done.notes.append("setup: skipped, its inputs did not change since the last setup "
@@ -397,7 +403,7 @@ def _steps(setup: str, build: str, cwd: Path, environment: Callable[[], Mapping[
                 p.update(setup)
                 took = run_step("setup", setup, cwd, environment(), timeout)
             try:
-                left = setup_fingerprint(setup, cwd, setup_inputs(cwd, inputs))["inputs"]
+                left = setup_fingerprint(setup, cwd, setup_inputs(cwd, inputs, missing_ok))["inputs"]
             except (ConfigError, OSError):  # setup removed a configured input: the next run sets up again
                 left = None
             record_setup(cwd, fingerprint, left if isinstance(left, dict) else None)

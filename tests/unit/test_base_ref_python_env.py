@@ -195,19 +195,26 @@ def test_no_setup_links_the_heads_environment_whatever_the_inputs(tmp_path: Path
     assert report.notes[0].startswith("the base has no setup to run (no [serve] setup, or --no-setup)")
 
 
-def test_a_base_that_fails_before_its_setup_runs_is_not_said_to_have_run_it(tmp_path: Path) -> None:
-    # djangox at HEAD~99 has no requirements.txt: setup never started, so no note may say it ran.
-    toml = serve_toml("touch own-setup", "true").replace("[serve]\n",
-                                                         '[serve]\nsetup_inputs = ["requirements.txt"]\n')
+def test_a_base_without_a_configured_input_runs_its_setup_which_says_what_failed(tmp_path: Path) -> None:
+    # djangox at HEAD~99 has no requirements.txt. The base stopped on "serve.setup_inputs: ... not found"
+    # before its setup started (and no note could say it ran); a commit from before the file is no error in
+    # the configuration (flask-vue-crud's e521ba8, whose pip then said "Could not open requirements file"),
+    # so its setup runs, fails on the file itself, and the failure says the base ran its own setup.
+    toml = serve_toml("cat requirements.txt && touch own-setup", "true").replace(
+        "[serve]\n", '[serve]\nsetup_inputs = ["requirements.txt"]\n')
     head, base, head_cfg, base_cfg = two_checkouts(tmp_path, toml)
     write(head / "requirements.txt", "Django==5.1.2\n")
     make_venv(head / ".venv")
     report = SideBySide()
 
-    with pytest.raises(EchoTuneError, match="requirements.txt"):
+    with pytest.raises(EchoTuneError) as raised:
         _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=False, repo=head)
 
-    assert not (base / "own-setup").exists()
+    assert str(raised.value) == (
+        "serve.setup failed with exit code 1 (cat requirements.txt && touch own-setup); the base's setup "
+        "inputs differ from the head's (requirements.txt only in the head): the base ran its own setup; it "
+        "printed: cat: requirements.txt: No such file or directory")
+    assert not (base / "own-setup").exists() and not (base / ".venv").exists()
     assert report.notes == []
 
 

@@ -209,3 +209,25 @@ def test_a_base_whose_own_install_then_fails_its_build_says_it_ran_its_own_setup
         "serve.build failed with exit code 1 (echo Cannot find package left-pad >&2; exit 1); the base's "
         "setup inputs differ from the head's (package.json, package-lock.json): the base ran its own setup; "
         "it printed: Cannot find package left-pad")
+
+
+def test_a_base_from_before_a_configured_input_runs_its_own_setup_and_says_which(tmp_path: Path) -> None:
+    # testdrivenio/flask-vue-crud: be91da5 adds server/requirements.txt, which init's setup_inputs name;
+    # `run --base-ref e521ba8` stopped on "serve.setup_inputs: <base checkout>/server/requirements.txt not
+    # found" before the base's setup ran (a fault in no configuration: the base's commit predates the file).
+    # The real run now said "(requirements.txt only in the head)" and pip's "Could not open requirements
+    # file" from the base's own setup.
+    from echotune_ci.errors import ConfigError
+    from echotune_ci.serve.steps import prepare
+
+    inputs = 'setup_inputs = ["requirements.txt", "package.json", "package-lock.json"]\n'
+    head, base, head_cfg, base_cfg = checkouts(tmp_path, inputs=inputs)
+    write(head / "requirements.txt", "Flask==2.2.3\n")
+    assert note(head, head_cfg, base_cfg) == [
+        "the base's setup inputs differ from the head's (requirements.txt only in the head): the base ran "
+        "its own setup"]
+    assert (base / "own-setup").exists() and not (base / "node_modules").exists()
+    # the head's own configuration still names an input it lacks (a typo in setup_inputs)
+    with pytest.raises(ConfigError, match=r"serve.setup_inputs: .*base/requirements.txt not found"):
+        prepare("touch again", "", cwd=base, environment=dict, inputs=base_cfg.serve.setup_inputs)
+    assert not (base / "again").exists()
