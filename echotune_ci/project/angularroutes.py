@@ -16,10 +16,10 @@ visitor never sees it. A guard that lets only visitors in (``map(isAuth =>
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 from .files import NOT_SOURCE, read_text, rel
+from .jsbrackets import VISITORS_ONLY, bracketed, objects, top_level
 from .pages import Page
 
 MAX_FILES = 400
@@ -33,9 +33,6 @@ _ARRAY = r"(?:\b(?:const|let|var)\s+{name}\b[^=\n]*=\s*|\bexport\s+default\s+)\[
 _IMPORT_FROM = r"""\bimport\s*\{{[^}}]*\b{name}\b[^}}]*\}}\s*from\s*['"]([^'"]+)['"]"""
 _LAZY = re.compile(r"""\bloadChildren\s*:\s*\(\s*\)\s*=>\s*import\(\s*['"]([^'"]+)['"]\s*\)""")
 _STRING_KEY = r"""\b{key}\s*:\s*(['"`])([^'"`]*)\1"""
-# a guard that lets only visitors in: negated (!isAuth, !loggedIn) or named for guests
-_VISITORS_ONLY = re.compile(r"!\s*\w*(?:auth|logged|user|session)|no-?auth|guest|anonym|un-?auth|logged-?out|"
-                            r"not-?(?:auth|logged)|public", re.I)
 
 
 def angular_pages(folder: Path, root: Path) -> list[Page]:
@@ -64,17 +61,17 @@ def _routes_of(path: Path, text: str, name: str, at: int) -> tuple[Path, str] | 
     """The file and the text of the array the router is given: written in place at *at* ("["), a
     constant of this file, or one imported from another."""
     if name == "[":
-        return path, _bracketed(text, at)
+        return path, bracketed(text, at)
     own = re.search(_ARRAY.format(name=re.escape(name)), text)
     if own:
-        return path, _bracketed(text, own.end() - 1)
+        return path, bracketed(text, own.end() - 1)
     imported = re.search(_IMPORT_FROM.format(name=re.escape(name)), text)
     module = _module(path, imported.group(1)) if imported else None
     if module is None:
         return None
     other = read_text(module)
     declared = re.search(_ARRAY.format(name=re.escape(name)), other)
-    return (module, _bracketed(other, declared.end() - 1)) if declared else None
+    return (module, bracketed(other, declared.end() - 1)) if declared else None
 
 
 def _module(path: Path, spec: str) -> Path | None:
@@ -93,106 +90,30 @@ def _walk(body: str, where: Path, prefix: str, guarded: bool, pages: dict[str, P
     the path *prefix*, into *pages*."""
     if depth > MAX_DEPTH:
         return
-    for route in _objects(body):
-        top = _top_level(route)
+    for route in objects(body):
+        top = top_level(route)
         m = re.search(_STRING_KEY.format(key="path"), top)
         path = m.group(2) if m else ""
         if "redirectTo" in top or ":" in path or "*" in path:
             continue
         full = "/".join(p for p in (prefix.strip("/"), path.strip("/")) if p)
         guards = [g.start() for g in re.finditer(r"\bcan(?:Activate|Match|ActivateChild)\s*:", top)]
-        inner = guarded or any(not _VISITORS_ONLY.search(_value_at(route, g)) for g in guards)
+        inner = guarded or any(not VISITORS_ONLY.search(_value_at(route, g)) for g in guards)
         if re.search(r"\b(?:component|loadComponent)\s*:", top):
             page = "/" + full
             pages.setdefault(page, Page(page, rel(where, root), inner))
         # the offsets of the route's own text are those of the route (the blanking keeps lengths)
         children = re.search(r"\bchildren\s*:\s*\[", top)
         if children:
-            _walk(_bracketed(route, children.end() - 1), where, full, inner, pages, root, depth + 1)
-        lazy = _LAZY.search(_top_level(route, keep_calls=True))
+            _walk(bracketed(route, children.end() - 1), where, full, inner, pages, root, depth + 1)
+        lazy = _LAZY.search(top_level(route, keep_calls=True))
         if lazy:
             module = _module(where, lazy.group(1))
             if module is not None:
                 text = read_text(module)
                 declared = re.search(r"(?:\bexport\s+default\s+|\bRoutes\s*=\s*|:\s*Routes\s*=\s*)\[", text)
                 if declared:
-                    _walk(_bracketed(text, declared.end() - 1), module, full, inner, pages, root, depth + 1)
-
-
-def _code(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
-    """The offsets and characters of *text* from *start* that are code, not inside a string literal
-    ('...', "...", `...`, with their escapes)."""
-    i, quote = start, ""
-    while i < len(text):
-        c = text[i]
-        if quote:
-            if c == "\\":
-                i += 1
-            elif c == quote:
-                quote = ""
-        elif c in "'\"`":
-            quote = c
-        else:
-            yield i, c
-        i += 1
-
-
-def _depths(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
-    """The offsets and characters of the code of *text* from *start* (:func:`_code`), each with the depth
-    of brackets once it is read (an opening bracket counts, a closing one no longer does)."""
-    depth = 0
-    for i, c in _code(text, start):
-        if c in "[{(":
-            depth += 1
-        elif c in "]})":
-            depth -= 1
-        yield i, c, depth
-
-
-def _bracketed(text: str, at: int) -> str:
-    """The text between the bracket at *at* ("[" or "{") and the one that closes it, strings skipped."""
-    for i, c, depth in _depths(text, at):
-        if c in "]})" and depth == 0:
-            return text[at + 1:i]
-    return text[at + 1:]
-
-
-def _objects(body: str) -> list[str]:
-    """The route objects ``{...}`` at the top level of an array's text."""
-    out: list[str] = []
-    depth, start = 0, -1
-    for i, c in _code(body):
-        if c in "[{(":
-            if depth == 0 and c == "{":
-                start = i
-            depth += 1
-        elif c in "]})":
-            depth -= 1
-            if depth == 0 and c == "}" and start >= 0:
-                out.append(body[start + 1:i])
-                start = -1
-    return out
-
-
-def _top_level(route: str, keep_calls: bool = False) -> str:
-    """*route*'s text with what its nested arrays and objects hold blanked out (their keys are not the
-    route's own), strings kept, of the same length; with *keep_calls* the contents of parentheses are kept
-    (an ``import()``)."""
-    out = list(route)
-    opening, closing = ("[{", "]}") if keep_calls else ("[{(", "]})")
-    depth, start = 0, -1
-    for i, c in _code(route):
-        if c in opening:
-            if depth == 0:
-                start = i
-            depth += 1
-        elif c in closing:
-            depth -= 1
-            if depth == 0 and start >= 0:
-                # strings inside the nested brackets go too: a nested key is not the route's own
-                out[start + 1:i] = " " * (i - start - 1)
-                start = -1
-    return "".join(out)
+                    _walk(bracketed(text, declared.end() - 1), module, full, inner, pages, root, depth + 1)
 
 
 def _value_at(route: str, at: int) -> str:
@@ -201,6 +122,6 @@ def _value_at(route: str, at: int) -> str:
     rest = route[colon + 1:].lstrip()
     start = len(route) - len(rest)
     if rest[:1] in "[{(":
-        return _bracketed(route, start)
+        return bracketed(route, start)
     end = re.search(r",|$", rest)
     return rest[:end.start()] if end else rest

@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .angularroutes import _VISITORS_ONLY, _bracketed, _depths, _objects, _top_level
 from .files import NOT_SOURCE, read_text, rel
+from .jsbrackets import VISITORS_ONLY, bracketed, depths, objects, top_level
 from .pages import Page
 
 MAX_FILES = 400
@@ -48,8 +48,8 @@ def vue_pages(folder: Path, root: Path) -> list[Page]:
         call = _CREATE.search(text)
         if not call:
             continue
-        options = _bracketed(text, call.end() - 1)
-        key = _ROUTES_KEY.search(_top_level(options))
+        options = bracketed(text, call.end() - 1)
+        key = _ROUTES_KEY.search(top_level(options))
         if key is None:
             continue
         found = _routes_of(path, text, options, key)
@@ -70,10 +70,10 @@ def _routes_of(path: Path, text: str, options: str, key: re.Match[str]) -> tuple
     imported (by name or as the default export) from another module of the app."""
     name = key.group(1) or "routes"  # `routes,` is the shorthand for `routes: routes`
     if name == "[":
-        return path, _bracketed(options, key.end() - 1)
+        return path, bracketed(options, key.end() - 1)
     own = re.search(_ARRAY.format(name=re.escape(name)), text)
     if own:
-        return path, _bracketed(text, own.end() - 1)
+        return path, bracketed(text, own.end() - 1)
     named = re.search(_IMPORT_FROM.format(name=re.escape(name)), text)
     default = re.search(_DEFAULT_IMPORT.format(name=re.escape(name)), text)
     imported = named or default
@@ -83,7 +83,7 @@ def _routes_of(path: Path, text: str, options: str, key: re.Match[str]) -> tuple
     other = read_text(module)
     declared = (re.search(r"\bexport\s+default\s+\[", other) if default and not named else
                 re.search(_ARRAY.format(name=re.escape(name)), other))
-    return (module, _bracketed(other, declared.end() - 1)) if declared else None
+    return (module, bracketed(other, declared.end() - 1)) if declared else None
 
 
 def _module(path: Path, spec: str) -> Path | None:
@@ -104,8 +104,8 @@ def _walk(body: str, where: Path, prefix: str, guarded: bool, pages: dict[str, P
     """The route records of the array *body* declared in *where*, under the path *prefix*, into *pages*."""
     if depth > MAX_DEPTH:
         return
-    for record in _objects(body):
-        top = _top_level(record)
+    for record in objects(body):
+        top = top_level(record)
         m = _PATH.search(top)
         if m is None:
             continue
@@ -116,19 +116,19 @@ def _walk(body: str, where: Path, prefix: str, guarded: bool, pages: dict[str, P
         full = "/" + full.strip("/")
         enter = re.search(r"\bbeforeEnter\s*:", top)
         meta = re.search(r"\bmeta\s*:", top)
-        inner = (guarded or bool(enter and not _VISITORS_ONLY.search(_value(record, enter.end())))
+        inner = (guarded or bool(enter and not VISITORS_ONLY.search(_value(record, enter.end())))
                  or bool(meta and _META_AUTH.search(_value(record, meta.end()))))
         if re.search(r"\bcomponents?\s*:", top):
             pages.setdefault(full, Page(full, rel(where, root), inner))
         children = re.search(r"\bchildren\s*:\s*\[", top)
         if children:
-            _walk(_bracketed(record, children.end() - 1), where, full, inner, pages, root, depth + 1)
+            _walk(bracketed(record, children.end() - 1), where, full, inner, pages, root, depth + 1)
 
 
 def _value(record: str, at: int) -> str:
     """The text of the value that starts at offset *at* of *record* (after its key's colon), up to the
     next comma outside brackets: all of ``() => !isAuthorized()``, where the value is an arrow function."""
-    for i, c, depth in _depths(record, at):
+    for i, c, depth in depths(record, at):
         if c == "," and depth == 0:
             return record[at:i]
     return record[at:]
