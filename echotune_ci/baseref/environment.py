@@ -32,9 +32,7 @@ from pathlib import Path, PurePosixPath
 from ..config.sections import ServeSettings
 from ..errors import ConfigError
 from ..project.workspaces import js_workspace_globs
-from ..serve.steps import SETUP_OUTPUTS, input_digests, read_stamp, setup_inputs
-
-NPM_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
+from ..serve.steps import NPM_LOCKFILES, SETUP_OUTPUTS, input_digests, read_stamp, setup_inputs
 
 
 def _hashes(serve: ServeSettings, cwd: Path) -> dict[str, str] | None:

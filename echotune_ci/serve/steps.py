@@ -111,15 +111,17 @@ def setup_fingerprint(command: str, cwd: Path, inputs: Sequence[Path]) -> dict[s
 def input_digests(paths: Sequence[Path], command: str) -> dict[Path, str]:
     """:func:`input_digest` of each of *paths* (by path), a package.json whose package another of them
     depends on (a workspace member) with its version: npm 11's npm ci fetched a member from the registry
-    once its version no longer met the range another member asked for. Raises OSError as that does."""
+    once its version no longer met the range another member asked for. Each file is read once. Raises
+    OSError as that does."""
+    raws = {path: path.read_bytes() for path in paths}
+    installs = installs_only(command)
     wanted: set[str] = set()
-    for path in paths:
-        if path.name == "package.json":
-            package = _package(path.read_bytes())
-            for field in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies"):
-                names = package.get(field) if package else None
-                wanted |= {str(name) for name in names} if isinstance(names, dict) else set()
-    return {p: input_digest(p, command, wanted) for p in paths}
+    for path, raw in raws.items():
+        package = _package(raw) if installs and path.name == "package.json" else None
+        for section in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies"):
+            names = package.get(section) if package else None
+            wanted |= {str(name) for name in names} if isinstance(names, dict) else set()
+    return {path: _digest(path.name, raw, installs, wanted) for path, raw in raws.items()}
 
 
 def _package(raw: bytes) -> dict[str, object] | None:
@@ -141,10 +143,14 @@ def input_digest(path: Path, command: str, depended: Collection[str] = ()) -> st
     The version is kept where the package's name is among *depended* (see :func:`input_digests`).
 
     Raises OSError when *path* cannot be read."""
-    raw = path.read_bytes()
-    if path.name in NPM_LOCKFILES and installs_only(command):
+    return _digest(path.name, path.read_bytes(), installs_only(command), depended)
+
+
+def _digest(name: str, raw: bytes, installs: bool, depended: Collection[str]) -> str:
+    """:func:`input_digest` of the file *name* whose bytes are *raw*; *installs*: its setup only installs."""
+    if name in NPM_LOCKFILES and installs:
         return _lockfile_digest(raw)
-    package = _package(raw) if path.name == "package.json" and installs_only(command) else None
+    package = _package(raw) if name == "package.json" and installs else None
     if package is None:
         return hashlib.sha256(raw).hexdigest()
     member = package.get("name") in depended
