@@ -230,6 +230,7 @@ def report_environment(kind: str) -> jinja2.Environment:
         basename=lambda p: posixpath.basename(str(p)),
     )
     env.tests["match_image"] = lambda p: str(p).lower().endswith(IMAGE_SUFFIXES)
+    env.tests["startingwith"] = lambda text, prefix: str(text).startswith(prefix)
     return env
 
 
