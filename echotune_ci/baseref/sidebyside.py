@@ -45,7 +45,7 @@ from ..serve import App
 from . import BASE_FOLDER
 from .checkout import (BaseSource, checkout_top, dirty_paths, prepared_folder, repository_root, resolve_ref,
                        worktree)
-from .configs import base_config, bundle_in_base, where_moved
+from .configs import WHOLLY_ON_ONE_SERVER, base_config, bundle_in_base, one_server, where_moved
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
                    dotenv_settings, local_databases, named_settings, remember_databases,
                    own_database_example, server_databases, share_earlier_databases, shared_caches,
@@ -449,15 +449,19 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
                 continue
             base_down = not_run(phase, base_app) if base is not None else None
             down = report.down if phase.needs_app else ""
-            if base is None or base_down is not None or down:
+            one = one_server(phase.name, head.cfg, base.cfg) if base is not None else ""
+            apart = one if phase.name in WHOLLY_ON_ONE_SERVER else ""
+            if base is None or base_down is not None or down or apart:
                 from ..runner import run_phase
 
                 pair = Pair(run_phase(phase, head.cfg, head.contexts[phase.name]))
-                if base_down is not None or down:  # the base crashed in an earlier phase, or never started
-                    why = base_down.errors[0] if base_down is not None else down
+                if base_down is not None or down or apart:  # the base crashed or never started, or one server
+                    why = base_down.errors[0] if base_down is not None else down or apart
                     pair.head.warnings.append(f"no comparison with the base: {why}")
             else:
                 pair = measure_pair(phase, head, base)
+                if one:  # its other checks or pages compare the builds; what that setting names does not
+                    pair.head.warnings.append(f"{one}: what was measured there compares no builds")
             pair.head = app_exited(pair.head, phase, head_app)
             if pair.base is not None:
                 pair.base = app_exited(pair.base, phase, base_app)
