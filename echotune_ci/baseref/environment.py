@@ -32,7 +32,8 @@ from pathlib import Path, PurePosixPath
 from ..config.sections import ServeSettings
 from ..errors import ConfigError
 from ..project.workspaces import js_workspace_globs
-from ..serve.steps import NPM_LOCKFILES, SETUP_OUTPUTS, input_digests, read_stamp, setup_inputs
+from ..project.workspaces import NPM_LOCKFILES
+from ..serve.steps import SETUP_OUTPUTS, input_digests, read_stamp, setup_inputs
 
 
 def _hashes(serve: ServeSettings, cwd: Path) -> dict[str, str] | None:

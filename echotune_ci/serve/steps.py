@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .. import console
 from ..project import commands
+from ..project.workspaces import NPM_LOCKFILES
 from ..errors import ConfigError, RunError
 from ..fsutil import write_json_atomic
 from .environment import not_installed
@@ -63,8 +64,6 @@ STAMP_OUTPUTS = (*SETUP_OUTPUTS, ".yarn/install-state.gz", ".yarn/unplugged")
 # (one of these among them: :func:`_run_by_install`).
 NOT_INSTALLED = ("version", "description", "keywords", "author", "contributors", "maintainers", "license",
                  "homepage", "repository", "bugs", "funding")
-# npm's lockfiles, which copy the root package.json's version and license (:func:`_lockfile_digest`)
-NPM_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 INSTALL_SCRIPTS = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare",
                    "postprepare", "dependencies", "pnpm:devPreinstall")
 SKIPPED_HINT = "setup was skipped because its inputs did not change: `run --force-setup` runs it again"
