@@ -345,8 +345,12 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str,
 def _named(findings: list[Finding], shown: int = 3) -> str:
     """*findings* by rule and place (``PYSEC-2023-242 at requirements.txt:26``), the first *shown* of
     them, then how many more."""
-    named = ", ".join(finding_name(f) for f in findings[:shown])
-    return named + (f" and {len(findings) - shown} more" if len(findings) > shown else "")
+    return _named_text([finding_name(f) for f in findings], shown)
+
+
+def _named_text(names: list[str], shown: int = 3) -> str:
+    """The first *shown* of *names*, then how many more."""
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
 def finding_name(f: Finding) -> str:
@@ -675,13 +679,18 @@ def evaluate(results: list[PhaseResult], cfg: Config,
         outcome.checks.extend(checks)
         compared = baseline is not None and any(b.phase == r.phase for b in baseline)
         check, known_count = finding_check(r, known, cfg.budgets.security_fail_on, compared)
-        if check is not None:
-            outcome.checks.append(check)
         outcome.known_findings += known_count
         if compared:
             outcome.compared_phases |= {r.phase}
             outcome.known |= {f.fingerprint for f in r.findings if f.fingerprint in known}
-            outcome.gone_findings += gone_findings(r, baseline or [], cfg.budgets.security_fail_on)
+            gone = gone_findings(r, baseline or [], cfg.budgets.security_fail_on)
+            outcome.gone_findings += gone
+            if gone:  # the terminal's gate lines said what a pull request adds, never what it fixes
+                said = f"{len(gone)} of the base's gone: {_named_text(gone)}"
+                check = (dataclasses.replace(check, detail=f"{check.detail}; {said}") if check is not None
+                         else Check(r.phase, "findings", "pass", f"no finding; {said}"))
+        if check is not None:
+            outcome.checks.append(check)
         checked.append(r)
     if baseline is not None:
         outcome.base_targets = tuple(b.target for b in baseline if b.target)
