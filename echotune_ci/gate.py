@@ -338,7 +338,7 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str,
     else:  # "0 new finding(s) below 'medium'" read as a count of the findings below medium
         detail = "no new finding"
     if known_count:
-        detail += f", {known_count} known from the baseline"
+        detail += f", {known_count} known from the base"
     return Check(result.phase, "findings", status, detail), known_count
 
 

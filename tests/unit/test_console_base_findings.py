@@ -41,7 +41,7 @@ def test_new_findings_come_first_and_are_marked() -> None:
 def test_the_gate_lines_name_the_bases_findings_the_head_fixed() -> None:
     # The head fixed the advisory and brought a low finding: the gate line says both.
     outcome = evaluate([security(SHELL, PASSWORD)], defaults(), [security(SHELL, PYSEC)])
-    assert "warn  security: 1 new finding(s), none at or above 'high', 1 known from the baseline; 1 of the " \
+    assert "warn  security: 1 new finding(s), none at or above 'high', 1 known from the base; 1 of the " \
            "base's gone: PYSEC-2024-60 at requirements.txt:136" in render("gate.txt.j2", outcome=outcome)
     # A head with no finding left: a passing line says what went (there was no findings line at all).
     outcome = evaluate([security()], defaults(), [security(PYSEC)])
