@@ -27,12 +27,27 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from ..config.sections import ServeSettings
 from ..errors import ConfigError
 from ..project.workspaces import js_workspace_globs
 from ..serve.steps import NPM_LOCKFILES, SETUP_OUTPUTS, input_digests, read_stamp, setup_inputs
+
+
+# Where Poetry (``virtualenvs.path``, unless ``virtualenvs.in-project``) and Pipenv (``WORKON_HOME``,
+# unless ``PIPENV_VENV_IN_PROJECT``) make a project's virtualenv: a folder of the user's, the environment
+# named after a hash of the project's path. A base in a temporary checkout has a new path on every run,
+# so its own ``poetry install`` made a new 73 MB environment in ~/.cache/pypoetry/virtualenvs each time,
+# left there after the checkout was removed.
+VENV_HOMES = ("POETRY_VIRTUALENVS_PATH", "WORKON_HOME")
+
+
+def temporary_venv_homes(folder: Path, configured: Mapping[str, str]) -> dict[str, str]:
+    """The variables that make Poetry and Pipenv keep the base's virtualenvs in *folder* (the temporary
+    folder of its checkout, removed with it), each but one ``[serve] env`` sets itself (*configured*)."""
+    return {name: str(folder / name.lower()) for name in VENV_HOMES if name not in configured}
 
 
 def _hashes(serve: ServeSettings, cwd: Path) -> dict[str, str] | None:

@@ -439,3 +439,40 @@ def test_a_relative_path_entry_is_each_builds_own(tmp_path: Path, monkeypatch: p
         path = (base / f"seen-{step}").read_text().split(os.pathsep)
         assert "./node_modules/.bin" in path and "node_modules/.bin" in path, path
         assert str(head / ".venv" / "bin") not in path
+
+
+def test_poetrys_and_pipenvs_own_environment_of_a_temporary_base_stays_beside_its_checkout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """hackersandslackers/flask-blueprint-tutorial with ``setup = "poetry install --no-root"``: Poetry (2.5.1)
+    made the base's environment in ~/.cache/pypoetry/virtualenvs, named after the temporary checkout's path
+    (flask-blueprint-tutorial-SiZtZQas-py3.11, 73 MB), and left it there once the checkout was removed: one
+    more on every run. The base's steps and app now get virtualenvs.path (and Pipenv's WORKON_HOME) in the
+    checkout's temporary folder; the real rerun made flask-blueprint-tutorial-rb29R6Kw-py3.11 there and
+    nothing in the cache."""
+    record = "printf '%s|%s' \\\"$POETRY_VIRTUALENVS_PATH\\\" \\\"$WORKON_HOME\\\" > seen-{0}"
+    toml = (serve_toml(record.format("setup"), record.format("build"))
+            + 'env = { WORKON_HOME = "/srv/pipenv-envs" }\n')
+    head = tmp_path / "head"
+    base = tmp_path / "echotune-base-x1" / "base"
+    head_cfg = load_config(write(head / "echotune.toml", toml))
+    base_cfg = load_config(write(base / "echotune.toml", toml))
+    write(head / "poetry.lock", "# black 23.12.1\n")
+    write(base / "poetry.lock", "# black 23.12.0\n")
+    monkeypatch.setenv("POETRY_VIRTUALENVS_PATH", str(tmp_path / "job-cache"))  # a job's own setting
+    from echotune_ci.baseref.checkout import BaseSource
+    report = SideBySide(source=BaseSource(base, "HEAD~1", "0" * 40))
+
+    prepared = _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=True, repo=head)
+
+    assert prepared is None  # not started
+    for step in ("setup", "build"):
+        # [serve] env's own WORKON_HOME is kept: the user chose where
+        assert (base / f"seen-{step}").read_text() == (
+            f"{tmp_path / 'echotune-base-x1' / 'poetry_virtualenvs_path'}|/srv/pipenv-envs")
+    assert _head_environment(head, head_cfg)["POETRY_VIRTUALENVS_PATH"] == str(tmp_path / "job-cache")
+    # A base someone prepared (--base-dir) keeps its path from run to run, and its environment with it.
+    for step in ("setup", "build"):
+        (base / f"seen-{step}").unlink()
+    _prepare_base(base_cfg, head_cfg, False, False, {}, SideBySide(source=BaseSource(base, "", "")),
+                  temporary=False, repo=head)
+    assert (base / "seen-setup").read_text() == f"{tmp_path / 'job-cache'}|/srv/pipenv-envs"
