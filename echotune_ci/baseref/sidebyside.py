@@ -50,7 +50,8 @@ from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_w
                    dotenv_settings, local_databases, named_settings, remember_databases,
                    own_database_example, server_databases, share_earlier_databases, shared_caches,
                    shared_database_names, shared_databases)
-from .environment import head_code, reuse_environment, setup_differences, temporary_venv_homes
+from .environment import (head_code, python_difference, reuse_environment, setup_differences,
+                          temporary_venv_homes)
 from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -353,7 +354,8 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
     # django-blog on PostgreSQL: its db.sqlite3 from before was said to hold other rows than the base's
     said = [] if server_databases(settings[0]) else \
         data_warnings(cfg.base_dir, base_cfg.base_dir, had)
-    return said + shared_databases(*settings) + shared_caches(*settings)
+    python = python_difference(head.app.environment(), base.app.environment(), (cfg.root, base_cfg.root))
+    return said + shared_databases(*settings) + shared_caches(*settings) + ([python] if python else [])
 
 
 def _database_settings(cfg: Config, base_cfg: Config, head: App,

@@ -476,3 +476,40 @@ def test_poetrys_and_pipenvs_own_environment_of_a_temporary_base_stays_beside_it
     _prepare_base(base_cfg, head_cfg, False, False, {}, SideBySide(source=BaseSource(base, "", "")),
                   temporary=False, repo=head)
     assert (base / "seen-setup").read_text() == f"{tmp_path / 'job-cache'}|/srv/pipenv-envs"
+
+
+# pyvenv.cfg as Python 3.13's venv wrote it (the head's .venv of flask-blueprint-tutorial, made for an
+# earlier commit) and as Poetry 2.5.1's virtualenv 21 wrote it for the base's own `poetry install`
+VENV_313 = ("home = /root/.pyenv/versions/3.13.0/bin\ninclude-system-site-packages = false\n"
+            "version = 3.13.0\nexecutable = /root/.pyenv/versions/3.13.0/bin/python3.13\n")
+POETRY_311 = ("home = /root/.pyenv/versions/3.11.7/bin\nimplementation = CPython\n"
+              "version_info = 3.11.7.final.0\nversion = 3.11.7\nvirtualenv = 21.15.14\n"
+              "prompt = \"flask-blueprint-tutorial-py3.11\"\n")
+
+
+def test_a_base_and_head_made_by_different_pythons_are_said_to_differ(tmp_path: Path) -> None:
+    """flask-blueprint-tutorial's lockfile pair run where the head's .venv was Python 3.13's: the base's own
+    setup made one with 3.11 and frontend timings moved 16 % (n.s.) with no word of the interpreters. The
+    real rerun warned with these words."""
+    from echotune_ci.baseref.environment import python_difference
+
+    head, base = tmp_path / "fbt", tmp_path / "echotune-base-x" / "base"
+    write(head / ".venv" / "pyvenv.cfg", VENV_313)
+    write(base / ".venv" / "pyvenv.cfg", POETRY_311)
+    envs = {"VIRTUAL_ENV": str(head / ".venv")}, {"VIRTUAL_ENV": str(base / ".venv")}
+
+    assert python_difference(*envs, (head, base)) == (
+        "the base runs Python 3.11.7 (its .venv) and the head Python 3.13.0 (.venv): the timings compare the "
+        "interpreters too; an environment made earlier by another Python stays until it is removed (then "
+        "setup makes it anew)")
+    # uv writes version_info alone; one outside the checkout is named by its path
+    write(base / ".venv" / "pyvenv.cfg", "home = /usr/bin\nimplementation = CPython\nuv = 0.9.2\n"
+                                         "version_info = 3.13.0\ninclude-system-site-packages = false\n")
+    assert python_difference(*envs, (head, base)) == ""
+    shell = tmp_path / "cache" / "app-py3.11"
+    write(shell / "pyvenv.cfg", POETRY_311)
+    assert python_difference({"VIRTUAL_ENV": str(shell)}, envs[1], (head, base)).startswith(
+        f"the base runs Python 3.13.0 (its .venv) and the head Python 3.11.7 ({shell}): ")
+    # a linked base runs in the head's environment itself; a side with no venv known says nothing
+    assert python_difference(envs[0], envs[0], (head, head)) == ""
+    assert python_difference(envs[0], {}, (head, base)) == ""
