@@ -182,7 +182,8 @@ def poetry_specifiers(constraint: str) -> tuple[str, ...]:
             converted = _poetry_part(part)
             if converted is None:
                 return ()
-            parts.extend(converted)
+            # each once: flask-blueprint-tutorial's "^3.12,<4" was said as ">=3.12,<4,<4"
+            parts.extend(c for c in converted if c not in parts)
         try:
             SpecifierSet(",".join(parts))
         except InvalidSpecifier:

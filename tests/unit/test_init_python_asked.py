@@ -252,3 +252,9 @@ def test_the_deploy_image_is_the_pipfiles_python(tmp_path):
     images = [line for line in (root / "Dockerfile.production").read_text().splitlines()
               if line.startswith("FROM ")]
     assert images and all(line.split()[1].split("@")[0] == "python:3.9-slim-bookworm" for line in images)
+
+
+def test_a_bound_the_caret_already_gives_is_written_once():
+    # flask-blueprint-tutorial's python = "^3.12,<4": init's check said "(>=3.12,<4,<4)"
+    assert poetry_specifiers("^3.12,<4") == (">=3.12,<4",)
+    assert poetry_specifiers("^3.10,<3.13") == (">=3.10,<4,<3.13",)  # a bound of its own stays
