@@ -322,10 +322,10 @@ def python_difference(head_env: Mapping[str, str], base_env: Mapping[str, str],
     app's environment) made by different Pythons; "" otherwise. *roots*: the head's and the base's
     checkouts, to name each environment by its place in its own.
 
-    A head's .venv that Poetry made with Python 3.13 for an earlier commit stayed, and the base's own
-    setup made one with 3.11: the frontend timings differed by 16 % with nothing that said the interpreters
-    differed. A pull request that changes the Python the project asks for gets the same words: its
-    timings compare the interpreters too."""
+    A head's .venv that Poetry made with Python 3.13 for an earlier commit (one asking for ^3.12) stays,
+    since it fits the pair's ^3.10 too, and the base's own setup made one with 3.11: both were measured
+    against each other with nothing that said the interpreters differed. A pull request that changes the
+    Python the project asks for gets the same words: its timings compare the interpreters too."""
     sides = []
     for env, root in zip((head_env, base_env), roots, strict=True):
         venv = env.get("VIRTUAL_ENV", "")

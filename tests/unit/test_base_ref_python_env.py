@@ -488,9 +488,9 @@ POETRY_311 = ("home = /root/.pyenv/versions/3.11.7/bin\nimplementation = CPython
 
 
 def test_a_base_and_head_made_by_different_pythons_are_said_to_differ(tmp_path: Path) -> None:
-    """flask-blueprint-tutorial's lockfile pair run where the head's .venv was Python 3.13's: the base's own
-    setup made one with 3.11 and frontend timings moved 16 % (n.s.) with no word of the interpreters. The
-    real rerun warned with these words."""
+    """flask-blueprint-tutorial's lockfile pair run after its ^3.12 commit, whose .venv Poetry had made with
+    Python 3.13 and kept (3.13 fits the pair's ^3.10 too): the base's own setup made one with 3.11, and
+    load compared them with no word of the interpreters. The real rerun warned with these words."""
     from echotune_ci.baseref.environment import python_difference
 
     head, base = tmp_path / "fbt", tmp_path / "echotune-base-x" / "base"
