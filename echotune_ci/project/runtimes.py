@@ -177,7 +177,7 @@ def poetry_specifiers(constraint: str) -> tuple[str, ...]:
         # Poetry separates the parts of one alternative by commas or spaces, and allows a space after an
         # operator (">= 3.9, < 4")
         joined = re.sub(r"(\^|~=|~|==|!=|<=|>=|<|>|=)\s+", r"\1", alternative.strip().rstrip(","))
-        parts = []
+        parts: list[str] = []
         for part in (p for p in re.split(r"[\s,]+", joined) if p):
             converted = _poetry_part(part)
             if converted is None:
