@@ -18,17 +18,20 @@ from .files import read_text
 CONFIG = "gunicorn.conf.py"
 # Settings of the file that change what is measured or whether the run can watch the server
 _NOTABLE = ("daemon", "reload", "workers", "threads", "worker_class", "preload_app", "accesslog", "errorlog")
-_READERS = {("os", "getenv"), ("environ", "get"), ("os.environ", "get")}
 
 
 def _env_name(node: ast.AST) -> str:
-    """X when *node* reads environment variable X (``os.getenv("X")``, ``environ.get("X")``,
-    ``os.environ["X"]``), else ""."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
-        owner = ast.unparse(node.func.value)
-        if (owner, node.func.attr) in _READERS or (owner.endswith("environ") and node.func.attr == "get"):
-            first = node.args[0]
-            return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
+    """X when *node* reads environment variable X (``os.getenv("X")``, ``getenv("X")``,
+    ``environ.get("X")``, ``os.environ["X"]``), else ""."""
+    if isinstance(node, ast.Call) and node.args:
+        func = node.func
+        reads = (isinstance(func, ast.Name) and func.id == "getenv") or isinstance(func, ast.Attribute) and (
+            (func.attr == "getenv" and ast.unparse(func.value) == "os")
+            or (func.attr == "get" and ast.unparse(func.value).endswith("environ")))
+        first = node.args[0]
+        if reads and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return first.value
+        return ""
     if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("environ"):
         key = node.slice
         return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else ""

@@ -64,7 +64,8 @@ def test_the_config_gunicorn_loads_is_named_with_what_it_reads_and_raises(tmp_pa
     assert config_note(tmp_path, "uvicorn main:app --port {port}") == ""
     (tmp_path / "gunicorn.conf.py").write_text('bind = "0.0.0.0:8000"\nproc_name = "app"\n')
     assert config_note(tmp_path, "gunicorn --bind 127.0.0.1:{port} wsgi:app") == ""
-    (tmp_path / "gunicorn.conf.py").write_text("import os\nworkers = int(os.getenv('WEB_CONCURRENCY', 4))\n")
+    (tmp_path / "gunicorn.conf.py").write_text("from os import getenv\n"
+                                               "workers = int(getenv('WEB_CONCURRENCY', 4))\n")
     assert config_note(tmp_path, "gunicorn wsgi:app") == (
         "gunicorn loads gunicorn.conf.py from the folder it starts in (the command line wins over it: "
         "--bind); its workers apply to the measured server; it reads WEB_CONCURRENCY (gunicorn.conf.py:2): "
