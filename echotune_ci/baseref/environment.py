@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from ..config.sections import ServeSettings
@@ -34,6 +35,20 @@ from ..errors import ConfigError
 from ..project.workspaces import js_workspace_globs
 from ..project.workspaces import NPM_LOCKFILES
 from ..serve.steps import SETUP_OUTPUTS, input_digests, read_stamp, setup_inputs
+
+
+# Where Poetry (``virtualenvs.path``, unless ``virtualenvs.in-project``) and Pipenv (``WORKON_HOME``,
+# unless ``PIPENV_VENV_IN_PROJECT``) make a project's virtualenv: a folder of the user's, the environment
+# named after a hash of the project's path. A base in a temporary checkout has a new path on every run,
+# so its own ``poetry install`` made a new 73 MB environment in ~/.cache/pypoetry/virtualenvs each time,
+# left there after the checkout was removed.
+VENV_HOMES = ("POETRY_VIRTUALENVS_PATH", "WORKON_HOME")
+
+
+def temporary_venv_homes(folder: Path, configured: Mapping[str, str]) -> dict[str, str]:
+    """The variables that make Poetry and Pipenv keep the base's virtualenvs in *folder* (the temporary
+    folder of its checkout, removed with it), each but one ``[serve] env`` sets itself (*configured*)."""
+    return {name: str(folder / name.lower()) for name in VENV_HOMES if name not in configured}
 
 
 def _hashes(serve: ServeSettings, cwd: Path) -> dict[str, str] | None:
@@ -284,3 +299,45 @@ def head_code(head: ServeSettings, head_cwd: Path, head_root: Path) -> str | Non
                 if found is not None:
                     return PurePosixPath(folder, name, found).as_posix()
     return None
+
+
+def _venv_python(venv: str) -> str:
+    """The Python version a virtualenv was made with, from its ``pyvenv.cfg`` (``version = 3.11.7`` of venv
+    and virtualenv, ``version_info = 3.12.1`` of uv); "" when it says none."""
+    try:
+        text = (Path(venv) / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    found = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            found[key.strip()] = value.strip()
+    version = found.get("version") or found.get("version_info", "")
+    return ".".join(version.split(".")[:3])
+
+
+def python_difference(head_env: Mapping[str, str], base_env: Mapping[str, str],
+                      roots: tuple[Path, Path]) -> str:
+    """A warning when the head's and the base's apps run in Python environments (``VIRTUAL_ENV`` of each
+    app's environment) made by different Pythons; "" otherwise. *roots*: the head's and the base's
+    checkouts, to name each environment by its place in its own.
+
+    A head's .venv that Poetry made with Python 3.13 for an earlier commit (one asking for ^3.12) stays,
+    since it fits the pair's ^3.10 too, and the base's own setup made one with 3.11: both were measured
+    against each other with nothing that said the interpreters differed. A pull request that changes the
+    Python the project asks for gets the same words: its timings compare the interpreters too."""
+    sides = []
+    for env, root in zip((head_env, base_env), roots, strict=True):
+        venv = env.get("VIRTUAL_ENV", "")
+        version = _venv_python(venv) if venv else ""
+        if not version:
+            return ""
+        inside = _inside(Path(venv).absolute(), root.absolute())
+        sides.append((version, inside.as_posix() if inside is not None else venv))
+    (head, head_venv), (base, base_venv) = sides
+    if head == base:
+        return ""
+    return (f"the base runs Python {base} (its {base_venv}) and the head Python {head} ({head_venv}): the "
+            f"timings compare the interpreters too; an environment made earlier by another Python stays "
+            f"until it is removed (then setup makes it anew)")

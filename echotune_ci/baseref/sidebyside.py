@@ -50,7 +50,8 @@ from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_w
                    dotenv_settings, local_databases, named_settings, remember_databases,
                    own_database_example, server_databases, share_earlier_databases, shared_caches,
                    shared_database_names, shared_databases)
-from .environment import head_code, reuse_environment, setup_differences
+from .environment import (head_code, python_difference, reuse_environment, setup_differences,
+                          temporary_venv_homes)
 from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -161,6 +162,10 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
 
     head_cwd, base_cwd = head_cfg.resolve(head_cfg.serve.cwd), cfg.resolve(cfg.serve.cwd)
     roots = (repo, report.source.root) if report.source is not None else None
+    if temporary and report.source is not None:
+        # Poetry's and Pipenv's own virtualenv of the base beside its checkout, removed with it: named
+        # after the checkout's new path, it was a new one in the user's cache on every run
+        env = {**temporary_venv_homes(report.source.root.parent, cfg.serve.env), **env}
     installs = bool(cfg.serve.setup) and not skip_setup
     # An environment that installs the head's own code (pip install -e .) would run it as the base.
     own_code = head_code(head_cfg.serve, head_cwd, repo)
@@ -349,7 +354,8 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
     # django-blog on PostgreSQL: its db.sqlite3 from before was said to hold other rows than the base's
     said = [] if server_databases(settings[0]) else \
         data_warnings(cfg.base_dir, base_cfg.base_dir, had)
-    return said + shared_databases(*settings) + shared_caches(*settings)
+    python = python_difference(head.app.environment(), base.app.environment(), (cfg.root, base_cfg.root))
+    return said + shared_databases(*settings) + shared_caches(*settings) + ([python] if python else [])
 
 
 def _database_settings(cfg: Config, base_cfg: Config, head: App,

@@ -200,6 +200,11 @@ def _finish(app: AppSetup, root: Path) -> AppSetup:
     _outputs_inside(app, root)
     _uv_environment(app, root)
     _turbo_env_mode(app, root)
+    from .gunicornconf import config_note
+
+    note = config_note(root / app.cwd, app.command)
+    if note:
+        app.check("command", note)
     return app
 
 
