@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from ..config.sections import ServeSettings
 from ..errors import ConfigError
 from ..project.workspaces import js_workspace_globs
+from ..serve.generated import generated_inputs
 from ..serve.steps import NPM_LOCKFILES, SETUP_OUTPUTS, input_digests, read_stamp, setup_inputs
 
 
@@ -60,6 +61,20 @@ def same_dependencies(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
             and stamp.get("inputs") == theirs and stamp.get("left") == mine)
 
 
+def _generated(serve: ServeSettings, cwd: Path) -> dict[str, str]:
+    """Each setup input of *cwd* that a generator writes code into a node_modules from (see
+    :func:`~echotune_ci.serve.generated.generated_inputs`), by its path relative to *cwd*, with what it
+    writes, also relative to *cwd* (``client/node_modules/.prisma/client``)."""
+    made = {}
+    for path in setup_inputs(cwd, serve.setup_inputs, missing_ok=True):
+        if path.name == "package.json":
+            for source, outputs in generated_inputs(path.parent).items():
+                shown = [os.path.normpath(PurePosixPath(os.path.relpath(path.parent, cwd), out).as_posix())
+                         for out in outputs.split(", ")]
+                made[os.path.relpath(source, cwd).replace(os.sep, "/")] = ", ".join(shown)
+    return made
+
+
 def setup_differences(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> str:
     """What makes the base's setup another install than the head's, named for the note that says it ran
     its own (see :func:`same_dependencies`): "package.json" (a pull request that changed its spec alone,
@@ -69,7 +84,10 @@ def setup_differences(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
     mine, theirs = _hashes(head, head_cwd), _hashes(base, base_cwd)
     if mine is None or theirs is None:
         return ""
-    changed = [name for name in mine if name in theirs and mine[name] != theirs[name]]
+    # A schema among the inputs is there for the code generated from it, which a newcomer would not guess
+    made = {**_generated(base, base_cwd), **_generated(head, head_cwd)}
+    changed = [f"{name}{f', which {made[name]} is generated from' if name in made else ''}"
+               for name in mine if name in theirs and mine[name] != theirs[name]]
     parts = [", ".join(changed)] if changed else []
     for names, side in (([n for n in theirs if n not in mine], "base"), ([n for n in mine if n not in theirs],
                                                                         "head")):
