@@ -75,6 +75,26 @@ def _generated(serve: ServeSettings, cwd: Path) -> dict[str, str]:
     return made
 
 
+def generated_differences(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> str:
+    """A warning for a base linked to the head's node_modules without a setup of its own (``--no-setup``)
+    whose generator inputs (see :func:`~echotune_ci.serve.generated.generated_inputs`) differ from the
+    head's: it runs the head's generated code, and a generator in its build (``npx prisma generate``)
+    writes its own into the node_modules the head's app, started after the base's build, then loads. ""
+    when they are the same."""
+    mine, theirs = _hashes(head, head_cwd), _hashes(base, base_cwd)
+    made = {**_generated(base, base_cwd), **_generated(head, head_cwd)}
+    if mine is None or theirs is None:
+        return ""
+    differ = [name for name in made if mine.get(name) != theirs.get(name)]
+    if not differ:
+        return ""
+    outputs = ", ".join(dict.fromkeys(made[name] for name in differ))
+    return (f"the base did not run its setup and uses the head's node_modules, but its {', '.join(differ)} "
+            f"differs from the head's, which {outputs} is generated from: the base runs the head's generated "
+            f"code, and a generator in its build writes the base's into the node_modules the head's app then "
+            f"loads; run without --no-setup to give the base its own")
+
+
 def setup_differences(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> str:
     """What makes the base's setup another install than the head's, named for the note that says it ran
     its own (see :func:`same_dependencies`): "package.json" (a pull request that changed its spec alone,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from echotune_ci.baseref.environment import reuse_environment, setup_differences
+from echotune_ci.baseref.environment import generated_differences, reuse_environment, setup_differences
 from echotune_ci.config.sections import ServeSettings
 from echotune_ci.serve.generated import generated_inputs
 from echotune_ci.serve.steps import record_setup, setup_fingerprint, setup_inputs, setup_is_current
@@ -134,3 +134,21 @@ def test_a_multi_file_schema_counts_every_file_and_a_folders_client_is_named_fro
         "server/prisma/schema/post.prisma"]
     assert setup_differences(serve, head, serve, base) == (
         "server/prisma/schema/post.prisma, which server/node_modules/.prisma/client is generated from")
+
+
+def test_a_base_linked_without_setup_is_warned_of_the_shared_client(tmp_path: Path) -> None:
+    # --no-setup on the displayName pair with `npx prisma generate` in both builds: the poll saw the head's
+    # node_modules/.prisma/client/schema.prisma lose displayName when the base's build ran, 3 s after the
+    # run started, and the head's app then loaded the base's client
+    head = project(tmp_path / "head", SCHEMA % "  displayName String?\n")
+    base = project(tmp_path / "base", SCHEMA % "")
+    write(head / "node_modules" / ".prisma" / "client" / "index.js", "// client\n")
+    note = reuse_environment(SERVE, head, SERVE, base, installs=False)
+    assert note is not None and note.startswith("the base has no setup to run")
+    assert generated_differences(SERVE, head, SERVE, base) == (
+        "the base did not run its setup and uses the head's node_modules, but its prisma/schema.prisma "
+        "differs from the head's, which node_modules/.prisma/client is generated from: the base runs the "
+        "head's generated code, and a generator in its build writes the base's into the node_modules the "
+        "head's app then loads; run without --no-setup to give the base its own")
+    write(base / "prisma" / "schema.prisma", SCHEMA % "  displayName String?\n")
+    assert generated_differences(SERVE, head, SERVE, base) == ""
