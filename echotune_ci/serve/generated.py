@@ -76,7 +76,10 @@ def generated_inputs(folder: Path) -> dict[Path, str]:
     if pkg is None or not _depends(pkg, _PRISMA_PACKAGES):
         return {}
     schema = prisma_schema(pkg)
-    if schema is None:
+    # An absolute schema path (package.json "prisma": {"schema": "/srv/schema.prisma"}) is the same file for
+    # the head and the base, and no path relative to the folder names it: nothing to compare. A relative one
+    # that climbs out (a monorepo's ../db/schema.prisma) is the checkout's own and stays.
+    if schema is None or (schema.is_absolute() and not str(schema).startswith(str(folder) + os.sep)):
         return {}
     files = sorted(p for p in schema.parent.glob("*.prisma") if p.is_file()) or [schema]
     try:

@@ -152,3 +152,14 @@ def test_a_base_linked_without_setup_is_warned_of_the_shared_client(tmp_path: Pa
         "head's app then loads; run without --no-setup to give the base its own")
     write(base / "prisma" / "schema.prisma", SCHEMA % "  displayName String?\n")
     assert generated_differences(SERVE, head, SERVE, base) == ""
+
+
+def test_a_schema_named_by_an_absolute_path_is_no_input_and_one_beside_the_package_is(tmp_path: Path) -> None:
+    shared = write(tmp_path / "shared" / "schema.prisma", SCHEMA % "")
+    root = project(tmp_path / "app", SCHEMA % "", {**PACKAGE, "prisma": {"schema": str(shared)}})
+    assert generated_inputs(root) == {}
+    assert setup_differences(SERVE, root, SERVE, root) == ""
+    # a monorepo's package naming the schema of a sibling folder: the checkout's own file, compared
+    sibling = {**PACKAGE, "prisma": {"schema": "../shared/schema.prisma"}}
+    root = project(tmp_path / "app2", SCHEMA % "", sibling)
+    assert [p.resolve() for p in generated_inputs(root)] == [shared.resolve()]
