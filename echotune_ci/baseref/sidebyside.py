@@ -50,8 +50,8 @@ from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_w
                    dotenv_settings, local_databases, named_settings, remember_databases,
                    own_database_example, server_databases, share_earlier_databases, shared_caches,
                    shared_database_names, shared_databases)
-from .environment import (head_code, python_difference, reuse_environment, setup_differences,
-                          temporary_venv_homes)
+from .environment import (generated_differences, head_code, python_difference, reuse_environment,
+                          setup_differences, temporary_venv_homes)
 from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -175,6 +175,10 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     own_setup = ""  # why the base runs its own setup; said once it has run (or its stamp skipped it)
     if linked:
         report.notes.append(linked)
+        # linked without a setup of its own (--no-setup): a Prisma client is the head's schema's
+        shared = "" if installs else generated_differences(head_cfg.serve, head_cwd, cfg.serve, base_cwd)
+        if shared:
+            report.warnings.append(shared)
         if own_code:
             report.notes.append(f"the head's {own_code} installs the head's own code: where the base's "
                                 f"server does not import its code from its own folder first, the base runs "

@@ -289,7 +289,7 @@ def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[d
     result.findings.extend(findings)
     if plan.base_host and ctx.base_findings:
         result.findings.extend(base_failure_findings(rounds))
-    limited, most = throttled_message(rounds)
+    limited, most = throttled_message(rounds, addresses=len(plan.for_worker()["local_ips"]))
     if most:  # its p95 is the time to refuse: no verdict on the app's speed may rest on it
         result.errors.append(limited)
     elif limited:
