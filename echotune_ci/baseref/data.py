@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..fsutil import tracked_files
-from ..net.urls import location, query_value
+from ..net.urls import each_url, location, query_value, url_list
 from ..project.dotenv import TEMPLATES, dotenv_file
 
 SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database file
@@ -580,8 +580,11 @@ def _database_name(url: str) -> str:
 
 
 # A Redis server's URL (Valkey speaks the same protocol and takes the same URLs): redis://, rediss://,
-# redis+sentinel://, valkey://; the database is the path's number, 0 without one
-_CACHE_URL = re.compile(r"^(?:rediss?|redis\+sentinel|valkeys?)://", re.I)
+# redis+sentinel://, valkey://, whose database is ?db= (redis-py reads it first) or the path's number, 0
+# without one; kombu's (Celery's broker and result backend) sentinel://, its database the path's number
+# too, and redis+socket:///run/redis.sock, its database ?virtual_host= (kombu 5.7.0 on a real server:
+# ?virtual_host=1 queued into database 1, ?db=5 into database 0)
+_CACHE_URL = re.compile(r"^(?:rediss?|redis\+sentinel|redis\+socket|sentinel|valkeys?)://", re.I)
 # ... or redis-py's unix socket URL (unix:///run/redis.sock?db=0) in a variable named for Redis: a unix URL
 # alone may be any socket (DOCKER_HOST = "unix:///var/run/docker.sock")
 _CACHE_SOCKET = re.compile(r"^unix://", re.I)
@@ -597,7 +600,8 @@ def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
     database number. Both builds' cached answers, sessions, rate-limit counters and job queues then live
     in one keyspace: either build answers from what the other cached, and one's workers take the other's
     jobs. Named by scheme, host, port and database only (never the password); *origin* names the file a
-    variable was read from."""
+    variable was read from. A value that lists URLs (kombu's failover and Sentinel lists, Django's cache
+    servers) is named by its first, the one its client writes to."""
     origin = origin or {}
     named: list[str] = []
     # The fix in the variable the app reads and at its own server: a fixed REDIS_URL on 6379 sent the
@@ -606,16 +610,14 @@ def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
     for name, value in sorted(head_env.items()):
         socket = bool(_CACHE_SOCKET.match(value or "") and _CACHE_NAME.search(name))
         if (_CACHE_URL.match(value or "") or socket) and base_env.get(name) == value:
-            place = location(value)
-            # redis-py reads the database from ?db= before the path (redis://h:6379/2?db=3 is database 3)
-            last = place.path.rstrip("/").rsplit("/", 1)[-1] if place else ""
-            db = query_value(value, "db") or (last if last.isdigit() else "") or "0"
-            where = f"{place.scheme}://{place.host}/{db}" if place else value.split("://", 1)[0] + "://…"
-            if socket and place:
-                where = f"{place.scheme}://{place.path}?db={db}"  # the socket's path is its server
+            first, urls = url_list(value)[0], len(url_list(value))
+            place = location(first)
+            where = f"{_cache_where(first)}{f', the first of {urls} URLs' if urls > 1 else ''}" if place \
+                else value.split("://", 1)[0] + "://…"
             named.append(f"{name} ({where}{_said(origin, name)})")
             if place:
-                fixes.append(f'{name} = "{_own_database(value)}"')
+                # every URL of a list: kombu's next failover server, Django's replicas read the same database
+                fixes.append(f'{name} = "{each_url(value, _own_database)}"')
             continue
         match = _CACHE_HOST.match(name)
         if not match or not value or base_env.get(name) != value:
@@ -635,22 +637,48 @@ def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
             f"and 1 for the base, as in {fix})"]
 
 
+def _socket_query(url: str) -> str:
+    """The query parameter that names the database of a Redis socket URL: kombu's ``virtual_host`` for
+    ``redis+socket://``, redis-py's ``db`` for ``unix://``; "" for a URL of a host (its path names it)."""
+    scheme = url.split("://", 1)[0].lower()
+    return {"redis+socket": "virtual_host", "unix": "db"}.get(scheme, "")
+
+
+def _cache_where(url: str) -> str:
+    """scheme://host:port/database of the Redis URL *url* (a socket's path and its query's database), as
+    its client reads it; no credentials."""
+    place = location(url)
+    assert place is not None  # only called for a URL
+    socket = _socket_query(url)
+    if socket:
+        return f"{place.scheme}://{place.path}?{socket}={query_value(url, socket) or '0'}"
+    # redis-py reads the database from ?db= before the path (redis://h:6379/2?db=3 is database 3)
+    last = place.path.rstrip("/").rsplit("/", 1)[-1]
+    db = query_value(url, "db") or (last if last.isdigit() else "") or "0"
+    return f"{place.scheme}://{place.host}/{db}"
+
+
 def _own_database(url: str) -> str:
     """*url* with {build_index} for its database number and all else kept but its credentials, which are
     never said ("…@" stands for them, all before the last "@" as location() reads it): the database is
-    ?db= where the URL has it (redis-py reads it before the path), else the path's last number, else a
-    new last segment. Rebuilding the URL from scheme, host and number dropped the rest a user must keep:
-    redis+sentinel's service name (/mymaster/0), rediss' ?ssl_cert_reqs=none."""
+    ?db= where the URL has it (redis-py reads it before the path), a socket's query (:func:`_socket_query`),
+    else the path's last number, else a new last segment. Rebuilding the URL from scheme, host and number
+    dropped the rest a user must keep: redis+sentinel's service name (/mymaster/0), rediss'
+    ?ssl_cert_reqs=none."""
     scheme, rest = url.split("://", 1)
     login = "…@" if "@" in rest else ""
     parts = re.match(r"([^?#]*)(\?[^#]*)?(#.*)?", rest.rsplit("@", 1)[-1])
     assert parts is not None  # every string matches: each group may be empty
     hostpath, query, fragment = parts.group(1), parts.group(2) or "", parts.group(3) or ""
-    if query_value(url, "db"):
+    socket = _socket_query(url)
+    if socket:
+        # a socket's path is its server, not a database
+        if query_value(url, socket):
+            query = re.sub(rf"([?&]{socket}=)[^&]*", r"\g<1>{build_index}", query, count=1)
+        else:
+            query = f"{query}&{socket}={{build_index}}" if query else f"?{socket}={{build_index}}"
+    elif query_value(url, "db"):
         query = re.sub(r"([?&]db=)[^&]*", r"\g<1>{build_index}", query, count=1)
-    elif scheme.lower() == "unix":
-        # redis-py reads a socket URL's database from ?db= only: its path is the socket's
-        query = f"{query}&db={{build_index}}" if query else "?db={build_index}"
     else:
         host, _, path = hostpath.partition("/")
         segments = path.strip("/").split("/") if path.strip("/") else []

@@ -741,6 +741,67 @@ def test_a_redis_unix_socket_both_builds_share_is_named(tmp_path) -> None:
     assert shared_caches({"DOCKER_HOST": docker}, {"DOCKER_HOST": docker}) == []
 
 
+def test_kombus_redis_urls_are_named_by_the_database_kombu_uses() -> None:
+    """Celery's broker and result backend read Redis through kombu, whose URLs the warning did not read:
+    redis+socket:///path.sock (its database in ?virtual_host=) and the Sentinel list
+    sentinel://:pw@h1:26379;sentinel://:pw@h2:26379 (master_name in the transport options). Both builds
+    on one went unsaid. The expected databases are kombu 5.7.0's on a real redis-server, with two real
+    Sentinels for the list: redis+socket ...?virtual_host=1 queued into database 1 and ?db=5 into 0;
+    sentinel://...:26390/3;sentinel://...:26391/5 into 3 (the first URL's path, for Celery's result backend
+    too) and without a path into 0."""
+    from echotune_ci.baseref.data import shared_caches
+
+    def said(value: str) -> str:
+        [warning] = shared_caches({"CELERY_BROKER_URL": value}, {"CELERY_BROKER_URL": value})
+        assert "s3cret" not in warning
+        return warning
+
+    socket = said("redis+socket://:s3cret@/run/redis.sock?virtual_host=1")
+    assert "CELERY_BROKER_URL (redis+socket:///run/redis.sock?virtual_host=1)" in socket
+    assert socket.endswith('as in CELERY_BROKER_URL = "redis+socket://…@/run/redis.sock?virtual_host={build_index}")')
+    # ?db= is no database of kombu's socket URL: the advice adds the one it reads
+    socket = said("redis+socket:///run/redis.sock?db=5")
+    assert "(redis+socket:///run/redis.sock?virtual_host=0)" in socket
+    assert socket.endswith('"redis+socket:///run/redis.sock?db=5&virtual_host={build_index}")')
+
+    sentinels = said("sentinel://:s3cret@10.0.0.1:26379/3;sentinel://:s3cret@10.0.0.2:26379/5")
+    assert "CELERY_BROKER_URL (sentinel://10.0.0.1:26379/3, the first of 2 URLs)" in sentinels
+    assert sentinels.endswith('as in CELERY_BROKER_URL = "sentinel://…@10.0.0.1:26379/{build_index};'
+                              'sentinel://…@10.0.0.2:26379/{build_index}")')
+    assert "(sentinel://10.0.0.1:26379/0, the first of 2 URLs)" in said(
+        "sentinel://10.0.0.1:26379;sentinel://10.0.0.2:26379")
+    # rediss' ssl_cert_reqs, which Celery requires of a rediss:// broker, stays in the advice
+    tls = said("rediss://:s3cret@cache:6380/2?ssl_cert_reqs=required")
+    assert "(rediss://cache:6380/2)" in tls
+    assert tls.endswith('"rediss://…@cache:6380/{build_index}?ssl_cert_reqs=required")')
+
+
+def test_a_list_of_redis_urls_is_named_by_its_first_and_each_url_gets_the_builds_number(redis_server) -> None:
+    """kombu's failover list and Django's RedisCache LOCATION ("," or ";": Django 5.2 writes to the first
+    server, reads from the others) were read by their last URL: "redis://:a@h1/6;redis://:b@h2/7" was said
+    to share h2's database 7, where kombu 5.7.0 queued into h1's 6, and the advice replaced the last URL's
+    number alone, so the first, which takes every write, stayed shared. Filled in per build, the advice
+    parts the keys each URL reaches on a real server."""
+    import redis
+
+    from echotune_ci.baseref.data import shared_caches
+
+    port = redis_server.port
+    listed = f"redis://127.0.0.1:{port}/6,redis://localhost:{port}/7"
+    [said] = shared_caches({"REDIS_URL": listed}, {"REDIS_URL": listed})
+    assert f"REDIS_URL (redis://127.0.0.1:{port}/6, the first of 2 URLs)" in said
+    advised = said.split("REDIS_URL = ")[1].split('"')[1]
+    assert advised == f"redis://127.0.0.1:{port}/{{build_index}},redis://localhost:{port}/{{build_index}}"
+    head, base = (advised.replace("{build_index}", n).split(",") for n in "01")
+    for head_url, base_url in zip(head, base, strict=True):
+        redis.Redis.from_url(head_url).set(f"echotune:{head_url}", "head")
+        assert redis.Redis.from_url(base_url).get(f"echotune:{head_url}") is None
+    semicolons = f"redis://:s3cret@127.0.0.1:{port}/6;redis://:s3cret@127.0.0.1:{port}/7"
+    [said] = shared_caches({"CELERY_BROKER_URL": semicolons}, {"CELERY_BROKER_URL": semicolons})
+    assert f"(redis://127.0.0.1:{port}/6, the first of 2 URLs)" in said and "s3cret" not in said
+    assert said.endswith(f'"redis://…@127.0.0.1:{port}/{{build_index}};redis://…@127.0.0.1:{port}/{{build_index}}")')
+
+
 def test_one_redis_database_for_both_builds_is_named_and_build_index_gives_each_its_own(
         tmp_path: Path, redis_server) -> None:
     """Two builds on one REDIS_URL share every key: what one cached, the other reads (a real redis-server
