@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 from .. import console
 from ..config import Config, override
 from ..errors import EchoTuneError, RunError
-from ..fsutil import cannot_write, own_artifact_folders, previous_kept, staged, write_text_atomic
+from ..fsutil import (cannot_write, ignore_output_folder, own_artifact_folders, previous_kept, staged,
+                      write_text_atomic)
 from ..output_lock import output_lock
 from ..phases.base import Phase, PhaseContext
 from ..results import Metric, PhaseResult
@@ -927,6 +928,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise cannot_write(output_dir, exc) from None
+    ignore_output_folder(output_dir)  # no build reads what this run writes
     artifacts = output_dir / "artifacts"
     started = time.monotonic()
     kept = own_artifact_folders(output_dir, cfg.base_dir, [*(p.name for p in phases), "base"])
