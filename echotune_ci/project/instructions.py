@@ -484,15 +484,31 @@ def _dockerfile(folder: Path, out: Instructions) -> None:
     out.read.append("Dockerfile")
     out.docker = True
     cmd = entry = ""
+    # The values an ENV can name ($NAME, ${NAME}, ${NAME:-default}): the stage's ARG defaults (a global ARG
+    # only where the stage declares it again, as Docker scopes them) and its earlier ENV values.
+    # nickjj/docker-django-example's `ARG NODE_ENV="production"` then `ENV NODE_ENV="${NODE_ENV}"` was
+    # written as NODE_ENV = "${NODE_ENV}", a literal its esbuild config read as "not production" and
+    # watched for changes forever instead of building.
+    declared: dict[str, str] = {}
+    scope: dict[str, str] | None = None  # None before the first FROM
     for op, args in dockerfile_lines(text):
-        if op == "CMD":
+        if op == "FROM":
+            scope = {}
+        elif op == "ARG":
+            # without a default its value is what `docker build --build-arg` gives, unknown here
+            name, has_default, default = (part.strip() for part in args.strip().partition("="))
+            value = default.strip("\"'") if has_default else declared.get(name)
+            if value is not None:
+                (declared if scope is None else scope)[name] = value
+        elif op == "ENV":
+            scope = {} if scope is None else scope
+            _docker_env(args, out, scope)
+        elif op == "CMD":
             cmd = _exec_form(args)
         elif op == "ENTRYPOINT":
             entry = _exec_form(args)
         elif op == "EXPOSE" and re.match(r"\d+", args):
             out.expose = Step(re.match(r"\d+", args).group(0), "Dockerfile (EXPOSE)")  # type: ignore[union-attr]
-        elif op == "ENV":
-            _docker_env(args, out)
         elif op == "HEALTHCHECK" and out.health is None:
             m = _HEALTH_URL.search(args)
             if m:
@@ -636,14 +652,33 @@ def _in_workdir(line: str, workdir: str, mapped: str | None, base: str, folder: 
     return ""
 
 
-def _docker_env(args: str, out: Instructions) -> None:
+# $NAME, ${NAME}, ${NAME:-default} and ${NAME-default} in a Dockerfile's ENV
+_DOCKER_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
+
+
+def _docker_env(args: str, out: Instructions, scope: dict[str, str]) -> None:
+    """The kept variables of one ENV line, with what it names of *scope* (see :func:`_dockerfile`) put in;
+    one that names something else (a --build-arg, the base image's ENV) is left out: its value is
+    unknown here. Every variable the line sets joins *scope*."""
     pairs = re.findall(r"([A-Za-z_]\w*)=(\"[^\"]*\"|\S+)", args)
     if not pairs:
         m = re.match(r"([A-Za-z_]\w*)\s+(.+)", args)
         pairs = [(m.group(1), m.group(2))] if m else []
     for name, value in pairs:
-        if _KEPT_ENV.match(name):
-            out.env.setdefault(name, Step(value.strip('"'), "Dockerfile (ENV)"))
+        unknown = False
+
+        def put(m: re.Match[str]) -> str:
+            nonlocal unknown
+            named = m.group(1) or m.group(3)
+            if named in scope and (scope[named] or m.group(2) is None):
+                return scope[named]
+            unknown = unknown or m.group(2) is None
+            return m.group(2) or ""
+
+        value = _DOCKER_VARIABLE.sub(put, value.strip('"'))
+        scope[name] = value
+        if _KEPT_ENV.match(name) and not unknown:
+            out.env.setdefault(name, Step(value, "Dockerfile (ENV)"))
 
 
 def _compose(folder: Path, out: Instructions) -> None:
