@@ -707,3 +707,47 @@ def _where(url: str) -> str:
     """scheme://host:port/database of *url*, without user, password or query (:func:`location`)."""
     place = location(url)
     return str(place) if place else url.split("://", 1)[0] + "://…"
+
+
+# Django's STATIC_ROOT, where `collectstatic` copies the static files the app then serves (WhiteNoise): a
+# string, a Path() of one, or os.getenv/os.environ.get(NAME, default)
+_STATIC_ROOT = re.compile(r"""^STATIC_ROOT\s*=\s*(?:os\.(?:getenv|environ\.get)\(\s*['"](\w+)['"]\s*,\s*)?"""
+                          r"""(?:Path\(\s*)?r?['"]([^'"]+)['"]""", re.M)
+
+
+def shared_static_root(build: str, head_root: Path, base_root: Path, head_env: Mapping[str, str],
+                       base_env: Mapping[str, str]) -> list[str]:
+    """A warning when both builds' ``collectstatic`` (in *build*, the head's [serve] steps filled in) write
+    one folder outside their checkouts: a STATIC_ROOT in the head's Django settings (a file git tracks,
+    ``settings.py`` or ``settings/*.py``) that is an absolute path in neither checkout, as given or as its
+    variable sets it in both environments. nickjj/docker-django-example's ``STATIC_ROOT =
+    "/public_collected"``: the head's build wrote its 12,177-B app.css there, the base's, built after it,
+    its own 8,527 B over it, and both apps served the base's: the bundle phase compared each build's own
+    CSS while the pages of both loaded the base's. Never raises."""
+    if "collectstatic" not in build:
+        return []
+    files = [f for f in tracked_files(head_root) or []
+             if f.endswith("/settings.py") or f == "settings.py" or re.search(r"(^|/)settings/\w+\.py$", f)]
+    for rel in sorted(files)[:20]:
+        try:
+            text = (head_root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for m in _STATIC_ROOT.finditer(text):
+            variable, path = m.group(1), m.group(2)
+            if variable and head_env.get(variable) != base_env.get(variable):
+                continue  # each build names its own ({build} in [serve] env)
+            folder = (head_env.get(variable) or path) if variable else path
+            if not folder.startswith("/") or any(
+                    Path(folder).resolve().is_relative_to(root.resolve()) for root in (head_root, base_root)):
+                continue
+            line = text.count("\n", 0, m.start()) + 1
+            fix = (f'{variable} = "{folder.rstrip("/")}-{{build}}" in [serve] env' if variable else
+                   f'read it from the environment (STATIC_ROOT = os.getenv("STATIC_ROOT", "{path}")), in the '
+                   f'base too, and set STATIC_ROOT = "{folder.rstrip("/")}-{{build}}" in [serve] env')
+            return [f"both builds' collectstatic write STATIC_ROOT ({folder}, {rel}:{line}), one folder "
+                    "outside their checkouts: the base, built after the head, wrote its static files over "
+                    "the head's there, so both apps serve the base's and the pages compare the base's "
+                    "stylesheets and scripts with themselves (the bundle phase reads each build's own); "
+                    f"give each build its own: {fix}"]
+    return []

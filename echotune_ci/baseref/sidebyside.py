@@ -50,7 +50,7 @@ from .configs import base_config, bundle_in_base, where_moved
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
                    dotenv_settings, local_databases, named_settings, remember_databases,
                    own_database_example, server_databases, share_earlier_databases, shared_caches,
-                   shared_database_names, shared_databases)
+                   shared_database_names, shared_databases, shared_static_root)
 from .environment import head_code, reuse_environment, setup_differences
 from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
@@ -343,14 +343,19 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
                    base: PreparedApp | None) -> list[str]:
     """What differs or is shared in the data the two builds serve: local SQLite files (not for a head whose
     settings name a database server: those files are what an earlier run on SQLite left, see
-    :func:`~.data.share_earlier_databases`), and one database server both environments point at."""
+    :func:`~.data.share_earlier_databases`), one database server both environments point at, and one
+    static-files folder outside both checkouts that both builds write."""
     if head is None or base is None:
         return data_warnings(cfg.base_dir, base_cfg.base_dir, had)
     settings = _database_settings(cfg, base_cfg, head.app, base.app)
     # django-blog on PostgreSQL: its db.sqlite3 from before was said to hold other rows than the base's
     said = [] if server_databases(settings[0]) else \
         data_warnings(cfg.base_dir, base_cfg.base_dir, had)
-    return said + shared_databases(*settings) + shared_caches(*settings)
+    # a folder outside both checkouts that both builds write (Django's STATIC_ROOT)
+    steps = " ".join(app.filled(c.serve.setup or "") + " " + app.filled(c.serve.build or "")
+                     for app, c in ((head.app, cfg), (base.app, base_cfg)))
+    static = shared_static_root(steps, head.app.root, base.app.root, settings[0], settings[1])
+    return said + shared_databases(*settings) + shared_caches(*settings) + static
 
 
 def _database_settings(cfg: Config, base_cfg: Config, head: App,

@@ -854,3 +854,43 @@ def test_one_redis_database_for_both_builds_is_named_and_build_index_gives_each_
                for w in warnings(parts))
     parts["base"].app.extra_env["REDIS_DB"] = "1"
     assert not any("Redis" in w for w in warnings(parts))
+
+
+def test_a_static_root_outside_both_checkouts_is_one_folder_for_both_builds(tmp_path: Path) -> None:
+    """nickjj/docker-django-example (34c61de) collects its static files into STATIC_ROOT =
+    "/public_collected": under `run --base-ref` the head's build wrote its 12,177-B app.css there, the base's,
+    built after it, its own 8,527 B over it, and both apps answered /static/css/app.css with 8,527 B
+    (curl on both ports during the run): the bundle phase failed the head on +22.7 % while the pages'
+    stylesheet bytes read 0 %. A STATIC_ROOT inside the checkout, or one its variable gives each build apart,
+    is no shared folder; nor is one without collectstatic in the steps."""
+    import subprocess
+
+    from echotune_ci.baseref.data import shared_static_root
+
+    head, base = tmp_path / "head", tmp_path / "base"
+    for root in (head, base):
+        (root / "src" / "config").mkdir(parents=True)
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+    settings = head / "src" / "config" / "settings.py"
+    settings.write_text('import os\nSTATIC_URL = "/static/"\nSTATIC_ROOT = "/public_collected"\n')
+    subprocess.run(["git", "-C", str(head), "add", "src/config/settings.py"], check=True)
+    build = "cd ../src && ../.venv/bin/python manage.py collectstatic --noinput"
+    [said] = shared_static_root(build, head, base, {}, {})
+    assert said.startswith("both builds' collectstatic write STATIC_ROOT (/public_collected, "
+                           "src/config/settings.py:3), one folder outside their checkouts")
+    assert said.endswith('read it from the environment (STATIC_ROOT = os.getenv("STATIC_ROOT", '
+                         '"/public_collected")), in the base too, and set STATIC_ROOT = '
+                         '"/public_collected-{build}" in [serve] env')
+    assert shared_static_root("python manage.py migrate", head, base, {}, {}) == []
+
+    settings.write_text('STATIC_ROOT = os.getenv("STATIC_ROOT", "/var/www/static")\n')
+    [said] = shared_static_root(build, head, base, {}, {})
+    assert "STATIC_ROOT (/var/www/static, src/config/settings.py:1)" in said
+    assert said.endswith('give each build its own: STATIC_ROOT = "/var/www/static-{build}" in [serve] env')
+    apart = ({"STATIC_ROOT": "/tmp/static-head"}, {"STATIC_ROOT": "/tmp/static-base"})
+    assert shared_static_root(build, head, base, *apart) == []
+    settings.write_text(f'STATIC_ROOT = "{head}/staticfiles"\n')  # in the head's checkout: its own
+    assert shared_static_root(build, head, base, {}, {}) == []
+    settings.write_text('from pathlib import Path\nSTATIC_ROOT = Path("/srv/static")\n')
+    [said] = shared_static_root(build, head, base, {}, {})
+    assert "STATIC_ROOT (/srv/static, src/config/settings.py:2)" in said
