@@ -658,6 +658,13 @@ def _cache_where(url: str) -> str:
     return f"{place.scheme}://{place.host}/{db}"
 
 
+def redis_own_database(url: str) -> str:
+    """*url*, a Redis URL, with {build_index} for its database, credentials kept (init writes it into
+    [serve] env, where the password is the project's own default)."""
+    login = url.split("://", 1)[1].rsplit("@", 1)[0] + "@" if "@" in url.split("://", 1)[-1] else ""
+    return _own_database(url).replace("…@", login, 1)
+
+
 def _own_database(url: str) -> str:
     """*url* with {build_index} for its database number and all else kept but its credentials, which are
     never said ("…@" stands for them, all before the last "@" as location() reads it): the database is
