@@ -706,37 +706,24 @@ def test_the_redis_advice_keeps_the_rest_of_the_url(redis_server) -> None:
     assert said.endswith('as in BROKER_URL = "redis+sentinel://10.0.0.1:26379/mymaster/{build_index}")'), said
 
 
-def test_a_redis_unix_socket_both_builds_share_is_named(tmp_path) -> None:
+def test_a_redis_unix_socket_both_builds_share_is_named(redis_socket) -> None:
     """redis-py's unix:///path.sock?db=0 went unsaid: only redis://, rediss://, redis+sentinel:// and
     valkey:// were read. In a variable named for Redis (a unix URL alone may be Docker's socket) it is
     named, and the advice puts {build_index} in ?db=, where redis-py reads a socket's database (a path
     segment would name another socket). Filled in per build, it parts the keys on a real redis-server."""
-    import subprocess
-    import time
-
     import redis
 
     from echotune_ci.baseref.data import shared_caches
 
-    sock = tmp_path / "redis.sock"
-    server = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(sock), "--save", "",
-                               "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            if sock.exists():
-                break
-            time.sleep(0.05)
-        url = f"unix://{sock}?socket_timeout=3"
-        [said] = shared_caches({"CACHE_REDIS_URL": url}, {"CACHE_REDIS_URL": url})
-        assert f"CACHE_REDIS_URL (unix://{sock}?db=0)" in said
-        assert said.endswith(f'as in CACHE_REDIS_URL = "unix://{sock}?socket_timeout=3&db={{build_index}}")')
-        advised = said.split("CACHE_REDIS_URL = ")[1].split('"')[1]
-        head, base = (redis.Redis.from_url(advised.replace("{build_index}", n)) for n in "01")
-        head.set("echotune:socket", "head")
-        assert base.get("echotune:socket") is None and head.get("echotune:socket") == b"head"
-    finally:
-        server.terminate()
-        server.wait(10)
+    sock = redis_socket
+    url = f"unix://{sock}?socket_timeout=3"
+    [said] = shared_caches({"CACHE_REDIS_URL": url}, {"CACHE_REDIS_URL": url})
+    assert f"CACHE_REDIS_URL (unix://{sock}?db=0)" in said
+    assert said.endswith(f'as in CACHE_REDIS_URL = "unix://{sock}?socket_timeout=3&db={{build_index}}")')
+    advised = said.split("CACHE_REDIS_URL = ")[1].split('"')[1]
+    head, base = (redis.Redis.from_url(advised.replace("{build_index}", n)) for n in "01")
+    head.set("echotune:socket", "head")
+    assert base.get("echotune:socket") is None and head.get("echotune:socket") == b"head"
     docker = "unix:///var/run/docker.sock"
     assert shared_caches({"DOCKER_HOST": docker}, {"DOCKER_HOST": docker}) == []
 

@@ -100,3 +100,22 @@ def test_a_build_without_lookups_in_its_rounds_gets_no_ratio_and_a_note() -> Non
         ("redis_hit_ratio_pct", 75.0, [], {})]
     assert notes == ["redis: no key lookups during the base's rounds, so it has no hit ratio (both builds "
                      "share this Redis, so the whole test's ratio would not be the base's)"]
+
+
+def test_a_celery_broker_url_is_read_as_kombu_means_it(redis_socket, redis_server) -> None:
+    """`redis_url` given a Celery broker's URL, as a newcomer copies CELERY_BROKER_URL: kombu's socket URL
+    was "not a Redis URL" (exit 2), and a list read as one URL. kombu 5.7.0 puts
+    redis+socket:///path?virtual_host=1 into that socket's database 1 (on a real server); redis-py reads
+    the same as unix:///path?db=1. A list is read by its first URL, the one written to; a Sentinel, whose
+    INFO is its own, is exit 2 naming what to give instead."""
+    from echotune_ci.errors import ConfigError
+
+    assert redis_info.redis_py_url("redis+socket://:pw@/run/redis.sock?virtual_host=1&socket_timeout=3") == \
+        "unix://:pw@/run/redis.sock?socket_timeout=3&db=1"
+    assert redis_info.redis_py_url("redis+socket:///run/redis.sock") == "unix:///run/redis.sock?db=0"
+    listed = f"redis://127.0.0.1:{redis_server.port}/0;redis://127.0.0.1:1/0"
+    assert redis_info.redis_py_url(listed) == f"redis://127.0.0.1:{redis_server.port}/0"
+    assert redis_info.read_info(listed)["tcp_port"] == redis_server.port
+    with pytest.raises(ConfigError, match="a Redis Sentinel, whose INFO is its own"):
+        redis_info.read_info("sentinel://:s3cret@10.0.0.1:26379;sentinel://:s3cret@10.0.0.2:26379")
+    assert "redis_version" in redis_info.read_info(f"redis+socket://{redis_socket}?virtual_host=1")
