@@ -33,6 +33,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from collections.abc import Callable
 from typing import Any
 
 from . import commands
@@ -220,11 +221,20 @@ def _procfile(folder: Path, out: Instructions) -> None:
         _split(web, "Procfile (web)", out)
 
 
-def _script_of(line: str, folder: Path) -> Path | None:
-    """The script file in *folder* that *line* runs (``./boot.sh``, ``sh bin/start``), if any."""
+def _script_of(line: str, folder: Path, image: Callable[[str], str | None] | None = None) -> Path | None:
+    """The script file in *folder* that *line* runs (``./boot.sh``, ``sh bin/start``), if any. *image*
+    maps a folder of the image to the folder of *folder* its files came from (a Dockerfile's COPY), so
+    that an absolute path the image runs is the repository's file: nickjj/docker-django-example's
+    ``ENTRYPOINT ["/app/bin/docker-entrypoint-web"]`` (``COPY . .`` into /app) was read as no script, and
+    its CMD, run through it, as no command at all."""
     words = commands.tokens(line)
     if words[:1] in (["sh"], ["bash"], ["exec"]):
         words = words[1:]
+    if words and words[0].startswith("/") and image is not None:
+        mapped = image(posixpath.dirname(words[0]))
+        path = folder / mapped / posixpath.basename(words[0]) if mapped is not None else None
+        if path is not None and path.is_file():
+            return path
     if not words or not re.search(r"(?:\.sh|^bin/[\w-]+|^\./[\w-]+)$", words[0]):
         return None
     path = folder / (Path(words[0]).name if words[0].startswith("/") else words[0])
@@ -513,15 +523,26 @@ def _dockerfile(folder: Path, out: Instructions) -> None:
             m = _HEALTH_URL.search(args)
             if m:
                 out.health = Step(m.group(1), "Dockerfile (HEALTHCHECK)")
-    script = _script_of(entry, folder) if entry else None
+    _docker_command(text, folder, entry, cmd, out)
+
+
+def _docker_command(text: str, folder: Path, entry: str, cmd: str, out: Instructions) -> None:
+    """What the Dockerfile *text* of *folder* runs (its ENTRYPOINT *entry* and CMD *cmd*), in the
+    repository folder its final stage's WORKDIR holds: a script ENTRYPOINT is read for its own steps and
+    the CMD is the command; otherwise the two are one command."""
+    context = build_context(text, folder)
+    stage = final_stage(text, context)
+
+    def image(where: str) -> str | None:
+        return _from_folder(context, context_folder(where, stage.mounts), folder)
+
+    script = _script_of(entry, folder, image) if entry else None
     if script is not None and script.name not in out.read:
         _script(script, f"{script.name} (Dockerfile ENTRYPOINT)", out)
     line = f"{entry} {cmd}".strip() if entry and script is None else cmd
     if line:
         source = "Dockerfile (CMD)" if not entry or script else "Dockerfile (ENTRYPOINT)"
-        context = build_context(text, folder)
-        stage = final_stage(text, context)
-        mapped = _from_folder(context, context_folder(stage.workdir, stage.mounts), folder)
+        mapped = image(stage.workdir)
         line = _in_workdir(line, stage.workdir, mapped, "", folder, source, out)
         if line:
             _split(line, source, out)
