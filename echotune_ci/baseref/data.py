@@ -25,7 +25,7 @@ import stat
 import subprocess
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ..fsutil import tracked_files
@@ -716,6 +716,16 @@ def _where(url: str) -> str:
     return str(place) if place else url.split("://", 1)[0] + "://…"
 
 
+def _settings_texts(root: Path, names: str) -> Iterator[tuple[str, str]]:
+    """(path, text) of the files git tracks under *root* whose path matches the pattern *names*, the
+    first 20 in order; a file that cannot be read is passed over."""
+    for rel in sorted(f for f in tracked_files(root) or [] if re.search(names, f))[:20]:
+        try:
+            yield rel, (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+
+
 # Django's STATIC_ROOT, where `collectstatic` copies the static files the app then serves (WhiteNoise): a
 # string, a Path() of one, or os.getenv/os.environ.get(NAME, default)
 _STATIC_ROOT = re.compile(r"""^STATIC_ROOT\s*=\s*(?:os\.(?:getenv|environ\.get)\(\s*['"](\w+)['"]\s*,\s*)?"""
@@ -733,13 +743,7 @@ def shared_static_root(build: str, head_root: Path, base_root: Path, head_env: M
     CSS while the pages of both loaded the base's. Never raises."""
     if "collectstatic" not in build:
         return []
-    files = [f for f in tracked_files(head_root) or []
-             if f.endswith("/settings.py") or f == "settings.py" or re.search(r"(^|/)settings/\w+\.py$", f)]
-    for rel in sorted(files)[:20]:
-        try:
-            text = (head_root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
+    for rel, text in _settings_texts(head_root, r"(^|/)settings\.py$|(^|/)settings/\w+\.py$"):
         for m in _STATIC_ROOT.finditer(text):
             variable, path = m.group(1), m.group(2)
             if variable and head_env.get(variable) != base_env.get(variable):
@@ -758,3 +762,61 @@ def shared_static_root(build: str, head_root: Path, base_root: Path, head_env: M
                     "stylesheets and scripts with themselves (the bundle phase reads each build's own); "
                     f"give each build its own: {fix}"]
     return []
+
+
+# A Redis URL in a Python settings file: the default of a variable it reads (nickjj/docker-django-example's
+# os.getenv("REDIS_URL", "redis://redis:6379/0"), django-environ's env("REDIS_URL", default="redis://..."))
+_REDIS_SCHEMES = r"(?:rediss?|redis\+sentinel|redis\+socket|sentinel|valkeys?)://"
+_SETTING_DEFAULT = re.compile(rf"""(?:getenv|environ\.get|\benv(?:\.\w+)?)\(\s*['"](\w+)['"]\s*,\s*"""
+                              rf"""(?:default\s*=\s*)?['"]({_REDIS_SCHEMES}[^'"]*)['"]""")
+# ... or a literal no variable changes: CELERY_BROKER_URL = "redis://...", CACHES' "LOCATION": "redis://..."
+_SETTING_LITERAL = re.compile(rf"""^\s*(?:(\w+)\s*=|['"](\w+)['"]\s*:)\s*['"]({_REDIS_SCHEMES}[^'"]*)['"]""",
+                              re.M)
+
+
+def settings_redis(root: Path) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """({variable: (its Redis URL default, "file:line")}, {setting: (its literal Redis URL, "file:line")}) of
+    the Python settings files git tracks under *root* (``settings.py``, ``settings/*.py``, ``config.py``,
+    ``celery.py``, ``celeryconfig.py``): the Redis both builds use when their environments set nothing,
+    which the shared-Redis warning did not read. Never raises."""
+    defaults: dict[str, tuple[str, str]] = {}
+    literals: dict[str, tuple[str, str]] = {}
+    names = r"(^|/)(settings|config|celery|celeryconfig)\.py$|(^|/)settings/\w+\.py$"
+    for rel, text in _settings_texts(root, names):
+        for m in _SETTING_DEFAULT.finditer(text):
+            defaults.setdefault(m.group(1), (m.group(2), f"{rel}:{text.count(chr(10), 0, m.start()) + 1}"))
+        for m in _SETTING_LITERAL.finditer(text):
+            name = m.group(1) or m.group(2)
+            literals.setdefault(name, (m.group(3), f"{rel}:{text.count(chr(10), 0, m.start()) + 1}"))
+    return defaults, literals
+
+
+def shared_settings_caches(head_root: Path, base_root: Path, head_env: Mapping[str, str],
+                           base_env: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str],
+                                                                 dict[str, str], list[str]]:
+    """What the builds' settings files give of Redis where their environments set nothing: the head's
+    and the base's variables at their settings' defaults (to be read as set), the file and line of each
+    (its origin), and a warning of each literal Redis URL both builds' settings hold, which no [serve]
+    value can part. The defaults go to :func:`shared_caches` with the rest."""
+    (head_defaults, head_literals), (base_defaults, base_literals) = \
+        settings_redis(head_root), settings_redis(base_root)
+    head_add: dict[str, str] = {}
+    base_add: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for name, (value, where) in head_defaults.items():
+        if name in head_env or name in base_env or name not in base_defaults:
+            continue
+        head_add[name], base_add[name] = value, base_defaults[name][0]
+        origin[name] = f"{where}, its default, which neither build sets"
+    said: list[str] = []
+    for name, (value, where) in head_literals.items():
+        if name in head_defaults or base_literals.get(name, ("",))[0] != value or not location(value):
+            continue
+        fix = _own_database(url_list(value)[0])
+        said.append(
+            f"the base and the head use the same Redis database: {name} ({_cache_where(url_list(value)[0])}, "
+            f"{where}), which no variable sets, so no [serve] value can give each build its own; both "
+            "builds' cached answers, sessions, rate limits and queues share its keys (read it from a "
+            f"variable, in the base too: {name} = os.getenv(\"{name}\", \"{value.split('://')[0]}://...\"), "
+            f"and set it in [serve] env, as in {name} = \"{fix}\")")
+    return head_add, base_add, origin, said

@@ -50,7 +50,8 @@ from .configs import base_config, bundle_in_base, where_moved
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
                    dotenv_settings, local_databases, named_settings, remember_databases,
                    own_database_example, server_databases, share_earlier_databases, shared_caches,
-                   shared_database_names, shared_databases, shared_static_root)
+                   shared_database_names, shared_databases, shared_settings_caches,
+                   shared_static_root)
 from .environment import head_code, reuse_environment, setup_differences
 from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
@@ -355,7 +356,13 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
     steps = " ".join(app.filled(c.serve.setup or "") + " " + app.filled(c.serve.build or "")
                      for app, c in ((head.app, cfg), (base.app, base_cfg)))
     static = shared_static_root(steps, head.app.root, base.app.root, settings[0], settings[1])
-    return said + shared_databases(*settings) + shared_caches(*settings) + static
+    # a Redis URL the settings files default to (os.getenv("REDIS_URL", "redis://localhost:6379/0")) where
+    # neither environment sets it, or hold as a literal
+    head_more, base_more, origin, literal = shared_settings_caches(head.app.root, base.app.root,
+                                                                   settings[0], settings[1])
+    caches = shared_caches({**head_more, **settings[0]}, {**base_more, **settings[1]},
+                           {**settings[2], **origin})
+    return said + shared_databases(*settings) + caches + literal + static
 
 
 def _database_settings(cfg: Config, base_cfg: Config, head: App,

@@ -881,3 +881,51 @@ def test_a_static_root_outside_both_checkouts_is_one_folder_for_both_builds(tmp_
     settings.write_text('from pathlib import Path\nSTATIC_ROOT = Path("/srv/static")\n')
     [said] = shared_static_root(build, head, base, {}, {})
     assert "STATIC_ROOT (/srv/static, src/config/settings.py:2)" in said
+
+
+def test_a_redis_url_the_settings_default_to_or_hold_is_shared_where_no_environment_sets_it(tmp_path) -> None:
+    """The shared-Redis warning read the environments and dotenv files only: a Django app whose settings
+    default to a Redis URL (nickjj/docker-django-example's os.getenv("REDIS_URL", "redis://redis:6379/0"),
+    django-environ's env("CELERY_BROKER_URL", default=...)) or hold one (CACHES' "LOCATION", a Celery
+    broker literal) put both builds in one database with nothing said. Django 5.2's RedisCache with a
+    literal LOCATION wrote to that URL's database whichever app set the key (a real server, by hand)."""
+    import subprocess
+
+    from echotune_ci.baseref.data import shared_caches, shared_settings_caches
+
+    settings = ('import os\nimport environ\nenv = environ.Env()\n'
+                'REDIS_URL = os.getenv("REDIS_URL", "redis://localhost:6379/0")\n'
+                'CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="redis://localhost:6379/3")\n'
+                'CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",\n'
+                '                      "LOCATION": "redis://127.0.0.1:6379/1"}}\n'
+                'CELERY_BROKER_URL = "redis://:s3cret@127.0.0.1:6379/2"\n')
+    roots = []
+    for side in ("head", "base"):
+        root = tmp_path / side
+        (root / "site1").mkdir(parents=True)
+        (root / "site1" / "settings.py").write_text(settings)
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+        subprocess.run(["git", "-C", str(root), "add", "site1/settings.py"], check=True)
+        roots.append(root)
+    head_more, base_more, origin, literal = shared_settings_caches(roots[0], roots[1], {}, {})
+    assert head_more == base_more == {"REDIS_URL": "redis://localhost:6379/0",
+                                      "CELERY_RESULT_BACKEND": "redis://localhost:6379/3"}
+    [said] = shared_caches(head_more, base_more, origin)
+    assert said.startswith("the base and the head use the same Redis database: CELERY_RESULT_BACKEND "
+                           "(redis://localhost:6379/3 in site1/settings.py:5, its default, which neither "
+                           "build sets), REDIS_URL (redis://localhost:6379/0 in site1/settings.py:4, its "
+                           "default, which neither build sets)")
+    assert said.endswith('as in CELERY_RESULT_BACKEND = "redis://localhost:6379/{build_index}", '
+                         'REDIS_URL = "redis://localhost:6379/{build_index}")')
+    assert [w.split(";")[0] for w in literal] == [
+        "the base and the head use the same Redis database: LOCATION (redis://127.0.0.1:6379/1, "
+        "site1/settings.py:7), which no variable sets, so no [serve] value can give each build its own",
+        "the base and the head use the same Redis database: CELERY_BROKER_URL (redis://127.0.0.1:6379/2, "
+        "site1/settings.py:8), which no variable sets, so no [serve] value can give each build its own"]
+    assert literal[1].endswith('(read it from a variable, in the base too: CELERY_BROKER_URL = '
+                               'os.getenv("CELERY_BROKER_URL", "redis://..."), and set it in [serve] env, as '
+                               'in CELERY_BROKER_URL = "redis://…@127.0.0.1:6379/{build_index}")')
+    assert not any("s3cret" in w for w in literal)
+    # an environment that sets the variable (each build its own) leaves its default out
+    apart = shared_settings_caches(roots[0], roots[1], {"REDIS_URL": "redis://h/0"}, {"REDIS_URL": "redis://h/1"})
+    assert "REDIS_URL" not in apart[0]
