@@ -382,13 +382,17 @@ def finding_name(f: Finding) -> str:
 
 def gone_findings(result: PhaseResult, baseline: list[PhaseResult], fail_on: str) -> list[str]:
     """The findings of *result*'s phase in *baseline* at or above its failing severity (the phase's own
-    ``fail_on``, else *fail_on*) that *result* no longer has, each by :func:`finding_name`."""
+    ``fail_on``, else *fail_on*) that *result* no longer has, each by :func:`finding_name`; not one in a file
+    *result*'s own scan did not finish."""
     threshold = result.fail_on or fail_on
     if threshold == "none":
         return []
     head = {f.fingerprint for f in result.findings}
+    # nor where the head's own scan did not finish: what it has there is unknown (see unscanned_paths)
+    unscanned = unscanned_paths([result], result.phase)
     return [finding_name(f) for b in baseline if b.phase == result.phase for f in b.findings
-            if f.fingerprint not in head and severity_at_least(f.severity, threshold)]
+            if f.fingerprint not in head and severity_at_least(f.severity, threshold)
+            and (f.location is None or f.location.path not in unscanned)]
 
 
 def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],

@@ -118,3 +118,7 @@ def test_a_finding_in_a_file_the_bases_scan_did_not_finish_is_not_new(tmp_path, 
     proc = run_cli("gate", str(elsewhere), "--baseline", str(base), env=cli_env)
     assert proc.returncode == 1, proc.stdout
     assert "1 new finding(s) at or above 'high' (regex_dos at api/src/core/env.js:122)" in proc.stdout
+    # the other way round: a base finding where the head's scan did not finish is not "gone"
+    proc = run_cli("gate", str(base), "--baseline", str(head), env=cli_env)
+    assert proc.returncode == 0, proc.stdout
+    assert "gone" not in proc.stdout and "regex_dos" not in proc.stdout, proc.stdout
