@@ -27,6 +27,7 @@ from .compare import Comparison, _base_key, bundle_renames, compare_results, lev
 from .phases.bundle.baseline import ADDED, REMOVED
 from .errors import EXIT_COULD_NOT_RUN, EXIT_GATE_FAILED, EXIT_OK
 from .results import Finding, Metric, PhaseResult, Status, severity_at_least, within_budget, worst_status
+from .results.model import as_status
 from .results.units import fmt_budget, fmt_metric, fmt_number
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -355,7 +356,7 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str,
     else:  # "0 new finding(s) below 'medium'" read as a count of the findings below medium
         detail = "no new finding"
     if known_count:
-        detail += f", {known_count} known from the baseline"
+        detail += f", {known_count} known from the base"
     if unsure:
         places = sorted({f.location.path for f in unsure if f.location is not None})
         shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
@@ -366,8 +367,12 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str,
 def _named(findings: list[Finding], shown: int = 3) -> str:
     """*findings* by rule and place (``PYSEC-2023-242 at requirements.txt:26``), the first *shown* of
     them, then how many more."""
-    named = ", ".join(finding_name(f) for f in findings[:shown])
-    return named + (f" and {len(findings) - shown} more" if len(findings) > shown else "")
+    return _named_text([finding_name(f) for f in findings], shown)
+
+
+def _named_text(names: list[str], shown: int = 3) -> str:
+    """The first *shown* of *names*, then how many more."""
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
 def finding_name(f: Finding) -> str:
@@ -397,8 +402,9 @@ def gone_findings(result: PhaseResult, baseline: list[PhaseResult], fail_on: str
 
 def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
                       gate: GateSettings) -> tuple[list[Comparison], list[Check]]:
-    """Comparisons of every metric against the baseline, and a failing check for each metric
-    named in ``[gate] regression`` that regressed beyond its limit."""
+    """Comparisons of every metric against the baseline, and a check for each metric named in
+    ``[gate] regression`` that was compared: failing when it regressed beyond its limit, passing when it
+    did not ("no significant change", "improved"), an error when a side is not a number."""
     thresholds: Mapping[str, float] = gate.regression
     comparisons = compare_results(baseline, results, thresholds=thresholds, alpha=gate.alpha,
                                   min_effect_pct=gate.min_effect_pct, confidence=gate.confidence,
@@ -414,7 +420,17 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
                                 f"{c.key} cannot be compared with the base: a value is not a number",
                                 dataclasses.replace(broken, status="error") if broken is not None else None))
             continue
-        if c.name not in thresholds or c.verdict != "regressed":
+        if c.name not in thresholds:
+            continue
+        if c.verdict in ("no significant change", "improved"):
+            # A gated metric that held its limit is a gate checked: a bundle-only run whose growth stayed
+            # within 5 % ended "0 checked", as if nothing had been judged.
+            held = by_key.get((c.phase, c.key))
+            limit = f"limit {thresholds[c.name]:g} %"
+            checks.append(Check(c.phase, f"regression of {c.key}", "pass",
+                                f"{c.key}: {c.verdict_text()} against the base ({limit})", held))
+            continue
+        if c.verdict != "regressed":
             continue
         regressed = by_key.get((c.phase, c.key))
         how = f"p = {c.p_value:.3g}" if c.p_value is not None else "no samples: relative change"
@@ -584,12 +600,16 @@ def ratchet(results: list[PhaseResult], baseline: list[PhaseResult], checks: lis
 
 
 def gated(result: PhaseResult, checks: list[Check]) -> PhaseResult:
-    """A copy of *result* as the gate sees it: regressed metrics failed, status from its checks, and
+    """A copy of *result* as the gate sees it: regressed metrics failed (error where a side of the comparison
+    is not a number), status from its checks, and
     the warnings of its comparison with the base (:data:`BASE_CHECK`) among its own, since the reports
     show a result's warnings: a phase marked "warn" for them said nowhere why."""
-    regressed = {c.metric.key for c in checks
-                 if c.phase == result.phase and c.rule.startswith("regression of ") and c.metric is not None}
-    metrics = [dataclasses.replace(m, status="fail") if m.key in regressed else m for m in result.metrics]
+    # The status of each regression check's metric: fail when it regressed, error when a side is no number;
+    # one that held keeps the status its budget gave it.
+    judged = {c.metric.key: as_status(c.status) for c in checks
+              if c.phase == result.phase and c.rule.startswith("regression of ") and c.metric is not None
+              and c.status in ("fail", "error")}
+    metrics = [dataclasses.replace(m, status=judged[m.key]) if m.key in judged else m for m in result.metrics]
     status = worst_status(c.status for c in checks if c.phase == result.phase)
     said = [c.detail for c in checks
             if c.phase == result.phase and c.rule == BASE_CHECK and c.status == "warn"
@@ -686,15 +706,20 @@ def evaluate(results: list[PhaseResult], cfg: Config,
         compared = baseline is not None and any(b.phase == r.phase for b in baseline)
         unscanned = unscanned_paths(baseline or [], r.phase)
         check, known_count = finding_check(r, known, cfg.budgets.security_fail_on, compared, unscanned)
-        if check is not None:
-            outcome.checks.append(check)
         outcome.known_findings += known_count
         if compared:
             outcome.compared_phases |= {r.phase}
             # a finding where the base's scan did not finish is not marked new in the reports either
             outcome.known |= {f.fingerprint for f in r.findings if f.fingerprint in known
                               or (f.location is not None and f.location.path in unscanned)}
-            outcome.gone_findings += gone_findings(r, baseline or [], cfg.budgets.security_fail_on)
+            gone = gone_findings(r, baseline or [], cfg.budgets.security_fail_on)
+            outcome.gone_findings += gone
+            if gone:  # the terminal's gate lines said what a pull request adds, never what it fixes
+                said = f"{len(gone)} of the base's gone: {_named_text(gone)}"
+                check = (dataclasses.replace(check, detail=f"{check.detail}; {said}") if check is not None
+                         else Check(r.phase, "findings", "pass", f"no finding; {said}"))
+        if check is not None:
+            outcome.checks.append(check)
         checked.append(r)
     if baseline is not None:
         outcome.base_targets = tuple(b.target for b in baseline if b.target)

@@ -183,3 +183,44 @@ def on_moved_port(cfg: Config, fixed: int, port: int) -> tuple[Config, list[str]
         return value
 
     return moved(cfg, ""), changed  # type: ignore[return-value]
+
+
+# The phases that measure nothing else when their setting names a server: the whole phase would measure
+# that one server for both builds (load's rounds would even pair that server with the base's app).
+WHOLLY_ON_ONE_SERVER = frozenset({"api", "load"})
+
+
+def one_server(phase: str, head: Config, base: Config) -> str:
+    """Which settings of *phase* name the same server in the head's and the base's configuration
+    (``[api] url``, ``[load] host``, ``[security.http] url``, a ``[[frontend.pages]] url``, an absolute
+    ``[frontend.login] path``), as one phrase: ``"[api] url = http://host:port/path: one server for both
+    builds, ..."`` (URLs without credentials, query or fragment); "" when none does. Such a setting wins
+    over the app each build starts, so both builds measure that server and every verdict on it compares
+    the server with itself. A URL on the head's fixed port is no such setting: the base's is moved to the
+    base's port (:func:`on_moved_port`), so the two differ."""
+    from ..net.urls import location
+
+    def named(cfg: Config) -> list[tuple[str, str]]:
+        if phase == "api":
+            return [("[api] url", cfg.api.url)]
+        if phase == "load":
+            return [("[load] host", cfg.load.host)]
+        if phase == "security":
+            checked = cfg.security.enabled and "http" in cfg.security.checks
+            return [("[security.http] url", cfg.security.http.url)] if checked else []
+        if phase == "frontend":
+            section = cfg.frontend
+            pages = [(f"[[frontend.pages]] url (page {i + 1})", p.url) for i, p in enumerate(section.pages)]
+            login = section.login.path
+            return [*pages, ("[frontend.login] path", login if "://" in login else "")]
+        return []
+
+    out = []
+    for (key, mine), (_, theirs) in zip(named(head), named(base), strict=False):
+        if mine and mine == theirs:
+            place = location(mine)
+            out.append(f"{key} = {place if place is not None else mine}")
+    if not out:
+        return ""
+    return (f"{'; '.join(out)}: one server for both builds, not each build's app (leave it empty to measure "
+            "the app each build starts)")

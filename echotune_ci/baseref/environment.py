@@ -27,12 +27,29 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from ..config.sections import ServeSettings
 from ..errors import ConfigError
 from ..project.workspaces import js_workspace_globs
-from ..serve.steps import NPM_LOCKFILES, SETUP_OUTPUTS, input_digests, read_stamp, setup_inputs
+from ..project.workspaces import NPM_LOCKFILES
+from ..serve.generated import generated_inputs
+from ..serve.steps import SETUP_OUTPUTS, input_digests, read_stamp, setup_inputs
+
+
+# Where Poetry (``virtualenvs.path``, unless ``virtualenvs.in-project``) and Pipenv (``WORKON_HOME``,
+# unless ``PIPENV_VENV_IN_PROJECT``) make a project's virtualenv: a folder of the user's, the environment
+# named after a hash of the project's path. A base in a temporary checkout has a new path on every run,
+# so its own ``poetry install`` made a new 73 MB environment in ~/.cache/pypoetry/virtualenvs each time,
+# left there after the checkout was removed.
+VENV_HOMES = ("POETRY_VIRTUALENVS_PATH", "WORKON_HOME")
+
+
+def temporary_venv_homes(folder: Path, configured: Mapping[str, str]) -> dict[str, str]:
+    """The variables that make Poetry and Pipenv keep the base's virtualenvs in *folder* (the temporary
+    folder of its checkout, removed with it), each but one ``[serve] env`` sets itself (*configured*)."""
+    return {name: str(folder / name.lower()) for name in VENV_HOMES if name not in configured}
 
 
 def _hashes(serve: ServeSettings, cwd: Path) -> dict[str, str] | None:
@@ -60,6 +77,40 @@ def same_dependencies(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
             and stamp.get("inputs") == theirs and stamp.get("left") == mine)
 
 
+def _generated(serve: ServeSettings, cwd: Path) -> dict[str, str]:
+    """Each setup input of *cwd* that a generator writes code into a node_modules from (see
+    :func:`~echotune_ci.serve.generated.generated_inputs`), by its path relative to *cwd*, with what it
+    writes, also relative to *cwd* (``client/node_modules/.prisma/client``)."""
+    made = {}
+    for path in setup_inputs(cwd, serve.setup_inputs, missing_ok=True):
+        if path.name == "package.json":
+            for source, outputs in generated_inputs(path.parent).items():
+                shown = [os.path.normpath(PurePosixPath(os.path.relpath(path.parent, cwd), out).as_posix())
+                         for out in outputs.split(", ")]
+                made[os.path.relpath(source, cwd).replace(os.sep, "/")] = ", ".join(shown)
+    return made
+
+
+def generated_differences(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> str:
+    """A warning for a base linked to the head's node_modules without a setup of its own (``--no-setup``)
+    whose generator inputs (see :func:`~echotune_ci.serve.generated.generated_inputs`) differ from the
+    head's: it runs the head's generated code, and a generator in its build (``npx prisma generate``)
+    writes its own into the node_modules the head's app, started after the base's build, then loads. ""
+    when they are the same."""
+    mine, theirs = _hashes(head, head_cwd), _hashes(base, base_cwd)
+    made = {**_generated(base, base_cwd), **_generated(head, head_cwd)}
+    if mine is None or theirs is None:
+        return ""
+    differ = [name for name in made if mine.get(name) != theirs.get(name)]
+    if not differ:
+        return ""
+    outputs = ", ".join(dict.fromkeys(made[name] for name in differ))
+    return (f"the base did not run its setup and uses the head's node_modules, but its {', '.join(differ)} "
+            f"differs from the head's, which {outputs} is generated from: the base runs the head's generated "
+            f"code, and a generator in its build writes the base's into the node_modules the head's app then "
+            f"loads; run without --no-setup to give the base its own")
+
+
 def setup_differences(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> str:
     """What makes the base's setup another install than the head's, named for the note that says it ran
     its own (see :func:`same_dependencies`): "package.json" (a pull request that changed its spec alone,
@@ -69,7 +120,10 @@ def setup_differences(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
     mine, theirs = _hashes(head, head_cwd), _hashes(base, base_cwd)
     if mine is None or theirs is None:
         return ""
-    changed = [name for name in mine if name in theirs and mine[name] != theirs[name]]
+    # A schema among the inputs is there for the code generated from it, which a newcomer would not guess
+    made = {**_generated(base, base_cwd), **_generated(head, head_cwd)}
+    changed = [f"{name}{f', which {made[name]} is generated from' if name in made else ''}"
+               for name in mine if name in theirs and mine[name] != theirs[name]]
     parts = [", ".join(changed)] if changed else []
     for names, side in (([n for n in theirs if n not in mine], "base"), ([n for n in mine if n not in theirs],
                                                                         "head")):
@@ -286,3 +340,45 @@ def head_code(head: ServeSettings, head_cwd: Path, head_root: Path) -> str | Non
                 if found is not None:
                     return PurePosixPath(folder, name, found).as_posix()
     return None
+
+
+def _venv_python(venv: str) -> str:
+    """The Python version a virtualenv was made with, from its ``pyvenv.cfg`` (``version = 3.11.7`` of venv
+    and virtualenv, ``version_info = 3.12.1`` of uv); "" when it says none."""
+    try:
+        text = (Path(venv) / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    found = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            found[key.strip()] = value.strip()
+    version = found.get("version") or found.get("version_info", "")
+    return ".".join(version.split(".")[:3])
+
+
+def python_difference(head_env: Mapping[str, str], base_env: Mapping[str, str],
+                      roots: tuple[Path, Path]) -> str:
+    """A warning when the head's and the base's apps run in Python environments (``VIRTUAL_ENV`` of each
+    app's environment) made by different Pythons; "" otherwise. *roots*: the head's and the base's
+    checkouts, to name each environment by its place in its own.
+
+    A head's .venv that Poetry made with Python 3.13 for an earlier commit (one asking for ^3.12) stays,
+    since it fits the pair's ^3.10 too, and the base's own setup made one with 3.11: both were measured
+    against each other with nothing that said the interpreters differed. A pull request that changes the
+    Python the project asks for gets the same words: its timings compare the interpreters too."""
+    sides = []
+    for env, root in zip((head_env, base_env), roots, strict=True):
+        venv = env.get("VIRTUAL_ENV", "")
+        version = _venv_python(venv) if venv else ""
+        if not version:
+            return ""
+        inside = _inside(Path(venv).absolute(), root.absolute())
+        sides.append((version, inside.as_posix() if inside is not None else venv))
+    (head, head_venv), (base, base_venv) = sides
+    if head == base:
+        return ""
+    return (f"the base runs Python {base} (its {base_venv}) and the head Python {head} ({head_venv}): the "
+            f"timings compare the interpreters too; an environment made earlier by another Python stays "
+            f"until it is removed (then setup makes it anew)")

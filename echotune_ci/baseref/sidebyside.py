@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 from .. import console
 from ..config import Config, override
 from ..errors import EchoTuneError, RunError
-from ..fsutil import cannot_write, own_artifact_folders, previous_kept, staged, write_text_atomic
+from ..fsutil import (cannot_write, ignore_output_folder, own_artifact_folders, previous_kept, staged,
+                      write_text_atomic)
 from ..output_lock import output_lock
 from ..phases.base import Phase, PhaseContext
 from ..results import Metric, PhaseResult
@@ -45,12 +46,14 @@ from ..serve import App
 from . import BASE_FOLDER
 from .checkout import (BaseSource, checkout_top, dirty_paths, prepared_folder, repository_root, resolve_ref,
                        worktree)
-from .configs import base_config, bundle_in_base, where_moved
+from .configs import WHOLLY_ON_ONE_SERVER, base_config, bundle_in_base, one_server, where_moved
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
                    dotenv_settings, local_databases, named_settings, remember_databases,
                    own_database_example, server_databases, share_earlier_databases, shared_caches,
-                   shared_database_names, shared_databases)
-from .environment import head_code, reuse_environment, setup_differences
+                   shared_database_names, shared_databases, shared_settings_caches,
+                   shared_static_root)
+from .environment import (generated_differences, head_code, python_difference, reuse_environment,
+                          setup_differences, temporary_venv_homes)
 from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -161,6 +164,10 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
 
     head_cwd, base_cwd = head_cfg.resolve(head_cfg.serve.cwd), cfg.resolve(cfg.serve.cwd)
     roots = (repo, report.source.root) if report.source is not None else None
+    if temporary and report.source is not None:
+        # Poetry's and Pipenv's own virtualenv of the base beside its checkout, removed with it: named
+        # after the checkout's new path, it was a new one in the user's cache on every run
+        env = {**temporary_venv_homes(report.source.root.parent, cfg.serve.env), **env}
     installs = bool(cfg.serve.setup) and not skip_setup
     # An environment that installs the head's own code (pip install -e .) would run it as the base.
     own_code = head_code(head_cfg.serve, head_cwd, repo)
@@ -170,6 +177,10 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     own_setup = ""  # why the base runs its own setup; said once it has run (or its stamp skipped it)
     if linked:
         report.notes.append(linked)
+        # linked without a setup of its own (--no-setup): a Prisma client is the head's schema's
+        shared = "" if installs else generated_differences(head_cfg.serve, head_cwd, cfg.serve, base_cwd)
+        if shared:
+            report.warnings.append(shared)
         if own_code:
             report.notes.append(f"the head's {own_code} installs the head's own code: where the base's "
                                 f"server does not import its code from its own folder first, the base runs "
@@ -342,14 +353,26 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
                    base: PreparedApp | None) -> list[str]:
     """What differs or is shared in the data the two builds serve: local SQLite files (not for a head whose
     settings name a database server: those files are what an earlier run on SQLite left, see
-    :func:`~.data.share_earlier_databases`), and one database server both environments point at."""
+    :func:`~.data.share_earlier_databases`), one database server both environments point at, and one
+    static-files folder outside both checkouts that both builds write."""
     if head is None or base is None:
         return data_warnings(cfg.base_dir, base_cfg.base_dir, had)
     settings = _database_settings(cfg, base_cfg, head.app, base.app)
     # django-blog on PostgreSQL: its db.sqlite3 from before was said to hold other rows than the base's
     said = [] if server_databases(settings[0]) else \
         data_warnings(cfg.base_dir, base_cfg.base_dir, had)
-    return said + shared_databases(*settings) + shared_caches(*settings)
+    # a folder outside both checkouts that both builds write (Django's STATIC_ROOT)
+    steps = " ".join(app.filled(c.serve.setup or "") + " " + app.filled(c.serve.build or "")
+                     for app, c in ((head.app, cfg), (base.app, base_cfg)))
+    static = shared_static_root(steps, head.app.root, base.app.root, settings[0], settings[1])
+    # a Redis URL the settings files default to (os.getenv("REDIS_URL", "redis://localhost:6379/0")) where
+    # neither environment sets it, or hold as a literal
+    head_more, base_more, origin, literal = shared_settings_caches(head.app.root, base.app.root,
+                                                                   settings[0], settings[1])
+    caches = shared_caches({**head_more, **settings[0]}, {**base_more, **settings[1]},
+                           {**settings[2], **origin})
+    python = python_difference(head.app.environment(), base.app.environment(), (cfg.root, base_cfg.root))
+    return said + shared_databases(*settings) + caches + literal + static + ([python] if python else [])
 
 
 def _database_settings(cfg: Config, base_cfg: Config, head: App,
@@ -449,15 +472,19 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
                 continue
             base_down = not_run(phase, base_app) if base is not None else None
             down = report.down if phase.needs_app else ""
-            if base is None or base_down is not None or down:
+            one = one_server(phase.name, head.cfg, base.cfg) if base is not None else ""
+            apart = one if phase.name in WHOLLY_ON_ONE_SERVER else ""
+            if base is None or base_down is not None or down or apart:
                 from ..runner import run_phase
 
                 pair = Pair(run_phase(phase, head.cfg, head.contexts[phase.name]))
-                if base_down is not None or down:  # the base crashed in an earlier phase, or never started
-                    why = base_down.errors[0] if base_down is not None else down
+                if base_down is not None or down or apart:  # the base crashed or never started, or one server
+                    why = base_down.errors[0] if base_down is not None else down or apart
                     pair.head.warnings.append(f"no comparison with the base: {why}")
             else:
                 pair = measure_pair(phase, head, base)
+                if one:  # its other checks or pages compare the builds; what that setting names does not
+                    pair.head.warnings.append(f"{one}: what was measured there compares no builds")
             pair.head = app_exited(pair.head, phase, head_app)
             if pair.base is not None:
                 pair.base = app_exited(pair.base, phase, base_app)
@@ -927,6 +954,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise cannot_write(output_dir, exc) from None
+    ignore_output_folder(output_dir)  # no build reads what this run writes
     artifacts = output_dir / "artifacts"
     started = time.monotonic()
     kept = own_artifact_folders(output_dir, cfg.base_dir, [*(p.name for p in phases), "base"])

@@ -72,7 +72,7 @@ def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str
     else:
         outcome = run(cfg, out, only=phases, baseline=list(baseline) or None, serve_command=serve_command,
                       url=url, serve=ServeOptions(skip_setup=no_setup, force_setup=force_setup)).outcome
-    click.echo(render_text(outcome.results, outcome.comparisons), nl=False)
+    click.echo(render_text(outcome.results, outcome.comparisons, outcome), nl=False)
     click.echo(render("gate.txt.j2", outcome=outcome), nl=False)
     click.echo(f"results: {out}/  report: {out / 'report' / 'comment.md'}")
     summary = out / "report" / "summary.md"

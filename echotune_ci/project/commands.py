@@ -39,8 +39,9 @@ _INSTALLS = re.compile(
     r"^(?:npm (?:(?:--prefix|-C) \S+ )?(?:ci|install|i)(?![\w-])|"
     r"yarn(?: (?:--cwd \S+ )?install)?(?:\s+--\S+)*$|"
     r"pnpm (?:(?:--dir|-C) \S+ )?(?:install|i)(?![\w-])|bun install\b|"
-    r"(?:\S*python3?(?:\.\d+)? -m |\S*/)?pip3? install\b|poetry install\b|uv sync\b|uv pip install\b|"
-    r"pdm install\b|pipenv install\b|pipenv sync\b|bundle install\b|\S*python3?(?:\.\d+)? -m venv\b)"
+    r"(?:\S*python3?(?:\.\d+)? -m |\S*/)?pip3? install\b|poetry (?:install|sync)\b|uv sync\b|"
+    r"uv pip install\b|pdm install\b|pipenv install\b|pipenv sync\b|bundle install\b|"
+    r"\S*python3?(?:\.\d+)? -m venv\b)"
 )
 _BUILDS = re.compile(
     r"^(?:(?:npm|pnpm|bun) run (?:build|compile|migrate|db:\S+)|yarn (?:run )?(?:build|compile|migrate)|"

@@ -358,7 +358,7 @@ def plan_files(root: Path, app: AppSetup, *, ref: str, repository: str = DEFAULT
                            "comment": _comment, "excludes": security_excludes(app), "printable": printable,
                            "working_directory": sub, "config_path": config,
                            "ready_url": ready_url(app), "login_flow": _login_flow(root, app),
-                           "deploy": deploy, "pages": _frontend_pages(app)}
+                           "deploy": deploy, "pages": _frontend_pages(app), "tools": runner_tools(app)}
     files = {
         config: _render("init/echotune.toml.j2", **ctx),
         ".github/workflows/echotune.yml": _render("init/workflow-gate.yml.j2", **ctx),
@@ -368,6 +368,28 @@ def plan_files(root: Path, app: AppSetup, *, ref: str, repository: str = DEFAULT
         files[".github/workflows/echotune-research.yml"] = _render("init/workflow-research.yml.j2", **ctx)
     _validate_config(files[config], root / "echotune.toml")
     return files
+
+
+# The package managers a [serve] step may run that GitHub's Ubuntu runner images lack (they have npm, Yarn 1
+# and pipx): the generated workflow has the action install them (its input ``tools``), or the gate's first
+# step, `poetry install`, stopped on "poetry: command not found" where a developer's machine had it.
+RUNNER_LACKS = ("poetry", "pipenv", "pdm", "uv")
+
+
+def runner_tools(app: AppSetup) -> list[str]:
+    """The package managers of :data:`RUNNER_LACKS` that *app*'s setup, build or command runs (the first
+    word of a step after ``cd X &&`` and ``NAME=value``: ``POETRY_VIRTUALENVS_IN_PROJECT=true poetry
+    install``, ``poetry run gunicorn``), in the order they first appear."""
+    from .commands import segments, split_env, strip_cd, tokens
+
+    found: list[str] = []
+    for line in (app.setup, app.build, app.command):
+        for step in segments(line or ""):
+            _, words = split_env(tokens(strip_cd(step)[1]))
+            name = words[0].rsplit("/", 1)[-1] if words else ""
+            if name in RUNNER_LACKS and name not in found:
+                found.append(name)
+    return found
 
 
 def _frontend_pages(app: AppSetup) -> dict[str, list[tuple[str, str, bool]]]:

@@ -177,12 +177,13 @@ def poetry_specifiers(constraint: str) -> tuple[str, ...]:
         # Poetry separates the parts of one alternative by commas or spaces, and allows a space after an
         # operator (">= 3.9, < 4")
         joined = re.sub(r"(\^|~=|~|==|!=|<=|>=|<|>|=)\s+", r"\1", alternative.strip().rstrip(","))
-        parts = []
+        parts: list[str] = []
         for part in (p for p in re.split(r"[\s,]+", joined) if p):
             converted = _poetry_part(part)
             if converted is None:
                 return ()
-            parts.extend(converted)
+            # each once: flask-blueprint-tutorial's "^3.12,<4" was said as ">=3.12,<4,<4"
+            parts.extend(c for c in converted if c not in parts)
         try:
             SpecifierSet(",".join(parts))
         except InvalidSpecifier:
@@ -280,10 +281,12 @@ def python_note(asked: Asked | None, installer: str = "", setup: str = "") -> st
 def _pipenv_note(asked: Asked, other: str, have: str) -> str:
     """What pipenv does with a Pipfile's version: it looks for that interpreter, makes the venv with it when
     found, and stops when not (pyenv or asdf may install it, in CI only with PIPENV_YES=1);
-    ``PIPENV_PYTHON`` names the interpreter instead, and a Pipfile asking for another then only warns."""
+    ``PIPENV_PYTHON`` names the interpreter instead, and a Pipfile asking for another then only warns. It
+    names python3's minor (``python3.11``): pipenv 2026.10 took ``PIPENV_PYTHON=python3`` for the newest
+    Python 3 its finder sees, pyenv's versions included (3.13.0 here, where python3 on PATH is 3.11.7)."""
     found = installed(other)
-    instead = (f"put PIPENV_PYTHON=python3 in front of setup to make the venv with {have} (pipenv then only "
-               "warns)")
+    instead = (f"put PIPENV_PYTHON=python{have} in front of setup to make the venv with {have} (pipenv then "
+               "only warns)")
     if found and (asked.version.count(".") < 2 or found == asked.version):
         made = f"pipenv makes the venv with {other} ({found}), installed here, not with python3"
         if not have:

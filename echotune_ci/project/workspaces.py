@@ -40,6 +40,8 @@ JS_LOCKFILES = (
     ("bun.lock", "bun"),
     ("bun.lockb", "bun"),
 )
+# npm's own lockfiles: `npm ci`, `npm audit` and the propose phase's `npm install` read no other.
+NPM_LOCKFILES = tuple(name for name, tool in JS_LOCKFILES if tool == "npm")
 # How to install a package manager that is missing on this machine.
 INSTALL_HINTS = {
     "uv": "`python3 -m pip install --user uv` or `curl -LsSf https://astral.sh/uv/install.sh | sh`",

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..results import Finding
 from ..project.detect import normalise_name
+from ..project.workspaces import NPM_LOCKFILES
 
 
 @dataclass
@@ -213,7 +214,6 @@ def _raise_pins(rel: str, pins: list[_Pin], checkout: Checkout, change: Change, 
 
 # ---------------------------------------------------------------------------------------------- npm
 
-_NPM_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 _SECTIONS = ("dependencies", "devDependencies", "optionalDependencies")
 _PLAIN_RANGE = re.compile(r"^(\^|~|>=|=|v)?(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9A-Za-z.-]+)?$")
 
@@ -278,7 +278,7 @@ def _npm_plan(findings: list[Finding], checkout: Checkout,
         elif not props.get("direct"):
             reject(f"not a direct dependency (dependency path: {path}): raise the dependency that pulls it "
                    "in, or add an override")
-        elif posixpath.basename(lockfile) not in _NPM_LOCKFILES:
+        elif posixpath.basename(lockfile) not in NPM_LOCKFILES:
             target = first or "a fixed version"
             reject(f"{lockfile} is not an npm lockfile: raise {props['package']} to {target} with its "
                    "package manager")

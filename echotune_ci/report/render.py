@@ -15,6 +15,7 @@ import markupsafe
 from markupsafe import Markup
 
 from ..compare import Comparison, signed_pct
+from ..gate import GateOutcome
 from ..results import SEVERITIES, Metric, PhaseResult, severity_rank, within_budget
 from ..results.units import fmt_budget, fmt_bytes, fmt_metric, fmt_number
 
@@ -47,7 +48,9 @@ def fmt_delta(m: Metric, comparison: Comparison | None = None) -> str:
     test is significant but that its phase tests only once the gated
     metrics all regress (:meth:`~echotune_ci.compare.Comparison.held_back`),
     "+6 % (not tested)" a count that gets no verdict (compare's method
-    "count": files scanned, requests sent). Without one it is the plain
+    "count": files scanned, requests sent), "+1.7 % (within 5 %)" a single
+    value on each side whose change stayed within its limit (compare's
+    method "threshold": a bundle's bytes, a score). Without one it is the plain
     difference in percent of the base, with no arrow, since a single
     difference says nothing about noise. A figure of its own run alone
     (``compared`` false: the api phase's response times) says "not
@@ -65,6 +68,11 @@ def fmt_delta(m: Metric, comparison: Comparison | None = None) -> str:
         if comparison.held_back:
             # "(n.s.)" read as "no change" beside a page's Speed Index +156 %, every head load slower
             return text + " (held back)"
+        if comparison.method == "threshold" and comparison.verdict == "no significant change" \
+                and comparison.limit_pct is not None:
+            # One value a side (a bundle's bytes, a score) is no sample: its change is exact, and what made
+            # it no regression is its limit, where "+1.7 % (n.s.)" read as a test of noise.
+            return f"{text} (within {comparison.limit_pct:g} %)"
         arrow = {"regressed": " 🔺", "improved": " 🔽", "no significant change": " (n.s.)"}
         return text + arrow.get(comparison.verdict, "")
     if m.baseline is None or m.value is None:
@@ -230,6 +238,8 @@ def report_environment(kind: str) -> jinja2.Environment:
         basename=lambda p: posixpath.basename(str(p)),
     )
     env.tests["match_image"] = lambda p: str(p).lower().endswith(IMAGE_SUFFIXES)
+    env.tests["startingwith"] = lambda text, prefix: str(text).startswith(prefix)
+    env.tests["new_in"] = lambda finding, outcome, phase: bool(outcome.is_new(phase, finding))
     return env
 
 
@@ -249,12 +259,14 @@ def render(template: str, **context: Any) -> str:
     return report_environment(template_kind(template)).get_template(template).render(**context)
 
 
-def render_text(results: list[PhaseResult], comparisons: Iterable[Comparison] | None = None) -> str:
-    """The short terminal table printed by phase commands, ``run`` and ``gate``; *comparisons* (the
-    gate's) give the "vs base" change its estimate and verdict (:func:`fmt_delta`). An error a phase
-    shares with an earlier one is printed once (:func:`repeated_errors`)."""
+def render_text(results: list[PhaseResult], comparisons: Iterable[Comparison] | None = None,
+                outcome: GateOutcome | None = None) -> str:
+    """The short terminal table printed by phase commands and ``run``; *comparisons* (the gate's) give the
+    "vs base" change its estimate and verdict (:func:`fmt_delta`), and *outcome* (with a base) which
+    findings are new since the base: counted, listed first and marked "· new". An error a phase shares
+    with an earlier one is printed once (:func:`repeated_errors`)."""
     return render("text.txt.j2", results=results, compared=comparison_map(comparisons),
-                  errors=repeated_errors(results))
+                  errors=repeated_errors(results), outcome=outcome)
 
 
 def repeated_errors(results: Sequence[PhaseResult]) -> list[list[str]]:

@@ -24,9 +24,11 @@ from pathlib import Path
 
 from .. import console
 from ..project import commands
+from ..project.workspaces import NPM_LOCKFILES
 from ..errors import ConfigError, RunError
 from ..fsutil import write_json_atomic
 from .environment import not_installed
+from .generated import generated_inputs
 from .output import (OutputBuffer, lacks_a_dependency, missing_module, missing_tool, own_module,
                      own_module_hint, read_into, silent_migration_hint, summarise,
                      unreachable_host_hint, yarn_build_hint, yarn_setting_hint)
@@ -63,8 +65,15 @@ STAMP_OUTPUTS = (*SETUP_OUTPUTS, ".yarn/install-state.gz", ".yarn/unplugged")
 # (one of these among them: :func:`_run_by_install`).
 NOT_INSTALLED = ("version", "description", "keywords", "author", "contributors", "maintainers", "license",
                  "homepage", "repository", "bugs", "funding")
-# npm's lockfiles, which copy the root package.json's version and license (:func:`_lockfile_digest`)
-NPM_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
+# What of pyproject.toml `poetry install --no-root` reads: the keys of Poetry's lock content-hash
+# (Locker._get_content_hash: [project] requires-python, dependencies, optional-dependencies,
+# [dependency-groups], [tool.poetry] dependencies, dev-dependencies, group, source, extras), and those that
+# change Poetry itself or whether it installs the project. A version bump or a [tool.black] change leaves
+# the lock's content-hash as it was, and `poetry install` installs the same packages; the base of `run
+# --base-ref` ran its own install for it all the same (:func:`_pyproject_digest`).
+POETRY_PROJECT_KEYS = ("requires-python", "dependencies", "optional-dependencies")
+POETRY_TOOL_KEYS = ("dependencies", "dev-dependencies", "group", "source", "extras", "requires-poetry",
+                    "requires-plugins", "package-mode")
 INSTALL_SCRIPTS = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare",
                    "postprepare", "dependencies", "pnpm:devPreinstall")
 SKIPPED_HINT = "setup was skipped because its inputs did not change: `run --force-setup` runs it again"
@@ -87,7 +96,9 @@ def setup_inputs(cwd: Path, configured: Sequence[str], missing_ok: bool = False)
     lockfiles and manifests present in *cwd*; either way with the package managers' settings
     (:data:`JS_INSTALL_SETTINGS`) present beside each package.json among them. A pull request that added
     an .npmrc with ``node-linker=hoisted`` left the head's setup skipped (its node_modules as before) and
-    the base linked to it. ConfigError names a configured file that is missing, unless *missing_ok*
+    the base linked to it. The files a generator writes code into node_modules from are inputs too
+    (:func:`~echotune_ci.serve.generated.generated_inputs`: Prisma's schema), since no lockfile shows their
+    change. ConfigError names a configured file that is missing, unless *missing_ok*
     (the base of ``run --base-ref``, a commit from before the file: the configured inputs it has)."""
     if configured:
         paths = [cwd / p for p in configured]
@@ -98,7 +109,8 @@ def setup_inputs(cwd: Path, configured: Sequence[str], missing_ok: bool = False)
     else:
         paths = [cwd / name for name in SETUP_INPUTS if (cwd / name).is_file()]
     settings = [p.parent / name for p in paths if p.name == "package.json" for name in JS_INSTALL_SETTINGS]
-    return list(dict.fromkeys([*paths, *(p for p in settings if p.is_file())]))
+    generated = [g for p in paths if p.name == "package.json" for g in generated_inputs(p.parent)]
+    return list(dict.fromkeys([*paths, *(p for p in settings if p.is_file()), *generated]))
 
 
 def setup_fingerprint(command: str, cwd: Path, inputs: Sequence[Path]) -> dict[str, object]:
@@ -115,13 +127,14 @@ def input_digests(paths: Sequence[Path], command: str) -> dict[Path, str]:
     OSError as that does."""
     raws = {path: path.read_bytes() for path in paths}
     installs = installs_only(command)
+    no_root = installs and poetry_without_root(command)
     wanted: set[str] = set()
     for path, raw in raws.items():
         package = _package(raw) if installs and path.name == "package.json" else None
         for section in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies"):
             names = package.get(section) if package else None
             wanted |= {str(name) for name in names} if isinstance(names, dict) else set()
-    return {path: _digest(path.name, raw, installs, wanted) for path, raw in raws.items()}
+    return {path: _digest(path.name, raw, installs, wanted, no_root=no_root) for path, raw in raws.items()}
 
 
 def _package(raw: bytes) -> dict[str, object] | None:
@@ -143,13 +156,33 @@ def input_digest(path: Path, command: str, depended: Collection[str] = ()) -> st
     The version is kept where the package's name is among *depended* (see :func:`input_digests`).
 
     Raises OSError when *path* cannot be read."""
-    return _digest(path.name, path.read_bytes(), installs_only(command), depended)
+    installs = installs_only(command)
+    return _digest(path.name, path.read_bytes(), installs, depended,
+                   no_root=installs and poetry_without_root(command))
 
 
-def _digest(name: str, raw: bytes, installs: bool, depended: Collection[str]) -> str:
-    """:func:`input_digest` of the file *name* whose bytes are *raw*; *installs*: its setup only installs."""
+def poetry_without_root(command: str) -> bool:
+    """Whether every step of setup *command* besides ``cd X`` is ``poetry install`` or ``poetry sync`` with
+    ``--no-root`` (``POETRY_VIRTUALENVS_IN_PROJECT=true poetry install --no-root``, what ``init`` writes):
+    then Poetry reads of pyproject.toml only what :data:`POETRY_TOOL_KEYS` and :data:`POETRY_PROJECT_KEYS`
+    name. A ``pip install -e .`` beside it reads all of it."""
+    steps = [part for part in commands.segments(command) if commands.cd_folder(part) is None]
+    for part in steps:
+        words = commands.split_env(commands.tokens(part))[1]
+        program = words[0].rsplit("/", 1)[-1] if words else ""
+        if program != "poetry" or words[1:2] not in (["install"], ["sync"]) or "--no-root" not in words:
+            return False
+    return bool(steps)
+
+
+def _digest(name: str, raw: bytes, installs: bool, depended: Collection[str], *,
+            no_root: bool = False) -> str:
+    """:func:`input_digest` of the file *name* whose bytes are *raw*; *installs*: its setup only installs;
+    *no_root*: it is Poetry's install without the project (:func:`poetry_without_root`)."""
     if name in NPM_LOCKFILES and installs:
         return _lockfile_digest(raw)
+    if name == "pyproject.toml" and no_root:
+        return _pyproject_digest(raw)
     package = _package(raw) if name == "package.json" and installs else None
     if package is None:
         return hashlib.sha256(raw).hexdigest()
@@ -162,6 +195,28 @@ def _digest(name: str, raw: bytes, installs: bool, depended: Collection[str]) ->
         kept["scripts"] = {name: line for name, line in scripts.items() if name in run}
     canonical = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(b"package.json\0" + canonical.encode("utf-8")).hexdigest()
+
+
+def _pyproject_digest(raw: bytes) -> str:
+    """The SHA-256 of pyproject.toml *raw* as ``poetry install --no-root`` reads it (see
+    :data:`POETRY_TOOL_KEYS`). Not TOML: its bytes (Poetry stops on it as it is)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return hashlib.sha256(raw).hexdigest()
+
+    def table(value: object) -> dict[str, object]:
+        return value if isinstance(value, dict) else {}
+
+    tool = table(table(data.get("tool")).get("poetry"))
+    project = table(data.get("project"))
+    kept = {"project": {k: project[k] for k in POETRY_PROJECT_KEYS if k in project},
+            "dependency-groups": data.get("dependency-groups"),
+            "tool.poetry": {k: tool[k] for k in POETRY_TOOL_KEYS if k in tool}}
+    canonical = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(b"pyproject.toml\0" + canonical.encode("utf-8")).hexdigest()
 
 
 def _lockfile_digest(raw: bytes) -> str:

@@ -439,3 +439,77 @@ def test_a_relative_path_entry_is_each_builds_own(tmp_path: Path, monkeypatch: p
         path = (base / f"seen-{step}").read_text().split(os.pathsep)
         assert "./node_modules/.bin" in path and "node_modules/.bin" in path, path
         assert str(head / ".venv" / "bin") not in path
+
+
+def test_poetrys_and_pipenvs_own_environment_of_a_temporary_base_stays_beside_its_checkout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """hackersandslackers/flask-blueprint-tutorial with ``setup = "poetry install --no-root"``: Poetry (2.5.1)
+    made the base's environment in ~/.cache/pypoetry/virtualenvs, named after the temporary checkout's path
+    (flask-blueprint-tutorial-SiZtZQas-py3.11, 73 MB), and left it there once the checkout was removed: one
+    more on every run. The base's steps and app now get virtualenvs.path (and Pipenv's WORKON_HOME) in the
+    checkout's temporary folder; the real rerun made flask-blueprint-tutorial-rb29R6Kw-py3.11 there and
+    nothing in the cache."""
+    record = "printf '%s|%s' \\\"$POETRY_VIRTUALENVS_PATH\\\" \\\"$WORKON_HOME\\\" > seen-{0}"
+    toml = (serve_toml(record.format("setup"), record.format("build"))
+            + 'env = { WORKON_HOME = "/srv/pipenv-envs" }\n')
+    head = tmp_path / "head"
+    base = tmp_path / "echotune-base-x1" / "base"
+    head_cfg = load_config(write(head / "echotune.toml", toml))
+    base_cfg = load_config(write(base / "echotune.toml", toml))
+    write(head / "poetry.lock", "# black 23.12.1\n")
+    write(base / "poetry.lock", "# black 23.12.0\n")
+    monkeypatch.setenv("POETRY_VIRTUALENVS_PATH", str(tmp_path / "job-cache"))  # a job's own setting
+    from echotune_ci.baseref.checkout import BaseSource
+    report = SideBySide(source=BaseSource(base, "HEAD~1", "0" * 40))
+
+    prepared = _prepare_base(base_cfg, head_cfg, False, False, {}, report, temporary=True, repo=head)
+
+    assert prepared is None  # not started
+    for step in ("setup", "build"):
+        # [serve] env's own WORKON_HOME is kept: the user chose where
+        assert (base / f"seen-{step}").read_text() == (
+            f"{tmp_path / 'echotune-base-x1' / 'poetry_virtualenvs_path'}|/srv/pipenv-envs")
+    assert _head_environment(head, head_cfg)["POETRY_VIRTUALENVS_PATH"] == str(tmp_path / "job-cache")
+    # A base someone prepared (--base-dir) keeps its path from run to run, and its environment with it.
+    for step in ("setup", "build"):
+        (base / f"seen-{step}").unlink()
+    _prepare_base(base_cfg, head_cfg, False, False, {}, SideBySide(source=BaseSource(base, "", "")),
+                  temporary=False, repo=head)
+    assert (base / "seen-setup").read_text() == f"{tmp_path / 'job-cache'}|/srv/pipenv-envs"
+
+
+# pyvenv.cfg as Python 3.13's venv wrote it (the head's .venv of flask-blueprint-tutorial, made for an
+# earlier commit) and as Poetry 2.5.1's virtualenv 21 wrote it for the base's own `poetry install`
+VENV_313 = ("home = /root/.pyenv/versions/3.13.0/bin\ninclude-system-site-packages = false\n"
+            "version = 3.13.0\nexecutable = /root/.pyenv/versions/3.13.0/bin/python3.13\n")
+POETRY_311 = ("home = /root/.pyenv/versions/3.11.7/bin\nimplementation = CPython\n"
+              "version_info = 3.11.7.final.0\nversion = 3.11.7\nvirtualenv = 21.15.14\n"
+              "prompt = \"flask-blueprint-tutorial-py3.11\"\n")
+
+
+def test_a_base_and_head_made_by_different_pythons_are_said_to_differ(tmp_path: Path) -> None:
+    """flask-blueprint-tutorial's lockfile pair run after its ^3.12 commit, whose .venv Poetry had made with
+    Python 3.13 and kept (3.13 fits the pair's ^3.10 too): the base's own setup made one with 3.11, and
+    load compared them with no word of the interpreters. The real rerun warned with these words."""
+    from echotune_ci.baseref.environment import python_difference
+
+    head, base = tmp_path / "fbt", tmp_path / "echotune-base-x" / "base"
+    write(head / ".venv" / "pyvenv.cfg", VENV_313)
+    write(base / ".venv" / "pyvenv.cfg", POETRY_311)
+    envs = {"VIRTUAL_ENV": str(head / ".venv")}, {"VIRTUAL_ENV": str(base / ".venv")}
+
+    assert python_difference(*envs, (head, base)) == (
+        "the base runs Python 3.11.7 (its .venv) and the head Python 3.13.0 (.venv): the timings compare the "
+        "interpreters too; an environment made earlier by another Python stays until it is removed (then "
+        "setup makes it anew)")
+    # uv writes version_info alone; one outside the checkout is named by its path
+    write(base / ".venv" / "pyvenv.cfg", "home = /usr/bin\nimplementation = CPython\nuv = 0.9.2\n"
+                                         "version_info = 3.13.0\ninclude-system-site-packages = false\n")
+    assert python_difference(*envs, (head, base)) == ""
+    shell = tmp_path / "cache" / "app-py3.11"
+    write(shell / "pyvenv.cfg", POETRY_311)
+    assert python_difference({"VIRTUAL_ENV": str(shell)}, envs[1], (head, base)).startswith(
+        f"the base runs Python 3.13.0 (its .venv) and the head Python 3.11.7 ({shell}): ")
+    # a linked base runs in the head's environment itself; a side with no venv known says nothing
+    assert python_difference(envs[0], envs[0], (head, head)) == ""
+    assert python_difference(envs[0], {}, (head, base)) == ""

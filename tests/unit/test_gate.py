@@ -35,7 +35,7 @@ def test_high_finding_fails_unless_known_in_baseline(tmp_path, cli_env):
     assert run_cli("gate", str(head), env=cli_env).returncode == 1
     proc = run_cli("gate", str(head), "--baseline", str(base), env=cli_env)
     assert proc.returncode == 0, proc.stdout
-    assert "3 known from the baseline" in proc.stdout
+    assert "3 known from the base" in proc.stdout
     # A second copy of the known high finding is new.
     head2 = write_all(tmp_path / "head2", [security_result(2)])
     proc = run_cli("gate", str(head2), "--baseline", str(base), env=cli_env)

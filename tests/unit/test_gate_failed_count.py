@@ -86,3 +86,43 @@ def test_a_check_that_could_not_run_is_one_gate_not_its_error_and_its_metric() -
     assert outcome.checks[0].detail == "the app stopped answering"
     assert render("gate.txt.j2", outcome=outcome).splitlines()[-1] == \
         "gate: ERROR (0 failed, 3 could not run, 3 checked)"
+
+
+def bundle(gzip_total: float) -> PhaseResult:
+    total = Metric("bundle_total_gzip_bytes", gzip_total, "bytes", "lower")
+    result = PhaseResult(phase="bundle", metrics=[total])
+    result.finalize(fail_on="high")
+    return result
+
+
+def test_a_gated_metric_that_held_against_the_base_is_a_gate_checked() -> None:
+    # A bundle-only run whose gzip total grew 2 % (within the default 5 %) had no check at all and ended
+    # "0 checked": the growth rule is a gate it judged and passed.
+    outcome = evaluate([bundle(10_200)], defaults(), [bundle(10_000)])
+    assert [(c.rule, c.status) for c in outcome.checks] == [("regression of bundle_total_gzip_bytes", "pass")]
+    assert outcome.checks[0].detail == \
+        "bundle_total_gzip_bytes: no significant change (+2 %) against the base (limit 5 %)"
+    # A held metric keeps its own status: the gate marked every metric a regression check named "fail".
+    [metric] = outcome.results[0].metrics
+    assert metric.status == "pass"
+    lines = render("gate.txt.j2", outcome=outcome).splitlines()
+    assert lines == ["pass  bundle: bundle_total_gzip_bytes: no significant change (+2 %) against the base "
+                     "(limit 5 %)", "gate: pass (0 failed, 0 could not run, 1 checked)"]
+    # Grown by 8 %: the same gate, failed.
+    outcome = evaluate([bundle(10_800)], defaults(), [bundle(10_000)])
+    assert [(c.rule, c.status) for c in outcome.checks] == [("regression of bundle_total_gzip_bytes", "fail")]
+    assert outcome.results[0].metrics[0].status == "fail"
+
+
+def test_gated_metrics_that_held_are_one_line_per_phase() -> None:
+    # Every page's paints and every endpoint's p95 are gated: one line each would bury the budgets.
+    outcome = evaluate([load(BASE_P95, P50)], defaults(), [load(BASE_P95, P50)])
+    held = [c for c in outcome.checks if c.rule.startswith("regression of ")]
+    assert [(c.rule, c.status) for c in held] == [("regression of p95_ms", "pass")]
+    head, base = bundle(10_000), bundle(10_000)
+    for result, p95 in ((head, BASE_P95), (base, [v + 0.5 for v in BASE_P95])):  # no "the same run" warning
+        result.metrics.append(Metric("p95_ms", sorted(p95)[len(p95) // 2], "ms", "lower", samples=p95))
+    outcome = evaluate([head], defaults(), [base])
+    lines = render("gate.txt.j2", outcome=outcome).splitlines()
+    assert lines[-2:] == ["pass  bundle: 2 gated metrics held against the base ([gate] regression)",
+                          "gate: pass (0 failed, 0 could not run, 2 checked)"]

@@ -238,7 +238,7 @@ def test_a_finding_of_the_base_the_head_no_longer_has_is_named():
     outcome = evaluate([head], defaults(), [base])
     assert outcome.gone_findings == ["PYSEC-2024-60 at requirements.txt:136"]
     comment = render_comment(outcome.results, outcome=outcome)
-    assert ("(2 known from the baseline) · 1 of the base's gone: PYSEC-2024-60 at requirements.txt:136"
+    assert ("(2 known from the base) · 1 of the base's gone: PYSEC-2024-60 at requirements.txt:136"
             in comment)
     # without a base nothing is gone
     assert evaluate([head], defaults()).gone_findings == []

@@ -302,3 +302,41 @@ def test_a_start_script_under_a_file_watcher_is_started_without_it(tmp_path, sta
         "app.get('/health', (q, s) => s.send('ok'));\napp.listen(process.env.PORT || 8080);\n")
     app = app_setup(tmp_path)
     assert app.command == command
+
+
+def test_the_gate_workflow_installs_the_package_manager_the_runner_lacks(tmp_path, cli_env):
+    """hackersandslackers/flask-blueprint-tutorial (poetry.lock): init wrote `poetry install` and a workflow
+    that never installed Poetry, which GitHub's Ubuntu images lack (their README lists npm, Yarn 1.22 and
+    pipx among the package managers, no Poetry, Pipenv, PDM or uv); a developer with Poetry installed got no
+    word of it. The workflow now names it for the action to install."""
+    root = tmp_path / "blueprints"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[tool.poetry]\nname = "blueprints"\nversion = "0.1.1"\n\n'
+                                         '[tool.poetry.dependencies]\npython = "^3.11"\nflask = "*"\n'
+                                         'gunicorn = "*"\n')
+    (root / "poetry.lock").write_text('[[package]]\nname = "flask"\nversion = "3.1.2"\n')
+    (root / "wsgi.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    proc = run_cli("init", "--dir", str(root), "--ref", REF, env=cli_env)
+    assert proc.returncode == 0, proc.stderr
+    assert_valid(root, workflows=2)
+    assert load_config(root / "echotune.toml").serve.setup.endswith("poetry install --no-root")
+    gate = (root / ".github/workflows/echotune.yml").read_text()
+    assert '      tools: "poetry"\n' in gate
+    # pip needs nothing the runner lacks
+    plain = python_repo(tmp_path / "py")
+    assert run_cli("init", "--dir", str(plain), "--ref", REF, env=cli_env).returncode == 0
+    assert "tools:" not in (plain / ".github/workflows/echotune.yml").read_text()
+
+
+@pytest.mark.parametrize(("setup", "build", "command", "expected"), [
+    ("PIPENV_VENV_IN_PROJECT=1 pipenv sync", "", "pipenv run gunicorn app:app", ["pipenv"]),
+    ("cd api && uv sync --frozen", "uv run alembic upgrade head", ".venv/bin/uvicorn main:app", ["uv"]),
+    ("pdm install --prod && npm ci", "npm run build", "pdm run flask run", ["pdm"]),
+    ("python3 -m venv .venv && .venv/bin/python -m pip install poetry", "", ".venv/bin/gunicorn a:app", []),
+])
+def test_runner_tools_are_the_steps_own_programs(setup, build, command, expected):
+    from echotune_ci.project.appsetup import AppSetup
+    from echotune_ci.project.init import runner_tools
+
+    app = AppSetup(kind="python", framework="flask", setup=setup, build=build, command=command)
+    assert runner_tools(app) == expected

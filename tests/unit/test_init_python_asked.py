@@ -6,7 +6,10 @@ Expected values follow the tools' documented behaviour: pipenv reads ``python_fu
 ``python_version``, looks for that interpreter, makes the venv with it when found and stops ("Python X
 was not found on your system") when not, unless pyenv or asdf installs it (non-interactive: only with
 PIPENV_YES); ``PIPENV_PYTHON`` names the interpreter instead, and a Pipfile asking for another version then
-only warns. Poetry's caret ``^1.2.3`` allows >=1.2.3,<2.0.0 (the leftmost non-zero component given is
+only warns. A bare ``PIPENV_PYTHON=python3`` is the newest Python 3 pipenv's finder sees: pipenv 2026.10.3
+made hackersandslackers/flask-blueprint-tutorial's venv with pyenv's 3.13.0 where python3 on PATH was
+3.11.7 ("Using /root/.pyenv/versions/3.13.0/bin/python3"), and with 3.11.7 for ``python3.11``.
+Poetry's caret ``^1.2.3`` allows >=1.2.3,<2.0.0 (the leftmost non-zero component given is
 bumped; ``^0.0`` >=0.0.0,<0.1.0), its tilde ``~1.2.3`` >=1.2.3,<1.3.0 (``~1``: <2.0.0), ``1.2.*``
 >=1.2.0,<1.3.0, a bare ``1.2.3`` that version only, ``||`` either side; ``poetry install`` with a python
 that the constraint leaves out looks for an installed one it allows, and stops without one ("Poetry was
@@ -68,8 +71,8 @@ def test_a_pipfile_version_pipenv_cannot_find_says_it_stops(tmp_path):
         "Pipfile [requires] python_version asks for Python 3.7 and python3 here is 3.11.7: pipenv makes the "
         "venv with Python 3.7 only, and stops when it finds none (\"Python 3.7 was not found on your "
         "system\"; pyenv or asdf install it only with PIPENV_YES=1 in CI); python3.7 is not installed here: "
-        "install it, or put PIPENV_PYTHON=python3 in front of setup to make the venv with 3.11 (pipenv then "
-        "only warns)"]
+        "install it, or put PIPENV_PYTHON=python3.11 in front of setup to make the venv with 3.11 (pipenv "
+        "then only warns)"]
 
 
 def test_a_pipfile_version_installed_here_is_what_pipenv_uses(tmp_path, machine):
@@ -77,7 +80,7 @@ def test_a_pipfile_version_installed_here_is_what_pipenv_uses(tmp_path, machine)
     assert python_checks(pipenv_app(tmp_path, 'python_version = "3.7"')) == [
         "Pipfile [requires] python_version asks for Python 3.7 and python3 here is 3.11.7: pipenv makes the "
         "venv with python3.7 (3.7.17), installed here, not with python3; if setup or the app fails on it "
-        "(current pip and new releases of packages drop old Pythons), put PIPENV_PYTHON=python3 in front "
+        "(current pip and new releases of packages drop old Pythons), put PIPENV_PYTHON=python3.11 in front "
         "of setup to make the venv with 3.11 (pipenv then only warns)"]
 
 
@@ -249,3 +252,9 @@ def test_the_deploy_image_is_the_pipfiles_python(tmp_path):
     images = [line for line in (root / "Dockerfile.production").read_text().splitlines()
               if line.startswith("FROM ")]
     assert images and all(line.split()[1].split("@")[0] == "python:3.9-slim-bookworm" for line in images)
+
+
+def test_a_bound_the_caret_already_gives_is_written_once():
+    # flask-blueprint-tutorial's python = "^3.12,<4": init's check said "(>=3.12,<4,<4)"
+    assert poetry_specifiers("^3.12,<4") == (">=3.12,<4",)
+    assert poetry_specifiers("^3.10,<3.13") == (">=3.10,<4,<3.13",)  # a bound of its own stays

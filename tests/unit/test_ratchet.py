@@ -203,9 +203,9 @@ def test_gate_with_baseline_end_to_end(tmp_path, cli_env):
     proc = run_cli("gate", str(known), "--baseline", str(base), env=cli_env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "already over budget on the base: 86 vs ≥ 95" in proc.stdout
-    assert "3 known from the baseline" in proc.stdout  # findings already in the base stay known
+    assert "3 known from the base" in proc.stdout  # findings already in the base stay known
     # none new: said as such (it read "0 new finding(s) below 'high'", a count of the findings below high)
-    assert "security: no new finding, 3 known from the baseline" in proc.stdout
+    assert "security: no new finding, 3 known from the base" in proc.stdout
     assert "gate: warn" in proc.stdout
     assert run_cli("gate", str(known), env=cli_env).returncode == 1  # no baseline: a breach is a breach
 
@@ -282,12 +282,12 @@ def test_findings_are_called_new_only_against_a_base_result_of_their_phase():
     other = PhaseResult("bundle").finalize()
     assert detail(evaluate([head], defaults(), [other])) == "fail: 2 finding(s) at or above 'high'"
     assert detail(evaluate([head], defaults(), [security("B105")])) == \
-        "fail: 1 new finding(s) at or above 'high' (B602), 1 known from the baseline"
+        "fail: 1 new finding(s) at or above 'high' (B602), 1 known from the base"
 
 
 def test_the_new_findings_that_fail_the_gate_are_named_beside_the_known_ones():
     """microblog's chapter 23 added httpie 3.2.2 to requirements.txt: "1 new finding(s) at or above 'high',
-    16 known from the baseline", and the comment's table listed it among six highs, new and known alike."""
+    16 known from the base", and the comment's table listed it among six highs, new and known alike."""
     from echotune_ci.results import Finding, Location
 
     def advisory(package: str, rule: str, line: int) -> Finding:
@@ -303,7 +303,7 @@ def test_the_new_findings_that_fail_the_gate_are_named_beside_the_known_ones():
     outcome = evaluate([head], defaults(), [base])
     (check,) = [c for c in outcome.checks if c.rule == "findings"]
     assert check.detail == ("1 new finding(s) at or above 'high' (PYSEC-2023-242 at requirements.txt:26), "
-                            "2 known from the baseline")
+                            "2 known from the base")
     assert "\\(PYSEC-2023-242 at requirements.txt:26\\)" in render_comment([head], outcome=outcome)
     # A new finding on a page is named by the page, the app's origin taken out in the comment; past three,
     # how many more.

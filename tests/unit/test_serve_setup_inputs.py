@@ -172,3 +172,79 @@ def test_npm_version_bumps_the_lockfile_too_and_that_is_no_new_setup_input(tmp_p
     lock["packages"][""]["dependencies"] = {"ms": "^2.1.3"}
     (tmp_path / "package-lock.json").write_text(json.dumps(lock, indent=2))
     assert input_digest(inputs[1], "npm ci") != before[inputs[1]]
+
+
+# hackersandslackers/flask-blueprint-tutorial's pyproject.toml at 468023f (trimmed), and a release commit
+# that bumps its version and [tool.black] line length: Poetry 2.5.1 gives both the lock content-hash
+# 7ca0d6f5cd35... of its poetry.lock (Locker._get_content_hash), so `poetry check --lock` passes and
+# `poetry install` installs the same packages.
+BLUEPRINTS = '''[tool.poetry]
+name = "flask_blueprint_tutorial"
+version = "0.1.1"
+description = "Organize your Flask applications neatly via Blueprints."
+keywords = ["Flask", "Flask-Blueprints"]
+
+[tool.poetry.dependencies]
+python = "^3.12,<4"
+flask = "*"
+gunicorn = "*"
+
+[tool.poetry.scripts]
+run = "wsgi:app"
+
+[build-system]
+requires = ["poetry-core"]
+build-backend = "poetry.core.masonry.api"
+
+[tool.black]
+line-length = 120
+'''
+RELEASE = BLUEPRINTS.replace('version = "0.1.1"', 'version = "0.1.2"').replace("line-length = 120",
+                                                                              "line-length = 110")
+INIT_SETUP = "POETRY_VIRTUALENVS_IN_PROJECT=true poetry install --no-root"
+
+
+def test_a_pyproject_change_poetry_does_not_install_from_is_no_new_setup_input(tmp_path: Path) -> None:
+    """The base of `run --base-ref` on that release commit ran its own `poetry install` (12 s with a warm
+    cache, a whole install in CI): "the base's setup inputs differ from the head's (pyproject.toml)"."""
+    def digest(text: str, setup: str = INIT_SETUP) -> str:
+        (tmp_path / "pyproject.toml").write_text(text)
+        return input_digest(tmp_path / "pyproject.toml", setup)
+
+    assert installs_only(INIT_SETUP) and installs_only("poetry sync --no-root")  # Poetry 2's install --sync
+    assert digest(RELEASE) == digest(BLUEPRINTS)
+    assert digest(RELEASE, "cd api && poetry sync --no-root --only main") == digest(
+        BLUEPRINTS, "cd api && poetry sync --no-root --only main")
+    # What Poetry's content-hash covers: c43b0d7's python ^3.10 -> ^3.12, a dependency, a group, a source
+    for changed in (BLUEPRINTS.replace('"^3.12,<4"', '"^3.10,<4"'),
+                    BLUEPRINTS.replace('gunicorn = "*"', 'gunicorn = "*"\nfaker = "*"'),
+                    BLUEPRINTS + '\n[tool.poetry.group.dev.dependencies]\npytest = "*"\n',
+                    BLUEPRINTS + '\n[[tool.poetry.source]]\nname = "mirror"\nurl = "https://pypi.example"\n',
+                    '[project]\nname = "x"\nrequires-python = ">=3.12"\n' + BLUEPRINTS):
+        assert digest(changed) != digest(BLUEPRINTS), changed
+    # The project installed too (its version in the environment's metadata), or pip reading all of it
+    for setup in ("poetry install", f"{INIT_SETUP} && .venv/bin/python -m pip install -e .",
+                  f"{INIT_SETUP} && python manage.py migrate"):
+        assert digest(RELEASE, setup) != digest(BLUEPRINTS, setup), setup
+    assert digest("[tool.poetry\n") == hashlib.sha256(b"[tool.poetry\n").hexdigest()  # Poetry stops on it
+
+
+def test_the_base_of_a_poetry_release_commit_links_the_heads_environment(tmp_path: Path) -> None:
+    from echotune_ci.baseref.environment import reuse_environment
+    from echotune_ci.config import load_config
+
+    toml = f'[serve]\nsetup = "{INIT_SETUP}"\ncommand = "gunicorn wsgi:app"\n'
+    sides = {}
+    for side, text in (("head", RELEASE), ("base", BLUEPRINTS)):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "echotune.toml").write_text(toml)
+        (tmp_path / side / "pyproject.toml").write_text(text)
+        (tmp_path / side / "poetry.lock").write_text('content-hash = "7ca0d6f5cd35"\n')
+        sides[side] = load_config(tmp_path / side / "echotune.toml")
+    (tmp_path / "head" / ".venv" / "bin").mkdir(parents=True)
+
+    note = reuse_environment(sides["head"].serve, tmp_path / "head", sides["base"].serve, tmp_path / "base")
+
+    assert note == ("the base's dependencies are the head's (same setup and inputs): linked .venv instead "
+                    "of installing them again")
+    assert (tmp_path / "base" / ".venv").resolve() == (tmp_path / "head" / ".venv").resolve()

@@ -107,3 +107,31 @@ def test_gate_stage_only_reads():
         for step in job["steps"]:
             if step.get("uses") == "./.echotune-ci":
                 assert step["with"]["comment"] == "false"
+
+
+def _tools_step() -> str:
+    step = next(s for s in yaml.safe_load(ACTION.read_text())["runs"]["steps"]
+                if s.get("name") == "Install the project's package managers")
+    return str(step["run"])
+
+
+def test_the_action_installs_a_missing_package_manager_with_pipx(tmp_path):
+    """The step `tools` runs, run by bash with a pipx that records what it was asked: Poetry is installed
+    where it is missing, Pipenv is not where it is on PATH, and an unknown name stops the step (exit 2)."""
+    import os
+    import subprocess
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, body in (("pipx", f'echo "$@" >> {tmp_path / "asked"}\n'), ("pipenv", "exit 0\n")):
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}")
+        (bin_dir / name).chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "ECHOTUNE_STEP_TOOLS": "poetry pipenv"}
+    done = subprocess.run(["bash", "-c", _tools_step()], env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "asked").read_text() == "install --quiet poetry\n"
+    env["ECHOTUNE_STEP_TOOLS"] = "poetry hatch"
+    os.remove(tmp_path / "asked")
+    done = subprocess.run(["bash", "-c", _tools_step()], env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "input 'tools': 'hatch' is none of poetry, pipenv, pdm, uv" in done.stdout

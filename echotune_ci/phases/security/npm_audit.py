@@ -28,7 +28,6 @@ from .lockfiles import Lockfile
 from .osv import cvss_score, severity_from_score, vector_kind
 
 NPM_SEVERITY = {"critical": "critical", "high": "high", "moderate": "medium", "low": "low", "info": "info"}
-NPM_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 
 
 def npm_command(lock_dir: Path, root: Path) -> tuple[str, dict[str, str]]:

@@ -361,7 +361,7 @@ def js_audit(opts: AuditSettings, ctx: PhaseContext, lockfiles: Sequence[Path]) 
     """
     from ..js_audit import ApiAdvisories, FolderAdvisories, JsAuditReport, audit_lockfiles
     from ..lockfiles import read_lockfile
-    from ..npm_audit import NPM_LOCKFILES
+    from ....project.workspaces import NPM_LOCKFILES
     from ..osv_api import DEFAULT_URL
 
     locks = [read_lockfile(p) for p in lockfiles]

@@ -1,0 +1,83 @@
+"""gunicorn's own configuration file, which the measured server loads too.
+
+gunicorn reads ``./gunicorn.conf.py`` (the folder it starts in) unless ``-c``/``--config`` names
+another; the command line wins over it (``--bind``), everything else it sets (workers, threads,
+reload, daemon, log files) applies to the measured server. hackersandslackers/flask-blueprint-tutorial's
+raises "Unknown environment provided: None" unless ``ENVIRONMENT`` is ``development`` or
+``production``: init wrote a command that stopped on it, and said nothing of the file.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from . import commands
+from .files import read_text
+
+CONFIG = "gunicorn.conf.py"
+# Settings of the file that change what is measured or whether the run can watch the server
+_NOTABLE = ("daemon", "reload", "workers", "threads", "worker_class", "preload_app", "accesslog", "errorlog")
+
+
+def _env_name(node: ast.AST) -> str:
+    """X when *node* reads environment variable X (``os.getenv("X")``, ``getenv("X")``,
+    ``environ.get("X")``, ``os.environ["X"]``), else ""."""
+    if isinstance(node, ast.Call) and node.args:
+        func = node.func
+        reads = (isinstance(func, ast.Name) and func.id == "getenv") or isinstance(func, ast.Attribute) and (
+            (func.attr == "getenv" and ast.unparse(func.value) == "os")
+            or (func.attr == "get" and ast.unparse(func.value).endswith("environ")))
+        first = node.args[0]
+        if reads and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return first.value
+        return ""
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("environ"):
+        key = node.slice
+        return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else ""
+    return ""
+
+
+def _module_level(tree: ast.Module) -> list[ast.AST]:
+    """The nodes that run when gunicorn loads the file: outside functions, classes' methods and lambdas."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        out.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return sorted(out, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+
+
+def config_note(folder: Path, command: str) -> str:
+    """The ``# check:`` for the gunicorn.conf.py in *folder* that *command* (the serve command, run there)
+    loads; "" when the command is no gunicorn, names its own ``-c``/``--config``, or there is no such
+    file."""
+    words = commands.tokens(command)
+    if commands.program(command) != "gunicorn" or any(
+            w in ("-c", "--config") or w.startswith("--config=") for w in words):
+        return ""
+    text = read_text(folder / CONFIG)
+    if not text:
+        return ""
+    try:
+        nodes = _module_level(ast.parse(text))
+    except (SyntaxError, ValueError):
+        return ""
+    reads = list(dict.fromkeys(f"{name} ({CONFIG}:{n.lineno})" for n in nodes
+                               if (name := _env_name(n)) and hasattr(n, "lineno")))
+    raises = [n.lineno for n in nodes if isinstance(n, ast.Raise)]
+    sets = [t.id for n in nodes if isinstance(n, ast.Assign) for t in n.targets
+            if isinstance(t, ast.Name) and t.id in _NOTABLE]
+    parts = [f"gunicorn loads {CONFIG} from the folder it starts in (the command line wins over it: --bind)"]
+    if sets:
+        parts.append(f"its {', '.join(dict.fromkeys(sets))} apply to the measured server"
+                     + (" (daemon = True detaches gunicorn, and the run sees it exit)" if "daemon" in sets
+                        else ""))
+    if reads:
+        parts.append(f"it reads {', '.join(reads[:3])}"
+                     + (f" and raises at line {raises[0]} when it is not what it expects" if raises else "")
+                     + ": give it in [serve] env")
+    return "; ".join(parts) if len(parts) > 1 else ""

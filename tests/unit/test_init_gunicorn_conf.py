@@ -1,0 +1,85 @@
+"""init and the gunicorn.conf.py that gunicorn loads from the folder it starts in (gunicorn's docs: the
+default ``--config`` is ``./gunicorn.conf.py``; the command line wins over it).
+
+hackersandslackers/flask-blueprint-tutorial's (below, as committed at 468023f) raises without ENVIRONMENT:
+the first `run --base-ref` stopped in the head's gunicorn on "ValueError: Unknown environment provided:
+`None`. Must be `development` or `production`." (/tmp/fbt/gunicorn.conf.py, line 30), and init had said
+nothing of the file. Served on the port it was given with ENVIRONMENT=development, whose bind is 8008: the
+command line's --bind won.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import run_cli
+
+from echotune_ci.project.gunicornconf import config_note
+
+BLUEPRINTS_CONF = '''"""Gunicorn configuration file."""
+
+from os import environ, path
+
+from dotenv import load_dotenv
+
+basedir = path.abspath(path.dirname(__file__))
+load_dotenv(path.join(basedir, ".env"))
+
+ENVIRONMENT = environ.get("ENVIRONMENT")
+
+proc_name = "flaskblueprint"
+wsgi_app = "wsgi:app"
+bind = "unix:flask.sock"
+threads = 2
+workers = 2
+
+if ENVIRONMENT == "development":
+    reload = True
+    workers = 1
+    threads = 1
+    bind = ["127.0.0.1:8008"]
+elif ENVIRONMENT == "production":
+    daemon = True
+    accesslog = "/var/log/flaskblueprint/info.log"
+    errorlog = "/var/log/flaskblueprint/error.log"
+    loglevel = "trace"
+    dogstatsd_tags = "env:prod,service:flaskblueprint,language:python,type:tutorial"
+else:
+    raise ValueError(f"Unknown environment provided: `{ENVIRONMENT}`. Must be `development` or `production`.")
+'''
+EXPECTED = ("gunicorn loads gunicorn.conf.py from the folder it starts in (the command line wins over it: "
+            "--bind); its threads, workers, reload, daemon, accesslog, errorlog apply to the measured server "
+            "(daemon = True detaches gunicorn, and the run sees it exit); it reads ENVIRONMENT "
+            "(gunicorn.conf.py:10) and raises at line 30 when it is not what it expects: give it in "
+            "[serve] env")
+
+
+def test_the_config_gunicorn_loads_is_named_with_what_it_reads_and_raises(tmp_path: Path) -> None:
+    (tmp_path / "gunicorn.conf.py").write_text(BLUEPRINTS_CONF)
+    assert config_note(tmp_path, "gunicorn --bind 127.0.0.1:{port} wsgi:app") == EXPECTED
+    assert config_note(tmp_path, "poetry run gunicorn --bind 127.0.0.1:{port} wsgi:app") == EXPECTED
+    # a command that names its own config file, another server, or a file that sets nothing of note
+    assert config_note(tmp_path, "gunicorn -c ci/gunicorn.py --bind 127.0.0.1:{port} wsgi:app") == ""
+    assert config_note(tmp_path, "gunicorn --config=ci.py wsgi:app") == ""
+    assert config_note(tmp_path, "uvicorn main:app --port {port}") == ""
+    (tmp_path / "gunicorn.conf.py").write_text('bind = "0.0.0.0:8000"\nproc_name = "app"\n')
+    assert config_note(tmp_path, "gunicorn --bind 127.0.0.1:{port} wsgi:app") == ""
+    (tmp_path / "gunicorn.conf.py").write_text("from os import getenv\n"
+                                               "workers = int(getenv('WEB_CONCURRENCY', 4))\n")
+    assert config_note(tmp_path, "gunicorn wsgi:app") == (
+        "gunicorn loads gunicorn.conf.py from the folder it starts in (the command line wins over it: "
+        "--bind); its workers apply to the measured server; it reads WEB_CONCURRENCY (gunicorn.conf.py:2): "
+        "give it in [serve] env")
+
+
+def test_init_writes_the_check_beside_the_command(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    root = tmp_path / "blueprints"
+    root.mkdir()
+    (root / "requirements.txt").write_text("flask==3.1.2\ngunicorn==23.0.0\npython-dotenv==1.1.1\n")
+    (root / "wsgi.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    (root / "gunicorn.conf.py").write_text(BLUEPRINTS_CONF)
+    proc = run_cli("init", "--dir", str(root), "--ref", "0" * 40, env=cli_env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"check: {EXPECTED}" in proc.stderr
+    toml = (root / "echotune.toml").read_text()
+    assert "# check: gunicorn loads gunicorn.conf.py from the folder it starts in" in toml
