@@ -851,7 +851,9 @@ def _measure_round(env: Any, listeners: RoundListeners, job: dict[str, Any], rnd
         # The master's start() blocks while it dispatches users, so it runs beside the clock.
         gevent.spawn(runner.start, plan["users"], plan["spawn_rate"])
         stopper.done.wait()
-        if rnd["label"] in ("head", "base") and stopper.reason in DRAINED:
+        # Only side by side: a lone test's queue reaches no other build's round
+        paired = any(r.get("label") == "base" for r in job.get("rounds", ()))
+        if paired and rnd["label"] in ("head", "base") and stopper.reason in DRAINED:
             drain_app(rnd["host"])
             if plan.get("redis_url"):
                 clock.update(redis_lookups(plan["redis_url"], "stop_"))
