@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 
 from . import commands
-from .files import read_text
+from .files import python_module, read_text
 
 CONFIG = "gunicorn.conf.py"
 # Settings of the file that change what is measured or whether the run can watch the server
@@ -26,16 +26,45 @@ def _env_name(node: ast.AST) -> str:
     if isinstance(node, ast.Call) and node.args:
         func = node.func
         reads = (isinstance(func, ast.Name) and func.id == "getenv") or isinstance(func, ast.Attribute) and (
-            (func.attr == "getenv" and ast.unparse(func.value) == "os")
-            or (func.attr == "get" and ast.unparse(func.value).endswith("environ")))
+            (func.attr == "getenv" and isinstance(func.value, ast.Name) and func.value.id == "os")
+            or (func.attr == "get" and _last_name(func.value).endswith("environ")))
         first = node.args[0]
         if reads and isinstance(first, ast.Constant) and isinstance(first.value, str):
             return first.value
         return ""
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("environ"):
+    if isinstance(node, ast.Subscript) and _last_name(node.value).endswith("environ"):
         key = node.slice
         return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else ""
     return ""
+
+
+def _last_name(node: ast.AST) -> str:
+    """The last name of *node* (``environ`` of ``os.environ``, ``environ`` of ``environ``), else "". Not
+    ast.unparse, which recurses into the whole expression: a valid ``a.a.a...environ`` some 600 deep
+    raised RecursionError out of init."""
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+
+
+def _assigned(node: ast.AST) -> list[str]:
+    """The names a module-level statement *node* sets: ``workers = 4``, ``workers = threads = 4``,
+    ``workers, threads = 4, 2``, ``workers: int = 4``, ``workers += 1`` (gunicorn reads the module's
+    globals after running it, whatever statement set them)."""
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+        targets = [node.target]  # "workers: int" alone (an annotation without a value) sets nothing
+    names: list[str] = []
+    stack = list(targets)
+    while stack:
+        target = stack.pop(0)
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            stack[:0] = target.elts
+        elif isinstance(target, ast.Starred):
+            stack.insert(0, target.value)
+    return names
 
 
 def _module_level(tree: ast.Module) -> list[ast.AST]:
@@ -62,15 +91,14 @@ def config_note(folder: Path, command: str) -> str:
     text = read_text(folder / CONFIG)
     if not text:
         return ""
-    try:
-        nodes = _module_level(ast.parse(text))
-    except (SyntaxError, ValueError):
+    tree = python_module(text)
+    if tree is None:
         return ""
+    nodes = _module_level(tree)
     reads = list(dict.fromkeys(f"{name} ({CONFIG}:{n.lineno})" for n in nodes
                                if (name := _env_name(n)) and hasattr(n, "lineno")))
     raises = [n.lineno for n in nodes if isinstance(n, ast.Raise)]
-    sets = [t.id for n in nodes if isinstance(n, ast.Assign) for t in n.targets
-            if isinstance(t, ast.Name) and t.id in _NOTABLE]
+    sets = [name for n in nodes for name in _assigned(n) if name in _NOTABLE]
     parts = [f"gunicorn loads {CONFIG} from the folder it starts in (the command line wins over it: --bind)"]
     if sets:
         parts.append(f"its {', '.join(dict.fromkeys(sets))} apply to the measured server"
