@@ -400,7 +400,8 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
             # A gated metric that held its limit is a gate checked: a bundle-only run whose growth stayed
             # within 5 % ended "0 checked", as if nothing had been judged.
             held = by_key.get((c.phase, c.key))
-            limit = f"limit {thresholds[c.name]:g} %"
+            floor = "; below the minimum effect" if c.below_floor else ""  # not "within" a limit it passed
+            limit = f"limit {thresholds[c.name]:g} %{floor}"
             checks.append(Check(c.phase, f"regression of {c.key}", "pass",
                                 f"{c.key}: {c.verdict_text()} against the base ({limit})", held))
             continue
