@@ -194,11 +194,12 @@ def one_server(phase: str, head: Config, base: Config) -> str:
     """Which settings of *phase* name the same server in the head's and the base's configuration
     (``[api] url``, ``[load] host``, ``[security.http] url``, a ``[[frontend.pages]] url``, an absolute
     ``[frontend.login] path``), as one phrase: ``"[api] url = http://host:port/path: one server for both
-    builds, ..."`` (URLs without credentials, query or fragment); "" when none does. Such a setting wins
-    over the app each build starts, so both builds measure that server and every verdict on it compares
+    builds, ..."`` (without credentials, query or fragment, also a URL without a scheme:
+    :func:`~echotune_ci.net.urls.said_url`); "" when none does. Such a setting wins over the app each build
+    starts, so both builds measure that server and every verdict on it compares
     the server with itself. A URL on the head's fixed port is no such setting: the base's is moved to the
     base's port (:func:`on_moved_port`), so the two differ."""
-    from ..net.urls import location
+    from ..net.urls import said_url
 
     def named(cfg: Config) -> list[tuple[str, str]]:
         if phase == "api":
@@ -218,8 +219,7 @@ def one_server(phase: str, head: Config, base: Config) -> str:
     out = []
     for (key, mine), (_, theirs) in zip(named(head), named(base), strict=False):
         if mine and mine == theirs:
-            place = location(mine)
-            out.append(f"{key} = {place if place is not None else mine}")
+            out.append(f"{key} = {said_url(mine)}")
     if not out:
         return ""
     return (f"{'; '.join(out)}: one server for both builds, not each build's app (leave it empty to measure "

@@ -88,3 +88,15 @@ def test_a_phase_on_one_server_is_not_compared_and_a_check_on_it_says_so(tmp_pat
            "it empty to measure the app each build starts): what was measured there compares no builds" \
            in head["security"].warnings
     assert (root / "out" / "base" / "security.json").is_file()
+
+
+def test_a_value_without_a_scheme_is_said_without_its_secrets(tmp_path: Path) -> None:
+    # location() reads scheme:// URLs only, and the value it could not read was printed whole: password,
+    # token and all, into the comment. The same rule as a URL's: what follows the last "@", up to ? or #.
+    (tmp_path / "echotune.toml").write_text(
+        '[api]\nurl = "app:s3cret@10.0.0.5:8000/v1?token=abc"\n[load]\nhost = " http://u:pw@10.0.0.5:8000/"\n'
+        '[security.http]\nurl = "10.0.0.5:8000/#key=abc"\n')
+    cfg = load_config(tmp_path / "echotune.toml")
+    assert one_server("api", cfg, cfg).startswith("[api] url = 10.0.0.5:8000/v1: one server for both builds")
+    assert one_server("load", cfg, cfg).startswith("[load] host = http://10.0.0.5:8000/: one server for both")
+    assert one_server("security", cfg, cfg).startswith("[security.http] url = 10.0.0.5:8000/: one server")
