@@ -162,12 +162,14 @@ def on_moved_port(cfg: Config, fixed: int, port: int) -> tuple[Config, list[str]
     changed: list[str] = []
 
     def moved(value: object, key: str) -> object:
-        if isinstance(value, str) and value.startswith(("http://", "https://")) and is_loopback_url(value):
-            parts = urlsplit(value)
+        # The scheme in any case (urlsplit lowers it: HTTP://...), the port as written (:08000 is 8000)
+        if isinstance(value, str) and urlsplit(value.strip()).scheme in ("http", "https") \
+                and is_loopback_url(value.strip()):
+            parts = urlsplit(value.strip())
             with contextlib.suppress(ValueError):  # a port that is no number
                 if parts.port == fixed:
                     changed.append(key)
-                    netloc = parts.netloc.removesuffix(f":{fixed}") + f":{port}"
+                    netloc = parts.netloc.rsplit(":", 1)[0] + f":{port}"
                     return urlunsplit(parts._replace(netloc=netloc))
         elif isinstance(value, (list, tuple)):
             items = [moved(item, f"{key}[{i}]") for i, item in enumerate(value)]
