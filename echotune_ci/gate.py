@@ -596,12 +596,17 @@ def gated(result: PhaseResult, checks: list[Check]) -> PhaseResult:
 BASE_CHECK = "compared with the base"
 
 
+def based_phases(baseline: list[PhaseResult]) -> set[str]:
+    """The phases *baseline* has results of: a metric or a finding (a phase that could not run has none)."""
+    return {r.phase for r in baseline if r.metrics or r.findings}
+
+
 def unbased_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> list[Check]:
     """A warning per phase of *results* the *baseline* has no results of: nothing of it was compared
     with the base, and without one a `gate --baseline` whose base lacked the load phase passed with no
     sign that its regressions went unchecked. Not for a phase that could not run, nor one whose result
     already says why it has no comparison (``run --base-ref``: "no comparison with the base: ...")."""
-    based = {r.phase for r in baseline if r.metrics or r.findings}
+    based = based_phases(baseline)
     return [Check(r.phase, BASE_CHECK, "warn",
                   f"the base has no {r.phase} results, so nothing of this phase was compared with the base")
             for r in results
@@ -673,12 +678,16 @@ def evaluate(results: list[PhaseResult], cfg: Config,
     """
     current = with_baseline(results, baseline) if baseline is not None else list(results)
     known = {f.fingerprint for r in baseline for f in r.findings} if baseline is not None else set()
+    # The phases the base has results of, as unbased_checks reads them: a base whose security phase could
+    # not run (no metric, no finding) made every head finding "new since the base" beside the warning that
+    # the base has no security results, so nothing of it was compared
+    based = based_phases(baseline or [])
     outcome = GateOutcome()
     checked: list[PhaseResult] = []
     for r in current:
         r, checks = budget_checks(r)
         outcome.checks.extend(checks)
-        compared = baseline is not None and any(b.phase == r.phase for b in baseline)
+        compared = r.phase in based
         check, known_count = finding_check(r, known, cfg.budgets.security_fail_on, compared)
         outcome.known_findings += known_count
         if compared:

@@ -48,3 +48,19 @@ def test_the_gate_lines_name_the_bases_findings_the_head_fixed() -> None:
     assert render("gate.txt.j2", outcome=outcome).splitlines() == [
         "pass  security: no finding; 1 of the base's gone: PYSEC-2024-60 at requirements.txt:136",
         "gate: pass (0 failed, 0 could not run, 1 checked)"]
+
+
+def test_a_base_phase_that_could_not_run_makes_no_finding_new() -> None:
+    # `gate --baseline` with a base whose security phase stopped before it measured anything (no metric,
+    # no finding): the gate warned "the base has no security results, so nothing of this phase was
+    # compared with the base" and, in the same run, called the head's finding "new since the base".
+    crashed = PhaseResult(phase="security", errors=["security: bandit crashed"])
+    crashed.finalize(fail_on="high")
+    outcome = evaluate([security(SHELL)], defaults(), [crashed])
+    assert outcome.is_new("security", outcome.results[0].findings[0]) is None
+    lines = render_text(outcome.results, outcome.comparisons, outcome).splitlines()
+    assert "  findings: 1" in lines and "    [high] B602 subprocess call with shell=True (app.py:12)" in lines
+    assert render("gate.txt.j2", outcome=outcome).splitlines()[:2] == [
+        "FAIL  security: 1 finding(s) at or above 'high'",
+        "warn  security: the base has no security results, so nothing of this phase was compared with the "
+        "base"]
