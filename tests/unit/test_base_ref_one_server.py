@@ -100,3 +100,24 @@ def test_a_value_without_a_scheme_is_said_without_its_secrets(tmp_path: Path) ->
     assert one_server("api", cfg, cfg).startswith("[api] url = 10.0.0.5:8000/v1: one server for both builds")
     assert one_server("load", cfg, cfg).startswith("[load] host = http://10.0.0.5:8000/: one server for both")
     assert one_server("security", cfg, cfg).startswith("[security.http] url = 10.0.0.5:8000/: one server")
+
+
+def test_a_port_placeholder_in_a_phase_url_is_refused_when_the_file_is_read(tmp_path: Path) -> None:
+    # `[api] url = "http://127.0.0.1:{port}"` (as [serve] ready_url takes it) stopped the api phase with
+    # "internal error: InvalidURL: Invalid port: '{port}'", and run --base-ref called it one server for
+    # both builds. The message does not repeat the URL, which may hold a password.
+    from echotune_ci.errors import ConfigError
+
+    for table, key in (("api", "url"), ("load", "host"), ("security.http", "url")):
+        (tmp_path / "echotune.toml").write_text(f'[{table}]\n{key} = "http://app:s3cret@127.0.0.1:{{port}}/"\n')
+        with pytest.raises(ConfigError) as caught:
+            load_config(tmp_path / "echotune.toml")
+        assert str(caught.value) == (
+            f"{tmp_path / 'echotune.toml'}: '{table}.{key}' has a port that is no number ({{port}} is "
+            "replaced in [serve] only): leave it empty to measure the app `run` starts, each build's under "
+            "--base-ref")
+    (tmp_path / "echotune.toml").write_text('[[frontend.pages]]\nurl = "http://localhost:80a/about"\n')
+    with pytest.raises(ConfigError, match=r"'frontend\.pages\[0\]\.url' has a port that is no number"):
+        load_config(tmp_path / "echotune.toml")
+    (tmp_path / "echotune.toml").write_text('[api]\nurl = "http://127.0.0.1:8000"\n[load]\nhost = ""\n')
+    assert load_config(tmp_path / "echotune.toml").api.url == "http://127.0.0.1:8000"
