@@ -80,26 +80,49 @@ def _module_level(tree: ast.Module) -> list[ast.AST]:
     return sorted(out, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
 
 
+def named_config(words: list[str]) -> str | None:
+    """The file gunicorn's *words* name with ``-c``/``--config`` (``-c X``, ``-cX``, ``--config X``,
+    ``--config=X``), "" when they name none, None for a module (``python:pkg.conf``)."""
+    for i, word in enumerate(words):
+        if word in ("-c", "--config"):
+            value = words[i + 1] if i + 1 < len(words) else ""
+        elif word.startswith("--config="):
+            value = word.partition("=")[2]
+        elif word.startswith("-c") and not word.startswith("--"):
+            value = word[2:]
+        else:
+            continue
+        return None if value.startswith("python:") else value
+    return ""
+
+
 def config_note(folder: Path, command: str) -> str:
-    """The ``# check:`` for the gunicorn.conf.py in *folder* that *command* (the serve command, run there)
-    loads; "" when the command is no gunicorn, names its own ``-c``/``--config``, or there is no such
-    file."""
-    words = commands.tokens(command)
-    if commands.program(command) != "gunicorn" or any(
-            w in ("-c", "--config") or w.startswith("--config=") for w in words):
+    """The ``# check:`` for the configuration file that *command* (the serve command, run in *folder*)
+    has gunicorn load: the one its ``-c``/``--config`` names, else gunicorn.conf.py in the folder it starts
+    in (after a ``cd X &&``); "" when the command is no gunicorn, names a ``python:`` module, or there is
+    no such file. A Procfile's ``gunicorn -c gunicorn.conf.py wsgi:app`` loads the same file as the bare
+    command, and was said nothing of."""
+    if commands.program(command) != "gunicorn":
         return ""
-    text = read_text(folder / CONFIG)
+    cd, rest = commands.strip_cd(command)
+    named = named_config(commands.tokens(rest))
+    # init reads the project's own files: not a module, nor a path out of the project (/etc/..., ../)
+    if named is None or Path(named).is_absolute() or ".." in Path(named).parts:
+        return ""
+    shown = named or CONFIG
+    text = read_text(folder / cd / shown)
     if not text:
         return ""
     tree = python_module(text)
     if tree is None:
         return ""
     nodes = _module_level(tree)
-    reads = list(dict.fromkeys(f"{name} ({CONFIG}:{n.lineno})" for n in nodes
+    reads = list(dict.fromkeys(f"{name} ({shown}:{n.lineno})" for n in nodes
                                if (name := _env_name(n)) and hasattr(n, "lineno")))
     raises = [n.lineno for n in nodes if isinstance(n, ast.Raise)]
     sets = [name for n in nodes for name in _assigned(n) if name in _NOTABLE]
-    parts = [f"gunicorn loads {CONFIG} from the folder it starts in (the command line wins over it: --bind)"]
+    where = f"{shown}, which its -c names" if named else f"{CONFIG} from the folder it starts in"
+    parts = [f"gunicorn loads {where} (the command line wins over it: --bind)"]
     if sets:
         parts.append(f"its {', '.join(dict.fromkeys(sets))} apply to the measured server"
                      + (" (daemon = True detaches gunicorn, and the run sees it exit)" if "daemon" in sets

@@ -114,3 +114,27 @@ def test_a_file_nested_too_deeply_stops_nothing(tmp_path: Path, cli_env: dict[st
     proc = run_cli("init", "--dir", str(tmp_path), "--ref", "0" * 40, env=cli_env)
     assert proc.returncode == 0, proc.stderr
     assert "gunicorn" in (tmp_path / "echotune.toml").read_text()
+
+
+def test_the_file_its_c_names_is_the_one_read(tmp_path: Path) -> None:
+    # `gunicorn -c conf/g.py --print-config app:app` (23.0.0) printed config = conf/g.py and its workers = 5
+    # (-cconf/g.py the same; a -w 2 beside it won): a Procfile's `gunicorn -c gunicorn.conf.py wsgi:app`
+    # loads what the bare command does, and init said nothing of it.
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "g.py").write_text("import os\nworkers = 5\nENV = os.environ['ENVIRONMENT']\n")
+    (tmp_path / "gunicorn.conf.py").write_text(BLUEPRINTS_CONF)
+    named = ("gunicorn loads conf/g.py, which its -c names (the command line wins over it: --bind); its "
+             "workers apply to the measured server; it reads ENVIRONMENT (conf/g.py:3): give it in [serve] "
+             "env")
+    for command in ("gunicorn -c conf/g.py app:app", "gunicorn -cconf/g.py app:app",
+                    "poetry run gunicorn --config=conf/g.py app:app",
+                    "python -m gunicorn --config conf/g.py a:b"):
+        assert config_note(tmp_path, command) == named, command
+    assert config_note(tmp_path, "gunicorn -c gunicorn.conf.py wsgi:app") == EXPECTED.replace(
+        "gunicorn.conf.py from the folder it starts in", "gunicorn.conf.py, which its -c names")
+    # after `cd conf &&` gunicorn starts there, where no gunicorn.conf.py is; a module, or a file out of the
+    # project, is not read
+    assert config_note(tmp_path, "cd conf && gunicorn app:app") == ""
+    assert config_note(tmp_path, "cd conf && gunicorn -c g.py app:app") == named.replace("conf/g.py", "g.py")
+    assert config_note(tmp_path, "gunicorn -c python:conf.g app:app") == ""
+    assert config_note(tmp_path / "conf", "gunicorn -c ../gunicorn.conf.py app:app") == ""
