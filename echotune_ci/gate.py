@@ -365,9 +365,11 @@ def finding_name(f: Finding) -> str:
 
 def gone_findings(result: PhaseResult, baseline: list[PhaseResult], fail_on: str) -> list[str]:
     """The findings of *result*'s phase in *baseline* at or above its failing severity (the phase's own
-    ``fail_on``, else *fail_on*) that *result* no longer has, each by :func:`finding_name`."""
+    ``fail_on``, else *fail_on*) that *result* no longer has, each by :func:`finding_name`; none when part
+    of the head's phase could not run (an error): a pip-audit without network reports nothing, and "1 of
+    the base's gone: PYSEC-2024-60" named an advisory nobody had looked for."""
     threshold = result.fail_on or fail_on
-    if threshold == "none":
+    if threshold == "none" or result.status == "error" or result.errors:
         return []
     head = {f.fingerprint for f in result.findings}
     return [finding_name(f) for b in baseline if b.phase == result.phase for f in b.findings

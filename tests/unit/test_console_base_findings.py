@@ -9,7 +9,7 @@ import dataclasses
 from echotune_ci.config import defaults
 from echotune_ci.gate import evaluate
 from echotune_ci.report.render import render, render_text
-from echotune_ci.results import Finding, Location, PhaseResult, assign_fingerprints
+from echotune_ci.results import Finding, Location, Metric, PhaseResult, assign_fingerprints
 
 
 def security(*findings: Finding) -> PhaseResult:
@@ -64,3 +64,23 @@ def test_a_base_phase_that_could_not_run_makes_no_finding_new() -> None:
         "FAIL  security: 1 finding(s) at or above 'high'",
         "warn  security: the base has no security results, so nothing of this phase was compared with the "
         "base"]
+
+
+def test_a_head_whose_check_could_not_run_names_no_finding_of_the_base_gone() -> None:
+    # pip-audit without network on the head reports nothing: the gate line said "1 of the base's gone:
+    # PYSEC-2024-60 at requirements.txt:136" for an advisory nobody had looked for, and a head whose phase
+    # crashed had "no finding; 2 of the base's gone" beside its ERROR line.
+    head = security(SHELL)
+    head.errors.append("audit: cannot reach the advisory database")
+    head.metrics.append(Metric("audit.could_not_run", None, status="error", description="no network"))
+    head.finalize(fail_on="high")
+    outcome = evaluate([head], defaults(), [security(SHELL, PYSEC)])
+    assert outcome.gone_findings == []
+    assert "pass  security: no new finding, 1 known from the base" in render("gate.txt.j2", outcome=outcome)
+    crashed = PhaseResult(phase="security", errors=["security: bandit crashed"])
+    crashed.finalize(fail_on="high")
+    outcome = evaluate([crashed], defaults(), [security(SHELL, PYSEC)])
+    assert outcome.gone_findings == [] and not any("gone" in c.detail for c in outcome.checks)
+    # the same head with every check run: the advisory is gone
+    outcome = evaluate([security(SHELL)], defaults(), [security(SHELL, PYSEC)])
+    assert outcome.gone_findings == ["PYSEC-2024-60 at requirements.txt:136"]
