@@ -684,6 +684,9 @@ def evaluate(results: list[PhaseResult], cfg: Config,
     # not run (no metric, no finding) made every head finding "new since the base" beside the warning that
     # the base has no security results, so nothing of it was compared
     based = based_phases(baseline or [])
+    # ... and whose phase ran whole: where part of the base's could not run (its pip-audit without
+    # network), what the head finds there is not known to be new (gone_findings is the other side)
+    based -= {b.phase for b in baseline or [] if b.status == "error" or b.errors}
     outcome = GateOutcome()
     checked: list[PhaseResult] = []
     for r in current:

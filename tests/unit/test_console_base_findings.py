@@ -84,3 +84,17 @@ def test_a_head_whose_check_could_not_run_names_no_finding_of_the_base_gone() ->
     # the same head with every check run: the advisory is gone
     outcome = evaluate([security(SHELL)], defaults(), [security(SHELL, PYSEC)])
     assert outcome.gone_findings == ["PYSEC-2024-60 at requirements.txt:136"]
+
+
+def test_a_base_whose_check_could_not_run_calls_no_head_finding_new() -> None:
+    # The other side: the base's pip-audit found nothing for want of network, so the head's advisory was
+    # "1 new since the base" and "FAIL  security: 1 new finding(s)"; it still fails, as a finding.
+    base = security(SHELL)
+    base.errors.append("audit: cannot reach the advisory database")
+    base.finalize(fail_on="high")
+    outcome = evaluate([security(SHELL, PYSEC)], defaults(), [base])
+    assert outcome.is_new("security", outcome.results[0].findings[0]) is None
+    lines = render("gate.txt.j2", outcome=outcome).splitlines()
+    assert lines[0] == ("FAIL  security: 1 finding(s) at or above 'high' (PYSEC-2024-60 at "
+                        "requirements.txt:136), 1 known from the base")
+    assert "  findings: 2" in render_text(outcome.results, outcome.comparisons, outcome).splitlines()
