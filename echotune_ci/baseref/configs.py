@@ -187,6 +187,13 @@ def on_moved_port(cfg: Config, fixed: int, port: int) -> tuple[Config, list[str]
     return moved(cfg, ""), changed  # type: ignore[return-value]
 
 
+def one_server_pages(head: Config, base: Config) -> frozenset[str]:
+    """The ``[[frontend.pages]]`` URLs the head's and the base's configurations name alike
+    (:func:`one_server`): each such page's metrics are labelled with that URL (its ``label``)."""
+    return frozenset(mine.url for mine, theirs in zip(head.frontend.pages, base.frontend.pages, strict=False)
+                     if mine.url and mine.url == theirs.url)
+
+
 # The phases that measure nothing else when their setting names a server: the whole phase would measure
 # that one server for both builds (load's rounds would even pair that server with the base's app).
 WHOLLY_ON_ONE_SERVER = frozenset({"api", "load"})

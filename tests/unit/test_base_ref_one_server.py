@@ -121,3 +121,36 @@ def test_a_port_placeholder_in_a_phase_url_is_refused_when_the_file_is_read(tmp_
         load_config(tmp_path / "echotune.toml")
     (tmp_path / "echotune.toml").write_text('[api]\nurl = "http://127.0.0.1:8000"\n[load]\nhost = ""\n')
     assert load_config(tmp_path / "echotune.toml").api.url == "http://127.0.0.1:8000"
+
+
+def test_a_page_on_one_server_is_not_compared_nor_gated() -> None:
+    # Both builds load https://staging.example.com/about: whatever its paints did between the two loads
+    # was the server's own noise, and the gate failed the pull request on it ("regression of fcp_ms").
+    from echotune_ci.baseref.measure import Pair
+    from echotune_ci.baseref.sidebyside import pages_apart
+    from echotune_ci.config import defaults
+    from echotune_ci.gate import evaluate
+    from echotune_ci.report.render import fmt_delta
+    from echotune_ci.results import Metric, PhaseResult
+
+    shared = "https://staging.example.com/about"
+
+    def frontend(own: list[float], staging: list[float]) -> PhaseResult:
+        return PhaseResult("frontend", metrics=[
+            Metric("fcp_ms", sorted(own)[3], "ms", samples=own, labels={"url": "/"}).evaluate(),
+            Metric("fcp_ms", sorted(staging)[3], "ms", samples=staging, labels={"url": shared}).evaluate(),
+        ]).finalize()
+
+    own = [100.0, 101, 102, 103, 104, 105, 106]
+    slow = [300.0, 301, 302, 303, 304, 305, 306]
+    pair = Pair(frontend(own, slow), frontend(own, own))
+    gated = evaluate([pair.head], defaults(), [pair.base])
+    assert [(c.rule, c.status) for c in gated.checks if c.rule.startswith("regression of")] == [
+        ("regression of fcp_ms[url=/]", "pass"), (f"regression of fcp_ms[url={shared}]", "fail")]
+    pair = pages_apart(pair, frozenset({shared}))
+    gated = evaluate([pair.head], defaults(), [pair.base])
+    assert [(c.rule, c.status) for c in gated.checks if c.rule.startswith("regression of")] == [
+        ("regression of fcp_ms[url=/]", "pass")]
+    assert gated.status == "pass"
+    assert fmt_delta(gated.results[0].metrics[1]) == "not compared"
+    assert pages_apart(pair, frozenset()) is pair
