@@ -532,3 +532,33 @@ def tracked_files(folder: Path, paths: Sequence[str] = (".",)) -> list[str] | No
     if done.returncode != 0:
         return None
     return [p for p in os.fsdecode(done.stdout).split("\0") if p]
+
+
+# What `run` writes into its output folder (results, reports, artifacts: page text, URLs, class-like words)
+# is nothing a build should read, but a build that scans the checkout for the files git does not ignore
+# did: Tailwind v4 (nickjj/docker-django-example's `@import "tailwindcss" source(...)` at the checkout's
+# top) read an earlier run's results/ and the head's CSS grew from 8,527 to 13,032 B, which `run
+# --base-ref` called a 34 % bundle regression (the base's fresh checkout has no results/). A ".gitignore"
+# of "*" in the folder, as pytest, ruff and mypy put in their caches, keeps git and such scanners out.
+OUTPUT_GITIGNORE = "# written by echotune-ci: its results are nothing to commit or to build from\n*\n"
+
+
+def ignore_output_folder(folder: Path) -> None:
+    """Write *folder*/.gitignore (:data:`OUTPUT_GITIGNORE`) where *folder* lies in a git work tree that
+    neither ignores it nor tracks a file in it (a results folder committed as a baseline is left as it
+    is), it has none, and it is empty or an earlier run's (its report/ or artifacts/): a folder of the
+    user's own files given as the output folder is not hidden from git. Never raises: a folder that
+    cannot be read is left as it is."""
+    import subprocess
+
+    marker = folder / ".gitignore"
+    try:
+        ours = not any(folder.iterdir()) or (folder / "report").is_dir() or (folder / "artifacts").is_dir()
+        if not ours or marker.exists() or tracked_files(folder) != []:
+            return
+        ignored = subprocess.run(["git", "-C", str(folder.parent), "check-ignore", "-q", "--", folder.name],
+                                 capture_output=True, timeout=30, stdin=subprocess.DEVNULL, check=False)
+        if ignored.returncode == 1:  # 0: ignored already, 128: no work tree
+            marker.write_text(OUTPUT_GITIGNORE, encoding="utf-8")
+    except (OSError, subprocess.TimeoutExpired):
+        return

@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 from . import console
 from .config import Config, override
 from .errors import ConfigError, EchoTuneError, RunError, Terminated
-from .fsutil import cannot_write, own_artifact_folders, previous_kept, relative_path, staged
+from .fsutil import (cannot_write, ignore_output_folder, own_artifact_folders, previous_kept, relative_path,
+                     staged)
 from .gate import GateOutcome, evaluate
 from .output_lock import output_lock
 from .phases.base import Phase, PhaseContext
@@ -448,6 +449,7 @@ def run(cfg: Config, output_dir: Path, *, only: tuple[str, ...] = (),
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise cannot_write(output_dir, exc) from None
+    ignore_output_folder(output_dir)  # no build reads what this run writes
     # One run per output folder, from before the app starts until its files are in place.
     # The phases' tools write their artifacts in place while measuring: until the run's files are in
     # place, the last complete run's artifacts of these phases are kept aside (an interrupted run puts

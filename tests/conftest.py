@@ -114,6 +114,22 @@ def redis_server(tmp_path):
 
 
 @pytest.fixture()
+def redis_socket(tmp_path):
+    """The unix socket of a fresh real redis-server that listens on no TCP port."""
+    sock = tmp_path / "redis.sock"
+    server = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(sock), "--save", "",
+                               "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        yield sock
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.fixture()
 def cli_env(tmp_path):
     """Environment for running the echotune-ci console script in a subprocess."""
     env = dict(os.environ)

@@ -25,11 +25,11 @@ import stat
 import subprocess
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ..fsutil import tracked_files
-from ..net.urls import location, query_value
+from ..net.urls import each_url, location, query_value, url_list
 from ..project.dotenv import TEMPLATES, dotenv_file
 
 SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database file
@@ -580,8 +580,11 @@ def _database_name(url: str) -> str:
 
 
 # A Redis server's URL (Valkey speaks the same protocol and takes the same URLs): redis://, rediss://,
-# redis+sentinel://, valkey://; the database is the path's number, 0 without one
-_CACHE_URL = re.compile(r"^(?:rediss?|redis\+sentinel|valkeys?)://", re.I)
+# redis+sentinel://, valkey://, whose database is ?db= (redis-py reads it first) or the path's number, 0
+# without one; kombu's (Celery's broker and result backend) sentinel://, its database the path's number
+# too, and redis+socket:///run/redis.sock, its database ?virtual_host= (kombu 5.7.0 on a real server:
+# ?virtual_host=1 queued into database 1, ?db=5 into database 0)
+_CACHE_URL = re.compile(r"^(?:rediss?|redis\+sentinel|redis\+socket|sentinel|valkeys?)://", re.I)
 # ... or redis-py's unix socket URL (unix:///run/redis.sock?db=0) in a variable named for Redis: a unix URL
 # alone may be any socket (DOCKER_HOST = "unix:///var/run/docker.sock")
 _CACHE_SOCKET = re.compile(r"^unix://", re.I)
@@ -597,7 +600,8 @@ def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
     database number. Both builds' cached answers, sessions, rate-limit counters and job queues then live
     in one keyspace: either build answers from what the other cached, and one's workers take the other's
     jobs. Named by scheme, host, port and database only (never the password); *origin* names the file a
-    variable was read from."""
+    variable was read from. A value that lists URLs (kombu's failover and Sentinel lists, Django's cache
+    servers) is named by its first, the one its client writes to."""
     origin = origin or {}
     named: list[str] = []
     # The fix in the variable the app reads and at its own server: a fixed REDIS_URL on 6379 sent the
@@ -606,16 +610,14 @@ def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
     for name, value in sorted(head_env.items()):
         socket = bool(_CACHE_SOCKET.match(value or "") and _CACHE_NAME.search(name))
         if (_CACHE_URL.match(value or "") or socket) and base_env.get(name) == value:
-            place = location(value)
-            # redis-py reads the database from ?db= before the path (redis://h:6379/2?db=3 is database 3)
-            last = place.path.rstrip("/").rsplit("/", 1)[-1] if place else ""
-            db = query_value(value, "db") or (last if last.isdigit() else "") or "0"
-            where = f"{place.scheme}://{place.host}/{db}" if place else value.split("://", 1)[0] + "://…"
-            if socket and place:
-                where = f"{place.scheme}://{place.path}?db={db}"  # the socket's path is its server
+            first, urls = url_list(value)[0], len(url_list(value))
+            place = location(first)
+            where = f"{_cache_where(first)}{f', the first of {urls} URLs' if urls > 1 else ''}" if place \
+                else value.split("://", 1)[0] + "://…"
             named.append(f"{name} ({where}{_said(origin, name)})")
             if place:
-                fixes.append(f'{name} = "{_own_database(value)}"')
+                # every URL of a list: kombu's next failover server, Django's replicas read the same database
+                fixes.append(f'{name} = "{each_url(value, _own_database)}"')
             continue
         match = _CACHE_HOST.match(name)
         if not match or not value or base_env.get(name) != value:
@@ -635,22 +637,55 @@ def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
             f"and 1 for the base, as in {fix})"]
 
 
+def _socket_query(url: str) -> str:
+    """The query parameter that names the database of a Redis socket URL: kombu's ``virtual_host`` for
+    ``redis+socket://``, redis-py's ``db`` for ``unix://``; "" for a URL of a host (its path names it)."""
+    scheme = url.split("://", 1)[0].lower()
+    return {"redis+socket": "virtual_host", "unix": "db"}.get(scheme, "")
+
+
+def _cache_where(url: str) -> str:
+    """scheme://host:port/database of the Redis URL *url* (a socket's path and its query's database), as
+    its client reads it; no credentials."""
+    place = location(url)
+    assert place is not None  # only called for a URL
+    socket = _socket_query(url)
+    if socket:
+        return f"{place.scheme}://{place.path}?{socket}={query_value(url, socket) or '0'}"
+    # redis-py reads the database from ?db= before the path (redis://h:6379/2?db=3 is database 3)
+    last = place.path.rstrip("/").rsplit("/", 1)[-1]
+    db = query_value(url, "db") or (last if last.isdigit() else "") or "0"
+    return f"{place.scheme}://{place.host}/{db}"
+
+
+def redis_own_database(url: str) -> str:
+    """*url*, a Redis URL, with {build_index} for its database, credentials kept (init writes it into
+    [serve] env, where the password is the project's own default)."""
+    login = url.split("://", 1)[1].rsplit("@", 1)[0] + "@" if "@" in url.split("://", 1)[-1] else ""
+    return _own_database(url).replace("…@", login, 1)
+
+
 def _own_database(url: str) -> str:
     """*url* with {build_index} for its database number and all else kept but its credentials, which are
     never said ("…@" stands for them, all before the last "@" as location() reads it): the database is
-    ?db= where the URL has it (redis-py reads it before the path), else the path's last number, else a
-    new last segment. Rebuilding the URL from scheme, host and number dropped the rest a user must keep:
-    redis+sentinel's service name (/mymaster/0), rediss' ?ssl_cert_reqs=none."""
+    ?db= where the URL has it (redis-py reads it before the path), a socket's query (:func:`_socket_query`),
+    else the path's last number, else a new last segment. Rebuilding the URL from scheme, host and number
+    dropped the rest a user must keep: redis+sentinel's service name (/mymaster/0), rediss'
+    ?ssl_cert_reqs=none."""
     scheme, rest = url.split("://", 1)
     login = "…@" if "@" in rest else ""
     parts = re.match(r"([^?#]*)(\?[^#]*)?(#.*)?", rest.rsplit("@", 1)[-1])
     assert parts is not None  # every string matches: each group may be empty
     hostpath, query, fragment = parts.group(1), parts.group(2) or "", parts.group(3) or ""
-    if query_value(url, "db"):
+    socket = _socket_query(url)
+    if socket:
+        # a socket's path is its server, not a database
+        if query_value(url, socket):
+            query = re.sub(rf"([?&]{socket}=)[^&]*", r"\g<1>{build_index}", query, count=1)
+        else:
+            query = f"{query}&{socket}={{build_index}}" if query else f"?{socket}={{build_index}}"
+    elif query_value(url, "db"):
         query = re.sub(r"([?&]db=)[^&]*", r"\g<1>{build_index}", query, count=1)
-    elif scheme.lower() == "unix":
-        # redis-py reads a socket URL's database from ?db= only: its path is the socket's
-        query = f"{query}&db={{build_index}}" if query else "?db={build_index}"
     else:
         host, _, path = hostpath.partition("/")
         segments = path.strip("/").split("/") if path.strip("/") else []
@@ -679,3 +714,109 @@ def _where(url: str) -> str:
     """scheme://host:port/database of *url*, without user, password or query (:func:`location`)."""
     place = location(url)
     return str(place) if place else url.split("://", 1)[0] + "://…"
+
+
+def _settings_texts(root: Path, names: str) -> Iterator[tuple[str, str]]:
+    """(path, text) of the files git tracks under *root* whose path matches the pattern *names*, the
+    first 20 in order; a file that cannot be read is passed over."""
+    for rel in sorted(f for f in tracked_files(root) or [] if re.search(names, f))[:20]:
+        try:
+            yield rel, (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+
+
+# Django's STATIC_ROOT, where `collectstatic` copies the static files the app then serves (WhiteNoise): a
+# string, a Path() of one, or os.getenv/os.environ.get(NAME, default)
+_STATIC_ROOT = re.compile(r"""^STATIC_ROOT\s*=\s*(?:os\.(?:getenv|environ\.get)\(\s*['"](\w+)['"]\s*,\s*)?"""
+                          r"""(?:Path\(\s*)?r?['"]([^'"]+)['"]""", re.M)
+
+
+def shared_static_root(build: str, head_root: Path, base_root: Path, head_env: Mapping[str, str],
+                       base_env: Mapping[str, str]) -> list[str]:
+    """A warning when both builds' ``collectstatic`` (in *build*, the head's [serve] steps filled in) write
+    one folder outside their checkouts: a STATIC_ROOT in the head's Django settings (a file git tracks,
+    ``settings.py`` or ``settings/*.py``) that is an absolute path in neither checkout, as given or as its
+    variable sets it in both environments. nickjj/docker-django-example's ``STATIC_ROOT =
+    "/public_collected"``: the head's build wrote its 12,177-B app.css there, the base's, built after it,
+    its own 8,527 B over it, and both apps served the base's: the bundle phase compared each build's own
+    CSS while the pages of both loaded the base's. Never raises."""
+    if "collectstatic" not in build:
+        return []
+    for rel, text in _settings_texts(head_root, r"(^|/)settings\.py$|(^|/)settings/\w+\.py$"):
+        for m in _STATIC_ROOT.finditer(text):
+            variable, path = m.group(1), m.group(2)
+            if variable and head_env.get(variable) != base_env.get(variable):
+                continue  # each build names its own ({build} in [serve] env)
+            folder = (head_env.get(variable) or path) if variable else path
+            if not folder.startswith("/") or any(
+                    Path(folder).resolve().is_relative_to(root.resolve()) for root in (head_root, base_root)):
+                continue
+            line = text.count("\n", 0, m.start()) + 1
+            fix = (f'{variable} = "{folder.rstrip("/")}-{{build}}" in [serve] env' if variable else
+                   f'read it from the environment (STATIC_ROOT = os.getenv("STATIC_ROOT", "{path}")), in the '
+                   f'base too, and set STATIC_ROOT = "{folder.rstrip("/")}-{{build}}" in [serve] env')
+            return [f"both builds' collectstatic write STATIC_ROOT ({folder}, {rel}:{line}), one folder "
+                    "outside their checkouts: the base, built after the head, wrote its static files over "
+                    "the head's there, so both apps serve the base's and the pages compare the base's "
+                    "stylesheets and scripts with themselves (the bundle phase reads each build's own); "
+                    f"give each build its own: {fix}"]
+    return []
+
+
+# A Redis URL in a Python settings file: the default of a variable it reads (nickjj/docker-django-example's
+# os.getenv("REDIS_URL", "redis://redis:6379/0"), django-environ's env("REDIS_URL", default="redis://..."))
+_REDIS_SCHEMES = r"(?:rediss?|redis\+sentinel|redis\+socket|sentinel|valkeys?)://"
+_SETTING_DEFAULT = re.compile(rf"""(?:getenv|environ\.get|\benv(?:\.\w+)?)\(\s*['"](\w+)['"]\s*,\s*"""
+                              rf"""(?:default\s*=\s*)?['"]({_REDIS_SCHEMES}[^'"]*)['"]""")
+# ... or a literal no variable changes: CELERY_BROKER_URL = "redis://...", CACHES' "LOCATION": "redis://..."
+_SETTING_LITERAL = re.compile(rf"""^\s*(?:(\w+)\s*=|['"](\w+)['"]\s*:)\s*['"]({_REDIS_SCHEMES}[^'"]*)['"]""",
+                              re.M)
+
+
+def settings_redis(root: Path) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """({variable: (its Redis URL default, "file:line")}, {setting: (its literal Redis URL, "file:line")}) of
+    the Python settings files git tracks under *root* (``settings.py``, ``settings/*.py``, ``config.py``,
+    ``celery.py``, ``celeryconfig.py``): the Redis both builds use when their environments set nothing,
+    which the shared-Redis warning did not read. Never raises."""
+    defaults: dict[str, tuple[str, str]] = {}
+    literals: dict[str, tuple[str, str]] = {}
+    names = r"(^|/)(settings|config|celery|celeryconfig)\.py$|(^|/)settings/\w+\.py$"
+    for rel, text in _settings_texts(root, names):
+        for m in _SETTING_DEFAULT.finditer(text):
+            defaults.setdefault(m.group(1), (m.group(2), f"{rel}:{text.count(chr(10), 0, m.start()) + 1}"))
+        for m in _SETTING_LITERAL.finditer(text):
+            name = m.group(1) or m.group(2)
+            literals.setdefault(name, (m.group(3), f"{rel}:{text.count(chr(10), 0, m.start()) + 1}"))
+    return defaults, literals
+
+
+def shared_settings_caches(head_root: Path, base_root: Path, head_env: Mapping[str, str],
+                           base_env: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str],
+                                                                 dict[str, str], list[str]]:
+    """What the builds' settings files give of Redis where their environments set nothing: the head's
+    and the base's variables at their settings' defaults (to be read as set), the file and line of each
+    (its origin), and a warning of each literal Redis URL both builds' settings hold, which no [serve]
+    value can part. The defaults go to :func:`shared_caches` with the rest."""
+    (head_defaults, head_literals), (base_defaults, base_literals) = \
+        settings_redis(head_root), settings_redis(base_root)
+    head_add: dict[str, str] = {}
+    base_add: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for name, (value, where) in head_defaults.items():
+        if name in head_env or name in base_env or name not in base_defaults:
+            continue
+        head_add[name], base_add[name] = value, base_defaults[name][0]
+        origin[name] = f"{where}, its default, which neither build sets"
+    said: list[str] = []
+    for name, (value, where) in head_literals.items():
+        if name in head_defaults or base_literals.get(name, ("",))[0] != value or not location(value):
+            continue
+        fix = _own_database(url_list(value)[0])
+        said.append(
+            f"the base and the head use the same Redis database: {name} ({_cache_where(url_list(value)[0])}, "
+            f"{where}), which no variable sets, so no [serve] value can give each build its own; both "
+            "builds' cached answers, sessions, rate limits and queues share its keys (read it from a "
+            f"variable, in the base too: {name} = os.getenv(\"{name}\", \"{value.split('://')[0]}://...\"), "
+            f"and set it in [serve] env, as in {name} = \"{fix}\")")
+    return head_add, base_add, origin, said

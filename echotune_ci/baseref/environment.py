@@ -34,6 +34,7 @@ from ..config.sections import ServeSettings
 from ..errors import ConfigError
 from ..project.workspaces import js_workspace_globs
 from ..project.workspaces import NPM_LOCKFILES
+from ..serve.generated import generated_inputs
 from ..serve.steps import SETUP_OUTPUTS, input_digests, read_stamp, setup_inputs
 
 
@@ -76,6 +77,40 @@ def same_dependencies(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
             and stamp.get("inputs") == theirs and stamp.get("left") == mine)
 
 
+def _generated(serve: ServeSettings, cwd: Path) -> dict[str, str]:
+    """Each setup input of *cwd* that a generator writes code into a node_modules from (see
+    :func:`~echotune_ci.serve.generated.generated_inputs`), by its path relative to *cwd*, with what it
+    writes, also relative to *cwd* (``client/node_modules/.prisma/client``)."""
+    made = {}
+    for path in setup_inputs(cwd, serve.setup_inputs, missing_ok=True):
+        if path.name == "package.json":
+            for source, outputs in generated_inputs(path.parent).items():
+                shown = [os.path.normpath(PurePosixPath(os.path.relpath(path.parent, cwd), out).as_posix())
+                         for out in outputs.split(", ")]
+                made[os.path.relpath(source, cwd).replace(os.sep, "/")] = ", ".join(shown)
+    return made
+
+
+def generated_differences(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> str:
+    """A warning for a base linked to the head's node_modules without a setup of its own (``--no-setup``)
+    whose generator inputs (see :func:`~echotune_ci.serve.generated.generated_inputs`) differ from the
+    head's: it runs the head's generated code, and a generator in its build (``npx prisma generate``)
+    writes its own into the node_modules the head's app, started after the base's build, then loads. ""
+    when they are the same."""
+    mine, theirs = _hashes(head, head_cwd), _hashes(base, base_cwd)
+    made = {**_generated(base, base_cwd), **_generated(head, head_cwd)}
+    if mine is None or theirs is None:
+        return ""
+    differ = [name for name in made if mine.get(name) != theirs.get(name)]
+    if not differ:
+        return ""
+    outputs = ", ".join(dict.fromkeys(made[name] for name in differ))
+    return (f"the base did not run its setup and uses the head's node_modules, but its {', '.join(differ)} "
+            f"differs from the head's, which {outputs} is generated from: the base runs the head's generated "
+            f"code, and a generator in its build writes the base's into the node_modules the head's app then "
+            f"loads; run without --no-setup to give the base its own")
+
+
 def setup_differences(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> str:
     """What makes the base's setup another install than the head's, named for the note that says it ran
     its own (see :func:`same_dependencies`): "package.json" (a pull request that changed its spec alone,
@@ -85,7 +120,10 @@ def setup_differences(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
     mine, theirs = _hashes(head, head_cwd), _hashes(base, base_cwd)
     if mine is None or theirs is None:
         return ""
-    changed = [name for name in mine if name in theirs and mine[name] != theirs[name]]
+    # A schema among the inputs is there for the code generated from it, which a newcomer would not guess
+    made = {**_generated(base, base_cwd), **_generated(head, head_cwd)}
+    changed = [f"{name}{f', which {made[name]} is generated from' if name in made else ''}"
+               for name in mine if name in theirs and mine[name] != theirs[name]]
     parts = [", ".join(changed)] if changed else []
     for names, side in (([n for n in theirs if n not in mine], "base"), ([n for n in mine if n not in theirs],
                                                                         "head")):

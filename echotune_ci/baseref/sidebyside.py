@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 from .. import console
 from ..config import Config, override
 from ..errors import EchoTuneError, RunError
-from ..fsutil import cannot_write, own_artifact_folders, previous_kept, staged, write_text_atomic
+from ..fsutil import (cannot_write, ignore_output_folder, own_artifact_folders, previous_kept, staged,
+                      write_text_atomic)
 from ..output_lock import output_lock
 from ..phases.base import Phase, PhaseContext
 from ..results import Metric, PhaseResult
@@ -50,9 +51,10 @@ from .configs import (WHOLLY_ON_ONE_SERVER, base_config, bundle_in_base, one_ser
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
                    dotenv_settings, local_databases, named_settings, remember_databases,
                    own_database_example, server_databases, share_earlier_databases, shared_caches,
-                   shared_database_names, shared_databases)
-from .environment import (head_code, python_difference, reuse_environment, setup_differences,
-                          temporary_venv_homes)
+                   shared_database_names, shared_databases, shared_settings_caches,
+                   shared_static_root)
+from .environment import (generated_differences, head_code, python_difference, reuse_environment,
+                          setup_differences, temporary_venv_homes)
 from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 
@@ -176,6 +178,10 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     own_setup = ""  # why the base runs its own setup; said once it has run (or its stamp skipped it)
     if linked:
         report.notes.append(linked)
+        # linked without a setup of its own (--no-setup): a Prisma client is the head's schema's
+        shared = "" if installs else generated_differences(head_cfg.serve, head_cwd, cfg.serve, base_cwd)
+        if shared:
+            report.warnings.append(shared)
         if own_code:
             report.notes.append(f"the head's {own_code} installs the head's own code: where the base's "
                                 f"server does not import its code from its own folder first, the base runs "
@@ -348,15 +354,26 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
                    base: PreparedApp | None) -> list[str]:
     """What differs or is shared in the data the two builds serve: local SQLite files (not for a head whose
     settings name a database server: those files are what an earlier run on SQLite left, see
-    :func:`~.data.share_earlier_databases`), and one database server both environments point at."""
+    :func:`~.data.share_earlier_databases`), one database server both environments point at, and one
+    static-files folder outside both checkouts that both builds write."""
     if head is None or base is None:
         return data_warnings(cfg.base_dir, base_cfg.base_dir, had)
     settings = _database_settings(cfg, base_cfg, head.app, base.app)
     # django-blog on PostgreSQL: its db.sqlite3 from before was said to hold other rows than the base's
     said = [] if server_databases(settings[0]) else \
         data_warnings(cfg.base_dir, base_cfg.base_dir, had)
+    # a folder outside both checkouts that both builds write (Django's STATIC_ROOT)
+    steps = " ".join(app.filled(c.serve.setup or "") + " " + app.filled(c.serve.build or "")
+                     for app, c in ((head.app, cfg), (base.app, base_cfg)))
+    static = shared_static_root(steps, head.app.root, base.app.root, settings[0], settings[1])
+    # a Redis URL the settings files default to (os.getenv("REDIS_URL", "redis://localhost:6379/0")) where
+    # neither environment sets it, or hold as a literal
+    head_more, base_more, origin, literal = shared_settings_caches(head.app.root, base.app.root,
+                                                                   settings[0], settings[1])
+    caches = shared_caches({**head_more, **settings[0]}, {**base_more, **settings[1]},
+                           {**settings[2], **origin})
     python = python_difference(head.app.environment(), base.app.environment(), (cfg.root, base_cfg.root))
-    return said + shared_databases(*settings) + shared_caches(*settings) + ([python] if python else [])
+    return said + shared_databases(*settings) + caches + literal + static + ([python] if python else [])
 
 
 def _database_settings(cfg: Config, base_cfg: Config, head: App,
@@ -955,6 +972,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise cannot_write(output_dir, exc) from None
+    ignore_output_folder(output_dir)  # no build reads what this run writes
     artifacts = output_dir / "artifacts"
     started = time.monotonic()
     kept = own_artifact_folders(output_dir, cfg.base_dir, [*(p.name for p in phases), "base"])

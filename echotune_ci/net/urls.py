@@ -8,14 +8,25 @@ as a port and a path, and ``urlsplit``'s hostname, port and path put the passwor
 Here everything up to the URL's last ``@`` is taken for the user and password: a host, port or database
 name has no ``@``, so what comes before the last one is user information or a mistyped part of it, and
 at worst a path's own ``@`` hides more than it needed to.
+
+One value can list several servers: kombu's failover list ``redis://h1/0;redis://h2/0`` (it uses the
+first, the others when that one fails), Celery's Redis Sentinels ``sentinel://:pw@h1:26379;sentinel://:pw@
+h2:26379``, Django's RedisCache ``LOCATION`` split at ``,`` or ``;`` (it writes to the first, reads from
+the others). Read as one URL, the last ``@`` was the last URL's: ``redis://:a@h1:6379/6;redis://:b@h2:6379/7``
+was said to be ``redis://h2:6379/7`` where kombu queued into h1's database 6 (kombu 5.7.0 on a real
+server). :func:`url_list` splits such a value; :func:`location` reads its first URL.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+# A "," or ";" that starts the next URL of a list: only before another scheme://, so that a password's or
+# a query's own "," or ";" splits nothing
+_NEXT_URL = re.compile(r"\s*[,;]\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
 
 
 class Location(NamedTuple):
@@ -30,8 +41,24 @@ class Location(NamedTuple):
         return f"{self.scheme}://{self.host}{self.path}"
 
 
+def url_list(value: str) -> list[str]:
+    """The URLs of *value*, a list of them split at ``,`` or ``;`` (see above), or [*value*]."""
+    return _NEXT_URL.split(value.strip()) if _SCHEME.match(value.strip()) else [value]
+
+
+def each_url(value: str, change: Callable[[str], str]) -> str:
+    """*value* with each URL of its list (:func:`url_list`) replaced by *change* of it, the separators
+    between them kept as written (kombu splits at ";", Django's cache at either)."""
+    if not _SCHEME.match(value.strip()):
+        return change(value)
+    parts = re.split(f"({_NEXT_URL.pattern})", value.strip())
+    return "".join(change(part) if i % 2 == 0 else part for i, part in enumerate(parts))
+
+
 def location(url: str) -> Location | None:
-    """The :class:`Location` of *url*; None when it is no ``scheme://`` URL."""
+    """The :class:`Location` of *url* (of its first URL where it lists several: the one kombu connects
+    to, the one Django's cache writes to); None when it is no ``scheme://`` URL."""
+    url = url_list(url)[0]
     match = _SCHEME.match(url)
     if not match:
         return None
@@ -54,9 +81,9 @@ def said_url(value: str) -> str:
 
 
 def query_value(url: str, name: str) -> str:
-    """The value of query parameter *name* in *url* (after its last ``@``, so no password's ``?``), ""
-    when it has none."""
-    rest = url.rsplit("@", 1)[-1].split("#", 1)[0]
+    """The value of query parameter *name* in *url* (after its last ``@``, so no password's ``?``; of its
+    first URL where it lists several), "" when it has none."""
+    rest = url_list(url)[0].rsplit("@", 1)[-1].split("#", 1)[0]
     if "?" not in rest:
         return ""
     for pair in rest.split("?", 1)[1].split("&"):

@@ -434,7 +434,7 @@ def _detect_in(root: Path, folder: Path, given: Step | None = None) -> AppSetup 
         app.generated = [join(cwd, g) for g in app.generated]
     for note in ins.notes:
         app.check("command", note.command)
-    _services(app, ins, folder, set(deps.names) | {n for p in packages for n in p.deps})
+    _services(app, ins, folder, set(deps.names) | {n for p in packages for n in p.deps}, packages)
     _databases(app, folder, deps, packages, ins)
     _services_above(app, folder, packages)
     return app
@@ -660,11 +660,7 @@ def _services_above(app: AppSetup, folder: Path, packages: list[Package]) -> Non
         kind = _CLIENT_KIND.get(IMAGE_KINDS.get(base, ""), IMAGE_KINDS.get(base, ""))
         if kind in DATABASE_CLIENTS:
             continue
-        default = re.compile(rf"""(?:getenv|environ\.get|\benv(?:\.\w+)?|\bconfig)\(\s*['"](\w+)['"]\s*,\s*"""
-                             rf"""(?:default\s*=\s*)?['"]((?:[a-z][\w+.-]*://)?(?:[^'"@/\s]*@)?"""
-                             rf"""{re.escape(service)}(?::\d+)?(?:/[^'"]*)?)['"]""")
-        found = [(m.group(1), m.group(2), f"{rel(path, folder)}:{text.count(chr(10), 0, m.start()) + 1}")
-                 for path in sources for text in (read_text(path),) for m in default.finditer(text)]
+        found = _service_defaults(service, sources, folder)
         if not found:
             continue
         what = SERVICES[kind][0] if kind in SERVICES else base
@@ -686,7 +682,31 @@ _SERVICE_CLIENTS = {
 }
 
 
-def _services(app: AppSetup, ins: Instructions, folder: Path, names: set[str]) -> None:
+def _service_defaults(service: str, sources: list[Path], folder: Path) -> list[tuple[str, str, str]]:
+    """(variable, default, ``file:line``) of each variable the server's *sources* read with a default that
+    reaches the compose service *service* by its name: ``os.getenv("REDIS_URL", "redis://redis:6379/0")``,
+    ``env("SEARCH_HOST", default="meilisearch")``."""
+    default = re.compile(rf"""(?:getenv|environ\.get|\benv(?:\.\w+)?|\bconfig)\(\s*['"](\w+)['"]\s*,\s*"""
+                         rf"""(?:default\s*=\s*)?['"]((?:[a-z][\w+.-]*://)?(?:[^'"@/\s]*@)?"""
+                         rf"""{re.escape(service)}(?::\d+)?(?:/[^'"]*)?)['"]""")
+    return [(m.group(1), m.group(2), f"{rel(path, folder)}:{text.count(chr(10), 0, m.start()) + 1}")
+            for path in sources for text in (read_text(path),) for m in default.finditer(text)]
+
+
+def _at_loopback(value: str, service: str, kind: str) -> str:
+    """*value*, a default that names the compose service *service*, at 127.0.0.1 instead (the server one
+    starts here), and a Redis URL's database as {build_index}: under `run --base-ref` each build then has
+    its own (0 for the head, as in a plain run), where one database made the shared-Redis warning."""
+    from ..baseref.data import redis_own_database
+
+    # the host after "://" or "@" (never the scheme: redis://redis:6379), else the whole value
+    host = rf"(://|@){re.escape(service)}(?=[:/?]|$)" if "://" in value else rf"^{re.escape(service)}(?=:|$)"
+    local = re.sub(host, lambda m: f"{m.group(1) if m.groups() else ''}127.0.0.1", value, count=1)
+    return redis_own_database(local) if kind == "redis" and "://" in local else local
+
+
+def _services(app: AppSetup, ins: Instructions, folder: Path, names: set[str],
+              packages: list[Package] | None = None) -> None:
     """A ``# check:`` for each backing service the compose file starts for the app; one that no variable of
     the app's services points at and whose clients *names* (the dependencies) lacks is said to be left out
     (koa-vue-pet-1's compose file starts Memcached, which no code of the app reaches: a newcomer was told to
@@ -700,7 +720,25 @@ def _services(app: AppSetup, ins: Instructions, folder: Path, names: set[str]) -
                        f"{service.what} client ({', '.join(clients[:3])}, ...) is among the dependencies")
             continue
         app.decide("service", f"{service.what} ({service.name})", source)
-        app.check("env", service.note(source))
+        if service.variables:
+            app.check("env", service.note(source))
+            continue
+        # nickjj/docker-django-example reads os.getenv("REDIS_URL", "redis://redis:6379/0") and
+        # os.getenv("POSTGRES_HOST", "postgres"), which the compose file's app services never set: "point
+        # the app at 127.0.0.1" named no variable, and a newcomer had to find both in the settings
+        found = _service_defaults(service.name, _server_sources(folder, packages or []), folder)
+        for variable, value, where in found[:4]:
+            if variable not in app.env:
+                app.env[variable] = _at_loopback(value, service.name, service.kind)
+                app.decide("env", f"{variable}={app.env[variable]}",
+                           f"{where} (its default {value} reaches the compose service '{service.name}')")
+        if not found:
+            app.check("env", service.note(source))
+            continue
+        listed = ", ".join(dict.fromkeys(v for v, _, _ in found[:4]))
+        app.check("env", f"{source} starts {service.what} ('{service.name}', {service.image}) for the app, "
+                         f"found through {listed} in the code: set here to 127.0.0.1, where you start one "
+                         "(its port as in the default)")
     # app.json's "generator": "secret" asks for a value when deployed; the app's own default serves here
     defaulted = defaulted_env(folder, [s.command for s in ins.secrets])
     for secret in ins.secrets:

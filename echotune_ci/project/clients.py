@@ -22,7 +22,8 @@ from .angularroutes import angular_pages
 from .appsetup import AppSetup
 from .dotenv import dotenv_file
 from .files import JS_SUFFIXES, join, read_text, rel, source_files
-from .nodeapp import Package, bundle_globs, checks_in, install_dir, install_source, server_outputs, tools
+from .nodeapp import (Package, bundle_globs, checks_in, install_dir, install_source, range_major,
+                      server_outputs, tools)
 from .nodenotes import angular_font_note, build_download_notes, downloader_notes, legacy_openssl
 from .runtimes import Asked, node_asked, node_note
 from .vueroutes import vue_pages
@@ -285,12 +286,22 @@ def node_notes(app: AppSetup, packages: list[Package], root: Path) -> None:
         limiter = next((name for name in RATE_LIMITERS if pkg.has(name)), "")
         if limiter:
             where = rel(pkg.path / "package.json", root)
-            app.check("env", f"{where} depends on {limiter}: a rate limiter counts every user of the load "
-                             "test (all from 127.0.0.1) as one client and answers the excess with 429 Too "
-                             "Many Requests, which leaves the load phase nothing of the app's to measure; "
-                             "spread the users over loopback addresses ([load] local_ips = "
-                             "\"127.0.1.1-127.0.1.254\", one client each), raise its limit for the run in "
-                             "[serve] env (the app's own setting) or exempt 127.0.0.1")
+            said = (f"{where} depends on {limiter}: a rate limiter counts every user of the load test (all "
+                    "from 127.0.0.1) as one client and answers the excess with 429 Too Many Requests, which "
+                    "leaves the load phase nothing of the app's to measure; ")
+            # express-rate-limit 8 keys a client by the IPv6 /56 around its address; to a server on `::`
+            # (app.listen(port)) an IPv4 client is ::ffff:127.0.1.5, and every one of them is ::/56:
+            # starter-express-prisma-jwt refused 1,200 of 1,348 requests from 20 local_ips
+            if limiter == "express-rate-limit" and (range_major(pkg.deps[limiter]) or 0) >= 8:
+                said += ("[load] local_ips does not spread the users over express-rate-limit 8 when the "
+                         "server listens on `::` (Node's default), which counts every IPv4 client as one "
+                         "(`::ffff:127.0.1.5` and the others all in the IPv6 subnet `::/56`): raise its "
+                         "limit for the run in [serve] env (the app's own setting) or exempt 127.0.0.1")
+            else:
+                said += ("spread the users over loopback addresses ([load] local_ips = "
+                         "\"127.0.1.1-127.0.1.254\", one client each), raise its limit for the run in "
+                         "[serve] env (the app's own setting) or exempt 127.0.0.1")
+            app.check("env", said)
     legacy = legacy_openssl(packages)
     if legacy and "NODE_OPTIONS" not in app.env:
         app.env["NODE_OPTIONS"] = "--openssl-legacy-provider"

@@ -33,6 +33,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from collections.abc import Callable
 from typing import Any
 
 from . import commands
@@ -220,11 +221,20 @@ def _procfile(folder: Path, out: Instructions) -> None:
         _split(web, "Procfile (web)", out)
 
 
-def _script_of(line: str, folder: Path) -> Path | None:
-    """The script file in *folder* that *line* runs (``./boot.sh``, ``sh bin/start``), if any."""
+def _script_of(line: str, folder: Path, image: Callable[[str], str | None] | None = None) -> Path | None:
+    """The script file in *folder* that *line* runs (``./boot.sh``, ``sh bin/start``), if any. *image*
+    maps a folder of the image to the folder of *folder* its files came from (a Dockerfile's COPY), so
+    that an absolute path the image runs is the repository's file: nickjj/docker-django-example's
+    ``ENTRYPOINT ["/app/bin/docker-entrypoint-web"]`` (``COPY . .`` into /app) was read as no script, and
+    its CMD, run through it, as no command at all."""
     words = commands.tokens(line)
     if words[:1] in (["sh"], ["bash"], ["exec"]):
         words = words[1:]
+    if words and words[0].startswith("/") and image is not None:
+        mapped = image(posixpath.dirname(words[0]))
+        path = folder / mapped / posixpath.basename(words[0]) if mapped is not None else None
+        if path is not None and path.is_file():
+            return path
     if not words or not re.search(r"(?:\.sh|^bin/[\w-]+|^\./[\w-]+)$", words[0]):
         return None
     path = folder / (Path(words[0]).name if words[0].startswith("/") else words[0])
@@ -484,28 +494,55 @@ def _dockerfile(folder: Path, out: Instructions) -> None:
     out.read.append("Dockerfile")
     out.docker = True
     cmd = entry = ""
+    # The values an ENV can name ($NAME, ${NAME}, ${NAME:-default}): the stage's ARG defaults (a global ARG
+    # only where the stage declares it again, as Docker scopes them) and its earlier ENV values.
+    # nickjj/docker-django-example's `ARG NODE_ENV="production"` then `ENV NODE_ENV="${NODE_ENV}"` was
+    # written as NODE_ENV = "${NODE_ENV}", a literal its esbuild config read as "not production" and
+    # watched for changes forever instead of building.
+    declared: dict[str, str] = {}
+    scope: dict[str, str] | None = None  # None before the first FROM
     for op, args in dockerfile_lines(text):
-        if op == "CMD":
+        if op == "FROM":
+            scope = {}
+        elif op == "ARG":
+            # without a default its value is what `docker build --build-arg` gives, unknown here
+            name, has_default, default = (part.strip() for part in args.strip().partition("="))
+            value = default.strip("\"'") if has_default else declared.get(name)
+            if value is not None:
+                (declared if scope is None else scope)[name] = value
+        elif op == "ENV":
+            scope = {} if scope is None else scope
+            _docker_env(args, out, scope)
+        elif op == "CMD":
             cmd = _exec_form(args)
         elif op == "ENTRYPOINT":
             entry = _exec_form(args)
         elif op == "EXPOSE" and re.match(r"\d+", args):
             out.expose = Step(re.match(r"\d+", args).group(0), "Dockerfile (EXPOSE)")  # type: ignore[union-attr]
-        elif op == "ENV":
-            _docker_env(args, out)
         elif op == "HEALTHCHECK" and out.health is None:
             m = _HEALTH_URL.search(args)
             if m:
                 out.health = Step(m.group(1), "Dockerfile (HEALTHCHECK)")
-    script = _script_of(entry, folder) if entry else None
+    _docker_command(text, folder, entry, cmd, out)
+
+
+def _docker_command(text: str, folder: Path, entry: str, cmd: str, out: Instructions) -> None:
+    """What the Dockerfile *text* of *folder* runs (its ENTRYPOINT *entry* and CMD *cmd*), in the
+    repository folder its final stage's WORKDIR holds: a script ENTRYPOINT is read for its own steps and
+    the CMD is the command; otherwise the two are one command."""
+    context = build_context(text, folder)
+    stage = final_stage(text, context)
+
+    def image(where: str) -> str | None:
+        return _from_folder(context, context_folder(where, stage.mounts), folder)
+
+    script = _script_of(entry, folder, image) if entry else None
     if script is not None and script.name not in out.read:
         _script(script, f"{script.name} (Dockerfile ENTRYPOINT)", out)
     line = f"{entry} {cmd}".strip() if entry and script is None else cmd
     if line:
         source = "Dockerfile (CMD)" if not entry or script else "Dockerfile (ENTRYPOINT)"
-        context = build_context(text, folder)
-        stage = final_stage(text, context)
-        mapped = _from_folder(context, context_folder(stage.workdir, stage.mounts), folder)
+        mapped = image(stage.workdir)
         line = _in_workdir(line, stage.workdir, mapped, "", folder, source, out)
         if line:
             _split(line, source, out)
@@ -636,14 +673,33 @@ def _in_workdir(line: str, workdir: str, mapped: str | None, base: str, folder: 
     return ""
 
 
-def _docker_env(args: str, out: Instructions) -> None:
+# $NAME, ${NAME}, ${NAME:-default} and ${NAME-default} in a Dockerfile's ENV
+_DOCKER_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
+
+
+def _docker_env(args: str, out: Instructions, scope: dict[str, str]) -> None:
+    """The kept variables of one ENV line, with what it names of *scope* (see :func:`_dockerfile`) put in;
+    one that names something else (a --build-arg, the base image's ENV) is left out: its value is
+    unknown here. Every variable the line sets joins *scope*."""
     pairs = re.findall(r"([A-Za-z_]\w*)=(\"[^\"]*\"|\S+)", args)
     if not pairs:
         m = re.match(r"([A-Za-z_]\w*)\s+(.+)", args)
         pairs = [(m.group(1), m.group(2))] if m else []
     for name, value in pairs:
-        if _KEPT_ENV.match(name):
-            out.env.setdefault(name, Step(value.strip('"'), "Dockerfile (ENV)"))
+        unknown = False
+
+        def put(m: re.Match[str]) -> str:
+            nonlocal unknown
+            named = m.group(1) or m.group(3)
+            if named in scope and (scope[named] or m.group(2) is None):
+                return scope[named]
+            unknown = unknown or m.group(2) is None
+            return m.group(2) or ""
+
+        value = _DOCKER_VARIABLE.sub(put, value.strip('"'))
+        scope[name] = value
+        if _KEPT_ENV.match(name) and not unknown:
+            out.env.setdefault(name, Step(value, "Dockerfile (ENV)"))
 
 
 def _compose(folder: Path, out: Instructions) -> None:

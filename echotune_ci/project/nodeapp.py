@@ -617,7 +617,7 @@ def framework_server(pkg: Package) -> Start | None:
             call = _ADAPTER_CALL.search(text)
             out = _path_value(call.group(1), "out")[0] if call and call.group(1) else ""
             found = (f"{out or 'build'}/index.js", config.name, "@sveltejs/adapter-node")
-    elif "nuxt" in pkg.deps and _major(pkg.deps["nuxt"]) != 2:
+    elif "nuxt" in pkg.deps and range_major(pkg.deps["nuxt"]) != 2:
         config = _config(pkg, "nuxt.config")
         preset = _NITRO_PRESET.search(read_text(config)) if config else None
         if preset is None or preset.group(1) in ("node", "node-server"):
@@ -637,7 +637,7 @@ def framework_server(pkg: Package) -> Start | None:
                  entry=file, env={"HOST": "127.0.0.1"}, port_var="PORT")
 
 
-def _major(spec: str) -> int | None:
+def range_major(spec: str) -> int | None:
     """The major version a dependency's range starts with (``^3.8.0`` -> 3), None when it names none."""
     m = re.search(r"\d+", spec)
     return int(m.group()) if m else None

@@ -25,7 +25,9 @@ _KINDS = {
                  r"could not connect to server|connection to server at .* failed"),
     "mysql": ("MySQL", 3306, "mysql://<user>:<password>@127.0.0.1:3306/<database>",
               r"Can't connect to (?:local )?MySQL server"),
-    "redis": ("Redis", 6379, "redis://127.0.0.1:6379", r"Error \d+ connecting to \S+:6379"),
+    # redis-py's own words at any port and at a socket ("Error 111 connecting to 127.0.0.1:6393.", "Error 2
+    # connecting to /run/redis.sock.": redis-py 8.2.0, also under kombu's "Cannot connect to redis+socket://")
+    "redis": ("Redis", 6379, "redis://127.0.0.1:6379", r"Error \d+ connecting to \S"),
 }
 _BY_PORT = {port: kind for kind, (_, port, _, _) in _KINDS.items()}
 # A refused, failed or timed-out connection to a database's usual port: Node's "connect ECONNREFUSED
@@ -55,9 +57,10 @@ def unreachable(lines: Sequence[str]) -> str | None:
 
 
 def _where(value: str) -> str:
-    """The host and port of a database URL, without its user and password (:func:`location`)."""
+    """The host and port of a database URL (of the first of a list), without its user and password
+    (:func:`location`); a socket's path where it has no host (kombu's redis+socket:///run/redis.sock)."""
     place = location(value)
-    return place.host if place and place.host else "a value that is no URL"
+    return (place.host or place.path) if place and (place.host or place.path) else "a value that is no URL"
 
 
 def database_hint(lines: Sequence[str], environment: Mapping[str, str], folder: Path) -> str:

@@ -84,10 +84,10 @@ def test_side_by_side_each_build_gets_the_hit_ratio_of_its_own_rounds(redis_serv
         counted = sum(int(n) for n in re.findall(r"(\d+) (?:hits|misses)", ratio.description))
         # the head's rounds only: not its ramp-ups (nor the warm-up), which looked keys up too
         assert 0 < counted < info["keyspace_hits"] + info["keyspace_misses"]
-        # The base looks nothing up: its rounds count only the head's lookups that spill over, where the
-        # whole test's ratio counted every lookup. INFO is read within a tenth of a second of each round's
-        # start and stop (the parent polls the worker's events), in which 6 users waiting 20-50 ms send
-        # about 15 requests: 11-15 spilled against 303-305 counted in 3 runs here.
+        # The base looks nothing up: its rounds count none of the head's lookups, where the whole test's
+        # ratio counted every lookup. Each round reads INFO at its measured start and once its app has
+        # answered it (worker.drain_app); read by the parent on the worker's events, polled each tenth of a
+        # second, 11-15 spilled against 303-305 counted in 3 runs here.
         theirs = [m for m in result.metrics if m.name == "redis_hit_ratio_pct" and m.labels]
         spilled = sum(int(n) for m in theirs for n in re.findall(r"(\d+) (?:hits|misses)", m.description))
         assert spilled * 10 < counted, (spilled, counted)

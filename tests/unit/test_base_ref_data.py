@@ -706,39 +706,87 @@ def test_the_redis_advice_keeps_the_rest_of_the_url(redis_server) -> None:
     assert said.endswith('as in BROKER_URL = "redis+sentinel://10.0.0.1:26379/mymaster/{build_index}")'), said
 
 
-def test_a_redis_unix_socket_both_builds_share_is_named(tmp_path) -> None:
+def test_a_redis_unix_socket_both_builds_share_is_named(redis_socket) -> None:
     """redis-py's unix:///path.sock?db=0 went unsaid: only redis://, rediss://, redis+sentinel:// and
     valkey:// were read. In a variable named for Redis (a unix URL alone may be Docker's socket) it is
     named, and the advice puts {build_index} in ?db=, where redis-py reads a socket's database (a path
     segment would name another socket). Filled in per build, it parts the keys on a real redis-server."""
-    import subprocess
-    import time
-
     import redis
 
     from echotune_ci.baseref.data import shared_caches
 
-    sock = tmp_path / "redis.sock"
-    server = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(sock), "--save", "",
-                               "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            if sock.exists():
-                break
-            time.sleep(0.05)
-        url = f"unix://{sock}?socket_timeout=3"
-        [said] = shared_caches({"CACHE_REDIS_URL": url}, {"CACHE_REDIS_URL": url})
-        assert f"CACHE_REDIS_URL (unix://{sock}?db=0)" in said
-        assert said.endswith(f'as in CACHE_REDIS_URL = "unix://{sock}?socket_timeout=3&db={{build_index}}")')
-        advised = said.split("CACHE_REDIS_URL = ")[1].split('"')[1]
-        head, base = (redis.Redis.from_url(advised.replace("{build_index}", n)) for n in "01")
-        head.set("echotune:socket", "head")
-        assert base.get("echotune:socket") is None and head.get("echotune:socket") == b"head"
-    finally:
-        server.terminate()
-        server.wait(10)
+    sock = redis_socket
+    url = f"unix://{sock}?socket_timeout=3"
+    [said] = shared_caches({"CACHE_REDIS_URL": url}, {"CACHE_REDIS_URL": url})
+    assert f"CACHE_REDIS_URL (unix://{sock}?db=0)" in said
+    assert said.endswith(f'as in CACHE_REDIS_URL = "unix://{sock}?socket_timeout=3&db={{build_index}}")')
+    advised = said.split("CACHE_REDIS_URL = ")[1].split('"')[1]
+    head, base = (redis.Redis.from_url(advised.replace("{build_index}", n)) for n in "01")
+    head.set("echotune:socket", "head")
+    assert base.get("echotune:socket") is None and head.get("echotune:socket") == b"head"
     docker = "unix:///var/run/docker.sock"
     assert shared_caches({"DOCKER_HOST": docker}, {"DOCKER_HOST": docker}) == []
+
+
+def test_kombus_redis_urls_are_named_by_the_database_kombu_uses() -> None:
+    """Celery's broker and result backend read Redis through kombu, whose URLs the warning did not read:
+    redis+socket:///path.sock (its database in ?virtual_host=) and the Sentinel list
+    sentinel://:pw@h1:26379;sentinel://:pw@h2:26379 (master_name in the transport options). Both builds
+    on one went unsaid. The expected databases are kombu 5.7.0's on a real redis-server, with two real
+    Sentinels for the list: redis+socket ...?virtual_host=1 queued into database 1 and ?db=5 into 0;
+    sentinel://...:26390/3;sentinel://...:26391/5 into 3 (the first URL's path, for Celery's result backend
+    too) and without a path into 0."""
+    from echotune_ci.baseref.data import shared_caches
+
+    def said(value: str) -> str:
+        [warning] = shared_caches({"CELERY_BROKER_URL": value}, {"CELERY_BROKER_URL": value})
+        assert "s3cret" not in warning
+        return warning
+
+    socket = said("redis+socket://:s3cret@/run/redis.sock?virtual_host=1")
+    assert "CELERY_BROKER_URL (redis+socket:///run/redis.sock?virtual_host=1)" in socket
+    assert socket.endswith('as in CELERY_BROKER_URL = "redis+socket://…@/run/redis.sock?virtual_host={build_index}")')
+    # ?db= is no database of kombu's socket URL: the advice adds the one it reads
+    socket = said("redis+socket:///run/redis.sock?db=5")
+    assert "(redis+socket:///run/redis.sock?virtual_host=0)" in socket
+    assert socket.endswith('"redis+socket:///run/redis.sock?db=5&virtual_host={build_index}")')
+
+    sentinels = said("sentinel://:s3cret@10.0.0.1:26379/3;sentinel://:s3cret@10.0.0.2:26379/5")
+    assert "CELERY_BROKER_URL (sentinel://10.0.0.1:26379/3, the first of 2 URLs)" in sentinels
+    assert sentinels.endswith('as in CELERY_BROKER_URL = "sentinel://…@10.0.0.1:26379/{build_index};'
+                              'sentinel://…@10.0.0.2:26379/{build_index}")')
+    assert "(sentinel://10.0.0.1:26379/0, the first of 2 URLs)" in said(
+        "sentinel://10.0.0.1:26379;sentinel://10.0.0.2:26379")
+    # rediss' ssl_cert_reqs, which Celery requires of a rediss:// broker, stays in the advice
+    tls = said("rediss://:s3cret@cache:6380/2?ssl_cert_reqs=required")
+    assert "(rediss://cache:6380/2)" in tls
+    assert tls.endswith('"rediss://…@cache:6380/{build_index}?ssl_cert_reqs=required")')
+
+
+def test_a_list_of_redis_urls_is_named_by_its_first_and_each_url_gets_the_builds_number(redis_server) -> None:
+    """kombu's failover list and Django's RedisCache LOCATION ("," or ";": Django 5.2 writes to the first
+    server, reads from the others) were read by their last URL: "redis://:a@h1/6;redis://:b@h2/7" was said
+    to share h2's database 7, where kombu 5.7.0 queued into h1's 6, and the advice replaced the last URL's
+    number alone, so the first, which takes every write, stayed shared. Filled in per build, the advice
+    parts the keys each URL reaches on a real server."""
+    import redis
+
+    from echotune_ci.baseref.data import shared_caches
+
+    port = redis_server.port
+    listed = f"redis://127.0.0.1:{port}/6,redis://localhost:{port}/7"
+    [said] = shared_caches({"REDIS_URL": listed}, {"REDIS_URL": listed})
+    assert f"REDIS_URL (redis://127.0.0.1:{port}/6, the first of 2 URLs)" in said
+    advised = said.split("REDIS_URL = ")[1].split('"')[1]
+    assert advised == f"redis://127.0.0.1:{port}/{{build_index}},redis://localhost:{port}/{{build_index}}"
+    head, base = (advised.replace("{build_index}", n).split(",") for n in "01")
+    for head_url, base_url in zip(head, base, strict=True):
+        redis.Redis.from_url(head_url).set(f"echotune:{head_url}", "head")
+        assert redis.Redis.from_url(base_url).get(f"echotune:{head_url}") is None
+    semicolons = f"redis://:s3cret@127.0.0.1:{port}/6;redis://:s3cret@127.0.0.1:{port}/7"
+    [said] = shared_caches({"CELERY_BROKER_URL": semicolons}, {"CELERY_BROKER_URL": semicolons})
+    assert f"(redis://127.0.0.1:{port}/6, the first of 2 URLs)" in said and "s3cret" not in said
+    assert said.endswith(f'"redis://…@127.0.0.1:{port}/{{build_index}};redis://…@127.0.0.1:{port}/{{build_index}}")')
 
 
 def test_one_redis_database_for_both_builds_is_named_and_build_index_gives_each_its_own(
@@ -793,3 +841,91 @@ def test_one_redis_database_for_both_builds_is_named_and_build_index_gives_each_
                for w in warnings(parts))
     parts["base"].app.extra_env["REDIS_DB"] = "1"
     assert not any("Redis" in w for w in warnings(parts))
+
+
+def test_a_static_root_outside_both_checkouts_is_one_folder_for_both_builds(tmp_path: Path) -> None:
+    """nickjj/docker-django-example (34c61de) collects its static files into STATIC_ROOT =
+    "/public_collected": under `run --base-ref` the head's build wrote its 12,177-B app.css there, the base's,
+    built after it, its own 8,527 B over it, and both apps answered /static/css/app.css with 8,527 B
+    (curl on both ports during the run): the bundle phase failed the head on +22.7 % while the pages'
+    stylesheet bytes read 0 %. A STATIC_ROOT inside the checkout, or one its variable gives each build apart,
+    is no shared folder; nor is one without collectstatic in the steps."""
+    import subprocess
+
+    from echotune_ci.baseref.data import shared_static_root
+
+    head, base = tmp_path / "head", tmp_path / "base"
+    for root in (head, base):
+        (root / "src" / "config").mkdir(parents=True)
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+    settings = head / "src" / "config" / "settings.py"
+    settings.write_text('import os\nSTATIC_URL = "/static/"\nSTATIC_ROOT = "/public_collected"\n')
+    subprocess.run(["git", "-C", str(head), "add", "src/config/settings.py"], check=True)
+    build = "cd ../src && ../.venv/bin/python manage.py collectstatic --noinput"
+    [said] = shared_static_root(build, head, base, {}, {})
+    assert said.startswith("both builds' collectstatic write STATIC_ROOT (/public_collected, "
+                           "src/config/settings.py:3), one folder outside their checkouts")
+    assert said.endswith('read it from the environment (STATIC_ROOT = os.getenv("STATIC_ROOT", '
+                         '"/public_collected")), in the base too, and set STATIC_ROOT = '
+                         '"/public_collected-{build}" in [serve] env')
+    assert shared_static_root("python manage.py migrate", head, base, {}, {}) == []
+
+    settings.write_text('STATIC_ROOT = os.getenv("STATIC_ROOT", "/var/www/static")\n')
+    [said] = shared_static_root(build, head, base, {}, {})
+    assert "STATIC_ROOT (/var/www/static, src/config/settings.py:1)" in said
+    assert said.endswith('give each build its own: STATIC_ROOT = "/var/www/static-{build}" in [serve] env')
+    apart = ({"STATIC_ROOT": "/tmp/static-head"}, {"STATIC_ROOT": "/tmp/static-base"})
+    assert shared_static_root(build, head, base, *apart) == []
+    settings.write_text(f'STATIC_ROOT = "{head}/staticfiles"\n')  # in the head's checkout: its own
+    assert shared_static_root(build, head, base, {}, {}) == []
+    settings.write_text('from pathlib import Path\nSTATIC_ROOT = Path("/srv/static")\n')
+    [said] = shared_static_root(build, head, base, {}, {})
+    assert "STATIC_ROOT (/srv/static, src/config/settings.py:2)" in said
+
+
+def test_a_redis_url_the_settings_default_to_or_hold_is_shared_where_no_environment_sets_it(tmp_path) -> None:
+    """The shared-Redis warning read the environments and dotenv files only: a Django app whose settings
+    default to a Redis URL (nickjj/docker-django-example's os.getenv("REDIS_URL", "redis://redis:6379/0"),
+    django-environ's env("CELERY_BROKER_URL", default=...)) or hold one (CACHES' "LOCATION", a Celery
+    broker literal) put both builds in one database with nothing said. Django 5.2's RedisCache with a
+    literal LOCATION wrote to that URL's database whichever app set the key (a real server, by hand)."""
+    import subprocess
+
+    from echotune_ci.baseref.data import shared_caches, shared_settings_caches
+
+    settings = ('import os\nimport environ\nenv = environ.Env()\n'
+                'REDIS_URL = os.getenv("REDIS_URL", "redis://localhost:6379/0")\n'
+                'CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="redis://localhost:6379/3")\n'
+                'CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",\n'
+                '                      "LOCATION": "redis://127.0.0.1:6379/1"}}\n'
+                'CELERY_BROKER_URL = "redis://:s3cret@127.0.0.1:6379/2"\n')
+    roots = []
+    for side in ("head", "base"):
+        root = tmp_path / side
+        (root / "site1").mkdir(parents=True)
+        (root / "site1" / "settings.py").write_text(settings)
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+        subprocess.run(["git", "-C", str(root), "add", "site1/settings.py"], check=True)
+        roots.append(root)
+    head_more, base_more, origin, literal = shared_settings_caches(roots[0], roots[1], {}, {})
+    assert head_more == base_more == {"REDIS_URL": "redis://localhost:6379/0",
+                                      "CELERY_RESULT_BACKEND": "redis://localhost:6379/3"}
+    [said] = shared_caches(head_more, base_more, origin)
+    assert said.startswith("the base and the head use the same Redis database: CELERY_RESULT_BACKEND "
+                           "(redis://localhost:6379/3 in site1/settings.py:5, its default, which neither "
+                           "build sets), REDIS_URL (redis://localhost:6379/0 in site1/settings.py:4, its "
+                           "default, which neither build sets)")
+    assert said.endswith('as in CELERY_RESULT_BACKEND = "redis://localhost:6379/{build_index}", '
+                         'REDIS_URL = "redis://localhost:6379/{build_index}")')
+    assert [w.split(";")[0] for w in literal] == [
+        "the base and the head use the same Redis database: LOCATION (redis://127.0.0.1:6379/1, "
+        "site1/settings.py:7), which no variable sets, so no [serve] value can give each build its own",
+        "the base and the head use the same Redis database: CELERY_BROKER_URL (redis://127.0.0.1:6379/2, "
+        "site1/settings.py:8), which no variable sets, so no [serve] value can give each build its own"]
+    assert literal[1].endswith('(read it from a variable, in the base too: CELERY_BROKER_URL = '
+                               'os.getenv("CELERY_BROKER_URL", "redis://..."), and set it in [serve] env, as '
+                               'in CELERY_BROKER_URL = "redis://…@127.0.0.1:6379/{build_index}")')
+    assert not any("s3cret" in w for w in literal)
+    # an environment that sets the variable (each build its own) leaves its default out
+    apart = shared_settings_caches(roots[0], roots[1], {"REDIS_URL": "redis://h/0"}, {"REDIS_URL": "redis://h/1"})
+    assert "REDIS_URL" not in apart[0]

@@ -319,3 +319,50 @@ def test_a_static_root_set_in_a_branch_is_collected_and_its_server_checked(tmp_p
     app = app_setup(tmp_path)
     assert "python manage.py collectstatic --noinput" in app.build
     assert any("nothing serves /static/ under this server (no whitenoise" in n for n in app.all_checks())
+
+
+COMPOSE = """services:
+  postgres:
+    image: "postgres:17.4-bookworm"
+  redis:
+    image: "redis:7.4.2-bookworm"
+  web:
+    build: "."
+    env_file: ".env"
+"""
+
+
+def test_a_compose_services_default_in_the_settings_is_set_at_127_0_0_1(tmp_path, redis_server):
+    """nickjj/docker-django-example (34c61de): the compose file starts `postgres` and `redis`, its web
+    service reads them through an untracked .env, and src/config/settings.py defaults to them:
+    os.getenv("POSTGRES_HOST", "postgres"), os.getenv("REDIS_URL", "redis://redis:6379/0"). init said
+    "start one and point the app at 127.0.0.1 in [serve] env", naming neither variable; the trial set
+    POSTGRES_HOST = "127.0.0.1" and REDIS_URL by hand after reading the settings. The Redis URL keeps the
+    default's port and gets {build_index}, which keeps the two builds of `run --base-ref` apart (the
+    shared-Redis warning's own advice; filled in, they part the keys on a real server)."""
+    import redis
+
+    from echotune_ci.baseref.data import shared_caches
+
+    django_site(tmp_path, 'import os\nSECRET_KEY = "k"\nDATABASES = {"default": {\n'
+                          '    "NAME": os.getenv("POSTGRES_DB", "hello"),\n'
+                          '    "HOST": os.getenv("POSTGRES_HOST", "postgres"),\n'
+                          '    "PORT": os.getenv("POSTGRES_PORT", "5432")}}\n'
+                          'REDIS_URL = os.getenv("REDIS_URL", "redis://redis:6379/0")\n',
+                requirements="Django==5.1.6\ngunicorn==23.0.0\npsycopg==3.2.5\nredis==5.2.1\n")
+    write(tmp_path, {"compose.yaml": COMPOSE})
+    app = app_setup(tmp_path)
+    assert app.env["POSTGRES_HOST"] == "127.0.0.1"
+    assert app.env["REDIS_URL"] == "redis://127.0.0.1:6379/{build_index}"
+    decided = [(d.value, d.source) for d in app.decisions if d.key == "env"]
+    assert ("REDIS_URL=redis://127.0.0.1:6379/{build_index}", "site1/settings.py:7 (its default "
+            "redis://redis:6379/0 reaches the compose service 'redis')") in decided
+    assert "compose.yaml starts Redis ('redis', redis:7.4.2-bookworm) for the app, found through REDIS_URL " \
+           "in the code: set here to 127.0.0.1, where you start one (its port as in the default)" \
+           in app.all_checks()
+    head, base = ({"REDIS_URL": app.env["REDIS_URL"].replace("{build_index}", n)} for n in "01")
+    assert shared_caches(head, base) == []
+    port = redis_server.port
+    own = [redis.Redis.from_url(env["REDIS_URL"].replace(":6379/", f":{port}/")) for env in (head, base)]
+    own[0].set("echotune:page", "head")
+    assert own[1].get("echotune:page") is None

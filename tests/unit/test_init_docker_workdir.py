@@ -220,3 +220,30 @@ def test_a_here_document_is_copied_from_no_folder_of_the_context(tmp_path):
     assert build_context(dockerfile, tmp_path / "backend") == tmp_path.resolve()
     stage = final_stage(dockerfile, tmp_path)
     assert context_folder(stage.workdir, stage.mounts) == "backend"
+
+
+def test_an_entrypoint_script_at_its_image_path_is_the_repositorys_and_the_cmd_runs_through_it(tmp_path):
+    """nickjj/docker-django-example (34c61de): `COPY . .` into /app, `WORKDIR /app/src`, `ENTRYPOINT
+    ["/app/bin/docker-entrypoint-web"]` (it copies the collected static files, then `exec "$@"`) and `CMD
+    ["gunicorn", "-c", "python:config.gunicorn", "config.wsgi"]`. The script was looked for by its bare name
+    at the top, so the two were read as one command init could not use, and it guessed `gunicorn
+    src.config.wsgi:application`, which cannot import `config.settings`. The CMD it reads now was run by
+    hand in the project's src/: gunicorn 23.0.0 listened where --bind said, over the config file's bind."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {
+        "requirements.txt": "Django==5.1.6\ngunicorn==23.0.0\n",
+        "src/manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n",
+        "src/config/__init__.py": "", "src/config/settings.py": "SECRET_KEY = 'k'\n",
+        "src/config/wsgi.py": "application = None\n",
+        "bin/docker-entrypoint-web": "#!/usr/bin/env bash\nset -e\ncp -r /public_collected /app\n"
+                                     "exec \"$@\"\n",
+        "Dockerfile": "FROM python:3.13.2-slim-bookworm AS app\nWORKDIR /app\n"
+                      "COPY --chown=python:python . .\nWORKDIR /app/src\n"
+                      "ENTRYPOINT [\"/app/bin/docker-entrypoint-web\"]\nEXPOSE 8000\n"
+                      "CMD [\"gunicorn\", \"-c\", \"python:config.gunicorn\", \"config.wsgi\"]\n"})
+    ins = read_instructions(tmp_path)
+    assert ins.web is not None and (ins.web.command, ins.web.source) == (
+        "cd src && gunicorn -c python:config.gunicorn config.wsgi", "Dockerfile (CMD)")
+    assert "docker-entrypoint-web" in ins.read and ins.pre == []
+    assert app_setup(tmp_path).command == \
+        "cd src && gunicorn --bind 127.0.0.1:{port} -c python:config.gunicorn config.wsgi"

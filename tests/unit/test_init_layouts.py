@@ -1095,3 +1095,29 @@ def test_a_vue_cli_client_is_measured_where_it_builds(tmp_path, config, build, g
     done = init_project(root, ref=REF)
     assert done.app.bundle_globs == [f"{globs}/**/*.js", f"{globs}/**/*.css"]
     assert "bundle" in done.app.phases
+
+
+def test_a_dockerfile_env_takes_the_arg_defaults_it_names(tmp_path):
+    """nickjj/docker-django-example's Dockerfile (34c61de): `ARG NODE_ENV="production"` then `ENV
+    NODE_ENV="${NODE_ENV}"`. init wrote NODE_ENV = "${NODE_ENV}", a literal: the project's esbuild config
+    builds only when NODE_ENV is "production" and watched for changes forever instead. Docker puts the
+    stage's ARG defaults, and its earlier ENV values, into an ENV's $NAME, ${NAME} and ${NAME:-default}
+    (the Dockerfile reference's "Environment replacement"); a global ARG only in a stage that declares it
+    again; an ARG without a default is what --build-arg gives, unknown here, so it is left out."""
+    from echotune_ci.project.instructions import read_instructions
+
+    def env_of(dockerfile: str) -> dict[str, str]:
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        folder.mkdir()
+        (folder / "Dockerfile").write_text(dockerfile)
+        return {name: step.command for name, step in read_instructions(folder).env.items()}
+
+    assert env_of('FROM node:22 AS assets\nARG NODE_ENV="production"\nENV NODE_ENV="${NODE_ENV}" \\\n'
+                  '    PATH="${PATH}:/node_modules/.bin"\n') == {"NODE_ENV": "production"}
+    assert env_of("ARG MODULE=app.main\nFROM python:3.13\nARG MODULE\nENV APP_MODULE=$MODULE:app\n") == {
+        "APP_MODULE": "app.main:app"}
+    # a global ARG the stage does not declare again is not in its scope
+    assert env_of("ARG MODULE=app.main\nFROM python:3.13\nENV APP_MODULE=$MODULE\n") == {}
+    assert env_of("FROM python:3.13\nARG FLASK_ENV\nENV FLASK_ENV=${FLASK_ENV}\n") == {}
+    assert env_of("FROM python:3.13\nENV FLASK_ENV=${FLASK_ENV:-production}\n") == {"FLASK_ENV": "production"}
+    assert env_of("FROM python:3.13\nENV APP=blog\nENV FLASK_APP=${APP}.py\n") == {"FLASK_APP": "blog.py"}

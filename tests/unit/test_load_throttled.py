@@ -39,3 +39,17 @@ def test_a_few_refusals_warn_and_none_or_other_errors_say_nothing():
     assert throttled_message([_round("head", 10, {"CatchResponseError('HTTP 503 (expected 200)')": 10})]) == (
         "", False)
     assert throttled_message([]) == ("", False)
+
+
+def test_refusals_despite_local_ips_do_not_advise_local_ips_again():
+    # starter-express-prisma-jwt (express-rate-limit 8.2.1, 9,000 requests per client in 15 minutes) with
+    # local_ips over 20 addresses: 1,343 of 1,707 head requests refused on the third run in a window, and
+    # Redis held one key, rate-limit:global::/56, for all 20 (ipKeyGenerator('::ffff:127.0.1.5') is '::/56')
+    said, most = throttled_message([_round("head", 1707, {REFUSED: 1343})], addresses=20)
+    assert most
+    assert said.startswith("the app's rate limiter refused 1,343 of 1,707 requests (78.7 %) with HTTP 429 "
+                           "Too Many Requests, though the users came from 20 loopback addresses ([load] "
+                           "local_ips)")
+    assert "local_ips = " not in said and "`::/56`" in said and "RATE_LIMIT_MAX" in said
+    # one address is no spreading: the advice stays
+    assert "local_ips = " in throttled_message([_round("head", 1707, {REFUSED: 1343})], addresses=1)[0]

@@ -56,8 +56,8 @@ def test_a_restart_since_the_start_of_the_test_is_not_measured(monkeypatch) -> N
 def test_side_by_side_each_build_gets_the_hit_ratio_of_its_own_rounds(monkeypatch) -> None:
     """Both builds' lookups reach one Redis: the whole test's ratio was reported as the head's (a head
     whose every request missed once beside a base that always hit showed 67 %, where the head's was 50 %).
-    INFO is read when each round starts and stops measuring; a warm-up round and the gap between rounds
-    count for neither build."""
+    The worker counts each round's lookups; a warm-up round and the gap between rounds count for neither
+    build."""
     import types
 
     from echotune_ci.baseref.measure import split_load
@@ -65,21 +65,19 @@ def test_side_by_side_each_build_gets_the_hit_ratio_of_its_own_rounds(monkeypatc
     from echotune_ci.phases.load.phase import _add_redis, _RedisWindow
     from echotune_ci.results import PhaseResult
 
-    readings = iter([info(0, 0),  # before the test
-                     info(5, 5), info(25, 5),  # base round: 20 hits
-                     info(26, 6), info(36, 16),  # head round: 10 hits, 10 misses
-                     info(40, 20), info(52, 32),  # head round: 12 hits, 12 misses
-                     info(52, 32), info(70, 32),  # base round: 18 hits
-                     info(99, 99)])  # after the test
+    readings = iter([info(0, 0), info(99, 99)])  # before and after the test
     monkeypatch.setattr(redis_info, "read_info", lambda url: next(readings))
     plan = types.SimpleNamespace(redis_url=URL, base_host="http://127.0.0.1:9")
     window_ = _RedisWindow(plan)
-    window_.on_event({"event": "spawned", "label": "warm-up"})
-    window_.on_event({"event": "measuring", "label": "warm-up"})  # no reading taken
-    for label in ("base", "head", "head", "base"):
-        window_.on_event({"event": "measuring", "label": label})
-        window_.on_event({"event": "spawned", "label": label})  # no reading taken either
-        window_.on_event({"event": "stopped", "label": label})
+    for event in ("spawned", "measuring", "stopped"):  # side by side, the parent reads nothing on events
+        window_.on_event({"event": event, "label": "head"})
+    # the worker's counts of each round (worker.redis_lookups at its start and once its app answered);
+    # a warm-up round and a round Redis could not be read in count for neither build
+    window_.from_rounds([{"label": "warm-up", "redis_lookups": [3, 3]},
+                         {"label": "base", "redis_lookups": [20, 0]},
+                         {"label": "head", "redis_lookups": [10, 10]},
+                         {"label": "head", "redis_lookups": [12, 12]}, {"label": "base"},
+                         {"label": "base", "redis_lookups": [18, 0]}])
     assert window_.rounds == {"base": [(20, 0), (18, 0)], "head": [(10, 10), (12, 12)]}
     result = PhaseResult(phase="load")
     ctx = types.SimpleNamespace(budgets=defaults().budgets)
@@ -102,3 +100,22 @@ def test_a_build_without_lookups_in_its_rounds_gets_no_ratio_and_a_note() -> Non
         ("redis_hit_ratio_pct", 75.0, [], {})]
     assert notes == ["redis: no key lookups during the base's rounds, so it has no hit ratio (both builds "
                      "share this Redis, so the whole test's ratio would not be the base's)"]
+
+
+def test_a_celery_broker_url_is_read_as_kombu_means_it(redis_socket, redis_server) -> None:
+    """`redis_url` given a Celery broker's URL, as a newcomer copies CELERY_BROKER_URL: kombu's socket URL
+    was "not a Redis URL" (exit 2), and a list read as one URL. kombu 5.7.0 puts
+    redis+socket:///path?virtual_host=1 into that socket's database 1 (on a real server); redis-py reads
+    the same as unix:///path?db=1. A list is read by its first URL, the one written to; a Sentinel, whose
+    INFO is its own, is exit 2 naming what to give instead."""
+    from echotune_ci.errors import ConfigError
+
+    assert redis_info.redis_py_url("redis+socket://:pw@/run/redis.sock?virtual_host=1&socket_timeout=3") == \
+        "unix://:pw@/run/redis.sock?socket_timeout=3&db=1"
+    assert redis_info.redis_py_url("redis+socket:///run/redis.sock") == "unix:///run/redis.sock?db=0"
+    listed = f"redis://127.0.0.1:{redis_server.port}/0;redis://127.0.0.1:1/0"
+    assert redis_info.redis_py_url(listed) == f"redis://127.0.0.1:{redis_server.port}/0"
+    assert redis_info.read_info(listed)["tcp_port"] == redis_server.port
+    with pytest.raises(ConfigError, match="a Redis Sentinel, whose INFO is its own"):
+        redis_info.read_info("sentinel://:s3cret@10.0.0.1:26379;sentinel://:s3cret@10.0.0.2:26379")
+    assert "redis_version" in redis_info.read_info(f"redis+socket://{redis_socket}?virtual_host=1")

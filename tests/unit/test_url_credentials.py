@@ -9,10 +9,10 @@ import pytest
 
 from echotune_ci import masking
 from echotune_ci.baseref.data import shared_caches, shared_databases
-from echotune_ci.net.urls import location
+from echotune_ci.net.urls import location, url_list
 from echotune_ci.phases.load.database import describe_url
 from echotune_ci.phases.load.redis_info import redact
-from echotune_ci.serve.services import _where
+from echotune_ci.serve.services import _where, unreachable
 
 SECRET = "12345/Zq+8?x#Y"  # pragma: allowlist secret - a test value with a base64 "/" and a "?" and "#"
 
@@ -64,3 +64,33 @@ def test_a_path_that_starts_with_an_at_sign_after_a_port_is_no_password():
         assert masking.mask(text) == text
     assert masking.mask("redis://:abc/@db:6379/0") == f"redis://{masking.MASK}@db:6379/0"
     assert masking.mask("redis://:12345/abc@db:6379/0") == f"redis://{masking.MASK}@db:6379/0"
+
+
+def test_a_list_of_urls_is_read_by_its_first_and_masked_whole():
+    """kombu's failover list ``redis://:a@h1:6379/6;redis://:b@h2:6379/7`` queued into h1's database 6
+    (kombu 5.7.0 on a real redis-server), and Django's RedisCache writes to the first server of its
+    LOCATION split at "," or ";" (Django 5.2: the set landed in the first URL's database). Read as one URL,
+    its last "@" was the last URL's: every message named h2:6379/7."""
+    listed = "redis://:pw1@h1:6379/6;redis://:pw2@h2:6379/7"
+    assert url_list(listed) == ["redis://:pw1@h1:6379/6", "redis://:pw2@h2:6379/7"]
+    assert url_list("redis://h1:6379/0, redis://h2:6379/0") == ["redis://h1:6379/0", "redis://h2:6379/0"]
+    # a "," or ";" of a password, or libpq's host list, starts no URL
+    assert url_list("redis://:a,b;c@h/0") == ["redis://:a,b;c@h/0"]
+    assert url_list("postgresql://h1:5432,h2:5432/db") == ["postgresql://h1:5432,h2:5432/db"]
+    assert redact(listed) == "redis://h1:6379/6"
+    assert describe_url(listed, "REDIS_URL") == "$REDIS_URL (h1:6379/6)"
+    assert _where(listed) == "h1:6379"
+    assert masking.mask(f"connect to {listed}") == f"connect to redis://{masking.MASK}@h1:6379/6;" \
+                                                    f"redis://{masking.MASK}@h2:6379/7"
+    # kombu's socket URL has no host: its path is where it connects
+    assert _where("redis+socket://:pw@/run/redis.sock?virtual_host=1") == "/run/redis.sock"
+
+
+def test_redis_py_refusing_any_port_or_a_socket_is_a_redis_it_could_not_reach():
+    """redis-py 8.2.0's own words ("Error 111 connecting to 127.0.0.1:6399. Connection refused.", "Error 2
+    connecting to /tmp/nope.sock. No such file or directory.", printed by redis.Redis.from_url(...).ping()
+    here) were read as Redis's only at port 6379."""
+    assert unreachable(["redis.exceptions.ConnectionError: Error 111 connecting to 127.0.0.1:6399. "
+                        "Connection refused."]) == "redis"
+    assert unreachable(["kombu.exceptions.OperationalError: Error 2 connecting to /tmp/nope.sock. No such "
+                        "file or directory."]) == "redis"

@@ -351,13 +351,20 @@ def throttled(rounds: list[dict[str, Any]]) -> tuple[int, int]:
     return refused, sum(r["total"]["requests"] for r in rounds)
 
 
-def throttled_message(rounds: list[dict[str, Any]], min_pct: float = 1.0) -> tuple[str, bool]:
+def throttled_message(rounds: list[dict[str, Any]], min_pct: float = 1.0,
+                      addresses: int = 0) -> tuple[str, bool]:
     """What to say when the app's rate limiter refused the load test's requests (429 Too Many Requests):
     every locust user comes from 127.0.0.1, one client to a limiter, whose refusals take a millisecond
     before any handler runs, so the timings are the limiter's and a slower handler never shows
     (fastify/demo's 100 a minute per address). ("", False) when under *min_pct* % of each side's requests
     were refused; the flag says that most of them were (at least :data:`THROTTLED_ERROR_PCT` %): the
-    test then measured no work of the app's."""
+    test then measured no work of the app's.
+
+    *addresses*: how many loopback addresses ``[load] local_ips`` gave the users. With more than one the
+    limiter did not count them apart, and advising local_ips again sent the user in a circle:
+    express-rate-limit 8 keys an IPv4 client of a server that listens on ``::`` by the /56 of its mapped
+    address (``::ffff:127.0.1.5`` is ``::/56``, as is every other), and a store such as Redis keeps what
+    earlier runs sent for the limiter's whole window."""
     said, most = [], False
     both = any(r["label"] == "base" for r in rounds)
     for label in ("head", "base"):
@@ -369,6 +376,15 @@ def throttled_message(rounds: list[dict[str, Any]], min_pct: float = 1.0) -> tup
                     + (f" on the {label}" if both else ""))
     if not said:
         return "", False
+    if addresses > 1:
+        return (f"the app's rate limiter refused {' and '.join(said)} with HTTP 429 Too Many Requests, "
+                f"though the users came from {addresses} loopback addresses ([load] local_ips): it did not "
+                "count them apart (express-rate-limit 8 counts every IPv4 client of a server listening on "
+                "`::` as one, `::ffff:127.0.1.5` and the others all in the IPv6 subnet `::/56`) or it kept "
+                "the counts of earlier runs (a store such as Redis, for the limiter's whole window); a "
+                "refusal is answered before any handler runs, so the timings are the limiter's, not the "
+                "app's work: raise the limit for the run in [serve] env (the app's own setting, such as a "
+                "RATE_LIMIT_MAX variable), give the run an empty store, or exempt 127.0.0.1 from it", most)
     return (f"the app's rate limiter refused {' and '.join(said)} with HTTP 429 Too Many Requests: every "
             "user of the load test comes from 127.0.0.1, one client to a limiter, and a refusal is answered "
             "before any handler runs, so the timings are the limiter's, not the app's work (a slower route "

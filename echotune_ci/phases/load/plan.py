@@ -26,6 +26,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..base import PhaseContext
     from .settings import Endpoint, EndpointBudgets, LoadSettings, LoginSettings
 
+# The longest a side-by-side round waits, once stopped, for its app to answer what was sent to it
+# (worker.drain_app)
+DRAIN_WAIT_S = 10.0
+
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -84,7 +88,7 @@ class LoadPlan:
         path, weight, headers, json, status list), login (None or the
         [load.login] table with a status list), max_requests, max_duration
         (s), allow_hosts (list), realtime (None or the [load.realtime] table: see
-        :func:`.realtime.plan_part`).
+        :func:`.realtime.plan_part`), redis_url ("" but side by side).
         """
         s = self.settings
         return {
@@ -102,6 +106,8 @@ class LoadPlan:
             "allow_hosts": list(self.allow_hosts),
             "realtime": realtime_plan(s.realtime),
             "local_ips": list(s.local_ips[:s.users]),
+            # side by side, each round reads Redis' counters at its own start and end (worker.redis_lookups)
+            "redis_url": self.redis_url if self.base_host else "",
         }
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...errors import ConfigError, RunError
-from ...net.urls import location
+from ...net.urls import location, query_value, url_list
 from ...results import Metric
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,8 +30,29 @@ def redact(url: str) -> str:
     return str(place) if place else "a value that is no URL"
 
 
+def redis_py_url(url: str) -> str:
+    """*url* as redis-py reads it: a Celery broker's URL copied into ``redis_url`` (kombu's) was "not a
+    Redis URL". The first of a list (kombu's failover ``;``, Django's cache servers: the one written to);
+    kombu's socket ``redis+socket:///run/redis.sock?virtual_host=1`` as redis-py's ``unix://...?db=1``.
+    Raises ConfigError for a Sentinel (``sentinel://``, ``redis+sentinel://``), which answers INFO of its
+    own, not the cache's."""
+    first = url_list(url.strip())[0]
+    scheme, _, rest = first.partition("://")
+    if scheme.lower() in ("sentinel", "redis+sentinel"):
+        raise ConfigError(f"{redact(url)}: a Redis Sentinel, whose INFO is its own, not the cache's: give "
+                          "the master's redis:// URL (redis-cli -p 26379 sentinel get-master-addr-by-name "
+                          "<master_name>)")
+    if scheme.lower() != "redis+socket":
+        return first
+    path, _, query = rest.partition("?")
+    db = query_value(first, "virtual_host") or "0"
+    kept = [pair for pair in query.split("&") if pair and pair.split("=", 1)[0] not in ("virtual_host", "db")]
+    return f"unix://{path}?{'&'.join([*kept, f'db={db}'])}"
+
+
 def read_info(url: str) -> dict[str, Any]:
-    """Redis INFO of the server at *url* (a redis:// URL), as redis-py parses it.
+    """Redis INFO of the server at *url* (a redis:// URL, or kombu's, see :func:`redis_py_url`), as
+    redis-py parses it.
 
     Raises ConfigError for a URL redis-py cannot parse, RunError when the
     server cannot be reached or answers with an error; messages hide the
@@ -40,7 +61,7 @@ def read_info(url: str) -> dict[str, Any]:
     import redis
 
     try:
-        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        client = redis.Redis.from_url(redis_py_url(url), socket_timeout=5, socket_connect_timeout=5)
     except ValueError as exc:
         raise ConfigError(f"{redact(url)}: not a Redis URL ({exc})") from None
     try:

@@ -31,7 +31,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from echotune_ci.masking import answer_excerpt, register, register_login
 from echotune_ci.net.loopback import loopback_secure_cookies, sendable_over_http
 from echotune_ci.phases.load.metrics import AFTER_LOGIN, percentile
-from echotune_ci.phases.load.plan import host_allowed
+from echotune_ci.phases.load.plan import DRAIN_WAIT_S, host_allowed
 from echotune_ci.phases.load.settings import (SAFE_METHODS, basic_credentials, cookie_value, form_token,
                                               token_at, with_field)
 
@@ -596,6 +596,49 @@ def write_reports(env: Any, prefix: str, html: bool) -> list[str]:
 
 # Stop reasons that end a measured round normally: its real-time clients wait for their pending replies.
 DRAINED = frozenset({"duration", "max-requests"})
+
+
+def drain_app(host: str, timeout: float = DRAIN_WAIT_S) -> None:
+    """Wait until the app at *host* has answered one more request (a GET of its root, any status), after
+    the requests the stopped round's killed users left queued there: a server takes its backlog in order.
+
+    Those requests still run after the round stops, and ran into the other build's next round:
+    nickjj/docker-django-example's head, one sync gunicorn worker, answered 20 users' queued page loads
+    (two Redis lookups each) after its round, so the base, whose app never looks a key up, was given a
+    100 % Redis hit ratio from "1 round (40 hits)" of the head's, and shared its first moments' CPU with
+    the head's queue. Never raises: an app that does not answer within *timeout* is left to the round."""
+    import urllib.error
+    import urllib.request
+
+    # straight to the app: a job's HTTP_PROXY would send the request elsewhere
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(host.rstrip("/") + "/", timeout=timeout) as answer:
+            answer.read(1)
+    except urllib.error.HTTPError:
+        return  # answered: any status says the requests before it are done
+    except (OSError, ValueError):
+        return
+
+
+def redis_lookups(url: str, prefix: str) -> dict[str, float]:
+    """Redis' keyspace hits and misses now and its run id's hash (a restart resets the counters), as
+    ``{prefix}hits``, ``{prefix}misses`` and ``{prefix}run``; {} when Redis cannot be read (the parent's
+    own reading after the test says why)."""
+    import zlib
+
+    from echotune_ci.errors import EchoTuneError
+    from echotune_ci.phases.load.redis_info import read_info
+
+    try:
+        info = read_info(url)
+    except EchoTuneError:
+        return {}
+    return {f"{prefix}hits": float(info.get("keyspace_hits", 0)),
+            f"{prefix}misses": float(info.get("keyspace_misses", 0)),
+            f"{prefix}run": float(zlib.crc32(str(info.get("run_id", "")).encode()))}
+
+
 # Stop reasons after which nobody waits for the figures (runner.py sends SIGKILL GRACE_S after SIGTERM).
 ABANDONED = frozenset({"signal", "parent-gone"})
 
@@ -803,6 +846,10 @@ def _measure_round(env: Any, listeners: RoundListeners, job: dict[str, Any], rnd
         # The master's start() blocks while it dispatches users, so it runs beside the clock.
         gevent.spawn(runner.start, plan["users"], plan["spawn_rate"])
         stopper.done.wait()
+        if rnd["label"] in ("head", "base") and stopper.reason in DRAINED:
+            drain_app(rnd["host"])
+            if plan.get("redis_url"):
+                clock.update(redis_lookups(plan["redis_url"], "stop_"))
         _tell(job, {"event": "stopped", "label": rnd["label"]})
     history.kill(block=False)
     stopper.close()
@@ -812,6 +859,10 @@ def _measure_round(env: Any, listeners: RoundListeners, job: dict[str, Any], rnd
     # replies after it (up to their timeout) is near-idle time that would dilute the round's CPU mean.
     out["measured_from"] = clock.get("from", time.time())
     out["measured_to"] = stopper.stopped_at or time.time()
+    if "start_hits" in clock and "stop_hits" in clock and clock["start_run"] == clock["stop_run"]:
+        # this build's key lookups from its measured start to when its app had answered the round
+        out["redis_lookups"] = [int(clock["stop_hits"] - clock["start_hits"]),
+                                int(clock["stop_misses"] - clock["start_misses"])]
     prefix = os.path.join(job["artifacts_dir"], rnd["prefix"])
     keep = rnd.get("artifacts", True)
     out["artifacts"] = write_reports(env, prefix, rnd.get("html", False)) if keep else []
@@ -929,8 +980,11 @@ def _start_clock(env: Any, runner: Any, stopper: Stopper, job: dict[str, Any], r
             runner.stats.reset_all()
         if clock is not None:
             clock["from"] = time.time()
-        # The parent reads Redis INFO at each round's measured start and stop: each build's hit ratio
-        # from its own rounds (both builds share the cache)
+            # Side by side, Redis' counters at the measured start, read here: the parent read them when it
+            # saw the event, up to a tenth of a second late, when the other build's next round could
+            # already be looking keys up
+            if job["plan"].get("redis_url"):
+                clock.update(redis_lookups(job["plan"]["redis_url"], "start_"))
         _tell(job, {"event": "measuring", "label": rnd["label"]})
         # The loop's clock is stale after blocking set-up; timers would fire early.
         gevent.get_hub().loop.update_now()

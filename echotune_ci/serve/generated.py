@@ -1,0 +1,90 @@
+"""Files of the project that a code generator run by setup turns into code inside ``node_modules``.
+
+Prisma's ``prisma-client-js`` generator writes the client into ``node_modules/.prisma/client`` from
+``prisma/schema.prisma`` (run by a ``postinstall``, or by ``@prisma/client``'s own install hook before
+Prisma 7). The lockfile says nothing of the schema, so a pull request that adds a column and its
+migration kept the same setup inputs: the head's setup was skipped with the client of the schema
+before, and ``run --base-ref`` linked the head's ``node_modules`` into the base, whose app then ran the
+head's client against its own database (starter-express-prisma-jwt's base answered ``POST /auth/login``
+with 500, column ``displayName`` missing, and the comment called the head's pull request the fix).
+
+Such a file is a setup input wherever the package.json beside it is one (see
+:func:`~echotune_ci.serve.steps.setup_inputs`): a change to it re-runs the head's setup and gives the
+base a setup of its own instead of the head's ``node_modules``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from ..project.nodeapp import Package
+from ..project.orms import prisma_schema
+
+# A schema's generator blocks, and in one its provider and output.
+_GENERATOR = re.compile(r"(?ms)^\s*generator\s+\w+\s*\{(.*?)^\s*\}")
+_PROVIDER = re.compile(r"""^\s*provider\s*=\s*["']([^"']+)["']""", re.M)
+_OUTPUT = re.compile(r"""^\s*output\s*=\s*["']([^"']+)["']""", re.M)
+# The generators whose default output (no ``output =``) lies in node_modules: Prisma's own client before
+# the ``prisma-client`` generator, which must be given an output (Prisma's generators reference).
+_INTO_NODE_MODULES = {"prisma-client-js": "node_modules/.prisma/client"}
+_PRISMA_PACKAGES = ("prisma", "@prisma/client")
+
+
+def _package(folder: Path) -> Package | None:
+    """The package.json of *folder* as a :class:`Package`, None without a readable one."""
+    try:
+        data = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return Package(".", folder, data) if isinstance(data, dict) else None
+
+
+def _depends(pkg: Package, names: tuple[str, ...]) -> bool:
+    sections = [pkg.data.get(s) for s in ("dependencies", "devDependencies", "optionalDependencies")]
+    return any(isinstance(deps, dict) and name in deps for deps in sections for name in names)
+
+
+def _prisma_outputs(schema_text: str, schema_folder: Path, folder: Path) -> list[str]:
+    """Where the schema's generators write inside *folder*'s node_modules (relative to *folder*): a
+    generator's ``output`` that resolves (from the schema's folder, as Prisma reads it) into
+    ``node_modules``, or a generator whose default output is there."""
+    outputs = []
+    for block in _GENERATOR.finditer(schema_text):
+        provider, output = _PROVIDER.search(block.group(1)), _OUTPUT.search(block.group(1))
+        if output is not None:
+            where = Path(os.path.normpath(schema_folder / output.group(1)))
+            try:
+                inside = where.relative_to(folder)
+            except ValueError:
+                continue
+            if inside.parts[:1] == ("node_modules",):
+                outputs.append(inside.as_posix())
+        elif provider is not None and provider.group(1) in _INTO_NODE_MODULES:
+            outputs.append(_INTO_NODE_MODULES[provider.group(1)])
+    return list(dict.fromkeys(outputs))
+
+
+def generated_inputs(folder: Path) -> dict[Path, str]:
+    """The files of the package in *folder* that a generator writes code into its node_modules from,
+    each with what it writes (``"node_modules/.prisma/client"``): Prisma's schema (every ``.prisma``
+    file of a multi-file schema's folder) where the package depends on Prisma and a generator of the
+    schema writes into node_modules. {} when none does."""
+    pkg = _package(folder)
+    if pkg is None or not _depends(pkg, _PRISMA_PACKAGES):
+        return {}
+    schema = prisma_schema(pkg)
+    # An absolute schema path (package.json "prisma": {"schema": "/srv/schema.prisma"}) is the same file for
+    # the head and the base, and no path relative to the folder names it: nothing to compare. A relative one
+    # that climbs out (a monorepo's ../db/schema.prisma) is the checkout's own and stays.
+    if schema is None or (schema.is_absolute() and not str(schema).startswith(str(folder) + os.sep)):
+        return {}
+    files = sorted(p for p in schema.parent.glob("*.prisma") if p.is_file()) or [schema]
+    try:
+        text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
+    except OSError:
+        return {}
+    outputs = _prisma_outputs(text, Path(os.path.normpath(schema.parent)), Path(os.path.normpath(folder)))
+    return {path: ", ".join(outputs) for path in files} if outputs else {}

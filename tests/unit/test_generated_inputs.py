@@ -1,0 +1,165 @@
+"""Code a generator writes into node_modules from the project's own files (Prisma's client from its
+schema) belongs to those files: a change to them re-runs the head's setup, and `run --base-ref` gives the
+base a setup of its own instead of the head's node_modules, whose client is the head's schema's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.baseref.environment import generated_differences, reuse_environment, setup_differences
+from echotune_ci.config.sections import ServeSettings
+from echotune_ci.serve.generated import generated_inputs
+from echotune_ci.serve.steps import record_setup, setup_fingerprint, setup_inputs, setup_is_current
+
+# lucanovello/starter-express-prisma-jwt at 6bcd86b, cut down: Prisma 7 with prisma-client-js, whose
+# client `npx prisma generate` (the postinstall) writes into node_modules/.prisma/client.
+PACKAGE = {"name": "starter", "scripts": {"postinstall": "npx prisma generate", "build": "tsc"},
+           "dependencies": {"@prisma/client": "^7.2.0", "@prisma/adapter-pg": "^7.2.0"},
+           "devDependencies": {"prisma": "^7.2.0"}}
+LOCK = {"name": "starter", "lockfileVersion": 3, "requires": True,
+        "packages": {"": {"name": "starter"}, "node_modules/@prisma/client": {"version": "7.2.0"}}}
+SCHEMA = """datasource db {
+  provider = "postgresql"
+}
+
+generator client {
+  provider = "prisma-client-js"
+}
+
+model User {
+  id        String    @id @default(uuid())
+  email     String    @unique
+%s}
+"""
+SERVE = ServeSettings(setup="npm ci", build="npx prisma migrate deploy && npm run build",
+                      command="node dist/index.js", setup_inputs=("package.json", "package-lock.json"))
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def project(root: Path, schema: str, package: dict[str, object] | None = None) -> Path:
+    write(root / "package.json", json.dumps(package or PACKAGE))
+    write(root / "package-lock.json", json.dumps(LOCK))
+    write(root / "prisma" / "schema.prisma", schema)
+    return root
+
+
+def test_a_schema_change_gives_the_base_its_own_setup(tmp_path: Path) -> None:
+    # The trial's pull request: `displayName String?` and its migration, the lockfile untouched. Linked,
+    # the base ran the head's client (the poll: node_modules/.prisma/client/schema.prisma of the base had
+    # displayName) against its own database without the column, and answered POST /auth/login with 500.
+    head = project(tmp_path / "head", SCHEMA % "  displayName String?\n")
+    base = project(tmp_path / "base", SCHEMA % "")
+    write(head / "node_modules" / ".prisma" / "client" / "schema.prisma", SCHEMA % "  displayName String?\n")
+    assert reuse_environment(SERVE, head, SERVE, base) is None
+    assert not (base / "node_modules").exists()
+    # the real run's note, after the fix: "the base's setup inputs differ from the head's (...)"
+    assert setup_differences(SERVE, head, SERVE, base) == (
+        "prisma/schema.prisma, which node_modules/.prisma/client is generated from")
+
+
+def test_the_same_schema_still_links(tmp_path: Path) -> None:
+    # the trial's docs-only pairs: same lockfile, same schema; the base's build regenerating the client
+    # writes what the head's setup wrote
+    head, base = project(tmp_path / "head", SCHEMA % ""), project(tmp_path / "base", SCHEMA % "")
+    write(head / "node_modules" / ".prisma" / "client" / "index.js", "// client\n")
+    note = reuse_environment(SERVE, head, SERVE, base)
+    assert note is not None and note.startswith("the base's dependencies are the head's")
+    assert (base / "node_modules").resolve() == (head / "node_modules").resolve()
+
+
+def test_the_heads_setup_runs_again_when_its_schema_changes(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # A checkout switched to the pull request's branch kept the client of the schema before: its setup was
+    # "skipped, its inputs did not change", since the lockfile had not.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cwd = project(tmp_path / "app", SCHEMA % "")
+    (cwd / "node_modules").mkdir()
+    inputs = setup_inputs(cwd, SERVE.setup_inputs)
+    record_setup(cwd, setup_fingerprint(SERVE.setup, cwd, inputs))
+
+    def current() -> bool:
+        now = setup_inputs(cwd, SERVE.setup_inputs)
+        return setup_is_current(cwd, setup_fingerprint(SERVE.setup, cwd, now))
+
+    assert current()
+    write(cwd / "prisma" / "schema.prisma", SCHEMA % "  displayName String?\n")
+    assert not current()
+
+
+@pytest.mark.parametrize(("generator", "expected"), [
+    # Prisma 7's own generator must be given an output; in the checkout, each build generates its own
+    ('provider = "prisma-client"\n  output   = "../src/generated/prisma"', {}),
+    ('provider = "prisma-client-js"\n  output   = "../generated/client"', {}),
+    ('provider = "prisma-client-js"', {"prisma/schema.prisma": "node_modules/.prisma/client"}),
+    ('provider = "prisma-client-js"\n  output = "../node_modules/.prisma/custom"',
+     {"prisma/schema.prisma": "node_modules/.prisma/custom"}),
+])
+def test_only_a_generator_that_writes_into_node_modules_counts(tmp_path: Path, generator: str,
+                                                               expected: dict[str, str]) -> None:
+    schema = f'datasource db {{\n  provider = "postgresql"\n}}\n\ngenerator client {{\n  {generator}\n}}\n'
+    root = project(tmp_path, schema)
+    assert {p.relative_to(root).as_posix(): what for p, what in generated_inputs(root).items()} == expected
+
+
+def test_a_package_without_prisma_has_none(tmp_path: Path) -> None:
+    root = project(tmp_path, SCHEMA % "", {"name": "other", "dependencies": {"express": "^5.0.0"}})
+    assert generated_inputs(root) == {}
+
+
+def test_a_multi_file_schema_counts_every_file_and_a_folders_client_is_named_from_cwd(tmp_path: Path) -> None:
+    # package.json "prisma": {"schema": "prisma/schema"} in a server/ folder the setup installs into
+    package = {**PACKAGE, "prisma": {"schema": "prisma/schema"}}
+    files = {"server/prisma/schema/main.prisma": SCHEMA.replace("model User", "model Account") % "",
+             "server/prisma/schema/post.prisma": "model Post {\n  id Int @id\n}\n"}
+    serve = ServeSettings(setup="npm ci --prefix server", command="node server/dist/index.js",
+                          setup_inputs=("server/package.json", "server/package-lock.json"))
+    head, base = tmp_path / "head", tmp_path / "base"
+    for root in (head, base):
+        for name, text in files.items():
+            write(root / name, text)
+        write(root / "server" / "package.json", json.dumps(package))
+        write(root / "server" / "package-lock.json", json.dumps(LOCK))
+    write(head / "server" / "prisma" / "schema" / "post.prisma",
+          "model Post {\n  id Int @id\n  title String\n}\n")
+    assert [p.relative_to(head).as_posix() for p in setup_inputs(head, serve.setup_inputs)] == [
+        "server/package.json", "server/package-lock.json", "server/prisma/schema/main.prisma",
+        "server/prisma/schema/post.prisma"]
+    assert setup_differences(serve, head, serve, base) == (
+        "server/prisma/schema/post.prisma, which server/node_modules/.prisma/client is generated from")
+
+
+def test_a_base_linked_without_setup_is_warned_of_the_shared_client(tmp_path: Path) -> None:
+    # --no-setup on the displayName pair with `npx prisma generate` in both builds: the poll saw the head's
+    # node_modules/.prisma/client/schema.prisma lose displayName when the base's build ran, 3 s after the
+    # run started, and the head's app then loaded the base's client
+    head = project(tmp_path / "head", SCHEMA % "  displayName String?\n")
+    base = project(tmp_path / "base", SCHEMA % "")
+    write(head / "node_modules" / ".prisma" / "client" / "index.js", "// client\n")
+    note = reuse_environment(SERVE, head, SERVE, base, installs=False)
+    assert note is not None and note.startswith("the base has no setup to run")
+    assert generated_differences(SERVE, head, SERVE, base) == (
+        "the base did not run its setup and uses the head's node_modules, but its prisma/schema.prisma "
+        "differs from the head's, which node_modules/.prisma/client is generated from: the base runs the "
+        "head's generated code, and a generator in its build writes the base's into the node_modules the "
+        "head's app then loads; run without --no-setup to give the base its own")
+    write(base / "prisma" / "schema.prisma", SCHEMA % "  displayName String?\n")
+    assert generated_differences(SERVE, head, SERVE, base) == ""
+
+
+def test_a_schema_named_by_an_absolute_path_is_no_input_and_one_beside_the_package_is(tmp_path: Path) -> None:
+    shared = write(tmp_path / "shared" / "schema.prisma", SCHEMA % "")
+    root = project(tmp_path / "app", SCHEMA % "", {**PACKAGE, "prisma": {"schema": str(shared)}})
+    assert generated_inputs(root) == {}
+    assert setup_differences(SERVE, root, SERVE, root) == ""
+    # a monorepo's package naming the schema of a sibling folder: the checkout's own file, compared
+    sibling = {**PACKAGE, "prisma": {"schema": "../shared/schema.prisma"}}
+    root = project(tmp_path / "app2", SCHEMA % "", sibling)
+    assert [p.resolve() for p in generated_inputs(root)] == [shared.resolve()]
