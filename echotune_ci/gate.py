@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -308,20 +309,37 @@ def own_status_check(result: PhaseResult) -> Check | None:
     return Check(result.phase, "phase status", result.status, f"the phase reported {result.status}{why}")
 
 
+# A security check's note on a file its scanner could not finish (checks/base.py skipped_files)
+_NOT_SCANNED = re.compile(r"^[\w.-]+: not scanned: (.+?): ")
+
+
+def unscanned_paths(baseline: list[PhaseResult], phase: str) -> set[str]:
+    """The files *phase*'s base results say a check could not scan (a semgrep rule that timed out on it):
+    what the base has there is unknown, so a finding the head has there is not "new". A web-only pull
+    request of imputnet/cobalt had "2 new finding(s)" (regex_dos in api/src/core/api.js, which both builds
+    failed to scan under load) in a file it did not touch."""
+    return {m.group(1) for b in baseline if b.phase == phase for note in b.notes
+            if (m := _NOT_SCANNED.match(note))}
+
+
 def finding_check(result: PhaseResult, known: set[str], fail_on: str,
-                  compared: bool = True) -> tuple[Check | None, int]:
+                  compared: bool = True, unscanned: set[str] | None = None) -> tuple[Check | None, int]:
     """The findings check of one phase and how many of its findings *known* already holds.
 
     *fail_on* is the project's lowest failing severity; the phase's own
     ``fail_on`` wins ("none": findings only inform). *compared*: the phase has
     a base result that *known* comes from; without one its findings are not
     called "new" (nothing says they are: a base that did not build, a run
-    without ``--baseline``).
+    without ``--baseline``). *unscanned*: the files the base could not scan
+    (:func:`unscanned_paths`); a finding there that *known* lacks is neither new
+    nor known, and the detail says how many and where.
     """
     if not result.findings:
         return None, 0
-    new: list[Finding] = [f for f in result.findings if f.fingerprint not in known]
-    known_count = len(result.findings) - len(new)
+    unsure = [f for f in result.findings if f.fingerprint not in known and f.location is not None
+              and f.location.path in (unscanned or set())]
+    new: list[Finding] = [f for f in result.findings if f.fingerprint not in known and f not in unsure]
+    known_count = len(result.findings) - len(new) - len(unsure)
     threshold = result.fail_on or fail_on
     blocking = [f for f in new if threshold != "none" and severity_at_least(f.severity, threshold)]
     status = "fail" if blocking else ("warn" if new else "pass")
@@ -339,6 +357,10 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str,
         detail = "no new finding"
     if known_count:
         detail += f", {known_count} known from the base"
+    if unsure:
+        places = sorted({f.location.path for f in unsure if f.location is not None})
+        shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+        detail += f", {len(unsure)} in {shown}, which the base's scan did not finish (not called new)"
     return Check(result.phase, "findings", status, detail), known_count
 
 
@@ -365,15 +387,19 @@ def finding_name(f: Finding) -> str:
 
 def gone_findings(result: PhaseResult, baseline: list[PhaseResult], fail_on: str) -> list[str]:
     """The findings of *result*'s phase in *baseline* at or above its failing severity (the phase's own
-    ``fail_on``, else *fail_on*) that *result* no longer has, each by :func:`finding_name`; none when part
-    of the head's phase could not run (an error): a pip-audit without network reports nothing, and "1 of
-    the base's gone: PYSEC-2024-60" named an advisory nobody had looked for."""
+    ``fail_on``, else *fail_on*) that *result* no longer has, each by :func:`finding_name`; not one in a file
+    *result*'s own scan did not finish, and none when part of the head's phase could not run (an error): a
+    pip-audit without network reports nothing, and "1 of the base's gone: PYSEC-2024-60" named an advisory
+    nobody had looked for."""
     threshold = result.fail_on or fail_on
     if threshold == "none" or result.status == "error" or result.errors:
         return []
     head = {f.fingerprint for f in result.findings}
+    # nor where the head's own scan did not finish: what it has there is unknown (see unscanned_paths)
+    unscanned = unscanned_paths([result], result.phase)
     return [finding_name(f) for b in baseline if b.phase == result.phase for f in b.findings
-            if f.fingerprint not in head and severity_at_least(f.severity, threshold)]
+            if f.fingerprint not in head and severity_at_least(f.severity, threshold)
+            and (f.location is None or f.location.path not in unscanned)]
 
 
 def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
@@ -693,11 +719,14 @@ def evaluate(results: list[PhaseResult], cfg: Config,
         r, checks = budget_checks(r)
         outcome.checks.extend(checks)
         compared = r.phase in based
-        check, known_count = finding_check(r, known, cfg.budgets.security_fail_on, compared)
+        unscanned = unscanned_paths(baseline or [], r.phase)
+        check, known_count = finding_check(r, known, cfg.budgets.security_fail_on, compared, unscanned)
         outcome.known_findings += known_count
         if compared:
             outcome.compared_phases |= {r.phase}
-            outcome.known |= {f.fingerprint for f in r.findings if f.fingerprint in known}
+            # a finding where the base's scan did not finish is not marked new in the reports either
+            outcome.known |= {f.fingerprint for f in r.findings if f.fingerprint in known
+                              or (f.location is not None and f.location.path in unscanned)}
             gone = gone_findings(r, baseline or [], cfg.budgets.security_fail_on)
             outcome.gone_findings += gone
             if gone:  # the terminal's gate lines said what a pull request adds, never what it fixes

@@ -3,6 +3,7 @@
 The head is always the working tree as it is (uncommitted edits included);
 the base never touches it: ``git worktree add --detach`` checks the ref out
 beside it and ``git worktree remove`` takes it away again, whatever happens.
+While it is there its ``.git`` is a folder, as a clone's is (see :func:`_git_folder`).
 """
 
 from __future__ import annotations
@@ -280,6 +281,47 @@ def _alive(pid: int) -> bool:
     return state.rpartition(")")[2].split()[:1] != ["Z"]
 
 
+# What a clone's .git holds that a worktree's own git folder lacks (git keeps them in the repository's)
+_SHARED_GIT_PARTS = ("config", "objects", "refs", "packed-refs")
+
+
+def _git_folder(where: Path) -> None:
+    """Make the worktree *where*'s ``.git`` a folder, as in a clone: a link to the worktree's own git folder
+    (``HEAD``, ``logs/HEAD``, ``index``), which gets links to the repository's ``config``, ``objects``,
+    ``refs`` and ``packed-refs``. ``git worktree add`` writes ``.git`` as a file naming that folder
+    ("gitdir: ..."), and a build that reads ``.git/HEAD`` or ``.git/logs/HEAD`` itself failed only in the
+    base: imputnet/cobalt's version-info, "ENOTDIR: not a directory, open '<base checkout>/.git/logs/HEAD'"
+    in its web build. git reads the folder as it read the file (a linked worktree: the folder's
+    ``commondir`` names the repository) and ignores the links; :func:`_git_file` puts the file back."""
+    marker = where / ".git"
+    try:
+        text = marker.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return
+    if not text.startswith("gitdir:") or marker.is_symlink():
+        return
+    own = (where / text.removeprefix("gitdir:").strip()).resolve()
+    try:
+        common = (own / (own / "commondir").read_text(encoding="utf-8").strip()).resolve()
+    except OSError:
+        return
+    for name in _SHARED_GIT_PARTS:
+        if (common / name).exists() and not os.path.lexists(own / name):
+            (own / name).symlink_to(common / name, target_is_directory=(common / name).is_dir())
+    marker.unlink()
+    marker.symlink_to(own, target_is_directory=True)
+
+
+def _git_file(where: Path) -> None:
+    """Put back the ``.git`` file :func:`_git_folder` replaced, which ``git worktree remove`` checks ("is
+    not a .git file" otherwise); the links in the worktree's git folder go with it."""
+    marker = where / ".git"
+    if marker.is_symlink():
+        own = Path(os.readlink(marker))
+        marker.unlink()
+        marker.write_text(f"gitdir: {own}\n", encoding="utf-8")
+
+
 def remove_abandoned(repo: Path) -> list[str]:
     """Remove the base checkouts of runs that were killed before they could remove them (SIGKILL: the
     runner's last word on a cancelled job, the kernel's out-of-memory killer): a worktree of *repo* in a
@@ -306,6 +348,7 @@ def remove_abandoned(repo: Path) -> list[str]:
             continue
         with deferred_signals():
             _stop_processes(working)
+            _git_file(where)
             _git(repo, "worktree", "remove", "--force", "--force", str(where), detached=True)
             shutil.rmtree(parent, ignore_errors=True)
         removed.append(str(parent))
@@ -338,6 +381,7 @@ def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
             why = (done.stderr.strip().splitlines() or ["git worktree add failed"])[-1]
             raise RunError(f"--base-ref {ref}: cannot check it out: {why}")
         fill_submodules(repo, where, sha, f"--base-ref {_shown(ref)}")
+        _git_folder(where)
         yield BaseSource(where, ref, sha)
     finally:
         # A second Ctrl-C (or a cancel's SIGTERM after its SIGINT) must not leave a half-removed
@@ -345,6 +389,7 @@ def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
         # worktree locked ("initializing"): --force twice removes a locked one.
         with deferred_signals(), contextlib.suppress(RunError):
             try:
+                _git_file(where)
                 _git(repo, "worktree", "remove", "--force", "--force", str(where), detached=True)
             finally:
                 shutil.rmtree(parent, ignore_errors=True)

@@ -174,14 +174,17 @@ def install_folders(cwd: Path, configured: tuple[str, ...]) -> list[str]:
         files = setup_inputs(cwd, configured)
     except ConfigError:
         return []
+    here = os.path.abspath(cwd)
     folders = ["."]
     for path in files:
-        folder = os.path.normpath(os.path.relpath(path.parent, cwd))
-        found = [folder]
         members = _lockfile_folders(path) if path.name in NPM_LOCKFILES else set()
         if path.name == "package.json":
             members |= _workspace_members(path.parent)
-        found += [os.path.normpath(PurePosixPath(folder, member).as_posix()) for member in sorted(members)]
+        # Each folder by its place, relative to cwd: with [serve] cwd = "api" and the top package.json
+        # an input, the workspace member "api" is cwd itself, whose "../api" was listed beside "." and
+        # its node_modules linked twice (the base: "[Errno 17] File exists", imputnet/cobalt)
+        found = [os.path.relpath(os.path.normpath(os.path.join(os.path.abspath(path.parent), member)), here)
+                 for member in [".", *sorted(members)]]
         folders += [f for f in found if f not in folders]
     return folders
 

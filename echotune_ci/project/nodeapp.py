@@ -1083,6 +1083,11 @@ def node_port(
         if not listen:
             continue
         arg = listen.group(1) or "port"  # serve({ fetch: app.fetch, port }): the shorthand's name
+        if arg.isdigit() and int(arg) == 0:
+            # listen(0) takes any free port the system gives: a helper server the app starts for itself
+            # (imputnet/cobalt's internal tunnel, api/src/core/itunnel.js), never the one it is served on;
+            # init said "port: 0" of an API that listens on API_PORT
+            continue
         if arg.isdigit():
             return int(arg), "", f"{path}: listen({arg})"
         defined = (

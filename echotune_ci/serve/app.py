@@ -89,6 +89,10 @@ def serve_settings(cfg: Config) -> ServeSettings:
 # A ready URL answering the same error this long is not warming up: say why, now.
 CLIENT_ERROR_GRACE_S = 3.0
 _REDIRECT_LOOP = 310  # not an HTTP status: stands for "more redirects than we follow" in _SteadyError
+_SPEAKS_TLS = 311  # nor this: "a TLS server on the ready URL's plain-HTTP port" in _SteadyError
+# An address the app printed for itself, colours (Vite's "➜  Local:   https://...") taken out first
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_HTTPS_URL = re.compile(r"https://[^\s/]*:(\d+)\S*")
 SERVER_ERROR_GRACE_S = 10.0
 # An app that listens on other ports and not the ready URL's this long ignores the port it was given.
 ELSEWHERE_GRACE_S = 10.0
@@ -377,7 +381,7 @@ class App:
                     if to_https:
                         raise self._https(to_https[-1], exc) from None
                     last_error = type(exc).__name__
-                    failing.reset()
+                    self._unless_tls(exc, failing)
                     if isinstance(exc, httpx.ConnectError) and self._served_elsewhere(client, elsewhere):
                         return
                 else:
@@ -445,6 +449,39 @@ class App:
                         f"request to HTTPS; turn that redirect off for this run (Django: SECURE_SSL_REDIRECT "
                         f"= False, often set by a production setting such as ENVIRONMENT; Flask-Talisman: "
                         f"force_https=False; Express: the middleware that redirects to https)" + self._said())
+
+    def _printed_https(self) -> str:
+        """The ``https://`` address on the ready URL's port that the app printed for itself, else ""."""
+        if httpx.URL(self.ready_url).scheme != "http":
+            return ""
+        port = httpx.URL(self.ready_url).port or 80
+        for line in self._output.lines():
+            for m in _HTTPS_URL.finditer(_ANSI.sub("", line)):
+                if int(m.group(1)) == port:
+                    return m.group(0)
+        return ""
+
+    def _unless_tls(self, exc: httpx.HTTPError, failing: _SteadyError) -> None:
+        """After a request that got no HTTP answer (*exc*): start *failing* anew, unless the app printed an
+        ``https://`` address on the ready URL's port and dropped the request (a reset or no answer: Node's
+        TLS server, Vite's, gave RemoteProtocolError, Python's ReadError) for the grace: RunError then."""
+        dropped = isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError))
+        printed = self._printed_https() if dropped else ""
+        if not printed:
+            failing.reset()
+        elif failing.seen(_SPEAKS_TLS):
+            raise self._speaks_tls(printed, exc) from None
+
+    def _speaks_tls(self, printed: str, exc: httpx.HTTPError) -> RunError:
+        """The app serves HTTPS on the ready URL's port (it printed *printed*) and drops the plain-HTTP
+        requests the run sends (*exc*): cobalt's web app under ``vite preview``, whose
+        ``@vitejs/plugin-basic-ssl`` serves a self-signed certificate, waited out its 120 s as "did not
+        answer (last: RemoteProtocolError)". The phases would meet the same, and no certificate of the
+        app's own is trusted here: it has to be served over plain HTTP for the run."""
+        return RunError(f"{self.ready_url} is served over HTTPS: the app printed {printed} and drops "
+                        f"plain-HTTP requests ({type(exc).__name__}); serve it over HTTP for this run "
+                        f"(Vite: without @vitejs/plugin-basic-ssl or server.https/preview.https; a built "
+                        f"site with a static server of its output folder)" + self._said())
 
     def _refused(self, resp: httpx.Response) -> RunError:
         where = "" if resp.url == self.ready_url else f" (redirected to {resp.url.path})"

@@ -261,6 +261,34 @@ def test_a_redirect_to_https_is_explained_at_once(tmp_path):
     assert "/health did not answer within 2s (last: RemoteProtocolError)" in _start_error(broken, tmp_path)
 
 
+def test_an_app_that_serves_https_on_its_port_is_said_at_once(tmp_path):
+    # imputnet/cobalt's web app under `vite preview`: @vitejs/plugin-basic-ssl serves HTTPS with a
+    # self-signed certificate and Vite printed "➜  Local:   https://127.0.0.1:34825/"; the run waited its
+    # 120 s and said "did not answer within 120s (last: RemoteProtocolError)". A TLS server of Python's
+    # own, with a certificate openssl makes, drops the plain-HTTP request the same way.
+    pems = ["-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")]
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", *pems], check=True, capture_output=True)
+    (tmp_path / "app.py").write_text(textwrap.dedent("""\
+        import http.server, os, ssl
+        port = int(os.environ["PORT"])
+        server = http.server.HTTPServer(("127.0.0.1", port), http.server.SimpleHTTPRequestHandler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain("cert.pem", "key.pem")
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        local = f"\\x1b[36mhttps://127.0.0.1:{port}/\\x1b[39m"
+        print(f"  \\x1b[32m➜\\x1b[39m  \\x1b[1mLocal\\x1b[22m:   {local}", flush=True)
+        server.serve_forever()
+        """))
+    settings = ServeSettings(command="python3 app.py", ready_url="http://127.0.0.1:{port}/", timeout=60)
+    started = time.monotonic()
+    message = _start_error(settings, tmp_path)
+    assert time.monotonic() - started < 20, message
+    assert "/ is served over HTTPS: the app printed https://127.0.0.1:" in message
+    assert "drops plain-HTTP requests (ReadError); serve it over HTTP for this run" in message
+    assert "did not answer within" not in message
+
+
 def test_setup_runs_again_when_what_it_made_is_gone(tmp_path, cli_env):
     (tmp_path / "package.json").write_text('{"name": "x"}\n')
     (tmp_path / "app.py").write_text(WHOAMI)

@@ -161,3 +161,29 @@ def test_a_checkout_someone_works_in_is_left_with_its_processes(tmp_path: Path, 
     finally:
         build.kill()
         build.wait()
+
+
+def test_a_killed_runs_checkout_with_its_git_folder_linked_is_removed_too(tmp_path: Path) -> None:
+    # Since the base's .git is a link to its worktree's git folder (checkout._git_folder), a killed run
+    # leaves that link, which `git worktree remove` refuses ("'.../.git' is not a .git file"): the file is
+    # put back first, and the repository keeps no record of the checkout.
+    repo, gone = committed(tmp_path, {"app.py": "print('app')\n"})
+    where = tmp_path / "echotune-base-killed" / "base"
+    git(repo, "worktree", "add", "--quiet", "--detach", str(where), "HEAD")
+    checkout._git_folder(where)
+    assert (where / ".git").is_symlink() and (where / ".git" / "config").is_file()
+    (where.parent / OWNER_FILE).write_text(f"{gone.pid} 123 {socket.gethostname()}\n")
+    assert checkout.remove_abandoned(repo) == [str(where.parent)]
+    assert not where.parent.exists()
+    assert listed(repo) == [str(repo)]
+    assert not (repo / ".git" / "worktrees").exists() or not any((repo / ".git" / "worktrees").iterdir())
+    # what the file is put back for: git's own removal of a checkout whose .git is the link
+    other = tmp_path / "other" / "base"
+    git(repo, "worktree", "add", "--quiet", "--detach", str(other), "HEAD")
+    checkout._git_folder(other)
+    refused = subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", "--force", str(other)],
+                             capture_output=True, text=True)
+    assert refused.returncode != 0 and "is not a .git file" in refused.stderr
+    checkout._git_file(other)
+    git(repo, "worktree", "remove", "--force", "--force", str(other))
+    assert listed(repo) == [str(repo)] and not other.exists()

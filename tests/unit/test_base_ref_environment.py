@@ -216,3 +216,45 @@ def test_pnpm_workspace_members_get_their_node_modules_linked(tmp_path: Path) ->
     assert vite.read_text() == "// vite 6.2.3\n"
     assert (base / "apps" / "server" / "node_modules" / ".modules.yaml").is_file()
     assert note is not None and "node_modules, apps/client/node_modules, apps/server/node_modules" in note
+
+
+def test_a_member_served_as_cwd_is_linked_once_with_the_bases_own_workspace_packages(tmp_path: Path) -> None:
+    # imputnet/cobalt: a pnpm workspace (api, web, packages/*) whose API is served from its member folder
+    # ([serve] cwd = "api", the Dockerfile's `pnpm deploy --filter=@imput/cobalt-api`), setup inputs
+    # ../package.json and ../pnpm-lock.yaml. The member "api" of the top folder is cwd itself: it was
+    # listed as "." and as "../api", and the base stopped on "[Errno 17] File exists: '<base
+    # checkout>/api/node_modules'" before its build.
+    files = {"package.json": '{"name": "cobalt"}', "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+             "pnpm-workspace.yaml": 'packages:\n    - "api"\n    - "web"\n    - "packages/*"\n',
+             "api/package.json": '{"name": "@imput/cobalt-api"}',
+             "web/package.json": '{"name": "@imput/cobalt-web"}',
+             "packages/version-info/package.json": '{"name": "@imput/version-info"}'}
+    head, base = checkout(tmp_path / "head", files), checkout(tmp_path / "base", files)
+    write(head / "packages" / "version-info" / "index.js", "export const side = 'head'\n")
+    write(base / "packages" / "version-info" / "index.js", "export const side = 'base'\n")
+    store = head / "node_modules" / ".pnpm"
+    write(store / "express@4.21.2" / "node_modules" / "express" / "index.js", "// 4\n")
+    write(head / "node_modules" / ".modules.yaml", "{}\n")
+    for member, package in (("api", "express@4.21.2/node_modules/express"), ("web", None)):
+        scope = head / member / "node_modules" / "@imput"
+        scope.mkdir(parents=True)
+        (scope / "version-info").symlink_to("../../../packages/version-info")  # as pnpm links it
+        if package:
+            (head / member / "node_modules" / "express").symlink_to(f"../../node_modules/.pnpm/{package}")
+    serve = ServeSettings(setup="pnpm install --frozen-lockfile", command="node src/cobalt", cwd="api",
+                          setup_inputs=("../package.json", "../pnpm-lock.yaml"))
+
+    folders = install_folders(head / "api", serve.setup_inputs)
+    assert folders == [".", "..", "../packages/version-info", "../web"]
+    note = reuse_environment(serve, head / "api", serve, base / "api", (head, base))
+
+    for member in ("api", "web"):
+        shared = base / member / "node_modules" / "@imput" / "version-info"
+        assert shared.resolve() == (base / "packages" / "version-info").resolve()
+        assert (shared / "index.js").read_text() == "export const side = 'base'\n"
+    assert (base / "api" / "node_modules" / "express" / "index.js").read_text() == "// 4\n"
+    assert (base / "node_modules").resolve() == (head / "node_modules").resolve()
+    assert note == ("the base's dependencies are the head's (same setup and inputs): linked node_modules, "
+                    "../node_modules, ../web/node_modules instead of installing them again (node_modules, "
+                    "../web/node_modules: package by package, its links to the project's own packages "
+                    "pointing at the base's)")

@@ -295,6 +295,33 @@ def test_worktree_is_removed_afterwards_and_head_stays_as_it_is(repo):
     assert (repo / "app" / "requirements.txt").read_text() == "flask==3.1.0\n"
 
 
+def test_the_bases_dot_git_is_a_folder_as_in_a_clone_and_git_still_reads_it(repo):
+    # imputnet/cobalt's version-info reads .git/HEAD, .git/logs/HEAD and .git/config itself; in the base's
+    # worktree .git was a file ("gitdir: ...") and the base's web build stopped on "ENOTDIR: not a
+    # directory, open '<base checkout>/.git/logs/HEAD'".
+    git(repo, "remote", "add", "origin", "https://github.com/imputnet/cobalt.git")
+    (repo / "app" / "requirements.txt").write_text("flask==3.1.0\n")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-am", "two")
+    base = git(repo, "rev-parse", "HEAD~1").strip()
+    with worktree(repo, "HEAD~1") as source:
+        dot = source.root / ".git"
+        assert dot.is_dir()
+        assert (dot / "HEAD").read_text().strip() == base
+        # what version-info's getCommit() returns: the second field of the reflog's last line
+        assert (dot / "logs" / "HEAD").read_text().splitlines()[-1].split(" ")[1] == base
+        assert "url = https://github.com/imputnet/cobalt.git" in (dot / "config").read_text()
+        assert (dot / "refs" / "heads" / "main").read_text().strip() == git(repo, "rev-parse", "main").strip()
+        assert git(source.root, "rev-parse", "HEAD").strip() == base
+        assert git(source.root, "rev-parse", "--show-toplevel").strip() == str(source.root.resolve())
+        assert git(source.root, "status", "--porcelain") == ""
+        assert git(source.root, "ls-files") == "app/echotune.toml\napp/requirements.txt\n"
+        where = source.root
+    assert not where.exists()
+    assert _only_the_main_worktree(repo), git(repo, "worktree", "list")
+    assert not (repo / ".git" / "worktrees").exists() or not any((repo / ".git" / "worktrees").iterdir())
+    assert git(repo, "config", "remote.origin.url").strip() == "https://github.com/imputnet/cobalt.git"
+
+
 def test_a_checkout_git_will_not_read_is_named_with_gits_reason(tmp_path, monkeypatch):
     """A job in a container, where actions/checkout ran as another user: git refuses the checkout, and
     `run --base-ref` said it "is not in a git checkout"."""

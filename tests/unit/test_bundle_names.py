@@ -49,6 +49,24 @@ def test_pairing_prefers_exact_names_and_refuses_ambiguous_hashes():
     assert by_name["main.ffff6666.js"].kind == "removed" and by_name["main.ffff6666.js"].delta == -40
 
 
+def test_a_rollup_hash_of_lower_case_letters_still_pairs_with_its_base():
+    # imputnet/cobalt's SvelteKit client under run --base-ref, a pull request to web/src/lib/api: the base's
+    # page chunk nodes/6.Bc6dVZUP.js was the head's nodes/6.gudljcof.js (3,282 bytes raw on both sides,
+    # gzip 1,366 -> 1,367), shown as one file removed and another added.
+    folder = "web/.svelte-kit/output/client/_app/immutable/nodes/"
+    head = [FileSize(folder + "6.gudljcof.js", 3282, 1367, 1223),
+            FileSize(folder + "7.tw7-yVNh.js", 900, 500, 450), sizes("about.settings.js", 10)]
+    base = {folder + "6.Bc6dVZUP.js": {"raw": 3282, "gzip": 1366, "brotli": 1242},
+            folder + "7.Cq0s-AbZ.js": {"raw": 900, "gzip": 500, "brotli": 450},
+            "about.readings.js": {"gzip": 10}}
+    by_name = {c.name: c for c in pair_files(head, base)}
+    assert by_name[folder + "6.gudljcof.js"].renamed_from == folder + "6.Bc6dVZUP.js"
+    assert by_name[folder + "6.gudljcof.js"].delta == 1
+    assert by_name[folder + "7.tw7-yVNh.js"].renamed_from == folder + "7.Cq0s-AbZ.js"
+    # two words of a hash's length are two files, not one renamed
+    assert by_name["about.settings.js"].kind == "added" and by_name["about.readings.js"].kind == "removed"
+
+
 def test_pairing_follows_a_file_into_another_folder_when_unambiguous():
     head = [sizes("static/dist/app.js", 60), sizes("static/dist/a/util.js", 5),
             sizes("static/dist/b/util.js", 6)]

@@ -84,3 +84,41 @@ def test_phase_decides_whether_its_findings_fail(tmp_path, cli_env):
     strict = PhaseResult("frontend", findings=assign_fingerprints([axe])).finalize(fail_on="high")
     write_all(tmp_path / "r", [strict])
     assert run_cli("gate", str(d), env=cli_env).returncode == 1
+
+
+def _node_scan(findings: list[tuple[str, str, int]], notes: list[str]) -> PhaseResult:
+    from echotune_ci.results import Finding, Location, assign_fingerprints
+
+    found = [Finding(rule, "high", f"{rule} in the code", "njsscan", Location(path, line),
+                     context=f"{rule}:{line}") for rule, path, line in findings]
+    r = PhaseResult(phase="security", tool_versions={"njsscan": "0.4.3"}, duration_s=40.0,
+                    findings=assign_fingerprints(found), notes=notes)
+    return r.finalize(fail_on="high")
+
+
+def test_a_finding_in_a_file_the_bases_scan_did_not_finish_is_not_new(tmp_path, cli_env):
+    # imputnet/cobalt, a pull request to web/ only under run --base-ref: semgrep timed out on rules in the
+    # untouched api/src/core/api.js in both builds (under load, "node: not scanned: ... Timeout"), and the
+    # head's regex_dos findings there, which the base's scan did not reach, were "2 new finding(s)".
+    timeout = ("node: not scanned: api/src/core/api.js: Timeout (rule express_xss): Timeout when running "
+               "express_xss on api/src/core/api.js:")
+    secret = ("node_secret", "api/src/misc/crypto.js", 7)
+    base = write_all(tmp_path / "base", [_node_scan([secret], [timeout])])
+    head = write_all(tmp_path / "head", [_node_scan([("node_secret", "api/src/misc/crypto.js", 7),
+                                                     ("regex_dos", "api/src/core/api.js", 122),
+                                                     ("regex_dos", "api/src/core/api.js", 125)], [timeout])])
+    proc = run_cli("gate", str(head), "--baseline", str(base), env=cli_env)
+    assert proc.returncode == 0, proc.stdout
+    assert "security: no new finding, 1 known from the base" in proc.stdout
+    assert ", 2 in api/src/core/api.js, which the base's scan did not finish (not called new)" in proc.stdout
+    # a file the base did scan: the same finding there is new
+    elsewhere = write_all(tmp_path / "elsewhere", [_node_scan([("node_secret", "api/src/misc/crypto.js", 7),
+                                                              ("regex_dos", "api/src/core/env.js", 122)],
+                                                             [timeout])])
+    proc = run_cli("gate", str(elsewhere), "--baseline", str(base), env=cli_env)
+    assert proc.returncode == 1, proc.stdout
+    assert "1 new finding(s) at or above 'high' (regex_dos at api/src/core/env.js:122)" in proc.stdout
+    # the other way round: a base finding where the head's scan did not finish is not "gone"
+    proc = run_cli("gate", str(base), "--baseline", str(head), env=cli_env)
+    assert proc.returncode == 0, proc.stdout
+    assert "gone" not in proc.stdout and "regex_dos" not in proc.stdout, proc.stdout

@@ -198,3 +198,15 @@ def test_an_orm_config_that_destructures_its_url(tmp_path):
     [said] = [n for n in app_setup(tmp_path).all_checks() if "PostgreSQL" in n]
     assert said.startswith('drizzle-orm in package.json (drizzle.config.ts: dialect "postgresql"): the app '
                            "connects to PostgreSQL, found through PG_URL, which")
+
+
+def test_a_helper_server_on_port_0_is_not_the_apps_port(tmp_path):
+    # imputnet/cobalt's API: its internal tunnel listens on port 0 (any free port), the API itself on
+    # API_PORT; init said "port: 0 <- api/src/core/itunnel.js: listen(0)". Node's net.Server.listen({ port:
+    # 0 }) binds an ephemeral port the system picks, so no one could serve the app there.
+    tunnel = "const server = tunnelHandler.listen({ port: 0, host: 'localhost' });\n"
+    server = "app.listen(process.env.API_PORT || 9000);\n"
+    write(tmp_path, {"src/core/itunnel.js": tunnel, "src/server.js": server})
+    assert node_port(tmp_path) == (None, "API_PORT", "src/server.js reads API_PORT")
+    (tmp_path / "src" / "server.js").unlink()
+    assert node_port(tmp_path) == (None, "", "")

@@ -25,7 +25,7 @@ class _OneAtATime(BaseHTTPRequestHandler):
         time.sleep(0.05)
         _OneAtATime.handled.append(self.path)
         try:
-            self.send_response(404 if self.path == "/" else 200)
+            self.send_response(404 if self.path == "/echotune-ci-drain" else 200)
             self.end_headers()
         except OSError:
             pass  # the client that sent it is gone, as a killed locust user is
@@ -55,8 +55,38 @@ def test_the_app_has_answered_its_queued_requests_when_the_drain_returns() -> No
         drain_app(host)
         waited = time.monotonic() - started
         # all 20 were answered before the drain's own request (a 404 counts: it was answered)
-        assert _OneAtATime.handled == [*(f"/page{i}" for i in range(20)), "/"]
+        assert _OneAtATime.handled == [*(f"/page{i}" for i in range(20)), "/echotune-ci-drain"]
         assert waited >= (20 - 3) * 0.05
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _LoginWall(BaseHTTPRequestHandler):
+    """An app that sends every unknown path to its login form, as an Express app behind Passport does."""
+
+    handled: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        _LoginWall.handled.append(self.path)
+        self.send_response(200 if self.path == "/login" else 302)
+        if self.path != "/login":
+            self.send_header("Location", "/login")
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        return
+
+
+def test_the_drain_is_no_page_load_of_the_app() -> None:
+    # A GET of the root, its redirect followed, loaded the login form once more than the users did (a test
+    # of csurf's session tokens counted 4 form loads for 3 users).
+    _LoginWall.handled = []
+    server = HTTPServer(("127.0.0.1", 0), _LoginWall)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        drain_app(f"http://127.0.0.1:{server.server_address[1]}")
+        assert _LoginWall.handled == ["/echotune-ci-drain"]  # the redirect is an answer, not followed
     finally:
         server.shutdown()
         server.server_close()

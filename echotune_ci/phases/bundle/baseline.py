@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ...errors import InputError
 from ...results import PhaseResult, load_result
-from .files import rest_of_name, stable_name
+from .files import hash_shaped_name, rest_of_name, stable_name
 from .sizes import KINDS, FileSize
 
 # Description of the zero-sized metric kept for a file that the head build no
@@ -128,7 +128,9 @@ def pair_files(head: list[FileSize], base: dict[str, dict[str, float]]) -> list[
     In order, each step only among the files still unpaired: the same name; the same name without
     content hashes (:func:`~.files.stable_name`, every common bundler's pattern); the same file name
     without hashes in another folder (measured from another root, or moved) -- these two only when
-    unambiguous on both sides; then, among files with the same :func:`~.files.rest_of_name` (hashes and
+    unambiguous on both sides; the same name with every token of a hash's shape as a wildcard
+    (:func:`~.files.hash_shaped_name`: a Rollup hash of lower-case letters only), one to one, where
+    either name has a hash; then, among files with the same :func:`~.files.rest_of_name` (hashes and
     numeric ids as wildcards: ``chunk-ABCD1234.js``, ``css/0a1b2c3d.css``), the pairs whose raw sizes
     (gzip when the base has no raw size) are each other's closest, without a tie, and within
     :data:`SIZE_TOLERANCE`. What is left is added (head) or removed (base).
@@ -144,6 +146,14 @@ def pair_files(head: list[FileSize], base: dict[str, dict[str, float]]) -> list[
             base_names = base_by_key.get(k, [])
             if len(names) == 1 and len(base_names) == 1:
                 changes.append(Change(head_left.pop(names[0]), base_names[0], base_left.pop(base_names[0])))
+    # A name whose hash reads as a word (Vite's nodes/6.gudljcof.js beside the base's nodes/6.Bc6dVZUP.js:
+    # lower case only) pairs by the shape of its tokens, one to one, where either side's name has a hash
+    base_by_shape = _group(base_left, hash_shaped_name)
+    for shape, names in _group(head_left, hash_shaped_name).items():
+        base_names = base_by_shape.get(shape, [])
+        if len(names) == 1 and len(base_names) == 1 and (stable_name(names[0]) != names[0]
+                                                         or stable_name(base_names[0]) != base_names[0]):
+            changes.append(Change(head_left.pop(names[0]), base_names[0], base_left.pop(base_names[0])))
     base_by_rest = _group(base_left, rest_of_name)
     for rest, names in _group(head_left, rest_of_name).items():
         for head_name, base_name in _pair_by_size(names, base_by_rest.get(rest, []), head_left, base_left):

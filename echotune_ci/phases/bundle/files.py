@@ -153,6 +153,33 @@ def stable_name(name: str) -> str:
     return "/".join([*folders, ".".join([stem, *middle, ext])])
 
 
+def _hash_shaped(token: str) -> bool:
+    """Whether *token* has the shape of a content hash, word or not: 8 characters of base64url (Rollup 4,
+    Vite 5+) or 6 to 64 of hex."""
+    return bool(_B64URL.match(token)) or (bool(_HEX.match(token)) and 6 <= len(token) <= 64)
+
+
+def hash_shaped_name(name: str) -> str:
+    """*name* with every token of a hash's shape as ``*`` (:func:`_hash_shaped`), words included:
+    ``nodes/6.gudljcof.js`` and ``nodes/6.Bc6dVZUP.js`` -> ``nodes/6.*.js``. Rollup's hash is 8 characters of
+    base64url, so about one in 1,350 is lower-case letters only and reads as a word to
+    :func:`looks_like_hash`; the key under which such a name still pairs with its base's (see
+    :func:`~.baseline.pair_files`)."""
+    *folders, filename = name.split("/")
+    folders = ["[hash]" if _folder_is_hash(f) else f for f in folders]
+    stem, *rest = filename.split(".")
+    if not rest:
+        return "/".join([*folders, filename])
+    *middle, ext = rest
+    if len(stem) > 9 and stem[-9] == "-" and _hash_shaped(stem[-8:]):
+        stem = stem[:-8] + "*"
+    else:
+        head, sep, tail = stem.rpartition("-")
+        stem = f"{head}-*" if sep and head and _hash_shaped(tail) else stem
+    middle = ["*" if _hash_shaped(m) else m for m in middle]
+    return "/".join([*folders, ".".join([stem, *middle, ext])])
+
+
 def rest_of_name(name: str) -> str:
     """What is left of *name* once hashes and numeric chunk ids are wildcards: the key under which
     files that :func:`stable_name` cannot tell apart are paired by size (``css/0123abcd.css`` ->

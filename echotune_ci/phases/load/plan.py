@@ -29,6 +29,9 @@ if TYPE_CHECKING:  # pragma: no cover
 # The longest a side-by-side round waits, once stopped, for its app to answer what was sent to it
 # (worker.drain_app)
 DRAIN_WAIT_S = 10.0
+# What it asks for: a path no app serves, so the wait is no page load the app counts (a login form at the
+# root was loaded once more than the users did, and a session, a page view or an analytics hit went with it)
+DRAIN_PATH = "/echotune-ci-drain"
 
 
 @dataclass(frozen=True)

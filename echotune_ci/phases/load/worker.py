@@ -31,7 +31,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from echotune_ci.masking import answer_excerpt, register, register_login
 from echotune_ci.net.loopback import loopback_secure_cookies, sendable_over_http
 from echotune_ci.phases.load.metrics import AFTER_LOGIN, percentile
-from echotune_ci.phases.load.plan import DRAIN_WAIT_S, host_allowed
+from echotune_ci.phases.load.plan import DRAIN_PATH, DRAIN_WAIT_S, host_allowed
 from echotune_ci.phases.load.settings import (SAFE_METHODS, basic_credentials, cookie_value, form_token,
                                               token_at, with_field)
 
@@ -599,7 +599,8 @@ DRAINED = frozenset({"duration", "max-requests"})
 
 
 def drain_app(host: str, timeout: float = DRAIN_WAIT_S) -> None:
-    """Wait until the app at *host* has answered one more request (a GET of its root, any status), after
+    """Wait until the app at *host* has answered one more request (a GET of :data:`DRAIN_PATH`, any
+    status), after
     the requests the stopped round's killed users left queued there: a server takes its backlog in order.
 
     Those requests still run after the round stops, and ran into the other build's next round:
@@ -610,10 +611,14 @@ def drain_app(host: str, timeout: float = DRAIN_WAIT_S) -> None:
     import urllib.error
     import urllib.request
 
+    class _Answered(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # a redirect is an answer: following it (to a login form) is a page load
+
     # straight to the app: a job's HTTP_PROXY would send the request elsewhere
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _Answered())
     try:
-        with opener.open(host.rstrip("/") + "/", timeout=timeout) as answer:
+        with opener.open(host.rstrip("/") + DRAIN_PATH, timeout=timeout) as answer:
             answer.read(1)
     except urllib.error.HTTPError:
         return  # answered: any status says the requests before it are done
