@@ -136,6 +136,16 @@ class Comparison:
         did not regress (``held``)."""
         return self.verdict == "no significant change" and self.held != ""
 
+    @property
+    def below_floor(self) -> bool:
+        """Whether this "no significant change" of one value a side (method "threshold") moved by more than
+        its limit in percent: the smallest change the metric's unit counts (``[gate] min_effect_bytes``,
+        ``min_effect_ms``, ``min_effect_cls``: :func:`effect_floor`) made it none. A 400-byte bundle's
+        +80 bytes is +20 %, under the 100 bytes a size must move by."""
+        return (self.method == "threshold" and self.verdict == "no significant change"
+                and self.limit_pct is not None and self.effect_pct is not None
+                and abs(self.effect_pct) > self.limit_pct)
+
     def withheld(self, alpha: float) -> str:
         """Why a sampled metric whose p-value looks small is "no significant change": "below the minimum
         effect", "significant alone, not among the phase's 5 metrics" (the family's correction withdrew

@@ -388,9 +388,11 @@ def finding_name(f: Finding) -> str:
 def gone_findings(result: PhaseResult, baseline: list[PhaseResult], fail_on: str) -> list[str]:
     """The findings of *result*'s phase in *baseline* at or above its failing severity (the phase's own
     ``fail_on``, else *fail_on*) that *result* no longer has, each by :func:`finding_name`; not one in a file
-    *result*'s own scan did not finish."""
+    *result*'s own scan did not finish, and none when part of the head's phase could not run (an error): a
+    pip-audit without network reports nothing, and "1 of the base's gone: PYSEC-2024-60" named an advisory
+    nobody had looked for."""
     threshold = result.fail_on or fail_on
-    if threshold == "none":
+    if threshold == "none" or result.status == "error" or result.errors:
         return []
     head = {f.fingerprint for f in result.findings}
     # nor where the head's own scan did not finish: what it has there is unknown (see unscanned_paths)
@@ -426,7 +428,8 @@ def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
             # A gated metric that held its limit is a gate checked: a bundle-only run whose growth stayed
             # within 5 % ended "0 checked", as if nothing had been judged.
             held = by_key.get((c.phase, c.key))
-            limit = f"limit {thresholds[c.name]:g} %"
+            floor = "; below the minimum effect" if c.below_floor else ""  # not "within" a limit it passed
+            limit = f"limit {thresholds[c.name]:g} %{floor}"
             checks.append(Check(c.phase, f"regression of {c.key}", "pass",
                                 f"{c.key}: {c.verdict_text()} against the base ({limit})", held))
             continue
@@ -621,12 +624,17 @@ def gated(result: PhaseResult, checks: list[Check]) -> PhaseResult:
 BASE_CHECK = "compared with the base"
 
 
+def based_phases(baseline: list[PhaseResult]) -> set[str]:
+    """The phases *baseline* has results of: a metric or a finding (a phase that could not run has none)."""
+    return {r.phase for r in baseline if r.metrics or r.findings}
+
+
 def unbased_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> list[Check]:
     """A warning per phase of *results* the *baseline* has no results of: nothing of it was compared
     with the base, and without one a `gate --baseline` whose base lacked the load phase passed with no
     sign that its regressions went unchecked. Not for a phase that could not run, nor one whose result
     already says why it has no comparison (``run --base-ref``: "no comparison with the base: ...")."""
-    based = {r.phase for r in baseline if r.metrics or r.findings}
+    based = based_phases(baseline)
     return [Check(r.phase, BASE_CHECK, "warn",
                   f"the base has no {r.phase} results, so nothing of this phase was compared with the base")
             for r in results
@@ -698,12 +706,19 @@ def evaluate(results: list[PhaseResult], cfg: Config,
     """
     current = with_baseline(results, baseline) if baseline is not None else list(results)
     known = {f.fingerprint for r in baseline for f in r.findings} if baseline is not None else set()
+    # The phases the base has results of, as unbased_checks reads them: a base whose security phase could
+    # not run (no metric, no finding) made every head finding "new since the base" beside the warning that
+    # the base has no security results, so nothing of it was compared
+    based = based_phases(baseline or [])
+    # ... and whose phase ran whole: where part of the base's could not run (its pip-audit without
+    # network), what the head finds there is not known to be new (gone_findings is the other side)
+    based -= {b.phase for b in baseline or [] if b.status == "error" or b.errors}
     outcome = GateOutcome()
     checked: list[PhaseResult] = []
     for r in current:
         r, checks = budget_checks(r)
         outcome.checks.extend(checks)
-        compared = baseline is not None and any(b.phase == r.phase for b in baseline)
+        compared = r.phase in based
         unscanned = unscanned_paths(baseline or [], r.phase)
         check, known_count = finding_check(r, known, cfg.budgets.security_fail_on, compared, unscanned)
         outcome.known_findings += known_count
@@ -724,9 +739,13 @@ def evaluate(results: list[PhaseResult], cfg: Config,
     if baseline is not None:
         outcome.base_targets = tuple(b.target for b in baseline if b.target)
         outcome.comparisons, regressions = regression_checks(checked, baseline, cfg.gate)
-        outcome.checks.extend(regressions)
+        same = same_run_checks(results, baseline)
+        # A phase whose base is its own run compared nothing: "p95_ms: no significant change against the
+        # base" passed beside the warning that nothing was compared, and counted as a gate checked
+        alone = {c.phase for c in same}
+        outcome.checks.extend(c for c in regressions if not (c.status == "pass" and c.phase in alone))
         outcome.checks.extend(unbased_checks(checked, baseline))
-        outcome.checks.extend(same_run_checks(results, baseline))
+        outcome.checks.extend(same)
         outcome.checks.extend(removed_operation_checks(checked, baseline))
         checked, outcome.checks, outcome.breaches = ratchet(checked, baseline, outcome.checks,
                                                             outcome.comparisons, cfg)

@@ -162,12 +162,14 @@ def on_moved_port(cfg: Config, fixed: int, port: int) -> tuple[Config, list[str]
     changed: list[str] = []
 
     def moved(value: object, key: str) -> object:
-        if isinstance(value, str) and value.startswith(("http://", "https://")) and is_loopback_url(value):
-            parts = urlsplit(value)
+        # The scheme in any case (urlsplit lowers it: HTTP://...), the port as written (:08000 is 8000)
+        if isinstance(value, str) and urlsplit(value.strip()).scheme in ("http", "https") \
+                and is_loopback_url(value.strip()):
+            parts = urlsplit(value.strip())
             with contextlib.suppress(ValueError):  # a port that is no number
                 if parts.port == fixed:
                     changed.append(key)
-                    netloc = parts.netloc.removesuffix(f":{fixed}") + f":{port}"
+                    netloc = parts.netloc.rsplit(":", 1)[0] + f":{port}"
                     return urlunsplit(parts._replace(netloc=netloc))
         elif isinstance(value, (list, tuple)):
             items = [moved(item, f"{key}[{i}]") for i, item in enumerate(value)]
@@ -185,6 +187,13 @@ def on_moved_port(cfg: Config, fixed: int, port: int) -> tuple[Config, list[str]
     return moved(cfg, ""), changed  # type: ignore[return-value]
 
 
+def one_server_pages(head: Config, base: Config) -> frozenset[str]:
+    """The ``[[frontend.pages]]`` URLs the head's and the base's configurations name alike
+    (:func:`one_server`): each such page's metrics are labelled with that URL (its ``label``)."""
+    return frozenset(mine.url for mine, theirs in zip(head.frontend.pages, base.frontend.pages, strict=False)
+                     if mine.url and mine.url == theirs.url)
+
+
 # The phases that measure nothing else when their setting names a server: the whole phase would measure
 # that one server for both builds (load's rounds would even pair that server with the base's app).
 WHOLLY_ON_ONE_SERVER = frozenset({"api", "load"})
@@ -194,11 +203,12 @@ def one_server(phase: str, head: Config, base: Config) -> str:
     """Which settings of *phase* name the same server in the head's and the base's configuration
     (``[api] url``, ``[load] host``, ``[security.http] url``, a ``[[frontend.pages]] url``, an absolute
     ``[frontend.login] path``), as one phrase: ``"[api] url = http://host:port/path: one server for both
-    builds, ..."`` (URLs without credentials, query or fragment); "" when none does. Such a setting wins
-    over the app each build starts, so both builds measure that server and every verdict on it compares
+    builds, ..."`` (without credentials, query or fragment, also a URL without a scheme:
+    :func:`~echotune_ci.net.urls.said_url`); "" when none does. Such a setting wins over the app each build
+    starts, so both builds measure that server and every verdict on it compares
     the server with itself. A URL on the head's fixed port is no such setting: the base's is moved to the
     base's port (:func:`on_moved_port`), so the two differ."""
-    from ..net.urls import location
+    from ..net.urls import said_url
 
     def named(cfg: Config) -> list[tuple[str, str]]:
         if phase == "api":
@@ -218,8 +228,7 @@ def one_server(phase: str, head: Config, base: Config) -> str:
     out = []
     for (key, mine), (_, theirs) in zip(named(head), named(base), strict=False):
         if mine and mine == theirs:
-            place = location(mine)
-            out.append(f"{key} = {place if place is not None else mine}")
+            out.append(f"{key} = {said_url(mine)}")
     if not out:
         return ""
     return (f"{'; '.join(out)}: one server for both builds, not each build's app (leave it empty to measure "

@@ -46,7 +46,8 @@ from ..serve import App
 from . import BASE_FOLDER
 from .checkout import (BaseSource, checkout_top, dirty_paths, prepared_folder, repository_root, resolve_ref,
                        worktree)
-from .configs import WHOLLY_ON_ONE_SERVER, base_config, bundle_in_base, one_server, where_moved
+from .configs import (WHOLLY_ON_ONE_SERVER, base_config, bundle_in_base, one_server, one_server_pages,
+                      where_moved)
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
                    dotenv_settings, local_databases, named_settings, remember_databases,
                    own_database_example, server_databases, share_earlier_databases, shared_caches,
@@ -485,6 +486,7 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
                 pair = measure_pair(phase, head, base)
                 if one:  # its other checks or pages compare the builds; what that setting names does not
                     pair.head.warnings.append(f"{one}: what was measured there compares no builds")
+                    pair = pages_apart(pair, one_server_pages(head.cfg, base.cfg))
             pair.head = app_exited(pair.head, phase, head_app)
             if pair.base is not None:
                 pair.base = app_exited(pair.base, phase, base_app)
@@ -502,6 +504,22 @@ def _measure(phases: list[Phase[Any]], head: Side, base: Side | None, apps: tupl
             status = "head and base measured"
         console.info(f"{phase.name}: {status} ({pair.head.duration_s:.1f}s)")
     return pairs
+
+
+def pages_apart(pair: Pair, urls: frozenset[str]) -> Pair:
+    """*pair* with the metrics of the pages at *urls* (one server for both builds, :func:`one_server_pages`)
+    not compared: both builds loaded that server, and its paints and sizes were gated against themselves,
+    a false "regressed" failing the pull request at the rate of the test's alpha (and its undecided
+    metrics asked for more rounds)."""
+    if not urls:
+        return pair
+
+    def apart(result: PhaseResult) -> PhaseResult:
+        return dataclasses.replace(result, metrics=[dataclasses.replace(m, compared=False)
+                                                    if m.labels.get("url") in urls else m
+                                                    for m in result.metrics])
+
+    return dataclasses.replace(pair, head=apart(pair.head), base=apart(pair.base) if pair.base else None)
 
 
 @dataclass

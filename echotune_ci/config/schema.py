@@ -53,6 +53,24 @@ Parser = Callable[[Any, str, str], Any]
 Check = Callable[[Any], "str | None"]
 
 
+def server_url(value: str) -> str | None:
+    """The check of a setting that names a server by its URL (``[api] url``, ``[load] host``,
+    ``[security.http] url``, a page's ``url``): a port, where it has one, is a number. ``{port}`` is
+    replaced in ``[serve]`` only; in ``[api] url`` it stopped the phase with "internal error: InvalidURL:
+    Invalid port: '{port}'", and ``run --base-ref`` called it one server for both builds. The value is not
+    repeated: a URL can hold a password."""
+    from urllib.parse import urlsplit
+
+    try:
+        port = urlsplit(value.strip()).port
+    except ValueError:
+        port = -1
+    if port == -1:
+        return ("has a port that is no number ({port} is replaced in [serve] only): leave it empty to "
+                "measure the app `run` starts, each build's under --base-ref")
+    return None
+
+
 @dataclass(frozen=True)
 class Constraint:
     """Bounds of one value: the key itself, or each item of a list or table.

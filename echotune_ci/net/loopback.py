@@ -43,16 +43,19 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "http
 
 
 def is_loopback_host(host: str | None) -> bool:
-    """Whether *host* (a name or an address, IPv6 with or without brackets) is this machine."""
+    """Whether *host* (a name or an address, IPv6 with or without brackets) is this machine. The unspecified
+    address is: a connection to 0.0.0.0 (or ::) reaches this machine's listeners, and an app's own log
+    says "Running on http://0.0.0.0:8000", which users copy into [api] url."""
     if not host:
         return False
     host = host.strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    return address.is_loopback or address.is_unspecified
 
 
 def is_loopback_url(url: str | None) -> bool:

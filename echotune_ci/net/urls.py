@@ -69,6 +69,17 @@ def location(url: str) -> Location | None:
     return Location(match.group(1), host, path)
 
 
+def said_url(value: str) -> str:
+    """A setting's server URL *value* as a message may say it, without user, password, query or fragment:
+    :func:`location`'s ``scheme://host:port/path``, and for a value without a scheme (``[load] host =
+    "app:pw@10.0.0.5:8000"``, one with a space before it) the same rule: what follows its last ``@``, up
+    to a ``?`` or ``#``. Such a value was printed whole."""
+    place = location(value.strip())
+    if place is not None:
+        return str(place)
+    return re.split(r"[?#]", value.strip().rsplit("@", 1)[-1], maxsplit=1)[0]
+
+
 def query_value(url: str, name: str) -> str:
     """The value of query parameter *name* in *url* (after its last ``@``, so no password's ``?``; of its
     first URL where it lists several), "" when it has none."""

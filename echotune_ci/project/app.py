@@ -39,8 +39,8 @@ from .djangourls import UrlConf, read_urlconf
 from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
                      guarded_route, health_rank, loadable, read_graph, root_answers)
-from .files import (JS_SUFFIXES, join, json_root, named_dirs, read_json_dict, read_text, ready_path,
-                    real_path, rel, root_route, source_files)
+from .files import (JS_SUFFIXES, join, json_root, named_dirs, python_module, read_json_dict, read_text,
+                    ready_path, real_path, rel, root_route, source_files)
 from .dotenv import TEMPLATES, dotenv_file
 from .instructions import (ONCE, Instructions, Step, read_instructions, readme_commands,
                            readme_data_steps, readme_steps)
@@ -1354,13 +1354,13 @@ def _table_makers(sources: list[Path]) -> tuple[Path | None, Path | None]:
     ``app.run()``); in another (aiohttp-demos' ``db_helpers.py``) nothing runs it."""
     texts = [(path, read_text(path)) for path in sources if not (
         path.name.startswith("test_") or path.name.endswith("_test.py") or path.name == "conftest.py")]
-    trees = {path: tree for path, text in texts if "create_all" in text and (tree := _parsed(text))}
+    trees = {path: tree for path, text in texts if "create_all" in text and (tree := python_module(text))}
     # the app's own functions that call create_all, wherever they are defined
     makers = {stmt.name for tree in trees.values() for stmt in tree.body
               if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and _calls(stmt, {"create_all"})}
     for path, text in texts:
         if path not in trees and any(f"{name}(" in text for name in makers):
-            trees[path] = _parsed(text) or ast.Module(body=[], type_ignores=[])
+            trees[path] = python_module(text) or ast.Module(body=[], type_ignores=[])
     by_hand: Path | None = None
     serving = {path: bool(self_serving_text(text) or _STARTS_SERVER.search(text)) for path, text in texts}
     for path, tree in trees.items():
@@ -1383,12 +1383,6 @@ def _text_of(stmt: ast.stmt) -> str:
     except (RecursionError, ValueError):
         return ""
 
-
-def _parsed(text: str) -> ast.Module | None:
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError):
-        return None
 
 
 def _calls(node: ast.AST, names: set[str]) -> bool:

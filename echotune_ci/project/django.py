@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .envdefaults import read_without_default
-from .files import read_text
+from .files import python_module, read_text
 
 _SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
 # os.environ.get("X"...), os.getenv("X"...), os.environ["X"], env("X"), env.bool("X"), env.list("X"),
@@ -500,9 +500,8 @@ def asgi_early_import(folder: Path, asgi: str) -> EarlyImport | None:
     server on "settings are not configured" / AppRegistryNotReady, while ``manage.py runserver`` (Daphne's,
     with "daphne" in INSTALLED_APPS) sets Django up before it loads the module and serves the app."""
     path = folder / (asgi.replace(".", "/") + ".py")
-    try:
-        tree = ast.parse(read_text(path))
-    except (SyntaxError, ValueError, RecursionError):
+    tree = python_module(read_text(path))
+    if tree is None:
         return None
     setup = next((s.lineno for s in tree.body for n in ast.walk(s) if isinstance(n, ast.Call)
                   and _call_name(n.func) in _SETUP_CALLS), 0)
@@ -559,9 +558,8 @@ def _loads_models(folder: Path, module: str) -> str:
         m = _LOADS_MODELS.search(text)
         if m:
             return f"{path.relative_to(folder).as_posix()}:{text.count(chr(10), 0, m.start()) + 1}"
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError):
+        tree = python_module(text)
+        if tree is None:
             continue
         for statement in tree.body:
             todo += _imported(statement, name)

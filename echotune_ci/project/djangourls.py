@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .django import DjangoFacts
-from .files import read_text
+from .files import python_module, read_text
 from .health import _names_login, loadable
 from .pyimports import import_table
 
@@ -225,9 +225,8 @@ class _Reader:
             for path, package in ((self.folder / f"{base}.py", False),
                                   (self.folder / base / "__init__.py", True)):
                 if path.is_file():
-                    try:
-                        tree = ast.parse(read_text(path))
-                    except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    tree = python_module(read_text(path))
+                    if tree is None:
                         break
                     found = (tree, path.relative_to(self.folder).as_posix(), package)
                     break

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .calltext import split_top_level
-from .files import JS_SUFFIXES, read_text, rel, source_files
+from .files import JS_SUFFIXES, python_module, read_text, rel, source_files
 from .pysettings import settings_reads
 
 MAX_FILES = 300
@@ -203,9 +203,8 @@ def _falls_back(node: ast.AST) -> bool:
 def _python_reads(text: str) -> Iterator[tuple[str, bool | None, int]]:
     """(variable, True with a default / False taken as a value without one / None only tested, line) of
     each read of one Python module."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = python_module(text)
+    if tree is None:
         return
     # caught: under a try whose KeyError handler gives a value (True) or stops the app (False)
     stack: list[tuple[ast.AST, ast.AST | None, bool | None]] = [(tree, None, None)]

@@ -5,6 +5,7 @@ Nothing here executes anything; unreadable files read as empty.
 
 from __future__ import annotations
 
+import ast
 import codecs
 import functools
 import io
@@ -78,6 +79,18 @@ _DJANGO_ROUTE = re.compile(
 # UTF-32 before UTF-16: the UTF-32-LE mark starts with the UTF-16-LE one
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF32_LE, "utf-32-le"),
          (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF16_LE, "utf-16-le"))
+
+
+def python_module(text: str) -> ast.Module | None:
+    """The syntax tree of Python source *text*; None when it does not parse. A file of a project is
+    anyone's text: besides a SyntaxError, ast.parse raises ValueError (a NUL), RecursionError (an
+    expression nested some thousand deep, as ``a.a.a...`` is) and MemoryError (``------...1``), and each
+    site that caught fewer of them stopped ``init`` ("input nested too deeply to process") on one file it
+    only read for a note."""
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def read_text(path: Path, limit: int = 400_000) -> str:

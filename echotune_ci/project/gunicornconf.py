@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 
 from . import commands
-from .files import read_text
+from .files import python_module, read_text
 
 CONFIG = "gunicorn.conf.py"
 # Settings of the file that change what is measured or whether the run can watch the server
@@ -26,16 +26,45 @@ def _env_name(node: ast.AST) -> str:
     if isinstance(node, ast.Call) and node.args:
         func = node.func
         reads = (isinstance(func, ast.Name) and func.id == "getenv") or isinstance(func, ast.Attribute) and (
-            (func.attr == "getenv" and ast.unparse(func.value) == "os")
-            or (func.attr == "get" and ast.unparse(func.value).endswith("environ")))
+            (func.attr == "getenv" and isinstance(func.value, ast.Name) and func.value.id == "os")
+            or (func.attr == "get" and _last_name(func.value).endswith("environ")))
         first = node.args[0]
         if reads and isinstance(first, ast.Constant) and isinstance(first.value, str):
             return first.value
         return ""
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("environ"):
+    if isinstance(node, ast.Subscript) and _last_name(node.value).endswith("environ"):
         key = node.slice
         return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else ""
     return ""
+
+
+def _last_name(node: ast.AST) -> str:
+    """The last name of *node* (``environ`` of ``os.environ``, ``environ`` of ``environ``), else "". Not
+    ast.unparse, which recurses into the whole expression: a valid ``a.a.a...environ`` some 600 deep
+    raised RecursionError out of init."""
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+
+
+def _assigned(node: ast.AST) -> list[str]:
+    """The names a module-level statement *node* sets: ``workers = 4``, ``workers = threads = 4``,
+    ``workers, threads = 4, 2``, ``workers: int = 4``, ``workers += 1`` (gunicorn reads the module's
+    globals after running it, whatever statement set them)."""
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+        targets = [node.target]  # "workers: int" alone (an annotation without a value) sets nothing
+    names: list[str] = []
+    stack = list(targets)
+    while stack:
+        target = stack.pop(0)
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            stack[:0] = target.elts
+        elif isinstance(target, ast.Starred):
+            stack.insert(0, target.value)
+    return names
 
 
 def _module_level(tree: ast.Module) -> list[ast.AST]:
@@ -51,27 +80,49 @@ def _module_level(tree: ast.Module) -> list[ast.AST]:
     return sorted(out, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
 
 
+def named_config(words: list[str]) -> str | None:
+    """The file gunicorn's *words* name with ``-c``/``--config`` (``-c X``, ``-cX``, ``--config X``,
+    ``--config=X``), "" when they name none, None for a module (``python:pkg.conf``)."""
+    for i, word in enumerate(words):
+        if word in ("-c", "--config"):
+            value = words[i + 1] if i + 1 < len(words) else ""
+        elif word.startswith("--config="):
+            value = word.partition("=")[2]
+        elif word.startswith("-c") and not word.startswith("--"):
+            value = word[2:]
+        else:
+            continue
+        return None if value.startswith("python:") else value
+    return ""
+
+
 def config_note(folder: Path, command: str) -> str:
-    """The ``# check:`` for the gunicorn.conf.py in *folder* that *command* (the serve command, run there)
-    loads; "" when the command is no gunicorn, names its own ``-c``/``--config``, or there is no such
-    file."""
-    words = commands.tokens(command)
-    if commands.program(command) != "gunicorn" or any(
-            w in ("-c", "--config") or w.startswith("--config=") for w in words):
+    """The ``# check:`` for the configuration file that *command* (the serve command, run in *folder*)
+    has gunicorn load: the one its ``-c``/``--config`` names, else gunicorn.conf.py in the folder it starts
+    in (after a ``cd X &&``); "" when the command is no gunicorn, names a ``python:`` module, or there is
+    no such file. A Procfile's ``gunicorn -c gunicorn.conf.py wsgi:app`` loads the same file as the bare
+    command, and was said nothing of."""
+    if commands.program(command) != "gunicorn":
         return ""
-    text = read_text(folder / CONFIG)
+    cd, rest = commands.strip_cd(command)
+    named = named_config(commands.tokens(rest))
+    # init reads the project's own files: not a module, nor a path out of the project (/etc/..., ../)
+    if named is None or Path(named).is_absolute() or ".." in Path(named).parts:
+        return ""
+    shown = named or CONFIG
+    text = read_text(folder / cd / shown)
     if not text:
         return ""
-    try:
-        nodes = _module_level(ast.parse(text))
-    except (SyntaxError, ValueError):
+    tree = python_module(text)
+    if tree is None:
         return ""
-    reads = list(dict.fromkeys(f"{name} ({CONFIG}:{n.lineno})" for n in nodes
+    nodes = _module_level(tree)
+    reads = list(dict.fromkeys(f"{name} ({shown}:{n.lineno})" for n in nodes
                                if (name := _env_name(n)) and hasattr(n, "lineno")))
     raises = [n.lineno for n in nodes if isinstance(n, ast.Raise)]
-    sets = [t.id for n in nodes if isinstance(n, ast.Assign) for t in n.targets
-            if isinstance(t, ast.Name) and t.id in _NOTABLE]
-    parts = [f"gunicorn loads {CONFIG} from the folder it starts in (the command line wins over it: --bind)"]
+    sets = [name for n in nodes for name in _assigned(n) if name in _NOTABLE]
+    where = f"{shown}, which its -c names" if named else f"{CONFIG} from the folder it starts in"
+    parts = [f"gunicorn loads {where} (the command line wins over it: --bind)"]
     if sets:
         parts.append(f"its {', '.join(dict.fromkeys(sets))} apply to the measured server"
                      + (" (daemon = True detaches gunicorn, and the run sees it exit)" if "daemon" in sets

@@ -39,7 +39,7 @@ from pathlib import Path
 
 from . import pyroots
 from .calltext import in_literal, split_top_level
-from .files import JS_SUFFIXES, read_text, rel, resolve_import
+from .files import JS_SUFFIXES, python_module, read_text, rel, resolve_import
 from .nestroutes import read_nest_routes
 from .pyimports import import_table
 
@@ -515,9 +515,8 @@ class _PythonReader:
         self.root, self.graph = root, graph
         self.trees: dict[str, tuple[ast.Module, str]] = {}
         for path in sources:
-            try:
-                tree = ast.parse(read_text(path))
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = python_module(read_text(path))
+            if tree is None:
                 continue
             self.trees[module_name(path, root)] = (tree, rel(path, root))
         self.consts: dict[tuple[str, str], ast.expr] = {}

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from .dotenv import dotenv_file
 from .envdefaults import env_default
-from .files import read_text, source_files
+from .files import python_module, read_text, source_files
 from .pydeps import PythonDeps
 from .pyroots import import_roots, module_name
 
@@ -405,9 +405,8 @@ def required_env(folder: Path, sources: list[Path]) -> list[Required]:
                 readers and any(f"{r}(" in text or f"{r}." in text for r in readers)) and not (
                 "raise" in text and ("getenv" in text or "environ.get" in text)):
             continue
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
+        tree = python_module(text)
+        if tree is None:
             continue
         where = path.relative_to(folder).as_posix()
         nodes = _import_time_nodes(tree, readers)
@@ -478,9 +477,8 @@ def _environ_defaults(folder: Path, texts: list[tuple[Path, str]]) -> set[str]:
             folders.add(top)
         if "Env(" not in text:
             continue
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
+        tree = python_module(text)
+        if tree is None:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _text_name(node.func) == "Env":

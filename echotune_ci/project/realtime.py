@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import NOT_SOURCE, read_text
+from .files import NOT_SOURCE, python_module, read_text
 
 SOCKETIO_NODE = ("socket.io",)
 WS_NODE = ("ws", "express-ws", "@fastify/websocket", "uWebSockets.js")
@@ -220,9 +220,8 @@ def consumer_key(folder: Path, consumer: str) -> tuple[str, str, str]:
     for rel, text in _sources(folder, (".py",)):
         if f"class {consumer}" not in text:
             continue
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError):
+        tree = python_module(text)
+        if tree is None:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef) and node.name == consumer:
@@ -415,9 +414,8 @@ def _js_ack(text: str) -> tuple[str, int] | None:
 def _python_ack(text: str) -> tuple[str, int] | None:
     if ".on(" not in text and ".event" not in text:
         return None
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError):
+    tree = python_module(text)
+    if tree is None:
         return None
     offsets = [0]
     for line in text.splitlines(keepends=True):

@@ -50,7 +50,9 @@ def fmt_delta(m: Metric, comparison: Comparison | None = None) -> str:
     "+6 % (not tested)" a count that gets no verdict (compare's method
     "count": files scanned, requests sent), "+1.7 % (within 5 %)" a single
     value on each side whose change stayed within its limit (compare's
-    method "threshold": a bundle's bytes, a score). Without one it is the plain
+    method "threshold": a bundle's bytes, a score), "+20 % (below the
+    minimum effect)" one beyond its limit that moved less than its unit's
+    floor (:attr:`~echotune_ci.compare.Comparison.below_floor`). Without one it is the plain
     difference in percent of the base, with no arrow, since a single
     difference says nothing about noise. A figure of its own run alone
     (``compared`` false: the api phase's response times) says "not
@@ -68,6 +70,9 @@ def fmt_delta(m: Metric, comparison: Comparison | None = None) -> str:
         if comparison.held_back:
             # "(n.s.)" read as "no change" beside a page's Speed Index +156 %, every head load slower
             return text + " (held back)"
+        if comparison.below_floor:
+            # Beyond its limit in percent, and no change only for the unit's floor: "+20 % (within 5 %)"
+            return f"{text} (below the minimum effect)"
         if comparison.method == "threshold" and comparison.verdict == "no significant change" \
                 and comparison.limit_pct is not None:
             # One value a side (a bundle's bytes, a score) is no sample: its change is exact, and what made

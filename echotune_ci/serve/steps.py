@@ -45,6 +45,12 @@ SETUP_INPUTS = (
 # node-linker=hoisted, npm's legacy-peer-deps, Yarn's nodeLinker) with no change to the lockfile, so they
 # are inputs wherever a package.json is, present or not in the configured list (see setup_inputs)
 JS_INSTALL_SETTINGS = (".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml")
+# The same beside a pyproject.toml: Poetry's local settings (what `poetry config --local` writes:
+# installer.no-binary builds every package from source, virtualenvs.create = false installs into the
+# interpreter itself), uv's and PDM's project settings. A pull request that added a poetry.toml left the
+# head's setup skipped ("its inputs did not change since the last setup") and the base linked to it.
+PYTHON_INSTALL_SETTINGS = ("poetry.toml", "uv.toml", "pdm.toml")
+INSTALL_SETTINGS = {"package.json": JS_INSTALL_SETTINGS, "pyproject.toml": PYTHON_INSTALL_SETTINGS}
 # What setup leaves behind, by convention: when one of these existed after the last setup and is
 # gone now (someone removed node_modules), the stamp no longer holds. Yarn 2+'s Plug'n'Play install makes no
 # node_modules, only its map of the packages (.pnp.cjs; Yarn 2's .pnp.js): without it in the list a setup
@@ -94,11 +100,11 @@ def stamp_path(cwd: Path) -> Path:
 def setup_inputs(cwd: Path, configured: Sequence[str], missing_ok: bool = False) -> list[Path]:
     """The files whose change re-runs setup: *configured* (relative to *cwd*), else the known
     lockfiles and manifests present in *cwd*; either way with the package managers' settings
-    (:data:`JS_INSTALL_SETTINGS`) present beside each package.json among them. A pull request that added
-    an .npmrc with ``node-linker=hoisted`` left the head's setup skipped (its node_modules as before) and
-    the base linked to it. The files a generator writes code into node_modules from are inputs too
-    (:func:`~echotune_ci.serve.generated.generated_inputs`: Prisma's schema), since no lockfile shows their
-    change. ConfigError names a configured file that is missing, unless *missing_ok*
+    (:data:`INSTALL_SETTINGS`) present beside each package.json or pyproject.toml among them. A pull
+    request that added an .npmrc with ``node-linker=hoisted`` left the head's setup skipped (its
+    node_modules as before) and the base linked to it. The files a generator writes code into node_modules
+    from are inputs too (:func:`~echotune_ci.serve.generated.generated_inputs`: Prisma's schema), since no
+    lockfile shows their change. ConfigError names a configured file that is missing, unless *missing_ok*
     (the base of ``run --base-ref``, a commit from before the file: the configured inputs it has)."""
     if configured:
         paths = [cwd / p for p in configured]
@@ -108,7 +114,7 @@ def setup_inputs(cwd: Path, configured: Sequence[str], missing_ok: bool = False)
         paths = [p for p in paths if p.is_file()]
     else:
         paths = [cwd / name for name in SETUP_INPUTS if (cwd / name).is_file()]
-    settings = [p.parent / name for p in paths if p.name == "package.json" for name in JS_INSTALL_SETTINGS]
+    settings = [p.parent / name for p in paths for name in INSTALL_SETTINGS.get(p.name, ())]
     generated = [g for p in paths if p.name == "package.json" for g in generated_inputs(p.parent)]
     return list(dict.fromkeys([*paths, *(p for p in settings if p.is_file()), *generated]))
 

@@ -88,3 +88,69 @@ def test_a_phase_on_one_server_is_not_compared_and_a_check_on_it_says_so(tmp_pat
            "it empty to measure the app each build starts): what was measured there compares no builds" \
            in head["security"].warnings
     assert (root / "out" / "base" / "security.json").is_file()
+
+
+def test_a_value_without_a_scheme_is_said_without_its_secrets(tmp_path: Path) -> None:
+    # location() reads scheme:// URLs only, and the value it could not read was printed whole: password,
+    # token and all, into the comment. The same rule as a URL's: what follows the last "@", up to ? or #.
+    (tmp_path / "echotune.toml").write_text(
+        '[api]\nurl = "app:s3cret@10.0.0.5:8000/v1?token=abc"\n[load]\nhost = " http://u:pw@10.0.0.5:8000/"\n'
+        '[security.http]\nurl = "10.0.0.5:8000/#key=abc"\n')
+    cfg = load_config(tmp_path / "echotune.toml")
+    assert one_server("api", cfg, cfg).startswith("[api] url = 10.0.0.5:8000/v1: one server for both builds")
+    assert one_server("load", cfg, cfg).startswith("[load] host = http://10.0.0.5:8000/: one server for both")
+    assert one_server("security", cfg, cfg).startswith("[security.http] url = 10.0.0.5:8000/: one server")
+
+
+def test_a_port_placeholder_in_a_phase_url_is_refused_when_the_file_is_read(tmp_path: Path) -> None:
+    # `[api] url = "http://127.0.0.1:{port}"` (as [serve] ready_url takes it) stopped the api phase with
+    # "internal error: InvalidURL: Invalid port: '{port}'", and run --base-ref called it one server for
+    # both builds. The message does not repeat the URL, which may hold a password.
+    from echotune_ci.errors import ConfigError
+
+    for table, key in (("api", "url"), ("load", "host"), ("security.http", "url")):
+        (tmp_path / "echotune.toml").write_text(f'[{table}]\n{key} = "http://app:s3cret@127.0.0.1:{{port}}/"\n')
+        with pytest.raises(ConfigError) as caught:
+            load_config(tmp_path / "echotune.toml")
+        assert str(caught.value) == (
+            f"{tmp_path / 'echotune.toml'}: '{table}.{key}' has a port that is no number ({{port}} is "
+            "replaced in [serve] only): leave it empty to measure the app `run` starts, each build's under "
+            "--base-ref")
+    (tmp_path / "echotune.toml").write_text('[[frontend.pages]]\nurl = "http://localhost:80a/about"\n')
+    with pytest.raises(ConfigError, match=r"'frontend\.pages\[0\]\.url' has a port that is no number"):
+        load_config(tmp_path / "echotune.toml")
+    (tmp_path / "echotune.toml").write_text('[api]\nurl = "http://127.0.0.1:8000"\n[load]\nhost = ""\n')
+    assert load_config(tmp_path / "echotune.toml").api.url == "http://127.0.0.1:8000"
+
+
+def test_a_page_on_one_server_is_not_compared_nor_gated() -> None:
+    # Both builds load https://staging.example.com/about: whatever its paints did between the two loads
+    # was the server's own noise, and the gate failed the pull request on it ("regression of fcp_ms").
+    from echotune_ci.baseref.measure import Pair
+    from echotune_ci.baseref.sidebyside import pages_apart
+    from echotune_ci.config import defaults
+    from echotune_ci.gate import evaluate
+    from echotune_ci.report.render import fmt_delta
+    from echotune_ci.results import Metric, PhaseResult
+
+    shared = "https://staging.example.com/about"
+
+    def frontend(own: list[float], staging: list[float]) -> PhaseResult:
+        return PhaseResult("frontend", metrics=[
+            Metric("fcp_ms", sorted(own)[3], "ms", samples=own, labels={"url": "/"}).evaluate(),
+            Metric("fcp_ms", sorted(staging)[3], "ms", samples=staging, labels={"url": shared}).evaluate(),
+        ]).finalize()
+
+    own = [100.0, 101, 102, 103, 104, 105, 106]
+    slow = [300.0, 301, 302, 303, 304, 305, 306]
+    pair = Pair(frontend(own, slow), frontend(own, own))
+    gated = evaluate([pair.head], defaults(), [pair.base])
+    assert [(c.rule, c.status) for c in gated.checks if c.rule.startswith("regression of")] == [
+        ("regression of fcp_ms[url=/]", "pass"), (f"regression of fcp_ms[url={shared}]", "fail")]
+    pair = pages_apart(pair, frozenset({shared}))
+    gated = evaluate([pair.head], defaults(), [pair.base])
+    assert [(c.rule, c.status) for c in gated.checks if c.rule.startswith("regression of")] == [
+        ("regression of fcp_ms[url=/]", "pass")]
+    assert gated.status == "pass"
+    assert fmt_delta(gated.results[0].metrics[1]) == "not compared"
+    assert pages_apart(pair, frozenset()) is pair

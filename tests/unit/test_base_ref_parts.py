@@ -1055,6 +1055,18 @@ def test_the_urls_on_a_moved_fixed_port_measure_the_base_where_it_listens(tmp_pa
                                                      "http://127.0.0.1:5001/docs", "http://example.com:5000/"]
     assert moved.serve == cfg.serve and moved.load is cfg.load  # the app moves its own ready URL
     assert on_moved_port(cfg, 5002, 41234) == (cfg, [])
+    # The same app in other spellings: the address its own log prints ("Running on http://0.0.0.0:5000",
+    # which a connection reaches: socket.create_connection(("0.0.0.0", port)) reached a listener on
+    # 127.0.0.1), an upper-case scheme, a port with a leading zero. Each was left on the head's port, so
+    # the base measured the head's app ("http://localhost:05000" became "http://localhost:05000:41234").
+    (tmp_path / "echotune.toml").write_text(
+        '[api]\nurl = "http://0.0.0.0:5000/v1"\n[security.http]\nurl = "HTTP://127.0.0.1:5000/"\n'
+        '[[frontend.pages]]\nurl = "http://localhost:05000/about"\n[[frontend.pages]]\nurl = "http://[::]:5000/"\n')
+    cfg = load_config(tmp_path / "echotune.toml")
+    moved, keys = on_moved_port(cfg, 5000, 41234)
+    assert (moved.api.url, moved.security.http.url, [p.url for p in moved.frontend.pages]) == (
+        "http://0.0.0.0:41234/v1", "http://127.0.0.1:41234/", ["http://localhost:41234/about",
+                                                               "http://[::]:41234/"])
 
 
 def test_a_side_by_side_run_of_some_phases_names_the_results_an_earlier_run_left(tmp_path, capsys):

@@ -116,7 +116,8 @@ def test_a_gated_metric_that_held_against_the_base_is_a_gate_checked() -> None:
 
 def test_gated_metrics_that_held_are_one_line_per_phase() -> None:
     # Every page's paints and every endpoint's p95 are gated: one line each would bury the budgets.
-    outcome = evaluate([load(BASE_P95, P50)], defaults(), [load(BASE_P95, P50)])
+    # (a base of other times: two equal runs started in the same second read as one run handed twice)
+    outcome = evaluate([load(BASE_P95, P50)], defaults(), [load([v + 0.5 for v in BASE_P95], P50)])
     held = [c for c in outcome.checks if c.rule.startswith("regression of ")]
     assert [(c.rule, c.status) for c in held] == [("regression of p95_ms", "pass")]
     head, base = bundle(10_000), bundle(10_000)
@@ -126,3 +127,15 @@ def test_gated_metrics_that_held_are_one_line_per_phase() -> None:
     lines = render("gate.txt.j2", outcome=outcome).splitlines()
     assert lines[-2:] == ["pass  bundle: 2 gated metrics held against the base ([gate] regression)",
                           "gate: pass (0 failed, 0 could not run, 2 checked)"]
+
+
+def test_a_base_that_is_the_heads_own_run_holds_no_gate() -> None:
+    # `gate --baseline` given the head's own folder: every comparison is of a run with itself, and the
+    # gate warned "nothing of this phase was compared with a base" above "pass  load: p95_ms: no
+    # significant change (CI −2.9 % … +2.9 %) against the base (limit 10 %)", counted as a gate checked.
+    head = load(BASE_P95, P50)
+    outcome = evaluate([head], defaults(), [head])
+    assert [(c.rule, c.status) for c in outcome.checks] == [("p95_ms", "pass"), ("p50_ms", "pass"),
+                                                            ("compared with the base", "warn")]
+    assert render("gate.txt.j2", outcome=outcome).splitlines()[-1] == \
+        "gate: warn (0 failed, 0 could not run, 3 checked)"

@@ -204,7 +204,7 @@ def test_propose_test_command_gets_no_credentials_and_no_git_config():
 
 def test_loopback_hosts_are_kept_off_proxies():
     for url in ("http://127.0.0.1:5000/", "http://localhost/", "http://[::1]:80/", "http://127.0.0.2/",
-                "http://app.localhost/"):
+                "http://app.localhost/", "http://0.0.0.0:8000/", "http://[::]:8000/"):
         assert is_loopback_url(url), url
     for url in ("http://10.0.0.1/", "https://example.org/", "http://127.example.org/", ""):
         assert not is_loopback_url(url), url

@@ -13,7 +13,7 @@ from echotune_ci.gate import evaluate
 from echotune_ci.report.annotations import annotations
 from echotune_ci.report.html import render_html
 from echotune_ci.report.markdown import COMMENT_MARKER, render_comment, render_summary
-from echotune_ci.results import Finding, Location, PhaseResult, assign_fingerprints
+from echotune_ci.results import Finding, Location, Metric, PhaseResult, assign_fingerprints
 from support.samples import frontend_result, load_result, noisy, security_result
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -188,9 +188,14 @@ def test_the_findings_a_pull_request_brings_are_marked_and_listed_first():
     outcome = evaluate(base, defaults(), base + [])
     assert "security: 6 finding(s), all known from the base</summary>" in render_comment(
         outcome.results, outcome=outcome)
-    outcome = evaluate(head, defaults(), [security()])
+    # A base that ran clean (the security phase counts its findings by severity, none here); one with no
+    # result at all compared nothing and calls nothing new (the gate warns "the base has no security results")
+    clean = PhaseResult("security", metrics=[Metric("findings.high", 0, "findings")]).finalize(fail_on="high")
+    outcome = evaluate(head, defaults(), [clean])
     body = render_comment(outcome.results, outcome=outcome)
     assert "security: 7 finding(s), new since the base</summary>" in body and "**new**" not in body
+    outcome = evaluate(head, defaults(), [security()])
+    assert "new" not in render_comment(outcome.results, outcome=outcome).split("### Findings")[1]
     outcome = evaluate(head, defaults())
     body = render_comment(outcome.results, outcome=outcome)
     assert "security: 7 finding(s)</summary>" in body and "new" not in body.split("### Findings")[1]

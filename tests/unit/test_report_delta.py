@@ -155,3 +155,30 @@ def test_a_significant_metric_the_gatekeeping_held_back_is_not_called_no_change(
     # Without a held-back row the footnote does not explain one.
     plain = evaluate([page(FCP_HEAD, SI_BASE)], defaults(), [page(FCP_BASE, SI_BASE)])
     assert "held back" not in render_comment(plain.results, outcome=plain)
+
+
+def bundle(total: float) -> PhaseResult:
+    metric = Metric("bundle_total_gzip_bytes", total, "bytes").evaluate()
+    return PhaseResult("bundle", metrics=[metric]).finalize()
+
+
+def test_a_single_value_under_its_units_floor_is_not_within_its_limit() -> None:
+    # A 400-byte bundle that grew by 80 bytes: +20 % (80 / 400), four times its 5 % limit ([gate]
+    # regression's default for bundle_total_gzip_bytes), and no regression only because a size must move
+    # by [gate] min_effect_bytes (100) to count. Its Δ read "+20 % (within 5 %)".
+    outcome = evaluate([bundle(480.0)], defaults(), [bundle(400.0)])
+    [c] = outcome.comparisons
+    assert (c.verdict, c.effect_pct, c.limit_pct, c.below_floor) == ("no significant change", 20.0, 5.0, True)
+    [m] = outcome.results[0].metrics
+    assert fmt_delta(m, c) == "+20 % (below the minimum effect)"
+    assert [ch.detail for ch in outcome.checks] == [
+        "bundle_total_gzip_bytes: no significant change (+20 %) against the base (limit 5 %; below the "
+        "minimum effect)"]
+    # from nothing to 60 bytes: no percentage is within a limit either
+    outcome = evaluate([bundle(60.0)], defaults(), [bundle(0.0)])
+    assert fmt_delta(outcome.results[0].metrics[0], outcome.comparisons[0]) == \
+        "from 0 (below the minimum effect)"
+    # 100,000 to 103,000 bytes, +3 %: within the 5 % limit, as before
+    outcome = evaluate([bundle(103_000.0)], defaults(), [bundle(100_000.0)])
+    assert not outcome.comparisons[0].below_floor
+    assert fmt_delta(outcome.results[0].metrics[0], outcome.comparisons[0]) == "+3 % (within 5 %)"

@@ -248,3 +248,25 @@ def test_the_base_of_a_poetry_release_commit_links_the_heads_environment(tmp_pat
     assert note == ("the base's dependencies are the head's (same setup and inputs): linked .venv instead "
                     "of installing them again")
     assert (tmp_path / "base" / ".venv").resolve() == (tmp_path / "head" / ".venv").resolve()
+
+
+def test_poetrys_local_settings_beside_a_pyproject_are_a_setup_input(tmp_path: Path) -> None:
+    """`poetry config --local installer.no-binary :all:` (Poetry 2.5.1) writes poetry.toml beside
+    pyproject.toml: every package then built from source, with no change to poetry.lock. A pull request
+    that added one left the head's setup skipped, as an .npmrc did before it was an input; run --base-ref
+    on it now says "the base's setup inputs differ from the head's (poetry.toml only in the head)"."""
+    from echotune_ci.serve.steps import setup_inputs
+
+    (tmp_path / "pyproject.toml").write_text(BLUEPRINTS)
+    (tmp_path / "poetry.lock").write_text('content-hash = "7ca0d6f5cd35"\n')
+    assert setup_inputs(tmp_path, []) == [tmp_path / "pyproject.toml", tmp_path / "poetry.lock"]
+    (tmp_path / "poetry.toml").write_text('[installer]\nno-binary = [":all:"]\n')
+    (tmp_path / "uv.toml").write_text('no-binary = true\n')
+    assert setup_inputs(tmp_path, []) == [tmp_path / "pyproject.toml", tmp_path / "poetry.lock",
+                                          tmp_path / "poetry.toml", tmp_path / "uv.toml"]
+    # configured inputs get them too, beside the pyproject.toml they name
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "pyproject.toml").write_text(BLUEPRINTS)
+    (tmp_path / "api" / "pdm.toml").write_text('[venv]\nin_project = true\n')
+    assert setup_inputs(tmp_path, ["api/pyproject.toml"]) == [tmp_path / "api" / "pyproject.toml",
+                                                              tmp_path / "api" / "pdm.toml"]

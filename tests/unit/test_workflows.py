@@ -135,3 +135,27 @@ def test_the_action_installs_a_missing_package_manager_with_pipx(tmp_path):
     done = subprocess.run(["bash", "-c", _tools_step()], env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert "input 'tools': 'hatch' is none of poetry, pipenv, pdm, uv" in done.stdout
+
+
+def test_the_tools_step_says_what_is_missing_in_one_line(tmp_path):
+    """A job without pipx (a `container: python:3.12` job, a self-hosted runner) stopped on bash's
+    "pipx: command not found" (exit 127); and the input was globbed: `tools: '*'` named the files of the
+    folder the step ran in ("'README.md' is none of ...")."""
+    import subprocess
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pipenv").write_text("#!/bin/sh\nexit 0\n")
+    (bin_dir / "pipenv").chmod(0o755)
+    (tmp_path / "README.md").write_text("a file the glob would name\n")
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "ECHOTUNE_STEP_TOOLS": "pipenv poetry"}
+    done = subprocess.run(["bash", "-c", _tools_step()], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=30)
+    assert (done.returncode, done.stderr) == (2, "")
+    assert done.stdout == ("::error title=EchoTune CI::input 'tools': poetry is not on PATH, nor pipx to "
+                           "install it; install poetry in a step before this action\n")
+    env["ECHOTUNE_STEP_TOOLS"] = "*"
+    done = subprocess.run(["bash", "-c", _tools_step()], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2
+    assert "input 'tools': '*' is none of poetry, pipenv, pdm, uv" in done.stdout

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ...config.schema import item, seconds, setting
+from ...config.schema import item, seconds, server_url, setting
 from ..load.settings import METHODS, LoginSettings, status_codes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,7 +118,7 @@ class ApiSettings:
     """[api]: the OpenAPI contract test and the integration flows."""
 
     enabled: bool = setting(True, doc="false: the phase reports nothing.")
-    url: str = setting("", doc="The app's URL (default: the app `run` started).")
+    url: str = setting("", check=server_url, doc="The app's URL (default: the app `run` started).")
     openapi: str = setting("", doc="The OpenAPI document: a path on the app (/openapi.json), a URL on the "
                                    "app's host, or a file (relative to the config file); empty: discover.")
     graphql: str = setting("", doc="The GraphQL endpoint: a path on the app (/graphql) or a URL on the app's "

@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ...config.schema import item, seconds, setting
+from ...config.schema import item, seconds, server_url, setting
 from ...errors import ConfigError
 
 # Page budgets a page may override; the names are the metric names.
@@ -65,7 +65,7 @@ class PageSettings:
     """A page to audit ([[frontend.pages]]): give `path` or `url`."""
 
     path: str = setting("", doc="Path resolved against the app's URL (used by `run`), e.g. '/'.")
-    url: str = setting("", doc="Absolute URL, used as it is.")
+    url: str = setting("", check=server_url, doc="Absolute URL, used as it is.")
     name: str = setting("", doc="Screenshot file name; default derived from the URL.")
     budgets: Mapping[str, float] = setting({}, item=item(min=0), check=_unknown_budget,
                                            doc="Per-page budget overrides.")

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...config.schema import seconds, setting, status_codes
+from ...config.schema import seconds, server_url, setting, status_codes
 from ...errors import ConfigError
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -386,7 +386,7 @@ class LoadSettings:
     """[load]: the locust test."""
 
     enabled: bool = setting(True, doc="false: the phase reports nothing.")
-    host: str = setting("", doc="Target URL (default: the app `run` started).")
+    host: str = setting("", check=server_url, doc="Target URL (default: the app `run` started).")
     locustfile: str = setting("", doc="A locustfile of your own instead of the endpoints below.")
     user_class: str = setting("fast", choices=("fast", "http"), doc="FastHttpUser or HttpUser.")
     users: int = setting(20, min=1, max=20000, doc="Concurrent users.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...config.schema import item, seconds, setting
+from ...config.schema import item, seconds, server_url, setting
 from ...results.model import SEVERITIES
 from .checks import CHECK_NAMES
 
@@ -174,7 +174,7 @@ class HeaderPage:
 class HttpSettings:
     """[security.http]: security headers of the running app, and the auth probes."""
 
-    url: str = setting("", doc="Base URL to check; empty: the app `run` started.")
+    url: str = setting("", check=server_url, doc="Base URL to check; empty: the app `run` started.")
     pages: tuple[HeaderPage, ...] = setting((HeaderPage(path="/"),),
                                             doc="Pages whose headers are scored, each with an optional "
                                                 "min_score override.")
