@@ -44,8 +44,8 @@ from ..phases.base import Phase, PhaseContext
 from ..results import Metric, PhaseResult
 from ..serve import App
 from . import BASE_FOLDER
-from .checkout import (BaseSource, checkout_top, dirty_paths, prepared_folder, repository_root, resolve_ref,
-                       worktree)
+from .checkout import (BaseSource, checkout_top, dirty_paths, earlier_build_outputs, prepared_folder,
+                       repository_root, resolve_ref, worktree)
 from .configs import WHOLLY_ON_ONE_SERVER, base_config, bundle_in_base, one_server, where_moved
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
                    dotenv_settings, local_databases, named_settings, remember_databases,
@@ -412,6 +412,20 @@ def _start(ready: PreparedApp | None, phases: list[Phase[Any]],
 
             console.warn(f"the head (the working tree): {without_app(phases, str(exc))}")
         return None, str(exc)
+
+
+def _earlier_outputs_said(repo: Path, untracked: Sequence[str], head: Path, base: Path) -> list[str]:
+    """A warning naming what an earlier build left in the head's checkout that the base's build writes
+    too (:func:`~.checkout.earlier_build_outputs`): the head's build ran with it in place, the base's
+    without, so a step that reads the project's folder saw it on one side only."""
+    found = earlier_build_outputs(repo, untracked, head, base)
+    if not found:
+        return []
+    shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+    return [f"{shown}: an earlier build's output in the head's checkout (the base's build writes it too) "
+            "that git does not ignore: the head's build ran with it in place and the base's fresh checkout "
+            "without, so a step that reads the project's folder (Tailwind's source scan, a glob) saw it on "
+            "the head's side only and the two builds differ by more than the change; add it to .gitignore"]
 
 
 def _moved_head(app: App | None) -> list[str]:
@@ -988,6 +1002,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             read = (_database_settings(cfg, base_cfg, head_ready.app, base_ready.app)[0]
                     if head_ready is not None and base_ready is not None else None)
             report.notes.extend(share_earlier_databases(cfg.base_dir, base_cfg.base_dir, earlier, read))
+            report.warnings.extend(_earlier_outputs_said(repo, untracked, cfg.base_dir, base_cfg.base_dir))
         with _said_of_the_head():
             head_app, head_unavailable = _start(head_ready, phases)
         if head_app is not None:
