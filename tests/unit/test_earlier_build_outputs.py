@@ -60,3 +60,23 @@ def test_a_clean_checkout_says_nothing(tmp_path):
     head, base = project(tmp_path)
     (head / ".gitignore").write_text("static/css/\nstatic_root/\nnotes.txt\n")
     assert _earlier_outputs_said(head, dirty_paths(head)[1], head, base) == []
+
+
+def test_the_warning_goes_on_every_phase_the_bundles_first():
+    # pair 3 of the trial (npm i of @tailwindcss/vite): the head's static/js/hello-bundle.js of an earlier
+    # build was counted by the bundle's globs on its side only (+241 % gzip, FAIL), and the warning was on
+    # the load phase alone, where the apps' data warnings go
+    from echotune_ci.baseref import sidebyside
+    from echotune_ci.baseref.measure import Pair
+    from echotune_ci.report.layout import Places, collect_warnings
+    from echotune_ci.results import PhaseResult
+
+    said = "static/, static_root/: an earlier build's output in the head's checkout"
+    data = "the head has an untracked SQLite database, db.sqlite3, that the base lacks"
+    report = sidebyside.SideBySide(warnings=[data], build_warnings=[said])
+    pairs = [Pair(PhaseResult(phase=name)) for name in ("security", "load", "bundle")]
+    results = sidebyside._annotate(pairs, report, sidebyside.BaseOptions(ref="HEAD"), [False, True, False])
+    assert [r.warnings for r in results] == [[said], [said, data], [said]]
+    shown = collect_warnings(results, Places.of(results))
+    assert [(w.phase, w.text) for w in shown] == [("security, load, bundle", said), ("load", data)]
+    assert report.to_dict()["warnings"] == [said, data]
