@@ -44,8 +44,8 @@ from ..phases.base import Phase, PhaseContext
 from ..results import Metric, PhaseResult
 from ..serve import App
 from . import BASE_FOLDER
-from .checkout import (BaseSource, checkout_top, dirty_paths, prepared_folder, repository_root, resolve_ref,
-                       worktree)
+from .checkout import (BaseSource, checkout_top, dirty_paths, earlier_build_outputs, prepared_folder,
+                       repository_root, resolve_ref, worktree)
 from .configs import (WHOLLY_ON_ONE_SERVER, base_config, bundle_in_base, one_server, one_server_pages,
                       where_moved)
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
@@ -96,6 +96,9 @@ class SideBySide:
     own_serve: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What made the two builds differ beyond the change (an earlier build's output in the head's checkout):
+    # on every phase, the bundle's first, where the apps' data warnings go only on the served phases
+    build_warnings: list[str] = field(default_factory=list)
     order: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     samples: dict[str, int] = field(default_factory=dict)
     levels: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -109,7 +112,7 @@ class SideBySide:
                 "base_dir": str(src.root) if src else "", "compared": not self.failure,
                 "failure": self.failure,
                 "not_started": self.down, "notes": self.notes,
-                "warnings": self.warnings, "order": self.order,
+                "warnings": [*self.build_warnings, *self.warnings], "order": self.order,
                 "samples_per_build": self.samples, "sequential": self.levels, "machine": self.machine}
 
 
@@ -413,6 +416,23 @@ def _start(ready: PreparedApp | None, phases: list[Phase[Any]],
 
             console.warn(f"the head (the working tree): {without_app(phases, str(exc))}")
         return None, str(exc)
+
+
+def _earlier_outputs_said(repo: Path, untracked: Sequence[str], head: Path, base: Path) -> list[str]:
+    """A warning naming what an earlier build left in the head's checkout that the base's build writes
+    too (:func:`~.checkout.earlier_build_outputs`): the head's build ran with it in place, the base's
+    without, so a step that reads the project's folder saw it on one side only. Said on the console too."""
+    found = earlier_build_outputs(repo, untracked, head, base)
+    if not found:
+        return []
+    shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+    said = [f"{shown}: an earlier build's output in the head's checkout (the base's build writes it too) "
+            "that git does not ignore: the head's build ran with it in place and the base's fresh checkout "
+            "without, so a step that reads the project's folder (Tailwind's source scan, the bundle's globs) "
+            "saw it on the head's side only and the two builds differ by more than the change; add it to "
+            ".gitignore"]
+    console.warn(said[0])
+    return said
 
 
 def _moved_head(app: App | None) -> list[str]:
@@ -1006,6 +1026,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             read = (_database_settings(cfg, base_cfg, head_ready.app, base_ready.app)[0]
                     if head_ready is not None and base_ready is not None else None)
             report.notes.extend(share_earlier_databases(cfg.base_dir, base_cfg.base_dir, earlier, read))
+            report.build_warnings = _earlier_outputs_said(repo, untracked, cfg.base_dir, base_cfg.base_dir)
         with _said_of_the_head():
             head_app, head_unavailable = _start(head_ready, phases)
         if head_app is not None:
@@ -1111,8 +1132,9 @@ def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions,
     """The head results with the side-by-side notes (the order of each paired phase, the run's own notes
     on the first result), when the base was not measured a warning on each saying why, and the run's own
     warnings (the apps' local data differ, or one database serves both) on each phase that measures the
-    running builds (*served*, one flag per pair: frontend, load, api; on every phase when none does). The
-    report shows a warning shared by phases once."""
+    running builds (*served*, one flag per pair: frontend, load, api; on every phase when none does), and
+    those on what the builds were made from on every phase. The report shows a warning shared by phases
+    once."""
     label = report.source.label if report.source else base.asked
     order = _order_notes(report, label)
     concerned = served if any(served) else [True] * len(pairs)
@@ -1121,7 +1143,7 @@ def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions,
         r = pair.head
         notes = [*(report.notes if i == 0 else []), *([order[r.phase]] if r.phase in order else [])]
         warnings = [f"no comparison with the base: {report.failure}"] if report.failure else []
-        warnings += report.warnings if measured_app else []
+        warnings += [*report.build_warnings, *(report.warnings if measured_app else [])]
         if i == 0:
             r = dataclasses.replace(r, artifacts=[*r.artifacts, f"artifacts/{ORDER_FILE}"])
         results.append(dataclasses.replace(r, notes=[*notes, *r.notes], warnings=[*warnings, *r.warnings]))

@@ -1560,6 +1560,16 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
                              f"{django.debug_toolbar}: with DEBUG on, every page the run asks for from "
                              "127.0.0.1 carries the toolbar (its panel, its scripts, SQL recorded per "
                              "request), measured as the app's own")
+    if django.vite_dev_mode:
+        # a real run: every <script> and stylesheet of the page asked localhost:5173 and was refused; the
+        # frontend phase passed the bare page and the bundle phase weighed files no page loaded
+        setting = "DEBUG, which is True" if django.vite_dev_mode == "DEBUG" else "True"
+        app.check("env", f"{django.where('DJANGO_VITE')} sets django-vite's dev_mode to {setting}: every "
+                         "page loads its scripts and stylesheets from Vite's dev server "
+                         f"({django.vite_dev_server}), which the run does not start, so the frontend phase "
+                         "measures pages without them and the bundle phase weighs files no page loads; read "
+                         "dev_mode from an environment variable and leave it off here, so the pages load the "
+                         "build's manifest")
     _django_hosts(app, django, django.where("ALLOWED_HOSTS"))
     where = django.where("SECRET_KEY")
     if django.secret_var and django.secret_required:

@@ -70,6 +70,11 @@ class DjangoFacts:
     # INTERNAL_IPS as written where it lets 127.0.0.1 in and the settings add django-debug-toolbar's
     # middleware: with DEBUG on, the toolbar is put into every page the run asks for
     debug_toolbar: str = ""
+    # django-vite's dev mode as written where it is on for the measured app ("True", or "DEBUG" with DEBUG
+    # a literal True), with the dev server's origin: its pages then name the dev server's URLs for every
+    # script and stylesheet, not the build's manifest
+    vite_dev_mode: str = ""
+    vite_dev_server: str = ""
     database_var: str = ""
     # ROOT_URLCONF as written ("config.urls"; "" when no settings file names one as a literal) and the file
     root_urlconf: str = ""
@@ -257,6 +262,7 @@ _FIELDS = {
     "STATIC_ROOT": ("static_root", "static_root_dir", "static_root_outside"),
     "STATIC_URL": ("static_url_remote",),
     "INTERNAL_IPS": ("debug_toolbar",),
+    "DJANGO_VITE": ("vite_dev_mode", "vite_dev_server"),
     "DATABASES": ("database_var",),
 }
 
@@ -375,10 +381,37 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
     ips = _statement(text, "INTERNAL_IPS").split("#", 1)[0].strip()
     if "127.0.0.1" in ips and "DebugToolbarMiddleware" in text:
         facts.debug_toolbar = ips
+    _read_vite(text, facts)
     database = re.search(r"(?:dj_database_url\.(?:config|parse)|env\.db)\(([^)]*)\)", text)
     if database:
         named = re.search(r"""["'](\w+_URL)["']""", database.group(1))
         facts.database_var = named.group(1) if named else "DATABASE_URL"
+
+
+# django-vite's settings: DJANGO_VITE = {"default": {"dev_mode": True, "dev_server_port": 5173}} (3.x), or
+# the module-level DJANGO_VITE_DEV_MODE = True, DJANGO_VITE_DEV_SERVER_PORT of 2.x
+_VITE_DEV = re.compile(r"""^DJANGO_VITE_DEV_MODE\s*=\s*([^#\n]+)|["']dev_mode["']\s*:\s*([^,}#\n]+)""", re.M)
+_VITE_PORT = re.compile(
+    r"""^DJANGO_VITE_DEV_SERVER_PORT\s*=\s*(\d+)|["']dev_server_port["']\s*:\s*(\d+)""", re.M)
+_VITE_HOST = re.compile(
+    r"""^DJANGO_VITE_DEV_SERVER_HOST\s*=\s*["']([^"']+)|["']dev_server_host["']\s*:\s*["']([^"']+)""", re.M)
+
+
+def _read_vite(text: str, facts: DjangoFacts) -> None:
+    """django-vite's dev mode where it is on whatever the run's environment says: a literal True, or
+    DEBUG where DEBUG is a literal True (a variable read is left alone: nothing tells which value turns it
+    off). Its pages then load every asset from the dev server, which nothing starts in a run."""
+    m = _VITE_DEV.search(text)
+    if m is None:
+        return
+    value = (m.group(1) or m.group(2)).strip()
+    if value == "True" or (value == "DEBUG" and facts.debug_literal == "True"):
+        facts.vite_dev_mode = value
+        port = _VITE_PORT.search(text)
+        host = _VITE_HOST.search(text)
+        # django-vite's defaults: http://localhost:5173
+        facts.vite_dev_server = (f"http://{host and (host.group(1) or host.group(2)) or 'localhost'}:"
+                                 f"{port and (port.group(1) or port.group(2)) or '5173'}")
 
 
 def _read_hosts(text: str, facts: DjangoFacts) -> None:
