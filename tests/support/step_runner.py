@@ -3,8 +3,10 @@
 Each step's script goes to a file run with ``bash --noprofile --norc -eo
 pipefail`` (the runner's bash shell); its ``env:`` and ``working-directory:``
 are resolved from ``inputs.*``, ``github.*`` (with the event) and earlier
-steps' outputs; each step gets its own GITHUB_OUTPUT file. An expression this
-runner cannot evaluate fails the test, so files keep to simple ones.
+steps' outputs; each step gets its own GITHUB_OUTPUT file. A step's ``if:`` is
+evaluated too (terms joined by ``&&``: ``always()``, ``X == 'v'``, ``X != 'v'``),
+so a step the runner skips is skipped here. An expression this runner cannot
+evaluate fails the test, so files keep to simple ones.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 _EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+_COMPARISON = re.compile(r"^([\w.-]+)\s*(==|!=)\s*'([^']*)'$")
 
 
 def parse_outputs(text: str) -> dict[str, str]:
@@ -61,6 +64,20 @@ class StepRunner:
     def resolve(self, text: Any) -> str:
         return _EXPRESSION.sub(lambda m: self.lookup(m.group(1)), str(text))
 
+    def condition(self, text: str) -> bool:
+        """A step's ``if:``: terms joined by ``&&``, each ``always()`` or a comparison with a string."""
+        held = True
+        for term in _EXPRESSION.sub(lambda m: m.group(1), str(text)).split("&&"):
+            term = term.strip()
+            if term == "always()":
+                continue
+            match = _COMPARISON.match(term)
+            if match is None:
+                raise AssertionError(f"a condition this test cannot evaluate: {term}")
+            value = self.lookup(match.group(1))
+            held = held and ((value == match.group(3)) == (match.group(2) == "=="))
+        return held
+
     def run_step(self, index: int, step: dict[str, Any]) -> subprocess.CompletedProcess[str]:
         output = self.tmp / f"output-{index}"
         output.write_text("")
@@ -83,6 +100,8 @@ class StepRunner:
         done = []
         for i, step in enumerate(steps):
             if "run" not in step or step.get("id") in skip_ids:
+                continue
+            if "if" in step and not self.condition(step["if"]):
                 continue
             proc = self.run_step(i, step)
             done.append(proc)
