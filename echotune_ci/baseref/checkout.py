@@ -16,7 +16,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -462,14 +462,17 @@ def prepared_folder(folder: Path) -> Iterator[BaseSource]:
     yield BaseSource(folder.resolve(), "", "")
 
 
-def earlier_build_outputs(repo: Path, untracked: Sequence[str], head: Path, base: Path) -> list[str]:
+def earlier_build_outputs(repo: Path, untracked: Sequence[str], head: Path, base: Path,
+                          data: Collection[str] = ()) -> list[str]:
     """Of *untracked* (:func:`dirty_paths`' files and folders git neither tracks nor ignores in the head's
     checkout before its build, relative to *repo*), those the base's build wrote too: they lie in the base's
     checkout *base* (made from git, so only a step of its own made them) and git tracks nothing there.
     They are an earlier build's output in the head's checkout (Django's ``static_root/`` of an earlier
     run's collectstatic, with the bundles and the admin's files), which the head's build found in place and
     the base's did not: Tailwind's source scan read the project's whole folder but what git ignores, and
-    the head's stylesheet came out at 9,773 bytes against 5,097 from the same sources."""
+    the head's stylesheet came out at 9,773 bytes against 5,097 from the same sources. *data*: paths
+    relative to *head* that are the apps' data, not build output (the untracked SQLite databases, which
+    :mod:`.data` copies to the base or warns of itself)."""
     from ..fsutil import tracked_files
 
     found = []
@@ -478,6 +481,6 @@ def earlier_build_outputs(repo: Path, untracked: Sequence[str], head: Path, base
             rel = (repo / path.rstrip("/")).resolve().relative_to(head.resolve()).as_posix()
         except ValueError:
             continue  # outside the project's folder
-        if rel != "." and (base / rel).exists() and tracked_files(base, [rel]) == []:
+        if rel != "." and rel not in data and (base / rel).exists() and tracked_files(base, [rel]) == []:
             found.append(path)
     return found

@@ -418,11 +418,12 @@ def _start(ready: PreparedApp | None, phases: list[Phase[Any]],
         return None, str(exc)
 
 
-def _earlier_outputs_said(repo: Path, untracked: Sequence[str], head: Path, base: Path) -> list[str]:
+def _earlier_outputs_said(repo: Path, untracked: Sequence[str], head: Path, base: Path,
+                          data: Sequence[str]) -> list[str]:
     """A warning naming what an earlier build left in the head's checkout that the base's build writes
     too (:func:`~.checkout.earlier_build_outputs`): the head's build ran with it in place, the base's
     without, so a step that reads the project's folder saw it on one side only. Said on the console too."""
-    found = earlier_build_outputs(repo, untracked, head, base)
+    found = earlier_build_outputs(repo, untracked, head, base, data)
     if not found:
         return []
     shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
@@ -1026,7 +1027,10 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             read = (_database_settings(cfg, base_cfg, head_ready.app, base_ready.app)[0]
                     if head_ready is not None and base_ready is not None else None)
             report.notes.extend(share_earlier_databases(cfg.base_dir, base_cfg.base_dir, earlier, read))
-            report.build_warnings = _earlier_outputs_said(repo, untracked, cfg.base_dir, base_cfg.base_dir)
+            # The databases are data, with warnings and copies of their own: a database an earlier run left
+            # and copied to the base was called an earlier build's output too
+            report.build_warnings = _earlier_outputs_said(repo, untracked, cfg.base_dir, base_cfg.base_dir,
+                                                          found)
         with _said_of_the_head():
             head_app, head_unavailable = _start(head_ready, phases)
         if head_app is not None:

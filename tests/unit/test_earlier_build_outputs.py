@@ -48,9 +48,20 @@ def test_the_folder_both_builds_write_is_named(tmp_path):
     assert earlier_build_outputs(head, untracked, head, base) == ["static_root/"]
 
 
+def test_a_database_is_data_not_an_earlier_build(tmp_path):
+    # An untracked SQLite database an earlier run left, which the data module copies to the base (so the
+    # base's checkout has it too): it was named an earlier build's output beside the note of its copy.
+    head, base = project(tmp_path)
+    (head / "db.sqlite3").write_bytes(b"SQLite format 3\x00")
+    (base / "db.sqlite3").write_bytes(b"SQLite format 3\x00")  # the copy
+    _, untracked = dirty_paths(head)
+    assert earlier_build_outputs(head, untracked, head, base) == ["db.sqlite3", "static_root/"]
+    assert earlier_build_outputs(head, untracked, head, base, ["db.sqlite3"]) == ["static_root/"]
+
+
 def test_the_warning_names_it_and_says_what_to_do(tmp_path):
     head, base = project(tmp_path)
-    [said] = _earlier_outputs_said(head, dirty_paths(head)[1], head, base)
+    [said] = _earlier_outputs_said(head, dirty_paths(head)[1], head, base, [])
     assert said.startswith("static_root/: an earlier build's output in the head's checkout (the base's build "
                            "writes it too) that git does not ignore: ")
     assert said.endswith("add it to .gitignore")
@@ -59,7 +70,7 @@ def test_the_warning_names_it_and_says_what_to_do(tmp_path):
 def test_a_clean_checkout_says_nothing(tmp_path):
     head, base = project(tmp_path)
     (head / ".gitignore").write_text("static/css/\nstatic_root/\nnotes.txt\n")
-    assert _earlier_outputs_said(head, dirty_paths(head)[1], head, base) == []
+    assert _earlier_outputs_said(head, dirty_paths(head)[1], head, base, []) == []
 
 
 def test_the_warning_goes_on_every_phase_the_bundles_first():
