@@ -83,6 +83,8 @@ def fmt_delta(m: Metric, comparison: Comparison | None = None) -> str:
     if m.baseline is None or m.value is None:
         return ""
     diff = m.value - m.baseline
+    if diff == 0:  # "+0 findings" beside a base of 0, where equal values elsewhere read "0 %"
+        return "0 %"
     if m.baseline == 0:
         return f"{'+' if diff >= 0 else ''}{fmt_number(diff, m.unit)}"
     return signed_pct(diff / abs(m.baseline) * 100)

@@ -182,3 +182,11 @@ def test_a_single_value_under_its_units_floor_is_not_within_its_limit() -> None:
     outcome = evaluate([bundle(103_000.0)], defaults(), [bundle(100_000.0)])
     assert not outcome.comparisons[0].below_floor
     assert fmt_delta(outcome.results[0].metrics[0], outcome.comparisons[0]) == "+3 % (within 5 %)"
+
+
+def test_an_unchanged_count_of_zero_reads_as_no_change():
+    # findings.critical 0 against a base of 0 read "+0 findings" in the terminal, beside "0 %" for every
+    # other unchanged row; a count that grew from 0 still says by how much.
+    zero = Metric("findings.critical", 0.0, "findings", baseline=0.0)
+    assert fmt_delta(zero) == "0 %"
+    assert fmt_delta(Metric("findings.critical", 2.0, "findings", baseline=0.0)) == "+2 findings"
