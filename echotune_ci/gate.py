@@ -28,7 +28,7 @@ from .phases.bundle.baseline import ADDED, REMOVED
 from .errors import EXIT_COULD_NOT_RUN, EXIT_GATE_FAILED, EXIT_OK
 from .results import Finding, Metric, PhaseResult, Status, severity_at_least, within_budget, worst_status
 from .results.model import as_status
-from .results.units import fmt_budget, fmt_metric, fmt_number
+from .results.units import first_named, fmt_budget, fmt_metric, fmt_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
@@ -359,20 +359,15 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str,
         detail += f", {known_count} known from the base"
     if unsure:
         places = sorted({f.location.path for f in unsure if f.location is not None})
-        shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
-        detail += f", {len(unsure)} in {shown}, which the base's scan did not finish (not called new)"
+        unfinished = "which the base's scan did not finish (not called new)"
+        detail += f", {len(unsure)} in {first_named(places)}, {unfinished}"
     return Check(result.phase, "findings", status, detail), known_count
 
 
 def _named(findings: list[Finding], shown: int = 3) -> str:
     """*findings* by rule and place (``PYSEC-2023-242 at requirements.txt:26``), the first *shown* of
     them, then how many more."""
-    return _named_text([finding_name(f) for f in findings], shown)
-
-
-def _named_text(names: list[str], shown: int = 3) -> str:
-    """The first *shown* of *names*, then how many more."""
-    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    return first_named([finding_name(f) for f in findings], shown)
 
 
 def finding_name(f: Finding) -> str:
@@ -679,8 +674,7 @@ def removed_operation_checks(results: list[PhaseResult], baseline: list[PhaseRes
 
 def _operation_list(operations: list[str]) -> str:
     """The first five *operations*, then how many more."""
-    more = f" and {len(operations) - 5} more" if len(operations) > 5 else ""
-    return ", ".join(operations[:5]) + more
+    return first_named(operations, 5)
 
 
 def _operations(result: PhaseResult) -> list[str]:
@@ -730,7 +724,7 @@ def evaluate(results: list[PhaseResult], cfg: Config,
             gone = gone_findings(r, baseline or [], cfg.budgets.security_fail_on)
             outcome.gone_findings += gone
             if gone:  # the terminal's gate lines said what a pull request adds, never what it fixes
-                said = f"{len(gone)} of the base's gone: {_named_text(gone)}"
+                said = f"{len(gone)} of the base's gone: {first_named(gone)}"
                 check = (dataclasses.replace(check, detail=f"{check.detail}; {said}") if check is not None
                          else Check(r.phase, "findings", "pass", f"no finding; {said}"))
         if check is not None:

@@ -42,6 +42,7 @@ from ..fsutil import (cannot_write, ignore_output_folder, own_artifact_folders, 
 from ..output_lock import output_lock
 from ..phases.base import Phase, PhaseContext
 from ..results import Metric, PhaseResult
+from ..results.units import first_named
 from ..serve import App
 from . import BASE_FOLDER
 from .checkout import (BaseSource, checkout_top, dirty_paths, earlier_build_outputs, prepared_folder,
@@ -426,12 +427,11 @@ def _earlier_outputs_said(repo: Path, untracked: Sequence[str], head: Path, base
     found = earlier_build_outputs(repo, untracked, head, base, data)
     if not found:
         return []
-    shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
-    said = [f"{shown}: an earlier build's output in the head's checkout (the base's build writes it too) "
-            "that git does not ignore: the head's build ran with it in place and the base's fresh checkout "
-            "without, so a step that reads the project's folder (Tailwind's source scan, the bundle's globs) "
-            "saw it on the head's side only and the two builds differ by more than the change; add it to "
-            ".gitignore"]
+    said = [f"{first_named(found)}: an earlier build's output in the head's checkout (the base's build "
+            "writes it too) that git does not ignore: the head's build ran with it in place and the base's "
+            "fresh checkout without, so a step that reads the project's folder (Tailwind's source scan, the "
+            "bundle's globs) saw it on the head's side only and the two builds differ by more than the "
+            "change; add it to .gitignore"]
     console.warn(said[0])
     return said
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,3 +54,9 @@ def fmt_budget(m: Metric) -> str:
         return ""
     op = "≤" if m.better == "lower" else "≥"
     return f"{op} {fmt_number(m.budget, m.unit)}"
+
+
+def first_named(names: Sequence[str], shown: int = 3) -> str:
+    """The first *shown* of *names*, comma-separated, then "and N more" for the rest: "a, b, c and 2 more"."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import console
+from ..results.units import first_named
 from ..project import commands
 from ..project.workspaces import NPM_LOCKFILES
 from ..errors import ConfigError, RunError
@@ -527,7 +528,7 @@ def changed_since(cwd: Path, before: set[str] | None) -> tuple[list[str], str]:
     if before is None or after is None or not after - before:
         return [], ""
     changed = sorted(after - before)
-    return changed, ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    return changed, first_named(changed, 5)
 
 
 def changed_tracked_files(cwd: Path) -> set[str] | None:

@@ -23,6 +23,7 @@ from typing import Any
 
 from ...data.lighthouse import lighthouse
 from ...results import Finding, Location
+from ...results.units import first_named
 from .accessibility import WEIGHTS, accessibility_score
 from .settings import AccessibilitySettings
 
@@ -153,7 +154,7 @@ def violation_findings(url: str, outcome: AxeOutcome) -> list[Finding]:
     findings = []
     for v in outcome.violations:
         selectors = [target_selector(node["target"]) for node in v["nodes"]]
-        shown = ", ".join(selectors[:3]) + (f" and {len(selectors) - 3} more" if len(selectors) > 3 else "")
+        shown = first_named(selectors)
         impact = v.get("impact") or "moderate"
         plural = "s" if len(selectors) != 1 else ""
         summary = (v["nodes"][0].get("failureSummary") or "")[:500] if v["nodes"] else ""

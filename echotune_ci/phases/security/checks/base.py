@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from ....errors import RunError
-from ....results import Finding, Metric
+from ....results import Finding, Metric, units
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...base import PhaseContext
@@ -85,8 +85,7 @@ class SecurityCheck(Protocol):
 
 def first_named(names: Sequence[str]) -> str:
     """The first :data:`NAMED_IN_SUMMARY` of *names*, comma-separated, then "and N more" for the rest."""
-    more = f" and {len(names) - NAMED_IN_SUMMARY} more" if len(names) > NAMED_IN_SUMMARY else ""
-    return ", ".join(names[:NAMED_IN_SUMMARY]) + more
+    return units.first_named(names, NAMED_IN_SUMMARY)
 
 
 def skipped_files(check: str, skipped: Sequence[tuple[str, str]], policy: str, *, scanner: str,
