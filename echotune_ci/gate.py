@@ -322,6 +322,11 @@ def unscanned_paths(baseline: list[PhaseResult], phase: str) -> set[str]:
             if (m := _NOT_SCANNED.match(note))}
 
 
+def in_files(finding: Finding, paths: set[str]) -> bool:
+    """Whether *finding* lies in one of the files *paths* (:func:`unscanned_paths`)."""
+    return finding.location is not None and finding.location.path in paths
+
+
 def finding_check(result: PhaseResult, known: set[str], fail_on: str,
                   compared: bool = True, unscanned: set[str] | None = None) -> tuple[Check | None, int]:
     """The findings check of one phase and how many of its findings *known* already holds.
@@ -336,8 +341,7 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str,
     """
     if not result.findings:
         return None, 0
-    unsure = [f for f in result.findings if f.fingerprint not in known and f.location is not None
-              and f.location.path in (unscanned or set())]
+    unsure = [f for f in result.findings if f.fingerprint not in known and in_files(f, unscanned or set())]
     new: list[Finding] = [f for f in result.findings if f.fingerprint not in known and f not in unsure]
     known_count = len(result.findings) - len(new) - len(unsure)
     threshold = result.fail_on or fail_on
@@ -394,7 +398,7 @@ def gone_findings(result: PhaseResult, baseline: list[PhaseResult], fail_on: str
     unscanned = unscanned_paths([result], result.phase)
     return [finding_name(f) for b in baseline if b.phase == result.phase for f in b.findings
             if f.fingerprint not in head and severity_at_least(f.severity, threshold)
-            and (f.location is None or f.location.path not in unscanned)]
+            and not in_files(f, unscanned)]
 
 
 def regression_checks(results: list[PhaseResult], baseline: list[PhaseResult],
@@ -720,7 +724,7 @@ def evaluate(results: list[PhaseResult], cfg: Config,
             outcome.compared_phases |= {r.phase}
             # a finding where the base's scan did not finish is not marked new in the reports either
             outcome.known |= {f.fingerprint for f in r.findings if f.fingerprint in known
-                              or (f.location is not None and f.location.path in unscanned)}
+                              or in_files(f, unscanned)}
             gone = gone_findings(r, baseline or [], cfg.budgets.security_fail_on)
             outcome.gone_findings += gone
             if gone:  # the terminal's gate lines said what a pull request adds, never what it fixes
