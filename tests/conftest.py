@@ -25,7 +25,22 @@ pytest_plugins = ["support.load_support", "support.security_audit"]
 
 ROOT = Path(__file__).resolve().parents[1]
 MUSICAPP = ROOT / "examples" / "musicapp"
-ADVISORY_DB = ROOT.parent / "shared" / "advisory-db"
+
+
+def _shared() -> Path:
+    """The test data folder beside the repository (../shared), also from a `git worktree` elsewhere,
+    whose checkout is not beside it: then beside the main checkout that `--git-common-dir` names."""
+    beside = ROOT.parent / "shared"
+    if beside.is_dir():
+        return beside
+    common = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=ROOT,
+                            capture_output=True, text=True, check=False).stdout.strip()
+    return Path(common).parent.parent / "shared" if common else beside
+
+
+SHARED = _shared()
+ADVISORY_DB = SHARED / "advisory-db"
+NPM_DB = SHARED / "advisory-db-npm"
 # Audits in tests are offline, against the advisory-database snapshot.
 os.environ.setdefault("ECHOTUNE_ADVISORY_DB", str(ADVISORY_DB))
 SERVE_COMMAND = ("python build.py && gunicorn --worker-class gevent --workers 2 --bind 127.0.0.1:{port} "

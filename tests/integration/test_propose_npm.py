@@ -8,14 +8,13 @@ import json
 import subprocess
 from pathlib import Path
 
+from conftest import NPM_DB, run_cli
+from support.fake_npm_registry import FIXTURE_PACKAGES, FakeNpmRegistry
 
-from conftest import ROOT, run_cli
 from echotune_ci.phases.security.js_audit import FolderAdvisories, audit_lockfiles
 from echotune_ci.phases.security.lockfiles import read_lockfile
 from echotune_ci.propose.fixers import Checkout, npm_fixes, raised_range
-from support.fake_npm_registry import FIXTURE_PACKAGES, FakeNpmRegistry
 
-NPM_DB = ROOT.parent / "shared" / "advisory-db-npm"
 MANIFEST = {"name": "shop", "version": "1.0.0", "private": True,
             "dependencies": {"body-parser": "1.0.0", "jsonwebtoken": "^4.2.1",
                              "my-lodash": "npm:lodash@4.17.15"},

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from conftest import ADVISORY_DB, ROOT
-from echotune_ci.serve import free_port
+from conftest import ADVISORY_DB, NPM_DB, ROOT
 from support.fake_npm_registry import FIXTURE_PACKAGES, FakeNpmRegistry
 from support.fake_osv import FakeOsv
 from support.security_audit import findings, security
 
-NPM_DB = ROOT.parent / "shared" / "advisory-db-npm"
+from echotune_ci.serve import free_port
+
 FIXTURES = ROOT / "tests" / "fixtures" / "lockfiles"
 LOCKS = {"npm-v1": "package-lock.json", "npm-v2": "package-lock.json", "npm-v3": "package-lock.json",
          "npm-shrinkwrap": "npm-shrinkwrap.json", "yarn-v1": "yarn.lock", "yarn-berry": "yarn.lock",

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import ADVISORY_DB, run_cli
 from support import local_server
 
 GITHUB = "ghp_" + "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5"  # made up, not a live credential
-ADVISORY_DB = Path(__file__).resolve().parents[3] / "shared" / "advisory-db"
 
 
 class _NoHeaders(BaseHTTPRequestHandler):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import ADVISORY_DB, run_cli
 from echotune_ci.config.schema import override
 from echotune_ci.errors import ConfigError, InputError, RunError
 from echotune_ci.phases.base import PhaseContext
@@ -21,7 +21,6 @@ from echotune_ci.results import Metric
 
 # Made-up, realistic token (not a live credential).
 GITHUB = "ghp_" + "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5"
-ADVISORY_DB = Path(__file__).resolve().parents[3] / "shared" / "advisory-db"
 
 
 @pytest.fixture()

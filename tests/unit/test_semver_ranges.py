@@ -7,12 +7,10 @@ import random
 import shutil
 
 import pytest
+from conftest import NPM_DB
 
-from conftest import ROOT
 from echotune_ci.phases.security import semver_ranges as sr
 from echotune_ci.phases.security.osv import affected_entries
-
-NPM_DB = ROOT.parent / "shared" / "advisory-db-npm"
 
 
 def affected(*ranges: list[dict[str, str]], versions: tuple[str, ...] = ()) -> dict:
