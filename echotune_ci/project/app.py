@@ -1749,6 +1749,8 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
         has_root, where = False, docs.where
         if path == "/":
             path, source = docs.path, f"{docs.where} ({docs.framework}'s own document)"
+    has_root, path, source = _django_home_page(app, None if has_root or docs else urls, path, source,
+                                               has_root)
     at_root, answer = json_root(sources, folder) if has_root and not guessed and urls is None else ("", "")
     if at_root:
         # bezkoder's Express tutorials: "/" answers {"message": "Welcome ..."}; Chromium showed it in its
@@ -1781,6 +1783,23 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
         app.decide("phases", ", ".join(app.phases), "no GET route of the code answers without a login: "
                    "add [[load.endpoints]] with [load.login], then \"load\"")
     _say_ready(app, path, source, health, urls.how(path) if urls is not None else "", guarded, guessed)
+
+
+def _django_home_page(app: AppSetup, urls: UrlConf | None, path: str, source: str,
+                      has_root: bool) -> tuple[bool, str, str]:
+    """(whether there is a page to audit, the ready path, its source), given those so far, for a project
+    without "/" (*urls* None otherwise): a Django
+    project with no view there may have a page instead (:meth:`.djangourls.UrlConf.page`), which becomes
+    ``app.home_path`` and, where the ready path was "/", the ready path. The tutorial's polls: "polls/"
+    included, nothing at "/", and /polls/ renders a template, where "an API: no frontend" left the app's
+    pages out of the browser's measures."""
+    page, where = urls.page() if urls is not None and urls.root is False else ("", "")
+    if not page:
+        return has_root, path, source
+    app.home_path = page
+    app.decide("frontend", page, f'{where}: no view at "/" once the include() prefixes are applied, '
+               f"and {page} renders a template: the home page")
+    return True, *((page, where.rsplit(":", 1)[0]) if path == "/" else (path, source))
 
 
 def _route_graph(sources: list[Path], folder: Path, files: FileRoutes | None) -> tuple[Graph, bool | None]:
