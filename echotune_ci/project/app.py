@@ -39,8 +39,8 @@ from .djangourls import UrlConf, read_urlconf
 from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
                      guarded_route, health_rank, loadable, read_graph, root_answers)
-from .files import (JS_SUFFIXES, join, json_root, named_dirs, python_module, read_json_dict, read_text,
-                    ready_path, real_path, rel, root_route, source_files)
+from .files import (JS_SUFFIXES, join, json_root, named_dirs, page_route, python_module, read_json_dict,
+                    read_text, ready_path, real_path, rel, root_route, source_files)
 from .dotenv import TEMPLATES, dotenv_file
 from .instructions import (ONCE, Instructions, Step, read_instructions, readme_commands,
                            readme_data_steps, readme_steps)
@@ -1749,8 +1749,8 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
         has_root, where = False, docs.where
         if path == "/":
             path, source = docs.path, f"{docs.where} ({docs.framework}'s own document)"
-    has_root, path, source = _django_home_page(app, None if has_root or docs else urls, path, source,
-                                               has_root)
+    has_root, path, source = _home_page(app, (urls, sources, folder, graph), (has_root, path, source),
+                                        docs is not None)
     at_root, answer = json_root(sources, folder) if has_root and not guessed and urls is None else ("", "")
     if at_root:
         # bezkoder's Express tutorials: "/" answers {"message": "Welcome ..."}; Chromium showed it in its
@@ -1785,20 +1785,30 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
     _say_ready(app, path, source, health, urls.how(path) if urls is not None else "", guarded, guessed)
 
 
-def _django_home_page(app: AppSetup, urls: UrlConf | None, path: str, source: str,
-                      has_root: bool) -> tuple[bool, str, str]:
-    """(whether there is a page to audit, the ready path, its source), given those so far, for a project
-    without "/" (*urls* None otherwise): a Django
-    project with no view there may have a page instead (:meth:`.djangourls.UrlConf.page`), which becomes
-    ``app.home_path`` and, where the ready path was "/", the ready path. The tutorial's polls: "polls/"
-    included, nothing at "/", and /polls/ renders a template, where "an API: no frontend" left the app's
-    pages out of the browser's measures."""
-    page, where = urls.page() if urls is not None and urls.root is False else ("", "")
+def _home_page(app: AppSetup, read: tuple[UrlConf | None, list[Path], Path, Graph],
+               known: tuple[bool, str, str], docs: bool) -> tuple[bool, str, str]:
+    """(whether there is a page to audit, the ready path, its source), *known* so far, of an app whose
+    routes were *read* (its URLconf, sources, folder and route graph): unchanged when "/" answers or is
+    its API's docs page (*docs*); else the first route without a parameter or a login that renders a
+    template (Django's, :meth:`.djangourls.UrlConf.page`; else :func:`.files.page_route`) becomes
+    ``app.home_path``, and the ready path where that was "/". The Django tutorial's polls ("polls/"
+    included, nothing at "/", /polls/ renders a template) and a Flask blueprint's pages under /blog were
+    "an API: no frontend", or a frontend of "/", which answered 404."""
+    urls, sources, folder, graph = read
+    has_root, path, source = known
+    if has_root or docs:
+        return known
+    if urls is not None:
+        page, where = urls.page() if urls.root is False else ("", "")
+        why = 'no view at "/" once the include() prefixes are applied'
+    else:
+        routes = find_load_routes(sources, folder, 20, graph)
+        page, where = page_route([(r.path, r.where) for r in routes], folder)
+        why = 'no "/" route'
     if not page:
-        return has_root, path, source
+        return False, path, source
     app.home_path = page
-    app.decide("frontend", page, f'{where}: no view at "/" once the include() prefixes are applied, '
-               f"and {page} renders a template: the home page")
+    app.decide("frontend", page, f"{where}: {why}, and {page} renders a template: the home page")
     return True, *((page, where.rsplit(":", 1)[0]) if path == "/" else (path, source))
 
 
@@ -1937,7 +1947,9 @@ def _load_routes(app: AppSetup, sources: list[Path], folder: Path, graph: Graph)
     and the ready path: what a load test of "/" alone leaves out is the app's API. Suggested, not written:
     a route may need a query (musicapp's /api/recommendations answers 400 without track_id), and a first
     run must not fail on errors init made."""
-    routes = [r for r in find_load_routes(sources, folder, graph=graph) if r.path != app.ready_path]
+    # the home page is loaded already when it is no "/" ([[load.endpoints]] of app.home_path)
+    written = {app.ready_path, app.home_path if app.has_root else app.ready_path}
+    routes = [r for r in find_load_routes(sources, folder, graph=graph) if r.path not in written]
     app.load_routes = [(r.path, r.where) for r in routes]
     if routes:
         app.decide("load", "suggests " + ", ".join(r.path for r in routes) + " (commented out)",

@@ -220,7 +220,9 @@ def root_route(sources: list[Path], root: Path, routed: bool | None = None) -> t
     first, where = "", ""
     for path in sources:
         text = read_text(path)
-        if _STATIC.search(text):
+        # Templates answer only the routes that render them: with routes read and none at "/" (a Flask
+        # blueprint's pages under /blog), "/" answers 404; a static folder may still answer it
+        if _STATIC.search(_TEMPLATES.sub("", text) if routed is False else text):
             return True, "", ""
         quoted = _quoted(path, text)
         for match in _GET.finditer(text):
@@ -234,6 +236,32 @@ def root_route(sources: list[Path], root: Path, routed: bool | None = None) -> t
             if not first and "{" not in route and ":" not in route and "<" not in route:
                 first, where = route + ("/" if match.group(1).endswith("/") else ""), rel(path, root)
     return (not first) if routed is None else routed, first, where
+
+
+# What renders a page from a template: Flask's render_template, Starlette's TemplateResponse, Django's
+# render(request, ...), Express's res.render(view)
+_TEMPLATES = re.compile(r"\brender_template(?:_string)?\b|\bTemplateResponse\b|(?<![.\w])render\(|"
+                        r"\bres\s*\.\s*render\(")
+_ROUTE_PY = re.compile(r"^[ \t]*@[\w.]+\.(?:get|route)\(", re.M)
+
+
+def page_route(routes: list[tuple[str, str]], root: Path) -> tuple[str, str]:
+    """The first of *routes* (full path, ``file:line`` relative to *root*) whose handler renders a
+    template (:data:`_TEMPLATES`): a page of the app's to audit where "/" has none; ("", "") when no
+    handler that reading finds does."""
+    for full, where in routes:
+        file, _, line = where.rpartition(":")
+        text = read_text(root / file) if file and line.isdigit() else ""
+        start = sum(len(row) + 1 for row in text.split("\n")[:int(line or 0) - 1])
+        if file.endswith(".py"):
+            m = _ROUTE_PY.match(text, start)
+            body = _python_body(text, m) if m else ""
+        else:  # the handler after the route's own call (router.get('/', ...) on that line)
+            m = _NEXT_ROUTE_JS.search(text, start)
+            body = _js_body(text, m.end()) if m else ""
+        if _TEMPLATES.search(body):
+            return full, where
+    return "", ""
 
 
 # The app's own "/" route: app.get('/', ...) / router.get("/", ...), @app.get("/") / @app.route('/')
