@@ -1751,15 +1751,8 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
             path, source = docs.path, f"{docs.where} ({docs.framework}'s own document)"
     has_root, path, source = _home_page(app, (urls, sources, folder, graph), (has_root, path, source),
                                         docs is not None)
-    at_root, answer = json_root(sources, folder) if has_root and not guessed and urls is None else ("", "")
-    if at_root:
-        # bezkoder's Express tutorials: "/" answers {"message": "Welcome ..."}; Chromium showed it in its
-        # JSON viewer and the frontend phase failed accessibility 50 on the viewer's markup. microblog-api's
-        # "/" redirects to its docs page, from a CDN: "painted no content"
-        app.has_root = False
-        app.phases = [p for p in app.phases if p != "frontend"]
-        why = "and the app serves no pages (an API)" if answer == "JSON" else "(no page of the app's)"
-        app.decide("phases", ", ".join(app.phases), f'{at_root}: "/" answers {answer} {why}: no frontend')
+    if has_root and not guessed and urls is None:
+        _not_a_page_at_root(app, (urls, sources, folder, graph), path)
     if not has_root:
         app.has_root = False
         app.phases = [p for p in app.phases if p != "frontend"]
@@ -1785,15 +1778,42 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
     _say_ready(app, path, source, health, urls.how(path) if urls is not None else "", guarded, guessed)
 
 
-def _home_page(app: AppSetup, read: tuple[UrlConf | None, list[Path], Path, Graph],
-               known: tuple[bool, str, str], docs: bool) -> tuple[bool, str, str]:
+# What reading the routes gave: the Django URLconf, the sources, their folder and the route graph
+_Read = tuple[UrlConf | None, list[Path], Path, Graph]
+
+
+def _not_a_page_at_root(app: AppSetup, read: _Read, path: str) -> None:
+    """No frontend for an app whose "/" route answers no page of its own and that serves no pages
+    (:func:`.files.json_root`); where it answers JSON and the app has pages elsewhere, the first of them
+    that renders a template is the home page (:func:`_home_page`), else "/" stays (or, where all it
+    renders are an Express view engine's views, there is no frontend, as for JSON alone)."""
+    at_root, answer = json_root(read[1], read[2])
+    if answer.startswith("JSON, "):
+        # "/" is the API's {"status": "ok"} and the pages are elsewhere (an Express app's res.render views);
+        # without one found, "/" stays, unless all there is are views (express-generator's error page)
+        found, _, _ = _home_page(app, read, (False, path, ""), False, f'"/" answers JSON ({at_root})')
+        if found or answer == "JSON, pages elsewhere":
+            return
+        answer = "JSON"
+    if at_root:
+        # bezkoder's Express tutorials: "/" answers {"message": "Welcome ..."}; Chromium showed it in its
+        # JSON viewer and the frontend phase failed accessibility 50 on the viewer's markup. microblog-api's
+        # "/" redirects to its docs page, from a CDN: "painted no content"
+        app.has_root = False
+        app.phases = [p for p in app.phases if p != "frontend"]
+        why = "and the app serves no pages (an API)" if answer == "JSON" else "(no page of the app's)"
+        app.decide("phases", ", ".join(app.phases), f'{at_root}: "/" answers {answer} {why}: no frontend')
+
+
+def _home_page(app: AppSetup, read: _Read, known: tuple[bool, str, str], docs: bool,
+               root: str = 'no "/" route') -> tuple[bool, str, str]:
     """(whether there is a page to audit, the ready path, its source), *known* so far, of an app whose
     routes were *read* (its URLconf, sources, folder and route graph): unchanged when "/" answers or is
     its API's docs page (*docs*); else the first route without a parameter or a login that renders a
     template (Django's, :meth:`.djangourls.UrlConf.page`; else :func:`.files.page_route`) becomes
     ``app.home_path``, and the ready path where that was "/". The Django tutorial's polls ("polls/"
     included, nothing at "/", /polls/ renders a template) and a Flask blueprint's pages under /blog were
-    "an API: no frontend", or a frontend of "/", which answered 404."""
+    "an API: no frontend", or a frontend of "/", which answered 404. *root* says why "/" is no page."""
     urls, sources, folder, graph = read
     has_root, path, source = known
     if has_root or docs:
@@ -1804,7 +1824,7 @@ def _home_page(app: AppSetup, read: tuple[UrlConf | None, list[Path], Path, Grap
     else:
         routes = find_load_routes(sources, folder, 20, graph)
         page, where = page_route([(r.path, r.where) for r in routes], folder)
-        why = 'no "/" route'
+        why = root
     if not page:
         return False, path, source
     app.home_path = page

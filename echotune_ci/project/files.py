@@ -289,7 +289,9 @@ def json_root(sources: list[Path], root: Path) -> tuple[str, str]:
     """(``file:line`` of the app's "/" route, what it answers) when it is no page of the app's and the app
     serves no pages at all (no templates, no static files): "JSON" (an API's ``app.get("/", (req, res) =>
     res.json({message: "Welcome"}))``, FastAPI's ``return {"message": ...}``, whose page in a browser is
-    the browser's own JSON viewer), "a line of text" (``res.send("api server")`` of "/" or of a catch-all
+    the browser's own JSON viewer; "JSON, pages elsewhere" when the app renders templates or serves files
+    too, "JSON, views elsewhere" when it renders an Express view engine's, which may be its error page
+    alone), "a line of text" (``res.send("api server")`` of "/" or of a catch-all
     ``"*"``: the frontend phase audited it, accessibility 50 for its missing title and lang) or "a redirect
     to its API docs page" (a docs page from a CDN, no page of the app's, whatever else the app serves);
     ("", "") otherwise."""
@@ -307,8 +309,9 @@ def json_root(sources: list[Path], root: Path) -> tuple[str, str]:
         where = f"{rel(path, root)}:{text.count(chr(10), 0, m.start()) + 1}"
         if _DOCS_REDIRECT.search(body):
             return where, "a redirect to its API docs page"
-        if not pages and (_JSON_PY if python else _JSON_JS).search(body) and not _PAGE.search(body):
-            return where, "JSON"
+        if (_JSON_PY if python else _JSON_JS).search(body) and not _PAGE.search(body):
+            views = any(_TEMPLATES.search(text) for _, text in texts)
+            return where, "JSON, pages elsewhere" if pages else "JSON, views elsewhere" if views else "JSON"
         if not pages and not python and _TEXT_JS.search(body) and not _PAGE.search(body) and "<!" not in body:
             return where, "a line of text"
         return "", ""

@@ -112,3 +112,29 @@ def test_a_static_folder_may_still_answer_the_root(tmp_path):
                             "requirements.txt": "flask==3.1.0\ngunicorn==23.0.0\n"})
     app = app_setup(root)
     assert app.has_root and app.home_path == "/"
+
+
+def test_a_json_root_beside_pages_gives_the_home_page_to_the_first_that_renders_a_template(tmp_path):
+    # "/" answers the API's status; the pages are the router's views under /app. Chromium shows "/" in
+    # its JSON viewer, whose markup the frontend phase audited (accessibility 50 in bezkoder's tutorials).
+    status = "app.get('/', (req, res) => res.json({ status: 'ok' }));\n"
+    server = EXPRESS_APP.replace("app.get('/api/items'", status + "app.get('/api/items'")
+    root = write(tmp_path, {"server.js": server, "routes/pages.js": PAGES,
+                            "package.json": '{"name": "items", "main": "server.js", "dependencies": '
+                                            '{"express": "^4.21.2", "ejs": "^3.1.10"}}'})
+    app = app_setup(root)
+    assert app.has_root and "frontend" in app.phases and app.home_path == "/app"
+    assert decision(app, "frontend") == ("/app", 'routes/pages.js:4: "/" answers JSON (server.js:6), and '
+                                                 "/app renders a template: the home page")
+    # without a page of its own elsewhere, "/" stays what is audited
+    write(root, {"routes/pages.js": PAGES.replace("res.render('index', { title: 'Items' })",
+                                                  "res.sendFile(require('path').join(__dirname, 'a.pdf'))")})
+    app = app_setup(root)
+    assert app.has_root and app.home_path == "/"
+    # views, but only express-generator's error page: an API, as for JSON alone
+    errors = "app.use((err, req, res, next) => res.status(500).render('error', { err }));\n"
+    write(root, {"server.js": server.replace("app.use('/app', pages);\n", errors), "routes/pages.js": ""})
+    app = app_setup(root)
+    assert not app.has_root and "frontend" not in app.phases
+    assert decision(app, "phases")[1] == ('server.js:6: "/" answers JSON and the app serves no pages '
+                                          "(an API): no frontend")
