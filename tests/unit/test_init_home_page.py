@@ -138,3 +138,21 @@ def test_a_json_root_beside_pages_gives_the_home_page_to_the_first_that_renders_
     assert not app.has_root and "frontend" not in app.phases
     assert decision(app, "phases")[1] == ('server.js:6: "/" answers JSON and the app serves no pages '
                                           "(an API): no frontend")
+
+
+def test_a_fastapi_routers_template_page_under_its_prefix_is_the_home_page(tmp_path):
+    # FastAPI's "Templates" docs: Jinja2Templates' TemplateResponse; the router included with
+    # prefix="/ui" answers "/ui/" for its "/" (FastAPI keeps the trailing slash), "/" answers 404
+    main = ("from fastapi import FastAPI\n\nfrom pages import router\n\napp = FastAPI()\n"
+            "app.include_router(router, prefix='/ui')\n\n\n@app.get('/api/items')\ndef items():\n"
+            "    return []\n")
+    pages = ("from fastapi import APIRouter, Request\nfrom fastapi.templating import Jinja2Templates\n\n"
+             "router = APIRouter()\ntemplates = Jinja2Templates(directory='templates')\n\n\n"
+             "@router.get('/')\ndef home(request: Request):\n"
+             "    return templates.TemplateResponse(request, 'home.html')\n")
+    root = write(tmp_path, {"main.py": main, "pages.py": pages,
+                            "requirements.txt": "fastapi==0.115.6\nuvicorn==0.34.0\njinja2==3.1.5\n"})
+    app = app_setup(root)
+    assert app.has_root and app.home_path == "/ui/"
+    assert decision(app, "frontend") == ("/ui/", 'pages.py:8: no "/" route, and /ui/ renders a template: the '
+                                                 "home page")
