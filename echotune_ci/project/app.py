@@ -1129,6 +1129,42 @@ def _once_only(app: AppSetup, step: Step) -> None:
                            f"from a fresh database in build, or drop the step)")
 
 
+def _django_build(app: AppSetup, steps: list[str], deps: PythonDeps, django: DjangoFacts) -> None:
+    """A Django project's build steps, added to *steps*: its migrations, collectstatic where STATIC_ROOT is
+    set (in the checkout), and django-compressor's offline compression where pages need it."""
+    _add_build(
+        app,
+        steps,
+        "python manage.py migrate --noinput",
+        "manage.py (Django migrations)",
+        unless="migrate",
+    )
+    if django.static_root_outside:
+        where = django.where("STATIC_ROOT")
+        app.check("build", f"{where} sets STATIC_ROOT = {django.static_root_outside!r}, "
+                           "outside the checkout (a container's path): collectstatic is left out of "
+                           "build, as it would write there on this machine; put STATIC_ROOT under "
+                           "BASE_DIR (or read it from the environment) to measure the app with its "
+                           "collected static files")
+    elif django.static_root:
+        _add_build(
+            app,
+            steps,
+            "python manage.py collectstatic --noinput",
+            f"{django.where('STATIC_ROOT')} sets STATIC_ROOT",
+            unless="collectstatic",
+        )
+    if django.static_root and not django.static_root_outside and any("collectstatic" in s for s in steps):
+        app.generated.append(django.static_root_dir)
+    if django.compress_offline and deps.has("django-compressor") and django.debug_literal != "True":
+        # healthchecks: every page with a {% compress %} block answered 500 (OfflineGenerationError)
+        # with DEBUG off until `manage.py compress` had written the compressed files, as its
+        # Dockerfile does after collectstatic
+        _add_build(app, steps, "python manage.py compress",
+                   f"{django.where('COMPRESS_OFFLINE')} sets COMPRESS_OFFLINE = {django.compress_offline} "
+                   "(django-compressor: pages need the offline bundles)", unless="compress")
+
+
 def _python_build(
     app: AppSetup,
     folder: Path,
@@ -1146,30 +1182,7 @@ def _python_build(
     stated_db = any(_SETS_UP_DB.search(s) for s in steps)
     scripted = False  # a script of the project's sets the database up (its name does not say so)
     if django is not None:
-        _add_build(
-            app,
-            steps,
-            "python manage.py migrate --noinput",
-            "manage.py (Django migrations)",
-            unless="migrate",
-        )
-        if django.static_root_outside:
-            where = django.where("STATIC_ROOT")
-            app.check("build", f"{where} sets STATIC_ROOT = {django.static_root_outside!r}, "
-                               "outside the checkout (a container's path): collectstatic is left out of "
-                               "build, as it would write there on this machine; put STATIC_ROOT under "
-                               "BASE_DIR (or read it from the environment) to measure the app with its "
-                               "collected static files")
-        elif django.static_root:
-            _add_build(
-                app,
-                steps,
-                "python manage.py collectstatic --noinput",
-                f"{django.where('STATIC_ROOT')} sets STATIC_ROOT",
-                unless="collectstatic",
-            )
-        if django.static_root and not django.static_root_outside and any("collectstatic" in s for s in steps):
-            app.generated.append(django.static_root_dir)
+        _django_build(app, steps, deps, django)
         _readme_data(app, folder, steps)
     elif stated_db:
         pass  # the project's own steps prepare the database (`flask deploy`, `flask db upgrade`...)

@@ -316,9 +316,14 @@ class _Reader:
             return None if None in parts else "".join(p or "" for p in parts)
         if isinstance(expr, ast.Name):
             kind, owner, name = self.resolve(module, expr.id)
-            node = self.definition(owner, name) if kind == "def" else None
-            value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
-            return self.string(owner, value, depth + 1)
+            # the last binding that reads as a string: healthchecks' `prefix = ""`, then under `if _path :=
+            # urlparse(settings.SITE_ROOT).path...:` `prefix = f"{_path}/"`, which reading cannot know
+            loaded = self.module(owner) if kind == "def" else None
+            for node in reversed(_statements(loaded[0].body) if loaded else []):
+                if _assigned_name(node) == name and isinstance(node, ast.Assign | ast.AnnAssign):
+                    text = self.string(owner, node.value, depth + 1)
+                    if text is not None:
+                        return text
         return None
 
     # ------------------------------------------------------------------ pattern lists
