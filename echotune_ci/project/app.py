@@ -32,7 +32,8 @@ from pathlib import Path, PurePosixPath
 from ..masking import is_secret_name, mask
 from . import commands
 from .appsetup import FRONTEND_PAGES, AppSetup, Decision
-from .clients import attach_clients, client_pages, local_api_call, node_notes, output_folder, serves
+from .clients import (EXPOSED, attach_clients, client_pages, local_api_call, node_notes, output_folder,
+                      serves)
 from .django import (DjangoFacts, allows_loopback, asgi_early_import, is_django, read_django,
                      runserver_serves_asgi, server_settings, unused_settings)
 from .djangourls import UrlConf, read_urlconf
@@ -41,7 +42,7 @@ from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_loa
                      guarded_route, health_rank, loadable, read_graph, root_answers)
 from .files import (JS_SUFFIXES, join, json_root, named_dirs, page_route, python_module, read_json_dict,
                     read_text, ready_path, real_path, rel, root_route, source_files)
-from .dotenv import TEMPLATES, dotenv_file
+from .dotenv import TEMPLATES, dotenv_file, own_dotenv
 from .instructions import (ONCE, Instructions, Step, read_instructions, readme_commands,
                            readme_data_steps, readme_steps)
 from .nodeapp import (
@@ -2036,7 +2037,12 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _next_api_routes(app, server, folder)
         _file_pages(app, server, folder)
         required = node_required_env(sources, folder)
-        _required_env(app, [(r.name, r.where, r.how) for r in required], folder)
+        own = own_dotenv(folder, [read_text(p) for p in [*sources, server.path / "package.json"]])
+        # VITE_* read in the package's own client code (cypress-realworld-app's src/ beside backend/) is
+        # inlined by the client's build, where it is missing as undefined: no server stops for it
+        exposed = tuple(prefix for dep, prefix in EXPOSED if server.has(dep))
+        _required_env(app, [(r.name, r.where, r.how) for r in required
+                            if r.name not in own and not (exposed and r.name.startswith(exposed))], folder)
         _secrets_taken(app, folder, sources)
         _module_secrets(app, server, folder)
         _static_env(app, server, client_dirs, folder)
