@@ -96,25 +96,43 @@ def resolve_ref(repo: Path, ref: str) -> str:
     # Resolved first as written: `^{commit}` appended to `:/message` would become part of the message.
     done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", ref)
     named = done.stdout.strip() if done.returncode == 0 and len(done.stdout.split()) == 1 else ""
+    # rev-parse takes any whole sha for an object name, present or not: the base's sha a pull request's
+    # event gives (pr-gate.yml's base.sha) in a depth-1 clone was "names a object ..., not a commit".
+    if named and _git(repo, "cat-file", "-e", named).returncode != 0:
+        named = ""
     if named:
         done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{named}^{{commit}}")
         if done.returncode == 0 and done.stdout.strip():
             return done.stdout.strip()
         kind = _git(repo, "cat-file", "-t", named).stdout.strip() or "object"
         raise InputError(f"--base-ref {_shown(ref)}: names a {kind} in {repo}, not a commit")
-    if len(ref) >= 7 and all(c in "0123456789abcdef" for c in ref):  # a commit fetched by its sha
-        hint = f" (in CI, fetch it first: git fetch origin {ref})"
-    elif all(c.isalnum() or c in "/._-" for c in ref):
+    raise InputError(f"--base-ref {_shown(ref)}: no such commit, branch or tag in {repo}"
+                     f"{_fetch_hint(repo, ref)}")
+
+
+def _fetch_hint(repo: Path, ref: str) -> str:
+    """What to fetch so that *repo* has the commit *ref* names, as the end of an error, "" when nothing
+    fetched can help. A shallow clone (actions/checkout's default depth 1) fetches the one commit with
+    ``--depth=1``: without it git brought the base's whole history, which the base's build does not need."""
+    shallow = _git(repo, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+    depth = "--depth=1 " if shallow else ""
+    actions = "; in GitHub Actions, actions/checkout with fetch-depth: 0" if shallow else ""
+    if len(ref) in (40, 64) and all(c in "0123456789abcdef" for c in ref):  # a commit fetched by its sha
+        return f" (in CI, fetch it first: git fetch {depth}origin {ref}{actions})"
+    if len(ref) >= 7 and all(c in "0123456789abcdef" for c in ref):
+        # A server gives a commit by its whole sha only: `git fetch origin 0123abcd` is "couldn't find
+        # remote ref 0123abcd".
+        return (f" (an abbreviated sha cannot be fetched: give the whole sha, or fetch the history holding"
+                f" it, git fetch {'--unshallow ' if shallow else ''}origin{actions})")
+    if all(c.isalnum() or c in "/._-" for c in ref):
         # A plain `git fetch origin main` only fills FETCH_HEAD, and origin/main is no branch on origin.
         name = ref.removeprefix("origin/")
         into = f"refs/remotes/{ref}" if name != ref else ref
-        hint = f" (in CI, fetch it first: git fetch origin {name}:{into})"
-    elif _git(repo, "rev-parse", "--is-shallow-repository").stdout.strip() == "true":  # HEAD~1 and the like
-        hint = (" (this clone is shallow: fetch the history it needs, git fetch --deepen=100 or --unshallow; "
+        return f" (in CI, fetch it first: git fetch {depth}origin {name}:{into}{actions})"
+    if shallow:  # HEAD~1 and the like
+        return (" (this clone is shallow: fetch the history it needs, git fetch --deepen=100 or --unshallow; "
                 "in GitHub Actions, actions/checkout with fetch-depth: 0)")
-    else:
-        hint = ""
-    raise InputError(f"--base-ref {_shown(ref)}: no such commit, branch or tag in {repo}{hint}")
+    return ""
 
 
 def dirty_paths(repo: Path, leave_out: tuple[Path, ...] = ()) -> tuple[list[str], list[str]]:

@@ -413,7 +413,10 @@ def test_a_ref_that_names_no_single_commit_says_what_it_names(repo, tmp_path):
         "HEAD~7": r"no such commit, branch or tag in \S+$",
         "release/1.2": r"\(in CI, fetch it first: git fetch origin release/1.2:release/1.2\)",
         "origin/big": r"\(in CI, fetch it first: git fetch origin big:refs/remotes/origin/big\)",
-        "0123abcd": r"\(in CI, fetch it first: git fetch origin 0123abcd\)",
+        # A server gives a commit by its whole sha only (`git fetch origin 0123abcd`: "couldn't find
+        # remote ref")
+        "0123abcd": r"\(an abbreviated sha cannot be fetched: give the whole sha, or fetch the history "
+                    r"holding it, git fetch origin\)$",
     }
     for ref, says in cases.items():
         with pytest.raises(InputError, match=says):
@@ -422,6 +425,38 @@ def test_a_ref_that_names_no_single_commit_says_what_it_names(repo, tmp_path):
     subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{repo}", str(shallow)], check=True)
     with pytest.raises(InputError, match="this clone is shallow: .* fetch-depth: 0"):
         resolve_ref(shallow, "HEAD~1")
+
+
+def test_a_whole_sha_a_shallow_clone_lacks_is_no_such_commit_with_the_fetch_that_brings_it(repo, tmp_path):
+    """pr-gate.yml's base: the pull request event's base.sha, in actions/checkout's depth-1 clone of the merge
+    commit. rev-parse --verify takes any whole sha, present or not, so it was "names a object ..., not a
+    commit"; the fetch the error gives is run here and must be enough, one commit deep."""
+    base = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--allow-empty",
+        "-m", "two")
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{repo}", str(shallow)], check=True)
+    with pytest.raises(InputError) as raised:
+        resolve_ref(shallow, base)
+    said = str(raised.value)
+    assert said == (f"--base-ref {base}: no such commit, branch or tag in {shallow} (in CI, fetch it first: "
+                    f"git fetch --depth=1 origin {base}; in GitHub Actions, actions/checkout with "
+                    f"fetch-depth: 0)")
+    with pytest.raises(InputError, match=r"give the whole sha, or fetch the history holding it, git fetch "
+                                         r"--unshallow origin; in GitHub Actions"):
+        resolve_ref(shallow, base[:10])
+    fetch = said.split("fetch it first: ")[1].split(";")[0].split()
+    subprocess.run(fetch[:1] + ["-C", str(shallow)] + fetch[1:], check=True, capture_output=True)
+    assert resolve_ref(shallow, base) == base
+    assert git(shallow, "rev-list", "--count", base).strip() == "1"  # the base's history was not brought
+    # actions/checkout fetches the merge commit alone: no origin/main
+    git(shallow, "update-ref", "-d", "refs/remotes/origin/main")
+    with pytest.raises(InputError) as raised:
+        resolve_ref(shallow, "origin/main")
+    fetch = str(raised.value).split("fetch it first: ")[1].split(";")[0].split()
+    assert fetch == ["git", "fetch", "--depth=1", "origin", "main:refs/remotes/origin/main"]
+    subprocess.run(fetch[:1] + ["-C", str(shallow)] + fetch[1:], check=True, capture_output=True)
+    assert resolve_ref(shallow, "origin/main") == git(repo, "rev-parse", "HEAD").strip()
 
 
 def _only_the_main_worktree(repo: Path) -> bool:
