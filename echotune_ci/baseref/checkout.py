@@ -88,8 +88,15 @@ def _shown(ref: str) -> str:
 def resolve_ref(repo: Path, ref: str) -> str:
     """The commit *ref* names in *repo*; InputError (exit 2) naming *ref* when it names none: nothing,
     an object that is no commit (a tree, a blob), or a commit a shallow clone does not have."""
-    if not ref or ref.startswith("-"):
+    if not ref:
         raise InputError(f"--base-ref {_shown(ref)}: not a git ref")
+    if ref.startswith("-"):
+        # git reads it as an option, whatever the repository holds; a branch or tag of that name
+        # (refs/heads/-x, which git allows) is reached by its whole name
+        whole = [f"refs/{kind}/{ref}" for kind in ("heads", "tags", "remotes")
+                 if _git(repo, "show-ref", "--verify", "--quiet", f"refs/{kind}/{ref}").returncode == 0]
+        hint = f"; the branch or tag of that name is reached by its whole name: {whole[0]}" if whole else ""
+        raise InputError(f"--base-ref {_shown(ref)}: not a git ref (it reads as an option){hint}")
     if ".." in ref and not ref.startswith(":/"):  # git ref names never hold "..": a range
         raise InputError(f"--base-ref {_shown(ref)}: a range of commits; give the base's one commit "
                          f"(e.g. main)")

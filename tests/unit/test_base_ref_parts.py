@@ -459,6 +459,27 @@ def test_a_whole_sha_a_shallow_clone_lacks_is_no_such_commit_with_the_fetch_that
     assert resolve_ref(shallow, "origin/main") == git(repo, "rev-parse", "HEAD").strip()
 
 
+def test_a_branch_named_like_an_option_is_reached_by_its_whole_name_and_a_tag_by_its_commit(repo):
+    """git lets a branch be named ``-x`` (``update-ref refs/heads/-x``; a push makes one), and any git command
+    reads ``-x`` as an option, so it stays refused, with the name that reaches it; an annotated tag names
+    its tag object, and the base is the commit it tags."""
+    head = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "update-ref", "refs/heads/-x", head)
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "tag", "-a", "v1", "-m", "one")
+    git(repo, "tag", "v1-light")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--allow-empty",
+        "-m", "two")
+    with pytest.raises(InputError) as raised:
+        resolve_ref(repo, "-x")
+    assert str(raised.value) == ("--base-ref -x: not a git ref (it reads as an option); the branch or tag of "
+                                 "that name is reached by its whole name: refs/heads/-x")
+    with pytest.raises(InputError, match=r"^--base-ref -y: not a git ref \(it reads as an option\)$"):
+        resolve_ref(repo, "-y")
+    assert resolve_ref(repo, "refs/heads/-x") == head
+    assert git(repo, "cat-file", "-t", "v1").strip() == "tag"
+    assert resolve_ref(repo, "v1") == resolve_ref(repo, "v1-light") == head
+
+
 def _only_the_main_worktree(repo: Path) -> bool:
     return git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
 
