@@ -488,7 +488,7 @@ def prepared_folder(folder: Path) -> Iterator[BaseSource]:
 
 
 def earlier_build_outputs(repo: Path, untracked: Sequence[str], head: Path, base: Path,
-                          data: Collection[str] = ()) -> list[str]:
+                          data: Collection[str] = (), placed: Collection[str] = ()) -> list[str]:
     """Of *untracked* (:func:`dirty_paths`' files and folders git neither tracks nor ignores in the head's
     checkout before its build, relative to *repo*), those the base's build wrote too: they lie in the base's
     checkout *base* (made from git, so only a step of its own made them) and git tracks nothing there.
@@ -497,7 +497,11 @@ def earlier_build_outputs(repo: Path, untracked: Sequence[str], head: Path, base
     the base's did not: Tailwind's source scan read the project's whole folder but what git ignores, and
     the head's stylesheet came out at 9,773 bytes against 5,097 from the same sources. *data*: paths
     relative to *head* that are the apps' data, not build output (the untracked SQLite databases, which
-    :mod:`.data` copies to the base or warns of itself)."""
+    :mod:`.data` copies to the base or warns of itself). *placed*: paths relative to *repo* that the run
+    itself put into the base's checkout (the head's untracked ``.env`` and settings files, copied there
+    so that both builds read the same settings): the head's ``.env`` was called an earlier build's output
+    that the base's build wrote too, in the same run whose note said it was copied. (A file is copied
+    only into a folder the base has before its build, so an untracked folder never holds one.)"""
     from ..fsutil import tracked_files
 
     found = []
@@ -506,6 +510,7 @@ def earlier_build_outputs(repo: Path, untracked: Sequence[str], head: Path, base
             rel = (repo / path.rstrip("/")).resolve().relative_to(head.resolve()).as_posix()
         except ValueError:
             continue  # outside the project's folder
-        if rel != "." and rel not in data and (base / rel).exists() and tracked_files(base, [rel]) == []:
+        if rel != "." and rel not in data and path not in placed and (base / rel).exists() \
+                and tracked_files(base, [rel]) == []:
             found.append(path)
     return found

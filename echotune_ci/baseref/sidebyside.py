@@ -100,6 +100,9 @@ class SideBySide:
     # What made the two builds differ beyond the change (an earlier build's output in the head's checkout):
     # on every phase, the bundle's first, where the apps' data warnings go only on the served phases
     build_warnings: list[str] = field(default_factory=list)
+    # What the run put into the base's checkout itself (the head's untracked dotenv and settings files),
+    # relative to the repository: no build's output
+    placed: list[str] = field(default_factory=list)
     order: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     samples: dict[str, int] = field(default_factory=dict)
     levels: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -420,11 +423,11 @@ def _start(ready: PreparedApp | None, phases: list[Phase[Any]],
 
 
 def _earlier_outputs_said(repo: Path, untracked: Sequence[str], head: Path, base: Path,
-                          data: Sequence[str]) -> list[str]:
+                          data: Sequence[str], placed: Sequence[str]) -> list[str]:
     """A warning naming what an earlier build left in the head's checkout that the base's build writes
     too (:func:`~.checkout.earlier_build_outputs`): the head's build ran with it in place, the base's
     without, so a step that reads the project's folder saw it on one side only. Said on the console too."""
-    found = earlier_build_outputs(repo, untracked, head, base, data)
+    found = earlier_build_outputs(repo, untracked, head, base, data, placed)
     if not found:
         return []
     said = [f"{first_named(found)}: an earlier build's output in the head's checkout (the base's build "
@@ -945,6 +948,7 @@ def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, 
         folders = [repo, *_dotenv_folders(cfg, cfg.resolve(cfg.serve.cwd))]
         copied = copy_dotenv(repo, report.source.root, folders)
         copied += copy_ignored_settings(repo, report.source.root, folders)
+        report.placed = copied
         if copied:
             report.notes.append(f"copied the head's untracked {', '.join(copied)} into the base's "
                                 f"checkout: both builds read the same settings")
@@ -1030,7 +1034,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             # The databases are data, with warnings and copies of their own: a database an earlier run left
             # and copied to the base was called an earlier build's output too
             report.build_warnings = _earlier_outputs_said(repo, untracked, cfg.base_dir, base_cfg.base_dir,
-                                                          found)
+                                                          found, report.placed)
         with _said_of_the_head():
             head_app, head_unavailable = _start(head_ready, phases)
         if head_app is not None:
