@@ -42,11 +42,14 @@ class BaseSource:
 
 
 def _git(repo: Path, *args: str, timeout: float = GIT_TIMEOUT_S, detached: bool = False,
-         index: Path | None = None) -> subprocess.CompletedProcess[str]:
+         index: Path | None = None, lfs_pointers: bool = False) -> subprocess.CompletedProcess[str]:
     """Run git in *repo*; *detached*: in a session of its own, so that the Ctrl-C which is ending the
     run does not also kill the git that is cleaning up after it; *index*: the index file git uses instead
-    of the repository's own (``GIT_INDEX_FILE``)."""
-    env = None if index is None else {**os.environ, "GIT_INDEX_FILE": str(index)}
+    of the repository's own (``GIT_INDEX_FILE``); *lfs_pointers*: Git LFS files are checked out as their
+    pointers (``GIT_LFS_SKIP_SMUDGE``, see :func:`lfs_pointers_in`)."""
+    extra = {**({"GIT_INDEX_FILE": str(index)} if index is not None else {}),
+             **({"GIT_LFS_SKIP_SMUDGE": "1"} if lfs_pointers else {})}
+    env = {**os.environ, **extra} if extra else None
     try:
         return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL, check=False,
@@ -401,11 +404,16 @@ def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
     where = parent / "base"
     try:
         (parent / OWNER_FILE).write_text(_owner_line(), encoding="utf-8")
-        done = _git(repo, "worktree", "add", "--detach", "--quiet", str(where), sha)
+        pointers = lfs_pointers_in(repo)
+        if pointers:
+            console.info(f"the head's checkout holds Git LFS files as their pointers ({pointers}), as "
+                         f"actions/checkout leaves them without lfs: true: the base's is checked out so too")
+        done = _git(repo, "worktree", "add", "--detach", "--quiet", str(where), sha,
+                    lfs_pointers=bool(pointers))
         if done.returncode != 0:
             why = (done.stderr.strip().splitlines() or ["git worktree add failed"])[-1]
             raise RunError(f"--base-ref {ref}: cannot check it out: {why}")
-        fill_submodules(repo, where, sha, f"--base-ref {_shown(ref)}")
+        fill_submodules(repo, where, sha, f"--base-ref {_shown(ref)}", lfs_pointers=bool(pointers))
         _git_folder(where)
         yield BaseSource(where, ref, sha)
     finally:
@@ -436,7 +444,32 @@ def _gitlinks(repo: Path, commit: str) -> list[tuple[str, str]]:
     return links
 
 
-def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str = "") -> None:
+# What a Git LFS pointer file starts with (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md)
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1\n"
+# How many of the head's Git LFS files are looked at: a checkout holds them all as pointers or none
+LFS_LOOKED_AT = 20
+
+
+def lfs_pointers_in(repo: Path) -> str:
+    """The first of the files Git LFS stores (``filter=lfs`` in ``.gitattributes``) that the head's checkout
+    *repo* holds as its pointer, "" when none does. actions/checkout leaves them so unless told ``lfs:
+    true`` (it sets ``GIT_LFS_SKIP_SMUDGE`` for its own git only), while the git-lfs the runner has set up
+    makes ``git worktree add`` fetch the base's from the LFS server: the base's bundle counted 200 KiB
+    images where the head's counted 134-byte pointers, or, with a token the checkout did not keep, the
+    base could not be checked out. The base is then checked out with pointers as well."""
+    done = _git(repo, "ls-files", "-z", "--", ":(attr:filter=lfs)")
+    for path in [p for p in done.stdout.split("\0") if p][:LFS_LOOKED_AT]:
+        try:
+            with (repo / path).open("rb") as fh:
+                if fh.read(len(LFS_POINTER)) == LFS_POINTER:
+                    return path
+        except OSError:  # not in a sparse checkout, or a folder
+            continue
+    return ""
+
+
+def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str = "",
+                    lfs_pointers: bool = False) -> None:
     """Put into the base's checkout *base* (of *commit*) the files of each submodule it records, from the
     head's checkout of that submodule (its objects; nothing is fetched, nothing of the head's changes), and
     so on down nested submodules. ``git worktree add`` leaves a submodule's folder empty: a build that reads
@@ -445,7 +478,8 @@ def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str
     A submodule the head has not checked out either (no ``.git`` in its folder, as in a checkout without
     ``submodules:``) stays empty in both. RunError naming the submodule, *asked* (``--base-ref main``) and
     what to fetch when the head's checkout of it lacks the base's commit (a pull request that moves or
-    removes it, a clone of depth 1). *prefix* is the folder of *head* in the top checkout, for messages.
+    removes it, a clone of depth 1). *prefix* is the folder of *head* in the top checkout, for messages;
+    *lfs_pointers*: Git LFS files as their pointers, as in the head's checkout (:func:`lfs_pointers_in`).
     """
     for path, sha in _gitlinks(head, commit):
         source, target, shown = head / path, base / path, prefix + path
@@ -465,12 +499,12 @@ def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str
             index = Path(scratch) / "index"
             target.mkdir(parents=True, exist_ok=True)
             for args in (("read-tree", sha), ("checkout-index", "--all", "--force", f"--prefix={target}/")):
-                done = _git(source, *args, index=index)
+                done = _git(source, *args, index=index, lfs_pointers=lfs_pointers)
                 if done.returncode != 0:
                     why = (done.stderr.strip().splitlines() or [f"git {args[0]} failed"])[-1]
                     raise RunError(f"{asked}: cannot check out the base's submodule {shown} "
                                    f"({sha[:10]}): {why}")
-        fill_submodules(source, target, sha, asked, f"{shown}/")
+        fill_submodules(source, target, sha, asked, f"{shown}/", lfs_pointers)
 
 
 def checkout_top(folder: Path) -> Path | None:

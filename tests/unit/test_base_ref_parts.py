@@ -480,6 +480,36 @@ def test_a_branch_named_like_an_option_is_reached_by_its_whole_name_and_a_tag_by
     assert resolve_ref(repo, "v1") == resolve_ref(repo, "v1-light") == head
 
 
+POINTER = ("version https://git-lfs.github.com/spec/v1\n"
+           "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 204800\n")
+
+
+@pytest.mark.parametrize("head_has_pointers", [True, False])
+def test_the_base_holds_git_lfs_files_as_the_heads_checkout_does(repo, tmp_path, head_has_pointers):
+    """actions/checkout leaves Git LFS files as their pointers unless told lfs: true (GIT_LFS_SKIP_SMUDGE for
+    its own git only), and the runner's git-lfs then made `git worktree add` fetch the base's objects: a
+    134-byte pointer in the head against the 200 KiB image in the base. Here git-lfs is a smudge filter
+    that does what git-lfs does (the pointer as it is under GIT_LFS_SKIP_SMUDGE, else the object)."""
+    smudge = tmp_path / "git-lfs-smudge"
+    smudge.write_text('#!/bin/sh\nif [ -n "$GIT_LFS_SKIP_SMUDGE" ]; then cat; else cat >/dev/null; '
+                      "head -c 204800 /dev/zero; fi\n")
+    smudge.chmod(0o755)
+    for key, value in (("smudge", f"{smudge} %f"), ("clean", "cat"), ("required", "true")):
+        git(repo, "config", f"filter.lfs.{key}", value)
+    (repo / ".gitattributes").write_text("*.png filter=lfs diff=lfs merge=lfs -text\n")
+    (repo / "app" / "logo.png").write_text(POINTER)
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "logo")
+    (repo / "app" / "logo.png").unlink()
+    env = {**os.environ, "GIT_LFS_SKIP_SMUDGE": "1"} if head_has_pointers else None
+    subprocess.run(["git", "-C", str(repo), "checkout", "--", "app/logo.png"], env=env, check=True)
+    assert (repo / "app" / "logo.png").stat().st_size == (len(POINTER) if head_has_pointers else 204800)
+    assert checkout.lfs_pointers_in(repo) == ("app/logo.png" if head_has_pointers else "")
+    with worktree(repo, "HEAD") as base:
+        held = (base.root / "app" / "logo.png").read_bytes()
+    assert held == (POINTER.encode() if head_has_pointers else bytes(204800))
+
+
 def _only_the_main_worktree(repo: Path) -> bool:
     return git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
 
