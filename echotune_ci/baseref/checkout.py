@@ -88,9 +88,11 @@ def _shown(ref: str) -> str:
     return ref if ref.isprintable() and not any(c.isspace() for c in ref) else repr(ref)
 
 
-def resolve_ref(repo: Path, ref: str) -> str:
+def resolve_ref(repo: Path, ref: str, fetch: bool = False) -> str:
     """The commit *ref* names in *repo*; InputError (exit 2) naming *ref* when it names none: nothing,
-    an object that is no commit (a tree, a blob), or a commit a shallow clone does not have."""
+    an object that is no commit (a tree, a blob), or a commit a shallow clone does not have. *fetch*
+    (``--fetch-base``): a commit, branch or tag the clone lacks is fetched from origin first, one commit
+    deep in a shallow clone (:func:`_fetch_args`)."""
     if not ref:
         raise InputError(f"--base-ref {_shown(ref)}: not a git ref")
     if ref.startswith("-"):
@@ -103,13 +105,17 @@ def resolve_ref(repo: Path, ref: str) -> str:
     if ".." in ref and not ref.startswith(":/"):  # git ref names never hold "..": a range
         raise InputError(f"--base-ref {_shown(ref)}: a range of commits; give the base's one commit "
                          f"(e.g. main)")
-    # Resolved first as written: `^{commit}` appended to `:/message` would become part of the message.
-    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", ref)
-    named = done.stdout.strip() if done.returncode == 0 and len(done.stdout.split()) == 1 else ""
-    # rev-parse takes any whole sha for an object name, present or not: the base's sha a pull request's
-    # event gives (pr-gate.yml's base.sha) in a depth-1 clone was "names a object ..., not a commit".
-    if named and _git(repo, "cat-file", "-e", named).returncode != 0:
-        named = ""
+    named = _named(repo, ref)
+    if not named and fetch and (args := _fetch_args(repo, ref)):
+        done = _git(repo, *args)
+        if done.returncode != 0:
+            why = (done.stderr.strip().splitlines() or ["git fetch failed"])[-1].removeprefix("fatal: ")
+            raise InputError(f"--base-ref {_shown(ref)}: not in {repo}, and git {' '.join(args)} could not "
+                             f"fetch it: {why}")
+        from .. import console
+
+        console.info(f"--base-ref {_shown(ref)} was not in the clone: fetched it (git {' '.join(args)})")
+        named = _named(repo, ref)
     if named:
         done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{named}^{{commit}}")
         if done.returncode == 0 and done.stdout.strip():
@@ -120,25 +126,56 @@ def resolve_ref(repo: Path, ref: str) -> str:
                      f"{_fetch_hint(repo, ref)}")
 
 
-def _fetch_hint(repo: Path, ref: str) -> str:
-    """What to fetch so that *repo* has the commit *ref* names, as the end of an error, "" when nothing
-    fetched can help. A shallow clone (actions/checkout's default depth 1) fetches the one commit with
-    ``--depth=1``: without it git brought the base's whole history, which the base's build does not need."""
-    shallow = _git(repo, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
-    depth = "--depth=1 " if shallow else ""
-    actions = "; in GitHub Actions, actions/checkout with fetch-depth: 0" if shallow else ""
-    if len(ref) in (40, 64) and all(c in "0123456789abcdef" for c in ref):  # a commit fetched by its sha
-        return f" (in CI, fetch it first: git fetch {depth}origin {ref}{actions})"
-    if len(ref) >= 7 and all(c in "0123456789abcdef" for c in ref):
-        # A server gives a commit by its whole sha only: `git fetch origin 0123abcd` is "couldn't find
-        # remote ref 0123abcd".
-        return (f" (an abbreviated sha cannot be fetched: give the whole sha, or fetch the history holding"
-                f" it, git fetch {'--unshallow ' if shallow else ''}origin{actions})")
-    if all(c.isalnum() or c in "/._-" for c in ref):
+def _named(repo: Path, ref: str) -> str:
+    """The object *ref* names in *repo*, "" when none there does."""
+    # Resolved first as written: `^{commit}` appended to `:/message` would become part of the message.
+    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", ref)
+    named = done.stdout.strip() if done.returncode == 0 and len(done.stdout.split()) == 1 else ""
+    # rev-parse takes any whole sha for an object name, present or not: the base's sha a pull request's
+    # event gives (pr-gate.yml's base.sha) in a depth-1 clone was "names a object ..., not a commit".
+    if named and _git(repo, "cat-file", "-e", named).returncode != 0:
+        return ""
+    return named
+
+
+def _shallow(repo: Path) -> bool:
+    """Whether *repo* is a shallow clone (actions/checkout's default, depth 1)."""
+    return _git(repo, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+
+
+def _whole_sha(ref: str) -> bool:
+    """Whether *ref* is a commit's whole sha (SHA-1 or SHA-256), the only way a server gives one by name."""
+    return len(ref) in (40, 64) and all(c in "0123456789abcdef" for c in ref)
+
+
+def _fetch_args(repo: Path, ref: str) -> list[str]:
+    """The git arguments that fetch the commit *ref* names from origin, [] where no fetch by that name can
+    (an abbreviated sha: a server gives a commit by its whole sha only; ``HEAD~1``). A shallow clone
+    fetches the one commit (``--depth=1``): without it git brought the base's whole history, which the
+    base's build does not need."""
+    depth = ["--depth=1"] if _shallow(repo) else []
+    if _whole_sha(ref):
+        return ["fetch", *depth, "origin", ref]
+    if all(c.isalnum() or c in "/._-" for c in ref) and not all(c in "0123456789abcdef" for c in ref):
         # A plain `git fetch origin main` only fills FETCH_HEAD, and origin/main is no branch on origin.
         name = ref.removeprefix("origin/")
         into = f"refs/remotes/{ref}" if name != ref else ref
-        return f" (in CI, fetch it first: git fetch {depth}origin {name}:{into}{actions})"
+        return ["fetch", *depth, "origin", f"{name}:{into}"]
+    return []
+
+
+def _fetch_hint(repo: Path, ref: str) -> str:
+    """What to fetch so that *repo* has the commit *ref* names, as the end of an error, "" when nothing
+    fetched can help (:func:`_fetch_args`)."""
+    shallow = _shallow(repo)
+    actions = "; in GitHub Actions, actions/checkout with fetch-depth: 0" if shallow else ""
+    args = _fetch_args(repo, ref)
+    if args:
+        return f" (in CI, fetch it first: git {' '.join(args)}, or run with --fetch-base{actions})"
+    if len(ref) >= 7 and all(c in "0123456789abcdef" for c in ref):
+        # `git fetch origin 0123abcd` is "couldn't find remote ref 0123abcd"
+        return (f" (an abbreviated sha cannot be fetched: give the whole sha, or fetch the history holding"
+                f" it, git fetch {'--unshallow ' if shallow else ''}origin{actions})")
     if shallow:  # HEAD~1 and the like
         return (" (this clone is shallow: fetch the history it needs, git fetch --deepen=100 or --unshallow; "
                 "in GitHub Actions, actions/checkout with fetch-depth: 0)")

@@ -73,6 +73,8 @@ class BaseOptions:
 
     ref: str | None = None
     folder: Path | None = None
+    # --fetch-base: a ref the clone lacks is fetched from origin (one commit deep in a shallow clone)
+    fetch: bool = False
     base_env: Mapping[str, str] = field(default_factory=dict)
     head_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -127,7 +129,7 @@ def _checked_source(base: BaseOptions, repo: Path, head_dir: Path) -> None:
     from ..errors import InputError
 
     if base.ref is not None:
-        resolve_ref(repo, base.ref)
+        resolve_ref(repo, base.ref, fetch=base.fetch)
     elif base.folder is not None and not base.folder.is_dir():
         raise InputError(f"--base-dir {base.folder}: no such folder")
     elif base.folder is not None:

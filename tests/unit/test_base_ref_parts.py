@@ -411,8 +411,10 @@ def test_a_ref_that_names_no_single_commit_says_what_it_names(repo, tmp_path):
         "HEAD:app/requirements.txt": "names a blob in .*, not a commit",
         "main..HEAD": "a range of commits; give the base's one commit",
         "HEAD~7": r"no such commit, branch or tag in \S+$",
-        "release/1.2": r"\(in CI, fetch it first: git fetch origin release/1.2:release/1.2\)",
-        "origin/big": r"\(in CI, fetch it first: git fetch origin big:refs/remotes/origin/big\)",
+        "release/1.2": r"\(in CI, fetch it first: git fetch origin release/1.2:release/1.2, or run with "
+                       r"--fetch-base\)",
+        "origin/big": r"\(in CI, fetch it first: git fetch origin big:refs/remotes/origin/big, or run with "
+                      r"--fetch-base\)",
         # A server gives a commit by its whole sha only (`git fetch origin 0123abcd`: "couldn't find
         # remote ref")
         "0123abcd": r"\(an abbreviated sha cannot be fetched: give the whole sha, or fetch the history "
@@ -440,12 +442,12 @@ def test_a_whole_sha_a_shallow_clone_lacks_is_no_such_commit_with_the_fetch_that
         resolve_ref(shallow, base)
     said = str(raised.value)
     assert said == (f"--base-ref {base}: no such commit, branch or tag in {shallow} (in CI, fetch it first: "
-                    f"git fetch --depth=1 origin {base}; in GitHub Actions, actions/checkout with "
-                    f"fetch-depth: 0)")
+                    f"git fetch --depth=1 origin {base}, or run with --fetch-base; in GitHub Actions, "
+                    f"actions/checkout with fetch-depth: 0)")
     with pytest.raises(InputError, match=r"give the whole sha, or fetch the history holding it, git fetch "
                                          r"--unshallow origin; in GitHub Actions"):
         resolve_ref(shallow, base[:10])
-    fetch = said.split("fetch it first: ")[1].split(";")[0].split()
+    fetch = said.split("fetch it first: ")[1].split(",")[0].split()
     subprocess.run(fetch[:1] + ["-C", str(shallow)] + fetch[1:], check=True, capture_output=True)
     assert resolve_ref(shallow, base) == base
     assert git(shallow, "rev-list", "--count", base).strip() == "1"  # the base's history was not brought
@@ -453,10 +455,35 @@ def test_a_whole_sha_a_shallow_clone_lacks_is_no_such_commit_with_the_fetch_that
     git(shallow, "update-ref", "-d", "refs/remotes/origin/main")
     with pytest.raises(InputError) as raised:
         resolve_ref(shallow, "origin/main")
-    fetch = str(raised.value).split("fetch it first: ")[1].split(";")[0].split()
+    fetch = str(raised.value).split("fetch it first: ")[1].split(",")[0].split()
     assert fetch == ["git", "fetch", "--depth=1", "origin", "main:refs/remotes/origin/main"]
     subprocess.run(fetch[:1] + ["-C", str(shallow)] + fetch[1:], check=True, capture_output=True)
     assert resolve_ref(shallow, "origin/main") == git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_fetch_base_fetches_what_the_shallow_clone_lacks_one_commit_deep(repo, tmp_path):
+    """--fetch-base (the action's fetch-base: 'true'): the pull request event's base.sha and origin/main, in a
+    depth-1 clone, are fetched from origin and resolve to the commits the origin has; one commit deep, so
+    the clone stays shallow. A name origin does not have is exit 2 with git's reason; HEAD~1 is not
+    fetched (no name to fetch it by) and keeps its hint."""
+    base = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--allow-empty",
+        "-m", "two")
+    git(repo, "branch", "feature", base)
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{repo}", str(shallow)], check=True)
+    with pytest.raises(InputError, match="no such commit"):
+        resolve_ref(shallow, base)
+    assert resolve_ref(shallow, base, fetch=True) == base
+    assert git(shallow, "rev-list", "--count", base).strip() == "1"
+    assert resolve_ref(shallow, "origin/feature", fetch=True) == base
+    with pytest.raises(InputError) as raised:
+        resolve_ref(shallow, "origin/nope", fetch=True)
+    assert str(raised.value) == (f"--base-ref origin/nope: not in {shallow}, and git fetch --depth=1 origin "
+                                 f"nope:refs/remotes/origin/nope could not fetch it: couldn't find remote "
+                                 f"ref nope")
+    with pytest.raises(InputError, match="this clone is shallow"):
+        resolve_ref(shallow, "HEAD~1", fetch=True)
 
 
 def test_a_branch_named_like_an_option_is_reached_by_its_whole_name_and_a_tag_by_its_commit(repo):

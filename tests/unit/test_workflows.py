@@ -185,7 +185,7 @@ def test_a_cancelled_job_stops_the_run_before_the_runner_kills_its_step(tmp_path
     (tmp_path / "step.sh").write_text(step["run"])
     env = {"PATH": "/usr/bin:/bin", "ECHOTUNE_CI": str(fake), "GITHUB_OUTPUT": str(tmp_path / "output"),
            **{f"ECHOTUNE_STEP_{name}": "" for name in ("CONFIG", "PHASES", "SERVE_COMMAND", "URL", "BASELINE",
-                                                       "PR_NUMBER")},
+                                                       "PR_NUMBER", "FETCH_BASE")},
            "ECHOTUNE_STEP_COMMAND": "run", "ECHOTUNE_STEP_BASE_REF": "main",
            "ECHOTUNE_STEP_OUTPUT_DIR": "out"}
     # The runner's step: its own process, SIGINT at its default (not inherited from a backgrounded suite)
