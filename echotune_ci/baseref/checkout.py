@@ -37,8 +37,12 @@ class BaseSource:
 
     @property
     def label(self) -> str:
-        """``HEAD~1 (abc1234)``, or the folder for ``--base-dir``."""
-        return f"{self.ref} ({self.sha[:10]})" if self.sha else str(self.root)
+        """``HEAD~1 (abc1234)``, ``abc1234`` for a ref that is the commit's sha (pr-gate.yml passes the
+        event's base.sha: every note said the 40 characters and their first ten again), or the folder for
+        ``--base-dir``."""
+        if not self.sha:
+            return str(self.root)
+        return self.sha[:10] if self.sha.startswith(self.ref) else f"{self.ref} ({self.sha[:10]})"
 
 
 def _git(repo: Path, *args: str, timeout: float = GIT_TIMEOUT_S, detached: bool = False,

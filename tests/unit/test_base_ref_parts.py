@@ -486,6 +486,18 @@ def test_fetch_base_fetches_what_the_shallow_clone_lacks_one_commit_deep(repo, t
         resolve_ref(shallow, "HEAD~1", fetch=True)
 
 
+def test_a_base_named_by_its_sha_is_labelled_once():
+    """pr-gate.yml passes the event's base.sha: the comment's notes read "measured side by side with the base
+    a0510addb9e308cc1194eb8415d8e0693c763537 (a0510addb9)"."""
+    from echotune_ci.baseref.checkout import BaseSource
+
+    sha = "a0510addb9e308cc1194eb8415d8e0693c763537"
+    assert BaseSource(Path("/b"), sha, sha).label == "a0510addb9"
+    assert BaseSource(Path("/b"), "a0510ad", sha).label == "a0510addb9"
+    assert BaseSource(Path("/b"), "origin/main", sha).label == "origin/main (a0510addb9)"
+    assert BaseSource(Path("/b"), "", "").label == "/b"
+
+
 def test_a_branch_named_like_an_option_is_reached_by_its_whole_name_and_a_tag_by_its_commit(repo):
     """git lets a branch be named ``-x`` (``update-ref refs/heads/-x``; a push makes one), and any git command
     reads ``-x`` as an option, so it stays refused, with the name that reaches it; an annotated tag names
