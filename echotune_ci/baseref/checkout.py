@@ -249,6 +249,38 @@ def _earlier_output(folder: Path, phases: Iterable[str]) -> bool:
 TEMP_PREFIX = "echotune-base-"
 # Beside the base's checkout in its temporary folder: "<pid> <start time> <host>" of the run that made it.
 OWNER_FILE = "owner"
+# Beside it too: "<pid> <start time>" of the head's app that run started (a session of its own)
+HEAD_APP_FILE = "head-app"
+
+
+def record_head_app(source: BaseSource | None, pid: int | None) -> None:
+    """Write down, beside the base's temporary checkout (*source*), the head's app *pid* the run started:
+    a run killed outright left it running (its own session, its folder the head's checkout), and only
+    the base's checkout told the next run that a run had been killed (:func:`remove_abandoned`). Nothing
+    for a ``--base-dir`` checkout, which is no temporary folder of ours, or no app; never raises."""
+    if source is None or pid is None:
+        return
+    root = source.root
+    if root.name == "base" and root.parent.name.startswith(TEMP_PREFIX):
+        with contextlib.suppress(OSError):
+            (root.parent / HEAD_APP_FILE).write_text(f"{pid} {_start_time(pid) or '-'}\n", encoding="utf-8")
+
+
+def _recorded_head_app(record: Path) -> int | None:
+    """The head's app *record* names (:func:`record_head_app`) when that very process still runs in a
+    session of its own, with no terminal, and is not this run nor one it runs under; None otherwise (a pid
+    the system gave to another process since has another start time)."""
+    try:
+        pid_text, started = record.read_text(encoding="utf-8").split()
+        pid = int(pid_text)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if started == "-" or _start_time(pid) != started or not _left_by_a_run(pid):
+        return None
+    try:
+        return pid if os.getpgid(pid) == pid else None
+    except OSError:
+        return None
 
 
 def _start_time(pid: int) -> str:
@@ -341,6 +373,21 @@ def _stop_processes(found: list[int], grace: float = 2.0) -> None:
             time.sleep(0.05)
 
 
+def _stop_group(pgid: int, grace: float = 2.0) -> None:
+    """Stop the process group *pgid* (the killed run's head's app and what it started): SIGTERM, up to
+    *grace* seconds for its leader, then SIGKILL to the group."""
+    import signal
+    import time
+
+    with contextlib.suppress(OSError):
+        os.killpg(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _alive(pgid):
+        time.sleep(0.05)
+    with contextlib.suppress(OSError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
 def _alive(pid: int) -> bool:
     """Whether *pid* runs (a zombie, exited but not reaped by its parent, does not)."""
     try:
@@ -415,8 +462,15 @@ def remove_abandoned(repo: Path) -> list[str]:
         # stopping them, or removing the folder under them, is not ours to do; a later run removes it
         if repo.resolve().is_relative_to(parent.resolve()) or not all(map(_left_by_a_run, working)):
             continue
+        head_app = _recorded_head_app(parent / HEAD_APP_FILE)
         with deferred_signals():
             _stop_processes(working)
+            if head_app is not None:  # its whole group: gunicorn's workers, npm's node
+                from .. import console
+
+                console.info(f"stopped the head's app (pid {head_app}) that the killed run beside "
+                             f"{parent} had left running")
+                _stop_group(head_app)
             _git_file(where)
             _git(repo, "worktree", "remove", "--force", "--force", str(where), detached=True)
             shutil.rmtree(parent, ignore_errors=True)

@@ -46,7 +46,7 @@ from ..results.units import first_named
 from ..serve import App
 from . import BASE_FOLDER
 from .checkout import (BaseSource, checkout_top, dirty_paths, earlier_build_outputs, prepared_folder,
-                       repository_root, resolve_ref, worktree)
+                       record_head_app, repository_root, resolve_ref, worktree)
 from .configs import (WHOLLY_ON_ONE_SERVER, base_config, bundle_in_base, one_server, one_server_pages,
                       where_moved)
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
@@ -1041,6 +1041,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             head_app, head_unavailable = _start(head_ready, phases)
         if head_app is not None:
             apps.append(head_app)
+            record_head_app(report.source, head_app.pid)
         report.notes.extend(_moved_head(head_app))
         head_cfg, said = where_moved(cfg, head_app, "the head's")
         report.notes.extend(said)
