@@ -507,6 +507,13 @@ def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
                     lfs_pointers=bool(pointers))
         if done.returncode != 0:
             why = (done.stderr.strip().splitlines() or ["git worktree add failed"])[-1]
+            if "promisor remote" in done.stderr:
+                # A blobless clone fetches the base's files from origin as they are checked out: git said
+                # only "could not fetch <blob> from promisor remote" where pr-gate's checkout keeps no token
+                # (said first: a comment cuts a long warning's middle, and git's line is the longest part)
+                why = ("a partial clone (actions/checkout's filter) fetches the base's files from origin: "
+                       "keep the checkout's credentials (persist-credentials) or check out without a filter; "
+                       f"{why}")
             raise RunError(f"--base-ref {ref}: cannot check it out: {why}")
         fill_submodules(repo, where, sha, f"--base-ref {_shown(ref)}", lfs_pointers=bool(pointers))
         _git_folder(where)

@@ -498,6 +498,29 @@ def test_a_base_named_by_its_sha_is_labelled_once():
     assert BaseSource(Path("/b"), "", "").label == "/b"
 
 
+def test_a_partial_clone_that_cannot_reach_origin_says_why_the_base_cannot_be_checked_out(repo, tmp_path):
+    """actions/checkout with filter: blob:none makes a clone without the files of other commits: `git worktree
+    add` of the base fetches them from origin, and without origin (or the credentials pr-gate's checkout
+    does not keep) git said only "could not fetch <sha> from promisor remote"."""
+    from echotune_ci.errors import RunError
+
+    git(repo, "config", "uploadpack.allowFilter", "true")
+    (repo / "app" / "requirements.txt").write_text("flask==3.1.0\n")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-am", "two")
+    partial = tmp_path / "partial"
+    subprocess.run(["git", "clone", "--quiet", "--filter=blob:none", f"file://{repo}", str(partial)],
+                   check=True, capture_output=True)
+    git(partial, "remote", "set-url", "origin", f"file://{tmp_path / 'gone'}")
+    with pytest.raises(RunError) as raised, worktree(partial, "HEAD~1"):
+        pass
+    said = str(raised.value)
+    assert said.startswith("--base-ref HEAD~1: cannot check it out: a partial clone (actions/checkout's "
+                           "filter) fetches the base's files from origin: keep the checkout's credentials "
+                           "(persist-credentials) or check out without a filter; fatal: could not fetch ")
+    assert said.endswith(" from promisor remote")
+    assert _only_the_main_worktree(partial)
+
+
 def test_a_branch_named_like_an_option_is_reached_by_its_whole_name_and_a_tag_by_its_commit(repo):
     """git lets a branch be named ``-x`` (``update-ref refs/heads/-x``; a push makes one), and any git command
     reads ``-x`` as an option, so it stays refused, with the name that reaches it; an annotated tag names
