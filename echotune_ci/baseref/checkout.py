@@ -481,9 +481,10 @@ def remove_abandoned(repo: Path) -> list[str]:
 
 
 @contextmanager
-def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
+def worktree(repo: Path, ref: str, fetch: bool = False) -> Iterator[BaseSource]:
     """A detached worktree of *ref* in a temporary folder, removed afterwards; first the base checkouts
-    earlier runs were killed before removing (:func:`remove_abandoned`, said on the console).
+    earlier runs were killed before removing (:func:`remove_abandoned`, said on the console). *fetch*
+    (``--fetch-base``): submodule commits the head's checkouts lack are fetched (:func:`fill_submodules`).
 
     InputError when *ref* names no commit; RunError when git cannot create
     the worktree.
@@ -515,7 +516,8 @@ def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
                        "keep the checkout's credentials (persist-credentials) or check out without a filter; "
                        f"{why}")
             raise RunError(f"--base-ref {ref}: cannot check it out: {why}")
-        fill_submodules(repo, where, sha, f"--base-ref {_shown(ref)}", lfs_pointers=bool(pointers))
+        fill_submodules(repo, where, sha, f"--base-ref {_shown(ref)}", lfs_pointers=bool(pointers),
+                        fetch=fetch)
         _git_folder(where)
         yield BaseSource(where, ref, sha)
     finally:
@@ -571,7 +573,7 @@ def lfs_pointers_in(repo: Path) -> str:
 
 
 def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str = "",
-                    lfs_pointers: bool = False) -> None:
+                    lfs_pointers: bool = False, fetch: bool = False) -> None:
     """Put into the base's checkout *base* (of *commit*) the files of each submodule it records, from the
     head's checkout of that submodule (its objects; nothing is fetched, nothing of the head's changes), and
     so on down nested submodules. ``git worktree add`` leaves a submodule's folder empty: a build that reads
@@ -581,7 +583,10 @@ def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str
     ``submodules:``) stays empty in both. RunError naming the submodule, *asked* (``--base-ref main``) and
     what to fetch when the head's checkout of it lacks the base's commit (a pull request that moves or
     removes it, a clone of depth 1). *prefix* is the folder of *head* in the top checkout, for messages;
-    *lfs_pointers*: Git LFS files as their pointers, as in the head's checkout (:func:`lfs_pointers_in`).
+    *lfs_pointers*: Git LFS files as their pointers, as in the head's checkout (:func:`lfs_pointers_in`);
+    *fetch* (``--fetch-base``): a commit the head's checkout of a submodule lacks is fetched into it from
+    its origin first, one commit deep where that checkout is shallow (actions/checkout's submodules at
+    depth 1), as the base's own commit is.
     """
     for path, sha in _gitlinks(head, commit):
         source, target, shown = head / path, base / path, prefix + path
@@ -591,11 +596,24 @@ def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str
             raise RunError(f"{asked}: the base's submodule {shown} ({sha[:10]}) is not checked out in the "
                            f"head ({head}), so the base cannot be built as committed; prepare the base with "
                            f"--base-dir (a checkout with git submodule update --init --recursive)")
-        if _git(source, "cat-file", "-e", f"{sha}^{{commit}}").returncode != 0:
+        missing = _git(source, "cat-file", "-e", f"{sha}^{{commit}}").returncode != 0
+        fetch_args = ["fetch", *(["--depth=1"] if _shallow(source) else []), "origin", sha]
+        if missing and fetch:
+            done = _git(source, *fetch_args)
+            missing = done.returncode != 0 or _git(source, "cat-file", "-e", sha).returncode != 0
+            if missing:
+                why = (done.stderr.strip().splitlines() or ["git fetch failed"])[-1].removeprefix("fatal: ")
+                raise RunError(f"{asked}: the base's submodule {shown} is at commit {sha[:10]}, which git "
+                               f"{' '.join(fetch_args)} in {shown} could not fetch: {why}")
+            from .. import console
+
+            console.info(f"the base's submodule {shown} is at {sha[:10]}, which its checkout lacked: fetched "
+                         f"it (git -C {shown} {' '.join(fetch_args)})")
+        if missing:
             raise RunError(f"{asked}: the base's submodule {shown} is at commit {sha[:10]}, which the head's "
-                           f"checkout of it ({source}) does not have; fetch it first (git -C {shown} fetch "
-                           f"origin {sha}; in GitHub Actions, actions/checkout with submodules: recursive "
-                           f"and fetch-depth: 0)")
+                           f"checkout of it ({source}) does not have; fetch it first (git -C {shown} "
+                           f"{' '.join(fetch_args)}, or run with --fetch-base; in GitHub Actions, "
+                           f"actions/checkout with submodules: recursive and fetch-depth: 0)")
         with tempfile.TemporaryDirectory(prefix="echotune-index-") as scratch:
             # A throwaway index: the head's submodule (its index, its working tree) is not touched.
             index = Path(scratch) / "index"
@@ -606,7 +624,7 @@ def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str
                     why = (done.stderr.strip().splitlines() or [f"git {args[0]} failed"])[-1]
                     raise RunError(f"{asked}: cannot check out the base's submodule {shown} "
                                    f"({sha[:10]}): {why}")
-        fill_submodules(source, target, sha, asked, f"{shown}/", lfs_pointers)
+        fill_submodules(source, target, sha, asked, f"{shown}/", lfs_pointers, fetch)
 
 
 def checkout_top(folder: Path) -> Path | None:

@@ -154,7 +154,7 @@ def _checked_source(base: BaseOptions, repo: Path, head_dir: Path) -> None:
 
 def _source(base: BaseOptions, repo: Path) -> contextlib.AbstractContextManager[BaseSource]:
     if base.ref is not None:
-        return worktree(repo, base.ref)
+        return worktree(repo, base.ref, base.fetch)
     assert base.folder is not None
     return prepared_folder(base.folder)
 
