@@ -723,13 +723,16 @@ def _where(url: str) -> str:
     return str(place) if place else url.split("://", 1)[0] + "://…"
 
 
-def _settings_texts(root: Path, names: str, first: int = 20,
-                    skipped: re.Pattern[str] | None = None) -> Iterator[tuple[str, str]]:
+def _settings_texts(root: Path, names: str, first: int = 20, skipped: re.Pattern[str] | None = None,
+                    most: int | None = None) -> Iterator[tuple[str, str]]:
     """(path, text) of the files git tracks under *root* whose path matches the pattern *names* and not
-    *skipped*, the *first* in order; a file that cannot be read is passed over."""
+    *skipped*, the *first* in order; a file that cannot be read, or larger than *most* bytes, is passed
+    over."""
     for rel in sorted(f for f in tracked_files(root) or []
                       if re.search(names, f) and not (skipped and skipped.search(f)))[:first]:
         try:
+            if most is not None and (root / rel).stat().st_size > most:
+                continue
             yield rel, (root / rel).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
@@ -821,7 +824,8 @@ def settings_redis(root: Path) -> tuple[dict[str, tuple[str, str]], dict[str, tu
         for m in _SETTING_LITERAL.finditer(text):
             name = m.group(1) or m.group(2)
             literals.setdefault(name, (m.group(3), f"{rel}:{text.count(chr(10), 0, m.start()) + 1}"))
-    for rel, text in _settings_texts(root, _NODE_SOURCES, 300, _NODE_SKIPPED):
+    # a bundle committed outside dist/ (a vendored SDK, a built server) is no settings of the app's
+    for rel, text in _settings_texts(root, _NODE_SOURCES, 300, _NODE_SKIPPED, SETTINGS_BYTES):
         if "process.env" not in text:
             continue
         for m in _NODE_DEFAULT.finditer(text):

@@ -966,7 +966,9 @@ def test_a_node_apps_redis_defaults_are_read_where_no_environment_sets_them(tmp_
 
     roots = _node_checkouts(tmp_path, {"src/server/main.ts": MOVEZ,
                                        "__tests__/load.ts": MOVEZ.replace("127.0.0.1", "10.0.0.8"),
-                                       "dist/server.js": 'process.env.REDIS_HOST || "10.0.0.9"'})
+                                       "dist/server.js": 'process.env.REDIS_HOST || "10.0.0.9"',
+                                       # past SETTINGS_BYTES (256 KiB): a committed bundle, not read
+                                       "a/bundle.js": 'process.env.REDIS_HOST || "10.0.0.7"' + " " * 262_144})
     env = {"REDIS_PORT": "6391"}
     head_more, base_more, origin, literal, reads = shared_settings_caches(roots[0], roots[1], env, dict(env))
     assert head_more == base_more == {"REDIS_HOST": "127.0.0.1"}
