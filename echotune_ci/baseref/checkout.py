@@ -37,16 +37,23 @@ class BaseSource:
 
     @property
     def label(self) -> str:
-        """``HEAD~1 (abc1234)``, or the folder for ``--base-dir``."""
-        return f"{self.ref} ({self.sha[:10]})" if self.sha else str(self.root)
+        """``HEAD~1 (abc1234)``, ``abc1234`` for a ref that is the commit's sha (pr-gate.yml passes the
+        event's base.sha: every note said the 40 characters and their first ten again), or the folder for
+        ``--base-dir``."""
+        if not self.sha:
+            return str(self.root)
+        return self.sha[:10] if self.sha.startswith(self.ref) else f"{self.ref} ({self.sha[:10]})"
 
 
 def _git(repo: Path, *args: str, timeout: float = GIT_TIMEOUT_S, detached: bool = False,
-         index: Path | None = None) -> subprocess.CompletedProcess[str]:
+         index: Path | None = None, lfs_pointers: bool = False) -> subprocess.CompletedProcess[str]:
     """Run git in *repo*; *detached*: in a session of its own, so that the Ctrl-C which is ending the
     run does not also kill the git that is cleaning up after it; *index*: the index file git uses instead
-    of the repository's own (``GIT_INDEX_FILE``)."""
-    env = None if index is None else {**os.environ, "GIT_INDEX_FILE": str(index)}
+    of the repository's own (``GIT_INDEX_FILE``); *lfs_pointers*: Git LFS files are checked out as their
+    pointers (``GIT_LFS_SKIP_SMUDGE``, see :func:`lfs_pointers_in`)."""
+    extra = {**({"GIT_INDEX_FILE": str(index)} if index is not None else {}),
+             **({"GIT_LFS_SKIP_SMUDGE": "1"} if lfs_pointers else {})}
+    env = {**os.environ, **extra} if extra else None
     try:
         return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL, check=False,
@@ -85,36 +92,98 @@ def _shown(ref: str) -> str:
     return ref if ref.isprintable() and not any(c.isspace() for c in ref) else repr(ref)
 
 
-def resolve_ref(repo: Path, ref: str) -> str:
+def resolve_ref(repo: Path, ref: str, fetch: bool = False) -> str:
     """The commit *ref* names in *repo*; InputError (exit 2) naming *ref* when it names none: nothing,
-    an object that is no commit (a tree, a blob), or a commit a shallow clone does not have."""
-    if not ref or ref.startswith("-"):
+    an object that is no commit (a tree, a blob), or a commit a shallow clone does not have. *fetch*
+    (``--fetch-base``): a commit, branch or tag the clone lacks is fetched from origin first, one commit
+    deep in a shallow clone (:func:`_fetch_args`)."""
+    if not ref:
         raise InputError(f"--base-ref {_shown(ref)}: not a git ref")
+    if ref.startswith("-"):
+        # git reads it as an option, whatever the repository holds; a branch or tag of that name
+        # (refs/heads/-x, which git allows) is reached by its whole name
+        whole = [f"refs/{kind}/{ref}" for kind in ("heads", "tags", "remotes")
+                 if _git(repo, "show-ref", "--verify", "--quiet", f"refs/{kind}/{ref}").returncode == 0]
+        hint = f"; the branch or tag of that name is reached by its whole name: {whole[0]}" if whole else ""
+        raise InputError(f"--base-ref {_shown(ref)}: not a git ref (it reads as an option){hint}")
     if ".." in ref and not ref.startswith(":/"):  # git ref names never hold "..": a range
         raise InputError(f"--base-ref {_shown(ref)}: a range of commits; give the base's one commit "
                          f"(e.g. main)")
-    # Resolved first as written: `^{commit}` appended to `:/message` would become part of the message.
-    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", ref)
-    named = done.stdout.strip() if done.returncode == 0 and len(done.stdout.split()) == 1 else ""
+    named = _named(repo, ref)
+    if not named and fetch and (args := _fetch_args(repo, ref)):
+        done = _git(repo, *args)
+        if done.returncode != 0:
+            why = (done.stderr.strip().splitlines() or ["git fetch failed"])[-1].removeprefix("fatal: ")
+            raise InputError(f"--base-ref {_shown(ref)}: not in {repo}, and git {' '.join(args)} could not "
+                             f"fetch it: {why}")
+        from .. import console
+
+        console.info(f"--base-ref {_shown(ref)} was not in the clone: fetched it (git {' '.join(args)})")
+        named = _named(repo, ref)
     if named:
         done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{named}^{{commit}}")
         if done.returncode == 0 and done.stdout.strip():
             return done.stdout.strip()
         kind = _git(repo, "cat-file", "-t", named).stdout.strip() or "object"
         raise InputError(f"--base-ref {_shown(ref)}: names a {kind} in {repo}, not a commit")
-    if len(ref) >= 7 and all(c in "0123456789abcdef" for c in ref):  # a commit fetched by its sha
-        hint = f" (in CI, fetch it first: git fetch origin {ref})"
-    elif all(c.isalnum() or c in "/._-" for c in ref):
+    raise InputError(f"--base-ref {_shown(ref)}: no such commit, branch or tag in {repo}"
+                     f"{_fetch_hint(repo, ref)}")
+
+
+def _named(repo: Path, ref: str) -> str:
+    """The object *ref* names in *repo*, "" when none there does."""
+    # Resolved first as written: `^{commit}` appended to `:/message` would become part of the message.
+    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", ref)
+    named = done.stdout.strip() if done.returncode == 0 and len(done.stdout.split()) == 1 else ""
+    # rev-parse takes any whole sha for an object name, present or not: the base's sha a pull request's
+    # event gives (pr-gate.yml's base.sha) in a depth-1 clone was "names a object ..., not a commit".
+    if named and _git(repo, "cat-file", "-e", named).returncode != 0:
+        return ""
+    return named
+
+
+def _shallow(repo: Path) -> bool:
+    """Whether *repo* is a shallow clone (actions/checkout's default, depth 1)."""
+    return _git(repo, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+
+
+def _whole_sha(ref: str) -> bool:
+    """Whether *ref* is a commit's whole sha (SHA-1 or SHA-256), the only way a server gives one by name."""
+    return len(ref) in (40, 64) and all(c in "0123456789abcdef" for c in ref)
+
+
+def _fetch_args(repo: Path, ref: str) -> list[str]:
+    """The git arguments that fetch the commit *ref* names from origin, [] where no fetch by that name can
+    (an abbreviated sha: a server gives a commit by its whole sha only; ``HEAD~1``). A shallow clone
+    fetches the one commit (``--depth=1``): without it git brought the base's whole history, which the
+    base's build does not need."""
+    depth = ["--depth=1"] if _shallow(repo) else []
+    if _whole_sha(ref):
+        return ["fetch", *depth, "origin", ref]
+    if all(c.isalnum() or c in "/._-" for c in ref) and not all(c in "0123456789abcdef" for c in ref):
         # A plain `git fetch origin main` only fills FETCH_HEAD, and origin/main is no branch on origin.
         name = ref.removeprefix("origin/")
         into = f"refs/remotes/{ref}" if name != ref else ref
-        hint = f" (in CI, fetch it first: git fetch origin {name}:{into})"
-    elif _git(repo, "rev-parse", "--is-shallow-repository").stdout.strip() == "true":  # HEAD~1 and the like
-        hint = (" (this clone is shallow: fetch the history it needs, git fetch --deepen=100 or --unshallow; "
+        return ["fetch", *depth, "origin", f"{name}:{into}"]
+    return []
+
+
+def _fetch_hint(repo: Path, ref: str) -> str:
+    """What to fetch so that *repo* has the commit *ref* names, as the end of an error, "" when nothing
+    fetched can help (:func:`_fetch_args`)."""
+    shallow = _shallow(repo)
+    actions = "; in GitHub Actions, actions/checkout with fetch-depth: 0" if shallow else ""
+    args = _fetch_args(repo, ref)
+    if args:
+        return f" (in CI, fetch it first: git {' '.join(args)}, or run with --fetch-base{actions})"
+    if len(ref) >= 7 and all(c in "0123456789abcdef" for c in ref):
+        # `git fetch origin 0123abcd` is "couldn't find remote ref 0123abcd"
+        return (f" (an abbreviated sha cannot be fetched: give the whole sha, or fetch the history holding"
+                f" it, git fetch {'--unshallow ' if shallow else ''}origin{actions})")
+    if shallow:  # HEAD~1 and the like
+        return (" (this clone is shallow: fetch the history it needs, git fetch --deepen=100 or --unshallow; "
                 "in GitHub Actions, actions/checkout with fetch-depth: 0)")
-    else:
-        hint = ""
-    raise InputError(f"--base-ref {_shown(ref)}: no such commit, branch or tag in {repo}{hint}")
+    return ""
 
 
 def dirty_paths(repo: Path, leave_out: tuple[Path, ...] = ()) -> tuple[list[str], list[str]]:
@@ -180,6 +249,38 @@ def _earlier_output(folder: Path, phases: Iterable[str]) -> bool:
 TEMP_PREFIX = "echotune-base-"
 # Beside the base's checkout in its temporary folder: "<pid> <start time> <host>" of the run that made it.
 OWNER_FILE = "owner"
+# Beside it too: "<pid> <start time>" of the head's app that run started (a session of its own)
+HEAD_APP_FILE = "head-app"
+
+
+def record_head_app(source: BaseSource | None, pid: int | None) -> None:
+    """Write down, beside the base's temporary checkout (*source*), the head's app *pid* the run started:
+    a run killed outright left it running (its own session, its folder the head's checkout), and only
+    the base's checkout told the next run that a run had been killed (:func:`remove_abandoned`). Nothing
+    for a ``--base-dir`` checkout, which is no temporary folder of ours, or no app; never raises."""
+    if source is None or pid is None:
+        return
+    root = source.root
+    if root.name == "base" and root.parent.name.startswith(TEMP_PREFIX):
+        with contextlib.suppress(OSError):
+            (root.parent / HEAD_APP_FILE).write_text(f"{pid} {_start_time(pid) or '-'}\n", encoding="utf-8")
+
+
+def _recorded_head_app(record: Path) -> int | None:
+    """The head's app *record* names (:func:`record_head_app`) when that very process still runs in a
+    session of its own, with no terminal, and is not this run nor one it runs under; None otherwise (a pid
+    the system gave to another process since has another start time)."""
+    try:
+        pid_text, started = record.read_text(encoding="utf-8").split()
+        pid = int(pid_text)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if started == "-" or _start_time(pid) != started or not _left_by_a_run(pid):
+        return None
+    try:
+        return pid if os.getpgid(pid) == pid else None
+    except OSError:
+        return None
 
 
 def _start_time(pid: int) -> str:
@@ -272,6 +373,21 @@ def _stop_processes(found: list[int], grace: float = 2.0) -> None:
             time.sleep(0.05)
 
 
+def _stop_group(pgid: int, grace: float = 2.0) -> None:
+    """Stop the process group *pgid* (the killed run's head's app and what it started): SIGTERM, up to
+    *grace* seconds for its leader, then SIGKILL to the group."""
+    import signal
+    import time
+
+    with contextlib.suppress(OSError):
+        os.killpg(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _alive(pgid):
+        time.sleep(0.05)
+    with contextlib.suppress(OSError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
 def _alive(pid: int) -> bool:
     """Whether *pid* runs (a zombie, exited but not reaped by its parent, does not)."""
     try:
@@ -346,8 +462,15 @@ def remove_abandoned(repo: Path) -> list[str]:
         # stopping them, or removing the folder under them, is not ours to do; a later run removes it
         if repo.resolve().is_relative_to(parent.resolve()) or not all(map(_left_by_a_run, working)):
             continue
+        head_app = _recorded_head_app(parent / HEAD_APP_FILE)
         with deferred_signals():
             _stop_processes(working)
+            if head_app is not None:  # its whole group: gunicorn's workers, npm's node
+                from .. import console
+
+                console.info(f"stopped the head's app (pid {head_app}) that the killed run beside "
+                             f"{parent} had left running")
+                _stop_group(head_app)
             _git_file(where)
             _git(repo, "worktree", "remove", "--force", "--force", str(where), detached=True)
             shutil.rmtree(parent, ignore_errors=True)
@@ -358,9 +481,10 @@ def remove_abandoned(repo: Path) -> list[str]:
 
 
 @contextmanager
-def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
+def worktree(repo: Path, ref: str, fetch: bool = False) -> Iterator[BaseSource]:
     """A detached worktree of *ref* in a temporary folder, removed afterwards; first the base checkouts
-    earlier runs were killed before removing (:func:`remove_abandoned`, said on the console).
+    earlier runs were killed before removing (:func:`remove_abandoned`, said on the console). *fetch*
+    (``--fetch-base``): submodule commits the head's checkouts lack are fetched (:func:`fill_submodules`).
 
     InputError when *ref* names no commit; RunError when git cannot create
     the worktree.
@@ -376,11 +500,24 @@ def worktree(repo: Path, ref: str) -> Iterator[BaseSource]:
     where = parent / "base"
     try:
         (parent / OWNER_FILE).write_text(_owner_line(), encoding="utf-8")
-        done = _git(repo, "worktree", "add", "--detach", "--quiet", str(where), sha)
+        pointers = lfs_pointers_in(repo)
+        if pointers:
+            console.info(f"the head's checkout holds Git LFS files as their pointers ({pointers}), as "
+                         f"actions/checkout leaves them without lfs: true: the base's is checked out so too")
+        done = _git(repo, "worktree", "add", "--detach", "--quiet", str(where), sha,
+                    lfs_pointers=bool(pointers))
         if done.returncode != 0:
             why = (done.stderr.strip().splitlines() or ["git worktree add failed"])[-1]
+            if "promisor remote" in done.stderr:
+                # A blobless clone fetches the base's files from origin as they are checked out: git said
+                # only "could not fetch <blob> from promisor remote" where pr-gate's checkout keeps no token
+                # (said first: a comment cuts a long warning's middle, and git's line is the longest part)
+                why = ("a partial clone (actions/checkout's filter) fetches the base's files from origin: "
+                       "keep the checkout's credentials (persist-credentials) or check out without a filter; "
+                       f"{why}")
             raise RunError(f"--base-ref {ref}: cannot check it out: {why}")
-        fill_submodules(repo, where, sha, f"--base-ref {_shown(ref)}")
+        fill_submodules(repo, where, sha, f"--base-ref {_shown(ref)}", lfs_pointers=bool(pointers),
+                        fetch=fetch)
         _git_folder(where)
         yield BaseSource(where, ref, sha)
     finally:
@@ -411,7 +548,32 @@ def _gitlinks(repo: Path, commit: str) -> list[tuple[str, str]]:
     return links
 
 
-def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str = "") -> None:
+# What a Git LFS pointer file starts with (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md)
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1\n"
+# How many of the head's Git LFS files are looked at: a checkout holds them all as pointers or none
+LFS_LOOKED_AT = 20
+
+
+def lfs_pointers_in(repo: Path) -> str:
+    """The first of the files Git LFS stores (``filter=lfs`` in ``.gitattributes``) that the head's checkout
+    *repo* holds as its pointer, "" when none does. actions/checkout leaves them so unless told ``lfs:
+    true`` (it sets ``GIT_LFS_SKIP_SMUDGE`` for its own git only), while the git-lfs the runner has set up
+    makes ``git worktree add`` fetch the base's from the LFS server: the base's bundle counted 200 KiB
+    images where the head's counted 134-byte pointers, or, with a token the checkout did not keep, the
+    base could not be checked out. The base is then checked out with pointers as well."""
+    done = _git(repo, "ls-files", "-z", "--", ":(attr:filter=lfs)")
+    for path in [p for p in done.stdout.split("\0") if p][:LFS_LOOKED_AT]:
+        try:
+            with (repo / path).open("rb") as fh:
+                if fh.read(len(LFS_POINTER)) == LFS_POINTER:
+                    return path
+        except OSError:  # not in a sparse checkout, or a folder
+            continue
+    return ""
+
+
+def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str = "",
+                    lfs_pointers: bool = False, fetch: bool = False) -> None:
     """Put into the base's checkout *base* (of *commit*) the files of each submodule it records, from the
     head's checkout of that submodule (its objects; nothing is fetched, nothing of the head's changes), and
     so on down nested submodules. ``git worktree add`` leaves a submodule's folder empty: a build that reads
@@ -420,7 +582,11 @@ def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str
     A submodule the head has not checked out either (no ``.git`` in its folder, as in a checkout without
     ``submodules:``) stays empty in both. RunError naming the submodule, *asked* (``--base-ref main``) and
     what to fetch when the head's checkout of it lacks the base's commit (a pull request that moves or
-    removes it, a clone of depth 1). *prefix* is the folder of *head* in the top checkout, for messages.
+    removes it, a clone of depth 1). *prefix* is the folder of *head* in the top checkout, for messages;
+    *lfs_pointers*: Git LFS files as their pointers, as in the head's checkout (:func:`lfs_pointers_in`);
+    *fetch* (``--fetch-base``): a commit the head's checkout of a submodule lacks is fetched into it from
+    its origin first, one commit deep where that checkout is shallow (actions/checkout's submodules at
+    depth 1), as the base's own commit is.
     """
     for path, sha in _gitlinks(head, commit):
         source, target, shown = head / path, base / path, prefix + path
@@ -430,22 +596,35 @@ def fill_submodules(head: Path, base: Path, commit: str, asked: str, prefix: str
             raise RunError(f"{asked}: the base's submodule {shown} ({sha[:10]}) is not checked out in the "
                            f"head ({head}), so the base cannot be built as committed; prepare the base with "
                            f"--base-dir (a checkout with git submodule update --init --recursive)")
-        if _git(source, "cat-file", "-e", f"{sha}^{{commit}}").returncode != 0:
+        missing = _git(source, "cat-file", "-e", f"{sha}^{{commit}}").returncode != 0
+        fetch_args = ["fetch", *(["--depth=1"] if _shallow(source) else []), "origin", sha]
+        if missing and fetch:
+            done = _git(source, *fetch_args)
+            missing = done.returncode != 0 or _git(source, "cat-file", "-e", sha).returncode != 0
+            if missing:
+                why = (done.stderr.strip().splitlines() or ["git fetch failed"])[-1].removeprefix("fatal: ")
+                raise RunError(f"{asked}: the base's submodule {shown} is at commit {sha[:10]}, which git "
+                               f"{' '.join(fetch_args)} in {shown} could not fetch: {why}")
+            from .. import console
+
+            console.info(f"the base's submodule {shown} is at {sha[:10]}, which its checkout lacked: fetched "
+                         f"it (git -C {shown} {' '.join(fetch_args)})")
+        if missing:
             raise RunError(f"{asked}: the base's submodule {shown} is at commit {sha[:10]}, which the head's "
-                           f"checkout of it ({source}) does not have; fetch it first (git -C {shown} fetch "
-                           f"origin {sha}; in GitHub Actions, actions/checkout with submodules: recursive "
-                           f"and fetch-depth: 0)")
+                           f"checkout of it ({source}) does not have; fetch it first (git -C {shown} "
+                           f"{' '.join(fetch_args)}, or run with --fetch-base; in GitHub Actions, "
+                           f"actions/checkout with submodules: recursive and fetch-depth: 0)")
         with tempfile.TemporaryDirectory(prefix="echotune-index-") as scratch:
             # A throwaway index: the head's submodule (its index, its working tree) is not touched.
             index = Path(scratch) / "index"
             target.mkdir(parents=True, exist_ok=True)
             for args in (("read-tree", sha), ("checkout-index", "--all", "--force", f"--prefix={target}/")):
-                done = _git(source, *args, index=index)
+                done = _git(source, *args, index=index, lfs_pointers=lfs_pointers)
                 if done.returncode != 0:
                     why = (done.stderr.strip().splitlines() or [f"git {args[0]} failed"])[-1]
                     raise RunError(f"{asked}: cannot check out the base's submodule {shown} "
                                    f"({sha[:10]}): {why}")
-        fill_submodules(source, target, sha, asked, f"{shown}/")
+        fill_submodules(source, target, sha, asked, f"{shown}/", lfs_pointers, fetch)
 
 
 def checkout_top(folder: Path) -> Path | None:
@@ -463,7 +642,7 @@ def prepared_folder(folder: Path) -> Iterator[BaseSource]:
 
 
 def earlier_build_outputs(repo: Path, untracked: Sequence[str], head: Path, base: Path,
-                          data: Collection[str] = ()) -> list[str]:
+                          data: Collection[str] = (), placed: Collection[str] = ()) -> list[str]:
     """Of *untracked* (:func:`dirty_paths`' files and folders git neither tracks nor ignores in the head's
     checkout before its build, relative to *repo*), those the base's build wrote too: they lie in the base's
     checkout *base* (made from git, so only a step of its own made them) and git tracks nothing there.
@@ -472,7 +651,11 @@ def earlier_build_outputs(repo: Path, untracked: Sequence[str], head: Path, base
     the base's did not: Tailwind's source scan read the project's whole folder but what git ignores, and
     the head's stylesheet came out at 9,773 bytes against 5,097 from the same sources. *data*: paths
     relative to *head* that are the apps' data, not build output (the untracked SQLite databases, which
-    :mod:`.data` copies to the base or warns of itself)."""
+    :mod:`.data` copies to the base or warns of itself). *placed*: paths relative to *repo* that the run
+    itself put into the base's checkout (the head's untracked ``.env`` and settings files, copied there
+    so that both builds read the same settings): the head's ``.env`` was called an earlier build's output
+    that the base's build wrote too, in the same run whose note said it was copied. (A file is copied
+    only into a folder the base has before its build, so an untracked folder never holds one.)"""
     from ..fsutil import tracked_files
 
     found = []
@@ -481,6 +664,7 @@ def earlier_build_outputs(repo: Path, untracked: Sequence[str], head: Path, base
             rel = (repo / path.rstrip("/")).resolve().relative_to(head.resolve()).as_posix()
         except ValueError:
             continue  # outside the project's folder
-        if rel != "." and rel not in data and (base / rel).exists() and tracked_files(base, [rel]) == []:
+        if rel != "." and rel not in data and path not in placed and (base / rel).exists() \
+                and tracked_files(base, [rel]) == []:
             found.append(path)
     return found

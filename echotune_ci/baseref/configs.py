@@ -157,15 +157,14 @@ def on_moved_port(cfg: Config, fixed: int, port: int) -> tuple[Config, list[str]
     phases' settings (``[api] url``, a ``[[frontend.pages]] url``) on *port* instead, since it reached
     what holds *fixed*, and the keys so changed (``api.url``). ``[serve]`` is the app's own (it moves its
     ready URL)."""
-    from ..net.loopback import is_loopback_url
+    from ..net.loopback import is_loopback_host
 
     changed: list[str] = []
 
     def moved(value: object, key: str) -> object:
         # The scheme in any case (urlsplit lowers it: HTTP://...), the port as written (:08000 is 8000)
-        if isinstance(value, str) and urlsplit(value.strip()).scheme in ("http", "https") \
-                and is_loopback_url(value.strip()):
-            parts = urlsplit(value.strip())
+        parts = urlsplit(value.strip()) if isinstance(value, str) else None
+        if parts is not None and parts.scheme in ("http", "https") and is_loopback_host(parts.hostname):
             with contextlib.suppress(ValueError):  # a port that is no number
                 if parts.port == fixed:
                     changed.append(key)

@@ -20,7 +20,9 @@ folder whose package.json is a setup input gets its outputs linked. A
 workspaces: ``node_modules/@app/shared -> ../../packages/shared``) is not
 linked whole, or the base would run the head's version of those
 packages: it becomes a folder of links to the head's entries, with each link
-into the checkout pointing at the base's copy of its target instead.
+into the checkout pointing at the base's copy of its target instead. No
+``node_modules`` is linked whole, in fact: the caches build tools keep in it
+(:data:`BUILD_CACHES`) are left out, so the base makes its own.
 """
 
 from __future__ import annotations
@@ -44,6 +46,14 @@ from ..serve.steps import SETUP_OUTPUTS, input_digests, read_stamp, setup_inputs
 # so its own ``poetry install`` made a new 73 MB environment in ~/.cache/pypoetry/virtualenvs each time,
 # left there after the checkout was removed.
 VENV_HOMES = ("POETRY_VIRTUALENVS_PATH", "WORKON_HOME")
+
+
+# Where build tools keep their caches inside node_modules, by default: Vite's dependency optimizer
+# (`cacheDir`, node_modules/.vite) and its bundled config (.vite-temp), find-cache-dir's .cache (babel-loader,
+# webpack 5's filesystem cache, terser and eslint plugins, Storybook), create-vite's `tsBuildInfoFile` (.tmp)
+# and Astro's `cacheDir` (.astro). Linked with the rest, the base's dev server re-optimized the
+# dependencies into the folder the head's, running at the same time, served them from.
+BUILD_CACHES = frozenset({".cache", ".vite", ".vite-temp", ".tmp", ".astro"})
 
 
 def temporary_venv_homes(folder: Path, configured: Mapping[str, str]) -> dict[str, str]:
@@ -205,12 +215,15 @@ def _mirror_link(link: Path, head_root: Path, base_root: Path) -> str:
     return str(base_root / inside) if inside is not None else str(target)
 
 
-def _overlay(head_dir: Path, base_dir: Path, head_root: Path, base_root: Path) -> None:
-    """*base_dir* as a folder of links to *head_dir*'s entries, links into the head's checkout re-aimed at
-    the base's (see :func:`_mirror_link`); scope folders (``@org``) and ``.bin`` are overlaid in turn,
-    since that is where workspace packages and their commands are linked."""
+def _overlay(head_dir: Path, base_dir: Path, head_root: Path, base_root: Path,
+             skipped: frozenset[str] = frozenset()) -> None:
+    """*base_dir* as a folder of links to *head_dir*'s entries but those *skipped*, links into the head's
+    checkout re-aimed at the base's (see :func:`_mirror_link`); scope folders (``@org``) and ``.bin`` are
+    overlaid in turn, since that is where workspace packages and their commands are linked."""
     base_dir.mkdir()
     for entry in sorted(head_dir.iterdir()):
+        if entry.name in skipped:
+            continue
         mine = base_dir / entry.name
         if entry.is_symlink():
             mine.symlink_to(_mirror_link(entry, head_root, base_root))
@@ -245,7 +258,7 @@ def reuse_environment(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
     *roots*: the head's and the base's checkouts (default: *head_cwd* and *base_cwd*); nothing is linked
     outside the base's, and workspace links are re-aimed from the one to the other. The folders are
     :func:`install_folders`; in each, every ``.venv``, ``venv``, ``node_modules`` the head has is linked
-    (a ``node_modules`` with workspace links as an overlay, see the module).
+    (a ``node_modules`` as an overlay without :data:`BUILD_CACHES`, see the module).
     """
     if not base_cwd.is_dir():
         return None
@@ -266,9 +279,10 @@ def reuse_environment(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
         return None
     overlaid = []
     for source, target, shown in plan:
-        if source.name == "node_modules" and _links_into(source, head_root):
-            _overlay(source, target, head_root, base_root)
-            overlaid.append(shown)
+        if source.name == "node_modules":
+            if _links_into(source, head_root):
+                overlaid.append(shown)
+            _overlay(source, target, head_root, base_root, BUILD_CACHES)
         else:
             target.symlink_to(source, target_is_directory=True)
     note = (f"the base's dependencies are the head's (same setup and inputs): linked "

@@ -46,7 +46,7 @@ from ..results.units import first_named
 from ..serve import App
 from . import BASE_FOLDER
 from .checkout import (BaseSource, checkout_top, dirty_paths, earlier_build_outputs, prepared_folder,
-                       repository_root, resolve_ref, worktree)
+                       record_head_app, repository_root, resolve_ref, worktree)
 from .configs import (WHOLLY_ON_ONE_SERVER, base_config, bundle_in_base, one_server, one_server_pages,
                       where_moved)
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
@@ -73,6 +73,8 @@ class BaseOptions:
 
     ref: str | None = None
     folder: Path | None = None
+    # --fetch-base: a ref the clone lacks is fetched from origin (one commit deep in a shallow clone)
+    fetch: bool = False
     base_env: Mapping[str, str] = field(default_factory=dict)
     head_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -100,6 +102,9 @@ class SideBySide:
     # What made the two builds differ beyond the change (an earlier build's output in the head's checkout):
     # on every phase, the bundle's first, where the apps' data warnings go only on the served phases
     build_warnings: list[str] = field(default_factory=list)
+    # What the run put into the base's checkout itself (the head's untracked dotenv and settings files),
+    # relative to the repository: no build's output
+    placed: list[str] = field(default_factory=list)
     order: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     samples: dict[str, int] = field(default_factory=dict)
     levels: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -124,7 +129,7 @@ def _checked_source(base: BaseOptions, repo: Path, head_dir: Path) -> None:
     from ..errors import InputError
 
     if base.ref is not None:
-        resolve_ref(repo, base.ref)
+        resolve_ref(repo, base.ref, fetch=base.fetch)
     elif base.folder is not None and not base.folder.is_dir():
         raise InputError(f"--base-dir {base.folder}: no such folder")
     elif base.folder is not None:
@@ -149,7 +154,7 @@ def _checked_source(base: BaseOptions, repo: Path, head_dir: Path) -> None:
 
 def _source(base: BaseOptions, repo: Path) -> contextlib.AbstractContextManager[BaseSource]:
     if base.ref is not None:
-        return worktree(repo, base.ref)
+        return worktree(repo, base.ref, base.fetch)
     assert base.folder is not None
     return prepared_folder(base.folder)
 
@@ -420,11 +425,11 @@ def _start(ready: PreparedApp | None, phases: list[Phase[Any]],
 
 
 def _earlier_outputs_said(repo: Path, untracked: Sequence[str], head: Path, base: Path,
-                          data: Sequence[str]) -> list[str]:
+                          data: Sequence[str], placed: Sequence[str]) -> list[str]:
     """A warning naming what an earlier build left in the head's checkout that the base's build writes
     too (:func:`~.checkout.earlier_build_outputs`): the head's build ran with it in place, the base's
     without, so a step that reads the project's folder saw it on one side only. Said on the console too."""
-    found = earlier_build_outputs(repo, untracked, head, base, data)
+    found = earlier_build_outputs(repo, untracked, head, base, data, placed)
     if not found:
         return []
     said = [f"{first_named(found)}: an earlier build's output in the head's checkout (the base's build "
@@ -945,6 +950,7 @@ def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, 
         folders = [repo, *_dotenv_folders(cfg, cfg.resolve(cfg.serve.cwd))]
         copied = copy_dotenv(repo, report.source.root, folders)
         copied += copy_ignored_settings(repo, report.source.root, folders)
+        report.placed = copied
         if copied:
             report.notes.append(f"copied the head's untracked {', '.join(copied)} into the base's "
                                 f"checkout: both builds read the same settings")
@@ -1030,11 +1036,12 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
             # The databases are data, with warnings and copies of their own: a database an earlier run left
             # and copied to the base was called an earlier build's output too
             report.build_warnings = _earlier_outputs_said(repo, untracked, cfg.base_dir, base_cfg.base_dir,
-                                                          found)
+                                                          found, report.placed)
         with _said_of_the_head():
             head_app, head_unavailable = _start(head_ready, phases)
         if head_app is not None:
             apps.append(head_app)
+            record_head_app(report.source, head_app.pid)
         report.notes.extend(_moved_head(head_app))
         head_cfg, said = where_moved(cfg, head_app, "the head's")
         report.notes.extend(said)

@@ -35,6 +35,9 @@ def _folder(value: str | None) -> Path | None:
 @click.option("--base-ref", default=None, metavar="REF",
               help="Also build and serve this git ref (in a temporary worktree) and measure base and head "
                    "side by side, interleaved; the base's results are the baseline.")
+@click.option("--fetch-base", is_flag=True,
+              help="With --base-ref: fetch a base the clone lacks from origin (one commit deep in a shallow "
+                   "clone, such as actions/checkout's).")
 @click.option("--base-dir", type=click.Path(file_okay=False), default=None,
               callback=lambda _ctx, _param, value: _folder(value),
               help="Like --base-ref, for a checkout of the base prepared in this folder.")
@@ -44,7 +47,7 @@ def _folder(value: str | None) -> Path | None:
               help="Run [serve] setup even when its inputs did not change since the last one.")
 def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str, ...],
             baseline: tuple[Path, ...], serve_command: str | None, url: str | None, base_ref: str | None,
-            base_dir: Path | None, no_setup: bool, force_setup: bool) -> int:
+            fetch_base: bool, base_dir: Path | None, no_setup: bool, force_setup: bool) -> int:
     """Set up, build and start the app with [serve], run the configured phases, write every
     result to the output folder, then report and gate (exit 0 pass, 1 fail)."""
     import os
@@ -59,6 +62,8 @@ def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str
     side_by_side = base_ref is not None or base_dir is not None
     if base_ref is not None and base_dir is not None:
         raise click.UsageError("--base-ref and --base-dir exclude each other")
+    if fetch_base and base_ref is None:
+        raise click.UsageError("--fetch-base fetches the --base-ref: give one")
     if side_by_side and (baseline or url or serve_command):
         raise click.UsageError("--base-ref/--base-dir measure the base themselves: "
                                "drop --baseline, --url and --serve-command")
@@ -67,8 +72,9 @@ def command(config_path: Path | None, output_dir: Path | None, phases: tuple[str
     if side_by_side:
         from ..baseref.sidebyside import BaseOptions, run_side_by_side
 
-        outcome = run_side_by_side(cfg, out, BaseOptions(ref=base_ref, folder=base_dir), only=phases,
-                                   skip_setup=no_setup, force_setup=force_setup).outcome
+        base = BaseOptions(ref=base_ref, folder=base_dir, fetch=fetch_base)
+        outcome = run_side_by_side(cfg, out, base, only=phases, skip_setup=no_setup,
+                                   force_setup=force_setup).outcome
     else:
         outcome = run(cfg, out, only=phases, baseline=list(baseline) or None, serve_command=serve_command,
                       url=url, serve=ServeOptions(skip_setup=no_setup, force_setup=force_setup)).outcome

@@ -32,16 +32,17 @@ from pathlib import Path, PurePosixPath
 from ..masking import is_secret_name, mask
 from . import commands
 from .appsetup import FRONTEND_PAGES, AppSetup, Decision
-from .clients import attach_clients, client_pages, local_api_call, node_notes, output_folder, serves
+from .clients import (EXPOSED, attach_clients, client_pages, local_api_call, node_notes, output_folder,
+                      serves)
 from .django import (DjangoFacts, allows_loopback, asgi_early_import, is_django, read_django,
                      runserver_serves_asgi, server_settings, unused_settings)
 from .djangourls import UrlConf, read_urlconf
 from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
                      guarded_route, health_rank, loadable, read_graph, root_answers)
-from .files import (JS_SUFFIXES, join, json_root, named_dirs, python_module, read_json_dict, read_text,
-                    ready_path, real_path, rel, root_route, source_files)
-from .dotenv import TEMPLATES, dotenv_file
+from .files import (JS_SUFFIXES, join, json_root, named_dirs, page_route, python_module, read_json_dict,
+                    read_text, ready_path, real_path, rel, root_route, source_files)
+from .dotenv import TEMPLATES, dotenv_file, own_dotenv
 from .instructions import (ONCE, Instructions, Step, read_instructions, readme_commands,
                            readme_data_steps, readme_steps)
 from .nodeapp import (
@@ -1129,6 +1130,42 @@ def _once_only(app: AppSetup, step: Step) -> None:
                            f"from a fresh database in build, or drop the step)")
 
 
+def _django_build(app: AppSetup, steps: list[str], deps: PythonDeps, django: DjangoFacts) -> None:
+    """A Django project's build steps, added to *steps*: its migrations, collectstatic where STATIC_ROOT is
+    set (in the checkout), and django-compressor's offline compression where pages need it."""
+    _add_build(
+        app,
+        steps,
+        "python manage.py migrate --noinput",
+        "manage.py (Django migrations)",
+        unless="migrate",
+    )
+    if django.static_root_outside:
+        where = django.where("STATIC_ROOT")
+        app.check("build", f"{where} sets STATIC_ROOT = {django.static_root_outside!r}, "
+                           "outside the checkout (a container's path): collectstatic is left out of "
+                           "build, as it would write there on this machine; put STATIC_ROOT under "
+                           "BASE_DIR (or read it from the environment) to measure the app with its "
+                           "collected static files")
+    elif django.static_root:
+        _add_build(
+            app,
+            steps,
+            "python manage.py collectstatic --noinput",
+            f"{django.where('STATIC_ROOT')} sets STATIC_ROOT",
+            unless="collectstatic",
+        )
+    if django.static_root and not django.static_root_outside and any("collectstatic" in s for s in steps):
+        app.generated.append(django.static_root_dir)
+    if django.compress_offline and deps.has("django-compressor") and django.debug_literal != "True":
+        # healthchecks: every page with a {% compress %} block answered 500 (OfflineGenerationError)
+        # with DEBUG off until `manage.py compress` had written the compressed files, as its
+        # Dockerfile does after collectstatic
+        _add_build(app, steps, "python manage.py compress",
+                   f"{django.where('COMPRESS_OFFLINE')} sets COMPRESS_OFFLINE = {django.compress_offline} "
+                   "(django-compressor: pages need the offline bundles)", unless="compress")
+
+
 def _python_build(
     app: AppSetup,
     folder: Path,
@@ -1146,30 +1183,7 @@ def _python_build(
     stated_db = any(_SETS_UP_DB.search(s) for s in steps)
     scripted = False  # a script of the project's sets the database up (its name does not say so)
     if django is not None:
-        _add_build(
-            app,
-            steps,
-            "python manage.py migrate --noinput",
-            "manage.py (Django migrations)",
-            unless="migrate",
-        )
-        if django.static_root_outside:
-            where = django.where("STATIC_ROOT")
-            app.check("build", f"{where} sets STATIC_ROOT = {django.static_root_outside!r}, "
-                               "outside the checkout (a container's path): collectstatic is left out of "
-                               "build, as it would write there on this machine; put STATIC_ROOT under "
-                               "BASE_DIR (or read it from the environment) to measure the app with its "
-                               "collected static files")
-        elif django.static_root:
-            _add_build(
-                app,
-                steps,
-                "python manage.py collectstatic --noinput",
-                f"{django.where('STATIC_ROOT')} sets STATIC_ROOT",
-                unless="collectstatic",
-            )
-        if django.static_root and not django.static_root_outside and any("collectstatic" in s for s in steps):
-            app.generated.append(django.static_root_dir)
+        _django_build(app, steps, deps, django)
         _readme_data(app, folder, steps)
     elif stated_db:
         pass  # the project's own steps prepare the database (`flask deploy`, `flask db upgrade`...)
@@ -1749,15 +1763,10 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
         has_root, where = False, docs.where
         if path == "/":
             path, source = docs.path, f"{docs.where} ({docs.framework}'s own document)"
-    at_root, answer = json_root(sources, folder) if has_root and not guessed and urls is None else ("", "")
-    if at_root:
-        # bezkoder's Express tutorials: "/" answers {"message": "Welcome ..."}; Chromium showed it in its
-        # JSON viewer and the frontend phase failed accessibility 50 on the viewer's markup. microblog-api's
-        # "/" redirects to its docs page, from a CDN: "painted no content"
-        app.has_root = False
-        app.phases = [p for p in app.phases if p != "frontend"]
-        why = "and the app serves no pages (an API)" if answer == "JSON" else "(no page of the app's)"
-        app.decide("phases", ", ".join(app.phases), f'{at_root}: "/" answers {answer} {why}: no frontend')
+    has_root, path, source = _home_page(app, (urls, sources, folder, graph), (has_root, path, source),
+                                        docs is not None)
+    if has_root and not guessed and urls is None:
+        _not_a_page_at_root(app, (urls, sources, folder, graph), path)
     if not has_root:
         app.has_root = False
         app.phases = [p for p in app.phases if p != "frontend"]
@@ -1781,6 +1790,60 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
         app.decide("phases", ", ".join(app.phases), "no GET route of the code answers without a login: "
                    "add [[load.endpoints]] with [load.login], then \"load\"")
     _say_ready(app, path, source, health, urls.how(path) if urls is not None else "", guarded, guessed)
+
+
+# What reading the routes gave: the Django URLconf, the sources, their folder and the route graph
+_Read = tuple[UrlConf | None, list[Path], Path, Graph]
+
+
+def _not_a_page_at_root(app: AppSetup, read: _Read, path: str) -> None:
+    """No frontend for an app whose "/" route answers no page of its own and that serves no pages
+    (:func:`.files.json_root`); where it answers JSON and the app has pages elsewhere, the first of them
+    that renders a template is the home page (:func:`_home_page`), else "/" stays (or, where all it
+    renders are an Express view engine's views, there is no frontend, as for JSON alone)."""
+    at_root, answer = json_root(read[1], read[2])
+    if answer.startswith("JSON, "):
+        # "/" is the API's {"status": "ok"} and the pages are elsewhere (an Express app's res.render views);
+        # without one found, "/" stays, unless all there is are views (express-generator's error page)
+        found, _, _ = _home_page(app, read, (False, path, ""), False, f'"/" answers JSON ({at_root})')
+        if found or answer == "JSON, pages elsewhere":
+            return
+        answer = "JSON"
+    if at_root:
+        # bezkoder's Express tutorials: "/" answers {"message": "Welcome ..."}; Chromium showed it in its
+        # JSON viewer and the frontend phase failed accessibility 50 on the viewer's markup. microblog-api's
+        # "/" redirects to its docs page, from a CDN: "painted no content"
+        app.has_root = False
+        app.phases = [p for p in app.phases if p != "frontend"]
+        why = "and the app serves no pages (an API)" if answer == "JSON" else "(no page of the app's)"
+        app.decide("phases", ", ".join(app.phases), f'{at_root}: "/" answers {answer} {why}: no frontend')
+
+
+def _home_page(app: AppSetup, read: _Read, known: tuple[bool, str, str], docs: bool,
+               root: str = 'no "/" route') -> tuple[bool, str, str]:
+    """(whether there is a page to audit, the ready path, its source), *known* so far, of an app whose
+    routes were *read* (its URLconf, sources, folder and route graph): unchanged when "/" answers or is
+    its API's docs page (*docs*); else the first route without a parameter or a login that renders a
+    template (Django's, :meth:`.djangourls.UrlConf.page`; else :func:`.files.page_route`) becomes
+    ``app.home_path``, and the ready path where that was "/". The Django tutorial's polls ("polls/"
+    included, nothing at "/", /polls/ renders a template) and a Flask blueprint's pages under /blog were
+    "an API: no frontend", or a frontend of "/", which answered 404. *root* says why "/" is no page."""
+    urls, sources, folder, graph = read
+    has_root, path, source = known
+    if has_root or docs:
+        return known
+    if urls is not None:
+        page, where = urls.page() if urls.root is False else ("", "")
+        why = 'no view at "/" once the include() prefixes are applied'
+    else:
+        routes = find_load_routes(sources, folder, 20, graph)
+        page, where = page_route([(r.path, r.where) for r in routes], folder)
+        why = root
+    if not page:
+        return False, path, source
+    app.home_path = page
+    app.decide("frontend", page, f"{where}: {why}, and {page} renders a template: the home page")
+    return True, *((page, where.rsplit(":", 1)[0]) if path == "/" else (path, source))
 
 
 def _route_graph(sources: list[Path], folder: Path, files: FileRoutes | None) -> tuple[Graph, bool | None]:
@@ -1918,7 +1981,9 @@ def _load_routes(app: AppSetup, sources: list[Path], folder: Path, graph: Graph)
     and the ready path: what a load test of "/" alone leaves out is the app's API. Suggested, not written:
     a route may need a query (musicapp's /api/recommendations answers 400 without track_id), and a first
     run must not fail on errors init made."""
-    routes = [r for r in find_load_routes(sources, folder, graph=graph) if r.path != app.ready_path]
+    # the home page is loaded already when it is no "/" ([[load.endpoints]] of app.home_path)
+    written = {app.ready_path, app.home_path if app.has_root else app.ready_path}
+    routes = [r for r in find_load_routes(sources, folder, graph=graph) if r.path not in written]
     app.load_routes = [(r.path, r.where) for r in routes]
     if routes:
         app.decide("load", "suggests " + ", ".join(r.path for r in routes) + " (commented out)",
@@ -1972,7 +2037,12 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _next_api_routes(app, server, folder)
         _file_pages(app, server, folder)
         required = node_required_env(sources, folder)
-        _required_env(app, [(r.name, r.where, r.how) for r in required], folder)
+        own = own_dotenv(folder, [read_text(p) for p in [*sources, server.path / "package.json"]])
+        # VITE_* read in the package's own client code (cypress-realworld-app's src/ beside backend/) is
+        # inlined by the client's build, where it is missing as undefined: no server stops for it
+        exposed = tuple(prefix for dep, prefix in EXPOSED if server.has(dep))
+        _required_env(app, [(r.name, r.where, r.how) for r in required
+                            if r.name not in own and not (exposed and r.name.startswith(exposed))], folder)
         _secrets_taken(app, folder, sources)
         _module_secrets(app, server, folder)
         _static_env(app, server, client_dirs, folder)

@@ -169,7 +169,7 @@ def attach_clients(
 # The env files a production build reads, later ones winning: Vite's (vite.dev/guide/env-and-mode) and
 # create-react-app's, in the client's folder; the variables each exposes to the pages' code
 _BUILD_ENV_FILES = (".env", ".env.local", ".env.production", ".env.production.local")
-_EXPOSED = (("vite", "VITE_"), ("react-scripts", "REACT_APP_"))
+EXPOSED = (("vite", "VITE_"), ("react-scripts", "REACT_APP_"))
 # the developer's own machine, whose servers on ports of theirs no server of the run answers for
 _LOCAL_HOST = r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
 _LOCAL_URL = re.compile(rf"^https?://{_LOCAL_HOST}(?::\d+)?(?:/|$)", re.I)
@@ -185,7 +185,7 @@ def _inlined_urls(app: AppSetup, pkg: Package, root: Path) -> None:
     the pages' own origin, with a ``# check:``."""
     from ..fsutil import tracked_files
 
-    prefix = next((p for dep, p in _EXPOSED if dep in pkg.deps), "")
+    prefix = next((p for dep, p in EXPOSED if dep in pkg.deps), "")
     present = [name for name in _BUILD_ENV_FILES if (pkg.path / name).is_file()]
     if not prefix or not present:
         return

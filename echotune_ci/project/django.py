@@ -76,6 +76,8 @@ class DjangoFacts:
     vite_dev_mode: str = ""
     vite_dev_server: str = ""
     database_var: str = ""
+    # django-compressor's COMPRESS_OFFLINE as written where it is on with DEBUG off ("True", "not DEBUG")
+    compress_offline: str = ""
     # ROOT_URLCONF as written ("config.urls"; "" when no settings file names one as a literal) and the file
     root_urlconf: str = ""
     root_urlconf_file: str = ""
@@ -223,17 +225,56 @@ def _condition(lines: list[str], number: int) -> str | None:
     return opener.rstrip(":").strip()
 
 
+# A name the condition binds to what it reads: ``if v := os.getenv("ALLOWED_HOSTS"):`` (healthchecks)
+_WALRUS = re.compile(r"\b(\w+)\s*:=\s*(.+?)\s*\)?\s*$")
+
+
 def _assignments(text: str, name: str) -> list[tuple[str, int, str]]:
     """Every ``NAME = ...`` of the module, at module level or under a condition (not in a function or a
-    class): [(right-hand side, line number, the condition as :func:`_condition` gives it)]."""
+    class): [(right-hand side, line number, the condition as :func:`_condition` gives it)]. A name the
+    condition binds (``if v := os.getenv("X"):`` over ``NAME = v.split(",")``) stands for what it binds."""
     lines = text.splitlines()
     found = []
     for m in re.finditer(r"^([ \t]*)" + _ASSIGN.format(name=name)[1:], text, re.M):
         number = text.count("\n", 0, m.start())
         condition = _condition(lines, number) if m.group(1) else ""
         if condition is not None:
-            found.append((_value(text, m), number + 1, condition))
+            value = _value(text, m)
+            bound = _WALRUS.search(condition.split(" ", 1)[-1]) if condition else None
+            if bound is not None and _ENV_READ.search(bound.group(2)):
+                name_, read = bound.groups()
+                value = re.sub(rf"\b{re.escape(name_)}\b", read.replace("\\", "\\\\"), value)
+            found.append((value, number + 1, condition))
     return found
+
+
+# A function of the settings module that reads the variable its first parameter names: healthchecks'
+# ``def envbool(s, default): v = os.getenv(s, default=default) ...``, used as ``DEBUG = envbool("DEBUG",
+# "True")``
+_HELPER = re.compile(r"^def\s+(\w+)\s*\(\s*(\w+)[^)]*\)[^:]*:\s*\n((?:[ \t]+.*\n|[ \t]*\n)*)", re.M)
+
+
+def _with_env_helpers(text: str) -> str:
+    """*text* with each call of a settings module's own environment helper (:data:`_HELPER`) written as a
+    read the readers know: ``os.getenv("SECRET_KEY", "---")`` for one that returns what it read
+    (healthchecks' ``envsecret``: its default is a default), else ``env.envbool("DEBUG", "True")``, a
+    converted read whose off value is "False", or "0" as ``int(env.envint(...))`` where it converts with
+    ``int()`` (see :func:`_off_value`)."""
+    for m in _HELPER.finditer(text):
+        helper, parameter, body = m.groups()
+        reads = rf"(?:os\.environ\.get|os\.getenv|environ\.get|getenv)\(\s*{re.escape(parameter)}\b"
+        if not re.search(reads + rf"|environ\[\s*{re.escape(parameter)}\s*\]", body):
+            continue
+        last = next((line.strip() for line in reversed(body.splitlines()) if line.strip()), "")
+        raw = re.match(rf"return\s+{reads}", last) is not None
+        form = f"env.{helper}({{}})"
+        if raw:
+            form = "os.getenv({})"
+        elif "int(" in body:
+            form = f"int(env.{helper}({{}}))"
+        call = re.compile(rf"(?<![\w.]){re.escape(helper)}\((\s*[\"'][^)\n]*)\)")
+        text = call.sub(form.format(r"\1"), text)
+    return text
 
 
 _CONDITIONAL = re.compile(r"^([ \t]+)(DEBUG|SECURE_SSL_REDIRECT)\s*=\s*(True|False)\b", re.M)
@@ -264,6 +305,7 @@ _FIELDS = {
     "INTERNAL_IPS": ("debug_toolbar",),
     "DJANGO_VITE": ("vite_dev_mode", "vite_dev_server"),
     "DATABASES": ("database_var",),
+    "COMPRESS_OFFLINE": ("compress_offline",),
 }
 
 
@@ -336,6 +378,7 @@ def _off_value(statement: str) -> str:
 
 
 def _read_settings(text: str, facts: DjangoFacts) -> None:
+    text = _with_env_helpers(text)
     facts.conditional = _conditions(text)
     ssl = _statement(text, "SECURE_SSL_REDIRECT").split("#", 1)[0].strip()
     if ssl == "True":
@@ -382,6 +425,9 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
     if "127.0.0.1" in ips and "DebugToolbarMiddleware" in text:
         facts.debug_toolbar = ips
     _read_vite(text, facts)
+    offline = _statement(text, "COMPRESS_OFFLINE").split("#", 1)[0].strip()
+    if offline in ("True", "not DEBUG"):
+        facts.compress_offline = offline
     database = re.search(r"(?:dj_database_url\.(?:config|parse)|env\.db)\(([^)]*)\)", text)
     if database:
         named = re.search(r"""["'](\w+_URL)["']""", database.group(1))

@@ -51,6 +51,11 @@ _CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<parameter>[^>]+)>")
 _GET_BASE = re.compile(r"^(?:Template|Redirect|List|Detail|Form|Create|Update|Delete|\w*Archive|Date\w*)"
                        r"View$|^(?:List|Retrieve|ListCreate|RetrieveUpdate|RetrieveDestroy|RetrieveUpdateDestroy)"
                        r"APIView$")
+# Django's generic views that render a template (django/views/generic/): an HTML page, not an API answer.
+_PAGE_BASE = re.compile(r"^(?:Template|List|Detail|Form|Create|Update|Delete|\w*Archive|Date\w*)View$")
+# What a function view renders a template with (django.shortcuts, django.template.response and .loader)
+_RENDERS = frozenset({"render", "render_to_response", "TemplateResponse", "SimpleTemplateResponse",
+                      "render_to_string", "get_template", "select_template"})
 _NO_GET_BASE = frozenset({"View", "APIView", "GenericAPIView", "CreateAPIView", "UpdateAPIView",
                           "DestroyAPIView", "ViewSet", "GenericViewSet", "ViewSetMixin", "object"})
 # Viewsets' actions behind a router's list route and detail route, and the DRF bases that bring them.
@@ -79,6 +84,7 @@ class DjangoRoute:
     at_root: bool = False  # every pattern on its chain matches the empty path: it answers "/"
     steps: tuple[str, ...] = ()
     redirects: bool = False  # a RedirectView: its GET answers 302, no page of its own
+    page: bool = False  # renders a template, as far as reading tells: an HTML page
 
 
 @dataclass
@@ -103,6 +109,14 @@ class UrlConf:
         if any(r.at_root and r.get for r in self.routes):
             return True
         return None if self.root_unknown or self.whitenoise_root else False
+
+    def page(self) -> tuple[str, str]:
+        """(full path, ``file:line``) of the first route that renders a template and answers GET without
+        a parameter or a login (the Django tutorial's ``/polls/``, where "/" has no view); ("", "") when
+        there is none."""
+        best = next((r for r in self.routes if r.page and r.get and not r.login and not r.parameters
+                     and not r.redirects), None)
+        return (best.path, best.where) if best else ("", "")
 
     def poll(self) -> tuple[str, str]:
         """(full path, file) of the first GET route without parameters, one without a login before one
@@ -178,6 +192,7 @@ class _Class:
     outside: list[str] = field(default_factory=list)
     http_methods: str | None = None
     actions: list[_Action] = field(default_factory=list)  # a viewset's @action methods, in order
+    template: bool = False  # sets template_name
 
 
 @dataclass(frozen=True)
@@ -301,9 +316,14 @@ class _Reader:
             return None if None in parts else "".join(p or "" for p in parts)
         if isinstance(expr, ast.Name):
             kind, owner, name = self.resolve(module, expr.id)
-            node = self.definition(owner, name) if kind == "def" else None
-            value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
-            return self.string(owner, value, depth + 1)
+            # the last binding that reads as a string: healthchecks' `prefix = ""`, then under `if _path :=
+            # urlparse(settings.SITE_ROOT).path...:` `prefix = f"{_path}/"`, which reading cannot know
+            loaded = self.module(owner) if kind == "def" else None
+            for node in reversed(_statements(loaded[0].body) if loaded else []):
+                if _assigned_name(node) == name and isinstance(node, ast.Assign | ast.AnnAssign):
+                    text = self.string(owner, node.value, depth + 1)
+                    if text is not None:
+                        return text
         return None
 
     # ------------------------------------------------------------------ pattern lists
@@ -401,7 +421,8 @@ class _Reader:
         included = _included(view)
         if included is None:
             get, login = self.view(module, view)
-            self._add(chain + (piece,), get, login, self.redirect_view(module, view))
+            self._add(chain + (piece,), get, login, self.redirect_view(module, view),
+                      self.renders(module, view))
             if self._auth_login_view(module, view):
                 self.logins.append((self.routes[-1].path, where, "username"))
             return
@@ -495,13 +516,14 @@ class _Reader:
         kind, owner, name = self.resolve_expr(module, view.func.value)
         return kind == "outside" and name == "LoginView" and owner.startswith("django.contrib.auth")
 
-    def _add(self, chain: tuple[_Piece, ...], get: bool, login: bool, redirects: bool = False) -> None:
+    def _add(self, chain: tuple[_Piece, ...], get: bool, login: bool, redirects: bool = False,
+             page: bool = False) -> None:
         shown = [piece.shown() for piece in chain]
         at_root = all(piece.matches_empty(i == len(chain) - 1) for i, piece in enumerate(chain))
         steps = tuple(f"{p.text!r} ({p.where})" for p in chain[:-1])
         self.routes.append(DjangoRoute(_full_path(chain), chain[-1].where,
                                        any(param for _, param in shown), get, login, at_root, steps,
-                                       redirects))
+                                       redirects, page))
 
     def redirect_view(self, module: str, expr: ast.expr, depth: int = 0) -> bool:
         """Whether the view ``path()`` names is a RedirectView (its class or a base of it, through
@@ -519,6 +541,30 @@ class _Reader:
             node = self.definition(owner, name) if kind == "def" else None
             if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                 return self.redirect_view(owner, node.value, depth + 1)
+        return False
+
+    def renders(self, module: str, expr: ast.expr, depth: int = 0) -> bool:
+        """Whether the view ``path()`` names renders a template: a class with a ``template_name`` (its
+        own, a base's or ``as_view(template_name=...)``) or one of Django's generic views that render one,
+        a function that calls ``render()``, ``TemplateResponse()`` or ``render_to_string()``; through
+        ``login_required(...)`` and a module-level ``x = View.as_view()``."""
+        if depth > 6:
+            return False
+        func = expr.func if isinstance(expr, ast.Call) else None
+        if isinstance(expr, ast.Call) and isinstance(func, ast.Attribute) and func.attr == "as_view":
+            klass = self.klass(module, func.value)
+            return (klass.template or _keyword(expr, "template_name") is not None
+                    or any(_PAGE_BASE.match(base) for base in klass.outside))
+        if isinstance(expr, ast.Call) and expr.args:
+            return self.renders(module, expr.args[0], depth + 1)
+        if isinstance(expr, ast.Name | ast.Attribute):
+            kind, owner, name = self.resolve_expr(module, expr)
+            node = self.definition(owner, name) if kind == "def" else None
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                return any(isinstance(call, ast.Call) and _called(call) in _RENDERS
+                           for call in ast.walk(node))
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                return self.renders(owner, node.value, depth + 1)
         return False
 
     def _where(self, module: str, node: ast.AST) -> str:
@@ -591,12 +637,15 @@ class _Reader:
                 found.permissions = _text(value)
             elif target == "http_method_names" and value is not None:
                 found.http_methods = _text(value)
+            elif target == "template_name" and value is not None:
+                found.template = True
         for base in node.bases:
             inherited = self.klass(owner, base, depth + 1, seen | {f"{owner}.{name}"})
             found.methods |= inherited.methods
             found.outside += inherited.outside
             found.actions += [a for a in inherited.actions if a.path not in {b.path for b in found.actions}]
             found.login = found.login or inherited.login
+            found.template = found.template or inherited.template
             if found.permissions is None:
                 found.permissions = inherited.permissions
             if found.http_methods is None:

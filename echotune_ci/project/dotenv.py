@@ -61,3 +61,34 @@ def dotenv_file(path: Path, *, node: bool = False) -> dict[str, str]:
 @functools.lru_cache(maxsize=16)
 def _parsed(text: str, node: bool) -> dict[str, str]:
     return dotenv_values(text, node=node)
+
+
+# What loads a Node.js app's own .env when it starts: dotenv (`require("dotenv").config()`, `import
+# "dotenv/config"`, `-r dotenv/config`, dotenv-cli's `dotenv -- node ...`), dotenvx, Node's own
+# `--env-file` and `process.loadEnvFile()`, NestJS's `ConfigModule.forRoot()` (which reads .env by default)
+_NODE_LOADS = re.compile(r"""(?:require|import)\s*\(?\s*['"](?:dotenv|@dotenvx/dotenvx)(?:/config)?['"]"""
+                         r"""|\bfrom\s+['"](?:dotenv|@dotenvx/dotenvx)(?:/config)?['"]|--env-file\b"""
+                         r"""|\bloadEnvFile\(|\bConfigModule\.forRoot\(|(?:^|[\s"'&;])dotenv\s+(?:-e\s+\S+\s+)?--\s""")
+
+
+def own_dotenv(folder: Path, texts: list[str]) -> dict[str, str]:
+    """The variables the committed ``.env`` of *folder* (where a Node.js app starts) gives a value, when
+    the app's code or its scripts (*texts*: its sources and package.json) load it (:data:`_NODE_LOADS`):
+    cypress-realworld-app's .env sets PAGINATION_PAGE_SIZE and the SEED_ counts its backend requires, and
+    `require("dotenv").config()` loads them. A .env git does not track (a developer's own, which a fresh
+    clone in CI lacks) counts for nothing; outside a git checkout the file is taken as it is. {} when
+    nothing loads it."""
+    import subprocess
+
+    from ..fsutil import tracked_files
+
+    path = folder / ".env"
+    if not path.is_file() or not any(_NODE_LOADS.search(text) for text in texts):
+        return {}
+    try:
+        tracked = tracked_files(folder, [".env"])
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    if tracked is not None and ".env" not in tracked:
+        return {}
+    return {name: value for name, value in dotenv_file(path, node=True).items() if value}

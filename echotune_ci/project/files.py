@@ -220,7 +220,9 @@ def root_route(sources: list[Path], root: Path, routed: bool | None = None) -> t
     first, where = "", ""
     for path in sources:
         text = read_text(path)
-        if _STATIC.search(text):
+        # Templates answer only the routes that render them: with routes read and none at "/" (a Flask
+        # blueprint's pages under /blog), "/" answers 404; a static folder may still answer it
+        if _STATIC.search(_TEMPLATES.sub("", text) if routed is False else text):
             return True, "", ""
         quoted = _quoted(path, text)
         for match in _GET.finditer(text):
@@ -234,6 +236,32 @@ def root_route(sources: list[Path], root: Path, routed: bool | None = None) -> t
             if not first and "{" not in route and ":" not in route and "<" not in route:
                 first, where = route + ("/" if match.group(1).endswith("/") else ""), rel(path, root)
     return (not first) if routed is None else routed, first, where
+
+
+# What renders a page from a template: Flask's render_template, Starlette's TemplateResponse, Django's
+# render(request, ...), Express's res.render(view)
+_TEMPLATES = re.compile(r"\brender_template(?:_string)?\b|\bTemplateResponse\b|(?<![.\w])render\(|"
+                        r"\bres\s*\.\s*render\(")
+_ROUTE_PY = re.compile(r"^[ \t]*@[\w.]+\.(?:get|route)\(", re.M)
+
+
+def page_route(routes: list[tuple[str, str]], root: Path) -> tuple[str, str]:
+    """The first of *routes* (full path, ``file:line`` relative to *root*) whose handler renders a
+    template (:data:`_TEMPLATES`): a page of the app's to audit where "/" has none; ("", "") when no
+    handler that reading finds does."""
+    for full, where in routes:
+        file, _, line = where.rpartition(":")
+        text = read_text(root / file) if file and line.isdigit() else ""
+        start = sum(len(row) + 1 for row in text.split("\n")[:int(line or 0) - 1])
+        if file.endswith(".py"):
+            m = _ROUTE_PY.match(text, start)
+            body = _python_body(text, m) if m else ""
+        else:  # the handler after the route's own call (router.get('/', ...) on that line)
+            m = _NEXT_ROUTE_JS.search(text, start)
+            body = _js_body(text, m.end()) if m else ""
+        if _TEMPLATES.search(body):
+            return full, where
+    return "", ""
 
 
 # The app's own "/" route: app.get('/', ...) / router.get("/", ...), @app.get("/") / @app.route('/')
@@ -261,7 +289,9 @@ def json_root(sources: list[Path], root: Path) -> tuple[str, str]:
     """(``file:line`` of the app's "/" route, what it answers) when it is no page of the app's and the app
     serves no pages at all (no templates, no static files): "JSON" (an API's ``app.get("/", (req, res) =>
     res.json({message: "Welcome"}))``, FastAPI's ``return {"message": ...}``, whose page in a browser is
-    the browser's own JSON viewer), "a line of text" (``res.send("api server")`` of "/" or of a catch-all
+    the browser's own JSON viewer; "JSON, pages elsewhere" when the app renders templates or serves files
+    too, "JSON, views elsewhere" when it renders an Express view engine's, which may be its error page
+    alone), "a line of text" (``res.send("api server")`` of "/" or of a catch-all
     ``"*"``: the frontend phase audited it, accessibility 50 for its missing title and lang) or "a redirect
     to its API docs page" (a docs page from a CDN, no page of the app's, whatever else the app serves);
     ("", "") otherwise."""
@@ -279,8 +309,9 @@ def json_root(sources: list[Path], root: Path) -> tuple[str, str]:
         where = f"{rel(path, root)}:{text.count(chr(10), 0, m.start()) + 1}"
         if _DOCS_REDIRECT.search(body):
             return where, "a redirect to its API docs page"
-        if not pages and (_JSON_PY if python else _JSON_JS).search(body) and not _PAGE.search(body):
-            return where, "JSON"
+        if (_JSON_PY if python else _JSON_JS).search(body) and not _PAGE.search(body):
+            views = any(_TEMPLATES.search(text) for _, text in texts)
+            return where, "JSON, pages elsewhere" if pages else "JSON, views elsewhere" if views else "JSON"
         if not pages and not python and _TEXT_JS.search(body) and not _PAGE.search(body) and "<!" not in body:
             return where, "a line of text"
         return "", ""

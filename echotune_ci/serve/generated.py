@@ -8,6 +8,10 @@ before, and ``run --base-ref`` linked the head's ``node_modules`` into the base,
 head's client against its own database (starter-express-prisma-jwt's base answered ``POST /auth/login``
 with 500, column ``displayName`` missing, and the comment called the head's pull request the fix).
 
+patch-package is the other such writer: an install script (``"postinstall": "patch-package"``) applies
+each ``patches/<package>+<version>.patch`` to ``node_modules/<package>``, and a pull request that edits a
+patch changes no lockfile either.
+
 Such a file is a setup input wherever the package.json beside it is one (see
 :func:`~echotune_ci.serve.steps.setup_inputs`): a change to it re-runs the head's setup and gives the
 base a setup of its own instead of the head's ``node_modules``.
@@ -88,3 +92,53 @@ def generated_inputs(folder: Path) -> dict[Path, str]:
         return {}
     outputs = _prisma_outputs(text, Path(os.path.normpath(schema.parent)), Path(os.path.normpath(folder)))
     return {path: ", ".join(outputs) for path in files} if outputs else {}
+
+
+# The scripts `npm install` and `npm ci` run of the package itself (npm's docs, "Life Cycle Operation
+# Ordering"), where patch-package is run from: its README's `"postinstall": "patch-package"`, or `prepare`.
+_INSTALL_SCRIPTS = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare",
+                    "postprepare")
+_PATCH_PACKAGE = re.compile(r"(?:^|[\s;&|(])(?:npx\s+(?:--yes\s+)?)?patch-package(?![\w-])([^;&|]*)")
+_PATCH_DIR = re.compile(r"--patch-dir(?:\s+|=)(['\"]?)([^\s'\"]+)\1")
+# `npm run x`, `yarn x`, `yarn run x`, `pnpm x`, `pnpm run x`: one script calling another
+_RUNS = re.compile(r"\b(?:npm\s+run(?:-script)?|yarn(?:\s+run)?|pnpm(?:\s+run)?)\s+([\w:.-]+)")
+
+
+def patch_inputs(folder: Path) -> dict[Path, str]:
+    """The patch files patch-package applies to *folder*'s node_modules when its install scripts
+    (:data:`_INSTALL_SCRIPTS`, and the scripts they run by name) run it: every ``*.patch`` under its
+    ``--patch-dir`` (default ``patches``, as patch-package 8 reads it, subfolders included), each with
+    the package it patches (``node_modules/@scope/name`` for ``@scope+name+1.0.0.patch``,
+    ``node_modules/a/node_modules/b`` for ``a++b+1.0.0.patch``). {} when no install script runs it."""
+    pkg = _package(folder)
+    scripts = pkg.data.get("scripts") if pkg is not None else None
+    if not isinstance(scripts, dict):
+        return {}
+    texts = [str(scripts[name]) for name in _INSTALL_SCRIPTS if isinstance(scripts.get(name), str)]
+    texts += [str(scripts[called]) for text in list(texts) for called in _RUNS.findall(text)
+              if isinstance(scripts.get(called), str)]
+    found: dict[Path, str] = {}
+    for text in texts:
+        for run in _PATCH_PACKAGE.finditer(text):
+            where = _PATCH_DIR.search(run.group(1))
+            patches = Path(os.path.normpath(folder / (where.group(2) if where else "patches")))
+            if patches.is_dir():
+                for path in sorted(patches.rglob("*.patch")):
+                    found.setdefault(path, f"node_modules/{_patched(path.name)}")
+    return found
+
+
+_VERSION = re.compile(r"^\d+\.\d+\.\d+")
+
+
+def _patched(filename: str) -> str:
+    """The folder under node_modules that patch-package's *filename* patches, read as its
+    ``getPackageDetailsFromPatchFilename`` (patch-package 8.0, dist/PackageDetails.js) reads it: ``++``
+    between nested packages, ``+`` between scope, name, version and a sequence (``name+1.0.0+001+fix``)."""
+    names = []
+    for part in filename.removesuffix(".patch").removesuffix(".dev").split("++"):
+        pieces = [piece.strip() for piece in part.split("+") if piece.strip()]
+        at = next((i for i, piece in enumerate(pieces) if _VERSION.match(piece)), len(pieces))
+        names.append("/".join(pieces[:at][:2]))
+    return "/node_modules/".join(name for name in names if name)
+

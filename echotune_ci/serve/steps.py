@@ -29,7 +29,7 @@ from ..project.workspaces import NPM_LOCKFILES
 from ..errors import ConfigError, RunError
 from ..fsutil import write_json_atomic
 from .environment import not_installed
-from .generated import generated_inputs
+from .generated import generated_inputs, patch_inputs
 from .output import (OutputBuffer, lacks_a_dependency, missing_module, missing_tool, own_module,
                      own_module_hint, read_into, silent_migration_hint, summarise,
                      unreachable_host_hint, yarn_build_hint, yarn_setting_hint)
@@ -104,9 +104,11 @@ def setup_inputs(cwd: Path, configured: Sequence[str], missing_ok: bool = False)
     (:data:`INSTALL_SETTINGS`) present beside each package.json or pyproject.toml among them. A pull
     request that added an .npmrc with ``node-linker=hoisted`` left the head's setup skipped (its
     node_modules as before) and the base linked to it. The files a generator writes code into node_modules
-    from are inputs too (:func:`~echotune_ci.serve.generated.generated_inputs`: Prisma's schema), since no
-    lockfile shows their change. ConfigError names a configured file that is missing, unless *missing_ok*
-    (the base of ``run --base-ref``, a commit from before the file: the configured inputs it has)."""
+    from are inputs too (:func:`~echotune_ci.serve.generated.generated_inputs`: Prisma's schema), and so
+    are the patches an install script applies to it (:func:`~echotune_ci.serve.generated.patch_inputs`:
+    patch-package's), since no lockfile shows their change. ConfigError names a configured file that is
+    missing, unless *missing_ok* (the base of ``run --base-ref``, a commit from before the file: the
+    configured inputs it has)."""
     if configured:
         paths = [cwd / p for p in configured]
         missing = [str(p) for p in paths if not p.is_file()]
@@ -116,7 +118,8 @@ def setup_inputs(cwd: Path, configured: Sequence[str], missing_ok: bool = False)
     else:
         paths = [cwd / name for name in SETUP_INPUTS if (cwd / name).is_file()]
     settings = [p.parent / name for p in paths for name in INSTALL_SETTINGS.get(p.name, ())]
-    generated = [g for p in paths if p.name == "package.json" for g in generated_inputs(p.parent)]
+    generated = [g for p in paths if p.name == "package.json"
+                 for g in [*generated_inputs(p.parent), *patch_inputs(p.parent)]]
     return list(dict.fromkeys([*paths, *(p for p in settings if p.is_file()), *generated]))
 
 

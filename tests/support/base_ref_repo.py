@@ -108,3 +108,18 @@ def side_by_side(out: Path) -> dict:
 def comparisons(out: Path) -> dict[str, dict]:
     report = json.loads((out / "report" / "report.json").read_text())
     return {f"{c['phase']}:{c['key']}": c for c in report["gate"]["comparisons"]}
+
+
+def overlaid(base_modules: Path, head_modules: Path) -> bool:
+    """Whether *base_modules* is what a base linked to the head's environment gets (see
+    ``environment.reuse_environment``): a folder, not a link to *head_modules*, with a link to each of its
+    packages (scope folders and ``.bin`` as folders of links in turn) and none of its build caches."""
+    from echotune_ci.baseref.environment import BUILD_CACHES
+
+    if base_modules.is_symlink() or not base_modules.is_dir():
+        return False
+    names = {entry.name for entry in head_modules.iterdir()} - BUILD_CACHES
+    if {entry.name for entry in base_modules.iterdir()} != names:
+        return False
+    return all((base_modules / name).resolve() == (head_modules / name).resolve()
+               if (base_modules / name).is_symlink() else (base_modules / name).is_dir() for name in names)

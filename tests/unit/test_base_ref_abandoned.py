@@ -5,6 +5,7 @@ longer runs, and nothing it cannot vouch for."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -91,6 +92,44 @@ def test_what_a_killed_runs_base_left_running_is_stopped_and_nothing_else(tmp_pa
         for p in [*left, mine]:
             p.kill()
             p.wait()
+
+
+def test_the_heads_app_a_killed_run_left_is_stopped_with_its_group(tmp_path: Path, capsys) -> None:
+    """microblog's `run --base-ref`, SIGKILLed while it measured: the next run removed the base's checkout
+    and stopped the base's app working in it, while the head's app (`flask run`, its own session, its
+    folder the head's checkout) went on holding its port. The run writes it down beside the base's
+    checkout; the next run stops that process and its group, and not a process that got its pid since
+    (another start time)."""
+    from echotune_ci.baseref.checkout import HEAD_APP_FILE, BaseSource, record_head_app
+
+    repo, killed = _killed_checkout(tmp_path)
+    # the head's app: a shell in a session of its own, with a child in its group (gunicorn's worker)
+    app = subprocess.Popen(["sh", "-c", "sleep 60 & echo up; wait"], cwd=repo, start_new_session=True,
+                           stdout=subprocess.PIPE)
+    assert app.stdout is not None and app.stdout.readline() == b"up\n"
+    worker = [int(p) for p in Path(f"/proc/{app.pid}/task/{app.pid}/children").read_text().split()]
+    record_head_app(BaseSource(killed / "base", "HEAD", "0" * 40), app.pid)
+    assert (killed / HEAD_APP_FILE).read_text() == f"{app.pid} {checkout._start_time(app.pid)}\n"
+    record_head_app(BaseSource(tmp_path / "prepared", "", ""), app.pid)  # --base-dir: nothing written
+    assert not (tmp_path / HEAD_APP_FILE).exists()
+    (tmp_path / "second").mkdir()
+    other, other_killed = _killed_checkout(tmp_path / "second")
+    reused = subprocess.Popen(["sleep", "60"], start_new_session=True)  # the pid, given again
+    (other_killed / HEAD_APP_FILE).write_text(f"{reused.pid} 1\n")
+    try:
+        assert checkout.remove_abandoned(repo) == [str(killed)]
+        assert app.wait(timeout=10) == -15
+        assert len(worker) == 1 and not checkout._alive(worker[0])
+        assert "stopped the head's app (pid" in capsys.readouterr().err
+        assert checkout.remove_abandoned(other) == [str(other_killed)]
+        assert reused.poll() is None
+    finally:
+        for proc in (app, reused):
+            proc.kill()
+            proc.wait()
+        for pid in worker:
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
 
 
 def _killed_checkout(tmp_path: Path) -> tuple[Path, Path]:

@@ -12,6 +12,7 @@ import pytest
 
 from echotune_ci.baseref.environment import install_folders, reuse_environment
 from echotune_ci.config.sections import ServeSettings
+from support.base_ref_repo import overlaid
 
 PACKAGES: dict[str, dict[str, object]] = {"": {"name": "todo"}, "node_modules/express": {"version": "4.21.2"}}
 LOCK = {"name": "todo", "lockfileVersion": 3, "requires": True, "packages": PACKAGES}
@@ -43,7 +44,7 @@ def test_a_client_installed_with_prefix_gets_its_node_modules_linked_too(tmp_pat
                                         "client/package-lock.json"))
     note = reuse_environment(serve, head, serve, base)
     assert (base / "client" / "node_modules" / "vite" / "bin" / "vite.js").read_text() == "// vite\n"
-    assert (base / "node_modules").resolve() == (head / "node_modules").resolve()
+    assert overlaid(base / "node_modules", head / "node_modules")
     assert note == ("the base's dependencies are the head's (same setup and inputs): linked node_modules, "
                     "client/node_modules instead of installing them again")
 
@@ -94,7 +95,7 @@ def test_a_workspace_members_own_node_modules_named_by_the_lockfile_is_linked(tm
     write(head / "client" / "node_modules" / "vite" / "package.json", '{"version": "6.0.3"}')
     serve = ServeSettings(setup="npm ci", command="node server.js")
     assert reuse_environment(serve, head, serve, base) is not None
-    assert (base / "client" / "node_modules").resolve() == (head / "client" / "node_modules").resolve()
+    assert overlaid(base / "client" / "node_modules", head / "client" / "node_modules")
 
 
 def test_nothing_is_linked_outside_the_bases_checkout(tmp_path: Path) -> None:
@@ -110,7 +111,7 @@ def test_nothing_is_linked_outside_the_bases_checkout(tmp_path: Path) -> None:
     assert install_folders(head, serve.setup_inputs) == [".", "../shared"]
     note = reuse_environment(serve, head, serve, base, (head, base))
     assert note is not None and "../shared" not in note
-    assert (base / "node_modules").is_symlink()
+    assert overlaid(base / "node_modules", head / "node_modules")
     assert not (tmp_path / "b" / "shared" / "node_modules").exists()
 
 
@@ -253,8 +254,31 @@ def test_a_member_served_as_cwd_is_linked_once_with_the_bases_own_workspace_pack
         assert shared.resolve() == (base / "packages" / "version-info").resolve()
         assert (shared / "index.js").read_text() == "export const side = 'base'\n"
     assert (base / "api" / "node_modules" / "express" / "index.js").read_text() == "// 4\n"
-    assert (base / "node_modules").resolve() == (head / "node_modules").resolve()
+    assert overlaid(base / "node_modules", head / "node_modules")
     assert note == ("the base's dependencies are the head's (same setup and inputs): linked node_modules, "
                     "../node_modules, ../web/node_modules instead of installing them again (node_modules, "
                     "../web/node_modules: package by package, its links to the project's own packages "
                     "pointing at the base's)")
+
+
+def test_build_caches_in_node_modules_are_not_shared_with_the_base(tmp_path: Path) -> None:
+    # Vite's optimizer (.vite), its bundled config (.vite-temp), find-cache-dir's .cache (babel-loader,
+    # webpack 5), create-vite's tsBuildInfoFile (.tmp) and Astro's cacheDir (.astro), as the head's
+    # setup, build and dev server left them: the base's tools write their own.
+    files = {"package.json": '{"name": "app"}', "package-lock.json": json.dumps(LOCK)}
+    head, base = checkout(tmp_path / "head", files), checkout(tmp_path / "base", files)
+    write(head / "node_modules" / "vite" / "package.json", '{"version": "7.3.8"}')
+    caches = {".vite/deps/_metadata.json", ".vite-temp/vite.config.js.timestamp-1.mjs",
+              ".cache/babel-loader/1a2b.json", ".cache/webpack/default-development/0.pack",
+              ".tmp/tsconfig.app.tsbuildinfo", ".astro/data-store.json"}
+    for name in caches:
+        write(head / "node_modules" / name, "the head's\n")
+    serve = ServeSettings(setup="npm ci", command="node server.js")
+
+    assert reuse_environment(serve, head, serve, base) is not None
+
+    modules = base / "node_modules"
+    assert sorted(p.name for p in modules.iterdir()) == ["vite"]
+    write(modules / ".vite" / "deps" / "_metadata.json", "the base's\n")
+    assert all((head / "node_modules" / name).read_text() == "the head's\n" for name in caches)
+    assert (modules / "vite" / "package.json").resolve() == (head / "node_modules" / "vite" / "package.json")

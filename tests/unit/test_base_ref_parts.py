@@ -25,6 +25,7 @@ from echotune_ci.config.sections import ServeSettings
 from echotune_ci.errors import InputError
 from echotune_ci.phases.frontend.paired import pair_order
 from echotune_ci.results import Finding, Metric, PhaseResult
+from support.base_ref_repo import overlaid
 
 
 def git(repo: Path, *args: str) -> str:
@@ -411,9 +412,14 @@ def test_a_ref_that_names_no_single_commit_says_what_it_names(repo, tmp_path):
         "HEAD:app/requirements.txt": "names a blob in .*, not a commit",
         "main..HEAD": "a range of commits; give the base's one commit",
         "HEAD~7": r"no such commit, branch or tag in \S+$",
-        "release/1.2": r"\(in CI, fetch it first: git fetch origin release/1.2:release/1.2\)",
-        "origin/big": r"\(in CI, fetch it first: git fetch origin big:refs/remotes/origin/big\)",
-        "0123abcd": r"\(in CI, fetch it first: git fetch origin 0123abcd\)",
+        "release/1.2": r"\(in CI, fetch it first: git fetch origin release/1.2:release/1.2, or run with "
+                       r"--fetch-base\)",
+        "origin/big": r"\(in CI, fetch it first: git fetch origin big:refs/remotes/origin/big, or run with "
+                      r"--fetch-base\)",
+        # A server gives a commit by its whole sha only (`git fetch origin 0123abcd`: "couldn't find
+        # remote ref")
+        "0123abcd": r"\(an abbreviated sha cannot be fetched: give the whole sha, or fetch the history "
+                    r"holding it, git fetch origin\)$",
     }
     for ref, says in cases.items():
         with pytest.raises(InputError, match=says):
@@ -422,6 +428,149 @@ def test_a_ref_that_names_no_single_commit_says_what_it_names(repo, tmp_path):
     subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{repo}", str(shallow)], check=True)
     with pytest.raises(InputError, match="this clone is shallow: .* fetch-depth: 0"):
         resolve_ref(shallow, "HEAD~1")
+
+
+def test_a_whole_sha_a_shallow_clone_lacks_is_no_such_commit_with_the_fetch_that_brings_it(repo, tmp_path):
+    """pr-gate.yml's base: the pull request event's base.sha, in actions/checkout's depth-1 clone of the merge
+    commit. rev-parse --verify takes any whole sha, present or not, so it was "names a object ..., not a
+    commit"; the fetch the error gives is run here and must be enough, one commit deep."""
+    base = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--allow-empty",
+        "-m", "two")
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{repo}", str(shallow)], check=True)
+    with pytest.raises(InputError) as raised:
+        resolve_ref(shallow, base)
+    said = str(raised.value)
+    assert said == (f"--base-ref {base}: no such commit, branch or tag in {shallow} (in CI, fetch it first: "
+                    f"git fetch --depth=1 origin {base}, or run with --fetch-base; in GitHub Actions, "
+                    f"actions/checkout with fetch-depth: 0)")
+    with pytest.raises(InputError, match=r"give the whole sha, or fetch the history holding it, git fetch "
+                                         r"--unshallow origin; in GitHub Actions"):
+        resolve_ref(shallow, base[:10])
+    fetch = said.split("fetch it first: ")[1].split(",")[0].split()
+    subprocess.run(fetch[:1] + ["-C", str(shallow)] + fetch[1:], check=True, capture_output=True)
+    assert resolve_ref(shallow, base) == base
+    assert git(shallow, "rev-list", "--count", base).strip() == "1"  # the base's history was not brought
+    # actions/checkout fetches the merge commit alone: no origin/main
+    git(shallow, "update-ref", "-d", "refs/remotes/origin/main")
+    with pytest.raises(InputError) as raised:
+        resolve_ref(shallow, "origin/main")
+    fetch = str(raised.value).split("fetch it first: ")[1].split(",")[0].split()
+    assert fetch == ["git", "fetch", "--depth=1", "origin", "main:refs/remotes/origin/main"]
+    subprocess.run(fetch[:1] + ["-C", str(shallow)] + fetch[1:], check=True, capture_output=True)
+    assert resolve_ref(shallow, "origin/main") == git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_fetch_base_fetches_what_the_shallow_clone_lacks_one_commit_deep(repo, tmp_path):
+    """--fetch-base (the action's fetch-base: 'true'): the pull request event's base.sha and origin/main, in a
+    depth-1 clone, are fetched from origin and resolve to the commits the origin has; one commit deep, so
+    the clone stays shallow. A name origin does not have is exit 2 with git's reason; HEAD~1 is not
+    fetched (no name to fetch it by) and keeps its hint."""
+    base = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--allow-empty",
+        "-m", "two")
+    git(repo, "branch", "feature", base)
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{repo}", str(shallow)], check=True)
+    with pytest.raises(InputError, match="no such commit"):
+        resolve_ref(shallow, base)
+    assert resolve_ref(shallow, base, fetch=True) == base
+    assert git(shallow, "rev-list", "--count", base).strip() == "1"
+    assert resolve_ref(shallow, "origin/feature", fetch=True) == base
+    with pytest.raises(InputError) as raised:
+        resolve_ref(shallow, "origin/nope", fetch=True)
+    assert str(raised.value) == (f"--base-ref origin/nope: not in {shallow}, and git fetch --depth=1 origin "
+                                 f"nope:refs/remotes/origin/nope could not fetch it: couldn't find remote "
+                                 f"ref nope")
+    with pytest.raises(InputError, match="this clone is shallow"):
+        resolve_ref(shallow, "HEAD~1", fetch=True)
+
+
+def test_a_base_named_by_its_sha_is_labelled_once():
+    """pr-gate.yml passes the event's base.sha: the comment's notes read "measured side by side with the base
+    a0510addb9e308cc1194eb8415d8e0693c763537 (a0510addb9)"."""
+    from echotune_ci.baseref.checkout import BaseSource
+
+    sha = "a0510addb9e308cc1194eb8415d8e0693c763537"
+    assert BaseSource(Path("/b"), sha, sha).label == "a0510addb9"
+    assert BaseSource(Path("/b"), "a0510ad", sha).label == "a0510addb9"
+    assert BaseSource(Path("/b"), "origin/main", sha).label == "origin/main (a0510addb9)"
+    assert BaseSource(Path("/b"), "", "").label == "/b"
+
+
+def test_a_partial_clone_that_cannot_reach_origin_says_why_the_base_cannot_be_checked_out(repo, tmp_path):
+    """actions/checkout with filter: blob:none makes a clone without the files of other commits: `git worktree
+    add` of the base fetches them from origin, and without origin (or the credentials pr-gate's checkout
+    does not keep) git said only "could not fetch <sha> from promisor remote"."""
+    from echotune_ci.errors import RunError
+
+    git(repo, "config", "uploadpack.allowFilter", "true")
+    (repo / "app" / "requirements.txt").write_text("flask==3.1.0\n")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-am", "two")
+    partial = tmp_path / "partial"
+    subprocess.run(["git", "clone", "--quiet", "--filter=blob:none", f"file://{repo}", str(partial)],
+                   check=True, capture_output=True)
+    git(partial, "remote", "set-url", "origin", f"file://{tmp_path / 'gone'}")
+    with pytest.raises(RunError) as raised, worktree(partial, "HEAD~1"):
+        pass
+    said = str(raised.value)
+    assert said.startswith("--base-ref HEAD~1: cannot check it out: a partial clone (actions/checkout's "
+                           "filter) fetches the base's files from origin: keep the checkout's credentials "
+                           "(persist-credentials) or check out without a filter; fatal: could not fetch ")
+    assert said.endswith(" from promisor remote")
+    assert _only_the_main_worktree(partial)
+
+
+def test_a_branch_named_like_an_option_is_reached_by_its_whole_name_and_a_tag_by_its_commit(repo):
+    """git lets a branch be named ``-x`` (``update-ref refs/heads/-x``; a push makes one), and any git command
+    reads ``-x`` as an option, so it stays refused, with the name that reaches it; an annotated tag names
+    its tag object, and the base is the commit it tags."""
+    head = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "update-ref", "refs/heads/-x", head)
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "tag", "-a", "v1", "-m", "one")
+    git(repo, "tag", "v1-light")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--allow-empty",
+        "-m", "two")
+    with pytest.raises(InputError) as raised:
+        resolve_ref(repo, "-x")
+    assert str(raised.value) == ("--base-ref -x: not a git ref (it reads as an option); the branch or tag of "
+                                 "that name is reached by its whole name: refs/heads/-x")
+    with pytest.raises(InputError, match=r"^--base-ref -y: not a git ref \(it reads as an option\)$"):
+        resolve_ref(repo, "-y")
+    assert resolve_ref(repo, "refs/heads/-x") == head
+    assert git(repo, "cat-file", "-t", "v1").strip() == "tag"
+    assert resolve_ref(repo, "v1") == resolve_ref(repo, "v1-light") == head
+
+
+POINTER = ("version https://git-lfs.github.com/spec/v1\n"
+           "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 204800\n")
+
+
+@pytest.mark.parametrize("head_has_pointers", [True, False])
+def test_the_base_holds_git_lfs_files_as_the_heads_checkout_does(repo, tmp_path, head_has_pointers):
+    """actions/checkout leaves Git LFS files as their pointers unless told lfs: true (GIT_LFS_SKIP_SMUDGE for
+    its own git only), and the runner's git-lfs then made `git worktree add` fetch the base's objects: a
+    134-byte pointer in the head against the 200 KiB image in the base. Here git-lfs is a smudge filter
+    that does what git-lfs does (the pointer as it is under GIT_LFS_SKIP_SMUDGE, else the object)."""
+    smudge = tmp_path / "git-lfs-smudge"
+    smudge.write_text('#!/bin/sh\nif [ -n "$GIT_LFS_SKIP_SMUDGE" ]; then cat; else cat >/dev/null; '
+                      "head -c 204800 /dev/zero; fi\n")
+    smudge.chmod(0o755)
+    for key, value in (("smudge", f"{smudge} %f"), ("clean", "cat"), ("required", "true")):
+        git(repo, "config", f"filter.lfs.{key}", value)
+    (repo / ".gitattributes").write_text("*.png filter=lfs diff=lfs merge=lfs -text\n")
+    (repo / "app" / "logo.png").write_text(POINTER)
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "logo")
+    (repo / "app" / "logo.png").unlink()
+    env = {**os.environ, "GIT_LFS_SKIP_SMUDGE": "1"} if head_has_pointers else None
+    subprocess.run(["git", "-C", str(repo), "checkout", "--", "app/logo.png"], env=env, check=True)
+    assert (repo / "app" / "logo.png").stat().st_size == (len(POINTER) if head_has_pointers else 204800)
+    assert checkout.lfs_pointers_in(repo) == ("app/logo.png" if head_has_pointers else "")
+    with worktree(repo, "HEAD") as base:
+        held = (base.root / "app" / "logo.png").read_bytes()
+    assert held == (POINTER.encode() if head_has_pointers else bytes(204800))
 
 
 def _only_the_main_worktree(repo: Path) -> bool:
@@ -533,7 +682,7 @@ def test_the_heads_environment_is_linked_only_when_dependencies_are_the_same(tmp
     (base_cwd / "package-lock.json").write_text('{"lockfileVersion": 3}')
     note = reuse_environment(serve, head_cwd, serve, base_cwd)
     assert note is not None and "node_modules" in note
-    assert (base_cwd / "node_modules").resolve() == (head_cwd / "node_modules").resolve()
+    assert overlaid(base_cwd / "node_modules", head_cwd / "node_modules")
 
 
 def test_rounds_are_added_while_a_gated_metric_is_undecided(monkeypatch, capsys):

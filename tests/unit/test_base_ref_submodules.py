@@ -95,7 +95,7 @@ def test_a_base_commit_the_heads_submodule_lacks_is_named_with_what_to_fetch(pro
         pass
     said = str(raised.value)
     assert said.startswith("--base-ref base: the base's submodule lib is at commit 0123456789, "), said
-    assert f"(git -C lib fetch origin {elsewhere}; " in said
+    assert f"(git -C lib fetch origin {elsewhere}, or run with --fetch-base; " in said
     assert worktrees(project) == 1
 
 
@@ -106,3 +106,37 @@ def test_a_submodule_the_head_removed_cannot_come_from_the_head(project: Path) -
                                        r"the head .* --base-dir"), worktree(project, "HEAD~1"):
         pass
     assert worktrees(project) == 1
+
+
+def test_fetch_base_fetches_the_bases_submodule_commit_into_a_shallow_checkout_of_it(tmp_path: Path) -> None:
+    """actions/checkout with submodules: recursive at depth 1, on a pull request that moves the submodule:
+    the head's checkout of it lacks the base's commit, and the run said what to fetch. With --fetch-base it
+    is fetched from the submodule's origin, one commit deep, and the base gets the files of that commit."""
+    lib = new_repo(tmp_path / "lib-origin", {"lib.js": "lib one\n"})
+    repo = new_repo(tmp_path / "repo", {"build.py": "print('build')\n"})
+    git(repo, "submodule", "add", "--quiet", f"file://{lib}", "lib")
+    commit_all(repo, "with lib")
+    (lib / "lib.js").write_text("lib two\n")
+    commit_all(lib, "two")
+    git(repo / "lib", "pull", "--quiet", "origin", "main")
+    commit_all(repo, "lib moved on")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", "--depth", "2", f"file://{repo}", str(clone))
+    git(clone, "submodule", "update", "--quiet", "--init", "--depth=1")
+    assert git(clone / "lib", "rev-list", "--count", "HEAD").strip() == "1"
+    base_lib = git(repo, "rev-parse", "HEAD~1:lib").strip()
+    with pytest.raises(RunError, match=f"fetch it first \\(git -C lib fetch --depth=1 origin {base_lib}, or "
+                                       f"run with --fetch-base; "), worktree(clone, "HEAD~1"):
+        pass
+    with worktree(clone, "HEAD~1", fetch=True) as source:
+        assert (source.root / "lib" / "lib.js").read_text() == "lib one\n"
+    assert (clone / "lib" / "lib.js").read_text() == "lib two\n"  # the head's checkout of it as it was
+    assert git(clone / "lib", "rev-parse", "--is-shallow-repository").strip() == "true"
+    # a commit the submodule's origin does not have: git's reason, in one line
+    git(clone, "update-index", "--cacheinfo", "160000,0123456789abcdef0123456789abcdef01234567,lib")
+    git(clone, "commit", "--quiet", "-m", "lib nowhere")
+    git(clone / "lib", "fetch", "--quiet", "--unshallow")
+    with pytest.raises(RunError, match="which git fetch origin 0123456789abcdef0123456789abcdef01234567 in "
+                                       "lib could not fetch: "), worktree(clone, "HEAD", fetch=True):
+        pass
+    assert worktrees(clone) == 1

@@ -61,7 +61,7 @@ def test_a_database_is_data_not_an_earlier_build(tmp_path):
 
 def test_the_warning_names_it_and_says_what_to_do(tmp_path):
     head, base = project(tmp_path)
-    [said] = _earlier_outputs_said(head, dirty_paths(head)[1], head, base, [])
+    [said] = _earlier_outputs_said(head, dirty_paths(head)[1], head, base, [], [])
     assert said.startswith("static_root/: an earlier build's output in the head's checkout (the base's build "
                            "writes it too) that git does not ignore: ")
     assert said.endswith("add it to .gitignore")
@@ -70,7 +70,7 @@ def test_the_warning_names_it_and_says_what_to_do(tmp_path):
 def test_a_clean_checkout_says_nothing(tmp_path):
     head, base = project(tmp_path)
     (head / ".gitignore").write_text("static/css/\nstatic_root/\nnotes.txt\n")
-    assert _earlier_outputs_said(head, dirty_paths(head)[1], head, base, []) == []
+    assert _earlier_outputs_said(head, dirty_paths(head)[1], head, base, [], []) == []
 
 
 def test_the_warning_goes_on_every_phase_the_bundles_first():
@@ -91,3 +91,22 @@ def test_the_warning_goes_on_every_phase_the_bundles_first():
     shown = collect_warnings(results, Places.of(results))
     assert [(w.phase, w.text) for w in shown] == [("security, load, bundle", said), ("load", data)]
     assert report.to_dict()["warnings"] == [said, data]
+
+
+def test_the_settings_the_run_copied_into_the_base_are_no_build_of_its_own(tmp_path):
+    """microblog in a pull request's checkout with an untracked ``.env`` (git does not ignore it there):
+    the run copies it into the base's checkout ("copied the head's untracked .env into the base's
+    checkout") and then warned, in the same run, that ``.env`` was an earlier build's output the base's
+    build writes too. What copy_dotenv put there is no build's; what the base's build wrote still is."""
+    from echotune_ci.baseref.data import copy_dotenv
+
+    head, base = project(tmp_path)
+    (head / ".env").write_text("SECRET_KEY=x\n")
+    (head / ".flaskenv").write_text("FLASK_APP=app.py\n")
+    placed = copy_dotenv(head, base, [head])
+    assert placed == [".env", ".flaskenv"]
+    assert (base / ".env").read_text() == "SECRET_KEY=x\n"
+    _, untracked = dirty_paths(head)
+    assert sorted(untracked) == [".env", ".flaskenv", "notes.txt", "static_root/", "vendor/"]
+    assert earlier_build_outputs(head, untracked, head, base, (), placed) == ["static_root/"]
+    assert earlier_build_outputs(head, untracked, head, base) == [".env", ".flaskenv", "static_root/"]

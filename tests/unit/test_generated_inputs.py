@@ -11,8 +11,9 @@ import pytest
 
 from echotune_ci.baseref.environment import generated_differences, reuse_environment, setup_differences
 from echotune_ci.config.sections import ServeSettings
-from echotune_ci.serve.generated import generated_inputs
+from echotune_ci.serve.generated import _patched, generated_inputs, patch_inputs
 from echotune_ci.serve.steps import record_setup, setup_fingerprint, setup_inputs, setup_is_current
+from support.base_ref_repo import overlaid
 
 # lucanovello/starter-express-prisma-jwt at 6bcd86b, cut down: Prisma 7 with prisma-client-js, whose
 # client `npx prisma generate` (the postinstall) writes into node_modules/.prisma/client.
@@ -72,7 +73,7 @@ def test_the_same_schema_still_links(tmp_path: Path) -> None:
     write(head / "node_modules" / ".prisma" / "client" / "index.js", "// client\n")
     note = reuse_environment(SERVE, head, SERVE, base)
     assert note is not None and note.startswith("the base's dependencies are the head's")
-    assert (base / "node_modules").resolve() == (head / "node_modules").resolve()
+    assert overlaid(base / "node_modules", head / "node_modules")
 
 
 def test_the_heads_setup_runs_again_when_its_schema_changes(tmp_path: Path,
@@ -163,3 +164,67 @@ def test_a_schema_named_by_an_absolute_path_is_no_input_and_one_beside_the_packa
     sibling = {**PACKAGE, "prisma": {"schema": "../shared/schema.prisma"}}
     root = project(tmp_path / "app2", SCHEMA % "", sibling)
     assert [p.resolve() for p in generated_inputs(root)] == [shared.resolve()]
+
+
+# patch-package 8: `npx patch-package ms @tootallnate/once` after an edit of each, in a scratch project,
+# wrote patches/ms+2.1.3.patch and patches/@tootallnate+once+2.0.0.patch; its postinstall applies them.
+MS_PATCH = """diff --git a/node_modules/ms/index.js b/node_modules/ms/index.js
+index ea734fb..%s 100644
+--- a/node_modules/ms/index.js
++++ b/node_modules/ms/index.js
+@@ -160,3 +160,4 @@ function plural(ms, msAbs, n, name) {
+   var isPlural = msAbs >= n * 1.5;
+   return Math.round(ms / n) + ' ' + name + (isPlural ? 's' : '');
+ }
++// %s
+"""
+PATCHED = {"name": "app", "scripts": {"postinstall": "patch-package", "start": "node server.js"},
+           "dependencies": {"ms": "2.1.3", "@tootallnate/once": "2.0.0"},
+           "devDependencies": {"patch-package": "^8.0.0"}}
+
+
+def patched(root: Path, note: str, package: dict[str, object] | None = None, folder: str = "patches") -> Path:
+    write(root / "package.json", json.dumps(package or PATCHED))
+    write(root / "package-lock.json", json.dumps({"name": "app", "lockfileVersion": 3, "packages": {}}))
+    write(root / folder / "ms+2.1.3.patch", MS_PATCH % ("6452ba2", note))
+    write(root / folder / "@tootallnate+once+2.0.0.patch", "diff --git a/node_modules/@tootallnate/once\n")
+    return root
+
+
+def test_patch_package_patches_are_setup_inputs(tmp_path: Path) -> None:
+    root = patched(tmp_path, "patched")
+    patches = root / "patches"
+    assert patch_inputs(root) == {patches / "@tootallnate+once+2.0.0.patch": "node_modules/@tootallnate/once",
+                                  patches / "ms+2.1.3.patch": "node_modules/ms"}
+    assert setup_inputs(root, ())[-2:] == sorted((root / "patches").glob("*.patch"))
+    # run through another script, from a --patch-dir, in subfolders (patch-package reads them recursively)
+    scripts = {"prepare": "husky && npm run patch",
+               "patch": "patch-package --patch-dir fixes/npm --error-on-fail"}
+    calls = {**PATCHED, "scripts": scripts}
+    other = patched(tmp_path / "other", "patched", calls, "fixes/npm/web")
+    assert sorted(p.relative_to(other).as_posix() for p in patch_inputs(other)) == [
+        "fixes/npm/web/@tootallnate+once+2.0.0.patch", "fixes/npm/web/ms+2.1.3.patch"]
+    # a script no install runs does not patch node_modules on install
+    manual = patched(tmp_path / "manual", "patched", {**PATCHED, "scripts": {"fix": "patch-package"}})
+    assert patch_inputs(manual) == {}
+
+
+def test_a_changed_patch_gives_the_base_its_own_setup(tmp_path: Path) -> None:
+    # the lockfile is the same on both sides; the pull request changed what the patch adds to ms
+    serve = ServeSettings(setup="npm ci", command="node server.js")
+    head, base = patched(tmp_path / "head", "the head's"), patched(tmp_path / "base", "the base's")
+    (head / "node_modules" / "ms").mkdir(parents=True)
+    assert reuse_environment(serve, head, serve, base) is None
+    assert setup_differences(serve, head, serve, base) == "patches/ms+2.1.3.patch"
+    same = patched(tmp_path / "same", "the head's")
+    assert reuse_environment(serve, head, serve, same) is not None
+
+
+@pytest.mark.parametrize(("filename", "folder"), [
+    ("ms+2.1.3.patch", "ms"), ("@tootallnate+once+2.0.0.patch", "@tootallnate/once"),
+    ("left-pad+1.3.0+001+initial.patch", "left-pad"),  # patch-package 8's sequence of patches
+    ("react-native+0.72.4.dev.patch", "react-native"),  # applied only with the devDependencies
+    ("a++@b+c+1.0.0.patch", "a/node_modules/@b/c"),  # a package nested under another's node_modules
+])
+def test_the_package_a_patch_file_names(filename: str, folder: str) -> None:
+    assert _patched(filename) == folder

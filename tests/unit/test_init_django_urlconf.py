@@ -250,3 +250,65 @@ def test_a_viewset_from_a_package_brings_list_by_its_name(tmp_path, base, listed
     found = read_urlconf(root, read_django(root))
     assert found is not None and [(r.path, r.get) for r in found.routes] == [
         ("/books/", listed), ("/books/<pk>/", listed)]
+
+
+# The Django tutorial's polls app (docs.djangoproject.com/en/5.1/intro/tutorial03/ and 04/): mysite/urls.py
+# includes polls.urls under "polls/" and routes nothing else, so "/" answers 404 (Django's debug page
+# says "The empty path didn't match any of these") while /polls/ renders polls/index.html.
+POLLS_ROOT = ("from django.urls import include, path\n\n"
+              "urlpatterns = [path('polls/', include('polls.urls'))]\n")
+POLLS_URLS = ("from django.urls import path\n\nfrom . import views\n\napp_name = 'polls'\nurlpatterns = [\n"
+              "    path('', views.{index}, name='index'),\n"
+              "    path('<int:pk>/', views.DetailView.as_view(), name='detail'),\n]\n")
+TUTORIAL_VIEWS = {
+    # tutorial 04's generic views
+    "IndexView.as_view()": "from django.views import generic\n\n\nclass IndexView(generic.ListView):\n"
+                           "    template_name = 'polls/index.html'\n\n    def get_queryset(self):\n"
+                           "        return []\n\n\nclass DetailView(generic.DetailView):\n"
+                           "    template_name = 'polls/detail.html'\n",
+    # tutorial 03's first page: a loader template in an HttpResponse
+    "index": "from django.http import HttpResponse\nfrom django.template import loader\n"
+             "from django.views import generic\n\n\ndef index(request):\n"
+             "    template = loader.get_template('polls/index.html')\n"
+             "    return HttpResponse(template.render({}, request))\n\n\n"
+             "class DetailView(generic.DetailView):\n    pass\n",
+    # a project's own base class that names the template, under another name
+    "IndexView.as_view()#own": "from django.views import View, generic\n\n\nclass Page(View):\n"
+                               "    template_name = 'polls/base.html'\n\n\nclass IndexView(Page):\n"
+                               "    def get(self, request):\n        return self.render_to_response({})\n\n\n"
+                               "class DetailView(generic.DetailView):\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("index", sorted(TUTORIAL_VIEWS))
+def test_a_page_under_an_include_is_the_home_page_when_nothing_answers_the_root(tmp_path, index):
+    root = project(tmp_path, POLLS_ROOT, **{"polls/__init__.py": "", "polls/views.py": TUTORIAL_VIEWS[index],
+                                            "polls/urls.py": POLLS_URLS.format(index=index.split("#")[0])})
+    urls = read_urlconf(root, read_django(root))
+    assert urls is not None and urls.root is False
+    assert urls.page() == ("/polls/", "polls/urls.py:7")
+    app = app_setup(root)
+    assert app.has_root and "frontend" in app.phases
+    assert app.home_path == "/polls/" and app.ready_path == "/polls/"
+    frontend = next(d for d in app.decisions if d.key == "frontend")
+    assert frontend.value == "/polls/"
+    assert frontend.source == ('polls/urls.py:7: no view at "/" once the include() prefixes are applied, and '
+                               "/polls/ renders a template: the home page")
+
+
+def test_json_views_and_pages_behind_a_login_are_no_home_page(tmp_path):
+    # NESTED's members answer JsonResponse; a page that renders a template behind login_required, and a
+    # redirect, come first in Django's order and are passed over
+    urls = ("from django.contrib.auth.decorators import login_required\nfrom django.shortcuts import render\n"
+            "from django.urls import include, path\nfrom django.views.generic import RedirectView\n\n\n"
+            "def dashboard(request):\n    return render(request, 'dashboard.html')\n\n\n"
+            "urlpatterns = [\n    path('dashboard/', login_required(dashboard)),\n"
+            "    path('go/', RedirectView.as_view(url='/api/members/', template_name='x.html')),\n"
+            "    path('api/', include('library.api')),\n]\n")
+    root = project(tmp_path, urls, **NESTED)
+    parsed = read_urlconf(root, read_django(root))
+    assert parsed is not None
+    assert [(r.path, r.page) for r in parsed.routes][:2] == [("/dashboard/", True), ("/go/", True)]
+    assert parsed.page() == ("", "")
+    app = app_setup(root)
+    assert not app.has_root and "frontend" not in app.phases and app.home_path == "/"

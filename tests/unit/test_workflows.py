@@ -3,7 +3,9 @@ rules."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -159,3 +161,45 @@ def test_the_tools_step_says_what_is_missing_in_one_line(tmp_path):
                           text=True, timeout=30)
     assert done.returncode == 2
     assert "input 'tools': '*' is none of poetry, pipenv, pdm, uv" in done.stdout
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_cancelled_job_stops_the_run_before_the_runner_kills_its_step(tmp_path, sig):
+    """actions/runner cancels a step by signalling its shell alone (``kill(pid, SIGINT)``, 7.5 s later
+    SIGTERM, then SIGKILL: ProcessInvoker.CancelAndKillProcessTree), and bash waits for its foreground
+    command without passing the signal on: `run --base-ref` went on measuring for a minute, its apps and
+    the base's checkout with it, after the runner had given up on the step. The run must get SIGTERM, and
+    the step must end once it has stopped, within the 7.5 s of the runner's SIGINT."""
+    import os
+    import time
+
+    step = next(s for s in yaml.safe_load(ACTION.read_text())["runs"]["steps"] if s.get("id") == "run")
+    said = tmp_path / "said"
+    fake = tmp_path / "echotune-ci"  # stops as the real one does on SIGTERM: a second to clean up, 143
+    fake.write_text(f"#!{sys.executable}\nimport signal, sys, time\nfrom pathlib import Path\n"
+                    f"said = Path({str(said)!r})\n"
+                    "def stop(signum, frame):\n    said.write_text(f'got {signum}')\n    time.sleep(1)\n"
+                    "    said.write_text(f'got {signum}, stopped')\n    sys.exit(143)\n"
+                    "signal.signal(signal.SIGTERM, stop)\nsaid.write_text('measuring')\ntime.sleep(60)\n")
+    fake.chmod(0o755)
+    (tmp_path / "step.sh").write_text(step["run"])
+    env = {"PATH": "/usr/bin:/bin", "ECHOTUNE_CI": str(fake), "GITHUB_OUTPUT": str(tmp_path / "output"),
+           **{f"ECHOTUNE_STEP_{name}": "" for name in ("CONFIG", "PHASES", "SERVE_COMMAND", "URL", "BASELINE",
+                                                       "PR_NUMBER", "FETCH_BASE")},
+           "ECHOTUNE_STEP_COMMAND": "run", "ECHOTUNE_STEP_BASE_REF": "main",
+           "ECHOTUNE_STEP_OUTPUT_DIR": "out"}
+    # The runner's step: its own process, SIGINT at its default (not inherited from a backgrounded suite)
+    bash = subprocess.Popen(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(tmp_path / "step.sh")],
+                            cwd=tmp_path, env=env, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 20
+        while not (said.exists() and said.read_text() == "measuring") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(bash.pid, sig)
+        assert bash.wait(timeout=7.5) == 0
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # the step's whole group, the fake too
+            os.killpg(bash.pid, signal.SIGKILL)
+    assert said.read_text() == f"got {int(signal.SIGTERM)}, stopped"
+    assert "exit-code=143\n" in (tmp_path / "output").read_text()

@@ -675,10 +675,11 @@ ABANDONED = frozenset({"signal", "parent-gone"})
 class Stopper:
     """Ends a run for the first reason that comes: time, request count, SIGTERM, parent gone."""
 
-    def __init__(self, runner: Any, max_requests: int | None, drain: bool = False):
+    def __init__(self, runner: Any, max_requests: int | None, drain: bool = False, parent: int | None = None):
         """Watch *runner* (a locust runner); *max_requests* None or 0 for no cap. *drain*: a measured
         round, whose real-time clients, when it ends for a reason in :data:`DRAINED`, wait for the
-        exchange they have in flight (:func:`.realtime.wait_for_pending`)."""
+        exchange they have in flight (:func:`.realtime.wait_for_pending`). *parent*: the process that
+        started this one, as it was when the job began (default: the parent now)."""
         import gevent
         import gevent.event
 
@@ -690,7 +691,7 @@ class Stopper:
         self.max_requests = max_requests
         self.peak_users = 0
         self.seen = 0
-        self._parent = os.getppid()
+        self._parent = os.getppid() if parent is None else parent
         self._watch = gevent.spawn(self._watch_loop)
 
     def stop(self, reason: str) -> None:
@@ -846,7 +847,8 @@ def _measure_round(env: Any, listeners: RoundListeners, job: dict[str, Any], rnd
         else:
             runner = env.create_local_runner()
     # A warm-up round's figures are thrown away: its clients need not wait for their replies.
-    state["stopper"] = stopper = Stopper(runner, plan["max_requests"], drain=rnd.get("label") != "warm-up")
+    state["stopper"] = stopper = Stopper(runner, plan["max_requests"], drain=rnd.get("label") != "warm-up",
+                                         parent=state.get("parent"))
     fire_init(env, runner, state, plan.get("locustfile"))
     if master:
         with listeners.adopting():
@@ -1109,7 +1111,7 @@ def run_worker(user_classes: list[type[Any]], job: dict[str, Any], state: dict[s
     env = Environment(user_classes=user_classes, catch_exceptions=True, events=locust.events)
     state["environment"] = env
     runner = env.create_worker_runner(job["master_host"], job["port"])
-    state["stopper"] = stopper = Stopper(runner, None)
+    state["stopper"] = stopper = Stopper(runner, None, parent=state.get("parent"))
     # The master ends the test (its quit message stops these users) and reads this worker's last figures
     # 0.5 s later: a real-time client that waited for its pending reply would report it too late, and it
     # would count nowhere. Unanswered when the master ends the test, the message counts as failed.
@@ -1163,6 +1165,10 @@ def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     from locust.log import setup_logging
 
     setup_logging("INFO")  # locust's own log lines go to locust.log, an artifact
+    # The run that started this worker, once: a round's own look at its parent, taken when the round
+    # began, took the init process that adopted the worker of a SIGKILLed run for its parent, and the
+    # worker went on loading both apps through every round left (a minute, into the next run's timings).
+    state.setdefault("parent", os.getppid())
     plan = job["plan"]
     if plan.get("locustfile"):
         user_classes = locustfile_user_classes(plan["locustfile"])
@@ -1206,7 +1212,7 @@ def run_job(job: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     rounds = []
     for rnd in job["rounds"]:
         rounds.append(run_round(user_classes, job, rnd, state))
-        if state.get("interrupted"):
+        if state.get("interrupted") or state["stopper"].reason == "parent-gone":
             break
     fire_quitting(state)
     out["rounds"] = rounds

@@ -1,0 +1,73 @@
+"""A Node.js app's variables that its own committed .env gives, and its client's build variables.
+
+cypress-io/cypress-realworld-app (6eacef17) commits a .env (PAGINATION_PAGE_SIZE=10, the SEED_ counts)
+that ``require("dotenv").config()`` loads at the top of backend/app.ts; init said "backend/app.ts:69
+requires PAGINATION_PAGE_SIZE ...: the app stops without it" for 14 variables, 4 of them VITE_ ones read
+in the React client's own src/, which Vite inlines at build time. dotenv (16.x, lib/main.js) reads
+``.env`` from the process's working folder and never overrides a variable already set; a .env git does
+not track is not in the fresh clone CI runs.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.project.init import app_setup
+from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
+
+APP = """\
+require("dotenv").config();
+const express = require("express");
+
+const app = express();
+if (!process.env.PAGINATION_PAGE_SIZE) {
+  throw new Error("PAGINATION_PAGE_SIZE is required");
+}
+app.get("/api/items", (req, res) => res.json([]));
+app.listen(process.env.PORT || 3001);
+"""
+CLIENT = "export const domain = process.env.VITE_AUTH0_DOMAIN!;\n"
+PACKAGE = {"name": "rwa", "main": "backend/app.js", "scripts": {"start": "node backend/app.js"},
+           "dependencies": {"express": "^4.21.2", "dotenv": "16.0.0"}, "devDependencies": {"vite": "^5.4.0"}}
+
+
+def project(root: Path, app: str = APP, *, commit_env: bool = True) -> Path:
+    write(root, {"backend/app.js": app, "src/auth.ts": CLIENT, "package.json": json.dumps(PACKAGE),
+                 ".env": "PAGINATION_PAGE_SIZE=10\nSEED_USERBASE_SIZE=5\n"})
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "backend", "src", "package.json",
+                    *([".env"] if commit_env else [])], check=True)
+    return root
+
+
+def required_notes(app) -> list[str]:
+    return [n for n in app.all_checks() if " requires " in n]
+
+
+def test_a_committed_env_the_app_loads_gives_its_variables(tmp_path):
+    app = app_setup(project(tmp_path))
+    assert required_notes(app) == []  # nor VITE_AUTH0_DOMAIN of src/auth.ts, which Vite's build inlines
+    assert "PAGINATION_PAGE_SIZE" not in app.env  # dotenv sets it in the app; nothing to add
+
+
+@pytest.mark.parametrize(("app_text", "commit_env"), [
+    (APP, False),  # the developer's own .env: a fresh clone has none
+    (APP.replace('require("dotenv").config();\n', ""), True),  # nothing loads it
+])
+def test_otherwise_the_variable_is_required(tmp_path, app_text, commit_env):
+    app = app_setup(project(tmp_path, app_text, commit_env=commit_env))
+    line = app_text.splitlines().index("if (!process.env.PAGINATION_PAGE_SIZE) {") + 1
+    assert required_notes(app) == [
+        f"backend/app.js:{line} requires PAGINATION_PAGE_SIZE (process.env.PAGINATION_PAGE_SIZE checked, no "
+        "default): the app stops without it; add it to [serve] env with a value for this machine"]
+
+
+@pytest.mark.parametrize("loader", ['import "dotenv/config";\n', "import * as dotenv from 'dotenv';\n",
+                                    "process.loadEnvFile();\n"])
+def test_each_way_of_loading_it_counts(tmp_path, loader):
+    app = app_setup(project(tmp_path, APP.replace('require("dotenv").config();\n', loader)))
+    assert required_notes(app) == []
