@@ -25,7 +25,7 @@ import stat
 import subprocess
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Set
 from pathlib import Path
 
 from ..fsutil import tracked_files
@@ -594,14 +594,16 @@ _CACHE_HOST = re.compile(r"^((?:\w+_)?(?:REDIS|VALKEY)_?)HOST$", re.I)
 
 
 def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
-                  origin: Mapping[str, str] | None = None) -> list[str]:
+                  origin: Mapping[str, str] | None = None, reads: Set[str] | None = None) -> list[str]:
     """A warning when the head's and the base's environments point at the same Redis database: the same
     URL in the same variable (``REDIS_URL``, ``CELERY_BROKER_URL``), or the same ``REDIS_HOST``, port and
     database number. Both builds' cached answers, sessions, rate-limit counters and job queues then live
     in one keyspace: either build answers from what the other cached, and one's workers take the other's
     jobs. Named by scheme, host, port and database only (never the password); *origin* names the file a
     variable was read from. A value that lists URLs (kombu's failover and Sentinel lists, Django's cache
-    servers) is named by its first, the one its client writes to."""
+    servers) is named by its first, the one its client writes to. *reads*: the variables the app's code
+    reads, where they are known (:func:`shared_settings_caches`): a database variable it does not read
+    cannot part the builds, and the fix says so."""
     origin = origin or {}
     named: list[str] = []
     # The fix in the variable the app reads and at its own server: a fixed REDIS_URL on 6379 sent the
@@ -627,7 +629,12 @@ def shared_caches(head_env: Mapping[str, str], base_env: Mapping[str, str],
         if all(base_env.get(n) == head_env.get(n) for n in parts):
             port, db = head_env.get(parts[0]), head_env.get(parts[1]) or "0"
             named.append(f"{name} ({value}{':' + port if port else ''}/{db}{_said(origin, name)})")
-            fixes.append(f'{parts[1]} = "{{build_index}}"')
+            # movez-chat connects to redis://${REDIS_HOST}:${REDIS_PORT}, no database of its own to set
+            # (said only where the code read is the one that reads the host: a Python app beside Node tooling)
+            fixes.append(f'{parts[1]} = "{{build_index}}"' if reads is None or parts[1] in reads
+                         or name not in reads else
+                         f'{parts[1]} = "{{build_index}}" once the code reads it (it reads no {parts[1]}: '
+                         "read one, in the base too, as the connection's database)")
     if not named:
         return []
     fix = ", ".join(fixes) or 'REDIS_URL = "redis://127.0.0.1:6379/{build_index}"'
@@ -716,11 +723,16 @@ def _where(url: str) -> str:
     return str(place) if place else url.split("://", 1)[0] + "://…"
 
 
-def _settings_texts(root: Path, names: str) -> Iterator[tuple[str, str]]:
-    """(path, text) of the files git tracks under *root* whose path matches the pattern *names*, the
-    first 20 in order; a file that cannot be read is passed over."""
-    for rel in sorted(f for f in tracked_files(root) or [] if re.search(names, f))[:20]:
+def _settings_texts(root: Path, names: str, first: int = 20, skipped: re.Pattern[str] | None = None,
+                    most: int | None = None) -> Iterator[tuple[str, str]]:
+    """(path, text) of the files git tracks under *root* whose path matches the pattern *names* and not
+    *skipped*, the *first* in order; a file that cannot be read, or larger than *most* bytes, is passed
+    over."""
+    for rel in sorted(f for f in tracked_files(root) or []
+                      if re.search(names, f) and not (skipped and skipped.search(f)))[:first]:
         try:
+            if most is not None and (root / rel).stat().st_size > most:
+                continue
             yield rel, (root / rel).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
@@ -767,38 +779,74 @@ def shared_static_root(build: str, head_root: Path, base_root: Path, head_env: M
 # A Redis URL in a Python settings file: the default of a variable it reads (nickjj/docker-django-example's
 # os.getenv("REDIS_URL", "redis://redis:6379/0"), django-environ's env("REDIS_URL", default="redis://..."))
 _REDIS_SCHEMES = r"(?:rediss?|redis\+sentinel|redis\+socket|sentinel|valkeys?)://"
-_SETTING_DEFAULT = re.compile(rf"""(?:getenv|environ\.get|\benv(?:\.\w+)?)\(\s*['"](\w+)['"]\s*,\s*"""
-                              rf"""(?:default\s*=\s*)?['"]({_REDIS_SCHEMES}[^'"]*)['"]""")
+_SETTING_DEFAULT = re.compile(r"""(?:getenv|environ\.get|\benv(?:\.\w+)?)\(\s*['"](\w+)['"]\s*,\s*"""
+                              r"""(?:default\s*=\s*)?(?:['"]([^'"\n]*)['"]|(\d+)\b)""")
 # ... or a literal no variable changes: CELERY_BROKER_URL = "redis://...", CACHES' "LOCATION": "redis://..."
 _SETTING_LITERAL = re.compile(rf"""^\s*(?:(\w+)\s*=|['"](\w+)['"]\s*:)\s*['"]({_REDIS_SCHEMES}[^'"]*)['"]""",
                               re.M)
+# ... or a Node app's: process.env.REDIS_URL || "redis://127.0.0.1:6379", process.env["REDIS_HOST"] ??
+# 'localhost', process.env.REDIS_PORT || 6379 (movez-chat's src/server/main.ts); Node has no settings file by
+# convention
+_NODE_DEFAULT = re.compile(r"""process\.env(?:\.(\w+)|\[\s*['"](\w+)['"]\s*\])\s*(?:\|\||\?\?)\s*"""
+                           r"""(?:(['"`])([^'"`$\n]*)\3|(\d+)\b)""")
+# the variables it reads: process.env.NAME, process.env["NAME"], const { NAME, OTHER = "x" } = process.env
+_NODE_READ = re.compile(r"""process\.env(?:\.(\w+)|\[\s*['"](\w+)['"]\s*\])|"""
+                        r"""\{([\w\s,:=.'"]+)\}\s*=\s*process\.env\b""")
+_NODE_SOURCES = r"\.(?:[cm]?js|[cm]?ts)$"
+# built, vendored or test code: no app's settings
+_NODE_SKIPPED = re.compile(r"(^|/)(node_modules|dist|build|out|coverage|public|vendor|tests?|__tests__)/|"
+                           r"\.(?:test|spec|min|d)\.[cm]?[jt]s$")
+# the parts a Redis connection is given in besides a URL: REDIS_HOST's port and database (_CACHE_HOST)
+_CACHE_PART = re.compile(r"^(?:\w+_)?(?:REDIS|VALKEY)_?(?:HOST|PORT|DB)$", re.I)
 
 
-def settings_redis(root: Path) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
-    """({variable: (its Redis URL default, "file:line")}, {setting: (its literal Redis URL, "file:line")}) of
-    the Python settings files git tracks under *root* (``settings.py``, ``settings/*.py``, ``config.py``,
-    ``celery.py``, ``celeryconfig.py``): the Redis both builds use when their environments set nothing,
-    which the shared-Redis warning did not read. Never raises."""
+def settings_redis(root: Path) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]], set[str]]:
+    """({variable: (its Redis default, "file:line")}, {setting: (its literal Redis URL, "file:line")}, the
+    variables that code reads) of the Python settings files git tracks under *root* (``settings.py``,
+    ``settings/*.py``, ``config.py``, ``celery.py``, ``celeryconfig.py``) and of a Node app's JavaScript
+    and TypeScript sources (the first 300, no tests or builds): the Redis both builds use when their
+    environments set nothing, which the shared-Redis warning did not read. A default is a Redis URL, or a
+    host, port or database number in a variable named for one (``REDIS_HOST``: movez-chat's
+    ``process.env.REDIS_HOST || "127.0.0.1"``, which both builds connected to with one REDIS_PORT, sharing
+    its BullMQ queues unsaid). Never raises."""
     defaults: dict[str, tuple[str, str]] = {}
     literals: dict[str, tuple[str, str]] = {}
+    reads: set[str] = set()
+
+    def default(name: str, value: str, rel: str, text: str, at: int) -> None:
+        if re.match(_REDIS_SCHEMES, value, re.I) or (_CACHE_PART.match(name) and value):
+            defaults.setdefault(name, (value, f"{rel}:{text.count(chr(10), 0, at) + 1}"))
+
     names = r"(^|/)(settings|config|celery|celeryconfig)\.py$|(^|/)settings/\w+\.py$"
     for rel, text in _settings_texts(root, names):
         for m in _SETTING_DEFAULT.finditer(text):
-            defaults.setdefault(m.group(1), (m.group(2), f"{rel}:{text.count(chr(10), 0, m.start()) + 1}"))
+            default(m.group(1), m.group(2) if m.group(2) is not None else m.group(3), rel, text, m.start())
         for m in _SETTING_LITERAL.finditer(text):
             name = m.group(1) or m.group(2)
             literals.setdefault(name, (m.group(3), f"{rel}:{text.count(chr(10), 0, m.start()) + 1}"))
-    return defaults, literals
+    # a bundle committed outside dist/ (a vendored SDK, a built server) is no settings of the app's
+    for rel, text in _settings_texts(root, _NODE_SOURCES, 300, _NODE_SKIPPED, SETTINGS_BYTES):
+        if "process.env" not in text:
+            continue
+        for m in _NODE_DEFAULT.finditer(text):
+            default(m.group(1) or m.group(2), m.group(4) if m.group(4) is not None else m.group(5), rel, text,
+                    m.start())
+        for m in _NODE_READ.finditer(text):
+            # const { REDIS_HOST, REDIS_DB = "0" } = process.env reads both
+            reads.update([m.group(1) or m.group(2)] if m.group(3) is None else
+                         re.findall(r"(\w+)\s*(?:[:=,]|$)", m.group(3)))
+    return defaults, literals, reads
 
 
 def shared_settings_caches(head_root: Path, base_root: Path, head_env: Mapping[str, str],
                            base_env: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str],
-                                                                 dict[str, str], list[str]]:
-    """What the builds' settings files give of Redis where their environments set nothing: the head's
-    and the base's variables at their settings' defaults (to be read as set), the file and line of each
-    (its origin), and a warning of each literal Redis URL both builds' settings hold, which no [serve]
-    value can part. The defaults go to :func:`shared_caches` with the rest."""
-    (head_defaults, head_literals), (base_defaults, base_literals) = \
+                                                                 dict[str, str], list[str], set[str] | None]:
+    """What the builds' settings files and Node sources give of Redis where their environments set
+    nothing: the head's and the base's variables at their defaults (to be read as set), the file and
+    line of each (its origin), a warning of each literal Redis URL both builds' settings hold, which no
+    [serve] value can part, and the variables the head's Node code reads (None where it read none). The
+    defaults go to :func:`shared_caches` with the rest."""
+    (head_defaults, head_literals, reads), (base_defaults, base_literals, _) = \
         settings_redis(head_root), settings_redis(base_root)
     head_add: dict[str, str] = {}
     base_add: dict[str, str] = {}
@@ -819,4 +867,4 @@ def shared_settings_caches(head_root: Path, base_root: Path, head_env: Mapping[s
             "builds' cached answers, sessions, rate limits and queues share its keys (read it from a "
             f"variable, in the base too: {name} = os.getenv(\"{name}\", \"{value.split('://')[0]}://...\"), "
             f"and set it in [serve] env, as in {name} = \"{fix}\")")
-    return head_add, base_add, origin, said
+    return head_add, base_add, origin, said, reads or None

@@ -375,12 +375,12 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
     steps = " ".join(app.filled(c.serve.setup or "") + " " + app.filled(c.serve.build or "")
                      for app, c in ((head.app, cfg), (base.app, base_cfg)))
     static = shared_static_root(steps, head.app.root, base.app.root, settings[0], settings[1])
-    # a Redis URL the settings files default to (os.getenv("REDIS_URL", "redis://localhost:6379/0")) where
-    # neither environment sets it, or hold as a literal
-    head_more, base_more, origin, literal = shared_settings_caches(head.app.root, base.app.root,
-                                                                   settings[0], settings[1])
+    # a Redis the settings files or Node sources default to (os.getenv("REDIS_URL", "redis://localhost:6379/0"),
+    # process.env.REDIS_HOST || "127.0.0.1") where neither environment sets it, or hold as a literal
+    head_more, base_more, origin, literal, reads = shared_settings_caches(head.app.root, base.app.root,
+                                                                          settings[0], settings[1])
     caches = shared_caches({**head_more, **settings[0]}, {**base_more, **settings[1]},
-                           {**settings[2], **origin})
+                           {**settings[2], **origin}, reads)
     python = python_difference(head.app.environment(), base.app.environment(), (cfg.root, base_cfg.root))
     return said + shared_databases(*settings) + caches + literal + static + ([python] if python else [])
 

@@ -21,7 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .calltext import split_top_level
 from .files import NOT_SOURCE, python_module, read_text
+from .jsbrackets import bracketed
 
 SOCKETIO_NODE = ("socket.io",)
 WS_NODE = ("ws", "express-ws", "@fastify/websocket", "uWebSockets.js")
@@ -372,10 +374,15 @@ def _sources(folder: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[str, str
 # socket.on("event", (data, ack) => ...), socket.on('event', async function (data, callback) {...}), with a
 # JSDoc comment between: the handler's last parameter is the acknowledgement when it has two or more, on a
 # socket (any other emitter's handlers take two arguments too: a Redis subscriber's (channel, message)),
-# or on anything when that parameter is named like one
+# or on anything when that parameter is named like one. The match ends at the parameter list's "(", which
+# is read to its closing bracket: TypeScript's `(data: string, ack: (r: string) => void) =>` nests one
 _JS_HANDLER = re.compile(
     r"""(\w+)\s*\.on\(\s*(['"`])([^'"`\n]{1,100})\2\s*,\s*(?:/\*[\s\S]{0,2000}?\*/\s*)*(?:async\s+)?"""
-    r"""(?:function\s*\w*\s*\(([^()]*)\)|\(([^()]*)\)\s*=>)""")
+    r"""(function\b\s*\w*\s*)?\(""")
+# what makes a parenthesised list an arrow function's parameters: `=>`, after a return type if any
+_ARROW = re.compile(r"\s*(?::[^=;{}()]{1,200}?)?=>")
+# a generic's type arguments (Map<string, number>), innermost first; their commas part no parameters
+_GENERIC = re.compile(r"<[^<>]*>")
 # Socket.IO's own events, which a client does not emit
 _RESERVED = frozenset({"connect", "connection", "disconnect", "disconnecting", "error", "connect_error",
                        "newListener", "removeListener"})
@@ -402,13 +409,26 @@ _ACK_NAME = re.compile(r"(?i)callback|cb|ack\w*|acknowledge\w*|fn|respond|reply|
 def _js_ack(text: str) -> tuple[str, int] | None:
     for m in _JS_HANDLER.finditer(text):
         receiver, event = m.group(1), m.group(3)
-        params = [p.strip() for p in (m.group(4) if m.group(4) is not None else m.group(5)).split(",")]
-        params = [p for p in params if p]
+        listed = bracketed(text, m.end() - 1)
+        if m.group(4) is None and not _ARROW.match(text, m.end() + len(listed) + 1):
+            continue
+        params = _parameters(listed)
         if len(params) < 2 or event in _RESERVED:
             continue
         if "sock" in receiver.lower() or _ACK_NAME.fullmatch(params[-1].split("=")[0].split(":")[0].strip()):
             return event, m.start()
     return None
+
+
+def _parameters(listed: str) -> list[str]:
+    """The parameters of a JavaScript or TypeScript parameter list's text, split at its own commas: a
+    destructured ``{ content, to }`` is one parameter (Node's ``Function.length`` of ``({ content, to }) =>
+    {}`` is 1: movez-chat's "private message" handler, which never acknowledges, was taken for one that
+    does), and so is ``m: Map<string, number>``."""
+    flat = listed.replace("=>", "  ")
+    while (bare := _GENERIC.sub(lambda g: " " * len(g.group()), flat)) != flat:
+        flat = bare
+    return [p.strip() for p in split_top_level(flat) if p.strip()]
 
 
 def _python_ack(text: str) -> tuple[str, int] | None:

@@ -907,7 +907,7 @@ def test_a_redis_url_the_settings_default_to_or_hold_is_shared_where_no_environm
         subprocess.run(["git", "init", "-q", str(root)], check=True)
         subprocess.run(["git", "-C", str(root), "add", "site1/settings.py"], check=True)
         roots.append(root)
-    head_more, base_more, origin, literal = shared_settings_caches(roots[0], roots[1], {}, {})
+    head_more, base_more, origin, literal, _ = shared_settings_caches(roots[0], roots[1], {}, {})
     assert head_more == base_more == {"REDIS_URL": "redis://localhost:6379/0",
                                       "CELERY_RESULT_BACKEND": "redis://localhost:6379/3"}
     [said] = shared_caches(head_more, base_more, origin)
@@ -929,3 +929,81 @@ def test_a_redis_url_the_settings_default_to_or_hold_is_shared_where_no_environm
     # an environment that sets the variable (each build its own) leaves its default out
     apart = shared_settings_caches(roots[0], roots[1], {"REDIS_URL": "redis://h/0"}, {"REDIS_URL": "redis://h/1"})
     assert "REDIS_URL" not in apart[0]
+
+
+def _node_checkouts(tmp_path: Path, files: dict[str, str]) -> list[Path]:
+    """A head's and a base's checkout, each a git repository tracking *files*."""
+    import subprocess
+
+    roots = []
+    for side in ("head", "base"):
+        root = tmp_path / side
+        for rel, text in files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+        subprocess.run(["git", "-C", str(root), "add", "."], check=True)
+        roots.append(root)
+    return roots
+
+
+# trbKnl/movez-chat's src/server/main.ts (lines 63-66 of 8e7ca43); a test and a build of the same text are
+# no settings of the app's
+MOVEZ = ('const environment = process.env.NODE_ENV || "development"\n\nlet chatAppUrl\n'
+         'let redisHost = process.env.REDIS_HOST || "127.0.0.1"\n'
+         'let redisPort = process.env.REDIS_PORT || "6379"\n'
+         'let redisUri = `redis://${redisHost}:${redisPort}`\n'
+         'let redisClient = new Redis(redisUri, { maxRetriesPerRequest: null })\n')
+
+
+def test_a_node_apps_redis_defaults_are_read_where_no_environment_sets_them(tmp_path) -> None:
+    """movez-chat (Express, Socket.IO, ioredis, BullMQ) under `run --base-ref` with [serve] env REDIS_PORT =
+    "6391" for both builds: both apps connected to redis://127.0.0.1:6391 (REDIS_HOST's default in
+    src/server/main.ts), database 0, and after the run that one keyspace held both builds' sessions and
+    BullMQ's waitingQueue jobs (redis-cli -p 6391 keys '*': session:*, bull:waitingQueue:*), so one build's
+    worker could take the other's players; nothing was said, as only Python settings files were read."""
+    from echotune_ci.baseref.data import shared_caches, shared_settings_caches
+
+    roots = _node_checkouts(tmp_path, {"src/server/main.ts": MOVEZ,
+                                       "__tests__/load.ts": MOVEZ.replace("127.0.0.1", "10.0.0.8"),
+                                       "dist/server.js": 'process.env.REDIS_HOST || "10.0.0.9"',
+                                       # past SETTINGS_BYTES (256 KiB): a committed bundle, not read
+                                       "a/bundle.js": 'process.env.REDIS_HOST || "10.0.0.7"' + " " * 262_144})
+    env = {"REDIS_PORT": "6391"}
+    head_more, base_more, origin, literal, reads = shared_settings_caches(roots[0], roots[1], env, dict(env))
+    assert head_more == base_more == {"REDIS_HOST": "127.0.0.1"}
+    assert literal == []
+    assert reads == {"NODE_ENV", "REDIS_HOST", "REDIS_PORT"}
+    [said] = shared_caches({**head_more, **env}, {**base_more, **env}, origin, reads)
+    assert said.startswith("the base and the head use the same Redis database: REDIS_HOST (127.0.0.1:6391/0 "
+                           "in src/server/main.ts:4, its default, which neither build sets); ")
+    # the app reads no REDIS_DB: setting one would part nothing
+    assert said.endswith('as in REDIS_DB = "{build_index}" once the code reads it (it reads no REDIS_DB: '
+                         "read one, in the base too, as the connection's database))")
+    # each build at a Redis of its own ({build_index} in [serve] env) is no shared one
+    apart = ({"REDIS_PORT": "6390"}, {"REDIS_PORT": "6391"})
+    head_more, base_more, origin, _, reads = shared_settings_caches(roots[0], roots[1], *apart)
+    assert shared_caches({**head_more, **apart[0]}, {**base_more, **apart[1]}, origin, reads) == []
+
+
+def test_a_node_redis_url_default_and_a_database_variable_the_code_reads(tmp_path) -> None:
+    """The URL form (process.env.REDIS_URL ?? 'redis://...') is named and fixed as a settings file's; a
+    REDIS_DB the code reads (destructured from process.env) is the fix as it stands."""
+    from echotune_ci.baseref.data import shared_caches, shared_settings_caches
+
+    roots = _node_checkouts(tmp_path, {
+        "server/redis.js": "const url = process.env['CACHE_URL'] ?? 'redis://localhost:6379'\n"
+                           "const { REDIS_HOST = 'x', REDIS_DB = '0' } = process.env\n"
+                           "const port = process.env.REDIS_PORT || 6380\n"
+                           "const host = process.env.REDIS_HOST || 'cache.local'\n"})
+    head_more, base_more, origin, _, reads = shared_settings_caches(roots[0], roots[1], {}, {})
+    assert head_more == {"CACHE_URL": "redis://localhost:6379", "REDIS_PORT": "6380",
+                         "REDIS_HOST": "cache.local"}
+    assert reads is not None and {"REDIS_HOST", "REDIS_DB", "REDIS_PORT", "CACHE_URL"} <= reads
+    [said] = shared_caches(head_more, base_more, origin, reads)
+    assert "CACHE_URL (redis://localhost:6379/0 in server/redis.js:1, its default, which neither build " \
+           "sets)" in said
+    assert "REDIS_HOST (cache.local:6380/0 in server/redis.js:4, its default, which neither build sets)" \
+        in said
+    assert said.endswith('as in CACHE_URL = "redis://localhost:6379/{build_index}", '
+                         'REDIS_DB = "{build_index}")')

@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from echotune_ci.project.init import app_setup, plan_files
 from echotune_ci.project.realtime import ack_event, detect_realtime
 from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
@@ -154,6 +156,28 @@ def test_socketio_times_the_event_a_handler_acknowledges(tmp_path):
     assert ack_event(root) == ("message", "server/index.js:6")
     text = plan_files(root, app_setup(root), ref="main")["echotune.toml"]
     assert '[load.realtime]\npath = "/socket.io"\nprotocol = "socketio"\nevent = "message"\n' in text
+
+
+# The parameter counts are Node's Function.length (node 20, tsx for the TypeScript): movez-chat's
+# `({ content, to }) => {}` is 1, a TypeScript `(data: string, callback: (res: string) => void) => {}` 2,
+# `(m: Map<string, number>) => {}` 1 and `({ content, to }: { content: string, to: string[] }): void => {}` 1
+@pytest.mark.parametrize(("handler", "acknowledges"), [
+    # trbKnl/movez-chat's src/server/main.ts:186: one destructured parameter, no acknowledgement
+    ("socket.on('private message', ({ content, to }) => { socket.to(to).emit('m', content) });", False),
+    ("socket.on('private message', ({ content, to }: { content: string, to: string[] }): void => {});",
+     False),
+    ("socket.on('stats', (m: Map<string, number>) => io.emit('stats', m));", False),
+    ("socket.on('join', ([room, name]) => socket.join(room));", False),
+    # a typed acknowledgement, whose own parameter list the earlier pattern could not read past
+    ("socket.on('ping', (data: string, callback: (res: string) => void) => callback(data));", True),
+    ("socket.on('ping', async (data: Record<string, unknown>, ack?: (r: unknown) => void): Promise<void> => "
+     "ack?.(data));", True),
+    ("socket.on('ping', function ({ id }, done) { done(id) });", True),
+])
+def test_a_handler_acknowledges_only_with_a_parameter_of_its_own_for_it(tmp_path, handler, acknowledges):
+    root = chat_app(tmp_path, handler)
+    event = handler.split("'")[1]
+    assert ack_event(root) == ((event, "server/index.js:6") if acknowledges else ("", ""))
 
 
 def test_a_python_socketio_handler_that_returns_acknowledges(tmp_path):

@@ -19,7 +19,7 @@ from echotune_ci.config.sections import Budgets
 from echotune_ci.phases.load.metrics import (deciding_values, merge_thin_tail_notes, percentile,
                                              percentile_notes, rounds_metrics, thin_tail_notes)
 from echotune_ci.results import Metric
-from echotune_ci.phases.load.worker import EXACT_CAP, ExactTimes, _entry
+from echotune_ci.phases.load.worker import EXACT_CAP, ExactTimes, _entry, _realtime_entry
 
 
 @pytest.mark.parametrize(
@@ -85,6 +85,48 @@ def test_times_are_kept_per_endpoint_and_in_total_leaving_realtime_out_of_the_to
     # p99 i = 2.97 -> 9 + 0.97 * 21.125 = 29.49125 (3 decimals kept)
     assert times.percentiles(None) == {"p50": 7.75, "p95": 26.956, "p99": 29.491}
     assert times.percentiles(("GET", "/nothing")) is None
+
+
+def test_a_realtime_exchange_that_failed_is_no_round_trip():
+    """movez-chat under `run --base-ref`: its connection handler set up the acknowledging handler after two
+    awaits, so each client's first message was never answered (by hand with python-socketio: the first
+    call of every connection TimeoutError, the next ones 0.6-12 ms). The 5-s waits were kept as round
+    trips: realtime_rtt_p95_ms read 5,001 ms (the [load.realtime] timeout, not a reply's time) and its
+    verdict "no significant change (CI -18854 % ... +18900 %)". A failed exchange is in the error rate
+    only; an HTTP request that failed still counts, as locust counts it."""
+    times = ExactTimes(skip_type="WS")
+    for _ in range(19):
+        times.record(request_type="WS", name="/socket.io (round trip)", response_time=12.0, response_length=0,
+                     exception=None)
+    times.record(request_type="WS", name="/socket.io (round trip)", response_time=5001.0, response_length=0,
+                 exception=RuntimeError("no acknowledgement within 5s"))
+    assert times.percentiles(("WS", "/socket.io (round trip)")) == {"p50": 12.0, "p95": 12.0, "p99": 12.0}
+    assert times.maximum(("WS", "/socket.io (round trip)")) == 12.0
+    times.record(request_type="WS", name="/socket.io (connect)", response_time=3.0, response_length=0,
+                 exception=ConnectionRefusedError())
+    # every connect failed: no connect time at all, and no figure of locust's instead (collect)
+    assert times.percentiles(("WS", "/socket.io (connect)")) is None
+    assert times.maximum(("WS", "/socket.io (connect)")) is None
+    # a round's entries: locust's own figures (here 5001 ms at p95, the failure's) give way to the exact ones
+    trip, connect = _WSEntry("/socket.io (round trip)", 20, 1), _WSEntry("/socket.io (connect)", 1, 1)
+    assert {k: _realtime_entry(trip, times)[k] for k in ("p50", "p95", "max", "failures")} == \
+        {"p50": 12.0, "p95": 12.0, "max": 12.0, "failures": 1}
+    assert {k: _realtime_entry(connect, times)[k] for k in ("p50", "p95", "max")} == \
+        {"p50": None, "p95": None, "max": None}
+    # where not every time was kept (distributed rounds), locust's figures stand, failures included
+    assert _realtime_entry(trip, None)["p95"] == 5001.0
+
+
+class _WSEntry:
+    """Stands in for locust's StatsEntry of a real-time exchange whose slowest went to the timeout."""
+
+    method, max_response_time, avg_response_time, total_rps = "WS", 5001.0, 261.45, 1.0
+
+    def __init__(self, name: str, requests: int, failures: int) -> None:
+        self.name, self.num_requests, self.num_failures = name, requests, failures
+
+    def get_response_time_percentile(self, q: float) -> float:
+        return 5001.0 if q >= 0.95 else 12.0
 
 
 class _Stats:

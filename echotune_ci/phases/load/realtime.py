@@ -406,7 +406,9 @@ def _combine(entries: list[dict[str, Any]]) -> dict[str, Any]:
         return median(values) if values else None
 
     return {"requests": sum(e["requests"] for e in entries), "failures": sum(e["failures"] for e in entries),
-            "p50": mid("p50"), "p95": mid("p95"), "max": max((e["max"] for e in measured), default=None)}
+            "p50": mid("p50"), "p95": mid("p95"),
+            # a round whose exchanges all failed has no max (worker._realtime_entry)
+            "max": max((e["max"] for e in measured if e.get("max") is not None), default=None)}
 
 
 def _round_samples(rounds: list[dict[str, Any]], path: str) -> dict[str, list[float]]:

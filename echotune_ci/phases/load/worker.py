@@ -425,7 +425,9 @@ class ExactTimes:
     Locust's statistics keep response times rounded into histogram buckets; these arrays keep them
     as its ``events.request`` hook gives them, successes and failures alike (as locust counts them),
     except requests without a time. Requests of *skip_type* (the real-time clients' ``WS``) are kept
-    under their own entry but left out of the total, which is the HTTP requests'.
+    under their own entry but left out of the total, which is the HTTP requests', and only when they
+    succeeded: a message that got no reply has no round trip (its time is the [load.realtime] timeout's,
+    counted in the error rate).
     """
 
     def __init__(self, cap: int = EXACT_CAP, skip_type: str = "") -> None:
@@ -449,6 +451,9 @@ class ExactTimes:
         self.kept += 1
         if request_type != self.skip_type:
             self.total.append(response_time)
+        elif _kw.get("exception") is not None:
+            # movez-chat's unanswered first messages made realtime_rtt_p95_ms 5,001 ms, the 5-s timeout
+            return
         key = (request_type or "", name)
         values = self.entries.get(key)
         if values is None:
@@ -479,6 +484,11 @@ class ExactTimes:
             return None
         ordered = sorted(values)
         return {name: round(percentile(ordered, q), 3) for name, q in _QUANTILES.items()}
+
+    def maximum(self, key: tuple[str, str]) -> float | None:
+        """The slowest time kept of endpoint *key*; None when past the cap or none was kept."""
+        values = self.entries.get(key)
+        return None if self.overflowed or not values else max(values)
 
     def note(self, label: str) -> str:
         """The round's note when past the cap, else ""."""
@@ -544,7 +554,8 @@ def collect(env: Any, label: str, host: str, started: float, stopped_by: str, wo
         "entries": [_entry(e, own((e.method or "", e.name))) for e in http],
         # Real-time connects and round trips have budgets of their own: the HTTP total leaves them out.
         "total": _entry(stats.total if len(http) == len(entries) else _aggregate(stats, http), own(None)),
-        "realtime": [_entry(e, own((e.method, e.name))) for e in entries if e.method == REQUEST_TYPE],
+        "realtime": [_realtime_entry(e, times if exact else None)
+                     for e in entries if e.method == REQUEST_TYPE],
         "errors": [
             {"method": err.method or "", "name": err.name, "error": err.parse_error(err.error),
              "occurrences": err.occurrences,
@@ -556,6 +567,19 @@ def collect(env: Any, label: str, host: str, started: float, stopped_by: str, wo
         "cpu_warning": bool(env.runner.cpu_warning_emitted
                             or getattr(env.runner, "worker_cpu_warning_emitted", False)),
     }
+
+
+def _realtime_entry(e: Any, times: ExactTimes | None) -> dict[str, Any]:
+    """A real-time entry of a round (:func:`_entry`) whose percentiles and max are of the exchanges that
+    succeeded, where every time was kept (*times*): None when none did, never locust's figures, which count
+    a failed one at the time it took to fail. Without *times* (distributed rounds, past the cap) they are
+    locust's, failures included."""
+    if times is None:
+        return _entry(e)
+    key = (e.method, e.name)
+    exact = times.percentiles(key)
+    return {**_entry(e, exact), **{name: exact[name] if exact else None for name in _QUANTILES},
+            "max": times.maximum(key)}
 
 
 def _aggregate(stats: Any, entries: list[Any]) -> Any:
