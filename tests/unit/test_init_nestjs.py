@@ -211,3 +211,40 @@ def test_a_port_read_through_nests_config_service_is_the_variable(tmp_path, list
                                      "package-lock.json": '{"lockfileVersion": 3, "packages": {}}'}))
     assert app.command == command and app.port is None
     assert not app.notes("port"), app.checks
+
+
+# brocoders/nestjs-boilerplate's src/config/app.config.ts (9620f15), cut short: its built app, started with
+# APP_PORT=47998 and PORT=47997, listened on 47998 (with PORT alone, on PORT)
+APP_CONFIG = """import { registerAs } from '@nestjs/config';
+import { AppConfig } from './app-config.type';
+
+export default registerAs<AppConfig>('app', () => {
+  return {
+    nodeEnv: process.env.NODE_ENV || 'development',
+    workingDirectory: process.env.PWD || process.cwd(),
+    port: process.env.APP_PORT
+      ? parseInt(process.env.APP_PORT, 10)
+      : process.env.PORT
+        ? parseInt(process.env.PORT, 10)
+        : 3000,
+    apiPrefix: process.env.API_PREFIX || 'api',
+  };
+});
+"""
+
+
+@pytest.mark.parametrize("listen", [
+    "  const configService = app.get(ConfigService<AllConfigType>)\n"
+    "  await app.listen(configService.getOrThrow('app.port', { infer: true }))\n",
+    "  const port = app.get(ConfigService).get<number>('app.port')\n  await app.listen(port)\n",
+])
+def test_a_port_of_a_config_namespace_is_the_variable_its_factory_reads(tmp_path, listen):
+    # init said "could not tell how the server picks its port": `run` set PORT, which the app reads only
+    # when APP_PORT is unset, and the project's env-example sets APP_PORT=3001
+    main = NEST_MAIN.replace("  await app.listen(process.env.PORT ?? 3000)\n", listen).replace("{prefix}", "")
+    app = app_setup(write(tmp_path, {"package.json": NEST_PACKAGE, "src/main.ts": main,
+                                     "src/config/app.config.ts": APP_CONFIG,
+                                     "package-lock.json": '{"lockfileVersion": 3, "packages": {}}'}))
+    assert app.command == "APP_PORT={port} npm run start:prod" and app.port is None
+    assert not app.notes("port"), app.checks
+    assert any(d.source == "src/config/app.config.ts gives app.port from APP_PORT" for d in app.decisions)
