@@ -11,6 +11,7 @@ from echotune_ci.baseref import sidebyside
 from echotune_ci.baseref.measure import Pair, Side
 from echotune_ci.phases.api.changes import breaking_changes, contract_warning
 from echotune_ci.phases.api.phase import DOCUMENT_FILE, keep_document
+from echotune_ci.report.layout import MAX_WARNING_CHARS
 from echotune_ci.results import PhaseResult
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "openapi-changes"
@@ -30,22 +31,24 @@ def documents() -> tuple[dict, dict]:
 def test_a_field_a_dto_makes_required_is_a_change_a_client_of_the_base_meets():
     base, head = documents()
     assert breaking_changes(base, head) == [
-        "POST /api/v1/users: the request body now requires phone",
-        "POST /api/v1/auth/email/register: the request body now requires phone",
+        "POST /api/v1/users: body now requires phone",
+        "POST /api/v1/auth/email/register: body now requires phone",
     ]
     # the other way round, a pull request that drops the column: the answers lose it
     assert breaking_changes(head, base) == [
-        "POST /api/v1/users: its 201 answer no longer has phone",
-        "GET /api/v1/auth/me: its 200 answer no longer has phone",
-        "GET /api/v1/users/{id}: its 200 answer no longer has phone",
-        "PATCH /api/v1/users/{id}: its 200 answer no longer has phone",
+        "POST /api/v1/users: 201 answer lacks phone",
+        "GET /api/v1/auth/me: 200 answer lacks phone",
+        "GET /api/v1/users/{id}: 200 answer lacks phone",
+        "PATCH /api/v1/users/{id}: 200 answer lacks phone",
     ]
     assert breaking_changes(base, base) == []
-    assert contract_warning(base, head) == (
-        "api: the head's OpenAPI document changes 2 operation(s) the base's had so that a client written for "
-        "the base's gets a 4xx or misses a field: POST /api/v1/users: the request body now requires phone; "
-        "POST /api/v1/auth/email/register: the request body now requires phone (if the pull request means "
-        "to, version the API or tell its clients)")
+    said = contract_warning(base, head)
+    assert said == (
+        "api: the head's OpenAPI document breaks clients of the base's in 2 operation(s): "
+        "POST /api/v1/users: body now requires phone; POST /api/v1/auth/email/register: body now requires "
+        "phone (a 4xx or a missing field for them; version the API or tell its clients, if the pull request "
+        "means it)")
+    assert len(said) <= MAX_WARNING_CHARS  # the comment shows it whole
 
 
 def test_what_a_client_of_the_base_still_gets_is_no_change():
@@ -80,8 +83,8 @@ def test_parameters_bodies_and_swagger_2():
 
     tenant = [{"name": "X-Tenant", "in": "header", "required": True, "schema": {"type": "string"}}]
     assert breaking_changes(doc(False, False, []), doc(True, True, tenant)) == [
-        "POST /items: now requires the header parameter X-Tenant; now requires the query parameter limit; "
-        "now requires a request body; the request body now requires size"]
+        "POST /items: now requires header parameter X-Tenant; now requires query parameter limit; "
+        "now requires a body; body now requires size"]
     # Swagger 2: the body is a parameter, its schema under definitions
     swagger = {"swagger": "2.0", "paths": {"/login": {"post": {
         "parameters": [{"name": "body", "in": "body", "required": True,
@@ -93,7 +96,7 @@ def test_parameters_bodies_and_swagger_2():
     changed["definitions"]["Login"]["required"].append("otp")
     del changed["definitions"]["Token"]["properties"]["refresh"]
     assert breaking_changes(swagger, changed) == [
-        "POST /login: the request body now requires otp; its 200 answer no longer has refresh"]
+        "POST /login: body now requires otp; 200 answer lacks refresh"]
 
 
 def api_result(artifacts: list[str]) -> PhaseResult:
@@ -112,9 +115,10 @@ def test_the_side_by_side_run_warns_on_the_heads_api_result(tmp_path, capsys):
     pair = Pair(api_result([listed["head"]]), api_result([listed["base"]]))
     other = Pair(PhaseResult(phase="load"), PhaseResult(phase="load"))
     sidebyside._contract_changes([other, pair], sides["head"], sides["base"])
-    said = "POST /api/v1/auth/email/register: the request body now requires phone"
+    said = "POST /api/v1/auth/email/register: body now requires phone"
     assert [w for w in pair.head.warnings if said in w] and not other.head.warnings
-    assert "api: the head's OpenAPI document changes 2 operation(s)" in capsys.readouterr().err
+    assert "api: the head's OpenAPI document breaks clients of the base's in 2 operation(s)" \
+        in capsys.readouterr().err
     # a side whose contract test read no document this run (a GraphQL schema, no document found): nothing
     stale = Pair(api_result([]), api_result([listed["base"]]))
     sidebyside._contract_changes([stale], sides["head"], sides["base"])

@@ -134,26 +134,26 @@ def _operation_changes(base: dict[str, Any], head: dict[str, Any], base_op: tupl
     base_params, head_params = _parameters(base, base_op[1]), _parameters(head, head_op[1])
     for (where, name), p in head_params.items():
         if where != "body" and p.get("required") and not base_params.get((where, name), {}).get("required"):
-            said.append(f"now requires the {where} parameter {name}")
+            said.append(f"now requires {where} parameter {name}")
     base_schema, base_needed = _body(base, base_op[0], base_params)
     head_schema, head_needed = _body(head, head_op[0], head_params)
     if head_needed and not base_needed:
-        said.append("now requires a request body")
+        said.append("now requires a body")
     _, base_required = _object(base, base_schema)
     _, head_required = _object(head, head_schema)
     added = sorted(head_required - base_required)
     if added:
-        said.append(f"the request body now requires {first_named(added, 5)}")
+        said.append(f"body now requires {first_named(added, 5)}")
     head_answers = _success_properties(head, head_op[0])
     for status, properties in _success_properties(base, base_op[0]).items():
         gone = sorted(properties - head_answers.get(status, properties))
         if gone:
-            said.append(f"its {status} answer no longer has {first_named(gone, 5)}")
+            said.append(f"{status} answer lacks {first_named(gone, 5)}")
     return said
 
 
 def breaking_changes(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
-    """``"POST /register: the request body now requires phone"`` for each operation of both OpenAPI
+    """``"POST /register: body now requires phone"`` for each operation of both OpenAPI
     documents whose contract the head changed in a way a client of the base's meets (module docstring);
     [] when none did."""
     head_ops = _operations(head)
@@ -172,6 +172,7 @@ def contract_warning(base: dict[str, Any], head: dict[str, Any]) -> str:
     if not changes:
         return ""
     more = f"; and {len(changes) - 5} more" if len(changes) > 5 else ""
-    return (f"api: the head's OpenAPI document changes {len(changes)} operation(s) the base's had so that a "
-            f"client written for the base's gets a 4xx or misses a field: {'; '.join(changes[:5])}{more} "
-            "(if the pull request means to, version the API or tell its clients)")
+    # short: the comment keeps a warning's first 320 characters or so, and the operations are its point
+    return (f"api: the head's OpenAPI document breaks clients of the base's in {len(changes)} operation(s): "
+            f"{'; '.join(changes[:5])}{more} (a 4xx or a missing field for them; version the API or tell "
+            "its clients, if the pull request means it)")
