@@ -196,6 +196,34 @@ def test_the_nest_starters_root_is_no_page(tmp_path):
     assert "frontend" in rendered.phases
 
 
+# brocoders/nestjs-boilerplate's src/files/infrastructure/uploader/local/files.controller.ts (9620f15), cut
+# short: the uploads a request names, sent back; and its HomeController, whose "/" answered
+# {"name": ...} as application/json (the frontend phase's own warning in its run)
+FILES = ("@Controller({ path: 'files', version: '1' })\nexport class FilesLocalController {\n"
+         "  @Get(':path')\n"
+         "  download(@Param('path') path: string, @Response() response: ExpressResponse) {\n"
+         "    return response.sendFile(path, { root: './files' });\n  }\n}\n")
+HOME = ("@Controller()\nexport class HomeController {\n"
+        "  constructor(private readonly service: HomeService) {}\n\n"
+        "  @Get()\n  appInfo() {\n    return this.service.appInfo();\n  }\n}\n")
+
+
+def test_sending_back_a_file_the_request_names_serves_no_pages(tmp_path):
+    prefix = "  app.setGlobalPrefix('api', { exclude: ['/'] })\n"
+    app = nest_api(tmp_path, prefix, home=HOME, files=FILES)
+    assert app.ready_path == "/" and "frontend" not in app.phases
+    # Express's req.params, named or destructured
+    from echotune_ci.project.files import serves_pages
+
+    assert not serves_pages("app.get('/f/:n', (req, res) => res.sendFile(req.params.n, { root: 'up' }))")
+    assert not serves_pages("const { name } = req.params;\nres.sendFile(name, { root: dir });")
+    # a page's file is a page: the single-page app's index.html, whatever names it
+    index = FILES.replace("response.sendFile(path, { root: './files' })",
+                          "response.sendFile(join(__dirname, '..', 'client', 'index.html'))")
+    assert "frontend" in nest_api(tmp_path / "spa", prefix, home=HOME, files=index).phases
+    assert serves_pages("const file = resolve('dist/index.html');\nres.sendFile(file);")
+
+
 @pytest.mark.parametrize(("listen", "command"), [
     # NestJS's ConfigService reads the environment (and .env): the variable is the port's
     ("  const config = app.get(ConfigService)\n  await app.listen(config.get<number>('PORT') ?? 3000)\n",
