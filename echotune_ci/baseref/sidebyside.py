@@ -1078,6 +1078,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                          for phase, pair in zip(phases, pairs, strict=True)]
         _busy_machine(report, others.busy, measured=base_app is not None)
         _exited_after(pairs, phases, head_app)
+        _contract_changes(pairs, head, base_side)
         for app in apps:  # before the files are written: a report never waits on a running app
             app.stop()
         if head_app is not None and head_app.changed:  # the base's checkout is a temporary one
@@ -1122,6 +1123,31 @@ def _exited_after(pairs: list[Pair], phases: list[Phase[Any]], head_app: App | N
     heads = server_errors_said(exited_after([pair.head for pair in pairs], phases, head_app), head_app)
     for pair, said in zip(pairs, heads, strict=True):
         pair.head = said
+
+
+def _contract_changes(pairs: list[Pair], head: Side, base_side: Side | None) -> None:
+    """Warn on the head's api result when its OpenAPI document changes an operation the base's has so that
+    a client of the base's breaks (:mod:`~echotune_ci.phases.api.changes`): each build passed against its
+    own document, and a DTO that made a field required read "no new finding". Only documents this run's
+    contract tests read (each result lists its own)."""
+    from ..phases.api.changes import contract_warning
+    from ..phases.api.phase import DOCUMENT_FILE
+
+    for pair in pairs:
+        if pair.head.phase != "api" or pair.base is None or base_side is None:
+            continue
+        read = [pair.head.artifacts, pair.base.artifacts]
+        files = [side.contexts["api"].artifacts_dir / DOCUMENT_FILE for side in (base_side, head)]
+        if not all(any(a.endswith(DOCUMENT_FILE) for a in listed) for listed in read):
+            continue
+        try:
+            base_doc, head_doc = (json.loads(f.read_text(encoding="utf-8")) for f in files)
+        except (OSError, ValueError):
+            continue  # written by this run's own phase: nothing to say when it cannot be read back
+        said = contract_warning(base_doc, head_doc)
+        if said:
+            console.warn(said)
+            pair.head = dataclasses.replace(pair.head, warnings=[*pair.head.warnings, said])
 
 
 def _prune_base(output_dir: Path, written: list[PhaseResult]) -> None:

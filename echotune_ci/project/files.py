@@ -205,6 +205,33 @@ _STATIC = re.compile(
     # vite-express serves the Vite client's build (its index.html at "/") from the server it starts or binds
     r"\bViteExpress\.(?:listen|bind)\("
 )
+# sendFile's first argument, a bare name
+_SEND_FILE_NAME = re.compile(r"sendFile\(\s*([A-Za-z_$][\w$]*)\s*[,)]")
+
+
+def _route_parameter(text: str, name: str) -> bool:
+    """Whether *name* is in *text* a parameter of the request's path: Nest's ``@Param('path') path``,
+    Express's ``const name = req.params.name`` or ``const { name } = req.params``."""
+    n = re.escape(name)
+    return bool(re.search(rf"@Param\(\s*(?:['\"`][\w-]*['\"`])?\s*\)\s*{n}\b", text)
+                or re.search(rf"\b{n}\s*=\s*req(?:uest)?\.params\b", text)
+                or re.search(rf"\{{[^{{}}]*\b{n}\b[^{{}}]*\}}\s*=\s*req(?:uest)?\.params\b", text))
+
+
+def serves_pages(text: str) -> bool:
+    """Whether the server code *text* serves pages or static files (:data:`_STATIC`). A ``sendFile`` of a
+    file the request names (``response.sendFile(path, { root: './files' })`` with ``@Param('path') path``:
+    brocoders/nestjs-boilerplate's uploads) is a download, no page: counted, it made init audit an API's
+    JSON root with the frontend phase."""
+    for m in _STATIC.finditer(text):
+        if not m.group().startswith("sendFile("):
+            return True
+        named = _SEND_FILE_NAME.match(text, m.start())
+        argument = text[m.end():m.end() + 80]
+        if not (named and _route_parameter(text, named.group(1))) \
+                and not re.match(r"\s*req(?:uest)?\.params\b", argument):
+            return True
+    return False
 
 
 def root_route(sources: list[Path], root: Path, routed: bool | None = None) -> tuple[bool, str, str]:
@@ -222,7 +249,7 @@ def root_route(sources: list[Path], root: Path, routed: bool | None = None) -> t
         text = read_text(path)
         # Templates answer only the routes that render them: with routes read and none at "/" (a Flask
         # blueprint's pages under /blog), "/" answers 404; a static folder may still answer it
-        if _STATIC.search(_TEMPLATES.sub("", text) if routed is False else text):
+        if serves_pages(_TEMPLATES.sub("", text) if routed is False else text):
             return True, "", ""
         quoted = _quoted(path, text)
         for match in _GET.finditer(text):
@@ -297,7 +324,7 @@ def json_root(sources: list[Path], root: Path) -> tuple[str, str]:
     ("", "") otherwise."""
     texts = [(path, read_text(path)) for path in sources]
     # templates elsewhere (microblog-api's e-mails: render_template) leave "/" what it is
-    pages = any(_STATIC.search(text) for _, text in texts)
+    pages = any(serves_pages(text) for _, text in texts)
     for path, text in texts:
         python = path.suffix == ".py"
         m = (_ROOT_GET_PY if python else _ROOT_GET_JS).search(text)

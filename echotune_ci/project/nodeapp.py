@@ -1006,6 +1006,32 @@ def _imported_env_port(file: Path, text: str, root: Path, name: str) -> tuple[st
     return None
 
 
+# NestJS's ConfigService asked for a key of a namespace: configService.getOrThrow('app.port', { infer: true })
+_NAMESPACED_KEY = re.compile(r"""\b\w*[cC]onfig\w*\)?\s*\.\s*get(?:OrThrow)?\s*(?:<[^>()]*>)?\(\s*"""
+                             r"""['"]([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)['"]""")
+
+
+def _config_namespace_port(code: str, files: list[Path], root: Path) -> tuple[str, str] | None:
+    """(variable, why) when *code* (a listen call, and the definition of the name it listens on) asks
+    Nest's ConfigService for a namespaced key (``'app.port'``) and the ``registerAs('app', ...)`` factory
+    of a file of *files* gives that key from the environment (brocoders/nestjs-boilerplate's ``port:
+    process.env.APP_PORT ? parseInt(process.env.APP_PORT, 10) : process.env.PORT ? ... : 3000``: the first
+    variable it reads is the one that wins)."""
+    key = _NAMESPACED_KEY.search(code)
+    if key is None:
+        return None
+    namespace = re.compile(rf"""\bregisterAs\s*(?:<[^>()]*>)?\(\s*['"]{re.escape(key.group(1))}['"]""")
+    for file in files:
+        text = read_text(file)
+        found = namespace.search(text) if "registerAs" in text else None
+        if found is None:
+            continue
+        var = _env_named(call_text(text, text.index("(", found.start())), key.group(2))
+        if var:
+            return var, f"{rel(file, root)} gives {key.group(1)}.{key.group(2)} from {var}"
+    return None
+
+
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 
 
@@ -1107,6 +1133,10 @@ def node_port(
         imported = _imported_env_port(file, text, root or folder, arg.split(".")[-1])
         if imported:
             return None, imported[0], imported[1]
+        namespaced = _config_namespace_port(call_text(text, text.index("(", listen.start())) + value, files,
+                                            root or folder)
+        if namespaced:
+            return None, namespaced[0], namespaced[1]
         digits = re.fullmatch(r"\s*(?:parseInt\(|Number\()?\s*['\"]?(\d{2,5})['\"]?\)?\s*,?\s*", value)
         if digits:
             return int(digits.group(1)), "", f"{path}: {arg} = {digits.group(1)}"

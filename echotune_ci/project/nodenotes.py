@@ -288,19 +288,101 @@ def _zod_required(text: str) -> list[tuple[str, int]]:
     return out
 
 
+# class-validator imported, and a class of an environment's validators (NestJS's documented custom validate
+# function: `class EnvironmentVariables { @IsEnum(Environment) NODE_ENV; @IsString() JWT_SECRET; }` checked
+# by validateSync(plainToInstance(...)) at start)
+_CLASS_VALIDATOR_IMPORT = re.compile(r"""\bfrom\s+['"]class-validator['"]|"""
+                                     r"""require\(\s*['"]class-validator['"]""")
+_CLASS = re.compile(r"\bclass\s+[A-Za-z_$][\w$]*(?:\s+(?:extends|implements)\s+[^{]*)?\s*\{")
+_DECORATOR = re.compile(r"@\s*([A-Za-z_$][\w$.]*)\s*")
+# a property: modifiers, its name, TypeScript's ? or !, its type, then `;`, `=` (an initializer) or the
+# line's end
+_PROPERTY = re.compile(r"(?:(?:public|private|protected|readonly|declare)\s+)*([A-Za-z_$][\w$]*)\s*[?!]?\s*"
+                       r"(?::[^;=\n]*)?(=)?[^;\n]*;?")
+# decorators after which a missing variable passes: IsOptional and ValidateIf (a condition on other
+# variables: DATABASE_HOST only when DATABASE_URL is unset) let it pass; class-transformer's own and Allow
+# check nothing, ValidateNested nothing of a value that is absent
+_NOT_CHECKING = frozenset({"Type", "Transform", "Expose", "Exclude", "Allow", "ValidateNested"})
+_LETS_MISSING_PASS = frozenset({"IsOptional", "ValidateIf"})
+# validateSync(..., { skipMissingProperties: true }): nothing missing fails
+_SKIP_MISSING = re.compile(r"\bskipMissingProperties\s*:\s*true\b")
+
+
+def _class_validator_required(text: str) -> list[tuple[str, int]]:
+    """(variable, offset) of each property of an environment's class-validator class in JavaScript *text*
+    (every property upper case, as zod's rule above) with a validating decorator and neither
+    ``@IsOptional()``, ``@ValidateIf(...)`` nor an initializer (``PORT: number = 3000``, which
+    plainToInstance keeps for an unset variable): without ``skipMissingProperties`` class-validator fails
+    such a property when the variable is unset, and the app stops at start (brocoders/nestjs-boilerplate's
+    "property FILE_DRIVER has failed the following constraints: isEnum")."""
+    code = blank_strings(blank_comments(text))
+    braces: dict[int, int] | None = None
+    out: list[tuple[str, int]] = []
+    for m in _CLASS.finditer(code):
+        braces = closing_of(code, "{}") if braces is None else braces
+        end = braces.get(m.end() - 1, -1)
+        if end < 0:
+            continue
+        parens = closing_of(code[:end], "()")
+        keys: list[tuple[str, int]] = []
+        decorators: list[str] = []
+        at = m.end()
+        while True:
+            while at < end and code[at] in " \t\r\n;":
+                at += 1
+            if at >= end:
+                break
+            decorator = _DECORATOR.match(code, at)
+            if decorator is not None:
+                decorators.append(decorator.group(1).rsplit(".", 1)[-1])
+                at = decorator.end()
+                if at < end and code[at] == "(":
+                    at = parens.get(at, end) + 1
+                continue
+            prop = _PROPERTY.match(code, at, end)
+            name = prop.group(1) if prop is not None else ""
+            if prop is None or not prop.group(0) or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name) \
+                    or not decorators:
+                keys = []
+                break  # a method, a lower-case field, an undecorated one: no environment's validators
+            checking = [d for d in decorators if d not in _NOT_CHECKING]
+            if checking and not _LETS_MISSING_PASS.intersection(decorators) and not prop.group(2):
+                keys.append((name, at))
+            decorators = []
+            at = prop.end()
+        out += keys
+    return out
+
+
+def _class_validator_env(texts: list[tuple[Path, str]], root: Path, found: dict[str, Required]) -> None:
+    """Add to *found* the variables the class-validator classes of the files *texts* (path, text) require,
+    in a file that imports class-validator and reads process.env or calls validateSync."""
+    # the helper that validates may be in a file of its own (the boilerplate's utils/validate-config.ts)
+    if any(_SKIP_MISSING.search(text) for _, text in texts if "skipMissingProperties" in text):
+        return
+    for path, text in texts:
+        if _CLASS_VALIDATOR_IMPORT.search(text) and ("process.env" in text or "validateSync(" in text):
+            for name, at in _class_validator_required(text):
+                if name not in _ENVALID_NOT_REQUIRED and name not in found:
+                    found[name] = Required(name, f"{rel(path, root)}:{text.count(chr(10), 0, at) + 1}",
+                                           "a class-validator property without @IsOptional()")
+
+
 def required_env(sources: list[Path], root: Path) -> list[Required]:
     """Variables the server code stops without: ``if (!process.env.X) throw ...`` (or exits),
     TypeScript's ``process.env.X!``, and an environment schema's required keys (Joi's ``.required()``,
     envalid's validators without a default, zod's keys without ``.optional()`` or ``.default()`` in a file
-    that reads process.env, AdonisJS's ``Env.schema`` rules without ``.optional()``)."""
+    that reads process.env, AdonisJS's ``Env.schema`` rules without ``.optional()``, class-validator
+    properties without ``@IsOptional()`` in a class of upper-case names)."""
     found: dict[str, Required] = {}
     for rule in env_rules(sources, root):
         # AdonisJS's Env.create(...) schema: the app stops at start on a rule without .optional()
         if rule.required and rule.name not in _ENVALID_NOT_REQUIRED:
             found[rule.name] = Required(rule.name, rule.where,
                                         f"AdonisJS's Env.schema.{rule.kind}() without .optional()")
-    for path in sources:
-        original = read_text(path)
+    texts = [(path, read_text(path)) for path in sources]
+    _class_validator_env(texts, root, found)
+    for path, original in texts:
         text = as_process_env(original)
         if "process.env" not in text:
             continue

@@ -196,6 +196,34 @@ def test_the_nest_starters_root_is_no_page(tmp_path):
     assert "frontend" in rendered.phases
 
 
+# brocoders/nestjs-boilerplate's src/files/infrastructure/uploader/local/files.controller.ts (9620f15), cut
+# short: the uploads a request names, sent back; and its HomeController, whose "/" answered
+# {"name": ...} as application/json (the frontend phase's own warning in its run)
+FILES = ("@Controller({ path: 'files', version: '1' })\nexport class FilesLocalController {\n"
+         "  @Get(':path')\n"
+         "  download(@Param('path') path: string, @Response() response: ExpressResponse) {\n"
+         "    return response.sendFile(path, { root: './files' });\n  }\n}\n")
+HOME = ("@Controller()\nexport class HomeController {\n"
+        "  constructor(private readonly service: HomeService) {}\n\n"
+        "  @Get()\n  appInfo() {\n    return this.service.appInfo();\n  }\n}\n")
+
+
+def test_sending_back_a_file_the_request_names_serves_no_pages(tmp_path):
+    prefix = "  app.setGlobalPrefix('api', { exclude: ['/'] })\n"
+    app = nest_api(tmp_path, prefix, home=HOME, files=FILES)
+    assert app.ready_path == "/" and "frontend" not in app.phases
+    # Express's req.params, named or destructured
+    from echotune_ci.project.files import serves_pages
+
+    assert not serves_pages("app.get('/f/:n', (req, res) => res.sendFile(req.params.n, { root: 'up' }))")
+    assert not serves_pages("const { name } = req.params;\nres.sendFile(name, { root: dir });")
+    # a page's file is a page: the single-page app's index.html, whatever names it
+    index = FILES.replace("response.sendFile(path, { root: './files' })",
+                          "response.sendFile(join(__dirname, '..', 'client', 'index.html'))")
+    assert "frontend" in nest_api(tmp_path / "spa", prefix, home=HOME, files=index).phases
+    assert serves_pages("const file = resolve('dist/index.html');\nres.sendFile(file);")
+
+
 @pytest.mark.parametrize(("listen", "command"), [
     # NestJS's ConfigService reads the environment (and .env): the variable is the port's
     ("  const config = app.get(ConfigService)\n  await app.listen(config.get<number>('PORT') ?? 3000)\n",
@@ -211,3 +239,40 @@ def test_a_port_read_through_nests_config_service_is_the_variable(tmp_path, list
                                      "package-lock.json": '{"lockfileVersion": 3, "packages": {}}'}))
     assert app.command == command and app.port is None
     assert not app.notes("port"), app.checks
+
+
+# brocoders/nestjs-boilerplate's src/config/app.config.ts (9620f15), cut short: its built app, started with
+# APP_PORT=47998 and PORT=47997, listened on 47998 (with PORT alone, on PORT)
+APP_CONFIG = """import { registerAs } from '@nestjs/config';
+import { AppConfig } from './app-config.type';
+
+export default registerAs<AppConfig>('app', () => {
+  return {
+    nodeEnv: process.env.NODE_ENV || 'development',
+    workingDirectory: process.env.PWD || process.cwd(),
+    port: process.env.APP_PORT
+      ? parseInt(process.env.APP_PORT, 10)
+      : process.env.PORT
+        ? parseInt(process.env.PORT, 10)
+        : 3000,
+    apiPrefix: process.env.API_PREFIX || 'api',
+  };
+});
+"""
+
+
+@pytest.mark.parametrize("listen", [
+    "  const configService = app.get(ConfigService<AllConfigType>)\n"
+    "  await app.listen(configService.getOrThrow('app.port', { infer: true }))\n",
+    "  const port = app.get(ConfigService).get<number>('app.port')\n  await app.listen(port)\n",
+])
+def test_a_port_of_a_config_namespace_is_the_variable_its_factory_reads(tmp_path, listen):
+    # init said "could not tell how the server picks its port": `run` set PORT, which the app reads only
+    # when APP_PORT is unset, and the project's env-example sets APP_PORT=3001
+    main = NEST_MAIN.replace("  await app.listen(process.env.PORT ?? 3000)\n", listen).replace("{prefix}", "")
+    app = app_setup(write(tmp_path, {"package.json": NEST_PACKAGE, "src/main.ts": main,
+                                     "src/config/app.config.ts": APP_CONFIG,
+                                     "package-lock.json": '{"lockfileVersion": 3, "packages": {}}'}))
+    assert app.command == "APP_PORT={port} npm run start:prod" and app.port is None
+    assert not app.notes("port"), app.checks
+    assert any(d.source == "src/config/app.config.ts gives app.port from APP_PORT" for d in app.decisions)

@@ -15,6 +15,7 @@ at (status ``warn``, never ``pass`` on its own).
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import time
 from collections.abc import Iterable
@@ -23,12 +24,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ...errors import ConfigError, RunError
+from ...fsutil import write_text_atomic
 from ...results import Finding, Location, Metric, PhaseResult
 from ...results.fingerprint import assign_fingerprints
 from .flows import check_flows, run_flow
 from .settings import ApiSettings
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     from ..base import Phase, PhaseContext
     from ..load.settings import LoginSettings
     from .contract import ContractOutcome
@@ -397,6 +401,9 @@ def _contract_of(document: Document, settings: ApiSettings, ctx: PhaseContext, b
     graphql = document.kind == "graphql"
     result.notes.append(f"GraphQL schema: {document.where} (introspection)" if graphql
                         else f"OpenAPI document: {document.where}")
+    if not graphql:
+        # kept for `run --base-ref`, which compares the base's document with the head's (.changes)
+        result.artifacts.append(keep_document(document.data, ctx.artifacts_dir))
     outcome = run_contract(document.data, document.where, base_url, settings, headers, ctx.progress,
                            kind=document.kind, max_time=max_time)
     budget = settings.p95_ms if settings.p95_ms is not None else ctx.budgets.api_p95_ms
@@ -430,6 +437,18 @@ def _contract_of(document: Document, settings: ApiSettings, ctx: PhaseContext, b
     for problem in outcome.unusable:
         result.warnings.append(f"api: an operation of {document.where} could not be tested: {problem}")
     return bool(outcome.stopped)
+
+
+DOCUMENT_FILE = "openapi.json"
+
+
+def keep_document(data: dict[str, Any], artifacts_dir: Path) -> str:
+    """Write the OpenAPI document the contract test read to *artifacts_dir*; how the result lists it."""
+    from ..frontend.phase import artifact_ref
+
+    artifacts_dir.mkdir(parents=True, exist_ok=True)
+    path = write_text_atomic(artifacts_dir / DOCUMENT_FILE, json.dumps(data, indent=1) + "\n")
+    return artifact_ref(path, artifacts_dir)
 
 
 def run_api(settings: ApiSettings, ctx: PhaseContext, url: str | None = None) -> PhaseResult:
