@@ -817,10 +817,12 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     # the settings modules the app is not run with (production.py beside the local.py it runs) need nothing
     unused = unused_settings(folder, django) if django is not None else set()
     read = [p for p in sources if p not in unused]
+    own = own_dotenv(folder, [read_text(p) for p in read], python=True)
     _required_env(app, [(r.name, r.where, r.how or f"os.environ['{r.name}']")
-                        for r in required_env(folder, read)])
+                        for r in required_env(folder, read) if r.name not in own])
     factory = target.attr[:-2] if target is not None and target.attr.endswith("()") else ""
-    _required_env(app, required_settings(folder, read, target.module if target else "", factory))
+    _required_env(app, [r for r in required_settings(folder, read, target.module if target else "", factory)
+                        if r[0] not in own])
     _secrets_taken(app, folder, read)
     _python_audit(app, deps)
     served = served_document(sources, folder)

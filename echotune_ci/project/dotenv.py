@@ -71,9 +71,15 @@ _NODE_LOADS = re.compile(r"""(?:require|import)\s*\(?\s*['"](?:dotenv|@dotenvx/d
                          r"""|\bloadEnvFile\(|\bConfigModule\.forRoot\(|(?:^|[\s"'&;])dotenv\s+(?:-e\s+\S+\s+)?--\s""")
 
 
-def own_dotenv(folder: Path, texts: list[str]) -> dict[str, str]:
-    """The variables the committed ``.env`` of *folder* (where a Node.js app starts) gives a value, when
-    the app's code or its scripts (*texts*: its sources and package.json) load it (:data:`_NODE_LOADS`):
+# python-dotenv's load_dotenv() (its find_dotenv() looks from the calling file's folder up, which for an
+# app's own module at the top of the checkout is the serving folder's .env)
+_PYTHON_LOADS = re.compile(r"\bload_dotenv\(")
+
+
+def own_dotenv(folder: Path, texts: list[str], *, python: bool = False) -> dict[str, str]:
+    """The variables the committed ``.env`` of *folder* (where the app starts) gives a value, when the
+    app's code or its scripts (*texts*: its sources and package.json) load it (:data:`_NODE_LOADS`, or
+    with *python* :data:`_PYTHON_LOADS`, the file then read with python-dotenv's rules):
     cypress-realworld-app's .env sets PAGINATION_PAGE_SIZE and the SEED_ counts its backend requires, and
     `require("dotenv").config()` loads them. A .env git does not track (a developer's own, which a fresh
     clone in CI lacks) counts for nothing; outside a git checkout the file is taken as it is. {} when
@@ -83,7 +89,8 @@ def own_dotenv(folder: Path, texts: list[str]) -> dict[str, str]:
     from ..fsutil import tracked_files
 
     path = folder / ".env"
-    if not path.is_file() or not any(_NODE_LOADS.search(text) for text in texts):
+    loads = _PYTHON_LOADS if python else _NODE_LOADS
+    if not path.is_file() or not any(loads.search(text) for text in texts):
         return {}
     try:
         tracked = tracked_files(folder, [".env"])
@@ -91,4 +98,4 @@ def own_dotenv(folder: Path, texts: list[str]) -> dict[str, str]:
         return {}
     if tracked is not None and ".env" not in tracked:
         return {}
-    return {name: value for name, value in dotenv_file(path, node=True).items() if value}
+    return {name: value for name, value in dotenv_file(path, node=not python).items() if value}

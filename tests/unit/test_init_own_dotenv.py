@@ -1,4 +1,5 @@
-"""A Node.js app's variables that its own committed .env gives, and its client's build variables.
+"""An app's variables that its own committed .env gives (Node.js and Python), and its client's build
+variables.
 
 cypress-io/cypress-realworld-app (6eacef17) commits a .env (PAGINATION_PAGE_SIZE=10, the SEED_ counts)
 that ``require("dotenv").config()`` loads at the top of backend/app.ts; init said "backend/app.ts:69
@@ -71,3 +72,37 @@ def test_otherwise_the_variable_is_required(tmp_path, app_text, commit_env):
 def test_each_way_of_loading_it_counts(tmp_path, loader):
     app = app_setup(project(tmp_path, APP.replace('require("dotenv").config();\n', loader)))
     assert required_notes(app) == []
+
+
+FLASK_APP = """\
+import os
+
+from dotenv import load_dotenv
+from flask import Flask
+
+load_dotenv()
+PAGE_SIZE = int(os.environ["PAGE_SIZE"])
+app = Flask(__name__)
+
+
+@app.get("/")
+def index():
+    return {"size": PAGE_SIZE}
+"""
+
+
+@pytest.mark.parametrize(("app_text", "commit_env", "required"), [
+    (FLASK_APP, True, False),
+    (FLASK_APP, False, True),  # untracked: a fresh clone has no .env
+    (FLASK_APP.replace("load_dotenv()\n", ""), True, True),  # nothing loads it (gunicorn does not)
+])
+def test_python_dotenvs_load_dotenv_counts_alike(tmp_path, app_text, commit_env, required):
+    # python-dotenv 1.0's load_dotenv() finds the .env beside the module that calls it and sets what
+    # the environment lacks
+    write(tmp_path, {"app.py": app_text, ".env": "PAGE_SIZE=10\n",
+                     "requirements.txt": "flask==3.1.0\npython-dotenv==1.0.1\ngunicorn==23.0.0\n"})
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "add", "app.py", "requirements.txt",
+                    *([".env"] if commit_env else [])], check=True)
+    app = app_setup(tmp_path)
+    assert bool([n for n in required_notes(app) if "PAGE_SIZE" in n]) is required
