@@ -822,8 +822,10 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     _required_env(app, required_settings(folder, read, target.module if target else "", factory))
     _secrets_taken(app, folder, read)
     _python_audit(app, deps)
-    served = served_document(sources, folder)
     urls = read_urlconf(folder, django)
+    # the URLconf's route of a schema view carries its include() prefixes and drf-yasg's format, which a
+    # reading of one file misses (drf-yasg's "^swagger\.json$": no document found, no api phase)
+    served = urls.schemas[0] if urls is not None and urls.schemas else served_document(sources, folder)
     _ready(app, ins, sources, folder, urls, served)
     if django is not None and django.allauth_mandatory and app.django_login.get("user_field") == "login":
         app.check("build", f"{django.allauth_mandatory} sets ACCOUNT_EMAIL_VERIFICATION = \"mandatory\": "

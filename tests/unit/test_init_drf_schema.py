@@ -1,0 +1,84 @@
+"""The OpenAPI document of a DRF API, read from its URLconf for ``init``'s ``[api] openapi``.
+
+juliomeza/django-react-logistics-portal (@73297d6) routes drf-yasg's document with
+``re_path(r'^swagger\\.json$', schema_view.without_ui(cache_timeout=0))`` beside its DRF router: init found
+no document (it read drf-spectacular's view alone, by a regex of one file, blind to include() prefixes),
+so the api phase was never added. Each expected path below was asked of the real packages (Django 5.1.6,
+djangorestframework 3.15.2, drf-yasg 1.21.8, through Django's test client, ``CommonMiddleware`` on) with
+these very URLconfs: 200 and a document at each, where drf-yasg's README path ``/api/docs/swagger.json``
+(no slash) for ``path('swagger<format>/', ...)`` answered 301.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from echotune_ci.project.django import read_django
+from echotune_ci.project.djangourls import read_urlconf
+from echotune_ci.project.init import app_setup
+from test_init_django_urlconf import project
+from test_init_workspaces import machine  # noqa: F401 (an autouse fixture)
+
+SCHEMA = ("from drf_yasg import openapi\nfrom drf_yasg.views import get_schema_view\n"
+          "from rest_framework import permissions\n"
+          "schema_view = get_schema_view(openapi.Info(title='Shop API', default_version='v1'), public=True,\n"
+          "                              permission_classes=(permissions.AllowAny,))\n")
+VIEWS = ("from rest_framework.views import APIView\nfrom rest_framework.response import Response\n\n\n"
+         "class Items(APIView):\n    def get(self, request):\n        return Response([])\n")
+ROOT = ("from django.urls import include, path\nfrom library.views import Items\n\nurlpatterns = [\n"
+        "    path('api/items/', Items.as_view()),\n    path('api/docs/', include('docs.urls')),\n]\n")
+
+
+YASG = "from library.schema import schema_view\n"
+
+
+def docs(line: str, imports: str) -> str:
+    return f"from django.urls import path, re_path\n{imports}\nurlpatterns = [\n    {line},\n]\n"
+
+
+@pytest.mark.parametrize(("line", "imports", "expected", "framework"), [
+    # drf-yasg's README: the format the route captures picks JSON or YAML
+    ("path('swagger<format>/', schema_view.without_ui(cache_timeout=0), name='schema-json')", None,
+     "/api/docs/swagger.json/", "drf-yasg"),
+    ("re_path(r'^spec(?P<format>\\.json|\\.yaml)$', schema_view.without_ui(cache_timeout=0))", None,
+     "/api/docs/spec.json", "drf-yasg"),
+    # its Swagger UI and ReDoc pages answer ?format=openapi with the document (what the page fetches)
+    ("path('swagger/', schema_view.with_ui('swagger', cache_timeout=0))", None,
+     "/api/docs/swagger/?format=openapi", "drf-yasg"),
+    ("path('redoc/', schema_view.with_ui('redoc', cache_timeout=0))", None,
+     "/api/docs/redoc/?format=openapi", "drf-yasg"),
+    # DRF's own (YAML, application/vnd.oai.openapi)
+    ("path('openapi', drf_schema(title='Shop API', version='1.0.0'), name='openapi-schema')",
+     "from rest_framework.schemas import get_schema_view as drf_schema\n", "/api/docs/openapi",
+     "Django REST framework"),
+    # drf-spectacular under an include(): the prefix counts
+    ("path('schema/', SpectacularAPIView.as_view(), name='schema')",
+     "from drf_spectacular.views import SpectacularAPIView\n", "/api/docs/schema/", "drf-spectacular"),
+])
+def test_a_schema_view_is_found_at_its_full_path(tmp_path, line, imports, expected, framework):
+    root = project(tmp_path, ROOT, **{"library/schema.py": SCHEMA, "library/views.py": VIEWS,
+                                      "docs/__init__.py": "", "docs/urls.py": docs(line, imports or YASG)})
+    urls = read_urlconf(root, read_django(root))
+    assert urls is not None and [(s.path, s.framework) for s in urls.schemas] == [(expected, framework)]
+    app = app_setup(root)
+    assert app.openapi == expected and "api" in app.phases
+
+
+def test_the_document_route_comes_before_a_docs_page_and_a_view_of_another_package_is_none(tmp_path):
+    # the logistics portal's urls.py, in its order: the Swagger UI page first, the document after it
+    line = ("re_path(r'^swagger/$', schema_view.with_ui('swagger', cache_timeout=0)),\n"
+            "    re_path(r'^swagger\\.json$', schema_view.without_ui(cache_timeout=0)),\n"
+            "    path('own/', other.without_ui())")
+    imports = "from library.schema import schema_view\nfrom library.other import other\n"
+    root = project(tmp_path, ROOT, **{"library/schema.py": SCHEMA, "library/views.py": VIEWS,
+                                      "library/other.py": "from elsewhere import get_schema_view\n"
+                                                          "other = get_schema_view()\n",
+                                      "docs/__init__.py": "", "docs/urls.py": docs(line, imports)})
+    urls = read_urlconf(root, read_django(root))
+    assert urls is not None
+    assert [s.path for s in urls.schemas] == ["/api/docs/swagger.json", "/api/docs/swagger/?format=openapi"]
+    app = app_setup(root)
+    reason = next(d.source for d in app.decisions if d.key == "phases" and "OpenAPI" in d.source)
+    assert reason == ("docs/urls.py:7: drf-yasg serves its OpenAPI document at /api/docs/swagger.json "
+                      "(get_schema_view().without_ui()'s route): the api phase tests the app against it "
+                      "(schemathesis)")
