@@ -69,6 +69,13 @@ _SPECTACULAR_VIEWS = frozenset({"SpectacularAPIView", "SpectacularJSONAPIView", 
 _YASG_DOCUMENT = frozenset({"without_ui", "as_cached_view"})
 # A route's captured format (path()'s <format>, re_path's (?P<format>...)): the JSON one is asked for
 _FORMAT_PARAMETER = re.compile(r"<(?:\w+:)?format>|\(\?P<format>[^()]*\)")
+# DRF's token logins, by the view a route names (a project's subclass of one too), as each documents them:
+# simplejwt's TokenObtainPairView answers {"refresh", "access"} and its TokenObtainSlidingView {"token"},
+# both reading the user model's USERNAME_FIELD and "password", the token sent back after its
+# AUTH_HEADER_TYPES ("Bearer" by default); DRF's obtain_auth_token (ObtainAuthToken) reads "username" and
+# "password", answers {"token"} and reads it back after "Token".
+_TOKEN_VIEWS = {"TokenObtainPairView": "$.access", "TokenObtainSlidingView": "$.token",
+                "ObtainAuthToken": "$.token", "obtain_auth_token": "$.token"}
 _LOGIN_DECORATORS = frozenset({"staff_member_required", "user_passes_test", "superuser_required"})
 
 
@@ -108,6 +115,9 @@ class UrlConf:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     # The routes of views that serve the OpenAPI document (full path, include prefixes applied)
     schemas: list[Served] = field(default_factory=list)
+    # DRF's token logins (_TOKEN_VIEWS): (full path, where, the token's JSONPath, the scheme, the account's
+    # field of the body)
+    token_logins: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
     @property
     def root(self) -> bool | None:
@@ -218,6 +228,8 @@ class _Reader:
         self.root_unknown = False
         self.logins: list[tuple[str, str, str]] = []
         self.schemas: list[Served] = []
+        self.token_logins: list[tuple[str, str, str, str, str]] = []
+        self.facts = facts
 
     # ------------------------------------------------------------------ modules and names
 
@@ -229,7 +241,7 @@ class _Reader:
         # a route of the document itself before a docs page that answers it on request
         schemas = sorted(self.schemas, key=lambda s: "?" in s.path)
         return UrlConf(module, loaded[1], self.routes, self.unread, self.root_unknown, self.whitenoise,
-                       self.logins, schemas)
+                       self.logins, schemas, self.token_logins)
 
     def module(self, name: str) -> tuple[ast.Module, str, bool] | None:
         """(tree, file relative to the folder, whether a package) of the project's module *name*."""
@@ -421,6 +433,7 @@ class _Reader:
             if self._auth_login_view(module, view):
                 self.logins.append((self.routes[-1].path, where, "username"))
             self._schema(module, view, chain, piece)
+            self._token_login(module, view, where)
             return
         if depth >= _DEPTH:
             self.unread.append(f"{where}: included {_DEPTH} deep")
@@ -511,6 +524,47 @@ class _Reader:
             return False
         kind, owner, name = self.resolve_expr(module, view.func.value)
         return kind == "outside" and name == "LoginView" and owner.startswith("django.contrib.auth")
+
+    def _token_login(self, module: str, view: ast.expr, where: str) -> None:
+        """Record the route just added when its view is one of DRF's token logins (:data:`_TOKEN_VIEWS`)."""
+        func = view.func if isinstance(view, ast.Call) else None
+        if isinstance(func, ast.Attribute) and func.attr == "as_view":
+            names = self.klass(module, func.value).outside
+        elif isinstance(view, ast.Name | ast.Attribute):
+            kind, _, name = self.resolve_expr(module, view)
+            names = [name] if kind == "outside" else []
+        else:
+            return
+        found = next((n for n in names if n in _TOKEN_VIEWS), "")
+        if not found or self.routes[-1].parameters:
+            return
+        simplejwt = found.startswith("Token")
+        scheme = (self.facts.jwt_header_type or "Bearer") if simplejwt else "Token"
+        field = self.username_field() if simplejwt else "username"
+        self.token_logins.append((self.routes[-1].path, where, _TOKEN_VIEWS[found], scheme, field))
+
+    def username_field(self) -> str:
+        """The USERNAME_FIELD of the project's AUTH_USER_MODEL as its class (or a base in the project) sets
+        it; "username" for Django's User or one that does not say."""
+        app, _, name = self.facts.auth_user_model.partition(".")
+        todo = [(f"{app}.models", name)] if app and name else []
+        for _ in range(6):
+            if not todo:
+                break
+            module, name = todo.pop()
+            node = self.definition(module, name)
+            if not isinstance(node, ast.ClassDef):
+                break
+            for item in node.body:
+                value = getattr(item, "value", None)
+                if _assigned_name(item) == "USERNAME_FIELD" and isinstance(value, ast.Constant) \
+                        and isinstance(value.value, str):
+                    return value.value
+            for base in node.bases:
+                kind, owner, base_name = self.resolve_expr(module, base)
+                if kind == "def":
+                    todo.append((owner, base_name))
+        return "username"
 
     def _schema(self, module: str, view: ast.expr, chain: tuple[_Piece, ...], piece: _Piece) -> None:
         """Record the route of *view* when it serves the OpenAPI document (:data:`_SPECTACULAR_VIEWS` ...),

@@ -82,3 +82,66 @@ def test_the_document_route_comes_before_a_docs_page_and_a_view_of_another_packa
     assert reason == ("docs/urls.py:7: drf-yasg serves its OpenAPI document at /api/docs/swagger.json "
                       "(get_schema_view().without_ui()'s route): the api phase tests the app against it "
                       "(schemathesis)")
+
+
+# A DRF API behind simplejwt (its quick start: path("api/token/", TokenObtainPairView.as_view())), every view
+# asking for a login by default, and a user model that logs in by email
+JWT_SETTINGS = ("\nAUTH_USER_MODEL = 'accounts.User'\nREST_FRAMEWORK = {\n    'DEFAULT_PERMISSION_CLASSES': "
+                "['rest_framework.permissions.IsAuthenticated'],\n    'DEFAULT_AUTHENTICATION_CLASSES': "
+                "['rest_framework_simplejwt.authentication.JWTAuthentication'],\n}\n")
+ACCOUNTS = ("from django.contrib.auth.models import AbstractUser\nfrom django.db import models\n\n\n"
+            "class Base(AbstractUser):\n    USERNAME_FIELD = 'email'\n    REQUIRED_FIELDS = ['username']\n"
+            "\n\nclass User(Base):\n    email = models.EmailField(unique=True)\n")
+SIMPLEJWT = "from rest_framework_simplejwt.views import TokenObtainPairView\n"
+
+
+def urlconf(imports: str, login: str, items: str = "api/items/") -> str:
+    return (f"from django.urls import path\n{imports}from library.views import Items\n\nurlpatterns = [\n"
+            f"    path({login}),\n    path('{items}', Items.as_view()),\n]\n")
+
+
+def drf_project(tmp_path, urls: str, settings: str = JWT_SETTINGS, **files: str):
+    from test_init_django_urlconf import SETTINGS
+
+    return project(tmp_path, urls, **{"library/settings.py": SETTINGS + settings, "library/views.py": VIEWS,
+                                      "accounts/__init__.py": "", "accounts/models.py": ACCOUNTS, **files})
+
+
+@pytest.mark.parametrize(("urls", "settings", "expected"), [
+    # simplejwt (django-rest-framework-simplejwt.readthedocs.io, Getting started: POST the user model's
+    # USERNAME_FIELD and password, get {"access", "refresh"}; "Authorization: Bearer <access>")
+    (urlconf(SIMPLEJWT, "'api/token/', TokenObtainPairView.as_view()"), JWT_SETTINGS,
+     ("/api/token/", "/api/items/", "$.access", "Bearer", "email")),
+    # a project's own subclass, AUTH_HEADER_TYPES = ('JWT',), Django's own User
+    (urlconf("from library.auth import LoginView\n", "'auth/login/', LoginView.as_view()", "items/"),
+     JWT_SETTINGS.replace("AUTH_USER_MODEL = 'accounts.User'",
+                          "SIMPLE_JWT = {'AUTH_HEADER_TYPES': ('JWT',)}"),
+     ("/auth/login/", "/items/", "$.access", "JWT", "username")),
+    # DRF's authtoken (django-rest-framework.org, TokenAuthentication: POST username and password to
+    # obtain_auth_token, get {"token"}; "Authorization: Token <token>")
+    (urlconf("from rest_framework.authtoken import views\n", "'api-token-auth/', views.obtain_auth_token"),
+     JWT_SETTINGS, ("/api-token-auth/", "/api/items/", "$.token", "Token", "username")),
+])
+def test_drf_s_token_logins_give_the_login_flow(tmp_path, urls, settings, expected):
+    from echotune_ci.project.init import _login_flow, init_project
+
+    root = drf_project(tmp_path, urls, settings, **{
+        "library/auth.py": f"{SIMPLEJWT}\n\nclass LoginView(TokenObtainPairView):\n    pass\n"})
+    result = init_project(root, ref="0" * 40)
+    flow = _login_flow(root, result.app)
+    assert (flow["login"], flow["protected"], flow["token"], flow["scheme"], flow["user_field"]) == expected
+    login, _, token, scheme, field = expected
+    text = (root / "echotune.toml").read_text()
+    account = 'email = "demo@example.com"' if field == "email" else 'username = "demo"'
+    assert (f'[api.login]\npath = "{login}"\njson = {{ {account}, password = "change-me" }}\n'
+            f'token_field = "{token.removeprefix("$.")}"\n') in text
+    assert (f'scheme = "{scheme}"' in text) == (scheme != "Bearer")
+
+
+def test_a_token_login_with_no_route_behind_it_gives_no_flow(tmp_path):
+    # DRF's default permission is AllowAny (the logistics portal sets none): nothing to show the token works
+    from echotune_ci.project.init import _login_flow, init_project
+
+    urls = urlconf(SIMPLEJWT, "'api/token/', TokenObtainPairView.as_view()")
+    root = drf_project(tmp_path, urls, JWT_SETTINGS.replace("IsAuthenticated", "AllowAny"))
+    assert _login_flow(root, init_project(root, ref="0" * 40).app) == {}
