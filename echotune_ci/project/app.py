@@ -1714,9 +1714,10 @@ def _django_login(app: AppSetup, urls: UrlConf | None) -> None:
         # behind a login take the token; a flow needs one of them to show it works
         behind = next((r.path for r in urls.routes if r.login and r.get and not r.parameters
                        and not r.redirects and "admin" not in r.path), "")
-        if behind:
+        if behind or not token:  # a session's flow is written without a route behind it, a token's is not
             app.django_login = {"login": login, "protected": behind, "source": where.rsplit(":", 1)[0],
-                                "user_field": user_field, "token": token, "scheme": scheme}
+                                "user_field": user_field, "token": token, "scheme": scheme,
+                                "cookie": "" if token else "yes"}
 
 
 def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,

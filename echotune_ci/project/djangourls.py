@@ -76,6 +76,8 @@ _FORMAT_PARAMETER = re.compile(r"<(?:\w+:)?format>|\(\?P<format>[^()]*\)")
 # "password", answers {"token"} and reads it back after "Token".
 _TOKEN_VIEWS = {"TokenObtainPairView": "$.access", "TokenObtainSlidingView": "$.token",
                 "ObtainAuthToken": "$.token", "obtain_auth_token": "$.token"}
+# What a DRF view reads of the request's body: request.data.get("email"), request.data["password"]
+_DATA_FIELD = re.compile(r"""\brequest\.data(?:\.get\(\s*|\[\s*)['"](\w+)['"]""")
 _LOGIN_DECORATORS = frozenset({"staff_member_required", "user_passes_test", "superuser_required"})
 
 
@@ -536,12 +538,38 @@ class _Reader:
         else:
             return
         found = next((n for n in names if n in _TOKEN_VIEWS), "")
-        if not found or self.routes[-1].parameters:
+        if self.routes[-1].parameters:
+            return
+        if not found:
+            own = self._own_login(module, func.value) if isinstance(func, ast.Attribute) else None
+            if own is not None:
+                self.token_logins.append((self.routes[-1].path, where, *own))
             return
         simplejwt = found.startswith("Token")
         scheme = (self.facts.jwt_header_type or "Bearer") if simplejwt else "Token"
         field = self.username_field() if simplejwt else "username"
         self.token_logins.append((self.routes[-1].path, where, _TOKEN_VIEWS[found], scheme, field))
+
+    def _own_login(self, module: str, expr: ast.expr) -> tuple[str, str, str] | None:
+        """(token, scheme, the account's field) of a project's own DRF login view: a class whose ``post``
+        calls Django's ``authenticate()`` with what it reads of ``request.data`` (the logistics portal's
+        ``LoginView``: ``email`` and ``password``), and answers the token in a JSON field (``access``,
+        ``token``, ``access_token``) or sets it as a cookie (token "": a session flow, whose cookie the
+        requests after it carry); None for any other view."""
+        kind, owner, name = self.resolve_expr(module, expr)
+        node = self.definition(owner, name) if kind == "def" else None
+        post = next((item for item in node.body if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                     and item.name == "post"), None) if isinstance(node, ast.ClassDef) else None
+        text = _text(post) if post is not None else ""
+        if "authenticate(" not in text:
+            return None
+        fields = [f for f in _DATA_FIELD.findall(text) if f != "password"]
+        field = next((f for f in ("email", "username") if f in fields), fields[0] if fields else "username")
+        if "set_cookie(" in text:
+            return "", "Bearer", field
+        key = next((k for k in ("access", "access_token", "token")
+                    if re.search(rf"['\"]{k}['\"]\s*:", text)), "")
+        return (f"$.{key}", self.facts.jwt_header_type or "Bearer", field) if key else None
 
     def username_field(self) -> str:
         """The USERNAME_FIELD of the project's AUTH_USER_MODEL as its class (or a base in the project) sets

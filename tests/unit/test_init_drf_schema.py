@@ -145,3 +145,47 @@ def test_a_token_login_with_no_route_behind_it_gives_no_flow(tmp_path):
     urls = urlconf(SIMPLEJWT, "'api/token/', TokenObtainPairView.as_view()")
     root = drf_project(tmp_path, urls, JWT_SETTINGS.replace("IsAuthenticated", "AllowAny"))
     assert _login_flow(root, init_project(root, ref="0" * 40).app) == {}
+
+
+# The logistics portal's own login (users/views.py at 73297d6, trimmed): authenticate() with the body's email
+# and password, the tokens set as httpOnly cookies that its CookieJWTAuthentication reads back
+COOKIE = "            response.set_cookie(key='access_token', value=str(refresh.access_token))\n"
+OWN_LOGIN = ("from django.contrib.auth import authenticate\nfrom django.http import JsonResponse\n"
+             "from rest_framework.views import APIView\nfrom rest_framework.permissions import AllowAny\n"
+             "from rest_framework_simplejwt.tokens import RefreshToken\n\n\nclass LoginView(APIView):\n"
+             "    permission_classes = [AllowAny]\n\n    def post(self, request):\n"
+             "        email = request.data.get('email')\n        password = request.data.get('password')\n"
+             "        user = authenticate(email=email, password=password)\n        if user is not None:\n"
+             "            refresh = RefreshToken.for_user(user)\n"
+             "            response = JsonResponse({'message': 'Login successful'})\n"
+             f"{COOKIE}            return response\n"
+             "        return JsonResponse({'error': 'Invalid credentials'}, status=401)\n")
+REPORTS = ("from rest_framework import viewsets\nfrom rest_framework.permissions import IsAuthenticated\n\n\n"
+           "class ReportViewSet(viewsets.ModelViewSet):\n    permission_classes = [IsAuthenticated]\n")
+
+
+@pytest.mark.parametrize(("login", "expected"), [
+    (OWN_LOGIN, ("", "email", "yes")),
+    # the same view answering the token instead: {"access": ..., "refresh": ...}
+    (OWN_LOGIN.replace("JsonResponse({'message': 'Login successful'})",
+                       "JsonResponse({'access': str(refresh.access_token), 'refresh': str(refresh)})")
+              .replace(COOKIE, ""),
+     ("$.access", "email", "")),
+])
+def test_a_login_view_of_the_project_s_own_gives_a_session_or_token_flow(tmp_path, login, expected):
+    from echotune_ci.project.init import _login_flow, init_project
+
+    urls = ("from django.urls import include, path\nfrom rest_framework import routers\n"
+            "from users.views import LoginView\nfrom reports.views import ReportViewSet\n\n"
+            "router = routers.DefaultRouter()\nrouter.register(r'reports', ReportViewSet)\n\n"
+            "urlpatterns = [\n    path('api/auth/login/', LoginView.as_view()),\n"
+            "    path('api/', include(router.urls)),\n]\n")
+    root = project(tmp_path, urls, **{"users/__init__.py": "", "users/views.py": login,
+                                      "reports/__init__.py": "", "reports/views.py": REPORTS})
+    flow = _login_flow(root, init_project(root, ref="0" * 40).app)
+    assert (flow["login"], flow["protected"]) == ("/api/auth/login/", "/api/reports/")
+    assert (flow["token"], flow["user_field"], flow.get("cookie")) == expected
+    text = (root / "echotune.toml").read_text()
+    assert '[api.login]\npath = "/api/auth/login/"\njson = { email = "demo@example.com", password = ' \
+           '"change-me" }\n' in text
+    assert ("session = true" in text) == (not expected[0])
