@@ -313,17 +313,26 @@ def own_status_check(result: PhaseResult) -> Check | None:
 _NOT_SCANNED = re.compile(r"^[\w.-]+: not scanned: (.+?): ")
 
 
+# The api phase's warning on the operations its time cap left untested ("GET /orders/, POST /orders/")
+_NOT_REACHED = re.compile(r"^api: the time cap \([^)]*\) stopped the contract test before (.+)$")
+
+
 def unscanned_paths(baseline: list[PhaseResult], phase: str) -> set[str]:
-    """The files *phase*'s base results say a check could not scan (a semgrep rule that timed out on it):
-    what the base has there is unknown, so a finding the head has there is not "new". A web-only pull
-    request of imputnet/cobalt had "2 new finding(s)" (regex_dos in api/src/core/api.js, which both builds
-    failed to scan under load) in a file it did not touch."""
-    return {m.group(1) for b in baseline if b.phase == phase for note in b.notes
-            if (m := _NOT_SCANNED.match(note))}
+    """The files *phase*'s base results say a check could not scan (a semgrep rule that timed out on it),
+    and the paths of the operations the api phase's time cap left untested: what the base has there is
+    unknown, so a finding the head has there is not "new". A web-only pull request of imputnet/cobalt had
+    "2 new finding(s)" (regex_dos in api/src/core/api.js, which both builds failed to scan under load) in a
+    file it did not touch; the logistics portal's head, whose contract test the cap stopped earlier than the
+    base's, had "22 of the base's gone" at operations it never sent a request to."""
+    files = {m.group(1) for b in baseline if b.phase == phase for note in b.notes
+             if (m := _NOT_SCANNED.match(note))}
+    operations = {operation.split(" ", 1)[-1] for b in baseline if b.phase == phase for warning in b.warnings
+                  if (m := _NOT_REACHED.match(warning)) for operation in m.group(1).split(", ")}
+    return files | operations
 
 
 def in_files(finding: Finding, paths: set[str]) -> bool:
-    """Whether *finding* lies in one of the files *paths* (:func:`unscanned_paths`)."""
+    """Whether *finding* lies in one of the files or operation paths *paths* (:func:`unscanned_paths`)."""
     return finding.location is not None and finding.location.path in paths
 
 
@@ -363,7 +372,8 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str,
         detail += f", {known_count} known from the base"
     if unsure:
         places = sorted({f.location.path for f in unsure if f.location is not None})
-        unfinished = "which the base's scan did not finish (not called new)"
+        unfinished = ("which the base's contract test did not reach before its time cap (not called new)"
+                      if result.phase == "api" else "which the base's scan did not finish (not called new)")
         detail += f", {len(unsure)} in {first_named(places)}, {unfinished}"
     return Check(result.phase, "findings", status, detail), known_count
 

@@ -58,6 +58,7 @@ from .environment import (generated_differences, head_code, python_difference, r
                           setup_differences, temporary_venv_homes)
 from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
+from .settingsdb import shared_settings_databases
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..runner import PreparedApp, RunOutcome
@@ -382,7 +383,11 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
     caches = shared_caches({**head_more, **settings[0]}, {**base_more, **settings[1]},
                            {**settings[2], **origin}, reads)
     python = python_difference(head.app.environment(), base.app.environment(), (cfg.root, base_cfg.root))
-    return said + shared_databases(*settings) + caches + literal + static + ([python] if python else [])
+    # a DATABASES entry whose server and name the settings' code holds (a literal, or a default no variable
+    # of either build sets): no environment names it, the logistics portal's base ran on the head's schema
+    databases = shared_databases(*settings) or \
+        shared_settings_databases(head.app.root, base.app.root, settings[0], settings[1])
+    return said + databases + caches + literal + static + ([python] if python else [])
 
 
 def _database_settings(cfg: Config, base_cfg: Config, head: App,

@@ -825,8 +825,10 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
                         if r[0] not in own])
     _secrets_taken(app, folder, read)
     _python_audit(app, deps)
-    served = served_document(sources, folder)
     urls = read_urlconf(folder, django)
+    # the URLconf's route of a schema view carries its include() prefixes and drf-yasg's format, which a
+    # reading of one file misses (drf-yasg's "^swagger\.json$": no document found, no api phase)
+    served = urls.schemas[0] if urls is not None and urls.schemas else served_document(sources, folder)
     _ready(app, ins, sources, folder, urls, served)
     if django is not None and django.allauth_mandatory and app.django_login.get("user_field") == "login":
         app.check("build", f"{django.allauth_mandatory} sets ACCOUNT_EMAIL_VERIFICATION = \"mandatory\": "
@@ -1712,13 +1714,9 @@ def _python_audit(app: AppSetup, deps: PythonDeps) -> None:
         )
 
 
-def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
-           urls: UrlConf | None = None, served: Served | None = None,
-           files: FileRoutes | None = None) -> None:
-    """The ready URL, and whether "/" answers (else no frontend phase); *urls*: a Django project's
-    URLconf as :func:`.djangourls.read_urlconf` read it, None when there is none to read; *served*:
-    where the code serves its OpenAPI document (:func:`.openapi.served_document` of *sources*); *files*:
-    the routes a framework makes of route files (Nitro's ``server/api/``), which no call declares."""
+def _django_login(app: AppSetup, urls: UrlConf | None) -> None:
+    """The login the URLconf routes (:attr:`.djangourls.UrlConf.logins`, ``token_logins``), with a route
+    behind it, as ``app.django_login``."""
     if urls is not None and urls.logins:
         login, where, user_field = urls.logins[0]
         # a page of its own behind login_required; the admin's index sends users to its own login
@@ -1726,6 +1724,26 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
                        and not r.redirects and "admin" not in r.path and r.path != login), "")
         app.django_login = {"login": login, "protected": behind, "source": where.rsplit(":", 1)[0],
                             "user_field": user_field}
+    if urls is not None and urls.token_logins:
+        login, where, token, scheme, user_field = urls.token_logins[0]
+        # an API's token login (simplejwt, DRF's authtoken) before a form login beside it: its routes
+        # behind a login take the token; a flow needs one of them to show it works
+        behind = next((r.path for r in urls.routes if r.login and r.get and not r.parameters
+                       and not r.redirects and "admin" not in r.path), "")
+        if behind or not token:  # a session's flow is written without a route behind it, a token's is not
+            app.django_login = {"login": login, "protected": behind, "source": where.rsplit(":", 1)[0],
+                                "user_field": user_field, "token": token, "scheme": scheme,
+                                "cookie": "" if token else "yes"}
+
+
+def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
+           urls: UrlConf | None = None, served: Served | None = None,
+           files: FileRoutes | None = None) -> None:
+    """The ready URL, and whether "/" answers (else no frontend phase); *urls*: a Django project's
+    URLconf as :func:`.djangourls.read_urlconf` read it, None when there is none to read; *served*:
+    where the code serves its OpenAPI document (:func:`.openapi.served_document` of *sources*); *files*:
+    the routes a framework makes of route files (Nitro's ``server/api/``), which no call declares."""
+    _django_login(app, urls)
     if ins.health is not None:
         app.ready_path = ins.health.command
         app.decide("ready_url", app.ready_path, ins.health.source)

@@ -83,6 +83,10 @@ class DjangoFacts:
     root_urlconf_file: str = ""
     # REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] as written ("" when unset: DRF's AllowAny)
     drf_permissions: str = ""
+    # AUTH_USER_MODEL as written ("users.CustomUser"), "" for Django's own User; SIMPLE_JWT's first
+    # AUTH_HEADER_TYPES ("" for its default, "Bearer")
+    auth_user_model: str = ""
+    jwt_header_type: str = ""
     # WHITENOISE_ROOT set: WhiteNoise may answer "/" with an index.html the URLconf does not route
     whitenoise_root: bool = False
     # The settings file that sets django-allauth's ACCOUNT_EMAIL_VERIFICATION = "mandatory" ("" when none
@@ -540,6 +544,10 @@ def _read_urlconf_settings(folder: Path, settings: Path, facts: DjangoFacts) -> 
         m = _DRF_PERMISSIONS.search(text)
         if m and not facts.drf_permissions:
             facts.drf_permissions = m.group(1)
+        m = re.search(r"""^AUTH_USER_MODEL\s*=\s*['"](\w+\.\w+)['"]""", text, re.M)
+        facts.auth_user_model = facts.auth_user_model or (m.group(1) if m else "")
+        m = re.search(r"""['"]AUTH_HEADER_TYPES['"]\s*:\s*[(\[]?\s*['"](\w+)['"]""", text)
+        facts.jwt_header_type = facts.jwt_header_type or (m.group(1) if m else "")
         facts.whitenoise_root = facts.whitenoise_root or bool(re.search(r"^WHITENOISE_ROOT\s*=", text, re.M))
         if not facts.allauth_mandatory and _ALLAUTH_MANDATORY.search(text):
             facts.allauth_mandatory = path.relative_to(folder).as_posix()

@@ -32,6 +32,7 @@ from pathlib import Path
 from .django import DjangoFacts
 from .files import python_module, read_text
 from .health import _names_login, loadable
+from .openapi import Served
 from .pyimports import import_table
 
 _DEPTH = 10  # include()s nested deeper are not followed
@@ -63,6 +64,25 @@ _ACTION_BASES = {"list": frozenset({"ModelViewSet", "ReadOnlyModelViewSet", "Lis
                  "retrieve": frozenset({"ModelViewSet", "ReadOnlyModelViewSet", "RetrieveModelMixin"})}
 _DRF = re.compile(r"APIView$|ViewSet$")
 _DEFS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+# The views that serve an OpenAPI document, as each package's documented URLconf routes them:
+# drf-spectacular's SpectacularAPIView (YAML; SpectacularJSONAPIView's JSON); drf-yasg's
+# get_schema_view(...) class, whose without_ui() (or as_cached_view()) serves the document in the format
+# the route captures (`swagger<format>/`, `^swagger(?P<format>\.json|\.yaml)$`) and whose with_ui("swagger")
+# page answers ?format=openapi with it (its _SpecRenderer's format "openapi", what the page itself
+# fetches); DRF's own get_schema_view() (rest_framework.schemas), a view answering YAML.
+_SPECTACULAR_VIEWS = frozenset({"SpectacularAPIView", "SpectacularJSONAPIView", "SpectacularYAMLAPIView"})
+_YASG_DOCUMENT = frozenset({"without_ui", "as_cached_view"})
+# A route's captured format (path()'s <format>, re_path's (?P<format>...)): the JSON one is asked for
+_FORMAT_PARAMETER = re.compile(r"<(?:\w+:)?format>|\(\?P<format>[^()]*\)")
+# DRF's token logins, by the view a route names (a project's subclass of one too), as each documents them:
+# simplejwt's TokenObtainPairView answers {"refresh", "access"} and its TokenObtainSlidingView {"token"},
+# both reading the user model's USERNAME_FIELD and "password", the token sent back after its
+# AUTH_HEADER_TYPES ("Bearer" by default); DRF's obtain_auth_token (ObtainAuthToken) reads "username" and
+# "password", answers {"token"} and reads it back after "Token".
+_TOKEN_VIEWS = {"TokenObtainPairView": "$.access", "TokenObtainSlidingView": "$.token",
+                "ObtainAuthToken": "$.token", "obtain_auth_token": "$.token"}
+# What a DRF view reads of the request's body: request.data.get("email"), request.data["password"]
+_DATA_FIELD = re.compile(r"""\brequest\.data(?:\.get\(\s*|\[\s*)['"](\w+)['"]""")
 _LOGIN_DECORATORS = frozenset({"staff_member_required", "user_passes_test", "superuser_required"})
 
 
@@ -101,6 +121,11 @@ class UrlConf:
     # "login/", LoginView.as_view()) and django-allauth's (allauth.urls' "login/"): (full path, where, the
     # form's field for the account: "username" for Django's, "login" for allauth's)
     logins: list[tuple[str, str, str]] = field(default_factory=list)
+    # The routes of views that serve the OpenAPI document (full path, include prefixes applied)
+    schemas: list[Served] = field(default_factory=list)
+    # DRF's token logins (_TOKEN_VIEWS): (full path, where, the token's JSONPath, the scheme, the account's
+    # field of the body)
+    token_logins: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
     @property
     def root(self) -> bool | None:
@@ -219,6 +244,9 @@ class _Reader:
         self.unread: list[str] = []
         self.root_unknown = False
         self.logins: list[tuple[str, str, str]] = []
+        self.schemas: list[Served] = []
+        self.token_logins: list[tuple[str, str, str, str, str]] = []
+        self.facts = facts
 
     # ------------------------------------------------------------------ modules and names
 
@@ -227,8 +255,10 @@ class _Reader:
         if loaded is None or not self._assigns(loaded[0], "urlpatterns"):
             return None
         self._walk(module, self._patterns(module, "urlpatterns", frozenset()), (), 0, frozenset({module}))
+        # a route of the document itself before a docs page that answers it on request
+        schemas = sorted(self.schemas, key=lambda s: "?" in s.path)
         return UrlConf(module, loaded[1], self.routes, self.unread, self.root_unknown, self.whitenoise,
-                       self.logins)
+                       self.logins, schemas, self.token_logins)
 
     def module(self, name: str) -> tuple[ast.Module, str, bool] | None:
         """(tree, file relative to the folder, whether a package) of the project's module *name*."""
@@ -425,6 +455,8 @@ class _Reader:
                       self.renders(module, view))
             if self._auth_login_view(module, view):
                 self.logins.append((self.routes[-1].path, where, "username"))
+            self._schema(module, view, chain, piece)
+            self._token_login(module, view, where)
             return
         if depth >= _DEPTH:
             self.unread.append(f"{where}: included {_DEPTH} deep")
@@ -515,6 +547,126 @@ class _Reader:
             return False
         kind, owner, name = self.resolve_expr(module, view.func.value)
         return kind == "outside" and name == "LoginView" and owner.startswith("django.contrib.auth")
+
+    def _token_login(self, module: str, view: ast.expr, where: str) -> None:
+        """Record the route just added when its view is one of DRF's token logins (:data:`_TOKEN_VIEWS`)."""
+        func = view.func if isinstance(view, ast.Call) else None
+        if isinstance(func, ast.Attribute) and func.attr == "as_view":
+            names = self.klass(module, func.value).outside
+        elif isinstance(view, ast.Name | ast.Attribute):
+            kind, _, name = self.resolve_expr(module, view)
+            names = [name] if kind == "outside" else []
+        else:
+            return
+        found = next((n for n in names if n in _TOKEN_VIEWS), "")
+        if self.routes[-1].parameters:
+            return
+        if not found:
+            own = self._own_login(module, func.value) if isinstance(func, ast.Attribute) else None
+            if own is not None:
+                self.token_logins.append((self.routes[-1].path, where, *own))
+            return
+        simplejwt = found.startswith("Token")
+        scheme = (self.facts.jwt_header_type or "Bearer") if simplejwt else "Token"
+        field = self.username_field() if simplejwt else "username"
+        self.token_logins.append((self.routes[-1].path, where, _TOKEN_VIEWS[found], scheme, field))
+
+    def _own_login(self, module: str, expr: ast.expr) -> tuple[str, str, str] | None:
+        """(token, scheme, the account's field) of a project's own DRF login view: a class whose ``post``
+        calls Django's ``authenticate()`` with what it reads of ``request.data`` (the logistics portal's
+        ``LoginView``: ``email`` and ``password``), and answers the token in a JSON field (``access``,
+        ``token``, ``access_token``) or sets it as a cookie (token "": a session flow, whose cookie the
+        requests after it carry); None for any other view."""
+        kind, owner, name = self.resolve_expr(module, expr)
+        node = self.definition(owner, name) if kind == "def" else None
+        post = next((item for item in node.body if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                     and item.name == "post"), None) if isinstance(node, ast.ClassDef) else None
+        text = _text(post) if post is not None else ""
+        if "authenticate(" not in text:
+            return None
+        fields = [f for f in _DATA_FIELD.findall(text) if f != "password"]
+        field = next((f for f in ("email", "username") if f in fields), fields[0] if fields else "username")
+        if "set_cookie(" in text:
+            return "", "Bearer", field
+        key = next((k for k in ("access", "access_token", "token")
+                    if re.search(rf"['\"]{k}['\"]\s*:", text)), "")
+        return (f"$.{key}", self.facts.jwt_header_type or "Bearer", field) if key else None
+
+    def username_field(self) -> str:
+        """The USERNAME_FIELD of the project's AUTH_USER_MODEL as its class (or a base in the project) sets
+        it; "username" for Django's User or one that does not say."""
+        app, _, name = self.facts.auth_user_model.partition(".")
+        todo = [(f"{app}.models", name)] if app and name else []
+        for _ in range(6):
+            if not todo:
+                break
+            module, name = todo.pop()
+            node = self.definition(module, name)
+            if not isinstance(node, ast.ClassDef):
+                break
+            for item in node.body:
+                value = getattr(item, "value", None)
+                if _assigned_name(item) == "USERNAME_FIELD" and isinstance(value, ast.Constant) \
+                        and isinstance(value.value, str):
+                    return value.value
+            for base in node.bases:
+                kind, owner, base_name = self.resolve_expr(module, base)
+                if kind == "def":
+                    todo.append((owner, base_name))
+        return "username"
+
+    def _schema(self, module: str, view: ast.expr, chain: tuple[_Piece, ...], piece: _Piece) -> None:
+        """Record the route of *view* when it serves the OpenAPI document (:data:`_SPECTACULAR_VIEWS` ...),
+        with the JSON format asked for where the route captures one."""
+        found = self._schema_view(module, view)
+        if found is None:
+            return
+        framework, how, query = found
+        fixed = _Piece(_FORMAT_PARAMETER.sub(".json", piece.text), piece.regex, piece.where)
+        full = _full_path(chain + (fixed,))
+        if any(param for _, param in (p.shown() for p in chain + (fixed,))):
+            return  # a parameter other than the format: no one path to ask
+        self.schemas.append(Served(full + query, piece.where, framework, how))
+
+    def _schema_view(self, module: str, view: ast.expr, depth: int = 0) -> tuple[str, str, str] | None:
+        """(package, how the route names it, query to add) when *view* serves an OpenAPI document."""
+        if depth > 4:
+            return None
+        if isinstance(view, ast.Name | ast.Attribute):  # schema = get_schema_view(...); path("x", schema)
+            kind, owner, name = self.resolve_expr(module, view)
+            node = self.definition(owner, name) if kind == "def" else None
+            value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+            return self._schema_view(owner, value, depth + 1) if value is not None else None
+        if not isinstance(view, ast.Call):
+            return None
+        func = view.func
+        if isinstance(func, ast.Attribute) and func.attr == "as_view":
+            kind, owner, name = self.resolve_expr(module, func.value)
+            if kind == "outside" and owner.startswith("drf_spectacular") and name in _SPECTACULAR_VIEWS:
+                return "drf-spectacular", f"{name}'s route", ""
+            return None
+        if isinstance(func, ast.Attribute) and func.attr in (*_YASG_DOCUMENT, "with_ui"):
+            if not self._made_by(module, func.value, "drf_yasg"):
+                return None
+            if func.attr in _YASG_DOCUMENT:
+                return "drf-yasg", f"get_schema_view().{func.attr}()'s route", ""
+            ui = view.args[0] if view.args else _keyword(view, "renderer")
+            page = ui.value if isinstance(ui, ast.Constant) and isinstance(ui.value, str) else "swagger"
+            return "drf-yasg", f"the {page} page's document (?format=openapi)", "?format=openapi"
+        kind, owner, name = self.resolve_expr(module, func)
+        if kind == "outside" and name == "get_schema_view" and owner.startswith("rest_framework.schemas"):
+            return "Django REST framework", "get_schema_view()'s route", ""
+        return None
+
+    def _made_by(self, module: str, expr: ast.expr, package: str) -> bool:
+        """Whether *expr* (a name) is bound to ``get_schema_view(...)`` of *package*."""
+        kind, owner, name = self.resolve_expr(module, expr)
+        node = self.definition(owner, name) if kind == "def" else None
+        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        if not isinstance(value, ast.Call):
+            return False
+        kind, source, called = self.resolve_expr(owner, value.func)
+        return kind == "outside" and called == "get_schema_view" and source.startswith(package)
 
     def _add(self, chain: tuple[_Piece, ...], get: bool, login: bool, redirects: bool = False,
              page: bool = False) -> None:

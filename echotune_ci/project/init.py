@@ -411,6 +411,11 @@ def _login_flow(root: Path, app: AppSetup) -> dict[str, str]:
         return _route_module_login(root, app) or _route_file_login(root, app)
     if found or not app.django_login:
         return found
+    if app.django_login.get("token") or app.django_login.get("cookie"):
+        # DRF's token login (simplejwt, authtoken, a view of the project's own): JSON in, a token out or
+        # set as a cookie (a session flow: DRF's APIView is exempt from Django's CSRF check)
+        return {**app.django_login, "user_object": "", "form": "", "csrf": "", "oauth2_form": "",
+                "user_value": "", "form_page": "", "signup": ""}
     return {"user_field": "username", **app.django_login, "token": "", "user_object": "", "scheme": "Bearer",
             "form": "yes", "csrf": "csrftoken", "oauth2_form": "", "user_value": "", "status": "302",
             "form_page": "yes"}

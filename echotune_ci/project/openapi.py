@@ -14,7 +14,9 @@ Each framework's default and the setting that moves it (versions current in
 - Django Ninja: ``openapi.json`` under the prefix ``path("api/", api.urls)``
   mounts the ``NinjaAPI`` at.
 - Litestar: ``/schema/openapi.json`` (``OpenAPIConfig(path=...)``).
-- drf-spectacular: the path ``SpectacularAPIView`` is routed at (YAML).
+- drf-spectacular: the path ``SpectacularAPIView`` is routed at (YAML); in a Django project whose
+  URLconf is read, :mod:`.djangourls` finds it, drf-yasg's and DRF's own schema views, with their
+  include() prefixes, first.
 - NestJS: ``SwaggerModule.setup("api", ...)`` serves the JSON at ``/api-json``
   (or at its ``jsonDocumentUrl``; behind the global prefix with ``useGlobalPrefix: true``).
 - Fastify: ``@fastify/swagger-ui`` serves it at ``{routePrefix}/json``

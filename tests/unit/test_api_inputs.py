@@ -210,6 +210,20 @@ def test_requests_go_to_the_app_with_the_servers_path_only():
     assert target_url({}, "http://127.0.0.1:9") == "http://127.0.0.1:9"
 
 
+def test_a_swagger_2_document_s_paths_are_under_its_base_path():
+    # drf-yasg 1.21.8's document of juliomeza/django-react-logistics-portal (its head's own app, read by
+    # Django's test client): basePath "/api", paths "/addresses/" ...; GET /api/addresses/ answered 200,
+    # GET /addresses/ 404 (Swagger 2.0: "The base path on which the API is served, ... relative to the host")
+    document = {"swagger": "2.0", "host": "testserver", "basePath": "/api", "schemes": ["http"],
+                "paths": {"/addresses/": {}}}
+    assert target_url(document, "http://127.0.0.1:9/") == "http://127.0.0.1:9/api"
+    assert target_url({"swagger": "2.0", "basePath": "/", "paths": {}}, "http://127.0.0.1:9") \
+        == "http://127.0.0.1:9"
+    # an OpenAPI 3 document's basePath is no field of its version: servers decide
+    assert target_url({"openapi": "3.0.2", "basePath": "/api", "paths": {}}, "http://127.0.0.1:9") \
+        == "http://127.0.0.1:9"
+
+
 def test_p95_is_the_nearest_rank():
     # 20 samples: the 19th smallest (ceil(0.95 * 20) = 19), as locust reports it.
     assert p95([float(i) for i in range(1, 21)]) == 19.0

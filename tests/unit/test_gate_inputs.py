@@ -248,3 +248,41 @@ def test_a_finding_of_the_base_the_head_no_longer_has_is_named():
     comment = render_comment(outcome.results, outcome=outcome)
     assert ("### Findings\n\nNone in the head · 3 of the base's gone: PYSEC-2024-48 at requirements.txt:15, "
             "PYSEC-2022-42969 at requirements.txt:192, PYSEC-2024-60 at requirements.txt:136" in comment)
+
+
+def contract_finding(operation: str) -> Finding:
+    method, path = operation.split(" ", 1)
+    return Finding("api/undocumented-status", "medium",
+                   f"{operation} (answered 404): Undocumented status code: Received: 404.", "schemathesis",
+                   Location(path), context=f"{operation} status_code_conformance")
+
+
+def test_an_operation_the_time_cap_left_untested_holds_no_gone_and_no_new_finding():
+    """juliomeza/django-react-logistics-portal under `run --base-ref` (other programs at 89 % of the CPU):
+    the base's contract test reached /carrier-services/ and /carriers/ before its 25 s cap, the head's
+    stopped at POST /auth/refresh/; the comment said "22 of the base's gone: api/undocumented-status at
+    /carrier-services/ ..." of operations the head never sent a request to (its own warning listed them)."""
+    from echotune_ci.results.fingerprint import assign_fingerprints
+
+    def cap(operations: list[str]) -> str:
+        return f"api: the time cap (25s) stopped the contract test before {', '.join(operations)}"
+
+    both = ["GET /addresses/", "POST /auth/login/"]
+    base = PhaseResult("api", findings=assign_fingerprints(
+        [contract_finding(o) for o in [*both, "GET /carrier-services/", "GET /carriers/{id}/"]]),
+        warnings=[cap(["GET /contacts/", "GET /warehouses/"])]).finalize(fail_on="medium")
+    head = PhaseResult("api", findings=assign_fingerprints(
+        [contract_finding(o) for o in [*both, "GET /warehouses/"]]),
+        warnings=[cap(["POST /auth/refresh/", "GET /carrier-services/", "GET /carriers/{id}/",
+                       "GET /contacts/"])]).finalize(fail_on="medium")
+    outcome = evaluate([head], defaults(), [base])
+    assert outcome.gone_findings == []
+    (check,) = [c for c in outcome.checks if c.rule == "findings"]
+    # /warehouses/ was the base's untested: neither new nor known
+    assert check.status == "pass"
+    assert check.detail == ("no new finding, 2 known from the base, 1 in /warehouses/, which the base's "
+                            "contract test did not reach before its time cap (not called new)")
+    # where the head did test it, the base's finding is gone
+    tested = dataclasses.replace(head, warnings=[cap(["GET /contacts/"])])
+    assert evaluate([tested], defaults(), [base]).gone_findings == [
+        "api/undocumented-status at /carrier-services/", "api/undocumented-status at /carriers/{id}/"]
