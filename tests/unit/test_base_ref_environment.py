@@ -100,6 +100,19 @@ def test_node_modules_on_another_file_system_is_linked_package_by_package(
     assert overlaid(base / "node_modules", head / "node_modules")
 
 
+def test_a_head_whose_node_modules_is_a_link_gives_the_base_links_to_the_same_install(tmp_path: Path) -> None:
+    # the head's build resolves its dependencies in the install the link names (the example app's, in the
+    # integration tests): the base's does the same through links of its own, with nothing copied
+    files = {"package.json": '{"name": "app"}', "package-lock.json": json.dumps(LOCK)}
+    head, base = checkout(tmp_path / "head", files), checkout(tmp_path / "base", files)
+    write(tmp_path / "installed" / "node_modules" / "react" / "index.js", "// react\n")
+    (head / "node_modules").symlink_to(tmp_path / "installed" / "node_modules", target_is_directory=True)
+    serve = ServeSettings(setup="npm ci", command="node server.js")
+    assert reuse_environment(serve, head, serve, base) is not None
+    assert overlaid(base / "node_modules", head / "node_modules")
+    assert (base / "node_modules" / "react").resolve() == tmp_path / "installed" / "node_modules" / "react"
+
+
 def test_workspace_packages_in_node_modules_stay_the_bases_own(tmp_path: Path) -> None:
     # devaijaz/npm-monorepo after `npm ci`: node_modules/@monorepo/libs -> ../../packages/libs. A base
     # that linked the head's node_modules whole would require the head's libs.
