@@ -963,8 +963,11 @@ _NODE_SERVE = re.compile(r"\bserve\(\s*\{[^}]*?\bport\b"
                          r"(?:\s*:\s*(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+))?")
 # process.env.PORT, process.env["PORT"], and NestJS's ConfigService, which reads the environment (and .env):
 # config.get<number>('PORT'), configService.getOrThrow('APP_PORT'), app.get(ConfigService).get('PORT')
+# ... in lower case too: facutk/cra-express-sqlite-fly's `const port = process.env.port || 8080` (fly.toml's
+# internal_port is 8080; `run`'s PORT went unread): the variable is named as the code spells it
 _ENV_PORT = re.compile(r"""(?:process\.env\.|process\.env\[\s*['"]|"""
-                       r"""\b\w*[cC]onfig\w*\)?\s*\.\s*get(?:OrThrow)?\s*(?:<[^>()]*>)?\(\s*['"])(\w*PORT\w*)""")
+                       r"""\b\w*[cC]onfig\w*\)?\s*\.\s*get(?:OrThrow)?\s*(?:<[^>()]*>)?\(\s*['"])"""
+                       r"""(\w*PORT\w*|[pP]ort\b)""")
 
 
 # An environment validated by a schema whose keys are the variables: envalid's cleanEnv(process.env, {PORT:
