@@ -6,7 +6,17 @@ else the lockfiles and manifests :data:`~echotune_ci.serve.steps.SETUP_INPUTS`
 lists) are byte for byte the head's, what the head's setup left behind
 (``.venv``, ``venv``, ``node_modules``) is linked into the base's folders and
 the base runs only its build. Links, not copies: the base only reads them,
-and a link costs nothing however large node_modules is.
+and a link costs next to nothing however large node_modules is.
+
+A ``node_modules`` is linked file by file (hard links, in folders of the
+base's own), not as links to the head's folders: bundlers resolve a
+symbolic link to its target (webpack's ``resolve.symlinks``), so the base's
+build found React at ``../../<head>/node_modules/react`` and webpack's
+deterministic module ids, hashed from those paths, changed every vendor
+chunk's bytes and content hash though no dependency had (a 37-byte
+"change" to vendors.js beside the pull request's own). Where hard links
+cannot be made (another file system), and where the head's ``node_modules``
+is itself a link (its build resolves there too), the overlay of links below.
 
 Where setup installs is not only the serving folder: ``npm ci --prefix
 client`` fills ``client/node_modules``, an npm workspace's lockfile may
@@ -20,7 +30,8 @@ folder whose package.json is a setup input gets its outputs linked. A
 workspaces: ``node_modules/@app/shared -> ../../packages/shared``) is not
 linked whole, or the base would run the head's version of those
 packages: it becomes a folder of links to the head's entries, with each link
-into the checkout pointing at the base's copy of its target instead. No
+into the checkout pointing at the base's copy of its target instead (in the
+copy of hard links, its links are re-aimed the same way). No
 ``node_modules`` is linked whole, in fact: the caches build tools keep in it
 (:data:`BUILD_CACHES`) are left out, so the base makes its own.
 """
@@ -29,6 +40,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
@@ -233,6 +245,47 @@ def _overlay(head_dir: Path, base_dir: Path, head_root: Path, base_root: Path,
             mine.symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
 
 
+def _hardlink_tree(head_dir: Path, base_dir: Path, head_root: Path, base_root: Path,
+                   skipped: frozenset[str] = frozenset()) -> None:
+    """*base_dir* as a copy of *head_dir* made of hard links: folders of its own, each file a hard link
+    to the head's, each symbolic link re-aimed as :func:`_mirror_link` says (so ``.bin`` commands and
+    pnpm's links resolve inside the base's copy, and workspace links to the base's packages); the top
+    folder's *skipped* left out. Raises OSError where a hard link cannot be made."""
+    for folder, dirs, files in os.walk(head_dir):
+        here = Path(folder)
+        mine = base_dir / here.relative_to(head_dir)
+        mine.mkdir()
+        if here == head_dir:
+            dirs[:] = [d for d in dirs if d not in skipped]
+            files = [f for f in files if f not in skipped]
+        for name in (*dirs, *files):
+            entry = here / name
+            if entry.is_symlink():
+                try:
+                    target = _mirror_link(entry, head_root, base_root)
+                except (OSError, RuntimeError):  # a loop of links: kept as it reads
+                    target = os.readlink(entry)
+                (mine / name).symlink_to(target)
+            elif name in files:
+                os.link(entry, mine / name, follow_symlinks=False)
+        # os.walk lists a link to a folder among the folders; it was copied as a link above
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+
+
+def _link_node_modules(source: Path, target: Path, head_root: Path, base_root: Path) -> None:
+    """Link the head's *source* node_modules at *target* without :data:`BUILD_CACHES`: file by file
+    (see the module), else, where hard links cannot be made, as an overlay of links. A head's
+    node_modules that is itself a link (to an install elsewhere) gets the overlay too: the head's build
+    resolves its dependencies there, and the base's then does the same."""
+    if not source.is_symlink():
+        try:
+            _hardlink_tree(source, target, head_root, base_root, BUILD_CACHES)
+            return
+        except OSError:  # another file system (EXDEV), a file system without hard links, a full disk
+            shutil.rmtree(target, ignore_errors=True)
+    _overlay(source, target, head_root, base_root, BUILD_CACHES)
+
+
 def _links_into(node_modules: Path, head_root: Path) -> bool:
     """Whether *node_modules* (top level or a scope folder) links to a package in the head's checkout
     outside itself: a workspace member the base has its own version of."""
@@ -258,7 +311,7 @@ def reuse_environment(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
     *roots*: the head's and the base's checkouts (default: *head_cwd* and *base_cwd*); nothing is linked
     outside the base's, and workspace links are re-aimed from the one to the other. The folders are
     :func:`install_folders`; in each, every ``.venv``, ``venv``, ``node_modules`` the head has is linked
-    (a ``node_modules`` as an overlay without :data:`BUILD_CACHES`, see the module).
+    (a ``node_modules`` file by file without :data:`BUILD_CACHES`, see the module).
     """
     if not base_cwd.is_dir():
         return None
@@ -282,7 +335,7 @@ def reuse_environment(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
         if source.name == "node_modules":
             if _links_into(source, head_root):
                 overlaid.append(shown)
-            _overlay(source, target, head_root, base_root, BUILD_CACHES)
+            _link_node_modules(source, target, head_root, base_root)
         else:
             target.symlink_to(source, target_is_directory=True)
     note = (f"the base's dependencies are the head's (same setup and inputs): linked "

@@ -63,6 +63,7 @@ from .nodeapp import (
     tools,
     typescript_members,
     unbuilt_entry,
+    webpack_production_test,
     yarn_berry,
 )
 from .scriptreach import reaches
@@ -2014,6 +2015,21 @@ def _load_routes(app: AppSetup, sources: list[Path], folder: Path, graph: Graph)
 # ---------------------------------------------------------------------------- Node
 
 
+def _webpack_node_env(app: AppSetup, packages: list[Package]) -> None:
+    """NODE_ENV=production for a build whose webpack config makes the production bundle only under it
+    while the build script leaves it unset (:func:`webpack_production_test`): measured as it is, the
+    bundle was the development one."""
+    if "NODE_ENV" in app.env:
+        return
+    for pkg in packages:
+        where = webpack_production_test(pkg)
+        if where:
+            app.env["NODE_ENV"] = "production"
+            app.decide("env", "NODE_ENV=production", f"{where} builds for production only when NODE_ENV is "
+                       "production, which `webpack --mode production` does not set for the config")
+            return
+
+
 def _schema_sync(app: AppSetup, sources: list[Path], folder: Path) -> None:
     """A ``# check:`` by env when NODE_ENV=production (from the project's files or because the client is
     served only in production) switches TypeORM's synchronize off: the tables then come from migrations
@@ -2076,6 +2092,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
             file, line = production.rsplit(":", 1)
             app.decide("env", "NODE_ENV=production", f"{file} serves the built client only when NODE_ENV is "
                        f"production (line {line})")
+        _webpack_node_env(app, packages)
         _schema_sync(app, sources, folder)
     else:
         _ready(app, ins, [], folder)

@@ -305,10 +305,10 @@ def node_notes(app: AppSetup, packages: list[Package], root: Path) -> None:
     legacy = legacy_openssl(packages)
     if legacy and "NODE_OPTIONS" not in app.env:
         app.env["NODE_OPTIONS"] = "--openssl-legacy-provider"
-        app.decide("env", "NODE_OPTIONS=--openssl-legacy-provider", f"{legacy} builds with webpack 4")
+        app.decide("env", "NODE_OPTIONS=--openssl-legacy-provider", legacy)
         app.check(
             "env",
-            f"{legacy} builds with webpack 4, which fails on Node 17+ (error:0308010C digital envelope "
+            f"{legacy}, which fails on Node 17+ (error:0308010C digital envelope "
             "routines::unsupported); node here is newer, so NODE_OPTIONS=--openssl-legacy-provider is set "
             "(remove it where the build runs on Node 16 or older, which rejects the option)",
         )

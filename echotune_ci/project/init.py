@@ -179,18 +179,41 @@ def _read_toml(config: Path) -> dict[str, Any]:
 
 
 def written_lines(done: Initialised) -> list[str]:
-    """One line per file written, saying where it went and why there."""
+    """One line per file written, saying where it went and why there, and when git ignores it."""
     sub = _subfolder(done.project, done.repository)
+    ignored = _ignored(done)
     out = []
     for path in done.written:
         if path.name == "echotune.toml" or path.parent.name != "workflows":
-            out.append(f"wrote {path}")
+            line = f"wrote {path}"
         elif sub != ".":
-            out.append(f"wrote {path} (the root of the git repository {done.repository}: GitHub runs "
-                       f"workflows only from there; it measures {sub}/)")
+            line = (f"wrote {path} (the root of the git repository {done.repository}: GitHub runs "
+                    f"workflows only from there; it measures {sub}/)")
         else:
-            out.append(f"wrote {path}")
+            line = f"wrote {path}"
+        if path in ignored:
+            # facutk/cra-express-sqlite-fly ignores .github ("# Personal"): `git add .` left the gate's
+            # workflows out without a word, and GitHub never ran them
+            line += f"; git ignores it: commit it with `git add -f {ignored[path]}`"
+        out.append(line)
     return [printable(line) for line in out]
+
+
+def _ignored(done: Initialised) -> dict[Path, str]:
+    """The written files git ignores (and does not track), each with its path from the repository's top."""
+    from ..fsutil import ignored_files
+
+    names = {}
+    for path in done.written:
+        try:
+            names[path.resolve().relative_to(done.repository.resolve()).as_posix()] = path
+        except ValueError:
+            continue
+    try:
+        found = ignored_files(done.repository, list(names))
+    except (OSError, subprocess.TimeoutExpired):  # no git here: nothing to say
+        return {}
+    return {names[name]: name for name in found if name in names}
 
 
 def _subfolder(project: Path, repo: Path) -> str:

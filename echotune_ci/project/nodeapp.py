@@ -39,6 +39,7 @@ from .files import (
     source_files,
 )
 from .adonis import build_folder, is_adonis, rc_file
+from .prodbranch import production_spans
 from .runtimes import installed
 from .workspaces import (
     PNPM_READERS,
@@ -962,8 +963,11 @@ _NODE_SERVE = re.compile(r"\bserve\(\s*\{[^}]*?\bport\b"
                          r"(?:\s*:\s*(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+))?")
 # process.env.PORT, process.env["PORT"], and NestJS's ConfigService, which reads the environment (and .env):
 # config.get<number>('PORT'), configService.getOrThrow('APP_PORT'), app.get(ConfigService).get('PORT')
+# ... in lower case too: facutk/cra-express-sqlite-fly's `const port = process.env.port || 8080` (fly.toml's
+# internal_port is 8080; `run`'s PORT went unread): the variable is named as the code spells it
 _ENV_PORT = re.compile(r"""(?:process\.env\.|process\.env\[\s*['"]|"""
-                       r"""\b\w*[cC]onfig\w*\)?\s*\.\s*get(?:OrThrow)?\s*(?:<[^>()]*>)?\(\s*['"])(\w*PORT\w*)""")
+                       r"""\b\w*[cC]onfig\w*\)?\s*\.\s*get(?:OrThrow)?\s*(?:<[^>()]*>)?\(\s*['"])"""
+                       r"""(\w*PORT\w*|[pP]ort\b)""")
 
 
 # An environment validated by a schema whose keys are the variables: envalid's cleanEnv(process.env, {PORT:
@@ -1365,14 +1369,44 @@ _WEBPACK_CONFIG = re.compile(r"\bwebpack(?:-cli)?\b[^&;|]*?\s(?:--config|-c)[ =]
 _LOCAL_MODULE = re.compile(r"""(?:require\(\s*|\bfrom\s+)['"](\.{1,2}/[^'"]+)['"]""")
 
 
+def _webpack_config(pkg: Package, build: str) -> Path | None:
+    """The config file the build script names (``webpack --config webpack/prod.config.js``), else
+    webpack.config.* of *pkg*, else None."""
+    flag = _WEBPACK_CONFIG.search(build)
+    named = pkg.path / flag.group(1) if flag else None
+    return named if named is not None and named.is_file() else _config(pkg, "webpack.config")
+
+
+# A build script that gives NODE_ENV itself: NODE_ENV=production webpack, cross-env NODE_ENV=production,
+# webpack-cli's --node-env production (4.7+)
+_SETS_NODE_ENV = re.compile(r"\bNODE_ENV=|--node-env\b")
+
+
+def webpack_production_test(pkg: Package) -> str:
+    """Where (``file:line``) the webpack config *pkg*'s build script runs builds for production only when
+    ``process.env.NODE_ENV`` is "production" while that script, which runs webpack, does not set it; ""
+    otherwise. ``webpack --mode production`` sets ``process.env.NODE_ENV`` for the bundled code, not for
+    the config file: react-webpack-full-stack's ``isProd = process.env.NODE_ENV === "production"`` chose
+    ``[name].bundle.js``, inline source maps and no brotli plugin under ``npm run build`` (vendors 1.2 MiB
+    instead of its 223 KiB with content hashes), what its README calls the production build."""
+    build = " && ".join(v for k, v in pkg.scripts.items() if k.startswith("build"))
+    if not _script_runs(build, "webpack") or _SETS_NODE_ENV.search(build):
+        return ""
+    config = _webpack_config(pkg, build)
+    text = read_text(config) if config else ""
+    if config is None or "NODE_ENV" not in text:
+        return ""
+    for at, _start, _end in production_spans(text):
+        return f"{join(pkg.dir, rel(config, pkg.path))}:{text.count(chr(10), 0, at) + 1}"
+    return ""
+
+
 def _webpack_out(pkg: Package, build: str = "") -> tuple[str, str, str]:
     """webpack's output folder (relative to *pkg*'s folder): ``output.path`` of the config the build
     script names (``webpack --config webpack/prod.config.js``), else of webpack.config.*, or of a config
     module it merges (webpack-merge's ``merge(require('./common.config'), {...})``: at most 5 files);
     a ``path.resolve(__dirname, ...)`` is taken from the config's own folder. Else webpack's dist."""
-    flag = _WEBPACK_CONFIG.search(build)
-    named = pkg.path / flag.group(1) if flag else None
-    config = named if named is not None and named.is_file() else _config(pkg, "webpack.config")
+    config = _webpack_config(pkg, build)
     if config is None:
         return "dist", "", "webpack (default dist)"
     todo: list[Path] = [config]

@@ -197,18 +197,30 @@ def angular_font_note(pkg: Package, root: Path) -> str:
             "loads them when it opens)")
 
 
+# The first version of each that builds on Node 17+ (OpenSSL 3 has no md4, which webpack hashed module
+# sources with: "error:0308010C:digital envelope routines::unsupported"). webpack 5.61.0 brought its own
+# md4 (lib/util/hash/md4.js, a wasm one; 5.60.0's createHash still asks crypto for "md4"), so a webpack 5
+# locked before it fails too (ali28729/react-webpack-full-stack's 5.30.0); react-scripts 5 asks for
+# webpack ^5.64.4, 4 and earlier for webpack 4.
+MD4_FIXED = {"webpack": (5, 61), "react-scripts": (5, 0)}
+
+
 def legacy_openssl(packages: list[Package]) -> str:
-    """The package (``react-scripts ^2.1.8``) whose webpack 4 build needs --openssl-legacy-provider on
-    this machine's Node 17+, or ""."""
+    """The package and why (``react-scripts ^2.1.8 (package.json) builds with webpack 4``, ``webpack 5.30.0
+    (package.json) hashes with OpenSSL's md4, as webpack did before 5.61``) whose build needs
+    --openssl-legacy-provider on this machine's Node 17+, or "" (see :data:`MD4_FIXED`)."""
     major = node_major()
     if major is None or major < 17:
         return ""
     for pkg in packages:
-        for name in ("react-scripts", "webpack"):
+        for name, fixed in MD4_FIXED.items():
             version = _version(pkg, name) if name in pkg.deps else None
-            if version is not None and version[0] < 5:
+            if version is not None and version < fixed:
                 manifest = "package.json" if pkg.dir in ("", ".") else f"{pkg.dir}/package.json"
-                return f"{name} {locked_version(pkg, name) or pkg.deps[name]} ({manifest})"
+                named = f"{name} {locked_version(pkg, name) or pkg.deps[name]} ({manifest})"
+                if version[0] < 5:
+                    return f"{named} builds with webpack 4"
+                return f"{named} hashes with OpenSSL's md4, as webpack did before 5.61"
     return ""
 
 

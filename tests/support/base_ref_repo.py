@@ -5,6 +5,7 @@ only checks that it is there."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -123,3 +124,22 @@ def overlaid(base_modules: Path, head_modules: Path) -> bool:
         return False
     return all((base_modules / name).resolve() == (head_modules / name).resolve()
                if (base_modules / name).is_symlink() else (base_modules / name).is_dir() for name in names)
+
+
+def hardlinked(base_modules: Path, head_modules: Path) -> bool:
+    """Whether *base_modules* is what a base linked to the head's environment gets on one file system (see
+    ``environment.reuse_environment``): folders of its own whose files are the head's (hard links), so
+    that what a bundler resolves there stays in the base's checkout, and none of its build caches."""
+    from echotune_ci.baseref.environment import BUILD_CACHES
+
+    if base_modules.is_symlink() or not base_modules.is_dir():
+        return False
+    for mine in head_modules.rglob("*"):
+        rel = mine.relative_to(head_modules)
+        if rel.parts[0] in BUILD_CACHES or not mine.is_file() or mine.is_symlink():
+            continue
+        theirs = base_modules / rel
+        if not os.path.samefile(theirs, mine) or not theirs.resolve().is_relative_to(base_modules.resolve()):
+            return False
+    return not any((base_modules / name).exists() for name in BUILD_CACHES)
+

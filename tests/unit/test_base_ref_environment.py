@@ -5,14 +5,16 @@ moved (test_serve_moved_port.py starts such servers)."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from echotune_ci.baseref.environment import install_folders, reuse_environment
 from echotune_ci.config.sections import ServeSettings
-from support.base_ref_repo import overlaid
+from support.base_ref_repo import hardlinked, overlaid
 
 PACKAGES: dict[str, dict[str, object]] = {"": {"name": "todo"}, "node_modules/express": {"version": "4.21.2"}}
 LOCK = {"name": "todo", "lockfileVersion": 3, "requires": True, "packages": PACKAGES}
@@ -44,9 +46,71 @@ def test_a_client_installed_with_prefix_gets_its_node_modules_linked_too(tmp_pat
                                         "client/package-lock.json"))
     note = reuse_environment(serve, head, serve, base)
     assert (base / "client" / "node_modules" / "vite" / "bin" / "vite.js").read_text() == "// vite\n"
-    assert overlaid(base / "node_modules", head / "node_modules")
+    assert hardlinked(base / "node_modules", head / "node_modules")
+    assert hardlinked(base / "client" / "node_modules", head / "client" / "node_modules")
     assert note == ("the base's dependencies are the head's (same setup and inputs): linked node_modules, "
                     "client/node_modules instead of installing them again")
+
+
+def test_a_bundler_resolves_the_bases_dependencies_inside_the_bases_checkout(tmp_path: Path) -> None:
+    # ali28729/react-webpack-full-stack (webpack 5.30, splitChunks "vendors", deterministic module ids):
+    # with node_modules one symbolic link to the head's, webpack resolved React at its real path, the
+    # head's, and the ids hashed from ../../react-webpack-full-stack/node_modules/... made the base's
+    # vendors.424710ab9842c1075879.js (228,616 B) where its own install, as the head's checkout, builds
+    # vendors.0b4560e026f37c6edc18.js (228,579 B): a 37-byte change no dependency made. A copy of hard
+    # links (cp -al, by hand) built the head's bytes and hash exactly.
+    files = {"package.json": '{"name": "app"}', "package-lock.json": json.dumps(LOCK)}
+    head, base = checkout(tmp_path / "head", files), checkout(tmp_path / "base", files)
+    react = write(head / "node_modules" / "react" / "index.js", "module.exports = require('./cjs')\n")
+    write(head / "node_modules" / "webpack-cli" / "bin" / "cli.js", "#!/usr/bin/env node\n")
+    (head / "node_modules" / ".bin").mkdir()
+    (head / "node_modules" / ".bin" / "webpack").symlink_to("../webpack-cli/bin/cli.js")
+    pack = write(head / "node_modules" / ".cache" / "webpack" / "default-production" / "0.pack", "head\n")
+    serve = ServeSettings(setup="npm ci", command="node src/server/index.js")
+
+    note = reuse_environment(serve, head, serve, base)
+
+    mine = base / "node_modules" / "react" / "index.js"
+    assert os.path.realpath(mine) == str(base.resolve() / "node_modules" / "react" / "index.js")
+    assert os.path.samefile(mine, react)  # the same bytes, nothing copied
+    cli = os.path.realpath(base / "node_modules" / ".bin" / "webpack")
+    assert cli == str(base.resolve() / "node_modules" / "webpack-cli" / "bin" / "cli.js")
+    # each build keeps its own cache: the base's build starts without the head's and writes its own
+    assert not (base / "node_modules" / ".cache").exists()
+    write(base / "node_modules" / ".cache" / "webpack" / "default-production" / "0.pack", "base\n")
+    assert pack.read_text() == "head\n"
+    assert note == ("the base's dependencies are the head's (same setup and inputs): linked node_modules "
+                    "instead of installing them again")
+
+
+def test_node_modules_on_another_file_system_is_linked_package_by_package(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # os.link across file systems fails with EXDEV: the base still runs on the head's dependencies
+    files = {"package.json": '{"name": "app"}', "package-lock.json": json.dumps(LOCK)}
+    head, base = checkout(tmp_path / "head", files), checkout(tmp_path / "base", files)
+    write(head / "node_modules" / "react" / "index.js", "// react\n")
+    write(head / "node_modules" / "zod" / "index.js", "// zod\n")
+
+    def cross_device(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    serve = ServeSettings(setup="npm ci", command="node server.js")
+    assert reuse_environment(serve, head, serve, base) is not None
+    assert overlaid(base / "node_modules", head / "node_modules")
+
+
+def test_a_head_whose_node_modules_is_a_link_gives_the_base_links_to_the_same_install(tmp_path: Path) -> None:
+    # the head's build resolves its dependencies in the install the link names (the example app's, in the
+    # integration tests): the base's does the same through links of its own, with nothing copied
+    files = {"package.json": '{"name": "app"}', "package-lock.json": json.dumps(LOCK)}
+    head, base = checkout(tmp_path / "head", files), checkout(tmp_path / "base", files)
+    write(tmp_path / "installed" / "node_modules" / "react" / "index.js", "// react\n")
+    (head / "node_modules").symlink_to(tmp_path / "installed" / "node_modules", target_is_directory=True)
+    serve = ServeSettings(setup="npm ci", command="node server.js")
+    assert reuse_environment(serve, head, serve, base) is not None
+    assert overlaid(base / "node_modules", head / "node_modules")
+    assert (base / "node_modules" / "react").resolve() == tmp_path / "installed" / "node_modules" / "react"
 
 
 def test_workspace_packages_in_node_modules_stay_the_bases_own(tmp_path: Path) -> None:
@@ -72,10 +136,10 @@ def test_workspace_packages_in_node_modules_stay_the_bases_own(tmp_path: Path) -
     modules = base / "node_modules"
     assert (modules / "@monorepo" / "libs" / "index.js").read_text() == "module.exports = 'base'\n"
     assert (modules / "@monorepo" / "libs").resolve() == (base / "packages" / "libs").resolve()
-    assert (modules / "express").resolve() == (head / "node_modules" / "express").resolve()
+    assert os.path.samefile(modules / "express" / "index.js", head / "node_modules" / "express" / "index.js")
     assert (modules / ".bin" / "tsc").read_text() == "#!/usr/bin/env node\n"
-    lock = head / "node_modules" / ".package-lock.json"
-    assert (modules / ".package-lock.json").resolve() == lock.resolve()
+    assert (modules / ".bin" / "tsc").resolve() == (modules / "typescript" / "bin" / "tsc").resolve()
+    assert os.path.samefile(modules / ".package-lock.json", head / "node_modules" / ".package-lock.json")
     assert not modules.is_symlink()
     assert sorted(p.name for p in (head / "node_modules").rglob("*")) == before  # the head's is untouched
     assert note is not None and note.endswith("(node_modules: package by package, its links to the project's "
@@ -95,7 +159,7 @@ def test_a_workspace_members_own_node_modules_named_by_the_lockfile_is_linked(tm
     write(head / "client" / "node_modules" / "vite" / "package.json", '{"version": "6.0.3"}')
     serve = ServeSettings(setup="npm ci", command="node server.js")
     assert reuse_environment(serve, head, serve, base) is not None
-    assert overlaid(base / "client" / "node_modules", head / "client" / "node_modules")
+    assert hardlinked(base / "client" / "node_modules", head / "client" / "node_modules")
 
 
 def test_nothing_is_linked_outside_the_bases_checkout(tmp_path: Path) -> None:
@@ -111,7 +175,7 @@ def test_nothing_is_linked_outside_the_bases_checkout(tmp_path: Path) -> None:
     assert install_folders(head, serve.setup_inputs) == [".", "../shared"]
     note = reuse_environment(serve, head, serve, base, (head, base))
     assert note is not None and "../shared" not in note
-    assert overlaid(base / "node_modules", head / "node_modules")
+    assert hardlinked(base / "node_modules", head / "node_modules")
     assert not (tmp_path / "b" / "shared" / "node_modules").exists()
 
 
@@ -254,7 +318,8 @@ def test_a_member_served_as_cwd_is_linked_once_with_the_bases_own_workspace_pack
         assert shared.resolve() == (base / "packages" / "version-info").resolve()
         assert (shared / "index.js").read_text() == "export const side = 'base'\n"
     assert (base / "api" / "node_modules" / "express" / "index.js").read_text() == "// 4\n"
-    assert overlaid(base / "node_modules", head / "node_modules")
+    assert (base / "api" / "node_modules" / "express").resolve().is_relative_to(base / "node_modules")
+    assert hardlinked(base / "node_modules", head / "node_modules")
     assert note == ("the base's dependencies are the head's (same setup and inputs): linked node_modules, "
                     "../node_modules, ../web/node_modules instead of installing them again (node_modules, "
                     "../web/node_modules: package by package, its links to the project's own packages "
@@ -281,4 +346,5 @@ def test_build_caches_in_node_modules_are_not_shared_with_the_base(tmp_path: Pat
     assert sorted(p.name for p in modules.iterdir()) == ["vite"]
     write(modules / ".vite" / "deps" / "_metadata.json", "the base's\n")
     assert all((head / "node_modules" / name).read_text() == "the head's\n" for name in caches)
-    assert (modules / "vite" / "package.json").resolve() == (head / "node_modules" / "vite" / "package.json")
+    vite = Path("vite", "package.json")
+    assert os.path.samefile(modules / vite, head / "node_modules" / vite)

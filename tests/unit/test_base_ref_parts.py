@@ -25,7 +25,7 @@ from echotune_ci.config.sections import ServeSettings
 from echotune_ci.errors import InputError
 from echotune_ci.phases.frontend.paired import pair_order
 from echotune_ci.results import Finding, Metric, PhaseResult
-from support.base_ref_repo import overlaid
+from support.base_ref_repo import hardlinked
 
 
 def git(repo: Path, *args: str) -> str:
@@ -682,7 +682,7 @@ def test_the_heads_environment_is_linked_only_when_dependencies_are_the_same(tmp
     (base_cwd / "package-lock.json").write_text('{"lockfileVersion": 3}')
     note = reuse_environment(serve, head_cwd, serve, base_cwd)
     assert note is not None and "node_modules" in note
-    assert overlaid(base_cwd / "node_modules", head_cwd / "node_modules")
+    assert hardlinked(base_cwd / "node_modules", head_cwd / "node_modules")
 
 
 def test_rounds_are_added_while_a_gated_metric_is_undecided(monkeypatch, capsys):

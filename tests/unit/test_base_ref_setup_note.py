@@ -14,7 +14,7 @@ import pytest
 
 from echotune_ci.baseref.sidebyside import SideBySide, _prepare_base
 from echotune_ci.config import Config, load_config
-from support.base_ref_repo import overlaid
+from support.base_ref_repo import hardlinked
 
 LOCK = '{"name": "demo", "lockfileVersion": 3, "packages": {"node_modules/left-pad": {"version": "1.3.0"}}}'
 
@@ -98,7 +98,7 @@ def test_the_same_inputs_still_link_the_heads_node_modules(tmp_path: Path) -> No
     assert note(head, head_cfg, base_cfg) == [
         "the base's dependencies are the head's (same setup and inputs): linked node_modules instead of "
         "installing them again"]
-    assert overlaid(base / "node_modules", head / "node_modules")
+    assert hardlinked(base / "node_modules", head / "node_modules")
     assert not (base / "own-setup").exists()
 
 

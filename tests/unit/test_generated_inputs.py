@@ -13,7 +13,7 @@ from echotune_ci.baseref.environment import generated_differences, reuse_environ
 from echotune_ci.config.sections import ServeSettings
 from echotune_ci.serve.generated import _patched, generated_inputs, patch_inputs
 from echotune_ci.serve.steps import record_setup, setup_fingerprint, setup_inputs, setup_is_current
-from support.base_ref_repo import overlaid
+from support.base_ref_repo import hardlinked
 
 # lucanovello/starter-express-prisma-jwt at 6bcd86b, cut down: Prisma 7 with prisma-client-js, whose
 # client `npx prisma generate` (the postinstall) writes into node_modules/.prisma/client.
@@ -73,7 +73,7 @@ def test_the_same_schema_still_links(tmp_path: Path) -> None:
     write(head / "node_modules" / ".prisma" / "client" / "index.js", "// client\n")
     note = reuse_environment(SERVE, head, SERVE, base)
     assert note is not None and note.startswith("the base's dependencies are the head's")
-    assert overlaid(base / "node_modules", head / "node_modules")
+    assert hardlinked(base / "node_modules", head / "node_modules")
 
 
 def test_the_heads_setup_runs_again_when_its_schema_changes(tmp_path: Path,

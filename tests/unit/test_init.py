@@ -340,3 +340,20 @@ def test_runner_tools_are_the_steps_own_programs(setup, build, command, expected
 
     app = AppSetup(kind="python", framework="flask", setup=setup, build=build, command=command)
     assert runner_tools(app) == expected
+
+
+def test_a_written_file_git_ignores_is_said_with_how_to_commit_it(tmp_path):
+    # facutk/cra-express-sqlite-fly's .gitignore holds `.github` (under "# Personal"): `git add .` leaves the
+    # gate's workflows out without a word; `git check-ignore -v` names that line for both of them
+    from echotune_ci.project.init import init_project, written_lines
+
+    project = python_repo(tmp_path / "py")
+    subprocess.run(["git", "init", "-q", str(project)], check=True, timeout=30)
+    (project / ".gitignore").write_text("# Personal\n.vscode\n.github\n")
+    done = init_project(project, ref=REF)
+    lines = written_lines(done)
+    assert lines[0] == f"wrote {project.resolve() / 'echotune.toml'}"
+    gate = f"wrote {project.resolve() / '.github/workflows/echotune.yml'}"
+    assert f"{gate}; git ignores it: commit it with `git add -f .github/workflows/echotune.yml`" in lines
+    (project / ".gitignore").write_text("# Personal\n.vscode\n")
+    assert all("git ignores it" not in line for line in written_lines(done))

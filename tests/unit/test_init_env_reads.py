@@ -144,6 +144,23 @@ def test_a_destructured_port_the_server_listens_on(tmp_path, server, port):
     assert node_port(tmp_path) == (None, port, f"index.js reads {port}")
 
 
+def test_a_port_read_in_lower_case_is_passed_in_that_variable(tmp_path):
+    # facutk/cra-express-sqlite-fly's api/index.js: `const port = process.env.port || 8080;` then
+    # app.listen(port): init said it could not tell the port, and `run`'s PORT would go unread. Environment
+    # names are case-sensitive: `port=4321 node index.js` is what makes it listen on 4321.
+    write(tmp_path, {"package.json": json.dumps({"name": "api", "scripts": {"start": "node index.js"},
+                                                 "dependencies": {"express": "4"}}),
+                     "index.js": "const express = require('express');\nconst app = express();\n"
+                                 "const port = process.env.port || 8080;\n"
+                                 "app.listen(port, () => {\n  console.log(`listening on ${port}`);\n});\n"})
+    assert node_port(tmp_path) == (None, "port", "index.js reads port")
+    app = app_setup(tmp_path)
+    assert app.command == "port={port} npm start"
+    portal = "const app = require('express')();\nconst report = process.env.portal;\napp.listen(8080);\n"
+    (tmp_path / "index.js").write_text(portal)
+    assert node_port(tmp_path) == (8080, "", "index.js: listen(8080)")
+
+
 def test_a_destructured_port_of_another_name_is_passed_in_that_variable(tmp_path):
     write(tmp_path, {"package.json": json.dumps({"name": "api", "scripts": {"start": "node index.js"},
                                                  "dependencies": {"express": "4"}}),
