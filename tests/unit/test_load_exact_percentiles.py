@@ -87,6 +87,20 @@ def test_times_are_kept_per_endpoint_and_in_total_leaving_realtime_out_of_the_to
     assert times.percentiles(("GET", "/nothing")) is None
 
 
+def test_the_login_each_user_sends_once_is_left_out_of_the_total():
+    """django-react-logistics-portal's run: 20 users logging in at once through PBKDF2 answered in up to
+    7.6 s, and its total p95 of 6,162 ms warned over budget while every endpoint it loaded stayed under
+    161 ms. The login keeps its own figures; the total is the scenario's requests."""
+    times = ExactTimes(skip_type="WS", own_only={"POST /api/auth/login/"})
+    for ms in (4.0, 5.0, 6.0, 7.0):
+        times.record(request_type="GET", name="/api/orders/", response_time=ms, response_length=10)
+    for ms in (7400.0, 7615.0):
+        times.record(request_type="POST", name="/api/auth/login/", response_time=ms, response_length=10)
+    assert list(times.entries[("POST", "/api/auth/login/")]) == [7400.0, 7615.0]
+    # 4, 5, 6, 7: p95 i = 2.85 -> 6 + 0.85 = 6.85
+    assert times.percentiles(None) == {"p50": 5.5, "p95": 6.85, "p99": 6.97}
+
+
 def test_a_realtime_exchange_that_failed_is_no_round_trip():
     """movez-chat under `run --base-ref`: its connection handler set up the acknowledging handler after two
     awaits, so each client's first message was never answered (by hand with python-socketio: the first
@@ -311,7 +325,6 @@ def test_a_login_each_user_sends_once_has_no_default_p95_budget_but_keeps_the_er
 
 
 def test_only_the_login_each_user_of_the_scenario_sends_loses_the_default_p95_budget():
-    from echotune_ci.phases.load.phase import _login_only
     from echotune_ci.phases.load.plan import LoadPlan
     from echotune_ci.phases.load.settings import Endpoint, LoadSettings, LoginSettings
 
@@ -321,9 +334,9 @@ def test_only_the_login_each_user_of_the_scenario_sends_loses_the_default_p95_bu
         return LoadPlan(settings=LoadSettings(login=login, **settings), host="http://127.0.0.1:9",
                         locustfile=locustfile, allow_hosts=("127.0.0.1",), thresholds={}, redis_url="")
 
-    assert _login_only(plan()) == {"POST /api/login"}
+    assert plan().login_only() == {"POST /api/login"}
     # listed as an endpoint too: the scenario sends it as often as any, so the API's budget is its own
     both = (Endpoint(path="/"), Endpoint(method="POST", path="/api/login"))
-    assert _login_only(plan(endpoints=both)) == set()
+    assert plan(endpoints=both).login_only() == set()
     # a locustfile's users log in as it says (as often as they like): [load.login] is not what they send
-    assert _login_only(plan("/tmp/locustfile.py")) == set()
+    assert plan("/tmp/locustfile.py").login_only() == set()

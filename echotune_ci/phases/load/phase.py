@@ -270,7 +270,7 @@ def _timeout(plan: LoadPlan, opts: RunOptions) -> float:
 
 def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[dict[str, Any]]) -> None:
     head = [r for r in rounds if r["label"] == "head"]
-    login_only = _login_only(plan)
+    login_only = plan.login_only()
     result.metrics.extend(rounds_metrics(head, plan.thresholds, ctx.budgets, own_only=login_only))
     result.notes.extend(
         f"{m.scope}: sent once by each user as it starts ([load.login]); its p95 of {m.value:,.0f} ms is "
@@ -303,33 +303,13 @@ def _fill(result: PhaseResult, plan: LoadPlan, ctx: PhaseContext, rounds: list[d
         _decide(result, plan, ctx, rounds, len(head), realtime, base_realtime)
         result.notes.extend(f"{key}: sent only as users started (their on_start), before each round began "
                             f"to measure, so it has no figures" for key in ramp_only(head))
-    result.notes.extend(thin_tail_notes(result.metrics, len(head), per_user=_per_user(plan)))
+    result.notes.extend(thin_tail_notes(result.metrics, len(head), per_user=plan.per_user()))
     result.notes.extend(percentile_notes(rounds))
     _add_summary_notes(result, plan, rounds)
     if any(r["cpu_warning"] for r in rounds):
         result.warnings.append(CPU_WARNING)
     result.metrics.extend(realtime)
     result.notes.extend(realtime_notes)
-
-
-def _per_user(plan: LoadPlan) -> set[str]:
-    """The endpoints ("METHOD path") each user sends once as it starts: the [load.login] and the page it
-    fetches its CSRF cookie from."""
-    login = plan.settings.login
-    per_user = {f"{login.method} {login.path}"} if login.path else set()
-    if login.path and login.csrf_cookie:
-        per_user.add(f"GET {login.csrf_page()}")
-    return per_user
-
-
-def _login_only(plan: LoadPlan) -> set[str]:
-    """The per-user endpoints (:func:`_per_user`) that the scenario does not load as well: the budgets
-    of the API (budgets.api_p95_ms, error_rate_pct) are not theirs. A login that hashes a password
-    (bcrypt, Argon2, Django's PBKDF2: 0.1–0.9 s of CPU by design) failed a 200-ms API budget in every
-    run of an app that did it right."""
-    if plan.locustfile:  # its users send what it says, a login as often as they like: not [load.login]
-        return set()
-    return _per_user(plan) - {ep.key for ep in plan.settings.scenario}
 
 
 def _none_completed(plan: LoadPlan, head: list[dict[str, Any]]) -> str:

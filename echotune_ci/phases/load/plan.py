@@ -83,6 +83,24 @@ class LoadPlan:
         """The base build's URL for base-against-head rounds, without a trailing slash ("" for none)."""
         return self.settings.compare.base_host.rstrip("/")
 
+    def per_user(self) -> set[str]:
+        """The endpoints ("METHOD path") each user sends once as it starts: the [load.login] and the page
+        it fetches its CSRF cookie from."""
+        login = self.settings.login
+        per_user = {f"{login.method} {login.path}"} if login.path else set()
+        if login.path and login.csrf_cookie:
+            per_user.add(f"GET {login.csrf_page()}")
+        return per_user
+
+    def login_only(self) -> set[str]:
+        """The per-user endpoints (:meth:`per_user`) that the scenario does not load as well: the budgets
+        of the API (budgets.api_p95_ms, error_rate_pct) are not theirs, nor is the total's p95. A login
+        that hashes a password (bcrypt, Argon2, Django's PBKDF2: 0.1–0.9 s of CPU by design) failed a
+        200-ms API budget in every run of an app that did it right."""
+        if self.locustfile:  # its users send what it says, a login as often as they like: not [load.login]
+            return set()
+        return self.per_user() - {ep.key for ep in self.settings.scenario}
+
     def for_worker(self) -> dict[str, Any]:
         """The part a locust process needs, as JSON data (the ``plan`` of a job file).
 
@@ -91,7 +109,8 @@ class LoadPlan:
         path, weight, headers, json, status list), login (None or the
         [load.login] table with a status list), max_requests, max_duration
         (s), allow_hosts (list), realtime (None or the [load.realtime] table: see
-        :func:`.realtime.plan_part`), redis_url ("" but side by side).
+        :func:`.realtime.plan_part`), redis_url ("" but side by side), login_only (the endpoints
+        :meth:`login_only` names, which the HTTP total leaves out).
         """
         s = self.settings
         return {
@@ -111,6 +130,7 @@ class LoadPlan:
             "local_ips": list(s.local_ips[:s.users]),
             # side by side, each round reads Redis' counters at its own start and end (worker.redis_lookups)
             "redis_url": self.redis_url if self.base_host else "",
+            "login_only": sorted(self.login_only()),
         }
 
 
