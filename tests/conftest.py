@@ -24,6 +24,13 @@ from echotune_ci.serve import App, free_port
 pytest_plugins = ["support.load_support", "support.security_audit"]
 
 ROOT = Path(__file__).resolve().parents[1]
+# A git worktree elsewhere that shares the main checkout's .venv imports the main checkout's editable
+# install in every `echotune-ci` it runs: its own code goes first for them too (`init` wrote the main
+# checkout's commit into a worktree's workflow). In the checkout the install names, nothing changes.
+_INSTALLED = subprocess.run([sys.executable, "-c", "import echotune_ci; print(echotune_ci.__file__)"],
+                            cwd="/", capture_output=True, text=True, check=False).stdout.strip()
+if _INSTALLED and not Path(_INSTALLED).resolve().is_relative_to(ROOT):
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 MUSICAPP = ROOT / "examples" / "musicapp"
 
 
