@@ -818,7 +818,7 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     # the settings modules the app is not run with (production.py beside the local.py it runs) need nothing
     unused = unused_settings(folder, django) if django is not None else set()
     read = [p for p in sources if p not in unused]
-    own = own_dotenv(folder, [read_text(p) for p in read], python=True)
+    own = own_dotenv(folder, read, python=True)
     _required_env(app, [(r.name, r.where, r.how or f"os.environ['{r.name}']")
                         for r in required_env(folder, read) if r.name not in own])
     factory = target.attr[:-2] if target is not None and target.attr.endswith("()") else ""
@@ -2073,7 +2073,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _next_api_routes(app, server, folder)
         _file_pages(app, server, folder)
         required = node_required_env(sources, folder)
-        own = own_dotenv(folder, [read_text(p) for p in [*sources, server.path / "package.json"]])
+        own = own_dotenv(folder, [*sources, server.path / "package.json"])
         # VITE_* read in the package's own client code (cypress-realworld-app's src/ beside backend/) is
         # inlined by the client's build, where it is missing as undefined: no server stops for it
         exposed = tuple(prefix for dep, prefix in EXPOSED if server.has(dep))
