@@ -253,8 +253,14 @@ def _hardlink_tree(head_dir: Path, base_dir: Path, head_root: Path, base_root: P
     """*base_dir* as a copy of *head_dir* made of hard links: folders of its own, each file a hard link
     to the head's, each symbolic link re-aimed as :func:`_mirror_link` says (so ``.bin`` commands and
     pnpm's links resolve inside the base's copy, and workspace links to the base's packages); the top
-    folder's *skipped* left out. Raises OSError where a hard link cannot be made."""
-    for folder, dirs, files in os.walk(head_dir):
+    folder's *skipped* left out. Raises OSError where a hard link cannot be made or a folder cannot be
+    listed."""
+    # A folder os.walk cannot list (permission denied to this user) would be left out silently, and the
+    # base's build would miss a package the head has; raised, it makes the caller fall back to links
+    def unlisted(error: OSError) -> None:
+        raise error
+
+    for folder, dirs, files in os.walk(head_dir, onerror=unlisted):
         here = Path(folder)
         mine = base_dir / here.relative_to(head_dir)
         mine.mkdir()
