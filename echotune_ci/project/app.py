@@ -1162,13 +1162,29 @@ def _django_build(app: AppSetup, steps: list[str], deps: PythonDeps, django: Dja
         )
     if django.static_root and not django.static_root_outside and any("collectstatic" in s for s in steps):
         app.generated.append(django.static_root_dir)
-    if django.compress_offline and deps.has("django-compressor") and django.debug_literal != "True":
+    if _compresses_offline(django) and deps.has("django-compressor"):
         # healthchecks: every page with a {% compress %} block answered 500 (OfflineGenerationError)
         # with DEBUG off until `manage.py compress` had written the compressed files, as its
         # Dockerfile does after collectstatic
         _add_build(app, steps, "python manage.py compress",
                    f"{django.where('COMPRESS_OFFLINE')} sets COMPRESS_OFFLINE = {django.compress_offline} "
                    "(django-compressor: pages need the offline bundles)", unless="compress")
+
+
+def _compresses_offline(django: DjangoFacts) -> bool:
+    """Whether django-compressor's pages need the bundles ``manage.py compress`` writes: offline
+    compression on (COMPRESS_OFFLINE, see :class:`DjangoFacts`) and compression itself, as
+    django-compressor 4.x's ``{% compress %}`` requires (``COMPRESS_ENABLED and COMPRESS_OFFLINE``).
+    COMPRESS_ENABLED defaults to ``not DEBUG``; set False, the command itself fails ("Compressor is
+    disabled. Set the COMPRESS_ENABLED setting or use --force"), which stopped the build of a site that
+    compresses nothing, and set True, pages need the bundles with DEBUG on too."""
+    enabled = django.compress_enabled or "not DEBUG"
+    debug = django.debug_literal == "True"
+    if not django.compress_offline or enabled == "False":
+        return False
+    if django.compress_offline == "not DEBUG" and debug:
+        return False
+    return enabled == "True" or not debug
 
 
 def _python_build(
