@@ -312,3 +312,22 @@ def test_json_views_and_pages_behind_a_login_are_no_home_page(tmp_path):
     assert parsed.page() == ("", "")
     app = app_setup(root)
     assert not app.has_root and "frontend" not in app.phases and app.home_path == "/"
+
+
+def test_a_view_that_renders_only_an_e_mail_is_no_page(tmp_path):
+    # the signup view renders its e-mail's text with render_to_string and answers JSON (Django's
+    # JsonResponse); the polls page after it in Django's order is the page to audit
+    signup = ("from django.core.mail import send_mail\nfrom django.http import JsonResponse\n"
+              "from django.template.loader import render_to_string\n\n\ndef signup(request):\n"
+              "    body = render_to_string('emails/welcome.txt', {'user': 'x'})\n"
+              "    send_mail('Welcome', body, None, ['x@example.com'])\n"
+              "    return JsonResponse({'ok': True})\n")
+    urls = ("from django.urls import include, path\n\nfrom accounts.views import signup\n\n"
+            "urlpatterns = [path('signup/', signup), path('polls/', include('polls.urls'))]\n")
+    root = project(tmp_path, urls, **{"accounts/__init__.py": "", "accounts/views.py": signup,
+                                      "polls/__init__.py": "", "polls/views.py": TUTORIAL_VIEWS["index"],
+                                      "polls/urls.py": POLLS_URLS.format(index="index")})
+    parsed = read_urlconf(root, read_django(root))
+    assert parsed is not None
+    assert [(r.path, r.page) for r in parsed.routes][:2] == [("/signup/", False), ("/polls/", True)]
+    assert parsed.page() == ("/polls/", "polls/urls.py:7")
