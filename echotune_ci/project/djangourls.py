@@ -946,10 +946,14 @@ def _answers_template(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Whether the view function *node* answers with a template it renders (:data:`_RENDERS`): a call in
     what it returns, or a name it returns that holds one. A template rendered for an e-mail
     (``send_mail(..., render_to_string("emails/welcome.txt", ...))`` before ``return JsonResponse(...)`` or
-    a redirect) is no page: such a view was taken for the home page."""
+    a redirect) is no page: such a view was taken for the home page; nor is one that needs a query
+    parameter."""
     def rendering(tree: ast.AST) -> bool:
         return any(isinstance(call, ast.Call) and _called(call) in _RENDERS for call in ast.walk(tree))
 
+    if any(isinstance(read, ast.Subscript) and isinstance(read.value, ast.Attribute)
+           and read.value.attr in ("GET", "query_params") for read in ast.walk(node)):
+        return False  # request.GET["q"]: without the query, MultiValueDictKeyError (500), no page to audit
     held = {target.id for bound in ast.walk(node) if isinstance(bound, ast.Assign) and rendering(bound.value)
             for target in bound.targets if isinstance(target, ast.Name)}
     for answer in ast.walk(node):

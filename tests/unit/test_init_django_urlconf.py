@@ -331,3 +331,16 @@ def test_a_view_that_renders_only_an_e_mail_is_no_page(tmp_path):
     assert parsed is not None
     assert [(r.path, r.page) for r in parsed.routes][:2] == [("/signup/", False), ("/polls/", True)]
     assert parsed.page() == ("/polls/", "polls/urls.py:7")
+
+
+def test_a_view_that_needs_a_query_parameter_is_no_page(tmp_path):
+    # request.GET is a QueryDict: GET["q"] without ?q= raises MultiValueDictKeyError, a 500 to audit
+    search = ("from django.shortcuts import render\n\n\ndef search(request):\n"
+              "    return render(request, 'search.html', {'q': request.GET['q']})\n")
+    urls = ("from django.urls import include, path\n\nfrom finder.views import search\n\n"
+            "urlpatterns = [path('search/', search), path('polls/', include('polls.urls'))]\n")
+    root = project(tmp_path, urls, **{"finder/__init__.py": "", "finder/views.py": search,
+                                      "polls/__init__.py": "", "polls/views.py": TUTORIAL_VIEWS["index"],
+                                      "polls/urls.py": POLLS_URLS.format(index="index")})
+    parsed = read_urlconf(root, read_django(root))
+    assert parsed is not None and parsed.page() == ("/polls/", "polls/urls.py:7")
