@@ -49,7 +49,7 @@ from ..errors import ConfigError
 from ..project.workspaces import js_workspace_globs
 from ..project.workspaces import NPM_LOCKFILES
 from ..serve.generated import generated_inputs
-from ..serve.steps import SETUP_OUTPUTS, input_digests, read_stamp, setup_inputs
+from ..serve.steps import SETUP_OUTPUTS, input_digests, read_stamp, relative_input, setup_inputs
 
 
 # Where Poetry (``virtualenvs.path``, unless ``virtualenvs.in-project``) and Pipenv (``WORKON_HOME``,
@@ -78,7 +78,10 @@ def _hashes(serve: ServeSettings, cwd: Path) -> dict[str, str] | None:
     # A configured input one side lacks (a pull request that adds server/requirements.txt) is an input
     # "only in the head", a difference to name, not a side whose inputs cannot be known
     files = setup_inputs(cwd, serve.setup_inputs, missing_ok=True)
-    return {p.relative_to(cwd).as_posix(): digest for p, digest in input_digests(files, serve.setup).items()}
+    # Each input by its path from cwd as the stamp names it, ".." included: the patches of a monorepo's
+    # top folder ("patch-package --patch-dir ../../patches" in [serve] cwd = "apps/web") lie outside cwd,
+    # where Path.relative_to raised ValueError and run --base-ref stopped on a traceback
+    return {relative_input(p, cwd): digest for p, digest in input_digests(files, serve.setup).items()}
 
 
 def same_dependencies(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> bool:
@@ -250,8 +253,14 @@ def _hardlink_tree(head_dir: Path, base_dir: Path, head_root: Path, base_root: P
     """*base_dir* as a copy of *head_dir* made of hard links: folders of its own, each file a hard link
     to the head's, each symbolic link re-aimed as :func:`_mirror_link` says (so ``.bin`` commands and
     pnpm's links resolve inside the base's copy, and workspace links to the base's packages); the top
-    folder's *skipped* left out. Raises OSError where a hard link cannot be made."""
-    for folder, dirs, files in os.walk(head_dir):
+    folder's *skipped* left out. Raises OSError where a hard link cannot be made or a folder cannot be
+    listed."""
+    # A folder os.walk cannot list (permission denied to this user) would be left out silently, and the
+    # base's build would miss a package the head has; raised, it makes the caller fall back to links
+    def unlisted(error: OSError) -> None:
+        raise error
+
+    for folder, dirs, files in os.walk(head_dir, onerror=unlisted):
         here = Path(folder)
         mine = base_dir / here.relative_to(head_dir)
         mine.mkdir()

@@ -818,7 +818,7 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     # the settings modules the app is not run with (production.py beside the local.py it runs) need nothing
     unused = unused_settings(folder, django) if django is not None else set()
     read = [p for p in sources if p not in unused]
-    own = own_dotenv(folder, [read_text(p) for p in read], python=True)
+    own = own_dotenv(folder, read, python=True)
     _required_env(app, [(r.name, r.where, r.how or f"os.environ['{r.name}']")
                         for r in required_env(folder, read) if r.name not in own])
     factory = target.attr[:-2] if target is not None and target.attr.endswith("()") else ""
@@ -1162,13 +1162,29 @@ def _django_build(app: AppSetup, steps: list[str], deps: PythonDeps, django: Dja
         )
     if django.static_root and not django.static_root_outside and any("collectstatic" in s for s in steps):
         app.generated.append(django.static_root_dir)
-    if django.compress_offline and deps.has("django-compressor") and django.debug_literal != "True":
+    if _compresses_offline(django) and deps.has("django-compressor"):
         # healthchecks: every page with a {% compress %} block answered 500 (OfflineGenerationError)
         # with DEBUG off until `manage.py compress` had written the compressed files, as its
         # Dockerfile does after collectstatic
         _add_build(app, steps, "python manage.py compress",
                    f"{django.where('COMPRESS_OFFLINE')} sets COMPRESS_OFFLINE = {django.compress_offline} "
                    "(django-compressor: pages need the offline bundles)", unless="compress")
+
+
+def _compresses_offline(django: DjangoFacts) -> bool:
+    """Whether django-compressor's pages need the bundles ``manage.py compress`` writes: offline
+    compression on (COMPRESS_OFFLINE, see :class:`DjangoFacts`) and compression itself, as
+    django-compressor 4.x's ``{% compress %}`` requires (``COMPRESS_ENABLED and COMPRESS_OFFLINE``).
+    COMPRESS_ENABLED defaults to ``not DEBUG``; set False, the command itself fails ("Compressor is
+    disabled. Set the COMPRESS_ENABLED setting or use --force"), which stopped the build of a site that
+    compresses nothing, and set True, pages need the bundles with DEBUG on too."""
+    enabled = django.compress_enabled or "not DEBUG"
+    debug = django.debug_literal == "True"
+    if not django.compress_offline or enabled == "False":
+        return False
+    if django.compress_offline == "not DEBUG" and debug:
+        return False
+    return enabled == "True" or not debug
 
 
 def _python_build(
@@ -2073,7 +2089,7 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         _next_api_routes(app, server, folder)
         _file_pages(app, server, folder)
         required = node_required_env(sources, folder)
-        own = own_dotenv(folder, [read_text(p) for p in [*sources, server.path / "package.json"]])
+        own = own_dotenv(folder, [*sources, server.path / "package.json"])
         # VITE_* read in the package's own client code (cypress-realworld-app's src/ beside backend/) is
         # inlined by the client's build, where it is missing as undefined: no server stops for it
         exposed = tuple(prefix for dep, prefix in EXPOSED if server.has(dep))

@@ -78,6 +78,8 @@ class DjangoFacts:
     database_var: str = ""
     # django-compressor's COMPRESS_OFFLINE as written where it is on with DEBUG off ("True", "not DEBUG")
     compress_offline: str = ""
+    # django-compressor's COMPRESS_ENABLED as written ("" where unset: its default is not DEBUG)
+    compress_enabled: str = ""
     # ROOT_URLCONF as written ("config.urls"; "" when no settings file names one as a literal) and the file
     root_urlconf: str = ""
     root_urlconf_file: str = ""
@@ -310,6 +312,7 @@ _FIELDS = {
     "DJANGO_VITE": ("vite_dev_mode", "vite_dev_server"),
     "DATABASES": ("database_var",),
     "COMPRESS_OFFLINE": ("compress_offline",),
+    "COMPRESS_ENABLED": ("compress_enabled",),
 }
 
 
@@ -432,6 +435,7 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
     offline = _statement(text, "COMPRESS_OFFLINE").split("#", 1)[0].strip()
     if offline in ("True", "not DEBUG"):
         facts.compress_offline = offline
+    facts.compress_enabled = _statement(text, "COMPRESS_ENABLED").split("#", 1)[0].strip()
     database = re.search(r"(?:dj_database_url\.(?:config|parse)|env\.db)\(([^)]*)\)", text)
     if database:
         named = re.search(r"""["'](\w+_URL)["']""", database.group(1))

@@ -713,8 +713,7 @@ class _Reader:
             kind, owner, name = self.resolve_expr(module, expr)
             node = self.definition(owner, name) if kind == "def" else None
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                return any(isinstance(call, ast.Call) and _called(call) in _RENDERS
-                           for call in ast.walk(node))
+                return _answers_template(node)
             if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                 return self.renders(owner, node.value, depth + 1)
         return False
@@ -941,6 +940,28 @@ def _included(view: ast.expr) -> ast.expr | None:
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _answers_template(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether the view function *node* answers with a template it renders (:data:`_RENDERS`): a call in
+    what it returns, or a name it returns that holds one. A template rendered for an e-mail
+    (``send_mail(..., render_to_string("emails/welcome.txt", ...))`` before ``return JsonResponse(...)`` or
+    a redirect) is no page: such a view was taken for the home page; nor is one that needs a query
+    parameter."""
+    def rendering(tree: ast.AST) -> bool:
+        return any(isinstance(call, ast.Call) and _called(call) in _RENDERS for call in ast.walk(tree))
+
+    if any(isinstance(read, ast.Subscript) and isinstance(read.value, ast.Attribute)
+           and read.value.attr in ("GET", "query_params") for read in ast.walk(node)):
+        return False  # request.GET["q"]: without the query, MultiValueDictKeyError (500), no page to audit
+    held = {target.id for bound in ast.walk(node) if isinstance(bound, ast.Assign) and rendering(bound.value)
+            for target in bound.targets if isinstance(target, ast.Name)}
+    for answer in ast.walk(node):
+        if isinstance(answer, ast.Return) and answer.value is not None and (
+                rendering(answer.value) or any(isinstance(name, ast.Name) and name.id in held
+                                               for name in ast.walk(answer.value))):
+            return True
+    return False
 
 
 def _called(call: ast.AST) -> str:

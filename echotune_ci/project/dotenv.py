@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import re
 from pathlib import Path
 
@@ -76,26 +77,66 @@ _NODE_LOADS = re.compile(r"""(?:require|import)\s*\(?\s*['"](?:dotenv|@dotenvx/d
 _PYTHON_LOADS = re.compile(r"\bload_dotenv\(")
 
 
-def own_dotenv(folder: Path, texts: list[str], *, python: bool = False) -> dict[str, str]:
-    """The variables the committed ``.env`` of *folder* (where the app starts) gives a value, when the
-    app's code or its scripts (*texts*: its sources and package.json) load it (:data:`_NODE_LOADS`, or
-    with *python* :data:`_PYTHON_LOADS`, the file then read with python-dotenv's rules):
+# A loader told which file to read, by a string literal: dotenv's `config({ path: ".env.local" })`, NestJS's
+# `envFilePath`, Node's `--env-file=.env.local` and `loadEnvFile(".env.local")`, dotenv-cli's `dotenv -e
+# .env.local --`, python-dotenv's `load_dotenv(".env.local")`. It reads that file and not the .env beside
+# it, which an app with `config({ path: ".env.local" })` and a committed .env got as its settings. A path
+# joined to `__dirname` is the calling file's (`path.resolve(__dirname, "../.env")`), else the working
+# folder's, as dotenv resolves it.
+_NAMED = re.compile(r"""(?:\bconfig\(\s*\{[^}]*?\bpath\s*:|\benvFilePath\s*:|\bloadEnvFile\(|"""
+                    r"""\bload_dotenv\(\s*(?:dotenv_path\s*=)?)\s*"""
+                    r"""(?:[^\s,]*?\b(?:resolve|join)\(\s*(__dirname)\s*,\s*)?(['"`])([^'"`\n]+)\2"""
+                    r"""|(?:--env-file(?:-if-exists)?[=\s]|(?:^|[\s"'&;])dotenv\s+-e\s)\s*['"]?([^\s'"\\]+)""")
+# A load of the default file beside a named one in the same source: `config()`, `import "dotenv/config"`,
+# `loadEnvFile()`, `load_dotenv()`
+_BARE = re.compile(r"""(?:\bconfig|\bloadEnvFile|\bload_dotenv)\(\s*\)|['"]dotenv/config['"]""")
+
+
+def _loaded_files(folder: Path, files: list[Path], loads: re.Pattern[str]) -> list[Path]:
+    """The dotenv files the app's *files* (its sources and package.json) load, in the order found:
+    the files named (:data:`_NAMED`), and *folder*'s ``.env`` where a source loads without naming one."""
+    found: list[Path] = []
+    for file in files:
+        text = read_text(file)
+        if not loads.search(text) and not _NAMED.search(text):
+            continue
+        named = list(_NAMED.finditer(text))
+        for match in named:
+            literal = match.group(3) or match.group(4)
+            base = file.parent if match.group(1) else folder
+            found.append(Path(os.path.normpath(base / literal)))
+        if not named or _BARE.search(text):
+            found.append(folder / ".env")
+    return list(dict.fromkeys(found))
+
+
+def own_dotenv(folder: Path, files: list[Path], *, python: bool = False) -> dict[str, str]:
+    """The variables the committed dotenv files the app loads give a value: *folder*'s ``.env`` (where
+    the app starts) when the app's code or its scripts (*files*: its sources and package.json) load it
+    (:data:`_NODE_LOADS`, or with *python* :data:`_PYTHON_LOADS`, the file then read with
+    python-dotenv's rules), or the file a loader names instead (:data:`_NAMED`):
     cypress-realworld-app's .env sets PAGINATION_PAGE_SIZE and the SEED_ counts its backend requires, and
-    `require("dotenv").config()` loads them. A .env git does not track (a developer's own, which a fresh
+    `require("dotenv").config()` loads them. A file git does not track (a developer's own, which a fresh
     clone in CI lacks) counts for nothing; outside a git checkout the file is taken as it is. {} when
-    nothing loads it."""
+    nothing loads one."""
     import subprocess
 
     from ..fsutil import tracked_files
 
-    path = folder / ".env"
     loads = _PYTHON_LOADS if python else _NODE_LOADS
-    if not path.is_file() or not any(loads.search(text) for text in texts):
+    loaded = [p for p in _loaded_files(folder, files, loads) if p.is_file()]
+    if not loaded:
         return {}
+    names = [os.path.relpath(p, folder).replace(os.sep, "/") for p in loaded]
     try:
-        tracked = tracked_files(folder, [".env"])
+        tracked = tracked_files(folder, names)
     except (OSError, subprocess.TimeoutExpired):
         return {}
-    if tracked is not None and ".env" not in tracked:
-        return {}
-    return {name: value for name, value in dotenv_file(path, node=not python).items() if value}
+    out: dict[str, str] = {}
+    for path, name in zip(loaded, names, strict=True):
+        # git names a file above the folder as the pathspec did ("../.env"), one below by its own path
+        if tracked is None or name in tracked or os.path.normpath(name) in tracked:
+            for key, value in dotenv_file(path, node=not python).items():
+                if value:
+                    out.setdefault(key, value)  # neither loader overrides a variable already set
+    return out

@@ -283,12 +283,40 @@ def page_route(routes: list[tuple[str, str]], root: Path) -> tuple[str, str]:
         if file.endswith(".py"):
             m = _ROUTE_PY.match(text, start)
             body = _python_body(text, m) if m else ""
+            if _answers_template(body) and not _NEEDS_QUERY_PY.search(body):
+                return full, where
         else:  # the handler after the route's own call (router.get('/', ...) on that line)
             m = _NEXT_ROUTE_JS.search(text, start)
-            body = _js_body(text, m.end()) if m else ""
-        if _TEMPLATES.search(body):
-            return full, where
+            if m and _TEMPLATES.search(_js_body(text, m.end())):
+                return full, where
     return "", ""
+
+
+# A query parameter the handler cannot do without: Flask's request.args["q"] (400 without it), Django's
+# request.GET["q"] (500, MultiValueDictKeyError), DRF's request.query_params["q"]; a page audited without
+# it is the error page
+_NEEDS_QUERY_PY = re.compile(r"\brequest\.(?:args|GET|query_params)\[")
+_RETURN_PY = re.compile(r"^([ \t]*)return\b(.*)$", re.M)
+_BOUND_PY = re.compile(r"^[ \t]*(\w+)\s*=\s*(.+)$", re.M)
+
+
+def _answers_template(body: str) -> bool:
+    """Whether the Python handler *body* answers with a template it renders (:data:`_TEMPLATES`): in a
+    ``return`` (its continuation lines too) or through a name it returns. A template rendered for an
+    e-mail (``msg.html = render_template("email/welcome.html")``) beside ``return jsonify(...)`` is no
+    page: such a JSON route was taken for the home page."""
+    held = {m.group(1) for m in _BOUND_PY.finditer(body) if _TEMPLATES.search(m.group(2))}
+    lines = body.split("\n")
+    for m in _RETURN_PY.finditer(body):
+        returned = [m.group(2)]
+        for line in lines[body.count("\n", 0, m.start()) + 1:]:  # its continuation lines, deeper indented
+            if line.strip() and len(line) - len(line.lstrip()) <= len(m.group(1)):
+                break
+            returned.append(line)
+        returned_text = "\n".join(returned)
+        if _TEMPLATES.search(returned_text) or any(re.search(rf"\b{name}\b", returned_text) for name in held):
+            return True
+    return False
 
 
 # The app's own "/" route: app.get('/', ...) / router.get("/", ...), @app.get("/") / @app.route('/')

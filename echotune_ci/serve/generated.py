@@ -121,7 +121,10 @@ def patch_inputs(folder: Path) -> dict[Path, str]:
     for text in texts:
         for run in _PATCH_PACKAGE.finditer(text):
             where = _PATCH_DIR.search(run.group(1))
-            patches = Path(os.path.normpath(folder / (where.group(2) if where else "patches")))
+            # patch-package reads the folder as Node's path.join(appPath, patchDir), which keeps an absolute
+            # patchDir under the app ("--patch-dir /patches" is <app>/patches); Path's "/" would make it
+            # the root itself, and "--patch-dir /" read every .patch on the machine as a setup input (27 s)
+            patches = Path(os.path.normpath(f"{folder}/{where.group(2) if where else 'patches'}"))
             if patches.is_dir():
                 for path in sorted(patches.rglob("*.patch")):
                     found.setdefault(path, f"node_modules/{_patched(path.name)}")

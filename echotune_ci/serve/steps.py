@@ -126,7 +126,7 @@ def setup_inputs(cwd: Path, configured: Sequence[str], missing_ok: bool = False)
 def setup_fingerprint(command: str, cwd: Path, inputs: Sequence[Path]) -> dict[str, object]:
     """What the stamp records: the folder, the command and the SHA-256 of each input (by path
     relative to *cwd*, see :func:`input_digest`)."""
-    hashes = {_relative(p, cwd): digest for p, digest in input_digests(inputs, command).items()}
+    hashes = {relative_input(p, cwd): digest for p, digest in input_digests(inputs, command).items()}
     return {"cwd": str(cwd.resolve()), "command": command, "inputs": hashes}
 
 
@@ -281,11 +281,11 @@ def installs_only(command: str) -> bool:
         for part in parts)
 
 
-def _relative(path: Path, cwd: Path) -> str:
-    try:
-        return path.resolve().relative_to(cwd.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+def relative_input(path: Path, cwd: Path) -> str:
+    """*path* (a setup input) by its way from *cwd*, ``..`` included: an input outside *cwd* (a
+    monorepo's top-level patches) is named alike in the head's checkout and the base's, where its
+    absolute path (each checkout's own) made the two never compare equal."""
+    return Path(os.path.relpath(path.resolve(), cwd.resolve())).as_posix()
 
 
 def setup_is_current(cwd: Path, fingerprint: Mapping[str, object]) -> bool:
@@ -394,7 +394,7 @@ def skipped_hint(module: str, cwd: Path, inputs: Sequence[str], env: Mapping[str
         return SKIPPED_HINT
     if any(name not in installed for found in names if found is not None for name in found):
         return SKIPPED_HINT
-    shown = ", ".join(_relative(f, cwd) for f in files)
+    shown = ", ".join(relative_input(f, cwd) for f in files)
     return (f"{module} is not installed, and setup would not install it: every requirement of {shown} is "
             f"installed already; add the package that provides {module} there")
 

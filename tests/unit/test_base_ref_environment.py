@@ -83,13 +83,19 @@ def test_a_bundler_resolves_the_bases_dependencies_inside_the_bases_checkout(tmp
                     "instead of installing them again")
 
 
+def installed(tmp_path: Path, *packages: str) -> tuple[Path, Path]:
+    """A head and a base of the same dependencies, the head with *packages* in its node_modules."""
+    files = {"package.json": '{"name": "app"}', "package-lock.json": json.dumps(LOCK)}
+    head, base = checkout(tmp_path / "head", files), checkout(tmp_path / "base", files)
+    for package in packages:
+        write(head / "node_modules" / package / "index.js", f"// {package}\n")
+    return head, base
+
+
 def test_node_modules_on_another_file_system_is_linked_package_by_package(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # os.link across file systems fails with EXDEV: the base still runs on the head's dependencies
-    files = {"package.json": '{"name": "app"}', "package-lock.json": json.dumps(LOCK)}
-    head, base = checkout(tmp_path / "head", files), checkout(tmp_path / "base", files)
-    write(head / "node_modules" / "react" / "index.js", "// react\n")
-    write(head / "node_modules" / "zod" / "index.js", "// zod\n")
+    head, base = installed(tmp_path, "react", "zod")
 
     def cross_device(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
@@ -97,6 +103,25 @@ def test_node_modules_on_another_file_system_is_linked_package_by_package(
     monkeypatch.setattr(os, "link", cross_device)
     serve = ServeSettings(setup="npm ci", command="node server.js")
     assert reuse_environment(serve, head, serve, base) is not None
+    assert overlaid(base / "node_modules", head / "node_modules")
+
+
+def test_a_package_folder_that_cannot_be_listed_is_linked_not_left_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a folder of the head's node_modules this user may not list (chmod 700, another owner's): os.walk
+    # skipped it without a word and the base's copy had no node_modules/secret at all
+    head, base = installed(tmp_path, "react", "secret")
+    listed = os.scandir
+
+    def denied(path: object = ".") -> object:
+        if Path(str(path)).name == "secret":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return listed(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "scandir", denied)
+    serve = ServeSettings(setup="npm ci", command="node server.js")
+    assert reuse_environment(serve, head, serve, base) is not None
+    assert (base / "node_modules" / "secret").resolve() == (head / "node_modules" / "secret").resolve()
     assert overlaid(base / "node_modules", head / "node_modules")
 
 

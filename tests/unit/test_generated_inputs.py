@@ -228,3 +228,33 @@ def test_a_changed_patch_gives_the_base_its_own_setup(tmp_path: Path) -> None:
 ])
 def test_the_package_a_patch_file_names(filename: str, folder: str) -> None:
     assert _patched(filename) == folder
+
+
+def test_an_absolute_patch_dir_is_under_the_app(tmp_path: Path) -> None:
+    # patch-package 8 (dist/applyPatches.js) reads join(appPath, patchDir) with Node's path.join, which
+    # keeps "/fixes" under the app: <app>/fixes, not the machine's /fixes ("--patch-dir /" read them all)
+    calls = {**PATCHED, "scripts": {"postinstall": "patch-package --patch-dir /fixes"}}
+    root = patched(tmp_path, "patched", calls, "fixes")
+    assert sorted(p.relative_to(root).as_posix() for p in patch_inputs(root)) == [
+        "fixes/@tootallnate+once+2.0.0.patch", "fixes/ms+2.1.3.patch"]
+
+
+def test_patches_above_the_served_folder_compare_by_their_way_there(tmp_path: Path) -> None:
+    # a monorepo whose app (serve cwd apps/web) applies the top folder's patches: run --base-ref stopped on
+    # "ValueError: ... is not in the subpath of ..." when it compared the two sides' inputs
+    calls = {**PATCHED, "scripts": {"postinstall": "patch-package --patch-dir ../../patches"}}
+    serve = ServeSettings(setup="npm ci", command="node server.js")
+    sides = {}
+    for side, note in (("head", "the head's"), ("base", "the base's"), ("same", "the head's")):
+        top = tmp_path / side
+        write(top / "patches" / "ms+2.1.3.patch", MS_PATCH % ("6452ba2", note))
+        write(top / "apps" / "web" / "package.json", json.dumps(calls))
+        write(top / "apps" / "web" / "package-lock.json", json.dumps({"name": "app", "lockfileVersion": 3}))
+        sides[side] = top / "apps" / "web"
+    (sides["head"] / "node_modules" / "ms").mkdir(parents=True)
+    assert setup_differences(serve, sides["head"], serve, sides["base"]) == "../../patches/ms+2.1.3.patch"
+    assert reuse_environment(serve, sides["head"], serve, sides["base"]) is None
+    assert reuse_environment(serve, sides["head"], serve, sides["same"]) is not None
+    # the stamp names it the same way, so a setup of the head is current for an unchanged patch
+    inputs = setup_inputs(sides["head"], ())
+    assert "../../patches/ms+2.1.3.patch" in setup_fingerprint("npm ci", sides["head"], inputs)["inputs"]

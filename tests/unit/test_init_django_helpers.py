@@ -135,6 +135,15 @@ def test_a_url_prefix_kept_in_a_variable_reads_as_its_unconditional_value(tmp_pa
     # DEBUG on whatever the run says: COMPRESS_ENABLED (default: not DEBUG) is off, pages compress nothing
     (SETTINGS.replace('DEBUG = envbool("DEBUG", "True")', "DEBUG = True"), REQUIREMENTS, False),
     (SETTINGS, "Django==5.2.8\ngunicorn==23.0.0\n", False),  # no django-compressor: no compress command
+    # django-compressor 4.7's compress command: "Compressor is disabled. Set the COMPRESS_ENABLED setting or
+    # use --force to override." where it is False (the build stopped there); its {% compress %} needs the
+    # offline bundles when COMPRESS_ENABLED and COMPRESS_OFFLINE, so with it True, DEBUG on needs them too
+    (SETTINGS + "COMPRESS_ENABLED = False\n", REQUIREMENTS, False),
+    (SETTINGS.replace('DEBUG = envbool("DEBUG", "True")', "DEBUG = True") + "COMPRESS_ENABLED = True\n",
+     REQUIREMENTS, True),
+    (SETTINGS.replace('DEBUG = envbool("DEBUG", "True")', "DEBUG = True").replace(
+        "COMPRESS_OFFLINE = True", "COMPRESS_OFFLINE = not DEBUG") + "COMPRESS_ENABLED = True\n",
+     REQUIREMENTS, False),
 ])
 def test_offline_compression_is_built_after_collectstatic(tmp_path, settings, requirements, compress):
     app = app_setup(site(tmp_path, settings, requirements))

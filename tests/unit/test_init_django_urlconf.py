@@ -312,3 +312,30 @@ def test_json_views_and_pages_behind_a_login_are_no_home_page(tmp_path):
     assert parsed.page() == ("", "")
     app = app_setup(root)
     assert not app.has_root and "frontend" not in app.phases and app.home_path == "/"
+
+
+NO_PAGES = {
+    # the signup view renders its e-mail's text with render_to_string and answers JSON (JsonResponse)
+    "signup": ("from django.core.mail import send_mail\nfrom django.http import JsonResponse\n"
+               "from django.template.loader import render_to_string\n\n\ndef signup(request):\n"
+               "    body = render_to_string('emails/welcome.txt', {'user': 'x'})\n"
+               "    send_mail('Welcome', body, None, ['x@example.com'])\n"
+               "    return JsonResponse({'ok': True})\n"),
+    # request.GET is a QueryDict: GET["q"] without ?q= raises MultiValueDictKeyError, a 500 to audit
+    "search": ("from django.shortcuts import render\n\n\ndef search(request):\n"
+               "    return render(request, 'search.html', {'q': request.GET['q']})\n"),
+}
+
+
+@pytest.mark.parametrize("view", sorted(NO_PAGES))
+def test_a_view_that_renders_only_an_e_mail_or_needs_a_query_is_no_page(tmp_path, view):
+    # the polls page after it in Django's order is the page to audit
+    urls = (f"from django.urls import include, path\n\nfrom app.views import {view}\n\n"
+            f"urlpatterns = [path('{view}/', {view}), path('polls/', include('polls.urls'))]\n")
+    root = project(tmp_path, urls, **{"app/__init__.py": "", "app/views.py": NO_PAGES[view],
+                                      "polls/__init__.py": "", "polls/views.py": TUTORIAL_VIEWS["index"],
+                                      "polls/urls.py": POLLS_URLS.format(index="index")})
+    parsed = read_urlconf(root, read_django(root))
+    assert parsed is not None
+    assert [(r.path, r.page) for r in parsed.routes][:2] == [(f"/{view}/", False), ("/polls/", True)]
+    assert parsed.page() == ("/polls/", "polls/urls.py:7")

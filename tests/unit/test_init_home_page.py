@@ -156,3 +156,43 @@ def test_a_fastapi_routers_template_page_under_its_prefix_is_the_home_page(tmp_p
     assert app.has_root and app.home_path == "/ui/"
     assert decision(app, "frontend") == ("/ui/", 'pages.py:8: no "/" route, and /ui/ renders a template: the '
                                                  "home page")
+
+
+FLASK_PAGES = """\
+from flask import Flask, jsonify, render_template, request
+from flask_mail import Message
+
+app = Flask(__name__)
+
+
+@app.route("/api/invite")
+def invite():
+    msg = Message("Join us", recipients=["x@example.com"])
+    msg.html = render_template("email/invite.html")
+    return jsonify(sent=True)
+
+
+@app.route("/search")
+def search():
+    q = request.args["q"]
+    return render_template("search.html", q=q)
+
+
+@app.route("/about")
+def about():
+    page = render_template(
+        "about.html")
+    return page
+"""
+
+
+def test_a_route_that_renders_an_e_mail_or_needs_a_query_is_no_home_page(tmp_path):
+    # /api/invite renders only its e-mail and answers JSON; Flask answers /search without ?q= with 400
+    # Bad Request (request.args is a MultiDict whose missing key raises BadRequestKeyError): /about is
+    # the first page a browser gets
+    root = write(tmp_path, {"app.py": FLASK_PAGES, "templates/about.html": "<!doctype html><title>A</title>",
+                            "requirements.txt": "flask==3.1.0\nflask-mail==0.10.0\ngunicorn==23.0.0\n"})
+    app = app_setup(root)
+    assert app.home_path == "/about"
+    assert decision(app, "frontend") == ("/about", 'app.py:20: no "/" route, and /about renders a template: '
+                                                   "the home page")

@@ -106,3 +106,38 @@ def test_python_dotenvs_load_dotenv_counts_alike(tmp_path, app_text, commit_env,
                     *([".env"] if commit_env else [])], check=True)
     app = app_setup(tmp_path)
     assert bool([n for n in required_notes(app) if "PAGE_SIZE" in n]) is required
+
+
+NAMED_APP = APP.replace('require("dotenv").config();', 'require("dotenv").config({ path: ".env.local" });')
+
+
+@pytest.mark.parametrize(("app_text", "local", "required"), [
+    # dotenv 16 (lib/main.js configDotenv): a `path` given is the only file read, the .env beside it is not
+    (NAMED_APP, "", True),
+    (NAMED_APP, "PAGINATION_PAGE_SIZE=20\n", False),  # the file it names gives it, when committed
+    # Node 20's --env-file and loadEnvFile(path) alike; a default load beside the named one reads .env too
+    (APP.replace('require("dotenv").config();', 'process.loadEnvFile(".env.local");'), "", True),
+    (APP.replace('require("dotenv").config();',
+                 'require("dotenv").config();\nprocess.loadEnvFile(".env.local");'), "", False),
+])
+def test_a_loader_that_names_its_file_reads_that_one(tmp_path, app_text, local, required):
+    root = project(tmp_path, app_text)
+    if local:
+        write(root, {".env.local": local})
+        subprocess.run(["git", "-C", str(root), "add", ".env.local"], check=True)
+    app = app_setup(root)
+    assert bool([n for n in required_notes(app) if "PAGINATION_PAGE_SIZE" in n]) is required
+
+
+def test_a_file_named_from_the_sources_folder_is_found_there(tmp_path):
+    # path.resolve(__dirname, "../.env") from backend/app.js is the top folder's .env, committed: given
+    app = APP.replace('require("dotenv").config();',
+                      'const path = require("path");\n'
+                      'require("dotenv").config({ path: path.resolve(__dirname, "../.env") });')
+    assert required_notes(app_setup(project(tmp_path, app))) == []
+    # and one a developer keeps untracked in backend/ gives nothing
+    other = APP.replace('require("dotenv").config();',
+                        'require("dotenv").config({ path: require("path").join(__dirname, ".env") });')
+    root = project(tmp_path / "other", other)
+    write(root, {"backend/.env": "PAGINATION_PAGE_SIZE=10\n"})
+    assert [n for n in required_notes(app_setup(root)) if "PAGINATION_PAGE_SIZE" in n]

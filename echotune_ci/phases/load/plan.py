@@ -85,10 +85,11 @@ class LoadPlan:
 
     def per_user(self) -> set[str]:
         """The endpoints ("METHOD path") each user sends once as it starts: the [load.login] and the page
-        it fetches its CSRF cookie from."""
+        it fetches its CSRF cookie or its form's CSRF field from (the worker's ``log_in``: a Flask-WTF
+        login form's GET was left in the total beside the POST it is sent for)."""
         login = self.settings.login
         per_user = {f"{login.method} {login.path}"} if login.path else set()
-        if login.path and login.csrf_cookie:
+        if login.path and (login.csrf_cookie or login.csrf_field):
             per_user.add(f"GET {login.csrf_page()}")
         return per_user
 

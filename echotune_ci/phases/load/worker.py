@@ -419,6 +419,14 @@ EXACT_CAP = 1_000_000
 _QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 
 
+def sent_once(key: str, own_only: Collection[str]) -> bool:
+    """Whether the requests of *key* ("METHOD name") are what each user sends once around its login, which
+    the total leaves out: the endpoints *own_only* names ([load.login] and its CSRF page, see
+    ``LoadPlan.per_user``) and the page a login redirects to (named with :data:`AFTER_LOGIN`, one GET per
+    user, as ``_Requests.token_after_login`` sends it)."""
+    return key in own_only or key.endswith(AFTER_LOGIN)
+
+
 class ExactTimes:
     """Every HTTP response time (float ms) of one local round, per endpoint and in total.
 
@@ -455,7 +463,7 @@ class ExactTimes:
             return
         self.kept += 1
         if request_type != self.skip_type:
-            if f"{request_type} {name}" not in self.own_only:
+            if not sent_once(f"{request_type} {name}", self.own_only):
                 self.total.append(response_time)
         elif _kw.get("exception") is not None:
             # movez-chat's unanswered first messages made realtime_rtt_p95_ms 5,001 ms, the 5-s timeout
@@ -546,7 +554,7 @@ def collect(env: Any, label: str, host: str, started: float, stopped_by: str, wo
     entries = sort_stats(stats.entries)
     http = [e for e in entries if e.method != REQUEST_TYPE]
     # the total: the HTTP requests but the logins each user sends once (*own_only*, see ExactTimes)
-    counted = [e for e in http if f"{e.method or ''} {e.name}" not in own_only]
+    counted = [e for e in http if not sent_once(f"{e.method or ''} {e.name}", own_only)]
     exact = times is not None and not times.overflowed
 
     def own(key: tuple[str, str] | None) -> dict[str, float] | None:
