@@ -94,29 +94,24 @@ def generated_inputs(folder: Path) -> dict[Path, str]:
     return {path: ", ".join(outputs) for path in files} if outputs else {}
 
 
-# The scripts `npm install` and `npm ci` run of the package itself (npm's docs, "Life Cycle Operation
-# Ordering"), where patch-package is run from: its README's `"postinstall": "patch-package"`, or `prepare`.
-_INSTALL_SCRIPTS = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare",
-                    "postprepare")
 _PATCH_PACKAGE = re.compile(r"(?:^|[\s;&|(])(?:npx\s+(?:--yes\s+)?)?patch-package(?![\w-])([^;&|]*)")
 _PATCH_DIR = re.compile(r"--patch-dir(?:\s+|=)(['\"]?)([^\s'\"]+)\1")
-# `npm run x`, `yarn x`, `yarn run x`, `pnpm x`, `pnpm run x`: one script calling another
-_RUNS = re.compile(r"\b(?:npm\s+run(?:-script)?|yarn(?:\s+run)?|pnpm(?:\s+run)?)\s+([\w:.-]+)")
 
 
 def patch_inputs(folder: Path) -> dict[Path, str]:
-    """The patch files patch-package applies to *folder*'s node_modules when its install scripts
-    (:data:`_INSTALL_SCRIPTS`, and the scripts they run by name) run it: every ``*.patch`` under its
+    """The patch files patch-package applies to *folder*'s node_modules when a script its install runs
+    (:func:`~echotune_ci.serve.steps.run_by_install`: the lifecycle scripts and what they call) runs it:
+    its README's ``"postinstall": "patch-package"``, or ``prepare``. Every ``*.patch`` under its
     ``--patch-dir`` (default ``patches``, as patch-package 8 reads it, subfolders included), each with
     the package it patches (``node_modules/@scope/name`` for ``@scope+name+1.0.0.patch``,
     ``node_modules/a/node_modules/b`` for ``a++b+1.0.0.patch``). {} when no install script runs it."""
+    from .steps import run_by_install  # steps imports this module
+
     pkg = _package(folder)
     scripts = pkg.data.get("scripts") if pkg is not None else None
     if not isinstance(scripts, dict):
         return {}
-    texts = [str(scripts[name]) for name in _INSTALL_SCRIPTS if isinstance(scripts.get(name), str)]
-    texts += [str(scripts[called]) for text in list(texts) for called in _RUNS.findall(text)
-              if isinstance(scripts.get(called), str)]
+    texts = [scripts[name] for name in sorted(run_by_install(scripts)) if isinstance(scripts.get(name), str)]
     found: dict[Path, str] = {}
     for text in texts:
         for run in _PATCH_PACKAGE.finditer(text):
@@ -144,4 +139,3 @@ def _patched(filename: str) -> str:
         at = next((i for i, piece in enumerate(pieces) if _VERSION.match(piece)), len(pieces))
         names.append("/".join(pieces[:at][:2]))
     return "/node_modules/".join(name for name in names if name)
-

@@ -69,7 +69,7 @@ STAMP_OUTPUTS = (*SETUP_OUTPUTS, ".yarn/install-state.gz", ".yarn/unplugged")
 # for the registry and for people), and the project's own scripts an install runs: npm ci's and pnpm's
 # lifecycle (preinstall, install, postinstall, prepare and its pre/post, npm 8's dependencies, pnpm's
 # pnpm:devPreinstall) and Yarn 1's prepublish. Any other script runs only when something asks for it
-# (one of these among them: :func:`_run_by_install`).
+# (one of these among them: :func:`run_by_install`).
 NOT_INSTALLED = ("version", "description", "keywords", "author", "contributors", "maintainers", "license",
                  "homepage", "repository", "bugs", "funding")
 # What of pyproject.toml `poetry install --no-root` reads: the keys of Poetry's lock content-hash
@@ -159,7 +159,7 @@ def _package(raw: bytes) -> dict[str, object] | None:
 def input_digest(path: Path, command: str, depended: Collection[str] = ()) -> str:
     """The SHA-256 (hex) of setup input *path* as setup *command* reads it: its bytes, except a
     package.json that a setup of installs alone (:func:`installs_only`) reads, whose fields no install
-    reads (:data:`NOT_INSTALLED`) and scripts no install runs (:func:`_run_by_install`) are
+    reads (:data:`NOT_INSTALLED`) and scripts no install runs (:func:`run_by_install`) are
     left out. A pull request that bumped the version or changed a lint script had the base of ``run
     --base-ref`` reinstall node_modules, minutes of ``npm ci`` for what the head had installed.
 
@@ -201,7 +201,7 @@ def _digest(name: str, raw: bytes, installs: bool, depended: Collection[str], *,
             if key not in NOT_INSTALLED or (member and key == "version")}
     scripts = kept.get("scripts")
     if isinstance(scripts, dict):
-        run = _run_by_install(scripts)
+        run = run_by_install(scripts)
         kept["scripts"] = {name: line for name, line in scripts.items() if name in run}
     canonical = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(b"package.json\0" + canonical.encode("utf-8")).hexdigest()
@@ -247,7 +247,7 @@ def _lockfile_digest(raw: bytes) -> str:
     return hashlib.sha256(b"package-lock.json\0" + canonical.encode("utf-8")).hexdigest()
 
 
-def _run_by_install(scripts: Mapping[str, object]) -> set[str]:
+def run_by_install(scripts: Mapping[str, object]) -> set[str]:
     """The names in *scripts* an install runs: :data:`INSTALL_SCRIPTS`, the scripts their lines call
     (``"postinstall": "npm run gen"``, ``yarn gen``, ``run-s gen:*``, concurrently's ``npm:gen``), those
     scripts' pre and post scripts, and so on. npm 11 ran a changed ``gen`` and its ``pregen`` under
