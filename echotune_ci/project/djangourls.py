@@ -320,6 +320,12 @@ class _Reader:
                 return "outside", f"{owner}.{name}" if name else owner, expr.attr
         return "", "", ""
 
+    def defined(self, module: str, expr: ast.expr) -> tuple[str, ast.stmt | None]:
+        """(the module it is defined in, its :meth:`definition`) of the project's own name or dotted
+        attribute *expr*; ("", None) for one of a package or one reading cannot follow."""
+        kind, owner, name = self.resolve_expr(module, expr)
+        return (owner, self.definition(owner, name)) if kind == "def" else ("", None)
+
     def definition(self, module: str, name: str) -> ast.stmt | None:
         """The last top-level class, function or assignment binding *name* in *module*."""
         loaded = self.module(module)
@@ -577,8 +583,7 @@ class _Reader:
         ``LoginView``: ``email`` and ``password``), and answers the token in a JSON field (``access``,
         ``token``, ``access_token``) or sets it as a cookie (token "": a session flow, whose cookie the
         requests after it carry); None for any other view."""
-        kind, owner, name = self.resolve_expr(module, expr)
-        node = self.definition(owner, name) if kind == "def" else None
+        owner, node = self.defined(module, expr)
         post = next((item for item in node.body if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
                      and item.name == "post"), None) if isinstance(node, ast.ClassDef) else None
         text = _text(post) if post is not None else ""
@@ -633,8 +638,7 @@ class _Reader:
         if depth > 4:
             return None
         if isinstance(view, ast.Name | ast.Attribute):  # schema = get_schema_view(...); path("x", schema)
-            kind, owner, name = self.resolve_expr(module, view)
-            node = self.definition(owner, name) if kind == "def" else None
+            owner, node = self.defined(module, view)
             value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
             return self._schema_view(owner, value, depth + 1) if value is not None else None
         if not isinstance(view, ast.Call):
@@ -660,8 +664,7 @@ class _Reader:
 
     def _made_by(self, module: str, expr: ast.expr, package: str) -> bool:
         """Whether *expr* (a name) is bound to ``get_schema_view(...)`` of *package*."""
-        kind, owner, name = self.resolve_expr(module, expr)
-        node = self.definition(owner, name) if kind == "def" else None
+        owner, node = self.defined(module, expr)
         value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
         if not isinstance(value, ast.Call):
             return False
@@ -689,8 +692,7 @@ class _Reader:
         if isinstance(expr, ast.Call) and expr.args:
             return self.redirect_view(module, expr.args[0], depth + 1)
         if isinstance(expr, ast.Name | ast.Attribute):
-            kind, owner, name = self.resolve_expr(module, expr)
-            node = self.definition(owner, name) if kind == "def" else None
+            owner, node = self.defined(module, expr)
             if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                 return self.redirect_view(owner, node.value, depth + 1)
         return False
@@ -710,8 +712,7 @@ class _Reader:
         if isinstance(expr, ast.Call) and expr.args:
             return self.renders(module, expr.args[0], depth + 1)
         if isinstance(expr, ast.Name | ast.Attribute):
-            kind, owner, name = self.resolve_expr(module, expr)
-            node = self.definition(owner, name) if kind == "def" else None
+            owner, node = self.defined(module, expr)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 return _answers_template(node)
             if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
@@ -741,8 +742,7 @@ class _Reader:
             get, login = self.view(module, expr.args[0], depth + 1)
             return get, login or _decorator_login(expr.func)
         if isinstance(expr, ast.Name | ast.Attribute):
-            kind, owner, name = self.resolve_expr(module, expr)
-            node = self.definition(owner, name) if kind == "def" else None
+            owner, node = self.defined(module, expr)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 return self._function(node)
             if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
