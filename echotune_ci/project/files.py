@@ -278,8 +278,10 @@ def page_route(routes: list[tuple[str, str]], root: Path) -> tuple[str, str]:
     handler that reading finds does."""
     for full, where in routes:
         file, _, line = where.rpartition(":")
-        text = read_text(root / file) if file and line.isdigit() else ""
-        start = sum(len(row) + 1 for row in text.split("\n")[:int(line or 0) - 1])
+        if not (file and line.isdigit()):
+            continue  # no line to read a handler from ("where" is "file:line" as find_load_routes gives it)
+        text = read_text(root / file)
+        start = sum(len(row) + 1 for row in text.split("\n")[:int(line) - 1])
         if file.endswith(".py"):
             m = _ROUTE_PY.match(text, start)
             body = _python_body(text, m) if m else ""
