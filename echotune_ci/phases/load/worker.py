@@ -436,9 +436,8 @@ class ExactTimes:
     left out of the total (the logistics portal's 7.6-s PBKDF2 logins made its total p95 6,162 ms while
     every endpoint it loaded stayed under 161 ms). Requests of *skip_type* (the real-time clients'
     ``WS``) are kept under their own entry but left out of the total, which is the HTTP requests', and
-    only when they
-    succeeded: a message that got no reply has no round trip (its time is the [load.realtime] timeout's,
-    counted in the error rate).
+    only when they succeeded: a message that got no reply has no round trip (its time is the
+    [load.realtime] timeout's, counted in the error rate).
     """
 
     def __init__(self, cap: int = EXACT_CAP, skip_type: str = "", own_only: Collection[str] = ()) -> None:
