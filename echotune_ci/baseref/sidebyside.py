@@ -54,8 +54,8 @@ from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_w
                    own_database_example, server_databases, share_earlier_databases, shared_caches,
                    shared_database_names, shared_databases, shared_settings_caches,
                    shared_static_root)
-from .environment import (generated_differences, head_code, python_difference, reuse_environment,
-                          setup_differences, temporary_venv_homes)
+from .environment import (copy_setup_writes, generated_differences, head_code, python_difference,
+                          reuse_environment, setup_differences, temporary_venv_homes)
 from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 from .settingsdb import shared_settings_databases
@@ -160,6 +160,19 @@ def _source(base: BaseOptions, repo: Path) -> contextlib.AbstractContextManager[
     return prepared_folder(base.folder)
 
 
+def _setup_writes(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: Path, report: SideBySide,
+                  base_root: Path, installs: bool) -> str:
+    """Give the linked base the inputs the head's setup wrote (:func:`~.environment.copy_setup_writes`),
+    recorded as placed by the run (no build's output, see :func:`_earlier_outputs_said`); the words the
+    linking note ends with ("" when none, and for a base that would run no setup: *installs* False)."""
+    written = copy_setup_writes(head_cfg.serve, head_cwd, cfg.serve, base_cwd, base_root) if installs else []
+    report.placed += [os.path.relpath(base_cwd / name, base_root) for name in written]
+    if not written:
+        return ""
+    return (f"; {', '.join(written)} as the head's setup wrote {'them' if len(written) > 1 else 'it'}, which "
+            f"the base's would write alike")
+
+
 def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, env: Mapping[str, str],
                   report: SideBySide, temporary: bool, repo: Path,
                   head: App | None = None) -> PreparedApp | None:
@@ -187,6 +200,8 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
         linked = reuse_environment(head_cfg.serve, head_cwd, cfg.serve, base_cwd, roots, installs=installs)
     own_setup = ""  # why the base runs its own setup; said once it has run (or its stamp skipped it)
     if linked:
+        linked += _setup_writes(head_cfg, head_cwd, cfg, base_cwd, report, roots[1] if roots else base_cwd,
+                                installs)
         report.notes.append(linked)
         # linked without a setup of its own (--no-setup): a Prisma client is the head's schema's
         shared = "" if installs else generated_differences(head_cfg.serve, head_cwd, cfg.serve, base_cwd)

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -1146,6 +1147,45 @@ def test_a_lockfile_the_heads_setup_rewrote_is_still_the_bases(tmp_path, monkeyp
         committed.replace('"version": "0.9.0"}}', '"version": "0.9.0", "dependencies": {"a": "2"}}}'))
     assert not same_dependencies(serve, head_cwd, serve, base_cwd)
     assert setup() is False
+
+
+def test_a_lockfile_the_heads_setup_created_is_given_to_the_linked_base(tmp_path, monkeypatch):
+    """trbKnl/movez-chat commits no lockfile: its setup, `npm install`, writes package-lock.json. The base,
+    linked to the head's node_modules, had none beside them, so its audit read no lockfile and the comment
+    called the head's audited packages an improvement. Run here with npm itself (a file: dependency, so
+    no registry is asked)."""
+    from echotune_ci.baseref.environment import copy_setup_writes, reuse_environment
+    from echotune_ci.serve.steps import prepare
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    head_cwd, base_cwd = tmp_path / "head", tmp_path / "base"
+    for cwd in (head_cwd, base_cwd):
+        (cwd / "dep").mkdir(parents=True)
+        (cwd / "dep" / "package.json").write_text('{"name": "dep", "version": "1.2.3"}')
+        (cwd / "package.json").write_text('{"name": "demo", "version": "1.0.0", '
+                                          '"dependencies": {"dep": "file:./dep"}}')
+    serve = ServeSettings(setup="npm install --no-audit --no-fund", command="node server.js")
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+    assert prepare(serve.setup, "", cwd=head_cwd, environment=lambda: env).setup_skipped is False
+    written = (head_cwd / "package-lock.json").read_text()
+    assert '"node_modules/dep"' in written and not (base_cwd / "package-lock.json").exists()
+    assert reuse_environment(serve, head_cwd, serve, base_cwd) is not None
+    assert copy_setup_writes(serve, head_cwd, serve, base_cwd, base_cwd) == ["package-lock.json"]
+    assert (base_cwd / "package-lock.json").read_text() == written
+    # once there, nothing is left to write
+    assert copy_setup_writes(serve, head_cwd, serve, base_cwd, base_cwd) == []
+    # a base that commits a lockfile of its own keeps it: its setup installs from it, so nothing is linked
+    # or copied
+    other = tmp_path / "other"
+    shutil.copytree(base_cwd, other, ignore=shutil.ignore_patterns("node_modules", "package-lock.json"))
+    (other / "package-lock.json").write_text('{"name": "demo", "lockfileVersion": 3, "packages": {}}')
+    assert reuse_environment(serve, head_cwd, serve, other) is None
+    assert copy_setup_writes(serve, head_cwd, serve, other, other) == []
+    assert (other / "package-lock.json").read_text().endswith('"packages": {}}')
+    # nor outside the base's checkout
+    third = tmp_path / "third"
+    shutil.copytree(base_cwd, third, ignore=shutil.ignore_patterns("node_modules", "package-lock.json"))
+    assert copy_setup_writes(serve, head_cwd, serve, third, tmp_path / "elsewhere") == []
 
 
 def test_bundle_globs_are_moved_into_the_bases_checkout_or_refused(repo, tmp_path, monkeypatch):
