@@ -109,6 +109,8 @@ class SideBySide:
     order: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     samples: dict[str, int] = field(default_factory=dict)
     levels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The warning that other programs took enough of the machine to matter to the timings compared ("")
+    busy: str = ""
     # How busy the machine was while both builds' apps were measured (machine.Busy.to_dict), {} otherwise
     machine: dict[str, Any] = field(default_factory=dict)
 
@@ -119,7 +121,8 @@ class SideBySide:
                 "base_dir": str(src.root) if src else "", "compared": not self.failure,
                 "failure": self.failure,
                 "not_started": self.down, "notes": self.notes,
-                "warnings": [*self.build_warnings, *self.warnings], "order": self.order,
+                "warnings": [*self.build_warnings, *self.warnings, *([self.busy] if self.busy else [])],
+                "order": self.order,
                 "samples_per_build": self.samples, "sequential": self.levels, "machine": self.machine}
 
 
@@ -1085,18 +1088,19 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                                               report.own_serve)
         if report.failure:
             console.warn(report.failure)
+        timed = [False] * len(phases)  # per phase: samples of both builds' timings tested against each other
         with OtherPrograms() as others:
             pairs = _measure(phases, head, base_side, (head_app, base_app), report, head_unavailable)
             if base_side is not None:
                 # Each paired phase tests its metrics as one family at its part of [gate] alpha, so the
                 # run's chance of any false "regressed" stays at most alpha (compare.correct_families).
-                shared = max(1, sum(comparable(pair, phase) and bool(_sampled_pairs(cfg, pair))
-                                    for phase, pair in zip(phases, pairs, strict=True)))
+                timed = [comparable(pair, phase) and bool(_sampled_pairs(cfg, pair))
+                         for phase, pair in zip(phases, pairs, strict=True)]
                 pairs = [unserved_endpoints(pair, final=False) for pair in pairs]
                 pairs = [unserved_endpoints(extend(phase, pair, head, base_side, report,
-                                                   cfg.gate.alpha / shared))
+                                                   cfg.gate.alpha / max(1, sum(timed))))
                          for phase, pair in zip(phases, pairs, strict=True)]
-        _busy_machine(report, others.busy, measured=base_app is not None)
+        _busy_machine(report, others.busy, measured=base_app is not None, timed=any(timed))
         _exited_after(pairs, phases, head_app)
         _contract_changes(pairs, head, base_side)
         for app in apps:  # before the files are written: a report never waits on a running app
@@ -1107,7 +1111,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         with staged(output_dir):
             # the data warnings concern what measures the running builds: the api phase's contract run
             # meets the rows of a shared database as the load test does; a bundle never does
-            results = _annotate(pairs, report, base, [phase.needs_app for phase in phases])
+            results = _annotate(pairs, report, base, [phase.needs_app for phase in phases], timed)
             results = [_finish(r, cfg, head.contexts[r.phase], output_dir) for r in results]
             baseline = _base_results(pairs, base_side, output_dir)
             report.notes.append(f"side-by-side run took {time.monotonic() - started:.0f}s")
@@ -1121,17 +1125,19 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
     return Outcome(outcome, files, reports)
 
 
-def _busy_machine(report: SideBySide, busy: Busy | None, measured: bool) -> None:
+def _busy_machine(report: SideBySide, busy: Busy | None, measured: bool, timed: bool) -> None:
     """Record in *report* how busy the machine was while base and head were measured (*busy*, see
-    :mod:`.machine`), and warn when other programs took enough of it to matter; nothing when the base's
-    app did not run (not *measured*: no timings of both builds were compared)."""
+    :mod:`.machine`), and, when other programs took enough of it to matter and some phase tested both
+    builds' timings against each other (*timed*), the warning for those phases (``report.busy``); nothing
+    when the base's app did not run (not *measured*). A security-only run, whose header scores and
+    findings no load on the machine moves, was told its "regressed" timings were worth a rerun."""
     if busy is None or not measured:
         return
     report.machine = busy.to_dict()
-    said = busy.warning()
+    said = busy.warning() if timed else ""
     if said:
         console.warn(said)
-        report.warnings.append(said)
+        report.busy = said
 
 
 def _exited_after(pairs: list[Pair], phases: list[Phase[Any]], head_app: App | None) -> None:
@@ -1185,13 +1191,13 @@ def _prune_base(output_dir: Path, written: list[PhaseResult]) -> None:
 
 
 def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions,
-              served: list[bool]) -> list[PhaseResult]:
+              served: list[bool], timed: list[bool]) -> list[PhaseResult]:
     """The head results with the side-by-side notes (the order of each paired phase, the run's own notes
     on the first result), when the base was not measured a warning on each saying why, and the run's own
     warnings (the apps' local data differ, or one database serves both) on each phase that measures the
-    running builds (*served*, one flag per pair: frontend, load, api; on every phase when none does), and
-    those on what the builds were made from on every phase. The report shows a warning shared by phases
-    once."""
+    running builds (*served*, one flag per pair: frontend, load, api; on every phase when none does),
+    those on what the builds were made from on every phase, and the busy machine's on each phase whose
+    timings were tested (*timed*). The report shows a warning shared by phases once."""
     label = report.source.label if report.source else base.asked
     order = _order_notes(report, label)
     concerned = served if any(served) else [True] * len(pairs)
@@ -1200,7 +1206,8 @@ def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions,
         r = pair.head
         notes = [*(report.notes if i == 0 else []), *([order[r.phase]] if r.phase in order else [])]
         warnings = [f"no comparison with the base: {report.failure}"] if report.failure else []
-        warnings += [*report.build_warnings, *(report.warnings if measured_app else [])]
+        warnings += [*report.build_warnings, *(report.warnings if measured_app else []),
+                     *([report.busy] if report.busy and timed[i] else [])]
         if i == 0:
             r = dataclasses.replace(r, artifacts=[*r.artifacts, f"artifacts/{ORDER_FILE}"])
         results.append(dataclasses.replace(r, notes=[*notes, *r.notes], warnings=[*warnings, *r.warnings]))

@@ -921,13 +921,13 @@ def test_the_runs_own_warnings_go_to_the_phases_that_measured_the_apps() -> None
     report = sidebyside.SideBySide(warnings=[said])
     pairs = [Pair(PhaseResult(phase=name)) for name in ("security", "bundle", "frontend", "load")]
     results = sidebyside._annotate(pairs, report, sidebyside.BaseOptions(ref="HEAD"),
-                                   [False, False, True, True])
+                                   [False, False, True, True], [False] * 4)
     assert [said in r.warnings for r in results] == [False, False, True, True]
     # One line in the report, naming both phases, not one per phase and not under "security".
     shown = collect_warnings(results, Places.of(results))
     assert [(w.phase, w.text) for w in shown] == [("frontend, load", said)]
     # No phase measured the apps (`--phase bundle`): the warning is still said, on every result.
-    results = sidebyside._annotate(pairs[1:2], report, sidebyside.BaseOptions(ref="HEAD"), [False])
+    results = sidebyside._annotate(pairs[1:2], report, sidebyside.BaseOptions(ref="HEAD"), [False], [False])
     assert results[0].warnings == [said]
 
 
