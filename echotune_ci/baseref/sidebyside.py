@@ -1200,11 +1200,15 @@ def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions,
     timings were tested (*timed*). The report shows a warning shared by phases once."""
     label = report.source.label if report.source else base.asked
     order = _order_notes(report, label)
+    # Without interleaved phases (security, bundle) the order notes, which name the base, are not there:
+    # the comment of a security-only run did not say what it was compared with
+    own = ", built and measured in a checkout of its own" if base.ref is not None else ""
+    named = [] if order or report.failure else [f"compared with the base {label}{own}"]
     concerned = served if any(served) else [True] * len(pairs)
     results = []
     for i, (pair, measured_app) in enumerate(zip(pairs, concerned, strict=True)):
         r = pair.head
-        notes = [*(report.notes if i == 0 else []), *([order[r.phase]] if r.phase in order else [])]
+        notes = [*(named + report.notes if i == 0 else []), *([order[r.phase]] if r.phase in order else [])]
         warnings = [f"no comparison with the base: {report.failure}"] if report.failure else []
         warnings += [*report.build_warnings, *(report.warnings if measured_app else []),
                      *([report.busy] if report.busy and timed[i] else [])]

@@ -931,6 +931,38 @@ def test_the_runs_own_warnings_go_to_the_phases_that_measured_the_apps() -> None
     assert results[0].warnings == [said]
 
 
+def test_a_run_without_interleaved_phases_still_names_its_base() -> None:
+    # `run --base-ref HEAD~1 --phase security`: the notes that name the base are the interleaving orders of
+    # the frontend and load phases, so the comment never said what the findings were compared with.
+    from echotune_ci.baseref import sidebyside
+    from echotune_ci.baseref.measure import Pair
+
+    from echotune_ci.baseref.checkout import BaseSource
+
+    pairs = [Pair(PhaseResult(phase=name)) for name in ("security", "bundle")]
+    checkout = BaseSource(Path("/tmp/echotune-base-x/base"), "HEAD~1", "0844dcc04f" + "0" * 30)
+    report = sidebyside.SideBySide(source=checkout, notes=["linked node_modules"])
+    results = sidebyside._annotate(pairs, report, sidebyside.BaseOptions(ref="HEAD~1"), [True, False],
+                                   [False, False])
+    assert results[0].notes == ["compared with the base HEAD~1 (0844dcc04f), built and measured in a "
+                                "checkout of its own", "linked node_modules"]
+    assert results[1].notes == []
+    prepared = sidebyside.SideBySide(source=BaseSource(Path("/ci/base"), "", ""))
+    folder = sidebyside._annotate(pairs[:1], prepared, sidebyside.BaseOptions(folder=Path("/ci/base")),
+                                  [True], [False])
+    assert folder[0].notes == ["compared with the base /ci/base"]
+    # with an interleaved phase its order note names the base; a base that failed has its warning
+    report = sidebyside.SideBySide(order={"load": {"rounds": ["base", "head", "head", "base"]}})
+    interleaved = sidebyside._annotate([Pair(PhaseResult(phase="load"))], report,
+                                       sidebyside.BaseOptions(ref="HEAD~1"), [True], [True])
+    assert interleaved[0].notes == ["measured side by side with the base --base-ref HEAD~1: load rounds "
+                                    "interleaved in ABBA order (B base, H head; rounds: B H H B)"]
+    failed = sidebyside._annotate(pairs[:1], sidebyside.SideBySide(failure="the base's build failed"),
+                                  sidebyside.BaseOptions(ref="HEAD~1"), [True], [False])
+    assert failed[0].notes == []
+    assert failed[0].warnings == ["no comparison with the base: the base's build failed"]
+
+
 def _load(rates: dict[str, float], p95: float) -> PhaseResult:
     """A load result: the totals and each endpoint's p95, error rate and requests (100 each)."""
     failures = sum(rates.values())  # 100 requests per endpoint: the rate is the count
