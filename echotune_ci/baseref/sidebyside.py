@@ -45,8 +45,8 @@ from ..results import Metric, PhaseResult
 from ..results.units import first_named
 from ..serve import App
 from . import BASE_FOLDER
-from .checkout import (BaseSource, checkout_top, dirty_paths, earlier_build_outputs, prepared_folder,
-                       record_head_app, repository_root, resolve_ref, worktree)
+from .checkout import (BaseSource, checkout_top, clear_abandoned, dirty_paths, earlier_build_outputs,
+                       prepared_folder, record_head_app, repository_root, resolve_ref, worktree)
 from .configs import (WHOLLY_ON_ONE_SERVER, base_config, bundle_in_base, one_server, one_server_pages,
                       where_moved)
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
@@ -129,11 +129,13 @@ class SideBySide:
 def _checked_source(base: BaseOptions, repo: Path, head_dir: Path) -> None:
     """Fail with exit 2 before anything starts when the base cannot exist, or would be the head's own
     checkout (*repo*, holding the head's configuration folder *head_dir*): its setup and build would then
-    overwrite what the head serves, and every metric would be compared with itself."""
+    overwrite what the head serves, and every metric would be compared with itself. With a ref, what runs
+    killed before they could clean up left is removed then too (:func:`~.checkout.clear_abandoned`)."""
     from ..errors import InputError
 
     if base.ref is not None:
         resolve_ref(repo, base.ref, fetch=base.fetch)
+        clear_abandoned(repo)  # before the head's setup and build, which its app would be serving
     elif base.folder is not None and not base.folder.is_dir():
         raise InputError(f"--base-dir {base.folder}: no such folder")
     elif base.folder is not None:
