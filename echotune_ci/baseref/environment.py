@@ -41,13 +41,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from ..config.sections import ServeSettings
 from ..errors import ConfigError
 from ..project.workspaces import js_workspace_globs
-from ..project.workspaces import NPM_LOCKFILES
+from ..project.workspaces import JS_LOCKFILES, NPM_LOCKFILES
 from ..serve.generated import generated_inputs
 from ..serve.steps import SETUP_OUTPUTS, input_digests, read_stamp, relative_input, setup_inputs
 
@@ -58,6 +59,11 @@ from ..serve.steps import SETUP_OUTPUTS, input_digests, read_stamp, relative_inp
 # so its own ``poetry install`` made a new 73 MB environment in ~/.cache/pypoetry/virtualenvs each time,
 # left there after the checkout was removed.
 VENV_HOMES = ("POETRY_VIRTUALENVS_PATH", "WORKON_HOME")
+
+
+# The lockfiles installs write where there is none (npm, Yarn, pnpm, Bun; Poetry, uv, Pipenv, PDM), which the
+# audit reads
+LOCKFILES = (*(name for name, _tool in JS_LOCKFILES), "poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock")
 
 
 # Where build tools keep their caches inside node_modules, by default: Vite's dependency optimizer
@@ -117,15 +123,38 @@ def written_by_setup(head: ServeSettings, head_cwd: Path, base: ServeSettings, b
             if digest != before.get(name) and theirs.get(name) == before.get(name)]
 
 
+def _untracked_lockfiles(head: ServeSettings, head_cwd: Path, base_cwd: Path) -> list[str]:
+    """The lockfiles (:data:`LOCKFILES`) in the folders setup installs into (:func:`install_folders`) that
+    the head has, git does not track there, and the base's checkout lacks, by their paths from the serving
+    folder: what the head's install wrote, with ``setup_inputs`` that leave them out (init's
+    ``["package.json"]`` for a project without one)."""
+    from ..fsutil import tracked_files
+
+    found = []
+    for folder in install_folders(head_cwd, head.setup_inputs):
+        for name in LOCKFILES:
+            rel = os.path.normpath(os.path.join(folder, name))
+            if (head_cwd / rel).is_file() and not os.path.lexists(base_cwd / rel):
+                try:
+                    if tracked_files(head_cwd, [rel]) == []:
+                        found.append(Path(rel).as_posix())
+                except (OSError, subprocess.TimeoutExpired):
+                    continue
+    return found
+
+
 def copy_setup_writes(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path,
                       base_root: Path) -> list[str]:
-    """Copy into the base's checkout what :func:`written_by_setup` names (inside *base_root* only), for a
-    base linked to the head's environment instead of running its setup; the paths copied, from
-    *base_cwd*. A project that commits no lockfile (trbKnl/movez-chat: ``npm install`` writes
-    package-lock.json) had the base linked to the head's node_modules with no lockfile beside them: its
-    audit read none, and the comment called the head's audited packages an improvement."""
+    """Copy into the base's checkout what :func:`written_by_setup` names and the lockfiles the head's
+    install wrote that the base lacks (:func:`_untracked_lockfiles`), inside *base_root* only, for a base
+    linked to the head's environment instead of running its setup; the paths copied, from *base_cwd*. A
+    project that commits no lockfile (trbKnl/movez-chat: ``npm install`` writes package-lock.json) had
+    the base linked to the head's node_modules with no lockfile beside them: its audit read none, and the
+    comment called the head's audited packages an improvement."""
     copied = []
-    for name in written_by_setup(head, head_cwd, base, base_cwd):
+    names = written_by_setup(head, head_cwd, base, base_cwd)
+    names += [n for n in _untracked_lockfiles(head, head_cwd, base_cwd) if n not in names]
+    for name in names:
         source, target = head_cwd / name, base_cwd / name
         if source.is_file() and _inside(target.resolve(), base_root.resolve()) is not None:
             shutil.copyfile(source, target)

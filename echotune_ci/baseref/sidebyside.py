@@ -169,7 +169,8 @@ def _setup_writes(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: Path,
                   base_root: Path, installs: bool) -> str:
     """Give the linked base the inputs the head's setup wrote (:func:`~.environment.copy_setup_writes`),
     recorded as placed by the run (no build's output, see :func:`_earlier_outputs_said`); the words the
-    linking note ends with ("" when none, and for a base that would run no setup: *installs* False)."""
+    linking note ends with ("" when none, and for a base that would run no setup or in a checkout not the
+    run's own, a ``--base-dir``: *installs* False)."""
     written = copy_setup_writes(head_cfg.serve, head_cwd, cfg.serve, base_cwd, base_root) if installs else []
     report.placed += [os.path.relpath(base_cwd / name, base_root) for name in written]
     if not written:
@@ -205,8 +206,9 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
         linked = reuse_environment(head_cfg.serve, head_cwd, cfg.serve, base_cwd, roots, installs=installs)
     own_setup = ""  # why the base runs its own setup; said once it has run (or its stamp skipped it)
     if linked:
+        # only into a checkout of the run's own: a --base-dir checkout is left as it was prepared
         linked += _setup_writes(head_cfg, head_cwd, cfg, base_cwd, report, roots[1] if roots else base_cwd,
-                                installs)
+                                installs and temporary)
         report.notes.append(linked)
         # linked without a setup of its own (--no-setup): a Prisma client is the head's schema's
         shared = "" if installs else generated_differences(head_cfg.serve, head_cwd, cfg.serve, base_cwd)

@@ -1181,6 +1181,18 @@ def test_a_lockfile_the_heads_setup_rewrote_is_still_the_bases(tmp_path, monkeyp
     assert setup() is False
 
 
+def _file_dependency_pair(tmp_path: Path) -> tuple[Path, Path]:
+    """A head's and a base's folder of one npm project without a lockfile, whose one dependency is a
+    folder of its own (file:./dep: npm installs it without asking a registry)."""
+    head_cwd, base_cwd = tmp_path / "head", tmp_path / "base"
+    for cwd in (head_cwd, base_cwd):
+        (cwd / "dep").mkdir(parents=True)
+        (cwd / "dep" / "package.json").write_text('{"name": "dep", "version": "1.2.3"}')
+        (cwd / "package.json").write_text('{"name": "demo", "version": "1.0.0", '
+                                          '"dependencies": {"dep": "file:./dep"}}')
+    return head_cwd, base_cwd
+
+
 def test_a_lockfile_the_heads_setup_created_is_given_to_the_linked_base(tmp_path, monkeypatch):
     """trbKnl/movez-chat commits no lockfile: its setup, `npm install`, writes package-lock.json. The base,
     linked to the head's node_modules, had none beside them, so its audit read no lockfile and the comment
@@ -1190,12 +1202,7 @@ def test_a_lockfile_the_heads_setup_created_is_given_to_the_linked_base(tmp_path
     from echotune_ci.serve.steps import prepare
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    head_cwd, base_cwd = tmp_path / "head", tmp_path / "base"
-    for cwd in (head_cwd, base_cwd):
-        (cwd / "dep").mkdir(parents=True)
-        (cwd / "dep" / "package.json").write_text('{"name": "dep", "version": "1.2.3"}')
-        (cwd / "package.json").write_text('{"name": "demo", "version": "1.0.0", '
-                                          '"dependencies": {"dep": "file:./dep"}}')
+    head_cwd, base_cwd = _file_dependency_pair(tmp_path)
     serve = ServeSettings(setup="npm install --no-audit --no-fund", command="node server.js")
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
     assert prepare(serve.setup, "", cwd=head_cwd, environment=lambda: env).setup_skipped is False
@@ -1218,6 +1225,31 @@ def test_a_lockfile_the_heads_setup_created_is_given_to_the_linked_base(tmp_path
     third = tmp_path / "third"
     shutil.copytree(base_cwd, third, ignore=shutil.ignore_patterns("node_modules", "package-lock.json"))
     assert copy_setup_writes(serve, head_cwd, serve, third, tmp_path / "elsewhere") == []
+
+
+def test_a_lockfile_an_install_wrote_outside_the_setup_inputs_is_given_to_the_linked_base(tmp_path,
+                                                                                         monkeypatch):
+    """init writes `setup_inputs = ["package.json"]` for a project without a lockfile (movez-chat), so the
+    one `npm install` writes is no input the stamp knows of: the head's lockfile that git does not track
+    and the base lacks is the install's too. A tracked one (the pull request that adds it) is not."""
+    from echotune_ci.baseref.environment import copy_setup_writes, reuse_environment
+    from echotune_ci.serve.steps import prepare
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    head_cwd, base_cwd = _file_dependency_pair(tmp_path)
+    subprocess.run(["git", "init", "-q", str(head_cwd)], check=True)
+    subprocess.run(["git", "-C", str(head_cwd), "add", "package.json", "dep"], check=True)
+    serve = ServeSettings(setup="npm install --no-audit --no-fund", setup_inputs=("package.json",),
+                          command="node server.js")
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+    assert prepare(serve.setup, "", cwd=head_cwd, environment=lambda: env,
+                   inputs=serve.setup_inputs).setup_skipped is False
+    assert reuse_environment(serve, head_cwd, serve, base_cwd) is not None
+    assert copy_setup_writes(serve, head_cwd, serve, base_cwd, base_cwd) == ["package-lock.json"]
+    assert (base_cwd / "package-lock.json").read_bytes() == (head_cwd / "package-lock.json").read_bytes()
+    (base_cwd / "package-lock.json").unlink()
+    subprocess.run(["git", "-C", str(head_cwd), "add", "package-lock.json"], check=True)  # the head's own
+    assert copy_setup_writes(serve, head_cwd, serve, base_cwd, base_cwd) == []
 
 
 def test_bundle_globs_are_moved_into_the_bases_checkout_or_refused(repo, tmp_path, monkeypatch):
