@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import pytest
 
-from conftest import ROOT
+from conftest import NPM_DB, ROOT
 from echotune_ci.errors import InputError
 from echotune_ci.phases.security.js_audit import FolderAdvisories, audit_lockfiles, dependency_path
 from echotune_ci.phases.security.lockfiles import (LockfileError, find_lockfiles, find_lockfiles_in,
@@ -19,7 +19,6 @@ from echotune_ci.phases.security.lockfiles import (LockfileError, find_lockfiles
 from echotune_ci.phases.security.lockfiles.model import safe_url
 
 FIXTURES = ROOT / "tests" / "fixtures" / "lockfiles"
-NPM_DB = ROOT.parent / "shared" / "advisory-db-npm"
 FORMATS = {
     "npm-v1": "package-lock.json", "npm-v2": "package-lock.json", "npm-v3": "package-lock.json",
     "npm-shrinkwrap": "npm-shrinkwrap.json", "yarn-v1": "yarn.lock", "yarn-berry": "yarn.lock",
