@@ -439,7 +439,8 @@ def click_option(cls: type, name: str, *decls: str, help: str | None = None, **e
     owner, f, spec = _resolve(cls, name)
     hint = _hints(owner)[f.name]
     base = _plain(hint)
-    kwargs: dict[str, Any] = {"default": None, "help": help if help is not None else spec.doc}
+    text = help if help is not None else spec.doc
+    kwargs: dict[str, Any] = {"default": None, "help": _with_default(text, cls, name, f, spec)}
     if spec.parse is seconds:
         kwargs["callback"] = _option_callback(parse_duration, spec)
     elif spec.parse is byte_size:
@@ -455,6 +456,38 @@ def click_option(cls: type, name: str, *decls: str, help: str | None = None, **e
         kwargs["default"] = None
     kwargs.update(extra)
     return click.option(*decls, **kwargs)
+
+
+def _with_default(text: str, cls: type, name: str, f: dataclasses.Field[Any], spec: Setting) -> str:
+    """*text* ending in the setting's default and where to set it ("Concurrent users (default: [load]
+    users, 20)."): the option's own default is None ("as configured"), so click showed none, and `load
+    --help` gave a newcomer no idea of how many users or how long. A help that names its default already,
+    a default that is empty or a flag, and a class no section holds are left as they are."""
+    value = f.default
+    if "default" in text or isinstance(value, bool) or value in (None, "", ()) or \
+            not isinstance(value, (int, float, str)):
+        return text
+    where = _section_key(cls, name)
+    if where is None:
+        return text
+    if spec.parse is seconds:
+        shown_value = f"{value:g}s"
+    elif spec.parse is byte_size or spec.parse is not None:
+        return text  # sizes and parsed values: their stored form is not what one would type
+    else:
+        shown_value = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{text.rstrip().rstrip('.')} (default: {where}, {shown_value})."
+
+
+def _section_key(cls: type, name: str) -> str | None:
+    """Where setting *name* of *cls* sits in the configuration file: "[load.compare] rounds"."""
+    from .model import Config  # here: model imports this module
+
+    parts = name.split(".")
+    for f, _ in settings_fields(Config):
+        if _plain(_hints(Config)[f.name]) is cls:
+            return f"[{'.'.join([f.name, *parts[:-1]])}] {parts[-1]}"
+    return None
 
 
 def _int(bound: float | None) -> int | None:
