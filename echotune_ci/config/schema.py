@@ -68,7 +68,33 @@ def server_url(value: str) -> str | None:
     if port == -1:
         return ("has a port that is no number ({port} is replaced in [serve] only): leave it empty to "
                 "measure the app `run` starts, each build's under --base-ref")
-    return None
+    return _not_http(value, "http://127.0.0.1:8000")
+
+
+def ready_url(value: str) -> str | None:
+    """The check of ``[serve] ready_url``, whose ``{port}`` is the port `run` picks: after it, an http(s)
+    URL with a host. ``ready_url = "localhost:{port}/health"`` passed the configuration and stopped the
+    load phase with "localhost:1: not an http(s) URL with a host", a URL the user never wrote, under no
+    key or file."""
+    from urllib.parse import urlsplit
+
+    filled = value.replace("{port}", "1")
+    try:
+        _ = urlsplit(filled.strip()).port  # reading it raises for a port that is no number
+    except ValueError:
+        return "has a port that is no number (write {port} where `run` puts the port it picks)"
+    return _not_http(filled, "http://127.0.0.1:{port}/health")
+
+
+def _not_http(value: str, example: str) -> str | None:
+    """"must be an http(s) URL with a host ..." for a non-empty *value* that is none; the value itself is
+    not repeated (a URL can hold a password). The phases refused it later, naming neither key nor file."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    if not value.strip() or (parts.scheme in ("http", "https") and parts.hostname):
+        return None
+    return f"must be an http(s) URL with a host, such as {example}"
 
 
 @dataclass(frozen=True)
