@@ -143,3 +143,18 @@ def test_a_database_server_outside_the_run_is_counted_as_its_own(tmp_path: Path)
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_the_warning_goes_only_where_a_phase_timed_both_builds() -> None:
+    """`run --base-ref --phase bundle --phase security` on a busy machine said on both phases that other
+    programs "competed with both builds' timings": neither takes any (serve.md: the warning goes on each
+    phase that measured the apps)."""
+    from echotune_ci.baseref.sidebyside import SideBySide, _busy_machine
+
+    busy = Busy(15.0, 2, 90.0, 0.0)
+    untimed = SideBySide()
+    _busy_machine(untimed, busy, measured=True, timed=False)
+    assert untimed.warnings == [] and untimed.machine["others_cpu_pct"] == 90.0  # still recorded
+    timed = SideBySide()
+    _busy_machine(timed, busy, measured=True, timed=True)
+    assert timed.warnings == [busy.warning()] and timed.warnings[0].startswith("other programs used 90 %")
