@@ -109,6 +109,11 @@ class LazyGroup(click.Group):
 def cli(verbose: int, quiet: int) -> None:
     """EchoTune CI: research, propose, gate and report for web projects.
 
+    To start: `echotune-ci init` in your repository writes echotune.toml for
+    its stack (and the workflows), `echotune-ci run` sets the app up, starts
+    it and runs the phases its [run] phases lists; README.md and docs/ say
+    more.
+
     Every command reads options from ECHOTUNE_<COMMAND>_<OPTION> environment
     variables too (for example ECHOTUNE_RUN_OUTPUT_DIR), and the config file
     from ECHOTUNE_CONFIG. Exit codes: 0 gates pass, 1 a gate failed, 2 usage or

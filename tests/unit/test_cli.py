@@ -19,6 +19,9 @@ def test_version_and_help(cli_env):
     assert h.returncode == 0
     for name in ("run", "report", "gate", "compare", "schema"):
         assert f"  {name} " in h.stdout
+    # Where a newcomer starts, which the list of seventeen commands did not say.
+    said = " ".join(h.stdout.split())
+    assert "To start: `echotune-ci init` in your repository writes echotune.toml" in said
 
 
 def test_every_command_has_help(cli_env):
