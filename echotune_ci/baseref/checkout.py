@@ -480,6 +480,18 @@ def remove_abandoned(repo: Path) -> list[str]:
     return removed
 
 
+def clear_abandoned(repo: Path) -> None:
+    """:func:`remove_abandoned`, each folder removed said on the console. `run --base-ref` does it before
+    the head's setup and build: the head's app a killed run left went on serving from the head's folder
+    while the next run's setup and build rewrote it (a SQLite database it held open, the build output it
+    served), until the base's checkout was made."""
+    from .. import console
+
+    for folder in remove_abandoned(repo):
+        console.info(f"removed {folder}, the base's checkout of an earlier run that was killed before it "
+                     f"could remove it")
+
+
 @contextmanager
 def worktree(repo: Path, ref: str, fetch: bool = False) -> Iterator[BaseSource]:
     """A detached worktree of *ref* in a temporary folder, removed afterwards; first the base checkouts
@@ -493,9 +505,7 @@ def worktree(repo: Path, ref: str, fetch: bool = False) -> Iterator[BaseSource]:
     from ..serve.process import deferred_signals
 
     sha = resolve_ref(repo, ref)
-    for folder in remove_abandoned(repo):
-        console.info(f"removed {folder}, the base's checkout of an earlier run that was killed before it "
-                     f"could remove it")
+    clear_abandoned(repo)
     parent = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
     where = parent / "base"
     try:

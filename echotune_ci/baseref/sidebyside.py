@@ -45,8 +45,8 @@ from ..results import Metric, PhaseResult
 from ..results.units import first_named
 from ..serve import App
 from . import BASE_FOLDER
-from .checkout import (BaseSource, checkout_top, dirty_paths, earlier_build_outputs, prepared_folder,
-                       record_head_app, repository_root, resolve_ref, worktree)
+from .checkout import (BaseSource, checkout_top, clear_abandoned, dirty_paths, earlier_build_outputs,
+                       prepared_folder, record_head_app, repository_root, resolve_ref, worktree)
 from .configs import (WHOLLY_ON_ONE_SERVER, base_config, bundle_in_base, one_server, one_server_pages,
                       where_moved)
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
@@ -54,8 +54,8 @@ from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_w
                    own_database_example, server_databases, share_earlier_databases, shared_caches,
                    shared_database_names, shared_databases, shared_settings_caches,
                    shared_static_root)
-from .environment import (generated_differences, head_code, python_difference, remove_links,
-                          reuse_environment, setup_differences, temporary_venv_homes)
+from .environment import (copy_setup_writes, generated_differences, head_code, python_difference,
+                          remove_links, reuse_environment, setup_differences, temporary_venv_homes)
 from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 from .settingsdb import shared_settings_databases
@@ -109,6 +109,8 @@ class SideBySide:
     order: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     samples: dict[str, int] = field(default_factory=dict)
     levels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The warning that other programs took enough of the machine to matter to the timings compared ("")
+    busy: str = ""
     # How busy the machine was while both builds' apps were measured (machine.Busy.to_dict), {} otherwise
     machine: dict[str, Any] = field(default_factory=dict)
 
@@ -119,18 +121,21 @@ class SideBySide:
                 "base_dir": str(src.root) if src else "", "compared": not self.failure,
                 "failure": self.failure,
                 "not_started": self.down, "notes": self.notes,
-                "warnings": [*self.build_warnings, *self.warnings], "order": self.order,
+                "warnings": [*self.build_warnings, *self.warnings, *([self.busy] if self.busy else [])],
+                "order": self.order,
                 "samples_per_build": self.samples, "sequential": self.levels, "machine": self.machine}
 
 
 def _checked_source(base: BaseOptions, repo: Path, head_dir: Path) -> None:
     """Fail with exit 2 before anything starts when the base cannot exist, or would be the head's own
     checkout (*repo*, holding the head's configuration folder *head_dir*): its setup and build would then
-    overwrite what the head serves, and every metric would be compared with itself."""
+    overwrite what the head serves, and every metric would be compared with itself. With a ref, what runs
+    killed before they could clean up left is removed then too (:func:`~.checkout.clear_abandoned`)."""
     from ..errors import InputError
 
     if base.ref is not None:
         resolve_ref(repo, base.ref, fetch=base.fetch)
+        clear_abandoned(repo)  # before the head's setup and build, which its app would be serving
     elif base.folder is not None and not base.folder.is_dir():
         raise InputError(f"--base-dir {base.folder}: no such folder")
     elif base.folder is not None:
@@ -158,6 +163,19 @@ def _source(base: BaseOptions, repo: Path) -> contextlib.AbstractContextManager[
         return worktree(repo, base.ref, base.fetch)
     assert base.folder is not None
     return prepared_folder(base.folder)
+
+
+def _setup_writes(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: Path, report: SideBySide,
+                  base_root: Path, installs: bool) -> str:
+    """Give the linked base the inputs the head's setup wrote (:func:`~.environment.copy_setup_writes`),
+    recorded as placed by the run (no build's output, see :func:`_earlier_outputs_said`); the words the
+    linking note ends with ("" when none, and for a base that would run no setup: *installs* False)."""
+    written = copy_setup_writes(head_cfg.serve, head_cwd, cfg.serve, base_cwd, base_root) if installs else []
+    report.placed += [os.path.relpath(base_cwd / name, base_root) for name in written]
+    if not written:
+        return ""
+    return (f"; {', '.join(written)} as the head's setup wrote {'them' if len(written) > 1 else 'it'}, which "
+            f"the base's would write alike")
 
 
 def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, env: Mapping[str, str],
@@ -188,6 +206,8 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
                                    made=made)
     own_setup = ""  # why the base runs its own setup; said once it has run (or its stamp skipped it)
     if linked:
+        linked += _setup_writes(head_cfg, head_cwd, cfg, base_cwd, report, roots[1] if roots else base_cwd,
+                                installs)
         report.notes.append(linked)
         # linked without a setup of its own (--no-setup): a Prisma client is the head's schema's
         shared = "" if installs else generated_differences(head_cfg.serve, head_cwd, cfg.serve, base_cwd)
@@ -1076,19 +1096,19 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                                               report.own_serve)
         if report.failure:
             console.warn(report.failure)
+        timed = [False] * len(phases)  # per phase: samples of both builds' timings tested against each other
         with OtherPrograms() as others:
             pairs = _measure(phases, head, base_side, (head_app, base_app), report, head_unavailable)
             if base_side is not None:
                 # Each paired phase tests its metrics as one family at its part of [gate] alpha, so the
                 # run's chance of any false "regressed" stays at most alpha (compare.correct_families).
-                shared = max(1, sum(comparable(pair, phase) and bool(_sampled_pairs(cfg, pair))
-                                    for phase, pair in zip(phases, pairs, strict=True)))
+                timed = [comparable(pair, phase) and bool(_sampled_pairs(cfg, pair))
+                         for phase, pair in zip(phases, pairs, strict=True)]
                 pairs = [unserved_endpoints(pair, final=False) for pair in pairs]
                 pairs = [unserved_endpoints(extend(phase, pair, head, base_side, report,
-                                                   cfg.gate.alpha / shared))
+                                                   cfg.gate.alpha / max(1, sum(timed))))
                          for phase, pair in zip(phases, pairs, strict=True)]
-        _busy_machine(report, others.busy, measured=base_app is not None,
-                      timed=any(phase.needs_app for phase in phases))
+        _busy_machine(report, others.busy, measured=base_app is not None, timed=any(timed))
         _exited_after(pairs, phases, head_app)
         _contract_changes(pairs, head, base_side)
         for app in apps:  # before the files are written: a report never waits on a running app
@@ -1099,7 +1119,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         with staged(output_dir):
             # the data warnings concern what measures the running builds: the api phase's contract run
             # meets the rows of a shared database as the load test does; a bundle never does
-            results = _annotate(pairs, report, base, [phase.needs_app for phase in phases])
+            results = _annotate(pairs, report, base, [phase.needs_app for phase in phases], timed)
             results = [_finish(r, cfg, head.contexts[r.phase], output_dir) for r in results]
             baseline = _base_results(pairs, base_side, output_dir)
             report.notes.append(f"side-by-side run took {time.monotonic() - started:.0f}s")
@@ -1113,19 +1133,19 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
     return Outcome(outcome, files, reports)
 
 
-def _busy_machine(report: SideBySide, busy: Busy | None, measured: bool, timed: bool = True) -> None:
+def _busy_machine(report: SideBySide, busy: Busy | None, measured: bool, timed: bool) -> None:
     """Record in *report* how busy the machine was while base and head were measured (*busy*, see
-    :mod:`.machine`), and warn when other programs took enough of it to matter and a phase timed both
-    builds (*timed*: frontend, load, api; not bundle and security, on which "they competed with both
-    builds' timings" stood where no timing was taken); nothing when the base's app did not run (not
-    *measured*: no timings of both builds were compared)."""
+    :mod:`.machine`), and, when other programs took enough of it to matter and some phase tested both
+    builds' timings against each other (*timed*), the warning for those phases (``report.busy``); nothing
+    when the base's app did not run (not *measured*). A security-only run, whose header scores and
+    findings no load on the machine moves, was told its "regressed" timings were worth a rerun."""
     if busy is None or not measured:
         return
     report.machine = busy.to_dict()
     said = busy.warning() if timed else ""
     if said:
         console.warn(said)
-        report.warnings.append(said)
+        report.busy = said
 
 
 def _exited_after(pairs: list[Pair], phases: list[Phase[Any]], head_app: App | None) -> None:
@@ -1179,22 +1199,27 @@ def _prune_base(output_dir: Path, written: list[PhaseResult]) -> None:
 
 
 def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions,
-              served: list[bool]) -> list[PhaseResult]:
+              served: list[bool], timed: list[bool]) -> list[PhaseResult]:
     """The head results with the side-by-side notes (the order of each paired phase, the run's own notes
     on the first result), when the base was not measured a warning on each saying why, and the run's own
     warnings (the apps' local data differ, or one database serves both) on each phase that measures the
-    running builds (*served*, one flag per pair: frontend, load, api; on every phase when none does), and
-    those on what the builds were made from on every phase. The report shows a warning shared by phases
-    once."""
+    running builds (*served*, one flag per pair: frontend, load, api; on every phase when none does),
+    those on what the builds were made from on every phase, and the busy machine's on each phase whose
+    timings were tested (*timed*). The report shows a warning shared by phases once."""
     label = report.source.label if report.source else base.asked
     order = _order_notes(report, label)
+    # Without interleaved phases (security, bundle) the order notes, which name the base, are not there:
+    # the comment of a security-only run did not say what it was compared with
+    own = ", built and measured in a checkout of its own" if base.ref is not None else ""
+    named = [] if order or report.failure else [f"compared with the base {label}{own}"]
     concerned = served if any(served) else [True] * len(pairs)
     results = []
     for i, (pair, measured_app) in enumerate(zip(pairs, concerned, strict=True)):
         r = pair.head
-        notes = [*(report.notes if i == 0 else []), *([order[r.phase]] if r.phase in order else [])]
+        notes = [*(named + report.notes if i == 0 else []), *([order[r.phase]] if r.phase in order else [])]
         warnings = [f"no comparison with the base: {report.failure}"] if report.failure else []
-        warnings += [*report.build_warnings, *(report.warnings if measured_app else [])]
+        warnings += [*report.build_warnings, *(report.warnings if measured_app else []),
+                     *([report.busy] if report.busy and timed[i] else [])]
         if i == 0:
             r = dataclasses.replace(r, artifacts=[*r.artifacts, f"artifacts/{ORDER_FILE}"])
         results.append(dataclasses.replace(r, notes=[*notes, *r.notes], warnings=[*warnings, *r.warnings]))

@@ -231,8 +231,22 @@ def _condition(lines: list[str], number: int) -> str | None:
     return opener.rstrip(":").strip()
 
 
-# A name the condition binds to what it reads: ``if v := os.getenv("ALLOWED_HOSTS"):`` (healthchecks)
-_WALRUS = re.compile(r"\b(\w+)\s*:=\s*(.+?)\s*\)?\s*$")
+def _walrus_bindings(condition: str) -> list[tuple[str, str]]:
+    """[(name, expression as written)] that a condition (``if v := os.getenv("ALLOWED_HOSTS")``, as
+    healthchecks writes it, or ``elif (v := os.getenv("X")) is not None``) binds with ``:=``; [] where it
+    binds none or does not parse on its own line. (A pattern had taken ``os.getenv("X"`` from the first,
+    its last bracket for the group's, and ``os.getenv("X")) is not None`` from the second.)"""
+    expression = condition.split(" ", 1)[-1] if condition.startswith(("if ", "elif ")) else ""
+    if ":=" not in expression:
+        return []
+    # In brackets: an `if` takes a bare `v := ...`, an expression on its own does not
+    expression = f"({expression}\n)"
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except (SyntaxError, ValueError):
+        return []
+    return [(node.target.id, ast.get_source_segment(expression, node.value) or "") for node in ast.walk(tree)
+            if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name)]
 
 
 def _assignments(text: str, name: str) -> list[tuple[str, int, str]]:
@@ -246,10 +260,9 @@ def _assignments(text: str, name: str) -> list[tuple[str, int, str]]:
         condition = _condition(lines, number) if m.group(1) else ""
         if condition is not None:
             value = _value(text, m)
-            bound = _WALRUS.search(condition.split(" ", 1)[-1]) if condition else None
-            if bound is not None and _ENV_READ.search(bound.group(2)):
-                name_, read = bound.groups()
-                value = re.sub(rf"\b{re.escape(name_)}\b", read.replace("\\", "\\\\"), value)
+            for name_, read in _walrus_bindings(condition):
+                if _ENV_READ.search(read):
+                    value = re.sub(rf"\b{re.escape(name_)}\b", read.replace("\\", "\\\\"), value)
             found.append((value, number + 1, condition))
     return found
 

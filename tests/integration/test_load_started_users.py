@@ -100,7 +100,7 @@ class Member(User):
 CAPPED = HEADER + '''
 
 class Quick(User):
-    wait_time = constant(0.002)  # the cap comes in about 0.1 s, long before the 1-s wait for Starters ends
+    wait_time = constant(0.002)  # the cap comes in about 0.1 s, long before the wait for Starters ends
 
     @task
     def hit(self):

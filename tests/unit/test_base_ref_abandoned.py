@@ -226,3 +226,38 @@ def test_a_killed_runs_checkout_with_its_git_folder_linked_is_removed_too(tmp_pa
     checkout._git_file(other)
     git(repo, "worktree", "remove", "--force", "--force", str(other))
     assert listed(repo) == [str(repo)] and not other.exists()
+
+
+def test_the_heads_app_a_killed_run_left_is_stopped_before_the_next_runs_head_is_built(tmp_path: Path,
+                                                                                       capsys) -> None:
+    """The next run stopped a killed run's head app only once it made the base's checkout, after the head's
+    setup and build: those rewrote the folder the old app still served from (its SQLite database, its
+    build output). The head's build here writes down whether that app still ran while it built."""
+    from echotune_ci.baseref.checkout import BaseSource, record_head_app
+    from support.hostile import cli
+
+    repo, killed = _killed_checkout(tmp_path)
+    # (a zombie is stopped: the test, its parent, reaps it only at the end; a killed run's parent was gone)
+    (repo / "build.sh").write_text('mkdir -p dist && echo x > dist/app.js\n'
+                                   'case "$(ps -o stat= -p "$(cat ../old.pid)")" in\n'
+                                   '  ""|Z*) echo stopped ;;\n  *) echo running ;;\n'
+                                   'esac >> "../saw-$(basename "$PWD")"\n')
+    (repo / "echotune.toml").write_text('[serve]\nbuild = "sh build.sh"\ncommand = "true"\n\n'
+                                        '[bundle]\nglobs = ["dist/*.js"]\n')
+    (repo / ".gitignore").write_text("dist/\nresults/\n")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "config")
+    app = subprocess.Popen(["sleep", "60"], cwd=repo, start_new_session=True)
+    try:
+        (tmp_path / "old.pid").write_text(str(app.pid))
+        record_head_app(BaseSource(killed / "base", "HEAD", "0" * 40), app.pid)
+        code, _out, err = cli(capsys, "run", "--config", str(repo / "echotune.toml"), "--base-ref", "HEAD",
+                              "--phase", "bundle", "--output-dir", str(repo / "results"))
+        assert code == 0, err
+        assert (tmp_path / "saw-repo").read_text() == "stopped\n", err  # the head's build, in the repository
+        assert app.wait(timeout=10) == -15
+        assert not killed.exists()
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()

@@ -145,16 +145,24 @@ def test_a_database_server_outside_the_run_is_counted_as_its_own(tmp_path: Path)
         server.wait(10)
 
 
-def test_the_warning_goes_only_where_a_phase_timed_both_builds() -> None:
-    """`run --base-ref --phase bundle --phase security` on a busy machine said on both phases that other
-    programs "competed with both builds' timings": neither takes any (serve.md: the warning goes on each
-    phase that measured the apps)."""
-    from echotune_ci.baseref.sidebyside import SideBySide, _busy_machine
+def test_the_busy_machine_is_said_only_on_phases_whose_timings_were_tested() -> None:
+    # A security-only `run --base-ref` (header scores and findings of both running apps) on a busy machine
+    # said "a 'regressed' timing is worth a rerun", though it compared no timing at all.
+    from echotune_ci.baseref.measure import Pair
+    from echotune_ci.baseref.sidebyside import BaseOptions, SideBySide, _annotate, _busy_machine
+    from echotune_ci.results import PhaseResult
 
-    busy = Busy(15.0, 2, 90.0, 0.0)
-    untimed = SideBySide()
-    _busy_machine(untimed, busy, measured=True, timed=False)
-    assert untimed.warnings == [] and untimed.machine["others_cpu_pct"] == 90.0  # still recorded
-    timed = SideBySide()
-    _busy_machine(timed, busy, measured=True, timed=True)
-    assert timed.warnings == [busy.warning()] and timed.warnings[0].startswith("other programs used 90 %")
+    busy = Busy(60.0, 2, 45.0, 0.0)
+    quiet = SideBySide()
+    _busy_machine(quiet, busy, measured=True, timed=False)
+    assert quiet.busy == "" and quiet.machine["others_cpu_pct"] == 45.0  # still recorded
+    report = SideBySide()
+    _busy_machine(report, busy, measured=True, timed=True)
+    assert report.busy == busy.warning() != ""
+    assert report.to_dict()["warnings"] == [busy.warning()]
+    pairs = [Pair(PhaseResult(phase=p), PhaseResult(phase=p)) for p in ("security", "load")]
+    results = _annotate(pairs, report, BaseOptions(ref="HEAD~1"), served=[True, True], timed=[False, True])
+    assert [r.warnings for r in results] == [[], [busy.warning()]]
+    nothing = SideBySide()
+    _busy_machine(nothing, busy, measured=False, timed=True)  # the base's app never ran
+    assert nothing.busy == "" and nothing.machine == {}

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -951,14 +952,46 @@ def test_the_runs_own_warnings_go_to_the_phases_that_measured_the_apps() -> None
     report = sidebyside.SideBySide(warnings=[said])
     pairs = [Pair(PhaseResult(phase=name)) for name in ("security", "bundle", "frontend", "load")]
     results = sidebyside._annotate(pairs, report, sidebyside.BaseOptions(ref="HEAD"),
-                                   [False, False, True, True])
+                                   [False, False, True, True], [False] * 4)
     assert [said in r.warnings for r in results] == [False, False, True, True]
     # One line in the report, naming both phases, not one per phase and not under "security".
     shown = collect_warnings(results, Places.of(results))
     assert [(w.phase, w.text) for w in shown] == [("frontend, load", said)]
     # No phase measured the apps (`--phase bundle`): the warning is still said, on every result.
-    results = sidebyside._annotate(pairs[1:2], report, sidebyside.BaseOptions(ref="HEAD"), [False])
+    results = sidebyside._annotate(pairs[1:2], report, sidebyside.BaseOptions(ref="HEAD"), [False], [False])
     assert results[0].warnings == [said]
+
+
+def test_a_run_without_interleaved_phases_still_names_its_base() -> None:
+    # `run --base-ref HEAD~1 --phase security`: the notes that name the base are the interleaving orders of
+    # the frontend and load phases, so the comment never said what the findings were compared with.
+    from echotune_ci.baseref import sidebyside
+    from echotune_ci.baseref.measure import Pair
+
+    from echotune_ci.baseref.checkout import BaseSource
+
+    pairs = [Pair(PhaseResult(phase=name)) for name in ("security", "bundle")]
+    checkout = BaseSource(Path("/tmp/echotune-base-x/base"), "HEAD~1", "0844dcc04f" + "0" * 30)
+    report = sidebyside.SideBySide(source=checkout, notes=["linked node_modules"])
+    results = sidebyside._annotate(pairs, report, sidebyside.BaseOptions(ref="HEAD~1"), [True, False],
+                                   [False, False])
+    assert results[0].notes == ["compared with the base HEAD~1 (0844dcc04f), built and measured in a "
+                                "checkout of its own", "linked node_modules"]
+    assert results[1].notes == []
+    prepared = sidebyside.SideBySide(source=BaseSource(Path("/ci/base"), "", ""))
+    folder = sidebyside._annotate(pairs[:1], prepared, sidebyside.BaseOptions(folder=Path("/ci/base")),
+                                  [True], [False])
+    assert folder[0].notes == ["compared with the base /ci/base"]
+    # with an interleaved phase its order note names the base; a base that failed has its warning
+    report = sidebyside.SideBySide(order={"load": {"rounds": ["base", "head", "head", "base"]}})
+    interleaved = sidebyside._annotate([Pair(PhaseResult(phase="load"))], report,
+                                       sidebyside.BaseOptions(ref="HEAD~1"), [True], [True])
+    assert interleaved[0].notes == ["measured side by side with the base --base-ref HEAD~1: load rounds "
+                                    "interleaved in ABBA order (B base, H head; rounds: B H H B)"]
+    failed = sidebyside._annotate(pairs[:1], sidebyside.SideBySide(failure="the base's build failed"),
+                                  sidebyside.BaseOptions(ref="HEAD~1"), [True], [False])
+    assert failed[0].notes == []
+    assert failed[0].warnings == ["no comparison with the base: the base's build failed"]
 
 
 def _load(rates: dict[str, float], p95: float) -> PhaseResult:
@@ -1177,6 +1210,45 @@ def test_a_lockfile_the_heads_setup_rewrote_is_still_the_bases(tmp_path, monkeyp
         committed.replace('"version": "0.9.0"}}', '"version": "0.9.0", "dependencies": {"a": "2"}}}'))
     assert not same_dependencies(serve, head_cwd, serve, base_cwd)
     assert setup() is False
+
+
+def test_a_lockfile_the_heads_setup_created_is_given_to_the_linked_base(tmp_path, monkeypatch):
+    """trbKnl/movez-chat commits no lockfile: its setup, `npm install`, writes package-lock.json. The base,
+    linked to the head's node_modules, had none beside them, so its audit read no lockfile and the comment
+    called the head's audited packages an improvement. Run here with npm itself (a file: dependency, so
+    no registry is asked)."""
+    from echotune_ci.baseref.environment import copy_setup_writes, reuse_environment
+    from echotune_ci.serve.steps import prepare
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    head_cwd, base_cwd = tmp_path / "head", tmp_path / "base"
+    for cwd in (head_cwd, base_cwd):
+        (cwd / "dep").mkdir(parents=True)
+        (cwd / "dep" / "package.json").write_text('{"name": "dep", "version": "1.2.3"}')
+        (cwd / "package.json").write_text('{"name": "demo", "version": "1.0.0", '
+                                          '"dependencies": {"dep": "file:./dep"}}')
+    serve = ServeSettings(setup="npm install --no-audit --no-fund", command="node server.js")
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+    assert prepare(serve.setup, "", cwd=head_cwd, environment=lambda: env).setup_skipped is False
+    written = (head_cwd / "package-lock.json").read_text()
+    assert '"node_modules/dep"' in written and not (base_cwd / "package-lock.json").exists()
+    assert reuse_environment(serve, head_cwd, serve, base_cwd) is not None
+    assert copy_setup_writes(serve, head_cwd, serve, base_cwd, base_cwd) == ["package-lock.json"]
+    assert (base_cwd / "package-lock.json").read_text() == written
+    # once there, nothing is left to write
+    assert copy_setup_writes(serve, head_cwd, serve, base_cwd, base_cwd) == []
+    # a base that commits a lockfile of its own keeps it: its setup installs from it, so nothing is linked
+    # or copied
+    other = tmp_path / "other"
+    shutil.copytree(base_cwd, other, ignore=shutil.ignore_patterns("node_modules", "package-lock.json"))
+    (other / "package-lock.json").write_text('{"name": "demo", "lockfileVersion": 3, "packages": {}}')
+    assert reuse_environment(serve, head_cwd, serve, other) is None
+    assert copy_setup_writes(serve, head_cwd, serve, other, other) == []
+    assert (other / "package-lock.json").read_text().endswith('"packages": {}}')
+    # nor outside the base's checkout
+    third = tmp_path / "third"
+    shutil.copytree(base_cwd, third, ignore=shutil.ignore_patterns("node_modules", "package-lock.json"))
+    assert copy_setup_writes(serve, head_cwd, serve, third, tmp_path / "elsewhere") == []
 
 
 def test_bundle_globs_are_moved_into_the_bases_checkout_or_refused(repo, tmp_path, monkeypatch):

@@ -152,3 +152,22 @@ def test_offline_compression_is_built_after_collectstatic(tmp_path, settings, re
     assert ("python manage.py compress" in steps) is compress
     if compress:
         assert steps.index("python manage.py compress") == 2
+
+
+@pytest.mark.parametrize("condition", ['if (v := os.getenv("ALLOWED_HOSTS")) is not None:',
+                                       'if (v := os.environ.get("ALLOWED_HOSTS", "")).strip():',
+                                       'if v := os.getenv("ALLOWED_HOSTS"):'])
+def test_a_name_the_if_binds_stands_for_the_whole_read(tmp_path, condition):
+    # A pattern read `os.getenv("ALLOWED_HOSTS"` out of `if v := os.getenv("ALLOWED_HOSTS"):` (its last
+    # bracket taken for the condition's) and `os.getenv("ALLOWED_HOSTS")) is not None` out of the first
+    # form: each setting under them was read as an unbalanced expression.
+    from echotune_ci.project.django import _assignments
+
+    settings = SETTINGS.replace('if v := os.getenv("ALLOWED_HOSTS"):', condition)
+    [(value, _line, _condition), _else] = _assignments(settings, "ALLOWED_HOSTS")
+    assert value.endswith('("ALLOWED_HOSTS").split(",")') or value.endswith('"").split(",")'), value
+    import ast
+
+    ast.parse(value, mode="eval")  # a whole expression, as written in the condition
+    app = app_setup(site(tmp_path, settings))
+    assert app.env["ALLOWED_HOSTS"] == "127.0.0.1,localhost"
