@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import signal
 import sys
 from types import FrameType
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .console import set_verbosity
@@ -107,6 +109,11 @@ class LazyGroup(click.Group):
 def cli(verbose: int, quiet: int) -> None:
     """EchoTune CI: research, propose, gate and report for web projects.
 
+    To start: `echotune-ci init` in your repository writes echotune.toml for
+    its stack (and the workflows), `echotune-ci run` sets the app up, starts
+    it and runs the phases its [run] phases lists; README.md and docs/ say
+    more.
+
     Every command reads options from ECHOTUNE_<COMMAND>_<OPTION> environment
     variables too (for example ECHOTUNE_RUN_OUTPUT_DIR), and the config file
     from ECHOTUNE_CONFIG. Exit codes: 0 gates pass, 1 a gate failed, 2 usage or
@@ -135,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(143 if terminated else 130)
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx is not None else "echotune-ci"
-        _error(f"{exc.format_message()} (see '{where} --help')")
+        _error(f"{exc.format_message()}{_from_environment(exc)} (see '{where} --help')")
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         _error(exc.format_message())
@@ -159,6 +166,24 @@ def main(argv: list[str] | None = None) -> None:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _from_environment(exc: click.UsageError) -> str:
+    """" (from ECHOTUNE_LOAD_USERS)" when the bad value of *exc* came from an environment variable, else
+    "": "Invalid value for '--users'" sent a user who never typed --users (a variable set for the whole
+    CI job, or left in the shell) looking through the command line."""
+    param = getattr(exc, "param", None)
+    ctx = exc.ctx
+    if not isinstance(param, click.Option) or ctx is None or param.name is None:
+        return ""
+    if ctx.get_parameter_source(param.name) is not ParameterSource.ENVIRONMENT:
+        return ""
+    # The names in click's order of lookup: the option's own variables, then the parameter's automatic one.
+    names = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or [])
+    if param.allow_from_autoenv and ctx.auto_envvar_prefix:
+        names.append(f"{ctx.auto_envvar_prefix}_{param.name.upper()}")
+    found = next((name for name in names if os.environ.get(name)), None)
+    return f" (from {found})" if found else ""
 
 
 def _sigterm_unwinds() -> Any:

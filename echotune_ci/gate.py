@@ -651,6 +651,32 @@ def unbased_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> l
             and not any(w.startswith("no comparison with the base") for w in r.warnings)]
 
 
+def misnamed_rule_checks(results: list[PhaseResult], baseline: list[PhaseResult], cfg: Config) -> list[Check]:
+    """A warning for each name of a table keyed by metric (``[gate] regression``, ``[budgets.hard]``) that
+    no metric of *results* or *baseline* has but that is one of theirs without its unit or in other
+    letters ("p95" for ``p95_ms``, "FCP_ms"): README's regression table copied with ``p95 = 10`` replaced
+    the default one, so the load's p95 went ungated and the run passed without a word. Names of phases
+    that did not run are no mistake and are passed over."""
+    present: dict[str, str] = {}
+    for r in [*results, *baseline]:
+        for m in r.metrics:
+            present.setdefault(m.name, r.phase)
+    tables = (("[gate] regression", list(cfg.gate.regression)), ("[budgets.hard]", list(cfg.budgets.hard)))
+    checks = []
+    for table, keys in tables:
+        for key in keys:
+            if key in present or (table == "[budgets.hard]" and BUDGET_METRICS.get(key) in present):
+                continue
+            folded = key.lower()
+            meant = sorted(n for n in present if n.lower() == folded or n.lower().startswith(f"{folded}_"))
+            if meant:
+                names = " or ".join(f"'{n}'" for n in meant[:3]) + (" …" if len(meant) > 3 else "")
+                checks.append(Check(present[meant[0]], table, "warn",
+                                    f"{cfg.source}: {table} names '{key}', which no metric here is called, "
+                                    f"so it applied to nothing: did you mean {names}?"))
+    return checks
+
+
 def same_run_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> list[Check]:
     """A warning per phase whose baseline is the head's own result (:func:`~echotune_ci.compare.same_runs`):
     its regression checks pass without anything having been compared."""
@@ -753,6 +779,7 @@ def evaluate(results: list[PhaseResult], cfg: Config,
         alone = {c.phase for c in same}
         outcome.checks.extend(c for c in regressions if not (c.status == "pass" and c.phase in alone))
         outcome.checks.extend(unbased_checks(checked, baseline))
+        outcome.checks.extend(misnamed_rule_checks(checked, baseline, cfg))
         outcome.checks.extend(same)
         outcome.checks.extend(removed_operation_checks(checked, baseline))
         checked, outcome.checks, outcome.breaches = ratchet(checked, baseline, outcome.checks,

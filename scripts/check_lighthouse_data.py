@@ -211,9 +211,21 @@ def install(version: str, folder: Path) -> Path:
     except subprocess.TimeoutExpired:
         raise CannotCheck(f"npm install lighthouse@{version} took more than {NPM_TIMEOUT} s") from None
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise CannotCheck(f"npm install lighthouse@{version} failed: {last}")
+        raise CannotCheck(f"npm install lighthouse@{version} failed: {npm_reason(proc.stderr)}")
     return folder / "node_modules" / "lighthouse"
+
+
+# npm's error lines that say where or which code, not why: its last line is always the log's path, so
+# `--lighthouse-version 13.6.0` (no such release) said only "A complete log of this run can be found in".
+_NPM_NOT_A_REASON = re.compile(r"npm (?:error|ERR!) (?:code |syscall |errno |A complete log |Log files)")
+
+
+def npm_reason(stderr: str) -> str:
+    """The line of npm's *stderr* that says why it failed ("npm error notarget No matching version found
+    for lighthouse@13.6.0."), else its last line."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    reasons = [line for line in lines if line.startswith("npm ") and not _NPM_NOT_A_REASON.match(line)]
+    return (reasons or lines or ["(no output)"])[0 if reasons else -1]
 
 
 def read_lighthouse(package: Path, ours: LighthouseData) -> dict[str, Any]:

@@ -371,7 +371,8 @@ def _links_into(node_modules: Path, head_root: Path) -> bool:
 
 
 def reuse_environment(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path,
-                      roots: tuple[Path, Path] | None = None, *, installs: bool = True) -> str | None:
+                      roots: tuple[Path, Path] | None = None, *, installs: bool = True,
+                      made: list[Path] | None = None) -> str | None:
     """Link the head's installed dependencies into the base's folders when :func:`same_dependencies`; a
     note saying what was linked, or None when the base needs its own setup (nothing is linked then).
     *installs* False (the base has no setup it would run: no ``[serve] setup``, or ``--no-setup``):
@@ -380,7 +381,8 @@ def reuse_environment(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
     *roots*: the head's and the base's checkouts (default: *head_cwd* and *base_cwd*); nothing is linked
     outside the base's, and workspace links are re-aimed from the one to the other. The folders are
     :func:`install_folders`; in each, every ``.venv``, ``venv``, ``node_modules`` the head has is linked
-    (a ``node_modules`` file by file without :data:`BUILD_CACHES`, see the module).
+    (a ``node_modules`` file by file without :data:`BUILD_CACHES`, see the module). *made* gets each link
+    made, for :func:`remove_links`.
     """
     if not base_cwd.is_dir():
         return None
@@ -401,6 +403,8 @@ def reuse_environment(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
         return None
     overlaid = []
     for source, target, shown in plan:
+        if made is not None:
+            made.append(target)  # before it is made: a link half made is removed too
         if source.name == "node_modules":
             if _links_into(source, head_root):
                 overlaid.append(shown)
@@ -416,6 +420,21 @@ def reuse_environment(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
         note += (f" ({', '.join(overlaid)}: package by package, its links to the project's own packages "
                  f"pointing at the base's)")
     return note
+
+
+def remove_links(made: list[Path]) -> None:
+    """Remove what :func:`reuse_environment` made in a base's folders (*made*): a link to the head's
+    ``.venv``, a ``node_modules`` of hard links to the head's files (removing them leaves the head's). For a
+    ``--base-dir`` checkout, which stays: the ``.venv`` link the first run left made the next run say "its
+    folder has its own .venv", run the base's own setup, and fail ("Unable to create directory .../.venv")."""
+    for target in made:
+        try:
+            if target.is_symlink() or target.is_file():
+                target.unlink()
+            elif target.is_dir():
+                shutil.rmtree(target)
+        except OSError:
+            continue  # a folder someone changed meanwhile is left; the next run names it as the base's own
 
 
 def _installed_paths(site: Path) -> list[tuple[Path, str]]:

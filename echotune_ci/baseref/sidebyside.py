@@ -55,7 +55,7 @@ from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_w
                    shared_database_names, shared_databases, shared_settings_caches,
                    shared_static_root)
 from .environment import (copy_setup_writes, generated_differences, head_code, python_difference,
-                          reuse_environment, setup_differences, temporary_venv_homes)
+                          remove_links, reuse_environment, setup_differences, temporary_venv_homes)
 from .machine import Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 from .settingsdb import shared_settings_databases
@@ -181,13 +181,13 @@ def _setup_writes(head_cfg: Config, head_cwd: Path, cfg: Config, base_cwd: Path,
 
 def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, env: Mapping[str, str],
                   report: SideBySide, temporary: bool, repo: Path,
-                  head: App | None = None) -> PreparedApp | None:
+                  head: App | None = None, made: list[Path] | None = None) -> PreparedApp | None:
     """Build the base, ready to start (None when it is not to be started): its setup only when its
     dependencies differ from the head's (and not with *skip_setup*), its build always (a fresh checkout
     has built nothing). A *temporary* checkout's
     setup stamp is removed afterwards: nothing would ever read it again. *repo*: the head's checkout.
     RunError when its build fails, which names the database the head's app *head* (built first) shares
-    with it, if any."""
+    with it, if any. *made* gets the head's environment's links made in the base's folders."""
     from ..errors import RunError
     from ..runner import ServeOptions, _prepare
     from ..serve.steps import stamp_path
@@ -203,7 +203,8 @@ def _prepare_base(cfg: Config, head_cfg: Config, start: bool, skip_setup: bool, 
     own_code = head_code(head_cfg.serve, head_cwd, repo)
     linked = None
     if not (own_code and installs):
-        linked = reuse_environment(head_cfg.serve, head_cwd, cfg.serve, base_cwd, roots, installs=installs)
+        linked = reuse_environment(head_cfg.serve, head_cwd, cfg.serve, base_cwd, roots, installs=installs,
+                                   made=made)
     own_setup = ""  # why the base runs its own setup; said once it has run (or its stamp skipped it)
     if linked:
         # only into a checkout of the run's own: a --base-dir checkout is left as it was prepared
@@ -981,8 +982,13 @@ def _build_base(cfg: Config, base: BaseOptions, repo: Path, report: SideBySide, 
         if copied:
             report.notes.append(f"copied the head's untracked {', '.join(copied)} into the base's "
                                 f"checkout: both builds read the same settings")
+    made: list[Path] = []
+    if base.ref is None:
+        # A --base-dir checkout stays: the head's environment linked into it is taken out again once its
+        # app has stopped (callbacks run last first), or it was the base's own setup on the next run.
+        stack.callback(remove_links, made)
     ready = _prepare_base(base_cfg, cfg, start, skip_setup, env, report, temporary=base.ref is not None,
-                          repo=repo, head=head)
+                          repo=repo, head=head, made=made)
     if ready is not None:
         stack.callback(ready.app.stop)  # stopped before its worktree is removed
     return base_cfg, ready

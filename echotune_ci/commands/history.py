@@ -17,26 +17,31 @@ def command() -> None:
 @command.command(name="add")
 @click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--file", "history_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("history/history.json"), show_default=True)
+              default=Path("history/history.json"), show_default=True,
+              help="The history file (JSON), made by the first add.")
 @click.option("--ref", default="", envvar="GITHUB_SHA",
               help="Commit or label of this entry (default: $GITHUB_SHA).")
-@click.option("--max-entries", type=click.IntRange(2, 10000), default=200, show_default=True)
+@click.option("--max-entries", type=click.IntRange(2, 10000), default=200, show_default=True,
+              help="Entries kept; the oldest drop out.")
 def add(results: tuple[Path, ...], history_file: Path, ref: str, max_entries: int) -> int:
     """Append the metrics of RESULTS to the history file (oldest entries drop out)."""
     from ..history import add_entry
     from ..results import load_results
 
     history = add_entry(history_file, load_results(results), ref=ref, max_entries=max_entries)
-    click.echo(f"{history_file}: {len(history['entries'])} entries")
+    count = len(history["entries"])
+    click.echo(f"{history_file}: {count} {'entry' if count == 1 else 'entries'}")
     return 0
 
 
 @command.command(name="show")
 @click.option("--file", "history_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("history/history.json"), show_default=True)
+              default=Path("history/history.json"), show_default=True,
+              help="The history file that `history add` writes.")
 @click.option("--format", "output_format", type=click.Choice(["markdown", "html"]), default="markdown",
               show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the page here instead of stdout.")
 @click.option("--window", type=click.IntRange(2, 1000), default=10, show_default=True,
               help="Entries the newest value is compared with (their median).")
 @click.option("--fail-on-alert", is_flag=True,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..phases.registry import PHASE_NAMES
 from .common import config_option, get_config
 
 
@@ -24,7 +25,9 @@ def _folder(value: str | None) -> Path | None:
 @config_option
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where result files and the report go (default: [run] output_dir, 'results').")
-@click.option("--phase", "phases", multiple=True,
+# A choice, so --help names the phases (a newcomer saw only "--phase TEXT") and a wrong one, from the
+# option or from ECHOTUNE_RUN_PHASE, is click's usage error naming where it came from.
+@click.option("--phase", "phases", multiple=True, type=click.Choice(PHASE_NAMES),
               help="Run only this phase (repeatable; default: [run] phases).")
 @click.option("--baseline", type=click.Path(path_type=Path), multiple=True,
               help="Base-branch results for deltas and relative rules.")

@@ -39,7 +39,8 @@ _FOLDER = click.Path(file_okay=False, path_type=Path)
 @click.option("--update-baseline", is_flag=True, help="Write every current finding to --baseline.")
 @click_option(SecuritySettings, "sarif", "--sarif", type=_FILE)
 @click_option(SecuritySettings, "fail_on", "--fail-on", type=click.Choice(SEVERITIES),
-              help="Lowest severity that fails the gate.")
+              help="Lowest severity that fails the gate (default: [security] fail_on, else [budgets] "
+                   "security_fail_on, high).")
 @click.option("--format", "fmt", type=click.Choice(["table", "lines"]), default="table", show_default=True,
               help="'lines': one path:line: [severity] rule message per finding (for pre-commit).")
 @config_option

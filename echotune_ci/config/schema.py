@@ -68,7 +68,33 @@ def server_url(value: str) -> str | None:
     if port == -1:
         return ("has a port that is no number ({port} is replaced in [serve] only): leave it empty to "
                 "measure the app `run` starts, each build's under --base-ref")
-    return None
+    return _not_http(value, "http://127.0.0.1:8000")
+
+
+def ready_url(value: str) -> str | None:
+    """The check of ``[serve] ready_url``, whose ``{port}`` is the port `run` picks: after it, an http(s)
+    URL with a host. ``ready_url = "localhost:{port}/health"`` passed the configuration and stopped the
+    load phase with "localhost:1: not an http(s) URL with a host", a URL the user never wrote, under no
+    key or file."""
+    from urllib.parse import urlsplit
+
+    filled = value.replace("{port}", "1")
+    try:
+        _ = urlsplit(filled.strip()).port  # reading it raises for a port that is no number
+    except ValueError:
+        return "has a port that is no number (write {port} where `run` puts the port it picks)"
+    return _not_http(filled, "http://127.0.0.1:{port}/health")
+
+
+def _not_http(value: str, example: str) -> str | None:
+    """"must be an http(s) URL with a host ..." for a non-empty *value* that is none; the value itself is
+    not repeated (a URL can hold a password). The phases refused it later, naming neither key nor file."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    if not value.strip() or (parts.scheme in ("http", "https") and parts.hostname):
+        return None
+    return f"must be an http(s) URL with a host, such as {example}"
 
 
 @dataclass(frozen=True)
@@ -439,7 +465,8 @@ def click_option(cls: type, name: str, *decls: str, help: str | None = None, **e
     owner, f, spec = _resolve(cls, name)
     hint = _hints(owner)[f.name]
     base = _plain(hint)
-    kwargs: dict[str, Any] = {"default": None, "help": help if help is not None else spec.doc}
+    text = help if help is not None else spec.doc
+    kwargs: dict[str, Any] = {"default": None, "help": _with_default(text, cls, name, f, spec)}
     if spec.parse is seconds:
         kwargs["callback"] = _option_callback(parse_duration, spec)
     elif spec.parse is byte_size:
@@ -455,6 +482,38 @@ def click_option(cls: type, name: str, *decls: str, help: str | None = None, **e
         kwargs["default"] = None
     kwargs.update(extra)
     return click.option(*decls, **kwargs)
+
+
+def _with_default(text: str, cls: type, name: str, f: dataclasses.Field[Any], spec: Setting) -> str:
+    """*text* ending in the setting's default and where to set it ("Concurrent users (default: [load]
+    users, 20)."): the option's own default is None ("as configured"), so click showed none, and `load
+    --help` gave a newcomer no idea of how many users or how long. A help that names its default already,
+    a default that is empty or a flag, and a class no section holds are left as they are."""
+    value = f.default
+    if "default" in text or isinstance(value, bool) or value in (None, "", ()) or \
+            not isinstance(value, (int, float, str)):
+        return text
+    where = _section_key(cls, name)
+    if where is None:
+        return text
+    if spec.parse is seconds:
+        shown_value = f"{value:g}s"
+    elif spec.parse is byte_size or spec.parse is not None:
+        return text  # sizes and parsed values: their stored form is not what one would type
+    else:
+        shown_value = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{text.rstrip().rstrip('.')} (default: {where}, {shown_value})."
+
+
+def _section_key(cls: type, name: str) -> str | None:
+    """Where setting *name* of *cls* sits in the configuration file: "[load.compare] rounds"."""
+    from .model import Config  # here: model imports this module
+
+    parts = name.split(".")
+    for f, _ in settings_fields(Config):
+        if _plain(_hints(Config)[f.name]) is cls:
+            return f"[{'.'.join([f.name, *parts[:-1]])}] {parts[-1]}"
+    return None
 
 
 def _int(bound: float | None) -> int | None:

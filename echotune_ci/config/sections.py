@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..phases.registry import PHASE_NAMES
 from ..results.model import SEVERITIES
-from .schema import item, seconds, setting, status_codes
+from .schema import item, ready_url, seconds, setting, status_codes
 
 
 def _port(value: int | str) -> str | None:
@@ -37,7 +37,8 @@ class ServeSettings:
                                  "and before command on every `run` (`run --no-setup` skips it).")
     setup_inputs: tuple[str, ...] = setting((), doc="Files whose change re-runs setup, relative to cwd "
                                                     "(default: the lockfiles and manifests found there).")
-    ready_url: str = setting("", doc="URL polled until it answers 2xx/3xx; {port} is replaced.")
+    ready_url: str = setting("", check=ready_url,
+                             doc="URL polled until it answers 2xx/3xx; {port} is replaced.")
     ready_status: tuple[int, ...] = setting((), parse=status_codes,
                                             doc="Statuses besides 2xx/3xx that mean the app is ready: 401 "
                                                 "for a ready URL that needs a login (an API whose every "

@@ -686,6 +686,37 @@ def test_the_heads_environment_is_linked_only_when_dependencies_are_the_same(tmp
     assert hardlinked(base_cwd / "node_modules", head_cwd / "node_modules")
 
 
+def test_links_made_in_a_prepared_base_are_taken_out_and_leave_the_heads_environment(tmp_path):
+    """`run --base-dir ../base-checkout` linked the head's .venv into that checkout and left it there: the
+    next run said "its folder has its own .venv", ran the base's own setup and could not measure the base
+    ("Unable to create directory .../.venv"). What was made is listed and removed, the head's untouched."""
+    from echotune_ci.baseref.environment import remove_links
+
+    head_cwd, base_cwd = tmp_path / "head", tmp_path / "base"
+    for cwd in (head_cwd, base_cwd):
+        cwd.mkdir()
+        (cwd / "package-lock.json").write_text('{"lockfileVersion": 3}')
+        (cwd / "requirements.txt").write_text("flask==3.1.0\n")
+    (head_cwd / ".venv" / "bin").mkdir(parents=True)
+    (head_cwd / ".venv" / "bin" / "python").write_text("#!/bin/sh\n")
+    (head_cwd / "node_modules" / "left-pad").mkdir(parents=True)
+    (head_cwd / "node_modules" / "left-pad" / "index.js").write_text("module.exports = 1\n")
+    serve = ServeSettings(setup="npm ci && python3 -m venv .venv", command="node server.js",
+                          setup_inputs=("package-lock.json", "requirements.txt"))
+    made: list[Path] = []
+    assert reuse_environment(serve, head_cwd, serve, base_cwd, made=made) is not None
+    assert sorted(p.name for p in made) == [".venv", "node_modules"]
+    assert (base_cwd / ".venv").is_symlink()
+    assert (base_cwd / "node_modules" / "left-pad" / "index.js").is_file()
+    remove_links(made)
+    assert sorted(p.name for p in base_cwd.iterdir()) == ["package-lock.json", "requirements.txt"]
+    assert (head_cwd / ".venv" / "bin" / "python").read_text() == "#!/bin/sh\n"
+    assert (head_cwd / "node_modules" / "left-pad" / "index.js").read_text() == "module.exports = 1\n"
+    # So a second run links again instead of finding "its own .venv".
+    again: list[Path] = []
+    assert reuse_environment(serve, head_cwd, serve, base_cwd, made=again) is not None and len(again) == 2
+
+
 def test_rounds_are_added_while_a_gated_metric_is_undecided(monkeypatch, capsys):
     from echotune_ci.baseref import sidebyside
     from echotune_ci.baseref.measure import Pair, Side

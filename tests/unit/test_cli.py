@@ -19,6 +19,9 @@ def test_version_and_help(cli_env):
     assert h.returncode == 0
     for name in ("run", "report", "gate", "compare", "schema"):
         assert f"  {name} " in h.stdout
+    # Where a newcomer starts, which the list of seventeen commands did not say.
+    said = " ".join(h.stdout.split())
+    assert "To start: `echotune-ci init` in your repository writes echotune.toml" in said
 
 
 def test_every_command_has_help(cli_env):
@@ -139,3 +142,57 @@ def test_no_config_found_says_so_and_how_to_make_one(tmp_path, cli_env, args):
     assert "(defaults)" not in done.stderr
     assert f"no echotune.toml in {tmp_path} or above (`echotune-ci init` writes one): " in done.stderr
     assert done.stderr.count("\n") == 1
+
+
+def test_a_bad_value_from_the_environment_names_its_variable(tmp_path, cli_env):
+    """"Invalid value for '--users'" sent a user who never typed --users (a variable the CI job sets for
+    every step, or one left in the shell) looking through the command line: the line names the variable,
+    and only when the value came from one."""
+    cfg = tmp_path / "echotune.toml"
+    cfg.write_text('[run]\nphases = ["bundle"]\n')
+    cases = [
+        (("load", "--host", "http://127.0.0.1:9"), "ECHOTUNE_LOAD_USERS", "many",
+         "Invalid value for '--users' / '-u': 'many' is not a valid integer range. "
+         "(from ECHOTUNE_LOAD_USERS) (see 'echotune-ci load --help')"),
+        (("load", "--host", "http://127.0.0.1:9"), "ECHOTUNE_LOAD_DURATION", "ten",
+         "got 'ten' (from ECHOTUNE_LOAD_DURATION) (see"),
+        # A repeatable option's values are split on spaces: the wrong one of two is named.
+        (("run", "--config", str(cfg), "-o", str(tmp_path / "out")), "ECHOTUNE_RUN_PHASE", "bundle speed",
+         "Invalid value for '--phase': 'speed' is not one of 'security', 'load', 'frontend', 'bundle', "
+         "'api', 'deploy'. (from ECHOTUNE_RUN_PHASE)"),
+        # An option's own variable, which click looks up before the one named after the option.
+        (("gate", str(tmp_path)), "ECHOTUNE_CONFIG", str(tmp_path), "is a directory. (from ECHOTUNE_CONFIG)"),
+    ]
+    for args, variable, value, expected in cases:
+        proc = run_cli(*args, env=dict(cli_env, **{variable: value}), cwd=tmp_path)
+        assert proc.returncode == 2 and expected in proc.stderr, (variable, proc.stderr)
+        assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    # Given on the command line, the same mistake names no variable.
+    proc = run_cli("load", "--host", "http://127.0.0.1:9", "--users", "many", env=cli_env, cwd=tmp_path)
+    assert proc.returncode == 2 and "'many' is not a valid integer range. (see" in proc.stderr, proc.stderr
+    assert "(from" not in proc.stderr
+
+
+def test_help_names_the_phases_and_the_configured_defaults(cli_env):
+    """`run --help` said "--phase TEXT" and `load --help` "Concurrent users." with no number: the options
+    default to "as configured", so click showed nothing. The defaults below are those docs/load.md and
+    docs/api.md give."""
+    def help_text(*command: str) -> str:
+        proc = run_cli(*command, "--help", env=cli_env)
+        assert proc.returncode == 0, proc.stderr
+        return " ".join(proc.stdout.split())
+
+    assert "--phase [security|load|frontend|bundle|api|deploy] Run only this phase" in help_text("run")
+    load = help_text("load")
+    for expected in ("Concurrent users (default: [load] users, 20).",
+                     "Users started per second (default: [load] spawn_rate, 20).",
+                     "How long, e.g. 10s, 2m (default: [load] duration, 10s).",
+                     "Rounds per build with --base-host (default: [load.compare] rounds, 5).",
+                     "e.g. 5s (default: [load.compare] round_duration, 5s)."):
+        assert expected in load, expected
+    api = help_text("api")
+    assert "Generated requests per operation (at most) (default: [api] max_examples, 20)." in api
+    assert "Time cap of the contract test, e.g. 25s (default: [api] max_time, 25s)." in api
+    # A help that names its default already is left as written.
+    assert "(default: [frontend] runs, 3). [1<=x<=20]" in help_text("frontend")
+    assert "security_fail_on, high)." in help_text("security")

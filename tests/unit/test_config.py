@@ -169,3 +169,37 @@ def test_the_bundle_growth_budget_is_the_gates_limit_of_the_gzip_total():
     assert limit("[budgets]\nbundle_growth_pct = 20\n[bundle]\nmax_growth_pct = 2\n") == 2.0
     assert limit("[budgets]\nbundle_growth_pct = 20\n[gate]\nregression = {p95_ms = 15}\n") == 20.0
     assert limit("[budgets]\nbundle_growth_pct = 20\n[gate.regression]\nbundle_total_gzip_bytes = 8\n") == 8.0
+
+
+@pytest.mark.parametrize("text, expected", [
+    # What a newcomer writes after reading "localhost:8000" in a server's log: before, the configuration
+    # loaded and the load phase stopped with "localhost:1: not an http(s) URL with a host".
+    ('[serve]\nready_url = "localhost:{port}/health"\n',
+     "'serve.ready_url' must be an http(s) URL with a host, such as http://127.0.0.1:{port}/health"),
+    ('[serve]\nready_url = "http://127.0.0.1:{prot}/health"\n',
+     "'serve.ready_url' has a port that is no number (write {port} where `run` puts the port it picks)"),
+    ('[load]\nhost = "127.0.0.1:8000"\n',
+     "'load.host' must be an http(s) URL with a host, such as http://127.0.0.1:8000"),
+    ('[api]\nurl = "ws://127.0.0.1:8000"\n',
+     "'api.url' must be an http(s) URL with a host, such as http://127.0.0.1:8000"),
+    ('[security.http]\nurl = "http://"\n',
+     "'security.http.url' must be an http(s) URL with a host, such as http://127.0.0.1:8000"),
+    ('[[frontend.pages]]\nurl = "example.com/shop"\n',
+     "'frontend.pages[0].url' must be an http(s) URL with a host, such as http://127.0.0.1:8000"),
+])
+def test_a_url_setting_that_is_no_http_url_is_refused_as_the_file_is_read(tmp_path, text, expected):
+    path = tmp_path / "echotune.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: {expected}"
+
+
+def test_url_settings_that_work_still_load(tmp_path):
+    path = tmp_path / "echotune.toml"
+    path.write_text('[serve]\nready_url = "http://127.0.0.1:{port}/health"\n'
+                    '[load]\nhost = "https://user:pw@[::1]:8443/base"\n'  # pragma: allowlist secret
+                    '[api]\nurl = ""\n[[frontend.pages]]\nurl = "http://localhost/"\n')
+    cfg = load_config(path)
+    assert (cfg.serve.ready_url, cfg.load.host, cfg.api.url, cfg.frontend.pages[0].url) == (
+        "http://127.0.0.1:{port}/health", "https://user:pw@[::1]:8443/base", "", "http://localhost/")

@@ -132,7 +132,8 @@ selector = "#go"
 @pytest.mark.parametrize("section, message", [
     ('[[frontend.pages]]\npath = "/"\nbudgets = { lcp = 1 }\n', "unknown budget 'lcp'"),
     ('[[frontend.pages]]\npath = "/"\nurl = "http://x/"\n', "exactly one of 'path' or 'url'"),
-    ('[[frontend.pages]]\nurl = "ftp://x/"\n', "expected an http"),
+    ('[[frontend.pages]]\nurl = "ftp://x/"\n',
+     r"'frontend.pages\[0\].url' must be an http\(s\) URL with a host"),
     ('[frontend]\npreset = "tablet"\n', "must be one of"),
     ('[[frontend.pages]]\npath = "/"\n[[frontend.pages.interactions]]\naction = "hover"\nselector = "a"\n',
      "must be one of"),

@@ -45,3 +45,35 @@ def test_metric_statuses_are_re_derived_on_copies():
     outcome = evaluate([r], defaults())
     assert r.metrics[0].status == "fail"
     assert outcome.results[0].metrics[0].status == "pass"
+
+
+def test_a_misspelt_metric_name_of_a_rule_is_named_with_the_metric_it_stands_for():
+    """README's `[gate] regression` table copied with `p95 = 10`: the table replaces the default one, so
+    the load's p95 went ungated, +15 % against the base passed, and nothing said why. `[budgets.hard]` is
+    keyed by metric name too."""
+    from pathlib import Path
+
+    from echotune_ci.config.model import parse_config
+
+    head, base = [load_result(noisy(126, 8, 4, 1))], [load_result(noisy(110, 8, 4, 2))]
+    spelt = parse_config({"gate": {"regression": {"p95": 10, "Error_Rate": 5, "fcp_ms": 10}},
+                          "budgets": {"hard": {"rps_": 1, "api_p95_ms": 400, "lcp": 4000}}}, "",
+                         "echotune.toml", path=Path("echotune.toml"))
+    outcome = evaluate(head, spelt, base)
+    said = [(c.phase, c.rule, c.status, c.detail) for c in outcome.checks if "names '" in c.detail]
+    tail = "which no metric here is called, so it applied to nothing: did you mean"
+    assert said == [
+        ("load", "[gate] regression", "warn",
+         f"echotune.toml: [gate] regression names 'p95', {tail} 'p95_ms'?"),
+        ("load", "[gate] regression", "warn",
+         f"echotune.toml: [gate] regression names 'Error_Rate', {tail} 'error_rate_pct'?"),
+    ]  # fcp_ms and lcp are the frontend's, which did not run; api_p95_ms stands for p95_ms; 'rps_' is
+    # nothing's stem
+    assert outcome.status == "warn"
+    # Spelt right, the same change fails the gate; without a baseline no rule applies and none is named.
+    right = parse_config({"gate": {"regression": {"p95_ms": 10}}}, "", "echotune.toml")
+    assert evaluate(head, right, base).status == "fail"
+    assert not [c for c in evaluate(head, spelt).checks if "names '" in c.detail]
+    hard = parse_config({"budgets": {"hard": {"P95_MS": 400}}}, "", "x.toml", path=Path("x.toml"))
+    assert [c.detail for c in evaluate(head, hard, base).checks if c.rule == "[budgets.hard]"] == [
+        f"x.toml: [budgets.hard] names 'P95_MS', {tail} 'p95_ms'?"]

@@ -17,6 +17,9 @@ def test_history_is_bounded_and_alerts_on_a_jump(tmp_path, cli_env):
         proc = run_cli("history", "add", str(res), "--file", str(hist), "--ref", f"sha{i}",
                        "--max-entries", "6", env=cli_env)
         assert proc.returncode == 0, proc.stderr
+        # The count in words (the first add printed "1 entries"), bounded by --max-entries.
+        kept = min(i + 1, 6)
+        assert proc.stdout == f"{hist}: {kept} {'entry' if i == 0 else 'entries'}\n"
     data = json.loads(hist.read_text())
     assert [e["ref"] for e in data["entries"]] == [f"sha{i}" for i in range(2, 8)]
     md = run_cli("history", "show", "--file", str(hist), "--fail-on-alert", env=cli_env)

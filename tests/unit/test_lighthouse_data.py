@@ -87,6 +87,27 @@ def _figures_of(data):
     }
 
 
+def test_checker_says_why_npm_could_not_install_lighthouse():
+    """`--lighthouse-version 13.6.0` (docs/frontend.md's example of a newer release, not published yet)
+    said "failed: npm error A complete log of this run can be found in: ...": npm's last line is the
+    log's path. The stderr is npm 10's, as it printed for that version."""
+    checker = _checker()
+    stderr = ("npm error code ETARGET\n"
+              "npm error notarget No matching version found for lighthouse@13.6.0.\n"
+              "npm error notarget In most cases you or one of your dependencies are requesting a package "
+              "version that doesn't exist.\n"
+              "npm error A complete log of this run can be found in: "
+              "/root/.npm/_logs/2026-12-05T09_03_49_526Z-debug-0.log\n")
+    assert checker.npm_reason(stderr) == "npm error notarget No matching version found for lighthouse@13.6.0."
+    offline = ("npm error code ENOTFOUND\nnpm error syscall getaddrinfo\nnpm error errno ENOTFOUND\n"
+               "npm error network request to https://registry.npmjs.org/lighthouse failed, reason: "
+               "getaddrinfo ENOTFOUND registry.npmjs.org\n"
+               "npm error A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log\n")
+    assert checker.npm_reason(offline).startswith("npm error network request to https://registry")
+    assert checker.npm_reason("something else broke\n") == "something else broke"
+    assert checker.npm_reason("") == "(no output)"
+
+
 def test_checker_finds_no_difference_in_equal_figures_and_names_each_difference():
     checker, data = _checker(), lighthouse()
     figures = _figures_of(data)
