@@ -31,7 +31,6 @@ from .files import (
     named_dirs,
     read_json_dict,
     read_text,
-    read_yaml,
     rel,
     resolve_import,
     tsconfig_options,
@@ -45,6 +44,7 @@ from .workspaces import (
     PNPM_READERS,
     js_lockfile,
     js_workspace,
+    js_workspace_globs,
     matches,
     missing_tool_note,
     other_lockfiles,
@@ -357,7 +357,7 @@ def node_packages(root: Path) -> list[Package]:
     data = read_json_dict(root / "package.json", strict=True)
     out: list[Package] = [Package(".", root, data)] if (root / "package.json").is_file() else []
     seen = {root.resolve()}
-    for folder in _workspace_folders(root, data):
+    for folder in _workspace_folders(root):
         if folder.resolve() not in seen and (folder / "package.json").is_file():
             seen.add(folder.resolve())
             out.append(
@@ -439,14 +439,8 @@ def _script_folders(top: Package | None) -> dict[str, tuple[str, bool]]:
     return out
 
 
-def _workspace_folders(root: Path, data: dict[str, Any]) -> list[Path]:
-    spaces = data.get("workspaces")
-    if isinstance(spaces, dict):
-        spaces = spaces.get("packages")
-    globs = [str(g) for g in spaces] if isinstance(spaces, list) else []
-    pnpm = read_yaml(root / "pnpm-workspace.yaml") if (root / "pnpm-workspace.yaml").is_file() else None
-    if isinstance(pnpm, dict) and isinstance(pnpm.get("packages"), list):
-        globs += [str(g) for g in pnpm["packages"]]
+def _workspace_folders(root: Path) -> list[Path]:
+    globs = js_workspace_globs(root)[0]
     out: list[Path] = []
     for pattern in globs:
         if pattern.startswith(("!", "/")) or ".." in pattern or not pattern.strip("/"):
@@ -567,13 +561,9 @@ def _server_script(packages: list[Package], broken: list[Start]) -> Start | None
             # development preview, while `node build` is what production runs
             return own
         if pkg in servers:
-            main = _main_file(pkg)
-            if pkg.server and main:
-                # "main" names it only when it is that file: Nodejs-Passport-Login's main is index.js,
-                # which does not exist, and server.js was said to be its main
-                why = (f"{join(pkg.dir, 'package.json')} (main: {main})" if pkg.data.get("main") == main
-                       else f"{join(pkg.dir, main)} (a server file; no start script or main)")
-                return Start(pkg, "", f"node {main}", why)
+            found = _main_start(pkg)
+            if found is not None:
+                return found
     for pkg in packages:
         found = _server_from_scripts(pkg) if pkg.server else None
         if found is not None:
@@ -867,6 +857,52 @@ def _server_file(pkg: Package) -> Start | None:
                                  f"{join(pkg.dir, file)} creates the server and listens (no script "
                                  "starts it)",
                                  entry=file)
+    return None
+
+
+def _main_start(pkg: Package) -> Start | None:
+    """How *pkg*'s main file (or its server.js, index.js ...) starts: a script that runs it with variables
+    it reads set (:func:`_main_with_env`), else ``node <main>``; None without such a file."""
+    main = _main_file(pkg)
+    if not pkg.server or not main:
+        return None
+    scripted = _main_with_env(pkg, main)
+    if scripted is not None:
+        return scripted
+    # "main" names it only when it is that file: Nodejs-Passport-Login's main is index.js,
+    # which does not exist, and server.js was said to be its main
+    why = (f"{join(pkg.dir, 'package.json')} (main: {main})" if pkg.data.get("main") == main
+           else f"{join(pkg.dir, main)} (a server file; no start script or main)")
+    return Start(pkg, "", f"node {main}", why)
+
+
+def _main_with_env(pkg: Package, main: str) -> Start | None:
+    """A script of *pkg* that runs its *main* file with variables the file reads set (``"start:serverful":
+    "cross-env SERVERFUL=true node api/index.js"``), production-looking names first; None without one.
+
+    Such a file is a serverless handler that listens only when told to (``if (process.env.SERVERFUL)
+    app.listen(...)``, dominggo1999/mern-monorepo): ``node api/index.js`` alone exported the app and exited
+    0 at once, printing nothing, and `run` had no app to measure. A watcher script's variables are kept
+    and its watcher dropped, as for any script (:func:`_entry_command`)."""
+    text = read_text(pkg.path / main)
+    ordered = sorted(pkg.scripts.items(), key=lambda kv: ("dev" in kv[0] or "watch" in kv[0], kv[0]))
+    for name, line in ordered:
+        for part in commands.with_cd(commands.segments(line)):
+            env = commands.split_env(commands.tokens(commands.strip_cd(part)[1]))[0]
+            read = [n for n in env
+                    if re.search(rf"\bprocess\.env(?:\.{re.escape(n)}\b|\[['\"]{re.escape(n)}['\"]\])", text)]
+            runs = [(runner, kept) for runner, file, kept in _runs(part) if _resolve(pkg.path, file) == main]
+            if not read or not runs:
+                continue
+            where = (f"{join(pkg.dir, 'package.json')} (scripts.{name} runs {join(pkg.dir, main)}, main, "
+                     f"with {', '.join(read)} set, which it reads)")
+            if not _WATCHES.search(part) and len(commands.segments(line)) == 1:
+                return Start(pkg, name, line, where, entry=main)
+            runner, kept = runs[0]
+            assigned = commands.join([f"{n}={v}" for n, v in env.items()])
+            watched = ", started without its watcher" if _WATCHES.search(part) else ""
+            return Start(pkg, "", f"{assigned} {_entry_command(pkg, runner, main, kept)}", where + watched,
+                         entry=main)
     return None
 
 
