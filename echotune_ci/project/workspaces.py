@@ -188,6 +188,23 @@ def js_workspace_globs(folder: Path) -> tuple[list[str], str]:
     return globs, source
 
 
+def js_workspace_members(folder: Path) -> list[str]:
+    """The workspace members (folders with a package.json, relative to *folder*, sorted) that *folder*'s
+    package.json ``workspaces`` or pnpm-workspace.yaml ``packages`` declares, less those a ``!`` glob
+    leaves out; globs leaving *folder* are not followed."""
+    globs = js_workspace_globs(folder)[0]
+    members = set()
+    for glob in globs:
+        if glob.startswith(("!", "/", "..")):
+            continue
+        for path in folder.glob(glob):
+            inside = path.relative_to(folder).as_posix()
+            if ("node_modules" not in inside.split("/") and (path / "package.json").is_file()
+                    and matches(inside, globs)):
+                members.add(inside)
+    return sorted(members)
+
+
 def js_lockfile(folder: Path, data: dict[str, Any]) -> tuple[str, str]:
     """(lockfile name, package manager) of the package in *folder*: the lockfile present, else the
     ``packageManager`` field (pnpm when pnpm-workspace.yaml exists), else npm; ("", manager) with no
