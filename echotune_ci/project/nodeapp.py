@@ -495,6 +495,15 @@ def server_script(packages: list[Package]) -> Start | None:
     to be broken, only when nothing else starts the server."""
     broken: list[Start] = []
     start = _server_script(packages, broken)
+    top = packages[0] if packages else None
+    if start is not None and top is not None and start.package is not top and top.dir == ".":
+        # a member's start found first (mern-monorepo's api): the top's `npm start` that a developer runs,
+        # two dev servers through concurrently, was passed over without a word
+        _parallel(top, "start", top.scripts.get("start", ""), broken)
+    parallel = [b for b in broken if b.fallback == "parallel"]
+    broken = [b for b in broken if b not in parallel]
+    if parallel:
+        start = _instead_of_parallel(start, parallel[0])
     if not broken:
         return start
     said = "; ".join(b.warning for b in broken)
@@ -506,6 +515,73 @@ def server_script(packages: list[Package]) -> Start | None:
     start.source += f"; not scripts.{broken[0].script}, whose file does not exist"
     start.warning = "; ".join(w for w in (f"{said}: not used (fix the script, which deployments run)",
                                           start.warning) if w)
+    return start
+
+
+# Runners that start several commands at once (npm-run-all only with --parallel / -p)
+_AT_ONCE = ("concurrently", "run-p")
+# concurrently's options that take a value as the next word (its --help: -n/--names, -c/--prefix-colors ...)
+_VALUED = ("-n", "--names", "-c", "--prefix-colors", "-p", "--prefix", "-l", "--prefix-length", "-t",
+           "--timestamp-format", "-s", "--success", "-m", "--max-processes", "--restart-tries",
+           "--restart-after", "--names-separator", "--default-input-target", "--cwd", "--hide", "-P",
+           "--passthrough-arguments", "--pad-prefix")
+
+
+def at_once(line: str) -> list[str]:
+    """The commands a script *line* starts at the same time: concurrently's quoted commands (its
+    ``npm:name`` shortcuts as ``npm run name``), npm-run-all's with ``--parallel``/``-p`` and run-p's script
+    names, or the commands around a shell's ``&``; [] for a line that runs one thing at a time."""
+    for part in commands.segments(line):
+        words = commands.unwrap(commands.split_env(commands.tokens(part))[1])
+        runner = words[0] if words else ""
+        if runner in _AT_ONCE or runner in ("npm-run-all", "npm-run-all2") and (
+                "--parallel" in words or "-p" in words):
+            names, after = [], words[1:]
+            while after:
+                word, after = after[0], after[1:]
+                if word in _VALUED and runner == "concurrently" and after:
+                    after = after[1:]  # `-n server,client`: the option's value, no command
+                elif not word.startswith("-"):
+                    names.append(word)
+            if runner == "concurrently":
+                return [re.sub(r"^(npm|pnpm|yarn|bun):(.+)$", r"\1 run \2", n) for n in names]
+            return [f"npm run {n}" for n in names]
+        if "&" in words:
+            spans = " ".join(words).split(" & ")
+            return [s.strip() for s in spans if s.strip()]
+    return []
+
+
+def _parallel(pkg: Package, script: str, line: str, broken: list[Start]) -> bool:
+    """Whether *pkg*'s *script* (its *line*) starts several commands at once (:func:`at_once`); such a
+    script is added to *broken*, its commands in ``warning``, and the server's own start is looked for
+    instead (:func:`_instead_of_parallel`)."""
+    together = at_once(line)
+    if len(together) > 1:
+        broken.append(Start(pkg, script, line, f"{join(pkg.dir, 'package.json')} (scripts.{script})",
+                            "; ".join(together), fallback="parallel"))
+    return len(together) > 1
+
+
+def _instead_of_parallel(start: Start | None, parallel: Start) -> Start:
+    """*start* (the server's own start, found beside a script that starts several commands at once), said
+    to be taken instead of *parallel*; *parallel* itself, with what to do, when nothing else starts it.
+
+    concurrently's ``npm start`` of a server and a client (the API and ``vite preview``, or two dev
+    servers) starts both in one process group: the run waits for the ready URL on {port}, which one of
+    them may not listen on, and measures the dev server's pages where production serves a build."""
+    where = parallel.source.split(" (", 1)[0]
+    together = parallel.warning.split("; ")
+    said = (f"{where} scripts.{parallel.script} starts {len(together)} commands at once "
+            f"({', '.join(f'`{c}`' for c in together)}), and `run` starts one server")
+    if start is None:
+        return Start(parallel.package, parallel.script, parallel.line, parallel.source,
+                     f"{said}, which must answer the ready URL on {{port}}: set [serve] command to the "
+                     "server's own start; a client it does not serve is measured by its build (bundle), or "
+                     "with a config of its own (`echotune-ci init --dir <client folder>`)")
+    start.source += f"; not scripts.{parallel.script}, which starts {len(together)} commands at once"
+    start.warning = "; ".join(w for w in (f"{said}: [serve] command starts the server alone", start.warning)
+                              if w)
     return start
 
 
@@ -526,7 +602,8 @@ def _server_script(packages: list[Package], broken: list[Start]) -> Start | None
             static = bool(_STATIC_SERVERS.match(line))
             # a framework's own server beats a preview (`vite preview`, `nuxt preview`: not for production)
             preview = script in ("serve", "preview")
-            if not line or _DEV_SERVERS.match(line) or static and preview or own and (preview or static):
+            if (not line or _DEV_SERVERS.match(line) or static and preview or own and (preview or static)
+                    or _parallel(pkg, script, line, broken)):
                 continue
             missing = missing_entry(pkg, line)
             if missing:

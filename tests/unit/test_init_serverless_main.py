@@ -45,13 +45,21 @@ def _mern(root: Path, api_scripts: dict[str, str]) -> Path:
             "client": {"name": "@mern-monorepo/client"}}}),
         "api/package.json": json.dumps({**API, "scripts": api_scripts}),
         "api/api/index.js": HANDLER,
-        "client/package.json": json.dumps({"name": "@mern-monorepo/client", "scripts": {
-            "dev": "vite", "build": "vite build", "serve": "vite preview"},
-            "dependencies": {"react": "^17.0.2"}, "devDependencies": {"vite": "^2.9.9"}}),
+        **vite_client("@mern-monorepo/client", "serve"),
+    })
+
+
+def vite_client(name: str, preview: str) -> dict[str, str]:
+    """The files of a React + Vite ``client/`` workspace member named *name*, its ``vite preview`` under
+    the script *preview*, and of the git repository around it."""
+    return {
+        "client/package.json": json.dumps({"name": name, "scripts": {
+            "dev": "vite", "build": "vite build", preview: "vite preview"},
+            "dependencies": {"react": "^19.0.0"}, "devDependencies": {"vite": "^5.4.0"}}),
         "client/vite.config.js": "export default {}\n",
         "client/index.html": "<div id=root></div>\n",
-        ".git/HEAD": "ref: refs/heads/master\n",
-    })
+        ".git/HEAD": "ref: refs/heads/main\n",
+    }
 
 
 @pytest.mark.parametrize(("written", "read"), [
