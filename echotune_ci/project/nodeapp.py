@@ -499,7 +499,7 @@ def server_script(packages: list[Package]) -> Start | None:
     if start is not None and top is not None and start.package is not top and top.dir == ".":
         # a member's start found first (mern-monorepo's api): the top's `npm start` that a developer runs,
         # two dev servers through concurrently, was passed over without a word
-        _parallel(top, "start", top.scripts.get("start", ""), broken)
+        _parallel(top, "start", top.scripts.get("start", ""), broken, packages)
     parallel = [b for b in broken if b.fallback == "parallel"]
     broken = [b for b in broken if b not in parallel]
     if parallel:
@@ -552,15 +552,49 @@ def at_once(line: str) -> list[str]:
     return []
 
 
-def _parallel(pkg: Package, script: str, line: str, broken: list[Start]) -> bool:
-    """Whether *pkg*'s *script* (its *line*) starts several commands at once (:func:`at_once`); such a
-    script is added to *broken*, its commands in ``warning``, and the server's own start is looked for
-    instead (:func:`_instead_of_parallel`)."""
+def _parallel(pkg: Package, script: str, line: str, broken: list[Start], packages: list[Package]) -> bool:
+    """Whether *pkg*'s *script* (its *line*) starts several commands at once (:func:`at_once`), one of them
+    a client's server (:func:`_serves_client`); such a script is added to *broken*, its commands in
+    ``warning``, and the server's own start is looked for instead (:func:`_instead_of_parallel`). A
+    server started beside a worker of its own (``concurrently "node server.js" "node worker.js"``) stays:
+    the app needs both."""
     together = at_once(line)
-    if len(together) > 1:
+    client = len(together) > 1 and any(_serves_client(c, pkg, packages) for c in together)
+    if client:
         broken.append(Start(pkg, script, line, f"{join(pkg.dir, 'package.json')} (scripts.{script})",
                             "; ".join(together), fallback="parallel"))
-    return len(together) > 1
+    return client
+
+
+def _serves_client(command: str, pkg: Package, packages: list[Package], depth: int = 4) -> bool:
+    """Whether *command*, run in *pkg*, starts a client's dev server or static preview (``vite``, ``vite
+    preview``, ``react-scripts start`` ...), itself or through the package scripts it runs (``npm run
+    client:dev`` -> ``npm run dev --workspace=client`` -> ``vite``; a member chosen by ``-w``/
+    ``--workspace``/``--prefix``/``cd``, by folder or name)."""
+    words = commands.unwrap(commands.split_env(commands.tokens(command))[1])
+    line = " ".join(words)
+    if _DEV_SERVERS.match(line) or _STATIC_SERVERS.match(line):
+        return True
+    if depth <= 0 or not words or words[0] not in ("npm", "pnpm", "yarn", "bun"):
+        return False
+    target, plain, i = pkg, [], 1
+    while i < len(words):
+        option, _, value = words[i].partition("=")
+        if option in ("-w", "--workspace", "--prefix", "--filter", "-F", "--cwd", "-C", "--dir"):
+            value = value or (words[i + 1] if i + 1 < len(words) else "")
+            i += 0 if "=" in words[i] else 1
+            folder = value.removeprefix("./").rstrip("/")
+            target = next((p for p in packages if p.dir == folder or p.data.get("name") == value), target)
+        elif not words[i].startswith("-"):
+            plain.append(words[i])
+        i += 1
+    if words[0] == "yarn" and plain[:1] == ["workspace"] and len(plain) > 1:
+        target = next((p for p in packages if p.data.get("name") == plain[1]), target)
+        plain = plain[2:]
+    name = plain[1] if plain[:1] == ["run"] and len(plain) > 1 else plain[0] if plain else ""
+    body = target.scripts.get(name, "")
+    return bool(body) and any(_serves_client(part, target, packages, depth - 1)
+                              for part in commands.segments(body))
 
 
 def _instead_of_parallel(start: Start | None, parallel: Start) -> Start:
@@ -603,7 +637,7 @@ def _server_script(packages: list[Package], broken: list[Start]) -> Start | None
             # a framework's own server beats a preview (`vite preview`, `nuxt preview`: not for production)
             preview = script in ("serve", "preview")
             if (not line or _DEV_SERVERS.match(line) or static and preview or own and (preview or static)
-                    or _parallel(pkg, script, line, broken)):
+                    or _parallel(pkg, script, line, broken, packages)):
                 continue
             missing = missing_entry(pkg, line)
             if missing:

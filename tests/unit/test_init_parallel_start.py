@@ -88,3 +88,20 @@ def test_one_server_started_by_a_sequence_gets_no_such_note(tmp_path):
         "name": "server", "scripts": {"start": "node src/index.js"}, "dependencies": {"express": "^4.21.0"}}))
     app = app_setup(root)
     assert not any("at once" in c for notes in app.checks.values() for c in notes)
+
+
+def test_a_server_started_beside_its_own_worker_keeps_its_start(tmp_path):
+    # no client among them: the app needs both, and `npm start` starts both as production does
+    write(tmp_path, {
+        "package.json": json.dumps({"name": "queue", "scripts": {
+            "start": 'concurrently "node server.js" "node worker.js"'},
+            "dependencies": {"express": "^4.21.0", "concurrently": "^9.0.0"}}),
+        "package-lock.json": json.dumps({"lockfileVersion": 3, "packages": {}}),
+        "server.js": "const express = require('express'); const app = express();\n"
+                     "app.get('/health', (req, res) => res.send('ok'));\napp.listen(process.env.PORT);\n",
+        "worker.js": "setInterval(() => {}, 1000);\n",
+        ".git/HEAD": "ref: refs/heads/main\n",
+    })
+    app = app_setup(tmp_path)
+    assert app.command == "npm start"
+    assert not any("at once" in c for notes in app.checks.values() for c in notes)
