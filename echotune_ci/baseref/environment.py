@@ -47,8 +47,7 @@ from pathlib import Path, PurePosixPath
 
 from ..config.sections import ServeSettings
 from ..errors import ConfigError
-from ..project.workspaces import js_workspace_globs
-from ..project.workspaces import JS_LOCKFILES, NPM_LOCKFILES
+from ..project.workspaces import JS_LOCKFILES, NPM_LOCKFILES, js_workspace_members
 from ..serve.generated import generated_inputs
 from ..serve.steps import SETUP_OUTPUTS, input_digests, read_stamp, relative_input, setup_inputs
 
@@ -233,22 +232,6 @@ def _lockfile_folders(lockfile: Path) -> set[str]:
     return folders
 
 
-def _workspace_members(folder: Path) -> set[str]:
-    """The workspace members (folders with a package.json, relative to *folder*) that *folder*'s
-    package.json ``workspaces`` or pnpm-workspace.yaml ``packages`` declares; negated globs and globs
-    leaving *folder* are not followed."""
-    members = set()
-    for glob in js_workspace_globs(folder)[0]:
-        glob = glob.strip().removeprefix("./").rstrip("/")
-        if not glob or glob.startswith(("!", "/", "..")):
-            continue
-        for path in folder.glob(glob):
-            inside = path.relative_to(folder)
-            if "node_modules" not in inside.parts and (path / "package.json").is_file():
-                members.add(inside.as_posix())
-    return members
-
-
 def install_folders(cwd: Path, configured: tuple[str, ...]) -> list[str]:
     """The folders, relative to *cwd* (``"."`` first, ``".."`` allowed), where setup may have installed
     dependencies: *cwd*, each folder holding a setup input (*configured*, else the default ones), the
@@ -264,7 +247,7 @@ def install_folders(cwd: Path, configured: tuple[str, ...]) -> list[str]:
     for path in files:
         members = _lockfile_folders(path) if path.name in NPM_LOCKFILES else set()
         if path.name == "package.json":
-            members |= _workspace_members(path.parent)
+            members |= set(js_workspace_members(path.parent))
         # Each folder by its place, relative to cwd: with [serve] cwd = "api" and the top package.json
         # an input, the workspace member "api" is cwd itself, whose "../api" was listed beside "." and
         # its node_modules linked twice (the base: "[Errno 17] File exists", imputnet/cobalt)

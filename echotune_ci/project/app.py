@@ -2125,7 +2125,9 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         app.check(
             "command",
             f"{', '.join(unserved)} is built but the server does not serve it: its pages are not "
-            "audited (the bundle phase measures its build); serve it too to add frontend pages",
+            "audited (the bundle phase measures its build); serve it too to add frontend pages, or audit "
+            "them with a config of its own (" + ", ".join(f"`echotune-ci init --dir {d}`" for d in unserved)
+            + ")",
         )
     node_notes(app, packages, folder)
     return app
@@ -2180,7 +2182,9 @@ def _nx_bundle(app: AppSetup, server: NxServer, clients: list[NxClient], sources
         if not serves(sources, client.output):
             app.check("command", f"{client.project.root} (Nx project {client.project.name}) is built but "
                                  f"{server.project.name} does not serve it: its pages are not audited (the "
-                                 "bundle phase measures its build); serve it too to add frontend pages")
+                                 "bundle phase measures its build); serve it too to add frontend pages, "
+                                 f"or audit them with a config of its own (`echotune-ci init --dir "
+                                 f"{client.project.root}`)")
     folder = str(PurePosixPath(server.output).parent)
     if folder not in app.generated:
         app.generated.append(folder)

@@ -31,7 +31,6 @@ from .files import (
     named_dirs,
     read_json_dict,
     read_text,
-    read_yaml,
     rel,
     resolve_import,
     tsconfig_options,
@@ -45,6 +44,7 @@ from .workspaces import (
     PNPM_READERS,
     js_lockfile,
     js_workspace,
+    js_workspace_globs,
     matches,
     missing_tool_note,
     other_lockfiles,
@@ -357,7 +357,7 @@ def node_packages(root: Path) -> list[Package]:
     data = read_json_dict(root / "package.json", strict=True)
     out: list[Package] = [Package(".", root, data)] if (root / "package.json").is_file() else []
     seen = {root.resolve()}
-    for folder in _workspace_folders(root, data):
+    for folder in _workspace_folders(root):
         if folder.resolve() not in seen and (folder / "package.json").is_file():
             seen.add(folder.resolve())
             out.append(
@@ -439,14 +439,8 @@ def _script_folders(top: Package | None) -> dict[str, tuple[str, bool]]:
     return out
 
 
-def _workspace_folders(root: Path, data: dict[str, Any]) -> list[Path]:
-    spaces = data.get("workspaces")
-    if isinstance(spaces, dict):
-        spaces = spaces.get("packages")
-    globs = [str(g) for g in spaces] if isinstance(spaces, list) else []
-    pnpm = read_yaml(root / "pnpm-workspace.yaml") if (root / "pnpm-workspace.yaml").is_file() else None
-    if isinstance(pnpm, dict) and isinstance(pnpm.get("packages"), list):
-        globs += [str(g) for g in pnpm["packages"]]
+def _workspace_folders(root: Path) -> list[Path]:
+    globs = js_workspace_globs(root)[0]
     out: list[Path] = []
     for pattern in globs:
         if pattern.startswith(("!", "/")) or ".." in pattern or not pattern.strip("/"):
@@ -501,6 +495,15 @@ def server_script(packages: list[Package]) -> Start | None:
     to be broken, only when nothing else starts the server."""
     broken: list[Start] = []
     start = _server_script(packages, broken)
+    top = packages[0] if packages else None
+    if start is not None and top is not None and start.package is not top and top.dir == ".":
+        # a member's start found first (mern-monorepo's api): the top's `npm start` that a developer runs,
+        # two dev servers through concurrently, was passed over without a word
+        _parallel(top, "start", top.scripts.get("start", ""), broken, packages)
+    parallel = [b for b in broken if b.fallback == "parallel"]
+    broken = [b for b in broken if b not in parallel]
+    if parallel:
+        start = _instead_of_parallel(start, parallel[0])
     if not broken:
         return start
     said = "; ".join(b.warning for b in broken)
@@ -512,6 +515,107 @@ def server_script(packages: list[Package]) -> Start | None:
     start.source += f"; not scripts.{broken[0].script}, whose file does not exist"
     start.warning = "; ".join(w for w in (f"{said}: not used (fix the script, which deployments run)",
                                           start.warning) if w)
+    return start
+
+
+# Runners that start several commands at once (npm-run-all only with --parallel / -p)
+_AT_ONCE = ("concurrently", "run-p")
+# concurrently's options that take a value as the next word (its --help: -n/--names, -c/--prefix-colors ...)
+_VALUED = ("-n", "--names", "-c", "--prefix-colors", "-p", "--prefix", "-l", "--prefix-length", "-t",
+           "--timestamp-format", "-s", "--success", "-m", "--max-processes", "--restart-tries",
+           "--restart-after", "--names-separator", "--default-input-target", "--cwd", "--hide", "-P",
+           "--passthrough-arguments", "--pad-prefix")
+
+
+def at_once(line: str) -> list[str]:
+    """The commands a script *line* starts at the same time: concurrently's quoted commands (its
+    ``npm:name`` shortcuts as ``npm run name``), npm-run-all's with ``--parallel``/``-p`` and run-p's script
+    names, or the commands around a shell's ``&``; [] for a line that runs one thing at a time."""
+    for part in commands.segments(line):
+        words = commands.unwrap(commands.split_env(commands.tokens(part))[1])
+        runner = words[0] if words else ""
+        if runner in _AT_ONCE or runner in ("npm-run-all", "npm-run-all2") and (
+                "--parallel" in words or "-p" in words):
+            names, after = [], words[1:]
+            while after:
+                word, after = after[0], after[1:]
+                if word in _VALUED and runner == "concurrently" and after:
+                    after = after[1:]  # `-n server,client`: the option's value, no command
+                elif not word.startswith("-"):
+                    names.append(word)
+            if runner == "concurrently":
+                return [re.sub(r"^(npm|pnpm|yarn|bun):(.+)$", r"\1 run \2", n) for n in names]
+            return [f"npm run {n}" for n in names]
+        if "&" in words:
+            spans = " ".join(words).split(" & ")
+            return [s.strip() for s in spans if s.strip()]
+    return []
+
+
+def _parallel(pkg: Package, script: str, line: str, broken: list[Start], packages: list[Package]) -> bool:
+    """Whether *pkg*'s *script* (its *line*) starts several commands at once (:func:`at_once`), one of them
+    a client's server (:func:`_serves_client`); such a script is added to *broken*, its commands in
+    ``warning``, and the server's own start is looked for instead (:func:`_instead_of_parallel`). A
+    server started beside a worker of its own (``concurrently "node server.js" "node worker.js"``) stays:
+    the app needs both."""
+    together = at_once(line)
+    client = len(together) > 1 and any(_serves_client(c, pkg, packages) for c in together)
+    if client:
+        broken.append(Start(pkg, script, line, f"{join(pkg.dir, 'package.json')} (scripts.{script})",
+                            "; ".join(together), fallback="parallel"))
+    return client
+
+
+def _serves_client(command: str, pkg: Package, packages: list[Package], depth: int = 4) -> bool:
+    """Whether *command*, run in *pkg*, starts a client's dev server or static preview (``vite``, ``vite
+    preview``, ``react-scripts start`` ...), itself or through the package scripts it runs (``npm run
+    client:dev`` -> ``npm run dev --workspace=client`` -> ``vite``; a member chosen by ``-w``/
+    ``--workspace``/``--prefix``/``cd``, by folder or name)."""
+    words = commands.unwrap(commands.split_env(commands.tokens(command))[1])
+    line = " ".join(words)
+    if _DEV_SERVERS.match(line) or _STATIC_SERVERS.match(line):
+        return True
+    if depth <= 0 or not words or words[0] not in ("npm", "pnpm", "yarn", "bun"):
+        return False
+    target, plain, i = pkg, [], 1
+    while i < len(words):
+        option, _, value = words[i].partition("=")
+        if option in ("-w", "--workspace", "--prefix", "--filter", "-F", "--cwd", "-C", "--dir"):
+            value = value or (words[i + 1] if i + 1 < len(words) else "")
+            i += 0 if "=" in words[i] else 1
+            folder = value.removeprefix("./").rstrip("/")
+            target = next((p for p in packages if p.dir == folder or p.data.get("name") == value), target)
+        elif not words[i].startswith("-"):
+            plain.append(words[i])
+        i += 1
+    if words[0] == "yarn" and plain[:1] == ["workspace"] and len(plain) > 1:
+        target = next((p for p in packages if p.data.get("name") == plain[1]), target)
+        plain = plain[2:]
+    name = plain[1] if plain[:1] == ["run"] and len(plain) > 1 else plain[0] if plain else ""
+    body = target.scripts.get(name, "")
+    return bool(body) and any(_serves_client(part, target, packages, depth - 1)
+                              for part in commands.segments(body))
+
+
+def _instead_of_parallel(start: Start | None, parallel: Start) -> Start:
+    """*start* (the server's own start, found beside a script that starts several commands at once), said
+    to be taken instead of *parallel*; *parallel* itself, with what to do, when nothing else starts it.
+
+    concurrently's ``npm start`` of a server and a client (the API and ``vite preview``, or two dev
+    servers) starts both in one process group: the run waits for the ready URL on {port}, which one of
+    them may not listen on, and measures the dev server's pages where production serves a build."""
+    where = parallel.source.split(" (", 1)[0]
+    together = parallel.warning.split("; ")
+    said = (f"{where} scripts.{parallel.script} starts {len(together)} commands at once "
+            f"({', '.join(f'`{c}`' for c in together)}), and `run` starts one server")
+    if start is None:
+        return Start(parallel.package, parallel.script, parallel.line, parallel.source,
+                     f"{said}, which must answer the ready URL on {{port}}: set [serve] command to the "
+                     "server's own start; a client it does not serve is measured by its build (bundle), or "
+                     "with a config of its own (`echotune-ci init --dir <client folder>`)")
+    start.source += f"; not scripts.{parallel.script}, which starts {len(together)} commands at once"
+    start.warning = "; ".join(w for w in (f"{said}: [serve] command starts the server alone", start.warning)
+                              if w)
     return start
 
 
@@ -532,7 +636,8 @@ def _server_script(packages: list[Package], broken: list[Start]) -> Start | None
             static = bool(_STATIC_SERVERS.match(line))
             # a framework's own server beats a preview (`vite preview`, `nuxt preview`: not for production)
             preview = script in ("serve", "preview")
-            if not line or _DEV_SERVERS.match(line) or static and preview or own and (preview or static):
+            if (not line or _DEV_SERVERS.match(line) or static and preview or own and (preview or static)
+                    or _parallel(pkg, script, line, broken, packages)):
                 continue
             missing = missing_entry(pkg, line)
             if missing:
@@ -567,13 +672,9 @@ def _server_script(packages: list[Package], broken: list[Start]) -> Start | None
             # development preview, while `node build` is what production runs
             return own
         if pkg in servers:
-            main = _main_file(pkg)
-            if pkg.server and main:
-                # "main" names it only when it is that file: Nodejs-Passport-Login's main is index.js,
-                # which does not exist, and server.js was said to be its main
-                why = (f"{join(pkg.dir, 'package.json')} (main: {main})" if pkg.data.get("main") == main
-                       else f"{join(pkg.dir, main)} (a server file; no start script or main)")
-                return Start(pkg, "", f"node {main}", why)
+            found = _main_start(pkg)
+            if found is not None:
+                return found
     for pkg in packages:
         found = _server_from_scripts(pkg) if pkg.server else None
         if found is not None:
@@ -867,6 +968,52 @@ def _server_file(pkg: Package) -> Start | None:
                                  f"{join(pkg.dir, file)} creates the server and listens (no script "
                                  "starts it)",
                                  entry=file)
+    return None
+
+
+def _main_start(pkg: Package) -> Start | None:
+    """How *pkg*'s main file (or its server.js, index.js ...) starts: a script that runs it with variables
+    it reads set (:func:`_main_with_env`), else ``node <main>``; None without such a file."""
+    main = _main_file(pkg)
+    if not pkg.server or not main:
+        return None
+    scripted = _main_with_env(pkg, main)
+    if scripted is not None:
+        return scripted
+    # "main" names it only when it is that file: Nodejs-Passport-Login's main is index.js,
+    # which does not exist, and server.js was said to be its main
+    why = (f"{join(pkg.dir, 'package.json')} (main: {main})" if pkg.data.get("main") == main
+           else f"{join(pkg.dir, main)} (a server file; no start script or main)")
+    return Start(pkg, "", f"node {main}", why)
+
+
+def _main_with_env(pkg: Package, main: str) -> Start | None:
+    """A script of *pkg* that runs its *main* file with variables the file reads set (``"start:serverful":
+    "cross-env SERVERFUL=true node api/index.js"``), production-looking names first; None without one.
+
+    Such a file is a serverless handler that listens only when told to (``if (process.env.SERVERFUL)
+    app.listen(...)``, dominggo1999/mern-monorepo): ``node api/index.js`` alone exported the app and exited
+    0 at once, printing nothing, and `run` had no app to measure. A watcher script's variables are kept
+    and its watcher dropped, as for any script (:func:`_entry_command`)."""
+    text = read_text(pkg.path / main)
+    ordered = sorted(pkg.scripts.items(), key=lambda kv: ("dev" in kv[0] or "watch" in kv[0], kv[0]))
+    for name, line in ordered:
+        for part in commands.with_cd(commands.segments(line)):
+            env = commands.split_env(commands.tokens(commands.strip_cd(part)[1]))[0]
+            read = [n for n in env
+                    if re.search(rf"\bprocess\.env(?:\.{re.escape(n)}\b|\[['\"]{re.escape(n)}['\"]\])", text)]
+            runs = [(runner, kept) for runner, file, kept in _runs(part) if _resolve(pkg.path, file) == main]
+            if not read or not runs:
+                continue
+            where = (f"{join(pkg.dir, 'package.json')} (scripts.{name} runs {join(pkg.dir, main)}, main, "
+                     f"with {', '.join(read)} set, which it reads)")
+            if not _WATCHES.search(part) and len(commands.segments(line)) == 1:
+                return Start(pkg, name, line, where, entry=main)
+            runner, kept = runs[0]
+            assigned = commands.join([f"{n}={v}" for n, v in env.items()])
+            watched = ", started without its watcher" if _WATCHES.search(part) else ""
+            return Start(pkg, "", f"{assigned} {_entry_command(pkg, runner, main, kept)}", where + watched,
+                         entry=main)
     return None
 
 

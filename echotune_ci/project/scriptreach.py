@@ -145,8 +145,20 @@ def _selects(words: list[str], member: Package, script: str) -> bool:
     if tool not in _MANAGERS or script not in words:
         return False
     if selectors:
-        return _selected(selectors, name, member.dir)
+        return _selected(selectors, name, member.dir) or tool == "npm" and _npm_folder(selectors, member.dir)
     return every
+
+
+def _npm_folder(selectors: list[str], folder: str) -> bool:
+    """Whether npm's ``-w``/``--workspace`` *selectors* name the member in *folder* by its path: npm takes a
+    workspace's name, the path to its folder or the path to a folder above it (all the workspaces there).
+    linciss/node-react-express-ts-template's ``npm run build -w server`` builds ``@template/server`` in
+    ``server/``; read as a name alone, init added a second ``npm run build --workspace=server`` to build."""
+    for selector in selectors:
+        path = selector.strip().removeprefix("./").rstrip("/")
+        if path and (folder == path or folder.startswith(path + "/")):
+            return True
+    return False
 
 
 def _targets(words: list[str]) -> list[str]:

@@ -152,14 +152,33 @@ def uv_workspace(member: Path) -> Workspace | None:
     return None
 
 
-def js_workspace_globs(folder: Path) -> tuple[list[str], str]:
-    """(the workspace globs *folder* declares, the file that declares them): package.json ``workspaces``
-    (a list or ``{"packages": [...]}``) and pnpm-workspace.yaml ``packages``; ([], "") when none."""
-    data = read_json_dict(folder / "package.json")
+def package_json_workspaces(data: dict[str, Any]) -> list[str]:
+    """The globs of a package.json's ``workspaces`` (a list or ``{"packages": [...]}``) as npm reads them
+    (@npmcli/map-workspaces' ``appendNegatedPatterns``): the leading ``!``s taken off, an odd count of them
+    negating; then every leading ``/``, so ``"/*"`` is ``*``, every folder at the top
+    (dominggo1999/mern-monorepo, whose package-lock.json lists ``api`` and ``client`` as its members); then
+    ``./`` and a trailing ``/``. Read as written, ``"/*"`` named no member: the audit took each member's
+    package.json for a project without a lockfile."""
     spaces = data.get("workspaces")
     if isinstance(spaces, dict):
         spaces = spaces.get("packages")
-    globs, source = _strings(spaces), "package.json workspaces" if _strings(spaces) else ""
+    out = []
+    for glob in _strings(spaces):
+        bangs = len(glob) - len(glob.lstrip("!"))
+        glob = glob[bangs:].lstrip("/").strip()
+        while glob.startswith("./"):
+            glob = glob[2:]
+        glob = glob.rstrip("/")
+        if glob:
+            out.append("!" * (bangs % 2) + glob)
+    return out
+
+
+def js_workspace_globs(folder: Path) -> tuple[list[str], str]:
+    """(the workspace globs *folder* declares, the file that declares them): package.json ``workspaces``
+    (:func:`package_json_workspaces`) and pnpm-workspace.yaml ``packages``; ([], "") when none."""
+    globs = package_json_workspaces(read_json_dict(folder / "package.json"))
+    source = "package.json workspaces" if globs else ""
     if (folder / "pnpm-workspace.yaml").is_file():
         pnpm = read_yaml(folder / "pnpm-workspace.yaml")
         listed = _strings(pnpm.get("packages")) if isinstance(pnpm, dict) else []
@@ -167,6 +186,23 @@ def js_workspace_globs(folder: Path) -> tuple[list[str], str]:
             globs += listed
             source = "pnpm-workspace.yaml packages"
     return globs, source
+
+
+def js_workspace_members(folder: Path) -> list[str]:
+    """The workspace members (folders with a package.json, relative to *folder*, sorted) that *folder*'s
+    package.json ``workspaces`` or pnpm-workspace.yaml ``packages`` declares, less those a ``!`` glob
+    leaves out; globs leaving *folder* are not followed."""
+    globs = js_workspace_globs(folder)[0]
+    members = set()
+    for glob in globs:
+        if glob.startswith(("!", "/", "..")):
+            continue
+        for path in folder.glob(glob):
+            inside = path.relative_to(folder).as_posix()
+            if ("node_modules" not in inside.split("/") and (path / "package.json").is_file()
+                    and matches(inside, globs)):
+                members.add(inside)
+    return sorted(members)
 
 
 def js_lockfile(folder: Path, data: dict[str, Any]) -> tuple[str, str]:

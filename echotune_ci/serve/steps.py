@@ -25,7 +25,7 @@ from pathlib import Path
 from .. import console
 from ..results.units import first_named
 from ..project import commands
-from ..project.workspaces import NPM_LOCKFILES
+from ..project.workspaces import NPM_LOCKFILES, js_workspace_members
 from ..errors import ConfigError, RunError
 from ..fsutil import write_json_atomic
 from .environment import not_installed
@@ -66,12 +66,16 @@ SETUP_OUTPUTS = ("node_modules", ".venv", "venv", *PNP_MAPS)
 # Yarn writes its install state on every install (never committed, as its documented .gitignore says).
 STAMP_OUTPUTS = (*SETUP_OUTPUTS, ".yarn/install-state.gz", ".yarn/unplugged")
 # package.json fields no package manager reads to install (npm, pnpm and Yarn document them as metadata
-# for the registry and for people), and the project's own scripts an install runs: npm ci's and pnpm's
+# for the registry and for people; type, main, module, exports, types and typings are read by Node and
+# bundlers when the code runs or builds, browserslist, eslintConfig and prettier by those tools: a
+# workspace member's "type": "module" had the base of `run --base-ref` run its own npm ci), and the
+# project's own scripts an install runs: npm ci's and pnpm's
 # lifecycle (preinstall, install, postinstall, prepare and its pre/post, npm 8's dependencies, pnpm's
 # pnpm:devPreinstall) and Yarn 1's prepublish. Any other script runs only when something asks for it
 # (one of these among them: :func:`run_by_install`).
 NOT_INSTALLED = ("version", "description", "keywords", "author", "contributors", "maintainers", "license",
-                 "homepage", "repository", "bugs", "funding")
+                 "homepage", "repository", "bugs", "funding", "type", "main", "module", "exports", "types",
+                 "typings", "browserslist", "eslintConfig", "prettier")
 # What of pyproject.toml `poetry install --no-root` reads: the keys of Poetry's lock content-hash
 # (Locker._get_content_hash: [project] requires-python, dependencies, optional-dependencies,
 # [dependency-groups], [tool.poetry] dependencies, dev-dependencies, group, source, extras), and those that
@@ -103,8 +107,10 @@ def setup_inputs(cwd: Path, configured: Sequence[str], missing_ok: bool = False)
     lockfiles and manifests present in *cwd*; either way with the package managers' settings
     (:data:`INSTALL_SETTINGS`) present beside each package.json or pyproject.toml among them. A pull
     request that added an .npmrc with ``node-linker=hoisted`` left the head's setup skipped (its
-    node_modules as before) and the base linked to it. The files a generator writes code into node_modules
-    from are inputs too (:func:`~echotune_ci.serve.generated.generated_inputs`: Prisma's schema), and so
+    node_modules as before) and the base linked to it. So is each workspace member's package.json beside
+    a package.json among them that declares workspaces (:func:`js_workspace_members`), which the install
+    at that root reads. The files a generator writes code into node_modules from are inputs too
+    (:func:`~echotune_ci.serve.generated.generated_inputs`: Prisma's schema), and so
     are the patches an install script applies to it (:func:`~echotune_ci.serve.generated.patch_inputs`:
     patch-package's), since no lockfile shows their change. ConfigError names a configured file that is
     missing, unless *missing_ok* (the base of ``run --base-ref``, a commit from before the file: the
@@ -118,9 +124,15 @@ def setup_inputs(cwd: Path, configured: Sequence[str], missing_ok: bool = False)
     else:
         paths = [cwd / name for name in SETUP_INPUTS if (cwd / name).is_file()]
     settings = [p.parent / name for p in paths for name in INSTALL_SETTINGS.get(p.name, ())]
+    # An install at a workspace root reads every member's package.json (npm ci, pnpm and Yarn stop when
+    # one asks for what the lockfile lacks): dominggo1999/mern-monorepo's api/package.json gained cors,
+    # setup was skipped for "inputs that did not change", and the head's app stopped on "Cannot find
+    # module 'cors'" where a fresh checkout's npm ci says the lockfile is out of sync
+    members = [p.parent / m / "package.json" for p in paths if p.name == "package.json"
+               for m in js_workspace_members(p.parent)]
     generated = [g for p in paths if p.name == "package.json"
                  for g in [*generated_inputs(p.parent), *patch_inputs(p.parent)]]
-    return list(dict.fromkeys([*paths, *(p for p in settings if p.is_file()), *generated]))
+    return list(dict.fromkeys([*paths, *(p for p in settings if p.is_file()), *members, *generated]))
 
 
 def setup_fingerprint(command: str, cwd: Path, inputs: Sequence[Path]) -> dict[str, object]:

@@ -148,6 +148,13 @@ def test_a_root_build_that_does_not_build_the_server_gets_the_servers_own_build(
     ("npm run build --workspaces", True),
     ("npm run build -w apps/web", False),
     ("npm run build --workspace=api", True),
+    # npm's docs: a workspace's name, the path to its folder, or a folder above it (every workspace there);
+    # pnpm reads a plain selector as a name
+    ("npm run build -w apps/api", True),
+    ("npm run build --workspace=./apps/api/", True),
+    ("npm run build -w apps", True),
+    ("npm run build -w apps/ap", False),
+    ("pnpm --filter apps/api build", False),
     ("turbo run build", True),
     ("turbo build --filter=web", False),
     ("lerna run build", True),

@@ -71,6 +71,20 @@ def test_nested_node_modules_paths_resolve_like_node():
     assert lock.format == "package-lock.json v3" and lock_of("npm-v1").format == "package-lock.json v1"
 
 
+def test_a_yarn_workspace_glob_from_the_root_names_no_member(tmp_path):
+    """Yarn 1.22.22's `yarn workspaces info` gives {} for "workspaces": ["/*"] beside api/package.json (npm
+    reads the same glob as "*"); the reader stopped on Path.glob's NotImplementedError."""
+    (tmp_path / "api").mkdir()
+    (tmp_path / "package.json").write_text(json.dumps({"name": "root", "workspaces": ["/*"],
+                                                       "dependencies": {"ms": "^2.0.0"}}))
+    (tmp_path / "api" / "package.json").write_text(json.dumps({"name": "@x/api", "version": "1.0.0"}))
+    (tmp_path / "yarn.lock").write_text('# yarn lockfile v1\n\n\nms@^2.0.0:\n  version "2.1.3"\n'
+                                        '  resolved "https://registry.yarnpkg.com/ms/-/ms-2.1.3.tgz"\n')
+    lock = read_lockfile(tmp_path / "yarn.lock")
+    assert set(lock.importers) == {""}
+    assert [p.version for p in lock.packages.values()] == ["2.1.3"]
+
+
 def test_workspaces_are_importers_with_their_own_dev_dependencies():
     lock = read_lockfile(FIXTURES / "npm-workspaces" / "package-lock.json")
     assert set(lock.importers) == {"", "packages/api", "packages/web"}

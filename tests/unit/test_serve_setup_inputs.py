@@ -9,6 +9,9 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from echotune_ci.errors import RunError
 from echotune_ci.serve.steps import input_digest, input_digests, installs_only, prepare
 
 
@@ -270,3 +273,32 @@ def test_poetrys_local_settings_beside_a_pyproject_are_a_setup_input(tmp_path: P
     (tmp_path / "api" / "pdm.toml").write_text('[venv]\nin_project = true\n')
     assert setup_inputs(tmp_path, ["api/pyproject.toml"]) == [tmp_path / "api" / "pyproject.toml",
                                                               tmp_path / "api" / "pdm.toml"]
+
+
+def test_a_workspace_members_package_json_is_an_input_of_the_roots_install(tmp_path: Path,
+                                                                          monkeypatch) -> None:
+    """dominggo1999/mern-monorepo (npm workspaces "/*", one package-lock.json at the root, setup_inputs as
+    init writes them): a commit that adds a dependency to api/package.json alone had setup skipped ("its
+    inputs did not change") and the app stopped on "Cannot find module 'cors'". npm ci reads each member's
+    package.json and refuses a lockfile out of sync with it (npm's EUSAGE, as a fresh checkout meets it);
+    a member's "type": "module" is read by Node, not by npm, and runs no setup."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = {"name": "mern", "private": True, "workspaces": ["/*"]}
+    api = {"name": "@mern/api", "version": "1.0.0", "main": "api/index.js"}
+    (tmp_path / "api").mkdir()
+    (tmp_path / "package.json").write_text(json.dumps(root))
+    (tmp_path / "api" / "package.json").write_text(json.dumps(api))
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+    subprocess.run(["npm", "install", "--offline", "--no-audit", "--no-fund"], cwd=tmp_path, env=env,
+                   check=True, capture_output=True)
+    assert "api" in json.loads((tmp_path / "package-lock.json").read_text())["packages"]  # npm's "/*"
+
+    def setup(**changed: object) -> bool:
+        (tmp_path / "api" / "package.json").write_text(json.dumps({**api, **changed}, indent=2))
+        return prepare("npm ci --offline --no-audit --no-fund", "", cwd=tmp_path, environment=lambda: env,
+                       inputs=("package.json", "package-lock.json")).setup_skipped
+
+    assert setup() is False
+    assert setup(type="module") is True
+    with pytest.raises(RunError, match="in sync"):
+        setup(type="module", dependencies={"cors": "^2.8.5"})

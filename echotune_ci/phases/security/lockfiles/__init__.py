@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ....errors import InputError
+from ....project.workspaces import package_json_workspaces
 from .model import DEV, Importer, LockedPackage, Lockfile, LockfileError
 
 __all__ = ["DEV", "Importer", "LockedPackage", "Lockfile", "LockfileError", "LOCKFILE_NAMES", "Found",
@@ -73,8 +74,7 @@ def _workspace_globs(root: Path) -> list[str]:
     with contextlib.suppress(OSError, ValueError):
         manifest = json.loads((root / "package.json").read_text(encoding="utf-8-sig"))
         manifest = manifest if isinstance(manifest, dict) else {}
-        spaces = manifest.get("workspaces")
-        globs += spaces.get("packages") or [] if isinstance(spaces, dict) else spaces or []
+        globs += package_json_workspaces(manifest)
         for kind in ("dependencies", "devDependencies", "optionalDependencies"):
             specs = manifest.get(kind)
             for spec in specs.values() if isinstance(specs, dict) else ():

@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ....project.workspaces import package_json_workspaces
 from ..semver_ranges import is_semver
 from .model import DEP_KINDS, DEV, Importer, LockedPackage, Lockfile, LockfileError, safe_url
 
@@ -90,13 +91,6 @@ def _resolve(packages: dict[str, Any], from_key: str, name: str) -> str | None:
             parts.pop()
 
 
-def _workspace_globs(root: dict[str, Any]) -> list[str]:
-    spaces = root.get("workspaces")
-    if isinstance(spaces, dict):
-        spaces = spaces.get("packages")
-    return [str(s).rstrip("/") for s in spaces or [] if isinstance(s, str)]
-
-
 def _dep_specs(entry: dict[str, Any], kinds: tuple[str, ...]) -> list[tuple[str, str]]:
     """(name, kind) of the dependencies *entry* declares, for each of *kinds*."""
     out: list[tuple[str, str]] = []
@@ -142,7 +136,7 @@ def _read_packages(lock: Lockfile, packages: dict[str, Any], lines: dict[tuple[s
     """lockfileVersion 2 and 3: one entry per install path."""
     path = lock.path
     root = _entry(path, "", packages.get("", {}), lines.get(("packages", "")))
-    globs = _workspace_globs(root)
+    globs = package_json_workspaces(root)
     folders: dict[str, dict[str, Any]] = {"": root}
     links: dict[str, str] = {}
     for key, raw in packages.items():

@@ -151,7 +151,10 @@ def _workspaces(folder: Path, manifest: dict[str, Any]) -> list[Path]:
         spaces = spaces.get("packages")
     found: list[Path] = []
     for pattern in spaces or []:
-        if isinstance(pattern, str):
+        # Yarn globs a pattern from "/" from the file system's root: 1.22's `yarn workspaces info` gives {}
+        # for "/*" beside api/package.json (npm reads it as "*"), and Path.glob stops on it
+        # (NotImplementedError: the audit ended in an internal error)
+        if isinstance(pattern, str) and not pattern.startswith("/"):
             found += sorted(p for p in folder.glob(pattern.rstrip("/")) if (p / "package.json").is_file())
     return found
 

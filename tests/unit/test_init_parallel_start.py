@@ -1,0 +1,107 @@
+"""A start script that starts a server and a client at once (concurrently, npm-run-all --parallel, run-p, a
+shell's ``&``), as npm workspaces monorepos write it: `run` starts one server, so init starts the server's
+own and says why.
+
+Expected values: concurrently runs each quoted argument as a command of its own and reads ``npm:name`` as
+``npm run name`` (its README, "Usage"); npm-run-all runs its script names in parallel only with
+``--parallel``/``-p``, run-p always, run-s one after another; a shell's ``&`` starts the command before it
+in the background. The commands are what init wrote for these shapes and for dominggo1999/mern-monorepo,
+whose real `run --base-ref` started the api alone.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from echotune_ci.project.init import app_setup
+from echotune_ci.project.nodeapp import at_once
+from test_init_serverless_main import vite_client
+from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
+
+
+@pytest.mark.parametrize(("line", "commands"), [
+    ('concurrently "npm run start -w server" "npm run preview -w client"',
+     ["npm run start -w server", "npm run preview -w client"]),
+    ('concurrently "npm:dev:server" "npm:dev:client"', ["npm run dev:server", "npm run dev:client"]),
+    # linciss/node-react-express-ts-template's; -n and -c take a value
+    ('concurrently -n server,client -c green,blue "npm run dev -w server" "npm run dev -w client"',
+     ["npm run dev -w server", "npm run dev -w client"]),
+    ("npm-run-all --parallel start:api start:web", ["npm run start:api", "npm run start:web"]),
+    ("run-p start:*", ["npm run start:*"]),
+    ("npm run dev -w @app/server & npm run dev -w @app/client",
+     ["npm run dev -w @app/server", "npm run dev -w @app/client"]),
+    ("run-s build start", []),  # one after the other
+    ("npm-run-all build start", []),
+    ("npm run build && node server.js", []),
+])
+def test_what_a_script_starts_at_once(line, commands):
+    assert at_once(line) == commands
+
+
+def _game(root: Path, start: str) -> Path:
+    return write(root, {
+        "package.json": json.dumps({"name": "game", "private": True, "workspaces": ["client", "server"],
+                                    "scripts": {"build": "npm run build -w client", "start": start},
+                                    "devDependencies": {"concurrently": "^9.0.0"}}),
+        "package-lock.json": json.dumps({"lockfileVersion": 3, "packages": {
+            "": {"workspaces": ["client", "server"]}, "client": {}, "server": {}}}),
+        "server/package.json": json.dumps({"name": "server", "scripts": {"dev": "nodemon src/index.js"},
+                                           "dependencies": {"express": "^4.21.0"}}),
+        "server/src/index.js": "const express = require('express'); const app = express();\n"
+                               "app.get('/api/health', (req, res) => res.json({ ok: true }));\n"
+                               "app.listen(process.env.PORT || 4000);\n",
+        **vite_client("client", "preview"),
+    })
+
+
+def test_the_servers_own_start_is_taken_instead_of_both_at_once(tmp_path):
+    root = _game(tmp_path, 'concurrently "npm run start -w server" "npm run preview -w client"')
+    app = app_setup(root)
+    # before: command = "npm start", both servers in one process group and vite preview on its own port
+    assert app.command == "cd server && node src/index.js"
+    assert app.ready_path == "/api/health"
+    checks = [c for notes in app.checks.values() for c in notes]
+    assert ("package.json scripts.start starts 2 commands at once (`npm run start -w server`, `npm run "
+            "preview -w client`), and `run` starts one server: [serve] command starts the server alone"
+            in checks)
+    assert any("`echotune-ci init --dir client`" in c for c in checks)
+
+
+def test_a_top_start_of_two_dev_servers_beside_a_members_own_is_named(tmp_path):
+    root = _game(tmp_path, 'concurrently --kill-others-on-fail "npm run dev -w server" "npm run dev -w '
+                           'client"')
+    (root / "server" / "package.json").write_text(json.dumps({
+        "name": "server", "scripts": {"start": "node src/index.js", "dev": "nodemon src/index.js"},
+        "dependencies": {"express": "^4.21.0"}}))
+    app = app_setup(root)
+    assert app.command == "npm start --workspace=server"
+    checks = [c for notes in app.checks.values() for c in notes]
+    assert any(c.startswith("package.json scripts.start starts 2 commands at once") for c in checks)
+
+
+def test_one_server_started_by_a_sequence_gets_no_such_note(tmp_path):
+    root = _game(tmp_path, "npm run build && npm start -w server")
+    (root / "server" / "package.json").write_text(json.dumps({
+        "name": "server", "scripts": {"start": "node src/index.js"}, "dependencies": {"express": "^4.21.0"}}))
+    app = app_setup(root)
+    assert not any("at once" in c for notes in app.checks.values() for c in notes)
+
+
+def test_a_server_started_beside_its_own_worker_keeps_its_start(tmp_path):
+    # no client among them: the app needs both, and `npm start` starts both as production does
+    write(tmp_path, {
+        "package.json": json.dumps({"name": "queue", "scripts": {
+            "start": 'concurrently "node server.js" "node worker.js"'},
+            "dependencies": {"express": "^4.21.0", "concurrently": "^9.0.0"}}),
+        "package-lock.json": json.dumps({"lockfileVersion": 3, "packages": {}}),
+        "server.js": "const express = require('express'); const app = express();\n"
+                     "app.get('/health', (req, res) => res.send('ok'));\napp.listen(process.env.PORT);\n",
+        "worker.js": "setInterval(() => {}, 1000);\n",
+        ".git/HEAD": "ref: refs/heads/main\n",
+    })
+    app = app_setup(tmp_path)
+    assert app.command == "npm start"
+    assert not any("at once" in c for notes in app.checks.values() for c in notes)
