@@ -20,6 +20,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from . import commands
@@ -503,6 +504,9 @@ def server_script(packages: list[Package]) -> Start | None:
     parallel = [b for b in broken if b.fallback == "parallel"]
     broken = [b for b in broken if b not in parallel]
     if parallel:
+        own = _own_server_script(parallel[0], packages)
+        if own is not None and (start is None or not start.script):
+            start = own
         start = _instead_of_parallel(start, parallel[0])
     if not broken:
         return start
@@ -566,14 +570,23 @@ def _parallel(pkg: Package, script: str, line: str, broken: list[Start], package
     return client
 
 
-def _serves_client(command: str, pkg: Package, packages: list[Package], depth: int = 4) -> bool:
+def _serves_client(command: str, pkg: Package, packages: list[Package]) -> bool:
     """Whether *command*, run in *pkg*, starts a client's dev server or static preview (``vite``, ``vite
     preview``, ``react-scripts start`` ...), itself or through the package scripts it runs (``npm run
     client:dev`` -> ``npm run dev --workspace=client`` -> ``vite``; a member chosen by ``-w``/
     ``--workspace``/``--prefix``/``cd``, by folder or name)."""
+    return _reaches(command, pkg, packages, lambda line: bool(_DEV_SERVERS.match(line)
+                                                              or _STATIC_SERVERS.match(line)))
+
+
+def _reaches(command: str, pkg: Package, packages: list[Package], matches: Callable[[str], bool],
+             depth: int = 4) -> bool:
+    """Whether *command*, run in *pkg*, or a package script it runs (through ``npm run``, ``yarn x``,
+    ``-w``/``--workspace``/``--prefix``/``--filter``/``yarn workspace``, to *depth* levels), is a command
+    line that *matches*."""
     words = commands.unwrap(commands.split_env(commands.tokens(command))[1])
     line = " ".join(words)
-    if _DEV_SERVERS.match(line) or _STATIC_SERVERS.match(line):
+    if matches(line):
         return True
     if depth <= 0 or not words or words[0] not in ("npm", "pnpm", "yarn", "bun"):
         return False
@@ -593,8 +606,40 @@ def _serves_client(command: str, pkg: Package, packages: list[Package], depth: i
         plain = plain[2:]
     name = plain[1] if plain[:1] == ["run"] and len(plain) > 1 else plain[0] if plain else ""
     body = target.scripts.get(name, "")
-    return bool(body) and any(_serves_client(part, target, packages, depth - 1)
+    return bool(body) and any(_reaches(part, target, packages, matches, depth - 1)
                               for part in commands.segments(body))
+
+
+def _own_server_script(parallel: Start, packages: list[Package]) -> Start | None:
+    """The one script of *parallel*'s package that its commands run beside the client's server
+    (``concurrently yarn:start:react yarn:start:api``: ``start:api``), when it starts no client and no
+    watcher itself; None otherwise. cypress-realworld-app's ``start:api`` runs ts-node with its own
+    tsconfig (``-P tsconfig.tsnode.json``, CommonJS), where the file init found, run as ``npx ts-node
+    backend/app.ts``, compiles as the top tsconfig's ES modules."""
+    pkg = parallel.package
+    servers = [c for c in at_once(parallel.line) if not _serves_client(c, pkg, packages)]
+    if len(servers) != 1:
+        return None
+    words = commands.unwrap(commands.split_env(commands.tokens(servers[0]))[1])
+    if len(words) == 3 and words[0] in _PMS and words[1] == "run":
+        name = words[2]
+    elif len(words) == 2 and words[0] in ("pnpm", "yarn", "bun") and words[1] not in _PM_COMMANDS:
+        name = words[1]  # `yarn start:api`: Yarn, pnpm and Bun run a script by its name alone
+    else:
+        return None
+    line = pkg.scripts.get(name, "")
+    # Scripts all the way down to a command (mern-monorepo's `server:dev` runs the api's `dev`, which may
+    # not exist), and no watcher among them (that `dev` is nodemon: the file it watches is started without)
+    if not line or not _reaches(servers[0], pkg, packages, lambda part: part.split(" ", 1)[0] not in _PMS) \
+            or _reaches(servers[0], pkg, packages, lambda part: bool(_WATCHES.search(part))):
+        return None
+    return Start(pkg, name, line, f"{join(pkg.dir, 'package.json')} (scripts.{name})")
+
+
+_PMS = ("npm", "pnpm", "yarn", "bun")
+# Package managers' own commands, never a script's name after them
+_PM_COMMANDS = frozenset({"install", "add", "remove", "run", "exec", "dlx", "test", "build", "start",
+                          "workspace", "workspaces", "why", "link", "pack", "publish", "create", "x"})
 
 
 def _instead_of_parallel(start: Start | None, parallel: Start) -> Start:
