@@ -123,9 +123,12 @@ class LoginSettings:
     csrf_header: str = setting("X-CSRFToken", check=_header_name,
                                doc="Request header the CSRF token is sent in (Django's CSRF_HEADER_NAME; "
                                    "X-XSRF-TOKEN for Angular-style apps).")
-    csrf_path: str = setting("", doc="Page fetched (GET) for the CSRF cookie or field before the login; "
-                                     "default: path (Django's LoginView sets it on its form). Any answer "
-                                     "will do for a cookie.")
+    csrf_path: str = setting("", doc="The login's page, whose form posts to path (Passport's GET /login "
+                                     "beside POST /login/password), when it is not path: fetched (GET) "
+                                     "for the CSRF cookie or field before the login (default: path, as "
+                                     "Django's LoginView, which sets it on its form; any answer will do "
+                                     "for a cookie), and, like path, a page a refused login or a request "
+                                     "without one is sent back to, which fails them.")
     csrf_field: str = setting("", doc="Hidden field of the login page that holds the CSRF token the app "
                                       "keeps in its session (Flask-WTF: csrf_token; Rails: "
                                       "authenticity_token; Laravel: _token), or a <meta> of that name (or "

@@ -115,10 +115,12 @@ class _Requests:
         """The locust task of endpoint *spec*, named after its method and name."""
         expected = spec["status"]
 
-        login_page = (self.login or {}).get("path", "")
         # A protected page redirects a user without a login to the login page (Django's login_required,
-        # Flask-Login's login_view), whose 200 would pass for the page's own answer
-        watch = bool(_path_of(login_page)) and _path_of(spec["path"]) != _path_of(login_page)
+        # Flask-Login's login_view, connect-ensure-login's /login beside Passport's POST /login/password),
+        # whose 200 would pass for the page's own answer
+        pages = login_pages(self.login)
+        watch = bool(pages) and _path_of(spec["path"]) not in pages
+
 
         kind = (spec["method"], spec["name"])
         # A GraphQL request: its server answers 200 with the failure in "errors"
@@ -126,8 +128,10 @@ class _Requests:
 
         def request(user: Any) -> None:
             with self.send(user, spec, fill_path(spec["path"]), spec["name"]) as resp:
-                if watch and _path_of(str(getattr(resp, "url", "") or "")) == _path_of(login_page):
-                    resp.failure(f"redirected to the login page {login_page}: sent without a login (did "
+                landed = str(getattr(resp, "url", "") or "")
+                if watch and _path_of(landed) in pages:
+                    page = urlsplit(landed).path or "/"
+                    resp.failure(f"redirected to the login page {page}: sent without a login (did "
                                  "[load.login] fail?)")
                     return
                 said = graphql_errors(resp) if graphql and resp.status_code in expected else ""
@@ -167,6 +171,15 @@ class _Requests:
             request = with_field(login, login["csrf_field"], user.csrf_token)
         with self.send(user, request, login["path"], login["path"]) as resp:
             if not _judge(resp, login["status"], (login["method"], login["path"])):
+                return
+            back = refused_to(login, user.host, resp.headers.get("location")) if login.get("session") else ""
+            if back:
+                # Passport's failureRedirect, a hand-written res.redirect('/login'): a refused login answers
+                # 302 like an accepted one, and sets the session's cookie too (its flash message)
+                message = (f"login refused: redirected back to the login page {back} (a wrong account or "
+                           "password in [load.login]?)")
+                keep_answer(resp, (login["method"], login["path"]), message)
+                resp.failure(message)
                 return
             if login.get("session"):
                 # the session's cookie is in the user's jar, which sends it from now on
@@ -255,6 +268,28 @@ def _send_secure_cookies_to_loopback(client: Any) -> None:
     kept = _Jar()
     kept.update(client.cookies)
     client.cookies = kept
+
+
+def login_pages(login: dict[str, Any] | None) -> set[str]:
+    """The paths (as :func:`_path_of` gives them) of *login*'s pages: its own path and ``csrf_path``, the
+    page whose form posts to it; empty without a login (or with HTTP Basic, which has no page)."""
+    if not login or login.get("basic"):
+        return set()
+    return {_path_of(p) for p in (login.get("path"), login.get("csrf_path")) if p}
+
+
+def refused_to(login: dict[str, Any], host: str | None, location: str | None) -> str:
+    """The path of the login page that a session login's answer redirects back to (*location*, its
+    ``Location`` header, read against the URL the login went to on *host*), "" when it redirects elsewhere
+    or not at all: a form login that refuses an account sends the browser back to its form."""
+    if not location:
+        return ""
+    target = urlsplit(urljoin(f"{host or ''}{login['path']}", location))
+    if target.netloc and same_origin(urlunsplit(target)) != same_origin(str(host or "")):
+        return ""
+    landed = _path_of(target.path or "/")
+    # a form on "/" (the home page's) cannot be told from an accepted login that lands there
+    return (target.path or "/") if landed and landed in login_pages(login) else ""
 
 
 def _path_of(url: str) -> str:
