@@ -96,3 +96,30 @@ def test_express_generators_bin_www_gives_the_port_variable(tmp_path):
     port = next(d for d in app.decisions if d.key == "port")
     assert (port.value, port.source) == ("auto (PORT)", "bin/www reads PORT")
     assert "port" not in app.checks
+
+
+def test_the_pages_a_server_renders_from_templates_are_audited(tmp_path):
+    """/login and /signup render their forms (res.render), /active the todo list behind the login: the
+    frontend had "/" alone, and the forms a visitor meets first went unaudited."""
+    app = app_setup(write(tmp_path, TODOS))
+    assert app.pages == [("/login", "routes/auth.js:5", False), ("/signup", "routes/auth.js:15", False),
+                         ("/active", "routes/index.js:8", True)]
+    text = written_text(tmp_path)
+    assert '[[frontend.pages]]  # routes/auth.js:5\npath = "/login"\nname = "login"' in text
+    assert '# [[frontend.pages]]  # routes/index.js:8, behind a login\n# path = "/active"' in text
+    # a route that answers JSON, one with a parameter and the logout are no pages
+    (tmp_path / "routes/extra.js").write_text(
+        "var router = require('express').Router();\n"
+        "router.get('/stats', function(req, res) { res.json({}); });\n"
+        "router.get('/todo/:id', function(req, res) { res.render('todo'); });\n"
+        "router.get('/logout', function(req, res) { res.render('bye'); });\nmodule.exports = router;\n")
+    (tmp_path / "app.js").write_text(TODOS["app.js"].replace("app.use('/', authRouter);\n",
+                                                             "app.use('/', authRouter);\n"
+                                                             "app.use('/', require('./routes/extra'));\n"))
+    assert [p for p, _, _ in app_setup(tmp_path).pages] == ["/login", "/signup", "/active"]
+
+
+def written_text(root) -> str:
+    from echotune_ci.project.init import plan_files
+
+    return plan_files(root, app_setup(root), ref="main")["echotune.toml"]
