@@ -19,7 +19,12 @@ from support import local_server
 from support.load_support import endpoint, load, write_config
 from support.session_fake import SessionApp
 
-from echotune_ci.phases.load.worker import login_pages, refused_to
+import httpx
+
+from echotune_ci.errors import RunError
+from echotune_ci.phases.api.phase import log_in
+from echotune_ci.phases.api.settings import ApiSettings
+from echotune_ci.phases.load.settings import LoginSettings, login_pages, refused_to
 
 
 @pytest.mark.parametrize(("location", "back"), [
@@ -28,15 +33,15 @@ from echotune_ci.phases.load.worker import login_pages, refused_to
     ("/", ""), ("/active", ""), ("http://other.example/login", ""), (None, ""),
 ])
 def test_a_redirect_back_to_the_login_page_is_a_refusal(location, back):
-    login = {"path": "/login/password", "csrf_path": "/login"}
-    assert refused_to(login, "http://127.0.0.1:5000", location) == back
+    pages = login_pages("/login/password", "/login")
+    assert refused_to(pages, "http://127.0.0.1:5000/login/password", location) == back
 
 
 def test_the_login_pages_are_its_path_and_its_forms_page():
-    assert login_pages({"path": "/login/password", "csrf_path": "/login/"}) == {"/login/password", "/login"}
-    assert login_pages({"path": "/api/login", "basic": "u:p"}) == set() and login_pages(None) == set()
+    assert login_pages("/login/password", "/login/") == {"/login/password", "/login"}
+    assert login_pages("/api/login", "") == {"/api/login"}
     # a form on the home page: "/" is no path a refused login can be told by
-    assert refused_to({"path": "/login", "csrf_path": "/"}, "http://h", "/") == ""
+    assert refused_to(login_pages("/login", "/"), "http://h/login", "/") == ""
 
 
 PASSWORD = "letmein"
@@ -49,6 +54,7 @@ class _PassportLike(SessionApp):
 
     COOKIE = "connect.sid"
     CSRF = True
+    REGENERATE = True  # Passport 0.6 starts a new session at the login; 0.5 fills the one it has
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         sid, session, new = self._session()
@@ -74,6 +80,10 @@ class _PassportLike(SessionApp):
                 self._count("wrong password")
                 return self._answer(302, "", sid if new else "", "/login")
             self._count("login")
+            if not self.REGENERATE:
+                # the session's id stays: express-session sends no cookie for a session it already sent
+                session["user"] = "alice"
+                return self._answer(302, "", sid if new else "", "/")
             # Passport 0.6 regenerates the session at the login: a new id, and csurf a new secret
             return self._answer(302, "", self._new_session("alice"), "/")
         return self._answer(404, "not found")
@@ -82,7 +92,7 @@ class _PassportLike(SessionApp):
 @pytest.fixture(params=[True, False], ids=["csurf", "no-csrf"])
 def passport_like(request):
     _PassportLike.reset()
-    _PassportLike.CSRF = request.param
+    _PassportLike.CSRF, _PassportLike.REGENERATE = request.param, True
     server = local_server.start(_PassportLike)
     yield local_server.url(server)
     local_server.stop(server)
@@ -117,3 +127,51 @@ def test_an_accepted_login_loads_the_page_behind_it(tmp_path, load_env, passport
     assert _PassportLike.tally.get("login") == 2 and "wrong password" not in _PassportLike.tally
     assert _PassportLike.tally.get("active", 0) > 0 and "active refused" not in _PassportLike.tally
     assert endpoint(result, "error_rate_pct", "GET /active").value == 0
+
+
+def test_the_api_phases_login_says_it_was_refused(passport_like):
+    csrf = {"csrf_field": "_csrf", "csrf_header": "X-CSRF-Token"} if _PassportLike.CSRF else {}
+    settings = ApiSettings(login=LoginSettings(path="/login/password", status=(302,), session=True,
+                                               form={"username": "alice", "password": "wrong"},
+                                               csrf_path="/login", **csrf))
+    with httpx.Client(base_url=passport_like, follow_redirects=False) as client, pytest.raises(
+            RunError, match=r"^login POST /login/password: login refused: redirected back to the login page "
+                            r"/login \(a wrong account or password in \[api.login\]\?\)$"):
+        log_in(settings, client)
+    right = ApiSettings(login=LoginSettings(path="/login/password", status=(302,), session=True,
+                                            form={"username": "alice", "password": PASSWORD},
+                                            csrf_path="/login", **csrf))
+    with httpx.Client(base_url=passport_like, follow_redirects=False) as client:
+        headers = log_in(right, client)
+    # the session the login made (Passport 0.6 regenerates it) opens the page behind it
+    assert httpx.get(f"{passport_like}/active", headers=headers).status_code == 200
+
+
+@pytest.fixture()
+def passport_05_like():
+    _PassportLike.reset()
+    _PassportLike.CSRF, _PassportLike.REGENERATE = True, False
+    server = local_server.start(_PassportLike)
+    yield local_server.url(server)
+    local_server.stop(server)
+    _PassportLike.REGENERATE = True
+
+
+def test_a_login_that_fills_the_form_pages_session_sets_no_cookie_and_is_no_failure(tmp_path, load_env,
+                                                                                    passport_05_like):
+    """todos-express-password at f147a65 (Passport 0.5.3, csurf): the form's GET starts the session, the
+    login fills it and keeps its id, so its 302 sets no cookie. `echotune-ci load` of the real app said
+    "login answer set no cookie: no session to keep", 100 % errors on the login, while every GET /active
+    answered the todo page; the api phase stopped on "the answer set no cookie"."""
+    _config(tmp_path, PASSWORD)
+    proc, result = load(load_env, tmp_path, "--host", passport_05_like)
+    assert result is not None, proc.stdout + proc.stderr
+    assert _PassportLike.tally.get("login") == 2 and "active refused" not in _PassportLike.tally
+    assert endpoint(result, "error_rate_pct", "POST /login/password").value == 0
+    settings = ApiSettings(login=LoginSettings(path="/login/password", status=(302,), session=True,
+                                               form={"username": "alice", "password": PASSWORD},
+                                               csrf_field="_csrf", csrf_path="/login",
+                                               csrf_header="X-CSRF-Token"))
+    with httpx.Client(base_url=passport_05_like, follow_redirects=False) as client:
+        headers = log_in(settings, client)
+    assert httpx.get(f"{passport_05_like}/active", headers=headers).status_code == 200

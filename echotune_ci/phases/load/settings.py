@@ -176,6 +176,33 @@ class LoginSettings:
         return {self.header: f"Basic {basic_credentials(self.basic)}"} if self.basic else {}
 
 
+def login_pages(path: str, csrf_path: str) -> set[str]:
+    """The paths of a session login's pages, without a trailing slash: its own *path* and *csrf_path*, the
+    page whose form posts to it (Passport's GET /login beside POST /login/password); a request that lands
+    there was sent without a login."""
+    from urllib.parse import urlsplit
+
+    return {urlsplit(p).path.rstrip("/") for p in (path, csrf_path) if p}
+
+
+def refused_to(pages: set[str], sent_to: str, location: str | None) -> str:
+    """The path of the login page (one of *pages*, :func:`login_pages`) that a session login's answer
+    redirects back to (*location*, its ``Location`` header, read against *sent_to*, the URL the login went
+    to), "" when it redirects elsewhere (another origin too) or not at all: a form login that refuses an
+    account sends the browser back to its form (Passport's failureRedirect, a hand-written
+    ``res.redirect('/login')``), with a 302 like an accepted one's. A form on "/" cannot be told from an
+    accepted login that lands there: never a refusal."""
+    from urllib.parse import urljoin, urlsplit
+
+    if not location:
+        return ""
+    target, sent = urlsplit(urljoin(sent_to, location)), urlsplit(sent_to)
+    if (target.scheme.lower(), target.netloc.lower()) != (sent.scheme.lower(), sent.netloc.lower()):
+        return ""
+    landed = target.path.rstrip("/")
+    return target.path if landed and landed in pages else ""
+
+
 def form_token(page: str, field: str) -> str | None:
     """The value of the form field *field* of HTML *page* (``<input name=field value=...>``, attributes
     in any order and case, entities decoded; not one in a ``<textarea>`` or ``<template>``, which no form

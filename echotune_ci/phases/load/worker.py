@@ -33,7 +33,7 @@ from echotune_ci.net.loopback import loopback_secure_cookies, sendable_over_http
 from echotune_ci.phases.load.metrics import AFTER_LOGIN, percentile
 from echotune_ci.phases.load.plan import DRAIN_PATH, DRAIN_WAIT_S, host_allowed
 from echotune_ci.phases.load.settings import (SAFE_METHODS, basic_credentials, cookie_value, form_token,
-                                              token_at, with_field)
+                                              login_pages, refused_to, token_at, with_field)
 
 if TYPE_CHECKING:  # pragma: no cover
     from echotune_ci.phases.load.guard import RequestGuard
@@ -118,7 +118,7 @@ class _Requests:
         # A protected page redirects a user without a login to the login page (Django's login_required,
         # Flask-Login's login_view, connect-ensure-login's /login beside Passport's POST /login/password),
         # whose 200 would pass for the page's own answer
-        pages = login_pages(self.login)
+        pages = _login_pages(self.login)
         watch = bool(pages) and _path_of(spec["path"]) not in pages
 
 
@@ -172,7 +172,9 @@ class _Requests:
         with self.send(user, request, login["path"], login["path"]) as resp:
             if not _judge(resp, login["status"], (login["method"], login["path"])):
                 return
-            back = refused_to(login, user.host, resp.headers.get("location")) if login.get("session") else ""
+            sent_to = f"{user.host or ''}{login['path']}"
+            back = refused_to(_login_pages(login), sent_to, resp.headers.get("location")) \
+                if login.get("session") else ""
             if back:
                 # Passport's failureRedirect, a hand-written res.redirect('/login'): a refused login answers
                 # 302 like an accepted one, and sets the session's cookie too (its flash message)
@@ -183,7 +185,11 @@ class _Requests:
                 return
             if login.get("session"):
                 # the session's cookie is in the user's jar, which sends it from now on
-                if not resp.headers.get("set-cookie"):
+                if not resp.headers.get("set-cookie") and not (login.get("csrf_field") and any(
+                        c.value for c in _jar(user.client) or ())):
+                    # With csrf_field the form page's cookie is the session its token lives in, which the
+                    # login fills in place: express-session sends its cookie for a new session id only, and
+                    # Passport before 0.6 (csurf's todos-express-password at f147a65) keeps the id
                     resp.failure("login answer set no cookie: no session to keep ([load.login] session)")
                     return
                 # the session's id is the login's credential: an answer that echoes it is quoted masked
@@ -270,26 +276,12 @@ def _send_secure_cookies_to_loopback(client: Any) -> None:
     client.cookies = kept
 
 
-def login_pages(login: dict[str, Any] | None) -> set[str]:
-    """The paths (as :func:`_path_of` gives them) of *login*'s pages: its own path and ``csrf_path``, the
-    page whose form posts to it; empty without a login (or with HTTP Basic, which has no page)."""
+def _login_pages(login: dict[str, Any] | None) -> set[str]:
+    """:func:`~echotune_ci.phases.load.settings.login_pages` of the job's *login*; empty without one (or
+    with HTTP Basic, which has no page)."""
     if not login or login.get("basic"):
         return set()
-    return {_path_of(p) for p in (login.get("path"), login.get("csrf_path")) if p}
-
-
-def refused_to(login: dict[str, Any], host: str | None, location: str | None) -> str:
-    """The path of the login page that a session login's answer redirects back to (*location*, its
-    ``Location`` header, read against the URL the login went to on *host*), "" when it redirects elsewhere
-    or not at all: a form login that refuses an account sends the browser back to its form."""
-    if not location:
-        return ""
-    target = urlsplit(urljoin(f"{host or ''}{login['path']}", location))
-    if target.netloc and same_origin(urlunsplit(target)) != same_origin(str(host or "")):
-        return ""
-    landed = _path_of(target.path or "/")
-    # a form on "/" (the home page's) cannot be told from an accepted login that lands there
-    return (target.path or "/") if landed and landed in login_pages(login) else ""
+    return login_pages(login.get("path") or "", login.get("csrf_path") or "")
 
 
 def _path_of(url: str) -> str:
