@@ -65,8 +65,12 @@ _LOGIN = re.compile(r"auth|login|logged|jwt|token|permission|protect|guard|curre
                     r"admin|deny|bearer|api_?key|sign_?in|signed_?in|require_?user|ensure_?user|get_\w*user|"
                     r"is_?authenticated", re.I)
 # A login a route may do without: the RealWorld apps' auth.optional, get_current_user_optional, passport's
-# 'anonymous' strategy; the route answers a visitor too.
-_OPTIONAL_LOGIN = re.compile(r"optional|anonymous", re.I)
+# 'anonymous' strategy; the route answers a visitor too. So does a guard for visitors only, which sends a
+# logged-in user away from the login and sign-up pages (bradtraversy/node_passport_login's
+# forwardAuthenticated, WebDevSimplified's checkNotAuthenticated, connect-ensure-login's ensureLoggedOut,
+# a guestOnly or redirectIfAuthenticated): those pages were taken for pages behind a login.
+_OPTIONAL_LOGIN = re.compile(r"optional|anonymous|not_?(?:auth|logged|signed)|forward_?auth|guest|"
+                             r"logged_?out|redirect_?if_?(?:auth|logged|signed)|unauth", re.I)
 _NAME = re.compile(r"[\w.$]+")
 _ANONYMOUS = re.compile(r"""['"`]anonymous['"`]""")
 

@@ -123,3 +123,17 @@ def written_text(root) -> str:
     from echotune_ci.project.init import plan_files
 
     return plan_files(root, app_setup(root), ref="main")["echotune.toml"]
+
+
+def test_a_guard_for_visitors_only_is_no_login(tmp_path):
+    """bradtraversy/node_passport_login (6545697): `router.get('/login', forwardAuthenticated, ...)`,
+    whose guard sends a logged-in user on to /dashboard (config/auth.js) and lets visitors in. Its name says
+    "auth", so the login and register pages were taken for pages behind a login: init listed "/" alone.
+    WebDevSimplified's checkNotAuthenticated, connect-ensure-login's ensureLoggedOut alike."""
+    for guard in ("forwardAuthenticated", "checkNotAuthenticated", "ensureLoggedOut"):
+        files = {**TODOS, "routes/auth.js": TODOS["routes/auth.js"].replace(
+            "router.get('/login', function", f"router.get('/login', {guard}, function").replace(
+            "router.get('/signup', function", f"router.get('/signup', {guard}, function")}
+        pages = app_setup(write(tmp_path / guard, files)).pages
+        assert [(p, guarded) for p, _, guarded in pages] == [("/login", False), ("/signup", False),
+                                                              ("/active", True)], guard
