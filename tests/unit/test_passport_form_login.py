@@ -12,6 +12,7 @@ Nodejs-Passport-Login (``app.post('/login', checkNotAuthenticated, passport.auth
 
 from __future__ import annotations
 
+from echotune_ci.config import load_config
 from echotune_ci.project.init import app_setup
 from echotune_ci.project.routes import detect_login_flow
 from test_init_session_login import written
@@ -137,3 +138,22 @@ def test_a_guard_for_visitors_only_is_no_login(tmp_path):
         pages = app_setup(write(tmp_path / guard, files)).pages
         assert [(p, guarded) for p, _, guarded in pages] == [("/login", False), ("/signup", False),
                                                               ("/active", True)], guard
+
+
+def test_the_pages_behind_the_login_come_with_a_frontend_login_through_its_form(tmp_path):
+    """The commented [frontend.login] points at the form's page; uncommented with the pages behind the
+    login, it is the block the trial wrote by hand (the todo list audited as alice, docs/real-projects.md)."""
+    text = written_text(write(tmp_path, TODOS))
+    assert "# [frontend.login]\n# path = \"/login\"\n\n" in text
+    active = '# [[frontend.pages]]  # routes/index.js:8, behind a login\n# path = "/active"'
+    uncommented = text.replace(active, '[[frontend.pages]]\npath = "/active"').replace(
+        '# [frontend.login]\n# path = "/login"', '[frontend.login]\npath = "/login"')
+    (tmp_path / "echotune.toml").write_text(uncommented)
+    frontend = load_config(tmp_path / "echotune.toml").frontend
+    assert [p.path for p in frontend.pages] == ["/", "/login", "/signup", "/active"]
+    assert (frontend.login.path, frontend.login.username_selector, frontend.login.password_selector) == (
+        "/login", "input[name=username]", "input[name=password]")
+    # an account field of another name is the form's input of that name
+    files = {**TODOS, "routes/auth.js": TODOS["routes/auth.js"]
+             + "passport.use(new LocalStrategy({ usernameField: 'email' }, verify));\n"}
+    assert '# username_selector = "input[name=email]"' in written_text(write(tmp_path / "email", files))
