@@ -39,7 +39,7 @@ from .django import (DjangoFacts, allows_loopback, asgi_early_import, is_django,
 from .djangourls import UrlConf, read_urlconf
 from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
 from .health import (Graph, Health, LoadRoute, asks_login, find_health, find_load_routes, full_route,
-                     guarded_route, health_rank, loadable, read_graph, root_answers)
+                     guarded_route, health_rank, loadable, page_candidates, read_graph, root_answers)
 from .files import (JS_SUFFIXES, join, json_root, named_dirs, page_route, python_module, read_json_dict,
                     read_text, ready_path, real_path, rel, root_route, source_files)
 from .dotenv import TEMPLATES, dotenv_file, own_dotenv
@@ -1821,6 +1821,8 @@ def _ready(app: AppSetup, ins: Instructions, sources: list[Path], folder: Path,
                             else (route, where))
     app.ready_path = path
     _load_routes(app, sources, folder, graph)
+    if urls is None:
+        _template_pages(app, folder, graph)
     if guarded and not app.load_routes and "load" in app.phases:
         # [load] without endpoints loads "/", which answers 404 here: every request an error
         app.phases = [p for p in app.phases if p != "load"]
@@ -2275,6 +2277,26 @@ def _next_api_routes(app: AppSetup, server: Package, folder: Path) -> None:
     app.decide("load", "suggests " + ", ".join(r.path for r in routes) + " (commented out)",
                ", ".join(r.file for r in routes) + ": API routes answering GET without a parameter or a "
                "login")
+
+
+def _template_pages(app: AppSetup, folder: Path, graph: Graph) -> None:
+    """The pages a server renders from templates besides the home page (Express's ``res.render``, Flask's
+    ``render_template``: :func:`.files.page_route`), audited by the frontend phase beside it (up to
+    FRONTEND_PAGES; those behind a login written commented out). passport/todos-express-password's
+    /login and /signup forms went unaudited, "/" alone listed."""
+    if app.pages or not app.has_root or "frontend" not in app.phases:
+        return
+    pages = [(path, where, guarded) for path, where, guarded in page_candidates(graph)
+             if path != app.home_path and page_route([(path, where)], folder)[0]]
+    if not pages:
+        return
+    app.pages = pages
+    listed = [p for p, _, guarded in pages if not guarded][:FRONTEND_PAGES]
+    behind = [p for p, _, guarded in pages if guarded]
+    files = [where.rsplit(":", 1)[0] for _, where, _ in pages]
+    app.decide("frontend", ", ".join([app.home_path, *listed]),
+               f"GET routes that render a template ({', '.join(dict.fromkeys(files))})"
+               + (f"; behind a login (written commented out): {', '.join(behind)}" if behind else ""))
 
 
 def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:

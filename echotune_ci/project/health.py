@@ -65,8 +65,12 @@ _LOGIN = re.compile(r"auth|login|logged|jwt|token|permission|protect|guard|curre
                     r"admin|deny|bearer|api_?key|sign_?in|signed_?in|require_?user|ensure_?user|get_\w*user|"
                     r"is_?authenticated", re.I)
 # A login a route may do without: the RealWorld apps' auth.optional, get_current_user_optional, passport's
-# 'anonymous' strategy; the route answers a visitor too.
-_OPTIONAL_LOGIN = re.compile(r"optional|anonymous", re.I)
+# 'anonymous' strategy; the route answers a visitor too. So does a guard for visitors only, which sends a
+# logged-in user away from the login and sign-up pages (bradtraversy/node_passport_login's
+# forwardAuthenticated, WebDevSimplified's checkNotAuthenticated, connect-ensure-login's ensureLoggedOut,
+# a guestOnly or redirectIfAuthenticated): those pages were taken for pages behind a login.
+_OPTIONAL_LOGIN = re.compile(r"optional|anonymous|not_?(?:auth|logged|signed)|forward_?auth|guest|"
+                             r"logged_?out|redirect_?if_?(?:auth|logged|signed)|unauth", re.I)
 _NAME = re.compile(r"[\w.$]+")
 _ANONYMOUS = re.compile(r"""['"`]anonymous['"`]""")
 
@@ -423,6 +427,38 @@ def guarded_route(graph: Graph, *, pages_first: bool = False) -> LoadRoute | Non
             api = pages_first and "api" in full.lower().split("/")
             found.append((api, route.order, LoadRoute(full, route.where)))
     return min(found, key=lambda item: item[:2])[2] if found else None
+
+
+# Segments of a GET route that is no page to audit: it logs out, calls back, streams, serves files or docs,
+# or changes state (a login's or a sign-up's form page is one: its form is what a visitor meets first)
+_NO_PAGE = frozenset({
+    "logout", "signout", "sign-out", "callback", "oauth", "token", "refresh", "seed", "delete", "remove",
+    "clear", "debug", "metrics", "docs", "redoc", "swagger", "openapi.json", "favicon.ico", "robots.txt",
+    "static", "assets", "ws", "socket.io", "events", "stream", "sse", "export", "download", "upload",
+    "trigger", "api"})
+
+
+def page_candidates(graph: Graph) -> list[tuple[str, str, bool]]:
+    """(full path, ``file:line``, behind a login) of each GET route of *graph* that may be a page of the
+    app's: no parameter, no health route, nothing of :data:`_NO_PAGE`, not "/"; in the order the code
+    declares them, each path once."""
+    guarded_paths = _guarded_paths(graph)
+    found: dict[str, tuple[str, str, bool]] = {}
+    for route in sorted(graph.routes, key=lambda r: r.order):
+        prefix, _, _ = graph.base(route.router)
+        if prefix is None or route.needs_input:
+            continue
+        full = full_path(prefix, route.path)
+        if prefix and route.path == "/" and Path(route.where.rsplit(":", 1)[0]).suffix in JS_SUFFIXES:
+            full = prefix  # Express routes ignore a trailing slash
+        segments = [s.lower() for s in full.split("/") if s]
+        if not segments or _PARAMETER.search(full) or health_rank(full) is not None \
+                or _NO_PAGE.intersection(segments):
+            continue
+        guarded = route.guarded or graph.guarded(route.router) or _path_guarded(graph, route, full,
+                                                                                  guarded_paths)
+        found.setdefault(full, (full, route.where, guarded))
+    return list(found.values())
 
 
 def root_answers(graph: Graph) -> bool | None:

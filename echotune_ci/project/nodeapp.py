@@ -710,8 +710,11 @@ def _server_script(packages: list[Package], broken: list[Start]) -> Start | None
                              f"{join(pkg.dir, 'package.json')} (scripts.{script} runs {join(pkg.dir, file)} "
                              f"under {runner}, which restarts it when files change: started without it)",
                              entry=file)
+            # the file it runs, read first for the port: express-generator's bin/www has no suffix, so no
+            # search of the package's .js files finds its `process.env.PORT || '3000'`
+            served = _entry(pkg, line)
             return Start(pkg, script, line, f"{join(pkg.dir, 'package.json')} (scripts.{script})",
-                         fallback="static" if static else "")
+                         fallback="static" if static else "", entry=served[1] if served else "")
         if own is not None:
             # a SvelteKit app with adapter-node and no start script: its `preview` (vite preview) is a
             # development preview, while `node build` is what production runs

@@ -26,9 +26,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .calltext import call_text
 from .files import read_text
+
+if TYPE_CHECKING:
+    from .health import Graph
 
 _SOURCES = (".py", ".js", ".mjs", ".cjs", ".ts")
 _SKIP = {"node_modules", ".venv", "venv", "dist", "build", ".git", "static", "public", "tests", "test",
@@ -113,6 +117,28 @@ _BODY_MODEL = re.compile(r"\bvalidate(?:_request|_body)?\(\s*(?:json\s*=\s*)?(\w
 _ACCOUNT_FIELDS = ("email", "username", "login", "name")
 _MODEL_FIELD = re.compile(r"^[ \t]+(\w+)\s*:\s*([\w.]+)", re.M)
 _LOGIN = re.compile(r"/(?:login|signin|sign-in|token|sessions?)/?$", re.I)
+# Passport's form login: a POST route that passport.authenticate('local', ...) handles logs in whatever its
+# path (passport/todos-express-password's POST /login/password), and keeps the account in express-session
+# unless its options say `session: false`; so does a strategy the sources register under another name
+# (passport.use('local-login', new LocalStrategy(...)))
+_PASSPORT_AUTHENTICATE = re.compile(r"""\bpassport\.authenticate\(\s*['"]([\w-]+)['"]""")
+_PASSPORT_LOCAL_NAMED = re.compile(r"""\bpassport\.use\(\s*['"]([\w-]+)['"]\s*,\s*"""
+                                   r"""new\s+(?:\w+\.)?\w*Strategy\b""")
+_NO_SESSION = re.compile(r"\bsession\s*:\s*false\b")
+# passport-local's own name for the account's field (`new LocalStrategy({ usernameField: 'email' }, ...)`);
+# it reads req.body.username otherwise
+_USERNAME_FIELD = re.compile(r"""\busernameField\s*:\s*['"]([\w.-]+)['"]""")
+# Express's form parser: a session login of an app with one reads the browser's urlencoded form
+_URLENCODED = re.compile(r"\b(?:express|bodyParser|body_parser)\s*\.\s*urlencoded\(")
+# csurf and lusca's csrf(): they refuse a POST without the session's token, which the login's page renders
+# into its form's _csrf field (both read req.body._csrf, or the X-CSRF-Token header: expressjs/csurf's
+# README, "value"; krakenjs/lusca's README, "csrf")
+_EXPRESS_CSRF = re.compile(r"""(?:require\(\s*|\bfrom\s+)['"]csurf['"]|\blusca\.csrf\(""")
+# A view an Express handler renders: res.render('login'), res.render("auth/login", {...})
+_NEXT_ROUTE = re.compile(r"\.\s*(?:get|post|put|patch|delete|all|use|listen|route)\(")
+_RENDERS_VIEW = re.compile(r"""\bres\s*\.\s*render\(\s*['"`]([\w./-]+)['"`]""")
+_VIEW_SUFFIXES = (".ejs", ".pug", ".jade", ".hbs", ".handlebars", ".html", ".njk", ".mustache", ".twig",
+                  ".eta")
 _PROTECTED = re.compile(r"/(?:me|profile|account|user|whoami)/?$", re.I)
 # The sign-up: POST /register, /signup, /sign-up, or the RealWorld API's POST /api/users (a collection of
 # accounts that the login sits under: /api/users/login)
@@ -161,7 +187,9 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     mentions_access_token = reads_email = user_object = mentions_email = simplejwt = False
     token_scheme = bearer_scheme = session = tokens = form = cookie_token = header_token = False
     oauth2_form = username_is_email = django = wtf = False
+    passport_login = urlencoded = express_csrf = False
     login_model = wtf_user = ""
+    local_strategies, passport_user = _passport_strategies(files)
     login_source = ""
     models: dict[str, dict[str, str]] = {}
     body_models: list[str] = []
@@ -183,6 +211,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
         form = form or "request.form" in text or "request.POST" in text
         django = django or bool(_DJANGO.search(text))
         wtf = wtf or bool(_FLASK_WTF.search(text))
+        urlencoded = urlencoded or bool(_URLENCODED.search(text))
+        express_csrf = express_csrf or bool(_EXPRESS_CSRF.search(text))
         login_form = _WTF_LOGIN_FORM.search(text) if wtf and not wtf_user else None
         first = _WTF_TEXT_FIELD.search(login_form.group(1)) if login_form else None
         wtf_user = wtf_user or (first.group(1) if first else "")
@@ -209,8 +239,11 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             # is GET /api/user (the RealWorld API's current user), router.post('/') under '/api/login' a login
             # the tokenUrl of OAuth2PasswordBearer is the login, before any route named like one
             named = full.rstrip("/") in token_urls and login.rstrip("/") not in token_urls
+            local = _passport_local(text, match, local_strategies) if is_post and not passport_login else None
+            if local is not None:
+                named, passport_login, session = True, True, session or local
             if is_post and (named or not login and _LOGIN.search(full)):
-                if login:  # a route named like a login came first: the tokenUrl's replaces it
+                if login:  # a route named like a login came first: the tokenUrl's (Passport's) replaces it
                     sources.remove(login_source)
                 model = _RESPONSE_MODEL.search(rest)
                 login_model = model.group(1) if model else ""
@@ -224,6 +257,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
                 signup = full
     guarded = guarded_route(graph, pages_first=True) if login and not protected and session else None
     form = form or wtf  # a Flask-WTF form reads the request's form (form.username.data)
+    # an Express session login reads req.body, which its urlencoded parser fills from the browser's form
+    form = form or urlencoded and session
     if guarded is not None:
         # no route named like an account's (/me, /profile): the first page behind a login in a session login's
         # app (microblog's /explore, under Flask-Login's @login_required), which a session carries
@@ -242,7 +277,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     body_field = next((f for m in body_models for f in _ACCOUNT_FIELDS if f in models.get(m, {})), "")
     by_cookie = (session and not tokens) or (cookie_token and not header_token) or guarded is not None
     return {"login": login, "protected": protected, "token": "" if by_cookie else token,
-            "user_field": wtf_user or body_field or ("email" if email and not oauth2_form else "username"),
+            "user_field": wtf_user or body_field or (passport_user if passport_login else "")
+            or ("email" if email and not oauth2_form else "username"),
             "user_object": "user" if user_object and not oauth2_form else "",
             "scheme": "Token" if token_scheme and not bearer_scheme else "Bearer",
             # a Flask login reads an HTML form (request.form), not JSON
@@ -251,6 +287,9 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             "csrf": "csrftoken" if by_cookie and django else "",
             # the form field of the CSRF token a Flask-WTF login form carries, sent back in the login's form
             "csrf_field": "csrf_token" if by_cookie and wtf and form and session else "",
+            # csurf's (its header, and the login's page where it is another path)
+            **_session_form(folder, login, graph, bool(by_cookie and form and session),
+                            express_csrf and not wtf),
             # a Flask-WTF form redirects once logged in and answers a form it refused (no token, a missing
             # field) with the form again, 200: no 200 counts as a login
             **({"status": "302, 303"} if by_cookie and wtf and form and session else {}),
@@ -260,6 +299,93 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             # a JSON token login's sign-up, which makes the account on a fresh database (a CI job's)
             "signup": signup if signup and not by_cookie and not oauth2_form else "",
             "source": ", ".join(dict.fromkeys(sources))}
+
+
+def _passport_local(text: str, route: re.Match[str], strategies: set[str]) -> bool | None:
+    """Whether the POST *route* of *text* (a :data:`_ROUTE` match) that passport's local strategy (or one
+    of *strategies*, the names the sources register strategies under) handles keeps the account in the
+    session (False for ``session: false`` in its options); None when no such strategy handles it. A
+    handler of its own that calls ``passport.authenticate('local', ...)(req, res, next)`` counts too."""
+    opening = text.find("(", route.start(2))
+    call = call_text(text, opening)
+    for m in _PASSPORT_AUTHENTICATE.finditer(call):
+        if m.group(1) in strategies:
+            return not _NO_SESSION.search(call_text(call, call.index("(", m.start())))
+    return None
+
+
+def _passport_strategies(files: list[Path]) -> tuple[set[str], str]:
+    """(the names Passport's local strategy goes by in the JavaScript *files*: ``local`` and those
+    ``passport.use('name', new LocalStrategy(...))`` gives, the account's field its ``usernameField``
+    names or "")."""
+    names, field = {"local"}, ""
+    for path in files:
+        text = read_text(path, 1_000_000) if path.suffix in (".js", ".mjs", ".cjs", ".ts") else ""
+        names.update(_PASSPORT_LOCAL_NAMED.findall(text))
+        named = _USERNAME_FIELD.search(text)
+        field = field or (named.group(1) if named else "")
+    return names, field
+
+
+def _session_form(folder: Path, login: str, graph: Graph, form: bool, express_csrf: bool) -> dict[str, str]:
+    """{"csrf_field": "_csrf" and "csrf_header": "X-CSRF-Token" for a session login by *form* under csurf
+    or lusca (*express_csrf*), "csrf_path": the login's page where it is another path (:func:`_form_page`)}
+    , each "" where it does not apply; without csurf, "csrf_field" is left to the caller."""
+    out = {"csrf_header": "X-CSRF-Token" if form and express_csrf else "",
+           "csrf_path": _form_page(folder, login, graph) if form else ""}
+    return {**out, "csrf_field": "_csrf"} if form and express_csrf else out
+
+
+def _form_page(folder: Path, login: str, graph: Graph) -> str:
+    """The GET page whose form posts to the *login* path when that page is another path (Passport's
+    examples: ``GET /login`` renders the form, ``POST /login/password`` logs in): the Express handler of a
+    GET route of *graph* renders a view whose template holds a form with that ``action``. "" when a GET
+    route answers the login's own path, or none is found."""
+    from .health import full_path
+
+    gets: list[tuple[str, str]] = []
+    for route in graph.routes:
+        prefix, _, _ = graph.base(route.router)
+        if prefix is not None:
+            full = full_path(prefix, route.path)
+            gets.append((full.rstrip("/") if route.path == "/" and full != "/" else full, route.where))
+    if any(path.rstrip("/") == login.rstrip("/") for path, _ in gets):
+        return ""
+    action = re.compile(r"""\baction\s*=\s*(['"]?)""" + re.escape(login) + r"""/?\1(?=[\s>)'",])""")
+    views = {_view_name(folder, t) for t in _templates(folder) if action.search(read_text(t))}
+    for path, where in gets if views else []:
+        file, _, line = where.rpartition(":")
+        text = read_text(folder / file) if line.isdigit() else ""
+        start = sum(len(row) + 1 for row in text.split("\n")[:int(line or 0) - 1])
+        # the route's handler: up to the next route or mount (another route's res.render is not its)
+        following = _NEXT_ROUTE.search(text, text.find("(", start) + 1, start + 800)
+        for m in _RENDERS_VIEW.finditer(text, start, following.start() if following else start + 800):
+            if m.group(1).removeprefix("./").rsplit(".", 1)[0] in views:
+                return path
+    return ""
+
+
+def _view_name(folder: Path, template: Path) -> str:
+    """The name ``res.render`` gives *template* by: its path under the views folder without its suffix
+    (``views/auth/login.ejs``: ``auth/login``), the folder being the first ``views`` folder of its path
+    (else the template's own folder)."""
+    parts = template.relative_to(folder).with_suffix("").parts
+    cut = parts.index("views") + 1 if "views" in parts[:-1] else len(parts) - 1
+    return "/".join(parts[cut:])
+
+
+def _templates(folder: Path, limit: int = 400) -> list[Path]:
+    """The view templates under *folder* (:data:`_VIEW_SUFFIXES`), outside node_modules, builds and
+    hidden folders; at most *limit*."""
+    import os
+
+    found: list[Path] = []
+    for here, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP - {"static", "public"} and not d.startswith("."))
+        found += [Path(here) / n for n in sorted(names) if n.endswith(_VIEW_SUFFIXES)]
+        if len(found) >= limit:
+            return found[:limit]
+    return found
 
 
 def _token_urls(files: list[Path], folder: Path) -> set[str]:

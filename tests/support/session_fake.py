@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from urllib.parse import parse_qs
 from http.cookies import SimpleCookie
 from typing import ClassVar
 
@@ -54,3 +55,17 @@ class SessionApp(JsonApi):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _form(self) -> dict[str, str]:
+        """The request's urlencoded body, the first value of each field."""
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        return {k: v[0] for k, v in parse_qs(body).items()}
+
+    def _behind_login(self, what: str, body: str, sid: str, new: bool, login_page: str) -> None:
+        """Answer a page behind the login: *body* to a session with a user (counted as *what*), else 302 to
+        *login_page* (counted as "*what* refused"), as login_required and ensureLoggedIn do."""
+        if self.sessions[sid]["user"]:
+            self._count(what)
+            return self._answer(200, body)
+        self._count(f"{what} refused")
+        return self._answer(302, "", sid if new else "", login_page)

@@ -20,8 +20,6 @@ The expected counts come from the app's own tally of what it accepted and refuse
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 import httpx
 import pytest
 from support import local_server
@@ -50,17 +48,12 @@ class _FlaskWtfLike(SessionApp):
             page = f'<html><head><title>Sign In</title></head><body><form method="post">{field}</form></body>'
             return self._answer(200, page, sid if new else "")
         if path == "/api/me":
-            if session["user"]:
-                self._count("me")
-                return self._answer(200, '{"username": "demo"}')
-            self._count("me refused")
-            return self._answer(302, "", sid if new else "", "/login?next=%2Fapi%2Fme")
+            return self._behind_login("me", '{"username": "demo"}', sid, new, "/login?next=%2Fapi%2Fme")
         return self._answer(404, "not found")
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        form = self._form()
         sid, session, new = self._session()
-        form = {k: v[0] for k, v in parse_qs(body).items()}
         sent = form.pop("csrf_token", None) or self.headers.get("X-CSRFToken")
         if new or sent != session["csrf"]:
             self._count("csrf refused")

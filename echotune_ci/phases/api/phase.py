@@ -107,7 +107,7 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
     import httpx
 
     from ...masking import register
-    from ..load.settings import basic_credentials, token_at, with_field
+    from ..load.settings import basic_credentials, login_pages, refused_to, token_at, with_field
 
     login = settings.login
     if login.basic:
@@ -154,6 +154,12 @@ def log_in(settings: ApiSettings, client: Any) -> dict[str, str]:
         raise RunError(f"{where} answered {response.status_code}{limited}, expected "
                        f"{' or '.join(map(str, login.status))}")
     if login.session:
+        back = refused_to(login_pages(login.path, login.csrf_path), str(response.request.url),
+                          response.headers.get("location"))
+        if back:
+            # Passport's failureRedirect answers a wrong password with 302, as it answers the right one
+            raise RunError(f"{where}: login refused: redirected back to the login page {back} (a wrong "
+                           "account or password in [api.login]?)")
         if field_token and response.headers.get("location"):
             field_token = _token_after_login(login, client, response) or field_token
         return _session_headers(login, client, where, response, field_token)
@@ -247,12 +253,14 @@ def _session_headers(login: LoginSettings, client: Any, where: str, response: An
     """The headers that carry a session login (``session = true``) to the generated requests, which a
     client of their own sends: the client's cookies as one ``Cookie`` header, and the CSRF token
     (rotated by the login, as Django does) in ``csrf_header``. Their values are registered for masking.
-    RunError when the login's own *response* set no cookie (the CSRF page's cookie, or a flow's session
-    on the same client, is no login)."""
+    RunError when the login's own *response* set no cookie (Django's CSRF cookie, or a flow's session on
+    the same client, is no login), unless the login's token came from a form field (``csrf_field``): the
+    form page's cookie is then the session the token lives in, which the login fills in place
+    (express-session sends its cookie for a new session id only; Passport before 0.6 keeps the id)."""
     from ...masking import register
 
     cookies = [c for c in client.cookies.jar if c.value]
-    if not response.headers.get_list("set-cookie"):
+    if not response.headers.get_list("set-cookie") and not (field_token and cookies):
         raise RunError(f"{where}: the answer set no cookie, so there is no session to use "
                        "(api.login.session; for a token login, drop session and set token_field)")
     for cookie in cookies:

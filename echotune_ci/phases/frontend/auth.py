@@ -43,6 +43,16 @@ def read_storage_state(path: Path) -> dict[str, Any]:
     return data
 
 
+def check_credentials(login: LoginSettings) -> None:
+    """ConfigError naming the first of *login*'s credential variables that is unset or empty. `run` asks
+    before it starts anything: found only when the frontend phase logged in, it came after both builds'
+    setup and the security phase (4 minutes of a Passport app's native build, twice)."""
+    for var in (login.username_env, login.password_env):
+        if not os.environ.get(var):
+            raise ConfigError(f"[frontend.login]: environment variable {var} is not set "
+                              f"(it holds the login credentials)")
+
+
 def log_in(browser: Any, step: LoginStep, context_options: dict[str, Any],
            state: dict[str, Any] | None) -> dict[str, Any]:
     """Fill and submit the login form once; return the resulting storage state.
@@ -54,13 +64,8 @@ def log_in(browser: Any, step: LoginStep, context_options: dict[str, Any],
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     login = step.settings
-    credentials = []
-    for var in (login.username_env, login.password_env):
-        value = os.environ.get(var)
-        if not value:
-            raise ConfigError(f"[frontend.login]: environment variable {var} is not set "
-                              f"(it holds the login credentials)")
-        credentials.append(value)
+    check_credentials(login)
+    credentials = [os.environ[login.username_env], os.environ[login.password_env]]
     timeout_ms = login.timeout * 1000
     try:
         context = browser.new_context(storage_state=state, **context_options)

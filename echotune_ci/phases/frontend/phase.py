@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ...data.lighthouse import lighthouse
 from ...errors import RunError
 from ...results import Metric, PhaseResult, assign_fingerprints
-from .auth import log_in, read_storage_state
+from .auth import check_credentials, log_in, read_storage_state
 from .axe import AxeOutcome, axe_source, run_axe, violation_findings
 from .browser import chromium
 from .metrics import page_budgets, sampled, status_metric
@@ -63,6 +63,8 @@ class FrontendPhase:
         """
         if settings.enabled:
             plan(settings, dataclasses.replace(ctx, base_url=_CHECK_URL))
+            if settings.login.path:
+                check_credentials(settings.login)
 
     def run(self, settings: FrontendSettings, ctx: PhaseContext) -> PhaseResult:
         """Audit the configured pages against ``ctx.base_url``; see :func:`measure`.

@@ -123,9 +123,12 @@ class LoginSettings:
     csrf_header: str = setting("X-CSRFToken", check=_header_name,
                                doc="Request header the CSRF token is sent in (Django's CSRF_HEADER_NAME; "
                                    "X-XSRF-TOKEN for Angular-style apps).")
-    csrf_path: str = setting("", doc="Page fetched (GET) for the CSRF cookie or field before the login; "
-                                     "default: path (Django's LoginView sets it on its form). Any answer "
-                                     "will do for a cookie.")
+    csrf_path: str = setting("", doc="The login's page, whose form posts to path (Passport's GET /login "
+                                     "beside POST /login/password), when it is not path: fetched (GET) "
+                                     "for the CSRF cookie or field before the login (default: path, as "
+                                     "Django's LoginView, which sets it on its form; any answer will do "
+                                     "for a cookie), and, like path, a page a refused login or a request "
+                                     "without one is sent back to, which fails them.")
     csrf_field: str = setting("", doc="Hidden field of the login page that holds the CSRF token the app "
                                       "keeps in its session (Flask-WTF: csrf_token; Rails: "
                                       "authenticity_token; Laravel: _token), or a <meta> of that name (or "
@@ -171,6 +174,33 @@ class LoginSettings:
     def basic_headers(self) -> dict[str, str]:
         """``{header: "Basic <base64 of user:password>"}`` (RFC 7617, UTF-8), {} without ``basic``."""
         return {self.header: f"Basic {basic_credentials(self.basic)}"} if self.basic else {}
+
+
+def login_pages(path: str, csrf_path: str) -> set[str]:
+    """The paths of a session login's pages, without a trailing slash: its own *path* and *csrf_path*, the
+    page whose form posts to it (Passport's GET /login beside POST /login/password); a request that lands
+    there was sent without a login."""
+    from urllib.parse import urlsplit
+
+    return {urlsplit(p).path.rstrip("/") for p in (path, csrf_path) if p}
+
+
+def refused_to(pages: set[str], sent_to: str, location: str | None) -> str:
+    """The path of the login page (one of *pages*, :func:`login_pages`) that a session login's answer
+    redirects back to (*location*, its ``Location`` header, read against *sent_to*, the URL the login went
+    to), "" when it redirects elsewhere (another origin too) or not at all: a form login that refuses an
+    account sends the browser back to its form (Passport's failureRedirect, a hand-written
+    ``res.redirect('/login')``), with a 302 like an accepted one's. A form on "/" cannot be told from an
+    accepted login that lands there: never a refusal."""
+    from urllib.parse import urljoin, urlsplit
+
+    if not location:
+        return ""
+    target, sent = urlsplit(urljoin(sent_to, location)), urlsplit(sent_to)
+    if (target.scheme.lower(), target.netloc.lower()) != (sent.scheme.lower(), sent.netloc.lower()):
+        return ""
+    landed = target.path.rstrip("/")
+    return target.path if landed and landed in pages else ""
 
 
 def form_token(page: str, field: str) -> str | None:

@@ -33,7 +33,7 @@ from echotune_ci.net.loopback import loopback_secure_cookies, sendable_over_http
 from echotune_ci.phases.load.metrics import AFTER_LOGIN, percentile
 from echotune_ci.phases.load.plan import DRAIN_PATH, DRAIN_WAIT_S, host_allowed
 from echotune_ci.phases.load.settings import (SAFE_METHODS, basic_credentials, cookie_value, form_token,
-                                              token_at, with_field)
+                                              login_pages, refused_to, token_at, with_field)
 
 if TYPE_CHECKING:  # pragma: no cover
     from echotune_ci.phases.load.guard import RequestGuard
@@ -115,10 +115,12 @@ class _Requests:
         """The locust task of endpoint *spec*, named after its method and name."""
         expected = spec["status"]
 
-        login_page = (self.login or {}).get("path", "")
         # A protected page redirects a user without a login to the login page (Django's login_required,
-        # Flask-Login's login_view), whose 200 would pass for the page's own answer
-        watch = bool(_path_of(login_page)) and _path_of(spec["path"]) != _path_of(login_page)
+        # Flask-Login's login_view, connect-ensure-login's /login beside Passport's POST /login/password),
+        # whose 200 would pass for the page's own answer
+        pages = _login_pages(self.login)
+        watch = bool(pages) and _path_of(spec["path"]) not in pages
+
 
         kind = (spec["method"], spec["name"])
         # A GraphQL request: its server answers 200 with the failure in "errors"
@@ -126,8 +128,10 @@ class _Requests:
 
         def request(user: Any) -> None:
             with self.send(user, spec, fill_path(spec["path"]), spec["name"]) as resp:
-                if watch and _path_of(str(getattr(resp, "url", "") or "")) == _path_of(login_page):
-                    resp.failure(f"redirected to the login page {login_page}: sent without a login (did "
+                landed = str(getattr(resp, "url", "") or "")
+                if watch and _path_of(landed) in pages:
+                    page = urlsplit(landed).path or "/"
+                    resp.failure(f"redirected to the login page {page}: sent without a login (did "
                                  "[load.login] fail?)")
                     return
                 said = graphql_errors(resp) if graphql and resp.status_code in expected else ""
@@ -168,9 +172,24 @@ class _Requests:
         with self.send(user, request, login["path"], login["path"]) as resp:
             if not _judge(resp, login["status"], (login["method"], login["path"])):
                 return
+            sent_to = f"{user.host or ''}{login['path']}"
+            back = refused_to(_login_pages(login), sent_to, resp.headers.get("location")) \
+                if login.get("session") else ""
+            if back:
+                # Passport's failureRedirect, a hand-written res.redirect('/login'): a refused login answers
+                # 302 like an accepted one, and sets the session's cookie too (its flash message)
+                message = (f"login refused: redirected back to the login page {back} (a wrong account or "
+                           "password in [load.login]?)")
+                keep_answer(resp, (login["method"], login["path"]), message)
+                resp.failure(message)
+                return
             if login.get("session"):
                 # the session's cookie is in the user's jar, which sends it from now on
-                if not resp.headers.get("set-cookie"):
+                if not resp.headers.get("set-cookie") and not (login.get("csrf_field") and any(
+                        c.value for c in _jar(user.client) or ())):
+                    # With csrf_field the form page's cookie is the session its token lives in, which the
+                    # login fills in place: express-session sends its cookie for a new session id only, and
+                    # Passport before 0.6 (csurf's todos-express-password at f147a65) keeps the id
                     resp.failure("login answer set no cookie: no session to keep ([load.login] session)")
                     return
                 # the session's id is the login's credential: an answer that echoes it is quoted masked
@@ -255,6 +274,14 @@ def _send_secure_cookies_to_loopback(client: Any) -> None:
     kept = _Jar()
     kept.update(client.cookies)
     client.cookies = kept
+
+
+def _login_pages(login: dict[str, Any] | None) -> set[str]:
+    """:func:`~echotune_ci.phases.load.settings.login_pages` of the job's *login*; empty without one (or
+    with HTTP Basic, which has no page)."""
+    if not login or login.get("basic"):
+        return set()
+    return login_pages(login.get("path") or "", login.get("csrf_path") or "")
 
 
 def _path_of(url: str) -> str:
