@@ -288,6 +288,10 @@ def _detect_realtime(root: Path, app: AppSetup) -> None:
     if found.get("event"):
         app.realtime["event"] = found["event"]
         app.decide("load.realtime", f"event {found['event']}", f"{found['event_source']} acknowledges it")
+    if found.get("namespace", "/") != "/":
+        app.realtime["namespace"] = found["namespace"]
+        app.decide("load.realtime", f"namespace {found['namespace']}",
+                   f"{found['event_source']}: its handler is in that namespace")
     if found["guess"]:
         app.check("realtime", f"the WebSocket path {found['path']} is a guess: set the path your server "
                               "upgrades")

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .calltext import split_top_level
 from .files import NOT_SOURCE, python_module, read_text
@@ -45,8 +46,8 @@ def detect_realtime(folder: Path) -> dict[str, str]:
     """{"protocol": "ws"|"socketio", "path": ..., "source": why, "guess": "yes" when the path was not
     found in a file} for the app in *folder*, or {} when it has no real-time dependency. Socket.IO adds
     "event" and "event_source": the first event a handler acknowledges (:func:`ack_event`), "" when
-    none does, and "legacy": package.json's range of a Socket.IO 1 or 2 server, which the load test's
-    client cannot speak to."""
+    none does, "namespace": the Socket.IO namespace that handler is in ("/" by default), and "legacy":
+    package.json's range of a Socket.IO 1 or 2 server, which the load test's client cannot speak to."""
     node = _node_deps(folder)
     try:
         from .pydeps import read_python
@@ -58,9 +59,9 @@ def detect_realtime(folder: Path) -> dict[str, str]:
     if not socketio and py is not None and py.has(*SOCKETIO_PY):
         socketio = f"Python dependency {next(n for n in SOCKETIO_PY if py.has(n))}"
     if socketio:
-        event, where = ack_event(folder)
+        ack = ack_event(folder)
         detected = {"protocol": "socketio", "path": "/socket.io", "source": socketio, "guess": "",
-                    "event": event, "event_source": where}
+                    "event": ack.event, "event_source": ack.where, "namespace": ack.namespace}
         old = _node_range(folder, "socket.io")
         if old:
             detected["legacy"] = old
@@ -388,25 +389,42 @@ _RESERVED = frozenset({"connect", "connection", "disconnect", "disconnecting", "
                        "newListener", "removeListener"})
 
 
-def ack_event(folder: Path) -> tuple[str, str]:
-    """(the first Socket.IO event a handler of the app acknowledges, "file:line"), or ("", ""): a
-    JavaScript handler with an acknowledgement parameter (``socket.on("ping", (data, ack) => ...)``), or a
+class Ack(NamedTuple):
+    """A Socket.IO event a handler of the app acknowledges: its name, "file:line" of the handler and the
+    namespace the handler is in (``"/"``, Socket.IO's default, unless the app names another)."""
+
+    event: str
+    where: str
+    namespace: str = "/"
+
+
+def ack_event(folder: Path) -> Ack:
+    """The first Socket.IO event a handler of the app acknowledges, or ``Ack("", "")``: a JavaScript
+    handler with an acknowledgement parameter (``socket.on("ping", (data, ack) => ...)``), or a
     python-socketio / Flask-SocketIO handler that returns a value (``@sio.on("ping")`` or ``@sio.event``
-    on ``def ping(sid, data): return data``), which the server sends back as the acknowledgement. The
-    load test's Socket.IO round trip is an emit and its acknowledgement: without one it cannot be
-    timed."""
-    for rel, text in _sources(folder, _SOURCES):
-        found = _python_ack(text) if rel.endswith(".py") else _js_ack(text)
+    on ``def ping(sid, data): return data``, or a class-based namespace's ``on_ping`` method), which the
+    server sends back as the acknowledgement. The load test's Socket.IO round trip is an emit and its
+    acknowledgement: without one it cannot be timed.
+
+    The handler's namespace comes with it: an event is delivered only to the namespace it is emitted in,
+    and Flask-SocketIO-Chat's ``@socketio.on('ping', namespace='/chat')``, emitted on "/", timed out on
+    every message (5 connects, 20 of 20 messages failed). It is the decorator's ``namespace`` (Flask-SocketIO
+    also takes it as the second argument), the namespace a class-based handler's class is registered with
+    (``sio.register_namespace(Chat("/chat"))``, Flask-SocketIO's ``socketio.on_namespace(...)``), or the
+    ``io.of("/chat")`` whose connection handler a JavaScript handler is set up in."""
+    sources = list(_sources(folder, _SOURCES))
+    for rel, text in sources:
+        found = _python_ack(text, sources) if rel.endswith(".py") else _js_ack(text)
         if found:
-            name, offset = found
-            return name, f"{rel}:{text.count(chr(10), 0, offset) + 1}"
-    return "", ""
+            name, offset, namespace = found
+            return Ack(name, f"{rel}:{text.count(chr(10), 0, offset) + 1}", namespace)
+    return Ack("", "")
 
 
 _ACK_NAME = re.compile(r"(?i)callback|cb|ack\w*|acknowledge\w*|fn|respond|reply|done")
 
 
-def _js_ack(text: str) -> tuple[str, int] | None:
+def _js_ack(text: str) -> tuple[str, int, str] | None:
     for m in _JS_HANDLER.finditer(text):
         receiver, event = m.group(1), m.group(3)
         listed = bracketed(text, m.end() - 1)
@@ -416,8 +434,33 @@ def _js_ack(text: str) -> tuple[str, int] | None:
         if len(params) < 2 or event in _RESERVED:
             continue
         if "sock" in receiver.lower() or _ACK_NAME.fullmatch(params[-1].split("=")[0].split(":")[0].strip()):
-            return event, m.start()
+            return event, m.start(), _js_namespace(text, m.start())
     return None
+
+
+# io.on("connection", socket => ...), io.of("/chat").on("connection", ...), chat.on("connect", ...)
+_JS_CONNECTION = re.compile(r"""([\w$.]+)(\.of\(\s*(['"`])(/[^'"`\n]*)\3\s*\))?\s*"""
+                            r"""\.on\(\s*(['"`])connect(?:ion)?\5""")
+
+
+def _js_namespace(text: str, at: int) -> str:
+    """The namespace of a Socket.IO handler set up at offset *at*: that of the innermost connection
+    handler around it, ``io.of("/chat").on("connection", ...)`` or ``chat.on("connection", ...)`` after
+    ``const chat = io.of("/chat")``; "/" (``io.on("connection", ...)``, or none found)."""
+    namespace = "/"
+    for m in _JS_CONNECTION.finditer(text, 0, at):
+        paren = text.index("(", m.end(2) if m.group(2) else m.end(1))
+        if at > paren + len(bracketed(text, paren)):
+            continue  # a connection handler that ended before the handler
+        namespace = m.group(4) or _js_of(text, m.group(1).split(".")[-1])
+    return namespace
+
+
+def _js_of(text: str, name: str) -> str:
+    """The namespace a variable was given by ``const chat = io.of("/chat")``, "/" when none."""
+    bound = re.search(rf"""\b(?:const|let|var)\s+{re.escape(name)}\s*(?::[^=]+)?=\s*[\w$.]+\.of\(\s*(['"`])"""
+                      r"""(/[^'"`\n]*)\1""", text)
+    return bound.group(2) if bound else "/"
 
 
 def _parameters(listed: str) -> list[str]:
@@ -431,8 +474,11 @@ def _parameters(listed: str) -> list[str]:
     return [p.strip() for p in split_top_level(flat) if p.strip()]
 
 
-def _python_ack(text: str) -> tuple[str, int] | None:
-    if ".on(" not in text and ".event" not in text:
+def _python_ack(text: str, sources: list[tuple[str, str]]) -> tuple[str, int, str] | None:
+    """(event, offset, namespace) of the first handler in the module *text* that returns a value;
+    *sources* (every source file: "file", text) are searched for the namespace a class-based handler's
+    class is registered with."""
+    if ".on(" not in text and ".event" not in text and "Namespace" not in text:
         return None
     tree = python_module(text)
     if tree is None:
@@ -440,24 +486,84 @@ def _python_ack(text: str) -> tuple[str, int] | None:
     offsets = [0]
     for line in text.splitlines(keepends=True):
         offsets.append(offsets[-1] + len(line))
+    constants = _module_strings(tree)
     for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and any(_dotted(b).endswith("Namespace") for b in node.bases):
+            for method in node.body:
+                if (isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef)
+                        and method.name.startswith("on_") and method.name[3:] not in _RESERVED
+                        and _returns(method)):
+                    return method.name[3:], offsets[method.lineno - 1], _registered(node.name, sources)
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         for decorator in node.decorator_list:
             name = _python_event(decorator, node.name)
-            returns = any(isinstance(n, ast.Return) and n.value is not None
-                          and not (isinstance(n.value, ast.Constant) and n.value.value is None)
-                          for n in ast.walk(node))
-            if name and name not in _RESERVED and returns:
-                return name, offsets[node.lineno - 1]
+            if name and name not in _RESERVED and _returns(node):
+                return name, offsets[node.lineno - 1], _decorator_namespace(decorator, constants)
     return None
+
+
+def _returns(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(n, ast.Return) and n.value is not None
+               and not (isinstance(n.value, ast.Constant) and n.value.value is None)
+               for n in ast.walk(function))
+
+
+def _dotted(node: ast.expr) -> str:
+    """``socketio.AsyncNamespace`` for that base class's expression, "" for one that is no name."""
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _module_strings(tree: ast.Module) -> dict[str, str]:
+    """The module's top-level ``NAME = "text"`` assignments: a namespace is often a constant."""
+    out: dict[str, str] = {}
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)):
+            out.update((t.id, node.value.value) for t in node.targets if isinstance(t, ast.Name))
+    return out
+
+
+def _namespace_value(node: ast.expr | None, constants: dict[str, str]) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("/"):
+        return node.value
+    if isinstance(node, ast.Name) and constants.get(node.id, "").startswith("/"):
+        return constants[node.id]
+    return ""
+
+
+def _decorator_namespace(decorator: ast.expr, constants: dict[str, str]) -> str:
+    """The namespace a handler's decorator names: ``namespace="/chat"`` (python-socketio and
+    Flask-SocketIO), or Flask-SocketIO's second argument (``@socketio.on("ping", "/chat")``; python-socketio's
+    second is the handler, never a string); "/" when it names none."""
+    if not isinstance(decorator, ast.Call):
+        return "/"
+    named = next((k.value for k in decorator.keywords if k.arg == "namespace"), None)
+    if named is None and len(decorator.args) > 1:
+        named = decorator.args[1]
+    return _namespace_value(named, constants) or "/"
+
+
+def _registered(cls: str, sources: list[tuple[str, str]]) -> str:
+    """The namespace a class-based namespace *cls* is made with anywhere in *sources*
+    (``Chat("/chat")``, ``Chat(namespace="/chat")``), "/" when none is found (its class's default)."""
+    made = re.compile(rf"""\b{re.escape(cls)}\(\s*(?:namespace\s*=\s*)?(['"])(/[^'"\n]*)\1""")
+    for rel, text in sources:
+        if rel.endswith(".py") and (m := made.search(text)):
+            return m.group(2)
+    return "/"
 
 
 def _python_event(decorator: ast.expr, function: str) -> str:
     """The event a handler's decorator names: ``@sio.on("x")`` -> x, ``@sio.event`` -> the function's
-    name; "" for any other decorator."""
+    name (``@sio.event(namespace="/chat")`` too); "" for any other decorator."""
     if isinstance(decorator, ast.Attribute) and decorator.attr == "event":
         return function
+    called = decorator.func if isinstance(decorator, ast.Call) else None
+    if isinstance(called, ast.Attribute) and called.attr == "event":
+        return function  # @sio.event(namespace="/chat")
     if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
             and decorator.func.attr == "on" and decorator.args and isinstance(decorator.args[0], ast.Constant)
             and isinstance(decorator.args[0].value, str)):

@@ -211,8 +211,10 @@ class _SocketIO(_Channel):
         import socketio  # type: ignore[import-untyped]
 
         client = socketio.Client(reconnection=False, request_timeout=self.spec["timeout"])
+        # The namespace the event's handler is in: an event emitted in another one is never acknowledged
         client.connect(self.url, socketio_path=self.spec["path"].strip("/") or "socket.io",
-                       transports=["websocket"], wait_timeout=self.spec["timeout"], headers=self.headers)
+                       namespaces=[self.spec.get("namespace", "/")], transports=["websocket"],
+                       wait_timeout=self.spec["timeout"], headers=self.headers)
         return client
 
     def _round_trip(self, token: str) -> int:
@@ -226,7 +228,8 @@ class _SocketIO(_Channel):
         except ValueError:
             data = text
         try:
-            answer = self.conn.call(self.spec["event"], data, timeout=self.spec["timeout"])
+            answer = self.conn.call(self.spec["event"], data, namespace=self.spec.get("namespace", "/"),
+                                    timeout=self.spec["timeout"])
         except socketio.exceptions.TimeoutError:
             raise RealtimeError(f"no acknowledgement within {self.spec['timeout']:g}s") from None
         except socketio.exceptions.BadNamespaceError:
@@ -394,6 +397,7 @@ def plan_part(settings: RealtimeSettings) -> dict[str, Any] | None:
         return None
     return {"path": settings.path, "protocol": settings.protocol, "share": settings.share,
             "message": settings.message, "reply": settings.reply, "event": settings.event,
+            "namespace": settings.namespace,
             "interval": settings.interval, "timeout": settings.timeout}
 
 
