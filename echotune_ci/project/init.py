@@ -278,8 +278,8 @@ def _detect_realtime(root: Path, app: AppSetup) -> None:
         # The round trip is an emit and its acknowledgement: without a handler that acknowledges, every
         # message would time out (a chat app's `message` handler that broadcasts and never calls back)
         app.check("realtime", f"{found['source']}: no Socket.IO handler of the app acknowledges an event "
-                              "(socket.on('ping', (data, ack) => ack(data)), or a python-socketio handler "
-                              "that returns a value), and the load test times a message by its "
+                              "(socket.on('ping', (data, ack) => ack(data)), or any python-socketio "
+                              "handler), and the load test times a message by its "
                               "acknowledgement: [load.realtime] is left out; add it with an event that "
                               "does (docs/load.md)")
         return
@@ -288,6 +288,19 @@ def _detect_realtime(root: Path, app: AppSetup) -> None:
     if found.get("event"):
         app.realtime["event"] = found["event"]
         app.decide("load.realtime", f"event {found['event']}", f"{found['event_source']} acknowledges it")
+    if found.get("message_key"):
+        # the handler raised KeyError on the default message, and python-socketio sends no acknowledgement
+        # then: every round trip timed out
+        app.realtime["message"] = json.dumps({found["message_key"]: "{id}"})
+        app.decide("load.realtime", f"message {app.realtime['message']}",
+                   f"{found['event_source']}: its handler reads {found['message_key']!r} of the data")
+    if found.get("event") and found.get("event_returns", "yes") != "yes":
+        app.check("realtime", f"no handler returns a value, so the round trip times {found['event']!r}, "
+                              "which python-socketio acknowledges once its handler "
+                              f"({found['event_source']}) has run: every message the load test sends "
+                              "runs it, with what it sends to others; to time a reply of its own, add a "
+                              "handler that returns its data (@socketio.on('ping') def ping(data): return "
+                              "data) and name it in event")
     if found.get("namespace", "/") != "/":
         app.realtime["namespace"] = found["namespace"]
         app.decide("load.realtime", f"namespace {found['namespace']}",

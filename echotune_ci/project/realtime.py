@@ -46,7 +46,9 @@ def detect_realtime(folder: Path) -> dict[str, str]:
     """{"protocol": "ws"|"socketio", "path": ..., "source": why, "guess": "yes" when the path was not
     found in a file} for the app in *folder*, or {} when it has no real-time dependency. Socket.IO adds
     "event" and "event_source": the first event a handler acknowledges (:func:`ack_event`), "" when
-    none does, "namespace": the Socket.IO namespace that handler is in ("/" by default), and "legacy":
+    none does, "namespace": the Socket.IO namespace that handler is in ("/" by default), "event_returns":
+    "yes" when its handler returns a value ("" for a Python handler acknowledged with nothing), "message_key":
+    the key of the data it reads first ("" for none), and "legacy":
     package.json's range of a Socket.IO 1 or 2 server, which the load test's client cannot speak to."""
     node = _node_deps(folder)
     try:
@@ -61,7 +63,8 @@ def detect_realtime(folder: Path) -> dict[str, str]:
     if socketio:
         ack = ack_event(folder)
         detected = {"protocol": "socketio", "path": "/socket.io", "source": socketio, "guess": "",
-                    "event": ack.event, "event_source": ack.where, "namespace": ack.namespace}
+                    "event": ack.event, "event_source": ack.where, "namespace": ack.namespace,
+                    "event_returns": "yes" if ack.returns else "", "message_key": ack.key}
         old = _node_range(folder, "socket.io")
         if old:
             detected["legacy"] = old
@@ -390,21 +393,29 @@ _RESERVED = frozenset({"connect", "connection", "disconnect", "disconnecting", "
 
 
 class Ack(NamedTuple):
-    """A Socket.IO event a handler of the app acknowledges: its name, "file:line" of the handler and the
-    namespace the handler is in (``"/"``, Socket.IO's default, unless the app names another)."""
+    """A Socket.IO event a handler of the app acknowledges: its name, "file:line" of the handler, the
+    namespace the handler is in (``"/"``, Socket.IO's default, unless the app names another), whether the
+    handler returns a value (False: a Python handler acknowledged with nothing once it has run) and the key
+    of the data it reads first (``"msg"`` for ``message['msg']``; "" when it reads none)."""
 
     event: str
     where: str
     namespace: str = "/"
+    returns: bool = True
+    key: str = ""
 
 
 def ack_event(folder: Path) -> Ack:
-    """The first Socket.IO event a handler of the app acknowledges, or ``Ack("", "")``: a JavaScript
-    handler with an acknowledgement parameter (``socket.on("ping", (data, ack) => ...)``), or a
-    python-socketio / Flask-SocketIO handler that returns a value (``@sio.on("ping")`` or ``@sio.event``
-    on ``def ping(sid, data): return data``, or a class-based namespace's ``on_ping`` method), which the
-    server sends back as the acknowledgement. The load test's Socket.IO round trip is an emit and its
-    acknowledgement: without one it cannot be timed.
+    """The Socket.IO event the load test's round trip should time, or ``Ack("", "")`` when no handler of
+    the app acknowledges one: a JavaScript handler with an acknowledgement parameter
+    (``socket.on("ping", (data, ack) => ...)``), a python-socketio / Flask-SocketIO handler that returns a
+    value (``@sio.on("ping")`` or ``@sio.event`` on ``def ping(sid, data): return data``, or a class-based
+    namespace's ``on_ping`` method), else the first Python handler of any event: python-socketio
+    acknowledges every event a handler took once it returns, with what it returned (nothing for None), so
+    Flask-SocketIO-Chat's ``text`` handler, which only emits to its room, answered a client's
+    ``call('text', {'msg': ...})`` within 47 ms — and timed out on a message without its ``msg`` (the
+    handler's KeyError sends no acknowledgement): :attr:`Ack.key` says what the message must carry. The
+    load test's Socket.IO round trip is an emit and its acknowledgement: without one it cannot be timed.
 
     The handler's namespace comes with it: an event is delivered only to the namespace it is emitted in,
     and Flask-SocketIO-Chat's ``@socketio.on('ping', namespace='/chat')``, emitted on "/", timed out on
@@ -413,12 +424,18 @@ def ack_event(folder: Path) -> Ack:
     (``sio.register_namespace(Chat("/chat"))``, Flask-SocketIO's ``socketio.on_namespace(...)``), or the
     ``io.of("/chat")`` whose connection handler a JavaScript handler is set up in."""
     sources = list(_sources(folder, _SOURCES))
+    handled: Ack | None = None  # the first Python handler that returns nothing
     for rel, text in sources:
-        found = _python_ack(text, sources) if rel.endswith(".py") else _js_ack(text)
-        if found:
+        if rel.endswith(".py"):
+            for name, offset, namespace, returns, key in _python_handlers(text, sources):
+                ack = Ack(name, f"{rel}:{text.count(chr(10), 0, offset) + 1}", namespace, returns, key)
+                if returns:
+                    return ack
+                handled = handled or ack
+        elif found := _js_ack(text):
             name, offset, namespace = found
             return Ack(name, f"{rel}:{text.count(chr(10), 0, offset) + 1}", namespace)
-    return Ack("", "")
+    return handled or Ack("", "")
 
 
 _ACK_NAME = re.compile(r"(?i)callback|cb|ack\w*|acknowledge\w*|fn|respond|reply|done")
@@ -474,33 +491,54 @@ def _parameters(listed: str) -> list[str]:
     return [p.strip() for p in split_top_level(flat) if p.strip()]
 
 
-def _python_ack(text: str, sources: list[tuple[str, str]]) -> tuple[str, int, str] | None:
-    """(event, offset, namespace) of the first handler in the module *text* that returns a value;
-    *sources* (every source file: "file", text) are searched for the namespace a class-based handler's
-    class is registered with."""
+def _python_handlers(text: str, sources: list[tuple[str, str]]) -> Iterator[tuple[str, int, str, bool, str]]:
+    """(event, offset, namespace, returns a value, first key read of its data) of each Socket.IO handler
+    in the module *text*, in the order of the file; *sources* (every source file: "file", text) are
+    searched for the namespace a class-based handler's class is registered with."""
     if ".on(" not in text and ".event" not in text and "Namespace" not in text:
-        return None
+        return
     tree = python_module(text)
     if tree is None:
-        return None
+        return
     offsets = [0]
     for line in text.splitlines(keepends=True):
         offsets.append(offsets[-1] + len(line))
     constants = _module_strings(tree)
+    found: list[tuple[int, str, str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and any(_dotted(b).endswith("Namespace") for b in node.bases):
-            for method in node.body:
-                if (isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef)
-                        and method.name.startswith("on_") and method.name[3:] not in _RESERVED
-                        and _returns(method)):
-                    return method.name[3:], offsets[method.lineno - 1], _registered(node.name, sources)
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        for decorator in node.decorator_list:
-            name = _python_event(decorator, node.name)
-            if name and name not in _RESERVED and _returns(node):
-                return name, offsets[node.lineno - 1], _decorator_namespace(decorator, constants)
-    return None
+            found.extend((method.lineno, method.name[3:], _registered(node.name, sources), method)
+                         for method in node.body
+                         if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef)
+                         and method.name.startswith("on_") and method.name[3:] not in _RESERVED)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for decorator in node.decorator_list:
+                name = _python_event(decorator, node.name)
+                if name and name not in _RESERVED:
+                    found.append((node.lineno, name, _decorator_namespace(decorator, constants), node))
+    for lineno, event, namespace, function in sorted(found, key=lambda f: f[0]):
+        yield event, offsets[lineno - 1], namespace, _returns(function), _data_key(function)
+
+
+def _data_key(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """The first key a handler reads of the data it is sent, its last parameter (Flask-SocketIO's
+    ``def text(message)``, python-socketio's ``def text(sid, data)``): ``message['msg']`` or
+    ``message.get('msg')`` -> "msg"; "" when it reads none."""
+    params = [a.arg for a in function.args.posonlyargs + function.args.args if a.arg not in ("self", "sid")]
+    if not params:
+        return ""
+    data = params[-1]
+    reads: list[tuple[int, int, str]] = []
+    for n in ast.walk(function):
+        key: ast.expr | None = None
+        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == data:
+            key = n.slice
+        elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get"
+              and isinstance(n.func.value, ast.Name) and n.func.value.id == data and n.args):
+            key = n.args[0]
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(n, ast.expr):
+            reads.append((n.lineno, n.col_offset, key.value))
+    return min(reads)[2] if reads else ""
 
 
 def _returns(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
