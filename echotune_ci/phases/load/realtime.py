@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import re
 import time
 import uuid
 from statistics import median
@@ -454,6 +455,17 @@ def error_rate(connects: int, connect_failures: int, messages: int, message_fail
     return (connect_failures + message_failures) / (connects + messages) * 100.0
 
 
+# count_note's text, read back to add a later pass's rounds (phase.merge_summary_notes)
+COUNT_NOTE = re.compile(r"realtime: (?P<connects>\d+) connects and (?P<messages>\d+) messages on "
+                        r"(?P<path>\S+) \((?P<protocol>\w+)\), (?P<failed>\d+) failed")
+
+
+def count_note(connects: int, messages: int, path: str, protocol: str, failed: int) -> str:
+    """The note that counts a channel's exchanges: ``realtime: 25 connects and 125 messages on /socket.io
+    (socketio), 0 failed``."""
+    return f"realtime: {connects} connects and {messages} messages on {path} ({protocol}), {failed} failed"
+
+
 def realtime_metrics(rounds: list[dict[str, Any]], settings: RealtimeSettings,
                      budgets: Budgets, span: str = "during the test") -> tuple[list[Metric], list[str]]:
     """The ``realtime_*`` metrics of the rounds' real-time entries (``round["realtime"]``), and notes.
@@ -510,8 +522,7 @@ def realtime_metrics(rounds: list[dict[str, Any]], settings: RealtimeSettings,
         m("realtime_connects", float(connect["requests"]), "", better="higher"),
         m("realtime_messages", float(trip["requests"]), "", better="higher"),
     ]
-    notes = [f"realtime: {connect['requests']} connects and {trip['requests']} messages on {path} "
-             f"({settings.protocol}), {failures} failed"]
+    notes = [count_note(connect["requests"], trip["requests"], path, settings.protocol, failures)]
     if rate is not None:
         metrics.append(m("realtime_error_rate_pct", rate, "%", budget=error_budget,
                          description="Failed connects, replies and disconnects per connect or message."))
