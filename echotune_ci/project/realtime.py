@@ -48,8 +48,9 @@ def detect_realtime(folder: Path) -> dict[str, str]:
     "event" and "event_source": the first event a handler acknowledges (:func:`ack_event`), "" when
     none does, "namespace": the Socket.IO namespace that handler is in ("/" by default), "event_returns":
     "yes" when its handler returns a value ("" for a Python handler acknowledged with nothing), "message_key":
-    the key of the data it reads first ("" for none), and "legacy":
-    package.json's range of a Socket.IO 1 or 2 server, which the load test's client cannot speak to."""
+    the key of the data it reads first ("" for none), and "legacy": what says the server is one of
+    Engine.IO 3 (package.json's range of a Socket.IO 1 or 2 server, a requirement of python-socketio or
+    Flask-SocketIO 4 or older), which the load test's client cannot speak to."""
     node = _node_deps(folder)
     try:
         from .pydeps import read_python
@@ -67,7 +68,9 @@ def detect_realtime(folder: Path) -> dict[str, str]:
                     "event_returns": "yes" if ack.returns else "", "message_key": ack.key}
         old = _node_range(folder, "socket.io")
         if old:
-            detected["legacy"] = old
+            detected["legacy"] = f"package.json: socket.io {old} is Socket.IO 2 or older"
+        elif py is not None and (pinned := _python_engineio3(folder, py.files)):
+            detected["legacy"] = pinned
         return detected
     source = next((f"package.json: {n}" for n in WS_NODE if n in node), "")
     served = ""  # where the code serves a WebSocket, when only such a dependency says it may
@@ -315,6 +318,24 @@ def _node_range(folder: Path, name: str) -> str:
     deps = data.get("dependencies") if isinstance(data, dict) else None
     spec = deps.get(name) if isinstance(deps, dict) else None
     return spec if isinstance(spec, str) and _SOCKETIO_2.match(spec) else ""
+
+
+# A Python requirement of a Socket.IO server that speaks Engine.IO 3: python-socketio and Flask-SocketIO 4
+# or older ("python-socketio==4.3.0", "Flask-SocketIO~=4.2", "python_socketio<5")
+_PY_SOCKETIO_4 = re.compile(r"(?im)^\s*((?:python|flask)[-_.]socketio)\s*"
+                            r"(?:(?:==|~=|<=)\s*[0-4](?:\.[\w.*]*)?|<\s*[1-5](?:\.0)*)\s*(?:[;#].*)?$")
+
+
+def _python_engineio3(folder: Path, files: list[str]) -> str:
+    """"requirements.txt: python-socketio==4.3.0 is python-socketio 4 or older" for the first requirements
+    file that pins a Socket.IO server of Engine.IO 3 (:data:`_PY_SOCKETIO_4`), else "": flack's v0.16
+    (Flask-SocketIO 4.2.0, python-socketio 4.3.0), whose clients python-socketio 5 cannot connect to."""
+    for name in files:
+        m = _PY_SOCKETIO_4.search(read_text(folder / name, 2_000_000))
+        if m:
+            package = m.group(1).lower().replace("_", "-").replace(".", "-")
+            return f"{name}: {m.group(0).strip()} is {package} 4 or older"
+    return ""
 
 
 def _node_deps(folder: Path) -> set[str]:

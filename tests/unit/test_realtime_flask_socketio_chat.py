@@ -226,3 +226,19 @@ def test_a_flask_app_without_socketio_keeps_gunicorns_defaults_and_waitress_serv
     assert served.command == "flask run --host 127.0.0.1 --port {port}"
     assert any(n.endswith("add gunicorn to the requirements and init serves it with that")
                for n in served.all_checks())
+
+
+@pytest.mark.parametrize(("requirement", "measured"), [
+    # miguelgrinberg/flack at v0.16 and at its last commit: Engine.IO 3 servers, which python-socketio 5's
+    # client cannot connect to (python-socketio's version table: its 4.x is the JavaScript Socket.IO 1.x and
+    # 2.x's peer, its 5.x that of 3.x and 4.x); init wrote [load.realtime] for both
+    ("Flask-SocketIO==2.4", False), ("python-socketio==4.3.0", False), ("flask_socketio~=4.2", False),
+    ("python-socketio<5", False), ("python-socketio<5.0 ; python_version >= '3.7'", False),
+    ("Flask-SocketIO==5.3.6", True), ("python-socketio>=4", True), ("python-socketio", True),
+])
+def test_init_leaves_out_the_round_trip_of_a_python_engineio_3_server(tmp_path, requirement, measured):
+    files = {**FSC_FILES, "app/__init__.py": FSC_FILES["app/__init__.py"].format(mode="")}
+    app = app_setup(write(tmp_path, {"requirements.txt": f"flask==3.0.3\n{requirement}\n", **files}))
+    assert bool(app.realtime) is measured
+    said = " ".join(app.checks.get("realtime", []))
+    assert (f"requirements.txt: {requirement} is " in said and "(Engine.IO 3)" in said) is not measured
