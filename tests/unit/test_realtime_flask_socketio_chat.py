@@ -242,3 +242,44 @@ def test_init_leaves_out_the_round_trip_of_a_python_engineio_3_server(tmp_path, 
     assert bool(app.realtime) is measured
     said = " ".join(app.checks.get("realtime", []))
     assert (f"requirements.txt: {requirement} is " in said and "(Engine.IO 3)" in said) is not measured
+
+
+FSC_QUEUE = ("import os\n\nfrom flask import Flask\nfrom flask_socketio import SocketIO\n\n"
+             "socketio = SocketIO()\n\n\ndef create_app(debug=False):\n    app = Flask(__name__)\n"
+             "    socketio.init_app(app, message_queue=os.environ.get('SOCKETIO_MESSAGE_QUEUE',\n"
+             "                                                        'redis://127.0.0.1:6392/0'))\n"
+             "    return app\n")
+
+
+def test_a_socketio_message_queue_both_builds_share_is_said_with_a_fix_that_parts_it(tmp_path):
+    # Flask-SocketIO-Chat given a message queue in create_app, run --base-ref HEAD: both builds subscribed to
+    # the channel flask-socketio on 127.0.0.1:6392 (PUBSUB NUMSUB flask-socketio: 2), nothing said; the
+    # default was in app/__init__.py, and only settings.py, config.py ... were read. Redis pub/sub channels
+    # are heard in every database of a server (Redis's docs: "Pub/Sub has no relation to the key space"), so
+    # the usual {build_index} database would part nothing.
+    import subprocess
+
+    from echotune_ci.baseref.data import shared_caches, shared_settings_caches, socketio_queue
+
+    roots = []
+    for side in ("head", "base"):
+        root = write(tmp_path / side, {"requirements.txt": "flask-socketio==5.3.6\nredis==5.0.8\n",
+                                       "app/__init__.py": FSC_QUEUE, "tests/test_app.py":
+                                       "import os\nURL = os.getenv('TEST_REDIS_URL', 'redis://127.0.0.1:1/0')\n"})
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+        subprocess.run(["git", "-C", str(root), "add", "."], check=True)
+        roots.append(root)
+    head_more, base_more, origin, _, _ = shared_settings_caches(roots[0], roots[1], {}, {})
+    assert head_more == base_more == {"SOCKETIO_MESSAGE_QUEUE": "redis://127.0.0.1:6392/0"}  # not the test's
+    [said] = shared_caches(head_more, base_more, origin)
+    assert said.startswith("the base and the head use the same Redis database: SOCKETIO_MESSAGE_QUEUE "
+                           "(redis://127.0.0.1:6392/0 in app/__init__.py:11, its default, which neither "
+                           "build sets)")
+    assert socketio_queue(roots[0]) == (
+        "; its Socket.IO server's message queue (app/__init__.py:11) is Redis pub/sub, whose channels every "
+        "database of a server hears: a database number does not part it, each build's broadcasts reach "
+        "the other's clients; give each build a Redis server of its own ({build_index} in the port, with a "
+        "server on each)")
+    without = FSC_QUEUE.replace("message_queue=", "cors_allowed_origins=")
+    (roots[0] / "app" / "__init__.py").write_text(without)
+    assert socketio_queue(roots[0]) == ""
