@@ -63,7 +63,10 @@ def detect_realtime(folder: Path) -> dict[str, str]:
         socketio = f"Python dependency {next(n for n in SOCKETIO_PY if py.has(n))}"
     if socketio:
         ack = ack_event(folder)
-        detected = {"protocol": "socketio", "path": "/socket.io", "source": socketio, "guess": "",
+        path, where = socketio_path(folder)
+        if where:
+            socketio = f"{socketio}, {where}"
+        detected = {"protocol": "socketio", "path": path, "source": socketio, "guess": "",
                     "event": ack.event, "event_source": ack.where, "namespace": ack.namespace,
                     "event_returns": "yes" if ack.returns else "", "message_key": ack.key}
         old = _node_range(folder, "socket.io")
@@ -424,6 +427,31 @@ class Ack(NamedTuple):
     namespace: str = "/"
     returns: bool = True
     key: str = ""
+
+
+def socketio_path(folder: Path) -> tuple[str, str]:
+    """(the path the app's Python Socket.IO server answers on, "file:line" where the code gives it; "" for
+    the default ``/socket.io``): python-socketio's ``socketio.ASGIApp(sio, socketio_path="ws/socket.io")``
+    (``WSGIApp`` too), Flask-SocketIO's ``SocketIO(app, path="/chat/socket.io")`` or ``init_app(app,
+    path=...)``. Both libraries take it with or without its slashes; the load test's clients connected
+    to ``/socket.io`` and got 404 from such a server."""
+    for rel, text in _sources(folder, (".py",)):
+        if "path" not in text or "socket" not in text.lower():
+            continue
+        tree = python_module(text)
+        for node in ast.walk(tree) if tree is not None else ():
+            if not isinstance(node, ast.Call):
+                continue
+            named = _dotted(node.func)
+            # Flask-SocketIO's SocketIO(...) and its init_app (socketio.init_app, sio.init_app)
+            flask = named.endswith("SocketIO") or (named.endswith(".init_app")
+                                                   and ("sio" in named.lower() or "socket" in named.lower()))
+            for keyword in node.keywords:
+                if ((keyword.arg == "socketio_path" or (keyword.arg == "path" and flask))
+                        and isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str)
+                        and keyword.value.value.strip("/")):
+                    return "/" + keyword.value.value.strip("/"), f"{rel}:{node.lineno}"
+    return "/socket.io", ""
 
 
 def ack_event(folder: Path) -> Ack:

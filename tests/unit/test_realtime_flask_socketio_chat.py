@@ -21,7 +21,7 @@ from echotune_ci.config.sections import Budgets
 from echotune_ci.phases.load.realtime import plan_part, realtime_metrics
 from echotune_ci.phases.load.settings import RealtimeSettings
 from echotune_ci.project.init import app_setup, plan_files
-from echotune_ci.project.realtime import ack_event
+from echotune_ci.project.realtime import ack_event, detect_realtime
 from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
 
 # Flask-SocketIO-Chat at b816396 (app/main/events.py) with the ping handler the trial added
@@ -283,3 +283,25 @@ def test_a_socketio_message_queue_both_builds_share_is_said_with_a_fix_that_part
     without = FSC_QUEUE.replace("message_queue=", "cors_allowed_origins=")
     (roots[0] / "app" / "__init__.py").write_text(without)
     assert socketio_queue(roots[0]) == ""
+
+
+@pytest.mark.parametrize(("code", "path"), [
+    # Flask-SocketIO-Chat served under SocketIO(path='chat/socket.io'): with init's "/socket.io" all 100
+    # connects failed ("connect failed: ConnectionError"), with "/chat/socket.io" 0 of 100 messages did
+    ("socketio = SocketIO(path='chat/socket.io')\n", "/chat/socket.io"),
+    ("socketio = SocketIO()\nsocketio.init_app(app, path='/live/socket.io/')\n", "/live/socket.io"),
+    # python-socketio's ASGI and WSGI apps
+    ("app = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path='/ws/sockets/socket.io')\n",
+     "/ws/sockets/socket.io"),
+    ("app = socketio.WSGIApp(sio, socketio_path='rt')\n", "/rt"),
+    # another extension's path, and no path at all
+    ("socketio = SocketIO()\nstore.init_app(app, path='/data')\n", "/socket.io"),
+    ("socketio = SocketIO(cors_allowed_origins='*')\n", "/socket.io"),
+])
+def test_the_socketio_path_is_the_one_the_server_is_given(tmp_path, code, path):
+    write(tmp_path, {"requirements.txt": "flask-socketio==5.3.6\n", "app.py": code})
+    assert ack_event(tmp_path) == ("", "", "/", True, "")
+    found = detect_realtime(tmp_path)
+    assert found["path"] == path
+    line = code.count("\n", 0, code.find("path="))  # where the code gives it
+    assert found["source"].endswith(f", app.py:{line + 1}" if path != "/socket.io" else "flask-socketio")
