@@ -433,9 +433,14 @@ def socketio_path(folder: Path) -> tuple[str, str]:
     """(the path the app's Python Socket.IO server answers on, "file:line" where the code gives it; "" for
     the default ``/socket.io``): python-socketio's ``socketio.ASGIApp(sio, socketio_path="ws/socket.io")``
     (``WSGIApp`` too), Flask-SocketIO's ``SocketIO(app, path="/chat/socket.io")`` or ``init_app(app,
-    path=...)``. Both libraries take it with or without its slashes; the load test's clients connected
+    path=...)``, or a Node server's ``new Server(http, { path: "/rt/" })`` (``require("socket.io")(http,
+    {...})`` too). Each library takes it with or without its slashes; the load test's clients connected
     to ``/socket.io`` and got 404 from such a server."""
-    for rel, text in _sources(folder, (".py",)):
+    for rel, text in _sources(folder, _SOURCES):
+        if not rel.endswith(".py"):
+            if "socket.io" in text and (found := _js_path(text)):
+                return "/" + found[0].strip("/"), f"{rel}:{text.count(chr(10), 0, found[1]) + 1}"
+            continue
         if "path" not in text or "socket" not in text.lower():
             continue
         tree = python_module(text)
@@ -452,6 +457,21 @@ def socketio_path(folder: Path) -> tuple[str, str]:
                         and keyword.value.value.strip("/")):
                     return "/" + keyword.value.value.strip("/"), f"{rel}:{node.lineno}"
     return "/socket.io", ""
+
+
+# socket.io's server made with its options: new Server(http, {...}), require("socket.io")(http, {...})
+_JS_SERVER = re.compile(r"""\bnew\s+(?:[\w$]+\.)?Server\s*\(|\brequire\(\s*['"]socket\.io['"]\s*\)\s*\(""")
+_JS_PATH = re.compile(r"""\bpath\s*:\s*(['"`])(/?[^'"`\s$]+)\1""")
+
+
+def _js_path(text: str) -> tuple[str, int] | None:
+    """(the ``path`` option a socket.io server is made with in *text*, its offset), None when none is."""
+    for m in _JS_SERVER.finditer(text):
+        options = bracketed(text, m.end() - 1)
+        found = _JS_PATH.search(options)
+        if found and found.group(2).strip("/"):
+            return found.group(2), m.end() + found.start()
+    return None
 
 
 def ack_event(folder: Path) -> Ack:
