@@ -796,6 +796,11 @@ _NODE_SOURCES = r"\.(?:[cm]?js|[cm]?ts)$"
 # built, vendored or test code: no app's settings
 _NODE_SKIPPED = re.compile(r"(^|/)(node_modules|dist|build|out|coverage|public|vendor|tests?|__tests__)/|"
                            r"\.(?:test|spec|min|d)\.[cm]?[jt]s$")
+# virtualenvs, tests and migrations: no code that connects the app
+_PY_SKIPPED = re.compile(r"(^|/)(\.?venv|env|site-packages|node_modules|tests?|migrations)/|"
+                         r"(^|/)test_\w*\.py$|_test\.py$")
+# a Socket.IO server on a message queue: Flask-SocketIO's message_queue=..., python-socketio's managers
+_SOCKETIO_QUEUE = re.compile(r"\bmessage_queue\s*=|\b(?:Async)?(?:Redis|Kombu|AioPika)Manager\(")
 # the parts a Redis connection is given in besides a URL: REDIS_HOST's port and database (_CACHE_HOST)
 _CACHE_PART = re.compile(r"^(?:\w+_)?(?:REDIS|VALKEY)_?(?:HOST|PORT|DB)$", re.I)
 
@@ -817,13 +822,22 @@ def settings_redis(root: Path) -> tuple[dict[str, tuple[str, str]], dict[str, tu
         if re.match(_REDIS_SCHEMES, value, re.I) or (_CACHE_PART.match(name) and value):
             defaults.setdefault(name, (value, f"{rel}:{text.count(chr(10), 0, at) + 1}"))
 
-    names = r"(^|/)(settings|config|celery|celeryconfig)\.py$|(^|/)settings/\w+\.py$"
-    for rel, text in _settings_texts(root, names):
+    def python_defaults(rel: str, text: str) -> None:
         for m in _SETTING_DEFAULT.finditer(text):
             default(m.group(1), m.group(2) if m.group(2) is not None else m.group(3), rel, text, m.start())
+
+    names = r"(^|/)(settings|config|celery|celeryconfig)\.py$|(^|/)settings/\w+\.py$"
+    for rel, text in _settings_texts(root, names):
+        python_defaults(rel, text)
         for m in _SETTING_LITERAL.finditer(text):
             name = m.group(1) or m.group(2)
             literals.setdefault(name, (m.group(3), f"{rel}:{text.count(chr(10), 0, m.start()) + 1}"))
+    # a default read where the app is made: Flask-SocketIO-Chat given a message queue in create_app
+    # (os.environ.get('SOCKETIO_MESSAGE_QUEUE', 'redis://127.0.0.1:6392/0') in app/__init__.py) had both
+    # builds subscribed to one channel, unsaid
+    for rel, text in _settings_texts(root, r"\.py$", 300, _PY_SKIPPED, SETTINGS_BYTES):
+        if not re.search(names, rel) and ("getenv" in text or "environ" in text or "env(" in text):
+            python_defaults(rel, text)
     # a bundle committed outside dist/ (a vendored SDK, a built server) is no settings of the app's
     for rel, text in _settings_texts(root, _NODE_SOURCES, 300, _NODE_SKIPPED, SETTINGS_BYTES):
         if "process.env" not in text:
@@ -836,6 +850,23 @@ def settings_redis(root: Path) -> tuple[dict[str, tuple[str, str]], dict[str, tu
             reads.update([m.group(1) or m.group(2)] if m.group(3) is None else
                          re.findall(r"(\w+)\s*(?:[:=,]|$)", m.group(3)))
     return defaults, literals, reads
+
+
+def socketio_queue(root: Path) -> str:
+    """A sentence for the shared-Redis warning when the app's Python code puts its Socket.IO server on a
+    message queue ("file:line" of its ``message_queue=`` or ``RedisManager(``), "" when it does not.
+    The queue is Redis pub/sub, whose channels every database of a server hears, so a database number of
+    each build's does not part it: both Flask-SocketIO-Chat builds subscribed to its ``flask-socketio``
+    channel (PUBSUB NUMSUB 2), and each build's broadcasts went to the other's clients too."""
+    for rel, text in _settings_texts(root, r"\.py$", 300, _PY_SKIPPED, SETTINGS_BYTES):
+        found = _SOCKETIO_QUEUE.search(text) if "socketio" in text.lower() else None
+        if found:
+            line = text.count(chr(10), 0, found.start()) + 1
+            return (f"; its Socket.IO server's message queue ({rel}:{line}) is Redis pub/sub, whose channels "
+                    "every database of a server hears: a database number does not part it, each build's "
+                    "broadcasts reach the other's clients; give each build a Redis server of its own "
+                    "({build_index} in the port, with a server on each)")
+    return ""
 
 
 def shared_settings_caches(head_root: Path, base_root: Path, head_env: Mapping[str, str],

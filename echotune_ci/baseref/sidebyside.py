@@ -52,7 +52,7 @@ from .configs import (WHOLLY_ON_ONE_SERVER, base_config, bundle_in_base, one_ser
 from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_warnings,
                    dotenv_settings, local_databases, named_settings, remember_databases,
                    own_database_example, server_databases, share_earlier_databases, shared_caches,
-                   shared_database_names, shared_databases, shared_settings_caches,
+                   shared_database_names, shared_databases, shared_settings_caches, socketio_queue,
                    shared_static_root)
 from .environment import (copy_setup_writes, generated_differences, head_code, python_difference,
                           remove_links, reuse_environment, setup_differences, temporary_venv_homes)
@@ -405,6 +405,8 @@ def _data_warnings(cfg: Config, base_cfg: Config, had: list[str], head: Prepared
                                                                           settings[0], settings[1])
     caches = shared_caches({**head_more, **settings[0]}, {**base_more, **settings[1]},
                            {**settings[2], **origin}, reads)
+    queue = socketio_queue(head.app.root) if caches else ""
+    caches = [warning + queue for warning in caches]
     python = python_difference(head.app.environment(), base.app.environment(), (cfg.root, base_cfg.root))
     # a DATABASES entry whose server and name the settings' code holds (a literal, or a default no variable
     # of either build sets): no environment names it, the logistics portal's base ran on the head's schema

@@ -950,9 +950,11 @@ def _python_command(
     if command.startswith("flask ") and " run " in command:
         # Werkzeug's development server: one process, its own thread per request, no keep-alive tuning;
         # the newcomer's first run of Flask-Blog-Tutorial failed the p95 budget (210 ms) on it
+        # waitress serves no WebSocket: a Socket.IO app's real-time clients could not connect under it
+        servers = "gunicorn" if deps.has("flask-socketio", "python-socketio") else "gunicorn (or waitress)"
         app.check("command", "the app is served by Flask's development server, which its docs say not to use "
                              "in production and which answers slower under load than the app would deployed: "
-                             "add gunicorn (or waitress) to the requirements and init serves it with that")
+                             f"add {servers} to the requirements and init serves it with that")
     if target.siblings:
         folders = [PurePosixPath(s).parts[0] for s in target.siblings]
         listed = ", ".join(f"{f}/" for f in folders[:6]) + (", ..." if len(folders) > 6 else "")

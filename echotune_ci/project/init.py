@@ -269,17 +269,16 @@ def _detect_realtime(root: Path, app: AppSetup) -> None:
     if found.get("legacy"):
         # excalidraw-room's socket.io 2.3.0 and 2.4.0: every round trip failed (no acknowledgement from 2.3.0,
         # connections refused by 2.4.0), and failed connects' times read as "improved"
-        app.check("realtime", f"package.json: socket.io {found['legacy']} is Socket.IO 2 or older (Engine.IO "
-                              "3), a protocol the load test's client, python-socketio 5, does not speak (it "
-                              "speaks Socket.IO 3 and 4): [load.realtime] is left out; Socket.IO 3 and later "
-                              "can be measured")
+        app.check("realtime", f"{found['legacy']} (Engine.IO 3), a protocol the load test's client, "
+                              "python-socketio 5, does not speak (it speaks Socket.IO 3 and 4): "
+                              "[load.realtime] is left out; Socket.IO 3 and later can be measured")
         return
     if found["protocol"] == "socketio" and not found["event"]:
         # The round trip is an emit and its acknowledgement: without a handler that acknowledges, every
         # message would time out (a chat app's `message` handler that broadcasts and never calls back)
         app.check("realtime", f"{found['source']}: no Socket.IO handler of the app acknowledges an event "
-                              "(socket.on('ping', (data, ack) => ack(data)), or a python-socketio handler "
-                              "that returns a value), and the load test times a message by its "
+                              "(socket.on('ping', (data, ack) => ack(data)), or any python-socketio "
+                              "handler), and the load test times a message by its "
                               "acknowledgement: [load.realtime] is left out; add it with an event that "
                               "does (docs/load.md)")
         return
@@ -288,6 +287,23 @@ def _detect_realtime(root: Path, app: AppSetup) -> None:
     if found.get("event"):
         app.realtime["event"] = found["event"]
         app.decide("load.realtime", f"event {found['event']}", f"{found['event_source']} acknowledges it")
+    if found.get("message_key"):
+        # the handler raised KeyError on the default message, and python-socketio sends no acknowledgement
+        # then: every round trip timed out
+        app.realtime["message"] = json.dumps({found["message_key"]: "{id}"})
+        app.decide("load.realtime", f"message {app.realtime['message']}",
+                   f"{found['event_source']}: its handler reads {found['message_key']!r} of the data")
+    if found.get("event") and found.get("event_returns", "yes") != "yes":
+        app.check("realtime", f"no handler returns a value, so the round trip times {found['event']!r}, "
+                              "which python-socketio acknowledges once its handler "
+                              f"({found['event_source']}) has run: every message the load test sends "
+                              "runs it, with what it sends to others; to time a reply of its own, add a "
+                              "handler that returns its data (@socketio.on('ping') def ping(data): return "
+                              "data) and name it in event")
+    if found.get("namespace", "/") != "/":
+        app.realtime["namespace"] = found["namespace"]
+        app.decide("load.realtime", f"namespace {found['namespace']}",
+                   f"{found['event_source']}: its handler is in that namespace")
     if found["guess"]:
         app.check("realtime", f"the WebSocket path {found['path']} is a guess: set the path your server "
                               "upgrades")

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .calltext import split_top_level
 from .files import NOT_SOURCE, python_module, read_text
@@ -45,8 +46,11 @@ def detect_realtime(folder: Path) -> dict[str, str]:
     """{"protocol": "ws"|"socketio", "path": ..., "source": why, "guess": "yes" when the path was not
     found in a file} for the app in *folder*, or {} when it has no real-time dependency. Socket.IO adds
     "event" and "event_source": the first event a handler acknowledges (:func:`ack_event`), "" when
-    none does, and "legacy": package.json's range of a Socket.IO 1 or 2 server, which the load test's
-    client cannot speak to."""
+    none does, "namespace": the Socket.IO namespace that handler is in ("/" by default), "event_returns":
+    "yes" when its handler returns a value ("" for a Python handler acknowledged with nothing), "message_key":
+    the key of the data it reads first ("" for none), and "legacy": what says the server is one of
+    Engine.IO 3 (package.json's range of a Socket.IO 1 or 2 server, a requirement of python-socketio or
+    Flask-SocketIO 4 or older), which the load test's client cannot speak to."""
     node = _node_deps(folder)
     try:
         from .pydeps import read_python
@@ -58,12 +62,18 @@ def detect_realtime(folder: Path) -> dict[str, str]:
     if not socketio and py is not None and py.has(*SOCKETIO_PY):
         socketio = f"Python dependency {next(n for n in SOCKETIO_PY if py.has(n))}"
     if socketio:
-        event, where = ack_event(folder)
-        detected = {"protocol": "socketio", "path": "/socket.io", "source": socketio, "guess": "",
-                    "event": event, "event_source": where}
+        ack = ack_event(folder)
+        path, where = socketio_path(folder)
+        if where:
+            socketio = f"{socketio}, {where}"
+        detected = {"protocol": "socketio", "path": path, "source": socketio, "guess": "",
+                    "event": ack.event, "event_source": ack.where, "namespace": ack.namespace,
+                    "event_returns": "yes" if ack.returns else "", "message_key": ack.key}
         old = _node_range(folder, "socket.io")
         if old:
-            detected["legacy"] = old
+            detected["legacy"] = f"package.json: socket.io {old} is Socket.IO 2 or older"
+        elif py is not None and (pinned := _python_engineio3(folder, py.files)):
+            detected["legacy"] = pinned
         return detected
     source = next((f"package.json: {n}" for n in WS_NODE if n in node), "")
     served = ""  # where the code serves a WebSocket, when only such a dependency says it may
@@ -313,6 +323,24 @@ def _node_range(folder: Path, name: str) -> str:
     return spec if isinstance(spec, str) and _SOCKETIO_2.match(spec) else ""
 
 
+# A Python requirement of a Socket.IO server that speaks Engine.IO 3: python-socketio and Flask-SocketIO 4
+# or older ("python-socketio==4.3.0", "Flask-SocketIO~=4.2", "python_socketio<5")
+_PY_SOCKETIO_4 = re.compile(r"(?im)^\s*((?:python|flask)[-_.]socketio)\s*"
+                            r"(?:(?:==|~=|<=)\s*[0-4](?:\.[\w.*]*)?|<\s*[1-5](?:\.0)*)\s*(?:[;#].*)?$")
+
+
+def _python_engineio3(folder: Path, files: list[str]) -> str:
+    """"requirements.txt: python-socketio==4.3.0 is python-socketio 4 or older" for the first requirements
+    file that pins a Socket.IO server of Engine.IO 3 (:data:`_PY_SOCKETIO_4`), else "": flack's v0.16
+    (Flask-SocketIO 4.2.0, python-socketio 4.3.0), whose clients python-socketio 5 cannot connect to."""
+    for name in files:
+        m = _PY_SOCKETIO_4.search(read_text(folder / name, 2_000_000))
+        if m:
+            package = m.group(1).lower().replace("_", "-").replace(".", "-")
+            return f"{name}: {m.group(0).strip()} is {package} 4 or older"
+    return ""
+
+
 def _node_deps(folder: Path) -> set[str]:
     try:
         data = json.loads(read_text(folder / "package.json", 2_000_000))
@@ -388,25 +416,101 @@ _RESERVED = frozenset({"connect", "connection", "disconnect", "disconnecting", "
                        "newListener", "removeListener"})
 
 
-def ack_event(folder: Path) -> tuple[str, str]:
-    """(the first Socket.IO event a handler of the app acknowledges, "file:line"), or ("", ""): a
-    JavaScript handler with an acknowledgement parameter (``socket.on("ping", (data, ack) => ...)``), or a
-    python-socketio / Flask-SocketIO handler that returns a value (``@sio.on("ping")`` or ``@sio.event``
-    on ``def ping(sid, data): return data``), which the server sends back as the acknowledgement. The
-    load test's Socket.IO round trip is an emit and its acknowledgement: without one it cannot be
-    timed."""
+class Ack(NamedTuple):
+    """A Socket.IO event a handler of the app acknowledges: its name, "file:line" of the handler, the
+    namespace the handler is in (``"/"``, Socket.IO's default, unless the app names another), whether the
+    handler returns a value (False: a Python handler acknowledged with nothing once it has run) and the key
+    of the data it reads first (``"msg"`` for ``message['msg']``; "" when it reads none)."""
+
+    event: str
+    where: str
+    namespace: str = "/"
+    returns: bool = True
+    key: str = ""
+
+
+def socketio_path(folder: Path) -> tuple[str, str]:
+    """(the path the app's Python Socket.IO server answers on, "file:line" where the code gives it; "" for
+    the default ``/socket.io``): python-socketio's ``socketio.ASGIApp(sio, socketio_path="ws/socket.io")``
+    (``WSGIApp`` too), Flask-SocketIO's ``SocketIO(app, path="/chat/socket.io")`` or ``init_app(app,
+    path=...)``, or a Node server's ``new Server(http, { path: "/rt/" })`` (``require("socket.io")(http,
+    {...})`` too). Each library takes it with or without its slashes; the load test's clients connected
+    to ``/socket.io`` and got 404 from such a server."""
     for rel, text in _sources(folder, _SOURCES):
-        found = _python_ack(text) if rel.endswith(".py") else _js_ack(text)
-        if found:
-            name, offset = found
-            return name, f"{rel}:{text.count(chr(10), 0, offset) + 1}"
-    return "", ""
+        if not rel.endswith(".py"):
+            if "socket.io" in text and (found := _js_path(text)):
+                return "/" + found[0].strip("/"), f"{rel}:{text.count(chr(10), 0, found[1]) + 1}"
+            continue
+        if "path" not in text or "socket" not in text.lower():
+            continue
+        tree = python_module(text)
+        for node in ast.walk(tree) if tree is not None else ():
+            if not isinstance(node, ast.Call):
+                continue
+            named = _dotted(node.func)
+            # Flask-SocketIO's SocketIO(...) and its init_app (socketio.init_app, sio.init_app)
+            flask = named.endswith("SocketIO") or (named.endswith(".init_app")
+                                                   and ("sio" in named.lower() or "socket" in named.lower()))
+            for keyword in node.keywords:
+                if ((keyword.arg == "socketio_path" or (keyword.arg == "path" and flask))
+                        and isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str)
+                        and keyword.value.value.strip("/")):
+                    return "/" + keyword.value.value.strip("/"), f"{rel}:{node.lineno}"
+    return "/socket.io", ""
+
+
+# socket.io's server made with its options: new Server(http, {...}), require("socket.io")(http, {...})
+_JS_SERVER = re.compile(r"""\bnew\s+(?:[\w$]+\.)?Server\s*\(|\brequire\(\s*['"]socket\.io['"]\s*\)\s*\(""")
+_JS_PATH = re.compile(r"""\bpath\s*:\s*(['"`])(/?[^'"`\s$]+)\1""")
+
+
+def _js_path(text: str) -> tuple[str, int] | None:
+    """(the ``path`` option a socket.io server is made with in *text*, its offset), None when none is."""
+    for m in _JS_SERVER.finditer(text):
+        options = bracketed(text, m.end() - 1)
+        found = _JS_PATH.search(options)
+        if found and found.group(2).strip("/"):
+            return found.group(2), m.end() + found.start()
+    return None
+
+
+def ack_event(folder: Path) -> Ack:
+    """The Socket.IO event the load test's round trip should time, or ``Ack("", "")`` when no handler of
+    the app acknowledges one: a JavaScript handler with an acknowledgement parameter
+    (``socket.on("ping", (data, ack) => ...)``), a python-socketio / Flask-SocketIO handler that returns a
+    value (``@sio.on("ping")`` or ``@sio.event`` on ``def ping(sid, data): return data``, or a class-based
+    namespace's ``on_ping`` method), else the first Python handler of any event: python-socketio
+    acknowledges every event a handler took once it returns, with what it returned (nothing for None), so
+    Flask-SocketIO-Chat's ``text`` handler, which only emits to its room, answered a client's
+    ``call('text', {'msg': ...})`` within 47 ms — and timed out on a message without its ``msg`` (the
+    handler's KeyError sends no acknowledgement): :attr:`Ack.key` says what the message must carry. The
+    load test's Socket.IO round trip is an emit and its acknowledgement: without one it cannot be timed.
+
+    The handler's namespace comes with it: an event is delivered only to the namespace it is emitted in,
+    and Flask-SocketIO-Chat's ``@socketio.on('ping', namespace='/chat')``, emitted on "/", timed out on
+    every message (5 connects, 20 of 20 messages failed). It is the decorator's ``namespace`` (Flask-SocketIO
+    also takes it as the second argument), the namespace a class-based handler's class is registered with
+    (``sio.register_namespace(Chat("/chat"))``, Flask-SocketIO's ``socketio.on_namespace(...)``), or the
+    ``io.of("/chat")`` whose connection handler a JavaScript handler is set up in."""
+    sources = list(_sources(folder, _SOURCES))
+    handled: Ack | None = None  # the first Python handler that returns nothing
+    for rel, text in sources:
+        if rel.endswith(".py"):
+            for name, offset, namespace, returns, key in _python_handlers(text, sources):
+                ack = Ack(name, f"{rel}:{text.count(chr(10), 0, offset) + 1}", namespace, returns, key)
+                if returns:
+                    return ack
+                handled = handled or ack
+        elif found := _js_ack(text):
+            name, offset, namespace = found
+            return Ack(name, f"{rel}:{text.count(chr(10), 0, offset) + 1}", namespace)
+    return handled or Ack("", "")
 
 
 _ACK_NAME = re.compile(r"(?i)callback|cb|ack\w*|acknowledge\w*|fn|respond|reply|done")
 
 
-def _js_ack(text: str) -> tuple[str, int] | None:
+def _js_ack(text: str) -> tuple[str, int, str] | None:
     for m in _JS_HANDLER.finditer(text):
         receiver, event = m.group(1), m.group(3)
         listed = bracketed(text, m.end() - 1)
@@ -416,8 +520,33 @@ def _js_ack(text: str) -> tuple[str, int] | None:
         if len(params) < 2 or event in _RESERVED:
             continue
         if "sock" in receiver.lower() or _ACK_NAME.fullmatch(params[-1].split("=")[0].split(":")[0].strip()):
-            return event, m.start()
+            return event, m.start(), _js_namespace(text, m.start())
     return None
+
+
+# io.on("connection", socket => ...), io.of("/chat").on("connection", ...), chat.on("connect", ...)
+_JS_CONNECTION = re.compile(r"""([\w$.]+)(\.of\(\s*(['"`])(/[^'"`\n]*)\3\s*\))?\s*"""
+                            r"""\.on\(\s*(['"`])connect(?:ion)?\5""")
+
+
+def _js_namespace(text: str, at: int) -> str:
+    """The namespace of a Socket.IO handler set up at offset *at*: that of the innermost connection
+    handler around it, ``io.of("/chat").on("connection", ...)`` or ``chat.on("connection", ...)`` after
+    ``const chat = io.of("/chat")``; "/" (``io.on("connection", ...)``, or none found)."""
+    namespace = "/"
+    for m in _JS_CONNECTION.finditer(text, 0, at):
+        paren = text.index("(", m.end(2) if m.group(2) else m.end(1))
+        if at > paren + len(bracketed(text, paren)):
+            continue  # a connection handler that ended before the handler
+        namespace = m.group(4) or _js_of(text, m.group(1).split(".")[-1])
+    return namespace
+
+
+def _js_of(text: str, name: str) -> str:
+    """The namespace a variable was given by ``const chat = io.of("/chat")``, "/" when none."""
+    bound = re.search(rf"""\b(?:const|let|var)\s+{re.escape(name)}\s*(?::[^=]+)?=\s*[\w$.]+\.of\(\s*(['"`])"""
+                      r"""(/[^'"`\n]*)\1""", text)
+    return bound.group(2) if bound else "/"
 
 
 def _parameters(listed: str) -> list[str]:
@@ -431,33 +560,117 @@ def _parameters(listed: str) -> list[str]:
     return [p.strip() for p in split_top_level(flat) if p.strip()]
 
 
-def _python_ack(text: str) -> tuple[str, int] | None:
-    if ".on(" not in text and ".event" not in text:
-        return None
+def _python_handlers(text: str, sources: list[tuple[str, str]]) -> Iterator[tuple[str, int, str, bool, str]]:
+    """(event, offset, namespace, returns a value, first key read of its data) of each Socket.IO handler
+    in the module *text*, in the order of the file; *sources* (every source file: "file", text) are
+    searched for the namespace a class-based handler's class is registered with."""
+    if ".on(" not in text and ".event" not in text and "Namespace" not in text:
+        return
     tree = python_module(text)
     if tree is None:
-        return None
+        return
     offsets = [0]
     for line in text.splitlines(keepends=True):
         offsets.append(offsets[-1] + len(line))
+    constants = _module_strings(tree)
+    found: list[tuple[int, str, str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        for decorator in node.decorator_list:
-            name = _python_event(decorator, node.name)
-            returns = any(isinstance(n, ast.Return) and n.value is not None
-                          and not (isinstance(n.value, ast.Constant) and n.value.value is None)
-                          for n in ast.walk(node))
-            if name and name not in _RESERVED and returns:
-                return name, offsets[node.lineno - 1]
-    return None
+        if isinstance(node, ast.ClassDef) and any(_dotted(b).endswith("Namespace") for b in node.bases):
+            found.extend((method.lineno, method.name[3:], _registered(node.name, sources), method)
+                         for method in node.body
+                         if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef)
+                         and method.name.startswith("on_") and method.name[3:] not in _RESERVED)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for decorator in node.decorator_list:
+                name = _python_event(decorator, node.name)
+                if name and name not in _RESERVED:
+                    found.append((node.lineno, name, _decorator_namespace(decorator, constants), node))
+    for lineno, event, namespace, function in sorted(found, key=lambda f: f[0]):
+        yield event, offsets[lineno - 1], namespace, _returns(function), _data_key(function)
+
+
+def _data_key(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """The first key a handler reads of the data it is sent, its last parameter (Flask-SocketIO's
+    ``def text(message)``, python-socketio's ``def text(sid, data)``): ``message['msg']`` or
+    ``message.get('msg')`` -> "msg"; "" when it reads none."""
+    params = [a.arg for a in function.args.posonlyargs + function.args.args if a.arg not in ("self", "sid")]
+    if not params:
+        return ""
+    data = params[-1]
+    reads: list[tuple[int, int, str]] = []
+    for n in ast.walk(function):
+        key: ast.expr | None = None
+        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == data:
+            key = n.slice
+        elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get"
+              and isinstance(n.func.value, ast.Name) and n.func.value.id == data and n.args):
+            key = n.args[0]
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(n, ast.expr):
+            reads.append((n.lineno, n.col_offset, key.value))
+    return min(reads)[2] if reads else ""
+
+
+def _returns(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(n, ast.Return) and n.value is not None
+               and not (isinstance(n.value, ast.Constant) and n.value.value is None)
+               for n in ast.walk(function))
+
+
+def _dotted(node: ast.expr) -> str:
+    """``socketio.AsyncNamespace`` for that base class's expression, "" for one that is no name."""
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _module_strings(tree: ast.Module) -> dict[str, str]:
+    """The module's top-level ``NAME = "text"`` assignments: a namespace is often a constant."""
+    out: dict[str, str] = {}
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)):
+            out.update((t.id, node.value.value) for t in node.targets if isinstance(t, ast.Name))
+    return out
+
+
+def _namespace_value(node: ast.expr | None, constants: dict[str, str]) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("/"):
+        return node.value
+    if isinstance(node, ast.Name) and constants.get(node.id, "").startswith("/"):
+        return constants[node.id]
+    return ""
+
+
+def _decorator_namespace(decorator: ast.expr, constants: dict[str, str]) -> str:
+    """The namespace a handler's decorator names: ``namespace="/chat"`` (python-socketio and
+    Flask-SocketIO), or Flask-SocketIO's second argument (``@socketio.on("ping", "/chat")``; python-socketio's
+    second is the handler, never a string); "/" when it names none."""
+    if not isinstance(decorator, ast.Call):
+        return "/"
+    named = next((k.value for k in decorator.keywords if k.arg == "namespace"), None)
+    if named is None and len(decorator.args) > 1:
+        named = decorator.args[1]
+    return _namespace_value(named, constants) or "/"
+
+
+def _registered(cls: str, sources: list[tuple[str, str]]) -> str:
+    """The namespace a class-based namespace *cls* is made with anywhere in *sources*
+    (``Chat("/chat")``, ``Chat(namespace="/chat")``), "/" when none is found (its class's default)."""
+    made = re.compile(rf"""\b{re.escape(cls)}\(\s*(?:namespace\s*=\s*)?(['"])(/[^'"\n]*)\1""")
+    for rel, text in sources:
+        if rel.endswith(".py") and (m := made.search(text)):
+            return m.group(2)
+    return "/"
 
 
 def _python_event(decorator: ast.expr, function: str) -> str:
     """The event a handler's decorator names: ``@sio.on("x")`` -> x, ``@sio.event`` -> the function's
-    name; "" for any other decorator."""
+    name (``@sio.event(namespace="/chat")`` too); "" for any other decorator."""
     if isinstance(decorator, ast.Attribute) and decorator.attr == "event":
         return function
+    called = decorator.func if isinstance(decorator, ast.Call) else None
+    if isinstance(called, ast.Attribute) and called.attr == "event":
+        return function  # @sio.event(namespace="/chat")
     if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
             and decorator.func.attr == "on" and decorator.args and isinstance(decorator.args[0], ast.Constant)
             and isinstance(decorator.args[0].value, str)):

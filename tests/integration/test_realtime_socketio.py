@@ -51,6 +51,11 @@ def _serve(ping_delay: float) -> Iterator[str]:
         time.sleep(0.15)
         return {"pong": data}
 
+    # Flask-SocketIO-Chat's handlers are all in /chat: its "text" is delivered only to an emit there
+    @sio.on("text", namespace="/chat")
+    def chat_text(sid, data):
+        return {"chat": data}
+
     @sio.on("message")
     def message(sid, data):
         RECEIVED["message"] += 1
@@ -112,6 +117,22 @@ def test_socketio_acknowledgements_are_timed(socketio_url, tmp_path, load_env):
     assert 20 <= _metric(result, "realtime_messages").value <= 48  # 3 clients, every 0.2 s, ~3 s
     assert _metric(result, "realtime_error_rate_pct").value == 0
     assert "realtime: 3 connects" in result.notes[-1] and "(socketio)" in result.notes[-1]
+
+
+def test_the_event_is_emitted_in_the_namespace_its_handler_is_in(socketio_url, tmp_path, load_env):
+    # Flask-SocketIO-Chat with a ping handler in /chat (its handlers' namespace): the clients connected to and
+    # emitted in "/", and 20 of 20 messages failed "no acknowledgement within 5s". Emitted in /chat, they
+    # are acknowledged; emitted in "/", where no handler has the event, none is.
+    write_config(tmp_path, CONFIG.format(event="text") + 'namespace = "/chat"\n')
+    proc, result = load(load_env, tmp_path, "--host", socketio_url)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _metric(result, "realtime_error_rate_pct").value == 0
+    assert _metric(result, "realtime_messages").value >= 20
+    write_config(tmp_path, CONFIG.format(event="text").replace('"0.2s"', '"1s"') + 'timeout = "1s"\n')
+    proc, result = load(load_env, tmp_path, "--host", socketio_url, output="root/load.json")
+    assert proc.returncode == 1
+    messages = _metric(result, "realtime_messages").value
+    assert messages >= 3 and f"{messages:g} failed" in " ".join(result.notes)
 
 
 def test_a_slow_acknowledgement_fails_the_budget(socketio_url, tmp_path, load_env):

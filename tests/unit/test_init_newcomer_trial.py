@@ -144,7 +144,7 @@ def test_socketio_without_an_acknowledging_handler_gets_no_realtime_section(tmp_
     # handler is no socket's
     root = chat_app(tmp_path, "socket.on('message', /** @param {{text: string}} m */ async (m) => "
                               "io.emit('message', m));")
-    assert ack_event(root) == ("", "")
+    assert ack_event(root)[:3] == ("", "", "/")
     text = plan_files(root, app_setup(root), ref="main")["echotune.toml"]
     assert "\n[load.realtime]" not in text
     assert "# check: package.json: socket.io: no Socket.IO handler of the app acknowledges an event" in text
@@ -153,7 +153,7 @@ def test_socketio_without_an_acknowledging_handler_gets_no_realtime_section(tmp_
 def test_socketio_times_the_event_a_handler_acknowledges(tmp_path):
     root = chat_app(tmp_path, "socket.on('message', /** @param {{text: string}} m */ async (m, ack) => "
                               "ack({ ok: true }));")
-    assert ack_event(root) == ("message", "server/index.js:6")
+    assert ack_event(root)[:3] == ("message", "server/index.js:6", "/")
     text = plan_files(root, app_setup(root), ref="main")["echotune.toml"]
     assert '[load.realtime]\npath = "/socket.io"\nprotocol = "socketio"\nevent = "message"\n' in text
 
@@ -177,7 +177,7 @@ def test_socketio_times_the_event_a_handler_acknowledges(tmp_path):
 def test_a_handler_acknowledges_only_with_a_parameter_of_its_own_for_it(tmp_path, handler, acknowledges):
     root = chat_app(tmp_path, handler)
     event = handler.split("'")[1]
-    assert ack_event(root) == ((event, "server/index.js:6") if acknowledges else ("", ""))
+    assert ack_event(root)[:3] == ((event, "server/index.js:6", "/") if acknowledges else ("", "", "/"))
 
 
 def test_a_python_socketio_handler_that_returns_acknowledges(tmp_path):
@@ -188,7 +188,7 @@ def test_a_python_socketio_handler_that_returns_acknowledges(tmp_path):
         "    await sio.emit('chat', data)\n\n\n"
         "@sio.event\nasync def ping(sid, data):\n    return {'pong': data}\n")
     assert detect_realtime(tmp_path)["event"] == "ping"
-    assert ack_event(tmp_path) == ("ping", "app.py:16")
+    assert ack_event(tmp_path)[:3] == ("ping", "app.py:16", "/")
 
 
 def test_several_apps_side_by_side_are_named(tmp_path):

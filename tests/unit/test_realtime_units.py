@@ -26,7 +26,7 @@ def test_realtime_settings_parse_and_reach_the_worker_plan(tmp_path):
                                              artifacts_dir=tmp_path))
     assert plan.for_worker()["realtime"] == {
         "path": "/ws/x", "protocol": "ws", "share": 0.3, "message": '{"type": "ping", "id": "{id}"}',
-        "reply": "{id}", "event": "ping", "interval": 0.25, "timeout": 5.0}
+        "reply": "{id}", "event": "ping", "namespace": "/", "interval": 0.25, "timeout": 5.0}
     assert build_plan(parse_config({}, "", "x.toml").load,
                       PhaseContext(base_url="http://127.0.0.1:1", source="x.toml",
                                    artifacts_dir=tmp_path)).for_worker()["realtime"] is None

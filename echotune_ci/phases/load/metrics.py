@@ -226,54 +226,74 @@ def mix_count(metric: Metric) -> bool:
     return metric.name in MIX_COUNTS or (metric.name == "rps" and "endpoint" in metric.labels)
 
 
-# The metrics whose value is the median of their rounds (the others are taken over all rounds).
-ROUND_MEDIANS = ("p50_ms", "p95_ms", "p99_ms", "rps")
+# The metrics whose value is the median of their rounds (the others are taken over all rounds); the
+# [load.realtime] percentiles too (realtime._combine takes the rounds' median)
+ROUND_MEDIANS = ("p50_ms", "p95_ms", "p99_ms", "rps", "realtime_connect_p50_ms", "realtime_connect_p95_ms",
+                 "realtime_rtt_p50_ms", "realtime_rtt_p95_ms")
+# The largest of the rounds'
+ROUND_MAXIMA = ("max_ms", "app_rss_mb", "realtime_rtt_max_ms")
+# Counts, which add up over passes; the real-time ones keep no samples per round
+SUMMED = ("requests", "realtime_connects", "realtime_messages")
+# An error rate's denominator: what it was failures of
+_RATE_OF = {"error_rate_pct": ("requests",),
+            "realtime_error_rate_pct": ("realtime_connects", "realtime_messages")}
 
 
-def merged_value(metric: Metric, extra: Metric,
-                 requests: tuple[Metric | None, Metric | None]) -> float | None:
+def merged_value(metric: Metric, extra: Metric, weights: tuple[float | None, float | None]) -> float | None:
     """The value of *metric* once the rounds of *extra* (a later pass of the same test, same key) join
     its own, as one test of all the rounds would give it: the median of every round for
     :data:`ROUND_MEDIANS`, the larger max (and peak memory), the mean of the rounds' CPU, the sum of
-    requests, and the error rate weighted by each
-    pass's ``requests`` (*requests*: the two passes' requests metric of the same labels, None when
-    missing: the value then stays *metric*'s). Values are None when a side has none."""
+    :data:`SUMMED` counts, and an error rate weighted by what each pass's failures were failures of
+    (*weights*: the two passes' requests, or connects and messages for the real-time rate, of the same
+    labels; None when missing: the value then stays *metric*'s). Values are None when a side has none."""
     if metric.name in ROUND_MEDIANS:
         rounds = [*metric.samples, *extra.samples]
         return float(median(rounds)) if rounds else metric.value
     if metric.value is None or extra.value is None:
         return metric.value
-    if metric.name in ("max_ms", "app_rss_mb"):
+    if metric.name in ROUND_MAXIMA:
         return max(metric.value, extra.value)
     if metric.name in ("app_cpu_pct", "redis_hit_ratio_pct"):  # the mean over the rounds, which last alike
         rounds = [*metric.samples, *extra.samples]
         return sum(rounds) / len(rounds)
-    if metric.name == "requests":
+    if metric.name in SUMMED:
         return metric.value + extra.value
-    mine, theirs = requests
-    if metric.name == "error_rate_pct" and mine is not None and theirs is not None and mine.value \
-            and theirs.value:
-        total = mine.value + theirs.value
-        return (metric.value * mine.value + extra.value * theirs.value) / total
+    mine, theirs = weights
+    if metric.name in _RATE_OF and mine and theirs:
+        return (metric.value * mine + extra.value * theirs) / (mine + theirs)
     return metric.value
 
 
 def merge_passes(into: list[Metric], extra: list[Metric]) -> list[Metric]:
     """*into* with the rounds of *extra* (a later pass of the same side-by-side test: more rounds) joined
     to its metrics of the same key, each value what one test of all the rounds would report
-    (:func:`merged_value`). Metrics with fewer than 2 samples on either side are left as they are."""
-    more = {m.key: m for m in extra if len(m.samples) >= 2}
-    requests_in = {_scope(m): m for m in into if m.name == "requests"}
-    requests_extra = {_scope(m): m for m in extra if m.name == "requests"}
+    (:func:`merged_value`). Metrics with fewer than 2 samples on either side are left as they are, but for
+    the counts (:data:`SUMMED`): run --base-ref's 4 added rounds of 9 left [load.realtime]'s connects
+    and messages (which keep no samples) at the first 5 rounds' 25 and 125, and its error rate at theirs."""
+    more = {m.key: m for m in extra if len(m.samples) >= 2 or m.name in SUMMED}
+    weights_in, weights_extra = _rate_weights(into), _rate_weights(extra)
     merged: list[Metric] = []
     for m in into:
         other = more.get(m.key)
-        if other is None or len(m.samples) < 2:
+        if other is None or (len(m.samples) < 2 and m.name not in SUMMED):
             merged.append(m)
             continue
-        value = merged_value(m, other, (requests_in.get(_scope(m)), requests_extra.get(_scope(m))))
+        scope = (m.name, _scope(m))
+        value = merged_value(m, other, (weights_in.get(scope), weights_extra.get(scope)))
         merged.append(dataclasses.replace(m, samples=[*m.samples, *other.samples], value=value))
     return merged
+
+
+def _rate_weights(metrics: list[Metric]) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """(error rate's name, labels) -> what its failures were failures of, in one pass's *metrics*
+    (:data:`_RATE_OF`)."""
+    counts = {(m.name, _scope(m)): m.value for m in metrics if m.value is not None}
+    out: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for m in metrics:
+        of = [counts.get((name, _scope(m))) for name in _RATE_OF.get(m.name, ())]
+        if of and all(c is not None for c in of):
+            out[(m.name, _scope(m))] = float(sum(c for c in of if c is not None))
+    return out
 
 
 def _scope(m: Metric) -> tuple[tuple[str, str], ...]:

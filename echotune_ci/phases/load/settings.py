@@ -318,6 +318,10 @@ def _realtime_path(value: str) -> str | None:
     return None if not value or value.startswith("/") else "must start with '/' (it is joined to the host)"
 
 
+def _namespace(value: str) -> str | None:
+    return None if value.startswith("/") else "must start with '/' (a Socket.IO namespace, e.g. /chat)"
+
+
 @dataclass(frozen=True)
 class RealtimeSettings:
     """[load.realtime]: WebSocket or Socket.IO clients among the load test's users (load/realtime.py)."""
@@ -336,6 +340,9 @@ class RealtimeSettings:
                                      "message); other messages (pushes) are skipped.")
     event: str = setting("ping",
                          doc="socketio: the event emitted; the server's acknowledgement is the reply.")
+    namespace: str = setting("/", check=_namespace,
+                             doc="socketio: the namespace the client connects to and emits `event` in, "
+                                 "e.g. /chat (an event emitted in another one is never acknowledged).")
     interval: float = setting(1.0, parse=seconds, min=0.01, max=60,
                               doc="Each client's wait between messages.")
     timeout: float = setting(5.0, parse=seconds, min=0.1, max=120,
