@@ -1171,6 +1171,43 @@ def _django_build(app: AppSetup, steps: list[str], deps: PythonDeps, django: Dja
                    "(django-compressor: pages need the offline bundles)", unless="compress")
 
 
+def _django_tailwind(app: AppSetup, folder: Path, steps: list[str], deps: PythonDeps,
+                     django: DjangoFacts) -> None:
+    """django-tailwind's stylesheet, which its ``{% tailwind_css %}`` tag links on every page: its own
+    commands install the theme app's ``static_src/`` (``npm install`` there, here the lockfile's install into
+    setup) and build it (``manage.py tailwind build``: ``npm run build`` there, or the standalone CLI) into
+    the app's static folder, before collectstatic. djangonaut-space's Dockerfile runs both; without them
+    every page linked a css/dist/styles.css that answered 404 and was measured unstyled."""
+    if not django.tailwind_app or not deps.has("django-tailwind"):
+        return
+    where = django.where("TAILWIND_APP_NAME")
+    src = folder / django.tailwind_app.replace(".", "/") / "static_src"
+    source = f"{where} sets TAILWIND_APP_NAME = {django.tailwind_app!r} (django-tailwind)"
+    # django-tailwind's own test: its standalone CLI where the setting says so or static_src has no
+    # package.json
+    if (src / "package.json").is_file() and django.tailwind_standalone != "True":
+        tool = tools(src, read_json_dict(src / "package.json"))
+        src_dir = rel(src, folder)
+        install = tool.install_at(src_dir)
+        inputs = [join(src_dir, "package.json"), *([join(src_dir, tool.lockfile)] if tool.lockfile else [])]
+        app.setup_inputs += [i for i in inputs if i not in app.setup_inputs]
+        if tool.lockfile:
+            app.js_lockfiles.append(join(src_dir, tool.lockfile))
+        if install not in app.setup.split(" && "):
+            app.setup = commands.chain((app.setup, install))
+            app.decide("setup", install, f"{source}: {join(src_dir, 'package.json')} "
+                                         f"({tool.lockfile or 'no lockfile'})")
+        for message in checks_in(tool, src_dir):
+            app.check("setup", message)
+    step = "python manage.py tailwind build"
+    if any("tailwind build" in s or "tailwind install" in s for s in steps):
+        return
+    # collectstatic copies what the build wrote: it comes after
+    collect = next((i for i, s in enumerate(steps) if "collectstatic" in s), len(steps))
+    steps.insert(collect, step)
+    app.decide("build", step, f"{source}: pages link the stylesheet it builds")
+
+
 def _compresses_offline(django: DjangoFacts) -> bool:
     """Whether django-compressor's pages need the bundles ``manage.py compress`` writes: offline
     compression on (COMPRESS_OFFLINE, see :class:`DjangoFacts`) and compression itself, as
@@ -1205,6 +1242,7 @@ def _python_build(
     scripted = False  # a script of the project's sets the database up (its name does not say so)
     if django is not None:
         _django_build(app, steps, deps, django)
+        _django_tailwind(app, folder, steps, deps, django)
         _readme_data(app, folder, steps)
     elif stated_db:
         pass  # the project's own steps prepare the database (`flask deploy`, `flask db upgrade`...)

@@ -80,6 +80,10 @@ class DjangoFacts:
     compress_offline: str = ""
     # django-compressor's COMPRESS_ENABLED as written ("" where unset: its default is not DEBUG)
     compress_enabled: str = ""
+    # django-tailwind's TAILWIND_APP_NAME as written ("theme"; "" when unset) and its
+    # TAILWIND_USE_STANDALONE_BINARY ("True" for its standalone CLI, which needs no npm)
+    tailwind_app: str = ""
+    tailwind_standalone: str = ""
     # ROOT_URLCONF as written ("config.urls"; "" when no settings file names one as a literal) and the file
     root_urlconf: str = ""
     root_urlconf_file: str = ""
@@ -313,6 +317,8 @@ _FIELDS = {
     "DATABASES": ("database_var",),
     "COMPRESS_OFFLINE": ("compress_offline",),
     "COMPRESS_ENABLED": ("compress_enabled",),
+    "TAILWIND_APP_NAME": ("tailwind_app",),
+    "TAILWIND_USE_STANDALONE_BINARY": ("tailwind_standalone",),
 }
 
 
@@ -436,6 +442,10 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
     if offline in ("True", "not DEBUG"):
         facts.compress_offline = offline
     facts.compress_enabled = _statement(text, "COMPRESS_ENABLED").split("#", 1)[0].strip()
+    tailwind_app = _statement(text, "TAILWIND_APP_NAME").split("#", 1)[0].strip()
+    tailwind = re.fullmatch(r"""["']([\w.]+)["']""", tailwind_app)
+    facts.tailwind_app = tailwind.group(1) if tailwind else ""
+    facts.tailwind_standalone = _statement(text, "TAILWIND_USE_STANDALONE_BINARY").split("#", 1)[0].strip()
     database = re.search(r"(?:dj_database_url\.(?:config|parse)|env\.db)\(([^)]*)\)", text)
     if database:
         named = re.search(r"""["'](\w+_URL)["']""", database.group(1))
