@@ -1627,7 +1627,9 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
             f"{where} sets DEBUG = {django.debug_literal} and reads no environment variable for it: "
             "the app is measured with DEBUG on (slower, error pages with details)",
         )
-        if django.debug_toolbar:
+        # a toolbar the settings add only where a variable is set (ENABLE_TOOLBAR) is not in this run's pages
+        switch = django.debug_toolbar_var
+        if django.debug_toolbar and not (switch and switch not in app.env):
             toolbar = django.where("INTERNAL_IPS")
             app.check("env", f"{toolbar} adds django-debug-toolbar and sets INTERNAL_IPS = "
                              f"{django.debug_toolbar}: with DEBUG on, every page the run asks for from "
