@@ -1096,10 +1096,21 @@ def _asgi_loads_early(app: AppSetup, folder: Path, deps: PythonDeps, django: Dja
     return f"{daphne_runserver}: runserver serves the ASGI application; not {server} ({stops})"
 
 
-def _django_static(app: AppSetup, deps: PythonDeps, django: DjangoFacts) -> None:
+# The URLconf's own route to django.contrib.staticfiles' view, which answers only with DEBUG on:
+# staticfiles_urlpatterns(), or static() of STATIC_URL
+_SERVES_STATIC = re.compile(r"\bstaticfiles_urlpatterns\s*\(|\bstatic\s*\(\s*settings\.STATIC_URL\b")
+
+
+def _django_static(app: AppSetup, folder: Path, deps: PythonDeps, django: DjangoFacts) -> None:
     """gunicorn/uvicorn do not serve /static/, nor does runserver with DEBUG off (init turns it off through
-    its variable; Daphne's runserver has no --insecure): whitenoise must."""
+    its variable; Daphne's runserver has no --insecure): whitenoise must, unless DEBUG stays on and the
+    root URLconf routes /static/ to Django's own view (Wagtail's project template, djangonaut-space under
+    gunicorn: its CSS answered 200, where init said pages were measured without it)."""
     if not django.static_root or deps.has("whitenoise"):
+        return
+    urls = folder / (django.root_urlconf.replace(".", "/") + ".py") if django.root_urlconf else None
+    debug_on = not django.debug_var and django.debug_literal == "True"
+    if debug_on and urls is not None and _SERVES_STATIC.search(read_text(urls)):
         return
     if "runserver" not in app.command:
         app.check(
@@ -1546,7 +1557,7 @@ def _python_env(
         app.decide("env", "FLASK_DEBUG=0", "measure without the debugger")
     if django is not None:
         _django_env(app, django)
-        _django_static(app, deps, django)
+        _django_static(app, folder, deps, django)
 
 
 # sqlite:////Users/anth/dev/app/database.db: an absolute path (four slashes), as a settings field's value
