@@ -202,11 +202,12 @@ def _finish(app: AppSetup, root: Path) -> AppSetup:
     _outputs_inside(app, root)
     _uv_environment(app, root)
     _turbo_env_mode(app, root)
-    from .gunicornconf import config_note
+    from .gunicornconf import config_note, one_worker_note
 
-    note = config_note(root / app.cwd, app.command)
-    if note:
-        app.check("command", note)
+    serving = root / app.cwd
+    for note in (config_note(serving, app.command), one_worker_note(serving, app.command, app.env)):
+        if note:
+            app.check("command", note)
     return app
 
 
