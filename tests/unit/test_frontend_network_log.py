@@ -86,3 +86,26 @@ def test_requests_the_page_drops_are_no_failures():
     _status(cdp, "4", 404)
     _canceled(cdp, "4", "Document")
     assert log.failures == []
+
+
+def test_the_pages_own_failures_are_named_before_other_hosts():
+    """Offline, djangonaut-space's home page lost five requests to CDNs before its own stylesheet's 404, which
+    the warning's first three left in "and 3 more" (the order below is the one Chromium reported)."""
+    from echotune_ci.phases.frontend.options import PageSpec
+    from echotune_ci.phases.frontend.page import RunSample
+    from echotune_ci.phases.frontend.phase import _load_notes
+    from echotune_ci.results import PhaseResult
+
+    dns = "(net::ERR_NAME_NOT_RESOLVED)"
+    failed = [f"GET https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.7.1/css/all.min.css {dns}",
+              f"GET https://fonts.googleapis.com/css2?family=Inter&display=swap {dns}",
+              f"GET https://unpkg.com/htmx.org@1.8.4 {dns}", f"GET https://plausible.io/js/script.js {dns}",
+              f"GET https://djangowebring.com/static/webring.js {dns}",
+              f"GET {BASE}/static/css/dist/styles.css?v=1796460853 (404)",
+              f"GET {BASE}.evil.example/x.js {dns}"]  # another host that starts like the page's
+    result = PhaseResult(phase="frontend")
+    _load_notes(PageSpec(url=f"{BASE}/", name="home"), [RunSample(200, f"{BASE}/", failed_requests=failed)],
+                result)
+    assert result.warnings == [
+        f"{BASE}/: 7 requests failed while it loaded, so it was measured without what they bring: "
+        f"GET {BASE}/static/css/dist/styles.css?v=1796460853 (404); {failed[0]}; {failed[1]}; and 4 more"]
