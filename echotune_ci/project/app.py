@@ -34,7 +34,7 @@ from . import commands
 from .appsetup import FRONTEND_PAGES, AppSetup, Decision
 from .clients import (EXPOSED, attach_clients, client_pages, local_api_call, node_notes, output_folder,
                       serves)
-from .django import (DjangoFacts, allows_loopback, asgi_early_import, is_django, read_django,
+from .django import (DjangoFacts, allows_loopback, asgi_early_import, is_django, loaded_settings, read_django,
                      runserver_serves_asgi, server_settings, unused_settings)
 from .djangourls import UrlConf, read_urlconf
 from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
@@ -825,7 +825,7 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     factory = target.attr[:-2] if target is not None and target.attr.endswith("()") else ""
     _required_env(app, [r for r in required_settings(folder, read, target.module if target else "", factory)
                         if r[0] not in own])
-    _secrets_taken(app, folder, read)
+    _secrets_taken(app, folder, read, django)
     _python_audit(app, deps)
     urls = read_urlconf(folder, django)
     # the URLconf's route of a schema view carries its include() prefixes and drf-yasg's format, which a
@@ -913,13 +913,30 @@ def _own_secret_names(sources: list[Path]) -> re.Pattern[str]:
     return re.compile(f"{_OWN_SECRET.pattern}|^(?:{'|'.join(map(re.escape, keys))})$", re.I)
 
 
-def _secrets_taken(app: AppSetup, folder: Path, sources: list[Path]) -> None:
+# A Django setting given the variable's value or None: ``BUTTONDOWN_WEBHOOK_SECRET = os.environ.get("X")``
+_OPTIONAL_SETTING = re.compile(r"[A-Z][A-Z0-9_]*\s*(?::[^=]+)?=\s*(?:os\.)?(?:environ\.get|getenv)\(")
+
+
+def _secrets_taken(app: AppSetup, folder: Path, sources: list[Path],
+                   django: DjangoFacts | None = None) -> None:
     """A placeholder for each signing secret the code takes as a value with no default: express-session
     fails every request without its ``secret`` ("secret option required for sessions": a .env the
     repository ignores gave it one on the author's machine), Flask's session without SECRET_KEY, jsonwebtoken
-    without the key it signs with (mern-ecommerce's ACCESS_TOKEN_SECRET: every login answered 500)."""
-    _required_env(app, [(name, where, "read as a value") for name, where in
-                        taken_without_default(sources, folder, _own_secret_names(sources))])
+    without the key it signs with (mern-ecommerce's ACCESS_TOKEN_SECRET: every login answered 500). Not a
+    setting of the Django settings the app loads that ``.get()`` leaves None: Django starts without it (its
+    own SECRET_KEY has its check), and the code that reads it decides (djangonaut-space's
+    BUTTONDOWN_WEBHOOK_SECRET, "Set to enable; leave unset to disable", was said to be required)."""
+    found = taken_without_default(sources, folder, _own_secret_names(sources))
+    if django is not None:
+        loaded = {rel(p, folder) for p in loaded_settings(folder, django)}
+
+        def optional(where: str) -> bool:
+            file, _, line = where.rpartition(":")
+            lines = read_text(folder / file).splitlines() if file in loaded and line.isdigit() else []
+            return 0 < int(line or 0) <= len(lines) and bool(_OPTIONAL_SETTING.match(lines[int(line) - 1]))
+
+        found = [(name, where) for name, where in found if name == django.secret_var or not optional(where)]
+    _required_env(app, [(name, where, "read as a value") for name, where in found])
 
 
 def _python_command(

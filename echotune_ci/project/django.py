@@ -176,6 +176,14 @@ def unused_settings(folder: Path, facts: DjangoFacts) -> set[Path]:
     return {p for p in settings.parent.glob("*.py") if p not in loaded}
 
 
+def loaded_settings(folder: Path, facts: DjangoFacts) -> set[Path]:
+    """The settings module of *facts* and the modules it star-imports: what the served app loads."""
+    if not facts.settings_file:
+        return set()
+    settings = folder / facts.settings_file
+    return {settings, *_star_imports(folder, settings)}
+
+
 def _settings_file(folder: Path, module: str) -> Path | None:
     if module:
         path = folder / (module.replace(".", "/") + ".py")

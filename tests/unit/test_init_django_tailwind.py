@@ -70,3 +70,20 @@ def test_the_standalone_cli_needs_no_npm(tmp_path):
 def test_nothing_without_django_tailwind(tmp_path):
     app = app_setup(site(tmp_path, requirements="Django==5.2.8\ngunicorn==23.0.0\n"))
     assert "npm" not in app.setup and "tailwind" not in app.build
+
+
+def test_a_setting_get_leaves_none_is_not_required(tmp_path):
+    """djangonaut-space's base.py: ``BUTTONDOWN_WEBHOOK_SECRET = os.environ.get("BUTTONDOWN_WEBHOOK_SECRET")``
+    ("Set to enable; leave unset to disable"; its webhook view answers False without it) was said to be
+    required, with a placeholder. Django starts with the setting None; its own SECRET_KEY read the same
+    way stops it ("The SECRET_KEY setting must not be empty"), and a module outside the settings keeps the
+    rule."""
+    base = BASE.replace('os.environ.get("SECRET_KEY", "dev")', 'os.environ.get("SECRET_KEY")')
+    base += 'BUTTONDOWN_WEBHOOK_SECRET = os.environ.get("BUTTONDOWN_WEBHOOK_SECRET")\n'
+    root = site(tmp_path, base=base)
+    (root / "site_app/hooks.py").write_text('import os\nHOOK_SECRET = os.environ.get("HOOK_SECRET")\n')
+    app = app_setup(root)
+    assert "BUTTONDOWN_WEBHOOK_SECRET" not in app.env
+    assert not [c for c in app.all_checks() if "BUTTONDOWN_WEBHOOK_SECRET" in c]
+    assert app.env["SECRET_KEY"] == "echotune-ci-local-only-not-a-secret"
+    assert app.env["HOOK_SECRET"] == "echotune-ci-local-only-not-a-secret"
