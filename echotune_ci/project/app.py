@@ -34,7 +34,7 @@ from . import commands
 from .appsetup import FRONTEND_PAGES, AppSetup, Decision
 from .clients import (EXPOSED, attach_clients, client_pages, local_api_call, node_notes, output_folder,
                       serves)
-from .django import (DjangoFacts, allows_loopback, asgi_early_import, is_django, read_django,
+from .django import (DjangoFacts, allows_loopback, asgi_early_import, is_django, loaded_settings, read_django,
                      runserver_serves_asgi, server_settings, unused_settings)
 from .djangourls import UrlConf, read_urlconf
 from .envdefaults import as_process_env, defaulted_env, js_env_reads, kit_static_env, taken_without_default
@@ -202,11 +202,12 @@ def _finish(app: AppSetup, root: Path) -> AppSetup:
     _outputs_inside(app, root)
     _uv_environment(app, root)
     _turbo_env_mode(app, root)
-    from .gunicornconf import config_note
+    from .gunicornconf import config_note, one_worker_note
 
-    note = config_note(root / app.cwd, app.command)
-    if note:
-        app.check("command", note)
+    serving = root / app.cwd
+    for note in (config_note(serving, app.command), one_worker_note(serving, app.command, app.env)):
+        if note:
+            app.check("command", note)
     return app
 
 
@@ -824,7 +825,7 @@ def _python_app(folder: Path, ins: Instructions, deps: PythonDeps) -> AppSetup:
     factory = target.attr[:-2] if target is not None and target.attr.endswith("()") else ""
     _required_env(app, [r for r in required_settings(folder, read, target.module if target else "", factory)
                         if r[0] not in own])
-    _secrets_taken(app, folder, read)
+    _secrets_taken(app, folder, read, django)
     _python_audit(app, deps)
     urls = read_urlconf(folder, django)
     # the URLconf's route of a schema view carries its include() prefixes and drf-yasg's format, which a
@@ -912,13 +913,30 @@ def _own_secret_names(sources: list[Path]) -> re.Pattern[str]:
     return re.compile(f"{_OWN_SECRET.pattern}|^(?:{'|'.join(map(re.escape, keys))})$", re.I)
 
 
-def _secrets_taken(app: AppSetup, folder: Path, sources: list[Path]) -> None:
+# A Django setting given the variable's value or None: ``BUTTONDOWN_WEBHOOK_SECRET = os.environ.get("X")``
+_OPTIONAL_SETTING = re.compile(r"[A-Z][A-Z0-9_]*\s*(?::[^=]+)?=\s*(?:os\.)?(?:environ\.get|getenv)\(")
+
+
+def _secrets_taken(app: AppSetup, folder: Path, sources: list[Path],
+                   django: DjangoFacts | None = None) -> None:
     """A placeholder for each signing secret the code takes as a value with no default: express-session
     fails every request without its ``secret`` ("secret option required for sessions": a .env the
     repository ignores gave it one on the author's machine), Flask's session without SECRET_KEY, jsonwebtoken
-    without the key it signs with (mern-ecommerce's ACCESS_TOKEN_SECRET: every login answered 500)."""
-    _required_env(app, [(name, where, "read as a value") for name, where in
-                        taken_without_default(sources, folder, _own_secret_names(sources))])
+    without the key it signs with (mern-ecommerce's ACCESS_TOKEN_SECRET: every login answered 500). Not a
+    setting of the Django settings the app loads that ``.get()`` leaves None: Django starts without it (its
+    own SECRET_KEY has its check), and the code that reads it decides (djangonaut-space's
+    BUTTONDOWN_WEBHOOK_SECRET, "Set to enable; leave unset to disable", was said to be required)."""
+    found = taken_without_default(sources, folder, _own_secret_names(sources))
+    if django is not None:
+        loaded = {rel(p, folder) for p in loaded_settings(folder, django)}
+
+        def optional(where: str) -> bool:
+            file, _, line = where.rpartition(":")
+            lines = read_text(folder / file).splitlines() if file in loaded and line.isdigit() else []
+            return 0 < int(line or 0) <= len(lines) and bool(_OPTIONAL_SETTING.match(lines[int(line) - 1]))
+
+        found = [(name, where) for name, where in found if name == django.secret_var or not optional(where)]
+    _required_env(app, [(name, where, "read as a value") for name, where in found])
 
 
 def _python_command(
@@ -1098,10 +1116,21 @@ def _asgi_loads_early(app: AppSetup, folder: Path, deps: PythonDeps, django: Dja
     return f"{daphne_runserver}: runserver serves the ASGI application; not {server} ({stops})"
 
 
-def _django_static(app: AppSetup, deps: PythonDeps, django: DjangoFacts) -> None:
+# The URLconf's own route to django.contrib.staticfiles' view, which answers only with DEBUG on:
+# staticfiles_urlpatterns(), or static() of STATIC_URL
+_SERVES_STATIC = re.compile(r"\bstaticfiles_urlpatterns\s*\(|\bstatic\s*\(\s*settings\.STATIC_URL\b")
+
+
+def _django_static(app: AppSetup, folder: Path, deps: PythonDeps, django: DjangoFacts) -> None:
     """gunicorn/uvicorn do not serve /static/, nor does runserver with DEBUG off (init turns it off through
-    its variable; Daphne's runserver has no --insecure): whitenoise must."""
+    its variable; Daphne's runserver has no --insecure): whitenoise must, unless DEBUG stays on and the
+    root URLconf routes /static/ to Django's own view (Wagtail's project template, djangonaut-space under
+    gunicorn: its CSS answered 200, where init said pages were measured without it)."""
     if not django.static_root or deps.has("whitenoise"):
+        return
+    urls = folder / (django.root_urlconf.replace(".", "/") + ".py") if django.root_urlconf else None
+    debug_on = not django.debug_var and django.debug_literal == "True"
+    if debug_on and urls is not None and _SERVES_STATIC.search(read_text(urls)):
         return
     if "runserver" not in app.command:
         app.check(
@@ -1173,6 +1202,43 @@ def _django_build(app: AppSetup, steps: list[str], deps: PythonDeps, django: Dja
                    "(django-compressor: pages need the offline bundles)", unless="compress")
 
 
+def _django_tailwind(app: AppSetup, folder: Path, steps: list[str], deps: PythonDeps,
+                     django: DjangoFacts) -> None:
+    """django-tailwind's stylesheet, which its ``{% tailwind_css %}`` tag links on every page: its own
+    commands install the theme app's ``static_src/`` (``npm install`` there, here the lockfile's install into
+    setup) and build it (``manage.py tailwind build``: ``npm run build`` there, or the standalone CLI) into
+    the app's static folder, before collectstatic. djangonaut-space's Dockerfile runs both; without them
+    every page linked a css/dist/styles.css that answered 404 and was measured unstyled."""
+    if not django.tailwind_app or not deps.has("django-tailwind"):
+        return
+    where = django.where("TAILWIND_APP_NAME")
+    src = folder / django.tailwind_app.replace(".", "/") / "static_src"
+    source = f"{where} sets TAILWIND_APP_NAME = {django.tailwind_app!r} (django-tailwind)"
+    # django-tailwind's own test: its standalone CLI where the setting says so or static_src has no
+    # package.json
+    if (src / "package.json").is_file() and django.tailwind_standalone != "True":
+        tool = tools(src, read_json_dict(src / "package.json"))
+        src_dir = rel(src, folder)
+        install = tool.install_at(src_dir)
+        inputs = [join(src_dir, "package.json"), *([join(src_dir, tool.lockfile)] if tool.lockfile else [])]
+        app.setup_inputs += [i for i in inputs if i not in app.setup_inputs]
+        if tool.lockfile:
+            app.js_lockfiles.append(join(src_dir, tool.lockfile))
+        if install not in app.setup.split(" && "):
+            app.setup = commands.chain((app.setup, install))
+            app.decide("setup", install, f"{source}: {join(src_dir, 'package.json')} "
+                                         f"({tool.lockfile or 'no lockfile'})")
+        for message in checks_in(tool, src_dir):
+            app.check("setup", message)
+    step = "python manage.py tailwind build"
+    if any("tailwind build" in s or "tailwind install" in s for s in steps):
+        return
+    # collectstatic copies what the build wrote: it comes after
+    collect = next((i for i, s in enumerate(steps) if "collectstatic" in s), len(steps))
+    steps.insert(collect, step)
+    app.decide("build", step, f"{source}: pages link the stylesheet it builds")
+
+
 def _compresses_offline(django: DjangoFacts) -> bool:
     """Whether django-compressor's pages need the bundles ``manage.py compress`` writes: offline
     compression on (COMPRESS_OFFLINE, see :class:`DjangoFacts`) and compression itself, as
@@ -1207,6 +1273,7 @@ def _python_build(
     scripted = False  # a script of the project's sets the database up (its name does not say so)
     if django is not None:
         _django_build(app, steps, deps, django)
+        _django_tailwind(app, folder, steps, deps, django)
         _readme_data(app, folder, steps)
     elif stated_db:
         pass  # the project's own steps prepare the database (`flask deploy`, `flask db upgrade`...)
@@ -1510,7 +1577,7 @@ def _python_env(
         app.decide("env", "FLASK_DEBUG=0", "measure without the debugger")
     if django is not None:
         _django_env(app, django)
-        _django_static(app, deps, django)
+        _django_static(app, folder, deps, django)
 
 
 # sqlite:////Users/anth/dev/app/database.db: an absolute path (four slashes), as a settings field's value
@@ -1591,7 +1658,9 @@ def _django_env(app: AppSetup, django: DjangoFacts) -> None:
             f"{where} sets DEBUG = {django.debug_literal} and reads no environment variable for it: "
             "the app is measured with DEBUG on (slower, error pages with details)",
         )
-        if django.debug_toolbar:
+        # a toolbar the settings add only where a variable is set (ENABLE_TOOLBAR) is not in this run's pages
+        switch = django.debug_toolbar_var
+        if django.debug_toolbar and not (switch and switch not in app.env):
             toolbar = django.where("INTERNAL_IPS")
             app.check("env", f"{toolbar} adds django-debug-toolbar and sets INTERNAL_IPS = "
                              f"{django.debug_toolbar}: with DEBUG on, every page the run asks for from "

@@ -70,6 +70,9 @@ class DjangoFacts:
     # INTERNAL_IPS as written where it lets 127.0.0.1 in and the settings add django-debug-toolbar's
     # middleware: with DEBUG on, the toolbar is put into every page the run asks for
     debug_toolbar: str = ""
+    # The variable whose `if` adds that middleware (``if os.environ.get("ENABLE_TOOLBAR"):``): the toolbar is
+    # there only where the run sets it; "" where it is added whatever the environment says
+    debug_toolbar_var: str = ""
     # django-vite's dev mode as written where it is on for the measured app ("True", or "DEBUG" with DEBUG
     # a literal True), with the dev server's origin: its pages then name the dev server's URLs for every
     # script and stylesheet, not the build's manifest
@@ -80,6 +83,10 @@ class DjangoFacts:
     compress_offline: str = ""
     # django-compressor's COMPRESS_ENABLED as written ("" where unset: its default is not DEBUG)
     compress_enabled: str = ""
+    # django-tailwind's TAILWIND_APP_NAME as written ("theme"; "" when unset) and its
+    # TAILWIND_USE_STANDALONE_BINARY ("True" for its standalone CLI, which needs no npm)
+    tailwind_app: str = ""
+    tailwind_standalone: str = ""
     # ROOT_URLCONF as written ("config.urls"; "" when no settings file names one as a literal) and the file
     root_urlconf: str = ""
     root_urlconf_file: str = ""
@@ -167,6 +174,14 @@ def unused_settings(folder: Path, facts: DjangoFacts) -> set[Path]:
         return set()
     loaded = {settings, *_star_imports(folder, settings), settings.parent / "__init__.py"}
     return {p for p in settings.parent.glob("*.py") if p not in loaded}
+
+
+def loaded_settings(folder: Path, facts: DjangoFacts) -> set[Path]:
+    """The settings module of *facts* and the modules it star-imports: what the served app loads."""
+    if not facts.settings_file:
+        return set()
+    settings = folder / facts.settings_file
+    return {settings, *_star_imports(folder, settings)}
 
 
 def _settings_file(folder: Path, module: str) -> Path | None:
@@ -313,6 +328,37 @@ def _conditions(text: str) -> dict[str, tuple[str, str, str]]:
     return found
 
 
+# An `if` on a variable read without a default: ``if os.environ.get("ENABLE_TOOLBAR"):``,
+# ``if os.getenv("X"):``, ``if "X" in os.environ:``
+_SWITCH = re.compile(r"""(?:el)?if\s+(?:bool\(\s*)?(?:(?:os\.environ\.get|os\.getenv|environ\.get|getenv)"""
+                     r"""\(\s*["'](\w+)["']\s*\)\)?|["'](\w+)["']\s+in\s+os\.environ)\s*:""")
+
+
+def _toolbar_switch(text: str) -> str:
+    """The variable an ``if`` around the settings' first line naming DebugToolbarMiddleware reads
+    (djangonaut-space: ``if os.environ.get("ENABLE_TOOLBAR"): MIDDLEWARE += [...]``, off unless set), or ""
+    where no such ``if`` encloses it (the middleware at the top, in the MIDDLEWARE list, or under ``if
+    DEBUG:``)."""
+    lines = text.splitlines()
+    number = next((i for i, line in enumerate(lines)
+                   if "DebugToolbarMiddleware" in line and not line.lstrip().startswith("#")), None)
+    if number is None:
+        return ""
+    indent = len(lines[number]) - len(lines[number].lstrip())
+    # each enclosing line (less indented, above), outwards: a list the line is in, then the blocks
+    for line in reversed(lines[:number]):
+        depth = len(line) - len(line.lstrip())
+        if not line.strip() or depth >= indent:
+            continue
+        indent = depth
+        m = _SWITCH.fullmatch(line.strip())
+        if m:
+            return m.group(1) or m.group(2)
+        if depth == 0:
+            break
+    return ""
+
+
 # What each setting the facts keep is read into: the fields one file's read fills together.
 _FIELDS = {
     "DEBUG": ("debug_var", "debug_literal", "debug_off"),
@@ -321,11 +367,13 @@ _FIELDS = {
     "SECURE_SSL_REDIRECT": ("ssl_var", "ssl_off"),
     "STATIC_ROOT": ("static_root", "static_root_dir", "static_root_outside"),
     "STATIC_URL": ("static_url_remote",),
-    "INTERNAL_IPS": ("debug_toolbar",),
+    "INTERNAL_IPS": ("debug_toolbar", "debug_toolbar_var"),
     "DJANGO_VITE": ("vite_dev_mode", "vite_dev_server"),
     "DATABASES": ("database_var",),
     "COMPRESS_OFFLINE": ("compress_offline",),
     "COMPRESS_ENABLED": ("compress_enabled",),
+    "TAILWIND_APP_NAME": ("tailwind_app",),
+    "TAILWIND_USE_STANDALONE_BINARY": ("tailwind_standalone",),
 }
 
 
@@ -444,11 +492,16 @@ def _read_settings(text: str, facts: DjangoFacts) -> None:
     ips = _statement(text, "INTERNAL_IPS").split("#", 1)[0].strip()
     if "127.0.0.1" in ips and "DebugToolbarMiddleware" in text:
         facts.debug_toolbar = ips
+        facts.debug_toolbar_var = _toolbar_switch(text)
     _read_vite(text, facts)
     offline = _statement(text, "COMPRESS_OFFLINE").split("#", 1)[0].strip()
     if offline in ("True", "not DEBUG"):
         facts.compress_offline = offline
     facts.compress_enabled = _statement(text, "COMPRESS_ENABLED").split("#", 1)[0].strip()
+    tailwind_app = _statement(text, "TAILWIND_APP_NAME").split("#", 1)[0].strip()
+    tailwind = re.fullmatch(r"""["']([\w.]+)["']""", tailwind_app)
+    facts.tailwind_app = tailwind.group(1) if tailwind else ""
+    facts.tailwind_standalone = _statement(text, "TAILWIND_USE_STANDALONE_BINARY").split("#", 1)[0].strip()
     database = re.search(r"(?:dj_database_url\.(?:config|parse)|env\.db)\(([^)]*)\)", text)
     if database:
         named = re.search(r"""["'](\w+_URL)["']""", database.group(1))

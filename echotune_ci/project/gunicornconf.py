@@ -132,3 +132,40 @@ def config_note(folder: Path, command: str) -> str:
                      + (f" and raises at line {raises[0]} when it is not what it expects" if raises else "")
                      + ": give it in [serve] env")
     return "; ".join(parts) if len(parts) > 1 else ""
+
+
+# What makes gunicorn serve more than one request at a time: more workers, threads (the gthread worker),
+# or an asynchronous worker class; on the command line ...
+_CONCURRENT_FLAGS = ("-w", "--workers", "--threads", "-k", "--worker-class")
+# ... in its configuration file, or in the environment it reads (WEB_CONCURRENCY is the default of
+# workers, GUNICORN_CMD_ARGS is read as command-line arguments)
+_CONCURRENT_SETTINGS = ("workers", "threads", "worker_class")
+_CONCURRENT_ENV = ("WEB_CONCURRENCY", "GUNICORN_CMD_ARGS")
+
+
+def one_worker_note(folder: Path, command: str, env: dict[str, str]) -> str:
+    """The ``# check:`` for a gunicorn *command* (run in *folder* with *env*) that serves one request at a
+    time: gunicorn's defaults (``workers`` from WEB_CONCURRENCY, else 1; ``threads`` 1; the ``sync``
+    worker) where neither its flags, its configuration file nor the environment change them. A
+    Procfile's bare ``gunicorn indymeet.wsgi`` runs with the WEB_CONCURRENCY that Heroku and Dokku set;
+    here one worker queued the load's 20 users (p95 2.3 s at 8 requests/s), and a 200-ms sleep planted
+    in the home page made every endpoint regress (+211 % on /events/, which it never ran). "" otherwise."""
+    if commands.program(command) != "gunicorn" or any(env.get(name) for name in _CONCURRENT_ENV):
+        return ""
+    cd, rest = commands.strip_cd(command)
+    words = commands.tokens(rest)
+    if any(w in _CONCURRENT_FLAGS or w.startswith(tuple(f"{f}=" for f in _CONCURRENT_FLAGS if f[1] == "-"))
+           or (w[:2] in ("-w", "-k") and len(w) > 2) for w in words):
+        return ""
+    named = named_config(words)
+    if named is None or named and (Path(named).is_absolute() or ".." in Path(named).parts):
+        return ""  # a module or a file outside the project: what it sets is unknown
+    tree = python_module(read_text(folder / cd / (named or CONFIG)))
+    if tree is not None and any(name in _CONCURRENT_SETTINGS for n in _module_level(tree)
+                                for name in _assigned(n)):
+        return ""
+    return ("gunicorn serves one request at a time here (no --workers, --threads or --worker-class, and no "
+            "WEB_CONCURRENCY, whose default is 1 sync worker): under the load's users every request waits "
+            "for those before it, so each endpoint's time includes the others' (a slowdown of one shows in "
+            "all) and p95 measures the queue; give it the workers it runs with in production ([serve] env "
+            "WEB_CONCURRENCY, which Heroku and Dokku set for a Procfile's gunicorn, or --workers)")

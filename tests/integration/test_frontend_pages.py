@@ -266,3 +266,16 @@ def test_requests_that_fail_and_script_errors_while_a_page_loads_are_named(site,
                       f"script got: TypeError: tracks is undefined")
     assert [w for w in result.warnings if clean in w] == []
     assert result.metric("fcp_ms", url=broken).value is not None  # still measured
+
+
+def test_a_stylesheet_the_browser_refuses_after_a_404_is_named(site, tmp_path):
+    """djangonaut-space's home page linked django-tailwind's css/dist/styles.css, which no build had made:
+    Django answered 404 with its HTML page and X-Content-Type-Options: nosniff, Chromium refused the
+    stylesheet for its MIME type before any response event (only responseReceivedExtraInfo with the 404,
+    then loadingFailed "net::ERR_ABORTED", canceled), and the page was measured without its CSS unsaid."""
+    page = site.url("/pages/missing-stylesheet.html")
+    result = _audit(tmp_path, [page], runs=2)
+    assert not result.errors, result.errors
+    assert [w for w in result.warnings if w.startswith(page)] == [
+        f"{page}: 1 request failed while it loaded, so it was measured without what they bring: "
+        f"GET {site.url('/static/css/dist/styles.css?v=1796460853')} (404)"]

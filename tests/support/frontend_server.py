@@ -90,6 +90,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             time.sleep(SLOW_S)  # the body never comes in time
             return None
+        if path.startswith("/static/"):
+            # Django's answer for a static file that is not there: its HTML 404 page, with the nosniff header
+            # its SecurityMiddleware adds to every answer
+            return self._send(404, b"<!doctype html><title>Page not found</title><h1>Not Found</h1>",
+                              headers={"X-Content-Type-Options": "nosniff"})
         if path == "/error":
             return self._send(500, b"<!doctype html><title>Error</title><h1>Internal Server Error</h1>")
         return self._send(404, b"<!doctype html><title>Not found</title><h1>Not found</h1>")

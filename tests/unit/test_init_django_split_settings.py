@@ -92,3 +92,21 @@ def test_runserver_loads_manage_pys_settings_as_build_does(tmp_path):
     assert app.command == "python manage.py runserver 127.0.0.1:{port} --noreload"
     assert "DJANGO_SETTINGS_MODULE" not in app.env
     assert not [n for n in app.all_checks() if "DJANGO_AWS" in n]
+
+
+def test_a_toolbar_added_only_where_a_variable_is_set_is_not_said_to_be_in_the_pages(tmp_path):
+    """djangonaut-space's base.py adds django-debug-toolbar under ``if os.environ.get("ENABLE_TOOLBAR"):``
+    (its .env template sets it empty); init said every page carried the toolbar, which none did (the
+    pages the run measured had no #djDebug). Under ``if DEBUG:`` (True here) it is there, and said so."""
+    remote = PRODUCTION + BUCKET + "STATIC_URL = 'https://cdn.example.com/static/'\n"
+    said = "config/settings/local.py adds django-debug-toolbar"
+    switch = "if os.environ.get('ENABLE_TOOLBAR'):"
+    switched = LOCAL.replace("MIDDLEWARE += ['debug_toolbar.middleware.DebugToolbarMiddleware']\n",
+                             f"{switch}\n    INSTALLED_APPS += ['debug_toolbar']\n    MIDDLEWARE += [\n"
+                             "        'debug_toolbar.middleware.DebugToolbarMiddleware',\n    ]\n")
+    for name, local, shown in (("a", switched, False), ("b", switched.replace(switch, "if DEBUG:"), True),
+                               ("c", switched.replace(switch, "if 'ENABLE_TOOLBAR' in os.environ:"), False)):
+        root = site(tmp_path / name, remote)
+        (root / "config/settings/local.py").write_text(local)
+        checks = app_setup(root).all_checks()
+        assert bool([n for n in checks if n.startswith(said)]) is shown, (name, checks)

@@ -138,3 +138,31 @@ def test_the_file_its_c_names_is_the_one_read(tmp_path: Path) -> None:
     assert config_note(tmp_path, "cd conf && gunicorn -c g.py app:app") == named.replace("conf/g.py", "g.py")
     assert config_note(tmp_path, "gunicorn -c python:conf.g app:app") == ""
     assert config_note(tmp_path / "conf", "gunicorn -c ../gunicorn.conf.py app:app") == ""
+
+
+def test_a_gunicorn_that_serves_one_request_at_a_time_is_said_so(tmp_path):
+    """gunicorn's documented defaults: ``workers`` = WEB_CONCURRENCY else 1, ``threads`` = 1, the ``sync``
+    worker class; GUNICORN_CMD_ARGS is read as arguments. djangonaut-space's Procfile runs a bare
+    ``gunicorn indymeet.wsgi`` (Dokku sets WEB_CONCURRENCY): under `run` it served one request at a time,
+    and a 200-ms sleep planted in the home page regressed /events/ by 211 %."""
+    from echotune_ci.project.gunicornconf import one_worker_note
+
+    bare = "gunicorn --bind 127.0.0.1:{port} indymeet.wsgi"
+    note = one_worker_note(tmp_path, bare, {})
+    assert note.startswith("gunicorn serves one request at a time here (no --workers, --threads or "
+                           "--worker-class, and no WEB_CONCURRENCY, whose default is 1 sync worker)")
+    concurrent = ("gunicorn -w 3 app:app", "gunicorn -w3 app:app", "gunicorn --workers=3 app:app",
+                  "gunicorn --threads 4 app:app", "gunicorn -k uvicorn.workers.UvicornWorker app:app",
+                  "gunicorn -kgevent app:app", "gunicorn --worker-class=gthread app:app")
+    assert [c for c in concurrent if one_worker_note(tmp_path, c, {})] == []
+    assert one_worker_note(tmp_path, bare, {"WEB_CONCURRENCY": "3"}) == ""
+    assert one_worker_note(tmp_path, bare, {"GUNICORN_CMD_ARGS": "--workers 3"}) == ""
+    assert one_worker_note(tmp_path, "uvicorn app:app", {}) == ""
+    # the file gunicorn loads from the folder it starts in, or the one its -c names
+    conf = "import multiprocessing\nworkers = multiprocessing.cpu_count()\n"
+    (tmp_path / "gunicorn.conf.py").write_text(conf)
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "conf.py").write_text("threads = 4\n")
+    assert one_worker_note(tmp_path, bare, {}) == ""
+    assert one_worker_note(tmp_path, "cd api && gunicorn -c conf.py app:app", {}) == ""
+    assert one_worker_note(tmp_path, "cd api && gunicorn app:app", {}) == note

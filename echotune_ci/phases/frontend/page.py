@@ -125,8 +125,15 @@ class NetworkLog:
         self.bytes: dict[str, int] = {}
         self.requests = 0
         self.failures: list[str] = []
+        # The status line of each answer as it came off the wire (responseReceivedExtraInfo), the requests
+        # whose answer the page was given (responseReceived), and those the browser dropped unanswered:
+        # for a stylesheet refused for its MIME type only the first and the last come
+        self.statuses: dict[str, int] = {}
+        self.answered: set[str] = set()
+        self.dropped: dict[str, str] = {}
         self.quiet_since = time.monotonic()
         cdp.on("Network.requestWillBeSent", self._sent)
+        cdp.on("Network.responseReceivedExtraInfo", self._status)
         cdp.on("Network.responseReceived", self._response)
         cdp.on("Network.loadingFinished", self._finished)
         cdp.on("Network.loadingFailed", self._failed)
@@ -143,10 +150,31 @@ class NetworkLog:
     def _response(self, e: dict[str, Any]) -> None:
         # The document's own status is the page's (an error page is not measured); the browser's own
         # favicon request is not the page's (Chromium asks for /favicon.ico whatever the page links).
+        self.answered.add(e["requestId"])
         status = int((e.get("response") or {}).get("status") or 0)
         url = str((e.get("response") or {}).get("url") or "")
         if status >= 400 and e.get("type") != "Document" and not _browser_favicon(e.get("type"), url):
             self.failures.append(f"{self._name(e)} ({status})")
+
+    def _status(self, e: dict[str, Any]) -> None:
+        # Each hop of a redirect comes with the same request id: the last status is the answer's. It may come
+        # after the request was dropped (the protocol orders it with no other event).
+        self.statuses[e["requestId"]] = int(e.get("statusCode") or 0)
+        if e["requestId"] in self.dropped:
+            self._refused(e["requestId"], self.dropped[e["requestId"]])
+
+    def _refused(self, request: str, kind: str) -> None:
+        """A request dropped after an error status the page was never given: Chromium refuses a stylesheet
+        whose 404 page is text/html under X-Content-Type-Options: nosniff (Django's SecurityMiddleware sends
+        it on every answer) before any responseReceived, then reports the load as canceled, as it does for
+        a request the page itself dropped. djangonaut-space's home page lost its whole Tailwind stylesheet
+        that way, unsaid."""
+        status = self.statuses.get(request, 0)
+        url = self.names.get(request, "").partition(" ")[2]
+        if status >= 400 and request not in self.answered and kind != "Document" \
+                and not _browser_favicon(kind, url):
+            self.dropped.pop(request, None)
+            self.failures.append(f"{self._name({'requestId': request})} ({status})")
 
     def _name(self, e: dict[str, Any]) -> str:
         return clean_line(self.names.get(e["requestId"], "GET ?"), 200)
@@ -157,7 +185,11 @@ class NetworkLog:
         self._done(e)
 
     def _failed(self, e: dict[str, Any]) -> None:
-        if not e.get("canceled"):  # the page (or its navigation) dropped it: no failure of the app
+        if e.get("canceled"):
+            # the page (or its navigation) dropped it, no failure of the app, unless an error status came
+            self.dropped[e["requestId"]] = str(e.get("type") or "Other")
+            self._refused(e["requestId"], self.dropped[e["requestId"]])
+        else:
             cors = (e.get("corsErrorStatus") or {}).get("corsError")
             why = (f"CORS: {cors}" if cors else f"blocked: {e['blockedReason']}" if e.get("blockedReason")
                    else str(e.get("errorText") or "failed"))
