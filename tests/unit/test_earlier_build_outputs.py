@@ -86,7 +86,8 @@ def test_the_warning_goes_on_every_phase_the_bundles_first():
     data = "the head has an untracked SQLite database, db.sqlite3, that the base lacks"
     report = sidebyside.SideBySide(warnings=[data], build_warnings=[said])
     pairs = [Pair(PhaseResult(phase=name)) for name in ("security", "load", "bundle")]
-    results = sidebyside._annotate(pairs, report, sidebyside.BaseOptions(ref="HEAD"), [False, True, False])
+    results = sidebyside._annotate(pairs, report, sidebyside.BaseOptions(ref="HEAD"), [False, True, False],
+                                   [False] * 3)
     assert [r.warnings for r in results] == [[said], [said, data], [said]]
     shown = collect_warnings(results, Places.of(results))
     assert [(w.phase, w.text) for w in shown] == [("security, load, bundle", said), ("load", data)]
