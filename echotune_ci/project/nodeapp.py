@@ -531,10 +531,11 @@ _VALUED = ("-n", "--names", "-c", "--prefix-colors", "-p", "--prefix", "-l", "--
            "--passthrough-arguments", "--pad-prefix")
 
 
-def at_once(line: str) -> list[str]:
+def at_once(line: str, scripts: dict[str, str] | None = None) -> list[str]:
     """The commands a script *line* starts at the same time: concurrently's quoted commands (its
     ``npm:name`` shortcuts as ``npm run name``), npm-run-all's with ``--parallel``/``-p`` and run-p's script
-    names, or the commands around a shell's ``&``; [] for a line that runs one thing at a time."""
+    names, or the commands around a shell's ``&``; [] for a line that runs one thing at a time. Given the
+    package's *scripts*, a name with a wildcard is the scripts it matches (:func:`_script_glob`)."""
     for part in commands.segments(line):
         words = commands.unwrap(commands.split_env(commands.tokens(part))[1])
         runner = words[0] if words else ""
@@ -548,12 +549,37 @@ def at_once(line: str) -> list[str]:
                 elif not word.startswith("-"):
                     names.append(word)
             if runner == "concurrently":
-                return [re.sub(r"^(npm|pnpm|yarn|bun):(.+)$", r"\1 run \2", n) for n in names]
-            return [f"npm run {n}" for n in names]
+                return [expanded for n in names for expanded in _script_glob(
+                    re.sub(r"^(npm|pnpm|yarn|bun):(.+)$", r"\1 run \2", n), scripts, runner)]
+            return [expanded for n in names for expanded in _script_glob(f"npm run {n}", scripts, runner)]
         if "&" in words:
             spans = " ".join(words).split(" & ")
             return [s.strip() for s in spans if s.strip()]
     return []
+
+
+def _script_glob(command: str, scripts: dict[str, str] | None, runner: str) -> list[str]:
+    """*command* (``npm run name ...``) as the commands *runner* starts for it: one per script of
+    *scripts* whose name matches a wildcard *name*, in the scripts' order; *command* alone when it has no
+    wildcard or no scripts are given. ``concurrently "npm:start:*"`` starts every ``start:`` script (its
+    ExpandWildcard: the text around the first ``*`` fixed, ``(!regex)`` leaves out the names it finds);
+    npm-run-all and run-p match names as paths whose separator is ``:`` (its README: ``watch:*`` is not
+    ``watch:js:index``, ``watch:**`` is)."""
+    match = re.match(r"^(npm|pnpm|yarn|bun) run (\S*\*\S*)(.*)$", command)
+    if not match or scripts is None:
+        return [command]
+    pm, name, rest = match.groups()
+    if runner == "concurrently":
+        omission = re.search(r"\(!([^)]+)\)", name)
+        bare = name.replace(omission.group(0), "") if omission else name
+        pattern = re.escape(bare[:bare.index("*")]) + ".*?" + re.escape(bare[bare.index("*") + 1:])
+        picked = [s for s in scripts if re.fullmatch(pattern, s)
+                  and not (omission and re.search(omission.group(1), s))]
+    else:
+        pattern = ":".join(".*" if part == "**" else re.escape(part).replace(r"\*", "[^:]*")
+                           for part in name.split(":"))
+        picked = [s for s in scripts if re.fullmatch(pattern, s)]
+    return [f"{pm} run {s}{rest}" for s in picked]
 
 
 def _parallel(pkg: Package, script: str, line: str, broken: list[Start], packages: list[Package]) -> bool:
@@ -562,7 +588,7 @@ def _parallel(pkg: Package, script: str, line: str, broken: list[Start], package
     ``warning``, and the server's own start is looked for instead (:func:`_instead_of_parallel`). A
     server started beside a worker of its own (``concurrently "node server.js" "node worker.js"``) stays:
     the app needs both."""
-    together = at_once(line)
+    together = at_once(line, pkg.scripts)
     client = len(together) > 1 and any(_serves_client(c, pkg, packages) for c in together)
     if client:
         broken.append(Start(pkg, script, line, f"{join(pkg.dir, 'package.json')} (scripts.{script})",
@@ -617,7 +643,7 @@ def _own_server_script(parallel: Start, packages: list[Package]) -> Start | None
     tsconfig (``-P tsconfig.tsnode.json``, CommonJS), where the file init found, run as ``npx ts-node
     backend/app.ts``, compiles as the top tsconfig's ES modules."""
     pkg = parallel.package
-    servers = [c for c in at_once(parallel.line) if not _serves_client(c, pkg, packages)]
+    servers = [c for c in at_once(parallel.line, pkg.scripts) if not _serves_client(c, pkg, packages)]
     if len(servers) != 1:
         return None
     words = commands.unwrap(commands.split_env(commands.tokens(servers[0]))[1])

@@ -41,6 +41,46 @@ def test_what_a_script_starts_at_once(line, commands):
     assert at_once(line) == commands
 
 
+# Expected: concurrently 9.2 and npm-run-all 4.1.5 run here on these scripts (each echoing its name):
+# `concurrently "npm:start:*(!fix)"` ran api, web, web:deep; `run-p start:*` api, web, fix; `run-p start:**`
+# all four. On main each was one command, `npm run start:*`, and no parallel start was seen.
+_GLOBBED = {"start:api": "node server.js", "start:web": "vite", "start:web:deep": "vite preview",
+            "start:fix": "eslint --fix .", "other": "jest"}
+
+
+@pytest.mark.parametrize(("line", "commands"), [
+    ('concurrently "npm:start:*(!fix)"',
+     ["npm run start:api", "npm run start:web", "npm run start:web:deep"]),
+    ("run-p start:*", ["npm run start:api", "npm run start:web", "npm run start:fix"]),
+    ("npm-run-all -p start:**", ["npm run start:api", "npm run start:web", "npm run start:web:deep",
+                                 "npm run start:fix"]),
+    ('concurrently "yarn run start:w*" "npm:other"', ["yarn run start:web", "yarn run start:web:deep",
+                                                      "npm run other"]),
+])
+def test_a_wildcard_name_is_the_scripts_it_matches(line, commands):
+    assert at_once(line, _GLOBBED) == commands
+
+
+def test_a_wildcard_start_of_a_server_and_a_client_is_passed_over(tmp_path):
+    write(tmp_path, {
+        "package.json": json.dumps({"name": "one", "private": True, "scripts": {
+            "start": 'concurrently "npm:start:*"', "start:api": "node server.js", "start:web": "vite",
+            "build": "vite build"}, "dependencies": {"express": "^4.21.0"},
+            "devDependencies": {"concurrently": "^9.0.0", "vite": "^5.4.0"}}),
+        "package-lock.json": json.dumps({"lockfileVersion": 3, "packages": {}}),
+        "server.js": "const express = require('express'); const app = express();\n"
+                     "app.get('/api/health', (req, res) => res.json({ ok: true }));\n"
+                     "app.listen(process.env.PORT);\n",
+        ".git/HEAD": "ref: refs/heads/main\n",
+    })
+    app = app_setup(tmp_path)
+    # main: command = "npm start", Vite's dev server and the API in one process group
+    assert (app.command, [c for notes in app.checks.values() for c in notes if "at once" in c]) == (
+        "npm run start:api", ["package.json scripts.start starts 2 commands at once (`npm run start:api`, "
+                              "`npm run start:web`), and `run` starts one server: [serve] command starts "
+                              "the server alone"])
+
+
 def _game(root: Path, start: str) -> Path:
     return write(root, {
         "package.json": json.dumps({"name": "game", "private": True, "workspaces": ["client", "server"],
