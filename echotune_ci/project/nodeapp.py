@@ -552,9 +552,8 @@ def at_once(line: str, scripts: dict[str, str] | None = None) -> list[str]:
                 return [expanded for n in names for expanded in _script_glob(
                     re.sub(r"^(npm|pnpm|yarn|bun):(.+)$", r"\1 run \2", n), scripts, runner)]
             return [expanded for n in names for expanded in _script_glob(f"npm run {n}", scripts, runner)]
-        if "&" in words:
-            spans = " ".join(words).split(" & ")
-            return [s.strip() for s in spans if s.strip()]
+        if len(spans := commands.background(part)) > 1:
+            return spans
     return []
 
 

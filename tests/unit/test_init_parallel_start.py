@@ -34,6 +34,14 @@ from test_init_workspaces import machine, write  # noqa: F401 (machine: an autou
     ("npm run dev -w @app/server & npm run dev -w @app/client",
      ["npm run dev -w @app/server", "npm run dev -w @app/client"]),
     ("run-s build start", []),  # one after the other
+    # dash and bash here: `echo A&echo B` ran both (B first), `echo "x & y"` and `echo a \& b` printed the
+    # `&`; main split the quoted one into three commands and took `node a.js&vite` for one
+    ('node server.js & echo "ready & waiting"', ["node server.js", 'echo "ready & waiting"']),
+    ("node server.js&vite", ["node server.js", "vite"]),
+    ("node server.js \\& vite", []),
+    ("node server.js &>server.log & vite", ["node server.js &>server.log", "vite"]),
+    ("node server.js 2>&1 | tee log", []),
+    ("node server.js &", []),
     ("npm-run-all build start", []),
     ("npm run build && node server.js", []),
 ])
