@@ -607,8 +607,15 @@ def _serves_client(command: str, pkg: Package, packages: list[Package]) -> bool:
 def _reaches(command: str, pkg: Package, packages: list[Package], matches: Callable[[str], bool],
              depth: int = 4) -> bool:
     """Whether *command*, run in *pkg*, or a package script it runs (through ``npm run``, ``yarn x``,
-    ``-w``/``--workspace``/``--prefix``/``--filter``/``yarn workspace``, to *depth* levels), is a command
-    line that *matches*."""
+    ``-w``/``--workspace``/``--prefix``/``--filter``/``yarn workspace``, ``cd folder &&``, to *depth*
+    levels), is a command line that *matches*."""
+    folder, rest = commands.strip_cd(command)
+    if folder:
+        # concurrently "cd client && npm start": the rest runs in that folder, its package's scripts
+        where = os.path.normpath(os.path.join(pkg.dir, folder))
+        target = next((p for p in packages if p.dir == where), pkg)
+        return any(_reaches(part, target, packages, matches, depth)
+                   for part in commands.with_cd(commands.segments(rest)))
     words = commands.unwrap(commands.split_env(commands.tokens(command))[1])
     line = " ".join(words)
     if matches(line):
@@ -631,8 +638,9 @@ def _reaches(command: str, pkg: Package, packages: list[Package], matches: Calla
         plain = plain[2:]
     name = plain[1] if plain[:1] == ["run"] and len(plain) > 1 else plain[0] if plain else ""
     body = target.scripts.get(name, "")
+    # a `cd` step stays with the steps after it ("client": "cd client && npm start")
     return bool(body) and any(_reaches(part, target, packages, matches, depth - 1)
-                              for part in commands.segments(body))
+                              for part in commands.with_cd(commands.segments(body)))
 
 
 def _own_server_script(parallel: Start, packages: list[Package]) -> Start | None:

@@ -184,3 +184,32 @@ def test_the_script_run_beside_the_client_is_the_servers_start(tmp_path):
     checks = [c for notes in app.checks.values() for c in notes]
     assert ("package.json scripts.start starts 2 commands at once (`yarn run start:react`, `yarn run "
             "start:api`), and `run` starts one server: [serve] command starts the server alone" in checks)
+
+
+def test_a_client_started_in_its_folder_by_cd_is_a_clients_server(tmp_path):
+    # MERN tutorials' `concurrently "node index.js" "cd client && npm start"`: concurrently runs each command
+    # through a shell, so the second is client/'s react-scripts dev server. main read `cd client && npm
+    # start` as no package script of the top's and kept `npm start`, both servers in one process group.
+    write(tmp_path, {
+        "package.json": json.dumps({"name": "mern", "private": True, "scripts": {
+            "start": 'concurrently "node index.js" "npm run client"', "client": "cd client && npm start",
+            "build": "cd client && npm run build"},
+            "dependencies": {"express": "^4.21.0"}, "devDependencies": {"concurrently": "^9.0.0"}}),
+        "package-lock.json": json.dumps({"lockfileVersion": 3, "packages": {}}),
+        "index.js": "const express = require('express'); const app = express();\n"
+                    "app.get('/api/health', (req, res) => res.json({ ok: true }));\n"
+                    "app.listen(process.env.PORT);\n",
+        "client/package.json": json.dumps({"name": "client", "scripts": {
+            "start": "react-scripts start", "build": "react-scripts build"},
+            "dependencies": {"react-scripts": "5.0.1", "react": "^18.3.0"}}),
+        ".git/HEAD": "ref: refs/heads/main\n",
+    })
+    for start in ('concurrently "node index.js" "npm run client"',
+                  'concurrently "node index.js" "cd client && npm start"'):
+        data = json.loads((tmp_path / "package.json").read_text())
+        data["scripts"]["start"] = start
+        (tmp_path / "package.json").write_text(json.dumps(data))
+        app = app_setup(tmp_path)
+        assert app.command == "node index.js", start
+        assert any(c.startswith("package.json scripts.start starts 2 commands at once (`node index.js`, ")
+                   for notes in app.checks.values() for c in notes), start
