@@ -522,8 +522,6 @@ def server_script(packages: list[Package]) -> Start | None:
     return start
 
 
-# Runners that start several commands at once (npm-run-all only with --parallel / -p)
-_AT_ONCE = ("concurrently", "run-p")
 # concurrently's options that take a value as the next word (its --help: -n/--names, -c/--prefix-colors ...)
 _VALUED = ("-n", "--names", "-c", "--prefix-colors", "-p", "--prefix", "-l", "--prefix-length", "-t",
            "--timestamp-format", "-s", "--success", "-m", "--max-processes", "--restart-tries",
@@ -539,22 +537,46 @@ def at_once(line: str, scripts: dict[str, str] | None = None) -> list[str]:
     for part in commands.segments(line):
         words = commands.unwrap(commands.split_env(commands.tokens(part))[1])
         runner = words[0] if words else ""
-        if runner in _AT_ONCE or runner in ("npm-run-all", "npm-run-all2") and (
-                "--parallel" in words or "-p" in words):
+        if runner == "concurrently":
             names, after = [], words[1:]
             while after:
                 word, after = after[0], after[1:]
-                if word in _VALUED and runner == "concurrently" and after:
+                if word in _VALUED and after:
                     after = after[1:]  # `-n server,client`: the option's value, no command
                 elif not word.startswith("-"):
                     names.append(word)
-            if runner == "concurrently":
-                return [expanded for n in names for expanded in _script_glob(
-                    re.sub(r"^(npm|pnpm|yarn|bun):(.+)$", r"\1 run \2", n), scripts, runner)]
+            return [expanded for n in names for expanded in _script_glob(
+                re.sub(r"^(npm|pnpm|yarn|bun):(.+)$", r"\1 run \2", n), scripts, runner)]
+        if runner in ("run-p", "npm-run-all", "npm-run-all2"):
+            names = _run_all_parallel(runner, words[1:])
             return [expanded for n in names for expanded in _script_glob(f"npm run {n}", scripts, runner)]
         if len(spans := commands.background(part)) > 1:
             return spans
     return []
+
+
+def _run_all_parallel(runner: str, words: list[str]) -> list[str]:
+    """The script names npm-run-all (or run-p, parallel from the start) runs at once given *words*, its
+    arguments: the first group after ``-p``/``--parallel`` up to ``-s``/``--sequential``/``--serial``
+    (its README: ``npm-run-all clean lint --parallel watch:html watch:js`` runs clean, then lint, then
+    both watches; a wildcard name is expanded after), [] under ``--max-parallel 1``. npm-run-all 4.1.5: ``-s a
+    -p b c`` ran a, then b and c together; ``run-p --max-parallel 1 a b`` ran a, then b."""
+    groups: list[list[str]] = [[]]
+    parallel = [runner == "run-p"]
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in ("-p", "--parallel", "-s", "--sequential", "--serial"):
+            groups.append([])
+            parallel.append(word in ("-p", "--parallel"))
+        elif word in ("--max-parallel", "--npm-path") and i + 1 < len(words):
+            i += 1
+            if word == "--max-parallel" and words[i] == "1":
+                return []
+        elif not word.startswith("-"):
+            groups[-1].append(word)
+        i += 1
+    return next((g for g, at_once in zip(groups, parallel, strict=True) if at_once and g), [])
 
 
 def _script_glob(command: str, scripts: dict[str, str] | None, runner: str) -> list[str]:

@@ -34,6 +34,13 @@ from test_init_workspaces import machine, write  # noqa: F401 (machine: an autou
     ("npm run dev -w @app/server & npm run dev -w @app/client",
      ["npm run dev -w @app/server", "npm run dev -w @app/client"]),
     ("run-s build start", []),  # one after the other
+    # npm-run-all 4.1.5 here: `-s a -p b c` ran a, then b and c together; `--parallel a b --sequential c`
+    # a and b, then c; `run-p --max-parallel 1 a b` a, then b. main took a group's every name as started
+    # at once, and --max-parallel's value as a script's name
+    ("npm-run-all -s build -p api web", ["npm run api", "npm run web"]),
+    ("npm-run-all --parallel api web --sequential build", ["npm run api", "npm run web"]),
+    ("run-p --max-parallel 2 api web", ["npm run api", "npm run web"]),
+    ("run-p --max-parallel 1 api web", []),
     # dash and bash here: `echo A&echo B` ran both (B first), `echo "x & y"` and `echo a \& b` printed the
     # `&`; main split the quoted one into three commands and took `node a.js&vite` for one
     ('node server.js & echo "ready & waiting"', ["node server.js", 'echo "ready & waiting"']),
