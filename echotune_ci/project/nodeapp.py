@@ -522,11 +522,14 @@ def server_script(packages: list[Package]) -> Start | None:
     return start
 
 
-# concurrently's options that take a value as the next word (its --help: -n/--names, -c/--prefix-colors ...)
+# concurrently's options that take a value as the next word (9.2.5's --help: those not [boolean]; --cwd
+# is 8's). -P/--passthrough-arguments and --pad-prefix are flags: taken as valued, `concurrently -P "node
+# server.js" "vite"` lost the server's command and was no parallel start. --teardown's command runs once
+# the others have ended, never beside them.
 _VALUED = ("-n", "--names", "-c", "--prefix-colors", "-p", "--prefix", "-l", "--prefix-length", "-t",
            "--timestamp-format", "-s", "--success", "-m", "--max-processes", "--restart-tries",
-           "--restart-after", "--names-separator", "--default-input-target", "--cwd", "--hide", "-P",
-           "--passthrough-arguments", "--pad-prefix")
+           "--restart-after", "--name-separator", "--default-input-target", "--cwd", "--hide", "--teardown",
+           "--kill-signal", "--ks", "--kill-timeout")
 
 
 def at_once(line: str, scripts: dict[str, str] | None = None) -> list[str]:

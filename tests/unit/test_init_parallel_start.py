@@ -30,6 +30,12 @@ from test_init_workspaces import machine, write  # noqa: F401 (machine: an autou
     ('concurrently -n server,client -c green,blue "npm run dev -w server" "npm run dev -w client"',
      ["npm run dev -w server", "npm run dev -w client"]),
     ("npm-run-all --parallel start:api start:web", ["npm run start:api", "npm run start:web"]),
+    # concurrently 9.2.5 here: -P and --pad-prefix take no value (both commands ran), --kill-signal takes
+    # one, --teardown's command ran after the others; main dropped the command after -P or --pad-prefix
+    ('concurrently -P "node server.js" "vite"', ["node server.js", "vite"]),
+    ('concurrently --pad-prefix "node server.js" "vite"', ["node server.js", "vite"]),
+    ('concurrently --kill-signal SIGINT --teardown "rm -f pid" "node server.js" "vite"',
+     ["node server.js", "vite"]),
     ("run-p start:*", ["npm run start:*"]),
     ("npm run dev -w @app/server & npm run dev -w @app/client",
      ["npm run dev -w @app/server", "npm run dev -w @app/client"]),
