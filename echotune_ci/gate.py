@@ -654,9 +654,9 @@ def unbased_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> l
 def misnamed_rule_checks(results: list[PhaseResult], baseline: list[PhaseResult], cfg: Config) -> list[Check]:
     """A warning for each name of a table keyed by metric (``[gate] regression``, ``[budgets.hard]``) that
     no metric of *results* or *baseline* has but that is one of theirs without its unit or in other
-    letters ("p95" for ``p95_ms``, "FCP_ms"): README's regression table copied with ``p95 = 10`` replaced
-    the default one, so the load's p95 went ungated and the run passed without a word. Names of phases
-    that did not run are no mistake and are passed over."""
+    letters or separators ("p95" for ``p95_ms``, "FCP_ms", "p95-ms", "p95ms"): README's regression table
+    copied with ``p95 = 10`` replaced the default one, so the load's p95 went ungated and the run passed
+    without a word. Names of phases that did not run are no mistake and are passed over."""
     present: dict[str, str] = {}
     for r in [*results, *baseline]:
         for m in r.metrics:
@@ -667,8 +667,11 @@ def misnamed_rule_checks(results: list[PhaseResult], baseline: list[PhaseResult]
         for key in keys:
             if key in present or (table == "[budgets.hard]" and BUDGET_METRICS.get(key) in present):
                 continue
-            folded = key.lower()
-            meant = sorted(n for n in present if n.lower() == folded or n.lower().startswith(f"{folded}_"))
+            # in other letters, with other separators or none ("P95-ms", "p95ms", "p95_ms "), or without
+            # its unit ("p95"): each gated nothing, the last three without a word
+            folded = re.sub(r"[\s_-]+", "_", key.strip().lower())
+            meant = sorted(n for n in present if n.lower() == folded or n.lower().startswith(f"{folded}_")
+                           or n.lower().replace("_", "") == folded.replace("_", ""))
             if meant:
                 names = " or ".join(f"'{n}'" for n in meant[:3]) + (" …" if len(meant) > 3 else "")
                 checks.append(Check(present[meant[0]], table, "warn",

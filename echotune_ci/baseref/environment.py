@@ -155,7 +155,11 @@ def copy_setup_writes(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
     names += [n for n in _untracked_lockfiles(head, head_cwd, base_cwd) if n not in names]
     for name in names:
         source, target = head_cwd / name, base_cwd / name
-        if source.is_file() and _inside(target.resolve(), base_root.resolve()) is not None:
+        # only into a folder the base has: a workspace member the head adds (packages/web, with a lockfile
+        # an install of its own left there) is none of the base's, and copying into it stopped the base
+        # with "[Errno 2] No such file or directory"
+        if source.is_file() and target.parent.is_dir() \
+                and _inside(target.resolve(), base_root.resolve()) is not None:
             shutil.copyfile(source, target)
             copied.append(name)
     return copied

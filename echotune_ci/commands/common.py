@@ -18,6 +18,18 @@ EXIT_BY_STATUS = {"pass": EXIT_OK, "warn": EXIT_OK, "fail": EXIT_GATE_FAILED, "e
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
+def _config_from_environment(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """*value*, refused as click's usage error (which names the variable) when it came from an environment
+    variable and names no file: a stale ECHOTUNE_CONFIG said "/old/echotune.toml: configuration file not
+    found" to a user who gave no --config. From the command line the configuration's own check says it."""
+    from click.core import ParameterSource
+
+    if value is not None and param.name is not None and not value.exists() \
+            and ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT:
+        raise click.BadParameter(f"{value}: no such file", ctx=ctx, param=param)
+    return value
+
+
 def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--config FILE`` (also ECHOTUNE_CONFIG), passed to the command as ``config_path``."""
     return click.option(
@@ -25,6 +37,7 @@ def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
         "config_path",
         type=click.Path(dir_okay=False, path_type=Path),
         envvar="ECHOTUNE_CONFIG",
+        callback=_config_from_environment,
         help="echotune.toml or pyproject.toml with [tool.echotune] "
              "(default: discovered from the working folder).",
     )(func)

@@ -91,8 +91,12 @@ def _not_http(value: str, example: str) -> str | None:
     not repeated (a URL can hold a password). The phases refused it later, naming neither key nor file."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(value.strip())
-    if not value.strip() or (parts.scheme in ("http", "https") and parts.hostname):
+    if value != value.strip():
+        # urlsplit passes over leading blanks, the phases' clients do not: ready_url = " http://..." waited
+        # 30 s for "UnsupportedProtocol", a trailing one asked for the path "/%20"
+        return f"has blanks around the URL: write it alone, such as {example}"
+    parts = urlsplit(value)
+    if not value or (parts.scheme in ("http", "https") and parts.hostname):
         return None
     return f"must be an http(s) URL with a host, such as {example}"
 

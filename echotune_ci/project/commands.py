@@ -126,6 +126,28 @@ def segments(line: str) -> list[str]:
     return [s.strip() for s in out if s.strip()]
 
 
+def background(segment: str) -> list[str]:
+    """The commands of *segment* (one of :func:`segments`) around a shell's ``&``, the operator that
+    starts the command before it in the background: outside quotes, spaced or not (``node a.js&vite``),
+    never a redirection's (``&>log``, ``2>&1``, ``|&``) nor an escaped ``\\&``; stripped, empty ones
+    left out. A ``&`` inside a quoted string (``echo "a & b"``) is no operator."""
+    out, quote, start, i = [], "", 0, 0
+    while i < len(segment):
+        ch = segment[i]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch == "\\":
+            i += 1
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "&" and segment[i + 1:i + 2] not in (">", "&") and segment[i - 1:i] not in (">", "<", "|"):
+            out.append(segment[start:i])
+            start = i + 1
+        i += 1
+    out.append(segment[start:])
+    return [part.strip() for part in out if part.strip()]
+
+
 def tokens(command: str) -> list[str]:
     """Shell words of *command* without its comments (whitespace split when the quoting is broken)."""
     command = uncomment(command)

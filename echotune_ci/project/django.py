@@ -246,22 +246,30 @@ def _condition(lines: list[str], number: int) -> str | None:
     return opener.rstrip(":").strip()
 
 
-def _walrus_bindings(condition: str) -> list[tuple[str, str]]:
-    """[(name, expression as written)] that a condition (``if v := os.getenv("ALLOWED_HOSTS")``, as
-    healthchecks writes it, or ``elif (v := os.getenv("X")) is not None``) binds with ``:=``; [] where it
-    binds none or does not parse on its own line. (A pattern had taken ``os.getenv("X"`` from the first,
-    its last bracket for the group's, and ``os.getenv("X")) is not None`` from the second.)"""
-    expression = condition.split(" ", 1)[-1] if condition.startswith(("if ", "elif ")) else ""
-    if ":=" not in expression:
-        return []
-    # In brackets: an `if` takes a bare `v := ...`, an expression on its own does not
-    expression = f"({expression}\n)"
+def _walrus_bindings(text: str) -> list[tuple[int, int, str, str]]:
+    """[(first line, last line, name, expression as written)] for each name an ``if``/``elif`` of the
+    module binds with ``:=`` (``if v := os.getenv("ALLOWED_HOSTS"):``, as healthchecks writes it, or
+    ``elif (v := os.getenv("X")) is not None:``), the lines (1-based) being those of the statement after
+    its condition; innermost ``if`` first, and a name bound to another binding (``v := (w := ...)``) stands
+    for the innermost value. Read from the module's syntax tree: a pattern had taken ``os.getenv("X"`` from
+    the first form, and a condition read from its one line lost a trailing ``# comment`` or a condition
+    over several lines. [] for a module that does not parse, which Django could not import either."""
     try:
-        tree = ast.parse(expression, mode="eval")
+        tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return []
-    return [(node.target.id, ast.get_source_segment(expression, node.value) or "") for node in ast.walk(tree)
-            if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name)]
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If):
+            continue
+        for named in ast.walk(node.test):
+            if isinstance(named, ast.NamedExpr) and isinstance(named.target, ast.Name):
+                value = named.value
+                while isinstance(value, ast.NamedExpr):
+                    value = value.value
+                found.append((node.test.end_lineno or node.lineno, node.end_lineno or node.lineno,
+                              named.target.id, ast.get_source_segment(text, value) or ""))
+    return sorted(found, key=lambda binding: -binding[0])
 
 
 def _assignments(text: str, name: str) -> list[tuple[str, int, str]]:
@@ -270,12 +278,13 @@ def _assignments(text: str, name: str) -> list[tuple[str, int, str]]:
     condition binds (``if v := os.getenv("X"):`` over ``NAME = v.split(",")``) stands for what it binds."""
     lines = text.splitlines()
     found = []
+    bindings = _walrus_bindings(text) if ":=" in text else []
     for m in re.finditer(r"^([ \t]*)" + _ASSIGN.format(name=name)[1:], text, re.M):
         number = text.count("\n", 0, m.start())
         condition = _condition(lines, number) if m.group(1) else ""
         if condition is not None:
             value = _value(text, m)
-            for name_, read in _walrus_bindings(condition):
+            for name_, read in (b[2:] for b in bindings if b[0] < number + 1 <= b[1]):
                 if _ENV_READ.search(read):
                     value = re.sub(rf"\b{re.escape(name_)}\b", read.replace("\\", "\\\\"), value)
             found.append((value, number + 1, condition))

@@ -522,38 +522,88 @@ def server_script(packages: list[Package]) -> Start | None:
     return start
 
 
-# Runners that start several commands at once (npm-run-all only with --parallel / -p)
-_AT_ONCE = ("concurrently", "run-p")
-# concurrently's options that take a value as the next word (its --help: -n/--names, -c/--prefix-colors ...)
+# concurrently's options that take a value as the next word (9.2.5's --help: those not [boolean]; --cwd
+# is 8's). -P/--passthrough-arguments and --pad-prefix are flags: taken as valued, `concurrently -P "node
+# server.js" "vite"` lost the server's command and was no parallel start. --teardown's command runs once
+# the others have ended, never beside them.
 _VALUED = ("-n", "--names", "-c", "--prefix-colors", "-p", "--prefix", "-l", "--prefix-length", "-t",
            "--timestamp-format", "-s", "--success", "-m", "--max-processes", "--restart-tries",
-           "--restart-after", "--names-separator", "--default-input-target", "--cwd", "--hide", "-P",
-           "--passthrough-arguments", "--pad-prefix")
+           "--restart-after", "--name-separator", "--default-input-target", "--cwd", "--hide", "--teardown",
+           "--kill-signal", "--ks", "--kill-timeout")
 
 
-def at_once(line: str) -> list[str]:
+def at_once(line: str, scripts: dict[str, str] | None = None) -> list[str]:
     """The commands a script *line* starts at the same time: concurrently's quoted commands (its
     ``npm:name`` shortcuts as ``npm run name``), npm-run-all's with ``--parallel``/``-p`` and run-p's script
-    names, or the commands around a shell's ``&``; [] for a line that runs one thing at a time."""
+    names, or the commands around a shell's ``&``; [] for a line that runs one thing at a time. Given the
+    package's *scripts*, a name with a wildcard is the scripts it matches (:func:`_script_glob`)."""
     for part in commands.segments(line):
         words = commands.unwrap(commands.split_env(commands.tokens(part))[1])
         runner = words[0] if words else ""
-        if runner in _AT_ONCE or runner in ("npm-run-all", "npm-run-all2") and (
-                "--parallel" in words or "-p" in words):
+        if runner == "concurrently":
             names, after = [], words[1:]
             while after:
                 word, after = after[0], after[1:]
-                if word in _VALUED and runner == "concurrently" and after:
+                if word in _VALUED and after:
                     after = after[1:]  # `-n server,client`: the option's value, no command
                 elif not word.startswith("-"):
                     names.append(word)
-            if runner == "concurrently":
-                return [re.sub(r"^(npm|pnpm|yarn|bun):(.+)$", r"\1 run \2", n) for n in names]
-            return [f"npm run {n}" for n in names]
-        if "&" in words:
-            spans = " ".join(words).split(" & ")
-            return [s.strip() for s in spans if s.strip()]
+            return [expanded for n in names for expanded in _script_glob(
+                re.sub(r"^(npm|pnpm|yarn|bun):(.+)$", r"\1 run \2", n), scripts, runner)]
+        if runner in ("run-p", "npm-run-all", "npm-run-all2"):
+            names = _run_all_parallel(runner, words[1:])
+            return [expanded for n in names for expanded in _script_glob(f"npm run {n}", scripts, runner)]
+        if len(spans := commands.background(part)) > 1:
+            return spans
     return []
+
+
+def _run_all_parallel(runner: str, words: list[str]) -> list[str]:
+    """The script names npm-run-all (or run-p, parallel from the start) runs at once given *words*, its
+    arguments: the first group after ``-p``/``--parallel`` up to ``-s``/``--sequential``/``--serial``
+    (its README: ``npm-run-all clean lint --parallel watch:html watch:js`` runs clean, then lint, then
+    both watches; a wildcard name is expanded after), [] under ``--max-parallel 1``. npm-run-all 4.1.5: ``-s a
+    -p b c`` ran a, then b and c together; ``run-p --max-parallel 1 a b`` ran a, then b."""
+    groups: list[list[str]] = [[]]
+    parallel = [runner == "run-p"]
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in ("-p", "--parallel", "-s", "--sequential", "--serial"):
+            groups.append([])
+            parallel.append(word in ("-p", "--parallel"))
+        elif word in ("--max-parallel", "--npm-path") and i + 1 < len(words):
+            i += 1
+            if word == "--max-parallel" and words[i] == "1":
+                return []
+        elif not word.startswith("-"):
+            groups[-1].append(word)
+        i += 1
+    return next((g for g, at_once in zip(groups, parallel, strict=True) if at_once and g), [])
+
+
+def _script_glob(command: str, scripts: dict[str, str] | None, runner: str) -> list[str]:
+    """*command* (``npm run name ...``) as the commands *runner* starts for it: one per script of
+    *scripts* whose name matches a wildcard *name*, in the scripts' order; *command* alone when it has no
+    wildcard or no scripts are given. ``concurrently "npm:start:*"`` starts every ``start:`` script (its
+    ExpandWildcard: the text around the first ``*`` fixed, ``(!regex)`` leaves out the names it finds);
+    npm-run-all and run-p match names as paths whose separator is ``:`` (its README: ``watch:*`` is not
+    ``watch:js:index``, ``watch:**`` is)."""
+    match = re.match(r"^(npm|pnpm|yarn|bun) run (\S*\*\S*)(.*)$", command)
+    if not match or scripts is None:
+        return [command]
+    pm, name, rest = match.groups()
+    if runner == "concurrently":
+        omission = re.search(r"\(!([^)]+)\)", name)
+        bare = name.replace(omission.group(0), "") if omission else name
+        pattern = re.escape(bare[:bare.index("*")]) + ".*?" + re.escape(bare[bare.index("*") + 1:])
+        picked = [s for s in scripts if re.fullmatch(pattern, s)
+                  and not (omission and re.search(omission.group(1), s))]
+    else:
+        pattern = ":".join(".*" if part == "**" else re.escape(part).replace(r"\*", "[^:]*")
+                           for part in name.split(":"))
+        picked = [s for s in scripts if re.fullmatch(pattern, s)]
+    return [f"{pm} run {s}{rest}" for s in picked]
 
 
 def _parallel(pkg: Package, script: str, line: str, broken: list[Start], packages: list[Package]) -> bool:
@@ -562,7 +612,7 @@ def _parallel(pkg: Package, script: str, line: str, broken: list[Start], package
     ``warning``, and the server's own start is looked for instead (:func:`_instead_of_parallel`). A
     server started beside a worker of its own (``concurrently "node server.js" "node worker.js"``) stays:
     the app needs both."""
-    together = at_once(line)
+    together = at_once(line, pkg.scripts)
     client = len(together) > 1 and any(_serves_client(c, pkg, packages) for c in together)
     if client:
         broken.append(Start(pkg, script, line, f"{join(pkg.dir, 'package.json')} (scripts.{script})",
@@ -582,8 +632,15 @@ def _serves_client(command: str, pkg: Package, packages: list[Package]) -> bool:
 def _reaches(command: str, pkg: Package, packages: list[Package], matches: Callable[[str], bool],
              depth: int = 4) -> bool:
     """Whether *command*, run in *pkg*, or a package script it runs (through ``npm run``, ``yarn x``,
-    ``-w``/``--workspace``/``--prefix``/``--filter``/``yarn workspace``, to *depth* levels), is a command
-    line that *matches*."""
+    ``-w``/``--workspace``/``--prefix``/``--filter``/``yarn workspace``, ``cd folder &&``, to *depth*
+    levels), is a command line that *matches*."""
+    folder, rest = commands.strip_cd(command)
+    if folder:
+        # concurrently "cd client && npm start": the rest runs in that folder, its package's scripts
+        where = os.path.normpath(os.path.join(pkg.dir, folder))
+        target = next((p for p in packages if p.dir == where), pkg)
+        return any(_reaches(part, target, packages, matches, depth)
+                   for part in commands.with_cd(commands.segments(rest)))
     words = commands.unwrap(commands.split_env(commands.tokens(command))[1])
     line = " ".join(words)
     if matches(line):
@@ -606,8 +663,9 @@ def _reaches(command: str, pkg: Package, packages: list[Package], matches: Calla
         plain = plain[2:]
     name = plain[1] if plain[:1] == ["run"] and len(plain) > 1 else plain[0] if plain else ""
     body = target.scripts.get(name, "")
+    # a `cd` step stays with the steps after it ("client": "cd client && npm start")
     return bool(body) and any(_reaches(part, target, packages, matches, depth - 1)
-                              for part in commands.segments(body))
+                              for part in commands.with_cd(commands.segments(body)))
 
 
 def _own_server_script(parallel: Start, packages: list[Package]) -> Start | None:
@@ -617,7 +675,7 @@ def _own_server_script(parallel: Start, packages: list[Package]) -> Start | None
     tsconfig (``-P tsconfig.tsnode.json``, CommonJS), where the file init found, run as ``npx ts-node
     backend/app.ts``, compiles as the top tsconfig's ES modules."""
     pkg = parallel.package
-    servers = [c for c in at_once(parallel.line) if not _serves_client(c, pkg, packages)]
+    servers = [c for c in at_once(parallel.line, pkg.scripts) if not _serves_client(c, pkg, packages)]
     if len(servers) != 1:
         return None
     words = commands.unwrap(commands.split_env(commands.tokens(servers[0]))[1])

@@ -125,9 +125,11 @@ _PASSPORT_AUTHENTICATE = re.compile(r"""\bpassport\.authenticate\(\s*['"]([\w-]+
 _PASSPORT_LOCAL_NAMED = re.compile(r"""\bpassport\.use\(\s*['"]([\w-]+)['"]\s*,\s*"""
                                    r"""new\s+(?:\w+\.)?\w*Strategy\b""")
 _NO_SESSION = re.compile(r"\bsession\s*:\s*false\b")
-# passport-local's own name for the account's field (`new LocalStrategy({ usernameField: 'email' }, ...)`);
-# it reads req.body.username otherwise
+# passport-local's own names for the account's and the password's fields (`new LocalStrategy({
+# usernameField: 'email', passwordField: 'passwd' }, ...)`); it reads req.body.username and
+# req.body.password otherwise, and answers a body without them "Missing credentials"
 _USERNAME_FIELD = re.compile(r"""\busernameField\s*:\s*['"]([\w.-]+)['"]""")
+_PASSWORD_FIELD = re.compile(r"""\bpasswordField\s*:\s*['"]([\w.-]+)['"]""")
 # Express's form parser: a session login of an app with one reads the browser's urlencoded form
 _URLENCODED = re.compile(r"\b(?:express|bodyParser|body_parser)\s*\.\s*urlencoded\(")
 # csurf and lusca's csrf(): they refuse a POST without the session's token, which the login's page renders
@@ -189,7 +191,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     oauth2_form = username_is_email = django = wtf = False
     passport_login = urlencoded = express_csrf = False
     login_model = wtf_user = ""
-    local_strategies, passport_user = _passport_strategies(files)
+    local_strategies, passport_user, passport_password = _passport_strategies(files)
     login_source = ""
     models: dict[str, dict[str, str]] = {}
     body_models: list[str] = []
@@ -279,6 +281,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     return {"login": login, "protected": protected, "token": "" if by_cookie else token,
             "user_field": wtf_user or body_field or (passport_user if passport_login else "")
             or ("email" if email and not oauth2_form else "username"),
+            "password_field": (passport_password if passport_login else "") or "password",
             "user_object": "user" if user_object and not oauth2_form else "",
             "scheme": "Token" if token_scheme and not bearer_scheme else "Bearer",
             # a Flask login reads an HTML form (request.form), not JSON
@@ -314,17 +317,18 @@ def _passport_local(text: str, route: re.Match[str], strategies: set[str]) -> bo
     return None
 
 
-def _passport_strategies(files: list[Path]) -> tuple[set[str], str]:
+def _passport_strategies(files: list[Path]) -> tuple[set[str], str, str]:
     """(the names Passport's local strategy goes by in the JavaScript *files*: ``local`` and those
     ``passport.use('name', new LocalStrategy(...))`` gives, the account's field its ``usernameField``
-    names or "")."""
-    names, field = {"local"}, ""
+    names or "", the password's field its ``passwordField`` names or "")."""
+    names, fields = {"local"}, ["", ""]
     for path in files:
         text = read_text(path, 1_000_000) if path.suffix in (".js", ".mjs", ".cjs", ".ts") else ""
         names.update(_PASSPORT_LOCAL_NAMED.findall(text))
-        named = _USERNAME_FIELD.search(text)
-        field = field or (named.group(1) if named else "")
-    return names, field
+        for i, pattern in enumerate((_USERNAME_FIELD, _PASSWORD_FIELD)):
+            named = pattern.search(text)
+            fields[i] = fields[i] or (named.group(1) if named else "")
+    return names, fields[0], fields[1]
 
 
 def _session_form(folder: Path, login: str, graph: Graph, form: bool, express_csrf: bool) -> dict[str, str]:

@@ -1283,6 +1283,28 @@ def test_a_lockfile_an_install_wrote_outside_the_setup_inputs_is_given_to_the_li
     assert copy_setup_writes(serve, head_cwd, serve, base_cwd, base_cwd) == []
 
 
+def test_a_lockfile_in_a_member_the_base_lacks_is_not_copied(tmp_path):
+    """A workspace member the head adds (packages/web) with a lockfile an install of its own left there,
+    untracked, beside `setup_inputs = ["package.json"]` (init's for a project without a lockfile): the
+    base, linked, has no such folder, and its own install would write nothing there. main copied into
+    it: "[Errno 2] No such file or directory", and the base was not measured."""
+    from echotune_ci.baseref.environment import copy_setup_writes
+
+    head_cwd, base_cwd = tmp_path / "head", tmp_path / "base"
+    for cwd in (head_cwd, base_cwd):
+        (cwd / "packages" / "api").mkdir(parents=True)
+        (cwd / "package.json").write_text('{"name": "m", "workspaces": ["packages/*"]}')
+        (cwd / "packages" / "api" / "package.json").write_text('{"name": "api"}')
+    (head_cwd / "packages" / "web").mkdir()
+    (head_cwd / "packages" / "web" / "package.json").write_text('{"name": "web"}')
+    (head_cwd / "packages" / "web" / "package-lock.json").write_text('{"lockfileVersion": 3}')
+    (head_cwd / "package-lock.json").write_text('{"lockfileVersion": 3, "packages": {}}')
+    subprocess.run(["git", "init", "-q", str(head_cwd)], check=True)
+    serve = ServeSettings(setup="npm install", setup_inputs=("package.json",), command="node server.js")
+    assert copy_setup_writes(serve, head_cwd, serve, base_cwd, base_cwd) == ["package-lock.json"]
+    assert not (base_cwd / "packages" / "web").exists()
+
+
 def test_bundle_globs_are_moved_into_the_bases_checkout_or_refused(repo, tmp_path, monkeypatch):
     """Absolute globs into the checkout name the same place in the base's; relative ones stay relative to
     the base's configuration folder; one whose files no build of the base makes is refused naming it."""

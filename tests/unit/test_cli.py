@@ -162,6 +162,11 @@ def test_a_bad_value_from_the_environment_names_its_variable(tmp_path, cli_env):
          "'api', 'deploy'. (from ECHOTUNE_RUN_PHASE)"),
         # An option's own variable, which click looks up before the one named after the option.
         (("gate", str(tmp_path)), "ECHOTUNE_CONFIG", str(tmp_path), "is a directory. (from ECHOTUNE_CONFIG)"),
+        # a stale one: main said "/…/gone.toml: configuration file not found", no variable named
+        (("run", "-o", str(tmp_path / "out")), "ECHOTUNE_CONFIG", str(tmp_path / "gone.toml"),
+         f"Invalid value for '--config': {tmp_path / 'gone.toml'}: no such file (from ECHOTUNE_CONFIG)"),
+        (("bundle",), "ECHOTUNE_BUNDLE_CONFIG", str(tmp_path / "gone.toml"),
+         "no such file (from ECHOTUNE_BUNDLE_CONFIG)"),
     ]
     for args, variable, value, expected in cases:
         proc = run_cli(*args, env=dict(cli_env, **{variable: value}), cwd=tmp_path)

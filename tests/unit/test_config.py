@@ -186,6 +186,12 @@ def test_the_bundle_growth_budget_is_the_gates_limit_of_the_gzip_total():
      "'security.http.url' must be an http(s) URL with a host, such as http://127.0.0.1:8000"),
     ('[[frontend.pages]]\nurl = "example.com/shop"\n',
      "'frontend.pages[0].url' must be an http(s) URL with a host, such as http://127.0.0.1:8000"),
+    # A blank pasted with the URL: the check stripped it and passed, the run did not (a real `run` here:
+    # " http://127.0.0.1:{port}/" waited 30 s for the ready URL, "last: UnsupportedProtocol")
+    ('[serve]\nready_url = " http://127.0.0.1:{port}/health"\n',
+     "'serve.ready_url' has blanks around the URL: write it alone, such as http://127.0.0.1:{port}/health"),
+    ('[load]\nhost = "http://127.0.0.1:8000 "\n',
+     "'load.host' has blanks around the URL: write it alone, such as http://127.0.0.1:8000"),
 ])
 def test_a_url_setting_that_is_no_http_url_is_refused_as_the_file_is_read(tmp_path, text, expected):
     path = tmp_path / "echotune.toml"

@@ -67,13 +67,21 @@ def test_a_misspelt_metric_name_of_a_rule_is_named_with_the_metric_it_stands_for
          f"echotune.toml: [gate] regression names 'p95', {tail} 'p95_ms'?"),
         ("load", "[gate] regression", "warn",
          f"echotune.toml: [gate] regression names 'Error_Rate', {tail} 'error_rate_pct'?"),
-    ]  # fcp_ms and lcp are the frontend's, which did not run; api_p95_ms stands for p95_ms; 'rps_' is
-    # nothing's stem
+        ("load", "[budgets.hard]", "warn", f"echotune.toml: [budgets.hard] names 'rps_', {tail} 'rps'?"),
+    ]  # fcp_ms and lcp are the frontend's, which did not run; api_p95_ms stands for p95_ms; 'rps_' is rps
+    # with a stray separator, as 'p95-ms' below is p95_ms
     assert outcome.status == "warn"
     # Spelt right, the same change fails the gate; without a baseline no rule applies and none is named.
     right = parse_config({"gate": {"regression": {"p95_ms": 10}}}, "", "echotune.toml")
     assert evaluate(head, right, base).status == "fail"
     assert not [c for c in evaluate(head, spelt).checks if "names '" in c.detail]
+    # Other separators or none: on main each of these gated nothing and the +15 % above passed, unsaid
+    for key in ("p95ms", "p95-ms", "P95 ms", "p95_ms "):
+        other = parse_config({"gate": {"regression": {key: 10}}}, "", "echotune.toml",
+                             path=Path("echotune.toml"))
+        checked = evaluate(head, other, base)
+        assert ([c.detail for c in checked.checks if "names '" in c.detail], checked.status) == (
+            [f"echotune.toml: [gate] regression names '{key}', {tail} 'p95_ms'?"], "warn"), key
     hard = parse_config({"budgets": {"hard": {"P95_MS": 400}}}, "", "x.toml", path=Path("x.toml"))
     assert [c.detail for c in evaluate(head, hard, base).checks if c.rule == "[budgets.hard]"] == [
         f"x.toml: [budgets.hard] names 'P95_MS', {tail} 'p95_ms'?"]

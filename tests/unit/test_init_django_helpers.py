@@ -171,3 +171,23 @@ def test_a_name_the_if_binds_stands_for_the_whole_read(tmp_path, condition):
     ast.parse(value, mode="eval")  # a whole expression, as written in the condition
     app = app_setup(site(tmp_path, settings))
     assert app.env["ALLOWED_HOSTS"] == "127.0.0.1,localhost"
+
+
+@pytest.mark.parametrize("condition", [
+    'if v := os.getenv("ALLOWED_HOSTS"):  # comma-separated, from the environment',
+    'if (\n    v := os.getenv("ALLOWED_HOSTS")\n):',
+    'if v := os.getenv(\n    "ALLOWED_HOSTS",\n):',
+    'if (v := (hosts := os.getenv("ALLOWED_HOSTS"))):',
+])
+def test_a_name_bound_by_any_if_python_reads_the_same_stands_for_the_read(tmp_path, condition):
+    # Python binds v to the same read in each (the first form's plain `if v := os.getenv(...)` is the
+    # reference above). main read the condition from the `if`'s one line: a trailing comment made it no
+    # expression, a condition over several lines was the `):` line, and `v := (hosts := ...)` gave
+    # `os.getenv("ALLOWED_HOSTS") := ...`; ALLOWED_HOSTS was then read as no variable.
+    from echotune_ci.project.django import _assignments
+
+    settings = SETTINGS.replace('if v := os.getenv("ALLOWED_HOSTS"):', condition)
+    value = _assignments(settings, "ALLOWED_HOSTS")[0][0]
+    assert " ".join(value.split()).replace("( ", "(").replace(", )", ")") == \
+        'os.getenv("ALLOWED_HOSTS").split(",")'
+    assert app_setup(site(tmp_path, settings)).env["ALLOWED_HOSTS"] == "127.0.0.1,localhost"

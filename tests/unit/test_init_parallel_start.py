@@ -30,15 +30,76 @@ from test_init_workspaces import machine, write  # noqa: F401 (machine: an autou
     ('concurrently -n server,client -c green,blue "npm run dev -w server" "npm run dev -w client"',
      ["npm run dev -w server", "npm run dev -w client"]),
     ("npm-run-all --parallel start:api start:web", ["npm run start:api", "npm run start:web"]),
+    # concurrently 9.2.5 here: -P and --pad-prefix take no value (both commands ran), --kill-signal takes
+    # one, --teardown's command ran after the others; main dropped the command after -P or --pad-prefix
+    ('concurrently -P "node server.js" "vite"', ["node server.js", "vite"]),
+    ('concurrently --pad-prefix "node server.js" "vite"', ["node server.js", "vite"]),
+    ('concurrently --kill-signal SIGINT --teardown "rm -f pid" "node server.js" "vite"',
+     ["node server.js", "vite"]),
     ("run-p start:*", ["npm run start:*"]),
     ("npm run dev -w @app/server & npm run dev -w @app/client",
      ["npm run dev -w @app/server", "npm run dev -w @app/client"]),
     ("run-s build start", []),  # one after the other
+    # npm-run-all 4.1.5 here: `-s a -p b c` ran a, then b and c together; `--parallel a b --sequential c`
+    # a and b, then c; `run-p --max-parallel 1 a b` a, then b. main took a group's every name as started
+    # at once, and --max-parallel's value as a script's name
+    ("npm-run-all -s build -p api web", ["npm run api", "npm run web"]),
+    ("npm-run-all --parallel api web --sequential build", ["npm run api", "npm run web"]),
+    ("run-p --max-parallel 2 api web", ["npm run api", "npm run web"]),
+    ("run-p --max-parallel 1 api web", []),
+    # dash and bash here: `echo A&echo B` ran both (B first), `echo "x & y"` and `echo a \& b` printed the
+    # `&`; main split the quoted one into three commands and took `node a.js&vite` for one
+    ('node server.js & echo "ready & waiting"', ["node server.js", 'echo "ready & waiting"']),
+    ("node server.js&vite", ["node server.js", "vite"]),
+    ("node server.js \\& vite", []),
+    ("node server.js &>server.log & vite", ["node server.js &>server.log", "vite"]),
+    ("node server.js 2>&1 | tee log", []),
+    ("node server.js &", []),
     ("npm-run-all build start", []),
     ("npm run build && node server.js", []),
 ])
 def test_what_a_script_starts_at_once(line, commands):
     assert at_once(line) == commands
+
+
+# Expected: concurrently 9.2 and npm-run-all 4.1.5 run here on these scripts (each echoing its name):
+# `concurrently "npm:start:*(!fix)"` ran api, web, web:deep; `run-p start:*` api, web, fix; `run-p start:**`
+# all four. On main each was one command, `npm run start:*`, and no parallel start was seen.
+_GLOBBED = {"start:api": "node server.js", "start:web": "vite", "start:web:deep": "vite preview",
+            "start:fix": "eslint --fix .", "other": "jest"}
+
+
+@pytest.mark.parametrize(("line", "commands"), [
+    ('concurrently "npm:start:*(!fix)"',
+     ["npm run start:api", "npm run start:web", "npm run start:web:deep"]),
+    ("run-p start:*", ["npm run start:api", "npm run start:web", "npm run start:fix"]),
+    ("npm-run-all -p start:**", ["npm run start:api", "npm run start:web", "npm run start:web:deep",
+                                 "npm run start:fix"]),
+    ('concurrently "yarn run start:w*" "npm:other"', ["yarn run start:web", "yarn run start:web:deep",
+                                                      "npm run other"]),
+])
+def test_a_wildcard_name_is_the_scripts_it_matches(line, commands):
+    assert at_once(line, _GLOBBED) == commands
+
+
+def test_a_wildcard_start_of_a_server_and_a_client_is_passed_over(tmp_path):
+    write(tmp_path, {
+        "package.json": json.dumps({"name": "one", "private": True, "scripts": {
+            "start": 'concurrently "npm:start:*"', "start:api": "node server.js", "start:web": "vite",
+            "build": "vite build"}, "dependencies": {"express": "^4.21.0"},
+            "devDependencies": {"concurrently": "^9.0.0", "vite": "^5.4.0"}}),
+        "package-lock.json": json.dumps({"lockfileVersion": 3, "packages": {}}),
+        "server.js": "const express = require('express'); const app = express();\n"
+                     "app.get('/api/health', (req, res) => res.json({ ok: true }));\n"
+                     "app.listen(process.env.PORT);\n",
+        ".git/HEAD": "ref: refs/heads/main\n",
+    })
+    app = app_setup(tmp_path)
+    # main: command = "npm start", Vite's dev server and the API in one process group
+    assert (app.command, [c for notes in app.checks.values() for c in notes if "at once" in c]) == (
+        "npm run start:api", ["package.json scripts.start starts 2 commands at once (`npm run start:api`, "
+                              "`npm run start:web`), and `run` starts one server: [serve] command starts "
+                              "the server alone"])
 
 
 def _game(root: Path, start: str) -> Path:
@@ -136,3 +197,32 @@ def test_the_script_run_beside_the_client_is_the_servers_start(tmp_path):
     checks = [c for notes in app.checks.values() for c in notes]
     assert ("package.json scripts.start starts 2 commands at once (`yarn run start:react`, `yarn run "
             "start:api`), and `run` starts one server: [serve] command starts the server alone" in checks)
+
+
+def test_a_client_started_in_its_folder_by_cd_is_a_clients_server(tmp_path):
+    # MERN tutorials' `concurrently "node index.js" "cd client && npm start"`: concurrently runs each command
+    # through a shell, so the second is client/'s react-scripts dev server. main read `cd client && npm
+    # start` as no package script of the top's and kept `npm start`, both servers in one process group.
+    write(tmp_path, {
+        "package.json": json.dumps({"name": "mern", "private": True, "scripts": {
+            "start": 'concurrently "node index.js" "npm run client"', "client": "cd client && npm start",
+            "build": "cd client && npm run build"},
+            "dependencies": {"express": "^4.21.0"}, "devDependencies": {"concurrently": "^9.0.0"}}),
+        "package-lock.json": json.dumps({"lockfileVersion": 3, "packages": {}}),
+        "index.js": "const express = require('express'); const app = express();\n"
+                    "app.get('/api/health', (req, res) => res.json({ ok: true }));\n"
+                    "app.listen(process.env.PORT);\n",
+        "client/package.json": json.dumps({"name": "client", "scripts": {
+            "start": "react-scripts start", "build": "react-scripts build"},
+            "dependencies": {"react-scripts": "5.0.1", "react": "^18.3.0"}}),
+        ".git/HEAD": "ref: refs/heads/main\n",
+    })
+    for start in ('concurrently "node index.js" "npm run client"',
+                  'concurrently "node index.js" "cd client && npm start"'):
+        data = json.loads((tmp_path / "package.json").read_text())
+        data["scripts"]["start"] = start
+        (tmp_path / "package.json").write_text(json.dumps(data))
+        app = app_setup(tmp_path)
+        assert app.command == "node index.js", start
+        assert any(c.startswith("package.json scripts.start starts 2 commands at once (`node index.js`, ")
+                   for notes in app.checks.values() for c in notes), start

@@ -157,3 +157,22 @@ def test_the_pages_behind_the_login_come_with_a_frontend_login_through_its_form(
     files = {**TODOS, "routes/auth.js": TODOS["routes/auth.js"]
              + "passport.use(new LocalStrategy({ usernameField: 'email' }, verify));\n"}
     assert '# username_selector = "input[name=email]"' in written_text(write(tmp_path / "email", files))
+
+
+def test_the_password_field_passport_local_is_told_is_the_one_sent(tmp_path):
+    """`new LocalStrategy({ usernameField: 'email', passwordField: 'passwd' }, ...)` reads req.body.passwd.
+    Expected from a real run here (express 4.22, passport 0.6, passport-local 1.0 on 127.0.0.1): POST /login
+    with `email=...&password=pw` was sent back to /login, with `email=...&passwd=pw` on to /dashboard. main
+    wrote `password` in [load.login], [api.login], the flow's body, and no password_selector."""
+    files = {**TODOS, "routes/auth.js": TODOS["routes/auth.js"] + "passport.use(new LocalStrategy({ "
+             "usernameField: 'email', passwordField: 'passwd' }, verify));\n"}
+    text = written_text(write(tmp_path, files))
+    assert '# password_selector = "input[name=passwd]"' in text
+    (tmp_path / "echotune.toml").write_text(text)
+    api = load_config(tmp_path / "echotune.toml").api
+    assert dict(api.login.form) == {"email": "demo@example.com", "passwd": "change-me"}
+    assert [s.body for f in api.flows for s in f.steps if s.body] == [
+        "email=demo%40example.com&passwd=change-me&_csrf={csrf}"]
+    # without passwordField: passport-local's own `password`
+    assert '"password": "change-me"' not in text and "password_selector" not in written_text(
+        write(tmp_path / "plain", TODOS))
