@@ -75,10 +75,11 @@ def ready_url(value: str) -> str | None:
     """The check of ``[serve] ready_url``, whose ``{port}`` is the port `run` picks: after it, an http(s)
     URL with a host. ``ready_url = "localhost:{port}/health"`` passed the configuration and stopped the
     load phase with "localhost:1: not an http(s) URL with a host", a URL the user never wrote, under no
-    key or file."""
+    key or file. ``{build}`` and ``{build_index}`` are filled as for the head (``serve.app.App.filled``
+    fills them in ready_url too): a fixed port of each build's own, ``:300{build_index}``, is a number."""
     from urllib.parse import urlsplit
 
-    filled = value.replace("{port}", "1")
+    filled = value.replace("{port}", "1").replace("{build_index}", "0").replace("{build}", "head")
     try:
         _ = urlsplit(filled.strip()).port  # reading it raises for a port that is no number
     except ValueError:

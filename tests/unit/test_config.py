@@ -209,3 +209,14 @@ def test_url_settings_that_work_still_load(tmp_path):
     cfg = load_config(path)
     assert (cfg.serve.ready_url, cfg.load.host, cfg.api.url, cfg.frontend.pages[0].url) == (
         "http://127.0.0.1:{port}/health", "https://user:pw@[::1]:8443/base", "", "http://localhost/")
+
+
+@pytest.mark.parametrize("ready", ["http://127.0.0.1:300{build_index}/health", "http://127.0.0.1:{port}/{build}/",
+                                   "http://{build}.localhost:{port}/"])
+def test_a_ready_url_with_the_builds_placeholders_loads(tmp_path, ready):
+    # `run` fills {build} and {build_index} in ready_url as in every [serve] value (serve.app.App.filled):
+    # a fixed port of each build's own (movez-chat's Redis port pattern, 639{build_index}, for an app's
+    # own port) was refused as "a port that is no number" by the check made at load.
+    path = tmp_path / "echotune.toml"
+    path.write_text(f'[serve]\nready_url = "{ready}"\n')
+    assert load_config(path).serve.ready_url == ready
