@@ -371,10 +371,14 @@ def server_errors_said(results: list[PhaseResult], app: App | None) -> list[Phas
     """*results*, with a warning on each phase that found the app answering with its own server error
     (5xx) quoting the lines of the app's output that name an error (at most 6): the cause, which the
     answer's body never says ({"statusCode": 500, "message": "Internal server error"} of a NestJS app
-    whose SQLite file had no tables: "SqliteError: no such table: availabilities"). Nothing is added when
-    the app printed no such line."""
+    whose SQLite file had no tables: "SqliteError: no such table: availabilities"). So too on a phase
+    whose real-time messages failed (``realtime_error_rate_pct`` above 0): a Socket.IO handler that raises
+    acknowledges nothing, and the run said only "no acknowledgement within 5s" (Flask-SocketIO-Chat's
+    TypeError for a client without a session name). Nothing is added when the app printed no such line."""
     hit = {r.phase for r in results if any(_server_error(f) for f in r.findings)}
-    if app is None or not hit:
+    realtime = {r.phase for r in results if r.phase not in hit and any(
+        m.name == "realtime_error_rate_pct" and (m.value or 0) > 0 for m in r.metrics)}
+    if app is None or not (hit or realtime):
         return results
     lines = important_lines(app.output_tail().splitlines(), most=6, errors_only=True)
     # Each request logs its error again with its own time and pid ("[Nest] 18159 - 4:19:34 PM ERROR ..."):
@@ -383,8 +387,11 @@ def server_errors_said(results: list[PhaseResult], app: App | None) -> list[Phas
     lines = [line for line in lines if line in shapes.values()]
     if not lines:
         return results
-    warning = "the app answered with server errors (5xx); its output named: " + " | ".join(lines)
-    return [dataclasses.replace(r, warnings=[*r.warnings, warning]) if r.phase in hit else r for r in results]
+    named = " | ".join(lines)
+    said = {**{p: f"the app answered with server errors (5xx); its output named: {named}" for p in hit},
+            **{p: f"real-time messages failed; the app's output named: {named}" for p in realtime}}
+    return [dataclasses.replace(r, warnings=[*r.warnings, said[r.phase]]) if r.phase in said else r
+            for r in results]
 
 
 def _run_all(phases: list[Phase[Any]], cfg: Config, contexts: dict[str, PhaseContext],

@@ -123,3 +123,47 @@ def test_server_errors_quote_what_the_app_printed(tmp_path: Path) -> None:
                                 "12/03/2026, 4:16:33 PM   ERROR [ExceptionsHandler] SqliteError: no such "
                                 "table: bookings"]
     assert said[1] == load  # a 404 is no server error of the app's
+
+
+_RAISING_HANDLER = (
+    "import os, sys\nfrom http.server import BaseHTTPRequestHandler, HTTPServer\n"
+    "class H(BaseHTTPRequestHandler):\n"
+    "    def do_GET(self):\n"
+    "        if self.path == '/socket.io/':  # what python-socketio logs of a handler that raised\n"
+    "            print('Traceback (most recent call last):', file=sys.stderr)\n"
+    "            print('  File \"chat/events.py\", line 21, in text', file=sys.stderr)\n"
+    "            print(\"TypeError: unsupported operand type(s) for +: 'NoneType' and 'str'\",\n"
+    "                  file=sys.stderr, flush=True)\n"
+    "        self.send_response(200)\n"
+    "        self.send_header('Content-Length', '0')\n        self.end_headers()\n"
+    "    def log_message(self, *a):\n        pass\n"
+    "HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n")
+
+
+def test_failed_real_time_messages_quote_what_the_app_printed(tmp_path: Path) -> None:
+    # Flask-SocketIO-Chat at 9d83bb5: its `text` handler raised TypeError for a client without a session
+    # name, so half the messages were never acknowledged, and the run said only "no acknowledgement
+    # within 5s"; the cause was in the app's output
+    import sys
+    import urllib.request
+
+    from echotune_ci.config.sections import ServeSettings
+    from echotune_ci.results.model import Metric, PhaseResult
+    from echotune_ci.runner import server_errors_said
+    from echotune_ci.serve.app import App
+
+    (tmp_path / "app.py").write_text(_RAISING_HANDLER)
+    settings = ServeSettings(command=f"{sys.executable} app.py", ready_url="http://127.0.0.1:{port}/",
+                             timeout=20.0)
+    failed = PhaseResult(phase="load", status="fail", metrics=[Metric("realtime_error_rate_pct", 50.0, "%")])
+    clean = PhaseResult(phase="load", status="pass", metrics=[Metric("realtime_error_rate_pct", 0.0, "%")])
+    with App(settings, tmp_path) as app:
+        urllib.request.urlopen(f"{app.base_url}/socket.io/", timeout=10).read()
+        deadline = time.monotonic() + 10
+        while "TypeError" not in app.output_tail() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        said = server_errors_said([failed], app)
+        assert server_errors_said([clean], app) == [clean]
+    [warning] = said[0].warnings
+    assert warning.startswith("real-time messages failed; the app's output named: ")
+    assert "TypeError: unsupported operand type(s) for +: 'NoneType' and 'str'" in warning
