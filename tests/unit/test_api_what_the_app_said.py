@@ -67,13 +67,42 @@ def test_what_the_app_said_is_read_from_the_usual_fields() -> None:
     assert refused_as_invalid(b"Bad Request").startswith('; the app said "Bad Request" (')
 
 
+def _app_source(on_get: str, status: str = "200") -> str:
+    """A Python server on $PORT whose GET runs *on_get* (lines indented for the method body, printing what
+    the app would log) and answers *status* (an expression) with no body; "/" answers, so it is ready."""
+    return ("import os, sys\nfrom http.server import BaseHTTPRequestHandler, HTTPServer\n"
+            "class H(BaseHTTPRequestHandler):\n"
+            "    seen = 0\n"
+            "    def do_GET(self):\n" + on_get +
+            f"        self.send_response({status})\n"
+            "        self.send_header('Content-Length', '0')\n        self.end_headers()\n"
+            "    def log_message(self, *a):\n        pass\n"
+            "print('listening', flush=True)\n"
+            "HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n")
+
+
+def _serving(tmp_path: Path, source: str):
+    """The app of *source* (:func:`_app_source`), not started: a context manager."""
+    import sys
+
+    from echotune_ci.config.sections import ServeSettings
+    from echotune_ci.serve.app import App
+
+    (tmp_path / "app.py").write_text(source)
+    return App(ServeSettings(command=f"{sys.executable} app.py", ready_url="http://127.0.0.1:{port}/",
+                             timeout=20.0), tmp_path)
+
+
+def _printed(app, text: str) -> None:
+    """Wait (at most 10 s) until the app's output holds *text*."""
+    deadline = time.monotonic() + 10
+    while text not in app.output_tail() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 # A server that answers 500 on /api/bookings and prints why, as NestJS's ExceptionsHandler logs a TypeORM
-# error (colours and all); "/" answers 200 so that it is ready.
-_FAILING = (
-    "import os, sys\nfrom http.server import BaseHTTPRequestHandler, HTTPServer\n"
-    "class H(BaseHTTPRequestHandler):\n"
-    "    seen = 0\n"
-    "    def do_GET(self):\n"
+# error (colours and all)
+_FAILING = _app_source(
     "        failing = self.path.startswith('/api/bookings')\n"
     "        if failing:\n"
     "            H.seen += 1\n"
@@ -81,43 +110,30 @@ _FAILING = (
     "                  '[ExceptionsHandler] SqliteError: no such table: bookings',\n"
     "                  file=sys.stderr, flush=True)\n"
     "            print('    at Database.prepare (node_modules/better-sqlite3/lib/wrappers.js:5:21)',\n"
-    "                  file=sys.stderr, flush=True)\n"
-    "        self.send_response(500 if failing else 200)\n"
-    "        self.send_header('Content-Length', '0')\n        self.end_headers()\n"
-    "    def log_message(self, *a):\n        pass\n"
-    "print('listening', flush=True)\n"
-    "HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n")
+    "                  file=sys.stderr, flush=True)\n", status="500 if failing else 200")
 
 
 def test_server_errors_quote_what_the_app_printed(tmp_path: Path) -> None:
     # mecanojob-test with NODE_ENV=production: every database route answered {"statusCode": 500, "message":
     # "Internal server error"}; only the app's output said "no such table"
-    import sys
     import urllib.error
     import urllib.request
 
-    from echotune_ci.config.sections import ServeSettings
     from echotune_ci.results.model import Finding, PhaseResult
     from echotune_ci.runner import server_errors_said
-    from echotune_ci.serve.app import App
 
-    (tmp_path / "app.py").write_text(_FAILING)
-    settings = ServeSettings(command=f"{sys.executable} app.py", ready_url="http://127.0.0.1:{port}/",
-                             timeout=20.0)
     api = PhaseResult(phase="api", status="fail", findings=[Finding(
         rule_id="api/server-error", severity="high", message="GET /api/bookings (answered 500)",
         source_tool="schemathesis")])
     load = PhaseResult(phase="load", status="pass", findings=[Finding(
         rule_id="load.request-failed", severity="medium", message="GET /x: 3 requests failed",
         source_tool="locust", properties={"error": "HTTP 404 (expected 200)"})])
-    with App(settings, tmp_path) as app:
+    with _serving(tmp_path, _FAILING) as app:
         assert server_errors_said([api], app) == [api]  # it printed no error yet: nothing to quote
         for _ in range(2):  # logged at 4:16:33, then 4:16:34: one line says it
             with pytest.raises(urllib.error.HTTPError):
                 urllib.request.urlopen(f"{app.base_url}/api/bookings", timeout=10)
-        deadline = time.monotonic() + 10
-        while "4:16:34" not in app.output_tail() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _printed(app, "4:16:34")
         said = server_errors_said([api, load], app)
     assert said[0].warnings == ["the app answered with server errors (5xx); its output named: [Nest] 41  - "
                                 "12/03/2026, 4:16:33 PM   ERROR [ExceptionsHandler] SqliteError: no such "
@@ -125,43 +141,28 @@ def test_server_errors_quote_what_the_app_printed(tmp_path: Path) -> None:
     assert said[1] == load  # a 404 is no server error of the app's
 
 
-_RAISING_HANDLER = (
-    "import os, sys\nfrom http.server import BaseHTTPRequestHandler, HTTPServer\n"
-    "class H(BaseHTTPRequestHandler):\n"
-    "    def do_GET(self):\n"
+_RAISING_HANDLER = _app_source(
     "        if self.path == '/socket.io/':  # what python-socketio logs of a handler that raised\n"
     "            print('Traceback (most recent call last):', file=sys.stderr)\n"
     "            print('  File \"chat/events.py\", line 21, in text', file=sys.stderr)\n"
     "            print(\"TypeError: unsupported operand type(s) for +: 'NoneType' and 'str'\",\n"
-    "                  file=sys.stderr, flush=True)\n"
-    "        self.send_response(200)\n"
-    "        self.send_header('Content-Length', '0')\n        self.end_headers()\n"
-    "    def log_message(self, *a):\n        pass\n"
-    "HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n")
+    "                  file=sys.stderr, flush=True)\n")
 
 
 def test_failed_real_time_messages_quote_what_the_app_printed(tmp_path: Path) -> None:
     # Flask-SocketIO-Chat at 9d83bb5: its `text` handler raised TypeError for a client without a session
     # name, so half the messages were never acknowledged, and the run said only "no acknowledgement
     # within 5s"; the cause was in the app's output
-    import sys
     import urllib.request
 
-    from echotune_ci.config.sections import ServeSettings
     from echotune_ci.results.model import Metric, PhaseResult
     from echotune_ci.runner import server_errors_said
-    from echotune_ci.serve.app import App
 
-    (tmp_path / "app.py").write_text(_RAISING_HANDLER)
-    settings = ServeSettings(command=f"{sys.executable} app.py", ready_url="http://127.0.0.1:{port}/",
-                             timeout=20.0)
     failed = PhaseResult(phase="load", status="fail", metrics=[Metric("realtime_error_rate_pct", 50.0, "%")])
     clean = PhaseResult(phase="load", status="pass", metrics=[Metric("realtime_error_rate_pct", 0.0, "%")])
-    with App(settings, tmp_path) as app:
+    with _serving(tmp_path, _RAISING_HANDLER) as app:
         urllib.request.urlopen(f"{app.base_url}/socket.io/", timeout=10).read()
-        deadline = time.monotonic() + 10
-        while "TypeError" not in app.output_tail() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _printed(app, "TypeError")
         said = server_errors_said([failed], app)
         assert server_errors_said([clean], app) == [clean]
     [warning] = said[0].warnings
