@@ -107,16 +107,16 @@ def same_dependencies(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
             and stamp.get("inputs") == theirs and stamp.get("left") == mine)
 
 
-def written_by_setup(head: ServeSettings, head_cwd: Path, base: ServeSettings, base_cwd: Path) -> list[str]:
+def written_by_setup(head_cwd: Path, base: ServeSettings, base_cwd: Path) -> list[str]:
     """The setup inputs (by their paths from the serving folder) that the head's last setup wrote and the
     base's checkout still has as that setup found them, or lacks as it did: what the base's own setup
-    would write alike, when :func:`same_dependencies` holds through the head's stamp."""
+    would write alike, for a base :func:`reuse_environment` linked because :func:`same_dependencies`
+    holds (it is asked nothing else)."""
     stamp = read_stamp(head_cwd) or {}
     before, left = stamp.get("inputs"), stamp.get("left")
     theirs = _hashes(base, base_cwd)
     if (not isinstance(before, dict) or not isinstance(left, dict) or theirs is None
-            or stamp.get("cwd") != str(head_cwd.resolve())
-            or not same_dependencies(head, head_cwd, base, base_cwd)):
+            or stamp.get("cwd") != str(head_cwd.resolve())):
         return []
     return [name for name, digest in left.items()
             if digest != before.get(name) and theirs.get(name) == before.get(name)]
@@ -146,12 +146,13 @@ def copy_setup_writes(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
                       base_root: Path) -> list[str]:
     """Copy into the base's checkout what :func:`written_by_setup` names and the lockfiles the head's
     install wrote that the base lacks (:func:`_untracked_lockfiles`), inside *base_root* only, for a base
-    linked to the head's environment instead of running its setup; the paths copied, from *base_cwd*. A
+    :func:`reuse_environment` linked to the head's environment because its setup would install the same
+    (not one linked for want of a setup: ``installs`` False); the paths copied, from *base_cwd*. A
     project that commits no lockfile (trbKnl/movez-chat: ``npm install`` writes package-lock.json) had
     the base linked to the head's node_modules with no lockfile beside them: its audit read none, and the
     comment called the head's audited packages an improvement."""
     copied = []
-    names = written_by_setup(head, head_cwd, base, base_cwd)
+    names = written_by_setup(head_cwd, base, base_cwd)
     names += [n for n in _untracked_lockfiles(head, head_cwd, base_cwd) if n not in names]
     for name in names:
         source, target = head_cwd / name, base_cwd / name
