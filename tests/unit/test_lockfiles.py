@@ -322,3 +322,63 @@ def test_advisory_data_without_npm_records_checks_no_npm_package(tmp_path):
     report = audit_lockfiles([lock], FIXTURES, FolderAdvisories(tmp_path / "db"), production_only=False,
                              default_severity="high", ignore=())
     assert (report.lockfiles[0].packages, report.lockfiles[0].unchecked, report.unchecked) == (14, 0, "")
+
+
+PNPM7_UNDERSCORE_NAMES = """lockfileVersion: 5.4
+
+specifiers:
+  '@types/sinonjs__fake-timers': 8.1.1
+  readable-stream: 3.6.0
+  string_decoder: 1.1.1
+
+dependencies:
+  readable-stream: 3.6.0
+  string_decoder: 1.1.1
+
+devDependencies:
+  '@types/sinonjs__fake-timers': 8.1.1
+
+packages:
+
+  /@types/sinonjs__fake-timers/8.1.1:
+    dev: true
+
+  /inherits/2.0.4:
+    dev: false
+
+  /readable-stream/3.6.0:
+    engines: {node: '>= 6'}
+    dependencies:
+      inherits: 2.0.4
+      string_decoder: 1.1.1
+      util-deprecate: 1.0.2
+    dev: false
+
+  /safe-buffer/5.1.2:
+    dev: false
+
+  /string_decoder/1.1.1:
+    dependencies:
+      safe-buffer: 5.1.2
+    dev: false
+
+  /util-deprecate/1.0.2:
+    dev: false
+"""
+
+
+def test_pnpm_5_keys_whose_names_hold_underscores_are_audited(tmp_path):
+    """pnpm 7.33.7 wrote this lockfile (``pnpm install`` of readable-stream 3.6.0, string_decoder 1.1.1 and,
+    as a devDependency, @types/sinonjs__fake-timers 8.1.1; resolution lines left out), and ``pnpm list
+    --depth Infinity --json`` (``--prod``) over its install lists the six packages below (the same five
+    without the types). The "_" of a 5.x key starts the peer suffix only inside the version: the names
+    themselves were cut at it, read as "not a name@version entry" and never audited."""
+    (tmp_path / "pnpm-lock.yaml").write_text(PNPM7_UNDERSCORE_NAMES)
+    lock = read_lockfile(tmp_path / "pnpm-lock.yaml")
+    assert {(p.name, p.version, p.dev, p.not_auditable) for p in lock.packages.values()} == {
+        ("@types/sinonjs__fake-timers", "8.1.1", True, ""), ("inherits", "2.0.4", False, ""),
+        ("readable-stream", "3.6.0", False, ""), ("safe-buffer", "5.1.2", False, ""),
+        ("string_decoder", "1.1.1", False, ""), ("util-deprecate", "1.0.2", False, "")}
+    assert lock.path_of("/safe-buffer/5.1.2") == ["string_decoder", "safe-buffer"]
+    assert lock.packages["/string_decoder/1.1.1"].line == PNPM7_UNDERSCORE_NAMES.splitlines().index(
+        "  /string_decoder/1.1.1:") + 1
