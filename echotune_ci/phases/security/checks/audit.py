@@ -10,7 +10,7 @@ advisory folder (``advisory_db``); what has no exact version is listed as not
 auditable, and an audit that checked 0 packages warns.
 
 JavaScript: the lockfiles of the project (package-lock.json,
-npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml; :mod:`..lockfiles`) against
+npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock; :mod:`..lockfiles`) against
 the same offline folder or OSV API (``https://api.osv.dev`` when neither is
 set; :mod:`..js_audit`), or with ``npm = "npm-audit"`` through the project's
 own ``npm audit`` (:mod:`..npm_audit`). Each ecosystem is audited whenever
@@ -503,9 +503,10 @@ class AuditCheck:
                     counts: list[str]) -> None:
         from ..js_audit import summary_notes
 
+        from ..lockfiles import unlocked_reason
+
         for manifest in js.unlocked:
-            out.notes.append(f"audit: {relative_to_root(manifest, ctx.root)}: cannot audit without a "
-                             "lockfile; run npm install --package-lock-only")
+            out.notes.append(f"audit: {relative_to_root(manifest, ctx.root)}: {unlocked_reason(manifest)}")
         if not js.lockfiles:
             declared = sum(_declared(m) for m in js.unlocked)
             out.metrics += _metrics("npm", 0, [], declared, "nothing (no lockfile)", strict=opts.strict,
