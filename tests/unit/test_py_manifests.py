@@ -76,6 +76,59 @@ def test_uv_lock_the_project_is_not_a_package_and_dev_groups_are_dev():
     assert "web" not in {p.key for p in m.packages}  # source = { editable = "." }: the project's own code
 
 
+UV_EXTRA_IN_DEV = """version = 1
+revision = 5
+requires-python = ">=3.11"
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [{ name = "requests" }]
+dev-dependencies = { dev = [{ name = "requests", extra = ["socks"] }] }
+
+[[package]]
+name = "certifi"
+version = "2026.10.19.post1"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "pysocks"
+version = "1.7.1"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "requests"
+version = "2.32.3"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "certifi" },
+]
+
+[package.optional-dependencies]
+socks = [
+    { name = "pysocks" },
+]
+"""
+
+
+def test_uv_lock_an_extra_only_the_dev_group_asks_for_is_dev(tmp_path):
+    """uv 0.13.9 locked requests==2.32.3 as the dependency and requests[socks] in the dev group (``uv
+    lock``; sdist/wheels, metadata and requests' other dependencies left out, the project's arrays
+    inline): ``uv export --frozen --no-default-groups`` lists certifi and requests but not pysocks,
+    ``--all-groups`` pysocks too; with requests[socks] as the dependency, both list pysocks. An
+    extra is installed only where a dependent asks for it: starlette's zstandard, reached through
+    httpx2[zstd] of its dev group alone, counted as production."""
+    (tmp_path / "uv.lock").write_text(UV_EXTRA_IN_DEV)
+    assert summary(read(tmp_path / "uv.lock")) == {"certifi": ("2026.10.19.post1", False),
+                                                   "pysocks": ("1.7.1", True), "requests": ("2.32.3", False)}
+    # asked for by the project itself, the extra is production
+    (tmp_path / "uv.lock").write_text(UV_EXTRA_IN_DEV.replace('dependencies = [{ name = "requests" }]',
+                                                              'dependencies = [{ name = "requests", '
+                                                              'extra = ["socks"] }]', 1))
+    assert summary(read(tmp_path / "uv.lock"))["pysocks"] == ("1.7.1", False)
+
+
 def test_pipfile_lock_default_and_develop():
     m = read(FIXTURES / "pipenv" / "Pipfile.lock")
     # jinja2 is in both sections: it is production, and listed once

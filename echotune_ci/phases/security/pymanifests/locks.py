@@ -156,14 +156,16 @@ def _uv(path: Path, text: str, data: dict[str, Any]) -> PyManifest:
         source = _dict(entry.get("source"))
         kinds = [k for k in ("git", "url", "path", "directory", "editable", "virtual") if k in source]
         key = canonical(str(entry.get("name", "")))
-        deps = [canonical(str(d.get("name"))) for d in entry.get("dependencies") or [] if isinstance(d, dict)]
-        for extra in _dict(entry.get("optional-dependencies")).values():
-            deps += [canonical(str(d.get("name"))) for d in extra or [] if isinstance(d, dict)]
-        edges[key] = deps
+        edges[key] = _uv_nodes(entry.get("dependencies"))
+        # A package's extra installs its dependencies only where a dependent asks for it ({ name = "httpx2",
+        # extra = ["zstd"] }): each extra is a node of its own, reached only through such an edge.
+        extras = _dict(entry.get("optional-dependencies"))
+        for extra, deps in extras.items():
+            edges[f"{key}[{extra}]"] = _uv_nodes(deps)
         if kinds and kinds[0] in ("editable", "virtual"):  # a project of the workspace: its own code
-            prod += deps
+            prod += edges[key] + [f"{key}[{extra}]" for extra in extras]  # its own extras are production
             for group in _dict(entry.get("dev-dependencies")).values():
-                dev += [canonical(str(d.get("name"))) for d in group or [] if isinstance(d, dict)]
+                dev += _uv_nodes(group)
             continue
         why = _source_reason(kinds[0], str(source.get(kinds[0]) or "")) if kinds else ""
         manifest.packages.append(_package(path, entry, line, why))
@@ -171,6 +173,16 @@ def _uv(path: Path, text: str, data: dict[str, Any]) -> PyManifest:
     for pkg in manifest.packages:
         pkg.dev = pkg.key in dev_only
     return manifest
+
+
+def _uv_nodes(deps: Any) -> list[str]:
+    """The nodes a uv.lock dependency list reaches: each package, and each extra of it that is asked for."""
+    out: list[str] = []
+    for dep in deps if isinstance(deps, list) else ():
+        if isinstance(dep, dict):
+            name = canonical(str(dep.get("name")))
+            out += [name, *(f"{name}[{extra}]" for extra in dep.get("extra") or ())]
+    return out
 
 
 def _pipfile_lock(path: Path) -> PyManifest:
