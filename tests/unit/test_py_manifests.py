@@ -129,6 +129,65 @@ def test_uv_lock_an_extra_only_the_dev_group_asks_for_is_dev(tmp_path):
     assert summary(read(tmp_path / "uv.lock"))["pysocks"] == ("1.7.1", False)
 
 
+POETRY_2_0_EXTRA = """[[package]]
+name = "pysocks"
+version = "1.7.1"
+optional = false
+python-versions = ">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*"
+
+[[package]]
+name = "requests"
+version = "2.32.3"
+optional = false
+python-versions = ">=3.8"
+
+[package.dependencies]
+idna = ">=2.5,<4"
+PySocks = {version = ">=1.5.6,<1.5.7 || >1.5.7", optional = true, markers = "extra == \\"socks\\""}
+
+[package.extras]
+socks = ["PySocks (>=1.5.6,!=1.5.7)"]
+use-chardet-on-py3 = ["chardet (>=3.0.2,<6)"]
+
+[[package]]
+name = "idna"
+version = "3.21"
+optional = false
+python-versions = ">=3.9"
+
+[metadata]
+lock-version = "2.0"
+python-versions = "^3.11"
+"""
+POETRY_PYPROJECT = """[tool.poetry]
+name = "app"
+version = "0.1.0"
+package-mode = false
+
+[tool.poetry.dependencies]
+python = "^3.11"
+requests = {MAIN}
+
+[tool.poetry.group.dev.dependencies]
+requests = {version = "2.32.3", extras = ["socks"]}
+"""
+
+
+@pytest.mark.parametrize(("main", "pysocks_dev"), [('"2.32.3"', True),
+                                                   ('{version = "2.32.3", extras = ["socks"]}', False)])
+def test_poetry_lock_2_0_an_optional_dependency_counts_only_where_its_extra_is_asked_for(tmp_path, main,
+                                                                                          pysocks_dev):
+    """Poetry 1.8.5 locked requests 2.32.3 (lock-version 2.0, no groups; ``poetry lock``; files,
+    descriptions, certifi, charset-normalizer and urllib3 left out) with requests[socks] in the dev group:
+    ``poetry show --only main`` lists requests without pysocks, ``poetry show`` with it; with
+    requests[socks] as the main dependency too, ``--only main`` lists pysocks. PySocks is an optional
+    dependency of requests, installed only for its socks extra, and was counted as production."""
+    (tmp_path / "poetry.lock").write_text(POETRY_2_0_EXTRA)
+    (tmp_path / "pyproject.toml").write_text(POETRY_PYPROJECT.replace("{MAIN}", main))
+    assert summary(read(tmp_path / "poetry.lock")) == {"idna": ("3.21", False), "requests": ("2.32.3", False),
+                                                       "pysocks": ("1.7.1", pysocks_dev)}
+
+
 def test_pipfile_lock_default_and_develop():
     m = read(FIXTURES / "pipenv" / "Pipfile.lock")
     # jinja2 is in both sections: it is production, and listed once

@@ -84,12 +84,34 @@ def _poetry(path: Path, text: str, data: dict[str, Any]) -> PyManifest:
             pkg.dev = entry.get("category") == "dev"
         else:
             graph_needed = True
-        deps = _dict(entry.get("dependencies"))
-        edges[pkg.key] = [canonical(d) for d in deps]
+        _poetry_edges(edges, pkg.key, entry)
         manifest.packages.append(pkg)
     if graph_needed:
         _dev_from_pyproject(manifest, edges)
     return manifest
+
+
+def _poetry_edges(edges: dict[str, list[str]], key: str, entry: dict[str, Any]) -> None:
+    """The edges of a poetry.lock package: its dependencies that are not optional (with the extras it
+    asks of them), and one node per extra of its own (``requests[socks]``), reached only where a
+    dependent or the pyproject asks for that extra: an optional dependency is installed only then."""
+    from .pyproject import with_extras
+
+    edges[key] = []
+    for name, spec in _dict(entry.get("dependencies")).items():
+        specs = spec if isinstance(spec, list) else [spec]
+        if all(isinstance(s, dict) and s.get("optional") for s in specs):
+            continue
+        extras = [str(e) for s in specs if isinstance(s, dict) for e in s.get("extras") or ()]
+        edges[key] += with_extras(name, extras)
+    for extra, requirements in _dict(entry.get("extras")).items():
+        node = with_extras(key, [extra])[-1]
+        edges[node] = []
+        for raw in requirements or ():  # "PySocks (>=1.5.6,!=1.5.7)", "pydantic[email] (>=2)"
+            m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?", str(raw))
+            if m:
+                asked = [e for e in (m.group(2) or "").split(",") if e.strip()]
+                edges[node] += with_extras(m.group(1), asked)
 
 
 def _source_reason(kind: str, url: str) -> str:
@@ -148,6 +170,8 @@ def _pdm_prod_groups(manifest: PyManifest) -> set[str]:
 
 
 def _uv(path: Path, text: str, data: dict[str, Any]) -> PyManifest:
+    from .pyproject import with_extras
+
     manifest = PyManifest(path=path, format=f"uv.lock {data.get('version', '?')}")
     edges: dict[str, list[str]] = {}
     prod: list[str] = []
@@ -161,9 +185,9 @@ def _uv(path: Path, text: str, data: dict[str, Any]) -> PyManifest:
         # extra = ["zstd"] }): each extra is a node of its own, reached only through such an edge.
         extras = _dict(entry.get("optional-dependencies"))
         for extra, deps in extras.items():
-            edges[f"{key}[{extra}]"] = _uv_nodes(deps)
+            edges[with_extras(key, [extra])[-1]] = _uv_nodes(deps)
         if kinds and kinds[0] in ("editable", "virtual"):  # a project of the workspace: its own code
-            prod += edges[key] + [f"{key}[{extra}]" for extra in extras]  # its own extras are production
+            prod += with_extras(key, extras)  # its own extras are production
             for group in _dict(entry.get("dev-dependencies")).values():
                 dev += _uv_nodes(group)
             continue
@@ -177,11 +201,12 @@ def _uv(path: Path, text: str, data: dict[str, Any]) -> PyManifest:
 
 def _uv_nodes(deps: Any) -> list[str]:
     """The nodes a uv.lock dependency list reaches: each package, and each extra of it that is asked for."""
+    from .pyproject import with_extras
+
     out: list[str] = []
     for dep in deps if isinstance(deps, list) else ():
         if isinstance(dep, dict):
-            name = canonical(str(dep.get("name")))
-            out += [name, *(f"{name}[{extra}]" for extra in dep.get("extra") or ())]
+            out += with_extras(str(dep.get("name")), [str(e) for e in dep.get("extra") or ()])
     return out
 
 
