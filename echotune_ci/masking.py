@@ -71,6 +71,9 @@ _SECRET_FIELD = re.compile(r"pass|secret|token|api[-_]?key|authorization|cookie|
 # character (a defused @mention).
 _GLUE = "[\\\\\u200b\u200c\u2060]?"
 
+# Where a multi-line secret's lines end (the runner splits on CR and LF): see register.
+_LINE_SPLIT = re.compile(r"[\r\n]+")
+
 _lock = threading.Lock()
 _values: set[str] = set()  # the secret values themselves
 _literals: set[str] = set()  # their base64 forms
@@ -136,13 +139,19 @@ def forms_of(value: str) -> set[str]:
 
 
 def register(*values: str | None) -> None:
-    """Mask *values* (and their encoded forms) in everything written from now on; None and short
-    values are ignored."""
+    """Mask *values* (and their encoded forms) in everything written from now on, a multi-line value also
+    line by line; None and short values (or lines) are ignored."""
     global _pattern
     new: set[str] = set()
     for value in values:
-        if isinstance(value, str) and len(value.strip()) >= MIN_LENGTH:
-            new.add(value.strip())
+        if not isinstance(value, str):
+            continue
+        # Each line of a multi-line value too (a PEM key, a service account's JSON), as GitHub's runner
+        # registers them: an app prints such a value line by line, and every output that quotes lines
+        # (one at a time, or folded into "a | b") showed all of it unmasked.
+        for part in (value, *_LINE_SPLIT.split(value)):
+            if len(part.strip()) >= MIN_LENGTH:
+                new.add(part.strip())
     with _lock:
         if new - _values:
             _values.update(new)

@@ -213,3 +213,31 @@ def test_loopback_hosts_are_kept_off_proxies():
     assert env["NO_PROXY"] == env["no_proxy"]
     assert env["NO_PROXY"].split(",") == ["corp.example", "127.0.0.1", "localhost", "::1", "[::1]",
                                           "127.0.0.0/8"]
+
+
+# A PEM key as a deploy job keeps it in a variable: four lines, the two inner ones 32 characters.
+PEM = ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"  # pragma: allowlist secret
+       "BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----")  # pragma: allowlist secret
+
+
+@pytest.mark.parametrize("shown", [
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",  # one line of it, as a quoted output line holds it
+    PEM.replace("\n", "\r\n"),  # written with CRLF
+    PEM.replace("\n", " "),  # folded onto one line, as a one-line field or "a | b" quote folds it
+    PEM.replace("\n", " | "),
+])
+def test_each_line_of_a_multi_line_secret_is_masked(shown):
+    """GitHub's runner masks a multi-line secret whole and line by line (Runner.Worker's Worker.cs: "Also add
+    each individual line. Typically individual lines are processed from STDOUT of child processes."; split
+    on CR and LF, empty lines dropped, each trimmed): an app that prints its key quoted it here, each
+    line in one "a | b" part of the error, and only the whole value was registered."""
+    masking.register_environment({"DEPLOY_PRIVATE_KEY": PEM})
+    out = masking.mask(f"it printed: {shown}")
+    assert "MIIEvQ" not in out and "BKcwgg" not in out, out
+    assert "PRIVATE KEY-----" not in out, out  # the runner masks those lines too: they are lines of it
+
+
+def test_a_line_shorter_than_the_minimum_is_not_registered_on_its_own():
+    masking.register("first-line-long\nab\n  \nlast-line-long")
+    assert masking.mask("ab cd first-line-long") == "ab cd ***"
+    assert masking.registered_count() == 3  # the whole value and its two long lines
