@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 from .config import Config
-from .fsutil import append_all_or_nothing, write_text_atomic
+from .fsutil import append_all_or_nothing, write_json_atomic, write_text_atomic
 from .gate import GateOutcome, evaluate
 from .masking import mask
 from .report.base import GITHUB_COMMENT_LIMIT, ReportInput
 from .results import load_results
 
+# The [gate] and [budgets] a run gated with, beside its report. pr-report.yml's report stage reads the
+# downloaded artifact in a workspace that holds no echotune.toml, and gated with the defaults: a p95 the
+# project's `regression = { p95_ms = 40 }` let pass was "1 gate(s) failed ... regressed" in the comment of a
+# job that had passed (and the other way round for a project stricter than the defaults).
+GATE_SETTINGS = Path("report") / "gate-settings.json"
 # GitHub's limit for one step's job summary (the whole $GITHUB_STEP_SUMMARY file), in bytes.
 STEP_SUMMARY_LIMIT = 1024 * 1024
 
@@ -38,6 +45,45 @@ def evaluate_paths(paths: Iterable[str | Path], cfg: Config,
     return evaluate(results, cfg, base)
 
 
+def gate_settings(paths: Iterable[str | Path], cfg: Config, *, untrusted: bool = False) -> Config:
+    """*cfg*, or where no configuration file was given or found (the report stage of a workflow_run), *cfg*
+    with the [gate] and [budgets] recorded in the first results folder of *paths* that holds them
+    (:data:`GATE_SETTINGS`, written by :func:`write_report_files`); messages then name that file.
+
+    *untrusted*: the record is a fork's, held to what the rest of its artifact is held to (numbers, the
+    schema's words, metric names of the narrow pattern: :func:`.report.untrusted.restrict_settings`).
+    InputError/ConfigError (exit 2, one line naming the file) for a record that is no valid settings."""
+    from .config.model import parse_config
+    from .errors import InputError
+    from .fsutil import read_json
+
+    if cfg.path is not None:
+        return cfg
+    for raw in paths:
+        record = Path(raw) / GATE_SETTINGS
+        if not (Path(raw).is_dir() and record.is_file()):
+            continue
+        data = read_json(record, "gate settings record")
+        if not isinstance(data, dict) or not set(data) <= {"gate", "budgets"}:
+            raise InputError(f"{record}: not a gate settings record (a table of [gate] and [budgets] only)")
+        if untrusted:
+            from .report.untrusted import restrict_settings
+
+            data = restrict_settings(data)
+        recorded = parse_config(data, "", str(record), base_dir=cfg.base_dir)
+        from .console import info
+
+        info(f"gating with the [gate] and [budgets] the run recorded in {record} (no echotune.toml here)")
+        return replace(cfg, gate=recorded.gate, budgets=recorded.budgets, path=record)
+    return cfg
+
+
+def _record(section: Any) -> dict[str, Any]:
+    """A settings section as plain JSON (its mappings as objects)."""
+    return {f.name: dict(value) if isinstance(value := getattr(section, f.name), Mapping) else value
+            for f in fields(section)}
+
+
 def report_input(outcome: GateOutcome, cfg: Config, details_url: str | None = None,
                  max_chars: int | None = None, *, untrusted: bool = False) -> ReportInput:
     """The renderers' input from the outcome and [report] (details_url overrides [report] details_url);
@@ -50,13 +96,16 @@ def report_input(outcome: GateOutcome, cfg: Config, details_url: str | None = No
 
 def write_report_files(outcome: GateOutcome, cfg: Config, out_dir: Path) -> list[Path]:
     """Write every format that has a file name (comment.md, summary.md, report.json, index.html)
-    into <out>/report/; returns the paths."""
+    into <out>/report/, and the settings the outcome was gated with (:data:`GATE_SETTINGS`, read by
+    :func:`gate_settings`); returns the paths."""
     from .report.formats import FORMATS
 
     report = report_input(outcome, cfg)
     report_dir = out_dir / "report"
-    return [write_text_atomic(report_dir / fmt.file_name, fmt.render(report))
-            for fmt in FORMATS.values() if fmt.file_name is not None]
+    written = [write_text_atomic(report_dir / fmt.file_name, fmt.render(report))
+               for fmt in FORMATS.values() if fmt.file_name is not None]
+    record = {"gate": _record(cfg.gate), "budgets": _record(cfg.budgets)}
+    return [*written, write_json_atomic(out_dir / GATE_SETTINGS, record)]
 
 
 def append_step_summary(markdown: str, full: str | Path | None = None) -> Path | None:
