@@ -12,7 +12,7 @@ from .config import Config
 from .fsutil import append_all_or_nothing, write_json_atomic, write_text_atomic
 from .gate import GateOutcome, evaluate
 from .masking import mask
-from .report.base import GITHUB_COMMENT_LIMIT, ReportInput
+from .report.base import GITHUB_COMMENT_LIMIT, ReportInput, in_repository
 from .results import load_results
 
 # The [gate] and [budgets] a run gated with, beside its report. pr-report.yml's report stage reads the
@@ -84,14 +84,25 @@ def _record(section: Any) -> dict[str, Any]:
             for f in fields(section)}
 
 
+def source_root(cfg: Config) -> str:
+    """Where the findings' paths start in the repository ([project] root: :func:`.report.base.in_repository`),
+    known only from a configuration file: without one the working folder says nothing of where the results
+    were measured (the report stage reads an artifact)."""
+    if cfg.path is None or cfg.path.suffix != ".toml":
+        return ""
+    return in_repository(cfg.root)
+
+
 def report_input(outcome: GateOutcome, cfg: Config, details_url: str | None = None,
                  max_chars: int | None = None, *, untrusted: bool = False) -> ReportInput:
     """The renderers' input from the outcome and [report] (details_url overrides [report] details_url);
-    *untrusted*: the results came from an untrusted run (the report says so)."""
+    *untrusted*: the results came from an untrusted run (the report says so). The findings' paths start
+    at [project] root, named from the root of the repository that holds it."""
     return ReportInput(outcome=outcome, title=cfg.report.title,
                        details_url=cfg.report.details_url if details_url is None else details_url,
                        max_chars=GITHUB_COMMENT_LIMIT if max_chars is None else max_chars,
-                       max_annotations=cfg.report.max_annotations, untrusted=untrusted)
+                       max_annotations=cfg.report.max_annotations, untrusted=untrusted,
+                       source_root=source_root(cfg))
 
 
 def write_report_files(outcome: GateOutcome, cfg: Config, out_dir: Path) -> list[Path]:

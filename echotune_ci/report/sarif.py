@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..results import Finding, PhaseResult
+from .base import repository_path
 from .escape import clean_tree, safe_url
 
 if TYPE_CHECKING:
@@ -79,10 +80,12 @@ def _rule(rule_id: str, f: Finding, phase: str) -> dict[str, Any]:
     return rule
 
 
-def _location(f: Finding, fallback_uri: str) -> dict[str, Any]:
+def _location(f: Finding, fallback_uri: str, source_root: str = "") -> dict[str, Any]:
     # A page's finding (location.path == its url property) has no file to point at.
     if f.location is not None and f.location.path and f.location.path != f.properties.get("url"):
-        physical: dict[str, Any] = {"artifactLocation": _artifact(f.location.path)}
+        # %SRCROOT% is the repository's root: a project in a subfolder names its files from there
+        where = repository_path(f.location.path, source_root)
+        physical: dict[str, Any] = {"artifactLocation": _artifact(where)}
         if f.location.line:
             region: dict[str, Any] = {"startLine": int(f.location.line)}
             if f.location.column:
@@ -100,7 +103,7 @@ def _location(f: Finding, fallback_uri: str) -> dict[str, Any]:
 
 
 def to_sarif(results: Iterable[PhaseResult], *, fallback_uri: str = "echotune.toml",
-             outcome: GateOutcome | None = None) -> dict[str, Any]:
+             outcome: GateOutcome | None = None, source_root: str = "") -> dict[str, Any]:
     """A SARIF 2.1.0 log (as a dict) with one result per finding of *results*. With the gate's *outcome*
     against a baseline, each finding of a phase that had a base result carries ``baselineState``
     (SARIF 2.1.0, section 3.27.24): "new", or "unchanged" for one the base had."""
@@ -124,7 +127,7 @@ def to_sarif(results: Iterable[PhaseResult], *, fallback_uri: str = "echotune.to
                 "ruleIndex": index[rid],
                 "level": LEVEL[f.severity],
                 "message": {"text": f.message},
-                "locations": [_location(f, fallback_uri)],
+                "locations": [_location(f, fallback_uri, source_root)],
                 "properties": {"severity": f.severity, "phase": r.phase, "tool": f.source_tool},
             }
             if f.fingerprint:
