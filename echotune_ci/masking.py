@@ -178,12 +178,17 @@ def secret_env_names(cfg: Config) -> tuple[str, ...]:
 
 def register_config(cfg: Config, env: Mapping[str, str] | None = None) -> None:
     """Register the secrets *cfg* points at: the variables it names (:func:`secret_env_names` and
-    jwt_secret_env), password-like fields of [load.login] and [api.login] (json, form, headers) and
-    secret-looking [load] headers."""
+    jwt_secret_env), the secret-named values of [serve] env, password-like fields of
+    [load.login] and [api.login] (json, form, headers) and secret-looking [load] headers."""
     auth = cfg.security.http.auth
     with _lock:
         _config_names.update(secret_env_names(cfg))
     register_environment(env, (*secret_env_names(cfg), auth.jwt_secret_env))
+    # What [serve] env gives the app under secret names (the one definition, is_secret_name): an app that
+    # printed them before it exited had them quoted as they were. Not a URL's password on its own: the
+    # user information is masked as a whole, and CI's postgres://postgres:postgres@ made every "postgres"
+    # of the output "***".
+    register(*(value for name, value in cfg.serve.env.items() if is_secret_name(name)))
     for login in (cfg.load.login, cfg.api.login):
         # an app's error lines are quoted in reports, and one may log the login's body
         register(*_login_secrets(login.json, dict(login.form), dict(login.headers), login.basic))

@@ -126,6 +126,9 @@ def base_config(head: Config, repo: Path, base_root: Path) -> tuple[Config, list
         return (_kept_inside(measured, repo, base_root, heads),
                 [f"the base's {shown} could not be read ({exc}): it is built and started with the "
                  f"head's [serve]"])
+    from ..masking import register_config
+
+    register_config(own)  # the base's own [serve] env gives its app secrets too
     notes = []
     if own.serve != head.serve:
         notes.append(f"the base is built and started with its own [serve] from {shown}")

@@ -1413,3 +1413,21 @@ def test_a_head_that_gates_otherwise_than_the_base_says_what_it_changed(repo, tm
                      "api_p95_ms 200 → 900, [gate] min_effect_pct 5 → 30, [gate] regression p95_ms 10 → 40, "
                      "[gate] regression no longer names api_p95_ms, cls, fcp_ms, lcp_ms, "
                      "realtime_rtt_p95_ms, rps, tbt_ms, tti_ms"]
+
+
+def test_the_secrets_of_the_bases_own_serve_env_are_masked(repo, tmp_path):
+    """The base's app runs with its own [serve] env; what it printed was quoted unmasked (only the head's
+    configuration was registered)."""
+    from echotune_ci import masking
+
+    head = load_config(repo / "app" / "echotune.toml")
+    with worktree(repo, "HEAD") as source:
+        own = source.root / "app" / "echotune.toml"
+        secret = '[serve]\nenv = { SIGNING_SECRET = "base-only-s3cret" }\n'
+        own.write_text(own.read_text().replace("[serve]\n", secret))
+        masking.clear()
+        try:
+            base_config(head, repo.resolve(), source.root)
+            assert masking.mask("it printed: base-only-s3cret") == "it printed: ***"
+        finally:
+            masking.clear()

@@ -241,3 +241,20 @@ def test_a_line_shorter_than_the_minimum_is_not_registered_on_its_own():
     masking.register("first-line-long\nab\n  \nlast-line-long")
     assert masking.mask("ab cd first-line-long") == "ab cd ***"
     assert masking.registered_count() == 3  # the whole value and its two long lines
+
+
+def test_serve_env_secrets_are_registered(tmp_path):
+    """`[serve] env` gives the app values under names that say they are secrets (the one definition,
+    is_secret_name); an app that printed one before it exited had it quoted as it was ("it printed:
+    config: token tok-abcdef-123456", run by hand). A URL's password is not registered alone: its user
+    information is masked as a whole, and a CI database's postgres://postgres:postgres@ would make every
+    "postgres" of the output "***"."""
+    from echotune_ci.config import load_config
+
+    cfg_file = tmp_path / "echotune.toml"
+    cfg_file.write_text('[serve]\ncommand = "python3 app.py"\n'
+                        'env = { APP_SECRET_TOKEN = "tok-abcdef-123456", PAGE_SIZE = "page-size-50", '
+                        'DATABASE_URL = "postgres://postgres:postgres@127.0.0.1/app_{build}" }\n')
+    masking.register_config(load_config(cfg_file), env={})
+    text = "tok-abcdef-123456 page-size-50 postgresql postgres://postgres:postgres@127.0.0.1/app_base"
+    assert masking.mask(text) == "*** page-size-50 postgresql postgres://***@127.0.0.1/app_base"
