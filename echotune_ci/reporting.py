@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
@@ -64,8 +65,9 @@ def gate_settings(paths: Iterable[str | Path], cfg: Config, *, untrusted: bool =
         if not (Path(raw).is_dir() and record.is_file()):
             continue
         data = read_json(record, "gate settings record")
-        if not isinstance(data, dict) or not set(data) <= {"gate", "budgets"}:
+        if not isinstance(data, dict) or not set(data) <= {"gate", "budgets", "source_root"}:
             raise InputError(f"{record}: not a gate settings record (a table of [gate] and [budgets] only)")
+        data = {k: v for k, v in data.items() if k != "source_root"}  # read by source_root()
         if untrusted:
             from .report.untrusted import restrict_settings
 
@@ -84,13 +86,24 @@ def _record(section: Any) -> dict[str, Any]:
             for f in fields(section)}
 
 
+# A folder of the repository as the record may give it: path characters, no "..", no leading "/".
+_FOLDER = re.compile(r"^(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.+@-][A-Za-z0-9_.+@/-]{0,199}$")
+
+
 def source_root(cfg: Config) -> str:
     """Where the findings' paths start in the repository ([project] root: :func:`.report.base.in_repository`),
-    known only from a configuration file: without one the working folder says nothing of where the results
-    were measured (the report stage reads an artifact)."""
-    if cfg.path is None or cfg.path.suffix != ".toml":
+    from the configuration file's place in its checkout; where the configuration is a run's record
+    (:func:`gate_settings`: the report stage, which has no checkout), the folder the run recorded, if it
+    is a plain relative folder; else "" (the working folder says nothing of where results were measured)."""
+    if cfg.path is None:
         return ""
-    return in_repository(cfg.root)
+    if cfg.path.suffix == ".toml":
+        return in_repository(cfg.root)
+    from .fsutil import json_or_none
+
+    data = json_or_none(cfg.path) if cfg.path.name == GATE_SETTINGS.name else None
+    folder = data.get("source_root") if isinstance(data, dict) else None
+    return folder if isinstance(folder, str) and _FOLDER.match(folder) else ""
 
 
 def report_input(outcome: GateOutcome, cfg: Config, details_url: str | None = None,
@@ -115,7 +128,8 @@ def write_report_files(outcome: GateOutcome, cfg: Config, out_dir: Path) -> list
     report_dir = out_dir / "report"
     written = [write_text_atomic(report_dir / fmt.file_name, fmt.render(report))
                for fmt in FORMATS.values() if fmt.file_name is not None]
-    record = {"gate": _record(cfg.gate), "budgets": _record(cfg.budgets)}
+    # with where the findings' paths start: the report stage's check runs annotate the repository's files
+    record = {"gate": _record(cfg.gate), "budgets": _record(cfg.budgets), "source_root": source_root(cfg)}
     return [*written, write_json_atomic(out_dir / GATE_SETTINGS, record)]
 
 

@@ -67,3 +67,30 @@ def test_where_a_folder_is_in_its_repository(tmp_path):
     assert in_repository(tmp_path / "repo" / "a" / "b") == "a/b"
     assert in_repository(tmp_path / "repo") == ""
     assert in_repository(Path("/")) == ""
+
+
+def test_the_report_stage_names_the_files_the_run_recorded(tmp_path, cli_env):
+    """pr-report.yml's stage has no checkout to tell where the project lies: the run records the folder
+    beside its [gate] settings (report/gate-settings.json), and the stage's annotations and check runs
+    use it. A folder that is no plain relative one (a fork's record may say anything) is not used."""
+    from echotune_ci.config import load_config
+    from echotune_ci.gate import evaluate
+    from echotune_ci.reporting import GATE_SETTINGS, write_report_files
+
+    web = _project(tmp_path)
+    cfg = load_config(web / "echotune.toml")
+    result = security_result(1)
+    write_report_files(evaluate([result], cfg), cfg, web / "results")
+    record = web / "results" / GATE_SETTINGS
+    assert json.loads(record.read_text())["source_root"] == "apps/web"
+    stage = tmp_path / "workspace"
+    stage.mkdir()
+    (web / "results").rename(stage / "results")
+    out = run_cli("report", "results", "--format", "annotations", cwd=stage, env=cli_env)
+    assert out.returncode == 0, out.stderr
+    assert "file=apps/web/app/run.py" in out.stdout, out.stdout
+    for forged in ("../../etc", "/etc", "apps/../../x", "a\nb", ""):
+        data = json.loads((stage / "results" / GATE_SETTINGS).read_text())
+        (stage / "results" / GATE_SETTINGS).write_text(json.dumps({**data, "source_root": forged}))
+        out = run_cli("report", "results", "--format", "annotations", cwd=stage, env=cli_env)
+        assert out.returncode == 0 and "file=app/run.py" in out.stdout, (forged, out.stdout)
