@@ -79,3 +79,17 @@ def test_a_broken_record_is_one_line_exit_2(tmp_path, cli_env):
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "gate-settings.json" in proc.stderr and "min_effect_pct" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_compare_in_a_workspace_without_the_config_judges_as_the_run_did(tmp_path, cli_env):
+    project, out = _measured(tmp_path)
+    judged = run_cli("compare", str(out / "base"), str(out), env=cli_env, cwd=project)
+    assert judged.returncode == 0 and "0 regressed," in judged.stdout, judged.stdout
+    stage = tmp_path / "workspace"
+    stage.mkdir()
+    out.rename(stage / "results")
+    again = run_cli("compare", "results/base", "results", env=cli_env, cwd=stage)
+    assert again.returncode == 0, again.stderr
+    assert "0 regressed," in again.stdout, again.stdout  # main's defaults said "1 regressed"
+    assert "1 regressed," in run_cli("compare", "results/base", "results", "--min-effect", "5", env=cli_env,
+                                     cwd=stage).stdout  # an option still wins over the record
