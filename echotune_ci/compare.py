@@ -174,10 +174,30 @@ class Comparison:
         if self.verdict in ("regressed", "improved") and self.effect_pct is not None:
             return f"{self.change_text()}, {self.verdict}"
         if self.verdict == "no significant change" and self.has_interval:
-            return f"no significant change ({self.interval_text(level=False)})"
+            return f"no significant change ({self.interval_text(level=False)}{self._apart_from_zero()})"
         if self.verdict == "no significant change" and self.effect_pct is not None:
             return f"no significant change ({self.change_text()})"
         return self.verdict
+
+    def _apart_from_zero(self) -> str:
+        """Why "no significant change" stands beside an interval wholly on one side of 0: "; p = 0.0112 >
+        0.01, its level among 5 gated metrics tested together", "; significant, but below the minimum
+        effect", "; held back ..."; "" otherwise. The interval is at ``[gate] confidence`` while the test
+        is at the share of ``[gate] alpha`` its phase and family leave it, so "CI +2.9 % … +151 %" alone
+        read as a contradiction of its verdict."""
+        low, high = self.ci_low_pct, self.ci_high_pct
+        if self.p_value is None or low is None or high is None or (low <= 0 <= high):
+            return ""
+        if self.held_back:
+            return "; held back: tested only once the phase's gated metrics all regress"
+        if self.family_alpha is None:
+            return ""
+        if self.p_value <= self.family_alpha:
+            return "; significant, but below the minimum effect"
+        kind = "gated metrics" if self.gated else "metrics"
+        among = f"its level among {self.family_size} {kind} tested together" if self.family_size > 1 else \
+            "its phase's level"
+        return f"; p = {self.p_value:.3g} > {self.family_alpha:.3g}, {among}"
 
     def short_key(self, width: int = 60) -> str:
         """The name and label values in about *width* characters, for a text column: a long label

@@ -10,11 +10,12 @@ and with ``app.9b8d7e.js``; ``assets/index-Dx7kQ2pa.js`` with
 from __future__ import annotations
 
 import glob as _glob
-import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from ...fsutil import json_or_none
 
 _WILDCARD = re.compile(r"[*?\[]")
 _HEX = re.compile(r"^[0-9a-f]+$")
@@ -230,9 +231,8 @@ def unloaded_files(files: list[BundleFile], globs: list[str], base_dir: Path) ->
 def _manifest_files(root: Path) -> set[str]:
     """The files (relative to *root*) that the Vite manifest in *root* names; empty without one."""
     for candidate in (root / ".vite" / "manifest.json", root / "manifest.json"):
-        try:
-            data = json.loads(candidate.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        data = json_or_none(candidate)
+        if data is None:
             continue
         # A web app manifest (manifest.json of a PWA) is no Vite manifest: each entry names its file.
         if not isinstance(data, dict) or not data or not all(

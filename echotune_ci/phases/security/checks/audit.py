@@ -543,11 +543,10 @@ def _nothing_checked(metrics: list[Metric], counts: list[str]) -> list[str]:
 
 def _declared(manifest: Path) -> int:
     """How many dependencies a package.json declares (0 when it cannot be read)."""
-    import json
+    from ....fsutil import json_or_none
 
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
+    data = json_or_none(manifest, encoding="utf-8-sig")
+    if data is None:
         return 0
     kinds = ("dependencies", "devDependencies", "optionalDependencies")
     if not isinstance(data, dict):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ....fsutil import json_or_none
 from ....errors import InputError
 from ....project.workspaces import package_json_workspaces
 from .model import DEV, Importer, LockedPackage, Lockfile, LockfileError
@@ -112,9 +113,8 @@ def _workspace_globs(root: Path) -> list[str]:
 def _declares_dependencies(manifest: Path) -> bool:
     """Whether the package.json *manifest* declares any dependency (True when it cannot be read: then
     the audit says so rather than stay silent)."""
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
+    data = json_or_none(manifest, encoding="utf-8-sig")
+    if data is None:
         return True
     kinds = ("dependencies", "devDependencies", "optionalDependencies")
     return not isinstance(data, dict) or any(data.get(k) for k in kinds)
