@@ -146,11 +146,13 @@ def stable_name(name: str) -> str:
     if not rest:
         return "/".join([*folders, filename])
     *middle, ext = rest
-    stem = _strip_stem(stem)
+    named = _strip_stem(stem)
     middle = [m for m in middle if not looks_like_hash(m)]
-    if stem == "" or (looks_like_hash(stem) and not middle):
+    # What is left before a stripped -HASH is the chunk's name, whatever it looks like: Vite's
+    # TitleBar-<hash>.js (a component's name, 8 letters in camel case as a Rollup hash can be) is TitleBar.js
+    if named == "" or (named == stem and looks_like_hash(stem) and not middle):
         return name  # the hash is the whole name: nothing stable to pair by
-    return "/".join([*folders, ".".join([stem, *middle, ext])])
+    return "/".join([*folders, ".".join([named, *middle, ext])])
 
 
 def _hash_shaped(token: str) -> bool:
@@ -189,7 +191,10 @@ def rest_of_name(name: str) -> str:
     folders = ["*" if f == "[hash]" else f for f in folders]
     stem, dot, rest = filename.partition(".")
     parts = [_strip_stem(p) for p in [stem, *rest.split(".")]] if dot else [_strip_stem(stem)]
-    parts = ["*" if (p.isdigit() or looks_like_hash(p)) else p for p in parts]
+    # a stem stable_name took a -HASH from is a name (TitleBar): only a number there is an id
+    named = stable != name and stem != name.rsplit("/", 1)[-1].partition(".")[0]
+    parts = [p if (i == 0 and named and not p.isdigit()) else "*" if (p.isdigit() or looks_like_hash(p))
+             else p for i, p in enumerate(parts)]
     return "/".join([*folders, ".".join(parts)])
 
 
