@@ -288,6 +288,14 @@ def pages(modules: list[RouteModule]) -> list[tuple[str, str, bool]]:
     return sorted(seen.values(), key=lambda p: (p[0] != "/", p[0]))
 
 
+def visitor_forms(modules: list[RouteModule]) -> list[str]:
+    """The paths of the pages that are a visitor's form: not behind a login, an action that reads a
+    ``password`` (the login, a sign-up such as indie-stack's /join, a password reset). Logged in, such
+    a page sends the browser away (the playground's signup loader redirects a session to "/")."""
+    return [m.path for m in modules if m.page and m.action and not m.guarded and not m.params
+            and _PASSWORD.search(m.text)]
+
+
 def health_module(modules: list[RouteModule]) -> RouteModule | None:
     """The resource route (a loader, no page) whose path names a health check: ``healthcheck.tsx``."""
     from .health import health_rank

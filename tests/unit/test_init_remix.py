@@ -66,6 +66,11 @@ def test_a_remix_app_gets_its_pages_health_route_login_and_client_build(tmp_path
     assert [(p[0], p[2]) for p in app.pages] == [("/join", False), ("/login", False), ("/notes", True),
                                                  ("/notes/new", True)]
     assert app.bundle_globs == ["public/build/**/*.js", "public/build/**/*.css"]  # before: dist/
+    # the sign-up and the login read a password: a visitor's forms, which a session is sent away from
+    assert app.visitor_pages == ["/join", "/login"]
+    text = (root / "echotune.toml").read_text()
+    assert ('path = "/join"\nname = "join"\nlogin = false  # a visitor\'s form: with [frontend.login], '
+            'load it without the session (it would send you on)\n') in text
     flow = _login_flow(root, app)
     assert (flow["login"], flow["protected"], flow["user_field"], flow["status"], flow["form"]) == (
         "/login", "/notes", "email", "302", "yes")
