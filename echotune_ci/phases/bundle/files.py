@@ -10,6 +10,7 @@ and with ``app.9b8d7e.js``; ``assets/index-Dx7kQ2pa.js`` with
 from __future__ import annotations
 
 import glob as _glob
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -304,7 +305,7 @@ def _read_route_manifest(path: Path) -> dict[str, object] | None:
         return None
     try:
         data, _end = json.JSONDecoder().raw_decode(text, start.end())
-    except ValueError:
+    except (ValueError, RecursionError):  # a build's script nested too deeply is no manifest either
         return None
     return data if isinstance(data, dict) and isinstance(data.get("routes"), dict) else None
 
