@@ -14,6 +14,7 @@ import os
 import posixpath
 import re
 import stat
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,22 @@ def python_module(text: str) -> ast.Module | None:
         return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def git_ignored(folder: Path, names: list[str]) -> set[str]:
+    """Those of the files *names* in *folder* that exist there and git ignores without tracking them
+    (``.gitignore``, ``info/exclude``): a fresh checkout, as CI makes, has none of them. Empty outside a
+    git work tree or when git cannot be run. Shopify's app template ignores its package-lock.json, and
+    init wrote ``npm ci``, which stops with EUSAGE on a checkout without one."""
+    from ..fsutil import ignored_files
+
+    present = [n for n in names if (folder / n).is_file()]
+    if not present:
+        return set()
+    try:
+        return set(ignored_files(folder, present)) & set(present)
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return set()
 
 
 def read_text(path: Path, limit: int = 400_000) -> str:

@@ -43,6 +43,7 @@ from .prodbranch import production_spans
 from .runtimes import installed
 from .workspaces import (
     PNPM_READERS,
+    ignored_lockfiles,
     js_lockfile,
     js_workspace,
     js_workspace_globs,
@@ -236,6 +237,11 @@ def tools(folder: Path, data: dict[str, Any]) -> Tools:
     found = _tools(manager, lockfile, data if root is None else read_json_dict(root / "package.json"),
                    (root or folder))
     found.root, found.source = root, source
+    hidden = ignored_lockfiles(root or folder) if not lockfile else []
+    if hidden:
+        found.checks = [f"no lockfile: {hidden[0]} is ignored by git, so a fresh checkout (as CI makes) has "
+                        f"none and `{found.install}` resolves versions anew on every setup; commit it to "
+                        "install what it locks" if c.startswith("no lockfile:") else c for c in found.checks]
     found.checks += _manager_notes(root or folder, lockfile, manager, data)
     return found
 

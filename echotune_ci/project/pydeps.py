@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import InputError
 from ..phases.security.pymanifests import find_manifests, is_lockfile
 from .detect import normalise_name
-from .files import join, read_text
+from .files import git_ignored, join, read_text
 from .workspaces import uv_workspace
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -97,9 +97,9 @@ def read_python(folder: Path) -> PythonDeps:
                 _install_requires(read_text(folder / "setup.py")),
             )
         }
-    deps.lock = next(
-        (n for n in ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock") if (folder / n).is_file()), ""
-    )
+    locks = ["uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock"]
+    hidden = git_ignored(folder, locks)  # a fresh checkout has none: `uv sync --frozen` would stop
+    deps.lock = next((n for n in locks if (folder / n).is_file() and n not in hidden), "")
     deps.locks = [p.name for p in find_manifests(folder) if is_lockfile(p)]
     if not deps.lock:
         _uv_member(folder, deps)

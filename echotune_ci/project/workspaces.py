@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .files import read_json_dict, read_text, read_yaml
+from .files import git_ignored, read_json_dict, read_text, read_yaml
 
 # The lockfile of each JavaScript package manager, in the order tools() prefers them.
 JS_LOCKFILES = (
@@ -212,7 +212,9 @@ def js_lockfile(folder: Path, data: dict[str, Any]) -> tuple[str, str]:
     here (npm first, which comes with node): proshop-v2 keeps a stale pnpm-lock.yaml beside the
     package-lock.json its README installs from (:func:`other_lockfiles` names the others)."""
     declared = str(data.get("packageManager", "")).split("@", 1)[0]
-    present = [(name, manager) for name, manager in JS_LOCKFILES if (folder / name).is_file()]
+    hidden = ignored_lockfiles(folder)
+    present = [(name, manager) for name, manager in JS_LOCKFILES
+               if (folder / name).is_file() and name not in hidden]
     if len(present) > 1:
         ranked = sorted(present, key=lambda p: (p[1] != declared, not installed(p[1]), p[1] != "npm"))
         return ranked[0]
@@ -220,13 +222,24 @@ def js_lockfile(folder: Path, data: dict[str, Any]) -> tuple[str, str]:
         return present[0]
     if declared in ("npm", "yarn", "pnpm", "bun"):
         return "", declared
+    if hidden:  # the manager the developer installs with, though a fresh checkout lacks its lockfile
+        return "", next(manager for name, manager in JS_LOCKFILES if name in hidden)
     return "", "pnpm" if (folder / "pnpm-workspace.yaml").is_file() else "npm"
+
+
+def ignored_lockfiles(folder: Path) -> list[str]:
+    """The JavaScript lockfiles in *folder* that git ignores (:func:`~.files.git_ignored`), in
+    :data:`JS_LOCKFILES` order: a fresh checkout has none of them, so none of them can be installed from."""
+    hidden = git_ignored(folder, [name for name, _ in JS_LOCKFILES])
+    return [name for name, _ in JS_LOCKFILES if name in hidden]
 
 
 def other_lockfiles(folder: Path, chosen: str) -> list[str]:
     """The lockfiles in *folder* besides *chosen* (npm-shrinkwrap.json beside package-lock.json, which
     npm itself ignores then, is no second one)."""
-    names = [name for name, _ in JS_LOCKFILES if name != chosen and (folder / name).is_file()]
+    hidden = ignored_lockfiles(folder)
+    names = [name for name, _ in JS_LOCKFILES
+             if name != chosen and (folder / name).is_file() and name not in hidden]
     return [n for n in names if not (chosen == "npm-shrinkwrap.json" and n == "package-lock.json")]
 
 
