@@ -52,7 +52,9 @@ class Comparison:
     catch; for a metric without samples, the largest change that passes); ``alpha`` is the
     one-sided level the samples were tested at, below ``[gate] alpha`` (and ``confidence`` above
     ``[gate] confidence``, *sequential* True) when the run that took them looked at them more than once
-    (:func:`sequential_levels`). ``family_size`` is the number of metrics the multiple-testing correction
+    (:func:`sequential_levels`); the family's correction widens the interval likewise to the level it
+    tested the metric at (``confidence`` then names it: :func:`correct_families`). ``family_size`` is the
+    number of metrics the multiple-testing correction
     counted beside this one (Tarone's K, :func:`holm_tarone`, among the phase's gated metrics when it is
     one, else among the others: :func:`gatekept`) and ``family_alpha`` the level this metric's p-value
     had to reach after it: 0 for a metric not named in ``[gate] regression`` when its phase's gated
@@ -95,6 +97,9 @@ class Comparison:
     # The verdict its own test gave ("regressed", "improved") where the gatekeeping held it back, untested
     # because a gated metric of its phase did not regress (correct_families); "" otherwise.
     held: str = dataclasses.field(default="", repr=False)
+    # The interval was widened to the level its family's correction tested it at (correct_families), so it
+    # names that level as a sequential look's does.
+    widened: bool = dataclasses.field(default=False, repr=False)
 
     @property
     def has_interval(self) -> bool:
@@ -105,7 +110,7 @@ class Comparison:
         """The confidence interval in percent of the base: "+7 % … +18 %"; "" without one. A sequential
         comparison's interval is wider than a table's heading says, so it names its own level:
         "+7 % … +18 % (96.9 %)"."""
-        if self.sequential and self.confidence is not None and self.has_interval:
+        if (self.sequential or self.widened) and self.confidence is not None and self.has_interval:
             return f"{self._interval()} ({level_pct(self.confidence)} %)"
         return self._interval()
 
@@ -174,7 +179,9 @@ class Comparison:
         if self.verdict in ("regressed", "improved") and self.effect_pct is not None:
             return f"{self.change_text()}, {self.verdict}"
         if self.verdict == "no significant change" and self.has_interval:
-            return f"no significant change ({self.interval_text(level=False)}{self._apart_from_zero()})"
+            # a level of its own is named: "CI" alone reads as the table's 95 %
+            own = self.sequential or self.widened
+            return f"no significant change ({self.interval_text(level=own)}{self._apart_from_zero()})"
         if self.verdict == "no significant change" and self.effect_pct is not None:
             return f"no significant change ({self.change_text()})"
         return self.verdict
@@ -182,9 +189,9 @@ class Comparison:
     def _apart_from_zero(self) -> str:
         """Why "no significant change" stands beside an interval wholly on one side of 0: "; p = 0.0112 >
         0.01, its level among 5 gated metrics tested together", "; significant, but below the minimum
-        effect", "; held back ..."; "" otherwise. The interval is at ``[gate] confidence`` while the test
-        is at the share of ``[gate] alpha`` its phase and family leave it, so "CI +2.9 % … +151 %" alone
-        read as a contradiction of its verdict."""
+        effect", "; held back ..."; "" otherwise ("CI +2.9 % … +151 %" alone reads as a contradiction of its
+        verdict). The first is rare since the interval is widened to the family's level
+        (:func:`correct_families`)."""
         low, high = self.ci_low_pct, self.ci_high_pct
         if self.p_value is None or low is None or high is None or (low <= 0 <= high):
             return ""
@@ -255,7 +262,7 @@ def interval_heading(comparisons: Sequence[Comparison], confidence: float) -> st
     """The heading of a table's interval column: "95 % CI" at ``[gate] confidence``, or "CI" when a row
     names its own, wider level (a sequential run's looks; a heading of 95 % above cells at 99.3 % read as
     a contradiction)."""
-    if any(c.sequential and c.has_interval for c in comparisons):
+    if any((c.sequential or c.widened) and c.has_interval for c in comparisons):
         return "CI"
     return f"{level_pct(confidence)} % CI"
 
@@ -1502,9 +1509,33 @@ def correct_families(comparisons: list[Comparison],
             # a cut of 0: the gatekeeping never tested it (a gated metric did not go the same way)
             cut = worse_cut if c.verdict == "regressed" else better_cut
             held = c.verdict if verdict != c.verdict and cut[t] == 0 else ""
-            out[i] = dataclasses.replace(c, verdict=verdict, p_value=p_value, family_size=size[t],
-                                         family_alpha=worse_cut[t], held=held)
+            out[i] = _family_interval(
+                dataclasses.replace(c, verdict=verdict, p_value=p_value, family_size=size[t],
+                                    family_alpha=worse_cut[t], held=held),
+                samples[i], (better_cut if verdict == "improved" else worse_cut)[t])
     return out
+
+
+def _family_interval(c: Comparison, samples: tuple[Sequence[float], Sequence[float]] | None,
+                     cut: float) -> Comparison:
+    """*c* with its interval widened as :meth:`Rule.at_level` widens a sequential look's: the two-sided error
+    shrunk by ``cut / alpha``, *cut* being the level its family's correction tested it at. Without it a
+    verdict and its interval disagreed: "no significant change (CI +2.9 % … +151 %)" was a 95 % interval
+    wholly above 0 beside a test its family held to 0.0059. *c* as it is for a metric the correction did not
+    test (a *cut* of 0), nor lower its level for."""
+    if not samples or not cut > 0 or c.alpha is None or c.confidence is None or cut >= c.alpha:
+        return c
+    b = [float(v) for v in samples[0] if _finite(v)]
+    h = [float(v) for v in samples[1] if _finite(v)]
+    error = max((1.0 - c.confidence) * cut / c.alpha, SMALLEST_ERROR)
+    shift = hodges_lehmann(b, h, 1.0 - error) if len(b) >= 2 and len(h) >= 2 else None
+    if shift is None:
+        return c
+    centre = median(b)
+    return dataclasses.replace(c, ci_low=shift.low, ci_high=shift.high, ci_method=shift.method,
+                               ci_low_pct=_shift_pct(centre, shift.low),
+                               ci_high_pct=_shift_pct(centre, shift.high), confidence=shift.confidence,
+                               widened=True)
 
 
 # -- bundle files: paired the way the bundle phase pairs them ----------------------------------------
