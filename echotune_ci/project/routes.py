@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .calltext import call_text
-from .files import read_text
+from .files import is_test_file, read_text
 
 if TYPE_CHECKING:
     from .health import Graph
@@ -116,6 +116,9 @@ _MODEL_CLASS = re.compile(r"^class\s+(\w+)\s*(?:\([^)]*\))?\s*:\s*\n((?:[ \t]+.*
 _BODY_MODEL = re.compile(r"\bvalidate(?:_request|_body)?\(\s*(?:json\s*=\s*)?(\w+)|\b\w+\s*:\s*([A-Z]\w*)\b")
 _ACCOUNT_FIELDS = ("email", "username", "login", "name")
 _MODEL_FIELD = re.compile(r"^[ \t]+(\w+)\s*:\s*([\w.]+)", re.M)
+# A ModelSchema's fields named in its Meta (Django Ninja's `class Meta: model = User; fields = ["email",
+# "password"]`, DRF serializers' alike): fields without an annotation of their own
+_META_FIELDS = re.compile(r"^[ \t]+fields\s*=\s*[\[(]([^\])]*)[\])]", re.M)
 _LOGIN = re.compile(r"/(?:login|signin|sign-in|token|sessions?)/?$", re.I)
 # Passport's form login: a POST route that passport.authenticate('local', ...) handles logs in whatever its
 # path (passport/todos-express-password's POST /login/password), and keeps the account in express-session
@@ -156,7 +159,7 @@ def _sources(folder: Path) -> list[Path]:
         # a hidden folder holds tools' files, not the app's routes: yarn's own release in .yarn/releases
         # (sveltekit-auth-example: npm's "/-/v1/login" written as the app's login), .svelte-kit's output
         skipped = _SKIP & set(folders) or any(part.startswith(".") for part in folders)
-        if path.suffix in _SOURCES and not skipped and path.is_file():
+        if path.suffix in _SOURCES and not skipped and not is_test_file(path.name) and path.is_file():
             found.append(path)
     return found
 
@@ -220,7 +223,9 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
         wtf_user = wtf_user or (first.group(1) if first else "")
         if path.suffix == ".py":
             for name, body in _MODEL_CLASS.findall(text):
-                models.setdefault(name, dict(_MODEL_FIELD.findall(body)))
+                meta = _META_FIELDS.search(body)
+                listed = re.findall(r"""['"](\w+)['"]""", meta.group(1)) if meta else []
+                models.setdefault(name, {**dict.fromkeys(listed, ""), **dict(_MODEL_FIELD.findall(body))})
         oauth2_form = oauth2_form or bool(_OAUTH2_FORM.search(text))
         username_is_email = username_is_email or bool(_FORM_USERNAME_IS_EMAIL.search(text))
         key = str(path.resolve()) if path.suffix in JS_SUFFIXES else module_name(path, folder)
@@ -268,6 +273,12 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
         sources.append(guarded.where.rsplit(":", 1)[0])
     if not (login and protected):
         return {}
+    # A body class whose one field is the account's object (Django Ninja's RealWorld login, `data:
+    # UserLoginSchema` with `user: UserInLoginSchema`): the RealWorld shape, {"user": {"email", "password"}},
+    # its fields those of the inner class
+    wrapped = [models.get(inner.rsplit(".", 1)[-1], {}) for m in body_models
+               if list(fields := models.get(m, {})) == ["user"] and (inner := fields["user"])]
+    user_object = user_object or bool(wrapped)
     # The RealWorld API answers a login with the account and its token: {"user": {"token": ...}}
     token = ("$.access_token" if mentions_access_token else "$.access" if simplejwt
              else "$.user.token" if user_object else "$.token")
@@ -276,7 +287,8 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
     # where userPayload.email is no "req.body.email": the email is what it logs in with.
     email = reads_email or user_object and mentions_email
     # the account field of the class the login validates its body against (tozo's LoginData: email)
-    body_field = next((f for m in body_models for f in _ACCOUNT_FIELDS if f in models.get(m, {})), "")
+    body_field = next((f for fields in [*wrapped, *(models.get(m, {}) for m in body_models)]
+                       for f in _ACCOUNT_FIELDS if f in fields), "")
     by_cookie = (session and not tokens) or (cookie_token and not header_token) or guarded is not None
     return {"login": login, "protected": protected, "token": "" if by_cookie else token,
             "user_field": wtf_user or body_field or (passport_user if passport_login else "")

@@ -1,0 +1,219 @@
+"""Django Ninja's routers, read for ``init``: ``api.add_router(prefix, router)`` (the router or its dotted
+path), the NinjaAPI mounted by the URLconf (``path("", api.urls)``), ``auth=`` on an operation, and a
+login whose body wraps the account in a ``user`` object (the RealWorld API).
+
+c4ffein/realworld-django-ninja (04ef47c) mounts its routers with ``api.add_router(f"/{api_prefix}",
+"accounts.api.router")`` under ``path("", api.urls)``. init read no Ninja router: the ready URL and the one
+load endpoint were "/" (404 with DEBUG off), a frontend phase audited that 404 page, and the login flow went
+to /users/login with ``{username, password}`` and captured ``$.access_token`` (a local variable of the
+project's tests.py). The app itself (run here under ``run --base-ref``) served its operations at
+/api/users/login, /api/user, /api/tags and /api/articles (its /openapi.json); the flows "sign up" and "log
+in and use the token" passed with ``{"user": {"email", "password"}}`` and ``$.user.token``, and the load
+test's /api/tags and /api/articles answered 200. The fixtures below are our own, cut to that shape.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from echotune_ci.project.files import JS_SUFFIXES, source_files
+from echotune_ci.project.health import find_load_routes
+from echotune_ci.project.init import app_setup
+from echotune_ci.project.routes import detect_login_flow
+from test_init_workspaces import machine, write  # noqa: F401 (machine: an autouse fixture)
+
+SETTINGS = """\
+import sys
+from os import getenv
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR / "apps"))
+SECRET_KEY = "k"
+DEBUG = str(getenv("DEBUG", False)).lower() == "true"
+ALLOWED_HOSTS = ["*"] if DEBUG else (lambda s: s.split(";") if s else [])(getenv("ALLOWED_HOSTS", ""))
+INSTALLED_APPS = ["ninja", "apps.accounts", "apps.articles"]
+ROOT_URLCONF = "config.urls"
+"""
+URLS = """\
+from django.contrib import admin
+from django.urls import path
+from ninja import NinjaAPI
+
+api_prefix = "api"
+
+api = NinjaAPI()
+
+api.add_router(f"/{api_prefix}", "accounts.api.router")
+api.add_router(f"/{api_prefix}", "articles.api.router")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", api.urls),
+]
+"""
+ACCOUNTS = """\
+from typing import Any
+
+from ninja import Router
+
+from accounts.schemas import UserCreateSchema, UserLoginSchema
+from helpers.jwt_utils import TokenAuth, create_jwt_token
+
+router = Router()
+
+
+@router.post("/users", response={201: Any, 409: Any})
+def account_registration(request, data: UserCreateSchema):
+    return 201, {"user": {"token": "t"}}
+
+
+@router.post("/users/login", response={200: Any, 401: Any})
+def account_login(request, data: UserLoginSchema):
+    return {"user": {"email": data.user.email, "token": str(create_jwt_token(None))}}
+
+
+@router.get("/user", auth=TokenAuth(), response={200: Any})
+def get_user(request):
+    return {"user": {}}
+
+
+@router.get("/profiles/{username}", auth=TokenAuth(pass_even=True))
+def get_profile(request, username: str):
+    return {}
+"""
+SCHEMAS = """\
+from ninja import ModelSchema, Schema
+
+from accounts.models import User
+
+
+class UserInCreateSchema(ModelSchema):
+    class Meta:
+        model = User
+        fields = ["email", "password", "username"]
+
+
+class UserCreateSchema(Schema):
+    user: UserInCreateSchema
+
+
+class UserInLoginSchema(ModelSchema):
+    class Meta:
+        model = User
+        fields = ["email", "password"]
+
+
+class UserLoginSchema(Schema):
+    user: UserInLoginSchema
+"""
+ARTICLES = """\
+from ninja import Router
+
+from helpers.jwt_utils import TokenAuth
+
+router = Router()
+
+
+@router.get("/articles/feed", auth=TokenAuth())
+def feed(request, limit: int = 20, offset: int = 0):
+    return {}
+
+
+@router.get("/articles")
+def list_articles(request, tag: str | None = None, limit: int = 20, offset: int = 0):
+    return {}
+
+
+@router.get("/tags")
+def list_tags(request):
+    return {"tags": []}
+"""
+JWT = """\
+from ninja.security import HttpBearer
+
+
+class TokenAuth(HttpBearer):
+    def __call__(self, request):
+        value = request.headers.get("Authorization")
+        if value.startswith("Token "):
+            return value[6:]
+        if value.startswith("Bearer "):
+            return value[7:]
+"""
+TESTS = """\
+from django.test import TestCase
+
+
+class AccountTest(TestCase):
+    def setUp(self):
+        access_token = self.access_token = "t"
+        self.headers = {"Authorization": f"Token {access_token}"}
+"""
+
+
+def project(root: Path, urls: str = URLS) -> Path:
+    return write(root, {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n",
+        "pyproject.toml": '[project]\nname = "rw"\nversion = "0.1.0"\ndependencies = ["django==5.2.1", '
+                          '"django-ninja==1.4.1"]\n',
+        "config/__init__.py": "", "config/settings.py": SETTINGS, "config/urls.py": urls,
+        "config/wsgi.py": "application = None\n", "helpers/__init__.py": "", "helpers/jwt_utils.py": JWT,
+        "apps/__init__.py": "", "apps/accounts/__init__.py": "", "apps/accounts/api.py": ACCOUNTS,
+        "apps/accounts/schemas.py": SCHEMAS, "apps/accounts/models.py": "User = None\n",
+        "apps/accounts/tests.py": TESTS, "apps/articles/__init__.py": "", "apps/articles/api.py": ARTICLES})
+
+
+def test_routers_added_by_their_dotted_path_answer_under_the_prefix(tmp_path):
+    root = project(tmp_path)
+    found = find_load_routes(list(source_files(root, (".py", *JS_SUFFIXES))), root, 10)
+    # feed and the current user ask for a login (auth=...), a profile takes a parameter
+    assert [(r.path, r.where) for r in found] == [("/api/articles", "apps/articles/api.py:13"),
+                                                  ("/api/tags", "apps/articles/api.py:18")]
+
+
+def test_init_polls_and_loads_the_api_and_audits_no_page(tmp_path):
+    app = app_setup(project(tmp_path))
+    assert app.ready_path == "/api/articles"
+    assert "frontend" not in app.phases and "api" in app.phases
+    assert app.load_routes == [("/api/tags", "apps/articles/api.py:18")]
+    assert app.env["ALLOWED_HOSTS"] == "127.0.0.1;localhost"
+
+
+def test_the_login_wraps_the_account_in_a_user_object_and_answers_its_token_there(tmp_path):
+    found = detect_login_flow(project(tmp_path))
+    assert (found["login"], found["protected"], found["signup"]) == ("/api/users/login", "/api/user",
+                                                                     "/api/users")
+    # the token's place in the answer, not the tests' local variable access_token
+    assert (found["token"], found["user_object"], found["user_field"]) == ("$.user.token", "user", "email")
+
+
+def test_the_api_mounted_under_a_prefix_of_the_urlconf(tmp_path):
+    # django-ninja's tutorial: path("api/", api.urls) and api.add_router("/events/", router) serve
+    # /api/events/...
+    urls = URLS.replace('path("", api.urls)', 'path("api/", api.urls)').replace("f\"/{api_prefix}\"",
+                                                                                 '"/v2/"')
+    root = project(tmp_path, urls)
+    found = find_load_routes(list(source_files(root, (".py", *JS_SUFFIXES))), root, 10)
+    assert [r.path for r in found] == ["/api/v2/articles", "/api/v2/tags"]
+    assert detect_login_flow(root)["login"] == "/api/v2/users/login"
+
+
+def test_auth_on_the_router_or_its_mount_asks_for_a_login_and_another_router_is_no_ninja_one(tmp_path):
+    guarded = ARTICLES.replace("router = Router()", "router = Router(auth=TokenAuth())")
+    root = project(tmp_path)
+    write(root, {"apps/articles/api.py": guarded})
+    assert find_load_routes(list(source_files(root, (".py", *JS_SUFFIXES))), root, 10) == []
+    mounted = URLS.replace('"articles.api.router")', '"articles.api.router", auth=TokenAuth())')
+    root = project(tmp_path / "mount", mounted)
+    assert find_load_routes(list(source_files(root, (".py", *JS_SUFFIXES))), root, 10) == []
+    # auth=None on the mount: the router's operations ask for none
+    opened = URLS.replace('"articles.api.router")', '"articles.api.router", auth=None)')
+    root = project(tmp_path / "open", opened)
+    assert [r.path for r in find_load_routes(list(source_files(root, (".py", *JS_SUFFIXES))), root, 10)] == [
+        "/api/articles", "/api/tags"]
+    # litestar's Router is no ninja router: its routes are not put under add_router's prefix
+    other = ARTICLES.replace("from ninja import Router", "from litestar import Router")
+    root = project(tmp_path / "other")
+    write(root, {"apps/articles/api.py": other})
+    assert find_load_routes(list(source_files(root, (".py", *JS_SUFFIXES))), root, 10) == []
