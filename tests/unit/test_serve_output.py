@@ -85,6 +85,14 @@ def test_a_refused_ready_url_is_quoted_from_the_body_with_its_entities_read():
     assert answer_summary(answer(400, bad_request)) == "HTTP 400 Bad Request: Bad Request (400)"
     assert "add 127.0.0.1 and localhost to ALLOWED_HOSTS" in _hint(bad_request)
     assert _hint("<title>400 Bad Request</title><h1>Bad Request</h1>") == ""  # Werkzeug's: no Django hint
+    # realworld-django-ninja splits ALLOWED_HOSTS on ";": with "127.0.0.1,localhost" in [serve] env its
+    # ready URL answered this page steadily (DEBUG off), with "127.0.0.1;localhost" 200
+    env = {"DEBUG": "False", "ALLOWED_HOSTS": "127.0.0.1,localhost",
+           "DATABASE_URL": "postgresql://rw:rw@127.0.0.1:5432/rwninja_{build}"}
+    said = _hint(bad_request, env)
+    assert "add 127.0.0.1 and localhost" not in said
+    assert ("[serve] env sets ALLOWED_HOSTS = '127.0.0.1,localhost', yet Django refused 127.0.0.1: join the "
+            "hosts with the separator the settings split that variable on") in said
     # A page that is all head still says something.
     assert answer_summary(answer(404, "<head><title>Gone</title></head>")) == "HTTP 404 Not Found: Gone"
 
