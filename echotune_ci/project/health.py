@@ -92,8 +92,11 @@ _PY_ADD_ROUTE = ("add_api_route", "add_url_rule")
 # given as itself or as its dotted path ("accounts.api.router"), and router.add_router(prefix, child) nests
 # them; auth= on the API, a router, add_router() or an operation asks for a login (auth=None: none).
 # ninja_extra's NinjaExtraAPI subclasses it.
+# A router class of theirs: Router, ninja.pagination's RouterPaginated; from ninja or ninja_extra and their
+# modules. Their operation paths need no leading slash (api.add_router("auth-api", r) and
+# @r.post("signup/") answer /auth-api/signup/: ninja joins them with "/").
 _NINJA_APIS = frozenset({"NinjaAPI", "NinjaExtraAPI"})
-_NINJA_MODULES = frozenset({"ninja", "ninja.router", "ninja_extra"})
+_NINJA_PACKAGES = ("ninja", "ninja_extra")
 _PY_BEFORE = ("before_request", "before_app_request")
 
 
@@ -171,6 +174,8 @@ class Graph:
     unimported: set[str] = field(default_factory=set)
     # @hono/zod-openapi's createRoute() objects: (file, name) -> (METHOD, path, line)
     created_routes: dict[tuple[str, str], tuple[str, str, int]] = field(default_factory=dict)
+    # Django Ninja's APIs and routers, whose operation paths may leave out the leading slash
+    ninja: set[tuple[str, str]] = field(default_factory=set)
 
     def served(self, key: tuple[str, str]) -> bool:
         """Whether router *key* is the app or mounted, through some chain of mounts, in the app."""
@@ -745,6 +750,7 @@ class _PythonReader:
             return
         if self._ninja(module, value):
             key = (module, target)
+            self.graph.ninja.add(key)
             if _callee(value) in _NINJA_APIS:
                 self.ninja_apis.add(key)
             self.graph.routers.setdefault(key, _Router(
@@ -767,7 +773,7 @@ class _PythonReader:
         """Whether *call* makes a Django Ninja API (``NinjaAPI(...)``) or router (``Router()`` imported from
         ninja, ``ninja.Router()``): not another framework's ``Router``."""
         name = _callee(call)
-        if name not in _NINJA_APIS and name != "Router":
+        if name not in _NINJA_APIS and not name.startswith("Router"):
             return False
         func = call.func
         if isinstance(func, ast.Name):
@@ -775,7 +781,7 @@ class _PythonReader:
         else:
             owner = self.imports.get((module, func.value.id), ("", ""))[0] \
                 if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
-        return owner in _NINJA_MODULES
+        return owner.split(".")[0] in _NINJA_PACKAGES
 
     def _ninja_mount(self, module: str, where: str, call: ast.Call) -> None:
         """``path("api/", api.urls)`` (``re_path`` too) of a NinjaAPI, and ``add_router(prefix, router)``."""
@@ -892,6 +898,8 @@ class _PythonReader:
             if methods is not None and "GET" not in ast.unparse(methods).upper():
                 return
         key = self._key(module, func.value)
+        if path and not path.startswith("/") and key in self.graph.ninja:
+            path = "/" + path  # @router.post("signup/") of Django Ninja's: under its prefix, joined by "/"
         # @router.get("") under prefix="/api/items" answers at the prefix itself
         if path is not None and (path.startswith("/") or path == "") and key is not None:
             login = view is not None and view.asks_login or _asks_login(call.keywords) or any(

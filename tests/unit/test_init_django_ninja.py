@@ -217,3 +217,100 @@ def test_auth_on_the_router_or_its_mount_asks_for_a_login_and_another_router_is_
     root = project(tmp_path / "other")
     write(root, {"apps/articles/api.py": other})
     assert find_load_routes(list(source_files(root, (".py", *JS_SUFFIXES))), root, 10) == []
+
+
+# MostafaRM7/DjangoNinjaCookieCutter's shape (48d2aef): ninja.pagination's RouterPaginated, add_router
+# prefixes and operation paths without a leading slash, the whole API behind auth=JWTAuth(), and a login
+# answering django-ninja-jwt's token pair. django-ninja 1.3.0 (installed here, the URL patterns of its
+# api.urls listed) routes these at /user-api/users/me, /auth-api/signup/ and /auth-api/login.
+COOKIE_API = """\
+from ninja import NinjaAPI
+from ninja_jwt.authentication import JWTAuth
+
+api = NinjaAPI(auth=JWTAuth())
+
+api.add_router("user-api", 'user.api.views.user_views.user_router', tags=["user-api"])
+api.add_router("auth-api", 'user.api.views.auth_views.auth_router', tags=["auth-api"])
+"""
+COOKIE_USERS = """\
+from ninja.pagination import RouterPaginated
+
+from user.api.schemas import UserOutSchema
+
+user_router = RouterPaginated()
+
+
+@user_router.get("/users/me", response=UserOutSchema)
+def retrieve_current_user(request):
+    return request.user
+
+
+@user_router.get("/users", response={200: list[UserOutSchema], 403: dict})
+def list_users(request):
+    return []
+"""
+COOKIE_AUTH = """\
+from ninja import Router
+
+from user.api.schemas import LoginSchema, SignUpSchema, TokenPairSchema
+
+auth_router = Router()
+
+
+@auth_router.post("signup/", response={200: TokenPairSchema, 422: dict}, auth=None)
+def signup(request, data: SignUpSchema):
+    return {}
+
+
+@auth_router.post("/login", response={200: TokenPairSchema, 422: dict}, auth=None)
+def login(request, data: LoginSchema):
+    return {}
+"""
+COOKIE_SCHEMAS = """\
+from ninja import Schema
+
+
+class TokenPairSchema(Schema):
+    access: str
+    refresh: str
+
+
+class SignUpSchema(Schema):
+    username: str
+    email: str
+    password: str
+
+
+class LoginSchema(Schema):
+    username: str
+    password: str
+
+
+class UserOutSchema(Schema):
+    username: str
+"""
+
+
+def test_paths_without_a_leading_slash_a_paginated_router_and_a_token_pair(tmp_path):
+    root = write(tmp_path, {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'DjangoNinja.settings')\n",
+        "DjangoNinja/__init__.py": "", "DjangoNinja/settings.py": "ROOT_URLCONF = 'DjangoNinja.urls'\n",
+        "DjangoNinja/api.py": COOKIE_API,
+        "DjangoNinja/urls.py": "from django.urls import path\nfrom DjangoNinja.api import api\n\n"
+                               "urlpatterns = [path('', api.urls)]\n",
+        "user/__init__.py": "", "user/api/__init__.py": "", "user/api/schemas.py": COOKIE_SCHEMAS,
+        "user/api/views/__init__.py": "", "user/api/views/user_views.py": COOKIE_USERS,
+        "user/api/views/auth_views.py": COOKIE_AUTH, "user/utils/__init__.py": "",
+        # the tokens the login answers, as its helper makes them
+        "user/utils/auth.py": "from ninja_jwt.tokens import RefreshToken\n\n\n"
+                              "def get_tokens_for_user(user):\n    refresh = RefreshToken.for_user(user)\n"
+                              "    return dict(refresh=str(refresh), access=str(refresh.access_token))\n"})
+    found = detect_login_flow(root)
+    assert (found["login"], found["protected"], found["signup"]) == ("/auth-api/login", "/user-api/users/me",
+                                                                     "/auth-api/signup/")
+    # the answer is {"access", "refresh"}, as TokenPairSchema declares (not "$.token")
+    assert (found["token"], found["user_field"]) == ("$.access", "username")
+    # every operation is behind the API's auth=JWTAuth(): none to load, the ready URL answers 401
+    assert find_load_routes(list(source_files(root, (".py", *JS_SUFFIXES))), root, 10) == []
+    app = app_setup(root)
+    assert (app.ready_path, app.ready_status) == ("/user-api/users", [401, 403])
