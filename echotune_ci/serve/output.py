@@ -41,6 +41,10 @@ _YARN_NOTICES = "00(?:0[0245678]|13|19|3[12]|50|6[01238]|69|76|8[5-9]|90)"
 # node-postgres prints the server's refusal as "error: <message>" (drizzle-kit's "applying
 # migrations...error: unterminated /* comment"); an errno is ECONNREFUSED's shape, but SQL's ENUM and EXISTS
 # in the statement quoted under it are none (they were quoted in its place).
+# Django's system check errors, under "SystemCheckError: ... ERRORS:": "user.User.avatar: (fields.E210)
+# Cannot use ImageField because Pillow is not installed." with its indented "HINT:" (E: error, C: critical;
+# W and I do not stop a command). A build that stopped on it quoted the two header lines alone.
+_DJANGO_CHECK = r"\((?:\w+\.)+[EC]\d{3}\)"
 _IMPORTANT = re.compile(
     r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b|(Error|Exception):|\bERROR\b|\bFATAL\b"
     r"|(?:^|[\s.])error: |\bfatal:|\bpanic:|npm ERR!|npm error"
@@ -57,7 +61,7 @@ _IMPORTANT = re.compile(
     # word a line, then '- Missing environment variable "PORT"'; envalid's "Missing environment variables:")
     r"|Missing environment variables?\b"
     r"|command not found|: not found|Address already in use|EADDRINUSE|\bDisallowedHost\b|Permission denied|"
-    + _PYTHON + "|" + _BUILD_NOTE,
+    + _DJANGO_CHECK + "|" + _PYTHON + "|" + _BUILD_NOTE,
 )
 # Warnings name error codes too ("npm warn old lockfile code: 'ETARGET'"): never the reason a step stopped.
 # pnpm's between thin spaces: " WARN  Unsupported engine: ..."
@@ -201,7 +205,7 @@ def _with_details(lines: list[str]) -> list[str]:
         if i < taken or not _IMPORTANT.search(line) or _WARNING.search(line):
             continue
         out.append(line)
-        if line.endswith(":"):
+        if line.endswith(":") or re.search(_DJANGO_CHECK, line):
             under = list(itertools.takewhile(lambda x: x[:1].isspace(), lines[i + 1:i + 1 + DETAIL_LINES]))
             out += [x.strip() for x in under]
             taken = i + 1 + len(under)

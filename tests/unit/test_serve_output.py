@@ -304,3 +304,19 @@ def test_an_env_validators_reason_is_quoted_under_its_exception():
              '   - Missing environment variable "PORT"', " ", "   at anonymous start/env.js:2"]
     shown = important_lines(lines)
     assert 'Missing environment variable "PORT"' in " ".join(shown)
+
+
+def test_a_django_system_check_error_is_quoted_with_its_hint():
+    # MostafaRM7/DjangoNinjaCookieCutter's build (`manage.py makemigrations`, its packages.txt without
+    # Pillow): the run's error quoted "SystemCheckError: System check identified some issues: | ERRORS:"
+    # and not the error itself. Its output, as the command printed it:
+    printed = ["SystemCheckError: System check identified some issues:", "", "ERRORS:",
+               "user.User.avatar: (fields.E210) Cannot use ImageField because Pillow is not installed.",
+               '\tHINT: Get Pillow at https://pypi.org/project/Pillow/ or run command "python -m pip install '
+               'Pillow".']
+    assert important_lines(printed, errors_only=True)[2:] == [
+        "user.User.avatar: (fields.E210) Cannot use ImageField because Pillow is not installed.",
+        'HINT: Get Pillow at https://pypi.org/project/Pillow/ or run command "python -m pip install Pillow".']
+    # a warning of the checks (W) is no reason a command stopped
+    assert important_lines(["WARNINGS:", "app.M: (models.W042) Auto-created primary key used"],
+                           errors_only=True) == []
