@@ -320,3 +320,36 @@ def test_a_django_system_check_error_is_quoted_with_its_hint():
     # a warning of the checks (W) is no reason a command stopped
     assert important_lines(["WARNINGS:", "app.M: (models.W042) Auto-created primary key used"],
                            errors_only=True) == []
+
+
+def test_a_chained_exception_names_the_cause_it_was_raised_from():
+    # MostafaRM7/DjangoNinjaCookieCutter under runserver (a middleware packages.txt does not install): the
+    # run quoted the last traceback, "ImproperlyConfigured: WSGI application 'DjangoNinja.wsgi.application'
+    # could not be loaded; Error importing module.", and not the ModuleNotFoundError it was raised from.
+    # The app's output, its frames cut to one each:
+    printed = [
+        "Traceback (most recent call last):",
+        '  File "/app/.venv/lib/python3.12/site-packages/django/utils/module_loading.py", line 30, in '
+        "import_string",
+        "    return cached_import(module_path, class_name)",
+        "ModuleNotFoundError: No module named 'ninja_put_patch_file_upload_middleware'",
+        "",
+        "The above exception was the direct cause of the following exception:",
+        "",
+        "Traceback (most recent call last):",
+        '  File "/app/.venv/lib/python3.12/site-packages/django/core/servers/basehttp.py", line 50, in '
+        "get_internal_wsgi_application",
+        "    raise ImproperlyConfigured(",
+        "django.core.exceptions.ImproperlyConfigured: WSGI application 'DjangoNinja.wsgi.application' could "
+        "not be loaded; Error importing module.",
+    ]
+    shown = important_lines(printed)
+    assert shown[-2:] == [
+        "django.core.exceptions.ImproperlyConfigured: WSGI application 'DjangoNinja.wsgi.application' could "
+        "not be loaded; Error importing module.",
+        "caused by: ModuleNotFoundError: No module named 'ninja_put_patch_file_upload_middleware'"]
+    # raised while handling another: named the same way; a traceback alone gets no such line
+    handling = [*printed[:5], "During handling of the above exception, another exception occurred:",
+                *printed[6:]]
+    assert important_lines(handling)[-1].startswith("caused by: ModuleNotFoundError")
+    assert not [x for x in important_lines(printed[7:]) if x.startswith("caused by")]
