@@ -155,6 +155,8 @@ class _Route:
     guarded: bool = False  # a login decorator, an auth dependency or middleware on the route itself
     needs_input: bool = False  # a view parameter without a default: a query or body it requires
     order: int = 0  # its place in the order the framework tries routes in, when that is no file order
+    # auth=None on a Django Ninja operation: answered without a login whatever its API or router asks
+    public: bool = False
 
 
 @dataclass
@@ -256,6 +258,11 @@ class Graph:
             key = parent
             seen.add(key)
         return key
+
+    def asks(self, route: _Route) -> bool:
+        """Whether *route* asks for a login itself or through its router or a mount above it (unless the
+        route says it asks for none: :attr:`_Route.public`)."""
+        return route.guarded or self.guarded(route.router) and not route.public
 
     def guarded(self, key: tuple[str, str], seen: frozenset[tuple[str, str]] = frozenset()) -> bool:
         """Whether router *key*, or a router or mount above it, asks for a login (remembered per router:
@@ -369,7 +376,7 @@ def find_load_routes(sources: list[Path], root: Path, limit: int = 3,
             # in one that is (Router().use(admin) that nothing mounts)
             continue
         prefix, _, _ = graph.base(route.router)
-        if prefix is None or route.guarded or route.needs_input or graph.guarded(route.router):
+        if prefix is None or route.needs_input or graph.asks(route):
             continue
         full = full_path(prefix, route.path)
         if prefix and route.path == "/" and Path(route.where.rsplit(":", 1)[0]).suffix in JS_SUFFIXES:
@@ -403,7 +410,7 @@ def asks_login(graph: Graph, path: str) -> bool:
         prefix, _, _ = graph.base(route.router)
         if prefix is None or full_path(prefix, route.path).rstrip("/") != path.rstrip("/"):
             continue
-        if route.guarded or graph.guarded(route.router) or _path_guarded(graph, route, path, guarded_paths):
+        if graph.asks(route) or _path_guarded(graph, route, path, guarded_paths):
             return True
     return False
 
@@ -437,7 +444,7 @@ def guarded_route(graph: Graph, *, pages_first: bool = False) -> LoadRoute | Non
         full = full_path(prefix, route.path)
         if not loadable(full):
             continue
-        if route.guarded or graph.guarded(route.router) or _path_guarded(graph, route, full, guarded_paths):
+        if graph.asks(route) or _path_guarded(graph, route, full, guarded_paths):
             api = pages_first and "api" in full.lower().split("/")
             found.append((api, route.order, LoadRoute(full, route.where)))
     return min(found, key=lambda item: item[:2])[2] if found else None
@@ -469,8 +476,7 @@ def page_candidates(graph: Graph) -> list[tuple[str, str, bool]]:
         if not segments or _PARAMETER.search(full) or health_rank(full) is not None \
                 or _NO_PAGE.intersection(segments):
             continue
-        guarded = route.guarded or graph.guarded(route.router) or _path_guarded(graph, route, full,
-                                                                                  guarded_paths)
+        guarded = graph.asks(route) or _path_guarded(graph, route, full, guarded_paths)
         found.setdefault(full, (full, route.where, guarded))
     return list(found.values())
 
@@ -905,8 +911,10 @@ class _PythonReader:
             login = view is not None and view.asks_login or _asks_login(call.keywords) or any(
                 k.arg == "view_func" and _names_login(_text(k.value)) for k in call.keywords) or _ninja_auth(
                 call.keywords)  # @router.get("/user", auth=TokenAuth()): Django Ninja's operation login
+            public = any(k.arg == "auth" and isinstance(k.value, ast.Constant) and k.value.value is None
+                         for k in call.keywords)
             self.graph.routes.append(_Route(key, path, f"{where}:{call.lineno}", login,
-                                            view is not None and view.needs_input))
+                                            view is not None and view.needs_input, public=public))
 
 
 def _text(node: ast.AST) -> str:

@@ -314,3 +314,23 @@ def test_paths_without_a_leading_slash_a_paginated_router_and_a_token_pair(tmp_p
     assert find_load_routes(list(source_files(root, (".py", *JS_SUFFIXES))), root, 10) == []
     app = app_setup(root)
     assert (app.ready_path, app.ready_status) == ("/user-api/users", [401, 403])
+
+
+def test_an_operation_with_auth_none_is_public_under_an_api_behind_a_login(tmp_path):
+    # django-ninja 1.3.0 (installed here): under NinjaAPI(auth=...) an operation with auth=None answered 200
+    # without credentials, its neighbour 401
+    users = COOKIE_USERS + """
+
+@user_router.get("/users/count", auth=None)
+def count_users(request):
+    return {"count": 0}
+"""
+    root = write(tmp_path, {
+        "DjangoNinja/__init__.py": "", "DjangoNinja/api.py": COOKIE_API,
+        "DjangoNinja/urls.py": "from django.urls import path\nfrom DjangoNinja.api import api\n\n"
+                               "urlpatterns = [path('', api.urls)]\n",
+        "user/__init__.py": "", "user/api/__init__.py": "", "user/api/schemas.py": COOKIE_SCHEMAS,
+        "user/api/views/__init__.py": "", "user/api/views/user_views.py": users,
+        "user/api/views/auth_views.py": COOKIE_AUTH})
+    found = find_load_routes(list(source_files(root, (".py", *JS_SUFFIXES))), root, 10)
+    assert [r.path for r in found] == ["/user-api/users/count"]
