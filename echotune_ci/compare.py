@@ -174,10 +174,30 @@ class Comparison:
         if self.verdict in ("regressed", "improved") and self.effect_pct is not None:
             return f"{self.change_text()}, {self.verdict}"
         if self.verdict == "no significant change" and self.has_interval:
-            return f"no significant change ({self.interval_text(level=False)})"
+            return f"no significant change ({self.interval_text(level=False)}{self._apart_from_zero()})"
         if self.verdict == "no significant change" and self.effect_pct is not None:
             return f"no significant change ({self.change_text()})"
         return self.verdict
+
+    def _apart_from_zero(self) -> str:
+        """Why "no significant change" stands beside an interval wholly on one side of 0: "; p = 0.0112 >
+        0.01, its level among 5 gated metrics tested together", "; significant, but below the minimum
+        effect", "; held back ..."; "" otherwise. The interval is at ``[gate] confidence`` while the test
+        is at the share of ``[gate] alpha`` its phase and family leave it, so "CI +2.9 % … +151 %" alone
+        read as a contradiction of its verdict."""
+        low, high = self.ci_low_pct, self.ci_high_pct
+        if self.p_value is None or low is None or high is None or (low <= 0 <= high):
+            return ""
+        if self.held_back:
+            return "; held back: tested only once the phase's gated metrics all regress"
+        if self.family_alpha is None:
+            return ""
+        if self.p_value <= self.family_alpha:
+            return "; significant, but below the minimum effect"
+        kind = "gated metrics" if self.gated else "metrics"
+        among = f"its level among {self.family_size} {kind} tested together" if self.family_size > 1 else \
+            "its phase's level"
+        return f"; p = {self.p_value:.3g} > {self.family_alpha:.3g}, {among}"
 
     def short_key(self, width: int = 60) -> str:
         """The name and label values in about *width* characters, for a text column: a long label
@@ -1490,28 +1510,47 @@ def correct_families(comparisons: list[Comparison],
 # -- bundle files: paired the way the bundle phase pairs them ----------------------------------------
 
 
-def bundle_renames(base: Iterable[PhaseResult], head: Iterable[PhaseResult]) -> dict[str, str]:
-    """Base file name -> head file name for the bundle files that changed name (content hashes), paired
-    by the bundle phase's own :func:`~echotune_ci.phases.bundle.baseline.pair_files`."""
-    from .phases.bundle.baseline import file_sizes, renamed_files
+def bundle_renames(base: Iterable[PhaseResult], head: Iterable[PhaseResult]) -> dict[str, dict[str, str]]:
+    """Base file name -> the labels of the head file it pairs with, for the bundle files whose labels
+    differ (a content hash changed the name; a route label only one side has), paired by the bundle
+    phase's own :func:`~echotune_ci.phases.bundle.baseline.pair_files` (routes included)."""
+    from .phases.bundle.baseline import file_routes, file_sizes, renamed_files
 
     base_files: dict[str, dict[str, float]] = {}
     head_files: dict[str, dict[str, float]] = {}
-    for results, files in ((base, base_files), (head, head_files)):
+    base_routes: dict[str, str] = {}
+    head_routes: dict[str, str] = {}
+    for results, files, routes in ((base, base_files, base_routes), (head, head_files, head_routes)):
         for r in results:
             if r.phase == "bundle":
                 files.update(file_sizes(r))
+                routes.update(file_routes(r))
     if not base_files or not head_files:
         return {}
-    return renamed_files(head_files, base_files)
+    renamed = renamed_files(head_files, base_files, head_routes, base_routes)
+    out: dict[str, dict[str, str]] = {}
+    for base_name in base_files:
+        head_name = renamed.get(base_name, base_name)
+        if head_name not in head_files:
+            continue
+        labels = _file_labels(head_name, head_routes)
+        if labels != _file_labels(base_name, base_routes):
+            out[base_name] = labels
+    return out
 
 
-def _base_key(phase: str, metric: Metric, renames: Mapping[str, str]) -> str:
-    """The key a base metric is compared under: a bundle file's metric under its head name."""
+def _file_labels(name: str, routes: Mapping[str, str]) -> dict[str, str]:
+    """A bundle file metric's labels: the file, and the route whose module it is if any."""
+    return {"file": name, **({"route": routes[name]} if name in routes else {})}
+
+
+def _base_key(phase: str, metric: Metric, renames: Mapping[str, Mapping[str, str]]) -> str:
+    """The key a base metric is compared under: a bundle file's metric under its head file's labels."""
     name = metric.labels.get("file") if phase == "bundle" else None
     if name is None or name not in renames:
         return metric.key
-    return Metric(name=metric.name, value=None, labels={**metric.labels, "file": renames[name]}).key
+    labels = {k: v for k, v in metric.labels.items() if k not in ("file", "route")}
+    return Metric(name=metric.name, value=None, labels={**labels, **renames[name]}).key
 
 
 def _listed_as_removed(phase: str, metric: Metric) -> bool:

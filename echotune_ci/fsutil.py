@@ -149,6 +149,20 @@ def read_json(path: str | os.PathLike[str], what: str) -> Any:
         raise InputError(f"{p}: {what} holds an impossible number ({_cut(str(exc), 80)})") from None
 
 
+def json_or_none(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Any:
+    """The JSON document at *path*, None when it cannot be read or parsed (missing, no regular file, not
+    *encoding*, not JSON), for files whose absence or damage only means "nothing to say".
+
+    Also None for a document nested deeper than Python's parser goes: json.loads raises RecursionError,
+    not ValueError, there, and readers that took ``except (OSError, ValueError)`` for "unreadable" let
+    it through: a fork's artifacts/side-by-side.json of 100,000 "[" ended `gate`, `report` and `comment`
+    with "input nested too deeply to process (RecursionError)", exit 3, naming no file."""
+    try:
+        return json.loads(read_input_bytes(path).decode(encoding))
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
 def relative_path(path: str | os.PathLike[str], folder: Path) -> str:
     """*path* relative to *folder* (POSIX) when it lies inside it, else *path* as given.
 

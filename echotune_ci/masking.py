@@ -71,6 +71,9 @@ _SECRET_FIELD = re.compile(r"pass|secret|token|api[-_]?key|authorization|cookie|
 # character (a defused @mention).
 _GLUE = "[\\\\\u200b\u200c\u2060]?"
 
+# Where a multi-line secret's lines end (the runner splits on CR and LF): see register.
+_LINE_SPLIT = re.compile(r"[\r\n]+")
+
 _lock = threading.Lock()
 _values: set[str] = set()  # the secret values themselves
 _literals: set[str] = set()  # their base64 forms
@@ -136,13 +139,19 @@ def forms_of(value: str) -> set[str]:
 
 
 def register(*values: str | None) -> None:
-    """Mask *values* (and their encoded forms) in everything written from now on; None and short
-    values are ignored."""
+    """Mask *values* (and their encoded forms) in everything written from now on, a multi-line value also
+    line by line; None and short values (or lines) are ignored."""
     global _pattern
     new: set[str] = set()
     for value in values:
-        if isinstance(value, str) and len(value.strip()) >= MIN_LENGTH:
-            new.add(value.strip())
+        if not isinstance(value, str):
+            continue
+        # Each line of a multi-line value too (a PEM key, a service account's JSON), as GitHub's runner
+        # registers them: an app prints such a value line by line, and every output that quotes lines
+        # (one at a time, or folded into "a | b") showed all of it unmasked.
+        for part in (value, *_LINE_SPLIT.split(value)):
+            if len(part.strip()) >= MIN_LENGTH:
+                new.add(part.strip())
     with _lock:
         if new - _values:
             _values.update(new)
@@ -169,12 +178,17 @@ def secret_env_names(cfg: Config) -> tuple[str, ...]:
 
 def register_config(cfg: Config, env: Mapping[str, str] | None = None) -> None:
     """Register the secrets *cfg* points at: the variables it names (:func:`secret_env_names` and
-    jwt_secret_env), password-like fields of [load.login] and [api.login] (json, form, headers) and
-    secret-looking [load] headers."""
+    jwt_secret_env), the secret-named values of [serve] env, password-like fields of
+    [load.login] and [api.login] (json, form, headers) and secret-looking [load] headers."""
     auth = cfg.security.http.auth
     with _lock:
         _config_names.update(secret_env_names(cfg))
     register_environment(env, (*secret_env_names(cfg), auth.jwt_secret_env))
+    # What [serve] env gives the app under secret names (the one definition, is_secret_name): an app that
+    # printed them before it exited had them quoted as they were. Not a URL's password on its own: the
+    # user information is masked as a whole, and CI's postgres://postgres:postgres@ made every "postgres"
+    # of the output "***".
+    register(*(value for name, value in cfg.serve.env.items() if is_secret_name(name)))
     for login in (cfg.load.login, cfg.api.login):
         # an app's error lines are quoted in reports, and one may log the login's body
         register(*_login_secrets(login.json, dict(login.form), dict(login.headers), login.basic))

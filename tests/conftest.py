@@ -228,17 +228,16 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return
     import getpass
-    import json
 
+    from echotune_ci.fsutil import json_or_none
     from echotune_ci.serve.steps import stamp_path
 
     root = Path(os.environ.get("PYTEST_DEBUG_TEMPROOT") or tempfile.gettempdir()).resolve()
     ours = str(root / f"pytest-of-{getpass.getuser()}") + os.sep
     for stamp in stamp_path(root).parent.glob("*.json"):
-        try:
-            cwd = json.loads(stamp.read_text(encoding="utf-8")).get("cwd", "")
-        except (OSError, ValueError, AttributeError):
-            continue
+        # json_or_none: a stamp nested too deeply (RecursionError) stopped every session at its start
+        data = json_or_none(stamp)
+        cwd = data.get("cwd", "") if isinstance(data, dict) else ""
         if isinstance(cwd, str) and cwd.startswith(ours):
             stamp.unlink(missing_ok=True)
 

@@ -8,7 +8,6 @@ measures it, :mod:`.environment` reuses the head's installed dependencies,
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -46,20 +45,15 @@ def _measured_with_a_base(folder: Path) -> bool:
     ``artifacts/side-by-side.json`` says ``compared`` and one of its result files lists that file among
     its artifacts or says in its notes how it was interleaved with the base (a later `run` into the folder
     writes results that do neither)."""
-    from ..fsutil import read_input_bytes
+    from ..fsutil import json_or_none
 
-    # Read as regular files only: a named pipe among them (a folder someone assembled) would block for ever.
-    try:
-        order = json.loads(read_input_bytes(folder / "artifacts" / "side-by-side.json"))
-    except (OSError, ValueError):
-        return False
+    # Read as regular files only (json_or_none): a named pipe among them (a folder someone assembled) would
+    # block for ever.
+    order = json_or_none(folder / "artifacts" / "side-by-side.json")
     if not isinstance(order, dict) or order.get("compared") is not True:
         return False
     for file in folder.glob("*.json"):
-        try:
-            result = json.loads(read_input_bytes(file))
-        except (OSError, ValueError):
-            continue
+        result = json_or_none(file)
         if not isinstance(result, dict):
             continue
         # The first result lists the order file; each paired phase's notes say how it was interleaved.

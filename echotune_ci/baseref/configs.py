@@ -16,6 +16,7 @@ import dataclasses
 import glob
 import itertools
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -125,16 +126,63 @@ def base_config(head: Config, repo: Path, base_root: Path) -> tuple[Config, list
         return (_kept_inside(measured, repo, base_root, heads),
                 [f"the base's {shown} could not be read ({exc}): it is built and started with the "
                  f"head's [serve]"])
+    from ..masking import register_config
+
+    register_config(own)  # the base's own [serve] env gives its app secrets too
     notes = []
     if own.serve != head.serve:
         notes.append(f"the base is built and started with its own [serve] from {shown}")
     if dataclasses.replace(own, serve=head.serve, path=None, base_dir=head.base_dir) != \
             dataclasses.replace(head, path=None):
+        changed = gating_changes(own, head)
+        # A pull request that loosens its own rules passes by them: say which, not only that the files differ
         notes.append(f"the base's {shown} differs from the head's: both builds are measured with the head's "
-                     f"pages, budgets and rules")
+                     f"pages, budgets and rules" + (f", which gate otherwise than the base's: {changed}"
+                                                    if changed else ""))
     measured = measured.with_section("serve", own.serve)
     return _kept_inside(measured, repo, base_root, "the head's and the base's" if own.serve == head.serve
                         else f"the base's own, from its {shown}"), notes
+
+
+MOST_CHANGES = 8
+
+
+def gating_changes(base: Config, head: Config) -> str:
+    """The [budgets] and [gate] values *head* sets otherwise than *base* ("[gate] min_effect_pct 5 → 30,
+    [gate] regression p95_ms 10 → 40", "none → 20" for a metric the base's table does not name, "[gate]
+    regression no longer names rps, cls" for those the head's leaves out), at most :data:`MOST_CHANGES`
+    and how many more; "" when they gate alike."""
+    values: list[str] = []
+    keyed: list[str] = []
+    dropped: list[str] = []
+    for section in ("budgets", "gate"):
+        old, new = getattr(base, section), getattr(head, section)
+        for f in dataclasses.fields(old):
+            a, b = getattr(old, f.name), getattr(new, f.name)
+            if a == b:
+                continue
+            if isinstance(a, Mapping) and isinstance(b, Mapping):
+                keyed += [f"[{section}] {f.name} {key} {_said(a.get(key))} → {_said(b[key])}"
+                          for key in sorted(b, key=str) if a.get(key) != b[key]]
+                # A table written replaces the default one: `regression = { p95_ms = 40 }` gates rps, fcp_ms
+                # and the rest no more, which one line says rather than eight
+                gone = sorted((key for key in a if key not in b), key=str)
+                if gone:
+                    dropped.append(f"[{section}] {f.name} no longer names {', '.join(map(str, gone))}")
+            else:
+                values.append(f"[{section}] {f.name} {_said(a)} → {_said(b)}")
+    # the single values first: a comment cuts a long note, and the list of metrics no longer named is long
+    changes = [*values, *keyed, *dropped]
+    more = f" and {len(changes) - MOST_CHANGES} more" if len(changes) > MOST_CHANGES else ""
+    return ", ".join(changes[:MOST_CHANGES]) + more
+
+
+def _said(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def where_moved(cfg: Config, app: App | None, whose: str) -> tuple[Config, list[str]]:

@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping, Set
 from pathlib import Path
 
-from ..fsutil import tracked_files
+from ..fsutil import json_or_none, tracked_files
 from ..net.urls import each_url, location, query_value, url_list
 from ..project.dotenv import TEMPLATES, dotenv_file
 
@@ -355,10 +355,7 @@ def brought_databases(folder: Path, found: list[str] | None = None) -> list[str]
     counted again."""
     out = []
     for rel in local_databases(folder) if found is None else found:
-        try:
-            left = json.loads(_record(folder / rel).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            left = None
+        left = json_or_none(_record(folder / rel))
         if left is None or left != _state(folder / rel):
             out.append(rel)
     return out

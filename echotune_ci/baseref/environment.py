@@ -38,7 +38,6 @@ copy of hard links, its links are re-aimed the same way). No
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -47,6 +46,7 @@ from pathlib import Path, PurePosixPath
 
 from ..config.sections import ServeSettings
 from ..errors import ConfigError
+from ..fsutil import json_or_none
 from ..project.workspaces import JS_LOCKFILES, NPM_LOCKFILES, js_workspace_members
 from ..serve.generated import generated_inputs
 from ..serve.steps import SETUP_OUTPUTS, input_digests, read_stamp, relative_input, setup_inputs
@@ -224,10 +224,8 @@ def setup_differences(head: ServeSettings, head_cwd: Path, base: ServeSettings, 
 def _lockfile_folders(lockfile: Path) -> set[str]:
     """The folders (relative to the lockfile's) that an npm lockfile (v2/v3 ``packages``) installs a
     ``node_modules`` into besides its own: workspace members with packages of their own versions."""
-    try:
-        packages = json.loads(lockfile.read_text(encoding="utf-8")).get("packages", {})
-    except (OSError, ValueError, AttributeError):
-        return set()
+    data = json_or_none(lockfile)
+    packages = data.get("packages", {}) if isinstance(data, dict) else {}
     folders = set()
     for key in packages if isinstance(packages, dict) else ():
         prefix, sep, _ = str(key).partition("node_modules/")
@@ -434,10 +432,10 @@ def _installed_paths(site: Path) -> list[tuple[Path, str]]:
 
     out: list[tuple[Path, str]] = []
     for meta in sorted(site.glob("*.dist-info/direct_url.json")):
-        try:
-            url = json.loads(meta.read_text(encoding="utf-8")).get("url", "")
-        except (OSError, ValueError, AttributeError):
+        data = json_or_none(meta)
+        if not isinstance(data, dict):
             continue
+        url = data.get("url", "")
         if isinstance(url, str) and url.startswith("file:"):
             out.append((meta, url2pathname(urlsplit(url).path)))
     for listing in sorted([*site.glob("*.pth"), *site.glob("*.egg-link")]):

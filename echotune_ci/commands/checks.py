@@ -32,6 +32,7 @@ def command(results: tuple[Path, ...], repo: str | None, sha: str | None, api_ur
     from ..console import info
     from ..github.checks import phase_checks, publish_checks
     from ..github.publish import gather
+    from ..reporting import source_root
 
     got = gather(results, baseline, config_path, details_url)
     if not got.enabled():
@@ -39,7 +40,8 @@ def command(results: tuple[Path, ...], repo: str | None, sha: str | None, api_ur
     repo, sha = got.commit(repo, sha)
     gh = got.cfg.github
     checks = phase_checks(got.outcome.results, got.outcome, details_url=got.details_url,
-                          max_annotations=got.cfg.report.max_annotations, untrusted=got.untrusted)
+                          max_annotations=got.cfg.report.max_annotations, untrusted=got.untrusted,
+                          source_root=source_root(got.cfg))
     published = publish_checks(got.client(api_url), repo, sha, checks, mode=mode or gh.checks,
                                name_format=gh.check_name, details_url=got.details_url,
                                run_key=got.context.run_key)

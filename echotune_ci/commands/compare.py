@@ -37,10 +37,12 @@ def command(base: Path, head: Path, output_format: str, alpha: float | None, min
     from .. import console
     from ..compare import compare_results, interval_heading, level_pct, same_runs
     from ..report.render import render
+    from ..reporting import gate_settings
     from ..results import load_results
 
-    gate = override(get_config(config_path).gate, alpha=alpha, min_effect_pct=min_effect,
-                    confidence=confidence)
+    # the head's folder may hold the settings its run gated with (report/gate-settings.json)
+    recorded = gate_settings([head], get_config(config_path)).gate
+    gate = override(recorded, alpha=alpha, min_effect_pct=min_effect, confidence=confidence)
     base_results, head_results = load_results([base]), load_results([head])
     for phase in same_runs(base_results, head_results):
         console.warn(f"{head}: its {phase} results are those of {base} (the same run): nothing was compared")

@@ -18,10 +18,11 @@ from .common import config_option, get_config
 def command(results: tuple[Path, ...], baseline: tuple[Path, ...], config_path: Path | None) -> int:
     """Check RESULTS (default: results/) against the budgets and regression rules."""
     from ..report.render import render
-    from ..reporting import evaluate_paths, set_github_output
+    from ..reporting import evaluate_paths, gate_settings, set_github_output
 
-    cfg = get_config(config_path)
-    outcome = evaluate_paths(results or (Path("results"),), cfg, baseline or None)
+    paths = results or (Path("results"),)
+    cfg = gate_settings(paths, get_config(config_path))
+    outcome = evaluate_paths(paths, cfg, baseline or None)
     click.echo(render("gate.txt.j2", outcome=outcome), nl=False)
     set_github_output(status=outcome.status)
     return outcome.exit_code(cfg.gate.fail_on_warn)

@@ -30,9 +30,9 @@ def command(results: tuple[Path, ...], output_format: str, baseline: tuple[Path,
             details_url: str | None, max_chars: int, config_path: Path | None) -> int:
     """Render RESULTS (result files or folders of them)."""
     from ..fsutil import write_text_atomic
-    from ..reporting import append_step_summary, evaluate_paths, report_input
+    from ..reporting import append_step_summary, evaluate_paths, gate_settings, report_input
 
-    cfg = get_config(config_path)
+    cfg = gate_settings(results, get_config(config_path))
     outcome = evaluate_paths(results, cfg, baseline or None)
     fmt = FORMATS[output_format]
     text = fmt.render(report_input(outcome, cfg, details_url, max_chars))

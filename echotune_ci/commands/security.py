@@ -64,6 +64,7 @@ def command(paths: tuple[Path, ...], requirements: tuple[Path, ...], pyproject: 
     from ..phases.base import PhaseContext
     from ..phases.security.phase import SECURITY, settings_for_command
     from ..report.documents import write_sarif
+    from ..reporting import source_root
 
     if url is not None and not re.match(r"^https?://[^/\s]+", url):
         raise ConfigError(f"--url {url!r}: expected http://HOST:PORT or https://HOST")
@@ -79,7 +80,7 @@ def command(paths: tuple[Path, ...], requirements: tuple[Path, ...], pyproject: 
     sarif_path = sarif or (cfg.resolve(settings.sarif) if settings.sarif else None)
     with staged_output(output):  # the SARIF file and the result file appear together
         if sarif_path is not None and settings.enabled:
-            result = write_sarif(result, sarif_path)
+            result = write_sarif(result, sarif_path, source_root(cfg))
         if fmt == "table":
             return finish_phase(result, output)
         if output is not None:

@@ -24,6 +24,7 @@ from typing import Any
 from ..errors import ConfigError, InputError
 from ..gate import Check, GateOutcome, failed_gates
 from ..masking import mask, mask_data
+from ..report.base import repository_path
 from ..report.escape import clean_text
 from ..report.layout import Places, collect_warnings
 from ..report.markdown import WARNINGS_SHOWN
@@ -91,11 +92,13 @@ def _relative(path: str, workspace: Path) -> str | None:
         return None
 
 
-def annotations_for(result: PhaseResult, cap: int, workspace: Path) -> tuple[list[dict[str, Any]], int]:
-    """The most severe findings with a file location, at most *cap*; and how many were left out."""
+def annotations_for(result: PhaseResult, cap: int, workspace: Path,
+                    source_root: str = "") -> tuple[list[dict[str, Any]], int]:
+    """The most severe findings with a file location, at most *cap*; and how many were left out. Paths are
+    named from the repository's root (*source_root*: where the findings' paths start in it)."""
     located = []
     for f in sort_findings(result.findings):
-        path = _relative(f.location.path, workspace) if f.location else None
+        path = _relative(repository_path(f.location.path, source_root), workspace) if f.location else None
         if path is None:
             continue
         line = max(f.location.line or 1, 1)
@@ -111,7 +114,8 @@ def annotations_for(result: PhaseResult, cap: int, workspace: Path) -> tuple[lis
 
 def phase_checks(results: list[PhaseResult], outcome: GateOutcome, *, details_url: str = "",
                  max_annotations: int = ANNOTATIONS_PER_RUN,
-                 workspace: Path | None = None, untrusted: bool = False) -> list[PhaseCheck]:
+                 workspace: Path | None = None, untrusted: bool = False,
+                 source_root: str = "") -> list[PhaseCheck]:
     """One PhaseCheck per result, from the gate's checks; at most *max_annotations* (<= 50) annotations each,
     paths relative to *workspace*. *untrusted*: the results came from an untrusted run (never success;
     the title and summary say so)."""
@@ -123,7 +127,7 @@ def phase_checks(results: list[PhaseResult], outcome: GateOutcome, *, details_ur
         status = worst_status([c.status for c in checks]) if checks else r.status
         if r.status == "error":
             status = "error"
-        notes, more = annotations_for(r, cap, workspace)
+        notes, more = annotations_for(r, cap, workspace, source_root)
         # What the comment lists under Warnings for this phase, so that a "warn" check run says why too
         warnings = collect_warnings([r], Places.of([r]))
         ctx = dict(phase=r.phase, result=r, status=status, checks=checks, untrusted=untrusted,

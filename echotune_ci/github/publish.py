@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ..config import Config, load_config
 from ..errors import InputError
 from ..gate import GateOutcome
-from ..reporting import evaluate_paths
+from ..reporting import evaluate_paths, gate_settings
 from .context import ActionsContext, load_context
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,9 +71,9 @@ def gather(results: tuple[Path, ...], baseline: tuple[Path, ...], config_path: P
     before the gate sees them (:func:`~echotune_ci.report.untrusted.restrict_untrusted`), so no text of
     theirs reaches the comment or the checks. InputError for unreadable result files.
     """
-    cfg = load_config(config_path)
     ctx = load_context()
     untrusted = ctx.untrusted_results
+    cfg = gate_settings(results, load_config(config_path), untrusted=untrusted)
     outcome = evaluate_paths(results, cfg, baseline or None, untrusted=untrusted)
     url = details_url if details_url is not None else (cfg.report.details_url or ctx.run_url)
     return PublishInputs(cfg, outcome, ctx, url, untrusted)

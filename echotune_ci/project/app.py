@@ -2379,6 +2379,7 @@ def _file_pages(app: AppSetup, server: Package, folder: Path) -> None:
     if not pages or not app.has_root:
         return
     app.pages = [(p.path, p.where, p.guarded) for p in pages]
+    app.visitor_pages = [p.path for p in pages if p.visitor]
     open_ = [p for p in pages if not p.guarded]
     client_routed = server.has("vue-router") and not server.has("nuxt")
     # A Vue Router page is the same index.html to the server (with hash history its path never reaches

@@ -75,6 +75,9 @@ class AppSetup:
     # Pages a framework routes by file besides "/" (project/pages.py): (path, file, behind a login), and
     # how many of those not behind one [[frontend.pages]] lists (the rest are written commented out)
     pages: list[tuple[str, str, bool]] = field(default_factory=list)
+    # Those of them that are a visitor's form (a sign-up whose action reads a password): written with
+    # `login = false`, since a logged-in browser is sent away from them ([frontend.login])
+    visitor_pages: list[str] = field(default_factory=list)
     has_root: bool = True
     # The app's home page, "/" unless the framework mounts the whole app under a prefix (Next.js's
     # basePath): the first [[frontend.pages]], the first [[load.endpoints]] and the headers' page

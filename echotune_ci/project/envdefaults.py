@@ -49,30 +49,13 @@ def defaulted_env(folder: Path, names: Iterable[str]) -> dict[str, str]:
     """{name: ``file:line`` of a read with a default} for each of *names* that the Python and JavaScript
     sources under *folder* (tests, dependencies and build output left out) read with a default and
     never without one. Never raises for a file's content: a file that does not parse says nothing."""
-    wanted = set(names)
     defaulted: dict[str, str] = {}
     bare: set[str] = set()
-    if not wanted:
-        return {}
-    paths = list(source_files(folder, (".py", *JS_SUFFIXES), limit=MAX_FILES))
-    for path in paths:
-        text = read_text(path)
-        if not any(name in text for name in wanted):
-            continue
-        reads = _python_reads(text) if path.suffix == ".py" else _js_reads(text, wanted)
-        for name, has_default, line in reads:
-            if name not in wanted or has_default is None:
-                continue
-            if has_default:
-                defaulted.setdefault(name, f"{rel(path, folder)}:{line}")
-            else:
-                bare.add(name)
-    for name, has_value, where in settings_reads(paths, folder):
-        if name in wanted:
-            if has_value:
-                defaulted.setdefault(name, where)
-            else:
-                bare.add(name)
+    for name, has_default, where in _reads(folder, set(names)):
+        if has_default:
+            defaulted.setdefault(name, where)
+        elif has_default is not None:
+            bare.add(name)
     return {name: where for name, where in defaulted.items() if name not in bare}
 
 
@@ -80,23 +63,29 @@ def read_env(folder: Path, names: Iterable[str]) -> dict[str, str]:
     """{name: ``file:line`` of its first read} for each of *names* that the Python and JavaScript sources
     under *folder* (tests, dependencies and build output left out) read at all: with a default, without
     one, only tested, or as a settings field. Never raises for a file's content."""
-    wanted = set(names)
     found: dict[str, str] = {}
+    for name, _, where in _reads(folder, set(names)):
+        found.setdefault(name, where)
+    return found
+
+
+def _reads(folder: Path, wanted: set[str]) -> Iterator[tuple[str, bool | None, str]]:
+    """(name, with a default: True / False / None for a read that only tests it, ``file:line``) for each
+    read of a name in *wanted* in the Python and JavaScript sources under *folder*, settings fields last."""
     if not wanted:
-        return {}
+        return
     paths = list(source_files(folder, (".py", *JS_SUFFIXES), limit=MAX_FILES))
     for path in paths:
         text = read_text(path)
         if not any(name in text for name in wanted):
             continue
         reads = _python_reads(text) if path.suffix == ".py" else _js_reads(text, wanted)
-        for name, _, line in reads:
+        for name, has_default, line in reads:
             if name in wanted:
-                found.setdefault(name, f"{rel(path, folder)}:{line}")
-    for name, _, where in settings_reads(paths, folder):
+                yield name, has_default, f"{rel(path, folder)}:{line}"
+    for name, has_value, where in settings_reads(paths, folder):
         if name in wanted:
-            found.setdefault(name, where)
-    return found
+            yield name, has_value, where
 
 
 def taken_without_default(

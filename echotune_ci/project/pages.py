@@ -31,7 +31,7 @@ from .fileroutes import (ASTRO_PAGE_SUFFIXES, astro_middleware_guards, astro_pag
 from .files import NOT_SOURCE, read_text, rel
 from .nextroutes import next_routes
 from .nextroutes import pages as next_pages
-from .remixroutes import FRAMEWORKS, route_modules
+from .remixroutes import FRAMEWORKS, route_modules, visitor_forms
 from .remixroutes import pages as remix_pages
 
 # redirect(302, '/login?referrer=/admin'), throw redirect(303, "/auth/signin"), navigateTo('/login')
@@ -45,12 +45,14 @@ MAX_PAGES = 200
 
 @dataclass(frozen=True)
 class Page:
-    """A page of the app: its path ("/admin"), the file that makes it (relative to the project) and
-    whether it redirects a visitor to a login (``guarded``)."""
+    """A page of the app: its path ("/admin"), the file that makes it (relative to the project), whether
+    it redirects a visitor to a login (``guarded``) and whether it is a visitor's form (``visitor``: a
+    sign-up, which sends a logged-in browser away)."""
 
     path: str
     where: str
     guarded: bool = False
+    visitor: bool = False
 
 
 def page_routes(folder: Path, deps: dict[str, str], root: Path) -> list[Page]:
@@ -67,8 +69,9 @@ def page_routes(folder: Path, deps: dict[str, str], root: Path) -> list[Page]:
         pages = [Page(path, where, guarded) for path, where, guarded in found]
     elif any(name in deps for name in FRAMEWORKS):
         # Remix's and React Router's route modules (app/routes/, app/routes.ts): those with a component
-        found = remix_pages(route_modules(folder, deps, root))
-        pages = [Page(path, where, guarded) for path, where, guarded in found]
+        modules = route_modules(folder, deps, root)
+        forms = set(visitor_forms(modules))
+        pages = [Page(path, where, guarded, path in forms) for path, where, guarded in remix_pages(modules)]
     elif "astro" in deps:
         pages = _astro(folder, root)
     elif "vue-router" in deps:

@@ -14,8 +14,10 @@ Router 7 lists them in ``app/routes.ts`` instead: ``index("file")``,
 A module with a default export is a page; one without is a resource route
 (``healthcheck.tsx`` answering "OK" from its ``loader``). A module is *guarded*
 when its loader, or that of a route it is nested in, sends a visitor to a
-login: ``redirect("/login")`` or a ``require...User``/``Auth``/``Session``
-helper (the stacks' ``requireUserId(request)``, which throws that redirect).
+login: ``redirect("/login")`` (or to a constant named as one, ``redirect(`${pages.login}?url=…`)``) or a
+``require...User``/``Auth``/``Session`` helper (the stacks' ``requireUserId(request)``, which throws that
+redirect), or a helper of its own modules (``~/``, ``./``) whose body redirects so
+(``getLoginSession(request)``, returned by the loader when there is no session).
 Its *login* is a route whose ``action`` reads a ``password`` from the posted
 form and whose path names a login (``/login``, ``/signin``): a form POST that
 answers 302 with the session's cookie.
@@ -35,9 +37,13 @@ _SUFFIXES = (".tsx", ".ts", ".jsx", ".js", ".mdx", ".md")
 _PAGE = re.compile(r"^\s*export\s+default\b", re.M)
 _LOADER = re.compile(r"^\s*export\s+(?:const|let|async\s+function|function)\s+loader\b", re.M)
 _ACTION = re.compile(r"^\s*export\s+(?:const|let|async\s+function|function)\s+action\b", re.M)
-# redirect("/login?..."), throw redirect(`/sign-in`), and the helpers that throw it
+# redirect("/login?..."), throw redirect(`/sign-in`), redirect(`${pages.login}?url=...`), redirect(LOGIN_URL),
+# and the helpers that throw it
 _GUARD = re.compile(r"""\bredirect\(\s*[`'"][^`'"]*(?:log-?in|sign-?in|auth)\b|"""
+                    r"""\bredirect\(\s*(?:`\$\{\s*)?(?:[\w$]+\.)*[\w$]*?(?:log-?in|sign-?in)\w*\s*[}),?]|"""
                     r"""\brequire\w*(?:User|Auth|Login|Session|Account)\w*\s*\(""", re.I)
+# import { a, b as c } from "~/helpers/x.server" (or "./x", "../x"): the helpers of the app's own modules
+_IMPORT = re.compile(r"""\bimport\s*(?:type\s+)?\{([^}]*)\}\s*from\s*['"]((?:~|\.{1,2})/[^'"]+)['"]""")
 _PASSWORD = re.compile(r"""\.get\(\s*['"]password['"]\s*\)""")
 _ACCOUNT = re.compile(r"""\.get\(\s*['"](email|username|user|login|name)['"]\s*\)""")
 _LOGIN_PATH = re.compile(r"/(?:log-?in|sign-?in|sessions?)/?$", re.I)
@@ -74,10 +80,53 @@ def route_modules(folder: Path, deps: dict[str, str], root: Path) -> list[RouteM
     out: list[RouteModule] = []
     for path, file, parents in declared[:MAX_ROUTES]:
         text = read_text(file)
-        guarded = any(_GUARD.search(_loader_text(read_text(p))) for p in (*parents, file) if p.is_file())
+        guarded = any(_guards(read_text(p), p, app) for p in (*parents, file) if p.is_file())
         out.append(RouteModule(path, rel(file, root), bool(_PAGE.search(text)), bool(_LOADER.search(text)),
                                bool(_ACTION.search(text)), guarded, bool(re.search(r"[:$*]", path)), text))
     return out
+
+
+def _guards(text: str, file: Path, app: Path) -> bool:
+    """Whether the loader of the module *text* (at *file*) sends a visitor to a login: itself, or through a
+    helper it calls that one of the app's own modules defines (one level: abrahamgr's playground returns
+    ``getLoginSession(request)`` from ``~/helpers/jwt.server``, whose body redirects to
+    ``${pages.login}``)."""
+    loader = _loader_text(text)
+    if _GUARD.search(loader):
+        return True
+    for names, source in _IMPORT.findall(text):
+        module = _resolve_import(source, file, app)
+        if module is None:
+            continue
+        for spec in names.split(","):
+            exported, _, alias = spec.partition(" as ")
+            name = (alias or exported).strip()
+            if name and re.search(rf"\b{re.escape(name)}\s*\(", loader) and _GUARD.search(
+                    _function_text(read_text(module), exported.strip())):
+                return True
+    return False
+
+
+def _resolve_import(source: str, file: Path, app: Path) -> Path | None:
+    """The file an import of the app's own code names (``~/x`` is ``app/x``, the templates' alias; ``./x``
+    and ``../x`` beside *file*), tried with each source suffix and as a folder's index."""
+    base = app / source[2:] if source.startswith("~/") else file.parent / source
+    for candidate in (base, *(base.with_name(base.name + s) for s in _SUFFIXES),
+                      *(base / f"index{s}" for s in _SUFFIXES)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _function_text(text: str, name: str) -> str:
+    """The text of the function *name* in a module: from its declaration (``function name``, ``const name
+    =``) to the next top-level declaration; "" when the module has none."""
+    start = re.search(rf"^(?:export\s+)?(?:async\s+)?(?:function\s+{re.escape(name)}\b|"
+                      rf"(?:const|let)\s+{re.escape(name)}\s*[=:])", text, re.M)
+    if not start:
+        return ""
+    end = re.search(r"^(?:export\s|function\s|async\s+function\s|const\s|let\s)", text[start.end():], re.M)
+    return text[start.start():start.end() + end.start() if end else len(text)]
 
 
 def _loader_text(text: str) -> str:
@@ -237,6 +286,14 @@ def pages(modules: list[RouteModule]) -> list[tuple[str, str, bool]]:
         if m.page and not m.params:
             seen.setdefault(m.path, (m.path, m.file, m.guarded))
     return sorted(seen.values(), key=lambda p: (p[0] != "/", p[0]))
+
+
+def visitor_forms(modules: list[RouteModule]) -> list[str]:
+    """The paths of the pages that are a visitor's form: not behind a login, an action that reads a
+    ``password`` (the login, a sign-up such as indie-stack's /join, a password reset). Logged in, such
+    a page sends the browser away (the playground's signup loader redirects a session to "/")."""
+    return [m.path for m in modules if m.page and m.action and not m.guarded and not m.params
+            and _PASSWORD.search(m.text)]
 
 
 def health_module(modules: list[RouteModule]) -> RouteModule | None:

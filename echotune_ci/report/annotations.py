@@ -13,6 +13,7 @@ and end with a notice saying how many more the report holds.
 
 from ..gate import GateOutcome
 from ..results import PhaseResult, severity_rank
+from .base import repository_path
 from .escape import clean_text
 from .render import render
 
@@ -40,9 +41,10 @@ def _command(level: str, message: str, *, title: str, path: str | None = None,
 
 
 def annotations(results: list[PhaseResult], outcome: GateOutcome | None = None, *,
-                per_level: int = MAX_PER_LEVEL) -> list[str]:
+                per_level: int = MAX_PER_LEVEL, source_root: str = "") -> list[str]:
     """Workflow commands for failed checks and findings, most severe first, at most *per_level* per level
-    (GitHub shows 10), with a notice saying how many more the report holds."""
+    (GitHub shows 10), with a notice saying how many more the report holds. File paths are named from the
+    repository's root (*source_root*: where the findings' paths start, :func:`.base.repository_path`)."""
     entries: list[tuple[int, str, str]] = []  # (rank, level, command)
     if outcome is not None:
         for c in outcome.checks:
@@ -60,7 +62,8 @@ def annotations(results: list[PhaseResult], outcome: GateOutcome | None = None, 
                 severity_rank(f.severity),
                 level,
                 _command(level, f.message, title=f"{f.source_tool} {f.rule_id}",
-                         path=loc.path if loc else None, line=loc.line if loc else None),
+                         path=repository_path(loc.path, source_root) if loc else None,
+                         line=loc.line if loc else None),
             ))
     entries.sort(key=lambda e: -e[0])
     shown: dict[str, int] = {}

@@ -16,12 +16,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..results import PhaseResult
 
 
-def write_sarif(result: PhaseResult, path: Path) -> PhaseResult:
-    """Write SARIF 2.1.0 of *result*'s findings to *path*; a copy of *result* listing the file."""
+def write_sarif(result: PhaseResult, path: Path, source_root: str = "") -> PhaseResult:
+    """Write SARIF 2.1.0 of *result*'s findings to *path* (files named from the repository's root,
+    *source_root* being where their paths start); a copy of *result* listing the file."""
     from ..fsutil import write_json_atomic
     from .sarif import to_sarif
 
-    write_json_atomic(path, to_sarif([result]))
+    write_json_atomic(path, to_sarif([result], source_root=source_root))
     return dataclasses.replace(result, artifacts=[*result.artifacts, str(path)])
 
 
@@ -31,7 +32,9 @@ def write_phase_documents(result: PhaseResult, cfg: Config, artifacts_dir: Path)
     Raises RunError (exit 3) when a file cannot be written.
     """
     if result.phase == "security" and cfg.security.sarif and cfg.security.enabled:
-        return write_sarif(result, cfg.resolve(cfg.security.sarif))
+        from ..reporting import source_root
+
+        return write_sarif(result, cfg.resolve(cfg.security.sarif), source_root(cfg))
     if result.phase == "frontend":
         from .frontend_pages import write_frontend_pages
 

@@ -52,14 +52,16 @@ def _annotations(report: ReportInput) -> str:
     from .annotations import annotations as workflow_commands
 
     per_level = min(report.max_annotations, 10)  # GitHub shows 10 per level and step
-    lines = workflow_commands(report.outcome.results, report.outcome, per_level=per_level)
+    lines = workflow_commands(report.outcome.results, report.outcome, per_level=per_level,
+                              source_root=report.source_root)
     return "\n".join(lines) + "\n"
 
 
 def _sarif(report: ReportInput) -> str:
     from .sarif import to_sarif
 
-    return json.dumps(to_sarif(report.outcome.results, outcome=report.outcome), indent=2) + "\n"
+    log = to_sarif(report.outcome.results, outcome=report.outcome, source_root=report.source_root)
+    return json.dumps(log, indent=2) + "\n"
 
 
 def _html(report: ReportInput) -> str:

@@ -19,6 +19,8 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..results import Finding, PhaseResult
+from .base import repository_path
+from .render import sort_findings
 from .escape import clean_tree, safe_url
 
 if TYPE_CHECKING:
@@ -28,6 +30,9 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 INFORMATION_URI = "https://github.com/echotune/echotune-ci"
 
+# Code scanning rejects a whole log whose run holds more results than this ("Analysis SARIF file rejected
+# due to result limits"; docs.github.com, SARIF results exceed hard limit): the most severe are kept.
+MAX_RESULTS = 25_000
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 # GitHub ranks alerts by "security-severity": critical > 9.0, high 7.0-8.9,
 # medium 4.0-6.9, low 0.1-3.9.
@@ -79,10 +84,12 @@ def _rule(rule_id: str, f: Finding, phase: str) -> dict[str, Any]:
     return rule
 
 
-def _location(f: Finding, fallback_uri: str) -> dict[str, Any]:
+def _location(f: Finding, fallback_uri: str, source_root: str = "") -> dict[str, Any]:
     # A page's finding (location.path == its url property) has no file to point at.
     if f.location is not None and f.location.path and f.location.path != f.properties.get("url"):
-        physical: dict[str, Any] = {"artifactLocation": _artifact(f.location.path)}
+        # %SRCROOT% is the repository's root: a project in a subfolder names its files from there
+        where = repository_path(f.location.path, source_root)
+        physical: dict[str, Any] = {"artifactLocation": _artifact(where)}
         if f.location.line:
             region: dict[str, Any] = {"startLine": int(f.location.line)}
             if f.location.column:
@@ -100,7 +107,7 @@ def _location(f: Finding, fallback_uri: str) -> dict[str, Any]:
 
 
 def to_sarif(results: Iterable[PhaseResult], *, fallback_uri: str = "echotune.toml",
-             outcome: GateOutcome | None = None) -> dict[str, Any]:
+             outcome: GateOutcome | None = None, source_root: str = "") -> dict[str, Any]:
     """A SARIF 2.1.0 log (as a dict) with one result per finding of *results*. With the gate's *outcome*
     against a baseline, each finding of a phase that had a base result carries ``baselineState``
     (SARIF 2.1.0, section 3.27.24): "new", or "unchanged" for one the base had."""
@@ -113,32 +120,40 @@ def to_sarif(results: Iterable[PhaseResult], *, fallback_uri: str = "echotune.to
     rules: dict[str, dict[str, Any]] = {}
     index: dict[str, int] = {}
     sarif_results = []
-    for r in results:
-        for f in r.findings:
-            rid = _rule_id(f, clashing)
-            if rid not in rules:
-                index[rid] = len(rules)
-                rules[rid] = _rule(rid, f, r.phase)
-            entry: dict[str, Any] = {
-                "ruleId": rid,
-                "ruleIndex": index[rid],
-                "level": LEVEL[f.severity],
-                "message": {"text": f.message},
-                "locations": [_location(f, fallback_uri)],
-                "properties": {"severity": f.severity, "phase": r.phase, "tool": f.source_tool},
-            }
-            if f.fingerprint:
-                entry["partialFingerprints"] = {"echotuneFingerprint/v1": f.fingerprint}
-            new = outcome.is_new(r.phase, f) if outcome is not None else None
-            if new is not None:
-                entry["baselineState"] = "new" if new else "unchanged"
-            sarif_results.append(entry)
+    every = [(r, f) for r in results for f in r.findings]
+    if len(every) > MAX_RESULTS:
+        kept = {id(f) for f in sort_findings(f for _, f in every)[:MAX_RESULTS]}
+        every = [(r, f) for r, f in every if id(f) in kept]
+    left_out = sum(len(r.findings) for r in results) - len(every)
+    for r, f in every:
+        rid = _rule_id(f, clashing)
+        if rid not in rules:
+            index[rid] = len(rules)
+            rules[rid] = _rule(rid, f, r.phase)
+        entry: dict[str, Any] = {
+            "ruleId": rid,
+            "ruleIndex": index[rid],
+            "level": LEVEL[f.severity],
+            "message": {"text": f.message},
+            "locations": [_location(f, fallback_uri, source_root)],
+            "properties": {"severity": f.severity, "phase": r.phase, "tool": f.source_tool},
+        }
+        if f.fingerprint:
+            entry["partialFingerprints"] = {"echotuneFingerprint/v1": f.fingerprint}
+        new = outcome.is_new(r.phase, f) if outcome is not None else None
+        if new is not None:
+            entry["baselineState"] = "new" if new else "unchanged"
+        sarif_results.append(entry)
     versions = {k: v for r in results for k, v in r.tool_versions.items()}
+    notifications = [{"level": "error", "message": {"text": f"{r.phase}: {e}"}}
+                     for r in results for e in r.errors]
+    if left_out:
+        notifications.append({"level": "warning", "message": {"text": (
+            f"{left_out:,} more findings are in the results, left out here: code scanning takes at most "
+            f"{MAX_RESULTS:,} results per run (the most severe are kept)")}})
     invocations = [{
         "executionSuccessful": not any(r.errors for r in results),
-        "toolExecutionNotifications": [
-            {"level": "error", "message": {"text": f"{r.phase}: {e}"}} for r in results for e in r.errors
-        ],
+        "toolExecutionNotifications": notifications,
     }]
     # Every string (keys too) without control characters or bidi overrides: code scanning shows them.
     return clean_tree({

@@ -110,3 +110,20 @@ def restrict_untrusted(results: list[PhaseResult]) -> list[PhaseResult]:
             target="",
         ))
     return out
+
+
+def restrict_settings(record: dict[str, object]) -> dict[str, object]:
+    """A fork's recorded [gate] and [budgets] (``report/gate-settings.json``) with only what the rest of its
+    artifact keeps: the values (numbers, switches and the schema's words, which the configuration's own
+    checks then hold to their ranges), and in the tables keyed by metric (``regression``,
+    ``ratchet_metrics``, ``hard``) only keys that are metric names of the narrow pattern: a key is text
+    that a gate message quotes."""
+    out: dict[str, object] = {}
+    for name, section in record.items():
+        if not isinstance(section, dict):
+            out[name] = section  # the configuration's check names what is wrong with it
+            continue
+        out[name] = {key: ({k: v for k, v in value.items() if isinstance(k, str) and _METRIC.match(k)}
+                           if isinstance(value, dict) else value)
+                     for key, value in section.items()}
+    return out

@@ -19,11 +19,11 @@ base a setup of its own instead of the head's ``node_modules``.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 
+from ..fsutil import json_or_none
 from ..project.nodeapp import Package
 from ..project.orms import prisma_schema
 
@@ -39,10 +39,7 @@ _PRISMA_PACKAGES = ("prisma", "@prisma/client")
 
 def _package(folder: Path) -> Package | None:
     """The package.json of *folder* as a :class:`Package`, None without a readable one."""
-    try:
-        data = json.loads((folder / "package.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    data = json_or_none(folder / "package.json")
     return Package(".", folder, data) if isinstance(data, dict) else None
 
 

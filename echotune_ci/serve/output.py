@@ -575,8 +575,9 @@ class OutputBuffer:
     """A process's output, bounded: its last lines, and the first lines that name an error.
 
     :meth:`feed` takes raw bytes as they come (from one reader thread);
-    lines end at LF, CR or CRLF and one longer than *line_bytes* is split.
-    The tail keeps at most *max_lines* lines and *max_bytes* bytes; the first
+    lines end at LF, CR or CRLF and one longer than *line_bytes* is kept in
+    pieces of that size, which :meth:`lines` joins back into the line.
+    The tail keeps at most *max_lines* pieces and *max_bytes* bytes; the first
     *first* lines that name an error (where tools say the cause, see
     :func:`important_lines`) are kept even when the tail has moved past
     them. Memory stays under about ``max_bytes + (first + 1) * line_bytes``
@@ -588,10 +589,12 @@ class OutputBuffer:
         self.max_lines, self.max_bytes, self.line_bytes, self.first = max_lines, max_bytes, line_bytes, first
         self.received = 0
         self.count = 0
-        self._tail: collections.deque[tuple[int, str, int]] = collections.deque()
+        # (index, bytes, whether the piece continues the line of the piece before it)
+        self._tail: collections.deque[tuple[int, bytes, bool]] = collections.deque()
         self._tail_bytes = 0
         self._early: list[tuple[int, str]] = []
         self._partial = b""
+        self._partial_continues = False  # pieces of the unfinished line are in the tail already
         self._lock = threading.Lock()
 
     def feed(self, data: bytes) -> None:
@@ -604,48 +607,71 @@ class OutputBuffer:
             pieces = text.split(b"\n")
             self._partial = pieces.pop()
             for piece in pieces:
-                self._add_split(piece)
+                self._add_split(piece, continues=self._partial_continues)
+                self._partial_continues = False
             if len(self._partial) > self.line_bytes:
                 # Whole pieces go now; the rest (at most line_bytes) may still be continued.
                 cut = (len(self._partial) - 1) // self.line_bytes * self.line_bytes
-                self._add_split(self._partial[:cut])
+                self._add_split(self._partial[:cut], continues=self._partial_continues, more=True)
                 self._partial = self._partial[cut:]
+                self._partial_continues = True
 
     def close(self) -> None:
         """The process closed its output: an unfinished last line counts as a line."""
         with self._lock:
-            if self._partial:
-                self._add_split(self._partial)
+            if self._partial or self._partial_continues:
+                self._add_split(self._partial, continues=self._partial_continues)
                 self._partial = b""
+                self._partial_continues = False
 
     def lines(self) -> list[str]:
         """The lines kept, oldest first: the early error lines the tail no longer holds, "…", then the
-        tail (with the unfinished last line, if any). Blank lines are left out."""
+        tail (with the unfinished last line, if any). Blank lines are left out.
+
+        A long line's pieces are joined back: shown as lines of their own, a piece began in the middle of
+        the app's line, and a secret the cut split was masked in neither piece (its end opened the next
+        one). A line whose start the tail has dropped is left out, for the same reason."""
         with self._lock:
-            tail = [text for _, text, _ in self._tail]
-            oldest = self._tail[0][0] if self._tail else self.count + 1
-            if self._partial.strip():
-                tail.append(_decode(self._partial))
+            entries = list(self._tail)
+            partial, partial_continues = self._partial, self._partial_continues
+            oldest = entries[0][0] if entries else self.count + 1
             early = [text for index, text in self._early if index < oldest]
+        joined: list[bytearray] = []
+        whole = False  # whether the last piece taken belongs to a line whose start is kept
+        for _, raw, continues in entries:
+            if not continues:
+                joined.append(bytearray(raw))
+                whole = True
+            elif whole:
+                joined[-1] += raw
+        if partial_continues and whole:
+            joined[-1] += partial
+        elif not partial_continues:
+            joined.append(bytearray(partial))
+        tail = [text for text in (_decode(bytes(raw)) for raw in joined) if text.strip()]
         return [*early, "…", *tail] if early else tail
 
-    def _add_split(self, raw: bytes) -> None:
+    def _add_split(self, raw: bytes, *, continues: bool = False, more: bool = False) -> None:
+        """Add *raw* (a line, or part of one: *continues* when it goes on from the piece before, *more*
+        when more of it is to come) in pieces of at most line_bytes."""
+        single = not continues and not more and len(raw) <= self.line_bytes
+        if single and not _decode(raw).strip():
+            return  # a blank line (a long one's pieces are kept: they join the pieces after them)
         for start in range(0, max(len(raw), 1), self.line_bytes):
-            self._add(raw[start: start + self.line_bytes])
+            self._add(raw[start: start + self.line_bytes], continues or start > 0)
 
-    def _add(self, raw: bytes) -> None:
-        text = _decode(raw)
-        if not text.strip():
-            return
+    def _add(self, raw: bytes, continues: bool) -> None:
         self.count += 1
         # A traceback's header without its body says nothing (nor does one behind a gutter: "    | Traceback
         # ..."): the tail keeps whole tracebacks.
-        if len(self._early) < self.first and _names_error(text[:300]) and _HEADER not in text:
-            self._early.append((self.count, text))
-        self._tail.append((self.count, text, len(raw)))
+        if not continues and len(self._early) < self.first:
+            text = _decode(raw)
+            if _names_error(text[:300]) and _HEADER not in text:
+                self._early.append((self.count, text))
+        self._tail.append((self.count, raw, continues))
         self._tail_bytes += len(raw)
         while self._tail and (len(self._tail) > self.max_lines or self._tail_bytes > self.max_bytes):
-            self._tail_bytes -= self._tail.popleft()[2]
+            self._tail_bytes -= len(self._tail.popleft()[1])
 
 
 def _names_error(start: str) -> bool:

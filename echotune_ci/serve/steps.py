@@ -27,7 +27,7 @@ from ..results.units import first_named
 from ..project import commands
 from ..project.workspaces import NPM_LOCKFILES, js_workspace_members
 from ..errors import ConfigError, RunError
-from ..fsutil import write_json_atomic
+from ..fsutil import json_or_none, write_json_atomic
 from .environment import not_installed
 from .generated import generated_inputs, patch_inputs
 from .output import (OutputBuffer, lacks_a_dependency, missing_module, missing_tool, own_module,
@@ -320,10 +320,7 @@ def setup_is_current(cwd: Path, fingerprint: Mapping[str, object]) -> bool:
 def read_stamp(cwd: Path) -> dict[str, object] | None:
     """The stamp of *cwd*'s last successful setup (see :func:`record_setup`), None when there is none
     or it cannot be read."""
-    try:
-        stamp = json.loads(stamp_path(cwd).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    stamp = json_or_none(stamp_path(cwd))
     return stamp if isinstance(stamp, dict) else None
 
 

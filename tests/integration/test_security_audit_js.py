@@ -21,7 +21,8 @@ from echotune_ci.serve import free_port
 FIXTURES = ROOT / "tests" / "fixtures" / "lockfiles"
 LOCKS = {"npm-v1": "package-lock.json", "npm-v2": "package-lock.json", "npm-v3": "package-lock.json",
          "npm-shrinkwrap": "npm-shrinkwrap.json", "yarn-v1": "yarn.lock", "yarn-berry": "yarn.lock",
-         "pnpm-v5": "pnpm-lock.yaml", "pnpm-v6": "pnpm-lock.yaml", "pnpm-v9": "pnpm-lock.yaml"}
+         "pnpm-v5": "pnpm-lock.yaml", "pnpm-v6": "pnpm-lock.yaml", "pnpm-v9": "pnpm-lock.yaml",
+         "bun": "bun.lock"}
 EXPECTED = {"NSWG-ECO-17", "NSWG-ECO-28", "NSWG-ECO-29", "NSWG-ECO-516", "NSWG-ECO-101", "NSWG-ECO-46"}
 
 

@@ -11,7 +11,10 @@ from pathlib import Path
 
 from echotune_ci.baseref.machine import BUSY_PCT, Busy, OtherPrograms
 
-SPIN = ("import sys, time\nt = time.monotonic()\nwhile time.monotonic() - t < 2.5: pass\n"
+# Spins until it has had 1.5 s of CPU (at most 60 s of wall time): a 2.5-s wall-clock spin got 0.3 s of CPU
+# while five other jobs shared the 2 cores, below what the measurements need to be told apart.
+SPIN = ("import sys, time\nt = time.monotonic()\n"
+        "while time.process_time() < 1.5 and time.monotonic() - t < 60: pass\n"
         "open(sys.argv[1], 'w').write(str(time.process_time()))\n")
 
 
@@ -25,7 +28,7 @@ from echotune_ci.baseref.machine import OtherPrograms
 machine.SERVICES = frozenset()  # the suite's own redis-server and PostgreSQL, busy with the other lane
 tmp, SPIN = Path(sys.argv[2]), sys.argv[3]
 def spun(path):
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if path.is_file() and path.read_text():
             return float(path.read_text())
@@ -45,7 +48,7 @@ def measured(tmp_path: Path, scenario: str) -> dict[str, float]:
     import json
 
     done = subprocess.run([sys.executable, "-c", HARNESS, scenario, str(tmp_path), SPIN], capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=240)
     assert done.returncode == 0, done.stderr
     found: dict[str, float] = json.loads(done.stdout)
     assert found["used"] > 0.5, found
@@ -58,7 +61,7 @@ def test_a_child_of_the_run_is_its_own_time_and_an_orphan_is_another_programs(tm
     own = measured(tmp_path, "subprocess.run([sys.executable, '-c', SPIN, str(tmp / 'own')], check=True)\n"
                              "used = spun(tmp / 'own')")
     assert own["used"] * 0.9 <= own["ours"] <= own["used"] * 1.1 + 0.3, own
-    assert own["cores"] >= 1 and own["seconds"] >= 2.4
+    assert own["cores"] >= 1 and own["seconds"] >= 1.4
 
     # A process this run did not start (its parent, a shell that backgrounds it, exits at once): another
     # program's, whatever else the machine runs meanwhile

@@ -1394,3 +1394,40 @@ def test_a_side_by_side_run_of_some_phases_names_the_results_an_earlier_run_left
     assert not (out / "base" / "load.json").exists()  # pruned: its head is no longer this run's pair
     assert (f"note: {out} also holds load.json of an earlier run, which `gate`, `report` and `comment` on "
             "the folder read too") in capsys.readouterr().err
+
+
+def test_a_head_that_gates_otherwise_than_the_base_says_what_it_changed(repo, tmp_path):
+    """Both builds are gated by the head's configuration, so a pull request that loosens its own rules
+    passes by them; the note said only that the files differ. It names each [gate] and [budgets] value the
+    head changes (the base's defaults here: min_effect_pct 5, p95_ms's limit 10 %, api_p95_ms 200 ms), and
+    the metrics its regression table no longer gates (a table written replaces the default one; the bundle's
+    total stays, from bundle_growth_pct)."""
+    config = repo / "app" / "echotune.toml"
+    config.write_text(config.read_text() + "[gate]\nmin_effect_pct = 30\nregression = { p95_ms = 40 }\n"
+                      "[budgets]\napi_p95_ms = 900\n")
+    head = load_config(config)
+    with worktree(repo, "HEAD") as source:
+        _, notes = base_config(head, repo.resolve(), source.root)
+    assert notes == ["the base's app/echotune.toml differs from the head's: both builds are measured with "
+                     "the head's pages, budgets and rules, which gate otherwise than the base's: [budgets] "
+                     "api_p95_ms 200 → 900, [gate] min_effect_pct 5 → 30, [gate] regression p95_ms 10 → 40, "
+                     "[gate] regression no longer names api_p95_ms, cls, fcp_ms, lcp_ms, "
+                     "realtime_rtt_p95_ms, rps, tbt_ms, tti_ms"]
+
+
+def test_the_secrets_of_the_bases_own_serve_env_are_masked(repo, tmp_path):
+    """The base's app runs with its own [serve] env; what it printed was quoted unmasked (only the head's
+    configuration was registered)."""
+    from echotune_ci import masking
+
+    head = load_config(repo / "app" / "echotune.toml")
+    with worktree(repo, "HEAD") as source:
+        own = source.root / "app" / "echotune.toml"
+        secret = '[serve]\nenv = { SIGNING_SECRET = "base-only-s3cret" }\n'
+        own.write_text(own.read_text().replace("[serve]\n", secret))
+        masking.clear()
+        try:
+            base_config(head, repo.resolve(), source.root)
+            assert masking.mask("it printed: base-only-s3cret") == "it printed: ***"
+        finally:
+            masking.clear()

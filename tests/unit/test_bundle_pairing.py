@@ -45,6 +45,12 @@ def test_the_issue_example_is_one_changed_file():
     ("_next/static/chunks/pages/index-0123456789abcdef.js", "_next/static/chunks/pages/index.js"),
     ("_next/static/chunks/app/layout-89abcdef01234567.js", "_next/static/chunks/app/layout.js"),
     ("_next/static/Ab3_dE-fGh1JkLmNoPq9r/_buildManifest.js", "_next/static/[hash]/_buildManifest.js"),
+    # Vite names a chunk after its module; a component's name of 8 letters in camel case has a Rollup
+    # hash's shape, but before a -HASH it is the name (Shopify's app template: TitleBar-BIDLFNJI.js);
+    # alone, such a name is still none (a hash, or a word: nothing to tell)
+    ("build/client/assets/TitleBar-BIDLFNJI.js", "build/client/assets/TitleBar.js"),
+    ("assets/DataGrid-B-s3Xq1l.js", "assets/DataGrid.js"),
+    ("assets/DataGrid.js", "assets/DataGrid.js"),
     # not hashes: words, versions, all-lower-case names
     ("assets/app-settings.js", "assets/app-settings.js"),
     ("dist/foo-bar-baz1.js", "dist/foo-bar-baz1.js"),
@@ -137,3 +143,15 @@ def test_compare_text_keys_keep_the_file_name():
                    base=1.0, head=1.0, verdict="no significant change",
                    labels={"file": "_next/static/chunks/pages/blog/index-0123456789abcdef.js"})
     assert c.short_key(60) == "bundle_file_gzip_bytes[_next/…/index-0123456789abcdef.js]"
+
+
+
+def test_a_component_chunk_named_like_a_hash_pairs_with_its_base():
+    # Shopify/shopify-app-template-react-router 0dbed2e -> 1780dd6: @shopify/app-bridge-react's TitleBar
+    # became a web component's tag name, 2,672 -> 39 bytes; main said one file removed and one added
+    head = [FileSize("build/client/assets/TitleBar-DFMSJ8Yc.js", 39, 59, 43)]
+    base = {"build/client/assets/TitleBar-BIDLFNJI.js": {"raw": 2672, "gzip": 968, "brotli": 857}}
+    (change,) = pair_files(head, base)
+    assert (change.kind, change.renamed_from, change.delta) == (
+        "shrunk", "build/client/assets/TitleBar-BIDLFNJI.js", 59 - 968)
+    assert rest_of_name("build/client/assets/TitleBar-DFMSJ8Yc.js") == "build/client/assets/TitleBar.js"

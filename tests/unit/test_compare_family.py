@@ -283,3 +283,33 @@ def test_a_metric_no_gate_names_waits_for_the_gated_ones(tmp_path, cli_env) -> N
     row = next(x for x in markdown.splitlines() if "speed_index_ms" in x)
     assert row.endswith("| no significant change (p = 7.77e-05) (significant alone; tested only once the "
                         "phase's gated metrics all regress) |"), row
+
+
+def test_an_interval_apart_from_zero_says_why_its_verdict_is_no_change() -> None:
+    # The 95 % interval excludes 0 exactly when the one-sided p-value is at most 0.025 (the test and its
+    # interval, docs/verdicts.md); 0.0112 is, yet the family of 5 gated metrics leaves lcp 0.01. A
+    # Flask-SocketIO trial's comment read "no significant change (CI +2.9 % … +151 %)", unexplained.
+    noisy = {f"m{i}": [100.0 + ((i * 7 + k * 13) % 11) for k in range(8)] for i in range(4)}
+    base = frontend({"lcp_ms": BASE, **noisy})
+    head = frontend({"lcp_ms": HEAD, **{k: list(reversed(v)) for k, v in noisy.items()}})
+    out = compare_results(base, head, thresholds={"lcp_ms": 10.0, **{name: 10.0 for name in noisy}})
+    lcp = next(c for c in out if c.name == "lcp_ms")
+    assert lcp.ci_low_pct is not None and lcp.ci_low_pct > 0
+    assert lcp.verdict_text() == ("no significant change (CI +1 % … +13 %; p = 0.0112 > 0.01, its level "
+                                  "among 5 gated metrics tested together)")
+    # An interval that holds 0 needs no reason.
+    m0 = next(c for c in out if c.name == "m0")
+    assert m0.verdict_text() == "no significant change (CI −3.9 % … +3.9 %)"
+    # Shifted by exactly 1 %: significant at 0.05 alone, below the 5 % minimum effect.
+    one_pct = compare_results(frontend({"lcp_ms": [100 + i * 0.01 for i in range(20)]}),
+                              frontend({"lcp_ms": [101 + i * 0.01 for i in range(20)]}),
+                              thresholds={"lcp_ms": 10.0})[0]
+    assert one_pct.verdict_text().endswith("; significant, but below the minimum effect)")
+    # An ungated metric that regressed alone while the gated one held: held back, not tested.
+    held = compare_results(frontend({"lcp_ms": BASE, "ttfb_ms": BASE}),
+                           frontend({"lcp_ms": BASE, "ttfb_ms": [v * 1.5 for v in BASE]}),
+                           thresholds={"lcp_ms": 10.0})
+    ttfb = next(c for c in held if c.name == "ttfb_ms")
+    assert ttfb.held == "regressed"
+    assert ttfb.verdict_text().endswith(
+        "; held back: tested only once the phase's gated metrics all regress)")

@@ -390,16 +390,16 @@ EXPECTED: dict[str, dict[str, object]] = {
         "command": "uvicorn app.main:app --host 127.0.0.1 --port {port}",
         "cwd": "backend",
         "ready_url": "http://127.0.0.1:{port}/api/v1/utils/health-check/",
-        "lockfiles": ("uv.lock",),
+        "lockfiles": ("uv.lock", "bun.lock"),
         "globs": ("backend/app/frontend/**/*.js", "backend/app/frontend/**/*.css"),
         # openapi_url = f"{settings.API_V1_STR}/openapi.json": the settings default, read as for the routers
         "phases": ("security", "frontend", "load", "api", "bundle"),
         "secrets_exclude": (*SECRETS_DEFAULT, "backend/app/frontend"),
         "bandit_exclude": (*BANDIT_DEFAULT, "backend/app/frontend"),
-        "checks": ["bun.lock is a lockfile the JavaScript audit cannot read",
-                   "bun.lock asks for bun, which is not installed here", "npm install -g bun",
+        "checks": ["bun.lock asks for bun, which is not installed here", "npm install -g bun",
                    "../uv.lock asks for uv, which is not installed here"],
-        "no_checks": ["commit a lockfile", "commit one", "frontend/../", "does not serve it"],
+        "no_checks": ["commit a lockfile", "commit one", "frontend/../", "does not serve it",
+                      "lockfile the JavaScript audit cannot read"],
     },
     # litestar-org/litestar-fullstack: a manage.py that runs Litestar's CLI (no Django), the package in src/py
     # (hatch's sources), an app factory served by granian (litestar-granian), the README's `app database
@@ -411,7 +411,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "command": ("granian --interface asgi --host 127.0.0.1 --port {port} "
                     "--factory app.server.asgi:create_app"),
         "ready_url": "http://127.0.0.1:{port}/health",
-        "lockfiles": ("uv.lock",),
+        "lockfiles": ("uv.lock", "src/js/web/bun.lock"),
         "globs": ("src/py/app/server/static/web/**/*.js", "src/py/app/server/static/web/**/*.css"),
         "phases": ("security", "frontend", "load", "api", "bundle"),
         "secrets_exclude": (*SECRETS_DEFAULT, "src/py/app/server/static/web"),

@@ -66,6 +66,11 @@ def test_a_remix_app_gets_its_pages_health_route_login_and_client_build(tmp_path
     assert [(p[0], p[2]) for p in app.pages] == [("/join", False), ("/login", False), ("/notes", True),
                                                  ("/notes/new", True)]
     assert app.bundle_globs == ["public/build/**/*.js", "public/build/**/*.css"]  # before: dist/
+    # the sign-up and the login read a password: a visitor's forms, which a session is sent away from
+    assert app.visitor_pages == ["/join", "/login"]
+    text = (root / "echotune.toml").read_text()
+    assert ('path = "/join"\nname = "join"\nlogin = false  # a visitor\'s form: with [frontend.login], '
+            'load it without the session (it would send you on)\n') in text
     flow = _login_flow(root, app)
     assert (flow["login"], flow["protected"], flow["user_field"], flow["status"], flow["form"]) == (
         "/login", "/notes", "email", "302", "yes")
@@ -185,3 +190,48 @@ def test_a_prisma_sqlite_schema_gets_its_url_and_remix_serve_its_port(tmp_path, 
     # remix-serve reads PORT: no "could not tell how the server picks its port"
     assert not app.notes("port")
     assert any(d.key == "port" and "remix-serve listens on PORT" in d.source for d in app.decisions)
+
+
+# abrahamgr/react-router-framework-playground (React Router 7.4, app/routes.ts): the favorites page's loader
+# returns getLoginSession(request), a helper of app/helpers/jwt.server.ts whose body redirects to
+# `${pages.login}?url=...`; the home page calls getUserSession from the same module, which redirects nowhere
+JWT_SERVER = (
+    "import { redirect } from 'react-router'\nimport { pages } from '~/const/pages'\n\n"
+    "export async function getLoginSession(request: Request, redirectUrl?: string) {\n"
+    "  const { pathname } = new URL(request.url)\n"
+    "  const redirectResponse = redirect(\n    `${pages.login}?url=${redirectUrl ?? pathname}`\n  )\n"
+    "  const isValid = await isValidSession(request)\n  return isValid ? undefined : redirectResponse\n}\n\n"
+    "export async function getUserSession(request: Request) {\n"
+    "  const jwt = request.headers.get('Cookie')\n  if (!jwt) return undefined\n  return verify(jwt)\n}\n")
+FAVORITES = (
+    "import { data } from 'react-router'\n"
+    "import { getLoginSession, getUserSession as session } from '~/helpers/jwt.server'\n\n"
+    "export const loader = async ({ request }) => {\n"
+    "  const loginRequest = await getLoginSession(request)\n  if (loginRequest) return loginRequest\n"
+    "  const user = await session(request)\n  return data({ user })\n}\n\n" + PAGE)
+HOME = ("import { getUserSession } from '~/helpers/jwt.server'\n\n"
+        "export const loader = async ({ request }) => ({ user: await getUserSession(request) })\n\n" + PAGE)
+
+
+@pytest.mark.parametrize("module, guarded", [
+    (FAVORITES, True),
+    (HOME, False),
+    # the helper's body redirects to a constant, a relative import
+    ("import { mustLogIn } from '../auth'\nexport async function loader({ request }) {\n"
+     "  return mustLogIn(request)\n}\n" + PAGE, True),
+    # the helper imported but called only in the action: the page stays open
+    ("import { getLoginSession } from '~/helpers/jwt.server'\nexport const loader = () => null\n"
+     "export const action = async ({ request }) => getLoginSession(request)\n" + PAGE, False),
+])
+def test_a_loader_guarded_by_a_helper_of_the_apps_own_modules(tmp_path, module, guarded):
+    root = write(tmp_path, {
+        "package.json": _package({"react-router": "7.4.0"}, {"@react-router/dev": "7.4.0"},
+                                 {"build": "react-router build"}),
+        "app/routes.ts": "export default [\n  route('favorites', 'routes/favorites.tsx'),\n]\n",
+        "app/routes/favorites.tsx": module,
+        "app/helpers/jwt.server.ts": JWT_SERVER,
+        "app/auth.ts": "const LOGIN_URL = '/login'\nexport function mustLogIn(request) {\n"
+                       "  if (!request.headers.get('Cookie')) throw redirect(LOGIN_URL)\n}\n",
+    })
+    (m,) = route_modules(root, {"@react-router/dev": "7"}, root)
+    assert (m.path, m.guarded) == ("/favorites", guarded)

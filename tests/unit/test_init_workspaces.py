@@ -138,11 +138,12 @@ def test_init_on_the_uv_and_bun_workspace_says_what_is_audited(tmp_path):
     root = repository(tmp_path, "uv-bun-workspace")
     done = init_project(root, ref=REF)
     printed = "\n".join(summary_lines(done.app))
-    assert "  audit: bun.lock not audited  <- the JavaScript audit reads" in printed
+    assert ("  audit: bun.lock  <- the locked versions of the JavaScript packages (listed because a Python "
+            "lockfile is listed too)") in printed
     assert "the packages of every member are audited" in printed
     assert "commit a lockfile" not in printed and "commit one" not in printed
     assert "frontend/../" not in printed
-    assert load_config(root / "echotune.toml").security.audit.lockfiles == ("uv.lock",)
+    assert load_config(root / "echotune.toml").security.audit.lockfiles == ("uv.lock", "bun.lock")
 
 
 def test_init_in_a_pnpm_workspace_member(tmp_path):

@@ -67,7 +67,9 @@ def unhealthy():
 @pytest.mark.parametrize("user_class", ["fast", "http"])
 def test_the_first_answer_of_each_kind_of_failure_is_quoted_with_its_secrets_masked(
         tmp_path, load_env, unhealthy, user_class):
-    write_config(tmp_path, f'[load]\nusers = 2\nspawn_rate = 10\nduration = "1s"\nwait_min = "0.02s"\n'
+    # 3 s: in 1 s on a machine at load average 7, /api/health was asked once, and one answer shows nothing
+    # of how answers that differ (their request ids) are one kind
+    write_config(tmp_path, f'[load]\nusers = 2\nspawn_rate = 10\nduration = "3s"\nwait_min = "0.02s"\n'
                            f'wait_max = "0.05s"\nuser_class = "{user_class}"\n'
                            '[load.login]\npath = "/login"\njson = { username = "u", password = "p-word-1" }\n'
                            '[[load.endpoints]]\npath = "/api/health"\n[[load.endpoints]]\npath = "/api/me"\n'
@@ -80,7 +82,7 @@ def test_the_first_answer_of_each_kind_of_failure_is_quoted_with_its_secrets_mas
     health = found["GET /api/health"]
     # one kind for all of them, whatever request id each answer carried
     assert health.properties["error"] == "CatchResponseError('HTTP 503 (expected 200)')"
-    assert health.properties["occurrences"] > 2
+    assert health.properties["occurrences"] >= 2
     answer = health.properties["answer"]
     assert answer.startswith('{"status":"unhealthy","checks":{"database":true,"cache":false},"request_id":"')
     assert answer.endswith(',"session_key":"***"}')

@@ -1,4 +1,4 @@
-"""Lockfile readers (npm v1-v3, shrinkwrap, Yarn 1 and Berry, pnpm 5/6/9) and the offline lockfile audit.
+"""Lockfile readers (npm v1-v3, shrinkwrap, Yarn 1 and Berry, pnpm 5/6/9, Bun) and the offline lockfile audit.
 
 The fixtures in tests/fixtures/lockfiles were written by the real tools (make_fixtures.py) for one
 project: body-parser 1.0.0 (> qs 0.6.6, raw-body > bytes), jsonwebtoken 4.2.1 (> jws > base64url),
@@ -15,14 +15,14 @@ from conftest import NPM_DB, ROOT
 from echotune_ci.errors import InputError
 from echotune_ci.phases.security.js_audit import FolderAdvisories, audit_lockfiles, dependency_path
 from echotune_ci.phases.security.lockfiles import (LockfileError, find_lockfiles, find_lockfiles_in,
-                                                   read_lockfile)
+                                                   read_lockfile, unlocked_reason)
 from echotune_ci.phases.security.lockfiles.model import safe_url
 
 FIXTURES = ROOT / "tests" / "fixtures" / "lockfiles"
 FORMATS = {
     "npm-v1": "package-lock.json", "npm-v2": "package-lock.json", "npm-v3": "package-lock.json",
     "npm-shrinkwrap": "npm-shrinkwrap.json", "yarn-v1": "yarn.lock", "yarn-berry": "yarn.lock",
-    "pnpm-v5": "pnpm-lock.yaml", "pnpm-v6": "pnpm-lock.yaml", "pnpm-v9": "pnpm-lock.yaml",
+    "pnpm-v5": "pnpm-lock.yaml", "pnpm-v6": "pnpm-lock.yaml", "pnpm-v9": "pnpm-lock.yaml", "bun": "bun.lock",
 }
 AUDITED = {("base64url", "3.0.0", False), ("body-parser", "1.0.0", False), ("bytes", "0.2.1", False),
            ("debug", "2.0.0", True), ("jsonwebtoken", "4.2.1", False), ("jws", "3.0.0", False),
@@ -322,3 +322,129 @@ def test_advisory_data_without_npm_records_checks_no_npm_package(tmp_path):
     report = audit_lockfiles([lock], FIXTURES, FolderAdvisories(tmp_path / "db"), production_only=False,
                              default_severity="high", ignore=())
     assert (report.lockfiles[0].packages, report.lockfiles[0].unchecked, report.unchecked) == (14, 0, "")
+
+
+PNPM7_UNDERSCORE_NAMES = """lockfileVersion: 5.4
+
+specifiers:
+  '@types/sinonjs__fake-timers': 8.1.1
+  readable-stream: 3.6.0
+  string_decoder: 1.1.1
+
+dependencies:
+  readable-stream: 3.6.0
+  string_decoder: 1.1.1
+
+devDependencies:
+  '@types/sinonjs__fake-timers': 8.1.1
+
+packages:
+
+  /@types/sinonjs__fake-timers/8.1.1:
+    dev: true
+
+  /inherits/2.0.4:
+    dev: false
+
+  /readable-stream/3.6.0:
+    engines: {node: '>= 6'}
+    dependencies:
+      inherits: 2.0.4
+      string_decoder: 1.1.1
+      util-deprecate: 1.0.2
+    dev: false
+
+  /safe-buffer/5.1.2:
+    dev: false
+
+  /string_decoder/1.1.1:
+    dependencies:
+      safe-buffer: 5.1.2
+    dev: false
+
+  /util-deprecate/1.0.2:
+    dev: false
+"""
+
+
+def test_pnpm_5_keys_whose_names_hold_underscores_are_audited(tmp_path):
+    """pnpm 7.33.7 wrote this lockfile (``pnpm install`` of readable-stream 3.6.0, string_decoder 1.1.1 and,
+    as a devDependency, @types/sinonjs__fake-timers 8.1.1; resolution lines left out), and ``pnpm list
+    --depth Infinity --json`` (``--prod``) over its install lists the six packages below (the same five
+    without the types). The "_" of a 5.x key starts the peer suffix only inside the version: the names
+    themselves were cut at it, read as "not a name@version entry" and never audited."""
+    (tmp_path / "pnpm-lock.yaml").write_text(PNPM7_UNDERSCORE_NAMES)
+    lock = read_lockfile(tmp_path / "pnpm-lock.yaml")
+    assert {(p.name, p.version, p.dev, p.not_auditable) for p in lock.packages.values()} == {
+        ("@types/sinonjs__fake-timers", "8.1.1", True, ""), ("inherits", "2.0.4", False, ""),
+        ("readable-stream", "3.6.0", False, ""), ("safe-buffer", "5.1.2", False, ""),
+        ("string_decoder", "1.1.1", False, ""), ("util-deprecate", "1.0.2", False, "")}
+    assert lock.path_of("/safe-buffer/5.1.2") == ["string_decoder", "safe-buffer"]
+    assert lock.packages["/string_decoder/1.1.1"].line == PNPM7_UNDERSCORE_NAMES.splitlines().index(
+        "  /string_decoder/1.1.1:") + 1
+
+
+BUN_OPTIONAL_PEER = """{
+  "lockfileVersion": 2,
+  "configVersion": 1,
+  "workspaces": {
+    "": {
+      "name": "lib",
+      "devDependencies": {
+        "qs": "6.0.0",
+      },
+      "peerDependencies": {
+        "ms": "2.0.0",
+        "qs": "6.0.0",
+      },
+      "optionalPeers": [
+        "qs",
+      ],
+    },
+  },
+  "packages": {
+    "ms": ["ms@2.0.0", "", {}],
+
+    "qs": ["qs@6.0.0", "", {}],
+  }
+}
+"""
+
+
+def test_bun_optional_peers_are_dev_when_only_devdependencies_name_them_too(tmp_path):
+    """bun 1.4.5 wrote this for a package.json with peerDependencies ms and qs (qs optional in
+    peerDependenciesMeta) and qs also a devDependency (elysia's typescript and @types/bun are so; the
+    integrity hashes are left out);
+    ``bun pm ls --all`` lists ms@2.0.0 and qs@6.0.0, ``bun pm ls --all --prod`` only ms@2.0.0."""
+    (tmp_path / "bun.lock").write_text(BUN_OPTIONAL_PEER)
+    lock = read_lockfile(tmp_path / "bun.lock")
+    assert lock.format == "bun.lock v2"
+    assert {(p.name, p.version, p.dev) for p in lock.packages.values()} == {("ms", "2.0.0", False),
+                                                                            ("qs", "6.0.0", True)}
+    lines = BUN_OPTIONAL_PEER.splitlines()
+    for key in ("ms", "qs"):
+        assert lines[lock.packages[key].line - 1].startswith(f'    "{key}": [')
+
+
+def test_bun_lock_trailing_commas_versions_and_the_binary_lockfile(tmp_path):
+    # a ",}" inside a string is text, not a trailing comma
+    (tmp_path / "bun.lock").write_text('{"lockfileVersion": 1, "workspaces": {"": {"name": "a,}"},},\n'
+                                       ' "packages": {},}\n')
+    assert read_lockfile(tmp_path / "bun.lock").importers[""].folder == ""
+    (tmp_path / "bun.lock").write_text('{\n  "lockfileVersion": 3,\n  "packages": {},\n}\n')
+    with pytest.raises(LockfileError, match=r"bun.lock:2: lockfileVersion 3 is not supported \(supported: 0"):
+        read_lockfile(tmp_path / "bun.lock")
+    (tmp_path / "bun.lock").write_text('{\n  "lockfileVersion": 1,\n  "packages": {\n    "ms": "2.0.0",\n'
+                                       '  },\n}\n')
+    with pytest.raises(LockfileError, match="entry 'ms' is not an array starting with its resolution"):
+        read_lockfile(tmp_path / "bun.lock")
+    # bun 1.1.38 wrote only the binary bun.lockb: the project is not "without a lockfile"
+    _manifest(tmp_path, {"dependencies": {"ms": "2.0.0"}})
+    assert unlocked_reason(tmp_path / "package.json") == ("cannot audit without a lockfile; run npm install "
+                                                          "--package-lock-only")
+    (tmp_path / "bun.lock").unlink()
+    (tmp_path / "bun.lockb").write_bytes(b"#!/usr/bin/env bun\nbun-lockfile-format-v0\n\x02\x00")
+    assert find_lockfiles(tmp_path).unlocked == [tmp_path / "package.json"]
+    assert unlocked_reason(tmp_path / "package.json").startswith(
+        "bun.lockb is Bun's binary lockfile, which cannot be audited; bun 1.2 and later write the text "
+        "bun.lock: run bun install --save-text-lockfile --frozen-lockfile --lockfile-only")

@@ -213,3 +213,48 @@ def test_loopback_hosts_are_kept_off_proxies():
     assert env["NO_PROXY"] == env["no_proxy"]
     assert env["NO_PROXY"].split(",") == ["corp.example", "127.0.0.1", "localhost", "::1", "[::1]",
                                           "127.0.0.0/8"]
+
+
+# A PEM key as a deploy job keeps it in a variable: four lines, the two inner ones 32 characters.
+PEM = ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"  # pragma: allowlist secret
+       "BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----")  # pragma: allowlist secret
+
+
+@pytest.mark.parametrize("shown", [
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",  # one line of it, as a quoted output line holds it
+    PEM.replace("\n", "\r\n"),  # written with CRLF
+    PEM.replace("\n", " "),  # folded onto one line, as a one-line field or "a | b" quote folds it
+    PEM.replace("\n", " | "),
+])
+def test_each_line_of_a_multi_line_secret_is_masked(shown):
+    """GitHub's runner masks a multi-line secret whole and line by line (Runner.Worker's Worker.cs: "Also add
+    each individual line. Typically individual lines are processed from STDOUT of child processes."; split
+    on CR and LF, empty lines dropped, each trimmed): an app that prints its key quoted it here, each
+    line in one "a | b" part of the error, and only the whole value was registered."""
+    masking.register_environment({"DEPLOY_PRIVATE_KEY": PEM})
+    out = masking.mask(f"it printed: {shown}")
+    assert "MIIEvQ" not in out and "BKcwgg" not in out, out
+    assert "PRIVATE KEY-----" not in out, out  # the runner masks those lines too: they are lines of it
+
+
+def test_a_line_shorter_than_the_minimum_is_not_registered_on_its_own():
+    masking.register("first-line-long\nab\n  \nlast-line-long")
+    assert masking.mask("ab cd first-line-long") == "ab cd ***"
+    assert masking.registered_count() == 3  # the whole value and its two long lines
+
+
+def test_serve_env_secrets_are_registered(tmp_path):
+    """`[serve] env` gives the app values under names that say they are secrets (the one definition,
+    is_secret_name); an app that printed one before it exited had it quoted as it was ("it printed:
+    config: token tok-abcdef-123456", run by hand). A URL's password is not registered alone: its user
+    information is masked as a whole, and a CI database's postgres://postgres:postgres@ would make every
+    "postgres" of the output "***"."""
+    from echotune_ci.config import load_config
+
+    cfg_file = tmp_path / "echotune.toml"
+    cfg_file.write_text('[serve]\ncommand = "python3 app.py"\n'
+                        'env = { APP_SECRET_TOKEN = "tok-abcdef-123456", PAGE_SIZE = "page-size-50", '
+                        'DATABASE_URL = "postgres://postgres:postgres@127.0.0.1/app_{build}" }\n')
+    masking.register_config(load_config(cfg_file), env={})
+    text = "tok-abcdef-123456 page-size-50 postgresql postgres://postgres:postgres@127.0.0.1/app_base"
+    assert masking.mask(text) == "*** page-size-50 postgresql postgres://***@127.0.0.1/app_base"

@@ -104,7 +104,7 @@ def test_run_writes_results_and_reports_readable_under_umask_022(project, cli_en
                           text=True, umask=0o022, timeout=120)
     assert proc.returncode == 0, proc.stderr
     written = [project / "out" / "security.json", *sorted((project / "out" / "report").iterdir())]
-    names = ["security.json", "comment.md", "index.html", "report.json", "summary.md"]
+    names = ["security.json", "comment.md", "gate-settings.json", "index.html", "report.json", "summary.md"]
     assert [p.name for p in written] == names
     assert {oct(_mode(p)) for p in written} == {oct(0o644)}
     assert _leftovers(project / "out") == []

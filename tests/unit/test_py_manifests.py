@@ -76,6 +76,118 @@ def test_uv_lock_the_project_is_not_a_package_and_dev_groups_are_dev():
     assert "web" not in {p.key for p in m.packages}  # source = { editable = "." }: the project's own code
 
 
+UV_EXTRA_IN_DEV = """version = 1
+revision = 5
+requires-python = ">=3.11"
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [{ name = "requests" }]
+dev-dependencies = { dev = [{ name = "requests", extra = ["socks"] }] }
+
+[[package]]
+name = "certifi"
+version = "2026.10.19.post1"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "pysocks"
+version = "1.7.1"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "requests"
+version = "2.32.3"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "certifi" },
+]
+
+[package.optional-dependencies]
+socks = [
+    { name = "pysocks" },
+]
+"""
+
+
+def test_uv_lock_an_extra_only_the_dev_group_asks_for_is_dev(tmp_path):
+    """uv 0.13.9 locked requests==2.32.3 as the dependency and requests[socks] in the dev group (``uv
+    lock``; sdist/wheels, metadata and requests' other dependencies left out, the project's arrays
+    inline): ``uv export --frozen --no-default-groups`` lists certifi and requests but not pysocks,
+    ``--all-groups`` pysocks too; with requests[socks] as the dependency, both list pysocks. An
+    extra is installed only where a dependent asks for it: starlette's zstandard, reached through
+    httpx2[zstd] of its dev group alone, counted as production."""
+    (tmp_path / "uv.lock").write_text(UV_EXTRA_IN_DEV)
+    assert summary(read(tmp_path / "uv.lock")) == {"certifi": ("2026.10.19.post1", False),
+                                                   "pysocks": ("1.7.1", True), "requests": ("2.32.3", False)}
+    # asked for by the project itself, the extra is production
+    (tmp_path / "uv.lock").write_text(UV_EXTRA_IN_DEV.replace('dependencies = [{ name = "requests" }]',
+                                                              'dependencies = [{ name = "requests", '
+                                                              'extra = ["socks"] }]', 1))
+    assert summary(read(tmp_path / "uv.lock"))["pysocks"] == ("1.7.1", False)
+
+
+POETRY_2_0_EXTRA = """[[package]]
+name = "pysocks"
+version = "1.7.1"
+optional = false
+python-versions = ">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*"
+
+[[package]]
+name = "requests"
+version = "2.32.3"
+optional = false
+python-versions = ">=3.8"
+
+[package.dependencies]
+idna = ">=2.5,<4"
+PySocks = {version = ">=1.5.6,<1.5.7 || >1.5.7", optional = true, markers = "extra == \\"socks\\""}
+
+[package.extras]
+socks = ["PySocks (>=1.5.6,!=1.5.7)"]
+use-chardet-on-py3 = ["chardet (>=3.0.2,<6)"]
+
+[[package]]
+name = "idna"
+version = "3.21"
+optional = false
+python-versions = ">=3.9"
+
+[metadata]
+lock-version = "2.0"
+python-versions = "^3.11"
+"""
+POETRY_PYPROJECT = """[tool.poetry]
+name = "app"
+version = "0.1.0"
+package-mode = false
+
+[tool.poetry.dependencies]
+python = "^3.11"
+requests = {MAIN}
+
+[tool.poetry.group.dev.dependencies]
+requests = {version = "2.32.3", extras = ["socks"]}
+"""
+
+
+@pytest.mark.parametrize(("main", "pysocks_dev"), [('"2.32.3"', True),
+                                                   ('{version = "2.32.3", extras = ["socks"]}', False)])
+def test_poetry_lock_2_0_an_optional_dependency_counts_only_where_its_extra_is_asked_for(tmp_path, main,
+                                                                                          pysocks_dev):
+    """Poetry 1.8.5 locked requests 2.32.3 (lock-version 2.0, no groups; ``poetry lock``; files,
+    descriptions, certifi, charset-normalizer and urllib3 left out) with requests[socks] in the dev group:
+    ``poetry show --only main`` lists requests without pysocks, ``poetry show`` with it; with
+    requests[socks] as the main dependency too, ``--only main`` lists pysocks. PySocks is an optional
+    dependency of requests, installed only for its socks extra, and was counted as production."""
+    (tmp_path / "poetry.lock").write_text(POETRY_2_0_EXTRA)
+    (tmp_path / "pyproject.toml").write_text(POETRY_PYPROJECT.replace("{MAIN}", main))
+    assert summary(read(tmp_path / "poetry.lock")) == {"idna": ("3.21", False), "requests": ("2.32.3", False),
+                                                       "pysocks": ("1.7.1", pysocks_dev)}
+
+
 def test_pipfile_lock_default_and_develop():
     m = read(FIXTURES / "pipenv" / "Pipfile.lock")
     # jinja2 is in both sections: it is production, and listed once

@@ -118,3 +118,26 @@ def test_a_finding_the_base_had_is_unchanged_and_the_others_new():
         "B602": "unchanged", "B105": "new"}
     plain = to_sarif(evaluate([security(old, added)], defaults()).results)
     assert all("baselineState" not in r for r in plain["runs"][0]["results"])
+
+
+def test_a_log_keeps_within_code_scannings_result_limit():
+    """Code scanning rejects a whole SARIF log whose run holds more than 25,000 results ("Analysis SARIF
+    file rejected due to result limits", docs.github.com: SARIF results exceed hard limit): a scan of a
+    big repository lost all its alerts. The most severe 25,000 are kept, and a notification says how many
+    were left out."""
+    from echotune_ci.report.sarif import to_sarif
+    from echotune_ci.results import Finding, Location, PhaseResult
+
+    findings = [Finding("B105", "low", f"hardcoded password {i}", "bandit", Location(f"app/m{i}.py", 1))
+                for i in range(25_000)]
+    findings += [Finding("B602", "high", f"shell=True {i}", "bandit", Location("app/run.py", i + 1))
+                 for i in range(3)]
+    log = to_sarif([PhaseResult(phase="security", findings=findings)])
+    [run] = log["runs"]
+    assert len(run["results"]) == 25_000
+    assert sum(1 for r in run["results"] if r["level"] == "error") == 3  # the high ones are all kept
+    assert len(run["tool"]["driver"]["rules"]) == 2
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert [n["level"] for n in notes] == ["warning"]
+    assert "3 more findings" in notes[0]["message"]["text"] and "25,000" in notes[0]["message"]["text"]
+    assert run["invocations"][0]["executionSuccessful"] is True

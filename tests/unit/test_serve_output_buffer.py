@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 import tracemalloc
 
+import pytest
+
+from echotune_ci import masking
 from echotune_ci.serve.output import (
     LINE_BYTES,
     TAIL_BYTES,
@@ -88,3 +91,38 @@ def test_read_into_reads_in_chunks_until_end_of_file():
               buffer)
     assert buffer.count == 4
     assert summarise(buffer.lines()) == "; it printed: fatal: not a git repository"
+
+
+TOKEN = "tok_4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"  # pragma: allowlist secret - a test value
+
+
+@pytest.fixture
+def registered_token():
+    masking.clear()
+    masking.register(TOKEN)
+    yield
+    masking.clear()
+
+
+@pytest.mark.parametrize("reads", [1, 7, 4096])
+def test_a_secret_across_the_cut_of_a_long_line_is_never_shown_in_part(registered_token, reads):
+    """A line longer than LINE_BYTES was kept as 4 KiB pieces, each then a line of its own: a token at
+    byte 4080 of an app's log line (a request dump) was masked in neither piece, and the error quoted the
+    second piece, which began with the token's last 26 characters (run by hand: "it printed: ... |
+    7c6d5e4f3a2b1c0d9e8f7a6b5c"). Whatever size the reads are, a line is masked whole."""
+    data = b"x" * (LINE_BYTES - 16) + b" token=" + TOKEN.encode() + b" end\n"
+    buffer = OutputBuffer()
+    for start in range(0, len(data), reads):
+        buffer.feed(data[start:start + reads])
+    buffer.close()
+    shown = " ".join(important_lines(buffer.lines()))
+    parts = {TOKEN[i:i + 8] for i in range(len(TOKEN) - 7)}
+    assert not [p for p in parts if p in shown], shown
+
+
+def test_a_line_whose_start_the_tail_has_dropped_is_not_shown_from_its_middle(registered_token):
+    """A line longer than the whole tail loses its start: what is left of it begins anywhere, a secret's
+    end included, so it is left out rather than quoted from the middle."""
+    buffer = OutputBuffer(max_lines=1000, max_bytes=1000, line_bytes=100)
+    buffer.feed(b"y" * 1450 + TOKEN.encode() + b"z" * 400 + b"\nError: the bundle is too large\n")
+    assert buffer.lines() == ["Error: the bundle is too large"]

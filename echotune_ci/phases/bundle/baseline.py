@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import InputError
-from ...results import PhaseResult, load_result
+from ...results import Metric, PhaseResult, load_result
 from .files import hash_shaped_name, rest_of_name, stable_name
 from .sizes import KINDS, FileSize
 
@@ -30,11 +30,13 @@ def file_metric(kind: str) -> str:
 
 @dataclass
 class Baseline:
-    """A base result: its path as given (``source``), totals and per-file sizes (kind -> bytes)."""
+    """A base result: its path as given (``source``), totals, per-file sizes (kind -> bytes) and the routes
+    whose modules its files are (:func:`file_routes`)."""
 
     source: str
     totals: dict[str, float]
     files: dict[str, dict[str, float]]
+    routes: dict[str, str] = field(default_factory=dict)
 
 
 def load_baseline(path: Path) -> Baseline:
@@ -51,28 +53,40 @@ def load_baseline(path: Path) -> Baseline:
     # 0 is a base that shipped no file (an empty client folder): growth from it is +100 % (phase.py)
     if totals.get("gzip", -1) < 0:
         raise InputError(f"{path}: has no {total_metric('gzip')} to compare with")
-    return Baseline(str(path), totals, file_sizes(result))
+    return Baseline(str(path), totals, file_sizes(result), file_routes(result))
 
 
 def file_sizes(result: PhaseResult) -> dict[str, dict[str, float]]:
     """A bundle result's per-file sizes: name -> {kind: bytes}; files it lists as removed are left out."""
     files: dict[str, dict[str, float]] = {}
-    wanted = {file_metric(kind): kind for kind in KINDS}
-    for m in result.metrics:
-        found = wanted.get(m.name)
-        if found is None or "file" not in m.labels or m.value is None or m.description == REMOVED:
-            continue
-        files.setdefault(m.labels["file"], {})[found] = float(m.value)
+    kind_of = {file_metric(kind): kind for kind in KINDS}
+    for m in _measured_files(result):
+        files.setdefault(m.labels["file"], {})[kind_of[m.name]] = float(m.value or 0.0)
     return files
+
+
+def file_routes(result: PhaseResult) -> dict[str, str]:
+    """A bundle result's files that are a route's module: name -> the route (the ``route`` label,
+    :func:`~.files.route_modules`); files it lists as removed are left out."""
+    return {m.labels["file"]: m.labels["route"] for m in _measured_files(result) if "route" in m.labels}
+
+
+def _measured_files(result: PhaseResult) -> list[Metric]:
+    """The per-file metrics of a bundle result, without the files it lists as removed."""
+    names = {file_metric(kind) for kind in KINDS}
+    return [m for m in result.metrics
+            if m.name in names and "file" in m.labels and m.value is not None and m.description != REMOVED]
 
 
 @dataclass
 class Change:
-    """One file in head, base or both; ``delta`` is in gzip bytes."""
+    """One file in head, base or both; ``delta`` is in gzip bytes; ``route`` the route whose module it
+    is, where the build's route manifest says so."""
 
     head: FileSize | None
     base_name: str | None
     base: dict[str, float] | None
+    route: str | None = None
 
     @property
     def name(self) -> str:
@@ -122,10 +136,15 @@ class Change:
 SIZE_TOLERANCE = 0.25
 
 
-def pair_files(head: list[FileSize], base: dict[str, dict[str, float]]) -> list[Change]:
+def pair_files(head: list[FileSize], base: dict[str, dict[str, float]],
+               head_routes: dict[str, str] | None = None,
+               base_routes: dict[str, str] | None = None) -> list[Change]:
     """Match head files to base files; every file appears in exactly one change.
 
-    In order, each step only among the files still unpaired: the same name; the same name without
+    In order, each step only among the files still unpaired: the same name; the same route
+    (*head_routes* and *base_routes*, file name -> route, from the builds' route manifests: see
+    :func:`~.files.route_modules`), one to one; where both sides name routes, a route's file left
+    unpaired is a route added or removed and pairs no further; then the same name without
     content hashes (:func:`~.files.stable_name`, every common bundler's pattern); the same file name
     without hashes in another folder (measured from another root, or moved) -- these two only when
     unambiguous on both sides; the same name with every token of a hash's shape as a wildcard
@@ -138,8 +157,20 @@ def pair_files(head: list[FileSize], base: dict[str, dict[str, float]]) -> list[
     changes: list[Change] = []
     head_left = {f.name: f for f in head}
     base_left = dict(base)
+    head_routes, base_routes = head_routes or {}, base_routes or {}
     for name in [n for n in head_left if n in base_left]:
         changes.append(Change(head_left.pop(name), name, base_left.pop(name)))
+    base_by_route = _group((n for n in base_left if n in base_routes), base_routes.__getitem__)
+    for route, names in _group((n for n in head_left if n in head_routes), head_routes.__getitem__).items():
+        base_names = base_by_route.get(route, [])
+        if len(names) == 1 and len(base_names) == 1:
+            changes.append(Change(head_left.pop(names[0]), base_names[0], base_left.pop(base_names[0])))
+    # Both builds said which file is which route's: one left is a route only one of them has (or one
+    # they share ambiguously), never another route's file under a similar name (route-<hash>.js)
+    held_out: list[Change] = []
+    if head_routes and base_routes:
+        held_out += [Change(head_left.pop(n), None, None) for n in list(head_left) if n in head_routes]
+        held_out += [Change(None, n, base_left.pop(n)) for n in list(base_left) if n in base_routes]
     for key in (stable_name, lambda n: stable_name(n).rsplit("/", 1)[-1]):
         base_by_key = _group(base_left, key)
         for k, names in _group(head_left, key).items():
@@ -160,6 +191,9 @@ def pair_files(head: list[FileSize], base: dict[str, dict[str, float]]) -> list[
             changes.append(Change(head_left.pop(head_name), base_name, base_left.pop(base_name)))
     changes += [Change(f, None, None) for f in head_left.values()]
     changes += [Change(None, name, sizes) for name, sizes in base_left.items()]
+    changes += held_out
+    for c in changes:
+        c.route = head_routes.get(c.head.name) if c.head else base_routes.get(str(c.base_name))
     return changes
 
 
@@ -204,14 +238,18 @@ def _group(names: Iterable[str], key: Callable[[str], str]) -> dict[str, list[st
     return groups
 
 
-def renamed_files(head: dict[str, dict[str, float]], base: dict[str, dict[str, float]]) -> dict[str, str]:
+def renamed_files(head: dict[str, dict[str, float]], base: dict[str, dict[str, float]],
+                  head_routes: dict[str, str] | None = None,
+                  base_routes: dict[str, str] | None = None) -> dict[str, str]:
     """Base file name -> head file name for the files :func:`pair_files` pairs under another name.
 
-    *head* and *base* map file names to sizes ({kind: bytes}, see :func:`file_sizes`); ``compare``
-    uses this so that it pairs files exactly as the bundle phase does.
+    *head* and *base* map file names to sizes ({kind: bytes}, see :func:`file_sizes`), the routes
+    their routes (:func:`file_routes`); ``compare`` uses this so that it pairs files exactly as the
+    bundle phase does.
     """
     sizes = [FileSize(name, *(int(s.get(kind, 0.0)) for kind in KINDS)) for name, s in head.items()]
-    return {c.base_name: c.name for c in pair_files(sizes, base) if c.renamed_from and c.base_name}
+    return {c.base_name: c.name for c in pair_files(sizes, base, head_routes, base_routes)
+            if c.renamed_from and c.base_name}
 
 
 def most_changed(changes: list[Change], top: int) -> list[Change]:

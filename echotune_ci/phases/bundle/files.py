@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...fsutil import json_or_none
+
 _WILDCARD = re.compile(r"[*?\[]")
 _HEX = re.compile(r"^[0-9a-f]+$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_]+$")
@@ -146,11 +148,13 @@ def stable_name(name: str) -> str:
     if not rest:
         return "/".join([*folders, filename])
     *middle, ext = rest
-    stem = _strip_stem(stem)
+    named = _strip_stem(stem)
     middle = [m for m in middle if not looks_like_hash(m)]
-    if stem == "" or (looks_like_hash(stem) and not middle):
+    # What is left before a stripped -HASH is the chunk's name, whatever it looks like: Vite's
+    # TitleBar-<hash>.js (a component's name, 8 letters in camel case as a Rollup hash can be) is TitleBar.js
+    if named == "" or (named == stem and looks_like_hash(stem) and not middle):
         return name  # the hash is the whole name: nothing stable to pair by
-    return "/".join([*folders, ".".join([stem, *middle, ext])])
+    return "/".join([*folders, ".".join([named, *middle, ext])])
 
 
 def _hash_shaped(token: str) -> bool:
@@ -189,7 +193,10 @@ def rest_of_name(name: str) -> str:
     folders = ["*" if f == "[hash]" else f for f in folders]
     stem, dot, rest = filename.partition(".")
     parts = [_strip_stem(p) for p in [stem, *rest.split(".")]] if dot else [_strip_stem(stem)]
-    parts = ["*" if (p.isdigit() or looks_like_hash(p)) else p for p in parts]
+    # a stem stable_name took a -HASH from is a name (TitleBar): only a number there is an id
+    named = stable != name and stem != name.rsplit("/", 1)[-1].partition(".")[0]
+    parts = [p if (i == 0 and named and not p.isdigit()) else "*" if (p.isdigit() or looks_like_hash(p))
+             else p for i, p in enumerate(parts)]
     return "/".join([*folders, ".".join(parts)])
 
 
@@ -230,9 +237,8 @@ def unloaded_files(files: list[BundleFile], globs: list[str], base_dir: Path) ->
 def _manifest_files(root: Path) -> set[str]:
     """The files (relative to *root*) that the Vite manifest in *root* names; empty without one."""
     for candidate in (root / ".vite" / "manifest.json", root / "manifest.json"):
-        try:
-            data = json.loads(candidate.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        data = json_or_none(candidate)
+        if data is None:
             continue
         # A web app manifest (manifest.json of a PWA) is no Vite manifest: each entry names its file.
         if not isinstance(data, dict) or not data or not all(
@@ -245,3 +251,100 @@ def _manifest_files(root: Path) -> set[str]:
                 named.update(x for x in entry.get(key) or [] if isinstance(x, str))
         return named
     return set()
+
+
+# React Router 7's and Remix's route manifest for the browser (build/client/assets/manifest-<hash>.js, Remix's
+# compiler public/build/manifest-<HASH>.js): which module each route loads
+_ROUTE_MANIFEST = re.compile(r"\s*window\.(?:__reactRouterManifest|__remixManifest)\s*=\s*")
+# The keys of a route's entry that name its other modules: React Router's split route modules
+# (future.v8_splitRouteModules) put a route's clientLoader, clientAction ... in files of their own
+_SPLIT_MODULES = {"clientActionModule": "clientAction", "clientLoaderModule": "clientLoader",
+                  "clientMiddlewareModule": "clientMiddleware", "hydrateFallbackModule": "HydrateFallback"}
+_MANIFEST_MAX_BYTES = 4 << 20
+
+
+def route_modules(files: list[BundleFile]) -> dict[str, str]:
+    """Measured file name -> the route whose module it is, as the build's own route manifest says.
+
+    React Router 7 (framework mode) and Remix name a route's chunk after its file, so an app has many of
+    one name: ``route-<hash>.js`` for every ``routes/<name>/route.tsx``, ``_index-<hash>.js`` for each
+    ``_index.tsx`` of remix-flat-routes, ``favorites-<hash>.js`` for both ``routes/favorites.tsx`` and
+    ``routes/api/favorites.ts``; by name and size a route whose chunk grew by a dependency pairs with
+    none of them, or with another route's. The manifest they write for the browser
+    (``window.__reactRouterManifest=`` or ``window.__remixManifest=`` and JSON) names each route's
+    ``module`` (and its split ones, its ``css``) by URL, and its ``url`` is its own: the value is the
+    route's id (``routes/favorites``), with `` (clientLoader)``, `` (css)`` for those, ``(entry)`` for
+    the entry module; ids joined by ``, `` where routes share a file. A file no manifest names is left
+    out; a build without such a manifest gives {}.
+    """
+    by_path = {f.path: f for f in files}
+    labels: dict[str, list[str]] = {}
+    for f in files:
+        if not (f.path.name.startswith("manifest") and f.path.suffix == ".js"):
+            continue
+        manifest = _read_route_manifest(f.path)
+        if manifest is None:
+            continue
+        for url, label in _manifest_modules(manifest):
+            target = _resolve_module(url, f.path, manifest.get("url"))
+            if target in by_path:
+                labels.setdefault(by_path[target].name, []).append(label)
+    return {name: ", ".join(dict.fromkeys(ids)) for name, ids in labels.items()}
+
+
+def _read_route_manifest(path: Path) -> dict[str, object] | None:
+    """The route manifest in *path* (a dict with ``routes``), or None for any other script."""
+    try:
+        if path.stat().st_size > _MANIFEST_MAX_BYTES:
+            return None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    start = _ROUTE_MANIFEST.match(text)
+    if not start:
+        return None
+    try:
+        data, _end = json.JSONDecoder().raw_decode(text, start.end())
+    except (ValueError, RecursionError):  # a build's script nested too deeply is no manifest either
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("routes"), dict) else None
+
+
+def _manifest_modules(manifest: dict[str, object]) -> list[tuple[str, str]]:
+    """(module URL, label) for the entry and every route's module, split modules and stylesheets; a
+    stylesheet only where one route lists it (a shared one belongs to no route)."""
+    out: list[tuple[str, str]] = []
+    entry = manifest.get("entry")
+    if isinstance(entry, dict) and isinstance(entry.get("module"), str):
+        out.append((entry["module"], "(entry)"))
+    table = manifest["routes"]
+    routes = [r for r in table.values() if isinstance(r, dict)] if isinstance(table, dict) else []
+    css_count: dict[str, int] = {}
+    for route in routes:
+        for css in route.get("css") or []:
+            if isinstance(css, str):
+                css_count[css] = css_count.get(css, 0) + 1
+    for route in routes:
+        rid = route.get("id")
+        if not isinstance(rid, str):
+            continue
+        if isinstance(route.get("module"), str):
+            out.append((route["module"], rid))
+        out += [(route[key], f"{rid} ({what})") for key, what in _SPLIT_MODULES.items()
+                if isinstance(route.get(key), str)]
+        out += [(css, f"{rid} (css)") for css in route.get("css") or []
+                if isinstance(css, str) and css_count.get(css) == 1]
+    return out
+
+
+def _resolve_module(url: str, manifest_path: Path, manifest_url: object) -> Path | None:
+    """The file a module *url* of the manifest at *manifest_path* names: relative to the manifest's own
+    URL (``/assets/manifest-1a2b.js``, ``/build/manifest-ABCD.js``, under a ``basename`` too), else by
+    its file name in the manifest's folder. None for another origin's URL."""
+    if "//" in url:
+        return None
+    if isinstance(manifest_url, str) and "/" in manifest_url:
+        prefix = manifest_url.rsplit("/", 1)[0] + "/"
+        if url.startswith(prefix):
+            return Path(os.path.normpath(manifest_path.parent / url[len(prefix):]))
+    return manifest_path.parent / url.rsplit("/", 1)[-1]

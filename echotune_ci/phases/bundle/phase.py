@@ -23,7 +23,7 @@ from ...errors import ConfigError, InputError
 from ...results import Metric, PhaseResult
 from .baseline import (ADDED, REMOVED, Baseline, Change, file_metric, load_baseline, most_changed, pair_files,
                        total_metric)
-from .files import BundleFile, expand_globs, literal_root, unloaded_files
+from .files import BundleFile, expand_globs, literal_root, route_modules, unloaded_files
 from .settings import BundleSettings, LimitSettings
 from .sizes import KINDS, FileSize, tool_versions
 from .sizes import measure as measure_sizes
@@ -166,10 +166,11 @@ def measure_bundle(opts: BundleOptions, progress: Callable[[str], None] = lambda
     result.tool_versions = tool_versions()
     progress(f"bundle: sizing {len(files)} files")
     sizes = measure_sizes(files)
-    changes = pair_files(sizes, baseline.files) if baseline else None
+    routes = route_modules(files)
+    changes = pair_files(sizes, baseline.files, routes, baseline.routes) if baseline else None
 
     result.metrics += _total_metrics(sizes, baseline, opts.settings.max_total())
-    result.metrics += _per_file_metrics(sizes, changes)
+    result.metrics += _per_file_metrics(sizes, changes, routes)
     if baseline is not None:
         result.metrics.append(_growth_metric(sizes, baseline, opts.max_growth_pct))
     limit_metrics, unmatched = _limit_metrics(files, sizes, opts)
@@ -256,22 +257,26 @@ def _total_metrics(sizes: list[FileSize], baseline: Baseline | None,
     ]
 
 
-def _per_file_metrics(sizes: list[FileSize], changes: list[Change] | None) -> list[Metric]:
-    """Each file's sizes: paired with the base's (by name) when there is a base, else the head's alone."""
+def _per_file_metrics(sizes: list[FileSize], changes: list[Change] | None,
+                      routes: dict[str, str]) -> list[Metric]:
+    """Each file's sizes: paired with the base's (by name) when there is a base, else the head's alone;
+    a route's module labelled with its route (*routes*: name -> route)."""
     if changes is not None:
         return [m for c in sorted(changes, key=lambda c: c.name) for m in _change_metrics(c)]
-    return [m for s in sizes for m in _file_metrics(s)]
+    return [m for s in sizes for m in _file_metrics(s, route=routes.get(s.name))]
 
 
 def _file_metrics(size: FileSize, base: dict[str, float] | None = None,
-                  description: str = "") -> list[Metric]:
+                  description: str = "", route: str | None = None) -> list[Metric]:
+    # the route goes with the file: a later run pairs this file with its own build's by it (baseline.py)
+    labels = {"file": size.name, **({"route": route} if route else {})}
     return [
         Metric(
             name=file_metric(kind),
             value=size.get(kind),
             unit="bytes",
             baseline=None if base is None else base.get(kind, 0.0),
-            labels={"file": size.name},
+            labels=dict(labels),
             description=description,
         )
         for kind in KINDS
@@ -281,11 +286,12 @@ def _file_metrics(size: FileSize, base: dict[str, float] | None = None,
 def _change_metrics(change: Change) -> list[Metric]:
     if change.head is None:
         gone = FileSize(change.name, 0, 0, 0)
-        return _file_metrics(gone, change.base, REMOVED)
+        return _file_metrics(gone, change.base, REMOVED, change.route)
     if change.base is None:
-        return _file_metrics(change.head, {}, ADDED)
+        return _file_metrics(change.head, {}, ADDED, change.route)
     renamed = change.renamed_from
-    return _file_metrics(change.head, change.base, f"was {renamed} in the base" if renamed else "")
+    return _file_metrics(change.head, change.base, f"was {renamed} in the base" if renamed else "",
+                         change.route)
 
 
 def _growth_metric(sizes: list[FileSize], baseline: Baseline, budget: float) -> Metric:
@@ -351,8 +357,13 @@ def _notes(*, empty_globs: list[str], unmatched_limits: list[LimitSettings], bas
 
 
 def _change_line(change: Change) -> str:
-    """``  grown app.js (was app.1a2b.js): 1.0 KiB -> 1.2 KiB (+204 B, +19.9 %)``"""
-    renamed = f" (was {change.renamed_from})" if change.renamed_from else ""
+    """``  grown app.js (was app.1a2b.js): 1.0 KiB -> 1.2 KiB (+204 B, +19.9 %)``; a route's module as
+    ``grown assets/route-B2c3.js, route routes/_index (was assets/route-A1b2.js): ...``"""
+    route = ""
+    if change.route:  # "(entry)" is the entry module, which no route owns
+        entry = change.route.startswith("(")
+        route = f", {change.route[1:-1]} module" if entry else f", route {change.route}"
+    renamed = f"{route} (was {change.renamed_from})" if change.renamed_from else route
     sign = "+" if change.delta > 0 else ""
     pct = f", {change.pct:+,.1f} %" if change.pct is not None else ""
     sizes = f"{_bytes(change.base_size())} -> {_bytes(change.head_size())}"

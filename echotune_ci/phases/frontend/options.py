@@ -38,7 +38,8 @@ class PageSpec:
     ``label`` scopes the metrics: the configured path for pages on the app
     `run` started (its port changes every run; base and head must match),
     else the URL. ``budgets`` are the page's overrides (metric name ->
-    budget); ``interactions`` have their names resolved.
+    budget); ``interactions`` have their names resolved. ``visitor``: loaded
+    without the login's cookies and storage (see :func:`plan`).
     """
 
     url: str
@@ -46,6 +47,7 @@ class PageSpec:
     label: str = ""
     budgets: Mapping[str, float] = field(default_factory=dict)
     interactions: tuple[InteractionSettings, ...] = ()
+    visitor: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,12 @@ def plan(settings: FrontendSettings, ctx: PhaseContext, *,
     state_file = storage_state or (ctx.resolve(settings.storage_state) if settings.storage_state else None)
     login = settings.login
     fail_on = settings.accessibility.fail_on
+    step = LoginStep(_login_url(login.path, ctx.base_url or (pages[0].url if pages else "")), login) \
+        if login.path else None
+    if step is not None:
+        # The login's own page, logged in, sends the browser on (React Router's login loader redirects a
+        # session to "/"): the home page was measured under /login's name. It is the form a visitor meets.
+        pages = [dataclasses.replace(p, visitor=True) if _same_page(p.url, step.url) else p for p in pages]
     return FrontendOptions(
         settings=settings,
         pages=pages,
@@ -92,8 +100,7 @@ def plan(settings: FrontendSettings, ctx: PhaseContext, *,
         throttle=throttle_for(preset, settings),
         chromium=str(ctx.resolve(settings.chromium)) if "/" in settings.chromium else settings.chromium,
         storage_state=state_file,
-        login=LoginStep(_login_url(login.path, ctx.base_url or (pages[0].url if pages else "")), login)
-        if login.path else None,
+        login=step,
         fail_on=None if fail_on == "none" else IMPACT_SEVERITY[fail_on],
     )
 
@@ -188,7 +195,14 @@ def _spec_for(url: str, page: PageSettings) -> PageSpec:
     interactions = tuple(dataclasses.replace(ix, name=ix.name or f"{ix.action} {ix.selector}")
                          for ix in page.interactions)
     return PageSpec(url=url, name=page.name, label=_label(page), budgets=dict(page.budgets),
-                    interactions=interactions)
+                    interactions=interactions, visitor=not page.login)
+
+
+def _same_page(url: str, other: str) -> bool:
+    """Whether two absolute URLs name one page: scheme, host, port and path (a trailing slash aside), the
+    query and fragment left out (the login page at ``/login?next=/x`` is ``/login``)."""
+    a, b = urlsplit(url), urlsplit(other)
+    return (a.scheme, a.netloc, a.path.rstrip("/") or "/") == (b.scheme, b.netloc, b.path.rstrip("/") or "/")
 
 
 def _name_pages(specs: list[PageSpec]) -> list[PageSpec]:

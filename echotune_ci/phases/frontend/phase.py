@@ -185,7 +185,8 @@ def load_once(browser: Any, spec: PageSpec, opts: FrontendOptions, context_optio
     from playwright.sync_api import Error as PlaywrightError
 
     try:
-        context = browser.new_context(storage_state=state, **context_options)
+        # a visitor's page (the login form) opens with no cookies or storage: logged in, it sends one away
+        context = browser.new_context(storage_state=None if spec.visitor else state, **context_options)
     except PlaywrightError as exc:  # e.g. a storage state Playwright cannot use
         raise RunError(f"cannot open a browser context: {error_line(exc)}") from None
     try:

@@ -70,6 +70,9 @@ class PageSettings:
     budgets: Mapping[str, float] = setting({}, item=item(min=0), check=_unknown_budget,
                                            doc="Per-page budget overrides.")
     interactions: tuple[InteractionSettings, ...] = setting((), doc="Inputs measured after the page loaded.")
+    login: bool = setting(True, doc="false: load this page as a visitor, without [frontend.login]'s "
+                                    "session (a sign-up form, which sends a logged-in browser away); the "
+                                    "login page itself always is.")
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,13 @@ build output and virtualenvs stay out); elsewhere it is a plain walk.
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from ...errors import InputError
-from ...fsutil import tracked_files
+from ...fsutil import json_or_none, tracked_files
 
 _GLOB_CHARS = set("*?[")
 
@@ -137,9 +136,8 @@ def earlier_outputs(files: Iterable[Path], targets: Iterable[Path]) -> list[Path
         folder = path.parent.parent
         if any(t.is_relative_to(folder.resolve()) for t in asked) or not _only_output(folder):
             continue
-        try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
+        data = json_or_none(path)
+        if data is None:
             continue
         if not (isinstance(data, dict) and str(data.get("generator", "")).startswith("echotune-ci ")):
             continue

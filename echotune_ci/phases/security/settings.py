@@ -71,9 +71,10 @@ class AuditSettings:
     ignore: tuple[str, ...] = setting((), doc="Advisory ids or aliases to ignore.")
     strict: bool = setting(False, doc="Packages that could not be audited make the check fail.")
     lockfiles: tuple[str, ...] = setting((), doc="Lockfiles to audit: JavaScript (package-lock.json, "
-                                                 "npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml) and Python "
-                                                 "(poetry.lock, pdm.lock, uv.lock, Pipfile.lock, "
-                                                 "pylock.toml); empty: the ones found in the project.")
+                                                 "npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, "
+                                                 "bun.lock) and Python (poetry.lock, pdm.lock, uv.lock, "
+                                                 "Pipfile.lock, pylock.toml); empty: the ones found in "
+                                                 "the project.")
     paths: tuple[str, ...] = setting((), doc="Folders (or lockfiles) whose JavaScript lockfiles are audited, "
                                              "each with its direct subfolders; empty: the project root. "
                                              "PATH arguments of the security command set it.")

@@ -10,7 +10,7 @@ advisory folder (``advisory_db``); what has no exact version is listed as not
 auditable, and an audit that checked 0 packages warns.
 
 JavaScript: the lockfiles of the project (package-lock.json,
-npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml; :mod:`..lockfiles`) against
+npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock; :mod:`..lockfiles`) against
 the same offline folder or OSV API (``https://api.osv.dev`` when neither is
 set; :mod:`..js_audit`), or with ``npm = "npm-audit"`` through the project's
 own ``npm audit`` (:mod:`..npm_audit`). Each ecosystem is audited whenever
@@ -503,9 +503,10 @@ class AuditCheck:
                     counts: list[str]) -> None:
         from ..js_audit import summary_notes
 
+        from ..lockfiles import unlocked_reason
+
         for manifest in js.unlocked:
-            out.notes.append(f"audit: {relative_to_root(manifest, ctx.root)}: cannot audit without a "
-                             "lockfile; run npm install --package-lock-only")
+            out.notes.append(f"audit: {relative_to_root(manifest, ctx.root)}: {unlocked_reason(manifest)}")
         if not js.lockfiles:
             declared = sum(_declared(m) for m in js.unlocked)
             out.metrics += _metrics("npm", 0, [], declared, "nothing (no lockfile)", strict=opts.strict,
@@ -542,11 +543,10 @@ def _nothing_checked(metrics: list[Metric], counts: list[str]) -> list[str]:
 
 def _declared(manifest: Path) -> int:
     """How many dependencies a package.json declares (0 when it cannot be read)."""
-    import json
+    from ....fsutil import json_or_none
 
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
+    data = json_or_none(manifest, encoding="utf-8-sig")
+    if data is None:
         return 0
     kinds = ("dependencies", "devDependencies", "optionalDependencies")
     if not isinstance(data, dict):

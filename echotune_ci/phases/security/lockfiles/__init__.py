@@ -1,5 +1,5 @@
 """JavaScript lockfiles read into one model: package-lock.json / npm-shrinkwrap.json (v1-v3),
-yarn.lock (Yarn 1 and Berry), pnpm-lock.yaml (5.x, 6.x, 9.x).
+yarn.lock (Yarn 1 and Berry), pnpm-lock.yaml (5.x, 6.x, 9.x), bun.lock (0, 1).
 
 :func:`read_lockfile` picks the reader by file name (and content for other
 names); :func:`find_lockfiles` finds the lockfiles of a project and the
@@ -18,22 +18,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ....fsutil import json_or_none
 from ....errors import InputError
 from ....project.workspaces import package_json_workspaces
 from .model import DEV, Importer, LockedPackage, Lockfile, LockfileError
 
 __all__ = ["DEV", "Importer", "LockedPackage", "Lockfile", "LockfileError", "LOCKFILE_NAMES", "Found",
-           "find_lockfiles", "find_lockfiles_in", "read_lockfile"]
+           "find_lockfiles", "find_lockfiles_in", "read_lockfile", "unlocked_reason"]
 
-# In the order npm, Yarn and pnpm prefer them; npm ignores package-lock.json beside npm-shrinkwrap.json.
-LOCKFILE_NAMES = ("npm-shrinkwrap.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml")
+# In the order npm, Yarn, pnpm and Bun prefer them; npm ignores package-lock.json beside npm-shrinkwrap.json.
+LOCKFILE_NAMES = ("npm-shrinkwrap.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock")
 _SKIP = {"node_modules", ".git", ".venv", "venv", "dist", "build", "coverage", ".next", ".nuxt", ".cache"}
 
 
 def read_lockfile(path: Path) -> Lockfile:
     """The lockfile at *path*, parsed. InputError when it is missing; LockfileError (exit 2) when it
     does not parse or is of a version no reader supports."""
-    from . import npm, pnpm, yarn
+    from . import bun, npm, pnpm, yarn
 
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -42,6 +43,8 @@ def read_lockfile(path: Path) -> Lockfile:
     except (OSError, UnicodeDecodeError) as exc:
         raise LockfileError(path, f"unreadable ({exc})") from None
     name = path.name
+    if name == "bun.lock":
+        return bun.read(path, text)
     if name.endswith(".json"):
         return npm.read(path, text)
     if name.endswith((".yaml", ".yml")):
@@ -49,6 +52,17 @@ def read_lockfile(path: Path) -> Lockfile:
     if name.endswith(".lock") or "# yarn lockfile v1" in text[:500] or "\n__metadata:" in text:
         return yarn.read(path, text)
     raise InputError(f"{path}: not a lockfile this audit reads ({', '.join(LOCKFILE_NAMES)})")
+
+
+def unlocked_reason(manifest: Path) -> str:
+    """Why the package.json *manifest*, which :func:`find_lockfiles` found without a lockfile, is not
+    audited, and what to run."""
+    from .bun import BINARY_HINT
+
+    # A Bun project has its lockfile, only not one that can be read: npm's would be a second lockfile.
+    if (manifest.parent / "bun.lockb").is_file():
+        return BINARY_HINT
+    return "cannot audit without a lockfile; run npm install --package-lock-only"
 
 
 @dataclass
@@ -99,9 +113,8 @@ def _workspace_globs(root: Path) -> list[str]:
 def _declares_dependencies(manifest: Path) -> bool:
     """Whether the package.json *manifest* declares any dependency (True when it cannot be read: then
     the audit says so rather than stay silent)."""
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
+    data = json_or_none(manifest, encoding="utf-8-sig")
+    if data is None:
         return True
     kinds = ("dependencies", "devDependencies", "optionalDependencies")
     return not isinstance(data, dict) or any(data.get(k) for k in kinds)

@@ -45,7 +45,11 @@ def _section_lines(text: str, sections: tuple[str, ...]) -> dict[str, int]:
 def _strip_peers(ref: str, major: int) -> str:
     """A key or version reference without its peer suffix (``_react@17.0.2``, ``(react@17.0.2)``)."""
     if major == 5:
-        return ref.split("_", 1)[0]
+        # The suffix starts at the first "_" of the version, the last path segment (peers are joined
+        # with "+", never "/"), as pnpm's dependency-path parse() splits it: package names may hold
+        # "_" themselves (string_decoder, @types/sinonjs__fake-timers).
+        head, slash, last = ref.rpartition("/")
+        return head + slash + last.split("_", 1)[0]
     return ref.split("(", 1)[0]
 
 

@@ -84,12 +84,34 @@ def _poetry(path: Path, text: str, data: dict[str, Any]) -> PyManifest:
             pkg.dev = entry.get("category") == "dev"
         else:
             graph_needed = True
-        deps = _dict(entry.get("dependencies"))
-        edges[pkg.key] = [canonical(d) for d in deps]
+        _poetry_edges(edges, pkg.key, entry)
         manifest.packages.append(pkg)
     if graph_needed:
         _dev_from_pyproject(manifest, edges)
     return manifest
+
+
+def _poetry_edges(edges: dict[str, list[str]], key: str, entry: dict[str, Any]) -> None:
+    """The edges of a poetry.lock package: its dependencies that are not optional (with the extras it
+    asks of them), and one node per extra of its own (``requests[socks]``), reached only where a
+    dependent or the pyproject asks for that extra: an optional dependency is installed only then."""
+    from .pyproject import with_extras
+
+    edges[key] = []
+    for name, spec in _dict(entry.get("dependencies")).items():
+        specs = spec if isinstance(spec, list) else [spec]
+        if all(isinstance(s, dict) and s.get("optional") for s in specs):
+            continue
+        extras = [str(e) for s in specs if isinstance(s, dict) for e in s.get("extras") or ()]
+        edges[key] += with_extras(name, extras)
+    for extra, requirements in _dict(entry.get("extras")).items():
+        node = with_extras(key, [extra])[-1]
+        edges[node] = []
+        for raw in requirements or ():  # "PySocks (>=1.5.6,!=1.5.7)", "pydantic[email] (>=2)"
+            m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?", str(raw))
+            if m:
+                asked = [e for e in (m.group(2) or "").split(",") if e.strip()]
+                edges[node] += with_extras(m.group(1), asked)
 
 
 def _source_reason(kind: str, url: str) -> str:
@@ -148,6 +170,8 @@ def _pdm_prod_groups(manifest: PyManifest) -> set[str]:
 
 
 def _uv(path: Path, text: str, data: dict[str, Any]) -> PyManifest:
+    from .pyproject import with_extras
+
     manifest = PyManifest(path=path, format=f"uv.lock {data.get('version', '?')}")
     edges: dict[str, list[str]] = {}
     prod: list[str] = []
@@ -156,14 +180,16 @@ def _uv(path: Path, text: str, data: dict[str, Any]) -> PyManifest:
         source = _dict(entry.get("source"))
         kinds = [k for k in ("git", "url", "path", "directory", "editable", "virtual") if k in source]
         key = canonical(str(entry.get("name", "")))
-        deps = [canonical(str(d.get("name"))) for d in entry.get("dependencies") or [] if isinstance(d, dict)]
-        for extra in _dict(entry.get("optional-dependencies")).values():
-            deps += [canonical(str(d.get("name"))) for d in extra or [] if isinstance(d, dict)]
-        edges[key] = deps
+        edges[key] = _uv_nodes(entry.get("dependencies"))
+        # A package's extra installs its dependencies only where a dependent asks for it ({ name = "httpx2",
+        # extra = ["zstd"] }): each extra is a node of its own, reached only through such an edge.
+        extras = _dict(entry.get("optional-dependencies"))
+        for extra, deps in extras.items():
+            edges[with_extras(key, [extra])[-1]] = _uv_nodes(deps)
         if kinds and kinds[0] in ("editable", "virtual"):  # a project of the workspace: its own code
-            prod += deps
+            prod += with_extras(key, extras)  # its own extras are production
             for group in _dict(entry.get("dev-dependencies")).values():
-                dev += [canonical(str(d.get("name"))) for d in group or [] if isinstance(d, dict)]
+                dev += _uv_nodes(group)
             continue
         why = _source_reason(kinds[0], str(source.get(kinds[0]) or "")) if kinds else ""
         manifest.packages.append(_package(path, entry, line, why))
@@ -171,6 +197,17 @@ def _uv(path: Path, text: str, data: dict[str, Any]) -> PyManifest:
     for pkg in manifest.packages:
         pkg.dev = pkg.key in dev_only
     return manifest
+
+
+def _uv_nodes(deps: Any) -> list[str]:
+    """The nodes a uv.lock dependency list reaches: each package, and each extra of it that is asked for."""
+    from .pyproject import with_extras
+
+    out: list[str] = []
+    for dep in deps if isinstance(deps, list) else ():
+        if isinstance(dep, dict):
+            out += with_extras(str(dep.get("name")), [str(e) for e in dep.get("extra") or ()])
+    return out
 
 
 def _pipfile_lock(path: Path) -> PyManifest:

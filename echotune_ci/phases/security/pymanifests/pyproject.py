@@ -12,7 +12,7 @@ target environment is listed in ``not_applicable``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -75,19 +75,30 @@ def _poetry(data: dict[str, Any]) -> Iterator[tuple[str, Any, bool]]:
 
 
 def declared_roots(data: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(production, development) direct dependency names (canonical) a pyproject.toml declares."""
+    """(production, development) direct dependencies a pyproject.toml declares: each name (canonical)
+    and, for each extra it asks for, ``name[extra]`` (what a lockfile's extras are keyed by)."""
     from packaging.requirements import InvalidRequirement, Requirement
 
     prod: list[str] = []
     dev: list[str] = []
     for raw, is_dev in _pep508(data):
         try:
-            (dev if is_dev else prod).append(canonical(Requirement(raw).name))
+            req = Requirement(raw)
         except InvalidRequirement:
             continue
-    for name, _, is_dev in _poetry(data):
-        (dev if is_dev else prod).append(canonical(name))
+        (dev if is_dev else prod).extend(with_extras(req.name, req.extras))
+    for name, spec, is_dev in _poetry(data):
+        specs = spec if isinstance(spec, list) else [spec]
+        extras = [str(e) for s in specs if isinstance(s, dict) for e in s.get("extras") or ()]
+        (dev if is_dev else prod).extend(with_extras(name, extras))
     return prod, dev
+
+
+def with_extras(name: str, extras: Iterable[str]) -> list[str]:
+    """The dependency-graph nodes a requirement of *name* with *extras* reaches: ``requests`` and
+    ``requests[socks]`` (names and extras normalised alike, as PEP 685 says)."""
+    key = canonical(name)
+    return [key, *(f"{key}[{canonical(extra)}]" for extra in extras)]
 
 
 def _line(lines: list[str], *needles: str) -> int | None:
