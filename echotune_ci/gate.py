@@ -317,10 +317,32 @@ _NOT_SCANNED = re.compile(r"^[\w.-]+: not scanned: (.+?): ")
 _NOT_REACHED = re.compile(r"^api: the time cap \([^)]*\) stopped the contract test before (.+)$")
 
 
-def unscanned_paths(baseline: list[PhaseResult], phase: str) -> set[str]:
+# The api phase's note on the operations their share of the time cap cut short: "... generated requests:
+# POST /api/users (3), GET /api/articles (12); a larger [api] max_time tests them further"
+_CUT_SHORT = re.compile(r"^api: each operation had an even share of the time cap \([^)]*\), which ended "
+                        r"these before \d+ generated requests: (.+); a larger \[api\] max_time tests them "
+                        r"further$")
+_SENT = re.compile(r"^(.+) \((\d+)\)$")
+
+
+def cut_short(results: list[PhaseResult]) -> dict[str, int]:
+    """{operation label: generated requests sent} of the api *results*' operations their share of the time
+    cap ended early (the note ``_CUT_SHORT`` reads)."""
+    found: dict[str, int] = {}
+    for note in (n for r in results if r.phase == "api" for n in r.notes):
+        m = _CUT_SHORT.match(note)
+        for item in m.group(1).split(", ") if m else []:
+            sent = _SENT.match(item)
+            if sent is not None:
+                found[sent.group(1)] = int(sent.group(2))
+    return found
+
+
+def unscanned_paths(baseline: list[PhaseResult], phase: str, head: PhaseResult | None = None) -> set[str]:
     """The files *phase*'s base results say a check could not scan (a semgrep rule that timed out on it),
-    and the paths of the operations the api phase's time cap left untested: what the base has there is
-    unknown, so a finding the head has there is not "new". A web-only pull request of imputnet/cobalt had
+    and the paths of the operations the api phase's time cap left untested, or (given the *head*'s result)
+    cut short after fewer requests than the head's: what the base has there is unknown, so a finding the
+    head has there is not "new". A web-only pull request of imputnet/cobalt had
     "2 new finding(s)" (regex_dos in api/src/core/api.js, which both builds failed to scan under load) in a
     file it did not touch; the logistics portal's head, whose contract test the cap stopped earlier than the
     base's, had "22 of the base's gone" at operations it never sent a request to."""
@@ -328,6 +350,14 @@ def unscanned_paths(baseline: list[PhaseResult], phase: str) -> set[str]:
              if (m := _NOT_SCANNED.match(note))}
     operations = {operation.split(" ", 1)[-1] for b in baseline if b.phase == phase for warning in b.warnings
                   if (m := _NOT_REACHED.match(warning)) for operation in m.group(1).split(", ")}
+    if head is not None and phase == "api":
+        # The base's share of the time cap ended an operation after fewer requests than the head sent it:
+        # the head's problem may lie in a request the base never sent (the same requests, in the same
+        # order, on both sides: hypothesis is derandomised). Fewer or as many on the head's side: the base
+        # sent every one of them, so what the head found there is new.
+        base, ours = cut_short([b for b in baseline if b.phase == phase]), cut_short([head])
+        operations |= {label.split(" ", 1)[-1] for label, sent in base.items()
+                       if label not in ours or ours[label] > sent}
     return files | operations
 
 
@@ -372,7 +402,8 @@ def finding_check(result: PhaseResult, known: set[str], fail_on: str,
         detail += f", {known_count} known from the base"
     if unsure:
         places = sorted({f.location.path for f in unsure if f.location is not None})
-        unfinished = ("which the base's contract test did not reach before its time cap (not called new)"
+        unfinished = ("which the base's contract test did not reach, or sent fewer requests than the head's, "
+                      "before its time cap (not called new)"
                       if result.phase == "api" else "which the base's scan did not finish (not called new)")
         detail += f", {len(unsure)} in {first_named(places)}, {unfinished}"
     return Check(result.phase, "findings", status, detail), known_count
@@ -404,8 +435,10 @@ def gone_findings(result: PhaseResult, baseline: list[PhaseResult], fail_on: str
     if threshold == "none" or result.status == "error" or result.errors:
         return []
     head = {f.fingerprint for f in result.findings}
-    # nor where the head's own scan did not finish: what it has there is unknown (see unscanned_paths)
-    unscanned = unscanned_paths([result], result.phase)
+    # nor where the head's own scan did not finish: what it has there is unknown (see unscanned_paths); nor
+    # where the head's contract test sent an operation fewer requests than the base's did
+    unscanned = unscanned_paths([result], result.phase,
+                                next((b for b in baseline if b.phase == result.phase), None))
     return [finding_name(f) for b in baseline if b.phase == result.phase for f in b.findings
             if f.fingerprint not in head and severity_at_least(f.severity, threshold)
             and not in_files(f, unscanned)]
@@ -756,7 +789,7 @@ def evaluate(results: list[PhaseResult], cfg: Config,
         r, checks = budget_checks(r)
         outcome.checks.extend(checks)
         compared = r.phase in based
-        unscanned = unscanned_paths(baseline or [], r.phase)
+        unscanned = unscanned_paths(baseline or [], r.phase, r)
         check, known_count = finding_check(r, known, cfg.budgets.security_fail_on, compared, unscanned)
         outcome.known_findings += known_count
         if compared:

@@ -56,7 +56,7 @@ from .data import (brought_databases, copy_dotenv, copy_ignored_settings, data_w
                    shared_static_root)
 from .environment import (copy_setup_writes, generated_differences, head_code, python_difference,
                           remove_links, reuse_environment, setup_differences, temporary_venv_homes)
-from .machine import Busy, OtherPrograms
+from .machine import OVER_BUDGET, Busy, OtherPrograms
 from .measure import Pair, Side, measure_frontend, measure_load, measure_pair, merge_samples
 from .settingsdb import shared_settings_databases
 
@@ -111,6 +111,8 @@ class SideBySide:
     levels: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The warning that other programs took enough of the machine to matter to the timings compared ("")
     busy: str = ""
+    # ... and to the timings a phase holds against a budget only, over it (the api phase's p95 per operation)
+    busy_budget: str = ""
     # How busy the machine was while both builds' apps were measured (machine.Busy.to_dict), {} otherwise
     machine: dict[str, Any] = field(default_factory=dict)
 
@@ -121,7 +123,8 @@ class SideBySide:
                 "base_dir": str(src.root) if src else "", "compared": not self.failure,
                 "failure": self.failure,
                 "not_started": self.down, "notes": self.notes,
-                "warnings": [*self.build_warnings, *self.warnings, *([self.busy] if self.busy else [])],
+                "warnings": [*self.build_warnings, *self.warnings, *([self.busy] if self.busy else []),
+                             *([self.busy_budget] if self.busy_budget else [])],
                 "order": self.order,
                 "samples_per_build": self.samples, "sequential": self.levels, "machine": self.machine}
 
@@ -1112,7 +1115,8 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
                 pairs = [unserved_endpoints(extend(phase, pair, head, base_side, report,
                                                    cfg.gate.alpha / max(1, sum(timed))))
                          for phase, pair in zip(phases, pairs, strict=True)]
-        _busy_machine(report, others.busy, measured=base_app is not None, timed=any(timed))
+        over = [over_budget_alone(pair.head) for pair in pairs]
+        _busy_machine(report, others.busy, measured=base_app is not None, timed=any(timed), over=any(over))
         _exited_after(pairs, phases, head_app)
         _contract_changes(pairs, head, base_side)
         for app in apps:  # before the files are written: a report never waits on a running app
@@ -1123,7 +1127,7 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
         with staged(output_dir):
             # the data warnings concern what measures the running builds: the api phase's contract run
             # meets the rows of a shared database as the load test does; a bundle never does
-            results = _annotate(pairs, report, base, [phase.needs_app for phase in phases], timed)
+            results = _annotate(pairs, report, base, [phase.needs_app for phase in phases], timed, over)
             results = [_finish(r, cfg, head.contexts[r.phase], output_dir) for r in results]
             baseline = _base_results(pairs, base_side, output_dir)
             report.notes.append(f"side-by-side run took {time.monotonic() - started:.0f}s")
@@ -1137,12 +1141,21 @@ def run_side_by_side(cfg: Config, output_dir: Path, base: BaseOptions, *, only: 
     return Outcome(outcome, files, reports)
 
 
-def _busy_machine(report: SideBySide, busy: Busy | None, measured: bool, timed: bool) -> None:
+def over_budget_alone(result: PhaseResult) -> bool:
+    """Whether *result* has a timing over its budget that no base is compared with (``compared`` False:
+    the api phase's p95 per operation)."""
+    return any(not m.compared and m.budget is not None and m.status == "fail" for m in result.metrics)
+
+
+def _busy_machine(report: SideBySide, busy: Busy | None, measured: bool, timed: bool,
+                  over: bool = False) -> None:
     """Record in *report* how busy the machine was while base and head were measured (*busy*, see
     :mod:`.machine`), and, when other programs took enough of it to matter and some phase tested both
-    builds' timings against each other (*timed*), the warning for those phases (``report.busy``); nothing
-    when the base's app did not run (not *measured*). A security-only run, whose header scores and
-    findings no load on the machine moves, was told its "regressed" timings were worth a rerun."""
+    builds' timings against each other (*timed*), the warning for those phases (``report.busy``); when some
+    phase has a timing over a budget that is compared with nothing (*over*, :func:`over_budget_alone`), the
+    warning for it (``report.busy_budget``); nothing when the base's app did not run (not *measured*). A
+    security-only run, whose header scores and findings no load on the machine moves, was told its
+    "regressed" timings were worth a rerun."""
     if busy is None or not measured:
         return
     report.machine = busy.to_dict()
@@ -1150,6 +1163,10 @@ def _busy_machine(report: SideBySide, busy: Busy | None, measured: bool, timed: 
     if said:
         console.warn(said)
         report.busy = said
+    if over:
+        report.busy_budget = busy.warning(OVER_BUDGET)
+        if report.busy_budget and not said:
+            console.warn(report.busy_budget)
 
 
 def _exited_after(pairs: list[Pair], phases: list[Phase[Any]], head_app: App | None) -> None:
@@ -1203,13 +1220,14 @@ def _prune_base(output_dir: Path, written: list[PhaseResult]) -> None:
 
 
 def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions,
-              served: list[bool], timed: list[bool]) -> list[PhaseResult]:
+              served: list[bool], timed: list[bool], over: list[bool] | None = None) -> list[PhaseResult]:
     """The head results with the side-by-side notes (the order of each paired phase, the run's own notes
     on the first result), when the base was not measured a warning on each saying why, and the run's own
     warnings (the apps' local data differ, or one database serves both) on each phase that measures the
     running builds (*served*, one flag per pair: frontend, load, api; on every phase when none does),
     those on what the builds were made from on every phase, and the busy machine's on each phase whose
-    timings were tested (*timed*). The report shows a warning shared by phases once."""
+    timings were tested (*timed*), or whose timings over a budget are compared with nothing (*over*). The
+    report shows a warning shared by phases once."""
     label = report.source.label if report.source else base.asked
     order = _order_notes(report, label)
     # Without interleaved phases (security, bundle) the order notes, which name the base, are not there:
@@ -1223,7 +1241,9 @@ def _annotate(pairs: list[Pair], report: SideBySide, base: BaseOptions,
         notes = [*(named + report.notes if i == 0 else []), *([order[r.phase]] if r.phase in order else [])]
         warnings = [f"no comparison with the base: {report.failure}"] if report.failure else []
         warnings += [*report.build_warnings, *(report.warnings if measured_app else []),
-                     *([report.busy] if report.busy and timed[i] else [])]
+                     *([report.busy] if report.busy and timed[i] else []),
+                     *([report.busy_budget] if report.busy_budget and over and over[i] and not timed[i]
+                       else [])]
         if i == 0:
             r = dataclasses.replace(r, artifacts=[*r.artifacts, f"artifacts/{ORDER_FILE}"])
         results.append(dataclasses.replace(r, notes=[*notes, *r.notes], warnings=[*warnings, *r.warnings]))

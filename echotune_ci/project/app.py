@@ -1981,7 +1981,8 @@ def _root(sources: list[Path], folder: Path, graph: Graph, routed: bool | None,
     """(whether "/" answers, a GET route to poll instead with its full path, its file): Django's from its
     URLconf, else :func:`.files.root_route`'s, whose route literal gets its router's prefix from *graph*."""
     if urls is not None and urls.root is not None:
-        return urls.root, *urls.poll()
+        # a Django Ninja operation at "/" (api.urls mounted at "") is the route graph's (*routed*)
+        return bool(urls.root or routed), *urls.poll()
     has_root, route, where = root_route(sources, folder, routed)
     if route and urls is None:
         # "/requests/incoming" as written is /api/applications/requests/incoming (CollabHub)

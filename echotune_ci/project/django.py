@@ -562,13 +562,21 @@ def _read_hosts(text: str, facts: DjangoFacts) -> None:
                             if c and not _ENV_READ.search(v)]
 
 
+# str.split's separator as written: .split(";"), .split(sep=", "), .split() (a plain literal, no escapes)
+_SPLIT = re.compile(r"""\.split\(\s*(?:\)|(?:sep\s*=\s*)?(["'])([^"'\\\n]+)\1)""")
+
+
 def _hosts_value(statement: str) -> str:
     """What the variable ALLOWED_HOSTS is read from is set to: one host where the value is one item of a
     list (``[os.environ["WEBSITE_HOSTNAME"]]``: "127.0.0.1,localhost" there is one host, which Django
-    refuses), else 127.0.0.1 and localhost with the separator the code splits on."""
+    refuses), else 127.0.0.1 and localhost joined by the separator the code splits on (``,`` where it
+    names none)."""
     if statement.lstrip().startswith("[") and not re.search(r"split\(|\.list\(|cast\s*=|Csv\(", statement):
         return "127.0.0.1"
-    separator = " " if re.search(r"\.split\(\s*(?:\)|[\"'] [\"'])", statement) else ","
+    split = _SPLIT.search(statement)
+    # the code's own separator (realworld-django-ninja splits on ";": "127.0.0.1,localhost" was one host,
+    # every request 400); .split() splits on blanks; django-environ's list() and decouple's Csv() on ","
+    separator = "," if split is None else split.group(2) if split.group(1) else " "
     return separator.join(("127.0.0.1", "localhost"))
 
 

@@ -19,7 +19,8 @@ reading follows, with :mod:`ast` and nothing imported:
 Includes are followed 10 deep at most and never twice along one chain; an include that cannot be
 read (a name static reading cannot resolve, a third-party module, Django Ninja's ``api.urls``) is
 listed in :attr:`UrlConf.unread`, and when it may route "/" (its prefix matches the empty path),
-:attr:`UrlConf.root` says it cannot tell. Never raises for a file's content.
+:attr:`UrlConf.root` says it cannot tell; not for a NinjaAPI, whose routes :mod:`.health` reads.
+Never raises for a file's content.
 """
 
 from __future__ import annotations
@@ -508,8 +509,13 @@ class _Reader:
         node = self.definition(owner, name) if kind == "def" else None
         value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
         router = _called(value) if isinstance(value, ast.Call) else ""
+        if isinstance(value, ast.Call) and router.endswith(("NinjaAPI", "NinjaExtraAPI")):
+            # Django Ninja's routes are read with the other frameworks' (:mod:`.health`, its add_router()
+            # prefixes): whether one answers "/" is the route graph's to say, not unknown
+            self.unread.append(f"{self._where(module, expr)}: {_text(expr)[:80]}")
+            return
         if not isinstance(value, ast.Call) or not router.endswith(("DefaultRouter", "SimpleRouter")):
-            self._unread(module, expr, chain)  # Django Ninja's api.urls, a nested router
+            self._unread(module, expr, chain)  # a nested router, an x.urls reading cannot follow
             return
         slash = _keyword(value, "trailing_slash")
         trailing = "/"

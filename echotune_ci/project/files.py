@@ -56,6 +56,17 @@ NOT_SOURCE = frozenset(
     }
 )
 JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx")
+# Test modules beside the code they test, as NOT_SOURCE leaves out test folders: Django's app/tests.py,
+# pytest's test_*.py, *_test.py and conftest.py, Jest's and Vitest's *.test.* and *.spec.*. What they
+# call and name is no route or field of the app's: realworld-django-ninja's tests.py had a local
+# `access_token = ...`, and init's login flow captured "$.access_token" from an answer without one.
+_TEST_FILE = re.compile(r"^(?:tests?|conftest)\.py$|^test_\w*\.py$|_tests?\.py$|"
+                        r"\.(?:test|spec)\.[cm]?[jt]sx?$")
+
+
+def is_test_file(name: str) -> bool:
+    """Whether the file *name* (no folder) is a test module by its frameworks' conventions."""
+    return bool(_TEST_FILE.search(name))
 # Cheap routes worth polling, best first; "/" when the code defines none of them.
 READY_PATHS = (
     "/health",
@@ -176,7 +187,7 @@ def source_files(
     for here, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in NOT_SOURCE and d not in skip and not d.startswith("."))
         for name in sorted(files):
-            if name.endswith(suffixes) and not name.endswith((".d.ts", ".test.js", ".test.ts", ".spec.ts")):
+            if name.endswith(suffixes) and not name.endswith(".d.ts") and not is_test_file(name):
                 count += 1
                 if count > limit:
                     return

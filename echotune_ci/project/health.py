@@ -10,7 +10,9 @@ followed as far as static reading can:
 - Python (read with :mod:`ast`, nothing imported): FastAPI ``APIRouter(prefix=...)``
   and ``include_router(router, prefix=...)``, ``app.mount("/x", sub)``, Flask
   ``Blueprint(..., url_prefix=...)`` and ``register_blueprint(bp,
-  url_prefix=...)`` (which replaces the blueprint's own). A prefix resolves
+  url_prefix=...)`` (which replaces the blueprint's own), Django Ninja's ``api.add_router(prefix,
+  router)`` (the router or its dotted path) under the ``path("api/", api.urls)`` that mounts the
+  NinjaAPI (in the URLconf module that names it, not through an ``include()``). A prefix resolves
   when it is a literal, a module constant (``API_PREFIX = "/api"``), an
   f-string or ``+`` of those, or one level of settings default
   (``settings.API_V1_STR`` where ``settings = Settings()`` and the class
@@ -85,6 +87,16 @@ def _names_login(text: str) -> bool:
 
 
 _PY_ADD_ROUTE = ("add_api_route", "add_url_rule")
+# Django Ninja (django-ninja 1.x): a NinjaAPI serves its routers where the URLconf mounts its urls
+# (path("api/", api.urls)); a ninja Router's routes answer under api.add_router(prefix, router), the router
+# given as itself or as its dotted path ("accounts.api.router"), and router.add_router(prefix, child) nests
+# them; auth= on the API, a router, add_router() or an operation asks for a login (auth=None: none).
+# ninja_extra's NinjaExtraAPI subclasses it.
+# A router class of theirs: Router, ninja.pagination's RouterPaginated; from ninja or ninja_extra and their
+# modules. Their operation paths need no leading slash (api.add_router("auth-api", r) and
+# @r.post("signup/") answer /auth-api/signup/: ninja joins them with "/").
+_NINJA_APIS = frozenset({"NinjaAPI", "NinjaExtraAPI"})
+_NINJA_PACKAGES = ("ninja", "ninja_extra")
 _PY_BEFORE = ("before_request", "before_app_request")
 
 
@@ -143,6 +155,8 @@ class _Route:
     guarded: bool = False  # a login decorator, an auth dependency or middleware on the route itself
     needs_input: bool = False  # a view parameter without a default: a query or body it requires
     order: int = 0  # its place in the order the framework tries routes in, when that is no file order
+    # auth=None on a Django Ninja operation: answered without a login whatever its API or router asks
+    public: bool = False
 
 
 @dataclass
@@ -162,6 +176,8 @@ class Graph:
     unimported: set[str] = field(default_factory=set)
     # @hono/zod-openapi's createRoute() objects: (file, name) -> (METHOD, path, line)
     created_routes: dict[tuple[str, str], tuple[str, str, int]] = field(default_factory=dict)
+    # Django Ninja's APIs and routers, whose operation paths may leave out the leading slash
+    ninja: set[tuple[str, str]] = field(default_factory=set)
 
     def served(self, key: tuple[str, str]) -> bool:
         """Whether router *key* is the app or mounted, through some chain of mounts, in the app."""
@@ -242,6 +258,11 @@ class Graph:
             key = parent
             seen.add(key)
         return key
+
+    def asks(self, route: _Route) -> bool:
+        """Whether *route* asks for a login itself or through its router or a mount above it (unless the
+        route says it asks for none: :attr:`_Route.public`)."""
+        return route.guarded or self.guarded(route.router) and not route.public
 
     def guarded(self, key: tuple[str, str], seen: frozenset[tuple[str, str]] = frozenset()) -> bool:
         """Whether router *key*, or a router or mount above it, asks for a login (remembered per router:
@@ -355,7 +376,7 @@ def find_load_routes(sources: list[Path], root: Path, limit: int = 3,
             # in one that is (Router().use(admin) that nothing mounts)
             continue
         prefix, _, _ = graph.base(route.router)
-        if prefix is None or route.guarded or route.needs_input or graph.guarded(route.router):
+        if prefix is None or route.needs_input or graph.asks(route):
             continue
         full = full_path(prefix, route.path)
         if prefix and route.path == "/" and Path(route.where.rsplit(":", 1)[0]).suffix in JS_SUFFIXES:
@@ -389,7 +410,7 @@ def asks_login(graph: Graph, path: str) -> bool:
         prefix, _, _ = graph.base(route.router)
         if prefix is None or full_path(prefix, route.path).rstrip("/") != path.rstrip("/"):
             continue
-        if route.guarded or graph.guarded(route.router) or _path_guarded(graph, route, path, guarded_paths):
+        if graph.asks(route) or _path_guarded(graph, route, path, guarded_paths):
             return True
     return False
 
@@ -423,7 +444,7 @@ def guarded_route(graph: Graph, *, pages_first: bool = False) -> LoadRoute | Non
         full = full_path(prefix, route.path)
         if not loadable(full):
             continue
-        if route.guarded or graph.guarded(route.router) or _path_guarded(graph, route, full, guarded_paths):
+        if graph.asks(route) or _path_guarded(graph, route, full, guarded_paths):
             api = pages_first and "api" in full.lower().split("/")
             found.append((api, route.order, LoadRoute(full, route.where)))
     return min(found, key=lambda item: item[:2])[2] if found else None
@@ -455,8 +476,7 @@ def page_candidates(graph: Graph) -> list[tuple[str, str, bool]]:
         if not segments or _PARAMETER.search(full) or health_rank(full) is not None \
                 or _NO_PAGE.intersection(segments):
             continue
-        guarded = route.guarded or graph.guarded(route.router) or _path_guarded(graph, route, full,
-                                                                                  guarded_paths)
+        guarded = graph.asks(route) or _path_guarded(graph, route, full, guarded_paths)
         found.setdefault(full, (full, route.where, guarded))
     return list(found.values())
 
@@ -564,6 +584,9 @@ class _PythonReader:
         self.imports: dict[tuple[str, str], tuple[str, str]] = {}  # local -> (module, name or "")
         self.aliases: dict[str, str] = {}  # module-level name -> its Annotated[..., Depends(...)] as written
         self.guards: list[tuple[str, str]] = []  # blueprints whose before_request asks for a login
+        # Django Ninja: the NinjaAPIs, and each path(prefix, api.urls) of the URLconf: (api, prefix, where)
+        self.ninja_apis: set[tuple[str, str]] = set()
+        self.ninja_urls: list[tuple[tuple[str, str], str | None, str, str]] = []
 
     def declare(self) -> None:
         """Read each module's imports, constants, classes and instances (what :meth:`value` resolves)."""
@@ -588,6 +611,12 @@ class _PythonReader:
         for key in self.guards:  # after the walk: the blueprint may be declared below its guard
             if key in self.graph.routers:
                 self.graph.routers[key].guarded = True
+        for key, prefix, text, at in self.ninja_urls:  # after the walk: urls.py imports the api from api.py
+            router = self.graph.routers.get(key)
+            if key in self.ninja_apis and router is not None and not router.text:
+                # the app's base path; its routes answer below it ("api/" + "users/login")
+                router.prefix = None if prefix is None else "/" + prefix.strip("^$").strip("/")
+                router.text, router.where = text, at
 
     def _function(self, module: str, where: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """A view's routes; or a Flask ``@bp.before_request`` that asks for a login (a login decorator, or
@@ -725,6 +754,15 @@ class _PythonReader:
         target, value = _assigned(node)
         if not target or not isinstance(value, ast.Call):
             return
+        if self._ninja(module, value):
+            key = (module, target)
+            self.graph.ninja.add(key)
+            if _callee(value) in _NINJA_APIS:
+                self.ninja_apis.add(key)
+            self.graph.routers.setdefault(key, _Router(
+                "app" if key in self.ninja_apis else "ninja", "", "", f"{where}:{node.lineno}",
+                guarded=_ninja_auth(value.keywords)))
+            return
         kind = _PY_APPS.get(_callee(value) or "")
         if kind is None:
             return
@@ -737,8 +775,52 @@ class _PythonReader:
             self.graph.routers[key] = _Router(kind, prefix, text, f"{where}:{node.lineno}",
                                               guarded=_asks_login(value.keywords))
 
+    def _ninja(self, module: str, call: ast.Call) -> bool:
+        """Whether *call* makes a Django Ninja API (``NinjaAPI(...)``) or router (``Router()`` imported from
+        ninja, ``ninja.Router()``): not another framework's ``Router``."""
+        name = _callee(call)
+        if name not in _NINJA_APIS and not name.startswith("Router"):
+            return False
+        func = call.func
+        if isinstance(func, ast.Name):
+            owner = self.imports.get((module, func.id), ("", ""))[0]
+        else:
+            owner = self.imports.get((module, func.value.id), ("", ""))[0] \
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+        return owner.split(".")[0] in _NINJA_PACKAGES
+
+    def _ninja_mount(self, module: str, where: str, call: ast.Call) -> None:
+        """``path("api/", api.urls)`` (``re_path`` too) of a NinjaAPI, and ``add_router(prefix, router)``."""
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in ("path", "re_path") and len(call.args) > 1:
+            urls = call.args[1]
+            if isinstance(urls, ast.Attribute) and urls.attr == "urls":
+                key = self._key(module, urls.value)
+                if key is not None:
+                    self.ninja_urls.append((key, self.value(module, call.args[0]), _text(call.args[0]),
+                                            f"{where}:{call.lineno}"))
+            return
+        if not isinstance(func, ast.Attribute) or func.attr != "add_router":
+            return
+        args = {**dict(zip(("prefix", "router"), call.args, strict=False)),
+                **{k.arg: k.value for k in call.keywords if k.arg in ("prefix", "router")}}
+        parent, given, child_expr = self._key(module, func.value), args.get("prefix"), args.get("router")
+        child = self._key(module, child_expr) if child_expr is not None else None
+        dotted = self.value(module, child_expr) if child_expr is not None and child is None else None
+        if dotted and "." in dotted:  # api.add_router("/api", "accounts.api.router"): imported by its path
+            owner, _, name = dotted.rpartition(".")
+            child = (self._module(owner) or owner, name)
+        if parent is None or child is None or given is None:
+            return
+        self.graph.mounts.setdefault(child, []).append(_Mount(
+            parent, self.value(module, given), _text(given), f"{where}:{call.lineno}",
+            guarded=_ninja_auth(call.keywords)))
+
     def _mount(self, module: str, where: str, call: ast.Call) -> None:
         func = call.func
+        if isinstance(func, ast.Name) or isinstance(func, ast.Attribute) and func.attr == "add_router":
+            self._ninja_mount(module, where, call)
+            return
         if not isinstance(func, ast.Attribute):
             return
         if func.attr in _PY_ADD_ROUTE:
@@ -822,12 +904,17 @@ class _PythonReader:
             if methods is not None and "GET" not in ast.unparse(methods).upper():
                 return
         key = self._key(module, func.value)
+        if path and not path.startswith("/") and key in self.graph.ninja:
+            path = "/" + path  # @router.post("signup/") of Django Ninja's: under its prefix, joined by "/"
         # @router.get("") under prefix="/api/items" answers at the prefix itself
         if path is not None and (path.startswith("/") or path == "") and key is not None:
             login = view is not None and view.asks_login or _asks_login(call.keywords) or any(
-                k.arg == "view_func" and _names_login(_text(k.value)) for k in call.keywords)
+                k.arg == "view_func" and _names_login(_text(k.value)) for k in call.keywords) or _ninja_auth(
+                call.keywords)  # @router.get("/user", auth=TokenAuth()): Django Ninja's operation login
+            public = any(k.arg == "auth" and isinstance(k.value, ast.Constant) and k.value.value is None
+                         for k in call.keywords)
             self.graph.routes.append(_Route(key, path, f"{where}:{call.lineno}", login,
-                                            view is not None and view.needs_input))
+                                            view is not None and view.needs_input, public=public))
 
 
 def _text(node: ast.AST) -> str:
@@ -836,6 +923,13 @@ def _text(node: ast.AST) -> str:
         return ast.unparse(node)
     except (RecursionError, ValueError):
         return ""
+
+
+def _ninja_auth(keywords: list[ast.keyword]) -> bool:
+    """Whether Django Ninja's ``auth=`` among *keywords* asks for a login (``auth=None`` and ``NOT_SET``
+    ask for none)."""
+    return any(k.arg == "auth" and not (isinstance(k.value, ast.Constant) and k.value.value is None)
+               and _text(k.value) != "NOT_SET" for k in keywords)
 
 
 def _asks_login(keywords: list[ast.keyword]) -> bool:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .calltext import call_text
-from .files import read_text
+from .files import is_test_file, read_text
 
 if TYPE_CHECKING:
     from .health import Graph
@@ -40,7 +40,9 @@ _SKIP = {"node_modules", ".venv", "venv", "dist", "build", ".git", "static", "pu
 MAX_FILES = 300
 # router.post('/login', ...), and across lines: router\n  .route('/profile')\n  .get(protect, ...)
 # aiohttp's app.router.add_get / add_post too
-_ROUTE = re.compile(r"""(?:\b(\w+)\s*)?\.(?:add_)?(get|post|route)\(\s*['"](/[\w/.{}:-]*)['"]([^)\n]*)""",
+# A path without its leading slash counts only on a Django Ninja router (@auth_router.post("signup/")): a
+# dict's .get("email") is no route
+_ROUTE = re.compile(r"""(?:\b(\w+)\s*)?\.(?:add_)?(get|post|route)\(\s*['"](/?[\w/.{}:-]*)['"]([^)\n]*)""",
                     re.I)
 # The account's name read from a login's body as "email": { email, password } = req.body, req.body.email,
 # request.json["email"], data.get("email")
@@ -107,7 +109,8 @@ _FORM_USERNAME_IS_EMAIL = re.compile(r"email\w*\([^)\n]*\.username\b|\bemail\s*=
 _TOKEN_URL = re.compile(r"\bOAuth2PasswordBearer\(")
 _TOKEN_URL_ARG = re.compile(r"\btokenUrl\s*=\s*([^,)\n]+)")
 # FastAPI's response model of a route (response_model=LoginResponse) and pydantic classes' fields
-_RESPONSE_MODEL = re.compile(r"\bresponse_model\s*=\s*(\w+)")
+# ... and Django Ninja's (response=TokenPairSchema, response={200: TokenPairSchema, 422: dict})
+_RESPONSE_MODEL = re.compile(r"\bresponse_model\s*=\s*(\w+)|\bresponse\s*=\s*(?:\{\s*200\s*:\s*)?([A-Z]\w*)")
 # a pydantic model or a dataclass (`@dataclass class LoginData:`, no base)
 _MODEL_CLASS = re.compile(r"^class\s+(\w+)\s*(?:\([^)]*\))?\s*:\s*\n((?:[ \t]+.*\n|[ \t]*\n)*)", re.M)
 # The class a login's body is validated against, in its decorators or signature up to its `def ...:` line:
@@ -116,6 +119,9 @@ _MODEL_CLASS = re.compile(r"^class\s+(\w+)\s*(?:\([^)]*\))?\s*:\s*\n((?:[ \t]+.*
 _BODY_MODEL = re.compile(r"\bvalidate(?:_request|_body)?\(\s*(?:json\s*=\s*)?(\w+)|\b\w+\s*:\s*([A-Z]\w*)\b")
 _ACCOUNT_FIELDS = ("email", "username", "login", "name")
 _MODEL_FIELD = re.compile(r"^[ \t]+(\w+)\s*:\s*([\w.]+)", re.M)
+# A ModelSchema's fields named in its Meta (Django Ninja's `class Meta: model = User; fields = ["email",
+# "password"]`, DRF serializers' alike): fields without an annotation of their own
+_META_FIELDS = re.compile(r"^[ \t]+fields\s*=\s*[\[(]([^\])]*)[\])]", re.M)
 _LOGIN = re.compile(r"/(?:login|signin|sign-in|token|sessions?)/?$", re.I)
 # Passport's form login: a POST route that passport.authenticate('local', ...) handles logs in whatever its
 # path (passport/todos-express-password's POST /login/password), and keeps the account in express-session
@@ -156,7 +162,7 @@ def _sources(folder: Path) -> list[Path]:
         # a hidden folder holds tools' files, not the app's routes: yarn's own release in .yarn/releases
         # (sveltekit-auth-example: npm's "/-/v1/login" written as the app's login), .svelte-kit's output
         skipped = _SKIP & set(folders) or any(part.startswith(".") for part in folders)
-        if path.suffix in _SOURCES and not skipped and path.is_file():
+        if path.suffix in _SOURCES and not skipped and not is_test_file(path.name) and path.is_file():
             found.append(path)
     return found
 
@@ -219,13 +225,15 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
         first = _WTF_TEXT_FIELD.search(login_form.group(1)) if login_form else None
         wtf_user = wtf_user or (first.group(1) if first else "")
         if path.suffix == ".py":
-            for name, body in _MODEL_CLASS.findall(text):
-                models.setdefault(name, dict(_MODEL_FIELD.findall(body)))
+            _read_models(text, models)
         oauth2_form = oauth2_form or bool(_OAUTH2_FORM.search(text))
         username_is_email = username_is_email or bool(_FORM_USERNAME_IS_EMAIL.search(text))
         key = str(path.resolve()) if path.suffix in JS_SUFFIXES else module_name(path, folder)
         for match in _ROUTE.finditer(text):
-            receiver, verb, route, rest = match.groups()
+            receiver, verb, written, rest = match.groups()
+            route = _declared_path(written, (key, receiver), graph)
+            if route is None:
+                continue
             verb = verb.lower()
             is_post = verb == "post" or (verb == "route" and "POST" in rest.upper())
             prefix, _, _ = graph.base((key, receiver))
@@ -248,7 +256,7 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
                 if login:  # a route named like a login came first: the tokenUrl's (Passport's) replaces it
                     sources.remove(login_source)
                 model = _RESPONSE_MODEL.search(rest)
-                login_model = model.group(1) if model else ""
+                login_model = (model.group(1) or model.group(2)) if model else ""
                 body_models = _body_models(text, match.end())
                 login, login_source = full, str(path.relative_to(folder))
                 sources.append(login_source)
@@ -268,15 +276,22 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
         sources.append(guarded.where.rsplit(":", 1)[0])
     if not (login and protected):
         return {}
+    # A body class whose one field is the account's object (Django Ninja's RealWorld login, `data:
+    # UserLoginSchema` with `user: UserInLoginSchema`): the RealWorld shape, {"user": {"email", "password"}},
+    # its fields those of the inner class
+    wrapped = [models.get(inner.rsplit(".", 1)[-1], {}) for m in body_models
+               if list(fields := models.get(m, {})) == ["user"] and (inner := fields["user"])]
+    user_object = user_object or bool(wrapped)
     # The RealWorld API answers a login with the account and its token: {"user": {"token": ...}}
     token = ("$.access_token" if mentions_access_token else "$.access" if simplejwt
              else "$.user.token" if user_object else "$.token")
-    token = _nested_token(models, login_model) or token
+    token = _own_token(models, login_model) or _nested_token(models, login_model) or token
     # Its account is read from the object by a service the login hands it to (login(req.body.user)),
     # where userPayload.email is no "req.body.email": the email is what it logs in with.
     email = reads_email or user_object and mentions_email
     # the account field of the class the login validates its body against (tozo's LoginData: email)
-    body_field = next((f for m in body_models for f in _ACCOUNT_FIELDS if f in models.get(m, {})), "")
+    body_field = next((f for fields in [*wrapped, *(models.get(m, {}) for m in body_models)]
+                       for f in _ACCOUNT_FIELDS if f in fields), "")
     by_cookie = (session and not tokens) or (cookie_token and not header_token) or guarded is not None
     return {"login": login, "protected": protected, "token": "" if by_cookie else token,
             "user_field": wtf_user or body_field or (passport_user if passport_login else "")
@@ -302,6 +317,24 @@ def detect_login_flow(folder: Path) -> dict[str, str]:
             # a JSON token login's sign-up, which makes the account on a fresh database (a CI job's)
             "signup": signup if signup and not by_cookie and not oauth2_form else "",
             "source": ", ".join(dict.fromkeys(sources))}
+
+
+def _read_models(text: str, models: dict[str, dict[str, str]]) -> None:
+    """Add the classes of the Python *text* to *models*: {class: {field: annotation}}, the fields a Meta
+    names without an annotation of their own ("")."""
+    for name, body in _MODEL_CLASS.findall(text):
+        meta = _META_FIELDS.search(body)
+        listed = re.findall(r"""['"](\w+)['"]""", meta.group(1)) if meta else []
+        models.setdefault(name, {**dict.fromkeys(listed, ""), **dict(_MODEL_FIELD.findall(body))})
+
+
+def _declared_path(written: str, router: tuple[str, str], graph: Graph) -> str | None:
+    """The path a route call declares, *written* as its first argument on *router*: as written when it
+    starts with "/"; with one for a Django Ninja router of *graph* (``@auth_router.post("signup/")``, which
+    ninja joins to its prefix with "/"); None for anything else (a dict's ``.get("email")``)."""
+    if written.startswith("/"):
+        return written
+    return "/" + written if written and router in graph.ninja else None
 
 
 def _passport_local(text: str, route: re.Match[str], strategies: set[str]) -> bool | None:
@@ -417,6 +450,18 @@ def _body_models(text: str, start: int) -> list[str]:
     if header is None or text.count("\n", start, header.start()) > 12:
         return []
     return [a or b for a, b in _BODY_MODEL.findall(text, start, header.end())]
+
+
+def _own_token(models: dict[str, dict[str, str]], name: str) -> str:
+    """The token's field of a login's response model *name* that holds it at the top: ``access_token``,
+    ``access`` (a pair with ``refresh``: simplejwt's and django-ninja-jwt's TokenPairSchema) or ``token``;
+    "" when it has none of them (or is no model read)."""
+    fields = models.get(name, {})
+    if "access" in fields and "refresh" not in fields:
+        return ""  # an "access" that is no token pair's (a level of access)
+    # a field typed with another model holds the token one object down (_nested_token)
+    return next((f"$.{key}" for key in ("access_token", "access", "token")
+                 if key in fields and fields[key].rsplit(".", 1)[-1] not in models), "")
 
 
 def _nested_token(models: dict[str, dict[str, str]], name: str) -> str:

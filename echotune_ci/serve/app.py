@@ -486,7 +486,7 @@ class App:
     def _refused(self, resp: httpx.Response) -> RunError:
         where = "" if resp.url == self.ready_url else f" (redirected to {resp.url.path})"
         return RunError(f"{self.ready_url} answers {answer_summary(resp)}{where} steadily: the app is up but "
-                        f"refuses the ready URL" + _hint(resp.text) + self._said())
+                        f"refuses the ready URL" + _hint(resp.text, self.settings.env) + self._said())
 
     def _said(self) -> str:
         """"; it printed: ..." with the app's lines that name an error (a traceback), else ""."""
@@ -583,14 +583,23 @@ def answer_summary(resp: httpx.Response) -> str:
     return f"HTTP {resp.status_code} {resp.reason_phrase}" + (f": {excerpt}" if excerpt else "")
 
 
-def _hint(body: str) -> str:
+def _hint(body: str, env: Mapping[str, str] | None = None) -> str:
+    """What Django's refusal of the host in *body* asks for; *env* is [serve] env, which may name the hosts
+    already, joined by a separator the settings do not split on."""
+    # realworld-django-ninja splits ALLOWED_HOSTS on ";": "127.0.0.1,localhost" was one host to Django, and
+    # "add 127.0.0.1 and localhost" sent the reader to a setting that already named both
+    listed = next((f"{name} = {value!r}" for name, value in (env or {}).items()
+                   if "127.0.0.1" in value and "localhost" in value and "://" not in value), "")
+    fix = (f"[serve] env sets {listed}, yet Django refused 127.0.0.1: join the hosts with the separator the "
+           "settings split that variable on (`.split(\";\")` wants 127.0.0.1;localhost), or set the variable "
+           "they read ALLOWED_HOSTS from" if listed else
+           "add 127.0.0.1 and localhost to ALLOWED_HOSTS (through the environment variable the settings "
+           "read, in [serve] env)")
     if "DisallowedHost" in body or "Invalid HTTP_HOST header" in body:
-        return ("; Django refuses the host: add 127.0.0.1 and localhost to ALLOWED_HOSTS (through the "
-                "environment variable the settings read, in [serve] env)")
+        return f"; Django refuses the host: {fix}"
     if "<h1>Bad Request (400)</h1>" in body:  # Django's own 400 page, which says no more with DEBUG off
         return ("; that is Django's 400 page, which it answers to a host not in ALLOWED_HOSTS without saying "
-                "so when DEBUG is off: add 127.0.0.1 and localhost to ALLOWED_HOSTS (through the environment "
-                "variable the settings read, in [serve] env)")
+                f"so when DEBUG is off: {fix}")
     return ""
 
 

@@ -41,6 +41,10 @@ _YARN_NOTICES = "00(?:0[0245678]|13|19|3[12]|50|6[01238]|69|76|8[5-9]|90)"
 # node-postgres prints the server's refusal as "error: <message>" (drizzle-kit's "applying
 # migrations...error: unterminated /* comment"); an errno is ECONNREFUSED's shape, but SQL's ENUM and EXISTS
 # in the statement quoted under it are none (they were quoted in its place).
+# Django's system check errors, under "SystemCheckError: ... ERRORS:": "user.User.avatar: (fields.E210)
+# Cannot use ImageField because Pillow is not installed." with its indented "HINT:" (E: error, C: critical;
+# W and I do not stop a command). A build that stopped on it quoted the two header lines alone.
+_DJANGO_CHECK = r"\((?:\w+\.)+[EC]\d{3}\)"
 _IMPORTANT = re.compile(
     r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b|(Error|Exception):|\bERROR\b|\bFATAL\b"
     r"|(?:^|[\s.])error: |\bfatal:|\bpanic:|npm ERR!|npm error"
@@ -57,7 +61,7 @@ _IMPORTANT = re.compile(
     # word a line, then '- Missing environment variable "PORT"'; envalid's "Missing environment variables:")
     r"|Missing environment variables?\b"
     r"|command not found|: not found|Address already in use|EADDRINUSE|\bDisallowedHost\b|Permission denied|"
-    + _PYTHON + "|" + _BUILD_NOTE,
+    + _DJANGO_CHECK + "|" + _PYTHON + "|" + _BUILD_NOTE,
 )
 # Warnings name error codes too ("npm warn old lockfile code: 'ETARGET'"): never the reason a step stopped.
 # pnpm's between thin spaces: " WARN  Unsupported engine: ..."
@@ -169,9 +173,11 @@ def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool =
         # The last traceback that says more than its header: threads of a server that print as the process
         # exits leave a header with nothing after it ("Traceback (most recent call last):" was all a crash
         # quoted, with its ConnectionError the lines before)
-        found = (_traceback(cleaned, i) for i in reversed(headers))
-        block, end = next((t for t in found if len(t[0]) > 1), None) or _traceback(cleaned, headers[-1])
+        found = ((i, *_traceback(cleaned, i)) for i in reversed(headers))
+        start, block, end = next((t for t in found if len(t[1]) > 1), None) or (
+            headers[-1], *_traceback(cleaned, headers[-1]))
         notes = [x for x in cleaned[end:] if _CAUSE.search(x) and not _WARNING.search(x)][:CAUSES_AFTER]
+        notes = [*_chained_cause(cleaned, start, headers), *notes]
         room = max(most - len(notes), 3)
         return [*(block if len(block) <= room else [block[0], "…", *block[-(room - 2):]]), *notes]
     flagged = _collapsed(_with_details(cleaned))
@@ -201,7 +207,7 @@ def _with_details(lines: list[str]) -> list[str]:
         if i < taken or not _IMPORTANT.search(line) or _WARNING.search(line):
             continue
         out.append(line)
-        if line.endswith(":"):
+        if line.endswith(":") or re.search(_DJANGO_CHECK, line):
             under = list(itertools.takewhile(lambda x: x[:1].isspace(), lines[i + 1:i + 1 + DETAIL_LINES]))
             out += [x.strip() for x in under]
             taken = i + 1 + len(under)
@@ -237,6 +243,27 @@ def _without_npm_noise(lines: list[str]) -> list[str]:
                 or _YARN_VISIT.match(line)):
             out.append(_YARN_FRAME.sub(r"\1: ", line))
     return out
+
+
+# Python's words between the tracebacks of chained exceptions (PEP 3134)
+_CHAINED = ("The above exception was the direct cause of the following exception:",
+            "During handling of the above exception, another exception occurred:")
+
+
+def _chained_cause(lines: list[str], start: int, headers: list[int]) -> list[str]:
+    """The exception line of the traceback that the one starting at ``lines[start]`` was chained to (its
+    "direct cause", or the one it was raised while handling), as "caused by: ..."; [] for a traceback that
+    stands alone. Django's runserver wraps a failed import of the WSGI module in ImproperlyConfigured
+    ("could not be loaded; Error importing module."): the first traceback's ModuleNotFoundError named the
+    module, and a run quoted the second alone."""
+    if start == 0 or lines[start - 1].strip() not in _CHAINED:
+        return []
+    earlier = [i for i in headers if i < start - 1]
+    if not earlier:
+        return []
+    block, _ = _traceback(lines, earlier[-1])
+    exception = next((x for x in reversed(block) if _EXCEPTION.match(x)), "")
+    return [f"caused by: {exception}"] if exception else []
 
 
 def _traceback(lines: list[str], start: int) -> tuple[list[str], int]:

@@ -169,3 +169,40 @@ def test_the_busy_machine_is_said_only_on_phases_whose_timings_were_tested() -> 
     nothing = SideBySide()
     _busy_machine(nothing, busy, measured=False, timed=True)  # the base's app never ran
     assert nothing.busy == "" and nothing.machine == {}
+
+
+def test_the_busy_machine_is_said_on_response_times_over_a_budget_that_no_base_is_compared_with() -> None:
+    # realworld-django-ninja's A/A `run --base-ref` (04ef47c against itself, other programs at 65 % of the
+    # 2 cores): the gate failed on the p95 budgets of PUT /api/user and POST /auth/login/, the api phase's
+    # response times, which are compared with nothing; the busy machine's warning was on the load phase only.
+    from echotune_ci.baseref.machine import OVER_BUDGET
+    from echotune_ci.baseref.measure import Pair
+    from echotune_ci.baseref.sidebyside import (BaseOptions, SideBySide, _annotate, _busy_machine,
+                                                over_budget_alone)
+    from echotune_ci.results import Metric, PhaseResult
+
+    def p95(value: float) -> Metric:
+        return Metric("p95_ms", value, "ms", "lower", budget=200.0, labels={"operation": "PUT /api/user"},
+                      compared=False, status="fail" if value > 200 else "pass")
+
+    api = PhaseResult(phase="api", metrics=[p95(534.0), p95(64.0)])
+    assert over_budget_alone(api) and not over_budget_alone(PhaseResult(phase="api", metrics=[p95(64.0)]))
+    busy = Busy(60.0, 2, 65.0, 0.0)
+    pairs = [Pair(PhaseResult(phase="security"), PhaseResult(phase="security")),
+             Pair(PhaseResult(phase="load"), PhaseResult(phase="load")), Pair(api, api)]
+    report = SideBySide()
+    _busy_machine(report, busy, measured=True, timed=True, over=True)
+    results = _annotate(pairs, report, BaseOptions(ref="HEAD~1"), served=[True] * 3,
+                        timed=[False, True, False], over=[False, False, True])
+    said = busy.warning(OVER_BUDGET)
+    assert [r.warnings for r in results] == [[], [busy.warning()], [said]]
+    assert said.endswith("and a response time over its budget (not compared with the base's: one run's "
+                         "requests) is worth a rerun where nothing else runs")
+    # an api-only run: nothing compared, the budget's warning alone
+    alone = SideBySide()
+    _busy_machine(alone, busy, measured=True, timed=False, over=True)
+    assert (alone.busy, alone.busy_budget) == ("", said)
+    # a quiet machine says nothing
+    quiet = SideBySide()
+    _busy_machine(quiet, Busy(60.0, 2, 10.0, 0.0), measured=True, timed=True, over=True)
+    assert (quiet.busy, quiet.busy_budget) == ("", "")

@@ -210,6 +210,22 @@ SPLIT = {"requirements.txt": "Django==5.0.6\nwhitenoise==6.7.0\n",
              "SECURE_SSL_REDIRECT = os.environ.get('SECURE_SSL_REDIRECT', 'True').lower() == 'true'\n"}
 
 
+def test_allowed_hosts_get_the_separator_the_settings_split_them_on(tmp_path):
+    # c4ffein/realworld-django-ninja (04ef47c) splits ALLOWED_HOSTS on ";": init wrote
+    # "127.0.0.1,localhost", one host to Django, and run stopped on "answers HTTP 400 Bad Request ...
+    # steadily"; with "127.0.0.1;localhost" the same run started the app (200 at /api/tags).
+    read = ('ALLOWED_HOSTS = ["*"] if DEBUG else (lambda s: s.split(";") if s else [])'
+            '(getenv("ALLOWED_HOSTS", ""))\n')
+    cases = (("semicolon", 'split(";")', "127.0.0.1;localhost"), ("blank", "split()", "127.0.0.1 localhost"),
+             ("sep", 'split(sep=", ")', "127.0.0.1, localhost"),
+             ("comma", "split(',')", "127.0.0.1,localhost"))
+    for folder, call, expected in cases:
+        split = read.replace('split(";")', call)
+        django_site(tmp_path / folder, "from os import getenv\nSECRET_KEY = 'k'\n"
+                                       "DEBUG = str(getenv('DEBUG', False)).lower() == 'true'\n" + split)
+        assert app_setup(tmp_path / folder).env["ALLOWED_HOSTS"] == expected, folder
+
+
 def test_the_settings_module_a_dockerfile_sets_is_the_one_read_with_what_it_star_imports(tmp_path):
     # A split settings package (dev.py, production.py, both `from .base import *`): manage.py defaults to
     # dev, the Dockerfile's ENV runs production, which [serve] env takes over. init read dev.py: it said

@@ -85,6 +85,14 @@ def test_a_refused_ready_url_is_quoted_from_the_body_with_its_entities_read():
     assert answer_summary(answer(400, bad_request)) == "HTTP 400 Bad Request: Bad Request (400)"
     assert "add 127.0.0.1 and localhost to ALLOWED_HOSTS" in _hint(bad_request)
     assert _hint("<title>400 Bad Request</title><h1>Bad Request</h1>") == ""  # Werkzeug's: no Django hint
+    # realworld-django-ninja splits ALLOWED_HOSTS on ";": with "127.0.0.1,localhost" in [serve] env its
+    # ready URL answered this page steadily (DEBUG off), with "127.0.0.1;localhost" 200
+    env = {"DEBUG": "False", "ALLOWED_HOSTS": "127.0.0.1,localhost",
+           "DATABASE_URL": "postgresql://rw:rw@127.0.0.1:5432/rwninja_{build}"}
+    said = _hint(bad_request, env)
+    assert "add 127.0.0.1 and localhost" not in said
+    assert ("[serve] env sets ALLOWED_HOSTS = '127.0.0.1,localhost', yet Django refused 127.0.0.1: join the "
+            "hosts with the separator the settings split that variable on") in said
     # A page that is all head still says something.
     assert answer_summary(answer(404, "<head><title>Gone</title></head>")) == "HTTP 404 Not Found: Gone"
 
@@ -296,3 +304,52 @@ def test_an_env_validators_reason_is_quoted_under_its_exception():
              '   - Missing environment variable "PORT"', " ", "   at anonymous start/env.js:2"]
     shown = important_lines(lines)
     assert 'Missing environment variable "PORT"' in " ".join(shown)
+
+
+def test_a_django_system_check_error_is_quoted_with_its_hint():
+    # MostafaRM7/DjangoNinjaCookieCutter's build (`manage.py makemigrations`, its packages.txt without
+    # Pillow): the run's error quoted "SystemCheckError: System check identified some issues: | ERRORS:"
+    # and not the error itself. Its output, as the command printed it:
+    printed = ["SystemCheckError: System check identified some issues:", "", "ERRORS:",
+               "user.User.avatar: (fields.E210) Cannot use ImageField because Pillow is not installed.",
+               '\tHINT: Get Pillow at https://pypi.org/project/Pillow/ or run command "python -m pip install '
+               'Pillow".']
+    assert important_lines(printed, errors_only=True)[2:] == [
+        "user.User.avatar: (fields.E210) Cannot use ImageField because Pillow is not installed.",
+        'HINT: Get Pillow at https://pypi.org/project/Pillow/ or run command "python -m pip install Pillow".']
+    # a warning of the checks (W) is no reason a command stopped
+    assert important_lines(["WARNINGS:", "app.M: (models.W042) Auto-created primary key used"],
+                           errors_only=True) == []
+
+
+def test_a_chained_exception_names_the_cause_it_was_raised_from():
+    # MostafaRM7/DjangoNinjaCookieCutter under runserver (a middleware packages.txt does not install): the
+    # run quoted the last traceback, "ImproperlyConfigured: WSGI application 'DjangoNinja.wsgi.application'
+    # could not be loaded; Error importing module.", and not the ModuleNotFoundError it was raised from.
+    # The app's output, its frames cut to one each:
+    printed = [
+        "Traceback (most recent call last):",
+        '  File "/app/.venv/lib/python3.12/site-packages/django/utils/module_loading.py", line 30, in '
+        "import_string",
+        "    return cached_import(module_path, class_name)",
+        "ModuleNotFoundError: No module named 'ninja_put_patch_file_upload_middleware'",
+        "",
+        "The above exception was the direct cause of the following exception:",
+        "",
+        "Traceback (most recent call last):",
+        '  File "/app/.venv/lib/python3.12/site-packages/django/core/servers/basehttp.py", line 50, in '
+        "get_internal_wsgi_application",
+        "    raise ImproperlyConfigured(",
+        "django.core.exceptions.ImproperlyConfigured: WSGI application 'DjangoNinja.wsgi.application' could "
+        "not be loaded; Error importing module.",
+    ]
+    shown = important_lines(printed)
+    assert shown[-2:] == [
+        "django.core.exceptions.ImproperlyConfigured: WSGI application 'DjangoNinja.wsgi.application' could "
+        "not be loaded; Error importing module.",
+        "caused by: ModuleNotFoundError: No module named 'ninja_put_patch_file_upload_middleware'"]
+    # raised while handling another: named the same way; a traceback alone gets no such line
+    handling = [*printed[:5], "During handling of the above exception, another exception occurred:",
+                *printed[6:]]
+    assert important_lines(handling)[-1].startswith("caused by: ModuleNotFoundError")
+    assert not [x for x in important_lines(printed[7:]) if x.startswith("caused by")]

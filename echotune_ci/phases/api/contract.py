@@ -7,7 +7,9 @@ input: server errors (5xx), answers that do not match the documented
 schema, status codes and content types the document does not list. Each
 operation gets at most ``max_examples`` requests (hypothesis, derandomised:
 the same document gives the same requests on every run), the whole test at
-most ``max_time``; redirects are never followed, and the requests go only
+most ``max_time``, of which each operation has an even share of what is left
+(once it has sent one request: the time an operation leaves goes to those
+after it); redirects are never followed, and the requests go only
 to the app's URL (whatever the document's ``servers`` say, only their path
 is kept). One finding per operation and check, with the shortest request
 that showed it as a ``curl`` command.
@@ -206,6 +208,11 @@ class _TimeUp(BaseException):  # noqa: N818 - a signal, not an error
     through instead of shrinking it as a failure)."""
 
 
+class _ShareUp(_TimeUp):
+    """Raised inside the hypothesis test to end one operation at its share of the time cap, once it has
+    sent a request: the operations after it get theirs."""
+
+
 @dataclass
 class Problem:
     """One (operation, check) that failed: the shortest reproducing request and what the check said."""
@@ -240,6 +247,10 @@ class ContractOutcome:
     refused: dict[str, int] = field(default_factory=dict)
     problems: dict[tuple[str, str], Problem] = field(default_factory=dict)
     not_reached: list[str] = field(default_factory=list)
+    # The operations their share of the time cap ended before max_examples generated requests, with how
+    # many they sent: hypothesis's derandomised requests are the same on every run, so another run that
+    # sent as many sent these ones
+    cut_short: dict[str, int] = field(default_factory=dict)
     unusable: list[str] = field(default_factory=list)
     unauthenticated: list[str] = field(default_factory=list)
     # The operations an OpenAPI document says need credentials (a `security` requirement, its own or the
@@ -382,6 +393,9 @@ class _Run:
     login_operation: bool = False
     # A GraphQL schema's endpoint path (/graphql), where its findings are located; "" for an OpenAPI document.
     endpoint: str = ""
+    # When the operation under test has had its share of the time cap, and its generated requests so far
+    share_end: float = 0.0
+    generated: int = 0
 
     def label(self, operation: Any) -> tuple[str, str]:
         """The operation's label and the path its findings are located at: ``GET /api/tracks/{id}`` at
@@ -398,6 +412,8 @@ class _Run:
 
         if time.monotonic() > self.deadline:
             raise _TimeUp
+        if self.generated and time.monotonic() > self.share_end:
+            raise _ShareUp
         try:
             response = case.call(base_url=self.base_url, session=self.session, headers=self.headers,
                                  timeout=self.settings.request_timeout, allow_redirects=False)
@@ -490,6 +506,7 @@ def _bounded_test(run: _Run, label: str, path: str, operation: Any) -> Callable[
     @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
     def test(case: Any) -> None:
         run.probe(label, path, case)
+        run.generated += 1
 
     return test
 
@@ -545,13 +562,18 @@ def _run_operations(schema: Any, run: _Run, progress: Callable[[str], None]) -> 
                 run.outcome.unusable.append(str(exc).strip().splitlines()[0] if str(exc).strip() else "?")
         # A logout tested first would leave every later operation a closed session: last, in their order
         operations.sort(key=lambda op: ends_session(run.label(op)[0]))
-        for operation in operations:
+        operations = [op for op in operations if not excluded(run.label(op)[0], settings.exclude)]
+        for number, operation in enumerate(operations):
             label, path = run.label(operation)
-            if excluded(label, settings.exclude):
-                continue
-            if time.monotonic() > run.deadline:
+            now = time.monotonic()
+            if now > run.deadline:
                 run.outcome.not_reached.append(label)
                 continue
+            # Each operation's share of the time left: with the whole cap for whoever came first, the slow
+            # sign-up and profile operations of realworld-django-ninja (300-900 ms a request: password
+            # hashing) took all 25 s, and the articles and tags a pull request changed were never tested.
+            # What an operation leaves of its share goes to those after it.
+            run.share_end, run.generated = now + (run.deadline - now) / (len(operations) - number), 0
             progress(f"{label}: up to {settings.max_examples} requests")
             if not run.endpoint and _secured(schema, operation):
                 run.outcome.secured.append(label)
@@ -561,13 +583,18 @@ def _run_operations(schema: Any, run: _Run, progress: Callable[[str], None]) -> 
             run.login_operation = (is_graphql_login(label, run.endpoint, settings) if run.endpoint
                                    else is_login(operation.method, run.base_url, path, settings))
             try:
-                _bounded_test(run, label, path, operation)()
+                try:
+                    _bounded_test(run, label, path, operation)()
+                except _ShareUp:
+                    run.outcome.cut_short[label] = run.generated
                 # Bounded: a request answered once may be refused when sent again (a rate limit, a
                 # one-time id); none got through: nothing to time, and nothing is sent again.
                 for _ in range(MIN_TIMING_SAMPLES):
                     if run.last_timed is None or len(run.outcome.timings[label]) >= MIN_TIMING_SAMPLES:
                         break
                     run.probe(label, path, run.last_timed)
+            except _ShareUp:
+                pass  # the timing's extra requests, past the share: the generated ones were all sent
             except _TimeUp:
                 run.outcome.not_reached.append(label)
             except RunError:

@@ -442,12 +442,20 @@ def _contract_of(document: Document, settings: ApiSettings, ctx: PhaseContext, b
     if outcome.not_reached:
         result.warnings.append(f"api: the time cap ({max_time:g}s) stopped the contract test before "
                                f"{', '.join(outcome.not_reached)}")
+    if outcome.cut_short:
+        # gate.unscanned_paths reads it back: a base that sent fewer requests to an operation than the head
+        # may not have sent the one that found the head's problem
+        result.notes.append(
+            f"{CUT_SHORT_NOTE} ({max_time:g}s), which ended these before {settings.max_examples} generated "
+            f"requests: " + ", ".join(f"{label} ({sent})" for label, sent in outcome.cut_short.items())
+            + "; a larger [api] max_time tests them further")
     for problem in outcome.unusable:
         result.warnings.append(f"api: an operation of {document.where} could not be tested: {problem}")
     return bool(outcome.stopped)
 
 
 DOCUMENT_FILE = "openapi.json"
+CUT_SHORT_NOTE = "api: each operation had an even share of the time cap"
 
 
 def keep_document(data: dict[str, Any], artifacts_dir: Path) -> str:
