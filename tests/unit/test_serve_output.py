@@ -296,3 +296,60 @@ def test_an_env_validators_reason_is_quoted_under_its_exception():
              '   - Missing environment variable "PORT"', " ", "   at anonymous start/env.js:2"]
     shown = important_lines(lines)
     assert 'Missing environment variable "PORT"' in " ".join(shown)
+
+
+# What j10ra/fastify-drizzle-postgres printed through `pino-pretty --colorize` under the api phase: a 500 of
+# POST /api/v1/auth/refresh-token ("Invalid refresh token"), then 400s it logs as errors too, last
+_FASTIFY_LOG = """\
+[11:33:43.511] \x1b[31mERROR\x1b[39m (31846): \x1b[36mInvalid refresh token\x1b[39m
+    reqId: "req-4"
+    err: {
+      "type": "HttpInternalServerError",
+      "message": "Invalid refresh token",
+      "stack":
+          HttpInternalServerError: Invalid refresh token
+              at findRefreshToken (/tmp/fdp/build/modules/auth/auth.service.js:29:15)
+      "name": "HttpInternalServerError",
+      "statusCode": 500,
+      "isOperational": true
+    }
+[11:33:43.517] \x1b[32mINFO\x1b[39m (31846): \x1b[36mrequest completed\x1b[39m
+    res: {
+      "statusCode": 500
+    }
+[11:33:37.666] \x1b[31mERROR\x1b[39m (31846): \x1b[36mUsername is already taken\x1b[39m
+    reqId: "req-3"
+    err: {
+      "type": "HttpBadRequestError",
+      "message": "Username is already taken",
+      "stack":
+          HttpBadRequestError: Username is already taken
+              at /tmp/fdp/build/modules/user/user.controller.js:24:15
+      "name": "HttpBadRequestError",
+      "statusCode": 400,
+      "isOperational": true
+    }
+[11:33:37.666] \x1b[32mINFO\x1b[39m (31846): \x1b[36mResponse details\x1b[39m
+    response: "{\\"error\\":true,\\"statusCode\\":400,\\"message\\":\\"Username is already taken\\"}"
+{"level":50,"msg":"body must be object","err":{"type":"FastifyError","statusCode":400}}
+"""
+
+
+def test_a_server_error_is_explained_by_its_own_record_not_the_client_errors_logged_after_it():
+    from echotune_ci.results.model import Finding, PhaseResult
+    from echotune_ci.runner import server_errors_said
+
+    class Logged:
+        """The app as server_errors_said reads it: its output."""
+
+        def output_tail(self) -> str:
+            return _FASTIFY_LOG
+
+    api = PhaseResult(phase="api", status="fail", findings=[Finding(
+        rule_id="api/server-error", severity="high", message="POST /api/v1/auth/refresh-token (answered 500)",
+        source_tool="schemathesis")])
+    [said] = server_errors_said([api], Logged()).pop().warnings  # type: ignore[arg-type]
+    # the run had quoted "HttpBadRequestError: Username is already taken" and the 400's response line
+    assert "Username is already taken" not in said and "body must be object" not in said
+    assert said.startswith("the app answered with server errors (5xx); its output named: ")
+    assert "HttpInternalServerError: Invalid refresh token" in said
