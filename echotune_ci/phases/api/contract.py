@@ -26,6 +26,8 @@ the body.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import shlex
 import tempfile
@@ -249,6 +251,38 @@ class ContractOutcome:
     far_hosts: list[str] = field(default_factory=list)
     stopped: str = ""
     requests: int = 0
+    # How long the login's token lasts (its JWT's exp), in seconds, when it does not outlast the test's
+    # time cap; and how often the test logged in again as it ran out ("" when a new login failed: why)
+    token_life: float | None = None
+    logins: int = 0
+    login_failed: str = ""
+
+
+# A JSON Web Token (header.payload.signature, base64url) in a header's value: after its scheme, or a
+# cookie's value in a session's Cookie header (react-fastify-starter's accessToken cookie)
+_JWT = re.compile(r"(?:^|[\s=])(eyJ[\w-]*\.([\w-]+)\.[\w-]*)(?:;|$)")
+def renew_after(life: float) -> float:
+    """Seconds after a login to log in again, for a token that lasts *life* seconds: before its last fifth,
+    and at least 2 s before its end, as exp and iat are whole seconds (a 5-s token of fast-jwt, issued at
+    100.99 with iat 100 and exp 105, lasts 4.01 s: after 3 s), but never before half of it."""
+    return max(life - max(2.0, life / 5), life / 2)
+
+
+def token_life(headers: Mapping[str, str]) -> float | None:
+    """How many seconds the JSON Web Token the login's *headers* carry lasts from its issue (``exp -
+    iat``; without ``iat``, from now), read from its payload without verifying it; None when no header
+    holds a JWT with an ``exp``. The token is never logged or kept."""
+    for found in (m for value in headers.values() for m in _JWT.finditer(value)):
+        part = found.group(2)
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        except (ValueError, TypeError):
+            continue
+        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int | float):
+            continue
+        issued = claims.get("iat")
+        return float(claims["exp"]) - (float(issued) if isinstance(issued, int | float) else time.time())
+    return None
 
 
 def curl_command(request: Any, secret_headers: Mapping[str, str]) -> str:
@@ -382,6 +416,25 @@ class _Run:
     login_operation: bool = False
     # A GraphQL schema's endpoint path (/graphql), where its findings are located; "" for an OpenAPI document.
     endpoint: str = ""
+    # The login again, giving new headers, and when (time.monotonic()) its token is due for one: a token
+    # shorter-lived than the test (j10ra/fastify-drizzle-postgres signs its access token with expiresIn
+    # '5000', 5 seconds) had every request after it refused, read as "a permission [the account] lacks"
+    renew: Callable[[], Mapping[str, str]] | None = None
+    renew_at: float | None = None
+
+    def fresh_login(self) -> None:
+        """Log in again when the token is due (:func:`renew_after`), once per token."""
+        if self.renew is None or self.renew_at is None or time.monotonic() < self.renew_at:
+            return
+        try:
+            self.headers.update(self.renew())
+        except RunError as exc:
+            # the requests after it go with the old token, and are refused as they were before this
+            self.outcome.login_failed, self.renew = str(exc), None
+            return
+        self.outcome.logins += 1
+        life = token_life(self.headers)
+        self.renew_at = time.monotonic() + renew_after(life) if life is not None and life > 0 else None
 
     def label(self, operation: Any) -> tuple[str, str]:
         """The operation's label and the path its findings are located at: ``GET /api/tracks/{id}`` at
@@ -398,6 +451,7 @@ class _Run:
 
         if time.monotonic() > self.deadline:
             raise _TimeUp
+        self.fresh_login()
         try:
             response = case.call(base_url=self.base_url, session=self.session, headers=self.headers,
                                  timeout=self.settings.request_timeout, allow_redirects=False)
@@ -496,17 +550,19 @@ def _bounded_test(run: _Run, label: str, path: str, operation: Any) -> Callable[
 
 def run_contract(document: dict[str, Any], where: str, app_url: str, settings: ApiSettings,
                  headers: Mapping[str, str], progress: Callable[[str], None], *, kind: str = "openapi",
-                 max_time: float | None = None) -> ContractOutcome:
+                 max_time: float | None = None,
+                 renew: Callable[[], Mapping[str, str]] | None = None) -> ContractOutcome:
     """Test the app at *app_url* against *document* (read from *where*) with schemathesis.
 
     *kind* says what *document* is: "openapi", or "graphql" (an introspection result; its requests go to
     the endpoint *where*). *max_time* caps this test in seconds (default ``settings.max_time``; the
     phase splits it between an OpenAPI document and a GraphQL schema).
-    *headers* go with every request (the login's token). Raises InputError when schemathesis cannot
-    use the document, RunError when the app cannot be reached (it went away). Any other exception an
-    operation provokes (a definition schemathesis rejects while generating, a request that timed out)
-    costs that operation only: it is listed in ``unusable`` ("<METHOD path>: <reason>") and the test goes
-    on with the next.
+    *headers* go with every request (the login's token); *renew* logs in again, giving new ones, called
+    whenever a JSON Web Token among them is near its ``exp`` (:func:`token_life`). Raises InputError
+    when schemathesis cannot use the document, RunError when the app cannot be reached (it went away).
+    Any other exception an operation provokes (a definition schemathesis rejects while generating, a
+    request that timed out) costs that operation only: it is listed in ``unusable`` ("<METHOD path>:
+    <reason>") and the test goes on with the next.
     """
     from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -514,10 +570,13 @@ def run_contract(document: dict[str, Any], where: str, app_url: str, settings: A
     # A GraphQL schema's operations are all POSTs to its endpoint; an OpenAPI document's go under the app's
     # URL (and its servers' path).
     base_url = where if kind == "graphql" else target_url(document, app_url)
-    run = _Run(settings, base_url, None, dict(headers),
-               time.monotonic() + (settings.max_time if max_time is None else max_time),
+    cap = settings.max_time if max_time is None else max_time
+    life = token_life(headers) if renew is not None else None
+    run = _Run(settings, base_url, None, dict(headers), time.monotonic() + cap,
                _check_functions(settings.checks, kind),
-               endpoint=(urlsplit(where).path or "/") if kind == "graphql" else "")
+               endpoint=(urlsplit(where).path or "/") if kind == "graphql" else "", renew=renew,
+               renew_at=time.monotonic() + renew_after(life) if life is not None and 0 < life < cap else None)
+    run.outcome.token_life = life if run.renew_at is not None else None
     # hypothesis keeps caches in <working folder>/.hypothesis: never in the user's repository.
     with tempfile.TemporaryDirectory(prefix="echotune-api-") as home:
         set_hypothesis_home_dir(home)
