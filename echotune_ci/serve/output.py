@@ -205,18 +205,31 @@ def without_client_errors(lines: Sequence[str]) -> list[str]:
     error it answers with, 400s too ("HttpBadRequestError: Username is already taken ... "statusCode":
     400"), and those, the last in the output, were quoted as the cause of a 500 whose own record
     ("HttpInternalServerError: Invalid refresh token") they pushed out. A record that names a 5xx too
-    stays."""
+    stays. The early error lines :class:`OutputBuffer` keeps before its "…" have lost their records:
+    each is one, and goes where it states a 4xx or is a line of a client error's record in the tail (the
+    flow's sign-up of an account that existed, "Username is already taken", at the start)."""
+    cut = lines.index("…") if "…" in lines else None
+    early, tail = (list(lines[:cut]), list(lines[cut + 1:])) if cut is not None else ([], list(lines))
     out: list[str] = []
+    dropped: set[str] = set()
     record: list[str] = []
-    for line in [*lines, ""]:
+    for line in [*tail, ""]:
         if record and (not line[:1].isspace() or not line.strip()):
-            text = _ANSI.sub("", "\n".join(record))
-            if not _CLIENT_ERROR.search(text) or _SERVER_STATUS.search(text):
+            if _about_a_client_error(record):
+                dropped |= {_ANSI.sub("", x).strip() for x in record}
+            else:
                 out += record
             record = []
         if line.strip():
             record.append(line)
-    return out
+    early = [x for x in early if not _about_a_client_error([x]) and _ANSI.sub("", x).strip() not in dropped]
+    return [*early, "…", *out] if early else out
+
+
+def _about_a_client_error(record: list[str]) -> bool:
+    """Whether a log *record* states a 4xx answer and no 5xx."""
+    text = _ANSI.sub("", "\n".join(record))
+    return bool(_CLIENT_ERROR.search(text)) and not _SERVER_STATUS.search(text)
 
 
 def _with_details(lines: list[str]) -> list[str]:
