@@ -205,25 +205,23 @@ def without_client_errors(lines: Sequence[str]) -> list[str]:
     error it answers with, 400s too ("HttpBadRequestError: Username is already taken ... "statusCode":
     400"), and those, the last in the output, were quoted as the cause of a 500 whose own record
     ("HttpInternalServerError: Invalid refresh token") they pushed out. A record that names a 5xx too
-    stays. The early error lines :class:`OutputBuffer` keeps before its "…" have lost their records:
-    each is one, and goes where it states a 4xx or is a line of a client error's record in the tail (the
-    flow's sign-up of an account that existed, "Username is already taken", at the start)."""
-    cut = lines.index("…") if "…" in lines else None
-    early, tail = (list(lines[:cut]), list(lines[cut + 1:])) if cut is not None else ([], list(lines))
+    stays."""
     out: list[str] = []
-    dropped: set[str] = set()
     record: list[str] = []
-    for line in [*tail, ""]:
+    for line in [*lines, ""]:
         if record and (not line[:1].isspace() or not line.strip()):
-            if _about_a_client_error(record):
-                dropped |= {_ANSI.sub("", x).strip() for x in record}
-            else:
+            if not _about_a_client_error(record):
                 out += record
             record = []
         if line.strip():
             record.append(line)
-    early = [x for x in early if not _about_a_client_error([x]) and _ANSI.sub("", x).strip() not in dropped]
-    return [*early, "…", *out] if early else out
+    return out
+
+
+def tail_of(lines: list[str]) -> list[str]:
+    """The lines :meth:`OutputBuffer.lines` gives after its "…", without the early error lines kept apart
+    from their records (all of *lines* when there is none)."""
+    return lines[lines.index("…") + 1:] if "…" in lines else lines
 
 
 def _about_a_client_error(record: list[str]) -> bool:

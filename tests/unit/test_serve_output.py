@@ -383,7 +383,7 @@ _TRIM = """\
 """
 
 
-def test_the_early_error_lines_of_client_errors_are_left_out_too():
+def test_the_early_error_lines_kept_apart_from_their_records_are_no_cause():
     # the planted head's app under `run --phase api`: the sign-up flow of an account that existed (400) at
     # the start, whose first lines OutputBuffer keeps apart from their records, then the contract test's
     # 500s and more 400s; the quote had named "HttpBadRequestError: Username is already taken" first
@@ -411,3 +411,11 @@ def test_the_early_error_lines_of_client_errors_are_left_out_too():
     [said] = server_errors_said([api], Logged()).pop().warnings  # type: ignore[arg-type]
     assert "Username is already taken" not in said
     assert "TypeError: Cannot read properties of undefined (reading 'trim')" in said
+    # the A/A run of the trial base: the 500s' own records scrolled out of the tail, the early 400 lines
+    # alone were quoted ("its output named: HttpBadRequestError: Username is already taken (2 times)")
+    buffer = OutputBuffer(max_lines=30)
+    buffer.feed((_TAKEN + filler + filler).encode())
+    buffer.close()
+    kept = buffer.lines()
+    assert "…" in kept
+    assert server_errors_said([api], Logged()) == [api]  # type: ignore[arg-type]
