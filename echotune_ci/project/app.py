@@ -2926,7 +2926,11 @@ def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Pat
         app.decide("port", str(port), why)
         _fixed_port(app, port, why, _unmovable_node(app.command, server))
     elif var and var != "PORT":
-        app.command = f"{var}={{port}} {app.command}"
+        # on the command that serves: an assignment before `cd server && npx tsx src/index.ts` sets it for the
+        # `cd` alone (johchai/react-fastify-starter's SERVER_PORT never reached the app)
+        before, joined, last = app.command.rpartition("&&")
+        app.command = f"{before}{joined} {var}={{port}} {last.lstrip()}" if joined \
+            else f"{var}={{port}} {last}"
         app.decide("port", f"auto (through {var})", why)
     elif var:
         app.decide("port", "auto (PORT)", why)

@@ -185,6 +185,17 @@ def test_the_file_served_with_tsx_is_the_dev_scripts_not_the_build_or_seed_scrip
     assert any("served with tsx on ./src/index.ts" in n for n in app.notes("command"))
 
 
+def test_a_port_variable_is_set_on_the_command_that_serves_not_on_its_cd(tmp_path):
+    # `SERVER_PORT={port} cd server && npx tsx ./src/index.ts` set SERVER_PORT for `cd` alone (bash and dash:
+    # an assignment before a builtin lasts for it), and the app listened on its .env's 4000
+    jit_member(tmp_path)
+    write(tmp_path, {"apps/api/src/index.ts": "import express from 'express';\nconst app = express();\n"
+                                              "const port = Number(process.env.API_PORT) || 3000;\n"
+                                              "app.listen(port);\n"})
+    app = app_setup(tmp_path)
+    assert app.command == "cd apps/api && API_PORT={port} npx tsx src/index.ts"
+
+
 @pytest.mark.parametrize(("listen", "port"), [
     # Fastify 4+ takes an options object; the shorthand names the variable defined above it
     ("server.listen({ port, host: '0.0.0.0' });\n", (None, "API_PORT")),
