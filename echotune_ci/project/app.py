@@ -2166,8 +2166,10 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         # VITE_* read in the package's own client code (cypress-realworld-app's src/ beside backend/) is
         # inlined by the client's build, where it is missing as undefined: no server stops for it
         exposed = tuple(prefix for dep, prefix in EXPOSED if server.has(dep))
+        # the variable the command gives the port ("SERVER_PORT={port} ..."), required or not, is set
         _required_env(app, [(r.name, r.where, r.how) for r in required
-                            if r.name not in own and not (exposed and r.name.startswith(exposed))], folder)
+                            if r.name not in own and not (exposed and r.name.startswith(exposed))
+                            and f"{r.name}={{port}}" not in app.command], folder)
         _secrets_taken(app, folder, sources)
         _module_secrets(app, server, folder)
         _static_env(app, server, client_dirs, folder)

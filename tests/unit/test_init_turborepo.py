@@ -211,6 +211,35 @@ def test_a_fastify_listen_with_the_port_shorthand(tmp_path, listen, port):
     assert node_port(tmp_path, entry="src/index.ts")[:2] == port
 
 
+def test_the_variables_a_fastify_env_schema_requires(tmp_path):
+    # johchai/react-fastify-starter's server: @fastify/env 5 run here stopped the app with "env must have
+    # required property 'ACCESS_TOKEN_SECRET', env must have required property 'REFRESH_TOKEN_SECRET'"
+    # (SERVER_PORT given, NODE_ENV from its default); init had said nothing of them
+    package = {"name": "server", "scripts": {"start": "node dist/index.js", "dev": "tsx watch src/index.ts"},
+               "dependencies": {"fastify": "^5.4.0", "@fastify/env": "^5.0.2"}}
+    write(tmp_path, {
+        "package.json": json.dumps(package), "package-lock.json": "{}",
+        "src/lib/env.ts": "export const envSchema = {\n  type: 'object',\n"
+                          "  required: ['ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET', 'SERVER_PORT'],\n"
+                          "  properties: {\n    NODE_ENV: { type: 'string', default: 'development' },\n"
+                          "    ACCESS_TOKEN_SECRET: { type: 'string' },\n"
+                          "    REFRESH_TOKEN_SECRET: { type: 'string' },\n"
+                          "    SERVER_PORT: { type: 'string' }\n  }\n} as const;\n",
+        "src/routes/login.ts": "export const body = { type: 'object', required: ['email', 'password'] };\n",
+        "src/index.ts": "import Fastify from 'fastify';\nimport fEnv from '@fastify/env';\n"
+                        "import { envSchema } from './lib/env';\nconst app = Fastify();\n"
+                        "await app.register(fEnv, { confKey: 'config', schema: envSchema });\n"
+                        "await app.listen({ port: Number(app.config.SERVER_PORT) });\n"})
+    app = app_setup(tmp_path)
+    assert app.command.startswith("SERVER_PORT={port} ")
+    assert {k: v for k, v in app.env.items() if k.endswith("_SECRET")} == {
+        "ACCESS_TOKEN_SECRET": "echotune-ci-local-only-not-a-secret",
+        "REFRESH_TOKEN_SECRET": "echotune-ci-local-only-not-a-secret"}
+    assert "SERVER_PORT" not in app.env and "email" not in app.env
+    assert any(n.startswith("src/lib/env.ts:3 requires ACCESS_TOKEN_SECRET (@fastify/env's schema lists it "
+                            "in required, no default)") for n in app.notes("env"))
+
+
 def test_a_port_from_fastify_env_is_its_variable(tmp_path):
     # @fastify/env decorates the app with the validated environment under confKey: the server listened on
     # SERVER_PORT (4000 from its .env); a confKey of another name is read as the options give it
