@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from echotune_ci.phases.api.contract import renew_after, token_life
+from echotune_ci.phases.load.settings import renew_after, token_life
 from support.api_fake import JsonApi, run_api
 
 LIFE = 4
@@ -69,6 +69,7 @@ CONFIG = """
 openapi = "/docs/json"
 max_examples = 20
 max_time = "20s"
+p95_ms = 5000  # each answer takes 0.12 s on purpose: no budget of this test's
 
 [api.login]
 path = "/api/auth/login"
@@ -105,3 +106,23 @@ def test_how_long_a_token_lasts_is_read_from_its_claims() -> None:
     assert token_life({"Authorization": f"Bearer {_part({'alg': 'none'})}.{_part({'sub': 1})}.x"}) is None
     # fast-jwt's 5-s token (whole-second iat and exp) lasts 4.01 s when issued at x.99: renewed after 3 s
     assert renew_after(5) == 3.0 and renew_after(900) == 720.0 and renew_after(2) == 1.0
+
+
+def test_the_load_tests_users_renew_their_token_too(tmp_path: Path, load_env: dict[str, str]) -> None:
+    # each load-test user logged in once at its start: a 4-s token left every later request refused
+    from support import local_server
+    from support.load_support import endpoint, load, write_config
+
+    _ShortLived.logins = 0
+    write_config(tmp_path, '[load]\nusers = 2\nspawn_rate = 10\nduration = "7s"\nwait_min = "0.05s"\n'
+                           'wait_max = "0.1s"\n[load.login]\npath = "/api/auth/login"\n'
+                           'json = { username = "demo@example.com", password = "change-me" }\n'
+                           'token_field = "payload.accessToken"\n[[load.endpoints]]\npath = "/api/users"\n')
+    server = local_server.start(_ShortLived)
+    try:
+        proc, result = load(load_env, tmp_path, "--host", local_server.url(server))
+    finally:
+        local_server.stop(server)
+    assert result is not None, proc.stdout + proc.stderr
+    assert endpoint(result, "error_rate_pct", "GET /api/users").value == 0
+    assert _ShortLived.logins >= 4  # 2 users, each at its start and again before its token ran out

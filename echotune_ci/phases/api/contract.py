@@ -26,8 +26,6 @@ the body.
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import shlex
 import tempfile
@@ -38,6 +36,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...errors import InputError, RunError
+from ..load.settings import renew_after, token_life
 from .settings import ApiSettings, excluded
 
 SEVERITY = {"not_a_server_error": "high", "response_schema_conformance": "medium",
@@ -256,33 +255,6 @@ class ContractOutcome:
     token_life: float | None = None
     logins: int = 0
     login_failed: str = ""
-
-
-# A JSON Web Token (header.payload.signature, base64url) in a header's value: after its scheme, or a
-# cookie's value in a session's Cookie header (react-fastify-starter's accessToken cookie)
-_JWT = re.compile(r"(?:^|[\s=])(eyJ[\w-]*\.([\w-]+)\.[\w-]*)(?:;|$)")
-def renew_after(life: float) -> float:
-    """Seconds after a login to log in again, for a token that lasts *life* seconds: before its last fifth,
-    and at least 2 s before its end, as exp and iat are whole seconds (a 5-s token of fast-jwt, issued at
-    100.99 with iat 100 and exp 105, lasts 4.01 s: after 3 s), but never before half of it."""
-    return max(life - max(2.0, life / 5), life / 2)
-
-
-def token_life(headers: Mapping[str, str]) -> float | None:
-    """How many seconds the JSON Web Token the login's *headers* carry lasts from its issue (``exp -
-    iat``; without ``iat``, from now), read from its payload without verifying it; None when no header
-    holds a JWT with an ``exp``. The token is never logged or kept."""
-    for found in (m for value in headers.values() for m in _JWT.finditer(value)):
-        part = found.group(2)
-        try:
-            claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-        except (ValueError, TypeError):
-            continue
-        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int | float):
-            continue
-        issued = claims.get("iat")
-        return float(claims["exp"]) - (float(issued) if isinstance(issued, int | float) else time.time())
-    return None
 
 
 def curl_command(request: Any, secret_headers: Mapping[str, str]) -> str:
