@@ -44,11 +44,12 @@ class _ShortLived(JsonApi):
     """Tokens that last LIFE seconds; each request takes 0.12 s, so the test outlasts one token."""
 
     logins = 0
+    life, pause = LIFE, 0.12
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         if self.path == "/docs/json":
             return self._send(200, DOCUMENT)
-        time.sleep(0.12)
+        time.sleep(self.pause)
         token = self.headers.get("Authorization", "").removeprefix("Bearer ")
         try:
             claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
@@ -61,7 +62,7 @@ class _ShortLived(JsonApi):
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         type(self).logins += 1
-        self._send(200, {"payload": {"accessToken": jwt(int(time.time()))}})
+        self._send(200, {"payload": {"accessToken": jwt(int(time.time()), self.life)}})
 
 
 CONFIG = """
@@ -95,6 +96,23 @@ def test_a_token_that_runs_out_is_renewed_and_no_answer_is_refused(tmp_path: Pat
     assert logged >= 1
     assert said == (f"contract: the login's token lasts 4s (its JSON Web Token's exp), less than the test: "
                     f"logged in again {logged} time(s) as it ran out")
+    assert code == 0, output
+
+
+class _LongerThanTheTest(_ShortLived):
+    """A 20-s token, shorter than the time cap (25 s) but longer than a test of quick answers."""
+
+    life, pause = 20, 0.0
+
+
+def test_a_test_that_ends_before_its_token_is_due_says_nothing_of_it(tmp_path: Path,
+                                                                    cli_env: dict[str, str]) -> None:
+    # the planted pair's last run: "lasts 5s ..., less than the test: logged in again 0 time(s)"
+    _LongerThanTheTest.logins = 0
+    code, result, output = run_api(tmp_path, cli_env, CONFIG, _LongerThanTheTest)
+    assert result is not None, output
+    assert _LongerThanTheTest.logins == 1
+    assert not any("token lasts" in n for n in result["notes"]), result["notes"]
     assert code == 0, output
 
 

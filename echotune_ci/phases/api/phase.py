@@ -426,7 +426,7 @@ def _contract_of(document: Document, settings: ApiSettings, ctx: PhaseContext, b
     result.notes.append(f"{what}: {outcome.requests} generated requests over {len(outcome.timings)} "
                         f"operations (at most {settings.max_examples} each, {max_time:g}s in all)"
                         + (f"; {refused} refused (401/403), not timed" if refused else ""))
-    if outcome.token_life is not None:
+    if outcome.token_life is not None and outcome.logins:  # a test that ended first renewed nothing
         result.notes.append(f"{what}: the login's token lasts {outcome.token_life:g}s (its JSON Web Token's "
                             f"exp), less than the test: logged in again {outcome.logins} time(s) as it ran "
                             "out")
