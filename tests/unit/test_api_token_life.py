@@ -144,3 +144,40 @@ def test_the_load_tests_users_renew_their_token_too(tmp_path: Path, load_env: di
     assert result is not None, proc.stdout + proc.stderr
     assert endpoint(result, "error_rate_pct", "GET /api/users").value == 0
     assert _ShortLived.logins >= 4  # 2 users, each at its start and again before its token ran out
+
+
+_PUBLIC = {"openapi": "3.0.0", "info": {"title": "users", "version": "1"},
+           "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+           "security": [{"bearer": []}],  # global, as the Swagger 2 of fastify-drizzle-postgres says it
+           "paths": {"/api/users": {"get": {"parameters": _Q, "responses": _OK}},
+                     "/api/ping": {"get": {"responses": _OK}}}}
+
+
+class _WrongScheme(JsonApi):
+    """Reads `Authorization: Token <t>`: the Bearer the config sends is refused on /api/users, while
+    /api/ping answers anyone."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if self.path == "/docs/json":
+            return self._send(200, _PUBLIC)
+        if self.path.startswith("/api/ping"):
+            return self._send(200, {"pong": True})
+        if not self.headers.get("Authorization", "").startswith("Token "):
+            return self._send(401, {"message": "Unauthorized"})
+        return self._send(200, {"users": []})
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._send(200, {"payload": {"accessToken": "opaque-token"}})
+
+
+def test_a_public_route_the_document_secures_is_no_sign_that_the_login_worked(
+        tmp_path: Path, cli_env: dict[str, str]) -> None:
+    # the document's global security covers /api/ping, which answers anyone: its answers said "the app
+    # refuses these to the account: a permission it lacks, not a login that failed" of a wrong scheme
+    code, result, output = run_api(tmp_path, cli_env, CONFIG, _WrongScheme)
+    assert result is not None, output
+    (said,) = [w for w in result["warnings"] if "every answer was refused" in w]
+    assert said.startswith("api: GET /api/users: every answer was refused (401/403)")
+    assert said.endswith("the login's token was sent in Authorization and refused: check [api.login] (or "
+                         "[load.login]) header, scheme and account"), said

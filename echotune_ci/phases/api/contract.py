@@ -244,7 +244,8 @@ class ContractOutcome:
     unusable: list[str] = field(default_factory=list)
     unauthenticated: list[str] = field(default_factory=list)
     # The operations an OpenAPI document says need credentials (a `security` requirement, its own or the
-    # document's, that none of its alternatives leaves empty)
+    # document's, that none of its alternatives leaves empty); where another operation refused every request
+    # with them, only those that also refused one without them (_confirm_secured)
     secured: list[str] = field(default_factory=list)
     unreachable: dict[str, int] = field(default_factory=dict)
     far_hosts: list[str] = field(default_factory=list)
@@ -393,6 +394,9 @@ class _Run:
     # '5000', 5 seconds) had every request after it refused, read as "a permission [the account] lacks"
     renew: Callable[[], Mapping[str, str]] | None = None
     renew_at: float | None = None
+    # The first request of each operation that got an answer through (not 401/403) with the login's
+    # credentials: sent again without them to see whether the operation needs them (_confirm_secured)
+    answered: dict[str, Any] = field(default_factory=dict)
 
     def fresh_login(self) -> None:
         """Log in again when the token is due (:func:`renew_after`), once per token."""
@@ -463,6 +467,7 @@ class _Run:
             # The server's time (request sent to answer's headers read), not the client's own overhead.
             timings.append(response.elapsed * 1000)
             self.last_timed = case
+            self.answered.setdefault(label, case)
         for name, check in self.checks:
             try:
                 case.validate_response(response, checks=[check], headers=self.headers)
@@ -611,7 +616,37 @@ def _run_operations(schema: Any, run: _Run, progress: Callable[[str], None]) -> 
                 # pydantic 1 writes draft-6 "exclusiveMinimum": 0.0 into OpenAPI 3.0): as schemathesis
                 # itself does, that operation is reported as not tested and the others still are.
                 run.outcome.unusable.append(f"{label}: {_reason(exc)}")
+        _confirm_secured(run)
         return run.outcome
+
+
+def _confirm_secured(run: _Run) -> None:
+    """Leave in ``outcome.secured`` only the operations that refuse (401/403) their answered request sent
+    again without the login's credentials, where an operation refused every request that had them: the
+    warning then reads the others' answers as the login having worked. A document's global ``security``
+    covers its public routes too (j10ra/fastify-drizzle-postgres's Swagger 2 ``security: [{BearerAuth:
+    []}]`` on its sign-up and login), which answer anyone, so a token the app refused everywhere else was
+    called "a permission [the account] lacks, not a login that failed"."""
+    import requests
+
+    outcome = run.outcome
+    if not run.headers or not any(not samples and outcome.refused.get(label)
+                                  for label, samples in outcome.timings.items()):
+        return
+    kept = []
+    for label in outcome.secured:
+        case = run.answered.get(label)
+        if case is None or outcome.refused.get(label):
+            kept.append(label)  # not an operation the warning counts as let through: as it was
+            continue
+        try:
+            response = case.call(base_url=run.base_url, headers={}, timeout=run.settings.request_timeout,
+                                 allow_redirects=False)
+        except requests.RequestException:
+            continue  # unknown: no evidence either way
+        if response.status_code in REFUSED_STATUSES:
+            kept.append(label)
+    outcome.secured = kept
 
 
 def _secured(schema: Any, operation: Any) -> bool:
