@@ -27,6 +27,7 @@ from .compare import Comparison, _base_key, bundle_renames, compare_results, lev
 from .phases.bundle.baseline import ADDED, REMOVED
 from .errors import EXIT_COULD_NOT_RUN, EXIT_GATE_FAILED, EXIT_OK
 from .results import Finding, Metric, PhaseResult, Status, severity_at_least, within_budget, worst_status
+from .results.fingerprint import assign_fingerprints
 from .results.model import as_status
 from .results.units import first_named, fmt_budget, fmt_metric, fmt_number
 
@@ -724,6 +725,90 @@ def same_run_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> 
             for phase in same_runs(baseline, results)]
 
 
+# A path segment that roots or versions an API rather than naming a resource: what a pull request that moves
+# its routes under another prefix adds, drops or reorders (/v1/api/user/create -> /api/v1/user/create)
+_ROOT_SEGMENT = re.compile(r"^(?:api|rest|v\d+(?:\.\d+)*)$", re.I)
+
+
+def _split_operation(operation: str) -> tuple[str, list[str]]:
+    """(method, path segments) of an operation label ("POST /api/v1/user/create")."""
+    method, _, path = operation.partition(" ")
+    return method, [s for s in path.split("/") if s]
+
+
+def _moved_to(gone: str, new: str) -> int:
+    """How many trailing segments *gone*'s path shares with *new*'s when *new* is the same operation under
+    another root (a prefix or version added, dropped, changed or reordered: :data:`_ROOT_SEGMENT`, or the
+    same segments in another order); 0 when it is not, or when what they share names no resource (only a
+    parameter, only a root)."""
+    (method, old), (method_new, path) = _split_operation(gone), _split_operation(new)
+    if method != method_new:
+        return 0
+    shared = 0
+    while shared < min(len(old), len(path)) and old[-1 - shared] == path[-1 - shared]:
+        shared += 1
+    names = [s for s in old[len(old) - shared:] if s[:1] not in "{:" and not _ROOT_SEGMENT.match(s)]
+    roots = old[:len(old) - shared] + path[:len(path) - shared]
+    if not names or not (all(_ROOT_SEGMENT.match(s) for s in roots) or sorted(old) == sorted(path)):
+        return 0
+    return shared
+
+
+def moved_operations(gone: list[str], new: list[str]) -> dict[str, str]:
+    """{an operation of the base the head lacks: the head's new operation it moved to}, for the pairs that
+    are each other's only best match (:func:`_moved_to`). 31cfc89 of j10ra/fastify-drizzle-postgres moved
+    every route from /v1/api/... to /api/v1/...: its base's findings there, the same code's, read as "4 new"
+    (the gate failed) and "4 of the base's gone"."""
+    def best(op: str, others: list[str], score: Any) -> str | None:
+        scores = {o: score(op, o) for o in others}
+        top = max(scores.values(), default=0)
+        winners = [o for o, v in scores.items() if v == top]
+        return winners[0] if top > 0 and len(winners) == 1 else None
+
+    pairs = {}
+    for op in gone:
+        target = best(op, new, _moved_to)
+        if target is not None and best(target, gone, lambda t, g: _moved_to(g, t)) == op:
+            pairs[op] = target
+    return pairs
+
+
+def with_moved_operations(baseline: list[PhaseResult], results: list[PhaseResult]) -> list[PhaseResult]:
+    """*baseline* with the contract findings of each operation the head moved (:func:`moved_operations`)
+    placed at its new path, fingerprinted as the head's are: known there, not new, and not gone."""
+    out = []
+    for b in baseline:
+        head = next((r for r in results if r.phase == b.phase), None)
+        moves = _phase_moves(head, b) if head is not None else {}
+        moved = [(f, op) for f in b.findings for op in moves if f.context.startswith(f"{op} ")]
+        if not moved:
+            out.append(b)
+            continue
+        placed = {id(f): _placed(f, op, moves[op]) for f, op in moved}
+        findings = assign_fingerprints([placed.get(id(f), dataclasses.replace(f)) for f in b.findings])
+        out.append(dataclasses.replace(b, findings=findings))
+    return out
+
+
+def _placed(finding: Finding, old: str, new: str) -> Finding:
+    """*finding* of operation *old* as found at *new*."""
+    path = new.partition(" ")[2]
+    location = finding.location
+    if location is not None and location.path == old.partition(" ")[2]:
+        location = dataclasses.replace(location, path=path)
+    properties = {**finding.properties, "operation": new} if finding.properties.get("operation") == old \
+        else finding.properties
+    return dataclasses.replace(finding, location=location, context=new + finding.context[len(old):],
+                               message=finding.message.replace(old, new, 1), properties=properties)
+
+
+def _phase_moves(result: PhaseResult, base: PhaseResult) -> dict[str, str]:
+    """The operations of *base*'s contract test that *result*'s moved to another path."""
+    head_ops, base_ops = _operations(result), _operations(base)
+    gone = [op for op in base_ops if op not in head_ops and not _capped(op, result)]
+    return moved_operations(gone, [op for op in head_ops if op not in base_ops and not _capped(op, base)])
+
+
 def removed_operation_checks(results: list[PhaseResult], baseline: list[PhaseResult]) -> list[Check]:
     """A warning per phase whose base tested operations of its OpenAPI document or GraphQL schema that the
     head's does not have (each tested operation has a ``p95_ms`` labelled ``operation``, also one whose
@@ -741,9 +826,17 @@ def removed_operation_checks(results: list[PhaseResult], baseline: list[PhaseRes
         if not gone:
             continue
         new = [op for op in head_ops if op not in base_ops and not _capped(op, base)]
-        out.append(Check(r.phase, BASE_CHECK, "warn",
-                         f"the head's API lacks {len(gone)} operation(s) the base's had: "
-                         f"{_operation_list(gone)} (a client that calls them gets an error from the head)"
+        moves = moved_operations(gone, new)
+        gone = [op for op in gone if op not in moves]
+        new = [op for op in new if op not in moves.values()]
+        said = [f"lacks {len(gone)} operation(s) the base's had: {_operation_list(gone)}"] if gone else []
+        if moves:
+            pairs = [f"{old} → {to.partition(' ')[2]}" for old, to in moves.items()]
+            said.append(f"moved {len(moves)} operation(s) to another path: {_operation_list(pairs)}")
+        why = "a client that calls them " + ("at the base's paths " if moves else "") + \
+            "gets an error from the head" + ("; the findings of each moved one are compared at its new path"
+                                             if moves else "")
+        out.append(Check(r.phase, BASE_CHECK, "warn", f"the head's API {' and '.join(said)} ({why})"
                          + (f"; new in the head: {_operation_list(new)}" if new else "")))
     return out
 
@@ -774,6 +867,8 @@ def evaluate(results: list[PhaseResult], cfg: Config,
     Returns the outcome whose ``results`` are copies of *results* with base
     values filled in and statuses as the gate decided them.
     """
+    # findings of the operations the head moved to another path are compared there
+    baseline = with_moved_operations(baseline, results) if baseline is not None else None
     current = with_baseline(results, baseline) if baseline is not None else list(results)
     known = {f.fingerprint for r in baseline for f in r.findings} if baseline is not None else set()
     # The phases the base has results of, as unbased_checks reads them: a base whose security phase could

@@ -33,7 +33,7 @@ from .reporting import write_report_files
 from .results import Finding, PhaseResult, load_results, worst_status
 from .serve import App, serve_settings
 from .serve.app import AppExited
-from .serve.output import important_lines
+from .serve.output import important_lines, tail_of, without_client_errors
 from .serve.steps import skipped_hint
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -380,7 +380,12 @@ def server_errors_said(results: list[PhaseResult], app: App | None) -> list[Phas
         m.name == "realtime_error_rate_pct" and (m.value or 0) > 0 for m in r.metrics)}
     if app is None or not (hit or realtime):
         return results
-    lines = important_lines(app.output_tail().splitlines(), most=6, errors_only=True)
+    # The records of 4xx answers the app logged as errors are no cause of its 5xx; nor are the first error
+    # lines of its output, kept apart from their records, from before the phase (a Fastify app's sign-up
+    # flow of an account that existed, "HttpBadRequestError: Username is already taken", quoted as the only
+    # cause of an A/A run's 500s, whose own records its verbose log had pushed out of the tail)
+    output = without_client_errors(tail_of(app.output_tail().splitlines()))
+    lines = important_lines(output, most=6, errors_only=True)
     # Each request logs its error again with its own time and pid ("[Nest] 18159 - 4:19:34 PM ERROR ..."):
     # one line of each shape says it.
     shapes = {_DIGITS.sub("#", _REPEATS.sub("", line)): line for line in reversed(lines)}

@@ -2167,8 +2167,10 @@ def _node_app(folder: Path, ins: Instructions, packages: list[Package]) -> AppSe
         # VITE_* read in the package's own client code (cypress-realworld-app's src/ beside backend/) is
         # inlined by the client's build, where it is missing as undefined: no server stops for it
         exposed = tuple(prefix for dep, prefix in EXPOSED if server.has(dep))
+        # the variable the command gives the port ("SERVER_PORT={port} ..."), required or not, is set
         _required_env(app, [(r.name, r.where, r.how) for r in required
-                            if r.name not in own and not (exposed and r.name.startswith(exposed))], folder)
+                            if r.name not in own and not (exposed and r.name.startswith(exposed))
+                            and f"{r.name}={{port}}" not in app.command], folder)
         _secrets_taken(app, folder, sources)
         _module_secrets(app, server, folder)
         _static_env(app, server, client_dirs, folder)
@@ -2928,7 +2930,11 @@ def _node_port(app: AppSetup, server: Package, skip: frozenset[str], folder: Pat
         app.decide("port", str(port), why)
         _fixed_port(app, port, why, _unmovable_node(app.command, server))
     elif var and var != "PORT":
-        app.command = f"{var}={{port}} {app.command}"
+        # on the command that serves: an assignment before `cd server && npx tsx src/index.ts` sets it for the
+        # `cd` alone (johchai/react-fastify-starter's SERVER_PORT never reached the app)
+        before, joined, last = app.command.rpartition("&&")
+        app.command = f"{before}{joined} {var}={{port}} {last.lstrip()}" if joined \
+            else f"{var}={{port}} {last}"
         app.decide("port", f"auto (through {var})", why)
     elif var:
         app.decide("port", "auto (PORT)", why)

@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from collections.abc import Callable
 from typing import Any
 
@@ -1204,8 +1204,24 @@ def typescript_members(start: Start, packages: list[Package]) -> tuple[list[str]
                        for f in ("tsup.config.ts", "tsup.config.js", "tsup.config.mjs"))
     if not typescript or "noExternal" in bundler or "noExternal" in json.dumps(pkg.data.get("tsup", {})):
         return [], ""
-    runs = next((m.group(1) for script in pkg.scripts.values() if (m := _TSX_RUNS.search(script))), "")
-    return typescript, runs
+    return typescript, _tsx_served_file(pkg, start.entry)
+
+
+# Scripts that run a TypeScript file with tsx for a task, not to serve: johchai/react-fastify-starter's
+# `"build": "tsx build.ts"` (an esbuild script) and `"seed": "tsx prisma/seed.ts"` beside `"dev": "tsx watch
+# ./src/index.ts"`; init took build.ts, the first, as the server, and `run` built instead of serving
+_TSX_TASKS = re.compile(r"^(?:pre|post)?(?:build|compile|bundle|seed|migrate|generate|codegen|gen|test|lint|"
+                        r"format|typecheck|check|clean|db|prisma|release|deploy|script)s?\b")
+
+
+def _tsx_served_file(pkg: Package, entry: str) -> str:
+    """The TypeScript file a script of *pkg* serves with tsx: the one whose name is the built *entry*'s
+    (src/index.ts for dist/index.js), else the first a script that is no build, seed or other task runs;
+    "" when none does."""
+    files = [m.group(1) for name, script in pkg.scripts.items()
+             if not _TSX_TASKS.match(name) and (m := _TSX_RUNS.search(script))]
+    stem = PurePosixPath(entry).stem
+    return next((f for f in files if PurePosixPath(f).stem == stem), files[0] if files else "")
 
 
 # ---------------------------------------------------------------------------- the port
@@ -1213,9 +1229,12 @@ def typescript_members(start: Start, packages: list[Package]) -> tuple[list[str]
 
 # server.listen(PORT), listen(+PORT), listen(Number(port)), listen({ port: config.port }); vite-express's
 # ViteExpress.listen(app, 3000, ...), whose port comes second (tmastrom/vite-express-js: "could not tell how
-# the server picks its port" of a server that always listens on 3000)
+# the server picks its port" of a server that always listens on 3000); and the shorthand `{ port, host }`
+# (group 1 None), as Fastify 4+ takes its options (j10ra/fastify-drizzle-postgres's `const port =
+# parseInt(process.env.API_PORT, 10) || 8000` then `server.listen({ port, host: '0.0.0.0' })`: no port found)
 _LISTEN = re.compile(r"(?:\bViteExpress\.listen\(\s*\w+\s*,|\.listen\()"
-                     r"\s*(?:\{[^}]*?\bport\s*:\s*)?(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+)")
+                     r"\s*(?:(?:\{[^}]*?\bport\s*:\s*)?(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+)"
+                     r"|\{[^}]*?(?<![.\w$])port\b(?!\s*:))")
 # @hono/node-server's serve({ fetch: app.fetch, port: Number(process.env.PORT) }), or its shorthand `port`
 # (undefined: its default 3000)
 _NODE_SERVE = re.compile(r"\bserve\(\s*\{[^}]*?\bport\b"
@@ -1292,6 +1311,31 @@ def _config_namespace_port(code: str, files: list[Path], root: Path) -> tuple[st
         var = _env_named(call_text(text, text.index("(", found.start())), key.group(2))
         if var:
             return var, f"{rel(file, root)} gives {key.group(1)}.{key.group(2)} from {var}"
+    return None
+
+
+# @fastify/env registered on the app (or env-schema): it validates process.env (and .env) against a JSON
+# schema and decorates the instance with the result under its confKey ("config" unless the options say)
+_FASTIFY_ENV = re.compile(r"""['"](?:@fastify/env|fastify-env|env-schema)['"]""")
+_CONF_KEY = re.compile(r"""\bconfKey\s*:\s*['"]([A-Za-z_$][\w$]*)['"]""")
+
+
+def _fastify_env_port(arg: str, files: list[Path], root: Path) -> tuple[str, str] | None:
+    """(variable, why) when *arg*, what the server listens on, is a key of the object @fastify/env
+    decorates the app with (johchai/react-fastify-starter's ``app.listen({ port:
+    Number(app.config.SERVER_PORT) })``, SERVER_PORT from the environment or .env: init could not tell how
+    the server picked its port, and the app listened on 4000 from its .env)."""
+    parts = arg.split(".")
+    if len(parts) < 3 or not re.fullmatch(r"[A-Z][A-Z0-9_]*", parts[-1]):
+        return None
+    for file in files:
+        text = read_text(file)
+        if _FASTIFY_ENV.search(text):
+            key = _CONF_KEY.search(text)
+            if parts[-2] == (key.group(1) if key else "config"):
+                var = parts[-1]
+                why = f"{rel(file, root)} registers @fastify/env, whose {parts[-2]}.{var} is that variable"
+                return var, why
     return None
 
 
@@ -1397,7 +1441,7 @@ def node_port(
         if imported:
             return None, imported[0], imported[1]
         namespaced = _config_namespace_port(call_text(text, text.index("(", listen.start())) + value, files,
-                                            root or folder)
+                                            root or folder) or _fastify_env_port(arg, files, root or folder)
         if namespaced:
             return None, namespaced[0], namespaced[1]
         digits = re.fullmatch(r"\s*(?:parseInt\(|Number\()?\s*['\"]?(\d{2,5})['\"]?\)?\s*,?\s*", value)

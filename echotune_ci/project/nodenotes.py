@@ -380,6 +380,37 @@ def _class_validator_env(texts: list[tuple[Path, str]], root: Path, found: dict[
                                            "a class-validator property without @IsOptional()")
 
 
+# @fastify/env (or env-schema, which it wraps) validates process.env and .env against a JSON schema with
+# ajv: a name of its `required` list without a `default` in `properties` stops the app at start
+# ("env must have required property 'ACCESS_TOKEN_SECRET'", @fastify/env 5 run here)
+_ENV_SCHEMA_PLUGIN = re.compile(r"""['"](?:@fastify/env|fastify-env|env-schema)['"]""")
+_JSON_REQUIRED = re.compile(r"\brequired\s*:\s*\[([^\]]*)\]")
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def _json_schema_env(texts: list[tuple[Path, str]], root: Path, found: dict[str, Required]) -> None:
+    """Add to *found* the variables a JSON schema of an app that registers @fastify/env requires
+    (johchai/react-fastify-starter's envSchema: ACCESS_TOKEN_SECRET and REFRESH_TOKEN_SECRET went
+    unsaid, and the app stopped without them): a `required` list of upper-case names only, so a route's
+    body schema (`required: ['email', 'password']`) is not taken for one."""
+    if not any(_ENV_SCHEMA_PLUGIN.search(text) for _, text in texts):
+        return
+    for path, text in texts:
+        for m in _JSON_REQUIRED.finditer(text):
+            names = re.findall(r"""['"`]([^'"`]+)['"`]""", m.group(1))
+            if not names or not all(_ENV_NAME.fullmatch(n) for n in names):
+                continue
+            for name in names:
+                # ajv's useDefaults (env-schema turns it on) fills a property's default
+                prop = re.search(rf"""(?<![\w$]){name}['"]?\s*:\s*\{{([^{{}}]*)\}}""", text)
+                if name in found or name in _ENVALID_NOT_REQUIRED or (
+                        prop and re.search(r"\bdefault\s*:", prop.group(1))):
+                    continue
+                line = text.count("\n", 0, m.start()) + 1
+                found[name] = Required(name, f"{rel(path, root)}:{line}",
+                                       "@fastify/env's schema lists it in required")
+
+
 def required_env(sources: list[Path], root: Path) -> list[Required]:
     """Variables the server code stops without: ``if (!process.env.X) throw ...`` (or exits),
     TypeScript's ``process.env.X!``, and an environment schema's required keys (Joi's ``.required()``,
@@ -394,6 +425,7 @@ def required_env(sources: list[Path], root: Path) -> list[Required]:
                                         f"AdonisJS's Env.schema.{rule.kind}() without .optional()")
     texts = [(path, read_text(path)) for path in sources]
     _class_validator_env(texts, root, found)
+    _json_schema_env(texts, root, found)
     for path, original in texts:
         text = as_process_env(original)
         if "process.env" not in text:

@@ -47,6 +47,7 @@ from pathlib import Path
 
 from .calltext import call_arguments, call_text, url_join
 from .files import read_text, rel
+from .jsbrackets import bracketed
 from .health import python_value
 
 
@@ -287,7 +288,7 @@ def _fastify(text: str, where: str) -> Served | None:
         if found is None:
             continue
         module = found.group(1) or (imported.group(3) if imported else "")
-        options = call_text(text, text.index("(", found.start()))
+        options = _named_options(text, call_text(text, text.index("(", found.start())))
         if legacy and re.search(r"\bexposeRoute\s*:\s*true\b", options) is None:
             continue
         prefix = _ROUTE_PREFIX.search(options)
@@ -297,6 +298,19 @@ def _fastify(text: str, where: str) -> Served | None:
             return Served("", where, "Fastify", how)
         return Served(url_join(value, "json"), where, "Fastify", how, url_join(value) == "/")
     return None
+
+
+def _named_options(text: str, call: str) -> str:
+    """The options of a ``register(plugin, options)`` *call*: its text, and the object literal of a
+    variable of *text* the options are given as (j10ra/fastify-drizzle-postgres's `const swaggerUiOptions =
+    { routePrefix: '/docs', ... }` then `register(require('@fastify/swagger-ui'), swaggerUiOptions)`: init
+    took the default /documentation/json, a 404, where the app served /docs/json)."""
+    args = call_arguments(call)
+    name = args[1].strip() if len(args) > 1 else ""
+    if not re.fullmatch(r"[A-Za-z_$][\w$]*", name):
+        return call
+    declared = re.search(rf"\b(?:const|let|var)\s+{re.escape(name)}\s*(?::[^=;]+)?=\s*\{{", text)
+    return call if declared is None else call + "{" + bracketed(text, declared.end() - 1) + "}"
 
 
 def _js_literal(value: str) -> str | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from . import commands
 from .envdefaults import destructured_env
 from .files import JS_SUFFIXES, read_text, rel, source_files
-from .nodeapp import Package
+from .nodeapp import Package, tools
 
 # Prisma's datasource providers and Drizzle's dialects (old drivers too) -> a key of DATABASE_CLIENTS; ""
 # for a database no service starts (a SQLite file) or none init knows how to name.
@@ -135,12 +135,18 @@ def _drizzle(pkg: Package, root: Path) -> OrmDatabase | None:
     out = _OUT.search(text)
     migrations = pkg.path / (out.group(1) if out else "drizzle")
     kept = migrations.is_dir() and any(migrations.glob("*.sql"))
-    # migrate(db, { migrationsFolder }) from drizzle-orm's migrator: the app applies them when it starts
-    itself = kept and any("/migrator" in code and "migrationsFolder" in code
-                          for code in map(read_text, source_files(pkg.path, JS_SUFFIXES, limit=300)))
+    # migrate(db, { migrationsFolder }) from drizzle-orm's migrator: the app applies them when it starts,
+    # unless a script of the package runs that file itself (j10ra/fastify-drizzle-postgres's
+    # `"drizzle:migrate": "ts-node ./scripts/migrate.ts"`): then that script applies them, where init had
+    # taken the app to and wrote no step (nor would `npx drizzle-kit migrate`: drizzle-kit 0.20 has none)
+    migrators = [rel(f, pkg.path).rsplit(".", 1)[0] for f in source_files(pkg.path, JS_SUFFIXES, limit=300)
+                 if "/migrator" in (code := read_text(f)) and "migrationsFolder" in code] if kept else []
+    runs = [re.compile(rf"(?:^|[\s'\"=])(?:\./)?{re.escape(m)}\.[cm]?[jt]s\b") for m in migrators]
+    script = next((name for name, body in pkg.scripts.items() if any(r.search(body) for r in runs)), "")
+    migrate = tools(pkg.path, pkg.data).run(script) if script else \
+        "npx drizzle-kit migrate" if kept and not migrators else ""
     return OrmDatabase("drizzle-orm", _KINDS.get(dialect.group(1), ""), dialect.group(1), rel(config, root),
-                       _variables(text), rel(migrations, root) if kept else "",
-                       "npx drizzle-kit migrate" if kept and not itself else "", pkg.dir)
+                       _variables(text), rel(migrations, root) if kept else "", migrate, pkg.dir)
 
 
 # Lucid's config/database.ts: connection: 'postgres' (the default), then each connection's client: 'pg'

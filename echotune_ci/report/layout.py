@@ -261,12 +261,12 @@ def finding_rows(findings: Iterable[Finding], places: Places,
                  is_new: Callable[[Finding], bool | None] | None = None) -> list[FindingRow]:
     """*findings* as table rows, most severe first; findings about pages or endpoints with the same
     rule and tool share one row whose severity is the worst of them. With *is_new* (whether a finding
-    is new since the baseline, None when unknown) each row says so, and the rows of new findings come
-    before the known ones: those are what the pull request brings, and a table cut at its first rows
-    kept the base's."""
+    is new since the baseline, None when unknown) the new and the known ones of a rule are rows of their
+    own, each row says which it is, and the rows of new findings come before the known ones: those are
+    what the pull request brings, and a table cut at its first rows kept the base's."""
     novelty = is_new or (lambda f: None)
     rows: list[FindingRow] = []
-    groups: dict[tuple[str, str], tuple[FindingRow, list[str]]] = {}
+    groups: dict[tuple[str, str, bool | None], tuple[FindingRow, list[str]]] = {}
     for f in sort_findings(findings):
         where = places.where(f)
         elements = f.properties.get("elements") if f.properties else None
@@ -275,15 +275,16 @@ def finding_rows(findings: Iterable[Finding], places: Places,
             rows.append(FindingRow(f.severity, f.rule_id, f.help_url, f.message, [where] if where else [],
                                    new=novelty(f)))
             continue
-        key = (f.source_tool, f.rule_id)
+        # new and known findings of a rule apart: one row of both was marked new and quoted a known one's
+        # message (a run's "high · new | api/server-error | 3 pages: /auth/logout, ..." whose one new
+        # place, /user/create, came last)
+        key = (f.source_tool, f.rule_id, novelty(f))
         if key not in groups:
             noun = "endpoints" if (f.properties or {}).get("endpoint") else "pages"
             row = FindingRow(f.severity, f.rule_id, f.help_url, f.message, [], noun, new=novelty(f))
             groups[key] = (row, [])
             rows.append(row)
         row, messages = groups[key]
-        if novelty(f):
-            row.new = True
         if where and where not in row.places:
             row.places.append(where)
         messages.append(f.message)

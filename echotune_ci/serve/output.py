@@ -197,6 +197,45 @@ def important_lines(lines: Sequence[str], *, most: int = 12, errors_only: bool =
     return shown
 
 
+# A log record that states the answer it is about was a client error (4xx): pino's `"statusCode": 400` of an
+# error it logged (raw JSON, pino-pretty's block, the escaped body a logger printed: `\"statusCode\":400`),
+# `"status": 404`, or Python's `" 400 ` after a request line is not read: only a key names a status here
+_CLIENT_ERROR = re.compile(r"""\bstatus(?:_?[cC]ode)?\\?["']?\s*[:=]\s*["']?4\d\d\b""")
+_SERVER_STATUS = re.compile(r"""\bstatus(?:_?[cC]ode)?\\?["']?\s*[:=]\s*["']?5\d\d\b""")
+
+
+def without_client_errors(lines: Sequence[str]) -> list[str]:
+    """*lines* without the log records that say they are about a client error (a 4xx answer): a record is
+    a line that starts at its margin with the indented lines under it (pino-pretty's `err: {...}` block, a
+    stack) or one JSON line. A 5xx is explained by its own record: j10ra/fastify-drizzle-postgres logs each
+    error it answers with, 400s too ("HttpBadRequestError: Username is already taken ... "statusCode":
+    400"), and those, the last in the output, were quoted as the cause of a 500 whose own record
+    ("HttpInternalServerError: Invalid refresh token") they pushed out. A record that names a 5xx too
+    stays."""
+    out: list[str] = []
+    record: list[str] = []
+    for line in [*lines, ""]:
+        if record and (not line[:1].isspace() or not line.strip()):
+            if not _about_a_client_error(record):
+                out += record
+            record = []
+        if line.strip():
+            record.append(line)
+    return out
+
+
+def tail_of(lines: list[str]) -> list[str]:
+    """The lines :meth:`OutputBuffer.lines` gives after its "…", without the early error lines kept apart
+    from their records (all of *lines* when there is none)."""
+    return lines[lines.index("…") + 1:] if "…" in lines else lines
+
+
+def _about_a_client_error(record: list[str]) -> bool:
+    """Whether a log *record* states a 4xx answer and no 5xx."""
+    text = _ANSI.sub("", "\n".join(record))
+    return bool(_CLIENT_ERROR.search(text)) and not _SERVER_STATUS.search(text)
+
+
 def _with_details(lines: list[str]) -> list[str]:
     """The lines of *lines* that name an error (warnings left out), each that ends in ":" with the indented
     lines under it (at most DETAIL_LINES, stripped, in order): drizzle-kit's "Error  Please provide required

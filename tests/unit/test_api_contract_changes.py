@@ -123,3 +123,39 @@ def test_the_side_by_side_run_warns_on_the_heads_api_result(tmp_path, capsys):
     stale = Pair(api_result([]), api_result([listed["base"]]))
     sidebyside._contract_changes([stale], sides["head"], sides["base"])
     assert stale.head.warnings == []
+
+
+def envelope(listed: str) -> dict:
+    """GET /api/v1/user/all of j10ra/fastify-drizzle-postgres's /docs/json (Swagger 2 from @fastify/swagger)
+    with the response schema the trial gave it: every answer is {error, statusCode, payload}, the users under
+    payload.*listed*."""
+    user = {"type": "object", "properties": {"id": {"type": "string"}, "username": {"type": "string"}}}
+    payload = {"type": "object", "required": [listed, "generatedAt"],
+               "properties": {listed: {"type": "array", "items": user},
+                              "generatedAt": {"type": "string", "format": "date-time"}}}
+    answer = {"type": "object", "required": ["error", "statusCode", "payload"],
+              "properties": {"error": {"type": "boolean"}, "statusCode": {"type": "integer"},
+                             "payload": payload}}
+    return {"swagger": "2.0", "security": [{"BearerAuth": []}], "paths": {"/api/v1/user/all": {"get": {
+        "tags": ["User"], "responses": {"200": {"description": "Default Response", "schema": answer}}}}}}
+
+
+def test_a_property_renamed_inside_an_answers_envelope_is_a_change():
+    # the head renamed payload.users to payload.items: its run said nothing of it, as only the answer's
+    # top-level properties (error, statusCode, payload) were compared
+    assert breaking_changes(envelope("users"), envelope("items")) == [
+        "GET /api/v1/user/all: 200 answer lacks payload.users"]  # not its items' id and username again
+    dropped = envelope("users")
+    del dropped["paths"]["/api/v1/user/all"]["get"]["responses"]["200"]["schema"]["properties"]["payload"][
+        "properties"]["users"]["items"]["properties"]["username"]
+    assert breaking_changes(envelope("users"), dropped) == [
+        "GET /api/v1/user/all: 200 answer lacks payload.users[].username"]
+    # an answer that is an array of objects, its items' properties under []
+    users = {"type": "array", "items": {"$ref": "#/components/schemas/User"}}
+    listing = {"openapi": "3.0.0", "paths": {"/users": {"get": {"responses": {"200": {
+        "description": "", "content": {"application/json": {"schema": users}}}}}}},
+        "components": {"schemas": {"User": {"type": "object", "properties": {"id": {}, "email": {}}}}}}
+    slim = json.loads(json.dumps(listing))
+    del slim["components"]["schemas"]["User"]["properties"]["email"]
+    assert breaking_changes(listing, slim) == ["GET /users: 200 answer lacks [].email"]
+    assert breaking_changes(slim, listing) == []  # a property added says nothing

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from echotune_ci.compare import compare_metric, compare_results
 from echotune_ci.config import defaults
 from echotune_ci.gate import evaluate
@@ -108,3 +110,74 @@ def test_an_operation_the_head_no_longer_serves_is_a_warning_naming_it():
                                                  "GET /y, POST /api/v1/utils/test-email/"])):
         assert not [c for c in evaluate([head_result], defaults(), [base]).checks
                     if c.rule == "compared with the base"]
+
+
+def moved_result(prefix: str, operations: list[str], problems: list[tuple[str, str, int]]) -> PhaseResult:
+    """A contract result as the phase writes it, its operations under *prefix*: (operation, check, status)
+    per problem."""
+    from echotune_ci.phases.api.contract import Problem
+    from echotune_ci.phases.api.phase import contract_findings
+    from echotune_ci.results.fingerprint import assign_fingerprints
+
+    def op(name: str) -> str:
+        method, path = name.split(" ")
+        return f"{method} {prefix}{path}"
+
+    outcome = ContractOutcome(timings={op(o): [5.0, 6.0] for o in operations})
+    outcome.problems = {(op(o), check): Problem(op(o), op(o).split(" ")[1], check, "said", "curl ...", status)
+                        for o, check, status in problems}
+    findings = assign_fingerprints(contract_findings(outcome))
+    return PhaseResult("api", metrics=timing_metrics(outcome, 200.0), findings=findings).finalize()
+
+
+# j10ra/fastify-drizzle-postgres, 368cc9d -> 31cfc89: routes registered under `api/${version}${prefix}` where
+# they were under `/${version}/api/user`..., the business module dropped; the 4 findings of the base's run,
+# the same handlers' answers, came back at the new paths
+ROUTES = ["POST /user/create", "GET /user/all", "POST /auth/login-local", "POST /auth/refresh-token",
+          "GET /auth/verify-token", "POST /auth/logout"]
+PROBLEMS = [("POST /auth/refresh-token", "not_a_server_error", 500),
+            ("POST /auth/refresh-token", "status_code_conformance", 400),
+            ("POST /auth/logout", "status_code_conformance", 400),
+            ("POST /user/create", "status_code_conformance", 400)]
+
+
+def test_operations_moved_under_another_root_keep_their_findings_known():
+    base = moved_result("/v1/api", [*ROUTES, "GET /business/{businessId}"], PROBLEMS)
+    head = moved_result("/api/v1", ROUTES, PROBLEMS)
+    outcome = evaluate([head], defaults(), [base])
+    # the run had said "4 new finding(s) at or above 'medium'; 4 of the base's gone" and failed its gate
+    assert [outcome.is_new("api", f) for f in outcome.results[0].findings] == [False] * 4
+    assert not outcome.gone_findings and not outcome.failed
+    (warned,) = [c for c in outcome.checks if c.rule == "compared with the base"]
+    assert warned.detail == (
+        "the head's API lacks 1 operation(s) the base's had: GET /v1/api/business/{businessId} and moved 6 "
+        "operation(s) to another path: POST /v1/api/user/create → /api/v1/user/create, GET /v1/api/user/all "
+        "→ /api/v1/user/all, POST /v1/api/auth/login-local → /api/v1/auth/login-local, POST "
+        "/v1/api/auth/refresh-token → /api/v1/auth/refresh-token, GET /v1/api/auth/verify-token → "
+        "/api/v1/auth/verify-token and 1 more (a client that calls them at the base's paths gets an error "
+        "from the head; the findings of each moved one are compared at its new path)")
+
+
+def test_a_new_finding_at_a_moved_operation_is_still_new():
+    base = moved_result("/v1/api", ROUTES, PROBLEMS[1:])
+    head = moved_result("/api/v1", ROUTES, PROBLEMS)
+    outcome = evaluate([head], defaults(), [base])
+    assert [(f.context, outcome.is_new("api", f)) for f in outcome.results[0].findings
+            if outcome.is_new("api", f)] == [("POST /api/v1/auth/refresh-token not_a_server_error", True)]
+
+
+@pytest.mark.parametrize(("gone", "new", "moved"), [
+    # another resource under the same last segment, or only a parameter shared: no move
+    (["GET /users/all"], ["GET /posts/all"], {}),
+    (["GET /users/{id}"], ["GET /posts/{id}"], {}),
+    (["GET /api/users"], ["POST /api/v2/users"], {}),  # another method
+    # a root added, a version bumped
+    (["GET /users"], ["GET /api/users"], {"GET /users": "GET /api/users"}),
+    (["GET /v1/users/{id}"], ["GET /v2/users/{id}"], {"GET /v1/users/{id}": "GET /v2/users/{id}"}),
+    # two equally good targets: none is taken
+    (["GET /users"], ["GET /api/users", "GET /v2/users"], {}),
+])
+def test_which_operations_count_as_moved(gone, new, moved):
+    from echotune_ci.gate import moved_operations
+
+    assert moved_operations(gone, new) == moved

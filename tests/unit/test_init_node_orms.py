@@ -158,6 +158,21 @@ def test_drizzle_migrations_the_app_applies_itself_are_not_a_build_step(tmp_path
     assert "drizzle-kit" not in app.build
 
 
+def test_drizzle_migrations_a_script_of_the_package_applies_are_that_scripts_build_step(tmp_path):
+    # j10ra/fastify-drizzle-postgres: scripts/migrate.ts calls drizzle-orm's migrate(), run by its
+    # "drizzle:migrate" script, never by the app; its drizzle-kit 0.20 says "error: unknown command
+    # 'migrate'" to `npx drizzle-kit migrate`. `npm run drizzle:migrate` made the tables here.
+    drizzle_app(tmp_path)
+    write(tmp_path, {"scripts/migrate.ts": 'import { migrate } from "drizzle-orm/postgres-js/migrator";\n'
+                                           'await migrate(db, { migrationsFolder: "./migrations" });\n'})
+    package = json.loads((tmp_path / "package.json").read_text())
+    package["scripts"]["drizzle:migrate"] = "ts-node ./scripts/migrate.ts"
+    (tmp_path / "package.json").write_text(json.dumps(package))
+    app = app_setup(tmp_path)
+    assert app.build == "npm run drizzle:migrate"
+    assert "build applies migrations/ with `npm run drizzle:migrate`" in " ".join(app.all_checks())
+
+
 # ---------------------------------------------------------------------------- a start script's missing file
 
 

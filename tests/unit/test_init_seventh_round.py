@@ -123,6 +123,15 @@ def test_flask_secret_key_taken_from_the_environment_with_no_default_gets_a_plac
     ({"app.js": "const swaggerUi = require('@fastify/swagger-ui')\n"
                 "app.register(swaggerUi, { routePrefix: '/', uiConfig: {} })\n"},
      ("/json", "app.js", "Fastify", True)),
+    # options given as a variable of the file (j10ra/fastify-drizzle-postgres: /docs/json answered, the
+    # default /documentation/json was 404)
+    ({"src/config/swagger.config.ts": "const swaggerUiOptions = {\n  routePrefix: '/docs',\n"
+                                      "  exposeRoute: true,\n};\n"
+                                      "export default function registerSwagger(server) {\n"
+                                      "  server.register(require('@fastify/swagger'), swaggerOptions);\n"
+                                      "  server.register(require('@fastify/swagger-ui'),\n"
+                                      "                  swaggerUiOptions);\n}\n"},
+     ("/docs/json", "src/config/swagger.config.ts", "Fastify", False)),
     # before @fastify/swagger 8, the plugin served it itself, with exposeRoute
     ({"server.js": "const swagger = require('fastify-swagger')\n"
                    "app.register(swagger, { routePrefix: '/docs', exposeRoute: true, swagger: {} })\n"},

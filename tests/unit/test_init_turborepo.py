@@ -174,6 +174,91 @@ def test_a_built_server_that_imports_typescript_members_is_served_with_tsx(tmp_p
     assert "served with tsx on src/index.ts" in note
 
 
+def test_the_file_served_with_tsx_is_the_dev_scripts_not_the_build_or_seed_script(tmp_path):
+    # johchai/react-fastify-starter's server: `tsx build.ts` is an esbuild script, `tsx prisma/seed.ts` fills
+    # the database; its dev script, `tsx watch ./src/index.ts`, is what serves (init had written `npx tsx
+    # build.ts`, which built and exited)
+    scripts = {"build": "tsx build.ts", "dev": "NODE_ENV=development tsx watch ./src/index.ts",
+               "start": "node dist/index.js", "seed": "tsx prisma/seed.ts"}
+    app = app_setup(jit_member(tmp_path, api_extra={"scripts": scripts}))
+    assert app.command == "cd apps/api && npx tsx ./src/index.ts"
+    assert any("served with tsx on ./src/index.ts" in n for n in app.notes("command"))
+
+
+def test_a_port_variable_is_set_on_the_command_that_serves_not_on_its_cd(tmp_path):
+    # `SERVER_PORT={port} cd server && npx tsx ./src/index.ts` set SERVER_PORT for `cd` alone (bash and dash:
+    # an assignment before a builtin lasts for it), and the app listened on its .env's 4000
+    jit_member(tmp_path)
+    write(tmp_path, {"apps/api/src/index.ts": "import express from 'express';\nconst app = express();\n"
+                                              "const port = Number(process.env.API_PORT) || 3000;\n"
+                                              "app.listen(port);\n"})
+    app = app_setup(tmp_path)
+    assert app.command == "cd apps/api && API_PORT={port} npx tsx src/index.ts"
+
+
+@pytest.mark.parametrize(("listen", "port"), [
+    # Fastify 4+ takes an options object; the shorthand names the variable defined above it
+    ("server.listen({ port, host: '0.0.0.0' });\n", (None, "API_PORT")),
+    ("server.listen({ host: '0.0.0.0', port });\n", (None, "API_PORT")),
+    ("server.listen({ port: 8000, host: '0.0.0.0' });\n", (8000, "")),
+])
+def test_a_fastify_listen_with_the_port_shorthand(tmp_path, listen, port):
+    # j10ra/fastify-drizzle-postgres's src/index.ts; the app listened on API_PORT (8123 given, 8000 without)
+    write(tmp_path, {"src/index.ts": "import server from './server';\n"
+                                     "const port = parseInt(process.env.API_PORT, 10) || 8000;\n"
+                                     "const start = async () => {\n  await server.ready();\n  await " + listen
+                                     + "};\n"})
+    assert node_port(tmp_path, entry="src/index.ts")[:2] == port
+
+
+def test_the_variables_a_fastify_env_schema_requires(tmp_path):
+    # johchai/react-fastify-starter's server: @fastify/env 5 run here stopped the app with "env must have
+    # required property 'ACCESS_TOKEN_SECRET', env must have required property 'REFRESH_TOKEN_SECRET'"
+    # (SERVER_PORT given, NODE_ENV from its default); init had said nothing of them
+    package = {"name": "server", "scripts": {"start": "node dist/index.js", "dev": "tsx watch src/index.ts"},
+               "dependencies": {"fastify": "^5.4.0", "@fastify/env": "^5.0.2"}}
+    write(tmp_path, {
+        "package.json": json.dumps(package), "package-lock.json": "{}",
+        "src/lib/env.ts": "export const envSchema = {\n  type: 'object',\n"
+                          "  required: ['ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET', 'SERVER_PORT'],\n"
+                          "  properties: {\n    NODE_ENV: { type: 'string', default: 'development' },\n"
+                          "    ACCESS_TOKEN_SECRET: { type: 'string' },\n"
+                          "    REFRESH_TOKEN_SECRET: { type: 'string' },\n"
+                          "    SERVER_PORT: { type: 'string' }\n  }\n} as const;\n",
+        "src/routes/login.ts": "export const body = { type: 'object', required: ['email', 'password'] };\n",
+        "src/index.ts": "import Fastify from 'fastify';\nimport fEnv from '@fastify/env';\n"
+                        "import { envSchema } from './lib/env';\nconst app = Fastify();\n"
+                        "await app.register(fEnv, { confKey: 'config', schema: envSchema });\n"
+                        "await app.listen({ port: Number(app.config.SERVER_PORT) });\n"})
+    app = app_setup(tmp_path)
+    assert app.command.startswith("SERVER_PORT={port} ")
+    assert {k: v for k, v in app.env.items() if k.endswith("_SECRET")} == {
+        "ACCESS_TOKEN_SECRET": "echotune-ci-local-only-not-a-secret",
+        "REFRESH_TOKEN_SECRET": "echotune-ci-local-only-not-a-secret"}
+    assert "SERVER_PORT" not in app.env and "email" not in app.env
+    assert any(n.startswith("src/lib/env.ts:3 requires ACCESS_TOKEN_SECRET (@fastify/env's schema lists it "
+                            "in required, no default)") for n in app.notes("env"))
+
+
+def test_a_port_from_fastify_env_is_its_variable(tmp_path):
+    # @fastify/env decorates the app with the validated environment under confKey: the server listened on
+    # SERVER_PORT (4000 from its .env); a confKey of another name is read as the options give it
+    write(tmp_path, {"src/lib/env.ts": "export const envSchema = { type: 'object',\n"
+                                       "  required: ['SERVER_PORT'],\n"
+                                       "  properties: { SERVER_PORT: { type: 'string' } } };\n",
+                     "src/index.ts": "import Fastify from 'fastify';\nimport fEnv from '@fastify/env';\n"
+                                     "import { envSchema } from './lib/env';\nconst app = Fastify();\n"
+                                     "await app.register(fEnv, { confKey: 'config', schema: envSchema });\n"
+                                     "await app.listen({ port: Number(app.config.SERVER_PORT),\n"
+                                     "                   host: '0.0.0.0' });\n"})
+    assert node_port(tmp_path, entry="src/index.ts")[:2] == (None, "SERVER_PORT")
+    other = (tmp_path / "src/index.ts").read_text().replace("confKey: 'config'", "confKey: 'settings'")
+    (tmp_path / "src/index.ts").write_text(other)
+    assert node_port(tmp_path, entry="src/index.ts")[:2] == (None, "")
+    (tmp_path / "src/index.ts").write_text(other.replace("app.config.", "app.settings."))
+    assert node_port(tmp_path, entry="src/index.ts")[:2] == (None, "SERVER_PORT")
+
+
 @pytest.mark.parametrize(("api_extra", "logger", "tsup"), [
     ({}, {"name": "@repo/logger", "main": "dist/index.js", "scripts": {"build": "tsc"}}, ""),  # built itself
     ({}, None, "export default { entry: ['src/index.ts'], noExternal: [/^@repo\\//] };\n"),  # bundled in

@@ -199,3 +199,25 @@ def test_the_findings_a_pull_request_brings_are_marked_and_listed_first():
     outcome = evaluate(head, defaults())
     body = render_comment(outcome.results, outcome=outcome)
     assert "security: 7 finding(s)</summary>" in body and "new" not in body.split("### Findings")[1]
+
+
+def test_a_rules_new_findings_are_a_row_apart_from_its_known_ones():
+    """The planted head of j10ra/fastify-drizzle-postgres added a 500 at POST /api/v1/user/create beside the
+    base's two at /auth/logout and /auth/refresh-token: one row "high · new | api/server-error | 3 pages:
+    /api/v1/auth/logout, ..." quoted the known logout one's message, the new place last."""
+    from test_api_not_compared import ROUTES, moved_result
+
+    base_problems = [("POST /auth/logout", "not_a_server_error", 500),
+                     ("POST /auth/refresh-token", "not_a_server_error", 500)]
+    head_problems = [*base_problems, ("POST /user/create", "not_a_server_error", 500)]
+    base = moved_result("/api/v1", ROUTES, base_problems)
+    head = moved_result("/api/v1", ROUTES, head_problems)
+    outcome = evaluate([head], defaults(), [base])
+    body = render_comment(outcome.results, outcome=outcome)
+    table = body.split("| Severity | Rule | Where | Message |")[1].split("</details>")[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) == 2, rows
+    assert rows[0].startswith("| high · **new** | [api/server-error]")
+    assert "| `/api/v1/user/create` | POST /api/v1/user/create \\(answered 500\\)" in rows[0]
+    assert rows[1].startswith("| high | [api/server-error]")
+    assert "| 2 pages: `/api/v1/auth/logout`, `/api/v1/auth/refresh-token` |" in rows[1]

@@ -353,3 +353,126 @@ def test_a_chained_exception_names_the_cause_it_was_raised_from():
                 *printed[6:]]
     assert important_lines(handling)[-1].startswith("caused by: ModuleNotFoundError")
     assert not [x for x in important_lines(printed[7:]) if x.startswith("caused by")]
+
+
+# What j10ra/fastify-drizzle-postgres printed through `pino-pretty --colorize` under the api phase: a 500 of
+# POST /api/v1/auth/refresh-token ("Invalid refresh token"), then 400s it logs as errors too, last
+_FASTIFY_LOG = """\
+[11:33:43.511] \x1b[31mERROR\x1b[39m (31846): \x1b[36mInvalid refresh token\x1b[39m
+    reqId: "req-4"
+    err: {
+      "type": "HttpInternalServerError",
+      "message": "Invalid refresh token",
+      "stack":
+          HttpInternalServerError: Invalid refresh token
+              at findRefreshToken (/tmp/fdp/build/modules/auth/auth.service.js:29:15)
+      "name": "HttpInternalServerError",
+      "statusCode": 500,
+      "isOperational": true
+    }
+[11:33:43.517] \x1b[32mINFO\x1b[39m (31846): \x1b[36mrequest completed\x1b[39m
+    res: {
+      "statusCode": 500
+    }
+[11:33:37.666] \x1b[31mERROR\x1b[39m (31846): \x1b[36mUsername is already taken\x1b[39m
+    reqId: "req-3"
+    err: {
+      "type": "HttpBadRequestError",
+      "message": "Username is already taken",
+      "stack":
+          HttpBadRequestError: Username is already taken
+              at /tmp/fdp/build/modules/user/user.controller.js:24:15
+      "name": "HttpBadRequestError",
+      "statusCode": 400,
+      "isOperational": true
+    }
+[11:33:37.666] \x1b[32mINFO\x1b[39m (31846): \x1b[36mResponse details\x1b[39m
+    response: "{\\"error\\":true,\\"statusCode\\":400,\\"message\\":\\"Username is already taken\\"}"
+{"level":50,"msg":"body must be object","err":{"type":"FastifyError","statusCode":400}}
+"""
+
+
+def test_a_server_error_is_explained_by_its_own_record_not_the_client_errors_logged_after_it():
+    from echotune_ci.results.model import Finding, PhaseResult
+    from echotune_ci.runner import server_errors_said
+
+    class Logged:
+        """The app as server_errors_said reads it: its output."""
+
+        def output_tail(self) -> str:
+            return _FASTIFY_LOG
+
+    api = PhaseResult(phase="api", status="fail", findings=[Finding(
+        rule_id="api/server-error", severity="high", message="POST /api/v1/auth/refresh-token (answered 500)",
+        source_tool="schemathesis")])
+    [said] = server_errors_said([api], Logged()).pop().warnings  # type: ignore[arg-type]
+    # the run had quoted "HttpBadRequestError: Username is already taken" and the 400's response line
+    assert "Username is already taken" not in said and "body must be object" not in said
+    assert said.startswith("the app answered with server errors (5xx); its output named: ")
+    assert "HttpInternalServerError: Invalid refresh token" in said
+
+
+_TAKEN = """\
+[11:55:20.100] \x1b[31mERROR\x1b[39m (4242): \x1b[36mUsername is already taken\x1b[39m
+    err: {
+      "type": "HttpBadRequestError",
+      "stack":
+          HttpBadRequestError: Username is already taken
+              at /tmp/fdp/build/modules/user/user.controller.js:25:15
+      "statusCode": 400
+    }
+[11:55:20.101] \x1b[32mINFO\x1b[39m (4242): \x1b[36mResponse details\x1b[39m
+    response: "{\\"error\\":true,\\"statusCode\\":400,\\"message\\":\\"Username is already taken\\"}"
+"""
+_TRIM = """\
+[11:55:28.300] \x1b[31mERROR\x1b[39m (4242): \x1b[36mCannot read properties of undefined \
+(reading 'trim')\x1b[39m
+    err: {
+      "type": "TypeError",
+      "stack":
+          TypeError: Cannot read properties of undefined (reading 'trim')
+              at /tmp/fdp/build/modules/user/user.controller.js:18:37
+    }
+[11:55:28.301] \x1b[32mINFO\x1b[39m (4242): \x1b[36mrequest completed\x1b[39m
+    res: {
+      "statusCode": 500
+    }
+"""
+
+
+def test_the_early_error_lines_kept_apart_from_their_records_are_no_cause():
+    # the planted head's app under `run --phase api`: the sign-up flow of an account that existed (400) at
+    # the start, whose first lines OutputBuffer keeps apart from their records, then the contract test's
+    # 500s and more 400s; the quote had named "HttpBadRequestError: Username is already taken" first
+    from echotune_ci.results.model import Finding, PhaseResult
+    from echotune_ci.runner import server_errors_said
+    from echotune_ci.serve.output import OutputBuffer
+
+    buffer = OutputBuffer(max_lines=30)
+    filler = "".join(f"[11:55:2{i % 10}.000] INFO (4242): incoming request\n    reqId: \"req-{i}\"\n"
+                     for i in range(20))
+    buffer.feed((_TAKEN + filler + _TRIM + _TAKEN).encode())
+    buffer.close()
+    kept = buffer.lines()
+    assert "…" in kept and any("Username is already taken" in x for x in kept[:kept.index("…")])
+
+    class Logged:
+        """The app as server_errors_said reads it."""
+
+        def output_tail(self) -> str:
+            return "\n".join(kept)
+
+    api = PhaseResult(phase="api", status="fail", findings=[Finding(
+        rule_id="api/server-error", severity="high", message="POST /api/v1/user/create (answered 500)",
+        source_tool="schemathesis")])
+    [said] = server_errors_said([api], Logged()).pop().warnings  # type: ignore[arg-type]
+    assert "Username is already taken" not in said
+    assert "TypeError: Cannot read properties of undefined (reading 'trim')" in said
+    # the A/A run of the trial base: the 500s' own records scrolled out of the tail, the early 400 lines
+    # alone were quoted ("its output named: HttpBadRequestError: Username is already taken (2 times)")
+    buffer = OutputBuffer(max_lines=30)
+    buffer.feed((_TAKEN + filler + filler).encode())
+    buffer.close()
+    kept = buffer.lines()
+    assert "…" in kept
+    assert server_errors_said([api], Logged()) == [api]  # type: ignore[arg-type]

@@ -12,8 +12,11 @@ on both sides, each build keeping its own promise. Read here, for each operation
 - a request body the head requires and the base did not ask for;
 - a property of a success (2xx) JSON answer the base's listed and the head's does not.
 
-Local ``$ref`` pointers (``#/components/schemas/...``, ``#/definitions/...``) are followed; only each
-body's top-level properties are compared (``allOf`` merged), nested objects are not.
+Local ``$ref`` pointers (``#/components/schemas/...``, ``#/definitions/...``) are followed and ``allOf``
+merged; a request body's top-level properties are compared, an answer's nested ones too (an envelope such
+as ``{error, statusCode, payload}`` holds all an answer says: j10ra/fastify-drizzle-postgres's head renamed
+``payload.users`` to ``payload.items`` and nothing was said), named by path (``payload.users``,
+``[].email`` in an array's items), the outermost of those gone.
 """
 
 from __future__ import annotations
@@ -115,16 +118,42 @@ def _body(document: dict[str, Any], operation: dict[str, Any],
     return None, False
 
 
+# How deep an answer's properties are followed: a schema that refers to itself (a tree's children) ends here
+_DEPTH = 8
+
+
+def _property_paths(document: dict[str, Any], schema: Any, prefix: str = "", depth: int = 0) -> set[str]:
+    """The paths of the properties an answer of *schema* has, nested ones too: ``payload``,
+    ``payload.users``, ``payload.users[].id``; an array's items under ``[]``."""
+    schema = _resolved(document, schema)
+    if depth > _DEPTH or not isinstance(schema, dict):
+        return set()
+    if "items" in schema and not schema.get("properties"):
+        return _property_paths(document, schema["items"], f"{prefix}[].", depth + 1)
+    properties, _ = _object(document, schema)
+    out = set()
+    for name, sub in properties.items():
+        out.add(f"{prefix}{name}")
+        out |= _property_paths(document, sub, f"{prefix}{name}.", depth + 1)
+    return {path.replace(".[]", "[]") for path in out}
+
+
 def _success_properties(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, set[str]]:
-    """{status: its JSON answer's top-level property names} of each 2xx response of *operation*."""
+    """{status: the paths of its JSON answer's properties (:func:`_property_paths`)} of each 2xx response
+    of *operation*."""
     responses = operation.get("responses")
     out = {}
     for status, response in (responses.items() if isinstance(responses, dict) else ()):
         if str(status).startswith("2"):
-            properties, _ = _object(document, _json_schema(document, response))
-            if properties:
-                out[str(status)] = set(properties)
+            paths = _property_paths(document, _json_schema(document, response))
+            if paths:
+                out[str(status)] = paths
     return out
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """*paths* without those under another of them (``payload.users[].id`` under ``payload.users``)."""
+    return [p for p in paths if not any(p.startswith((f"{q}.", f"{q}[]")) for q in paths if q != p)]
 
 
 def _operation_changes(base: dict[str, Any], head: dict[str, Any], base_op: tuple[dict[str, Any], list[Any]],
@@ -146,7 +175,7 @@ def _operation_changes(base: dict[str, Any], head: dict[str, Any], base_op: tupl
         said.append(f"body now requires {first_named(added, 5)}")
     head_answers = _success_properties(head, head_op[0])
     for status, properties in _success_properties(base, base_op[0]).items():
-        gone = sorted(properties - head_answers.get(status, properties))
+        gone = _outermost(sorted(properties - head_answers.get(status, properties)))
         if gone:
             said.append(f"{status} answer lacks {first_named(gone, 5)}")
     return said

@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...errors import InputError, RunError
+from ..load.settings import renew_after, token_life
 from .settings import ApiSettings, excluded
 
 SEVERITY = {"not_a_server_error": "high", "response_schema_conformance": "medium",
@@ -254,12 +255,18 @@ class ContractOutcome:
     unusable: list[str] = field(default_factory=list)
     unauthenticated: list[str] = field(default_factory=list)
     # The operations an OpenAPI document says need credentials (a `security` requirement, its own or the
-    # document's, that none of its alternatives leaves empty)
+    # document's, that none of its alternatives leaves empty); where another operation refused every request
+    # with them, only those that also refused one without them (_confirm_secured)
     secured: list[str] = field(default_factory=list)
     unreachable: dict[str, int] = field(default_factory=dict)
     far_hosts: list[str] = field(default_factory=list)
     stopped: str = ""
     requests: int = 0
+    # How long the login's token lasts (its JWT's exp), in seconds, when it does not outlast the test's
+    # time cap; and how often the test logged in again as it ran out ("" when a new login failed: why)
+    token_life: float | None = None
+    logins: int = 0
+    login_failed: str = ""
 
 
 def curl_command(request: Any, secret_headers: Mapping[str, str]) -> str:
@@ -396,6 +403,28 @@ class _Run:
     # When the operation under test has had its share of the time cap, and its generated requests so far
     share_end: float = 0.0
     generated: int = 0
+    # The login again, giving new headers, and when (time.monotonic()) its token is due for one: a token
+    # shorter-lived than the test (j10ra/fastify-drizzle-postgres signs its access token with expiresIn
+    # '5000', 5 seconds) had every request after it refused, read as "a permission [the account] lacks"
+    renew: Callable[[], Mapping[str, str]] | None = None
+    renew_at: float | None = None
+    # The first request of each operation that got an answer through (not 401/403) with the login's
+    # credentials: sent again without them to see whether the operation needs them (_confirm_secured)
+    answered: dict[str, Any] = field(default_factory=dict)
+
+    def fresh_login(self) -> None:
+        """Log in again when the token is due (:func:`renew_after`), once per token."""
+        if self.renew is None or self.renew_at is None or time.monotonic() < self.renew_at:
+            return
+        try:
+            self.headers.update(self.renew())
+        except RunError as exc:
+            # the requests after it go with the old token, and are refused as they were before this
+            self.outcome.login_failed, self.renew = str(exc), None
+            return
+        self.outcome.logins += 1
+        life = token_life(self.headers)
+        self.renew_at = time.monotonic() + renew_after(life) if life is not None and life > 0 else None
 
     def label(self, operation: Any) -> tuple[str, str]:
         """The operation's label and the path its findings are located at: ``GET /api/tracks/{id}`` at
@@ -414,6 +443,7 @@ class _Run:
             raise _TimeUp
         if self.generated and time.monotonic() > self.share_end:
             raise _ShareUp
+        self.fresh_login()
         try:
             response = case.call(base_url=self.base_url, session=self.session, headers=self.headers,
                                  timeout=self.settings.request_timeout, allow_redirects=False)
@@ -453,6 +483,7 @@ class _Run:
             # The server's time (request sent to answer's headers read), not the client's own overhead.
             timings.append(response.elapsed * 1000)
             self.last_timed = case
+            self.answered.setdefault(label, case)
         for name, check in self.checks:
             try:
                 case.validate_response(response, checks=[check], headers=self.headers)
@@ -513,17 +544,19 @@ def _bounded_test(run: _Run, label: str, path: str, operation: Any) -> Callable[
 
 def run_contract(document: dict[str, Any], where: str, app_url: str, settings: ApiSettings,
                  headers: Mapping[str, str], progress: Callable[[str], None], *, kind: str = "openapi",
-                 max_time: float | None = None) -> ContractOutcome:
+                 max_time: float | None = None,
+                 renew: Callable[[], Mapping[str, str]] | None = None) -> ContractOutcome:
     """Test the app at *app_url* against *document* (read from *where*) with schemathesis.
 
     *kind* says what *document* is: "openapi", or "graphql" (an introspection result; its requests go to
     the endpoint *where*). *max_time* caps this test in seconds (default ``settings.max_time``; the
     phase splits it between an OpenAPI document and a GraphQL schema).
-    *headers* go with every request (the login's token). Raises InputError when schemathesis cannot
-    use the document, RunError when the app cannot be reached (it went away). Any other exception an
-    operation provokes (a definition schemathesis rejects while generating, a request that timed out)
-    costs that operation only: it is listed in ``unusable`` ("<METHOD path>: <reason>") and the test goes
-    on with the next.
+    *headers* go with every request (the login's token); *renew* logs in again, giving new ones, called
+    whenever a JSON Web Token among them is near its ``exp`` (:func:`token_life`). Raises InputError
+    when schemathesis cannot use the document, RunError when the app cannot be reached (it went away).
+    Any other exception an operation provokes (a definition schemathesis rejects while generating, a
+    request that timed out) costs that operation only: it is listed in ``unusable`` ("<METHOD path>:
+    <reason>") and the test goes on with the next.
     """
     from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -531,10 +564,13 @@ def run_contract(document: dict[str, Any], where: str, app_url: str, settings: A
     # A GraphQL schema's operations are all POSTs to its endpoint; an OpenAPI document's go under the app's
     # URL (and its servers' path).
     base_url = where if kind == "graphql" else target_url(document, app_url)
-    run = _Run(settings, base_url, None, dict(headers),
-               time.monotonic() + (settings.max_time if max_time is None else max_time),
+    cap = settings.max_time if max_time is None else max_time
+    life = token_life(headers) if renew is not None else None
+    run = _Run(settings, base_url, None, dict(headers), time.monotonic() + cap,
                _check_functions(settings.checks, kind),
-               endpoint=(urlsplit(where).path or "/") if kind == "graphql" else "")
+               endpoint=(urlsplit(where).path or "/") if kind == "graphql" else "", renew=renew,
+               renew_at=time.monotonic() + renew_after(life) if life is not None and 0 < life < cap else None)
+    run.outcome.token_life = life if run.renew_at is not None else None
     # hypothesis keeps caches in <working folder>/.hypothesis: never in the user's repository.
     with tempfile.TemporaryDirectory(prefix="echotune-api-") as home:
         set_hypothesis_home_dir(home)
@@ -607,7 +643,37 @@ def _run_operations(schema: Any, run: _Run, progress: Callable[[str], None]) -> 
                 # pydantic 1 writes draft-6 "exclusiveMinimum": 0.0 into OpenAPI 3.0): as schemathesis
                 # itself does, that operation is reported as not tested and the others still are.
                 run.outcome.unusable.append(f"{label}: {_reason(exc)}")
+        _confirm_secured(run)
         return run.outcome
+
+
+def _confirm_secured(run: _Run) -> None:
+    """Leave in ``outcome.secured`` only the operations that refuse (401/403) their answered request sent
+    again without the login's credentials, where an operation refused every request that had them: the
+    warning then reads the others' answers as the login having worked. A document's global ``security``
+    covers its public routes too (j10ra/fastify-drizzle-postgres's Swagger 2 ``security: [{BearerAuth:
+    []}]`` on its sign-up and login), which answer anyone, so a token the app refused everywhere else was
+    called "a permission [the account] lacks, not a login that failed"."""
+    import requests
+
+    outcome = run.outcome
+    if not run.headers or not any(not samples and outcome.refused.get(label)
+                                  for label, samples in outcome.timings.items()):
+        return
+    kept = []
+    for label in outcome.secured:
+        case = run.answered.get(label)
+        if case is None or outcome.refused.get(label):
+            kept.append(label)  # not an operation the warning counts as let through: as it was
+            continue
+        try:
+            response = case.call(base_url=run.base_url, headers={}, timeout=run.settings.request_timeout,
+                                 allow_redirects=False)
+        except requests.RequestException:
+            continue  # unknown: no evidence either way
+        if response.status_code in REFUSED_STATUSES:
+            kept.append(label)
+    outcome.secured = kept
 
 
 def _secured(schema: Any, operation: Any) -> bool:

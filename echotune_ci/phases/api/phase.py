@@ -18,7 +18,7 @@ import contextlib
 import json
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from fnmatch import fnmatch
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -383,6 +383,9 @@ def _contract(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: A
 
     allow = allowed_hosts(settings, ctx)
     search = find_documents(settings, ctx, base_url, client, lambda url: host_allowed(url, allow), headers)
+    # a login whose token runs out before the test ends is repeated (run_contract)
+    login = settings.login
+    renew = (lambda: log_in(settings, client)) if headers and login.path and not login.basic else None
     if not search.documents:
         result.warnings.append("api: no OpenAPI document or GraphQL schema found, the contract test was "
                                "skipped; looked at " + ", ".join(search.tried)
@@ -395,12 +398,13 @@ def _contract(settings: ApiSettings, ctx: PhaseContext, base_url: str, client: A
     for number, document in enumerate(documents):
         share = (settings.max_time if len(documents) == 1
                  else max(1.0, round((deadline - time.monotonic()) / (len(documents) - number))))
-        if _contract_of(document, settings, ctx, base_url, headers, result, share):
+        if _contract_of(document, settings, ctx, base_url, headers, result, share, renew):
             return  # the app stopped serving: nothing more can be tested
 
 
 def _contract_of(document: Document, settings: ApiSettings, ctx: PhaseContext, base_url: str,
-                 headers: dict[str, str], result: PhaseResult, max_time: float) -> bool:
+                 headers: dict[str, str], result: PhaseResult, max_time: float,
+                 renew: Callable[[], Mapping[str, str]] | None = None) -> bool:
     """The contract test of one document (an OpenAPI document or a GraphQL schema) within *max_time* s;
     whether the app stopped serving during it (an error of *result* then says so, and the request it
     stopped on is an ``api/app-crash`` finding)."""
@@ -413,7 +417,7 @@ def _contract_of(document: Document, settings: ApiSettings, ctx: PhaseContext, b
         # kept for `run --base-ref`, which compares the base's document with the head's (.changes)
         result.artifacts.append(keep_document(document.data, ctx.artifacts_dir))
     outcome = run_contract(document.data, document.where, base_url, settings, headers, ctx.progress,
-                           kind=document.kind, max_time=max_time)
+                           kind=document.kind, max_time=max_time, renew=renew)
     budget = settings.p95_ms if settings.p95_ms is not None else ctx.budgets.api_p95_ms
     result.metrics.extend(timing_metrics(outcome, budget))
     result.findings.extend(contract_findings(outcome))
@@ -422,6 +426,14 @@ def _contract_of(document: Document, settings: ApiSettings, ctx: PhaseContext, b
     result.notes.append(f"{what}: {outcome.requests} generated requests over {len(outcome.timings)} "
                         f"operations (at most {settings.max_examples} each, {max_time:g}s in all)"
                         + (f"; {refused} refused (401/403), not timed" if refused else ""))
+    if outcome.token_life is not None and outcome.logins:  # a test that ended first renewed nothing
+        result.notes.append(f"{what}: the login's token lasts {outcome.token_life:g}s (its JSON Web Token's "
+                            f"exp), less than the test: logged in again {outcome.logins} time(s) as it ran "
+                            "out")
+    if outcome.login_failed:
+        result.warnings.append(f"api: the login's token ran out during the contract test and logging in "
+                               f"again failed ({outcome.login_failed}): the requests after it were sent with "
+                               "the expired token")
     warning = refused_warning(outcome, headers)
     if warning:
         result.warnings.append(warning)
@@ -495,9 +507,20 @@ def run_api(settings: ApiSettings, ctx: PhaseContext, url: str | None = None) ->
             outcome = run_flow(flow, client, ctx.progress)
             result.findings.extend(outcome.findings)
             result.notes.append(outcome.note)
-        headers = log_in(settings, client)
-        if settings.contract:
-            _contract(settings, ctx, base_url, client, headers, result)
+        try:
+            headers = log_in(settings, client)
+        except RunError as exc:
+            # A flow that failed before it (the sign-up of the test account, answered 500 by a head that
+            # broke it) is the likelier cause, and its finding was lost with the phase's result: the run
+            # said only "login ... answered 401, expected 200"
+            failed = [f for f in result.findings if "flow" in f.properties]
+            if not failed:
+                raise
+            result.errors.append(f"{exc}, after a flow before it failed ({failed[0].message[:300]}): the "
+                                 "contract test was not run")
+        else:
+            if settings.contract:
+                _contract(settings, ctx, base_url, client, headers, result)
     assign_fingerprints(result.findings)
     result.duration_s = time.monotonic() - started
     result.finalize(fail_on=FAIL_ON)

@@ -8,8 +8,11 @@ keyed "METHOD name" (which also works for a user's own locustfile).
 
 from __future__ import annotations
 
+import base64
 import difflib
+import json
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -296,6 +299,34 @@ def token_at(answer: Any, field: str) -> Any:
             return None
         value = value[part]
     return value
+
+
+# A JSON Web Token (header.payload.signature, base64url) in a header's value: after its scheme, or a
+# cookie's value in a session's Cookie header (react-fastify-starter's accessToken cookie)
+_JWT = re.compile(r"(?:^|[\s=])(eyJ[\w-]*\.([\w-]+)\.[\w-]*)(?:;|$)")
+def renew_after(life: float) -> float:
+    """Seconds after a login to log in again, for a token that lasts *life* seconds: before its last fifth,
+    and at least 2 s before its end, as exp and iat are whole seconds (a 5-s token of fast-jwt, issued at
+    100.99 with iat 100 and exp 105, lasts 4.01 s: after 3 s), but never before half of it."""
+    return max(life - max(2.0, life / 5), life / 2)
+
+
+def token_life(headers: Mapping[str, str]) -> float | None:
+    """How many seconds the JSON Web Token the login's *headers* carry lasts from its issue (``exp -
+    iat``; without ``iat``, from now), read from its payload without verifying it; None when no header
+    holds a JWT with an ``exp``. The token is never logged or kept. The api phase's contract test and the
+    load phase's users log in again before it runs out (:func:`renew_after`)."""
+    for found in (m for value in headers.values() for m in _JWT.finditer(value)):
+        part = found.group(2)
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        except (ValueError, TypeError):
+            continue
+        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int | float):
+            continue
+        issued = claims.get("iat")
+        return float(claims["exp"]) - (float(issued) if isinstance(issued, int | float) else time.time())
+    return None
 
 
 @dataclass(frozen=True)

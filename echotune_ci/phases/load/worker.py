@@ -33,7 +33,8 @@ from echotune_ci.net.loopback import loopback_secure_cookies, sendable_over_http
 from echotune_ci.phases.load.metrics import AFTER_LOGIN, percentile
 from echotune_ci.phases.load.plan import DRAIN_PATH, DRAIN_WAIT_S, host_allowed
 from echotune_ci.phases.load.settings import (SAFE_METHODS, basic_credentials, cookie_value, form_token,
-                                              login_pages, refused_to, token_at, with_field)
+                                              login_pages, refused_to, renew_after, token_at, token_life,
+                                              with_field)
 
 if TYPE_CHECKING:  # pragma: no cover
     from echotune_ci.phases.load.guard import RequestGuard
@@ -127,6 +128,8 @@ class _Requests:
         graphql = is_graphql(spec.get("json"))
 
         def request(user: Any) -> None:
+            if getattr(user, "renew_at", None) is not None and time.monotonic() >= user.renew_at:
+                self.log_in(user)  # its token is about to run out
             with self.send(user, spec, fill_path(spec["path"]), spec["name"]) as resp:
                 landed = str(getattr(resp, "url", "") or "")
                 if watch and _path_of(landed) in pages:
@@ -150,6 +153,7 @@ class _Requests:
         ``session`` the answer's cookie, in the user's cookie jar. With ``csrf_cookie`` a user without that
         cookie fetches ``csrf_path`` (or the login's path) for it first."""
         user.auth_headers = {}
+        user.renew_at = None
         login = self.login
         if not login:
             return
@@ -210,6 +214,10 @@ class _Requests:
                 return
             value = f"{login['scheme']} {token}".strip()
             user.auth_headers = {login["header"]: value}
+            # a JSON Web Token that runs out before the test ends is renewed (request below): with one
+            # login a 5-s token (fast-jwt's expiresIn '5000') had every request after it refused
+            life = token_life(user.auth_headers)
+            user.renew_at = time.monotonic() + renew_after(life) if life is not None and life > 0 else None
             if isinstance(token, str):
                 register(token)  # an answer that echoes it is quoted masked (keep_answer)
 
