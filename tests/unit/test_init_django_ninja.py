@@ -334,3 +334,17 @@ def count_users(request):
         "user/api/views/auth_views.py": COOKIE_AUTH})
     found = find_load_routes(list(source_files(root, (".py", *JS_SUFFIXES))), root, 10)
     assert [r.path for r in found] == ["/user-api/users/count"]
+
+
+def test_the_sign_up_gets_a_budget_of_its_own_in_echotune_toml(tmp_path):
+    # Django's PBKDF2 hashes each new account's password in about 260 ms here (1,000,000 iterations,
+    # hashlib.pbkdf2_hmac), above the 200-ms default: the sign-up the contract test generates failed its
+    # budget in every run of realworld-django-ninja, A/A included
+    from echotune_ci.config import load_config
+    from echotune_ci.project.init import init_project
+
+    root = project(tmp_path)
+    init_project(root, ref="0123456789abcdef0123456789abcdef01234567")
+    api = load_config(root / "echotune.toml").api
+    assert dict(api.operation_p95_ms) == {"POST /api/users": 1000.0}
+    assert api.exclude == ("POST /api/users/login",) and api.p95_ms is None

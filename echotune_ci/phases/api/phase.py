@@ -291,8 +291,10 @@ def contract_findings(outcome: ContractOutcome) -> list[Finding]:
     return findings
 
 
-def timing_metrics(outcome: ContractOutcome, budget: float) -> list[Metric]:
-    """``p95_ms`` per operation (ms, budget *budget*), with every timed response time as samples.
+def timing_metrics(outcome: ContractOutcome, budget: float,
+                   own: Mapping[str, float] | None = None) -> list[Metric]:
+    """``p95_ms`` per operation (ms, budget *budget*, or the operation's in *own*: ``[api]
+    operation_p95_ms``), with every timed response time as samples.
 
     Only answers not refused by authentication (401/403) are timed: a refusal's time is the auth
     layer's, not the endpoint's. A partly refused operation's description gives how many answers were
@@ -306,8 +308,9 @@ def timing_metrics(outcome: ContractOutcome, budget: float) -> list[Metric]:
     metrics = []
     for label, samples in outcome.timings.items():
         refused = outcome.refused.get(label, 0)
-        common: dict[str, Any] = {"name": "p95_ms", "unit": "ms", "better": "lower", "budget": budget,
-                                  "labels": {"operation": label}, "compared": False}
+        common: dict[str, Any] = {"name": "p95_ms", "unit": "ms", "better": "lower",
+                                  "budget": (own or {}).get(label, budget), "labels": {"operation": label},
+                                  "compared": False}
         if not samples:
             # "warn" with no value: a budget that could not be checked (as the load phase's Redis metrics);
             # "error" would say the phase could not run, and it did.
@@ -322,6 +325,18 @@ def timing_metrics(outcome: ContractOutcome, budget: float) -> list[Metric]:
         metrics.append(Metric(value=round(p95(samples), 3), samples=[round(s, 3) for s in samples], **common,
                               description=f"p95 response time of {label} {over}").evaluate())
     return metrics
+
+
+def unknown_budgets(own: Mapping[str, float], outcome: ContractOutcome, where: str, graphql: bool) -> str:
+    """The warning for the names of ``[api] operation_p95_ms`` that no timed operation of the document at
+    *where* has (a GraphQL schema's are "Mutation.signUp", an OpenAPI document's "POST /api/users"; each
+    kind judged by its own document): such a budget gated nothing. "" when every name was one."""
+    unknown = [name for name in own if (" " not in name) == graphql and name not in outcome.timings]
+    if not unknown:
+        return ""
+    known = ", ".join(list(outcome.timings)[:5])
+    return (f"api: [api] operation_p95_ms names {', '.join(unknown)}, which {where} has no timed operation "
+            f"of (its operations are named as {known or 'METHOD /path'}): its budget gated nothing")
 
 
 def refused_warning(outcome: ContractOutcome, headers: dict[str, str]) -> str | None:
@@ -419,7 +434,10 @@ def _contract_of(document: Document, settings: ApiSettings, ctx: PhaseContext, b
     outcome = run_contract(document.data, document.where, base_url, settings, headers, ctx.progress,
                            kind=document.kind, max_time=max_time, renew=renew)
     budget = settings.p95_ms if settings.p95_ms is not None else ctx.budgets.api_p95_ms
-    result.metrics.extend(timing_metrics(outcome, budget))
+    result.metrics.extend(timing_metrics(outcome, budget, settings.operation_p95_ms))
+    unknown = unknown_budgets(settings.operation_p95_ms, outcome, document.where, graphql)
+    if unknown:
+        result.warnings.append(unknown)
     result.findings.extend(contract_findings(outcome))
     refused = sum(outcome.refused.values())
     what = "GraphQL" if graphql else "contract"

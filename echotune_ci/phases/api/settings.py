@@ -136,6 +136,10 @@ class ApiSettings:
                                            'with a rate limit would lock the account out), or GraphQL ones: '
                                            '["Mutation.deleteUser"], ["Mutation.*"].')
     p95_ms: float | None = setting(None, min=0, doc="Per-operation p95 budget (default budgets.api_p95_ms).")
+    operation_p95_ms: Mapping[str, float] = setting(
+        {}, item=item(min=0), check=lambda value: _operation(tuple(value)),
+        doc='Operation -> its own p95 budget in ms, above p95_ms for the rest: { "POST /api/users" = 1000 } '
+            "for a sign-up that hashes a password (Django's PBKDF2 takes about 250 ms by design).")
     allow_hosts: tuple[str, ...] = setting(("127.0.0.1", "localhost", "::1"),
                                            doc="Hosts (fnmatch patterns) that may receive requests; "
                                                "redirects are never followed.")
