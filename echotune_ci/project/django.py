@@ -573,11 +573,31 @@ def _hosts_value(statement: str) -> str:
     names none)."""
     if statement.lstrip().startswith("[") and not re.search(r"split\(|\.list\(|cast\s*=|Csv\(", statement):
         return "127.0.0.1"
+    return _separator(statement).join(("127.0.0.1", "localhost"))
+
+
+# re.split's pattern as a string literal (r"\s+", ",\\s*"), its first argument or pattern=
+_RE_SPLIT = re.compile(r"""\bre\.split\(\s*(?:pattern\s*=\s*)?([rR]?(["'])(?:[^"'\\\n]|\\.)*\2)""")
+
+
+def _separator(statement: str) -> str:
+    r"""The separator the code of *statement* splits ALLOWED_HOSTS on (realworld-django-ninja's ";":
+    "127.0.0.1,localhost" was one host, every request 400). str.split's as written (.split() on blanks),
+    shlex.split's blank, and for re.split the first of ",", " ", ";" its pattern parts two hosts on
+    (``re.split(r'\s+', ...)`` in public settings); "," for the rest (django-environ's list(), decouple's
+    Csv()) and a pattern that cannot be read."""
+    pattern = _RE_SPLIT.search(statement)
+    if pattern is not None:
+        try:
+            compiled = re.compile(ast.literal_eval(pattern.group(1)))
+        except (ValueError, SyntaxError, TypeError, re.error):
+            return ","
+        hosts = ["127.0.0.1", "localhost"]
+        return next((sep for sep in (",", " ", ";") if compiled.split(sep.join(hosts)) == hosts), ",")
+    if re.search(r"\bshlex\.split\(", statement):
+        return " "
     split = _SPLIT.search(statement)
-    # the code's own separator (realworld-django-ninja splits on ";": "127.0.0.1,localhost" was one host,
-    # every request 400); .split() splits on blanks; django-environ's list() and decouple's Csv() on ","
-    separator = "," if split is None else split.group(2) if split.group(1) else " "
-    return separator.join(("127.0.0.1", "localhost"))
+    return "," if split is None else split.group(2) if split.group(1) else " "
 
 
 def _holds_when_set(condition: str, variable: str) -> bool:

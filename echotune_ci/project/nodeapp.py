@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -1821,14 +1822,21 @@ def server_outputs(packages: list[Package]) -> set[str]:
     return out
 
 
+def _out_folder(raw: str) -> str:
+    """An output folder as a build option names it, relative to the package: ``./dist/`` -> ``dist``, and
+    ``.build`` kept (strip("./") took the dot of a dot-folder too: ``node .build/server.js`` read as a file
+    no build makes)."""
+    return posixpath.normpath(raw.rstrip("/") or ".")
+
+
 def _server_out(part: str, pkg: Package) -> set[str]:
     out: set[str] = set()
     if part.startswith(("esbuild", "npx esbuild")) and "--platform=node" in part:
         m = re.search(r"--outdir[= ](\S+)", part) or re.search(r"--outfile[= ](\S+)/[^/\s]+", part)
-        out.add(m.group(1).strip("./") if m else "dist")
+        out.add(_out_folder(m.group(1)) if m else "dist")
     elif "vite build" in part and "--ssr" in part:
         m = re.search(r"--outDir[ =](\S+)", part)
-        out.add(m.group(1).strip("./") if m else "dist")
+        out.add(_out_folder(m.group(1)) if m else "dist")
     elif re.match(r"(?:npx )?tsc\b", part) and pkg.server:
         m = re.search(r"(?:-p|--project)\s+(\S+)", part)
         config = pkg.path / (m.group(1) if m else "tsconfig.json")  # -p names a file or its folder

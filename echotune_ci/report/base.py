@@ -72,7 +72,9 @@ def in_repository(folder: Path) -> str:
     here = folder.resolve()
     for top in (here, *here.parents):
         if (top / ".git").exists():
-            return here.relative_to(top).as_posix().removeprefix(".")
+            # "." is the root itself; only that, not a leading dot (.github/actions/lint keeps its own)
+            folder_path = here.relative_to(top).as_posix()
+            return "" if folder_path == "." else folder_path
     return ""
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from ..errors import ConfigError, RunError
+from ..masking import is_secret_name, register
 from .environment import app_environment, find_project_environment, not_installed, without_checkout
 from .output import (OutputBuffer, clean_line, drain, important_lines, lacks_a_dependency, missing_module,
                      missing_tool, own_module, own_module_hint, page_text, read_into, summarise)
@@ -194,6 +195,9 @@ class App:
         """The environment of the app's commands: the project's tools first, [serve] env (with
         {port} replaced when the app's port is known, {build} always), PORT."""
         configured = {k: self.filled(v, port) for k, v in self.settings.env.items()}
+        # Masked as the app gets them: masking.register_config saw the values unfilled, and a secret with
+        # {build} or {port} in it ("sig-{build}-key") reached the app, and its output, as another text.
+        register(*(value for name, value in configured.items() if is_secret_name(name)))
         extra = {**({"PORT": str(port)} if port else {}), **configured, **self.extra_env}
         inherited = without_checkout(os.environ, self.other, self.root) if self.other is not None else None
         env = app_environment(find_project_environment(self.cwd, self.root, inherited), base=inherited,

@@ -67,6 +67,12 @@ def test_where_a_folder_is_in_its_repository(tmp_path):
     assert in_repository(tmp_path / "repo" / "a" / "b") == "a/b"
     assert in_repository(tmp_path / "repo") == ""
     assert in_repository(Path("/")) == ""
+    # a project in a folder whose name starts with a dot (a JavaScript action in .github/actions/lint)
+    # keeps the dot: the path is "." only at the root itself
+    (tmp_path / "repo" / ".github" / "actions" / "lint").mkdir(parents=True)
+    assert in_repository(tmp_path / "repo" / ".github" / "actions" / "lint") == ".github/actions/lint"
+    (tmp_path / "repo" / "..web").mkdir()
+    assert in_repository(tmp_path / "repo" / "..web") == "..web"
 
 
 def test_the_report_stage_names_the_files_the_run_recorded(tmp_path, cli_env):

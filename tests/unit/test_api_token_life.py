@@ -181,3 +181,22 @@ def test_a_public_route_the_document_secures_is_no_sign_that_the_login_worked(
     assert said.startswith("api: GET /api/users: every answer was refused (401/403)")
     assert said.endswith("the login's token was sent in Authorization and refused: check [api.login] (or "
                          "[load.login]) header, scheme and account"), said
+
+
+def test_a_token_whose_claims_are_no_usable_time_is_not_renewed() -> None:
+    """An app's token whose ``exp`` or ``iat`` is past what a float holds (a 400-digit number: JSON allows
+    it) was an OverflowError out of the login (a traceback in the load and api phases), and a JSON
+    ``Infinity`` a renewal time of NaN; neither is a time to log in again at, as a token without ``exp``
+    is not."""
+    header = _part({"alg": "HS256"})
+
+    def life(claims: dict) -> float | None:
+        payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+        return token_life({"Authorization": f"Bearer {header}.{payload}.x"})
+
+    assert life({"exp": 10 ** 400}) is None
+    assert life({"exp": float("inf"), "iat": 0}) is None
+    # an iat of no use counts as none, from now: an exp of 1 (1970) has run out, so no renewal (life <= 0)
+    assert life({"iat": 10 ** 400, "exp": 1}) < 0
+    # a boolean is no time either (json's true is Python's True, an int)
+    assert token_life({"Authorization": f"Bearer {header}.{_part({'exp': True, 'iat': 0})}.x"}) is None

@@ -184,3 +184,38 @@ def test_the_bundle_phase_says_which_routes_chunk_changed(tmp_path):
     assert not any("added" in n or "removed" in n for n in changed)
     labels = {m.labels["file"]: m.labels.get("route") for m in head.metrics if "file" in m.labels}
     assert labels[A + "route-BJjBKYB9.js"] == "routes/_index"
+
+
+def test_a_manifest_whose_css_is_no_list_names_the_modules_still(tmp_path):
+    """A script that starts like a route manifest but whose ``css`` is a number (not what React Router
+    writes: a bundle phase reads every manifest*.js of the output) was a TypeError out of the phase; a
+    field of the wrong shape names nothing, as a route without an ``id`` does."""
+    out = tmp_path / "build/client/assets"
+    out.mkdir(parents=True)
+    data = {"routes": {"root": {"id": "root", "module": "/assets/root-Cav7DFpm.js", "css": 5},
+                       "routes/a": {"id": "routes/a", "module": "/assets/a-B0L6Pd8U.js",
+                                    "css": "/assets/a.css"}},
+            "url": "/assets/manifest-a43a8eaf.js"}
+    (out / "manifest-a43a8eaf.js").write_text(f"window.__reactRouterManifest={json.dumps(data)};")
+    for name in ("root-Cav7DFpm.js", "a-B0L6Pd8U.js", "a.css"):
+        (out / name).write_text("export{};")
+    files, _ = expand_globs(["build/client/**/*.js", "build/client/**/*.css"], tmp_path)
+    assert route_modules(files) == {A + "root-Cav7DFpm.js": "root", A + "a-B0L6Pd8U.js": "routes/a"}
+
+
+def test_a_build_for_a_cdn_base_names_its_modules(tmp_path):
+    """Vite's ``base: "https://cdn.example.com/shop/"`` makes every URL of the manifest absolute (React
+    Router's plugin prefixes them with Vite's base) while the files are still in build/client/assets:
+    a module under the manifest's own URL's folder is the build's file, whatever its origin. Other origins'
+    modules stay unnamed."""
+    url = "https://cdn.example.com/shop/assets/"
+    out = tmp_path / "build/client/assets"
+    out.mkdir(parents=True)
+    (out / "manifest-a43a8eaf.js").write_text(
+        manifest({"root": "root-Cav7DFpm.js", "routes/favorites": "favorites-nq-YB2jA.js"}, url=url)
+        .replace(f'"module":"{url}root-Cav7DFpm.js"', '"module":"https://other.example/root-Cav7DFpm.js"'))
+    for name in ("root-Cav7DFpm.js", "favorites-nq-YB2jA.js", "entry.client-B0L6Pd8U.js"):
+        (out / name).write_text("export{};")
+    files, _ = expand_globs(["build/client/**/*.js"], tmp_path)
+    assert route_modules(files) == {A + "favorites-nq-YB2jA.js": "routes/favorites",
+                                    A + "entry.client-B0L6Pd8U.js": "(entry)"}

@@ -382,3 +382,28 @@ def test_a_compose_services_default_in_the_settings_is_set_at_127_0_0_1(tmp_path
     own = [redis.Redis.from_url(env["REDIS_URL"].replace(":6379/", f":{port}/")) for env in (head, base)]
     own[0].set("echotune:page", "head")
     assert own[1].get("echotune:page") is None
+
+
+def test_allowed_hosts_split_by_a_regular_expression_or_shlex(tmp_path):
+    """Settings in public repositories split ALLOWED_HOSTS with re.split and shlex.split too:
+    ``re.split(r'\\s+', config('ALLOWED_HOSTS'))`` made "127.0.0.1,localhost" one host (Django's 400 on
+    every request), as ``.split(";")`` did before 3b9f493. The separator is one the code's own split
+    parts the two hosts on (checked with re.split and shlex.split themselves); "," where none does."""
+    import re
+    import shlex
+
+    cases = (("spaces", "re.split(r'\\s+', getenv('ALLOWED_HOSTS', ''))", "127.0.0.1 localhost"),
+             ("either", 're.split(r"\\s|,", getenv("ALLOWED_HOSTS", ""))', "127.0.0.1,localhost"),
+             ("commas", 're.split(",\\\\s*", getenv("ALLOWED_HOSTS", ""))', "127.0.0.1,localhost"),
+             ("semis", 're.split(pattern=r"\\s*;\\s*", string=getenv("ALLOWED_HOSTS", ""))',
+              "127.0.0.1;localhost"),
+             ("shlex", "shlex.split(getenv('ALLOWED_HOSTS', '127.0.0.1:8000'))", "127.0.0.1 localhost"))
+    for folder, call, expected in cases:
+        django_site(tmp_path / folder, "import re\nimport shlex\nfrom os import getenv\nSECRET_KEY = 'k'\n"
+                                       f"ALLOWED_HOSTS = {call}\n")
+        written = app_setup(tmp_path / folder).env["ALLOWED_HOSTS"]
+        assert written == expected, folder
+        # what the settings themselves make of it: the two hosts
+        code = call.replace("getenv('ALLOWED_HOSTS', '127.0.0.1:8000')", "v").replace(
+            "getenv('ALLOWED_HOSTS', '')", "v").replace('getenv("ALLOWED_HOSTS", "")', "v")
+        assert eval(code, {"re": re, "shlex": shlex, "v": written}) == ["127.0.0.1", "localhost"], folder

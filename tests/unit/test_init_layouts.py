@@ -1121,3 +1121,20 @@ def test_a_dockerfile_env_takes_the_arg_defaults_it_names(tmp_path):
     assert env_of("FROM python:3.13\nARG FLASK_ENV\nENV FLASK_ENV=${FLASK_ENV}\n") == {}
     assert env_of("FROM python:3.13\nENV FLASK_ENV=${FLASK_ENV:-production}\n") == {"FLASK_ENV": "production"}
     assert env_of("FROM python:3.13\nENV APP=blog\nENV FLASK_APP=${APP}.py\n") == {"FLASK_APP": "blog.py"}
+
+
+def test_a_server_build_into_a_dot_folder_keeps_its_dot(tmp_path):
+    """esbuild --outdir=.build (and vite build --ssr --outDir .server) name a dot-folder; init took the
+    dot off with the "./" of --outdir=./dist ('.build' -> 'build'), so `node .build/server.js` read as a
+    file no build makes, and the server build's folder was not the one written."""
+    from echotune_ci.project.nodeapp import Package, missing_entry, server_outputs
+
+    scripts = {"build": "esbuild src/server.ts --bundle --platform=node --outdir=.build && "
+                        "vite build --ssr src/entry.ts --outDir ./.server",
+               "start": "node .build/server.js"}
+    pkg = Package(".", tmp_path / "package.json", {"scripts": scripts})
+    assert missing_entry(pkg, scripts["start"]) == ""
+    assert server_outputs([pkg]) == {".build", ".server"}
+    plain = Package(".", tmp_path / "package.json",
+                    {"scripts": {"build": "esbuild a.ts --platform=node --outdir=./dist-server/"}})
+    assert server_outputs([plain]) == {"dist-server"}

@@ -448,3 +448,20 @@ def test_bun_lock_trailing_commas_versions_and_the_binary_lockfile(tmp_path):
     assert unlocked_reason(tmp_path / "package.json").startswith(
         "bun.lockb is Bun's binary lockfile, which cannot be audited; bun 1.2 and later write the text "
         "bun.lock: run bun install --save-text-lockfile --frozen-lockfile --lockfile-only")
+
+
+@pytest.mark.parametrize("entry, workspace, message", [
+    ('"dependencies": 5', '"dependencies": {"a": "1.0.0"}',
+     r"bun.lock:5: entry 'a': dependencies is not an object"),
+    ("", '"dependencies": 7', r"bun.lock: workspace '': dependencies is not an object"),
+    ("", '"optionalPeers": 3', r"bun.lock: workspace '': optionalPeers is not an array of names"),
+])
+def test_bun_lock_fields_of_the_wrong_shape_are_the_files_error(tmp_path, entry, workspace, message):
+    """A bun.lock whose dependency maps are not objects (hand-edited, or a merge gone wrong) is the user's
+    input: a LockfileError naming the entry and its line (exit 2), as an entry that is not an array is;
+    it was 'internal error: TypeError: 'int' object is not iterable' (exit 3)."""
+    (tmp_path / "bun.lock").write_text('{\n  "lockfileVersion": 1,\n  "workspaces": {"": {' + workspace
+                                       + '}},\n  "packages": {\n    "a": ["a@1.0.0", "", {' + entry
+                                       + '}, "sha512-x"],\n  },\n}\n')
+    with pytest.raises(LockfileError, match=message):
+        read_lockfile(tmp_path / "bun.lock")

@@ -258,3 +258,18 @@ def test_serve_env_secrets_are_registered(tmp_path):
     masking.register_config(load_config(cfg_file), env={})
     text = "tok-abcdef-123456 page-size-50 postgresql postgres://postgres:postgres@127.0.0.1/app_base"
     assert masking.mask(text) == "*** page-size-50 postgresql postgres://***@127.0.0.1/app_base"
+
+
+def test_serve_env_secrets_are_masked_as_the_app_gets_them(tmp_path):
+    """A [serve] env value with {build}, {build_index} or {port} reaches the app filled in
+    (``SIGNING_SECRET = "sig-{build}-s3cret"`` is "sig-base-s3cret" for the base); only the unfilled text
+    was registered, so what the app printed was quoted as it was. The values are registered as each
+    build's app gets them."""
+    from echotune_ci.config.model import ServeSettings
+    from echotune_ci.serve.app import App
+
+    settings = ServeSettings(command="true", env={"SIGNING_SECRET": "sig-{build}-s3cret-{port}",
+                                                  "PAGE_SIZE": "size-{build}-50"})
+    for build in ("base", "head"):
+        App(settings, tmp_path, build=build).environment(8123)
+    assert masking.mask("sig-base-s3cret-8123 sig-head-s3cret-8123 size-base-50") == "*** *** size-base-50"

@@ -245,3 +245,26 @@ def test_broken_lockfiles_name_the_file(tmp_path):
     (tmp_path / "uv.lock").write_text('version = 1\n[[package]]\nversion = "1.0"\n')
     with pytest.raises(ManifestError, match=r"uv.lock:2: a package entry without a name"):
         read(tmp_path / "uv.lock")
+
+
+@pytest.mark.parametrize(("name", "text", "pyproject"), [
+    ("uv.lock", UV_EXTRA_IN_DEV.replace('extra = ["socks"]', "extra = 5"), None),
+    ("poetry.lock", POETRY_2_0_EXTRA.replace('socks = ["PySocks (>=1.5.6,!=1.5.7)"]', "socks = 5"),
+     POETRY_PYPROJECT.replace("{MAIN}", '"2.32.3"')),
+    ("poetry.lock", POETRY_2_0_EXTRA.replace('idna = ">=2.5,<4"',
+                                             'idna = {version = ">=2.5,<4", extras = 5}'),
+     POETRY_PYPROJECT.replace("{MAIN}", '"2.32.3"')),
+    ("poetry.lock", POETRY_2_0_EXTRA,
+     POETRY_PYPROJECT.replace("{MAIN}", '"2.32.3"').replace('extras = ["socks"]', "extras = 5")),
+])
+def test_extras_that_are_not_lists_are_none(tmp_path, name, text, pyproject):
+    """An extras field that is not a list of names (a hand edit: ``extra = 5``) asks for no extra, as a
+    table that is not one is read as empty: it was 'internal error: TypeError: 'int' object is not
+    iterable' (exit 3) from the security phase. Nothing then asks for requests[socks], so requests and
+    what it needs stay production as in the files unedited."""
+    (tmp_path / name).write_text(text)
+    if pyproject:
+        (tmp_path / "pyproject.toml").write_text(pyproject)
+    packages = summary(read(tmp_path / name))
+    assert packages["requests"] == ("2.32.3", False)
+    assert packages.get("certifi", packages.get("idna"))[1] is False

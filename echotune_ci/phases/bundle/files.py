@@ -321,9 +321,8 @@ def _manifest_modules(manifest: dict[str, object]) -> list[tuple[str, str]]:
     routes = [r for r in table.values() if isinstance(r, dict)] if isinstance(table, dict) else []
     css_count: dict[str, int] = {}
     for route in routes:
-        for css in route.get("css") or []:
-            if isinstance(css, str):
-                css_count[css] = css_count.get(css, 0) + 1
+        for css in _urls(route.get("css")):
+            css_count[css] = css_count.get(css, 0) + 1
     for route in routes:
         rid = route.get("id")
         if not isinstance(rid, str):
@@ -332,19 +331,28 @@ def _manifest_modules(manifest: dict[str, object]) -> list[tuple[str, str]]:
             out.append((route["module"], rid))
         out += [(route[key], f"{rid} ({what})") for key, what in _SPLIT_MODULES.items()
                 if isinstance(route.get(key), str)]
-        out += [(css, f"{rid} (css)") for css in route.get("css") or []
-                if isinstance(css, str) and css_count.get(css) == 1]
+        out += [(css, f"{rid} (css)") for css in _urls(route.get("css")) if css_count.get(css) == 1]
     return out
+
+
+def _urls(value: object) -> list[str]:
+    """The strings of the list *value* (a route's ``css``); [] for anything else: the manifest is any
+    script named manifest*.js that starts like one, and iterating a number was a TypeError out of the
+    bundle phase."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _resolve_module(url: str, manifest_path: Path, manifest_url: object) -> Path | None:
     """The file a module *url* of the manifest at *manifest_path* names: relative to the manifest's own
     URL (``/assets/manifest-1a2b.js``, ``/build/manifest-ABCD.js``, under a ``basename`` too), else by
-    its file name in the manifest's folder. None for another origin's URL."""
-    if "//" in url:
-        return None
+    its file name in the manifest's folder. None for another origin's URL.
+
+    The manifest's folder is checked first: with Vite's ``base`` a CDN's URL, every URL of the manifest,
+    its own too, is absolute, and the files are the build's all the same."""
     if isinstance(manifest_url, str) and "/" in manifest_url:
         prefix = manifest_url.rsplit("/", 1)[0] + "/"
-        if url.startswith(prefix):
+        if url.startswith(prefix) and "//" not in url[len(prefix):]:
             return Path(os.path.normpath(manifest_path.parent / url[len(prefix):]))
+    if "//" in url:
+        return None
     return manifest_path.parent / url.rsplit("/", 1)[-1]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import difflib
 import json
+import math
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -322,11 +323,25 @@ def token_life(headers: Mapping[str, str]) -> float | None:
             claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
         except (ValueError, TypeError):
             continue
-        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int | float):
+        expires = _seconds(claims.get("exp")) if isinstance(claims, dict) else None
+        if expires is None:
             continue
-        issued = claims.get("iat")
-        return float(claims["exp"]) - (float(issued) if isinstance(issued, int | float) else time.time())
+        issued = _seconds(claims.get("iat"))
+        return expires - (issued if issued is not None else time.time())
     return None
+
+
+def _seconds(claim: Any) -> float | None:
+    """A JWT's time claim as a finite float; None for anything else. The token is the app's: a boolean
+    (JSON's true is an int here), a 400-digit number (OverflowError in float()) or JSON's Infinity is no
+    time to renew at."""
+    if isinstance(claim, bool) or not isinstance(claim, int | float):
+        return None
+    try:
+        value = float(claim)
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,18 @@ def _not_auditable(spec: str) -> str:
     return source_problem(spec) or f"not a registry version ({safe_url(spec)})"
 
 
+def _declared(path: Path, where: str, meta: dict[str, Any], kind: str, line: int | None) -> dict[str, Any]:
+    """The map of *kind* (``dependencies`` ...) in *meta*, {} when absent. LockfileError naming *where*
+    when it is not an object: every other field of the file is checked for its shape, and iterating a
+    number or a string was a TypeError (an internal error, exit 3) or a package per character."""
+    value = meta.get(kind)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise LockfileError(path, f"{where}: {kind} is not an object", line)
+    return value
+
+
 def read(path: Path, text: str) -> Lockfile:
     """A bun.lock of lockfileVersion 0 or 1. LockfileError for text that does not parse (with its line),
     another lockfileVersion (naming the supported ones) or entries of the wrong shape."""
@@ -120,18 +132,22 @@ def read(path: Path, text: str) -> Lockfile:
         lock.packages[key] = pkg
     kinds = tuple(k for k in DEP_KINDS if k != DEV)
     for key, pkg in lock.packages.items():
-        deps = [n for kind in kinds for n in (metas[key].get(kind) or {})]
+        deps = [n for kind in kinds for n in _declared(path, f"entry {key!r}", metas[key], kind, pkg.line)]
         pkg.deps = [d for n in deps if (d := _resolve(packages, _names(key), n))]
     for folder, raw in workspaces.items():
         declared = raw if isinstance(raw, dict) else {}
+        where = f"workspace {folder!r}"
         importer = Importer(folder, manifest=path.parent / folder / "package.json")
         # A workspace's own copies of its dependencies are nested under its package name.
         under = [str(declared["name"])] if folder and declared.get("name") else []
         # An optional peer is installed only when another kind names it (bun pm ls --prod leaves out
         # one that only devDependencies also name).
-        optional_peers = {str(n) for n in declared.get("optionalPeers") or ()}
+        peers = declared.get("optionalPeers") or []
+        if not isinstance(peers, list) or not all(isinstance(n, str) for n in peers):
+            raise LockfileError(path, f"{where}: optionalPeers is not an array of names")
+        optional_peers = set(peers)
         for kind in DEP_KINDS:
-            for name in declared.get(kind) or {}:
+            for name in _declared(path, where, declared, kind, None):
                 if kind == PEER and name in optional_peers:
                     continue
                 target = _resolve(packages, under, str(name))

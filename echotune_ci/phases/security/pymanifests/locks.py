@@ -18,7 +18,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .model import ManifestError, PyManifest, PyPackage, canonical, entry_lines, mark_dev, read_toml
+from .model import (ManifestError, PyManifest, PyPackage, canonical, entry_lines, mark_dev, read_toml,
+                    string_items)
 
 LOCKFILE_NAMES = ("poetry.lock", "pdm.lock", "uv.lock", "Pipfile.lock", "pylock.toml")
 _PYLOCK = re.compile(r"^pylock\.[^.]+\.toml$")
@@ -102,12 +103,12 @@ def _poetry_edges(edges: dict[str, list[str]], key: str, entry: dict[str, Any]) 
         specs = spec if isinstance(spec, list) else [spec]
         if all(isinstance(s, dict) and s.get("optional") for s in specs):
             continue
-        extras = [str(e) for s in specs if isinstance(s, dict) for e in s.get("extras") or ()]
+        extras = [e for s in specs if isinstance(s, dict) for e in string_items(s.get("extras"))]
         edges[key] += with_extras(name, extras)
     for extra, requirements in _dict(entry.get("extras")).items():
         node = with_extras(key, [extra])[-1]
         edges[node] = []
-        for raw in requirements or ():  # "PySocks (>=1.5.6,!=1.5.7)", "pydantic[email] (>=2)"
+        for raw in string_items(requirements):  # "PySocks (>=1.5.6,!=1.5.7)", "pydantic[email] (>=2)"
             m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?", str(raw))
             if m:
                 asked = [e for e in (m.group(2) or "").split(",") if e.strip()]
@@ -206,7 +207,7 @@ def _uv_nodes(deps: Any) -> list[str]:
     out: list[str] = []
     for dep in deps if isinstance(deps, list) else ():
         if isinstance(dep, dict):
-            out += with_extras(str(dep.get("name")), [str(e) for e in dep.get("extra") or ()])
+            out += with_extras(str(dep.get("name")), string_items(dep.get("extra")))
     return out
 
 

@@ -89,6 +89,13 @@ class PyManifest:
         return [p for p in self.packages if p.not_auditable]
 
 
+def string_items(value: Any) -> list[str]:
+    """The strings of the list *value* (an ``extras`` field); [] for anything else. A hand-edited
+    ``extras = 5`` asks for no extra, as a table that is not one reads as empty; iterating it was a
+    TypeError (exit 3), and a string's characters were taken for extras' names."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def canonical(name: str) -> str:
     """PEP 503 normalised distribution name (packaging's ``canonicalize_name``)."""
     return canonicalize_name(name)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .model import PyManifest, PyPackage, canonical, environment_label, exact_version, read_toml
+from .model import PyManifest, PyPackage, canonical, environment_label, exact_version, read_toml, string_items
 
 _POETRY_EXACT = re.compile(r"^\s*(?:==)?\s*([0-9][A-Za-z0-9.+!-]*)\s*$")
 
@@ -89,7 +89,7 @@ def declared_roots(data: dict[str, Any]) -> tuple[list[str], list[str]]:
         (dev if is_dev else prod).extend(with_extras(req.name, req.extras))
     for name, spec, is_dev in _poetry(data):
         specs = spec if isinstance(spec, list) else [spec]
-        extras = [str(e) for s in specs if isinstance(s, dict) for e in s.get("extras") or ()]
+        extras = [e for s in specs if isinstance(s, dict) for e in string_items(s.get("extras"))]
         (dev if is_dev else prod).extend(with_extras(name, extras))
     return prod, dev
 
