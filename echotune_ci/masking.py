@@ -45,6 +45,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MASK = "***"
 MIN_LENGTH = 6
+# Default credentials of the database and broker images CI jobs start as services (the official postgres,
+# mysql and rabbitmq images' documented examples, and the words put in examples), public by design: with
+# POSTGRES_PASSWORD = "postgres" registered, "postgresql://" read "***ql://" and "postgres:5432" "***:5432"
+# in every message, the database hints included. None of them is a secret to keep.
+PUBLIC_DEFAULTS = frozenset({"postgres", "password", "passw0rd", "secret", "changeme", "change-me", "example",
+                             "admin", "guest", "mysql", "redis", "testing", "development", "localhost"})
 # Variables that hold the toolkit's own credentials, whatever their value looks like.
 SECRET_VARIABLES = (
     "GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN",
@@ -140,7 +146,8 @@ def forms_of(value: str) -> set[str]:
 
 def register(*values: str | None) -> None:
     """Mask *values* (and their encoded forms) in everything written from now on, a multi-line value also
-    line by line; None and short values (or lines) are ignored."""
+    line by line; None, short values (or lines) and public default credentials (:data:`PUBLIC_DEFAULTS`)
+    are ignored."""
     global _pattern
     new: set[str] = set()
     for value in values:
@@ -150,7 +157,7 @@ def register(*values: str | None) -> None:
         # registers them: an app prints such a value line by line, and every output that quotes lines
         # (one at a time, or folded into "a | b") showed all of it unmasked.
         for part in (value, *_LINE_SPLIT.split(value)):
-            if len(part.strip()) >= MIN_LENGTH:
+            if len(part.strip()) >= MIN_LENGTH and part.strip().lower() not in PUBLIC_DEFAULTS:
                 new.add(part.strip())
     with _lock:
         if new - _values:

@@ -273,3 +273,19 @@ def test_serve_env_secrets_are_masked_as_the_app_gets_them(tmp_path):
     for build in ("base", "head"):
         App(settings, tmp_path, build=build).environment(8123)
     assert masking.mask("sig-base-s3cret-8123 sig-head-s3cret-8123 size-base-50") == "*** *** size-base-50"
+
+
+def test_public_default_credentials_are_no_secret_to_mask(tmp_path):
+    """`POSTGRES_PASSWORD = "postgres"` (the postgres image's documented example, what CI service containers
+    use) in [serve] env or the job's environment made every "postgres" of the output "***": "***ql://",
+    "***:5432", in the database hints too. A default credential is public: not registered; a real one is."""
+    from echotune_ci.config import load_config
+
+    cfg_file = tmp_path / "echotune.toml"
+    cfg_file.write_text('[serve]\ncommand = "python3 app.py"\n'
+                        'env = { POSTGRES_PASSWORD = "postgres", RABBITMQ_PASSWORD = "Guest", '
+                        'APP_SECRET = "s3cr3t-value-x" }\n')
+    masking.register_config(load_config(cfg_file), env={"MYSQL_ROOT_PASSWORD": "password",
+                                                         "DB_PASSWORD": "db-pass-0987"})
+    text = "postgresql://127.0.0.1:5432 guest mysql password s3cr3t-value-x db-pass-0987"
+    assert masking.mask(text) == "postgresql://127.0.0.1:5432 guest mysql password *** ***"
