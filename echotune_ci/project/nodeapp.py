@@ -1240,6 +1240,7 @@ _LISTEN = re.compile(r"(?:\bViteExpress\.listen\(\s*\w+\s*,|\.listen\()"
 # (undefined: its default 3000)
 _NODE_SERVE = re.compile(r"\bserve\(\s*\{[^}]*?\bport\b"
                          r"(?:\s*:\s*(?:\+\s*|Number\(\s*|parseInt\(\s*)?([\w.]+))?")
+_BUN_SERVE = re.compile(r"\bBun\.serve\(\s*\{")
 # process.env.PORT, process.env["PORT"], and NestJS's ConfigService, which reads the environment (and .env):
 # config.get<number>('PORT'), configService.getOrThrow('APP_PORT'), app.get(ConfigService).get('PORT')
 # ... in lower case too: facutk/cra-express-sqlite-fly's `const port = process.env.port || 8080` (fly.toml's
@@ -1409,6 +1410,13 @@ def node_port(
         text = read_text(file)
         path = Path(rel(file, root or folder))
         listen = _LISTEN.search(text) or (_NODE_SERVE.search(text) if "@hono/node-server" in text else None)
+        bun = None if listen else _BUN_SERVE.search(text)
+        if bun:
+            # Bun.serve({ fetch }) listens on $BUN_PORT, $PORT, $NODE_PORT, else 3000 (Bun 1.4.5: PORT=4567
+            # bun a.ts said 4567), and { port: 3999 } on 3999 whatever PORT says; both were "could not tell"
+            if not re.search(r"\bport\b", call_text(text, text.index("(", bun.start()))):
+                return None, "PORT", f"{path}: Bun.serve() without a port listens on PORT (Bun's default)"
+            listen = _NODE_SERVE.search(text, bun.start())
         apollo = _apollo_port(text)
         if apollo is not None and (not listen or apollo[0] < listen.start()):
             listen = apollo[1]

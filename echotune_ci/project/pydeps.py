@@ -100,7 +100,11 @@ def read_python(folder: Path) -> PythonDeps:
     locks = ["uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock"]
     hidden = git_ignored(folder, locks)  # a fresh checkout has none: `uv sync --frozen` would stop
     deps.lock = next((n for n in locks if (folder / n).is_file() and n not in hidden), "")
-    deps.locks = [p.name for p in find_manifests(folder) if is_lockfile(p)]
+    # ... nor one to audit: [security.audit] lockfiles naming it stopped the security phase of every CI run
+    # ("uv.lock: lockfile not found", exit 2); the audit still finds it where it is (a developer's checkout)
+    found = [p.name for p in find_manifests(folder) if is_lockfile(p)]
+    hidden |= git_ignored(folder, [n for n in found if n not in locks])
+    deps.locks = [n for n in found if n not in hidden]
     if not deps.lock:
         _uv_member(folder, deps)
     return deps

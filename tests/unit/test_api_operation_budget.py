@@ -52,3 +52,26 @@ def test_a_name_no_operation_has_is_said_to_gate_nothing() -> None:
     # the GraphQL name is the schema's business, judged with it
     assert "Mutation.signUp" in unknown_budgets(own, ContractOutcome(), "/graphql", graphql=True)
     assert unknown_budgets({"POST /api/users": 1.0}, outcome, "/openapi.json", graphql=False) == ""
+
+
+def test_a_graphql_root_wildcard_budgets_every_operation_of_that_root_as_exclude_reads_it() -> None:
+    """The settings' check accepts `Mutation.*` (its error offers it as an example), and `[api] exclude` reads
+    it as every mutation; before, `operation_p95_ms = { "Mutation.*" = 1000 }` loaded, budgeted nothing
+    (every mutation kept the 200-ms default) and was said to name no operation."""
+    from echotune_ci.phases.api.phase import unknown_budgets
+
+    outcome = ContractOutcome(timings={"Mutation.signUp": [250.0, 260.0, 255.0, 262.0, 258.0],
+                                       "Mutation.login": [240.0, 245.0, 250.0, 242.0, 244.0],
+                                       "Query.me": [12.0, 11.0, 13.0, 14.0, 12.0]})
+    own = {"Mutation.*": 1000.0, "Mutation.login": 230.0}
+    metrics = {m.labels["operation"]: m for m in timing_metrics(outcome, 200.0, own)}
+    # the name itself first (login's 230), then its root's wildcard (signUp's 1000), else the default
+    ops = ("Mutation.signUp", "Mutation.login", "Query.me")
+    assert [(metrics[op].budget, metrics[op].status) for op in ops] \
+        == [(1000.0, "pass"), (230.0, "fail"), (200.0, "pass")]
+    assert unknown_budgets(own, outcome, "/graphql", graphql=True) == ""
+    said = unknown_budgets({"Subscription.*": 50.0}, outcome, "/graphql", graphql=True)
+    assert said.startswith("api: [api] operation_p95_ms names Subscription.*, which /graphql has no timed")
+    # an OpenAPI operation is never a root's: "POST /a.b" is not under "POST /a.*" (no such name loads anyway)
+    assert timing_metrics(ContractOutcome(timings={"POST /a.b": [300.0] * 5}), 200.0,
+                          {"POST /a.*": 1000.0})[0].budget == 200.0

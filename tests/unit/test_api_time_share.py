@@ -112,3 +112,31 @@ def test_a_head_that_sent_fewer_requests_names_no_finding_of_the_base_gone():
     assert evaluate([head], defaults(), [base]).gone_findings == []
     tested = dataclasses.replace(head, notes=[])
     assert evaluate([tested], defaults(), [base]).gone_findings == ["api/server-error at /api/articles"]
+
+
+LAST = {**DOCUMENT, "paths": {"/api/broken": DOCUMENT["paths"]["/api/broken"],
+                              "/api/slow": DOCUMENT["paths"]["/api/slow"]}}
+
+
+class _BrokenThenSlow(_SlowThenBroken):
+    def do_GET(self) -> None:
+        if self.path.split("?")[0] == "/openapi.json":
+            return self._send(200, LAST)
+        return super().do_GET()
+
+
+def test_the_last_operation_cut_by_the_cap_is_cut_short_not_unreached(tmp_path, cli_env) -> None:
+    """The last operation's share ends at the cap itself. A slow sign-up last in the document (1 s a request,
+    max_time 6s) was timed over its requests ("p95_ms [POST /api/users] 1,005 ms") beside "the time cap (6s)
+    stopped the contract test before POST /api/users", a warning the gate reads as "never tested"."""
+    _BrokenThenSlow.slow = 0
+    _code, result, output = run_api(tmp_path, cli_env, CONFIG, _BrokenThenSlow)
+    assert result is not None, output
+    assert not [w for w in result["warnings"] if "stopped the contract test before" in w], result["warnings"]
+    (note,) = [n for n in result["notes"] if n.startswith("api: each operation had an even share")]
+    sent = cut_short([PhaseResult("api", notes=[note])])["GET /api/slow"]
+    # GET /api/broken took a moment of its share; the rest of 4 s at 0.4 s a request is 9 or 10
+    assert 5 <= sent <= 11 and sent <= _BrokenThenSlow.slow, (sent, _BrokenThenSlow.slow)
+    timed = [m for m in result["metrics"]
+             if m["name"] == "p95_ms" and m["labels"]["operation"] == "GET /api/slow"]
+    assert timed and timed[0]["value"] >= 400, timed

@@ -75,3 +75,23 @@ def test_an_ignored_uv_lock_is_no_frozen_sync(tmp_path: Path) -> None:
     (root / ".gitignore").write_text("")
     found, _ = serve(root)
     assert found["setup"].startswith("uv sync --frozen")
+
+
+def test_an_ignored_python_lockfile_is_not_named_for_the_audit(tmp_path: Path) -> None:
+    """init wrote `[security.audit] lockfiles = ["uv.lock"]` beside the setup that left the ignored uv.lock
+    out, so every CI run's security phase stopped: "uv.lock: lockfile not found ([security.audit]
+    lockfiles)", exit 2, from `echotune-ci security --only audit` in a checkout without it."""
+    pyproject = ('[project]\nname = "svc"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+                 'dependencies = ["flask==3.1.3"]\n')
+    app = "from flask import Flask\napp = Flask(__name__)\n\n@app.get('/')\ndef home():\n    return 'hi'\n"
+    for lock in ("uv.lock", "poetry.lock", "pylock.toml"):
+        root = repo(tmp_path / lock, {"pyproject.toml": pyproject, "app.py": app, lock: "version = 1\n",
+                                      ".gitignore": f"{lock}\n"})
+        init_project(root, ref=REF, force=True)
+        config = tomllib.loads((root / "echotune.toml").read_text())
+        assert lock not in config.get("security", {}).get("audit", {}).get("lockfiles", []), (lock, config)
+        # committed, it is the audit's
+        (root / ".gitignore").write_text("")
+        init_project(root, ref=REF, force=True)
+        config = tomllib.loads((root / "echotune.toml").read_text())
+        assert config["security"]["audit"]["lockfiles"] == [lock], (lock, config)

@@ -328,3 +328,20 @@ def test_a_required_variable_gets_the_value_of_the_template_beside_the_server(tm
     # a secret keeps its placeholder, a database its own note, a placeholder value is none
     assert app.env["SESSION_SECRET"] != "secret"
     assert "DATABASE_URL" not in app.env and "MAPS_KEY_ID" not in app.env
+
+
+@pytest.mark.parametrize(("serve", "port"), [
+    # no port: Bun's default reads PORT (Bun 1.4.5: `PORT=4567 bun a.ts` listened on 4567, without it 3000)
+    ("Bun.serve({ fetch(req) { return new Response('ok') } })\n", (None, "PORT")),
+    ("Bun.serve({ port: Number(process.env.PORT || 3000), fetch(req) { return new Response('ok') } })\n",
+     (None, "PORT")),
+    ("Bun.serve({\n  port: Number(process.env.API_PORT ?? 8787),\n  fetch: app.fetch,\n})\n",
+     (None, "API_PORT")),
+    # a number: Bun listens on it whatever PORT says (`PORT=4567 bun b.ts` listened on 3999)
+    ("Bun.serve({ port: 3999, fetch(req) { return new Response('ok') } })\n", (3999, "")),
+])
+def test_the_port_of_a_bun_server(tmp_path, serve, port):
+    """Bun.serve() was no listen init knew: `init` said "could not tell how the server picks its port" of a
+    server that reads PORT, and of one fixed on 3999, where `run` then waited on its own port in vain."""
+    write(tmp_path, {"server.ts": "const app = { fetch: (req: Request) => new Response('ok') }\n" + serve})
+    assert node_port(tmp_path, entry="server.ts")[:2] == port

@@ -439,10 +439,13 @@ class _Run:
         import requests
         from schemathesis.errors import FailureGroup
 
-        if time.monotonic() > self.deadline:
-            raise _TimeUp
-        if self.generated and time.monotonic() > self.share_end:
+        now = time.monotonic()
+        # An operation that has sent a request ends at its share, never "not reached": the last one's share
+        # ends at the cap itself, and the cap's _TimeUp called a sign-up timed over 4 requests untested
+        if self.generated and now > self.share_end:
             raise _ShareUp
+        if now > self.deadline:
+            raise _TimeUp
         self.fresh_login()
         try:
             response = case.call(base_url=self.base_url, session=self.session, headers=self.headers,

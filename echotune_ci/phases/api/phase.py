@@ -28,7 +28,7 @@ from ...fsutil import write_text_atomic
 from ...results import Finding, Location, Metric, PhaseResult
 from ...results.fingerprint import assign_fingerprints
 from .flows import check_flows, run_flow
-from .settings import ApiSettings
+from .settings import ApiSettings, naming
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
@@ -309,8 +309,8 @@ def timing_metrics(outcome: ContractOutcome, budget: float,
     for label, samples in outcome.timings.items():
         refused = outcome.refused.get(label, 0)
         common: dict[str, Any] = {"name": "p95_ms", "unit": "ms", "better": "lower",
-                                  "budget": (own or {}).get(label, budget), "labels": {"operation": label},
-                                  "compared": False}
+                                  "budget": own_budget(label, own or {}, budget),
+                                  "labels": {"operation": label}, "compared": False}
         if not samples:
             # "warn" with no value: a budget that could not be checked (as the load phase's Redis metrics);
             # "error" would say the phase could not run, and it did.
@@ -327,11 +327,19 @@ def timing_metrics(outcome: ContractOutcome, budget: float,
     return metrics
 
 
+def own_budget(label: str, own: Mapping[str, float], budget: float) -> float:
+    """The p95 budget of the operation *label*: its own in *own* (``[api] operation_p95_ms``, by its name or,
+    for a GraphQL one, its root's ``Mutation.*``, as ``[api] exclude`` names them), else *budget*."""
+    name = naming(label, own)
+    return budget if name is None else own[name]
+
+
 def unknown_budgets(own: Mapping[str, float], outcome: ContractOutcome, where: str, graphql: bool) -> str:
     """The warning for the names of ``[api] operation_p95_ms`` that no timed operation of the document at
     *where* has (a GraphQL schema's are "Mutation.signUp", an OpenAPI document's "POST /api/users"; each
     kind judged by its own document): such a budget gated nothing. "" when every name was one."""
-    unknown = [name for name in own if (" " not in name) == graphql and name not in outcome.timings]
+    unknown = [name for name in own if (" " not in name) == graphql
+               and not any(naming(label, (name,)) for label in outcome.timings)]
     if not unknown:
         return ""
     known = ", ".join(list(outcome.timings)[:5])

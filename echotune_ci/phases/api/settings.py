@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -67,11 +67,22 @@ def _operation(value: tuple[str, ...]) -> str | None:
     return None
 
 
-def excluded(label: str, exclude: tuple[str, ...]) -> bool:
-    """Whether the operation *label* (``GET /api/tracks/{id}``, ``Query.track``) is in *exclude*: named
-    as it is, or, for a GraphQL one, by its root type (``Mutation.*`` leaves every mutation out)."""
+def naming(label: str, names: Iterable[str]) -> str | None:
+    """The name among *names* (an operation setting's: ``exclude``, ``operation_p95_ms``) that covers the
+    operation *label* (``GET /api/tracks/{id}``, ``Query.track``): the label itself, else, for a GraphQL
+    one, its root type's ``Mutation.*``, which the settings' check accepts for every one of them."""
+    names = set(names)
+    if label in names:
+        return label
     root, dot, _ = label.partition(".")
-    return label in exclude or (bool(dot) and " " not in label and f"{root}.*" in exclude)
+    wildcard = f"{root}.*"
+    return wildcard if dot and " " not in label and wildcard in names else None
+
+
+def excluded(label: str, exclude: tuple[str, ...]) -> bool:
+    """Whether the operation *label* is in *exclude* (:func:`naming`: ``Mutation.*`` leaves every mutation
+    out)."""
+    return naming(label, exclude) is not None
 
 
 @dataclass(frozen=True)
@@ -139,7 +150,8 @@ class ApiSettings:
     operation_p95_ms: Mapping[str, float] = setting(
         {}, item=item(min=0), check=lambda value: _operation(tuple(value)),
         doc='Operation -> its own p95 budget in ms, above p95_ms for the rest: { "POST /api/users" = 1000 } '
-            "for a sign-up that hashes a password (Django's PBKDF2 takes about 250 ms by design).")
+            "for a sign-up that hashes a password (Django's PBKDF2 takes about 250 ms by design); "
+            '"Mutation.*" for every mutation, as in exclude.')
     allow_hosts: tuple[str, ...] = setting(("127.0.0.1", "localhost", "::1"),
                                            doc="Hosts (fnmatch patterns) that may receive requests; "
                                                "redirects are never followed.")
