@@ -1795,10 +1795,13 @@ def _python_audit(app: AppSetup, deps: PythonDeps) -> None:
     if deps.project_deps or deps.poetry:
         app.pyproject = "pyproject.toml"
         app.decide("audit", "pyproject.toml", "its exact pins (no lockfile)")
+        ignored = deps.ignored_locks
+        commit = (f"commit {', '.join(ignored)}, which git ignores (a fresh checkout, as CI makes, has none),"
+                  if ignored else "commit a lockfile (uv lock, poetry lock, pdm lock)")
         app.check(
             "audit",
-            "only exact pins of pyproject.toml are audited, ranges are listed as not auditable; commit a "
-            "lockfile (uv lock, poetry lock, pdm lock) for an exact audit",
+            f"only exact pins of pyproject.toml are audited, ranges are listed as not auditable; {commit} "
+            "for an exact audit",
         )
 
 

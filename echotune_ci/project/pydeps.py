@@ -53,6 +53,7 @@ class PythonDeps:
     poetry: bool = False
     lock: str = ""
     locks: list[str] = field(default_factory=list)  # every Python lockfile, what the audit reads first
+    ignored_locks: list[str] = field(default_factory=list)  # those here git ignores: a checkout lacks them
     setup_py: bool = False
     # A uv workspace member whose uv.lock is at the workspace root: that root (relative to the folder, as
     # ".."), the member's [project] name (what `uv sync --package` takes).
@@ -105,6 +106,7 @@ def read_python(folder: Path) -> PythonDeps:
     found = [p.name for p in find_manifests(folder) if is_lockfile(p)]
     hidden |= git_ignored(folder, [n for n in found if n not in locks])
     deps.locks = [n for n in found if n not in hidden]
+    deps.ignored_locks = sorted(n for n in hidden if (folder / n).is_file())
     if not deps.lock:
         _uv_member(folder, deps)
     return deps

@@ -90,6 +90,11 @@ def test_an_ignored_python_lockfile_is_not_named_for_the_audit(tmp_path: Path) -
         init_project(root, ref=REF, force=True)
         config = tomllib.loads((root / "echotune.toml").read_text())
         assert lock not in config.get("security", {}).get("audit", {}).get("lockfiles", []), (lock, config)
+        # the check says the lockfile is there but ignored, not "commit a lockfile" as if there were none
+        lines = (root / "echotune.toml").read_text().splitlines()
+        checks = " ".join(line.lstrip("#").strip() for line in lines if line.startswith("#"))
+        assert f"commit {lock}, which git ignores (a fresh checkout, as CI makes, has none), for an exact " \
+               "audit" in checks, checks
         # committed, it is the audit's
         (root / ".gitignore").write_text("")
         init_project(root, ref=REF, force=True)
