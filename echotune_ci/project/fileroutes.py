@@ -81,6 +81,11 @@ _KIT_METHODS = re.compile(r"""^[ \t]*export\s+(?:(?:async\s+)?function\s+|(?:con
                           r"""(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|fallback)\b|\bas\s+(GET|POST|PUT|PATCH|DELETE)\b""",
                           re.M)
 _NEEDS_INPUT = re.compile(r"\b(?:getValidatedQuery|useValidatedQuery)\s*\(")
+# What gives an h3 handler's answer a body: a value returned (a return, or an arrow's expression body
+# `=> getDevices()`), h3's senders (send, sendRedirect, sendStream ...), a proxy, a write to the response
+_ANSWERS = re.compile(r"\breturn\b|=>\s*[^\s{]|\b(?:send\w*|proxyRequest)\s*\(|\.(?:end|write)\s*\(")
+# a handler whose body is there to read: an arrow or a function with a block body
+_BLOCK_HANDLER = re.compile(r"=>\s*\{|\bfunction\b[^{]*\{")
 # event.path.startsWith('/api/admin'), getRequestURL(event).pathname.startsWith("/admin"), url.startsWith(..)
 _GUARDED_PREFIX = re.compile(r"""\.startsWith\(\s*['"`](/[^'"`\s]*)['"`]""")
 # h3's readers, and the Fetch API's Request that Astro's, SvelteKit's and Next.js's handlers get
@@ -111,6 +116,7 @@ class ServerRoute:
     params: bool
     text: str = ""
     line: int = 1  # of its handler (``export default``), where the route is said to be declared
+    acts: bool = False  # its handler answers nothing (:func:`acts_only`): an action, no read to load
 
     @property
     def get(self) -> bool:
@@ -175,6 +181,15 @@ def route_of(relative: str, prefix: str = "/") -> tuple[str, str, str]:
     return route, method.upper(), build
 
 
+def acts_only(handler: str) -> bool:
+    """Whether the h3 handler exported as *handler* (the file's text from ``export default``) answers
+    nothing: a block body with no return, no sender and no write (``defineEventHandler(async () => {
+    emergencyStop(); })``). h3 answers such a GET 204 with no body; the handler runs for what it does (a
+    machine started, a cache cleared), which a load test repeats, not for a page or data to read.
+    False where the body cannot be seen (``defineEventHandler(handler)``)."""
+    return bool(_BLOCK_HANDLER.search(handler)) and not _ANSWERS.search(handler)
+
+
 def server_routes(folder: Path, deps: dict[str, str], root: Path) -> list[ServerRoute]:
     """The routes of the Nuxt or Nitro app in *folder* (dependencies *deps*), files named relative to
     *root*, ``api/`` before ``routes/`` and each by file name, as Nitro registers them; those only in a
@@ -199,7 +214,8 @@ def server_routes(folder: Path, deps: dict[str, str], root: Path) -> list[Server
             handler = _HANDLER.search(text)
             out.append(ServerRoute(path, method, rel(file, root), guarded, bool(_NEEDS_INPUT.search(text)),
                                    bool(re.search(r"[:*]", path)), text,
-                                   text.count("\n", 0, handler.start()) + 1 if handler else 1))
+                                   text.count("\n", 0, handler.start()) + 1 if handler else 1,
+                                   acts=handler is not None and acts_only(text[handler.start():])))
     return out
 
 
@@ -242,7 +258,8 @@ class FileRoutes:
         gets = [r for r in self.routes if r.get]
         graph.add_resolved(("nitro", self.where), self.where,
                            [(r.path, f"{r.file}:{r.line}", r.guarded) for r in gets],
-                           needs_input=frozenset(r.path for r in gets if r.needs_input))
+                           needs_input=frozenset(r.path for r in gets if r.needs_input),
+                           acts=frozenset(r.path for r in gets if r.acts))
 
 
 def file_routes(folder: Path, deps: dict[str, str], root: Path) -> FileRoutes | None:
