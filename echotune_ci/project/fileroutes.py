@@ -184,7 +184,7 @@ def route_of(relative: str, prefix: str = "/") -> tuple[str, str, str]:
 def acts_only(handler: str) -> bool:
     """Whether the h3 handler exported as *handler* (the file's text from ``export default``) answers
     nothing: a block body with no return, no sender and no write (``defineEventHandler(async () => {
-    emergencyStop(); })``). h3 answers such a GET 204 with no body; the handler runs for what it does (a
+    emergencyStop(); })``). Nitro answers such a GET 204 with no body; the handler runs for what it does (a
     machine started, a cache cleared), which a load test repeats, not for a page or data to read.
     False where the body cannot be seen (``defineEventHandler(handler)``)."""
     return bool(_BLOCK_HANDLER.search(handler)) and not _ANSWERS.search(handler)

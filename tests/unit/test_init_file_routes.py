@@ -251,7 +251,7 @@ def test_remix_resource_routes_join_the_graph(tmp_path):
 
 
 # PicusMaximus/Industry4Dot0-Monitoring (the twenty-fourth round): GET routes that start the machines and
-# stop them in an emergency, whose handlers return nothing (h3 answers 204 without a body); `init`
+# stop them in an emergency, whose handlers return nothing (its build answers them 204, 0 bytes); `init`
 # suggested them for the load test before the routes that read (first three by file name).
 ACTION = "export default defineEventHandler(async (event) => {\n  emergencyStop();\n});\n"
 READS = "export default defineEventHandler(async (event) => {\n  return getDevices();\n});\n"
