@@ -541,18 +541,31 @@ def ratchet_applies(gate: GateSettings, name: str) -> bool:
     return bool(gate.ratchet_metrics.get(name, gate.ratchet))
 
 
+def _median_ci(metric: Metric, confidence: float) -> tuple[float, float, float] | None:
+    """The confidence interval of *metric*'s median (:func:`~echotune_ci.compare.median_interval`: low,
+    high, coverage); None with fewer than 2 samples."""
+    return median_interval(metric.samples, confidence) if len(metric.samples) >= 2 else None
+
+
 def held_within_noise(base: Metric, budget: float, confidence: float) -> tuple[float, float, float] | None:
     """The confidence interval of *base*'s median (:func:`~echotune_ci.compare.median_interval`: low,
     high, coverage) when it reaches past *budget* on the worse side although the base's value holds it:
     its samples cannot tell the base within budget, so a head just over it need not have changed
     anything. None with fewer than 2 samples or an interval within budget."""
-    if len(base.samples) < 2:
-        return None
-    interval = median_interval(base.samples, confidence)
+    interval = _median_ci(base, confidence)
     if interval is None:
         return None
     worst = interval[1] if base.better == "lower" else interval[0]
     return None if within_budget(worst, budget, base.better) else interval
+
+
+def straddles(metric: Metric, budget: float, confidence: float) -> bool:
+    """Whether the confidence interval of *metric*'s median (:func:`_median_ci`) has one end within
+    *budget* and the other past it: its samples cannot tell on which side it is. False with fewer than
+    2 samples."""
+    interval = _median_ci(metric, confidence)
+    return interval is not None and (within_budget(interval[0], budget, metric.better)
+                                     != within_budget(interval[1], budget, metric.better))
 
 
 def judge_breach(head: Metric, base: Metric, phase: str, comparison: Comparison | None,
@@ -564,7 +577,9 @@ def judge_breach(head: Metric, base: Metric, phase: str, comparison: Comparison 
     Fixed when the head holds a budget the base broke; else past the hard limit when there is one and
     the head breaks it; else worse when *comparison* (compare's verdict: the significance test with
     samples, the relative change against the minimum effect without) says regressed; else known. A
-    base that held the budget within its noise and a head that holds it too: None.
+    base that held the budget within its noise and a head that holds it too: None; so is a head within
+    budget where either side's samples cannot tell which side of it they are on (:func:`straddles`),
+    unless *comparison* found the head significantly better: no "fixed" from noise.
 
     None also for a metric not ``compared`` on either side (the api phase's response times: each side's
     own contract run, apart from the other's): its base value is no baseline, so it neither excuses the
@@ -594,6 +609,11 @@ def judge_breach(head: Metric, base: Metric, phase: str, comparison: Comparison 
                                   base_interval=edge[:2] if edge else None)
     over = "at the budget's edge on the base" if edge else "already over budget on the base"
     if edge is None and within_budget(head.value, head.budget, head.better):
+        if (comparison is None or comparison.verdict != "improved") and (
+                straddles(base, head.budget, confidence) or straddles(head, head.budget, confidence)):
+            # the same commit measured twice read "tbt_ms [/log] = 260 ms: fixed, the base was over
+            # budget: 391 ms" beside "no significant change (CI −102 % … +133 %)": a median at the edge
+            return None
         fixed = f"{what} (budget {budget}): fixed, the base was over budget: {was}"
         return Breach(state="fixed", detail=fixed, **common)
     if hard is not None and not within_budget(head.value, hard, head.better):

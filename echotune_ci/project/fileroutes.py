@@ -81,6 +81,17 @@ _KIT_METHODS = re.compile(r"""^[ \t]*export\s+(?:(?:async\s+)?function\s+|(?:con
                           r"""(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|fallback)\b|\bas\s+(GET|POST|PUT|PATCH|DELETE)\b""",
                           re.M)
 _NEEDS_INPUT = re.compile(r"\b(?:getValidatedQuery|useValidatedQuery)\s*\(")
+# getValidatedQuery(event, jobFiltersSchema.parse): the zod schema it validates the query with, by name
+_QUERY_SCHEMA = re.compile(r"\b(?:getValidatedQuery|useValidatedQuery)\s*\(\s*\w+\s*,\s*"
+                           r"(\w+)\.(?:safeP|p)arse\b")
+# A zod object's fields, each "name: z.<chain>" up to the next comma at the end of a line or field
+_ZOD_FIELD = re.compile(r"(\w+)\s*:\s*(z\.[^\n]*?)\s*,?\s*(?:\n|$)")
+_OPTIONAL = re.compile(r"\.(?:optional|nullish)\(\)|\.default\(")
+# What gives an h3 handler's answer a body: a value returned (a return, or an arrow's expression body
+# `=> getDevices()`), h3's senders (send, sendRedirect, sendStream ...), a proxy, a write to the response
+_ANSWERS = re.compile(r"\breturn\b|=>\s*[^\s{]|\b(?:send\w*|proxyRequest)\s*\(|\.(?:end|write)\s*\(")
+# a handler whose body is there to read: an arrow or a function with a block body
+_BLOCK_HANDLER = re.compile(r"=>\s*\{|\bfunction\b[^{]*\{")
 # event.path.startsWith('/api/admin'), getRequestURL(event).pathname.startsWith("/admin"), url.startsWith(..)
 _GUARDED_PREFIX = re.compile(r"""\.startsWith\(\s*['"`](/[^'"`\s]*)['"`]""")
 # h3's readers, and the Fetch API's Request that Astro's, SvelteKit's and Next.js's handlers get
@@ -111,6 +122,7 @@ class ServerRoute:
     params: bool
     text: str = ""
     line: int = 1  # of its handler (``export default``), where the route is said to be declared
+    acts: bool = False  # its handler answers nothing (:func:`acts_only`): an action, no read to load
 
     @property
     def get(self) -> bool:
@@ -175,6 +187,36 @@ def route_of(relative: str, prefix: str = "/") -> tuple[str, str, str]:
     return route, method.upper(), build
 
 
+def acts_only(handler: str) -> bool:
+    """Whether the h3 handler exported as *handler* (the file's text from ``export default``) answers
+    nothing: a block body with no return, no sender and no write (``defineEventHandler(async () => {
+    emergencyStop(); })``). Nitro answers such a GET 204 with no body; the handler runs for what it does (a
+    machine started, a cache cleared), which a load test repeats, not for a page or data to read.
+    False where the body cannot be seen (``defineEventHandler(handler)``)."""
+    return bool(_BLOCK_HANDLER.search(handler)) and not _ANSWERS.search(handler)
+
+
+def optional_query(text: str, schemas: str) -> bool:
+    """Whether the query the handler *text* validates (``getValidatedQuery(event, name.parse)``) is
+    optional as a whole: the zod object ``name`` (``const name = z.object({...})`` in *schemas*, the
+    server folder's sources) has fields, each ``.optional()``, ``.nullish()`` or with a ``.default(...)``:
+    zod then parses ``{}``, so the route answers without a query. False where the schema is not found
+    or not a flat ``z.object``."""
+    used = _QUERY_SCHEMA.search(text)
+    if used is None:
+        return False
+    body = re.search(r"\b(?:const|let)\s+" + re.escape(used.group(1)) + r"\s*=\s*z\.object\(\s*\{([^{}]*)\}",
+                     schemas)
+    fields = _ZOD_FIELD.findall(body.group(1)) if body else []
+    return bool(fields) and all(_OPTIONAL.search(chain) for _, chain in fields)
+
+
+def _schema_sources(source: Path) -> str:
+    """The text of the server folder's own sources (at most :data:`MAX_ROUTES` files), where the route
+    files' query schemas are declared (``server/utils/jobs.ts``)."""
+    return "\n".join(read_text(f) for f in _files(source)[:MAX_ROUTES])
+
+
 def server_routes(folder: Path, deps: dict[str, str], root: Path) -> list[ServerRoute]:
     """The routes of the Nuxt or Nitro app in *folder* (dependencies *deps*), files named relative to
     *root*, ``api/`` before ``routes/`` and each by file name, as Nitro registers them; those only in a
@@ -185,6 +227,7 @@ def server_routes(folder: Path, deps: dict[str, str], root: Path) -> list[Server
     if source is None:
         return []
     guards = _middleware_guards(source)
+    schemas: str | None = None  # read once, when a route validates its query with a named schema
     out: list[ServerRoute] = []
     seen: set[tuple[str, str]] = set()
     for sub, prefix in (("api", _api_base(folder)), ("routes", "/")):
@@ -197,9 +240,14 @@ def server_routes(folder: Path, deps: dict[str, str], root: Path) -> list[Server
             text = read_text(file)
             guarded = bool(_GUARD.search(text)) or any(under_prefix(path, g) for g in guards)
             handler = _HANDLER.search(text)
-            out.append(ServerRoute(path, method, rel(file, root), guarded, bool(_NEEDS_INPUT.search(text)),
+            needs_input = bool(_NEEDS_INPUT.search(text))
+            if needs_input and _QUERY_SCHEMA.search(text):
+                schemas = schemas if schemas is not None else _schema_sources(source)
+                needs_input = not optional_query(text, schemas)
+            out.append(ServerRoute(path, method, rel(file, root), guarded, needs_input,
                                    bool(re.search(r"[:*]", path)), text,
-                                   text.count("\n", 0, handler.start()) + 1 if handler else 1))
+                                   text.count("\n", 0, handler.start()) + 1 if handler else 1,
+                                   acts=handler is not None and acts_only(text[handler.start():])))
     return out
 
 
@@ -242,7 +290,8 @@ class FileRoutes:
         gets = [r for r in self.routes if r.get]
         graph.add_resolved(("nitro", self.where), self.where,
                            [(r.path, f"{r.file}:{r.line}", r.guarded) for r in gets],
-                           needs_input=frozenset(r.path for r in gets if r.needs_input))
+                           needs_input=frozenset(r.path for r in gets if r.needs_input),
+                           acts=frozenset(r.path for r in gets if r.acts))
 
 
 def file_routes(folder: Path, deps: dict[str, str], root: Path) -> FileRoutes | None:

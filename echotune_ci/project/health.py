@@ -154,6 +154,7 @@ class _Route:
     where: str
     guarded: bool = False  # a login decorator, an auth dependency or middleware on the route itself
     needs_input: bool = False  # a view parameter without a default: a query or body it requires
+    acts: bool = False  # it answers nothing, run for what it does (emergency-stop): no route to load
     order: int = 0  # its place in the order the framework tries routes in, when that is no file order
     # auth=None on a Django Ninja operation: answered without a login whatever its API or router asks
     public: bool = False
@@ -240,15 +241,16 @@ class Graph:
         return out, steps, ""
 
     def add_resolved(self, key: tuple[str, str], where: str, routes: list[tuple[str, str, bool]],
-                     needs_input: frozenset[str] = frozenset()) -> None:
+                     needs_input: frozenset[str] = frozenset(), acts: frozenset[str] = frozenset()) -> None:
         """Add GET routes whose full paths are known already (Django's URLconf followed through its
         include()s, :mod:`.djangourls`; route files, :mod:`.fileroutes`), as (path,
         "file:line", asks for a login) in the order the framework tries them, under an app *key*
-        declared at *where*; those at a path in *needs_input* require a query (no load, no ready URL)."""
+        declared at *where*; those at a path in *needs_input* require a query (no load, no ready URL), those
+        in *acts* answer nothing and run for what they do (no load)."""
         self.routers[key] = _Router("app", "", "", where)
         for order, (path, at, login) in enumerate(routes, 1):
             self.routes.append(_Route(key, path, at, guarded=login, needs_input=path in needs_input,
-                                      order=order))
+                                      acts=path in acts, order=order))
 
     def top(self, key: tuple[str, str]) -> tuple[str, str]:
         """The router that router *key*'s mounts (:meth:`mount`) lead up to: the app, or a router nothing
@@ -376,7 +378,7 @@ def find_load_routes(sources: list[Path], root: Path, limit: int = 3,
             # in one that is (Router().use(admin) that nothing mounts)
             continue
         prefix, _, _ = graph.base(route.router)
-        if prefix is None or route.needs_input or graph.asks(route):
+        if prefix is None or route.needs_input or route.acts or graph.asks(route):
             continue
         full = full_path(prefix, route.path)
         if prefix and route.path == "/" and Path(route.where.rsplit(":", 1)[0]).suffix in JS_SUFFIXES:

@@ -139,3 +139,20 @@ def test_a_base_that_is_the_heads_own_run_holds_no_gate() -> None:
                                                             ("compared with the base", "warn")]
     assert render("gate.txt.j2", outcome=outcome).splitlines()[-1] == \
         "gate: warn (0 failed, 0 could not run, 3 checked)"
+
+
+def test_the_held_line_says_other_beside_a_regression_of_its_phase() -> None:
+    # The Nuxt trial's planted 20 ms in GET /api/device: "FAIL  load: p95_ms[endpoint=GET /api/device] got
+    # worse by 55.9 %", then "pass  load: 4 gated metrics held against the base", which read as if the
+    # four included the one that failed. Here p95_ms regressed (+48 %, within its budget) and two held.
+    def result(p95: list[float]) -> PhaseResult:
+        return PhaseResult(phase="load", metrics=[
+            Metric("p95_ms", sorted(p95)[3], "ms", "lower", samples=p95),
+            Metric("p95_ms", 50.0, "ms", "lower", labels={"endpoint": "GET /"}, samples=P50),
+            Metric("rps", 66.0, "req/s", "higher", samples=[66.0, 66.1, 65.9, 66.2, 65.8, 66.0, 66.1]),
+        ])
+    outcome = evaluate([result([v + 48 for v in BASE_P95])], defaults(), [result(BASE_P95)])
+    lines = render("gate.txt.j2", outcome=outcome).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["FAIL  load", "pass  load", "gate"]
+    assert lines[1] == "pass  load: 2 other gated metrics held against the base ([gate] regression)"
+    assert lines[2] == "gate: FAIL (1 failed, 0 could not run, 3 checked)"

@@ -15,7 +15,9 @@ import pytest
 
 from test_init_workspaces import write
 from echotune_ci.project.init import _login_flow, init_project
-from echotune_ci.project.fileroutes import file_routes, json_login, kit_endpoints, route_of, server_routes
+from echotune_ci.project.fileroutes import (
+    acts_only, file_routes, json_login, kit_endpoints, optional_query, route_of, server_routes,
+)
 
 REF = "0123456789abcdef0123456789abcdef01234567"
 HELLO = "export default defineEventHandler(() => ({ message: 'hi' }))\n"
@@ -246,3 +248,76 @@ def test_remix_resource_routes_join_the_graph(tmp_path):
     found = file_routes(root, {"@remix-run/dev": "*"}, root)
     assert found is not None and found.pages
     assert [(r.path, r.params) for r in found.routes] == [("/api/notes/:id", True), ("/api/stats", False)]
+
+
+# PicusMaximus/Industry4Dot0-Monitoring (the twenty-fourth round): GET routes that start the machines and
+# stop them in an emergency, whose handlers return nothing (its build answers them 204, 0 bytes); `init`
+# suggested them for the load test before the routes that read (first three by file name).
+ACTION = "export default defineEventHandler(async (event) => {\n  emergencyStop();\n});\n"
+READS = "export default defineEventHandler(async (event) => {\n  return getDevices();\n});\n"
+
+
+@pytest.mark.parametrize(("handler", "acts"), [
+    (ACTION, True),
+    ("export default defineEventHandler(function (event) {\n  start()\n})\n", True),
+    (READS, False),
+    (HELLO, False),  # an arrow's expression body is its answer
+    ("export default defineEventHandler((event) => getDevices())\n", False),
+    ("export default defineEventHandler(async (event) => {\n  await sendRedirect(event, '/x')\n})\n", False),
+    ("export default defineEventHandler(async (event) => {\n  event.node.res.end('ok')\n})\n", False),
+    ("export default defineEventHandler(handler)\n", False),  # a body it cannot see
+])
+def test_a_handler_that_answers_nothing_acts(handler, acts):
+    assert acts_only(handler) is acts
+
+
+def test_routes_that_only_act_are_not_suggested_for_the_load_test(tmp_path):
+    root = _nuxt(tmp_path, **{
+        "server/api/actions/emergency-stop.get.ts": ACTION,
+        "server/api/actions/start.get.ts": ACTION.replace("emergencyStop", "start"),
+        "server/api/device/index.get.ts": READS,
+        "server/api/job/active.ts": READS.replace("getDevices", "getActiveJobs"),
+        # a health route may answer 204 too: still the one to poll
+        "server/routes/healthz.get.ts": "export default defineEventHandler(() => {})\n",
+    })
+    app = init_project(root, ref=REF).app
+    # as the real project's run of init says now, before: /api/actions/emergency-stop, /api/actions/start
+    api = [path for path, _ in app.load_routes if path.startswith("/api/")]
+    assert api == ["/api/device", "/api/job/active", "/api/test"]
+    assert app.ready_path == "/healthz"
+
+
+# The same project's GET /api/job and /api/log validate their queries with zod objects declared in
+# server/utils/, every field optional: zod parses {} and the routes answer without a query (its build:
+# GET /api/job 200 []), yet init took them for routes that need one.
+JOB_FILTERS = "export const jobFiltersSchema = z.object({\n  device: z.string().optional(),\n});\n"
+EVENT_FILTERS = ("export const eventFiltersSchema = z.object({\n  device: z.string().optional(),\n"
+                 "  to: z.coerce.date().optional(),\n  limit: z.coerce.number().default(50),\n});\n")
+BY_DEVICE = ("export const byDeviceSchema = z.object({\n  device: z.string(),\n"
+             "  limit: z.number().optional(),\n});\n")
+
+
+def _validated(schema: str) -> str:
+    return ("export default defineEventHandler(async (event) => {\n"
+            f"  const query = await getValidatedQuery(event, {schema}.parse);\n"
+            "  return getJobs(query);\n});\n")
+
+
+@pytest.mark.parametrize(("schema", "optional"), [
+    ("jobFiltersSchema", True), ("eventFiltersSchema", True),  # .optional(), .default(...)
+    ("byDeviceSchema", False),  # device is required: a 400 without it
+    ("elsewhereSchema", False),  # declared where the server folder does not show it
+])
+def test_a_query_schema_whose_fields_are_all_optional_needs_no_query(schema, optional):
+    assert optional_query(_validated(schema), JOB_FILTERS + EVENT_FILTERS + BY_DEVICE) is optional
+
+
+def test_routes_whose_query_is_optional_are_suggested(tmp_path):
+    root = _nuxt(tmp_path, **{
+        "server/utils/jobs.ts": JOB_FILTERS + BY_DEVICE,
+        "server/api/job/index.get.ts": _validated("jobFiltersSchema"),
+        "server/api/job/by-device.get.ts": _validated("byDeviceSchema"),
+    })
+    routes = dict(init_project(root, ref=REF).app.load_routes)
+    assert "/api/job" in routes and "/api/job/by-device" not in routes
+    assert "/api/search" not in routes  # an inline schema: still taken for one that needs a query

@@ -399,3 +399,32 @@ def test_the_interval_of_the_median_is_the_sign_tests(n, ranks, coverage):
     inside = sum(1 for signs in range(2 ** n) if k <= bin(signs).count("1") <= n - k)
     assert covers == pytest.approx(inside / 2 ** n)
     assert median_interval([1.0]) is None and median_interval([3.0, float("nan")]) is None
+
+
+# A Nuxt page's total blocking time, the same commit measured twice side by side (its five samples each):
+# the base's median 391 ms broke the 300 ms budget, the head's 260 ms held it, and the check said "fixed,
+# the base was over budget: 391 ms" beside compare's "no significant change (99.2 % CI −102 % … +133 %)".
+NUXT_TBT_BASE = [303.0, 334.0, 391.0, 457.0, 512.0]
+NUXT_TBT_HEAD = [114.4, 173.0, 260.0, 286.0, 822.0]
+
+
+def test_a_head_within_budget_only_within_its_noise_fixed_nothing():
+    """The head's median interval (5 samples: the range, 114 … 822 ms) has one end on each side of
+    300 ms: its samples cannot tell it within budget, so nothing was fixed; it passes its budget by its
+    value as any metric does, without a "fixed" row."""
+    outcome = evaluate([load_result(NUXT_TBT_HEAD, budget=300)], defaults(),
+                       [load_result(NUXT_TBT_BASE, budget=300)])
+    check = p95_check(outcome)
+    assert check.status == "pass" and outcome.breaches == [], check.detail
+    assert check.detail == "p95_ms = 260 ms (budget ≤ 300 ms)"
+    assert "🔽 fixed" not in render_comment(outcome.results, outcome=outcome)
+    # The mirror on the base's side: its median 202 ms over 200 ms, its interval [198, 205] ms reaching
+    # back within; the head 198 ms, −2 %: no breach either.
+    mirror = evaluate([load_result(EDGE_BASE)], defaults(), [load_result(EDGE_HEAD)])
+    assert p95_check(mirror).status == "pass" and mirror.breaches == []
+    # A base over budget in every sample (220-240 ms) and a head significantly better: fixed, as before,
+    # although the head's own interval [190, 203] ms reaches past 200 ms.
+    over = [220.0, 222.0, 224.0, 226.0, 228.0, 230.0, 232.0, 234.0, 236.0, 240.0]
+    fixed = evaluate([load_result(EDGE_BASE)], defaults(), [load_result(over)])
+    assert [b.state for b in fixed.breaches] == ["fixed"]
+    assert "fixed, the base was over budget: 230 ms" in p95_check(fixed).detail
