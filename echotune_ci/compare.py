@@ -102,6 +102,12 @@ class Comparison:
     widened: bool = dataclasses.field(default=False, repr=False)
 
     @property
+    def own_level(self) -> bool:
+        """Whether the interval is at a level of its own, not the table's ``[gate] confidence``: a
+        sequential look's, or one the family's correction widened it to."""
+        return self.sequential or self.widened
+
+    @property
     def has_interval(self) -> bool:
         """Whether a confidence interval in percent of the base comes with the verdict."""
         return self.ci_low_pct is not None and self.ci_high_pct is not None
@@ -110,7 +116,7 @@ class Comparison:
         """The confidence interval in percent of the base: "+7 % … +18 %"; "" without one. A sequential
         comparison's interval is wider than a table's heading says, so it names its own level:
         "+7 % … +18 % (96.9 %)"."""
-        if (self.sequential or self.widened) and self.confidence is not None and self.has_interval:
+        if self.own_level and self.confidence is not None and self.has_interval:
             return f"{self._interval()} ({level_pct(self.confidence)} %)"
         return self._interval()
 
@@ -180,8 +186,8 @@ class Comparison:
             return f"{self.change_text()}, {self.verdict}"
         if self.verdict == "no significant change" and self.has_interval:
             # a level of its own is named: "CI" alone reads as the table's 95 %
-            own = self.sequential or self.widened
-            return f"no significant change ({self.interval_text(level=own)}{self._apart_from_zero()})"
+            interval = self.interval_text(level=self.own_level)
+            return f"no significant change ({interval}{self._apart_from_zero()})"
         if self.verdict == "no significant change" and self.effect_pct is not None:
             return f"no significant change ({self.change_text()})"
         return self.verdict
@@ -262,7 +268,7 @@ def interval_heading(comparisons: Sequence[Comparison], confidence: float) -> st
     """The heading of a table's interval column: "95 % CI" at ``[gate] confidence``, or "CI" when a row
     names its own, wider level (a sequential run's looks; a heading of 95 % above cells at 99.3 % read as
     a contradiction)."""
-    if any((c.sequential or c.widened) and c.has_interval for c in comparisons):
+    if any(c.own_level and c.has_interval for c in comparisons):
         return "CI"
     return f"{level_pct(confidence)} % CI"
 

@@ -157,8 +157,9 @@ def register(*values: str | None) -> None:
         # registers them: an app prints such a value line by line, and every output that quotes lines
         # (one at a time, or folded into "a | b") showed all of it unmasked.
         for part in (value, *_LINE_SPLIT.split(value)):
-            if len(part.strip()) >= MIN_LENGTH and part.strip().lower() not in PUBLIC_DEFAULTS:
-                new.add(part.strip())
+            part = part.strip()
+            if len(part) >= MIN_LENGTH and part.lower() not in PUBLIC_DEFAULTS:
+                new.add(part)
     with _lock:
         if new - _values:
             _values.update(new)

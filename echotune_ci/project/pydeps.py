@@ -106,7 +106,7 @@ def read_python(folder: Path) -> PythonDeps:
     found = [p.name for p in find_manifests(folder) if is_lockfile(p)]
     hidden |= git_ignored(folder, [n for n in found if n not in locks])
     deps.locks = [n for n in found if n not in hidden]
-    deps.ignored_locks = sorted(n for n in hidden if (folder / n).is_file())
+    deps.ignored_locks = sorted(hidden)  # git_ignored names only files that are there
     if not deps.lock:
         _uv_member(folder, deps)
     return deps
